@@ -1,0 +1,20 @@
+//===- NemotronOps.h - nemotron operations ----------------------*- C++ -*-===//
+
+#ifndef NHC_DIALECT_NEMOTRON_IR_NEMOTRONOPS_H
+#define NHC_DIALECT_NEMOTRON_IR_NEMOTRONOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "nhc/Dialect/Nemotron/IR/NemotronAttrs.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronTypes.h"
+
+#define GET_OP_CLASSES
+#include "nhc/Dialect/Nemotron/IR/NemotronOps.h.inc"
+
+#endif // NHC_DIALECT_NEMOTRON_IR_NEMOTRONOPS_H

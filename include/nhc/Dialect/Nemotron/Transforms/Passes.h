@@ -1,0 +1,24 @@
+//===- Passes.h - nemotron dialect passes -----------------------*- C++ -*-===//
+
+#ifndef NHC_DIALECT_NEMOTRON_TRANSFORMS_PASSES_H
+#define NHC_DIALECT_NEMOTRON_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
+
+namespace mlir::nemotron {
+
+#define GEN_PASS_DECL
+#include "nhc/Dialect/Nemotron/Transforms/Passes.h.inc"
+
+/// Rewrites `rms_norm(add(a, b))` into `add_rms_norm(a, b)`.
+void populateFuseResidualNormPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "nhc/Dialect/Nemotron/Transforms/Passes.h.inc"
+
+} // namespace mlir::nemotron
+
+#endif // NHC_DIALECT_NEMOTRON_TRANSFORMS_PASSES_H

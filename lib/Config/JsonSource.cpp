@@ -1,0 +1,265 @@
+//===- JsonSource.cpp - JSON files with source positions --------*- C++ -*-===//
+
+#include "nhc/Config/JsonSource.h"
+
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+namespace mlir::nhc {
+namespace {
+
+// Python writes these bare tokens; nlohmann rejects them. They are replaced
+// in place by strings of the same length, so every position stays valid.
+constexpr const char *kPositiveInfinity = "\"+Inf_\""; // 8 chars, as Infinity
+constexpr const char *kNegativeInfinity = "\"-Inf__\""; // 9 chars, as -Infinity
+constexpr const char *kNotANumber = "\"N\"";            // 3 chars, as NaN
+
+bool startsWithToken(const std::string &text, size_t pos, const char *token) {
+  size_t len = std::char_traits<char>::length(token);
+  if (text.compare(pos, len, token) != 0)
+    return false;
+  size_t end = pos + len;
+  return end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
+}
+
+/// Rewrites Python's non-finite tokens outside strings.
+void replaceNonFiniteTokens(std::string &text) {
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (startsWithToken(text, i, "-Infinity")) {
+      text.replace(i, 9, kNegativeInfinity);
+      i += 8;
+    } else if (startsWithToken(text, i, "Infinity")) {
+      text.replace(i, 8, kPositiveInfinity);
+      i += 7;
+    } else if (startsWithToken(text, i, "NaN")) {
+      text.replace(i, 3, kNotANumber);
+      i += 2;
+    }
+  }
+}
+
+/// Parses Python's spelling of a non-finite float.
+bool nonFiniteFromName(const std::string &name, double &value) {
+  if (name == "Infinity" || name == "inf")
+    value = std::numeric_limits<double>::infinity();
+  else if (name == "-Infinity" || name == "-inf")
+    value = -std::numeric_limits<double>::infinity();
+  else if (name == "NaN" || name == "nan")
+    value = std::numeric_limits<double>::quiet_NaN();
+  else
+    return false;
+  return true;
+}
+
+/// Turns the placeholder strings back into numbers, and also transformers
+/// 5's own encoding of non-finite floats, {"__float__": "Infinity"}.
+void restoreNonFiniteValues(nlohmann::json &value) {
+  if (value.is_object() && value.size() == 1 && value.contains("__float__") &&
+      value["__float__"].is_string()) {
+    double number;
+    if (nonFiniteFromName(value["__float__"].get<std::string>(), number)) {
+      value = number;
+      return;
+    }
+  }
+  if (value.is_string()) {
+    const std::string &s = value.get_ref<const std::string &>();
+    if (s == "+Inf_")
+      value = std::numeric_limits<double>::infinity();
+    else if (s == "-Inf__")
+      value = -std::numeric_limits<double>::infinity();
+    else if (s == "N")
+      value = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  if (value.is_structured())
+    for (auto &child : value)
+      restoreNonFiniteValues(child);
+}
+
+/// Records the position of every object key (and its value) by path.
+class KeyScanner {
+public:
+  KeyScanner(const std::string &text, JsonSource &source)
+      : text(text), source(source) {}
+
+  void run() {
+    std::vector<Frame> stack;
+    std::string pendingKey;
+    bool expectKey = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '\n') {
+        ++line;
+        lineStart = i + 1;
+        continue;
+      }
+      if (c == '"') {
+        size_t start = i;
+        std::string value = scanString(i);
+        if (expectKey && !stack.empty() && stack.back().isObject) {
+          pendingKey = joinPath(stack, value);
+          source.keyPositions.emplace(pendingKey, positionOf(start));
+          expectKey = false;
+        } else {
+          recordValue(stack, pendingKey, start);
+        }
+        continue;
+      }
+      if (std::isspace(static_cast<unsigned char>(c)))
+        continue;
+      if (c == ':')
+        continue;
+      if (c == ',') {
+        expectKey = !stack.empty() && stack.back().isObject;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        std::string path = !pendingKey.empty() ? pendingKey
+                           : stack.empty()     ? std::string()
+                                               : stack.back().path;
+        recordValue(stack, pendingKey, i);
+        stack.push_back({c == '{', path});
+        expectKey = c == '{';
+        continue;
+      }
+      if (c == '}' || c == ']') {
+        if (!stack.empty())
+          stack.pop_back();
+        continue;
+      }
+      recordValue(stack, pendingKey, i);
+      // Skip the rest of a number or literal.
+      while (i + 1 < text.size() && !std::strchr(",}] \t\r\n", text[i + 1]))
+        ++i;
+    }
+  }
+
+private:
+  struct Frame {
+    bool isObject;
+    std::string path;
+  };
+
+  std::string scanString(size_t &i) {
+    std::string value;
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\' && i + 1 < text.size())
+        ++i;
+      value += text[i];
+    }
+    return value;
+  }
+
+  static std::string joinPath(const std::vector<Frame> &stack,
+                              const std::string &key) {
+    const std::string &parent = stack.back().path;
+    return parent.empty() ? key : parent + "." + key;
+  }
+
+  void recordValue(const std::vector<Frame> &stack, std::string &pendingKey,
+                   size_t pos) {
+    if (!stack.empty() && stack.back().isObject && !pendingKey.empty()) {
+      source.valuePositions.emplace(pendingKey, positionOf(pos));
+      pendingKey.clear();
+    }
+  }
+
+  SourcePosition positionOf(size_t pos) const {
+    return {line, static_cast<int>(pos - lineStart) + 1};
+  }
+
+  const std::string &text;
+  JsonSource &source;
+  int line = 1;
+  size_t lineStart = 0;
+};
+
+/// Converts a byte offset into a line/column position.
+SourcePosition positionOfByte(const std::string &text, size_t byte) {
+  SourcePosition position{1, 1};
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++position.line;
+      position.column = 1;
+    } else {
+      ++position.column;
+    }
+  }
+  return position;
+}
+} // namespace
+
+SourcePosition JsonSource::keyPosition(const std::string &key) const {
+  auto it = keyPositions.find(key);
+  return it == keyPositions.end() ? SourcePosition{} : it->second;
+}
+
+SourcePosition JsonSource::valuePosition(const std::string &key) const {
+  auto it = valuePositions.find(key);
+  return it == valuePositions.end() ? keyPosition(key) : it->second;
+}
+
+std::string JsonSource::where(SourcePosition position) const {
+  std::ostringstream os;
+  os << path << ":";
+  if (position.line > 0)
+    os << position.line << ":" << position.column << ":";
+  os << " ";
+  return os.str();
+}
+
+bool parseJsonSource(const std::string &path, std::string text,
+                     JsonSource &source, std::string &error) {
+  source.path = path;
+  source.text = text;
+  replaceNonFiniteTokens(text);
+  try {
+    source.root = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error &e) {
+    // e.byte is 1-based and points just past the offending character.
+    SourcePosition position =
+        positionOfByte(text, e.byte > 0 ? e.byte - 1 : 0);
+    std::string what = e.what();
+    size_t detail = what.find("parse error");
+    error = source.where(position) + "error: not valid JSON: " +
+            (detail == std::string::npos ? what : what.substr(detail));
+    return false;
+  }
+  if (!source.root.is_object()) {
+    error = source.where({}) + "error: expected a JSON object at the top level";
+    return false;
+  }
+  restoreNonFiniteValues(source.root);
+  KeyScanner(text, source).run();
+  return true;
+}
+
+bool loadJsonSource(const std::string &path, JsonSource &source,
+                    std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": error: cannot open file";
+    return false;
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return parseJsonSource(path, contents.str(), source, error);
+}
+
+} // namespace mlir::nhc

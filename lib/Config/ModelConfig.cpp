@@ -1,0 +1,619 @@
+//===- ModelConfig.cpp - read a Nemotron-H config.json ----------*- C++ -*-===//
+//
+// Mirrors transformers' configuration_nemotron_h.py: the same defaults, the
+// same aliases (an alias, when present, wins, as in its __post_init__), and
+// both layer spellings (hybrid_override_pattern / layers_block_type).
+//
+//===----------------------------------------------------------------------===//
+
+#include "nhc/Config/ModelConfig.h"
+#include "nhc/Config/JsonSource.h"
+
+#include <cmath>
+#include <fnmatch.h>
+#include <limits>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace mlir::nhc {
+
+char patternChar(LayerKind kind) {
+  switch (kind) {
+  case LayerKind::Mamba:
+    return 'M';
+  case LayerKind::Attention:
+    return '*';
+  case LayerKind::MLP:
+    return '-';
+  case LayerKind::MoE:
+    return 'E';
+  }
+  return '?';
+}
+
+const char *layerKindName(LayerKind kind) {
+  switch (kind) {
+  case LayerKind::Mamba:
+    return "mamba";
+  case LayerKind::Attention:
+    return "attention";
+  case LayerKind::MLP:
+    return "mlp";
+  case LayerKind::MoE:
+    return "moe";
+  }
+  return "?";
+}
+
+const char *dtypeName(DType dtype) {
+  switch (dtype) {
+  case DType::BF16:
+    return "BF16";
+  case DType::F16:
+    return "F16";
+  case DType::F32:
+    return "F32";
+  }
+  return "?";
+}
+
+int64_t ModelConfig::numLayers(LayerKind kind) const {
+  int64_t count = 0;
+  for (LayerKind layer : layers)
+    count += layer == kind;
+  return count;
+}
+
+std::string ModelConfig::pattern() const {
+  std::string result;
+  for (LayerKind layer : layers)
+    result += patternChar(layer);
+  return result;
+}
+
+bool isExcludedModule(const std::vector<std::string> &patterns,
+                      const std::string &module) {
+  for (const std::string &pattern : patterns)
+    if (pattern == module || fnmatch(pattern.c_str(), module.c_str(), 0) == 0)
+      return true;
+  return false;
+}
+
+namespace {
+
+/// A diagnostic that is complete text ("file:line:col: error: ...").
+struct ConfigError {
+  std::string message;
+};
+
+/// Typed access to the keys of one JSON file with positioned errors.
+class ConfigReader {
+public:
+  explicit ConfigReader(const JsonSource &source) : source(source) {}
+
+  [[noreturn]] void fail(const std::string &key, const std::string &message,
+                         bool atValue = true) const {
+    SourcePosition position =
+        atValue ? source.valuePosition(key) : source.keyPosition(key);
+    throw ConfigError{source.where(position) + "error: '" + key + "' " +
+                      message};
+  }
+
+  [[noreturn]] void failFile(const std::string &message) const {
+    throw ConfigError{source.where({}) + "error: " + message};
+  }
+
+  /// The JSON value at a dotted path, or nullptr when absent or null.
+  const nlohmann::json *find(const std::string &key) const {
+    const nlohmann::json *node = &source.root;
+    std::string rest = key;
+    while (true) {
+      size_t dot = rest.find('.');
+      std::string head = rest.substr(0, dot);
+      if (!node->is_object())
+        return nullptr;
+      auto it = node->find(head);
+      if (it == node->end() || it->is_null())
+        return nullptr;
+      node = &*it;
+      if (dot == std::string::npos)
+        return node;
+      rest = rest.substr(dot + 1);
+    }
+  }
+
+  bool has(const std::string &key) const { return find(key) != nullptr; }
+
+  /// True when a top-level key is present with the value null.
+  bool isNull(const char *key) const {
+    auto it = source.root.find(key);
+    return it != source.root.end() && it->is_null();
+  }
+
+  /// The key a value was read from (the same lookup order as the getters),
+  /// else `canonical`, so errors name what the user wrote.
+  std::string keyFor(std::initializer_list<const char *> keys,
+                     const char *canonical) const {
+    std::string key = pick(keys);
+    return key.empty() ? canonical : key;
+  }
+
+  /// The first of `keys` that is present (aliases first, as HF does).
+  std::string pick(std::initializer_list<const char *> keys) const {
+    for (const char *key : keys)
+      if (has(key))
+        return key;
+    return {};
+  }
+
+  int64_t getInt(std::initializer_list<const char *> keys, int64_t fallback) {
+    std::string key = pick(keys);
+    if (key.empty())
+      return fallback;
+    const nlohmann::json &value = *find(key);
+    if (value.is_number_integer())
+      return value.get<int64_t>();
+    if (value.is_number_float()) {
+      double d = value.get<double>();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
+        return static_cast<int64_t>(d);
+    }
+    fail(key, "must be an integer, got " + value.dump());
+  }
+
+  std::optional<int64_t> getOptionalInt(const char *key) {
+    if (!has(key))
+      return std::nullopt;
+    return getInt({key}, 0);
+  }
+
+  double getFloat(std::initializer_list<const char *> keys, double fallback) {
+    std::string key = pick(keys);
+    if (key.empty())
+      return fallback;
+    const nlohmann::json &value = *find(key);
+    if (!value.is_number())
+      fail(key, "must be a number, got " + value.dump());
+    return value.get<double>();
+  }
+
+  bool getBool(std::initializer_list<const char *> keys, bool fallback) {
+    std::string key = pick(keys);
+    if (key.empty())
+      return fallback;
+    const nlohmann::json &value = *find(key);
+    if (!value.is_boolean())
+      fail(key, "must be true or false, got " + value.dump());
+    return value.get<bool>();
+  }
+
+  std::string getString(std::initializer_list<const char *> keys,
+                        const std::string &fallback) {
+    std::string key = pick(keys);
+    if (key.empty())
+      return fallback;
+    const nlohmann::json &value = *find(key);
+    if (!value.is_string())
+      fail(key, "must be a string, got " + value.dump());
+    return value.get<std::string>();
+  }
+
+  void requirePositive(const std::string &key, int64_t value) const {
+    if (value <= 0)
+      fail(key, "must be positive, got " + std::to_string(value));
+  }
+
+  const JsonSource &source;
+};
+
+//===----------------------------------------------------------------------===//
+// Layer patterns
+//===----------------------------------------------------------------------===//
+
+std::vector<LayerKind> parsePattern(ConfigReader &reader, const char *key) {
+  std::string pattern = reader.getString({key}, "");
+  std::vector<LayerKind> layers;
+  SourcePosition start = reader.source.valuePosition(key);
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    switch (pattern[i]) {
+    case 'M':
+      layers.push_back(LayerKind::Mamba);
+      break;
+    case '*':
+      layers.push_back(LayerKind::Attention);
+      break;
+    case '-':
+      layers.push_back(LayerKind::MLP);
+      break;
+    case 'E':
+      layers.push_back(LayerKind::MoE);
+      break;
+    default: {
+      // Point at the character itself: the value starts with its quote.
+      SourcePosition at = start;
+      if (at.line > 0)
+        at.column += static_cast<int>(i) + 1;
+      std::ostringstream os;
+      os << reader.source.where(at) << "error: '" << key
+         << "' has unknown layer character '" << pattern[i] << "' at index "
+         << i << " (expected M = mamba, * = attention, - = mlp, E = moe)";
+      throw ConfigError{os.str()};
+    }
+    }
+  }
+  if (layers.empty())
+    reader.fail(key, "must not be empty");
+  return layers;
+}
+
+std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
+  const nlohmann::json &list = *reader.find(key);
+  if (!list.is_array() || list.empty())
+    reader.fail(key, "must be a non-empty list of layer types");
+  std::vector<LayerKind> layers;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json &item = list[i];
+    std::string name = item.is_string() ? item.get<std::string>() : item.dump();
+    // Current transformers spellings, then the legacy ones it remaps.
+    if (name == "linear_attention" || name == "mamba")
+      layers.push_back(LayerKind::Mamba);
+    else if (name == "full_attention" || name == "attention")
+      layers.push_back(LayerKind::Attention);
+    else if (name == "mlp")
+      layers.push_back(LayerKind::MLP);
+    else if (name == "moe")
+      layers.push_back(LayerKind::MoE);
+    else
+      reader.fail(key, "has unknown layer type " + item.dump() + " at index " +
+                           std::to_string(i) +
+                           " (expected mamba/linear_attention, "
+                           "attention/full_attention, mlp or moe)");
+  }
+  return layers;
+}
+
+DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
+                 DType fallback) {
+  std::string key = reader.pick(keys);
+  if (key.empty())
+    return fallback;
+  std::string name = reader.getString({key.c_str()}, "");
+  if (name.rfind("torch.", 0) == 0)
+    name = name.substr(6);
+  if (name == "bfloat16")
+    return DType::BF16;
+  if (name == "float16" || name == "half")
+    return DType::F16;
+  if (name == "float32" || name == "float")
+    return DType::F32;
+  reader.fail(key, "has unsupported dtype \"" + name +
+                       "\" (supported: bfloat16, float16, float32)");
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Reads a modelopt quantization block: `quant_algo`, `exclude_modules`
+/// (`ignore` in compressed-tensors style), `kv_cache_quant_algo`.
+Quantization parseQuantization(ConfigReader &reader, const std::string &prefix) {
+  auto key = [&](const char *name) { return prefix + name; };
+  Quantization quant;
+  quant.sourcePath = reader.source.path;
+  std::string algoKey = key("quant_algo");
+  if (!reader.has(algoKey))
+    reader.fail(prefix.substr(0, prefix.size() - 1),
+                "lacks the required key 'quant_algo'");
+  quant.algo = reader.getString({algoKey.c_str()}, "");
+  if (quant.algo != "FP8")
+    reader.fail(algoKey, "has unsupported weight quantization \"" +
+                             quant.algo +
+                             "\" (supported: FP8, per-tensor static e4m3)");
+  // Current modelopt writes the list as `ignore` (which vLLM reads) next to
+  // or instead of `exclude_modules`.
+  std::string excludeKey = key("exclude_modules");
+  if (!reader.has(excludeKey))
+    excludeKey = key("ignore");
+  if (const nlohmann::json *list = reader.find(excludeKey)) {
+    if (!list->is_array())
+      reader.fail(excludeKey, "must be a list of module names");
+    for (const nlohmann::json &item : *list) {
+      if (!item.is_string())
+        reader.fail(excludeKey, "must contain only strings, got " + item.dump());
+      quant.excludeModules.push_back(item.get<std::string>());
+    }
+  }
+  std::string kvKey = key("kv_cache_quant_algo");
+  // A quantized KV cache is optional: nhc keeps K/V in the model dtype,
+  // which only loses the memory saving, never accuracy.
+  quant.kvCacheAlgo = reader.getString({kvKey.c_str()}, "");
+  return quant;
+}
+
+std::optional<Quantization> readQuantizationConfig(ConfigReader &reader) {
+  if (!reader.has("quantization_config"))
+    return std::nullopt;
+  if (!reader.find("quantization_config")->is_object())
+    reader.fail("quantization_config", "must be an object");
+  // modelopt writes quant_algo at the top of quantization_config, or under
+  // its "quantization" member as in hf_quant_config.json.
+  if (reader.has("quantization_config.quantization"))
+    return parseQuantization(reader, "quantization_config.quantization.");
+  return parseQuantization(reader, "quantization_config.");
+}
+
+//===----------------------------------------------------------------------===//
+// The whole config
+//===----------------------------------------------------------------------===//
+
+void readLayers(ConfigReader &reader, ModelConfig &config) {
+  // As in transformers, layers_block_type (or its alias layer_types) wins
+  // over the legacy hybrid_override_pattern.
+  std::string listKey = reader.pick({"layers_block_type", "layer_types"});
+  if (!listKey.empty())
+    config.layers = parseBlockTypes(reader, listKey.c_str());
+  else if (reader.has("hybrid_override_pattern"))
+    config.layers = parsePattern(reader, "hybrid_override_pattern");
+  else
+    reader.failFile("missing required key 'hybrid_override_pattern' or "
+                    "'layers_block_type' (the layer pattern)");
+
+  if (reader.has("num_hidden_layers")) {
+    int64_t declared = reader.getInt({"num_hidden_layers"}, 0);
+    if (declared != static_cast<int64_t>(config.layers.size()))
+      reader.fail("num_hidden_layers",
+                  "is " + std::to_string(declared) + " but the layer pattern '" +
+                      config.pattern() + "' has " +
+                      std::to_string(config.layers.size()) + " layers");
+  }
+
+  config.numNextnPredictLayers = reader.getInt({"num_nextn_predict_layers"}, 0);
+  if (config.numNextnPredictLayers < 0)
+    reader.fail("num_nextn_predict_layers", "must not be negative");
+  if (config.numNextnPredictLayers > 0) {
+    if (reader.has("mtp_layers_block_type"))
+      config.mtpLayers = parseBlockTypes(reader, "mtp_layers_block_type");
+    else if (reader.has("mtp_hybrid_override_pattern"))
+      config.mtpLayers = parsePattern(reader, "mtp_hybrid_override_pattern");
+    else
+      config.mtpLayers = {LayerKind::Attention, LayerKind::MoE};
+  }
+}
+
+void readRequired(ConfigReader &reader, const char *key) {
+  if (!reader.has(key))
+    reader.failFile(std::string("missing required key '") + key + "'");
+}
+
+void readConfig(ConfigReader &reader, ModelConfig &config) {
+  if (reader.has("model_type")) {
+    config.modelType = reader.getString({"model_type"}, "");
+    if (config.modelType != "nemotron_h")
+      reader.fail("model_type", "is \"" + config.modelType +
+                                    "\", but nhc compiles \"nemotron_h\" models");
+  }
+  readLayers(reader, config);
+  readRequired(reader, "hidden_size");
+  readRequired(reader, "vocab_size");
+
+  ModelConfig &c = config;
+  c.vocabSize = reader.getInt({"vocab_size"}, c.vocabSize);
+  c.hiddenSize = reader.getInt({"hidden_size"}, c.hiddenSize);
+  c.tieWordEmbeddings = reader.getBool({"tie_word_embeddings"}, c.tieWordEmbeddings);
+  c.maxPositionEmbeddings =
+      reader.getInt({"max_position_embeddings"}, c.maxPositionEmbeddings);
+  c.dtype = parseDType(reader, {"dtype", "torch_dtype"}, c.dtype);
+  c.layerNormEpsilon = reader.getFloat({"layer_norm_epsilon"}, c.layerNormEpsilon);
+  c.residualInFp32 = reader.getBool({"residual_in_fp32"}, c.residualInFp32);
+
+  c.numAttentionHeads = reader.getInt({"num_attention_heads"}, c.numAttentionHeads);
+  // HF: a null num_key_value_heads means plain multi-head attention.
+  // HF: an explicit null num_key_value_heads means multi-head attention, and
+  // a null head_dim means hidden_size / num_attention_heads.
+  c.numKeyValueHeads = reader.isNull("num_key_value_heads")
+                           ? c.numAttentionHeads
+                           : reader.getInt({"num_key_value_heads"}, c.numKeyValueHeads);
+  c.headDim = reader.isNull("head_dim") && c.numAttentionHeads > 0
+                  ? c.hiddenSize / c.numAttentionHeads
+                  : reader.getInt({"head_dim", "attention_head_dim"}, c.headDim);
+
+  c.intermediateSize = reader.getInt({"intermediate_size"}, c.intermediateSize);
+  c.mlpHiddenAct = reader.getString({"mlp_hidden_act"}, c.mlpHiddenAct);
+
+  c.mambaNumHeads = reader.getInt({"mamba_num_heads"}, c.mambaNumHeads);
+  c.mambaHeadDim = reader.getInt({"mamba_head_dim"}, c.mambaHeadDim);
+  c.ssmStateSize = reader.getInt({"ssm_state_size"}, c.ssmStateSize);
+  c.nGroups = reader.getInt({"mamba_n_groups", "n_groups"}, c.nGroups);
+  c.convKernel = reader.getInt({"mamba_d_conv", "conv_kernel"}, c.convKernel);
+  c.chunkSize = reader.getInt({"mamba_chunk_size", "chunk_size"}, c.chunkSize);
+  c.expand = reader.getInt({"mamba_expand", "expand"}, c.expand);
+  c.mambaHiddenAct = reader.getString({"mamba_hidden_act"}, c.mambaHiddenAct);
+  c.useConvBias = reader.getBool({"mamba_conv_bias", "use_conv_bias"}, c.useConvBias);
+  c.timeStepMin = reader.getFloat({"mamba_dt_min", "time_step_min"}, c.timeStepMin);
+  c.timeStepMax = reader.getFloat({"mamba_dt_max", "time_step_max"}, c.timeStepMax);
+  c.timeStepFloor =
+      reader.getFloat({"mamba_dt_init_floor", "time_step_floor"}, c.timeStepFloor);
+  c.timeStepLimit[0] = 0.0;
+  c.timeStepLimit[1] = std::numeric_limits<double>::infinity();
+  std::string limitKey = reader.pick({"mamba_dt_limit", "time_step_limit"});
+  if (!limitKey.empty()) {
+    const nlohmann::json &limit = *reader.find(limitKey);
+    if (!limit.is_array() || limit.size() != 2 || !limit[0].is_number() ||
+        !limit[1].is_number())
+      reader.fail(limitKey, "must be a list of two numbers [min, max], got " +
+                                limit.dump());
+    c.timeStepLimit[0] = limit[0].get<double>();
+    c.timeStepLimit[1] = limit[1].get<double>();
+  }
+  c.ssmCacheDtype = parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype);
+
+  c.nRoutedExperts =
+      reader.getInt({"n_routed_experts", "num_local_experts"}, c.nRoutedExperts);
+  c.nSharedExperts = reader.getInt({"n_shared_experts"}, c.nSharedExperts);
+  c.moeIntermediateSize = reader.getInt({"moe_intermediate_size"}, c.moeIntermediateSize);
+  c.moeSharedExpertIntermediateSize = reader.getInt(
+      {"moe_shared_expert_intermediate_size"}, c.moeSharedExpertIntermediateSize);
+  c.moeLatentSize = reader.getOptionalInt("moe_latent_size");
+  c.numExpertsPerTok = reader.getInt({"num_experts_per_tok"}, c.numExpertsPerTok);
+  c.routedScalingFactor =
+      reader.getFloat({"routed_scaling_factor"}, c.routedScalingFactor);
+  c.nGroup = reader.getInt({"n_group"}, c.nGroup);
+  c.topkGroup = reader.getInt({"topk_group"}, c.topkGroup);
+  c.normTopkProb = reader.getBool({"norm_topk_prob"}, c.normTopkProb);
+
+  c.quantization = readQuantizationConfig(reader);
+}
+
+/// Biases are not part of any published Nemotron-H checkpoint.
+void rejectBiases(ConfigReader &reader) {
+  for (const char *key : {"use_bias", "mlp_bias", "attention_bias",
+                          "mamba_proj_bias"})
+    if (reader.getBool({key}, false))
+      reader.fail(key, "is true, but nhc supports only bias-free linear "
+                       "layers (as in all published Nemotron-H checkpoints)");
+}
+
+void validate(ConfigReader &reader, const ModelConfig &c) {
+  reader.requirePositive("vocab_size", c.vocabSize);
+  reader.requirePositive("hidden_size", c.hiddenSize);
+  if (!(c.layerNormEpsilon > 0))
+    reader.fail("layer_norm_epsilon", "must be positive");
+  reader.requirePositive("max_position_embeddings", c.maxPositionEmbeddings);
+  rejectBiases(reader);
+
+  auto divides = [&](const std::string &smallKey, int64_t small, const char *bigKey,
+                     int64_t big) {
+    if (big % small != 0)
+      reader.fail(smallKey, "(" + std::to_string(small) + ") must divide '" +
+                                bigKey + "' (" + std::to_string(big) + ")");
+  };
+
+  if (c.numLayers(LayerKind::Attention) > 0) {
+    reader.requirePositive("num_attention_heads", c.numAttentionHeads);
+    reader.requirePositive("num_key_value_heads", c.numKeyValueHeads);
+    reader.requirePositive(reader.keyFor({"head_dim", "attention_head_dim"}, "head_dim"), c.headDim);
+    divides("num_key_value_heads", c.numKeyValueHeads, "num_attention_heads",
+            c.numAttentionHeads);
+  }
+  if (c.numLayers(LayerKind::MLP) > 0) {
+    reader.requirePositive("intermediate_size", c.intermediateSize);
+    if (c.mlpHiddenAct != "relu2" && c.mlpHiddenAct != "relu" &&
+        c.mlpHiddenAct != "silu" && c.mlpHiddenAct != "gelu")
+      reader.fail("mlp_hidden_act", "has unsupported activation \"" +
+                                        c.mlpHiddenAct +
+                                        "\" (supported: relu2, relu, silu, gelu)");
+  }
+  if (c.numLayers(LayerKind::Mamba) > 0) {
+    reader.requirePositive("mamba_num_heads", c.mambaNumHeads);
+    reader.requirePositive("mamba_head_dim", c.mambaHeadDim);
+    reader.requirePositive("ssm_state_size", c.ssmStateSize);
+    std::string groupsKey = reader.keyFor({"mamba_n_groups", "n_groups"}, "n_groups");
+    reader.requirePositive(groupsKey, c.nGroups);
+    reader.requirePositive(reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel"), c.convKernel);
+    reader.requirePositive(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize);
+    divides(groupsKey.c_str(), c.nGroups, "mamba_num_heads", c.mambaNumHeads);
+    if (c.mambaHiddenAct != "silu")
+      reader.fail("mamba_hidden_act", "is \"" + c.mambaHiddenAct +
+                                          "\" but the Mamba-2 mixer supports "
+                                          "only \"silu\"");
+    if (c.timeStepMin < 0)
+      reader.fail(reader.keyFor({"mamba_dt_min", "time_step_min"}, "time_step_min"),
+                  "must not be negative");
+  }
+  if (c.numLayers(LayerKind::MoE) > 0) {
+    reader.requirePositive(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
+                           c.nRoutedExperts);
+    reader.requirePositive("moe_intermediate_size", c.moeIntermediateSize);
+    reader.requirePositive("moe_shared_expert_intermediate_size",
+                           c.moeSharedExpertIntermediateSize);
+    reader.requirePositive("num_experts_per_tok", c.numExpertsPerTok);
+    reader.requirePositive("n_group", c.nGroup);
+    reader.requirePositive("topk_group", c.topkGroup);
+    if (c.moeLatentSize)
+      reader.requirePositive("moe_latent_size", *c.moeLatentSize);
+    divides("n_group", c.nGroup, "n_routed_experts", c.nRoutedExperts);
+    if (c.nRoutedExperts / c.nGroup < 2)
+      reader.fail("n_group", "leaves fewer than 2 experts per group; each "
+                             "group is scored by its two best experts");
+    if (c.topkGroup > c.nGroup)
+      reader.fail("topk_group", "(" + std::to_string(c.topkGroup) +
+                                    ") exceeds 'n_group' (" +
+                                    std::to_string(c.nGroup) + ")");
+    if (c.numExpertsPerTok > c.topkGroup * (c.nRoutedExperts / c.nGroup))
+      reader.fail("num_experts_per_tok",
+                  "(" + std::to_string(c.numExpertsPerTok) +
+                      ") exceeds the experts in the 'topk_group' selected groups");
+  }
+}
+
+/// Fills `config` from `source`, or throws ConfigError.
+void readInto(const JsonSource &source, ModelConfig &config) {
+  ConfigReader reader(source);
+  config.configPath = source.path;
+  readConfig(reader, config);
+  validate(reader, config);
+}
+
+bool isDirectory(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool fileExists(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+} // namespace
+
+bool parseModelConfig(const std::string &path, const std::string &text,
+                      ModelConfig &config, std::string &error) {
+  JsonSource source;
+  if (!parseJsonSource(path, text, source, error))
+    return false;
+  try {
+    readInto(source, config);
+  } catch (const ConfigError &e) {
+    error = e.message;
+    return false;
+  }
+  return true;
+}
+
+bool loadModelConfig(const std::string &path, ModelConfig &config,
+                     std::string &error) {
+  std::string configPath = path;
+  std::string quantPath;
+  if (isDirectory(path)) {
+    std::string dir = path.back() == '/' ? path : path + "/";
+    configPath = dir + "config.json";
+    if (!fileExists(configPath)) {
+      error = path + ": error: checkpoint directory has no config.json";
+      return false;
+    }
+    if (fileExists(dir + "hf_quant_config.json"))
+      quantPath = dir + "hf_quant_config.json";
+  }
+  JsonSource source;
+  if (!loadJsonSource(configPath, source, error))
+    return false;
+  try {
+    readInto(source, config);
+    // modelopt also writes hf_quant_config.json; config.json's
+    // quantization_config, when present, takes precedence.
+    if (!quantPath.empty() && !config.quantization) {
+      JsonSource quantSource;
+      if (!loadJsonSource(quantPath, quantSource, error))
+        return false;
+      ConfigReader quantReader(quantSource);
+      if (!quantReader.has("quantization"))
+        quantReader.failFile("missing required key 'quantization'");
+      config.quantization = parseQuantization(quantReader, "quantization.");
+    }
+  } catch (const ConfigError &e) {
+    error = e.message;
+    return false;
+  }
+  return true;
+}
+
+} // namespace mlir::nhc

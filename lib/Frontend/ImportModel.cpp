@@ -1,0 +1,279 @@
+//===- ImportModel.cpp - build the nemotron module of a config --*- C++ -*-===//
+
+#include "nhc/Frontend/ImportModel.h"
+
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Verifier.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::nemotron;
+using nhc::ModelConfig;
+
+namespace {
+
+Type elementTypeOf(MLIRContext &context, nhc::DType dtype) {
+  Builder b(&context);
+  switch (dtype) {
+  case nhc::DType::BF16:
+    return b.getBF16Type();
+  case nhc::DType::F16:
+    return b.getF16Type();
+  case nhc::DType::F32:
+    return b.getF32Type();
+  }
+  return b.getF32Type();
+}
+
+Activation activationOf(const std::string &name) {
+  if (name == "relu")
+    return Activation::relu;
+  if (name == "silu")
+    return Activation::silu;
+  if (name == "gelu")
+    return Activation::gelu;
+  return Activation::relu2;
+}
+
+/// Emits the ops of one model, layer by layer.
+class ModelBuilder {
+public:
+  ModelBuilder(MLIRContext &context, const ModelConfig &config)
+      : context(context), config(config), builder(&context),
+        dtype(elementTypeOf(context, config.dtype)),
+        activationType(RankedTensorType::get(
+            {ShapedType::kDynamic, config.hiddenSize}, dtype)) {}
+
+  OwningOpRef<ModuleOp> build() {
+    Location fileLoc = FileLineColLoc::get(&context, config.configPath, 0, 0);
+    OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+    setModuleAttributes(*module);
+    builder.setInsertionPointToEnd(module->getBody());
+
+    auto idsType = RankedTensorType::get({ShapedType::kDynamic},
+                                         builder.getI32Type());
+    auto logitsType = RankedTensorType::get(
+        {ShapedType::kDynamic, config.vocabSize}, builder.getF32Type());
+    auto func = func::FuncOp::create(
+        builder, fileLoc, "forward",
+        builder.getFunctionType({idsType}, {logitsType}));
+    Block *entry = func.addEntryBlock();
+    builder.setInsertionPointToEnd(entry);
+
+    loc = NameLoc::get(builder.getStringAttr("backbone.embeddings"), fileLoc);
+    Value table = param("backbone.embeddings.weight",
+                        {config.vocabSize, config.hiddenSize});
+    Value hidden = EmbeddingOp::create(builder, loc, activationType,
+                                       entry->getArgument(0), table);
+    for (size_t i = 0; i < config.layers.size(); ++i) {
+      std::string prefix = "backbone.layers." + std::to_string(i);
+      loc = NameLoc::get(builder.getStringAttr(prefix), fileLoc);
+      hidden = buildBlock(static_cast<int64_t>(i), prefix, hidden);
+    }
+
+    loc = NameLoc::get(builder.getStringAttr("backbone.norm_f"), fileLoc);
+    Value normWeight = param("backbone.norm_f.weight", {config.hiddenSize});
+    Value normed = RMSNormOp::create(builder, loc, hidden, normWeight,
+                                     epsilon());
+    loc = NameLoc::get(builder.getStringAttr("lm_head"), fileLoc);
+    Value headWeight = config.tieWordEmbeddings
+                           ? table
+                           : param("lm_head.weight",
+                                   {config.vocabSize, config.hiddenSize});
+    Value logits =
+        LMHeadOp::create(builder, loc, logitsType, normed, headWeight);
+    func::ReturnOp::create(builder, loc, logits);
+    return module;
+  }
+
+private:
+  void setModuleAttributes(ModuleOp module) {
+    auto set = [&](StringRef name, Attribute value) {
+      module->setAttr(("nemotron." + name).str(), value);
+    };
+    set("model_type", builder.getStringAttr(config.modelType));
+    set("source", builder.getStringAttr(config.configPath));
+    set("layer_pattern", builder.getStringAttr(config.pattern()));
+    set("num_layers", builder.getI64IntegerAttr(config.layers.size()));
+    set("hidden_size", builder.getI64IntegerAttr(config.hiddenSize));
+    set("vocab_size", builder.getI64IntegerAttr(config.vocabSize));
+    set("max_position_embeddings",
+        builder.getI64IntegerAttr(config.maxPositionEmbeddings));
+    set("dtype", TypeAttr::get(dtype));
+    set("ssm_state_dtype",
+        TypeAttr::get(elementTypeOf(context, config.ssmCacheDtype)));
+    set("tie_word_embeddings", builder.getBoolAttr(config.tieWordEmbeddings));
+    set("residual_in_fp32", builder.getBoolAttr(config.residualInFp32));
+    set("time_step_limit",
+        builder.getF64ArrayAttr({config.timeStepLimit[0],
+                                 config.timeStepLimit[1]}));
+    if (!config.mtpLayers.empty()) {
+      std::string mtp;
+      for (nhc::LayerKind kind : config.mtpLayers)
+        mtp += nhc::patternChar(kind);
+      set("mtp_layer_pattern", builder.getStringAttr(mtp));
+      set("num_nextn_predict_layers",
+          builder.getI64IntegerAttr(config.numNextnPredictLayers));
+    }
+    if (config.quantization) {
+      SmallVector<Attribute> excluded;
+      for (const std::string &module : config.quantization->excludeModules)
+        excluded.push_back(builder.getStringAttr(module));
+      set("quantization",
+          QuantizationAttr::get(&context,
+                                builder.getStringAttr(config.quantization->algo),
+                                builder.getArrayAttr(excluded)));
+    }
+  }
+
+  FloatAttr epsilon() { return f64(config.layerNormEpsilon); }
+  IntegerAttr i64(int64_t value) { return builder.getI64IntegerAttr(value); }
+  FloatAttr f64(double value) { return builder.getF64FloatAttr(value); }
+  ActivationAttr activation(const std::string &name) {
+    return ActivationAttr::get(&context, activationOf(name));
+  }
+
+  Value param(const std::string &name, ArrayRef<int64_t> shape,
+              Type elementType = {}) {
+    auto type = RankedTensorType::get(shape, elementType ? elementType : dtype);
+    return ParamOp::create(builder, loc, type, name);
+  }
+
+  /// A linear module; FP8 (e4m3) when the checkpoint is FP8-quantized and the
+  /// module is not excluded. Expert stacks are matched by expert 0's name.
+  Value linear(const std::string &module, ArrayRef<int64_t> shape) {
+    Type elementType = dtype;
+    if (config.quantization) {
+      std::string probe = module;
+      size_t placeholder = probe.find("{e}");
+      if (placeholder != std::string::npos)
+        probe.replace(placeholder, 3, "0");
+      if (!nhc::isExcludedModule(config.quantization->excludeModules, probe))
+        elementType = builder.getType<Float8E4M3FNType>();
+    }
+    auto type = LinearType::get(&context, shape, elementType);
+    return LinearParamOp::create(builder, loc, type, module);
+  }
+
+  Value buildBlock(int64_t index, const std::string &prefix, Value hidden) {
+    Value normWeight = param(prefix + ".norm.weight", {config.hiddenSize});
+    Value normed =
+        RMSNormOp::create(builder, loc, hidden, normWeight, epsilon());
+    std::string mixer = prefix + ".mixer";
+    Value update;
+    switch (config.layers[index]) {
+    case nhc::LayerKind::Mamba:
+      update = buildMamba(index, mixer, normed);
+      break;
+    case nhc::LayerKind::Attention:
+      update = buildAttention(index, mixer, normed);
+      break;
+    case nhc::LayerKind::MLP:
+      update = buildMLP(index, mixer, normed);
+      break;
+    case nhc::LayerKind::MoE:
+      update = buildMoE(index, mixer, normed);
+      break;
+    }
+    return AddOp::create(builder, loc, hidden, update);
+  }
+
+  Value buildMamba(int64_t index, const std::string &mixer, Value input) {
+    const ModelConfig &c = config;
+    int64_t hidden = c.hiddenSize, heads = c.mambaNumHeads;
+    int64_t inner = c.mambaIntermediateSize(), convDim = c.mambaConvDim();
+    Value inProj = linear(mixer + ".in_proj", {c.mambaInProjSize(), hidden});
+    Value convWeight =
+        param(mixer + ".conv1d.weight", {convDim, 1, c.convKernel});
+    Value convBias =
+        c.useConvBias ? param(mixer + ".conv1d.bias", {convDim}) : Value();
+    Value dtBias = param(mixer + ".dt_bias", {heads});
+    Value aLog = param(mixer + ".A_log", {heads});
+    Value d = param(mixer + ".D", {heads});
+    Value normWeight = param(mixer + ".norm.weight", {inner});
+    Value outProj = linear(mixer + ".out_proj", {hidden, inner});
+    // transformers' mixer clamps dt to (time_step_min, inf) on the chunked
+    // path, whatever time_step_limit says; see docs/semantics.md.
+    return Mamba2Op::create(
+        builder, loc, activationType, input, inProj, convWeight, convBias,
+        dtBias, aLog, d, normWeight, outProj, i64(index), i64(heads),
+        i64(c.mambaHeadDim), i64(c.ssmStateSize), i64(c.nGroups),
+        i64(c.convKernel), i64(c.chunkSize), f64(c.layerNormEpsilon),
+        f64(c.timeStepMin), f64(std::numeric_limits<double>::infinity()));
+  }
+
+  Value buildAttention(int64_t index, const std::string &mixer, Value input) {
+    const ModelConfig &c = config;
+    int64_t hidden = c.hiddenSize, q = c.numAttentionHeads * c.headDim,
+            kv = c.numKeyValueHeads * c.headDim;
+    Value qProj = linear(mixer + ".q_proj", {q, hidden});
+    Value kProj = linear(mixer + ".k_proj", {kv, hidden});
+    Value vProj = linear(mixer + ".v_proj", {kv, hidden});
+    Value oProj = linear(mixer + ".o_proj", {hidden, q});
+    return AttentionOp::create(
+        builder, loc, activationType, input, qProj, kProj, vProj, oProj,
+        i64(index), i64(c.numAttentionHeads), i64(c.numKeyValueHeads),
+        i64(c.headDim), f64(1.0 / std::sqrt(static_cast<double>(c.headDim))));
+  }
+
+  Value buildMLP(int64_t index, const std::string &mixer, Value input) {
+    const ModelConfig &c = config;
+    Value up = linear(mixer + ".up_proj", {c.intermediateSize, c.hiddenSize});
+    Value down =
+        linear(mixer + ".down_proj", {c.hiddenSize, c.intermediateSize});
+    return MLPOp::create(builder, loc, activationType, input, up, down,
+                         i64(index), activation(c.mlpHiddenAct));
+  }
+
+  Value buildMoE(int64_t index, const std::string &mixer, Value input) {
+    const ModelConfig &c = config;
+    int64_t hidden = c.hiddenSize, experts = c.nRoutedExperts;
+    Value routerWeight = param(mixer + ".gate.weight", {experts, hidden});
+    Value routerBias = param(mixer + ".gate.e_score_correction_bias",
+                             {experts}, builder.getF32Type());
+    Value latentIn, latentOut;
+    int64_t expertInput = hidden;
+    if (c.moeLatentSize) {
+      expertInput = *c.moeLatentSize;
+      latentIn = linear(mixer + ".fc1_latent_proj", {expertInput, hidden});
+      latentOut = linear(mixer + ".fc2_latent_proj", {hidden, expertInput});
+    }
+    Value expertsUp = linear(mixer + ".experts.{e}.up_proj",
+                             {experts, c.moeIntermediateSize, expertInput});
+    Value expertsDown = linear(mixer + ".experts.{e}.down_proj",
+                               {experts, expertInput, c.moeIntermediateSize});
+    int64_t shared = c.moeSharedExpertIntermediateSize;
+    Value sharedUp = linear(mixer + ".shared_experts.up_proj", {shared, hidden});
+    Value sharedDown =
+        linear(mixer + ".shared_experts.down_proj", {hidden, shared});
+    return MoEOp::create(
+        builder, loc, activationType, input, routerWeight, routerBias,
+        expertsUp, expertsDown, sharedUp, sharedDown, latentIn, latentOut,
+        i64(index), i64(experts), i64(c.numExpertsPerTok), i64(c.nGroup),
+        i64(c.topkGroup), builder.getBoolAttr(c.normTopkProb),
+        f64(c.routedScalingFactor), activation(c.mlpHiddenAct));
+  }
+
+  MLIRContext &context;
+  const ModelConfig &config;
+  OpBuilder builder;
+  Type dtype;
+  RankedTensorType activationType;
+  Location loc = UnknownLoc::get(&context);
+};
+} // namespace
+
+OwningOpRef<ModuleOp> mlir::nhc::importModel(MLIRContext &context,
+                                             const ModelConfig &config) {
+  context.loadDialect<NemotronDialect, func::FuncDialect>();
+  OwningOpRef<ModuleOp> module = ModelBuilder(context, config).build();
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}

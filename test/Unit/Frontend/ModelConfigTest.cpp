@@ -1,0 +1,131 @@
+//===- ModelConfigTest.cpp - reading Nemotron-H configs -------------------===//
+
+#include "nhc/Config/ModelConfig.h"
+
+#include <cmath>
+#include <gtest/gtest.h>
+
+using mlir::nhc::LayerKind;
+using mlir::nhc::ModelConfig;
+
+namespace {
+ModelConfig parseOk(const std::string &text) {
+  ModelConfig config;
+  std::string error;
+  EXPECT_TRUE(mlir::nhc::parseModelConfig("config.json", text, config, error))
+      << error;
+  return config;
+}
+
+std::string parseError(const std::string &text) {
+  ModelConfig config;
+  std::string error;
+  EXPECT_FALSE(mlir::nhc::parseModelConfig("config.json", text, config, error));
+  return error;
+}
+} // namespace
+
+TEST(ModelConfig, FillsTransformersDefaults) {
+  ModelConfig c = parseOk(
+      R"({"hybrid_override_pattern": "M*-E", "hidden_size": 64, "vocab_size": 256})");
+  EXPECT_EQ(c.pattern(), "M*-E");
+  EXPECT_EQ(c.mambaNumHeads, 128);
+  EXPECT_EQ(c.mambaHeadDim, 64);
+  EXPECT_EQ(c.ssmStateSize, 128);
+  EXPECT_EQ(c.nGroups, 8);
+  EXPECT_EQ(c.convKernel, 4);
+  EXPECT_EQ(c.chunkSize, 128);
+  EXPECT_EQ(c.numAttentionHeads, 32);
+  EXPECT_EQ(c.numKeyValueHeads, 8);
+  EXPECT_EQ(c.headDim, 128);
+  EXPECT_EQ(c.intermediateSize, 21504);
+  EXPECT_EQ(c.mlpHiddenAct, "relu2");
+  EXPECT_DOUBLE_EQ(c.layerNormEpsilon, 1e-5);
+  EXPECT_DOUBLE_EQ(c.timeStepMin, 0.001);
+  EXPECT_EQ(c.timeStepLimit[0], 0.0);
+  EXPECT_TRUE(std::isinf(c.timeStepLimit[1]));
+  EXPECT_EQ(c.nRoutedExperts, 8);
+  EXPECT_EQ(c.numExpertsPerTok, 2);
+  EXPECT_FALSE(c.tieWordEmbeddings);
+  EXPECT_EQ(c.dtype, mlir::nhc::DType::F32);
+  EXPECT_FALSE(c.quantization.has_value());
+}
+
+TEST(ModelConfig, AliasesWinOverCanonicalKeysAsInTransformers) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M", "hidden_size": 64,
+    "vocab_size": 256, "n_groups": 8, "mamba_n_groups": 2, "mamba_d_conv": 3,
+    "mamba_chunk_size": 16, "mamba_expand": 1, "mamba_dt_min": 0.01,
+    "mamba_dt_limit": [0.0, 5.0], "mamba_conv_bias": false,
+    "num_local_experts": 16, "attention_head_dim": 32, "torch_dtype": "bfloat16",
+    "mamba_num_heads": 8, "mamba_head_dim": 16})");
+  EXPECT_EQ(c.nGroups, 2);
+  EXPECT_EQ(c.convKernel, 3);
+  EXPECT_EQ(c.chunkSize, 16);
+  EXPECT_EQ(c.expand, 1);
+  EXPECT_DOUBLE_EQ(c.timeStepMin, 0.01);
+  EXPECT_DOUBLE_EQ(c.timeStepLimit[1], 5.0);
+  EXPECT_FALSE(c.useConvBias);
+  EXPECT_EQ(c.nRoutedExperts, 16);
+  EXPECT_EQ(c.headDim, 32);
+  EXPECT_EQ(c.dtype, mlir::nhc::DType::BF16);
+}
+
+TEST(ModelConfig, LayersBlockTypeAcceptsBothSpellings) {
+  ModelConfig c = parseOk(R"({"layers_block_type": ["mamba", "attention",
+    "linear_attention", "full_attention", "mlp", "moe"], "hidden_size": 64,
+    "vocab_size": 256})");
+  EXPECT_EQ(c.pattern(), "M*M*-E");
+  // layers_block_type wins over hybrid_override_pattern, as in transformers.
+  ModelConfig both = parseOk(R"({"layers_block_type": ["mlp"],
+    "hybrid_override_pattern": "MM", "hidden_size": 64, "vocab_size": 256})");
+  EXPECT_EQ(both.pattern(), "-");
+}
+
+TEST(ModelConfig, NullKvHeadsMeansMultiHead) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "*", "hidden_size": 64,
+    "vocab_size": 256, "num_attention_heads": 4, "num_key_value_heads": null})");
+  EXPECT_EQ(c.numKeyValueHeads, 4);
+}
+
+TEST(ModelConfig, ReadsModeloptQuantization) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "quantization_config": {"quant_method": "modelopt",
+    "quant_algo": "FP8", "exclude_modules": ["lm_head", "*.mixer.q_proj"]}})");
+  ASSERT_TRUE(c.quantization.has_value());
+  EXPECT_EQ(c.quantization->algo, "FP8");
+  EXPECT_EQ(c.quantization->excludeModules.size(), 2u);
+  EXPECT_TRUE(mlir::nhc::isExcludedModule(c.quantization->excludeModules, "lm_head"));
+  EXPECT_TRUE(mlir::nhc::isExcludedModule(c.quantization->excludeModules,
+                                    "backbone.layers.3.mixer.q_proj"));
+  EXPECT_FALSE(mlir::nhc::isExcludedModule(c.quantization->excludeModules,
+                                     "backbone.layers.0.mixer.in_proj"));
+}
+
+TEST(ModelConfig, ErrorsNameKeyAndPosition) {
+  std::string error = parseError(
+      "{\n  \"hybrid_override_pattern\": \"M-X\",\n  \"hidden_size\": 64,\n"
+      "  \"vocab_size\": 256\n}\n");
+  // The unknown character X is at column 33 of line 2.
+  EXPECT_NE(error.find("config.json:2:33: error: 'hybrid_override_pattern' has "
+                       "unknown layer character 'X' at index 2"),
+            std::string::npos)
+      << error;
+
+  error = parseError(R"({"hybrid_override_pattern": "M", "vocab_size": 256})");
+  EXPECT_NE(error.find("missing required key 'hidden_size'"), std::string::npos)
+      << error;
+
+  error = parseError(R"({"hybrid_override_pattern": "M*", "hidden_size": 64,
+    "vocab_size": 256, "num_attention_heads": 6, "num_key_value_heads": 4})");
+  EXPECT_NE(error.find("'num_key_value_heads' (4) must divide "
+                       "'num_attention_heads' (6)"),
+            std::string::npos)
+      << error;
+
+  error = parseError(R"({"hybrid_override_pattern": "MM", "hidden_size": 64,
+    "vocab_size": 256, "num_hidden_layers": 3})");
+  EXPECT_NE(error.find("'num_hidden_layers' is 3 but the layer pattern 'MM' "
+                       "has 2 layers"),
+            std::string::npos)
+      << error;
+}

@@ -1,0 +1,29 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "NHC"
+# The internal shell is portable and the only one newer lit versions support.
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "README.md",
+                   "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nhc_obj_root, "test")
+
+# Keep FileCheck variables from leaking across CHECK-LABEL blocks.
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+
+llvm_config.use_default_substitutions()  # FileCheck, not, count
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["nhc", "nhc-opt"],
+                                   [config.nhc_tools_dir])
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%nhc_src_root", config.nhc_src_root))
+config.substitutions.append(("%configs", os.path.join(config.nhc_src_root, "test", "configs")))
+
+if config.enable_cuda_tests:
+    config.available_features.add("cuda")
