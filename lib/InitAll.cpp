@@ -13,6 +13,7 @@ void mlir::nhc::registerAllDialects(DialectRegistry &registry) {
 
 void mlir::nhc::registerAllPasses() {
   nemotron::registerNemotronTransformsPasses();
+  nemotron::registerNemotronPipelines();
   // Generic cleanups that tests and pipelines use.
   registerCanonicalizerPass();
   registerCSEPass();

@@ -288,4 +288,6 @@ def Nemotron_LMHeadOp : Nemotron_Op<"lm_head", [Pure]> {
   let hasVerifier = 1;
 }
 
+include "Nemotron/NemotronKernelOps.td"
+
 #endif // NHC_DIALECT_NEMOTRON_NEMOTRONOPS_TD

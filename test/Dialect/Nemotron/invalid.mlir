@@ -278,3 +278,46 @@ func.func @lm_head_vocab(%x: tensor<?x64xbf16>) {
 func.func @bad_quantization() attributes {nemotron.quantization = #nemotron.quantization<algo = "NVFP4", excludeModules = []>} {
   return
 }
+
+// -----
+
+func.func @split_sizes(%p: tensor<?x328xf32>) {
+  // expected-error @+1 {{input (the sum of sizes) must be [tokens, 336]}}
+  %z, %xbc, %dt = nemotron.split %p [128, 200, 8] : tensor<?x328xf32> -> tensor<?x128xf32>, tensor<?x200xf32>, tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_input_width(%x: tensor<?x32xf32>) {
+  %w = nemotron.linear_param "w" : !nemotron.linear<16x64xf32>
+  // expected-error @+1 {{input must be [tokens, 64]}}
+  %0 = nemotron.linear %x, %w : tensor<?x32xf32>, !nemotron.linear<16x64xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @ssd_xbc_width(%xbc: tensor<?x100xf32>, %dt: tensor<?x8xf32>) {
+  %h = nemotron.param "h" : tensor<8xf32>
+  // expected-error @+1 {{xbc must be [tokens, 192]}}
+  %y = nemotron.ssd_scan %xbc, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x100xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @attention_core_kv(%q: tensor<?x64xf32>, %k: tensor<?x48xf32>) {
+  // expected-error @+1 {{k must be [tokens, 32]}}
+  %a = nemotron.attention_core %q, %k, %k {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64, scale = 0.25 : f64} : (tensor<?x64xf32>, tensor<?x48xf32>, tensor<?x48xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @gated_norm_groups(%y: tensor<?x128xf32>) {
+  %w = nemotron.param "w" : tensor<128xf32>
+  // expected-error @+1 {{width 128 must be a positive multiple of n_groups (3)}}
+  %g = nemotron.gated_rms_norm %y, %y, %w {n_groups = 3 : i64, epsilon = 1.0e-5 : f64} : tensor<?x128xf32>, tensor<128xf32>
+  return
+}

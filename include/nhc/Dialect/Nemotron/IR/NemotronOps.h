@@ -14,6 +14,14 @@
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronTypes.h"
 
+namespace mlir::nemotron {
+/// Per-request state owned by a layer: conv and SSM state, KV cache.
+struct RequestStateResource
+    : public SideEffects::Resource::Base<RequestStateResource> {
+  StringRef getName() override { return "RequestState"; }
+};
+} // namespace mlir::nemotron
+
 #define GET_OP_CLASSES
 #include "nhc/Dialect/Nemotron/IR/NemotronOps.h.inc"
 

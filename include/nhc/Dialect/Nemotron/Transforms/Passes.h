@@ -16,6 +16,18 @@ namespace mlir::nemotron {
 /// Rewrites `rms_norm(add(a, b))` into `add_rms_norm(a, b)`.
 void populateFuseResidualNormPatterns(RewritePatternSet &patterns);
 
+/// Rewrites `relu2(linear(x))` into a linear with a relu2 epilogue.
+void populateFuseLinearEpiloguePatterns(RewritePatternSet &patterns);
+
+/// Rewrites mixers into kernel-level ops.
+void populateDecomposeLayersPatterns(RewritePatternSet &patterns);
+
+/// The model-level pipeline `nhc compile` runs before scheduling: fuse
+/// residual adds into norms, decompose mixers, fuse epilogues. Registered as
+/// `nemotron-lower-to-kernels-pipeline`.
+void buildLowerToKernelsPipeline(OpPassManager &pm);
+void registerNemotronPipelines();
+
 #define GEN_PASS_REGISTRATION
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h.inc"
 

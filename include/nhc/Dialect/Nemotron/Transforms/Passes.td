@@ -32,4 +32,40 @@ def NemotronFuseResidualNormPass
   let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
 }
 
+def NemotronFuseLinearEpiloguePass
+    : Pass<"nemotron-fuse-linear-epilogue", "::mlir::func::FuncOp"> {
+  let summary = "Fold an elementwise relu2 into the GEMM that produces its input";
+  let description = [{
+    `relu2(linear(x, W))` becomes `linear(x, W) {epilogue = relu2}`, so the
+    MLP's activation is applied to the GEMM output block while it is hot
+    instead of by a separate pass over memory.
+  }];
+  let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Decomposition
+//===----------------------------------------------------------------------===//
+
+def NemotronDecomposeLayersPass
+    : Pass<"nemotron-decompose-layers", "::mlir::func::FuncOp"> {
+  let summary = "Decompose mixers into kernel-level ops";
+  let description = [{
+    Rewrites each mixer into the parts the kernel library and the runtime
+    implement (docs/execution-model.md):
+
+    - `nemotron.mamba2` → `linear` (in_proj), `split` [z | xBC | dt],
+      `conv1d_silu`, `ssd_scan` (dt softplus/bias/clamp and D skip fused),
+      `gated_rms_norm` (gate fused), `linear` (out_proj);
+    - `nemotron.attention` → three `linear`s, `attention_core` (KV-cache append
+      and causal GQA softmax), `linear` (o_proj);
+    - `nemotron.mlp` → `linear`, `relu2`, `linear`;
+    - `nemotron.moe` → router `linear` (f32), `moe_route`, optional latent
+      `linear`s around `moe_experts`, the shared expert MLP and an `add`.
+
+    Activations other than relu2 have no kernel yet and are reported as errors.
+  }];
+  let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
+}
+
 #endif // NHC_DIALECT_NEMOTRON_TRANSFORMS_PASSES_TD

@@ -1,0 +1,158 @@
+//===- NemotronKernelOps.td - decomposed (kernel-level) ops -*- tablegen -*-===//
+//
+// The parts a mixer decomposes into. Each maps to one kernel of the kernel
+// library or to one runtime library call (docs/execution-model.md). Ops that
+// read or write per-request state (conv/SSM state, KV cache) are not Pure:
+// they carry the layer whose state they own.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NHC_DIALECT_NEMOTRON_NEMOTRONKERNELOPS_TD
+#define NHC_DIALECT_NEMOTRON_NEMOTRONKERNELOPS_TD
+
+def Nemotron_Epilogue : I32EnumAttr<"Epilogue", "elementwise epilogue of a linear", [
+    I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu2", 1>]> {
+  let cppNamespace = "::mlir::nemotron";
+  let genSpecializedAttr = 0;
+}
+def Nemotron_EpilogueAttr
+    : EnumAttr<Nemotron_Dialect, Nemotron_Epilogue, "epilogue"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Nemotron_StateResource
+    : Resource<"::mlir::nemotron::RequestStateResource">;
+
+def Nemotron_LinearOp : Nemotron_Op<"linear", [Pure]> {
+  let summary = "y = epilogue(x @ W^T) (a GEMM)";
+  let description = [{
+    A bias-free linear layer applied to every token, with an optional fused
+    elementwise `epilogue` (`relu2` after `nemotron-fuse-linear-epilogue`).
+    Lowered to the runtime's GEMM (BLAS on the host, cuBLASLt on GPU).
+  }];
+  let arguments = (ins Nemotron_Activations:$input, Nemotron_LinearType:$weight,
+                       DefaultValuedAttr<Nemotron_EpilogueAttr,
+                         "::mlir::nemotron::Epilogue::none">:$epilogue);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` qualified(type($weight)) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_Relu2Op : Nemotron_Op<"relu2", [Pure, SameOperandsAndResultType]> {
+  let summary = "relu(x)^2, elementwise";
+  let arguments = (ins Nemotron_Activations:$input);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Nemotron_SplitOp : Nemotron_Op<"split", [Pure]> {
+  let summary = "Split the columns of a [tokens, sum(sizes)] tensor";
+  let description = [{
+    Splits the in_proj output `[z | xBC | dt]` into its parts. Results are
+    column ranges of the input; no data moves (the schedule passes a column
+    offset and row stride to the consumers).
+  }];
+  let arguments = (ins Nemotron_Activations:$input, DenseI64ArrayAttr:$sizes);
+  let results = (outs Variadic<Nemotron_Activations>:$results);
+  let assemblyFormat = "$input $sizes attr-dict `:` type($input) `->` type($results)";
+  let hasVerifier = 1;
+}
+
+def Nemotron_Conv1dSiluOp : Nemotron_Op<"conv1d_silu", [
+    MemoryEffects<[MemRead<Nemotron_StateResource>, MemWrite<Nemotron_StateResource>]>]> {
+  let summary = "Causal depthwise conv1d + bias + silu, continuing the request's conv state";
+  let arguments = (ins Nemotron_Activations:$input, Nemotron_Tensor:$weight,
+                       Optional<Nemotron_Tensor>:$bias,
+                       Nemotron_LayerIndex:$layer);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_SSDScanOp : Nemotron_Op<"ssd_scan", [
+    MemoryEffects<[MemRead<Nemotron_StateResource>, MemWrite<Nemotron_StateResource>]>]> {
+  let summary = "Mamba-2 SSD scan with dt softplus/bias/clamp, A = -exp(A_log) and D skip";
+  let description = [{
+    `x`, `B`, `C` are the post-conv parts of xBC; `dt` the raw dt part of
+    in_proj. Chunked scan on prefill, one recurrence step on decode; the final
+    SSM state is written back to the request's slot.
+  }];
+  let arguments = (ins Nemotron_Activations:$xbc, Nemotron_Activations:$dt,
+                       Nemotron_Tensor:$dt_bias, Nemotron_Tensor:$a_log,
+                       Nemotron_Tensor:$d,
+                       Nemotron_LayerIndex:$layer,
+                       Nemotron_PositiveI64:$num_heads,
+                       Nemotron_PositiveI64:$head_dim,
+                       Nemotron_PositiveI64:$state_size,
+                       Nemotron_PositiveI64:$n_groups,
+                       F64Attr:$dt_min, F64Attr:$dt_max);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $xbc `,` $dt `,` $dt_bias `,` $a_log `,` $d attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_GatedRMSNormOp : Nemotron_Op<"gated_rms_norm", [Pure,
+    AllTypesMatch<["input", "gate", "result"]>]> {
+  let summary = "rms_norm(y * silu(z)) in n_groups groups";
+  let arguments = (ins Nemotron_Activations:$input, Nemotron_Activations:$gate,
+                       Nemotron_Tensor:$weight, Nemotron_PositiveI64:$n_groups,
+                       F64Attr:$epsilon);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $input `,` $gate `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_AttentionCoreOp : Nemotron_Op<"attention_core", [
+    MemoryEffects<[MemRead<Nemotron_StateResource>, MemWrite<Nemotron_StateResource>]>]> {
+  let summary = "Append K/V to the request's cache, then causal GQA softmax attention";
+  let arguments = (ins Nemotron_Activations:$q, Nemotron_Activations:$k,
+                       Nemotron_Activations:$v,
+                       Nemotron_LayerIndex:$layer,
+                       Nemotron_PositiveI64:$num_heads,
+                       Nemotron_PositiveI64:$num_kv_heads,
+                       Nemotron_PositiveI64:$head_dim, F64Attr:$scale);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_MoERouteOp : Nemotron_Op<"moe_route", [Pure]> {
+  let summary = "Sigmoid, bias-corrected, group-limited top-k routing";
+  let arguments = (ins Nemotron_Activations:$logits, Nemotron_Tensor:$bias,
+                       Nemotron_PositiveI64:$top_k, Nemotron_PositiveI64:$n_group,
+                       Nemotron_PositiveI64:$topk_group, BoolAttr:$norm_topk_prob,
+                       F64Attr:$routed_scaling_factor);
+  let results = (outs RankedTensorOf<[I32]>:$indices,
+                      RankedTensorOf<[F32]>:$weights);
+  let assemblyFormat = [{
+    $logits `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Nemotron_MoEExpertsOp : Nemotron_Op<"moe_experts", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Routed experts: sum_k weight_k * down_e(act(up_e(x)))";
+  let arguments = (ins Nemotron_Activations:$input,
+                       RankedTensorOf<[I32]>:$indices,
+                       RankedTensorOf<[F32]>:$weights,
+                       Nemotron_LinearType:$up, Nemotron_LinearType:$down,
+                       Nemotron_ActivationAttr:$activation);
+  let results = (outs Nemotron_Activations:$result);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $weights `,` $up `,` $down attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // NHC_DIALECT_NEMOTRON_NEMOTRONKERNELOPS_TD

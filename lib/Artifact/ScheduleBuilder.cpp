@@ -1,0 +1,619 @@
+//===- ScheduleBuilder.cpp - kernel-level IR to a step schedule -*- C++ -*-===//
+//
+// Walks the decomposed @forward once, in order. Every tensor value lives in a
+// view of a scratch buffer (buffer, first column, row stride); buffers are
+// recycled once the last value viewing them is dead, so a 52-layer model needs
+// only a handful. Each op becomes one kernel call or one library call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nhc/Artifact/ScheduleBuilder.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cfloat>
+#include <cmath>
+#include <set>
+
+using namespace mlir;
+using namespace mlir::nemotron;
+using json = nlohmann::json;
+
+namespace mlir::nhc {
+
+const char *kernelParamKindName(KernelParamKind kind) {
+  switch (kind) {
+  case KernelParamKind::MemRef:
+    return "memref";
+  case KernelParamKind::Index:
+    return "index";
+  case KernelParamKind::F32:
+    return "f32";
+  }
+  return "?";
+}
+
+FailureOr<KernelSignatures> readKernelSignatures(ModuleOp library) {
+  KernelSignatures signatures;
+  for (auto func : library.getOps<func::FuncOp>()) {
+    if (!func.getName().starts_with("nhc_"))
+      continue;
+    std::vector<KernelParamKind> params;
+    for (Type type : func.getArgumentTypes()) {
+      if (isa<MemRefType>(type))
+        params.push_back(KernelParamKind::MemRef);
+      else if (type.isIndex())
+        params.push_back(KernelParamKind::Index);
+      else if (type.isF32())
+        params.push_back(KernelParamKind::F32);
+      else
+        return func.emitError() << "kernel argument of unsupported type "
+                                << type;
+    }
+    signatures[func.getName().str()] = std::move(params);
+  }
+  return signatures;
+}
+
+namespace {
+
+/// Where a tensor value lives: columns [column, column + width) of each row
+/// of `buffer`, rows `rowStride` elements apart.
+struct View {
+  int buffer = -1;
+  int64_t column = 0;
+  int64_t rowStride = 0;
+};
+
+struct Buffer {
+  std::string name;
+  std::string per; // "token" or "request"
+  std::string dtype;
+  int64_t elems;
+  int liveViews = 0;
+};
+
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "F32";
+  if (type.isBF16())
+    return "BF16";
+  if (type.isF16())
+    return "F16";
+  if (isa<Float8E4M3FNType>(type))
+    return "F8_E4M3";
+  if (type.isInteger(32))
+    return "I32";
+  return "?";
+}
+
+int64_t widthOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getDimSize(1);
+}
+
+/// JSON argument helpers (docs/execution-model.md, "Schedule").
+json bufferArg(const std::string &name) { return {{"buffer", name}}; }
+json weightArg(const std::string &name) { return {{"weight", name}}; }
+json indexArg(int64_t value) { return {{"index", value}}; }
+json tokensArg(int64_t times = 1) {
+  json arg = {{"dim", "tokens"}};
+  if (times != 1)
+    arg["times"] = times;
+  return arg;
+}
+json requestsArg() { return {{"dim", "requests"}}; }
+json f32Arg(double value) {
+  // JSON has no infinity; an unbounded clamp is the largest f32.
+  if (std::isinf(value))
+    value = value > 0 ? FLT_MAX : -FLT_MAX;
+  return {{"f32", value}};
+}
+json stateArg(const char *kind, int64_t layer) {
+  return {{"state", kind}, {"layer", layer}};
+}
+
+class StepPlanner {
+public:
+  StepPlanner(func::FuncOp forward, const KernelSignatures &signatures)
+      : forward(forward), signatures(signatures) {}
+
+  FailureOr<StepPlan> run() {
+    Block &body = forward.getBody().front();
+    computeLastUses(body);
+    planAttentionGroups(body);
+    for (Operation &op : body) {
+      if (failed(emit(&op)))
+        return failure();
+      releaseDeadOperands(&op);
+    }
+    if (!sawLMHead)
+      return forward.emitError() << "forward has no nemotron.lm_head";
+    for (const Buffer &buffer : buffers)
+      plan.buffers.push_back({{"name", buffer.name},
+                              {"per", buffer.per},
+                              {"dtype", buffer.dtype},
+                              {"elems", buffer.elems}});
+    plan.schedules = {{"body", body_}, {"head_last", headLast},
+                      {"head_all", headAll}};
+    plan.state = {{"mamba_layers", mambaLayersJson()},
+                  {"attention_layers", attentionLayers}};
+    for (const auto &[name, unused] : kernelsUsed)
+      plan.kernelsUsed.push_back(name);
+    return plan;
+  }
+
+private:
+  //===--------------------------------------------------------------------===//
+  // Liveness and buffers
+  //===--------------------------------------------------------------------===//
+
+  void computeLastUses(Block &body) {
+    for (Operation &op : body) {
+      for (Value operand : op.getOperands())
+        lastUse[operand] = &op;
+    }
+  }
+
+  /// q, k and v of an attention share one buffer so the kernel reads them
+  /// with one row stride.
+  void planAttentionGroups(Block &body) {
+    for (auto attention : body.getOps<AttentionCoreOp>()) {
+      int64_t q = widthOf(attention.getQ()), k = widthOf(attention.getK());
+      int64_t total = q + 2 * k;
+      attentionGroup[attention.getQ()] = {attention, 0, total};
+      attentionGroup[attention.getK()] = {attention, q, total};
+      attentionGroup[attention.getV()] = {attention, q + k, total};
+    }
+  }
+
+  int allocate(int64_t elems, const std::string &per, const std::string &dtype) {
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      Buffer &buffer = buffers[i];
+      if (buffer.liveViews == 0 && buffer.elems == elems && buffer.per == per &&
+          buffer.dtype == dtype && !pinned.count(static_cast<int>(i)))
+        return static_cast<int>(i);
+    }
+    buffers.push_back(
+        {"b" + std::to_string(buffers.size()), per, dtype, elems, 0});
+    return static_cast<int>(buffers.size()) - 1;
+  }
+
+  void bind(Value value, View view) {
+    views[value] = view;
+    ++buffers[view.buffer].liveViews;
+  }
+
+  /// A fresh contiguous [rows, width] buffer for `value`.
+  View define(Value value, const std::string &per = "token") {
+    auto type = cast<RankedTensorType>(value.getType());
+    std::string dtype = type.getElementType().isInteger(32) ? "I32" : "F32";
+    View view{allocate(widthOf(value), per, dtype), 0, widthOf(value)};
+    bind(value, view);
+    return view;
+  }
+
+  /// The result reuses its operand's storage (an in-place kernel); the
+  /// operand must die here.
+  LogicalResult defineInPlace(Operation *op, Value result, Value operand) {
+    if (lastUse.lookup(operand) != op)
+      return op->emitOpError()
+             << "updates its operand in place, but the operand is used later";
+    bind(result, views.at(operand));
+    return success();
+  }
+
+  void releaseDeadOperands(Operation *op) {
+    for (Value operand : op->getOperands()) {
+      if (lastUse.lookup(operand) != op || !views.count(operand))
+        continue;
+      --buffers[views[operand].buffer].liveViews;
+      views.erase(operand);
+      lastUse.erase(operand);
+    }
+    // Results nobody reads die immediately.
+    for (Value result : op->getResults())
+      if (result.use_empty() && views.count(result)) {
+        --buffers[views[result].buffer].liveViews;
+        views.erase(result);
+      }
+  }
+
+  FailureOr<View> contiguous(Operation *op, Value value, StringRef role) {
+    View view = views.at(value);
+    if (view.column != 0 || view.rowStride != widthOf(value))
+      return op->emitOpError() << role
+                               << " must be a whole buffer for its kernel";
+    return view;
+  }
+
+  std::string nameOf(int buffer) { return buffers[buffer].name; }
+
+  //===--------------------------------------------------------------------===//
+  // Weights
+  //===--------------------------------------------------------------------===//
+
+  FailureOr<std::string> weightName(Operation *user, Value value) {
+    if (auto param = value.getDefiningOp<ParamOp>()) {
+      addWeight(param.getName().str(), param.getType().getElementType(),
+                param.getType().getShape());
+      return param.getName().str();
+    }
+    if (auto linear = value.getDefiningOp<LinearParamOp>()) {
+      LinearType type = linear.getType();
+      if (type.isFP8())
+        return user->emitOpError()
+               << "FP8 linear '" << linear.getName()
+               << "' has no kernel yet (FP8 execution is not supported)";
+      std::string name = linear.getName().str() + ".weight";
+      ArrayRef<int64_t> shape = type.getShape();
+      if (type.isStacked()) {
+        for (int64_t e = 0; e < type.getNumExperts(); ++e) {
+          std::string expert = name;
+          expert.replace(expert.find("{e}"), 3, std::to_string(e));
+          addWeight(expert, type.getElementType(), shape.drop_front());
+        }
+      } else {
+        addWeight(name, type.getElementType(), shape);
+      }
+      return name;
+    }
+    return user->emitOpError() << "weight operand is not a checkpoint parameter";
+  }
+
+  void addWeight(const std::string &name, Type elementType,
+                 ArrayRef<int64_t> shape) {
+    if (!weightNames.insert(name).second)
+      return;
+    plan.weights.push_back({{"name", name},
+                            {"dtype", dtypeName(elementType)},
+                            {"shape", std::vector<int64_t>(shape.begin(),
+                                                           shape.end())}});
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Schedule entries
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult kernel(Operation *op, json &schedule, const std::string &name,
+                       json args) {
+    auto it = signatures.find(name);
+    if (it == signatures.end())
+      return op->emitOpError() << "needs kernel '" << name
+                               << "', which the kernel library lacks";
+    const std::vector<KernelParamKind> &params = it->second;
+    if (params.size() != args.size())
+      return op->emitOpError() << "calls '" << name << "' with " << args.size()
+                               << " arguments, but it takes " << params.size();
+    for (size_t i = 0; i < params.size(); ++i) {
+      bool isMemRef = !args[i].contains("dim") && !args[i].contains("index") &&
+                      !args[i].contains("f32");
+      bool expectsMemRef = params[i] == KernelParamKind::MemRef;
+      bool expectsF32 = params[i] == KernelParamKind::F32;
+      if (isMemRef != expectsMemRef || args[i].contains("f32") != expectsF32)
+        return op->emitOpError() << "argument " << i << " of '" << name
+                                 << "' must be a "
+                                 << kernelParamKindName(params[i]);
+    }
+    kernelsUsed[name] = true;
+    schedule.push_back({{"kernel", name}, {"args", std::move(args)}});
+    return success();
+  }
+
+  /// `c[m, n] = epilogue(a[m, k] @ w^T)`.
+  json gemm(const View &a, const std::string &weight, const std::string &c,
+            int64_t cOffset, int64_t ldc, int64_t n, int64_t k,
+            Epilogue epilogue, const char *m = "tokens") {
+    return {{"library", "gemm"},
+            {"m", m},
+            {"a", nameOf(a.buffer)},
+            {"a_offset", a.column},
+            {"lda", a.rowStride},
+            {"w", weight},
+            {"c", c},
+            {"c_offset", cOffset},
+            {"ldc", ldc},
+            {"n", n},
+            {"k", k},
+            {"accumulate", false},
+            {"epilogue", epilogue == Epilogue::relu2 ? "relu2" : "none"}};
+  }
+
+  LogicalResult emit(Operation *op) {
+    return TypeSwitch<Operation *, LogicalResult>(op)
+        .Case<ParamOp, LinearParamOp, func::ReturnOp>(
+            [](Operation *) { return success(); })
+        .Case([&](EmbeddingOp op) {
+          FailureOr<std::string> table = weightName(op, op.getTable());
+          if (failed(table))
+            return failure();
+          View out = define(op.getResult());
+          return kernel(op, body_, "nhc_embedding",
+                        {{{"token_ids", true}}, weightArg(*table),
+                         bufferArg(nameOf(out.buffer)), tokensArg(),
+                         indexArg(widthOf(op.getResult()))});
+        })
+        .Case([&](RMSNormOp op) { return emitRMSNorm(op); })
+        .Case([&](AddRMSNormOp op) {
+          FailureOr<View> residual = contiguous(op, op.getResidual(), "residual");
+          FailureOr<View> update = contiguous(op, op.getUpdate(), "update");
+          FailureOr<std::string> weight = weightName(op, op.getWeight());
+          if (failed(residual) || failed(update) || failed(weight) ||
+              failed(defineInPlace(op, op.getSum(), op.getResidual())))
+            return failure();
+          View out = define(op.getNormalized());
+          return kernel(op, body_, "nhc_add_rms_norm",
+                        {bufferArg(nameOf(residual->buffer)),
+                         bufferArg(nameOf(update->buffer)), weightArg(*weight),
+                         bufferArg(nameOf(out.buffer)), tokensArg(),
+                         indexArg(widthOf(op.getResidual())),
+                         f32Arg(op.getEpsilon().convertToDouble())});
+        })
+        .Case([&](AddOp op) {
+          FailureOr<View> lhs = contiguous(op, op.getLhs(), "lhs");
+          FailureOr<View> rhs = contiguous(op, op.getRhs(), "rhs");
+          if (failed(lhs) || failed(rhs) ||
+              failed(defineInPlace(op, op.getResult(), op.getLhs())))
+            return failure();
+          return kernel(op, body_, "nhc_add",
+                        {bufferArg(nameOf(lhs->buffer)),
+                         bufferArg(nameOf(rhs->buffer)),
+                         tokensArg(widthOf(op.getLhs()))});
+        })
+        .Case([&](LinearOp op) { return emitLinear(op); })
+        .Case([&](SplitOp op) {
+          View input = views.at(op.getInput());
+          int64_t column = input.column;
+          for (auto [result, size] : llvm::zip(op.getResults(), op.getSizes())) {
+            bind(result, {input.buffer, column, input.rowStride});
+            column += size;
+          }
+          return success();
+        })
+        .Case([&](Conv1dSiluOp op) { return emitConv(op); })
+        .Case([&](SSDScanOp op) { return emitSSD(op); })
+        .Case([&](GatedRMSNormOp op) { return emitGatedNorm(op); })
+        .Case([&](AttentionCoreOp op) { return emitAttention(op); })
+        .Case([&](MoERouteOp op) { return emitRoute(op); })
+        .Case([&](MoEExpertsOp op) { return emitExperts(op); })
+        .Case([&](LMHeadOp op) { return emitLMHead(op); })
+        .Default([](Operation *op) {
+          return op->emitOpError()
+                 << "has no kernel; run the lowering pipeline "
+                    "(nemotron-lower-to-kernels-pipeline) first";
+        });
+  }
+
+  LogicalResult emitRMSNorm(RMSNormOp op) {
+    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<std::string> weight = weightName(op, op.getWeight());
+    if (failed(input) || failed(weight))
+      return failure();
+    View out = define(op.getResult());
+    return kernel(op, body_, "nhc_rms_norm",
+                  {bufferArg(nameOf(input->buffer)), weightArg(*weight),
+                   bufferArg(nameOf(out.buffer)), tokensArg(),
+                   indexArg(widthOf(op.getInput())),
+                   f32Arg(op.getEpsilon().convertToDouble())});
+  }
+
+  LogicalResult emitLinear(LinearOp op) {
+    FailureOr<std::string> weight = weightName(op, op.getWeight());
+    if (failed(weight))
+      return failure();
+    View input = views.at(op.getInput());
+    View out;
+    auto group = attentionGroup.find(op.getResult());
+    if (group != attentionGroup.end()) {
+      auto [attention, column, width] = group->second;
+      auto shared = groupBuffer.find(attention);
+      if (shared == groupBuffer.end())
+        shared = groupBuffer
+                     .insert({attention, allocate(width, "token", "F32")})
+                     .first;
+      // Keep the group's buffer from being recycled before all three land.
+      pinned.insert(shared->second);
+      out = {shared->second, column, width};
+      bind(op.getResult(), out);
+    } else {
+      out = define(op.getResult());
+    }
+    auto type = cast<LinearType>(op.getWeight().getType());
+    body_.push_back(gemm(input, *weight, nameOf(out.buffer), out.column,
+                         out.rowStride, type.getOutFeatures(),
+                         type.getInFeatures(), op.getEpilogue()));
+    return success();
+  }
+
+  LogicalResult emitConv(Conv1dSiluOp op) {
+    if (!op.getBias())
+      return op.emitOpError() << "conv1d without bias has no kernel yet";
+    FailureOr<std::string> weight = weightName(op, op.getWeight());
+    FailureOr<std::string> bias = weightName(op, op.getBias());
+    if (failed(weight) || failed(bias))
+      return failure();
+    View src = views.at(op.getInput());
+    View out = define(op.getResult());
+    int64_t channels = widthOf(op.getInput());
+    int64_t kernelSize =
+        cast<RankedTensorType>(op.getWeight().getType()).getDimSize(2);
+    int64_t layer = op.getLayer();
+    mambaLayers[layer]["conv_state"] = {
+        {"dtype", "F32"}, {"shape", {channels, kernelSize - 1}}};
+    return kernel(op, body_, "nhc_conv1d_silu",
+                  {bufferArg(nameOf(src.buffer)), indexArg(src.rowStride),
+                   indexArg(src.column), bufferArg(nameOf(out.buffer)),
+                   weightArg(*weight), weightArg(*bias),
+                   stateArg("conv", layer), {{"requests", true}},
+                   requestsArg(), indexArg(channels), indexArg(kernelSize)});
+  }
+
+  LogicalResult emitSSD(SSDScanOp op) {
+    FailureOr<View> xbc = contiguous(op, op.getXbc(), "xbc");
+    FailureOr<std::string> dtBias = weightName(op, op.getDtBias());
+    FailureOr<std::string> aLog = weightName(op, op.getALog());
+    FailureOr<std::string> d = weightName(op, op.getD());
+    if (failed(xbc) || failed(dtBias) || failed(aLog) || failed(d))
+      return failure();
+    View dt = views.at(op.getDt());
+    View y = define(op.getResult());
+    int64_t layer = op.getLayer();
+    mambaLayers[layer]["ssm_state"] = {
+        {"dtype", "F32"},
+        {"shape",
+         {int64_t(op.getNumHeads()), int64_t(op.getHeadDim()),
+          int64_t(op.getStateSize())}}};
+    return kernel(
+        op, body_, "nhc_ssd_scan",
+        {bufferArg(nameOf(xbc->buffer)), bufferArg(nameOf(dt.buffer)),
+         indexArg(dt.rowStride), indexArg(dt.column), weightArg(*dtBias),
+         weightArg(*aLog), weightArg(*d), stateArg("ssm", layer),
+         bufferArg(nameOf(y.buffer)), {{"requests", true}}, requestsArg(),
+         indexArg(op.getNumHeads()), indexArg(op.getHeadDim()),
+         indexArg(op.getStateSize()), indexArg(op.getNGroups()),
+         f32Arg(op.getDtMin().convertToDouble()),
+         f32Arg(op.getDtMax().convertToDouble())});
+  }
+
+  LogicalResult emitGatedNorm(GatedRMSNormOp op) {
+    FailureOr<View> y = contiguous(op, op.getInput(), "input");
+    FailureOr<std::string> weight = weightName(op, op.getWeight());
+    if (failed(y) || failed(weight))
+      return failure();
+    View z = views.at(op.getGate());
+    if (z.column != 0)
+      return op.emitOpError() << "gate must start at column 0 of its buffer";
+    View out = define(op.getResult());
+    return kernel(op, body_, "nhc_gated_rms_norm",
+                  {bufferArg(nameOf(y->buffer)), bufferArg(nameOf(z.buffer)),
+                   indexArg(z.rowStride), weightArg(*weight),
+                   bufferArg(nameOf(out.buffer)), tokensArg(),
+                   indexArg(widthOf(op.getInput())), indexArg(op.getNGroups()),
+                   f32Arg(op.getEpsilon().convertToDouble())});
+  }
+
+  LogicalResult emitAttention(AttentionCoreOp op) {
+    View q = views.at(op.getQ()), k = views.at(op.getK()),
+         v = views.at(op.getV());
+    if (q.buffer != k.buffer || q.buffer != v.buffer)
+      return op.emitOpError() << "q, k and v must share one buffer";
+    pinned.erase(q.buffer);
+    View out = define(op.getResult());
+    int64_t layer = op.getLayer();
+    attentionLayers.push_back({{"layer", layer},
+                               {"num_kv_heads", int64_t(op.getNumKvHeads())},
+                               {"head_dim", int64_t(op.getHeadDim())},
+                               {"dtype", "F32"}});
+    return kernel(op, body_, "nhc_attention",
+                  {bufferArg(nameOf(q.buffer)), indexArg(q.rowStride),
+                   indexArg(q.column), indexArg(k.column), indexArg(v.column),
+                   stateArg("k_cache", layer), stateArg("v_cache", layer),
+                   bufferArg(nameOf(out.buffer)), {{"requests", true}},
+                   requestsArg(), indexArg(op.getNumHeads()),
+                   indexArg(op.getNumKvHeads()), indexArg(op.getHeadDim()),
+                   {{"dim", "max_seq_len"}},
+                   f32Arg(op.getScale().convertToDouble())});
+  }
+
+  LogicalResult emitRoute(MoERouteOp op) {
+    FailureOr<View> logits = contiguous(op, op.getLogits(), "logits");
+    FailureOr<std::string> bias = weightName(op, op.getBias());
+    if (failed(logits) || failed(bias))
+      return failure();
+    View indices = define(op.getIndices());
+    View weights = define(op.getWeights());
+    return kernel(op, body_, "nhc_moe_route",
+                  {bufferArg(nameOf(logits->buffer)), weightArg(*bias),
+                   bufferArg(nameOf(indices.buffer)),
+                   bufferArg(nameOf(weights.buffer)), tokensArg(),
+                   indexArg(widthOf(op.getLogits())), indexArg(op.getTopK()),
+                   indexArg(op.getNGroup()), indexArg(op.getTopkGroup()),
+                   indexArg(op.getNormTopkProb() ? 1 : 0),
+                   f32Arg(op.getRoutedScalingFactor().convertToDouble())});
+  }
+
+  LogicalResult emitExperts(MoEExpertsOp op) {
+    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<std::string> up = weightName(op, op.getUp());
+    FailureOr<std::string> down = weightName(op, op.getDown());
+    if (failed(input) || failed(up) || failed(down))
+      return failure();
+    View indices = views.at(op.getIndices()), weights = views.at(op.getWeights());
+    View out = define(op.getResult());
+    auto upType = cast<LinearType>(op.getUp().getType());
+    body_.push_back({{"library", "moe_experts"},
+                     {"input", nameOf(input->buffer)},
+                     {"indices", nameOf(indices.buffer)},
+                     {"weights", nameOf(weights.buffer)},
+                     {"output", nameOf(out.buffer)},
+                     {"up", *up},
+                     {"down", *down},
+                     {"num_experts", upType.getNumExperts()},
+                     {"top_k", widthOf(op.getIndices())},
+                     {"hidden", upType.getInFeatures()},
+                     {"intermediate", upType.getOutFeatures()},
+                     {"activation", "relu2"}});
+    return success();
+  }
+
+  /// head_last: logits of each request's last token; head_all: of every token.
+  LogicalResult emitLMHead(LMHeadOp op) {
+    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<std::string> weight = weightName(op, op.getWeight());
+    if (failed(input) || failed(weight))
+      return failure();
+    auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+    int64_t vocab = weightType.getDimSize(0), hidden = weightType.getDimSize(1);
+    int last = allocate(hidden, "request", "F32");
+    if (failed(kernel(op, headLast, "nhc_gather_last",
+                      {bufferArg(nameOf(input->buffer)), {{"requests", true}},
+                       bufferArg(nameOf(last)), requestsArg(),
+                       indexArg(hidden)})))
+      return failure();
+    headLast.push_back(gemm({last, 0, hidden}, *weight, "logits", 0, vocab,
+                            vocab, hidden, Epilogue::none, "requests"));
+    headAll.push_back(gemm(*input, *weight, "logits", 0, vocab, vocab, hidden,
+                           Epilogue::none));
+    sawLMHead = true;
+    return success();
+  }
+
+  json mambaLayersJson() {
+    json layers = json::array();
+    for (auto &[layer, entry] : mambaLayers) {
+      json item = entry;
+      item["layer"] = layer;
+      layers.push_back(item);
+    }
+    return layers;
+  }
+
+  func::FuncOp forward;
+  const KernelSignatures &signatures;
+  StepPlan plan;
+  json body_ = json::array(), headLast = json::array(),
+       headAll = json::array();
+  json attentionLayers = json::array();
+  std::map<int64_t, json> mambaLayers;
+  std::map<std::string, bool> kernelsUsed;
+  std::set<std::string> weightNames;
+  std::vector<Buffer> buffers;
+  std::set<int> pinned;
+  llvm::DenseMap<Value, View> views;
+  llvm::DenseMap<Value, Operation *> lastUse;
+  llvm::DenseMap<Value, std::tuple<Operation *, int64_t, int64_t>>
+      attentionGroup;
+  llvm::DenseMap<Operation *, int> groupBuffer;
+  bool sawLMHead = false;
+};
+} // namespace
+
+FailureOr<StepPlan> buildStepPlan(func::FuncOp forward,
+                                  const KernelSignatures &signatures) {
+  return StepPlanner(forward, signatures).run();
+}
+
+} // namespace mlir::nhc
