@@ -6,9 +6,12 @@
 #include "mlir/Transforms/Passes.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
+#include "nhc/Pipelines/Pipelines.h"
 
 void mlir::nhc::registerAllDialects(DialectRegistry &registry) {
   registry.insert<nemotron::NemotronDialect, func::FuncDialect>();
+  // The kernel library and what its pipelines lower it to.
+  registerKernelLoweringDialects(registry);
 }
 
 void mlir::nhc::registerAllPasses() {
@@ -17,4 +20,6 @@ void mlir::nhc::registerAllPasses() {
   // Generic cleanups that tests and pipelines use.
   registerCanonicalizerPass();
   registerCSEPass();
+  // nhc-kernels-to-{host,nvvm}-pipeline and the nhc kernel passes.
+  registerKernelPipelines();
 }

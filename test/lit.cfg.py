@@ -1,5 +1,7 @@
 # -*- Python -*-
+import glob
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -8,7 +10,7 @@ config.name = "NHC"
 # The internal shell is portable and the only one newer lit versions support.
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "README.md",
+config.excludes = ["Inputs", "Unit", "E2E", "CMakeLists.txt", "README.md",
                    "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nhc_obj_root, "test")
@@ -18,7 +20,7 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 llvm_config.use_default_substitutions()  # FileCheck, not, count
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["nhc", "nhc-opt"],
+llvm_config.add_tool_substitutions(["nhc", "nhc-opt", "nhc-kernels"],
                                    [config.nhc_tools_dir])
 
 config.substitutions.append(("%python", config.python_executable))
@@ -27,3 +29,12 @@ config.substitutions.append(("%configs", os.path.join(config.nhc_src_root, "test
 
 if config.enable_cuda_tests:
     config.available_features.add("cuda")
+
+# ptxas (CUDA toolkit) validates the kernel library's PTX (test/Target/CUDA);
+# without it those tests report UNSUPPORTED.
+ptxas = shutil.which("ptxas") or next(
+    (p for p in sorted(glob.glob("/usr/local/cuda*/bin/ptxas"), reverse=True)
+     if os.access(p, os.X_OK)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

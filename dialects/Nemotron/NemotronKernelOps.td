@@ -78,8 +78,9 @@ def Nemotron_SSDScanOp : Nemotron_Op<"ssd_scan", [
   let summary = "Mamba-2 SSD scan with dt softplus/bias/clamp, A = -exp(A_log) and D skip";
   let description = [{
     `x`, `B`, `C` are the post-conv parts of xBC; `dt` the raw dt part of
-    in_proj. Chunked scan on prefill, one recurrence step on decode; the final
-    SSM state is written back to the request's slot.
+    in_proj. Prefill requests run the chunked scan (chunks of `chunk_size`
+    tokens), decode requests one recurrence step; the final SSM state is
+    written back to the request's slot.
   }];
   let arguments = (ins Nemotron_Activations:$xbc, Nemotron_Activations:$dt,
                        Nemotron_Tensor:$dt_bias, Nemotron_Tensor:$a_log,
@@ -89,6 +90,7 @@ def Nemotron_SSDScanOp : Nemotron_Op<"ssd_scan", [
                        Nemotron_PositiveI64:$head_dim,
                        Nemotron_PositiveI64:$state_size,
                        Nemotron_PositiveI64:$n_groups,
+                       Nemotron_PositiveI64:$chunk_size,
                        F64Attr:$dt_min, F64Attr:$dt_max);
   let results = (outs Nemotron_Activations:$result);
   let assemblyFormat = [{

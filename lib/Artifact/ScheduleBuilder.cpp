@@ -40,7 +40,7 @@ const char *kernelParamKindName(KernelParamKind kind) {
 FailureOr<KernelSignatures> readKernelSignatures(ModuleOp library) {
   KernelSignatures signatures;
   for (auto func : library.getOps<func::FuncOp>()) {
-    if (!func.getName().starts_with("nhc_"))
+    if (!func.isPublic() || !func.getName().starts_with("nhc_"))
       continue;
     std::vector<KernelParamKind> params;
     for (Type type : func.getArgumentTypes()) {
@@ -466,16 +466,24 @@ private:
         {"shape",
          {int64_t(op.getNumHeads()), int64_t(op.getHeadDim()),
           int64_t(op.getStateSize())}}};
-    return kernel(
-        op, body_, "nhc_ssd_scan",
-        {bufferArg(nameOf(xbc->buffer)), bufferArg(nameOf(dt.buffer)),
-         indexArg(dt.rowStride), indexArg(dt.column), weightArg(*dtBias),
-         weightArg(*aLog), weightArg(*d), stateArg("ssm", layer),
-         bufferArg(nameOf(y.buffer)), {{"requests", true}}, requestsArg(),
-         indexArg(op.getNumHeads()), indexArg(op.getHeadDim()),
-         indexArg(op.getStateSize()), indexArg(op.getNGroups()),
-         f32Arg(op.getDtMin().convertToDouble()),
-         f32Arg(op.getDtMax().convertToDouble())});
+    // Prefill requests take the chunked scan, decode requests the one-step
+    // recurrence; each kernel skips the other's requests.
+    json common = {bufferArg(nameOf(xbc->buffer)), bufferArg(nameOf(dt.buffer)),
+                   indexArg(dt.rowStride), indexArg(dt.column),
+                   weightArg(*dtBias), weightArg(*aLog), weightArg(*d),
+                   stateArg("ssm", layer), bufferArg(nameOf(y.buffer)),
+                   {{"requests", true}}, requestsArg(),
+                   indexArg(op.getNumHeads()), indexArg(op.getHeadDim()),
+                   indexArg(op.getStateSize()), indexArg(op.getNGroups())};
+    json chunked = common;
+    chunked.push_back(indexArg(op.getChunkSize()));
+    for (json *args : {&chunked, &common}) {
+      args->push_back(f32Arg(op.getDtMin().convertToDouble()));
+      args->push_back(f32Arg(op.getDtMax().convertToDouble()));
+    }
+    if (failed(kernel(op, body_, "nhc_ssd_chunk_scan", std::move(chunked))))
+      return failure();
+    return kernel(op, body_, "nhc_ssd_scan", std::move(common));
   }
 
   LogicalResult emitGatedNorm(GatedRMSNormOp op) {

@@ -7,7 +7,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "nhc/Frontend/ImportModel.h"
+#include "nhc/Compiler/CompileModel.h"
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/InitAll.h"
 #include "llvm/Support/CommandLine.h"
@@ -18,23 +18,67 @@
 #include <cstring>
 
 using namespace mlir;
+using namespace mlir::nhc;
 namespace cl = llvm::cl;
 
 namespace {
-enum class EmitKind { Nemotron };
-
 constexpr const char *kUsage =
-    "usage: nhc compile CONFIG.json|CHECKPOINT_DIR [--emit=nemotron] [-o FILE]\n"
+    "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
+    "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
+    "                   [--emit=artifact|nemotron|kernels|manifest|llvm|ptx]\n"
     "       nhc compile --help\n";
+
+/// `cpu` or `cuda:sm_80,sm_90` (several --target flags add up).
+bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options,
+                  std::string &error) {
+  for (const std::string &spec : specs) {
+    if (spec == "cpu")
+      continue; // the host library is always built: it is the CPU target
+    if (spec.rfind("cuda:", 0) != 0 || spec.size() == 5) {
+      error = "unknown target '" + spec + "' (expected cpu or cuda:sm_XX[,sm_YY])";
+      return false;
+    }
+    llvm::SmallVector<llvm::StringRef> chips;
+    llvm::StringRef(spec).drop_front(5).split(chips, ',');
+    for (llvm::StringRef chip : chips) {
+      unsigned arch = 0;
+      if (!chip.consume_front("sm_") || chip.getAsInteger(10, arch) ||
+          arch < 80) {
+        error = "unsupported CUDA target '" + spec +
+                "' (expected sm_80 or newer, e.g. cuda:sm_90)";
+        return false;
+      }
+      options.cudaChips.push_back("sm_" + std::to_string(arch));
+    }
+  }
+  return true;
+}
 
 int runCompile(int argc, char **argv) {
   static cl::opt<std::string> inputPath(
       cl::Positional, cl::Required,
       cl::desc("<config.json or checkpoint directory>"));
   static cl::opt<EmitKind> emit(
-      "emit", cl::desc("What to produce"), cl::init(EmitKind::Nemotron),
-      cl::values(clEnumValN(EmitKind::Nemotron, "nemotron",
-                            "the model as nemotron dialect IR")));
+      "emit",
+      cl::desc("What to produce (default: artifact with -o FILE, nemotron on "
+               "stdout)"),
+      cl::values(
+          clEnumValN(EmitKind::Artifact, "artifact",
+                     "the binary model artifact (manifest + host library + "
+                     "PTX/cubin per CUDA target)"),
+          clEnumValN(EmitKind::Nemotron, "nemotron",
+                     "the imported model as nemotron dialect IR"),
+          clEnumValN(EmitKind::Kernels, "kernels",
+                     "the model after decomposition into kernel-level ops"),
+          clEnumValN(EmitKind::Manifest, "manifest",
+                     "the artifact manifest (JSON)"),
+          clEnumValN(EmitKind::LLVM, "llvm",
+                     "LLVM IR of the host kernel library"),
+          clEnumValN(EmitKind::PTX, "ptx",
+                     "PTX of the kernel library for the first CUDA target")));
+  static cl::list<std::string> targets(
+      "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
+      cl::value_desc("target"));
   static cl::opt<std::string> outputPath(
       "o", cl::desc("Output file ('-' for stdout)"), cl::value_desc("file"),
       cl::init("-"));
@@ -44,33 +88,44 @@ int runCompile(int argc, char **argv) {
   registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "nhc compile: Nemotron-H compiler\n");
 
-  nhc::ModelConfig config;
+  CompileOptions options;
   std::string error;
-  if (!nhc::loadModelConfig(inputPath, config, error)) {
+  if (!parseTargets(targets, options, error)) {
+    llvm::errs() << "nhc: error: " << error << "\n";
+    return 2;
+  }
+  options.emit = emit.getNumOccurrences()
+                     ? emit.getValue()
+                     : (outputPath == "-" ? EmitKind::Nemotron
+                                          : EmitKind::Artifact);
+  if (options.emit == EmitKind::Artifact && outputPath == "-") {
+    llvm::errs() << "nhc: error: the binary artifact needs -o FILE\n";
+    return 2;
+  }
+  if (options.emit == EmitKind::PTX && options.cudaChips.empty())
+    options.cudaChips.push_back("sm_90");
+
+  ModelConfig config;
+  if (!loadModelConfig(inputPath, config, error)) {
     llvm::errs() << error << "\n";
     return 1;
   }
 
   DialectRegistry registry;
-  nhc::registerAllDialects(registry);
+  registerAllDialects(registry);
   MLIRContext context(registry);
-  OwningOpRef<ModuleOp> module = nhc::importModel(context, config);
-  if (!module)
+  FailureOr<std::string> output = compileModel(context, config, options);
+  if (failed(output))
     return 1;
 
   std::string openError;
-  auto output = openOutputFile(outputPath, &openError);
-  if (!output) {
+  auto file = openOutputFile(outputPath, &openError);
+  if (!file) {
     llvm::errs() << "nhc: error: " << openError << "\n";
     return 1;
   }
-  switch (emit) {
-  case EmitKind::Nemotron:
-    module->print(output->os());
-    output->os() << "\n";
-    break;
-  }
-  output->keep();
+  file->os() << *output;
+  file->keep();
   return 0;
 }
 } // namespace

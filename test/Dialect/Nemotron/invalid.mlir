@@ -301,7 +301,7 @@ func.func @linear_input_width(%x: tensor<?x32xf32>) {
 func.func @ssd_xbc_width(%xbc: tensor<?x100xf32>, %dt: tensor<?x8xf32>) {
   %h = nemotron.param "h" : tensor<8xf32>
   // expected-error @+1 {{xbc must be [tokens, 192]}}
-  %y = nemotron.ssd_scan %xbc, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x100xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
+  %y = nemotron.ssd_scan %xbc, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, chunk_size = 8 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x100xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
   return
 }
 

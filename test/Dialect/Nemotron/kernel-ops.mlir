@@ -17,7 +17,7 @@ func.func @kernel_ops(%x: tensor<?x64xf32>, %q: tensor<?x64xf32>, %k: tensor<?x3
   // CHECK: nemotron.conv1d_silu %{{.*}}, %{{.*}}, %{{.*}} {layer = 0 : i64}
   %c = nemotron.conv1d_silu %xbc, %cw, %cb {layer = 0 : i64} : (tensor<?x192xf32>, tensor<192x1x4xf32>, tensor<192xf32>) -> tensor<?x192xf32>
   // CHECK: nemotron.ssd_scan
-  %y = nemotron.ssd_scan %c, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x192xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
+  %y = nemotron.ssd_scan %c, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, chunk_size = 8 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x192xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
   // CHECK: nemotron.gated_rms_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-05 : f64, n_groups = 2 : i64}
   %g = nemotron.gated_rms_norm %y, %z, %gn {n_groups = 2 : i64, epsilon = 1.0e-5 : f64} : tensor<?x128xf32>, tensor<128xf32>
   // CHECK: nemotron.attention_core

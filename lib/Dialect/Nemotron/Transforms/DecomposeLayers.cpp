@@ -81,7 +81,7 @@ struct DecomposeMamba2 : OpRewritePattern<Mamba2Op> {
         rewriter, loc, tokensBy(proj, inner), conv, dt, op.getDtBias(),
         op.getALog(), op.getD(), op.getLayerAttr(), op.getNumHeadsAttr(),
         op.getHeadDimAttr(), op.getStateSizeAttr(), op.getNGroupsAttr(),
-        op.getDtMinAttr(), op.getDtMaxAttr());
+        op.getChunkSizeAttr(), op.getDtMinAttr(), op.getDtMaxAttr());
     Value gated = GatedRMSNormOp::create(rewriter, loc, y.getType(), y, z,
                                          op.getNormWeight(),
                                          op.getNGroupsAttr(),

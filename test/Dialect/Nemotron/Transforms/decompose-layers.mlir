@@ -20,7 +20,7 @@ func.func @mamba(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
   // CHECK: %[[P:.*]] = nemotron.linear %[[X]], %[[IN]] : tensor<?x64xbf16>, !nemotron.linear<328x64xbf16> -> tensor<?x328xbf16>
   // CHECK: %[[S:.*]]:3 = nemotron.split %[[P]] [128, 192, 8] : tensor<?x328xbf16> -> tensor<?x128xbf16>, tensor<?x192xbf16>, tensor<?x8xbf16>
   // CHECK: %[[C:.*]] = nemotron.conv1d_silu %[[S]]#1, %[[CW]], %[[CB]] {layer = 3 : i64}
-  // CHECK: %[[Y:.*]] = nemotron.ssd_scan %[[C]], %[[S]]#2, {{.*}} {dt_max = 1.000000e+02 : f64, dt_min = 1.000000e-03 : f64, head_dim = 16 : i64, layer = 3 : i64, n_groups = 2 : i64, num_heads = 8 : i64, state_size = 16 : i64}
+  // CHECK: %[[Y:.*]] = nemotron.ssd_scan %[[C]], %[[S]]#2, {{.*}} {chunk_size = 8 : i64, dt_max = 1.000000e+02 : f64, dt_min = 1.000000e-03 : f64, head_dim = 16 : i64, layer = 3 : i64, n_groups = 2 : i64, num_heads = 8 : i64, state_size = 16 : i64}
   // CHECK: %[[G:.*]] = nemotron.gated_rms_norm %[[Y]], %[[S]]#0, %[[GN]] {epsilon = 1.000000e-05 : f64, n_groups = 2 : i64}
   // CHECK: %[[R:.*]] = nemotron.linear %[[G]], %[[OUT]]
   // CHECK: return %[[R]]

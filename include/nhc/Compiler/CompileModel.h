@@ -1,0 +1,32 @@
+//===- CompileModel.h - config to artifact ----------------------*- C++ -*-===//
+
+#ifndef NHC_COMPILER_COMPILEMODEL_H
+#define NHC_COMPILER_COMPILEMODEL_H
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+#include "nhc/Config/ModelConfig.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::nhc {
+
+enum class EmitKind { Artifact, Nemotron, Kernels, Manifest, LLVM, PTX };
+
+struct CompileOptions {
+  EmitKind emit = EmitKind::Artifact;
+  /// CUDA chips to build PTX (and cubin, when ptxas is found) for.
+  std::vector<std::string> cudaChips;
+};
+
+/// Runs the whole compiler on `config` up to `options.emit` and returns the
+/// bytes to write (IR text, JSON, or the binary artifact). Problems are
+/// reported through the context's diagnostics.
+FailureOr<std::string> compileModel(MLIRContext &context,
+                                    const ModelConfig &config,
+                                    const CompileOptions &options);
+
+} // namespace mlir::nhc
+
+#endif // NHC_COMPILER_COMPILEMODEL_H

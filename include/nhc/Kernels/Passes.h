@@ -1,0 +1,23 @@
+//===- Passes.h - kernel library lowering passes ----------------*- C++ -*-===//
+
+#ifndef NHC_KERNELS_PASSES_H
+#define NHC_KERNELS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::nhc {
+
+#define GEN_PASS_DECL
+#include "nhc/Kernels/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "nhc/Kernels/Passes.h.inc"
+
+} // namespace mlir::nhc
+
+#endif // NHC_KERNELS_PASSES_H

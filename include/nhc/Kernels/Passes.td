@@ -1,0 +1,75 @@
+//===- Passes.td - kernel library lowering passes ----------*- tablegen -*-===//
+
+#ifndef NHC_KERNELS_PASSES_TD
+#define NHC_KERNELS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def NHCGPUMapParallelLoopsPass
+    : Pass<"nhc-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile kernel parallel loops into blocks of threads and map "
+                "them to the GPU grid";
+  let description = [{
+    Kernel-library functions express their independent work as one or more
+    top-level `scf.parallel` loops (docs/kernels.md). This pass tiles the
+    **last** dimension of each such loop by `block-size` (with a bounds guard
+    instead of `min` bounds, so the thread count is a constant) and attaches
+    the `gpu.loop_dim_map` mapping that `convert-parallel-loops-to-gpu`
+    consumes:
+
+    - outer loop: the tile count of the last dimension to `block_x` (the only
+      grid dimension allowed more than 65535 blocks), dimensions 0 and 1 to
+      `block_y` and `block_z`, any further dimension runs sequentially;
+    - inner loop: the last dimension to `thread_x`, the others (extent 1)
+      sequentially.
+
+    Kernels therefore put their widest, contiguous dimension last.
+
+    Before:
+    ```mlir
+    scf.parallel (%r, %c) = (%c0, %c0) to (%R, %C) step (%c1, %c1) { ... }
+    ```
+    After (block-size=128):
+    ```mlir
+    scf.parallel (%r, %c0t) = (%c0, %c0) to (%R, %C) step (%c1, %c128) {
+      scf.parallel (%i, %j) = (%c0, %c0) to (%c1, %c128) step (%c1, %c1) {
+        %c = arith.addi %j, %c0t : index
+        scf.if (%c < %C) { ... }
+      } {mapping = [#gpu.loop_dim_map<processor = sequential, ...>,
+                    #gpu.loop_dim_map<processor = thread_x, ...>]}
+    } {mapping = [#gpu.loop_dim_map<processor = block_y, ...>,
+                  #gpu.loop_dim_map<processor = block_x, ...>]}
+    ```
+    Loops with reductions or with nested `scf.parallel` are rejected.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"128",
+           "Threads per block (tile size of the last parallel dimension)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def NHCGPUMergeModulesPass
+    : Pass<"nhc-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Merge all outlined gpu.modules into one";
+  let description = [{
+    `gpu-kernel-outlining` puts every launch into its own `gpu.module`. The
+    kernel library ships one PTX module per chip, so this pass moves every
+    kernel into a single `gpu.module` named `name` and rewrites the
+    `gpu.launch_func` symbol references. A kernel takes the name of its
+    original module (unique by construction, e.g. `nhc_attention_kernel` and
+    `nhc_attention_kernel_0` for the two launches of `nhc_attention`); other
+    symbols keep their names and must not collide.
+  }];
+  let options = [
+    Option<"moduleName", "name", "std::string", /*default=*/"\"nhc_kernels\"",
+           "Symbol name of the merged gpu.module">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // NHC_KERNELS_PASSES_TD

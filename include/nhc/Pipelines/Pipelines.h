@@ -1,0 +1,66 @@
+//===- Pipelines.h - kernel library lowering pipelines ----------*- C++ -*-===//
+
+#ifndef NHC_PIPELINES_PIPELINES_H
+#define NHC_PIPELINES_PIPELINES_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+
+namespace mlir::nhc {
+
+/// Lowers the kernel library (scf/arith/math/memref on `func.func`s) to the
+/// LLVM dialect for the host: inline the private helpers, parallel loops
+/// become sequential loops, `math.log1p` becomes a libm call (MLIR's inline
+/// log(1 + x) loses precision near 0), the rest goes through the standard
+/// *-to-llvm conversions with the default memref descriptor convention.
+/// Registered as `nhc-kernels-to-host-pipeline`.
+void buildKernelsToHostPipeline(OpPassManager &pm);
+
+/// Options of `nhc-kernels-to-nvvm-pipeline`.
+struct KernelsToNVVMPipelineOptions
+    : public PassPipelineOptions<KernelsToNVVMPipelineOptions> {
+  ListOption<std::string> chips{
+      *this, "chip",
+      llvm::cl::desc("GPU architectures, e.g. sm_80,sm_90 (default sm_90)")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("NVPTX features (PTX ISA)"),
+                               llvm::cl::init("+ptx80")};
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("NVPTX optimization level"),
+                            llvm::cl::init(3)};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(128)};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit root (libdevice); empty: MLIR's default")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin, fatbin; "
+                     "empty: stop before serialization"),
+      llvm::cl::init("isa")};
+};
+
+/// Lowers the kernel library to GPU kernels: each top-level parallel loop is
+/// tiled into blocks of `block-size` threads and mapped to the grid, outlined,
+/// all kernels are merged into one `gpu.module @nhc_kernels`, converted to
+/// NVVM and serialized into a `gpu.binary` with one object per chip. The host
+/// side (grid computation + `gpu.launch_func`) stays in the `func.func`s.
+/// Registered as `nhc-kernels-to-nvvm-pipeline`.
+void buildKernelsToNVVMPipeline(OpPassManager &pm,
+                                const KernelsToNVVMPipelineOptions &options);
+
+/// Registers both pipelines and the nhc kernel passes.
+void registerKernelPipelines();
+
+/// Inserts the dialects, dialect extensions (ConvertToLLVM interfaces, LLVM IR
+/// translations, the NVVM target) that both pipelines and the LLVM IR export
+/// need.
+void registerKernelLoweringDialects(DialectRegistry &registry);
+
+} // namespace mlir::nhc
+
+#endif // NHC_PIPELINES_PIPELINES_H

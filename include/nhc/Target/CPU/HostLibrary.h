@@ -1,0 +1,71 @@
+//===- HostLibrary.h - compile the kernel library for the host --*- C++ -*-===//
+
+#ifndef NHC_TARGET_CPU_HOSTLIBRARY_H
+#define NHC_TARGET_CPU_HOSTLIBRARY_H
+
+#include "nhc/Kernels/KernelLibrary.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace mlir::nhc {
+
+struct HostTargetOptions {
+  /// LLVM target triple; x86-64 Linux is the only supported host.
+  std::string triple = "x86_64-unknown-linux-gnu";
+  /// Target CPU: the portable x86-64 baseline by default (SSE2); "native"
+  /// means the CPU of the machine that compiles.
+  std::string cpu = "x86-64";
+  /// Extra subtarget features, e.g. "+avx2,+fma".
+  std::string features;
+  /// LLVM optimization level (0-3) of the IR pipeline and the code generator.
+  unsigned optLevel = 3;
+  /// Linker driver used for `-shared`; empty: the first of cc, clang,
+  /// clang-22, gcc found on PATH.
+  std::string linker;
+};
+
+/// The host build of the kernel library.
+struct HostLibrary {
+  /// ELF shared object exporting `void nhc_<name>_packed(void **args)`.
+  std::string sharedObject;
+  /// The relocatable object the shared object is linked from.
+  std::string object;
+  /// Optimized LLVM IR (text) of the object.
+  std::string llvmIR;
+  /// Every kernel with its arguments in ABI order.
+  std::vector<KernelSignature> kernels;
+};
+
+/// Compiles the kernels (a module as parseKernelLibrary returns; not modified)
+/// through `nhc-kernels-to-host-pipeline`, LLVM IR with packed entry points,
+/// the LLVM O<optLevel> pipeline, an x86-64 PIC object, and a system linker.
+/// On failure returns failure() and describes it in `error`.
+FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
+                                          const HostTargetOptions &options,
+                                          std::string &error);
+inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
+                                                 std::string &error) {
+  return compileHostLibrary(kernels, HostTargetOptions(), error);
+}
+
+/// Adds to `module`, for each kernel, `void <name>_packed(ptr args)` that
+/// loads the i-th LLVM-level parameter of `<name>` from `*args[i]` and calls
+/// it. Fails if a kernel is missing or its LLVM parameter count differs from
+/// the signature's ABI slots.
+LogicalResult addPackedEntryPoints(llvm::Module &module,
+                                   ArrayRef<KernelSignature> kernels,
+                                   std::string &error);
+
+} // namespace mlir::nhc
+
+#endif // NHC_TARGET_CPU_HOSTLIBRARY_H

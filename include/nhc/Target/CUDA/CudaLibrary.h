@@ -1,0 +1,95 @@
+//===- CudaLibrary.h - compile the kernel library to PTX --------*- C++ -*-===//
+
+#ifndef NHC_TARGET_CUDA_CUDALIBRARY_H
+#define NHC_TARGET_CUDA_CUDALIBRARY_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::nhc {
+
+struct CudaTargetOptions {
+  /// GPU architectures to emit PTX for.
+  std::vector<std::string> chips = {"sm_80", "sm_90"};
+  /// NVPTX features; PTX ISA 8.0 is accepted by ptxas 12.0 and newer and
+  /// covers sm_80 and sm_90.
+  std::string features = "+ptx80";
+  unsigned optLevel = 3;
+  /// Threads per block (see nhc-gpu-map-parallel-loops).
+  int64_t blockSize = 128;
+  /// CUDA toolkit root (for libdevice); empty: next to ptxas, else
+  /// /usr/local/cuda if it has libdevice, else MLIR's default.
+  std::string cudaPath;
+  /// Assemble each PTX with ptxas into a cubin when ptxas is found.
+  bool assemble = true;
+  /// ptxas to use; empty: PATH, then <cudaPath>/bin, then /usr/local/cuda/bin.
+  std::string ptxas;
+};
+
+/// The PTX (and, when ptxas ran, the cubin) of the library for one chip.
+struct CudaImage {
+  std::string chip; // e.g. "sm_90"
+  std::string ptx;
+  std::string cubin;    // empty if ptxas was not run
+  std::string ptxasLog; // ptxas output (warnings), if it ran
+};
+
+/// One `gpu.launch_func` of a kernel function. A kernel function launches one
+/// or more GPU kernels in order (nhc_attention: append K/V, then attend).
+struct GpuKernelLaunch {
+  std::string function;            // e.g. "nhc_attention"
+  std::string kernel;              // .entry name in the PTX
+  std::array<int64_t, 3> blockDim; // threads per block (x, y, z)
+  /// Kinds of the GPU kernel's arguments as `gpu.launch_func` passes them:
+  /// "memref" (5 params: allocated, aligned, offset, size, stride), "index"
+  /// (i64), "f32". These are values the host side computes from the kernel
+  /// function's arguments, see CudaLibrary::hostIR.
+  std::vector<std::string> params;
+};
+
+struct CudaLibrary {
+  std::vector<CudaImage> images; // in CudaTargetOptions::chips order
+  std::vector<GpuKernelLaunch> launches;
+  /// The host side of every kernel function after outlining (grid sizes,
+  /// kernel operands, `gpu.launch_func`), with the gpu.binary removed: what a
+  /// GPU launcher has to evaluate.
+  std::string hostIR;
+  /// `ptxas --version` of the ptxas used, empty if none ran.
+  std::string ptxasVersion;
+};
+
+/// Compiles the kernels (not modified) through `nhc-kernels-to-nvvm-pipeline`
+/// for every chip and extracts the PTX. If ptxas is found (and `assemble`),
+/// assembles each PTX for its chip; a ptxas error fails the compilation.
+FailureOr<CudaLibrary> compileCudaLibrary(ModuleOp kernels,
+                                          const CudaTargetOptions &options,
+                                          std::string &error);
+inline FailureOr<CudaLibrary> compileCudaLibrary(ModuleOp kernels,
+                                                 std::string &error) {
+  return compileCudaLibrary(kernels, CudaTargetOptions(), error);
+}
+inline FailureOr<CudaLibrary> compileCudaLibrary(ModuleOp kernels,
+                                                 ArrayRef<std::string> chips,
+                                                 std::string &error) {
+  CudaTargetOptions options;
+  options.chips.assign(chips.begin(), chips.end());
+  return compileCudaLibrary(kernels, options, error);
+}
+
+/// ptxas on PATH or in the usual CUDA locations, if any.
+std::optional<std::string> findPtxas(StringRef cudaPath = {});
+
+/// Assembles `ptx` for `chip` into a cubin with `ptxas`; returns the exit
+/// status (0 on success) and appends ptxas's output to `log`.
+int assemblePtx(StringRef ptxas, StringRef ptx, StringRef chip,
+                std::string &cubin, std::string &log);
+
+} // namespace mlir::nhc
+
+#endif // NHC_TARGET_CUDA_CUDALIBRARY_H

@@ -1,0 +1,108 @@
+//===- CompileModel.cpp - config to artifact --------------------*- C++ -*-===//
+//
+// import → nemotron-lower-to-kernels-pipeline → step plan → manifest, and the
+// kernel library → host shared library + PTX/cubin; all into one artifact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nhc/Compiler/CompileModel.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "nhc/Artifact/ArtifactWriter.h"
+#include "nhc/Artifact/Manifest.h"
+#include "nhc/Artifact/ScheduleBuilder.h"
+#include "nhc/Compiler/KernelCodegen.h"
+#include "nhc/Dialect/Nemotron/Transforms/Passes.h"
+#include "nhc/Frontend/ImportModel.h"
+#include "nhc/runtime/artifact.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::nhc {
+
+namespace {
+std::string printed(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  op->print(os);
+  os << "\n";
+  return text;
+}
+
+std::string readFileOrEmpty(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  return buffer ? (*buffer)->getBuffer().str() : std::string();
+}
+
+std::vector<std::string> targetNames(const CompileOptions &options) {
+  std::vector<std::string> names = {"cpu"};
+  for (const std::string &chip : options.cudaChips)
+    names.push_back("cuda:" + chip);
+  return names;
+}
+} // namespace
+
+FailureOr<std::string> compileModel(MLIRContext &context,
+                                    const ModelConfig &config,
+                                    const CompileOptions &options) {
+  OwningOpRef<ModuleOp> model = importModel(context, config);
+  if (!model)
+    return failure();
+  if (options.emit == EmitKind::Nemotron)
+    return printed(*model);
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  nemotron::buildLowerToKernelsPipeline(pm);
+  if (failed(pm.run(*model)))
+    return failure();
+  if (options.emit == EmitKind::Kernels)
+    return printed(*model);
+
+  OwningOpRef<ModuleOp> library = parseKernels(context);
+  if (!library)
+    return failure();
+  FailureOr<KernelSignatures> signatures = readKernelSignatures(*library);
+  if (failed(signatures))
+    return failure();
+  auto forward = model->lookupSymbol<func::FuncOp>("forward");
+  FailureOr<StepPlan> plan = buildStepPlan(forward, *signatures);
+  if (failed(plan))
+    return failure();
+
+  std::string configText = readFileOrEmpty(config.configPath);
+  nlohmann::json manifest = buildManifest(
+      {*model, &*plan, &*signatures, configText, targetNames(options)});
+  if (options.emit == EmitKind::Manifest)
+    return manifest.dump(2) + "\n";
+
+  if (options.emit == EmitKind::LLVM)
+    return emitHostLLVMIR(*library);
+  if (options.emit == EmitKind::PTX) {
+    FailureOr<CudaCode> cuda =
+        compileCudaKernels(*library, {options.cudaChips.front()});
+    if (failed(cuda))
+      return failure();
+    return cuda->ptx.front().second;
+  }
+
+  FailureOr<std::string> hostLibrary = compileHostKernels(*library);
+  if (failed(hostLibrary))
+    return failure();
+  std::vector<ArtifactSection> sections = {
+      {NHC_SECTION_MANIFEST_JSON, "manifest", manifest.dump()},
+      {NHC_SECTION_HOST_SHARED_LIBRARY, "x86_64", std::move(*hostLibrary)}};
+  if (!options.cudaChips.empty()) {
+    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
+    if (failed(cuda))
+      return failure();
+    for (auto &[chip, ptx] : cuda->ptx)
+      sections.push_back({NHC_SECTION_PTX, chip, ptx});
+    for (auto &[chip, cubin] : cuda->cubin)
+      sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
+  }
+  return serializeArtifact(sections);
+}
+
+} // namespace mlir::nhc

@@ -1,0 +1,165 @@
+//===- KernelLibrary.cpp - the embedded kernel library ----------*- C++ -*-===//
+
+#include "nhc/Kernels/KernelLibrary.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace mlir::nhc;
+
+namespace {
+struct EmbeddedSource {
+  const char *name;
+  const char *text;
+};
+// Generated from lib/Kernels/*.mlir by EmbedKernelSources.cmake.
+const EmbeddedSource kEmbedded[] = {
+#include "KernelSources.inc"
+};
+} // namespace
+
+ArrayRef<KernelSource> mlir::nhc::kernelSources() {
+  static const std::vector<KernelSource> sources = [] {
+    std::vector<KernelSource> result;
+    for (const EmbeddedSource &src : kEmbedded)
+      result.push_back({src.name, src.text});
+    llvm::sort(result, [](const KernelSource &a, const KernelSource &b) {
+      return a.fileName < b.fileName;
+    });
+    return result;
+  }();
+  return sources;
+}
+
+ArrayRef<StringRef> mlir::nhc::kernelNames() {
+  static const StringRef names[] = {
+      "nhc_embedding", "nhc_rms_norm",       "nhc_add_rms_norm",
+      "nhc_add",       "nhc_relu2",          "nhc_conv1d_silu",
+      "nhc_ssd_scan",  "nhc_ssd_chunk_scan", "nhc_gated_rms_norm",
+      "nhc_attention", "nhc_gather_last",    "nhc_moe_route"};
+  return names;
+}
+
+void mlir::nhc::registerKernelLibraryDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, math::MathDialect,
+                  memref::MemRefDialect, scf::SCFDialect>();
+}
+
+OwningOpRef<ModuleOp> mlir::nhc::parseKernelLibrary(MLIRContext &context) {
+  DialectRegistry registry;
+  registerKernelLibraryDialects(registry);
+  context.appendDialectRegistry(registry);
+
+  Location loc = FileLineColLoc::get(&context, "lib/Kernels", 0, 0);
+  OwningOpRef<ModuleOp> library = ModuleOp::create(loc);
+  SymbolTable symbols(*library);
+  ParserConfig config(&context);
+  for (const KernelSource &src : kernelSources()) {
+    OwningOpRef<ModuleOp> part =
+        parseSourceString<ModuleOp>(src.text, config, src.fileName);
+    if (!part)
+      return nullptr;
+    for (Operation &op : llvm::make_early_inc_range(*part->getBody())) {
+      op.remove();
+      // Private helpers of different files must not collide either.
+      if (auto sym = dyn_cast<SymbolOpInterface>(op);
+          sym && symbols.lookup(sym.getName())) {
+        op.emitError("symbol '") << sym.getName() << "' is defined twice";
+        op.destroy();
+        return nullptr;
+      }
+      symbols.insert(&op);
+    }
+  }
+  if (failed(verify(*library)))
+    return nullptr;
+
+  llvm::StringSet<> expected;
+  for (StringRef name : kernelNames())
+    expected.insert(name);
+  for (auto fn : library->getOps<func::FuncOp>())
+    if (fn.isPublic() && !expected.erase(fn.getSymName())) {
+      fn.emitError("public function is not a kernel of the contract "
+                   "(docs/execution-model.md); make it private");
+      return nullptr;
+    }
+  if (!expected.empty()) {
+    emitError(loc, "kernel '")
+        << expected.begin()->getKey() << "' is missing from the library";
+    return nullptr;
+  }
+  // Kernels in the contract's order, then the private helpers.
+  Block *body = library->getBody();
+  for (StringRef name : llvm::reverse(kernelNames()))
+    symbols.lookup(name)->moveBefore(body, body->begin());
+  return library;
+}
+
+std::vector<std::string> KernelSignature::paramKinds() const {
+  std::vector<std::string> kinds;
+  for (const KernelParam &p : params)
+    kinds.push_back(p.kind);
+  return kinds;
+}
+
+unsigned KernelSignature::numAbiSlots() const {
+  unsigned n = 0;
+  for (const KernelParam &p : params)
+    n += p.abiSlots;
+  return n;
+}
+
+FailureOr<KernelSignature> mlir::nhc::getKernelSignature(func::FuncOp fn) {
+  KernelSignature sig;
+  sig.name = fn.getSymName().str();
+  if (fn.getNumResults() != 0)
+    return fn.emitError("kernel must not return values");
+  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+    KernelParam param;
+    if (auto memref = dyn_cast<MemRefType>(type)) {
+      Type elt = memref.getElementType();
+      bool eltOk = elt.isF32() || elt.isInteger(32) || elt.isInteger(64);
+      if (memref.getRank() != 1 || memref.hasStaticShape() ||
+          !memref.getLayout().isIdentity() || !eltOk || memref.getMemorySpace())
+        return fn.emitError("argument ")
+               << i << " must be memref<?xf32>, memref<?xi32> or "
+               << "memref<?xi64>, got " << type;
+      param.kind = "memref";
+      param.elementType = elt.isF32()         ? "f32"
+                          : elt.isInteger(32) ? "i32"
+                                              : "i64";
+      param.abiSlots = 5; // allocated, aligned, offset, size, stride
+    } else if (type.isIndex()) {
+      param.kind = "index";
+    } else if (type.isF32()) {
+      param.kind = "f32";
+    } else {
+      return fn.emitError("argument ")
+             << i << " has a type outside the kernel ABI: " << type;
+    }
+    sig.params.push_back(std::move(param));
+  }
+  return sig;
+}
+
+FailureOr<std::vector<KernelSignature>>
+mlir::nhc::getKernelSignatures(ModuleOp module) {
+  std::vector<KernelSignature> sigs;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (!fn.isPublic())
+      continue;
+    FailureOr<KernelSignature> sig = getKernelSignature(fn);
+    if (failed(sig))
+      return failure();
+    sigs.push_back(std::move(*sig));
+  }
+  return sigs;
+}

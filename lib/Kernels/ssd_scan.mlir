@@ -1,0 +1,328 @@
+// Mamba-2 SSD scan. Per request, head h and row p of the head's state:
+//   dt  = softplus(proj[t, dt_offset + h] + dt_bias[h]),
+//         clamped to [dt_min, dt_max] for prefill requests only
+//   A   = -exp(a_log[h])
+//   h_t = exp(dt A) h_{t-1} + dt x_t B_t        (per state element n)
+//   y_t = C_t . h_t + D[h] x_t
+// xbc rows are [x (H*P) | B (G*N) | C (G*N)]; head h uses group h / (H/G).
+// A request is a prefill if num_tokens > 1 or start_pos == 0, else a decode.
+// nhc_ssd_chunk_scan runs the prefill requests, nhc_ssd_scan the decode
+// requests; each skips the other's. Both parallelize over (request, h*P + p)
+// and keep the tokens of a request in order.
+
+// Decode: one recurrence step per token (no dt clamp, as transformers'
+// decode path; dt_min and dt_max are unused).
+func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
+                        %proj_stride: index, %dt_offset: index,
+                        %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
+                        %d: memref<?xf32>, %ssm_state: memref<?xf32>,
+                        %y: memref<?xf32>, %req: memref<?xi64>, %R: index,
+                        %H: index, %P: index, %N: index, %G: index,
+                        %dt_min: f32, %dt_max: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %true = arith.constant true
+  %false = arith.constant false
+  %HP = arith.muli %H, %P : index
+  %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
+      : (index, index, index, index) -> index
+  scf.parallel (%r, %hp) = (%c0, %c0) to (%R, %HP) step (%c1, %c1) {
+    %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+        -> (index, index, index, index, i1)
+    %decode = arith.xori %q#4, %true : i1
+    scf.if %decode {
+      %h = arith.divui %hp, %P : index
+      %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
+      %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
+      %Dh = memref.load %d[%h] : memref<?xf32>
+      %dtb = memref.load %dt_bias[%h] : memref<?xf32>
+      %sbase = func.call @nhc_ssd_state_row(%q#3, %hp, %HP, %N)
+          : (index, index, index, index) -> index
+      %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
+      %GN = arith.muli %G, %N : index
+      %ccol = arith.addi %bcol, %GN : index
+      %dtcol = arith.addi %dt_offset, %h : index
+      scf.for %t = %c0 to %q#1 step %c1 {
+        %tok = arith.addi %q#0, %t : index
+        %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
+                                    %false, %dt_min, %dt_max)
+            : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
+        %dtA = arith.mulf %dt, %A : f32
+        %dA = math.exp %dtA : f32
+        %xrow = arith.muli %tok, %xbcStride : index
+        %xi = arith.addi %xrow, %hp : index
+        %x = memref.load %xbc[%xi] : memref<?xf32>
+        %bbase = arith.addi %xrow, %bcol : index
+        %cbase = arith.addi %xrow, %ccol : index
+        %acc = scf.for %n = %c0 to %N step %c1 iter_args(%a = %zero) -> (f32) {
+          %si = arith.addi %sbase, %n : index
+          %s = memref.load %ssm_state[%si] : memref<?xf32>
+          %bi = arith.addi %bbase, %n : index
+          %bv = memref.load %xbc[%bi] : memref<?xf32>
+          %ci = arith.addi %cbase, %n : index
+          %cv = memref.load %xbc[%ci] : memref<?xf32>
+          %decay = arith.mulf %s, %dA : f32
+          %dB = arith.mulf %dt, %bv : f32
+          %dBx = arith.mulf %dB, %x : f32
+          %s2 = arith.addf %decay, %dBx : f32
+          memref.store %s2, %ssm_state[%si] : memref<?xf32>
+          %cs = arith.mulf %cv, %s2 : f32
+          %a2 = arith.addf %a, %cs : f32
+          scf.yield %a2 : f32
+        }
+        %dx = arith.mulf %x, %Dh : f32
+        %yv = arith.addf %acc, %dx : f32
+        %yrow = arith.muli %tok, %HP : index
+        %yi = arith.addi %yrow, %hp : index
+        memref.store %yv, %y[%yi] : memref<?xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// Prefill: the chunked SSD form of transformers' torch path. Tokens are cut
+// into chunks of `chunk` from the request's first new token; within a chunk,
+// with a_s = A dt_s (dt clamped) and cum_l = a_c0 + ... + a_l:
+//   y_l = sum_{s<=l} (C_l . B_s) exp(a_{s+1} + ... + a_l) dt_s x_s
+//       + exp(cum_l) (C_l . h_prev) + D x_l
+//   h   = exp(cum_last) h_prev + sum_s exp(cum_last - cum_s) dt_s x_s B_s
+// where h_prev is the state at the chunk's start. Without scratch memory each
+// thread recomputes C_l . B_s, so a chunk costs O(chunk^2 N) per row (the
+// recurrence costs O(chunk N)); see docs/kernels.md.
+func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
+                              %proj_stride: index, %dt_offset: index,
+                              %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
+                              %d: memref<?xf32>, %ssm_state: memref<?xf32>,
+                              %y: memref<?xf32>, %req: memref<?xi64>,
+                              %R: index, %H: index, %P: index, %N: index,
+                              %G: index, %chunk: index, %dt_min: f32,
+                              %dt_max: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %true = arith.constant true
+  %HP = arith.muli %H, %P : index
+  %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
+      : (index, index, index, index) -> index
+  %GN = arith.muli %G, %N : index
+  // A zero chunk would never advance.
+  %L = arith.maxui %chunk, %c1 : index
+  scf.parallel (%r, %hp) = (%c0, %c0) to (%R, %HP) step (%c1, %c1) {
+    %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+        -> (index, index, index, index, i1)
+    scf.if %q#4 {
+      %end = arith.addi %q#0, %q#1 : index
+      %h = arith.divui %hp, %P : index
+      %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
+      %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
+      %Dh = memref.load %d[%h] : memref<?xf32>
+      %dtb = memref.load %dt_bias[%h] : memref<?xf32>
+      %sbase = func.call @nhc_ssd_state_row(%q#3, %hp, %HP, %N)
+          : (index, index, index, index) -> index
+      %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
+      %ccol = arith.addi %bcol, %GN : index
+      %dtcol = arith.addi %dt_offset, %h : index
+      scf.for %c0tok = %q#0 to %end step %L {
+        %cend0 = arith.addi %c0tok, %L : index
+        %cend = arith.minui %cend0, %end : index
+        // Outputs, from the state at the chunk's start.
+        %cumLast = scf.for %l = %c0tok to %cend step %c1
+            iter_args(%cum = %zero) -> (f32) {
+          %dtl = func.call @nhc_ssd_dt(%proj, %l, %proj_stride, %dtcol, %dtb,
+                                       %true, %dt_min, %dt_max)
+              : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
+          %al = arith.mulf %A, %dtl : f32
+          %cuml = arith.addf %cum, %al : f32
+          %crow = arith.muli %l, %xbcStride : index
+          %cbase = arith.addi %crow, %ccol : index
+          // Diagonal block, s = l down to the chunk start; seg = a_{s+1..l}.
+          %nsteps = arith.subi %l, %c0tok : index
+          %nsteps1 = arith.addi %nsteps, %c1 : index
+          %diag:2 = scf.for %j = %c0 to %nsteps1 step %c1
+              iter_args(%acc = %zero, %seg = %zero) -> (f32, f32) {
+            %s = arith.subi %l, %j : index
+            %dts = func.call @nhc_ssd_dt(%proj, %s, %proj_stride, %dtcol,
+                                         %dtb, %true, %dt_min, %dt_max)
+                : (memref<?xf32>, index, index, index, f32, i1, f32, f32)
+                -> f32
+            %srow = arith.muli %s, %xbcStride : index
+            %xi = arith.addi %srow, %hp : index
+            %xs = memref.load %xbc[%xi] : memref<?xf32>
+            %bbase = arith.addi %srow, %bcol : index
+            %cb = func.call @nhc_ssd_dot(%xbc, %cbase, %xbc, %bbase, %N)
+                : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
+            %decay = math.exp %seg : f32
+            %xdt = arith.mulf %xs, %dts : f32
+            %m = arith.mulf %cb, %decay : f32
+            %term = arith.mulf %m, %xdt : f32
+            %acc2 = arith.addf %acc, %term : f32
+            %as = arith.mulf %A, %dts : f32
+            %seg2 = arith.addf %seg, %as : f32
+            scf.yield %acc2, %seg2 : f32, f32
+          }
+          %ch = func.call @nhc_ssd_dot(%xbc, %cbase, %ssm_state, %sbase, %N)
+              : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
+          %ecum = math.exp %cuml : f32
+          %off_term = arith.mulf %ch, %ecum : f32
+          %yd = arith.addf %diag#0, %off_term : f32
+          %li = arith.addi %crow, %hp : index
+          %xl = memref.load %xbc[%li] : memref<?xf32>
+          %dx = arith.mulf %Dh, %xl : f32
+          %yv = arith.addf %yd, %dx : f32
+          %yrow = arith.muli %l, %HP : index
+          %yi = arith.addi %yrow, %hp : index
+          memref.store %yv, %y[%yi] : memref<?xf32>
+          scf.yield %cuml : f32
+        }
+        // Chunk-end state: decay the old state, add each token's update.
+        %etot = math.exp %cumLast : f32
+        scf.for %n = %c0 to %N step %c1 {
+          %si = arith.addi %sbase, %n : index
+          %sv = memref.load %ssm_state[%si] : memref<?xf32>
+          %sd = arith.mulf %sv, %etot : f32
+          memref.store %sd, %ssm_state[%si] : memref<?xf32>
+        }
+        %cumEnd = scf.for %s = %c0tok to %cend step %c1
+            iter_args(%cum = %zero) -> (f32) {
+          %dts = func.call @nhc_ssd_dt(%proj, %s, %proj_stride, %dtcol, %dtb,
+                                       %true, %dt_min, %dt_max)
+              : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
+          %as = arith.mulf %A, %dts : f32
+          %cums = arith.addf %cum, %as : f32
+          %rest = arith.subf %cumLast, %cums : f32
+          %decay = math.exp %rest : f32
+          %srow = arith.muli %s, %xbcStride : index
+          %xi = arith.addi %srow, %hp : index
+          %xs = memref.load %xbc[%xi] : memref<?xf32>
+          %xdt = arith.mulf %xs, %dts : f32
+          %w = arith.mulf %decay, %xdt : f32
+          %bbase = arith.addi %srow, %bcol : index
+          scf.for %n = %c0 to %N step %c1 {
+            %bi = arith.addi %bbase, %n : index
+            %bv = memref.load %xbc[%bi] : memref<?xf32>
+            %si = arith.addi %sbase, %n : index
+            %sv = memref.load %ssm_state[%si] : memref<?xf32>
+            %u = arith.mulf %bv, %w : f32
+            %s2 = arith.addf %sv, %u : f32
+            memref.store %s2, %ssm_state[%si] : memref<?xf32>
+          }
+          scf.yield %cums : f32
+        }
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// Request r's (token_offset, num_tokens, start_pos, slot, is_prefill).
+func.func private @nhc_ssd_request(%req: memref<?xi64>, %r: index)
+    -> (index, index, index, index, i1) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero64 = arith.constant 0 : i64
+  %one64 = arith.constant 1 : i64
+  %r4 = arith.muli %r, %c4 : index
+  %off64 = memref.load %req[%r4] : memref<?xi64>
+  %i1 = arith.addi %r4, %c1 : index
+  %n64 = memref.load %req[%i1] : memref<?xi64>
+  %i2 = arith.addi %r4, %c2 : index
+  %start64 = memref.load %req[%i2] : memref<?xi64>
+  %i3 = arith.addi %r4, %c3 : index
+  %slot64 = memref.load %req[%i3] : memref<?xi64>
+  %multi = arith.cmpi sgt, %n64, %one64 : i64
+  %fresh = arith.cmpi eq, %start64, %zero64 : i64
+  %prefill = arith.ori %multi, %fresh : i1
+  %off = arith.index_cast %off64 : i64 to index
+  %n = arith.index_cast %n64 : i64 to index
+  %start = arith.index_cast %start64 : i64 to index
+  %slot = arith.index_cast %slot64 : i64 to index
+  return %off, %n, %start, %slot, %prefill : index, index, index, index, i1
+}
+
+// Row stride of xbc: H*P + 2*G*N.
+func.func private @nhc_ssd_xbc_stride(%H: index, %P: index, %N: index,
+                                      %G: index) -> index {
+  %c2 = arith.constant 2 : index
+  %HP = arith.muli %H, %P : index
+  %GN = arith.muli %G, %N : index
+  %GN2 = arith.muli %GN, %c2 : index
+  %s = arith.addi %HP, %GN2 : index
+  return %s : index
+}
+
+// Group of head h: h / (H / G).
+func.func private @nhc_ssd_group(%h: index, %H: index, %G: index) -> index {
+  %hpg = arith.divui %H, %G : index
+  %g = arith.divui %h, %hpg : index
+  return %g : index
+}
+
+// A = -exp(a_log[h]).
+func.func private @nhc_ssd_a(%a_log: memref<?xf32>, %h: index) -> f32 {
+  %al = memref.load %a_log[%h] : memref<?xf32>
+  %e = math.exp %al : f32
+  %A = arith.negf %e : f32
+  return %A : f32
+}
+
+// First element of state row (h, p) = hp of `slot`: [slot][hp][0].
+func.func private @nhc_ssd_state_row(%slot: index, %hp: index, %HP: index,
+                                     %N: index) -> index {
+  %slotElems = arith.muli %HP, %N : index
+  %base = arith.muli %slot, %slotElems : index
+  %row = arith.muli %hp, %N : index
+  %i = arith.addi %base, %row : index
+  return %i : index
+}
+
+// Column of B[g, 0] in an xbc row.
+func.func private @nhc_ssd_b_col(%g: index, %HP: index, %N: index) -> index {
+  %gN = arith.muli %g, %N : index
+  %c = arith.addi %HP, %gN : index
+  return %c : index
+}
+
+// dt of token `tok`: softplus(proj[tok, col] + bias) (torch: threshold 20,
+// log1p(exp(u)) below it), clamped to [lo, hi] if `clamp`.
+func.func private @nhc_ssd_dt(%proj: memref<?xf32>, %tok: index,
+                              %stride: index, %col: index, %bias: f32,
+                              %clamp: i1, %lo: f32, %hi: f32) -> f32 {
+  %twenty = arith.constant 20.0 : f32
+  %row = arith.muli %tok, %stride : index
+  %i = arith.addi %row, %col : index
+  %raw = memref.load %proj[%i] : memref<?xf32>
+  %u = arith.addf %raw, %bias : f32
+  %big = arith.cmpf ogt, %u, %twenty : f32
+  %eu = math.exp %u : f32
+  %lp = math.log1p %eu : f32
+  %sp = arith.select %big, %u, %lp : f32
+  %l = arith.maximumf %sp, %lo : f32
+  %c = arith.minimumf %l, %hi : f32
+  %dt = arith.select %clamp, %c, %sp : f32
+  return %dt : f32
+}
+
+// sum_n a[ia + n] * b[ib + n].
+func.func private @nhc_ssd_dot(%a: memref<?xf32>, %ia: index,
+                               %b: memref<?xf32>, %ib: index, %N: index)
+    -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %n = %c0 to %N step %c1 iter_args(%acc = %zero) -> (f32) {
+    %i = arith.addi %ia, %n : index
+    %j = arith.addi %ib, %n : index
+    %x = memref.load %a[%i] : memref<?xf32>
+    %y = memref.load %b[%j] : memref<?xf32>
+    %p = arith.mulf %x, %y : f32
+    %acc2 = arith.addf %acc, %p : f32
+    scf.yield %acc2 : f32
+  }
+  return %s : f32
+}

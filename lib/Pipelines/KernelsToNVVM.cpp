@@ -1,0 +1,56 @@
+//===- KernelsToNVVM.cpp - kernel library to NVVM and PTX -------*- C++ -*-===//
+
+#include "nhc/Kernels/Passes.h"
+#include "nhc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::nhc::buildKernelsToNVVMPipeline(
+    OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCSEPass());
+
+  // Parallel loops -> gpu.launch -> outlined kernels in one gpu.module.
+  NHCGPUMapParallelLoopsPassOptions mapOptions;
+  mapOptions.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createNHCGPUMapParallelLoopsPass(mapOptions));
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createNHCGPUMergeModulesPass());
+
+  // One NVVM target per chip; gpu-module-to-binary emits one object each.
+  std::vector<std::string> chips(options.chips.begin(), options.chips.end());
+  if (chips.empty())
+    chips.push_back("sm_90");
+  for (const std::string &chip : chips) {
+    GpuNVVMAttachTargetOptions target;
+    target.chip = chip;
+    target.features = options.features;
+    target.optLevel = options.optLevel;
+    pm.addPass(createGpuNVVMAttachTarget(target));
+  }
+
+  OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
+  gpuPm.addPass(createSCFToControlFlowPass());
+  gpuPm.addPass(createConvertGpuOpsToNVVMOps());
+  gpuPm.addPass(createCanonicalizerPass());
+  gpuPm.addPass(createCSEPass());
+  gpuPm.addPass(createReconcileUnrealizedCastsPass());
+
+  if (!options.format.empty()) {
+    GpuModuleToBinaryPassOptions binary;
+    binary.toolkitPath = options.cudaPath;
+    binary.compilationTarget = options.format;
+    pm.addPass(createGpuModuleToBinaryPass(binary));
+  }
+}

@@ -1,0 +1,216 @@
+//===- HostLibrary.cpp - compile the kernel library for the host *- C++ -*-===//
+
+#include "nhc/Target/CPU/HostLibrary.h"
+
+#include "nhc/Pipelines/Pipelines.h"
+#include "nhc/Target/ExternalTool.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::nhc;
+
+namespace {
+/// Collects the context's diagnostics into `error` while alive.
+class DiagnosticCollector {
+public:
+  DiagnosticCollector(MLIRContext *ctx, std::string &error)
+      : handler(ctx, [&error](Diagnostic &diag) {
+          llvm::raw_string_ostream os(error);
+          os << diag.getLocation() << ": " << diag << "\n";
+          for (Diagnostic &note : diag.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return success();
+        }) {}
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+std::unique_ptr<llvm::TargetMachine>
+createHostTargetMachine(const HostTargetOptions &options, std::string &error) {
+  LLVMInitializeX86TargetInfo();
+  LLVMInitializeX86Target();
+  LLVMInitializeX86TargetMC();
+  LLVMInitializeX86AsmPrinter();
+
+  llvm::Triple triple(options.triple);
+  if (triple.getArch() != llvm::Triple::x86_64) {
+    error = "unsupported host triple '" + options.triple +
+            "' (only x86_64 is supported)";
+    return nullptr;
+  }
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(feature.second ? "+" : "-") +
+                  feature.first().str();
+  }
+  llvm::CodeGenOptLevel level =
+      options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+      : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+      : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                              : llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> tm(
+      target->createTargetMachine(triple, cpu, features, llvm::TargetOptions(),
+                                  llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm)
+    error = "cannot create a target machine for " + options.triple + " (cpu " +
+            cpu + ")";
+  return tm;
+}
+
+void optimize(llvm::Module &module, llvm::TargetMachine &tm,
+              unsigned optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 0   ? llvm::OptimizationLevel::O0
+                                  : optLevel == 1 ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = optLevel == 0
+                                    ? pb.buildO0DefaultPipeline(level)
+                                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
+                         std::string &object, std::string &error) {
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target machine cannot emit object files";
+    return failure();
+  }
+  codegen.run(module);
+  object.assign(buffer.begin(), buffer.end());
+  return success();
+}
+
+/// Links `object` into a shared library with a system compiler driver, which
+/// knows where libc and libm (expf, log1pf) live.
+LogicalResult linkSharedObject(StringRef object, StringRef linker,
+                               std::string &sharedObject, std::string &error) {
+  std::optional<std::string> driver =
+      linker.empty() ? findTool({"cc", "clang", "clang-22", "gcc"})
+                     : std::optional<std::string>(linker.str());
+  if (!driver) {
+    error = "no linker found (looked for cc, clang, clang-22, gcc on PATH)";
+    return failure();
+  }
+  TempFile objFile("kernels", "o"), soFile("kernels", "so");
+  if (!objFile.ok() || !soFile.ok() || !objFile.write(object)) {
+    error = "cannot write temporary files for linking";
+    return failure();
+  }
+  std::string log;
+  int status = runTool(*driver,
+                       {*driver, "-shared", "-o", soFile.getPath(),
+                        objFile.getPath(), "-lm", "-Wl,-z,defs"},
+                       log);
+  if (status != 0) {
+    error = "linking the host library with " + *driver + " failed (status " +
+            std::to_string(status) + "):\n" + log;
+    return failure();
+  }
+  std::optional<std::string> bytes = soFile.read();
+  if (!bytes) {
+    error = "cannot read the linked shared library";
+    return failure();
+  }
+  sharedObject = std::move(*bytes);
+  return success();
+}
+} // namespace
+
+FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
+    ModuleOp kernels, const HostTargetOptions &options, std::string &error) {
+  MLIRContext *ctx = kernels.getContext();
+  DialectRegistry registry;
+  registerKernelLoweringDialects(registry);
+  ctx->appendDialectRegistry(registry);
+
+  HostLibrary lib;
+  OwningOpRef<ModuleOp> module = kernels.clone();
+  {
+    DiagnosticCollector collect(ctx, error);
+    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
+    if (failed(sigs))
+      return failure();
+    lib.kernels = std::move(*sigs);
+
+    PassManager pm(ctx);
+    buildKernelsToHostPipeline(pm);
+    if (failed(pm.run(*module))) {
+      error = "nhc-kernels-to-host-pipeline failed:\n" + error;
+      return failure();
+    }
+  }
+
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    DiagnosticCollector collect(ctx, error);
+    llvmModule = translateModuleToLLVMIR(*module, llvmCtx, "nhc_kernels");
+    if (!llvmModule) {
+      error = "translation to LLVM IR failed:\n" + error;
+      return failure();
+    }
+  }
+
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createHostTargetMachine(options, error);
+  if (!tm)
+    return failure();
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple());
+
+  if (failed(addPackedEntryPoints(*llvmModule, lib.kernels, error)))
+    return failure();
+  optimize(*llvmModule, *tm, options.optLevel);
+  {
+    llvm::raw_string_ostream os(error);
+    if (llvm::verifyModule(*llvmModule, &os))
+      return failure();
+  }
+  llvm::raw_string_ostream(lib.llvmIR) << *llvmModule;
+
+  if (failed(emitObject(*llvmModule, *tm, lib.object, error)) ||
+      failed(linkSharedObject(lib.object, options.linker, lib.sharedObject,
+                              error)))
+    return failure();
+  return lib;
+}

@@ -1,0 +1,146 @@
+//===- CudaLibrary.cpp - compile the kernel library to PTX ------*- C++ -*-===//
+
+#include "nhc/Target/CUDA/CudaLibrary.h"
+
+#include "nhc/Pipelines/Pipelines.h"
+#include "nhc/Target/ExternalTool.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::nhc;
+
+namespace {
+bool hasLibdevice(StringRef root) {
+  SmallString<128> path(root);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return llvm::sys::fs::exists(path);
+}
+
+/// The toolkit root holding libdevice: the one ptxas lives in, else
+/// /usr/local/cuda; empty leaves the choice to MLIR's NVVM target.
+std::string findCudaPath(const std::optional<std::string> &ptxas) {
+  if (ptxas) {
+    SmallString<128> root(*ptxas);
+    llvm::sys::path::remove_filename(root); // .../bin
+    llvm::sys::path::remove_filename(root); // toolkit root
+    if (hasLibdevice(root))
+      return root.str().str();
+  }
+  return hasLibdevice("/usr/local/cuda") ? "/usr/local/cuda" : "";
+}
+
+std::string kindOf(Type type) {
+  if (isa<MemRefType>(type))
+    return "memref";
+  if (type.isIndex())
+    return "index";
+  std::string s;
+  llvm::raw_string_ostream(s) << type;
+  return s;
+}
+
+std::string firstLine(StringRef text) { return text.split('\n').first.str(); }
+} // namespace
+
+FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
+    ModuleOp kernels, const CudaTargetOptions &options, std::string &error) {
+  MLIRContext *ctx = kernels.getContext();
+  DialectRegistry registry;
+  registerKernelLoweringDialects(registry);
+  ctx->appendDialectRegistry(registry);
+
+  std::optional<std::string> ptxas;
+  if (options.assemble)
+    ptxas = options.ptxas.empty() ? findPtxas(options.cudaPath)
+                                  : std::optional<std::string>(options.ptxas);
+  std::string cudaPath =
+      options.cudaPath.empty() ? findCudaPath(ptxas) : options.cudaPath;
+
+  KernelsToNVVMPipelineOptions pipeline;
+  pipeline.chips = ArrayRef<std::string>(options.chips);
+  pipeline.features = options.features;
+  pipeline.optLevel = options.optLevel;
+  pipeline.blockSize = options.blockSize;
+  pipeline.cudaPath = cudaPath;
+  pipeline.format = "isa";
+
+  OwningOpRef<ModuleOp> module = kernels.clone();
+  {
+    ScopedDiagnosticHandler collect(ctx, [&error](Diagnostic &diag) {
+      llvm::raw_string_ostream(error)
+          << diag.getLocation() << ": " << diag << "\n";
+      return success();
+    });
+    PassManager pm(ctx);
+    buildKernelsToNVVMPipeline(pm, pipeline);
+    if (failed(pm.run(*module))) {
+      error = "nhc-kernels-to-nvvm-pipeline failed:\n" + error;
+      return failure();
+    }
+  }
+
+  CudaLibrary lib;
+  SmallVector<gpu::BinaryOp> binaries(module->getOps<gpu::BinaryOp>());
+  if (binaries.size() != 1) {
+    error = "expected one gpu.binary, got " + std::to_string(binaries.size());
+    return failure();
+  }
+  for (Attribute attr : binaries.front().getObjects()) {
+    auto object = cast<gpu::ObjectAttr>(attr);
+    auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget());
+    if (!target) {
+      error = "gpu.binary holds a non-NVVM object";
+      return failure();
+    }
+    lib.images.push_back(
+        {target.getChip().str(), object.getObject().getValue().str(), {}, {}});
+  }
+
+  module->walk([&](gpu::LaunchFuncOp launch) {
+    GpuKernelLaunch info;
+    info.function = launch->getParentOfType<func::FuncOp>().getSymName().str();
+    info.kernel = launch.getKernelName().str();
+    Value dims[] = {launch.getBlockSizeX(), launch.getBlockSizeY(),
+                    launch.getBlockSizeZ()};
+    for (auto [i, dim] : llvm::enumerate(dims))
+      info.blockDim[i] = getConstantIntValue(dim).value_or(-1);
+    for (Value operand : launch.getKernelOperands())
+      info.params.push_back(kindOf(operand.getType()));
+    lib.launches.push_back(std::move(info));
+  });
+
+  // The launches now reference a missing symbol: print without verifying.
+  binaries.front().erase();
+  llvm::raw_string_ostream hostIR(lib.hostIR);
+  module->print(hostIR, OpPrintingFlags().assumeVerified());
+
+  if (!ptxas)
+    return lib;
+  std::string versionLog;
+  if (runTool(*ptxas, {*ptxas, "--version"}, versionLog) == 0) {
+    StringRef text(versionLog);
+    size_t at = text.find("release");
+    lib.ptxasVersion = at == StringRef::npos ? firstLine(text)
+                                             : firstLine(text.drop_front(at));
+  }
+  for (CudaImage &image : lib.images) {
+    int status =
+        assemblePtx(*ptxas, image.ptx, image.chip, image.cubin, image.ptxasLog);
+    if (status != 0) {
+      error = *ptxas + " -arch=" + image.chip + " failed (status " +
+              std::to_string(status) + "):\n" + image.ptxasLog;
+      return failure();
+    }
+  }
+  return lib;
+}

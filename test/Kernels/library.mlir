@@ -1,0 +1,66 @@
+// Every kernel source parses, verifies and round-trips; the signatures are
+// the ABI of docs/execution-model.md (memref<?xT>, index, f32 only).
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/elementwise.mlir | nhc-opt | FileCheck %s --check-prefix=ELEM
+// ELEM-LABEL: func.func @nhc_add(
+// ELEM-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index)
+// ELEM:         scf.parallel
+// ELEM-LABEL: func.func @nhc_relu2(
+// ELEM-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index)
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir | nhc-opt | FileCheck %s --check-prefix=GATHER
+// GATHER-LABEL: func.func @nhc_embedding(
+// GATHER-SAME:    %{{.*}}: memref<?xi32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+// GATHER-LABEL: func.func @nhc_gather_last(
+// GATHER-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt | FileCheck %s --check-prefix=NORMS
+// NORMS-LABEL: func.func @nhc_rms_norm(
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// NORMS:         math.rsqrt
+// NORMS-LABEL: func.func @nhc_add_rms_norm(
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// NORMS-LABEL: func.func @nhc_gated_rms_norm(
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt | FileCheck %s --check-prefix=CONV
+// CONV-LABEL: func.func @nhc_conv1d_silu(
+// CONV-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// CONV:       func.func private @nhc_conv_seq_at
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/ssd_scan.mlir | nhc-opt | FileCheck %s --check-prefix=SSD
+// SSD-LABEL: func.func @nhc_ssd_scan(
+// SSD-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32)
+// SSD-LABEL: func.func @nhc_ssd_chunk_scan(
+// SSD-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32)
+// SSD:       func.func private @nhc_ssd_dt
+// SSD:         math.log1p
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/attention.mlir | nhc-opt | FileCheck %s --check-prefix=ATTN
+// ATTN-LABEL: func.func @nhc_attention(
+// ATTN-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// Append, then attend: two top-level parallel loops.
+// ATTN:         scf.parallel
+// ATTN:         scf.parallel
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/moe_route.mlir | nhc-opt | FileCheck %s --check-prefix=MOE
+// MOE-LABEL: func.func @nhc_moe_route(
+// MOE-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+
+// The embedded copy is the whole library: the twelve kernels of the
+// contract are its public functions.
+// RUN: nhc-kernels --emit=mlir | FileCheck %s --check-prefix=EMBED
+// EMBED-DAG: func.func @nhc_embedding(
+// EMBED-DAG: func.func @nhc_rms_norm(
+// EMBED-DAG: func.func @nhc_add_rms_norm(
+// EMBED-DAG: func.func @nhc_add(
+// EMBED-DAG: func.func @nhc_relu2(
+// EMBED-DAG: func.func @nhc_conv1d_silu(
+// EMBED-DAG: func.func @nhc_ssd_scan(
+// EMBED-DAG: func.func @nhc_ssd_chunk_scan(
+// EMBED-DAG: func.func @nhc_gated_rms_norm(
+// EMBED-DAG: func.func @nhc_attention(
+// EMBED-DAG: func.func @nhc_gather_last(
+// EMBED-DAG: func.func @nhc_moe_route(
+// RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
+// COUNT: 12

@@ -1,0 +1,29 @@
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/norms.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/ssd_scan.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=SSD
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=GATHER
+
+// Each memref<?xT> argument becomes (allocated, aligned, offset, size,
+// stride); index is i64 and f32 stays f32.
+// NORMS-LABEL: llvm.func @nhc_rms_norm(
+// NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
+// NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
+// NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
+// NORMS-SAME:    %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: f32)
+// NORMS:         llvm.intr.sqrt
+// NORMS-LABEL: llvm.func @nhc_add_rms_norm(
+// NORMS-LABEL: llvm.func @nhc_gated_rms_norm(
+// NORMS:         llvm.intr.exp
+// NORMS-NOT:   scf.
+// NORMS-NOT:   func.func
+
+// softplus keeps libm's exact log1pf; the private helpers are inlined away.
+// SSD:         llvm.func @log1pf(f32) -> f32
+// SSD-LABEL:   llvm.func @nhc_ssd_scan(
+// SSD:           llvm.call @log1pf
+// SSD-LABEL:   llvm.func @nhc_ssd_chunk_scan(
+// SSD:           llvm.call @log1pf
+// SSD-NOT:     @nhc_ssd_dt
+
+// GATHER-LABEL: llvm.func @nhc_embedding(
+// GATHER-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
+// GATHER:         llvm.load %{{.*}} : !llvm.ptr -> i32

@@ -1,0 +1,139 @@
+//===- AttentionKernelTest.cpp - nhc_attention vs a reference -------------===//
+
+#include "KernelTestUtils.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace nhc_test;
+
+namespace {
+struct AttnCase {
+  int64_t Hq = 4, Hkv = 2, D = 6, maxSeq = 16, slots = 4;
+  // qkv rows: [pad(2) | q (Hq*D) | k (Hkv*D) | v (Hkv*D) | pad(1)]
+  int64_t qOff = 2, kOff = 2 + 24, vOff = 2 + 24 + 12, stride = 2 + 48 + 1;
+  float scale = 1.f / std::sqrt(6.f);
+  std::vector<Request> reqs;
+  std::vector<float> qkv, kCache, vCache;
+
+  int64_t tokens() const {
+    int64_t T = 0;
+    for (const Request &r : reqs)
+      T += r.numTokens;
+    return T;
+  }
+};
+
+AttnCase makeAttnCase(std::vector<Request> reqs, unsigned seed) {
+  std::mt19937 rng(seed);
+  AttnCase c;
+  c.reqs = std::move(reqs);
+  c.qkv = randomFloats(rng, c.tokens() * c.stride, -2, 2);
+  int64_t pool = c.slots * c.maxSeq * c.Hkv * c.D;
+  c.kCache = randomFloats(rng, pool, -2, 2);
+  c.vCache = randomFloats(rng, pool, -2, 2);
+  return c;
+}
+
+std::vector<float> runAttn(AttnCase &c) {
+  std::vector<int64_t> req = requestTable(c.reqs);
+  std::vector<float> out(c.tokens() * c.Hq * c.D, -9.f);
+  ArgPack a;
+  a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
+      .buf(c.kCache).buf(c.vCache).buf(out).buf(req).idx(c.reqs.size())
+      .idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq).f32(c.scale);
+  runKernel("nhc_attention", a);
+  return out;
+}
+
+/// Appends K/V to the caches (as floats) and returns the attention output.
+std::vector<double> attnRef(const AttnCase &c, std::vector<float> &kCache,
+                            std::vector<float> &vCache) {
+  const int64_t row = c.Hkv * c.D, slot = c.maxSeq * row;
+  std::vector<double> out(c.tokens() * c.Hq * c.D);
+  int64_t off = 0;
+  for (const Request &r : c.reqs) {
+    for (int64_t i = 0; i < r.numTokens; ++i)
+      for (int64_t j = 0; j < row; ++j) {
+        int64_t at = r.slot * slot + (r.startPos + i) * row + j;
+        kCache[at] = c.qkv[(off + i) * c.stride + c.kOff + j];
+        vCache[at] = c.qkv[(off + i) * c.stride + c.vOff + j];
+      }
+    for (int64_t h = 0; h < c.Hq; ++h) {
+      int64_t kvh = h / (c.Hq / c.Hkv);
+      for (int64_t i = 0; i < r.numTokens; ++i) {
+        const float *q = &c.qkv[(off + i) * c.stride + c.qOff + h * c.D];
+        int64_t len = r.startPos + i + 1;
+        std::vector<double> s(len);
+        double m = -INFINITY, sum = 0;
+        for (int64_t p = 0; p < len; ++p) {
+          const float *k = &kCache[r.slot * slot + p * row + kvh * c.D];
+          double dot = 0;
+          for (int64_t d = 0; d < c.D; ++d)
+            dot += double(q[d]) * k[d];
+          s[p] = dot * c.scale;
+          m = std::max(m, s[p]);
+        }
+        for (double &v : s)
+          sum += (v = std::exp(v - m));
+        for (int64_t d = 0; d < c.D; ++d) {
+          double acc = 0;
+          for (int64_t p = 0; p < len; ++p)
+            acc += s[p] / sum * vCache[r.slot * slot + p * row + kvh * c.D + d];
+          out[((off + i) * c.Hq + h) * c.D + d] = acc;
+        }
+      }
+    }
+    off += r.numTokens;
+  }
+  return out;
+}
+
+TEST(KernelAttention, MixedBatchGQA) {
+  // Fresh prefill, decode, chunked continuation, decode late in the cache.
+  AttnCase c = makeAttnCase({{5, 0, 1}, {1, 3, 0}, {4, 6, 3}, {1, 15, 2}}, 51);
+  std::vector<float> kCache = c.kCache, vCache = c.vCache;
+  std::vector<double> want = attnRef(c, kCache, vCache);
+  std::vector<float> out = runAttn(c);
+  expectClose(out, want, 1e-5, "out");
+  EXPECT_EQ(c.kCache, kCache);
+  EXPECT_EQ(c.vCache, vCache);
+}
+
+TEST(KernelAttention, MultiHeadAndLargeScores) {
+  AttnCase c = makeAttnCase({{6, 0, 0}, {2, 4, 1}}, 53);
+  c.Hkv = 4; // one kv head per query head
+  c.kOff = c.qOff + c.Hq * c.D;
+  c.vOff = c.kOff + c.Hkv * c.D;
+  c.stride = c.vOff + c.Hkv * c.D;
+  std::mt19937 rng(54);
+  c.qkv = randomFloats(rng, c.tokens() * c.stride, -2, 2);
+  c.kCache.resize(c.slots * c.maxSeq * c.Hkv * c.D);
+  c.vCache.resize(c.kCache.size());
+  c.scale = 4.f; // large logits: the online softmax must rescale
+  std::vector<float> kCache = c.kCache, vCache = c.vCache;
+  std::vector<double> want = attnRef(c, kCache, vCache);
+  std::vector<float> out = runAttn(c);
+  expectClose(out, want, 1e-5, "out");
+}
+
+TEST(KernelAttention, BatchedEqualsAlone) {
+  std::vector<Request> reqs = {{3, 0, 2}, {1, 7, 0}, {2, 2, 1}};
+  AttnCase c = makeAttnCase(reqs, 55);
+  AttnCase batch = c;
+  std::vector<float> outBatch = runAttn(batch);
+  int64_t off = 0, width = c.Hq * c.D;
+  for (const Request &r : reqs) {
+    AttnCase one = c;
+    one.reqs = {r};
+    one.qkv.assign(c.qkv.begin() + off * c.stride,
+                   c.qkv.begin() + (off + r.numTokens) * c.stride);
+    std::vector<float> out = runAttn(one);
+    EXPECT_EQ(out, std::vector<float>(outBatch.begin() + off * width,
+                                      outBatch.begin() +
+                                          (off + r.numTokens) * width));
+    off += r.numTokens;
+  }
+}
+} // namespace

@@ -1,0 +1,283 @@
+//===- KernelLibraryTest.cpp - ABI and simple kernels vs references -------===//
+
+#include "KernelTestUtils.h"
+
+#include "nhc/Kernels/KernelLibrary.h"
+
+#include "mlir/IR/MLIRContext.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+using namespace nhc_test;
+
+namespace {
+using Kinds = std::vector<std::string>;
+
+// The parameter kinds of docs/execution-model.md's kernel table.
+TEST(KernelLibrary, SignaturesMatchTheContract) {
+  const std::string m = "memref", i = "index", f = "f32";
+  const std::map<std::string, Kinds> expected = {
+      {"nhc_embedding", {m, m, m, i, i}},
+      {"nhc_rms_norm", {m, m, m, i, i, f}},
+      {"nhc_add_rms_norm", {m, m, m, m, i, i, f}},
+      {"nhc_add", {m, m, i}},
+      {"nhc_relu2", {m, i}},
+      {"nhc_conv1d_silu", {m, i, i, m, m, m, m, m, i, i, i}},
+      {"nhc_ssd_scan", {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, f, f}},
+      {"nhc_ssd_chunk_scan",
+       {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, i, f, f}},
+      {"nhc_gated_rms_norm", {m, m, i, m, m, i, i, i, f}},
+      {"nhc_attention", {m, i, i, i, i, m, m, m, m, i, i, i, i, i, f}},
+      {"nhc_gather_last", {m, m, m, i, i}},
+      {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
+  };
+  mlir::MLIRContext ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
+  ASSERT_TRUE(lib);
+  auto sigs = mlir::nhc::getKernelSignatures(*lib);
+  ASSERT_TRUE(mlir::succeeded(sigs));
+  EXPECT_EQ(sigs->size(), expected.size());
+  EXPECT_EQ(mlir::nhc::kernelNames().size(), expected.size());
+  for (const mlir::nhc::KernelSignature &sig : *sigs) {
+    auto it = expected.find(sig.name);
+    ASSERT_NE(it, expected.end()) << sig.name;
+    EXPECT_EQ(sig.paramKinds(), it->second) << sig.name;
+  }
+  // Element types of the non-f32 buffers.
+  for (const mlir::nhc::KernelSignature &sig : *sigs) {
+    if (sig.name == "nhc_embedding")
+      EXPECT_EQ(sig.params[0].elementType, "i32");
+    if (sig.name == "nhc_moe_route")
+      EXPECT_EQ(sig.params[2].elementType, "i32");
+    for (const mlir::nhc::KernelParam &p : sig.params)
+      if (p.kind == "memref")
+        EXPECT_EQ(p.abiSlots, 5u);
+  }
+}
+
+TEST(KernelLibrary, Embedding) {
+  std::mt19937 rng(1);
+  const int64_t V = 11, H = 7, T = 5;
+  std::vector<float> table = randomFloats(rng, V * H), out(T * H, -9.f);
+  std::vector<int32_t> ids = {3, 0, 10, 3, 7};
+  ArgPack a;
+  a.buf(ids).buf(table).buf(out).idx(T).idx(H);
+  runKernel("nhc_embedding", a);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < H; ++j)
+      EXPECT_EQ(out[t * H + j], table[ids[t] * H + j]);
+}
+
+std::vector<double> rmsNormRef(const std::vector<double> &x,
+                               const std::vector<float> &w, int64_t T,
+                               int64_t H, double eps) {
+  std::vector<double> out(T * H);
+  for (int64_t t = 0; t < T; ++t) {
+    double ss = 0;
+    for (int64_t j = 0; j < H; ++j)
+      ss += x[t * H + j] * x[t * H + j];
+    double r = 1.0 / std::sqrt(ss / H + eps);
+    for (int64_t j = 0; j < H; ++j)
+      out[t * H + j] = w[j] * (x[t * H + j] * r);
+  }
+  return out;
+}
+
+TEST(KernelLibrary, RmsNorm) {
+  std::mt19937 rng(2);
+  const int64_t T = 6, H = 37;
+  const float eps = 1e-5f;
+  std::vector<float> x = randomFloats(rng, T * H, -3, 3),
+                     w = randomFloats(rng, H, 0.5, 1.5), out(T * H);
+  ArgPack a;
+  a.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps);
+  runKernel("nhc_rms_norm", a);
+  expectClose(out, rmsNormRef({x.begin(), x.end()}, w, T, H, eps), 1e-5,
+              "out");
+}
+
+TEST(KernelLibrary, AddRmsNorm) {
+  std::mt19937 rng(3);
+  const int64_t T = 4, H = 19;
+  const float eps = 1e-5f;
+  std::vector<float> res = randomFloats(rng, T * H, -2, 2),
+                     upd = randomFloats(rng, T * H, -2, 2),
+                     w = randomFloats(rng, H, 0.5, 1.5), out(T * H);
+  std::vector<float> sum(T * H);
+  for (size_t i = 0; i < sum.size(); ++i)
+    sum[i] = res[i] + upd[i]; // f32 add, as the kernel and torch
+  ArgPack a;
+  a.buf(res).buf(upd).buf(w).buf(out).idx(T).idx(H).f32(eps);
+  runKernel("nhc_add_rms_norm", a);
+  EXPECT_EQ(res, sum);
+  expectClose(out, rmsNormRef({sum.begin(), sum.end()}, w, T, H, eps), 1e-5,
+              "out");
+}
+
+TEST(KernelLibrary, AddAndRelu2) {
+  std::mt19937 rng(4);
+  const int64_t n = 101;
+  std::vector<float> r = randomFloats(rng, n), u = randomFloats(rng, n);
+  std::vector<float> want(n);
+  for (int64_t i = 0; i < n; ++i)
+    want[i] = r[i] + u[i];
+  ArgPack a;
+  a.buf(r).buf(u).idx(n);
+  runKernel("nhc_add", a);
+  EXPECT_EQ(r, want);
+
+  std::vector<float> x = randomFloats(rng, n);
+  for (int64_t i = 0; i < n; ++i)
+    want[i] = x[i] > 0 ? x[i] * x[i] : 0.f;
+  ArgPack b;
+  b.buf(x).idx(n);
+  runKernel("nhc_relu2", b);
+  EXPECT_EQ(x, want);
+}
+
+TEST(KernelLibrary, GatedRmsNorm) {
+  std::mt19937 rng(5);
+  const int64_t T = 3, I = 24, G = 3, stride = 40;
+  const float eps = 1e-5f;
+  std::vector<float> y = randomFloats(rng, T * I, -2, 2),
+                     proj = randomFloats(rng, T * stride, -4, 4),
+                     w = randomFloats(rng, I, 0.5, 1.5), out(T * I);
+  std::vector<double> want(T * I);
+  const int64_t gs = I / G;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t g = 0; g < G; ++g) {
+      double ss = 0;
+      std::vector<double> gv(gs);
+      for (int64_t k = 0; k < gs; ++k) {
+        double z = proj[t * stride + g * gs + k];
+        gv[k] = y[t * I + g * gs + k] * (z / (1 + std::exp(-z)));
+        ss += gv[k] * gv[k];
+      }
+      double r = 1.0 / std::sqrt(ss / gs + eps);
+      for (int64_t k = 0; k < gs; ++k)
+        want[t * I + g * gs + k] = w[g * gs + k] * gv[k] * r;
+    }
+  ArgPack a;
+  a.buf(y).buf(proj).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G).f32(
+      eps);
+  runKernel("nhc_gated_rms_norm", a);
+  expectClose(out, want, 1e-5, "out");
+}
+
+TEST(KernelLibrary, GatherLast) {
+  std::mt19937 rng(6);
+  const int64_t H = 9;
+  std::vector<Request> reqs = {{3, 0, 0}, {1, 5, 1}, {4, 2, 2}};
+  std::vector<int64_t> req = requestTable(reqs);
+  const int64_t T = 8, R = 3;
+  std::vector<float> x = randomFloats(rng, T * H), out(R * H);
+  ArgPack a;
+  a.buf(x).buf(req).buf(out).idx(R).idx(H);
+  runKernel("nhc_gather_last", a);
+  const int64_t last[] = {2, 3, 7};
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t j = 0; j < H; ++j)
+      EXPECT_EQ(out[r * H + j], x[last[r] * H + j]);
+}
+
+/// transformers' NemotronHMoE.route_tokens_to_experts for one token, with
+/// torch.topk ties broken towards the lower index; best expert first.
+void moeRouteRef(const float *logits, const std::vector<float> &bias,
+                 int64_t E, int64_t k, int64_t nGroup, int64_t topkGroup,
+                 bool norm, double scale, std::vector<int32_t> &idx,
+                 std::vector<double> &weight) {
+  std::vector<float> s(E), choice(E);
+  for (int64_t e = 0; e < E; ++e) {
+    s[e] = 1.f / (1.f + std::exp(-logits[e]));
+    choice[e] = s[e] + bias[e];
+  }
+  const int64_t gsz = E / nGroup;
+  std::vector<float> gscore(nGroup);
+  for (int64_t g = 0; g < nGroup; ++g) {
+    std::vector<float> v(choice.begin() + g * gsz,
+                         choice.begin() + (g + 1) * gsz);
+    std::sort(v.rbegin(), v.rend());
+    gscore[g] = v[0] + v[1];
+  }
+  auto byScore = [](const std::vector<float> &v) {
+    std::vector<int64_t> order(v.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return v[a] > v[b] || (v[a] == v[b] && a < b);
+    });
+    return order;
+  };
+  std::vector<int64_t> groups = byScore(gscore);
+  std::vector<float> masked(E, -INFINITY);
+  for (int64_t i = 0; i < topkGroup; ++i)
+    for (int64_t e = groups[i] * gsz; e < (groups[i] + 1) * gsz; ++e)
+      masked[e] = choice[e];
+  std::vector<int64_t> experts = byScore(masked);
+  idx.clear();
+  weight.clear();
+  double sum = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    idx.push_back(int32_t(experts[i]));
+    weight.push_back(s[experts[i]]);
+    sum += s[experts[i]];
+  }
+  for (double &w : weight)
+    w = (norm ? w / (sum + 1e-20) : w) * scale;
+}
+
+void checkMoeRoute(int64_t T, int64_t E, int64_t k, int64_t nGroup,
+                   int64_t topkGroup, bool norm, float scale,
+                   std::vector<float> logits, std::vector<float> bias) {
+  std::vector<int32_t> idx(T * k, -7);
+  std::vector<float> weight(T * k);
+  ArgPack a;
+  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(T).idx(E).idx(k).idx(
+       nGroup).idx(topkGroup).idx(norm ? 1 : 0).f32(scale);
+  runKernel("nhc_moe_route", a);
+  std::vector<int32_t> wantIdx;
+  std::vector<double> want, wantW;
+  std::vector<int32_t> allIdx;
+  for (int64_t t = 0; t < T; ++t) {
+    moeRouteRef(&logits[t * E], bias, E, k, nGroup, topkGroup, norm, scale,
+                wantIdx, wantW);
+    allIdx.insert(allIdx.end(), wantIdx.begin(), wantIdx.end());
+    want.insert(want.end(), wantW.begin(), wantW.end());
+  }
+  EXPECT_EQ(idx, allIdx);
+  expectClose(weight, want, 1e-6, "weight");
+}
+
+TEST(KernelLibrary, MoeRoute) {
+  std::mt19937 rng(7);
+  const int64_t T = 9, E = 16;
+  std::vector<float> logits = randomFloats(rng, T * E, -4, 4);
+  std::vector<float> bias = randomFloats(rng, E, -0.3, 0.3);
+  checkMoeRoute(T, E, /*k=*/3, /*nGroup=*/4, /*topkGroup=*/2, true, 2.5f,
+                logits, bias);
+  checkMoeRoute(T, E, /*k=*/4, /*nGroup=*/1, /*topkGroup=*/1, false, 1.0f,
+                logits, bias);
+  checkMoeRoute(T, E, /*k=*/2, /*nGroup=*/8, /*topkGroup=*/3, true, 1.0f,
+                logits, bias);
+}
+
+TEST(KernelLibrary, MoeRouteTiesGoToTheLowerIndex) {
+  const int64_t E = 8;
+  // Groups of 2: group scores tie pairwise, experts tie within groups.
+  std::vector<float> logits = {1, 1, 2, 2, 2, 2, 1, 1};
+  std::vector<float> bias(E, 0.f);
+  checkMoeRoute(1, E, /*k=*/3, /*nGroup=*/4, /*topkGroup=*/2, true, 1.0f,
+                logits, bias);
+  std::vector<int32_t> idx(3);
+  std::vector<float> weight(3);
+  ArgPack a;
+  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(1).idx(E).idx(3).idx(4)
+      .idx(2).idx(1).f32(1.f);
+  runKernel("nhc_moe_route", a);
+  EXPECT_EQ(idx, (std::vector<int32_t>{2, 3, 4}));
+}
+} // namespace

@@ -1,0 +1,278 @@
+//===- MambaKernelsTest.cpp - conv1d and SSD scans vs references ----------===//
+
+#include "KernelTestUtils.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace nhc_test;
+
+namespace {
+double silu(double x) { return x / (1 + std::exp(-x)); }
+
+//===----------------------------------------------------------------------===//
+// nhc_conv1d_silu
+//===----------------------------------------------------------------------===//
+
+struct ConvCase {
+  int64_t C = 5, K = 4, stride = 13, column = 3, slots = 4;
+  std::vector<Request> reqs;
+  std::vector<float> src, w, b, state;
+};
+
+ConvCase makeConvCase(std::vector<Request> reqs, unsigned seed) {
+  std::mt19937 rng(seed);
+  ConvCase c;
+  c.reqs = std::move(reqs);
+  int64_t T = 0;
+  for (const Request &r : c.reqs)
+    T += r.numTokens;
+  c.src = randomFloats(rng, T * c.stride, -2, 2);
+  c.w = randomFloats(rng, c.C * c.K);
+  c.b = randomFloats(rng, c.C);
+  c.state = randomFloats(rng, c.slots * c.C * (c.K - 1), -2, 2);
+  return c;
+}
+
+/// Runs the kernel; returns out and updates c.state.
+std::vector<float> runConv(ConvCase &c) {
+  std::vector<int64_t> req = requestTable(c.reqs);
+  int64_t T = c.src.size() / c.stride;
+  std::vector<float> out(T * c.C, -9.f);
+  ArgPack a;
+  a.buf(c.src).idx(c.stride).idx(c.column).buf(out).buf(c.w).buf(c.b)
+      .buf(c.state).buf(req).idx(c.reqs.size()).idx(c.C).idx(c.K);
+  runKernel("nhc_conv1d_silu", a);
+  return out;
+}
+
+/// Reference: returns out, updates `state` (double).
+std::vector<double> convRef(const ConvCase &c, std::vector<double> &state) {
+  int64_t T = c.src.size() / c.stride, km1 = c.K - 1, off = 0;
+  std::vector<double> out(T * c.C);
+  for (const Request &r : c.reqs) {
+    for (int64_t ch = 0; ch < c.C; ++ch) {
+      double *st = &state[(r.slot * c.C + ch) * km1];
+      std::vector<double> seq(st, st + km1);
+      for (int64_t t = 0; t < r.numTokens; ++t)
+        seq.push_back(c.src[(off + t) * c.stride + c.column + ch]);
+      for (int64_t t = 0; t < r.numTokens; ++t) {
+        double acc = c.b[ch];
+        for (int64_t j = 0; j < c.K; ++j)
+          acc += c.w[ch * c.K + j] * seq[t + j];
+        out[(off + t) * c.C + ch] = silu(acc);
+      }
+      for (int64_t j = 0; j < km1; ++j)
+        st[j] = seq[r.numTokens + j];
+    }
+    off += r.numTokens;
+  }
+  return out;
+}
+
+TEST(KernelMamba, Conv1dSilu) {
+  // Prefill shorter and longer than K-1, a decode, a chunked continuation.
+  ConvCase c = makeConvCase({{2, 0, 3}, {1, 7, 0}, {6, 0, 1}, {5, 4, 2}}, 11);
+  std::vector<double> state(c.state.begin(), c.state.end());
+  std::vector<double> want = convRef(c, state);
+  std::vector<float> out = runConv(c);
+  expectClose(out, want, 1e-5, "out");
+  expectClose(c.state, state, 0, "conv_state");
+}
+
+//===----------------------------------------------------------------------===//
+// nhc_ssd_chunk_scan (prefill requests) + nhc_ssd_scan (decode requests)
+//===----------------------------------------------------------------------===//
+
+struct SSDCase {
+  int64_t H = 4, P = 3, N = 5, G = 2, slots = 4, chunk = 3;
+  int64_t dtOffset = 2, projStride = 9; // dt columns 2..5 of proj
+  float dtMin = 0.f, dtMax = INFINITY;
+  std::vector<Request> reqs;
+  std::vector<float> xbc, proj, dtBias, aLog, d, state;
+
+  int64_t conv() const { return H * P + 2 * G * N; }
+  int64_t tokens() const {
+    int64_t T = 0;
+    for (const Request &r : reqs)
+      T += r.numTokens;
+    return T;
+  }
+};
+
+SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed) {
+  std::mt19937 rng(seed);
+  SSDCase c;
+  c.reqs = std::move(reqs);
+  int64_t T = c.tokens();
+  c.xbc = randomFloats(rng, T * c.conv(), -1.5, 1.5);
+  c.proj = randomFloats(rng, T * c.projStride, -2, 2);
+  c.dtBias = randomFloats(rng, c.H, -1.5, 0.5);
+  c.aLog = randomFloats(rng, c.H, 0, std::log(float(c.H)));
+  c.d = randomFloats(rng, c.H, 0.5, 1.5);
+  c.state = randomFloats(rng, c.slots * c.H * c.P * c.N);
+  return c;
+}
+
+/// Runs both scans as the schedule does; returns y and updates c.state.
+std::vector<float> runSSD(SSDCase &c) {
+  std::vector<int64_t> req = requestTable(c.reqs);
+  std::vector<float> y(c.tokens() * c.H * c.P, -9.f);
+  for (bool chunked : {true, false}) {
+    ArgPack a;
+    a.buf(c.xbc).buf(c.proj).idx(c.projStride).idx(c.dtOffset).buf(c.dtBias)
+        .buf(c.aLog).buf(c.d).buf(c.state).buf(y).buf(req)
+        .idx(c.reqs.size()).idx(c.H).idx(c.P).idx(c.N).idx(c.G);
+    if (chunked)
+      a.idx(c.chunk);
+    a.f32(c.dtMin).f32(c.dtMax);
+    runKernel(chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan", a);
+  }
+  return y;
+}
+
+/// The recurrence in double, dt clamped for prefill requests.
+std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
+  const int64_t C = c.conv(), HP = c.H * c.P, GN = c.G * c.N;
+  std::vector<double> y(c.tokens() * HP);
+  int64_t off = 0;
+  for (const Request &r : c.reqs) {
+    bool prefill = r.numTokens > 1 || r.startPos == 0;
+    for (int64_t h = 0; h < c.H; ++h) {
+      int64_t g = h / (c.H / c.G);
+      double A = -std::exp(double(c.aLog[h]));
+      for (int64_t p = 0; p < c.P; ++p) {
+        double *s = &state[((r.slot * c.H + h) * c.P + p) * c.N];
+        for (int64_t t = off; t < off + r.numTokens; ++t) {
+          double u = double(c.proj[t * c.projStride + c.dtOffset + h]) +
+                     c.dtBias[h];
+          double dt = u > 20 ? u : std::log1p(std::exp(u));
+          if (prefill)
+            dt = std::min(std::max(dt, double(c.dtMin)), double(c.dtMax));
+          double dA = std::exp(dt * A);
+          double x = c.xbc[t * C + h * c.P + p], acc = 0;
+          for (int64_t n = 0; n < c.N; ++n) {
+            double B = c.xbc[t * C + HP + g * c.N + n];
+            double Cn = c.xbc[t * C + HP + GN + g * c.N + n];
+            s[n] = s[n] * dA + dt * B * x;
+            acc += Cn * s[n];
+          }
+          y[t * HP + h * c.P + p] = acc + c.d[h] * x;
+        }
+      }
+    }
+    off += r.numTokens;
+  }
+  return y;
+}
+
+TEST(KernelMamba, SSDScanMixedBatch) {
+  // Fresh prefill (chunks 3+3+1), a decode, a chunked continuation, a
+  // one-token fresh prefill; the clamp binds for some prefill tokens.
+  SSDCase c = makeSSDCase({{7, 0, 2}, {1, 9, 0}, {4, 5, 3}, {1, 0, 1}}, 21);
+  c.dtMin = 0.3f;
+  c.dtMax = 1.2f;
+  std::vector<double> state(c.state.begin(), c.state.end());
+  std::vector<double> want = ssdRef(c, state);
+  std::vector<float> y = runSSD(c);
+  expectClose(y, want, 2e-5, "y");
+  expectClose(c.state, state, 2e-5, "ssm_state");
+}
+
+TEST(KernelMamba, SSDChunkSizes) {
+  for (int64_t chunk : {1, 2, 4, 8, 64}) {
+    SSDCase c = makeSSDCase({{8, 0, 0}, {5, 3, 1}}, 23);
+    c.chunk = chunk;
+    std::vector<double> state(c.state.begin(), c.state.end());
+    std::vector<double> want = ssdRef(c, state);
+    std::vector<float> y = runSSD(c);
+    expectClose(y, want, 2e-5, "y, chunk " + std::to_string(chunk));
+    expectClose(c.state, state, 2e-5,
+                "ssm_state, chunk " + std::to_string(chunk));
+  }
+}
+
+// A prefill over a sequence equals one fresh token followed by decode steps
+// when the dt clamp does not bind (dt_min = 0, dt_max = inf).
+TEST(KernelMamba, SSDPrefillEqualsDecodeSteps) {
+  const int64_t T = 9;
+  SSDCase whole = makeSSDCase({{T, 0, 1}}, 31);
+  std::fill(whole.state.begin(), whole.state.end(), 0.f);
+  SSDCase steps = whole;
+  std::vector<float> yWhole = runSSD(whole);
+
+  const int64_t C = steps.conv(), HP = steps.H * steps.P;
+  std::vector<double> yStep(T * HP);
+  for (int64_t t = 0; t < T; ++t) {
+    SSDCase one = steps;
+    one.reqs = {{1, t, 1}};
+    one.xbc.assign(steps.xbc.begin() + t * C, steps.xbc.begin() + (t + 1) * C);
+    one.proj.assign(steps.proj.begin() + t * steps.projStride,
+                    steps.proj.begin() + (t + 1) * steps.projStride);
+    std::vector<float> y = runSSD(one);
+    steps.state = one.state;
+    std::copy(y.begin(), y.end(), yStep.begin() + t * HP);
+  }
+  expectClose(yWhole, yStep, 1e-5, "y");
+  expectClose(whole.state, {steps.state.begin(), steps.state.end()}, 1e-5,
+              "ssm_state");
+}
+
+//===----------------------------------------------------------------------===//
+// Batching: a request's results do not depend on the rest of its batch.
+//===----------------------------------------------------------------------===//
+
+/// Token rows [first, first + n) of a [T, width] buffer.
+std::vector<float> rows(const std::vector<float> &v, int64_t width,
+                        int64_t first, int64_t n) {
+  return {v.begin() + first * width, v.begin() + (first + n) * width};
+}
+
+TEST(KernelMamba, BatchedEqualsAlone) {
+  std::vector<Request> reqs = {{5, 0, 2}, {1, 6, 0}, {3, 2, 3}, {1, 0, 1}};
+
+  ConvCase conv = makeConvCase(reqs, 41);
+  ConvCase convBatch = conv;
+  std::vector<float> outBatch = runConv(convBatch);
+
+  SSDCase ssd = makeSSDCase(reqs, 43);
+  SSDCase ssdBatch = ssd;
+  std::vector<float> yBatch = runSSD(ssdBatch);
+
+  int64_t off = 0;
+  for (const Request &r : reqs) {
+    ConvCase one = conv;
+    one.reqs = {r};
+    one.src = rows(conv.src, conv.stride, off, r.numTokens);
+    std::vector<float> out = runConv(one);
+    EXPECT_EQ(out, rows(outBatch, conv.C, off, r.numTokens));
+
+    SSDCase sone = ssd;
+    sone.reqs = {r};
+    sone.xbc = rows(ssd.xbc, ssd.conv(), off, r.numTokens);
+    sone.proj = rows(ssd.proj, ssd.projStride, off, r.numTokens);
+    std::vector<float> y = runSSD(sone);
+    EXPECT_EQ(y, rows(yBatch, ssd.H * ssd.P, off, r.numTokens));
+
+    // The request's slot ends up as in the batch; other slots untouched.
+    int64_t convSlot = conv.C * (conv.K - 1),
+            ssdSlot = ssd.H * ssd.P * ssd.N;
+    for (int64_t s = 0; s < conv.slots; ++s) {
+      const std::vector<float> &want = s == r.slot ? convBatch.state
+                                                   : conv.state;
+      EXPECT_TRUE(std::equal(one.state.begin() + s * convSlot,
+                             one.state.begin() + (s + 1) * convSlot,
+                             want.begin() + s * convSlot))
+          << "conv slot " << s;
+      const std::vector<float> &swant = s == r.slot ? ssdBatch.state
+                                                    : ssd.state;
+      EXPECT_TRUE(std::equal(sone.state.begin() + s * ssdSlot,
+                             sone.state.begin() + (s + 1) * ssdSlot,
+                             swant.begin() + s * ssdSlot))
+          << "ssm slot " << s;
+    }
+    off += r.numTokens;
+  }
+}
+} // namespace
