@@ -13,8 +13,9 @@ run_main_job=1
 [[ "${1:-}" == "--no-run" ]] && run_main_job=0
 
 # LLVM/MLIR 22 come from Debian's bookworm(-security) archive.
-packages=(cmake ninja-build clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev
-          mlir-22-tools nlohmann-json3-dev libgtest-dev python3)
+packages=(cmake ninja-build pkg-config clang-22 llvm-22-dev llvm-22-tools
+          libmlir-22-dev mlir-22-tools nlohmann-json3-dev libgtest-dev
+          libopenblas-dev python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
@@ -40,11 +41,26 @@ fi
 ninja -C "$build"
 
 if ((run_main_job)); then
-  # The main job today: compile the bundled tiny model (the golden "dense"
-  # checkpoint) to the nemotron dialect and show its layer plan.
-  tiny="$root/test/golden/dense/model"
-  out="$build/tiny-model.nemotron.mlir"
-  "$build/bin/nhc" compile "$tiny" --emit=nemotron -o "$out"
-  pattern=$(grep -o 'nemotron.layer_pattern = "[^"]*"' "$out")
-  echo "setup: compiled $tiny -> $out ($pattern, $(grep -c 'nemotron\.param\|nemotron\.linear_param' "$out") weight tensors/modules)"
+  # The main job: compile the bundled tiny model (the golden "dense"
+  # checkpoint), run it on its first reference prompt, and compare the greedy
+  # continuation with what Hugging Face transformers generated.
+  tiny="$root/test/golden/dense"
+  artifact="$build/tiny-model.nhc"
+  "$build/bin/nhc" compile "$tiny/model" -o "$artifact"
+  read -r prompt expected < <(python3 -c '
+import json, sys
+prompt = json.load(open(sys.argv[1]))["prompts"][0]
+print(",".join(map(str, prompt["ids"])), " ".join(map(str, prompt["generated_ids"])))
+' "$tiny/manifest.json")
+  generated=$("$build/bin/nhc-run" "$artifact" --weights "$tiny/model" \
+                --prompt-ids "$prompt" --max-new-tokens 16 | sed -n 's/^generated: //p')
+  echo "setup: prompt    $prompt"
+  echo "setup: nhc       $generated"
+  echo "setup: reference $expected"
+  if [[ "$generated" == "$expected" ]]; then
+    echo "setup: the tiny model matches the Hugging Face transformers reference"
+  else
+    echo "setup: MISMATCH with the Hugging Face transformers reference" >&2
+    exit 1
+  fi
 fi

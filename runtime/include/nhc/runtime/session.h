@@ -1,0 +1,127 @@
+/*===- nhc/runtime/session.h - Run a compiled model -*- C -*-===//
+ *
+ * A session runs an artifact's schedules (docs/execution-model.md) on the
+ * host: it loads the artifact's host kernel library, holds the weights as
+ * f32, owns a state pool of `max_slots` sequence slots and the per-step
+ * scratch buffers. Each nhc_session_step() runs one batch of requests, one
+ * per claimed slot, and returns logits.
+ *
+ * Not thread-safe: one call at a time per session (different sessions are
+ * independent). Reference: docs/runtime.md.
+ *===----------------------------------------------------------------------===*/
+#ifndef NHC_RUNTIME_SESSION_H
+#define NHC_RUNTIME_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/state_pool.h"
+#include "nhc/runtime/status.h"
+#include "nhc/runtime/weights.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nhc_session_t nhc_session_t; /* opaque */
+
+/* One request of a step: `num_tokens` (>= 1) new tokens for a claimed
+ * slot. Prefill (many tokens) and decode (one token) mix freely. */
+typedef struct nhc_request_t {
+  uint32_t slot;
+  const int32_t *tokens;
+  size_t num_tokens;
+} nhc_request_t;
+
+typedef enum nhc_logits_mode_t {
+  /* [count, vocab]: the logits after each request's last token, in request
+   * order (schedule head_last). */
+  NHC_LOGITS_LAST = 0,
+  /* [T, vocab]: the logits after every token, in flat token order: request
+   * 0's tokens, then request 1's, ... (schedule head_all). */
+  NHC_LOGITS_ALL = 1
+} nhc_logits_mode_t;
+
+/* Called after each schedule entry of a step with the number of entries
+ * done and the step's total; for progress displays of long prefills. It
+ * must not call back into the session. */
+typedef void (*nhc_progress_fn_t)(void *user, size_t completed, size_t total);
+
+typedef struct nhc_session_info_t {
+  uint64_t vocab_size;
+  uint64_t hidden_size;
+  uint32_t max_slots;
+  uint32_t free_slots;
+  uint64_t max_seq_len;
+  uint64_t state_bytes;     /* the state pool, all slots */
+  uint64_t weight_f32_bytes; /* f32 copies made from BF16/F16 weights */
+  uint64_t scratch_bytes;   /* step buffers, grown to the largest step */
+} nhc_session_info_t;
+
+/* Creates a session for `artifact` with the checkpoint `weights`, which is
+ * bound to the artifact's manifest here (the handle itself is not
+ * modified, so it may be bound to something else or not at all). Checks,
+ * in order: the manifest has schedules; the artifact's host library loads
+ * and exports <kernel>_packed for every manifest kernel; every state a
+ * schedule uses is F32; the weights bind; every weight converts to f32
+ * (BF16/F16/F32; FP8 is NHC_UNSUPPORTED). The artifact may be released
+ * after this call; `weights` must outlive the session (F32 tensors are
+ * used in place). The caller owns *out_session: nhc_session_release(). */
+NHC_API nhc_status_t nhc_session_create(const nhc_artifact_t *artifact,
+                                        const nhc_weights_t *weights,
+                                        uint32_t max_slots,
+                                        uint64_t max_seq_len,
+                                        nhc_session_t **out_session);
+
+/* Unloads the kernels and frees all session memory. NULL is allowed. */
+NHC_API void nhc_session_release(nhc_session_t *session);
+
+/* Claims the lowest free slot (fresh state, length 0).
+ * NHC_RESOURCE_EXHAUSTED when all max_slots slots are claimed. */
+NHC_API nhc_status_t nhc_session_claim(nhc_session_t *session,
+                                       uint32_t *out_slot);
+
+/* Returns a slot; NHC_INVALID_ARGUMENT for an unknown id,
+ * NHC_FAILED_PRECONDITION for an unclaimed one. */
+NHC_API nhc_status_t nhc_session_release_slot(nhc_session_t *session,
+                                              uint32_t slot);
+
+/* Tokens already processed for a claimed slot. */
+NHC_API nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
+                                             uint32_t slot,
+                                             uint64_t *out_length);
+
+/* Runs one step over `count` requests and writes logits (see
+ * nhc_logits_mode_t) to `logits`, which holds `logits_capacity_floats`
+ * floats. The whole batch is validated first: every slot claimed and
+ * named once, num_tokens >= 1, every token id in [0, vocab), length +
+ * num_tokens <= max_seq_len, logits large enough. On any error nothing
+ * changes: no slot's state or length is touched. On success each slot's
+ * length grows by its num_tokens. */
+NHC_API nhc_status_t nhc_session_step(nhc_session_t *session,
+                                      const nhc_request_t *requests,
+                                      size_t count, nhc_logits_mode_t mode,
+                                      float *logits,
+                                      size_t logits_capacity_floats);
+
+/* Installs (fn != NULL) or removes the progress callback. */
+NHC_API nhc_status_t nhc_session_set_progress(nhc_session_t *session,
+                                              nhc_progress_fn_t fn,
+                                              void *user);
+
+NHC_API nhc_status_t nhc_session_get_info(const nhc_session_t *session,
+                                          nhc_session_info_t *out_info);
+
+/* The session's state pool, borrowed, for inspecting slot state
+ * (nhc_state_pool_mamba_state / _kv_cache). Claim and release slots through
+ * the session. Kernels see each layer's pool densely packed: slot s of a
+ * state tensor starts s * (its element count) floats into the layer's
+ * pool, so *_slot_stride equals the tensor's byte size here. */
+NHC_API nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* NHC_RUNTIME_SESSION_H */

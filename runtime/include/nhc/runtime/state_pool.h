@@ -1,0 +1,116 @@
+/*===- nhc/runtime/state_pool.h - Per-sequence recurrent state -*- C -*-===//
+ *
+ * A state pool holds `max_slots` sequence slots. A slot carries, for every
+ * Mamba layer, a conv state and an SSM state, and for every attention layer a
+ * K and a V cache of max_seq_len tokens. Memory is host memory allocated once
+ * at creation; layout and sizes are in docs/runtime.md.
+ *
+ * Not thread-safe: calls on one pool must be serialized by the caller.
+ *===----------------------------------------------------------------------===*/
+#ifndef NHC_RUNTIME_STATE_POOL_H
+#define NHC_RUNTIME_STATE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nhc/runtime/dtype.h"
+#include "nhc/runtime/manifest.h"
+#include "nhc/runtime/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nhc_state_pool_t nhc_state_pool_t; /* opaque */
+
+typedef struct nhc_state_pool_info_t {
+  uint32_t max_slots;
+  uint32_t free_slots;
+  uint64_t max_seq_len;
+  uint32_t num_mamba_layers;
+  uint32_t num_attention_layers;
+  uint64_t mamba_bytes_per_slot; /* conv + SSM, all Mamba layers */
+  uint64_t kv_bytes_per_slot;    /* K + V, all attention layers */
+  uint64_t bytes_per_slot;       /* mamba_bytes_per_slot + kv_bytes_per_slot */
+  uint64_t total_bytes;          /* bytes_per_slot * max_slots */
+} nhc_state_pool_info_t;
+
+/* One slot's state for one Mamba layer. Row-major, densely packed. The same
+ * layer's state for slot s+1 starts *_slot_stride bytes later. */
+typedef struct nhc_mamba_state_t {
+  void *conv_state; /* [conv_dim, conv_kernel - 1] */
+  nhc_dtype_t conv_dtype;
+  uint64_t conv_shape[2];
+  uint64_t conv_bytes;
+  uint64_t conv_slot_stride;
+  void *ssm_state; /* [heads, head_dim, state_size] */
+  nhc_dtype_t ssm_dtype;
+  uint64_t ssm_shape[3];
+  uint64_t ssm_bytes;
+  uint64_t ssm_slot_stride;
+} nhc_mamba_state_t;
+
+/* One slot's KV cache for one attention layer: K and V are each
+ * [max_seq_len, num_kv_heads, head_dim], row-major. Only the first seq_len
+ * tokens hold data; claiming a slot does not clear the KV cache. */
+typedef struct nhc_kv_cache_t {
+  void *k;
+  void *v;
+  nhc_dtype_t dtype;
+  uint64_t max_seq_len;
+  uint32_t num_kv_heads;
+  uint32_t head_dim;
+  uint64_t token_stride; /* bytes between consecutive tokens */
+  uint64_t bytes;        /* bytes of K (= bytes of V) */
+  uint64_t slot_stride;  /* bytes between this layer's K of slot s and s+1 */
+} nhc_kv_cache_t;
+
+/* Sizes the pool from the manifest's "state" table and allocates it. Fails
+ * for max_slots == 0, max_seq_len == 0 or max_seq_len above the model's
+ * max_position_embeddings. The manifest need not outlive the pool. */
+NHC_API nhc_status_t nhc_state_pool_create(const nhc_manifest_t *manifest,
+                                           uint32_t max_slots,
+                                           uint64_t max_seq_len,
+                                           nhc_state_pool_t **out_pool);
+
+/* Frees the pool and all its slots. NULL is allowed. */
+NHC_API void nhc_state_pool_release(nhc_state_pool_t *pool);
+
+NHC_API nhc_status_t nhc_state_pool_get_info(const nhc_state_pool_t *pool,
+                                             nhc_state_pool_info_t *out_info);
+
+/* Claims the lowest free slot: zeroes its conv and SSM states and sets its
+ * sequence length to 0. NHC_RESOURCE_EXHAUSTED when all slots are claimed. */
+NHC_API nhc_status_t nhc_state_pool_claim_slot(nhc_state_pool_t *pool,
+                                               uint32_t *out_slot);
+
+/* Returns a claimed slot to the pool. Unknown ids are NHC_INVALID_ARGUMENT,
+ * unclaimed ones (double release) NHC_FAILED_PRECONDITION. */
+NHC_API nhc_status_t nhc_state_pool_release_slot(nhc_state_pool_t *pool,
+                                                 uint32_t slot);
+
+/* Adds n_tokens to a claimed slot's sequence length. Fails with
+ * NHC_OUT_OF_RANGE, changing nothing, if the result would exceed
+ * max_seq_len. */
+NHC_API nhc_status_t nhc_state_pool_advance_slot(nhc_state_pool_t *pool,
+                                                 uint32_t slot,
+                                                 uint64_t n_tokens);
+
+NHC_API nhc_status_t nhc_state_pool_slot_seq_len(const nhc_state_pool_t *pool,
+                                                 uint32_t slot,
+                                                 uint64_t *out_seq_len);
+
+/* State of a claimed slot for model layer `layer`; NHC_NOT_FOUND if the
+ * layer is not a Mamba layer (resp. attention layer). */
+NHC_API nhc_status_t nhc_state_pool_mamba_state(nhc_state_pool_t *pool,
+                                                uint32_t slot, uint32_t layer,
+                                                nhc_mamba_state_t *out_state);
+NHC_API nhc_status_t nhc_state_pool_kv_cache(nhc_state_pool_t *pool,
+                                             uint32_t slot, uint32_t layer,
+                                             nhc_kv_cache_t *out_cache);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* NHC_RUNTIME_STATE_POOL_H */

@@ -1,0 +1,77 @@
+/*===- nhc/runtime/weights.h - Safetensors checkpoints and binding -*- C -*-===//
+ *
+ * nhc_weights_open() memory-maps a checkpoint (one .safetensors file, a
+ * directory with model.safetensors, or a sharded directory with
+ * model.safetensors.index.json) and validates every header. Tensor data is
+ * never copied: pointers point into the read-only mappings.
+ *
+ * nhc_weights_bind() checks the checkpoint against an artifact's manifest:
+ * every tensor the artifact needs must exist with exactly that dtype and
+ * shape. Extra checkpoint tensors are allowed.
+ *===----------------------------------------------------------------------===*/
+#ifndef NHC_RUNTIME_WEIGHTS_H
+#define NHC_RUNTIME_WEIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nhc/runtime/dtype.h"
+#include "nhc/runtime/manifest.h"
+#include "nhc/runtime/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct nhc_weights_t nhc_weights_t; /* opaque */
+
+/* One checkpoint tensor. All pointers are owned by the weights handle and
+ * stay valid until nhc_weights_release(). `data` is not necessarily aligned
+ * beyond what the safetensors writer chose (usually 8 bytes). */
+typedef struct nhc_tensor_info_t {
+  nhc_tensor_desc_t desc;
+  const void *data;   /* read-only mapping */
+  uint64_t byte_size; /* product(shape) * dtype size */
+  const char *file;   /* the .safetensors file holding it */
+} nhc_tensor_info_t;
+
+/* Opens `path`: a .safetensors file, a model.safetensors.index.json file, or
+ * a directory holding model.safetensors or model.safetensors.index.json. The
+ * caller owns *out_weights: nhc_weights_release(). */
+NHC_API nhc_status_t nhc_weights_open(const char *path,
+                                      nhc_weights_t **out_weights);
+
+/* Unmaps all files. NULL is allowed. */
+NHC_API void nhc_weights_release(nhc_weights_t *weights);
+
+/* All checkpoint tensors, sorted by name. */
+NHC_API size_t nhc_weights_tensor_count(const nhc_weights_t *weights);
+NHC_API nhc_status_t nhc_weights_tensor_at(const nhc_weights_t *weights,
+                                           size_t index,
+                                           nhc_tensor_info_t *out_info);
+
+/* Any checkpoint tensor by name; NHC_NOT_FOUND if absent. */
+NHC_API nhc_status_t nhc_weights_find(const nhc_weights_t *weights,
+                                      const char *name,
+                                      nhc_tensor_info_t *out_info);
+
+/* Checks every entry of the manifest's "weights" table. On success the
+ * binding replaces any earlier one; on failure the handle is unchanged and
+ * nhc_last_error() describes the first problem (tensor, file, expected vs
+ * found) and how many more there are. The manifest need not outlive the
+ * weights handle. */
+NHC_API nhc_status_t nhc_weights_bind(nhc_weights_t *weights,
+                                      const nhc_manifest_t *manifest);
+
+/* Bound tensors, indexed like the manifest's "weights" table. 0 / an error
+ * (NHC_FAILED_PRECONDITION) before a successful bind. */
+NHC_API size_t nhc_weights_bound_count(const nhc_weights_t *weights);
+NHC_API nhc_status_t nhc_weights_bound_at(const nhc_weights_t *weights,
+                                          size_t manifest_index,
+                                          nhc_tensor_info_t *out_info);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* NHC_RUNTIME_WEIGHTS_H */

@@ -1,0 +1,56 @@
+//===- dtype.cpp - Element type names and sizes ---------------------------===//
+
+#include <cstring>
+
+#include "nhc/runtime/dtype.h"
+
+namespace {
+
+struct DtypeEntry {
+  nhc_dtype_t dtype;
+  const char *name; // safetensors spelling
+  size_t size;
+};
+
+constexpr DtypeEntry kDtypes[] = {
+    {NHC_DTYPE_BOOL, "BOOL", 1},       {NHC_DTYPE_U8, "U8", 1},
+    {NHC_DTYPE_I8, "I8", 1},           {NHC_DTYPE_F8_E4M3, "F8_E4M3", 1},
+    {NHC_DTYPE_F8_E5M2, "F8_E5M2", 1}, {NHC_DTYPE_F8_E8M0, "F8_E8M0", 1},
+    {NHC_DTYPE_U16, "U16", 2},         {NHC_DTYPE_I16, "I16", 2},
+    {NHC_DTYPE_F16, "F16", 2},         {NHC_DTYPE_BF16, "BF16", 2},
+    {NHC_DTYPE_U32, "U32", 4},         {NHC_DTYPE_I32, "I32", 4},
+    {NHC_DTYPE_F32, "F32", 4},         {NHC_DTYPE_U64, "U64", 8},
+    {NHC_DTYPE_I64, "I64", 8},         {NHC_DTYPE_F64, "F64", 8},
+};
+
+const DtypeEntry *findEntry(nhc_dtype_t dtype) {
+  for (const DtypeEntry &entry : kDtypes)
+    if (entry.dtype == dtype)
+      return &entry;
+  return nullptr;
+}
+
+} // namespace
+
+extern "C" {
+
+nhc_dtype_t nhc_dtype_from_string(const char *name) {
+  if (!name)
+    return NHC_DTYPE_INVALID;
+  for (const DtypeEntry &entry : kDtypes)
+    if (std::strcmp(entry.name, name) == 0)
+      return entry.dtype;
+  return NHC_DTYPE_INVALID;
+}
+
+const char *nhc_dtype_name(nhc_dtype_t dtype) {
+  const DtypeEntry *entry = findEntry(dtype);
+  return entry ? entry->name : "INVALID";
+}
+
+size_t nhc_dtype_size(nhc_dtype_t dtype) {
+  const DtypeEntry *entry = findEntry(dtype);
+  return entry ? entry->size : 0;
+}
+
+} // extern "C"

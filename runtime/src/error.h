@@ -1,0 +1,78 @@
+//===- error.h - Internal error reporting -------------------*- C++ -*-===//
+//
+// Inside the runtime, failures are thrown as nhc::runtime::Error and turned
+// into an nhc_status_t plus a thread-local message at the C API boundary by
+// guard(). Exceptions never cross the C API.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_ERROR_H
+#define NHC_RUNTIME_SRC_ERROR_H
+
+#include <exception>
+#include <new>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "nhc/runtime/status.h"
+
+namespace nhc::runtime {
+
+/// A failure with the status code the C API will return.
+class Error : public std::exception {
+public:
+  Error(nhc_status_t status, std::string message)
+      : status_(status), message_(std::move(message)) {}
+  nhc_status_t status() const { return status_; }
+  const char *what() const noexcept override { return message_.c_str(); }
+
+private:
+  nhc_status_t status_;
+  std::string message_;
+};
+
+/// Concatenates anything streamable into one message.
+template <typename... Args> std::string cat(const Args &...args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
+
+/// Records `message` as this thread's last error and returns `status`.
+nhc_status_t setLastError(nhc_status_t status, const std::string &message);
+
+/// Throws Error(status, message) if `condition` is false. A macro so the
+/// message is only built on failure: success paths stay allocation-free, and
+/// the message may refer to state that is only valid when the check fails.
+#define NHC_CHECK(condition, status, message)                                  \
+  do {                                                                         \
+    if (!(condition))                                                          \
+      throw ::nhc::runtime::Error((status), (message));                        \
+  } while (0)
+
+/// Runs `body` (returning void) and maps exceptions to status codes; `api`
+/// names the entry point for unexpected failures.
+template <typename F> nhc_status_t guard(const char *api, F &&body) noexcept {
+  try {
+    body();
+    return NHC_OK;
+  } catch (const Error &e) {
+    return setLastError(e.status(), e.what());
+  } catch (const std::bad_alloc &) {
+    return setLastError(NHC_OUT_OF_MEMORY, cat(api, ": out of memory"));
+  } catch (const std::exception &e) {
+    return setLastError(NHC_INTERNAL, cat(api, ": internal error: ", e.what()));
+  } catch (...) {
+    return setLastError(NHC_INTERNAL, cat(api, ": unknown internal error"));
+  }
+}
+
+/// Null-argument check used by every entry point.
+#define NHC_CHECK_ARG(arg, api)                                                \
+  NHC_CHECK(                                                                   \
+      (arg) != nullptr, NHC_INVALID_ARGUMENT,                                  \
+      ::nhc::runtime::cat(api, ": argument '", #arg, "' must not be NULL"))
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_ERROR_H

@@ -1,0 +1,250 @@
+//===- executor.cpp - Run a schedule on the host --------------------------===//
+//
+// Kernel calls follow the packed ABI of docs/execution-model.md: args[i]
+// points at the storage of the i-th LLVM-level parameter, a memref being
+// five of them (allocated, aligned, offset, size, stride).
+//
+//===----------------------------------------------------------------------===//
+
+#include "executor.h"
+
+#include "error.h"
+#include "gemm.h"
+
+namespace nhc::runtime {
+namespace {
+
+constexpr size_t kMemrefSlots = 5;
+
+size_t abiSlots(const KernelArg &arg) {
+  switch (arg.kind) {
+  case ArgKind::Dim:
+  case ArgKind::Index:
+  case ArgKind::F32:
+    return 1;
+  default:
+    return kMemrefSlots;
+  }
+}
+
+const char *stateName(StateTensor state) {
+  switch (state) {
+  case StateTensor::Conv:
+    return "conv";
+  case StateTensor::Ssm:
+    return "ssm";
+  case StateTensor::KCache:
+    return "k_cache";
+  case StateTensor::VCache:
+    return "v_cache";
+  }
+  return "?";
+}
+
+} // namespace
+
+Executor::Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
+                   nhc_state_pool_t &pool)
+    : origin_(manifest.origin), plan_(manifest.plan),
+      vocab_(manifest.model.vocab_size), maxSlots_(maxSlots(pool)),
+      maxSeqLen_(maxSeqLen(pool)), pool_(pool), scratch_(plan_.buffers) {
+  for (const KernelSpec &kernel : plan_.kernels) {
+    NHC_CHECK(library != nullptr, NHC_INTERNAL,
+              cat(origin_, ": kernels without a host library"));
+    kernelFns_.push_back(library->packedKernel(kernel.name));
+  }
+  bindKernels(plan_.body, bodyKernels_);
+  bindKernels(plan_.headLast, lastKernels_);
+  bindKernels(plan_.headAll, allKernels_);
+}
+
+void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
+                           std::vector<BoundKernel> &kernels) {
+  kernels.resize(entries.size());
+  for (size_t e = 0; e < entries.size(); ++e) {
+    const ScheduleEntry &entry = entries[e];
+    if (entry.kind != EntryKind::Kernel)
+      continue;
+    BoundKernel &bound = kernels[e];
+    bound.fn = kernelFns_[entry.kernel.kernel];
+    size_t slots = 0;
+    for (const KernelArg &arg : entry.kernel.args)
+      slots += abiSlots(arg);
+    bound.cells.assign(slots, Cell{nullptr});
+    for (Cell &cell : bound.cells)
+      bound.args.push_back(&cell); // cells never reallocate after this
+    bound.pools.resize(entry.kernel.args.size());
+    for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
+      const KernelArg &arg = entry.kernel.args[i];
+      if (arg.kind != ArgKind::State)
+        continue;
+      LayerPool layer = layerPool(pool_, arg.layer, arg.state);
+      // Kernels read state as f32 (docs/execution-model.md, Numerics).
+      NHC_CHECK(layer.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+                cat(entry.where, ".args[", i, "]: layer ",
+                    arg.layer, " ", stateName(arg.state), " state is ",
+                    nhc_dtype_name(layer.dtype),
+                    "; host kernels need F32 state (manifest 'state')"));
+      bound.pools[i] = layer;
+    }
+  }
+}
+
+void Executor::bindWeights(F32Weights weights) {
+  weights_ = std::move(weights);
+  bindExperts(plan_.body, bodyMoes_);
+  bindExperts(plan_.headLast, lastMoes_);
+  bindExperts(plan_.headAll, allMoes_);
+}
+
+void Executor::bindExperts(const std::vector<ScheduleEntry> &entries,
+                           std::vector<BoundMoe> &moes) {
+  moes.assign(entries.size(), BoundMoe{});
+  for (size_t e = 0; e < entries.size(); ++e) {
+    if (entries[e].kind != EntryKind::MoeExperts)
+      continue;
+    const MoeCall &moe = entries[e].moe;
+    uint64_t perExpert = moe.hidden * moe.intermediate;
+    for (uint64_t x = 0; x < moe.numExperts; ++x) {
+      if (moe.stacked) {
+        moes[e].up.push_back(weights_.data(moe.up[0]) + x * perExpert);
+        moes[e].down.push_back(weights_.data(moe.down[0]) + x * perExpert);
+      } else {
+        moes[e].up.push_back(weights_.data(moe.up[x]));
+        moes[e].down.push_back(weights_.data(moe.down[x]));
+      }
+    }
+  }
+}
+
+void Executor::prepare(uint64_t tokens, uint64_t requests) {
+  scratch_.prepare(tokens, requests);
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries)
+      if (entry.kind == EntryKind::MoeExperts)
+        moeWorkspace_.prepare(tokens, entry.moe.numExperts, entry.moe.topK,
+                              entry.moe.hidden, entry.moe.intermediate);
+}
+
+void Executor::run(ScheduleKind head, const StepIo &io) {
+  bool last = head == ScheduleKind::HeadLast;
+  const std::vector<ScheduleEntry> &headEntries =
+      last ? plan_.headLast : plan_.headAll;
+  size_t total = plan_.body.size() + headEntries.size();
+  size_t done = 0;
+  runEntries(plan_.body, bodyKernels_, bodyMoes_, ScheduleKind::Body, io, done,
+             total);
+  runEntries(headEntries, last ? lastKernels_ : allKernels_,
+             last ? lastMoes_ : allMoes_, head, io, done, total);
+}
+
+void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
+                          std::vector<BoundKernel> &kernels,
+                          std::vector<BoundMoe> &moes, ScheduleKind schedule,
+                          const StepIo &io, size_t &done, size_t total) {
+  for (size_t e = 0; e < entries.size(); ++e) {
+    const ScheduleEntry &entry = entries[e];
+    switch (entry.kind) {
+    case EntryKind::Kernel:
+      runKernel(entry, kernels[e], schedule, io);
+      break;
+    case EntryKind::Gemm:
+      runGemm(entry.gemm, io);
+      break;
+    case EntryKind::MoeExperts:
+      runMoe(entry.moe, moes[e], io);
+      break;
+    }
+    ++done;
+    if (io.progress)
+      io.progress(io.progressUser, done, total);
+  }
+}
+
+void Executor::runKernel(const ScheduleEntry &entry, BoundKernel &bound,
+                         ScheduleKind schedule, const StepIo &io) {
+  const uint64_t T = io.tokens, R = io.requests;
+  Cell *cell = bound.cells.data();
+  auto memref = [&cell](const void *base, uint64_t elems) {
+    void *p = const_cast<void *>(base); // the ABI has no const
+    cell[0].ptr = p;                    // allocated
+    cell[1].ptr = p;                    // aligned
+    cell[2].i64 = 0;                    // offset
+    cell[3].i64 = static_cast<int64_t>(elems);
+    cell[4].i64 = 1; // stride
+    cell += kMemrefSlots;
+  };
+  for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
+    const KernelArg &arg = entry.kernel.args[i];
+    switch (arg.kind) {
+    case ArgKind::Buffer:
+      memref(scratch_.buffer(arg.ref), scratch_.elems(arg.ref, T, R));
+      break;
+    case ArgKind::Weight:
+      memref(weights_.data(arg.ref), weights_.elems(arg.ref));
+      break;
+    case ArgKind::State:
+      memref(bound.pools[i].base, bound.pools[i].totalBytes / sizeof(float));
+      break;
+    case ArgKind::Requests:
+      memref(scratch_.requestTable(), 4 * R);
+      break;
+    case ArgKind::TokenIds:
+      memref(scratch_.tokenIds(), T);
+      break;
+    case ArgKind::Logits:
+      memref(io.logits,
+             (schedule == ScheduleKind::HeadLast ? R : T) * vocab_);
+      break;
+    case ArgKind::Dim: {
+      uint64_t value = arg.dim == DimKind::Tokens     ? T
+                       : arg.dim == DimKind::Requests ? R
+                       : arg.dim == DimKind::MaxSeqLen ? maxSeqLen_
+                                                       : maxSlots_;
+      (cell++)->i64 = static_cast<int64_t>(value) * arg.times;
+      break;
+    }
+    case ArgKind::Index:
+      (cell++)->i64 = arg.index;
+      break;
+    case ArgKind::F32:
+      (cell++)->f32 = arg.f32;
+      break;
+    }
+  }
+  bound.fn(bound.args.data());
+}
+
+float *Executor::matrixBase(const MatrixRef &ref, const StepIo &io) {
+  float *base = ref.logits ? io.logits
+                           : static_cast<float *>(scratch_.buffer(ref.buffer));
+  return base + ref.offset;
+}
+
+void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {
+  uint64_t m = gemm.rows == Rows::Tokens ? io.tokens : io.requests;
+  float *c = matrixBase(gemm.c, io);
+  gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a, io), gemm.a.ld,
+         weights_.data(gemm.weight), c, gemm.c.ld, gemm.accumulate);
+  if (gemm.relu2)
+    relu2Block(m, gemm.n, c, gemm.c.ld);
+}
+
+void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,
+                      const StepIo &io) {
+  MoeProblem p;
+  p.tokens = io.tokens;
+  p.experts = moe.numExperts;
+  p.topK = moe.topK;
+  p.hidden = moe.hidden;
+  p.intermediate = moe.intermediate;
+  p.input = static_cast<const float *>(scratch_.buffer(moe.input));
+  p.indices = static_cast<const int32_t *>(scratch_.buffer(moe.indices));
+  p.weights = static_cast<const float *>(scratch_.buffer(moe.weights));
+  p.output = static_cast<float *>(scratch_.buffer(moe.output));
+  p.up = bound.up.data();
+  p.down = bound.down.data();
+  moeWorkspace_.run(p);
+}
+
+} // namespace nhc::runtime

@@ -1,0 +1,108 @@
+//===- executor.h - Run a schedule on the host ---------------*- C++ -*-===//
+//
+// Binds a validated ExecutionPlan to memory (kernel entry points, f32
+// weights, state pools, scratch) and runs its entries in order. It trusts
+// its inputs: the session validates every batch before calling run().
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_EXECUTOR_H
+#define NHC_RUNTIME_SRC_EXECUTOR_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host_library.h"
+#include "manifest.h"
+#include "moe.h"
+#include "scratch.h"
+#include "state_pool_internal.h"
+#include "weights_f32.h"
+
+namespace nhc::runtime {
+
+/// Called after each schedule entry with (entries done, entries in step).
+using ProgressFn = void (*)(void *user, size_t completed, size_t total);
+
+/// What one step works on; pointers belong to the caller.
+struct StepIo {
+  uint64_t tokens = 0, requests = 0;
+  float *logits = nullptr; // [R, vocab] (head_last) or [T, vocab] (head_all)
+  ProgressFn progress = nullptr;
+  void *progressUser = nullptr;
+};
+
+class Executor {
+public:
+  /// Resolves every kernel's entry point in `library` (may be null when
+  /// the plan has no kernels) and every state argument in `pool`. Throws
+  /// naming `manifest.origin` and the schedule path.
+  Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
+           nhc_state_pool_t &pool);
+
+  /// Adopts the f32 weights (manifest order) and resolves expert pointers.
+  void bindWeights(F32Weights weights);
+
+  /// Grows scratch for a step; throws (changing nothing) on failure.
+  void prepare(uint64_t tokens, uint64_t requests);
+  /// Request table and token ids to fill before run().
+  int64_t *requestTable() { return scratch_.requestTable(); }
+  int32_t *tokenIds() { return scratch_.tokenIds(); }
+
+  /// Runs body, then head_last or head_all. Does not fail.
+  void run(ScheduleKind head, const StepIo &io);
+
+  uint64_t scratchBytes() const { return scratch_.bytes(); }
+  uint64_t convertedWeightBytes() const { return weights_.convertedBytes(); }
+
+private:
+  /// A kernel entry with its packed-ABI argument storage: args_[i] points
+  /// at cells_[i], which run() refills for each step.
+  union Cell {
+    void *ptr;
+    int64_t i64;
+    float f32;
+  };
+  struct BoundKernel {
+    PackedKernelFn fn = nullptr;
+    std::vector<Cell> cells;
+    std::vector<void *> args;
+    std::vector<LayerPool> pools; // per argument; used for State args
+  };
+  struct BoundMoe {
+    std::vector<const float *> up, down;
+  };
+
+  void runEntries(const std::vector<ScheduleEntry> &entries,
+                  std::vector<BoundKernel> &kernels,
+                  std::vector<BoundMoe> &moes, ScheduleKind schedule,
+                  const StepIo &io, size_t &done, size_t total);
+  void runKernel(const ScheduleEntry &entry, BoundKernel &bound,
+                 ScheduleKind schedule, const StepIo &io);
+  void runGemm(const GemmCall &gemm, const StepIo &io);
+  void runMoe(const MoeCall &moe, const BoundMoe &bound, const StepIo &io);
+  float *matrixBase(const MatrixRef &ref, const StepIo &io);
+
+  void bindKernels(const std::vector<ScheduleEntry> &entries,
+                   std::vector<BoundKernel> &kernels);
+  void bindExperts(const std::vector<ScheduleEntry> &entries,
+                   std::vector<BoundMoe> &moes);
+
+  std::string origin_;  // "artifact '/m.nhc'", for messages
+  ExecutionPlan plan_; // a copy: the manifest may go before the session
+  uint64_t vocab_;
+  uint64_t maxSlots_, maxSeqLen_;
+  std::vector<PackedKernelFn> kernelFns_; // by plan_.kernels index
+  nhc_state_pool_t &pool_;
+  F32Weights weights_;
+  Scratch scratch_;
+  MoeWorkspace moeWorkspace_;
+  // Per schedule entry (unused slots for other entry kinds).
+  std::vector<BoundKernel> bodyKernels_, lastKernels_, allKernels_;
+  std::vector<BoundMoe> bodyMoes_, lastMoes_, allMoes_;
+};
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_EXECUTOR_H

@@ -1,0 +1,30 @@
+//===- gemm.cpp - The `gemm` library operation via CBLAS sgemm ------------===//
+
+#include "gemm.h"
+
+#include <cblas.h>
+
+namespace nhc::runtime {
+
+void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
+            const float *w, float *c, uint64_t ldc, bool accumulate) {
+  if (m == 0 || n == 0)
+    return;
+  // Row-major A . W^T: W is [n, k], so B = W transposed with ldb = k.
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a,
+              static_cast<int>(lda), w, static_cast<int>(k),
+              accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
+}
+
+void relu2Block(uint64_t m, uint64_t n, float *c, uint64_t ldc) {
+  for (uint64_t r = 0; r < m; ++r) {
+    float *row = c + r * ldc;
+    for (uint64_t j = 0; j < n; ++j) {
+      float v = row[j] > 0.0f ? row[j] : 0.0f;
+      row[j] = v * v;
+    }
+  }
+}
+
+} // namespace nhc::runtime

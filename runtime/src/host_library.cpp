@@ -1,0 +1,105 @@
+//===- host_library.cpp - Load the artifact's host kernel library ---------===//
+
+#include "host_library.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "error.h"
+
+namespace nhc::runtime {
+namespace {
+
+/// Writes all of `data` to `fd`; returns errno or 0.
+int writeAll(int fd, const void *data, uint64_t size) {
+  const uint8_t *p = static_cast<const uint8_t *>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    p += n;
+    size -= static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+/// A descriptor holding the library bytes, or -1 with `error` set.
+int anonymousFile(std::string &error) {
+#if defined(__linux__) && defined(MFD_CLOEXEC)
+  int memfd = ::memfd_create("nhc-host-kernels", MFD_CLOEXEC);
+  if (memfd >= 0)
+    return memfd;
+  error = cat("memfd_create: ", std::strerror(errno));
+#endif
+  // Fallback: a temporary file that is unlinked right away; it lives on
+  // through the descriptor.
+  const char *dir = std::getenv("TMPDIR");
+  std::string pattern = cat(dir && *dir ? dir : "/tmp", "/nhc-host-XXXXXX");
+  int fd = ::mkstemp(pattern.data());
+  if (fd < 0) {
+    error += cat(error.empty() ? "" : "; ", "mkstemp '", pattern,
+                 "': ", std::strerror(errno));
+    return -1;
+  }
+  ::unlink(pattern.c_str());
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+} // namespace
+
+std::unique_ptr<HostLibrary> HostLibrary::load(const void *data,
+                                               uint64_t size,
+                                               const std::string &origin) {
+  std::string error;
+  int fd = anonymousFile(error);
+  NHC_CHECK(fd >= 0, NHC_IO_ERROR,
+            cat(origin, ": cannot create a file for the host library: ",
+                error));
+  int err = writeAll(fd, data, size);
+  if (err != 0) {
+    ::close(fd);
+    throw Error(NHC_IO_ERROR, cat(origin, ": cannot write the host library: ",
+                                  std::strerror(err)));
+  }
+  std::string path = cat("/proc/self/fd/", fd);
+  // RTLD_NOW: an unresolved symbol fails here, not in the middle of a step.
+  // RTLD_LOCAL: two artifacts' kernels never interpose on each other.
+  void *handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *why = ::dlerror();
+    ::close(fd);
+    throw Error(NHC_INVALID_FORMAT,
+                cat(origin, ": cannot load the host library (", size,
+                    " bytes): ", why ? why : "unknown dlopen error"));
+  }
+  return std::unique_ptr<HostLibrary>(new HostLibrary(handle, fd, origin));
+}
+
+HostLibrary::~HostLibrary() {
+  ::dlclose(handle_);
+  ::close(fd_);
+}
+
+PackedKernelFn HostLibrary::packedKernel(const std::string &kernel) const {
+  std::string symbol = kernel + "_packed";
+  ::dlerror(); // clear
+  void *address = ::dlsym(handle_, symbol.c_str());
+  NHC_CHECK(address != nullptr, NHC_NOT_FOUND,
+            cat(origin_, ": kernel '", kernel, "': symbol '", symbol,
+                "' is missing from the host library"));
+  PackedKernelFn fn;
+  static_assert(sizeof(fn) == sizeof(address), "function pointer size");
+  std::memcpy(&fn, &address, sizeof(fn));
+  return fn;
+}
+
+} // namespace nhc::runtime

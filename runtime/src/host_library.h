@@ -1,0 +1,48 @@
+//===- host_library.h - Load the artifact's host kernel library -*- C++ -*-===//
+//
+// The HOST_SHARED_LIBRARY section is an ELF shared object inside the
+// artifact. dlopen needs a file, so the bytes go to an anonymous memfd
+// (or, without memfd_create, an unlinked temporary file) that is opened
+// through /proc/self/fd/N. Nothing is left on disk.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_HOST_LIBRARY_H
+#define NHC_RUNTIME_SRC_HOST_LIBRARY_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace nhc::runtime {
+
+/// `void nhc_<name>_packed(void **args)`: see docs/execution-model.md.
+using PackedKernelFn = void (*)(void **args);
+
+class HostLibrary {
+public:
+  /// dlopens `size` bytes of ELF. `origin` names the artifact and section in
+  /// messages. Throws Error.
+  static std::unique_ptr<HostLibrary> load(const void *data, uint64_t size,
+                                           const std::string &origin);
+  ~HostLibrary();
+  HostLibrary(const HostLibrary &) = delete;
+  HostLibrary &operator=(const HostLibrary &) = delete;
+
+  /// The packed entry point of `kernel` ("nhc_rms_norm" ->
+  /// "nhc_rms_norm_packed"); throws NHC_NOT_FOUND naming the symbol.
+  PackedKernelFn packedKernel(const std::string &kernel) const;
+
+private:
+  HostLibrary(void *handle, int fd, std::string origin)
+      : handle_(handle), fd_(fd), origin_(std::move(origin)) {}
+
+  void *handle_;
+  // Kept open while the library is loaded: glibc recognizes loaded
+  // libraries by path, so a reused "/proc/self/fd/N" name must not occur.
+  int fd_;
+  std::string origin_;
+};
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_HOST_LIBRARY_H

@@ -1,0 +1,98 @@
+//===- json_fields.cpp - Typed, validated access to JSON values -----------===//
+
+#include "json_fields.h"
+
+#include "error.h"
+
+namespace nhc::runtime {
+
+namespace {
+
+/// A short rendering of an offending value for messages.
+std::string preview(const Json &value) {
+  std::string text = value.dump();
+  constexpr size_t kMax = 60;
+  if (text.size() > kMax)
+    text = text.substr(0, kMax) + "...";
+  return cat(text, " (", value.type_name(), ")");
+}
+
+[[noreturn]] void invalid(const std::string &where, const std::string &what) {
+  throw Error(NHC_INVALID_FORMAT, cat(where, ": ", what));
+}
+
+} // namespace
+
+Json parseJson(const char *data, size_t size, const std::string &where) {
+  try {
+    return Json::parse(data, data + size);
+  } catch (const Json::parse_error &e) {
+    invalid(where, cat("not valid JSON: ", e.what()));
+  }
+}
+
+void requireObject(const Json &value, const std::string &where) {
+  if (!value.is_object())
+    invalid(where, cat("expected a JSON object, found ", preview(value)));
+}
+
+const Json &requireField(const Json &obj, const char *key,
+                         const std::string &where) {
+  requireObject(obj, where);
+  auto it = obj.find(key);
+  if (it == obj.end())
+    invalid(where, cat("missing key '", key, "'"));
+  return *it;
+}
+
+uint64_t asUInt(const Json &value, const std::string &where) {
+  if (value.is_number_unsigned())
+    return value.get<uint64_t>();
+  if (value.is_number_integer() && value.get<int64_t>() >= 0)
+    return static_cast<uint64_t>(value.get<int64_t>());
+  invalid(where,
+          cat("expected a non-negative integer, found ", preview(value)));
+}
+
+std::string asString(const Json &value, const std::string &where) {
+  if (!value.is_string())
+    invalid(where, cat("expected a string, found ", preview(value)));
+  return value.get<std::string>();
+}
+
+nhc_dtype_t asDtype(const Json &value, const std::string &where) {
+  std::string name = asString(value, where);
+  nhc_dtype_t dtype = nhc_dtype_from_string(name.c_str());
+  if (dtype == NHC_DTYPE_INVALID)
+    invalid(where, cat("unknown or unsupported dtype '", name,
+                       "' (supported: BOOL, U8, I8, F8_E4M3, F8_E5M2, "
+                       "F8_E8M0, U16, I16, F16, BF16, U32, I32, F32, U64, "
+                       "I64, F64)"));
+  return dtype;
+}
+
+std::vector<uint64_t> asShape(const Json &value, const std::string &where) {
+  if (!value.is_array())
+    invalid(where,
+            cat("expected an array of dimensions, found ", preview(value)));
+  if (value.size() > NHC_MAX_RANK)
+    invalid(where, cat("rank ", value.size(), " exceeds the supported maximum ",
+                       NHC_MAX_RANK));
+  std::vector<uint64_t> shape;
+  shape.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i)
+    shape.push_back(asUInt(value[i], cat(where, "[", i, "]")));
+  return shape;
+}
+
+std::string shapeToString(const std::vector<uint64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + "]";
+}
+
+} // namespace nhc::runtime

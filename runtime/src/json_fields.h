@@ -1,0 +1,46 @@
+//===- json_fields.h - Typed, validated access to JSON values -*- C++ -*-===//
+//
+// Shared by the manifest, safetensors header and shard index parsers. Each
+// accessor takes `where`, the message prefix naming the file and the JSON
+// path (e.g. "artifact '/a.nhc': manifest: weights[3].shape"), and throws
+// Error(NHC_INVALID_FORMAT) with it on failure.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_JSON_FIELDS_H
+#define NHC_RUNTIME_SRC_JSON_FIELDS_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nhc/runtime/dtype.h"
+
+namespace nhc::runtime {
+
+using Json = nlohmann::json;
+
+/// Parses `size` bytes of JSON text.
+Json parseJson(const char *data, size_t size, const std::string &where);
+
+/// Throws unless `value` is an object.
+void requireObject(const Json &value, const std::string &where);
+
+/// obj[key]; throws if `obj` is not an object or lacks `key`.
+const Json &requireField(const Json &obj, const char *key,
+                         const std::string &where);
+
+uint64_t asUInt(const Json &value, const std::string &where);
+std::string asString(const Json &value, const std::string &where);
+nhc_dtype_t asDtype(const Json &value, const std::string &where);
+/// An array of non-negative integers of rank <= NHC_MAX_RANK.
+std::vector<uint64_t> asShape(const Json &value, const std::string &where);
+
+/// "[17504, 4096]".
+std::string shapeToString(const std::vector<uint64_t> &shape);
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_JSON_FIELDS_H

@@ -1,0 +1,233 @@
+//===- library_ops.cpp - Parse and validate gemm / moe_experts entries ----===//
+//
+// Library operations read and write buffers at offsets the compiler chose,
+// so their bounds are proven here for every possible step size: a gemm may
+// never touch memory outside its buffers, whatever T and R are.
+//
+//===----------------------------------------------------------------------===//
+
+#include <climits>
+
+#include "error.h"
+#include "schedule_parse.h"
+
+namespace nhc::runtime {
+namespace {
+
+/// Upper bound for BLAS dimensions and leading dimensions (int in CBLAS).
+constexpr uint64_t kMaxBlasDim = INT_MAX;
+
+uint64_t requirePositive(const Json &entry, const char *key,
+                         const std::string &where) {
+  uint64_t value =
+      asUInt(requireField(entry, key, where), cat(where, ".", key));
+  NHC_CHECK(value > 0, NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": must be positive, found 0"));
+  NHC_CHECK(value <= kMaxBlasDim, NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": ", value, " exceeds ", kMaxBlasDim));
+  return value;
+}
+
+/// Resolves the gemm operand `key` ("a" or "c") and checks that `cols`
+/// columns of every row stay inside one row unit of the buffer, for rows
+/// counted in `rows`.
+MatrixRef parseMatrix(const PlanContext &ctx, const Json &entry,
+                      const char *key, uint64_t cols, Rows rows,
+                      ScheduleKind schedule, const std::string &where) {
+  std::string name = asString(requireField(entry, key, where),
+                              cat(where, ".", key));
+  std::string offsetKey = cat(key, "_offset");
+  std::string ldKey = cat("ld", key);
+  MatrixRef ref;
+  ref.offset = optionalUInt(entry, offsetKey.c_str(), 0, where);
+  ref.ld = requirePositive(entry, ldKey.c_str(), where);
+
+  uint64_t unitElems;
+  Per unit;
+  std::string what;
+  if (name == "logits") {
+    NHC_CHECK(key[0] == 'c', NHC_INVALID_FORMAT,
+              cat(where, ".", key, ": the logits output can only be 'c'"));
+    NHC_CHECK(schedule != ScheduleKind::Body, NHC_INVALID_FORMAT,
+              cat(where, ".c: the logits output exists only in head_last and "
+                         "head_all, not in body"));
+    ref.logits = true;
+    unitElems = ctx.manifest.model.vocab_size;
+    unit = schedule == ScheduleKind::HeadLast ? Per::Request : Per::Token;
+    what = cat("the logits output ([",
+               unit == Per::Request ? "requests" : "tokens", ", ",
+               unitElems, "] in ", scheduleName(schedule), ")");
+  } else {
+    ref.buffer = ctx.buffer(name, cat(where, ".", key));
+    const BufferSpec &spec = ctx.bufferSpec(ref.buffer);
+    NHC_CHECK(spec.dtype == ElemType::F32, NHC_INVALID_FORMAT,
+              cat(where, ".", key, ": buffer '", name, "' is ",
+                  elemTypeName(spec.dtype), "; gemm needs f32"));
+    unitElems = spec.elems;
+    unit = spec.per;
+    what = cat("buffer '", name, "' (", spec.elems, " elements per ",
+               spec.per == Per::Token ? "token" : "request", ")");
+  }
+  // A per-token buffer has at least as many rows as there are requests,
+  // but not the other way round.
+  NHC_CHECK(!(unit == Per::Request && rows == Rows::Tokens),
+            NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": ", what,
+                " has one row per request, but the gemm has one row per "
+                "token (set \"m\": \"requests\")"));
+  NHC_CHECK(ref.ld >= cols, NHC_INVALID_FORMAT,
+            cat(where, ".", ldKey, ": ", ref.ld, " is less than the ", cols,
+                " columns of ", key));
+  // Row r spans [offset + r*ld, offset + r*ld + cols); with ld <= unitElems
+  // and offset + cols <= unitElems it fits for every row count.
+  NHC_CHECK(ref.ld <= unitElems && ref.offset + cols <= unitElems,
+            NHC_INVALID_FORMAT,
+            cat(where, ": ", key, " (", offsetKey, " ", ref.offset, ", ",
+                ldKey, " ", ref.ld, ", ", cols, " columns) does not fit in ",
+                what));
+  return ref;
+}
+
+/// A weight that must be f32-convertible with exactly `shape`.
+void checkWeightShape(const PlanContext &ctx, size_t weight,
+                      const std::vector<uint64_t> &shape,
+                      const std::string &where) {
+  const TensorSpec &spec = ctx.manifest.weights[weight];
+  NHC_CHECK(spec.shape == shape, NHC_INVALID_FORMAT,
+            cat(where, ": weight '", spec.name, "' has shape ",
+                shapeToString(spec.shape), ", expected ",
+                shapeToString(shape)));
+}
+
+/// Per-expert weights ("...experts.{e}.up_proj.weight", each `shape`) or
+/// one stacked tensor ([E] + shape) when the name has no "{e}".
+std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
+                                  const char *key, uint64_t experts,
+                                  const std::vector<uint64_t> &shape,
+                                  bool &stacked, const std::string &where) {
+  std::string at = cat(where, ".", key);
+  std::string pattern = asString(requireField(entry, key, where), at);
+  size_t hole = pattern.find("{e}");
+  std::vector<size_t> out;
+  if (hole == std::string::npos) {
+    stacked = true;
+    out.push_back(ctx.weight(pattern, at));
+    std::vector<uint64_t> full = {experts};
+    full.insert(full.end(), shape.begin(), shape.end());
+    checkWeightShape(ctx, out.back(), full, at);
+    return out;
+  }
+  stacked = false;
+  for (uint64_t e = 0; e < experts; ++e) {
+    std::string name = pattern;
+    name.replace(hole, 3, std::to_string(e));
+    out.push_back(ctx.weight(name, at));
+    checkWeightShape(ctx, out.back(), shape, at);
+  }
+  return out;
+}
+
+/// A per-token buffer of `dtype` with exactly `elems` elements per token.
+size_t rowBuffer(const PlanContext &ctx, const Json &entry, const char *key,
+                 ElemType dtype, uint64_t elems, const std::string &where) {
+  std::string at = cat(where, ".", key);
+  size_t index =
+      ctx.buffer(asString(requireField(entry, key, where), at), at);
+  const BufferSpec &spec = ctx.bufferSpec(index);
+  NHC_CHECK(spec.per == Per::Token && spec.dtype == dtype &&
+                spec.elems == elems,
+            NHC_INVALID_FORMAT,
+            cat(at, ": buffer '", spec.name, "' must be per token, ",
+                elemTypeName(dtype), ", ", elems, " elements; found per ",
+                spec.per == Per::Token ? "token" : "request", ", ",
+                elemTypeName(spec.dtype), ", ", spec.elems, " elements"));
+  return index;
+}
+
+} // namespace
+
+ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
+                        ScheduleKind schedule, const std::string &where) {
+  ScheduleEntry out;
+  out.kind = EntryKind::Gemm;
+  out.where = where;
+  GemmCall &g = out.gemm;
+  g.n = requirePositive(entry, "n", where);
+  g.k = requirePositive(entry, "k", where);
+  g.accumulate = optionalBool(entry, "accumulate", false, where);
+  if (entry.contains("epilogue")) {
+    std::string epilogue = asString(entry["epilogue"], where + ".epilogue");
+    NHC_CHECK(epilogue == "none" || epilogue == "relu2", NHC_INVALID_FORMAT,
+              cat(where, ".epilogue: '", epilogue,
+                  "' is not 'none' or 'relu2'"));
+    g.relu2 = epilogue == "relu2";
+  }
+  std::string m = "tokens";
+  if (entry.contains("m"))
+    m = asString(entry["m"], where + ".m");
+  if (m == "tokens")
+    g.rows = Rows::Tokens;
+  else if (m == "requests")
+    g.rows = Rows::Requests;
+  else
+    throw Error(NHC_INVALID_FORMAT,
+                cat(where, ".m: '", m, "' is not 'tokens' or 'requests'"));
+  g.a = parseMatrix(ctx, entry, "a", g.k, g.rows, schedule, where);
+  g.c = parseMatrix(ctx, entry, "c", g.n, g.rows, schedule, where);
+  // BLAS may not read A while writing C.
+  NHC_CHECK(g.c.logits || g.a.buffer != g.c.buffer, NHC_INVALID_FORMAT,
+            cat(where, ": a and c are the same buffer '",
+                ctx.bufferSpec(g.a.buffer).name, "'"));
+  if (schedule == ScheduleKind::HeadLast && g.c.logits)
+    NHC_CHECK(g.rows == Rows::Requests, NHC_INVALID_FORMAT,
+              cat(where, ".m: head_last logits have one row per request; "
+                         "set \"m\": \"requests\""));
+  std::string w =
+      asString(requireField(entry, "w", where), where + ".w");
+  g.weight = ctx.weight(w, where + ".w");
+  checkWeightShape(ctx, g.weight, {g.n, g.k}, where + ".w");
+  return out;
+}
+
+ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
+                              const std::string &where) {
+  ScheduleEntry out;
+  out.kind = EntryKind::MoeExperts;
+  out.where = where;
+  MoeCall &moe = out.moe;
+  moe.numExperts = requirePositive(entry, "num_experts", where);
+  moe.topK = requirePositive(entry, "top_k", where);
+  moe.hidden = requirePositive(entry, "hidden", where);
+  moe.intermediate = requirePositive(entry, "intermediate", where);
+  NHC_CHECK(moe.topK <= moe.numExperts, NHC_INVALID_FORMAT,
+            cat(where, ".top_k: ", moe.topK, " exceeds num_experts ",
+                moe.numExperts));
+  std::string activation = asString(requireField(entry, "activation", where),
+                                    where + ".activation");
+  NHC_CHECK(activation == "relu2", NHC_INVALID_FORMAT,
+            cat(where, ".activation: '", activation,
+                "' is not supported (only 'relu2')"));
+  moe.input =
+      rowBuffer(ctx, entry, "input", ElemType::F32, moe.hidden, where);
+  moe.output =
+      rowBuffer(ctx, entry, "output", ElemType::F32, moe.hidden, where);
+  moe.indices =
+      rowBuffer(ctx, entry, "indices", ElemType::I32, moe.topK, where);
+  moe.weights =
+      rowBuffer(ctx, entry, "weights", ElemType::F32, moe.topK, where);
+  NHC_CHECK(moe.input != moe.output, NHC_INVALID_FORMAT,
+            cat(where, ": input and output are the same buffer '",
+                ctx.bufferSpec(moe.input).name, "'"));
+  bool upStacked = false, downStacked = false;
+  moe.up = expertWeights(ctx, entry, "up", moe.numExperts,
+                         {moe.intermediate, moe.hidden}, upStacked, where);
+  moe.down = expertWeights(ctx, entry, "down", moe.numExperts,
+                           {moe.hidden, moe.intermediate}, downStacked, where);
+  NHC_CHECK(upStacked == downStacked, NHC_INVALID_FORMAT,
+            cat(where, ": 'up' and 'down' must both name per-expert tensors "
+                       "(with {e}) or both stacked tensors"));
+  moe.stacked = upStacked;
+  return out;
+}
+
+} // namespace nhc::runtime

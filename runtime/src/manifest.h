@@ -1,0 +1,58 @@
+//===- manifest.h - Validated in-memory manifest ------------*- C++ -*-===//
+#ifndef NHC_RUNTIME_SRC_MANIFEST_H
+#define NHC_RUNTIME_SRC_MANIFEST_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nhc/runtime/manifest.h"
+#include "schedule.h"
+
+namespace nhc::runtime {
+
+struct TensorSpec {
+  std::string name;
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+  std::vector<uint64_t> shape;
+};
+
+struct MambaLayerSpec {
+  uint32_t layer = 0;
+  TensorSpec convState; // [conv_dim, conv_kernel - 1]
+  TensorSpec ssmState;  // [heads, head_dim, state_size]
+};
+
+struct AttentionLayerSpec {
+  uint32_t layer = 0;
+  uint32_t numKvHeads = 0;
+  uint32_t headDim = 0;
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+};
+
+/// Parses and validates manifest text. `where` prefixes error messages
+/// ("artifact '/a.nhc': manifest"); `origin` names the manifest's owner in
+/// later messages ("artifact '/a.nhc'"). Throws Error.
+std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
+                                              const std::string &where,
+                                              const std::string &origin);
+
+/// Fills a C descriptor; `spec` must outlive the descriptor.
+nhc_tensor_desc_t toDesc(const TensorSpec &spec);
+
+} // namespace nhc::runtime
+
+/// The opaque C handle. Immutable after parsing.
+struct nhc_manifest_t {
+  std::string origin;
+  bool ownedByArtifact = false;
+  nhc_model_info_t model{};
+  std::vector<nhc::runtime::TensorSpec> weights;
+  std::vector<nhc::runtime::MambaLayerSpec> mambaLayers;
+  std::vector<nhc::runtime::AttentionLayerSpec> attentionLayers;
+  std::vector<nhc_layer_state_kind_t> layerKinds; // indexed by layer
+  nhc::runtime::ExecutionPlan plan; // buffers, kernels, schedules
+};
+
+#endif // NHC_RUNTIME_SRC_MANIFEST_H

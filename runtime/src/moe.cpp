@@ -1,0 +1,86 @@
+//===- moe.cpp - Routed experts: gather, two gemms, scatter-add -----------===//
+//
+// Tokens are bucketed by expert (a counting sort over the routing table), so
+// each expert runs two dense gemms over exactly its tokens instead of the
+// whole batch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "gemm.h"
+
+namespace nhc::runtime {
+
+void MoeWorkspace::prepare(uint64_t tokens, uint64_t experts, uint64_t topK,
+                           uint64_t hidden, uint64_t intermediate) {
+  auto grow = [](auto &v, uint64_t n) {
+    if (v.size() < n)
+      v.resize(n);
+  };
+  grow(x_, tokens * hidden);
+  grow(y_, tokens * hidden);
+  grow(h_, tokens * intermediate);
+  grow(counts_, experts + 1);
+  grow(rowToken_, tokens * topK);
+  grow(rowWeight_, tokens * topK);
+}
+
+void MoeWorkspace::run(const MoeProblem &p) {
+  const uint64_t T = p.tokens, E = p.experts, K = p.topK, H = p.hidden,
+                 I = p.intermediate;
+  std::fill_n(p.output, T * H, 0.0f);
+  if (T == 0)
+    return;
+
+  // Bucket (token, weight) pairs by expert: counts_[e] becomes the start of
+  // expert e's rows.
+  std::fill_n(counts_.begin(), E + 1, 0);
+  for (uint64_t i = 0; i < T * K; ++i) {
+    int32_t e = p.indices[i];
+    if (e >= 0 && static_cast<uint64_t>(e) < E)
+      ++counts_[e + 1];
+  }
+  for (uint64_t e = 0; e < E; ++e)
+    counts_[e + 1] += counts_[e];
+  std::vector<uint64_t> &start = counts_;
+  for (uint64_t i = 0; i < T * K; ++i) {
+    int32_t e = p.indices[i];
+    if (e < 0 || static_cast<uint64_t>(e) >= E)
+      continue;
+    // start[e] walks forward; it is restored below by shifting.
+    uint64_t row = start[e]++;
+    rowToken_[row] = i / K;
+    rowWeight_[row] = p.weights[i];
+  }
+  // After the fill, start[e] is the end of expert e = the start of e + 1.
+  for (uint64_t e = E; e > 0; --e)
+    start[e] = start[e - 1];
+  start[0] = 0;
+
+  for (uint64_t e = 0; e < E; ++e) {
+    // A token may (in theory) pick one expert twice, so an expert can have
+    // more than T rows: process them T at a time to stay within scratch.
+    for (uint64_t first = start[e]; first < start[e + 1]; first += T) {
+      uint64_t n = std::min<uint64_t>(T, start[e + 1] - first);
+      for (uint64_t r = 0; r < n; ++r)
+        std::memcpy(&x_[r * H], p.input + rowToken_[first + r] * H,
+                    H * sizeof(float));
+      gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false);
+      relu2Block(n, I, h_.data(), I);
+      gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false);
+      for (uint64_t r = 0; r < n; ++r) {
+        float w = rowWeight_[first + r];
+        float *out = p.output + rowToken_[first + r] * H;
+        const float *y = &y_[r * H];
+        for (uint64_t j = 0; j < H; ++j)
+          out[j] += w * y[j];
+      }
+    }
+  }
+}
+
+} // namespace nhc::runtime

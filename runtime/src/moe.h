@@ -1,0 +1,42 @@
+//===- moe.h - The `moe_experts` library operation ----------*- C++ -*-===//
+#ifndef NHC_RUNTIME_SRC_MOE_H
+#define NHC_RUNTIME_SRC_MOE_H
+
+#include <cstdint>
+#include <vector>
+
+namespace nhc::runtime {
+
+/// One moe_experts call over a step's T tokens (all row-major f32, dense).
+struct MoeProblem {
+  uint64_t tokens = 0, experts = 0, topK = 0, hidden = 0, intermediate = 0;
+  const float *input = nullptr;     // [T, hidden]
+  const int32_t *indices = nullptr; // [T, topK], from nhc_moe_route
+  const float *weights = nullptr;   // [T, topK]
+  float *output = nullptr;          // [T, hidden], overwritten
+  const float *const *up = nullptr;   // per expert: [intermediate, hidden]
+  const float *const *down = nullptr; // per expert: [hidden, intermediate]
+};
+
+/// Scratch for gathering one expert's tokens. Sized up front by prepare()
+/// so that running a step never allocates (an allocation failure half-way
+/// through a step would leave state half-updated).
+class MoeWorkspace {
+public:
+  /// Grows to hold a call of these sizes; throws on allocation failure.
+  void prepare(uint64_t tokens, uint64_t experts, uint64_t topK,
+               uint64_t hidden, uint64_t intermediate);
+  /// output = sum over routed (t, e, w) of w * down_e(relu2(up_e(x_t))).
+  /// Indices outside [0, experts) are skipped.
+  void run(const MoeProblem &p);
+
+private:
+  std::vector<float> x_, h_, y_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> rowToken_;
+  std::vector<float> rowWeight_;
+};
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_MOE_H

@@ -1,0 +1,122 @@
+//===- safetensors.cpp - Parse and validate one .safetensors file ---------===//
+
+#include "safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "checked_math.h"
+#include "error.h"
+#include "json_fields.h"
+
+namespace nhc::runtime {
+
+namespace {
+
+struct Extent {
+  uint64_t begin;
+  uint64_t end;
+  const std::string *name;
+};
+
+/// Validates one header entry against the data region of `dataSize` bytes.
+SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
+                              const uint8_t *dataRegion, uint64_t dataSize,
+                              const std::string &where, Extent &extent) {
+  std::string at = cat(where, ": tensor '", name, "'");
+  requireObject(entry, at);
+  SafetensorsTensor tensor;
+  tensor.name = name;
+  tensor.dtype = asDtype(requireField(entry, "dtype", at), at + ": dtype");
+  tensor.shape = asShape(requireField(entry, "shape", at), at + ": shape");
+
+  const Json &offsets = requireField(entry, "data_offsets", at);
+  NHC_CHECK(offsets.is_array() && offsets.size() == 2, NHC_INVALID_FORMAT,
+            cat(at, ": data_offsets must be an array [begin, end]"));
+  uint64_t begin = asUInt(offsets[0], at + ": data_offsets[0]");
+  uint64_t end = asUInt(offsets[1], at + ": data_offsets[1]");
+  NHC_CHECK(begin <= end, NHC_INVALID_FORMAT,
+            cat(at, ": data_offsets [", begin, ", ", end, "] has begin > end"));
+  NHC_CHECK(end <= dataSize, NHC_INVALID_FORMAT,
+            cat(at, ": data_offsets [", begin, ", ", end,
+                "] extend past the data region (", dataSize, " bytes)"));
+
+  std::optional<uint64_t> expected =
+      checkedByteSize(tensor.shape, nhc_dtype_size(tensor.dtype));
+  NHC_CHECK(expected.has_value(), NHC_INVALID_FORMAT,
+            cat(at, ": shape ", shapeToString(tensor.shape),
+                " overflows 64-bit byte size"));
+  NHC_CHECK(*expected == end - begin, NHC_INVALID_FORMAT,
+            cat(at, ": data_offsets [", begin, ", ", end, "] cover ",
+                end - begin, " bytes, but ", nhc_dtype_name(tensor.dtype), " ",
+                shapeToString(tensor.shape), " needs ", *expected));
+
+  tensor.data = dataRegion + begin;
+  tensor.byteSize = end - begin;
+  extent = Extent{begin, end, nullptr};
+  return tensor;
+}
+
+} // namespace
+
+std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
+  std::string where = cat("safetensors '", path, "'");
+  auto result = std::make_unique<SafetensorsFile>();
+  result->file = MappedFile::open(path, "safetensors");
+  const MappedFile &file = *result->file;
+
+  NHC_CHECK(file.size() >= 8, NHC_INVALID_FORMAT,
+            cat(where, ": file is ", file.size(),
+                " bytes, too small for the 8-byte header length"));
+  uint64_t headerSize = 0;
+  for (int i = 7; i >= 0; --i) // little-endian, independent of host order
+    headerSize = (headerSize << 8) | file.data()[i];
+  NHC_CHECK(headerSize <= file.size() - 8, NHC_INVALID_FORMAT,
+            cat(where, ": header length ", headerSize,
+                " exceeds the file size (", file.size(),
+                " bytes): file is truncated or not safetensors"));
+  NHC_CHECK(headerSize <= kMaxSafetensorsHeaderSize, NHC_INVALID_FORMAT,
+            cat(where, ": header length ", headerSize, " exceeds the ",
+                kMaxSafetensorsHeaderSize, "-byte limit"));
+
+  Json header = parseJson(reinterpret_cast<const char *>(file.data() + 8),
+                          headerSize, where + ": header");
+  requireObject(header, where + ": header");
+
+  const uint8_t *dataRegion = file.data() + 8 + headerSize;
+  uint64_t dataSize = file.size() - 8 - headerSize;
+  std::vector<Extent> extents;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__")
+      continue;
+    Extent extent{};
+    result->tensors.push_back(
+        parseTensor(it.key(), it.value(), dataRegion, dataSize, where, extent));
+    extents.push_back(extent);
+  }
+  // Names are stable only once the vector stops growing.
+  for (size_t i = 0; i < extents.size(); ++i)
+    extents[i].name = &result->tensors[i].name;
+
+  // Tensors must not share bytes. Empty tensors occupy nothing.
+  extents.erase(
+      std::remove_if(extents.begin(), extents.end(),
+                     [](const Extent &e) { return e.begin == e.end; }),
+      extents.end());
+  std::sort(extents.begin(), extents.end(),
+            [](const Extent &a, const Extent &b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < extents.size(); ++i)
+    NHC_CHECK(extents[i].begin >= extents[i - 1].end, NHC_INVALID_FORMAT,
+              cat(where, ": tensors '", *extents[i - 1].name, "' [",
+                  extents[i - 1].begin, ", ", extents[i - 1].end, ") and '",
+                  *extents[i].name, "' [", extents[i].begin, ", ",
+                  extents[i].end, ") overlap"));
+
+  std::sort(result->tensors.begin(), result->tensors.end(),
+            [](const SafetensorsTensor &a, const SafetensorsTensor &b) {
+              return a.name < b.name;
+            });
+  return result;
+}
+
+} // namespace nhc::runtime

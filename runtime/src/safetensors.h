@@ -1,0 +1,44 @@
+//===- safetensors.h - Parse one .safetensors file ----------*- C++ -*-===//
+//
+// Format: 8-byte little-endian header length N, N bytes of JSON mapping
+// tensor names to {dtype, shape, data_offsets: [begin, end]} (offsets relative
+// to the data region that starts at 8 + N), then the data region. The
+// optional "__metadata__" entry is ignored.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_SAFETENSORS_H
+#define NHC_RUNTIME_SRC_SAFETENSORS_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mapped_file.h"
+#include "nhc/runtime/dtype.h"
+
+namespace nhc::runtime {
+
+struct SafetensorsTensor {
+  std::string name;
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+  std::vector<uint64_t> shape;
+  const uint8_t *data = nullptr; // into the mapping
+  uint64_t byteSize = 0;
+};
+
+struct SafetensorsFile {
+  std::unique_ptr<MappedFile> file;
+  std::vector<SafetensorsTensor> tensors; // header order is not kept: sorted
+};
+
+/// Headers above this are rejected as corrupt (the reference implementation
+/// uses the same 100 MB limit).
+constexpr uint64_t kMaxSafetensorsHeaderSize = 100ull * 1000 * 1000;
+
+/// Maps and validates `path`. Throws Error naming the file and the tensor.
+std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path);
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_SAFETENSORS_H

@@ -1,0 +1,453 @@
+//===- schedule.cpp - Parse and validate buffers, kernels, schedules ------===//
+//
+// Runs as part of manifest parsing, so a malformed plan fails the artifact
+// load with the JSON path of the problem, before any session exists.
+//
+//===----------------------------------------------------------------------===//
+
+#include "schedule.h"
+
+#include <cmath>
+#include <limits>
+
+#include "error.h"
+#include "manifest.h"
+#include "schedule_parse.h"
+
+namespace nhc::runtime {
+
+const char *scheduleName(ScheduleKind kind) {
+  switch (kind) {
+  case ScheduleKind::Body:
+    return "body";
+  case ScheduleKind::HeadLast:
+    return "head_last";
+  case ScheduleKind::HeadAll:
+    return "head_all";
+  }
+  return "?";
+}
+
+const char *elemTypeName(ElemType type) {
+  switch (type) {
+  case ElemType::F32:
+    return "f32";
+  case ElemType::I32:
+    return "i32";
+  case ElemType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+uint64_t optionalUInt(const Json &obj, const char *key, uint64_t fallback,
+                      const std::string &where) {
+  auto it = obj.find(key);
+  return it == obj.end() ? fallback : asUInt(*it, cat(where, ".", key));
+}
+
+bool optionalBool(const Json &obj, const char *key, bool fallback,
+                  const std::string &where) {
+  auto it = obj.find(key);
+  if (it == obj.end())
+    return fallback;
+  NHC_CHECK(it->is_boolean(), NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": expected true or false, found ",
+                it->dump()));
+  return it->get<bool>();
+}
+
+int64_t asInt64(const Json &value, const std::string &where) {
+  if (value.is_number_integer() && !value.is_number_unsigned())
+    return value.get<int64_t>();
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() <=
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return static_cast<int64_t>(value.get<uint64_t>());
+  throw Error(NHC_INVALID_FORMAT,
+              cat(where, ": expected a 64-bit integer, found ", value.dump()));
+}
+
+float asF32(const Json &value, const std::string &where) {
+  if (value.is_number())
+    return value.get<float>();
+  if (value.is_string()) {
+    const std::string &text = value.get_ref<const std::string &>();
+    if (text == "inf")
+      return std::numeric_limits<float>::infinity();
+    if (text == "-inf")
+      return -std::numeric_limits<float>::infinity();
+    if (text == "nan")
+      return std::numeric_limits<float>::quiet_NaN();
+  }
+  throw Error(NHC_INVALID_FORMAT,
+              cat(where, ": expected a number or \"inf\", \"-inf\", \"nan\", "
+                         "found ",
+                  value.dump()));
+}
+
+size_t PlanContext::buffer(const std::string &name,
+                           const std::string &where) const {
+  auto it = buffers.find(name);
+  NHC_CHECK(it != buffers.end(), NHC_INVALID_FORMAT,
+            cat(where, ": unknown buffer '", name,
+                "' (not listed in the manifest's 'buffers')"));
+  return it->second;
+}
+
+size_t PlanContext::weight(const std::string &name,
+                           const std::string &where) const {
+  auto it = weights.find(name);
+  NHC_CHECK(it != weights.end(), NHC_INVALID_FORMAT,
+            cat(where, ": unknown weight '", name,
+                "' (not listed in the manifest's 'weights')"));
+  return it->second;
+}
+
+namespace {
+
+const Json *optionalArray(const Json &root, const char *key,
+                          const std::string &where) {
+  auto it = root.find(key);
+  if (it == root.end())
+    return nullptr;
+  NHC_CHECK(it->is_array(), NHC_INVALID_FORMAT,
+            cat(where, ": ", key, ": expected an array"));
+  return &*it;
+}
+
+void parseBuffers(const Json &root, const std::string &where,
+                  PlanContext &ctx) {
+  const Json *buffers = optionalArray(root, "buffers", where);
+  if (!buffers)
+    return;
+  for (size_t i = 0; i < buffers->size(); ++i) {
+    std::string at = cat(where, ": buffers[", i, "]");
+    const Json &entry = (*buffers)[i];
+    BufferSpec spec;
+    spec.name = asString(requireField(entry, "name", at), at + ".name");
+    NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
+              at + ".name: must not be empty");
+    // gemm operands spell the logits output "logits".
+    NHC_CHECK(spec.name != "logits", NHC_INVALID_FORMAT,
+              at + ".name: 'logits' is reserved for the logits output");
+    std::string per = asString(requireField(entry, "per", at), at + ".per");
+    if (per == "token")
+      spec.per = Per::Token;
+    else if (per == "request")
+      spec.per = Per::Request;
+    else
+      throw Error(NHC_INVALID_FORMAT, cat(at, ".per: '", per,
+                                          "' is not 'token' or 'request'"));
+    spec.elems = asUInt(requireField(entry, "elems", at), at + ".elems");
+    NHC_CHECK(spec.elems > 0, NHC_INVALID_FORMAT,
+              at + ".elems: must be positive, found 0");
+    std::string dtype =
+        asString(requireField(entry, "dtype", at), at + ".dtype");
+    // Both spellings: lower case (execution-model.md) and the safetensors
+    // style the compiler writes ("F32").
+    if (dtype == "f32" || dtype == "F32")
+      spec.dtype = ElemType::F32;
+    else if (dtype == "i32" || dtype == "I32")
+      spec.dtype = ElemType::I32;
+    else if (dtype == "i64" || dtype == "I64")
+      spec.dtype = ElemType::I64;
+    else
+      throw Error(NHC_INVALID_FORMAT,
+                  cat(at, ".dtype: '", dtype,
+                      "' is not 'f32', 'i32' or 'i64' (or F32, I32, I64)"));
+    auto [it, inserted] = ctx.buffers.emplace(spec.name, i);
+    NHC_CHECK(inserted, NHC_INVALID_FORMAT,
+              cat(at, ".name: buffer '", spec.name,
+                  "' listed twice (also buffers[", it->second, "])"));
+    ctx.plan.buffers.push_back(std::move(spec));
+  }
+}
+
+ParamKind parseParamKind(const Json &value, const std::string &where) {
+  std::string kind = asString(value, where);
+  if (kind == "memref")
+    return ParamKind::Memref;
+  if (kind == "index")
+    return ParamKind::Index;
+  if (kind == "f32")
+    return ParamKind::F32;
+  throw Error(NHC_INVALID_FORMAT, cat(where, ": parameter kind '", kind,
+                                      "' is not 'memref', 'index' or 'f32'"));
+}
+
+void parseKernels(const Json &root, const std::string &where,
+                  PlanContext &ctx) {
+  const Json *kernels = optionalArray(root, "kernels", where);
+  if (!kernels)
+    return;
+  for (size_t i = 0; i < kernels->size(); ++i) {
+    std::string at = cat(where, ": kernels[", i, "]");
+    const Json &entry = (*kernels)[i];
+    KernelSpec spec;
+    spec.name = asString(requireField(entry, "name", at), at + ".name");
+    NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
+              at + ".name: must not be empty");
+    const Json &params = requireField(entry, "params", at);
+    NHC_CHECK(params.is_array(), NHC_INVALID_FORMAT,
+              at + ".params: expected an array");
+    for (size_t p = 0; p < params.size(); ++p)
+      spec.params.push_back(
+          parseParamKind(params[p], cat(at, ".params[", p, "]")));
+    auto [it, inserted] = ctx.kernels.emplace(spec.name, i);
+    NHC_CHECK(inserted, NHC_INVALID_FORMAT,
+              cat(at, ".name: kernel '", spec.name,
+                  "' listed twice (also kernels[", it->second, "])"));
+    ctx.plan.kernels.push_back(std::move(spec));
+  }
+}
+
+const char *paramKindName(ParamKind kind) {
+  switch (kind) {
+  case ParamKind::Memref:
+    return "memref";
+  case ParamKind::Index:
+    return "index";
+  case ParamKind::F32:
+    return "f32";
+  }
+  return "?";
+}
+
+ParamKind paramKindOf(ArgKind kind) {
+  switch (kind) {
+  case ArgKind::Dim:
+  case ArgKind::Index:
+    return ParamKind::Index;
+  case ArgKind::F32:
+    return ParamKind::F32;
+  default:
+    return ParamKind::Memref;
+  }
+}
+
+StateTensor parseStateTensor(const std::string &name,
+                             const std::string &where) {
+  if (name == "conv")
+    return StateTensor::Conv;
+  if (name == "ssm")
+    return StateTensor::Ssm;
+  if (name == "k_cache")
+    return StateTensor::KCache;
+  if (name == "v_cache")
+    return StateTensor::VCache;
+  throw Error(NHC_INVALID_FORMAT,
+              cat(where, ".state: '", name,
+                  "' is not 'conv', 'ssm', 'k_cache' or 'v_cache'"));
+}
+
+const char *layerKindName(nhc_layer_state_kind_t kind) {
+  switch (kind) {
+  case NHC_LAYER_MAMBA:
+    return "a Mamba layer";
+  case NHC_LAYER_ATTENTION:
+    return "an attention layer";
+  default:
+    return "a layer without state";
+  }
+}
+
+KernelArg parseStateArg(const PlanContext &ctx, const Json &arg,
+                        const std::string &at) {
+  KernelArg out;
+  out.kind = ArgKind::State;
+  out.state =
+      parseStateTensor(asString(arg["state"], at + ".state"), at);
+  uint64_t layer = asUInt(requireField(arg, "layer", at), at + ".layer");
+  const nhc_manifest_t &m = ctx.manifest;
+  NHC_CHECK(layer < m.model.num_layers, NHC_INVALID_FORMAT,
+            cat(at, ".layer: ", layer, " is out of range (model.num_layers is ",
+                m.model.num_layers, ")"));
+  out.layer = static_cast<uint32_t>(layer);
+  bool mamba = out.state == StateTensor::Conv || out.state == StateTensor::Ssm;
+  nhc_layer_state_kind_t want = mamba ? NHC_LAYER_MAMBA : NHC_LAYER_ATTENTION;
+  NHC_CHECK(m.layerKinds[out.layer] == want, NHC_INVALID_FORMAT,
+            cat(at, ": state '", arg["state"].get<std::string>(),
+                "' needs ", layerKindName(want), ", but layer ", layer, " is ",
+                layerKindName(m.layerKinds[out.layer])));
+  return out;
+}
+
+KernelArg parseDimArg(const Json &arg, const std::string &at) {
+  KernelArg out;
+  out.kind = ArgKind::Dim;
+  std::string dim = asString(arg["dim"], at + ".dim");
+  if (dim == "tokens")
+    out.dim = DimKind::Tokens;
+  else if (dim == "requests")
+    out.dim = DimKind::Requests;
+  else if (dim == "max_seq_len")
+    out.dim = DimKind::MaxSeqLen;
+  else if (dim == "max_slots")
+    out.dim = DimKind::MaxSlots;
+  else
+    throw Error(NHC_INVALID_FORMAT,
+                cat(at, ".dim: '", dim,
+                    "' is not 'tokens', 'requests', 'max_seq_len' or "
+                    "'max_slots'"));
+  if (arg.contains("times")) {
+    out.times = asInt64(arg["times"], at + ".times");
+    NHC_CHECK(out.times > 0, NHC_INVALID_FORMAT,
+              cat(at, ".times: must be positive, found ", out.times));
+  }
+  return out;
+}
+
+void requireTrue(const Json &arg, const char *key, const std::string &at) {
+  NHC_CHECK(arg[key].is_boolean() && arg[key].get<bool>(), NHC_INVALID_FORMAT,
+            cat(at, ".", key, ": expected true, found ", arg[key].dump()));
+}
+
+/// One {"buffer": ...} / {"weight": ...} / ... object.
+KernelArg parseKernelArg(const PlanContext &ctx, const Json &arg,
+                         ScheduleKind schedule, const std::string &at) {
+  requireObject(arg, at);
+  static const char *const kForms[] = {"buffer",   "weight",    "state",
+                                       "requests", "token_ids", "logits",
+                                       "dim",      "index",     "f32"};
+  const char *form = nullptr;
+  for (const char *key : kForms) {
+    if (!arg.contains(key))
+      continue;
+    NHC_CHECK(form == nullptr, NHC_INVALID_FORMAT,
+              cat(at, ": has both '", form, "' and '", key,
+                  "'; an argument has exactly one form"));
+    form = key;
+  }
+  NHC_CHECK(form != nullptr, NHC_INVALID_FORMAT,
+            cat(at, ": expected one of buffer, weight, state, requests, "
+                    "token_ids, logits, dim, index, f32; found ",
+                arg.dump()));
+  std::string key = form;
+  KernelArg out;
+  if (key == "buffer") {
+    out.kind = ArgKind::Buffer;
+    out.ref = ctx.buffer(asString(arg[form], at + ".buffer"), at);
+  } else if (key == "weight") {
+    out.kind = ArgKind::Weight;
+    out.ref = ctx.weight(asString(arg[form], at + ".weight"), at);
+  } else if (key == "state") {
+    out = parseStateArg(ctx, arg, at);
+  } else if (key == "requests") {
+    requireTrue(arg, form, at);
+    out.kind = ArgKind::Requests;
+  } else if (key == "token_ids") {
+    requireTrue(arg, form, at);
+    out.kind = ArgKind::TokenIds;
+  } else if (key == "logits") {
+    requireTrue(arg, form, at);
+    NHC_CHECK(schedule != ScheduleKind::Body, NHC_INVALID_FORMAT,
+              cat(at, ": the logits output exists only in head_last and "
+                      "head_all, not in body"));
+    out.kind = ArgKind::Logits;
+  } else if (key == "dim") {
+    out = parseDimArg(arg, at);
+  } else if (key == "index") {
+    out.kind = ArgKind::Index;
+    out.index = asInt64(arg[form], at + ".index");
+  } else {
+    out.kind = ArgKind::F32;
+    out.f32 = asF32(arg[form], at + ".f32");
+  }
+  return out;
+}
+
+ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
+                               ScheduleKind schedule,
+                               const std::string &where) {
+  ScheduleEntry out;
+  out.kind = EntryKind::Kernel;
+  out.where = where;
+  std::string name =
+      asString(requireField(entry, "kernel", where), where + ".kernel");
+  auto it = ctx.kernels.find(name);
+  NHC_CHECK(it != ctx.kernels.end(), NHC_INVALID_FORMAT,
+            cat(where, ".kernel: unknown kernel '", name,
+                "' (not listed in the manifest's 'kernels')"));
+  out.kernel.kernel = it->second;
+  const KernelSpec &spec = ctx.plan.kernels[it->second];
+  const Json &args = requireField(entry, "args", where);
+  NHC_CHECK(args.is_array(), NHC_INVALID_FORMAT,
+            where + ".args: expected an array");
+  NHC_CHECK(args.size() == spec.params.size(), NHC_INVALID_FORMAT,
+            cat(where, ".args: kernel '", name, "' takes ",
+                spec.params.size(), " arguments, found ", args.size()));
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string at = cat(where, ".args[", i, "]");
+    KernelArg arg = parseKernelArg(ctx, args[i], schedule, at);
+    ParamKind want = spec.params[i];
+    NHC_CHECK(paramKindOf(arg.kind) == want, NHC_INVALID_FORMAT,
+              cat(at, ": kernel '", name, "' parameter ", i, " is ",
+                  paramKindName(want), ", but the argument ", args[i].dump(),
+                  " is ", paramKindName(paramKindOf(arg.kind))));
+    out.kernel.args.push_back(arg);
+  }
+  return out;
+}
+
+std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
+                                         const Json &schedules,
+                                         ScheduleKind kind,
+                                         const std::string &where) {
+  std::string at = cat(where, ".", scheduleName(kind));
+  const Json &list = requireField(schedules, scheduleName(kind), where);
+  NHC_CHECK(list.is_array(), NHC_INVALID_FORMAT, at + ": expected an array");
+  std::vector<ScheduleEntry> entries;
+  entries.reserve(list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string entryAt = cat(at, "[", i, "]");
+    const Json &entry = list[i];
+    requireObject(entry, entryAt);
+    bool isKernel = entry.contains("kernel");
+    bool isLibrary = entry.contains("library");
+    NHC_CHECK(isKernel != isLibrary, NHC_INVALID_FORMAT,
+              cat(entryAt, ": an entry has exactly one of 'kernel' and "
+                           "'library'"));
+    if (isKernel) {
+      entries.push_back(parseKernelEntry(ctx, entry, kind, entryAt));
+      continue;
+    }
+    std::string library =
+        asString(entry["library"], entryAt + ".library");
+    if (library == "gemm")
+      entries.push_back(parseGemm(ctx, entry, kind, entryAt));
+    else if (library == "moe_experts")
+      entries.push_back(parseMoeExperts(ctx, entry, entryAt));
+    else
+      throw Error(NHC_INVALID_FORMAT,
+                  cat(entryAt, ".library: unknown library operation '",
+                      library, "' (known: gemm, moe_experts)"));
+  }
+  return entries;
+}
+
+} // namespace
+
+void parseExecutionPlan(const Json &root, const std::string &where,
+                        nhc_manifest_t &manifest) {
+  ExecutionPlan &plan = manifest.plan;
+  PlanContext ctx{manifest, plan, {}, {}, {}};
+  for (size_t i = 0; i < manifest.weights.size(); ++i)
+    ctx.weights.emplace(manifest.weights[i].name, i);
+  parseBuffers(root, where, ctx);
+  parseKernels(root, where, ctx);
+
+  auto it = root.find("schedules");
+  if (it == root.end()) {
+    plan.legacySchedule = root.contains("schedule");
+    return;
+  }
+  std::string at = where + ": schedules";
+  requireObject(*it, at);
+  plan.body = parseSchedule(ctx, *it, ScheduleKind::Body, at);
+  plan.headLast = parseSchedule(ctx, *it, ScheduleKind::HeadLast, at);
+  plan.headAll = parseSchedule(ctx, *it, ScheduleKind::HeadAll, at);
+  plan.present = true;
+}
+
+} // namespace nhc::runtime

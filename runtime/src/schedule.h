@@ -1,0 +1,139 @@
+//===- schedule.h - The manifest's execution plan -----------*- C++ -*-===//
+//
+// The validated form of the manifest keys `buffers`, `kernels` and
+// `schedules` (docs/execution-model.md). Every name is resolved to an index
+// and every entry is checked against the kernel table, the weight table and
+// the layer kinds when the manifest is parsed, so the session only binds
+// memory and never re-validates.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_SCHEDULE_H
+#define NHC_RUNTIME_SRC_SCHEDULE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "json_fields.h"
+
+struct nhc_manifest_t;
+
+namespace nhc::runtime {
+
+enum class ElemType { F32, I32, I64 };
+enum class Per { Token, Request };
+
+/// A scratch buffer of `elems` elements per token (or per request).
+struct BufferSpec {
+  std::string name;
+  Per per = Per::Token;
+  uint64_t elems = 0;
+  ElemType dtype = ElemType::F32;
+};
+
+/// One kernel argument's kind; a memref takes five packed ABI slots.
+enum class ParamKind { Memref, Index, F32 };
+
+struct KernelSpec {
+  std::string name; // "nhc_rms_norm"; the symbol is name + "_packed"
+  std::vector<ParamKind> params;
+};
+
+enum class StateTensor { Conv, Ssm, KCache, VCache };
+/// Step-dependent sizes a kernel argument can name.
+enum class DimKind { Tokens, Requests, MaxSeqLen, MaxSlots };
+enum class ArgKind {
+  Buffer,
+  Weight,
+  State,
+  Requests,
+  TokenIds,
+  Logits,
+  Dim,
+  Index,
+  F32
+};
+
+struct KernelArg {
+  ArgKind kind = ArgKind::Index;
+  size_t ref = 0; // buffer or manifest weight index
+  StateTensor state = StateTensor::Conv;
+  uint32_t layer = 0;
+  DimKind dim = DimKind::Tokens;
+  int64_t times = 1; // {"dim": ..., "times": N} is N * dim
+  int64_t index = 0;
+  float f32 = 0.0f;
+};
+
+struct KernelCall {
+  size_t kernel = 0; // index into ExecutionPlan::kernels
+  std::vector<KernelArg> args;
+};
+
+/// Whether a gemm has one row per token or per request.
+enum class Rows { Tokens, Requests };
+
+/// A gemm operand: rows `ld` elements apart starting `offset` elements into
+/// a scratch buffer or into the logits output.
+struct MatrixRef {
+  bool logits = false;
+  size_t buffer = 0;
+  uint64_t offset = 0;
+  uint64_t ld = 0;
+};
+
+/// C[M, n] (+)= A[M, k] . W[n, k]^T, then the epilogue on that block.
+struct GemmCall {
+  MatrixRef a, c;
+  size_t weight = 0;
+  uint64_t n = 0, k = 0;
+  bool accumulate = false;
+  bool relu2 = false; // "epilogue": "relu2"
+  Rows rows = Rows::Tokens;
+};
+
+/// Routed experts: out[t] = sum_j w[t,j] * down_e(relu2(up_e(x[t]))) with
+/// e = idx[t,j]. `up`/`down` hold one weight index per expert, or one
+/// stacked [E, ...] weight when `stacked`.
+struct MoeCall {
+  size_t input = 0, indices = 0, weights = 0, output = 0;
+  bool stacked = false;
+  std::vector<size_t> up, down;
+  uint64_t numExperts = 0, topK = 0, hidden = 0, intermediate = 0;
+};
+
+enum class EntryKind { Kernel, Gemm, MoeExperts };
+
+struct ScheduleEntry {
+  EntryKind kind = EntryKind::Kernel;
+  // "artifact '/m.nhc': manifest: schedules.body[3]", for messages.
+  std::string where;
+  KernelCall kernel;
+  GemmCall gemm;
+  MoeCall moe;
+};
+
+/// Which schedule an entry list is; decides what `logits` means.
+enum class ScheduleKind { Body, HeadLast, HeadAll };
+
+struct ExecutionPlan {
+  bool present = false;        // the manifest has `schedules`
+  bool legacySchedule = false; // ... or only the old `schedule` key
+  std::vector<BufferSpec> buffers;
+  std::vector<KernelSpec> kernels;
+  std::vector<ScheduleEntry> body, headLast, headAll;
+};
+
+/// Parses `buffers`, `kernels` and `schedules` of `root` into
+/// manifest.plan. Needs manifest.weights, .model and .layerKinds already
+/// parsed. Missing keys leave an empty plan; errors throw naming the JSON
+/// path under `where`.
+void parseExecutionPlan(const Json &root, const std::string &where,
+                        nhc_manifest_t &manifest);
+
+const char *scheduleName(ScheduleKind kind);
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_SCHEDULE_H

@@ -1,0 +1,284 @@
+//===- session.cpp - Sessions: slots, batch validation, steps -------------===//
+//
+// A step validates the whole batch before it changes anything, so a bad
+// request never leaves a slot half-advanced: after validation the only
+// fallible work is growing scratch, which also happens before any kernel
+// runs. Once kernels run, nothing can fail.
+//
+//===----------------------------------------------------------------------===//
+
+#include <climits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checked_math.h"
+#include "error.h"
+#include "executor.h"
+#include "host_library.h"
+#include "manifest.h"
+#include "nhc/runtime/artifact.h"
+#include "nhc/runtime/session.h"
+#include "state_pool_internal.h"
+#include "weights_f32.h"
+#include "weights_internal.h"
+
+struct nhc_session_t {
+  std::string origin; // "artifact '/m.nhc'"
+  uint64_t vocab = 0;
+  uint64_t hidden = 0;
+  // Members are destroyed in reverse order: the executor (which refers to
+  // the pool and the kernels) goes first, the kernel library last.
+  std::unique_ptr<nhc::runtime::HostLibrary> library;
+  nhc::runtime::StatePoolPtr pool;
+  std::unique_ptr<nhc::runtime::Executor> executor;
+  nhc_progress_fn_t progress = nullptr;
+  void *progressUser = nullptr;
+  // seenInStep[slot] == stepStamp marks a slot already used by this batch.
+  std::vector<uint64_t> seenInStep;
+  uint64_t stepStamp = 0;
+};
+
+namespace nhc::runtime {
+namespace {
+
+std::unique_ptr<HostLibrary> loadKernels(const nhc_artifact_t &artifact,
+                                         const nhc_manifest_t &manifest) {
+  if (manifest.plan.kernels.empty())
+    return nullptr;
+  nhc_section_t section{};
+  nhc_status_t status = nhc_artifact_find_section(
+      &artifact, NHC_SECTION_HOST_SHARED_LIBRARY, nullptr, &section);
+  NHC_CHECK(status == NHC_OK, NHC_NOT_FOUND,
+            cat(manifest.origin, ": the manifest lists ",
+                manifest.plan.kernels.size(),
+                " kernels, but the artifact has no HOST_SHARED_LIBRARY "
+                "section (kind 2)"));
+  return HostLibrary::load(
+      section.data, section.size,
+      cat(manifest.origin, ": section '", section.name, "'"));
+}
+
+std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
+                                             const nhc_weights_t &weights,
+                                             uint32_t maxSlots,
+                                             uint64_t maxSeqLen) {
+  const nhc_manifest_t &manifest = *nhc_artifact_manifest(&artifact);
+  const ExecutionPlan &plan = manifest.plan;
+  NHC_CHECK(plan.present, NHC_NOT_FOUND,
+            cat(manifest.origin,
+                ": manifest has no 'schedules' (body, head_last, head_all); "
+                "the artifact cannot be executed",
+                plan.legacySchedule
+                    ? " (it has a 'schedule' key, which this runtime does "
+                      "not read)"
+                    : ""));
+  // BLAS takes int dimensions; T is at most max_slots * max_seq_len.
+  NHC_CHECK(uint64_t{maxSlots} * maxSeqLen <= INT_MAX, NHC_INVALID_ARGUMENT,
+            cat("session: max_slots * max_seq_len (", maxSlots, " * ",
+                maxSeqLen, ") exceeds ", INT_MAX, " tokens"));
+
+  auto session = std::make_unique<nhc_session_t>();
+  session->origin = manifest.origin;
+  session->vocab = manifest.model.vocab_size;
+  session->hidden = manifest.model.hidden_size;
+  // Cheap checks first; converting weights can take seconds.
+  session->library = loadKernels(artifact, manifest);
+  session->pool = createStatePool(manifest, maxSlots, maxSeqLen, true);
+  session->executor = std::make_unique<Executor>(
+      manifest, session->library.get(), *session->pool);
+  session->executor->bindWeights(F32Weights::build(
+      boundTensors(weights, manifest), manifest.origin));
+  session->seenInStep.assign(maxSlots, 0);
+  return session;
+}
+
+/// Checks one request; `index` is its position in the batch.
+void validateRequest(nhc_session_t &session, const nhc_request_t &request,
+                     size_t index) {
+  const nhc_state_pool_t &pool = *session.pool;
+  const uint32_t slot = request.slot;
+  const std::string at = cat("nhc_session_step: request ", index, ": ");
+  NHC_CHECK(slot < maxSlots(pool), NHC_INVALID_ARGUMENT,
+            cat(at, "slot ", slot, " does not exist (max_slots is ",
+                maxSlots(pool), ")"));
+  NHC_CHECK(session.seenInStep[slot] != session.stepStamp,
+            NHC_INVALID_ARGUMENT,
+            cat(at, "slot ", slot,
+                " appears twice in the batch; a slot takes one request per "
+                "step"));
+  session.seenInStep[slot] = session.stepStamp;
+  uint64_t length;
+  try {
+    length = slotLength(pool, slot);
+  } catch (const Error &e) {
+    throw Error(e.status(), cat(at, e.what()));
+  }
+  NHC_CHECK(request.num_tokens >= 1, NHC_INVALID_ARGUMENT,
+            cat(at, "slot ", slot, ": num_tokens is 0; a request needs at "
+                                   "least one token"));
+  NHC_CHECK(request.tokens != nullptr, NHC_INVALID_ARGUMENT,
+            cat(at, "slot ", slot, ": tokens is NULL"));
+  for (size_t i = 0; i < request.num_tokens; ++i) {
+    int32_t id = request.tokens[i];
+    NHC_CHECK(id >= 0 && static_cast<uint64_t>(id) < session.vocab,
+              NHC_INVALID_ARGUMENT,
+              cat(at, "slot ", slot, ": token ", i, " has id ", id,
+                  ", outside the vocabulary [0, ", session.vocab, ")"));
+  }
+  uint64_t max = maxSeqLen(pool);
+  NHC_CHECK(request.num_tokens <= max - length, NHC_OUT_OF_RANGE,
+            cat(at, "slot ", slot, " has length ", length, "; ",
+                request.num_tokens, " more tokens would exceed max_seq_len ",
+                max));
+}
+
+void step(nhc_session_t &session, const nhc_request_t *requests,
+          size_t count, nhc_logits_mode_t mode, float *logits,
+          size_t capacity) {
+  NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: the batch is empty (count is 0)");
+  NHC_CHECK_ARG(requests, "nhc_session_step");
+  NHC_CHECK(mode == NHC_LOGITS_LAST || mode == NHC_LOGITS_ALL,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: unknown logits mode ",
+                static_cast<int>(mode)));
+  ++session.stepStamp;
+  uint64_t tokens = 0;
+  for (size_t r = 0; r < count; ++r) {
+    validateRequest(session, requests[r], r);
+    tokens += requests[r].num_tokens; // each <= max_seq_len: no overflow
+  }
+  uint64_t rows = mode == NHC_LOGITS_LAST ? count : tokens;
+  std::optional<uint64_t> needed = checkedMul(rows, session.vocab);
+  NHC_CHECK(needed.has_value(), NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: ", rows, " rows of ", session.vocab,
+                " logits overflow 64 bits"));
+  NHC_CHECK_ARG(logits, "nhc_session_step");
+  NHC_CHECK(capacity >= *needed, NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: logits buffer holds ", capacity,
+                " floats; this step needs ", *needed, " (", rows, " rows of ",
+                session.vocab, ", mode ",
+                mode == NHC_LOGITS_LAST ? "LAST" : "ALL", ")"));
+
+  Executor &executor = *session.executor;
+  executor.prepare(tokens, count); // last fallible step
+  int64_t *table = executor.requestTable();
+  int32_t *ids = executor.tokenIds();
+  uint64_t offset = 0;
+  for (size_t r = 0; r < count; ++r) {
+    const nhc_request_t &request = requests[r];
+    table[4 * r + 0] = static_cast<int64_t>(offset);
+    table[4 * r + 1] = static_cast<int64_t>(request.num_tokens);
+    table[4 * r + 2] =
+        static_cast<int64_t>(slotLength(*session.pool, request.slot));
+    table[4 * r + 3] = request.slot;
+    for (size_t i = 0; i < request.num_tokens; ++i)
+      ids[offset + i] = request.tokens[i];
+    offset += request.num_tokens;
+  }
+
+  StepIo io;
+  io.tokens = tokens;
+  io.requests = count;
+  io.logits = logits;
+  io.progress = session.progress;
+  io.progressUser = session.progressUser;
+  executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
+                                       : ScheduleKind::HeadAll,
+               io);
+  for (size_t r = 0; r < count; ++r)
+    advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);
+}
+
+} // namespace
+} // namespace nhc::runtime
+
+using namespace nhc::runtime;
+
+extern "C" {
+
+nhc_status_t nhc_session_create(const nhc_artifact_t *artifact,
+                                const nhc_weights_t *weights,
+                                uint32_t max_slots, uint64_t max_seq_len,
+                                nhc_session_t **out_session) {
+  return guard("nhc_session_create", [&] {
+    NHC_CHECK_ARG(artifact, "nhc_session_create");
+    NHC_CHECK_ARG(weights, "nhc_session_create");
+    NHC_CHECK_ARG(out_session, "nhc_session_create");
+    *out_session =
+        createSession(*artifact, *weights, max_slots, max_seq_len).release();
+  });
+}
+
+void nhc_session_release(nhc_session_t *session) { delete session; }
+
+nhc_status_t nhc_session_claim(nhc_session_t *session, uint32_t *out_slot) {
+  return guard("nhc_session_claim", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_claim");
+    NHC_CHECK_ARG(out_slot, "nhc_session_claim");
+    *out_slot = claimSlot(*session->pool);
+  });
+}
+
+nhc_status_t nhc_session_release_slot(nhc_session_t *session, uint32_t slot) {
+  return guard("nhc_session_release_slot", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_release_slot");
+    releaseSlot(*session->pool, slot);
+  });
+}
+
+nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
+                                     uint32_t slot, uint64_t *out_length) {
+  return guard("nhc_session_slot_length", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_slot_length");
+    NHC_CHECK_ARG(out_length, "nhc_session_slot_length");
+    *out_length = slotLength(*session->pool, slot);
+  });
+}
+
+nhc_status_t nhc_session_step(nhc_session_t *session,
+                              const nhc_request_t *requests, size_t count,
+                              nhc_logits_mode_t mode, float *logits,
+                              size_t logits_capacity_floats) {
+  return guard("nhc_session_step", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_step");
+    step(*session, requests, count, mode, logits, logits_capacity_floats);
+  });
+}
+
+nhc_status_t nhc_session_set_progress(nhc_session_t *session,
+                                      nhc_progress_fn_t fn, void *user) {
+  return guard("nhc_session_set_progress", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_set_progress");
+    session->progress = fn;
+    session->progressUser = fn ? user : nullptr;
+  });
+}
+
+nhc_status_t nhc_session_get_info(const nhc_session_t *session,
+                                  nhc_session_info_t *out_info) {
+  return guard("nhc_session_get_info", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_get_info");
+    NHC_CHECK_ARG(out_info, "nhc_session_get_info");
+    nhc_state_pool_info_t pool{};
+    nhc_state_pool_get_info(session->pool.get(), &pool);
+    nhc_session_info_t info{};
+    info.vocab_size = session->vocab;
+    info.hidden_size = session->hidden;
+    info.max_slots = pool.max_slots;
+    info.free_slots = pool.free_slots;
+    info.max_seq_len = pool.max_seq_len;
+    info.state_bytes = pool.total_bytes;
+    info.weight_f32_bytes = session->executor->convertedWeightBytes();
+    info.scratch_bytes = session->executor->scratchBytes();
+    *out_info = info;
+  });
+}
+
+nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session) {
+  return session ? session->pool.get() : nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,113 @@
+//===- weights_f32.cpp - Convert bound weights to f32 ---------------------===//
+
+#include "weights_f32.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "error.h"
+
+namespace nhc::runtime {
+
+float bf16ToF32(uint16_t bits) {
+  // BF16 is the upper half of an f32: exact, NaN and Inf included.
+  uint32_t wide = static_cast<uint32_t>(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+
+float f16ToF32(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  if (exponent == 0) {
+    // Zero or subnormal: mantissa * 2^-24, exact in f32.
+    float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -magnitude : magnitude;
+  }
+  uint32_t wide;
+  if (exponent == 0x1f) // Inf / NaN keep their payload
+    wide = sign | 0x7f800000u | (mantissa << 13);
+  else // rebias 15 -> 127
+    wide = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  float value;
+  std::memcpy(&value, &wide, sizeof(value));
+  return value;
+}
+
+namespace {
+
+/// Copies `elems` 16-bit values through `convert` into a new f32 array.
+template <typename Convert>
+AlignedBuffer convert16(const void *data, uint64_t elems,
+                        const nhc_tensor_info_t &info, Convert convert) {
+  AlignedBuffer out = tryAllocateAligned(elems * sizeof(float));
+  NHC_CHECK(out || elems == 0, NHC_OUT_OF_MEMORY,
+            cat("weights: cannot allocate ", elems * sizeof(float),
+                " bytes for the f32 copy of '", info.desc.name, "'"));
+  const uint8_t *src = static_cast<const uint8_t *>(data);
+  float *dst = reinterpret_cast<float *>(out.get());
+  for (uint64_t i = 0; i < elems; ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, src + 2 * i, sizeof(bits)); // mapping may be unaligned
+    dst[i] = convert(bits);
+  }
+  return out;
+}
+
+} // namespace
+
+F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
+                             const std::string &origin) {
+  F32Weights weights;
+  for (const nhc_tensor_info_t &info : tensors) {
+    nhc_dtype_t dtype = info.desc.dtype;
+    uint64_t elems = info.byte_size / nhc_dtype_size(dtype);
+    AlignedBuffer copy;
+    switch (dtype) {
+    case NHC_DTYPE_F32:
+      // In place, unless the writer left it unaligned for a float.
+      if (reinterpret_cast<uintptr_t>(info.data) % alignof(float) == 0) {
+        weights.data_.push_back(static_cast<const float *>(info.data));
+        weights.elems_.push_back(elems);
+        continue;
+      }
+      copy = tryAllocateAligned(info.byte_size);
+      NHC_CHECK(copy || elems == 0, NHC_OUT_OF_MEMORY,
+                cat("weights: cannot allocate ", info.byte_size,
+                    " bytes for an aligned copy of '", info.desc.name, "'"));
+      if (elems)
+        std::memcpy(copy.get(), info.data, info.byte_size);
+      break;
+    case NHC_DTYPE_BF16:
+      copy = convert16(info.data, elems, info, bf16ToF32);
+      break;
+    case NHC_DTYPE_F16:
+      copy = convert16(info.data, elems, info, f16ToF32);
+      break;
+    case NHC_DTYPE_F8_E4M3:
+    case NHC_DTYPE_F8_E5M2:
+    case NHC_DTYPE_F8_E8M0:
+      throw Error(NHC_UNSUPPORTED,
+                  cat("weights: tensor '", info.desc.name, "' is ",
+                      nhc_dtype_name(dtype),
+                      ": FP8 execution not supported yet (from ", origin,
+                      ")"));
+    default:
+      throw Error(NHC_UNSUPPORTED,
+                  cat("weights: tensor '", info.desc.name, "' is ",
+                      nhc_dtype_name(dtype),
+                      "; kernels read f32 weights, converted from F32, BF16 "
+                      "or F16 only (from ",
+                      origin, ")"));
+    }
+    weights.data_.push_back(reinterpret_cast<const float *>(copy.get()));
+    weights.elems_.push_back(elems);
+    weights.convertedBytes_ += elems * sizeof(float);
+    weights.owned_.push_back(std::move(copy));
+  }
+  return weights;
+}
+
+} // namespace nhc::runtime

@@ -1,0 +1,45 @@
+//===- weights_f32.h - Bound weights as f32 for host kernels -*- C++ -*-===//
+//
+// Kernels and gemm read f32 weights (docs/execution-model.md, Numerics).
+// BF16 and F16 tensors are converted once, at session creation; F32 tensors
+// are used in place from the checkpoint mapping.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_WEIGHTS_F32_H
+#define NHC_RUNTIME_SRC_WEIGHTS_F32_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aligned_buffer.h"
+#include "nhc/runtime/weights.h"
+
+namespace nhc::runtime {
+
+float bf16ToF32(uint16_t bits);
+float f16ToF32(uint16_t bits);
+
+class F32Weights {
+public:
+  /// Converts or adopts every tensor (manifest order). F8 and non-float
+  /// dtypes throw NHC_UNSUPPORTED naming the tensor and `origin`.
+  static F32Weights build(const std::vector<nhc_tensor_info_t> &tensors,
+                          const std::string &origin);
+
+  const float *data(size_t index) const { return data_[index]; }
+  uint64_t elems(size_t index) const { return elems_[index]; }
+  size_t size() const { return data_.size(); }
+  /// Host memory held by converted copies.
+  uint64_t convertedBytes() const { return convertedBytes_; }
+
+private:
+  std::vector<const float *> data_;
+  std::vector<uint64_t> elems_;
+  std::vector<AlignedBuffer> owned_;
+  uint64_t convertedBytes_ = 0;
+};
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_WEIGHTS_F32_H

@@ -1,0 +1,303 @@
+//===- library_ops_test.cpp - gemm and moe_experts against references -----===//
+//
+// Both run through a session: token ids -> nhc_embedding -> the library op
+// -> nhc_test_copy into the logits, so the schedule plumbing (offsets,
+// leading dimensions, accumulate, row counts) is tested too.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/runtime/api.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+constexpr uint64_t kEmbRows = 16;
+
+/// Runs one step of `requests` (token lists, one slot each) and returns
+/// the logits.
+std::vector<float> runStep(nhc_session_t *session,
+                           const std::vector<std::vector<int32_t>> &requests,
+                           nhc_logits_mode_t mode, uint64_t width) {
+  std::vector<nhc_request_t> batch;
+  size_t tokens = 0;
+  for (const auto &r : requests) {
+    uint32_t slot;
+    EXPECT_EQ(nhc_session_claim(session, &slot), NHC_OK) << lastError();
+    batch.push_back({slot, r.data(), r.size()});
+    tokens += r.size();
+  }
+  size_t rows = mode == NHC_LOGITS_LAST ? requests.size() : tokens;
+  std::vector<float> logits(rows * width);
+  EXPECT_EQ(nhc_session_step(session, batch.data(), batch.size(), mode,
+                             logits.data(), logits.size()),
+            NHC_OK)
+      << lastError();
+  for (const nhc_request_t &r : batch)
+    nhc_session_release_slot(session, r.slot);
+  return logits;
+}
+
+std::vector<int32_t> flatten(const std::vector<std::vector<int32_t>> &reqs) {
+  std::vector<int32_t> flat;
+  for (const auto &r : reqs)
+    flat.insert(flat.end(), r.begin(), r.end());
+  return flat;
+}
+
+// --- gemm -----------------------------------------------------------------
+
+constexpr uint64_t kX = 12; // x: embedding rows, 12 per token
+constexpr uint64_t kY = 10; // y: 10 per token = the logits width
+
+Json gemmEntry(const char *a, uint64_t aOffset, uint64_t lda, const char *w,
+               const char *c, uint64_t cOffset, uint64_t ldc, uint64_t n,
+               uint64_t k, bool accumulate, const char *m = "tokens",
+               const char *epilogue = "none") {
+  return Json{{"library", "gemm"},     {"a", a},     {"a_offset", aOffset},
+              {"lda", lda},            {"w", w},     {"c", c},
+              {"c_offset", cOffset},   {"ldc", ldc}, {"n", n},
+              {"k", k},                {"accumulate", accumulate},
+              {"m", m},                {"epilogue", epilogue}};
+}
+
+class GemmTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    Json m = baseManifest(kY, kX);
+    addWeight(m, "emb", "F32", {kEmbRows, kX});
+    addWeight(m, "w1", "F32", {6, 4});
+    addWeight(m, "w2", "BF16", {3, 6});
+    addWeight(m, "w3", "F32", {4, 12});
+    addWeight(m, "w4", "F32", {2, 12});
+    // "F32": the compiler's spelling of a buffer dtype.
+    m["buffers"] = {bufferSpec("x", "token", kX),
+                    bufferSpec("y", "token", kY, "F32"),
+                    bufferSpec("z", "request", 4)};
+    m["kernels"] = kernelTable({"nhc_embedding", "nhc_test_copy"});
+    m["schedules"]["body"] = {
+        kernelCall("nhc_embedding", {tokenIdsArg(), weightArg("emb"),
+                                     bufferArg("x"), dimArg("tokens"),
+                                     indexArg(kX)}),
+        // y[t, 2:8] = x[t, 3:7] . w1^T
+        gemmEntry("x", 3, kX, "w1", "y", 2, kY, 6, 4, false),
+        // y[t, 5:8] += x[t, 6:12] . w2^T
+        gemmEntry("x", 6, kX, "w2", "y", 5, kY, 3, 6, true),
+        // z[r, 0:4] = x[r, 0:12] . w3^T, one row per request
+        gemmEntry("x", 0, kX, "w3", "z", 0, 4, 4, 12, false, "requests"),
+        // y[t, 8:10] = relu2(x[t, 0:12] . w4^T)
+        gemmEntry("x", 0, kX, "w4", "y", 8, kY, 2, 12, false, "tokens",
+                  "relu2"),
+    };
+    m["schedules"]["head_all"] = {kernelCall(
+        "nhc_test_copy",
+        {bufferArg("y"), logitsArg(), dimArg("tokens", kY)})};
+    m["schedules"]["head_last"] = {kernelCall(
+        "nhc_test_copy",
+        {bufferArg("z"), logitsArg(), dimArg("requests", 4)})};
+    emb = exactValues(kEmbRows * kX, 11);
+    w1 = exactValues(6 * 4, 12);
+    w2 = exactValues(3 * 6, 13);
+    w3 = exactValues(4 * 12, 14);
+    w4 = exactValues(2 * 12, 15);
+    SafetensorsBuilder weights;
+    weights.add("emb", "F32", {kEmbRows, kX}, f32Bytes(emb));
+    weights.add("w1", "F32", {6, 4}, f32Bytes(w1));
+    weights.add("w2", "BF16", {3, 6}, bf16Bytes(w2));
+    weights.add("w3", "F32", {4, 12}, f32Bytes(w3));
+    weights.add("w4", "F32", {2, 12}, f32Bytes(w4));
+    ASSERT_EQ(fixture.open(m, weights, 4, 32), NHC_OK) << lastError();
+  }
+
+  /// sum_j a[aOff + j] * w[row * k + j] in double.
+  static double dot(const float *a, const std::vector<float> &w, size_t row,
+                    size_t k) {
+    double sum = 0;
+    for (size_t j = 0; j < k; ++j)
+      sum += double(a[j]) * w[row * k + j];
+    return sum;
+  }
+
+  SessionFixture fixture;
+  std::vector<float> emb, w1, w2, w3, w4;
+};
+
+TEST_F(GemmTest, OffsetsStridesAccumulateAndEpilogueMatchNaiveReference) {
+  std::vector<std::vector<int32_t>> requests = {{3, 9, 0}, {7, 7}, {5}};
+  std::vector<float> y =
+      runStep(fixture.session, requests, NHC_LOGITS_ALL, kY);
+  std::vector<int32_t> ids = flatten(requests);
+  ASSERT_EQ(y.size(), ids.size() * kY);
+  for (size_t t = 0; t < ids.size(); ++t) {
+    const float *x = &emb[ids[t] * kX];
+    std::vector<double> expected(kY, 0.0);
+    for (size_t i = 0; i < 6; ++i)
+      expected[2 + i] = dot(x + 3, w1, i, 4);
+    for (size_t i = 0; i < 3; ++i)
+      expected[5 + i] += dot(x + 6, w2, i, 6); // w2 values are bf16-exact
+    for (size_t i = 0; i < 2; ++i) {
+      double v = dot(x, w4, i, 12);
+      expected[8 + i] = v > 0 ? v * v : 0.0; // relu2 epilogue
+    }
+    for (size_t i = 0; i < kY; ++i)
+      EXPECT_NEAR(y[t * kY + i], expected[i], 1e-5 * (1 + std::fabs(expected[i])))
+          << "token " << t << " column " << i;
+  }
+}
+
+TEST_F(GemmTest, RowsPerRequest) {
+  std::vector<std::vector<int32_t>> requests = {{3, 9, 0}, {7, 7}, {5}};
+  std::vector<float> z =
+      runStep(fixture.session, requests, NHC_LOGITS_LAST, kY);
+  std::vector<int32_t> ids = flatten(requests);
+  // Row r of the per-token buffer x is token r's embedding.
+  for (size_t r = 0; r < requests.size(); ++r)
+    for (size_t i = 0; i < 4; ++i)
+      EXPECT_NEAR(z[r * 4 + i], dot(&emb[ids[r] * kX], w3, i, 12), 1e-5)
+          << "request " << r << " column " << i;
+}
+
+TEST_F(GemmTest, ScratchGrowsAcrossSteps) {
+  // A small step, then a bigger one (buffers reallocate), then small again.
+  for (size_t n : {1u, 9u, 2u}) {
+    std::vector<int32_t> ids(n);
+    for (size_t i = 0; i < n; ++i)
+      ids[i] = static_cast<int32_t>((i * 7) % kY);
+    std::vector<float> y = runStep(fixture.session, {ids}, NHC_LOGITS_ALL, kY);
+    for (size_t t = 0; t < n; ++t)
+      EXPECT_NEAR(y[t * kY + 2], dot(&emb[ids[t] * kX] + 3, w1, 0, 4), 1e-5);
+  }
+  nhc_session_info_t info;
+  ASSERT_EQ(nhc_session_get_info(fixture.session, &info), NHC_OK);
+  EXPECT_EQ(info.scratch_bytes, 4u * (9 * kX + 9 * kY + 1 * 4));
+}
+
+// --- moe_experts ------------------------------------------------------------
+
+constexpr uint64_t kH = 8, kI = 4, kE = 4, kK = 2;
+
+Json moeModel(bool stacked) {
+  Json m = baseManifest(kH, kH);
+  addWeight(m, "emb", "F32", {kEmbRows, kH});
+  std::string up = stacked ? "experts.up_proj" : "experts.{e}.up_proj.weight";
+  std::string down =
+      stacked ? "experts.down_proj" : "experts.{e}.down_proj.weight";
+  if (stacked) {
+    addWeight(m, up, "F32", {kE, kI, kH});
+    addWeight(m, down, "BF16", {kE, kH, kI});
+  } else {
+    for (uint64_t e = 0; e < kE; ++e) {
+      addWeight(m, "experts." + std::to_string(e) + ".up_proj.weight", "F32",
+                {kI, kH});
+      addWeight(m, "experts." + std::to_string(e) + ".down_proj.weight",
+                "BF16", {kH, kI});
+    }
+  }
+  m["buffers"] = {bufferSpec("x", "token", kH), bufferSpec("y", "token", kH),
+                  bufferSpec("idx", "token", kK, "i32"),
+                  bufferSpec("w", "token", kK)};
+  m["kernels"] =
+      kernelTable({"nhc_embedding", "nhc_test_route", "nhc_test_copy"});
+  m["schedules"]["body"] = {
+      kernelCall("nhc_embedding", {tokenIdsArg(), weightArg("emb"),
+                                   bufferArg("x"), dimArg("tokens"),
+                                   indexArg(kH)}),
+      kernelCall("nhc_test_route",
+                 {tokenIdsArg(), bufferArg("idx"), bufferArg("w"),
+                  dimArg("tokens"), indexArg(kK), indexArg(kE)}),
+      {{"library", "moe_experts"},
+       {"input", "x"},
+       {"indices", "idx"},
+       {"weights", "w"},
+       {"output", "y"},
+       {"up", up},
+       {"down", down},
+       {"num_experts", kE},
+       {"top_k", kK},
+       {"hidden", kH},
+       {"intermediate", kI},
+       {"activation", "relu2"}}};
+  m["schedules"]["head_all"] = {kernelCall(
+      "nhc_test_copy", {bufferArg("y"), logitsArg(), dimArg("tokens", kH)})};
+  m["schedules"]["head_last"] = m["schedules"]["head_all"];
+  return m;
+}
+
+class MoeTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(MoeTest, MatchesNaiveReference) {
+  bool stacked = GetParam();
+  std::vector<float> emb = exactValues(kEmbRows * kH, 21);
+  std::vector<std::vector<float>> up(kE), down(kE);
+  SafetensorsBuilder weights;
+  weights.add("emb", "F32", {kEmbRows, kH}, f32Bytes(emb));
+  std::vector<float> upAll, downAll;
+  for (uint64_t e = 0; e < kE; ++e) {
+    up[e] = exactValues(kI * kH, 30 + static_cast<int>(e));
+    down[e] = exactValues(kH * kI, 40 + static_cast<int>(e));
+    upAll.insert(upAll.end(), up[e].begin(), up[e].end());
+    downAll.insert(downAll.end(), down[e].begin(), down[e].end());
+    if (!stacked) {
+      std::string prefix = "experts." + std::to_string(e);
+      weights.add(prefix + ".up_proj.weight", "F32", {kI, kH},
+                  f32Bytes(up[e]));
+      weights.add(prefix + ".down_proj.weight", "BF16", {kH, kI},
+                  bf16Bytes(down[e]));
+    }
+  }
+  if (stacked) {
+    weights.add("experts.up_proj", "F32", {kE, kI, kH}, f32Bytes(upAll));
+    weights.add("experts.down_proj", "BF16", {kE, kH, kI},
+                bf16Bytes(downAll));
+  }
+  SessionFixture fixture;
+  ASSERT_EQ(fixture.open(moeModel(stacked), weights), NHC_OK) << lastError();
+
+  std::vector<std::vector<int32_t>> requests = {{0, 1, 2, 3, 4}, {7, 6}};
+  for (int round = 0; round < 2; ++round) { // output must be re-zeroed
+    std::vector<float> y =
+        runStep(fixture.session, requests, NHC_LOGITS_ALL, kH);
+    std::vector<int32_t> ids = flatten(requests);
+    for (size_t t = 0; t < ids.size(); ++t) {
+      std::vector<double> expected(kH, 0.0);
+      for (uint64_t j = 0; j < kK; ++j) {
+        // nhc_test_route's fixed routing.
+        uint64_t e = (3 * ids[t] + 5 * j) % kE;
+        double weight = 0.5f + 0.25f * float(j) + 0.01f * float(ids[t]);
+        std::vector<double> h(kI);
+        for (uint64_t i = 0; i < kI; ++i) {
+          double v = 0;
+          for (uint64_t c = 0; c < kH; ++c)
+            v += double(up[e][i * kH + c]) * emb[ids[t] * kH + c];
+          h[i] = v > 0 ? v * v : 0.0;
+        }
+        for (uint64_t c = 0; c < kH; ++c) {
+          double v = 0;
+          for (uint64_t i = 0; i < kI; ++i)
+            v += double(down[e][c * kI + i]) * h[i];
+          expected[c] += weight * v;
+        }
+      }
+      for (uint64_t c = 0; c < kH; ++c)
+        EXPECT_NEAR(y[t * kH + c], expected[c],
+                    1e-5 * (1 + std::fabs(expected[c])))
+            << "round " << round << " token " << t << " column " << c;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(PerExpertAndStacked, MoeTest,
+                         ::testing::Values(false, true),
+                         [](const auto &info) {
+                           return info.param ? "Stacked" : "PerExpert";
+                         });
+
+} // namespace
+} // namespace nhc::test

@@ -1,0 +1,160 @@
+//===- safetensors_test.cpp - Safetensors header parsing ------------------===//
+
+#include <cstring>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/runtime/api.h"
+#include "test_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+class SafetensorsTest : public ::testing::Test {
+protected:
+  std::string path() const { return dir.file("w.safetensors"); }
+
+  nhc_status_t open(const Bytes &bytes) {
+    writeBytes(path(), bytes);
+    nhc_weights_t *weights = nullptr;
+    nhc_status_t status = nhc_weights_open(path().c_str(), &weights);
+    nhc_weights_release(weights);
+    return status;
+  }
+
+  /// One F32 [2, 3] tensor "t" with the given data_offsets.
+  static std::string header(uint64_t begin, uint64_t end,
+                            const char *dtype = "F32") {
+    return Json{
+        {"t",
+         {{"dtype", dtype}, {"shape", {2, 3}}, {"data_offsets", {begin, end}}}}}
+        .dump();
+  }
+
+  TempDir dir;
+};
+
+TEST_F(SafetensorsTest, ReadsTensors) {
+  SafetensorsBuilder builder;
+  builder.metadata({{"format", "pt"}})
+      .add("b.weight", "BF16", {3, 5})
+      .add("a.bias", "F32", {7})
+      .add("empty", "I64", {0, 4})
+      .add("scale", "F32", {});
+  builder.write(path());
+
+  nhc_weights_t *weights = nullptr;
+  ASSERT_EQ(nhc_weights_open(path().c_str(), &weights), NHC_OK) << lastError();
+  ASSERT_EQ(nhc_weights_tensor_count(weights), 4u); // __metadata__ skipped
+
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_tensor_at(weights, 0, &info), NHC_OK);
+  EXPECT_STREQ(info.desc.name, "a.bias"); // sorted by name
+
+  ASSERT_EQ(nhc_weights_find(weights, "b.weight", &info), NHC_OK);
+  EXPECT_EQ(info.desc.dtype, NHC_DTYPE_BF16);
+  EXPECT_EQ(info.desc.rank, 2u);
+  EXPECT_EQ(info.desc.shape[0], 3u);
+  EXPECT_EQ(info.desc.shape[1], 5u);
+  EXPECT_EQ(info.desc.shape[2], 0u);
+  EXPECT_EQ(info.byte_size, 30u);
+  EXPECT_STREQ(info.file, path().c_str());
+  const Bytes &expected = builder.data("b.weight");
+  EXPECT_EQ(std::memcmp(info.data, expected.data(), expected.size()), 0);
+
+  ASSERT_EQ(nhc_weights_find(weights, "scale", &info), NHC_OK);
+  EXPECT_EQ(info.desc.rank, 0u);
+  EXPECT_EQ(info.byte_size, 4u);
+  ASSERT_EQ(nhc_weights_find(weights, "empty", &info), NHC_OK);
+  EXPECT_EQ(info.byte_size, 0u);
+
+  EXPECT_EQ(nhc_weights_find(weights, "nope", &info), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("'nope'"), HasSubstr(path())));
+  nhc_weights_release(weights);
+}
+
+TEST_F(SafetensorsTest, FileTooSmall) {
+  EXPECT_EQ(open(Bytes(5, 0)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("5 bytes"),
+                                 HasSubstr("8-byte header length")));
+}
+
+TEST_F(SafetensorsTest, TruncatedHeader) {
+  Bytes bytes = tinyCheckpoint().build();
+  bytes.resize(8 + 20); // cut inside the JSON header
+  EXPECT_EQ(open(bytes), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("header length"),
+                                 HasSubstr("exceeds the file size")));
+}
+
+TEST_F(SafetensorsTest, HeaderNotJson) {
+  EXPECT_EQ(open(rawSafetensors("{\"t\": [1, 2", 0)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr(path()), HasSubstr("not valid JSON")));
+}
+
+TEST_F(SafetensorsTest, HeaderNotObject) {
+  EXPECT_EQ(open(rawSafetensors("[1, 2]", 0)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("expected a JSON object"));
+}
+
+TEST_F(SafetensorsTest, OffsetsPastDataRegion) {
+  EXPECT_EQ(open(rawSafetensors(header(0, 24), 20)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr(path()), HasSubstr("tensor 't'"),
+                    HasSubstr("extend past the data region (20 bytes)")));
+}
+
+TEST_F(SafetensorsTest, OffsetsBeginAfterEnd) {
+  EXPECT_EQ(open(rawSafetensors(header(24, 0), 24)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor 't'"), HasSubstr("begin > end")));
+}
+
+TEST_F(SafetensorsTest, OffsetsNotIntegers) {
+  std::string text =
+      R"({"t": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, "24"]}})";
+  EXPECT_EQ(open(rawSafetensors(text, 24)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("data_offsets[1]"),
+                                 HasSubstr("non-negative integer")));
+}
+
+TEST_F(SafetensorsTest, SizeDoesNotMatchShapeAndDtype) {
+  // F32 [2, 3] needs 24 bytes; the offsets cover 12.
+  EXPECT_EQ(open(rawSafetensors(header(0, 12), 24)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("tensor 't'"),
+                                 HasSubstr("cover 12 bytes"),
+                                 HasSubstr("F32 [2, 3] needs 24")));
+}
+
+TEST_F(SafetensorsTest, UnknownDtype) {
+  EXPECT_EQ(open(rawSafetensors(header(0, 24, "Q4_K"), 24)),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("tensor 't'"),
+                                 HasSubstr("unsupported dtype 'Q4_K'")));
+}
+
+TEST_F(SafetensorsTest, OverlappingTensors) {
+  Json header = {
+      {"a", {{"dtype", "U8"}, {"shape", {8}}, {"data_offsets", {0, 8}}}},
+      {"b", {{"dtype", "U8"}, {"shape", {8}}, {"data_offsets", {4, 12}}}}};
+  EXPECT_EQ(open(rawSafetensors(header.dump(), 12)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("'a'"), HasSubstr("'b'"), HasSubstr("overlap")));
+}
+
+TEST_F(SafetensorsTest, ShapeOverflow) {
+  Json header = {{"t",
+                  {{"dtype", "F32"},
+                   {"shape", {uint64_t{1} << 40, uint64_t{1} << 40}},
+                   {"data_offsets", {0, 0}}}}};
+  EXPECT_EQ(open(rawSafetensors(header.dump(), 0)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("overflows"));
+}
+
+} // namespace
+} // namespace nhc::test

@@ -1,0 +1,305 @@
+//===- schedule_test.cpp - Validation of buffers, kernels, schedules ------===//
+//
+// The plan is checked when the manifest is parsed; every error names the
+// schedule, the entry index and the JSON path of the offending field.
+//
+//===----------------------------------------------------------------------===//
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/runtime/api.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+nhc_status_t parse(const Json &manifest) {
+  std::string text = manifest.dump();
+  nhc_manifest_t *parsed = nullptr;
+  nhc_status_t status =
+      nhc_manifest_parse(text.data(), text.size(), "m.json", &parsed);
+  nhc_manifest_release(parsed);
+  return status;
+}
+
+/// Expects `manifest` to be rejected with a message containing all of
+/// `parts`.
+void expectInvalid(const Json &manifest,
+                   const std::vector<std::string> &parts) {
+  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  for (const std::string &part : parts)
+    EXPECT_THAT(lastError(), HasSubstr(part));
+}
+
+Json gemmEntry() {
+  return Json{{"library", "gemm"}, {"a", "normed"}, {"lda", 8},
+              {"w", "lm_head.weight"}, {"c", "logits"}, {"ldc", 16},
+              {"n", 16}, {"k", 8}, {"m", "requests"}};
+}
+
+TEST(ScheduleTest, ToyModelParses) {
+  EXPECT_EQ(parse(toyModelManifest()), NHC_OK) << lastError();
+}
+
+TEST(ScheduleTest, PlanKeysAreOptional) {
+  Json m = toyModelManifest();
+  m.erase("schedules");
+  m.erase("buffers");
+  m.erase("kernels");
+  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+}
+
+TEST(ScheduleTest, BufferErrors) {
+  Json m = toyModelManifest();
+  m["buffers"].push_back(bufferSpec("hidden", "token", 8));
+  expectInvalid(m, {"manifest 'm.json': buffers[6].name: buffer 'hidden' listed twice "
+                    "(also buffers[0])"});
+  m = toyModelManifest();
+  m["buffers"][1]["per"] = "layer";
+  expectInvalid(m, {"buffers[1].per: 'layer' is not 'token' or 'request'"});
+  m = toyModelManifest();
+  m["buffers"][2]["dtype"] = "bf16";
+  expectInvalid(m, {"buffers[2].dtype: 'bf16' is not"});
+  m = toyModelManifest();
+  m["buffers"][4]["dtype"] = "I64"; // the compiler's spelling
+  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+  m = toyModelManifest();
+  m["buffers"][2]["elems"] = 0;
+  expectInvalid(m, {"buffers[2].elems: must be positive"});
+  m = toyModelManifest();
+  m["buffers"].push_back(bufferSpec("logits", "token", 8));
+  expectInvalid(m, {"'logits' is reserved"});
+}
+
+TEST(ScheduleTest, KernelTableErrors) {
+  Json m = toyModelManifest();
+  m["kernels"][0]["params"][1] = "memref<f32>";
+  expectInvalid(m, {"kernels[0].params[1]: parameter kind 'memref<f32>'"});
+  m = toyModelManifest();
+  m["kernels"].push_back(kernelSpec("nhc_add"));
+  expectInvalid(m, {"kernel 'nhc_add' listed twice (also kernels[2])"});
+}
+
+TEST(ScheduleTest, MissingSchedule) {
+  Json m = toyModelManifest();
+  m["schedules"].erase("head_all");
+  expectInvalid(m, {"manifest 'm.json': schedules: missing key 'head_all'"});
+}
+
+TEST(ScheduleTest, UnknownKernel) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][2] = kernelCall("nhc_nope", Json::array());
+  expectInvalid(m, {"schedules.body[2].kernel: unknown kernel 'nhc_nope' "
+                    "(not listed in the manifest's 'kernels')"});
+}
+
+TEST(ScheduleTest, ArityMismatch) {
+  Json m = toyModelManifest();
+  m["schedules"]["head_last"][1]["args"].erase(5);
+  expectInvalid(m, {"schedules.head_last[1].args: kernel 'nhc_rms_norm' "
+                    "takes 6 arguments, found 5"});
+}
+
+TEST(ScheduleTest, KindMismatch) {
+  Json m = toyModelManifest();
+  m["schedules"]["head_all"][0]["args"][5] = indexArg(1);
+  expectInvalid(m, {"schedules.head_all[0].args[5]: kernel 'nhc_rms_norm' "
+                    "parameter 5 is f32, but the argument {\"index\":1} is "
+                    "index"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][3] = bufferArg("hidden");
+  expectInvalid(m, {"schedules.body[0].args[3]", "parameter 3 is index",
+                    "is memref"});
+}
+
+TEST(ScheduleTest, UnknownNames) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][1]["args"][0] = bufferArg("hiddn");
+  expectInvalid(m, {"schedules.body[1].args[0]: unknown buffer 'hiddn'"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][1] = weightArg("embed");
+  expectInvalid(m, {"schedules.body[0].args[1]: unknown weight 'embed' (not "
+                    "listed in the manifest's 'weights')"});
+}
+
+TEST(ScheduleTest, StateOfWrongLayerKind) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][1]["args"][1] = stateArg("conv", 1);
+  expectInvalid(m, {"schedules.body[1].args[1]: state 'conv' needs a Mamba "
+                    "layer, but layer 1 is an attention layer"});
+  m = toyModelManifest();
+  m["schedules"]["body"][3]["args"][1] = stateArg("v_cache", 0);
+  expectInvalid(m, {"needs an attention layer, but layer 0 is a Mamba "
+                    "layer"});
+  m = toyModelManifest();
+  m["schedules"]["body"][3]["args"][1] = stateArg("k_cache", 5);
+  expectInvalid(m, {"args[1].layer: 5 is out of range"});
+  m = toyModelManifest();
+  m["schedules"]["body"][3]["args"][1] = stateArg("kv", 1);
+  expectInvalid(m, {"args[1].state: 'kv' is not"});
+}
+
+TEST(ScheduleTest, ArgumentForms) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][3] = {{"dim", "layers"}};
+  expectInvalid(m, {"args[3].dim: 'layers' is not"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][3] = {{"dim", "tokens"}, {"times", 0}};
+  expectInvalid(m, {"args[3].times: must be positive"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][0] = {{"requests", true},
+                                          {"buffer", "x"}};
+  expectInvalid(m, {"args[0]: has both 'buffer' and 'requests'"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][0] = {{"tensor", "x"}};
+  expectInvalid(m, {"args[0]: expected one of buffer, weight"});
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][0] = {{"token_ids", false}};
+  expectInvalid(m, {"args[0].token_ids: expected true"});
+  m = toyModelManifest();
+  m["schedules"]["head_all"][0]["args"][5] = {{"f32", "infinity"}};
+  expectInvalid(m, {"args[5].f32: expected a number or \"inf\""});
+  // "inf", "-inf" and "nan" are the spellings JSON lacks.
+  m = toyModelManifest();
+  m["schedules"]["head_all"][0]["args"][5] = {{"f32", "inf"}};
+  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+}
+
+TEST(ScheduleTest, LogitsOnlyInHeads) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][5]["args"][1] = logitsArg();
+  expectInvalid(m, {"schedules.body[5].args[1]: the logits output exists "
+                    "only in head_last and head_all"});
+  m = toyModelManifest();
+  m["schedules"]["body"][2]["c"] = "logits";
+  expectInvalid(m, {"schedules.body[2].c: the logits output exists only"});
+}
+
+TEST(ScheduleTest, EntryShape) {
+  Json m = toyModelManifest();
+  m["schedules"]["body"][0]["library"] = "gemm";
+  expectInvalid(m, {"schedules.body[0]: an entry has exactly one of "
+                    "'kernel' and 'library'"});
+  m = toyModelManifest();
+  m["schedules"]["body"][2]["library"] = "conv2d";
+  expectInvalid(m, {"schedules.body[2].library: unknown library operation "
+                    "'conv2d'"});
+}
+
+TEST(ScheduleTest, GemmErrors) {
+  Json base = toyModelManifest();
+  base["buffers"].push_back(bufferSpec("ids32", "token", 8, "i32"));
+  auto with = [&](const char *key, Json value) {
+    Json m = base;
+    m["schedules"]["head_last"][2][key] = std::move(value);
+    return m;
+  };
+  EXPECT_EQ(parse(base), NHC_OK) << lastError();
+  expectInvalid(with("w", "backbone.norm_f.weight"),
+                {"schedules.head_last[2].w: weight 'backbone.norm_f.weight' "
+                 "has shape [8], expected [16, 8]"});
+  expectInvalid(with("lda", 4),
+                {"head_last[2].lda: 4 is less than the 8 columns of a"});
+  expectInvalid(with("a_offset", 1),
+                {"head_last[2]: a (a_offset 1, lda 8, 8 columns) does not "
+                 "fit in buffer 'normed_last' (8 elements per request)"});
+  expectInvalid(with("ldc", 17), {"does not fit in the logits output"});
+  expectInvalid(with("m", "tokens"),
+                {"head_last[2].a: buffer 'normed_last' (8 elements per "
+                 "request) has one row per request, but the gemm has one "
+                 "row per token"});
+  expectInvalid(with("a", "ids32"),
+                {"head_last[2].a: buffer 'ids32' is i32; gemm needs f32"});
+  expectInvalid(with("a", "logits"),
+                {"head_last[2].a: the logits output can only be 'c'"});
+  expectInvalid(with("n", 0), {"head_last[2].n: must be positive"});
+  expectInvalid(with("m", "layers"), {"head_last[2].m: 'layers' is not"});
+  expectInvalid(with("accumulate", 1),
+                {"head_last[2].accumulate: expected true or false"});
+  expectInvalid(with("epilogue", "gelu"),
+                {"head_last[2].epilogue: 'gelu' is not 'none' or 'relu2'"});
+  EXPECT_EQ(parse(with("epilogue", "relu2")), NHC_OK) << lastError();
+  Json m = base;
+  m["schedules"]["head_last"][2].erase("ldc");
+  expectInvalid(m, {"schedules.head_last[2]: missing key 'ldc'"});
+  m = base;
+  m["schedules"]["body"][2]["c"] = "hidden";
+  expectInvalid(m, {"schedules.body[2]: a and c are the same buffer "
+                    "'hidden'"});
+}
+
+TEST(ScheduleTest, GemmRowsPerRequestFitPerTokenBuffers) {
+  // A per-token buffer has at least R rows, so m = requests may use it.
+  Json m = toyModelManifest();
+  m["schedules"]["head_last"][2]["a"] = "normed";
+  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+}
+
+Json moeManifest(bool stacked) {
+  Json m = baseManifest(16, 8);
+  m["buffers"] = {bufferSpec("x", "token", 8), bufferSpec("y", "token", 8),
+                  bufferSpec("idx", "token", 2, "i32"),
+                  bufferSpec("w", "token", 2)};
+  if (stacked) {
+    addWeight(m, "experts.up_proj", "F32", {3, 4, 8});
+    addWeight(m, "experts.down_proj", "F32", {3, 8, 4});
+  } else {
+    for (int e = 0; e < 3; ++e) {
+      addWeight(m, "experts." + std::to_string(e) + ".up_proj.weight", "F32",
+                {4, 8});
+      addWeight(m, "experts." + std::to_string(e) + ".down_proj.weight",
+                "F32", {8, 4});
+    }
+  }
+  m["schedules"]["body"] = {
+      {{"library", "moe_experts"},
+       {"input", "x"},
+       {"indices", "idx"},
+       {"weights", "w"},
+       {"output", "y"},
+       {"up", stacked ? "experts.up_proj" : "experts.{e}.up_proj.weight"},
+       {"down",
+        stacked ? "experts.down_proj" : "experts.{e}.down_proj.weight"},
+       {"num_experts", 3},
+       {"top_k", 2},
+       {"hidden", 8},
+       {"intermediate", 4},
+       {"activation", "relu2"}}};
+  return m;
+}
+
+TEST(ScheduleTest, MoeExpertsErrors) {
+  EXPECT_EQ(parse(moeManifest(false)), NHC_OK) << lastError();
+  EXPECT_EQ(parse(moeManifest(true)), NHC_OK) << lastError();
+  auto with = [](const char *key, Json value, bool stacked = false) {
+    Json m = moeManifest(stacked);
+    m["schedules"]["body"][0][key] = std::move(value);
+    return m;
+  };
+  expectInvalid(with("num_experts", 4),
+                {"schedules.body[0].up: unknown weight "
+                 "'experts.3.up_proj.weight'"});
+  expectInvalid(with("intermediate", 5),
+                {"schedules.body[0].up: weight 'experts.0.up_proj.weight' "
+                 "has shape [4, 8], expected [5, 8]"});
+  expectInvalid(with("num_experts", 2, true),
+                {"weight 'experts.up_proj' has shape [3, 4, 8], expected "
+                 "[2, 4, 8]"});
+  expectInvalid(with("top_k", 4), {"top_k: 4 exceeds num_experts 3"});
+  expectInvalid(with("activation", "silu"),
+                {"activation: 'silu' is not supported (only 'relu2')"});
+  expectInvalid(with("indices", "w"),
+                {"schedules.body[0].indices: buffer 'w' must be per token, "
+                 "i32, 2 elements; found per token, f32, 2 elements"});
+  expectInvalid(with("output", "x"),
+                {"input and output are the same buffer 'x'"});
+  expectInvalid(with("down", "experts.down_proj"),
+                {"unknown weight 'experts.down_proj'"});
+}
+
+} // namespace
+} // namespace nhc::test

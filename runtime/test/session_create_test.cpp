@@ -1,0 +1,220 @@
+//===- session_create_test.cpp - Kernel loading, weights, state checks ----===//
+
+#include <cstring>
+#include <limits>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/runtime/api.h"
+#include "nhc/runtime/artifact_writer.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+TEST(SessionCreateTest, MissingKernelSymbol) {
+  Json m = toyModelManifest();
+  m["kernels"].push_back({{"name", "nhc_ssd_scan"}, {"params", {"memref"}}});
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("model.nhc"), HasSubstr("kernel 'nhc_ssd_scan'"),
+                    HasSubstr("symbol 'nhc_ssd_scan_packed' is missing from "
+                              "the host library")));
+  EXPECT_EQ(f.session, nullptr);
+}
+
+TEST(SessionCreateTest, NoHostLibrarySection) {
+  SessionFixture f;
+  EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8,
+                   /*withKernels=*/false),
+            NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("model.nhc"),
+                    HasSubstr("the manifest lists 6 kernels, but the "
+                              "artifact has no HOST_SHARED_LIBRARY section")));
+}
+
+TEST(SessionCreateTest, HostLibraryThatIsNotElf) {
+  TempDir dir;
+  runtime::ArtifactWriter writer;
+  writer.setManifest(toyModelManifest().dump());
+  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
+                    std::string_view("not an ELF file"));
+  ASSERT_EQ(writer.writeFile(dir.file("bad.nhc").c_str()), NHC_OK);
+  toyModelWeights().write(dir.file("w.safetensors"));
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  ASSERT_EQ(nhc_artifact_load(dir.file("bad.nhc").c_str(), &artifact),
+            NHC_OK);
+  ASSERT_EQ(nhc_weights_open(dir.file("w.safetensors").c_str(), &weights),
+            NHC_OK);
+  EXPECT_EQ(nhc_session_create(artifact, weights, 1, 8, &session),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("bad.nhc"), HasSubstr("section 'host'"),
+                    HasSubstr("cannot load the host library (15 bytes)")));
+  EXPECT_EQ(session, nullptr);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+}
+
+TEST(SessionCreateTest, NoSchedules) {
+  Json m = toyModelManifest();
+  m.erase("schedules");
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("manifest has no 'schedules' (body, "
+                                     "head_last, head_all)"));
+  m["schedule"] = Json::array(); // the pre-v1 spelling
+  SessionFixture g;
+  EXPECT_EQ(g.open(m, toyModelWeights()), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("it has a 'schedule' key"));
+}
+
+TEST(SessionCreateTest, NonF32StateIsRejected) {
+  Json m = toyModelManifest();
+  m["state"]["attention_layers"][0]["dtype"] = "BF16";
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(),
+              HasSubstr("schedules.body[3].args[1]: layer 1 k_cache state is "
+                        "BF16; host kernels need F32 state"));
+}
+
+TEST(SessionCreateTest, WeightsAreBoundWithoutModifyingTheHandle) {
+  SessionFixture f;
+  ASSERT_EQ(f.open(toyModelManifest(), toyModelWeights()), NHC_OK)
+      << lastError();
+  EXPECT_EQ(nhc_weights_bound_count(f.weights), 0u);
+}
+
+TEST(SessionCreateTest, MissingWeight) {
+  Json m = toyModelManifest();
+  addWeight(m, "backbone.extra", "F32", {2});
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("tensor 'backbone.extra' (F32 [2]) "
+                                     "required by the artifact is missing"));
+}
+
+TEST(SessionCreateTest, Fp8WeightsAreNotSupportedYet) {
+  Json m = toyModelManifest();
+  addWeight(m, "backbone.layers.0.mixer.in_proj.weight_fp8", "F8_E4M3",
+            {8, 8});
+  SafetensorsBuilder w = toyModelWeights();
+  w.add("backbone.layers.0.mixer.in_proj.weight_fp8", "F8_E4M3", {8, 8});
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, w), NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor "
+                              "'backbone.layers.0.mixer.in_proj.weight_fp8' "
+                              "is F8_E4M3: FP8 execution not supported yet"),
+                    HasSubstr("model.nhc")));
+}
+
+TEST(SessionCreateTest, IntegerWeightsAreRejected) {
+  Json m = toyModelManifest();
+  addWeight(m, "some.index", "I64", {4});
+  SafetensorsBuilder w = toyModelWeights();
+  w.add("some.index", "I64", {4});
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, w), NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), HasSubstr("'some.index' is I64; kernels read f32 "
+                                     "weights"));
+}
+
+TEST(SessionCreateTest, SizeLimits) {
+  SessionFixture f;
+  EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 0, 8),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("max_slots must be at least 1"));
+  SessionFixture g;
+  EXPECT_EQ(g.open(toyModelManifest(), toyModelWeights(), 1, 65),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("exceeds the model's "
+                                     "max_position_embeddings 64"));
+}
+
+TEST(SessionCreateTest, ArtifactMayGoBeforeTheSession) {
+  SessionFixture f;
+  ASSERT_EQ(f.open(toyModelManifest(), toyModelWeights()), NHC_OK)
+      << lastError();
+  nhc_artifact_release(f.artifact);
+  f.artifact = nullptr;
+  uint32_t slot;
+  ASSERT_EQ(nhc_session_claim(f.session, &slot), NHC_OK);
+  int32_t tokens[2] = {3, 4};
+  nhc_request_t request{slot, tokens, 2};
+  std::vector<float> logits(kToyVocab);
+  ASSERT_EQ(nhc_session_step(f.session, &request, 1, NHC_LOGITS_LAST,
+                             logits.data(), logits.size()),
+            NHC_OK)
+      << lastError();
+  auto expected = toyReferenceLogits({3, 4}).back();
+  for (size_t i = 0; i < kToyVocab; ++i)
+    EXPECT_NEAR(logits[i], expected[i], 1e-4f);
+}
+
+TEST(SessionCreateTest, TwoSessionsLoadTheirOwnLibraries) {
+  SessionFixture a, b;
+  ASSERT_EQ(a.open(toyModelManifest(), toyModelWeights()), NHC_OK)
+      << lastError();
+  ASSERT_EQ(b.open(toyModelManifest(), toyModelWeights()), NHC_OK)
+      << lastError();
+  nhc_session_release(a.session);
+  a.session = nullptr;
+  // b still runs after a's library is unloaded.
+  uint32_t slot;
+  ASSERT_EQ(nhc_session_claim(b.session, &slot), NHC_OK);
+  int32_t token = 5;
+  nhc_request_t request{slot, &token, 1};
+  std::vector<float> logits(kToyVocab);
+  EXPECT_EQ(nhc_session_step(b.session, &request, 1, NHC_LOGITS_LAST,
+                             logits.data(), logits.size()),
+            NHC_OK)
+      << lastError();
+}
+
+// The packed ABI as a kernel sees it: allocated == aligned, offset 0,
+// size = element count, stride 1; index and f32 scalars by value.
+TEST(SessionCreateTest, PackedAbiAsSeenByAKernel) {
+  Json m = baseManifest(8, 4);
+  m["buffers"] = {bufferSpec("x", "token", 5)};
+  m["kernels"] = kernelTable({"nhc_test_probe"});
+  m["schedules"]["head_all"] = {kernelCall(
+      "nhc_test_probe",
+      {bufferArg("x"), dimArg("tokens", 3), f32Arg(-2.5f), logitsArg()})};
+  m["schedules"]["head_last"] = {kernelCall(
+      "nhc_test_probe", {bufferArg("x"), dimArg("max_slots"),
+                         Json{{"f32", "-inf"}}, logitsArg()})};
+  SessionFixture f;
+  ASSERT_EQ(f.open(m, SafetensorsBuilder(), 6, 16), NHC_OK) << lastError();
+  uint32_t slot;
+  ASSERT_EQ(nhc_session_claim(f.session, &slot), NHC_OK);
+  int32_t tokens[3] = {1, 2, 3};
+  nhc_request_t request{slot, tokens, 3};
+  std::vector<float> out(3 * 8);
+  ASSERT_EQ(nhc_session_step(f.session, &request, 1, NHC_LOGITS_ALL,
+                             out.data(), out.size()),
+            NHC_OK)
+      << lastError();
+  // x: 5 per token x 3 tokens; logits [3, 8] = 24.
+  EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 7),
+            (std::vector<float>{1, 0, 15, 1, 9, -2.5f, 24}));
+  ASSERT_EQ(nhc_session_step(f.session, &request, 1, NHC_LOGITS_LAST,
+                             out.data(), out.size()),
+            NHC_OK)
+      << lastError();
+  EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 7),
+            (std::vector<float>{1, 0, 15, 1, 6,
+                                -std::numeric_limits<float>::infinity(), 8}));
+}
+
+} // namespace
+} // namespace nhc::test

@@ -1,0 +1,108 @@
+//===- logits_dump.cpp - Raw f32 logits files with a JSON sidecar ---------===//
+
+#include "logits_dump.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+namespace nhc::run {
+namespace {
+
+std::string idList(const std::vector<int32_t> &ids) {
+  std::string text = "[";
+  for (size_t i = 0; i < ids.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(ids[i]);
+  return text + "]";
+}
+
+/// JSON string literal for a path (escapes quotes, backslashes, controls).
+std::string jsonString(const std::string &text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string baseName(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+bool LogitsDump::open(const std::string &path, const char *kind,
+                      uint64_t vocab, std::string &error) {
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) {
+    error = "cannot open '" + path + "' for writing: " + std::strerror(errno);
+    return false;
+  }
+  path_ = path;
+  kind_ = kind;
+  vocab_ = vocab;
+  return true;
+}
+
+bool LogitsDump::appendRows(const float *rows, uint64_t count,
+                            std::string &error) {
+  // Host is little-endian (a runtime requirement), so f32 bytes go as is.
+  if (std::fwrite(rows, sizeof(float), count * vocab_, file_) !=
+      count * vocab_) {
+    error = "cannot write '" + path_ + "': " + std::strerror(errno);
+    return false;
+  }
+  rows_ += count;
+  return true;
+}
+
+bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
+                        const std::vector<int32_t> &generatedIds,
+                        std::string &error) {
+  bool ok = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!ok) {
+    error = "cannot write '" + path_ + "': " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream json;
+  json << "{\n"
+       << "  \"format\": \"nhc-logits\",\n"
+       << "  \"version\": 1,\n"
+       << "  \"kind\": \"" << kind_ << "\",\n"
+       << "  \"data\": " << jsonString(baseName(path_)) << ",\n"
+       << "  \"dtype\": \"f32\",\n"
+       << "  \"byte_order\": \"little\",\n"
+       << "  \"shape\": [" << rows_ << ", " << vocab_ << "],\n"
+       << "  \"prompt_ids\": " << idList(promptIds) << ",\n"
+       << "  \"generated_ids\": " << idList(generatedIds) << "\n"
+       << "}\n";
+  std::string sidecar = path_ + ".json";
+  std::string text = json.str();
+  std::FILE *out = std::fopen(sidecar.c_str(), "w");
+  bool written = out && std::fwrite(text.data(), 1, text.size(), out) ==
+                            text.size();
+  bool closed = out && std::fclose(out) == 0;
+  if (!written || !closed) {
+    error = "cannot write '" + sidecar + "': " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+LogitsDump::~LogitsDump() {
+  if (file_)
+    std::fclose(file_);
+}
+
+} // namespace nhc::run

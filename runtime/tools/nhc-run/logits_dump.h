@@ -1,0 +1,40 @@
+//===- logits_dump.h - Raw f32 logits files with a JSON sidecar -*- C++ -*-===//
+//
+// FILE holds rows x vocab little-endian f32 values, row-major, nothing
+// else; FILE.json describes them (docs/runtime.md, "nhc-run").
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUN_LOGITS_DUMP_H
+#define NHC_RUN_LOGITS_DUMP_H
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace nhc::run {
+
+class LogitsDump {
+public:
+  /// Opens `path` for writing; `kind` is "generated" or "prompt".
+  /// Returns false with `error` set on failure.
+  bool open(const std::string &path, const char *kind, uint64_t vocab,
+            std::string &error);
+  bool isOpen() const { return file_ != nullptr; }
+  bool appendRows(const float *rows, uint64_t count, std::string &error);
+  /// Closes FILE and writes FILE.json.
+  bool finish(const std::vector<int32_t> &promptIds,
+              const std::vector<int32_t> &generatedIds, std::string &error);
+  ~LogitsDump();
+
+private:
+  std::string path_;
+  const char *kind_ = "";
+  std::FILE *file_ = nullptr;
+  uint64_t vocab_ = 0;
+  uint64_t rows_ = 0;
+};
+
+} // namespace nhc::run
+
+#endif // NHC_RUN_LOGITS_DUMP_H

@@ -1,0 +1,178 @@
+//===- main.cpp - nhc-run: run a compiled model on token ids --------------===//
+//
+// Loads an artifact and a checkpoint, prefills the prompt in one step, then
+// decodes one token per step (greedy, or temperature + top-k sampling).
+// Only uses the runtime's C API.
+//
+//===----------------------------------------------------------------------===//
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "logits_dump.h"
+#include "nhc/runtime/api.h"
+#include "options.h"
+#include "sampler.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Prompts longer than this get a progress line while they prefill.
+constexpr size_t kProgressThreshold = 256;
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "nhc-run: %s\n", message.c_str());
+  return 1;
+}
+
+int failStatus() { return fail(nhc_last_error()); }
+
+double seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Progress {
+  size_t tokens = 0;
+  int lastPercent = -1;
+};
+
+void printProgress(void *user, size_t completed, size_t total) {
+  auto *p = static_cast<Progress *>(user);
+  int percent = total ? static_cast<int>(completed * 100 / total) : 100;
+  if (percent == p->lastPercent)
+    return;
+  p->lastPercent = percent;
+  std::fprintf(stderr, "\rnhc-run: prefill %zu tokens: %3d%%", p->tokens,
+               percent);
+  if (completed == total)
+    std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+/// The handles, released in reverse order on every path.
+struct Handles {
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  ~Handles() {
+    nhc_session_release(session);
+    nhc_weights_release(weights);
+    nhc_artifact_release(artifact);
+  }
+};
+
+std::string rate(uint64_t tokens, double secs) {
+  if (tokens == 0 || secs <= 0.0)
+    return "n/a";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.1f", tokens / secs);
+  return buffer;
+}
+
+int run(const nhc::run::Options &options) {
+  Handles h;
+  if (nhc_artifact_load(options.model.c_str(), &h.artifact) != NHC_OK ||
+      nhc_weights_open(options.weights.c_str(), &h.weights) != NHC_OK)
+    return failStatus();
+  const uint64_t promptLen = options.promptIds.size();
+  uint64_t maxSeqLen = options.maxSeqLen;
+  if (maxSeqLen == 0)
+    maxSeqLen = promptLen + (options.maxNewTokens > 0
+                                 ? options.maxNewTokens - 1
+                                 : 0); // the last token is never fed back
+  if (nhc_session_create(h.artifact, h.weights, 1, maxSeqLen, &h.session) !=
+      NHC_OK)
+    return failStatus();
+  nhc_session_info_t info;
+  uint32_t slot;
+  if (nhc_session_get_info(h.session, &info) != NHC_OK ||
+      nhc_session_claim(h.session, &slot) != NHC_OK)
+    return failStatus();
+  const uint64_t vocab = info.vocab_size;
+
+  std::string error;
+  nhc::run::LogitsDump generatedDump, promptDump;
+  if (!options.dumpLogits.empty() &&
+      !generatedDump.open(options.dumpLogits, "generated", vocab, error))
+    return fail(error);
+  if (!options.dumpPromptLogits.empty() &&
+      !promptDump.open(options.dumpPromptLogits, "prompt", vocab, error))
+    return fail(error);
+
+  // Prefill: all prompt logits when they are dumped, else the last row.
+  Progress progress{promptLen, -1};
+  if (promptLen > kProgressThreshold)
+    nhc_session_set_progress(h.session, printProgress, &progress);
+  bool allRows = promptDump.isOpen();
+  std::vector<float> logits((allRows ? promptLen : 1) * vocab);
+  nhc_request_t request{slot, options.promptIds.data(), promptLen};
+  Clock::time_point start = Clock::now();
+  if (nhc_session_step(h.session, &request, 1,
+                       allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST,
+                       logits.data(), logits.size()) != NHC_OK)
+    return failStatus();
+  double prefillSeconds = seconds(start);
+  nhc_session_set_progress(h.session, nullptr, nullptr);
+  if (allRows && !promptDump.appendRows(logits.data(), promptLen, error))
+    return fail(error);
+  const float *last = logits.data() + (allRows ? promptLen - 1 : 0) * vocab;
+
+  // Decode: sample from the latest logits, feed the token back.
+  nhc::run::Sampler sampler(options.temperature, options.topK, options.seed);
+  std::vector<int32_t> generated;
+  std::vector<float> row(last, last + vocab);
+  start = Clock::now();
+  for (uint64_t i = 0; i < options.maxNewTokens; ++i) {
+    if (generatedDump.isOpen() &&
+        !generatedDump.appendRows(row.data(), 1, error))
+      return fail(error);
+    int32_t token = sampler.sample(row.data(), vocab);
+    generated.push_back(token);
+    if (i + 1 == options.maxNewTokens)
+      break;
+    nhc_request_t next{slot, &token, 1};
+    if (nhc_session_step(h.session, &next, 1, NHC_LOGITS_LAST, row.data(),
+                         row.size()) != NHC_OK)
+      return failStatus();
+  }
+  double decodeSeconds = seconds(start);
+  uint64_t decodeSteps =
+      options.maxNewTokens > 0 ? options.maxNewTokens - 1 : 0;
+
+  if (generatedDump.isOpen() &&
+      !generatedDump.finish(options.promptIds, generated, error))
+    return fail(error);
+  if (promptDump.isOpen() &&
+      !promptDump.finish(options.promptIds, generated, error))
+    return fail(error);
+
+  std::string line = "generated:";
+  for (int32_t id : generated)
+    line += " " + std::to_string(id);
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+  std::fprintf(stderr, "prefill: %s tok/s, decode: %s tok/s\n",
+               rate(promptLen, prefillSeconds).c_str(),
+               rate(decodeSteps, decodeSeconds).c_str());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  nhc::run::Options options;
+  std::string error;
+  if (!nhc::run::parseOptions(argc, argv, options, error)) {
+    std::fprintf(stderr, "nhc-run: %s\n%s", error.c_str(),
+                 nhc::run::usageText());
+    return 2;
+  }
+  if (options.help) {
+    std::fputs(nhc::run::usageText(), stdout);
+    return 0;
+  }
+  return run(options);
+}

@@ -1,0 +1,166 @@
+//===- options.cpp - nhc-run command line ---------------------------------===//
+
+#include "options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+namespace nhc::run {
+namespace {
+
+bool parseUInt(const std::string &text, uint64_t &out) {
+  if (text.empty() || text[0] == '-' || text[0] == '+')
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  out = value;
+  return true;
+}
+
+bool parseFloat(const std::string &text, float &out) {
+  if (text.empty())
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  float value = std::strtof(text.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(value))
+    return false;
+  out = value;
+  return true;
+}
+
+/// "1,2,3" -> ids; every entry a non-negative 32-bit integer.
+bool parseIds(const std::string &text, std::vector<int32_t> &out,
+              std::string &error) {
+  out.clear();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
+    uint64_t id;
+    if (!parseUInt(item, id) ||
+        id > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+      error = "--prompt-ids: '" + item +
+              "' is not a token id (expected e.g. 1,2,3)";
+      return false;
+    }
+    out.push_back(static_cast<int32_t>(id));
+    if (comma == std::string::npos)
+      return true;
+    start = comma + 1;
+  }
+}
+
+} // namespace
+
+const char *usageText() {
+  return "usage: nhc-run MODEL.nhc --weights PATH [options]\n"
+         "\n"
+         "Runs a compiled Nemotron-H model on token ids: prefills the prompt,\n"
+         "then generates tokens one at a time.\n"
+         "\n"
+         "  --weights PATH             checkpoint: .safetensors file, directory\n"
+         "                             or model.safetensors.index.json\n"
+         "  --prompt-ids 1,2,3         prompt token ids (default: 1)\n"
+         "  --max-new-tokens N         tokens to generate (default: 16)\n"
+         "  --temperature T            0 = greedy (default); > 0 samples\n"
+         "  --top-k K                  sample among the K most likely (0 = all)\n"
+         "  --seed S                   sampling seed (default: 0)\n"
+         "  --max-seq-len L            state size in tokens (default: prompt +\n"
+         "                             new tokens)\n"
+         "  --dump-logits FILE         raw f32 logits of every generated token,\n"
+         "                             plus FILE.json describing them\n"
+         "  --dump-prompt-logits FILE  raw f32 logits of every prompt position\n"
+         "  --help                     this text\n"
+         "\n"
+         "Prints 'generated: ID ...' on stdout and throughput on stderr.\n"
+         "Exit status: 0 ok, 1 error, 2 bad usage.\n";
+}
+
+bool parseOptions(int argc, char **argv, Options &options,
+                  std::string &error) {
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      return true;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      positional.push_back(arg);
+      continue;
+    }
+    // --name value or --name=value
+    std::string name = arg, value;
+    size_t eq = arg.find('=');
+    bool inlineValue = eq != std::string::npos;
+    if (inlineValue) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    static const char *const kKnown[] = {
+        "--weights",     "--prompt-ids", "--max-new-tokens",
+        "--temperature", "--top-k",      "--seed",
+        "--dump-logits", "--dump-prompt-logits", "--max-seq-len"};
+    bool known = false;
+    for (const char *k : kKnown)
+      known = known || name == k;
+    if (!known) {
+      error = "unknown option '" + name + "'";
+      return false;
+    }
+    if (!inlineValue) {
+      if (i + 1 >= argc) {
+        error = "option '" + name + "' needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    bool ok = true;
+    if (name == "--weights")
+      options.weights = value, ok = !value.empty();
+    else if (name == "--prompt-ids")
+      ok = parseIds(value, options.promptIds, error);
+    else if (name == "--max-new-tokens")
+      ok = parseUInt(value, options.maxNewTokens);
+    else if (name == "--temperature")
+      ok = parseFloat(value, options.temperature) &&
+           options.temperature >= 0.0f;
+    else if (name == "--top-k")
+      ok = parseUInt(value, options.topK);
+    else if (name == "--seed")
+      ok = parseUInt(value, options.seed);
+    else if (name == "--dump-logits")
+      options.dumpLogits = value, ok = !value.empty();
+    else if (name == "--dump-prompt-logits")
+      options.dumpPromptLogits = value, ok = !value.empty();
+    else if (name == "--max-seq-len")
+      ok = parseUInt(value, options.maxSeqLen) && options.maxSeqLen > 0;
+    if (!ok) {
+      if (error.empty())
+        error = "invalid value '" + value + "' for " + name;
+      return false;
+    }
+  }
+  if (positional.size() != 1) {
+    error = positional.empty() ? "missing MODEL.nhc"
+                               : "expected one MODEL.nhc, got " +
+                                     std::to_string(positional.size()) +
+                                     " positional arguments";
+    return false;
+  }
+  options.model = positional[0];
+  if (options.weights.empty()) {
+    error = "missing --weights PATH";
+    return false;
+  }
+  return true;
+}
+
+} // namespace nhc::run

@@ -1,0 +1,34 @@
+//===- options.h - nhc-run command line ----------------------*- C++ -*-===//
+#ifndef NHC_RUN_OPTIONS_H
+#define NHC_RUN_OPTIONS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nhc::run {
+
+struct Options {
+  std::string model;   // MODEL.nhc
+  std::string weights; // --weights: checkpoint file, directory or index
+  std::vector<int32_t> promptIds{1}; // --prompt-ids; default: <s> (id 1)
+  uint64_t maxNewTokens = 16;
+  float temperature = 0.0f; // 0 = greedy
+  uint64_t topK = 0;        // 0 = whole vocabulary
+  uint64_t seed = 0;
+  std::string dumpLogits;       // per generated token
+  std::string dumpPromptLogits; // every prompt position (head_all)
+  uint64_t maxSeqLen = 0;       // 0 = prompt + max_new_tokens
+  bool help = false;
+};
+
+/// Parses argv; on a usage error returns false with `error` set.
+bool parseOptions(int argc, char **argv, Options &options,
+                  std::string &error);
+
+/// The --help text.
+const char *usageText();
+
+} // namespace nhc::run
+
+#endif // NHC_RUN_OPTIONS_H
