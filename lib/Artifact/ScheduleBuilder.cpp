@@ -37,28 +37,6 @@ const char *kernelParamKindName(KernelParamKind kind) {
   return "?";
 }
 
-FailureOr<KernelSignatures> readKernelSignatures(ModuleOp library) {
-  KernelSignatures signatures;
-  for (auto func : library.getOps<func::FuncOp>()) {
-    if (!func.isPublic() || !func.getName().starts_with("nhc_"))
-      continue;
-    std::vector<KernelParamKind> params;
-    for (Type type : func.getArgumentTypes()) {
-      if (isa<MemRefType>(type))
-        params.push_back(KernelParamKind::MemRef);
-      else if (type.isIndex())
-        params.push_back(KernelParamKind::Index);
-      else if (type.isF32())
-        params.push_back(KernelParamKind::F32);
-      else
-        return func.emitError() << "kernel argument of unsupported type "
-                                << type;
-    }
-    signatures[func.getName().str()] = std::move(params);
-  }
-  return signatures;
-}
-
 namespace {
 
 /// Where a tensor value lives: columns [column, column + width) of each row

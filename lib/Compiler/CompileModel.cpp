@@ -63,7 +63,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   OwningOpRef<ModuleOp> library = parseKernels(context);
   if (!library)
     return failure();
-  FailureOr<KernelSignatures> signatures = readKernelSignatures(*library);
+  FailureOr<KernelSignatures> signatures = kernelSignatures(*library);
   if (failed(signatures))
     return failure();
   auto forward = model->lookupSymbol<func::FuncOp>("forward");

@@ -40,9 +40,6 @@ struct StepPlan {
 FailureOr<StepPlan> buildStepPlan(func::FuncOp forward,
                                   const KernelSignatures &signatures);
 
-/// Reads the signatures of the `nhc_*` functions of a kernel library module.
-FailureOr<KernelSignatures> readKernelSignatures(ModuleOp library);
-
 const char *kernelParamKindName(KernelParamKind kind);
 
 } // namespace mlir::nhc
