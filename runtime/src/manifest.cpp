@@ -207,6 +207,17 @@ nhc_tensor_desc_t toDesc(const TensorSpec &spec) {
   return desc;
 }
 
+const char *layerStateKindDescription(nhc_layer_state_kind_t kind) {
+  switch (kind) {
+  case NHC_LAYER_MAMBA:
+    return "a Mamba layer";
+  case NHC_LAYER_ATTENTION:
+    return "an attention layer";
+  default:
+    return "a layer without state";
+  }
+}
+
 } // namespace nhc::runtime
 
 using namespace nhc::runtime;

@@ -41,6 +41,10 @@ std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
 /// Fills a C descriptor; `spec` must outlive the descriptor.
 nhc_tensor_desc_t toDesc(const TensorSpec &spec);
 
+/// "a Mamba layer", "an attention layer" or "a layer without state", for
+/// error messages.
+const char *layerStateKindDescription(nhc_layer_state_kind_t kind);
+
 } // namespace nhc::runtime
 
 /// The opaque C handle. Immutable after parsing.

@@ -241,17 +241,6 @@ StateTensor parseStateTensor(const std::string &name,
                   "' is not 'conv', 'ssm', 'k_cache' or 'v_cache'"));
 }
 
-const char *layerKindName(nhc_layer_state_kind_t kind) {
-  switch (kind) {
-  case NHC_LAYER_MAMBA:
-    return "a Mamba layer";
-  case NHC_LAYER_ATTENTION:
-    return "an attention layer";
-  default:
-    return "a layer without state";
-  }
-}
-
 KernelArg parseStateArg(const PlanContext &ctx, const Json &arg,
                         const std::string &at) {
   KernelArg out;
@@ -268,8 +257,9 @@ KernelArg parseStateArg(const PlanContext &ctx, const Json &arg,
   nhc_layer_state_kind_t want = mamba ? NHC_LAYER_MAMBA : NHC_LAYER_ATTENTION;
   NHC_CHECK(m.layerKinds[out.layer] == want, NHC_INVALID_FORMAT,
             cat(at, ": state '", arg["state"].get<std::string>(),
-                "' needs ", layerKindName(want), ", but layer ", layer, " is ",
-                layerKindName(m.layerKinds[out.layer])));
+                "' needs ", layerStateKindDescription(want), ", but layer ",
+                layer, " is ",
+                layerStateKindDescription(m.layerKinds[out.layer])));
   return out;
 }
 

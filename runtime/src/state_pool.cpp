@@ -222,17 +222,6 @@ const Slot &claimedSlot(const nhc_state_pool_t &pool, uint32_t slot) {
   return pool.slots[slot];
 }
 
-const char *kindName(nhc_layer_state_kind_t kind) {
-  switch (kind) {
-  case NHC_LAYER_MAMBA:
-    return "a Mamba layer";
-  case NHC_LAYER_ATTENTION:
-    return "an attention layer";
-  default:
-    return "a layer without state";
-  }
-}
-
 /// Index into pool.mamba / pool.attention for `layer` of `kind`.
 size_t layerIndex(const nhc_state_pool_t &pool, uint32_t layer,
                   nhc_layer_state_kind_t kind) {
@@ -241,7 +230,8 @@ size_t layerIndex(const nhc_state_pool_t &pool, uint32_t layer,
                 pool.layerKinds.size(), " layers)"));
   NHC_CHECK(pool.layerKinds[layer] == kind, NHC_NOT_FOUND,
             cat("state pool: layer ", layer, " is ",
-                kindName(pool.layerKinds[layer]), ", not ", kindName(kind)));
+                layerStateKindDescription(pool.layerKinds[layer]), ", not ",
+                layerStateKindDescription(kind)));
   return pool.layerSlot[layer];
 }
 
