@@ -17,12 +17,7 @@ struct AttnCase {
   std::vector<Request> reqs;
   std::vector<float> qkv, kCache, vCache;
 
-  int64_t tokens() const {
-    int64_t T = 0;
-    for (const Request &r : reqs)
-      T += r.numTokens;
-    return T;
-  }
+  int64_t tokens() const { return totalTokens(reqs); }
 };
 
 AttnCase makeAttnCase(std::vector<Request> reqs, unsigned seed) {

@@ -99,6 +99,13 @@ void nhc_test::expectClose(const std::vector<float> &got,
   }
 }
 
+int64_t nhc_test::totalTokens(const std::vector<Request> &reqs) {
+  int64_t total = 0;
+  for (const Request &r : reqs)
+    total += r.numTokens;
+  return total;
+}
+
 std::vector<int64_t> nhc_test::requestTable(const std::vector<Request> &reqs) {
   std::vector<int64_t> table;
   int64_t offset = 0;

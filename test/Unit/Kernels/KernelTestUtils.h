@@ -74,6 +74,9 @@ struct Request {
   int64_t numTokens, startPos, slot;
 };
 
+/// The number of tokens of all `reqs` together (T of the step).
+int64_t totalTokens(const std::vector<Request> &reqs);
+
 /// The i64 request table of `reqs`, tokens concatenated in order.
 std::vector<int64_t> requestTable(const std::vector<Request> &reqs);
 

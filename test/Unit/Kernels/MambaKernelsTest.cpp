@@ -93,12 +93,7 @@ struct SSDCase {
   std::vector<float> xbc, proj, dtBias, aLog, d, state;
 
   int64_t conv() const { return H * P + 2 * G * N; }
-  int64_t tokens() const {
-    int64_t T = 0;
-    for (const Request &r : reqs)
-      T += r.numTokens;
-    return T;
-  }
+  int64_t tokens() const { return totalTokens(reqs); }
 };
 
 SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed) {
