@@ -143,7 +143,8 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
           memref.store %sd, %ssm_state[%si] : memref<?xf32>
         }
         // ...then each token's contribution, walking s down from the end.
-        %unused = scf.for %i = %c0 to %len step %c1 iter_args(%decay = %one) -> (f32) {
+        // (The loop carries exp(cum_last - cum_s); its final value is %total.)
+        %carried = scf.for %i = %c0 to %len step %c1 iter_args(%decay = %one) -> (f32) {
           %s = arith.subi %last, %i : index
           %stok = arith.addi %off, %s : index
           %dt = func.call @nhc_ssd_chunk_dt(%proj, %stok, %proj_stride, %dtcol, %dtb, %dt_min, %dt_max)
