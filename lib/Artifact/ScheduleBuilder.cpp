@@ -1,13 +1,13 @@
 //===- ScheduleBuilder.cpp - kernel-level IR to a step schedule -*- C++ -*-===//
 //
-// Walks the decomposed @forward once, in order. Every tensor value lives in a
-// view of a scratch buffer (buffer, first column, row stride); buffers are
-// recycled once the last value viewing them is dead, so a 52-layer model needs
-// only a handful. Each op becomes one kernel call or one library call.
+// Walks the decomposed @forward once, in order: each op becomes one kernel
+// call or one library call over views of scratch buffers (BufferPlanner).
 //
 //===----------------------------------------------------------------------===//
 
 #include "nhc/Artifact/ScheduleBuilder.h"
+
+#include "BufferPlanner.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -38,22 +38,6 @@ const char *kernelParamKindName(KernelParamKind kind) {
 }
 
 namespace {
-
-/// Where a tensor value lives: columns [column, column + width) of each row
-/// of `buffer`, rows `rowStride` elements apart.
-struct View {
-  int buffer = -1;
-  int64_t column = 0;
-  int64_t rowStride = 0;
-};
-
-struct Buffer {
-  std::string name;
-  std::string per; // "token" or "request"
-  std::string dtype;
-  int64_t elems;
-  int liveViews = 0;
-};
 
 std::string dtypeName(Type type) {
   if (type.isF32())
@@ -97,24 +81,20 @@ json stateArg(const char *kind, int64_t layer) {
 class StepPlanner {
 public:
   StepPlanner(func::FuncOp forward, const KernelSignatures &signatures)
-      : forward(forward), signatures(signatures) {}
+      : forward(forward), signatures(signatures),
+        buffers(forward.getBody().front()) {}
 
   FailureOr<StepPlan> run() {
     Block &body = forward.getBody().front();
-    computeLastUses(body);
     planAttentionGroups(body);
     for (Operation &op : body) {
       if (failed(emit(&op)))
         return failure();
-      releaseDeadOperands(&op);
+      buffers.release(&op);
     }
     if (!sawLMHead)
       return forward.emitError() << "forward has no nemotron.lm_head";
-    for (const Buffer &buffer : buffers)
-      plan.buffers.push_back({{"name", buffer.name},
-                              {"per", buffer.per},
-                              {"dtype", buffer.dtype},
-                              {"elems", buffer.elems}});
+    plan.buffers = buffers.toJson();
     plan.schedules = {{"body", body_}, {"head_last", headLast},
                       {"head_all", headAll}};
     plan.state = {{"mamba_layers", mambaLayersJson()},
@@ -126,15 +106,8 @@ public:
 
 private:
   //===--------------------------------------------------------------------===//
-  // Liveness and buffers
+  // Buffers
   //===--------------------------------------------------------------------===//
-
-  void computeLastUses(Block &body) {
-    for (Operation &op : body) {
-      for (Value operand : op.getOperands())
-        lastUse[operand] = &op;
-    }
-  }
 
   /// q, k and v of an attention share one buffer so the kernel reads them
   /// with one row stride.
@@ -148,67 +121,7 @@ private:
     }
   }
 
-  int allocate(int64_t elems, const std::string &per, const std::string &dtype) {
-    for (size_t i = 0; i < buffers.size(); ++i) {
-      Buffer &buffer = buffers[i];
-      if (buffer.liveViews == 0 && buffer.elems == elems && buffer.per == per &&
-          buffer.dtype == dtype && !pinned.count(static_cast<int>(i)))
-        return static_cast<int>(i);
-    }
-    buffers.push_back(
-        {"b" + std::to_string(buffers.size()), per, dtype, elems, 0});
-    return static_cast<int>(buffers.size()) - 1;
-  }
-
-  void bind(Value value, View view) {
-    views[value] = view;
-    ++buffers[view.buffer].liveViews;
-  }
-
-  /// A fresh contiguous [rows, width] buffer for `value`.
-  View define(Value value, const std::string &per = "token") {
-    auto type = cast<RankedTensorType>(value.getType());
-    std::string dtype = type.getElementType().isInteger(32) ? "I32" : "F32";
-    View view{allocate(widthOf(value), per, dtype), 0, widthOf(value)};
-    bind(value, view);
-    return view;
-  }
-
-  /// The result reuses its operand's storage (an in-place kernel); the
-  /// operand must die here.
-  LogicalResult defineInPlace(Operation *op, Value result, Value operand) {
-    if (lastUse.lookup(operand) != op)
-      return op->emitOpError()
-             << "updates its operand in place, but the operand is used later";
-    bind(result, views.at(operand));
-    return success();
-  }
-
-  void releaseDeadOperands(Operation *op) {
-    for (Value operand : op->getOperands()) {
-      if (lastUse.lookup(operand) != op || !views.count(operand))
-        continue;
-      --buffers[views[operand].buffer].liveViews;
-      views.erase(operand);
-      lastUse.erase(operand);
-    }
-    // Results nobody reads die immediately.
-    for (Value result : op->getResults())
-      if (result.use_empty() && views.count(result)) {
-        --buffers[views[result].buffer].liveViews;
-        views.erase(result);
-      }
-  }
-
-  FailureOr<View> contiguous(Operation *op, Value value, StringRef role) {
-    View view = views.at(value);
-    if (view.column != 0 || view.rowStride != widthOf(value))
-      return op->emitOpError() << role
-                               << " must be a whole buffer for its kernel";
-    return view;
-  }
-
-  std::string nameOf(int buffer) { return buffers[buffer].name; }
+  const std::string &nameOf(int buffer) { return buffers.nameOf(buffer); }
 
   //===--------------------------------------------------------------------===//
   // Weights
@@ -282,7 +195,7 @@ private:
   }
 
   /// `c[m, n] = epilogue(a[m, k] @ w^T)`.
-  json gemm(const View &a, const std::string &weight, const std::string &c,
+  json gemm(const BufferView &a, const std::string &weight, const std::string &c,
             int64_t cOffset, int64_t ldc, int64_t n, int64_t k,
             Epilogue epilogue, const char *m = "tokens") {
     return {{"library", "gemm"},
@@ -308,7 +221,7 @@ private:
           FailureOr<std::string> table = weightName(op, op.getTable());
           if (failed(table))
             return failure();
-          View out = define(op.getResult());
+          BufferView out = buffers.define(op.getResult());
           return kernel(op, body_, "nhc_embedding",
                         {{{"token_ids", true}}, weightArg(*table),
                          bufferArg(nameOf(out.buffer)), tokensArg(),
@@ -316,13 +229,13 @@ private:
         })
         .Case([&](RMSNormOp op) { return emitRMSNorm(op); })
         .Case([&](AddRMSNormOp op) {
-          FailureOr<View> residual = contiguous(op, op.getResidual(), "residual");
-          FailureOr<View> update = contiguous(op, op.getUpdate(), "update");
+          FailureOr<BufferView> residual = buffers.contiguous(op, op.getResidual(), "residual");
+          FailureOr<BufferView> update = buffers.contiguous(op, op.getUpdate(), "update");
           FailureOr<std::string> weight = weightName(op, op.getWeight());
           if (failed(residual) || failed(update) || failed(weight) ||
-              failed(defineInPlace(op, op.getSum(), op.getResidual())))
+              failed(buffers.defineInPlace(op, op.getSum(), op.getResidual())))
             return failure();
-          View out = define(op.getNormalized());
+          BufferView out = buffers.define(op.getNormalized());
           return kernel(op, body_, "nhc_add_rms_norm",
                         {bufferArg(nameOf(residual->buffer)),
                          bufferArg(nameOf(update->buffer)), weightArg(*weight),
@@ -331,10 +244,10 @@ private:
                          f32Arg(op.getEpsilon().convertToDouble())});
         })
         .Case([&](AddOp op) {
-          FailureOr<View> lhs = contiguous(op, op.getLhs(), "lhs");
-          FailureOr<View> rhs = contiguous(op, op.getRhs(), "rhs");
+          FailureOr<BufferView> lhs = buffers.contiguous(op, op.getLhs(), "lhs");
+          FailureOr<BufferView> rhs = buffers.contiguous(op, op.getRhs(), "rhs");
           if (failed(lhs) || failed(rhs) ||
-              failed(defineInPlace(op, op.getResult(), op.getLhs())))
+              failed(buffers.defineInPlace(op, op.getResult(), op.getLhs())))
             return failure();
           return kernel(op, body_, "nhc_add",
                         {bufferArg(nameOf(lhs->buffer)),
@@ -343,10 +256,10 @@ private:
         })
         .Case([&](LinearOp op) { return emitLinear(op); })
         .Case([&](SplitOp op) {
-          View input = views.at(op.getInput());
+          BufferView input = buffers.viewOf(op.getInput());
           int64_t column = input.column;
           for (auto [result, size] : llvm::zip(op.getResults(), op.getSizes())) {
-            bind(result, {input.buffer, column, input.rowStride});
+            buffers.bind(result, {input.buffer, column, input.rowStride});
             column += size;
           }
           return success();
@@ -366,11 +279,11 @@ private:
   }
 
   LogicalResult emitRMSNorm(RMSNormOp op) {
-    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<BufferView> input = buffers.contiguous(op, op.getInput(), "input");
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(input) || failed(weight))
       return failure();
-    View out = define(op.getResult());
+    BufferView out = buffers.define(op.getResult());
     return kernel(op, body_, "nhc_rms_norm",
                   {bufferArg(nameOf(input->buffer)), weightArg(*weight),
                    bufferArg(nameOf(out.buffer)), tokensArg(),
@@ -382,22 +295,14 @@ private:
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(weight))
       return failure();
-    View input = views.at(op.getInput());
-    View out;
+    BufferView input = buffers.viewOf(op.getInput());
+    BufferView out;
     auto group = attentionGroup.find(op.getResult());
     if (group != attentionGroup.end()) {
       auto [attention, column, width] = group->second;
-      auto shared = groupBuffer.find(attention);
-      if (shared == groupBuffer.end())
-        shared = groupBuffer
-                     .insert({attention, allocate(width, "token", "F32")})
-                     .first;
-      // Keep the group's buffer from being recycled before all three land.
-      pinned.insert(shared->second);
-      out = {shared->second, column, width};
-      bind(op.getResult(), out);
+      out = buffers.defineInGroup(op.getResult(), attention, column, width);
     } else {
-      out = define(op.getResult());
+      out = buffers.define(op.getResult());
     }
     auto type = cast<LinearType>(op.getWeight().getType());
     body_.push_back(gemm(input, *weight, nameOf(out.buffer), out.column,
@@ -413,8 +318,8 @@ private:
     FailureOr<std::string> bias = weightName(op, op.getBias());
     if (failed(weight) || failed(bias))
       return failure();
-    View src = views.at(op.getInput());
-    View out = define(op.getResult());
+    BufferView src = buffers.viewOf(op.getInput());
+    BufferView out = buffers.define(op.getResult());
     int64_t channels = widthOf(op.getInput());
     int64_t kernelSize =
         cast<RankedTensorType>(op.getWeight().getType()).getDimSize(2);
@@ -430,14 +335,14 @@ private:
   }
 
   LogicalResult emitSSD(SSDScanOp op) {
-    FailureOr<View> xbc = contiguous(op, op.getXbc(), "xbc");
+    FailureOr<BufferView> xbc = buffers.contiguous(op, op.getXbc(), "xbc");
     FailureOr<std::string> dtBias = weightName(op, op.getDtBias());
     FailureOr<std::string> aLog = weightName(op, op.getALog());
     FailureOr<std::string> d = weightName(op, op.getD());
     if (failed(xbc) || failed(dtBias) || failed(aLog) || failed(d))
       return failure();
-    View dt = views.at(op.getDt());
-    View y = define(op.getResult());
+    BufferView dt = buffers.viewOf(op.getDt());
+    BufferView y = buffers.define(op.getResult());
     int64_t layer = op.getLayer();
     mambaLayers[layer]["ssm_state"] = {
         {"dtype", "F32"},
@@ -465,14 +370,14 @@ private:
   }
 
   LogicalResult emitGatedNorm(GatedRMSNormOp op) {
-    FailureOr<View> y = contiguous(op, op.getInput(), "input");
+    FailureOr<BufferView> y = buffers.contiguous(op, op.getInput(), "input");
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(y) || failed(weight))
       return failure();
-    View z = views.at(op.getGate());
+    BufferView z = buffers.viewOf(op.getGate());
     if (z.column != 0)
       return op.emitOpError() << "gate must start at column 0 of its buffer";
-    View out = define(op.getResult());
+    BufferView out = buffers.define(op.getResult());
     return kernel(op, body_, "nhc_gated_rms_norm",
                   {bufferArg(nameOf(y->buffer)), bufferArg(nameOf(z.buffer)),
                    indexArg(z.rowStride), weightArg(*weight),
@@ -482,12 +387,11 @@ private:
   }
 
   LogicalResult emitAttention(AttentionCoreOp op) {
-    View q = views.at(op.getQ()), k = views.at(op.getK()),
-         v = views.at(op.getV());
+    BufferView q = buffers.viewOf(op.getQ()), k = buffers.viewOf(op.getK()),
+         v = buffers.viewOf(op.getV());
     if (q.buffer != k.buffer || q.buffer != v.buffer)
       return op.emitOpError() << "q, k and v must share one buffer";
-    pinned.erase(q.buffer);
-    View out = define(op.getResult());
+    BufferView out = buffers.define(op.getResult());
     int64_t layer = op.getLayer();
     attentionLayers.push_back({{"layer", layer},
                                {"num_kv_heads", int64_t(op.getNumKvHeads())},
@@ -505,12 +409,12 @@ private:
   }
 
   LogicalResult emitRoute(MoERouteOp op) {
-    FailureOr<View> logits = contiguous(op, op.getLogits(), "logits");
+    FailureOr<BufferView> logits = buffers.contiguous(op, op.getLogits(), "logits");
     FailureOr<std::string> bias = weightName(op, op.getBias());
     if (failed(logits) || failed(bias))
       return failure();
-    View indices = define(op.getIndices());
-    View weights = define(op.getWeights());
+    BufferView indices = buffers.define(op.getIndices());
+    BufferView weights = buffers.define(op.getWeights());
     return kernel(op, body_, "nhc_moe_route",
                   {bufferArg(nameOf(logits->buffer)), weightArg(*bias),
                    bufferArg(nameOf(indices.buffer)),
@@ -522,13 +426,13 @@ private:
   }
 
   LogicalResult emitExperts(MoEExpertsOp op) {
-    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<BufferView> input = buffers.contiguous(op, op.getInput(), "input");
     FailureOr<std::string> up = weightName(op, op.getUp());
     FailureOr<std::string> down = weightName(op, op.getDown());
     if (failed(input) || failed(up) || failed(down))
       return failure();
-    View indices = views.at(op.getIndices()), weights = views.at(op.getWeights());
-    View out = define(op.getResult());
+    BufferView indices = buffers.viewOf(op.getIndices()), weights = buffers.viewOf(op.getWeights());
+    BufferView out = buffers.define(op.getResult());
     auto upType = cast<LinearType>(op.getUp().getType());
     body_.push_back({{"library", "moe_experts"},
                      {"input", nameOf(input->buffer)},
@@ -547,13 +451,13 @@ private:
 
   /// head_last: logits of each request's last token; head_all: of every token.
   LogicalResult emitLMHead(LMHeadOp op) {
-    FailureOr<View> input = contiguous(op, op.getInput(), "input");
+    FailureOr<BufferView> input = buffers.contiguous(op, op.getInput(), "input");
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(input) || failed(weight))
       return failure();
     auto weightType = cast<RankedTensorType>(op.getWeight().getType());
     int64_t vocab = weightType.getDimSize(0), hidden = weightType.getDimSize(1);
-    int last = allocate(hidden, "request", "F32");
+    int last = buffers.allocate(hidden, "request", "F32");
     if (failed(kernel(op, headLast, "nhc_gather_last",
                       {bufferArg(nameOf(input->buffer)), {{"requests", true}},
                        bufferArg(nameOf(last)), requestsArg(),
@@ -586,13 +490,9 @@ private:
   std::map<int64_t, json> mambaLayers;
   std::map<std::string, bool> kernelsUsed;
   std::set<std::string> weightNames;
-  std::vector<Buffer> buffers;
-  std::set<int> pinned;
-  llvm::DenseMap<Value, View> views;
-  llvm::DenseMap<Value, Operation *> lastUse;
+  BufferPlanner buffers;
   llvm::DenseMap<Value, std::tuple<Operation *, int64_t, int64_t>>
       attentionGroup;
-  llvm::DenseMap<Operation *, int> groupBuffer;
   bool sawLMHead = false;
 };
 } // namespace
