@@ -12,16 +12,6 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-/// Parses `manifest`; returns the status and releases any result.
-nhc_status_t parse(const Json &manifest) {
-  std::string text = manifest.dump();
-  nhc_manifest_t *parsed = nullptr;
-  nhc_status_t status =
-      nhc_manifest_parse(text.data(), text.size(), "m.json", &parsed);
-  nhc_manifest_release(parsed);
-  return status;
-}
-
 TEST(ManifestTest, ParsesTinyModel) {
   nhc_manifest_t *manifest = parseManifestOrDie(tinyManifest());
   nhc_model_info_t info;
@@ -55,13 +45,13 @@ TEST(ManifestTest, ParsesTinyModel) {
 TEST(ManifestTest, StateListsMayBeOmitted) {
   Json manifest = tinyManifest();
   manifest["state"] = Json::object();
-  EXPECT_EQ(parse(manifest), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_OK) << lastError();
 }
 
 TEST(ManifestTest, MissingModelKey) {
   Json manifest = tinyManifest();
   manifest["model"].erase("max_position_embeddings");
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("manifest 'm.json'"), HasSubstr("model"),
                     HasSubstr("missing key 'max_position_embeddings'")));
@@ -70,7 +60,7 @@ TEST(ManifestTest, MissingModelKey) {
 TEST(ManifestTest, WeightWithUnknownDtype) {
   Json manifest = tinyManifest();
   manifest["weights"][2]["dtype"] = "F33";
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("weights[2]"),
                     HasSubstr("'backbone.layers.0.mixer.A_log'"),
@@ -80,7 +70,7 @@ TEST(ManifestTest, WeightWithUnknownDtype) {
 TEST(ManifestTest, WeightWithNegativeDimension) {
   Json manifest = tinyManifest();
   manifest["weights"][0]["shape"] = {256, -1};
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("weights[0]"), HasSubstr(".shape[1]"),
                     HasSubstr("non-negative integer")));
@@ -89,7 +79,7 @@ TEST(ManifestTest, WeightWithNegativeDimension) {
 TEST(ManifestTest, DuplicateWeight) {
   Json manifest = tinyManifest();
   manifest["weights"].push_back(manifest["weights"][0]);
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), AllOf(HasSubstr("'backbone.embeddings.weight'"),
                                  HasSubstr("listed twice")));
 }
@@ -97,7 +87,7 @@ TEST(ManifestTest, DuplicateWeight) {
 TEST(ManifestTest, StateLayerOutOfRange) {
   Json manifest = tinyManifest();
   manifest["state"]["attention_layers"][0]["layer"] = 4;
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("state.attention_layers[0].layer"),
                     HasSubstr("out of range"), HasSubstr("num_layers is 4")));
@@ -106,7 +96,7 @@ TEST(ManifestTest, StateLayerOutOfRange) {
 TEST(ManifestTest, LayerWithTwoKindsOfState) {
   Json manifest = tinyManifest();
   manifest["state"]["attention_layers"][0]["layer"] = 3;
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("layer 3"), HasSubstr("state.mamba_layers")));
 }
@@ -114,7 +104,7 @@ TEST(ManifestTest, LayerWithTwoKindsOfState) {
 TEST(ManifestTest, SsmStateWrongRank) {
   Json manifest = tinyManifest();
   manifest["state"]["mamba_layers"][1]["ssm_state"]["shape"] = {4, 128};
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("state.mamba_layers[1].ssm_state.shape"),
                     HasSubstr("expected rank 3"), HasSubstr("[4, 128]")));
@@ -123,12 +113,12 @@ TEST(ManifestTest, SsmStateWrongRank) {
 TEST(ManifestTest, ZeroKvHeads) {
   Json manifest = tinyManifest();
   manifest["state"]["attention_layers"][0]["num_kv_heads"] = 0;
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), HasSubstr("num_kv_heads: must be positive"));
 }
 
 TEST(ManifestTest, NotAnObject) {
-  EXPECT_EQ(parse(Json::array()), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(Json::array()), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), HasSubstr("expected a JSON object"));
 }
 

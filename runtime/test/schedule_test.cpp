@@ -17,20 +17,11 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-nhc_status_t parse(const Json &manifest) {
-  std::string text = manifest.dump();
-  nhc_manifest_t *parsed = nullptr;
-  nhc_status_t status =
-      nhc_manifest_parse(text.data(), text.size(), "m.json", &parsed);
-  nhc_manifest_release(parsed);
-  return status;
-}
-
 /// Expects `manifest` to be rejected with a message containing all of
 /// `parts`.
 void expectInvalid(const Json &manifest,
                    const std::vector<std::string> &parts) {
-  EXPECT_EQ(parse(manifest), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   for (const std::string &part : parts)
     EXPECT_THAT(lastError(), HasSubstr(part));
 }
@@ -42,7 +33,7 @@ Json gemmEntry() {
 }
 
 TEST(ScheduleTest, ToyModelParses) {
-  EXPECT_EQ(parse(toyModelManifest()), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(toyModelManifest()), NHC_OK) << lastError();
 }
 
 TEST(ScheduleTest, PlanKeysAreOptional) {
@@ -50,7 +41,7 @@ TEST(ScheduleTest, PlanKeysAreOptional) {
   m.erase("schedules");
   m.erase("buffers");
   m.erase("kernels");
-  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
 TEST(ScheduleTest, BufferErrors) {
@@ -66,7 +57,7 @@ TEST(ScheduleTest, BufferErrors) {
   expectInvalid(m, {"buffers[2].dtype: 'bf16' is not"});
   m = toyModelManifest();
   m["buffers"][4]["dtype"] = "I64"; // the compiler's spelling
-  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
   m = toyModelManifest();
   m["buffers"][2]["elems"] = 0;
   expectInvalid(m, {"buffers[2].elems: must be positive"});
@@ -166,7 +157,7 @@ TEST(ScheduleTest, ArgumentForms) {
   // "inf", "-inf" and "nan" are the spellings JSON lacks.
   m = toyModelManifest();
   m["schedules"]["head_all"][0]["args"][5] = {{"f32", "inf"}};
-  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
 TEST(ScheduleTest, LogitsOnlyInHeads) {
@@ -198,7 +189,7 @@ TEST(ScheduleTest, GemmErrors) {
     m["schedules"]["head_last"][2][key] = std::move(value);
     return m;
   };
-  EXPECT_EQ(parse(base), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(base), NHC_OK) << lastError();
   expectInvalid(with("w", "backbone.norm_f.weight"),
                 {"schedules.head_last[2].w: weight 'backbone.norm_f.weight' "
                  "has shape [8], expected [16, 8]"});
@@ -222,7 +213,7 @@ TEST(ScheduleTest, GemmErrors) {
                 {"head_last[2].accumulate: expected true or false"});
   expectInvalid(with("epilogue", "gelu"),
                 {"head_last[2].epilogue: 'gelu' is not 'none' or 'relu2'"});
-  EXPECT_EQ(parse(with("epilogue", "relu2")), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(with("epilogue", "relu2")), NHC_OK) << lastError();
   Json m = base;
   m["schedules"]["head_last"][2].erase("ldc");
   expectInvalid(m, {"schedules.head_last[2]: missing key 'ldc'"});
@@ -236,7 +227,7 @@ TEST(ScheduleTest, GemmRowsPerRequestFitPerTokenBuffers) {
   // A per-token buffer has at least R rows, so m = requests may use it.
   Json m = toyModelManifest();
   m["schedules"]["head_last"][2]["a"] = "normed";
-  EXPECT_EQ(parse(m), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
 Json moeManifest(bool stacked) {
@@ -273,8 +264,8 @@ Json moeManifest(bool stacked) {
 }
 
 TEST(ScheduleTest, MoeExpertsErrors) {
-  EXPECT_EQ(parse(moeManifest(false)), NHC_OK) << lastError();
-  EXPECT_EQ(parse(moeManifest(true)), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(moeManifest(false)), NHC_OK) << lastError();
+  EXPECT_EQ(parseManifestStatus(moeManifest(true)), NHC_OK) << lastError();
   auto with = [](const char *key, Json value, bool stacked = false) {
     Json m = moeManifest(stacked);
     m["schedules"]["body"][0][key] = std::move(value);

@@ -220,4 +220,13 @@ nhc_manifest_t *parseManifestOrDie(const Json &manifest) {
   return parsed;
 }
 
+nhc_status_t parseManifestStatus(const Json &manifest) {
+  std::string text = manifest.dump();
+  nhc_manifest_t *parsed = nullptr;
+  nhc_status_t status =
+      nhc_manifest_parse(text.data(), text.size(), "m.json", &parsed);
+  nhc_manifest_release(parsed);
+  return status;
+}
+
 } // namespace nhc::test

@@ -91,6 +91,10 @@ size_t dtypeSize(const std::string &dtype);
 /// Manifest of a tiny hybrid model: layers M(0) *(1) -(2) M(3),
 /// hidden 64, vocab 256, max_position_embeddings 4096.
 Json tinyManifest();
+
+/// Parses `manifest` as a manifest; returns the status and releases any
+/// result.
+nhc_status_t parseManifestStatus(const Json &manifest);
 /// Writes a checkpoint file holding exactly tinyManifest()'s weights.
 SafetensorsBuilder tinyCheckpoint();
 
