@@ -9,12 +9,20 @@ This script installs nothing.  Usage, from the repository root::
 
     pip install torch transformers safetensors numpy
     python3 tools/golden/make_golden.py --out test/golden
+    python3 tools/golden/make_golden.py --out test/golden --cases conv_nobias,tied_head
+    python3 tools/golden/make_golden.py --out test/golden --cases extra
 
-It (re)writes one directory per case, ``<out>/<case>/``, and touches nothing
-else under ``<out>``.  Every case directory holds:
+Without --cases it (re)writes the four original cases (dense, chunked, moe, fp8),
+exactly as it always did.  With --cases NAME[,NAME...] it (re)writes only the named
+extra cases (EXTRA_CASES below; "extra" = all of them), each a small model that
+pins one HF feature or checkpoint variant.  Either way it writes one directory per
+case, ``<out>/<case>/``, and touches nothing else under ``<out>``.  Every case
+directory holds:
 
     model/                  a real HF checkpoint: config.json (save_pretrained),
                             generation_config.json, model.safetensors
+                            (some extra cases rewrite model.safetensors / config.json
+                            after save_pretrained, or add hf_quant_config.json)
     model-bf16/             (case ``dense`` only) the same weights cast to bf16
     reference.safetensors   prompt ids, logits, greedy continuations, ...
     manifest.json           what is where, config summary, tolerances, versions,
@@ -22,7 +30,7 @@ else under ``<out>``.  Every case directory holds:
 
 Running the script twice with the same package versions on the same machine
 produces bit-identical files.  The format, the init scheme, the FP8 recipe and
-the tolerance rules are documented in docs/testing-golden.md;
+the tolerance rules are documented in docs/golden.md;
 tools/golden/verify_golden.py checks the files with the standard library only.
 """
 
@@ -43,7 +51,7 @@ SCHEMA_VERSION = 1
 MAX_NEW_TOKENS = 16
 FP8_MAX = 448.0  # largest finite float8_e4m3fn value
 
-# Tolerance constants (also written into every manifest; see docs/testing-golden.md).
+# Tolerance constants (also written into every manifest; see docs/golden.md).
 FP32_REL_TOL = 1e-3
 BF16_REL_TOL = 3e-2
 FP8_REL_TOL = 1e-3
@@ -223,6 +231,10 @@ INIT_SCHEME = [
 ]
 
 
+LINEAR_BIASES = ("mixer.in_proj.bias", "mixer.out_proj.bias", "mixer.up_proj.bias", "mixer.down_proj.bias",
+                 "shared_experts.up_proj.bias", "shared_experts.down_proj.bias")
+
+
 @torch.no_grad()
 def reinit_model(model, init_seed):
     cfg = model.config
@@ -266,6 +278,9 @@ def reinit_model(model, init_seed):
             v = randn(shape, gen) / math.sqrt(shape[1])
         elif leaf == "weight" and any(name.endswith(s) for s in ("out_proj.weight", "o_proj.weight", "down_proj.weight")):
             v = 0.5 * randn(shape, gen) / math.sqrt(shape[1])
+        elif leaf == "bias" and any(name.endswith(s) for s in LINEAR_BIASES):
+            # Only models with use_bias / mlp_bias (extra case proj_bias); no old case has these.
+            v = 0.1 * randn(shape, gen)
         else:
             die(f"reinit: no rule for tensor {name} {tuple(shape)}")
         t.copy_(v.to(t.dtype))
@@ -928,7 +943,7 @@ def write_case(info):
         "description": info["description"],
         "generator": {
             "script": "tools/golden/make_golden.py",
-            "command": CANONICAL_COMMAND,
+            "command": info.get("command", CANONICAL_COMMAND),
             "install": "pip install torch transformers safetensors numpy",
             "device": "cpu",
             "torch_threads": 1,
@@ -943,8 +958,8 @@ def write_case(info):
             "reference": "reference.safetensors",
             "model_dirs": [v["model_dir"] for v in info["variants"]],
         },
-        "config_summary": config_summary(cfg),
-        "init_scheme": INIT_SCHEME,
+        "config_summary": info["summary_patch"](config_summary(cfg)) if "summary_patch" in info else config_summary(cfg),
+        "init_scheme": INIT_SCHEME + info.get("init_scheme_extra", []),
         "variants": info["variants"],
         "prompts": prompts,
         "generation": {
@@ -971,10 +986,646 @@ def write_case(info):
     return ntensors
 
 
+# ----------------------------------------------------------------------------
+# Extra cases (--cases NAME[,NAME...]): one HF feature or checkpoint variant each
+# ----------------------------------------------------------------------------
+#
+# Each extra case is a small model (hidden 32, vocab 128, chunk_size 16) built with the same
+# init scheme (init_seed = the case name), saved with save_pretrained, then (for some cases)
+# rewritten on disk; HF loads that directory with from_pretrained(dtype=torch.float32) and
+# the reference is what HF computes from it, with the same prompt search, margin rule and
+# dt-clamp check as the original cases. --cases touches only <out>/<name>/ for the named cases.
+
+LEGACY_CASES = ["dense", "chunked", "moe", "fp8"]
+EXTRA_LENGTHS = [4, 21]  # 4 = conv_kernel; 21 > chunk_size 16 crosses one chunk boundary
+EXTRA_COMMAND = "python3 tools/golden/make_golden.py --out test/golden --cases {name}"
+EXTRA_INIT_SCHEME = [
+    "extra cases: init_seed is the case name",
+    "Linear biases (use_bias: mixer.in_proj.bias, mixer.out_proj.bias; mlp_bias: MLP up_proj.bias, "
+    "down_proj.bias): 0.1*N(0,1)",
+    "values stored in a narrower dtype than F32 (BF16) are the float32 init rounded to nearest even; the "
+    "in-memory model used for the weight check holds exactly the stored values",
+]
+KEEP_F32_SUFFIXES = ("mixer.A_log", "mixer.D", "mixer.dt_bias", "norm.weight", "norm_f.weight")
+
+
+def small_dense_config(**over):
+    c = dict(
+        COMMON,
+        vocab_size=128,
+        hidden_size=32,
+        hybrid_override_pattern="M-*M-",
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=8,
+        intermediate_size=32,
+        mamba_num_heads=4,
+        mamba_head_dim=8,
+        n_groups=2,
+        ssm_state_size=16,
+        chunk_size=16,
+    )
+    c.update(over)
+    return c
+
+
+def small_moe_config(**over):
+    c = small_dense_config(
+        hybrid_override_pattern="ME*E",
+        n_routed_experts=8,
+        num_experts_per_tok=2,
+        n_group=2,
+        topk_group=1,
+        moe_intermediate_size=8,
+        moe_shared_expert_intermediate_size=16,
+        n_shared_experts=1,
+        norm_topk_prob=True,
+        routed_scaling_factor=2.5,
+        moe_latent_size=None,
+    )
+    c.update(over)
+    return c
+
+
+def read_safetensors(path):
+    with safe_open(path, "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+def write_safetensors(path, tensors):
+    save_file({k: v.contiguous() for k, v in sorted(tensors.items())}, path, metadata={"format": "pt"})
+
+
+def load_hf_with_info(model_dir):
+    """load_hf plus from_pretrained's loading report (missing / unexpected keys)."""
+    model, li = NemotronHForCausalLM.from_pretrained(
+        model_dir, dtype=torch.float32, attn_implementation="eager", output_loading_info=True)
+    if any(getattr(m, "num_experts", None) is not None for m in model.modules()):
+        model.set_experts_implementation("eager")
+    model.eval()
+    model.generation_config.eos_token_id = None
+    info = {k: sorted(str(x) for x in (li.get(k) or ())) for k in ("missing_keys", "unexpected_keys", "mismatched_keys")}
+    info["error_msgs"] = [str(e) for e in (li.get("error_msgs") or [])]
+    q = getattr(model, "hf_quantizer", None)
+    info["hf_quantizer"] = None if q is None else type(q).__name__
+    info["all_tied_weights_keys"] = {str(k): str(v) for k, v in sorted((getattr(model, "all_tied_weights_keys", None) or {}).items())}
+    return model, info
+
+
+@torch.no_grad()
+def round_to_bf16_(model, pred):
+    n = 0
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if pred(name):
+            t.copy_(t.to(torch.bfloat16).to(t.dtype))
+            n += 1
+    return n
+
+
+def cast_file_tensors(tensors, pred, dtype):
+    out = {}
+    for k, v in tensors.items():
+        if pred(k):
+            w = v.to(dtype)
+            if not torch.equal(w.to(v.dtype), v):
+                die(f"{k}: casting to {dtype} is not exact (the in-memory model must hold the stored values)")
+            out[k] = w
+        else:
+            out[k] = v
+    return out
+
+
+def prefill_rel_err(model, info):
+    worst = 0.0
+    with torch.no_grad():
+        for i, ids in enumerate(info["prompts"]):
+            lg = model(ids.view(1, -1), use_cache=False).logits[0].float()
+            ref = info["tensors"][f"prompt.{i}.prefill_logits"]
+            worst = max(worst, float(((lg - ref).abs().amax(-1) / logit_scale(ref)).max()))
+    return fnum(worst)
+
+
+def act_sensitivity(info, mlp_alt=None, mamba_alt=None):
+    """Max prefill logit error (relative to scale) when the MLP / Mamba activation is swapped."""
+    from transformers.activations import ACT2FN
+    model = info["model"]
+    saved = []
+    for m in model.modules():
+        if mlp_alt is not None and isinstance(m, (hf_nemotron_h.NemotronHMLP, hf_nemotron_h.NemotronHExperts)):
+            saved.append((m, "act_fn", m.act_fn))
+            m.act_fn = ACT2FN[mlp_alt]
+        if mamba_alt is not None and isinstance(m, hf_nemotron_h.NemotronHMamba2Mixer):
+            saved.append((m, "activation", m.activation))
+            m.activation = mamba_alt
+    try:
+        return prefill_rel_err(model, info)
+    finally:
+        for m, attr, v in saved:
+            setattr(m, attr, v)
+
+
+def stored_dtype_counts(listing):
+    counts = {}
+    for v in listing.values():
+        counts[v["dtype"]] = counts.get(v["dtype"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def extra_summary_patch(cfg, model_dir, moe_names=None, bias_dtype="F32"):
+    with open(os.path.join(model_dir, "config.json"), encoding="utf-8") as f:
+        cj = json.load(f)
+    stored = checkpoint_tensors(os.path.join(model_dir, "model.safetensors"))
+
+    def patch(s):
+        s["config_dtype"] = cj.get("dtype")
+        s["stored_dtypes"] = stored_dtype_counts(stored)
+        s["mamba"]["hidden_act"] = cfg.mamba_hidden_act
+        s["mamba"]["hidden_act_use"] = ("HF applies ACT2FN[mamba_hidden_act] to the conv1d output (all conv_dim "
+                                        "channels: x, B, C) in causal_conv1d_fn (prefill) and causal_conv1d_update "
+                                        "(decode); dt and the gate z do not pass through it")
+        s["mamba"]["conv_bias"] = cfg.use_conv_bias
+        s["mamba"]["in_out_proj_bias"] = cfg.use_bias
+        s["mamba"]["config_mamba_proj_bias_ignored_by_hf"] = cj.get("mamba_proj_bias")
+        s["mlp"]["bias"] = cfg.mlp_bias
+        s["attention"]["config_attention_bias_ignored_by_hf"] = cfg.attention_bias
+        s["attention"]["bias"] = False
+        if "moe" in s:
+            s["moe"]["act"] = cfg.mlp_hidden_act
+            s["moe"]["act_use"] = ("ACT2FN[mlp_hidden_act] in both the routed experts (NemotronHExperts.act_fn) and "
+                                   "the shared expert (NemotronHMLP.act_fn)")
+            if moe_names is not None:
+                s["moe"]["checkpoint_expert_weight_names"] = moe_names
+                s["moe"]["expert_weight_layout_note"] = (
+                    "routed experts are stored stacked, exactly as transformers holds them in memory; the nemotron_h "
+                    "conversion mapping (MergeModulelist over experts.*.up_proj.weight) does not match these names, "
+                    "so from_pretrained loads them directly into experts.up_proj / experts.down_proj (checked equal)")
+            if bias_dtype != "F32":
+                s["moe"]["checkpoint_expert_weight_names"] = [
+                    n.replace("(always F32)", f"(stored {bias_dtype}; HF keeps the buffer in fp32: "
+                              "_keep_in_fp32_modules_strict)") for n in s["moe"]["checkpoint_expert_weight_names"]]
+        return s
+    return patch
+
+
+def build_extra_case(out, name, cfg_kwargs, description, prepare=None, rewrite=None, edit_config=None,
+                     extra_json=None, after_load=None, post=None, summary_kwargs=None, computed_with=None):
+    case_dir = os.path.join(out, name)
+    if os.path.isdir(case_dir):
+        shutil.rmtree(case_dir)
+    model_dir = os.path.join(case_dir, "model")
+    os.makedirs(case_dir)
+    cfg = NemotronHConfig(**cfg_kwargs)
+    torch.manual_seed(0)
+    base = NemotronHForCausalLM(cfg)
+    reinit_model(base, name)
+    base.eval()
+    extra = {}
+    if prepare is not None:
+        prepare(base, extra)
+    base.save_pretrained(model_dir)
+    st = os.path.join(model_dir, "model.safetensors")
+    if rewrite is not None:
+        write_safetensors(st, rewrite(read_safetensors(st), base, extra))
+    if edit_config is not None:
+        cpath = os.path.join(model_dir, "config.json")
+        with open(cpath, encoding="utf-8") as f:
+            cj = json.load(f)
+        edit_config(cj)
+        write_json(cpath, cj)
+    for fn, obj in (extra_json or {}).items():
+        write_json(os.path.join(model_dir, fn), obj)
+    model, load_info = load_hf_with_info(model_dir)
+    extra["hf_load"] = load_info
+    if after_load is not None:
+        after_load(base, model, extra)
+    else:
+        if load_info["missing_keys"] or load_info["mismatched_keys"]:
+            die(f"{name}: from_pretrained reported {load_info}")
+        check_same_weights(base, model)
+        extra["hf_load"]["loaded_parameters_equal_stored_values"] = True
+    info = finish_case(case_dir, name, description, model, cfg, EXTRA_LENGTHS, None, want_hidden=False,
+                       rel_tol=FP32_REL_TOL, extra=extra)
+    info["command"] = EXTRA_COMMAND.format(name=name)
+    info["init_scheme_extra"] = EXTRA_INIT_SCHEME
+    info["summary_patch"] = extra_summary_patch(cfg, model_dir, **(summary_kwargs or {}))
+    info["variants"][0]["computed_with"] = computed_with or (
+        "HF NemotronHForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation='eager'), CPU, "
+        "torch path, 1 thread; every stored tensor is upcast to float32 by from_pretrained, all math in float32")
+    if "E" in cfg.hybrid_override_pattern:
+        rd = router_diagnostics(model, info["prompts"])
+        if rd["selections_changed_by_e_score_correction_bias"] == 0 or rd["selections_changed_by_group_limit"] == 0:
+            die(f"{name}: routing diagnostics show an untested rule: {rd}")
+        info["extra"]["router"] = rd
+    if post is not None:
+        post(info)
+    return info
+
+
+def same_weights_except(base, model, skip):
+    sa, sb = base.state_dict(), model.state_dict()
+    if sa.keys() != sb.keys():
+        die(f"reloaded checkpoint has different tensors: {sorted(set(sa) ^ set(sb))}")
+    for k in sa:
+        if k in skip:
+            continue
+        if sa[k].dtype != sb[k].dtype or not torch.equal(sa[k], sb[k]):
+            die(f"reloaded checkpoint differs at {k}")
+
+
+# --- the cases ----------------------------------------------------------------
+
+def x_conv_nobias(out):
+    def rewrite(t, _base, extra):
+        if any(k.endswith("conv1d.bias") for k in t):
+            die("conv_nobias: save_pretrained wrote a conv1d.bias")
+        return t
+    return build_extra_case(
+        out, "conv_nobias", small_dense_config(use_conv_bias=False),
+        "use_conv_bias: false. Pattern M-*M-, fp32. The checkpoint has no mixer.conv1d.bias tensor; HF builds "
+        "nn.Conv1d(bias=False) and passes conv1d.bias = None to causal_conv1d_fn / causal_conv1d_update, i.e. the "
+        "depthwise causal conv adds nothing before the activation (silu).",
+        rewrite=rewrite)
+
+
+def x_proj_bias(out):
+    def after(base, model, extra):
+        check_same_weights(base, model)
+        biases = sorted(n for n, _ in model.named_parameters() if n.endswith(".bias"))
+        if any(".q_proj." in n or ".k_proj." in n or ".v_proj." in n or ".o_proj." in n for n in biases):
+            die("proj_bias: HF built attention biases")
+        extra["hf_load"]["loaded_parameters_equal_stored_values"] = True
+        extra["hf_bias_parameters"] = biases
+    return build_extra_case(
+        out, "proj_bias", small_dense_config(use_bias=True, mlp_bias=True, attention_bias=True),
+        "use_bias: true and mlp_bias: true (attention_bias: true too, mamba_proj_bias stays false). Pattern M-*M-, "
+        "fp32. HF gives biases to exactly: Mamba mixer.in_proj and mixer.out_proj (nn.Linear(..., bias=use_bias) in "
+        "NemotronHMamba2Mixer.__init__) and MLP mixer.up_proj / mixer.down_proj (bias=mlp_bias in NemotronHMLP). "
+        "Attention q/k/v/o_proj are built with bias=False whatever attention_bias says (NemotronHAttention.__init__), "
+        "so the checkpoint has no attention biases and attention_bias is ignored; mamba_proj_bias is ignored too. "
+        "conv1d keeps its bias (use_conv_bias true). The in_proj bias is added before the split into z / xBC / dt, "
+        "so the dt part of the bias adds to dt before dt_bias and softplus.",
+        after_load=after)
+
+
+def _act_case(out, name, mlp_act, mamba_act, note, alts):
+    def post(info):
+        info["extra"]["activation_sensitivity"] = {
+            f"{what} -> {alt}": act_sensitivity(info, **{("mlp_alt" if what == "mlp_hidden_act" else "mamba_alt"): alt})
+            for what, alt in alts}
+        info["extra"]["activation_sensitivity_note"] = (
+            "max prefill logit error relative to max(1, max|logit|) if HF's activation is swapped as named; "
+            f"values <= rel_tol ({FP32_REL_TOL}) mean this case cannot tell the two activations apart")
+    return build_extra_case(
+        out, name, small_dense_config(mlp_hidden_act=mlp_act, mamba_hidden_act=mamba_act),
+        f"mlp_hidden_act: {mlp_act}, mamba_hidden_act: {mamba_act}. Pattern M-*M-, fp32. " + note, post=post)
+
+
+ACT_NOTE_MAMBA = ("mamba_hidden_act is used by HF's torch path: NemotronHMamba2Mixer passes activation=mamba_hidden_act "
+                  "to causal_conv1d_fn (prefill) and causal_conv1d_update (decode), which apply ACT2FN[activation] to "
+                  "the conv1d output (x, B and C channels).")
+
+
+def x_act_relu(out):
+    return _act_case(out, "act_relu", "relu", "relu",
+                     "MLP: down(relu(up(x))), relu = torch.nn.ReLU = max(x, 0) (ACT2FN['relu']). "
+                     + ACT_NOTE_MAMBA + " Here that activation is relu too.",
+                     [("mlp_hidden_act", "relu2"), ("mamba_hidden_act", "silu")])
+
+
+def x_act_silu(out):
+    return _act_case(out, "act_silu", "silu", "silu",
+                     "MLP: down(silu(up(x))), silu(x) = x * sigmoid(x) (ACT2FN['silu'] = SiLUActivation = "
+                     "torch.nn.functional.silu). The Mamba conv activation is the default silu.",
+                     [("mlp_hidden_act", "relu2"), ("mlp_hidden_act", "gelu")])
+
+
+def x_act_gelu(out):
+    return _act_case(out, "act_gelu", "gelu", "gelu",
+                     "MLP: down(gelu(up(x))), gelu = exact erf form x * 0.5 * (1 + erf(x / sqrt(2))) "
+                     "(ACT2FN['gelu'] = GELUActivation = torch.nn.functional.gelu, approximate='none'). "
+                     + ACT_NOTE_MAMBA + " Here that activation is gelu (erf) too.",
+                     [("mlp_hidden_act", "gelu_pytorch_tanh"), ("mamba_hidden_act", "silu"),
+                      ("mamba_hidden_act", "gelu_pytorch_tanh")])
+
+
+def x_act_gelu_tanh(out):
+    return _act_case(out, "act_gelu_tanh", "gelu_pytorch_tanh", "silu",
+                     "MLP: down(g(up(x))), g = tanh approximation 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * "
+                     "x^3))) (ACT2FN['gelu_pytorch_tanh'] = GELUTanh = torch.nn.functional.gelu(approximate='tanh')). "
+                     "The Mamba conv activation is the default silu.",
+                     [("mlp_hidden_act", "gelu"), ("mlp_hidden_act", "gelu_new")])
+
+
+MOE_NOTE = ("MoE: 8 routed experts, top-2, n_group 2 / topk_group 1, moe_intermediate_size 8, shared expert 16, "
+            "norm_topk_prob, routed_scaling_factor 2.5, random e_score_correction_bias. ")
+
+
+def x_moe_silu(out):
+    return build_extra_case(
+        out, "moe_silu", small_moe_config(mlp_hidden_act="silu"),
+        "mlp_hidden_act: silu in an MoE model (pattern ME*E, fp32). " + MOE_NOTE + "HF uses ACT2FN[mlp_hidden_act] "
+        "for both the routed experts (NemotronHExperts.act_fn: down_e(silu(up_e(x)))) and the shared expert "
+        "(NemotronHMLP.act_fn, built with intermediate_size=moe_shared_expert_intermediate_size), so both are silu "
+        "here. There are no latent projections (moe_latent_size null).",
+        post=lambda info: info["extra"].__setitem__(
+            "activation_sensitivity", {"mlp_hidden_act -> relu2": act_sensitivity(info, mlp_alt="relu2")}))
+
+
+STACKED_EXPERT_NAMES = [
+    "backbone.layers.{i}.mixer.experts.up_proj  [n_routed_experts, moe_intermediate_size, hidden_size] (stacked, no .weight)",
+    "backbone.layers.{i}.mixer.experts.down_proj  [n_routed_experts, hidden_size, moe_intermediate_size] (stacked, no .weight)",
+    "backbone.layers.{i}.mixer.shared_experts.up_proj.weight  [moe_shared_expert_intermediate_size, hidden_size]",
+    "backbone.layers.{i}.mixer.shared_experts.down_proj.weight  [hidden_size, moe_shared_expert_intermediate_size]",
+    "backbone.layers.{i}.mixer.gate.weight  [n_routed_experts, hidden_size] (router, fp32 math)",
+    "backbone.layers.{i}.mixer.gate.e_score_correction_bias  [n_routed_experts] (always F32)",
+]
+
+
+def x_moe_stacked(out):
+    import re
+
+    def rewrite(t, _base, extra):
+        out_t, groups = {}, {}
+        for k, v in t.items():
+            m = re.fullmatch(r"(backbone\.layers\.\d+\.mixer\.experts)\.(\d+)\.(up_proj|down_proj)\.weight", k)
+            if m:
+                groups.setdefault((m.group(1), m.group(3)), {})[int(m.group(2))] = v
+            else:
+                out_t[k] = v
+        if not groups:
+            die("moe_stacked: save_pretrained wrote no per-expert tensors")
+        for (head, proj), per in sorted(groups.items()):
+            if sorted(per) != list(range(len(per))):
+                die(f"moe_stacked: experts of {head}.{proj} are not 0..E-1")
+            out_t[f"{head}.{proj}"] = torch.stack([per[e] for e in range(len(per))])
+        extra["stacked_tensors"] = sorted(f"{h}.{p}" for h, p in groups)
+        return out_t
+    return build_extra_case(
+        out, "moe_stacked", small_moe_config(),
+        "Routed experts stored stacked, the layout transformers uses in memory: backbone.layers.L.mixer.experts.up_proj "
+        "[E, I, H] and ...experts.down_proj [E, H, I] (no .weight suffix, no per-expert tensors); expert e's up "
+        "weight is up_proj[e] ([I, H], y = x @ up_proj[e]^T). Pattern ME*E, relu2, fp32. " + MOE_NOTE +
+        "transformers 5.23 loads these names directly (the conversion mapping only merges experts.*.up_proj.weight); "
+        "the loaded parameters were checked equal to the per-expert model they were stacked from.",
+        rewrite=rewrite, summary_kwargs={"moe_names": STACKED_EXPERT_NAMES})
+
+
+def x_router_bias_bf16(out):
+    def is_bias(n):
+        return n.endswith("gate.e_score_correction_bias")
+
+    def prepare(base, extra):
+        extra["_orig_bias"] = {n: b.detach().clone() for n, b in base.named_buffers() if is_bias(n)}
+        round_to_bf16_(base, is_bias)
+
+    def rewrite(t, _base, extra):
+        return cast_file_tensors(t, is_bias, torch.bfloat16)
+
+    def post(info):
+        orig = info["extra"].pop("_orig_bias")
+        model = info["model"]
+        rounded = {n: b.detach().clone() for n, b in model.named_buffers() if is_bias(n)}
+        for n, b in model.named_buffers():
+            if b.dtype != torch.float32 and is_bias(n):
+                die(f"router_bias_bf16: HF holds {n} as {b.dtype}")
+        with torch.no_grad():
+            for n, b in model.named_buffers():
+                if is_bias(n):
+                    b.copy_(orig[n])
+            err = prefill_rel_err(model, info)
+            for n, b in model.named_buffers():
+                if is_bias(n):
+                    b.copy_(rounded[n])
+        info["extra"]["router_bias"] = {
+            "stored_dtype": "BF16",
+            "hf_buffer_dtype": "float32 (upcast on load; _keep_in_fp32_modules_strict = ['e_score_correction_bias'])",
+            "max_prefill_logit_err_rel_if_unrounded_f32_bias_used": err,
+        }
+    return build_extra_case(
+        out, "router_bias_bf16", small_moe_config(),
+        "fp32 MoE model (pattern ME*E, relu2) whose gate.e_score_correction_bias tensors are stored BF16 in the file "
+        "(as some fine-tuned Nemotron checkpoints are); every other tensor is F32. " + MOE_NOTE +
+        "HF keeps that buffer in float32 (_keep_in_fp32_modules_strict) and upcasts the stored bf16 values "
+        "exactly; the reference is HF's fp32 forward on those upcast values.",
+        prepare=prepare, rewrite=rewrite, post=post, summary_kwargs={"bias_dtype": "BF16"})
+
+
+def keep_f32(name):
+    return name.endswith(KEEP_F32_SUFFIXES)
+
+
+def x_mixed_dtype(out):
+    def prepare(base, extra):
+        keep = {n: p.detach().clone() for n, p in base.named_parameters() if keep_f32(n)}
+        round_to_bf16_(base, lambda n: not keep_f32(n))
+        extra["f32_values_not_bf16_representable"] = int(sum(
+            int((v.to(torch.bfloat16).float() != v).sum()) for v in keep.values()))
+        if extra["f32_values_not_bf16_representable"] == 0:
+            die("mixed_dtype: the F32 tensors are all bf16-representable")
+
+    def rewrite(t, _base, extra):
+        return cast_file_tensors(t, lambda k: not keep_f32(k), torch.bfloat16)
+
+    def edit(cj):
+        cj["dtype"] = "bfloat16"
+    return build_extra_case(
+        out, "mixed_dtype", small_dense_config(),
+        "Mixed-dtype file: config.json says \"dtype\": \"bfloat16\"; every tensor is stored BF16 except mixer.A_log, "
+        "mixer.D, mixer.dt_bias and all RMSNorm weights (block norm, gated mixer.norm, norm_f), which are stored F32 "
+        "with values that are not bf16-representable. Pattern M-*M-. Reference = HF loaded with dtype=torch.float32 "
+        "(every tensor upcast exactly) and run in float32; rel_tol 1e-3 applies to an engine computing in fp32 "
+        "from exactly these stored values.",
+        prepare=prepare, rewrite=rewrite, edit_config=edit)
+
+
+def x_cfg_bf16_file_f32(out):
+    def edit(cj):
+        cj["dtype"] = "bfloat16"
+    return build_extra_case(
+        out, "cfg_bf16_file_f32", small_dense_config(),
+        "config.json says \"dtype\": \"bfloat16\" but every tensor is stored F32 (values not bf16-rounded). "
+        "Pattern M-*M-. Reference = HF loaded with dtype=torch.float32 and run in float32 on the stored F32 values "
+        "(the config dtype only chooses HF's default load dtype); rel_tol 1e-3 for an fp32 engine.",
+        edit_config=edit)
+
+
+KV_PRODUCER = {"name": "modelopt", "version": "0.0.0+nhc-make-golden"}
+
+
+def x_kv_fp8_only(out):
+    def rewrite(t, base, extra):
+        # Realistic scales: amax of k_proj / v_proj outputs over two fixed calibration prompts, / 448.
+        amax = {}
+        handles = []
+        for i, layer in enumerate(base.model.layers):
+            if layer.block_type == "full_attention":
+                for proj in ("k_proj", "v_proj"):
+                    key = (i, proj)
+                    amax[key] = torch.zeros((), dtype=torch.float32)
+
+                    def hook(_m, _inp, o, key=key):
+                        amax[key] = torch.maximum(amax[key], o.detach().float().abs().max())
+                    handles.append(getattr(layer.mixer, proj).register_forward_hook(hook))
+        with torch.no_grad():
+            for j, n in enumerate((11, 21)):
+                base(make_prompt("kv_fp8_only:calibration", j, n, base.config.vocab_size, 0).view(1, -1), use_cache=False)
+        for h in handles:
+            h.remove()
+        added = []
+        for (i, proj), a in sorted(amax.items()):
+            name = f"backbone.layers.{i}.mixer.{proj[0]}_scale"
+            t[name] = (a / FP8_MAX).to(torch.float32).reshape(())
+            added.append(name)
+        extra["kv_scales"] = {n: fnum(float(t[n])) for n in added}
+        return t
+
+    def edit(cj):
+        cj["quantization_config"] = {"quant_method": "modelopt", "quant_algo": None, "kv_cache_quant_algo": "FP8"}
+
+    def after(base, model, extra):
+        li = extra["hf_load"]
+        if li["missing_keys"] or li["mismatched_keys"] or li["hf_quantizer"] is not None:
+            die(f"kv_fp8_only: unexpected load report {li}")
+        check_same_weights(base, model)
+        li["loaded_parameters_equal_stored_values"] = True
+    return build_extra_case(
+        out, "kv_fp8_only", small_dense_config(),
+        "Unquantized fp32 model (pattern M-*M-) carrying modelopt FP8 KV-cache metadata only: config.json "
+        "quantization_config = {quant_method: modelopt, quant_algo: null, kv_cache_quant_algo: FP8}, "
+        "hf_quant_config.json = {producer, quantization: {quant_algo: null, kv_cache_quant_algo: FP8}}, and scalar F32 "
+        "tensors backbone.layers.L.mixer.k_scale / v_scale for the attention layer (amax/448 of k_proj / v_proj "
+        "outputs on two calibration prompts). transformers 5.23 has no modelopt quantizer: it warns 'Unknown "
+        "quantization type ... we will skip the quantization', loads the weights as a plain fp32 model and drops the "
+        "k_scale / v_scale tensors as unexpected keys (checks.hf_load). Reference = HF's fp32 forward (KV cache "
+        "in fp32, not quantized).",
+        rewrite=rewrite, edit_config=edit, after_load=after,
+        extra_json={"hf_quant_config.json": {
+            "producer": KV_PRODUCER, "quantization": {"quant_algo": None, "kv_cache_quant_algo": "FP8"}}})
+
+
+def x_tied_head(out):
+    def rewrite(t, base, extra):
+        t["lm_head.weight"] = base.lm_head.weight.detach().clone()
+        if torch.equal(t["lm_head.weight"], t["backbone.embeddings.weight"]):
+            die("tied_head: lm_head.weight equals the embeddings")
+        return t
+
+    def after(base, model, extra):
+        li = extra["hf_load"]
+        if li["missing_keys"] or li["all_tied_weights_keys"]:
+            die(f"tied_head: unexpected load report {li}")
+        check_same_weights(base, model)
+        if model.lm_head.weight is model.model.embeddings.weight or torch.equal(model.lm_head.weight,
+                                                                                 model.model.embeddings.weight):
+            die("tied_head: HF tied lm_head to the embeddings")
+        extra["hf_lm_head_source"] = "lm_head.weight from the file (not tied; differs from backbone.embeddings.weight)"
+        li["loaded_parameters_equal_stored_values"] = True
+    return build_extra_case(
+        out, "tied_head", small_dense_config(tie_word_embeddings=True),
+        "tie_word_embeddings: true, and the file also holds an lm_head.weight that differs from "
+        "backbone.embeddings.weight. Pattern M-*M-, fp32. transformers 5.23 does NOT tie: NemotronHForCausalLM "
+        "declares _tied_weights_keys = {} so get_expanded_tied_weights_keys returns {} and from_pretrained loads "
+        "lm_head.weight from the file as an independent parameter. The reference therefore uses the file's "
+        "lm_head.weight (checked: loaded lm_head == file lm_head.weight != embeddings). (An engine that ties when "
+        "tie_word_embeddings is true, as the flag suggests, would use the embeddings and fail this case.)",
+        rewrite=rewrite, after_load=after)
+
+
+def x_tied_nohead(out):
+    def rewrite(t, _base, extra):
+        del t["lm_head.weight"]
+        return t
+
+    def after(base, model, extra):
+        li = extra["hf_load"]
+        if li["missing_keys"] != ["lm_head.weight"] or li["all_tied_weights_keys"]:
+            die(f"tied_nohead: unexpected load report {li}")
+        same_weights_except(base, model, {"lm_head.weight"})
+        hf_tied = model.lm_head.weight is model.model.embeddings.weight or torch.equal(
+            model.lm_head.weight, model.model.embeddings.weight)
+        if hf_tied:
+            die("tied_nohead: HF tied lm_head itself; drop the explicit tie below")
+        # HF left lm_head randomly initialised (missing key); the reference ties it as the config declares.
+        model.lm_head.weight = model.model.embeddings.weight
+        extra["hf_lm_head_source"] = (
+            "none: from_pretrained reports lm_head.weight MISSING and leaves it randomly initialised (a new random "
+            "N(0, initializer_range) draw on every load); the generator then sets model.lm_head.weight = "
+            "model.model.embeddings.weight (the tie the config declares) before computing the reference")
+        li["loaded_parameters_equal_stored_values"] = True
+    return build_extra_case(
+        out, "tied_nohead", small_dense_config(tie_word_embeddings=True),
+        "tie_word_embeddings: true and no lm_head.weight in the file. Pattern M-*M-, fp32. transformers 5.23 does not "
+        "tie for NemotronH (_tied_weights_keys = {}), so from_pretrained reports lm_head.weight as MISSING and "
+        "initialises it randomly: HF alone gives no reproducible result for this directory. The reference is HF's "
+        "fp32 forward with lm_head.weight set to backbone.embeddings.weight (logits = norm_f(h) @ E^T), the tie the "
+        "config declares.",
+        rewrite=rewrite, after_load=after,
+        computed_with="HF NemotronHForCausalLM.from_pretrained(model_dir, dtype=torch.float32, "
+                      "attn_implementation='eager') (lm_head.weight reported missing), then model.lm_head.weight = "
+                      "model.model.embeddings.weight; CPU, torch path, 1 thread, float32")
+
+
+EXTRA_CASES = {
+    "conv_nobias": x_conv_nobias,
+    "proj_bias": x_proj_bias,
+    "act_relu": x_act_relu,
+    "act_silu": x_act_silu,
+    "act_gelu": x_act_gelu,
+    "act_gelu_tanh": x_act_gelu_tanh,
+    "moe_silu": x_moe_silu,
+    "tied_head": x_tied_head,
+    "tied_nohead": x_tied_nohead,
+    "moe_stacked": x_moe_stacked,
+    "router_bias_bf16": x_router_bias_bf16,
+    "mixed_dtype": x_mixed_dtype,
+    "cfg_bf16_file_f32": x_cfg_bf16_file_f32,
+    "kv_fp8_only": x_kv_fp8_only,
+}
+
+
+def parse_case_list(text):
+    names = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part == "extra":
+            names += list(EXTRA_CASES)
+        elif part in LEGACY_CASES:
+            die(f"--cases: {part!r} is one of the original cases {LEGACY_CASES}, which are generated together; "
+                "run without --cases to rewrite them")
+        elif part in EXTRA_CASES:
+            names.append(part)
+        else:
+            die(f"--cases: unknown case {part!r}; known: {', '.join(EXTRA_CASES)} (or 'extra' for all)")
+    if not names:
+        die("--cases: no case named")
+    return list(dict.fromkeys(names))
+
+
+def run_extra_cases(out, names):
+    os.makedirs(out, exist_ok=True)
+    total = 0
+    for name in names:
+        info = EXTRA_CASES[name](out)
+        n = write_case(info)
+        size = 0
+        for root, _d, fns in os.walk(info["case_dir"]):
+            size += sum(os.path.getsize(os.path.join(root, f)) for f in fns)
+        total += size
+        print(f"make_golden: wrote {name} ({n} tensors, {size} bytes)", flush=True)
+    print(f"make_golden: {len(names)} cases, {total} bytes under {out}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output root, normally test/golden")
+    ap.add_argument("--cases", metavar="NAME[,NAME...]", default=None,
+                    help="(re)write only these extra cases (see EXTRA_CASES; 'extra' = all of them) and touch "
+                         "nothing else under --out. Without --cases the four original cases "
+                         f"({', '.join(LEGACY_CASES)}) are rewritten, exactly as before.")
     args = ap.parse_args()
+    extra_names = parse_case_list(args.cases) if args.cases is not None else None
 
     setup_determinism()
     assert_torch_mamba_path()
@@ -984,6 +1635,9 @@ def main():
         die(f"transformers {tv} is too old; need 5.x with models/nemotron_h")
 
     out = args.out
+    if extra_names is not None:
+        run_extra_cases(out, extra_names)
+        return
     os.makedirs(out, exist_ok=True)
     case_names = ["dense", "chunked", "moe", "fp8"]
     for c in case_names:

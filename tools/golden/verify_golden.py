@@ -14,7 +14,9 @@ For every case directory (a subdirectory holding manifest.json) it checks:
     previous one ends, the last one ends at the end of the file) and non-overlapping,
     and dtype size x number of elements == byte length;
   * every tensor listed in manifest["reference_tensors"] / ["checkpoint_tensors"]
-    exists in its file with the stated dtype and shape;
+    exists in its file with the stated dtype and shape, and, the other way round,
+    every tensor of the reference file and of every */model.safetensors is listed
+    (each model.safetensors must have a checkpoint_tensors entry);
   * every config.json / generation_config.json / hf_quant_config.json parses as JSON
     (Python's json accepts Infinity/NaN; transformers 5 writes inf as
     {"__float__": "Infinity"}, which is plain JSON).
@@ -140,11 +142,16 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def check_listed(headers, rel, listing, errors):
+def check_listed(headers, rel, listing, errors, section):
     header = headers.get(rel)
     if header is None:
         errors.append(GoldenError(rel, None, "tensors listed in manifest.json not checked: the file failed the checks above"))
         return
+    if not isinstance(listing, dict):
+        errors.append(GoldenError(rel, None, f"manifest.json {section} entry is not an object"))
+        return
+    for name in sorted(set(header) - set(listing)):
+        errors.append(GoldenError(rel, name, f"tensor is in the file but not listed in manifest.json {section}"))
     for name, want in listing.items():
         got = header.get(name)
         if got is None:
@@ -207,9 +214,13 @@ def verify_case(case_dir, case):
             errors.append(GoldenError(rel, None, f"sha256 {digest} != manifest {info.get('sha256')}"))
 
     ref = manifest.get("paths", {}).get("reference", "reference.safetensors")
-    check_listed(headers, ref, manifest.get("reference_tensors", {}), errors)
-    for rel, listing in sorted(manifest.get("checkpoint_tensors", {}).items()):
-        check_listed(headers, rel, listing, errors)
+    check_listed(headers, ref, manifest.get("reference_tensors", {}), errors, "reference_tensors")
+    listings = manifest.get("checkpoint_tensors", {})
+    for rel in sorted(files):
+        if rel.split("/")[-1] == "model.safetensors" and rel not in listings:
+            errors.append(GoldenError(rel, None, "checkpoint has no manifest.json checkpoint_tensors entry"))
+    for rel, listing in sorted(listings.items()):
+        check_listed(headers, rel, listing, errors, "checkpoint_tensors")
     for d in manifest.get("paths", {}).get("model_dirs", []):
         if f"{d}/config.json" not in files:
             errors.append(GoldenError(f"{d}/config.json", None, "model directory has no config.json"))
