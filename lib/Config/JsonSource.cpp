@@ -1,6 +1,7 @@
 //===- JsonSource.cpp - JSON files with source positions --------*- C++ -*-===//
 
 #include "nhc/Config/JsonSource.h"
+#include "nhc/runtime/json_scan.h"
 
 #include <cctype>
 #include <cstring>
@@ -10,6 +11,9 @@
 #include <vector>
 
 namespace mlir::nhc {
+using ::nhc::JsonNumberOverflow;
+using ::nhc::kMaxJsonDepth;
+using ::nhc::scanJsonText;
 namespace {
 
 // Python writes these bare tokens; nlohmann rejects them. They are replaced
@@ -17,6 +21,10 @@ namespace {
 constexpr const char *kPositiveInfinity = "\"+Inf_\""; // 8 chars, as Infinity
 constexpr const char *kNegativeInfinity = "\"-Inf__\""; // 9 chars, as -Infinity
 constexpr const char *kNotANumber = "\"N\"";            // 3 chars, as NaN
+// A number beyond double range (at least 5 chars, "1e309") becomes a string
+// holding one private-use character, padded with spaces after the value.
+constexpr const char *kOverflowPositive = "\xEE\x80\x80"; // U+E000
+constexpr const char *kOverflowNegative = "\xEE\x80\x81"; // U+E001
 
 bool startsWithToken(const std::string &text, size_t pos, const char *token) {
   size_t len = std::char_traits<char>::length(token);
@@ -53,6 +61,20 @@ void replaceNonFiniteTokens(std::string &text) {
   }
 }
 
+/// Python's json reads numbers beyond double range as +-infinity
+/// (float('1e400') == inf); nlohmann throws. Rewrites them in place.
+void replaceOverflowingNumbers(std::string &text,
+                               const std::vector<JsonNumberOverflow> &numbers) {
+  for (const JsonNumberOverflow &number : numbers) {
+    std::string placeholder = std::string("\"") +
+                              (number.negative ? kOverflowNegative
+                                               : kOverflowPositive) +
+                              "\"";
+    placeholder.resize(number.length, ' ');
+    text.replace(number.offset, number.length, placeholder);
+  }
+}
+
 /// Parses Python's spelling of a non-finite float.
 bool nonFiniteFromName(const std::string &name, double &value) {
   if (name == "Infinity" || name == "inf")
@@ -79,9 +101,9 @@ void restoreNonFiniteValues(nlohmann::json &value) {
   }
   if (value.is_string()) {
     const std::string &s = value.get_ref<const std::string &>();
-    if (s == "+Inf_")
+    if (s == "+Inf_" || s == kOverflowPositive)
       value = std::numeric_limits<double>::infinity();
-    else if (s == "-Inf__")
+    else if (s == "-Inf__" || s == kOverflowNegative)
       value = -std::numeric_limits<double>::infinity();
     else if (s == "N")
       value = std::numeric_limits<double>::quiet_NaN();
@@ -228,6 +250,18 @@ bool parseJsonSource(const std::string &path, std::string text,
                      JsonSource &source, std::string &error) {
   source.path = path;
   source.text = text;
+  // Checked first, so nothing below recurses deeper than kMaxJsonDepth.
+  std::vector<JsonNumberOverflow> overflows;
+  size_t tooDeep = scanJsonText(
+      text.data(), text.size(),
+      [&](const JsonNumberOverflow &number) { overflows.push_back(number); });
+  if (tooDeep != std::string::npos) {
+    error = source.where(positionOfByte(text, tooDeep)) +
+            "error: JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
+            " levels";
+    return false;
+  }
+  replaceOverflowingNumbers(text, overflows);
   replaceNonFiniteTokens(text);
   try {
     source.root = nlohmann::json::parse(text);
@@ -239,6 +273,9 @@ bool parseJsonSource(const std::string &path, std::string text,
     size_t detail = what.find("parse error");
     error = source.where(position) + "error: not valid JSON: " +
             (detail == std::string::npos ? what : what.substr(detail));
+    return false;
+  } catch (const nlohmann::json::exception &e) {
+    error = source.where({}) + "error: not valid JSON: " + e.what();
     return false;
   }
   if (!source.root.is_object()) {

@@ -71,15 +71,84 @@ std::string ModelConfig::pattern() const {
   return result;
 }
 
+namespace {
+/// The names modelopt may write for a module: its path in NemotronHForCausalLM
+/// ("backbone.layers.3.mixer.q_proj"), without the "backbone." prefix, or with
+/// "model." in its place (the prefix of most HF decoder models).
+std::vector<std::string> moduleSpellings(const std::string &module) {
+  std::vector<std::string> spellings = {module};
+  const std::string prefix = "backbone.";
+  if (module.compare(0, prefix.size(), prefix) == 0) {
+    std::string rest = module.substr(prefix.size());
+    spellings.push_back(rest);
+    spellings.push_back("model." + rest);
+  }
+  return spellings;
+}
+} // namespace
+
+int matchingExclusion(const std::vector<std::string> &patterns,
+                      const std::string &module) {
+  std::vector<std::string> spellings = moduleSpellings(module);
+  for (size_t i = 0; i < patterns.size(); ++i)
+    for (const std::string &name : spellings)
+      if (patterns[i] == name ||
+          fnmatch(patterns[i].c_str(), name.c_str(), 0) == 0)
+        return static_cast<int>(i);
+  return -1;
+}
+
 bool isExcludedModule(const std::vector<std::string> &patterns,
                       const std::string &module) {
-  for (const std::string &pattern : patterns)
-    if (pattern == module || fnmatch(pattern.c_str(), module.c_str(), 0) == 0)
-      return true;
-  return false;
+  return matchingExclusion(patterns, module) >= 0;
 }
 
 namespace {
+struct ActivationAlias {
+  const char *name;      // as in transformers' ACT2FN
+  const char *canonical; // nhc's (and the nemotron dialect's) name
+};
+// transformers/activations.py ACT2CLS: gelu and gelu_python are the exact
+// erf form; gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate and
+// gelu_python_tanh the tanh approximation 0.5x(1 + tanh(sqrt(2/pi)(x +
+// 0.044715x^3))); silu and swish are x*sigmoid(x). Learnable ones (prelu,
+// xielu) and the rarely used rest are refused by name.
+constexpr ActivationAlias kActivations[] = {
+    {"relu2", "relu2"},          {"relu", "relu"},
+    {"relu6", "relu6"},          {"silu", "silu"},
+    {"swish", "silu"},           {"gelu", "gelu"},
+    {"gelu_python", "gelu"},     {"gelu_new", "gelu_tanh"},
+    {"gelu_pytorch_tanh", "gelu_tanh"}, {"gelu_fast", "gelu_tanh"},
+    {"gelu_accurate", "gelu_tanh"}, {"gelu_python_tanh", "gelu_tanh"},
+    {"quick_gelu", "quick_gelu"},
+};
+} // namespace
+
+std::optional<std::string> canonicalActivation(const std::string &name) {
+  for (const ActivationAlias &alias : kActivations)
+    if (name == alias.name)
+      return std::string(alias.canonical);
+  return std::nullopt;
+}
+
+std::string supportedActivationNames() {
+  std::string names;
+  for (const ActivationAlias &alias : kActivations)
+    names += (names.empty() ? "" : ", ") + std::string(alias.name);
+  return names;
+}
+
+namespace {
+
+/// A bounded rendering of an untrusted value for messages (dumping is
+/// linear and, with the nesting limit of JsonSource, shallow).
+std::string preview(const nlohmann::json &value) {
+  constexpr size_t kMax = 60;
+  std::string text = value.dump();
+  if (text.size() > kMax)
+    text = text.substr(0, kMax) + "...";
+  return text;
+}
 
 /// A diagnostic that is complete text ("file:line:col: error: ...").
 struct ConfigError {
@@ -158,7 +227,7 @@ public:
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
         return static_cast<int64_t>(d);
     }
-    fail(key, "must be an integer, got " + value.dump());
+    fail(key, "must be an integer, got " + preview(value));
   }
 
   std::optional<int64_t> getOptionalInt(const char *key) {
@@ -173,7 +242,7 @@ public:
       return fallback;
     const nlohmann::json &value = *find(key);
     if (!value.is_number())
-      fail(key, "must be a number, got " + value.dump());
+      fail(key, "must be a number, got " + preview(value));
     return value.get<double>();
   }
 
@@ -183,7 +252,7 @@ public:
       return fallback;
     const nlohmann::json &value = *find(key);
     if (!value.is_boolean())
-      fail(key, "must be true or false, got " + value.dump());
+      fail(key, "must be true or false, got " + preview(value));
     return value.get<bool>();
   }
 
@@ -194,7 +263,7 @@ public:
       return fallback;
     const nlohmann::json &value = *find(key);
     if (!value.is_string())
-      fail(key, "must be a string, got " + value.dump());
+      fail(key, "must be a string, got " + preview(value));
     return value.get<std::string>();
   }
 
@@ -253,7 +322,7 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
   std::vector<LayerKind> layers;
   for (size_t i = 0; i < list.size(); ++i) {
     const nlohmann::json &item = list[i];
-    std::string name = item.is_string() ? item.get<std::string>() : item.dump();
+    std::string name = item.is_string() ? item.get<std::string>() : preview(item);
     // Current transformers spellings, then the legacy ones it remaps.
     if (name == "linear_attention" || name == "mamba")
       layers.push_back(LayerKind::Mamba);
@@ -264,7 +333,7 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
     else if (name == "moe")
       layers.push_back(LayerKind::MoE);
     else
-      reader.fail(key, "has unknown layer type " + item.dump() + " at index " +
+      reader.fail(key, "has unknown layer type " + preview(item) + " at index " +
                            std::to_string(i) +
                            " (expected mamba/linear_attention, "
                            "attention/full_attention, mlp or moe)");
@@ -295,15 +364,37 @@ DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
 //===----------------------------------------------------------------------===//
 
 /// Reads a modelopt quantization block: `quant_algo`, `exclude_modules`
-/// (`ignore` in compressed-tensors style), `kv_cache_quant_algo`.
-Quantization parseQuantization(ConfigReader &reader, const std::string &prefix) {
+/// (`ignore` in compressed-tensors style), `kv_cache_quant_algo`. A null or
+/// absent `quant_algo` is how modelopt and TensorRT-LLM spell "weights not
+/// quantized" (e.g. the FP8 KV-cache-only recipe): no Quantization results,
+/// and a note says what was ignored.
+std::optional<Quantization> parseQuantization(ConfigReader &reader,
+                                              const std::string &prefix,
+                                              std::vector<std::string> &notes) {
   auto key = [&](const char *name) { return prefix + name; };
+  std::string block = prefix.substr(0, prefix.size() - 1);
+  std::string kvKey = key("kv_cache_quant_algo");
+  // A quantized KV cache is optional: nhc keeps K/V in the model dtype,
+  // which only loses the memory saving, never accuracy.
+  std::string kvAlgo = reader.getString({kvKey.c_str()}, "");
+  std::string algoKey = key("quant_algo");
+  if (!reader.has(algoKey)) {
+    notes.push_back(reader.source.path + ": note: '" + block +
+                    "' has no weight " +
+                    "quantization (quant_algo is " +
+                    (reader.find(block)->contains("quant_algo") ? "null"
+                                                                : "absent") +
+                    "): weights are used as stored" +
+                    (kvAlgo.empty() ? std::string()
+                                    : "; kv_cache_quant_algo '" + kvAlgo +
+                                          "' is ignored (the KV cache stays "
+                                          "in the model dtype, and k_scale/"
+                                          "v_scale tensors are not read)"));
+    return std::nullopt;
+  }
   Quantization quant;
   quant.sourcePath = reader.source.path;
-  std::string algoKey = key("quant_algo");
-  if (!reader.has(algoKey))
-    reader.fail(prefix.substr(0, prefix.size() - 1),
-                "lacks the required key 'quant_algo'");
+  quant.kvCacheAlgo = kvAlgo;
   quant.algo = reader.getString({algoKey.c_str()}, "");
   if (quant.algo != "FP8")
     reader.fail(algoKey, "has unsupported weight quantization \"" +
@@ -319,18 +410,19 @@ Quantization parseQuantization(ConfigReader &reader, const std::string &prefix) 
       reader.fail(excludeKey, "must be a list of module names");
     for (const nlohmann::json &item : *list) {
       if (!item.is_string())
-        reader.fail(excludeKey, "must contain only strings, got " + item.dump());
+        reader.fail(excludeKey, "must contain only strings, got " + preview(item));
       quant.excludeModules.push_back(item.get<std::string>());
     }
   }
-  std::string kvKey = key("kv_cache_quant_algo");
-  // A quantized KV cache is optional: nhc keeps K/V in the model dtype,
-  // which only loses the memory saving, never accuracy.
-  quant.kvCacheAlgo = reader.getString({kvKey.c_str()}, "");
+  if (!quant.kvCacheAlgo.empty())
+    notes.push_back(reader.source.path + ": note: kv_cache_quant_algo '" +
+                    quant.kvCacheAlgo +
+                    "' is ignored: the KV cache stays in the model dtype");
   return quant;
 }
 
-std::optional<Quantization> readQuantizationConfig(ConfigReader &reader) {
+std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
+                                                   std::vector<std::string> &notes) {
   if (!reader.has("quantization_config"))
     return std::nullopt;
   if (!reader.find("quantization_config")->is_object())
@@ -338,8 +430,8 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader) {
   // modelopt writes quant_algo at the top of quantization_config, or under
   // its "quantization" member as in hf_quant_config.json.
   if (reader.has("quantization_config.quantization"))
-    return parseQuantization(reader, "quantization_config.quantization.");
-  return parseQuantization(reader, "quantization_config.");
+    return parseQuantization(reader, "quantization_config.quantization.", notes);
+  return parseQuantization(reader, "quantization_config.", notes);
 }
 
 //===----------------------------------------------------------------------===//
@@ -429,6 +521,8 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.expand = reader.getInt({"mamba_expand", "expand"}, c.expand);
   c.mambaHiddenAct = reader.getString({"mamba_hidden_act"}, c.mambaHiddenAct);
   c.useConvBias = reader.getBool({"mamba_conv_bias", "use_conv_bias"}, c.useConvBias);
+  c.useBias = reader.getBool({"use_bias"}, c.useBias);
+  c.mlpBias = reader.getBool({"mlp_bias"}, c.mlpBias);
   c.timeStepMin = reader.getFloat({"mamba_dt_min", "time_step_min"}, c.timeStepMin);
   c.timeStepMax = reader.getFloat({"mamba_dt_max", "time_step_max"}, c.timeStepMax);
   c.timeStepFloor =
@@ -441,7 +535,7 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
     if (!limit.is_array() || limit.size() != 2 || !limit[0].is_number() ||
         !limit[1].is_number())
       reader.fail(limitKey, "must be a list of two numbers [min, max], got " +
-                                limit.dump());
+                                preview(limit));
     c.timeStepLimit[0] = limit[0].get<double>();
     c.timeStepLimit[1] = limit[1].get<double>();
   }
@@ -461,25 +555,30 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.topkGroup = reader.getInt({"topk_group"}, c.topkGroup);
   c.normTopkProb = reader.getBool({"norm_topk_prob"}, c.normTopkProb);
 
-  c.quantization = readQuantizationConfig(reader);
+  c.quantization = readQuantizationConfig(reader, c.notes);
+  c.quantizationDeclared = reader.has("quantization_config");
 }
 
-/// Biases are not part of any published Nemotron-H checkpoint.
-void rejectBiases(ConfigReader &reader) {
-  for (const char *key : {"use_bias", "mlp_bias", "attention_bias",
-                          "mamba_proj_bias"})
-    if (reader.getBool({key}, false))
-      reader.fail(key, "is true, but nhc supports only bias-free linear "
-                       "layers (as in all published Nemotron-H checkpoints)");
+/// Checks an activation name and maps transformers' aliases onto nhc's.
+void readActivation(ConfigReader &reader, const char *key, std::string &name) {
+  std::optional<std::string> canonical = canonicalActivation(name);
+  if (!canonical)
+    reader.fail(key, "has unsupported activation \"" + name +
+                         "\" (supported: " + supportedActivationNames() + ")");
+  name = *canonical;
 }
 
-void validate(ConfigReader &reader, const ModelConfig &c) {
+void validate(ConfigReader &reader, ModelConfig &c) {
+  // transformers looks an activation up only when it builds a layer using it.
+  if (c.numLayers(LayerKind::MLP) + c.numLayers(LayerKind::MoE) > 0)
+    readActivation(reader, "mlp_hidden_act", c.mlpHiddenAct);
+  if (c.numLayers(LayerKind::Mamba) > 0)
+    readActivation(reader, "mamba_hidden_act", c.mambaHiddenAct);
   reader.requirePositive("vocab_size", c.vocabSize);
   reader.requirePositive("hidden_size", c.hiddenSize);
-  if (!(c.layerNormEpsilon > 0))
-    reader.fail("layer_norm_epsilon", "must be positive");
+  if (!(c.layerNormEpsilon > 0) || !std::isfinite(c.layerNormEpsilon))
+    reader.fail("layer_norm_epsilon", "must be a finite positive number");
   reader.requirePositive("max_position_embeddings", c.maxPositionEmbeddings);
-  rejectBiases(reader);
 
   auto divides = [&](const std::string &smallKey, int64_t small, const char *bigKey,
                      int64_t big) {
@@ -497,11 +596,6 @@ void validate(ConfigReader &reader, const ModelConfig &c) {
   }
   if (c.numLayers(LayerKind::MLP) > 0) {
     reader.requirePositive("intermediate_size", c.intermediateSize);
-    if (c.mlpHiddenAct != "relu2" && c.mlpHiddenAct != "relu" &&
-        c.mlpHiddenAct != "silu" && c.mlpHiddenAct != "gelu")
-      reader.fail("mlp_hidden_act", "has unsupported activation \"" +
-                                        c.mlpHiddenAct +
-                                        "\" (supported: relu2, relu, silu, gelu)");
   }
   if (c.numLayers(LayerKind::Mamba) > 0) {
     reader.requirePositive("mamba_num_heads", c.mambaNumHeads);
@@ -512,13 +606,17 @@ void validate(ConfigReader &reader, const ModelConfig &c) {
     reader.requirePositive(reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel"), c.convKernel);
     reader.requirePositive(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize);
     divides(groupsKey.c_str(), c.nGroups, "mamba_num_heads", c.mambaNumHeads);
-    if (c.mambaHiddenAct != "silu")
-      reader.fail("mamba_hidden_act", "is \"" + c.mambaHiddenAct +
-                                          "\" but the Mamba-2 mixer supports "
-                                          "only \"silu\"");
-    if (c.timeStepMin < 0)
-      reader.fail(reader.keyFor({"mamba_dt_min", "time_step_min"}, "time_step_min"),
-                  "must not be negative");
+    std::string minKey =
+        reader.keyFor({"mamba_dt_min", "time_step_min"}, "time_step_min");
+    if (!(c.timeStepMin >= 0) || !std::isfinite(c.timeStepMin))
+      reader.fail(minKey, "must be a finite number >= 0");
+    std::string limitKey =
+        reader.keyFor({"mamba_dt_limit", "time_step_limit"}, "time_step_limit");
+    double lo = c.timeStepLimit[0], hi = c.timeStepLimit[1];
+    if (!(lo >= 0) || !std::isfinite(lo) || std::isnan(hi) || !(hi >= lo) ||
+        !(hi > 0))
+      reader.fail(limitKey, "must be [min, max] with 0 <= min <= max, min "
+                            "finite and max > 0 (max may be Infinity)");
   }
   if (c.numLayers(LayerKind::MoE) > 0) {
     reader.requirePositive(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
@@ -600,14 +698,15 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
     readInto(source, config);
     // modelopt also writes hf_quant_config.json; config.json's
     // quantization_config, when present, takes precedence.
-    if (!quantPath.empty() && !config.quantization) {
+    if (!quantPath.empty() && !config.quantizationDeclared) {
       JsonSource quantSource;
       if (!loadJsonSource(quantPath, quantSource, error))
         return false;
       ConfigReader quantReader(quantSource);
       if (!quantReader.has("quantization"))
         quantReader.failFile("missing required key 'quantization'");
-      config.quantization = parseQuantization(quantReader, "quantization.");
+      config.quantization =
+          parseQuantization(quantReader, "quantization.", config.notes);
     }
   } catch (const ConfigError &e) {
     error = e.message;

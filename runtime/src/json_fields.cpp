@@ -2,20 +2,27 @@
 
 #include "json_fields.h"
 
+#include <algorithm>
+
 #include "error.h"
+#include "nhc/runtime/json_scan.h"
 
 namespace nhc::runtime {
 
-namespace {
-
-/// A short rendering of an offending value for messages.
-std::string preview(const Json &value) {
-  std::string text = value.dump();
+std::string boundedDump(const Json &value) {
+  // Linear in the value's size and shallow: parseJson limits nesting.
   constexpr size_t kMax = 60;
+  std::string text = value.dump();
   if (text.size() > kMax)
     text = text.substr(0, kMax) + "...";
-  return cat(text, " (", value.type_name(), ")");
+  return text;
 }
+
+std::string previewJson(const Json &value) {
+  return cat(boundedDump(value), " (", value.type_name(), ")");
+}
+
+namespace {
 
 [[noreturn]] void invalid(const std::string &where, const std::string &what) {
   throw Error(NHC_INVALID_FORMAT, cat(where, ": ", what));
@@ -24,16 +31,25 @@ std::string preview(const Json &value) {
 } // namespace
 
 Json parseJson(const char *data, size_t size, const std::string &where) {
+  // Checked before any tree exists, so no walk recurses deeper.
+  size_t tooDeep = scanJsonText(data, size, [&](const JsonNumberOverflow &n) {
+    invalid(where, cat("number '", std::string(data + n.offset,
+                                                 std::min<size_t>(n.length, 40)),
+                       "' at byte ", n.offset, " is beyond double range"));
+  });
+  if (tooDeep != std::string::npos)
+    invalid(where, cat("JSON nesting deeper than ", kMaxJsonDepth,
+                       " levels at byte ", tooDeep));
   try {
     return Json::parse(data, data + size);
-  } catch (const Json::parse_error &e) {
+  } catch (const Json::exception &e) {
     invalid(where, cat("not valid JSON: ", e.what()));
   }
 }
 
 void requireObject(const Json &value, const std::string &where) {
   if (!value.is_object())
-    invalid(where, cat("expected a JSON object, found ", preview(value)));
+    invalid(where, cat("expected a JSON object, found ", previewJson(value)));
 }
 
 const Json &requireField(const Json &obj, const char *key,
@@ -51,12 +67,12 @@ uint64_t asUInt(const Json &value, const std::string &where) {
   if (value.is_number_integer() && value.get<int64_t>() >= 0)
     return static_cast<uint64_t>(value.get<int64_t>());
   invalid(where,
-          cat("expected a non-negative integer, found ", preview(value)));
+          cat("expected a non-negative integer, found ", previewJson(value)));
 }
 
 std::string asString(const Json &value, const std::string &where) {
   if (!value.is_string())
-    invalid(where, cat("expected a string, found ", preview(value)));
+    invalid(where, cat("expected a string, found ", previewJson(value)));
   return value.get<std::string>();
 }
 
@@ -74,7 +90,7 @@ nhc_dtype_t asDtype(const Json &value, const std::string &where) {
 std::vector<uint64_t> asShape(const Json &value, const std::string &where) {
   if (!value.is_array())
     invalid(where,
-            cat("expected an array of dimensions, found ", preview(value)));
+            cat("expected an array of dimensions, found ", previewJson(value)));
   if (value.size() > NHC_MAX_RANK)
     invalid(where, cat("rank ", value.size(), " exceeds the supported maximum ",
                        NHC_MAX_RANK));

@@ -22,7 +22,13 @@ namespace nhc::runtime {
 
 using Json = nlohmann::json;
 
-/// Parses `size` bytes of JSON text.
+/// `value` as JSON text cut to about 60 characters, for error messages.
+std::string boundedDump(const Json &value);
+/// boundedDump(value) followed by its type, e.g. `"x" (string)`.
+std::string previewJson(const Json &value);
+
+/// Parses `size` bytes of JSON text: nesting is limited to kMaxJsonDepth and
+/// numbers beyond double range are errors; every failure names `where`.
 Json parseJson(const char *data, size_t size, const std::string &where);
 
 /// Throws unless `value` is an object.

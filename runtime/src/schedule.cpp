@@ -53,7 +53,7 @@ bool optionalBool(const Json &obj, const char *key, bool fallback,
     return fallback;
   NHC_CHECK(it->is_boolean(), NHC_INVALID_FORMAT,
             cat(where, ".", key, ": expected true or false, found ",
-                it->dump()));
+                boundedDump(*it)));
   return it->get<bool>();
 }
 
@@ -65,7 +65,7 @@ int64_t asInt64(const Json &value, const std::string &where) {
           static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
     return static_cast<int64_t>(value.get<uint64_t>());
   throw Error(NHC_INVALID_FORMAT,
-              cat(where, ": expected a 64-bit integer, found ", value.dump()));
+              cat(where, ": expected a 64-bit integer, found ", boundedDump(value)));
 }
 
 float asF32(const Json &value, const std::string &where) {
@@ -83,7 +83,7 @@ float asF32(const Json &value, const std::string &where) {
   throw Error(NHC_INVALID_FORMAT,
               cat(where, ": expected a number or \"inf\", \"-inf\", \"nan\", "
                          "found ",
-                  value.dump()));
+                  boundedDump(value)));
 }
 
 size_t PlanContext::buffer(const std::string &name,
@@ -290,7 +290,7 @@ KernelArg parseDimArg(const Json &arg, const std::string &at) {
 
 void requireTrue(const Json &arg, const char *key, const std::string &at) {
   NHC_CHECK(arg[key].is_boolean() && arg[key].get<bool>(), NHC_INVALID_FORMAT,
-            cat(at, ".", key, ": expected true, found ", arg[key].dump()));
+            cat(at, ".", key, ": expected true, found ", boundedDump(arg[key])));
 }
 
 /// One {"buffer": ...} / {"weight": ...} / ... object.
@@ -312,7 +312,7 @@ KernelArg parseKernelArg(const PlanContext &ctx, const Json &arg,
   NHC_CHECK(form != nullptr, NHC_INVALID_FORMAT,
             cat(at, ": expected one of buffer, weight, state, requests, "
                     "token_ids, logits, dim, index, f32; found ",
-                arg.dump()));
+                boundedDump(arg)));
   std::string key = form;
   KernelArg out;
   if (key == "buffer") {
@@ -373,7 +373,7 @@ ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
     ParamKind want = spec.params[i];
     NHC_CHECK(paramKindOf(arg.kind) == want, NHC_INVALID_FORMAT,
               cat(at, ": kernel '", name, "' parameter ", i, " is ",
-                  paramKindName(want), ", but the argument ", args[i].dump(),
+                  paramKindName(want), ", but the argument ", boundedDump(args[i]),
                   " is ", paramKindName(paramKindOf(arg.kind))));
     out.kernel.args.push_back(arg);
   }

@@ -52,7 +52,8 @@ struct ModelConfig {
 
   // MLP.
   int64_t intermediateSize = 21504;
-  std::string mlpHiddenAct = "relu2";
+  std::string mlpHiddenAct = "relu2"; // canonical name, see canonicalActivation
+  bool mlpBias = false;               // MLP up/down (and shared expert) biases
 
   // Mamba-2.
   int64_t mambaNumHeads = 128;
@@ -62,8 +63,9 @@ struct ModelConfig {
   int64_t convKernel = 4;
   int64_t chunkSize = 128;
   int64_t expand = 2;
-  std::string mambaHiddenAct = "silu";
+  std::string mambaHiddenAct = "silu"; // activation after conv1d
   bool useConvBias = true;
+  bool useBias = false; // Mamba in_proj / out_proj biases (`use_bias`)
   double timeStepMin = 0.001;
   double timeStepMax = 0.1;
   double timeStepFloor = 1e-4;
@@ -87,6 +89,12 @@ struct ModelConfig {
   std::vector<LayerKind> mtpLayers;
 
   std::optional<Quantization> quantization;
+  /// config.json has a quantization_config block (it wins over
+  /// hf_quant_config.json even when it quantizes nothing).
+  bool quantizationDeclared = false;
+  /// What was read but deliberately not used (printed by `nhc compile
+  /// --verbose`).
+  std::vector<std::string> notes;
 
   int64_t numLayers(LayerKind kind) const;
   std::string pattern() const;
@@ -110,9 +118,20 @@ bool parseModelConfig(const std::string &path, const std::string &text,
                       ModelConfig &config, std::string &error);
 
 /// True when `module` (e.g. "backbone.layers.3.mixer.q_proj") matches one of
-/// the exclude_modules entries (exact names or '*'/'?' glob patterns).
+/// the exclude_modules entries (exact names or '*'/'?' glob patterns). A
+/// pattern may spell the module with the "backbone." prefix, without it, or
+/// with "model." instead, as modelopt writes them.
 bool isExcludedModule(const std::vector<std::string> &patterns,
                       const std::string &module);
+/// Index of the first pattern matching `module` (as above), or -1.
+int matchingExclusion(const std::vector<std::string> &patterns,
+                      const std::string &module);
+
+/// nhc's name for an activation that transformers' ACT2FN knows (aliases
+/// such as swish, gelu_new, gelu_pytorch_tanh map onto one name), or nullopt.
+std::optional<std::string> canonicalActivation(const std::string &name);
+/// "relu2, relu, ..." for error messages.
+std::string supportedActivationNames();
 
 } // namespace mlir::nhc
 
