@@ -7,9 +7,15 @@ include "Nemotron/NemotronDialect.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
 
+// transformers' ACT2FN entries (activations.py) that Nemotron-H configs may
+// name; the config reader maps aliases (swish, gelu_new, gelu_pytorch_tanh,
+// gelu_fast, gelu_python) onto these. The case values are also the codes the
+// kernel library's @nhc_activate switches on (lib/Kernels/activation.mlir).
 def Nemotron_Activation : I32EnumAttr<"Activation", "pointwise activation", [
     I32EnumAttrCase<"relu2", 0>, I32EnumAttrCase<"relu", 1>,
-    I32EnumAttrCase<"silu", 2>, I32EnumAttrCase<"gelu", 3>]> {
+    I32EnumAttrCase<"silu", 2>, I32EnumAttrCase<"gelu", 3>,
+    I32EnumAttrCase<"gelu_tanh", 4>, I32EnumAttrCase<"quick_gelu", 5>,
+    I32EnumAttrCase<"relu6", 6>]> {
   let cppNamespace = "::mlir::nemotron";
   let genSpecializedAttr = 0;
 }

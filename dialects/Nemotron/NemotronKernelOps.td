@@ -10,29 +10,19 @@
 #ifndef NHC_DIALECT_NEMOTRON_NEMOTRONKERNELOPS_TD
 #define NHC_DIALECT_NEMOTRON_NEMOTRONKERNELOPS_TD
 
-def Nemotron_Epilogue : I32EnumAttr<"Epilogue", "elementwise epilogue of a linear", [
-    I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu2", 1>]> {
-  let cppNamespace = "::mlir::nemotron";
-  let genSpecializedAttr = 0;
-}
-def Nemotron_EpilogueAttr
-    : EnumAttr<Nemotron_Dialect, Nemotron_Epilogue, "epilogue"> {
-  let assemblyFormat = "`<` $value `>`";
-}
-
 def Nemotron_StateResource
     : Resource<"::mlir::nemotron::RequestStateResource">;
 
 def Nemotron_LinearOp : Nemotron_Op<"linear", [Pure]> {
-  let summary = "y = epilogue(x @ W^T) (a GEMM)";
+  let summary = "y = epilogue(x @ W^T + bias) (a GEMM)";
   let description = [{
-    A bias-free linear layer applied to every token, with an optional fused
-    elementwise `epilogue` (`relu2` after `nemotron-fuse-linear-epilogue`).
-    Lowered to the runtime's GEMM (BLAS on the host, cuBLASLt on GPU).
+    A linear layer applied to every token: the bias is added when the weight's
+    type says `bias`, then the optional fused activation `epilogue` (set by
+    `nemotron-fuse-linear-epilogue`). Lowered to the runtime's GEMM (BLAS on
+    the host, cuBLASLt on GPU).
   }];
   let arguments = (ins Nemotron_Activations:$input, Nemotron_LinearType:$weight,
-                       DefaultValuedAttr<Nemotron_EpilogueAttr,
-                         "::mlir::nemotron::Epilogue::none">:$epilogue);
+                       OptionalAttr<Nemotron_ActivationAttr>:$epilogue);
   let results = (outs Nemotron_Activations:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` qualified(type($weight)) `->` type($result)
@@ -40,11 +30,12 @@ def Nemotron_LinearOp : Nemotron_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Nemotron_Relu2Op : Nemotron_Op<"relu2", [Pure, SameOperandsAndResultType]> {
-  let summary = "relu(x)^2, elementwise";
-  let arguments = (ins Nemotron_Activations:$input);
+def Nemotron_ActivateOp : Nemotron_Op<"activate", [Pure, SameOperandsAndResultType]> {
+  let summary = "A pointwise activation (relu2, relu, silu, gelu, ...)";
+  let arguments = (ins Nemotron_Activations:$input,
+                       Nemotron_ActivationAttr:$activation);
   let results = (outs Nemotron_Activations:$result);
-  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let assemblyFormat = "$activation $input attr-dict `:` type($result)";
 }
 
 def Nemotron_SplitOp : Nemotron_Op<"split", [Pure]> {
@@ -60,12 +51,14 @@ def Nemotron_SplitOp : Nemotron_Op<"split", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Nemotron_Conv1dSiluOp : Nemotron_Op<"conv1d_silu", [
+def Nemotron_Conv1dActOp : Nemotron_Op<"conv1d_act", [
     MemoryEffects<[MemRead<Nemotron_StateResource>, MemWrite<Nemotron_StateResource>]>]> {
-  let summary = "Causal depthwise conv1d + bias + silu, continuing the request's conv state";
+  let summary = "Causal depthwise conv1d (+ optional bias) then an activation, continuing the request's conv state";
   let arguments = (ins Nemotron_Activations:$input, Nemotron_Tensor:$weight,
                        Optional<Nemotron_Tensor>:$bias,
-                       Nemotron_LayerIndex:$layer);
+                       Nemotron_LayerIndex:$layer,
+                       DefaultValuedAttr<Nemotron_ActivationAttr,
+                         "::mlir::nemotron::Activation::silu">:$activation);
   let results = (outs Nemotron_Activations:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)

@@ -29,15 +29,19 @@ def Nemotron_ParamOp : Nemotron_Op<"param", [Pure]> {
   let summary = "A named checkpoint tensor";
   let description = [{
     Refers to the tensor `name` of the checkpoint that is bound at load time.
-    Its shape is static and its element type is the checkpoint dtype.
+    Its shape is static; its element type is the dtype the computation reads
+    (a checkpoint may store any float dtype: binding converts). `or` names a
+    tensor of the same shape that binds when `name` is absent: a tied
+    `lm_head.weight` falls back to the embeddings.
 
     ```mlir
     %a = nemotron.param "backbone.layers.0.mixer.A_log" : tensor<128xf32>
+    %h = nemotron.param "lm_head.weight" or "backbone.embeddings.weight" : tensor<131072x4096xbf16>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<StrAttr>:$fallback);
   let results = (outs Nemotron_Tensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`or` $fallback^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 
@@ -130,11 +134,12 @@ def Nemotron_Mamba2Op : Nemotron_Op<"mamba2", [Pure,
     `conv_dim = I + 2 * n_groups * state_size`:
 
     1. `[z, xBC, dt] = in_proj(x)` split `[I, conv_dim, num_heads]`;
-    2. `xBC = silu(causal_depthwise_conv1d(xBC, conv_weight, conv_bias))`
-       with kernel `conv_kernel`, then split into `x [I]`, `B`, `C`
+    2. `xBC = act(causal_depthwise_conv1d(xBC, conv_weight, conv_bias))`
+       with kernel `conv_kernel` (`act` is `mamba_hidden_act`, silu in every
+       published config; the bias is optional), then split into `x [I]`, `B`, `C`
        (`[n_groups * state_size]` each);
-    3. `dt = softplus(dt + dt_bias)`, clamped to `[dt_min, dt_max]` on the
-       chunked (prefill) path, `A = -exp(A_log)`; the SSD scan
+    3. `dt = softplus(dt + dt_bias)`, clamped to `[dt_min, dt_max]`
+       (`time_step_limit`) on every path, `A = -exp(A_log)`; the SSD scan
        `h_t = exp(dt A) h_{t-1} + dt x_t B_t^T`, `y_t = C_t h_t + D x_t`,
        with B and C shared by the `num_heads / n_groups` heads of a group,
        chunked by `chunk_size` on prefill;
@@ -164,7 +169,9 @@ def Nemotron_Mamba2Op : Nemotron_Op<"mamba2", [Pure,
     Nemotron_PositiveI64:$chunk_size,
     F64Attr:$epsilon,
     F64Attr:$dt_min,
-    F64Attr:$dt_max);
+    F64Attr:$dt_max,
+    DefaultValuedAttr<Nemotron_ActivationAttr,
+      "::mlir::nemotron::Activation::silu">:$activation);
   let results = (outs Nemotron_Activations:$result);
   let assemblyFormat = [{
     $input `[` `in_proj` $in_proj `,` `conv_weight` $conv_weight `,`

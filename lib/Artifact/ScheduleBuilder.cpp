@@ -129,8 +129,11 @@ private:
 
   FailureOr<std::string> weightName(Operation *user, Value value) {
     if (auto param = value.getDefiningOp<ParamOp>()) {
+      json alternatives = json::array();
+      if (param.getFallback())
+        alternatives.push_back({{"name", param.getFallback()->str()}});
       addWeight(param.getName().str(), param.getType().getElementType(),
-                param.getType().getShape());
+                param.getType().getShape(), alternatives);
       return param.getName().str();
     }
     if (auto linear = value.getDefiningOp<LinearParamOp>()) {
@@ -142,27 +145,45 @@ private:
       std::string name = linear.getName().str() + ".weight";
       ArrayRef<int64_t> shape = type.getShape();
       if (type.isStacked()) {
+        // Per-expert tensors ("experts.{e}.up_proj.weight"), or slice e of
+        // the stacked tensor transformers keeps in memory and fused
+        // checkpoints store ("experts.up_proj" [E, out, in]).
+        std::string stacked = linear.getName().str();
+        stacked.replace(stacked.find(".{e}"), 4, "");
         for (int64_t e = 0; e < type.getNumExperts(); ++e) {
           std::string expert = name;
           expert.replace(expert.find("{e}"), 3, std::to_string(e));
-          addWeight(expert, type.getElementType(), shape.drop_front());
+          json alternatives = json::array();
+          for (const std::string &whole : {stacked, stacked + ".weight"})
+            alternatives.push_back(
+                {{"name", whole}, {"index", e}, {"count", type.getNumExperts()}});
+          addWeight(expert, type.getElementType(), shape.drop_front(),
+                    alternatives);
         }
       } else {
         addWeight(name, type.getElementType(), shape);
+        if (type.getHasBias())
+          addWeight(linear.getName().str() + ".bias", type.getElementType(),
+                    {type.getOutFeatures()});
       }
       return name;
     }
     return user->emitOpError() << "weight operand is not a checkpoint parameter";
   }
 
+  /// `dtype` is the dtype the computation reads; binding accepts any float
+  /// storage dtype for a float one (docs/artifact-format.md).
   void addWeight(const std::string &name, Type elementType,
-                 ArrayRef<int64_t> shape) {
+                 ArrayRef<int64_t> shape,
+                 const json &alternatives = json::array()) {
     if (!weightNames.insert(name).second)
       return;
-    plan.weights.push_back({{"name", name},
-                            {"dtype", dtypeName(elementType)},
-                            {"shape", std::vector<int64_t>(shape.begin(),
-                                                           shape.end())}});
+    json entry = {{"name", name},
+                  {"dtype", dtypeName(elementType)},
+                  {"shape", std::vector<int64_t>(shape.begin(), shape.end())}};
+    if (!alternatives.empty())
+      entry["alternatives"] = alternatives;
+    plan.weights.push_back(std::move(entry));
   }
 
   //===--------------------------------------------------------------------===//
@@ -194,11 +215,12 @@ private:
     return success();
   }
 
-  /// `c[m, n] = epilogue(a[m, k] @ w^T)`.
+  /// `c[m, n] = epilogue(a[m, k] @ w^T + bias)`.
   json gemm(const BufferView &a, const std::string &weight, const std::string &c,
             int64_t cOffset, int64_t ldc, int64_t n, int64_t k,
-            Epilogue epilogue, const char *m = "tokens") {
-    return {{"library", "gemm"},
+            ActivationAttr epilogue, const char *m = "tokens",
+            const std::string &bias = "") {
+    json entry = {{"library", "gemm"},
             {"m", m},
             {"a", nameOf(a.buffer)},
             {"a_offset", a.column},
@@ -210,7 +232,11 @@ private:
             {"n", n},
             {"k", k},
             {"accumulate", false},
-            {"epilogue", epilogue == Epilogue::relu2 ? "relu2" : "none"}};
+            {"epilogue", epilogue ? stringifyActivation(epilogue.getValue()).str()
+                                  : std::string("none")}};
+    if (!bias.empty())
+      entry["bias"] = bias;
+    return entry;
   }
 
   LogicalResult emit(Operation *op) {
@@ -264,7 +290,7 @@ private:
           }
           return success();
         })
-        .Case([&](Conv1dSiluOp op) { return emitConv(op); })
+        .Case([&](Conv1dActOp op) { return emitConv(op); })
         .Case([&](SSDScanOp op) { return emitSSD(op); })
         .Case([&](GatedRMSNormOp op) { return emitGatedNorm(op); })
         .Case([&](AttentionCoreOp op) { return emitAttention(op); })
@@ -305,17 +331,23 @@ private:
       out = buffers.define(op.getResult());
     }
     auto type = cast<LinearType>(op.getWeight().getType());
+    std::string bias;
+    if (type.getHasBias())
+      bias = op.getWeight().getDefiningOp<LinearParamOp>().getName().str() +
+             ".bias";
     body_.push_back(gemm(input, *weight, nameOf(out.buffer), out.column,
                          out.rowStride, type.getOutFeatures(),
-                         type.getInFeatures(), op.getEpilogue()));
+                         type.getInFeatures(), op.getEpilogueAttr(), "tokens",
+                         bias));
     return success();
   }
 
-  LogicalResult emitConv(Conv1dSiluOp op) {
-    if (!op.getBias())
-      return op.emitOpError() << "conv1d without bias has no kernel yet";
+  LogicalResult emitConv(Conv1dActOp op) {
     FailureOr<std::string> weight = weightName(op, op.getWeight());
-    FailureOr<std::string> bias = weightName(op, op.getBias());
+    // Without a bias the kernel is told so and reads no bias tensor; it
+    // still takes a memref there, so the weight stands in.
+    FailureOr<std::string> bias =
+        op.getBias() ? weightName(op, op.getBias()) : weight;
     if (failed(weight) || failed(bias))
       return failure();
     BufferView src = buffers.viewOf(op.getInput());
@@ -326,10 +358,12 @@ private:
     int64_t layer = op.getLayer();
     mambaLayers[layer]["conv_state"] = {
         {"dtype", "F32"}, {"shape", {channels, kernelSize - 1}}};
-    return kernel(op, body_, "nhc_conv1d_silu",
+    return kernel(op, body_, "nhc_conv1d_act",
                   {bufferArg(nameOf(src.buffer)), indexArg(src.rowStride),
                    indexArg(src.column), bufferArg(nameOf(out.buffer)),
                    weightArg(*weight), weightArg(*bias),
+                   indexArg(op.getBias() ? 1 : 0),
+                   indexArg(static_cast<int64_t>(op.getActivation())),
                    stateArg("conv", layer), {{"requests", true}},
                    requestsArg(), indexArg(channels), indexArg(kernelSize)});
   }
@@ -445,7 +479,7 @@ private:
                      {"top_k", widthOf(op.getIndices())},
                      {"hidden", upType.getInFeatures()},
                      {"intermediate", upType.getOutFeatures()},
-                     {"activation", "relu2"}});
+                     {"activation", stringifyActivation(op.getActivation()).str()}});
     return success();
   }
 
@@ -464,9 +498,9 @@ private:
                        indexArg(hidden)})))
       return failure();
     headLast.push_back(gemm({last, 0, hidden}, *weight, "logits", 0, vocab,
-                            vocab, hidden, Epilogue::none, "requests"));
+                            vocab, hidden, ActivationAttr(), "requests"));
     headAll.push_back(gemm(*input, *weight, "logits", 0, vocab, vocab, hidden,
-                           Epilogue::none));
+                           ActivationAttr()));
     sawLMHead = true;
     return success();
   }

@@ -79,6 +79,9 @@ int runCompile(int argc, char **argv) {
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
       cl::value_desc("target"));
+  static cl::opt<bool> verbose(
+      "verbose", cl::desc("Also print what the config holds but nhc ignores "
+                          "(e.g. FP8 KV-cache settings)"));
   static cl::opt<std::string> outputPath(
       "o", cl::desc("Output file ('-' for stdout)"), cl::value_desc("file"),
       cl::init("-"));
@@ -110,6 +113,9 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << error << "\n";
     return 1;
   }
+  if (verbose)
+    for (const std::string &note : config.notes)
+      llvm::errs() << note << "\n";
 
   DialectRegistry registry;
   registerAllDialects(registry);

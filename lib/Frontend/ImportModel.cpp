@@ -31,14 +31,12 @@ Type elementTypeOf(MLIRContext &context, nhc::DType dtype) {
   return b.getF32Type();
 }
 
+/// The config reader has already mapped transformers' ACT2FN aliases onto
+/// the dialect's names (nhc::canonicalActivation).
 Activation activationOf(const std::string &name) {
-  if (name == "relu")
-    return Activation::relu;
-  if (name == "silu")
-    return Activation::silu;
-  if (name == "gelu")
-    return Activation::gelu;
-  return Activation::relu2;
+  std::optional<Activation> activation = symbolizeActivation(name);
+  assert(activation && "config reader accepted an activation the dialect lacks");
+  return activation.value_or(Activation::relu2);
 }
 
 /// Emits the ops of one model, layer by layer.
@@ -82,17 +80,53 @@ public:
     Value normed = RMSNormOp::create(builder, loc, hidden, normWeight,
                                      epsilon());
     loc = NameLoc::get(builder.getStringAttr("lm_head"), fileLoc);
-    Value headWeight = config.tieWordEmbeddings
-                           ? table
-                           : param("lm_head.weight",
-                                   {config.vocabSize, config.hiddenSize});
+    // The checkpoint's own lm_head.weight wins over the tie flag, as in
+    // transformers 5.23; a tied model without one reads the embeddings.
+    Value headWeight =
+        param("lm_head.weight", {config.vocabSize, config.hiddenSize}, {},
+              config.tieWordEmbeddings ? "backbone.embeddings.weight" : "");
     Value logits =
         LMHeadOp::create(builder, loc, logitsType, normed, headWeight);
     func::ReturnOp::create(builder, loc, logits);
+    warnUnmatchedExclusions(*module);
     return module;
   }
 
 private:
+  /// modelopt's exclude_modules entries that name no module of this model
+  /// are probably typos (or another model's names): say so.
+  void warnUnmatchedExclusions(ModuleOp module) {
+    if (!config.quantization || config.quantization->excludeModules.empty())
+      return;
+    std::vector<std::string> modules;
+    module.walk([&](Operation *op) {
+      if (auto param = dyn_cast<ParamOp>(op)) {
+        StringRef name = param.getName();
+        modules.push_back(name.substr(0, name.rfind('.')).str());
+      } else if (auto linear = dyn_cast<LinearParamOp>(op)) {
+        std::string name = linear.getName().str();
+        size_t hole = name.find("{e}");
+        if (hole == std::string::npos) {
+          modules.push_back(name);
+          return;
+        }
+        for (int64_t e = 0; e < linear.getType().getNumExperts(); ++e)
+          modules.push_back(std::string(name).replace(hole, 3,
+                                                      std::to_string(e)));
+      }
+    });
+    Location quantLoc =
+        FileLineColLoc::get(&context, config.quantization->sourcePath, 0, 0);
+    for (const std::string &pattern : config.quantization->excludeModules) {
+      bool matched = llvm::any_of(modules, [&](const std::string &name) {
+        return nhc::isExcludedModule({pattern}, name);
+      });
+      if (!matched)
+        emitWarning(quantLoc) << "exclude_modules entry '" << pattern
+                              << "' matches no module of this model";
+    }
+  }
+
   void setModuleAttributes(ModuleOp module) {
     auto set = [&](StringRef name, Attribute value) {
       module->setAttr(("nemotron." + name).str(), value);
@@ -140,14 +174,17 @@ private:
   }
 
   Value param(const std::string &name, ArrayRef<int64_t> shape,
-              Type elementType = {}) {
+              Type elementType = {}, StringRef fallback = "") {
     auto type = RankedTensorType::get(shape, elementType ? elementType : dtype);
-    return ParamOp::create(builder, loc, type, name);
+    return ParamOp::create(builder, loc, type, name,
+                           fallback.empty() ? StringAttr()
+                                            : builder.getStringAttr(fallback));
   }
 
   /// A linear module; FP8 (e4m3) when the checkpoint is FP8-quantized and the
   /// module is not excluded. Expert stacks are matched by expert 0's name.
-  Value linear(const std::string &module, ArrayRef<int64_t> shape) {
+  Value linear(const std::string &module, ArrayRef<int64_t> shape,
+               bool hasBias = false) {
     Type elementType = dtype;
     if (config.quantization) {
       std::string probe = module;
@@ -157,7 +194,7 @@ private:
       if (!nhc::isExcludedModule(config.quantization->excludeModules, probe))
         elementType = builder.getType<Float8E4M3FNType>();
     }
-    auto type = LinearType::get(&context, shape, elementType);
+    auto type = LinearType::get(&context, shape, elementType, hasBias);
     return LinearParamOp::create(builder, loc, type, module);
   }
 
@@ -188,7 +225,8 @@ private:
     const ModelConfig &c = config;
     int64_t hidden = c.hiddenSize, heads = c.mambaNumHeads;
     int64_t inner = c.mambaIntermediateSize(), convDim = c.mambaConvDim();
-    Value inProj = linear(mixer + ".in_proj", {c.mambaInProjSize(), hidden});
+    Value inProj =
+        linear(mixer + ".in_proj", {c.mambaInProjSize(), hidden}, c.useBias);
     Value convWeight =
         param(mixer + ".conv1d.weight", {convDim, 1, c.convKernel});
     Value convBias =
@@ -197,15 +235,17 @@ private:
     Value aLog = param(mixer + ".A_log", {heads});
     Value d = param(mixer + ".D", {heads});
     Value normWeight = param(mixer + ".norm.weight", {inner});
-    Value outProj = linear(mixer + ".out_proj", {hidden, inner});
-    // transformers' mixer clamps dt to (time_step_min, inf) on the chunked
-    // path, whatever time_step_limit says; see docs/semantics.md.
+    Value outProj = linear(mixer + ".out_proj", {hidden, inner}, c.useBias);
+    // dt is clamped to time_step_limit on every path, as the CUDA kernels
+    // the models were trained with do (transformers' torch path clamps the
+    // chunked prefill at time_step_min instead); see docs/config.md.
     return Mamba2Op::create(
         builder, loc, activationType, input, inProj, convWeight, convBias,
         dtBias, aLog, d, normWeight, outProj, i64(index), i64(heads),
         i64(c.mambaHeadDim), i64(c.ssmStateSize), i64(c.nGroups),
         i64(c.convKernel), i64(c.chunkSize), f64(c.layerNormEpsilon),
-        f64(c.timeStepMin), f64(std::numeric_limits<double>::infinity()));
+        f64(c.timeStepLimit[0]), f64(c.timeStepLimit[1]),
+        activation(c.mambaHiddenAct));
   }
 
   Value buildAttention(int64_t index, const std::string &mixer, Value input) {
@@ -224,9 +264,10 @@ private:
 
   Value buildMLP(int64_t index, const std::string &mixer, Value input) {
     const ModelConfig &c = config;
-    Value up = linear(mixer + ".up_proj", {c.intermediateSize, c.hiddenSize});
-    Value down =
-        linear(mixer + ".down_proj", {c.hiddenSize, c.intermediateSize});
+    Value up = linear(mixer + ".up_proj", {c.intermediateSize, c.hiddenSize},
+                      c.mlpBias);
+    Value down = linear(mixer + ".down_proj",
+                        {c.hiddenSize, c.intermediateSize}, c.mlpBias);
     return MLPOp::create(builder, loc, activationType, input, up, down,
                          i64(index), activation(c.mlpHiddenAct));
   }
@@ -241,17 +282,20 @@ private:
     int64_t expertInput = hidden;
     if (c.moeLatentSize) {
       expertInput = *c.moeLatentSize;
-      latentIn = linear(mixer + ".fc1_latent_proj", {expertInput, hidden});
-      latentOut = linear(mixer + ".fc2_latent_proj", {hidden, expertInput});
+      latentIn = linear(mixer + ".fc1_latent_proj", {expertInput, hidden},
+                        c.mlpBias);
+      latentOut = linear(mixer + ".fc2_latent_proj", {hidden, expertInput},
+                         c.mlpBias);
     }
     Value expertsUp = linear(mixer + ".experts.{e}.up_proj",
                              {experts, c.moeIntermediateSize, expertInput});
     Value expertsDown = linear(mixer + ".experts.{e}.down_proj",
                                {experts, expertInput, c.moeIntermediateSize});
     int64_t shared = c.moeSharedExpertIntermediateSize;
-    Value sharedUp = linear(mixer + ".shared_experts.up_proj", {shared, hidden});
-    Value sharedDown =
-        linear(mixer + ".shared_experts.down_proj", {hidden, shared});
+    Value sharedUp =
+        linear(mixer + ".shared_experts.up_proj", {shared, hidden}, c.mlpBias);
+    Value sharedDown = linear(mixer + ".shared_experts.down_proj",
+                              {hidden, shared}, c.mlpBias);
     return MoEOp::create(
         builder, loc, activationType, input, routerWeight, routerBias,
         expertsUp, expertsDown, sharedUp, sharedDown, latentIn, latentOut,

@@ -42,7 +42,7 @@ ArrayRef<KernelSource> mlir::nhc::kernelSources() {
 ArrayRef<StringRef> mlir::nhc::kernelNames() {
   static const StringRef names[] = {
       "nhc_embedding", "nhc_rms_norm",       "nhc_add_rms_norm",
-      "nhc_add",       "nhc_relu2",          "nhc_conv1d_silu",
+      "nhc_add",       "nhc_relu2",          "nhc_conv1d_act",
       "nhc_ssd_scan",  "nhc_ssd_chunk_scan", "nhc_gated_rms_norm",
       "nhc_attention", "nhc_gather_last",    "nhc_moe_route"};
   return names;

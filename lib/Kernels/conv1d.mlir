@@ -1,21 +1,24 @@
-// Mamba-2 causal depthwise conv1d + silu over variable-length requests.
+// Mamba-2 causal depthwise conv1d + activation over variable-length requests.
 //
 // For request r and channel c the conv input is the sequence
 //   [state(K-1 oldest-first inputs), src[off + 0, c], ..., src[off + n-1, c]]
-// and output t is silu(b[c] + sum_j w[c*K + j] * seq[t + j]). Afterwards the
-// slot's state holds the last K-1 entries of that sequence. Tokens of one
-// request are visited in order inside a parallel loop over (request, channel).
-func.func @nhc_conv1d_silu(%src: memref<?xf32>, %src_stride: index,
-                           %src_offset: index, %out: memref<?xf32>,
-                           %w: memref<?xf32>, %b: memref<?xf32>,
-                           %conv_state: memref<?xf32>, %req: memref<?xi64>,
-                           %R: index, %C: index, %K: index) {
+// and output t is act(b[c] + sum_j w[c*K + j] * seq[t + j]), with b[c] read
+// only when %has_bias != 0 (otherwise %b is any memref and unused). %act is
+// the nemotron dialect's Activation case value (see @nhc_conv_activate).
+// Afterwards the slot's state holds the last K-1 entries of that sequence.
+// Tokens of one request are visited in order inside a parallel loop over
+// (request, channel).
+func.func @nhc_conv1d_act(%src: memref<?xf32>, %src_stride: index,
+                          %src_offset: index, %out: memref<?xf32>,
+                          %w: memref<?xf32>, %b: memref<?xf32>,
+                          %has_bias: index, %act: index,
+                          %conv_state: memref<?xf32>, %req: memref<?xi64>,
+                          %R: index, %C: index, %K: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
   %zero = arith.constant 0.0 : f32
-  %one = arith.constant 1.0 : f32
   %km1 = arith.subi %K, %c1 : index
   %slotElems = arith.muli %C, %km1 : index
   scf.parallel (%r, %c) = (%c0, %c0) to (%R, %C) step (%c1, %c1) {
@@ -33,7 +36,13 @@ func.func @nhc_conv1d_silu(%src: memref<?xf32>, %src_stride: index,
     %sbase = arith.addi %slotBase, %cState : index
     %col = arith.addi %src_offset, %c : index
     %wbase = arith.muli %c, %K : index
-    %bias = memref.load %b[%c] : memref<?xf32>
+    %useBias = arith.cmpi ne, %has_bias, %c0 : index
+    %bias = scf.if %useBias -> (f32) {
+      %bv = memref.load %b[%c] : memref<?xf32>
+      scf.yield %bv : f32
+    } else {
+      scf.yield %zero : f32
+    }
     scf.for %t = %c0 to %n step %c1 {
       %acc = scf.for %j = %c0 to %K step %c1 iter_args(%a = %zero) -> (f32) {
         %q = arith.addi %t, %j : index
@@ -48,15 +57,12 @@ func.func @nhc_conv1d_silu(%src: memref<?xf32>, %src_stride: index,
         scf.yield %s : f32
       }
       %pre = arith.addf %acc, %bias : f32
-      // silu(x) = x / (1 + exp(-x))
-      %neg = arith.negf %pre : f32
-      %e = math.exp %neg : f32
-      %den = arith.addf %one, %e : f32
-      %act = arith.divf %pre, %den : f32
+      %activated = func.call @nhc_conv_activate(%pre, %act)
+          : (f32, index) -> f32
       %tok = arith.addi %off, %t : index
       %orow = arith.muli %tok, %C : index
       %oi = arith.addi %orow, %c : index
-      memref.store %act, %out[%oi] : memref<?xf32>
+      memref.store %activated, %out[%oi] : memref<?xf32>
     }
     // New state[j] = seq[n + j]. Writing j upwards only overwrites entries
     // that later iterations no longer read (they read n + j' > j).
@@ -94,4 +100,72 @@ func.func private @nhc_conv_seq_at(%q: index, %km1: index, %sbase: index,
     scf.yield %xv : f32
   }
   return %v : f32
+}
+
+// transformers' ACT2FN formulas (activations.py), by the nemotron dialect's
+// Activation case value: 0 relu2, 1 relu, 2 silu, 3 gelu (erf), 4 gelu_tanh,
+// 5 quick_gelu, 6 relu6. Any other code yields NaN, so a bad plan is loud.
+func.func private @nhc_conv_activate(%x: f32, %act: index) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %one = arith.constant 1.0 : f32
+  %six = arith.constant 6.0 : f32
+  %r = scf.index_switch %act -> f32
+  case 0 {
+    %p = arith.maximumf %x, %zero : f32
+    %sq = arith.mulf %p, %p : f32
+    scf.yield %sq : f32
+  }
+  case 1 {
+    %p = arith.maximumf %x, %zero : f32
+    scf.yield %p : f32
+  }
+  case 2 {
+    %neg = arith.negf %x : f32
+    %e = math.exp %neg : f32
+    %den = arith.addf %one, %e : f32
+    %y = arith.divf %x, %den : f32
+    scf.yield %y : f32
+  }
+  case 3 {
+    %rsqrt2 = arith.constant 0.707106781186547524 : f32
+    %u = arith.mulf %x, %rsqrt2 : f32
+    %erf = math.erf %u : f32
+    %onePlus = arith.addf %one, %erf : f32
+    %hx = arith.mulf %half, %x : f32
+    %y = arith.mulf %hx, %onePlus : f32
+    scf.yield %y : f32
+  }
+  case 4 {
+    %k = arith.constant 0.797884560802865355 : f32
+    %c = arith.constant 0.044715 : f32
+    %x2 = arith.mulf %x, %x : f32
+    %x3 = arith.mulf %x2, %x : f32
+    %cx3 = arith.mulf %c, %x3 : f32
+    %inner = arith.addf %x, %cx3 : f32
+    %u = arith.mulf %k, %inner : f32
+    %t = math.tanh %u : f32
+    %onePlus = arith.addf %one, %t : f32
+    %hx = arith.mulf %half, %x : f32
+    %y = arith.mulf %hx, %onePlus : f32
+    scf.yield %y : f32
+  }
+  case 5 {
+    %k = arith.constant -1.702 : f32
+    %u = arith.mulf %k, %x : f32
+    %e = math.exp %u : f32
+    %den = arith.addf %one, %e : f32
+    %y = arith.divf %x, %den : f32
+    scf.yield %y : f32
+  }
+  case 6 {
+    %p = arith.maximumf %x, %zero : f32
+    %y = arith.minimumf %p, %six : f32
+    scf.yield %y : f32
+  }
+  default {
+    %nan = arith.constant 0x7FC00000 : f32
+    scf.yield %nan : f32
+  }
+  return %r : f32
 }

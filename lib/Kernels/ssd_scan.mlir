@@ -1,6 +1,7 @@
 // Mamba-2 SSD scan. Per request, head h and row p of the head's state:
 //   dt  = softplus(proj[t, dt_offset + h] + dt_bias[h]),
-//         clamped to [dt_min, dt_max] for prefill requests only
+//         clamped to [dt_min, dt_max] (time_step_limit) on both paths, so a
+//         sequence gives the same result however it is split into steps
 //   A   = -exp(a_log[h])
 //   h_t = exp(dt A) h_{t-1} + dt x_t B_t        (per state element n)
 //   y_t = C_t . h_t + D[h] x_t
@@ -10,8 +11,7 @@
 // requests; each skips the other's. Both parallelize over (request, h*P + p)
 // and keep the tokens of a request in order.
 
-// Decode: one recurrence step per token (no dt clamp, as transformers'
-// decode path; dt_min and dt_max are unused).
+// Decode: one recurrence step per token.
 func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                         %proj_stride: index, %dt_offset: index,
                         %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
@@ -23,7 +23,6 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
   %true = arith.constant true
-  %false = arith.constant false
   %HP = arith.muli %H, %P : index
   %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
       : (index, index, index, index) -> index
@@ -46,7 +45,7 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
       scf.for %t = %c0 to %q#1 step %c1 {
         %tok = arith.addi %q#0, %t : index
         %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
-                                    %false, %dt_min, %dt_max)
+                                    %true, %dt_min, %dt_max)
             : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
         %dtA = arith.mulf %dt, %A : f32
         %dA = math.exp %dtA : f32

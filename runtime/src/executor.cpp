@@ -9,6 +9,7 @@
 #include "executor.h"
 
 #include "error.h"
+#include "activation.h"
 #include "gemm.h"
 
 namespace nhc::runtime {
@@ -226,8 +227,9 @@ void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {
   float *c = matrixBase(gemm.c, io);
   gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a, io), gemm.a.ld,
          weights_.data(gemm.weight), c, gemm.c.ld, gemm.accumulate);
-  if (gemm.relu2)
-    relu2Block(m, gemm.n, c, gemm.c.ld);
+  if (gemm.hasBias)
+    addBiasBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.bias));
+  activateBlock(gemm.epilogue, m, gemm.n, c, gemm.c.ld);
 }
 
 void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,
@@ -244,6 +246,7 @@ void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,
   p.output = static_cast<float *>(scratch_.buffer(moe.output));
   p.up = bound.up.data();
   p.down = bound.down.data();
+  p.activation = moe.activation;
   moeWorkspace_.run(p);
 }
 

@@ -17,13 +17,12 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
               accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
 }
 
-void relu2Block(uint64_t m, uint64_t n, float *c, uint64_t ldc) {
+void addBiasBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,
+                  const float *bias) {
   for (uint64_t r = 0; r < m; ++r) {
     float *row = c + r * ldc;
-    for (uint64_t j = 0; j < n; ++j) {
-      float v = row[j] > 0.0f ? row[j] : 0.0f;
-      row[j] = v * v;
-    }
+    for (uint64_t j = 0; j < n; ++j)
+      row[j] += bias[j];
   }
 }
 

@@ -12,8 +12,9 @@ namespace nhc::runtime {
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             const float *w, float *c, uint64_t ldc, bool accumulate);
 
-/// x = relu(x)^2 over the [m, n] block of C (rows `ldc` apart).
-void relu2Block(uint64_t m, uint64_t n, float *c, uint64_t ldc);
+/// C[r, j] += bias[j] over the [m, n] block of C (rows `ldc` apart).
+void addBiasBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,
+                  const float *bias);
 
 } // namespace nhc::runtime
 

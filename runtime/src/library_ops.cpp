@@ -88,6 +88,14 @@ MatrixRef parseMatrix(const PlanContext &ctx, const Json &entry,
   return ref;
 }
 
+Activation parseActivation(const Json &value, const std::string &where) {
+  std::string name = asString(value, where);
+  std::optional<Activation> act = activationFromName(name);
+  NHC_CHECK(act.has_value(), NHC_INVALID_FORMAT,
+            cat(where, ": '", name, "' is not one of ", activationNames()));
+  return *act;
+}
+
 /// A weight that must be f32-convertible with exactly `shape`.
 void checkWeightShape(const PlanContext &ctx, size_t weight,
                       const std::vector<uint64_t> &shape,
@@ -155,13 +163,8 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
   g.n = requirePositive(entry, "n", where);
   g.k = requirePositive(entry, "k", where);
   g.accumulate = optionalBool(entry, "accumulate", false, where);
-  if (entry.contains("epilogue")) {
-    std::string epilogue = asString(entry["epilogue"], where + ".epilogue");
-    NHC_CHECK(epilogue == "none" || epilogue == "relu2", NHC_INVALID_FORMAT,
-              cat(where, ".epilogue: '", epilogue,
-                  "' is not 'none' or 'relu2'"));
-    g.relu2 = epilogue == "relu2";
-  }
+  if (entry.contains("epilogue"))
+    g.epilogue = parseActivation(entry["epilogue"], where + ".epilogue");
   std::string m = "tokens";
   if (entry.contains("m"))
     m = asString(entry["m"], where + ".m");
@@ -186,6 +189,12 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
       asString(requireField(entry, "w", where), where + ".w");
   g.weight = ctx.weight(w, where + ".w");
   checkWeightShape(ctx, g.weight, {g.n, g.k}, where + ".w");
+  if (entry.contains("bias")) {
+    std::string bias = asString(entry["bias"], where + ".bias");
+    g.bias = ctx.weight(bias, where + ".bias");
+    g.hasBias = true;
+    checkWeightShape(ctx, g.bias, {g.n}, where + ".bias");
+  }
   return out;
 }
 
@@ -202,11 +211,8 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
   NHC_CHECK(moe.topK <= moe.numExperts, NHC_INVALID_FORMAT,
             cat(where, ".top_k: ", moe.topK, " exceeds num_experts ",
                 moe.numExperts));
-  std::string activation = asString(requireField(entry, "activation", where),
-                                    where + ".activation");
-  NHC_CHECK(activation == "relu2", NHC_INVALID_FORMAT,
-            cat(where, ".activation: '", activation,
-                "' is not supported (only 'relu2')"));
+  moe.activation = parseActivation(requireField(entry, "activation", where),
+                                   where + ".activation");
   moe.input =
       rowBuffer(ctx, entry, "input", ElemType::F32, moe.hidden, where);
   moe.output =

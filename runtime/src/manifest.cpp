@@ -66,6 +66,35 @@ nhc_model_info_t parseModel(const Json &root, const std::string &where) {
   return info;
 }
 
+std::vector<TensorAlternative> parseAlternatives(const Json &list,
+                                                const TensorSpec &spec,
+                                                const std::string &where) {
+  NHC_CHECK(list.is_array() && list.size() <= 8, NHC_INVALID_FORMAT,
+            cat(where, ": expected an array of at most 8 alternatives, found ",
+                previewJson(list)));
+  std::vector<TensorAlternative> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string at = cat(where, "[", i, "]");
+    TensorAlternative alt;
+    alt.name = asString(requireField(list[i], "name", at), at + ".name");
+    NHC_CHECK(!alt.name.empty() && alt.name != spec.name, NHC_INVALID_FORMAT,
+              cat(at, ".name: must name another tensor"));
+    alt.slice = list[i].contains("index") || list[i].contains("count");
+    if (alt.slice) {
+      alt.index = asUInt(requireField(list[i], "index", at), at + ".index");
+      alt.count = asUInt(requireField(list[i], "count", at), at + ".count");
+      NHC_CHECK(alt.index < alt.count, NHC_INVALID_FORMAT,
+                cat(at, ": index ", alt.index, " is not below count ",
+                    alt.count));
+      NHC_CHECK(spec.shape.size() < NHC_MAX_RANK, NHC_INVALID_FORMAT,
+                cat(at, ": a slice of a rank-", spec.shape.size() + 1,
+                    " tensor exceeds the maximum rank ", NHC_MAX_RANK));
+    }
+    out.push_back(std::move(alt));
+  }
+  return out;
+}
+
 std::vector<TensorSpec> parseWeights(const Json &root,
                                      const std::string &where) {
   const Json &weights = requireField(root, "weights", where);
@@ -84,6 +113,9 @@ std::vector<TensorSpec> parseWeights(const Json &root,
     at = cat(at, " ('", spec.name, "')");
     spec.dtype = asDtype(requireField(entry, "dtype", at), at + ".dtype");
     spec.shape = asShape(requireField(entry, "shape", at), at + ".shape");
+    if (entry.contains("alternatives"))
+      spec.alternatives = parseAlternatives(entry["alternatives"], spec,
+                                            at + ".alternatives");
     auto [it, inserted] = seen.emplace(spec.name, i);
     NHC_CHECK(
         inserted, NHC_INVALID_FORMAT,

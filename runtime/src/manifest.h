@@ -12,10 +12,22 @@
 
 namespace nhc::runtime {
 
+/// Another checkpoint tensor a weight may bind from when its own name is
+/// absent: the whole tensor (same shape), or slice `index` of `count` along
+/// the first dimension of a stacked [count, ...shape] tensor.
+struct TensorAlternative {
+  std::string name;
+  bool slice = false;
+  uint64_t index = 0, count = 0;
+};
+
 struct TensorSpec {
   std::string name;
+  /// The dtype the computation reads. A float dtype (F32/BF16/F16) binds a
+  /// tensor stored in any float dtype; others (FP8) must match exactly.
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
+  std::vector<TensorAlternative> alternatives; // tried in order
 };
 
 struct MambaLayerSpec {

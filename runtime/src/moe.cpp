@@ -70,7 +70,7 @@ void MoeWorkspace::run(const MoeProblem &p) {
         std::memcpy(&x_[r * H], p.input + rowToken_[first + r] * H,
                     H * sizeof(float));
       gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false);
-      relu2Block(n, I, h_.data(), I);
+      activateBlock(p.activation, n, I, h_.data(), I);
       gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false);
       for (uint64_t r = 0; r < n; ++r) {
         float w = rowWeight_[first + r];

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "activation.h"
+
 namespace nhc::runtime {
 
 /// One moe_experts call over a step's T tokens (all row-major f32, dense).
@@ -16,6 +18,7 @@ struct MoeProblem {
   float *output = nullptr;          // [T, hidden], overwritten
   const float *const *up = nullptr;   // per expert: [intermediate, hidden]
   const float *const *down = nullptr; // per expert: [hidden, intermediate]
+  Activation activation = Activation::Relu2;
 };
 
 /// Scratch for gathering one expert's tokens. Sized up front by prepare()
@@ -26,7 +29,7 @@ public:
   /// Grows to hold a call of these sizes; throws on allocation failure.
   void prepare(uint64_t tokens, uint64_t experts, uint64_t topK,
                uint64_t hidden, uint64_t intermediate);
-  /// output = sum over routed (t, e, w) of w * down_e(relu2(up_e(x_t))).
+  /// output = sum over routed (t, e, w) of w * down_e(act(up_e(x_t))).
   /// Indices outside [0, experts) are skipped.
   void run(const MoeProblem &p);
 

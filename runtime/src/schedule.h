@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "activation.h"
 #include "json_fields.h"
 
 struct nhc_manifest_t;
@@ -83,17 +84,20 @@ struct MatrixRef {
   uint64_t ld = 0;
 };
 
-/// C[M, n] (+)= A[M, k] . W[n, k]^T, then the epilogue on that block.
+/// C[M, n] (+)= A[M, k] . W[n, k]^T (+ bias[n]), then the epilogue on that
+/// block.
 struct GemmCall {
   MatrixRef a, c;
   size_t weight = 0;
+  bool hasBias = false;
+  size_t bias = 0; // manifest weight index of "bias" when hasBias
   uint64_t n = 0, k = 0;
   bool accumulate = false;
-  bool relu2 = false; // "epilogue": "relu2"
+  Activation epilogue = Activation::None;
   Rows rows = Rows::Tokens;
 };
 
-/// Routed experts: out[t] = sum_j w[t,j] * down_e(relu2(up_e(x[t]))) with
+/// Routed experts: out[t] = sum_j w[t,j] * down_e(act(up_e(x[t]))) with
 /// e = idx[t,j]. `up`/`down` hold one weight index per expert, or one
 /// stacked [E, ...] weight when `stacked`.
 struct MoeCall {
@@ -101,6 +105,7 @@ struct MoeCall {
   bool stacked = false;
   std::vector<size_t> up, down;
   uint64_t numExperts = 0, topK = 0, hidden = 0, intermediate = 0;
+  Activation activation = Activation::Relu2;
 };
 
 enum class EntryKind { Kernel, Gemm, MoeExperts };

@@ -1,6 +1,7 @@
 //===- weights.cpp - Open safetensors checkpoints and bind to a manifest --===//
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "mapped_file.h"
 #include "nhc/runtime/weights.h"
 #include "safetensors.h"
+#include "weights_f32.h"
 #include "weights_internal.h"
 
 namespace {
@@ -19,6 +21,20 @@ namespace {
 struct TensorRef {
   const nhc::runtime::SafetensorsFile *file;
   const nhc::runtime::SafetensorsTensor *tensor;
+};
+
+/// What a manifest weight binds to: a whole checkpoint tensor or a slice
+/// along the first dimension of a stacked one.
+struct BoundRef {
+  TensorRef ref;
+  uint64_t byteOffset = 0; // into ref.tensor->data
+  uint64_t byteSize = 0;
+  std::vector<uint64_t> shape;
+};
+
+struct BindNote {
+  nhc_note_kind_t kind;
+  std::string text;
 };
 
 } // namespace
@@ -29,7 +45,8 @@ struct nhc_weights_t {
   std::vector<TensorRef> sorted;                  // all tensors by name
   std::unordered_map<std::string, size_t> byName; // index into `sorted`
   bool isBound = false;
-  std::vector<TensorRef> bound; // manifest order
+  std::vector<BoundRef> bound;  // manifest order
+  std::vector<BindNote> notes; // of the last successful bind
 };
 
 namespace nhc::runtime {
@@ -154,47 +171,111 @@ std::string describe(nhc_dtype_t dtype, const std::vector<uint64_t> &shape) {
   return cat(nhc_dtype_name(dtype), " ", shapeToString(shape));
 }
 
-/// Checks one manifest entry; returns NHC_OK or the problem in `message`.
-nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
-                         const std::string &origin, TensorRef &ref,
-                         std::string &message) {
-  auto it = weights.byName.find(spec.name);
-  if (it == weights.byName.end()) {
-    message = cat("weights: tensor '", spec.name, "' (",
-                  describe(spec.dtype, spec.shape),
-                  ") required by the artifact is missing from checkpoint '",
-                  weights.source, "' (from ", origin, ")");
-    return NHC_NOT_FOUND;
-  }
-  ref = weights.sorted[it->second];
+/// Float dtypes the host converts to f32 (weights_f32.cpp).
+bool isConvertibleFloat(nhc_dtype_t dtype) {
+  return dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16 ||
+         dtype == NHC_DTYPE_F16;
+}
+
+/// A tensor stored as `stored` can feed a computation reading `wanted`: the
+/// same dtype, or any float dtype for a float computation (converted when a
+/// session is created). FP8 and integer dtypes are consumed as-is.
+bool canFeed(nhc_dtype_t stored, nhc_dtype_t wanted) {
+  return stored == wanted ||
+         (isConvertibleFloat(stored) && isConvertibleFloat(wanted));
+}
+
+const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
+  auto it = weights.byName.find(name);
+  return it == weights.byName.end() ? nullptr : &weights.sorted[it->second];
+}
+
+BoundRef wholeTensor(const TensorRef &ref) {
+  return BoundRef{ref, 0, ref.tensor->byteSize, ref.tensor->shape};
+}
+
+/// Checks that `tensor` (found under `name`) can feed `spec` with `shape`.
+nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
+                          const std::vector<uint64_t> &shape,
+                          const std::string &origin, std::string &message) {
   const SafetensorsTensor &tensor = *ref.tensor;
   const std::string &file = ref.file->file->path();
-  if (tensor.dtype != spec.dtype) {
-    message = cat("weights: tensor '", spec.name, "' has dtype ",
-                  nhc_dtype_name(tensor.dtype), " in ", file,
-                  ", but the artifact expects ", nhc_dtype_name(spec.dtype),
-                  tensor.shape != spec.shape
-                      ? cat(" (and shape ", shapeToString(spec.shape),
-                            ", found ", shapeToString(tensor.shape), ")")
-                      : std::string(),
-                  " (from ", origin, ")");
+  std::string as = tensor.name == spec.name
+                       ? std::string()
+                       : cat(" (bound in place of '", spec.name, "')");
+  if (!canFeed(tensor.dtype, spec.dtype)) {
+    message = cat(
+        "weights: tensor '", tensor.name, "'", as, " has dtype ",
+        nhc_dtype_name(tensor.dtype), " in ", file, ", but the artifact reads ",
+        nhc_dtype_name(spec.dtype),
+        isConvertibleFloat(spec.dtype)
+            ? " (any of F32, BF16, F16 binds and is converted)"
+            : " (stored exactly so)",
+        " (from ", origin, ")");
     return NHC_MISMATCH;
   }
-  if (tensor.shape != spec.shape) {
-    message = cat("weights: tensor '", spec.name, "' has shape ",
+  if (tensor.shape != shape) {
+    message = cat("weights: tensor '", tensor.name, "'", as, " has shape ",
                   shapeToString(tensor.shape), " in ", file,
-                  ", but the artifact expects ", shapeToString(spec.shape),
+                  ", but the artifact expects ", shapeToString(shape),
                   " (from ", origin, ")");
     return NHC_MISMATCH;
   }
   return NHC_OK;
 }
 
+/// Checks one manifest entry: its own name first, then its alternatives in
+/// order. Returns NHC_OK or the problem in `message`.
+nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
+                         const std::string &origin, BoundRef &bound,
+                         std::string &message) {
+  if (const TensorRef *ref = lookup(weights, spec.name)) {
+    nhc_status_t status =
+        checkStorage(*ref, spec, spec.shape, origin, message);
+    if (status == NHC_OK)
+      bound = wholeTensor(*ref);
+    return status;
+  }
+  std::string tried;
+  for (const TensorAlternative &alt : spec.alternatives) {
+    tried += cat(tried.empty() ? "" : ", ", "'", alt.name, "'",
+                 alt.slice ? cat(" [", alt.index, "]") : std::string());
+    const TensorRef *ref = lookup(weights, alt.name);
+    if (!ref)
+      continue;
+    if (!alt.slice) {
+      nhc_status_t status =
+          checkStorage(*ref, spec, spec.shape, origin, message);
+      if (status == NHC_OK)
+        bound = wholeTensor(*ref);
+      return status;
+    }
+    std::vector<uint64_t> stacked = {alt.count};
+    stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
+    nhc_status_t status = checkStorage(*ref, spec, stacked, origin, message);
+    if (status != NHC_OK)
+      return status;
+    // The stacked tensor's byte size was proven to be product(shape) *
+    // dtype size when its header was read, so these cannot overflow.
+    uint64_t sliceBytes = ref->tensor->byteSize / alt.count;
+    bound = BoundRef{*ref, sliceBytes * alt.index, sliceBytes, spec.shape};
+    return NHC_OK;
+  }
+  message = cat("weights: tensor '", spec.name, "' (",
+                describe(spec.dtype, spec.shape),
+                ") required by the artifact is missing from checkpoint '",
+                weights.source, "'",
+                tried.empty() ? std::string()
+                              : cat(", and so are its alternatives ", tried),
+                " (from ", origin, ")");
+  return NHC_NOT_FOUND;
+}
+
 /// Every manifest tensor, in manifest order; throws describing the first
 /// problem and counting the rest.
-std::vector<TensorRef> resolveBinding(const nhc_weights_t &weights,
-                                      const nhc_manifest_t &manifest) {
-  std::vector<TensorRef> bound(manifest.weights.size());
+std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
+                                     const nhc_manifest_t &manifest) {
+  std::vector<BoundRef> bound(manifest.weights.size());
   nhc_status_t firstStatus = NHC_OK;
   std::string firstMessage;
   size_t problems = 0;
@@ -217,32 +298,106 @@ std::vector<TensorRef> resolveBinding(const nhc_weights_t &weights,
   return bound;
 }
 
+/// Element i of a float tensor as f32 (for comparisons only).
+float floatAt(const SafetensorsTensor &tensor, uint64_t i) {
+  const uint8_t *data = static_cast<const uint8_t *>(tensor.data);
+  if (tensor.dtype == NHC_DTYPE_F32) {
+    float v;
+    std::memcpy(&v, data + 4 * i, 4);
+    return v;
+  }
+  uint16_t bits;
+  std::memcpy(&bits, data + 2 * i, 2);
+  return tensor.dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+}
+
+bool sameValues(const SafetensorsTensor &a, const SafetensorsTensor &b) {
+  if (a.shape != b.shape)
+    return false;
+  if (a.dtype == b.dtype)
+    return a.byteSize == b.byteSize &&
+           (a.byteSize == 0 || std::memcmp(a.data, b.data, a.byteSize) == 0);
+  if (!isConvertibleFloat(a.dtype) || !isConvertibleFloat(b.dtype))
+    return false;
+  uint64_t elems = a.byteSize / nhc_dtype_size(a.dtype);
+  for (uint64_t i = 0; i < elems; ++i)
+    if (floatAt(a, i) != floatAt(b, i))
+      return false;
+  return true;
+}
+
+/// Warnings (a weight present under its own name and a whole-tensor
+/// alternative that holds other values, e.g. a tied lm_head.weight) and, as
+/// information, the checkpoint tensors the artifact does not use.
+std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
+                                const nhc_manifest_t &manifest,
+                                const std::vector<BoundRef> &bound) {
+  std::vector<BindNote> notes;
+  std::unordered_map<std::string, bool> used;
+  for (const BoundRef &ref : bound)
+    used[ref.ref.tensor->name] = true;
+  for (const TensorSpec &spec : manifest.weights) {
+    const TensorRef *own = lookup(weights, spec.name);
+    if (!own)
+      continue;
+    for (const TensorAlternative &alt : spec.alternatives) {
+      const TensorRef *other = alt.slice ? nullptr : lookup(weights, alt.name);
+      if (other && !sameValues(*own->tensor, *other->tensor))
+        notes.push_back(
+            {NHC_NOTE_WARNING,
+             cat("checkpoint '", weights.source, "' holds both '", spec.name,
+                 "' and '", alt.name, "', which the config ties, with "
+                 "different values; using '", spec.name,
+                 "' (as transformers does)")});
+    }
+  }
+  std::string unused;
+  size_t count = 0;
+  for (const TensorRef &ref : weights.sorted) {
+    if (used.count(ref.tensor->name))
+      continue;
+    if (count++ < 16)
+      unused += cat(count > 1 ? ", " : "", "'", ref.tensor->name, "'");
+  }
+  if (count > 0)
+    notes.push_back({NHC_NOTE_INFO,
+                     cat(count, " checkpoint tensor(s) of '", weights.source,
+                         "' are not used by the artifact and were ignored: ",
+                         unused, count > 16 ? ", ..." : "")});
+  return notes;
+}
+
 /// All-or-nothing: the handle only changes when every tensor matches.
 void bindWeights(nhc_weights_t &weights, const nhc_manifest_t &manifest) {
-  weights.bound = resolveBinding(weights, manifest);
+  std::vector<BoundRef> bound = resolveBinding(weights, manifest);
+  std::vector<BindNote> notes = bindNotes(weights, manifest, bound);
+  weights.bound = std::move(bound);
+  weights.notes = std::move(notes);
   weights.isBound = true;
 }
 
-nhc_tensor_info_t toInfo(const TensorRef &ref) {
+nhc_tensor_info_t toInfo(const BoundRef &bound) {
   nhc_tensor_info_t info{};
-  const SafetensorsTensor &tensor = *ref.tensor;
+  const SafetensorsTensor &tensor = *bound.ref.tensor;
   info.desc.name = tensor.name.c_str();
   info.desc.dtype = tensor.dtype;
-  info.desc.rank = static_cast<uint32_t>(tensor.shape.size());
-  for (size_t i = 0; i < tensor.shape.size(); ++i)
-    info.desc.shape[i] = tensor.shape[i];
-  info.data = tensor.data;
-  info.byte_size = tensor.byteSize;
-  info.file = ref.file->file->path().c_str();
+  info.desc.rank = static_cast<uint32_t>(bound.shape.size());
+  for (size_t i = 0; i < bound.shape.size(); ++i)
+    info.desc.shape[i] = bound.shape[i];
+  info.data = static_cast<const uint8_t *>(tensor.data) + bound.byteOffset;
+  info.byte_size = bound.byteSize;
+  info.file = bound.ref.file->file->path().c_str();
   return info;
 }
+
+nhc_tensor_info_t toInfo(const TensorRef &ref) { return toInfo(wholeTensor(ref)); }
 
 } // namespace
 
 std::vector<nhc_tensor_info_t> boundTensors(const nhc_weights_t &weights,
                                             const nhc_manifest_t &manifest) {
   std::vector<nhc_tensor_info_t> infos;
-  for (const TensorRef &ref : resolveBinding(weights, manifest))
+  for (const BoundRef &ref : resolveBinding(weights, manifest))
     infos.push_back(toInfo(ref));
   return infos;
 }
@@ -305,6 +460,19 @@ nhc_status_t nhc_weights_bind(nhc_weights_t *weights,
     NHC_CHECK_ARG(manifest, "nhc_weights_bind");
     bindWeights(*weights, *manifest);
   });
+}
+
+size_t nhc_weights_note_count(const nhc_weights_t *weights) {
+  return weights && weights->isBound ? weights->notes.size() : 0;
+}
+
+const char *nhc_weights_note_at(const nhc_weights_t *weights, size_t index,
+                                nhc_note_kind_t *out_kind) {
+  if (!weights || !weights->isBound || index >= weights->notes.size())
+    return nullptr;
+  if (out_kind)
+    *out_kind = weights->notes[index].kind;
+  return weights->notes[index].text.c_str();
 }
 
 size_t nhc_weights_bound_count(const nhc_weights_t *weights) {

@@ -211,9 +211,12 @@ TEST(ScheduleTest, GemmErrors) {
   expectInvalid(with("m", "layers"), {"head_last[2].m: 'layers' is not"});
   expectInvalid(with("accumulate", 1),
                 {"head_last[2].accumulate: expected true or false"});
-  expectInvalid(with("epilogue", "gelu"),
-                {"head_last[2].epilogue: 'gelu' is not 'none' or 'relu2'"});
-  EXPECT_EQ(parseManifestStatus(with("epilogue", "relu2")), NHC_OK) << lastError();
+  expectInvalid(with("epilogue", "swiglu"),
+                {"head_last[2].epilogue: 'swiglu' is not one of none, relu2, "
+                 "relu, relu6, silu, gelu, gelu_tanh, quick_gelu"});
+  for (const char *act : {"relu2", "gelu", "silu", "gelu_tanh"})
+    EXPECT_EQ(parseManifestStatus(with("epilogue", act)), NHC_OK) << lastError();
+  expectInvalid(with("bias", "nope"), {"head_last[2].bias: unknown weight 'nope'"});
   Json m = base;
   m["schedules"]["head_last"][2].erase("ldc");
   expectInvalid(m, {"schedules.head_last[2]: missing key 'ldc'"});
@@ -281,8 +284,10 @@ TEST(ScheduleTest, MoeExpertsErrors) {
                 {"weight 'experts.up_proj' has shape [3, 4, 8], expected "
                  "[2, 4, 8]"});
   expectInvalid(with("top_k", 4), {"top_k: 4 exceeds num_experts 3"});
-  expectInvalid(with("activation", "silu"),
-                {"activation: 'silu' is not supported (only 'relu2')"});
+  expectInvalid(with("activation", "swiglu"),
+                {"activation: 'swiglu' is not one of none, relu2"});
+  EXPECT_EQ(parseManifestStatus(with("activation", "silu")), NHC_OK)
+      << lastError();
   expectInvalid(with("indices", "w"),
                 {"schedules.body[0].indices: buffer 'w' must be per token, "
                  "i32, 2 elements; found per token, f32, 2 elements"});

@@ -112,12 +112,192 @@ TEST_F(WeightsTest, WrongShape) {
   EXPECT_THAT(lastError(), Not(HasSubstr("more of the")));
 }
 
-TEST_F(WeightsTest, WrongDtype) {
-  openSingle(tinyWith("lm_head.weight", "F16", {256, 64}));
+/// Index of weight `name` in the tiny manifest's table.
+size_t tinyWeightIndex(const std::string &name) {
+  const Json manifest = tinyManifest();
+  const Json &table = manifest["weights"];
+  for (size_t i = 0; i < table.size(); ++i)
+    if (table[i]["name"] == name)
+      return i;
+  ADD_FAILURE() << "no weight " << name;
+  return 0;
+}
+
+// Storage dtype is a detail: a weight the computation reads as BF16 binds a
+// tensor stored F16 or F32 (converted when a session is created).
+TEST_F(WeightsTest, FloatWeightsBindFromAnyFloatStorage) {
+  for (const char *dtype : {"F16", "F32", "BF16"}) {
+    nhc_weights_release(weights);
+    weights = nullptr;
+    openSingle(tinyWith("lm_head.weight", dtype, {256, 64}));
+    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK)
+        << dtype << ": " << lastError();
+    nhc_tensor_info_t info;
+    ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
+                                   &info),
+              NHC_OK);
+    EXPECT_STREQ(nhc_dtype_name(info.desc.dtype), dtype);
+  }
+}
+
+TEST_F(WeightsTest, NonFloatStorageIsAMismatch) {
+  openSingle(tinyWith("lm_head.weight", "I16", {256, 64}));
   EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
   EXPECT_THAT(lastError(),
-              HasSubstr("weights: tensor 'lm_head.weight' has dtype F16 in " +
-                        file() + ", but the artifact expects BF16"));
+              HasSubstr("weights: tensor 'lm_head.weight' has dtype I16 in " +
+                        file() +
+                        ", but the artifact reads BF16 (any of F32, BF16, F16 "
+                        "binds and is converted)"));
+}
+
+TEST_F(WeightsTest, FP8WeightsMustBeStoredAsFP8) {
+  Json m = tinyManifest();
+  m["weights"][tinyWeightIndex("lm_head.weight")]["dtype"] = "F8_E4M3";
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(m);
+  openSingle(tinyCheckpoint());
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
+  EXPECT_THAT(lastError(), HasSubstr("has dtype BF16 in " + file() +
+                                     ", but the artifact reads F8_E4M3 "
+                                     "(stored exactly so)"));
+}
+
+/// The tiny manifest with lm_head tied: it falls back to the embeddings.
+Json tiedManifest() {
+  Json m = tinyManifest();
+  m["weights"][tinyWeightIndex("lm_head.weight")]["alternatives"] =
+      Json::array({{{"name", "backbone.embeddings.weight"}}});
+  return m;
+}
+
+std::vector<std::string> notesOf(const nhc_weights_t *weights,
+                                 nhc_note_kind_t wanted) {
+  std::vector<std::string> notes;
+  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
+    nhc_note_kind_t kind;
+    const char *text = nhc_weights_note_at(weights, i, &kind);
+    if (kind == wanted)
+      notes.push_back(text);
+  }
+  return notes;
+}
+
+TEST_F(WeightsTest, TiedWeightFallsBackToItsAlternative) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(tiedManifest());
+  SafetensorsBuilder builder = tinyWith("lm_head.weight", "", {});
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
+                                 &info),
+            NHC_OK);
+  EXPECT_STREQ(info.desc.name, "backbone.embeddings.weight");
+  EXPECT_EQ(info.data,
+            [&] {
+              nhc_tensor_info_t emb;
+              nhc_weights_find(weights, "backbone.embeddings.weight", &emb);
+              return emb.data;
+            }());
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+}
+
+// The checkpoint's own tensor wins over the tie, with a warning naming both
+// when the two differ, and none when they are equal.
+TEST_F(WeightsTest, OwnTensorWinsOverTieAndWarnsWhenTheyDiffer) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(tiedManifest());
+  openSingle(tinyCheckpoint()); // lm_head and embeddings hold other bytes
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
+                                 &info),
+            NHC_OK);
+  EXPECT_STREQ(info.desc.name, "lm_head.weight");
+  std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("'lm_head.weight'"),
+                                 HasSubstr("'backbone.embeddings.weight'"),
+                                 HasSubstr("different values")));
+
+  nhc_weights_release(weights);
+  weights = nullptr;
+  SafetensorsBuilder same = tinyWith("lm_head.weight", "", {});
+  same.add("lm_head.weight", "F32", {256, 64},
+           tinyCheckpoint().data("backbone.embeddings.weight"));
+  openSingle(same);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+}
+
+TEST_F(WeightsTest, UnusedTensorsAreANote) {
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("backbone.layers.1.mixer.k_scale", "F32", {});
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  std::vector<std::string> info = notesOf(weights, NHC_NOTE_INFO);
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_THAT(info[0], HasSubstr("1 checkpoint tensor(s)"));
+  EXPECT_THAT(info[0], HasSubstr("'backbone.layers.1.mixer.k_scale'"));
+}
+
+/// Experts 0..2 of [3, 4, 8] weights, each bindable from a stacked tensor.
+Json stackedExpertsManifest() {
+  Json m = tinyManifest();
+  for (int e = 0; e < 3; ++e)
+    m["weights"].push_back(
+        {{"name", "x.experts." + std::to_string(e) + ".up_proj.weight"},
+         {"dtype", "F32"},
+         {"shape", {4, 8}},
+         {"alternatives",
+          {{{"name", "x.experts.up_proj"}, {"index", e}, {"count", 3}}}}});
+  return m;
+}
+
+TEST_F(WeightsTest, ExpertsBindAsSlicesOfAStackedTensor) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(stackedExpertsManifest());
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("x.experts.up_proj", "BF16", {3, 4, 8});
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  size_t first = nhc_manifest_weight_count(manifest) - 3;
+  const Bytes &stacked = builder.data("x.experts.up_proj");
+  for (size_t e = 0; e < 3; ++e) {
+    nhc_tensor_info_t info;
+    ASSERT_EQ(nhc_weights_bound_at(weights, first + e, &info), NHC_OK);
+    EXPECT_STREQ(info.desc.name, "x.experts.up_proj");
+    ASSERT_EQ(info.desc.rank, 2u);
+    EXPECT_EQ(info.desc.shape[0], 4u);
+    EXPECT_EQ(info.desc.shape[1], 8u);
+    EXPECT_EQ(info.byte_size, 4u * 8 * 2);
+    EXPECT_EQ(std::memcmp(info.data, stacked.data() + e * 64, 64), 0);
+  }
+}
+
+TEST_F(WeightsTest, StackedTensorOfWrongShapeNamesIt) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(stackedExpertsManifest());
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("x.experts.up_proj", "F32", {2, 4, 8});
+  openSingle(builder);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              HasSubstr("weights: tensor 'x.experts.up_proj' (bound in place "
+                        "of 'x.experts.0.up_proj.weight') has shape [2, 4, 8] "
+                        "in " + file() + ", but the artifact expects [3, 4, 8]"));
+}
+
+TEST_F(WeightsTest, MissingWeightListsTheAlternativesTried) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(stackedExpertsManifest());
+  openSingle(tinyCheckpoint());
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              HasSubstr("tensor 'x.experts.0.up_proj.weight' (F32 [4, 8]) "
+                        "required by the artifact is missing from checkpoint '" +
+                        file() + "', and so are its alternatives "
+                        "'x.experts.up_proj' [0]"));
 }
 
 TEST_F(WeightsTest, ReportsFirstProblemAndCountsTheRest) {

@@ -21,10 +21,10 @@
 namespace {
 
 struct GoldenCase {
-  const char *name;       // directory under test/golden
-  const char *artifact;   // compiled at build time
-  const char *weightsDir; // checkpoint directory within the case
-  const char *prefix;     // reference tensor prefix ("" or "bf16.")
+  std::string name;       // directory under test/golden
+  std::string artifact;   // compiled at build time
+  std::string weightsDir; // checkpoint directory within the case
+  std::string prefix;     // reference tensor prefix ("" or "bf16.")
   double relTol;
 };
 
@@ -79,6 +79,17 @@ public:
     return std::vector<T>(data, data + info.byte_size / sizeof(T));
   }
 
+  /// How many prompts the reference holds (prompt.N.ids for N = 0, 1, ...).
+  int prompts() {
+    int n = 0;
+    nhc_tensor_info_t info;
+    while (nhc_weights_find(reference,
+                            ("prompt." + std::to_string(n) + ".ids").c_str(),
+                            &info) == NHC_OK)
+      ++n;
+    return n;
+  }
+
   std::vector<int32_t> ids(int prompt) {
     std::vector<int64_t> wide =
         unprefixed<int64_t>("prompt." + std::to_string(prompt) + ".ids");
@@ -86,7 +97,7 @@ public:
   }
 
   template <typename T> std::vector<T> unprefixed(const std::string &name) {
-    const char *saved = golden.prefix;
+    std::string saved = golden.prefix;
     golden.prefix = "";
     std::vector<T> result = tensor<T>(name);
     golden.prefix = saved;
@@ -123,12 +134,12 @@ public:
 
 class Golden : public ::testing::TestWithParam<GoldenCase> {};
 
-constexpr int kPrompts = 3;
 constexpr int kNewTokens = 16;
 
 TEST_P(Golden, PrefillLogitsOfEveryPosition) {
   Model model(GetParam());
-  for (int p = 0; p < kPrompts; ++p) {
+  ASSERT_GE(model.prompts(), 2);
+  for (int p = 0; p < model.prompts(); ++p) {
     std::vector<int32_t> ids = model.ids(p);
     std::vector<float> ref =
         model.tensor<float>("prompt." + std::to_string(p) + ".prefill_logits");
@@ -147,7 +158,8 @@ TEST_P(Golden, PrefillLogitsOfEveryPosition) {
 
 TEST_P(Golden, GreedyDecodeMatchesGenerate) {
   Model model(GetParam());
-  for (int p = 0; p < kPrompts; ++p) {
+  ASSERT_GE(model.prompts(), 2);
+  for (int p = 0; p < model.prompts(); ++p) {
     std::string name = "prompt." + std::to_string(p);
     std::vector<int32_t> ids = model.ids(p);
     std::vector<int64_t> expected = model.tensor<int64_t>(name + ".generated_ids");
@@ -179,32 +191,44 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
 /// same logits as each request alone; a failing step changes nothing.
 TEST_P(Golden, RaggedBatchesMatchRequestsAlone) {
   Model model(GetParam());
+  const int prompts = model.prompts();
+  ASSERT_GE(prompts, 2);
   std::vector<std::vector<int32_t>> ids;
   std::vector<std::vector<int64_t>> next;
   std::vector<std::vector<float>> prefillRef, decodeRef;
-  for (int p = 0; p < kPrompts; ++p) {
+  for (int p = 0; p < prompts; ++p) {
     std::string name = "prompt." + std::to_string(p);
     ids.push_back(model.ids(p));
     next.push_back(model.tensor<int64_t>(name + ".generated_ids"));
     prefillRef.push_back(model.tensor<float>(name + ".prefill_logits"));
     decodeRef.push_back(model.tensor<float>(name + ".decode_logits"));
   }
-  uint32_t slots[kPrompts];
+  // The longest prompt is split: its first 7 tokens in step 1.
+  int split = 0;
+  for (int p = 1; p < prompts; ++p)
+    if (ids[p].size() > ids[split].size())
+      split = p;
+  ASSERT_GT(ids[split].size(), 7u);
+  ASSERT_NE(split, 0);
+  std::vector<uint32_t> slots(prompts);
   for (uint32_t &slot : slots)
     Model::check(nhc_session_claim(model.session, &slot), "claim");
   size_t V = model.vocab;
+  std::vector<float> logits(prompts * V);
+  std::vector<size_t> decoded(prompts, 0); // decode logits checked so far
+  std::vector<int32_t> token(prompts);
 
-  // Step 1: prompt 0 whole, prompt 2's first 7 tokens (a prefill that later
-  // continues from its state).
-  std::vector<float> logits(kPrompts * V);
+  // Step 1: prompt 0 whole, the split prompt's first 7 tokens (a prefill
+  // that later continues from its state).
   nhc_request_t first[] = {{slots[0], ids[0].data(), ids[0].size()},
-                           {slots[2], ids[2].data(), 7}};
+                           {slots[split], ids[split].data(), 7}};
   Model::check(nhc_session_step(model.session, first, 2, NHC_LOGITS_LAST,
                                 logits.data(), logits.size()),
                "step 1");
   model.expectClose(&logits[0], &decodeRef[0][0], 1, "step 1, prompt 0");
-  model.expectClose(&logits[V], &prefillRef[2][6 * V], 1,
-                    "step 1, prompt 2 position 6");
+  model.expectClose(&logits[V], &prefillRef[split][6 * V], 1,
+                    "step 1, split prompt position 6");
+  decoded[0] = 1;
 
   // A step that must fail (token id out of range) leaves every slot intact.
   int32_t bad = static_cast<int32_t>(V);
@@ -213,37 +237,43 @@ TEST_P(Golden, RaggedBatchesMatchRequestsAlone) {
                              logits.data(), logits.size()),
             NHC_OK);
 
-  // Step 2: prompt 0 decodes, prompt 1 prefills, prompt 2 finishes prefill.
-  int32_t token0 = static_cast<int32_t>(next[0][0]);
-  nhc_request_t second[] = {
-      {slots[0], &token0, 1},
-      {slots[1], ids[1].data(), ids[1].size()},
-      {slots[2], ids[2].data() + 7, ids[2].size() - 7}};
-  Model::check(nhc_session_step(model.session, second, 3, NHC_LOGITS_LAST,
-                                logits.data(), logits.size()),
-               "step 2");
-  model.expectClose(&logits[0], &decodeRef[0][1 * V], 1, "step 2, prompt 0");
-  model.expectClose(&logits[V], &decodeRef[1][0], 1, "step 2, prompt 1");
-  model.expectClose(&logits[2 * V], &decodeRef[2][0], 1, "step 2, prompt 2");
-
-  // Steps 3..: everyone decodes together.
-  for (int step = 1; step < 4; ++step) {
-    int32_t tokens[kPrompts] = {static_cast<int32_t>(next[0][step]),
-                                static_cast<int32_t>(next[1][step - 1]),
-                                static_cast<int32_t>(next[2][step - 1])};
-    nhc_request_t decode[kPrompts];
-    for (int p = 0; p < kPrompts; ++p)
-      decode[p] = {slots[p], &tokens[p], 1};
-    Model::check(nhc_session_step(model.session, decode, kPrompts,
-                                  NHC_LOGITS_LAST, logits.data(), logits.size()),
-                 "decode step");
-    model.expectClose(&logits[0], &decodeRef[0][(step + 1) * V], 1,
-                      "batched decode, prompt 0");
-    model.expectClose(&logits[V], &decodeRef[1][step * V], 1,
-                      "batched decode, prompt 1");
-    model.expectClose(&logits[2 * V], &decodeRef[2][step * V], 1,
-                      "batched decode, prompt 2");
+  // Step 2: prompt 0 decodes, the others prefill (whole, or the rest of the
+  // split prompt). Steps 3..5: everyone decodes together.
+  for (int step = 2; step <= 5; ++step) {
+    std::vector<nhc_request_t> batch;
+    for (int p = 0; p < prompts; ++p) {
+      if (decoded[p] > 0) {
+        token[p] = static_cast<int32_t>(next[p][decoded[p] - 1]);
+        batch.push_back({slots[p], &token[p], 1});
+      } else if (p == split) {
+        batch.push_back({slots[p], ids[p].data() + 7, ids[p].size() - 7});
+      } else {
+        batch.push_back({slots[p], ids[p].data(), ids[p].size()});
+      }
+    }
+    Model::check(nhc_session_step(model.session, batch.data(), batch.size(),
+                                  NHC_LOGITS_LAST, logits.data(),
+                                  logits.size()),
+                 "ragged step");
+    for (int p = 0; p < prompts; ++p) {
+      model.expectClose(&logits[p * V], &decodeRef[p][decoded[p] * V], 1,
+                        "step " + std::to_string(step) + ", prompt " +
+                            std::to_string(p));
+      ++decoded[p];
+    }
   }
+}
+
+/// An fp32 case whose artifact is named after it (test/E2E/CMakeLists.txt).
+GoldenCase fp32Case(const char *name) {
+  return GoldenCase{name, std::string(name) + ".nhc", "model", "", 1e-3};
+}
+
+std::string caseName(const ::testing::TestParamInfo<GoldenCase> &info) {
+  std::string name = info.param.artifact;
+  name = name.substr(0, name.find('.'));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -253,11 +283,18 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"moe", "moe.nhc", "model", "", 1e-3},
                       GoldenCase{"dense", "dense-bf16.nhc", "model-bf16",
                                  "bf16.", 3e-2}),
-    [](const ::testing::TestParamInfo<GoldenCase> &info) {
-      std::string name = info.param.artifact;
-      name = name.substr(0, name.find('.'));
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name;
-    });
+    caseName);
+
+// Checkpoint forms transformers 5.23 loads and runs (docs/config.md).
+INSTANTIATE_TEST_SUITE_P(
+    CheckpointForms, Golden,
+    ::testing::Values(fp32Case("conv_nobias"), fp32Case("proj_bias"),
+                      fp32Case("act_relu"), fp32Case("act_silu"),
+                      fp32Case("act_gelu"), fp32Case("act_gelu_tanh"),
+                      fp32Case("moe_silu"), fp32Case("tied_head"),
+                      fp32Case("tied_nohead"), fp32Case("moe_stacked"),
+                      fp32Case("router_bias_bf16"), fp32Case("mixed_dtype"),
+                      fp32Case("cfg_bf16_file_f32"), fp32Case("kv_fp8_only")),
+    caseName);
 
 } // namespace

@@ -24,7 +24,7 @@
 // NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
 
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt | FileCheck %s --check-prefix=CONV
-// CONV-LABEL: func.func @nhc_conv1d_silu(
+// CONV-LABEL: func.func @nhc_conv1d_act(
 // CONV-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
 // CONV:       func.func private @nhc_conv_seq_at
 
@@ -55,7 +55,7 @@
 // EMBED-DAG: func.func @nhc_add_rms_norm(
 // EMBED-DAG: func.func @nhc_add(
 // EMBED-DAG: func.func @nhc_relu2(
-// EMBED-DAG: func.func @nhc_conv1d_silu(
+// EMBED-DAG: func.func @nhc_conv1d_act(
 // EMBED-DAG: func.func @nhc_ssd_scan(
 // EMBED-DAG: func.func @nhc_ssd_chunk_scan(
 // EMBED-DAG: func.func @nhc_gated_rms_norm(

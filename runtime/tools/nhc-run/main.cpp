@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -77,6 +78,16 @@ int run(const nhc::run::Options &options) {
   if (nhc_artifact_load(options.model.c_str(), &h.artifact) != NHC_OK ||
       nhc_weights_open(options.weights.c_str(), &h.weights) != NHC_OK)
     return failStatus();
+  // Binding here (sessions bind on their own) surfaces the notes.
+  if (nhc_weights_bind(h.weights, nhc_artifact_manifest(h.artifact)) != NHC_OK)
+    return failStatus();
+  for (size_t i = 0; i < nhc_weights_note_count(h.weights); ++i) {
+    nhc_note_kind_t kind = NHC_NOTE_INFO;
+    const char *note = nhc_weights_note_at(h.weights, i, &kind);
+    if (kind == NHC_NOTE_WARNING || options.verbose)
+      std::fprintf(stderr, "nhc-run: %s: %s\n",
+                   kind == NHC_NOTE_WARNING ? "warning" : "note", note);
+  }
   const uint64_t promptLen = options.promptIds.size();
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0)
@@ -108,12 +119,19 @@ int run(const nhc::run::Options &options) {
     nhc_session_set_progress(h.session, printProgress, &progress);
   bool allRows = promptDump.isOpen();
   std::vector<float> logits((allRows ? promptLen : 1) * vocab);
-  nhc_request_t request{slot, options.promptIds.data(), promptLen};
+  // --prefill-chunk splits the prompt into steps; each continues from the
+  // slot's state, so the logits are those of one whole-prompt step.
+  uint64_t chunk = options.prefillChunk ? options.prefillChunk : promptLen;
   Clock::time_point start = Clock::now();
-  if (nhc_session_step(h.session, &request, 1,
-                       allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST,
-                       logits.data(), logits.size()) != NHC_OK)
-    return failStatus();
+  for (uint64_t begin = 0; begin < promptLen; begin += chunk) {
+    uint64_t count = std::min(chunk, promptLen - begin);
+    nhc_request_t request{slot, options.promptIds.data() + begin, count};
+    float *out = logits.data() + (allRows ? begin * vocab : 0);
+    if (nhc_session_step(h.session, &request, 1,
+                         allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST, out,
+                         (allRows ? count : 1) * vocab) != NHC_OK)
+      return failStatus();
+  }
   double prefillSeconds = seconds(start);
   nhc_session_set_progress(h.session, nullptr, nullptr);
   if (allRows && !promptDump.appendRows(logits.data(), promptLen, error))

@@ -77,6 +77,10 @@ const char *usageText() {
          "  --dump-logits FILE         raw f32 logits of every generated token,\n"
          "                             plus FILE.json describing them\n"
          "  --dump-prompt-logits FILE  raw f32 logits of every prompt position\n"
+         "  --prefill-chunk N          prefill in steps of at most N tokens (the\n"
+         "                             logits equal those of one whole step)\n"
+         "  --verbose                  also print binding notes (ignored\n"
+         "                             checkpoint tensors)\n"
          "  --help                     this text\n"
          "\n"
          "Prints 'generated: ID ...' on stdout and throughput on stderr.\n"
@@ -96,6 +100,10 @@ bool parseOptions(int argc, char **argv, Options &options,
       positional.push_back(arg);
       continue;
     }
+    if (arg == "--verbose") {
+      options.verbose = true;
+      continue;
+    }
     // --name value or --name=value
     std::string name = arg, value;
     size_t eq = arg.find('=');
@@ -107,7 +115,8 @@ bool parseOptions(int argc, char **argv, Options &options,
     static const char *const kKnown[] = {
         "--weights",     "--prompt-ids", "--max-new-tokens",
         "--temperature", "--top-k",      "--seed",
-        "--dump-logits", "--dump-prompt-logits", "--max-seq-len"};
+        "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
+        "--prefill-chunk"};
     bool known = false;
     for (const char *k : kKnown)
       known = known || name == k;
@@ -142,6 +151,8 @@ bool parseOptions(int argc, char **argv, Options &options,
       options.dumpPromptLogits = value, ok = !value.empty();
     else if (name == "--max-seq-len")
       ok = parseUInt(value, options.maxSeqLen) && options.maxSeqLen > 0;
+    else if (name == "--prefill-chunk")
+      ok = parseUInt(value, options.prefillChunk) && options.prefillChunk > 0;
     if (!ok) {
       if (error.empty())
         error = "invalid value '" + value + "' for " + name;

@@ -19,6 +19,8 @@ struct Options {
   std::string dumpLogits;       // per generated token
   std::string dumpPromptLogits; // every prompt position (head_all)
   uint64_t maxSeqLen = 0;       // 0 = prompt + max_new_tokens
+  uint64_t prefillChunk = 0;    // --prefill-chunk: 0 = whole prompt at once
+  bool verbose = false;         // --verbose: binding notes
   bool help = false;
 };
 

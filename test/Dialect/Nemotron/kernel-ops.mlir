@@ -10,20 +10,20 @@ func.func @kernel_ops(%x: tensor<?x64xf32>, %q: tensor<?x64xf32>, %k: tensor<?x3
   %cb = nemotron.param "m.conv1d.bias" : tensor<192xf32>
   %h = nemotron.param "m.dt_bias" : tensor<8xf32>
   %gn = nemotron.param "m.norm.weight" : tensor<128xf32>
-  // CHECK: nemotron.linear %{{.*}}, %{{.*}} {epilogue = #nemotron.epilogue<relu2>} : tensor<?x64xf32>, !nemotron.linear<328x64xf32> -> tensor<?x328xf32>
-  %p = nemotron.linear %x, %in {epilogue = #nemotron.epilogue<relu2>} : tensor<?x64xf32>, !nemotron.linear<328x64xf32> -> tensor<?x328xf32>
+  // CHECK: nemotron.linear %{{.*}}, %{{.*}} {epilogue = #nemotron.activation<relu2>} : tensor<?x64xf32>, !nemotron.linear<328x64xf32> -> tensor<?x328xf32>
+  %p = nemotron.linear %x, %in {epilogue = #nemotron.activation<relu2>} : tensor<?x64xf32>, !nemotron.linear<328x64xf32> -> tensor<?x328xf32>
   // CHECK: nemotron.split %{{.*}} [128, 192, 8] : tensor<?x328xf32> -> tensor<?x128xf32>, tensor<?x192xf32>, tensor<?x8xf32>
   %z, %xbc, %dt = nemotron.split %p [128, 192, 8] : tensor<?x328xf32> -> tensor<?x128xf32>, tensor<?x192xf32>, tensor<?x8xf32>
-  // CHECK: nemotron.conv1d_silu %{{.*}}, %{{.*}}, %{{.*}} {layer = 0 : i64}
-  %c = nemotron.conv1d_silu %xbc, %cw, %cb {layer = 0 : i64} : (tensor<?x192xf32>, tensor<192x1x4xf32>, tensor<192xf32>) -> tensor<?x192xf32>
+  // CHECK: nemotron.conv1d_act %{{.*}}, %{{.*}}, %{{.*}} {layer = 0 : i64}
+  %c = nemotron.conv1d_act %xbc, %cw, %cb {layer = 0 : i64} : (tensor<?x192xf32>, tensor<192x1x4xf32>, tensor<192xf32>) -> tensor<?x192xf32>
   // CHECK: nemotron.ssd_scan
   %y = nemotron.ssd_scan %c, %dt, %h, %h, %h {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, chunk_size = 8 : i64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x192xf32>, tensor<?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x128xf32>
   // CHECK: nemotron.gated_rms_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-05 : f64, n_groups = 2 : i64}
   %g = nemotron.gated_rms_norm %y, %z, %gn {n_groups = 2 : i64, epsilon = 1.0e-5 : f64} : tensor<?x128xf32>, tensor<128xf32>
   // CHECK: nemotron.attention_core
   %a = nemotron.attention_core %q, %k, %k {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 16 : i64, scale = 0.25 : f64} : (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x64xf32>
-  // CHECK: nemotron.relu2 %{{.*}} : tensor<?x64xf32>
-  %r = nemotron.relu2 %a : tensor<?x64xf32>
+  // CHECK: nemotron.activate <relu2> %{{.*}} : tensor<?x64xf32>
+  %r = nemotron.activate <relu2> %a : tensor<?x64xf32>
   %logits = nemotron.linear %r, %in : tensor<?x64xf32>, !nemotron.linear<328x64xf32> -> tensor<?x328xf32>
   %bias = nemotron.param "e.bias" : tensor<8xf32>
   %gate = nemotron.linear_param "e.gate" : !nemotron.linear<8x64xf32>

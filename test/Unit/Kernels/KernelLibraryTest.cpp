@@ -27,7 +27,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_add_rms_norm", {m, m, m, m, i, i, f}},
       {"nhc_add", {m, m, i}},
       {"nhc_relu2", {m, i}},
-      {"nhc_conv1d_silu", {m, i, i, m, m, m, m, m, i, i, i}},
+      {"nhc_conv1d_act", {m, i, i, m, m, m, i, i, m, m, i, i, i}},
       {"nhc_ssd_scan", {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, f, f}},
       {"nhc_ssd_chunk_scan",
        {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, i, f, f}},

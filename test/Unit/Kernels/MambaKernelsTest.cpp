@@ -9,14 +9,38 @@
 using namespace nhc_test;
 
 namespace {
-double silu(double x) { return x / (1 + std::exp(-x)); }
+/// transformers' ACT2FN formulas, by the nemotron dialect's Activation case
+/// value (the conv kernel's %act argument).
+enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
+double activate(int act, double x) {
+  switch (act) {
+  case Relu2:
+    return x > 0 ? x * x : 0;
+  case Relu:
+    return x > 0 ? x : 0;
+  case Silu:
+    return x / (1 + std::exp(-x));
+  case Gelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case GeluTanh:
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  case QuickGelu:
+    return x / (1 + std::exp(-1.702 * x));
+  case Relu6:
+    return std::min(std::max(x, 0.0), 6.0);
+  }
+  return NAN;
+}
 
 //===----------------------------------------------------------------------===//
-// nhc_conv1d_silu
+// nhc_conv1d_act
 //===----------------------------------------------------------------------===//
 
 struct ConvCase {
   int64_t C = 5, K = 4, stride = 13, column = 3, slots = 4;
+  bool hasBias = true;
+  int act = Silu;
   std::vector<Request> reqs;
   std::vector<float> src, w, b, state;
 };
@@ -41,9 +65,12 @@ std::vector<float> runConv(ConvCase &c) {
   int64_t T = c.src.size() / c.stride;
   std::vector<float> out(T * c.C, -9.f);
   ArgPack a;
-  a.buf(c.src).idx(c.stride).idx(c.column).buf(out).buf(c.w).buf(c.b)
+  // Without a bias the kernel must not read %b: pass an empty buffer.
+  std::vector<float> noBias;
+  a.buf(c.src).idx(c.stride).idx(c.column).buf(out).buf(c.w)
+      .buf(c.hasBias ? c.b : noBias).idx(c.hasBias ? 1 : 0).idx(c.act)
       .buf(c.state).buf(req).idx(c.reqs.size()).idx(c.C).idx(c.K);
-  runKernel("nhc_conv1d_silu", a);
+  runKernel("nhc_conv1d_act", a);
   return out;
 }
 
@@ -58,10 +85,10 @@ std::vector<double> convRef(const ConvCase &c, std::vector<double> &state) {
       for (int64_t t = 0; t < r.numTokens; ++t)
         seq.push_back(c.src[(off + t) * c.stride + c.column + ch]);
       for (int64_t t = 0; t < r.numTokens; ++t) {
-        double acc = c.b[ch];
+        double acc = c.hasBias ? c.b[ch] : 0.0;
         for (int64_t j = 0; j < c.K; ++j)
           acc += c.w[ch * c.K + j] * seq[t + j];
-        out[(off + t) * c.C + ch] = silu(acc);
+        out[(off + t) * c.C + ch] = activate(c.act, acc);
       }
       for (int64_t j = 0; j < km1; ++j)
         st[j] = seq[r.numTokens + j];
@@ -79,6 +106,25 @@ TEST(KernelMamba, Conv1dSilu) {
   std::vector<float> out = runConv(c);
   expectClose(out, want, 1e-5, "out");
   expectClose(c.state, state, 0, "conv_state");
+}
+
+// Every activation transformers' ACT2FN offers for mamba_hidden_act, with
+// and without a conv bias (use_conv_bias: false).
+TEST(KernelMamba, Conv1dActivationsAndOptionalBias) {
+  for (int act = 0; act < NumActs; ++act) {
+    for (bool hasBias : {true, false}) {
+      ConvCase c = makeConvCase({{3, 0, 3}, {1, 7, 0}, {5, 2, 1}}, 13 + act);
+      c.act = act;
+      c.hasBias = hasBias;
+      std::vector<double> state(c.state.begin(), c.state.end());
+      std::vector<double> want = convRef(c, state);
+      std::vector<float> out = runConv(c);
+      std::string what = "act " + std::to_string(act) +
+                         (hasBias ? " with bias" : " without bias");
+      expectClose(out, want, 1e-5, what);
+      expectClose(c.state, state, 0, what + " conv_state");
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -127,13 +173,12 @@ std::vector<float> runSSD(SSDCase &c) {
   return y;
 }
 
-/// The recurrence in double, dt clamped for prefill requests.
+/// The recurrence in double, dt clamped to [dt_min, dt_max] on every path.
 std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
   const int64_t C = c.conv(), HP = c.H * c.P, GN = c.G * c.N;
   std::vector<double> y(c.tokens() * HP);
   int64_t off = 0;
   for (const Request &r : c.reqs) {
-    bool prefill = r.numTokens > 1 || r.startPos == 0;
     for (int64_t h = 0; h < c.H; ++h) {
       int64_t g = h / (c.H / c.G);
       double A = -std::exp(double(c.aLog[h]));
@@ -143,8 +188,7 @@ std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
           double u = double(c.proj[t * c.projStride + c.dtOffset + h]) +
                      c.dtBias[h];
           double dt = u > 20 ? u : std::log1p(std::exp(u));
-          if (prefill)
-            dt = std::min(std::max(dt, double(c.dtMin)), double(c.dtMax));
+          dt = std::min(std::max(dt, double(c.dtMin)), double(c.dtMax));
           double dA = std::exp(dt * A);
           double x = c.xbc[t * C + h * c.P + p], acc = 0;
           for (int64_t n = 0; n < c.N; ++n) {
@@ -188,11 +232,15 @@ TEST(KernelMamba, SSDChunkSizes) {
   }
 }
 
-// A prefill over a sequence equals one fresh token followed by decode steps
-// when the dt clamp does not bind (dt_min = 0, dt_max = inf).
-TEST(KernelMamba, SSDPrefillEqualsDecodeSteps) {
+// A prefill over a sequence equals one fresh token followed by decode steps,
+// also when the dt clamp binds for some tokens (both paths clamp).
+class SSDSplitInvariance : public ::testing::TestWithParam<std::pair<float, float>> {};
+
+TEST_P(SSDSplitInvariance, PrefillEqualsDecodeSteps) {
   const int64_t T = 9;
   SSDCase whole = makeSSDCase({{T, 0, 1}}, 31);
+  whole.dtMin = GetParam().first;
+  whole.dtMax = GetParam().second;
   std::fill(whole.state.begin(), whole.state.end(), 0.f);
   SSDCase steps = whole;
   std::vector<float> yWhole = runSSD(whole);
@@ -213,6 +261,11 @@ TEST(KernelMamba, SSDPrefillEqualsDecodeSteps) {
   expectClose(whole.state, {steps.state.begin(), steps.state.end()}, 1e-5,
               "ssm_state");
 }
+
+INSTANTIATE_TEST_SUITE_P(Clamps, SSDSplitInvariance,
+                         ::testing::Values(std::make_pair(0.f, INFINITY),
+                                           std::make_pair(0.3f, 1.2f),
+                                           std::make_pair(0.5f, INFINITY)));
 
 //===----------------------------------------------------------------------===//
 // Batching: a request's results do not depend on the rest of its batch.

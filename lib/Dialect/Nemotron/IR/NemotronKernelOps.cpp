@@ -64,7 +64,7 @@ LogicalResult SplitOp::verify() {
   return expectColumns(*this, "input (the sum of sizes)", getInput(), total);
 }
 
-LogicalResult Conv1dSiluOp::verify() {
+LogicalResult Conv1dActOp::verify() {
   int64_t channels = columnsOf(getInput());
   auto weight = cast<RankedTensorType>(getWeight().getType());
   if (weight.getRank() != 3 || weight.getDimSize(0) != channels ||

@@ -70,6 +70,8 @@ LogicalResult ParamOp::verify() {
     return emitOpError() << "requires a non-empty checkpoint tensor name";
   if (!getType().hasStaticShape())
     return emitOpError() << "requires a static shape, got " << getType();
+  if (getFallback() && (getFallback()->empty() || *getFallback() == getName()))
+    return emitOpError() << "fallback must name another checkpoint tensor";
   return success();
 }
 

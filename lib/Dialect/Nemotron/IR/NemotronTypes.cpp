@@ -13,30 +13,38 @@ using namespace mlir::nemotron;
 #define GET_TYPEDEF_CLASSES
 #include "nhc/Dialect/Nemotron/IR/NemotronTypes.cpp.inc"
 
-// !nemotron.linear<OUTxINxT> or !nemotron.linear<EXPERTSxOUTxINxT>
+// !nemotron.linear<OUTxINxT[, bias]> or !nemotron.linear<EXPERTSxOUTxINxT>
 Type LinearType::parse(AsmParser &parser) {
   SmallVector<int64_t> shape;
   Type elementType;
   if (parser.parseLess() ||
       parser.parseDimensionList(shape, /*allowDynamic=*/false,
                                 /*withTrailingX=*/true) ||
-      parser.parseType(elementType) || parser.parseGreater())
+      parser.parseType(elementType))
+    return {};
+  bool hasBias = succeeded(parser.parseOptionalComma());
+  if ((hasBias && parser.parseKeyword("bias")) || parser.parseGreater())
     return {};
   return LinearType::getChecked(
       [&] { return parser.emitError(parser.getNameLoc()); },
-      parser.getContext(), shape, elementType);
+      parser.getContext(), shape, elementType, hasBias);
 }
 
 void LinearType::print(AsmPrinter &printer) const {
   printer << '<';
   for (int64_t dim : getShape())
     printer << dim << 'x';
-  printer << getElementType() << '>';
+  printer << getElementType();
+  if (getHasBias())
+    printer << ", bias";
+  printer << '>';
 }
 
 LogicalResult
 LinearType::verify(function_ref<InFlightDiagnostic()> emitError,
-                   ArrayRef<int64_t> shape, Type elementType) {
+                   ArrayRef<int64_t> shape, Type elementType, bool hasBias) {
+  if (hasBias && shape.size() != 2)
+    return emitError() << "a stack of experts has no bias";
   if (shape.size() != 2 && shape.size() != 3)
     return emitError() << "linear weight must have shape [out, in] or "
                           "[experts, out, in], got rank "

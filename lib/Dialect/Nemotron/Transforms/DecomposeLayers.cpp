@@ -24,36 +24,28 @@ Value linear(PatternRewriter &rewriter, Location loc, Value input,
   auto type = cast<LinearType>(weight.getType());
   return LinearOp::create(rewriter, loc,
                           tokensBy(input, type.getOutFeatures()), input,
-                          weight, Epilogue::none);
+                          weight, ActivationAttr());
 }
 
-/// `down(relu2(up(x)))`.
-Value relu2MLP(PatternRewriter &rewriter, Location loc, Value input, Value up,
-               Value down) {
+/// `down(act(up(x)))`.
+Value activatedMLP(PatternRewriter &rewriter, Location loc, Value input,
+                   Value up, Value down, ActivationAttr activation) {
   Value hidden = linear(rewriter, loc, input, up);
-  Value activated = Relu2Op::create(rewriter, loc, hidden);
+  Value activated = ActivateOp::create(rewriter, loc, hidden, activation);
   return linear(rewriter, loc, activated, down);
 }
 
-/// Only relu2 has a kernel; the pass reports other activations once the
-/// patterns are done.
-LogicalResult requireRelu2(PatternRewriter &rewriter, Operation *op,
-                           Activation activation) {
-  if (activation == Activation::relu2)
-    return success();
-  return rewriter.notifyMatchFailure(op, "activation has no kernel");
+/// The router weight as a checkpoint parameter `<module>.weight`, or null.
+ParamOp routerParamOf(MoEOp op) {
+  auto param = op.getRouterWeight().getDefiningOp<ParamOp>();
+  return param && param.getName().ends_with(".weight") ? param : ParamOp();
 }
 
 /// Why `op` survived decomposition.
 void reportLeftover(Operation *op) {
-  std::optional<Activation> activation;
-  if (auto mlp = dyn_cast<MLPOp>(op))
-    activation = mlp.getActivation();
-  if (auto moe = dyn_cast<MoEOp>(op))
-    activation = moe.getActivation();
-  if (activation && *activation != Activation::relu2) {
-    op->emitOpError() << "activation '" << stringifyActivation(*activation)
-                      << "' has no kernel yet (supported: relu2)";
+  if (auto moe = dyn_cast<MoEOp>(op); moe && !routerParamOf(moe)) {
+    op->emitOpError() << "router weight must be a checkpoint parameter named "
+                         "'<module>.weight'";
     return;
   }
   op->emitOpError() << "could not be decomposed into kernel-level ops";
@@ -74,9 +66,9 @@ struct DecomposeMamba2 : OpRewritePattern<Mamba2Op> {
         proj, rewriter.getDenseI64ArrayAttr({inner, convDim, heads}));
     Value z = split.getResult(0), xbc = split.getResult(1),
           dt = split.getResult(2);
-    Value conv = Conv1dSiluOp::create(rewriter, loc, xbc.getType(), xbc,
-                                      op.getConvWeight(), op.getConvBias(),
-                                      op.getLayerAttr());
+    Value conv = Conv1dActOp::create(rewriter, loc, xbc.getType(), xbc,
+                                     op.getConvWeight(), op.getConvBias(),
+                                     op.getLayerAttr(), op.getActivationAttr());
     Value y = SSDScanOp::create(
         rewriter, loc, tokensBy(proj, inner), conv, dt, op.getDtBias(),
         op.getALog(), op.getD(), op.getLayerAttr(), op.getNumHeadsAttr(),
@@ -112,10 +104,9 @@ struct DecomposeMLP : OpRewritePattern<MLPOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MLPOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(requireRelu2(rewriter, op, op.getActivation())))
-      return failure();
-    rewriter.replaceOp(op, relu2MLP(rewriter, op.getLoc(), op.getInput(),
-                                    op.getUpProj(), op.getDownProj()));
+    rewriter.replaceOp(op, activatedMLP(rewriter, op.getLoc(), op.getInput(),
+                                        op.getUpProj(), op.getDownProj(),
+                                        op.getActivationAttr()));
     return success();
   }
 };
@@ -124,12 +115,9 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MoEOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(requireRelu2(rewriter, op, op.getActivation())))
-      return failure();
-    auto routerParam = op.getRouterWeight().getDefiningOp<ParamOp>();
-    if (!routerParam || !routerParam.getName().ends_with(".weight"))
-      return op.emitOpError() << "router weight must be a checkpoint "
-                                 "parameter named '<module>.weight'";
+    ParamOp routerParam = routerParamOf(op);
+    if (!routerParam)
+      return rewriter.notifyMatchFailure(op, "router is not a parameter");
     Location loc = op.getLoc();
     // The router is a linear module of the checkpoint; routing runs in f32.
     auto routerType = routerParam.getType();
@@ -142,7 +130,7 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
     auto f32Logits = RankedTensorType::get({ShapedType::kDynamic, experts},
                                            rewriter.getF32Type());
     Value logits = LinearOp::create(rewriter, loc, f32Logits, op.getInput(),
-                                    router, Epilogue::none);
+                                    router, ActivationAttr());
     auto route = MoERouteOp::create(
         rewriter, loc,
         TypeRange{RankedTensorType::get({ShapedType::kDynamic, topK},
@@ -161,8 +149,8 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
         op.getActivationAttr());
     if (op.getLatentOut())
       routed = linear(rewriter, loc, routed, op.getLatentOut());
-    Value shared = relu2MLP(rewriter, loc, op.getInput(), op.getSharedUp(),
-                            op.getSharedDown());
+    Value shared = activatedMLP(rewriter, loc, op.getInput(), op.getSharedUp(),
+                                op.getSharedDown(), op.getActivationAttr());
     rewriter.replaceOp(op, AddOp::create(rewriter, loc, routed, shared));
     return success();
   }

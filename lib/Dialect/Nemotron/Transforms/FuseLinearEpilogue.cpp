@@ -1,4 +1,4 @@
-//===- FuseLinearEpilogue.cpp - fold relu2 into its GEMM --------*- C++ -*-===//
+//===- FuseLinearEpilogue.cpp - fold activations into GEMMs ---*- C++ -*-===//
 
 #include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
@@ -11,23 +11,22 @@ namespace mlir::nemotron {
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h.inc"
 
 namespace {
-struct FoldRelu2IntoLinear : OpRewritePattern<Relu2Op> {
+struct FoldActivationIntoLinear : OpRewritePattern<ActivateOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(Relu2Op relu,
+  LogicalResult matchAndRewrite(ActivateOp activation,
                                 PatternRewriter &rewriter) const override {
-    auto linear = relu.getInput().getDefiningOp<LinearOp>();
-    if (!linear || linear.getEpilogue() != Epilogue::none)
-      return rewriter.notifyMatchFailure(relu, "input is not a plain linear");
+    auto linear = activation.getInput().getDefiningOp<LinearOp>();
+    if (!linear || linear.getEpilogue())
+      return rewriter.notifyMatchFailure(activation, "input is not a plain linear");
     // Other users need the value before the activation.
     if (!linear->hasOneUse())
-      return rewriter.notifyMatchFailure(relu, "linear has other users");
+      return rewriter.notifyMatchFailure(activation, "linear has other users");
     rewriter.modifyOpInPlace(linear, [&] {
-      linear.setEpilogueAttr(
-          EpilogueAttr::get(rewriter.getContext(), Epilogue::relu2));
-      linear->setLoc(rewriter.getFusedLoc({linear.getLoc(), relu.getLoc()}));
+      linear.setEpilogueAttr(activation.getActivationAttr());
+      linear->setLoc(rewriter.getFusedLoc({linear.getLoc(), activation.getLoc()}));
     });
-    rewriter.replaceOp(relu, linear.getResult());
+    rewriter.replaceOp(activation, linear.getResult());
     return success();
   }
 };
@@ -45,7 +44,7 @@ struct NemotronFuseLinearEpiloguePass
 } // namespace
 
 void populateFuseLinearEpiloguePatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldRelu2IntoLinear>(patterns.getContext());
+  patterns.add<FoldActivationIntoLinear>(patterns.getContext());
 }
 
 } // namespace mlir::nemotron

@@ -6,8 +6,13 @@
  * never copied: pointers point into the read-only mappings.
  *
  * nhc_weights_bind() checks the checkpoint against an artifact's manifest:
- * every tensor the artifact needs must exist with exactly that dtype and
- * shape. Extra checkpoint tensors are allowed.
+ * every tensor the artifact needs must exist, under its name or one of the
+ * manifest's alternatives (a tied lm_head reads the embeddings; expert e may
+ * be slice e of a stacked [E, ...] tensor), with exactly the shape. The
+ * manifest's dtype is the one the computation reads: a float one (F32, BF16,
+ * F16) binds a tensor stored in any of those three (converted when a session
+ * is created); FP8 must be stored as FP8. Extra checkpoint tensors are
+ * allowed (reported as a note).
  *===----------------------------------------------------------------------===*/
 #ifndef NHC_RUNTIME_WEIGHTS_H
 #define NHC_RUNTIME_WEIGHTS_H
@@ -63,9 +68,28 @@ NHC_API nhc_status_t nhc_weights_find(const nhc_weights_t *weights,
 NHC_API nhc_status_t nhc_weights_bind(nhc_weights_t *weights,
                                       const nhc_manifest_t *manifest);
 
+/* Notes of the last successful nhc_weights_bind(): warnings (a checkpoint
+ * lm_head.weight that differs from the embeddings the config ties it to) and
+ * information (checkpoint tensors the artifact ignores). */
+typedef enum nhc_note_kind_t {
+  NHC_NOTE_WARNING = 0,
+  NHC_NOTE_INFO = 1
+} nhc_note_kind_t;
+NHC_API size_t nhc_weights_note_count(const nhc_weights_t *weights);
+/* The note's text, owned by the handle (valid until the next bind or
+ * release), and its kind in *out_kind (may be NULL); NULL when `index` is out
+ * of range. */
+NHC_API const char *nhc_weights_note_at(const nhc_weights_t *weights,
+                                        size_t index,
+                                        nhc_note_kind_t *out_kind);
+
 /* Bound tensors, indexed like the manifest's "weights" table. 0 / an error
  * (NHC_FAILED_PRECONDITION) before a successful bind. */
 NHC_API size_t nhc_weights_bound_count(const nhc_weights_t *weights);
+/* `desc.name` is the checkpoint tensor bound (an alternative's name when
+ * one was used), `desc.shape` and `data`/`byte_size` the part of it that
+ * feeds the weight (one expert of a stacked tensor), `desc.dtype` its
+ * stored dtype. */
 NHC_API nhc_status_t nhc_weights_bound_at(const nhc_weights_t *weights,
                                           size_t manifest_index,
                                           nhc_tensor_info_t *out_info);

@@ -19,7 +19,7 @@ func.func @mamba(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
   %out = nemotron.linear_param "m.out_proj" : !nemotron.linear<64x128xbf16>
   // CHECK: %[[P:.*]] = nemotron.linear %[[X]], %[[IN]] : tensor<?x64xbf16>, !nemotron.linear<328x64xbf16> -> tensor<?x328xbf16>
   // CHECK: %[[S:.*]]:3 = nemotron.split %[[P]] [128, 192, 8] : tensor<?x328xbf16> -> tensor<?x128xbf16>, tensor<?x192xbf16>, tensor<?x8xbf16>
-  // CHECK: %[[C:.*]] = nemotron.conv1d_silu %[[S]]#1, %[[CW]], %[[CB]] {layer = 3 : i64}
+  // CHECK: %[[C:.*]] = nemotron.conv1d_act %[[S]]#1, %[[CW]], %[[CB]] {layer = 3 : i64}
   // CHECK: %[[Y:.*]] = nemotron.ssd_scan %[[C]], %[[S]]#2, {{.*}} {chunk_size = 8 : i64, dt_max = 1.000000e+02 : f64, dt_min = 1.000000e-03 : f64, head_dim = 16 : i64, layer = 3 : i64, n_groups = 2 : i64, num_heads = 8 : i64, state_size = 16 : i64}
   // CHECK: %[[G:.*]] = nemotron.gated_rms_norm %[[Y]], %[[S]]#0, %[[GN]] {epsilon = 1.000000e-05 : f64, n_groups = 2 : i64}
   // CHECK: %[[R:.*]] = nemotron.linear %[[G]], %[[OUT]]
@@ -57,7 +57,7 @@ func.func @mlp(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %up = nemotron.linear_param "p.up_proj" : !nemotron.linear<160x64xf32>
   %down = nemotron.linear_param "p.down_proj" : !nemotron.linear<64x160xf32>
   // CHECK: %[[U:.*]] = nemotron.linear %{{.*}}, %{{.*}} : tensor<?x64xf32>, !nemotron.linear<160x64xf32> -> tensor<?x160xf32>
-  // CHECK: %[[R:.*]] = nemotron.relu2 %[[U]] : tensor<?x160xf32>
+  // CHECK: %[[R:.*]] = nemotron.activate <relu2> %[[U]] : tensor<?x160xf32>
   // CHECK: nemotron.linear %[[R]], %{{.*}} : tensor<?x160xf32>, !nemotron.linear<64x160xf32> -> tensor<?x64xf32>
   %p = nemotron.mlp %x[up %up, down %down] {layer = 1 : i64, activation = #nemotron.activation<relu2>} : (tensor<?x64xf32>, !nemotron.linear<160x64xf32>, !nemotron.linear<64x160xf32>) -> tensor<?x64xf32>
   return %p : tensor<?x64xf32>
@@ -81,7 +81,7 @@ func.func @moe(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   // CHECK: %[[IDX:.*]], %[[W:.*]] = nemotron.moe_route %[[LOGITS]], %{{.*}} {n_group = 4 : i64, norm_topk_prob = true, routed_scaling_factor = 2.500000e+00 : f64, top_k = 2 : i64, topk_group = 2 : i64} : (tensor<?x8xf32>, tensor<8xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>)
   // CHECK: %[[ROUTED:.*]] = nemotron.moe_experts %[[X]], %[[IDX]], %[[W]]
   // CHECK: %[[SU:.*]] = nemotron.linear %[[X]]
-  // CHECK: %[[SR:.*]] = nemotron.relu2 %[[SU]]
+  // CHECK: %[[SR:.*]] = nemotron.activate <relu2> %[[SU]]
   // CHECK: %[[SD:.*]] = nemotron.linear %[[SR]]
   // CHECK: nemotron.add %[[ROUTED]], %[[SD]]
   %e = nemotron.moe %x[router %rw, router_bias %rb, experts_up %eu, experts_down %ed, shared_up %su, shared_down %sd] {layer = 4 : i64, num_experts = 8 : i64, top_k = 2 : i64, n_group = 4 : i64, topk_group = 2 : i64, norm_topk_prob = true, routed_scaling_factor = 2.5 : f64, activation = #nemotron.activation<relu2>} : (tensor<?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, !nemotron.linear<8x48x64xf32>, !nemotron.linear<8x64x48xf32>, !nemotron.linear<96x64xf32>, !nemotron.linear<64x96xf32>) -> tensor<?x64xf32>

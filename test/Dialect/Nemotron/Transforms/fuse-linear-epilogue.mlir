@@ -4,11 +4,11 @@
 func.func @mlp(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %up = nemotron.linear_param "p.up_proj" : !nemotron.linear<160x64xf32>
   %down = nemotron.linear_param "p.down_proj" : !nemotron.linear<64x160xf32>
-  // CHECK: %[[U:.*]] = nemotron.linear %{{.*}}, %{{.*}} {epilogue = #nemotron.epilogue<relu2>} : tensor<?x64xf32>, !nemotron.linear<160x64xf32> -> tensor<?x160xf32>
-  // CHECK-NOT: nemotron.relu2
+  // CHECK: %[[U:.*]] = nemotron.linear %{{.*}}, %{{.*}} {epilogue = #nemotron.activation<relu2>} : tensor<?x64xf32>, !nemotron.linear<160x64xf32> -> tensor<?x160xf32>
+  // CHECK-NOT: nemotron.activate
   // CHECK: nemotron.linear %[[U]], %{{.*}} : tensor<?x160xf32>
   %u = nemotron.linear %x, %up : tensor<?x64xf32>, !nemotron.linear<160x64xf32> -> tensor<?x160xf32>
-  %r = nemotron.relu2 %u : tensor<?x160xf32>
+  %r = nemotron.activate <relu2> %u : tensor<?x160xf32>
   %d = nemotron.linear %r, %down : tensor<?x160xf32>, !nemotron.linear<64x160xf32> -> tensor<?x64xf32>
   return %d : tensor<?x64xf32>
 }
@@ -21,8 +21,8 @@ func.func @mlp(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 func.func @shared_preactivation(%x: tensor<?x64xf32>) -> (tensor<?x160xf32>, tensor<?x160xf32>) {
   %up = nemotron.linear_param "p.up_proj" : !nemotron.linear<160x64xf32>
   // CHECK: nemotron.linear %{{.*}}, %{{.*}} : tensor<?x64xf32>
-  // CHECK: nemotron.relu2
+  // CHECK: nemotron.activate <relu2>
   %u = nemotron.linear %x, %up : tensor<?x64xf32>, !nemotron.linear<160x64xf32> -> tensor<?x160xf32>
-  %r = nemotron.relu2 %u : tensor<?x160xf32>
+  %r = nemotron.activate <relu2> %u : tensor<?x160xf32>
   return %u, %r : tensor<?x160xf32>, tensor<?x160xf32>
 }

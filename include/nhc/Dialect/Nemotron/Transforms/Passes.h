@@ -16,7 +16,7 @@ namespace mlir::nemotron {
 /// Rewrites `rms_norm(add(a, b))` into `add_rms_norm(a, b)`.
 void populateFuseResidualNormPatterns(RewritePatternSet &patterns);
 
-/// Rewrites `relu2(linear(x))` into a linear with a relu2 epilogue.
+/// Rewrites `activate(linear(x))` into a linear with that epilogue.
 void populateFuseLinearEpiloguePatterns(RewritePatternSet &patterns);
 
 /// Rewrites mixers into kernel-level ops.

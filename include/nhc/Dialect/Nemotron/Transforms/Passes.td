@@ -34,11 +34,11 @@ def NemotronFuseResidualNormPass
 
 def NemotronFuseLinearEpiloguePass
     : Pass<"nemotron-fuse-linear-epilogue", "::mlir::func::FuncOp"> {
-  let summary = "Fold an elementwise relu2 into the GEMM that produces its input";
+  let summary = "Fold a pointwise activation into the GEMM that produces its input";
   let description = [{
-    `relu2(linear(x, W))` becomes `linear(x, W) {epilogue = relu2}`, so the
-    MLP's activation is applied to the GEMM output block while it is hot
-    instead of by a separate pass over memory.
+    `activate<act>(linear(x, W))` becomes `linear(x, W) {epilogue = act}`, so
+    the MLP's activation (relu2, relu, silu, gelu, ...) is applied to the GEMM
+    output block while it is hot instead of by a separate pass over memory.
   }];
   let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
 }
@@ -55,15 +55,13 @@ def NemotronDecomposeLayersPass
     implement (docs/execution-model.md):
 
     - `nemotron.mamba2` → `linear` (in_proj), `split` [z | xBC | dt],
-      `conv1d_silu`, `ssd_scan` (dt softplus/bias/clamp and D skip fused),
+      `conv1d_act`, `ssd_scan` (dt softplus/bias/clamp and D skip fused),
       `gated_rms_norm` (gate fused), `linear` (out_proj);
     - `nemotron.attention` → three `linear`s, `attention_core` (KV-cache append
       and causal GQA softmax), `linear` (o_proj);
-    - `nemotron.mlp` → `linear`, `relu2`, `linear`;
+    - `nemotron.mlp` → `linear`, `activate`, `linear`;
     - `nemotron.moe` → router `linear` (f32), `moe_route`, optional latent
       `linear`s around `moe_experts`, the shared expert MLP and an `add`.
-
-    Activations other than relu2 have no kernel yet and are reported as errors.
   }];
   let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
 }

@@ -1,0 +1,75 @@
+//===- activation.cpp - Pointwise activations of gemm epilogues -----------===//
+
+#include "activation.h"
+
+#include <cmath>
+
+namespace nhc::runtime {
+
+namespace {
+struct Named {
+  const char *name;
+  Activation act;
+};
+constexpr Named kNames[] = {
+    {"none", Activation::None},         {"relu2", Activation::Relu2},
+    {"relu", Activation::Relu},         {"relu6", Activation::Relu6},
+    {"silu", Activation::Silu},         {"gelu", Activation::Gelu},
+    {"gelu_tanh", Activation::GeluTanh}, {"quick_gelu", Activation::QuickGelu},
+};
+
+template <typename F>
+void apply(uint64_t m, uint64_t n, float *c, uint64_t ldc, F f) {
+  for (uint64_t r = 0; r < m; ++r) {
+    float *row = c + r * ldc;
+    for (uint64_t j = 0; j < n; ++j)
+      row[j] = f(row[j]);
+  }
+}
+} // namespace
+
+std::optional<Activation> activationFromName(const std::string &name) {
+  for (const Named &entry : kNames)
+    if (name == entry.name)
+      return entry.act;
+  return std::nullopt;
+}
+
+const char *activationNames() {
+  return "none, relu2, relu, relu6, silu, gelu, gelu_tanh, quick_gelu";
+}
+
+void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
+                   uint64_t ldc) {
+  switch (act) {
+  case Activation::None:
+    return;
+  case Activation::Relu2:
+    return apply(m, n, c, ldc, [](float x) {
+      float r = x > 0.0f ? x : 0.0f;
+      return r * r;
+    });
+  case Activation::Relu:
+    return apply(m, n, c, ldc, [](float x) { return x > 0.0f ? x : 0.0f; });
+  case Activation::Relu6:
+    return apply(m, n, c, ldc,
+                 [](float x) { return std::fmin(std::fmax(x, 0.0f), 6.0f); });
+  case Activation::Silu:
+    return apply(m, n, c, ldc,
+                 [](float x) { return x / (1.0f + std::exp(-x)); });
+  case Activation::Gelu: // 0.5 x (1 + erf(x / sqrt(2)))
+    return apply(m, n, c, ldc, [](float x) {
+      return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+    });
+  case Activation::GeluTanh: // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    return apply(m, n, c, ldc, [](float x) {
+      float u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+      return 0.5f * x * (1.0f + std::tanh(u));
+    });
+  case Activation::QuickGelu: // x sigmoid(1.702 x)
+    return apply(m, n, c, ldc,
+                 [](float x) { return x / (1.0f + std::exp(-1.702f * x)); });
+  }
+}
+
+} // namespace nhc::runtime
