@@ -321,3 +321,19 @@ func.func @gated_norm_groups(%y: tensor<?x128xf32>) {
   %g = nemotron.gated_rms_norm %y, %y, %w {n_groups = 3 : i64, epsilon = 1.0e-5 : f64} : tensor<?x128xf32>, tensor<128xf32>
   return
 }
+
+// -----
+
+func.func @param_falls_back_to_itself() {
+  // expected-error @+1 {{fallback must name another checkpoint tensor}}
+  %0 = nemotron.param "lm_head.weight" or "lm_head.weight" : tensor<64x8xbf16>
+  return
+}
+
+// -----
+
+func.func @stacked_experts_with_bias() {
+  // expected-error @+1 {{a stack of experts has no bias}}
+  %0 = nemotron.linear_param "p.experts.{e}.up_proj" : !nemotron.linear<4x8x16xbf16, bias>
+  return
+}

@@ -129,3 +129,118 @@ TEST(ModelConfig, ErrorsNameKeyAndPosition) {
             std::string::npos)
       << error;
 }
+
+// Python's json (so transformers) reads numbers beyond double range as
+// +-infinity; so does nhc, wherever they appear.
+TEST(ModelConfig, NumbersBeyondDoubleRangeAreInfinite) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "time_step_limit": [0.0, 1e400], "time_step_max": 1E309,
+    "unused": [-1e999, {"deep": 123456789e400}]})");
+  EXPECT_EQ(c.timeStepLimit[0], 0.0);
+  EXPECT_TRUE(std::isinf(c.timeStepLimit[1]) && c.timeStepLimit[1] > 0);
+  EXPECT_TRUE(std::isinf(c.timeStepMax) && c.timeStepMax > 0);
+  // Positions of later keys are unchanged by the rewrite.
+  std::string error = parseError(R"({"hybrid_override_pattern": "M-", "a": 1e400,
+    "hidden_size": "x", "vocab_size": 256})");
+  EXPECT_NE(error.find("config.json:2:20: error: 'hidden_size' must be an "
+                       "integer"),
+            std::string::npos)
+      << error;
+  // A negative overflow is -infinity: meaningless for an epsilon.
+  error = parseError(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "layer_norm_epsilon": -1e400})");
+  EXPECT_NE(error.find("'layer_norm_epsilon' must be a finite positive number"),
+            std::string::npos)
+      << error;
+  // Underflow is zero, as in Python, and a string holding 1e400 stays one.
+  c = parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "time_step_min": 1e-400, "model_type": "nemotron_h",
+    "note": "1e400"})");
+  EXPECT_EQ(c.timeStepMin, 0.0);
+}
+
+TEST(ModelConfig, NestingIsLimitedBeforeAnyWalk) {
+  std::string deep = R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "x": )" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  std::string error = parseError(deep);
+  EXPECT_NE(error.find("error: JSON nesting deeper than 64 levels"),
+            std::string::npos)
+      << error;
+  std::string ok = R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "x": )" + std::string(60, '[') + std::string(60, ']') +
+                   "}";
+  parseOk(ok);
+}
+
+// modelopt's "KV cache only" recipe: quant_algo null means the weights are
+// not quantized; the KV-cache setting is noted, not an error.
+TEST(ModelConfig, NullQuantAlgoIsUnquantized) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M*", "hidden_size": 64,
+    "vocab_size": 256, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "head_dim": 16, "quantization_config": {"quant_method": "modelopt",
+    "quant_algo": null, "kv_cache_quant_algo": "FP8"}})");
+  EXPECT_FALSE(c.quantization.has_value());
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_NE(c.notes[0].find("'quantization_config' has no weight quantization "
+                            "(quant_algo is null)"),
+            std::string::npos)
+      << c.notes[0];
+  EXPECT_NE(c.notes[0].find("kv_cache_quant_algo 'FP8' is ignored"),
+            std::string::npos);
+  // Other algorithms keep their error.
+  std::string error = parseError(R"({"hybrid_override_pattern": "M-",
+    "hidden_size": 64, "vocab_size": 256,
+    "quantization_config": {"quant_algo": "W4A16_AWQ"}})");
+  EXPECT_NE(error.find("unsupported weight quantization \"W4A16_AWQ\""),
+            std::string::npos)
+      << error;
+}
+
+// modelopt writes module names with or without the "backbone." prefix, with
+// "model." instead, or as globs; all select the same modules.
+TEST(ModelConfig, ExcludeModulesSpellings) {
+  using mlir::nhc::isExcludedModule;
+  const std::string q = "backbone.layers.3.mixer.q_proj";
+  for (const char *pattern :
+       {"backbone.layers.3.mixer.q_proj", "layers.3.mixer.q_proj",
+        "model.layers.3.mixer.q_proj", "*.mixer.q_proj", "*", "*layers.3*",
+        "model.layers.*.mixer.q_proj"})
+    EXPECT_TRUE(isExcludedModule({pattern}, q)) << pattern;
+  for (const char *pattern : {"model.layers.4.mixer.q_proj", "*.k_proj",
+                              "backbone.layers.3.mixer", "lm_head"})
+    EXPECT_FALSE(isExcludedModule({pattern}, q)) << pattern;
+  EXPECT_TRUE(isExcludedModule({"lm_head"}, "lm_head"));
+  EXPECT_EQ(mlir::nhc::matchingExclusion({"lm_head", "*.q_proj"}, q), 1);
+}
+
+TEST(ModelConfig, ActivationAliasesMapToOneName) {
+  struct Case {
+    const char *name, *canonical;
+  } cases[] = {{"relu2", "relu2"},       {"swish", "silu"},
+               {"gelu_new", "gelu_tanh"}, {"gelu_pytorch_tanh", "gelu_tanh"},
+               {"gelu_fast", "gelu_tanh"}, {"gelu_python", "gelu"},
+               {"quick_gelu", "quick_gelu"}};
+  for (const Case &k : cases) {
+    ModelConfig c = parseOk(std::string(R"({"hybrid_override_pattern": "M-",
+      "hidden_size": 64, "vocab_size": 256, "mlp_hidden_act": ")") +
+                            k.name + R"(", "mamba_hidden_act": ")" + k.name +
+                            "\"}");
+    EXPECT_EQ(c.mlpHiddenAct, k.canonical) << k.name;
+    EXPECT_EQ(c.mambaHiddenAct, k.canonical) << k.name;
+  }
+  // transformers looks an activation up only for layers that use it.
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M*", "hidden_size": 64,
+    "vocab_size": 256, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "head_dim": 16, "mlp_hidden_act": "swiglu"})");
+  EXPECT_EQ(c.mlpHiddenAct, "swiglu");
+}
+
+TEST(ModelConfig, BiasFlags) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "use_bias": true, "mlp_bias": true,
+    "attention_bias": true, "use_conv_bias": false})");
+  EXPECT_TRUE(c.useBias);
+  EXPECT_TRUE(c.mlpBias);
+  EXPECT_FALSE(c.useConvBias);
+}

@@ -87,3 +87,16 @@ func.func @moe(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %e = nemotron.moe %x[router %rw, router_bias %rb, experts_up %eu, experts_down %ed, shared_up %su, shared_down %sd] {layer = 4 : i64, num_experts = 8 : i64, top_k = 2 : i64, n_group = 4 : i64, topk_group = 2 : i64, norm_topk_prob = true, routed_scaling_factor = 2.5 : f64, activation = #nemotron.activation<relu2>} : (tensor<?x64xf32>, tensor<8x64xf32>, tensor<8xf32>, !nemotron.linear<8x48x64xf32>, !nemotron.linear<8x64x48xf32>, !nemotron.linear<96x64xf32>, !nemotron.linear<64x96xf32>) -> tensor<?x64xf32>
   return %e : tensor<?x64xf32>
 }
+
+// -----
+
+// Any activation decomposes to nemotron.activate; the fuse pass folds it.
+// CHECK-LABEL: func.func @silu_mlp
+func.func @silu_mlp(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %up = nemotron.linear_param "p.up_proj" : !nemotron.linear<160x64xf32, bias>
+  %down = nemotron.linear_param "p.down_proj" : !nemotron.linear<64x160xf32, bias>
+  // CHECK: %[[U:.*]] = nemotron.linear %{{.*}}, %{{.*}} : tensor<?x64xf32>, !nemotron.linear<160x64xf32, bias> -> tensor<?x160xf32>
+  // CHECK: nemotron.activate <silu> %[[U]] : tensor<?x160xf32>
+  %p = nemotron.mlp %x[up %up, down %down] {layer = 1 : i64, activation = #nemotron.activation<silu>} : (tensor<?x64xf32>, !nemotron.linear<160x64xf32, bias>, !nemotron.linear<64x160xf32, bias>) -> tensor<?x64xf32>
+  return %p : tensor<?x64xf32>
+}
