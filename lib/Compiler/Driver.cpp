@@ -13,17 +13,86 @@
 #include "nhc/InitAll.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace mlir::nhc;
 namespace cl = llvm::cl;
 
 namespace {
+/// LLVM reports a failed allocation here (its new-handler included): a
+/// message and exit status 1, as for any bad input, instead of an abort.
+void reportOutOfMemory(void *, const char *, bool) {
+  static const char kMessage[] = "nhc: error: out of memory\n";
+  (void)!::write(2, kMessage, sizeof(kMessage) - 1);
+  ::_exit(1);
+}
+
+/// Refuses an output that would replace a file this run read.
+bool checkOutputPath(const std::string &output, const ModelConfig &config,
+                     std::string &error) {
+  if (output == "-")
+    return true;
+  std::vector<std::string> inputs = {config.configPath};
+  if (config.quantization)
+    inputs.push_back(config.quantization->sourcePath);
+  for (const std::string &input : inputs) {
+    bool same = false;
+    if (output == input ||
+        (!llvm::sys::fs::equivalent(output, input, same) && same)) {
+      error = "output '" + output + "' is an input of this run ('" + input +
+              "'); refusing to overwrite it";
+      return false;
+    }
+  }
+  if (llvm::sys::fs::is_directory(output)) {
+    error = "output '" + output + "' is a directory";
+    return false;
+  }
+  return true;
+}
+
+/// Writes `text` to `path` ('-' = stdout) through a temporary file in the
+/// same directory that is renamed over `path` once complete: a failure
+/// never leaves a partial artifact.
+bool writeOutput(const std::string &path, const std::string &text,
+                 std::string &error) {
+  if (path == "-") {
+    llvm::outs() << text;
+    llvm::outs().flush();
+    return true;
+  }
+  llvm::Expected<llvm::sys::fs::TempFile> temp =
+      llvm::sys::fs::TempFile::create(path + ".nhc-tmp-%%%%%%");
+  if (!temp) {
+    error = "cannot write '" + path + "': " + llvm::toString(temp.takeError());
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+    os << text;
+    os.flush();
+    if (os.has_error()) {
+      error = "cannot write '" + path + "': " + os.error().message();
+      os.clear_error();
+      llvm::consumeError(temp->discard());
+      return false;
+    }
+  }
+  if (llvm::Error e = temp->keep(path)) {
+    error = "cannot write '" + path + "': " + llvm::toString(std::move(e));
+    return false;
+  }
+  return true;
+}
+
 constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
@@ -118,6 +187,10 @@ int runCompile(int argc, char **argv) {
   if (verbose)
     for (const std::string &note : config.notes)
       llvm::errs() << note << "\n";
+  if (!checkOutputPath(outputPath, config, error)) {
+    llvm::errs() << "nhc: error: " << error << "\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -129,20 +202,17 @@ int runCompile(int argc, char **argv) {
   if (failed(output))
     return 1;
 
-  std::string openError;
-  auto file = openOutputFile(outputPath, &openError);
-  if (!file) {
-    llvm::errs() << "nhc: error: " << openError << "\n";
+  if (!writeOutput(outputPath, *output, error)) {
+    llvm::errs() << "nhc: error: " << error << "\n";
     return 1;
   }
-  file->os() << *output;
-  file->keep();
   return 0;
 }
 } // namespace
 
 int mlir::nhc::runNhcMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  llvm::install_bad_alloc_error_handler(reportOutOfMemory);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
       std::strcmp(argv[1], "-h") == 0) {
     llvm::outs() << kUsage;

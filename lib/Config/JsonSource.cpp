@@ -2,6 +2,7 @@
 
 #include "nhc/Config/JsonSource.h"
 #include "nhc/runtime/json_scan.h"
+#include "nhc/runtime/limits.h"
 
 #include <cctype>
 #include <cstring>
@@ -294,6 +295,18 @@ bool loadJsonSource(const std::string &path, JsonSource &source,
     error = path + ": error: cannot open file";
     return false;
   }
+  // Config files are kilobytes; a bound keeps a hostile one from costing
+  // memory before it is even parsed.
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < 0 || static_cast<uint64_t>(size) > ::nhc::kMaxConfigFileBytes) {
+    error = path + ": error: file is " + std::to_string(size) +
+            " bytes, above nhc's limit of " +
+            std::to_string(::nhc::kMaxConfigFileBytes) +
+            " for a config (docs/security.md)";
+    return false;
+  }
+  in.seekg(0, std::ios::beg);
   std::ostringstream contents;
   contents << in.rdbuf();
   return parseJsonSource(path, contents.str(), source, error);

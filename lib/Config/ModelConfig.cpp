@@ -8,6 +8,7 @@
 
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
+#include "nhc/runtime/limits.h"
 
 #include <cmath>
 #include <fnmatch.h>
@@ -16,6 +17,26 @@
 #include <sys/stat.h>
 
 namespace mlir::nhc {
+using ::nhc::kMaxChunkSize;
+using ::nhc::kMaxConvKernel;
+using ::nhc::kMaxExperts;
+using ::nhc::kMaxGroups;
+using ::nhc::kMaxHeadDim;
+using ::nhc::kMaxHeads;
+using ::nhc::kMaxHidden;
+using ::nhc::kMaxIntermediate;
+using ::nhc::kMaxLayers;
+using ::nhc::kMaxSequenceLength;
+using ::nhc::kMaxStateSize;
+using ::nhc::kMaxTopK;
+using ::nhc::kMaxVocab;
+
+/// Routed experts over all MoE layers (Nemotron-3 Super: 512 x 40): more
+/// would make the weight table, not the model, the cost of compiling.
+constexpr int64_t kMaxTotalRoutedExperts = 1 << 17;
+/// Parameters a config may describe (2.2 trillion; the largest published
+/// Nemotron-H has 120 billion).
+constexpr double kMaxParameters = double(1ull << 41);
 
 char patternChar(LayerKind kind) {
   switch (kind) {
@@ -141,9 +162,15 @@ std::string supportedActivationNames() {
 namespace {
 
 /// A bounded rendering of an untrusted value for messages (dumping is
-/// linear and, with the nesting limit of JsonSource, shallow).
+/// linear and, with the nesting limit of JsonSource, shallow). Non-finite
+/// numbers (Infinity, 1e400) are spelled as Python writes them, not as the
+/// `null` nlohmann would print.
 std::string preview(const nlohmann::json &value) {
   constexpr size_t kMax = 60;
+  if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+    double d = value.get<double>();
+    return std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+  }
   std::string text = value.dump();
   if (text.size() > kMax)
     text = text.substr(0, kMax) + "...";
@@ -267,9 +294,16 @@ public:
     return value.get<std::string>();
   }
 
-  void requirePositive(const std::string &key, int64_t value) const {
+  /// A size in [1, limit]: the limits (nhc/runtime/limits.h,
+  /// docs/security.md) keep every product of sizes far from overflow and a
+  /// small file from describing a model no machine holds.
+  void requireSize(const std::string &key, int64_t value,
+                   uint64_t limit) const {
     if (value <= 0)
       fail(key, "must be positive, got " + std::to_string(value));
+    if (static_cast<uint64_t>(value) > limit)
+      fail(key, "is " + std::to_string(value) + ", above nhc's limit of " +
+                    std::to_string(limit) + " (docs/security.md)");
   }
 
   const JsonSource &source;
@@ -281,6 +315,10 @@ public:
 
 std::vector<LayerKind> parsePattern(ConfigReader &reader, const char *key) {
   std::string pattern = reader.getString({key}, "");
+  if (pattern.size() > kMaxLayers)
+    reader.fail(key, "has " + std::to_string(pattern.size()) +
+                         " layers, above nhc's limit of " +
+                         std::to_string(kMaxLayers) + " (docs/security.md)");
   std::vector<LayerKind> layers;
   SourcePosition start = reader.source.valuePosition(key);
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -319,6 +357,10 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
   const nlohmann::json &list = *reader.find(key);
   if (!list.is_array() || list.empty())
     reader.fail(key, "must be a non-empty list of layer types");
+  if (list.size() > kMaxLayers)
+    reader.fail(key, "has " + std::to_string(list.size()) +
+                         " layers, above nhc's limit of " +
+                         std::to_string(kMaxLayers) + " (docs/security.md)");
   std::vector<LayerKind> layers;
   for (size_t i = 0; i < list.size(); ++i) {
     const nlohmann::json &item = list[i];
@@ -401,11 +443,12 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
                              quant.algo +
                              "\" (supported: FP8, per-tensor static e4m3)");
   // Current modelopt writes the list as `ignore` (which vLLM reads) next to
-  // or instead of `exclude_modules`.
-  std::string excludeKey = key("exclude_modules");
-  if (!reader.has(excludeKey))
-    excludeKey = key("ignore");
-  if (const nlohmann::json *list = reader.find(excludeKey)) {
+  // or instead of `exclude_modules`; a module in either stays unquantized.
+  for (const char *name : {"exclude_modules", "ignore"}) {
+    std::string excludeKey = key(name);
+    const nlohmann::json *list = reader.find(excludeKey);
+    if (!list)
+      continue;
     if (!list->is_array())
       reader.fail(excludeKey, "must be a list of module names");
     for (const nlohmann::json &item : *list) {
@@ -427,6 +470,15 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
     return std::nullopt;
   if (!reader.find("quantization_config")->is_object())
     reader.fail("quantization_config", "must be an object");
+  // Other quantizers (compressed-tensors, fp8 block-wise, AWQ, GPTQ, ...)
+  // describe their weights differently: refuse them by name rather than
+  // read their weights as unquantized.
+  std::string method =
+      reader.getString({"quantization_config.quant_method"}, "modelopt");
+  if (method != "modelopt")
+    reader.fail("quantization_config.quant_method",
+                "is \"" + method + "\", but nhc reads only modelopt "
+                "quantization (quant_algo FP8, per-tensor static e4m3)");
   // modelopt writes quant_algo at the top of quantization_config, or under
   // its "quantization" member as in hf_quant_config.json.
   if (reader.has("quantization_config.quantization"))
@@ -460,8 +512,10 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
   }
 
   config.numNextnPredictLayers = reader.getInt({"num_nextn_predict_layers"}, 0);
-  if (config.numNextnPredictLayers < 0)
-    reader.fail("num_nextn_predict_layers", "must not be negative");
+  if (config.numNextnPredictLayers < 0 ||
+      config.numNextnPredictLayers > static_cast<int64_t>(kMaxLayers))
+    reader.fail("num_nextn_predict_layers",
+                "must be in [0, " + std::to_string(kMaxLayers) + "]");
   if (config.numNextnPredictLayers > 0) {
     if (reader.has("mtp_layers_block_type"))
       config.mtpLayers = parseBlockTypes(reader, "mtp_layers_block_type");
@@ -574,11 +628,11 @@ void validate(ConfigReader &reader, ModelConfig &c) {
     readActivation(reader, "mlp_hidden_act", c.mlpHiddenAct);
   if (c.numLayers(LayerKind::Mamba) > 0)
     readActivation(reader, "mamba_hidden_act", c.mambaHiddenAct);
-  reader.requirePositive("vocab_size", c.vocabSize);
-  reader.requirePositive("hidden_size", c.hiddenSize);
+  reader.requireSize("vocab_size", c.vocabSize, kMaxVocab);
+  reader.requireSize("hidden_size", c.hiddenSize, kMaxHidden);
   if (!(c.layerNormEpsilon > 0) || !std::isfinite(c.layerNormEpsilon))
     reader.fail("layer_norm_epsilon", "must be a finite positive number");
-  reader.requirePositive("max_position_embeddings", c.maxPositionEmbeddings);
+  reader.requireSize("max_position_embeddings", c.maxPositionEmbeddings, kMaxSequenceLength);
 
   auto divides = [&](const std::string &smallKey, int64_t small, const char *bigKey,
                      int64_t big) {
@@ -588,23 +642,23 @@ void validate(ConfigReader &reader, ModelConfig &c) {
   };
 
   if (c.numLayers(LayerKind::Attention) > 0) {
-    reader.requirePositive("num_attention_heads", c.numAttentionHeads);
-    reader.requirePositive("num_key_value_heads", c.numKeyValueHeads);
-    reader.requirePositive(reader.keyFor({"head_dim", "attention_head_dim"}, "head_dim"), c.headDim);
+    reader.requireSize("num_attention_heads", c.numAttentionHeads, kMaxHeads);
+    reader.requireSize("num_key_value_heads", c.numKeyValueHeads, kMaxHeads);
+    reader.requireSize(reader.keyFor({"head_dim", "attention_head_dim"}, "head_dim"), c.headDim, kMaxHeadDim);
     divides("num_key_value_heads", c.numKeyValueHeads, "num_attention_heads",
             c.numAttentionHeads);
   }
   if (c.numLayers(LayerKind::MLP) > 0) {
-    reader.requirePositive("intermediate_size", c.intermediateSize);
+    reader.requireSize("intermediate_size", c.intermediateSize, kMaxIntermediate);
   }
   if (c.numLayers(LayerKind::Mamba) > 0) {
-    reader.requirePositive("mamba_num_heads", c.mambaNumHeads);
-    reader.requirePositive("mamba_head_dim", c.mambaHeadDim);
-    reader.requirePositive("ssm_state_size", c.ssmStateSize);
+    reader.requireSize("mamba_num_heads", c.mambaNumHeads, kMaxHeads);
+    reader.requireSize("mamba_head_dim", c.mambaHeadDim, kMaxHeadDim);
+    reader.requireSize("ssm_state_size", c.ssmStateSize, kMaxStateSize);
     std::string groupsKey = reader.keyFor({"mamba_n_groups", "n_groups"}, "n_groups");
-    reader.requirePositive(groupsKey, c.nGroups);
-    reader.requirePositive(reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel"), c.convKernel);
-    reader.requirePositive(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize);
+    reader.requireSize(groupsKey, c.nGroups, kMaxGroups);
+    reader.requireSize(reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel"), c.convKernel, kMaxConvKernel);
+    reader.requireSize(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize, kMaxChunkSize);
     divides(groupsKey.c_str(), c.nGroups, "mamba_num_heads", c.mambaNumHeads);
     std::string minKey =
         reader.keyFor({"mamba_dt_min", "time_step_min"}, "time_step_min");
@@ -619,16 +673,16 @@ void validate(ConfigReader &reader, ModelConfig &c) {
                             "finite and max > 0 (max may be Infinity)");
   }
   if (c.numLayers(LayerKind::MoE) > 0) {
-    reader.requirePositive(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
-                           c.nRoutedExperts);
-    reader.requirePositive("moe_intermediate_size", c.moeIntermediateSize);
-    reader.requirePositive("moe_shared_expert_intermediate_size",
-                           c.moeSharedExpertIntermediateSize);
-    reader.requirePositive("num_experts_per_tok", c.numExpertsPerTok);
-    reader.requirePositive("n_group", c.nGroup);
-    reader.requirePositive("topk_group", c.topkGroup);
+    reader.requireSize(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
+                       c.nRoutedExperts, kMaxExperts);
+    reader.requireSize("moe_intermediate_size", c.moeIntermediateSize, kMaxIntermediate);
+    reader.requireSize("moe_shared_expert_intermediate_size",
+                       c.moeSharedExpertIntermediateSize, kMaxIntermediate);
+    reader.requireSize("num_experts_per_tok", c.numExpertsPerTok, kMaxTopK);
+    reader.requireSize("n_group", c.nGroup, kMaxExperts);
+    reader.requireSize("topk_group", c.topkGroup, kMaxExperts);
     if (c.moeLatentSize)
-      reader.requirePositive("moe_latent_size", *c.moeLatentSize);
+      reader.requireSize("moe_latent_size", *c.moeLatentSize, kMaxIntermediate);
     divides("n_group", c.nGroup, "n_routed_experts", c.nRoutedExperts);
     if (c.nRoutedExperts / c.nGroup < 2)
       reader.fail("n_group", "leaves fewer than 2 experts per group; each "
@@ -644,12 +698,73 @@ void validate(ConfigReader &reader, ModelConfig &c) {
   }
 }
 
+/// Products of sizes, checked once every factor is within its limit (so
+/// none of them overflows): the model a config describes must be one a
+/// machine could hold. Errors name the key of the largest part.
+void checkModelSize(ConfigReader &reader, const ModelConfig &c) {
+  int64_t moeLayers = c.numLayers(LayerKind::MoE);
+  std::string expertsKey = reader.keyFor(
+      {"n_routed_experts", "num_local_experts"}, "n_routed_experts");
+  if (moeLayers * c.nRoutedExperts > kMaxTotalRoutedExperts)
+    reader.fail(expertsKey,
+                "(" + std::to_string(c.nRoutedExperts) + ") times the " +
+                    std::to_string(moeLayers) + " MoE layers exceeds nhc's "
+                    "limit of " + std::to_string(kMaxTotalRoutedExperts) +
+                    " routed experts (docs/security.md)");
+  // In double: only sizes of layer kinds the model has were checked, and an
+  // estimate is all a limit needs.
+  double h = double(c.hiddenSize);
+  auto per = [&](LayerKind kind, auto parameters) {
+    int64_t count = c.numLayers(kind);
+    return count ? double(count) * parameters() : 0.0;
+  };
+  struct Part {
+    std::string key;
+    double parameters;
+  } parts[] = {
+      {"vocab_size", 2 * double(c.vocabSize) * h},
+      {"mamba_num_heads", per(LayerKind::Mamba, [&] {
+         double inner = double(c.mambaNumHeads) * double(c.mambaHeadDim);
+         double conv = inner + 2.0 * double(c.nGroups) * double(c.ssmStateSize);
+         return (2 * inner + conv + double(c.mambaNumHeads)) * h + inner * h +
+                conv * double(c.convKernel);
+       })},
+      {"num_attention_heads", per(LayerKind::Attention, [&] {
+         return 2.0 * h * double(c.numAttentionHeads + c.numKeyValueHeads) *
+                double(c.headDim);
+       })},
+      {"intermediate_size", per(LayerKind::MLP, [&] {
+         return 2.0 * h * double(c.intermediateSize);
+       })},
+      {expertsKey, per(LayerKind::MoE, [&] {
+         double expertIn = double(c.moeLatentSize.value_or(c.hiddenSize));
+         return 2.0 * (double(c.nRoutedExperts) * expertIn *
+                           double(c.moeIntermediateSize) +
+                       h * double(c.moeSharedExpertIntermediateSize));
+       })},
+  };
+  double total = 0;
+  const Part *largest = &parts[0];
+  for (const Part &part : parts) {
+    total += part.parameters;
+    if (part.parameters > largest->parameters)
+      largest = &part;
+  }
+  if (total > kMaxParameters) {
+    std::ostringstream os;
+    os << "makes the model " << total << " parameters, above nhc's limit of "
+       << kMaxParameters << " (docs/security.md)";
+    reader.fail(largest->key, os.str());
+  }
+}
+
 /// Fills `config` from `source`, or throws ConfigError.
 void readInto(const JsonSource &source, ModelConfig &config) {
   ConfigReader reader(source);
   config.configPath = source.path;
   readConfig(reader, config);
   validate(reader, config);
+  checkModelSize(reader, config);
 }
 
 bool isDirectory(const std::string &path) {
@@ -698,6 +813,9 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
     readInto(source, config);
     // modelopt also writes hf_quant_config.json; config.json's
     // quantization_config, when present, takes precedence.
+    if (!quantPath.empty() && config.quantizationDeclared)
+      config.notes.push_back(quantPath + ": note: not read: config.json's "
+                             "quantization_config takes precedence");
     if (!quantPath.empty() && !config.quantizationDeclared) {
       JsonSource quantSource;
       if (!loadJsonSource(quantPath, quantSource, error))

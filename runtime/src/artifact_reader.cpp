@@ -4,6 +4,11 @@
 // the end), then version, then the checksum (which covers the section
 // table), then every section's bounds, and only then the manifest bytes.
 //
+// The file is read into memory the artifact owns, not mapped: the checksum
+// is verified on exactly the bytes that sessions later use (the host
+// library), so changing or truncating the file after nhc_artifact_load
+// can neither slip unverified code in nor raise SIGBUS.
+//
 //===----------------------------------------------------------------------===//
 
 #include <algorithm>
@@ -18,6 +23,7 @@
 #include "mapped_file.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/checked_math.h"
 
 namespace {
 
@@ -33,7 +39,7 @@ struct SectionRecord {
 
 struct nhc_artifact_t {
   std::string path;
-  std::unique_ptr<nhc::runtime::MappedFile> file;
+  std::unique_ptr<nhc::runtime::FileBytes> file; // the verified bytes
   std::vector<SectionRecord> sections;
   std::string manifestJson; // NUL-terminated copy for the C accessor
   std::unique_ptr<nhc_manifest_t> manifest;
@@ -65,7 +71,7 @@ std::string describeMagic(const char magic[8]) {
   return text;
 }
 
-nhc_artifact_header_t readHeader(const MappedFile &file,
+nhc_artifact_header_t readHeader(const FileBytes &file,
                                  const std::string &where) {
   uint64_t actual = file.size();
   NHC_CHECK(actual >= NHC_ARTIFACT_HEADER_SIZE, NHC_INVALID_FORMAT,
@@ -96,7 +102,7 @@ nhc_artifact_header_t readHeader(const MappedFile &file,
   return header;
 }
 
-void verifyChecksum(const MappedFile &file, const nhc_artifact_header_t &header,
+void verifyChecksum(const FileBytes &file, const nhc_artifact_header_t &header,
                     const std::string &where) {
   uint64_t actual = nhc_fnv1a64(file.data() + NHC_ARTIFACT_HEADER_SIZE,
                                 header.file_size - NHC_ARTIFACT_HEADER_SIZE,
@@ -109,7 +115,7 @@ void verifyChecksum(const MappedFile &file, const nhc_artifact_header_t &header,
 }
 
 /// Reads and checks one table entry on its own; cross-entry rules follow.
-SectionRecord readEntry(const MappedFile &file, uint64_t entryOffset,
+SectionRecord readEntry(const FileBytes &file, uint64_t entryOffset,
                         uint32_t index, const std::string &where) {
   nhc_artifact_section_entry_t entry;
   std::memcpy(&entry, file.data() + entryOffset, sizeof(entry));
@@ -142,8 +148,7 @@ SectionRecord readEntry(const MappedFile &file, uint64_t entryOffset,
                 NHC_ARTIFACT_SECTION_ALIGNMENT));
   uint64_t fileSize = file.size();
   NHC_CHECK(
-      record.offset <= fileSize && record.size <= fileSize - record.offset,
-      NHC_INVALID_FORMAT,
+      rangeWithin(record.offset, record.size, fileSize), NHC_INVALID_FORMAT,
       cat(at, ": data at offset ", record.offset, " with size ", record.size,
           " extends past the end of the file (", fileSize, " bytes)"));
   NHC_CHECK(record.offset >= NHC_ARTIFACT_HEADER_SIZE, NHC_INVALID_FORMAT,
@@ -152,7 +157,7 @@ SectionRecord readEntry(const MappedFile &file, uint64_t entryOffset,
   return record;
 }
 
-std::vector<SectionRecord> readSectionTable(const MappedFile &file,
+std::vector<SectionRecord> readSectionTable(const FileBytes &file,
                                             const nhc_artifact_header_t &header,
                                             const std::string &where) {
   NHC_CHECK(header.section_count > 0, NHC_INVALID_FORMAT,
@@ -163,8 +168,7 @@ std::vector<SectionRecord> readSectionTable(const MappedFile &file,
   NHC_CHECK(tableOffset >= NHC_ARTIFACT_HEADER_SIZE, NHC_INVALID_FORMAT,
             cat(where, ": section table offset ", tableOffset,
                 " overlaps the header"));
-  NHC_CHECK(tableOffset <= header.file_size &&
-                tableSize <= header.file_size - tableOffset,
+  NHC_CHECK(rangeWithin(tableOffset, tableSize, header.file_size),
             NHC_INVALID_FORMAT,
             cat(where, ": section table (", header.section_count,
                 " entries at offset ", tableOffset,
@@ -237,8 +241,8 @@ std::unique_ptr<nhc_artifact_t> loadArtifact(const std::string &path) {
   std::string where = cat("artifact '", path, "'");
   auto artifact = std::make_unique<nhc_artifact_t>();
   artifact->path = path;
-  artifact->file = MappedFile::open(path, "artifact");
-  const MappedFile &file = *artifact->file;
+  artifact->file = FileBytes::read(path, "artifact");
+  const FileBytes &file = *artifact->file;
 
   nhc_artifact_header_t header = readHeader(file, where);
   verifyChecksum(file, header, where);

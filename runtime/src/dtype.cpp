@@ -1,7 +1,9 @@
 //===- dtype.cpp - Element type names and sizes ---------------------------===//
 
 #include <cstring>
+#include <type_traits>
 
+#include "error.h"
 #include "nhc/runtime/dtype.h"
 
 namespace {
@@ -23,9 +25,12 @@ constexpr DtypeEntry kDtypes[] = {
     {NHC_DTYPE_I64, "I64", 8},         {NHC_DTYPE_F64, "F64", 8},
 };
 
-const DtypeEntry *findEntry(nhc_dtype_t dtype) {
+/// The entry of a caller's dtype, compared as an integer: the value may be
+/// outside the enum (see enumBits).
+const DtypeEntry *findEntry(const nhc_dtype_t &dtype) {
+  std::underlying_type_t<nhc_dtype_t> bits = nhc::runtime::enumBits(dtype);
   for (const DtypeEntry &entry : kDtypes)
-    if (entry.dtype == dtype)
+    if (static_cast<std::underlying_type_t<nhc_dtype_t>>(entry.dtype) == bits)
       return &entry;
   return nullptr;
 }

@@ -8,10 +8,13 @@
 #ifndef NHC_RUNTIME_SRC_ERROR_H
 #define NHC_RUNTIME_SRC_ERROR_H
 
+#include <cstring>
 #include <exception>
 #include <new>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "nhc/runtime/status.h"
@@ -60,11 +63,28 @@ template <typename F> nhc_status_t guard(const char *api, F &&body) noexcept {
     return setLastError(e.status(), e.what());
   } catch (const std::bad_alloc &) {
     return setLastError(NHC_OUT_OF_MEMORY, cat(api, ": out of memory"));
+  } catch (const std::length_error &e) {
+    // A container asked for more than it can ever hold: an allocation
+    // failure too, not a bug.
+    return setLastError(NHC_OUT_OF_MEMORY,
+                        cat(api, ": out of memory (", e.what(), ")"));
   } catch (const std::exception &e) {
     return setLastError(NHC_INTERNAL, cat(api, ": internal error: ", e.what()));
   } catch (...) {
     return setLastError(NHC_INTERNAL, cat(api, ": unknown internal error"));
   }
+}
+
+/// The integer a C caller passed for an enum parameter. The caller may pass
+/// any value of the enum's underlying type; loading one outside the
+/// enumerators as the enum type is undefined behaviour in C++ (UBSan flags
+/// it), so entry points copy the bits out first and validate the integer.
+template <typename Enum>
+std::underlying_type_t<Enum> enumBits(const Enum &value) {
+  static_assert(std::is_enum_v<Enum>, "enumBits takes a C enum");
+  std::underlying_type_t<Enum> bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
 }
 
 /// Null-argument check used by every entry point.

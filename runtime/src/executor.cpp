@@ -49,6 +49,8 @@ Executor::Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
     : origin_(manifest.origin), plan_(manifest.plan),
       vocab_(manifest.model.vocab_size), maxSlots_(maxSlots(pool)),
       maxSeqLen_(maxSeqLen(pool)), pool_(pool), scratch_(plan_.buffers) {
+  // The session proved max_slots * max_seq_len <= INT_MAX.
+  scratch_.checkCapacity(maxSlots_ * maxSeqLen_, maxSlots_, origin_);
   for (const KernelSpec &kernel : plan_.kernels) {
     NHC_CHECK(library != nullptr, NHC_INTERNAL,
               cat(origin_, ": kernels without a host library"));

@@ -76,6 +76,33 @@ std::string asString(const Json &value, const std::string &where) {
   return value.get<std::string>();
 }
 
+void requireName(const std::string &name, const std::string &where) {
+  size_t nul = name.find('\0');
+  if (nul != std::string::npos) // the JSON spelling shows the NUL as \u0000
+    invalid(where, cat("name ", boundedDump(Json(name)),
+                       " contains a NUL byte at position ", nul));
+}
+
+std::string asName(const Json &value, const std::string &where) {
+  std::string name = asString(value, where);
+  requireName(name, where);
+  return name;
+}
+
+void requireAtMost(uint64_t value, uint64_t limit, const char *limitName,
+                   const std::string &where) {
+  if (value > limit)
+    invalid(where, cat(value, " exceeds the limit ", limit, " (", limitName,
+                       ")"));
+}
+
+uint64_t asUIntAtMost(const Json &value, uint64_t limit, const char *limitName,
+                      const std::string &where) {
+  uint64_t v = asUInt(value, where);
+  requireAtMost(v, limit, limitName, where);
+  return v;
+}
+
 nhc_dtype_t asDtype(const Json &value, const std::string &where) {
   std::string name = asString(value, where);
   nhc_dtype_t dtype = nhc_dtype_from_string(name.c_str());

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "error.h"
 #include "nhc/runtime/dtype.h"
 
 namespace nhc::runtime {
@@ -40,12 +41,39 @@ const Json &requireField(const Json &obj, const char *key,
 
 uint64_t asUInt(const Json &value, const std::string &where);
 std::string asString(const Json &value, const std::string &where);
+/// A string that names something (tensor, buffer, kernel, file): no NUL
+/// byte, which C callers would read as the end of a shorter, other name.
+std::string asName(const Json &value, const std::string &where);
+/// The check of asName() on a name read otherwise (an object key).
+void requireName(const std::string &name, const std::string &where);
+
+/// Throws "<where>: <value> exceeds the limit <limit> (<limitName>)" unless
+/// value <= limit. For sizes and counts bounded by nhc/runtime/limits.h.
+void requireAtMost(uint64_t value, uint64_t limit, const char *limitName,
+                   const std::string &where);
+/// asUInt() followed by requireAtMost().
+uint64_t asUIntAtMost(const Json &value, uint64_t limit, const char *limitName,
+                      const std::string &where);
 nhc_dtype_t asDtype(const Json &value, const std::string &where);
 /// An array of non-negative integers of rank <= NHC_MAX_RANK.
 std::vector<uint64_t> asShape(const Json &value, const std::string &where);
 
 /// "[17504, 4096]".
 std::string shapeToString(const std::vector<uint64_t> &shape);
+
+/// Runs `body` and turns any nlohmann::json exception escaping it (a value
+/// of an unexpected type reached without a check) into
+/// Error(NHC_INVALID_FORMAT) naming `where`, so that no JSON exception
+/// leaves a parser as an internal error without the file's name.
+template <typename F>
+auto withJsonErrors(const std::string &where, F &&body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Json::exception &e) {
+    throw Error(NHC_INVALID_FORMAT,
+                cat(where, ": unexpected JSON value: ", e.what()));
+  }
+}
 
 } // namespace nhc::runtime
 

@@ -9,6 +9,8 @@
 #include <climits>
 
 #include "error.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
 
 namespace nhc::runtime {
@@ -17,14 +19,19 @@ namespace {
 /// Upper bound for BLAS dimensions and leading dimensions (int in CBLAS).
 constexpr uint64_t kMaxBlasDim = INT_MAX;
 
+/// entry[key], a positive integer at most `limit` (named `limitName` in the
+/// message).
 uint64_t requirePositive(const Json &entry, const char *key,
-                         const std::string &where) {
+                         const std::string &where,
+                         uint64_t limit = kMaxBlasDim,
+                         const char *limitName = "INT_MAX, a BLAS dimension") {
   uint64_t value =
       asUInt(requireField(entry, key, where), cat(where, ".", key));
   NHC_CHECK(value > 0, NHC_INVALID_FORMAT,
             cat(where, ".", key, ": must be positive, found 0"));
-  NHC_CHECK(value <= kMaxBlasDim, NHC_INVALID_FORMAT,
-            cat(where, ".", key, ": ", value, " exceeds ", kMaxBlasDim));
+  NHC_CHECK(value <= limit, NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": ", value, " exceeds the limit ", limit,
+                " (", limitName, ")"));
   return value;
 }
 
@@ -79,8 +86,9 @@ MatrixRef parseMatrix(const PlanContext &ctx, const Json &entry,
             cat(where, ".", ldKey, ": ", ref.ld, " is less than the ", cols,
                 " columns of ", key));
   // Row r spans [offset + r*ld, offset + r*ld + cols); with ld <= unitElems
-  // and offset + cols <= unitElems it fits for every row count.
-  NHC_CHECK(ref.ld <= unitElems && ref.offset + cols <= unitElems,
+  // and offset + cols <= unitElems it fits for every row count. The offset
+  // is untrusted: offset + cols must not wrap around.
+  NHC_CHECK(ref.ld <= unitElems && rangeWithin(ref.offset, cols, unitElems),
             NHC_INVALID_FORMAT,
             cat(where, ": ", key, " (", offsetKey, " ", ref.offset, ", ",
                 ldKey, " ", ref.ld, ", ", cols, " columns) does not fit in ",
@@ -204,10 +212,15 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
   out.kind = EntryKind::MoeExperts;
   out.where = where;
   MoeCall &moe = out.moe;
-  moe.numExperts = requirePositive(entry, "num_experts", where);
-  moe.topK = requirePositive(entry, "top_k", where);
-  moe.hidden = requirePositive(entry, "hidden", where);
-  moe.intermediate = requirePositive(entry, "intermediate", where);
+  // Bounded before anything is sized by them: the session allocates
+  // per-expert tables and [T, hidden or intermediate] gather buffers.
+  moe.numExperts = requirePositive(entry, "num_experts", where, kMaxExperts,
+                                   "nhc::kMaxExperts");
+  moe.topK = requirePositive(entry, "top_k", where, kMaxTopK, "nhc::kMaxTopK");
+  moe.hidden =
+      requirePositive(entry, "hidden", where, kMaxHidden, "nhc::kMaxHidden");
+  moe.intermediate = requirePositive(entry, "intermediate", where,
+                                     kMaxIntermediate, "nhc::kMaxIntermediate");
   NHC_CHECK(moe.topK <= moe.numExperts, NHC_INVALID_FORMAT,
             cat(where, ".top_k: ", moe.topK, " exceeds num_experts ",
                 moe.numExperts));

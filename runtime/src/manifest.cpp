@@ -8,16 +8,22 @@
 
 #include "manifest.h"
 
+#include <initializer_list>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "error.h"
 #include "json_fields.h"
+#include "nhc/runtime/limits.h"
 
 namespace nhc::runtime {
 
 namespace {
+
+/// conv_dim = heads * head_dim + 2 * groups * state_size, at the limits.
+constexpr uint64_t kMaxConvDim =
+    kMaxHeads * kMaxHeadDim + 2 * kMaxGroups * kMaxStateSize;
 
 uint32_t asUInt32(const Json &value, const std::string &where) {
   uint64_t v = asUInt(value, where);
@@ -53,16 +59,21 @@ nhc_model_info_t parseModel(const Json &root, const std::string &where) {
   const Json &model = requireField(root, "model", where);
   requireObject(model, at);
   nhc_model_info_t info{};
+  // Bounded here, before the per-layer table and anything a session sizes
+  // by them (logits rows, KV caches) exist.
   info.hidden_size =
-      asUInt(requireField(model, "hidden_size", at), at + ".hidden_size");
+      asUIntAtMost(requireField(model, "hidden_size", at), kMaxHidden,
+                   "nhc::kMaxHidden", at + ".hidden_size");
   info.vocab_size =
-      asUInt(requireField(model, "vocab_size", at), at + ".vocab_size");
-  info.num_layers =
-      asUInt32(requireField(model, "num_layers", at), at + ".num_layers");
+      asUIntAtMost(requireField(model, "vocab_size", at), kMaxVocab,
+                   "nhc::kMaxVocab", at + ".vocab_size");
+  info.num_layers = static_cast<uint32_t>(
+      asUIntAtMost(requireField(model, "num_layers", at), kMaxLayers,
+                   "nhc::kMaxLayers", at + ".num_layers"));
   info.dtype = asDtype(requireField(model, "dtype", at), at + ".dtype");
-  info.max_position_embeddings =
-      asUInt(requireField(model, "max_position_embeddings", at),
-             at + ".max_position_embeddings");
+  info.max_position_embeddings = asUIntAtMost(
+      requireField(model, "max_position_embeddings", at), kMaxSequenceLength,
+      "nhc::kMaxSequenceLength", at + ".max_position_embeddings");
   return info;
 }
 
@@ -76,7 +87,7 @@ std::vector<TensorAlternative> parseAlternatives(const Json &list,
   for (size_t i = 0; i < list.size(); ++i) {
     std::string at = cat(where, "[", i, "]");
     TensorAlternative alt;
-    alt.name = asString(requireField(list[i], "name", at), at + ".name");
+    alt.name = asName(requireField(list[i], "name", at), at + ".name");
     NHC_CHECK(!alt.name.empty() && alt.name != spec.name, NHC_INVALID_FORMAT,
               cat(at, ".name: must name another tensor"));
     alt.slice = list[i].contains("index") || list[i].contains("count");
@@ -100,6 +111,8 @@ std::vector<TensorSpec> parseWeights(const Json &root,
   const Json &weights = requireField(root, "weights", where);
   NHC_CHECK(weights.is_array(), NHC_INVALID_FORMAT,
             cat(where, ": weights: expected an array"));
+  requireAtMost(weights.size(), kMaxWeights, "nhc::kMaxWeights",
+                cat(where, ": weights: the number of entries"));
   std::vector<TensorSpec> specs;
   specs.reserve(weights.size());
   std::unordered_map<std::string, size_t> seen;
@@ -107,7 +120,7 @@ std::vector<TensorSpec> parseWeights(const Json &root,
     std::string at = cat(where, ": weights[", i, "]");
     const Json &entry = weights[i];
     TensorSpec spec;
-    spec.name = asString(requireField(entry, "name", at), at + ".name");
+    spec.name = asName(requireField(entry, "name", at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
     at = cat(at, " ('", spec.name, "')");
@@ -125,9 +138,18 @@ std::vector<TensorSpec> parseWeights(const Json &root,
   return specs;
 }
 
-/// A state tensor: dtype + shape of exactly `rank` positive dimensions.
-TensorSpec parseStateTensor(const Json &layer, const char *key, size_t rank,
+/// An upper limit for one dimension of a state tensor, and its name.
+struct DimLimit {
+  uint64_t limit;
+  const char *name;
+};
+
+/// A state tensor: dtype + shape of exactly `limits.size()` positive
+/// dimensions, each within its limit (a slot's state is sized by them).
+TensorSpec parseStateTensor(const Json &layer, const char *key,
+                            std::initializer_list<DimLimit> limits,
                             const std::string &where) {
+  const size_t rank = limits.size();
   std::string at = cat(where, ".", key);
   const Json &value = requireField(layer, key, where);
   TensorSpec spec;
@@ -141,6 +163,12 @@ TensorSpec parseStateTensor(const Json &layer, const char *key, size_t rank,
     NHC_CHECK(dim > 0, NHC_INVALID_FORMAT,
               cat(at, ".shape: dimensions must be positive, found ",
                   shapeToString(spec.shape)));
+  size_t i = 0;
+  for (const DimLimit &limit : limits) {
+    requireAtMost(spec.shape[i], limit.limit, limit.name,
+                  cat(at, ".shape[", i, "]"));
+    ++i;
+  }
   return spec;
 }
 
@@ -183,8 +211,17 @@ void parseState(const Json &root, const std::string &where,
       MambaLayerSpec spec;
       spec.layer =
           asUInt32(requireField(entry, "layer", entryAt), entryAt + ".layer");
-      spec.convState = parseStateTensor(entry, "conv_state", 2, entryAt);
-      spec.ssmState = parseStateTensor(entry, "ssm_state", 3, entryAt);
+      spec.convState = parseStateTensor(
+          entry, "conv_state",
+          {{kMaxConvDim, "conv_dim: nhc::kMaxHeads * nhc::kMaxHeadDim + 2 * "
+                         "nhc::kMaxGroups * nhc::kMaxStateSize"},
+           {kMaxConvKernel - 1, "conv_kernel - 1: nhc::kMaxConvKernel - 1"}},
+          entryAt);
+      spec.ssmState = parseStateTensor(entry, "ssm_state",
+                                       {{kMaxHeads, "nhc::kMaxHeads"},
+                                        {kMaxHeadDim, "nhc::kMaxHeadDim"},
+                                        {kMaxStateSize, "nhc::kMaxStateSize"}},
+                                       entryAt);
       claimLayer(manifest, spec.layer, NHC_LAYER_MAMBA, entryAt);
       manifest.mambaLayers.push_back(std::move(spec));
     }
@@ -199,8 +236,12 @@ void parseState(const Json &root, const std::string &where,
       spec.numKvHeads =
           asPositiveUInt32(requireField(entry, "num_kv_heads", entryAt),
                            entryAt + ".num_kv_heads");
+      requireAtMost(spec.numKvHeads, kMaxHeads, "nhc::kMaxHeads",
+                    entryAt + ".num_kv_heads");
       spec.headDim = asPositiveUInt32(requireField(entry, "head_dim", entryAt),
                                       entryAt + ".head_dim");
+      requireAtMost(spec.headDim, kMaxHeadDim, "nhc::kMaxHeadDim",
+                    entryAt + ".head_dim");
       spec.dtype =
           asDtype(requireField(entry, "dtype", entryAt), entryAt + ".dtype");
       claimLayer(manifest, spec.layer, NHC_LAYER_ATTENTION, entryAt);
@@ -218,15 +259,19 @@ void parseState(const Json &root, const std::string &where,
 std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
                                               const std::string &where,
                                               const std::string &origin) {
+  requireAtMost(size, kMaxManifestBytes, "nhc::kMaxManifestBytes",
+                cat(where, ": size in bytes"));
   Json root = parseJson(json, size, where);
-  checkHeader(root, where);
-  auto manifest = std::make_unique<nhc_manifest_t>();
-  manifest->origin = origin;
-  manifest->model = parseModel(root, where);
-  manifest->weights = parseWeights(root, where);
-  parseState(root, where, *manifest);
-  parseExecutionPlan(root, where, *manifest);
-  return manifest;
+  return withJsonErrors(where, [&] {
+    checkHeader(root, where);
+    auto manifest = std::make_unique<nhc_manifest_t>();
+    manifest->origin = origin;
+    manifest->model = parseModel(root, where);
+    manifest->weights = parseWeights(root, where);
+    parseState(root, where, *manifest);
+    parseExecutionPlan(root, where, *manifest);
+    return manifest;
+  });
 }
 
 nhc_tensor_desc_t toDesc(const TensorSpec &spec) {

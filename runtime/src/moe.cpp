@@ -10,23 +10,45 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <optional>
 
+#include "error.h"
 #include "gemm.h"
+#include "nhc/runtime/checked_math.h"
 
 namespace nhc::runtime {
 
 void MoeWorkspace::prepare(uint64_t tokens, uint64_t experts, uint64_t topK,
                            uint64_t hidden, uint64_t intermediate) {
+  // The plan parser bounds experts, topK, hidden and intermediate
+  // (nhc/runtime/limits.h) and the session bounds tokens; the products are
+  // checked anyway, and a failed allocation is NHC_OUT_OF_MEMORY.
+  std::optional<uint64_t> tokenHidden = checkedMul(tokens, hidden);
+  std::optional<uint64_t> tokenInter = checkedMul(tokens, intermediate);
+  std::optional<uint64_t> tokenTopK = checkedMul(tokens, topK);
+  std::optional<uint64_t> expertsPlusOne = checkedAdd(experts, 1);
+  NHC_CHECK(tokenHidden && tokenInter && tokenTopK && expertsPlusOne,
+            NHC_INVALID_ARGUMENT,
+            cat("session: moe_experts buffers for ", tokens,
+                " tokens overflow 64 bits"));
   auto grow = [](auto &v, uint64_t n) {
     if (v.size() < n)
       v.resize(n);
   };
-  grow(x_, tokens * hidden);
-  grow(y_, tokens * hidden);
-  grow(h_, tokens * intermediate);
-  grow(counts_, experts + 1);
-  grow(rowToken_, tokens * topK);
-  grow(rowWeight_, tokens * topK);
+  try {
+    grow(x_, *tokenHidden);
+    grow(y_, *tokenHidden);
+    grow(h_, *tokenInter);
+    grow(counts_, *expertsPlusOne);
+    grow(rowToken_, *tokenTopK);
+    grow(rowWeight_, *tokenTopK);
+  } catch (const std::exception &) { // bad_alloc or length_error
+    throw Error(NHC_OUT_OF_MEMORY,
+                cat("session: cannot allocate the moe_experts gather buffers "
+                    "for ", tokens, " tokens (hidden ", hidden,
+                    ", intermediate ", intermediate, ")"));
+  }
 }
 
 void MoeWorkspace::run(const MoeProblem &p) {

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
-#include "checked_math.h"
 #include "error.h"
 #include "json_fields.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
 
 namespace nhc::runtime {
 
@@ -37,7 +38,7 @@ SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
   uint64_t end = asUInt(offsets[1], at + ": data_offsets[1]");
   NHC_CHECK(begin <= end, NHC_INVALID_FORMAT,
             cat(at, ": data_offsets [", begin, ", ", end, "] has begin > end"));
-  NHC_CHECK(end <= dataSize, NHC_INVALID_FORMAT,
+  NHC_CHECK(rangeWithin(begin, end - begin, dataSize), NHC_INVALID_FORMAT,
             cat(at, ": data_offsets [", begin, ", ", end,
                 "] extend past the data region (", dataSize, " bytes)"));
 
@@ -75,25 +76,32 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
             cat(where, ": header length ", headerSize,
                 " exceeds the file size (", file.size(),
                 " bytes): file is truncated or not safetensors"));
-  NHC_CHECK(headerSize <= kMaxSafetensorsHeaderSize, NHC_INVALID_FORMAT,
-            cat(where, ": header length ", headerSize, " exceeds the ",
-                kMaxSafetensorsHeaderSize, "-byte limit"));
+  NHC_CHECK(headerSize <= kMaxSafetensorsHeaderBytes, NHC_INVALID_FORMAT,
+            cat(where, ": header length ", headerSize, " exceeds the limit ",
+                kMaxSafetensorsHeaderBytes,
+                " bytes (nhc::kMaxSafetensorsHeaderBytes)"));
 
   Json header = parseJson(reinterpret_cast<const char *>(file.data() + 8),
                           headerSize, where + ": header");
   requireObject(header, where + ": header");
+  requireAtMost(header.size(), kMaxWeights, "nhc::kMaxWeights",
+                where + ": header: the number of tensors");
 
   const uint8_t *dataRegion = file.data() + 8 + headerSize;
   uint64_t dataSize = file.size() - 8 - headerSize;
   std::vector<Extent> extents;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__")
-      continue;
-    Extent extent{};
-    result->tensors.push_back(
-        parseTensor(it.key(), it.value(), dataRegion, dataSize, where, extent));
-    extents.push_back(extent);
-  }
+  withJsonErrors(where + ": header", [&] {
+    for (auto it = header.begin(); it != header.end(); ++it) {
+      if (it.key() == "__metadata__")
+        continue;
+      // Tensor names reach C callers (nhc_tensor_desc_t.name) as C strings.
+      requireName(it.key(), cat(where, ": tensor name"));
+      Extent extent{};
+      result->tensors.push_back(parseTensor(it.key(), it.value(), dataRegion,
+                                            dataSize, where, extent));
+      extents.push_back(extent);
+    }
+  });
   // Names are stable only once the vector stops growing.
   for (size_t i = 0; i < extents.size(); ++i)
     extents[i].name = &result->tensors[i].name;

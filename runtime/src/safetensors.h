@@ -32,10 +32,6 @@ struct SafetensorsFile {
   std::vector<SafetensorsTensor> tensors; // header order is not kept: sorted
 };
 
-/// Headers above this are rejected as corrupt (the reference implementation
-/// uses the same 100 MB limit).
-constexpr uint64_t kMaxSafetensorsHeaderSize = 100ull * 1000 * 1000;
-
 /// Maps and validates `path`. Throws Error naming the file and the tensor.
 std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path);
 

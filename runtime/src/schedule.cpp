@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
 
 namespace nhc::runtime {
@@ -106,6 +107,9 @@ size_t PlanContext::weight(const std::string &name,
 
 namespace {
 
+/// Largest `times` of a {"dim": ..., "times": N} argument.
+constexpr uint64_t kMaxDimTimes = uint64_t{1} << 32;
+
 const Json *optionalArray(const Json &root, const char *key,
                           const std::string &where) {
   auto it = root.find(key);
@@ -121,11 +125,13 @@ void parseBuffers(const Json &root, const std::string &where,
   const Json *buffers = optionalArray(root, "buffers", where);
   if (!buffers)
     return;
+  requireAtMost(buffers->size(), kMaxBuffers, "nhc::kMaxBuffers",
+                cat(where, ": buffers: the number of entries"));
   for (size_t i = 0; i < buffers->size(); ++i) {
     std::string at = cat(where, ": buffers[", i, "]");
     const Json &entry = (*buffers)[i];
     BufferSpec spec;
-    spec.name = asString(requireField(entry, "name", at), at + ".name");
+    spec.name = asName(requireField(entry, "name", at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
     // gemm operands spell the logits output "logits".
@@ -185,7 +191,8 @@ void parseKernels(const Json &root, const std::string &where,
     std::string at = cat(where, ": kernels[", i, "]");
     const Json &entry = (*kernels)[i];
     KernelSpec spec;
-    spec.name = asString(requireField(entry, "name", at), at + ".name");
+    // The symbol name + "_packed" goes to dlsym as a C string.
+    spec.name = asName(requireField(entry, "name", at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
     const Json &params = requireField(entry, "params", at);
@@ -284,6 +291,11 @@ KernelArg parseDimArg(const Json &arg, const std::string &at) {
     out.times = asInt64(arg["times"], at + ".times");
     NHC_CHECK(out.times > 0, NHC_INVALID_FORMAT,
               cat(at, ".times: must be positive, found ", out.times));
+    // Every dim is below 2^31 (tokens <= max_slots * max_seq_len <=
+    // INT_MAX), so dim * times stays below 2^63 in the kernel's int64.
+    requireAtMost(static_cast<uint64_t>(out.times), kMaxDimTimes,
+                  "2^32, so that dim * times fits in 64 bits",
+                  at + ".times");
   }
   return out;
 }
@@ -387,6 +399,8 @@ std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
   std::string at = cat(where, ".", scheduleName(kind));
   const Json &list = requireField(schedules, scheduleName(kind), where);
   NHC_CHECK(list.is_array(), NHC_INVALID_FORMAT, at + ": expected an array");
+  requireAtMost(list.size(), kMaxScheduleEntries, "nhc::kMaxScheduleEntries",
+                at + ": the number of entries");
   std::vector<ScheduleEntry> entries;
   entries.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {

@@ -10,6 +10,7 @@
 #define NHC_RUNTIME_SRC_SCRATCH_H
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "aligned_buffer.h"
@@ -20,6 +21,13 @@ namespace nhc::runtime {
 class Scratch {
 public:
   explicit Scratch(std::vector<BufferSpec> specs);
+
+  /// Throws NHC_INVALID_ARGUMENT, naming `origin` and the buffer, unless
+  /// every buffer's byte size at `maxTokens` tokens and `maxRequests`
+  /// requests fits in an int64 (the kernels' memref sizes): after this no
+  /// step's size arithmetic can overflow.
+  void checkCapacity(uint64_t maxTokens, uint64_t maxRequests,
+                     const std::string &origin) const;
 
   /// Makes room for a step of `tokens` tokens and `requests` requests.
   /// Throws NHC_OUT_OF_MEMORY (or NHC_INVALID_ARGUMENT on size overflow)

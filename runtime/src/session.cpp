@@ -11,14 +11,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
-#include "checked_math.h"
 #include "error.h"
 #include "executor.h"
 #include "host_library.h"
 #include "manifest.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
 #include "nhc/runtime/session.h"
 #include "state_pool_internal.h"
 #include "weights_f32.h"
@@ -74,8 +76,15 @@ std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
                     ? " (it has a 'schedule' key, which this runtime does "
                       "not read)"
                     : ""));
+  NHC_CHECK(maxSlots <= kMaxSlots, NHC_INVALID_ARGUMENT,
+            cat("session: max_slots ", maxSlots, " exceeds the limit ",
+                kMaxSlots, " (nhc::kMaxSlots)"));
+  NHC_CHECK(maxSeqLen <= kMaxSequenceLength, NHC_INVALID_ARGUMENT,
+            cat("session: max_seq_len ", maxSeqLen, " exceeds the limit ",
+                kMaxSequenceLength, " (nhc::kMaxSequenceLength)"));
   // BLAS takes int dimensions; T is at most max_slots * max_seq_len.
-  NHC_CHECK(uint64_t{maxSlots} * maxSeqLen <= INT_MAX, NHC_INVALID_ARGUMENT,
+  NHC_CHECK(checkedProduct({maxSlots, maxSeqLen}, INT_MAX).has_value(),
+            NHC_INVALID_ARGUMENT,
             cat("session: max_slots * max_seq_len (", maxSlots, " * ",
                 maxSeqLen, ") exceeds ", INT_MAX, " tokens"));
 
@@ -120,6 +129,14 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
                                    "least one token"));
   NHC_CHECK(request.tokens != nullptr, NHC_INVALID_ARGUMENT,
             cat(at, "slot ", slot, ": tokens is NULL"));
+  // Before any id is read: a num_tokens larger than the caller's array is
+  // then at least bounded by max_seq_len, and an absurd one is rejected
+  // without reading past the array.
+  uint64_t max = maxSeqLen(pool);
+  NHC_CHECK(request.num_tokens <= max - length, NHC_OUT_OF_RANGE,
+            cat(at, "slot ", slot, " has length ", length, "; ",
+                request.num_tokens, " more tokens would exceed max_seq_len ",
+                max));
   for (size_t i = 0; i < request.num_tokens; ++i) {
     int32_t id = request.tokens[i];
     NHC_CHECK(id >= 0 && static_cast<uint64_t>(id) < session.vocab,
@@ -127,40 +144,48 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
               cat(at, "slot ", slot, ": token ", i, " has id ", id,
                   ", outside the vocabulary [0, ", session.vocab, ")"));
   }
-  uint64_t max = maxSeqLen(pool);
-  NHC_CHECK(request.num_tokens <= max - length, NHC_OUT_OF_RANGE,
-            cat(at, "slot ", slot, " has length ", length, "; ",
-                request.num_tokens, " more tokens would exceed max_seq_len ",
-                max));
 }
 
+using LogitsModeBits = std::underlying_type_t<nhc_logits_mode_t>;
+
 void step(nhc_session_t &session, const nhc_request_t *requests,
-          size_t count, nhc_logits_mode_t mode, float *logits,
+          size_t count, LogitsModeBits mode, float *logits,
           size_t capacity) {
   NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
             "nhc_session_step: the batch is empty (count is 0)");
   NHC_CHECK_ARG(requests, "nhc_session_step");
+  NHC_CHECK_ARG(logits, "nhc_session_step");
   NHC_CHECK(mode == NHC_LOGITS_LAST || mode == NHC_LOGITS_ALL,
             NHC_INVALID_ARGUMENT,
-            cat("nhc_session_step: unknown logits mode ",
-                static_cast<int>(mode)));
+            cat("nhc_session_step: unknown logits mode ", mode,
+                " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1)"));
+  // A slot takes one request per step, so a longer batch is certainly
+  // wrong; refusing it first also bounds how far `requests` is read.
+  NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: count ", count, " exceeds max_slots ",
+                maxSlots(*session.pool),
+                " (a slot takes one request per step)"));
+  const bool last = mode == NHC_LOGITS_LAST;
   ++session.stepStamp;
   uint64_t tokens = 0;
   for (size_t r = 0; r < count; ++r) {
     validateRequest(session, requests[r], r);
-    tokens += requests[r].num_tokens; // each <= max_seq_len: no overflow
+    // Each num_tokens <= max_seq_len and count <= max_slots keep the sum
+    // below INT_MAX (checked at creation); checked anyway.
+    std::optional<uint64_t> sum = checkedAdd(tokens, requests[r].num_tokens);
+    NHC_CHECK(sum.has_value(), NHC_INVALID_ARGUMENT,
+              "nhc_session_step: the batch's token count overflows 64 bits");
+    tokens = *sum;
   }
-  uint64_t rows = mode == NHC_LOGITS_LAST ? count : tokens;
+  uint64_t rows = last ? count : tokens;
   std::optional<uint64_t> needed = checkedMul(rows, session.vocab);
   NHC_CHECK(needed.has_value(), NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: ", rows, " rows of ", session.vocab,
                 " logits overflow 64 bits"));
-  NHC_CHECK_ARG(logits, "nhc_session_step");
   NHC_CHECK(capacity >= *needed, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: logits buffer holds ", capacity,
                 " floats; this step needs ", *needed, " (", rows, " rows of ",
-                session.vocab, ", mode ",
-                mode == NHC_LOGITS_LAST ? "LAST" : "ALL", ")"));
+                session.vocab, ", mode ", last ? "LAST" : "ALL", ")"));
 
   Executor &executor = *session.executor;
   executor.prepare(tokens, count); // last fallible step
@@ -185,9 +210,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.logits = logits;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
-  executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
-                                       : ScheduleKind::HeadAll,
-               io);
+  executor.run(last ? ScheduleKind::HeadLast : ScheduleKind::HeadAll, io);
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);
 }
@@ -244,7 +267,9 @@ nhc_status_t nhc_session_step(nhc_session_t *session,
                               size_t logits_capacity_floats) {
   return guard("nhc_session_step", [&] {
     NHC_CHECK_ARG(session, "nhc_session_step");
-    step(*session, requests, count, mode, logits, logits_capacity_floats);
+    // `mode` may hold any integer: it is only ever read as one.
+    step(*session, requests, count, enumBits(mode), logits,
+         logits_capacity_floats);
   });
 }
 

@@ -14,9 +14,10 @@
 #include <vector>
 
 #include "aligned_buffer.h"
-#include "checked_math.h"
 #include "error.h"
 #include "manifest.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
 #include "nhc/runtime/state_pool.h"
 #include "state_pool_internal.h"
 
@@ -155,8 +156,9 @@ uint64_t layoutAttention(nhc_state_pool_t &pool,
   for (const AttentionLayerSpec &spec : manifest.attentionLayers) {
     AttentionLayout layout{};
     layout.spec = spec;
-    layout.tokenStride = mulOrThrow(uint64_t{spec.numKvHeads} * spec.headDim,
-                                    nhc_dtype_size(spec.dtype), "a KV cache");
+    layout.tokenStride =
+        mulOrThrow(mulOrThrow(spec.numKvHeads, spec.headDim, "a KV cache"),
+                   nhc_dtype_size(spec.dtype), "a KV cache");
     layout.bytes = mulOrThrow(layout.tokenStride, pool.maxSeqLen, "a KV cache");
     layout.stride = slotStride(pool, layout.bytes, "a KV cache");
     uint64_t perLayer = mulOrThrow(layout.stride, pool.maxSlots, "KV caches");
@@ -181,6 +183,13 @@ StatePoolPtr createStatePool(
             "state pool: max_slots must be at least 1, got 0");
   NHC_CHECK(maxSeqLen > 0, NHC_INVALID_ARGUMENT,
             "state pool: max_seq_len must be at least 1, got 0");
+  // Checked before anything is sized by them (slot table, regions).
+  NHC_CHECK(maxSlots <= kMaxSlots, NHC_INVALID_ARGUMENT,
+            cat("state pool: max_slots ", maxSlots, " exceeds the limit ",
+                kMaxSlots, " (nhc::kMaxSlots)"));
+  NHC_CHECK(maxSeqLen <= kMaxSequenceLength, NHC_INVALID_ARGUMENT,
+            cat("state pool: max_seq_len ", maxSeqLen, " exceeds the limit ",
+                kMaxSequenceLength, " (nhc::kMaxSequenceLength)"));
   NHC_CHECK(
       maxSeqLen <= manifest.model.max_position_embeddings, NHC_INVALID_ARGUMENT,
       cat("state pool: max_seq_len ", maxSeqLen,
@@ -193,6 +202,8 @@ StatePoolPtr createStatePool(
   pool->denseSlots = denseSlots;
   uint64_t mambaBytes = layoutMamba(*pool, manifest);
   uint64_t kvBytes = layoutAttention(*pool, manifest);
+  // Also bounds bytes_per_slot * max_slots (nhc_state_pool_get_info): each
+  // region holds at least its per-slot bytes times max_slots.
   addOrThrow(mambaBytes, kvBytes, "the state pool");
 
   pool->layerKinds = manifest.layerKinds;

@@ -27,7 +27,8 @@ nhc_status_t setLastError(nhc_status_t status, const std::string &message) {
 extern "C" {
 
 const char *nhc_status_string(nhc_status_t status) {
-  switch (status) {
+  // Any integer may arrive here; switch on it, never on the enum.
+  switch (nhc::runtime::enumBits(status)) {
   case NHC_OK:
     return "ok";
   case NHC_INVALID_ARGUMENT:

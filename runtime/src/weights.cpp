@@ -11,6 +11,7 @@
 #include "json_fields.h"
 #include "manifest.h"
 #include "mapped_file.h"
+#include "nhc/runtime/limits.h"
 #include "nhc/runtime/weights.h"
 #include "safetensors.h"
 #include "weights_f32.h"
@@ -91,40 +92,62 @@ void checkShardName(const std::string &shard, const std::string &where) {
 
 void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
   std::string where = cat("safetensors index '", indexPath, "'");
-  std::unique_ptr<MappedFile> file =
-      MappedFile::open(indexPath, "safetensors index");
+  // Read, not mapped, and parsed at once; an index is a table of names
+  // like a safetensors header, and bounded like one.
+  std::unique_ptr<FileBytes> file =
+      FileBytes::read(indexPath, "safetensors index",
+                      kMaxSafetensorsHeaderBytes,
+                      "nhc::kMaxSafetensorsHeaderBytes");
   Json index = parseJson(reinterpret_cast<const char *>(file->data()),
                          file->size(), where);
-  const Json &weightMap = requireField(index, "weight_map", where);
-  requireObject(weightMap, where + ": weight_map");
+  file.reset();
+  withJsonErrors(where, [&] {
+    const Json &weightMap = requireField(index, "weight_map", where);
+    requireObject(weightMap, where + ": weight_map");
+    requireAtMost(weightMap.size(), kMaxWeights, "nhc::kMaxWeights",
+                  where + ": weight_map: the number of tensors");
 
-  // Open each shard once, in name order (weight_map iterates sorted).
-  std::string dir = parentDir(indexPath);
-  std::unordered_map<std::string, const SafetensorsFile *> shards;
-  for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
-    std::string shard =
-        asString(it.value(), cat(where, ": weight_map['", it.key(), "']"));
-    if (shards.count(shard))
-      continue;
-    checkShardName(shard, where);
-    weights.files.push_back(openSafetensors(joinPath(dir, shard)));
-    shards.emplace(shard, weights.files.back().get());
-  }
-  // Every mapping must be backed by the shard it names.
-  for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
-    const SafetensorsFile *shard = shards.at(it.value().get<std::string>());
-    // Shard tensors are sorted by name (openSafetensors).
-    bool found = std::binary_search(
-        shard->tensors.begin(), shard->tensors.end(), it.key(),
-        [](const auto &a, const auto &b) { return nameOf(a) < nameOf(b); });
-    NHC_CHECK(found, NHC_NOT_FOUND,
-              cat(where, ": weight_map puts tensor '", it.key(), "' in '",
-                  shard->file->path(), "', but that file has no such tensor"));
-  }
+    // Open each shard once, in name order (weight_map iterates sorted).
+    std::string dir = parentDir(indexPath);
+    std::unordered_map<std::string, const SafetensorsFile *> shards;
+    std::vector<const SafetensorsFile *> shardOf; // per weight_map entry
+    for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
+      requireName(it.key(), where + ": weight_map: tensor name");
+      std::string at = cat(where, ": weight_map['", it.key(), "']");
+      // A NUL would cut the path that reaches open().
+      std::string shard = asName(it.value(), at);
+      auto known = shards.find(shard);
+      if (known == shards.end()) {
+        checkShardName(shard, where);
+        weights.files.push_back(openSafetensors(joinPath(dir, shard)));
+        known = shards.emplace(shard, weights.files.back().get()).first;
+      }
+      shardOf.push_back(known->second);
+    }
+    // Every mapping must be backed by the shard it names.
+    size_t entry = 0;
+    for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
+      const SafetensorsFile *shard = shardOf[entry++];
+      // Shard tensors are sorted by name (openSafetensors).
+      bool found = std::binary_search(
+          shard->tensors.begin(), shard->tensors.end(), it.key(),
+          [](const auto &a, const auto &b) { return nameOf(a) < nameOf(b); });
+      NHC_CHECK(found, NHC_NOT_FOUND,
+                cat(where, ": weight_map puts tensor '", it.key(), "' in '",
+                    shard->file->path(), "', but that file has no such tensor"));
+    }
+  });
 }
 
 /// Builds the name index; a tensor in two files is ambiguous, so an error.
 void indexTensors(nhc_weights_t &weights) {
+  uint64_t total = 0;
+  for (const auto &file : weights.files)
+    total += file->tensors.size(); // each file has at most kMaxWeights
+  NHC_CHECK(total <= kMaxWeights, NHC_INVALID_FORMAT,
+            cat("weights: checkpoint '", weights.source, "' holds ", total,
+                " tensors, more than the limit ", kMaxWeights,
+                " (nhc::kMaxWeights)"));
   for (const auto &file : weights.files) {
     for (const SafetensorsTensor &tensor : file->tensors) {
       auto [it, inserted] =
@@ -275,6 +298,11 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
 /// problem and counting the rest.
 std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
                                      const nhc_manifest_t &manifest) {
+  // Binding and sessions read tensor data next (comparisons, conversion,
+  // kernels): refuse a checkpoint that was truncated since it was opened
+  // rather than die of SIGBUS on a page past its new end.
+  for (const auto &file : weights.files)
+    file->file->checkUnchanged();
   std::vector<BoundRef> bound(manifest.weights.size());
   nhc_status_t firstStatus = NHC_OK;
   std::string firstMessage;
@@ -298,37 +326,44 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
   return bound;
 }
 
-/// Element i of a float tensor as f32 (for comparisons only).
-float floatAt(const SafetensorsTensor &tensor, uint64_t i) {
-  const uint8_t *data = static_cast<const uint8_t *>(tensor.data);
-  if (tensor.dtype == NHC_DTYPE_F32) {
+/// Element i of a bound float tensor (or slice) as f32, for comparisons.
+float floatAt(const BoundRef &ref, uint64_t i) {
+  const uint8_t *data =
+      static_cast<const uint8_t *>(ref.ref.tensor->data) + ref.byteOffset;
+  nhc_dtype_t dtype = ref.ref.tensor->dtype;
+  if (dtype == NHC_DTYPE_F32) {
     float v;
     std::memcpy(&v, data + 4 * i, 4);
     return v;
   }
   uint16_t bits;
   std::memcpy(&bits, data + 2 * i, 2);
-  return tensor.dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+  return dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
 }
 
-bool sameValues(const SafetensorsTensor &a, const SafetensorsTensor &b) {
+/// The same values (after conversion to f32 when the dtypes differ).
+bool sameValues(const BoundRef &a, const BoundRef &b) {
+  nhc_dtype_t da = a.ref.tensor->dtype, db = b.ref.tensor->dtype;
   if (a.shape != b.shape)
     return false;
-  if (a.dtype == b.dtype)
+  const uint8_t *pa = static_cast<const uint8_t *>(a.ref.tensor->data) + a.byteOffset;
+  const uint8_t *pb = static_cast<const uint8_t *>(b.ref.tensor->data) + b.byteOffset;
+  if (da == db)
     return a.byteSize == b.byteSize &&
-           (a.byteSize == 0 || std::memcmp(a.data, b.data, a.byteSize) == 0);
-  if (!isConvertibleFloat(a.dtype) || !isConvertibleFloat(b.dtype))
+           (a.byteSize == 0 || std::memcmp(pa, pb, a.byteSize) == 0);
+  if (!isConvertibleFloat(da) || !isConvertibleFloat(db))
     return false;
-  uint64_t elems = a.byteSize / nhc_dtype_size(a.dtype);
+  uint64_t elems = a.byteSize / nhc_dtype_size(da);
   for (uint64_t i = 0; i < elems; ++i)
     if (floatAt(a, i) != floatAt(b, i))
       return false;
   return true;
 }
 
-/// Warnings (a weight present under its own name and a whole-tensor
-/// alternative that holds other values, e.g. a tied lm_head.weight) and, as
-/// information, the checkpoint tensors the artifact does not use.
+/// Warnings (a weight present under its own name and as an alternative that
+/// holds other values: a tied lm_head.weight that is not the embeddings,
+/// per-expert and stacked experts that disagree) and, as information, the
+/// checkpoint tensors the artifact does not use.
 std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                                 const nhc_manifest_t &manifest,
                                 const std::vector<BoundRef> &bound) {
@@ -341,14 +376,27 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
     if (!own)
       continue;
     for (const TensorAlternative &alt : spec.alternatives) {
-      const TensorRef *other = alt.slice ? nullptr : lookup(weights, alt.name);
-      if (other && !sameValues(*own->tensor, *other->tensor))
+      const TensorRef *other = lookup(weights, alt.name);
+      if (!other)
+        continue;
+      BoundRef otherView = wholeTensor(*other);
+      if (alt.slice) {
+        std::vector<uint64_t> stacked = {alt.count};
+        stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
+        if (other->tensor->shape != stacked)
+          continue;
+        uint64_t sliceBytes = other->tensor->byteSize / alt.count;
+        otherView = BoundRef{*other, sliceBytes * alt.index, sliceBytes,
+                             spec.shape};
+      }
+      if (!sameValues(wholeTensor(*own), otherView))
         notes.push_back(
             {NHC_NOTE_WARNING,
              cat("checkpoint '", weights.source, "' holds both '", spec.name,
-                 "' and '", alt.name, "', which the config ties, with "
-                 "different values; using '", spec.name,
-                 "' (as transformers does)")});
+                 "' and '", alt.name, "'",
+                 alt.slice ? cat(" [", alt.index, "]") : std::string(),
+                 " with different values; using '", spec.name, "'",
+                 alt.slice ? std::string() : " (as transformers does)")});
     }
   }
   std::string unused;

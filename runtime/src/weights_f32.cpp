@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "error.h"
+#include "nhc/runtime/checked_math.h"
 
 namespace nhc::runtime {
 
@@ -42,10 +44,12 @@ namespace {
 template <typename Convert>
 AlignedBuffer convert16(const void *data, uint64_t elems,
                         const nhc_tensor_info_t &info, Convert convert) {
-  AlignedBuffer out = tryAllocateAligned(elems * sizeof(float));
+  // elems <= byte_size / 2, so this cannot overflow; checked anyway.
+  std::optional<uint64_t> bytes = checkedMul(elems, sizeof(float));
+  AlignedBuffer out = bytes ? tryAllocateAligned(*bytes) : AlignedBuffer();
   NHC_CHECK(out || elems == 0, NHC_OUT_OF_MEMORY,
-            cat("weights: cannot allocate ", elems * sizeof(float),
-                " bytes for the f32 copy of '", info.desc.name, "'"));
+            cat("weights: cannot allocate ", elems, " floats for the f32 "
+                "copy of '", info.desc.name, "'"));
   const uint8_t *src = static_cast<const uint8_t *>(data);
   float *dst = reinterpret_cast<float *>(out.get());
   for (uint64_t i = 0; i < elems; ++i) {

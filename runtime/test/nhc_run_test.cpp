@@ -160,7 +160,7 @@ TEST_F(NhcRunTest, RuntimeErrorsExitWith1) {
   r = run({model(), "--weights", weights(), "--dump-logits",
            dir.file("no/such/dir/x.f32")});
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_THAT(r.err, HasSubstr("cannot open"));
+  EXPECT_THAT(r.err, HasSubstr("cannot create a file next to"));
 }
 
 TEST_F(NhcRunTest, GreedyGenerationMatchesTheSessionApi) {

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "c_callers.h"
 #include "nhc/runtime/api.h"
 #include "session_helpers.h"
 
@@ -252,13 +256,17 @@ protected:
   }
 
   /// Runs a step expected to fail with `status`; checks nothing changed.
+  /// `mode` is passed as a C caller would, so it may be any integer.
   void expectRejected(std::vector<nhc_request_t> batch, nhc_status_t status,
                       const std::string &message,
-                      nhc_logits_mode_t mode = NHC_LOGITS_LAST,
-                      size_t capacity = 64 * kToyVocab) {
+                      unsigned mode = NHC_LOGITS_LAST,
+                      size_t capacity = 64 * kToyVocab,
+                      std::optional<size_t> count = std::nullopt) {
     std::vector<float> logits(capacity + 1, -7.0f);
-    EXPECT_EQ(nhc_session_step(session, batch.data(), batch.size(), mode,
-                               logits.data(), capacity),
+    EXPECT_EQ(nhc_test_step_with_raw_mode(
+                  session, batch.data(),
+                  count.value_or(batch.size()), mode,
+                  logits.data(), capacity),
               status);
     EXPECT_THAT(lastError(), HasSubstr(message));
     EXPECT_EQ(snapshot(), before) << "state changed after a rejected step";
@@ -320,8 +328,55 @@ TEST_F(SessionValidationTest, LogitsTooSmall) {
 }
 
 TEST_F(SessionValidationTest, BadMode) {
-  expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT, "unknown logits mode",
-                 static_cast<nhc_logits_mode_t>(5));
+  // Any integer a C caller may pass; none is loaded as the enum type.
+  for (unsigned mode : {2u, 5u, 0x80000000u, 0xffffffffu})
+    expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT,
+                   "nhc_session_step: unknown logits mode " +
+                       std::to_string(mode) +
+                       " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1)",
+                   mode);
+}
+
+TEST_F(SessionValidationTest, NumTokensBeyondMaxSeqLenIsRejectedUnread) {
+  // `good` holds 2 ids. The length check comes before any id is read, so
+  // a num_tokens beyond the array but also beyond max_seq_len is rejected
+  // without reading past it (ASan would see it).
+  expectRejected({{a, good, 1}, {b, good, kMaxSeqLen}}, NHC_OUT_OF_RANGE,
+                 "request 1: slot 1 has length 1; 12 more tokens would "
+                 "exceed max_seq_len 12");
+  expectRejected({{a, good, SIZE_MAX}}, NHC_OUT_OF_RANGE,
+                 "request 0: slot 0 has length 3; 18446744073709551615 more "
+                 "tokens would exceed max_seq_len 12");
+  // ... and before the ids of later requests are read either.
+  int32_t bad = -1;
+  expectRejected({{a, good, SIZE_MAX}, {b, &bad, 1}}, NHC_OUT_OF_RANGE,
+                 "request 0: slot 0 has length 3");
+}
+
+TEST_F(SessionValidationTest, CountBeyondMaxSlotsIsRejectedUnread) {
+  // One request in the array, a count far beyond it: rejected before
+  // requests[1] is read.
+  expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT,
+                 "nhc_session_step: count 4 exceeds max_slots 3 (a slot "
+                 "takes one request per step)",
+                 NHC_LOGITS_LAST, 64 * kToyVocab, kSlots + 1);
+  expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT,
+                 "count 18446744073709551615 exceeds max_slots 3",
+                 NHC_LOGITS_LAST, 64 * kToyVocab, SIZE_MAX);
+}
+
+TEST_F(SessionValidationTest, NullArgumentsBeforeAnyRequestIsRead) {
+  std::vector<float> logits(kToyVocab, -7.0f);
+  nhc_request_t request{a, good, 1};
+  EXPECT_EQ(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST, nullptr,
+                             kToyVocab),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("argument 'logits' must not be NULL"));
+  EXPECT_EQ(nhc_session_step(session, nullptr, 1, NHC_LOGITS_LAST,
+                             logits.data(), kToyVocab),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("argument 'requests' must not be NULL"));
+  EXPECT_EQ(snapshot(), before);
 }
 
 TEST_F(SessionValidationTest, ValidStepAfterRejectionsIsUnaffected) {

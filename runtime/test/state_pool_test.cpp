@@ -277,14 +277,20 @@ TEST(StatePoolCreateTest, RejectsBadLimits) {
 }
 
 TEST(StatePoolCreateTest, AbsurdSizesOverflowCleanly) {
+  // Every factor within its limit (nhc/runtime/limits.h), the product
+  // beyond 64 bits: 4096 KV heads * 4096 * 2^24 positions * 8 bytes = 2^51
+  // bytes per slot, times 65536 slots.
   Json m = tinyManifest();
-  m["model"]["max_position_embeddings"] = ~0ull;
-  m["state"]["attention_layers"][0]["num_kv_heads"] = 1u << 30;
+  m["model"]["max_position_embeddings"] = uint64_t{1} << 24;
+  m["state"]["attention_layers"][0]["num_kv_heads"] = 4096;
+  m["state"]["attention_layers"][0]["head_dim"] = 4096;
+  m["state"]["attention_layers"][0]["dtype"] = "F64";
   nhc_manifest_t *manifest = parseManifestOrDie(m);
   nhc_state_pool_t *pool = nullptr;
-  EXPECT_EQ(nhc_state_pool_create(manifest, 1000, uint64_t{1} << 40, &pool),
+  EXPECT_EQ(nhc_state_pool_create(manifest, 65536, uint64_t{1} << 24, &pool),
             NHC_INVALID_ARGUMENT);
   EXPECT_THAT(lastError(), HasSubstr("overflows 64 bits"));
+  EXPECT_EQ(pool, nullptr);
   nhc_manifest_release(manifest);
 }
 

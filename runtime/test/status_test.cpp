@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "c_callers.h"
 #include "nhc/runtime/api.h"
 
 namespace {
@@ -11,8 +12,9 @@ namespace {
 TEST(StatusTest, StringsAreDistinctAndNamed) {
   EXPECT_STREQ(nhc_status_string(NHC_OK), "ok");
   EXPECT_STREQ(nhc_status_string(NHC_CHECKSUM_MISMATCH), "checksum mismatch");
-  EXPECT_STREQ(nhc_status_string(static_cast<nhc_status_t>(999)),
-               "unknown status");
+  // C callers may pass any integer (C++ code cannot even form one).
+  EXPECT_STREQ(nhc_test_status_string_raw(999), "unknown status");
+  EXPECT_STREQ(nhc_test_status_string_raw(0xffffffffu), "unknown status");
 }
 
 TEST(StatusTest, LastErrorIsPerThread) {
@@ -43,6 +45,8 @@ TEST(DtypeTest, SafetensorsSpellings) {
   EXPECT_EQ(nhc_dtype_size(NHC_DTYPE_F8_E4M3), 1u);
   EXPECT_EQ(nhc_dtype_size(NHC_DTYPE_F64), 8u);
   EXPECT_EQ(nhc_dtype_size(NHC_DTYPE_INVALID), 0u);
+  EXPECT_STREQ(nhc_test_dtype_name_raw(999), "INVALID");
+  EXPECT_EQ(nhc_test_dtype_size_raw(0xffffffffu), 0u);
   // Every valid dtype round-trips through its name.
   for (int d = NHC_DTYPE_BOOL; d <= NHC_DTYPE_F64; ++d) {
     auto dtype = static_cast<nhc_dtype_t>(d);

@@ -275,6 +275,36 @@ TEST_F(WeightsTest, ExpertsBindAsSlicesOfAStackedTensor) {
   }
 }
 
+// Both layouts in one checkpoint: the per-expert tensors are used, with a
+// warning when the stacked one disagrees (transformers refuses such a
+// directory).
+TEST_F(WeightsTest, PerExpertAndStackedThatDifferWarn) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(stackedExpertsManifest());
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("x.experts.up_proj", "F32", {3, 4, 8});
+  for (int e = 0; e < 3; ++e) {
+    const Bytes &stacked = builder.data("x.experts.up_proj");
+    Bytes slice(stacked.begin() + e * 128, stacked.begin() + (e + 1) * 128);
+    if (e == 2)
+      slice[5] ^= 0x40; // expert 2 disagrees
+    builder.add("x.experts." + std::to_string(e) + ".up_proj.weight", "F32",
+                {4, 8}, slice);
+  }
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0],
+              HasSubstr("holds both 'x.experts.2.up_proj.weight' and "
+                        "'x.experts.up_proj' [2] with different values"));
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_bound_at(weights,
+                                 nhc_manifest_weight_count(manifest) - 1, &info),
+            NHC_OK);
+  EXPECT_STREQ(info.desc.name, "x.experts.2.up_proj.weight");
+}
+
 TEST_F(WeightsTest, StackedTensorOfWrongShapeNamesIt) {
   nhc_manifest_release(manifest);
   manifest = parseManifestOrDie(stackedExpertsManifest());

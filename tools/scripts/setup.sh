@@ -15,6 +15,7 @@ run_main_job=1
 # LLVM/MLIR 22 come from Debian's bookworm(-security) archive.
 packages=(cmake ninja-build pkg-config clang-22 llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools nlohmann-json3-dev libgtest-dev
+          libclang-rt-22-dev
           libopenblas-dev python3)
 missing=()
 for package in "${packages[@]}"; do

@@ -43,11 +43,8 @@ std::string baseName(const std::string &path) {
 
 bool LogitsDump::open(const std::string &path, const char *kind,
                       uint64_t vocab, std::string &error) {
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) {
-    error = "cannot open '" + path + "' for writing: " + std::strerror(errno);
+  if (!data_.open(path, error))
     return false;
-  }
   path_ = path;
   kind_ = kind;
   vocab_ = vocab;
@@ -57,7 +54,7 @@ bool LogitsDump::open(const std::string &path, const char *kind,
 bool LogitsDump::appendRows(const float *rows, uint64_t count,
                             std::string &error) {
   // Host is little-endian (a runtime requirement), so f32 bytes go as is.
-  if (std::fwrite(rows, sizeof(float), count * vocab_, file_) !=
+  if (std::fwrite(rows, sizeof(float), count * vocab_, data_.stream()) !=
       count * vocab_) {
     error = "cannot write '" + path_ + "': " + std::strerror(errno);
     return false;
@@ -69,12 +66,6 @@ bool LogitsDump::appendRows(const float *rows, uint64_t count,
 bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
                         const std::vector<int32_t> &generatedIds,
                         std::string &error) {
-  bool ok = std::fclose(file_) == 0;
-  file_ = nullptr;
-  if (!ok) {
-    error = "cannot write '" + path_ + "': " + std::strerror(errno);
-    return false;
-  }
   std::ostringstream json;
   json << "{\n"
        << "  \"format\": \"nhc-logits\",\n"
@@ -87,22 +78,16 @@ bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
        << "  \"prompt_ids\": " << idList(promptIds) << ",\n"
        << "  \"generated_ids\": " << idList(generatedIds) << "\n"
        << "}\n";
-  std::string sidecar = path_ + ".json";
   std::string text = json.str();
-  std::FILE *out = std::fopen(sidecar.c_str(), "w");
-  bool written = out && std::fwrite(text.data(), 1, text.size(), out) ==
-                            text.size();
-  bool closed = out && std::fclose(out) == 0;
-  if (!written || !closed) {
-    error = "cannot write '" + sidecar + "': " + std::strerror(errno);
+  AtomicFile sidecar;
+  if (!sidecar.open(path_ + ".json", error))
+    return false;
+  if (std::fwrite(text.data(), 1, text.size(), sidecar.stream()) !=
+      text.size()) {
+    error = "cannot write '" + sidecar.path() + "': " + std::strerror(errno);
     return false;
   }
-  return true;
-}
-
-LogitsDump::~LogitsDump() {
-  if (file_)
-    std::fclose(file_);
+  return data_.commit(error) && sidecar.commit(error);
 }
 
 } // namespace nhc::run

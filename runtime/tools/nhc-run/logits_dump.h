@@ -12,25 +12,27 @@
 #include <string>
 #include <vector>
 
+#include "output_file.h"
+
 namespace nhc::run {
 
 class LogitsDump {
 public:
-  /// Opens `path` for writing; `kind` is "generated" or "prompt".
-  /// Returns false with `error` set on failure.
+  /// Starts writing `path` (through a temporary file); `kind` is
+  /// "generated" or "prompt". Returns false with `error` set on failure.
   bool open(const std::string &path, const char *kind, uint64_t vocab,
             std::string &error);
-  bool isOpen() const { return file_ != nullptr; }
+  bool isOpen() const { return data_.isOpen(); }
   bool appendRows(const float *rows, uint64_t count, std::string &error);
-  /// Closes FILE and writes FILE.json.
+  /// Writes FILE.json, then puts FILE and FILE.json in place. Without it
+  /// (an error), neither file is created or changed.
   bool finish(const std::vector<int32_t> &promptIds,
               const std::vector<int32_t> &generatedIds, std::string &error);
-  ~LogitsDump();
 
 private:
   std::string path_;
   const char *kind_ = "";
-  std::FILE *file_ = nullptr;
+  AtomicFile data_;
   uint64_t vocab_ = 0;
   uint64_t rows_ = 0;
 };

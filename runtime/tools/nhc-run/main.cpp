@@ -8,13 +8,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include <new>
+#include <set>
+#include <stdexcept>
+
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
 #include "options.h"
+#include "output_file.h"
 #include "sampler.h"
 
 namespace {
@@ -65,6 +71,59 @@ struct Handles {
   }
 };
 
+/// Every file the run reads: the artifact, the weights path and each file
+/// holding a checkpoint tensor (shards), and an index next to them.
+std::set<std::string> inputFiles(const nhc::run::Options &options,
+                                 const nhc_weights_t *weights) {
+  std::set<std::string> files = {options.model, options.weights,
+                                 options.weights + "/model.safetensors",
+                                 options.weights +
+                                     "/model.safetensors.index.json"};
+  nhc_tensor_info_t info;
+  for (size_t i = 0; i < nhc_weights_tensor_count(weights); ++i)
+    if (nhc_weights_tensor_at(weights, i, &info) == NHC_OK && info.file)
+      files.insert(info.file);
+  return files;
+}
+
+/// Refuses (before anything is opened for writing) an output that would
+/// replace an input or another output.
+bool checkOutputs(const nhc::run::Options &options,
+                  const nhc_weights_t *weights, std::string &error) {
+  struct Output {
+    const char *option;
+    std::string path;
+  };
+  std::vector<Output> outputs;
+  for (const auto &[option, path] :
+       {std::pair<const char *, const std::string &>{"--dump-logits",
+                                                     options.dumpLogits},
+        {"--dump-prompt-logits", options.dumpPromptLogits}}) {
+    if (path.empty())
+      continue;
+    outputs.push_back({option, path});
+    outputs.push_back({option, path + ".json"});
+  }
+  std::set<std::string> inputs = inputFiles(options, weights);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    for (const std::string &input : inputs)
+      if (outputs[i].path == input || nhc::run::sameFile(outputs[i].path, input)) {
+        error = std::string(outputs[i].option) + ": '" + outputs[i].path +
+                "' is an input of this run ('" + input +
+                "'); refusing to overwrite it";
+        return false;
+      }
+    for (size_t j = 0; j < i; ++j)
+      if (outputs[i].path == outputs[j].path ||
+          nhc::run::sameFile(outputs[i].path, outputs[j].path)) {
+        error = std::string(outputs[i].option) + ": '" + outputs[i].path +
+                "' is also written by " + outputs[j].option;
+        return false;
+      }
+  }
+  return true;
+}
+
 std::string rate(uint64_t tokens, double secs) {
   if (tokens == 0 || secs <= 0.0)
     return "n/a";
@@ -78,6 +137,9 @@ int run(const nhc::run::Options &options) {
   if (nhc_artifact_load(options.model.c_str(), &h.artifact) != NHC_OK ||
       nhc_weights_open(options.weights.c_str(), &h.weights) != NHC_OK)
     return failStatus();
+  std::string outputError;
+  if (!checkOutputs(options, h.weights, outputError))
+    return fail(outputError);
   // Binding here (sessions bind on their own) surfaces the notes.
   if (nhc_weights_bind(h.weights, nhc_artifact_manifest(h.artifact)) != NHC_OK)
     return failStatus();
@@ -118,7 +180,11 @@ int run(const nhc::run::Options &options) {
   if (promptLen > kProgressThreshold)
     nhc_session_set_progress(h.session, printProgress, &progress);
   bool allRows = promptDump.isOpen();
-  std::vector<float> logits((allRows ? promptLen : 1) * vocab);
+  uint64_t rows = allRows ? promptLen : 1;
+  if (vocab == 0 || rows > SIZE_MAX / sizeof(float) / vocab)
+    return fail("error: " + std::to_string(rows) + " rows of logits over a vocabulary of " +
+                std::to_string(vocab) + " do not fit in memory");
+  std::vector<float> logits(rows * vocab);
   // --prefill-chunk splits the prompt into steps; each continues from the
   // slot's state, so the logits are those of one whole-prompt step.
   uint64_t chunk = options.prefillChunk ? options.prefillChunk : promptLen;
@@ -192,5 +258,12 @@ int main(int argc, char **argv) {
     std::fputs(nhc::run::usageText(), stdout);
     return 0;
   }
-  return run(options);
+  // The C API reports its own errors; this catches what the tool allocates.
+  try {
+    return run(options);
+  } catch (const std::bad_alloc &) {
+    return fail("error: out of memory");
+  } catch (const std::exception &e) {
+    return fail(std::string("internal error: ") + e.what());
+  }
 }

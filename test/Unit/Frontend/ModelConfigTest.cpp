@@ -244,3 +244,48 @@ TEST(ModelConfig, BiasFlags) {
   EXPECT_TRUE(c.mlpBias);
   EXPECT_FALSE(c.useConvBias);
 }
+
+TEST(ModelConfig, OtherQuantizersAreRefusedByName) {
+  std::string error = parseError(R"({"hybrid_override_pattern": "M-",
+    "hidden_size": 64, "vocab_size": 256, "quantization_config":
+    {"quant_method": "compressed-tensors", "config_groups": {}}})");
+  EXPECT_NE(error.find("'quantization_config.quant_method' is "
+                       "\"compressed-tensors\", but nhc reads only modelopt"),
+            std::string::npos)
+      << error;
+}
+
+// Limits keep a small file from describing a model no machine holds; the
+// error names the key (docs/security.md).
+TEST(ModelConfig, SizesAndTheirProductsAreBounded) {
+  std::string error = parseError(R"({"hybrid_override_pattern": "E",
+    "hidden_size": 64, "vocab_size": 256, "n_routed_experts": 1000000000000000})");
+  EXPECT_NE(error.find("'n_routed_experts' is 1000000000000000, above nhc's "
+                       "limit of 4096"),
+            std::string::npos)
+      << error;
+  error = parseError(R"({"hybrid_override_pattern": "EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE",
+    "hidden_size": 64, "vocab_size": 256, "n_routed_experts": 4096,
+    "num_experts_per_tok": 2, "moe_intermediate_size": 8,
+    "moe_shared_expert_intermediate_size": 8})");
+  EXPECT_NE(error.find("'n_routed_experts' (4096) times the 65 MoE layers "
+                       "exceeds nhc's limit of 131072 routed experts"),
+            std::string::npos)
+      << error;
+  error = parseError(R"({"hybrid_override_pattern": "----------------",
+    "hidden_size": 65536, "vocab_size": 256, "intermediate_size": 1048576})");
+  EXPECT_NE(error.find("'intermediate_size' makes the model"),
+            std::string::npos)
+      << error;
+  error = parseError(R"({"hybrid_override_pattern": "M-", "hidden_size": 1e400,
+    "vocab_size": 256})");
+  EXPECT_NE(error.find("'hidden_size' must be an integer, got Infinity"),
+            std::string::npos)
+      << error;
+  error = parseError(std::string(R"({"hybrid_override_pattern": ")") +
+                     std::string(1025, 'M') +
+                     R"(", "hidden_size": 64, "vocab_size": 256})");
+  EXPECT_NE(error.find("has 1025 layers, above nhc's limit of 1024"),
+            std::string::npos)
+      << error;
+}

@@ -1,8 +1,10 @@
 /*===- nhc/runtime/artifact_reader.h - Load and validate an artifact -*- C -*-===//
  *
- * nhc_artifact_load() memory-maps an artifact file and validates the header,
- * checksum, section table and manifest before any section data is used
- * (format: nhc/runtime/artifact.h, docs/artifact-format.md).
+ * nhc_artifact_load() reads an artifact file into memory the handle owns and
+ * validates the header, checksum, section table and manifest before any
+ * section data is used (format: nhc/runtime/artifact.h,
+ * docs/artifact-format.md). Section data is that verified copy: changing or
+ * truncating the file after the load affects nothing.
  *===----------------------------------------------------------------------===*/
 #ifndef NHC_RUNTIME_ARTIFACT_READER_H
 #define NHC_RUNTIME_ARTIFACT_READER_H
@@ -29,14 +31,14 @@ typedef struct nhc_section_t {
   uint64_t size;
 } nhc_section_t;
 
-/* Maps and validates the artifact at `path`. The caller owns *out_artifact
+/* Reads and validates the artifact at `path`. The caller owns *out_artifact
  * and releases it with nhc_artifact_release(). On failure *out_artifact is
  * left unchanged and nhc_last_error() names the file and the problem. */
 NHC_API nhc_status_t nhc_artifact_load(const char *path,
                                        nhc_artifact_t **out_artifact);
 
-/* Unmaps the file. Invalidates every pointer obtained from the artifact,
- * including its manifest. NULL is allowed. */
+/* Frees the artifact's memory. Invalidates every pointer obtained from the
+ * artifact, including its manifest. NULL is allowed. */
 NHC_API void nhc_artifact_release(nhc_artifact_t *artifact);
 
 /* The path given to nhc_artifact_load(). */

@@ -27,7 +27,13 @@ extern "C" {
 typedef struct nhc_session_t nhc_session_t; /* opaque */
 
 /* One request of a step: `num_tokens` (>= 1) new tokens for a claimed
- * slot. Prefill (many tokens) and decode (one token) mix freely. */
+ * slot. Prefill (many tokens) and decode (one token) mix freely.
+ *
+ * `tokens` must point to at least `num_tokens` ids: the runtime cannot see
+ * the array's length, and reads exactly `num_tokens` ids. It reads them
+ * only after checking that `tokens` is not NULL and that `num_tokens` fits
+ * in the slot (length + num_tokens <= max_seq_len), so an absurd count is
+ * rejected (NHC_OUT_OF_RANGE) without reading the array. */
 typedef struct nhc_request_t {
   uint32_t slot;
   const int32_t *tokens;
@@ -62,12 +68,19 @@ typedef struct nhc_session_info_t {
 /* Creates a session for `artifact` with the checkpoint `weights`, which is
  * bound to the artifact's manifest here (the handle itself is not
  * modified, so it may be bound to something else or not at all). Checks,
- * in order: the manifest has schedules; the artifact's host library loads
- * and exports <kernel>_packed for every manifest kernel; every state a
- * schedule uses is F32; the weights bind; every weight converts to f32
- * (BF16/F16/F32; FP8 is NHC_UNSUPPORTED). The artifact may be released
- * after this call; `weights` must outlive the session (F32 tensors are
- * used in place). The caller owns *out_session: nhc_session_release(). */
+ * in order: the manifest has schedules; max_slots <= nhc::kMaxSlots
+ * (65536), max_seq_len <= nhc::kMaxSequenceLength (2^24), max_slots *
+ * max_seq_len <= INT_MAX (NHC_INVALID_ARGUMENT); the artifact's host
+ * library loads and exports <kernel>_packed for every manifest kernel;
+ * every scratch buffer fits 2^63 bytes at max_slots * max_seq_len tokens
+ * (NHC_INVALID_ARGUMENT); every state a schedule uses is F32; the checkpoint
+ * files have not changed size since nhc_weights_open (NHC_IO_ERROR); the
+ * weights bind; every weight converts to f32 (BF16/F16/F32; FP8 is
+ * NHC_UNSUPPORTED). The artifact may be released after this call;
+ * `weights` must outlive the session (F32 tensors are used in place) and
+ * its files must not be truncated or rewritten while the session exists
+ * (they are mapped: see weights.h). The caller owns *out_session:
+ * nhc_session_release(). */
 NHC_API nhc_status_t nhc_session_create(const nhc_artifact_t *artifact,
                                         const nhc_weights_t *weights,
                                         uint32_t max_slots,
@@ -92,13 +105,25 @@ NHC_API nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
                                              uint32_t slot,
                                              uint64_t *out_length);
 
-/* Runs one step over `count` requests and writes logits (see
- * nhc_logits_mode_t) to `logits`, which holds `logits_capacity_floats`
- * floats. The whole batch is validated first: every slot claimed and
- * named once, num_tokens >= 1, every token id in [0, vocab), length +
- * num_tokens <= max_seq_len, logits large enough. On any error nothing
- * changes: no slot's state or length is touched. On success each slot's
- * length grows by its num_tokens. */
+/* Runs one step over the `count` requests of the array `requests` and
+ * writes logits (see nhc_logits_mode_t) to `logits`, which holds
+ * `logits_capacity_floats` floats. The whole batch is validated first, in
+ * this order, before anything is read past what was already checked:
+ *   - NHC_INVALID_ARGUMENT: count is 0; `requests` or `logits` is NULL;
+ *     `mode` is not NHC_LOGITS_LAST or NHC_LOGITS_ALL (any other integer a
+ *     C caller passes is rejected, not undefined); count > max_slots (a slot
+ *     takes one request per step, so `requests` is never read further);
+ *   - then per request, in order: NHC_INVALID_ARGUMENT for a slot >=
+ *     max_slots or named twice, NHC_FAILED_PRECONDITION for an unclaimed
+ *     slot, NHC_INVALID_ARGUMENT for num_tokens == 0 or tokens == NULL,
+ *     NHC_OUT_OF_RANGE when length + num_tokens > max_seq_len, and only
+ *     then NHC_INVALID_ARGUMENT for a token id outside [0, vocab);
+ *   - NHC_INVALID_ARGUMENT when logits_capacity_floats is below rows *
+ *     vocab (rows: count for LAST, the batch's tokens for ALL);
+ *   - NHC_OUT_OF_MEMORY when the step's scratch cannot be allocated.
+ * On any error nothing changes: no slot's state or length is touched and
+ * `logits` is not written. On success each slot's length grows by its
+ * num_tokens. */
 NHC_API nhc_status_t nhc_session_step(nhc_session_t *session,
                                       const nhc_request_t *requests,
                                       size_t count, nhc_logits_mode_t mode,

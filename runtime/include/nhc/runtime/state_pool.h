@@ -66,8 +66,12 @@ typedef struct nhc_kv_cache_t {
 } nhc_kv_cache_t;
 
 /* Sizes the pool from the manifest's "state" table and allocates it. Fails
- * for max_slots == 0, max_seq_len == 0 or max_seq_len above the model's
- * max_position_embeddings. The manifest need not outlive the pool. */
+ * with NHC_INVALID_ARGUMENT for max_slots == 0 or above nhc::kMaxSlots
+ * (65536), max_seq_len == 0, above nhc::kMaxSequenceLength (2^24) or above
+ * the model's max_position_embeddings, or a size that overflows 64 bits;
+ * with NHC_OUT_OF_MEMORY when the memory cannot be allocated. Both limits
+ * are checked before anything is allocated. The manifest need not outlive
+ * the pool. */
 NHC_API nhc_status_t nhc_state_pool_create(const nhc_manifest_t *manifest,
                                            uint32_t max_slots,
                                            uint64_t max_seq_len,

@@ -5,6 +5,14 @@
  * model.safetensors.index.json) and validates every header. Tensor data is
  * never copied: pointers point into the read-only mappings.
  *
+ * The files must therefore not be truncated or rewritten in place while the
+ * handle (or a session using it) exists: a mapping shows the file as it is
+ * now, and reading a page past a truncated end raises SIGBUS. Replacing a
+ * file (writing a new one and renaming it over the old) is safe. As a cheap
+ * guard, nhc_weights_bind() and nhc_session_create() fail with NHC_IO_ERROR
+ * when a file still in place has changed size since it was opened; a
+ * change after that point is not detected.
+ *
  * nhc_weights_bind() checks the checkpoint against an artifact's manifest:
  * every tensor the artifact needs must exist, under its name or one of the
  * manifest's alternatives (a tied lm_head reads the embeddings; expert e may

@@ -1,0 +1,454 @@
+//===- limits_test.cpp - Overflow-safe bounds and upper limits on sizes ---===//
+//
+// Regression tests for two classes of hostile input: bounds proofs on
+// untrusted offsets that could wrap around 2^64 (checked_math.h), and sizes
+// that drive allocations without an upper limit (limits.h). Each limit is
+// enforced where the value is read, with the JSON path or argument and the
+// limit in the message, before anything proportional to it is allocated.
+//
+//===----------------------------------------------------------------------===//
+
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/runtime/api.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr uint64_t kU64Max = UINT64_MAX;
+
+// ASan aborts on allocations beyond its maximum instead of failing them
+// (unless ASAN_OPTIONS=allocator_may_return_null=1).
+#if defined(__SANITIZE_ADDRESS__)
+#define NHC_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NHC_TEST_ASAN 1
+#endif
+#endif
+#ifdef NHC_TEST_ASAN
+#define SKIP_UNDER_ASAN() GTEST_SKIP() << "ASan aborts on huge allocations"
+#else
+#define SKIP_UNDER_ASAN() (void)0
+#endif
+
+// --- checked_math.h -------------------------------------------------------
+
+TEST(CheckedMathTest, SumsAndProductsReportOverflow) {
+  EXPECT_EQ(checkedAdd(1, 2), 3u);
+  EXPECT_FALSE(checkedAdd(kU64Max, 1).has_value());
+  EXPECT_EQ(checkedMul(uint64_t{1} << 32, (uint64_t{1} << 32) - 1),
+            kU64Max - ((uint64_t{1} << 32) - 1));
+  EXPECT_FALSE(checkedMul(uint64_t{1} << 32, uint64_t{1} << 32).has_value());
+
+  EXPECT_EQ(checkedProduct({}), 1u);
+  EXPECT_EQ(checkedProduct({3, 5, 7}), 105u);
+  EXPECT_FALSE(checkedProduct({uint64_t{1} << 40, uint64_t{1} << 30})
+                   .has_value());
+  // A zero factor makes the product 0, even after an overflowing prefix.
+  EXPECT_EQ(checkedProduct({kU64Max, kU64Max, 0}), 0u);
+  // The limit is inclusive.
+  EXPECT_EQ(checkedProduct({4, 4}, 16), 16u);
+  EXPECT_FALSE(checkedProduct({4, 4}, 15).has_value());
+  EXPECT_EQ(checkedProductOf(std::vector<uint64_t>{2, 3, 4}, 100), 24u);
+
+  EXPECT_EQ(checkedByteSize({2, 3}, 4), 24u);
+  EXPECT_FALSE(checkedByteSize({kU64Max / 2, 3}, 1).has_value());
+  EXPECT_EQ(checkedAlignUp(65, 64), 128u);
+  EXPECT_FALSE(checkedAlignUp(kU64Max - 3, 64).has_value());
+}
+
+TEST(CheckedMathTest, RangeWithinNeverWraps) {
+  EXPECT_TRUE(rangeWithin(0, 16, 16));
+  EXPECT_TRUE(rangeWithin(16, 0, 16));
+  EXPECT_FALSE(rangeWithin(12, 5, 16));
+  EXPECT_FALSE(rangeWithin(17, 0, 16));
+  // offset + size wraps to 0 here; a naive `offset + size <= limit` passes.
+  EXPECT_FALSE(rangeWithin(kU64Max - 3, 4, 16));
+  EXPECT_FALSE(rangeWithin(4, kU64Max - 3, 16));
+}
+
+// --- Offsets that wrap around 2^64 ----------------------------------------
+
+/// Expects `manifest` to be rejected with a message containing all of
+/// `parts`.
+void expectInvalid(const Json &manifest,
+                   const std::vector<std::string> &parts) {
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+  for (const std::string &part : parts)
+    EXPECT_THAT(lastError(), HasSubstr(part));
+}
+
+/// The kernel-free gemm model of the hostile file
+/// rt-gemm-c-offset-wrap.nhc: logits = x . w^T, x from nowhere.
+Json gemmOnlyManifest(uint64_t cOffset, uint64_t aOffset) {
+  Json m = baseManifest(4, 4);
+  addWeight(m, "w", "F32", {4, 4});
+  m["buffers"] = {bufferSpec("x", "token", 4)};
+  auto gemm = [&](const char *rows) {
+    return Json{{"library", "gemm"}, {"a", "x"},    {"lda", 4},
+                {"a_offset", aOffset}, {"c", "logits"}, {"ldc", 4},
+                {"c_offset", cOffset}, {"n", 4},        {"k", 4},
+                {"w", "w"},          {"m", rows}};
+  };
+  m["schedules"]["head_last"] = {gemm("requests")};
+  m["schedules"]["head_all"] = {gemm("tokens")};
+  return m;
+}
+
+TEST(WrapAroundTest, GemmOffsetsThatWrapAreRejected) {
+  EXPECT_EQ(parseManifestStatus(gemmOnlyManifest(0, 0)), NHC_OK)
+      << lastError();
+  // 2^64 - 4 + 4 columns wraps to 0 <= 4: the old proof accepted it and
+  // the gemm wrote 16 bytes before the logits buffer.
+  expectInvalid(gemmOnlyManifest(kU64Max - 3, 0),
+                {"schedules.head_last[0]: c (c_offset 18446744073709551612, "
+                 "ldc 4, 4 columns) does not fit in the logits output"});
+  for (uint64_t offset : {kU64Max, kU64Max - 1, kU64Max - 2, uint64_t{1}})
+    expectInvalid(gemmOnlyManifest(offset, 0), {"does not fit"});
+  expectInvalid(gemmOnlyManifest(0, kU64Max - 3),
+                {"schedules.head_last[0]: a (a_offset 18446744073709551612, "
+                 "lda 4, 4 columns) does not fit in buffer 'x'"});
+}
+
+TEST(WrapAroundTest, WrappedGemmOffsetFailsTheArtifactLoad) {
+  TempDir dir;
+  std::string path = dir.file("wrap.nhc");
+  writeBytes(path, buildExecutableArtifact(gemmOnlyManifest(kU64Max - 3, 0),
+                                           /*withKernels=*/false));
+  nhc_artifact_t *artifact = nullptr;
+  EXPECT_EQ(nhc_artifact_load(path.c_str(), &artifact), NHC_INVALID_FORMAT);
+  EXPECT_EQ(artifact, nullptr);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("artifact '" + path + "'"),
+                                 HasSubstr("c_offset 18446744073709551612")));
+}
+
+TEST(WrapAroundTest, DimTimesIsBoundedSoDimTimesFitsInt64) {
+  Json m = toyModelManifest();
+  // body[5] is nhc_add(hidden, mix, {"dim": "tokens", "times": H}).
+  m["schedules"]["body"][5]["args"][2]["times"] = (uint64_t{1} << 32) + 1;
+  expectInvalid(m, {"schedules.body[5].args[2].times: 4294967297 exceeds "
+                    "the limit 4294967296"});
+  m["schedules"]["body"][5]["args"][2]["times"] = INT64_MAX;
+  expectInvalid(m, {"args[2].times: 9223372036854775807 exceeds the limit"});
+}
+
+TEST(WrapAroundTest, SlotsTimesSeqLenThatWrapsIsRejected) {
+  // 2 * (2^63 + 1) wraps to 2, below INT_MAX.
+  SessionFixture f;
+  EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2,
+                   (uint64_t{1} << 63) + 1),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("max_seq_len 9223372036854775809 "
+                                     "exceeds the limit 16777216 "
+                                     "(nhc::kMaxSequenceLength)"));
+  SessionFixture g;
+  EXPECT_EQ(g.open(toyModelManifest(), toyModelWeights(), 65536, 32768),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("max_slots * max_seq_len (65536 * "
+                                     "32768) exceeds 2147483647 tokens"));
+}
+
+// --- Upper limits on manifest sizes ---------------------------------------
+
+struct LimitCase {
+  const char *name;
+  std::function<void(Json &)> edit;
+  const char *message;
+};
+
+void PrintTo(const LimitCase &c, std::ostream *os) { *os << c.name; }
+
+class ManifestLimitTest : public ::testing::TestWithParam<LimitCase> {};
+
+TEST_P(ManifestLimitTest, RejectedWithPathAndLimit) {
+  Json m = tinyManifest();
+  ASSERT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
+  GetParam().edit(m);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(parseManifestStatus(m), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("manifest 'm.json': "),
+                                 HasSubstr(GetParam().message)));
+  // Nothing proportional to the value was allocated or walked.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+/// tinyManifest's layer-0 Mamba state and layer-1 attention state.
+Json &mamba0(Json &m) { return m["state"]["mamba_layers"][0]; }
+Json &attention1(Json &m) { return m["state"]["attention_layers"][0]; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, ManifestLimitTest,
+    ::testing::Values(
+        // The hostile rt-manifest-num-layers-500m.nhc: 7 s and 1.9 GB.
+        LimitCase{"NumLayers500M",
+                  [](Json &m) { m["model"]["num_layers"] = 500000000; },
+                  "model.num_layers: 500000000 exceeds the limit 1024 "
+                  "(nhc::kMaxLayers)"},
+        LimitCase{"NumLayers",
+                  [](Json &m) { m["model"]["num_layers"] = 1025; },
+                  "model.num_layers: 1025 exceeds the limit 1024"},
+        // The hostile run-vocab-2e40.nhc.
+        LimitCase{"Vocab",
+                  [](Json &m) { m["model"]["vocab_size"] = 1ull << 40; },
+                  "model.vocab_size: 1099511627776 exceeds the limit 4194304 "
+                  "(nhc::kMaxVocab)"},
+        LimitCase{"Hidden",
+                  [](Json &m) { m["model"]["hidden_size"] = 65537; },
+                  "model.hidden_size: 65537 exceeds the limit 65536 "
+                  "(nhc::kMaxHidden)"},
+        LimitCase{"MaxPositions",
+                  [](Json &m) {
+                    m["model"]["max_position_embeddings"] = ~0ull;
+                  },
+                  "model.max_position_embeddings: 18446744073709551615 "
+                  "exceeds the limit 16777216 (nhc::kMaxSequenceLength)"},
+        LimitCase{"SsmHeads",
+                  [](Json &m) {
+                    mamba0(m)["ssm_state"]["shape"] = {4097, 16, 8};
+                  },
+                  "state.mamba_layers[0].ssm_state.shape[0]: 4097 exceeds "
+                  "the limit 4096 (nhc::kMaxHeads)"},
+        LimitCase{"SsmHeadDim",
+                  [](Json &m) {
+                    mamba0(m)["ssm_state"]["shape"] = {4, 4097, 8};
+                  },
+                  "ssm_state.shape[1]: 4097 exceeds the limit 4096 "
+                  "(nhc::kMaxHeadDim)"},
+        LimitCase{"SsmStateSize",
+                  [](Json &m) {
+                    mamba0(m)["ssm_state"]["shape"] = {4, 16, 1u << 20};
+                  },
+                  "ssm_state.shape[2]: 1048576 exceeds the limit 4096 "
+                  "(nhc::kMaxStateSize)"},
+        LimitCase{"ConvKernel",
+                  [](Json &m) { mamba0(m)["conv_state"]["shape"] = {80, 64}; },
+                  "conv_state.shape[1]: 64 exceeds the limit 63 "
+                  "(conv_kernel - 1: nhc::kMaxConvKernel - 1)"},
+        LimitCase{"ConvDim",
+                  [](Json &m) {
+                    mamba0(m)["conv_state"]["shape"] = {1ull << 40, 3};
+                  },
+                  "conv_state.shape[0]: 1099511627776 exceeds the limit "
+                  "50331648"},
+        LimitCase{"KvHeads",
+                  [](Json &m) { attention1(m)["num_kv_heads"] = 1u << 30; },
+                  "state.attention_layers[0].num_kv_heads: 1073741824 "
+                  "exceeds the limit 4096 (nhc::kMaxHeads)"},
+        LimitCase{"KvHeadDim",
+                  [](Json &m) { attention1(m)["head_dim"] = 4097; },
+                  "attention_layers[0].head_dim: 4097 exceeds the limit "
+                  "4096 (nhc::kMaxHeadDim)"},
+        LimitCase{"Buffers",
+                  [](Json &m) {
+                    m["buffers"] = Json::array();
+                    for (int i = 0; i <= 4096; ++i)
+                      m["buffers"].push_back(bufferSpec(
+                          "b" + std::to_string(i), "token", 1));
+                  },
+                  "buffers: the number of entries: 4097 exceeds the limit "
+                  "4096 (nhc::kMaxBuffers)"}),
+    [](const ::testing::TestParamInfo<LimitCase> &info) {
+      return std::string(info.param.name);
+    });
+
+TEST(ManifestLimitTest, ValuesAtTheLimitsParse) {
+  Json m = tinyManifest();
+  m["model"]["num_layers"] = kMaxLayers;
+  m["model"]["vocab_size"] = kMaxVocab;
+  m["model"]["hidden_size"] = kMaxHidden;
+  m["model"]["max_position_embeddings"] = kMaxSequenceLength;
+  mamba0(m)["ssm_state"]["shape"] = {kMaxHeads, kMaxHeadDim, kMaxStateSize};
+  mamba0(m)["conv_state"]["shape"] = {
+      kMaxHeads * kMaxHeadDim + 2 * kMaxGroups * kMaxStateSize,
+      kMaxConvKernel - 1};
+  attention1(m)["num_kv_heads"] = kMaxHeads;
+  attention1(m)["head_dim"] = kMaxHeadDim;
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
+}
+
+TEST(ManifestLimitTest, ManifestBytesAreBoundedBeforeParsing) {
+  // Nothing is read: the size is checked before the text.
+  const char text[] = "{}";
+  nhc_manifest_t *manifest = nullptr;
+  EXPECT_EQ(nhc_manifest_parse(text, kMaxManifestBytes + 1, "big.json",
+                               &manifest),
+            NHC_INVALID_FORMAT);
+  EXPECT_EQ(manifest, nullptr);
+  EXPECT_THAT(lastError(),
+              HasSubstr("manifest 'big.json': size in bytes: 268435457 "
+                        "exceeds the limit 268435456 "
+                        "(nhc::kMaxManifestBytes)"));
+}
+
+/// A moe_experts entry with one stacked expert weight pair.
+Json moeManifest() {
+  Json m = baseManifest(16, 8);
+  m["buffers"] = {bufferSpec("x", "token", 8), bufferSpec("y", "token", 8),
+                  bufferSpec("idx", "token", 2, "i32"),
+                  bufferSpec("w", "token", 2)};
+  addWeight(m, "up", "F32", {3, 4, 8});
+  addWeight(m, "down", "F32", {3, 8, 4});
+  m["schedules"]["body"] = {
+      {{"library", "moe_experts"}, {"input", "x"},   {"indices", "idx"},
+       {"weights", "w"},           {"output", "y"},  {"up", "up"},
+       {"down", "down"},           {"num_experts", 3}, {"top_k", 2},
+       {"hidden", 8},              {"intermediate", 4},
+       {"activation", "relu2"}}};
+  return m;
+}
+
+TEST(ManifestLimitTest, MoeSizesAreBounded) {
+  EXPECT_EQ(parseManifestStatus(moeManifest()), NHC_OK) << lastError();
+  auto with = [](const char *key, uint64_t value) {
+    Json m = moeManifest();
+    m["schedules"]["body"][0][key] = value;
+    return m;
+  };
+  expectInvalid(with("num_experts", 4097),
+                {"schedules.body[0].num_experts: 4097 exceeds the limit "
+                 "4096 (nhc::kMaxExperts)"});
+  expectInvalid(with("top_k", 65), {"schedules.body[0].top_k: 65 exceeds "
+                                    "the limit 64 (nhc::kMaxTopK)"});
+  expectInvalid(with("hidden", 65537),
+                {"schedules.body[0].hidden: 65537 exceeds the limit 65536 "
+                 "(nhc::kMaxHidden)"});
+  expectInvalid(with("intermediate", (1u << 20) + 1),
+                {"schedules.body[0].intermediate: 1048577 exceeds the limit "
+                 "1048576 (nhc::kMaxIntermediate)"});
+  expectInvalid(with("num_experts", INT_MAX),
+                {"num_experts: 2147483647 exceeds the limit 4096"});
+}
+
+// --- Limits on arguments and allocation sizes -----------------------------
+
+TEST(ArgumentLimitTest, StatePoolSlotsAndSeqLen) {
+  Json m = tinyManifest();
+  m["model"]["max_position_embeddings"] = kMaxSequenceLength;
+  nhc_manifest_t *manifest = parseManifestOrDie(m);
+  nhc_state_pool_t *pool = nullptr;
+  EXPECT_EQ(nhc_state_pool_create(manifest, kMaxSlots + 1, 1, &pool),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("state pool: max_slots 65537 exceeds "
+                                     "the limit 65536 (nhc::kMaxSlots)"));
+  EXPECT_EQ(nhc_state_pool_create(manifest, 1, kMaxSequenceLength + 1, &pool),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("state pool: max_seq_len 16777217 "
+                                     "exceeds the limit 16777216 "
+                                     "(nhc::kMaxSequenceLength)"));
+  EXPECT_EQ(nhc_state_pool_create(manifest, ~0u, ~0ull, &pool),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(pool, nullptr);
+  nhc_manifest_release(manifest);
+}
+
+TEST(ArgumentLimitTest, StatePoolTooLargeForMemoryIsOutOfMemory) {
+  SKIP_UNDER_ASAN();
+  // 2^52 bytes of KV cache fit 64 bits but no address space.
+  Json m = tinyManifest();
+  m["model"]["max_position_embeddings"] = kMaxSequenceLength;
+  attention1(m)["num_kv_heads"] = kMaxHeads;
+  attention1(m)["head_dim"] = kMaxHeadDim;
+  attention1(m)["dtype"] = "F64";
+  nhc_manifest_t *manifest = parseManifestOrDie(m);
+  nhc_state_pool_t *pool = nullptr;
+  EXPECT_EQ(nhc_state_pool_create(manifest, 1, kMaxSequenceLength, &pool),
+            NHC_OUT_OF_MEMORY);
+  EXPECT_THAT(lastError(), HasSubstr("state pool: cannot allocate"));
+  EXPECT_EQ(pool, nullptr);
+  nhc_manifest_release(manifest);
+}
+
+TEST(ArgumentLimitTest, SessionSlotsAndSeqLen) {
+  SessionFixture f;
+  EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), kMaxSlots + 1, 1),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("session: max_slots 65537 exceeds the "
+                                     "limit 65536 (nhc::kMaxSlots)"));
+  EXPECT_EQ(f.session, nullptr);
+}
+
+TEST(ArgumentLimitTest, ScratchBufferSizeIsCheckedAtCreation) {
+  // 2^61 floats per token: fine in the manifest, but 2^63 bytes per token
+  // can never be allocated for any step.
+  Json m = toyModelManifest();
+  m["buffers"].push_back(bufferSpec("huge", "token", uint64_t{1} << 61));
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights(), 2, 8), NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(),
+              HasSubstr("buffer 'huge' (2305843009213693952 elements per "
+                        "token) would exceed 2^63 bytes at 16 tokens "
+                        "(max_slots * max_seq_len)"));
+  EXPECT_EQ(f.session, nullptr);
+}
+
+TEST(ArgumentLimitTest, ScratchThatCannotBeAllocatedIsOutOfMemory) {
+  SKIP_UNDER_ASAN();
+  // 2^45 floats per token pass the checks, but 2^47 bytes fit in no
+  // address space: the step fails cleanly and changes nothing.
+  Json m = toyModelManifest();
+  m["buffers"].push_back(bufferSpec("huge", "token", uint64_t{1} << 45));
+  SessionFixture f;
+  ASSERT_EQ(f.open(m, toyModelWeights(), 2, 8), NHC_OK) << lastError();
+  uint32_t slot;
+  ASSERT_EQ(nhc_session_claim(f.session, &slot), NHC_OK);
+  int32_t ids[1] = {1};
+  nhc_request_t request{slot, ids, 1};
+  std::vector<float> logits(kToyVocab);
+  EXPECT_EQ(nhc_session_step(f.session, &request, 1, NHC_LOGITS_LAST,
+                             logits.data(), logits.size()),
+            NHC_OUT_OF_MEMORY);
+  EXPECT_THAT(lastError(), HasSubstr("cannot allocate 140737488355328 bytes "
+                                     "for buffer 'huge'"));
+  uint64_t length = ~0ull;
+  EXPECT_EQ(nhc_session_slot_length(f.session, slot, &length), NHC_OK);
+  EXPECT_EQ(length, 0u);
+}
+
+TEST(ArgumentLimitTest, IndexFileIsBoundedLikeAHeader) {
+  TempDir dir;
+  std::string path = dir.file("model.safetensors.index.json");
+  writeText(path, "");
+  // A sparse file: one byte over the limit costs no disk.
+  ASSERT_EQ(::truncate(path.c_str(), kMaxSafetensorsHeaderBytes + 1), 0);
+  nhc_weights_t *weights = nullptr;
+  EXPECT_EQ(nhc_weights_open(path.c_str(), &weights), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              HasSubstr("safetensors index '" + path +
+                        "': file is 104857601 bytes, more than the limit "
+                        "104857600 (nhc::kMaxSafetensorsHeaderBytes)"));
+  EXPECT_EQ(weights, nullptr);
+}
+
+TEST(ArgumentLimitTest, SafetensorsHeaderLimit) {
+  TempDir dir;
+  std::string path = dir.file("w.safetensors");
+  Bytes bytes(16, 0);
+  poke<uint64_t>(bytes, 0, kMaxSafetensorsHeaderBytes + 1);
+  writeBytes(path, bytes);
+  ASSERT_EQ(::truncate(path.c_str(), 8 + kMaxSafetensorsHeaderBytes + 1), 0);
+  nhc_weights_t *weights = nullptr;
+  EXPECT_EQ(nhc_weights_open(path.c_str(), &weights), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("header length 104857601 exceeds the "
+                                     "limit 104857600 bytes "
+                                     "(nhc::kMaxSafetensorsHeaderBytes)"));
+}
+
+} // namespace
+} // namespace nhc::test

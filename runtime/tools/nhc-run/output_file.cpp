@@ -1,0 +1,60 @@
+//===- output_file.cpp - Safe output files for nhc-run --------------------===//
+
+#include "output_file.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace nhc::run {
+
+bool sameFile(const std::string &a, const std::string &b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool AtomicFile::open(const std::string &path, std::string &error) {
+  path_ = path;
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  tmp_ = dir + "." + base + ".nhc-tmp-XXXXXX";
+  int fd = ::mkstemp(tmp_.data());
+  if (fd < 0 || !(file_ = ::fdopen(fd, "wb"))) {
+    error = "cannot create a file next to '" + path + "': " +
+            std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    tmp_.clear();
+    return false;
+  }
+  // mkstemp creates 0600; give the file the mode fopen would have.
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  return true;
+}
+
+bool AtomicFile::commit(std::string &error) {
+  bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  ok = std::fclose(file_) == 0 && ok;
+  file_ = nullptr;
+  if (ok && ::rename(tmp_.c_str(), path_.c_str()) == 0) {
+    tmp_.clear();
+    return true;
+  }
+  error = "cannot write '" + path_ + "': " + std::strerror(errno);
+  return false;
+}
+
+AtomicFile::~AtomicFile() {
+  if (file_)
+    std::fclose(file_);
+  if (!tmp_.empty())
+    ::unlink(tmp_.c_str());
+}
+
+} // namespace nhc::run

@@ -1,0 +1,45 @@
+//===- output_file.h - Safe output files for nhc-run ---------*- C++ -*-===//
+//
+// Outputs are written to a temporary file next to the destination and
+// renamed over it only when complete, so a failed run never leaves a
+// truncated file and never truncates one that is mapped as an input. Before
+// anything is opened, an output that names an input (the artifact, a
+// checkpoint file or shard) is refused: it would be replaced.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUN_OUTPUT_FILE_H
+#define NHC_RUN_OUTPUT_FILE_H
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace nhc::run {
+
+/// True when `a` and `b` exist and are the same file (device and inode, so
+/// links and other spellings of a path count).
+bool sameFile(const std::string &a, const std::string &b);
+
+/// A file written at `tmp` and renamed to its path by commit().
+class AtomicFile {
+public:
+  AtomicFile() = default;
+  AtomicFile(const AtomicFile &) = delete;
+  AtomicFile &operator=(const AtomicFile &) = delete;
+  ~AtomicFile(); // removes the temporary file unless committed
+
+  bool open(const std::string &path, std::string &error);
+  bool isOpen() const { return file_ != nullptr; }
+  std::FILE *stream() { return file_; }
+  const std::string &path() const { return path_; }
+  /// Flushes, closes and renames the temporary file over `path`.
+  bool commit(std::string &error);
+
+private:
+  std::string path_, tmp_;
+  std::FILE *file_ = nullptr;
+};
+
+} // namespace nhc::run
+
+#endif // NHC_RUN_OUTPUT_FILE_H
