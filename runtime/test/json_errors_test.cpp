@@ -44,8 +44,8 @@ TEST(JsonErrorsTest, EveryNlohmannExceptionClassNamesTheFile) {
         array.erase(object.begin());
       },
       [] { // other_error: a failed JSON patch "test"
-        (void)Json(1).patch(Json::array(
-            {{{"op", "test"}, {"path", ""}, {"value", 2}}}));
+        (void)Json(1).patch(Json::array({Json::object(
+            {{"op", "test"}, {"path", ""}, {"value", 2}})}));
       },
   };
   for (size_t i = 0; i < throwers.size(); ++i) {
@@ -145,14 +145,17 @@ Json everyFormManifest() {
   addWeight(m, "bias", "F32", {16});
   addWeight(m, "up", "F32", {2, 4, 8});
   addWeight(m, "down", "F32", {2, 8, 4});
-  m["state"] = {
-      {"mamba_layers",
-       {{{"layer", 0},
-         {"conv_state", {{"dtype", "F32"}, {"shape", {8, 3}}}},
-         {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 2, 8}}}}}}},
-      {"attention_layers",
-       {{{"layer", 1}, {"num_kv_heads", 1}, {"head_dim", 8},
-         {"dtype", "F32"}}}}};
+  m["state"] = Json::object(
+      {{"mamba_layers",
+        Json::array({Json::object(
+            {{"layer", 0},
+             {"conv_state", {{"dtype", "F32"}, {"shape", {8, 3}}}},
+             {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 2, 8}}}}})})},
+       {"attention_layers",
+        Json::array({Json::object({{"layer", 1},
+                                   {"num_kv_heads", 1},
+                                   {"head_dim", 8},
+                                   {"dtype", "F32"}})})}});
   m["buffers"] = {bufferSpec("x", "token", 8), bufferSpec("y", "token", 8),
                   bufferSpec("idx", "token", 2, "i32"),
                   bufferSpec("rw", "token", 2),
@@ -169,13 +172,13 @@ Json everyFormManifest() {
        {"weights", "rw"}, {"output", "y"}, {"up", "up"}, {"down", "down"},
        {"num_experts", 2}, {"top_k", 2}, {"hidden", 8}, {"intermediate", 4},
        {"activation", "relu2"}}};
-  m["schedules"]["head_last"] = {
+  m["schedules"]["head_last"] = Json::array({Json::object(
       {{"library", "gemm"}, {"a", "x"}, {"lda", 8}, {"a_offset", 0},
        {"w", "head"}, {"bias", "bias"}, {"c", "logits"}, {"ldc", 16},
        {"c_offset", 0}, {"n", 16}, {"k", 8}, {"m", "requests"},
-       {"accumulate", false}, {"epilogue", "relu"}}};
-  m["schedules"]["head_all"] = {
-      kernelCall("out", {bufferArg("y"), logitsArg()})};
+       {"accumulate", false}, {"epilogue", "relu"}})});
+  m["schedules"]["head_all"] = Json::array(
+      {kernelCall("out", {bufferArg("y"), logitsArg()})});
   return m;
 }
 
@@ -199,7 +202,7 @@ TEST(JsonMutationTest, ManifestNodesOfAnyTypeFailCleanly) {
 TEST(JsonMutationTest, SafetensorsHeaderNodesOfAnyTypeFailCleanly) {
   TempDir dir;
   SafetensorsBuilder builder;
-  builder.metadata({{"format", "pt"}})
+  builder.metadata(Json::object({{"format", "pt"}}))
       .add("a", "F32", {2, 3})
       .add("b", "BF16", {4});
   Json header = builder.header();
@@ -258,7 +261,8 @@ TEST(NulInNamesTest, ManifestNamesAreRejected) {
                                      "name \"w\\u0000x\" contains a NUL "
                                      "byte at position 1"));
   m = toyModelManifest();
-  m["weights"][4]["alternatives"] = {{{"name", kNulName}}};
+  m["weights"][4]["alternatives"] =
+      Json::array({Json::object({{"name", kNulName}})});
   EXPECT_EQ(parseManifestStatus(m), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), HasSubstr("alternatives[0].name: name "
                                      "\"w\\u0000x\" contains a NUL byte"));

@@ -96,12 +96,12 @@ protected:
         gemmEntry("x", 0, kX, "w4", "y", 8, kY, 2, 12, false, "tokens",
                   "relu2"),
     };
-    m["schedules"]["head_all"] = {kernelCall(
+    m["schedules"]["head_all"] = Json::array({kernelCall(
         "nhc_test_copy",
-        {bufferArg("y"), logitsArg(), dimArg("tokens", kY)})};
-    m["schedules"]["head_last"] = {kernelCall(
+        {bufferArg("y"), logitsArg(), dimArg("tokens", kY)})});
+    m["schedules"]["head_last"] = Json::array({kernelCall(
         "nhc_test_copy",
-        {bufferArg("z"), logitsArg(), dimArg("requests", 4)})};
+        {bufferArg("z"), logitsArg(), dimArg("requests", 4)})});
     emb = exactValues(kEmbRows * kX, 11);
     w1 = exactValues(6 * 4, 12);
     w2 = exactValues(3 * 6, 13);
@@ -224,8 +224,8 @@ Json moeModel(bool stacked) {
        {"hidden", kH},
        {"intermediate", kI},
        {"activation", "relu2"}}};
-  m["schedules"]["head_all"] = {kernelCall(
-      "nhc_test_copy", {bufferArg("y"), logitsArg(), dimArg("tokens", kH)})};
+  m["schedules"]["head_all"] = Json::array({kernelCall(
+      "nhc_test_copy", {bufferArg("y"), logitsArg(), dimArg("tokens", kH)})});
   m["schedules"]["head_last"] = m["schedules"]["head_all"];
   return m;
 }

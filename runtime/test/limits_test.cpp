@@ -100,15 +100,15 @@ void expectInvalid(const Json &manifest,
 Json gemmOnlyManifest(uint64_t cOffset, uint64_t aOffset) {
   Json m = baseManifest(4, 4);
   addWeight(m, "w", "F32", {4, 4});
-  m["buffers"] = {bufferSpec("x", "token", 4)};
+  m["buffers"] = Json::array({bufferSpec("x", "token", 4)});
   auto gemm = [&](const char *rows) {
     return Json{{"library", "gemm"}, {"a", "x"},    {"lda", 4},
                 {"a_offset", aOffset}, {"c", "logits"}, {"ldc", 4},
                 {"c_offset", cOffset}, {"n", 4},        {"k", 4},
                 {"w", "w"},          {"m", rows}};
   };
-  m["schedules"]["head_last"] = {gemm("requests")};
-  m["schedules"]["head_all"] = {gemm("tokens")};
+  m["schedules"]["head_last"] = Json::array({gemm("requests")});
+  m["schedules"]["head_all"] = Json::array({gemm("tokens")});
   return m;
 }
 
@@ -305,12 +305,12 @@ Json moeManifest() {
                   bufferSpec("w", "token", 2)};
   addWeight(m, "up", "F32", {3, 4, 8});
   addWeight(m, "down", "F32", {3, 8, 4});
-  m["schedules"]["body"] = {
+  m["schedules"]["body"] = Json::array({Json::object(
       {{"library", "moe_experts"}, {"input", "x"},   {"indices", "idx"},
        {"weights", "w"},           {"output", "y"},  {"up", "up"},
        {"down", "down"},           {"num_experts", 3}, {"top_k", 2},
        {"hidden", 8},              {"intermediate", 4},
-       {"activation", "relu2"}}};
+       {"activation", "relu2"}})});
   return m;
 }
 

@@ -40,7 +40,7 @@ protected:
 
 TEST_F(SafetensorsTest, ReadsTensors) {
   SafetensorsBuilder builder;
-  builder.metadata({{"format", "pt"}})
+  builder.metadata(Json::object({{"format", "pt"}}))
       .add("b.weight", "BF16", {3, 5})
       .add("a.bias", "F32", {7})
       .add("empty", "I64", {0, 4})

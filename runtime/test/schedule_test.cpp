@@ -136,7 +136,7 @@ TEST(ScheduleTest, StateOfWrongLayerKind) {
 
 TEST(ScheduleTest, ArgumentForms) {
   Json m = toyModelManifest();
-  m["schedules"]["body"][0]["args"][3] = {{"dim", "layers"}};
+  m["schedules"]["body"][0]["args"][3] = Json::object({{"dim", "layers"}});
   expectInvalid(m, {"args[3].dim: 'layers' is not"});
   m = toyModelManifest();
   m["schedules"]["body"][0]["args"][3] = {{"dim", "tokens"}, {"times", 0}};
@@ -146,17 +146,18 @@ TEST(ScheduleTest, ArgumentForms) {
                                           {"buffer", "x"}};
   expectInvalid(m, {"args[0]: has both 'buffer' and 'requests'"});
   m = toyModelManifest();
-  m["schedules"]["body"][0]["args"][0] = {{"tensor", "x"}};
+  m["schedules"]["body"][0]["args"][0] = Json::object({{"tensor", "x"}});
   expectInvalid(m, {"args[0]: expected one of buffer, weight"});
   m = toyModelManifest();
-  m["schedules"]["body"][0]["args"][0] = {{"token_ids", false}};
+  m["schedules"]["body"][0]["args"][0] = Json::object({{"token_ids", false}});
   expectInvalid(m, {"args[0].token_ids: expected true"});
   m = toyModelManifest();
-  m["schedules"]["head_all"][0]["args"][5] = {{"f32", "infinity"}};
+  m["schedules"]["head_all"][0]["args"][5] =
+      Json::object({{"f32", "infinity"}});
   expectInvalid(m, {"args[5].f32: expected a number or \"inf\""});
   // "inf", "-inf" and "nan" are the spellings JSON lacks.
   m = toyModelManifest();
-  m["schedules"]["head_all"][0]["args"][5] = {{"f32", "inf"}};
+  m["schedules"]["head_all"][0]["args"][5] = Json::object({{"f32", "inf"}});
   EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
@@ -249,7 +250,7 @@ Json moeManifest(bool stacked) {
                 "F32", {8, 4});
     }
   }
-  m["schedules"]["body"] = {
+  m["schedules"]["body"] = Json::array({Json::object(
       {{"library", "moe_experts"},
        {"input", "x"},
        {"indices", "idx"},
@@ -262,7 +263,7 @@ Json moeManifest(bool stacked) {
        {"top_k", 2},
        {"hidden", 8},
        {"intermediate", 4},
-       {"activation", "relu2"}}};
+       {"activation", "relu2"}})});
   return m;
 }
 

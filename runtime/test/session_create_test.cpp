@@ -185,14 +185,14 @@ TEST(SessionCreateTest, TwoSessionsLoadTheirOwnLibraries) {
 // size = element count, stride 1; index and f32 scalars by value.
 TEST(SessionCreateTest, PackedAbiAsSeenByAKernel) {
   Json m = baseManifest(8, 4);
-  m["buffers"] = {bufferSpec("x", "token", 5)};
+  m["buffers"] = Json::array({bufferSpec("x", "token", 5)});
   m["kernels"] = kernelTable({"nhc_test_probe"});
-  m["schedules"]["head_all"] = {kernelCall(
+  m["schedules"]["head_all"] = Json::array({kernelCall(
       "nhc_test_probe",
-      {bufferArg("x"), dimArg("tokens", 3), f32Arg(-2.5f), logitsArg()})};
-  m["schedules"]["head_last"] = {kernelCall(
+      {bufferArg("x"), dimArg("tokens", 3), f32Arg(-2.5f), logitsArg()})});
+  m["schedules"]["head_last"] = Json::array({kernelCall(
       "nhc_test_probe", {bufferArg("x"), dimArg("max_slots"),
-                         Json{{"f32", "-inf"}}, logitsArg()})};
+                         Json::object({{"f32", "-inf"}}), logitsArg()})});
   SessionFixture f;
   ASSERT_EQ(f.open(m, SafetensorsBuilder(), 6, 16), NHC_OK) << lastError();
   uint32_t slot;

@@ -65,22 +65,26 @@ Json kernelTable(const std::vector<std::string> &names) {
   return table;
 }
 
-Json bufferArg(const std::string &name) { return Json{{"buffer", name}}; }
-Json weightArg(const std::string &name) { return Json{{"weight", name}}; }
+Json bufferArg(const std::string &name) {
+  return Json::object({{"buffer", name}});
+}
+Json weightArg(const std::string &name) {
+  return Json::object({{"weight", name}});
+}
 Json stateArg(const std::string &state, int layer) {
-  return Json{{"state", state}, {"layer", layer}};
+  return Json::object({{"state", state}, {"layer", layer}});
 }
 Json dimArg(const std::string &dim, int64_t times) {
-  Json arg{{"dim", dim}};
+  Json arg = Json::object({{"dim", dim}});
   if (times != 1)
     arg["times"] = times;
   return arg;
 }
-Json indexArg(int64_t value) { return Json{{"index", value}}; }
-Json f32Arg(float value) { return Json{{"f32", value}}; }
-Json requestsArg() { return Json{{"requests", true}}; }
-Json tokenIdsArg() { return Json{{"token_ids", true}}; }
-Json logitsArg() { return Json{{"logits", true}}; }
+Json indexArg(int64_t value) { return Json::object({{"index", value}}); }
+Json f32Arg(float value) { return Json::object({{"f32", value}}); }
+Json requestsArg() { return Json::object({{"requests", true}}); }
+Json tokenIdsArg() { return Json::object({{"token_ids", true}}); }
+Json logitsArg() { return Json::object({{"logits", true}}); }
 Json kernelCall(const std::string &name, Json args) {
   return Json{{"kernel", name}, {"args", std::move(args)}};
 }
@@ -230,14 +234,17 @@ Json toyModelManifest() {
   addWeight(m, kOProj, "F16", {H, H});
   addWeight(m, kNorm, "F32", {H});
   addWeight(m, kLmHead, "BF16", {V, H});
-  m["state"] = {
-      {"mamba_layers",
-       {{{"layer", 0},
-         {"conv_state", {{"dtype", "F32"}, {"shape", {H, 1}}}},
-         {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 1, H}}}}}}},
-      {"attention_layers",
-       {{{"layer", 1}, {"num_kv_heads", 1}, {"head_dim", H},
-         {"dtype", "F32"}}}}};
+  m["state"] = Json::object(
+      {{"mamba_layers",
+        Json::array({Json::object(
+            {{"layer", 0},
+             {"conv_state", {{"dtype", "F32"}, {"shape", {H, 1}}}},
+             {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 1, H}}}}})})},
+       {"attention_layers",
+        Json::array({Json::object({{"layer", 1},
+                                   {"num_kv_heads", 1},
+                                   {"head_dim", H},
+                                   {"dtype", "F32"}})})}});
   m["buffers"] = {bufferSpec("hidden", "token", H),
                   bufferSpec("mix", "token", H),
                   bufferSpec("attn", "token", H),

@@ -195,10 +195,10 @@ Json tinyManifest() {
       {"state",
        {{"mamba_layers", {mambaLayer, mambaLayer3}},
         {"attention_layers",
-         {{{"layer", 1},
-           {"num_kv_heads", 2},
-           {"head_dim", 16},
-           {"dtype", "BF16"}}}}}},
+         Json::array({Json::object({{"layer", 1},
+                                    {"num_kv_heads", 2},
+                                    {"head_dim", 16},
+                                    {"dtype", "BF16"}})})}}},
       {"x_compiler_notes", {{"note", "unknown keys are ignored"}}},
   };
 }

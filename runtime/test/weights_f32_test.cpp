@@ -51,10 +51,10 @@ std::vector<float> copiedWeight(const Json &manifest,
 Json copyModel(const std::string &all, const std::string &last) {
   Json m = baseManifest(kN, kN);
   m["kernels"] = kernelTable({"nhc_test_copy"});
-  m["schedules"]["head_all"] = {kernelCall(
-      "nhc_test_copy", {weightArg(all), logitsArg(), indexArg(kN)})};
-  m["schedules"]["head_last"] = {kernelCall(
-      "nhc_test_copy", {weightArg(last), logitsArg(), indexArg(kN)})};
+  m["schedules"]["head_all"] = Json::array({kernelCall(
+      "nhc_test_copy", {weightArg(all), logitsArg(), indexArg(kN)})});
+  m["schedules"]["head_last"] = Json::array({kernelCall(
+      "nhc_test_copy", {weightArg(last), logitsArg(), indexArg(kN)})});
   return m;
 }
 

@@ -166,7 +166,7 @@ TEST_F(WeightsTest, FP8WeightsMustBeStoredAsFP8) {
 Json tiedManifest() {
   Json m = tinyManifest();
   m["weights"][tinyWeightIndex("lm_head.weight")]["alternatives"] =
-      Json::array({{{"name", "backbone.embeddings.weight"}}});
+      Json::array({Json::object({{"name", "backbone.embeddings.weight"}})});
   return m;
 }
 
@@ -250,7 +250,9 @@ Json stackedExpertsManifest() {
          {"dtype", "F32"},
          {"shape", {4, 8}},
          {"alternatives",
-          {{{"name", "x.experts.up_proj"}, {"index", e}, {"count", 3}}}}});
+          Json::array({Json::object({{"name", "x.experts.up_proj"},
+                                     {"index", e},
+                                     {"count", 3}})})}});
   return m;
 }
 
