@@ -84,6 +84,7 @@ json buildManifest(const ManifestInputs &inputs) {
       {"buffers", inputs.plan->buffers},
       {"kernels", kernels},
       {"schedules", inputs.plan->schedules},
+      {"taps", inputs.plan->taps},
   };
 }
 

@@ -90,11 +90,13 @@ public:
     for (Operation &op : body) {
       if (failed(emit(&op)))
         return failure();
+      recordTaps(&op);
       buffers.release(&op);
     }
     if (!sawLMHead)
       return forward.emitError() << "forward has no nemotron.lm_head";
     plan.buffers = buffers.toJson();
+    plan.taps = taps;
     plan.schedules = {{"body", body_}, {"head_last", headLast},
                       {"head_all", headAll}};
     plan.state = {{"mamba_layers", mambaLayersJson()},
@@ -122,6 +124,70 @@ private:
   }
 
   const std::string &nameOf(int buffer) { return buffers.nameOf(buffer); }
+
+  //===--------------------------------------------------------------------===//
+  // Taps
+  //===--------------------------------------------------------------------===//
+
+  /// A tap point: after body entry `after` ran, `value`'s rows are in its
+  /// buffer at `column`, `rowStride` apart.
+  void addTap(const char *kind, std::optional<int64_t> layer, Value value) {
+    BufferView view = buffers.viewOf(value);
+    json tap = {{"kind", kind},
+                {"buffer", nameOf(view.buffer)},
+                {"offset", view.column},
+                {"ld", view.rowStride},
+                {"width", widthOf(value)},
+                {"after", static_cast<int64_t>(body_.size()) - 1}};
+    if (layer)
+      tap["layer"] = *layer;
+    taps.push_back(std::move(tap));
+  }
+
+  /// The residual stream is the chain embedding -> add -> add ...: the k-th
+  /// add ends layer k (its update is layer k's mixer output). The input of
+  /// the LM head is the final norm's output. Tapping copies rows right after
+  /// the entry that wrote them, before any later entry reuses the buffer.
+  void recordTaps(Operation *op) {
+    if (body_.empty())
+      return;
+    if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
+      residual = embedding.getResult();
+      addTap("embeddings", std::nullopt, residual);
+      return;
+    }
+    Value sum, update, lhs;
+    if (auto add = dyn_cast<AddRMSNormOp>(op)) {
+      lhs = add.getResidual(), update = add.getUpdate(), sum = add.getSum();
+      lastNormalized = add.getNormalized();
+      lastNormalizedEntry = body_.size() - 1;
+    } else if (auto add = dyn_cast<AddOp>(op)) {
+      lhs = add.getLhs(), update = add.getRhs(), sum = add.getResult();
+    } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
+      lastNormalized = norm.getResult();
+      lastNormalizedEntry = body_.size() - 1;
+      return;
+    } else if (auto head = dyn_cast<LMHeadOp>(op)) {
+      if (head.getInput() == lastNormalized) {
+        BufferView view = buffers.viewOf(lastNormalized);
+        taps.push_back({{"kind", "final_norm"},
+                        {"buffer", nameOf(view.buffer)},
+                        {"offset", view.column},
+                        {"ld", view.rowStride},
+                        {"width", widthOf(lastNormalized)},
+                        {"after", static_cast<int64_t>(lastNormalizedEntry)}});
+      }
+      return;
+    } else {
+      return;
+    }
+    if (!residual || lhs != residual)
+      return;
+    addTap("mixer", layerCount, update);
+    addTap("residual", layerCount, sum);
+    ++layerCount;
+    residual = sum;
+  }
 
   //===--------------------------------------------------------------------===//
   // Weights
@@ -528,6 +594,10 @@ private:
   llvm::DenseMap<Value, std::tuple<Operation *, int64_t, int64_t>>
       attentionGroup;
   bool sawLMHead = false;
+  json taps = json::array();
+  Value residual, lastNormalized;
+  size_t lastNormalizedEntry = 0;
+  int64_t layerCount = 0;
 };
 } // namespace
 

@@ -8,6 +8,8 @@
 
 #include "executor.h"
 
+#include <cstring>
+
 #include "error.h"
 #include "activation.h"
 #include "gemm.h"
@@ -129,16 +131,48 @@ void Executor::prepare(uint64_t tokens, uint64_t requests) {
                               entry.moe.hidden, entry.moe.intermediate);
 }
 
+size_t Executor::entries(ScheduleKind schedule) const {
+  switch (schedule) {
+  case ScheduleKind::Body:
+    return plan_.body.size();
+  case ScheduleKind::HeadLast:
+    return plan_.headLast.size();
+  case ScheduleKind::HeadAll:
+    return plan_.headAll.size();
+  }
+  return 0;
+}
+
 void Executor::run(ScheduleKind head, const StepIo &io) {
+  size_t total = entries(ScheduleKind::Body) + entries(head);
+  runBody(io, total);
+  runHead(head, io, total);
+}
+
+void Executor::runBody(const StepIo &io, size_t total) {
+  done_ = 0;
+  runEntries(plan_.body, bodyKernels_, bodyMoes_, ScheduleKind::Body, io,
+             done_, total);
+}
+
+void Executor::runHead(ScheduleKind head, const StepIo &io, size_t total) {
   bool last = head == ScheduleKind::HeadLast;
-  const std::vector<ScheduleEntry> &headEntries =
-      last ? plan_.headLast : plan_.headAll;
-  size_t total = plan_.body.size() + headEntries.size();
-  size_t done = 0;
-  runEntries(plan_.body, bodyKernels_, bodyMoes_, ScheduleKind::Body, io, done,
-             total);
-  runEntries(headEntries, last ? lastKernels_ : allKernels_,
-             last ? lastMoes_ : allMoes_, head, io, done, total);
+  runEntries(last ? plan_.headLast : plan_.headAll,
+             last ? lastKernels_ : allKernels_, last ? lastMoes_ : allMoes_,
+             head, io, done_, total);
+}
+
+void Executor::copyTaps(size_t entry, const StepIo &io) {
+  for (const TapCopy &tap : *io.taps) {
+    const TapPoint &p = *tap.point;
+    if (p.after != entry)
+      continue;
+    const float *base =
+        static_cast<const float *>(scratch_.buffer(p.buffer)) + p.offset;
+    for (uint64_t t = 0; t < io.tokens; ++t)
+      std::memcpy(tap.out + t * p.width, base + t * p.ld,
+                  p.width * sizeof(float));
+  }
 }
 
 void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
@@ -158,6 +192,8 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
       runMoe(entry.moe, moes[e], io);
       break;
     }
+    if (schedule == ScheduleKind::Body && io.taps && !io.taps->empty())
+      copyTaps(e, io);
     ++done;
     if (io.progress)
       io.progress(io.progressUser, done, total);

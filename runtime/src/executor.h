@@ -25,10 +25,17 @@ namespace nhc::runtime {
 /// Called after each schedule entry with (entries done, entries in step).
 using ProgressFn = void (*)(void *user, size_t completed, size_t total);
 
+/// A tap the caller asked for: `out` receives [tokens, width] f32.
+struct TapCopy {
+  const TapPoint *point = nullptr;
+  float *out = nullptr;
+};
+
 /// What one step works on; pointers belong to the caller.
 struct StepIo {
   uint64_t tokens = 0, requests = 0;
   float *logits = nullptr; // [R, vocab] (head_last) or [T, vocab] (head_all)
+  const std::vector<TapCopy> *taps = nullptr; // copied during the body
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;
 };
@@ -52,8 +59,14 @@ public:
 
   /// Runs body, then head_last or head_all. Does not fail.
   void run(ScheduleKind head, const StepIo &io);
+  /// The two halves of run(), for steps that run a head more than once
+  /// (last-N logits: head_last over shifted request tables).
+  void runBody(const StepIo &io, size_t total);
+  void runHead(ScheduleKind head, const StepIo &io, size_t total);
+  size_t entries(ScheduleKind schedule) const;
 
   uint64_t scratchBytes() const { return scratch_.bytes(); }
+  const std::vector<TapPoint> &taps() const { return plan_.taps; }
   uint64_t convertedWeightBytes() const { return weights_.convertedBytes(); }
 
 private:
@@ -74,6 +87,7 @@ private:
     std::vector<const float *> up, down;
   };
 
+  void copyTaps(size_t entry, const StepIo &io);
   void runEntries(const std::vector<ScheduleEntry> &entries,
                   std::vector<BoundKernel> &kernels,
                   std::vector<BoundMoe> &moes, ScheduleKind schedule,
@@ -98,6 +112,7 @@ private:
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;
+  size_t done_ = 0; // entries run in the current step (progress)
   // Per schedule entry (unused slots for other entry kinds).
   std::vector<BoundKernel> bodyKernels_, lastKernels_, allKernels_;
   std::vector<BoundMoe> bodyMoes_, lastMoes_, allMoes_;

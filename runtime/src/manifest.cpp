@@ -106,6 +106,22 @@ std::vector<TensorAlternative> parseAlternatives(const Json &list,
   return out;
 }
 
+/// The optional `config.fnv1a64`: 16 lowercase hex digits.
+std::string parseConfigHash(const Json &root, const std::string &where) {
+  auto config = root.find("config");
+  if (config == root.end() || !config->is_object() ||
+      !config->contains("fnv1a64"))
+    return {};
+  std::string at = where + ": config.fnv1a64";
+  std::string hash = asString((*config)["fnv1a64"], at);
+  NHC_CHECK(hash.size() == 16 &&
+                hash.find_first_not_of("0123456789abcdef") == std::string::npos,
+            NHC_INVALID_FORMAT,
+            cat(at, ": expected 16 lowercase hex digits, found '",
+                hash.substr(0, 40), "'"));
+  return hash;
+}
+
 std::vector<TensorSpec> parseWeights(const Json &root,
                                      const std::string &where) {
   const Json &weights = requireField(root, "weights", where);
@@ -267,6 +283,7 @@ std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
     auto manifest = std::make_unique<nhc_manifest_t>();
     manifest->origin = origin;
     manifest->model = parseModel(root, where);
+    manifest->configHash = parseConfigHash(root, where);
     manifest->weights = parseWeights(root, where);
     parseState(root, where, *manifest);
     parseExecutionPlan(root, where, *manifest);

@@ -63,6 +63,9 @@ const char *layerStateKindDescription(nhc_layer_state_kind_t kind);
 struct nhc_manifest_t {
   std::string origin;
   bool ownedByArtifact = false;
+  /// `config.fnv1a64` (the compiled config's hash), empty when absent; names
+  /// the model in state blobs.
+  std::string configHash;
   nhc_model_info_t model{};
   std::vector<nhc::runtime::TensorSpec> weights;
   std::vector<nhc::runtime::MambaLayerSpec> mambaLayers;

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
 
@@ -432,6 +433,85 @@ std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
 
 } // namespace
 
+namespace {
+
+/// `taps`: optional; each a per-token f32 range of a buffer, read after a
+/// body entry. Proven in bounds here, like a gemm operand.
+std::vector<TapPoint> parseTaps(const PlanContext &ctx, const Json &root,
+                                const std::string &where) {
+  std::vector<TapPoint> taps;
+  auto it = root.find("taps");
+  if (it == root.end())
+    return taps;
+  std::string at = where + ": taps";
+  NHC_CHECK(it->is_array(), NHC_INVALID_FORMAT,
+            cat(at, ": expected an array, found ", previewJson(*it)));
+  NHC_CHECK(it->size() <= 4 * kMaxLayers + 2, NHC_INVALID_FORMAT,
+            cat(at, ": ", it->size(), " entries exceed the limit ",
+                4 * kMaxLayers + 2));
+  for (size_t i = 0; i < it->size(); ++i) {
+    std::string tapAt = cat(at, "[", i, "]");
+    const Json &entry = (*it)[i];
+    requireObject(entry, tapAt);
+    TapPoint tap;
+    std::string kind =
+        asString(requireField(entry, "kind", tapAt), tapAt + ".kind");
+    if (kind == "embeddings")
+      tap.kind = TapKind::Embeddings;
+    else if (kind == "residual")
+      tap.kind = TapKind::Residual;
+    else if (kind == "mixer")
+      tap.kind = TapKind::Mixer;
+    else if (kind == "final_norm")
+      tap.kind = TapKind::FinalNorm;
+    else
+      throw Error(NHC_INVALID_FORMAT,
+                  cat(tapAt, ".kind: '", kind,
+                      "' is not embeddings, residual, mixer or final_norm"));
+    if (tap.kind == TapKind::Residual || tap.kind == TapKind::Mixer) {
+      uint64_t layer =
+          asUInt(requireField(entry, "layer", tapAt), tapAt + ".layer");
+      NHC_CHECK(layer < ctx.manifest.model.num_layers, NHC_INVALID_FORMAT,
+                cat(tapAt, ".layer: ", layer, " is out of range (num_layers ",
+                    ctx.manifest.model.num_layers, ")"));
+      tap.layer = static_cast<uint32_t>(layer);
+    }
+    tap.buffer = ctx.buffer(
+        asString(requireField(entry, "buffer", tapAt), tapAt + ".buffer"),
+        tapAt + ".buffer");
+    const BufferSpec &spec = ctx.bufferSpec(tap.buffer);
+    NHC_CHECK(spec.per == Per::Token && spec.dtype == ElemType::F32,
+              NHC_INVALID_FORMAT,
+              cat(tapAt, ".buffer: '", spec.name,
+                  "' must be a per-token f32 buffer"));
+    tap.offset = asUInt(requireField(entry, "offset", tapAt), tapAt + ".offset");
+    tap.ld = asUInt(requireField(entry, "ld", tapAt), tapAt + ".ld");
+    tap.width = asUInt(requireField(entry, "width", tapAt), tapAt + ".width");
+    NHC_CHECK(tap.width == ctx.manifest.model.hidden_size, NHC_INVALID_FORMAT,
+              cat(tapAt, ".width: ", tap.width, " is not hidden_size ",
+                  ctx.manifest.model.hidden_size));
+    // Row t spans [offset + t*ld, offset + t*ld + width): inside row unit t
+    // of the buffer for every t when ld <= elems and the range fits a unit.
+    NHC_CHECK(tap.ld <= spec.elems && rangeWithin(tap.offset, tap.width,
+                                                  spec.elems),
+              NHC_INVALID_FORMAT,
+              cat(tapAt, ": offset ", tap.offset, ", ld ", tap.ld, " and ",
+                  tap.width, " columns do not fit in buffer '", spec.name,
+                  "' (", spec.elems, " elements per token)"));
+    uint64_t after =
+        asUInt(requireField(entry, "after", tapAt), tapAt + ".after");
+    NHC_CHECK(after < ctx.plan.body.size(), NHC_INVALID_FORMAT,
+              cat(tapAt, ".after: entry ", after,
+                  " does not exist (the body has ", ctx.plan.body.size(),
+                  " entries)"));
+    tap.after = static_cast<size_t>(after);
+    taps.push_back(tap);
+  }
+  return taps;
+}
+
+} // namespace
+
 void parseExecutionPlan(const Json &root, const std::string &where,
                         nhc_manifest_t &manifest) {
   ExecutionPlan &plan = manifest.plan;
@@ -451,6 +531,7 @@ void parseExecutionPlan(const Json &root, const std::string &where,
   plan.body = parseSchedule(ctx, *it, ScheduleKind::Body, at);
   plan.headLast = parseSchedule(ctx, *it, ScheduleKind::HeadLast, at);
   plan.headAll = parseSchedule(ctx, *it, ScheduleKind::HeadAll, at);
+  plan.taps = parseTaps(ctx, root, where);
   plan.present = true;
 }
 

@@ -122,12 +122,25 @@ struct ScheduleEntry {
 /// Which schedule an entry list is; decides what `logits` means.
 enum class ScheduleKind { Body, HeadLast, HeadAll };
 
+/// A point where a step's per-token activations can be copied out: after
+/// body entry `after` ran, row t of the value is `width` f32 at
+/// buffer[t * elems + offset] (rows `ld` apart; docs/artifact-format.md).
+enum class TapKind { Embeddings, Residual, Mixer, FinalNorm };
+struct TapPoint {
+  TapKind kind = TapKind::Residual;
+  uint32_t layer = 0; // Residual, Mixer
+  size_t buffer = 0;
+  uint64_t offset = 0, ld = 0, width = 0;
+  size_t after = 0;
+};
+
 struct ExecutionPlan {
   bool present = false;        // the manifest has `schedules`
   bool legacySchedule = false; // ... or only the old `schedule` key
   std::vector<BufferSpec> buffers;
   std::vector<KernelSpec> kernels;
   std::vector<ScheduleEntry> body, headLast, headAll;
+  std::vector<TapPoint> taps; // optional copy points; none = no taps
 };
 
 /// Parses `buffers`, `kernels` and `schedules` of `root` into

@@ -30,6 +30,7 @@ struct nhc_session_t {
   std::string origin; // "artifact '/m.nhc'"
   uint64_t vocab = 0;
   uint64_t hidden = 0;
+  uint64_t numLayers = 0;
   // Members are destroyed in reverse order: the executor (which refers to
   // the pool and the kernels) goes first, the kernel library last.
   std::unique_ptr<nhc::runtime::HostLibrary> library;
@@ -92,6 +93,7 @@ std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
   session->origin = manifest.origin;
   session->vocab = manifest.model.vocab_size;
   session->hidden = manifest.model.hidden_size;
+  session->numLayers = manifest.model.num_layers;
   // Cheap checks first; converting weights can take seconds.
   session->library = loadKernels(artifact, manifest);
   session->pool = createStatePool(manifest, maxSlots, maxSeqLen, true);
@@ -146,28 +148,107 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
   }
 }
 
-using LogitsModeBits = std::underlying_type_t<nhc_logits_mode_t>;
+/// NHC_LOGITS_LAST_N: the body once, then head_last once per position j
+/// (0 = last), over a request table whose requests end j tokens earlier
+/// (requests with no such token left out); each pass's rows are scattered
+/// to their place: request r's rows are consecutive, oldest first.
+void lastNLogits(nhc_session_t &session, const nhc_request_t *requests,
+                 size_t count, uint64_t n, StepIo &io,
+                 std::vector<float> &headRows, float *logits) {
+  Executor &executor = *session.executor;
+  size_t total = executor.entries(ScheduleKind::Body) +
+                 n * executor.entries(ScheduleKind::HeadLast);
+  executor.runBody(io, total);
+  int64_t *table = executor.requestTable();
+  std::vector<int64_t> original(table, table + 4 * count);
+  std::vector<uint64_t> firstRow(count); // of request r in `logits`
+  uint64_t row = 0;
+  for (size_t r = 0; r < count; ++r) {
+    firstRow[r] = row;
+    row += std::min<uint64_t>(n, requests[r].num_tokens);
+  }
+  uint64_t V = session.vocab;
+  for (uint64_t j = 0; j < n; ++j) {
+    std::vector<size_t> members;
+    for (size_t r = 0; r < count; ++r) {
+      if (requests[r].num_tokens <= j)
+        continue;
+      size_t k = members.size();
+      for (int c = 0; c < 4; ++c)
+        table[4 * k + c] = original[4 * r + c];
+      table[4 * k + 1] -= static_cast<int64_t>(j); // ends j tokens earlier
+      members.push_back(r);
+    }
+    if (members.empty())
+      break;
+    StepIo head = io;
+    head.requests = members.size();
+    head.logits = headRows.data();
+    executor.runHead(ScheduleKind::HeadLast, head, total);
+    for (size_t k = 0; k < members.size(); ++k) {
+      size_t r = members[k];
+      uint64_t rows = std::min<uint64_t>(n, requests[r].num_tokens);
+      uint64_t dst = firstRow[r] + rows - 1 - j; // oldest first
+      std::memcpy(logits + dst * V, headRows.data() + k * V,
+                  V * sizeof(float));
+    }
+  }
+  std::copy(original.begin(), original.end(), table);
+}
+
+const char *modeName(uint32_t mode) {
+  return mode == NHC_LOGITS_LAST  ? "LAST"
+         : mode == NHC_LOGITS_ALL ? "ALL"
+                                  : "LAST_N";
+}
+
+/// The plan's tap point for a requested tap, or throws.
+const TapPoint &findTap(const nhc_session_t &session, const nhc_tap_t &tap,
+                        size_t index) {
+  std::string at = cat("nhc_session_step: tap ", index, ": ");
+  uint32_t kind = tap.kind;
+  NHC_CHECK(kind <= NHC_TAP_FINAL_NORM, NHC_INVALID_ARGUMENT,
+            cat(at, "unknown kind ", kind,
+                " (EMBEDDINGS 0, RESIDUAL 1, MIXER 2, FINAL_NORM 3)"));
+  bool layered = kind == NHC_TAP_RESIDUAL || kind == NHC_TAP_MIXER;
+  NHC_CHECK(!layered || tap.layer < session.numLayers, NHC_INVALID_ARGUMENT,
+            cat(at, "layer ", tap.layer, " does not exist (the model has ",
+                session.numLayers, " layers)"));
+  TapKind want = static_cast<TapKind>(kind); // same order as nhc_tap_kind_t
+  for (const TapPoint &point : session.executor->taps())
+    if (point.kind == want && (!layered || point.layer == tap.layer))
+      return point;
+  throw Error(NHC_UNSUPPORTED,
+              cat(at, session.origin, " has no tap point for this kind",
+                  layered ? cat(" and layer ", tap.layer) : std::string(),
+                  "; recompile it with this nhc"));
+}
 
 void step(nhc_session_t &session, const nhc_request_t *requests,
-          size_t count, LogitsModeBits mode, float *logits,
+          size_t count, const nhc_step_options_t &options, float *logits,
           size_t capacity) {
+  uint32_t mode = options.logits_mode;
   NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
             "nhc_session_step: the batch is empty (count is 0)");
   NHC_CHECK_ARG(requests, "nhc_session_step");
   NHC_CHECK_ARG(logits, "nhc_session_step");
-  NHC_CHECK(mode == NHC_LOGITS_LAST || mode == NHC_LOGITS_ALL,
-            NHC_INVALID_ARGUMENT,
+  NHC_CHECK(mode <= NHC_LOGITS_LAST_N, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: unknown logits mode ", mode,
-                " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1)"));
+                " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
+                "NHC_LOGITS_LAST_N is 2)"));
+  NHC_CHECK(mode != NHC_LOGITS_LAST_N || options.last_n >= 1,
+            NHC_INVALID_ARGUMENT,
+            "nhc_session_step: NHC_LOGITS_LAST_N needs last_n >= 1");
+  NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: taps is NULL but num_taps is not 0");
   // A slot takes one request per step, so a longer batch is certainly
   // wrong; refusing it first also bounds how far `requests` is read.
   NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: count ", count, " exceeds max_slots ",
                 maxSlots(*session.pool),
                 " (a slot takes one request per step)"));
-  const bool last = mode == NHC_LOGITS_LAST;
   ++session.stepStamp;
-  uint64_t tokens = 0;
+  uint64_t tokens = 0, lastRows = 0;
   for (size_t r = 0; r < count; ++r) {
     validateRequest(session, requests[r], r);
     // Each num_tokens <= max_seq_len and count <= max_slots keep the sum
@@ -176,8 +257,11 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
     NHC_CHECK(sum.has_value(), NHC_INVALID_ARGUMENT,
               "nhc_session_step: the batch's token count overflows 64 bits");
     tokens = *sum;
+    lastRows += std::min<uint64_t>(options.last_n, requests[r].num_tokens);
   }
-  uint64_t rows = last ? count : tokens;
+  uint64_t rows = mode == NHC_LOGITS_LAST  ? count
+                  : mode == NHC_LOGITS_ALL ? tokens
+                                           : lastRows;
   std::optional<uint64_t> needed = checkedMul(rows, session.vocab);
   NHC_CHECK(needed.has_value(), NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: ", rows, " rows of ", session.vocab,
@@ -185,10 +269,26 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(capacity >= *needed, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: logits buffer holds ", capacity,
                 " floats; this step needs ", *needed, " (", rows, " rows of ",
-                session.vocab, ", mode ", last ? "LAST" : "ALL", ")"));
+                session.vocab, ", mode ", modeName(mode), ")"));
+  std::vector<TapCopy> taps;
+  for (size_t i = 0; i < options.num_taps; ++i) {
+    const nhc_tap_t &tap = options.taps[i];
+    const TapPoint &point = findTap(session, tap, i);
+    NHC_CHECK(tap.out != nullptr, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: tap ", i, ": out is NULL"));
+    std::optional<uint64_t> floats = checkedMul(tokens, point.width);
+    NHC_CHECK(floats && tap.capacity_floats >= *floats, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: tap ", i, ": buffer holds ",
+                  tap.capacity_floats, " floats; this step needs ", tokens,
+                  " rows of ", point.width));
+    taps.push_back({&point, tap.out});
+  }
 
   Executor &executor = *session.executor;
-  executor.prepare(tokens, count); // last fallible step
+  executor.prepare(tokens, count); // fallible: nothing changed yet
+  std::vector<float> headRows;
+  if (mode == NHC_LOGITS_LAST_N)
+    headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
   int64_t *table = executor.requestTable();
   int32_t *ids = executor.tokenIds();
   uint64_t offset = 0;
@@ -208,9 +308,17 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.tokens = tokens;
   io.requests = count;
   io.logits = logits;
+  io.taps = &taps;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
-  executor.run(last ? ScheduleKind::HeadLast : ScheduleKind::HeadAll, io);
+  if (mode != NHC_LOGITS_LAST_N) {
+    executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
+                                         : ScheduleKind::HeadAll,
+                 io);
+  } else {
+    lastNLogits(session, requests, count, options.last_n, io, headRows,
+                logits);
+  }
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);
 }
@@ -268,8 +376,25 @@ nhc_status_t nhc_session_step(nhc_session_t *session,
   return guard("nhc_session_step", [&] {
     NHC_CHECK_ARG(session, "nhc_session_step");
     // `mode` may hold any integer: it is only ever read as one.
-    step(*session, requests, count, enumBits(mode), logits,
-         logits_capacity_floats);
+    nhc_step_options_t options{};
+    options.logits_mode = static_cast<uint32_t>(enumBits(mode));
+    NHC_CHECK(options.logits_mode != NHC_LOGITS_LAST_N,
+              NHC_INVALID_ARGUMENT,
+              "nhc_session_step: NHC_LOGITS_LAST_N needs its N; use "
+              "nhc_session_step_ex");
+    step(*session, requests, count, options, logits, logits_capacity_floats);
+  });
+}
+
+nhc_status_t nhc_session_step_ex(nhc_session_t *session,
+                                 const nhc_request_t *requests, size_t count,
+                                 const nhc_step_options_t *options,
+                                 float *logits,
+                                 size_t logits_capacity_floats) {
+  return guard("nhc_session_step_ex", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_step_ex");
+    NHC_CHECK_ARG(options, "nhc_session_step_ex");
+    step(*session, requests, count, *options, logits, logits_capacity_floats);
   });
 }
 

@@ -16,6 +16,8 @@
 #include "aligned_buffer.h"
 #include "error.h"
 #include "manifest.h"
+#include "json_fields.h"
+#include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/state_pool.h"
@@ -65,6 +67,7 @@ struct nhc_state_pool_t {
   nhc::runtime::AlignedBuffer kvRegion;
   std::vector<nhc::runtime::Slot> slots;
   uint32_t freeSlots = 0;
+  std::string configHash; // the manifest's, for state blobs
 };
 
 namespace nhc::runtime {
@@ -206,6 +209,7 @@ StatePoolPtr createStatePool(
   // region holds at least its per-slot bytes times max_slots.
   addOrThrow(mambaBytes, kvBytes, "the state pool");
 
+  pool->configHash = manifest.configHash;
   pool->layerKinds = manifest.layerKinds;
   pool->layerSlot.assign(manifest.layerKinds.size(), 0);
   for (size_t i = 0; i < pool->mamba.size(); ++i)
@@ -337,6 +341,46 @@ uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot) {
 
 uint32_t maxSlots(const nhc_state_pool_t &pool) { return pool.maxSlots; }
 uint64_t maxSeqLen(const nhc_state_pool_t &pool) { return pool.maxSeqLen; }
+
+std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
+  claimedSlot(pool, slot);
+  std::vector<SlotTensor> out;
+  for (const MambaLayout &l : pool.mamba) {
+    uint8_t *base = pool.mambaRegion.get();
+    out.push_back({l.spec.layer, StateTensor::Conv, l.spec.convState.dtype,
+                   l.spec.convState.shape,
+                   base + l.convOffset + slot * l.convStride, l.convBytes, 0});
+    out.push_back({l.spec.layer, StateTensor::Ssm, l.spec.ssmState.dtype,
+                   l.spec.ssmState.shape,
+                   base + l.ssmOffset + slot * l.ssmStride, l.ssmBytes, 0});
+  }
+  for (const AttentionLayout &l : pool.attention) {
+    std::vector<uint64_t> shape = {pool.maxSeqLen, l.spec.numKvHeads,
+                                   l.spec.headDim};
+    uint8_t *base = pool.kvRegion.get();
+    out.push_back({l.spec.layer, StateTensor::KCache, l.spec.dtype, shape,
+                   base + l.kOffset + slot * l.stride, l.bytes, l.tokenStride});
+    out.push_back({l.spec.layer, StateTensor::VCache, l.spec.dtype, shape,
+                   base + l.vOffset + slot * l.stride, l.bytes, l.tokenStride});
+  }
+  return out;
+}
+
+uint64_t stateModelId(const nhc_state_pool_t &pool) {
+  // The compiled config's hash and the layout of every state tensor (the
+  // KV capacity excluded: a blob fits any max_seq_len that holds it).
+  std::string id = "config " + pool.configHash;
+  for (const MambaLayout &l : pool.mamba)
+    id += cat("; mamba ", l.spec.layer, " conv ",
+              nhc_dtype_name(l.spec.convState.dtype),
+              shapeToString(l.spec.convState.shape), " ssm ",
+              nhc_dtype_name(l.spec.ssmState.dtype),
+              shapeToString(l.spec.ssmState.shape));
+  for (const AttentionLayout &l : pool.attention)
+    id += cat("; attention ", l.spec.layer, " ", nhc_dtype_name(l.spec.dtype),
+              " ", l.spec.numKvHeads, "x", l.spec.headDim);
+  return nhc_fnv1a64(id.data(), id.size(), NHC_FNV1A64_OFFSET_BASIS);
+}
 
 LayerPool layerPool(nhc_state_pool_t &pool, uint32_t layer,
                     StateTensor which) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "nhc/runtime/state_pool.h"
 #include "schedule.h"
@@ -39,6 +40,24 @@ struct LayerPool {
 
 /// Throws NHC_NOT_FOUND if `layer` has no such state.
 LayerPool layerPool(nhc_state_pool_t &pool, uint32_t layer, StateTensor which);
+
+/// One of a claimed slot's state tensors (save/restore): Mamba layers give
+/// conv then SSM state, attention layers K then V of shape [max_seq_len,
+/// kv_heads, head_dim] of which the slot's first seq_len tokens hold data.
+struct SlotTensor {
+  uint32_t layer = 0;
+  StateTensor which = StateTensor::Conv;
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+  std::vector<uint64_t> shape;
+  uint8_t *data = nullptr;
+  uint64_t bytes = 0;       // the whole tensor
+  uint64_t tokenStride = 0; // KV caches: bytes per token; else 0
+};
+/// In manifest order; throws for unknown or unclaimed slots.
+std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot);
+/// Names the model a pool's state belongs to: FNV-1a 64 of the manifest's
+/// config hash and the dtype and shape of every state tensor.
+uint64_t stateModelId(const nhc_state_pool_t &pool);
 
 /// The slot operations behind the C API, throwing Error.
 uint32_t claimSlot(nhc_state_pool_t &pool);

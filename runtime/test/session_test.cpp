@@ -329,12 +329,17 @@ TEST_F(SessionValidationTest, LogitsTooSmall) {
 
 TEST_F(SessionValidationTest, BadMode) {
   // Any integer a C caller may pass; none is loaded as the enum type.
-  for (unsigned mode : {2u, 5u, 0x80000000u, 0xffffffffu})
+  for (unsigned mode : {3u, 5u, 0x80000000u, 0xffffffffu})
     expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT,
                    "nhc_session_step: unknown logits mode " +
                        std::to_string(mode) +
-                       " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1)",
+                       " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
+                       "NHC_LOGITS_LAST_N is 2)",
                    mode);
+  // LAST_N needs its N, which only nhc_session_step_ex carries.
+  expectRejected({{a, good, 1}}, NHC_INVALID_ARGUMENT,
+                 "NHC_LOGITS_LAST_N needs its N; use nhc_session_step_ex",
+                 NHC_LOGITS_LAST_N);
 }
 
 TEST_F(SessionValidationTest, NumTokensBeyondMaxSeqLenIsRejectedUnread) {

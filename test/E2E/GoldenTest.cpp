@@ -264,6 +264,168 @@ TEST_P(Golden, RaggedBatchesMatchRequestsAlone) {
   }
 }
 
+/// NHC_LOGITS_LAST_N gives the last N rows of NHC_LOGITS_ALL, per request,
+/// also when a request has fewer than N tokens in the step.
+TEST_P(Golden, LastNLogitsAreTheLastRowsOfAll) {
+  Model model(GetParam());
+  std::vector<int32_t> a = model.ids(0), b = model.ids(1);
+  size_t V = model.vocab;
+  uint32_t slots[4];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  nhc_request_t all[] = {{slots[0], a.data(), a.size()},
+                         {slots[1], b.data(), 2}};
+  std::vector<float> allRows((a.size() + 2) * V);
+  Model::check(nhc_session_step(model.session, all, 2, NHC_LOGITS_ALL,
+                                allRows.data(), allRows.size()),
+               "all");
+  const uint64_t n = 3; // request 1 has only 2 tokens: 2 rows
+  nhc_request_t lastN[] = {{slots[2], a.data(), a.size()},
+                           {slots[3], b.data(), 2}};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST_N;
+  options.last_n = n;
+  std::vector<float> rows((n + 2) * V);
+  Model::check(nhc_session_step_ex(model.session, lastN, 2, &options,
+                                   rows.data(), rows.size()),
+               "last n");
+  model.expectClose(&rows[0], &allRows[(a.size() - n) * V], n,
+                    "request 0, last 3 rows");
+  model.expectClose(&rows[n * V], &allRows[a.size() * V], 2,
+                    "request 1, its 2 rows");
+  // Too small a buffer for the rows: refused, nothing changed.
+  uint64_t before = 0, after = 0;
+  nhc_session_slot_length(model.session, slots[2], &before);
+  EXPECT_EQ(nhc_session_step_ex(model.session, lastN, 1, &options,
+                                rows.data(), n * V - 1),
+            NHC_INVALID_ARGUMENT);
+  nhc_session_slot_length(model.session, slots[2], &after);
+  EXPECT_EQ(before, after);
+  options.last_n = 0;
+  EXPECT_EQ(nhc_session_step_ex(model.session, lastN, 1, &options,
+                                rows.data(), rows.size()),
+            NHC_INVALID_ARGUMENT);
+}
+
+/// A request saved after part of its prompt and restored into another
+/// slot continues exactly: the rest of the prompt and the decode steps give
+/// transformers' logits.
+TEST_P(Golden, SavedRequestContinuesExactly) {
+  Model model(GetParam());
+  std::vector<int32_t> ids = model.ids(1);
+  std::vector<float> prefillRef = model.tensor<float>("prompt.1.prefill_logits");
+  std::vector<float> decodeRef = model.tensor<float>("prompt.1.decode_logits");
+  std::vector<int64_t> next = model.tensor<int64_t>("prompt.1.generated_ids");
+  size_t V = model.vocab, split = ids.size() / 2;
+  uint32_t slot;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(ids.size() * V);
+  nhc_request_t first{slot, ids.data(), split};
+  Model::check(nhc_session_step(model.session, &first, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "first half");
+  size_t size = 0;
+  Model::check(nhc_session_save_request(model.session, slot, nullptr, 0, &size),
+               "size");
+  std::vector<uint8_t> blob(size);
+  Model::check(nhc_session_save_request(model.session, slot, blob.data(),
+                                        blob.size(), &size),
+               "save");
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
+  // Something else uses the slot in between.
+  uint32_t other;
+  Model::check(nhc_session_claim(model.session, &other), "claim other");
+  nhc_request_t noise{other, ids.data() + 1, 3};
+  Model::check(nhc_session_step(model.session, &noise, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "other");
+  uint32_t restored;
+  Model::check(nhc_session_restore_request(model.session, blob.data(),
+                                           blob.size(), &restored),
+               "restore");
+  nhc_request_t rest{restored, ids.data() + split, ids.size() - split};
+  Model::check(nhc_session_step(model.session, &rest, 1, NHC_LOGITS_ALL,
+                                logits.data(), logits.size()),
+               "second half");
+  model.expectClose(logits.data(), &prefillRef[split * V], ids.size() - split,
+                    "resumed prefill");
+  int32_t token = static_cast<int32_t>(next[0]);
+  nhc_request_t decode{restored, &token, 1};
+  Model::check(nhc_session_step(model.session, &decode, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "decode");
+  model.expectClose(logits.data(), &decodeRef[V], 1, "resumed decode");
+}
+
+/// Taps: every kind, in a ragged batch; the residual after layer k minus
+/// the one before is layer k's mixer output; the logits do not change.
+TEST_P(Golden, TapsAreConsistentAndFree) {
+  Model model(GetParam());
+  nhc_model_info_t info;
+  Model::check(nhc_manifest_model_info(nhc_artifact_manifest(model.artifact),
+                                       &info),
+               "info");
+  std::vector<int32_t> a = model.ids(0), b = model.ids(1);
+  size_t V = model.vocab, H = info.hidden_size, L = info.num_layers;
+  size_t T = a.size() + b.size();
+  uint32_t slots[4];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<nhc_tap_t> taps;
+  std::vector<std::vector<float>> outs(2 * L + 2, std::vector<float>(T * H));
+  auto add = [&](uint32_t kind, uint32_t layer) {
+    taps.push_back({kind, layer, outs[taps.size()].data(), T * H});
+  };
+  add(NHC_TAP_EMBEDDINGS, 0);
+  for (uint32_t k = 0; k < L; ++k) {
+    add(NHC_TAP_MIXER, k);
+    add(NHC_TAP_RESIDUAL, k);
+  }
+  add(NHC_TAP_FINAL_NORM, 0);
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_ALL;
+  options.taps = taps.data();
+  options.num_taps = taps.size();
+  nhc_request_t tapped[] = {{slots[0], a.data(), a.size()},
+                            {slots[1], b.data(), b.size()}};
+  std::vector<float> withTaps(T * V), without(T * V);
+  Model::check(nhc_session_step_ex(model.session, tapped, 2, &options,
+                                   withTaps.data(), withTaps.size()),
+               "tapped");
+  nhc_request_t plain[] = {{slots[2], a.data(), a.size()},
+                           {slots[3], b.data(), b.size()}};
+  Model::check(nhc_session_step(model.session, plain, 2, NHC_LOGITS_ALL,
+                                without.data(), without.size()),
+               "plain");
+  EXPECT_EQ(withTaps, without);
+  for (size_t k = 0; k < L; ++k) {
+    const std::vector<float> &before = outs[2 * k];
+    const std::vector<float> &mixer = outs[2 * k + 1], &after = outs[2 * k + 2];
+    double worst = 0, scale = 1;
+    for (size_t i = 0; i < T * H; ++i) {
+      scale = std::max(scale, std::fabs(double(after[i])));
+      worst = std::max(worst, std::fabs(double(after[i]) - before[i] - mixer[i]));
+    }
+    EXPECT_LE(worst, 1e-5 * scale) << "layer " << k;
+  }
+  // Bad taps are refused before anything runs.
+  uint64_t before = 0, after = 0;
+  nhc_session_slot_length(model.session, slots[0], &before);
+  nhc_request_t one[] = {{slots[0], a.data(), 1}};
+  for (nhc_tap_t bad : {nhc_tap_t{7, 0, outs[0].data(), T * H},
+                        nhc_tap_t{NHC_TAP_RESIDUAL, uint32_t(L), outs[0].data(), T * H},
+                        nhc_tap_t{NHC_TAP_MIXER, 0, nullptr, T * H},
+                        nhc_tap_t{NHC_TAP_EMBEDDINGS, 0, outs[0].data(), H - 1}}) {
+    options.taps = &bad;
+    options.num_taps = 1;
+    EXPECT_EQ(nhc_session_step_ex(model.session, one, 1, &options,
+                                  withTaps.data(), withTaps.size()),
+              NHC_INVALID_ARGUMENT);
+  }
+  nhc_session_slot_length(model.session, slots[0], &after);
+  EXPECT_EQ(before, after);
+}
+
 /// An fp32 case whose artifact is named after it (test/E2E/CMakeLists.txt).
 GoldenCase fp32Case(const char *name) {
   return GoldenCase{name, std::string(name) + ".nhc", "model", "", 1e-3};

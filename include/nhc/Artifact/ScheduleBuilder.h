@@ -31,6 +31,9 @@ struct StepPlan {
   nlohmann::json state = nlohmann::json::object();
   nlohmann::json buffers = nlohmann::json::array();
   nlohmann::json schedules = nlohmann::json::object();
+  /// Where the residual stream and mixer outputs can be copied out
+  /// (docs/artifact-format.md, "Taps").
+  nlohmann::json taps = nlohmann::json::array();
   std::vector<std::string> kernelsUsed;
 };
 

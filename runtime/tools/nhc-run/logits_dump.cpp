@@ -63,6 +63,16 @@ bool LogitsDump::appendRows(const float *rows, uint64_t count,
   return true;
 }
 
+std::string LogitsDump::shapeText() const {
+  std::vector<uint64_t> shape = shape_;
+  if (shape.empty())
+    shape = {rows_, vocab_};
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
                         const std::vector<int32_t> &generatedIds,
                         std::string &error) {
@@ -74,7 +84,9 @@ bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
        << "  \"data\": " << jsonString(baseName(path_)) << ",\n"
        << "  \"dtype\": \"f32\",\n"
        << "  \"byte_order\": \"little\",\n"
-       << "  \"shape\": [" << rows_ << ", " << vocab_ << "],\n"
+       << "  \"shape\": " << shapeText() << ",\n"
+       << (layout_.empty() ? std::string()
+                           : "  \"layout\": " + jsonString(layout_) + ",\n")
        << "  \"prompt_ids\": " << idList(promptIds) << ",\n"
        << "  \"generated_ids\": " << idList(generatedIds) << "\n"
        << "}\n";

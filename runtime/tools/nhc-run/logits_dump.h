@@ -28,11 +28,20 @@ public:
   /// (an error), neither file is created or changed.
   bool finish(const std::vector<int32_t> &promptIds,
               const std::vector<int32_t> &generatedIds, std::string &error);
+  /// Describes the rows as `shape` (whose product is the rows written times
+  /// the width) with a `layout` sentence, instead of [rows, width].
+  void describe(std::vector<uint64_t> shape, std::string layout) {
+    shape_ = std::move(shape);
+    layout_ = std::move(layout);
+  }
 
 private:
+  std::string shapeText() const;
   std::string path_;
   const char *kind_ = "";
   AtomicFile data_;
+  std::vector<uint64_t> shape_;
+  std::string layout_;
   uint64_t vocab_ = 0;
   uint64_t rows_ = 0;
 };

@@ -75,7 +75,7 @@ struct Handles {
 /// holding a checkpoint tensor (shards), and an index next to them.
 std::set<std::string> inputFiles(const nhc::run::Options &options,
                                  const nhc_weights_t *weights) {
-  std::set<std::string> files = {options.model, options.weights,
+  std::set<std::string> files = {options.model, options.weights, options.loadState,
                                  options.weights + "/model.safetensors",
                                  options.weights +
                                      "/model.safetensors.index.json"};
@@ -98,12 +98,15 @@ bool checkOutputs(const nhc::run::Options &options,
   for (const auto &[option, path] :
        {std::pair<const char *, const std::string &>{"--dump-logits",
                                                      options.dumpLogits},
-        {"--dump-prompt-logits", options.dumpPromptLogits}}) {
+        {"--dump-prompt-logits", options.dumpPromptLogits},
+        {"--dump-hidden-states", options.dumpHiddenStates}}) {
     if (path.empty())
       continue;
     outputs.push_back({option, path});
     outputs.push_back({option, path + ".json"});
   }
+  if (!options.saveState.empty())
+    outputs.push_back({"--save-state", options.saveState});
   std::set<std::string> inputs = inputFiles(options, weights);
   for (size_t i = 0; i < outputs.size(); ++i) {
     for (const std::string &input : inputs)
@@ -151,19 +154,37 @@ int run(const nhc::run::Options &options) {
                    kind == NHC_NOTE_WARNING ? "warning" : "note", note);
   }
   const uint64_t promptLen = options.promptIds.size();
+  std::vector<uint8_t> savedState;
+  uint64_t savedTokens = 0;
+  if (!options.loadState.empty()) {
+    std::string error;
+    if (!nhc::run::readFile(options.loadState, savedState, error))
+      return fail(error);
+    if (nhc_state_blob_seq_len(savedState.data(), savedState.size(),
+                               &savedTokens) != NHC_OK)
+      return fail("--load-state '" + options.loadState + "': " +
+                  nhc_last_error());
+  }
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0)
-    maxSeqLen = promptLen + (options.maxNewTokens > 0
-                                 ? options.maxNewTokens - 1
-                                 : 0); // the last token is never fed back
+    maxSeqLen = savedTokens + promptLen +
+                (options.maxNewTokens > 0 ? options.maxNewTokens - 1
+                                          : 0); // the last token is never fed back
   if (nhc_session_create(h.artifact, h.weights, 1, maxSeqLen, &h.session) !=
       NHC_OK)
     return failStatus();
   nhc_session_info_t info;
   uint32_t slot;
-  if (nhc_session_get_info(h.session, &info) != NHC_OK ||
-      nhc_session_claim(h.session, &slot) != NHC_OK)
+  if (nhc_session_get_info(h.session, &info) != NHC_OK)
     return failStatus();
+  if (!options.loadState.empty()) {
+    if (nhc_session_restore_request(h.session, savedState.data(),
+                                    savedState.size(), &slot) != NHC_OK)
+      return fail("--load-state '" + options.loadState + "': " +
+                  nhc_last_error());
+  } else if (nhc_session_claim(h.session, &slot) != NHC_OK) {
+    return failStatus();
+  }
   const uint64_t vocab = info.vocab_size;
 
   std::string error;
@@ -174,6 +195,28 @@ int run(const nhc::run::Options &options) {
   if (!options.dumpPromptLogits.empty() &&
       !promptDump.open(options.dumpPromptLogits, "prompt", vocab, error))
     return fail(error);
+
+  // --dump-hidden-states: taps for transformers' output_hidden_states, one
+  // [prompt, hidden] block per entry, filled chunk by chunk.
+  nhc_model_info_t model{};
+  nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model);
+  const uint64_t hidden = info.hidden_size;
+  const uint64_t blocks = uint64_t(model.num_layers) + 1;
+  nhc::run::LogitsDump hiddenDump;
+  std::vector<float> hiddenStates;
+  if (!options.dumpHiddenStates.empty()) {
+    if (hidden == 0 || promptLen > SIZE_MAX / sizeof(float) / hidden / blocks)
+      return fail("error: the hidden states do not fit in memory");
+    hiddenStates.resize(blocks * promptLen * hidden);
+    if (!hiddenDump.open(options.dumpHiddenStates, "hidden_states", hidden,
+                         error))
+      return fail(error);
+    hiddenDump.describe({blocks, promptLen, hidden},
+                        "[num_layers + 1, prompt tokens, hidden_size]: "
+                        "embeddings, the residual stream after layers 0 .. "
+                        "num_layers - 2, the final norm's output "
+                        "(transformers' output_hidden_states)");
+  }
 
   // Prefill: all prompt logits when they are dumped, else the last row.
   Progress progress{promptLen, -1};
@@ -193,12 +236,43 @@ int run(const nhc::run::Options &options) {
     uint64_t count = std::min(chunk, promptLen - begin);
     nhc_request_t request{slot, options.promptIds.data() + begin, count};
     float *out = logits.data() + (allRows ? begin * vocab : 0);
-    if (nhc_session_step(h.session, &request, 1,
-                         allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST, out,
-                         (allRows ? count : 1) * vocab) != NHC_OK)
+    std::vector<nhc_tap_t> taps;
+    for (uint64_t b = 0; !hiddenStates.empty() && b < blocks; ++b) {
+      nhc_tap_t tap{};
+      tap.kind = b == 0             ? NHC_TAP_EMBEDDINGS
+                 : b + 1 == blocks ? NHC_TAP_FINAL_NORM
+                                   : NHC_TAP_RESIDUAL;
+      tap.layer = static_cast<uint32_t>(b ? b - 1 : 0);
+      tap.out = hiddenStates.data() + (b * promptLen + begin) * hidden;
+      tap.capacity_floats = count * hidden;
+      taps.push_back(tap);
+    }
+    nhc_step_options_t stepOptions{};
+    stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
+    stepOptions.taps = taps.data();
+    stepOptions.num_taps = taps.size();
+    if (nhc_session_step_ex(h.session, &request, 1, &stepOptions, out,
+                            (allRows ? count : 1) * vocab) != NHC_OK)
       return failStatus();
   }
+  if (hiddenDump.isOpen() &&
+      (!hiddenDump.appendRows(hiddenStates.data(), blocks * promptLen, error) ||
+       !hiddenDump.finish(options.promptIds, {}, error)))
+    return fail(error);
   double prefillSeconds = seconds(start);
+  if (!options.saveState.empty()) {
+    size_t size = 0;
+    std::vector<uint8_t> blob;
+    std::string error;
+    if (nhc_session_save_request(h.session, slot, nullptr, 0, &size) != NHC_OK)
+      return failStatus();
+    blob.resize(size);
+    if (nhc_session_save_request(h.session, slot, blob.data(), blob.size(),
+                                 &size) != NHC_OK)
+      return failStatus();
+    if (!nhc::run::writeFileAtomically(options.saveState, blob, error))
+      return fail(error);
+  }
   nhc_session_set_progress(h.session, nullptr, nullptr);
   if (allRows && !promptDump.appendRows(logits.data(), promptLen, error))
     return fail(error);

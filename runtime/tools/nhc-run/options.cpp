@@ -77,8 +77,15 @@ const char *usageText() {
          "  --dump-logits FILE         raw f32 logits of every generated token,\n"
          "                             plus FILE.json describing them\n"
          "  --dump-prompt-logits FILE  raw f32 logits of every prompt position\n"
+         "  --dump-hidden-states FILE  the prompt's hidden states as transformers'\n"
+         "                             output_hidden_states: [layers + 1, prompt,\n"
+         "                             hidden] f32 (embeddings, residual after each\n"
+         "                             layer, final norm)\n"
          "  --prefill-chunk N          prefill in steps of at most N tokens (the\n"
          "                             logits equal those of one whole step)\n"
+         "  --save-state FILE          after the prompt, save the request's state\n"
+         "  --load-state FILE          continue a saved request: the prompt ids\n"
+         "                             are fed after the saved tokens\n"
          "  --verbose                  also print binding notes (ignored\n"
          "                             checkpoint tensors)\n"
          "  --help                     this text\n"
@@ -116,7 +123,8 @@ bool parseOptions(int argc, char **argv, Options &options,
         "--weights",     "--prompt-ids", "--max-new-tokens",
         "--temperature", "--top-k",      "--seed",
         "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
-        "--prefill-chunk"};
+        "--prefill-chunk", "--save-state", "--load-state",
+        "--dump-hidden-states"};
     bool known = false;
     for (const char *k : kKnown)
       known = known || name == k;
@@ -151,6 +159,12 @@ bool parseOptions(int argc, char **argv, Options &options,
       options.dumpPromptLogits = value, ok = !value.empty();
     else if (name == "--max-seq-len")
       ok = parseUInt(value, options.maxSeqLen) && options.maxSeqLen > 0;
+    else if (name == "--dump-hidden-states")
+      options.dumpHiddenStates = value, ok = !value.empty();
+    else if (name == "--save-state")
+      options.saveState = value, ok = !value.empty();
+    else if (name == "--load-state")
+      options.loadState = value, ok = !value.empty();
     else if (name == "--prefill-chunk")
       ok = parseUInt(value, options.prefillChunk) && options.prefillChunk > 0;
     if (!ok) {

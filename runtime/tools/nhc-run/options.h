@@ -18,9 +18,12 @@ struct Options {
   uint64_t seed = 0;
   std::string dumpLogits;       // per generated token
   std::string dumpPromptLogits; // every prompt position (head_all)
+  std::string dumpHiddenStates; // the prompt's hidden states (taps)
   uint64_t maxSeqLen = 0;       // 0 = prompt + max_new_tokens
   uint64_t prefillChunk = 0;    // --prefill-chunk: 0 = whole prompt at once
   bool verbose = false;         // --verbose: binding notes
+  std::string saveState;        // --save-state: the slot's state after prefill
+  std::string loadState;        // --load-state: continue a saved request
   bool help = false;
 };
 

@@ -50,6 +50,40 @@ bool AtomicFile::commit(std::string &error) {
   return false;
 }
 
+bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
+              std::string &error) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  bytes.clear();
+  uint8_t chunk[1 << 16];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  if (!ok)
+    error = "cannot read '" + path + "'";
+  return ok;
+}
+
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<uint8_t> &bytes,
+                         std::string &error) {
+  AtomicFile file;
+  if (!file.open(path, error))
+    return false;
+  if (!bytes.empty() &&
+      std::fwrite(bytes.data(), 1, bytes.size(), file.stream()) !=
+          bytes.size()) {
+    error = "cannot write '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  return file.commit(error);
+}
+
 AtomicFile::~AtomicFile() {
   if (file_)
     std::fclose(file_);

@@ -10,6 +10,7 @@
 #ifndef NHC_RUN_OUTPUT_FILE_H
 #define NHC_RUN_OUTPUT_FILE_H
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ private:
   std::string path_, tmp_;
   std::FILE *file_ = nullptr;
 };
+
+/// Reads a whole file; false with `error` naming it on failure.
+bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
+              std::string &error);
+/// Writes `bytes` to `path` through an AtomicFile.
+bool writeFileAtomically(const std::string &path,
+                         const std::vector<uint8_t> &bytes, std::string &error);
 
 } // namespace nhc::run
 

@@ -1,11 +1,13 @@
 """Compares raw f32 logits dumps of nhc-run (--dump-logits / --dump-prompt-logits).
 
-    compare-logits.py [--differ] REF OTHER [OTHER ...]
+    compare-logits.py [--differ] [--skip-ref-rows N] REF OTHER [OTHER ...]
 
 Per row, max |other - ref| <= 1e-5 * max(1, max |ref|) (fp32 noise), and the
 row count must match; prints 'same: OTHER (worst W)' per file. With --differ,
 every OTHER must instead differ from REF by more than 1e-3 of the logit scale
-somewhere (prints 'differs: OTHER (worst W)'). Exit 1 on any violation.
+somewhere (prints 'differs: OTHER (worst W)'). --skip-ref-rows N compares
+the OTHER files with REF's rows from N on (a continued request's prompt).
+Exit 1 on any violation.
 """
 import array
 import json
@@ -30,10 +32,13 @@ def worst_rel(ref, other):
 
 
 args = sys.argv[1:]
-differ = args and args[0] == "--differ"
+differ = bool(args) and args[0] == "--differ"
 if differ:
     args = args[1:]
-ref = load(args[0])
+skip = 0
+if args and args[0] == "--skip-ref-rows":
+    skip, args = int(args[1]), args[2:]
+ref = load(args[0])[skip:]
 ok = True
 for path in args[1:]:
     other = load(path)

@@ -46,8 +46,42 @@ typedef enum nhc_logits_mode_t {
   NHC_LOGITS_LAST = 0,
   /* [T, vocab]: the logits after every token, in flat token order: request
    * 0's tokens, then request 1's, ... (schedule head_all). */
-  NHC_LOGITS_ALL = 1
+  NHC_LOGITS_ALL = 1,
+  /* [sum_r min(N, num_tokens_r), vocab]: the logits after each request's
+   * last N tokens (fewer when it has fewer), request order, oldest first;
+   * N is nhc_step_options_t.last_n (nhc_session_step_ex only). Runs the
+   * head once per position, over rows gathered like NHC_LOGITS_LAST, so a
+   * long prompt never needs [T, vocab] memory (MAX's return_n_logits). */
+  NHC_LOGITS_LAST_N = 2
 } nhc_logits_mode_t;
+
+/* Hidden-state taps: the per-token activations of a step, copied out while
+ * it runs (the plan's tap points; docs/artifact-format.md, "Taps"). They
+ * match transformers' output_hidden_states: EMBEDDINGS is hidden_states[0],
+ * RESIDUAL after layer k is hidden_states[k + 1] (k < num_layers - 1),
+ * FINAL_NORM is hidden_states[num_layers] (the final norm's output); MIXER
+ * is layer k's mixer output, the update its residual add adds. No tap, no
+ * cost; taps never change the logits. */
+typedef enum nhc_tap_kind_t {
+  NHC_TAP_EMBEDDINGS = 0,
+  NHC_TAP_RESIDUAL = 1,
+  NHC_TAP_MIXER = 2,
+  NHC_TAP_FINAL_NORM = 3
+} nhc_tap_kind_t;
+
+typedef struct nhc_tap_t {
+  uint32_t kind;  /* nhc_tap_kind_t */
+  uint32_t layer; /* RESIDUAL, MIXER: the layer (0-based); else ignored */
+  float *out;     /* [T, hidden_size] f32, tokens in flat request order */
+  size_t capacity_floats;
+} nhc_tap_t;
+
+typedef struct nhc_step_options_t {
+  uint32_t logits_mode; /* nhc_logits_mode_t */
+  uint32_t last_n;      /* NHC_LOGITS_LAST_N: N >= 1; else ignored */
+  const nhc_tap_t *taps; /* may be NULL when num_taps is 0 */
+  size_t num_taps;
+} nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
  * done and the step's total; for progress displays of long prefills. It
@@ -131,6 +165,19 @@ NHC_API nhc_status_t nhc_session_step(nhc_session_t *session,
                                       size_t logits_capacity_floats);
 
 /* Installs (fn != NULL) or removes the progress callback. */
+/* nhc_session_step with options: any logits mode (NHC_LOGITS_LAST_N
+ * included) and taps. Checked like nhc_session_step before anything
+ * changes, plus: NHC_INVALID_ARGUMENT for an unknown mode or tap kind,
+ * last_n == 0 with NHC_LOGITS_LAST_N, a tap layer >= num_layers, a NULL
+ * `out` or a capacity below T * hidden_size floats; NHC_UNSUPPORTED when
+ * the artifact has no such tap point (compiled before taps existed). */
+NHC_API nhc_status_t nhc_session_step_ex(nhc_session_t *session,
+                                         const nhc_request_t *requests,
+                                         size_t count,
+                                         const nhc_step_options_t *options,
+                                         float *logits,
+                                         size_t logits_capacity_floats);
+
 NHC_API nhc_status_t nhc_session_set_progress(nhc_session_t *session,
                                               nhc_progress_fn_t fn,
                                               void *user);
@@ -144,6 +191,18 @@ NHC_API nhc_status_t nhc_session_get_info(const nhc_session_t *session,
  * state tensor starts s * (its element count) floats into the layer's
  * pool, so *_slot_stride equals the tensor's byte size here. */
 NHC_API nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session);
+
+/* A request's state as a blob, and a new request from one: the session's
+ * nhc_state_pool_save_slot / nhc_state_pool_restore_slot (state_pool.h).
+ * A restored request continues exactly where the saved one stopped: its
+ * next step gives the logits an uninterrupted run would. */
+NHC_API nhc_status_t nhc_session_save_request(nhc_session_t *session,
+                                              uint32_t slot, void *out,
+                                              size_t capacity,
+                                              size_t *out_size);
+NHC_API nhc_status_t nhc_session_restore_request(nhc_session_t *session,
+                                                 const void *blob, size_t size,
+                                                 uint32_t *out_slot);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -113,6 +113,38 @@ NHC_API nhc_status_t nhc_state_pool_kv_cache(nhc_state_pool_t *pool,
                                              uint32_t slot, uint32_t layer,
                                              nhc_kv_cache_t *out_cache);
 
+/* State blobs: one slot's whole state (every Mamba layer's conv and SSM
+ * state, the first seq_len tokens of every attention layer's K and V, and
+ * seq_len) as bytes, to park a conversation and resume it later without
+ * re-reading its prompt. The format is versioned and checksummed and names
+ * the model (an id from the manifest's config hash and the layout of every
+ * state tensor); docs/runtime.md, "State blobs", has the bytes.
+ *
+ * nhc_state_pool_save_slot: serializes claimed `slot`. *out_size receives
+ * the blob's size; with out == NULL nothing else happens (ask for the size
+ * first), else the blob is copied to `out` (NHC_INVALID_ARGUMENT if
+ * `capacity` is smaller). NHC_INVALID_ARGUMENT / NHC_FAILED_PRECONDITION for
+ * an unknown / unclaimed slot.
+ *
+ * nhc_state_pool_restore_slot: claims a free slot and fills it from `blob`
+ * (`size` bytes); *out_slot receives the slot. The blob is checked
+ * completely first; on any problem no slot is claimed and nothing changes:
+ * NHC_INVALID_FORMAT (bad magic, checksum, truncated, trailing bytes),
+ * NHC_UNSUPPORTED_VERSION, NHC_MISMATCH (another model, or tensors that do
+ * not match), NHC_OUT_OF_RANGE (more tokens than max_seq_len),
+ * NHC_RESOURCE_EXHAUSTED (no free slot). */
+NHC_API nhc_status_t nhc_state_pool_save_slot(nhc_state_pool_t *pool,
+                                              uint32_t slot, void *out,
+                                              size_t capacity,
+                                              size_t *out_size);
+NHC_API nhc_status_t nhc_state_pool_restore_slot(nhc_state_pool_t *pool,
+                                                 const void *blob, size_t size,
+                                                 uint32_t *out_slot);
+/* The number of tokens a blob holds (to size a session for it), after
+ * checking its magic, version and checksum (errors as above). */
+NHC_API nhc_status_t nhc_state_blob_seq_len(const void *blob, size_t size,
+                                            uint64_t *out_seq_len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

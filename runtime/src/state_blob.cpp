@@ -1,0 +1,319 @@
+//===- state_blob.cpp - Save and restore one slot's state -----------------===//
+//
+// Format (little-endian; docs/runtime.md, "State blobs"):
+//   0   "NHCSTATE"         magic
+//   8   u64 checksum       FNV-1a 64 of every byte from offset 16 to the end
+//   16  u32 version (1)    u32 tensor count
+//   24  u64 model id       stateModelId(): config hash + state layout
+//   32  u64 seq_len        the slot's length in tokens
+//   40  tensors, in the pool's order, each:
+//       u32 layer, u32 kind (0 conv, 1 ssm, 2 K, 3 V), u32 dtype, u32 rank,
+//       u64 shape[rank], u64 bytes, then `bytes` bytes (KV: seq_len tokens)
+// A blob is checked completely before anything changes.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "json_fields.h"
+#include "nhc/runtime/artifact.h"
+#include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/session.h"
+#include "nhc/runtime/state_pool.h"
+#include "state_pool_internal.h"
+
+namespace nhc::runtime {
+namespace {
+
+constexpr char kMagic[8] = {'N', 'H', 'C', 'S', 'T', 'A', 'T', 'E'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 40;
+
+std::string hex64(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx",
+                static_cast<unsigned long long>(value));
+  return text;
+}
+
+const char *kindName(StateTensor which) {
+  switch (which) {
+  case StateTensor::Conv:
+    return "conv state";
+  case StateTensor::Ssm:
+    return "SSM state";
+  case StateTensor::KCache:
+    return "K cache";
+  case StateTensor::VCache:
+    return "V cache";
+  }
+  return "?";
+}
+
+/// Bytes of `t` that a slot of length seqLen holds.
+uint64_t savedBytes(const SlotTensor &t, uint64_t seqLen) {
+  return t.tokenStride ? t.tokenStride * seqLen : t.bytes;
+}
+
+/// Shape as saved: KV caches hold seq_len tokens.
+std::vector<uint64_t> savedShape(const SlotTensor &t, uint64_t seqLen) {
+  std::vector<uint64_t> shape = t.shape;
+  if (t.tokenStride)
+    shape[0] = seqLen;
+  return shape;
+}
+
+class Writer {
+public:
+  explicit Writer(std::vector<uint8_t> &out) : out(out) {}
+  void bytes(const void *data, size_t size) {
+    const uint8_t *p = static_cast<const uint8_t *>(data);
+    out.insert(out.end(), p, p + size);
+  }
+  void u32(uint32_t v) { bytes(&v, 4); }
+  void u64(uint64_t v) { bytes(&v, 8); }
+
+private:
+  std::vector<uint8_t> &out;
+};
+
+/// Reads a blob front to back; every read is bounds-checked.
+class Reader {
+public:
+  Reader(const uint8_t *data, size_t size) : data(data), size(size) {}
+  const uint8_t *take(uint64_t n, const char *what) {
+    NHC_CHECK(n <= size - pos, NHC_INVALID_FORMAT,
+              cat("state blob: truncated: ", what, " needs ", n,
+                  " bytes at offset ", pos, ", but the blob has ", size,
+                  " bytes"));
+    const uint8_t *p = data + pos;
+    pos += n;
+    return p;
+  }
+  uint32_t u32(const char *what) {
+    uint32_t v;
+    std::memcpy(&v, take(4, what), 4);
+    return v;
+  }
+  uint64_t u64(const char *what) {
+    uint64_t v;
+    std::memcpy(&v, take(8, what), 8);
+    return v;
+  }
+  size_t remaining() const { return size - pos; }
+
+private:
+  const uint8_t *data;
+  size_t size;
+  size_t pos = 0;
+};
+
+std::vector<uint8_t> saveSlot(nhc_state_pool_t &pool, uint32_t slot) {
+  uint64_t seqLen = slotLength(pool, slot);
+  std::vector<SlotTensor> tensors = slotTensors(pool, slot);
+  std::vector<uint8_t> out;
+  Writer w(out);
+  w.bytes(kMagic, 8);
+  w.u64(0); // checksum, filled below
+  w.u32(kVersion);
+  w.u32(static_cast<uint32_t>(tensors.size()));
+  w.u64(stateModelId(pool));
+  w.u64(seqLen);
+  for (const SlotTensor &t : tensors) {
+    std::vector<uint64_t> shape = savedShape(t, seqLen);
+    w.u32(t.layer);
+    w.u32(static_cast<uint32_t>(t.which));
+    w.u32(static_cast<uint32_t>(t.dtype));
+    w.u32(static_cast<uint32_t>(shape.size()));
+    for (uint64_t dim : shape)
+      w.u64(dim);
+    uint64_t bytes = savedBytes(t, seqLen);
+    w.u64(bytes);
+    w.bytes(t.data, bytes); // KV: tokens 0..seq_len-1 are contiguous
+  }
+  uint64_t checksum = nhc_fnv1a64(out.data() + 16, out.size() - 16,
+                                  NHC_FNV1A64_OFFSET_BASIS);
+  std::memcpy(out.data() + 8, &checksum, 8);
+  return out;
+}
+
+/// Checks magic, checksum and version; returns the reader past them.
+Reader checkEnvelope(const uint8_t *blob, size_t size) {
+  NHC_CHECK(size >= kHeaderBytes, NHC_INVALID_FORMAT,
+            cat("state blob: truncated: ", size, " bytes, the header alone is ",
+                kHeaderBytes));
+  Reader r(blob, size);
+  NHC_CHECK(std::memcmp(r.take(8, "the magic"), kMagic, 8) == 0,
+            NHC_INVALID_FORMAT, "state blob: bad magic (not an nhc state blob)");
+  uint64_t checksum = r.u64("the checksum");
+  uint64_t actual =
+      nhc_fnv1a64(blob + 16, size - 16, NHC_FNV1A64_OFFSET_BASIS);
+  NHC_CHECK(checksum == actual, NHC_INVALID_FORMAT,
+            cat("state blob: checksum mismatch (the blob is corrupt or "
+                "truncated)"));
+  uint32_t version = r.u32("the version");
+  NHC_CHECK(version == kVersion, NHC_UNSUPPORTED_VERSION,
+            cat("state blob: version ", version,
+                " is not supported (this runtime reads version ", kVersion,
+                ")"));
+  return r;
+}
+
+/// Validates `blob` against `pool` completely; returns the slot length and
+/// where each tensor's bytes start. Throws naming the first problem.
+uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout,
+                   const uint8_t *blob, size_t size,
+                   std::vector<const uint8_t *> &payloads) {
+  Reader r = checkEnvelope(blob, size);
+  uint32_t count = r.u32("the tensor count");
+  uint64_t model = r.u64("the model id");
+  uint64_t expected = stateModelId(pool);
+  NHC_CHECK(model == expected, NHC_MISMATCH,
+            cat("state blob: saved from another model (model id ",
+                hex64(model), "; this session's is ", hex64(expected), ")"));
+  uint64_t seqLen = r.u64("the sequence length");
+  NHC_CHECK(seqLen <= maxSeqLen(pool), NHC_OUT_OF_RANGE,
+            cat("state blob: holds ", seqLen,
+                " tokens, more than this pool's max_seq_len ",
+                maxSeqLen(pool)));
+  NHC_CHECK(count == layout.size(), NHC_MISMATCH,
+            cat("state blob: has ", count, " state tensors; the model has ",
+                layout.size()));
+  payloads.clear();
+  for (const SlotTensor &t : layout) {
+    std::string what = cat("layer ", t.layer, " ", kindName(t.which));
+    uint32_t layer = r.u32("a tensor header");
+    uint32_t kind = r.u32("a tensor header");
+    uint32_t dtype = r.u32("a tensor header");
+    uint32_t rank = r.u32("a tensor header");
+    NHC_CHECK(layer == t.layer && kind == static_cast<uint32_t>(t.which) &&
+                  dtype == static_cast<uint32_t>(t.dtype) &&
+                  rank == t.shape.size(),
+              NHC_MISMATCH,
+              cat("state blob: tensor for ", what,
+                  " does not match (layer ", layer, ", kind ", kind,
+                  ", dtype ", dtype, ", rank ", rank, ")"));
+    std::vector<uint64_t> shape(rank);
+    for (uint64_t &dim : shape)
+      dim = r.u64("a tensor shape");
+    NHC_CHECK(shape == savedShape(t, seqLen), NHC_MISMATCH,
+              cat("state blob: ", what, " has shape ", shapeToString(shape),
+                  ", expected ", shapeToString(savedShape(t, seqLen))));
+    uint64_t bytes = r.u64("a tensor size");
+    NHC_CHECK(bytes == savedBytes(t, seqLen), NHC_MISMATCH,
+              cat("state blob: ", what, " has ", bytes, " bytes, expected ",
+                  savedBytes(t, seqLen)));
+    payloads.push_back(r.take(bytes, "tensor data"));
+  }
+  NHC_CHECK(r.remaining() == 0, NHC_INVALID_FORMAT,
+            cat("state blob: ", r.remaining(),
+                " unexpected bytes after the last tensor"));
+  return seqLen;
+}
+
+uint32_t restoreSlot(nhc_state_pool_t &pool, const uint8_t *blob,
+                     size_t size) {
+  // The blob is checked against the claimed slot's layout before anything
+  // is copied; on any problem the slot goes back to the free list, so a bad
+  // blob changes no observable state.
+  uint32_t slot = claimSlot(pool);
+  try {
+    std::vector<SlotTensor> layout = slotTensors(pool, slot);
+    std::vector<const uint8_t *> payloads;
+    uint64_t seqLen = checkBlob(pool, layout, blob, size, payloads);
+    for (size_t i = 0; i < layout.size(); ++i)
+      std::memcpy(layout[i].data, payloads[i], savedBytes(layout[i], seqLen));
+    advanceSlot(pool, slot, seqLen);
+  } catch (...) {
+    releaseSlot(pool, slot);
+    throw;
+  }
+  return slot;
+}
+
+nhc_status_t saveToCaller(nhc_state_pool_t *pool, uint32_t slot, void *out,
+                          size_t capacity, size_t *out_size,
+                          const char *function) {
+  NHC_CHECK_ARG(pool, function);
+  NHC_CHECK_ARG(out_size, function);
+  std::vector<uint8_t> blob = saveSlot(*pool, slot);
+  *out_size = blob.size();
+  if (!out)
+    return NHC_OK;
+  NHC_CHECK(capacity >= blob.size(), NHC_INVALID_ARGUMENT,
+            cat(function, ": the buffer holds ", capacity,
+                " bytes; slot ", slot, "'s state needs ", blob.size()));
+  std::memcpy(out, blob.data(), blob.size());
+  return NHC_OK;
+}
+
+} // namespace
+} // namespace nhc::runtime
+
+using namespace nhc::runtime;
+
+extern "C" {
+
+nhc_status_t nhc_state_pool_save_slot(nhc_state_pool_t *pool, uint32_t slot,
+                                      void *out, size_t capacity,
+                                      size_t *out_size) {
+  return guard("nhc_state_pool_save_slot", [&] {
+    saveToCaller(pool, slot, out, capacity, out_size,
+                 "nhc_state_pool_save_slot");
+  });
+}
+
+nhc_status_t nhc_state_pool_restore_slot(nhc_state_pool_t *pool,
+                                         const void *blob, size_t size,
+                                         uint32_t *out_slot) {
+  return guard("nhc_state_pool_restore_slot", [&] {
+    NHC_CHECK_ARG(pool, "nhc_state_pool_restore_slot");
+    NHC_CHECK(blob || size == 0, NHC_INVALID_ARGUMENT,
+              "nhc_state_pool_restore_slot: blob is NULL but size is not 0");
+    NHC_CHECK_ARG(out_slot, "nhc_state_pool_restore_slot");
+    *out_slot =
+        restoreSlot(*pool, static_cast<const uint8_t *>(blob), size);
+  });
+}
+
+nhc_status_t nhc_state_blob_seq_len(const void *blob, size_t size,
+                                    uint64_t *out_seq_len) {
+  return guard("nhc_state_blob_seq_len", [&] {
+    NHC_CHECK(blob || size == 0, NHC_INVALID_ARGUMENT,
+              "nhc_state_blob_seq_len: blob is NULL but size is not 0");
+    NHC_CHECK_ARG(out_seq_len, "nhc_state_blob_seq_len");
+    Reader r = checkEnvelope(static_cast<const uint8_t *>(blob), size);
+    r.u32("the tensor count");
+    r.u64("the model id");
+    *out_seq_len = r.u64("the sequence length");
+  });
+}
+
+nhc_status_t nhc_session_save_request(nhc_session_t *session, uint32_t slot,
+                                      void *out, size_t capacity,
+                                      size_t *out_size) {
+  return guard("nhc_session_save_request", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_save_request");
+    saveToCaller(nhc_session_state_pool(session), slot, out, capacity,
+                 out_size, "nhc_session_save_request");
+  });
+}
+
+nhc_status_t nhc_session_restore_request(nhc_session_t *session,
+                                         const void *blob, size_t size,
+                                         uint32_t *out_slot) {
+  return guard("nhc_session_restore_request", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_restore_request");
+    NHC_CHECK(blob || size == 0, NHC_INVALID_ARGUMENT,
+              "nhc_session_restore_request: blob is NULL but size is not 0");
+    NHC_CHECK_ARG(out_slot, "nhc_session_restore_request");
+    *out_slot = restoreSlot(*nhc_session_state_pool(session),
+                            static_cast<const uint8_t *>(blob), size);
+  });
+}
+
+} // extern "C"
