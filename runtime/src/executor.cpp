@@ -30,20 +30,6 @@ size_t abiSlots(const KernelArg &arg) {
   }
 }
 
-const char *stateName(StateTensor state) {
-  switch (state) {
-  case StateTensor::Conv:
-    return "conv";
-  case StateTensor::Ssm:
-    return "ssm";
-  case StateTensor::KCache:
-    return "k_cache";
-  case StateTensor::VCache:
-    return "v_cache";
-  }
-  return "?";
-}
-
 } // namespace
 
 Executor::Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
@@ -87,7 +73,7 @@ void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
       // Kernels read state as f32 (docs/execution-model.md, Numerics).
       NHC_CHECK(layer.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
                 cat(entry.where, ".args[", i, "]: layer ",
-                    arg.layer, " ", stateName(arg.state), " state is ",
+                    arg.layer, " ", stateTensorName(arg.state), " state is ",
                     nhc_dtype_name(layer.dtype),
                     "; host kernels need F32 state (manifest 'state')"));
       bound.pools[i] = layer;

@@ -18,6 +18,20 @@
 
 namespace nhc::runtime {
 
+const char *stateTensorName(StateTensor state) {
+  switch (state) {
+  case StateTensor::Conv:
+    return "conv";
+  case StateTensor::Ssm:
+    return "ssm";
+  case StateTensor::KCache:
+    return "k_cache";
+  case StateTensor::VCache:
+    return "v_cache";
+  }
+  return "?";
+}
+
 const char *scheduleName(ScheduleKind kind) {
   switch (kind) {
   case ScheduleKind::Body:
@@ -236,14 +250,10 @@ ParamKind paramKindOf(ArgKind kind) {
 
 StateTensor parseStateTensor(const std::string &name,
                              const std::string &where) {
-  if (name == "conv")
-    return StateTensor::Conv;
-  if (name == "ssm")
-    return StateTensor::Ssm;
-  if (name == "k_cache")
-    return StateTensor::KCache;
-  if (name == "v_cache")
-    return StateTensor::VCache;
+  for (StateTensor state : {StateTensor::Conv, StateTensor::Ssm,
+                            StateTensor::KCache, StateTensor::VCache})
+    if (name == stateTensorName(state))
+      return state;
   throw Error(NHC_INVALID_FORMAT,
               cat(where, ".state: '", name,
                   "' is not 'conv', 'ssm', 'k_cache' or 'v_cache'"));

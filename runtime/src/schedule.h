@@ -151,6 +151,8 @@ void parseExecutionPlan(const Json &root, const std::string &where,
                         nhc_manifest_t &manifest);
 
 const char *scheduleName(ScheduleKind kind);
+/// The manifest's name of a state tensor: conv, ssm, k_cache, v_cache.
+const char *stateTensorName(StateTensor state);
 
 } // namespace nhc::runtime
 

@@ -40,20 +40,6 @@ std::string hex64(uint64_t value) {
   return text;
 }
 
-const char *kindName(StateTensor which) {
-  switch (which) {
-  case StateTensor::Conv:
-    return "conv state";
-  case StateTensor::Ssm:
-    return "SSM state";
-  case StateTensor::KCache:
-    return "K cache";
-  case StateTensor::VCache:
-    return "V cache";
-  }
-  return "?";
-}
-
 /// Bytes of `t` that a slot of length seqLen holds.
 uint64_t savedBytes(const SlotTensor &t, uint64_t seqLen) {
   return t.tokenStride ? t.tokenStride * seqLen : t.bytes;
@@ -185,7 +171,8 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
                 layout.size()));
   payloads.clear();
   for (const SlotTensor &t : layout) {
-    std::string what = cat("layer ", t.layer, " ", kindName(t.which));
+    std::string what =
+        cat("layer ", t.layer, " ", stateTensorName(t.which), " state");
     uint32_t layer = r.u32("a tensor header");
     uint32_t kind = r.u32("a tensor header");
     uint32_t dtype = r.u32("a tensor header");
