@@ -137,7 +137,8 @@ public:
         std::string value = scanString(i);
         if (expectKey && !stack.empty() && stack.back().isObject) {
           pendingKey = joinPath(stack, value);
-          source.keyPositions.emplace(pendingKey, positionOf(start));
+          if (pendingKey != kUntracked)
+            source.keyPositions.emplace(pendingKey, positionOf(start));
           expectKey = false;
         } else {
           recordValue(stack, pendingKey, start);
@@ -189,16 +190,28 @@ private:
     return value;
   }
 
+  /// Positions serve diagnostics of the keys nhc reads: a few levels deep,
+  /// short names. Deeper or longer paths are not recorded (their children
+  /// neither), so no input can make the path table grow faster than the
+  /// input itself.
+  static constexpr size_t kMaxTrackedDepth = 4;
+  static constexpr size_t kMaxTrackedPath = 256;
+  static inline const std::string kUntracked = std::string(1, '\x01');
+
   static std::string joinPath(const std::vector<Frame> &stack,
                               const std::string &key) {
     const std::string &parent = stack.back().path;
+    if (parent == kUntracked || stack.size() > kMaxTrackedDepth ||
+        parent.size() + key.size() >= kMaxTrackedPath)
+      return kUntracked;
     return parent.empty() ? key : parent + "." + key;
   }
 
   void recordValue(const std::vector<Frame> &stack, std::string &pendingKey,
                    size_t pos) {
     if (!stack.empty() && stack.back().isObject && !pendingKey.empty()) {
-      source.valuePositions.emplace(pendingKey, positionOf(pos));
+      if (pendingKey != kUntracked)
+        source.valuePositions.emplace(pendingKey, positionOf(pos));
       pendingKey.clear();
     }
   }

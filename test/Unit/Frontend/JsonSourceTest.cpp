@@ -69,3 +69,26 @@ TEST(JsonSource, RejectsNonObjectTopLevel) {
             std::string::npos)
       << error;
 }
+
+// Positions are kept for the short, shallow keys nhc reads; deep or long
+// paths are not recorded, so the table never outgrows the input (a file of
+// nested long keys would otherwise cost depth x input size).
+TEST(JsonSource, PositionTableStaysLinear) {
+  std::string key(1000, 'k');
+  std::string text = "{\"top\": 1, \"a\": {\"b\": {\"c\": {\"d\": {\"e\": 2}}}}";
+  std::string deep;
+  for (int i = 0; i < 60; ++i)
+    deep += "{\"" + key + "\": ";
+  text += ", \"long\": " + deep + "0" + std::string(60, '}') + "}";
+  JsonSource source;
+  std::string error;
+  ASSERT_TRUE(mlir::nhc::parseJsonSource("p.json", text, source, error))
+      << error;
+  EXPECT_EQ(source.keyPosition("top").line, 1);
+  EXPECT_EQ(source.keyPosition("a.b.c.d").line, 1);
+  EXPECT_EQ(source.keyPosition("a.b.c.d.e").line, 0); // deeper than tracked
+  size_t bytes = 0;
+  for (const auto &[path, position] : source.keyPositions)
+    bytes += path.size();
+  EXPECT_LT(bytes, text.size());
+}
