@@ -3,6 +3,7 @@
 #include "nhc/Artifact/Manifest.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/Path.h"
 #include "nhc/runtime/artifact.h"
 
 #include <cstdio>
@@ -65,7 +66,9 @@ json buildManifest(const ManifestInputs &inputs) {
       {"version", 1},
       {"generator", "nhc"},
       {"config",
-       {{"source", stringAttr(model, "source")},
+       // The file's name only: an artifact never records where on the build
+       // machine it was compiled, so two checkouts build identical bytes.
+       {{"source", llvm::sys::path::filename(stringAttr(model, "source")).str()},
         {"fnv1a64", hex64(nhc_fnv1a64(inputs.configText.data(),
                                       inputs.configText.size(),
                                       NHC_FNV1A64_OFFSET_BASIS))}}},

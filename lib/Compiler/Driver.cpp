@@ -126,9 +126,12 @@ bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options
 }
 
 int runCompile(int argc, char **argv) {
+  // --help lists these; LLVM's and MLIR's own options stay usable
+  // (--mlir-print-ir-after-all, ...) and are listed by --help-hidden.
+  static cl::OptionCategory nhcOptions("nhc compile options");
   static cl::opt<std::string> inputPath(
       cl::Positional, cl::Required,
-      cl::desc("<config.json or checkpoint directory>"));
+      cl::desc("<config.json or checkpoint directory>"), cl::cat(nhcOptions));
   static cl::opt<EmitKind> emit(
       "emit",
       cl::desc("What to produce (default: artifact with -o FILE, nemotron on "
@@ -146,20 +149,23 @@ int runCompile(int argc, char **argv) {
           clEnumValN(EmitKind::LLVM, "llvm",
                      "LLVM IR of the host kernel library"),
           clEnumValN(EmitKind::PTX, "ptx",
-                     "PTX of the kernel library for the first CUDA target")));
+                     "PTX of the kernel library for the first CUDA target")),
+      cl::cat(nhcOptions));
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
-      cl::value_desc("target"));
+      cl::value_desc("target"), cl::cat(nhcOptions));
   static cl::opt<bool> verbose(
       "verbose", cl::desc("Also print what the config holds but nhc ignores "
-                          "(e.g. FP8 KV-cache settings)"));
+                          "(e.g. FP8 KV-cache settings)"),
+      cl::cat(nhcOptions));
   static cl::opt<std::string> outputPath(
       "o", cl::desc("Output file ('-' for stdout)"), cl::value_desc("file"),
-      cl::init("-"));
+      cl::init("-"), cl::cat(nhcOptions));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(nhcOptions);
   cl::ParseCommandLineOptions(argc, argv, "nhc compile: Nemotron-H compiler\n");
 
   CompileOptions options;
