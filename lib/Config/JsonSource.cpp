@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <sys/stat.h>
 #include <vector>
 
 namespace mlir::nhc {
@@ -303,26 +304,43 @@ bool parseJsonSource(const std::string &path, std::string text,
 
 bool loadJsonSource(const std::string &path, JsonSource &source,
                     std::string &error) {
+  // Only regular files: a device or FIFO (/dev/zero, a pipe) never ends.
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) {
+    error = path + ": error: cannot open file";
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    error = path + ": error: not a regular file";
+    return false;
+  }
+  // Config files are kilobytes; a bound keeps a hostile one from costing
+  // memory before it is even parsed.
+  uint64_t limit = ::nhc::kMaxConfigFileBytes;
+  if (static_cast<uint64_t>(info.st_size) > limit) {
+    error = path + ": error: file is " + std::to_string(info.st_size) +
+            " bytes, above nhc's limit of " + std::to_string(limit) +
+            " for a config (docs/security.md)";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = path + ": error: cannot open file";
     return false;
   }
-  // Config files are kilobytes; a bound keeps a hostile one from costing
-  // memory before it is even parsed.
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  if (size < 0 || static_cast<uint64_t>(size) > ::nhc::kMaxConfigFileBytes) {
-    error = path + ": error: file is " + std::to_string(size) +
-            " bytes, above nhc's limit of " +
-            std::to_string(::nhc::kMaxConfigFileBytes) +
-            " for a config (docs/security.md)";
+  // Read at most limit + 1 bytes, in case the file grew since stat().
+  std::string text(limit + 1 < uint64_t(info.st_size) + 4096
+                       ? limit + 1
+                       : uint64_t(info.st_size) + 4096,
+                   '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > limit) {
+    error = path + ": error: file grew above nhc's limit of " +
+            std::to_string(limit) + " bytes while being read";
     return false;
   }
-  in.seekg(0, std::ios::beg);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return parseJsonSource(path, contents.str(), source, error);
+  return parseJsonSource(path, std::move(text), source, error);
 }
 
 } // namespace mlir::nhc

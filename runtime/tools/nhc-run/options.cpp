@@ -2,6 +2,8 @@
 
 #include "options.h"
 
+#include "nhc/runtime/limits.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -145,7 +147,9 @@ bool parseOptions(int argc, char **argv, Options &options,
     else if (name == "--prompt-ids")
       ok = parseIds(value, options.promptIds, error);
     else if (name == "--max-new-tokens")
-      ok = parseUInt(value, options.maxNewTokens);
+      // No request can hold more tokens than nhc's longest sequence.
+      ok = parseUInt(value, options.maxNewTokens) &&
+           options.maxNewTokens <= nhc::kMaxSequenceLength;
     else if (name == "--temperature")
       ok = parseFloat(value, options.temperature) &&
            options.temperature >= 0.0f;

@@ -52,20 +52,23 @@ bool AtomicFile::commit(std::string &error) {
 
 bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
               std::string &error) {
+  // A regular file of the size stat() reports: a device or FIFO never ends.
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+    error = "'" + path + "' is not a regular file";
+    return false;
+  }
   std::FILE *f = std::fopen(path.c_str(), "rb");
   if (!f) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
     return false;
   }
-  bytes.clear();
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  bool ok = !std::ferror(f);
+  bytes.assign(static_cast<size_t>(info.st_size), 0);
+  size_t n = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);
+  bool ok = n == bytes.size() && !std::ferror(f) && std::fgetc(f) == EOF;
   std::fclose(f);
   if (!ok)
-    error = "cannot read '" + path + "'";
+    error = "cannot read '" + path + "' (it changed while being read)";
   return ok;
 }
 
