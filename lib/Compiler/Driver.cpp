@@ -69,6 +69,23 @@ bool writeOutput(const std::string &path, const std::string &text,
     llvm::outs().flush();
     return true;
   }
+  // A device, FIFO or symlink is written through, never replaced (renaming
+  // over /dev/null would make it a regular file).
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status, /*follow=*/false) &&
+      status.type() != llvm::sys::fs::file_type::regular_file) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (!ec) {
+      os << text;
+      os.flush();
+      ec = os.error();
+      os.clear_error();
+    }
+    if (ec)
+      error = "cannot write '" + path + "': " + ec.message();
+    return !ec;
+  }
   llvm::Expected<llvm::sys::fs::TempFile> temp =
       llvm::sys::fs::TempFile::create(path + ".nhc-tmp-%%%%%%");
   if (!temp) {
@@ -166,7 +183,11 @@ int runCompile(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(nhcOptions);
-  cl::ParseCommandLineOptions(argc, argv, "nhc compile: Nemotron-H compiler\n");
+  // Bad usage exits 2 (docs/cli.md), not LLVM's default 1.
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "nhc compile: Nemotron-H compiler\n",
+                                   &llvm::errs()))
+    return 2;
 
   CompileOptions options;
   std::string error;

@@ -776,6 +776,12 @@ bool fileExists(const std::string &path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
+
+/// Something (a dangling link included) is at `path`.
+bool pathExists(const std::string &path) {
+  struct stat info;
+  return lstat(path.c_str(), &info) == 0;
+}
 } // namespace
 
 bool parseModelConfig(const std::string &path, const std::string &text,
@@ -800,10 +806,14 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
     std::string dir = path.back() == '/' ? path : path + "/";
     configPath = dir + "config.json";
     if (!fileExists(configPath)) {
-      error = path + ": error: checkpoint directory has no config.json";
+      error = pathExists(configPath)
+                  ? configPath + ": error: not a regular file"
+                  : path + ": error: checkpoint directory has no config.json";
       return false;
     }
-    if (fileExists(dir + "hf_quant_config.json"))
+    // A quantization file that is there but unreadable as one is an error,
+    // never silently skipped (the model would compile unquantized).
+    if (pathExists(dir + "hf_quant_config.json"))
       quantPath = dir + "hf_quant_config.json";
   }
   JsonSource source;

@@ -71,15 +71,15 @@ std::string describeMagic(const char magic[8]) {
   return text;
 }
 
-nhc_artifact_header_t readHeader(const FileBytes &file,
+/// Checks the header in the first bytes of a file of `actual` bytes.
+nhc_artifact_header_t readHeader(const uint8_t *data, uint64_t actual,
                                  const std::string &where) {
-  uint64_t actual = file.size();
   NHC_CHECK(actual >= NHC_ARTIFACT_HEADER_SIZE, NHC_INVALID_FORMAT,
             cat(where, ": file is truncated or not an artifact: ", actual,
                 " bytes, smaller than the ", NHC_ARTIFACT_HEADER_SIZE,
                 "-byte header"));
   nhc_artifact_header_t header;
-  std::memcpy(&header, file.data(), sizeof(header));
+  std::memcpy(&header, data, sizeof(header));
   NHC_CHECK(std::memcmp(header.magic, NHC_ARTIFACT_MAGIC,
                         NHC_ARTIFACT_MAGIC_SIZE) == 0,
             NHC_INVALID_FORMAT,
@@ -241,10 +241,17 @@ std::unique_ptr<nhc_artifact_t> loadArtifact(const std::string &path) {
   std::string where = cat("artifact '", path, "'");
   auto artifact = std::make_unique<nhc_artifact_t>();
   artifact->path = path;
-  artifact->file = FileBytes::read(path, "artifact");
+  // The header is checked as soon as it is read: a file that is not an
+  // artifact (or not this size) is refused before the rest is read.
+  artifact->file = FileBytes::read(
+      path, "artifact", UINT64_MAX, "",
+      [&](const uint8_t *data, uint64_t, uint64_t size) {
+        readHeader(data, size, where);
+      },
+      NHC_ARTIFACT_HEADER_SIZE);
   const FileBytes &file = *artifact->file;
 
-  nhc_artifact_header_t header = readHeader(file, where);
+  nhc_artifact_header_t header = readHeader(file.data(), file.size(), where);
   verifyChecksum(file, header, where);
   artifact->sections = readSectionTable(file, header, where);
 

@@ -185,6 +185,14 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
                 cat(where, ".m: '", m, "' is not 'tokens' or 'requests'"));
   g.a = parseMatrix(ctx, entry, "a", g.k, g.rows, schedule, where);
   g.c = parseMatrix(ctx, entry, "c", g.n, g.rows, schedule, where);
+  // Logits rows are the caller's output: every column is written, so no
+  // row ever shows values that no computation produced.
+  NHC_CHECK(!g.c.logits ||
+                (g.c.offset == 0 && g.n == ctx.manifest.model.vocab_size),
+            NHC_INVALID_FORMAT,
+            cat(where, ": a gemm into the logits must write all ",
+                ctx.manifest.model.vocab_size, " columns (c_offset 0, n = "
+                "vocab_size); found c_offset ", g.c.offset, ", n ", g.n));
   // BLAS may not read A while writing C.
   NHC_CHECK(g.c.logits || g.a.buffer != g.c.buffer, NHC_INVALID_FORMAT,
             cat(where, ": a and c are the same buffer '",

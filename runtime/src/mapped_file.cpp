@@ -1,5 +1,6 @@
 //===- mapped_file.cpp - Mapped and read-in files -------------------------===//
 
+#include <algorithm>
 #include "mapped_file.h"
 
 #include <cerrno>
@@ -91,10 +92,11 @@ void MappedFile::checkUnchanged() const {
                 "in use"));
 }
 
-std::unique_ptr<FileBytes> FileBytes::read(const std::string &path,
-                                           const char *what,
-                                           uint64_t maxBytes,
-                                           const char *limitName) {
+std::unique_ptr<FileBytes> FileBytes::read(
+    const std::string &path, const char *what, uint64_t maxBytes,
+    const char *limitName,
+    const std::function<void(const uint8_t *, uint64_t, uint64_t)> &checkPrefix,
+    uint64_t prefixBytes) {
   struct stat st;
   FdCloser fd{openRegular(path, what, st)};
   uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -111,7 +113,13 @@ std::unique_ptr<FileBytes> FileBytes::read(const std::string &path,
   }
   // Read one byte more than expected to see a file that grew meanwhile.
   uint64_t done = 0;
+  uint64_t prefix = std::min(prefixBytes, size);
+  bool prefixChecked = !checkPrefix;
   for (;;) {
+    if (!prefixChecked && done >= prefix) {
+      checkPrefix(file->data_.get(), prefix, size);
+      prefixChecked = true;
+    }
     uint8_t extra;
     uint8_t *into = done < size ? file->data_.get() + done : &extra;
     uint64_t want = done < size ? size - done : 1;
@@ -131,6 +139,8 @@ std::unique_ptr<FileBytes> FileBytes::read(const std::string &path,
   NHC_CHECK(done == size, NHC_IO_ERROR,
             cat(what, " '", path, "': the file shrank while being read (",
                 size, " bytes when opened, ", done, " read)"));
+  if (!prefixChecked)
+    checkPrefix(file->data_.get(), prefix, size);
   file->size_ = size;
   return file;
 }

@@ -10,6 +10,7 @@
 #define NHC_RUNTIME_SRC_MAPPED_FILE_H
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -68,10 +69,15 @@ public:
   /// NHC_INVALID_FORMAT when it is larger than `maxBytes` (`limitName`
   /// names that limit in the message), NHC_OUT_OF_MEMORY when the copy
   /// cannot be allocated.
-  static std::unique_ptr<FileBytes> read(const std::string &path,
-                                         const char *what,
-                                         uint64_t maxBytes = UINT64_MAX,
-                                         const char *limitName = "");
+  /// `checkPrefix(data, n, size)`, when given, sees the first n =
+  /// min(prefixBytes, size) bytes as soon as they are read, before the rest
+  /// (a wrong file is refused without reading it all); it throws to refuse.
+  static std::unique_ptr<FileBytes>
+  read(const std::string &path, const char *what,
+       uint64_t maxBytes = UINT64_MAX, const char *limitName = "",
+       const std::function<void(const uint8_t *, uint64_t, uint64_t)>
+           &checkPrefix = {},
+       uint64_t prefixBytes = 0);
 
   /// nullptr for an empty file; 64-byte aligned otherwise.
   const uint8_t *data() const { return data_.get(); }

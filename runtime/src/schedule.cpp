@@ -163,6 +163,9 @@ void parseBuffers(const Json &root, const std::string &where,
     spec.elems = asUInt(requireField(entry, "elems", at), at + ".elems");
     NHC_CHECK(spec.elems > 0, NHC_INVALID_FORMAT,
               at + ".elems: must be positive, found 0");
+    NHC_CHECK(spec.elems <= kMaxBufferElems, NHC_INVALID_FORMAT,
+              cat(at, ".elems: ", spec.elems, " exceeds the limit ",
+                  kMaxBufferElems, " (nhc::kMaxBufferElems)"));
     std::string dtype =
         asString(requireField(entry, "dtype", at), at + ".dtype");
     // Both spellings: lower case (execution-model.md) and the safetensors

@@ -29,7 +29,8 @@
 namespace nhc::runtime {
 namespace {
 
-constexpr char kMagic[8] = {'N', 'H', 'C', 'S', 'T', 'A', 'T', 'E'};
+constexpr const char *kMagic = NHC_STATE_BLOB_MAGIC;
+static_assert(NHC_STATE_BLOB_MAGIC_SIZE == 8, "the header layout has 8");
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 

@@ -111,6 +111,7 @@ void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
     std::string dir = parentDir(indexPath);
     std::unordered_map<std::string, const SafetensorsFile *> shards;
     std::vector<const SafetensorsFile *> shardOf; // per weight_map entry
+    uint64_t openedTensors = 0;
     for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
       requireName(it.key(), where + ": weight_map: tensor name");
       std::string at = cat(where, ": weight_map['", it.key(), "']");
@@ -121,6 +122,12 @@ void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
         checkShardName(shard, where);
         weights.files.push_back(openSafetensors(joinPath(dir, shard)));
         known = shards.emplace(shard, weights.files.back().get()).first;
+        // Bounded as the shards come in, not after all of them are read.
+        openedTensors += weights.files.back()->tensors.size();
+        NHC_CHECK(openedTensors <= kMaxWeights, NHC_INVALID_FORMAT,
+                  cat(where, ": the shards read so far hold ", openedTensors,
+                      " tensors, more than the limit ", kMaxWeights,
+                      " (nhc::kMaxWeights)"));
       }
       shardOf.push_back(known->second);
     }

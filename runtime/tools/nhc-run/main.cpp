@@ -19,6 +19,7 @@
 
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/limits.h"
 #include "options.h"
 #include "output_file.h"
 #include "sampler.h"
@@ -158,12 +159,18 @@ int run(const nhc::run::Options &options) {
   uint64_t savedTokens = 0;
   if (!options.loadState.empty()) {
     std::string error;
-    if (!nhc::run::readFile(options.loadState, savedState, error))
-      return fail(error);
+    if (!nhc::run::readFile(options.loadState, savedState, error,
+                            NHC_STATE_BLOB_MAGIC, NHC_STATE_BLOB_MAGIC_SIZE))
+      return fail("--load-state: " + error + " (not an nhc state blob)");
     if (nhc_state_blob_seq_len(savedState.data(), savedState.size(),
                                &savedTokens) != NHC_OK)
       return fail("--load-state '" + options.loadState + "': " +
                   nhc_last_error());
+    // No session holds more: also keeps the sizes below from wrapping.
+    if (savedTokens > nhc::kMaxSequenceLength)
+      return fail("--load-state '" + options.loadState + "': holds " +
+                  std::to_string(savedTokens) + " tokens, more than any "
+                  "session can (nhc::kMaxSequenceLength)");
   }
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0)

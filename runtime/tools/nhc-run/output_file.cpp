@@ -18,6 +18,22 @@ bool sameFile(const std::string &a, const std::string &b) {
 
 bool AtomicFile::open(const std::string &path, std::string &error) {
   path_ = path;
+  // A device, FIFO or symlink at the destination is written through, never
+  // replaced (renaming over /dev/null would turn it into a regular file);
+  // inputs were refused before (by device and inode, so links count).
+  struct stat existing;
+  if (::lstat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+    if (S_ISDIR(existing.st_mode)) {
+      error = "'" + path + "' is a directory";
+      return false;
+    }
+    file_ = std::fopen(path.c_str(), "wb");
+    if (!file_) {
+      error = "cannot open '" + path + "' for writing: " + std::strerror(errno);
+      return false;
+    }
+    return true; // tmp_ stays empty: commit() only closes
+  }
   size_t slash = path.find_last_of('/');
   std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -39,10 +55,12 @@ bool AtomicFile::open(const std::string &path, std::string &error) {
 }
 
 bool AtomicFile::commit(std::string &error) {
-  bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  bool direct = tmp_.empty();
+  bool ok = std::fflush(file_) == 0 &&
+            (direct || ::fsync(::fileno(file_)) == 0);
   ok = std::fclose(file_) == 0 && ok;
   file_ = nullptr;
-  if (ok && ::rename(tmp_.c_str(), path_.c_str()) == 0) {
+  if (ok && (direct || ::rename(tmp_.c_str(), path_.c_str()) == 0)) {
     tmp_.clear();
     return true;
   }
@@ -51,7 +69,7 @@ bool AtomicFile::commit(std::string &error) {
 }
 
 bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
-              std::string &error) {
+              std::string &error, const char *magic, size_t magicSize) {
   // A regular file of the size stat() reports: a device or FIFO never ends.
   struct stat info;
   if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -62,6 +80,17 @@ bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
   if (!f) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
     return false;
+  }
+  if (magic) {
+    std::vector<char> head(magicSize);
+    if (std::fread(head.data(), 1, magicSize, f) != magicSize ||
+        std::memcmp(head.data(), magic, magicSize) != 0) {
+      std::fclose(f);
+      error = "'" + path + "' does not start with '" +
+              std::string(magic, magicSize) + "'";
+      return false;
+    }
+    std::rewind(f);
   }
   bytes.assign(static_cast<size_t>(info.st_size), 0);
   size_t n = bytes.empty() ? 0 : std::fread(bytes.data(), 1, bytes.size(), f);

@@ -2,7 +2,8 @@
 //
 // Outputs are written to a temporary file next to the destination and
 // renamed over it only when complete, so a failed run never leaves a
-// truncated file and never truncates one that is mapped as an input. Before
+// truncated file and never truncates one that is mapped as an input. A
+// device, FIFO or symlink at the destination is written through instead. Before
 // anything is opened, an output that names an input (the artifact, a
 // checkpoint file or shard) is refused: it would be replaced.
 //
@@ -41,9 +42,12 @@ private:
   std::FILE *file_ = nullptr;
 };
 
-/// Reads a whole file; false with `error` naming it on failure.
+/// Reads a whole file; false with `error` naming it on failure. With
+/// `magic`, a file that does not start with it is refused before the rest
+/// is read.
 bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
-              std::string &error);
+              std::string &error, const char *magic = nullptr,
+              size_t magicSize = 0);
 /// Writes `bytes` to `path` through an AtomicFile.
 bool writeFileAtomically(const std::string &path,
                          const std::vector<uint8_t> &bytes, std::string &error);

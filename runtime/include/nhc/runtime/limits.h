@@ -54,11 +54,15 @@ constexpr uint64_t kMaxManifestBytes = uint64_t{256} << 20;
 /// Safetensors header (and shard index) bytes (100 MiB); the reference
 /// safetensors implementation refuses headers over 100 MB as well.
 constexpr uint64_t kMaxSafetensorsHeaderBytes = uint64_t{100} << 20;
-/// Weight tensors in a manifest or checkpoint (1,048,576); the largest
-/// published checkpoints hold about 10^5 tensors (one per expert matrix).
-constexpr uint64_t kMaxWeights = uint64_t{1} << 20;
+/// Weight tensors in a manifest or checkpoint (262,144); the largest
+/// published checkpoints hold about 4 x 10^4 tensors (one per expert
+/// matrix), and each costs about 1 KB of index, so a limit caps that cost.
+constexpr uint64_t kMaxWeights = uint64_t{1} << 18;
 /// Scratch buffers in an execution plan; real plans use a few dozen.
 constexpr uint64_t kMaxBuffers = 4096;
+/// Elements per token (or request) of one scratch buffer (16,777,216);
+/// the widest real one is a vocabulary row (at most 262144).
+constexpr uint64_t kMaxBufferElems = uint64_t{1} << 24;
 /// Entries in one schedule (1,048,576); real plans have tens per layer.
 constexpr uint64_t kMaxScheduleEntries = uint64_t{1} << 20;
 /// State slots (concurrent sequences) of one pool or session; far beyond

@@ -133,6 +133,10 @@ NHC_API nhc_status_t nhc_state_pool_kv_cache(nhc_state_pool_t *pool,
  * NHC_UNSUPPORTED_VERSION, NHC_MISMATCH (another model, or tensors that do
  * not match), NHC_OUT_OF_RANGE (more tokens than max_seq_len),
  * NHC_RESOURCE_EXHAUSTED (no free slot). */
+/* The first 8 bytes of every state blob. */
+#define NHC_STATE_BLOB_MAGIC "NHCSTATE"
+#define NHC_STATE_BLOB_MAGIC_SIZE 8
+
 NHC_API nhc_status_t nhc_state_pool_save_slot(nhc_state_pool_t *pool,
                                               uint32_t slot, void *out,
                                               size_t capacity,

@@ -1,0 +1,32 @@
+//===- machine_limits.h - What this machine can do at most ---*- C++ -*-===//
+//
+// The physical limits nhc-bench reports throughput against, measured rather
+// than looked up: DRAM read bandwidth (every thread summing its share of a
+// buffer far larger than the caches) and the f32 GEMM rate of the BLAS the
+// host backend uses (square sgemm). Both best of three.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_BENCH_MACHINE_LIMITS_H
+#define NHC_BENCH_MACHINE_LIMITS_H
+
+#include <cstdint>
+#include <string>
+
+namespace nhc::bench {
+
+struct MachineLimits {
+  std::string cpu;           // /proc/cpuinfo "model name"
+  unsigned threads = 0;      // hardware threads used for the bandwidth test
+  double dramBytesPerS = 0;  // read bandwidth
+  double gemmFlopsPerS = 0;  // f32 sgemm, n x n x n
+  uint64_t bandwidthBufferBytes = 0;
+  uint64_t gemmN = 0;
+};
+
+/// `bufferBytes` for the bandwidth test (use >= 8x the last-level cache),
+/// `gemmN` for the GEMM.
+MachineLimits measureMachine(uint64_t bufferBytes, uint64_t gemmN);
+
+} // namespace nhc::bench
+
+#endif // NHC_BENCH_MACHINE_LIMITS_H

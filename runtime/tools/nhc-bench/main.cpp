@@ -1,0 +1,459 @@
+//===- main.cpp - nhc-bench: throughput against the machine's limits ------===//
+//
+// Measures a compiled model on the host backend: cold start, prefill tok/s
+// per prompt length, decode tok/s per batch size and context length, peak
+// RSS; each throughput also as a fraction of its physical limit:
+//   decode:  (bytes read per step / DRAM bandwidth) / measured step time,
+//            bytes = weights as the host reads them (f32) + each request's
+//            Mamba state and KV cache up to its context;
+//   prefill: (FLOPs / measured time) / f32 GEMM peak, FLOPs = 2 x tokens x
+//            matmul parameters (routed experts at top_k / E) + attention
+//            2 x 2 x L^2 / 2 x q width per attention layer.
+// Prints a table and writes JSON (docs/benchmarks.md). Only the C API.
+//
+//===----------------------------------------------------------------------===//
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../nhc-run/output_file.h"
+#include "machine_limits.h"
+#include "nhc/runtime/api.h"
+#include "random_weights.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+double seconds(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Options {
+  std::string model, weights, json;
+  bool randomWeights = false;
+  nhc_dtype_t storage = NHC_DTYPE_BF16;
+  uint64_t seed = 0;
+  std::vector<uint64_t> prefill = {512, 2048};
+  std::vector<uint64_t> batches = {1, 8};
+  std::vector<uint64_t> contexts = {1024, 8192};
+  uint64_t decodeSteps = 8;
+  bool smoke = false;
+};
+
+const char *kUsage =
+    "usage: nhc-bench MODEL.nhc (--weights PATH | --random-weights)\n"
+    "                 [--storage bf16|f16|f32] [--seed S]\n"
+    "                 [--prefill 512,2048] [--decode-batch 1,8]\n"
+    "                 [--context 1024,8192] [--decode-steps 8]\n"
+    "                 [--json FILE] [--smoke]\n"
+    "\n"
+    "Measures cold start, prefill and decode throughput and peak RSS of a\n"
+    "compiled model on the host, each throughput also as a fraction of the\n"
+    "machine's measured limit (DRAM bandwidth for decode, f32 GEMM peak for\n"
+    "prefill). --random-weights writes a seeded random checkpoint of the\n"
+    "artifact's shapes (stored as --storage) to a temporary file. --smoke runs\n"
+    "tiny sizes (CI: checks the output, not the speed). Exit: 0 ok, 1 error,\n"
+    "2 bad usage.\n";
+
+bool parseList(const std::string &text, std::vector<uint64_t> &out) {
+  out.clear();
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma - pos);
+    char *end = nullptr;
+    unsigned long long v = std::strtoull(item.c_str(), &end, 10);
+    if (item.empty() || *end || v == 0 || v > (1ull << 24))
+      return false;
+    out.push_back(v);
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  return !out.empty();
+}
+
+bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        throw std::invalid_argument("option '" + arg + "' needs a value");
+      return argv[++i];
+    };
+    try {
+      if (arg == "--weights")
+        o.weights = value();
+      else if (arg == "--random-weights")
+        o.randomWeights = true;
+      else if (arg == "--smoke")
+        o.smoke = true;
+      else if (arg == "--json")
+        o.json = value();
+      else if (arg == "--seed")
+        o.seed = std::stoull(value());
+      else if (arg == "--storage") {
+        std::string s = value();
+        o.storage = s == "bf16"  ? NHC_DTYPE_BF16
+                    : s == "f16" ? NHC_DTYPE_F16
+                    : s == "f32" ? NHC_DTYPE_F32
+                                 : NHC_DTYPE_INVALID;
+        if (o.storage == NHC_DTYPE_INVALID)
+          throw std::invalid_argument("--storage must be bf16, f16 or f32");
+      } else if (arg == "--prefill" || arg == "--decode-batch" ||
+                 arg == "--context") {
+        std::vector<uint64_t> &list = arg == "--prefill" ? o.prefill
+                                      : arg == "--decode-batch" ? o.batches
+                                                                : o.contexts;
+        if (!parseList(value(), list))
+          throw std::invalid_argument(arg + " needs a list like 1,8 of "
+                                            "numbers in [1, 2^24]");
+      } else if (arg == "--decode-steps") {
+        std::vector<uint64_t> steps;
+        if (!parseList(value(), steps) || steps.size() != 1)
+          throw std::invalid_argument("--decode-steps needs one number");
+        o.decodeSteps = steps[0];
+      } else if (arg.rfind("--", 0) == 0) {
+        throw std::invalid_argument("unknown option '" + arg + "'");
+      } else if (o.model.empty()) {
+        o.model = arg;
+      } else {
+        throw std::invalid_argument("more than one MODEL.nhc");
+      }
+    } catch (const std::exception &e) {
+      error = e.what();
+      return false;
+    }
+  }
+  if (o.model.empty())
+    error = "missing MODEL.nhc";
+  else if (o.weights.empty() == !o.randomWeights)
+    error = "give exactly one of --weights PATH and --random-weights";
+  if (o.smoke) {
+    o.prefill = {16};
+    o.batches = {1, 2};
+    o.contexts = {8};
+    o.decodeSteps = 2;
+  }
+  return error.empty();
+}
+
+[[noreturn]] void failStatus(const std::string &what) {
+  throw std::runtime_error(what + ": " + nhc_last_error());
+}
+
+void check(nhc_status_t status, const char *what) {
+  if (status != NHC_OK)
+    failStatus(what);
+}
+
+/// What the manifest says about work per token (see the file comment).
+struct ModelCost {
+  double matmulParams = 0; // per token, routed experts weighted by top_k / E
+  double headParams = 0;   // lm_head, once per logits row
+  double qWidth = 0;       // summed over attention layers
+  double weightBytesF32 = 0;
+  uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
+  std::string pattern;
+};
+
+ModelCost modelCost(const nhc_artifact_t *artifact) {
+  size_t length = 0;
+  const char *text = nhc_artifact_manifest_json(artifact, &length);
+  Json m = Json::parse(text, text + length);
+  ModelCost cost;
+  cost.hidden = m["model"]["hidden_size"];
+  cost.vocab = m["model"]["vocab_size"];
+  cost.layers = m["model"]["num_layers"];
+  cost.maxPositions = m["model"]["max_position_embeddings"];
+  cost.pattern = m["model"].value("layer_pattern", "");
+  double expertShare = 1.0;
+  for (const Json &entry : m["schedules"]["body"])
+    if (entry.value("library", "") == "moe_experts")
+      expertShare = double(entry["top_k"]) / double(entry["num_experts"]);
+  for (const Json &w : m["weights"]) {
+    std::string name = w["name"];
+    double elems = 1;
+    for (uint64_t d : w["shape"])
+      elems *= double(d);
+    cost.weightBytesF32 += 4 * elems;
+    if (w["shape"].size() != 2 || name.find("embeddings") != std::string::npos)
+      continue;
+    if (name == "lm_head.weight")
+      cost.headParams = elems;
+    else if (name.find(".experts.") != std::string::npos)
+      cost.matmulParams += elems * expertShare;
+    else
+      cost.matmulParams += elems;
+    if (name.size() > 14 && name.compare(name.size() - 14, 14,
+                                         "q_proj.weight") == 0)
+      cost.qWidth += double(w["shape"][0]);
+  }
+  return cost;
+}
+
+/// Bytes of state one request reads per decode step at `context` tokens.
+double stateBytes(nhc_session_t *session, uint64_t context) {
+  nhc_state_pool_info_t info;
+  check(nhc_state_pool_get_info(nhc_session_state_pool(session), &info),
+        "state pool info");
+  double kvPerToken =
+      info.max_seq_len ? double(info.kv_bytes_per_slot) / info.max_seq_len : 0;
+  return double(info.mamba_bytes_per_slot) + kvPerToken * double(context);
+}
+
+std::vector<int32_t> randomIds(uint64_t n, uint64_t vocab, std::mt19937 &rng) {
+  std::vector<int32_t> ids(n);
+  for (int32_t &id : ids)
+    id = static_cast<int32_t>(rng() % vocab);
+  return ids;
+}
+
+/// Prefills `slot` to `tokens` tokens in steps of at most 512.
+void fill(nhc_session_t *session, uint32_t slot, uint64_t tokens,
+          uint64_t vocab, std::mt19937 &rng, std::vector<float> &logits) {
+  for (uint64_t done = 0; done < tokens;) {
+    uint64_t n = std::min<uint64_t>(512, tokens - done);
+    std::vector<int32_t> ids = randomIds(n, vocab, rng);
+    nhc_request_t request{slot, ids.data(), n};
+    check(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST,
+                           logits.data(), logits.size()),
+          "prefill");
+    done += n;
+  }
+}
+
+double peakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) * 1024;
+}
+
+int run(const Options &o) {
+  Json report;
+  nhc::bench::MachineLimits limits = nhc::bench::measureMachine(
+      o.smoke ? (32ull << 20) : (1ull << 30), o.smoke ? 128 : 1024);
+  report["machine"] = {{"cpu", limits.cpu},
+                       {"threads", limits.threads},
+                       {"dram_read_bytes_per_s", limits.dramBytesPerS},
+                       {"sgemm_flops_per_s", limits.gemmFlopsPerS},
+                       {"sgemm_n", limits.gemmN}};
+
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  std::string weightsPath = o.weights;
+  std::string scratchDir;
+  struct Cleanup {
+    nhc_artifact_t *&a;
+    nhc_weights_t *&w;
+    nhc_session_t *&s;
+    std::string &dir;
+    ~Cleanup() {
+      nhc_session_release(s);
+      nhc_weights_release(w);
+      nhc_artifact_release(a);
+      if (!dir.empty()) {
+        std::remove((dir + "/model.safetensors").c_str());
+        ::rmdir(dir.c_str());
+      }
+    }
+  } cleanup{artifact, weights, session, scratchDir};
+
+  if (o.randomWeights) {
+    nhc_artifact_t *probe = nullptr;
+    check(nhc_artifact_load(o.model.c_str(), &probe), "load artifact");
+    const char *tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") +
+                          "/nhc-bench-XXXXXX";
+    if (!::mkdtemp(pattern.data())) {
+      nhc_artifact_release(probe);
+      throw std::runtime_error("cannot create a temporary directory");
+    }
+    scratchDir = pattern;
+    weightsPath = scratchDir + "/model.safetensors";
+    Clock::time_point start = Clock::now();
+    uint64_t bytes = nhc::bench::writeRandomCheckpoint(
+        nhc_artifact_manifest(probe), weightsPath, o.seed, o.storage);
+    report["random_weights"] = {{"bytes", bytes},
+                                {"storage", nhc_dtype_name(o.storage)},
+                                {"seed", o.seed},
+                                {"write_s", seconds(start)}};
+    nhc_artifact_release(probe);
+  }
+
+  ModelCost cost;
+  uint64_t maxBatch = *std::max_element(o.batches.begin(), o.batches.end());
+  uint64_t longest = std::max(
+      *std::max_element(o.prefill.begin(), o.prefill.end()),
+      *std::max_element(o.contexts.begin(), o.contexts.end()) + o.decodeSteps);
+  Clock::time_point coldStart = Clock::now();
+  check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
+  check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
+  cost = modelCost(artifact);
+  uint64_t maxSeqLen = std::min<uint64_t>(longest, cost.maxPositions);
+  check(nhc_session_create(artifact, weights, static_cast<uint32_t>(maxBatch),
+                           maxSeqLen, &session),
+        "create session");
+  double coldStartS = seconds(coldStart);
+  report["model"] = {{"artifact", o.model},
+                     {"layer_pattern", cost.pattern},
+                     {"hidden_size", cost.hidden},
+                     {"vocab_size", cost.vocab},
+                     {"matmul_params_per_token", cost.matmulParams},
+                     {"weight_bytes_as_read", cost.weightBytesF32}};
+  report["cold_start_s"] = coldStartS;
+
+  std::mt19937 rng(static_cast<uint32_t>(o.seed));
+  std::vector<float> logits(maxBatch * cost.vocab);
+  Json results = Json::array();
+  std::printf("%-8s %-22s %12s %10s  %s\n", "phase", "shape", "tok/s",
+              "of limit", "limit");
+
+  for (uint64_t length : o.prefill) {
+    if (length > maxSeqLen) {
+      std::printf("prefill  %-22s %12s\n",
+                  ("L=" + std::to_string(length)).c_str(),
+                  "skipped (max_position_embeddings)");
+      continue;
+    }
+    uint32_t slot;
+    check(nhc_session_claim(session, &slot), "claim");
+    std::vector<int32_t> ids = randomIds(length, cost.vocab, rng);
+    nhc_request_t request{slot, ids.data(), length};
+    Clock::time_point start = Clock::now();
+    check(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST,
+                           logits.data(), logits.size()),
+          "prefill");
+    double s = seconds(start);
+    check(nhc_session_release_slot(session, slot), "release");
+    double flops = 2.0 * length * cost.matmulParams + 2.0 * cost.headParams +
+                   2.0 * double(length) * double(length) * cost.qWidth;
+    double fraction = flops / s / limits.gemmFlopsPerS;
+    std::printf("prefill  %-22s %12.1f %9.1f%%  f32 GEMM peak %.1f GFLOP/s\n",
+                ("L=" + std::to_string(length)).c_str(), length / s,
+                100 * fraction, limits.gemmFlopsPerS / 1e9);
+    results.push_back({{"phase", "prefill"},
+                       {"tokens", length},
+                       {"seconds", s},
+                       {"tokens_per_s", length / s},
+                       {"flops", flops},
+                       {"fraction_of_limit", fraction},
+                       {"limit", "sgemm_flops_per_s"}});
+  }
+
+  for (uint64_t batch : o.batches) {
+    for (uint64_t context : o.contexts) {
+      if (context + o.decodeSteps > maxSeqLen) {
+        std::printf("decode   %-22s %12s\n",
+                    ("B=" + std::to_string(batch) + " ctx=" +
+                     std::to_string(context))
+                        .c_str(),
+                    "skipped (max_position_embeddings)");
+        continue;
+      }
+      std::vector<uint32_t> slots(batch);
+      for (uint32_t &slot : slots) {
+        check(nhc_session_claim(session, &slot), "claim");
+        fill(session, slot, context, cost.vocab, rng, logits);
+      }
+      std::vector<int32_t> tokens(batch);
+      std::vector<nhc_request_t> requests(batch);
+      Clock::time_point start = Clock::now();
+      for (uint64_t step = 0; step < o.decodeSteps; ++step) {
+        for (uint64_t r = 0; r < batch; ++r) {
+          tokens[r] = static_cast<int32_t>(rng() % cost.vocab);
+          requests[r] = {slots[r], &tokens[r], 1};
+        }
+        check(nhc_session_step(session, requests.data(), batch,
+                               NHC_LOGITS_LAST, logits.data(), logits.size()),
+              "decode");
+      }
+      double s = seconds(start);
+      for (uint32_t slot : slots)
+        check(nhc_session_release_slot(session, slot), "release");
+      double bytesPerStep = cost.weightBytesF32 +
+                            double(batch) * stateBytes(session, context);
+      double stepS = s / o.decodeSteps;
+      double fraction = bytesPerStep / limits.dramBytesPerS / stepS;
+      std::string shape =
+          "B=" + std::to_string(batch) + " ctx=" + std::to_string(context);
+      std::printf("decode   %-22s %12.1f %9.1f%%  DRAM %.1f GB/s\n",
+                  shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
+                  limits.dramBytesPerS / 1e9);
+      results.push_back({{"phase", "decode"},
+                         {"batch", batch},
+                         {"context", context},
+                         {"steps", o.decodeSteps},
+                         {"seconds", s},
+                         {"tokens_per_s", batch * o.decodeSteps / s},
+                         {"bytes_per_step", bytesPerStep},
+                         {"fraction_of_limit", fraction},
+                         {"limit", "dram_read_bytes_per_s"}});
+    }
+  }
+  nhc_session_info_t info;
+  check(nhc_session_get_info(session, &info), "session info");
+  report["results"] = results;
+  report["memory"] = {{"peak_rss_bytes", peakRssBytes()},
+                      {"state_bytes", info.state_bytes},
+                      {"weight_f32_bytes", info.weight_f32_bytes},
+                      {"scratch_bytes", info.scratch_bytes}};
+  report["format"] = "nhc-bench";
+  report["version"] = 1;
+  std::printf("cold start %.3f s; peak RSS %.1f MB (state %.1f MB, f32 "
+              "weight copies %.1f MB)\n",
+              coldStartS, peakRssBytes() / 1e6, info.state_bytes / 1e6,
+              info.weight_f32_bytes / 1e6);
+  if (!o.json.empty()) {
+    for (const std::string &input : {o.model, weightsPath})
+      if (o.json == input || nhc::run::sameFile(o.json, input))
+        throw std::runtime_error("--json '" + o.json +
+                                 "' is an input of this run; refusing to "
+                                 "overwrite it");
+    std::string text = report.dump(2) + "\n";
+    std::string error;
+    if (!nhc::run::writeFileAtomically(
+            o.json, std::vector<uint8_t>(text.begin(), text.end()), error))
+      throw std::runtime_error(error);
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows appear as they finish
+  Options options;
+  std::string error;
+  if (argc == 2 && (std::string(argv[1]) == "--help" ||
+                    std::string(argv[1]) == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!parseOptions(argc, argv, options, error)) {
+    std::fprintf(stderr, "nhc-bench: %s\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  try {
+    return run(options);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "nhc-bench: error: out of memory\n");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "nhc-bench: error: %s\n", e.what());
+  }
+  return 1;
+}
