@@ -131,14 +131,15 @@ private:
 
   /// A tap point: after body entry `after` ran, `value`'s rows are in its
   /// buffer at `column`, `rowStride` apart.
-  void addTap(const char *kind, std::optional<int64_t> layer, Value value) {
+  void addTap(const char *kind, std::optional<int64_t> layer, Value value,
+              size_t after) {
     BufferView view = buffers.viewOf(value);
     json tap = {{"kind", kind},
                 {"buffer", nameOf(view.buffer)},
                 {"offset", view.column},
                 {"ld", view.rowStride},
                 {"width", widthOf(value)},
-                {"after", static_cast<int64_t>(body_.size()) - 1}};
+                {"after", static_cast<int64_t>(after)}};
     if (layer)
       tap["layer"] = *layer;
     taps.push_back(std::move(tap));
@@ -151,40 +152,34 @@ private:
   void recordTaps(Operation *op) {
     if (body_.empty())
       return;
+    size_t last = body_.size() - 1; // the entry `op` emitted, if any
     if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
       residual = embedding.getResult();
-      addTap("embeddings", std::nullopt, residual);
+      addTap("embeddings", std::nullopt, residual, last);
       return;
     }
     Value sum, update, lhs;
     if (auto add = dyn_cast<AddRMSNormOp>(op)) {
       lhs = add.getResidual(), update = add.getUpdate(), sum = add.getSum();
       lastNormalized = add.getNormalized();
-      lastNormalizedEntry = body_.size() - 1;
+      lastNormalizedEntry = last;
     } else if (auto add = dyn_cast<AddOp>(op)) {
       lhs = add.getLhs(), update = add.getRhs(), sum = add.getResult();
     } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
       lastNormalized = norm.getResult();
-      lastNormalizedEntry = body_.size() - 1;
+      lastNormalizedEntry = last;
       return;
     } else if (auto head = dyn_cast<LMHeadOp>(op)) {
-      if (head.getInput() == lastNormalized) {
-        BufferView view = buffers.viewOf(lastNormalized);
-        taps.push_back({{"kind", "final_norm"},
-                        {"buffer", nameOf(view.buffer)},
-                        {"offset", view.column},
-                        {"ld", view.rowStride},
-                        {"width", widthOf(lastNormalized)},
-                        {"after", static_cast<int64_t>(lastNormalizedEntry)}});
-      }
+      if (head.getInput() == lastNormalized)
+        addTap("final_norm", std::nullopt, lastNormalized, lastNormalizedEntry);
       return;
     } else {
       return;
     }
     if (!residual || lhs != residual)
       return;
-    addTap("mixer", layerCount, update);
-    addTap("residual", layerCount, sum);
+    addTap("mixer", layerCount, update, last);
+    addTap("residual", layerCount, sum, last);
     ++layerCount;
     residual = sum;
   }

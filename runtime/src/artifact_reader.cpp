@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iomanip>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,12 +46,6 @@ struct nhc_artifact_t {
 
 namespace nhc::runtime {
 namespace {
-
-std::string hex64(uint64_t value) {
-  std::ostringstream os;
-  os << "0x" << std::hex << std::setw(16) << std::setfill('0') << value;
-  return os.str();
-}
 
 /// Renders the magic bytes found so a wrong file type is recognisable.
 std::string describeMagic(const char magic[8]) {
@@ -242,16 +235,17 @@ std::unique_ptr<nhc_artifact_t> loadArtifact(const std::string &path) {
   auto artifact = std::make_unique<nhc_artifact_t>();
   artifact->path = path;
   // The header is checked as soon as it is read: a file that is not an
-  // artifact (or not this size) is refused before the rest is read.
+  // artifact (or not this size) is refused before the rest is read. The
+  // read proves the file still has the size the header was checked against.
+  nhc_artifact_header_t header;
   artifact->file = FileBytes::read(
       path, "artifact", UINT64_MAX, "",
       [&](const uint8_t *data, uint64_t, uint64_t size) {
-        readHeader(data, size, where);
+        header = readHeader(data, size, where);
       },
       NHC_ARTIFACT_HEADER_SIZE);
   const FileBytes &file = *artifact->file;
 
-  nhc_artifact_header_t header = readHeader(file.data(), file.size(), where);
   verifyChecksum(file, header, where);
   artifact->sections = readSectionTable(file, header, where);
 

@@ -8,6 +8,7 @@
 #ifndef NHC_RUNTIME_SRC_ERROR_H
 #define NHC_RUNTIME_SRC_ERROR_H
 
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -39,6 +40,14 @@ template <typename... Args> std::string cat(const Args &...args) {
   std::ostringstream os;
   (os << ... << args);
   return os.str();
+}
+
+/// "0x" and 16 hex digits, for hashes and checksums in messages.
+inline std::string hex64(uint64_t value) {
+  char text[19];
+  std::snprintf(text, sizeof(text), "0x%016llx",
+                static_cast<unsigned long long>(value));
+  return text;
 }
 
 /// Records `message` as this thread's last error and returns `status`.

@@ -34,13 +34,6 @@ static_assert(NHC_STATE_BLOB_MAGIC_SIZE == 8, "the header layout has 8");
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 
-std::string hex64(uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx",
-                static_cast<unsigned long long>(value));
-  return text;
-}
-
 /// Bytes of `t` that a slot of length seqLen holds.
 uint64_t savedBytes(const SlotTensor &t, uint64_t seqLen) {
   return t.tokenStride ? t.tokenStride * seqLen : t.bytes;
