@@ -16,7 +16,8 @@ run_main_job=1
 packages=(cmake ninja-build pkg-config clang-22 llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools nlohmann-json3-dev libgtest-dev
           libclang-rt-22-dev
-          libopenblas-dev python3)
+          libopenblas-dev libcpp-httplib-dev libpcre2-dev
+          python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
@@ -28,6 +29,20 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The PyPI test tooling the text and serving tests compare against, in a
+# virtual environment inside the build folder; reinstalled only when
+# tools/scripts/test-requirements.txt changes.
+venv="$build/venv"
+requirements="$root/tools/scripts/test-requirements.txt"
+stamp="$venv/.requirements"
+if [[ ! -x "$venv/bin/python3" ]] || ! cmp -s "$requirements" "$stamp"; then
+  echo "setup: installing the Python test tooling into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check \
+    -r "$requirements"
+  cp "$requirements" "$stamp"
 fi
 
 llvm_prefix=/usr/lib/llvm-22

@@ -1,0 +1,68 @@
+// nhc text: Hugging Face chat templates (the Jinja2 `chat_template` of
+// tokenizer_config.json) rendered in C++17, byte-identical to what
+// transformers' apply_chat_template renders with Python jinja2
+// (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, loopcontrols,
+// globals raise_exception / strftime_now / namespace / dict, transformers'
+// tojson filter).
+//
+// Supported: {{ }}, {% %}, {# #}, `-`/`+` whitespace control; if/elif/else,
+// for (with `if` filter, else, loop.*, break/continue), set (names, tuples,
+// namespace attributes, block set), macro, raw, generation; Python-like
+// expressions (literals, arithmetic, ~, comparisons, and/or/not, in, is
+// tests, conditional expressions, attributes, subscripts, slices, calls);
+// the common jinja2 filters and tests and the str/dict/list methods
+// templates call. Anything else (include, extends, import, call blocks,
+// filter blocks, recursive loops, '%' formatting, ...) is rejected by
+// parse() with its position. docs/chat-template.md lists the details.
+#ifndef NHC_TEXT_CHAT_TEMPLATE_H
+#define NHC_TEXT_CHAT_TEMPLATE_H
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <nhc/text/text_error.h>
+
+namespace nhc::text {
+
+class ChatTemplate {
+public:
+  /// Parses `source`; `name` is used in error messages (e.g.
+  /// "tokenizer_config.json chat_template"). Throws TextError
+  /// "<name>:<line>:<col>: <what>" on syntax errors and on constructs
+  /// outside the supported subset (unknown filters and tests included).
+  static ChatTemplate parse(std::string source, std::string name);
+
+  ChatTemplate(ChatTemplate &&) noexcept;
+  ChatTemplate &operator=(ChatTemplate &&) noexcept;
+  ~ChatTemplate();
+
+  /// Renders with the members of `context` (an object) as the template's
+  /// variables, typically {"messages": [...], "add_generation_prompt": bool,
+  /// "bos_token": "...", "eos_token": "...", "tools": [...] or null, plus
+  /// extra kwargs such as "enable_thinking"}. Throws TextError
+  /// "<name>:<line>:<col>: <what>" for runtime errors (using an undefined
+  /// value, type errors, ...) and for raise_exception(msg) (what() contains
+  /// msg). Rendering is bounded: more than 10M evaluation steps, 32 MiB of
+  /// output, 100 nested macro calls or ranges over 100000 items give
+  /// TextError.
+  ///
+  /// nlohmann::json keeps object keys sorted, which changes what `tojson`
+  /// and dict iteration produce; pass an nlohmann::ordered_json to keep the
+  /// document's key order (what Python's json.load and transformers see).
+  std::string render(const nlohmann::json &context) const;
+  std::string render(const nlohmann::ordered_json &context) const;
+
+  /// The name given to parse().
+  const std::string &name() const;
+
+private:
+  struct Impl;
+  explicit ChatTemplate(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace nhc::text
+
+#endif // NHC_TEXT_CHAT_TEMPLATE_H

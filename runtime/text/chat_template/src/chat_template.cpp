@@ -1,0 +1,68 @@
+// nhc chat template: the public API (parse, render) over lexer, parser and
+// renderer; turns their errors into TextError "<name>:<line>:<col>: <what>".
+#include <nhc/text/chat_template.h>
+
+#include "ast.h"
+#include "renderer.h"
+
+namespace nhc::text {
+
+struct ChatTemplate::Impl {
+  std::string name;
+  tpl::NodePtr root;
+};
+
+namespace {
+std::string where(const std::string &name, tpl::Pos p) {
+  return name + ":" + std::to_string(p.line) + ":" + std::to_string(p.col) + ": ";
+}
+
+template <class Json>
+std::string render_impl(const std::string &name, const tpl::Node &root, const Json &context) {
+  if (!context.is_object())
+    throw TextError(name + ": the render context must be a JSON object");
+  tpl::Value ctx;
+  try {
+    ctx = tpl::from_json(context);
+  } catch (const tpl::EvalError &e) {
+    throw TextError(name + ": " + e.what());
+  }
+  try {
+    return tpl::render(root, ctx, tpl::Limits{});
+  } catch (const tpl::RenderError &e) {
+    throw TextError(where(name, e.pos) + e.what);
+  } catch (const tpl::EvalError &e) {
+    throw TextError(name + ": " + e.what());
+  }
+}
+} // namespace
+
+ChatTemplate::ChatTemplate(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ChatTemplate::ChatTemplate(ChatTemplate &&) noexcept = default;
+ChatTemplate &ChatTemplate::operator=(ChatTemplate &&) noexcept = default;
+ChatTemplate::~ChatTemplate() = default;
+
+ChatTemplate ChatTemplate::parse(std::string source, std::string name) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = std::move(name);
+  try {
+    std::string normalized = tpl::normalize_newlines(source);
+    impl->root = tpl::parse(tpl::lex(normalized));
+    tpl::validate(*impl->root);
+  } catch (const tpl::SyntaxError &e) {
+    throw TextError(where(impl->name, e.pos) + e.what);
+  }
+  return ChatTemplate(std::move(impl));
+}
+
+std::string ChatTemplate::render(const nlohmann::json &context) const {
+  return render_impl(impl_->name, *impl_->root, context);
+}
+
+std::string ChatTemplate::render(const nlohmann::ordered_json &context) const {
+  return render_impl(impl_->name, *impl_->root, context);
+}
+
+const std::string &ChatTemplate::name() const { return impl_->name; }
+
+} // namespace nhc::text

@@ -1,0 +1,78 @@
+// nhc-chat-template: renders a chat template for a context, e.g.
+//   nhc-chat-template tokenizer_config.json context.json
+//   nhc-chat-template template.jinja context.json
+// The output is written to stdout byte for byte (no newline added).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nhc/text/chat_template.h>
+
+namespace {
+
+std::string read_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw nhc::text::TextError(path + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A special token in tokenizer_config.json: a string or {"content": ...}.
+const nlohmann::ordered_json *token_text(const nlohmann::ordered_json &cfg, const char *key) {
+  auto it = cfg.find(key);
+  if (it == cfg.end()) return nullptr;
+  if (it->is_string()) return &*it;
+  if (it->is_object()) {
+    auto c = it->find("content");
+    if (c != it->end() && c->is_string()) return &*c;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    std::fprintf(stderr,
+                 "usage: nhc-chat-template TEMPLATE_FILE|tokenizer_config.json CONTEXT.json\n"
+                 "Renders the chat template with the variables of CONTEXT.json (an object:\n"
+                 "messages, add_generation_prompt, tools, ...) and prints the result.\n");
+    return 2;
+  }
+  try {
+    std::string tpl_path = argv[1];
+    std::string source = read_file(tpl_path);
+    std::string name = tpl_path;
+    auto context = nlohmann::ordered_json::parse(read_file(argv[2]));
+    if (!context.is_object()) throw nhc::text::TextError(std::string(argv[2]) + ": not a JSON object");
+    bool is_config = tpl_path.size() >= 5 && tpl_path.compare(tpl_path.size() - 5, 5, ".json") == 0;
+    if (is_config) {
+      auto cfg = nlohmann::ordered_json::parse(source);
+      auto it = cfg.find("chat_template");
+      if (it == cfg.end()) throw nhc::text::TextError(tpl_path + ": no chat_template");
+      if (it->is_string()) {
+        source = it->get<std::string>();
+      } else if (it->is_array()) {
+        bool found = false;
+        for (const auto &t : *it)
+          if (t.value("name", "") == "default") { source = t.at("template").get<std::string>(); found = true; }
+        if (!found) throw nhc::text::TextError(tpl_path + ": no chat_template named 'default'");
+      } else {
+        throw nhc::text::TextError(tpl_path + ": chat_template is neither a string nor a list");
+      }
+      name = tpl_path + " chat_template";
+      for (const char *key : {"bos_token", "eos_token"})
+        if (!context.contains(key))
+          if (const auto *t = token_text(cfg, key)) context[key] = *t;
+    }
+    auto tpl = nhc::text::ChatTemplate::parse(std::move(source), std::move(name));
+    std::string out = tpl.render(context);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "nhc-chat-template: %s\n", e.what());
+    return 1;
+  }
+}

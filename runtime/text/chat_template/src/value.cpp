@@ -1,0 +1,604 @@
+// nhc chat template: Python semantics of the value model (truthiness, str,
+// repr, ==, <, len, iteration, json.dumps) and UTF-8 helpers.
+#include "value.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace nhc::text::tpl {
+
+Value Value::undefined(std::string hint) {
+  Value v;
+  v.kind = Kind::Undefined;
+  v.undefined_hint = std::move(hint);
+  return v;
+}
+Value Value::none() { Value v; v.kind = Kind::None; return v; }
+Value Value::boolean(bool x) { Value v; v.kind = Kind::Bool; v.b = x; return v; }
+Value Value::integer(std::int64_t x) { Value v; v.kind = Kind::Int; v.i = x; return v; }
+Value Value::floating(double x) { Value v; v.kind = Kind::Float; v.f = x; return v; }
+Value Value::string(std::string x) {
+  Value v;
+  v.kind = Kind::String;
+  v.s = std::make_shared<const std::string>(std::move(x));
+  return v;
+}
+Value Value::make_list(ValueList x) {
+  Value v;
+  v.kind = Kind::List;
+  v.list = std::make_shared<const ValueList>(std::move(x));
+  return v;
+}
+Value Value::make_tuple(ValueList x) {
+  Value v = make_list(std::move(x));
+  v.kind = Kind::Tuple;
+  return v;
+}
+Value Value::make_dict(DictData d) {
+  Value v;
+  v.kind = Kind::Dict;
+  v.dict = std::make_shared<const DictData>(std::move(d));
+  return v;
+}
+Value Value::make_callable(std::string name,
+                           std::function<Value(CallArgs &)> fn) {
+  Value v;
+  v.kind = Kind::Callable;
+  v.fn = std::make_shared<const Callable>(Callable{std::move(name), std::move(fn)});
+  return v;
+}
+
+const Value *DictData::find(const Value &key) const {
+  for (const auto &kv : items)
+    if (equals(kv.first, key)) return &kv.second;
+  return nullptr;
+}
+
+void DictData::set(Value key, Value value) {
+  for (auto &kv : items)
+    if (equals(kv.first, key)) { kv.second = std::move(value); return; }
+  items.emplace_back(std::move(key), std::move(value));
+}
+
+const Value *CallArgs::get(std::size_t pos, const char *name) const {
+  if (pos < args.size()) return &args[pos];
+  for (const auto &kv : kwargs)
+    if (kv.first == name) return &kv.second;
+  return nullptr;
+}
+
+void CallArgs::check(const char *what, std::size_t max_pos,
+                     std::initializer_list<const char *> allowed) const {
+  if (args.size() > max_pos)
+    throw EvalError(std::string(what) + "() takes at most " +
+                    std::to_string(max_pos) + " positional argument(s), " +
+                    std::to_string(args.size()) + " given");
+  for (const auto &kv : kwargs) {
+    bool ok = false;
+    for (const char *a : allowed) ok = ok || kv.first == a;
+    if (!ok)
+      throw EvalError(std::string(what) + "() got an unexpected keyword argument '" +
+                      kv.first + "'");
+  }
+}
+
+bool truthy(const Value &v) {
+  switch (v.kind) {
+  case Kind::Undefined: case Kind::None: return false;
+  case Kind::Bool: return v.b;
+  case Kind::Int: return v.i != 0;
+  case Kind::Float: return v.f != 0.0;
+  case Kind::String: return !v.s->empty();
+  case Kind::List: case Kind::Tuple: return !v.list->empty();
+  case Kind::Dict: return !v.dict->items.empty();
+  case Kind::Namespace: case Kind::Callable: return true;
+  }
+  return false;
+}
+
+const char *type_name(const Value &v) {
+  switch (v.kind) {
+  case Kind::Undefined: return "Undefined";
+  case Kind::None: return "NoneType";
+  case Kind::Bool: return "bool";
+  case Kind::Int: return "int";
+  case Kind::Float: return "float";
+  case Kind::String: return "str";
+  case Kind::List: return "list";
+  case Kind::Tuple: return "tuple";
+  case Kind::Dict: return "dict";
+  case Kind::Namespace: return "Namespace";
+  case Kind::Callable: return "function";
+  }
+  return "object";
+}
+
+// --- float repr -------------------------------------------------------------
+std::string float_repr(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  if (d == 0.0) return std::signbit(d) ? "-0.0" : "0.0";
+  char buf[64];
+  int prec = 1;
+  for (; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  // buf: [-]D[.DDD]e[+-]XX
+  std::string s(buf);
+  bool neg = s[0] == '-';
+  if (neg) s.erase(0, 1);
+  std::size_t epos = s.find('e');
+  int exp = std::atoi(s.c_str() + epos + 1);
+  std::string digits;
+  for (std::size_t k = 0; k < epos; ++k)
+    if (s[k] != '.') digits += s[k];
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out;
+  if (exp >= -4 && exp < 16) {
+    if (exp >= 0) {
+      std::string ip = digits.substr(0, std::min<std::size_t>(digits.size(), exp + 1));
+      while ((int)ip.size() < exp + 1) ip += '0';
+      std::string fp = digits.size() > (std::size_t)exp + 1 ? digits.substr(exp + 1) : "0";
+      out = ip + "." + fp;
+    } else {
+      out = "0." + std::string(-exp - 1, '0') + digits;
+    }
+  } else {
+    out = digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    char eb[16];
+    std::snprintf(eb, sizeof eb, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
+    out += eb;
+  }
+  return neg ? "-" + out : out;
+}
+
+// --- UTF-8 ------------------------------------------------------------------
+std::u32string utf8_decode(const std::string &s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t k = 0; k < s.size();) {
+    unsigned char c = s[k];
+    char32_t cp;
+    int n;
+    if (c < 0x80) { cp = c; n = 1; }
+    else if ((c >> 5) == 6) { cp = c & 0x1f; n = 2; }
+    else if ((c >> 4) == 14) { cp = c & 0x0f; n = 3; }
+    else if ((c >> 3) == 30) { cp = c & 0x07; n = 4; }
+    else { cp = 0xfffd; n = 1; }
+    if (k + n > s.size()) { out += 0xfffd; break; }
+    for (int m = 1; m < n; ++m) cp = (cp << 6) | (s[k + m] & 0x3f);
+    out += cp;
+    k += n;
+  }
+  return out;
+}
+
+void utf8_append(std::string &out, char32_t c) {
+  if (c < 0x80) out += (char)c;
+  else if (c < 0x800) { out += (char)(0xc0 | (c >> 6)); out += (char)(0x80 | (c & 0x3f)); }
+  else if (c < 0x10000) {
+    out += (char)(0xe0 | (c >> 12)); out += (char)(0x80 | ((c >> 6) & 0x3f));
+    out += (char)(0x80 | (c & 0x3f));
+  } else {
+    out += (char)(0xf0 | (c >> 18)); out += (char)(0x80 | ((c >> 12) & 0x3f));
+    out += (char)(0x80 | ((c >> 6) & 0x3f)); out += (char)(0x80 | (c & 0x3f));
+  }
+}
+
+std::string utf8_encode(const std::u32string &s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char32_t c : s) utf8_append(out, c);
+  return out;
+}
+
+std::size_t utf8_length(const std::string &s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+bool py_isspace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 ||
+         c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+         c == 0x3000;
+}
+
+std::string py_strip(const std::string &s, const Value *chars, bool left,
+                     bool right) {
+  std::u32string u = utf8_decode(s);
+  std::u32string set;
+  bool ws = !chars || chars->is_none() || chars->is_undefined();
+  if (!ws) {
+    if (!chars->is_string())
+      throw EvalError("strip arg must be None or str");
+    set = utf8_decode(chars->str());
+  }
+  auto strip_it = [&](char32_t c) {
+    return ws ? py_isspace(c) : set.find(c) != std::u32string::npos;
+  };
+  std::size_t b = 0, e = u.size();
+  if (left) while (b < e && strip_it(u[b])) ++b;
+  if (right) while (e > b && strip_it(u[e - 1])) --e;
+  return utf8_encode(u.substr(b, e - b));
+}
+
+static char32_t lower_cp(char32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0x80) return c;
+  if ((c >= 0xc0 && c <= 0xde && c != 0xd7)) return c + 32;
+  if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x131 && c != 0x138 &&
+      c != 0x149 && c != 0x178 && c != 0x17f) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e);
+    if (odd_upper ? (c % 2 == 1) : (c % 2 == 0)) return c + 1;
+    return c;
+  }
+  if (c == 0x178) return 0xff;
+  if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) return c + 32;
+  if (c >= 0x410 && c <= 0x42f) return c + 32;
+  if (c >= 0x400 && c <= 0x40f) return c + 80;
+  return c;
+}
+
+static char32_t upper_cp(char32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c < 0x80) return c;
+  if (c >= 0xe0 && c <= 0xfe && c != 0xf7) return c - 32;
+  if (c == 0xff) return 0x178;
+  if (c == 0xb5) return 0x39c;
+  if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x131 && c != 0x138 &&
+      c != 0x149 && c != 0x178 && c != 0x17f) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e);
+    if (odd_upper ? (c % 2 == 0) : (c % 2 == 1)) return c - 1;
+    return c;
+  }
+  if (c == 0x3c2) return 0x3a3;
+  if (c >= 0x3b1 && c <= 0x3c9) return c - 32;
+  if (c >= 0x430 && c <= 0x44f) return c - 32;
+  if (c >= 0x450 && c <= 0x45f) return c - 80;
+  return c;
+}
+
+std::string py_lower(const std::string &s) {
+  std::string out;
+  for (char32_t c : utf8_decode(s)) utf8_append(out, lower_cp(c));
+  return out;
+}
+
+std::string py_upper(const std::string &s) {
+  std::string out;
+  for (char32_t c : utf8_decode(s)) {
+    if (c == 0xdf) { out += "SS"; continue; }
+    utf8_append(out, upper_cp(c));
+  }
+  return out;
+}
+
+// --- str / repr -------------------------------------------------------------
+static bool py_printable(char32_t c) {
+  if (c < 0x20 || c == 0x7f) return false;
+  if (c >= 0x80 && c <= 0xa0) return false;
+  if (c == 0xad || c == 0x1680 || c == 0x3000) return false;
+  if ((c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
+      (c >= 0x205f && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f))
+    return false;
+  if (c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb)) return false;
+  if ((c >= 0xd800 && c <= 0xf8ff) || (c >= 0xf0000)) return false;
+  if (c == 0x61c || c == 0x180e) return false;
+  return true;
+}
+
+std::string repr_string(const std::string &s) {
+  bool has_sq = s.find('\'') != std::string::npos;
+  bool has_dq = s.find('"') != std::string::npos;
+  char q = (has_sq && !has_dq) ? '"' : '\'';
+  std::string out(1, q);
+  for (char32_t c : utf8_decode(s)) {
+    char buf[16];
+    if (c == (char32_t)q || c == '\\') { out += '\\'; out += (char)c; }
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (py_printable(c)) utf8_append(out, c);
+    else {
+      if (c < 0x100) std::snprintf(buf, sizeof buf, "\\x%02x", (unsigned)c);
+      else if (c < 0x10000) std::snprintf(buf, sizeof buf, "\\u%04x", (unsigned)c);
+      else std::snprintf(buf, sizeof buf, "\\U%08x", (unsigned)c);
+      out += buf;
+    }
+  }
+  out += q;
+  return out;
+}
+
+std::string to_repr(const Value &v) {
+  switch (v.kind) {
+  case Kind::String: return repr_string(*v.s);
+  case Kind::Undefined: return "Undefined";
+  default: return to_str(v);
+  }
+}
+
+std::string to_str(const Value &v) {
+  switch (v.kind) {
+  case Kind::Undefined: return "";
+  case Kind::None: return "None";
+  case Kind::Bool: return v.b ? "True" : "False";
+  case Kind::Int: return std::to_string(v.i);
+  case Kind::Float: return float_repr(v.f);
+  case Kind::String: return *v.s;
+  case Kind::List: case Kind::Tuple: {
+    bool tup = v.kind == Kind::Tuple;
+    std::string out = tup ? "(" : "[";
+    for (std::size_t k = 0; k < v.list->size(); ++k) {
+      if (k) out += ", ";
+      out += to_repr((*v.list)[k]);
+    }
+    if (tup && v.list->size() == 1) out += ",";
+    out += tup ? ")" : "]";
+    return out;
+  }
+  case Kind::Dict: case Kind::Namespace: {
+    const DictData &d = v.kind == Kind::Dict ? *v.dict : v.ns->attrs;
+    std::string out = "{";
+    for (std::size_t k = 0; k < d.items.size(); ++k) {
+      if (k) out += ", ";
+      out += to_repr(d.items[k].first) + ": " + to_repr(d.items[k].second);
+    }
+    out += "}";
+    return v.kind == Kind::Dict ? out : "<Namespace " + out + ">";
+  }
+  case Kind::Callable:
+    throw EvalError("printing the function '" + v.fn->name +
+                    "' is not supported (call it)");
+  }
+  return "";
+}
+
+// --- comparisons ------------------------------------------------------------
+static bool numeric(const Value &v) {
+  return v.kind == Kind::Int || v.kind == Kind::Float || v.kind == Kind::Bool;
+}
+static double as_double(const Value &v) {
+  return v.kind == Kind::Float ? v.f : v.kind == Kind::Bool ? (v.b ? 1 : 0) : (double)v.i;
+}
+static std::int64_t as_int(const Value &v) {
+  return v.kind == Kind::Bool ? (v.b ? 1 : 0) : v.i;
+}
+
+bool equals(const Value &a, const Value &b) {
+  if (numeric(a) && numeric(b)) {
+    if (a.kind == Kind::Float || b.kind == Kind::Float)
+      return as_double(a) == as_double(b);
+    return as_int(a) == as_int(b);
+  }
+  if (a.kind != b.kind) {
+    return false;
+  }
+  switch (a.kind) {
+  case Kind::Undefined: case Kind::None: return true;
+  case Kind::String: return *a.s == *b.s;
+  case Kind::List: case Kind::Tuple: {
+    if (a.list->size() != b.list->size()) return false;
+    for (std::size_t k = 0; k < a.list->size(); ++k)
+      if (!equals((*a.list)[k], (*b.list)[k])) return false;
+    return true;
+  }
+  case Kind::Dict: {
+    if (a.dict->items.size() != b.dict->items.size()) return false;
+    for (const auto &kv : a.dict->items) {
+      const Value *o = b.dict->find(kv.first);
+      if (!o || !equals(kv.second, *o)) return false;
+    }
+    return true;
+  }
+  case Kind::Namespace: return a.ns == b.ns;
+  case Kind::Callable: return a.fn == b.fn;
+  default: return false;
+  }
+}
+
+bool less(const Value &a, const Value &b) {
+  if (numeric(a) && numeric(b)) {
+    if (a.kind == Kind::Float || b.kind == Kind::Float)
+      return as_double(a) < as_double(b);
+    return as_int(a) < as_int(b);
+  }
+  if (a.kind == Kind::String && b.kind == Kind::String) return *a.s < *b.s;
+  if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple)) {
+    const ValueList &x = *a.list, &y = *b.list;
+    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
+      if (equals(x[k], y[k])) continue;
+      return less(x[k], y[k]);
+    }
+    return x.size() < y.size();
+  }
+  throw EvalError(std::string("'<' not supported between instances of '") +
+                  type_name(a) + "' and '" + type_name(b) + "'");
+}
+
+std::int64_t length(const Value &v) {
+  switch (v.kind) {
+  case Kind::Undefined: return 0;
+  case Kind::String: return (std::int64_t)utf8_length(*v.s);
+  case Kind::List: case Kind::Tuple: return (std::int64_t)v.list->size();
+  case Kind::Dict: return (std::int64_t)v.dict->items.size();
+  default:
+    throw EvalError(std::string("object of type '") + type_name(v) +
+                    "' has no len()");
+  }
+}
+
+ValueList iterate(const Value &v) {
+  switch (v.kind) {
+  case Kind::Undefined: return {};
+  case Kind::List: case Kind::Tuple: return *v.list;
+  case Kind::Dict: {
+    ValueList out;
+    for (const auto &kv : v.dict->items) out.push_back(kv.first);
+    return out;
+  }
+  case Kind::String: {
+    ValueList out;
+    for (char32_t c : utf8_decode(*v.s)) {
+      std::string one;
+      utf8_append(one, c);
+      out.push_back(Value::string(std::move(one)));
+    }
+    return out;
+  }
+  default:
+    throw EvalError(std::string("'") + type_name(v) + "' object is not iterable");
+  }
+}
+
+// --- JSON -------------------------------------------------------------------
+static void json_string(std::string &out, const std::string &s, bool ascii) {
+  out += '"';
+  for (char32_t c : utf8_decode(s)) {
+    char buf[16];
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    default:
+      if (c < 0x20 || (ascii && c > 0x7e)) {
+        if (c >= 0x10000) {
+          char32_t v = c - 0x10000;
+          std::snprintf(buf, sizeof buf, "\\u%04x\\u%04x",
+                        (unsigned)(0xd800 | (v >> 10)), (unsigned)(0xdc00 | (v & 0x3ff)));
+        } else {
+          std::snprintf(buf, sizeof buf, "\\u%04x", (unsigned)c);
+        }
+        out += buf;
+      } else {
+        utf8_append(out, c);
+      }
+    }
+  }
+  out += '"';
+}
+
+static std::string json_float(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d < 0 ? "-Infinity" : "Infinity";
+  return float_repr(d);
+}
+
+static void json_dump(std::string &out, const Value &v, const JsonOptions &o,
+                      int level) {
+  auto newline = [&](int lvl) {
+    out += '\n';
+    for (int k = 0; k < lvl; ++k) out += o.indent;
+  };
+  std::string item_sep = o.has_separators ? o.item_sep : (o.has_indent ? "," : ", ");
+  std::string key_sep = o.has_separators ? o.key_sep : ": ";
+  if (level > 200) throw EvalError("tojson: nesting too deep");
+  switch (v.kind) {
+  case Kind::None: out += "null"; return;
+  case Kind::Bool: out += v.b ? "true" : "false"; return;
+  case Kind::Int: out += std::to_string(v.i); return;
+  case Kind::Float: out += json_float(v.f); return;
+  case Kind::String: json_string(out, *v.s, o.ensure_ascii); return;
+  case Kind::List: case Kind::Tuple: {
+    if (v.list->empty()) { out += "[]"; return; }
+    out += '[';
+    for (std::size_t k = 0; k < v.list->size(); ++k) {
+      if (k) out += item_sep;
+      if (o.has_indent) newline(level + 1);
+      json_dump(out, (*v.list)[k], o, level + 1);
+    }
+    if (o.has_indent) newline(level);
+    out += ']';
+    return;
+  }
+  case Kind::Dict: {
+    if (v.dict->items.empty()) { out += "{}"; return; }
+    std::vector<std::pair<std::string, const Value *>> items;
+    for (const auto &kv : v.dict->items) {
+      const Value &key = kv.first;
+      std::string ks;
+      switch (key.kind) {
+      case Kind::String: ks = *key.s; break;
+      case Kind::Int: ks = std::to_string(key.i); break;
+      case Kind::Float: ks = json_float(key.f); break;
+      case Kind::Bool: ks = key.b ? "true" : "false"; break;
+      case Kind::None: ks = "null"; break;
+      default:
+        throw EvalError(std::string("tojson: keys must be str, int, float, bool "
+                                    "or None, not ") + type_name(key));
+      }
+      items.emplace_back(std::move(ks), &kv.second);
+    }
+    if (o.sort_keys)
+      std::sort(items.begin(), items.end(), // keys are unique
+                       [](const auto &a, const auto &b) { return a.first < b.first; });
+    out += '{';
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      if (k) out += item_sep;
+      if (o.has_indent) newline(level + 1);
+      json_string(out, items[k].first, o.ensure_ascii);
+      out += key_sep;
+      json_dump(out, *items[k].second, o, level + 1);
+    }
+    if (o.has_indent) newline(level);
+    out += '}';
+    return;
+  }
+  default:
+    throw EvalError(std::string("Object of type ") + type_name(v) +
+                    " is not JSON serializable");
+  }
+}
+
+std::string to_json(const Value &v, const JsonOptions &opt) {
+  std::string out;
+  json_dump(out, v, opt, 0);
+  return out;
+}
+
+template <class Json> Value from_json_impl(const Json &j) {
+  switch (j.type()) {
+  case nlohmann::json::value_t::null: return Value::none();
+  case nlohmann::json::value_t::boolean: return Value::boolean(j.template get<bool>());
+  case nlohmann::json::value_t::number_integer:
+    return Value::integer(j.template get<std::int64_t>());
+  case nlohmann::json::value_t::number_unsigned: {
+    auto u = j.template get<std::uint64_t>();
+    if (u > (std::uint64_t)INT64_MAX)
+      throw EvalError("context integer " + std::to_string(u) +
+                      " is out of the supported 64-bit range");
+    return Value::integer((std::int64_t)u);
+  }
+  case nlohmann::json::value_t::number_float: return Value::floating(j.template get<double>());
+  case nlohmann::json::value_t::string: return Value::string(j.template get<std::string>());
+  case nlohmann::json::value_t::array: {
+    ValueList l;
+    l.reserve(j.size());
+    for (const auto &e : j) l.push_back(from_json_impl(e));
+    return Value::make_list(std::move(l));
+  }
+  case nlohmann::json::value_t::object: {
+    DictData d;
+    for (auto it = j.begin(); it != j.end(); ++it)
+      d.items.emplace_back(Value::string(it.key()), from_json_impl(it.value()));
+    return Value::make_dict(std::move(d));
+  }
+  default:
+    throw EvalError("unsupported JSON value in the context");
+  }
+}
+
+Value from_json(const nlohmann::json &j) { return from_json_impl(j); }
+Value from_json(const nlohmann::ordered_json &j) { return from_json_impl(j); }
+
+} // namespace nhc::text::tpl

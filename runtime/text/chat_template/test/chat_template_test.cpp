@@ -1,0 +1,138 @@
+// Unit tests of the chat template's Jinja semantics. Expected strings are
+// what Python jinja2 3.1 renders (configured as transformers does).
+#include <gtest/gtest.h>
+
+#include <nhc/text/chat_template.h>
+
+using nhc::text::ChatTemplate;
+using nlohmann::ordered_json;
+
+namespace {
+
+std::string render(const std::string &src, const ordered_json &ctx = ordered_json::object()) {
+  return ChatTemplate::parse(src, "t").render(ctx);
+}
+
+TEST(ChatTemplate, PrintsPythonStr) {
+  EXPECT_EQ(render("{{ none }}{{ [1,'a',none,true,1.0,{'a':(1,2)}] }}"),
+            "None[1, 'a', None, True, 1.0, {'a': (1, 2)}]");
+  EXPECT_EQ(render("{{ 1/2 }} {{ 4/2 }} {{ 7//2 }} {{ -7//2 }} {{ -7 % 3 }} {{ 2**10 }} "
+                   "{{ 1e3 }} {{ 0.1+0.2 }} {{ 1e100 }} {{ 1.5e-7 }}"),
+            "0.5 2.0 3 -4 2 1024 1000.0 0.30000000000000004 1e+100 1.5e-07");
+  EXPECT_EQ(render("{{ 1e16 }}{{ 123456789012345678.0 }}{{ 0.000012 }}{{ -0.0 }}"),
+            "1e+161.2345678901234568e+171.2e-05-0.0");
+  EXPECT_EQ(render("{{ \"it's\" }}|{{ [\"it's\", 'a\"b', '\\n'] }}"),
+            "it's|[\"it's\", 'a\"b', '\\n']");
+  EXPECT_EQ(render("{{ (1,) }}{{ () }}{{ x }}"), "(1,)()");
+}
+
+TEST(ChatTemplate, WhitespaceControl) {
+  EXPECT_EQ(render("  {% if true %}\n  x\n  {% endif %}\n  y"), "  x\n  y");
+  EXPECT_EQ(render("{%- for i in range(3) -%}\n  {{ i }}\n{%- endfor %}"), "012");
+  EXPECT_EQ(render("a  {%- if true -%}  b  {%- endif -%}  c"), "abc");
+  EXPECT_EQ(render("a\n  {%+ if true %}b{% endif +%}\nc"), "a\n  b\nc");
+  EXPECT_EQ(render("{# c #}\nx {{ 1 }} {# c2 #}\ny\n"), "x 1 y");
+  EXPECT_EQ(render("{% raw %}{{ x }}{% endraw %}"), "{{ x }}");
+  EXPECT_EQ(render("x\r\ny\n"), "x\ny");
+}
+
+TEST(ChatTemplate, LoopsAndScoping) {
+  EXPECT_EQ(render("{% set x = 0 %}{% for i in [1,2,3] %}{{ x }}{% set x = x + i %}{{x}},"
+                   "{% endfor %}|{{ x }}"),
+            "01,02,03,|0");
+  EXPECT_EQ(render("{% for i in [1,2,3,4] if i != 2 %}{{ loop.index }}/{{ loop.length }}"
+                   "{{ '.' if loop.last }}{% endfor %}"),
+            "1/32/33/3.");
+  EXPECT_EQ(render("{% for i in [] %}x{% else %}empty{% endfor %}"), "empty");
+  EXPECT_EQ(render("{% for i in range(10) %}{% if i == 3 %}{% break %}{% endif %}"
+                   "{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% endfor %}"),
+            "02");
+  EXPECT_EQ(render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"),
+            "a=1;b=2;");
+  EXPECT_EQ(render("{% for x in 'ab' %}{{ loop.previtem is defined }}{{ loop.nextitem }}"
+                   "{% endfor %}"),
+            "FalsebTrue");
+  EXPECT_EQ(render("{% set ns = namespace(n=0) %}{% for i in range(4) %}"
+                   "{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}"),
+            "6");
+}
+
+TEST(ChatTemplate, MacrosAndSetBlocks) {
+  EXPECT_EQ(render("{% macro m(a, b='B') %}[{{ a }}{{ b }}]{% endmacro %}"
+                   "{{ m(1) }}{{ m(2, b=3) }}"),
+            "[1B][23]");
+  EXPECT_EQ(render("{% set x %}in{{ 1 }}{% endset %}{{ x }}|{{ x | length }}"), "in1|3");
+}
+
+TEST(ChatTemplate, FiltersAndMethods) {
+  EXPECT_EQ(render("{{ ' a b '|trim }}|{{ 'abc'|upper }}|{{ 'hello world'|title }}|"
+                   "{{ 'hELLO'|capitalize }}|{{ [3,1,2]|sort|join(',') }}|"
+                   "{{ [1,2,2,1]|unique|list }}|{{ 'abc'|reverse }}"),
+            "a b|ABC|Hello World|Hello|1,2,3|[1, 2]|cba");
+  EXPECT_EQ(render("{{ 'a,b,,c'.split(',') }}{{ ' a  b '.split() }}{{ 'a b c'.split(' ', 1) }}"
+                   "{{ 'a.b.c'.rsplit('.', 1) }}"),
+            "['a', 'b', '', 'c']['a', 'b']['a', 'b c']['a.b', 'c']");
+  EXPECT_EQ(render("{{ x|tojson }}", {{"x", {{"b", 1}, {"a", {1, "\u00e9\n"}}}}}),
+            "{\"b\": 1, \"a\": [1, \"\u00e9\\n\"]}");
+  EXPECT_EQ(render("{{ x|tojson(indent=2) }}", {{"x", {{"a", {1, 2}}, {"b", ordered_json::object()}}}}),
+            "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}");
+  EXPECT_EQ(render("{{ x|selectattr('role', 'equalto', 'user')|map(attribute='c')|join }}",
+                   {{"x", {{{"role", "user"}, {"c", "a"}}, {{"role", "bot"}, {"c", "b"}},
+                           {{"role", "user"}, {"c", "c"}}}}}),
+            "ac");
+  EXPECT_EQ(render("{{ '3'|int + 1 }}{{ 'x'|int }}{{ '2.5'|float }}{{ 1|string ~ 2 }}"), "402.512");
+  EXPECT_EQ(render("{{ x|default('d') }}{{ ''|default('e', true) }}{{ none|default('f') }}"),
+            "deNone");
+  EXPECT_EQ(render("{{ 'héllo'|length }}{{ 'héllo'[1:3] }}{{ [1,2,3][::-1] }}{{ 'abc'[-1] }}"),
+            "5él[3, 2, 1]c");
+}
+
+TEST(ChatTemplate, TestsAndOperators) {
+  EXPECT_EQ(render("{{ x is defined }}{{ none is none }}{{ 'a' is string }}{{ {} is mapping }}"
+                   "{{ [] is sequence }}{{ 'a' is not iterable }}{{ 1 is number }}"
+                   "{{ true is boolean }}{{ 3 is odd }}{{ 4 is divisibleby 2 }}"),
+            "FalseTrueTrueTrueTrueFalseTrueTrueTrueTrue");
+  EXPECT_EQ(render("{{ 'a' in 'cat' }}{{ 2 not in [1] }}{{ 'k' in {'k': 1} }}{{ 1 < 2 < 3 }}"
+                   "{{ 1 == 1.0 }}{{ 'a' ~ 1 ~ none }}{{ 1 if false }}{{ 0 or 'x' }}{{ 1 and 2 }}"),
+            "TrueTrueTrueTrueTruea1Nonex2");
+  EXPECT_EQ(render("{{ 'ab' * 2 }}{{ [1] + [2] }}{{ -(3) }}{{ 2 ** -1 }}{{ 7 % -3 }}{{ -7.5 // 2 }}"),
+            "abab[1, 2]-30.5-2-4.0");
+}
+
+TEST(ChatTemplate, UndefinedSemantics) {
+  EXPECT_EQ(render("{{ m.missing }}|{{ m.missing is defined }}|{{ m['missing'] | length }}",
+                   {{"m", ordered_json::object()}}),
+            "|False|0");
+  EXPECT_EQ(render("{{ none.x is defined }}{{ [1][5] is defined }}"), "FalseFalse");
+  EXPECT_EQ(render("{% for x in nothing %}x{% endfor %}{{ nothing ~ 'a' }}"), "a");
+}
+
+TEST(ChatTemplate, DictAttributeLookupPrefersMethods) {
+  // jinja2 getattr: d.items is the method; d['items'] is the key.
+  EXPECT_EQ(render("{{ d['items'] }}{{ d.get('items') }}{{ d.keys()|list }}",
+                   {{"d", {{"items", 5}}}}),
+            "55['items']");
+}
+
+TEST(ChatTemplate, GlobalsAndKwargs) {
+  EXPECT_EQ(render("{{ dict(a=1)|tojson }}{{ namespace(a=2).a }}{{ range(1, 7, 2)|list }}"),
+            "{\"a\": 1}2[1, 3, 5]");
+  EXPECT_EQ(render("{% if enable_thinking %}on{% else %}off{% endif %}", {{"enable_thinking", false}}),
+            "off");
+}
+
+TEST(ChatTemplate, JsonContextKeyOrder) {
+  // ordered_json keeps document order; nlohmann::json sorts keys.
+  auto tpl = ChatTemplate::parse("{{ d|tojson }}", "t");
+  EXPECT_EQ(tpl.render(ordered_json::parse(R"({"d": {"z": 1, "a": 2}})")), "{\"z\": 1, \"a\": 2}");
+  EXPECT_EQ(tpl.render(nlohmann::json::parse(R"({"d": {"z": 1, "a": 2}})")), "{\"a\": 2, \"z\": 1}");
+}
+
+TEST(ChatTemplate, MoveKeepsTemplate) {
+  auto a = ChatTemplate::parse("{{ 1 + 1 }}", "t");
+  ChatTemplate b = std::move(a);
+  EXPECT_EQ(b.render(ordered_json::object()), "2");
+  EXPECT_EQ(b.name(), "t");
+}
+
+} // namespace

@@ -1,0 +1,160 @@
+#include "pre_tokenizer.h"
+
+#include "byte_level.h"
+#include "utf8.h"
+
+namespace nhc::text::detail {
+
+const char *const kGpt2Pattern =
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|"
+    "\\s+(?!\\S)|\\s+";
+
+namespace {
+
+// All matches of `re` in `s` as (begin, end, matched) runs covering s, the
+// way tokenizers' Pattern::find_matches for an Oniguruma regex reports them.
+template <typename F>
+void forEachRun(const Regex &re, std::string_view s, F &&emit) {
+  // Like the onig crate's find_iter: an empty match right where the previous
+  // match ended is skipped by moving on one character; other empty matches
+  // count (they split the text but give no piece).
+  size_t prev = 0, from = 0, b = 0, e = 0;
+  bool haveLast = false;
+  size_t lastEnd = 0;
+  while (from <= s.size() && re.find(s, from, &b, &e)) {
+    if (b == e && haveLast && lastEnd == e) {
+      if (e >= s.size()) break;
+      size_t k = e;
+      nextCodePoint(s, k);
+      from = k;
+      continue;
+    }
+    if (prev != b) emit(prev, b, false);
+    emit(b, e, true);
+    prev = from = e;
+    haveLast = true;
+    lastEnd = e;
+  }
+  if (prev != s.size()) emit(prev, s.size(), false);
+}
+
+} // namespace
+
+void PreTokenizer::applySplit(const SplitStep &step, std::string_view s,
+                              std::vector<std::string_view> &out) {
+  if (s.empty()) return;
+  // Collect runs with `matched` flipped by invert.
+  struct Run {
+    size_t b, e;
+    bool m;
+  };
+  std::vector<Run> runs;
+  forEachRun(*step.regex, s, [&](size_t b, size_t e, bool m) {
+    runs.push_back(Run{b, e, m != step.invert});
+  });
+  auto add = [&](size_t b, size_t e) {
+    if (e > b) out.push_back(s.substr(b, e - b));
+  };
+  switch (step.behavior) {
+  case SplitBehavior::Removed:
+    for (const Run &r : runs)
+      if (!r.m) add(r.b, r.e);
+    break;
+  case SplitBehavior::Isolated:
+    for (const Run &r : runs) add(r.b, r.e);
+    break;
+  case SplitBehavior::MergedWithPrevious: {
+    // A match joins the piece before it.
+    size_t start = 0;
+    bool open = false;
+    for (const Run &r : runs) {
+      if (r.m) {
+        add(open ? start : r.b, r.e);
+        open = false;
+      } else {
+        if (open) add(start, r.b);
+        start = r.b;
+        open = true;
+      }
+    }
+    if (open) add(start, s.size());
+    break;
+  }
+  case SplitBehavior::MergedWithNext: {
+    // A match joins the piece after it.
+    size_t start = 0;
+    bool open = false;
+    for (const Run &r : runs) {
+      if (r.m) {
+        if (open) add(start, r.b);
+        start = r.b;
+        open = true;
+      } else {
+        add(open ? start : r.b, r.e);
+        open = false;
+      }
+    }
+    if (open) add(start, s.size());
+    break;
+  }
+  case SplitBehavior::Contiguous: {
+    // Consecutive runs of the same kind merge (tokenizers starts with
+    // "previous was not a match").
+    bool prevMatch = false;
+    size_t start = 0, end = 0;
+    bool have = false;
+    for (const Run &r : runs) {
+      if (have && r.m == prevMatch) {
+        end = r.e;
+      } else {
+        if (have) add(start, end);
+        start = r.b;
+        end = r.e;
+        have = true;
+      }
+      prevMatch = r.m;
+    }
+    if (have) add(start, end);
+    break;
+  }
+  }
+}
+
+void PreTokenizer::run(std::string_view text,
+                       std::vector<std::string> &words) const {
+  std::vector<std::string_view> cur{text}, next;
+  for (const SplitStep &step : splits) {
+    next.clear();
+    for (std::string_view p : cur) applySplit(step, p, next);
+    cur.swap(next);
+  }
+  if (!byteLevel) {
+    for (std::string_view p : cur)
+      if (!p.empty()) words.emplace_back(p);
+    return;
+  }
+  std::string prefixed;
+  for (std::string_view p : cur) {
+    if (p.empty()) continue;
+    if (addPrefixSpace && p.front() != ' ') {
+      prefixed.assign(1, ' ');
+      prefixed.append(p);
+      p = prefixed;
+    }
+    auto emit = [&](std::string_view w) {
+      std::string out;
+      out.reserve(w.size() * 2);
+      appendByteLevel(out, w);
+      words.push_back(std::move(out));
+    };
+    if (byteLevelRegex) {
+      forEachRun(*byteLevelRegex, p, [&](size_t b, size_t e, bool) {
+        if (e > b) emit(p.substr(b, e - b));
+      });
+    } else {
+      emit(p);
+    }
+  }
+}
+
+} // namespace nhc::text::detail

@@ -1,0 +1,91 @@
+// Added tokens: leftmost-longest matching, special tokens, lstrip / rstrip /
+// single_word / normalized, and tokenizers' id numbering. Expected ids come
+// from tokenizers 0.23.3 on the same tokenizer.json.
+#include "byte_level.h"
+#include "test_util.h"
+#include "utf8.h"
+
+#include "nhc/text/tokenizer.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace nhc::text;
+using nhc::text::test::TempDir;
+
+namespace {
+
+// Vocabulary: the 256 byte-level characters, byte b -> id b; no merges.
+std::string byteVocab() {
+  nlohmann::json v = nlohmann::json::object();
+  for (int b = 0; b < 256; ++b) {
+    std::string s;
+    detail::appendCodePoint(s, detail::byteToCodePoint(static_cast<unsigned char>(b)));
+    v[s] = b;
+  }
+  return v.dump();
+}
+
+Tokenizer load(TempDir &dir) {
+  // The file's ids (300..305) are not what tokenizers uses: tokens missing
+  // from the model vocabulary are numbered from len(vocab) = 256 on.
+  std::string added = R"([
+    {"id": 300, "content": "<s>", "special": true, "normalized": false},
+    {"id": 301, "content": "[M]", "lstrip": true, "normalized": false},
+    {"id": 302, "content": "<r>", "rstrip": true, "normalized": false},
+    {"id": 303, "content": "dog", "single_word": true, "normalized": false},
+    {"id": 304, "content": "<ss>", "special": true, "normalized": false},
+    {"id": 305, "content": "nm", "normalized": true}])";
+  std::string pre = R"({"type": "ByteLevel", "add_prefix_space": false, "use_regex": false})";
+  dir.write("tokenizer.json",
+            test::makeTokenizerJson(byteVocab(), "[]", added, "", pre));
+  return Tokenizer::load(dir.path());
+}
+
+std::vector<int32_t> bytesOf(const std::string &s) {
+  std::vector<int32_t> v;
+  for (unsigned char c : s) v.push_back(c);
+  return v;
+}
+
+} // namespace
+
+TEST(AddedTokens, IdsFollowTokenizersNumbering) {
+  TempDir dir;
+  Tokenizer t = load(dir);
+  EXPECT_EQ(t.tokenToId("<s>"), 256);
+  EXPECT_EQ(t.tokenToId("nm"), 261);
+  EXPECT_EQ(t.vocabSize(), 262u);
+  EXPECT_TRUE(t.isSpecial(256));
+  EXPECT_FALSE(t.isSpecial(257));
+  EXPECT_EQ(t.idToToken(260), "<ss>");
+}
+
+TEST(AddedTokens, SplittingMatchesTokenizers) {
+  TempDir dir;
+  Tokenizer t = load(dir);
+  using V = std::vector<int32_t>;
+  EXPECT_EQ(t.encode("a<s>b", false), (V{97, 256, 98}));
+  EXPECT_EQ(t.encode("a<ss>b<s", false), (V{97, 260, 98, 60, 115}));
+  EXPECT_EQ(t.encode("x  [M]y", false), (V{120, 257, 121}));
+  EXPECT_EQ(t.encode("x\xE3\x80\x80 [M]  [M]y", false), (V{120, 257, 257, 121}));
+  EXPECT_EQ(t.encode("<r>  \t z", false), (V{258, 122}));
+  V dogs{259, 32, 104, 111, 116, 100, 111, 103, 32, 100, 111, 103, 95, 32,
+         259, 46, 32, 100, 111, 103, 115};
+  EXPECT_EQ(t.encode("dog hotdog dog_ dog. dogs", false), dogs);
+  EXPECT_EQ(t.encode(" nm<s>nm", false), (V{32, 261, 256, 261}));
+  EXPECT_EQ(t.encode("\xC3\xA9 dog", false), (V{195, 169, 32, 259}));
+  EXPECT_EQ(t.encode("<s><ss><s>", false), (V{256, 260, 256}));
+}
+
+TEST(AddedTokens, DecodeSkipsOnlySpecialTokens) {
+  TempDir dir;
+  Tokenizer t = load(dir);
+  std::vector<int32_t> ids{256, 104, 105, 257, 260};
+  EXPECT_EQ(t.decode(ids), "<s>hi[M]<ss>");
+  EXPECT_EQ(t.decode(ids, true), "hi[M]");
+  EXPECT_EQ(t.tokenBytes(256), "<s>");
+  EXPECT_EQ(t.decode(bytesOf("\xE2\x82")), "\xEF\xBF\xBD");
+  EXPECT_THROW(t.decode({262}), TextError);
+  EXPECT_THROW(t.decode({-1}), TextError);
+}

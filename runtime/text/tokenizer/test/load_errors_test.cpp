@@ -1,0 +1,196 @@
+// Hostile or unsupported tokenizer files give TextError naming the file and
+// the key, never a crash.
+#include "test_util.h"
+
+#include "nhc/text/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace nhc::text;
+using nhc::text::test::TempDir;
+using nhc::text::test::makeTokenizerJson;
+
+namespace {
+
+const std::string kVocab = R"({"a": 0, "b": 1, "ab": 2})";
+const std::string kMerges = R"(["a b"])";
+
+/// Loads `json` and expects TextError mentioning the file and every `parts`.
+void expectError(const std::string &json, std::vector<std::string> parts) {
+  TempDir dir;
+  std::string path = dir.write("tokenizer.json", json);
+  try {
+    Tokenizer::load(path);
+    ADD_FAILURE() << "loaded: " << json.substr(0, 200);
+  } catch (const TextError &e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    for (const std::string &p : parts)
+      EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
+  }
+}
+
+} // namespace
+
+TEST(LoadErrors, GoodMinimalFileLoads) {
+  TempDir dir;
+  std::string path = dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+  Tokenizer t = Tokenizer::load(path);
+  EXPECT_EQ(t.vocabSize(), 3u);
+  EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{2}));
+  EXPECT_FALSE(t.bosId().has_value());
+  EXPECT_EQ(t.chatTemplate(), "");
+}
+
+TEST(LoadErrors, FileProblems) {
+  EXPECT_THROW(Tokenizer::load("/nonexistent/tokenizer.json"), TextError);
+  TempDir dir;
+  EXPECT_THROW(Tokenizer::load(dir.path()), TextError); // no tokenizer.json
+  expectError("", {"invalid JSON"});
+  expectError("{\"model\": ", {"invalid JSON"});
+  expectError("[1, 2]", {"expected an object"});
+  expectError(std::string(100000, '[') + std::string(100000, ']'), {"nested"});
+  expectError("\xFF\xFE{}", {"invalid JSON"});
+}
+
+TEST(LoadErrors, OversizedFileIsRefusedWithoutReadingIt) {
+  TempDir dir;
+  std::string path = dir.write("tokenizer.json", "{}");
+  ASSERT_EQ(::truncate(path.c_str(), (256ll << 20) + 1), 0);
+  try {
+    Tokenizer::load(path);
+    FAIL();
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("256 MiB"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LoadErrors, ModelProblems) {
+  expectError(R"({"added_tokens": []})", {"model", "missing"});
+  expectError(R"({"model": {"type": "WordPiece", "vocab": {}}})",
+              {"model.type", "WordPiece"});
+  expectError(R"({"model": {"type": "Unigram", "vocab": []}})", {"Unigram"});
+  expectError(makeTokenizerJson("[]", "[]"), {"model.vocab", "expected an object"});
+  expectError(makeTokenizerJson(R"({"a": "x"})", "[]"), {"model.vocab[\"a\"]", "integer"});
+  expectError(makeTokenizerJson(R"({"a": -1})", "[]"), {"model.vocab[\"a\"]", "out of range"});
+  expectError(makeTokenizerJson(R"({"a": 99999999999})", "[]"), {"out of range"});
+  expectError(makeTokenizerJson(R"({"a": 0, "b": 0})", "[]"), {"duplicate id 0"});
+  expectError(makeTokenizerJson(kVocab, R"(["a c"])"), {"model.merges[0]", "\"c\""});
+  expectError(makeTokenizerJson(kVocab, R"(["b a"])"), {"model.merges[0]", "\"ba\""});
+  expectError(makeTokenizerJson(kVocab, R"(["ab"])"), {"model.merges[0]"});
+  expectError(makeTokenizerJson(kVocab, R"([["a"]])"), {"model.merges[0]"});
+  expectError(makeTokenizerJson(kVocab, R"([7])"), {"model.merges[0]"});
+  expectError(makeTokenizerJson(kVocab, R"({})"), {"model.merges", "array"});
+  expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "dropout": 0.5)"),
+              {"model.dropout"});
+  expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "fuse_unk": "yes")"),
+              {"model.fuse_unk"});
+}
+
+TEST(LoadErrors, GapsInIdsAreFine) {
+  TempDir dir;
+  std::string path = dir.write("tokenizer.json",
+                               makeTokenizerJson(R"({"a": 0, "b": 5, "ab": 9})", kMerges));
+  Tokenizer t = Tokenizer::load(path);
+  EXPECT_EQ(t.vocabSize(), 10u);
+  EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{9}));
+  EXPECT_FALSE(t.idToToken(3).has_value());
+  EXPECT_THROW(t.decode({3}), TextError);
+  EXPECT_THROW(t.tokenBytes(3), TextError);
+}
+
+TEST(LoadErrors, PipelineProblems) {
+  auto with = [](const std::string &pre, const std::string &post = "null",
+                 const std::string &dec = R"({"type": "ByteLevel"})") {
+    return makeTokenizerJson(kVocab, kMerges, "[]", "", pre, post, dec);
+  };
+  expectError(with(R"({"type": "Whitespace"})"), {"pre_tokenizer.type", "Whitespace"});
+  expectError(with(R"({"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern.Regex", "bad regex"});
+  expectError(with(R"({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Sideways"})"),
+              {"pre_tokenizer.behavior", "Sideways"});
+  expectError(with(R"({"type": "Split", "pattern": {}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern"});
+  expectError(with(R"({"type": "Sequence", "pretokenizers": [{"type": "ByteLevel"},
+                      {"type": "Split", "pattern": {"String": " "}, "behavior": "Isolated"}]})"),
+              {"pre_tokenizer.pretokenizers[1]", "after ByteLevel"});
+  expectError(with(R"({"type": "Sequence", "pretokenizers": 3})"), {"pre_tokenizer.pretokenizers"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<x>", "type_id": 0}}], "special_tokens": {}})"),
+              {"post_processor.special_tokens", "<x>"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<x>", "type_id": 0}}], "special_tokens": {"<x>": {"id": "<x>", "ids": [77], "tokens": ["<x>"]}}})"),
+              {"post_processor", "77"});
+  expectError(with("null", R"({"type": "Mystery"})"), {"post_processor.type", "Mystery"});
+  expectError(with("null", "null", R"({"type": "WordPiece"})"), {"decoder.type", "WordPiece"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([{"id": 1, "content": 5}])"),
+              {"added_tokens[0].content"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([{"content": "x"}])"),
+              {"added_tokens[0].id", "missing"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"({"a": 1})"), {"added_tokens", "array"});
+  std::string withNorm = makeTokenizerJson(kVocab, kMerges);
+  withNorm.replace(withNorm.find("\"normalizer\": null"), 18,
+                   R"("normalizer": {"type": "NFKC"})");
+  expectError(withNorm, {"normalizer", "NFKC"});
+}
+
+TEST(LoadErrors, ConfigProblems) {
+  TempDir dir;
+  dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+  std::string cfg = dir.write("tokenizer_config.json", R"({"chat_template": 5})");
+  try {
+    Tokenizer::load(dir.path());
+    FAIL();
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find(cfg + ": chat_template"), std::string::npos) << e.what();
+  }
+  dir.write("tokenizer_config.json",
+            R"({"chat_template": [{"name": "rag", "template": "x"}]})");
+  EXPECT_THROW(Tokenizer::load(dir.path()), TextError);
+  dir.write("tokenizer_config.json", R"({"bos_token": 3})");
+  EXPECT_THROW(Tokenizer::load(dir.path()), TextError);
+  dir.write("tokenizer_config.json",
+            R"({"bos_token": {"content": "a"}, "eos_token": "b", "add_bos_token": true,
+                "chat_template": [{"name": "x", "template": "X"}, {"name": "default", "template": "D"}]})");
+  Tokenizer t = Tokenizer::load(dir.path());
+  EXPECT_EQ(t.bosToken(), "a");
+  EXPECT_EQ(t.bosId(), 0);
+  EXPECT_EQ(t.eosId(), 1);
+  EXPECT_EQ(t.addBosToken(), true);
+  EXPECT_EQ(t.chatTemplate(), "D");
+}
+
+TEST(LoadErrors, RandomCorruptionNeverCrashes) {
+  // Flip bytes of a real tokenizer.json: every outcome is a load or TextError.
+  TempDir dir;
+  std::string good;
+  {
+    std::ifstream f(NHC_REPO_ROOT "/test/golden/dense/model/tokenizer.json", std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(good.empty());
+  uint32_t seed = 12345;
+  auto rnd = [&] { seed = seed * 1664525u + 1013904223u; return seed >> 8; };
+  const char junk[] = "{}[]\",:0-9ab\\ \x80\xFF";
+  for (int iter = 0; iter < 200; ++iter) {
+    std::string s = good;
+    int edits = 1 + static_cast<int>(rnd() % 4);
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = rnd() % s.size();
+      switch (rnd() % 3) {
+      case 0: s[pos] = junk[rnd() % (sizeof junk - 1)]; break;
+      case 1: s.erase(pos, 1 + rnd() % 16); break;
+      default: s.resize(pos); break;
+      }
+    }
+    std::string path = dir.write("tokenizer.json", s);
+    try {
+      Tokenizer t = Tokenizer::load(path);
+      (void)t.encode("Hello <s> wörld 123 \xF0\x9F\x98\x80", true);
+    } catch (const TextError &) {
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Split behaviors and the Oniguruma -> PCRE2 pattern translation.
+#include "pre_tokenizer.h"
+#include "pcre_regex.h"
+
+#include "nhc/text/text_error.h"
+
+#include <gtest/gtest.h>
+
+using namespace nhc::text::detail;
+
+namespace {
+
+std::vector<std::string> split(const std::string &pattern, SplitBehavior b,
+                               const std::string &text, bool invert = false,
+                               bool literal = true) {
+  PreTokenizer p;
+  SplitStep s;
+  s.regex = std::make_unique<Regex>(pattern, literal, "test");
+  s.behavior = b;
+  s.invert = invert;
+  p.splits.push_back(std::move(s));
+  std::vector<std::string> out;
+  p.run(text, out);
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+} // namespace
+
+TEST(PreTokenizer, SplitBehaviorsLikeTokenizersDocs) {
+  // The examples of tokenizers' SplitDelimiterBehavior documentation.
+  const std::string t = "the-final--countdown";
+  EXPECT_EQ(split("-", SplitBehavior::Removed, t), (V{"the", "final", "countdown"}));
+  EXPECT_EQ(split("-", SplitBehavior::Isolated, t),
+            (V{"the", "-", "final", "-", "-", "countdown"}));
+  EXPECT_EQ(split("-", SplitBehavior::MergedWithPrevious, t),
+            (V{"the-", "final-", "-", "countdown"}));
+  EXPECT_EQ(split("-", SplitBehavior::MergedWithNext, t),
+            (V{"the", "-final", "-", "-countdown"}));
+  EXPECT_EQ(split("-", SplitBehavior::Contiguous, t),
+            (V{"the", "-", "final", "--", "countdown"}));
+  EXPECT_EQ(split("-", SplitBehavior::Removed, t, /*invert=*/true), (V{"-", "-", "-"}));
+}
+
+TEST(PreTokenizer, OnigEscapesAreTranslated) {
+  EXPECT_EQ(translateOnigPattern("\\s+(?!\\S)", "t"),
+            "\\p{White_Space}+(?!\\P{White_Space})");
+  EXPECT_EQ(translateOnigPattern("[^\\s\\p{L}]", "t"), "[^\\p{White_Space}\\p{L}]");
+  EXPECT_EQ(translateOnigPattern("[\\]\\s]", "t"), "[\\]\\p{White_Space}]");
+  EXPECT_THROW(translateOnigPattern("[\\W]", "t"), nhc::text::TextError);
+  // U+0085 (NEL) is White_Space for Oniguruma but not PCRE2's \s.
+  Regex r(translateOnigPattern("\\s", "t"), false, "t");
+  EXPECT_TRUE(r.fullMatch("\xC2\x85"));
+  EXPECT_TRUE(r.fullMatch("\xE3\x80\x80"));
+  EXPECT_FALSE(r.fullMatch("\xE2\x80\x8B")); // ZERO WIDTH SPACE is not
+}
+
+TEST(PreTokenizer, BadRegexIsATextError) {
+  try {
+    Regex r("(unclosed", false, "f.json: pre_tokenizer.pattern.Regex");
+    FAIL();
+  } catch (const nhc::text::TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("f.json: pre_tokenizer.pattern.Regex"),
+              std::string::npos);
+  }
+}
