@@ -1,11 +1,11 @@
-//===- sampler.cpp - Greedy and temperature/top-k sampling ----------------===//
+//===- sampler.cpp - Greedy, temperature, top-k and top-p sampling --------===//
 
-#include "sampler.h"
+#include "nhc/serving/sampler.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace nhc::run {
+namespace nhc::serving {
 namespace {
 
 uint64_t splitmix64(uint64_t &state) {
@@ -48,11 +48,11 @@ int32_t argmax(const float *logits, size_t vocab) {
   return static_cast<int32_t>(best);
 }
 
-Sampler::Sampler(float temperature, uint64_t topK, uint64_t seed)
-    : temperature_(temperature), topK_(topK), rng_(seed) {}
+Sampler::Sampler(const SamplingParams &params)
+    : params_(params), rng_(params.seed) {}
 
 int32_t Sampler::sample(const float *logits, size_t vocab) {
-  if (temperature_ <= 0.0f || topK_ == 1)
+  if (params_.temperature <= 0.0f || params_.topK == 1)
     return argmax(logits, vocab);
   candidates_.clear();
   for (size_t i = 0; i < vocab; ++i)
@@ -64,26 +64,43 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
   auto higher = [](const auto &a, const auto &b) {
     return a.first > b.first || (a.first == b.first && a.second < b.second);
   };
-  size_t k = topK_ == 0 ? candidates_.size()
-                        : std::min<size_t>(topK_, candidates_.size());
-  std::partial_sort(candidates_.begin(), candidates_.begin() + k,
-                    candidates_.end(), higher);
-  candidates_.resize(k);
+  size_t k = params_.topK == 0
+                 ? candidates_.size()
+                 : std::min<size_t>(params_.topK, candidates_.size());
+  if (params_.topP < 1.0f && k == candidates_.size()) {
+    std::sort(candidates_.begin(), candidates_.end(), higher);
+  } else {
+    std::partial_sort(candidates_.begin(), candidates_.begin() + k,
+                      candidates_.end(), higher);
+    candidates_.resize(k);
+  }
   // Softmax of logits / T over the kept candidates, in double.
   double top = candidates_[0].first, total = 0.0;
   if (std::isinf(top) && top < 0) // every logit -inf: nothing to weigh
     return candidates_[0].second;
-  std::vector<double> weights(k);
+  weights_.assign(k, 0.0);
   for (size_t i = 0; i < k; ++i)
-    total += weights[i] = std::exp((candidates_[i].first - top) /
-                                   static_cast<double>(temperature_));
+    total += weights_[i] = std::exp((candidates_[i].first - top) /
+                                    static_cast<double>(params_.temperature));
+  // Top-p: the shortest prefix whose probability reaches p (at least one).
+  if (params_.topP < 1.0f) {
+    double mass = 0.0, limit = params_.topP * total;
+    size_t kept = 0;
+    while (kept < k) {
+      mass += weights_[kept++];
+      if (mass >= limit)
+        break;
+    }
+    k = kept;
+    total = mass;
+  }
   double target = rng_.uniform() * total;
   for (size_t i = 0; i < k; ++i) {
-    target -= weights[i];
+    target -= weights_[i];
     if (target < 0.0)
       return candidates_[i].second;
   }
   return candidates_[k - 1].second;
 }
 
-} // namespace nhc::run
+} // namespace nhc::serving

@@ -1,8 +1,9 @@
 //===- main.cpp - nhc-run: run a compiled model on token ids --------------===//
 //
 // Loads an artifact and a checkpoint, prefills the prompt in one step, then
-// decodes one token per step (greedy, or temperature + top-k sampling).
-// Only uses the runtime's C API.
+// decodes one token per step (greedy, or temperature + top-k + top-p
+// sampling). Token ids in and out, or text (--prompt/--chat) through the
+// checkpoint's tokenizer and chat template.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include <memory>
 #include <new>
 #include <set>
 #include <stdexcept>
@@ -22,7 +24,8 @@
 #include "nhc/runtime/limits.h"
 #include "options.h"
 #include "output_file.h"
-#include "sampler.h"
+#include "nhc/serving/sampler.h"
+#include "text_mode.h"
 
 namespace {
 
@@ -136,7 +139,17 @@ std::string rate(uint64_t tokens, double secs) {
   return buffer;
 }
 
-int run(const nhc::run::Options &options) {
+int run(nhc::run::Options options) {
+  // Text mode: the prompt's ids come from the tokenizer (and template).
+  std::unique_ptr<nhc::run::TextMode> text;
+  if (options.textMode()) {
+    try {
+      text = std::make_unique<nhc::run::TextMode>(options);
+    } catch (const std::exception &e) {
+      return fail(std::string("error: ") + e.what());
+    }
+    options.promptIds = text->promptIds();
+  }
   Handles h;
   if (nhc_artifact_load(options.model.c_str(), &h.artifact) != NHC_OK ||
       nhc_weights_open(options.weights.c_str(), &h.weights) != NHC_OK)
@@ -286,7 +299,12 @@ int run(const nhc::run::Options &options) {
   const float *last = logits.data() + (allRows ? promptLen - 1 : 0) * vocab;
 
   // Decode: sample from the latest logits, feed the token back.
-  nhc::run::Sampler sampler(options.temperature, options.topK, options.seed);
+  nhc::serving::SamplingParams sampling;
+  sampling.temperature = options.temperature;
+  sampling.topK = options.topK;
+  sampling.topP = options.topP;
+  sampling.seed = options.seed;
+  nhc::serving::Sampler sampler(sampling);
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
   start = Clock::now();
@@ -296,6 +314,8 @@ int run(const nhc::run::Options &options) {
       return fail(error);
     int32_t token = sampler.sample(row.data(), vocab);
     generated.push_back(token);
+    if (text && text->onToken(token))
+      break;
     if (i + 1 == options.maxNewTokens)
       break;
     nhc_request_t next{slot, &token, 1};
@@ -304,8 +324,7 @@ int run(const nhc::run::Options &options) {
       return failStatus();
   }
   double decodeSeconds = seconds(start);
-  uint64_t decodeSteps =
-      options.maxNewTokens > 0 ? options.maxNewTokens - 1 : 0;
+  uint64_t decodeSteps = generated.empty() ? 0 : generated.size() - 1;
 
   if (generatedDump.isOpen() &&
       !generatedDump.finish(options.promptIds, generated, error))
@@ -314,11 +333,15 @@ int run(const nhc::run::Options &options) {
       !promptDump.finish(options.promptIds, generated, error))
     return fail(error);
 
-  std::string line = "generated:";
-  for (int32_t id : generated)
-    line += " " + std::to_string(id);
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
+  if (text) {
+    text->finish();
+  } else {
+    std::string line = "generated:";
+    for (int32_t id : generated)
+      line += " " + std::to_string(id);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
   std::fprintf(stderr, "prefill: %s tok/s, decode: %s tok/s\n",
                rate(promptLen, prefillSeconds).c_str(),
                rate(decodeSteps, decodeSeconds).c_str());

@@ -64,15 +64,29 @@ bool parseIds(const std::string &text, std::vector<int32_t> &out,
 const char *usageText() {
   return "usage: nhc-run MODEL.nhc --weights PATH [options]\n"
          "\n"
-         "Runs a compiled Nemotron-H model on token ids: prefills the prompt,\n"
-         "then generates tokens one at a time.\n"
+         "Runs a compiled Nemotron-H model on token ids or text: prefills the\n"
+         "prompt, then generates tokens one at a time.\n"
          "\n"
          "  --weights PATH             checkpoint: .safetensors file, directory\n"
          "                             or model.safetensors.index.json\n"
          "  --prompt-ids 1,2,3         prompt token ids (default: 1)\n"
+         "  --prompt TEXT              text prompt (tokenizer special tokens added);\n"
+         "                             the generated text streams to stdout\n"
+         "  --chat TEXT                one user turn through the checkpoint's chat\n"
+         "                             template; the reply streams to stdout\n"
+         "  --system TEXT              a system turn before --chat's\n"
+         "  --chat-template-kwargs J   JSON object of template variables, e.g.\n"
+         "                             '{\"enable_thinking\": false}'\n"
+         "  --tokenizer PATH           tokenizer.json or its directory (default:\n"
+         "                             the checkpoint's directory)\n"
+         "  --stop STR                 end the text before STR (repeatable); text\n"
+         "                             mode also stops at generation_config.json's\n"
+         "                             eos_token_id\n"
          "  --max-new-tokens N         tokens to generate (default: 16)\n"
          "  --temperature T            0 = greedy (default); > 0 samples\n"
          "  --top-k K                  sample among the K most likely (0 = all)\n"
+         "  --top-p P                  sample among the most likely tokens whose\n"
+         "                             probabilities sum to P (default: 1 = all)\n"
          "  --seed S                   sampling seed (default: 0)\n"
          "  --max-seq-len L            state size in tokens (default: prompt +\n"
          "                             new tokens)\n"
@@ -92,7 +106,8 @@ const char *usageText() {
          "                             checkpoint tensors)\n"
          "  --help                     this text\n"
          "\n"
-         "Prints 'generated: ID ...' on stdout and throughput on stderr.\n"
+         "Prints 'generated: ID ...' (text with --prompt/--chat) on stdout and\n"
+         "throughput on stderr.\n"
          "Exit status: 0 ok, 1 error, 2 bad usage.\n";
 }
 
@@ -126,7 +141,8 @@ bool parseOptions(int argc, char **argv, Options &options,
         "--temperature", "--top-k",      "--seed",
         "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
         "--prefill-chunk", "--save-state", "--load-state",
-        "--dump-hidden-states"};
+        "--dump-hidden-states", "--prompt", "--chat", "--system",
+        "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop"};
     bool known = false;
     for (const char *k : kKnown)
       known = known || name == k;
@@ -145,7 +161,23 @@ bool parseOptions(int argc, char **argv, Options &options,
     if (name == "--weights")
       options.weights = value, ok = !value.empty();
     else if (name == "--prompt-ids")
-      ok = parseIds(value, options.promptIds, error);
+      ok = parseIds(value, options.promptIds, error),
+      options.promptIdsGiven = true;
+    else if (name == "--prompt")
+      options.prompt = value, ok = !value.empty();
+    else if (name == "--chat")
+      options.chat = value, ok = !value.empty();
+    else if (name == "--system")
+      options.system = value;
+    else if (name == "--chat-template-kwargs")
+      options.chatTemplateKwargs = value, ok = !value.empty();
+    else if (name == "--tokenizer")
+      options.tokenizer = value, ok = !value.empty();
+    else if (name == "--stop")
+      options.stop.push_back(value), ok = !value.empty();
+    else if (name == "--top-p")
+      ok = parseFloat(value, options.topP) && options.topP > 0.0f &&
+           options.topP <= 1.0f;
     else if (name == "--max-new-tokens")
       // No request can hold more tokens than nhc's longest sequence.
       ok = parseUInt(value, options.maxNewTokens) &&
@@ -187,6 +219,24 @@ bool parseOptions(int argc, char **argv, Options &options,
   options.model = positional[0];
   if (options.weights.empty()) {
     error = "missing --weights PATH";
+    return false;
+  }
+  int promptKinds = options.promptIdsGiven + !options.prompt.empty() +
+                    !options.chat.empty();
+  if (promptKinds > 1) {
+    error = "--prompt-ids, --prompt and --chat exclude each other";
+    return false;
+  }
+  if (!options.textMode() &&
+      (!options.stop.empty() || !options.system.empty() ||
+       !options.chatTemplateKwargs.empty() || !options.tokenizer.empty())) {
+    error = "--stop, --system, --chat-template-kwargs and --tokenizer need "
+            "--prompt or --chat";
+    return false;
+  }
+  if (options.chat.empty() &&
+      (!options.system.empty() || !options.chatTemplateKwargs.empty())) {
+    error = "--system and --chat-template-kwargs need --chat";
     return false;
   }
   return true;

@@ -12,10 +12,20 @@ struct Options {
   std::string model;   // MODEL.nhc
   std::string weights; // --weights: checkpoint file, directory or index
   std::vector<int32_t> promptIds{1}; // --prompt-ids; default: <s> (id 1)
+  bool promptIdsGiven = false;
   uint64_t maxNewTokens = 16;
   float temperature = 0.0f; // 0 = greedy
   uint64_t topK = 0;        // 0 = whole vocabulary
+  float topP = 1.0f;        // 1 = no nucleus truncation
   uint64_t seed = 0;
+  // Text mode (--prompt / --chat): tokenizer, template, streamed text.
+  std::string prompt;             // --prompt TEXT
+  std::string chat;               // --chat TEXT: one user turn
+  std::string system;             // --system TEXT (with --chat)
+  std::string chatTemplateKwargs; // --chat-template-kwargs JSON
+  std::string tokenizer;          // --tokenizer: default the checkpoint dir
+  std::vector<std::string> stop;  // --stop STR (repeatable)
+  bool textMode() const { return !prompt.empty() || !chat.empty(); }
   std::string dumpLogits;       // per generated token
   std::string dumpPromptLogits; // every prompt position (head_all)
   std::string dumpHiddenStates; // the prompt's hidden states (taps)

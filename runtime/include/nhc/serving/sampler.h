@@ -1,12 +1,21 @@
-//===- sampler.h - Greedy and temperature/top-k sampling ----*- C++ -*-===//
-#ifndef NHC_RUN_SAMPLER_H
-#define NHC_RUN_SAMPLER_H
+//===- nhc/serving/sampler.h - Token sampling from logits ----*- C++ -*-===//
+//
+// Picks the next token from one row of logits: greedy, or temperature with
+// top-k and top-p (nucleus, Holtzman et al. 2019) truncation, in that order
+// (transformers' TopKLogitsWarper then TopPLogitsWarper). Each sampler owns
+// its random stream, so a request's tokens depend only on its own seed, not
+// on what else shares the batch.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_SERVING_SAMPLER_H
+#define NHC_SERVING_SAMPLER_H
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
-namespace nhc::run {
+namespace nhc::serving {
 
 /// xoshiro256** (Blackman & Vigna), seeded through splitmix64: small,
 /// fast, and the same sequence on every platform for a given seed.
@@ -21,23 +30,32 @@ private:
   uint64_t s_[4];
 };
 
+struct SamplingParams {
+  float temperature = 0.0f; ///< 0 = greedy (argmax)
+  uint64_t topK = 0;        ///< keep the k most likely; 0 = all
+  float topP = 1.0f;        ///< keep the smallest set with mass >= p; 1 = all
+  uint64_t seed = 0;
+};
+
 class Sampler {
 public:
-  /// temperature 0 = greedy; topK 0 = the whole vocabulary.
-  Sampler(float temperature, uint64_t topK, uint64_t seed);
-  /// Picks a token id from one row of `vocab` logits.
+  /// `params` must be valid: temperature >= 0, 0 < topP <= 1 (checked by
+  /// the callers that read them from users: nhc-run, the OpenAI API).
+  explicit Sampler(const SamplingParams &params);
+  /// Picks a token id from one row of `vocab` f32 logits. NaN logits are
+  /// never picked; a row of only NaN gives 0.
   int32_t sample(const float *logits, size_t vocab);
 
 private:
-  float temperature_;
-  uint64_t topK_;
+  SamplingParams params_;
   Xoshiro256 rng_;
   std::vector<std::pair<float, int32_t>> candidates_;
+  std::vector<double> weights_;
 };
 
 /// Index of the largest logit (the first on ties; NaN never wins).
 int32_t argmax(const float *logits, size_t vocab);
 
-} // namespace nhc::run
+} // namespace nhc::serving
 
-#endif // NHC_RUN_SAMPLER_H
+#endif // NHC_SERVING_SAMPLER_H

@@ -1,0 +1,161 @@
+//===- nhc/serving/engine.h - Continuous batching over a session -*- C++ -*-===//
+//
+// The engine owns a session (nhc/runtime/session.h) and a thread that runs
+// its steps. Requests queue, take a slot when one is free, and from then on
+// every step mixes the decode token of each running request with chunks of
+// waiting prompts under a per-step token budget (continuous batching, Orca
+// OSDI '22; chunked prefill as in Sarathi-Serve). A request that finishes,
+// hits a stop, or is cancelled (its client went away) releases its slot at
+// the next step boundary.
+//
+// Because a slot's state depends only on its own tokens and a prompt gives
+// the same logits however it is split into steps (docs/runtime.md), a
+// request's tokens do not depend on what else shares its steps: greedy
+// requests get what they get alone, sampled ones what their seed gives.
+//
+// Thread safety: submit(), cancel (RequestStream::cancel), metrics() and
+// stop() may be called from any thread.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_SERVING_ENGINE_H
+#define NHC_SERVING_ENGINE_H
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nhc/runtime/session.h"
+#include "nhc/serving/sampler.h"
+
+namespace nhc::text {
+class Tokenizer;
+}
+
+namespace nhc::serving {
+
+enum class FinishReason { None, Stop, Length, Cancelled, Error };
+
+/// OpenAI's spelling: "stop", "length"; "cancelled" and "error" otherwise.
+const char *finishReasonName(FinishReason reason);
+
+struct GenerationRequest {
+  std::vector<int32_t> prompt;     ///< >= 1 ids, each in [0, vocab)
+  uint64_t maxTokens = 16;         ///< >= 1 generated tokens at most
+  SamplingParams sampling;
+  std::vector<int32_t> stopIds;    ///< end of sequence (not shown as text)
+  std::vector<std::string> stop;   ///< stop strings (need a tokenizer)
+  bool skipSpecialTokens = true;   ///< in the text of the events
+  std::string id;                  ///< for logs
+};
+
+/// What a request produced since the last event.
+struct GenerationEvent {
+  std::vector<int32_t> tokens; ///< new token ids (EOS included)
+  std::string text;            ///< new text: whole UTF-8 characters only
+  bool done = false;
+  FinishReason finish = FinishReason::None;
+  std::string error; ///< when finish == Error
+  uint64_t promptTokens = 0;
+  uint64_t completionTokens = 0; ///< generated so far (EOS included)
+};
+
+/// One request's side of the engine: its events, in order, and a cancel.
+class RequestStream {
+public:
+  /// Waits up to `timeout` for events; returns false on timeout. Merges
+  /// everything pending into `out` (tokens and text concatenated; done when
+  /// the request finished).
+  bool next(GenerationEvent &out, std::chrono::milliseconds timeout);
+  /// Ends the request at the next step boundary (FinishReason::Cancelled);
+  /// its slot is freed then. Idempotent.
+  void cancel();
+  bool cancelled() const;
+
+  /// Engine side.
+  void push(GenerationEvent event);
+
+private:
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<GenerationEvent> events_;
+  bool cancelled_ = false;
+};
+
+struct EngineOptions {
+  uint64_t stepTokenBudget = 512; ///< tokens per step (decodes + prefill)
+  uint64_t maxQueue = 256;        ///< waiting requests beyond the slots
+};
+
+/// Point-in-time counters for /metrics.
+struct EngineMetrics {
+  uint64_t requestsFinished[5] = {}; ///< by FinishReason
+  uint64_t promptTokens = 0;         ///< processed (prefilled)
+  uint64_t generatedTokens = 0;
+  uint64_t steps = 0;
+  double stepSeconds = 0.0; ///< sum over steps
+  uint64_t queueDepth = 0;  ///< waiting for a slot
+  uint64_t running = 0;     ///< holding a slot
+  uint64_t slots = 0;
+  uint64_t maxSeqLen = 0;
+};
+
+enum class SubmitStatus { Ok, InvalidRequest, QueueFull, ShuttingDown };
+
+class Engine {
+public:
+  /// Takes ownership of `session` (released in the destructor). `tokenizer`
+  /// (may be null: no text in events, no stop strings) must outlive the
+  /// engine. Starts the step thread.
+  Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
+         EngineOptions options);
+  ~Engine();
+  Engine(const Engine &) = delete;
+  Engine &operator=(const Engine &) = delete;
+
+  /// Queues a request. InvalidRequest (with `error` naming the field and
+  /// limit) for an empty prompt, an id outside [0, vocab), maxTokens == 0,
+  /// prompt + maxTokens - 1 > max_seq_len, stop strings without a
+  /// tokenizer; QueueFull when maxQueue requests already wait;
+  /// ShuttingDown after stop(). Nothing is queued on an error.
+  SubmitStatus submit(GenerationRequest request,
+                      std::shared_ptr<RequestStream> &stream,
+                      std::string &error);
+
+  /// Finishes the running requests as cancelled and joins the thread.
+  void stop();
+
+  EngineMetrics metrics() const;
+  uint64_t vocabSize() const { return vocab_; }
+  uint64_t maxSeqLen() const { return maxSeqLen_; }
+
+private:
+  struct Active;
+  void loop();
+  bool runStep(std::vector<std::unique_ptr<Active>> &active);
+  void admit(std::vector<std::unique_ptr<Active>> &active);
+  void finish(Active &request, FinishReason reason, std::string error = {});
+  void emitToken(Active &request, int32_t token);
+
+  nhc_session_t *session_;
+  const text::Tokenizer *tokenizer_;
+  EngineOptions options_;
+  uint64_t vocab_ = 0, maxSeqLen_ = 0;
+  uint32_t slots_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Active>> waiting_;
+  bool stopping_ = false;
+  EngineMetrics metrics_;
+  std::thread thread_;
+};
+
+} // namespace nhc::serving
+
+#endif // NHC_SERVING_ENGINE_H

@@ -1,0 +1,97 @@
+//===- nhc/serving/openai_api.h - OpenAI-compatible request/response JSON -*- C++ -*-===//
+//
+// Turns /v1/completions and /v1/chat/completions bodies into engine requests
+// and engine events into OpenAI's response, chunk and error objects
+// (https://platform.openai.com/docs/api-reference; the `top_k`,
+// `ignore_eos`, `skip_special_tokens` and `chat_template_kwargs` extensions
+// follow vLLM's). No HTTP here: nhc-serve does the transport, so this layer
+// is tested on its own.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_SERVING_OPENAI_API_H
+#define NHC_SERVING_OPENAI_API_H
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nhc/serving/engine.h"
+#include "nhc/serving/generation_config.h"
+
+namespace nhc::text {
+class ChatTemplate;
+}
+
+namespace nhc::serving {
+
+/// A request the API refuses: HTTP status, OpenAI error type, the message
+/// (naming the field) and the offending parameter ("" when none).
+struct ApiError {
+  int status = 400;
+  std::string type = "invalid_request_error";
+  std::string message;
+  std::string param;
+  nlohmann::ordered_json body() const; ///< {"error": {message, type, param, code}}
+};
+
+enum class Endpoint { Completions, ChatCompletions };
+
+struct ApiRequest {
+  Endpoint endpoint = Endpoint::Completions;
+  GenerationRequest generation;
+  bool stream = false;
+  bool includeUsage = false; ///< stream_options.include_usage
+  /// vLLM's return_token_ids: the prompt's ids in the response and each
+  /// choice's (or chunk's) generated ids.
+  bool returnTokenIds = false;
+};
+
+class OpenAiApi {
+public:
+  /// `chatTemplate` may be null: chat requests then get 400 naming the
+  /// missing tokenizer_config.json chat_template. The references must
+  /// outlive the API object.
+  OpenAiApi(const text::Tokenizer &tokenizer,
+            const text::ChatTemplate *chatTemplate,
+            GenerationDefaults defaults, std::string modelName,
+            uint64_t maxSeqLen);
+
+  /// Parses and validates a request body; throws ApiError (400 for bad
+  /// JSON, types and values, 404 for an unknown model).
+  ApiRequest parse(Endpoint endpoint, const std::string &body) const;
+
+  /// The prompt a chat request renders to (for tests and logs).
+  std::string renderChat(const nlohmann::ordered_json &request) const;
+
+  /// Non-streaming response for a finished request.
+  nlohmann::ordered_json response(const ApiRequest &request, const std::string &id,
+                          int64_t created, const std::string &text,
+                          const std::vector<int32_t> &tokens,
+                          const GenerationEvent &last) const;
+  /// One streamed chunk; `finish` None while running. `first` adds the
+  /// chat role delta.
+  nlohmann::ordered_json chunk(const ApiRequest &request, const std::string &id,
+                       int64_t created, const std::string &text,
+                       const std::vector<int32_t> &tokens,
+                       FinishReason finish, bool first) const;
+  /// The usage-only chunk of stream_options.include_usage.
+  nlohmann::ordered_json usageChunk(const ApiRequest &request, const std::string &id,
+                            int64_t created,
+                            const GenerationEvent &last) const;
+  /// GET /v1/models.
+  nlohmann::ordered_json models(int64_t created) const;
+
+  const std::string &modelName() const { return modelName_; }
+
+private:
+  const text::Tokenizer &tokenizer_;
+  const text::ChatTemplate *chatTemplate_;
+  GenerationDefaults defaults_;
+  std::string modelName_;
+  uint64_t maxSeqLen_;
+};
+
+} // namespace nhc::serving
+
+#endif // NHC_SERVING_OPENAI_API_H

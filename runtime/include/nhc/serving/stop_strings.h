@@ -1,0 +1,41 @@
+//===- nhc/serving/stop_strings.h - Stop strings over streamed text -*- C++ -*-===//
+//
+// Holds back generated text that could still grow into a stop string, so a
+// stream never shows part of one (OpenAI's `stop`: the stop string itself is
+// not returned). Text arrives in whole UTF-8 characters (from
+// nhc::text::IncrementalDecoder); held-back text always starts at a
+// character boundary because stop strings do.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_SERVING_STOP_STRINGS_H
+#define NHC_SERVING_STOP_STRINGS_H
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nhc::serving {
+
+class StopStringMatcher {
+public:
+  /// Empty strings in `stops` are ignored.
+  explicit StopStringMatcher(std::vector<std::string> stops = {});
+
+  /// Appends `text`; returns the text that can be shown now. When a stop
+  /// string appears, `stopped` becomes true and the returned text ends
+  /// right before it (what follows it is dropped).
+  std::string push(std::string_view text, bool &stopped);
+
+  /// The end of the generation without a stop string: what was held back.
+  std::string flush();
+
+  bool empty() const { return stops_.empty(); }
+
+private:
+  std::vector<std::string> stops_;
+  std::string pending_;
+};
+
+} // namespace nhc::serving
+
+#endif // NHC_SERVING_STOP_STRINGS_H

@@ -1,0 +1,401 @@
+//===- engine.cpp - Continuous batching over a session --------------------===//
+
+#include "nhc/serving/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "nhc/serving/stop_strings.h"
+#include "nhc/text/tokenizer.h"
+
+namespace nhc::serving {
+
+using Clock = std::chrono::steady_clock;
+
+const char *finishReasonName(FinishReason reason) {
+  switch (reason) {
+  case FinishReason::None:
+    return "none";
+  case FinishReason::Stop:
+    return "stop";
+  case FinishReason::Length:
+    return "length";
+  case FinishReason::Cancelled:
+    return "cancelled";
+  case FinishReason::Error:
+    return "error";
+  }
+  return "unknown";
+}
+
+//===----------------------------------------------------------------------===//
+// RequestStream
+//===----------------------------------------------------------------------===//
+
+bool RequestStream::next(GenerationEvent &out,
+                         std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!ready_.wait_for(lock, timeout, [&] { return !events_.empty(); }))
+    return false;
+  out = std::move(events_.front());
+  events_.pop_front();
+  while (!events_.empty() && !out.done) {
+    GenerationEvent &more = events_.front();
+    out.tokens.insert(out.tokens.end(), more.tokens.begin(), more.tokens.end());
+    out.text += more.text;
+    out.done = more.done;
+    out.finish = more.finish;
+    out.error = std::move(more.error);
+    out.promptTokens = more.promptTokens;
+    out.completionTokens = more.completionTokens;
+    events_.pop_front();
+  }
+  return true;
+}
+
+void RequestStream::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+}
+
+bool RequestStream::cancelled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cancelled_;
+}
+
+void RequestStream::push(GenerationEvent event) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  ready_.notify_all();
+}
+
+//===----------------------------------------------------------------------===//
+// Engine
+//===----------------------------------------------------------------------===//
+
+struct Engine::Active {
+  GenerationRequest request;
+  std::shared_ptr<RequestStream> stream;
+  Sampler sampler;
+  std::optional<text::IncrementalDecoder> decoder;
+  StopStringMatcher stops;
+  uint32_t slot = 0;
+  bool hasSlot = false;
+  bool finished = false;
+  uint64_t prefilled = 0;  ///< prompt tokens already stepped
+  uint64_t stepTokens = 0; ///< prompt tokens in the current step
+  uint64_t generated = 0;
+  int32_t nextToken = 0; ///< decoding: the token the next step feeds
+
+  Active(GenerationRequest r, std::shared_ptr<RequestStream> s,
+         const text::Tokenizer *tokenizer)
+      : request(std::move(r)), stream(std::move(s)),
+        sampler(request.sampling), stops(request.stop) {
+    if (tokenizer)
+      decoder.emplace(*tokenizer, request.skipSpecialTokens);
+  }
+  bool decoding() const { return prefilled == request.prompt.size(); }
+};
+
+Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
+               EngineOptions options)
+    : session_(session), tokenizer_(tokenizer), options_(options) {
+  nhc_session_info_t info{};
+  nhc_session_get_info(session_, &info);
+  vocab_ = info.vocab_size;
+  maxSeqLen_ = info.max_seq_len;
+  slots_ = info.max_slots;
+  options_.stepTokenBudget = std::max<uint64_t>(options_.stepTokenBudget, 1);
+  metrics_.slots = slots_;
+  metrics_.maxSeqLen = maxSeqLen_;
+  thread_ = std::thread([this] { loop(); });
+}
+
+Engine::~Engine() {
+  stop();
+  nhc_session_release(session_);
+}
+
+SubmitStatus Engine::submit(GenerationRequest request,
+                            std::shared_ptr<RequestStream> &stream,
+                            std::string &error) {
+  const uint64_t promptLen = request.prompt.size();
+  if (promptLen == 0) {
+    error = "the prompt is empty (it must have at least one token)";
+    return SubmitStatus::InvalidRequest;
+  }
+  for (size_t i = 0; i < promptLen; ++i)
+    if (request.prompt[i] < 0 || uint64_t(request.prompt[i]) >= vocab_) {
+      error = "prompt token " + std::to_string(i) + " (id " +
+              std::to_string(request.prompt[i]) +
+              ") is outside the vocabulary [0, " + std::to_string(vocab_) +
+              ")";
+      return SubmitStatus::InvalidRequest;
+    }
+  if (promptLen > maxSeqLen_) {
+    error = "the prompt has " + std::to_string(promptLen) +
+            " tokens; this server's max_seq_len is " +
+            std::to_string(maxSeqLen_) + " tokens";
+    return SubmitStatus::InvalidRequest;
+  }
+  if (request.maxTokens == 0) {
+    error = "max_tokens must be at least 1";
+    return SubmitStatus::InvalidRequest;
+  }
+  // The last generated token is never fed back, so it takes no position.
+  if (request.maxTokens - 1 > maxSeqLen_ - promptLen) {
+    error = "the prompt (" + std::to_string(promptLen) +
+            " tokens) + max_tokens (" + std::to_string(request.maxTokens) +
+            ") - 1 exceeds this server's max_seq_len of " +
+            std::to_string(maxSeqLen_) + " tokens; at most " +
+            std::to_string(maxSeqLen_ - promptLen + 1) +
+            " tokens can follow this prompt";
+    return SubmitStatus::InvalidRequest;
+  }
+  const SamplingParams &s = request.sampling;
+  if (!(s.temperature >= 0.0f) || !std::isfinite(s.temperature)) {
+    error = "temperature must be a finite number >= 0";
+    return SubmitStatus::InvalidRequest;
+  }
+  if (!(s.topP > 0.0f && s.topP <= 1.0f)) {
+    error = "top_p must be in (0, 1]";
+    return SubmitStatus::InvalidRequest;
+  }
+  for (int32_t id : request.stopIds)
+    if (id < 0 || uint64_t(id) >= vocab_) {
+      error = "stop token id " + std::to_string(id) +
+              " is outside the vocabulary [0, " + std::to_string(vocab_) + ")";
+      return SubmitStatus::InvalidRequest;
+    }
+  if (!request.stop.empty() && !tokenizer_) {
+    error = "stop strings need a tokenizer; this engine has none";
+    return SubmitStatus::InvalidRequest;
+  }
+  auto created = std::make_shared<RequestStream>();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      error = "the server is shutting down";
+      return SubmitStatus::ShuttingDown;
+    }
+    // Requests wait only when no slot is free: free slots take requests
+    // beyond the queue's capacity.
+    uint64_t freeSlots = slots_ - std::min<uint64_t>(metrics_.running, slots_);
+    if (waiting_.size() >= options_.maxQueue + freeSlots) {
+      error = "all " + std::to_string(slots_) + " slots are busy and " +
+              std::to_string(waiting_.size()) +
+              " requests wait for one (the queue holds " +
+              std::to_string(options_.maxQueue) + "); retry later";
+      return SubmitStatus::QueueFull;
+    }
+    waiting_.push_back(
+        std::make_unique<Active>(std::move(request), created, tokenizer_));
+    metrics_.queueDepth = waiting_.size();
+  }
+  wake_.notify_one();
+  stream = std::move(created);
+  return SubmitStatus::Ok;
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+EngineMetrics Engine::metrics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metrics_;
+}
+
+void Engine::finish(Active &request, FinishReason reason, std::string error) {
+  if (request.finished)
+    return;
+  request.finished = true;
+  if (request.hasSlot) {
+    nhc_session_release_slot(session_, request.slot);
+    request.hasSlot = false;
+  }
+  GenerationEvent event;
+  event.done = true;
+  event.finish = reason;
+  event.error = std::move(error);
+  event.promptTokens = request.request.prompt.size();
+  event.completionTokens = request.generated;
+  request.stream->push(std::move(event));
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++metrics_.requestsFinished[static_cast<int>(reason)];
+}
+
+void Engine::emitToken(Active &a, int32_t token) {
+  ++a.generated;
+  GenerationEvent event;
+  event.tokens.push_back(token);
+  event.promptTokens = a.request.prompt.size();
+  event.completionTokens = a.generated;
+  const auto &stopIds = a.request.stopIds;
+  bool eos = std::find(stopIds.begin(), stopIds.end(), token) != stopIds.end();
+  FinishReason reason = FinishReason::None;
+  if (!eos && a.decoder) {
+    bool stopped = false;
+    event.text = a.stops.push(a.decoder->push(token), stopped);
+    if (stopped)
+      reason = FinishReason::Stop;
+  }
+  if (reason == FinishReason::None) {
+    if (eos)
+      reason = FinishReason::Stop;
+    else if (a.generated >= a.request.maxTokens)
+      reason = FinishReason::Length;
+    if (reason != FinishReason::None && a.decoder) {
+      // The end: what the decoder and the stop matcher still hold.
+      bool stopped = false;
+      event.text += a.stops.push(a.decoder->finish(), stopped);
+      if (!stopped)
+        event.text += a.stops.flush();
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++metrics_.generatedTokens;
+  }
+  if (reason == FinishReason::None) {
+    a.nextToken = token;
+    a.stream->push(std::move(event));
+    return;
+  }
+  // The finishing event carries the last token and text.
+  a.stream->push(std::move(event));
+  finish(a, reason);
+}
+
+void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
+  std::vector<std::unique_ptr<Active>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Requests whose clients left while they waited never take a slot.
+    for (auto it = waiting_.begin(); it != waiting_.end();)
+      if ((*it)->stream->cancelled()) {
+        dropped.push_back(std::move(*it));
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    while (!waiting_.empty() && active.size() < slots_) {
+      uint32_t slot = 0;
+      if (nhc_session_claim(session_, &slot) != NHC_OK)
+        break;
+      waiting_.front()->slot = slot;
+      waiting_.front()->hasSlot = true;
+      active.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+    metrics_.queueDepth = waiting_.size();
+    metrics_.running = active.size();
+  }
+  for (auto &request : dropped)
+    finish(*request, FinishReason::Cancelled);
+}
+
+bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
+  std::vector<nhc_request_t> batch;
+  std::vector<Active *> members;
+  uint64_t budget = options_.stepTokenBudget;
+  // Decodes first: one token each, so running requests never stall.
+  for (auto &a : active)
+    if (a->decoding()) {
+      batch.push_back({a->slot, &a->nextToken, 1});
+      members.push_back(a.get());
+      budget = budget ? budget - 1 : 0;
+    }
+  // Then chunks of prompts, oldest first, while the budget lasts.
+  for (auto &a : active) {
+    if (a->decoding() || budget == 0)
+      continue;
+    uint64_t n = std::min<uint64_t>(a->request.prompt.size() - a->prefilled,
+                                    budget);
+    a->stepTokens = n;
+    batch.push_back({a->slot, a->request.prompt.data() + a->prefilled, n});
+    members.push_back(a.get());
+    budget -= n;
+  }
+  if (batch.empty())
+    return false;
+  std::vector<float> logits(batch.size() * vocab_);
+  Clock::time_point start = Clock::now();
+  nhc_status_t status =
+      nhc_session_step(session_, batch.data(), batch.size(), NHC_LOGITS_LAST,
+                       logits.data(), logits.size());
+  double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  if (status != NHC_OK) {
+    // Nothing changed (the step validates first); these requests fail.
+    std::string message = std::string("step failed: ") + nhc_last_error();
+    for (Active *a : members)
+      finish(*a, FinishReason::Error, message);
+    return true;
+  }
+  uint64_t prompted = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    Active &a = *members[i];
+    if (!a.decoding()) {
+      a.prefilled += a.stepTokens;
+      prompted += a.stepTokens;
+      if (!a.decoding())
+        continue; // more prompt to go: these logits are not needed
+    }
+    emitToken(a, a.sampler.sample(logits.data() + i * vocab_, vocab_));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++metrics_.steps;
+  metrics_.stepSeconds += seconds;
+  metrics_.promptTokens += prompted;
+  return true;
+}
+
+void Engine::loop() {
+  std::vector<std::unique_ptr<Active>> active;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] {
+        return stopping_ || !waiting_.empty() || !active.empty();
+      });
+      if (stopping_)
+        break;
+    }
+    admit(active);
+    for (auto &a : active)
+      if (a->stream->cancelled())
+        finish(*a, FinishReason::Cancelled);
+    auto removeFinished = [&] {
+      active.erase(std::remove_if(active.begin(), active.end(),
+                                  [](const auto &a) { return a->finished; }),
+                   active.end());
+      std::lock_guard<std::mutex> lock(mutex_);
+      metrics_.running = active.size();
+    };
+    removeFinished();
+    if (!active.empty())
+      runStep(active);
+    removeFinished();
+  }
+  for (auto &a : active)
+    finish(*a, FinishReason::Cancelled, "the server is shutting down");
+  std::deque<std::unique_ptr<Active>> waiting;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting.swap(waiting_);
+  }
+  for (auto &a : waiting)
+    finish(*a, FinishReason::Cancelled, "the server is shutting down");
+}
+
+} // namespace nhc::serving

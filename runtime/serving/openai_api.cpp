@@ -1,0 +1,436 @@
+//===- openai_api.cpp - OpenAI-compatible request/response JSON -----------===//
+
+#include "nhc/serving/openai_api.h"
+
+#include <cmath>
+#include <random>
+
+#include "nhc/text/chat_template.h"
+#include "nhc/text/text_error.h"
+#include "nhc/text/tokenizer.h"
+
+namespace nhc::serving {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+/// At most this many stop strings, each at most this long (OpenAI: 4).
+constexpr size_t kMaxStopStrings = 16;
+constexpr size_t kMaxStopLength = 256;
+
+[[noreturn]] void invalid(const std::string &param, const std::string &what) {
+  ApiError error;
+  error.message = param.empty() ? what : "'" + param + "' " + what;
+  error.param = param;
+  throw error;
+}
+
+std::string typeName(const json &value) {
+  return value.is_null() ? "null" : value.type_name();
+}
+
+const json *field(const json &body, const char *key) {
+  auto it = body.find(key);
+  return it == body.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::optional<double> number(const json &body, const char *key, double lo,
+                             double hi) {
+  const json *value = field(body, key);
+  if (!value)
+    return std::nullopt;
+  if (!value->is_number())
+    invalid(key, "must be a number, got " + typeName(*value));
+  double x = value->get<double>();
+  if (!(x >= lo && x <= hi))
+    invalid(key, "must be in [" + json(lo).dump() + ", " + json(hi).dump() +
+                     "], got " + value->dump());
+  return x;
+}
+
+std::optional<int64_t> integer(const json &body, const char *key, int64_t lo,
+                               int64_t hi) {
+  const json *value = field(body, key);
+  if (!value)
+    return std::nullopt;
+  if (!value->is_number_integer())
+    invalid(key, "must be an integer, got " + typeName(*value) +
+                     (value->is_number() ? " " + value->dump() : ""));
+  if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t(hi))
+    invalid(key, "must be at most " + std::to_string(hi) + ", got " +
+                     value->dump());
+  int64_t x = value->get<int64_t>();
+  if (x < lo || x > hi)
+    invalid(key, "must be in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got " + value->dump());
+  return x;
+}
+
+std::optional<bool> boolean(const json &body, const char *key) {
+  const json *value = field(body, key);
+  if (!value)
+    return std::nullopt;
+  if (!value->is_boolean())
+    invalid(key, "must be true or false, got " + typeName(*value));
+  return value->get<bool>();
+}
+
+std::vector<int32_t> tokenIds(const json &ids, const std::string &param) {
+  std::vector<int32_t> out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const json &id = ids[i];
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+        id.get<int64_t>() > INT32_MAX)
+      invalid(param + "[" + std::to_string(i) + "]",
+              "must be a token id (an integer >= 0), got " + id.dump());
+    out.push_back(static_cast<int32_t>(id.get<int64_t>()));
+  }
+  return out;
+}
+
+std::string textContent(const json &content, const std::string &param) {
+  if (content.is_string())
+    return content.get<std::string>();
+  if (content.is_null())
+    return "";
+  if (!content.is_array())
+    invalid(param, "must be a string or an array of text parts, got " +
+                       typeName(content));
+  std::string text;
+  for (size_t i = 0; i < content.size(); ++i) {
+    const json &part = content[i];
+    std::string where = param + "[" + std::to_string(i) + "]";
+    if (!part.is_object() || part.value("type", json()) != "text" ||
+        !part.contains("text") || !part["text"].is_string())
+      invalid(where, "must be {\"type\": \"text\", \"text\": string}; only "
+                     "text parts are supported");
+    text += part["text"].get<std::string>();
+  }
+  return text;
+}
+
+json usage(const GenerationEvent &last) {
+  return {{"prompt_tokens", last.promptTokens},
+          {"completion_tokens", last.completionTokens},
+          {"total_tokens", last.promptTokens + last.completionTokens}};
+}
+
+json finishValue(FinishReason finish) {
+  switch (finish) {
+  case FinishReason::Stop:
+  case FinishReason::Length:
+    return finishReasonName(finish);
+  case FinishReason::None:
+    return nullptr;
+  default:
+    return finishReasonName(finish);
+  }
+}
+
+} // namespace
+
+json ApiError::body() const {
+  return {{"error",
+           {{"message", message},
+            {"type", type},
+            {"param", param.empty() ? json() : json(param)},
+            {"code", status}}}};
+}
+
+OpenAiApi::OpenAiApi(const text::Tokenizer &tokenizer,
+                     const text::ChatTemplate *chatTemplate,
+                     GenerationDefaults defaults, std::string modelName,
+                     uint64_t maxSeqLen)
+    : tokenizer_(tokenizer), chatTemplate_(chatTemplate),
+      defaults_(std::move(defaults)), modelName_(std::move(modelName)),
+      maxSeqLen_(maxSeqLen) {}
+
+std::string OpenAiApi::renderChat(const json &body) const {
+  if (!chatTemplate_) {
+    ApiError error;
+    error.message = "this model has no chat template (tokenizer_config.json "
+                    "has no 'chat_template'); use /v1/completions";
+    throw error;
+  }
+  const json *messages = field(body, "messages");
+  if (!messages)
+    invalid("messages", "is required");
+  if (!messages->is_array() || messages->empty())
+    invalid("messages", "must be a non-empty array of messages");
+  json context = json::object();
+  json rendered = json::array();
+  for (size_t i = 0; i < messages->size(); ++i) {
+    const json &message = (*messages)[i];
+    std::string where = "messages[" + std::to_string(i) + "]";
+    if (!message.is_object())
+      invalid(where, "must be an object, got " + typeName(message));
+    const json *role = field(message, "role");
+    if (!role || !role->is_string())
+      invalid(where + ".role", "must be a string");
+    static const char *roles[] = {"system", "developer", "user", "assistant",
+                                  "tool"};
+    bool known = false;
+    for (const char *r : roles)
+      known = known || *role == r;
+    if (!known)
+      invalid(where + ".role", "must be one of system, developer, user, "
+                               "assistant, tool; got " + role->dump());
+    json copy = message;
+    copy["content"] =
+        textContent(message.value("content", json()), where + ".content");
+    rendered.push_back(std::move(copy));
+  }
+  context["messages"] = std::move(rendered);
+  // transformers passes tools and documents, None when absent.
+  context["tools"] = nullptr;
+  context["documents"] = nullptr;
+  if (const json *tools = field(body, "tools")) {
+    if (!tools->is_array())
+      invalid("tools", "must be an array");
+    context["tools"] = *tools;
+  }
+  if (const json *kwargs = field(body, "chat_template_kwargs")) {
+    if (!kwargs->is_object())
+      invalid("chat_template_kwargs", "must be an object");
+    for (auto it = kwargs->begin(); it != kwargs->end(); ++it)
+      context[it.key()] = it.value();
+  }
+  context["add_generation_prompt"] =
+      boolean(body, "add_generation_prompt").value_or(true);
+  context["bos_token"] = tokenizer_.bosToken();
+  context["eos_token"] = tokenizer_.eosToken();
+  try {
+    return chatTemplate_->render(context);
+  } catch (const text::TextError &e) {
+    invalid("messages", std::string("cannot be rendered by the chat "
+                                    "template: ") + e.what());
+  }
+}
+
+ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
+  json body;
+  try {
+    body = json::parse(text);
+  } catch (const json::parse_error &e) {
+    invalid("", std::string("the body is not valid JSON: ") + e.what());
+  }
+  if (!body.is_object())
+    invalid("", "the body must be a JSON object, got " + typeName(body));
+  ApiRequest request;
+  request.endpoint = endpoint;
+  GenerationRequest &g = request.generation;
+
+  if (const json *model = field(body, "model")) {
+    if (!model->is_string())
+      invalid("model", "must be a string");
+    if (*model != modelName_) {
+      ApiError error;
+      error.status = 404;
+      error.type = "not_found_error";
+      error.param = "model";
+      error.message = "the model " + model->dump() +
+                      " does not exist; this server serves \"" + modelName_ +
+                      "\" (GET /v1/models)";
+      throw error;
+    }
+  }
+
+  // The prompt.
+  bool addSpecial = true;
+  if (endpoint == Endpoint::ChatCompletions) {
+    std::string prompt = renderChat(body);
+    // The template writes the special tokens itself (transformers'
+    // apply_chat_template tokenizes with add_special_tokens=False).
+    g.prompt = tokenizer_.encode(prompt, false);
+  } else {
+    const json *prompt = field(body, "prompt");
+    if (!prompt)
+      invalid("prompt", "is required");
+    if (prompt->is_array() && prompt->size() == 1 &&
+        !(*prompt)[0].is_number())
+      prompt = &(*prompt)[0]; // ["text"] or [[ids]]
+    if (prompt->is_string()) {
+      addSpecial = true;
+      g.prompt = tokenizer_.encode(prompt->get<std::string>(), addSpecial);
+    } else if (prompt->is_array() && !prompt->empty() &&
+               (*prompt)[0].is_number()) {
+      g.prompt = tokenIds(*prompt, "prompt");
+    } else if (prompt->is_array() && prompt->size() > 1) {
+      invalid("prompt", "holds " + std::to_string(prompt->size()) +
+                            " prompts; this server takes one per request");
+    } else {
+      invalid("prompt", "must be a string, an array of token ids, or an "
+                        "array with one of those; got " + typeName(*prompt));
+    }
+  }
+  if (g.prompt.empty())
+    invalid(endpoint == Endpoint::ChatCompletions ? "messages" : "prompt",
+            "gives no tokens");
+  if (g.prompt.size() > maxSeqLen_)
+    invalid(endpoint == Endpoint::ChatCompletions ? "messages" : "prompt",
+            "is " + std::to_string(g.prompt.size()) +
+                " tokens; this server's max_seq_len is " +
+                std::to_string(maxSeqLen_) + " tokens");
+
+  // Lengths: the OpenAI defaults (16 for completions, the rest of the
+  // context for chat), never past max_seq_len.
+  const uint64_t room = maxSeqLen_ - g.prompt.size() + 1;
+  std::optional<int64_t> maxTokens =
+      integer(body, "max_tokens", 1, INT64_MAX);
+  if (auto completion = integer(body, "max_completion_tokens", 1, INT64_MAX))
+    maxTokens = completion;
+  if (maxTokens && uint64_t(*maxTokens) > room)
+    invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
+                                                 : "max_tokens",
+            "is " + std::to_string(*maxTokens) + ", but the prompt is " +
+                std::to_string(g.prompt.size()) +
+                " tokens and this server's max_seq_len is " +
+                std::to_string(maxSeqLen_) + ": at most " +
+                std::to_string(room) + " tokens can follow it");
+  g.maxTokens = maxTokens ? uint64_t(*maxTokens)
+                          : endpoint == Endpoint::Completions
+                                ? std::min<uint64_t>(16, room)
+                                : room;
+
+  // Sampling: the request, else the checkpoint's generation_config.json,
+  // else OpenAI's defaults (temperature 1, top_p 1).
+  g.sampling.temperature = static_cast<float>(
+      number(body, "temperature", 0.0, 2.0)
+          .value_or(defaults_.temperature.value_or(1.0f)));
+  g.sampling.topP = static_cast<float>(
+      number(body, "top_p", 0.0, 1.0).value_or(defaults_.topP.value_or(1.0f)));
+  if (g.sampling.topP <= 0.0f)
+    invalid("top_p", "must be greater than 0");
+  if (auto k = integer(body, "top_k", -1, INT32_MAX))
+    g.sampling.topK = *k <= 0 ? 0 : uint64_t(*k); // vLLM: -1 = all
+  else
+    g.sampling.topK = defaults_.topK.value_or(0);
+  if (auto seed = integer(body, "seed", INT64_MIN, INT64_MAX))
+    g.sampling.seed = static_cast<uint64_t>(*seed);
+  else
+    g.sampling.seed = std::random_device{}();
+
+  if (auto n = integer(body, "n", 1, INT32_MAX); n && *n != 1)
+    invalid("n", "must be 1: this server returns one choice per request");
+  if (const json *stop = field(body, "stop")) {
+    if (stop->is_string()) {
+      g.stop.push_back(stop->get<std::string>());
+    } else if (stop->is_array()) {
+      for (size_t i = 0; i < stop->size(); ++i) {
+        if (!(*stop)[i].is_string())
+          invalid("stop[" + std::to_string(i) + "]", "must be a string");
+        g.stop.push_back((*stop)[i].get<std::string>());
+      }
+    } else {
+      invalid("stop", "must be a string or an array of strings");
+    }
+    if (g.stop.size() > kMaxStopStrings)
+      invalid("stop", "has " + std::to_string(g.stop.size()) +
+                          " strings; at most " +
+                          std::to_string(kMaxStopStrings) + " are allowed");
+    for (const std::string &s : g.stop)
+      if (s.size() > kMaxStopLength)
+        invalid("stop", "strings are at most " +
+                            std::to_string(kMaxStopLength) + " bytes");
+  }
+  if (!boolean(body, "ignore_eos").value_or(false))
+    g.stopIds = defaults_.eosIds;
+  g.skipSpecialTokens = boolean(body, "skip_special_tokens").value_or(true);
+  request.stream = boolean(body, "stream").value_or(false);
+  request.returnTokenIds = boolean(body, "return_token_ids").value_or(false);
+  if (const json *options = field(body, "stream_options")) {
+    if (!options->is_object())
+      invalid("stream_options", "must be an object");
+    request.includeUsage =
+        boolean(*options, "include_usage").value_or(false);
+  }
+
+  // What this server does not do is refused, not ignored.
+  if (boolean(body, "echo").value_or(false))
+    invalid("echo", "is not supported");
+  if (const json *logprobs = field(body, "logprobs");
+      logprobs && !(logprobs->is_boolean() && !logprobs->get<bool>()))
+    invalid("logprobs", "is not supported");
+  for (const char *penalty : {"presence_penalty", "frequency_penalty"})
+    if (auto p = number(body, penalty, -2.0, 2.0); p && *p != 0.0)
+      invalid(penalty, "is not supported (only 0)");
+  integer(body, "best_of", 1, 1); // only the default, 1
+  return request;
+}
+
+json OpenAiApi::response(const ApiRequest &request, const std::string &id,
+                         int64_t created, const std::string &text,
+                         const std::vector<int32_t> &tokens,
+                         const GenerationEvent &last) const {
+  json choice = {{"index", 0},
+                 {"logprobs", nullptr},
+                 {"finish_reason", finishValue(last.finish)}};
+  json out = {{"id", id}, {"created", created}, {"model", modelName_}};
+  if (request.endpoint == Endpoint::ChatCompletions) {
+    out["object"] = "chat.completion";
+    choice["message"] = {{"role", "assistant"}, {"content", text}};
+  } else {
+    out["object"] = "text_completion";
+    choice["text"] = text;
+  }
+  if (request.returnTokenIds) {
+    choice["token_ids"] = tokens;
+    out["prompt_token_ids"] = request.generation.prompt;
+  }
+  out["choices"] = json::array({choice});
+  out["usage"] = usage(last);
+  return out;
+}
+
+json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
+                      int64_t created, const std::string &text,
+                      const std::vector<int32_t> &tokens,
+                      FinishReason finish, bool first) const {
+  json choice = {{"index", 0},
+                 {"logprobs", nullptr},
+                 {"finish_reason", finishValue(finish)}};
+  json out = {{"id", id}, {"created", created}, {"model", modelName_}};
+  if (request.endpoint == Endpoint::ChatCompletions) {
+    out["object"] = "chat.completion.chunk";
+    json delta = json::object();
+    if (first)
+      delta["role"] = "assistant";
+    if (!text.empty() || first)
+      delta["content"] = text;
+    choice["delta"] = std::move(delta);
+  } else {
+    out["object"] = "text_completion";
+    choice["text"] = text;
+  }
+  if (request.returnTokenIds) {
+    choice["token_ids"] = tokens;
+    if (first)
+      out["prompt_token_ids"] = request.generation.prompt;
+  }
+  out["choices"] = json::array({choice});
+  return out;
+}
+
+json OpenAiApi::usageChunk(const ApiRequest &request, const std::string &id,
+                           int64_t created,
+                           const GenerationEvent &last) const {
+  return {{"id", id},
+          {"object", request.endpoint == Endpoint::ChatCompletions
+                         ? "chat.completion.chunk"
+                         : "text_completion"},
+          {"created", created},
+          {"model", modelName_},
+          {"choices", json::array()},
+          {"usage", usage(last)}};
+}
+
+json OpenAiApi::models(int64_t created) const {
+  return {{"object", "list"},
+          {"data", json::array({{{"id", modelName_},
+                                 {"object", "model"},
+                                 {"created", created},
+                                 {"owned_by", "nhc"},
+                                 {"max_model_len", maxSeqLen_}}})}};
+}
+
+} // namespace nhc::serving

@@ -1,0 +1,339 @@
+//===- serving_test.cpp - Sampling, stop strings, generation config, engine -===//
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nhc/serving/engine.h"
+#include "nhc/serving/generation_config.h"
+#include "nhc/serving/sampler.h"
+#include "nhc/serving/stop_strings.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using serving::Engine;
+using serving::FinishReason;
+using serving::GenerationEvent;
+using serving::GenerationRequest;
+using serving::RequestStream;
+using serving::SubmitStatus;
+using ::testing::HasSubstr;
+
+//===--- Sampler ----------------------------------------------------------===//
+
+TEST(SamplerTest, GreedyIsArgmaxAndNaNNeverWins) {
+  std::vector<float> logits = {0.5f, NAN, 2.0f, 2.0f, -1.0f};
+  serving::Sampler greedy(serving::SamplingParams{});
+  EXPECT_EQ(greedy.sample(logits.data(), logits.size()), 2);
+  std::vector<float> nanFirst = {NAN, -3.0f, -2.0f};
+  EXPECT_EQ(serving::argmax(nanFirst.data(), nanFirst.size()), 2);
+}
+
+TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {
+  // Probabilities ~ 0.64, 0.24, 0.09, 0.03: top_p 0.5 keeps only the first,
+  // top_p 0.8 the first two.
+  std::vector<float> logits = {3.0f, 2.0f, 1.0f, 0.0f};
+  serving::SamplingParams params;
+  params.temperature = 1.0f;
+  params.topP = 0.5f;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    params.seed = seed;
+    serving::Sampler sampler(params);
+    EXPECT_EQ(sampler.sample(logits.data(), logits.size()), 0);
+  }
+  params.topP = 0.8f;
+  std::map<int32_t, int> counts;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    params.seed = seed;
+    serving::Sampler sampler(params);
+    ++counts[sampler.sample(logits.data(), logits.size())];
+  }
+  EXPECT_EQ(counts.size(), 2u);
+  EXPECT_GT(counts[0], counts[1]);
+}
+
+TEST(SamplerTest, SameSeedSameTokens) {
+  std::vector<float> logits(64);
+  for (size_t i = 0; i < logits.size(); ++i)
+    logits[i] = std::sin(float(i));
+  serving::SamplingParams params;
+  params.temperature = 1.3f;
+  params.topK = 20;
+  params.topP = 0.95f;
+  params.seed = 42;
+  serving::Sampler a(params), b(params);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(a.sample(logits.data(), logits.size()),
+              b.sample(logits.data(), logits.size()));
+}
+
+//===--- Stop strings -----------------------------------------------------===//
+
+TEST(StopStringsTest, HoldsBackAPossibleStartAndCutsBeforeTheStop) {
+  serving::StopStringMatcher stops({"</end>", "STOP"});
+  bool stopped = false;
+  EXPECT_EQ(stops.push("hello </e", stopped), "hello ");
+  EXPECT_FALSE(stopped);
+  EXPECT_EQ(stops.push("nx", stopped), "</enx");
+  EXPECT_FALSE(stopped);
+  EXPECT_EQ(stops.push(" ab</", stopped), " ab");
+  EXPECT_EQ(stops.push("end> tail", stopped), "");
+  EXPECT_TRUE(stopped);
+}
+
+TEST(StopStringsTest, EarliestStopWinsAndFlushReturnsTheRest) {
+  serving::StopStringMatcher stops({"cd", "b"});
+  bool stopped = false;
+  EXPECT_EQ(stops.push("abcd", stopped), "a");
+  EXPECT_TRUE(stopped);
+  serving::StopStringMatcher other({"xyz"});
+  EXPECT_EQ(other.push("abx", stopped), "ab");
+  EXPECT_EQ(other.flush(), "x");
+  serving::StopStringMatcher none({"", ""});
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.push("anything", stopped), "anything");
+}
+
+//===--- Generation config ------------------------------------------------===//
+
+TEST(GenerationConfigTest, ReadsEosIdsAndSamplingDefaults) {
+  TempDir dir;
+  writeText(dir.file("generation_config.json"),
+            R"({"eos_token_id": [2, 11], "do_sample": true,
+                "temperature": 0.6, "top_p": 0.95, "top_k": 20})");
+  serving::GenerationDefaults d = serving::readGenerationDefaults(dir.path());
+  EXPECT_EQ(d.eosIds, (std::vector<int32_t>{2, 11}));
+  EXPECT_FLOAT_EQ(*d.temperature, 0.6f);
+  EXPECT_FLOAT_EQ(*d.topP, 0.95f);
+  EXPECT_EQ(*d.topK, 20u);
+
+  TempDir configOnly;
+  writeText(configOnly.file("config.json"), R"({"eos_token_id": 7})");
+  d = serving::readGenerationDefaults(configOnly.path());
+  EXPECT_EQ(d.eosIds, (std::vector<int32_t>{7}));
+  EXPECT_FALSE(d.temperature);
+
+  TempDir empty;
+  EXPECT_TRUE(serving::readGenerationDefaults(empty.path()).eosIds.empty());
+}
+
+TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
+  struct Case {
+    const char *text, *needle;
+  } cases[] = {{"{", "malformed JSON"},
+               {"[]", "expected a JSON object"},
+               {R"({"eos_token_id": "2"})", "'eos_token_id'"},
+               {R"({"eos_token_id": [1, -4]})", "'eos_token_id'[1]"},
+               {R"({"eos_token_id": 1, "do_sample": "yes"})", "'do_sample'"},
+               {R"({"do_sample": true, "temperature": "hot"})",
+                "'temperature'"}};
+  for (const Case &c : cases) {
+    TempDir dir;
+    writeText(dir.file("generation_config.json"), c.text);
+    try {
+      serving::readGenerationDefaults(dir.path());
+      ADD_FAILURE() << "accepted " << c.text;
+    } catch (const serving::ServingError &e) {
+      EXPECT_THAT(e.what(), HasSubstr(c.needle)) << c.text;
+      EXPECT_THAT(e.what(), HasSubstr("generation_config.json")) << c.text;
+    }
+  }
+}
+
+//===--- Engine -----------------------------------------------------------===//
+
+constexpr uint32_t kSlots = 3;
+constexpr uint64_t kMaxSeqLen = 12;
+
+/// Runs a request to its end; returns the final event with all tokens.
+GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
+  GenerationEvent all, event;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!all.done) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "request did not finish";
+      break;
+    }
+    if (!stream->next(event, std::chrono::milliseconds(50)))
+      continue;
+    all.tokens.insert(all.tokens.end(), event.tokens.begin(),
+                      event.tokens.end());
+    all.done = event.done;
+    all.finish = event.finish;
+    all.error = event.error;
+    all.promptTokens = event.promptTokens;
+    all.completionTokens = event.completionTokens;
+  }
+  return all;
+}
+
+class EngineTest : public ::testing::Test {
+protected:
+  void start(serving::EngineOptions options) {
+    ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(), kSlots,
+                           kMaxSeqLen),
+              NHC_OK)
+        << lastError();
+    engine = std::make_unique<Engine>(fixture.session, nullptr, options);
+    fixture.session = nullptr; // the engine owns it now
+  }
+
+  std::shared_ptr<RequestStream> submit(GenerationRequest request) {
+    std::shared_ptr<RequestStream> stream;
+    std::string error;
+    EXPECT_EQ(engine->submit(std::move(request), stream, error),
+              SubmitStatus::Ok)
+        << error;
+    return stream;
+  }
+
+  SessionFixture fixture;
+  std::unique_ptr<Engine> engine;
+};
+
+GenerationRequest greedy(std::vector<int32_t> prompt, uint64_t maxTokens) {
+  GenerationRequest request;
+  request.prompt = std::move(prompt);
+  request.maxTokens = maxTokens;
+  return request;
+}
+
+TEST_F(EngineTest, BatchedRequestsGetWhatTheyGetAlone) {
+  serving::EngineOptions options;
+  options.stepTokenBudget = 3; // prompts arrive in chunks next to decodes
+  start(options);
+  std::vector<std::vector<int32_t>> prompts = {
+      {1, 2, 3, 4, 5}, {7}, {15, 0, 3}, {2, 2, 2, 2, 2, 2, 2}, {9, 8}, {4, 4}};
+  std::vector<std::vector<int32_t>> alone;
+  for (const auto &prompt : prompts) {
+    GenerationEvent result =
+        drain(submit(greedy(prompt, kMaxSeqLen - prompt.size() + 1)));
+    EXPECT_EQ(result.finish, FinishReason::Length);
+    EXPECT_EQ(result.tokens.size(), kMaxSeqLen - prompt.size() + 1);
+    alone.push_back(result.tokens);
+  }
+  // The greedy continuation of a prompt is the toy model's argmax chain.
+  std::vector<int32_t> chain = prompts[0];
+  for (size_t i = 0; i < alone[0].size(); ++i) {
+    auto logits = toyReferenceLogits(chain).back();
+    int32_t next = serving::argmax(logits.data(), logits.size());
+    EXPECT_EQ(alone[0][i], next) << "token " << i;
+    chain.push_back(next);
+  }
+  // Six at once over three slots: three wait, all match.
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  for (const auto &prompt : prompts)
+    streams.push_back(submit(greedy(prompt, kMaxSeqLen - prompt.size() + 1)));
+  for (size_t i = 0; i < prompts.size(); ++i)
+    EXPECT_EQ(drain(streams[i]).tokens, alone[i]) << "request " << i;
+  serving::EngineMetrics m = engine->metrics();
+  EXPECT_EQ(m.running, 0u);
+  EXPECT_EQ(m.queueDepth, 0u);
+  EXPECT_EQ(m.requestsFinished[int(FinishReason::Length)], 12u);
+}
+
+TEST_F(EngineTest, StopIdsEndTheRequestAndCountTheToken) {
+  start({});
+  GenerationEvent first = drain(submit(greedy({3, 1}, 4)));
+  GenerationRequest request = greedy({3, 1}, 4);
+  request.stopIds = {first.tokens[1]};
+  GenerationEvent stopped = drain(submit(request));
+  EXPECT_EQ(stopped.finish, FinishReason::Stop);
+  ASSERT_LE(stopped.tokens.size(), 2u);
+  EXPECT_EQ(stopped.tokens.back(), first.tokens[1]);
+  EXPECT_EQ(stopped.completionTokens, stopped.tokens.size());
+  EXPECT_EQ(stopped.promptTokens, 2u);
+}
+
+TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
+  start({});
+  struct Case {
+    GenerationRequest request;
+    const char *needle;
+  };
+  GenerationRequest badTemperature = greedy({1}, 2);
+  badTemperature.sampling.temperature = NAN;
+  GenerationRequest badTopP = greedy({1}, 2);
+  badTopP.sampling.topP = 0.0f;
+  GenerationRequest stopText = greedy({1}, 2);
+  stopText.stop = {"x"};
+  std::vector<Case> cases = {
+      {greedy({}, 2), "empty"},
+      {greedy({1, 16}, 2), "(id 16) is outside the vocabulary [0, 16)"},
+      {greedy({1, -1}, 2), "(id -1)"},
+      {greedy(std::vector<int32_t>(13, 1), 1), "max_seq_len is 12"},
+      {greedy({1, 2}, 0), "max_tokens"},
+      {greedy({1, 2}, 12), "at most 11 tokens can follow"},
+      {badTemperature, "temperature"},
+      {badTopP, "top_p"},
+      {stopText, "tokenizer"}};
+  for (Case &c : cases) {
+    std::shared_ptr<RequestStream> stream;
+    std::string error;
+    EXPECT_EQ(engine->submit(c.request, stream, error),
+              SubmitStatus::InvalidRequest)
+        << c.needle;
+    EXPECT_THAT(error, HasSubstr(c.needle));
+    EXPECT_FALSE(stream);
+  }
+  // The engine still serves.
+  EXPECT_EQ(drain(submit(greedy({1}, 3))).tokens.size(), 3u);
+}
+
+TEST_F(EngineTest, CancelFreesTheSlotAndAFullQueueRefuses) {
+  serving::EngineOptions options;
+  options.maxQueue = 1;
+  start(options);
+  // Cancel before the first step or during decoding: either way it ends
+  // Cancelled and its slot comes back.
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  for (uint32_t i = 0; i < kSlots + 1; ++i)
+    streams.push_back(submit(greedy({1, 2}, 11)));
+  // Three running, one waiting, the queue (1) full: the next is refused.
+  std::shared_ptr<RequestStream> refused;
+  std::string error;
+  SubmitStatus status = engine->submit(greedy({1}, 2), refused, error);
+  if (status == SubmitStatus::QueueFull)
+    EXPECT_THAT(error, HasSubstr("slots are busy"));
+  for (auto &stream : streams)
+    stream->cancel();
+  for (auto &stream : streams) {
+    GenerationEvent end = drain(stream);
+    EXPECT_TRUE(end.finish == FinishReason::Cancelled ||
+                end.finish == FinishReason::Length);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (engine->metrics().running != 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(engine->metrics().running, 0u);
+  // Every slot is free again: three full-length requests run at once.
+  std::vector<std::shared_ptr<RequestStream>> again;
+  for (uint32_t i = 0; i < kSlots; ++i)
+    again.push_back(submit(greedy({3}, 12)));
+  for (auto &stream : again)
+    EXPECT_EQ(drain(stream).tokens.size(), 12u);
+}
+
+TEST_F(EngineTest, StopFinishesEverythingAndRefusesNewRequests) {
+  start({});
+  auto stream = submit(greedy({1}, 12));
+  engine->stop();
+  GenerationEvent end = drain(stream);
+  EXPECT_TRUE(end.done);
+  std::shared_ptr<RequestStream> late;
+  std::string error;
+  EXPECT_EQ(engine->submit(greedy({1}, 2), late, error),
+            SubmitStatus::ShuttingDown);
+}
+
+} // namespace
+} // namespace nhc::test
