@@ -1,0 +1,147 @@
+//===- options.cpp - nhc-serve command line -------------------------------===//
+
+#include "options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include "nhc/runtime/limits.h"
+
+namespace nhc::serve {
+namespace {
+
+bool parseUInt(const std::string &text, uint64_t &out) {
+  if (text.empty() || text[0] == '-' || text[0] == '+')
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  out = value;
+  return true;
+}
+
+} // namespace
+
+const char *usageText() {
+  return "usage: nhc-serve MODEL.nhc --weights PATH [options]\n"
+         "OpenAI-compatible HTTP server: /v1/completions, "
+         "/v1/chat/completions (SSE\n"
+         "streaming or not), /v1/models, /health, /metrics (Prometheus).\n"
+         "  --weights PATH             checkpoint: .safetensors, directory "
+         "or index\n"
+         "  --tokenizer DIR|FILE       tokenizer.json (+ tokenizer_config."
+         "json); default:\n"
+         "                             the checkpoint's directory\n"
+         "  --host HOST                listen address (default 127.0.0.1)\n"
+         "  --port N                   port (default 8000; 0 = any free "
+         "port)\n"
+         "  --max-slots N              requests running at once (default 8)\n"
+         "  --max-seq-len N            tokens per request, prompt included\n"
+         "                             (default min(max_position_embeddings,"
+         " 8192))\n"
+         "  --step-tokens N            tokens per step: running decodes + "
+         "prompt chunks\n"
+         "                             (default 512)\n"
+         "  --max-queue N              requests waiting for a slot before "
+         "503 (default 256)\n"
+         "  --max-body-bytes N         larger request bodies get 413 "
+         "(default 4 MiB)\n"
+         "  --http-threads N           connections served at once (default "
+         "64)\n"
+         "  --served-model-name NAME   the model id clients use (default: "
+         "MODEL's stem)\n"
+         "Prints 'nhc-serve: listening on http://HOST:PORT' when ready; one "
+         "log line per\nrequest on stderr. Exit status: 0 after SIGINT/"
+         "SIGTERM, 1 error, 2 bad usage.\n";
+}
+
+bool parseOptions(int argc, char **argv, Options &options,
+                  std::string &error) {
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      return true;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg, value;
+    size_t eq = arg.find('=');
+    bool inlineValue = eq != std::string::npos;
+    if (inlineValue) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    struct Numeric {
+      const char *name;
+      uint64_t *out;
+      uint64_t min, max;
+    };
+    const Numeric numerics[] = {
+        {"--port", &options.port, 0, 65535},
+        {"--max-slots", &options.maxSlots, 1, nhc::kMaxSlots},
+        {"--max-seq-len", &options.maxSeqLen, 1, nhc::kMaxSequenceLength},
+        {"--step-tokens", &options.stepTokens, 1, nhc::kMaxSequenceLength},
+        {"--max-queue", &options.maxQueue, 0, 1u << 20},
+        {"--max-body-bytes", &options.maxBodyBytes, 1024, 1ull << 30},
+        {"--http-threads", &options.httpThreads, 2, 4096}};
+    const Numeric *numeric = nullptr;
+    for (const Numeric &n : numerics)
+      if (name == n.name)
+        numeric = &n;
+    std::string *text = name == "--weights"             ? &options.weights
+                        : name == "--tokenizer"         ? &options.tokenizer
+                        : name == "--host"              ? &options.host
+                        : name == "--served-model-name" ? &options.servedModelName
+                                                        : nullptr;
+    if (!numeric && !text) {
+      error = "unknown option '" + name + "'";
+      return false;
+    }
+    if (!inlineValue) {
+      if (i + 1 >= argc) {
+        error = "option '" + name + "' needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    if (text) {
+      if (value.empty()) {
+        error = "option '" + name + "' needs a non-empty value";
+        return false;
+      }
+      *text = value;
+      continue;
+    }
+    uint64_t parsed = 0;
+    if (!parseUInt(value, parsed) || parsed < numeric->min ||
+        parsed > numeric->max) {
+      error = "invalid value '" + value + "' for " + name + " (expected " +
+              std::to_string(numeric->min) + " to " +
+              std::to_string(numeric->max) + ")";
+      return false;
+    }
+    *numeric->out = parsed;
+  }
+  if (positional.size() != 1) {
+    error = positional.empty() ? "missing MODEL.nhc"
+                               : "expected one MODEL.nhc, got " +
+                                     std::to_string(positional.size()) +
+                                     " positional arguments";
+    return false;
+  }
+  options.model = positional[0];
+  if (options.weights.empty()) {
+    error = "missing --weights PATH";
+    return false;
+  }
+  return true;
+}
+
+} // namespace nhc::serve

@@ -1,0 +1,50 @@
+//===- server.h - nhc-serve's HTTP routes (cpp-httplib) ------*- C++ -*-===//
+#ifndef NHC_SERVE_SERVER_H
+#define NHC_SERVE_SERVER_H
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "metrics.h"
+#include "nhc/serving/engine.h"
+#include "nhc/serving/openai_api.h"
+#include "options.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+} // namespace httplib
+
+namespace nhc::serve {
+
+class Server {
+public:
+  Server(serving::Engine &engine, const serving::OpenAiApi &api,
+         const Options &options);
+  ~Server();
+  /// Binds, prints the address, serves until stop(); false with `error`
+  /// when the address cannot be bound.
+  bool run(std::string &error);
+  /// From any thread (or a signal watcher): ends run().
+  void stop();
+
+private:
+  void generate(serving::Endpoint endpoint, const httplib::Request &request,
+                httplib::Response &response);
+  void sendError(httplib::Response &response, const std::string &route,
+                 const serving::ApiError &error);
+  std::string nextId(serving::Endpoint endpoint);
+
+  serving::Engine &engine_;
+  const serving::OpenAiApi &api_;
+  const Options &options_;
+  HttpMetrics metrics_;
+  std::atomic<uint64_t> counter_{0};
+  std::unique_ptr<httplib::Server> http_;
+};
+
+} // namespace nhc::serve
+
+#endif // NHC_SERVE_SERVER_H

@@ -1,0 +1,339 @@
+"""nhc-serve against the `openai` Python client, on the bundled tiny model.
+
+    python openai_client_test.py --nhc BIN/nhc --serve BIN/nhc-serve \
+        --run BIN/nhc-run --artifact dense.nhc --weights test/golden/dense/model
+
+What it checks (issue 13): completions and chat completions, streaming and
+not, give the text nhc-run gives for the same prompt; 16 concurrent clients
+each get exactly the greedy text they get alone; a client that disconnects
+mid-stream frees its slot; a full server answers 503; malformed JSON, wrong
+types, unknown models, oversized bodies and over-long prompts get 4xx with a
+message while the server keeps serving.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import tempfile
+import sys
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import jinja2
+import jinja2.ext
+import jinja2.sandbox
+import openai
+import tokenizers
+
+from serve_fixture import Server
+
+ARGS = None
+PROMPTS = [
+    "The quick brown fox",
+    "Once upon a time",
+    "def fibonacci(n):",
+    "Привет, мир",
+    "1 2 3 4 5",
+    "Nemotron-H is a hybrid",
+    "   leading spaces",
+    "emoji 🙂 and more",
+    "a",
+    "The capital of France is",
+    "SELECT * FROM",
+    "\tTabs\tand\nnewlines",
+    "Zebra",
+    "x = [i for i in range(10)]",
+    "Ünïcödé",
+    "hello world hello world",
+]
+
+
+def nhc_run(*args):
+    """The generated text of nhc-run (text mode), without the final newline."""
+    out = subprocess.run([ARGS.run, ARGS.artifact, "--weights", ARGS.weights,
+                          *args], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise AssertionError(f"nhc-run failed: {out.stderr}")
+    assert out.stdout.endswith("\n"), out.stdout
+    return out.stdout[:-1]
+
+
+def reference_prompt_ids(messages):
+    """The ids transformers' apply_chat_template gives: the template rendered
+    by jinja2 as transformers configures it, tokenized without adding
+    special tokens (Python `tokenizers` and `jinja2`, not nhc)."""
+    with open(os.path.join(ARGS.weights, "tokenizer_config.json")) as f:
+        config = json.load(f)
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True,
+        extensions=[jinja2.ext.loopcontrols])
+    text = env.from_string(config["chat_template"]).render(
+        messages=messages, tools=None, documents=None,
+        add_generation_prompt=True, bos_token=config["bos_token"],
+        eos_token=config["eos_token"])
+    tokenizer = tokenizers.Tokenizer.from_file(
+        os.path.join(ARGS.weights, "tokenizer.json"))
+    return tokenizer.encode(text, add_special_tokens=False).ids
+
+
+def reference_completion_ids(prompt):
+    tokenizer = tokenizers.Tokenizer.from_file(
+        os.path.join(ARGS.weights, "tokenizer.json"))
+    return tokenizer.encode(prompt).ids
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def post_raw(server, path, body, content_type="application/json"):
+    request = urllib.request.Request(server.url + path, data=body,
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class ServingTest(unittest.TestCase):
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        # 4 slots for 16 clients: requests queue; a small step budget makes
+        # prompt chunks and decodes share steps.
+        cls.server = Server(ARGS.serve, ARGS.artifact, ARGS.weights,
+                            "--max-slots", "4", "--step-tokens", "7")
+        cls.client = openai.OpenAI(base_url=cls.server.base_url, api_key="x",
+                                   max_retries=0, timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        assert code == 0, f"nhc-serve exited with {code} on SIGTERM"
+
+    def complete(self, prompt, max_tokens=12, stream=False, **extra):
+        """(text, finish_reason, usage, generated ids, prompt ids), the ids
+        through vLLM's return_token_ids extension."""
+        body = {"return_token_ids": True}
+        if not stream:
+            r = self.client.completions.create(
+                model="tiny", prompt=prompt, max_tokens=max_tokens,
+                temperature=0, extra_body=body, **extra)
+            c = r.choices[0]
+            return (c.text, c.finish_reason, r.usage, c.token_ids,
+                    r.prompt_token_ids)
+        text, finish, usage, ids, prompt_ids = "", None, None, [], None
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=prompt, max_tokens=max_tokens,
+                temperature=0, stream=True, extra_body=body,
+                stream_options={"include_usage": True}, **extra):
+            if chunk.usage:
+                usage = chunk.usage
+            prompt_ids = getattr(chunk, "prompt_token_ids", None) or prompt_ids
+            for choice in chunk.choices:
+                text += choice.text
+                ids += choice.token_ids
+                finish = choice.finish_reason or finish
+        return text, finish, usage, ids, prompt_ids
+
+    def test_health_models_metrics(self):
+        status, body = self.server.get("/health")
+        self.assertEqual(status, 200)
+        models = self.client.models.list()
+        self.assertEqual([m.id for m in models.data], ["tiny"])
+        for sample in ("nhc_slots_total", "nhc_queue_depth",
+                       "nhc_slots_in_use", "nhc_generation_tokens_total",
+                       "nhc_step_duration_seconds_count"):
+            self.server.metric(sample)
+        self.assertEqual(self.server.metric("nhc_slots_total"), 4)
+
+    def test_completion_matches_nhc_run(self):
+        for prompt in PROMPTS[:4]:
+            text, finish, usage, ids, prompt_ids = self.complete(prompt)
+            self.assertEqual(prompt_ids, reference_completion_ids(prompt))
+            self.assertEqual(len(ids), usage.completion_tokens)
+            expected = nhc_run("--prompt", prompt, "--max-new-tokens", "12")
+            self.assertEqual(text, expected, prompt)
+            self.assertIn(finish, ("stop", "length"))
+            self.assertEqual(usage.prompt_tokens,
+                             len(reference_completion_ids(prompt)))
+            self.assertEqual(usage.total_tokens,
+                             usage.prompt_tokens + usage.completion_tokens)
+            if finish == "length":
+                self.assertEqual(usage.completion_tokens, 12)
+
+    def test_streaming_equals_non_streaming(self):
+        for prompt in PROMPTS[4:8]:
+            whole = self.complete(prompt, max_tokens=20)
+            streamed = self.complete(prompt, max_tokens=20, stream=True)
+            self.assertEqual(streamed[0], whole[0], prompt)
+            self.assertEqual(streamed[1], whole[1])
+            self.assertEqual(streamed[2].completion_tokens,
+                             whole[2].completion_tokens)
+            self.assertEqual(streamed[3], whole[3])
+            self.assertEqual(streamed[4], whole[4])
+
+    def test_chat(self):
+        messages = [{"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Hello there"}]
+        r = self.client.chat.completions.create(
+            model="tiny", messages=messages, max_tokens=10, temperature=0,
+            extra_body={"return_token_ids": True})
+        text = r.choices[0].message.content
+        self.assertEqual(r.choices[0].message.role, "assistant")
+        self.assertEqual(r.prompt_token_ids, reference_prompt_ids(messages))
+        expected = nhc_run("--chat", "Hello there", "--system", "Be brief.",
+                           "--max-new-tokens", "10")
+        self.assertEqual(text, expected)
+        streamed, roles = "", []
+        for chunk in self.client.chat.completions.create(
+                model="tiny", messages=messages, max_tokens=10,
+                temperature=0, stream=True):
+            for choice in chunk.choices:
+                if choice.delta.role:
+                    roles.append(choice.delta.role)
+                streamed += choice.delta.content or ""
+        self.assertEqual(streamed, text)
+        self.assertEqual(roles, ["assistant"])
+
+    def test_stop_strings_and_seeded_sampling(self):
+        text = self.complete(PROMPTS[0], max_tokens=30)[0]
+        self.assertGreater(len(text), 4, "greedy text to cut")
+        stop = text[2:4]
+        cut, finish = self.complete(PROMPTS[0], max_tokens=30,
+                                    stop=[stop])[:2]
+        self.assertEqual(cut, text[:text.index(stop)])
+        self.assertEqual(finish, "stop")
+        sampled = [self.client.completions.create(
+            model="tiny", prompt=PROMPTS[1], max_tokens=16, temperature=0.9,
+            top_p=0.9, seed=1234).choices[0].text for _ in range(2)]
+        self.assertEqual(sampled[0], sampled[1], "same seed, same text")
+
+    def test_16_concurrent_clients_match_alone(self):
+        alone = {p: self.complete(p, max_tokens=16) for p in PROMPTS}
+
+        def one(index):
+            prompt = PROMPTS[index]
+            return prompt, self.complete(prompt, max_tokens=16,
+                                         stream=index % 2 == 0)
+
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(one, range(16)))
+        for prompt, (text, finish, usage, ids, _) in results:
+            self.assertEqual(ids, alone[prompt][3], prompt)
+            self.assertEqual(text, alone[prompt][0], prompt)
+            self.assertEqual(finish, alone[prompt][1], prompt)
+            self.assertEqual(usage.completion_tokens,
+                             alone[prompt][2].completion_tokens, prompt)
+
+    def test_bad_requests_get_4xx_and_server_keeps_serving(self):
+        cases = [
+            (b"{not json", 400, "not valid JSON"),
+            (b"[1, 2]", 400, "JSON object"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "max_tokens": "many"}).encode(), 400, "max_tokens"),
+            (json.dumps({"model": "tiny", "prompt": 5}).encode(), 400,
+             "prompt"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "temperature": -1}).encode(), 400, "temperature"),
+            (json.dumps({"model": "tiny", "prompt": "hi", "n": 3}).encode(),
+             400, "'n'"),
+            (json.dumps({"model": "tiny", "prompt": [999999]}).encode(), 400,
+             "vocabulary"),
+            (json.dumps({"model": "nope", "prompt": "hi"}).encode(), 404,
+             "nope"),
+            (json.dumps({"model": "tiny", "prompt": "word " * 400}).encode(),
+             400, "max_seq_len"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "max_tokens": 100000}).encode(), 400, "max_seq_len"),
+            (b"{\"prompt\": \"" + b"a" * (5 << 20) + b"\"}", 413,
+             "larger than"),
+        ]
+        for body, status, needle in cases:
+            code, text = post_raw(self.server, "/v1/completions", body)
+            self.assertEqual(code, status, (body[:80], text))
+            error = json.loads(text)["error"]
+            self.assertIn(needle, error["message"], body[:80])
+        code, text = post_raw(self.server, "/v1/chat/completions",
+                              json.dumps({"model": "tiny",
+                                          "messages": [{"role": "pirate",
+                                                        "content": "x"}]}
+                                         ).encode())
+        self.assertEqual(code, 400)
+        self.assertIn("messages[0].role", json.loads(text)["error"]["message"])
+        with self.assertRaises(openai.NotFoundError):
+            self.client.completions.create(model="other", prompt="hi")
+        with self.assertRaises(openai.BadRequestError):
+            self.client.completions.create(model="tiny", prompt="hi",
+                                           max_tokens=0)
+        # Still serving.
+        text = self.complete(PROMPTS[0])[0]
+        self.assertEqual(text, nhc_run("--prompt", PROMPTS[0],
+                                       "--max-new-tokens", "12"))
+
+
+class SlotTest(unittest.TestCase):
+    """One slot, no queue: disconnects free it, a busy server says 503."""
+
+    def test_disconnect_frees_slot_and_full_server_is_503(self):
+        # A request that runs for seconds: the tiny model compiled with a
+        # long context (NoPE attention: max_position_embeddings is only a
+        # limit, the weights are the same).
+        with open(os.path.join(ARGS.weights, "config.json")) as f:
+            config = json.load(f)
+        config["max_position_embeddings"] = 65536
+        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(config, f)
+        artifact = os.path.join(tmp, "long.nhc")
+        subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
+        with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
+                    "1", "--max-queue", "0", "--max-seq-len", "60000") as s:
+            client = openai.OpenAI(base_url=s.base_url, api_key="x",
+                                   max_retries=0, timeout=60)
+            stream = client.completions.create(
+                model="tiny", prompt="long", max_tokens=50000, temperature=0,
+                stream=True, extra_body={"ignore_eos": True})
+            chunks = iter(stream)
+            next(chunks)
+            next(chunks)
+            self.assertEqual(s.metric("nhc_slots_in_use"), 1)
+            # The only slot is taken and nothing may wait: 503.
+            with self.assertRaises(openai.APIStatusError) as busy:
+                client.completions.create(model="tiny", prompt="hi",
+                                          max_tokens=2)
+            self.assertEqual(busy.exception.status_code, 503)
+            self.assertIn("retry", str(busy.exception))
+            stream.close()  # the client goes away mid-stream
+            wait_for(lambda: s.metric("nhc_slots_in_use") == 0, 20,
+                     "the disconnected request's slot to be freed")
+            self.assertEqual(s.metric(
+                'nhc_requests_finished_total{reason="cancelled"}'), 1)
+            r = client.completions.create(model="tiny", prompt="hi",
+                                          max_tokens=3, temperature=0)
+            self.assertEqual(r.usage.completion_tokens, 3)
+            self.assertTrue(any("client disconnected" in line
+                                for line in s.log), s.log)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    for flag in ("--nhc", "--serve", "--run", "--artifact", "--weights"):
+        parser.add_argument(flag, required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
+
+
+if __name__ == "__main__":
+    main()
