@@ -243,7 +243,9 @@ void Engine::emitToken(Active &a, int32_t token) {
   const auto &stopIds = a.request.stopIds;
   bool eos = std::find(stopIds.begin(), stopIds.end(), token) != stopIds.end();
   FinishReason reason = FinishReason::None;
-  if (!eos && a.decoder) {
+  // Ids past the tokenizer's vocabulary (a padded embedding) make no text,
+  // as transformers' decode drops them.
+  if (!eos && a.decoder && uint64_t(token) < tokenizer_->vocabSize()) {
     bool stopped = false;
     event.text = a.stops.push(a.decoder->push(token), stopped);
     if (stopped)
@@ -351,7 +353,12 @@ bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       if (!a.decoding())
         continue; // more prompt to go: these logits are not needed
     }
-    emitToken(a, a.sampler.sample(logits.data() + i * vocab_, vocab_));
+    try {
+      emitToken(a, a.sampler.sample(logits.data() + i * vocab_, vocab_));
+    } catch (const std::exception &e) {
+      // One request's text failing must not stop the others.
+      finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());
+    }
   }
   std::lock_guard<std::mutex> lock(mutex_);
   ++metrics_.steps;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nhc/runtime/json_scan.h"
+
 namespace nhc::serving {
 namespace {
 
@@ -49,9 +51,14 @@ GenerationDefaults readGenerationDefaults(const std::string &dir) {
   text << in.rdbuf();
   if (!in && !in.eof())
     throw ServingError("cannot read '" + path + "'");
+  const std::string content = text.str();
+  if (scanJsonText(content.data(), content.size(), [](const auto &) {}) !=
+      std::string::npos)
+    throw ServingError("'" + path + "': JSON nested more than " +
+                       std::to_string(kMaxJsonDepth) + " levels deep");
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(text.str());
+    json = nlohmann::json::parse(content);
   } catch (const nlohmann::json::exception &e) {
     throw ServingError("'" + path + "': malformed JSON: " + e.what());
   }

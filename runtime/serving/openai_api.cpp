@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "nhc/runtime/json_scan.h"
 #include "nhc/text/chat_template.h"
 #include "nhc/text/text_error.h"
 #include "nhc/text/tokenizer.h"
@@ -129,6 +130,10 @@ json finishValue(FinishReason finish) {
 
 } // namespace
 
+std::string toJsonText(const json &value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json ApiError::body() const {
   return {{"error",
            {{"message", message},
@@ -208,10 +213,16 @@ std::string OpenAiApi::renderChat(const json &body) const {
 }
 
 ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
+  size_t tooDeep =
+      scanJsonText(text.data(), text.size(), [](const auto &) {});
+  if (tooDeep != std::string::npos)
+    invalid("", "the body nests JSON more than " +
+                    std::to_string(kMaxJsonDepth) + " levels deep (byte " +
+                    std::to_string(tooDeep) + ")");
   json body;
   try {
     body = json::parse(text);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) { // syntax, bad UTF-8, 1e400
     invalid("", std::string("the body is not valid JSON: ") + e.what());
   }
   if (!body.is_object())

@@ -258,6 +258,10 @@ class ServingTest(unittest.TestCase):
                          "max_tokens": 100000}).encode(), 400, "max_seq_len"),
             (b"{\"prompt\": \"" + b"a" * (5 << 20) + b"\"}", 413,
              "larger than"),
+            (b"[" * 100000, 400, "levels deep"),
+            (b"{\"prompt\": \"\xff\xfe\"}", 400, "not valid JSON"),
+            (b"{\"prompt\": \"hi\", \"temperature\": 1e400}", 400,
+             "not valid JSON"),
         ]
         for body, status, needle in cases:
             code, text = post_raw(self.server, "/v1/completions", body)

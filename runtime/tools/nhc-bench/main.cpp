@@ -43,6 +43,7 @@ double seconds(Clock::time_point start) {
 
 struct Options {
   std::string model, weights, json;
+  std::string writeWeights; // --write-weights: write the checkpoint, exit
   bool randomWeights = false;
   nhc_dtype_t storage = NHC_DTYPE_BF16;
   uint64_t seed = 0;
@@ -59,13 +60,16 @@ const char *kUsage =
     "                 [--prefill 512,2048] [--decode-batch 1,8]\n"
     "                 [--context 1024,8192] [--decode-steps 8]\n"
     "                 [--json FILE] [--smoke]\n"
+    "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start, prefill and decode throughput and peak RSS of a\n"
     "compiled model on the host, each throughput also as a fraction of the\n"
     "machine's measured limit (DRAM bandwidth for decode, f32 GEMM peak for\n"
     "prefill). --random-weights writes a seeded random checkpoint of the\n"
     "artifact's shapes (stored as --storage) to a temporary file. --smoke runs\n"
-    "tiny sizes (CI: checks the output, not the speed). Exit: 0 ok, 1 error,\n"
+    "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
+    "writes that random checkpoint to FILE (for nhc-run, nhc-serve and\n"
+    "tools/bench/serve_bench.py) and measures nothing. Exit: 0 ok, 1 error,\n"
     "2 bad usage.\n";
 
 bool parseList(const std::string &text, std::vector<uint64_t> &out) {
@@ -99,6 +103,8 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         o.weights = value();
       else if (arg == "--random-weights")
         o.randomWeights = true;
+      else if (arg == "--write-weights")
+        o.writeWeights = value();
       else if (arg == "--smoke")
         o.smoke = true;
       else if (arg == "--json")
@@ -140,7 +146,9 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
   }
   if (o.model.empty())
     error = "missing MODEL.nhc";
-  else if (o.weights.empty() == !o.randomWeights)
+  else if (!o.writeWeights.empty() && (o.randomWeights || !o.weights.empty()))
+    error = "--write-weights excludes --weights and --random-weights";
+  else if (o.writeWeights.empty() && o.weights.empty() == !o.randomWeights)
     error = "give exactly one of --weights PATH and --random-weights";
   if (o.smoke) {
     o.prefill = {16};
@@ -242,7 +250,29 @@ double peakRssBytes() {
   return double(usage.ru_maxrss) * 1024;
 }
 
+/// --write-weights: the seeded random checkpoint of the artifact's shapes.
+int writeWeights(const Options &o) {
+  nhc_artifact_t *artifact = nullptr;
+  check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
+  uint64_t bytes = 0;
+  try {
+    bytes = nhc::bench::writeRandomCheckpoint(nhc_artifact_manifest(artifact),
+                                              o.writeWeights, o.seed,
+                                              o.storage);
+  } catch (...) {
+    nhc_artifact_release(artifact);
+    throw;
+  }
+  nhc_artifact_release(artifact);
+  std::printf("nhc-bench: wrote %llu bytes of %s weights (seed %llu) to %s\n",
+              static_cast<unsigned long long>(bytes), nhc_dtype_name(o.storage),
+              static_cast<unsigned long long>(o.seed), o.writeWeights.c_str());
+  return 0;
+}
+
 int run(const Options &o) {
+  if (!o.writeWeights.empty())
+    return writeWeights(o);
   Json report;
   nhc::bench::MachineLimits limits = nhc::bench::measureMachine(
       o.smoke ? (32ull << 20) : (1ull << 30), o.smoke ? 128 : 1024);

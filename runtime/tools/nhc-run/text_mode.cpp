@@ -86,6 +86,8 @@ bool TextMode::onToken(int32_t token) {
     return true;
   if (std::find(eosIds_.begin(), eosIds_.end(), token) != eosIds_.end())
     return true; // EOS itself is not text; finish() flushes what is held
+  if (uint64_t(token) >= tokenizer_.vocabSize())
+    return false; // a padded embedding's id: no text, as transformers
   write(stops_.push(decoder_->push(token), stopped_));
   return stopped_;
 }

@@ -63,7 +63,7 @@ struct StreamState {
 };
 
 std::string sse(const nlohmann::ordered_json &data) {
-  return "data: " + data.dump() + "\n\n";
+  return "data: " + serving::toJsonText(data) + "\n\n";
 }
 
 } // namespace
@@ -86,7 +86,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
   });
   http_->Get("/v1/models", [this](const httplib::Request &,
                                   httplib::Response &res) {
-    res.set_content(api_.models(unixSeconds()).dump(), "application/json");
+    res.set_content(serving::toJsonText(api_.models(unixSeconds())), "application/json");
     metrics_.countResponse("/v1/models", 200);
   });
   http_->Get("/metrics", [this](const httplib::Request &,
@@ -123,7 +123,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
       error.message = "HTTP " + std::to_string(res.status) + " for " +
                       req.method + " " + req.path;
     }
-    res.set_content(error.body().dump(), "application/json");
+    res.set_content(serving::toJsonText(error.body()), "application/json");
     metrics_.countResponse(req.path, res.status);
     logRequest("-", req.path.c_str(), res.status, nullptr, 0, 0,
                error.message);
@@ -144,7 +144,7 @@ std::string Server::nextId(Endpoint endpoint) {
 void Server::sendError(httplib::Response &response, const std::string &route,
                        const ApiError &error) {
   response.status = error.status;
-  response.set_content(error.body().dump(), "application/json");
+  response.set_content(serving::toJsonText(error.body()), "application/json");
   metrics_.countResponse(route, error.status);
 }
 
@@ -212,7 +212,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
       logRequest(id, route, 500, &last, ttft, since(start), last.error);
       return;
     }
-    res.set_content(api_.response(request, id, created, text, tokens, last).dump(),
+    res.set_content(serving::toJsonText(
+                        api_.response(request, id, created, text, tokens, last)),
                     "application/json");
     metrics_.countResponse(route, 200);
     logRequest(id, route, 200, &last, ttft, since(start), "");

@@ -25,6 +25,11 @@ class ChatTemplate;
 
 namespace nhc::serving {
 
+/// JSON text of a response object; bytes that are not UTF-8 (none should
+/// be: generated text is repaired by the decoder) become U+FFFD rather than
+/// failing the response.
+std::string toJsonText(const nlohmann::ordered_json &value);
+
 /// A request the API refuses: HTTP status, OpenAI error type, the message
 /// (naming the field) and the offending parameter ("" when none).
 struct ApiError {

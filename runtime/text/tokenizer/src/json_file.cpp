@@ -1,5 +1,6 @@
 #include "json_file.h"
 
+#include "nhc/runtime/json_scan.h"
 #include "nhc/text/text_error.h"
 
 #include <cerrno>
@@ -33,26 +34,14 @@ std::string readAll(const std::string &path) {
   return data;
 }
 
+/// Deep nesting is refused before nlohmann builds (and recursively frees)
+/// a tree: the runtime's shared pre-check.
 void checkDepth(const std::string &text, const std::string &path) {
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
-      continue;
-    }
-    if (c == '"') inString = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth)
-        throw TextError(path + ": JSON nested more than " +
-                        std::to_string(kMaxJsonDepth) + " levels deep (byte " +
-                        std::to_string(i) + ")");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
+  size_t at = nhc::scanJsonText(text.data(), text.size(), [](const auto &) {});
+  if (at != std::string::npos)
+    throw TextError(path + ": JSON nested more than " +
+                    std::to_string(nhc::kMaxJsonDepth) +
+                    " levels deep (byte " + std::to_string(at) + ")");
 }
 
 } // namespace

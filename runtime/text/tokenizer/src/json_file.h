@@ -12,10 +12,10 @@
 namespace nhc::text::detail {
 
 constexpr uint64_t kMaxJsonBytes = 256ull << 20; // 256 MiB
-constexpr int kMaxJsonDepth = 128;
 
 /// Reads and parses `path`. Throws TextError("<path>: ...") when it cannot be
-/// read, is larger than kMaxJsonBytes, nests deeper than kMaxJsonDepth or is
+/// read, is larger than kMaxJsonBytes, nests deeper than nhc::kMaxJsonDepth
+/// (nhc/runtime/json_scan.h) or is
 /// not valid JSON.
 nlohmann::json readJsonFile(const std::string &path);
 
