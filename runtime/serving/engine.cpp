@@ -6,8 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "nhc/serving/stop_strings.h"
-#include "nhc/text/tokenizer.h"
+#include "nhc/serving/text_stream.h"
 
 namespace nhc::serving {
 
@@ -80,8 +79,7 @@ struct Engine::Active {
   GenerationRequest request;
   std::shared_ptr<RequestStream> stream;
   Sampler sampler;
-  std::optional<text::IncrementalDecoder> decoder;
-  StopStringMatcher stops;
+  TextStream text;
   uint32_t slot = 0;
   bool hasSlot = false;
   bool finished = false;
@@ -93,10 +91,9 @@ struct Engine::Active {
   Active(GenerationRequest r, std::shared_ptr<RequestStream> s,
          const text::Tokenizer *tokenizer)
       : request(std::move(r)), stream(std::move(s)),
-        sampler(request.sampling), stops(request.stop) {
-    if (tokenizer)
-      decoder.emplace(*tokenizer, request.skipSpecialTokens);
-  }
+        sampler(request.sampling),
+        text(tokenizer, request.stopIds, request.stop,
+             request.skipSpecialTokens) {}
   bool decoding() const { return prefilled == request.prompt.size(); }
 };
 
@@ -108,7 +105,10 @@ Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
   vocab_ = info.vocab_size;
   maxSeqLen_ = info.max_seq_len;
   slots_ = info.max_slots;
-  options_.stepTokenBudget = std::max<uint64_t>(options_.stepTokenBudget, 1);
+  // At least one token per slot: decodes (at most slots - 1 while any
+  // prompt is prefilling) never starve the prefills.
+  options_.stepTokenBudget =
+      std::max<uint64_t>(options_.stepTokenBudget, slots_);
   metrics_.slots = slots_;
   metrics_.maxSeqLen = maxSeqLen_;
   thread_ = std::thread([this] { loop(); });
@@ -219,6 +219,7 @@ void Engine::finish(Active &request, FinishReason reason, std::string error) {
   if (request.finished)
     return;
   request.finished = true;
+  bool hadSlot = request.hasSlot;
   if (request.hasSlot) {
     nhc_session_release_slot(session_, request.slot);
     request.hasSlot = false;
@@ -232,6 +233,8 @@ void Engine::finish(Active &request, FinishReason reason, std::string error) {
   request.stream->push(std::move(event));
   std::lock_guard<std::mutex> lock(mutex_);
   ++metrics_.requestsFinished[static_cast<int>(reason)];
+  if (hadSlot)
+    --metrics_.running; // free for submit() at once, not after the step
 }
 
 void Engine::emitToken(Active &a, int32_t token) {
@@ -240,42 +243,24 @@ void Engine::emitToken(Active &a, int32_t token) {
   event.tokens.push_back(token);
   event.promptTokens = a.request.prompt.size();
   event.completionTokens = a.generated;
-  const auto &stopIds = a.request.stopIds;
-  bool eos = std::find(stopIds.begin(), stopIds.end(), token) != stopIds.end();
+  TextStream::Piece piece = a.text.push(token);
+  event.text = std::move(piece.text);
   FinishReason reason = FinishReason::None;
-  // Ids past the tokenizer's vocabulary (a padded embedding) make no text,
-  // as transformers' decode drops them.
-  if (!eos && a.decoder && uint64_t(token) < tokenizer_->vocabSize()) {
-    bool stopped = false;
-    event.text = a.stops.push(a.decoder->push(token), stopped);
-    if (stopped)
-      reason = FinishReason::Stop;
-  }
-  if (reason == FinishReason::None) {
-    if (eos)
-      reason = FinishReason::Stop;
-    else if (a.generated >= a.request.maxTokens)
-      reason = FinishReason::Length;
-    if (reason != FinishReason::None && a.decoder) {
-      // The end: what the decoder and the stop matcher still hold.
-      bool stopped = false;
-      event.text += a.stops.push(a.decoder->finish(), stopped);
-      if (!stopped)
-        event.text += a.stops.flush();
-    }
+  if (piece.ended) {
+    reason = FinishReason::Stop;
+  } else if (a.generated >= a.request.maxTokens) {
+    reason = FinishReason::Length;
+    event.text += a.text.finish();
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++metrics_.generatedTokens;
   }
-  if (reason == FinishReason::None) {
-    a.nextToken = token;
-    a.stream->push(std::move(event));
-    return;
-  }
+  a.nextToken = token;
   // The finishing event carries the last token and text.
   a.stream->push(std::move(event));
-  finish(a, reason);
+  if (reason != FinishReason::None)
+    finish(a, reason);
 }
 
 void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
@@ -296,17 +281,17 @@ void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
         break;
       waiting_.front()->slot = slot;
       waiting_.front()->hasSlot = true;
+      ++metrics_.running;
       active.push_back(std::move(waiting_.front()));
       waiting_.pop_front();
     }
     metrics_.queueDepth = waiting_.size();
-    metrics_.running = active.size();
   }
   for (auto &request : dropped)
     finish(*request, FinishReason::Cancelled);
 }
 
-bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
+void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<nhc_request_t> batch;
   std::vector<Active *> members;
   uint64_t budget = options_.stepTokenBudget;
@@ -329,7 +314,7 @@ bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     budget -= n;
   }
   if (batch.empty())
-    return false;
+    return;
   std::vector<float> logits(batch.size() * vocab_);
   Clock::time_point start = Clock::now();
   nhc_status_t status =
@@ -342,7 +327,7 @@ bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     std::string message = std::string("step failed: ") + nhc_last_error();
     for (Active *a : members)
       finish(*a, FinishReason::Error, message);
-    return true;
+    return;
   }
   uint64_t prompted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -364,7 +349,6 @@ bool Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   ++metrics_.steps;
   metrics_.stepSeconds += seconds;
   metrics_.promptTokens += prompted;
-  return true;
 }
 
 void Engine::loop() {
@@ -386,8 +370,6 @@ void Engine::loop() {
       active.erase(std::remove_if(active.begin(), active.end(),
                                   [](const auto &a) { return a->finished; }),
                    active.end());
-      std::lock_guard<std::mutex> lock(mutex_);
-      metrics_.running = active.size();
     };
     removeFinished();
     if (!active.empty())

@@ -2,6 +2,7 @@
 
 #include "nhc/serving/generation_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -31,18 +32,12 @@ int32_t readId(const nlohmann::json &value, const std::string &where) {
   return static_cast<int32_t>(value.get<int64_t>());
 }
 
-} // namespace
 
-GenerationDefaults readGenerationDefaults(const std::string &dir) {
-  GenerationDefaults defaults;
+/// The parsed JSON object of `path`, or null when there is no such file.
+nlohmann::json readJsonObject(const std::string &path) {
   uint64_t size = 0;
-  std::string path = dir + "/generation_config.json";
-  bool generationConfig = isRegularFile(path, size);
-  if (!generationConfig) {
-    path = dir + "/config.json";
-    if (!isRegularFile(path, size))
-      return defaults;
-  }
+  if (!isRegularFile(path, size))
+    return nullptr;
   if (size > kMaxConfigBytes)
     throw ServingError("'" + path + "' is " + std::to_string(size) +
                        " bytes; refusing more than 16 MiB");
@@ -64,39 +59,80 @@ GenerationDefaults readGenerationDefaults(const std::string &dir) {
   }
   if (!json.is_object())
     throw ServingError("'" + path + "': expected a JSON object");
-  defaults.source = path;
+  return json;
+}
+
+/// `eos_token_id` of `json` (an id or a list); false when absent or null.
+bool readEosIds(const nlohmann::json &json, const std::string &path,
+                std::vector<int32_t> &out) {
   auto eos = json.find("eos_token_id");
-  if (eos != json.end() && !eos->is_null()) {
-    std::string where = "'" + path + "' key 'eos_token_id'";
-    if (eos->is_array()) {
-      for (size_t i = 0; i < eos->size(); ++i)
-        defaults.eosIds.push_back(
-            readId((*eos)[i], where + "[" + std::to_string(i) + "]"));
-    } else {
-      defaults.eosIds.push_back(readId(*eos, where));
+  if (eos == json.end() || eos->is_null())
+    return false;
+  std::string where = "'" + path + "' key 'eos_token_id'";
+  if (eos->is_array()) {
+    for (size_t i = 0; i < eos->size(); ++i)
+      out.push_back(readId((*eos)[i], where + "[" + std::to_string(i) + "]"));
+  } else {
+    out.push_back(readId(*eos, where));
+  }
+  return true;
+}
+
+} // namespace
+
+std::string checkpointDirectory(const std::string &weightsPath) {
+  struct stat st;
+  if (::stat(weightsPath.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    return weightsPath;
+  size_t slash = weightsPath.find_last_of('/');
+  return slash == std::string::npos ? "." : weightsPath.substr(0, slash);
+}
+
+GenerationDefaults readGenerationDefaults(const std::string &dir,
+                                          std::optional<int32_t> tokenizerEos) {
+  GenerationDefaults defaults;
+  const std::string generationPath = dir + "/generation_config.json";
+  const std::string configPath = dir + "/config.json";
+  nlohmann::json generation = readJsonObject(generationPath);
+  if (!generation.is_null() &&
+      readEosIds(generation, generationPath, defaults.eosIds)) {
+    defaults.eosSource = generationPath;
+  } else {
+    nlohmann::json config = readJsonObject(configPath);
+    if (!config.is_null() && readEosIds(config, configPath, defaults.eosIds))
+      defaults.eosSource = configPath;
+    else if (tokenizerEos) {
+      defaults.eosIds.push_back(*tokenizerEos);
+      defaults.eosSource = "the tokenizer's eos_token";
     }
   }
-  if (!generationConfig)
+  if (generation.is_null())
     return defaults;
-  auto number = [&](const char *key) -> std::optional<double> {
-    auto it = json.find(key);
-    if (it == json.end() || it->is_null())
+  auto number = [&](const char *key, double lo, double hi,
+                    bool loOpen) -> std::optional<double> {
+    auto it = generation.find(key);
+    if (it == generation.end() || it->is_null())
       return std::nullopt;
-    if (!it->is_number())
-      throw ServingError("'" + path + "' key '" + key +
-                         "': expected a number, got " + it->dump());
-    return it->get<double>();
+    double x = it->is_number() ? it->get<double>() : NAN;
+    if (!(loOpen ? x > lo : x >= lo) || !(x <= hi))
+      throw ServingError("'" + generationPath + "' key '" + key +
+                         "': expected a number in " + (loOpen ? "(" : "[") +
+                         nlohmann::json(lo).dump() + ", " +
+                         nlohmann::json(hi).dump() + "], got " + it->dump());
+    return x;
   };
-  auto doSample = json.find("do_sample");
-  if (doSample != json.end() && !doSample->is_boolean() && !doSample->is_null())
-    throw ServingError("'" + path + "' key 'do_sample': expected true or "
-                       "false, got " + doSample->dump());
-  if (doSample != json.end() && doSample->is_boolean() && doSample->get<bool>()) {
-    if (auto t = number("temperature"))
+  auto doSample = generation.find("do_sample");
+  if (doSample != generation.end() && !doSample->is_boolean() &&
+      !doSample->is_null())
+    throw ServingError("'" + generationPath + "' key 'do_sample': expected "
+                       "true or false, got " + doSample->dump());
+  if (doSample != generation.end() && doSample->is_boolean() &&
+      doSample->get<bool>()) {
+    if (auto t = number("temperature", 0.0, 1e4, false))
       defaults.temperature = static_cast<float>(*t);
-    if (auto p = number("top_p"))
+    if (auto p = number("top_p", 0.0, 1.0, true))
       defaults.topP = static_cast<float>(*p);
-    if (auto k = number("top_k"); k && *k >= 0)
+    if (auto k = number("top_k", 0.0, 2147483647.0, false))
       defaults.topK = static_cast<uint64_t>(*k);
   }
   return defaults;

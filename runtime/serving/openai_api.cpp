@@ -6,6 +6,7 @@
 #include <random>
 
 #include "nhc/runtime/json_scan.h"
+#include "nhc/serving/chat_prompt.h"
 #include "nhc/text/chat_template.h"
 #include "nhc/text/text_error.h"
 #include "nhc/text/tokenizer.h"
@@ -18,6 +19,9 @@ using json = nlohmann::ordered_json;
 /// At most this many stop strings, each at most this long (OpenAI: 4).
 constexpr size_t kMaxStopStrings = 16;
 constexpr size_t kMaxStopLength = 256;
+/// Prompt text beyond this many bytes per token of max_seq_len is refused
+/// untokenized (Nemotron-H tokens average ~4 bytes of text).
+constexpr size_t kMaxPromptBytesPerToken = 64;
 
 [[noreturn]] void invalid(const std::string &param, const std::string &what) {
   ApiError error;
@@ -97,7 +101,7 @@ std::string textContent(const json &content, const std::string &param) {
   if (!content.is_array())
     invalid(param, "must be a string or an array of text parts, got " +
                        typeName(content));
-  std::string text;
+  std::string text; // parts joined by newlines, as vLLM does
   for (size_t i = 0; i < content.size(); ++i) {
     const json &part = content[i];
     std::string where = param + "[" + std::to_string(i) + "]";
@@ -105,6 +109,8 @@ std::string textContent(const json &content, const std::string &param) {
         !part.contains("text") || !part["text"].is_string())
       invalid(where, "must be {\"type\": \"text\", \"text\": string}; only "
                      "text parts are supported");
+    if (i > 0)
+      text += '\n';
     text += part["text"].get<std::string>();
   }
   return text;
@@ -117,15 +123,9 @@ json usage(const GenerationEvent &last) {
 }
 
 json finishValue(FinishReason finish) {
-  switch (finish) {
-  case FinishReason::Stop:
-  case FinishReason::Length:
-    return finishReasonName(finish);
-  case FinishReason::None:
+  if (finish == FinishReason::None)
     return nullptr;
-  default:
-    return finishReasonName(finish);
-  }
+  return finishReasonName(finish);
 }
 
 } // namespace
@@ -150,7 +150,7 @@ OpenAiApi::OpenAiApi(const text::Tokenizer &tokenizer,
       defaults_(std::move(defaults)), modelName_(std::move(modelName)),
       maxSeqLen_(maxSeqLen) {}
 
-std::string OpenAiApi::renderChat(const json &body) const {
+ChatPrompt OpenAiApi::renderChat(const json &body) const {
   if (!chatTemplate_) {
     ApiError error;
     error.message = "this model has no chat template (tokenizer_config.json "
@@ -162,7 +162,6 @@ std::string OpenAiApi::renderChat(const json &body) const {
     invalid("messages", "is required");
   if (!messages->is_array() || messages->empty())
     invalid("messages", "must be a non-empty array of messages");
-  json context = json::object();
   json rendered = json::array();
   for (size_t i = 0; i < messages->size(); ++i) {
     const json &message = (*messages)[i];
@@ -181,31 +180,28 @@ std::string OpenAiApi::renderChat(const json &body) const {
       invalid(where + ".role", "must be one of system, developer, user, "
                                "assistant, tool; got " + role->dump());
     json copy = message;
-    copy["content"] =
-        textContent(message.value("content", json()), where + ".content");
+    auto content = message.find("content");
+    copy["content"] = textContent(
+        content == message.end() ? json() : *content, where + ".content");
     rendered.push_back(std::move(copy));
   }
-  context["messages"] = std::move(rendered);
-  // transformers passes tools and documents, None when absent.
-  context["tools"] = nullptr;
-  context["documents"] = nullptr;
-  if (const json *tools = field(body, "tools")) {
-    if (!tools->is_array())
-      invalid("tools", "must be an array");
-    context["tools"] = *tools;
-  }
-  if (const json *kwargs = field(body, "chat_template_kwargs")) {
-    if (!kwargs->is_object())
-      invalid("chat_template_kwargs", "must be an object");
-    for (auto it = kwargs->begin(); it != kwargs->end(); ++it)
-      context[it.key()] = it.value();
-  }
-  context["add_generation_prompt"] =
-      boolean(body, "add_generation_prompt").value_or(true);
-  context["bos_token"] = tokenizer_.bosToken();
-  context["eos_token"] = tokenizer_.eosToken();
+  auto arrayOrNull = [&](const char *key) -> json {
+    const json *value = field(body, key);
+    if (value && !value->is_array())
+      invalid(key, "must be an array");
+    return value ? *value : json();
+  };
+  json tools = arrayOrNull("tools");
+  json documents = arrayOrNull("documents");
+  const json *kwargs = field(body, "chat_template_kwargs");
+  if (kwargs && !kwargs->is_object())
+    invalid("chat_template_kwargs", "must be an object");
   try {
-    return chatTemplate_->render(context);
+    return renderChatPrompt(*chatTemplate_, tokenizer_, rendered, tools,
+                            documents, kwargs ? *kwargs : json(),
+                            boolean(body, "add_generation_prompt").value_or(true));
+  } catch (const ServingError &e) {
+    invalid("chat_template_kwargs", e.what());
   } catch (const text::TextError &e) {
     invalid("messages", std::string("cannot be rendered by the chat "
                                     "template: ") + e.what());
@@ -246,13 +242,17 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
     }
   }
 
-  // The prompt.
-  bool addSpecial = true;
+  // The prompt. Text longer than kMaxPromptBytesPerToken bytes per token
+  // of max_seq_len cannot fit, and is refused before it is tokenized.
+  auto checkBytes = [&](const std::string &text, const char *param) {
+    if (text.size() / kMaxPromptBytesPerToken > maxSeqLen_)
+      invalid(param, "is " + std::to_string(text.size()) +
+                         " bytes, far more than this server's max_seq_len of " +
+                         std::to_string(maxSeqLen_) + " tokens can hold");
+  };
   if (endpoint == Endpoint::ChatCompletions) {
-    std::string prompt = renderChat(body);
-    // The template writes the special tokens itself (transformers'
-    // apply_chat_template tokenizes with add_special_tokens=False).
-    g.prompt = tokenizer_.encode(prompt, false);
+    checkBytes(text, "messages");
+    g.prompt = renderChat(body).ids;
   } else {
     const json *prompt = field(body, "prompt");
     if (!prompt)
@@ -261,8 +261,8 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
         !(*prompt)[0].is_number())
       prompt = &(*prompt)[0]; // ["text"] or [[ids]]
     if (prompt->is_string()) {
-      addSpecial = true;
-      g.prompt = tokenizer_.encode(prompt->get<std::string>(), addSpecial);
+      checkBytes(prompt->get_ref<const std::string &>(), "prompt");
+      g.prompt = tokenizer_.encode(prompt->get<std::string>(), true);
     } else if (prompt->is_array() && !prompt->empty() &&
                (*prompt)[0].is_number()) {
       g.prompt = tokenIds(*prompt, "prompt");

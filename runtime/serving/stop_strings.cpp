@@ -17,7 +17,7 @@ std::string StopStringMatcher::push(std::string_view text, bool &stopped) {
   if (stops_.empty())
     return std::string(text);
   pending_.append(text);
-  // The earliest stop string wins (ties: the longest).
+  // The stop string that appears first wins.
   size_t first = std::string::npos;
   for (const std::string &stop : stops_) {
     size_t at = pending_.find(stop);

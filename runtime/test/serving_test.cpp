@@ -125,6 +125,24 @@ TEST(GenerationConfigTest, ReadsEosIdsAndSamplingDefaults) {
   EXPECT_TRUE(serving::readGenerationDefaults(empty.path()).eosIds.empty());
 }
 
+TEST(GenerationConfigTest, EosFallsBackToConfigThenTokenizer) {
+  TempDir dir;
+  writeText(dir.file("generation_config.json"), R"({"do_sample": false})");
+  writeText(dir.file("config.json"), R"({"eos_token_id": [5, 6]})");
+  serving::GenerationDefaults d =
+      serving::readGenerationDefaults(dir.path(), 9);
+  EXPECT_EQ(d.eosIds, (std::vector<int32_t>{5, 6}));
+  EXPECT_THAT(d.eosSource, HasSubstr("config.json"));
+  TempDir none;
+  writeText(none.file("config.json"), R"({"eos_token_id": null})");
+  d = serving::readGenerationDefaults(none.path(), 9);
+  EXPECT_EQ(d.eosIds, (std::vector<int32_t>{9}));
+  EXPECT_THAT(d.eosSource, HasSubstr("tokenizer"));
+  EXPECT_EQ(serving::checkpointDirectory(dir.file("model.safetensors")),
+            dir.path());
+  EXPECT_EQ(serving::checkpointDirectory(dir.path()), dir.path());
+}
+
 TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
   struct Case {
     const char *text, *needle;
@@ -134,7 +152,17 @@ TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
                {R"({"eos_token_id": [1, -4]})", "'eos_token_id'[1]"},
                {R"({"eos_token_id": 1, "do_sample": "yes"})", "'do_sample'"},
                {R"({"do_sample": true, "temperature": "hot"})",
-                "'temperature'"}};
+                "'temperature'"},
+               {R"({"do_sample": true, "temperature": 1e300})",
+                "'temperature'"},
+               {R"({"do_sample": true, "top_p": 0})", "'top_p'"},
+               {R"({"do_sample": true, "top_p": 1.5})", "'top_p'"},
+               {R"({"do_sample": true, "top_k": 1e30})", "'top_k'"},
+               {R"({"do_sample": true, "top_k": -3})", "'top_k'"},
+               {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                "[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+                "]]]]]]]]]]]]]]]]]]]]]]",
+                "nested"}};
   for (const Case &c : cases) {
     TempDir dir;
     writeText(dir.file("generation_config.json"), c.text);

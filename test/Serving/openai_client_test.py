@@ -14,6 +14,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import sys
@@ -146,6 +147,14 @@ class ServingTest(unittest.TestCase):
                 finish = choice.finish_reason or finish
         return text, finish, usage, ids, prompt_ids
 
+    def raw_http(self, request):
+        """Sends raw bytes; returns the response's status code."""
+        host, port = self.server.url[len("http://"):].split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(request)
+            status = sock.recv(4096).split(b" ", 2)[1]
+        return int(status)
+
     def test_health_models_metrics(self):
         status, body = self.server.get("/health")
         self.assertEqual(status, 200)
@@ -268,6 +277,29 @@ class ServingTest(unittest.TestCase):
             self.assertEqual(code, status, (body[:80], text))
             error = json.loads(text)["error"]
             self.assertIn(needle, error["message"], body[:80])
+        # Reserved template variables cannot be overridden.
+        code, text = post_raw(self.server, "/v1/chat/completions",
+                              json.dumps({"messages": [{"role": "user",
+                                                        "content": "x"}],
+                                          "chat_template_kwargs": {
+                                              "messages": []}}).encode())
+        self.assertEqual(code, 400)
+        self.assertIn("'messages' is set by the request",
+                      json.loads(text)["error"]["message"])
+        # Unbounded bodies are refused before they are read.
+        self.assertEqual(self.raw_http(
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+            411)
+        self.assertEqual(self.raw_http(
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Encoding: gzip\r\nContent-Length: 4\r\n\r\nabcd"),
+            415)
+        self.assertEqual(self.raw_http(
+            b"GET /%0Afake_metric%201 HTTP/1.1\r\nHost: x\r\n\r\n"), 404)
+        _, metrics = self.server.get("/metrics")
+        self.assertNotIn("\nfake_metric", metrics)
+        self.assertIn('route="other",code="404"', metrics)
         code, text = post_raw(self.server, "/v1/chat/completions",
                               json.dumps({"model": "tiny",
                                           "messages": [{"role": "pirate",

@@ -25,6 +25,7 @@ Outputs (committed; rerunning this script rewrites them byte-identically):
 Usage: tools/text/make_tokenizers.py [--root REPO_ROOT]
 """
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -85,6 +86,23 @@ def build(root, model_vocab_size, post_processor):
     return tok
 
 
+def register_in_golden_manifest(case_dir, rels):
+    """Lists the tokenizer files in the golden case's manifest.json "files"
+    table (bytes, sha256), written as tools/golden/make_golden.py writes it,
+    so tools/golden/verify_golden.py checks them like the rest."""
+    path = os.path.join(case_dir, "manifest.json")
+    with open(path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    for rel in rels:
+        with open(os.path.join(case_dir, rel), "rb") as f:
+            data = f.read()
+        manifest["files"][rel] = {"bytes": len(data),
+                                  "sha256": hashlib.sha256(data).hexdigest()}
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(manifest, indent=2, sort_keys=True,
+                           allow_nan=False) + "\n")
+
+
 def write_json(path, obj):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -137,6 +155,9 @@ def main():
         tiny_template = f.read()
     write_json(os.path.join(out, "tokenizer_config.json"),
                config_for(tj, tiny_template))
+    register_in_golden_manifest(os.path.join(root, "test", "golden", "dense"),
+                                ["model/tokenizer.json",
+                                 "model/tokenizer_config.json"])
 
     # 2. ~2000 ids, merges as "a b" strings, more kinds of added tokens.
     big = build(root, 1990, "sequence")

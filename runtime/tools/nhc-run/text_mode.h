@@ -16,8 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "nhc/serving/generation_config.h"
-#include "nhc/serving/stop_strings.h"
+#include "nhc/serving/text_stream.h"
 #include "nhc/text/tokenizer.h"
 #include "options.h"
 
@@ -44,12 +43,9 @@ private:
   void write(const std::string &text);
 
   text::Tokenizer tokenizer_;
-  std::unique_ptr<text::IncrementalDecoder> decoder_;
-  serving::StopStringMatcher stops_;
-  std::vector<int32_t> eosIds_;
   std::vector<int32_t> promptIds_;
   std::string promptText_;
-  bool stopped_ = false; ///< a stop string ended the text
+  std::unique_ptr<serving::TextStream> stream_;
 };
 
 } // namespace nhc::run

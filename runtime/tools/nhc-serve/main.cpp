@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <sys/stat.h>
 #include <thread>
 
 #include "nhc/runtime/api.h"
@@ -31,16 +30,6 @@ namespace {
 int fail(const std::string &message) {
   std::fprintf(stderr, "nhc-serve: error: %s\n", message.c_str());
   return 1;
-}
-
-bool isDirectory(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string parentDirectory(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
 /// "models/tiny.nhc" -> "tiny".
@@ -116,9 +105,8 @@ int run(const nhc::serve::Options &options) {
   if (nhc_weights_open(options.weights.c_str(), &weights) != NHC_OK)
     return fail(nhc_last_error());
 
-  std::string checkpointDir = isDirectory(options.weights)
-                                  ? options.weights
-                                  : parentDirectory(options.weights);
+  std::string checkpointDir =
+      nhc::serving::checkpointDirectory(options.weights);
   std::string tokenizerPath =
       options.tokenizer.empty() ? checkpointDir : options.tokenizer;
   std::optional<nhc::text::Tokenizer> tokenizer;
@@ -129,12 +117,11 @@ int run(const nhc::serve::Options &options) {
     if (!tokenizer->chatTemplate().empty())
       chatTemplate.emplace(nhc::text::ChatTemplate::parse(
           tokenizer->chatTemplate(), "tokenizer_config.json chat_template"));
-    defaults = nhc::serving::readGenerationDefaults(checkpointDir);
+    defaults = nhc::serving::readGenerationDefaults(checkpointDir,
+                                                    tokenizer->eosId());
   } catch (const std::exception &e) {
     return fail(e.what());
   }
-  if (defaults.eosIds.empty() && tokenizer->eosId())
-    defaults.eosIds.push_back(*tokenizer->eosId());
 
   nhc_model_info_t model{};
   nhc_manifest_model_info(nhc_artifact_manifest(artifact), &model);
@@ -170,7 +157,8 @@ int run(const nhc::serve::Options &options) {
                api.modelName().c_str(), static_cast<unsigned>(options.maxSlots),
                static_cast<unsigned long long>(maxSeqLen),
                static_cast<unsigned long long>(options.stepTokens),
-               defaults.source.empty() ? "the tokenizer" : defaults.source.c_str(),
+               defaults.eosSource.empty() ? "nowhere (none)"
+                                          : defaults.eosSource.c_str(),
                chatTemplate ? "yes" : "none (chat requests get 400)");
 
   nhc::serve::Server server(engine, api, options);

@@ -2,6 +2,7 @@
 
 #include "metrics.h"
 
+#include <iomanip>
 #include <sstream>
 
 namespace nhc::serve {
@@ -23,6 +24,7 @@ void HttpMetrics::countGeneration(double ttftSeconds, double totalSeconds) {
 
 std::string HttpMetrics::render(const serving::EngineMetrics &e) const {
   std::ostringstream out;
+  out << std::setprecision(17);
   auto metric = [&](const char *name, const char *type, const char *help) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' '
         << type << '\n';

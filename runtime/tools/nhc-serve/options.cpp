@@ -46,11 +46,13 @@ const char *usageText() {
          "prompt chunks\n"
          "                             (default 512)\n"
          "  --max-queue N              requests waiting for a slot before "
-         "503 (default 256)\n"
+         "503 (default 64)\n"
          "  --max-body-bytes N         larger request bodies get 413 "
          "(default 4 MiB)\n"
          "  --http-threads N           connections served at once (default "
-         "64)\n"
+         "max-slots +\n"
+         "                             max-queue + 16; at least max-slots + "
+         "max-queue + 2)\n"
          "  --served-model-name NAME   the model id clients use (default: "
          "MODEL's stem)\n"
          "Prints 'nhc-serve: listening on http://HOST:PORT' when ready; one "
@@ -90,7 +92,7 @@ bool parseOptions(int argc, char **argv, Options &options,
         {"--step-tokens", &options.stepTokens, 1, nhc::kMaxSequenceLength},
         {"--max-queue", &options.maxQueue, 0, 1u << 20},
         {"--max-body-bytes", &options.maxBodyBytes, 1024, 1ull << 30},
-        {"--http-threads", &options.httpThreads, 2, 4096}};
+        {"--http-threads", &options.httpThreads, 2, 1u << 16}};
     const Numeric *numeric = nullptr;
     for (const Numeric &n : numerics)
       if (name == n.name)
@@ -139,6 +141,18 @@ bool parseOptions(int argc, char **argv, Options &options,
   options.model = positional[0];
   if (options.weights.empty()) {
     error = "missing --weights PATH";
+    return false;
+  }
+  // Every running or waiting request holds an HTTP worker; two more keep
+  // /health and /metrics answering and let a 503 reach the next client.
+  uint64_t needed = options.maxSlots + options.maxQueue + 2;
+  if (options.httpThreads == 0)
+    options.httpThreads = needed + 14;
+  else if (options.httpThreads < needed) {
+    error = "--http-threads " + std::to_string(options.httpThreads) +
+            " is too few for --max-slots " + std::to_string(options.maxSlots) +
+            " + --max-queue " + std::to_string(options.maxQueue) +
+            " requests (at least " + std::to_string(needed) + ")";
     return false;
   }
   return true;

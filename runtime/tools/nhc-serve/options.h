@@ -16,9 +16,9 @@ struct Options {
   uint64_t maxSlots = 8;    // concurrent requests (state slots)
   uint64_t maxSeqLen = 0;   // 0 = min(max_position_embeddings, 8192)
   uint64_t stepTokens = 512; // per-step token budget
-  uint64_t maxQueue = 256;  // waiting requests before 503
+  uint64_t maxQueue = 64;   // waiting requests before 503
   uint64_t maxBodyBytes = 4u << 20;
-  uint64_t httpThreads = 64;
+  uint64_t httpThreads = 0; // 0: max-slots + max-queue + 16
   std::string servedModelName; // default: the artifact's file stem
   bool help = false;
 };

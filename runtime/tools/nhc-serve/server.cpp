@@ -30,22 +30,40 @@ const char *routeOf(Endpoint endpoint) {
                                                : "/v1/completions";
 }
 
+/// `text` with control bytes escaped, so a path or message from a client
+/// cannot add lines to the log.
+std::string printable(const std::string &text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 /// One line per request on stderr.
-void logRequest(const std::string &id, const char *route, int status,
+void logRequest(const std::string &id, const char *rawRoute, int status,
                 const GenerationEvent *last, double ttft, double total,
-                const std::string &note) {
+                const std::string &rawNote) {
+  const std::string route = printable(rawRoute);
+  const std::string note = printable(rawNote);
   if (last)
     std::fprintf(stderr,
                  "nhc-serve: %s %s %d prompt=%llu completion=%llu "
                  "finish=%s ttft=%.3fs total=%.3fs%s%s\n",
-                 id.c_str(), route, status,
+                 id.c_str(), route.c_str(), status,
                  static_cast<unsigned long long>(last->promptTokens),
                  static_cast<unsigned long long>(last->completionTokens),
                  serving::finishReasonName(last->finish), ttft, total,
                  note.empty() ? "" : " ", note.c_str());
   else
-    std::fprintf(stderr, "nhc-serve: %s %s %d %s\n", id.c_str(), route,
-                 status, note.c_str());
+    std::fprintf(stderr, "nhc-serve: %s %s %d %s\n", id.c_str(),
+                 route.c_str(), status, note.c_str());
 }
 
 /// What a streaming response carries between the provider's calls.
@@ -75,10 +93,38 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
   size_t threads = options_.httpThreads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(options_.maxBodyBytes);
-  http_->set_keep_alive_timeout(30);
+  // An idle keep-alive connection holds a worker: keep that short.
+  http_->set_keep_alive_timeout(5);
   http_->set_read_timeout(60);
   http_->set_write_timeout(60);
 
+  // Bodies come with a Content-Length and no Content-Encoding, so the size
+  // limit holds before anything is read (httplib checks only the header;
+  // chunked or compressed bodies would be read without bound).
+  http_->set_pre_routing_handler([this](const httplib::Request &req,
+                                        httplib::Response &res) {
+    if (req.method != "POST")
+      return httplib::Server::HandlerResponse::Unhandled;
+    ApiError error;
+    if (req.has_header("Transfer-Encoding") ||
+        !req.has_header("Content-Length")) {
+      error.status = 411;
+      error.message = "send the request body with a Content-Length (chunked "
+                      "or unframed bodies are not accepted)";
+    } else if (req.has_header("Content-Encoding") &&
+               req.get_header_value("Content-Encoding") != "identity") {
+      error.status = 415;
+      error.message = "compressed request bodies are not accepted "
+                      "(Content-Encoding: " +
+                      req.get_header_value("Content-Encoding") + ")";
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    sendError(res, "other", error);
+    logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
+               error.message);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http_->Get("/health", [this](const httplib::Request &,
                                httplib::Response &res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
@@ -124,7 +170,16 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                       req.method + " " + req.path;
     }
     res.set_content(serving::toJsonText(error.body()), "application/json");
-    metrics_.countResponse(req.path, res.status);
+    // Known routes by name; anything else under one label, so clients
+    // cannot grow (or write into) the metrics page.
+    static const char *const kRoutes[] = {
+        "/v1/completions", "/v1/chat/completions", "/v1/models", "/health",
+        "/metrics"};
+    std::string route = "other";
+    for (const char *known : kRoutes)
+      if (req.path == known)
+        route = known;
+    metrics_.countResponse(route, res.status);
     logRequest("-", req.path.c_str(), res.status, nullptr, 0, 0,
                error.message);
   });

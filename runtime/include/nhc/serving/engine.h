@@ -88,7 +88,8 @@ private:
 };
 
 struct EngineOptions {
-  uint64_t stepTokenBudget = 512; ///< tokens per step (decodes + prefill)
+  /// Tokens per step (decodes + prompt chunks); raised to the slot count.
+  uint64_t stepTokenBudget = 512;
   uint64_t maxQueue = 256;        ///< waiting requests beyond the slots
 };
 
@@ -137,7 +138,7 @@ public:
 private:
   struct Active;
   void loop();
-  bool runStep(std::vector<std::unique_ptr<Active>> &active);
+  void runStep(std::vector<std::unique_ptr<Active>> &active);
   void admit(std::vector<std::unique_ptr<Active>> &active);
   void finish(Active &request, FinishReason reason, std::string error = {});
   void emitToken(Active &request, int32_t token);

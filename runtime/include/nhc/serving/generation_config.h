@@ -2,8 +2,8 @@
 //
 // What a checkpoint directory says about generating: the end-of-sequence ids
 // (generation_config.json `eos_token_id`, an id or a list, as transformers'
-// GenerationConfig reads it; config.json's `eos_token_id` when there is no
-// generation_config.json) and its sampling defaults.
+// GenerationConfig reads it; else config.json's; else the tokenizer's EOS)
+// and its sampling defaults.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_SERVING_GENERATION_CONFIG_H
@@ -28,14 +28,22 @@ struct GenerationDefaults {
   std::optional<float> temperature; ///< only when do_sample is true
   std::optional<float> topP;
   std::optional<uint64_t> topK;
-  std::string source; ///< the file read ("" when none was found)
+  std::string eosSource; ///< where eosIds came from ("" when nowhere)
 };
 
-/// Reads `dir`/generation_config.json, else `dir`/config.json; a directory
-/// with neither gives empty defaults. Throws ServingError naming the file
-/// and key for malformed JSON, ids that are not integers in [0, 2^31), or a
+/// Reads `dir`/generation_config.json and `dir`/config.json (either may be
+/// missing); `tokenizerEos` is the last fallback for the EOS ids. Throws
+/// ServingError naming the file and key for malformed JSON, ids that are
+/// not integers in [0, 2^31), sampling defaults out of range (temperature
+/// not finite or < 0, top_p outside (0, 1], top_k outside [0, 2^31)), or a
 /// file over 16 MiB.
-GenerationDefaults readGenerationDefaults(const std::string &dir);
+GenerationDefaults readGenerationDefaults(
+    const std::string &dir, std::optional<int32_t> tokenizerEos = std::nullopt);
+
+/// The directory holding a checkpoint given as a directory, a .safetensors
+/// file or an index file (where config.json, tokenizer.json and
+/// generation_config.json live).
+std::string checkpointDirectory(const std::string &weightsPath);
 
 } // namespace nhc::serving
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nhc/serving/chat_prompt.h"
 #include "nhc/serving/engine.h"
 #include "nhc/serving/generation_config.h"
 
@@ -66,8 +67,8 @@ public:
   /// JSON, types and values, 404 for an unknown model).
   ApiRequest parse(Endpoint endpoint, const std::string &body) const;
 
-  /// The prompt a chat request renders to (for tests and logs).
-  std::string renderChat(const nlohmann::ordered_json &request) const;
+  /// The prompt a chat request renders to (text and ids).
+  ChatPrompt renderChat(const nlohmann::ordered_json &request) const;
 
   /// Non-streaming response for a finished request.
   nlohmann::ordered_json response(const ApiRequest &request, const std::string &id,
