@@ -44,9 +44,12 @@ public:
   /// extra kwargs such as "enable_thinking"}. Throws TextError
   /// "<name>:<line>:<col>: <what>" for runtime errors (using an undefined
   /// value, type errors, ...) and for raise_exception(msg) (what() contains
-  /// msg). Rendering is bounded: more than 10M evaluation steps, 32 MiB of
-  /// output, 100 nested macro calls or ranges over 100000 items give
-  /// TextError.
+  /// msg). Rendering is bounded: more than 10M evaluation steps, 2^30 units
+  /// of bulk work, 32 MiB of output, a string over 64 MiB, a list over 1M
+  /// items, values nested over 256 levels, 100 nested macro calls, 1000
+  /// levels of render-time nesting or ranges over 100000 items give
+  /// TextError (docs/chat-template.md lists the limits). render() throws
+  /// nothing but TextError.
   ///
   /// nlohmann::json keeps object keys sorted, which changes what `tojson`
   /// and dict iteration produce; pass an nlohmann::ordered_json to keep the

@@ -39,7 +39,9 @@ public:
   /// malformed or unsupported content: unknown model / normalizer /
   /// pre-tokenizer / post-processor / decoder type, a regex PCRE2 rejects,
   /// merges naming tokens missing from the vocab, two tokens with one id, a
-  /// negative or too large id. Gaps between ids are allowed.
+  /// negative or too large id. Gaps between ids are allowed. Any other
+  /// fault in the JSON (a field of the wrong type, ...) is a TextError naming
+  /// the file too; load() throws nothing else.
   static Tokenizer load(const std::string &path);
 
   Tokenizer(Tokenizer &&) noexcept;
@@ -58,7 +60,9 @@ public:
   /// Ids -> text, as tokenizers' `decode(ids, skip_special_tokens=...)`:
   /// the ByteLevel decoder maps tokens back to bytes and invalid UTF-8 in the
   /// result becomes U+FFFD. An id with no token (negative, >= vocabSize(), or
-  /// in a gap) throws TextError naming the id (tokenizers silently drops it).
+  /// in a gap between ids) is skipped: it gives no text (and, without a
+  /// decoder, no separating space), as tokenizers' decode drops such ids.
+  /// Never throws for any id.
   std::string decode(const std::vector<int32_t> &ids,
                      bool skipSpecialTokens = false) const;
 
@@ -87,8 +91,9 @@ public:
   /// The raw bytes token `id` stands for after the ByteLevel decoder (what
   /// incremental decoding concatenates). Added/special tokens give their
   /// content (put through the same decoder rule as decode(), so the two
-  /// always agree). May be an incomplete UTF-8 sequence. Throws TextError for
-  /// an id with no token.
+  /// always agree). May be an incomplete UTF-8 sequence. "" for an id with no
+  /// token (what decode() and IncrementalDecoder::push() add for it; use
+  /// idToToken() to tell such ids apart).
   std::string tokenBytes(int32_t id) const;
 
   struct Impl;
@@ -105,8 +110,9 @@ private:
 /// left (an incomplete tail becomes U+FFFD) and resets the decoder.
 /// skipSpecialTokens drops special tokens like decode(..., true). The
 /// concatenation of all push()es and finish() equals decode(all ids).
-/// The Tokenizer must outlive the decoder. push() throws TextError for an id
-/// with no token.
+/// The Tokenizer must outlive the decoder. push() of an id with no token
+/// (negative, >= vocabSize(), or in a gap) returns "" and changes nothing,
+/// as decode() skips it.
 class IncrementalDecoder {
 public:
   IncrementalDecoder(const Tokenizer &tokenizer, bool skipSpecialTokens);

@@ -15,11 +15,7 @@ double as_double(const Value &v) {
 }
 bool is_intlike(const Value &v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
 
-void check_size(std::size_t n) {
-  if (n > kMaxStringBytes)
-    throw EvalError("result is larger than the " + std::to_string(kMaxStringBytes >> 20) +
-                    " MiB string limit");
-}
+void check_size(std::size_t n) { check_string_size(n); }
 
 [[noreturn]] void type_error(const std::string &what) { throw EvalError(what); }
 
@@ -62,6 +58,7 @@ Value split(const std::string &s, const Value *sep, std::int64_t maxsplit, bool 
         }
         std::size_t e = k;
         while (e < u.size() && !py_isspace(u[e])) ++e;
+        check_list_items(parts.size() + 1);
         parts.push_back(u.substr(k, e - k));
         k = e;
       }
@@ -76,6 +73,7 @@ Value split(const std::string &s, const Value *sep, std::int64_t maxsplit, bool 
         }
         std::size_t b = e;
         while (b > 0 && !py_isspace(u[b - 1])) --b;
+        check_list_items(parts.size() + 1);
         parts.push_back(u.substr(b, e - b));
         e = b;
       }
@@ -90,24 +88,31 @@ Value split(const std::string &s, const Value *sep, std::int64_t maxsplit, bool 
   if (!right) {
     std::size_t k = 0;
     while (true) {
-      std::size_t f = s.find(sp, k);
+      std::size_t f = find_sub(s, sp, k);
       if (f == std::string::npos || (maxsplit >= 0 && (std::int64_t)parts.size() == maxsplit)) {
         parts.push_back(s.substr(k));
         break;
       }
+      check_list_items(parts.size() + 2);
       parts.push_back(s.substr(k, f - k));
       k = f + sp.size();
     }
   } else {
-    std::size_t e = s.size();
+    // Right-to-left matching is left-to-right matching on the reversed
+    // string: one reversal, then linear searches.
+    const std::string rs(s.rbegin(), s.rend()), rsp(sp.rbegin(), sp.rend());
+    charge_work(rs.size());
+    std::size_t k = 0;
     while (true) {
-      std::size_t f = e >= sp.size() ? s.rfind(sp, e - sp.size()) : std::string::npos;
-      if (f == std::string::npos || (maxsplit >= 0 && (std::int64_t)parts.size() == maxsplit)) {
-        parts.push_back(s.substr(0, e));
-        break;
-      }
-      parts.push_back(s.substr(f + sp.size(), e - f - sp.size()));
-      e = f;
+      std::size_t f = (maxsplit >= 0 && (std::int64_t)parts.size() == maxsplit)
+                          ? std::string::npos
+                          : find_sub(rs, rsp, k);
+      std::size_t e = f == std::string::npos ? rs.size() : f;
+      parts.emplace_back(rs.rbegin() + (std::ptrdiff_t)(rs.size() - e),
+                         rs.rbegin() + (std::ptrdiff_t)(rs.size() - k));
+      if (f == std::string::npos) break;
+      check_list_items(parts.size() + 1);
+      k = f + rsp.size();
     }
     std::reverse(parts.begin(), parts.end());
   }
@@ -132,8 +137,9 @@ std::string replace(const std::string &s, const std::string &old, const std::str
   std::size_t k = 0;
   std::int64_t n = 0;
   while (true) {
-    std::size_t f = s.find(old, k);
-    if (f == std::string::npos || (count >= 0 && n >= count)) break;
+    if (count >= 0 && n >= count) break;
+    std::size_t f = find_sub(s, old, k);
+    if (f == std::string::npos) break;
     out.append(s, k, f - k);
     out += neu;
     check_size(out.size());
@@ -211,7 +217,7 @@ std::string jinja_title(const std::string &s) {
 }
 
 std::int64_t py_find(const std::string &s, const std::string &sub, bool reverse) {
-  std::size_t f = reverse ? s.rfind(sub) : s.find(sub);
+  std::size_t f = reverse ? rfind_sub(s, sub) : find_sub(s, sub);
   if (f == std::string::npos) return -1;
   return (std::int64_t)utf8_length(s.substr(0, f));
 }
@@ -219,7 +225,7 @@ std::int64_t py_find(const std::string &s, const std::string &sub, bool reverse)
 std::int64_t py_count(const std::string &s, const std::string &sub) {
   if (sub.empty()) return (std::int64_t)utf8_length(s) + 1;
   std::int64_t n = 0;
-  for (std::size_t k = s.find(sub); k != std::string::npos; k = s.find(sub, k + sub.size())) ++n;
+  for (std::size_t k = find_sub(s, sub); k != std::string::npos; k = find_sub(s, sub, k + sub.size())) ++n;
   return n;
 }
 
@@ -286,6 +292,7 @@ Value method(const Value &obj, const std::string &name) {
           std::u32string end(1, c);
           if (c == '\r' && k + 1 < u.size() && u[k + 1] == '\n') { end += U'\n'; ++k; }
           if (keep) line += end;
+          check_list_items(out.size() + 1);
           out.push_back(Value::string(utf8_encode(line)));
           line.clear();
         }
@@ -409,8 +416,11 @@ Value attr_path(const Value &item, const Value &attribute) {
   while (true) {
     std::size_t e = path.find('.', k);
     std::string part = path.substr(k, e == std::string::npos ? std::string::npos : e - k);
-    bool digits = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    cur = get_item(cur, digits ? Value::integer(std::atoll(part.c_str())) : Value::string(part));
+    bool digits = !part.empty() && std::all_of(part.begin(), part.end(),
+                                                [](char c) { return c >= '0' && c <= '9'; });
+    // strtoll saturates (a huge index is then out of range, as in Python).
+    cur = get_item(cur, digits ? Value::integer(std::strtoll(part.c_str(), nullptr, 10))
+                               : Value::string(part));
     if (e == std::string::npos) break;
     k = e + 1;
   }
@@ -431,10 +441,12 @@ ValueList sorted_values(ValueList items, bool reverse, bool case_sensitive,
     Value key = attribute ? attr_path(items[k], *attribute) : items[k];
     keyed.emplace_back(fold_case(key, case_sensitive), k);
   }
+  // sort_compare is a total order (NaN sorts last), so with the index as the
+  // tie-break the comparator is a strict weak ordering, as std::sort needs.
   std::sort(keyed.begin(), keyed.end(), [&](const auto &a, const auto &b) {
-    bool lt = reverse ? less(b.first, a.first) : less(a.first, b.first);
-    bool gt = reverse ? less(a.first, b.first) : less(b.first, a.first);
-    if (lt || gt) return lt;
+    int c = sort_compare(a.first, b.first);
+    if (reverse) c = -c;
+    if (c != 0) return c < 0;
     return a.second < b.second;
   });
   ValueList out;
@@ -573,16 +585,24 @@ Value get_slice(const Value &obj, const Value *start, const Value *stop, const V
   };
   std::int64_t b = norm(opt(start, "slice start"), st < 0 ? n - 1 : 0);
   std::int64_t e = norm(opt(stop, "slice stop"), st < 0 ? -1 : n);
-  std::vector<std::size_t> idx;
-  if (st > 0) for (std::int64_t k = b; k < e; k += st) idx.push_back((std::size_t)k);
-  else for (std::int64_t k = b; k > e; k += st) idx.push_back((std::size_t)k);
+  // b and e lie in [-1, n]: the item count is computed without overflow
+  // and the indices b + i*st (i < count) stay within [min(b,e), max(b,e)].
+  const std::uint64_t mag = st > 0 ? (std::uint64_t)st : 0 - (std::uint64_t)st;
+  std::uint64_t count = 0;
+  if (st > 0 && b < e) count = ((std::uint64_t)(e - b) - 1) / mag + 1;
+  if (st < 0 && b > e) count = ((std::uint64_t)(b - e) - 1) / mag + 1;
+  auto index = [&](std::uint64_t i) {
+    return (std::size_t)(st > 0 ? (std::uint64_t)b + i * mag : (std::uint64_t)b - i * mag);
+  };
   if (obj.kind == Kind::String) {
     std::u32string r;
-    for (auto k : idx) r += u[k];
+    r.reserve((std::size_t)count);
+    for (std::uint64_t i = 0; i < count; ++i) r += u[index(i)];
     return Value::string(utf8_encode(r));
   }
   ValueList out;
-  for (auto k : idx) out.push_back((*obj.list)[k]);
+  out.reserve((std::size_t)count);
+  for (std::uint64_t i = 0; i < count; ++i) out.push_back((*obj.list)[index(i)]);
   return obj.kind == Kind::Tuple ? Value::make_tuple(std::move(out)) : Value::make_list(std::move(out));
 }
 
@@ -590,8 +610,9 @@ Value get_slice(const Value &obj, const Value *start, const Value *stop, const V
 Value binary_op(const std::string &op, const Value &a, const Value &b) {
   if (op == "~") {
     std::string s = to_str(a);
-    s += to_str(b);
-    check_size(s.size());
+    std::string t = to_str(b);
+    check_size(s.size() + t.size());
+    s += t;
     return Value::string(std::move(s));
   }
   if (a.is_undefined()) undefined_error(a);
@@ -607,7 +628,10 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
       return Value::string(a.str() + b.str());
     }
     if ((a.kind == Kind::List && b.kind == Kind::List) || (a.kind == Kind::Tuple && b.kind == Kind::Tuple)) {
-      ValueList out = *a.list;
+      check_list_items(a.list->size() + b.list->size());
+      ValueList out;
+      out.reserve(a.list->size() + b.list->size());
+      out.insert(out.end(), a.list->begin(), a.list->end());
       out.insert(out.end(), b.list->begin(), b.list->end());
       return a.kind == Kind::List ? Value::make_list(std::move(out)) : Value::make_tuple(std::move(out));
     }
@@ -627,17 +651,28 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
     if (is_intlike(b) && (a.is_string() || a.is_sequence_like())) { seq = &a; cnt = &b; }
     if (is_intlike(a) && (b.is_string() || b.is_sequence_like())) { seq = &b; cnt = &a; }
     if (seq) {
-      std::int64_t times = std::max<std::int64_t>(0, as_int(*cnt));
+      const std::uint64_t times = (std::uint64_t)std::max<std::int64_t>(0, as_int(*cnt));
       if (seq->is_string()) {
-        check_size((std::size_t)std::min<double>((double)seq->str().size() * (double)times, 1e18));
+        const std::uint64_t len = seq->str().size();
+        if (times == 0 || len == 0) return Value::string("");
+        if (len > kMaxStringBytes / times) check_size(kMaxStringBytes + 1);
+        const std::size_t total = (std::size_t)(len * times);
+        charge_work(total); // before the work is done
         std::string out;
-        for (std::int64_t k = 0; k < times; ++k) out += seq->str();
+        out.reserve(total);
+        out = seq->str();
+        while (out.size() * 2 <= total) out.append(out); // doubling: memcpy speed
+        out.append(out, 0, total - out.size());
         return Value::string(std::move(out));
       }
-      if ((double)seq->list->size() * (double)times > (double)kMaxRange * 10)
-        type_error("list repetition result is too large");
+      const std::uint64_t len = seq->list->size();
+      if (times == 0 || len == 0)
+        return seq->kind == Kind::Tuple ? Value::make_tuple({}) : Value::make_list({});
+      if (len > kMaxListItems / times) type_error("list repetition result is too large");
+      charge_work(kItemWork * len * times);
       ValueList out;
-      for (std::int64_t k = 0; k < times; ++k) out.insert(out.end(), seq->list->begin(), seq->list->end());
+      out.reserve((std::size_t)(len * times));
+      for (std::uint64_t k = 0; k < times; ++k) out.insert(out.end(), seq->list->begin(), seq->list->end());
       return seq->kind == Kind::Tuple ? Value::make_tuple(std::move(out)) : Value::make_list(std::move(out));
     }
   } else if (op == "/") {
@@ -717,7 +752,7 @@ bool compare_op(const std::string &op, const Value &a, const Value &b) {
     case Kind::String:
       if (!a.is_string())
         type_error(std::string("'in <string>' requires string as left operand, not ") + type_name(a));
-      r = b.str().find(a.str()) != std::string::npos;
+      r = find_sub(b.str(), a.str()) != std::string::npos;
       break;
     case Kind::List: case Kind::Tuple:
       r = std::any_of(b.list->begin(), b.list->end(), [&](const Value &x) { return equals(x, a); });

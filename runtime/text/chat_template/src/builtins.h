@@ -9,8 +9,6 @@
 
 namespace nhc::text::tpl {
 
-/// Most bytes one string value may hold (string repetition, join, ...).
-constexpr std::size_t kMaxStringBytes = 64u << 20;
 /// Most items range() may produce (jinja2's sandbox MAX_RANGE).
 constexpr std::int64_t kMaxRange = 100000;
 

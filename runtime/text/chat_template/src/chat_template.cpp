@@ -5,6 +5,8 @@
 #include "ast.h"
 #include "renderer.h"
 
+#include <new>
+
 namespace nhc::text {
 
 struct ChatTemplate::Impl {
@@ -26,6 +28,8 @@ std::string render_impl(const std::string &name, const tpl::Node &root, const Js
     ctx = tpl::from_json(context);
   } catch (const tpl::EvalError &e) {
     throw TextError(name + ": " + e.what());
+  } catch (const std::bad_alloc &) {
+    throw TextError(name + ": out of memory while reading the render context");
   }
   try {
     return tpl::render(root, ctx, tpl::Limits{});
@@ -33,6 +37,10 @@ std::string render_impl(const std::string &name, const tpl::Node &root, const Js
     throw TextError(where(name, e.pos) + e.what);
   } catch (const tpl::EvalError &e) {
     throw TextError(name + ": " + e.what());
+  } catch (const std::bad_alloc &) {
+    throw TextError(name + ": out of memory while rendering");
+  } catch (const std::exception &e) { // safety net: only TextError leaves render()
+    throw TextError(name + ": internal error while rendering: " + e.what());
   }
 }
 } // namespace

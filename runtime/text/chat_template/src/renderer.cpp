@@ -36,7 +36,16 @@ void validate_node(const Node &n, int loop_depth) {
 
 class Renderer {
 public:
-  Renderer(const Limits &l) : limits_(l) {}
+  Renderer(const Limits &l) : limits_(l), meter_(l.max_work) {}
+  Renderer(const Renderer &) = delete;
+  Renderer &operator=(const Renderer &) = delete;
+
+  // Namespaces are the only mutable values, so the only way to build a
+  // reference cycle (a namespace holding itself, directly or through lists)
+  // or a chain of unbounded depth. The renderer keeps every namespace alive
+  // until the end and then empties each one: that frees cycles (no leak)
+  // and never lets one value's destructor recurse through a chain of them.
+  ~Renderer() { release_namespaces(); }
 
   std::string run(const Node &root, const Value &context) {
     install_globals();
@@ -54,11 +63,82 @@ public:
 
 private:
   const Limits &limits_;
+  WorkMeter meter_;
   Scope globals_;
   Scope *top_ = nullptr;
   std::string *out_ = nullptr;
   std::uint64_t steps_ = 0;
   int call_depth_ = 0;
+  int nesting_ = 0;
+  std::vector<std::shared_ptr<NamespaceData>> namespaces_;
+  std::size_t compact_at_ = 1024;
+
+  /// Counts one level of statement/expression nesting while alive.
+  class Nest {
+  public:
+    Nest(Renderer &r, const Node &n) : r_(r) {
+      if (r_.nesting_ >= r_.limits_.max_nesting)
+        r_.fail(n, "template evaluation nested deeper than " +
+                       std::to_string(r_.limits_.max_nesting) +
+                       " levels (statements, expressions and macro calls)");
+      ++r_.nesting_;
+    }
+    ~Nest() { --r_.nesting_; }
+    Nest(const Nest &) = delete;
+    Nest &operator=(const Nest &) = delete;
+
+  private:
+    Renderer &r_;
+  };
+
+  /// Counts one macro call while alive.
+  class CallDepth {
+  public:
+    explicit CallDepth(Renderer &r) : r_(r) {
+      if (r_.call_depth_ >= r_.limits_.max_call_depth)
+        throw EvalError("macro calls nested deeper than " +
+                        std::to_string(r_.limits_.max_call_depth));
+      ++r_.call_depth_;
+    }
+    ~CallDepth() { --r_.call_depth_; }
+    CallDepth(const CallDepth &) = delete;
+    CallDepth &operator=(const CallDepth &) = delete;
+
+  private:
+    Renderer &r_;
+  };
+
+  static void empty_namespace(NamespaceData &ns) {
+    DictData dead;
+    std::swap(dead, ns.attrs); // destroyed here, after ns no longer refers to it
+  }
+
+  void release_namespaces() {
+    for (auto &ns : namespaces_) empty_namespace(*ns);
+    namespaces_.clear();
+  }
+
+  void track_namespace(const std::shared_ptr<NamespaceData> &ns) {
+    if (namespaces_.size() >= compact_at_) {
+      // Drop the namespaces nothing but this list refers to any more.
+      std::size_t kept = 0;
+      for (std::size_t k = 0; k < namespaces_.size(); ++k) {
+        if (namespaces_[k].use_count() == 1) {
+          empty_namespace(*namespaces_[k]);
+          namespaces_[k].reset();
+          continue;
+        }
+        if (kept != k) namespaces_[kept] = std::move(namespaces_[k]);
+        ++kept;
+      }
+      namespaces_.resize(kept);
+      if (namespaces_.size() >= limits_.max_namespaces)
+        throw EvalError("more than " + std::to_string(limits_.max_namespaces) +
+                        " namespace() objects alive at once");
+      compact_at_ = std::max<std::size_t>(1024, 2 * namespaces_.size());
+    }
+    namespaces_.push_back(ns);
+  }
 
   [[noreturn]] void fail(const Node &n, const std::string &what) {
     throw RenderError{n.pos, what};
@@ -74,6 +154,11 @@ private:
     if (out_->size() + s.size() > limits_.max_output_bytes)
       fail(n, "template output exceeded the limit of " +
                   std::to_string(limits_.max_output_bytes) + " bytes");
+    try {
+      charge_work(s.size());
+    } catch (const EvalError &e) {
+      fail(n, e.what());
+    }
     *out_ += s;
   }
 
@@ -101,14 +186,22 @@ private:
       else { start = num(a.args[0]); stop = num(a.args[1]); }
       if (a.args.size() == 3) step = num(a.args[2]);
       if (step == 0) throw EvalError("range() arg 3 must not be zero");
-      double count = step > 0 ? std::ceil(((double)stop - (double)start) / (double)step)
-                              : std::ceil(((double)start - (double)stop) / (double)-step);
-      if (count > (double)kMaxRange)
+      // Python's len(range(...)), exactly and without overflow: the
+      // differences and |step| are taken as unsigned 64-bit numbers.
+      const std::uint64_t mag = step > 0 ? (std::uint64_t)step : 0 - (std::uint64_t)step;
+      std::uint64_t count = 0;
+      if (step > 0 && start < stop) count = ((std::uint64_t)stop - (std::uint64_t)start - 1) / mag + 1;
+      if (step < 0 && start > stop) count = ((std::uint64_t)start - (std::uint64_t)stop - 1) / mag + 1;
+      if (count > (std::uint64_t)kMaxRange)
         throw EvalError("Range too big. The sandbox blocks ranges larger than MAX_RANGE (" +
                         std::to_string(kMaxRange) + ").");
       ValueList out;
-      if (step > 0) for (std::int64_t k = start; k < stop; k += step) out.push_back(Value::integer(k));
-      else for (std::int64_t k = start; k > stop; k += step) out.push_back(Value::integer(k));
+      out.reserve((std::size_t)count);
+      for (std::uint64_t k = 0; k < count; ++k) {
+        // start + k*step lies between start and stop: exact modulo 2^64.
+        std::uint64_t x = step > 0 ? (std::uint64_t)start + k * mag : (std::uint64_t)start - k * mag;
+        out.push_back(Value::integer((std::int64_t)x));
+      }
       return Value::make_list(std::move(out));
     });
     auto make_pairs = [](CallArgs &a, const char *what) {
@@ -128,10 +221,12 @@ private:
       for (auto &kv : a.kwargs) d.set(Value::string(kv.first), kv.second);
       return d;
     };
-    g["namespace"] = Value::make_callable("namespace", [make_pairs](CallArgs &a) {
+    g["namespace"] = Value::make_callable("namespace", [this, make_pairs](CallArgs &a) {
       Value v;
       v.kind = Kind::Namespace;
+      v.depth = 1;
       v.ns = std::make_shared<NamespaceData>();
+      track_namespace(v.ns);
       v.ns->attrs = make_pairs(a, "namespace");
       for (const auto &kv : v.ns->attrs.items)
         if (kv.first.is_string() && !kv.first.str().empty() && kv.first.str()[0] == '_')
@@ -169,6 +264,15 @@ private:
 
   Flow exec(const Node &n, Scope &scope) {
     step(n);
+    Nest nest(*this, n);
+    try {
+      return exec_inner(n, scope);
+    } catch (const EvalError &e) {
+      fail(n, e.what()); // inner expressions throw RenderError with their own position
+    }
+  }
+
+  Flow exec_inner(const Node &n, Scope &scope) {
     switch (n.kind) {
     case NK::Text: emit(n, n.name); return Flow::Normal;
     case NK::Print: {
@@ -248,7 +352,7 @@ private:
       if (seq.kind == Kind::None || seq.kind == Kind::Int || seq.kind == Kind::Float ||
           seq.kind == Kind::Bool || seq.kind == Kind::Namespace || seq.kind == Kind::Callable)
         throw EvalError(std::string("'") + type_name(seq) + "' object is not iterable");
-      items = iterate(seq);
+      items = iterate(seq, /*charge=*/false);
     } catch (const EvalError &e) { fail(*n.kids[0], e.what()); }
     if (n.kids[1]) {
       ValueList kept;
@@ -299,7 +403,7 @@ private:
       if (k > 0) put(9, items[(std::size_t)k - 1]);
       if (k + 1 < len) put(10, items[(std::size_t)k + 1]);
       put(11, cycle);
-      it.vars["loop"] = Value::make_dict(std::move(loop));
+      it.vars["loop"] = Value::make_dict(std::move(loop), /*charge=*/false);
       Flow f = exec_body(*n.kids[2], it);
       if (f == Flow::Break) break;
     }
@@ -314,8 +418,9 @@ private:
       if (a.args.size() > nparams)
         throw EvalError("macro '" + m.name + "' takes not more than " + std::to_string(nparams) +
                         " argument(s)");
-      if (call_depth_ >= limits_.max_call_depth)
-        throw EvalError("macro calls nested deeper than " + std::to_string(limits_.max_call_depth));
+      // Counted before the parameters' default values are evaluated: a
+      // default may call the macro itself.
+      CallDepth depth(*this);
       Scope ms;
       ms.parent = top_;
       for (std::size_t k = 0; k < nparams; ++k) {
@@ -333,15 +438,7 @@ private:
         for (const auto &p : m.targets) known = known || p == kv.first;
         if (!known) throw EvalError("macro '" + m.name + "' takes no keyword argument '" + kv.first + "'");
       }
-      ++call_depth_;
-      std::string out;
-      try {
-        out = capture(*m.kids.back(), ms);
-      } catch (...) {
-        --call_depth_;
-        throw;
-      }
-      --call_depth_;
+      std::string out = capture(*m.kids.back(), ms);
       return Value::string(std::move(out));
     });
   }
@@ -359,6 +456,7 @@ private:
 
   Value eval(const Node &n, Scope &scope) {
     step(n);
+    Nest nest(*this, n);
     try {
       return eval_inner(n, scope);
     } catch (const EvalError &e) {

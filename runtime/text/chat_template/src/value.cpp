@@ -6,8 +6,47 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace nhc::text::tpl {
+
+// --- resource bounds ----------------------------------------------------------
+namespace {
+thread_local WorkMeter *g_meter = nullptr;
+} // namespace
+
+WorkMeter::WorkMeter(std::uint64_t l) : limit(l), saved_(g_meter) { g_meter = this; }
+WorkMeter::~WorkMeter() { g_meter = saved_; }
+
+void charge_work(std::uint64_t units) {
+  WorkMeter *m = g_meter;
+  if (!m) return;
+  m->used += units;
+  if (m->used > m->limit)
+    throw EvalError("template evaluation exceeded the work limit of " +
+                    std::to_string(m->limit) +
+                    " units (bytes copied or scanned, items built or compared)");
+}
+
+void check_string_size(std::size_t n) {
+  if (n > kMaxStringBytes)
+    throw EvalError("result is larger than the " + std::to_string(kMaxStringBytes >> 20) +
+                    " MiB string limit");
+}
+
+void check_list_items(std::size_t n) {
+  if (n > kMaxListItems)
+    throw EvalError("result has more than the " + std::to_string(kMaxListItems) +
+                    " items a list may hold");
+}
+
+static int container_depth(const ValueList &items) {
+  int d = 0;
+  for (const auto &v : items) d = std::max(d, v.depth);
+  if (d + 1 > kMaxValueDepth)
+    throw EvalError("values nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
+  return d + 1;
+}
 
 Value Value::undefined(std::string hint) {
   Value v;
@@ -20,14 +59,19 @@ Value Value::boolean(bool x) { Value v; v.kind = Kind::Bool; v.b = x; return v; 
 Value Value::integer(std::int64_t x) { Value v; v.kind = Kind::Int; v.i = x; return v; }
 Value Value::floating(double x) { Value v; v.kind = Kind::Float; v.f = x; return v; }
 Value Value::string(std::string x) {
+  check_string_size(x.size());
+  charge_work(x.size());
   Value v;
   v.kind = Kind::String;
   v.s = std::make_shared<const std::string>(std::move(x));
   return v;
 }
 Value Value::make_list(ValueList x) {
+  check_list_items(x.size());
+  charge_work(kItemWork * x.size());
   Value v;
   v.kind = Kind::List;
+  v.depth = container_depth(x);
   v.list = std::make_shared<const ValueList>(std::move(x));
   return v;
 }
@@ -36,9 +80,16 @@ Value Value::make_tuple(ValueList x) {
   v.kind = Kind::Tuple;
   return v;
 }
-Value Value::make_dict(DictData d) {
+Value Value::make_dict(DictData d, bool charge) {
+  check_list_items(d.items.size());
+  if (charge) charge_work(2 * kItemWork * d.items.size());
+  int depth = 0;
+  for (const auto &kv : d.items) depth = std::max({depth, kv.first.depth, kv.second.depth});
+  if (depth + 1 > kMaxValueDepth)
+    throw EvalError("values nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   Value v;
   v.kind = Kind::Dict;
+  v.depth = depth + 1;
   v.dict = std::make_shared<const DictData>(std::move(d));
   return v;
 }
@@ -158,6 +209,7 @@ std::string float_repr(double d) {
 
 // --- UTF-8 ------------------------------------------------------------------
 std::u32string utf8_decode(const std::string &s) {
+  charge_work(s.size());
   std::u32string out;
   out.reserve(s.size());
   for (std::size_t k = 0; k < s.size();) {
@@ -197,9 +249,34 @@ std::string utf8_encode(const std::u32string &s) {
 }
 
 std::size_t utf8_length(const std::string &s) {
+  charge_work(s.size());
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xc0) != 0x80;
   return n;
+}
+
+std::size_t find_sub(const std::string &s, const std::string &sub, std::size_t from) {
+  if (from > s.size()) return std::string::npos;
+  if (sub.empty()) return from;
+  const void *p = ::memmem(s.data() + from, s.size() - from, sub.data(), sub.size());
+  std::size_t at = p ? (std::size_t)((const char *)p - s.data()) : std::string::npos;
+  // Charged for the bytes examined (so a loop of searches stays linear).
+  charge_work((p ? at + sub.size() : s.size()) - from + sub.size());
+  return at;
+}
+
+std::size_t rfind_sub(const std::string &s, const std::string &sub, std::size_t pos) {
+  if (sub.size() > s.size()) return std::string::npos;
+  std::size_t last = std::min(pos, s.size() - sub.size()); // latest start allowed
+  if (sub.empty()) return last;
+  // The last match starting at <= last is the first match of the reversed
+  // needle in the reversed prefix s[0, last + sub.size()).
+  charge_work(last + sub.size());
+  std::string rs(s.rbegin() + (std::ptrdiff_t)(s.size() - last - sub.size()), s.rend());
+  std::string rsub(sub.rbegin(), sub.rend());
+  std::size_t f = find_sub(rs, rsub);
+  if (f == std::string::npos) return f;
+  return last + sub.size() - f - sub.size();
 }
 
 bool py_isspace(char32_t c) {
@@ -316,73 +393,150 @@ std::string repr_string(const std::string &s) {
   return out;
 }
 
-std::string to_repr(const Value &v) {
-  switch (v.kind) {
-  case Kind::String: return repr_string(*v.s);
-  case Kind::Undefined: return "Undefined";
-  default: return to_str(v);
+namespace {
+// str()/repr() of containers as Python prints them, with Py_ReprEnter's
+// cycle marks: a list, tuple or dict (a namespace's attribute dict included)
+// met again while it is being printed prints as [...], (...) or {...}.
+// Cycles only arise through namespaces (the one mutable value).
+struct ReprWalk {
+  std::string out;
+  std::vector<const void *> active;
+
+  void put(const std::string &s) {
+    check_string_size(out.size() + s.size());
+    out += s;
   }
+  bool entered(const void *p) const {
+    return std::find(active.begin(), active.end(), p) != active.end();
+  }
+  void enter(const void *p) {
+    if ((int)active.size() >= kMaxReprDepth)
+      throw EvalError("value nested deeper than " + std::to_string(kMaxReprDepth) +
+                      " levels cannot be printed");
+    active.push_back(p);
+  }
+
+  void repr(const Value &v) {
+    switch (v.kind) {
+    case Kind::String: put(repr_string(*v.s)); return;
+    case Kind::Undefined: put("Undefined"); return;
+    default: str(v); return;
+    }
+  }
+
+  void str(const Value &v) {
+    switch (v.kind) {
+    case Kind::Undefined: return;
+    case Kind::None: put("None"); return;
+    case Kind::Bool: put(v.b ? "True" : "False"); return;
+    case Kind::Int: put(std::to_string(v.i)); return;
+    case Kind::Float: put(float_repr(v.f)); return;
+    case Kind::String: charge_work(v.s->size()); put(*v.s); return;
+    case Kind::List: case Kind::Tuple: {
+      bool tup = v.kind == Kind::Tuple;
+      if (entered(v.list.get())) { put(tup ? "(...)" : "[...]"); return; }
+      enter(v.list.get());
+      put(tup ? "(" : "[");
+      for (std::size_t k = 0; k < v.list->size(); ++k) {
+        if (k) put(", ");
+        repr((*v.list)[k]);
+      }
+      if (tup && v.list->size() == 1) put(",");
+      put(tup ? ")" : "]");
+      active.pop_back();
+      return;
+    }
+    case Kind::Dict: case Kind::Namespace: {
+      const DictData &d = v.kind == Kind::Dict ? *v.dict : v.ns->attrs;
+      if (v.kind == Kind::Namespace) put("<Namespace ");
+      if (entered(&d)) {
+        put("{...}");
+      } else {
+        enter(&d);
+        put("{");
+        for (std::size_t k = 0; k < d.items.size(); ++k) {
+          if (k) put(", ");
+          repr(d.items[k].first);
+          put(": ");
+          repr(d.items[k].second);
+        }
+        put("}");
+        active.pop_back();
+      }
+      if (v.kind == Kind::Namespace) put(">");
+      return;
+    }
+    case Kind::Callable:
+      throw EvalError("printing the function '" + v.fn->name +
+                      "' is not supported (call it)");
+    }
+  }
+};
+} // namespace
+
+std::string to_repr(const Value &v) {
+  ReprWalk w;
+  w.repr(v);
+  return std::move(w.out);
 }
 
 std::string to_str(const Value &v) {
-  switch (v.kind) {
-  case Kind::Undefined: return "";
-  case Kind::None: return "None";
-  case Kind::Bool: return v.b ? "True" : "False";
-  case Kind::Int: return std::to_string(v.i);
-  case Kind::Float: return float_repr(v.f);
-  case Kind::String: return *v.s;
-  case Kind::List: case Kind::Tuple: {
-    bool tup = v.kind == Kind::Tuple;
-    std::string out = tup ? "(" : "[";
-    for (std::size_t k = 0; k < v.list->size(); ++k) {
-      if (k) out += ", ";
-      out += to_repr((*v.list)[k]);
-    }
-    if (tup && v.list->size() == 1) out += ",";
-    out += tup ? ")" : "]";
-    return out;
-  }
-  case Kind::Dict: case Kind::Namespace: {
-    const DictData &d = v.kind == Kind::Dict ? *v.dict : v.ns->attrs;
-    std::string out = "{";
-    for (std::size_t k = 0; k < d.items.size(); ++k) {
-      if (k) out += ", ";
-      out += to_repr(d.items[k].first) + ": " + to_repr(d.items[k].second);
-    }
-    out += "}";
-    return v.kind == Kind::Dict ? out : "<Namespace " + out + ">";
-  }
-  case Kind::Callable:
-    throw EvalError("printing the function '" + v.fn->name +
-                    "' is not supported (call it)");
-  }
-  return "";
+  if (v.kind == Kind::String) { charge_work(v.s->size()); return *v.s; }
+  ReprWalk w;
+  w.str(v);
+  return std::move(w.out);
 }
 
 // --- comparisons ------------------------------------------------------------
 static bool numeric(const Value &v) {
   return v.kind == Kind::Int || v.kind == Kind::Float || v.kind == Kind::Bool;
 }
-static double as_double(const Value &v) {
-  return v.kind == Kind::Float ? v.f : v.kind == Kind::Bool ? (v.b ? 1 : 0) : (double)v.i;
-}
 static std::int64_t as_int(const Value &v) {
   return v.kind == Kind::Bool ? (v.b ? 1 : 0) : v.i;
 }
 
+// Exact int <=> float comparison (Python compares them as real numbers, not
+// through a rounding conversion). `d` must not be NaN.
+static int cmp_int_double(std::int64_t i, double d) {
+  if (d >= 9223372036854775808.0) return -1;
+  if (d < -9223372036854775808.0) return 1;
+  double t = std::trunc(d);
+  std::int64_t ti = (std::int64_t)t; // exact: t is integral and in range
+  if (i != ti) return i < ti ? -1 : 1;
+  double frac = d - t;
+  return frac > 0 ? -1 : frac < 0 ? 1 : 0;
+}
+
+// Numeric three-way comparison; *unordered is set when a NaN is involved.
+static int cmp_numbers(const Value &a, const Value &b, bool *unordered) {
+  *unordered = false;
+  bool fa = a.kind == Kind::Float, fb = b.kind == Kind::Float;
+  if (!fa && !fb) {
+    std::int64_t x = as_int(a), y = as_int(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if ((fa && std::isnan(a.f)) || (fb && std::isnan(b.f))) { *unordered = true; return 0; }
+  if (fa && fb) return a.f < b.f ? -1 : a.f > b.f ? 1 : 0;
+  if (fb) return cmp_int_double(as_int(a), b.f);
+  return -cmp_int_double(as_int(b), a.f);
+}
+
 bool equals(const Value &a, const Value &b) {
+  charge_work(kCompareWork);
   if (numeric(a) && numeric(b)) {
-    if (a.kind == Kind::Float || b.kind == Kind::Float)
-      return as_double(a) == as_double(b);
-    return as_int(a) == as_int(b);
+    bool unordered;
+    int c = cmp_numbers(a, b, &unordered);
+    return !unordered && c == 0;
   }
   if (a.kind != b.kind) {
     return false;
   }
   switch (a.kind) {
   case Kind::Undefined: case Kind::None: return true;
-  case Kind::String: return *a.s == *b.s;
+  case Kind::String:
+    if (a.s->size() != b.s->size()) return false;
+    charge_work(a.s->size());
+    return *a.s == *b.s;
   case Kind::List: case Kind::Tuple: {
     if (a.list->size() != b.list->size()) return false;
     for (std::size_t k = 0; k < a.list->size(); ++k)
@@ -403,13 +557,25 @@ bool equals(const Value &a, const Value &b) {
   }
 }
 
+[[noreturn]] static void unorderable(const Value &a, const Value &b) {
+  throw EvalError(std::string("'<' not supported between instances of '") +
+                  type_name(a) + "' and '" + type_name(b) + "'");
+}
+
+static int cmp_strings(const std::string &x, const std::string &y) {
+  charge_work(std::min(x.size(), y.size()));
+  int c = x.compare(y);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
 bool less(const Value &a, const Value &b) {
+  charge_work(kCompareWork);
   if (numeric(a) && numeric(b)) {
-    if (a.kind == Kind::Float || b.kind == Kind::Float)
-      return as_double(a) < as_double(b);
-    return as_int(a) < as_int(b);
+    bool unordered;
+    int c = cmp_numbers(a, b, &unordered);
+    return !unordered && c < 0;
   }
-  if (a.kind == Kind::String && b.kind == Kind::String) return *a.s < *b.s;
+  if (a.kind == Kind::String && b.kind == Kind::String) return cmp_strings(*a.s, *b.s) < 0;
   if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple)) {
     const ValueList &x = *a.list, &y = *b.list;
     for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
@@ -418,8 +584,29 @@ bool less(const Value &a, const Value &b) {
     }
     return x.size() < y.size();
   }
-  throw EvalError(std::string("'<' not supported between instances of '") +
-                  type_name(a) + "' and '" + type_name(b) + "'");
+  unorderable(a, b);
+}
+
+int sort_compare(const Value &a, const Value &b) {
+  charge_work(kCompareWork);
+  if (numeric(a) && numeric(b)) {
+    bool unordered;
+    int c = cmp_numbers(a, b, &unordered);
+    if (!unordered) return c;
+    bool na = a.kind == Kind::Float && std::isnan(a.f);
+    bool nb = b.kind == Kind::Float && std::isnan(b.f);
+    return na == nb ? 0 : na ? 1 : -1; // NaN after every number
+  }
+  if (a.kind == Kind::String && b.kind == Kind::String) return cmp_strings(*a.s, *b.s);
+  if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple)) {
+    const ValueList &x = *a.list, &y = *b.list;
+    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
+      int c = sort_compare(x[k], y[k]);
+      if (c != 0) return c;
+    }
+    return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
+  }
+  unorderable(a, b);
 }
 
 std::int64_t length(const Value &v) {
@@ -434,18 +621,26 @@ std::int64_t length(const Value &v) {
   }
 }
 
-ValueList iterate(const Value &v) {
+ValueList iterate(const Value &v, bool charge) {
+  auto charge_items = [&](std::size_t n) { if (charge) charge_work(kItemWork * n); };
   switch (v.kind) {
   case Kind::Undefined: return {};
-  case Kind::List: case Kind::Tuple: return *v.list;
+  case Kind::List: case Kind::Tuple:
+    charge_items(v.list->size());
+    return *v.list;
   case Kind::Dict: {
+    charge_items(v.dict->items.size());
     ValueList out;
     for (const auto &kv : v.dict->items) out.push_back(kv.first);
     return out;
   }
   case Kind::String: {
+    std::u32string u = utf8_decode(*v.s);
+    check_list_items(u.size());
+    charge_items(u.size());
     ValueList out;
-    for (char32_t c : utf8_decode(*v.s)) {
+    out.reserve(u.size());
+    for (char32_t c : u) {
       std::string one;
       utf8_append(one, c);
       out.push_back(Value::string(std::move(one)));
@@ -497,24 +692,31 @@ static std::string json_float(double d) {
 static void json_dump(std::string &out, const Value &v, const JsonOptions &o,
                       int level) {
   auto newline = [&](int lvl) {
+    check_string_size(out.size() + 1 + (std::size_t)lvl * o.indent.size());
     out += '\n';
     for (int k = 0; k < lvl; ++k) out += o.indent;
   };
   std::string item_sep = o.has_separators ? o.item_sep : (o.has_indent ? "," : ", ");
   std::string key_sep = o.has_separators ? o.key_sep : ": ";
-  if (level > 200) throw EvalError("tojson: nesting too deep");
+  if (level > kMaxValueDepth) throw EvalError("tojson: nesting too deep");
+  check_string_size(out.size());
+  charge_work(kCompareWork);
   switch (v.kind) {
   case Kind::None: out += "null"; return;
   case Kind::Bool: out += v.b ? "true" : "false"; return;
   case Kind::Int: out += std::to_string(v.i); return;
   case Kind::Float: out += json_float(v.f); return;
-  case Kind::String: json_string(out, *v.s, o.ensure_ascii); return;
+  case Kind::String:
+    check_string_size(out.size() + v.s->size());
+    json_string(out, *v.s, o.ensure_ascii);
+    return;
   case Kind::List: case Kind::Tuple: {
     if (v.list->empty()) { out += "[]"; return; }
     out += '[';
     for (std::size_t k = 0; k < v.list->size(); ++k) {
       if (k) out += item_sep;
       if (o.has_indent) newline(level + 1);
+      check_string_size(out.size());
       json_dump(out, (*v.list)[k], o, level + 1);
     }
     if (o.has_indent) newline(level);
@@ -546,6 +748,7 @@ static void json_dump(std::string &out, const Value &v, const JsonOptions &o,
     for (std::size_t k = 0; k < items.size(); ++k) {
       if (k) out += item_sep;
       if (o.has_indent) newline(level + 1);
+      check_string_size(out.size() + items[k].first.size());
       json_string(out, items[k].first, o.ensure_ascii);
       out += key_sep;
       json_dump(out, *items[k].second, o, level + 1);
@@ -563,10 +766,13 @@ static void json_dump(std::string &out, const Value &v, const JsonOptions &o,
 std::string to_json(const Value &v, const JsonOptions &opt) {
   std::string out;
   json_dump(out, v, opt, 0);
+  check_string_size(out.size());
   return out;
 }
 
-template <class Json> Value from_json_impl(const Json &j) {
+template <class Json> Value from_json_impl(const Json &j, int depth) {
+  if (depth > kMaxValueDepth)
+    throw EvalError("context nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   switch (j.type()) {
   case nlohmann::json::value_t::null: return Value::none();
   case nlohmann::json::value_t::boolean: return Value::boolean(j.template get<bool>());
@@ -584,13 +790,13 @@ template <class Json> Value from_json_impl(const Json &j) {
   case nlohmann::json::value_t::array: {
     ValueList l;
     l.reserve(j.size());
-    for (const auto &e : j) l.push_back(from_json_impl(e));
+    for (const auto &e : j) l.push_back(from_json_impl(e, depth + 1));
     return Value::make_list(std::move(l));
   }
   case nlohmann::json::value_t::object: {
     DictData d;
     for (auto it = j.begin(); it != j.end(); ++it)
-      d.items.emplace_back(Value::string(it.key()), from_json_impl(it.value()));
+      d.items.emplace_back(Value::string(it.key()), from_json_impl(it.value(), depth + 1));
     return Value::make_dict(std::move(d));
   }
   default:
@@ -598,7 +804,7 @@ template <class Json> Value from_json_impl(const Json &j) {
   }
 }
 
-Value from_json(const nlohmann::json &j) { return from_json_impl(j); }
-Value from_json(const nlohmann::ordered_json &j) { return from_json_impl(j); }
+Value from_json(const nlohmann::json &j) { return from_json_impl(j, 0); }
+Value from_json(const nlohmann::ordered_json &j) { return from_json_impl(j, 0); }
 
 } // namespace nhc::text::tpl

@@ -23,6 +23,46 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// --- resource bounds of values ----------------------------------------------
+/// Most bytes one string value may hold (repetition, concatenation, join,
+/// str() of a container, tojson, ...).
+constexpr std::size_t kMaxStringBytes = 64u << 20;
+/// Most items one list, tuple or dict may hold (repetition, concatenation,
+/// iterating a string, split, ...).
+constexpr std::size_t kMaxListItems = 1'000'000;
+/// Deepest nesting of lists/tuples/dicts a value may have (checked when a
+/// container is built, so destroying or comparing one never recurses deeper).
+constexpr int kMaxValueDepth = 256;
+/// Deepest str()/repr() walk (namespaces may nest without a static bound).
+constexpr int kMaxReprDepth = 512;
+
+/// Throws EvalError when `n` is larger than kMaxStringBytes.
+void check_string_size(std::size_t n);
+/// Throws EvalError when `n` is larger than kMaxListItems.
+void check_list_items(std::size_t n);
+
+/// Work accounting: bulk operations (copying bytes or items, comparing,
+/// scanning strings) charge units to the meter of the render running on this
+/// thread, so that no single evaluation step can do unbounded work. One unit
+/// per byte, kItemWork per item built or copied (about a Value's size),
+/// kCompareWork per comparison. Without an active meter charge_work does
+/// nothing.
+constexpr std::uint64_t kItemWork = 128;
+constexpr std::uint64_t kCompareWork = 16;
+void charge_work(std::uint64_t units);
+class WorkMeter {
+public:
+  explicit WorkMeter(std::uint64_t limit);
+  ~WorkMeter();
+  WorkMeter(const WorkMeter &) = delete;
+  WorkMeter &operator=(const WorkMeter &) = delete;
+  std::uint64_t used = 0;
+  std::uint64_t limit;
+
+private:
+  WorkMeter *saved_;
+};
+
 struct Value;
 struct DictData;
 struct NamespaceData;
@@ -45,6 +85,8 @@ struct Value {
   std::shared_ptr<NamespaceData> ns;      // Namespace (mutable, shared)
   std::shared_ptr<const Callable> fn;     // Callable
   std::string undefined_hint;             // Undefined: what was missing
+  int depth = 0; // container nesting: 0 scalars, 1 + max over items for
+                 // lists/tuples/dicts, 1 for namespaces (mutable, unbounded)
 
   static Value undefined(std::string hint = {});
   static Value none();
@@ -54,7 +96,9 @@ struct Value {
   static Value string(std::string v);
   static Value make_list(ValueList v);
   static Value make_tuple(ValueList v);
-  static Value make_dict(DictData d);
+  /// `charge`: count the items as work (false for the renderer's own
+  /// bookkeeping, e.g. the per-iteration `loop` object).
+  static Value make_dict(DictData d, bool charge = true);
   static Value make_callable(std::string name,
                              std::function<Value(struct CallArgs &)> fn);
 
@@ -106,14 +150,20 @@ std::string repr_string(const std::string &s);
 std::string float_repr(double d);
 /// Python ==.
 bool equals(const Value &a, const Value &b);
-/// Python <; throws EvalError for unorderable types.
+/// Python <; throws EvalError for unorderable types. int/float compare
+/// exactly (like Python, not through double).
 bool less(const Value &a, const Value &b);
+/// A total order for sorting (sort, dictsort): Python's < except that NaN
+/// sorts after every other number and equal to NaN, so the order is a strict
+/// weak ordering. Returns <0, 0, >0; throws EvalError for unorderable types.
+int sort_compare(const Value &a, const Value &b);
 const char *type_name(const Value &v);
 /// len(); throws for unsized values.
 std::int64_t length(const Value &v);
 /// Python iteration: list/tuple items, dict keys, string characters,
-/// undefined -> empty. Throws for non-iterables.
-ValueList iterate(const Value &v);
+/// undefined -> empty. Throws for non-iterables. `charge`: count copying the
+/// items as work (a for loop does not: it spends a step per item anyway).
+ValueList iterate(const Value &v, bool charge = true);
 
 /// json.dumps(v, ensure_ascii, indent, separators, sort_keys).
 struct JsonOptions {
@@ -137,6 +187,13 @@ void utf8_append(std::string &out, char32_t c);
 /// Python str.isspace() for one code point.
 bool py_isspace(char32_t c);
 std::size_t utf8_length(const std::string &s);
+/// Substring search in linear time (two-way, no quadratic worst case):
+/// first match at or after `from` / last match starting at or before `pos`;
+/// npos when none.
+std::size_t find_sub(const std::string &s, const std::string &sub,
+                     std::size_t from = 0);
+std::size_t rfind_sub(const std::string &s, const std::string &sub,
+                      std::size_t pos = std::string::npos);
 std::string py_strip(const std::string &s, const Value *chars, bool left,
                      bool right);
 std::string py_lower(const std::string &s);

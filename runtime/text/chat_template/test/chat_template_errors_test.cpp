@@ -91,9 +91,14 @@ TEST(ChatTemplateErrors, DeepNestingIsRejected) {
 TEST(ChatTemplateErrors, HugeLoopsHitLimits) {
   EXPECT_NE(render_error("{% for i in range(1000000000) %}x{% endfor %}").find("Range too big"),
             std::string::npos);
-  EXPECT_NE(render_error("{% for a in range(100000) %}{% for b in range(100000) %}"
+  EXPECT_NE(render_error("{% set r = range(100000) %}{% for a in r %}{% for b in r %}"
                          "{% endfor %}{% endfor %}")
                 .find("steps"),
+            std::string::npos);
+  // Building the inner range anew each time: the work limit may come first.
+  EXPECT_NE(render_error("{% for a in range(100000) %}{% for b in range(100000) %}"
+                         "{% endfor %}{% endfor %}")
+                .find("limit"),
             std::string::npos);
 }
 
@@ -112,6 +117,233 @@ TEST(ChatTemplateErrors, RecursiveMacrosHitLimits) {
   EXPECT_NE(render_error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")
                 .find("macro calls nested deeper"),
             std::string::npos);
+}
+
+std::string render(const std::string &src, const ordered_json &ctx = ordered_json::object()) {
+  return ChatTemplate::parse(src, "tpl").render(ctx);
+}
+
+bool has(const std::string &s, const std::string &part) {
+  return s.find(part) != std::string::npos;
+}
+
+// --- recursion: macros, defaults, render-time nesting ----------------------
+
+TEST(ChatTemplateErrors, MacroDefaultArgumentsCountAsCalls) {
+  // The default is evaluated inside the call: it counts towards the depth.
+  EXPECT_EQ(render_error("{% macro f(x=f()) %}{% endmacro %}{{ f() }}"),
+            "tpl:1:15: macro calls nested deeper than 100");
+  EXPECT_TRUE(has(render_error("{% macro g(y=f()) %}{% endmacro %}"
+                               "{% macro f(x=g()) %}{% endmacro %}{{ f() }}"),
+                  "macro calls nested deeper than 100"));
+  EXPECT_TRUE(has(render_error("{% macro f(x=[f()]|first) %}{% endmacro %}{{ f(x=1) ~ f() }}"),
+                  "macro calls nested deeper than 100"));
+  // The depth is released again: many sequential calls are fine.
+  EXPECT_EQ(render("{% macro f(x=1) %}{{ x }}{% endmacro %}"
+                   "{% for i in range(300) %}{{ f() }}{% endfor %}"),
+            std::string(300, '1'));
+}
+
+TEST(ChatTemplateErrors, RenderTimeNestingIsBounded) {
+  // 150 nested `not`s per macro level, 100 levels allowed: the combined
+  // nesting of statements, expressions and macro frames is capped instead.
+  std::string nots;
+  for (int k = 0; k < 150; ++k) nots += "not ";
+  std::string e = render_error("{% macro f(n) %}{% for i in [1] %}{% if true %}{{ " + nots +
+                               "f(n+1) }}{% endif %}{% endfor %}{% endmacro %}{{ f(0) }}");
+  EXPECT_TRUE(has(e, "template evaluation nested deeper than 1000 levels")) << e;
+  EXPECT_EQ(e.rfind("tpl:1:", 0), 0u) << e;
+}
+
+// --- values that contain themselves ------------------------------------------
+
+TEST(ChatTemplateErrors, SelfReferencingNamespacesPrintLikePython) {
+  // Python jinja2's output (reprlib's {...} / [...] / (...) cycle marks).
+  EXPECT_EQ(render("{% set ns=namespace() %}{% set ns.me=ns %}{{ ns }}"),
+            "<Namespace {'me': <Namespace {...}>}>");
+  EXPECT_EQ(render("{% set ns=namespace(a=1) %}{% set ns.l=[ns, 2] %}{{ ns }}|{{ ns.l }}"),
+            "<Namespace {'a': 1, 'l': [<Namespace {...}>, 2]}>|[<Namespace {'a': 1, 'l': [...]}>, 2]");
+  EXPECT_EQ(render("{% set ns=namespace() %}{% set ns.me=ns %}{{ [ns] }}"),
+            "[<Namespace {'me': <Namespace {...}>}>]");
+  EXPECT_EQ(render("{% set ns = namespace(a=1) %}{% set t = (ns,) %}{% set ns.t = t %}{{ t }}"),
+            "(<Namespace {'a': 1, 't': (...)}>,)");
+  EXPECT_EQ(render("{% set a=namespace() %}{% set b=namespace(p=a) %}{% set a.p=b %}{{ a }}"),
+            "<Namespace {'p': <Namespace {'p': <Namespace {...}>}>}>");
+  EXPECT_EQ(render("{% set ns=namespace() %}{% set ns.me=ns %}{{ ns == ns }}{{ [ns] == [ns] }}"
+                   "{{ ns in [ns] }}{{ ns.me.me.me is sameas ns }}"),
+            "TrueTrueTrueTrue");
+  EXPECT_TRUE(has(render_error("{% set ns=namespace() %}{% set ns.me=ns %}{{ ns|tojson }}"),
+                  "Object of type Namespace is not JSON serializable"));
+  EXPECT_TRUE(has(render_error("{% set ns=namespace() %}{% set ns.me=ns %}{{ [ns]|tojson }}"),
+                  "not JSON serializable"));
+}
+
+TEST(ChatTemplateErrors, DeepOrCyclicValuesAreBounded) {
+  // A chain of 100000 namespaces: freed without recursing through it, and
+  // printing it is an error, not a stack overflow.
+  const std::string chain = "{% set ns = namespace(cur=none) %}{% for i in range(100000) %}"
+                            "{% set ns.cur = namespace(prev=ns.cur) %}{% endfor %}";
+  EXPECT_EQ(render(chain + "ok"), "ok");
+  EXPECT_TRUE(has(render_error(chain + "{{ ns.cur }}"), "cannot be printed"));
+  EXPECT_TRUE(has(render_error(chain + "{{ ns.cur|string|length }}"), "cannot be printed"));
+  // Lists can only nest so deep (they are immutable: checked when built).
+  EXPECT_TRUE(has(render_error("{% set ns = namespace(l=[]) %}{% for i in range(300) %}"
+                               "{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l }}"),
+                  "values nested deeper than 256 levels"));
+  EXPECT_EQ(render("{% set ns = namespace(l=[]) %}{% for i in range(200) %}"
+                   "{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l|tojson|length }}{{ ns.l == ns.l }}"),
+            "402True");
+  // Unreachable cycles pile up; their number is capped (and all are freed).
+  EXPECT_TRUE(has(render_error("{% for j in range(1000) %}{% for i in range(300) %}"
+                               "{% set n = namespace(a=i) %}{% set n.me = n %}{% endfor %}{% endfor %}"),
+                  "namespace() objects alive at once"));
+  // Garbage without cycles is dropped as it goes: no cap is reached.
+  EXPECT_EQ(render("{% for j in range(1000) %}{% for i in range(300) %}"
+                   "{% set n = namespace(a=i) %}{% endfor %}{% endfor %}ok"),
+            "ok");
+  // A context nested too deeply is refused (not a stack overflow).
+  ordered_json deep = ordered_json::array();
+  for (int k = 0; k < 5000; ++k) deep = ordered_json::array({deep});
+  std::string e = render_error("{{ x }}", {{"x", deep}});
+  EXPECT_TRUE(has(e, "nested deeper than")) << e;
+}
+
+// --- integer edge cases --------------------------------------------------------
+
+TEST(ChatTemplateErrors, HugeSliceStepsAndRangesMatchPython) {
+  // jinja2's results; no signed overflow on the way (UBSan-clean).
+  EXPECT_EQ(render("{{ [1,2,3][1::9223372036854775807] }}{{ 'abc'[::-9223372036854775807] }}"
+                   "{{ 'abcdef'[-1:-9223372036854775807:-9223372036854775807] }}"),
+            "[2]cf");
+  EXPECT_EQ(render("{{ 'abc'[::-9223372036854775807-1] }}{{ [1,2,3][9223372036854775807:] }}"
+                   "{{ [1,2,3][-9223372036854775807-1:] }}{{ (1,2,3)[::-2] }}{{ 'abcde'[4:0:-3] }}"),
+            "c[][1, 2, 3](3, 1)eb");
+  EXPECT_EQ(render("{{ range(9223372036854775806, 9223372036854775807, 10)|list }}"),
+            "[9223372036854775806]");
+  EXPECT_EQ(render("{{ range(-9223372036854775807, 9223372036854775807, 9223372036854775807)|list }}"),
+            "[-9223372036854775807, 0]");
+  EXPECT_EQ(render("{{ range(9223372036854775807, -9223372036854775807, -9223372036854775807)|list }}"),
+            "[9223372036854775807, 0]");
+  EXPECT_EQ(render("{{ range(-9223372036854775807-1, 9223372036854775807, 9223372036854775807)|list }}"),
+            "[-9223372036854775808, -1, 9223372036854775806]");
+  EXPECT_EQ(render("{{ range(0, 10, -9223372036854775807-1)|list }}{{ range(5, 0, -9223372036854775807-1)|list }}"),
+            "[][5]");
+  EXPECT_TRUE(has(render_error("{{ range(-9223372036854775807-1, 9223372036854775807)|list }}"),
+                  "Range too big"));
+  EXPECT_TRUE(has(render_error("{{ -(-9223372036854775807-1) }}"), "integer overflow"));
+  EXPECT_TRUE(has(render_error("{{ (-9223372036854775807-1)|abs }}"), "integer overflow"));
+  EXPECT_EQ(render("{{ [[1, 2], [3, 4]]|map(attribute='99999999999999999999999')|list }}"),
+            "[Undefined, Undefined]");
+}
+
+TEST(ChatTemplateErrors, RepeatingEmptyOrByHugeCountsIsBounded) {
+  EXPECT_EQ(render("{{ '' * 9223372036854775807 }}|{{ [] * 1000000000000000000 }}"
+                   "|{{ () * 9223372036854775807 }}|{{ 9223372036854775807 * '' }}"),
+            "|[]|()|");
+  EXPECT_EQ(render("{{ 'ab' * 0 }}|{{ 'ab' * -9223372036854775807 }}|{{ [1] * -5 }}|{{ 'ab' * 3 }}"
+                   "|{{ 'é' * 3 }}|{{ [1, 'a'] * 2 }}"),
+            "||[]|ababab|ééé|[1, 'a', 1, 'a']");
+  EXPECT_TRUE(has(render_error("{{ 'x' * 1000000000000 }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ 'xy' * 4611686018427387904 }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ [1, 2] * 4611686018427387904 }}"), "too large"));
+}
+
+// --- growth of values ----------------------------------------------------------
+
+TEST(ChatTemplateErrors, GrowingValuesHitSizeLimits) {
+  EXPECT_EQ(render_error("{% set ns = namespace(l=[1]) %}{% for i in range(64) %}"
+                         "{% set ns.l = ns.l + ns.l %}{% endfor %}"),
+            "tpl:1:70: result has more than the 1000000 items a list may hold");
+  EXPECT_TRUE(has(render_error("{% set ns = namespace(t=(1,)) %}{% for i in range(64) %}"
+                               "{% set ns.t = ns.t + ns.t %}{% endfor %}"),
+                  "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{% set ns = namespace(s='xy') %}{% for i in range(64) %}"
+                               "{% set ns.s = ns.s + ns.s %}{% endfor %}"),
+                  "string limit"));
+  EXPECT_TRUE(has(render_error("{% set ns = namespace(s='xy') %}{% for i in range(64) %}"
+                               "{% set ns.s = ns.s ~ ns.s %}{% endfor %}"),
+                  "string limit"));
+  EXPECT_TRUE(has(render_error("{{ (['x' * 1000000] * 100)|join }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ (['x' * 1000000] * 100)|join(',') }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ ''.join(['x' * 1000000] * 100) }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ ['x' * 1000000] * 100 }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ (['x' * 1000000] * 100)|string|length }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ (['x' * 1000000] * 100)|tojson }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ [[[1]]]|tojson(indent='x' * 30000000) }}"), "string limit"));
+  // Quadratic accumulation: the work limit or the size limit, whichever first.
+  EXPECT_TRUE(has(render_error("{{ (['x' * 1000000] * 100)|sum(start='') }}"), "limit"));
+  EXPECT_TRUE(has(render_error("{{ ([[1] * 1000] * 2000)|sum(start=[]) }}"), "limit"));
+  EXPECT_TRUE(has(render_error("{{ ([[1] * 100000] * 20)|sum(start=[]) }}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{{ ('x' * 5000000)|list|length }}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{% for c in 'x' * 5000000 %}{% endfor %}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{{ (' x' * 3000000).split()|length }}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{{ (',' * 3000000).split(',')|length }}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{{ ('\\n' * 3000000).splitlines()|length }}"), "items a list may hold"));
+  EXPECT_TRUE(has(render_error("{{ ('x' * 40000000).replace('x', 'yy') }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ (('x' * 40000000) ~ ('y' * 40000000))|length }}"), "string limit"));
+  EXPECT_TRUE(has(render_error("{{ ('ab' * 20000000).rsplit('b')|length }}"), "items a list may hold"));
+}
+
+TEST(ChatTemplateErrors, BulkWorkPerStepIsBounded) {
+  // Each of these does little per step but a lot of work per step: the
+  // work limit ends them in about a second instead of minutes.
+  EXPECT_TRUE(has(render_error("{% set s = 'x' * 60000000 %}{% for i in range(100000) %}"
+                               "{{ s|length }}{% endfor %}"),
+                  "work limit"));
+  EXPECT_TRUE(has(render_error("{% set s = 'x' * 60000000 %}{% for i in range(100000) %}"
+                               "{{ 'y' in s }}{% endfor %}"),
+                  "work limit"));
+  EXPECT_TRUE(has(render_error("{% for i in range(100000) %}{% set s = 'x' * 60000000 %}{% endfor %}"),
+                  "work limit"));
+  EXPECT_TRUE(has(render_error("{{ range(100000)|unique|list|length }}"), "work limit"));
+  EXPECT_TRUE(has(render_error("{% set l = [0] * 1000000 %}{% for i in range(100000) %}"
+                               "{{ l.count(1) }}{% endfor %}"),
+                  "work limit"));
+  // Substring search is linear: a needle that almost matches everywhere.
+  EXPECT_EQ(render("{% set h = 'a' * 10000000 %}{% set n = 'a' * 100000 ~ 'b' %}"
+                   "{{ n in h }}{{ h.count(n) }}{{ h.find(n) }}{{ h.rfind(n) }}{{ h.split(n)|length }}"),
+            "False0-1-11");
+  // Same results as Python for the rewritten searches.
+  EXPECT_EQ(render("{{ 'aXbXc'.rsplit('X') }}{{ 'aXbXc'.rsplit('X', 1) }}{{ 'abcabc'.rfind('bc') }}"
+                   "{{ 'abcabc'.rindex('abc') }}{{ 'aaa'.count('aa') }}{{ 'abc'.rfind('') }}"
+                   "{{ 'abc'.find('') }}{{ 'ab' in 'xaby' }}{{ 'éaé'.rfind('é') }}{{ 'aaaa'.replace('aa', 'b') }}"),
+            "['a', 'b', 'c']['aXb', 'c']43130True2bb");
+  EXPECT_EQ(render("{{ 'aaa'.rsplit('aa') }}{{ 'aaa'.split('aa') }}{{ 'a,b,,c'.rsplit(',', 2) }}"
+                   "{{ ',a,'.rsplit(',') }}{{ 'xéyéz'.rsplit('é', 1) }}{{ 'abc'.rsplit('abc') }}"),
+            "['a', '']['', 'a']['a,b', '', 'c']['', 'a', '']['xéy', 'z']['', '']"); // Python's
+}
+
+// --- ordering -------------------------------------------------------------------
+
+TEST(ChatTemplateErrors, SortingWithNaNIsATotalOrder) {
+  const std::string nan = "{% set n = 'nan'|float %}";
+  EXPECT_EQ(render(nan + "{{ [3, n, 1, n, 2, 2.0, 1]|sort }}"), "[1, 1, 2, 2.0, 3, nan, nan]");
+  EXPECT_EQ(render(nan + "{{ [3, n, 1, n, 2]|sort(reverse=true) }}"), "[nan, nan, 3, 2, 1]");
+  EXPECT_EQ(render(nan + "{{ [[1, n], [1, 0], [n], [0, n]]|sort }}"), "[[0, nan], [1, 0], [1, nan], [nan]]");
+  EXPECT_EQ(render(nan + "{{ {'a': n, 'b': 1, 'c': n, 'd': 0}|dictsort(by='value') }}"),
+            "[('d', 0), ('b', 1), ('a', nan), ('c', nan)]");
+  EXPECT_EQ(render(nan + "{{ [{'k': n}, {'k': 2}, {'k': 1}]|sort(attribute='k')|map(attribute='k')|list }}"),
+            "[1, 2, nan]");
+  // Many NaNs among many numbers (std::sort's unguarded loops would run off
+  // the end with an inconsistent comparator).
+  EXPECT_EQ(render(nan + "{% set l = ([n, 5, n, n, 1.5, -3, n, 2] * 300)|sort %}"
+                         "{{ l|first }} {{ l[1199] }} {{ l[1200] }} {{ l|last }} {{ l|length }}"),
+            "-3 5 nan nan 2400");
+  // min/max keep Python's left-to-right comparisons (no sort involved).
+  EXPECT_EQ(render(nan + "{{ [3, n, 1]|max }} {{ [3, n, 1]|min }} {{ [n, 3, 1]|max }}"), "3 1 nan");
+  EXPECT_EQ(render(nan + "{{ [n, n, 1]|unique|list|length }}"), "3");
+  // Mixed types still fail like Python.
+  EXPECT_TRUE(has(render_error("{{ [1, 'a', 2]|sort }}"), "'<' not supported between instances of"));
+}
+
+TEST(ChatTemplateErrors, IntFloatComparisonsAreExact) {
+  // Python compares int and float exactly; rounding 2**53+1 to a double
+  // would make the order inconsistent (and std::sort's behaviour undefined).
+  EXPECT_EQ(render("{{ (2**53+1) == (2.0**53) }}{{ (2**53+1) > (2.0**53) }}{{ 2**53 == 2.0**53 }}"
+                   "{{ 9223372036854775807 < 9223372036854775808.0 }}{{ 3 < 3.5 }}{{ -3 > -3.5 }}"),
+            "FalseTrueTrueTrueTrueTrue");
+  EXPECT_EQ(render("{{ [2**53+1, 2.0**53, 2**53]|sort }}"),
+            "[9007199254740992.0, 9007199254740992, 9007199254740993]");
 }
 
 TEST(ChatTemplateErrors, BadContext) {

@@ -13,11 +13,12 @@ IncrementalDecoder::IncrementalDecoder(const Tokenizer &tokenizer,
 
 std::string IncrementalDecoder::push(int32_t id) {
   const Tokenizer::Impl &im = tokenizer_->impl();
-  const IdEntry &e = im.entryOrThrow(id);
-  if (skipSpecial_ && e.special) return {};
+  const IdEntry *e = im.entry(id);
+  if (!e) return {}; // no token: no text, as decode() (and tokenizers)
+  if (skipSpecial_ && e->special) return {};
   if (im.decoder == DecoderKind::None && !first_) pending_.push_back(' ');
   first_ = false;
-  pending_ += e.bytes;
+  pending_ += e->bytes;
   std::string out;
   size_t used = detail::appendLossyUtf8(out, pending_, /*final=*/false);
   pending_.erase(0, used);

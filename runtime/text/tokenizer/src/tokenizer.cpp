@@ -21,15 +21,6 @@ bool exists(const std::string &p) {
 
 } // namespace
 
-const IdEntry &Tokenizer::Impl::entryOrThrow(int32_t id) const {
-  const IdEntry *e = entry(id);
-  if (!e)
-    throw TextError(jsonPath + ": id " + std::to_string(id) +
-                    " has no token (vocabulary size " +
-                    std::to_string(idIndex.size()) + ")");
-  return *e;
-}
-
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Tokenizer::Tokenizer(Tokenizer &&) noexcept = default;
 Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
@@ -87,10 +78,13 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
   std::string bytes;
   bool first = true;
   for (int32_t id : ids) {
-    const IdEntry &e = im.entryOrThrow(id);
-    if (skipSpecialTokens && e.special) continue;
+    // tokenizers drops ids with no token (a gap, >= vocabSize(), negative)
+    // before joining: they give no text and no separator.
+    const IdEntry *e = im.entry(id);
+    if (!e) continue;
+    if (skipSpecialTokens && e->special) continue;
     if (im.decoder == DecoderKind::None && !first) bytes.push_back(' ');
-    bytes += e.bytes;
+    bytes += e->bytes;
     first = false;
   }
   return lossyUtf8(bytes);
@@ -123,7 +117,8 @@ std::optional<bool> Tokenizer::addEosToken() const { return impl_->addEos; }
 const std::string &Tokenizer::chatTemplate() const { return impl_->chatTemplate; }
 
 std::string Tokenizer::tokenBytes(int32_t id) const {
-  return impl_->entryOrThrow(id).bytes;
+  const IdEntry *e = impl_->entry(id);
+  return e ? e->bytes : std::string(); // what push() adds: nothing
 }
 
 } // namespace nhc::text

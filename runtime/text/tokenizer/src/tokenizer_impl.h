@@ -45,12 +45,12 @@ struct Tokenizer::Impl {
 
   detail::WordCache cache;
 
+  /// nullptr for an id with no token (negative, a gap, >= idIndex.size()).
   const IdEntry *entry(int32_t id) const {
     if (id < 0 || static_cast<size_t>(id) >= idIndex.size()) return nullptr;
     int32_t k = idIndex[static_cast<size_t>(id)];
     return k < 0 ? nullptr : &entries[static_cast<size_t>(k)];
   }
-  const IdEntry &entryOrThrow(int32_t id) const;
 };
 
 namespace detail {

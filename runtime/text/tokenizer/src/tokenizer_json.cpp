@@ -4,6 +4,7 @@
 #include "tokenizer_impl.h"
 #include "utf8.h"
 
+#include <new>
 #include <unordered_set>
 
 namespace nhc::text::detail {
@@ -328,6 +329,23 @@ std::optional<std::string> tokenField(const JsonAt &o, const std::string &k) {
   o.fail(k, "expected a string or {\"content\": ...}, got " + typeName(v));
 }
 
+/// Runs `load`, turning every exception but TextError into a TextError that
+/// names `path`: a safety net under the typed accessors (JsonAt), which
+/// already name the key.
+template <class F> void guarded(const std::string &path, F &&load) {
+  try {
+    load();
+  } catch (const TextError &) {
+    throw;
+  } catch (const nlohmann::json::exception &e) {
+    throw TextError(path + ": unexpected JSON content: " + e.what());
+  } catch (const std::bad_alloc &) {
+    throw TextError(path + ": out of memory while loading");
+  } catch (const std::exception &e) {
+    throw TextError(path + ": cannot load: " + e.what());
+  }
+}
+
 void parseConfig(const std::string &path, Tokenizer::Impl &impl) {
   json j = readJsonFile(path);
   requireObject(j, path);
@@ -363,26 +381,57 @@ void parseConfig(const std::string &path, Tokenizer::Impl &impl) {
 
 } // namespace
 
+namespace {
+void loadTokenizerJson(const std::string &jsonPath, Tokenizer::Impl *impl);
+} // namespace
+
 std::unique_ptr<Tokenizer::Impl> loadTokenizer(const std::string &jsonPath,
                                                const std::string &configPath) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->jsonPath = jsonPath;
+  guarded(jsonPath, [&] { loadTokenizerJson(jsonPath, impl.get()); });
+  if (!configPath.empty()) guarded(configPath, [&] { parseConfig(configPath, *impl); });
+  auto idOf = [&](const std::string &tok) -> std::optional<int32_t> {
+    if (const AddedToken *t = impl->added.byContent(tok)) return t->id;
+    return impl->model->tokenToId(tok);
+  };
+  if (!impl->bosToken.empty()) {
+    impl->bosId = idOf(impl->bosToken);
+  } else {
+    int32_t id;
+    if (impl->post.leadingId(&id)) {
+      impl->bosId = id;
+      impl->bosToken = impl->entry(id)->token;
+    }
+  }
+  if (!impl->eosToken.empty()) impl->eosId = idOf(impl->eosToken);
+  return impl;
+}
+
+namespace {
+void loadTokenizerJson(const std::string &jsonPath, Tokenizer::Impl *impl) {
   json j = readJsonFile(jsonPath);
   requireObject(j, jsonPath);
   JsonAt root{j, jsonPath};
 
   if (root.has("normalizer")) {
+    // Only null or an empty Sequence; every field is type-checked before use.
     const json &n = j.at("normalizer");
-    bool emptySeq = n.is_object() && n.value("type", "") == "Sequence" &&
-                    n.contains("normalizers") && n["normalizers"].is_array() &&
-                    n["normalizers"].empty();
-    if (!emptySeq) {
-      std::string t = n.is_object() && n.contains("type") && n["type"].is_string()
-                          ? n["type"].get<std::string>()
-                          : typeName(n);
+    std::string t = typeName(n);
+    bool emptySeq = false;
+    if (n.is_object()) {
+      JsonAt no{n, root.key("normalizer")};
+      t = no.str("type");
+      if (t == "Sequence" && no.has("normalizers")) {
+        const json &list = n.at("normalizers");
+        if (!list.is_array())
+          no.fail("normalizers", "expected an array, got " + typeName(list));
+        emptySeq = list.empty();
+      }
+    }
+    if (!emptySeq)
       root.fail("normalizer", "unsupported normalizer \"" + t +
                                   "\" (only null is supported)");
-    }
   }
   impl->model = parseModel(root.req("model"), root.key("model"));
   if (root.has("pre_tokenizer"))
@@ -427,23 +476,7 @@ std::unique_ptr<Tokenizer::Impl> loadTokenizer(const std::string &jsonPath,
       throw TextError(root.key("post_processor") + ": special token id " +
                       std::to_string(id) + " is not in the vocabulary");
   impl->added.build(std::move(added));
-
-  if (!configPath.empty()) parseConfig(configPath, *impl);
-  auto idOf = [&](const std::string &tok) -> std::optional<int32_t> {
-    if (const AddedToken *t = impl->added.byContent(tok)) return t->id;
-    return impl->model->tokenToId(tok);
-  };
-  if (!impl->bosToken.empty()) {
-    impl->bosId = idOf(impl->bosToken);
-  } else {
-    int32_t id;
-    if (impl->post.leadingId(&id)) {
-      impl->bosId = id;
-      impl->bosToken = impl->entry(id)->token;
-    }
-  }
-  if (!impl->eosToken.empty()) impl->eosId = idOf(impl->eosToken);
-  return impl;
 }
+} // namespace
 
 } // namespace nhc::text::detail

@@ -68,7 +68,37 @@ TEST(IncrementalDecoder, SkipsSpecialTokensAndMatchesDecode) {
   }
   IncrementalDecoder d(t, true);
   EXPECT_EQ(d.push(256), "");
-  EXPECT_THROW(d.push(999), TextError);
+  EXPECT_EQ(d.push(999), ""); // no token: no text, like decode()
+}
+
+TEST(IncrementalDecoder, IdsWithoutTokenGiveNoTextLikeDecode) {
+  // A gap (id 3), ids >= vocabSize() and negative ids: decode() and push()
+  // skip them (tokenizers' decode drops them), also in the middle of a
+  // character split over tokens and without a decoder (no extra space).
+  TempDir dir;
+  dir.write("tokenizer.json",
+            test::makeTokenizerJson(R"({"a": 0, "\u00c3": 1, "\u00a9": 2, "ab": 9})", "[]"));
+  Tokenizer t = Tokenizer::load(dir.path());
+  ASSERT_EQ(t.vocabSize(), 10u);
+  const std::vector<int32_t> ids{0, 3, 1, 10, -1, 2, INT32_MIN, 9, INT32_MAX, 5};
+  EXPECT_EQ(t.decode(ids), "a\xC3\xA9" "ab");
+  IncrementalDecoder d(t, false);
+  std::string all;
+  for (int32_t id : ids) all += d.push(id);
+  all += d.finish();
+  EXPECT_EQ(all, t.decode(ids));
+  EXPECT_EQ(t.tokenBytes(3), ""); // what push() adds for it
+
+  TempDir plain;
+  plain.write("tokenizer.json",
+              test::makeTokenizerJson(R"({"a": 0, "b": 5, "ab": 9})", "[]", "[]", "",
+                                      "null", "null", "null"));
+  Tokenizer p = Tokenizer::load(plain.path());
+  EXPECT_EQ(p.decode({0, 3, 5, 100, -7, 9}), "a b ab"); // tokenizers: 'a b ab'
+  IncrementalDecoder pd(p, false);
+  std::string pall;
+  for (int32_t id : {0, 3, 5, 100, -7, 9}) pall += pd.push(id);
+  EXPECT_EQ(pall + pd.finish(), "a b ab");
 }
 
 TEST(IncrementalDecoder, RealTokenizerMultiByteAcrossTokens) {

@@ -100,8 +100,109 @@ TEST(LoadErrors, GapsInIdsAreFine) {
   EXPECT_EQ(t.vocabSize(), 10u);
   EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{9}));
   EXPECT_FALSE(t.idToToken(3).has_value());
-  EXPECT_THROW(t.decode({3}), TextError);
-  EXPECT_THROW(t.tokenBytes(3), TextError);
+  EXPECT_EQ(t.decode({3}), ""); // tokenizers drops ids with no token
+  EXPECT_EQ(t.decode({0, 3, 5, 10, -1}), "ab");
+  EXPECT_EQ(t.tokenBytes(3), "");
+  EXPECT_EQ(t.tokenBytes(-1), "");
+  EXPECT_EQ(t.tokenBytes(10), "");
+}
+
+TEST(LoadErrors, WrongJsonTypesAreTextErrorsNamingTheKey) {
+  // Each field of the wrong type (or out of range) is a TextError naming the
+  // file and the key, never an nlohmann exception.
+  auto with = [](const std::string &pre, const std::string &post = "null",
+                 const std::string &dec = R"({"type": "ByteLevel"})") {
+    return makeTokenizerJson(kVocab, kMerges, "[]", "", pre, post, dec);
+  };
+  auto withNormalizer = [](const std::string &n) {
+    std::string s = makeTokenizerJson(kVocab, kMerges);
+    s.replace(s.find("\"normalizer\": null"), 18, "\"normalizer\": " + n);
+    return s;
+  };
+  expectError(withNormalizer(R"({"type": 5})"), {"normalizer.type", "expected a string"});
+  expectError(withNormalizer(R"({"type": null})"), {"normalizer.type"});
+  expectError(withNormalizer(R"({"normalizers": []})"), {"normalizer.type", "missing"});
+  expectError(withNormalizer(R"({"type": "Sequence", "normalizers": 3})"),
+              {"normalizer.normalizers", "expected an array"});
+  expectError(withNormalizer(R"({"type": "Sequence", "normalizers": [{"type": "NFC"}]})"),
+              {"normalizer", "Sequence"});
+  expectError(withNormalizer("5"), {"normalizer", "number"});
+  expectError(withNormalizer("[]"), {"normalizer", "array"});
+  {
+    TempDir dir;
+    dir.write("tokenizer.json", withNormalizer(R"({"type": "Sequence", "normalizers": []})"));
+    EXPECT_NO_THROW(Tokenizer::load(dir.path()));
+  }
+  expectError(R"({"model": 5})", {"model", "expected an object"});
+  expectError(R"({"model": {"type": 5, "vocab": {}}})", {"model.type", "expected a string"});
+  expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "unk_token": 7)"), {"model.unk_token"});
+  expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "dropout": "x")"), {"model.dropout"});
+  expectError(makeTokenizerJson(R"({"a": 1.5})", "[]"), {"model.vocab[\"a\"]", "integer"});
+  expectError(makeTokenizerJson(R"({"a": 18446744073709551615})", "[]"), {"out of range"});
+  expectError(makeTokenizerJson(kVocab, R"([["a", 1]])"), {"model.merges[0]"});
+  expectError(with(R"({"type": 5})"), {"pre_tokenizer.type", "expected a string"});
+  expectError(with(R"({"type": "Split", "pattern": 5, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern", "expected an object"});
+  expectError(with(R"({"type": "Split", "pattern": {"Regex": 5}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern.Regex", "expected a string"});
+  expectError(with(R"({"type": "Split", "pattern": {"String": "a"}, "behavior": 1})"),
+              {"pre_tokenizer.behavior", "expected a string"});
+  expectError(with(R"({"type": "Split", "pattern": {"String": "a"}, "behavior": "Isolated", "invert": 1})"),
+              {"pre_tokenizer.invert"});
+  expectError(with(R"({"type": "ByteLevel", "add_prefix_space": "no"})"),
+              {"pre_tokenizer.add_prefix_space"});
+  expectError(with(R"({"type": "Sequence", "pretokenizers": [5]})"),
+              {"pre_tokenizer.pretokenizers[0]", "expected an object"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": 5})"),
+              {"post_processor.single", "expected an array"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [], "special_tokens": 5})"),
+              {"post_processor.special_tokens"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [{"Sequence": {"id": 0}}]})"),
+              {"post_processor.single[0].Sequence.id", "expected a string"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<x>"}}],
+                              "special_tokens": {"<x>": {"ids": [1.5]}}})"),
+              {"post_processor.special_tokens[\"<x>\"].ids", "integers"});
+  expectError(with("null", R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<x>"}}],
+                              "special_tokens": {"<x>": {"ids": [18446744073709551615]}}})"),
+              {"post_processor.special_tokens[\"<x>\"].ids", "out of range"});
+  expectError(with("null", R"({"type": "RobertaProcessing", "cls": ["<s>", 99999999999], "sep": ["</s>", 2]})"),
+              {"post_processor.cls", "out of range"});
+  expectError(with("null", R"({"type": "RobertaProcessing", "cls": "<s>", "sep": ["</s>", 2]})"),
+              {"post_processor.cls"});
+  expectError(with("null", "null", R"({"type": ["ByteLevel"]})"), {"decoder.type", "expected a string"});
+  expectError(with("null", "null", R"({"type": "Sequence", "decoders": 5})"), {"decoder"});
+  expectError(with("null", "null", "5"), {"decoder", "expected an object"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([5])"), {"added_tokens[0]", "expected an object"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([{"id": "1", "content": "x"}])"),
+              {"added_tokens[0].id", "expected an integer"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([{"id": 18446744073709551615, "content": "x"}])"),
+              {"added_tokens[0].id", "out of range"});
+  expectError(makeTokenizerJson(kVocab, kMerges, R"([{"id": 3, "content": "x", "special": "yes"}])"),
+              {"added_tokens[0].special"});
+}
+
+TEST(LoadErrors, WrongConfigTypesAreTextErrorsNamingTheKey) {
+  TempDir dir;
+  dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+  auto configError = [&](const std::string &cfg, const std::string &part) {
+    std::string path = dir.write("tokenizer_config.json", cfg);
+    try {
+      Tokenizer::load(dir.path());
+      ADD_FAILURE() << "loaded: " << cfg;
+    } catch (const TextError &e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": " + part), std::string::npos) << e.what();
+    }
+  };
+  configError(R"({"bos_token": {"content": 5}})", "bos_token.content");
+  configError(R"({"eos_token": []})", "eos_token");
+  configError(R"({"add_bos_token": "yes"})", "add_bos_token");
+  configError(R"({"add_eos_token": 1})", "add_eos_token");
+  configError(R"({"chat_template": [5]})", "chat_template[0]");
+  configError(R"({"chat_template": [{"name": 5, "template": "x"}]})", "chat_template[0].name");
+  configError(R"({"chat_template": [{"name": "default", "template": 5}]})",
+              "chat_template[0].template");
+  configError(R"([1, 2])", "expected an object");
+  configError(R"({"chat_template": )", "invalid JSON");
 }
 
 TEST(LoadErrors, PipelineProblems) {
