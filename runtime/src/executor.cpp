@@ -8,6 +8,7 @@
 
 #include "executor.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "error.h"
@@ -81,6 +82,38 @@ void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
   }
 }
 
+std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
+  std::vector<bool> matrix(count, false), other(count, false);
+  auto mark = [&](std::vector<bool> &set, size_t index) {
+    if (index < count)
+      set[index] = true;
+  };
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries) {
+      switch (entry.kind) {
+      case EntryKind::Kernel:
+        for (const KernelArg &arg : entry.kernel.args)
+          if (arg.kind == ArgKind::Weight)
+            mark(other, arg.ref);
+        break;
+      case EntryKind::Gemm:
+        mark(matrix, entry.gemm.weight);
+        if (entry.gemm.hasBias)
+          mark(other, entry.gemm.bias);
+        break;
+      case EntryKind::MoeExperts:
+        for (size_t index : entry.moe.up)
+          mark(matrix, index);
+        for (size_t index : entry.moe.down)
+          mark(matrix, index);
+        break;
+      }
+    }
+  for (size_t i = 0; i < count; ++i)
+    matrix[i] = matrix[i] && !other[i];
+  return matrix;
+}
+
 void Executor::bindWeights(F32Weights weights) {
   weights_ = std::move(weights);
   bindExperts(plan_.body, bodyMoes_);
@@ -98,11 +131,12 @@ void Executor::bindExperts(const std::vector<ScheduleEntry> &entries,
     uint64_t perExpert = moe.hidden * moe.intermediate;
     for (uint64_t x = 0; x < moe.numExperts; ++x) {
       if (moe.stacked) {
-        moes[e].up.push_back(weights_.data(moe.up[0]) + x * perExpert);
-        moes[e].down.push_back(weights_.data(moe.down[0]) + x * perExpert);
+        moes[e].up.push_back(weights_.matrix(moe.up[0]).advance(x * perExpert));
+        moes[e].down.push_back(
+            weights_.matrix(moe.down[0]).advance(x * perExpert));
       } else {
-        moes[e].up.push_back(weights_.data(moe.up[x]));
-        moes[e].down.push_back(weights_.data(moe.down[x]));
+        moes[e].up.push_back(weights_.matrix(moe.up[x]));
+        moes[e].down.push_back(weights_.matrix(moe.down[x]));
       }
     }
   }
@@ -110,11 +144,29 @@ void Executor::bindExperts(const std::vector<ScheduleEntry> &entries,
 
 void Executor::prepare(uint64_t tokens, uint64_t requests) {
   scratch_.prepare(tokens, requests);
+  uint64_t panelK = 0; // the widest 16-bit weight row a prefill widens
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-    for (const ScheduleEntry &entry : *entries)
-      if (entry.kind == EntryKind::MoeExperts)
+    for (const ScheduleEntry &entry : *entries) {
+      if (entry.kind == EntryKind::MoeExperts) {
         moeWorkspace_.prepare(tokens, entry.moe.numExperts, entry.moe.topK,
                               entry.moe.hidden, entry.moe.intermediate);
+        if (weights_.matrix(entry.moe.up[0]).dtype != NHC_DTYPE_F32)
+          panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
+      } else if (entry.kind == EntryKind::Gemm &&
+                 weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32) {
+        panelK = std::max(panelK, entry.gemm.k);
+      }
+    }
+  uint64_t panel = gemmPanelFloats(panelK);
+  if (gemmPanel_.size() < panel) {
+    try {
+      gemmPanel_.resize(panel);
+    } catch (const std::bad_alloc &) {
+      throw Error(NHC_OUT_OF_MEMORY,
+                  cat("cannot allocate the ", panel, "-float panel the "
+                      "16-bit weight gemms widen into"));
+    }
+  }
 }
 
 size_t Executor::entries(ScheduleKind schedule) const {
@@ -250,7 +302,8 @@ void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {
   uint64_t m = gemm.rows == Rows::Tokens ? io.tokens : io.requests;
   float *c = matrixBase(gemm.c, io);
   gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a, io), gemm.a.ld,
-         weights_.data(gemm.weight), c, gemm.c.ld, gemm.accumulate);
+         weights_.matrix(gemm.weight), c, gemm.c.ld, gemm.accumulate,
+         gemmPanel_.data());
   if (gemm.hasBias)
     addBiasBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.bias));
   activateBlock(gemm.epilogue, m, gemm.n, c, gemm.c.ld);
@@ -270,6 +323,7 @@ void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,
   p.output = static_cast<float *>(scratch_.buffer(moe.output));
   p.up = bound.up.data();
   p.down = bound.down.data();
+  p.panel = gemmPanel_.data();
   p.activation = moe.activation;
   moeWorkspace_.run(p);
 }

@@ -48,7 +48,10 @@ public:
   Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
            nhc_state_pool_t &pool);
 
-  /// Adopts the f32 weights (manifest order) and resolves expert pointers.
+  /// Which of `count` manifest weights only gemm / moe_experts read (as
+  /// matrices): those may stay in their 16-bit dtype (F32Weights::build).
+  std::vector<bool> matrixOnlyWeights(size_t count) const;
+  /// Adopts the weights (manifest order) and resolves expert pointers.
   void bindWeights(F32Weights weights);
 
   /// Grows scratch for a step; throws (changing nothing) on failure.
@@ -84,7 +87,7 @@ private:
     std::vector<LayerPool> pools; // per argument; used for State args
   };
   struct BoundMoe {
-    std::vector<const float *> up, down;
+    std::vector<WeightMatrix> up, down;
   };
 
   void copyTaps(size_t entry, const StepIo &io);
@@ -112,6 +115,7 @@ private:
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;
+  std::vector<float> gemmPanel_; // for 16-bit gemm weights on prefill
   size_t done_ = 0; // entries run in the current step (progress)
   // Per schedule entry (unused slots for other entry kinds).
   std::vector<BoundKernel> bodyKernels_, lastKernels_, allKernels_;

@@ -1,19 +1,29 @@
-//===- gemm.cpp - The `gemm` library operation via CBLAS sgemm ------------===//
+//===- gemm.cpp - The `gemm` library operation: F32 via sgemm, else gemm16 -===//
 
 #include "gemm.h"
 
 #include <cblas.h>
 
+#include "gemm16.h"
+
 namespace nhc::runtime {
 
+uint64_t gemmPanelFloats(uint64_t k) { return kPanelRows * k; }
+
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
-            const float *w, float *c, uint64_t ldc, bool accumulate) {
+            WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
+            float *panel) {
   if (m == 0 || n == 0)
     return;
+  if (w.dtype != NHC_DTYPE_F32) {
+    gemmNT16(m, n, k, a, lda, w.data, w.dtype, c, ldc, accumulate, panel);
+    return;
+  }
   // Row-major A . W^T: W is [n, k], so B = W transposed with ldb = k.
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), 1.0f, a,
-              static_cast<int>(lda), w, static_cast<int>(k),
+              static_cast<int>(lda), static_cast<const float *>(w.data),
+              static_cast<int>(k),
               accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
 }
 

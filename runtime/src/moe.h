@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "activation.h"
+#include "weight_matrix.h"
 
 namespace nhc::runtime {
 
@@ -16,8 +17,9 @@ struct MoeProblem {
   const int32_t *indices = nullptr; // [T, topK], from nhc_moe_route
   const float *weights = nullptr;   // [T, topK]
   float *output = nullptr;          // [T, hidden], overwritten
-  const float *const *up = nullptr;   // per expert: [intermediate, hidden]
-  const float *const *down = nullptr; // per expert: [hidden, intermediate]
+  const WeightMatrix *up = nullptr;   // per expert: [intermediate, hidden]
+  const WeightMatrix *down = nullptr; // per expert: [hidden, intermediate]
+  float *panel = nullptr; // gemmPanelFloats(max(hidden, intermediate))
   Activation activation = Activation::Relu2;
 };
 

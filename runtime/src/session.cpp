@@ -99,8 +99,10 @@ std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
   session->pool = createStatePool(manifest, maxSlots, maxSeqLen, true);
   session->executor = std::make_unique<Executor>(
       manifest, session->library.get(), *session->pool);
+  std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);
   session->executor->bindWeights(F32Weights::build(
-      boundTensors(weights, manifest), manifest.origin));
+      tensors, manifest.origin,
+      session->executor->matrixOnlyWeights(tensors.size())));
   session->seenInStep.assign(maxSlots, 0);
   return session;
 }

@@ -63,17 +63,27 @@ AlignedBuffer convert16(const void *data, uint64_t elems,
 } // namespace
 
 F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
-                             const std::string &origin) {
+                             const std::string &origin,
+                             const std::vector<bool> &matrixOnly) {
   F32Weights weights;
-  for (const nhc_tensor_info_t &info : tensors) {
+  for (size_t index = 0; index < tensors.size(); ++index) {
+    const nhc_tensor_info_t &info = tensors[index];
     nhc_dtype_t dtype = info.desc.dtype;
     uint64_t elems = info.byte_size / nhc_dtype_size(dtype);
+    bool sixteenBit = dtype == NHC_DTYPE_BF16 || dtype == NHC_DTYPE_F16;
+    if (sixteenBit && index < matrixOnly.size() && matrixOnly[index]) {
+      weights.data_.push_back(nullptr);
+      weights.matrix_.push_back({info.data, dtype});
+      weights.elems_.push_back(elems);
+      continue;
+    }
     AlignedBuffer copy;
     switch (dtype) {
     case NHC_DTYPE_F32:
       // In place, unless the writer left it unaligned for a float.
       if (reinterpret_cast<uintptr_t>(info.data) % alignof(float) == 0) {
         weights.data_.push_back(static_cast<const float *>(info.data));
+        weights.matrix_.push_back({info.data, NHC_DTYPE_F32});
         weights.elems_.push_back(elems);
         continue;
       }
@@ -107,6 +117,7 @@ F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
                       origin, ")"));
     }
     weights.data_.push_back(reinterpret_cast<const float *>(copy.get()));
+    weights.matrix_.push_back({copy.get(), NHC_DTYPE_F32});
     weights.elems_.push_back(elems);
     weights.convertedBytes_ += elems * sizeof(float);
     weights.owned_.push_back(std::move(copy));

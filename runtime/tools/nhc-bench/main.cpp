@@ -4,8 +4,10 @@
 // per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
 //   decode:  (bytes read per step / DRAM bandwidth) / measured step time,
-//            bytes = weights as the host reads them (f32) + each request's
-//            Mamba state and KV cache up to its context;
+//            bytes = weights as the host reads them (matrices in their
+//            stored dtype, other tensors as f32, one embedding row per
+//            request) + each request's Mamba state and KV cache up to its
+//            context;
 //   prefill: (FLOPs / measured time) / f32 GEMM peak, FLOPs = 2 x tokens x
 //            matmul parameters (routed experts at top_k / E) + attention
 //            2 x 2 x L^2 / 2 x q width per attention layer.
@@ -173,12 +175,24 @@ struct ModelCost {
   double matmulParams = 0; // per token, routed experts weighted by top_k / E
   double headParams = 0;   // lm_head, once per logits row
   double qWidth = 0;       // summed over attention layers
-  double weightBytesF32 = 0;
+  double weightBytesAsRead = 0; // per decode step, besides the state
   uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
   std::string pattern;
 };
 
-ModelCost modelCost(const nhc_artifact_t *artifact) {
+/// Bytes per element the host reads of manifest weight `name`: the stored
+/// dtype for the gemm matrices (runtime/src/weight_matrix.h), f32 for the
+/// rest (converted copies).
+double bytesAsRead(const nhc_weights_t *weights, const std::string &name,
+                   bool matrix) {
+  nhc_tensor_info_t info;
+  if (matrix && nhc_weights_find(weights, name.c_str(), &info) == NHC_OK)
+    return double(nhc_dtype_size(info.desc.dtype));
+  return 4.0;
+}
+
+ModelCost modelCost(const nhc_artifact_t *artifact,
+                    const nhc_weights_t *weights) {
   size_t length = 0;
   const char *text = nhc_artifact_manifest_json(artifact, &length);
   Json m = Json::parse(text, text + length);
@@ -197,8 +211,12 @@ ModelCost modelCost(const nhc_artifact_t *artifact) {
     double elems = 1;
     for (uint64_t d : w["shape"])
       elems *= double(d);
-    cost.weightBytesF32 += 4 * elems;
-    if (w["shape"].size() != 2 || name.find("embeddings") != std::string::npos)
+    bool embeddings = name.find("embeddings") != std::string::npos;
+    bool matrix = w["shape"].size() == 2 && !embeddings;
+    cost.weightBytesAsRead +=
+        embeddings ? 4.0 * double(cost.hidden)
+                   : elems * bytesAsRead(weights, name, matrix);
+    if (!matrix)
       continue;
     if (name == "lm_head.weight")
       cost.headParams = elems;
@@ -333,7 +351,7 @@ int run(const Options &o) {
   Clock::time_point coldStart = Clock::now();
   check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
   check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
-  cost = modelCost(artifact);
+  cost = modelCost(artifact, weights);
   uint64_t maxSeqLen = std::min<uint64_t>(longest, cost.maxPositions);
   check(nhc_session_create(artifact, weights, static_cast<uint32_t>(maxBatch),
                            maxSeqLen, &session),
@@ -344,7 +362,7 @@ int run(const Options &o) {
                      {"hidden_size", cost.hidden},
                      {"vocab_size", cost.vocab},
                      {"matmul_params_per_token", cost.matmulParams},
-                     {"weight_bytes_as_read", cost.weightBytesF32}};
+                     {"weight_bytes_as_read", cost.weightBytesAsRead}};
   report["cold_start_s"] = coldStartS;
 
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
@@ -415,7 +433,7 @@ int run(const Options &o) {
       double s = seconds(start);
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
-      double bytesPerStep = cost.weightBytesF32 +
+      double bytesPerStep = cost.weightBytesAsRead +
                             double(batch) * stateBytes(session, context);
       double stepS = s / o.decodeSteps;
       double fraction = bytesPerStep / limits.dramBytesPerS / stepS;

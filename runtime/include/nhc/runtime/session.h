@@ -1,8 +1,8 @@
 /*===- nhc/runtime/session.h - Run a compiled model -*- C -*-===//
  *
  * A session runs an artifact's schedules (docs/execution-model.md) on the
- * host: it loads the artifact's host kernel library, holds the weights as
- * f32, owns a state pool of `max_slots` sequence slots and the per-step
+ * host: it loads the artifact's host kernel library, binds the weights
+ * (matrices in their stored dtype, the rest as f32), owns a state pool of `max_slots` sequence slots and the per-step
  * scratch buffers. Each nhc_session_step() runs one batch of requests, one
  * per claimed slot, and returns logits.
  *
@@ -95,7 +95,10 @@ typedef struct nhc_session_info_t {
   uint32_t free_slots;
   uint64_t max_seq_len;
   uint64_t state_bytes;     /* the state pool, all slots */
-  uint64_t weight_f32_bytes; /* f32 copies made from BF16/F16 weights */
+  uint64_t weight_f32_bytes; /* f32 copies made of BF16/F16 weights that
+                                generated kernels read (norms, conv,
+                                embeddings); gemm and expert matrices stay
+                                in their stored dtype */
   uint64_t scratch_bytes;   /* step buffers, grown to the largest step */
 } nhc_session_info_t;
 

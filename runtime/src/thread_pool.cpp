@@ -1,0 +1,122 @@
+//===- thread_pool.cpp - Parallel loops for the host library ops ----------===//
+
+#include "thread_pool.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nhc::runtime {
+namespace {
+
+class Pool {
+public:
+  explicit Pool(size_t threads) {
+    for (size_t i = 1; i < threads; ++i)
+      workers_.emplace_back([this, i] { work(i); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread &t : workers_)
+      t.join();
+  }
+  size_t size() const { return workers_.size() + 1; }
+
+  /// Runs part(i) for i in [0, parts) with part 0 on the caller.
+  void run(size_t parts, const std::function<void(size_t)> &part) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      part_ = &part;
+      parts_ = parts;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    wake_.notify_all();
+    part(0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return pending_ == 0; });
+    part_ = nullptr;
+  }
+
+  std::mutex busy; ///< one loop at a time
+
+private:
+  void work(size_t index) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(size_t)> *part = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
+        if (quit_)
+          return;
+        seen = generation_;
+        if (index >= parts_)
+          continue;
+        part = part_;
+      }
+      (*part)(index);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--pending_ == 0)
+        done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(size_t)> *part_ = nullptr;
+  size_t parts_ = 0, pending_ = 0;
+  uint64_t generation_ = 0;
+  bool quit_ = false;
+};
+
+Pool &pool() {
+  static Pool instance(hostThreads());
+  return instance;
+}
+
+} // namespace
+
+size_t hostThreads() {
+  static const size_t threads = [] {
+    if (const char *env = std::getenv("NHC_NUM_THREADS")) {
+      char *end = nullptr;
+      unsigned long n = std::strtoul(env, &end, 10);
+      if (end != env && *end == '\0' && n >= 1 && n <= 1024)
+        return static_cast<size_t>(n);
+    }
+    return static_cast<size_t>(
+        std::max(1u, std::thread::hardware_concurrency()));
+  }();
+  return threads;
+}
+
+void parallelFor(size_t count, size_t grain,
+                 const std::function<void(size_t, size_t)> &body) {
+  if (count == 0)
+    return;
+  grain = std::max<size_t>(grain, 1);
+  size_t parts = std::min(hostThreads(), (count + grain - 1) / grain);
+  Pool &p = pool();
+  std::unique_lock<std::mutex> busy(p.busy, std::try_to_lock);
+  if (parts <= 1 || !busy.owns_lock()) {
+    body(0, count);
+    return;
+  }
+  size_t per = (count + parts - 1) / parts;
+  p.run(parts, [&](size_t i) {
+    size_t begin = i * per, end = std::min(count, begin + per);
+    if (begin < end)
+      body(begin, end);
+  });
+}
+
+} // namespace nhc::runtime
