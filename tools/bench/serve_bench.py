@@ -53,17 +53,20 @@ def percentiles(values):
 def one_request(client, model, prompt, max_tokens, out):
     start = time.perf_counter()
     first, last, gaps, tokens, prompt_tokens = None, None, [], 0, 0
+    # Token arrival, not text: return_token_ids sends every batch of ids
+    # (a tokenizer smaller than the model's vocabulary makes no text for
+    # some ids).
     stream = client.completions.create(
         model=model, prompt=prompt, max_tokens=max_tokens, temperature=0,
         stream=True, stream_options={"include_usage": True},
-        extra_body={"ignore_eos": True})
+        extra_body={"ignore_eos": True, "return_token_ids": True})
     seen = 0
     for chunk in stream:
         now = time.perf_counter()
         if chunk.usage:
             tokens = chunk.usage.completion_tokens
             prompt_tokens = chunk.usage.prompt_tokens
-        if any(c.text for c in chunk.choices):
+        if any(getattr(c, "token_ids", None) for c in chunk.choices):
             seen += 1
             if first is None:
                 first = now

@@ -300,10 +300,13 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
           state->ttft = since(state->start);
         std::string out;
         // A chunk per batch of text; ids that made no text yet (part of a
-        // character, a held-back stop prefix, EOS) ride with the next one.
+        // character, a held-back stop prefix, EOS) ride with the next one,
+        // unless the client asked for ids: then every batch of ids is sent.
         state->pendingIds.insert(state->pendingIds.end(), event.tokens.begin(),
                                  event.tokens.end());
-        if (!event.text.empty() || state->first) {
+        bool idsToSend = state->request.returnTokenIds && !event.done &&
+                         !state->pendingIds.empty();
+        if (!event.text.empty() || state->first || idsToSend) {
           out += sse(api_.chunk(state->request, state->id, state->created,
                                 event.text, state->pendingIds,
                                 FinishReason::None, state->first));
