@@ -2,6 +2,8 @@
 
 #include "options.h"
 
+#include "../common/command_line.h"
+
 #include "nhc/runtime/limits.h"
 
 #include <cerrno>
@@ -12,17 +14,7 @@
 namespace nhc::run {
 namespace {
 
-bool parseUInt(const std::string &text, uint64_t &out) {
-  if (text.empty() || text[0] == '-' || text[0] == '+')
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
+using tools::parseUInt;
 
 bool parseFloat(const std::string &text, float &out) {
   if (text.empty())
@@ -113,52 +105,27 @@ const char *usageText() {
 
 bool parseOptions(int argc, char **argv, Options &options,
                   std::string &error) {
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      options.help = true;
-      return true;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--verbose") {
-      options.verbose = true;
-      continue;
-    }
-    // --name value or --name=value
-    std::string name = arg, value;
-    size_t eq = arg.find('=');
-    bool inlineValue = eq != std::string::npos;
-    if (inlineValue) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    }
-    static const char *const kKnown[] = {
-        "--weights",     "--prompt-ids", "--max-new-tokens",
-        "--temperature", "--top-k",      "--seed",
-        "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
-        "--prefill-chunk", "--save-state", "--load-state",
-        "--dump-hidden-states", "--prompt", "--chat", "--system",
-        "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop"};
-    bool known = false;
-    for (const char *k : kKnown)
-      known = known || name == k;
-    if (!known) {
-      error = "unknown option '" + name + "'";
-      return false;
-    }
-    if (!inlineValue) {
-      if (i + 1 >= argc) {
-        error = "option '" + name + "' needs a value";
-        return false;
-      }
-      value = argv[++i];
-    }
+  static const char *const kValued[] = {
+      "--weights",     "--prompt-ids", "--max-new-tokens",
+      "--temperature", "--top-k",      "--seed",
+      "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
+      "--prefill-chunk", "--save-state", "--load-state",
+      "--dump-hidden-states", "--prompt", "--chat", "--system",
+      "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop"};
+  auto kindOf = [](const std::string &name) {
+    if (name == "--verbose")
+      return tools::OptionKind::Flag;
+    for (const char *known : kValued)
+      if (name == known)
+        return tools::OptionKind::Valued;
+    return tools::OptionKind::Unknown;
+  };
+  auto onOption = [&](const std::string &name, const std::string &value,
+                      std::string &error) {
     bool ok = true;
-    if (name == "--weights")
+    if (name == "--verbose")
+      options.verbose = true;
+    else if (name == "--weights")
       options.weights = value, ok = !value.empty();
     else if (name == "--prompt-ids")
       ok = parseIds(value, options.promptIds, error),
@@ -203,24 +170,13 @@ bool parseOptions(int argc, char **argv, Options &options,
       options.loadState = value, ok = !value.empty();
     else if (name == "--prefill-chunk")
       ok = parseUInt(value, options.prefillChunk) && options.prefillChunk > 0;
-    if (!ok) {
-      if (error.empty())
-        error = "invalid value '" + value + "' for " + name;
-      return false;
-    }
-  }
-  if (positional.size() != 1) {
-    error = positional.empty() ? "missing MODEL.nhc"
-                               : "expected one MODEL.nhc, got " +
-                                     std::to_string(positional.size()) +
-                                     " positional arguments";
+    return ok;
+  };
+  if (!tools::walkCommandLine(argc, argv, options.help, options.model,
+                              options.weights, kindOf, onOption, error))
     return false;
-  }
-  options.model = positional[0];
-  if (options.weights.empty()) {
-    error = "missing --weights PATH";
-    return false;
-  }
+  if (options.help)
+    return true;
   int promptKinds = options.promptIdsGiven + !options.prompt.empty() +
                     !options.chat.empty();
   if (promptKinds > 1) {

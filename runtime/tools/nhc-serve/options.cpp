@@ -2,28 +2,12 @@
 
 #include "options.h"
 
-#include <cerrno>
-#include <cstdlib>
-#include <vector>
+#include <string>
 
+#include "../common/command_line.h"
 #include "nhc/runtime/limits.h"
 
 namespace nhc::serve {
-namespace {
-
-bool parseUInt(const std::string &text, uint64_t &out) {
-  if (text.empty() || text[0] == '-' || text[0] == '+')
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return false;
-  out = value;
-  return true;
-}
-
-} // namespace
 
 const char *usageText() {
   return "usage: nhc-serve MODEL.nhc --weights PATH [options]\n"
@@ -62,67 +46,49 @@ const char *usageText() {
 
 bool parseOptions(int argc, char **argv, Options &options,
                   std::string &error) {
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      options.help = true;
-      return true;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      positional.push_back(arg);
-      continue;
-    }
-    std::string name = arg, value;
-    size_t eq = arg.find('=');
-    bool inlineValue = eq != std::string::npos;
-    if (inlineValue) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    }
-    struct Numeric {
-      const char *name;
-      uint64_t *out;
-      uint64_t min, max;
-    };
-    const Numeric numerics[] = {
-        {"--port", &options.port, 0, 65535},
-        {"--max-slots", &options.maxSlots, 1, nhc::kMaxSlots},
-        {"--max-seq-len", &options.maxSeqLen, 1, nhc::kMaxSequenceLength},
-        {"--step-tokens", &options.stepTokens, 1, nhc::kMaxSequenceLength},
-        {"--max-queue", &options.maxQueue, 0, 1u << 20},
-        {"--max-body-bytes", &options.maxBodyBytes, 1024, 1ull << 30},
-        {"--http-threads", &options.httpThreads, 2, 1u << 16}};
-    const Numeric *numeric = nullptr;
+  struct Numeric {
+    const char *name;
+    uint64_t *out;
+    uint64_t min, max;
+  };
+  const Numeric numerics[] = {
+      {"--port", &options.port, 0, 65535},
+      {"--max-slots", &options.maxSlots, 1, nhc::kMaxSlots},
+      {"--max-seq-len", &options.maxSeqLen, 1, nhc::kMaxSequenceLength},
+      {"--step-tokens", &options.stepTokens, 1, nhc::kMaxSequenceLength},
+      {"--max-queue", &options.maxQueue, 0, 1u << 20},
+      {"--max-body-bytes", &options.maxBodyBytes, 1024, 1ull << 30},
+      {"--http-threads", &options.httpThreads, 2, 1u << 16}};
+  auto numericOf = [&](const std::string &name) -> const Numeric * {
     for (const Numeric &n : numerics)
       if (name == n.name)
-        numeric = &n;
-    std::string *text = name == "--weights"             ? &options.weights
-                        : name == "--tokenizer"         ? &options.tokenizer
-                        : name == "--host"              ? &options.host
-                        : name == "--served-model-name" ? &options.servedModelName
-                                                        : nullptr;
-    if (!numeric && !text) {
-      error = "unknown option '" + name + "'";
-      return false;
-    }
-    if (!inlineValue) {
-      if (i + 1 >= argc) {
-        error = "option '" + name + "' needs a value";
-        return false;
-      }
-      value = argv[++i];
-    }
-    if (text) {
+        return &n;
+    return nullptr;
+  };
+  auto textOf = [&](const std::string &name) -> std::string * {
+    return name == "--weights"             ? &options.weights
+           : name == "--tokenizer"         ? &options.tokenizer
+           : name == "--host"              ? &options.host
+           : name == "--served-model-name" ? &options.servedModelName
+                                           : nullptr;
+  };
+  auto kindOf = [&](const std::string &name) {
+    return numericOf(name) || textOf(name) ? tools::OptionKind::Valued
+                                           : tools::OptionKind::Unknown;
+  };
+  auto onOption = [&](const std::string &name, const std::string &value,
+                      std::string &error) {
+    if (std::string *text = textOf(name)) {
       if (value.empty()) {
         error = "option '" + name + "' needs a non-empty value";
         return false;
       }
       *text = value;
-      continue;
+      return true;
     }
+    const Numeric *numeric = numericOf(name);
     uint64_t parsed = 0;
-    if (!parseUInt(value, parsed) || parsed < numeric->min ||
+    if (!tools::parseUInt(value, parsed) || parsed < numeric->min ||
         parsed > numeric->max) {
       error = "invalid value '" + value + "' for " + name + " (expected " +
               std::to_string(numeric->min) + " to " +
@@ -130,19 +96,13 @@ bool parseOptions(int argc, char **argv, Options &options,
       return false;
     }
     *numeric->out = parsed;
-  }
-  if (positional.size() != 1) {
-    error = positional.empty() ? "missing MODEL.nhc"
-                               : "expected one MODEL.nhc, got " +
-                                     std::to_string(positional.size()) +
-                                     " positional arguments";
+    return true;
+  };
+  if (!tools::walkCommandLine(argc, argv, options.help, options.model,
+                              options.weights, kindOf, onOption, error))
     return false;
-  }
-  options.model = positional[0];
-  if (options.weights.empty()) {
-    error = "missing --weights PATH";
-    return false;
-  }
+  if (options.help)
+    return true;
   // Every running or waiting request holds an HTTP worker; two more keep
   // /health and /metrics answering and let a 503 reach the next client.
   uint64_t needed = options.maxSlots + options.maxQueue + 2;
