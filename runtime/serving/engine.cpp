@@ -110,7 +110,6 @@ Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
   options_.stepTokenBudget =
       std::max<uint64_t>(options_.stepTokenBudget, slots_);
   metrics_.slots = slots_;
-  metrics_.maxSeqLen = maxSeqLen_;
   thread_ = std::thread([this] { loop(); });
 }
 

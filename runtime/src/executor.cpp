@@ -116,6 +116,7 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
 
 void Executor::bindWeights(F32Weights weights) {
   weights_ = std::move(weights);
+  allocateGemmPanel();
   bindExperts(plan_.body, bodyMoes_);
   bindExperts(plan_.headLast, lastMoes_);
   bindExperts(plan_.headAll, allMoes_);
@@ -144,28 +145,30 @@ void Executor::bindExperts(const std::vector<ScheduleEntry> &entries,
 
 void Executor::prepare(uint64_t tokens, uint64_t requests) {
   scratch_.prepare(tokens, requests);
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries)
+      if (entry.kind == EntryKind::MoeExperts)
+        moeWorkspace_.prepare(tokens, entry.moe.numExperts, entry.moe.topK,
+                              entry.moe.hidden, entry.moe.intermediate);
+}
+
+void Executor::allocateGemmPanel() {
   uint64_t panelK = 0; // the widest 16-bit weight row a prefill widens
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
     for (const ScheduleEntry &entry : *entries) {
-      if (entry.kind == EntryKind::MoeExperts) {
-        moeWorkspace_.prepare(tokens, entry.moe.numExperts, entry.moe.topK,
-                              entry.moe.hidden, entry.moe.intermediate);
-        if (weights_.matrix(entry.moe.up[0]).dtype != NHC_DTYPE_F32)
-          panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
-      } else if (entry.kind == EntryKind::Gemm &&
-                 weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32) {
+      if (entry.kind == EntryKind::MoeExperts &&
+          weights_.matrix(entry.moe.up[0]).dtype != NHC_DTYPE_F32)
+        panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
+      else if (entry.kind == EntryKind::Gemm &&
+               weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32)
         panelK = std::max(panelK, entry.gemm.k);
-      }
     }
-  uint64_t panel = gemmPanelFloats(panelK);
-  if (gemmPanel_.size() < panel) {
-    try {
-      gemmPanel_.resize(panel);
-    } catch (const std::bad_alloc &) {
-      throw Error(NHC_OUT_OF_MEMORY,
-                  cat("cannot allocate the ", panel, "-float panel the "
-                      "16-bit weight gemms widen into"));
-    }
+  try {
+    gemmPanel_.assign(gemmPanelFloats(panelK), 0.0f);
+  } catch (const std::bad_alloc &) {
+    throw Error(NHC_OUT_OF_MEMORY,
+                cat("cannot allocate the ", gemmPanelFloats(panelK),
+                    "-float panel the 16-bit weight gemms widen into"));
   }
 }
 

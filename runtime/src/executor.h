@@ -51,7 +51,8 @@ public:
   /// Which of `count` manifest weights only gemm / moe_experts read (as
   /// matrices): those may stay in their 16-bit dtype (F32Weights::build).
   std::vector<bool> matrixOnlyWeights(size_t count) const;
-  /// Adopts the weights (manifest order) and resolves expert pointers.
+  /// Adopts the weights (manifest order), resolves expert pointers and
+  /// allocates the 16-bit gemm panel; throws NHC_OUT_OF_MEMORY.
   void bindWeights(F32Weights weights);
 
   /// Grows scratch for a step; throws (changing nothing) on failure.
@@ -105,6 +106,8 @@ private:
                    std::vector<BoundKernel> &kernels);
   void bindExperts(const std::vector<ScheduleEntry> &entries,
                    std::vector<BoundMoe> &moes);
+  /// Sizes gemmPanel_ for the 16-bit weights bound (once, at binding).
+  void allocateGemmPanel();
 
   std::string origin_;  // "artifact '/m.nhc'", for messages
   ExecutionPlan plan_; // a copy: the manifest may go before the session
@@ -115,7 +118,7 @@ private:
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;
-  std::vector<float> gemmPanel_; // for 16-bit gemm weights on prefill
+  std::vector<float> gemmPanel_; // 16-bit gemm weights widen into it
   size_t done_ = 0; // entries run in the current step (progress)
   // Per schedule entry (unused slots for other entry kinds).
   std::vector<BoundKernel> bodyKernels_, lastKernels_, allKernels_;

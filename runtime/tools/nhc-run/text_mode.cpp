@@ -49,11 +49,9 @@ TextMode::TextMode(const Options &options)
     } catch (const serving::ServingError &e) {
       throw text::TextError(std::string("--chat-template-kwargs: ") + e.what());
     }
-    promptText_ = std::move(prompt.text);
     promptIds_ = std::move(prompt.ids);
   } else {
-    promptText_ = options.prompt;
-    promptIds_ = tokenizer_.encode(promptText_, true);
+    promptIds_ = tokenizer_.encode(options.prompt, true);
   }
   if (promptIds_.empty())
     throw text::TextError("the prompt gives no tokens");

@@ -30,8 +30,6 @@ public:
   explicit TextMode(const Options &options);
 
   const std::vector<int32_t> &promptIds() const { return promptIds_; }
-  /// The prompt as the model sees it (the rendered chat template).
-  const std::string &promptText() const { return promptText_; }
 
   /// Streams the text `token` completes to stdout; true when generation
   /// must stop (an EOS id or a stop string).
@@ -44,7 +42,6 @@ private:
 
   text::Tokenizer tokenizer_;
   std::vector<int32_t> promptIds_;
-  std::string promptText_;
   std::unique_ptr<serving::TextStream> stream_;
 };
 

@@ -25,9 +25,18 @@ double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The routes, named once: registration, metrics labels and messages.
+constexpr const char *kCompletions = "/v1/completions";
+constexpr const char *kChatCompletions = "/v1/chat/completions";
+constexpr const char *kModels = "/v1/models";
+constexpr const char *kHealth = "/health";
+constexpr const char *kMetrics = "/metrics";
+constexpr const char *kRoutes[] = {kCompletions, kChatCompletions, kModels,
+                                   kHealth, kMetrics};
+
 const char *routeOf(Endpoint endpoint) {
-  return endpoint == Endpoint::ChatCompletions ? "/v1/chat/completions"
-                                               : "/v1/completions";
+  return endpoint == Endpoint::ChatCompletions ? kChatCompletions
+                                               : kCompletions;
 }
 
 /// `text` with control bytes escaped, so a path or message from a client
@@ -125,26 +134,26 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                error.message);
     return httplib::Server::HandlerResponse::Handled;
   });
-  http_->Get("/health", [this](const httplib::Request &,
+  http_->Get(kHealth, [this](const httplib::Request &,
                                httplib::Response &res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
-    metrics_.countResponse("/health", 200);
+    metrics_.countResponse(kHealth, 200);
   });
-  http_->Get("/v1/models", [this](const httplib::Request &,
+  http_->Get(kModels, [this](const httplib::Request &,
                                   httplib::Response &res) {
     res.set_content(serving::toJsonText(api_.models(unixSeconds())), "application/json");
-    metrics_.countResponse("/v1/models", 200);
+    metrics_.countResponse(kModels, 200);
   });
-  http_->Get("/metrics", [this](const httplib::Request &,
+  http_->Get(kMetrics, [this](const httplib::Request &,
                                 httplib::Response &res) {
     res.set_content(metrics_.render(engine_.metrics()),
                     "text/plain; version=0.0.4");
   });
-  http_->Post("/v1/completions",
+  http_->Post(kCompletions,
               [this](const httplib::Request &req, httplib::Response &res) {
                 generate(Endpoint::Completions, req, res);
               });
-  http_->Post("/v1/chat/completions",
+  http_->Post(kChatCompletions,
               [this](const httplib::Request &req, httplib::Response &res) {
                 generate(Endpoint::ChatCompletions, req, res);
               });
@@ -158,9 +167,10 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     error.status = res.status;
     if (res.status == 404) {
       error.type = "not_found_error";
-      error.message = "no route " + req.method + " " + req.path +
-                      " (try /v1/completions, /v1/chat/completions, "
-                      "/v1/models, /health, /metrics)";
+      error.message = "no route " + req.method + " " + req.path + " (try";
+      for (const char *route : kRoutes)
+        error.message += std::string(" ") + route;
+      error.message += ")";
     } else if (res.status == 413) {
       error.message = "the request body is larger than " +
                       std::to_string(options_.maxBodyBytes) +
@@ -172,9 +182,6 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     res.set_content(serving::toJsonText(error.body()), "application/json");
     // Known routes by name; anything else under one label, so clients
     // cannot grow (or write into) the metrics page.
-    static const char *const kRoutes[] = {
-        "/v1/completions", "/v1/chat/completions", "/v1/models", "/health",
-        "/metrics"};
     std::string route = "other";
     for (const char *known : kRoutes)
       if (req.path == known)

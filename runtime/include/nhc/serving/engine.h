@@ -103,7 +103,6 @@ struct EngineMetrics {
   uint64_t queueDepth = 0;  ///< waiting for a slot
   uint64_t running = 0;     ///< holding a slot
   uint64_t slots = 0;
-  uint64_t maxSeqLen = 0;
 };
 
 enum class SubmitStatus { Ok, InvalidRequest, QueueFull, ShuttingDown };

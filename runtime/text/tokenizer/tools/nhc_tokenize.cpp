@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace {
 
 using nhc::text::TextError;
@@ -78,27 +80,6 @@ std::vector<int32_t> parseIds(const std::string &arg) {
   return ids;
 }
 
-std::string jsonString(const std::string &s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-    }
-  }
-  return out + "\"";
-}
 
 } // namespace
 
@@ -144,7 +125,8 @@ int main(int argc, char **argv) {
       std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (mode == "--decode") {
       std::string text = tok.decode(parseIds(arg), !special);
-      if (json) text = jsonString(text) + "\n";
+      if (json)
+        text = nlohmann::json(text).dump() + "\n";
       std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
       std::string text = readInput(arg);
