@@ -20,12 +20,24 @@ def Nemotron_LinearOp : Nemotron_Op<"linear", [Pure]> {
     type says `bias`, then the optional fused activation `epilogue` (set by
     `nemotron-fuse-linear-epilogue`). Lowered to the runtime's GEMM (BLAS on
     the host, cuBLASLt on GPU).
+
+    With an FP8 (`f8E4M3FN`) weight the layer is modelopt's per-tensor static
+    FP8 linear: `y = (sat_e4m3(x / input_scale) @ Wq^T) * (input_scale *
+    weight_scale) + bias`, where both scales are the module's checkpoint
+    scalars. Its input is then either the unquantized activation (model
+    level) or, after `nemotron-quantize-fp8-linears`, the `f8E4M3FN` values
+    `sat_e4m3(x / input_scale)`. `quantize %s` (from
+    `nemotron-fuse-fp8-quantize`) quantizes the result after the epilogue
+    for the next FP8 GEMM: `result = sat_e4m3(epilogue(y) / s)`.
   }];
-  let arguments = (ins Nemotron_Activations:$input, Nemotron_LinearType:$weight,
+  let arguments = (ins Nemotron_MaybeQuantized:$input,
+                       Nemotron_LinearType:$weight,
+                       Optional<Nemotron_Tensor>:$quant_scale,
                        OptionalAttr<Nemotron_ActivationAttr>:$epilogue);
-  let results = (outs Nemotron_Activations:$result);
+  let results = (outs Nemotron_MaybeQuantized:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` qualified(type($weight)) `->` type($result)
+    $input `,` $weight (`quantize` $quant_scale^)? attr-dict `:` type($input) `,` qualified(type($weight))
+    (`,` type($quant_scale)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -36,6 +48,29 @@ def Nemotron_ActivateOp : Nemotron_Op<"activate", [Pure, SameOperandsAndResultTy
                        Nemotron_ActivationAttr:$activation);
   let results = (outs Nemotron_Activations:$result);
   let assemblyFormat = "$activation $input attr-dict `:` type($result)";
+}
+
+def Nemotron_QuantizeFP8Op : Nemotron_Op<"quantize_fp8", [Pure]> {
+  let summary = "Quantize activations to e4m3 with a static per-tensor scale";
+  let description = [{
+    `result = sat_e4m3(input / scale)`: true f32 division, saturated to
+    [-448, 448], rounded to the nearest e4m3 value (ties to even, subnormals
+    kept, NaN stays NaN), as `torch.Tensor.to(torch.float8_e4m3fn)` after
+    `clamp` (docs/fp8.md). `scale` is the consuming FP8 linear's
+    `input_scale`, a checkpoint scalar. `nemotron-fuse-fp8-quantize` folds
+    it into the kernel that produces `input` where it can; what remains runs
+    as its own kernel.
+
+    ```mlir
+    %q = nemotron.quantize_fp8 %x, %s : tensor<?x64xf32>, tensor<f32> -> tensor<?x64xf8E4M3FN>
+    ```
+  }];
+  let arguments = (ins Nemotron_Activations:$input, Nemotron_Tensor:$scale);
+  let results = (outs Nemotron_Quantized:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` type($input) `,` type($scale) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def Nemotron_SplitOp : Nemotron_Op<"split", [Pure]> {
@@ -93,14 +128,21 @@ def Nemotron_SSDScanOp : Nemotron_Op<"ssd_scan", [
 }
 
 def Nemotron_GatedRMSNormOp : Nemotron_Op<"gated_rms_norm", [Pure,
-    AllTypesMatch<["input", "gate", "result"]>]> {
+    AllTypesMatch<["input", "gate"]>]> {
   let summary = "rms_norm(y * silu(z)) in n_groups groups";
+  let description = [{
+    With `quantize %s` the result is `sat_e4m3(norm / s)` (`f8E4M3FN`), the
+    input of the FP8 out_proj.
+  }];
   let arguments = (ins Nemotron_Activations:$input, Nemotron_Activations:$gate,
-                       Nemotron_Tensor:$weight, Nemotron_PositiveI64:$n_groups,
-                       F64Attr:$epsilon);
-  let results = (outs Nemotron_Activations:$result);
+                       Nemotron_Tensor:$weight,
+                       Optional<Nemotron_Tensor>:$quant_scale,
+                       Nemotron_PositiveI64:$n_groups, F64Attr:$epsilon);
+  let results = (outs Nemotron_MaybeQuantized:$result);
   let assemblyFormat = [{
-    $input `,` $gate `,` $weight attr-dict `:` type($input) `,` type($weight)
+    $input `,` $gate `,` $weight (`quantize` $quant_scale^)? attr-dict `:` type($input) `,` type($weight)
+    (`,` type($quant_scale)^)?
+    `` custom<NormResult>(ref(type($input)), ref(type($quant_scale)), type($result))
   }];
   let hasVerifier = 1;
 }

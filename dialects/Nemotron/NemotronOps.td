@@ -20,6 +20,10 @@ def Nemotron_Activations : RankedTensorOf<[BF16, F16, F32]>;
 def Nemotron_Logits : RankedTensorOf<[F32]>;
 def Nemotron_TokenIds : 1DTensorOf<[I32, I64]>;
 def Nemotron_Tensor : RankedTensorOf<[BF16, F16, F32, F8E4M3FN]>;
+// An activation, or one quantized to e4m3 for an FP8 GEMM (the values of
+// `sat_e4m3(x / input_scale)`; docs/fp8.md).
+def Nemotron_MaybeQuantized : RankedTensorOf<[BF16, F16, F32, F8E4M3FN]>;
+def Nemotron_Quantized : RankedTensorOf<[F8E4M3FN]>;
 
 //===----------------------------------------------------------------------===//
 // Parameters (checkpoint tensors)
@@ -83,18 +87,22 @@ def Nemotron_EmbeddingOp : Nemotron_Op<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Nemotron_RMSNormOp : Nemotron_Op<"rms_norm", [Pure,
-    AllTypesMatch<["input", "result"]>]> {
+def Nemotron_RMSNormOp : Nemotron_Op<"rms_norm", [Pure]> {
   let summary = "RMS normalization over the last dimension";
   let description = [{
     `y = weight * x / sqrt(mean(x^2) + epsilon)`, computed in f32 and cast
     back to the input type (the block pre-norm and the final `norm_f`).
+    With `quantize %s` (set by `nemotron-fuse-fp8-quantize`) the result is
+    `sat_e4m3(y / s)`, the input of an FP8 GEMM, and its element type is
+    `f8E4M3FN`.
   }];
   let arguments = (ins Nemotron_Activations:$input, Nemotron_Tensor:$weight,
-                       F64Attr:$epsilon);
-  let results = (outs Nemotron_Activations:$result);
+                       Optional<Nemotron_Tensor>:$quant_scale, F64Attr:$epsilon);
+  let results = (outs Nemotron_MaybeQuantized:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+    $input `,` $weight (`quantize` $quant_scale^)? attr-dict `:` type($input) `,` type($weight)
+    (`,` type($quant_scale)^)?
+    `` custom<NormResult>(ref(type($input)), ref(type($quant_scale)), type($result))
   }];
   let hasVerifier = 1;
 }
@@ -108,20 +116,25 @@ def Nemotron_AddOp : Nemotron_Op<"add", [Pure, Commutative,
 }
 
 def Nemotron_AddRMSNormOp : Nemotron_Op<"add_rms_norm", [Pure,
-    AllTypesMatch<["residual", "update", "sum", "normalized"]>]> {
+    AllTypesMatch<["residual", "update", "sum"]>]> {
   let summary = "Fused residual add and RMS normalization";
   let description = [{
     `sum = residual + update; normalized = rms_norm(sum, weight, epsilon)`.
     Produced by `nemotron-fuse-residual-norm` so that the residual stream is
-    read and written once per block boundary.
+    read and written once per block boundary. With `quantize %s`,
+    `normalized` is `sat_e4m3(rms_norm(sum) / s)` (`f8E4M3FN`), as for
+    `nemotron.rms_norm`.
   }];
   let arguments = (ins Nemotron_Activations:$residual,
                        Nemotron_Activations:$update,
-                       Nemotron_Tensor:$weight, F64Attr:$epsilon);
+                       Nemotron_Tensor:$weight,
+                       Optional<Nemotron_Tensor>:$quant_scale, F64Attr:$epsilon);
   let results = (outs Nemotron_Activations:$sum,
-                      Nemotron_Activations:$normalized);
+                      Nemotron_MaybeQuantized:$normalized);
   let assemblyFormat = [{
-    $residual `,` $update `,` $weight attr-dict `:` type($residual) `,` type($weight)
+    $residual `,` $update `,` $weight (`quantize` $quant_scale^)? attr-dict `:` type($residual) `,` type($weight)
+    (`,` type($quant_scale)^)?
+    `` custom<NormResult>(ref(type($residual)), ref(type($quant_scale)), type($normalized))
   }];
   let hasVerifier = 1;
 }

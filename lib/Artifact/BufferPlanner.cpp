@@ -12,6 +12,8 @@ int64_t widthOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getDimSize(1);
 }
 
+/// Host buffers hold every activation in f32: bf16/f16 models compute in
+/// f32, and e4m3 activations (FP8 GEMM inputs) are stored widened, exactly.
 std::string dtypeOf(Value value) {
   Type element = cast<RankedTensorType>(value.getType()).getElementType();
   return element.isInteger(32) ? "I32" : "F32";

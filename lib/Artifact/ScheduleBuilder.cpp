@@ -199,11 +199,12 @@ private:
     }
     if (auto linear = value.getDefiningOp<LinearParamOp>()) {
       LinearType type = linear.getType();
-      if (type.isFP8())
+      std::string module = linear.getName().str();
+      if (type.isFP8() && type.isStacked())
         return user->emitOpError()
-               << "FP8 linear '" << linear.getName()
-               << "' has no kernel yet (FP8 execution is not supported)";
-      std::string name = linear.getName().str() + ".weight";
+               << "FP8 routed experts ('" << module
+               << "') are not supported yet";
+      std::string name = module + ".weight";
       ArrayRef<int64_t> shape = type.getShape();
       if (type.isStacked()) {
         // Per-expert tensors ("experts.{e}.up_proj.weight"), or slice e of
@@ -223,9 +224,15 @@ private:
         }
       } else {
         addWeight(name, type.getElementType(), shape);
+        // modelopt keeps an FP8 module's bias in the base dtype; binding
+        // converts any float dtype to the f32 the GEMM adds.
+        Type biasType = type.isFP8() ? Float32Type::get(user->getContext())
+                                     : type.getElementType();
         if (type.getHasBias())
-          addWeight(linear.getName().str() + ".bias", type.getElementType(),
-                    {type.getOutFeatures()});
+          addWeight(module + ".bias", biasType, {type.getOutFeatures()});
+        if (type.isFP8())
+          for (const char *scale : {".input_scale", ".weight_scale"})
+            addScale(module + scale, user->getContext());
       }
       return name;
     }
@@ -237,14 +244,42 @@ private:
   void addWeight(const std::string &name, Type elementType,
                  ArrayRef<int64_t> shape,
                  const json &alternatives = json::array()) {
-    if (!weightNames.insert(name).second)
+    if (weightIndex.count(name))
       return;
     json entry = {{"name", name},
                   {"dtype", dtypeName(elementType)},
                   {"shape", std::vector<int64_t>(shape.begin(), shape.end())}};
     if (!alternatives.empty())
       entry["alternatives"] = alternatives;
+    weightIndex[name] = plan.weights.size();
     plan.weights.push_back(std::move(entry));
+  }
+
+  /// An FP8 per-tensor scale: one f32, which binding checks is positive and
+  /// finite (docs/fp8.md).
+  void addScale(const std::string &name, MLIRContext *context) {
+    addWeight(name, Float32Type::get(context), {});
+    plan.weights[weightIndex.at(name)]["positive"] = true;
+  }
+
+  /// The checkpoint scalar a quantizing kernel divides by.
+  FailureOr<std::string> scaleName(Operation *user, Value scale) {
+    FailureOr<std::string> name = weightName(user, scale);
+    if (succeeded(name))
+      addScale(*name, user->getContext());
+    return name;
+  }
+
+  /// The arguments that make a norm kernel quantize its output (or not;
+  /// `standIn` is any weight the kernel may read in place of a scale).
+  FailureOr<json> quantizeArgs(Operation *op, Value scale,
+                               const std::string &standIn) {
+    if (!scale)
+      return json{weightArg(standIn), indexArg(0)};
+    FailureOr<std::string> name = scaleName(op, scale);
+    if (failed(name))
+      return failure();
+    return json{weightArg(*name), indexArg(1)};
   }
 
   //===--------------------------------------------------------------------===//
@@ -322,13 +357,18 @@ private:
           if (failed(residual) || failed(update) || failed(weight) ||
               failed(buffers.defineInPlace(op, op.getSum(), op.getResidual())))
             return failure();
+          FailureOr<json> quantize =
+              quantizeArgs(op, op.getQuantScale(), *weight);
+          if (failed(quantize))
+            return failure();
           BufferView out = buffers.define(op.getNormalized());
-          return kernel(op, body_, "nhc_add_rms_norm",
-                        {bufferArg(nameOf(residual->buffer)),
-                         bufferArg(nameOf(update->buffer)), weightArg(*weight),
-                         bufferArg(nameOf(out.buffer)), tokensArg(),
-                         indexArg(widthOf(op.getResidual())),
-                         f32Arg(op.getEpsilon().convertToDouble())});
+          json args = {bufferArg(nameOf(residual->buffer)),
+                       bufferArg(nameOf(update->buffer)), weightArg(*weight),
+                       bufferArg(nameOf(out.buffer)), tokensArg(),
+                       indexArg(widthOf(op.getResidual())),
+                       f32Arg(op.getEpsilon().convertToDouble())};
+          args.insert(args.end(), quantize->begin(), quantize->end());
+          return kernel(op, body_, "nhc_add_rms_norm", std::move(args));
         })
         .Case([&](AddOp op) {
           FailureOr<BufferView> lhs = buffers.contiguous(op, op.getLhs(), "lhs");
@@ -342,6 +382,7 @@ private:
                          tokensArg(widthOf(op.getLhs()))});
         })
         .Case([&](LinearOp op) { return emitLinear(op); })
+        .Case([&](QuantizeFP8Op op) { return emitQuantize(op); })
         .Case([&](SplitOp op) {
           BufferView input = buffers.viewOf(op.getInput());
           int64_t column = input.column;
@@ -370,12 +411,29 @@ private:
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(input) || failed(weight))
       return failure();
+    FailureOr<json> quantize = quantizeArgs(op, op.getQuantScale(), *weight);
+    if (failed(quantize))
+      return failure();
     BufferView out = buffers.define(op.getResult());
-    return kernel(op, body_, "nhc_rms_norm",
-                  {bufferArg(nameOf(input->buffer)), weightArg(*weight),
+    json args = {bufferArg(nameOf(input->buffer)), weightArg(*weight),
+                 bufferArg(nameOf(out.buffer)), tokensArg(),
+                 indexArg(widthOf(op.getInput())),
+                 f32Arg(op.getEpsilon().convertToDouble())};
+    args.insert(args.end(), quantize->begin(), quantize->end());
+    return kernel(op, body_, "nhc_rms_norm", std::move(args));
+  }
+
+  LogicalResult emitQuantize(QuantizeFP8Op op) {
+    FailureOr<std::string> scale = scaleName(op, op.getScale());
+    if (failed(scale))
+      return failure();
+    BufferView input = buffers.viewOf(op.getInput());
+    BufferView out = buffers.define(op.getResult());
+    return kernel(op, body_, "nhc_quantize_fp8",
+                  {bufferArg(nameOf(input.buffer)), indexArg(input.rowStride),
+                   indexArg(input.column), weightArg(*scale),
                    bufferArg(nameOf(out.buffer)), tokensArg(),
-                   indexArg(widthOf(op.getInput())),
-                   f32Arg(op.getEpsilon().convertToDouble())});
+                   indexArg(widthOf(op.getInput()))});
   }
 
   LogicalResult emitLinear(LinearOp op) {
@@ -392,14 +450,32 @@ private:
       out = buffers.define(op.getResult());
     }
     auto type = cast<LinearType>(op.getWeight().getType());
+    std::string module =
+        op.getWeight().getDefiningOp<LinearParamOp>().getName().str();
     std::string bias;
     if (type.getHasBias())
-      bias = op.getWeight().getDefiningOp<LinearParamOp>().getName().str() +
-             ".bias";
-    body_.push_back(gemm(input, *weight, nameOf(out.buffer), out.column,
-                         out.rowStride, type.getOutFeatures(),
-                         type.getInFeatures(), op.getEpilogueAttr(), "tokens",
-                         bias));
+      bias = module + ".bias";
+    json entry = gemm(input, *weight, nameOf(out.buffer), out.column,
+                      out.rowStride, type.getOutFeatures(),
+                      type.getInFeatures(), op.getEpilogueAttr(), "tokens",
+                      bias);
+    if (type.isFP8()) {
+      auto inputType = cast<RankedTensorType>(op.getInput().getType());
+      if (!isa<Float8E4M3FNType>(inputType.getElementType()))
+        return op.emitOpError()
+               << "FP8 linear '" << module
+               << "' reads an unquantized input; run "
+                  "nemotron-quantize-fp8-linears first";
+      // y = (x_q . W_q^T) * (input_scale * weight_scale) (docs/fp8.md).
+      entry["scale"] = {module + ".input_scale", module + ".weight_scale"};
+    }
+    if (Value scale = op.getQuantScale()) {
+      FailureOr<std::string> name = scaleName(op, scale);
+      if (failed(name))
+        return failure();
+      entry["quantize_output"] = *name;
+    }
+    body_.push_back(std::move(entry));
     return success();
   }
 
@@ -472,13 +548,17 @@ private:
     BufferView z = buffers.viewOf(op.getGate());
     if (z.column != 0)
       return op.emitOpError() << "gate must start at column 0 of its buffer";
+    FailureOr<json> quantize = quantizeArgs(op, op.getQuantScale(), *weight);
+    if (failed(quantize))
+      return failure();
     BufferView out = buffers.define(op.getResult());
-    return kernel(op, body_, "nhc_gated_rms_norm",
-                  {bufferArg(nameOf(y->buffer)), bufferArg(nameOf(z.buffer)),
-                   indexArg(z.rowStride), weightArg(*weight),
-                   bufferArg(nameOf(out.buffer)), tokensArg(),
-                   indexArg(widthOf(op.getInput())), indexArg(op.getNGroups()),
-                   f32Arg(op.getEpsilon().convertToDouble())});
+    json args = {bufferArg(nameOf(y->buffer)), bufferArg(nameOf(z.buffer)),
+                 indexArg(z.rowStride), weightArg(*weight),
+                 bufferArg(nameOf(out.buffer)), tokensArg(),
+                 indexArg(widthOf(op.getInput())), indexArg(op.getNGroups()),
+                 f32Arg(op.getEpsilon().convertToDouble())};
+    args.insert(args.end(), quantize->begin(), quantize->end());
+    return kernel(op, body_, "nhc_gated_rms_norm", std::move(args));
   }
 
   LogicalResult emitAttention(AttentionCoreOp op) {
@@ -584,7 +664,7 @@ private:
   json attentionLayers = json::array();
   std::map<int64_t, json> mambaLayers;
   std::map<std::string, bool> kernelsUsed;
-  std::set<std::string> weightNames;
+  std::map<std::string, size_t> weightIndex; // name -> plan.weights index
   BufferPlanner buffers;
   llvm::DenseMap<Value, std::tuple<Operation *, int64_t, int64_t>>
       attentionGroup;

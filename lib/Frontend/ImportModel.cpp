@@ -77,7 +77,8 @@ public:
 
     loc = NameLoc::get(builder.getStringAttr("backbone.norm_f"), fileLoc);
     Value normWeight = param("backbone.norm_f.weight", {config.hiddenSize});
-    Value normed = RMSNormOp::create(builder, loc, hidden, normWeight,
+    Value normed = RMSNormOp::create(builder, loc, hidden.getType(), hidden,
+                                     normWeight, /*quant_scale=*/Value(),
                                      epsilon());
     loc = NameLoc::get(builder.getStringAttr("lm_head"), fileLoc);
     // The checkpoint's own lm_head.weight wins over the tie flag, as in
@@ -201,7 +202,8 @@ private:
   Value buildBlock(int64_t index, const std::string &prefix, Value hidden) {
     Value normWeight = param(prefix + ".norm.weight", {config.hiddenSize});
     Value normed =
-        RMSNormOp::create(builder, loc, hidden, normWeight, epsilon());
+        RMSNormOp::create(builder, loc, hidden.getType(), hidden, normWeight,
+                          /*quant_scale=*/Value(), epsilon());
     std::string mixer = prefix + ".mixer";
     Value update;
     switch (config.layers[index]) {

@@ -2,12 +2,17 @@
 //   out = w * (x * rsqrt(mean(x^2) + eps)).
 // One parallel iteration per row (token or token x group); the row is reduced
 // sequentially, so the summation order is fixed and independent of the batch.
+// With `quantize` non-zero each kernel stores sat_e4m3(out / qscale[0]) for
+// an FP8 GEMM (@nhc_maybe_quantize of fp8.mlir); otherwise `qscale` is any
+// non-empty memref.
 
 func.func @nhc_rms_norm(%x: memref<?xf32>, %w: memref<?xf32>,
                         %out: memref<?xf32>, %T: index, %H: index,
-                        %eps: f32) {
+                        %eps: f32, %qscale: memref<?xf32>, %quantize: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %qs = memref.load %qscale[%c0] : memref<?xf32>
+  %doq = arith.cmpi ne, %quantize, %c0 : index
   %zero = arith.constant 0.0 : f32
   %H64 = arith.index_cast %H : index to i64
   %Hf = arith.sitofp %H64 : i64 to f32
@@ -29,7 +34,8 @@ func.func @nhc_rms_norm(%x: memref<?xf32>, %w: memref<?xf32>,
       %wj = memref.load %w[%j] : memref<?xf32>
       %nv = arith.mulf %v, %rs : f32
       %o = arith.mulf %wj, %nv : f32
-      memref.store %o, %out[%i] : memref<?xf32>
+      %st = func.call @nhc_maybe_quantize(%o, %doq, %qs) : (f32, i1, f32) -> f32
+      memref.store %st, %out[%i] : memref<?xf32>
     }
     scf.reduce
   }
@@ -39,9 +45,12 @@ func.func @nhc_rms_norm(%x: memref<?xf32>, %w: memref<?xf32>,
 // residual += update; out = rms_norm(residual).
 func.func @nhc_add_rms_norm(%residual: memref<?xf32>, %update: memref<?xf32>,
                             %w: memref<?xf32>, %out: memref<?xf32>,
-                            %T: index, %H: index, %eps: f32) {
+                            %T: index, %H: index, %eps: f32,
+                            %qscale: memref<?xf32>, %quantize: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %qs = memref.load %qscale[%c0] : memref<?xf32>
+  %doq = arith.cmpi ne, %quantize, %c0 : index
   %zero = arith.constant 0.0 : f32
   %H64 = arith.index_cast %H : index to i64
   %Hf = arith.sitofp %H64 : i64 to f32
@@ -66,7 +75,8 @@ func.func @nhc_add_rms_norm(%residual: memref<?xf32>, %update: memref<?xf32>,
       %wj = memref.load %w[%j] : memref<?xf32>
       %nv = arith.mulf %v, %rs : f32
       %o = arith.mulf %wj, %nv : f32
-      memref.store %o, %out[%i] : memref<?xf32>
+      %st = func.call @nhc_maybe_quantize(%o, %doq, %qs) : (f32, i1, f32) -> f32
+      memref.store %st, %out[%i] : memref<?xf32>
     }
     scf.reduce
   }
@@ -79,9 +89,12 @@ func.func @nhc_add_rms_norm(%residual: memref<?xf32>, %update: memref<?xf32>,
 func.func @nhc_gated_rms_norm(%y: memref<?xf32>, %proj: memref<?xf32>,
                               %proj_stride: index, %w: memref<?xf32>,
                               %out: memref<?xf32>, %T: index, %I: index,
-                              %G: index, %eps: f32) {
+                              %G: index, %eps: f32, %qscale: memref<?xf32>,
+                              %quantize: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %qs = memref.load %qscale[%c0] : memref<?xf32>
+  %doq = arith.cmpi ne, %quantize, %c0 : index
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32
   %gs = arith.divui %I, %G : index
@@ -120,7 +133,8 @@ func.func @nhc_gated_rms_norm(%y: memref<?xf32>, %proj: memref<?xf32>,
       %wk = memref.load %w[%k] : memref<?xf32>
       %nv = arith.mulf %gv, %rs : f32
       %o = arith.mulf %wk, %nv : f32
-      memref.store %o, %out[%i] : memref<?xf32>
+      %st = func.call @nhc_maybe_quantize(%o, %doq, %qs) : (f32, i1, f32) -> f32
+      memref.store %st, %out[%i] : memref<?xf32>
     }
     scf.reduce
   }

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "activation.h"
+#include "fp8.h"
 #include "gemm.h"
 
 namespace nhc::runtime {
@@ -153,7 +154,7 @@ void Executor::prepare(uint64_t tokens, uint64_t requests) {
 }
 
 void Executor::allocateGemmPanel() {
-  uint64_t panelK = 0; // the widest 16-bit weight row a prefill widens
+  uint64_t panelK = 0; // the widest narrow weight row a prefill widens
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
     for (const ScheduleEntry &entry : *entries) {
       if (entry.kind == EntryKind::MoeExperts &&
@@ -168,7 +169,7 @@ void Executor::allocateGemmPanel() {
   } catch (const std::bad_alloc &) {
     throw Error(NHC_OUT_OF_MEMORY,
                 cat("cannot allocate the ", gemmPanelFloats(panelK),
-                    "-float panel the 16-bit weight gemms widen into"));
+                    "-float panel the narrow-weight gemms widen into"));
   }
 }
 
@@ -307,9 +308,17 @@ void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {
   gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a, io), gemm.a.ld,
          weights_.matrix(gemm.weight), c, gemm.c.ld, gemm.accumulate,
          gemmPanel_.data());
+  // FP8: the e4m3 product times one f32 scalar, the product of the two
+  // scales taken first (docs/fp8.md).
+  if (gemm.scaled)
+    scaleBlock(m, gemm.n, c, gemm.c.ld,
+               weights_.data(gemm.inputScale)[0] *
+                   weights_.data(gemm.weightScale)[0]);
   if (gemm.hasBias)
     addBiasBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.bias));
   activateBlock(gemm.epilogue, m, gemm.n, c, gemm.c.ld);
+  if (gemm.quantizeOutput)
+    quantizeBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.outputScale)[0]);
 }
 
 void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,

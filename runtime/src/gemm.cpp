@@ -1,10 +1,10 @@
-//===- gemm.cpp - The `gemm` library operation: F32 via sgemm, else gemm16 -===//
+//===- gemm.cpp - The `gemm` library op: F32 via sgemm, else narrow_gemm -===//
 
 #include "gemm.h"
 
 #include <cblas.h>
 
-#include "gemm16.h"
+#include "narrow_gemm.h"
 
 namespace nhc::runtime {
 
@@ -16,7 +16,8 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
   if (m == 0 || n == 0)
     return;
   if (w.dtype != NHC_DTYPE_F32) {
-    gemmNT16(m, n, k, a, lda, w.data, w.dtype, c, ldc, accumulate, panel);
+    gemmNTNarrow(m, n, k, a, lda, w.data, w.dtype, c, ldc, accumulate,
+                 panel);
     return;
   }
   // Row-major A . W^T: W is [n, k], so B = W transposed with ldb = k.

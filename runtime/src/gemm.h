@@ -10,15 +10,15 @@ namespace nhc::runtime {
 
 /// C[m, n] (+)= A[m, k] . W[n, k]^T, row-major, f32 arithmetic; A rows are
 /// `lda` apart, C rows `ldc` apart, W is dense (`k` apart) in its stored
-/// dtype: F32 through BLAS sgemm, BF16/F16 through gemm16.h (widened in
-/// registers or a panel at a time). Overwrites C unless `accumulate`.
-/// `panel`: gemmPanelFloats(k) floats of scratch for 16-bit weights (may be
-/// null for F32). Callers guarantee the sizes fit BLAS's int.
+/// dtype: F32 through BLAS sgemm, BF16/F16/F8_E4M3 through narrow_gemm.h
+/// (widened in registers or a panel at a time). Overwrites C unless
+/// `accumulate`. `panel`: gemmPanelFloats(k) floats of scratch for narrow
+/// weights (may be null for F32). Callers guarantee the sizes fit BLAS's int.
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
             float *panel);
 
-/// Scratch floats gemmNT needs for a 16-bit weight of row length `k`.
+/// Scratch floats gemmNT needs for a narrow weight of row length `k`.
 uint64_t gemmPanelFloats(uint64_t k);
 
 /// C[r, j] += bias[j] over the [m, n] block of C (rows `ldc` apart).

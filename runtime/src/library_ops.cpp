@@ -115,6 +115,21 @@ void checkWeightShape(const PlanContext &ctx, size_t weight,
                 shapeToString(shape)));
 }
 
+/// A weight named by `value` that holds one float (an FP8 scale).
+size_t scalarWeight(const PlanContext &ctx, const Json &value,
+                    const std::string &where) {
+  size_t index = ctx.weight(asString(value, where), where);
+  const TensorSpec &spec = ctx.manifest.weights[index];
+  std::optional<uint64_t> elems = uint64_t(1);
+  for (uint64_t dim : spec.shape)
+    elems = elems ? checkedMul(*elems, dim) : std::nullopt;
+  NHC_CHECK(elems == uint64_t(1) && spec.dtype == NHC_DTYPE_F32, NHC_INVALID_FORMAT,
+            cat(where, ": weight '", spec.name, "' must be one F32 element (a "
+                       "per-tensor scale), found ",
+                nhc_dtype_name(spec.dtype), " ", shapeToString(spec.shape)));
+  return index;
+}
+
 /// Per-expert weights ("...experts.{e}.up_proj.weight", each `shape`) or
 /// one stacked tensor ([E] + shape) when the name has no "{e}".
 std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
@@ -211,6 +226,32 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
     g.hasBias = true;
     checkWeightShape(ctx, g.bias, {g.n}, where + ".bias");
   }
+  bool fp8 = ctx.manifest.weights[g.weight].dtype == NHC_DTYPE_F8_E4M3;
+  if (entry.contains("scale")) {
+    const Json &scale = entry["scale"];
+    NHC_CHECK(scale.is_array() && scale.size() == 2, NHC_INVALID_FORMAT,
+              cat(where, ".scale: expected [input_scale, weight_scale], found ",
+                  previewJson(scale)));
+    NHC_CHECK(!g.accumulate, NHC_INVALID_FORMAT,
+              cat(where, ": a scaled (FP8) gemm cannot accumulate"));
+    g.scaled = true;
+    g.inputScale = scalarWeight(ctx, scale[0], where + ".scale[0]");
+    g.weightScale = scalarWeight(ctx, scale[1], where + ".scale[1]");
+  }
+  // An e4m3 product is meaningless without its scales, and scales belong to
+  // e4m3 weights only.
+  NHC_CHECK(fp8 == g.scaled, NHC_INVALID_FORMAT,
+            cat(where, fp8 ? ": the F8_E4M3 weight '" : ": weight '",
+                ctx.manifest.weights[g.weight].name,
+                fp8 ? "' needs \"scale\": [input_scale, weight_scale]"
+                    : "' is not F8_E4M3, so the gemm takes no \"scale\""));
+  if (entry.contains("quantize_output")) {
+    g.quantizeOutput = true;
+    g.outputScale = scalarWeight(ctx, entry["quantize_output"],
+                                 where + ".quantize_output");
+    NHC_CHECK(!g.c.logits, NHC_INVALID_FORMAT,
+              cat(where, ".quantize_output: logits are never quantized"));
+  }
   return out;
 }
 
@@ -254,6 +295,12 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
             cat(where, ": 'up' and 'down' must both name per-expert tensors "
                        "(with {e}) or both stacked tensors"));
   moe.stacked = upStacked;
+  for (const std::vector<size_t> *stack : {&moe.up, &moe.down})
+    for (size_t index : *stack)
+      NHC_CHECK(ctx.manifest.weights[index].dtype != NHC_DTYPE_F8_E4M3,
+                NHC_UNSUPPORTED,
+                cat(where, ": expert weight '", ctx.manifest.weights[index].name,
+                    "' is F8_E4M3; moe_experts has no FP8 path"));
   return out;
 }
 

@@ -145,6 +145,17 @@ std::vector<TensorSpec> parseWeights(const Json &root,
     if (entry.contains("alternatives"))
       spec.alternatives = parseAlternatives(entry["alternatives"], spec,
                                             at + ".alternatives");
+    if (entry.contains("positive")) {
+      NHC_CHECK(entry["positive"].is_boolean(), NHC_INVALID_FORMAT,
+                cat(at, ".positive: expected true or false, found ",
+                    previewJson(entry["positive"])));
+      spec.positive = entry["positive"].get<bool>();
+    }
+    NHC_CHECK(!spec.positive || spec.dtype == NHC_DTYPE_F32 ||
+                  spec.dtype == NHC_DTYPE_BF16 || spec.dtype == NHC_DTYPE_F16,
+              NHC_INVALID_FORMAT,
+              cat(at, ".positive: only a float tensor can be required "
+                      "positive, not ", nhc_dtype_name(spec.dtype)));
     auto [it, inserted] = seen.emplace(spec.name, i);
     NHC_CHECK(
         inserted, NHC_INVALID_FORMAT,

@@ -28,6 +28,9 @@ struct TensorSpec {
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
   std::vector<TensorAlternative> alternatives; // tried in order
+  /// Every value must be positive and finite (an FP8 scale); checked when
+  /// the checkpoint is bound.
+  bool positive = false;
 };
 
 struct MambaLayerSpec {

@@ -95,6 +95,14 @@ struct GemmCall {
   bool accumulate = false;
   Activation epilogue = Activation::None;
   Rows rows = Rows::Tokens;
+  /// FP8: C = (A_q . W_q^T) * (input_scale * weight_scale) (docs/fp8.md);
+  /// manifest weight indices of the two scalars when `scaled`.
+  bool scaled = false;
+  size_t inputScale = 0, weightScale = 0;
+  /// After bias and epilogue, C = sat_e4m3(C / quantize scale): the input
+  /// of the next FP8 GEMM.
+  bool quantizeOutput = false;
+  size_t outputScale = 0;
 };
 
 /// Routed experts: out[t] = sum_j w[t,j] * down_e(act(up_e(x[t]))) with

@@ -1,8 +1,9 @@
 //===- weight_matrix.h - A GEMM weight in its stored dtype ---*- C++ -*-===//
 //
 // The `gemm` and `moe_experts` library operations read their weight
-// matrices where the checkpoint mapping holds them: F32, BF16 or F16, never
-// a widened copy (an 8B BF16 model stays ~16 GB in memory, not 32).
+// matrices where the checkpoint mapping holds them: F32, BF16, F16 or
+// F8_E4M3, never a widened copy (an 8B BF16 model stays ~16 GB in memory,
+// not 32; its FP8 version ~8 GB).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_WEIGHT_MATRIX_H
@@ -16,7 +17,7 @@ namespace nhc::runtime {
 
 struct WeightMatrix {
   const void *data = nullptr;
-  nhc_dtype_t dtype = NHC_DTYPE_F32; ///< F32, BF16 or F16
+  nhc_dtype_t dtype = NHC_DTYPE_F32; ///< F32, BF16, F16 or F8_E4M3
 
   /// The matrix `elems` elements further on (stacked experts).
   WeightMatrix advance(uint64_t elems) const {

@@ -1,6 +1,7 @@
 //===- weights.cpp - Open safetensors checkpoints and bind to a manifest --===//
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -224,6 +225,18 @@ BoundRef wholeTensor(const TensorRef &ref) {
   return BoundRef{ref, 0, ref.tensor->byteSize, ref.tensor->shape};
 }
 
+/// Element i of float data (F32, BF16 or F16, possibly unaligned) as f32.
+float floatAt(const uint8_t *data, nhc_dtype_t dtype, uint64_t i) {
+  if (dtype == NHC_DTYPE_F32) {
+    float v;
+    std::memcpy(&v, data + 4 * i, sizeof(v));
+    return v;
+  }
+  uint16_t bits;
+  std::memcpy(&bits, data + 2 * i, sizeof(bits));
+  return dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+}
+
 /// Checks that `tensor` (found under `name`) can feed `spec` with `shape`.
 nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                           const std::vector<uint64_t> &shape,
@@ -234,23 +247,45 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                        ? std::string()
                        : cat(" (bound in place of '", spec.name, "')");
   if (!canFeed(tensor.dtype, spec.dtype)) {
-    message = cat(
-        "weights: tensor '", tensor.name, "'", as, " has dtype ",
-        nhc_dtype_name(tensor.dtype), " in ", file, ", but the artifact reads ",
-        nhc_dtype_name(spec.dtype),
-        isConvertibleFloat(spec.dtype)
-            ? " (any of F32, BF16, F16 binds and is converted)"
-            : " (stored exactly so)",
-        " (from ", origin, ")");
-    return NHC_MISMATCH;
-  }
-  if (tensor.shape != shape) {
-    message = cat("weights: tensor '", tensor.name, "'", as, " has shape ",
-                  shapeToString(tensor.shape), " in ", file,
-                  ", but the artifact expects ", shapeToString(shape),
+    const char *why = " (stored exactly so)";
+    if (isConvertibleFloat(spec.dtype))
+      why = " (any of F32, BF16, F16 binds and is converted)";
+    else if (spec.dtype == NHC_DTYPE_F8_E4M3)
+      why = tensor.dtype == NHC_DTYPE_F8_E5M2
+                ? " (FP8 weights must be e4m3; e5m2 is not supported)"
+                : " (an FP8 linear's weight is stored as e4m3, with its "
+                  "weight_scale and input_scale)";
+    message = cat("weights: tensor '", tensor.name, "'", as, " has dtype ",
+                  nhc_dtype_name(tensor.dtype), " in ", file,
+                  ", but the artifact reads ", nhc_dtype_name(spec.dtype), why,
                   " (from ", origin, ")");
     return NHC_MISMATCH;
   }
+  // A scalar binds a [] or a [1] tensor (writers spell it either way).
+  bool scalar = shape.empty() && tensor.shape.size() == 1 && tensor.shape[0] == 1;
+  if (tensor.shape != shape && !scalar) {
+    message = cat("weights: tensor '", tensor.name, "'", as, " has shape ",
+                  shapeToString(tensor.shape), " in ", file,
+                  ", but the artifact expects ", shapeToString(shape),
+                  shape.empty() ? " (a per-tensor scalar; per-channel and "
+                                  "block scales are not supported)"
+                                : "",
+                  " (from ", origin, ")");
+    return NHC_MISMATCH;
+  }
+  if (spec.positive)
+    for (uint64_t i = 0; i < tensor.byteSize / nhc_dtype_size(tensor.dtype);
+         ++i) {
+      float value =
+          floatAt(static_cast<const uint8_t *>(tensor.data), tensor.dtype, i);
+      if (std::isfinite(value) && value > 0.0f)
+        continue;
+      message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
+                    " is ", value, " at element ", i,
+                    "; a scale must be positive and finite (from ", origin,
+                    ")");
+      return NHC_INVALID_FORMAT;
+    }
   return NHC_OK;
 }
 
@@ -335,17 +370,9 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
 
 /// Element i of a bound float tensor (or slice) as f32, for comparisons.
 float floatAt(const BoundRef &ref, uint64_t i) {
-  const uint8_t *data =
-      static_cast<const uint8_t *>(ref.ref.tensor->data) + ref.byteOffset;
-  nhc_dtype_t dtype = ref.ref.tensor->dtype;
-  if (dtype == NHC_DTYPE_F32) {
-    float v;
-    std::memcpy(&v, data + 4 * i, 4);
-    return v;
-  }
-  uint16_t bits;
-  std::memcpy(&bits, data + 2 * i, 2);
-  return dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+  return floatAt(static_cast<const uint8_t *>(ref.ref.tensor->data) +
+                     ref.byteOffset,
+                 ref.ref.tensor->dtype, i);
 }
 
 /// The same values (after conversion to f32 when the dtypes differ).

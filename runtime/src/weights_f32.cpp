@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "error.h"
+#include "narrow_gemm.h"
 #include "nhc/runtime/checked_math.h"
 
 namespace nhc::runtime {
@@ -70,8 +71,8 @@ F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
     const nhc_tensor_info_t &info = tensors[index];
     nhc_dtype_t dtype = info.desc.dtype;
     uint64_t elems = info.byte_size / nhc_dtype_size(dtype);
-    bool sixteenBit = dtype == NHC_DTYPE_BF16 || dtype == NHC_DTYPE_F16;
-    if (sixteenBit && index < matrixOnly.size() && matrixOnly[index]) {
+    if (isNarrowWeight(dtype) && index < matrixOnly.size() &&
+        matrixOnly[index]) {
       weights.data_.push_back(nullptr);
       weights.matrix_.push_back({info.data, dtype});
       weights.elems_.push_back(elems);
@@ -106,8 +107,9 @@ F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
       throw Error(NHC_UNSUPPORTED,
                   cat("weights: tensor '", info.desc.name, "' is ",
                       nhc_dtype_name(dtype),
-                      ": FP8 execution not supported yet (from ", origin,
-                      ")"));
+                      ": FP8 tensors are read only as the weight of an FP8 "
+                      "gemm, and this artifact reads it otherwise (from ",
+                      origin, ")"));
     default:
       throw Error(NHC_UNSUPPORTED,
                   cat("weights: tensor '", info.desc.name, "' is ",

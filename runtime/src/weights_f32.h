@@ -2,9 +2,9 @@
 //
 // Generated kernels read f32 weights (docs/execution-model.md, Numerics):
 // BF16 and F16 tensors they use are converted once, at session creation.
-// F32 tensors, and 16-bit tensors only the gemm / moe_experts library ops
-// read (the matrices: nearly all of a model's bytes), are used in place
-// from the checkpoint mapping (weight_matrix.h).
+// F32 tensors, and BF16/F16/F8_E4M3 tensors only the gemm / moe_experts
+// library ops read (the matrices: nearly all of a model's bytes), are used
+// in place from the checkpoint mapping (weight_matrix.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_WEIGHTS_F32_H
@@ -25,15 +25,15 @@ float f16ToF32(uint16_t bits);
 
 class F32Weights {
 public:
-  /// Converts or adopts every tensor (manifest order); BF16/F16 tensors
-  /// with `matrixOnly[i]` stay in place (no f32 copy, data(i) is null).
-  /// F8 and non-float dtypes throw NHC_UNSUPPORTED naming the tensor and
-  /// `origin`.
+  /// Converts or adopts every tensor (manifest order); BF16/F16/F8_E4M3
+  /// tensors with `matrixOnly[i]` stay in place (no f32 copy, data(i) is
+  /// null). Other F8 and non-float dtypes throw NHC_UNSUPPORTED naming the
+  /// tensor and `origin`.
   static F32Weights build(const std::vector<nhc_tensor_info_t> &tensors,
                           const std::string &origin,
                           const std::vector<bool> &matrixOnly = {});
 
-  /// The f32 values (null for a tensor kept in its 16-bit dtype).
+  /// The f32 values (null for a tensor kept in its narrow dtype).
   const float *data(size_t index) const { return data_[index]; }
   /// The tensor as a GEMM weight: its f32 values, else its stored bytes.
   WeightMatrix matrix(size_t index) const { return matrix_[index]; }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "fp8.h"
 #include "session_helpers.h"
 
 namespace nhc::test {
@@ -177,6 +179,117 @@ TEST_F(GemmTest, ScratchGrowsAcrossSteps) {
   nhc_session_info_t info;
   ASSERT_EQ(nhc_session_get_info(fixture.session, &info), NHC_OK);
   EXPECT_EQ(info.scratch_bytes, 4u * (9 * kX + 9 * kY + 1 * 4));
+}
+
+// --- FP8 gemm ---------------------------------------------------------------
+
+/// y = sat_e4m3(relu2((x . W8^T) * (is * ws)) / qs) with W8 stored as e4m3
+/// bytes, and the same gemm's failure modes.
+class Fp8GemmTest : public ::testing::Test {
+protected:
+  static constexpr uint64_t kN = 10, kK = 12;
+
+  Json manifest(Json gemm) {
+    Json m = baseManifest(kN, kK);
+    addWeight(m, "emb", "F32", {kEmbRows, kK});
+    addWeight(m, "w8", "F8_E4M3", {kN, kK});
+    addWeight(m, "wf", "F32", {kN, kK});
+    for (const char *scale : {"is", "ws", "qs"})
+      addWeight(m, scale, "F32", {});
+    addWeight(m, "vec", "F32", {2});
+    m["buffers"] = {bufferSpec("x", "token", kK), bufferSpec("y", "token", kN)};
+    m["kernels"] = kernelTable({"nhc_embedding", "nhc_test_copy"});
+    m["schedules"]["body"] = {
+        kernelCall("nhc_embedding", {tokenIdsArg(), weightArg("emb"),
+                                     bufferArg("x"), dimArg("tokens"),
+                                     indexArg(kK)}),
+        gemm};
+    m["schedules"]["head_all"] = Json::array({kernelCall(
+        "nhc_test_copy", {bufferArg("y"), logitsArg(), dimArg("tokens", kN)})});
+    m["schedules"]["head_last"] = m["schedules"]["head_all"];
+    return m;
+  }
+
+  static Json fp8Gemm() {
+    Json g = gemmEntry("x", 0, kK, "w8", "y", 0, kN, kN, kK, false, "tokens",
+                       "relu2");
+    g["scale"] = {"is", "ws"};
+    g["quantize_output"] = "qs";
+    return g;
+  }
+
+  nhc_status_t open(SessionFixture &into, const Json &gemm) {
+    emb = exactValues(kEmbRows * kK, 21);
+    w8.clear();
+    for (uint64_t i = 0; i < kN * kK; ++i) // e4m3 bytes, no NaN
+      w8.push_back(static_cast<uint8_t>((i * 29 + 3) % 0x7f));
+    SafetensorsBuilder weights;
+    weights.add("emb", "F32", {kEmbRows, kK}, f32Bytes(emb));
+    weights.add("w8", "F8_E4M3", {kN, kK}, w8);
+    weights.add("wf", "F32", {kN, kK}, f32Bytes(std::vector<float>(kN * kK)));
+    weights.add("is", "F32", {}, f32Bytes({0.75f}));
+    weights.add("ws", "F32", {}, f32Bytes({0.125f}));
+    weights.add("qs", "F32", {}, f32Bytes({2.5f}));
+    weights.add("vec", "F32", {2}, f32Bytes({1.0f, 2.0f}));
+    return into.open(manifest(gemm), weights, 4, 32);
+  }
+
+  SessionFixture fixture;
+  std::vector<float> emb;
+  Bytes w8;
+};
+
+TEST_F(Fp8GemmTest, ScalesEpilogueAndQuantizeMatchTheRecipe) {
+  ASSERT_EQ(open(fixture, fp8Gemm()), NHC_OK) << lastError();
+  std::vector<int32_t> ids = {3, 9, 0, 7}; // ids < the vocabulary, kN
+  std::vector<float> y = runStep(fixture.session, {ids}, NHC_LOGITS_ALL, kN);
+  ASSERT_EQ(y.size(), ids.size() * kN);
+  const float scale = 0.75f * 0.125f; // the product first, in f32
+  int distinct = 0;
+  for (size_t t = 0; t < ids.size(); ++t)
+    for (uint64_t j = 0; j < kN; ++j) {
+      // Dyadic inputs: the f32 dot product is exact in any order.
+      float dot = 0;
+      for (uint64_t i = 0; i < kK; ++i)
+        dot += emb[ids[t] * kK + i] * runtime::e4m3ToF32(w8[j * kK + i]);
+      float v = dot * scale;
+      v = v > 0 ? v * v : 0.0f;
+      float want = runtime::quantizeE4M3(v, 2.5f);
+      EXPECT_EQ(y[t * kN + j], want) << "token " << t << " column " << j;
+      distinct += want != 0.0f;
+    }
+  EXPECT_GT(distinct, 10); // the test does not pass on zeros alone
+}
+
+TEST_F(Fp8GemmTest, BadScaleEntriesAreRefused) {
+  struct Bad {
+    const char *what;
+    std::function<void(Json &)> edit;
+    const char *message;
+  };
+  const Bad cases[] = {
+      {"fp8 weight without scales", [](Json &g) { g.erase("scale"); },
+       "the F8_E4M3 weight 'w8' needs \"scale\": [input_scale, weight_scale]"},
+      {"scales on an f32 weight", [](Json &g) { g["w"] = "wf"; },
+       "weight 'wf' is not F8_E4M3, so the gemm takes no \"scale\""},
+      {"one scale", [](Json &g) { g["scale"] = {"is"}; },
+       ".scale: expected [input_scale, weight_scale]"},
+      {"vector scale", [](Json &g) { g["scale"] = {"is", "vec"}; },
+       "weight 'vec' must be one F32 element (a per-tensor scale), found F32 "
+       "[2]"},
+      {"accumulate", [](Json &g) { g["accumulate"] = true; },
+       "a scaled (FP8) gemm cannot accumulate"},
+      {"unknown quantize scale", [](Json &g) { g["quantize_output"] = "nope"; },
+       "nope"},
+  };
+  for (const Bad &bad : cases) {
+    SCOPED_TRACE(bad.what);
+    Json g = fp8Gemm();
+    bad.edit(g);
+    SessionFixture fresh;
+    EXPECT_NE(open(fresh, g), NHC_OK);
+    EXPECT_THAT(lastError(), ::testing::HasSubstr(bad.message));
+  }
 }
 
 // --- moe_experts ------------------------------------------------------------

@@ -103,7 +103,7 @@ TEST(SessionCreateTest, MissingWeight) {
                                      "required by the artifact is missing"));
 }
 
-TEST(SessionCreateTest, Fp8WeightsAreNotSupportedYet) {
+TEST(SessionCreateTest, Fp8WeightReadOutsideAGemmIsRefused) {
   Json m = toyModelManifest();
   addWeight(m, "backbone.layers.0.mixer.in_proj.weight_fp8", "F8_E4M3",
             {8, 8});
@@ -114,7 +114,8 @@ TEST(SessionCreateTest, Fp8WeightsAreNotSupportedYet) {
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("tensor "
                               "'backbone.layers.0.mixer.in_proj.weight_fp8' "
-                              "is F8_E4M3: FP8 execution not supported yet"),
+                              "is F8_E4M3: FP8 tensors are read only as the "
+                              "weight of an FP8 gemm"),
                     HasSubstr("model.nhc")));
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -157,9 +158,75 @@ TEST_F(WeightsTest, FP8WeightsMustBeStoredAsFP8) {
   manifest = parseManifestOrDie(m);
   openSingle(tinyCheckpoint());
   EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
-  EXPECT_THAT(lastError(), HasSubstr("has dtype BF16 in " + file() +
-                                     ", but the artifact reads F8_E4M3 "
-                                     "(stored exactly so)"));
+  EXPECT_THAT(lastError(),
+              HasSubstr("has dtype BF16 in " + file() +
+                        ", but the artifact reads F8_E4M3 (an FP8 linear's "
+                        "weight is stored as e4m3, with its weight_scale and "
+                        "input_scale)"));
+}
+
+TEST_F(WeightsTest, E5M2IsNotE4M3) {
+  Json m = tinyManifest();
+  m["weights"][tinyWeightIndex("lm_head.weight")]["dtype"] = "F8_E4M3";
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(m);
+  openSingle(tinyWith("lm_head.weight", "F8_E5M2", {256, 64}));
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor 'lm_head.weight' has dtype F8_E5M2"),
+                    HasSubstr("FP8 weights must be e4m3; e5m2 is not "
+                              "supported")));
+}
+
+/// The tiny manifest plus one FP8 scale, and a checkpoint holding it as
+/// `dtype` `shape` with little-endian f32 `values`.
+class Fp8ScaleTest : public WeightsTest {
+protected:
+  static constexpr const char *kScale =
+      "backbone.layers.0.mixer.in_proj.input_scale";
+
+  nhc_status_t bindScale(const std::string &dtype,
+                         std::vector<uint64_t> shape,
+                         const std::vector<float> &values) {
+    Json m = tinyManifest();
+    m["weights"].push_back(
+        {{"name", kScale}, {"dtype", "F32"}, {"shape", Json::array()},
+         {"positive", true}});
+    nhc_manifest_release(manifest);
+    manifest = parseManifestOrDie(m);
+    Bytes data(values.size() * sizeof(float));
+    std::memcpy(data.data(), values.data(), data.size());
+    SafetensorsBuilder builder = tinyCheckpoint();
+    builder.add(kScale, dtype, std::move(shape), std::move(data));
+    openSingle(builder);
+    return nhc_weights_bind(weights, manifest);
+  }
+};
+
+TEST_F(Fp8ScaleTest, ScalarBindsAsEmptyOrOneShape) {
+  EXPECT_EQ(bindScale("F32", {}, {0.25f}), NHC_OK) << lastError();
+  EXPECT_EQ(bindScale("F32", {1}, {0.25f}), NHC_OK) << lastError();
+}
+
+TEST_F(Fp8ScaleTest, PerChannelScalesAreNotSupported) {
+  EXPECT_EQ(bindScale("F32", {4}, {1, 2, 3, 4}), NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr(std::string("tensor '") + kScale +
+                              "' has shape [4]"),
+                    HasSubstr("a per-tensor scalar; per-channel and block "
+                              "scales are not supported")));
+}
+
+TEST_F(Fp8ScaleTest, ScalesMustBePositiveAndFinite) {
+  for (float bad : {0.0f, -0.5f, std::numeric_limits<float>::infinity(),
+                    std::numeric_limits<float>::quiet_NaN()}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(bindScale("F32", {}, {bad}), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr(std::string("tensor '") + kScale + "'"),
+                      HasSubstr(file()),
+                      HasSubstr("a scale must be positive and finite")));
+  }
 }
 
 /// The tiny manifest with lm_head tied: it falls back to the embeddings.

@@ -459,4 +459,9 @@ INSTANTIATE_TEST_SUITE_P(
                       fp32Case("cfg_bf16_file_f32"), fp32Case("kv_fp8_only")),
     caseName);
 
+// modelopt FP8 against transformers running the fake-quantized recipe in
+// fp32 (docs/golden.md, "FP8 recipe"): the same 1e-3 rule, greedy identical.
+INSTANTIATE_TEST_SUITE_P(FP8, Golden, ::testing::Values(fp32Case("fp8")),
+                         caseName);
+
 } // namespace

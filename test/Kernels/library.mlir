@@ -14,14 +14,26 @@
 // GATHER-LABEL: func.func @nhc_gather_last(
 // GATHER-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
 
-// RUN: nhc-opt %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt | FileCheck %s --check-prefix=NORMS
+// norms.mlir calls fp8.mlir's quantization helpers.
+// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=NORMS
 // NORMS-LABEL: func.func @nhc_rms_norm(
-// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // NORMS:         math.rsqrt
+// NORMS:         call @nhc_maybe_quantize
 // NORMS-LABEL: func.func @nhc_add_rms_norm(
-// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // NORMS-LABEL: func.func @nhc_gated_rms_norm(
-// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
+// NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: index)
+
+// RUN: nhc-opt %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | FileCheck %s --check-prefix=FP8
+// FP8-LABEL: func.func @nhc_quantize_fp8(
+// FP8-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+// FP8:         scf.parallel
+// FP8-LABEL: func.func private @nhc_maybe_quantize(
+// FP8-LABEL: func.func private @nhc_e4m3_quantize(
+// FP8:         arith.divf
+// FP8:         arith.minimumf
+// FP8:         arith.maximumf
 
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt | FileCheck %s --check-prefix=CONV
 // CONV-LABEL: func.func @nhc_conv1d_act(
@@ -62,5 +74,6 @@
 // EMBED-DAG: func.func @nhc_attention(
 // EMBED-DAG: func.func @nhc_gather_last(
 // EMBED-DAG: func.func @nhc_moe_route(
+// EMBED-DAG: func.func @nhc_quantize_fp8(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 12
+// COUNT: 13

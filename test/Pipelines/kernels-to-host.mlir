@@ -1,4 +1,4 @@
-// RUN: nhc-opt %nhc_src_root/lib/Kernels/norms.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
+// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/ssd_scan.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=SSD
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=GATHER
 
@@ -8,7 +8,9 @@
 // NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
 // NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
 // NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
-// NORMS-SAME:    %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: f32)
+// NORMS-SAME:    %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: f32,
+// NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
+// NORMS-SAME:    %{{[^:,]+}}: i64)
 // NORMS:         llvm.intr.sqrt
 // NORMS-LABEL: llvm.func @nhc_add_rms_norm(
 // NORMS-LABEL: llvm.func @nhc_gated_rms_norm(

@@ -337,3 +337,63 @@ func.func @stacked_experts_with_bias() {
   %0 = nemotron.linear_param "p.experts.{e}.up_proj" : !nemotron.linear<4x8x16xbf16, bias>
   return
 }
+
+// -----
+
+func.func @quantize_vector_scale(%x: tensor<?x8xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{scale must be one f32 element (a per-tensor static scale), got 'tensor<8xf32>'}}
+  %q = nemotron.quantize_fp8 %x, %s : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @quantize_changes_shape(%x: tensor<?x8xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{result shape must equal the input's}}
+  %q = nemotron.quantize_fp8 %x, %s : tensor<?x8xf32>, tensor<f32> -> tensor<?x4xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @e4m3_input_needs_fp8_weight(%x: tensor<?x8xf8E4M3FN>) {
+  %w = nemotron.linear_param "p.up_proj" : !nemotron.linear<4x8xbf16>
+  // expected-error @+1 {{an e4m3 input needs an FP8 weight, got '!nemotron.linear<4x8xbf16>'}}
+  %y = nemotron.linear %x, %w : tensor<?x8xf8E4M3FN>, !nemotron.linear<4x8xbf16> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @quantizing_linear_result(%x: tensor<?x8xf32>, %s: tensor<f32>) {
+  %w = nemotron.linear_param "p.up_proj" : !nemotron.linear<4x8xf32>
+  // expected-error @+1 {{quantizes, so its result must be e4m3}}
+  %y = nemotron.linear %x, %w quantize %s : tensor<?x8xf32>, !nemotron.linear<4x8xf32>, tensor<f32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @e4m3_result_without_scale(%x: tensor<?x8xf32>) {
+  %w = nemotron.linear_param "p.up_proj" : !nemotron.linear<4x8xf32>
+  // expected-error @+1 {{result is e4m3 but no quantize scale is given}}
+  %y = nemotron.linear %x, %w : tensor<?x8xf32>, !nemotron.linear<4x8xf32> -> tensor<?x4xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @linear_vector_quantize_scale(%x: tensor<?x8xf32>, %s: tensor<2xf32>) {
+  %w = nemotron.linear_param "p.up_proj" : !nemotron.linear<4x8xf32>
+  // expected-error @+1 {{quantize scale must be one f32 element (a per-tensor static scale), got 'tensor<2xf32>'}}
+  %y = nemotron.linear %x, %w quantize %s : tensor<?x8xf32>, !nemotron.linear<4x8xf32>, tensor<2xf32> -> tensor<?x4xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @norm_bf16_quantize_scale(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %s: tensor<bf16>) {
+  // expected-error @+1 {{quantize scale must be one f32 element (a per-tensor static scale), got 'tensor<bf16>'}}
+  %n = nemotron.rms_norm %x, %w quantize %s {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>, tensor<8xf32>, tensor<bf16>
+  return
+}

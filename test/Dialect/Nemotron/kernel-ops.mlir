@@ -36,3 +36,26 @@ func.func @kernel_ops(%x: tensor<?x64xf32>, %q: tensor<?x64xf32>, %k: tensor<?x3
   %e = nemotron.moe_experts %x, %idx, %w, %eu, %ed {activation = #nemotron.activation<relu2>} : (tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32>, !nemotron.linear<8x48x64xf32>, !nemotron.linear<8x64x48xf32>) -> tensor<?x64xf32>
   return %e : tensor<?x64xf32>
 }
+
+// -----
+
+// FP8: explicit quantization, and producers that quantize their output.
+// CHECK-LABEL: func.func @fp8
+func.func @fp8(%x: tensor<?x64xf32>, %r: tensor<?x64xf32>, %w: tensor<64xf32>, %s: tensor<f32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %up = nemotron.linear_param "p.up_proj" : !nemotron.linear<160x64xf8E4M3FN>
+  %down = nemotron.linear_param "p.down_proj" : !nemotron.linear<64x160xf8E4M3FN>
+  // CHECK: nemotron.quantize_fp8 %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<f32> -> tensor<?x64xf8E4M3FN>
+  %q = nemotron.quantize_fp8 %x, %s : tensor<?x64xf32>, tensor<f32> -> tensor<?x64xf8E4M3FN>
+  // CHECK: nemotron.rms_norm %{{.*}}, %{{.*}} quantize %{{.*}} {epsilon = 1.000000e-05 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<f32>{{$}}
+  %n = nemotron.rms_norm %x, %w quantize %s {epsilon = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<f32>
+  // CHECK: nemotron.add_rms_norm %{{.*}}, %{{.*}}, %{{.*}} quantize %{{.*}} {epsilon = 1.000000e-05 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<f32>{{$}}
+  %sum, %an = nemotron.add_rms_norm %r, %x, %w quantize %s {epsilon = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<f32>
+  // CHECK: nemotron.linear %{{.*}}, %{{.*}} quantize %{{.*}} {epilogue = #nemotron.activation<relu2>} : tensor<?x64xf8E4M3FN>, !nemotron.linear<160x64xf8E4M3FN>, tensor<f32> -> tensor<?x160xf8E4M3FN>
+  %u = nemotron.linear %n, %up quantize %s {epilogue = #nemotron.activation<relu2>} : tensor<?x64xf8E4M3FN>, !nemotron.linear<160x64xf8E4M3FN>, tensor<f32> -> tensor<?x160xf8E4M3FN>
+  // CHECK: nemotron.linear %{{.*}}, %{{.*}} : tensor<?x160xf8E4M3FN>, !nemotron.linear<64x160xf8E4M3FN> -> tensor<?x64xf32>
+  %d = nemotron.linear %u, %down : tensor<?x160xf8E4M3FN>, !nemotron.linear<64x160xf8E4M3FN> -> tensor<?x64xf32>
+  // An FP8 linear may still read its unquantized input (before
+  // nemotron-quantize-fp8-linears).
+  %d2 = nemotron.linear %x, %up : tensor<?x64xf32>, !nemotron.linear<160x64xf8E4M3FN> -> tensor<?x160xf32>
+  return %d, %sum : tensor<?x64xf32>, tensor<?x64xf32>
+}

@@ -23,18 +23,19 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
   const std::string m = "memref", i = "index", f = "f32";
   const std::map<std::string, Kinds> expected = {
       {"nhc_embedding", {m, m, m, i, i}},
-      {"nhc_rms_norm", {m, m, m, i, i, f}},
-      {"nhc_add_rms_norm", {m, m, m, m, i, i, f}},
+      {"nhc_rms_norm", {m, m, m, i, i, f, m, i}},
+      {"nhc_add_rms_norm", {m, m, m, m, i, i, f, m, i}},
       {"nhc_add", {m, m, i}},
       {"nhc_relu2", {m, i}},
       {"nhc_conv1d_act", {m, i, i, m, m, m, i, i, m, m, i, i, i}},
       {"nhc_ssd_scan", {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, f, f}},
       {"nhc_ssd_chunk_scan",
        {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, i, f, f}},
-      {"nhc_gated_rms_norm", {m, m, i, m, m, i, i, i, f}},
+      {"nhc_gated_rms_norm", {m, m, i, m, m, i, i, i, f, m, i}},
       {"nhc_attention", {m, i, i, i, i, m, m, m, m, i, i, i, i, i, f}},
       {"nhc_gather_last", {m, m, m, i, i}},
       {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
+      {"nhc_quantize_fp8", {m, i, i, m, m, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
@@ -73,6 +74,65 @@ TEST(KernelLibrary, Embedding) {
       EXPECT_EQ(out[t * H + j], table[ids[t] * H + j]);
 }
 
+/// All finite e4m3fn values, ascending (from the format's definition:
+/// 4 exponent bits with bias 7, 3 mantissa bits, no infinities).
+std::vector<double> e4m3Values() {
+  std::vector<double> values;
+  for (int e = 0; e < 16; ++e)
+    for (int m = 0; m < 8; ++m) {
+      if (e == 15 && m == 7)
+        continue; // NaN
+      double v = e == 0 ? std::ldexp(m, -9) : std::ldexp(1 + m / 8.0, e - 7);
+      values.push_back(v);
+      if (v != 0)
+        values.push_back(-v);
+    }
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+/// sat_e4m3(v): v clamped to +-448 and rounded to the nearest e4m3 value,
+/// ties to the one with an even mantissa; zero keeps v's sign.
+float nearestE4m3(float v) {
+  static const std::vector<double> grid = e4m3Values();
+  double c = std::max(-448.0, std::min(double(v), 448.0));
+  auto hi = std::lower_bound(grid.begin(), grid.end(), c);
+  if (hi == grid.end() || *hi == c)
+    return c == 0 ? v * 0.0f : static_cast<float>(*hi);
+  auto lo = hi - 1;
+  double dlo = c - *lo, dhi = *hi - c, pick;
+  if (dlo != dhi) {
+    pick = dlo < dhi ? *lo : *hi;
+  } else {
+    // The neighbour nearer zero decides: its mantissa is its multiple of
+    // the value spacing in its binade (2^-9 among subnormals), and of the
+    // two the even mantissa wins.
+    double inner = std::fabs(*lo) < std::fabs(*hi) ? *lo : *hi;
+    double outer = inner == *lo ? *hi : *lo;
+    int e;
+    std::frexp(std::fabs(inner), &e);
+    double spacing = std::ldexp(1.0, std::max(e - 1, -6) - 3);
+    pick = std::fmod(std::fabs(inner) / spacing, 2.0) == 0 ? inner : outer;
+  }
+  return pick == 0 ? v * 0.0f : static_cast<float>(pick);
+}
+
+/// Every element of `quantized` is sat_e4m3 of the same element of the
+/// unquantized kernel output divided by `scale` (f32 division, as the
+/// recipe: docs/fp8.md).
+void expectQuantized(const std::vector<float> &quantized,
+                     const std::vector<float> &plain, float scale) {
+  ASSERT_EQ(quantized.size(), plain.size());
+  int saturated = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    float want = nearestE4m3(plain[i] / scale);
+    ASSERT_EQ(quantized[i], want) << "element " << i << " (" << plain[i]
+                                  << " / " << scale << ")";
+    saturated += std::fabs(want) == 448.0f;
+  }
+  EXPECT_LT(saturated, int(plain.size())) << "scale too small for the test";
+}
+
 std::vector<double> rmsNormRef(const std::vector<double> &x,
                                const std::vector<float> &w, int64_t T,
                                int64_t H, double eps) {
@@ -95,10 +155,16 @@ TEST(KernelLibrary, RmsNorm) {
   std::vector<float> x = randomFloats(rng, T * H, -3, 3),
                      w = randomFloats(rng, H, 0.5, 1.5), out(T * H);
   ArgPack a;
-  a.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps);
+  a.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0);
   runKernel("nhc_rms_norm", a);
   expectClose(out, rmsNormRef({x.begin(), x.end()}, w, T, H, eps), 1e-5,
               "out");
+  // Quantizing for an FP8 GEMM stores sat_e4m3(out / scale) instead.
+  std::vector<float> scale = {0.004f}, quantized(T * H);
+  ArgPack q;
+  q.buf(x).buf(w).buf(quantized).idx(T).idx(H).f32(eps).buf(scale).idx(1);
+  runKernel("nhc_rms_norm", q);
+  expectQuantized(quantized, out, scale[0]);
 }
 
 TEST(KernelLibrary, AddRmsNorm) {
@@ -111,12 +177,21 @@ TEST(KernelLibrary, AddRmsNorm) {
   std::vector<float> sum(T * H);
   for (size_t i = 0; i < sum.size(); ++i)
     sum[i] = res[i] + upd[i]; // f32 add, as the kernel and torch
+  std::vector<float> original = res;
   ArgPack a;
-  a.buf(res).buf(upd).buf(w).buf(out).idx(T).idx(H).f32(eps);
+  a.buf(res).buf(upd).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0);
   runKernel("nhc_add_rms_norm", a);
   EXPECT_EQ(res, sum);
   expectClose(out, rmsNormRef({sum.begin(), sum.end()}, w, T, H, eps), 1e-5,
               "out");
+  std::vector<float> scale = {0.01f}, quantized(T * H);
+  res = original;
+  ArgPack q;
+  q.buf(res).buf(upd).buf(w).buf(quantized).idx(T).idx(H).f32(eps)
+      .buf(scale).idx(1);
+  runKernel("nhc_add_rms_norm", q);
+  EXPECT_EQ(res, sum); // the residual sum itself is never quantized
+  expectQuantized(quantized, out, scale[0]);
 }
 
 TEST(KernelLibrary, AddAndRelu2) {
@@ -164,9 +239,50 @@ TEST(KernelLibrary, GatedRmsNorm) {
     }
   ArgPack a;
   a.buf(y).buf(proj).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G).f32(
-      eps);
+      eps).buf(w).idx(0);
   runKernel("nhc_gated_rms_norm", a);
   expectClose(out, want, 1e-5, "out");
+  std::vector<float> scale = {0.002f}, quantized(T * I);
+  ArgPack q;
+  q.buf(y).buf(proj).idx(stride).buf(w).buf(quantized).idx(T).idx(I).idx(G)
+      .f32(eps).buf(scale).idx(1);
+  runKernel("nhc_gated_rms_norm", q);
+  expectQuantized(quantized, out, scale[0]);
+}
+
+TEST(KernelLibrary, QuantizeFP8) {
+  // Column view (stride, offset) of a wider buffer; values at every
+  // rounding midpoint between e4m3 neighbours, beyond saturation, zeros
+  // and NaN.
+  const std::vector<double> grid = e4m3Values();
+  std::vector<float> values;
+  for (size_t i = 0; i + 1 < grid.size(); ++i)
+    if (grid[i] >= 0) {
+      float mid = static_cast<float>((grid[i] + grid[i + 1]) / 2);
+      values.insert(values.end(), {mid, -mid});
+    }
+  for (float v : {0.0f, -0.0f, 447.9f, 448.0f, 470.0f, -1e9f, 1e-12f})
+    values.push_back(v);
+  const int64_t K = 16, stride = 21, offset = 3;
+  const int64_t T = (int64_t(values.size()) + K - 1) / K;
+  values.resize(T * K, 1.25f);
+  values[5] = std::nanf("");
+  std::vector<float> x(T * stride, -7.0f), out(T * K), scale = {0.5f};
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < K; ++j)
+      x[t * stride + offset + j] = values[t * K + j] * scale[0];
+  ArgPack a;
+  a.buf(x).idx(stride).idx(offset).buf(scale).buf(out).idx(T).idx(K);
+  runKernel("nhc_quantize_fp8", a);
+  for (int64_t i = 0; i < T * K; ++i) {
+    if (i == 5) {
+      EXPECT_TRUE(std::isnan(out[i]));
+      continue;
+    }
+    float want = nearestE4m3(values[i]);
+    ASSERT_EQ(out[i], want) << "value " << values[i];
+    ASSERT_EQ(std::signbit(out[i]), std::signbit(want)) << values[i];
+  }
 }
 
 TEST(KernelLibrary, GatherLast) {

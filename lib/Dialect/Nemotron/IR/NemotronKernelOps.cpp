@@ -39,13 +39,51 @@ LogicalResult expectElements(Operation *op, StringRef role, Value value,
 }
 } // namespace
 
+bool isQuantized(Value value) {
+  return isa<Float8E4M3FNType>(
+      cast<RankedTensorType>(value.getType()).getElementType());
+}
+
 LogicalResult LinearOp::verify() {
   auto weight = cast<LinearType>(getWeight().getType());
   if (weight.isStacked())
     return emitOpError() << "takes a single [out, in] weight, not an expert stack";
-  if (failed(expectColumns(*this, "input", getInput(), weight.getInFeatures())))
+  if (failed(expectColumns(*this, "input", getInput(), weight.getInFeatures())) ||
+      failed(expectColumns(*this, "result", getResult(),
+                           weight.getOutFeatures())))
     return failure();
-  return expectColumns(*this, "result", getResult(), weight.getOutFeatures());
+  if (isQuantized(getInput()) && !weight.isFP8())
+    return emitOpError() << "an e4m3 input needs an FP8 weight, got "
+                         << weight;
+  Value scale = getQuantScale();
+  if (scale) {
+    auto scaleType = cast<RankedTensorType>(scale.getType());
+    if (!scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
+        !scaleType.getElementType().isF32())
+      return emitOpError() << "quantize scale must be one f32 element (a "
+                              "per-tensor static scale), got "
+                           << scaleType;
+  }
+  if (isQuantized(getResult()) != static_cast<bool>(scale))
+    return emitOpError() << (scale ? "quantizes, so its result must be e4m3"
+                                   : "result is e4m3 but no quantize scale "
+                                     "is given");
+  return success();
+}
+
+LogicalResult QuantizeFP8Op::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (input.getShape() != result.getShape())
+    return emitOpError() << "result shape must equal the input's, got "
+                         << result << " for " << input;
+  auto scale = cast<RankedTensorType>(getScale().getType());
+  if (!scale.hasStaticShape() || scale.getNumElements() != 1 ||
+      !scale.getElementType().isF32())
+    return emitOpError() << "scale must be one f32 element (a per-tensor "
+                            "static scale), got "
+                         << scale;
+  return success();
 }
 
 LogicalResult SplitOp::verify() {
@@ -99,7 +137,9 @@ LogicalResult GatedRMSNormOp::verify() {
     return emitOpError() << "width " << width
                          << " must be a positive multiple of n_groups ("
                          << getNGroups() << ")";
-  return expectElements(*this, "weight", getWeight(), width);
+  if (failed(expectElements(*this, "weight", getWeight(), width)))
+    return failure();
+  return verifyQuantizedResult(*this, getInput(), getQuantScale(), getResult());
 }
 
 LogicalResult AttentionCoreOp::verify() {

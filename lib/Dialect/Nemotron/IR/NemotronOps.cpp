@@ -62,6 +62,48 @@ LogicalResult expectPositive(Operation *op, StringRef name, double value) {
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// FP8 quantized results
+//===----------------------------------------------------------------------===//
+
+/// `input` with its element type replaced by e4m3 when quantized.
+static Type quantizedResultType(Type input, bool quantized) {
+  auto type = cast<RankedTensorType>(input);
+  if (!quantized)
+    return type;
+  return type.clone(Float8E4M3FNType::get(type.getContext()));
+}
+
+/// The result type of a norm is implied by its input and whether it
+/// quantizes, so the assembly format does not spell it.
+static ParseResult parseNormResult(OpAsmParser &, Type input, Type quantScale,
+                                   Type &result) {
+  result = quantizedResultType(input, static_cast<bool>(quantScale));
+  return success();
+}
+
+static void printNormResult(OpAsmPrinter &, Operation *, Type, Type, Type) {}
+
+namespace mlir::nemotron {
+LogicalResult verifyQuantizedResult(Operation *op, Value input, Value scale,
+                                    Value result) {
+  if (scale) {
+    auto scaleType = cast<RankedTensorType>(scale.getType());
+    if (!scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
+        !scaleType.getElementType().isF32())
+      return op->emitOpError()
+             << "quantize scale must be one f32 element (a per-tensor "
+                "static scale), got "
+             << scaleType;
+  }
+  Type expected = quantizedResultType(input.getType(), static_cast<bool>(scale));
+  if (result.getType() != expected)
+    return op->emitOpError() << "result must be " << expected << ", got "
+                             << result.getType();
+  return success();
+}
+} // namespace mlir::nemotron
+
+//===----------------------------------------------------------------------===//
 // Parameters
 //===----------------------------------------------------------------------===//
 
@@ -124,13 +166,18 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
 }
 
 LogicalResult RMSNormOp::verify() {
-  return verifyNorm(*this, getInput(), getWeight(),
-                    getEpsilon().convertToDouble());
+  if (failed(verifyNorm(*this, getInput(), getWeight(),
+                        getEpsilon().convertToDouble())))
+    return failure();
+  return verifyQuantizedResult(*this, getInput(), getQuantScale(), getResult());
 }
 
 LogicalResult AddRMSNormOp::verify() {
-  return verifyNorm(*this, getResidual(), getWeight(),
-                    getEpsilon().convertToDouble());
+  if (failed(verifyNorm(*this, getResidual(), getWeight(),
+                        getEpsilon().convertToDouble())))
+    return failure();
+  return verifyQuantizedResult(*this, getResidual(), getQuantScale(),
+                               getNormalized());
 }
 
 LogicalResult Mamba2Op::verify() {

@@ -24,7 +24,7 @@ Value linear(PatternRewriter &rewriter, Location loc, Value input,
   auto type = cast<LinearType>(weight.getType());
   return LinearOp::create(rewriter, loc,
                           tokensBy(input, type.getOutFeatures()), input,
-                          weight, ActivationAttr());
+                          weight, /*quant_scale=*/Value(), ActivationAttr());
 }
 
 /// `down(act(up(x)))`.
@@ -76,6 +76,7 @@ struct DecomposeMamba2 : OpRewritePattern<Mamba2Op> {
         op.getChunkSizeAttr(), op.getDtMinAttr(), op.getDtMaxAttr());
     Value gated = GatedRMSNormOp::create(rewriter, loc, y.getType(), y, z,
                                          op.getNormWeight(),
+                                         /*quant_scale=*/Value(),
                                          op.getNGroupsAttr(),
                                          op.getEpsilonAttr());
     rewriter.replaceOp(op, linear(rewriter, loc, gated, op.getOutProj()));
@@ -130,7 +131,8 @@ struct DecomposeMoE : OpRewritePattern<MoEOp> {
     auto f32Logits = RankedTensorType::get({ShapedType::kDynamic, experts},
                                            rewriter.getF32Type());
     Value logits = LinearOp::create(rewriter, loc, f32Logits, op.getInput(),
-                                    router, ActivationAttr());
+                                    router, /*quant_scale=*/Value(),
+                                    ActivationAttr());
     auto route = MoERouteOp::create(
         rewriter, loc,
         TypeRange{RankedTensorType::get({ShapedType::kDynamic, topK},

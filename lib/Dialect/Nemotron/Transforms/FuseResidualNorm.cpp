@@ -30,7 +30,7 @@ struct FuseAddIntoRMSNorm : OpRewritePattern<RMSNormOp> {
     auto fused = AddRMSNormOp::create(
         rewriter, rewriter.getFusedLoc({add.getLoc(), norm.getLoc()}),
         add.getType(), add.getType(), add.getLhs(), add.getRhs(),
-        norm.getWeight(), norm.getEpsilonAttr());
+        norm.getWeight(), /*quant_scale=*/Value(), norm.getEpsilonAttr());
     rewriter.replaceOp(norm, fused.getNormalized());
     rewriter.replaceOp(add, fused.getSum());
     return success();

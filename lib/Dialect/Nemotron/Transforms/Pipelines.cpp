@@ -12,13 +12,16 @@ void buildLowerToKernelsPipeline(OpPassManager &pm) {
   func.addPass(createNemotronFuseResidualNormPass());
   func.addPass(createNemotronDecomposeLayersPass());
   func.addPass(createNemotronFuseLinearEpiloguePass());
+  func.addPass(createNemotronQuantizeFP8LinearsPass());
+  func.addPass(createNemotronFuseFP8QuantizePass());
 }
 
 void registerNemotronPipelines() {
   PassPipelineRegistration<>(
       "nemotron-lower-to-kernels-pipeline",
-      "Fuse residual norms, decompose mixers into kernel-level ops and fuse "
-      "GEMM epilogues (what `nhc compile` runs before scheduling)",
+      "Fuse residual norms, decompose mixers into kernel-level ops, fuse "
+      "GEMM epilogues and FP8 activation quantization (what `nhc compile` "
+      "runs before scheduling)",
       buildLowerToKernelsPipeline);
 }
 

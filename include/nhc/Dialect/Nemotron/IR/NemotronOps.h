@@ -20,6 +20,12 @@ struct RequestStateResource
     : public SideEffects::Resource::Base<RequestStateResource> {
   StringRef getName() override { return "RequestState"; }
 };
+
+/// Verifies the result of an op that may quantize for an FP8 GEMM: with a
+/// `scale` (one f32 element) the result is `input`'s shape in f8E4M3FN,
+/// without one it has `input`'s type.
+LogicalResult verifyQuantizedResult(Operation *op, Value input, Value scale,
+                                    Value result);
 } // namespace mlir::nemotron
 
 #define GET_OP_CLASSES

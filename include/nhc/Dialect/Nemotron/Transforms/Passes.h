@@ -22,8 +22,15 @@ void populateFuseLinearEpiloguePatterns(RewritePatternSet &patterns);
 /// Rewrites mixers into kernel-level ops.
 void populateDecomposeLayersPatterns(RewritePatternSet &patterns);
 
+/// Inserts `quantize_fp8` before every FP8 linear.
+void populateQuantizeFP8LinearsPatterns(RewritePatternSet &patterns);
+
+/// Folds `quantize_fp8` into the norm or linear that produces its input.
+void populateFuseFP8QuantizePatterns(RewritePatternSet &patterns);
+
 /// The model-level pipeline `nhc compile` runs before scheduling: fuse
-/// residual adds into norms, decompose mixers, fuse epilogues. Registered as
+/// residual adds into norms, decompose mixers, fuse epilogues, make FP8
+/// activation quantization explicit and fuse it into producers. Registered as
 /// `nemotron-lower-to-kernels-pipeline`.
 void buildLowerToKernelsPipeline(OpPassManager &pm);
 void registerNemotronPipelines();

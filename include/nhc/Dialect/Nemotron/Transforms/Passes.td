@@ -66,4 +66,56 @@ def NemotronDecomposeLayersPass
   let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// FP8 (modelopt per-tensor static e4m3)
+//===----------------------------------------------------------------------===//
+
+def NemotronQuantizeFP8LinearsPass
+    : Pass<"nemotron-quantize-fp8-linears", "::mlir::func::FuncOp"> {
+  let summary = "Make the activation quantization of FP8 linears explicit";
+  let description = [{
+    An FP8 linear (a `nemotron.linear` whose weight is `f8E4M3FN`) reads its
+    input as `sat_e4m3(x / input_scale)` (docs/fp8.md). This pass inserts
+    that quantization as a `nemotron.quantize_fp8` of the module's
+    `input_scale` checkpoint scalar, so the linear becomes an e4m3 x e4m3
+    GEMM. Routed experts in FP8 are refused (no kernel yet).
+
+    Before:
+    ```mlir
+    %w = nemotron.linear_param "backbone.layers.0.mixer.in_proj" : !nemotron.linear<592x64xf8E4M3FN>
+    %y = nemotron.linear %x, %w : tensor<?x64xf32>, !nemotron.linear<592x64xf8E4M3FN> -> tensor<?x592xf32>
+    ```
+    After:
+    ```mlir
+    %s = nemotron.param "backbone.layers.0.mixer.in_proj.input_scale" : tensor<f32>
+    %q = nemotron.quantize_fp8 %x, %s : tensor<?x64xf32>, tensor<f32> -> tensor<?x64xf8E4M3FN>
+    %y = nemotron.linear %q, %w : tensor<?x64xf8E4M3FN>, !nemotron.linear<592x64xf8E4M3FN> -> tensor<?x592xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
+}
+
+def NemotronFuseFP8QuantizePass
+    : Pass<"nemotron-fuse-fp8-quantize", "::mlir::func::FuncOp"> {
+  let summary = "Fold activation quantization into the kernel that produces the activation";
+  let description = [{
+    `quantize_fp8(producer(...), s)` becomes `producer(...) quantize s` when
+    the producer is an RMS norm, a fused add + RMS norm, a gated RMS norm or
+    a linear (after its epilogue, e.g. relu2) and the quantization is the
+    only user of the value: the producing kernel writes e4m3 values, and no
+    separate pass over memory remains. Other quantizations stay and run as
+    the `nhc_quantize_fp8` kernel.
+
+    ```mlir
+    %n = nemotron.rms_norm %h, %w {epsilon = 1.0e-05 : f64} : tensor<?x64xf32>, tensor<64xf32>
+    %q = nemotron.quantize_fp8 %n, %s : tensor<?x64xf32>, tensor<f32> -> tensor<?x64xf8E4M3FN>
+    ```
+    becomes
+    ```mlir
+    %q = nemotron.rms_norm %h, %w quantize %s {epsilon = 1.0e-05 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<f32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::nemotron::NemotronDialect"];
+}
+
 #endif // NHC_DIALECT_NEMOTRON_TRANSFORMS_PASSES_TD

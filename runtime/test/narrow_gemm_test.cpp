@@ -1,6 +1,6 @@
-//===- gemm16_test.cpp - GEMM on BF16/F16 weights against a reference -----===//
+//===- narrow_gemm_test.cpp - GEMM on BF16/F16/e4m3 weights vs a reference ===//
 //
-// gemmNT with 16-bit weights (skinny decode kernels for every ISA this CPU
+// gemmNT with narrow weights (skinny decode kernels for every ISA this CPU
 // has, and the panel + sgemm prefill path) against a double-precision
 // product of the exactly widened weights, over shapes that hit every tail.
 
@@ -13,7 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "gemm.h"
-#include "gemm16.h"
+#include "fp8.h"
+#include "narrow_gemm.h"
 #include "weights_f32.h"
 
 namespace nhc::runtime {
@@ -46,13 +47,25 @@ void check(nhc_dtype_t dtype, const Case &c, bool accumulate) {
   std::uniform_int_distribution<int> small(-200, 200);
   const uint64_t lda = c.k + 3, ldc = c.n + 5;
   std::vector<float> a(c.m * lda), out(c.m * ldc), wide(c.n * c.k);
-  std::vector<uint16_t> w(c.n * c.k);
+  const size_t bytes = nhc_dtype_size(dtype);
+  std::vector<uint8_t> w(c.n * c.k * bytes);
+  std::uniform_int_distribution<int> anyByte(0, 255);
   for (float &x : a)
     x = small(rng) / 64.0f;
-  for (uint64_t i = 0; i < w.size(); ++i) {
+  for (uint64_t i = 0; i < c.n * c.k; ++i) {
+    if (dtype == NHC_DTYPE_F8_E4M3) {
+      // Every finite e4m3 byte, subnormals included (not NaN).
+      uint8_t b = static_cast<uint8_t>(anyByte(rng));
+      if ((b & 0x7f) == 0x7f)
+        b ^= 1;
+      w[i] = b;
+      wide[i] = e4m3ToF32(b);
+      continue;
+    }
     float x = small(rng) / 64.0f;
-    w[i] = dtype == NHC_DTYPE_BF16 ? toBf16(x) : toF16(x);
-    wide[i] = dtype == NHC_DTYPE_BF16 ? bf16ToF32(w[i]) : f16ToF32(w[i]);
+    uint16_t bits = dtype == NHC_DTYPE_BF16 ? toBf16(x) : toF16(x);
+    std::memcpy(&w[2 * i], &bits, 2);
+    wide[i] = dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
   }
   for (float &x : out)
     x = 0.5f;
@@ -80,14 +93,15 @@ const Case kCases[] = {{1, 1, 1},   {1, 300, 64},  {2, 63, 33},
                        {7, 17, 15}, {8, 129, 100}, {9, 40, 16},
                        {16, 70, 47}, {17, 300, 31}, {64, 520, 80}};
 
-TEST(Gemm16Test, EveryIsaAndShapeMatchesTheReference) {
-  Gemm16Isa best = gemm16HostIsa();
-  for (Gemm16Isa isa : {Gemm16Isa::Generic, Gemm16Isa::Avx2,
-                        Gemm16Isa::Avx512}) {
+TEST(NarrowGemmTest, EveryIsaAndShapeMatchesTheReference) {
+  NarrowGemmIsa best = narrowGemmHostIsa();
+  for (NarrowGemmIsa isa : {NarrowGemmIsa::Generic, NarrowGemmIsa::Avx2,
+                            NarrowGemmIsa::Avx512}) {
     if (static_cast<int>(isa) > static_cast<int>(best))
       continue;
-    forceGemm16Isa(isa);
-    for (nhc_dtype_t dtype : {NHC_DTYPE_BF16, NHC_DTYPE_F16})
+    forceNarrowGemmIsa(isa);
+    for (nhc_dtype_t dtype :
+         {NHC_DTYPE_BF16, NHC_DTYPE_F16, NHC_DTYPE_F8_E4M3})
       for (const Case &c : kCases)
         for (bool accumulate : {false, true}) {
           SCOPED_TRACE(testing::Message()
@@ -97,10 +111,32 @@ TEST(Gemm16Test, EveryIsaAndShapeMatchesTheReference) {
           check(dtype, c, accumulate);
         }
   }
-  forceGemm16Isa(best);
+  forceNarrowGemmIsa(best);
 }
 
-TEST(Gemm16Test, UnalignedWeightsAreRead) {
+TEST(NarrowGemmTest, E4m3NanWeightGivesNanOnEveryIsa) {
+  // 0x7f / 0xff are e4m3fn's NaN: the product must be NaN, not a number.
+  NarrowGemmIsa best = narrowGemmHostIsa();
+  const uint64_t k = 40;
+  for (NarrowGemmIsa isa : {NarrowGemmIsa::Generic, NarrowGemmIsa::Avx2,
+                            NarrowGemmIsa::Avx512}) {
+    if (static_cast<int>(isa) > static_cast<int>(best))
+      continue;
+    forceNarrowGemmIsa(isa);
+    for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)}) {
+      std::vector<uint8_t> w(2 * k, 0x38); // 1.0
+      w[3] = nan;                           // row 0, in a vector block
+      std::vector<float> a(k, 1.0f), out(2);
+      gemmNT(1, 2, k, a.data(), k, WeightMatrix{w.data(), NHC_DTYPE_F8_E4M3},
+             out.data(), 2, false, nullptr);
+      EXPECT_TRUE(std::isnan(out[0])) << "isa " << static_cast<int>(isa);
+      EXPECT_EQ(out[1], float(k));
+    }
+  }
+  forceNarrowGemmIsa(best);
+}
+
+TEST(NarrowGemmTest, UnalignedWeightsAreRead) {
   // Safetensors data may start at any byte: shift the matrix by one.
   const uint64_t n = 5, k = 37;
   std::vector<uint8_t> bytes(2 * n * k + 1);

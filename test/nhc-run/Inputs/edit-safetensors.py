@@ -1,0 +1,54 @@
+"""Writes a copy of a safetensors file with one tensor edited (tests only).
+
+  edit-safetensors.py IN OUT --drop NAME
+  edit-safetensors.py IN OUT --set-f32 NAME VALUE      (every element)
+  edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
+  edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
+"""
+import json
+import struct
+import sys
+
+
+def main():
+    src, dst, op, name = sys.argv[1:5]
+    args = sys.argv[5:]
+    with open(src, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    meta = header.pop("__metadata__", None)
+    tensors = {}
+    for key, info in header.items():
+        begin, end = info["data_offsets"]
+        tensors[key] = (info["dtype"], info["shape"], data[begin:end])
+    if name not in tensors:
+        sys.exit(f"no tensor {name!r} in {src}")
+    dtype, shape, raw = tensors[name]
+    if op == "--drop":
+        del tensors[name]
+    elif op == "--set-f32":
+        assert dtype == "F32", dtype
+        value = float(args[0])
+        tensors[name] = (dtype, shape, struct.pack("<f", value) * (len(raw) // 4))
+    elif op == "--retype":
+        tensors[name] = (args[0], shape, raw)
+    elif op == "--repeat":
+        count = int(args[0])
+        tensors[name] = (dtype, [count], raw * count)
+    else:
+        sys.exit(f"unknown operation {op}")
+    out_header = {} if meta is None else {"__metadata__": meta}
+    blob = b""
+    for key, (dt, sh, raw) in tensors.items():
+        out_header[key] = {"dtype": dt, "shape": sh,
+                           "data_offsets": [len(blob), len(blob) + len(raw)]}
+        blob += raw
+    encoded = json.dumps(out_header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(dst, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)) + encoded + blob)
+
+
+if __name__ == "__main__":
+    main()
