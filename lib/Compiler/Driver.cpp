@@ -15,6 +15,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -114,7 +115,9 @@ constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
     "                   [--emit=artifact|nemotron|kernels|manifest|llvm|ptx]\n"
-    "       nhc compile --help\n";
+    "       nhc compile --help\n"
+    "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
+    "(nhc quantize --help)\n";
 
 /// `cpu` or `cuda:sm_80,sm_90` (several --target flags add up).
 bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options,
@@ -237,6 +240,24 @@ int runCompile(int argc, char **argv) {
 }
 } // namespace
 
+namespace {
+/// `nhc quantize ...` is the runtime tool nhc-quantize, installed next to
+/// nhc: quantizing runs the model, which the compiler itself never does.
+int runQuantize(int argc, char **argv) {
+  std::string self =
+      llvm::sys::fs::getMainExecutable(argv[0], (void *)&runQuantize);
+  llvm::SmallString<256> tool(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(tool, "nhc-quantize");
+  std::vector<char *> args = {tool.data()};
+  args.insert(args.end(), argv + 2, argv + argc);
+  args.push_back(nullptr);
+  execv(tool.c_str(), args.data());
+  llvm::errs() << "nhc: error: cannot run '" << tool
+               << "' (nhc quantize needs nhc-quantize next to nhc)\n";
+  return 1;
+}
+} // namespace
+
 int mlir::nhc::runNhcMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::install_bad_alloc_error_handler(reportOutOfMemory);
@@ -245,6 +266,8 @@ int mlir::nhc::runNhcMain(int argc, char **argv) {
     llvm::outs() << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  if (std::strcmp(argv[1], "quantize") == 0)
+    return runQuantize(argc, argv);
   if (std::strcmp(argv[1], "compile") != 0) {
     llvm::errs() << "nhc: error: unknown command '" << argv[1] << "'\n"
                  << kUsage;

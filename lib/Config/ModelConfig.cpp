@@ -10,6 +10,7 @@
 #include "nhc/Config/JsonSource.h"
 #include "nhc/runtime/limits.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fnmatch.h>
 #include <limits>
@@ -454,7 +455,11 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
     for (const nlohmann::json &item : *list) {
       if (!item.is_string())
         reader.fail(excludeKey, "must contain only strings, got " + preview(item));
-      quant.excludeModules.push_back(item.get<std::string>());
+      // The two lists usually repeat each other: keep each entry once.
+      std::string module = item.get<std::string>();
+      if (std::find(quant.excludeModules.begin(), quant.excludeModules.end(),
+                    module) == quant.excludeModules.end())
+        quant.excludeModules.push_back(module);
     }
   }
   if (!quant.kvCacheAlgo.empty())

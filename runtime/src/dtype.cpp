@@ -4,6 +4,8 @@
 #include <type_traits>
 
 #include "error.h"
+#include "fp8.h"
+#include "narrow_gemm.h"
 #include "nhc/runtime/dtype.h"
 
 namespace {
@@ -59,3 +61,26 @@ size_t nhc_dtype_size(nhc_dtype_t dtype) {
 }
 
 } // extern "C"
+
+float nhc_e4m3_to_f32(uint8_t bits) { return nhc::runtime::e4m3ToF32(bits); }
+
+uint8_t nhc_f32_to_e4m3(float x, float scale) {
+  return nhc::runtime::e4m3Bits(nhc::runtime::quantizeE4M3(x, scale));
+}
+
+nhc_status_t nhc_dtype_widen(nhc_dtype_t dtype, const void *src, size_t count,
+                             float *dst) {
+  using namespace nhc::runtime;
+  return guard("nhc_dtype_widen", [&] {
+    NHC_CHECK(dtype == NHC_DTYPE_F32 || isNarrowWeight(dtype),
+              NHC_UNSUPPORTED,
+              cat("nhc_dtype_widen: ", nhc_dtype_name(dtype),
+                  " is not F32, BF16, F16 or F8_E4M3"));
+    NHC_CHECK(count == 0 || (src && dst), NHC_INVALID_ARGUMENT,
+              "nhc_dtype_widen: src or dst is NULL");
+    if (dtype == NHC_DTYPE_F32)
+      std::memcpy(dst, src, count * sizeof(float));
+    else
+      widenNarrow(src, dtype, count, dst);
+  });
+}

@@ -9,6 +9,7 @@
 #include "executor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "error.h"
@@ -49,6 +50,12 @@ Executor::Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
   bindKernels(plan_.body, bodyKernels_);
   bindKernels(plan_.headLast, lastKernels_);
   bindKernels(plan_.headAll, allKernels_);
+  bodyGemmOrdinal_.assign(plan_.body.size(), 0);
+  for (size_t e = 0; e < plan_.body.size(); ++e)
+    if (plan_.body[e].kind == EntryKind::Gemm) {
+      bodyGemmOrdinal_[e] = bodyGemmWeights_.size();
+      bodyGemmWeights_.push_back(plan_.body[e].gemm.weight);
+    }
 }
 
 void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
@@ -228,6 +235,9 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
       runKernel(entry, kernels[e], schedule, io);
       break;
     case EntryKind::Gemm:
+      if (schedule == ScheduleKind::Body && io.gemmInputAbsmax)
+        observeGemmInput(entry.gemm, io,
+                         io.gemmInputAbsmax[bodyGemmOrdinal_[e]]);
       runGemm(entry.gemm, io);
       break;
     case EntryKind::MoeExperts:
@@ -300,6 +310,18 @@ float *Executor::matrixBase(const MatrixRef &ref, const StepIo &io) {
   float *base = ref.logits ? io.logits
                            : static_cast<float *>(scratch_.buffer(ref.buffer));
   return base + ref.offset;
+}
+
+void Executor::observeGemmInput(const GemmCall &gemm, const StepIo &io,
+                                float &absmax) {
+  uint64_t m = gemm.rows == Rows::Tokens ? io.tokens : io.requests;
+  const float *a = matrixBase(gemm.a, io);
+  for (uint64_t r = 0; r < m; ++r)
+    for (uint64_t i = 0; i < gemm.k; ++i) {
+      float v = std::fabs(a[r * gemm.a.ld + i]);
+      if (std::isnan(v) || v > absmax)
+        absmax = std::isnan(absmax) ? absmax : v;
+    }
 }
 
 void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {

@@ -36,6 +36,8 @@ struct StepIo {
   uint64_t tokens = 0, requests = 0;
   float *logits = nullptr; // [R, vocab] (head_last) or [T, vocab] (head_all)
   const std::vector<TapCopy> *taps = nullptr; // copied during the body
+  /// Calibration: max |input| per body gemm (bodyGemmWeights() order).
+  float *gemmInputAbsmax = nullptr;
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;
 };
@@ -69,6 +71,8 @@ public:
   void runHead(ScheduleKind head, const StepIo &io, size_t total);
   size_t entries(ScheduleKind schedule) const;
 
+  /// Manifest weight index of each gemm of the body, in schedule order.
+  const std::vector<size_t> &bodyGemmWeights() const { return bodyGemmWeights_; }
   uint64_t scratchBytes() const { return scratch_.bytes(); }
   const std::vector<TapPoint> &taps() const { return plan_.taps; }
   uint64_t convertedWeightBytes() const { return weights_.convertedBytes(); }
@@ -98,6 +102,8 @@ private:
                   const StepIo &io, size_t &done, size_t total);
   void runKernel(const ScheduleEntry &entry, BoundKernel &bound,
                  ScheduleKind schedule, const StepIo &io);
+  void observeGemmInput(const GemmCall &gemm, const StepIo &io,
+                        float &absmax);
   void runGemm(const GemmCall &gemm, const StepIo &io);
   void runMoe(const MoeCall &moe, const BoundMoe &bound, const StepIo &io);
   float *matrixBase(const MatrixRef &ref, const StepIo &io);
@@ -111,6 +117,9 @@ private:
 
   std::string origin_;  // "artifact '/m.nhc'", for messages
   ExecutionPlan plan_; // a copy: the manifest may go before the session
+  std::vector<size_t> bodyGemmWeights_;
+  /// The body gemm's ordinal by body entry index (unused for other entries).
+  std::vector<size_t> bodyGemmOrdinal_;
   uint64_t vocab_;
   uint64_t maxSlots_, maxSeqLen_;
   std::vector<PackedKernelFn> kernelFns_; // by plan_.kernels index

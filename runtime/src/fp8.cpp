@@ -47,6 +47,19 @@ float quantizeE4M3(float x, float scale) {
   return result;
 }
 
+uint8_t e4m3Bits(float value) {
+  const uint8_t sign = std::signbit(value) ? 0x80 : 0;
+  const float magnitude = std::fabs(value);
+  if (std::isnan(value))
+    return sign | 0x7f;
+  if (magnitude < 0.015625f) // subnormal: mantissa * 2^-9
+    return sign | static_cast<uint8_t>(magnitude * 512.0f);
+  int exponent = 0;
+  float fraction = std::frexp(magnitude, &exponent); // [0.5, 1) * 2^exponent
+  const int mantissa = static_cast<int>((fraction * 2.0f - 1.0f) * 8.0f);
+  return sign | static_cast<uint8_t>(((exponent - 1 + 7) << 3) | mantissa);
+}
+
 void quantizeBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,
                    float scale) {
   for (uint64_t r = 0; r < m; ++r)

@@ -23,6 +23,10 @@ float e4m3ToF32(uint8_t bits);
 /// sat_e4m3(x / scale) as an f32 value (exactly representable in e4m3).
 float quantizeE4M3(float x, float scale);
 
+/// The e4m3fn byte of `value`, which must be an e4m3 value (as
+/// quantizeE4M3 returns) or NaN (0x7f with the sign).
+uint8_t e4m3Bits(float value);
+
 /// C[r, j] = quantizeE4M3(C[r, j], scale) over an [m, n] block (rows `ldc`
 /// apart).
 void quantizeBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,

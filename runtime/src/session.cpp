@@ -41,6 +41,7 @@ struct nhc_session_t {
   // seenInStep[slot] == stepStamp marks a slot already used by this batch.
   std::vector<uint64_t> seenInStep;
   uint64_t stepStamp = 0;
+  std::vector<std::string> gemmWeights; // body gemms' weight names
 };
 
 namespace nhc::runtime {
@@ -104,6 +105,8 @@ std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
       tensors, manifest.origin,
       session->executor->matrixOnlyWeights(tensors.size())));
   session->seenInStep.assign(maxSlots, 0);
+  for (size_t weight : session->executor->bodyGemmWeights())
+    session->gemmWeights.push_back(manifest.weights[weight].name);
   return session;
 }
 
@@ -243,6 +246,13 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             "nhc_session_step: NHC_LOGITS_LAST_N needs last_n >= 1");
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
+  NHC_CHECK(!options.gemm_input_absmax ||
+                options.num_gemm_input_absmax == session.gemmWeights.size(),
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: gemm_input_absmax holds ",
+                options.num_gemm_input_absmax, " floats; the plan has ",
+                session.gemmWeights.size(),
+                " body gemms (nhc_session_gemm_count)"));
   // A slot takes one request per step, so a longer batch is certainly
   // wrong; refusing it first also bounds how far `requests` is read.
   NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
@@ -311,6 +321,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.requests = count;
   io.logits = logits;
   io.taps = &taps;
+  io.gemmInputAbsmax = options.gemm_input_absmax;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
   if (mode != NHC_LOGITS_LAST_N) {
@@ -427,6 +438,17 @@ nhc_status_t nhc_session_get_info(const nhc_session_t *session,
     info.scratch_bytes = session->executor->scratchBytes();
     *out_info = info;
   });
+}
+
+size_t nhc_session_gemm_count(const nhc_session_t *session) {
+  return session ? session->gemmWeights.size() : 0;
+}
+
+const char *nhc_session_gemm_weight(const nhc_session_t *session,
+                                    size_t index) {
+  if (!session || index >= session->gemmWeights.size())
+    return nullptr;
+  return session->gemmWeights[index].c_str();
 }
 
 nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session) {

@@ -80,6 +80,13 @@ TEST(Fp8Test, QuantizeIsNearestEvenWithSaturation) {
   EXPECT_TRUE(std::isnan(quantizeE4M3(std::nanf(""), 1.0f)));
 }
 
+TEST(Fp8Test, EncodesEveryCodeBack) {
+  for (int code = 0; code < 256; ++code)
+    EXPECT_EQ(e4m3Bits(e4m3ToF32(static_cast<uint8_t>(code))),
+              (code & 0x7f) == 0x7f ? 0x7f : code) // NaN decodes unsigned
+        << "code " << code;
+}
+
 TEST(Fp8Test, BlocksRespectTheirStride) {
   std::vector<float> c = {100.0f, 1.0f, 7.0f, 1000.0f, 3.0f, 7.0f};
   scaleBlock(2, 2, c.data(), 3, 0.5f);

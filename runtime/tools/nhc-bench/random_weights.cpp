@@ -2,6 +2,8 @@
 
 #include "random_weights.h"
 
+#include "../common/safetensors_writer.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -43,9 +45,21 @@ uint16_t toF16(float v) {
   return static_cast<uint16_t>(half);
 }
 
+/// FP8 checkpoints: matrices N(0, 0.02) stored as e4m3 with this
+/// weight_scale (4 sigma at 448), activations quantized with this
+/// input_scale (RMS-normed values up to about 8).
+constexpr float kWeightScale = 0.08f / 448.0f;
+constexpr float kInputScale = 8.0f / 448.0f;
+
+uint8_t fp8Code(float v) { return nhc_f32_to_e4m3(v, kWeightScale); }
+
 /// The value of element i of weight `name`.
 float valueOf(const std::string &name, uint64_t i, std::mt19937_64 &rng,
               std::normal_distribution<float> &normal) {
+  if (endsWith(name, ".weight_scale"))
+    return kWeightScale;
+  if (endsWith(name, ".input_scale"))
+    return kInputScale;
   if (endsWith(name, "norm.weight") || endsWith(name, "norm_f.weight") ||
       endsWith(name, ".D"))
     return 1.0f;
@@ -61,9 +75,8 @@ float valueOf(const std::string &name, uint64_t i, std::mt19937_64 &rng,
 uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
                                const std::string &path, uint64_t seed,
                                nhc_dtype_t storage) {
-  nlohmann::json header = nlohmann::json::object();
+  tools::SafetensorsWriter writer(path);
   std::vector<nhc_tensor_desc_t> descs(nhc_manifest_weight_count(manifest));
-  uint64_t offset = 0;
   for (size_t w = 0; w < descs.size(); ++w) {
     nhc_tensor_desc_t &desc = descs[w];
     if (nhc_manifest_weight_at(manifest, w, &desc) != NHC_OK)
@@ -72,24 +85,10 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
                    desc.dtype == NHC_DTYPE_F16;
     if (isFloat && storage != NHC_DTYPE_INVALID)
       desc.dtype = storage;
-    uint64_t bytes = nhc_dtype_size(desc.dtype);
-    std::vector<uint64_t> shape(desc.shape, desc.shape + desc.rank);
-    for (uint64_t dim : shape)
-      bytes *= dim; // the manifest's limits keep this far from overflow
-    header[desc.name] = nlohmann::json::object(
-        {{"dtype", nhc_dtype_name(desc.dtype)},
-         {"shape", shape},
-         {"data_offsets", nlohmann::json::array({offset, offset + bytes})}});
-    offset += bytes;
+    writer.declare(desc.name, desc.dtype,
+                   std::vector<uint64_t>(desc.shape, desc.shape + desc.rank));
   }
-  std::string text = header.dump();
-  text.resize((text.size() + 7) / 8 * 8, ' ');
-  std::FILE *f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    throw std::runtime_error("cannot write '" + path + "'");
-  uint64_t n = text.size();
-  bool ok = std::fwrite(&n, 8, 1, f) == 1 &&
-            std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  writer.begin();
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<uint8_t> chunk;
@@ -99,7 +98,7 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
       elems *= desc.shape[d];
     size_t size = nhc_dtype_size(desc.dtype);
     std::string name = desc.name;
-    for (uint64_t begin = 0; begin < elems && ok; begin += 1 << 20) {
+    for (uint64_t begin = 0; begin < elems; begin += 1 << 20) {
       uint64_t count = std::min<uint64_t>(1 << 20, elems - begin);
       chunk.assign(count * size, 0);
       for (uint64_t i = 0; i < count; ++i) {
@@ -109,15 +108,15 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
         } else if (desc.dtype == NHC_DTYPE_BF16 || desc.dtype == NHC_DTYPE_F16) {
           uint16_t h = desc.dtype == NHC_DTYPE_BF16 ? toBF16(v) : toF16(v);
           std::memcpy(&chunk[i * 2], &h, 2);
+        } else if (desc.dtype == NHC_DTYPE_F8_E4M3) {
+          chunk[i] = fp8Code(v);
         }
       }
-      ok = std::fwrite(chunk.data(), 1, chunk.size(), f) == chunk.size();
+      writer.append(chunk.data(), chunk.size());
     }
   }
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok)
-    throw std::runtime_error("cannot write '" + path + "'");
-  return offset;
+  writer.finish();
+  return writer.dataBytes();
 }
 
 } // namespace nhc::bench

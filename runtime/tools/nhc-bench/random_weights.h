@@ -2,8 +2,9 @@
 //
 // Writes a safetensors file holding every weight an artifact's manifest
 // names, with seeded random values of sane magnitude (norm weights 1, A_log
-// = log(1..16), dt_bias = -2, matrices N(0, 0.02)), so real shapes run
-// without a download. Values matter only in that they stay finite.
+// = log(1..16), dt_bias = -2, matrices N(0, 0.02); FP8 matrices as e4m3
+// with fixed positive scales), so real shapes run without a download.
+// Values matter only in that they stay finite.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_RANDOM_WEIGHTS_H

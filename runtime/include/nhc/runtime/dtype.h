@@ -48,6 +48,18 @@ NHC_API const char *nhc_dtype_name(nhc_dtype_t dtype);
 /* Bytes per element; 0 for NHC_DTYPE_INVALID. */
 NHC_API size_t nhc_dtype_size(nhc_dtype_t dtype);
 
+/* FP8 e4m3fn (modelopt per-tensor static FP8, docs/fp8.md): the exact f32
+ * value of a byte (NaN for 0x7f/0xff), and sat_e4m3(x / scale) as a byte:
+ * true f32 division, saturated to +-448, rounded to nearest with ties to
+ * even, subnormals kept (torch's clamp(...).to(float8_e4m3fn)). */
+NHC_API float nhc_e4m3_to_f32(uint8_t bits);
+NHC_API uint8_t nhc_f32_to_e4m3(float x, float scale);
+
+/* Widens `count` elements of F32, BF16, F16 or F8_E4M3 data at `src` (any
+ * alignment) to f32, exactly. NHC_UNSUPPORTED for other dtypes. */
+NHC_API nhc_status_t nhc_dtype_widen(nhc_dtype_t dtype, const void *src,
+                                     size_t count, float *dst);
+
 /* A tensor's name, element type and shape. */
 typedef struct nhc_tensor_desc_t {
   const char *name; /* owned by the handle it came from */

@@ -81,6 +81,12 @@ typedef struct nhc_step_options_t {
   uint32_t last_n;      /* NHC_LOGITS_LAST_N: N >= 1; else ignored */
   const nhc_tap_t *taps; /* may be NULL when num_taps is 0 */
   size_t num_taps;
+  /* Calibration statistics (nhc quantize; docs/fp8.md). When not NULL, an
+   * array of nhc_session_gemm_count() floats: after the step, element i is
+   * max(element i, max |x|) over the input rows of the body's gemm i (NaN
+   * if an input was NaN). num_gemm_input_absmax must equal the count. */
+  float *gemm_input_absmax;
+  size_t num_gemm_input_absmax;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
@@ -187,6 +193,16 @@ NHC_API nhc_status_t nhc_session_set_progress(nhc_session_t *session,
 
 NHC_API nhc_status_t nhc_session_get_info(const nhc_session_t *session,
                                           nhc_session_info_t *out_info);
+
+/* The gemms of the plan's body (every linear layer but the LM head), in
+ * schedule order, for calibration (nhc_step_options_t.gemm_input_absmax).
+ * nhc_session_gemm_weight names the weight tensor gemm `index` multiplies
+ * by, as the manifest lists it (e.g. "backbone.layers.0.mixer.in_proj.weight");
+ * NULL for a NULL session or an index out of range. The string lives as
+ * long as the session. */
+NHC_API size_t nhc_session_gemm_count(const nhc_session_t *session);
+NHC_API const char *nhc_session_gemm_weight(const nhc_session_t *session,
+                                            size_t index);
 
 /* The session's state pool, borrowed, for inspecting slot state
  * (nhc_state_pool_mamba_state / _kv_cache). Claim and release slots through

@@ -1,0 +1,283 @@
+//===- fp8_checkpoint.cpp - Write a modelopt FP8 checkpoint ---------------===//
+
+#include "fp8_checkpoint.h"
+
+#include <fnmatch.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "../common/safetensors_writer.h"
+
+namespace nhc::quantize {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr float kE4M3Max = 448.0f;
+constexpr size_t kChunk = 1 << 20; // elements converted at a time
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// NVIDIA's exclude list of the published Nemotron-H FP8 checkpoints, plus
+/// the MoE parts this recipe keeps in the base dtype.
+const char *const kExcludePatterns[] = {
+    "lm_head",          "*.mixer.q_proj",  "*.mixer.k_proj",
+    "*.mixer.v_proj",   "*.mixer.o_proj",  "*.mixer.conv1d",
+    "*.mixer.gate",     "*.mixer.experts.*", "*.mixer.shared_experts.*"};
+
+std::string readFile(const fs::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot read '" + path.string() + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void writeFile(const fs::path &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush())
+    throw std::runtime_error("cannot write '" + path.string() + "'");
+}
+
+nhc_tensor_info_t boundTensor(const nhc_weights_t *weights, size_t index) {
+  nhc_tensor_info_t info{};
+  if (nhc_weights_bound_at(weights, index, &info) != NHC_OK)
+    throw std::runtime_error(nhc_last_error());
+  return info;
+}
+
+uint64_t elementsOf(const nhc_tensor_info_t &info) {
+  return info.byte_size / nhc_dtype_size(info.desc.dtype);
+}
+
+/// Calls `chunk(values, first, count)` over the tensor widened to f32.
+template <typename F>
+void forEachChunk(const nhc_tensor_info_t &info, std::vector<float> &buffer,
+                  F &&chunk) {
+  const uint64_t elems = elementsOf(info);
+  const size_t size = nhc_dtype_size(info.desc.dtype);
+  for (uint64_t first = 0; first < elems; first += kChunk) {
+    size_t count = static_cast<size_t>(std::min<uint64_t>(kChunk, elems - first));
+    buffer.resize(count);
+    if (nhc_dtype_widen(info.desc.dtype,
+                        static_cast<const uint8_t *>(info.data) + first * size,
+                        count, buffer.data()) != NHC_OK)
+      throw std::runtime_error(std::string("tensor '") + info.desc.name +
+                               "': " + nhc_last_error());
+    chunk(buffer.data(), first, count);
+  }
+}
+
+/// max |W|; refuses NaN and infinities, which no scale can represent.
+float weightAbsmax(const nhc_tensor_info_t &info, std::vector<float> &buffer) {
+  float absmax = 0.0f;
+  forEachChunk(info, buffer, [&](const float *v, uint64_t first, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(v[i]))
+        throw std::runtime_error(
+            std::string("tensor '") + info.desc.name + "' in " + info.file +
+            " holds " + (std::isnan(v[i]) ? "NaN" : "an infinity") +
+            " at element " + std::to_string(first + i) +
+            "; it cannot be quantized");
+      absmax = std::max(absmax, std::fabs(v[i]));
+    }
+  });
+  return absmax;
+}
+
+nlohmann::ordered_json producer() {
+  return {{"name", "nhc"}, {"version", "nhc quantize --fp8"}};
+}
+
+/// config.json with quantization_config added, keeping the rest of the
+/// text as it was (HF configs may hold tokens such as Infinity that a
+/// strict JSON round trip would not preserve).
+std::string quantizedConfig(const std::string &text, const fs::path &path,
+                            const std::vector<std::string> &exclude) {
+  size_t close = text.find_last_of('}');
+  if (close == std::string::npos)
+    throw std::runtime_error("'" + path.string() + "' is not a JSON object");
+  nlohmann::ordered_json quant = {
+      {"quant_method", "modelopt"},
+      {"quant_algo", "FP8"},
+      {"kv_cache_quant_algo", nullptr},
+      {"exclude_modules", exclude},
+      {"ignore", exclude},
+      {"config_groups",
+       {{"group_0",
+         {{"input_activations",
+           {{"dynamic", false}, {"num_bits", 8}, {"type", "float"}}},
+          {"weights", {{"dynamic", false}, {"num_bits", 8}, {"type", "float"}}},
+          {"targets", {"Linear"}}}}}},
+      {"producer", producer()}};
+  size_t last = text.find_last_not_of(" \t\r\n", close - 1);
+  bool empty = last == std::string::npos || text[last] == '{';
+  return text.substr(0, close) + (empty ? "" : ",") +
+         "\n  \"quantization_config\": " + quant.dump(2) + "\n" +
+         text.substr(close);
+}
+
+} // namespace
+
+bool quantizesModule(const std::string &module) {
+  if (module.find(".experts.") != std::string::npos ||
+      module.find("shared_experts") != std::string::npos)
+    return false;
+  for (const char *suffix :
+       {".mixer.in_proj", ".mixer.out_proj", ".mixer.up_proj",
+        ".mixer.down_proj"})
+    if (endsWith(module, suffix))
+      return true;
+  return false;
+}
+
+std::vector<std::string>
+excludeModules(const std::vector<std::string> &unquantized, bool hasMamba) {
+  // The patterns that name a module of this model (an entry matching
+  // nothing draws a warning from every loader), then the modules none of
+  // them covers.
+  std::vector<std::string> exclude = {"lm_head"}, uncovered;
+  std::set<std::string> used;
+  // conv1d is no linear layer (no gemm), but NVIDIA lists it for every
+  // model with Mamba layers.
+  if (hasMamba)
+    used.insert("*.mixer.conv1d");
+  for (const std::string &module : unquantized) {
+    bool covered = false;
+    for (const char *pattern : kExcludePatterns)
+      if (fnmatch(pattern, module.c_str(), 0) == 0) {
+        covered = true;
+        used.insert(pattern);
+      }
+    if (!covered)
+      uncovered.push_back(module);
+  }
+  for (const char *pattern : kExcludePatterns)
+    if (used.count(pattern))
+      exclude.push_back(pattern);
+  exclude.insert(exclude.end(), uncovered.begin(), uncovered.end());
+  return exclude;
+}
+
+std::vector<QuantizedModule>
+writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
+                   const std::map<std::string, float> &inputAbsmax,
+                   const std::vector<std::string> &exclude,
+                   const std::string &sourceDir, const std::string &outDir) {
+  // Checkpoint tensor name -> (input absmax, weight scale).
+  std::map<std::string, QuantizedModule> byTensor;
+  std::vector<float> buffer;
+  for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
+    nhc_tensor_desc_t desc{};
+    nhc_manifest_weight_at(manifest, i, &desc);
+    auto found = inputAbsmax.find(desc.name);
+    if (found == inputAbsmax.end())
+      continue;
+    nhc_tensor_info_t info = boundTensor(weights, i);
+    std::string tensor = info.desc.name;
+    if (!endsWith(tensor, ".weight"))
+      throw std::runtime_error("tensor '" + tensor +
+                               "' is not named <module>.weight; cannot name "
+                               "its FP8 scales");
+    float absmax = found->second;
+    if (!(std::isfinite(absmax) && absmax > 0.0f))
+      throw std::runtime_error(
+          "calibration: the input of '" + tensor.substr(0, tensor.size() - 7) +
+          "' had max |x| = " + std::to_string(absmax) +
+          "; give calibration prompts that exercise it");
+    QuantizedModule module;
+    module.module = tensor.substr(0, tensor.size() - 7);
+    module.inputScale = absmax / kE4M3Max;
+    float weightMax = weightAbsmax(info, buffer);
+    // An all-zero weight quantizes to zeros under any positive scale.
+    module.weightScale = weightMax > 0.0f ? weightMax / kE4M3Max : 1.0f;
+    byTensor[tensor] = module;
+  }
+
+  // Declare the output: every checkpoint tensor in its order, a quantized
+  // weight followed by its two scales.
+  fs::path out(outDir);
+  tools::SafetensorsWriter writer((out / "model.safetensors").string());
+  size_t count = nhc_weights_tensor_count(weights);
+  std::vector<nhc_tensor_info_t> tensors(count);
+  std::vector<QuantizedModule> written;
+  std::set<std::string> names;
+  for (size_t i = 0; i < count; ++i) {
+    nhc_weights_tensor_at(weights, i, &tensors[i]);
+    names.insert(tensors[i].desc.name);
+  }
+  for (const nhc_tensor_info_t &info : tensors) {
+    std::vector<uint64_t> shape(info.desc.shape,
+                                info.desc.shape + info.desc.rank);
+    auto q = byTensor.find(info.desc.name);
+    if (q == byTensor.end()) {
+      writer.declare(info.desc.name, info.desc.dtype, shape);
+      continue;
+    }
+    for (const char *suffix : {".weight_scale", ".input_scale"})
+      if (names.count(q->second.module + suffix))
+        throw std::runtime_error("checkpoint already holds '" +
+                                 q->second.module + suffix +
+                                 "': is it quantized already?");
+    writer.declare(info.desc.name, NHC_DTYPE_F8_E4M3, shape);
+    writer.declare(q->second.module + ".weight_scale", NHC_DTYPE_F32, {});
+    writer.declare(q->second.module + ".input_scale", NHC_DTYPE_F32, {});
+    written.push_back(q->second);
+  }
+  writer.begin(nlohmann::json{{"format", "pt"}});
+  std::vector<uint8_t> codes;
+  for (const nhc_tensor_info_t &info : tensors) {
+    auto q = byTensor.find(info.desc.name);
+    if (q == byTensor.end()) {
+      writer.append(info.data, info.byte_size);
+      continue;
+    }
+    const float scale = q->second.weightScale;
+    forEachChunk(info, buffer, [&](const float *v, uint64_t, size_t n) {
+      codes.resize(n);
+      for (size_t i = 0; i < n; ++i)
+        codes[i] = nhc_f32_to_e4m3(v[i], scale);
+      writer.append(codes.data(), n);
+    });
+    writer.append(&q->second.weightScale, sizeof(float));
+    writer.append(&q->second.inputScale, sizeof(float));
+  }
+  writer.finish();
+
+  // Configs, then the source's other files (generation config, tokenizer).
+  fs::path source(sourceDir);
+  writeFile(out / "config.json",
+            quantizedConfig(readFile(source / "config.json"),
+                            source / "config.json", exclude) +
+                "\n");
+  nlohmann::ordered_json hfQuant = {
+      {"producer", producer()},
+      {"quantization",
+       {{"quant_algo", "FP8"},
+        {"kv_cache_quant_algo", nullptr},
+        {"exclude_modules", exclude}}}};
+  writeFile(out / "hf_quant_config.json", hfQuant.dump(2) + "\n");
+  for (const fs::directory_entry &entry : fs::directory_iterator(source)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || endsWith(name, ".safetensors") ||
+        name == "model.safetensors.index.json" || name == "config.json" ||
+        name == "hf_quant_config.json")
+      continue;
+    fs::copy_file(entry.path(), out / name);
+  }
+  return written;
+}
+
+} // namespace nhc::quantize

@@ -1,0 +1,52 @@
+//===- fp8_checkpoint.h - Write a modelopt FP8 checkpoint -----*- C++ -*-===//
+//
+// modelopt's per-tensor static FP8 recipe, as NVIDIA's published Nemotron-H
+// FP8 checkpoints choose it (docs/fp8.md): Mamba in_proj/out_proj and MLP
+// up_proj/down_proj in e4m3 with
+//   weight_scale = max|W| / 448,  W_q = sat_e4m3(W / weight_scale)
+//   input_scale  = max|x| / 448   over the calibration prompts' inputs
+// and everything else (embeddings, attention, conv1d, norms, MoE, lm_head)
+// as stored. The output is a checkpoint directory: model.safetensors,
+// config.json with quantization_config, hf_quant_config.json, and the
+// input's other files (generation config, tokenizer) copied.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_QUANTIZE_FP8_CHECKPOINT_H
+#define NHC_QUANTIZE_FP8_CHECKPOINT_H
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nhc/runtime/api.h"
+
+namespace nhc::quantize {
+
+/// True for the linear modules the recipe quantizes ("...mixer.in_proj").
+bool quantizesModule(const std::string &module);
+
+/// The exclude_modules list written to the configs: NVIDIA's wildcards that
+/// name modules of this model (conv1d when it `hasMamba`), plus every other
+/// module in `unquantized` none of them covers.
+std::vector<std::string>
+excludeModules(const std::vector<std::string> &unquantized, bool hasMamba);
+
+struct QuantizedModule {
+  std::string module; // as the checkpoint names it, without ".weight"
+  float inputScale = 0, weightScale = 0;
+};
+
+/// Writes the FP8 checkpoint of `weights` (bound to `manifest`) into
+/// `outDir` (which exists and is empty): the modules in `inputAbsmax`
+/// (manifest weight name -> max |input|) are quantized. Copies the other
+/// files of `sourceDir`. Returns the quantized modules in checkpoint order.
+/// Throws std::runtime_error naming the tensor or file.
+std::vector<QuantizedModule>
+writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
+                   const std::map<std::string, float> &inputAbsmax,
+                   const std::vector<std::string> &exclude,
+                   const std::string &sourceDir, const std::string &outDir);
+
+} // namespace nhc::quantize
+
+#endif // NHC_QUANTIZE_FP8_CHECKPOINT_H

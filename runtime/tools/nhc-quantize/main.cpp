@@ -1,0 +1,395 @@
+//===- main.cpp - nhc-quantize: FP8 checkpoints from calibration ----------===//
+//
+//   nhc-quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR
+//                [--eval FILE] [--report FILE.json] [--nhc PATH]
+//
+// (`nhc quantize ...` runs this.) Compiles the checkpoint with nhc, runs the
+// calibration prompts through it to find each FP8 linear's input scale,
+// writes the modelopt FP8 checkpoint (fp8_checkpoint.h), compiles that too
+// and reports how far its logits are from the original's on held-out
+// prompts: top-1 agreement and mean KL(original || quantized).
+//
+//===----------------------------------------------------------------------===//
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fp8_checkpoint.h"
+#include "model_runner.h"
+#include "nhc/runtime/api.h"
+#include "nhc/text/tokenizer.h"
+
+extern char **environ;
+
+namespace fs = std::filesystem;
+using namespace nhc::quantize;
+
+namespace {
+
+const char kUsage[] =
+    "usage: nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR\n"
+    "                    [--eval FILE] [--report FILE.json] [--nhc PATH]\n"
+    "\n"
+    "Writes a modelopt FP8 checkpoint (e4m3 weights, per-tensor static\n"
+    "scales; docs/fp8.md) that nhc and NVIDIA's FP8 loaders read. FILE holds\n"
+    "one prompt per line: a JSON array of token ids, or text (tokenized with\n"
+    "the checkpoint's tokenizer.json). Without --eval the last quarter of the\n"
+    "calibration prompts is held out to measure the divergence. OUT_DIR must\n"
+    "not exist or be empty.\n";
+
+struct Options {
+  std::string checkpoint, calibration, eval, out, report, nhc;
+};
+
+bool parse(int argc, char **argv, Options &o, std::string &error) {
+  bool fp8 = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    std::string value;
+    size_t eq = arg.find('=');
+    std::string name = eq == std::string::npos ? arg : arg.substr(0, eq);
+    std::string *dest = name == "--fp8"           ? &o.checkpoint
+                        : name == "--calibration" ? &o.calibration
+                        : name == "--eval"        ? &o.eval
+                        : name == "-o"            ? &o.out
+                        : name == "--report"      ? &o.report
+                        : name == "--nhc"         ? &o.nhc
+                                                  : nullptr;
+    if (!dest) {
+      error = "unknown argument '" + arg + "'";
+      return false;
+    }
+    if (eq != std::string::npos)
+      value = arg.substr(eq + 1);
+    else if (i + 1 < argc)
+      value = argv[++i];
+    else {
+      error = name + " needs a value";
+      return false;
+    }
+    if (value.empty()) {
+      error = name + " needs a non-empty value";
+      return false;
+    }
+    fp8 = fp8 || name == "--fp8";
+    *dest = value;
+  }
+  if (!fp8)
+    error = "--fp8 CHECKPOINT_DIR is required (FP8 is the one recipe)";
+  else if (o.calibration.empty())
+    error = "--calibration FILE is required";
+  else if (o.out.empty())
+    error = "-o OUT_DIR is required";
+  return error.empty();
+}
+
+/// Prompts of `path`, one per non-empty line: token ids or text.
+std::vector<Prompt> readPrompts(const std::string &path,
+                                const std::string &checkpoint) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error("cannot read '" + path + "'");
+  std::vector<Prompt> prompts;
+  std::optional<nhc::text::Tokenizer> tokenizer;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    std::string where = path + ":" + std::to_string(number);
+    if (line.find_first_not_of(" \t\r") == std::string::npos)
+      continue;
+    if (line[line.find_first_not_of(" \t")] == '[') {
+      nlohmann::json ids = nlohmann::json::parse(line, nullptr, false);
+      Prompt prompt;
+      bool ok = ids.is_array() && !ids.empty();
+      for (const nlohmann::json &id : ids) {
+        ok = ok && id.is_number_integer() && id.get<int64_t>() >= 0 &&
+             id.get<int64_t>() <= INT32_MAX;
+        if (ok)
+          prompt.push_back(static_cast<int32_t>(id.get<int64_t>()));
+      }
+      if (!ok)
+        throw std::runtime_error(where + ": expected a non-empty JSON array "
+                                         "of token ids in [0, 2^31)");
+      prompts.push_back(std::move(prompt));
+      continue;
+    }
+    if (!tokenizer) {
+      try {
+        tokenizer = nhc::text::Tokenizer::load(checkpoint);
+      } catch (const std::exception &e) {
+        throw std::runtime_error(where + ": a text prompt needs the "
+                                         "checkpoint's tokenizer: " +
+                                 e.what());
+      }
+    }
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    prompts.push_back(tokenizer->encode(line));
+    if (prompts.back().empty())
+      throw std::runtime_error(where + ": the text encodes to no tokens");
+  }
+  if (prompts.empty())
+    throw std::runtime_error("'" + path + "' holds no prompts");
+  return prompts;
+}
+
+/// The nhc compiler: --nhc, else next to this executable, else on PATH.
+std::string findCompiler(const std::string &given) {
+  if (!given.empty())
+    return given;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && fs::exists(self.parent_path() / "nhc"))
+    return (self.parent_path() / "nhc").string();
+  return "nhc";
+}
+
+void compile(const std::string &nhc, const std::string &checkpoint,
+             const std::string &artifact) {
+  std::vector<std::string> args = {nhc, "compile", checkpoint, "-o", artifact};
+  std::vector<char *> argv;
+  for (std::string &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int status = 0;
+  if (posix_spawnp(&pid, nhc.c_str(), nullptr, nullptr, argv.data(),
+                   environ) != 0)
+    throw std::runtime_error("cannot run the compiler '" + nhc +
+                             "' (pass --nhc PATH)");
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    throw std::runtime_error("'" + nhc + " compile " + checkpoint +
+                             "' failed");
+}
+
+/// A temporary directory, removed with everything in it.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern =
+        (fs::temp_directory_path() / "nhc-quantize-XXXXXX").string();
+    if (!mkdtemp(pattern.data()))
+      throw std::runtime_error("cannot create a temporary directory");
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+struct Divergence {
+  size_t positions = 0, agree = 0;
+  double klSum = 0;
+};
+
+/// KL(p || q) of the softmaxes of two logit rows, and whether their argmax
+/// agrees; in double.
+void compareRow(const float *a, const float *b, uint64_t vocab,
+                Divergence &d) {
+  auto logSumExp = [vocab](const float *x) {
+    double top = x[0];
+    for (uint64_t i = 1; i < vocab; ++i)
+      top = std::max(top, double(x[i]));
+    double sum = 0;
+    for (uint64_t i = 0; i < vocab; ++i)
+      sum += std::exp(double(x[i]) - top);
+    return top + std::log(sum);
+  };
+  double la = logSumExp(a), lb = logSumExp(b), kl = 0;
+  uint64_t argA = 0, argB = 0;
+  for (uint64_t i = 0; i < vocab; ++i) {
+    double lpa = a[i] - la, lpb = b[i] - lb;
+    kl += std::exp(lpa) * (lpa - lpb);
+    argA = a[i] > a[argA] ? i : argA;
+    argB = b[i] > b[argB] ? i : argB;
+  }
+  d.positions += 1;
+  d.agree += argA == argB;
+  d.klSum += kl;
+}
+
+int run(const Options &o) {
+  fs::path checkpoint(o.checkpoint), out(o.out);
+  if (!fs::is_directory(checkpoint) || !fs::exists(checkpoint / "config.json"))
+    throw std::runtime_error("'" + o.checkpoint +
+                             "' is not a checkpoint directory with config.json");
+  if (fs::exists(checkpoint / "hf_quant_config.json"))
+    throw std::runtime_error("'" + o.checkpoint +
+                             "' has hf_quant_config.json: it is quantized "
+                             "already; start from the unquantized checkpoint");
+  if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out)))
+    throw std::runtime_error("'" + o.out +
+                             "' exists and is not an empty directory; nhc "
+                             "quantize never overwrites files");
+  std::vector<Prompt> calibration = readPrompts(o.calibration, o.checkpoint);
+  std::vector<Prompt> eval;
+  if (!o.eval.empty()) {
+    eval = readPrompts(o.eval, o.checkpoint);
+  } else if (calibration.size() >= 2) {
+    size_t held = (calibration.size() + 3) / 4;
+    eval.assign(calibration.end() - held, calibration.end());
+    calibration.resize(calibration.size() - held);
+  }
+  uint64_t maxLen = 1;
+  for (const auto *set : {&calibration, &eval})
+    for (const Prompt &p : *set)
+      maxLen = std::max<uint64_t>(maxLen, p.size());
+
+  TempDir temp;
+  std::string nhc = findCompiler(o.nhc);
+  std::string original = (temp.path / "original.nhc").string();
+  compile(nhc, o.checkpoint, original);
+  ModelRunner base(original, o.checkpoint, maxLen);
+
+  // Calibration: max |input| of every body gemm over every prompt.
+  std::vector<std::string> gemms = base.gemmWeights();
+  std::vector<float> absmax(gemms.size(), 0.0f);
+  size_t calibrationTokens = 0;
+  for (size_t i = 0; i < calibration.size(); ++i) {
+    try {
+      base.observe(calibration[i], absmax);
+    } catch (const std::exception &e) {
+      throw std::runtime_error("calibration prompt " + std::to_string(i + 1) +
+                               ": " + e.what());
+    }
+    calibrationTokens += calibration[i].size();
+  }
+  std::map<std::string, float> inputAbsmax;
+  std::vector<std::string> unquantized;
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    std::string module = gemms[i].substr(0, gemms[i].rfind(".weight"));
+    if (quantizesModule(module))
+      inputAbsmax[gemms[i]] = std::max(inputAbsmax[gemms[i]], absmax[i]);
+    else
+      unquantized.push_back(module);
+  }
+  if (inputAbsmax.empty())
+    throw std::runtime_error("'" + o.checkpoint +
+                             "' has no Mamba in_proj/out_proj or MLP "
+                             "up_proj/down_proj to quantize");
+  bool hasMamba = false;
+  for (const auto &[weight, unused] : inputAbsmax)
+    hasMamba = hasMamba || weight.find(".mixer.in_proj.") != std::string::npos;
+  std::vector<std::string> exclude = excludeModules(unquantized, hasMamba);
+
+  // Write into a fresh directory, then move it into place.
+  fs::path staging = out.string() + ".partial";
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  std::vector<QuantizedModule> modules;
+  try {
+    modules = writeFp8Checkpoint(base.weights(), base.manifest(), inputAbsmax,
+                                 exclude, o.checkpoint, staging.string());
+    if (fs::exists(out))
+      fs::remove(out); // empty, checked above
+    fs::rename(staging, out);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    throw;
+  }
+
+  // The quantized model must compile with exactly these FP8 modules.
+  std::string fp8 = (temp.path / "fp8.nhc").string();
+  compile(nhc, o.out, fp8);
+  ModelRunner quantized(fp8, o.out, maxLen);
+  std::set<std::string> expected, compiled;
+  for (const QuantizedModule &m : modules)
+    expected.insert(m.module + ".weight");
+  for (size_t i = 0; i < nhc_manifest_weight_count(quantized.manifest()); ++i) {
+    nhc_tensor_desc_t desc{};
+    nhc_manifest_weight_at(quantized.manifest(), i, &desc);
+    nhc_tensor_info_t info{};
+    nhc_weights_bound_at(quantized.weights(), i, &info);
+    if (desc.dtype == NHC_DTYPE_F8_E4M3)
+      compiled.insert(info.desc.name);
+  }
+  if (expected != compiled)
+    throw std::runtime_error("internal error: the written checkpoint "
+                             "compiles to other FP8 modules than were "
+                             "quantized");
+
+  Divergence d;
+  for (const Prompt &prompt : eval) {
+    std::vector<float> a = base.logits(prompt), b = quantized.logits(prompt);
+    for (size_t t = 0; t < prompt.size(); ++t)
+      compareRow(&a[t * base.vocab()], &b[t * base.vocab()], base.vocab(), d);
+  }
+
+  std::printf("nhc quantize: FP8 e4m3, per-tensor static scales (modelopt)\n");
+  std::printf("  quantized: %zu of %zu linear layers (Mamba in/out_proj, MLP "
+              "up/down_proj)\n",
+              modules.size(), gemms.size() + 1);
+  std::printf("  calibration: %zu prompts, %zu tokens\n", calibration.size(),
+              calibrationTokens);
+  if (d.positions)
+    std::printf("  held out: %zu prompts, %zu positions: top-1 agreement "
+                "%.2f%%, mean KL %.3g nats\n",
+                eval.size(), d.positions, 100.0 * d.agree / d.positions,
+                d.klSum / d.positions);
+  else
+    std::printf("  held out: none (one calibration prompt and no --eval): "
+                "divergence not measured\n");
+  std::printf("  wrote %s\n", o.out.c_str());
+
+  if (!o.report.empty()) {
+    nlohmann::ordered_json report = {
+        {"checkpoint", o.checkpoint},
+        {"output", o.out},
+        {"calibration", {{"prompts", calibration.size()},
+                         {"tokens", calibrationTokens}}},
+        {"held_out", {{"prompts", eval.size()}, {"positions", d.positions}}},
+        {"top1_agreement",
+         d.positions ? nlohmann::json(double(d.agree) / d.positions) : nullptr},
+        {"mean_kl_nats",
+         d.positions ? nlohmann::json(d.klSum / d.positions) : nullptr},
+        {"exclude_modules", exclude}};
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const QuantizedModule &m : modules)
+      list.push_back({{"module", m.module},
+                      {"input_scale", m.inputScale},
+                      {"weight_scale", m.weightScale}});
+    report["modules"] = list;
+    std::ofstream file(o.report);
+    file << report.dump(2) << "\n";
+    if (!file.flush())
+      throw std::runtime_error("cannot write '" + o.report + "'");
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options;
+  std::string error;
+  if (!parse(argc, argv, options, error)) {
+    std::fprintf(stderr, "nhc quantize: error: %s\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  try {
+    return run(options);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "nhc quantize: error: %s\n", e.what());
+    return 1;
+  }
+}
