@@ -248,10 +248,11 @@ int runQuantize(int argc, char **argv) {
       llvm::sys::fs::getMainExecutable(argv[0], (void *)&runQuantize);
   llvm::SmallString<256> tool(llvm::sys::path::parent_path(self));
   llvm::sys::path::append(tool, "nhc-quantize");
-  std::vector<char *> args = {tool.data()};
+  std::string path = tool.str().str();
+  std::vector<char *> args = {path.data()};
   args.insert(args.end(), argv + 2, argv + argc);
   args.push_back(nullptr);
-  execv(tool.c_str(), args.data());
+  execv(path.c_str(), args.data());
   llvm::errs() << "nhc: error: cannot run '" << tool
                << "' (nhc quantize needs nhc-quantize next to nhc)\n";
   return 1;

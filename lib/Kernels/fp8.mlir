@@ -76,6 +76,10 @@ func.func private @nhc_e4m3_quantize(%x: f32, %scale: f32) -> f32 {
   %m = arith.select %tiny, %sub, %normal : f32
   %mbits = arith.bitcast %m : f32 to i32
   %rbits = arith.ori %mbits, %sign : i32
-  %r = arith.bitcast %rbits : i32 to f32
+  %rounded = arith.bitcast %rbits : i32 to f32
+  // NaN stays NaN whatever its payload (the rounding could carry a large
+  // one into the sign).
+  %nan = arith.cmpf uno, %c, %c : f32
+  %r = arith.select %nan, %c, %rounded : f32
   return %r : f32
 }

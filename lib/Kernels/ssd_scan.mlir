@@ -8,8 +8,9 @@
 // xbc rows are [x (H*P) | B (G*N) | C (G*N)]; head h uses group h / (H/G).
 // A request is a prefill if num_tokens > 1 or start_pos == 0, else a decode.
 // nhc_ssd_chunk_scan runs the prefill requests, nhc_ssd_scan the decode
-// requests; each skips the other's. Both parallelize over (request, h*P + p)
-// and keep the tokens of a request in order.
+// requests; each skips the other's. The decode scan parallelizes over
+// (request, h*P + p), the chunked scan over (request, h); both keep the
+// tokens of a request in order.
 
 // Decode: one recurrence step per token.
 func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
@@ -82,15 +83,18 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   return
 }
 
-// Prefill: the chunked SSD form of transformers' torch path. Tokens are cut
-// into chunks of `chunk` from the request's first new token; within a chunk,
-// with a_s = A dt_s (dt clamped) and cum_l = a_c0 + ... + a_l:
-//   y_l = sum_{s<=l} (C_l . B_s) exp(a_{s+1} + ... + a_l) dt_s x_s
-//       + exp(cum_l) (C_l . h_prev) + D x_l
+// Prefill: the chunked SSD form of transformers' torch path (the Mamba-2
+// paper's block decomposition). Tokens are cut into chunks of `chunk` (at
+// most kMaxChunk = 256, the buffers' size; every published config uses 128
+// or 256) from the request's first new token; within a chunk, with
+// a_s = A dt_s (dt clamped) and cum_l = a_c0 + ... + a_l:
+//   y_l = sum_{s<=l} (C_l . B_s) exp(cum_l - cum_s) dt_s x_s     (intra-chunk)
+//       + exp(cum_l) (C_l . h_prev) + D x_l                     (from the state)
 //   h   = exp(cum_last) h_prev + sum_s exp(cum_last - cum_s) dt_s x_s B_s
-// where h_prev is the state at the chunk's start. Without scratch memory each
-// thread recomputes C_l . B_s, so a chunk costs O(chunk^2 N) per row (the
-// recurrence costs O(chunk N)); see docs/kernels.md.
+// where h_prev is the state at the chunk's start. One iteration owns a
+// (request, head): dt and cum are computed once per token, and C_l . B_s
+// once per (l, s) and shared by the head's P rows, so a chunk costs
+// O(chunk^2 (N + P) + chunk P N) per head instead of O(chunk^2 N P).
 func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %proj_stride: index, %dt_offset: index,
                               %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
@@ -101,114 +105,141 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %dt_max: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %kMaxChunk = arith.constant 256 : index
   %zero = arith.constant 0.0 : f32
   %true = arith.constant true
   %HP = arith.muli %H, %P : index
   %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
       : (index, index, index, index) -> index
   %GN = arith.muli %G, %N : index
-  // A zero chunk would never advance.
-  %L = arith.maxui %chunk, %c1 : index
-  scf.parallel (%r, %hp) = (%c0, %c0) to (%R, %HP) step (%c1, %c1) {
+  // A zero chunk would never advance; a longer one than the buffers is cut.
+  %L1 = arith.maxui %chunk, %c1 : index
+  %L = arith.minui %L1, %kMaxChunk : index
+  scf.parallel (%r, %h) = (%c0, %c0) to (%R, %H) step (%c1, %c1) {
     %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
         -> (index, index, index, index, i1)
     scf.if %q#4 {
-      %end = arith.addi %q#0, %q#1 : index
-      %h = arith.divui %hp, %P : index
-      %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
-      %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
-      %Dh = memref.load %d[%h] : memref<?xf32>
-      %dtb = memref.load %dt_bias[%h] : memref<?xf32>
-      %sbase = func.call @nhc_ssd_state_row(%q#3, %hp, %HP, %N)
-          : (index, index, index, index) -> index
-      %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
-      %ccol = arith.addi %bcol, %GN : index
-      %dtcol = arith.addi %dt_offset, %h : index
-      scf.for %c0tok = %q#0 to %end step %L {
-        %cend0 = arith.addi %c0tok, %L : index
-        %cend = arith.minui %cend0, %end : index
-        // Outputs, from the state at the chunk's start.
-        %cumLast = scf.for %l = %c0tok to %cend step %c1
-            iter_args(%cum = %zero) -> (f32) {
-          %dtl = func.call @nhc_ssd_dt(%proj, %l, %proj_stride, %dtcol, %dtb,
-                                       %true, %dt_min, %dt_max)
-              : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
-          %al = arith.mulf %A, %dtl : f32
-          %cuml = arith.addf %cum, %al : f32
-          %crow = arith.muli %l, %xbcStride : index
-          %cbase = arith.addi %crow, %ccol : index
-          // Diagonal block, s = l down to the chunk start; seg = a_{s+1..l}.
-          %nsteps = arith.subi %l, %c0tok : index
-          %nsteps1 = arith.addi %nsteps, %c1 : index
-          %diag:2 = scf.for %j = %c0 to %nsteps1 step %c1
-              iter_args(%acc = %zero, %seg = %zero) -> (f32, f32) {
-            %s = arith.subi %l, %j : index
-            %dts = func.call @nhc_ssd_dt(%proj, %s, %proj_stride, %dtcol,
+      memref.alloca_scope {
+        // Per token of the chunk: dt_s, cum_s, and the weights w_s of the
+        // current output token.
+        %dtbuf = memref.alloca() : memref<256xf32>
+        %cumbuf = memref.alloca() : memref<256xf32>
+        %wbuf = memref.alloca() : memref<256xf32>
+        %end = arith.addi %q#0, %q#1 : index
+        %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
+        %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
+        %Dh = memref.load %d[%h] : memref<?xf32>
+        %dtb = memref.load %dt_bias[%h] : memref<?xf32>
+        %hp0 = arith.muli %h, %P : index
+        %sbase = func.call @nhc_ssd_state_row(%q#3, %hp0, %HP, %N)
+            : (index, index, index, index) -> index
+        %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
+        %ccol = arith.addi %bcol, %GN : index
+        %dtcol = arith.addi %dt_offset, %h : index
+        scf.for %c0tok = %q#0 to %end step %L {
+          %cend0 = arith.addi %c0tok, %L : index
+          %cend = arith.minui %cend0, %end : index
+          %n = arith.subi %cend, %c0tok : index
+          // dt and the inclusive cumulative sum of A dt over the chunk.
+          %cumLast = scf.for %i = %c0 to %n step %c1
+              iter_args(%cum = %zero) -> (f32) {
+            %tok = arith.addi %c0tok, %i : index
+            %dti = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol,
                                          %dtb, %true, %dt_min, %dt_max)
                 : (memref<?xf32>, index, index, index, f32, i1, f32, f32)
                 -> f32
-            %srow = arith.muli %s, %xbcStride : index
-            %xi = arith.addi %srow, %hp : index
-            %xs = memref.load %xbc[%xi] : memref<?xf32>
-            %bbase = arith.addi %srow, %bcol : index
-            %cb = func.call @nhc_ssd_dot(%xbc, %cbase, %xbc, %bbase, %N)
-                : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
-            %decay = math.exp %seg : f32
-            %xdt = arith.mulf %xs, %dts : f32
-            %m = arith.mulf %cb, %decay : f32
-            %term = arith.mulf %m, %xdt : f32
-            %acc2 = arith.addf %acc, %term : f32
-            %as = arith.mulf %A, %dts : f32
-            %seg2 = arith.addf %seg, %as : f32
-            scf.yield %acc2, %seg2 : f32, f32
+            %ai = arith.mulf %A, %dti : f32
+            %cumi = arith.addf %cum, %ai : f32
+            memref.store %dti, %dtbuf[%i] : memref<256xf32>
+            memref.store %cumi, %cumbuf[%i] : memref<256xf32>
+            scf.yield %cumi : f32
           }
-          %ch = func.call @nhc_ssd_dot(%xbc, %cbase, %ssm_state, %sbase, %N)
-              : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
-          %ecum = math.exp %cuml : f32
-          %off_term = arith.mulf %ch, %ecum : f32
-          %yd = arith.addf %diag#0, %off_term : f32
-          %li = arith.addi %crow, %hp : index
-          %xl = memref.load %xbc[%li] : memref<?xf32>
-          %dx = arith.mulf %Dh, %xl : f32
-          %yv = arith.addf %yd, %dx : f32
-          %yrow = arith.muli %l, %HP : index
-          %yi = arith.addi %yrow, %hp : index
-          memref.store %yv, %y[%yi] : memref<?xf32>
-          scf.yield %cuml : f32
-        }
-        // Chunk-end state: decay the old state, add each token's update.
-        %etot = math.exp %cumLast : f32
-        scf.for %n = %c0 to %N step %c1 {
-          %si = arith.addi %sbase, %n : index
-          %sv = memref.load %ssm_state[%si] : memref<?xf32>
-          %sd = arith.mulf %sv, %etot : f32
-          memref.store %sd, %ssm_state[%si] : memref<?xf32>
-        }
-        %cumEnd = scf.for %s = %c0tok to %cend step %c1
-            iter_args(%cum = %zero) -> (f32) {
-          %dts = func.call @nhc_ssd_dt(%proj, %s, %proj_stride, %dtcol, %dtb,
-                                       %true, %dt_min, %dt_max)
-              : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
-          %as = arith.mulf %A, %dts : f32
-          %cums = arith.addf %cum, %as : f32
-          %rest = arith.subf %cumLast, %cums : f32
-          %decay = math.exp %rest : f32
-          %srow = arith.muli %s, %xbcStride : index
-          %xi = arith.addi %srow, %hp : index
-          %xs = memref.load %xbc[%xi] : memref<?xf32>
-          %xdt = arith.mulf %xs, %dts : f32
-          %w = arith.mulf %decay, %xdt : f32
-          %bbase = arith.addi %srow, %bcol : index
-          scf.for %n = %c0 to %N step %c1 {
-            %bi = arith.addi %bbase, %n : index
-            %bv = memref.load %xbc[%bi] : memref<?xf32>
-            %si = arith.addi %sbase, %n : index
+          // Outputs, from the state at the chunk's start.
+          scf.for %i = %c0 to %n step %c1 {
+            %l = arith.addi %c0tok, %i : index
+            %crow = arith.muli %l, %xbcStride : index
+            %cbase = arith.addi %crow, %ccol : index
+            %cuml = memref.load %cumbuf[%i] : memref<256xf32>
+            %i1 = arith.addi %i, %c1 : index
+            scf.for %j = %c0 to %i1 step %c1 {
+              %s = arith.addi %c0tok, %j : index
+              %srow = arith.muli %s, %xbcStride : index
+              %bbase = arith.addi %srow, %bcol : index
+              %cb = func.call @nhc_ssd_dot(%xbc, %cbase, %xbc, %bbase, %N)
+                  : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
+              %cums = memref.load %cumbuf[%j] : memref<256xf32>
+              %seg = arith.subf %cuml, %cums : f32
+              %decay = math.exp %seg : f32
+              %dts = memref.load %dtbuf[%j] : memref<256xf32>
+              %m = arith.mulf %cb, %decay : f32
+              %w = arith.mulf %m, %dts : f32
+              memref.store %w, %wbuf[%j] : memref<256xf32>
+            }
+            %ecum = math.exp %cuml : f32
+            %yrow = arith.muli %l, %HP : index
+            scf.for %p = %c0 to %P step %c1 {
+              %hp = arith.addi %hp0, %p : index
+              %diag = scf.for %j = %c0 to %i1 step %c1
+                  iter_args(%acc = %zero) -> (f32) {
+                %s = arith.addi %c0tok, %j : index
+                %srow = arith.muli %s, %xbcStride : index
+                %xi = arith.addi %srow, %hp : index
+                %xs = memref.load %xbc[%xi] : memref<?xf32>
+                %w = memref.load %wbuf[%j] : memref<256xf32>
+                %term = arith.mulf %w, %xs : f32
+                %acc2 = arith.addf %acc, %term : f32
+                scf.yield %acc2 : f32
+              }
+              %pN = arith.muli %p, %N : index
+              %srowBase = arith.addi %sbase, %pN : index
+              %ch = func.call @nhc_ssd_dot(%xbc, %cbase, %ssm_state, %srowBase, %N)
+                  : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
+              %offTerm = arith.mulf %ch, %ecum : f32
+              %yd = arith.addf %diag, %offTerm : f32
+              %li = arith.addi %crow, %hp : index
+              %xl = memref.load %xbc[%li] : memref<?xf32>
+              %dx = arith.mulf %Dh, %xl : f32
+              %yv = arith.addf %yd, %dx : f32
+              %yi = arith.addi %yrow, %hp : index
+              memref.store %yv, %y[%yi] : memref<?xf32>
+            }
+          }
+          // Chunk-end state: decay the old state, add each token's update.
+          %etot = math.exp %cumLast : f32
+          %PN = arith.muli %P, %N : index
+          scf.for %e = %c0 to %PN step %c1 {
+            %si = arith.addi %sbase, %e : index
             %sv = memref.load %ssm_state[%si] : memref<?xf32>
-            %u = arith.mulf %bv, %w : f32
-            %s2 = arith.addf %sv, %u : f32
-            memref.store %s2, %ssm_state[%si] : memref<?xf32>
+            %sd = arith.mulf %sv, %etot : f32
+            memref.store %sd, %ssm_state[%si] : memref<?xf32>
           }
-          scf.yield %cums : f32
+          scf.for %j = %c0 to %n step %c1 {
+            %s = arith.addi %c0tok, %j : index
+            %cums = memref.load %cumbuf[%j] : memref<256xf32>
+            %rest = arith.subf %cumLast, %cums : f32
+            %decay = math.exp %rest : f32
+            %dts = memref.load %dtbuf[%j] : memref<256xf32>
+            %decayDt = arith.mulf %decay, %dts : f32
+            %srow = arith.muli %s, %xbcStride : index
+            %bbase = arith.addi %srow, %bcol : index
+            scf.for %p = %c0 to %P step %c1 {
+              %hp = arith.addi %hp0, %p : index
+              %xi = arith.addi %srow, %hp : index
+              %xs = memref.load %xbc[%xi] : memref<?xf32>
+              %w = arith.mulf %decayDt, %xs : f32
+              %pN = arith.muli %p, %N : index
+              %srowBase = arith.addi %sbase, %pN : index
+              scf.for %k = %c0 to %N step %c1 {
+                %bi = arith.addi %bbase, %k : index
+                %bv = memref.load %xbc[%bi] : memref<?xf32>
+                %si = arith.addi %srowBase, %k : index
+                %sv = memref.load %ssm_state[%si] : memref<?xf32>
+                %u = arith.mulf %bv, %w : f32
+                %s2 = arith.addf %sv, %u : f32
+                memref.store %s2, %ssm_state[%si] : memref<?xf32>
+              }
+            }
+          }
         }
       }
     }

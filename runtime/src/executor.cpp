@@ -108,6 +108,14 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
         mark(matrix, entry.gemm.weight);
         if (entry.gemm.hasBias)
           mark(other, entry.gemm.bias);
+        // Scales are read as f32 values (a hostile manifest may name a
+        // matrix as a scale too: it then gets its f32 copy).
+        if (entry.gemm.scaled) {
+          mark(other, entry.gemm.inputScale);
+          mark(other, entry.gemm.weightScale);
+        }
+        if (entry.gemm.quantizeOutput)
+          mark(other, entry.gemm.outputScale);
         break;
       case EntryKind::MoeExperts:
         for (size_t index : entry.moe.up)

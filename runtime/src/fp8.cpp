@@ -24,8 +24,11 @@ float e4m3ToF32(uint8_t bits) {
 
 float quantizeE4M3(float x, float scale) {
   float v = x / scale;
-  // NaN propagates, as torch.clamp and arith.minimumf/maximumf do.
-  float c = std::isnan(v) ? v : std::max(-448.0f, std::min(v, 448.0f));
+  // NaN stays NaN (as torch.clamp and .to(float8_e4m3fn)); any payload,
+  // which the rounding below could carry into the sign or exponent.
+  if (std::isnan(v))
+    return v;
+  float c = std::max(-448.0f, std::min(v, 448.0f));
   uint32_t cbits;
   std::memcpy(&cbits, &c, sizeof(cbits));
   const uint32_t sign = cbits & 0x80000000u, bits = cbits & 0x7fffffffu;

@@ -127,6 +127,11 @@ size_t scalarWeight(const PlanContext &ctx, const Json &value,
             cat(where, ": weight '", spec.name, "' must be one F32 element (a "
                        "per-tensor scale), found ",
                 nhc_dtype_name(spec.dtype), " ", shapeToString(spec.shape)));
+  // Binding proves "positive" weights positive and finite; a scale that is
+  // not would quantize everything to +-448 or NaN.
+  NHC_CHECK(spec.positive, NHC_INVALID_FORMAT,
+            cat(where, ": weight '", spec.name,
+                "' is a scale, so the manifest must mark it \"positive\""));
   return index;
 }
 
@@ -251,6 +256,9 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
                                  where + ".quantize_output");
     NHC_CHECK(!g.c.logits, NHC_INVALID_FORMAT,
               cat(where, ".quantize_output: logits are never quantized"));
+    NHC_CHECK(!g.accumulate, NHC_INVALID_FORMAT,
+              cat(where, ".quantize_output: a quantizing gemm cannot "
+                         "accumulate"));
   }
   return out;
 }

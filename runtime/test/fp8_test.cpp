@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -77,7 +78,14 @@ TEST(Fp8Test, QuantizeIsNearestEvenWithSaturation) {
       ASSERT_EQ(std::signbit(got), std::signbit(want)) << "x " << x;
     }
   }
-  EXPECT_TRUE(std::isnan(quantizeE4M3(std::nanf(""), 1.0f)));
+  // NaN stays NaN whatever its payload (a large one must not round into
+  // the sign bit: 0x7fffffff, 0xffffffff, bf16's 0x7fff0000).
+  for (uint32_t bits : {0x7fc00000u, 0x7fffffffu, 0xffffffffu, 0x7fff0000u,
+                        0x7f800001u}) {
+    float nan;
+    std::memcpy(&nan, &bits, sizeof(nan));
+    EXPECT_TRUE(std::isnan(quantizeE4M3(nan, 1.0f))) << std::hex << bits;
+  }
 }
 
 TEST(Fp8Test, EncodesEveryCodeBack) {

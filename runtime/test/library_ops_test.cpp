@@ -194,8 +194,11 @@ protected:
     addWeight(m, "emb", "F32", {kEmbRows, kK});
     addWeight(m, "w8", "F8_E4M3", {kN, kK});
     addWeight(m, "wf", "F32", {kN, kK});
-    for (const char *scale : {"is", "ws", "qs"})
+    for (const char *scale : {"is", "ws", "qs"}) {
       addWeight(m, scale, "F32", {});
+      m["weights"].back()["positive"] = true;
+    }
+    addWeight(m, "unmarked", "F32", {});
     addWeight(m, "vec", "F32", {2});
     m["buffers"] = {bufferSpec("x", "token", kK), bufferSpec("y", "token", kN)};
     m["kernels"] = kernelTable({"nhc_embedding", "nhc_test_copy"});
@@ -230,6 +233,7 @@ protected:
     weights.add("is", "F32", {}, f32Bytes({0.75f}));
     weights.add("ws", "F32", {}, f32Bytes({0.125f}));
     weights.add("qs", "F32", {}, f32Bytes({2.5f}));
+    weights.add("unmarked", "F32", {}, f32Bytes({0.0f}));
     weights.add("vec", "F32", {2}, f32Bytes({1.0f, 2.0f}));
     return into.open(manifest(gemm), weights, 4, 32);
   }
@@ -279,6 +283,11 @@ TEST_F(Fp8GemmTest, BadScaleEntriesAreRefused) {
        "[2]"},
       {"accumulate", [](Json &g) { g["accumulate"] = true; },
        "a scaled (FP8) gemm cannot accumulate"},
+      {"scale not marked positive", [](Json &g) { g["scale"] = {"is", "unmarked"}; },
+       "weight 'unmarked' is a scale, so the manifest must mark it \"positive\""},
+      {"quantize scale not marked positive",
+       [](Json &g) { g["quantize_output"] = "unmarked"; },
+       "weight 'unmarked' is a scale"},
       {"unknown quantize scale", [](Json &g) { g["quantize_output"] = "nope"; },
        "nope"},
   };

@@ -25,7 +25,10 @@ protected:
     nhc_manifest_release(manifest);
   }
 
+  /// Opens `path`, releasing any checkpoint opened before.
   nhc_status_t open(const std::string &path) {
+    nhc_weights_release(weights);
+    weights = nullptr;
     return nhc_weights_open(path.c_str(), &weights);
   }
 

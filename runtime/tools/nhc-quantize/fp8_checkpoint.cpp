@@ -4,6 +4,7 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -203,56 +204,80 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
     float weightMax = weightAbsmax(info, buffer);
     // An all-zero weight quantizes to zeros under any positive scale.
     module.weightScale = weightMax > 0.0f ? weightMax / kE4M3Max : 1.0f;
+    // A subnormal scale loses precision and a zero one is refused by every
+    // loader: such tiny values are no real model's.
+    if (!std::isnormal(module.inputScale) || !std::isnormal(module.weightScale))
+      throw std::runtime_error("'" + module.module + "': max |input| " +
+                               std::to_string(absmax) + ", max |weight| " +
+                               std::to_string(weightMax) +
+                               " are too small for an f32 scale");
     byTensor[tensor] = module;
   }
 
-  // Declare the output: every checkpoint tensor in its order, a quantized
-  // weight followed by its two scales.
-  fs::path out(outDir);
-  tools::SafetensorsWriter writer((out / "model.safetensors").string());
+  // The output: every checkpoint tensor, a quantized weight as e4m3 followed
+  // by its two scales. Laid out by element size, largest first, so every
+  // tensor stays aligned for its dtype (safetensors allows no padding).
+  struct Item {
+    std::string name;
+    nhc_dtype_t dtype;
+    std::vector<uint64_t> shape;
+    const nhc_tensor_info_t *source = nullptr; // copied or quantized
+    const QuantizedModule *module = nullptr;   // quantized weight
+    const float *scalar = nullptr;             // a scale
+  };
   size_t count = nhc_weights_tensor_count(weights);
   std::vector<nhc_tensor_info_t> tensors(count);
-  std::vector<QuantizedModule> written;
   std::set<std::string> names;
   for (size_t i = 0; i < count; ++i) {
     nhc_weights_tensor_at(weights, i, &tensors[i]);
     names.insert(tensors[i].desc.name);
   }
+  std::vector<Item> items;
+  std::vector<QuantizedModule> written;
   for (const nhc_tensor_info_t &info : tensors) {
     std::vector<uint64_t> shape(info.desc.shape,
                                 info.desc.shape + info.desc.rank);
     auto q = byTensor.find(info.desc.name);
     if (q == byTensor.end()) {
-      writer.declare(info.desc.name, info.desc.dtype, shape);
+      items.push_back({info.desc.name, info.desc.dtype, shape, &info});
       continue;
     }
+    const QuantizedModule &m = q->second;
     for (const char *suffix : {".weight_scale", ".input_scale"})
-      if (names.count(q->second.module + suffix))
-        throw std::runtime_error("checkpoint already holds '" +
-                                 q->second.module + suffix +
-                                 "': is it quantized already?");
-    writer.declare(info.desc.name, NHC_DTYPE_F8_E4M3, shape);
-    writer.declare(q->second.module + ".weight_scale", NHC_DTYPE_F32, {});
-    writer.declare(q->second.module + ".input_scale", NHC_DTYPE_F32, {});
-    written.push_back(q->second);
+      if (names.count(m.module + suffix))
+        throw std::runtime_error("checkpoint already holds '" + m.module +
+                                 suffix + "': is it quantized already?");
+    items.push_back({info.desc.name, NHC_DTYPE_F8_E4M3, shape, &info, &m});
+    items.push_back({m.module + ".weight_scale", NHC_DTYPE_F32, {}, nullptr,
+                     nullptr, &m.weightScale});
+    items.push_back({m.module + ".input_scale", NHC_DTYPE_F32, {}, nullptr,
+                     nullptr, &m.inputScale});
+    written.push_back(m);
   }
+  std::stable_sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
+    return nhc_dtype_size(a.dtype) > nhc_dtype_size(b.dtype);
+  });
+  fs::path out(outDir);
+  tools::SafetensorsWriter writer((out / "model.safetensors").string());
+  for (const Item &item : items)
+    writer.declare(item.name, item.dtype, item.shape);
   writer.begin(nlohmann::json{{"format", "pt"}});
   std::vector<uint8_t> codes;
-  for (const nhc_tensor_info_t &info : tensors) {
-    auto q = byTensor.find(info.desc.name);
-    if (q == byTensor.end()) {
-      writer.append(info.data, info.byte_size);
-      continue;
+  for (const Item &item : items) {
+    if (item.scalar) {
+      writer.append(item.scalar, sizeof(float));
+    } else if (!item.module) {
+      writer.append(item.source->data, item.source->byte_size);
+    } else {
+      const float scale = item.module->weightScale;
+      forEachChunk(*item.source, buffer,
+                   [&](const float *v, uint64_t, size_t n) {
+                     codes.resize(n);
+                     for (size_t i = 0; i < n; ++i)
+                       codes[i] = nhc_f32_to_e4m3(v[i], scale);
+                     writer.append(codes.data(), n);
+                   });
     }
-    const float scale = q->second.weightScale;
-    forEachChunk(info, buffer, [&](const float *v, uint64_t, size_t n) {
-      codes.resize(n);
-      for (size_t i = 0; i < n; ++i)
-        codes[i] = nhc_f32_to_e4m3(v[i], scale);
-      writer.append(codes.data(), n);
-    });
-    writer.append(&q->second.weightScale, sizeof(float));
-    writer.append(&q->second.inputScale, sizeof(float));
   }
   writer.finish();
 

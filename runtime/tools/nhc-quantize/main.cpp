@@ -114,8 +114,8 @@ std::vector<Prompt> readPrompts(const std::string &path,
     std::string where = path + ":" + std::to_string(number);
     if (line.find_first_not_of(" \t\r") == std::string::npos)
       continue;
-    if (line[line.find_first_not_of(" \t")] == '[') {
-      nlohmann::json ids = nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json ids = nlohmann::json::parse(line, nullptr, false);
+    if (ids.is_array()) { // else text, even when it starts with '['
       Prompt prompt;
       bool ok = ids.is_array() && !ids.empty();
       for (const nlohmann::json &id : ids) {
@@ -196,6 +196,32 @@ struct TempDir {
   }
 };
 
+/// OUT's contents while they are written: a fresh directory next to it,
+/// removed unless moveTo() put it in place.
+struct StagingDir {
+  fs::path path;
+  explicit StagingDir(const fs::path &out) {
+    fs::path parent = out.parent_path().empty() ? "." : out.parent_path();
+    std::string pattern =
+        (parent / ("." + out.filename().string() + ".partial-XXXXXX")).string();
+    if (!mkdtemp(pattern.data()))
+      throw std::runtime_error("cannot create a directory next to '" +
+                               out.string() + "'");
+    path = pattern;
+  }
+  void moveTo(const fs::path &out) {
+    if (fs::exists(out))
+      fs::remove(out); // an empty directory, checked before anything ran
+    fs::rename(path, out);
+    path.clear();
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    if (!path.empty())
+      fs::remove_all(path, ec);
+  }
+};
+
 struct Divergence {
   size_t positions = 0, agree = 0;
   double klSum = 0;
@@ -228,7 +254,16 @@ void compareRow(const float *a, const float *b, uint64_t vocab,
 }
 
 int run(const Options &o) {
-  fs::path checkpoint(o.checkpoint), out(o.out);
+  fs::path checkpoint(o.checkpoint);
+  // "out/" and "out" are the same directory.
+  fs::path out = fs::absolute(o.out).lexically_normal();
+  if (out.filename().empty())
+    out = out.parent_path();
+  std::error_code ec; // a path that does not exist is no checkpoint
+  if (fs::equivalent(checkpoint, out.parent_path(), ec) ||
+      fs::equivalent(checkpoint, out, ec))
+    throw std::runtime_error("-o must name a new directory, not the "
+                             "checkpoint or a directory inside it");
   if (!fs::is_directory(checkpoint) || !fs::exists(checkpoint / "config.json"))
     throw std::runtime_error("'" + o.checkpoint +
                              "' is not a checkpoint directory with config.json");
@@ -236,6 +271,15 @@ int run(const Options &o) {
     throw std::runtime_error("'" + o.checkpoint +
                              "' has hf_quant_config.json: it is quantized "
                              "already; start from the unquantized checkpoint");
+  {
+    std::ifstream config(checkpoint / "config.json");
+    std::string text((std::istreambuf_iterator<char>(config)),
+                     std::istreambuf_iterator<char>());
+    if (text.find("\"quantization_config\"") != std::string::npos)
+      throw std::runtime_error("'" + (checkpoint / "config.json").string() +
+                               "' has a quantization_config: start from the "
+                               "unquantized checkpoint");
+  }
   if (fs::exists(out) && !(fs::is_directory(out) && fs::is_empty(out)))
     throw std::runtime_error("'" + o.out +
                              "' exists and is not an empty directory; nhc "
@@ -277,10 +321,23 @@ int run(const Options &o) {
   std::vector<std::string> unquantized;
   for (size_t i = 0; i < gemms.size(); ++i) {
     std::string module = gemms[i].substr(0, gemms[i].rfind(".weight"));
+    if (std::isnan(absmax[i]))
+      throw std::runtime_error("calibration: the input of '" + module +
+                               "' held NaN; the model or prompts are broken");
     if (quantizesModule(module))
       inputAbsmax[gemms[i]] = std::max(inputAbsmax[gemms[i]], absmax[i]);
     else
       unquantized.push_back(module);
+  }
+  // Routed experts run in moe_experts, not as body gemms: they stay in the
+  // base dtype and must be listed too.
+  for (size_t i = 0; i < nhc_manifest_weight_count(base.manifest()); ++i) {
+    nhc_tensor_desc_t desc{};
+    nhc_manifest_weight_at(base.manifest(), i, &desc);
+    std::string name = desc.name;
+    if (name.find(".experts.") != std::string::npos &&
+        name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0)
+      unquantized.push_back(name.substr(0, name.size() - 7));
   }
   if (inputAbsmax.empty())
     throw std::runtime_error("'" + o.checkpoint +
@@ -291,27 +348,18 @@ int run(const Options &o) {
     hasMamba = hasMamba || weight.find(".mixer.in_proj.") != std::string::npos;
   std::vector<std::string> exclude = excludeModules(unquantized, hasMamba);
 
-  // Write into a fresh directory, then move it into place.
-  fs::path staging = out.string() + ".partial";
-  fs::remove_all(staging);
-  fs::create_directories(staging);
-  std::vector<QuantizedModule> modules;
-  try {
-    modules = writeFp8Checkpoint(base.weights(), base.manifest(), inputAbsmax,
-                                 exclude, o.checkpoint, staging.string());
-    if (fs::exists(out))
-      fs::remove(out); // empty, checked above
-    fs::rename(staging, out);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staging, ec);
-    throw;
-  }
+  // Write into a fresh directory next to OUT, check it, then move it into
+  // place: OUT appears complete or not at all.
+  fs::create_directories(out.parent_path());
+  StagingDir staging(out);
+  std::vector<QuantizedModule> modules =
+      writeFp8Checkpoint(base.weights(), base.manifest(), inputAbsmax, exclude,
+                         o.checkpoint, staging.path.string());
 
   // The quantized model must compile with exactly these FP8 modules.
   std::string fp8 = (temp.path / "fp8.nhc").string();
-  compile(nhc, o.out, fp8);
-  ModelRunner quantized(fp8, o.out, maxLen);
+  compile(nhc, staging.path.string(), fp8);
+  ModelRunner quantized(fp8, staging.path.string(), maxLen);
   std::set<std::string> expected, compiled;
   for (const QuantizedModule &m : modules)
     expected.insert(m.module + ".weight");
@@ -327,6 +375,7 @@ int run(const Options &o) {
     throw std::runtime_error("internal error: the written checkpoint "
                              "compiles to other FP8 modules than were "
                              "quantized");
+  staging.moveTo(out);
 
   Divergence d;
   for (const Prompt &prompt : eval) {

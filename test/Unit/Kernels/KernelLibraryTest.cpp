@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 
@@ -266,7 +267,11 @@ TEST(KernelLibrary, QuantizeFP8) {
   const int64_t K = 16, stride = 21, offset = 3;
   const int64_t T = (int64_t(values.size()) + K - 1) / K;
   values.resize(T * K, 1.25f);
+  // NaNs of any payload stay NaN (a large payload must not round into the
+  // sign): elements 5 and 6.
   values[5] = std::nanf("");
+  uint32_t bigPayload = 0x7fffffffu;
+  std::memcpy(&values[6], &bigPayload, sizeof(float));
   std::vector<float> x(T * stride, -7.0f), out(T * K), scale = {0.5f};
   for (int64_t t = 0; t < T; ++t)
     for (int64_t j = 0; j < K; ++j)
@@ -275,8 +280,8 @@ TEST(KernelLibrary, QuantizeFP8) {
   a.buf(x).idx(stride).idx(offset).buf(scale).buf(out).idx(T).idx(K);
   runKernel("nhc_quantize_fp8", a);
   for (int64_t i = 0; i < T * K; ++i) {
-    if (i == 5) {
-      EXPECT_TRUE(std::isnan(out[i]));
+    if (i == 5 || i == 6) {
+      EXPECT_TRUE(std::isnan(out[i])) << "element " << i;
       continue;
     }
     float want = nearestE4m3(values[i]);

@@ -76,6 +76,9 @@ typedef struct nhc_tap_t {
   size_t capacity_floats;
 } nhc_tap_t;
 
+/* Zero-initialize it (`nhc_step_options_t options = {0};`) and set what you
+ * need: later versions may add fields at the end, whose zero means "off".
+ * The runtime reads the struct of the header it was built with. */
 typedef struct nhc_step_options_t {
   uint32_t logits_mode; /* nhc_logits_mode_t */
   uint32_t last_n;      /* NHC_LOGITS_LAST_N: N >= 1; else ignored */
