@@ -5,6 +5,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
+#include "nhc/Kernels/Passes.h"
 
 using namespace mlir;
 
@@ -13,7 +14,9 @@ void mlir::nhc::buildKernelsToHostPipeline(OpPassManager &pm) {
   pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createCSEPass());
-  // scf.parallel becomes a sequential loop nest.
+  // Single-loop kernels get a `_sliced` twin the runtime's threads share.
+  pm.addPass(createNHCAddSlicedKernelsPass());
+  // scf.parallel becomes a sequential loop nest (per slice).
   pm.addPass(createSCFToControlFlowPass());
   // Keep math.log1p for libm: the inline log(1 + x) is inexact for small x,
   // which softplus of a very negative dt hits.

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "activation.h"
 #include "fp8.h"
+#include "thread_pool.h"
 #include "gemm.h"
 
 namespace nhc::runtime {
@@ -46,6 +47,7 @@ Executor::Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
     NHC_CHECK(library != nullptr, NHC_INTERNAL,
               cat(origin_, ": kernels without a host library"));
     kernelFns_.push_back(library->packedKernel(kernel.name));
+    slicedFns_.push_back(library->slicedKernel(kernel.name));
   }
   bindKernels(plan_.body, bodyKernels_);
   bindKernels(plan_.headLast, lastKernels_);
@@ -67,6 +69,7 @@ void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
       continue;
     BoundKernel &bound = kernels[e];
     bound.fn = kernelFns_[entry.kernel.kernel];
+    bound.sliced = slicedFns_[entry.kernel.kernel];
     size_t slots = 0;
     for (const KernelArg &arg : entry.kernel.args)
       slots += abiSlots(arg);
@@ -310,6 +313,18 @@ void Executor::runKernel(const ScheduleEntry &entry, BoundKernel &bound,
       (cell++)->f32 = arg.f32;
       break;
     }
+  }
+  // One slice per host thread, all at once: the slices of a parallel loop
+  // are independent, so the result does not depend on the thread count.
+  const size_t threads = hostThreads();
+  if (bound.sliced && threads > 1) {
+    void **args = bound.args.data();
+    SlicedKernelFn sliced = bound.sliced;
+    parallelFor(threads, 1, [&](size_t begin, size_t end) {
+      for (size_t s = begin; s < end; ++s)
+        sliced(args, static_cast<int64_t>(s), static_cast<int64_t>(threads));
+    });
+    return;
   }
   bound.fn(bound.args.data());
 }

@@ -87,6 +87,7 @@ private:
   };
   struct BoundKernel {
     PackedKernelFn fn = nullptr;
+    SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
     std::vector<Cell> cells;
     std::vector<void *> args;
     std::vector<LayerPool> pools; // per argument; used for State args
@@ -123,6 +124,7 @@ private:
   uint64_t vocab_;
   uint64_t maxSlots_, maxSeqLen_;
   std::vector<PackedKernelFn> kernelFns_; // by plan_.kernels index
+  std::vector<SlicedKernelFn> slicedFns_; // by plan_.kernels index
   nhc_state_pool_t &pool_;
   F32Weights weights_;
   Scratch scratch_;

@@ -102,4 +102,14 @@ PackedKernelFn HostLibrary::packedKernel(const std::string &kernel) const {
   return fn;
 }
 
+SlicedKernelFn HostLibrary::slicedKernel(const std::string &kernel) const {
+  std::string symbol = kernel + "_sliced_packed";
+  void *address = ::dlsym(handle_, symbol.c_str());
+  SlicedKernelFn fn = nullptr;
+  static_assert(sizeof(fn) == sizeof(address), "function pointer size");
+  if (address)
+    std::memcpy(&fn, &address, sizeof(fn));
+  return fn;
+}
+
 } // namespace nhc::runtime

@@ -17,6 +17,9 @@ namespace nhc::runtime {
 
 /// `void nhc_<name>_packed(void **args)`: see docs/execution-model.md.
 using PackedKernelFn = void (*)(void **args);
+/// `void nhc_<name>_sliced_packed(void **args, int64_t slice, int64_t
+/// slices)`: slices of one call may run on different threads at once.
+using SlicedKernelFn = void (*)(void **args, int64_t slice, int64_t slices);
 
 class HostLibrary {
 public:
@@ -31,6 +34,10 @@ public:
   /// The packed entry point of `kernel` ("nhc_rms_norm" ->
   /// "nhc_rms_norm_packed"); throws NHC_NOT_FOUND naming the symbol.
   PackedKernelFn packedKernel(const std::string &kernel) const;
+  /// Its sliced entry point ("nhc_rms_norm_sliced_packed"), which runs
+  /// slice `slice` of `slices` of the kernel's one parallel loop; null for
+  /// kernels that have none (several loops, or an older artifact).
+  SlicedKernelFn slicedKernel(const std::string &kernel) const;
 
 private:
   HostLibrary(void *handle, int fd, std::string origin)

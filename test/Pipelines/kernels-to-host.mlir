@@ -12,6 +12,10 @@
 // NORMS-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
 // NORMS-SAME:    %{{[^:,]+}}: i64)
 // NORMS:         llvm.intr.sqrt
+// Its sliced twin (nhc-add-sliced-kernels) takes (slice, slices) last.
+// NORMS-LABEL: llvm.func @nhc_rms_norm_sliced(
+// NORMS-SAME:    %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64)
+// NORMS:         llvm.udiv
 // NORMS-LABEL: llvm.func @nhc_add_rms_norm(
 // NORMS-LABEL: llvm.func @nhc_gated_rms_norm(
 // NORMS:         llvm.intr.exp

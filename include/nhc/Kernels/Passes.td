@@ -72,4 +72,38 @@ def NHCGPUMergeModulesPass
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def NHCAddSlicedKernelsPass
+    : Pass<"nhc-add-sliced-kernels", "::mlir::ModuleOp"> {
+  let summary = "Add a sliced variant of every single-loop kernel, for the "
+                "host's threads";
+  let description = [{
+    A kernel whose work is one top-level `scf.parallel` (everything else in
+    its body reads memory at most) gets a public clone `@<kernel>_sliced`
+    taking two more `index` arguments, `slice` and `slices`. The clone runs
+    only its share of the loop: the loop's dimensions are collapsed into one
+    of `n` iterations and the clone runs iterations
+    `[n * slice / slices, n * (slice + 1) / slices)`. The host runtime calls
+    the clone once per thread with `slice` = 0 .. `slices` - 1 at the same
+    time; the iterations of an `scf.parallel` are independent, so the results
+    do not depend on the thread count. Kernels with several top-level loops
+    (which need a barrier between them) get no clone and run on one thread.
+
+    ```mlir
+    func.func @nhc_add(%r: memref<?xf32>, %u: memref<?xf32>, %n: index) {
+      scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... }
+    }
+    // gains
+    func.func @nhc_add_sliced(%r: memref<?xf32>, %u: memref<?xf32>, %n: index,
+                              %slice: index, %slices: index) {
+      // lo = n * slice / slices, hi = n * (slice + 1) / slices
+      scf.parallel (%i) = (%lo) to (%hi) step (%c1) { ... }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // NHC_KERNELS_PASSES_TD

@@ -12,8 +12,9 @@
 namespace mlir::nhc {
 
 /// Lowers the kernel library (scf/arith/math/memref on `func.func`s) to the
-/// LLVM dialect for the host: inline the private helpers, parallel loops
-/// become sequential loops, `math.log1p` becomes a libm call (MLIR's inline
+/// LLVM dialect for the host: inline the private helpers, add a `_sliced`
+/// twin of every single-loop kernel (nhc-add-sliced-kernels: the runtime
+/// runs one slice per thread), parallel loops become sequential loops, `math.log1p` becomes a libm call (MLIR's inline
 /// log(1 + x) loses precision near 0), the rest goes through the standard
 /// *-to-llvm conversions with the default memref descriptor convention.
 /// Registered as `nhc-kernels-to-host-pipeline`.

@@ -8,6 +8,22 @@
 using namespace mlir;
 using namespace mlir::nhc;
 
+/// Loads the first `count` parameters of `callee` from the packed `args`
+/// (`args[i]` points at parameter i).
+static SmallVector<llvm::Value *> unpack(llvm::IRBuilder<> &b,
+                                         llvm::Value *args,
+                                         llvm::Function &callee,
+                                         unsigned count) {
+  auto *ptrTy = llvm::PointerType::getUnqual(b.getContext());
+  SmallVector<llvm::Value *> values;
+  for (unsigned i = 0; i < count; ++i) {
+    llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, args, i);
+    llvm::Value *storage = b.CreateLoad(ptrTy, slot);
+    values.push_back(b.CreateLoad(callee.getArg(i)->getType(), storage));
+  }
+  return values;
+}
+
 LogicalResult mlir::nhc::addPackedEntryPoints(llvm::Module &module,
                                               ArrayRef<KernelSignature> kernels,
                                               std::string &error) {
@@ -33,16 +49,36 @@ LogicalResult mlir::nhc::addPackedEntryPoints(llvm::Module &module,
                                sig.name + "_packed", module);
     wrapper->addFnAttr(llvm::Attribute::NoUnwind);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", wrapper));
-    llvm::Value *args = wrapper->getArg(0);
-    SmallVector<llvm::Value *> values;
-    for (llvm::Argument &param : kernel->args()) {
-      llvm::Value *slot =
-          b.CreateConstInBoundsGEP1_64(ptrTy, args, param.getArgNo());
-      llvm::Value *storage = b.CreateLoad(ptrTy, slot);
-      values.push_back(b.CreateLoad(param.getType(), storage));
-    }
-    b.CreateCall(kernel, values);
+    b.CreateCall(kernel, unpack(b, wrapper->getArg(0), *kernel,
+                                sig.numAbiSlots()));
     b.CreateRetVoid();
+
+    // `void <name>_sliced_packed(void **args, int64_t slice, int64_t
+    // slices)` when nhc-add-sliced-kernels made a sliced twin.
+    llvm::Function *sliced = module.getFunction(sig.name + "_sliced");
+    if (!sliced)
+      continue;
+    auto *i64 = llvm::Type::getInt64Ty(ctx);
+    if (sliced->arg_size() != sig.numAbiSlots() + 2) {
+      error = "kernel " + sig.name + "_sliced has " +
+              std::to_string(sliced->arg_size()) +
+              " LLVM parameters, the ABI expects " +
+              std::to_string(sig.numAbiSlots() + 2);
+      return failure();
+    }
+    auto *slicedTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                             {ptrTy, i64, i64}, false);
+    auto *slicedWrapper =
+        llvm::Function::Create(slicedTy, llvm::GlobalValue::ExternalLinkage,
+                               sig.name + "_sliced_packed", module);
+    slicedWrapper->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::IRBuilder<> sb(llvm::BasicBlock::Create(ctx, "entry", slicedWrapper));
+    SmallVector<llvm::Value *> values = unpack(
+        sb, slicedWrapper->getArg(0), *sliced, sig.numAbiSlots());
+    values.push_back(slicedWrapper->getArg(1));
+    values.push_back(slicedWrapper->getArg(2));
+    sb.CreateCall(sliced, values);
+    sb.CreateRetVoid();
   }
   return success();
 }

@@ -1,0 +1,120 @@
+//===- AddSlicedKernels.cpp - per-thread slices of kernel loops -----------===//
+
+#include "nhc/Kernels/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::nhc {
+
+#define GEN_PASS_DEF_NHCADDSLICEDKERNELSPASS
+#include "nhc/Kernels/Passes.h.inc"
+
+namespace {
+
+/// The kernel's one top-level parallel loop, when everything else in its
+/// body at most reads memory; else null.
+scf::ParallelOp sliceableLoop(func::FuncOp kernel) {
+  if (kernel.isPrivate() || kernel.isExternal() || !kernel.getBody().hasOneBlock())
+    return {};
+  scf::ParallelOp loop;
+  for (Operation &op : kernel.getBody().front()) {
+    if (auto parallel = dyn_cast<scf::ParallelOp>(op)) {
+      if (loop || parallel.getNumReductions() != 0)
+        return {};
+      loop = parallel;
+      continue;
+    }
+    if (isa<func::ReturnOp>(op))
+      continue;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    bool readsAtMost =
+        effects && !effects.hasEffect<MemoryEffects::Write>() &&
+        !effects.hasEffect<MemoryEffects::Allocate>() &&
+        !effects.hasEffect<MemoryEffects::Free>() && op.getNumRegions() == 0;
+    if (!readsAtMost)
+      return {};
+  }
+  return loop;
+}
+
+void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
+  OpBuilder builder(kernel->getContext());
+  builder.setInsertionPointAfter(kernel);
+  auto clone = cast<func::FuncOp>(builder.clone(*kernel));
+  clone.setSymName((kernel.getSymName() + "_sliced").str());
+  Block &entry = clone.getBody().front();
+  Type index = builder.getIndexType();
+  Location loc = kernel.getLoc();
+  Value slice = entry.addArgument(index, loc);
+  Value slices = entry.addArgument(index, loc);
+  SmallVector<Type> inputs(entry.getArgumentTypes());
+  clone.setFunctionType(builder.getFunctionType(inputs, {}));
+  symbols.insert(clone);
+
+  // One dimension of n = prod(trip counts) iterations: the slice runs
+  // linear iterations [n * slice / slices, n * (slice + 1) / slices), each
+  // turned back into the original induction variables.
+  IRRewriter rewriter(clone.getContext());
+  scf::ParallelOp loop = sliceableLoop(clone);
+  rewriter.setInsertionPoint(loop);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  SmallVector<Value> trips;
+  Value total = one;
+  for (auto [lb, ub, step] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    Value span = arith::SubIOp::create(rewriter, loc, ub, lb);
+    Value nonNegative = arith::MaxSIOp::create(rewriter, loc, span, zero);
+    Value trip = arith::CeilDivUIOp::create(rewriter, loc, nonNegative, step);
+    trips.push_back(trip);
+    total = arith::MulIOp::create(rewriter, loc, total, trip);
+  }
+  Value next = arith::AddIOp::create(rewriter, loc, slice, one);
+  Value lo = arith::DivUIOp::create(
+      rewriter, loc, arith::MulIOp::create(rewriter, loc, total, slice),
+      slices);
+  Value hi = arith::DivUIOp::create(
+      rewriter, loc, arith::MulIOp::create(rewriter, loc, total, next),
+      slices);
+  auto linear = scf::ParallelOp::create(rewriter, loc, ValueRange{lo},
+                                        ValueRange{hi}, ValueRange{one});
+  Block *body = linear.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.setInsertionPointToStart(body);
+  Value rest = linear.getInductionVars()[0];
+  SmallVector<Value> ivs(trips.size());
+  for (size_t d = trips.size(); d-- > 0;) {
+    Value idx = arith::RemUIOp::create(rewriter, loc, rest, trips[d]);
+    rest = arith::DivUIOp::create(rewriter, loc, rest, trips[d]);
+    Value offset = arith::MulIOp::create(rewriter, loc, idx, loop.getStep()[d]);
+    ivs[d] = arith::AddIOp::create(rewriter, loc, loop.getLowerBound()[d],
+                                   offset);
+  }
+  rewriter.mergeBlocks(loop.getBody(), body, ivs);
+  rewriter.eraseOp(loop);
+}
+
+struct NHCAddSlicedKernelsPass
+    : impl::NHCAddSlicedKernelsPassBase<NHCAddSlicedKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> kernels;
+    for (auto kernel : module.getOps<func::FuncOp>())
+      if (sliceableLoop(kernel) &&
+          !symbols.lookup((kernel.getSymName() + "_sliced").str()))
+        kernels.push_back(kernel);
+    for (func::FuncOp kernel : kernels)
+      addSlicedClone(kernel, symbols);
+  }
+};
+
+} // namespace
+} // namespace mlir::nhc
