@@ -340,14 +340,17 @@ private:
         .Case<ParamOp, LinearParamOp, func::ReturnOp>(
             [](Operation *) { return success(); })
         .Case([&](EmbeddingOp op) {
+          // A library op, so the table is read where the checkpoint maps
+          // it (a BF16 vocabulary never gets an f32 copy).
           FailureOr<std::string> table = weightName(op, op.getTable());
           if (failed(table))
             return failure();
           BufferView out = buffers.define(op.getResult());
-          return kernel(op, body_, "nhc_embedding",
-                        {{{"token_ids", true}}, weightArg(*table),
-                         bufferArg(nameOf(out.buffer)), tokensArg(),
-                         indexArg(widthOf(op.getResult()))});
+          body_.push_back({{"library", "embedding"},
+                           {"table", *table},
+                           {"output", nameOf(out.buffer)},
+                           {"hidden", widthOf(op.getResult())}});
+          return success();
         })
         .Case([&](RMSNormOp op) { return emitRMSNorm(op); })
         .Case([&](AddRMSNormOp op) {

@@ -17,6 +17,7 @@
 #include "fp8.h"
 #include "thread_pool.h"
 #include "gemm.h"
+#include "narrow_gemm.h"
 
 namespace nhc::runtime {
 namespace {
@@ -119,6 +120,9 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
         }
         if (entry.gemm.quantizeOutput)
           mark(other, entry.gemm.outputScale);
+        break;
+      case EntryKind::Embedding:
+        mark(matrix, entry.embedding.table); // rows widened as gathered
         break;
       case EntryKind::MoeExperts:
         for (size_t index : entry.moe.up)
@@ -254,6 +258,9 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
     case EntryKind::MoeExperts:
       runMoe(entry.moe, moes[e], io);
       break;
+    case EntryKind::Embedding:
+      runEmbedding(entry.embedding, io);
+      break;
     }
     if (schedule == ScheduleKind::Body && io.taps && !io.taps->empty())
       copyTaps(e, io);
@@ -364,6 +371,25 @@ void Executor::runGemm(const GemmCall &gemm, const StepIo &io) {
   activateBlock(gemm.epilogue, m, gemm.n, c, gemm.c.ld);
   if (gemm.quantizeOutput)
     quantizeBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.outputScale)[0]);
+}
+
+void Executor::runEmbedding(const EmbeddingCall &call, const StepIo &io) {
+  WeightMatrix table = weights_.matrix(call.table);
+  const int32_t *ids = scratch_.tokenIds();
+  float *out = static_cast<float *>(scratch_.buffer(call.output));
+  const uint64_t rowBytes = call.hidden * nhc_dtype_size(table.dtype);
+  const uint8_t *base = static_cast<const uint8_t *>(table.data);
+  // Ids were checked against vocab_size, which the table's rows cover.
+  parallelFor(io.tokens, 64, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      const uint8_t *row = base + static_cast<uint64_t>(ids[t]) * rowBytes;
+      float *dst = out + t * call.hidden;
+      if (table.dtype == NHC_DTYPE_F32)
+        std::memcpy(dst, row, rowBytes);
+      else
+        widenNarrow(row, table.dtype, call.hidden, dst);
+    }
+  });
 }
 
 void Executor::runMoe(const MoeCall &moe, const BoundMoe &bound,

@@ -105,6 +105,7 @@ private:
                  ScheduleKind schedule, const StepIo &io);
   void observeGemmInput(const GemmCall &gemm, const StepIo &io,
                         float &absmax);
+  void runEmbedding(const EmbeddingCall &call, const StepIo &io);
   void runGemm(const GemmCall &gemm, const StepIo &io);
   void runMoe(const MoeCall &moe, const BoundMoe &bound, const StepIo &io);
   float *matrixBase(const MatrixRef &ref, const StepIo &io);

@@ -263,6 +263,38 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
   return out;
 }
 
+ScheduleEntry parseEmbedding(const PlanContext &ctx, const Json &entry,
+                             ScheduleKind schedule, const std::string &where) {
+  ScheduleEntry out;
+  out.kind = EntryKind::Embedding;
+  out.where = where;
+  EmbeddingCall &e = out.embedding;
+  NHC_CHECK(schedule == ScheduleKind::Body, NHC_INVALID_FORMAT,
+            cat(where, ": embedding belongs in the body schedule"));
+  e.hidden = requirePositive(entry, "hidden", where, kMaxHidden,
+                             "nhc::kMaxHidden");
+  std::string at = cat(where, ".table");
+  e.table = ctx.weight(asString(requireField(entry, "table", where), at), at);
+  const TensorSpec &table = ctx.manifest.weights[e.table];
+  // Token ids are checked against vocab_size before a step runs, so every
+  // id names a row when the table has at least that many.
+  const uint64_t vocab = ctx.manifest.model.vocab_size;
+  NHC_CHECK(table.shape.size() == 2 && table.shape[1] == e.hidden &&
+                table.shape[0] >= vocab,
+            NHC_INVALID_FORMAT,
+            cat(at, ": weight '", table.name, "' has shape ",
+                shapeToString(table.shape), "; the embedding needs [rows >= ",
+                vocab, " (vocab_size), ", e.hidden, "]"));
+  NHC_CHECK(table.dtype == NHC_DTYPE_F32 || table.dtype == NHC_DTYPE_BF16 ||
+                table.dtype == NHC_DTYPE_F16,
+            NHC_INVALID_FORMAT,
+            cat(at, ": weight '", table.name, "' is ",
+                nhc_dtype_name(table.dtype), "; the embedding reads a float "
+                "table (F32, BF16, F16)"));
+  e.output = rowBuffer(ctx, entry, "output", ElemType::F32, e.hidden, where);
+  return out;
+}
+
 ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
                               const std::string &where) {
   ScheduleEntry out;

@@ -436,10 +436,12 @@ std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
       entries.push_back(parseGemm(ctx, entry, kind, entryAt));
     else if (library == "moe_experts")
       entries.push_back(parseMoeExperts(ctx, entry, entryAt));
+    else if (library == "embedding")
+      entries.push_back(parseEmbedding(ctx, entry, kind, entryAt));
     else
       throw Error(NHC_INVALID_FORMAT,
                   cat(entryAt, ".library: unknown library operation '",
-                      library, "' (known: gemm, moe_experts)"));
+                      library, "' (known: gemm, moe_experts, embedding)"));
   }
   return entries;
 }

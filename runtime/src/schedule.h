@@ -116,7 +116,15 @@ struct MoeCall {
   Activation activation = Activation::Relu2;
 };
 
-enum class EntryKind { Kernel, Gemm, MoeExperts };
+/// out[t, :] = table[ids[t], :] widened to f32, the table read where the
+/// checkpoint maps it (F32, BF16, F16: no f32 copy of the embeddings).
+struct EmbeddingCall {
+  size_t table = 0;  // manifest weight index, [rows >= vocab_size, hidden]
+  size_t output = 0; // per-token F32 buffer of `hidden` elements
+  uint64_t hidden = 0;
+};
+
+enum class EntryKind { Kernel, Gemm, MoeExperts, Embedding };
 
 struct ScheduleEntry {
   EntryKind kind = EntryKind::Kernel;
@@ -125,6 +133,7 @@ struct ScheduleEntry {
   KernelCall kernel;
   GemmCall gemm;
   MoeCall moe;
+  EmbeddingCall embedding;
 };
 
 /// Which schedule an entry list is; decides what `logits` means.

@@ -37,6 +37,8 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
                         ScheduleKind schedule, const std::string &where);
 ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
                               const std::string &where);
+ScheduleEntry parseEmbedding(const PlanContext &ctx, const Json &entry,
+                             ScheduleKind schedule, const std::string &where);
 
 /// Small typed field readers on top of json_fields.h.
 uint64_t optionalUInt(const Json &obj, const char *key, uint64_t fallback,

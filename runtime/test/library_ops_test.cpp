@@ -301,6 +301,96 @@ TEST_F(Fp8GemmTest, BadScaleEntriesAreRefused) {
   }
 }
 
+// --- embedding ----------------------------------------------------------------
+
+/// The embedding library op gathers rows of a table kept in its stored
+/// dtype: out[t] = table[ids[t]] widened to f32, no f32 copy of the table.
+class EmbeddingTest : public ::testing::Test {
+protected:
+  static constexpr uint64_t kV = 11, kH = 20;
+
+  Json manifest(const std::string &dtype, Json entry) {
+    Json m = baseManifest(kV, kH);
+    // Only the table the entry names: an unused weight would get an f32 copy.
+    std::string name = entry.value("table", "emb");
+    if (name == "ids")
+      addWeight(m, name, "I32", {kV});
+    else
+      addWeight(m, name, dtype, {name == "short" ? kV - 1 : kV, kH});
+    m["buffers"] = {bufferSpec("x", "token", kH), bufferSpec("r", "request", kH)};
+    m["kernels"] = kernelTable({"nhc_test_copy"});
+    m["schedules"]["body"] = Json::array({entry});
+    m["schedules"]["head_all"] = Json::array({kernelCall(
+        "nhc_test_copy", {bufferArg("x"), logitsArg(), dimArg("tokens", kH)})});
+    m["schedules"]["head_last"] = m["schedules"]["head_all"];
+    return m;
+  }
+
+  static Json entry() {
+    return Json{{"library", "embedding"}, {"table", "emb"}, {"output", "x"},
+                {"hidden", kH}};
+  }
+
+  nhc_status_t open(SessionFixture &f, const std::string &dtype,
+                    const Json &e) {
+    table = exactValues(kV * kH, 31);
+    SafetensorsBuilder w;
+    w.add("emb", dtype, {kV, kH},
+          dtype == "F32" ? f32Bytes(table)
+                         : dtype == "BF16" ? bf16Bytes(table) : f16Bytes(table));
+    w.add("short", dtype, {kV - 1, kH},
+          dtype == "F32" ? f32Bytes(std::vector<float>((kV - 1) * kH))
+                         : bf16Bytes(std::vector<float>((kV - 1) * kH)));
+    w.add("ids", "I32", {kV}, Bytes(kV * 4));
+    return f.open(manifest(dtype, e), w, 4, 32);
+  }
+
+  std::vector<float> table;
+};
+
+TEST_F(EmbeddingTest, GathersRowsOfEveryFloatDtypeInPlace) {
+  for (const char *dtype : {"F32", "BF16", "F16"}) {
+    SCOPED_TRACE(dtype);
+    SessionFixture f;
+    ASSERT_EQ(open(f, dtype, entry()), NHC_OK) << lastError();
+    std::vector<int32_t> ids = {3, 10, 0, 3, 7};
+    std::vector<float> x = runStep(f.session, {ids}, NHC_LOGITS_ALL, kH);
+    for (size_t t = 0; t < ids.size(); ++t)
+      for (uint64_t j = 0; j < kH; ++j)
+        ASSERT_EQ(x[t * kH + j], table[ids[t] * kH + j]) << t << ", " << j;
+    nhc_session_info_t info{};
+    ASSERT_EQ(nhc_session_get_info(f.session, &info), NHC_OK);
+    EXPECT_EQ(info.weight_f32_bytes, 0u) << "the table was copied";
+  }
+}
+
+TEST_F(EmbeddingTest, BadEntriesAreRefused) {
+  struct Bad {
+    const char *what;
+    std::function<void(Json &)> edit;
+    const char *message;
+  };
+  const Bad cases[] = {
+      {"too few rows", [](Json &e) { e["table"] = "short"; },
+       "the embedding needs [rows >= 11 (vocab_size), 20]"},
+      {"integer table", [](Json &e) { e["table"] = "ids"; },
+       "the embedding needs [rows >= 11"},
+      {"hidden differs", [](Json &e) { e["hidden"] = 19; },
+       "the embedding needs [rows >= 11 (vocab_size), 19]"},
+      {"per-request output", [](Json &e) { e["output"] = "r"; },
+       "buffer 'r' must be per token, f32, 20 elements"},
+      {"no table", [](Json &e) { e.erase("table"); }, "table"},
+  };
+  for (const Bad &bad : cases) {
+    SCOPED_TRACE(bad.what);
+    Json e = entry();
+    bad.edit(e);
+    SessionFixture f;
+    EXPECT_NE(open(f, "BF16", e), NHC_OK);
+    EXPECT_THAT(lastError(), ::testing::HasSubstr(bad.message));
+  }
+}
+
 // --- moe_experts ------------------------------------------------------------
 
 constexpr uint64_t kH = 8, kI = 4, kE = 4, kK = 2;

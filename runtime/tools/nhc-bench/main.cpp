@@ -213,8 +213,9 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
       elems *= double(d);
     bool embeddings = name.find("embeddings") != std::string::npos;
     bool matrix = w["shape"].size() == 2 && !embeddings;
+    // One embedding row per token, read in its stored dtype.
     cost.weightBytesAsRead +=
-        embeddings ? 4.0 * double(cost.hidden)
+        embeddings ? double(cost.hidden) * bytesAsRead(weights, name, true)
                    : elems * bytesAsRead(weights, name, matrix);
     if (!matrix)
       continue;
