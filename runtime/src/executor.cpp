@@ -321,16 +321,22 @@ void Executor::runKernel(const ScheduleEntry &entry, BoundKernel &bound,
       break;
     }
   }
-  // One slice per host thread, all at once: the slices of a parallel loop
-  // are independent, so the result does not depend on the thread count.
+  // One slice per host thread, all at once, phase after phase (one phase
+  // per parallel loop of the kernel): the slices of a loop are independent,
+  // so the result does not depend on the thread count.
   const size_t threads = hostThreads();
   if (bound.sliced && threads > 1) {
     void **args = bound.args.data();
     SlicedKernelFn sliced = bound.sliced;
-    parallelFor(threads, 1, [&](size_t begin, size_t end) {
-      for (size_t s = begin; s < end; ++s)
-        sliced(args, static_cast<int64_t>(s), static_cast<int64_t>(threads));
-    });
+    const auto slices = static_cast<int64_t>(threads);
+    for (int64_t phase = 0, more = 1; more; ++phase)
+      parallelFor(threads, 1, [&](size_t begin, size_t end) {
+        for (size_t s = begin; s < end; ++s) {
+          int64_t later = sliced(args, static_cast<int64_t>(s), slices, phase);
+          if (s == 0)
+            more = later; // every slice returns the same
+        }
+      });
     return;
   }
   bound.fn(bound.args.data());

@@ -17,9 +17,13 @@ namespace nhc::runtime {
 
 /// `void nhc_<name>_packed(void **args)`: see docs/execution-model.md.
 using PackedKernelFn = void (*)(void **args);
-/// `void nhc_<name>_sliced_packed(void **args, int64_t slice, int64_t
-/// slices)`: slices of one call may run on different threads at once.
-using SlicedKernelFn = void (*)(void **args, int64_t slice, int64_t slices);
+/// `int64_t nhc_<name>_sliced_packed(void **args, int64_t slice, int64_t
+/// slices, int64_t phase)`: slice `slice` of the kernel's loop `phase`; the
+/// slices of a phase may run on different threads at once, and every slice
+/// of a phase must finish before the next phase starts. Returns 1 while a
+/// later phase exists.
+using SlicedKernelFn = int64_t (*)(void **args, int64_t slice, int64_t slices,
+                                   int64_t phase);
 
 class HostLibrary {
 public:
@@ -34,9 +38,8 @@ public:
   /// The packed entry point of `kernel` ("nhc_rms_norm" ->
   /// "nhc_rms_norm_packed"); throws NHC_NOT_FOUND naming the symbol.
   PackedKernelFn packedKernel(const std::string &kernel) const;
-  /// Its sliced entry point ("nhc_rms_norm_sliced_packed"), which runs
-  /// slice `slice` of `slices` of the kernel's one parallel loop; null for
-  /// kernels that have none (several loops, or an older artifact).
+  /// Its sliced entry point ("nhc_rms_norm_sliced_packed"); null for
+  /// kernels that have none (a reduction loop, or an older artifact).
   SlicedKernelFn slicedKernel(const std::string &kernel) const;
 
 private:

@@ -74,19 +74,22 @@ def NHCGPUMergeModulesPass
 
 def NHCAddSlicedKernelsPass
     : Pass<"nhc-add-sliced-kernels", "::mlir::ModuleOp"> {
-  let summary = "Add a sliced variant of every single-loop kernel, for the "
-                "host's threads";
+  let summary = "Add a sliced, phased variant of every kernel, for the host's "
+                "threads";
   let description = [{
-    A kernel whose work is one top-level `scf.parallel` (everything else in
-    its body reads memory at most) gets a public clone `@<kernel>_sliced`
-    taking two more `index` arguments, `slice` and `slices`. The clone runs
-    only its share of the loop: the loop's dimensions are collapsed into one
-    of `n` iterations and the clone runs iterations
+    A kernel whose work is a sequence of top-level `scf.parallel` loops
+    (everything else in its body reads memory at most) gets a public clone
+    `@<kernel>_sliced` taking three more `index` arguments, `slice`, `slices`
+    and `phase`, and returning whether a later phase exists (`i1`). Phase `i`
+    runs loop `i` only, and only its share: the loop's dimensions are
+    collapsed into one of `n` iterations and the clone runs iterations
     `[n * slice / slices, n * (slice + 1) / slices)`. The host runtime calls
     the clone once per thread with `slice` = 0 .. `slices` - 1 at the same
-    time; the iterations of an `scf.parallel` are independent, so the results
-    do not depend on the thread count. Kernels with several top-level loops
-    (which need a barrier between them) get no clone and run on one thread.
+    time, for phase 0, 1, ... until it returns false, finishing every slice
+    of a phase before the next (the barrier that attention's K/V append and
+    its attend loop need). The iterations of an `scf.parallel` are
+    independent, so the results do not depend on the thread count. Kernels
+    with a reduction loop or a write outside their loops get no clone.
 
     ```mlir
     func.func @nhc_add(%r: memref<?xf32>, %u: memref<?xf32>, %n: index) {
@@ -94,9 +97,13 @@ def NHCAddSlicedKernelsPass
     }
     // gains
     func.func @nhc_add_sliced(%r: memref<?xf32>, %u: memref<?xf32>, %n: index,
-                              %slice: index, %slices: index) {
-      // lo = n * slice / slices, hi = n * (slice + 1) / slices
-      scf.parallel (%i) = (%lo) to (%hi) step (%c1) { ... }
+                              %slice: index, %slices: index, %phase: index)
+        -> i1 {
+      scf.if %phase == 0 {
+        // lo = n * slice / slices, hi = n * (slice + 1) / slices
+        scf.parallel (%i) = (%lo) to (%hi) step (%c1) { ... }
+      }
+      return %phase + 1 < 1
     }
     ```
   }];

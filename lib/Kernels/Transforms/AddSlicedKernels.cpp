@@ -16,17 +16,19 @@ namespace mlir::nhc {
 
 namespace {
 
-/// The kernel's one top-level parallel loop, when everything else in its
-/// body at most reads memory; else null.
-scf::ParallelOp sliceableLoop(func::FuncOp kernel) {
-  if (kernel.isPrivate() || kernel.isExternal() || !kernel.getBody().hasOneBlock())
+/// The kernel's top-level parallel loops, in order, when everything else in
+/// its body at most reads memory (so it can run again in every phase); else
+/// empty.
+SmallVector<scf::ParallelOp> sliceableLoops(func::FuncOp kernel) {
+  if (kernel.isPrivate() || kernel.isExternal() ||
+      !kernel.getBody().hasOneBlock() || kernel.getNumResults() != 0)
     return {};
-  scf::ParallelOp loop;
+  SmallVector<scf::ParallelOp> loops;
   for (Operation &op : kernel.getBody().front()) {
     if (auto parallel = dyn_cast<scf::ParallelOp>(op)) {
-      if (loop || parallel.getNumReductions() != 0)
+      if (parallel.getNumReductions() != 0)
         return {};
-      loop = parallel;
+      loops.push_back(parallel);
       continue;
     }
     if (isa<func::ReturnOp>(op))
@@ -39,28 +41,16 @@ scf::ParallelOp sliceableLoop(func::FuncOp kernel) {
     if (!readsAtMost)
       return {};
   }
-  return loop;
+  return loops;
 }
 
-void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
-  OpBuilder builder(kernel->getContext());
-  builder.setInsertionPointAfter(kernel);
-  auto clone = cast<func::FuncOp>(builder.clone(*kernel));
-  clone.setSymName((kernel.getSymName() + "_sliced").str());
-  Block &entry = clone.getBody().front();
-  Type index = builder.getIndexType();
-  Location loc = kernel.getLoc();
-  Value slice = entry.addArgument(index, loc);
-  Value slices = entry.addArgument(index, loc);
-  SmallVector<Type> inputs(entry.getArgumentTypes());
-  clone.setFunctionType(builder.getFunctionType(inputs, {}));
-  symbols.insert(clone);
-
-  // One dimension of n = prod(trip counts) iterations: the slice runs
-  // linear iterations [n * slice / slices, n * (slice + 1) / slices), each
-  // turned back into the original induction variables.
-  IRRewriter rewriter(clone.getContext());
-  scf::ParallelOp loop = sliceableLoop(clone);
+/// Replaces `loop` by its share: one dimension of n = prod(trip counts)
+/// iterations, of which the slice runs [n * slice / slices,
+/// n * (slice + 1) / slices), each turned back into the original induction
+/// variables.
+void sliceLoop(IRRewriter &rewriter, scf::ParallelOp loop, Value slice,
+               Value slices) {
+  Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
@@ -99,6 +89,48 @@ void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
   rewriter.eraseOp(loop);
 }
 
+void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
+  OpBuilder builder(kernel->getContext());
+  builder.setInsertionPointAfter(kernel);
+  auto clone = cast<func::FuncOp>(builder.clone(*kernel));
+  clone.setSymName((kernel.getSymName() + "_sliced").str());
+  // The loops as sliceableLoops found them in the kernel (the clone's
+  // signature changes below).
+  SmallVector<scf::ParallelOp> loops = sliceableLoops(clone);
+  assert(!loops.empty() && "only sliceable kernels are cloned");
+  Block &entry = clone.getBody().front();
+  Type index = builder.getIndexType();
+  Location loc = kernel.getLoc();
+  Value slice = entry.addArgument(index, loc);
+  Value slices = entry.addArgument(index, loc);
+  Value phase = entry.addArgument(index, loc);
+  SmallVector<Type> inputs(entry.getArgumentTypes());
+  clone.setFunctionType(builder.getFunctionType(inputs, {builder.getI1Type()}));
+  symbols.insert(clone);
+
+  // Phase i runs the slice of loop i; the loops' order is kept by the
+  // runtime finishing every slice of a phase before the next phase.
+  IRRewriter rewriter(clone.getContext());
+  for (auto [i, loop] : llvm::enumerate(loops)) {
+    rewriter.setInsertionPoint(loop);
+    Value index = arith::ConstantIndexOp::create(rewriter, loc, i);
+    Value mine = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                       phase, index);
+    auto guard = scf::IfOp::create(rewriter, loc, mine, /*withElse=*/false);
+    rewriter.moveOpBefore(loop, guard.thenBlock()->getTerminator());
+    sliceLoop(rewriter, loop, slice, slices);
+  }
+  // Returns whether a later phase exists.
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  rewriter.setInsertionPoint(ret);
+  Value count = arith::ConstantIndexOp::create(rewriter, loc, loops.size());
+  Value nextPhase = arith::AddIOp::create(
+      rewriter, loc, phase, arith::ConstantIndexOp::create(rewriter, loc, 1));
+  Value more = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                                     nextPhase, count);
+  rewriter.replaceOpWithNewOp<func::ReturnOp>(ret, more);
+}
+
 struct NHCAddSlicedKernelsPass
     : impl::NHCAddSlicedKernelsPassBase<NHCAddSlicedKernelsPass> {
   using Base::Base;
@@ -108,7 +140,7 @@ struct NHCAddSlicedKernelsPass
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> kernels;
     for (auto kernel : module.getOps<func::FuncOp>())
-      if (sliceableLoop(kernel) &&
+      if (!sliceableLoops(kernel).empty() &&
           !symbols.lookup((kernel.getSymName() + "_sliced").str()))
         kernels.push_back(kernel);
     for (func::FuncOp kernel : kernels)

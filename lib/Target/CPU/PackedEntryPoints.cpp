@@ -53,21 +53,23 @@ LogicalResult mlir::nhc::addPackedEntryPoints(llvm::Module &module,
                                 sig.numAbiSlots()));
     b.CreateRetVoid();
 
-    // `void <name>_sliced_packed(void **args, int64_t slice, int64_t
-    // slices)` when nhc-add-sliced-kernels made a sliced twin.
+    // `int64_t <name>_sliced_packed(void **args, int64_t slice, int64_t
+    // slices, int64_t phase)` when nhc-add-sliced-kernels made a sliced
+    // twin; returns 1 when a later phase exists.
     llvm::Function *sliced = module.getFunction(sig.name + "_sliced");
     if (!sliced)
       continue;
     auto *i64 = llvm::Type::getInt64Ty(ctx);
-    if (sliced->arg_size() != sig.numAbiSlots() + 2) {
+    if (sliced->arg_size() != sig.numAbiSlots() + 3 ||
+        !sliced->getReturnType()->isIntegerTy(1)) {
       error = "kernel " + sig.name + "_sliced has " +
               std::to_string(sliced->arg_size()) +
               " LLVM parameters, the ABI expects " +
-              std::to_string(sig.numAbiSlots() + 2);
+              std::to_string(sig.numAbiSlots() + 3) + " and an i1 result";
       return failure();
     }
-    auto *slicedTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
-                                             {ptrTy, i64, i64}, false);
+    auto *slicedTy =
+        llvm::FunctionType::get(i64, {ptrTy, i64, i64, i64}, false);
     auto *slicedWrapper =
         llvm::Function::Create(slicedTy, llvm::GlobalValue::ExternalLinkage,
                                sig.name + "_sliced_packed", module);
@@ -77,8 +79,9 @@ LogicalResult mlir::nhc::addPackedEntryPoints(llvm::Module &module,
         sb, slicedWrapper->getArg(0), *sliced, sig.numAbiSlots());
     values.push_back(slicedWrapper->getArg(1));
     values.push_back(slicedWrapper->getArg(2));
-    sb.CreateCall(sliced, values);
-    sb.CreateRetVoid();
+    values.push_back(slicedWrapper->getArg(3));
+    llvm::Value *more = sb.CreateCall(sliced, values);
+    sb.CreateRet(sb.CreateZExt(more, i64));
   }
   return success();
 }

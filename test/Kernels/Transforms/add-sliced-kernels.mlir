@@ -5,7 +5,9 @@
 // n*(slice+1)/slices of n = R * C, each turned back into (r, c).
 // CHECK-LABEL: func.func @two_dims(
 // CHECK-LABEL: func.func @two_dims_sliced(
-// CHECK-SAME:    %[[X:[^:]*]]: memref<?xf32>, %[[R:[^:]*]]: index, %[[C:[^:]*]]: index, %[[SLICE:[^:]*]]: index, %[[SLICES:[^:]*]]: index)
+// CHECK-SAME:    %[[X:[^:]*]]: memref<?xf32>, %[[R:[^:]*]]: index, %[[C:[^:]*]]: index, %[[SLICE:[^:]*]]: index, %[[SLICES:[^:]*]]: index, %[[PHASE:[^:]*]]: index) -> i1
+// CHECK:         %[[FIRST:.*]] = arith.cmpi eq, %[[PHASE]], %{{.*}} : index
+// CHECK:         scf.if %[[FIRST]] {
 // CHECK:         %[[TR:.*]] = arith.ceildivui
 // CHECK:         %[[TC:.*]] = arith.ceildivui
 // CHECK:         %[[N:.*]] = arith.muli %{{.*}}, %[[TC]] : index
@@ -19,6 +21,10 @@
 // CHECK:           %[[ROWS:.*]] = arith.divui %[[I]], %[[TC]] : index
 // CHECK:           arith.remui %[[ROWS]], %[[TR]] : index
 // CHECK:           memref.store
+// One phase: the result says whether phase + 1 < 1.
+// CHECK:         %[[NEXTPHASE:.*]] = arith.addi %[[PHASE]], %{{.*}} : index
+// CHECK:         %[[MORE:.*]] = arith.cmpi ult, %[[NEXTPHASE]], %{{.*}} : index
+// CHECK:         return %[[MORE]] : i1
 func.func @two_dims(%x: memref<?xf32>, %R: index, %C: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -50,10 +56,17 @@ func.func @load_outside(%x: memref<?xf32>, %s: memref<?xf32>, %n: index) {
 
 // -----
 
-// Two loops need a barrier between them (attention appends K/V, then reads
-// it): no twin, the kernel runs on one thread. Likewise for a write outside
-// the loop, a reduction, or a private helper.
-// CHECK-NOT: _sliced
+// Two loops (attention appends K/V, then reads it) become two phases: the
+// runtime finishes every slice of phase 0 before phase 1 starts.
+// CHECK-LABEL: func.func @two_loops_sliced(
+// CHECK-SAME:    %[[PH:[^:]*]]: index) -> i1
+// CHECK:         %[[P0:.*]] = arith.cmpi eq, %[[PH]], %[[C0:.*]] : index
+// CHECK:         scf.if %[[P0]] {
+// CHECK:           scf.parallel
+// CHECK:         %[[P1:.*]] = arith.cmpi eq, %[[PH]], %[[CI1:.*]] : index
+// CHECK:         scf.if %[[P1]] {
+// CHECK:           scf.parallel
+// CHECK:         arith.cmpi ult
 func.func @two_loops(%x: memref<?xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -64,12 +77,18 @@ func.func @two_loops(%x: memref<?xf32>, %n: index) {
   }
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     %v = memref.load %x[%i] : memref<?xf32>
-    memref.store %v, %x[%c0] : memref<?xf32>
+    %d = arith.addf %v, %v : f32
+    memref.store %d, %x[%i] : memref<?xf32>
     scf.reduce
   }
   return
 }
 
+// -----
+
+// A write outside the loops, a reduction, or a private helper: no twin,
+// the kernel runs on one thread.
+// CHECK-NOT: _sliced
 func.func @store_outside(%x: memref<?xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -36,9 +36,10 @@ struct HostTargetOptions {
 
 /// The host build of the kernel library.
 struct HostLibrary {
-  /// ELF shared object exporting `void nhc_<name>_packed(void **args)` and,
-  /// for single-loop kernels, `void nhc_<name>_sliced_packed(void **args,
-  /// int64_t slice, int64_t slices)` (one thread's share of the loop).
+  /// ELF shared object exporting `void nhc_<name>_packed(void **args)` and
+  /// `int64_t nhc_<name>_sliced_packed(void **args, int64_t slice, int64_t
+  /// slices, int64_t phase)` (one thread's share of the kernel's loop
+  /// `phase`; returns 1 while later phases exist).
   std::string sharedObject;
   /// The relocatable object the shared object is linked from.
   std::string object;
@@ -62,8 +63,8 @@ inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
 
 /// Adds to `module`, for each kernel, `void <name>_packed(ptr args)` that
 /// loads the i-th LLVM-level parameter of `<name>` from `*args[i]` and calls
-/// it, and `void <name>_sliced_packed(ptr args, i64 slice, i64 slices)` when
-/// `<name>_sliced` exists. Fails if a kernel is missing or its LLVM parameter
+/// it, and `i64 <name>_sliced_packed(ptr args, i64 slice, i64 slices, i64
+/// phase)` when `<name>_sliced` exists. Fails if a kernel is missing or its LLVM parameter
 /// count differs from the signature's ABI slots.
 LogicalResult addPackedEntryPoints(llvm::Module &module,
                                    ArrayRef<KernelSignature> kernels,
