@@ -463,8 +463,7 @@ private:
                       type.getInFeatures(), op.getEpilogueAttr(), "tokens",
                       bias);
     if (type.isFP8()) {
-      auto inputType = cast<RankedTensorType>(op.getInput().getType());
-      if (!isa<Float8E4M3FNType>(inputType.getElementType()))
+      if (!isQuantizedActivation(op.getInput()))
         return op.emitOpError()
                << "FP8 linear '" << module
                << "' reads an unquantized input; run "

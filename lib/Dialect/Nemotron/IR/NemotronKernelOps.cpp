@@ -39,11 +39,6 @@ LogicalResult expectElements(Operation *op, StringRef role, Value value,
 }
 } // namespace
 
-bool isQuantized(Value value) {
-  return isa<Float8E4M3FNType>(
-      cast<RankedTensorType>(value.getType()).getElementType());
-}
-
 LogicalResult LinearOp::verify() {
   auto weight = cast<LinearType>(getWeight().getType());
   if (weight.isStacked())
@@ -52,19 +47,13 @@ LogicalResult LinearOp::verify() {
       failed(expectColumns(*this, "result", getResult(),
                            weight.getOutFeatures())))
     return failure();
-  if (isQuantized(getInput()) && !weight.isFP8())
+  if (isQuantizedActivation(getInput()) && !weight.isFP8())
     return emitOpError() << "an e4m3 input needs an FP8 weight, got "
                          << weight;
   Value scale = getQuantScale();
-  if (scale) {
-    auto scaleType = cast<RankedTensorType>(scale.getType());
-    if (!scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
-        !scaleType.getElementType().isF32())
-      return emitOpError() << "quantize scale must be one f32 element (a "
-                              "per-tensor static scale), got "
-                           << scaleType;
-  }
-  if (isQuantized(getResult()) != static_cast<bool>(scale))
+  if (scale && failed(verifyFP8Scale(*this, scale, "quantize scale")))
+    return failure();
+  if (isQuantizedActivation(getResult()) != static_cast<bool>(scale))
     return emitOpError() << (scale ? "quantizes, so its result must be e4m3"
                                    : "result is e4m3 but no quantize scale "
                                      "is given");
@@ -77,13 +66,7 @@ LogicalResult QuantizeFP8Op::verify() {
   if (input.getShape() != result.getShape())
     return emitOpError() << "result shape must equal the input's, got "
                          << result << " for " << input;
-  auto scale = cast<RankedTensorType>(getScale().getType());
-  if (!scale.hasStaticShape() || scale.getNumElements() != 1 ||
-      !scale.getElementType().isF32())
-    return emitOpError() << "scale must be one f32 element (a per-tensor "
-                            "static scale), got "
-                         << scale;
-  return success();
+  return verifyFP8Scale(*this, getScale(), "scale");
 }
 
 LogicalResult SplitOp::verify() {

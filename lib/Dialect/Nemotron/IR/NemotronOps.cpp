@@ -84,17 +84,21 @@ static ParseResult parseNormResult(OpAsmParser &, Type input, Type quantScale,
 static void printNormResult(OpAsmPrinter &, Operation *, Type, Type, Type) {}
 
 namespace mlir::nemotron {
+LogicalResult verifyFP8Scale(Operation *op, Value scale, StringRef role) {
+  auto type = cast<RankedTensorType>(scale.getType());
+  if (type.hasStaticShape() && type.getNumElements() == 1 &&
+      type.getElementType().isF32())
+    return success();
+  return op->emitOpError() << role
+                           << " must be one f32 element (a per-tensor static "
+                              "scale), got "
+                           << type;
+}
+
 LogicalResult verifyQuantizedResult(Operation *op, Value input, Value scale,
                                     Value result) {
-  if (scale) {
-    auto scaleType = cast<RankedTensorType>(scale.getType());
-    if (!scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
-        !scaleType.getElementType().isF32())
-      return op->emitOpError()
-             << "quantize scale must be one f32 element (a per-tensor "
-                "static scale), got "
-             << scaleType;
-  }
+  if (scale && failed(verifyFP8Scale(op, scale, "quantize scale")))
+    return failure();
   Type expected = quantizedResultType(input.getType(), static_cast<bool>(scale));
   if (result.getType() != expected)
     return op->emitOpError() << "result must be " << expected << ", got "

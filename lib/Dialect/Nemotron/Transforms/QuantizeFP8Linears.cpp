@@ -11,18 +11,13 @@ namespace mlir::nemotron {
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h.inc"
 
 namespace {
-bool isQuantizedValue(Value value) {
-  return isa<Float8E4M3FNType>(
-      cast<RankedTensorType>(value.getType()).getElementType());
-}
-
 struct QuantizeFP8LinearInput : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(LinearOp linear,
                                 PatternRewriter &rewriter) const override {
     auto weightType = cast<LinearType>(linear.getWeight().getType());
-    if (!weightType.isFP8() || isQuantizedValue(linear.getInput()))
+    if (!weightType.isFP8() || isQuantizedActivation(linear.getInput()))
       return rewriter.notifyMatchFailure(linear, "not an unquantized FP8 linear");
     auto module = linear.getWeight().getDefiningOp<LinearParamOp>();
     if (!module)

@@ -21,6 +21,16 @@ struct RequestStateResource
   StringRef getName() override { return "RequestState"; }
 };
 
+/// True for an activation quantized for an FP8 GEMM (f8E4M3FN elements).
+inline bool isQuantizedActivation(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && isa<Float8E4M3FNType>(type.getElementType());
+}
+
+/// Verifies that `scale` (named `role` in the message) is one f32 element:
+/// a per-tensor static FP8 scale.
+LogicalResult verifyFP8Scale(Operation *op, Value scale, StringRef role);
+
 /// Verifies the result of an op that may quantize for an FP8 GEMM: with a
 /// `scale` (one f32 element) the result is `input`'s shape in f8E4M3FN,
 /// without one it has `input`'s type.
