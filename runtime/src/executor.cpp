@@ -329,7 +329,10 @@ void Executor::runKernel(const ScheduleEntry &entry, BoundKernel &bound,
     void **args = bound.args.data();
     SlicedKernelFn sliced = bound.sliced;
     const auto slices = static_cast<int64_t>(threads);
-    for (int64_t phase = 0, more = 1; more; ++phase)
+    for (int64_t phase = 0, more = 1; more; ++phase) {
+      NHC_CHECK(phase < kMaxKernelPhases, NHC_INTERNAL,
+                cat(origin_, ": a host kernel's sliced entry ran ", phase,
+                    " phases without finishing"));
       parallelFor(threads, 1, [&](size_t begin, size_t end) {
         for (size_t s = begin; s < end; ++s) {
           int64_t later = sliced(args, static_cast<int64_t>(s), slices, phase);
@@ -337,6 +340,7 @@ void Executor::runKernel(const ScheduleEntry &entry, BoundKernel &bound,
             more = later; // every slice returns the same
         }
       });
+    }
     return;
   }
   bound.fn(bound.args.data());

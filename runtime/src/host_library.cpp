@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "nhc/runtime/artifact.h"
 
 namespace nhc::runtime {
 namespace {
@@ -103,6 +104,13 @@ PackedKernelFn HostLibrary::packedKernel(const std::string &kernel) const {
 }
 
 SlicedKernelFn HostLibrary::slicedKernel(const std::string &kernel) const {
+  // Only a library whose sliced entries have the ABI this runtime calls.
+  const void *abi = ::dlsym(handle_, NHC_HOST_SLICED_ABI_SYMBOL);
+  int64_t version = 0;
+  if (abi)
+    std::memcpy(&version, abi, sizeof(version));
+  if (version != NHC_HOST_SLICED_ABI_VERSION)
+    return nullptr;
   std::string symbol = kernel + "_sliced_packed";
   void *address = ::dlsym(handle_, symbol.c_str());
   SlicedKernelFn fn = nullptr;

@@ -24,6 +24,9 @@ using PackedKernelFn = void (*)(void **args);
 /// later phase exists.
 using SlicedKernelFn = int64_t (*)(void **args, int64_t slice, int64_t slices,
                                    int64_t phase);
+/// More phases than any kernel has loops: a library that never says "done"
+/// is broken.
+constexpr int64_t kMaxKernelPhases = 64;
 
 class HostLibrary {
 public:
@@ -39,7 +42,8 @@ public:
   /// "nhc_rms_norm_packed"); throws NHC_NOT_FOUND naming the symbol.
   PackedKernelFn packedKernel(const std::string &kernel) const;
   /// Its sliced entry point ("nhc_rms_norm_sliced_packed"); null for
-  /// kernels that have none (a reduction loop, or an older artifact).
+  /// kernels that have none (a reduction loop) and for libraries without
+  /// this runtime's sliced ABI (older artifacts).
   SlicedKernelFn slicedKernel(const std::string &kernel) const;
 
 private:

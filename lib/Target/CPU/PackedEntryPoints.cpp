@@ -2,6 +2,8 @@
 
 #include "nhc/Target/CPU/HostLibrary.h"
 
+#include "nhc/runtime/artifact.h"
+
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 
@@ -83,5 +85,11 @@ LogicalResult mlir::nhc::addPackedEntryPoints(llvm::Module &module,
     llvm::Value *more = sb.CreateCall(sliced, values);
     sb.CreateRet(sb.CreateZExt(more, i64));
   }
+  // The sliced entries' ABI, which the runtime checks before it uses them.
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  new llvm::GlobalVariable(module, i64, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i64, NHC_HOST_SLICED_ABI_VERSION),
+                           NHC_HOST_SLICED_ABI_SYMBOL);
   return success();
 }

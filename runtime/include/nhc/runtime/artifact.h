@@ -51,6 +51,14 @@ typedef enum nhc_artifact_section_kind_t {
 #define NHC_SECTION_KIND_MAX 5u
 
 /* File header: bytes [0, 64). */
+/* A HOST_SHARED_LIBRARY exports `void nhc_<kernel>_packed(void **args)` and
+ * may export `int64_t nhc_<kernel>_sliced_packed(void **args, int64_t slice,
+ * int64_t slices, int64_t phase)` (docs/execution-model.md); it then also
+ * exports `const int64_t nhc_sliced_abi` = NHC_HOST_SLICED_ABI_VERSION, and a
+ * runtime uses the sliced entries only when the version is its own. */
+#define NHC_HOST_SLICED_ABI_SYMBOL "nhc_sliced_abi"
+#define NHC_HOST_SLICED_ABI_VERSION 2
+
 typedef struct nhc_artifact_header_t {
   char magic[8];                 /* NHC_ARTIFACT_MAGIC incl. its NUL */
   uint32_t format_version;       /* NHC_ARTIFACT_FORMAT_VERSION */
