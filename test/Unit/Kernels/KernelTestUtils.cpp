@@ -2,6 +2,8 @@
 
 #include "KernelTestUtils.h"
 
+#include <cstdlib>
+
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Target/CPU/HostLibrary.h"
 
@@ -67,6 +69,24 @@ void nhc_test::runKernel(const std::string &name, ArgPack &args) {
   ASSERT_NE(it, k.signatures.end()) << "unknown kernel " << name;
   ASSERT_EQ(args.paramKinds(), it->second.paramKinds()) << name;
   ASSERT_EQ(args.numSlots(), it->second.numAbiSlots()) << name;
+  // NHC_KERNEL_TEST_SLICES=N runs the sliced entry instead, the N slices of
+  // each phase one after another in reverse order: the slices must cover
+  // every iteration exactly once, in any order (the `sliced.` tests).
+  if (const char *env = std::getenv("NHC_KERNEL_TEST_SLICES")) {
+    int64_t slices = std::atoll(env);
+    ASSERT_GT(slices, 0) << "NHC_KERNEL_TEST_SLICES=" << env;
+    auto sliced = reinterpret_cast<int64_t (*)(void **, int64_t, int64_t,
+                                               int64_t)>(
+        dlsym(k.handle, (name + "_sliced_packed").c_str()));
+    ASSERT_NE(sliced, nullptr) << name << "_sliced_packed is not exported";
+    int64_t more = 1;
+    for (int64_t phase = 0; more; ++phase) {
+      ASSERT_LT(phase, 64) << name << ": the phases never end";
+      for (int64_t s = slices - 1; s >= 0; --s)
+        more = sliced(args.data(), s, slices, phase);
+    }
+    return;
+  }
   auto fn = reinterpret_cast<void (*)(void **)>(
       dlsym(k.handle, (name + "_packed").c_str()));
   ASSERT_NE(fn, nullptr) << name << "_packed is not exported";
