@@ -103,7 +103,7 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
           %qv = memref.load %qkv[%qi] : memref<?xf32>
           %kv = memref.load %k_cache[%ki] : memref<?xf32>
           %p = arith.mulf %qv, %kv : f32
-          %a2 = arith.addf %a, %p : f32
+          %a2 = arith.addf %a, %p fastmath<reassoc> : f32
           scf.yield %a2 : f32
         }
         %s = arith.mulf %dot, %scale : f32

@@ -1,7 +1,8 @@
 // RMS norms, as transformers computes them in f32:
 //   out = w * (x * rsqrt(mean(x^2) + eps)).
 // One parallel iteration per row (token or token x group); the row is reduced
-// sequentially, so the summation order is fixed and independent of the batch.
+// within the iteration (reassociated so it vectorizes, in an order fixed by
+// the code), so the result is independent of the batch and the threads.
 // With `quantize` non-zero each kernel stores sat_e4m3(out / qscale[0]) for
 // an FP8 GEMM (@nhc_maybe_quantize of fp8.mlir); otherwise `qscale` is any
 // non-empty memref.
@@ -22,7 +23,7 @@ func.func @nhc_rms_norm(%x: memref<?xf32>, %w: memref<?xf32>,
       %i = arith.addi %row, %j : index
       %v = memref.load %x[%i] : memref<?xf32>
       %sq = arith.mulf %v, %v : f32
-      %a = arith.addf %acc, %sq : f32
+      %a = arith.addf %acc, %sq fastmath<reassoc> : f32
       scf.yield %a : f32
     }
     %mean = arith.divf %ss, %Hf : f32
@@ -63,7 +64,7 @@ func.func @nhc_add_rms_norm(%residual: memref<?xf32>, %update: memref<?xf32>,
       %v = arith.addf %a, %b : f32
       memref.store %v, %residual[%i] : memref<?xf32>
       %sq = arith.mulf %v, %v : f32
-      %s = arith.addf %acc, %sq : f32
+      %s = arith.addf %acc, %sq fastmath<reassoc> : f32
       scf.yield %s : f32
     }
     %mean = arith.divf %ss, %Hf : f32
@@ -121,7 +122,7 @@ func.func @nhc_gated_rms_norm(%y: memref<?xf32>, %proj: memref<?xf32>,
       %gv = arith.mulf %yv, %sz : f32
       memref.store %gv, %out[%yi] : memref<?xf32>
       %sq = arith.mulf %gv, %gv : f32
-      %s = arith.addf %acc, %sq : f32
+      %s = arith.addf %acc, %sq fastmath<reassoc> : f32
       scf.yield %s : f32
     }
     %mean = arith.divf %ss, %gsf : f32

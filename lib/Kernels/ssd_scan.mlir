@@ -187,7 +187,7 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                 %xs = memref.load %xbc[%xi] : memref<?xf32>
                 %w = memref.load %wbuf[%j] : memref<256xf32>
                 %term = arith.mulf %w, %xs : f32
-                %acc2 = arith.addf %acc, %term : f32
+                %acc2 = arith.addf %acc, %term fastmath<reassoc> : f32
                 scf.yield %acc2 : f32
               }
               %pN = arith.muli %p, %N : index
@@ -351,7 +351,7 @@ func.func private @nhc_ssd_dot(%a: memref<?xf32>, %ia: index,
     %x = memref.load %a[%i] : memref<?xf32>
     %y = memref.load %b[%j] : memref<?xf32>
     %p = arith.mulf %x, %y : f32
-    %acc2 = arith.addf %acc, %p : f32
+    %acc2 = arith.addf %acc, %p fastmath<reassoc> : f32
     scf.yield %acc2 : f32
   }
   return %s : f32
