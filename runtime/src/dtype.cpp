@@ -78,9 +78,6 @@ nhc_status_t nhc_dtype_widen(nhc_dtype_t dtype, const void *src, size_t count,
                   " is not F32, BF16, F16 or F8_E4M3"));
     NHC_CHECK(count == 0 || (src && dst), NHC_INVALID_ARGUMENT,
               "nhc_dtype_widen: src or dst is NULL");
-    if (dtype == NHC_DTYPE_F32)
-      std::memcpy(dst, src, count * sizeof(float));
-    else
-      widenNarrow(src, dtype, count, dst);
+    widenToF32(src, dtype, count, dst);
   });
 }

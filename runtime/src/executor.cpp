@@ -393,11 +393,7 @@ void Executor::runEmbedding(const EmbeddingCall &call, const StepIo &io) {
   parallelFor(io.tokens, 64, [&](size_t t0, size_t t1) {
     for (size_t t = t0; t < t1; ++t) {
       const uint8_t *row = base + static_cast<uint64_t>(ids[t]) * rowBytes;
-      float *dst = out + t * call.hidden;
-      if (table.dtype == NHC_DTYPE_F32)
-        std::memcpy(dst, row, rowBytes);
-      else
-        widenNarrow(row, table.dtype, call.hidden, dst);
+      widenToF32(row, table.dtype, call.hidden, out + t * call.hidden);
     }
   });
 }

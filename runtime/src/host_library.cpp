@@ -85,6 +85,16 @@ std::unique_ptr<HostLibrary> HostLibrary::load(const void *data,
   return std::unique_ptr<HostLibrary>(new HostLibrary(handle, fd, origin));
 }
 
+HostLibrary::HostLibrary(void *handle, int fd, std::string origin)
+    : handle_(handle), fd_(fd), origin_(std::move(origin)) {
+  // Only a library whose sliced entries have the ABI this runtime calls.
+  const void *abi = ::dlsym(handle_, NHC_HOST_SLICED_ABI_SYMBOL);
+  int64_t version = 0;
+  if (abi)
+    std::memcpy(&version, abi, sizeof(version));
+  slicedAbi_ = version == NHC_HOST_SLICED_ABI_VERSION;
+}
+
 HostLibrary::~HostLibrary() {
   ::dlclose(handle_);
   ::close(fd_);
@@ -104,12 +114,7 @@ PackedKernelFn HostLibrary::packedKernel(const std::string &kernel) const {
 }
 
 SlicedKernelFn HostLibrary::slicedKernel(const std::string &kernel) const {
-  // Only a library whose sliced entries have the ABI this runtime calls.
-  const void *abi = ::dlsym(handle_, NHC_HOST_SLICED_ABI_SYMBOL);
-  int64_t version = 0;
-  if (abi)
-    std::memcpy(&version, abi, sizeof(version));
-  if (version != NHC_HOST_SLICED_ABI_VERSION)
+  if (!slicedAbi_)
     return nullptr;
   std::string symbol = kernel + "_sliced_packed";
   void *address = ::dlsym(handle_, symbol.c_str());

@@ -47,14 +47,15 @@ public:
   SlicedKernelFn slicedKernel(const std::string &kernel) const;
 
 private:
-  HostLibrary(void *handle, int fd, std::string origin)
-      : handle_(handle), fd_(fd), origin_(std::move(origin)) {}
+  HostLibrary(void *handle, int fd, std::string origin);
 
   void *handle_;
   // Kept open while the library is loaded: glibc recognizes loaded
   // libraries by path, so a reused "/proc/self/fd/N" name must not occur.
   int fd_;
   std::string origin_;
+  // The library's sliced entries have this runtime's ABI.
+  bool slicedAbi_ = false;
 };
 
 } // namespace nhc::runtime

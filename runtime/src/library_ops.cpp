@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "error.h"
+#include "float_dtype.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
@@ -120,9 +121,7 @@ size_t scalarWeight(const PlanContext &ctx, const Json &value,
                     const std::string &where) {
   size_t index = ctx.weight(asString(value, where), where);
   const TensorSpec &spec = ctx.manifest.weights[index];
-  std::optional<uint64_t> elems = uint64_t(1);
-  for (uint64_t dim : spec.shape)
-    elems = elems ? checkedMul(*elems, dim) : std::nullopt;
+  std::optional<uint64_t> elems = checkedProductOf(spec.shape);
   NHC_CHECK(elems == uint64_t(1) && spec.dtype == NHC_DTYPE_F32, NHC_INVALID_FORMAT,
             cat(where, ": weight '", spec.name, "' must be one F32 element (a "
                        "per-tensor scale), found ",
@@ -285,9 +284,7 @@ ScheduleEntry parseEmbedding(const PlanContext &ctx, const Json &entry,
             cat(at, ": weight '", table.name, "' has shape ",
                 shapeToString(table.shape), "; the embedding needs [rows >= ",
                 vocab, " (vocab_size), ", e.hidden, "]"));
-  NHC_CHECK(table.dtype == NHC_DTYPE_F32 || table.dtype == NHC_DTYPE_BF16 ||
-                table.dtype == NHC_DTYPE_F16,
-            NHC_INVALID_FORMAT,
+  NHC_CHECK(isConvertibleFloat(table.dtype), NHC_INVALID_FORMAT,
             cat(at, ": weight '", table.name, "' is ",
                 nhc_dtype_name(table.dtype), "; the embedding reads a float "
                 "table (F32, BF16, F16)"));

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "error.h"
+#include "float_dtype.h"
 #include "json_fields.h"
 #include "nhc/runtime/limits.h"
 
@@ -151,8 +152,7 @@ std::vector<TensorSpec> parseWeights(const Json &root,
                     previewJson(entry["positive"])));
       spec.positive = entry["positive"].get<bool>();
     }
-    NHC_CHECK(!spec.positive || spec.dtype == NHC_DTYPE_F32 ||
-                  spec.dtype == NHC_DTYPE_BF16 || spec.dtype == NHC_DTYPE_F16,
+    NHC_CHECK(!spec.positive || isConvertibleFloat(spec.dtype),
               NHC_INVALID_FORMAT,
               cat(at, ".positive: only a float tensor can be required "
                       "positive, not ", nhc_dtype_name(spec.dtype)));

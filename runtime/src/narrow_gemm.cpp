@@ -276,6 +276,14 @@ void widenNarrow(const void *src, nhc_dtype_t dtype, uint64_t count,
   }
 }
 
+void widenToF32(const void *src, nhc_dtype_t dtype, uint64_t count,
+                float *dst) {
+  if (dtype == NHC_DTYPE_F32)
+    std::memcpy(dst, src, count * sizeof(float));
+  else
+    widenNarrow(src, dtype, count, dst);
+}
+
 void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
                   uint64_t lda, const void *w, nhc_dtype_t dtype, float *c,
                   uint64_t ldc, bool accumulate, float *panel) {

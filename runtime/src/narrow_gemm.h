@@ -52,6 +52,9 @@ void forceNarrowGemmIsa(NarrowGemmIsa isa);
 /// Widens `count` BF16, F16 or F8_E4M3 values at `src` to f32 (exact).
 void widenNarrow(const void *src, nhc_dtype_t dtype, uint64_t count,
                  float *dst);
+/// As widenNarrow, and copies F32 (any alignment).
+void widenToF32(const void *src, nhc_dtype_t dtype, uint64_t count,
+                float *dst);
 
 } // namespace nhc::runtime
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "error.h"
+#include "float_dtype.h"
 #include "json_fields.h"
 #include "manifest.h"
 #include "mapped_file.h"
@@ -200,12 +201,6 @@ std::unique_ptr<nhc_weights_t> openWeights(const std::string &path) {
 
 std::string describe(nhc_dtype_t dtype, const std::vector<uint64_t> &shape) {
   return cat(nhc_dtype_name(dtype), " ", shapeToString(shape));
-}
-
-/// Float dtypes the host converts to f32 (weights_f32.cpp).
-bool isConvertibleFloat(nhc_dtype_t dtype) {
-  return dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16 ||
-         dtype == NHC_DTYPE_F16;
 }
 
 /// A tensor stored as `stored` can feed a computation reading `wanted`: the

@@ -41,23 +41,17 @@ float f16ToF32(uint16_t bits) {
 
 namespace {
 
-/// Copies `elems` 16-bit values through `convert` into a new f32 array.
-template <typename Convert>
-AlignedBuffer convert16(const void *data, uint64_t elems,
-                        const nhc_tensor_info_t &info, Convert convert) {
+/// The 16-bit tensor `info` widened into a new f32 array.
+AlignedBuffer convert16(const nhc_tensor_info_t &info, uint64_t elems) {
   // elems <= byte_size / 2, so this cannot overflow; checked anyway.
   std::optional<uint64_t> bytes = checkedMul(elems, sizeof(float));
   AlignedBuffer out = bytes ? tryAllocateAligned(*bytes) : AlignedBuffer();
   NHC_CHECK(out || elems == 0, NHC_OUT_OF_MEMORY,
             cat("weights: cannot allocate ", elems, " floats for the f32 "
                 "copy of '", info.desc.name, "'"));
-  const uint8_t *src = static_cast<const uint8_t *>(data);
-  float *dst = reinterpret_cast<float *>(out.get());
-  for (uint64_t i = 0; i < elems; ++i) {
-    uint16_t bits;
-    std::memcpy(&bits, src + 2 * i, sizeof(bits)); // mapping may be unaligned
-    dst[i] = convert(bits);
-  }
+  // The mapping may be unaligned; widenNarrow reads it bytewise.
+  widenNarrow(info.data, info.desc.dtype, elems,
+              reinterpret_cast<float *>(out.get()));
   return out;
 }
 
@@ -96,10 +90,8 @@ F32Weights F32Weights::build(const std::vector<nhc_tensor_info_t> &tensors,
         std::memcpy(copy.get(), info.data, info.byte_size);
       break;
     case NHC_DTYPE_BF16:
-      copy = convert16(info.data, elems, info, bf16ToF32);
-      break;
     case NHC_DTYPE_F16:
-      copy = convert16(info.data, elems, info, f16ToF32);
+      copy = convert16(info, elems);
       break;
     case NHC_DTYPE_F8_E4M3:
     case NHC_DTYPE_F8_E5M2:

@@ -1,0 +1,18 @@
+//===- float_dtype.h - The float dtypes the host computes from -*- C++ -*-===//
+#ifndef NHC_RUNTIME_SRC_FLOAT_DTYPE_H
+#define NHC_RUNTIME_SRC_FLOAT_DTYPE_H
+
+#include "nhc/runtime/dtype.h"
+
+namespace nhc::runtime {
+
+/// F32, BF16 or F16: the float dtypes the host reads exactly as f32 (a
+/// weight stored in one binds a computation reading any other).
+inline bool isConvertibleFloat(nhc_dtype_t dtype) {
+  return dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16 ||
+         dtype == NHC_DTYPE_F16;
+}
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_FLOAT_DTYPE_H
