@@ -7,16 +7,9 @@
 
 namespace nhc::tools {
 
-SafetensorsWriter::~SafetensorsWriter() {
-  if (file_) { // abandoned: leave no partial file behind
-    std::fclose(file_);
-    std::remove((path_ + ".partial").c_str());
-  }
-}
-
 uint64_t SafetensorsWriter::declare(const std::string &name, nhc_dtype_t dtype,
                                     const std::vector<uint64_t> &shape) {
-  if (file_)
+  if (file_.isOpen())
     throw std::runtime_error("safetensors: '" + name + "' declared after begin");
   if (header_.contains(name) || name == "__metadata__")
     throw std::runtime_error("safetensors: tensor '" + name +
@@ -41,37 +34,32 @@ void SafetensorsWriter::begin(const nlohmann::json &metadata) {
     header["__metadata__"] = metadata;
   std::string text = header.dump();
   text.resize((text.size() + 7) / 8 * 8, ' '); // data starts 8-aligned
-  std::string partial = path_ + ".partial";
-  file_ = std::fopen(partial.c_str(), "wb");
-  if (!file_)
-    throw std::runtime_error("cannot write '" + partial + "'");
+  std::string error;
+  if (!file_.open(path_, error))
+    throw std::runtime_error(error);
   uint64_t n = text.size();
-  if (std::fwrite(&n, 8, 1, file_) != 1 ||
-      std::fwrite(text.data(), 1, text.size(), file_) != text.size())
-    throw std::runtime_error("cannot write '" + partial + "'");
+  if (std::fwrite(&n, 8, 1, file_.stream()) != 1 ||
+      std::fwrite(text.data(), 1, text.size(), file_.stream()) != text.size())
+    throw std::runtime_error("cannot write '" + path_ + "'");
 }
 
 void SafetensorsWriter::append(const void *data, size_t bytes) {
-  if (!file_ || written_ + bytes > offset_)
+  if (!file_.isOpen() || written_ + bytes > offset_)
     throw std::runtime_error("safetensors: more data than declared for '" +
                              path_ + "'");
-  if (bytes && std::fwrite(data, 1, bytes, file_) != bytes)
-    throw std::runtime_error("cannot write '" + path_ + ".partial'");
+  if (bytes && std::fwrite(data, 1, bytes, file_.stream()) != bytes)
+    throw std::runtime_error("cannot write '" + path_ + "'");
   written_ += bytes;
 }
 
 void SafetensorsWriter::finish() {
-  if (!file_ || written_ != offset_)
+  if (!file_.isOpen() || written_ != offset_)
     throw std::runtime_error("safetensors: '" + path_ + "' got " +
                              std::to_string(written_) + " of " +
                              std::to_string(offset_) + " declared bytes");
-  std::FILE *file = file_;
-  file_ = nullptr;
-  std::string partial = path_ + ".partial";
-  if (std::fclose(file) != 0 || std::rename(partial.c_str(), path_.c_str()) != 0) {
-    std::remove(partial.c_str());
-    throw std::runtime_error("cannot write '" + path_ + "'");
-  }
+  std::string error;
+  if (!file_.commit(error))
+    throw std::runtime_error(error);
 }
 
 } // namespace nhc::tools

@@ -4,7 +4,8 @@
 // nhc-quantize's FP8 checkpoints). Tensors are declared first (the header
 // needs every offset), then their bytes are appended in declaration order,
 // so a 16 GB checkpoint never has to be in memory. The file appears under
-// its name only when finish() succeeds; until then it is NAME.partial.
+// its name only when finish() succeeds (an AtomicFile, nhc-run's
+// output_file.h: a temporary file next to it until then).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_TOOLS_COMMON_SAFETENSORS_WRITER_H
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../nhc-run/output_file.h"
 #include "nhc/runtime/dtype.h"
 
 namespace nhc::tools {
@@ -24,9 +26,6 @@ namespace nhc::tools {
 class SafetensorsWriter {
 public:
   explicit SafetensorsWriter(std::string path) : path_(std::move(path)) {}
-  ~SafetensorsWriter();
-  SafetensorsWriter(const SafetensorsWriter &) = delete;
-  SafetensorsWriter &operator=(const SafetensorsWriter &) = delete;
 
   /// Adds a tensor; returns its byte size. Throws std::runtime_error on a
   /// duplicate name or a size past 2^64.
@@ -37,8 +36,8 @@ public:
   void begin(const nlohmann::json &metadata = nullptr);
   /// Appends bytes of the tensors, in declaration order.
   void append(const void *data, size_t bytes);
-  /// Checks that exactly the declared bytes were written, closes and
-  /// renames NAME.partial to NAME.
+  /// Checks that exactly the declared bytes were written, then commits the
+  /// file under its name.
   void finish();
 
   uint64_t dataBytes() const { return offset_; }
@@ -47,7 +46,7 @@ private:
   std::string path_;
   nlohmann::json header_ = nlohmann::json::object();
   uint64_t offset_ = 0, written_ = 0;
-  std::FILE *file_ = nullptr;
+  run::AtomicFile file_; // removed unless finish() commits it
 };
 
 } // namespace nhc::tools

@@ -8,14 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "../common/safetensors_writer.h"
+#include "../nhc-run/output_file.h"
 
 namespace nhc::quantize {
 namespace fs = std::filesystem;
@@ -37,19 +36,18 @@ const char *const kExcludePatterns[] = {
     "*.mixer.gate",     "*.mixer.experts.*", "*.mixer.shared_experts.*"};
 
 std::string readFile(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error("cannot read '" + path.string() + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::vector<uint8_t> bytes;
+  std::string error;
+  if (!run::readFile(path.string(), bytes, error))
+    throw std::runtime_error(error);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 void writeFile(const fs::path &path, const std::string &text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush())
-    throw std::runtime_error("cannot write '" + path.string() + "'");
+  std::string error;
+  if (!run::writeFileAtomically(
+          path.string(), std::vector<uint8_t>(text.begin(), text.end()), error))
+    throw std::runtime_error(error);
 }
 
 nhc_tensor_info_t boundTensor(const nhc_weights_t *weights, size_t index) {

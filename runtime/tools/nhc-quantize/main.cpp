@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../nhc-run/output_file.h"
 #include "fp8_checkpoint.h"
 #include "model_runner.h"
 #include "nhc/runtime/api.h"
@@ -272,9 +273,12 @@ int run(const Options &o) {
                              "' has hf_quant_config.json: it is quantized "
                              "already; start from the unquantized checkpoint");
   {
-    std::ifstream config(checkpoint / "config.json");
-    std::string text((std::istreambuf_iterator<char>(config)),
-                     std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes;
+    std::string error;
+    if (!nhc::run::readFile((checkpoint / "config.json").string(), bytes,
+                            error))
+      throw std::runtime_error(error);
+    std::string text(bytes.begin(), bytes.end());
     if (text.find("\"quantization_config\"") != std::string::npos)
       throw std::runtime_error("'" + (checkpoint / "config.json").string() +
                                "' has a quantization_config: start from the "
@@ -418,10 +422,10 @@ int run(const Options &o) {
                       {"input_scale", m.inputScale},
                       {"weight_scale", m.weightScale}});
     report["modules"] = list;
-    std::ofstream file(o.report);
-    file << report.dump(2) << "\n";
-    if (!file.flush())
-      throw std::runtime_error("cannot write '" + o.report + "'");
+    std::string text = report.dump(2) + "\n", error;
+    if (!nhc::run::writeFileAtomically(
+            o.report, std::vector<uint8_t>(text.begin(), text.end()), error))
+      throw std::runtime_error(error);
   }
   return 0;
 }
