@@ -38,9 +38,58 @@ def Nemotron_QuantizationAttr : AttrDef<Nemotron_Dialect, "Quantization"> {
     ```
   }];
   let parameters = (ins "::mlir::StringAttr":$algo,
-                        "::mlir::ArrayAttr":$excludeModules);
+                        "::mlir::ArrayAttr":$exclude_modules);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+def Nemotron_ModelAttr : AttrDef<Nemotron_Dialect, "Model"> {
+  let mnemonic = "model";
+  let summary = "The model-wide facts of an imported config";
+  let description = [{
+    What `nhc compile` read from `config.json` that is not a hyper-parameter
+    of one op: the layer pattern (`M` Mamba-2, `*` attention, `-` MLP, `E`
+    MoE), the sizes the manifest reports, the checkpoint and SSM-state
+    dtypes, the config's file name (never its directory) and the FNV-1a hash
+    of the parsed config in canonical form (sorted keys, no whitespace), so
+    two files that parse alike hash alike. It lives on the module as the
+    discardable attribute `nemotron.model`.
+
+    ```mlir
+    module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h",
+        source = "config.json", config_hash = "b57e3449937e1bd6",
+        layer_pattern = "M-M*-M-", hidden_size = 64, vocab_size = 384,
+        max_position_embeddings = 256, dtype = f32, ssm_state_dtype = f32,
+        tie_word_embeddings = false, residual_in_fp32 = false,
+        time_step_limit = [0.0, 0x7FF0000000000000 : f64]>} {...}
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"`model_type` of the config">:$model_type,
+    StringRefParameter<"file name of the config (no directory)">:$source,
+    StringRefParameter<"16 hex digits: FNV-1a 64 of the canonical config">:$config_hash,
+    StringRefParameter<"one character per decoder layer">:$layer_pattern,
+    "int64_t":$hidden_size,
+    "int64_t":$vocab_size,
+    "int64_t":$max_position_embeddings,
+    "::mlir::Type":$dtype,
+    "::mlir::Type":$ssm_state_dtype,
+    "bool":$tie_word_embeddings,
+    "bool":$residual_in_fp32,
+    "::mlir::ArrayAttr":$time_step_limit,
+    StringRefParameter<"multi-token-prediction layers (not run)", "\"\"">:$mtp_layer_pattern,
+    DefaultValuedParameter<"int64_t", "0">:$num_nextn_predict_layers,
+    OptionalParameter<"::mlir::nemotron::QuantizationAttr">:$quantization
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable module attribute that carries it.
+    static constexpr ::llvm::StringLiteral kAttrName = "nemotron.model";
+    /// The module's model facts, or null.
+    static ModelAttr of(::mlir::Operation *module);
+    int64_t getNumLayers() const { return getLayerPattern().size(); }
+  }];
 }
 
 #endif // NHC_DIALECT_NEMOTRON_NEMOTRONATTRS_TD

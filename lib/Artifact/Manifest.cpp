@@ -3,39 +3,16 @@
 #include "nhc/Artifact/Manifest.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "llvm/Support/Path.h"
-#include "nhc/runtime/artifact.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronAttrs.h"
 
-#include <cstdio>
 
 using json = nlohmann::json;
 
 namespace mlir::nhc {
 
 namespace {
-int64_t intAttr(ModuleOp module, StringRef name) {
-  auto attr = module->getAttrOfType<IntegerAttr>(("nemotron." + name).str());
-  return attr ? attr.getInt() : 0;
-}
-
-std::string stringAttr(ModuleOp module, StringRef name) {
-  auto attr = module->getAttrOfType<StringAttr>(("nemotron." + name).str());
-  return attr ? attr.getValue().str() : std::string();
-}
-
-std::string dtypeOf(ModuleOp module) {
-  auto attr = module->getAttrOfType<TypeAttr>("nemotron.dtype");
-  if (!attr)
-    return "F32";
-  Type type = attr.getValue();
+std::string dtypeName(Type type) {
   return type.isBF16() ? "BF16" : type.isF16() ? "F16" : "F32";
-}
-
-std::string hex64(uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx",
-                static_cast<unsigned long long>(value));
-  return text;
 }
 
 json layerPlan(const std::string &pattern) {
@@ -52,8 +29,8 @@ json layerPlan(const std::string &pattern) {
 } // namespace
 
 json buildManifest(const ManifestInputs &inputs) {
-  ModuleOp model = inputs.model;
-  std::string pattern = stringAttr(model, "layer_pattern");
+  auto model = nemotron::ModelAttr::of(inputs.model);
+  std::string pattern = model.getLayerPattern().str();
   json kernels = json::array();
   for (const std::string &name : inputs.plan->kernelsUsed) {
     json params = json::array();
@@ -66,18 +43,14 @@ json buildManifest(const ManifestInputs &inputs) {
       {"version", 1},
       {"generator", "nhc"},
       {"config",
-       // The file's name only: an artifact never records where on the build
-       // machine it was compiled, so two checkouts build identical bytes.
-       {{"source", llvm::sys::path::filename(stringAttr(model, "source")).str()},
-        {"fnv1a64", hex64(nhc_fnv1a64(inputs.configText.data(),
-                                      inputs.configText.size(),
-                                      NHC_FNV1A64_OFFSET_BASIS))}}},
+       {{"source", model.getSource().str()},
+        {"fnv1a64", model.getConfigHash().str()}}},
       {"model",
-       {{"hidden_size", intAttr(model, "hidden_size")},
-        {"vocab_size", intAttr(model, "vocab_size")},
-        {"num_layers", intAttr(model, "num_layers")},
-        {"max_position_embeddings", intAttr(model, "max_position_embeddings")},
-        {"dtype", dtypeOf(model)},
+       {{"hidden_size", model.getHiddenSize()},
+        {"vocab_size", model.getVocabSize()},
+        {"num_layers", model.getNumLayers()},
+        {"max_position_embeddings", model.getMaxPositionEmbeddings()},
+        {"dtype", dtypeName(model.getDtype())},
         {"compute_dtype", "F32"},
         {"layer_pattern", pattern}}},
       {"layers", layerPlan(pattern)},

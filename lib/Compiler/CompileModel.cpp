@@ -15,7 +15,6 @@
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
 #include "nhc/Frontend/ImportModel.h"
 #include "nhc/runtime/artifact.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace mlir::nhc {
@@ -27,11 +26,6 @@ std::string printed(Operation *op) {
   op->print(os);
   os << "\n";
   return text;
-}
-
-std::string readFileOrEmpty(const std::string &path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  return buffer ? (*buffer)->getBuffer().str() : std::string();
 }
 
 std::vector<std::string> targetNames(const CompileOptions &options) {
@@ -71,9 +65,8 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   if (failed(plan))
     return failure();
 
-  std::string configText = readFileOrEmpty(config.configPath);
-  nlohmann::json manifest = buildManifest(
-      {*model, &*plan, &*signatures, configText, targetNames(options)});
+  nlohmann::json manifest =
+      buildManifest({*model, &*plan, &*signatures, targetNames(options)});
   if (options.emit == EmitKind::Manifest)
     return manifest.dump(2) + "\n";
 

@@ -8,6 +8,7 @@
 
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
+#include "nhc/runtime/artifact.h"
 #include "nhc/runtime/limits.h"
 
 #include <algorithm>
@@ -763,10 +764,25 @@ void checkModelSize(ConfigReader &reader, const ModelConfig &c) {
   }
 }
 
+/// FNV-1a 64 of the parsed documents in canonical form (sorted keys, no
+/// whitespace), as 16 hex digits: formatting and key order do not change it.
+std::string canonicalHash(std::initializer_list<const nlohmann::json *> docs) {
+  std::string canonical;
+  for (const nlohmann::json *doc : docs)
+    canonical += doc->dump() + "\n";
+  uint64_t hash = nhc_fnv1a64(canonical.data(), canonical.size(),
+                              NHC_FNV1A64_OFFSET_BASIS);
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx",
+                static_cast<unsigned long long>(hash));
+  return text;
+}
+
 /// Fills `config` from `source`, or throws ConfigError.
 void readInto(const JsonSource &source, ModelConfig &config) {
   ConfigReader reader(source);
   config.configPath = source.path;
+  config.configHash = canonicalHash({&source.root});
   readConfig(reader, config);
   validate(reader, config);
   checkModelSize(reader, config);
@@ -840,6 +856,7 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
         quantReader.failFile("missing required key 'quantization'");
       config.quantization =
           parseQuantization(quantReader, "quantization.", config.notes);
+      config.configHash = canonicalHash({&source.root, &quantSource.root});
     }
   } catch (const ConfigError &e) {
     error = e.message;

@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/Path.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
 
 #include <cmath>
@@ -129,42 +130,32 @@ private:
   }
 
   void setModuleAttributes(ModuleOp module) {
-    auto set = [&](StringRef name, Attribute value) {
-      module->setAttr(("nemotron." + name).str(), value);
-    };
-    set("model_type", builder.getStringAttr(config.modelType));
-    set("source", builder.getStringAttr(config.configPath));
-    set("layer_pattern", builder.getStringAttr(config.pattern()));
-    set("num_layers", builder.getI64IntegerAttr(config.layers.size()));
-    set("hidden_size", builder.getI64IntegerAttr(config.hiddenSize));
-    set("vocab_size", builder.getI64IntegerAttr(config.vocabSize));
-    set("max_position_embeddings",
-        builder.getI64IntegerAttr(config.maxPositionEmbeddings));
-    set("dtype", TypeAttr::get(dtype));
-    set("ssm_state_dtype",
-        TypeAttr::get(elementTypeOf(context, config.ssmCacheDtype)));
-    set("tie_word_embeddings", builder.getBoolAttr(config.tieWordEmbeddings));
-    set("residual_in_fp32", builder.getBoolAttr(config.residualInFp32));
-    set("time_step_limit",
-        builder.getF64ArrayAttr({config.timeStepLimit[0],
-                                 config.timeStepLimit[1]}));
-    if (!config.mtpLayers.empty()) {
-      std::string mtp;
-      for (nhc::LayerKind kind : config.mtpLayers)
-        mtp += nhc::patternChar(kind);
-      set("mtp_layer_pattern", builder.getStringAttr(mtp));
-      set("num_nextn_predict_layers",
-          builder.getI64IntegerAttr(config.numNextnPredictLayers));
-    }
+    std::string mtp;
+    for (nhc::LayerKind kind : config.mtpLayers)
+      mtp += nhc::patternChar(kind);
+    QuantizationAttr quantization;
     if (config.quantization) {
       SmallVector<Attribute> excluded;
-      for (const std::string &module : config.quantization->excludeModules)
-        excluded.push_back(builder.getStringAttr(module));
-      set("quantization",
-          QuantizationAttr::get(&context,
-                                builder.getStringAttr(config.quantization->algo),
-                                builder.getArrayAttr(excluded)));
+      for (const std::string &name : config.quantization->excludeModules)
+        excluded.push_back(builder.getStringAttr(name));
+      quantization = QuantizationAttr::get(
+          &context, builder.getStringAttr(config.quantization->algo),
+          builder.getArrayAttr(excluded));
     }
+    // The file's name only: IR and artifacts never record where on the build
+    // machine the config was, so two checkouts build identical bytes.
+    std::string source = llvm::sys::path::filename(config.configPath).str();
+    module->setAttr(
+        ModelAttr::kAttrName,
+        ModelAttr::get(
+            &context, config.modelType, source, config.configHash,
+            config.pattern(), config.hiddenSize, config.vocabSize,
+            config.maxPositionEmbeddings, dtype,
+            elementTypeOf(context, config.ssmCacheDtype),
+            config.tieWordEmbeddings, config.residualInFp32,
+            builder.getF64ArrayAttr(
+                {config.timeStepLimit[0], config.timeStepLimit[1]}),
+            mtp, config.numNextnPredictLayers, quantization));
   }
 
   FloatAttr epsilon() { return f64(config.layerNormEpsilon); }

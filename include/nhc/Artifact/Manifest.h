@@ -17,7 +17,6 @@ struct ManifestInputs {
   ModuleOp model;                  // the imported module (nemotron.* attributes)
   const StepPlan *plan;            // from buildStepPlan
   const KernelSignatures *kernels; // of the kernel library
-  std::string configText;          // config.json bytes, for the config hash
   std::vector<std::string> targets; // "cpu", "cuda:sm_90", ...
 };
 

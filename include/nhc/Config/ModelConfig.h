@@ -34,6 +34,9 @@ struct Quantization {
 
 struct ModelConfig {
   std::string configPath;
+  /// FNV-1a 64 of the parsed config.json (and hf_quant_config.json when it
+  /// was read) in canonical JSON form, as 16 hex digits.
+  std::string configHash;
   std::string modelType = "nemotron_h";
   std::vector<LayerKind> layers;
 

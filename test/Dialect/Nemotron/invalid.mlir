@@ -275,7 +275,7 @@ func.func @lm_head_vocab(%x: tensor<?x64xbf16>) {
 // -----
 
 // expected-error @+1 {{unsupported quantization algorithm 'NVFP4' (supported: FP8)}}
-func.func @bad_quantization() attributes {nemotron.quantization = #nemotron.quantization<algo = "NVFP4", excludeModules = []>} {
+func.func @bad_quantization() attributes {test.quantization = #nemotron.quantization<algo = "NVFP4", exclude_modules = []>} {
   return
 }
 

@@ -74,7 +74,7 @@ func.func @forward(%ids: tensor<?xi32>) -> tensor<?x256xf32> {
 }
 
 // CHECK-LABEL: func.func @quantization_attr
-// CHECK-SAME: nemotron.quantization = #nemotron.quantization<algo = "FP8", excludeModules = ["lm_head", "*q_proj*"]>
-func.func @quantization_attr() attributes {nemotron.quantization = #nemotron.quantization<algo = "FP8", excludeModules = ["lm_head", "*q_proj*"]>} {
+// CHECK-SAME: test.quantization = #nemotron.quantization<algo = "FP8", exclude_modules = ["lm_head", "*q_proj*"]>
+func.func @quantization_attr() attributes {test.quantization = #nemotron.quantization<algo = "FP8", exclude_modules = ["lm_head", "*q_proj*"]>} {
   return
 }
