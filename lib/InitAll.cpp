@@ -5,11 +5,13 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
+#include "nhc/Dialect/NemotronExec/IR/NemotronExec.h"
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
 #include "nhc/Pipelines/Pipelines.h"
 
 void mlir::nhc::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<nemotron::NemotronDialect, func::FuncDialect>();
+  registry.insert<nemotron::NemotronDialect,
+                  nemotron_exec::NemotronExecDialect, func::FuncDialect>();
   // The kernel library and what its pipelines lower it to.
   registerKernelLoweringDialects(registry);
 }

@@ -20,7 +20,7 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 llvm_config.use_default_substitutions()  # FileCheck, not, count
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["nhc", "nhc-opt", "nhc-kernels", "nhc-run", "nhc-bench",
+llvm_config.add_tool_substitutions(["nhc", "nhc-opt", "nhc-translate", "nhc-kernels", "nhc-run", "nhc-bench",
                                  "nhc-serve", "nhc-tokenize", "nhc-quantize"],
                                    [config.nhc_tools_dir])
 

@@ -1,6 +1,6 @@
 //===- CompileModel.cpp - config to artifact --------------------*- C++ -*-===//
 //
-// import → nemotron-lower-to-kernels-pipeline → step plan → manifest, and the
+// import → nemotron-lower-to-exec-pipeline → manifest (a translation), and the
 // kernel library → host shared library + PTX/cubin; all into one artifact.
 //
 //===----------------------------------------------------------------------===//
@@ -9,11 +9,11 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "nhc/Artifact/ArtifactWriter.h"
-#include "nhc/Artifact/Manifest.h"
-#include "nhc/Artifact/ScheduleBuilder.h"
 #include "nhc/Compiler/KernelCodegen.h"
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
 #include "nhc/Frontend/ImportModel.h"
+#include "nhc/Pipelines/Pipelines.h"
+#include "nhc/Target/Manifest/ManifestTranslation.h"
 #include "nhc/runtime/artifact.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -48,28 +48,30 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
-  nemotron::buildLowerToKernelsPipeline(pm);
+  if (options.emit == EmitKind::Kernels) {
+    nemotron::buildLowerToKernelsPipeline(pm);
+    if (failed(pm.run(*model)))
+      return failure();
+    return printed(*model);
+  }
+  ModelToExecPipelineOptions pipeline;
+  for (const std::string &target : targetNames(options))
+    pipeline.targets.push_back(target);
+  buildModelToExecPipeline(pm, pipeline);
   if (failed(pm.run(*model)))
     return failure();
-  if (options.emit == EmitKind::Kernels)
+  if (options.emit == EmitKind::Exec)
     return printed(*model);
+
+  FailureOr<nlohmann::json> manifest = translateToManifest(*model);
+  if (failed(manifest))
+    return failure();
+  if (options.emit == EmitKind::Manifest)
+    return printManifest(*manifest);
 
   OwningOpRef<ModuleOp> library = parseKernels(context);
   if (!library)
     return failure();
-  FailureOr<KernelSignatures> signatures = kernelSignatures(*library);
-  if (failed(signatures))
-    return failure();
-  auto forward = model->lookupSymbol<func::FuncOp>("forward");
-  FailureOr<StepPlan> plan = buildStepPlan(forward, *signatures);
-  if (failed(plan))
-    return failure();
-
-  nlohmann::json manifest =
-      buildManifest({*model, &*plan, &*signatures, targetNames(options)});
-  if (options.emit == EmitKind::Manifest)
-    return manifest.dump(2) + "\n";
-
   if (options.emit == EmitKind::LLVM)
     return emitHostLLVMIR(*library);
   if (options.emit == EmitKind::PTX) {
@@ -84,7 +86,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   if (failed(hostLibrary))
     return failure();
   std::vector<ArtifactSection> sections = {
-      {NHC_SECTION_MANIFEST_JSON, "manifest", manifest.dump()},
+      {NHC_SECTION_MANIFEST_JSON, "manifest", manifest->dump()},
       {NHC_SECTION_HOST_SHARED_LIBRARY, "x86_64", std::move(*hostLibrary)}};
   if (!options.cudaChips.empty()) {
     FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);

@@ -114,7 +114,7 @@ bool writeOutput(const std::string &path, const std::string &text,
 constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
-    "                   [--emit=artifact|nemotron|kernels|manifest|llvm|ptx]\n"
+    "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx]\n"
     "       nhc compile --help\n"
     "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
     "(nhc quantize --help)\n";
@@ -164,6 +164,10 @@ int runCompile(int argc, char **argv) {
                      "the imported model as nemotron dialect IR"),
           clEnumValN(EmitKind::Kernels, "kernels",
                      "the model after decomposition into kernel-level ops"),
+          clEnumValN(EmitKind::Exec, "exec",
+                     "one step as nemotron_exec IR: kernel and library calls "
+                     "over buffers (nhc-translate --nemotron-to-manifest "
+                     "writes its manifest)"),
           clEnumValN(EmitKind::Manifest, "manifest",
                      "the artifact manifest (JSON)"),
           clEnumValN(EmitKind::LLVM, "llvm",

@@ -21,21 +21,6 @@ OwningOpRef<ModuleOp> parseKernels(MLIRContext &context) {
   return parseKernelLibrary(context);
 }
 
-FailureOr<KernelSignatures> kernelSignatures(ModuleOp library) {
-  FailureOr<std::vector<KernelSignature>> signatures =
-      getKernelSignatures(library);
-  if (failed(signatures))
-    return failure();
-  KernelSignatures kinds;
-  for (const KernelSignature &signature : *signatures)
-    for (const KernelParam &param : signature.params)
-      kinds[signature.name].push_back(
-          param.kind == "memref"  ? KernelParamKind::MemRef
-          : param.kind == "index" ? KernelParamKind::Index
-                                  : KernelParamKind::F32);
-  return kinds;
-}
-
 FailureOr<std::string> compileHostKernels(ModuleOp library) {
   std::string error;
   FailureOr<HostLibrary> host = compileHostLibrary(library, error);

@@ -1,5 +1,7 @@
 //===- Registration.cpp - register kernel pipelines, dialects --*- C++ -*-===//
 
+#include "nhc/Conversion/Passes.h"
+#include "nhc/Dialect/NemotronExec/Transforms/Passes.h"
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Kernels/Passes.h"
 #include "nhc/Pipelines/Pipelines.h"
@@ -57,6 +59,12 @@ void mlir::nhc::registerKernelLoweringDialects(DialectRegistry &registry) {
 
 void mlir::nhc::registerKernelPipelines() {
   registerNHCKernelsPasses();
+  registerNHCConversionPasses();
+  nemotron_exec::registerNemotronExecTransformsPasses();
+  PassPipelineRegistration<ModelToExecPipelineOptions>(
+      "nemotron-lower-to-exec-pipeline",
+      "Lower an imported model to the execution-level nemotron_exec IR",
+      buildModelToExecPipeline);
   PassPipelineRegistration<>(
       "nhc-kernels-to-host-pipeline",
       "Lower the nhc kernel library to the LLVM dialect for the host",

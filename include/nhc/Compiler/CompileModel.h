@@ -12,7 +12,7 @@
 
 namespace mlir::nhc {
 
-enum class EmitKind { Artifact, Nemotron, Kernels, Manifest, LLVM, PTX };
+enum class EmitKind { Artifact, Nemotron, Kernels, Exec, Manifest, LLVM, PTX };
 
 struct CompileOptions {
   EmitKind emit = EmitKind::Artifact;

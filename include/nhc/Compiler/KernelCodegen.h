@@ -11,7 +11,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
-#include "nhc/Artifact/ScheduleBuilder.h"
 
 #include <string>
 #include <utility>
@@ -25,8 +24,6 @@ struct CudaCode {
 };
 
 OwningOpRef<ModuleOp> parseKernels(MLIRContext &context);
-/// The parameter kinds of every kernel of the parsed library.
-FailureOr<KernelSignatures> kernelSignatures(ModuleOp library);
 FailureOr<std::string> compileHostKernels(ModuleOp library);
 FailureOr<std::string> emitHostLLVMIR(ModuleOp library);
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,

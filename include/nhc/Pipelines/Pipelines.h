@@ -54,7 +54,22 @@ struct KernelsToNVVMPipelineOptions
 void buildKernelsToNVVMPipeline(OpPassManager &pm,
                                 const KernelsToNVVMPipelineOptions &options);
 
-/// Registers both pipelines and the nhc kernel passes.
+/// Options of `nemotron-lower-to-exec-pipeline`.
+struct ModelToExecPipelineOptions
+    : public PassPipelineOptions<ModelToExecPipelineOptions> {
+  ListOption<std::string> targets{
+      *this, "targets",
+      llvm::cl::desc("Targets of the artifact (default: cpu)")};
+};
+
+/// What `nhc compile` runs on an imported model: the model-level passes
+/// (nemotron-lower-to-kernels-pipeline), convert-nemotron-to-exec and
+/// nemotron-exec-plan-buffers. Its result is `nhc compile --emit=exec`.
+/// Registered as `nemotron-lower-to-exec-pipeline`.
+void buildModelToExecPipeline(OpPassManager &pm,
+                              const ModelToExecPipelineOptions &options);
+
+/// Registers the pipelines and the nhc kernel and conversion passes.
 void registerKernelPipelines();
 
 /// Inserts the dialects, dialect extensions (ConvertToLLVM interfaces, LLVM IR

@@ -1,0 +1,46 @@
+//===- Passes.td - nhc conversion passes -------------------*- tablegen -*-===//
+
+#ifndef NHC_CONVERSION_PASSES_TD
+#define NHC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertNemotronToExecPass
+    : Pass<"convert-nemotron-to-exec", "::mlir::ModuleOp"> {
+  let summary = "Lower kernel-level nemotron ops to kernel and library calls over buffers";
+  let description = [{
+    Replaces `@forward` (kernel-level `nemotron` ops, after
+    `nemotron-lower-to-kernels-pipeline`) by one step of `nemotron_exec`:
+
+    - each op becomes one `nemotron_exec.call` of a kernel of the embedded
+      kernel library (whose declaration is copied into the module, so the
+      call is checked against the kernel's own signature) or one library op
+      (`gemm`, `embedding`, `moe_experts`);
+    - each checkpoint tensor it reads becomes a `nemotron_exec.weight`, each
+      per-request state a named `nemotron_exec.state` (conv and SSM state of
+      a Mamba layer, K and V cache of an attention layer);
+    - each activation gets its own `nemotron_exec.buffer` (planned later by
+      `nemotron-exec-plan-buffers`), except where a kernel's ABI places it:
+      an in-place update (`add`, `add_rms_norm`) keeps its operand's buffer
+      and requires that operand to die there, `split` results are column
+      ranges of their input, and q, k and v of an attention share one
+      buffer;
+    - `nemotron_exec.tap`s mark where hidden states can be copied out;
+    - `@head_last` and `@head_all` compute the logits of the last token of
+      each request and of every token.
+
+    The `targets` option is recorded as `nemotron_exec.targets`.
+  }];
+  let options = [
+    ListOption<"targets", "targets", "std::string",
+               "Targets of the artifact (cpu, cuda:sm_90, ...)">
+  ];
+  let dependentDialects = [
+    "::mlir::nemotron_exec::NemotronExecDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+#endif // NHC_CONVERSION_PASSES_TD

@@ -1,0 +1,402 @@
+//===- ManifestTranslation.cpp - nemotron_exec to the manifest --*- C++ -*-===//
+
+#include "nhc/Target/Manifest/ManifestTranslation.h"
+
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronAttrs.h"
+#include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
+#include "nhc/Dialect/NemotronExec/IR/NemotronExec.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cfloat>
+#include <cmath>
+#include <map>
+#include <set>
+
+using json = nlohmann::json;
+using namespace mlir;
+using namespace mlir::nemotron_exec;
+
+namespace {
+
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "F32";
+  if (type.isBF16())
+    return "BF16";
+  if (type.isF16())
+    return "F16";
+  if (isa<Float8E4M3FNType>(type))
+    return "F8_E4M3";
+  if (type.isInteger(32))
+    return "I32";
+  return "?";
+}
+
+json shapeOf(RankedTensorType type) {
+  json shape = json::array();
+  for (int64_t size : type.getShape())
+    shape.push_back(size);
+  return shape;
+}
+
+const char *kernelParamKind(Type type) {
+  return isa<MemRefType>(type) ? "memref" : type.isIndex() ? "index" : "f32";
+}
+
+/// The manifest's short name of a state kind (docs/artifact-format.md).
+const char *stateArgName(StateKind kind) {
+  switch (kind) {
+  case StateKind::conv_state:
+    return "conv";
+  case StateKind::ssm_state:
+    return "ssm";
+  case StateKind::k_cache:
+    return "k_cache";
+  case StateKind::v_cache:
+    return "v_cache";
+  }
+  return "?";
+}
+
+json layerPlan(StringRef pattern) {
+  json layers = json::array();
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char *kind = pattern[i] == 'M'   ? "mamba"
+                       : pattern[i] == '*' ? "attention"
+                       : pattern[i] == '-' ? "mlp"
+                                           : "moe";
+    layers.push_back({{"index", i}, {"kind", kind}});
+  }
+  return layers;
+}
+
+class ManifestWriter {
+public:
+  explicit ManifestWriter(ModuleOp module) : module(module) {}
+
+  FailureOr<json> run() {
+    auto model = nemotron::ModelAttr::of(module);
+    if (!model)
+      return module.emitError()
+             << "module has no '" << nemotron::ModelAttr::kAttrName
+             << "' attribute";
+    auto targets = module->getAttrOfType<ArrayAttr>(kTargetsAttrName);
+    if (!targets || targets.empty() ||
+        !llvm::all_of(targets, [](Attribute t) { return isa<StringAttr>(t); }))
+      return module.emitError() << "module has no '" << kTargetsAttrName
+                                << "' list of target names";
+    json targetNames = json::array();
+    for (Attribute target : targets)
+      targetNames.push_back(cast<StringAttr>(target).str());
+
+    json schedules = json::object();
+    for (StringRef name :
+         {kBodySchedule, kHeadLastSchedule, kHeadAllSchedule}) {
+      auto schedule = module.lookupSymbol<ScheduleOp>(name);
+      if (!schedule)
+        return module.emitError() << "module has no schedule @" << name;
+      FailureOr<json> entries = scheduleEntries(schedule);
+      if (failed(entries))
+        return failure();
+      schedules[name.str()] = std::move(*entries);
+    }
+
+    json kernels = json::array();
+    for (const std::string &name : calledKernels) {
+      auto kernel = module.lookupSymbol<func::FuncOp>(name);
+      json params = json::array();
+      for (Type type : kernel.getArgumentTypes())
+        params.push_back(kernelParamKind(type));
+      kernels.push_back({{"name", name}, {"params", params}});
+    }
+
+    return json{
+        {"format", "nhc-manifest"},
+        {"version", 1},
+        {"generator", "nhc"},
+        {"config",
+         {{"source", model.getSource().str()},
+          {"fnv1a64", model.getConfigHash().str()}}},
+        {"model",
+         {{"hidden_size", model.getHiddenSize()},
+          {"vocab_size", model.getVocabSize()},
+          {"num_layers", model.getNumLayers()},
+          {"max_position_embeddings", model.getMaxPositionEmbeddings()},
+          {"dtype", dtypeName(model.getDtype())},
+          {"compute_dtype", "F32"},
+          {"layer_pattern", model.getLayerPattern().str()}}},
+        {"layers", layerPlan(model.getLayerPattern())},
+        {"targets", targetNames},
+        {"weights", weights()},
+        {"state", state()},
+        {"buffers", buffers()},
+        {"kernels", kernels},
+        {"schedules", schedules},
+        {"taps", taps},
+    };
+  }
+
+private:
+  json weights() {
+    json list = json::array();
+    for (WeightOp weight : module.getOps<WeightOp>()) {
+      auto type = cast<RankedTensorType>(weight.getType());
+      json entry = {{"name", weight.getSymName().str()},
+                    {"dtype", dtypeName(type.getElementType())},
+                    {"shape", shapeOf(type)}};
+      if (std::optional<ArrayAttr> alternatives = weight.getAlternatives()) {
+        json list = json::array();
+        for (Attribute alternative : *alternatives) {
+          auto dict = cast<DictionaryAttr>(alternative);
+          json item = {{"name", dict.getAs<StringAttr>("name").str()}};
+          if (auto index = dict.getAs<IntegerAttr>("index")) {
+            item["index"] = index.getInt();
+            item["count"] = dict.getAs<IntegerAttr>("count").getInt();
+          }
+          list.push_back(std::move(item));
+        }
+        entry["alternatives"] = std::move(list);
+      }
+      if (weight.getPositive())
+        entry["positive"] = true;
+      list.push_back(std::move(entry));
+    }
+    return list;
+  }
+
+  json state() {
+    std::map<int64_t, json> mamba;
+    json attention = json::array();
+    for (StateOp state : module.getOps<StateOp>()) {
+      auto type = cast<RankedTensorType>(state.getType());
+      int64_t layer = state.getLayer();
+      json tensor = {{"dtype", dtypeName(type.getElementType())},
+                     {"shape", shapeOf(type)}};
+      switch (state.getKind()) {
+      case StateKind::conv_state:
+        mamba[layer]["conv_state"] = tensor;
+        break;
+      case StateKind::ssm_state:
+        mamba[layer]["ssm_state"] = tensor;
+        break;
+      case StateKind::k_cache:
+        attention.push_back({{"layer", layer},
+                             {"num_kv_heads", type.getDimSize(1)},
+                             {"head_dim", type.getDimSize(2)},
+                             {"dtype", dtypeName(type.getElementType())}});
+        break;
+      case StateKind::v_cache:
+        break; // the runtime gives every K cache a V cache of its shape
+      }
+    }
+    json mambaLayers = json::array();
+    for (auto &[layer, entry] : mamba) {
+      json item = entry;
+      item["layer"] = layer;
+      mambaLayers.push_back(std::move(item));
+    }
+    return {{"mamba_layers", mambaLayers}, {"attention_layers", attention}};
+  }
+
+  json buffers() {
+    json list = json::array();
+    for (BufferOp buffer : module.getOps<BufferOp>()) {
+      auto type = cast<RankedTensorType>(buffer.getType());
+      list.push_back({{"name", buffer.getSymName().str()},
+                      {"per", stringifyRows(buffer.getRows()).str()},
+                      {"dtype", dtypeName(type.getElementType())},
+                      {"elems", type.getDimSize(0)}});
+    }
+    return list;
+  }
+
+  /// The manifest's spelling of one kernel argument.
+  FailureOr<json> argument(Operation *user, Value value) {
+    Operation *def = value.getDefiningOp();
+    if (!def)
+      return user->emitOpError() << "argument is not defined in its schedule";
+    return TypeSwitch<Operation *, FailureOr<json>>(def)
+        .Case([](BufferRefOp ref) -> json {
+          return {{"buffer", ref.getName().str()}};
+        })
+        .Case([](WeightRefOp ref) -> json {
+          return {{"weight", ref.getName().str()}};
+        })
+        .Case([&](StateRefOp ref) -> FailureOr<json> {
+          auto state = module.lookupSymbol<StateOp>(ref.getNameAttr());
+          return json{{"state", stateArgName(state.getKind())},
+                      {"layer", int64_t(state.getLayer())}};
+        })
+        .Case([](DimOp dim) -> json {
+          json arg = {{"dim", stringifyDim(dim.getDim()).str()}};
+          if (std::optional<uint64_t> times = dim.getTimes())
+            arg["times"] = int64_t(*times);
+          return arg;
+        })
+        .Case([](RequestTableOp) -> json { return {{"requests", true}}; })
+        .Case([&](arith::ConstantOp constant) -> FailureOr<json> {
+          if (auto index = dyn_cast<IntegerAttr>(constant.getValue());
+              index && index.getType().isIndex())
+            return json{{"index", index.getInt()}};
+          auto number = dyn_cast<FloatAttr>(constant.getValue());
+          if (!number || !number.getType().isF32())
+            return user->emitOpError()
+                   << "constant argument must be an index or an f32";
+          double value = number.getValueAsDouble();
+          if (std::isnan(value))
+            return user->emitOpError() << "f32 argument is NaN, which the "
+                                          "manifest cannot carry";
+          // JSON has no infinity; an unbounded clamp is the largest f32.
+          if (std::isinf(value))
+            value = value > 0 ? FLT_MAX : -FLT_MAX;
+          return json{{"f32", value}};
+        })
+        .Default([&](Operation *other) -> FailureOr<json> {
+          return user->emitOpError()
+                 << "argument comes from '" << other->getName()
+                 << "', which the manifest cannot express";
+        });
+  }
+
+  std::string bufferName(Value value) {
+    if (value.getDefiningOp<LogitsOp>())
+      return "logits";
+    return value.getDefiningOp<BufferRefOp>().getName().str();
+  }
+
+  FailureOr<json> scheduleEntries(ScheduleOp schedule) {
+    json entries = json::array();
+    bool isBody = schedule.getSymName() == kBodySchedule;
+    for (Operation &op : schedule.getBody().front()) {
+      FailureOr<json> entry =
+          TypeSwitch<Operation *, FailureOr<json>>(&op)
+              .Case([&](CallOp call) -> FailureOr<json> {
+                json args = json::array();
+                for (Value arg : call.getArgs()) {
+                  FailureOr<json> spelled = argument(call, arg);
+                  if (failed(spelled))
+                    return failure();
+                  args.push_back(std::move(*spelled));
+                }
+                calledKernels.insert(call.getCallee().str());
+                return json{{"kernel", call.getCallee().str()},
+                            {"args", std::move(args)}};
+              })
+              .Case([&](GemmOp gemm) -> FailureOr<json> {
+                return gemmEntry(gemm);
+              })
+              .Case([&](EmbeddingOp embedding) -> FailureOr<json> {
+                return json{{"library", "embedding"},
+                            {"table", embedding.getTable().str()},
+                            {"output", bufferName(embedding.getOutput())},
+                            {"hidden", int64_t(embedding.getHidden())}};
+              })
+              .Case([&](MoEExpertsOp moe) -> FailureOr<json> {
+                return json{{"library", "moe_experts"},
+                            {"input", bufferName(moe.getInput())},
+                            {"indices", bufferName(moe.getIndices())},
+                            {"weights", bufferName(moe.getWeights())},
+                            {"output", bufferName(moe.getOutput())},
+                            {"up", moe.getUp().str()},
+                            {"down", moe.getDown().str()},
+                            {"num_experts", int64_t(moe.getNumExperts())},
+                            {"top_k", int64_t(moe.getTopK())},
+                            {"hidden", int64_t(moe.getHidden())},
+                            {"intermediate", int64_t(moe.getIntermediate())},
+                            {"activation", moe.getActivation().str()}};
+              })
+              .Case([&](TapOp tap) -> FailureOr<json> {
+                if (!isBody)
+                  return tap.emitOpError() << "taps belong in @body";
+                if (entries.empty())
+                  return tap.emitOpError()
+                         << "a tap must follow the entry that wrote its rows";
+                json item = {{"kind", tap.getKind().str()},
+                             {"buffer", bufferName(tap.getBuffer())},
+                             {"offset", int64_t(tap.getOffset())},
+                             {"ld", int64_t(tap.getLd())},
+                             {"width", int64_t(tap.getWidth())},
+                             {"after", int64_t(entries.size()) - 1}};
+                if (std::optional<uint64_t> layer = tap.getLayer())
+                  item["layer"] = int64_t(*layer);
+                taps.push_back(std::move(item));
+                return json(); // not an entry
+              })
+              .Default([](Operation *) -> FailureOr<json> { return json(); });
+      if (failed(entry))
+        return failure();
+      if (!entry->is_null())
+        entries.push_back(std::move(*entry));
+    }
+    return entries;
+  }
+
+  FailureOr<json> gemmEntry(GemmOp gemm) {
+    auto rows = gemm.getM().getDefiningOp<DimOp>();
+    if (gemm.getA().getDefiningOp<LogitsOp>() ||
+        !gemm.getA().getDefiningOp<BufferRefOp>())
+      return gemm.emitOpError() << "a must be a buffer";
+    if (!gemm.getC().getDefiningOp<LogitsOp>() &&
+        !gemm.getC().getDefiningOp<BufferRefOp>())
+      return gemm.emitOpError() << "c must be a buffer or the logits";
+    json entry = {{"library", "gemm"},
+                  {"m", stringifyDim(rows.getDim()).str()},
+                  {"a", bufferName(gemm.getA())},
+                  {"a_offset", int64_t(gemm.getAOffset())},
+                  {"lda", int64_t(gemm.getLda())},
+                  {"w", gemm.getWeight().str()},
+                  {"c", bufferName(gemm.getC())},
+                  {"c_offset", int64_t(gemm.getCOffset())},
+                  {"ldc", int64_t(gemm.getLdc())},
+                  {"n", int64_t(gemm.getN())},
+                  {"k", int64_t(gemm.getK())},
+                  {"accumulate", false},
+                  {"epilogue", gemm.getEpilogue().str()}};
+    if (std::optional<StringRef> bias = gemm.getBias())
+      entry["bias"] = bias->str();
+    if (std::optional<ArrayAttr> scale = gemm.getScale()) {
+      json names = json::array();
+      for (Attribute ref : *scale)
+        names.push_back(cast<FlatSymbolRefAttr>(ref).getValue().str());
+      entry["scale"] = std::move(names);
+    }
+    if (std::optional<StringRef> quantize = gemm.getQuantizeOutput())
+      entry["quantize_output"] = quantize->str();
+    return entry;
+  }
+
+  ModuleOp module;
+  std::set<std::string> calledKernels; // sorted: the manifest's order
+  json taps = json::array();
+};
+
+} // namespace
+
+FailureOr<json> mlir::nhc::translateToManifest(ModuleOp module) {
+  return ManifestWriter(module).run();
+}
+
+std::string mlir::nhc::printManifest(const json &manifest) {
+  return manifest.dump(2) + "\n";
+}
+
+void mlir::nhc::registerToManifestTranslation() {
+  TranslateFromMLIRRegistration registration(
+      "nemotron-to-manifest",
+      "Write the artifact manifest (JSON) of execution-level nemotron_exec IR",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "expected a builtin.module";
+        FailureOr<json> manifest = translateToManifest(module);
+        if (failed(manifest))
+          return failure();
+        os << printManifest(*manifest);
+        return success();
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<nemotron::NemotronDialect, NemotronExecDialect,
+                        arith::ArithDialect, func::FuncDialect>();
+      });
+}
