@@ -688,8 +688,10 @@ private:
     ScheduleCursor &s = *body;
     FailureOr<View> input = contiguous(op, op.getInput(), "input");
     FailureOr<std::string> up = weightName(op, op.getUp());
+    if (failed(input) || failed(up))
+      return failure();
     FailureOr<std::string> down = weightName(op, op.getDown());
-    if (failed(input) || failed(up) || failed(down))
+    if (failed(down))
       return failure();
     View indices = views.at(op.getIndices()), weights = views.at(op.getWeights());
     View out = define(op.getResult());

@@ -213,9 +213,8 @@ private:
 
   /// The manifest's spelling of one kernel argument.
   FailureOr<json> argument(Operation *user, Value value) {
+    // Schedules are isolated and take no arguments: every value has an op.
     Operation *def = value.getDefiningOp();
-    if (!def)
-      return user->emitOpError() << "argument is not defined in its schedule";
     return TypeSwitch<Operation *, FailureOr<json>>(def)
         .Case([](BufferRefOp ref) -> json {
           return {{"buffer", ref.getName().str()}};
@@ -259,10 +258,16 @@ private:
         });
   }
 
-  std::string bufferName(Value value) {
-    if (value.getDefiningOp<LogitsOp>())
-      return "logits";
-    return value.getDefiningOp<BufferRefOp>().getName().str();
+  /// The buffer `value` refers to ("logits" for the caller's logits where
+  /// `allowLogits`); an error on `user` naming `role` otherwise.
+  FailureOr<std::string> bufferName(Operation *user, Value value,
+                                    StringRef role, bool allowLogits = false) {
+    if (allowLogits && value.getDefiningOp<LogitsOp>())
+      return std::string("logits");
+    if (auto ref = value.getDefiningOp<BufferRefOp>())
+      return ref.getName().str();
+    return user->emitOpError()
+           << role << " must be a buffer" << (allowLogits ? " or the logits" : "");
   }
 
   FailureOr<json> scheduleEntries(ScheduleOp schedule) {
@@ -287,24 +292,35 @@ private:
                 return gemmEntry(gemm);
               })
               .Case([&](EmbeddingOp embedding) -> FailureOr<json> {
+                FailureOr<std::string> output =
+                    bufferName(embedding, embedding.getOutput(), "output");
+                if (failed(output))
+                  return failure();
                 return json{{"library", "embedding"},
                             {"table", embedding.getTable().str()},
-                            {"output", bufferName(embedding.getOutput())},
+                            {"output", *output},
                             {"hidden", int64_t(embedding.getHidden())}};
               })
               .Case([&](MoEExpertsOp moe) -> FailureOr<json> {
-                return json{{"library", "moe_experts"},
-                            {"input", bufferName(moe.getInput())},
-                            {"indices", bufferName(moe.getIndices())},
-                            {"weights", bufferName(moe.getWeights())},
-                            {"output", bufferName(moe.getOutput())},
-                            {"up", moe.getUp().str()},
-                            {"down", moe.getDown().str()},
-                            {"num_experts", int64_t(moe.getNumExperts())},
-                            {"top_k", int64_t(moe.getTopK())},
-                            {"hidden", int64_t(moe.getHidden())},
-                            {"intermediate", int64_t(moe.getIntermediate())},
-                            {"activation", moe.getActivation().str()}};
+                json entry = {{"library", "moe_experts"},
+                              {"up", moe.getUp().str()},
+                              {"down", moe.getDown().str()},
+                              {"num_experts", int64_t(moe.getNumExperts())},
+                              {"top_k", int64_t(moe.getTopK())},
+                              {"hidden", int64_t(moe.getHidden())},
+                              {"intermediate", int64_t(moe.getIntermediate())},
+                              {"activation", moe.getActivation().str()}};
+                for (auto [role, value] :
+                     {std::pair<const char *, Value>{"input", moe.getInput()},
+                      {"indices", moe.getIndices()},
+                      {"weights", moe.getWeights()},
+                      {"output", moe.getOutput()}}) {
+                  FailureOr<std::string> name = bufferName(moe, value, role);
+                  if (failed(name))
+                    return failure();
+                  entry[role] = *name;
+                }
+                return entry;
               })
               .Case([&](TapOp tap) -> FailureOr<json> {
                 if (!isBody)
@@ -312,8 +328,12 @@ private:
                 if (entries.empty())
                   return tap.emitOpError()
                          << "a tap must follow the entry that wrote its rows";
+                FailureOr<std::string> buffer =
+                    bufferName(tap, tap.getBuffer(), "tapped rows");
+                if (failed(buffer))
+                  return failure();
                 json item = {{"kind", tap.getKind().str()},
-                             {"buffer", bufferName(tap.getBuffer())},
+                             {"buffer", *buffer},
                              {"offset", int64_t(tap.getOffset())},
                              {"ld", int64_t(tap.getLd())},
                              {"width", int64_t(tap.getWidth())},
@@ -334,19 +354,18 @@ private:
 
   FailureOr<json> gemmEntry(GemmOp gemm) {
     auto rows = gemm.getM().getDefiningOp<DimOp>();
-    if (gemm.getA().getDefiningOp<LogitsOp>() ||
-        !gemm.getA().getDefiningOp<BufferRefOp>())
-      return gemm.emitOpError() << "a must be a buffer";
-    if (!gemm.getC().getDefiningOp<LogitsOp>() &&
-        !gemm.getC().getDefiningOp<BufferRefOp>())
-      return gemm.emitOpError() << "c must be a buffer or the logits";
+    FailureOr<std::string> a = bufferName(gemm, gemm.getA(), "a");
+    FailureOr<std::string> c =
+        bufferName(gemm, gemm.getC(), "c", /*allowLogits=*/true);
+    if (failed(a) || failed(c))
+      return failure();
     json entry = {{"library", "gemm"},
                   {"m", stringifyDim(rows.getDim()).str()},
-                  {"a", bufferName(gemm.getA())},
+                  {"a", *a},
                   {"a_offset", int64_t(gemm.getAOffset())},
                   {"lda", int64_t(gemm.getLda())},
                   {"w", gemm.getWeight().str()},
-                  {"c", bufferName(gemm.getC())},
+                  {"c", *c},
                   {"c_offset", int64_t(gemm.getCOffset())},
                   {"ldc", int64_t(gemm.getLdc())},
                   {"n", int64_t(gemm.getN())},

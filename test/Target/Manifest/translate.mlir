@@ -1,0 +1,184 @@
+// RUN: nhc-translate --nemotron-to-manifest %s | FileCheck %s
+
+// Each part of the manifest comes from one construct of the IR.
+
+// CHECK: "buffers": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "elems": 8,
+// CHECK-NEXT:     "name": "b0",
+// CHECK-NEXT:     "per": "token"
+// CHECK: "config": {
+// CHECK-NEXT:   "fnv1a64": "0011223344556677",
+// CHECK-NEXT:   "source": "config.json"
+// CHECK: "format": "nhc-manifest",
+// CHECK: "kernels": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "name": "nhc_conv",
+// CHECK-NEXT:     "params": [
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "f32"
+// CHECK: "layers": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "index": 0,
+// CHECK-NEXT:     "kind": "mamba"
+// CHECK: "kind": "attention"
+// CHECK: "model": {
+// CHECK-NEXT:   "compute_dtype": "F32",
+// CHECK-NEXT:   "dtype": "BF16",
+// CHECK-NEXT:   "hidden_size": 8,
+// CHECK-NEXT:   "layer_pattern": "M*",
+// CHECK-NEXT:   "max_position_embeddings": 64,
+// CHECK-NEXT:   "num_layers": 2,
+// CHECK-NEXT:   "vocab_size": 16
+// CHECK: "schedules": {
+// CHECK-NEXT:   "body": [
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "hidden": 8,
+// CHECK-NEXT:       "library": "embedding",
+// CHECK-NEXT:       "output": "b0",
+// CHECK-NEXT:       "table": "emb"
+// CHECK-NEXT:     },
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "args": [
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "buffer": "b0"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "layer": 0,
+// CHECK-NEXT:           "state": "conv"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "requests": true
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "dim": "tokens",
+// CHECK-NEXT:           "times": 8
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 3
+// CHECK-NEXT:         },
+// An unbounded f32 becomes the largest finite one (JSON has no infinity).
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "f32": 3.4028234663852886e+38
+// CHECK-NEXT:         }
+// CHECK-NEXT:       ],
+// CHECK-NEXT:       "kernel": "nhc_conv"
+// CHECK-NEXT:     }
+// CHECK-NEXT:   ],
+// CHECK-NEXT:   "head_all": [
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "a": "b0",
+// CHECK-NEXT:       "a_offset": 0,
+// CHECK-NEXT:       "accumulate": false,
+// CHECK-NEXT:       "bias": "head.bias",
+// CHECK-NEXT:       "c": "logits",
+// CHECK-NEXT:       "c_offset": 0,
+// CHECK-NEXT:       "epilogue": "none",
+// CHECK-NEXT:       "k": 8,
+// CHECK-NEXT:       "lda": 8,
+// CHECK-NEXT:       "ldc": 16,
+// CHECK-NEXT:       "library": "gemm",
+// CHECK-NEXT:       "m": "tokens",
+// CHECK-NEXT:       "n": 16,
+// CHECK-NEXT:       "quantize_output": "s",
+// CHECK-NEXT:       "scale": [
+// CHECK-NEXT:         "s",
+// CHECK-NEXT:         "s"
+// CHECK-NEXT:       ],
+// CHECK-NEXT:       "w": "emb"
+// CHECK-NEXT:     }
+// CHECK-NEXT:   ],
+// CHECK-NEXT:   "head_last": []
+// CHECK: "state": {
+// CHECK-NEXT:   "attention_layers": [
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "dtype": "F32",
+// CHECK-NEXT:       "head_dim": 4,
+// CHECK-NEXT:       "layer": 1,
+// CHECK-NEXT:       "num_kv_heads": 2
+// CHECK-NEXT:     }
+// CHECK-NEXT:   ],
+// CHECK-NEXT:   "mamba_layers": [
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "conv_state": {
+// CHECK-NEXT:         "dtype": "F32",
+// CHECK-NEXT:         "shape": [
+// CHECK-NEXT:           24,
+// CHECK-NEXT:           3
+// CHECK-NEXT:         ]
+// CHECK-NEXT:       },
+// CHECK-NEXT:       "layer": 0,
+// CHECK-NEXT:       "ssm_state": {
+// The tap follows entry 0 (the embedding).
+// CHECK: "taps": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "after": 0,
+// CHECK-NEXT:     "buffer": "b0",
+// CHECK-NEXT:     "kind": "embeddings",
+// CHECK-NEXT:     "ld": 8,
+// CHECK-NEXT:     "offset": 0,
+// CHECK-NEXT:     "width": 8
+// CHECK: "targets": [
+// CHECK-NEXT:   "cpu",
+// CHECK-NEXT:   "cuda:sm_90"
+// CHECK-NEXT: ],
+// CHECK-NEXT: "version": 1,
+// CHECK-NEXT: "weights": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "BF16",
+// CHECK-NEXT:     "name": "emb",
+// CHECK-NEXT:     "shape": [
+// CHECK-NEXT:       16,
+// CHECK-NEXT:       8
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   },
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "alternatives": [
+// CHECK-NEXT:       {
+// CHECK-NEXT:         "count": 2,
+// CHECK-NEXT:         "index": 1,
+// CHECK-NEXT:         "name": "stacked"
+// CHECK-NEXT:       }
+// CHECK-NEXT:     ],
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "name": "head.bias",
+// CHECK:          "dtype": "F32",
+// CHECK-NEXT:     "name": "s",
+// CHECK-NEXT:     "positive": true,
+// CHECK-NEXT:     "shape": []
+
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "M*", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu", "cuda:sm_90"]} {
+  func.func private @nhc_conv(memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, f32)
+  nemotron_exec.weight @emb : tensor<16x8xbf16>
+  nemotron_exec.weight @head.bias : tensor<16xf32> {alternatives = [{name = "stacked", index = 1, count = 2}]}
+  nemotron_exec.weight @s : tensor<f32> {positive}
+  nemotron_exec.state @layers.0.conv_state conv_state layer 0 : tensor<24x3xf32>
+  nemotron_exec.state @layers.0.ssm_state ssm_state layer 0 : tensor<2x4x4xf32>
+  nemotron_exec.state @layers.1.k_cache k_cache layer 1 : tensor<?x2x4xf32>
+  nemotron_exec.state @layers.1.v_cache v_cache layer 1 : tensor<?x2x4xf32>
+  nemotron_exec.buffer @b0 per token : tensor<8xf32>
+  nemotron_exec.schedule @body {
+    %b0 = nemotron_exec.buffer_ref @b0 : memref<?xf32>
+    nemotron_exec.embedding @emb into %b0 hidden 8 : memref<?xf32>
+    nemotron_exec.tap "embeddings" %b0[0, 8] width 8 : memref<?xf32>
+    %s = nemotron_exec.state_ref @layers.0.conv_state : memref<?xf32>
+    %r = nemotron_exec.request_table : memref<?xi64>
+    %t = nemotron_exec.dim tokens times 8
+    %c3 = arith.constant 3 : index
+    %inf = arith.constant 0x7F800000 : f32
+    nemotron_exec.call @nhc_conv(%b0, %s, %r, %t, %c3, %inf) : (memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, f32) -> ()
+  }
+  nemotron_exec.schedule @head_last {
+  }
+  nemotron_exec.schedule @head_all {
+    %logits = nemotron_exec.logits : memref<?xf32>
+    %tokens = nemotron_exec.dim tokens
+    %b0 = nemotron_exec.buffer_ref @b0 : memref<?xf32>
+    nemotron_exec.gemm @emb rows %tokens a %b0[0, 8] c %logits[0, 16] {bias = @head.bias, epilogue = "none", k = 8, n = 16, scale = [@s, @s], quantize_output = @s} : memref<?xf32>, memref<?xf32>
+  }
+}
