@@ -81,6 +81,12 @@ FailureOr<std::string> compileModel(MLIRContext &context,
       return failure();
     return cuda->ptx.front().second;
   }
+  if (options.emit == EmitKind::LaunchTable) {
+    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
+    if (failed(cuda))
+      return failure();
+    return cuda->launchTable;
+  }
 
   FailureOr<std::string> hostLibrary = compileHostKernels(*library);
   if (failed(hostLibrary))
@@ -96,6 +102,8 @@ FailureOr<std::string> compileModel(MLIRContext &context,
       sections.push_back({NHC_SECTION_PTX, chip, ptx});
     for (auto &[chip, cubin] : cuda->cubin)
       sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
+    sections.push_back(
+        {NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", std::move(cuda->launchTable)});
   }
   return serializeArtifact(sections);
 }

@@ -114,7 +114,7 @@ bool writeOutput(const std::string &path, const std::string &text,
 constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
-    "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx]\n"
+    "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx|launch-table]\n"
     "       nhc compile --help\n"
     "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
     "(nhc quantize --help)\n";
@@ -173,7 +173,10 @@ int runCompile(int argc, char **argv) {
           clEnumValN(EmitKind::LLVM, "llvm",
                      "LLVM IR of the host kernel library"),
           clEnumValN(EmitKind::PTX, "ptx",
-                     "PTX of the kernel library for the first CUDA target")),
+                     "PTX of the kernel library for the first CUDA target"),
+          clEnumValN(EmitKind::LaunchTable, "launch-table",
+                     "how a CUDA launcher runs each kernel (JSON; needs "
+                     "--target=cuda:...)")),
       cl::cat(nhcOptions));
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
@@ -210,7 +213,9 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << "nhc: error: the binary artifact needs -o FILE\n";
     return 2;
   }
-  if (options.emit == EmitKind::PTX && options.cudaChips.empty())
+  if ((options.emit == EmitKind::PTX ||
+       options.emit == EmitKind::LaunchTable) &&
+      options.cudaChips.empty())
     options.cudaChips.push_back("sm_90");
 
   ModelConfig config;

@@ -52,6 +52,7 @@ FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
     return failure();
   }
   CudaCode code;
+  code.launchTable = std::move(cuda->launchTable);
   for (CudaImage &image : cuda->images) {
     code.ptx.emplace_back(image.chip, std::move(image.ptx));
     if (!image.cubin.empty())

@@ -112,7 +112,7 @@ TEST_F(ArtifactTest, RoundTrip) {
 TEST_F(ArtifactTest, FileLayoutMatchesSpec) {
   Bytes bytes = good();
   EXPECT_EQ(std::memcmp(bytes.data(), "NHCARTF\0", 8), 0);
-  EXPECT_EQ(peek<uint32_t>(bytes, 8), 1u);            // format_version
+  EXPECT_EQ(peek<uint32_t>(bytes, 8), NHC_ARTIFACT_FORMAT_VERSION);
   EXPECT_EQ(peek<uint32_t>(bytes, 12), 3u);           // section_count
   EXPECT_EQ(peek<uint64_t>(bytes, 16), bytes.size()); // file_size
   EXPECT_EQ(peek<uint64_t>(bytes, 24), 64u);          // table offset
@@ -181,11 +181,15 @@ TEST_F(ArtifactTest, WrongMagic) {
 
 TEST_F(ArtifactTest, WrongVersion) {
   Bytes bytes = good();
-  poke<uint32_t>(bytes, offsetof(nhc_artifact_header_t, format_version), 2);
+  poke<uint32_t>(bytes, offsetof(nhc_artifact_header_t, format_version),
+                 NHC_ARTIFACT_FORMAT_VERSION + 1);
   EXPECT_EQ(load(bytes), NHC_UNSUPPORTED_VERSION);
   EXPECT_THAT(lastError(),
-              AllOf(HasSubstr(path()), HasSubstr("format version 2"),
-                    HasSubstr("reads version 1")));
+              AllOf(HasSubstr(path()),
+                    HasSubstr("format version " +
+                              std::to_string(NHC_ARTIFACT_FORMAT_VERSION + 1)),
+                    HasSubstr("reads version " +
+                              std::to_string(NHC_ARTIFACT_FORMAT_VERSION))));
 }
 
 TEST_F(ArtifactTest, TruncatedFile) {

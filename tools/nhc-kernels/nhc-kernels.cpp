@@ -51,7 +51,7 @@ cl::opt<Emit>
              clEnumValN(Emit::Ptx, "ptx", "PTX for --chip"),
              clEnumValN(Emit::Cubin, "cubin", "cubin for --chip (needs ptxas)"),
              clEnumValN(Emit::CudaLaunches, "cuda-launches",
-                        "the GPU kernels each kernel function launches (JSON)"),
+                        "the launch table: how each kernel function launches its GPU kernels (JSON)"),
              clEnumValN(
                  Emit::CudaHost, "cuda-host",
                  "host side of the GPU lowering: grids and launches (MLIR)")));
@@ -107,25 +107,6 @@ std::string signaturesJson(ModuleOp kernels) {
   return text;
 }
 
-std::string launchesJson(const CudaLibrary &lib) {
-  llvm::json::Array launches;
-  for (const GpuKernelLaunch &launch : lib.launches) {
-    llvm::json::Array params;
-    for (const std::string &p : launch.params)
-      params.push_back(p);
-    launches.push_back(llvm::json::Object{
-        {"function", launch.function},
-        {"kernel", launch.kernel},
-        {"block", llvm::json::Array{launch.blockDim[0], launch.blockDim[1],
-                                    launch.blockDim[2]}},
-        {"params", std::move(params)}});
-  }
-  std::string text;
-  llvm::raw_string_ostream(text)
-      << llvm::formatv("{0:2}", llvm::json::Value(std::move(launches))) << "\n";
-  return text;
-}
-
 /// The bytes to write, or std::nullopt after reporting an error.
 std::optional<std::string> build(ModuleOp kernels) {
   std::string error, text;
@@ -161,7 +142,7 @@ std::optional<std::string> build(ModuleOp kernels) {
     if (failed(lib))
       break;
     if (emit == Emit::CudaLaunches)
-      return launchesJson(*lib);
+      return lib->launchTable;
     if (emit == Emit::CudaHost)
       return lib->hostIR;
     const CudaImage &image = lib->images.front();

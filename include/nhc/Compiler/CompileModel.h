@@ -12,7 +12,16 @@
 
 namespace mlir::nhc {
 
-enum class EmitKind { Artifact, Nemotron, Kernels, Exec, Manifest, LLVM, PTX };
+enum class EmitKind {
+  Artifact,
+  Nemotron,
+  Kernels,
+  Exec,
+  Manifest,
+  LLVM,
+  PTX,
+  LaunchTable
+};
 
 struct CompileOptions {
   EmitKind emit = EmitKind::Artifact;

@@ -21,6 +21,7 @@ namespace mlir::nhc {
 struct CudaCode {
   std::vector<std::pair<std::string, std::string>> ptx;   // chip -> text
   std::vector<std::pair<std::string, std::string>> cubin; // chip -> bytes
+  std::string launchTable; // JSON (docs/artifact-format.md, "Launch table")
 };
 
 OwningOpRef<ModuleOp> parseKernels(MLIRContext &context);

@@ -2,13 +2,14 @@
 
 #include "nhc/Target/CUDA/CudaLibrary.h"
 
+#include "LaunchTable.h"
+
 #include "nhc/Pipelines/Pipelines.h"
 #include "nhc/Target/ExternalTool.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/SmallString.h"
@@ -37,16 +38,6 @@ std::string findCudaPath(const std::optional<std::string> &ptxas) {
       return root.str().str();
   }
   return hasLibdevice("/usr/local/cuda") ? "/usr/local/cuda" : "";
-}
-
-std::string kindOf(Type type) {
-  if (isa<MemRefType>(type))
-    return "memref";
-  if (type.isIndex())
-    return "index";
-  std::string s;
-  llvm::raw_string_ostream(s) << type;
-  return s;
 }
 
 std::string firstLine(StringRef text) { return text.split('\n').first.str(); }
@@ -106,18 +97,19 @@ FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
         {target.getChip().str(), object.getObject().getValue().str(), {}, {}});
   }
 
-  module->walk([&](gpu::LaunchFuncOp launch) {
-    GpuKernelLaunch info;
-    info.function = launch->getParentOfType<func::FuncOp>().getSymName().str();
-    info.kernel = launch.getKernelName().str();
-    Value dims[] = {launch.getBlockSizeX(), launch.getBlockSizeY(),
-                    launch.getBlockSizeZ()};
-    for (auto [i, dim] : llvm::enumerate(dims))
-      info.blockDim[i] = getConstantIntValue(dim).value_or(-1);
-    for (Value operand : launch.getKernelOperands())
-      info.params.push_back(kindOf(operand.getType()));
-    lib.launches.push_back(std::move(info));
-  });
+  {
+    ScopedDiagnosticHandler collect(ctx, [&error](Diagnostic &diag) {
+      llvm::raw_string_ostream(error)
+          << diag.getLocation() << ": " << diag << "\n";
+      return success();
+    });
+    FailureOr<nlohmann::json> table = buildLaunchTable(*module, options.chips);
+    if (failed(table)) {
+      error = "launch table: " + error;
+      return failure();
+    }
+    lib.launchTable = table->dump(2) + "\n";
+  }
 
   // The launches now reference a missing symbol: print without verifying.
   binaries.front().erase();

@@ -7,7 +7,8 @@ docs/artifact-format.md specifies them.
 import struct
 import sys
 
-KINDS = {1: "manifest", 2: "host-shared-library", 3: "host-object", 4: "ptx", 5: "cubin"}
+KINDS = {1: "manifest", 2: "host-shared-library", 3: "host-object", 4: "ptx", 5: "cubin",
+         6: "launch-table"}
 
 
 def fnv1a64(data):
@@ -31,6 +32,10 @@ for i in range(count):
     if kind == 2:
         is_elf = data[offset:offset + 4] == b"\x7fELF"
         print("  elf " + ("yes" if is_elf else "NO"))
+    if kind == 6:
+        import json
+        table = json.loads(data[offset:offset + size])
+        print(f"  {table['format']} {len(table['functions'])} functions")
     if kind == 4:
         text = data[offset:offset + size].decode()
         print("  " + next(line for line in text.splitlines() if line.startswith(".target")))

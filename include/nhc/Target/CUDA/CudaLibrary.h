@@ -6,7 +6,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,22 +39,13 @@ struct CudaImage {
   std::string ptxasLog; // ptxas output (warnings), if it ran
 };
 
-/// One `gpu.launch_func` of a kernel function. A kernel function launches one
-/// or more GPU kernels in order (nhc_attention: append K/V, then attend).
-struct GpuKernelLaunch {
-  std::string function;            // e.g. "nhc_attention"
-  std::string kernel;              // .entry name in the PTX
-  std::array<int64_t, 3> blockDim; // threads per block (x, y, z)
-  /// Kinds of the GPU kernel's arguments as `gpu.launch_func` passes them:
-  /// "memref" (5 params: allocated, aligned, offset, size, stride), "index"
-  /// (i64), "f32". These are values the host side computes from the kernel
-  /// function's arguments, see CudaLibrary::hostIR.
-  std::vector<std::string> params;
-};
-
 struct CudaLibrary {
   std::vector<CudaImage> images; // in CudaTargetOptions::chips order
-  std::vector<GpuKernelLaunch> launches;
+  /// How to launch each GPU kernel: entry names per chip, grid, block and
+  /// dynamic shared memory as functions of the kernel function's
+  /// arguments, and the argument layout (docs/artifact-format.md, "Launch
+  /// table"). JSON text, two-space indented.
+  std::string launchTable;
   /// The host side of every kernel function after outlining (grid sizes,
   /// kernel operands, `gpu.launch_func`), with the gpu.binary removed: what a
   /// GPU launcher has to evaluate.

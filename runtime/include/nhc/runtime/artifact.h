@@ -1,4 +1,4 @@
-/*===- nhc/runtime/artifact.h - On-disk artifact format, version 1 -*- C -*-===//
+/*===- nhc/runtime/artifact.h - On-disk artifact format, version 2 -*- C -*-===//
  *
  * The one runtime header the compiler includes (one-way dependency: the
  * runtime owns the format). It is deliberately dependency-free: C99 structs,
@@ -23,7 +23,7 @@ extern "C" {
 /* "NHCARTF" followed by a NUL byte: 8 bytes at offset 0. */
 #define NHC_ARTIFACT_MAGIC "NHCARTF"
 #define NHC_ARTIFACT_MAGIC_SIZE 8u
-#define NHC_ARTIFACT_FORMAT_VERSION 1u
+#define NHC_ARTIFACT_FORMAT_VERSION 2u
 
 #define NHC_ARTIFACT_HEADER_SIZE 64u
 #define NHC_ARTIFACT_SECTION_ENTRY_SIZE 64u
@@ -44,11 +44,13 @@ typedef enum nhc_artifact_section_kind_t {
   NHC_SECTION_HOST_SHARED_LIBRARY = 2, /* ELF shared object bytes */
   NHC_SECTION_HOST_OBJECT = 3,         /* relocatable object bytes */
   NHC_SECTION_PTX = 4,                 /* PTX text; name = target, "sm_90" */
-  NHC_SECTION_CUBIN = 5                /* CUDA binary; name = target */
+  NHC_SECTION_CUBIN = 5,               /* CUDA binary; name = target */
+  NHC_SECTION_LAUNCH_TABLE_JSON = 6    /* since v2: how to launch each GPU
+                                          kernel; name = "cuda"; JSON text */
 } nhc_artifact_section_kind_t;
 
 #define NHC_SECTION_KIND_MIN 1u
-#define NHC_SECTION_KIND_MAX 5u
+#define NHC_SECTION_KIND_MAX 6u
 
 /* File header: bytes [0, 64). */
 /* A HOST_SHARED_LIBRARY exports `void nhc_<kernel>_packed(void **args)` and
@@ -125,6 +127,8 @@ static inline const char *nhc_artifact_section_kind_name(uint32_t kind) {
     return "PTX";
   case NHC_SECTION_CUBIN:
     return "CUBIN";
+  case NHC_SECTION_LAUNCH_TABLE_JSON:
+    return "LAUNCH_TABLE_JSON";
   default:
     return "unknown";
   }
