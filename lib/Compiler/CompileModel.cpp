@@ -8,13 +8,12 @@
 #include "nhc/Compiler/CompileModel.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "nhc/Artifact/ArtifactWriter.h"
 #include "nhc/Compiler/KernelCodegen.h"
 #include "nhc/Dialect/Nemotron/Transforms/Passes.h"
 #include "nhc/Frontend/ImportModel.h"
 #include "nhc/Pipelines/Pipelines.h"
 #include "nhc/Target/Manifest/ManifestTranslation.h"
-#include "nhc/runtime/artifact.h"
+#include "nhc/format/container.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace mlir::nhc {
@@ -91,21 +90,24 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   FailureOr<std::string> hostLibrary = compileHostKernels(*library);
   if (failed(hostLibrary))
     return failure();
-  std::vector<ArtifactSection> sections = {
-      {NHC_SECTION_MANIFEST_JSON, "manifest", manifest->dump()},
-      {NHC_SECTION_HOST_SHARED_LIBRARY, "x86_64", std::move(*hostLibrary)}};
+  ::nhc::format::ContainerWriter writer;
+  writer.setManifest(manifest->dump());
+  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "x86_64", *hostLibrary);
   if (!options.cudaChips.empty()) {
     FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
     if (failed(cuda))
       return failure();
     for (auto &[chip, ptx] : cuda->ptx)
-      sections.push_back({NHC_SECTION_PTX, chip, ptx});
+      writer.addSection(NHC_SECTION_PTX, chip, ptx);
     for (auto &[chip, cubin] : cuda->cubin)
-      sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
-    sections.push_back(
-        {NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", std::move(cuda->launchTable)});
+      writer.addSection(NHC_SECTION_CUBIN, chip, cubin);
+    writer.addSection(NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", cuda->launchTable);
   }
-  return serializeArtifact(sections);
+  std::string bytes;
+  ::nhc::format::ContainerError error = writer.serialize(bytes);
+  if (error.failed())
+    return emitError(model->getLoc()) << error.message;
+  return bytes;
 }
 
 } // namespace mlir::nhc

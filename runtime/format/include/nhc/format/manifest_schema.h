@@ -1,0 +1,120 @@
+//===- nhc/format/manifest_schema.h - Manifest keys and version -*- C++ -*-===//
+//
+// The names the manifest JSON uses (docs/artifact-format.md, "Manifest"),
+// spelled once: the compiler's manifest translation writes them and the
+// runtime's manifest parser reads them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_FORMAT_MANIFEST_SCHEMA_H
+#define NHC_FORMAT_MANIFEST_SCHEMA_H
+
+namespace nhc::format::manifest {
+
+/// `format` and `version` of the manifest this code writes and reads.
+inline constexpr const char kFormatName[] = "nhc-manifest";
+inline constexpr int kVersion = 1;
+
+namespace key {
+// Top level.
+inline constexpr const char kFormat[] = "format";
+inline constexpr const char kVersion[] = "version";
+inline constexpr const char kGenerator[] = "generator";
+inline constexpr const char kConfig[] = "config";
+inline constexpr const char kModel[] = "model";
+inline constexpr const char kLayers[] = "layers";
+inline constexpr const char kTargets[] = "targets";
+inline constexpr const char kWeights[] = "weights";
+inline constexpr const char kState[] = "state";
+inline constexpr const char kBuffers[] = "buffers";
+inline constexpr const char kKernels[] = "kernels";
+inline constexpr const char kSchedules[] = "schedules";
+inline constexpr const char kTaps[] = "taps";
+// config
+inline constexpr const char kSource[] = "source";
+inline constexpr const char kConfigHash[] = "fnv1a64";
+// model
+inline constexpr const char kHiddenSize[] = "hidden_size";
+inline constexpr const char kVocabSize[] = "vocab_size";
+inline constexpr const char kNumLayers[] = "num_layers";
+inline constexpr const char kMaxPositionEmbeddings[] = "max_position_embeddings";
+inline constexpr const char kDtype[] = "dtype";
+inline constexpr const char kComputeDtype[] = "compute_dtype";
+inline constexpr const char kLayerPattern[] = "layer_pattern";
+// layers, weights, state, buffers, kernels, taps
+inline constexpr const char kIndex[] = "index";
+inline constexpr const char kKind[] = "kind";
+inline constexpr const char kName[] = "name";
+inline constexpr const char kShape[] = "shape";
+inline constexpr const char kAlternatives[] = "alternatives";
+inline constexpr const char kCount[] = "count";
+inline constexpr const char kPositive[] = "positive";
+inline constexpr const char kLayer[] = "layer";
+inline constexpr const char kPer[] = "per";
+inline constexpr const char kElems[] = "elems";
+inline constexpr const char kParams[] = "params";
+inline constexpr const char kBuffer[] = "buffer";
+inline constexpr const char kOffset[] = "offset";
+inline constexpr const char kLd[] = "ld";
+inline constexpr const char kWidth[] = "width";
+inline constexpr const char kAfter[] = "after";
+// Schedule entries: kernel calls and their arguments.
+inline constexpr const char kKernel[] = "kernel";
+inline constexpr const char kArgs[] = "args";
+inline constexpr const char kWeight[] = "weight";
+inline constexpr const char kDim[] = "dim";
+inline constexpr const char kTimes[] = "times";
+inline constexpr const char kF32[] = "f32";
+inline constexpr const char kRequests[] = "requests";
+// Library entries.
+inline constexpr const char kLibrary[] = "library";
+inline constexpr const char kM[] = "m";
+inline constexpr const char kA[] = "a";
+inline constexpr const char kAOffset[] = "a_offset";
+inline constexpr const char kLda[] = "lda";
+inline constexpr const char kW[] = "w";
+inline constexpr const char kC[] = "c";
+inline constexpr const char kCOffset[] = "c_offset";
+inline constexpr const char kLdc[] = "ldc";
+inline constexpr const char kN[] = "n";
+inline constexpr const char kK[] = "k";
+inline constexpr const char kAccumulate[] = "accumulate";
+inline constexpr const char kEpilogue[] = "epilogue";
+inline constexpr const char kBias[] = "bias";
+inline constexpr const char kScale[] = "scale";
+inline constexpr const char kQuantizeOutput[] = "quantize_output";
+inline constexpr const char kTable[] = "table";
+inline constexpr const char kOutput[] = "output";
+inline constexpr const char kHidden[] = "hidden";
+inline constexpr const char kInput[] = "input";
+inline constexpr const char kIndices[] = "indices";
+inline constexpr const char kUp[] = "up";
+inline constexpr const char kDown[] = "down";
+inline constexpr const char kNumExperts[] = "num_experts";
+inline constexpr const char kTopK[] = "top_k";
+inline constexpr const char kIntermediate[] = "intermediate";
+inline constexpr const char kActivation[] = "activation";
+} // namespace key
+
+/// Values with a fixed spelling.
+namespace value {
+inline constexpr const char kGeneratorNhc[] = "nhc";
+inline constexpr const char kPerToken[] = "token";
+inline constexpr const char kPerRequest[] = "request";
+inline constexpr const char kDimTokens[] = "tokens";
+inline constexpr const char kDimRequests[] = "requests";
+inline constexpr const char kDimMaxSeqLen[] = "max_seq_len";
+inline constexpr const char kParamMemRef[] = "memref";
+inline constexpr const char kParamIndex[] = "index";
+inline constexpr const char kParamF32[] = "f32";
+inline constexpr const char kLogits[] = "logits";
+inline constexpr const char kLibraryGemm[] = "gemm";
+inline constexpr const char kLibraryEmbedding[] = "embedding";
+inline constexpr const char kLibraryMoEExperts[] = "moe_experts";
+inline constexpr const char kScheduleBody[] = "body";
+inline constexpr const char kScheduleHeadLast[] = "head_last";
+inline constexpr const char kScheduleHeadAll[] = "head_all";
+} // namespace value
+
+} // namespace nhc::format::manifest
+
+#endif // NHC_FORMAT_MANIFEST_SCHEMA_H
