@@ -82,14 +82,13 @@ void Executor::bindKernels(const std::vector<ScheduleEntry> &entries,
       const KernelArg &arg = entry.kernel.args[i];
       if (arg.kind != ArgKind::State)
         continue;
-      LayerPool layer = layerPool(pool_, arg.layer, arg.state);
+      TensorPool tensor = tensorPool(pool_, arg.ref);
       // Kernels read state as f32 (docs/execution-model.md, Numerics).
-      NHC_CHECK(layer.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
-                cat(entry.where, ".args[", i, "]: layer ",
-                    arg.layer, " ", stateTensorName(arg.state), " state is ",
-                    nhc_dtype_name(layer.dtype),
+      NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+                cat(entry.where, ".args[", i, "]: state tensor '", *tensor.name,
+                    "' is ", nhc_dtype_name(tensor.dtype),
                     "; host kernels need F32 state (manifest 'state')"));
-      bound.pools[i] = layer;
+      bound.pools[i] = tensor;
     }
   }
 }

@@ -90,7 +90,7 @@ private:
     SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
     std::vector<Cell> cells;
     std::vector<void *> args;
-    std::vector<LayerPool> pools; // per argument; used for State args
+    std::vector<TensorPool> pools; // per argument; used for State args
   };
   struct BoundMoe {
     std::vector<WeightMatrix> up, down;

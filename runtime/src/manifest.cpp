@@ -8,37 +8,20 @@
 
 #include "manifest.h"
 
-#include <initializer_list>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "error.h"
 #include "float_dtype.h"
 #include "json_fields.h"
+#include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 
 namespace nhc::runtime {
 
 namespace {
-
-/// conv_dim = heads * head_dim + 2 * groups * state_size, at the limits.
-constexpr uint64_t kMaxConvDim =
-    kMaxHeads * kMaxHeadDim + 2 * kMaxGroups * kMaxStateSize;
-
-uint32_t asUInt32(const Json &value, const std::string &where) {
-  uint64_t v = asUInt(value, where);
-  NHC_CHECK(v <= std::numeric_limits<uint32_t>::max(), NHC_INVALID_FORMAT,
-            cat(where, ": value ", v, " does not fit in 32 bits"));
-  return static_cast<uint32_t>(v);
-}
-
-uint32_t asPositiveUInt32(const Json &value, const std::string &where) {
-  uint32_t v = asUInt32(value, where);
-  NHC_CHECK(v > 0, NHC_INVALID_FORMAT,
-            cat(where, ": must be positive, found 0"));
-  return v;
-}
 
 void checkHeader(const Json &root, const std::string &where) {
   requireObject(root, where);
@@ -165,120 +148,103 @@ std::vector<TensorSpec> parseWeights(const Json &root,
   return specs;
 }
 
-/// An upper limit for one dimension of a state tensor, and its name.
-struct DimLimit {
-  uint64_t limit;
-  const char *name;
-};
+/// The sequence dimension's spelling in a state shape.
+constexpr const char *kSeqDim = "max_seq_len";
 
-/// A state tensor: dtype + shape of exactly `limits.size()` positive
-/// dimensions, each within its limit (a slot's state is sized by them).
-TensorSpec parseStateTensor(const Json &layer, const char *key,
-                            std::initializer_list<DimLimit> limits,
-                            const std::string &where) {
-  const size_t rank = limits.size();
-  std::string at = cat(where, ".", key);
-  const Json &value = requireField(layer, key, where);
-  TensorSpec spec;
-  spec.name = key;
-  spec.dtype = asDtype(requireField(value, "dtype", at), at + ".dtype");
-  spec.shape = asShape(requireField(value, "shape", at), at + ".shape");
-  NHC_CHECK(spec.shape.size() == rank, NHC_INVALID_FORMAT,
-            cat(at, ".shape: expected rank ", rank, ", found ",
-                shapeToString(spec.shape)));
-  for (uint64_t dim : spec.shape)
-    NHC_CHECK(dim > 0, NHC_INVALID_FORMAT,
-              cat(at, ".shape: dimensions must be positive, found ",
-                  shapeToString(spec.shape)));
-  size_t i = 0;
-  for (const DimLimit &limit : limits) {
-    requireAtMost(spec.shape[i], limit.limit, limit.name,
-                  cat(at, ".shape[", i, "]"));
-    ++i;
-  }
-  return spec;
-}
-
-/// Records `layer` as `kind`, rejecting out-of-range and repeated layers.
-void claimLayer(nhc_manifest_t &manifest, uint32_t layer,
-                nhc_layer_state_kind_t kind, const std::string &at) {
-  NHC_CHECK(layer < manifest.model.num_layers, NHC_INVALID_FORMAT,
-            cat(at, ".layer: ", layer, " is out of range (model.num_layers is ",
-                manifest.model.num_layers, ")"));
+/// A state tensor's shape: rank 1 .. NHC_MAX_STATE_RANK, positive
+/// dimensions within kMaxStateElements, "max_seq_len" only first; sets
+/// spec.shape, .perToken and .rowElems.
+void parseStateShape(const Json &value, const std::string &at,
+                     StateSpec &spec) {
   NHC_CHECK(
-      manifest.layerKinds[layer] == NHC_LAYER_STATELESS, NHC_INVALID_FORMAT,
-      cat(at, ".layer: layer ", layer, " already has state listed in state.",
-          manifest.layerKinds[layer] == NHC_LAYER_MAMBA ? "mamba_layers"
-                                                        : "attention_layers"));
-  manifest.layerKinds[layer] = kind;
+      value.is_array(), NHC_INVALID_FORMAT,
+      cat(at, ": expected an array of dimensions, found ", previewJson(value)));
+  NHC_CHECK(!value.empty() && value.size() <= NHC_MAX_STATE_RANK,
+            NHC_INVALID_FORMAT,
+            cat(at, ": a state tensor has rank 1 to ", NHC_MAX_STATE_RANK,
+                ", found rank ", value.size(), " (", boundedDump(value), ")"));
+  for (size_t d = 0; d < value.size(); ++d) {
+    std::string dimAt = cat(at, "[", d, "]");
+    const Json &dim = value[d];
+    if (dim.is_string()) {
+      NHC_CHECK(dim.get<std::string>() == kSeqDim, NHC_INVALID_FORMAT,
+                cat(dimAt, ": expected a positive integer or \"", kSeqDim,
+                    "\", found ", previewJson(dim)));
+      NHC_CHECK(d == 0, NHC_INVALID_FORMAT,
+                cat(dimAt, ": only the first dimension may be \"", kSeqDim,
+                    "\" (one row per token position)"));
+      spec.perToken = true;
+      spec.shape.push_back(0);
+      continue;
+    }
+    uint64_t size = asUInt(dim, dimAt);
+    NHC_CHECK(size > 0, NHC_INVALID_FORMAT,
+              cat(dimAt, ": must be positive, found 0"));
+    requireAtMost(size, kMaxStateElements, "nhc::kMaxStateElements", dimAt);
+    spec.shape.push_back(size);
+  }
+  std::vector<uint64_t> row(spec.shape.begin() + (spec.perToken ? 1 : 0),
+                            spec.shape.end());
+  std::optional<uint64_t> elems = checkedProductOf(row, kMaxStateElements);
+  NHC_CHECK(elems.has_value(), NHC_INVALID_FORMAT,
+            cat(at, ": ", stateShapeToString(spec), " has more than ",
+                kMaxStateElements, " elements",
+                spec.perToken ? " per token" : "",
+                " (nhc::kMaxStateElements)"));
+  spec.rowElems = *elems;
 }
 
-/// An optional array member: missing means empty.
-const Json *optionalArray(const Json &obj, const char *key,
-                          const std::string &where) {
-  auto it = obj.find(key);
-  if (it == obj.end())
-    return nullptr;
-  NHC_CHECK(it->is_array(), NHC_INVALID_FORMAT,
-            cat(where, ".", key, ": expected an array"));
-  return &*it;
-}
-
+/// The `state` list: one entry per named per-request tensor.
 void parseState(const Json &root, const std::string &where,
                 nhc_manifest_t &manifest) {
   std::string at = where + ": state";
   const Json &state = requireField(root, "state", where);
-  requireObject(state, at);
-  manifest.layerKinds.assign(manifest.model.num_layers, NHC_LAYER_STATELESS);
-
-  if (const Json *mamba = optionalArray(state, "mamba_layers", at)) {
-    for (size_t i = 0; i < mamba->size(); ++i) {
-      std::string entryAt = cat(at, ".mamba_layers[", i, "]");
-      const Json &entry = (*mamba)[i];
-      MambaLayerSpec spec;
-      spec.layer =
-          asUInt32(requireField(entry, "layer", entryAt), entryAt + ".layer");
-      spec.convState = parseStateTensor(
-          entry, "conv_state",
-          {{kMaxConvDim, "conv_dim: nhc::kMaxHeads * nhc::kMaxHeadDim + 2 * "
-                         "nhc::kMaxGroups * nhc::kMaxStateSize"},
-           {kMaxConvKernel - 1, "conv_kernel - 1: nhc::kMaxConvKernel - 1"}},
-          entryAt);
-      spec.ssmState = parseStateTensor(entry, "ssm_state",
-                                       {{kMaxHeads, "nhc::kMaxHeads"},
-                                        {kMaxHeadDim, "nhc::kMaxHeadDim"},
-                                        {kMaxStateSize, "nhc::kMaxStateSize"}},
-                                       entryAt);
-      claimLayer(manifest, spec.layer, NHC_LAYER_MAMBA, entryAt);
-      manifest.mambaLayers.push_back(std::move(spec));
-    }
+  NHC_CHECK(state.is_array(), NHC_INVALID_FORMAT,
+            cat(at,
+                ": expected an array of state tensors ({name, layer, "
+                "dtype, shape}), found ",
+                previewJson(state),
+                state.is_object() ? "; an object is the per-layer format of "
+                                    "older compilers: recompile the artifact"
+                                  : ""));
+  requireAtMost(state.size(), kMaxStateTensors, "nhc::kMaxStateTensors",
+                at + ": the number of entries");
+  std::unordered_map<std::string, size_t> seen;
+  manifest.state.reserve(state.size());
+  for (size_t i = 0; i < state.size(); ++i) {
+    std::string entryAt = cat(at, "[", i, "]");
+    const Json &entry = state[i];
+    requireObject(entry, entryAt);
+    StateSpec spec;
+    spec.name = asName(requireField(entry, "name", entryAt), entryAt + ".name");
+    NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
+              entryAt + ".name: must not be empty");
+    requireAtMost(spec.name.size(), kMaxStateNameBytes,
+                  "nhc::kMaxStateNameBytes",
+                  entryAt + ".name: length in bytes");
+    auto [it, inserted] = seen.emplace(spec.name, i);
+    NHC_CHECK(inserted, NHC_INVALID_FORMAT,
+              cat(entryAt, ".name: '", spec.name,
+                  "' is listed twice (also state[", it->second, "])"));
+    uint64_t layer =
+        asUInt(requireField(entry, "layer", entryAt), entryAt + ".layer");
+    NHC_CHECK(layer < manifest.model.num_layers, NHC_INVALID_FORMAT,
+              cat(entryAt, ".layer: ", layer,
+                  " is out of range (model.num_layers is ",
+                  manifest.model.num_layers, ")"));
+    spec.layer = static_cast<uint32_t>(layer);
+    spec.dtype =
+        asDtype(requireField(entry, "dtype", entryAt), entryAt + ".dtype");
+    NHC_CHECK(isConvertibleFloat(spec.dtype), NHC_INVALID_FORMAT,
+              cat(entryAt, ".dtype: state tensor '", spec.name,
+                  "' must be F32, BF16 or F16, found ",
+                  nhc_dtype_name(spec.dtype)));
+    parseStateShape(requireField(entry, "shape", entryAt), entryAt + ".shape",
+                    spec);
+    manifest.state.push_back(std::move(spec));
   }
-  if (const Json *attention = optionalArray(state, "attention_layers", at)) {
-    for (size_t i = 0; i < attention->size(); ++i) {
-      std::string entryAt = cat(at, ".attention_layers[", i, "]");
-      const Json &entry = (*attention)[i];
-      AttentionLayerSpec spec;
-      spec.layer =
-          asUInt32(requireField(entry, "layer", entryAt), entryAt + ".layer");
-      spec.numKvHeads =
-          asPositiveUInt32(requireField(entry, "num_kv_heads", entryAt),
-                           entryAt + ".num_kv_heads");
-      requireAtMost(spec.numKvHeads, kMaxHeads, "nhc::kMaxHeads",
-                    entryAt + ".num_kv_heads");
-      spec.headDim = asPositiveUInt32(requireField(entry, "head_dim", entryAt),
-                                      entryAt + ".head_dim");
-      requireAtMost(spec.headDim, kMaxHeadDim, "nhc::kMaxHeadDim",
-                    entryAt + ".head_dim");
-      spec.dtype =
-          asDtype(requireField(entry, "dtype", entryAt), entryAt + ".dtype");
-      claimLayer(manifest, spec.layer, NHC_LAYER_ATTENTION, entryAt);
-      manifest.attentionLayers.push_back(spec);
-    }
-  }
-  manifest.model.num_mamba_layers =
-      static_cast<uint32_t>(manifest.mambaLayers.size());
-  manifest.model.num_attention_layers =
-      static_cast<uint32_t>(manifest.attentionLayers.size());
+  manifest.model.num_state_tensors =
+      static_cast<uint32_t>(manifest.state.size());
 }
 
 } // namespace
@@ -312,15 +278,13 @@ nhc_tensor_desc_t toDesc(const TensorSpec &spec) {
   return desc;
 }
 
-const char *layerStateKindDescription(nhc_layer_state_kind_t kind) {
-  switch (kind) {
-  case NHC_LAYER_MAMBA:
-    return "a Mamba layer";
-  case NHC_LAYER_ATTENTION:
-    return "an attention layer";
-  default:
-    return "a layer without state";
-  }
+std::string stateShapeToString(const StateSpec &spec) {
+  if (!spec.perToken)
+    return shapeToString(spec.shape);
+  std::vector<uint64_t> rest(spec.shape.begin() + 1, spec.shape.end());
+  std::string tail = shapeToString(rest); // "[2, 32]"
+  return rest.empty() ? std::string("[max_seq_len]")
+                      : "[max_seq_len, " + tail.substr(1);
 }
 
 } // namespace nhc::runtime
@@ -372,11 +336,31 @@ nhc_status_t nhc_manifest_weight_at(const nhc_manifest_t *manifest,
   });
 }
 
-nhc_layer_state_kind_t
-nhc_manifest_layer_state_kind(const nhc_manifest_t *manifest, uint32_t layer) {
-  if (!manifest || layer >= manifest->layerKinds.size())
-    return NHC_LAYER_STATELESS;
-  return manifest->layerKinds[layer];
+size_t nhc_manifest_state_tensor_count(const nhc_manifest_t *manifest) {
+  return manifest ? manifest->state.size() : 0;
+}
+
+nhc_status_t nhc_manifest_state_tensor_at(const nhc_manifest_t *manifest,
+                                          size_t index,
+                                          nhc_state_tensor_desc_t *out_desc) {
+  return guard("nhc_manifest_state_tensor_at", [&] {
+    NHC_CHECK_ARG(manifest, "nhc_manifest_state_tensor_at");
+    NHC_CHECK_ARG(out_desc, "nhc_manifest_state_tensor_at");
+    NHC_CHECK(index < manifest->state.size(), NHC_INVALID_ARGUMENT,
+              cat("nhc_manifest_state_tensor_at: index ", index,
+                  " out of range (", manifest->origin, " lists ",
+                  manifest->state.size(), " state tensors)"));
+    const StateSpec &spec = manifest->state[index];
+    nhc_state_tensor_desc_t desc{};
+    desc.name = spec.name.c_str();
+    desc.layer = spec.layer;
+    desc.dtype = spec.dtype;
+    desc.rank = static_cast<uint32_t>(spec.shape.size());
+    for (size_t i = 0; i < spec.shape.size(); ++i)
+      desc.shape[i] = spec.shape[i];
+    desc.per_token = spec.perToken ? 1 : 0;
+    *out_desc = desc;
+  });
 }
 
 } // extern "C"

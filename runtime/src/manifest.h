@@ -33,17 +33,18 @@ struct TensorSpec {
   bool positive = false;
 };
 
-struct MambaLayerSpec {
-  uint32_t layer = 0;
-  TensorSpec convState; // [conv_dim, conv_kernel - 1]
-  TensorSpec ssmState;  // [heads, head_dim, state_size]
-};
-
-struct AttentionLayerSpec {
-  uint32_t layer = 0;
-  uint32_t numKvHeads = 0;
-  uint32_t headDim = 0;
-  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+/// One entry of the manifest's `state` list: a tensor every request owns.
+struct StateSpec {
+  std::string name;
+  uint32_t layer = 0; // the owning decoder layer, for messages
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID; // F32, BF16 or F16
+  /// One request's shape; shape[0] is 0 for a sequence tensor (the pool's
+  /// max_seq_len rows). Rank 1 .. NHC_MAX_STATE_RANK.
+  std::vector<uint64_t> shape;
+  bool perToken = false;
+  /// Elements of the whole tensor, or of one token row of a sequence tensor
+  /// (at most nhc::kMaxStateElements).
+  uint64_t rowElems = 0;
 };
 
 /// Parses and validates manifest text. `where` prefixes error messages
@@ -56,9 +57,8 @@ std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
 /// Fills a C descriptor; `spec` must outlive the descriptor.
 nhc_tensor_desc_t toDesc(const TensorSpec &spec);
 
-/// "a Mamba layer", "an attention layer" or "a layer without state", for
-/// error messages.
-const char *layerStateKindDescription(nhc_layer_state_kind_t kind);
+/// "[max_seq_len, 2, 32]" for a sequence tensor, else as shapeToString().
+std::string stateShapeToString(const StateSpec &spec);
 
 } // namespace nhc::runtime
 
@@ -71,9 +71,7 @@ struct nhc_manifest_t {
   std::string configHash;
   nhc_model_info_t model{};
   std::vector<nhc::runtime::TensorSpec> weights;
-  std::vector<nhc::runtime::MambaLayerSpec> mambaLayers;
-  std::vector<nhc::runtime::AttentionLayerSpec> attentionLayers;
-  std::vector<nhc_layer_state_kind_t> layerKinds; // indexed by layer
+  std::vector<nhc::runtime::StateSpec> state; // manifest order
   nhc::runtime::ExecutionPlan plan; // buffers, kernels, schedules
 };
 

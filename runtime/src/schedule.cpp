@@ -18,20 +18,6 @@
 
 namespace nhc::runtime {
 
-const char *stateTensorName(StateTensor state) {
-  switch (state) {
-  case StateTensor::Conv:
-    return "conv";
-  case StateTensor::Ssm:
-    return "ssm";
-  case StateTensor::KCache:
-    return "k_cache";
-  case StateTensor::VCache:
-    return "v_cache";
-  }
-  return "?";
-}
-
 const char *scheduleName(ScheduleKind kind) {
   switch (kind) {
   case ScheduleKind::Body:
@@ -117,6 +103,15 @@ size_t PlanContext::weight(const std::string &name,
   NHC_CHECK(it != weights.end(), NHC_INVALID_FORMAT,
             cat(where, ": unknown weight '", name,
                 "' (not listed in the manifest's 'weights')"));
+  return it->second;
+}
+
+size_t PlanContext::state(const std::string &name,
+                          const std::string &where) const {
+  auto it = states.find(name);
+  NHC_CHECK(it != states.end(), NHC_INVALID_FORMAT,
+            cat(where, ": unknown state tensor '", name,
+                "' (not listed in the manifest's 'state')"));
   return it->second;
 }
 
@@ -251,36 +246,12 @@ ParamKind paramKindOf(ArgKind kind) {
   }
 }
 
-StateTensor parseStateTensor(const std::string &name,
-                             const std::string &where) {
-  for (StateTensor state : {StateTensor::Conv, StateTensor::Ssm,
-                            StateTensor::KCache, StateTensor::VCache})
-    if (name == stateTensorName(state))
-      return state;
-  throw Error(NHC_INVALID_FORMAT,
-              cat(where, ".state: '", name,
-                  "' is not 'conv', 'ssm', 'k_cache' or 'v_cache'"));
-}
-
+/// {"state": NAME}: the named state tensor of every slot, slot-major.
 KernelArg parseStateArg(const PlanContext &ctx, const Json &arg,
                         const std::string &at) {
   KernelArg out;
   out.kind = ArgKind::State;
-  out.state =
-      parseStateTensor(asString(arg["state"], at + ".state"), at);
-  uint64_t layer = asUInt(requireField(arg, "layer", at), at + ".layer");
-  const nhc_manifest_t &m = ctx.manifest;
-  NHC_CHECK(layer < m.model.num_layers, NHC_INVALID_FORMAT,
-            cat(at, ".layer: ", layer, " is out of range (model.num_layers is ",
-                m.model.num_layers, ")"));
-  out.layer = static_cast<uint32_t>(layer);
-  bool mamba = out.state == StateTensor::Conv || out.state == StateTensor::Ssm;
-  nhc_layer_state_kind_t want = mamba ? NHC_LAYER_MAMBA : NHC_LAYER_ATTENTION;
-  NHC_CHECK(m.layerKinds[out.layer] == want, NHC_INVALID_FORMAT,
-            cat(at, ": state '", arg["state"].get<std::string>(),
-                "' needs ", layerStateKindDescription(want), ", but layer ",
-                layer, " is ",
-                layerStateKindDescription(m.layerKinds[out.layer])));
+  out.ref = ctx.state(asName(arg["state"], at + ".state"), at + ".state");
   return out;
 }
 
@@ -530,9 +501,11 @@ std::vector<TapPoint> parseTaps(const PlanContext &ctx, const Json &root,
 void parseExecutionPlan(const Json &root, const std::string &where,
                         nhc_manifest_t &manifest) {
   ExecutionPlan &plan = manifest.plan;
-  PlanContext ctx{manifest, plan, {}, {}, {}};
+  PlanContext ctx{manifest, plan, {}, {}, {}, {}};
   for (size_t i = 0; i < manifest.weights.size(); ++i)
     ctx.weights.emplace(manifest.weights[i].name, i);
+  for (size_t i = 0; i < manifest.state.size(); ++i)
+    ctx.states.emplace(manifest.state[i].name, i);
   parseBuffers(root, where, ctx);
   parseKernels(root, where, ctx);
 

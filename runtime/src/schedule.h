@@ -3,7 +3,7 @@
 // The validated form of the manifest keys `buffers`, `kernels` and
 // `schedules` (docs/execution-model.md). Every name is resolved to an index
 // and every entry is checked against the kernel table, the weight table and
-// the layer kinds when the manifest is parsed, so the session only binds
+// the state list when the manifest is parsed, so the session only binds
 // memory and never re-validates.
 //
 //===----------------------------------------------------------------------===//
@@ -41,7 +41,6 @@ struct KernelSpec {
   std::vector<ParamKind> params;
 };
 
-enum class StateTensor { Conv, Ssm, KCache, VCache };
 /// Step-dependent sizes a kernel argument can name.
 enum class DimKind { Tokens, Requests, MaxSeqLen, MaxSlots };
 enum class ArgKind {
@@ -58,9 +57,7 @@ enum class ArgKind {
 
 struct KernelArg {
   ArgKind kind = ArgKind::Index;
-  size_t ref = 0; // buffer or manifest weight index
-  StateTensor state = StateTensor::Conv;
-  uint32_t layer = 0;
+  size_t ref = 0; // buffer, manifest weight or manifest state index
   DimKind dim = DimKind::Tokens;
   int64_t times = 1; // {"dim": ..., "times": N} is N * dim
   int64_t index = 0;
@@ -161,15 +158,13 @@ struct ExecutionPlan {
 };
 
 /// Parses `buffers`, `kernels` and `schedules` of `root` into
-/// manifest.plan. Needs manifest.weights, .model and .layerKinds already
+/// manifest.plan. Needs manifest.weights, .model and .state already
 /// parsed. Missing keys leave an empty plan; errors throw naming the JSON
 /// path under `where`.
 void parseExecutionPlan(const Json &root, const std::string &where,
                         nhc_manifest_t &manifest);
 
 const char *scheduleName(ScheduleKind kind);
-/// The manifest's name of a state tensor: conv, ssm, k_cache, v_cache.
-const char *stateTensorName(StateTensor state);
 
 } // namespace nhc::runtime
 

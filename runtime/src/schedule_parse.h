@@ -22,11 +22,14 @@ struct PlanContext {
   std::unordered_map<std::string, size_t> buffers;
   std::unordered_map<std::string, size_t> kernels;
   std::unordered_map<std::string, size_t> weights;
+  std::unordered_map<std::string, size_t> states;
 
   /// Index of buffer `name`; throws naming `where` if unknown.
   size_t buffer(const std::string &name, const std::string &where) const;
   /// Index of manifest weight `name`; throws naming `where` if unknown.
   size_t weight(const std::string &name, const std::string &where) const;
+  /// Index of manifest state tensor `name`; throws naming `where` if unknown.
+  size_t state(const std::string &name, const std::string &where) const;
   const BufferSpec &bufferSpec(size_t index) const {
     return plan.buffers[index];
   }

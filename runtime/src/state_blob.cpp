@@ -3,12 +3,14 @@
 // Format (little-endian; docs/runtime.md, "State blobs"):
 //   0   "NHCSTATE"         magic
 //   8   u64 checksum       FNV-1a 64 of every byte from offset 16 to the end
-//   16  u32 version (1)    u32 tensor count
-//   24  u64 model id       stateModelId(): config hash + state layout
+//   16  u32 version (2)    u32 tensor count
+//   24  u64 model id       stateModelId(): config hash + every state
+//                          tensor's name, dtype and shape
 //   32  u64 seq_len        the slot's length in tokens
-//   40  tensors, in the pool's order, each:
-//       u32 layer, u32 kind (0 conv, 1 ssm, 2 K, 3 V), u32 dtype, u32 rank,
-//       u64 shape[rank], u64 bytes, then `bytes` bytes (KV: seq_len tokens)
+//   40  tensors, in the manifest's order, each:
+//       u32 name length, the name (no NUL), u32 dtype, u32 rank,
+//       u64 shape[rank] (a sequence tensor's first dimension: seq_len),
+//       u64 bytes, then `bytes` bytes (a sequence tensor: seq_len rows)
 // A blob is checked completely before anything changes.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +24,7 @@
 #include "json_fields.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/limits.h"
 #include "nhc/runtime/session.h"
 #include "nhc/runtime/state_pool.h"
 #include "state_pool_internal.h"
@@ -31,7 +34,7 @@ namespace {
 
 constexpr const char *kMagic = NHC_STATE_BLOB_MAGIC;
 static_assert(NHC_STATE_BLOB_MAGIC_SIZE == 8, "the header layout has 8");
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeaderBytes = 40;
 
 /// Bytes of `t` that a slot of length seqLen holds.
@@ -39,7 +42,7 @@ uint64_t savedBytes(const SlotTensor &t, uint64_t seqLen) {
   return t.tokenStride ? t.tokenStride * seqLen : t.bytes;
 }
 
-/// Shape as saved: KV caches hold seq_len tokens.
+/// Shape as saved: a sequence tensor holds seq_len rows.
 std::vector<uint64_t> savedShape(const SlotTensor &t, uint64_t seqLen) {
   std::vector<uint64_t> shape = t.shape;
   if (t.tokenStride)
@@ -105,15 +108,15 @@ std::vector<uint8_t> saveSlot(nhc_state_pool_t &pool, uint32_t slot) {
   w.u64(seqLen);
   for (const SlotTensor &t : tensors) {
     std::vector<uint64_t> shape = savedShape(t, seqLen);
-    w.u32(t.layer);
-    w.u32(static_cast<uint32_t>(t.which));
+    w.u32(static_cast<uint32_t>(t.name->size())); // <= kMaxStateNameBytes
+    w.bytes(t.name->data(), t.name->size());
     w.u32(static_cast<uint32_t>(t.dtype));
     w.u32(static_cast<uint32_t>(shape.size()));
     for (uint64_t dim : shape)
       w.u64(dim);
     uint64_t bytes = savedBytes(t, seqLen);
     w.u64(bytes);
-    w.bytes(t.data, bytes); // KV: tokens 0..seq_len-1 are contiguous
+    w.bytes(t.data, bytes); // sequence tensors: rows 0..seq_len-1
   }
   uint64_t checksum = nhc_fnv1a64(out.data() + 16, out.size() - 16,
                                   NHC_FNV1A64_OFFSET_BASIS);
@@ -164,20 +167,26 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
             cat("state blob: has ", count, " state tensors; the model has ",
                 layout.size()));
   payloads.clear();
-  for (const SlotTensor &t : layout) {
-    std::string what =
-        cat("layer ", t.layer, " ", stateTensorName(t.which), " state");
-    uint32_t layer = r.u32("a tensor header");
-    uint32_t kind = r.u32("a tensor header");
+  for (size_t i = 0; i < layout.size(); ++i) {
+    const SlotTensor &t = layout[i];
+    uint32_t nameBytes = r.u32("a tensor header");
+    NHC_CHECK(nameBytes <= kMaxStateNameBytes, NHC_INVALID_FORMAT,
+              cat("state blob: tensor ", i, "'s name has ", nameBytes,
+                  " bytes, more than the limit ", kMaxStateNameBytes,
+                  " (nhc::kMaxStateNameBytes)"));
+    const uint8_t *name = r.take(nameBytes, "a tensor name");
+    std::string saved(reinterpret_cast<const char *>(name), nameBytes);
+    NHC_CHECK(saved == *t.name, NHC_MISMATCH,
+              cat("state blob: tensor ", i, " is '", saved,
+                  "'; this model's is '", *t.name, "'"));
+    std::string what = cat("state tensor '", *t.name, "'");
     uint32_t dtype = r.u32("a tensor header");
     uint32_t rank = r.u32("a tensor header");
-    NHC_CHECK(layer == t.layer && kind == static_cast<uint32_t>(t.which) &&
-                  dtype == static_cast<uint32_t>(t.dtype) &&
-                  rank == t.shape.size(),
+    NHC_CHECK(dtype == static_cast<uint32_t>(t.dtype) && rank == t.shape.size(),
               NHC_MISMATCH,
-              cat("state blob: tensor for ", what,
-                  " does not match (layer ", layer, ", kind ", kind,
-                  ", dtype ", dtype, ", rank ", rank, ")"));
+              cat("state blob: ", what, " does not match (dtype ", dtype,
+                  ", rank ", rank, "; expected ",
+                  static_cast<uint32_t>(t.dtype), ", ", t.shape.size(), ")"));
     std::vector<uint64_t> shape(rank);
     for (uint64_t &dim : shape)
       dim = r.u64("a tensor shape");

@@ -1,9 +1,10 @@
-//===- state_pool.cpp - Per-sequence Mamba state and KV cache slots -------===//
+//===- state_pool.cpp - Per-sequence named state tensors in slots ---------===//
 //
-// Layout (see docs/runtime.md): two host allocations, one for all Mamba
-// state and one for all KV caches. Inside each, every layer owns a
-// [max_slots] array per state tensor, so a batched kernel for one layer finds
-// slot s at base + s * slot_stride. Every stride is a multiple of 64 bytes.
+// Layout (see docs/runtime.md): one host allocation. Every state tensor of
+// the manifest owns a [max_slots] array in it, 64-byte aligned, so a batched
+// kernel finds slot s at base + s * slot_stride. Slot strides are multiples
+// of 64 bytes, except in a session's dense pool (the kernel ABI's slot s at
+// s * per_slot_elems).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "aligned_buffer.h"
@@ -28,18 +31,14 @@ namespace {
 
 constexpr uint64_t kAlignment = kHostAlignment;
 
-struct MambaLayout {
-  MambaLayerSpec spec;
-  uint64_t convBytes, convStride, convOffset;
-  uint64_t ssmBytes, ssmStride, ssmOffset;
-};
-
-struct AttentionLayout {
-  AttentionLayerSpec spec;
-  uint64_t tokenStride; // num_kv_heads * head_dim * dtype size
-  uint64_t bytes;       // one of K or V for one slot
-  uint64_t stride;      // `bytes`, rounded up to 64 unless denseSlots
-  uint64_t kOffset, vOffset;
+/// Where one state tensor lives in the region.
+struct TensorLayout {
+  StateSpec spec;
+  std::vector<uint64_t> shape; // one slot's: the sequence dim is max_seq_len
+  uint64_t tokenStride = 0;    // sequence tensors: bytes per row; else 0
+  uint64_t bytes = 0;          // one slot's tensor
+  uint64_t slotStride = 0;     // `bytes`, rounded up to 64 unless denseSlots
+  uint64_t offset = 0;         // of the [max_slots] array in the region
 };
 
 struct Slot {
@@ -54,17 +53,13 @@ struct nhc_state_pool_t {
   uint32_t maxSlots = 0;
   uint64_t maxSeqLen = 0;
   // Slot strides without padding (sessions: kernels index slot s at
-  // s * per_slot_elems). Every layer array still starts 64-byte aligned.
+  // s * per_slot_elems). Every tensor's array still starts 64-byte aligned.
   bool denseSlots = false;
-  std::vector<nhc::runtime::MambaLayout> mamba;
-  std::vector<nhc::runtime::AttentionLayout> attention;
-  // Model layer -> index into `mamba` or `attention`, by the layer's kind.
-  std::vector<nhc_layer_state_kind_t> layerKinds;
-  std::vector<size_t> layerSlot;
-  uint64_t mambaBytesPerSlot = 0;
-  uint64_t kvBytesPerSlot = 0;
-  nhc::runtime::AlignedBuffer mambaRegion;
-  nhc::runtime::AlignedBuffer kvRegion;
+  std::vector<nhc::runtime::TensorLayout> tensors; // manifest order
+  std::unordered_map<std::string, uint32_t> byName;
+  uint64_t fixedBytesPerSlot = 0;
+  uint64_t sequenceBytesPerSlot = 0;
+  nhc::runtime::AlignedBuffer region;
   std::vector<nhc::runtime::Slot> slots;
   uint32_t freeSlots = 0;
   std::string configHash; // the manifest's, for state blobs
@@ -96,14 +91,6 @@ uint64_t alignOrThrow(uint64_t value, const char *what) {
   return *r;
 }
 
-uint64_t tensorBytes(const TensorSpec &spec, const char *what) {
-  std::optional<uint64_t> r =
-      checkedByteSize(spec.shape, nhc_dtype_size(spec.dtype));
-  NHC_CHECK(r.has_value(), NHC_INVALID_ARGUMENT,
-            cat("state pool: size of ", what, " overflows 64 bits"));
-  return *r;
-}
-
 AlignedBuffer allocate(uint64_t bytes, const char *what,
                        const nhc_state_pool_t &pool) {
   if (bytes == 0)
@@ -117,63 +104,42 @@ AlignedBuffer allocate(uint64_t bytes, const char *what,
   return buffer;
 }
 
-/// Bytes between one slot and the next for a state of `bytes` bytes.
-uint64_t slotStride(const nhc_state_pool_t &pool, uint64_t bytes,
-                    const char *what) {
-  return pool.denseSlots ? bytes : alignOrThrow(bytes, what);
-}
-
-/// Lays out Mamba state; returns the region size.
-uint64_t layoutMamba(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
+/// Lays out every state tensor in manifest order; returns the region size.
+uint64_t layoutTensors(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
   uint64_t offset = 0;
-  for (const MambaLayerSpec &spec : manifest.mambaLayers) {
-    MambaLayout layout{};
+  for (const StateSpec &spec : manifest.state) {
+    TensorLayout layout;
     layout.spec = spec;
-    layout.convBytes = tensorBytes(spec.convState, "a conv state");
-    layout.convStride = slotStride(pool, layout.convBytes, "a conv state");
-    layout.ssmBytes = tensorBytes(spec.ssmState, "an SSM state");
-    layout.ssmStride = slotStride(pool, layout.ssmBytes, "an SSM state");
-    layout.convOffset = alignOrThrow(offset, "the Mamba state");
-    offset = layout.convOffset;
+    layout.shape = spec.shape;
+    // Every product is checked: rows of up to 2^28 elements (F32) times
+    // 2^24 positions times 65536 slots overflow 64 bits.
+    uint64_t rowBytes =
+        mulOrThrow(spec.rowElems, nhc_dtype_size(spec.dtype), "a state tensor");
+    if (spec.perToken) {
+      layout.shape[0] = pool.maxSeqLen;
+      layout.tokenStride = rowBytes;
+      layout.bytes = mulOrThrow(rowBytes, pool.maxSeqLen, "a sequence tensor");
+    } else {
+      layout.bytes = rowBytes;
+    }
+    layout.slotStride = pool.denseSlots
+                            ? layout.bytes
+                            : alignOrThrow(layout.bytes, "a state tensor");
+    layout.offset = alignOrThrow(offset, "the state pool");
     offset = addOrThrow(
-        offset, mulOrThrow(layout.convStride, pool.maxSlots, "conv states"),
-        "the Mamba state");
-    layout.ssmOffset = alignOrThrow(offset, "the Mamba state");
-    offset = layout.ssmOffset;
-    offset = addOrThrow(
-        offset, mulOrThrow(layout.ssmStride, pool.maxSlots, "SSM states"),
-        "the Mamba state");
-    pool.mambaBytesPerSlot = addOrThrow(
-        pool.mambaBytesPerSlot,
-        addOrThrow(layout.convStride, layout.ssmStride, "the Mamba state"),
-        "the Mamba state");
-    pool.mamba.push_back(layout);
+        layout.offset,
+        mulOrThrow(layout.slotStride, pool.maxSlots, "a state tensor's slots"),
+        "the state pool");
+    uint64_t &perSlot =
+        spec.perToken ? pool.sequenceBytesPerSlot : pool.fixedBytesPerSlot;
+    perSlot = addOrThrow(perSlot, layout.slotStride, "a slot's state");
+    pool.byName.emplace(spec.name, static_cast<uint32_t>(pool.tensors.size()));
+    pool.tensors.push_back(std::move(layout));
   }
-  return offset;
-}
-
-/// Lays out K and V caches; returns the region size.
-uint64_t layoutAttention(nhc_state_pool_t &pool,
-                         const nhc_manifest_t &manifest) {
-  uint64_t offset = 0;
-  for (const AttentionLayerSpec &spec : manifest.attentionLayers) {
-    AttentionLayout layout{};
-    layout.spec = spec;
-    layout.tokenStride =
-        mulOrThrow(mulOrThrow(spec.numKvHeads, spec.headDim, "a KV cache"),
-                   nhc_dtype_size(spec.dtype), "a KV cache");
-    layout.bytes = mulOrThrow(layout.tokenStride, pool.maxSeqLen, "a KV cache");
-    layout.stride = slotStride(pool, layout.bytes, "a KV cache");
-    uint64_t perLayer = mulOrThrow(layout.stride, pool.maxSlots, "KV caches");
-    layout.kOffset = alignOrThrow(offset, "the KV caches");
-    offset = addOrThrow(layout.kOffset, perLayer, "the KV caches");
-    layout.vOffset = alignOrThrow(offset, "the KV caches");
-    offset = addOrThrow(layout.vOffset, perLayer, "the KV caches");
-    pool.kvBytesPerSlot =
-        addOrThrow(pool.kvBytesPerSlot,
-                   mulOrThrow(layout.stride, 2, "a KV cache"), "the KV caches");
-    pool.attention.push_back(layout);
-  }
+  // Also bounds bytes_per_slot * max_slots (nhc_state_pool_get_info): the
+  // region holds at least that many bytes.
+  addOrThrow(pool.fixedBytesPerSlot, pool.sequenceBytesPerSlot,
+             "a slot's state");
   return offset;
 }
 
@@ -203,24 +169,12 @@ StatePoolPtr createStatePool(
   pool->maxSlots = maxSlots;
   pool->maxSeqLen = maxSeqLen;
   pool->denseSlots = denseSlots;
-  uint64_t mambaBytes = layoutMamba(*pool, manifest);
-  uint64_t kvBytes = layoutAttention(*pool, manifest);
-  // Also bounds bytes_per_slot * max_slots (nhc_state_pool_get_info): each
-  // region holds at least its per-slot bytes times max_slots.
-  addOrThrow(mambaBytes, kvBytes, "the state pool");
-
+  uint64_t regionBytes = layoutTensors(*pool, manifest);
   pool->configHash = manifest.configHash;
-  pool->layerKinds = manifest.layerKinds;
-  pool->layerSlot.assign(manifest.layerKinds.size(), 0);
-  for (size_t i = 0; i < pool->mamba.size(); ++i)
-    pool->layerSlot[pool->mamba[i].spec.layer] = i;
-  for (size_t i = 0; i < pool->attention.size(); ++i)
-    pool->layerSlot[pool->attention[i].spec.layer] = i;
 
   // Not zeroed here: claim zeroes exactly the slot it hands out, so pages of
   // never-used slots are never touched.
-  pool->mambaRegion = allocate(mambaBytes, "the Mamba state", *pool);
-  pool->kvRegion = allocate(kvBytes, "the KV caches", *pool);
+  pool->region = allocate(regionBytes, "the state tensors", *pool);
   pool->slots.assign(maxSlots, Slot{});
   pool->freeSlots = maxSlots;
   return StatePoolPtr(pool.release());
@@ -237,17 +191,18 @@ const Slot &claimedSlot(const nhc_state_pool_t &pool, uint32_t slot) {
   return pool.slots[slot];
 }
 
-/// Index into pool.mamba / pool.attention for `layer` of `kind`.
-size_t layerIndex(const nhc_state_pool_t &pool, uint32_t layer,
-                  nhc_layer_state_kind_t kind) {
-  NHC_CHECK(layer < pool.layerKinds.size(), NHC_NOT_FOUND,
-            cat("state pool: layer ", layer, " does not exist (the model has ",
-                pool.layerKinds.size(), " layers)"));
-  NHC_CHECK(pool.layerKinds[layer] == kind, NHC_NOT_FOUND,
-            cat("state pool: layer ", layer, " is ",
-                layerStateKindDescription(pool.layerKinds[layer]), ", not ",
-                layerStateKindDescription(kind)));
-  return pool.layerSlot[layer];
+const TensorLayout &tensorAt(const nhc_state_pool_t &pool, size_t index,
+                             const char *function) {
+  NHC_CHECK(index < pool.tensors.size(), NHC_INVALID_ARGUMENT,
+            cat(function, ": state tensor index ", index,
+                " out of range (the pool has ", pool.tensors.size(),
+                " state tensors)"));
+  return pool.tensors[index];
+}
+
+uint8_t *slotData(nhc_state_pool_t &pool, const TensorLayout &t,
+                  uint32_t slot) {
+  return pool.region.get() + t.offset + slot * t.slotStride;
 }
 
 } // namespace
@@ -259,13 +214,12 @@ uint32_t claimSlot(nhc_state_pool_t &pool) {
             cat("state pool: no free slot: all ", pool.maxSlots,
                 " slots (max_slots) are claimed"));
   uint32_t slot = static_cast<uint32_t>(it - pool.slots.begin());
-  uint8_t *base = pool.mambaRegion.get();
-  for (const MambaLayout &layer : pool.mamba) {
-    std::memset(base + layer.convOffset + slot * layer.convStride, 0,
-                layer.convStride);
-    std::memset(base + layer.ssmOffset + slot * layer.ssmStride, 0,
-                layer.ssmStride);
-  }
+  // Only the tensors without a sequence dimension: a sequence tensor's rows
+  // past seq_len are never read, and clearing them would cost a memset of
+  // the whole KV cache per new request.
+  for (const TensorLayout &t : pool.tensors)
+    if (!t.spec.perToken)
+      std::memset(slotData(pool, t, slot), 0, t.slotStride);
   it->claimed = true;
   it->seqLen = 0;
   --pool.freeSlots;
@@ -292,49 +246,6 @@ void advanceSlot(nhc_state_pool_t &pool, uint32_t slot, uint64_t tokens) {
   pool.slots[slot].seqLen += tokens;
 }
 
-namespace {
-
-nhc_mamba_state_t mambaState(nhc_state_pool_t &pool, uint32_t slot,
-                             uint32_t layer) {
-  claimedSlot(pool, slot);
-  const MambaLayout &l = pool.mamba[layerIndex(pool, layer, NHC_LAYER_MAMBA)];
-  uint8_t *base = pool.mambaRegion.get();
-  nhc_mamba_state_t state{};
-  state.conv_state = base + l.convOffset + slot * l.convStride;
-  state.conv_dtype = l.spec.convState.dtype;
-  state.conv_shape[0] = l.spec.convState.shape[0];
-  state.conv_shape[1] = l.spec.convState.shape[1];
-  state.conv_bytes = l.convBytes;
-  state.conv_slot_stride = l.convStride;
-  state.ssm_state = base + l.ssmOffset + slot * l.ssmStride;
-  state.ssm_dtype = l.spec.ssmState.dtype;
-  for (int i = 0; i < 3; ++i)
-    state.ssm_shape[i] = l.spec.ssmState.shape[i];
-  state.ssm_bytes = l.ssmBytes;
-  state.ssm_slot_stride = l.ssmStride;
-  return state;
-}
-
-nhc_kv_cache_t kvCache(nhc_state_pool_t &pool, uint32_t slot, uint32_t layer) {
-  claimedSlot(pool, slot);
-  const AttentionLayout &l =
-      pool.attention[layerIndex(pool, layer, NHC_LAYER_ATTENTION)];
-  uint8_t *base = pool.kvRegion.get();
-  nhc_kv_cache_t cache{};
-  cache.k = base + l.kOffset + slot * l.stride;
-  cache.v = base + l.vOffset + slot * l.stride;
-  cache.dtype = l.spec.dtype;
-  cache.max_seq_len = pool.maxSeqLen;
-  cache.num_kv_heads = l.spec.numKvHeads;
-  cache.head_dim = l.spec.headDim;
-  cache.token_stride = l.tokenStride;
-  cache.bytes = l.bytes;
-  cache.slot_stride = l.stride;
-  return cache;
-}
-
-} // namespace
-
 uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot) {
   return claimedSlot(pool, slot).seqLen;
 }
@@ -345,65 +256,34 @@ uint64_t maxSeqLen(const nhc_state_pool_t &pool) { return pool.maxSeqLen; }
 std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
   claimedSlot(pool, slot);
   std::vector<SlotTensor> out;
-  for (const MambaLayout &l : pool.mamba) {
-    uint8_t *base = pool.mambaRegion.get();
-    out.push_back({l.spec.layer, StateTensor::Conv, l.spec.convState.dtype,
-                   l.spec.convState.shape,
-                   base + l.convOffset + slot * l.convStride, l.convBytes, 0});
-    out.push_back({l.spec.layer, StateTensor::Ssm, l.spec.ssmState.dtype,
-                   l.spec.ssmState.shape,
-                   base + l.ssmOffset + slot * l.ssmStride, l.ssmBytes, 0});
-  }
-  for (const AttentionLayout &l : pool.attention) {
-    std::vector<uint64_t> shape = {pool.maxSeqLen, l.spec.numKvHeads,
-                                   l.spec.headDim};
-    uint8_t *base = pool.kvRegion.get();
-    out.push_back({l.spec.layer, StateTensor::KCache, l.spec.dtype, shape,
-                   base + l.kOffset + slot * l.stride, l.bytes, l.tokenStride});
-    out.push_back({l.spec.layer, StateTensor::VCache, l.spec.dtype, shape,
-                   base + l.vOffset + slot * l.stride, l.bytes, l.tokenStride});
-  }
+  out.reserve(pool.tensors.size());
+  for (const TensorLayout &t : pool.tensors)
+    out.push_back({&t.spec.name, t.spec.dtype, t.shape, slotData(pool, t, slot),
+                   t.bytes, t.tokenStride});
   return out;
 }
 
 uint64_t stateModelId(const nhc_state_pool_t &pool) {
-  // The compiled config's hash and the layout of every state tensor (the
-  // KV capacity excluded: a blob fits any max_seq_len that holds it).
+  // The compiled config's hash and every tensor's name, dtype and shape,
+  // with "max_seq_len" for a sequence dimension: a blob fits any pool whose
+  // max_seq_len holds it. Names are length-prefixed, so no two lists of
+  // tensors spell the same text.
   std::string id = "config " + pool.configHash;
-  for (const MambaLayout &l : pool.mamba)
-    id += cat("; mamba ", l.spec.layer, " conv ",
-              nhc_dtype_name(l.spec.convState.dtype),
-              shapeToString(l.spec.convState.shape), " ssm ",
-              nhc_dtype_name(l.spec.ssmState.dtype),
-              shapeToString(l.spec.ssmState.shape));
-  for (const AttentionLayout &l : pool.attention)
-    id += cat("; attention ", l.spec.layer, " ", nhc_dtype_name(l.spec.dtype),
-              " ", l.spec.numKvHeads, "x", l.spec.headDim);
+  for (const TensorLayout &t : pool.tensors)
+    id += cat("; ", t.spec.name.size(), ":", t.spec.name, " ",
+              nhc_dtype_name(t.spec.dtype), " ", stateShapeToString(t.spec));
   return nhc_fnv1a64(id.data(), id.size(), NHC_FNV1A64_OFFSET_BASIS);
 }
 
-LayerPool layerPool(nhc_state_pool_t &pool, uint32_t layer,
-                    StateTensor which) {
-  bool mamba = which == StateTensor::Conv || which == StateTensor::Ssm;
-  size_t index =
-      layerIndex(pool, layer, mamba ? NHC_LAYER_MAMBA : NHC_LAYER_ATTENTION);
-  LayerPool out;
-  if (mamba) {
-    const MambaLayout &l = pool.mamba[index];
-    bool conv = which == StateTensor::Conv;
-    out.base = pool.mambaRegion.get() + (conv ? l.convOffset : l.ssmOffset);
-    out.dtype = conv ? l.spec.convState.dtype : l.spec.ssmState.dtype;
-    out.slotStride = conv ? l.convStride : l.ssmStride;
-    out.slotBytes = conv ? l.convBytes : l.ssmBytes;
-  } else {
-    const AttentionLayout &l = pool.attention[index];
-    bool k = which == StateTensor::KCache;
-    out.base = pool.kvRegion.get() + (k ? l.kOffset : l.vOffset);
-    out.dtype = l.spec.dtype;
-    out.slotStride = l.stride;
-    out.slotBytes = l.bytes;
-  }
-  out.totalBytes = out.slotStride * pool.maxSlots;
+TensorPool tensorPool(nhc_state_pool_t &pool, size_t index) {
+  const TensorLayout &t = tensorAt(pool, index, "state pool");
+  TensorPool out;
+  out.name = &t.spec.name;
+  out.base = pool.region.get() + t.offset;
+  out.dtype = t.spec.dtype;
+  out.slotStride = t.slotStride;
+  out.slotBytes = t.bytes;
+  out.totalBytes = t.slotStride * pool.maxSlots; // proven to fit at creation
   return out;
 }
 
@@ -435,11 +315,10 @@ nhc_status_t nhc_state_pool_get_info(const nhc_state_pool_t *pool,
     info.max_slots = pool->maxSlots;
     info.free_slots = pool->freeSlots;
     info.max_seq_len = pool->maxSeqLen;
-    info.num_mamba_layers = static_cast<uint32_t>(pool->mamba.size());
-    info.num_attention_layers = static_cast<uint32_t>(pool->attention.size());
-    info.mamba_bytes_per_slot = pool->mambaBytesPerSlot;
-    info.kv_bytes_per_slot = pool->kvBytesPerSlot;
-    info.bytes_per_slot = pool->mambaBytesPerSlot + pool->kvBytesPerSlot;
+    info.num_tensors = static_cast<uint32_t>(pool->tensors.size());
+    info.fixed_bytes_per_slot = pool->fixedBytesPerSlot;
+    info.sequence_bytes_per_slot = pool->sequenceBytesPerSlot;
+    info.bytes_per_slot = pool->fixedBytesPerSlot + pool->sequenceBytesPerSlot;
     info.total_bytes = info.bytes_per_slot * pool->maxSlots;
     *out_info = info;
   });
@@ -479,23 +358,57 @@ nhc_status_t nhc_state_pool_slot_seq_len(const nhc_state_pool_t *pool,
   });
 }
 
-nhc_status_t nhc_state_pool_mamba_state(nhc_state_pool_t *pool, uint32_t slot,
-                                        uint32_t layer,
-                                        nhc_mamba_state_t *out_state) {
-  return guard("nhc_state_pool_mamba_state", [&] {
-    NHC_CHECK_ARG(pool, "nhc_state_pool_mamba_state");
-    NHC_CHECK_ARG(out_state, "nhc_state_pool_mamba_state");
-    *out_state = mambaState(*pool, slot, layer);
+uint32_t nhc_state_pool_tensor_count(const nhc_state_pool_t *pool) {
+  return pool ? static_cast<uint32_t>(pool->tensors.size()) : 0;
+}
+
+nhc_status_t nhc_state_pool_tensor_info(const nhc_state_pool_t *pool,
+                                        uint32_t index,
+                                        nhc_state_tensor_info_t *out) {
+  return guard("nhc_state_pool_tensor_info", [&] {
+    NHC_CHECK_ARG(pool, "nhc_state_pool_tensor_info");
+    NHC_CHECK_ARG(out, "nhc_state_pool_tensor_info");
+    const TensorLayout &t =
+        tensorAt(*pool, index, "nhc_state_pool_tensor_info");
+    nhc_state_tensor_info_t info{};
+    info.name = t.spec.name.c_str();
+    info.layer = t.spec.layer;
+    info.dtype = t.spec.dtype;
+    info.rank = static_cast<uint32_t>(t.shape.size());
+    for (size_t i = 0; i < t.shape.size(); ++i)
+      info.shape[i] = t.shape[i];
+    info.per_token = t.spec.perToken ? 1 : 0;
+    info.bytes = t.bytes;
+    info.token_stride = t.tokenStride;
+    info.slot_stride = t.slotStride;
+    *out = info;
   });
 }
 
-nhc_status_t nhc_state_pool_kv_cache(nhc_state_pool_t *pool, uint32_t slot,
-                                     uint32_t layer,
-                                     nhc_kv_cache_t *out_cache) {
-  return guard("nhc_state_pool_kv_cache", [&] {
-    NHC_CHECK_ARG(pool, "nhc_state_pool_kv_cache");
-    NHC_CHECK_ARG(out_cache, "nhc_state_pool_kv_cache");
-    *out_cache = kvCache(*pool, slot, layer);
+nhc_status_t nhc_state_pool_find_tensor(const nhc_state_pool_t *pool,
+                                        const char *name, uint32_t *out_index) {
+  return guard("nhc_state_pool_find_tensor", [&] {
+    NHC_CHECK_ARG(pool, "nhc_state_pool_find_tensor");
+    NHC_CHECK_ARG(name, "nhc_state_pool_find_tensor");
+    NHC_CHECK_ARG(out_index, "nhc_state_pool_find_tensor");
+    auto it = pool->byName.find(name);
+    NHC_CHECK(it != pool->byName.end(), NHC_NOT_FOUND,
+              cat("state pool: no state tensor named '", name,
+                  "' (the manifest's 'state' lists ", pool->tensors.size(),
+                  ")"));
+    *out_index = it->second;
+  });
+}
+
+nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool, uint32_t slot,
+                                        uint32_t index, void **out_data) {
+  return guard("nhc_state_pool_tensor_data", [&] {
+    NHC_CHECK_ARG(pool, "nhc_state_pool_tensor_data");
+    NHC_CHECK_ARG(out_data, "nhc_state_pool_tensor_data");
+    claimedSlot(*pool, slot);
+    const TensorLayout &t =
+        tensorAt(*pool, index, "nhc_state_pool_tensor_data");
+    *out_data = slotData(*pool, t, slot);
   });
 }
 

@@ -1,7 +1,8 @@
-//===- state_pool_internal.h - State pool access for the session -*- C++ -*-===//
+//===- state_pool_internal.h - State pool access for the session -*- C++
+//-*-===//
 //
-// The session owns a state pool and hands whole per-layer pools to kernels,
-// so it needs the pool's layout, not just the per-slot C accessors.
+// The session owns a state pool and hands each state tensor of all slots to
+// kernels, so it needs the pool's layout, not just the per-slot C accessors.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_STATE_POOL_INTERNAL_H
@@ -9,10 +10,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nhc/runtime/state_pool.h"
-#include "schedule.h"
 
 namespace nhc::runtime {
 
@@ -29,8 +30,10 @@ StatePoolPtr createStatePool(
     const nhc_manifest_t &manifest, uint32_t maxSlots, uint64_t maxSeqLen,
     bool denseSlots);
 
-/// One layer's state tensor for all slots, slot-major.
-struct LayerPool {
+/// One state tensor for all slots, slot-major (slot s at base + s *
+/// slotStride): what a kernel argument {"state": NAME} receives.
+struct TensorPool {
+  const std::string *name = nullptr; // owned by the pool
   uint8_t *base = nullptr;
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   uint64_t slotStride = 0; // bytes
@@ -38,25 +41,26 @@ struct LayerPool {
   uint64_t totalBytes = 0; // slotStride * max_slots
 };
 
-/// Throws NHC_NOT_FOUND if `layer` has no such state.
-LayerPool layerPool(nhc_state_pool_t &pool, uint32_t layer, StateTensor which);
+/// Tensor `index` of the pool (= of the manifest's `state` list).
+TensorPool tensorPool(nhc_state_pool_t &pool, size_t index);
 
-/// One of a claimed slot's state tensors (save/restore): Mamba layers give
-/// conv then SSM state, attention layers K then V of shape [max_seq_len,
-/// kv_heads, head_dim] of which the slot's first seq_len tokens hold data.
+/// One of a claimed slot's state tensors (save/restore), in manifest order.
+/// A sequence tensor's shape[0] is the pool's max_seq_len, of which the
+/// slot's first seq_len rows hold data.
 struct SlotTensor {
-  uint32_t layer = 0;
-  StateTensor which = StateTensor::Conv;
+  const std::string *name = nullptr; // owned by the pool
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
   uint8_t *data = nullptr;
   uint64_t bytes = 0;       // the whole tensor
-  uint64_t tokenStride = 0; // KV caches: bytes per token; else 0
+  uint64_t tokenStride = 0; // sequence tensors: bytes per row; else 0
 };
 /// In manifest order; throws for unknown or unclaimed slots.
 std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot);
 /// Names the model a pool's state belongs to: FNV-1a 64 of the manifest's
-/// config hash and the dtype and shape of every state tensor.
+/// config hash and the name, dtype and shape of every state tensor (the
+/// sequence dimension excluded, so a blob fits any max_seq_len that holds
+/// it).
 uint64_t stateModelId(const nhc_state_pool_t &pool);
 
 /// The slot operations behind the C API, throwing Error.

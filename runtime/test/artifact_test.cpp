@@ -348,7 +348,7 @@ TEST_F(ArtifactTest, TwoManifests) {
 TEST_F(ArtifactTest, NoSections) {
   Bytes bytes(64, 0);
   std::memcpy(bytes.data(), NHC_ARTIFACT_MAGIC, 8);
-  poke<uint32_t>(bytes, 8, 1);
+  poke<uint32_t>(bytes, 8, NHC_ARTIFACT_FORMAT_VERSION);
   poke<uint64_t>(bytes, 16, 64);
   poke<uint64_t>(bytes, 24, 64);
   fixChecksum(bytes);

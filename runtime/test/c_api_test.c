@@ -41,6 +41,22 @@ int main(void) {
   EXPECT(strstr(nhc_last_error(), "c-test") != NULL);
   EXPECT(nhc_weights_open("/nonexistent/ckpt", &weights) == NHC_IO_ERROR);
   EXPECT(nhc_state_pool_create(NULL, 1, 1, &pool) == NHC_INVALID_ARGUMENT);
+  {
+    nhc_state_tensor_info_t info;
+    nhc_state_tensor_desc_t desc;
+    uint32_t index = 0;
+    void *data = NULL;
+    EXPECT(NHC_MAX_STATE_RANK == 4);
+    EXPECT(nhc_state_pool_tensor_count(NULL) == 0);
+    EXPECT(nhc_state_pool_tensor_info(NULL, 0, &info) == NHC_INVALID_ARGUMENT);
+    EXPECT(nhc_state_pool_find_tensor(NULL, "layers.0.conv_state", &index) ==
+           NHC_INVALID_ARGUMENT);
+    EXPECT(nhc_state_pool_tensor_data(NULL, 0, 0, &data) ==
+           NHC_INVALID_ARGUMENT);
+    EXPECT(nhc_manifest_state_tensor_count(NULL) == 0);
+    EXPECT(nhc_manifest_state_tensor_at(NULL, 0, &desc) ==
+           NHC_INVALID_ARGUMENT);
+  }
 
   EXPECT(nhc_session_create(NULL, NULL, 1, 1, &session) ==
          NHC_INVALID_ARGUMENT);

@@ -133,7 +133,7 @@ void forEachMutation(
   }
 }
 
-/// A small manifest that uses every form once: both kinds of state, a
+/// A small manifest that uses every form once: fixed and sequence state, a
 /// weight with alternatives, every kernel argument form, a gemm with bias
 /// and epilogue into the logits, and a stacked moe_experts.
 Json everyFormManifest() {
@@ -145,17 +145,12 @@ Json everyFormManifest() {
   addWeight(m, "bias", "F32", {16});
   addWeight(m, "up", "F32", {2, 4, 8});
   addWeight(m, "down", "F32", {2, 8, 4});
-  m["state"] = Json::object(
-      {{"mamba_layers",
-        Json::array({Json::object(
-            {{"layer", 0},
-             {"conv_state", {{"dtype", "F32"}, {"shape", {8, 3}}}},
-             {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 2, 8}}}}})})},
-       {"attention_layers",
-        Json::array({Json::object({{"layer", 1},
-                                   {"num_kv_heads", 1},
-                                   {"head_dim", 8},
-                                   {"dtype", "F32"}})})}});
+  m["state"] = {stateTensor("layers.0.conv_state", 0, "F32", {8, 3}),
+                stateTensor("layers.0.ssm_state", 0, "F32", {1, 2, 8}),
+                stateTensor("layers.1.k_cache", 1, "F32",
+                            Json::array({"max_seq_len", 1, 8})),
+                stateTensor("layers.1.v_cache", 1, "F32",
+                            Json::array({"max_seq_len", 1, 8}))};
   m["buffers"] = {bufferSpec("x", "token", 8), bufferSpec("y", "token", 8),
                   bufferSpec("idx", "token", 2, "i32"),
                   bufferSpec("rw", "token", 2),
@@ -165,8 +160,9 @@ Json everyFormManifest() {
                                "memref", "index", "index", "f32"}}},
                   {{"name", "out"}, {"params", {"memref", "memref"}}}};
   m["schedules"]["body"] = {
-      kernelCall("k", {tokenIdsArg(), weightArg("emb"), stateArg("conv", 0),
-                       stateArg("v_cache", 1), requestsArg(),
+      kernelCall("k", {tokenIdsArg(), weightArg("emb"),
+                       stateArg("layers.0.conv_state"),
+                       stateArg("layers.1.v_cache"), requestsArg(),
                        dimArg("tokens", 8), indexArg(-3), f32Arg(0.5f)}),
       {{"library", "moe_experts"}, {"input", "x"}, {"indices", "idx"},
        {"weights", "rw"}, {"output", "y"}, {"up", "up"}, {"down", "down"},

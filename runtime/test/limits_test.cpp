@@ -189,9 +189,11 @@ TEST_P(ManifestLimitTest, RejectedWithPathAndLimit) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
-/// tinyManifest's layer-0 Mamba state and layer-1 attention state.
-Json &mamba0(Json &m) { return m["state"]["mamba_layers"][0]; }
-Json &attention1(Json &m) { return m["state"]["attention_layers"][0]; }
+/// tinyManifest's state tensors layers.0.conv_state, layers.0.ssm_state
+/// and layers.1.k_cache.
+Json &conv0(Json &m) { return m["state"][0]; }
+Json &ssm0(Json &m) { return m["state"][1]; }
+Json &kCache1(Json &m) { return m["state"][2]; }
 
 INSTANTIATE_TEST_SUITE_P(
     Limits, ManifestLimitTest,
@@ -201,60 +203,59 @@ INSTANTIATE_TEST_SUITE_P(
                   [](Json &m) { m["model"]["num_layers"] = 500000000; },
                   "model.num_layers: 500000000 exceeds the limit 1024 "
                   "(nhc::kMaxLayers)"},
-        LimitCase{"NumLayers",
-                  [](Json &m) { m["model"]["num_layers"] = 1025; },
+        LimitCase{"NumLayers", [](Json &m) { m["model"]["num_layers"] = 1025; },
                   "model.num_layers: 1025 exceeds the limit 1024"},
         // The hostile run-vocab-2e40.nhc.
         LimitCase{"Vocab",
                   [](Json &m) { m["model"]["vocab_size"] = 1ull << 40; },
                   "model.vocab_size: 1099511627776 exceeds the limit 4194304 "
                   "(nhc::kMaxVocab)"},
-        LimitCase{"Hidden",
-                  [](Json &m) { m["model"]["hidden_size"] = 65537; },
+        LimitCase{"Hidden", [](Json &m) { m["model"]["hidden_size"] = 65537; },
                   "model.hidden_size: 65537 exceeds the limit 65536 "
                   "(nhc::kMaxHidden)"},
-        LimitCase{"MaxPositions",
+        LimitCase{
+            "MaxPositions",
+            [](Json &m) { m["model"]["max_position_embeddings"] = ~0ull; },
+            "model.max_position_embeddings: 18446744073709551615 "
+            "exceeds the limit 16777216 (nhc::kMaxSequenceLength)"},
+        LimitCase{"StateDim",
                   [](Json &m) {
-                    m["model"]["max_position_embeddings"] = ~0ull;
+                    ssm0(m)["shape"] = {(1u << 28) + 1, 16, 8};
                   },
-                  "model.max_position_embeddings: 18446744073709551615 "
-                  "exceeds the limit 16777216 (nhc::kMaxSequenceLength)"},
-        LimitCase{"SsmHeads",
+                  "state[1].shape[0]: 268435457 exceeds the limit "
+                  "268435456 (nhc::kMaxStateElements)"},
+        LimitCase{"StateDimHuge",
                   [](Json &m) {
-                    mamba0(m)["ssm_state"]["shape"] = {4097, 16, 8};
+                    conv0(m)["shape"] = {1ull << 40, 3};
                   },
-                  "state.mamba_layers[0].ssm_state.shape[0]: 4097 exceeds "
-                  "the limit 4096 (nhc::kMaxHeads)"},
-        LimitCase{"SsmHeadDim",
+                  "state[0].shape[0]: 1099511627776 exceeds the limit "
+                  "268435456"},
+        LimitCase{"StateElements",
                   [](Json &m) {
-                    mamba0(m)["ssm_state"]["shape"] = {4, 4097, 8};
+                    ssm0(m)["shape"] = {1u << 20, 1u << 10, 1u << 10};
                   },
-                  "ssm_state.shape[1]: 4097 exceeds the limit 4096 "
-                  "(nhc::kMaxHeadDim)"},
-        LimitCase{"SsmStateSize",
+                  "state[1].shape: [1048576, 1024, 1024] has more than "
+                  "268435456 elements (nhc::kMaxStateElements)"},
+        LimitCase{"StateElementsPerToken",
                   [](Json &m) {
-                    mamba0(m)["ssm_state"]["shape"] = {4, 16, 1u << 20};
+                    kCache1(m)["shape"] =
+                        Json::array({"max_seq_len", 1u << 28, 1u << 28});
                   },
-                  "ssm_state.shape[2]: 1048576 exceeds the limit 4096 "
-                  "(nhc::kMaxStateSize)"},
-        LimitCase{"ConvKernel",
-                  [](Json &m) { mamba0(m)["conv_state"]["shape"] = {80, 64}; },
-                  "conv_state.shape[1]: 64 exceeds the limit 63 "
-                  "(conv_kernel - 1: nhc::kMaxConvKernel - 1)"},
-        LimitCase{"ConvDim",
+                  "state[2].shape: [max_seq_len, 268435456, 268435456] has "
+                  "more than 268435456 elements per token"},
+        LimitCase{
+            "StateNameBytes",
+            [](Json &m) { conv0(m)["name"] = std::string(1u << 20, 'n'); },
+            "state[0].name: length in bytes: 1048576 exceeds the "
+            "limit 256 (nhc::kMaxStateNameBytes)"},
+        LimitCase{"StateTensors",
                   [](Json &m) {
-                    mamba0(m)["conv_state"]["shape"] = {1ull << 40, 3};
+                    for (int i = 0; i <= 16384; ++i)
+                      m["state"].push_back(
+                          stateTensor("s" + std::to_string(i), 0, "F32", {1}));
                   },
-                  "conv_state.shape[0]: 1099511627776 exceeds the limit "
-                  "50331648"},
-        LimitCase{"KvHeads",
-                  [](Json &m) { attention1(m)["num_kv_heads"] = 1u << 30; },
-                  "state.attention_layers[0].num_kv_heads: 1073741824 "
-                  "exceeds the limit 4096 (nhc::kMaxHeads)"},
-        LimitCase{"KvHeadDim",
-                  [](Json &m) { attention1(m)["head_dim"] = 4097; },
-                  "attention_layers[0].head_dim: 4097 exceeds the limit "
-                  "4096 (nhc::kMaxHeadDim)"},
+                  "state: the number of entries: 16391 exceeds the limit "
+                  "16384 (nhc::kMaxStateTensors)"},
         LimitCase{"Buffers",
                   [](Json &m) {
                     m["buffers"] = Json::array();
@@ -274,12 +275,12 @@ TEST(ManifestLimitTest, ValuesAtTheLimitsParse) {
   m["model"]["vocab_size"] = kMaxVocab;
   m["model"]["hidden_size"] = kMaxHidden;
   m["model"]["max_position_embeddings"] = kMaxSequenceLength;
-  mamba0(m)["ssm_state"]["shape"] = {kMaxHeads, kMaxHeadDim, kMaxStateSize};
-  mamba0(m)["conv_state"]["shape"] = {
-      kMaxHeads * kMaxHeadDim + 2 * kMaxGroups * kMaxStateSize,
-      kMaxConvKernel - 1};
-  attention1(m)["num_kv_heads"] = kMaxHeads;
-  attention1(m)["head_dim"] = kMaxHeadDim;
+  ssm0(m)["shape"] = {kMaxStateElements};
+  conv0(m)["shape"] = {1, kMaxStateElements, 1, 1};
+  conv0(m)["name"] = std::string(kMaxStateNameBytes, 'c');
+  kCache1(m)["shape"] = Json::array({"max_seq_len", 1u << 14, 1u << 14});
+  for (uint64_t i = m["state"].size(); i < kMaxStateTensors; ++i)
+    m["state"].push_back(stateTensor("s" + std::to_string(i), 0, "F32", {1}));
   EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
@@ -360,12 +361,12 @@ TEST(ArgumentLimitTest, StatePoolSlotsAndSeqLen) {
 
 TEST(ArgumentLimitTest, StatePoolTooLargeForMemoryIsOutOfMemory) {
   SKIP_UNDER_ASAN();
-  // 2^52 bytes of KV cache fit 64 bits but no address space.
+  // 2^53 bytes of K cache (rows of 2^27 F32 elements, 2^24 of them) fit
+  // 64 bits but no address space.
   Json m = tinyManifest();
   m["model"]["max_position_embeddings"] = kMaxSequenceLength;
-  attention1(m)["num_kv_heads"] = kMaxHeads;
-  attention1(m)["head_dim"] = kMaxHeadDim;
-  attention1(m)["dtype"] = "F64";
+  kCache1(m)["shape"] = Json::array({"max_seq_len", 1u << 14, 1u << 13});
+  kCache1(m)["dtype"] = "F32";
   nhc_manifest_t *manifest = parseManifestOrDie(m);
   nhc_state_pool_t *pool = nullptr;
   EXPECT_EQ(nhc_state_pool_create(manifest, 1, kMaxSequenceLength, &pool),

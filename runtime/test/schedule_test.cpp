@@ -117,21 +117,23 @@ TEST(ScheduleTest, UnknownNames) {
                     "listed in the manifest's 'weights')"});
 }
 
-TEST(ScheduleTest, StateOfWrongLayerKind) {
+TEST(ScheduleTest, StateArguments) {
   Json m = toyModelManifest();
-  m["schedules"]["body"][1]["args"][1] = stateArg("conv", 1);
-  expectInvalid(m, {"schedules.body[1].args[1]: state 'conv' needs a Mamba "
-                    "layer, but layer 1 is an attention layer"});
+  m["schedules"]["body"][1]["args"][1] = stateArg("layers.2.conv_state");
+  expectInvalid(m, {"schedules.body[1].args[1].state: unknown state tensor "
+                    "'layers.2.conv_state' (not listed in the manifest's "
+                    "'state')"});
+  // The per-layer spelling of earlier manifests names no tensor.
   m = toyModelManifest();
-  m["schedules"]["body"][3]["args"][1] = stateArg("v_cache", 0);
-  expectInvalid(m, {"needs an attention layer, but layer 0 is a Mamba "
-                    "layer"});
+  m["schedules"]["body"][3]["args"][1] = {{"state", "k_cache"}, {"layer", 1}};
+  expectInvalid(m, {"args[1].state: unknown state tensor 'k_cache'"});
   m = toyModelManifest();
-  m["schedules"]["body"][3]["args"][1] = stateArg("k_cache", 5);
-  expectInvalid(m, {"args[1].layer: 5 is out of range"});
+  m["schedules"]["body"][3]["args"][1] = {{"state", 3}};
+  expectInvalid(m, {"args[1].state: expected a string"});
+  // Any tensor of the list may be passed, whatever its layer.
   m = toyModelManifest();
-  m["schedules"]["body"][3]["args"][1] = stateArg("kv", 1);
-  expectInvalid(m, {"args[1].state: 'kv' is not"});
+  m["schedules"]["body"][3]["args"][1] = stateArg("layers.0.ssm_state");
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
 }
 
 TEST(ScheduleTest, ArgumentForms) {

@@ -79,12 +79,18 @@ TEST(SessionCreateTest, NoSchedules) {
 
 TEST(SessionCreateTest, NonF32StateIsRejected) {
   Json m = toyModelManifest();
-  m["state"]["attention_layers"][0]["dtype"] = "BF16";
+  m["state"][2]["dtype"] = "BF16"; // layers.1.k_cache
   SessionFixture f;
   EXPECT_EQ(f.open(m, toyModelWeights()), NHC_UNSUPPORTED);
   EXPECT_THAT(lastError(),
-              HasSubstr("schedules.body[3].args[1]: layer 1 k_cache state is "
-                        "BF16; host kernels need F32 state"));
+              HasSubstr("schedules.body[3].args[1]: state tensor "
+                        "'layers.1.k_cache' is BF16; host kernels need F32 "
+                        "state"));
+  // State no kernel reads may have any float dtype.
+  m = toyModelManifest();
+  m["state"][3]["dtype"] = "F16"; // layers.1.v_cache
+  SessionFixture g;
+  EXPECT_EQ(g.open(m, toyModelWeights()), NHC_OK) << lastError();
 }
 
 TEST(SessionCreateTest, WeightsAreBoundWithoutModifyingTheHandle) {

@@ -71,8 +71,13 @@ Json bufferArg(const std::string &name) {
 Json weightArg(const std::string &name) {
   return Json::object({{"weight", name}});
 }
-Json stateArg(const std::string &state, int layer) {
-  return Json::object({{"state", state}, {"layer", layer}});
+Json stateArg(const std::string &name) {
+  return Json::object({{"state", name}});
+}
+Json stateTensor(const std::string &name, int layer, const std::string &dtype,
+                 Json shape) {
+  return Json{
+      {"name", name}, {"layer", layer}, {"dtype", dtype}, {"shape", shape}};
 }
 Json dimArg(const std::string &dim, int64_t times) {
   Json arg = Json::object({{"dim", dim}});
@@ -157,7 +162,7 @@ Json baseManifest(uint64_t vocab, uint64_t hidden, uint32_t layers) {
                 {"dtype", "BF16"},
                 {"max_position_embeddings", 4096}}},
               {"weights", Json::array()},
-              {"state", Json::object()},
+              {"state", Json::array()},
               {"buffers", Json::array()},
               {"kernels", Json::array()},
               {"schedules",
@@ -234,17 +239,12 @@ Json toyModelManifest() {
   addWeight(m, kOProj, "F16", {H, H});
   addWeight(m, kNorm, "F32", {H});
   addWeight(m, kLmHead, "BF16", {V, H});
-  m["state"] = Json::object(
-      {{"mamba_layers",
-        Json::array({Json::object(
-            {{"layer", 0},
-             {"conv_state", {{"dtype", "F32"}, {"shape", {H, 1}}}},
-             {"ssm_state", {{"dtype", "F32"}, {"shape", {1, 1, H}}}}})})},
-       {"attention_layers",
-        Json::array({Json::object({{"layer", 1},
-                                   {"num_kv_heads", 1},
-                                   {"head_dim", H},
-                                   {"dtype", "F32"}})})}});
+  // Layer 0 keeps a decay state in its conv state, layer 1 a K cache.
+  m["state"] = {
+      stateTensor("layers.0.conv_state", 0, "F32", {H, 1}),
+      stateTensor("layers.0.ssm_state", 0, "F32", {1, 1, H}),
+      stateTensor("layers.1.k_cache", 1, "F32", {"max_seq_len", 1, H}),
+      stateTensor("layers.1.v_cache", 1, "F32", {"max_seq_len", 1, H})};
   m["buffers"] = {bufferSpec("hidden", "token", H),
                   bufferSpec("mix", "token", H),
                   bufferSpec("attn", "token", H),
@@ -267,11 +267,11 @@ Json toyModelManifest() {
                                    bufferArg("hidden"), dimArg("tokens"),
                                    indexArg(H)}),
       kernelCall("nhc_test_decay",
-                 {bufferArg("hidden"), stateArg("conv", 0), requestsArg(),
-                  dimArg("requests"), indexArg(H)}),
+                 {bufferArg("hidden"), stateArg("layers.0.conv_state"),
+                  requestsArg(), dimArg("requests"), indexArg(H)}),
       gemm("hidden", kInProj, "mix", H, false),
       kernelCall("nhc_test_kv_mean",
-                 {bufferArg("mix"), stateArg("k_cache", 1), requestsArg(),
+                 {bufferArg("mix"), stateArg("layers.1.k_cache"), requestsArg(),
                   bufferArg("attn"), dimArg("requests"), indexArg(H),
                   dimArg("max_seq_len")}),
       gemm("attn", kOProj, "hidden", H, true),

@@ -30,7 +30,7 @@ Json kernelTable(const std::vector<std::string> &names);
 /// Schedule argument forms.
 Json bufferArg(const std::string &name);
 Json weightArg(const std::string &name);
-Json stateArg(const std::string &state, int layer);
+Json stateArg(const std::string &name);
 Json dimArg(const std::string &dim, int64_t times = 1);
 Json indexArg(int64_t value);
 Json f32Arg(float value);
@@ -50,6 +50,11 @@ Bytes f16Bytes(const std::vector<float> &values);
 std::vector<float> exactValues(size_t count, int seed);
 /// bf16 round trip by truncation, as bf16Bytes stores it.
 float bf16Truncate(float value);
+
+/// An entry of the manifest's `state` list; `shape` may start with
+/// "max_seq_len".
+Json stateTensor(const std::string &name, int layer, const std::string &dtype,
+                 Json shape);
 
 /// A minimal valid manifest: model of `vocab` x `hidden`, `layers` layers
 /// and no state; callers add weights, state, buffers, kernels, schedules.

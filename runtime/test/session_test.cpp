@@ -63,23 +63,23 @@ protected:
   std::vector<uint8_t> snapshot() {
     nhc_state_pool_t *pool = nhc_session_state_pool(session);
     std::vector<uint8_t> bytes;
+    EXPECT_EQ(nhc_state_pool_tensor_count(pool), 4u);
     for (uint32_t slot = 0; slot < kSlots; ++slot) {
-      nhc_mamba_state_t mamba;
-      nhc_kv_cache_t kv;
       uint64_t len = 0;
       if (nhc_session_slot_length(session, slot, &len) != NHC_OK)
         continue; // unclaimed
-      EXPECT_EQ(nhc_state_pool_mamba_state(pool, slot, 0, &mamba), NHC_OK);
-      EXPECT_EQ(nhc_state_pool_kv_cache(pool, slot, 1, &kv), NHC_OK);
       auto append = [&](const void *p, uint64_t n) {
         const uint8_t *b = static_cast<const uint8_t *>(p);
         bytes.insert(bytes.end(), b, b + n);
       };
       append(&len, sizeof(len));
-      append(mamba.conv_state, mamba.conv_bytes);
-      append(mamba.ssm_state, mamba.ssm_bytes);
-      append(kv.k, kv.bytes);
-      append(kv.v, kv.bytes);
+      for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
+        nhc_state_tensor_info_t info;
+        void *data = nullptr;
+        EXPECT_EQ(nhc_state_pool_tensor_info(pool, i, &info), NHC_OK);
+        EXPECT_EQ(nhc_state_pool_tensor_data(pool, slot, i, &data), NHC_OK);
+        append(data, info.bytes);
+      }
     }
     return bytes;
   }
@@ -110,6 +110,35 @@ TEST_F(SessionTest, InfoDescribesTheSession) {
   // used in their stored dtype, no f32 copies.
   EXPECT_EQ(info.weight_f32_bytes, 0u);
   EXPECT_EQ(info.scratch_bytes, 0u); // nothing run yet
+}
+
+// Kernels see every state tensor's slots densely packed: slot s at s times
+// its size, with no 64-byte padding (a public pool would pad the 32-byte
+// conv state to 64).
+TEST_F(SessionTest, StatePoolIsDenselyPacked) {
+  nhc_state_pool_t *pool = nhc_session_state_pool(session);
+  uint32_t conv = 99, k = 99;
+  ASSERT_EQ(nhc_state_pool_find_tensor(pool, "layers.0.conv_state", &conv),
+            NHC_OK);
+  ASSERT_EQ(nhc_state_pool_find_tensor(pool, "layers.1.k_cache", &k), NHC_OK);
+  EXPECT_EQ(conv, 0u);
+  EXPECT_EQ(k, 2u);
+  nhc_state_tensor_info_t convInfo, kInfo;
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, conv, &convInfo), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, k, &kInfo), NHC_OK);
+  EXPECT_EQ(convInfo.bytes, 4u * 8);
+  EXPECT_EQ(convInfo.slot_stride, convInfo.bytes);
+  EXPECT_EQ(kInfo.per_token, 1);
+  EXPECT_EQ(kInfo.shape[0], kMaxSeqLen);
+  EXPECT_EQ(kInfo.token_stride, 4u * 8);
+  EXPECT_EQ(kInfo.slot_stride, kMaxSeqLen * 4 * 8);
+  uint32_t a = claim(), b = claim();
+  void *pa = nullptr, *pb = nullptr;
+  ASSERT_EQ(nhc_state_pool_tensor_data(pool, a, conv, &pa), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_tensor_data(pool, b, conv, &pb), NHC_OK);
+  EXPECT_EQ(static_cast<uint8_t *>(pb) - static_cast<uint8_t *>(pa),
+            static_cast<ptrdiff_t>(b - a) * 32);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(pa) % 64, 0u); // slot 0
 }
 
 TEST_F(SessionTest, PrefillMatchesReference) {

@@ -1,6 +1,9 @@
 //===- state_blob_test.cpp - Saving and restoring a slot's state ----------===//
 
+#include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -12,11 +15,13 @@
 namespace nhc::test {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kMaxSeqLen = 16;
 
-/// A pool over the tiny manifest (Mamba layers 0 and 3, attention layer 1).
+/// A pool over the tiny manifest (conv and SSM state of layers 0 and 3, K
+/// and V cache of layer 1).
 class StateBlobTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -43,22 +48,28 @@ protected:
   }
 
   /// Calls `f(data, bytes)` for the meaningful bytes of every state tensor
-  /// of `slot` (KV caches: the slot's first seq_len tokens).
+  /// of `slot` (sequence tensors: the slot's first seq_len rows).
   template <typename F> void forEachTensor(uint32_t slot, F f) {
     uint64_t seqLen = 0;
     nhc_state_pool_slot_seq_len(pool, slot, &seqLen);
-    for (uint32_t layer : {0u, 3u}) {
-      nhc_mamba_state_t s;
-      ASSERT_EQ(nhc_state_pool_mamba_state(pool, slot, layer, &s), NHC_OK);
-      f(static_cast<uint8_t *>(s.conv_state), s.conv_bytes);
-      f(static_cast<uint8_t *>(s.ssm_state), s.ssm_bytes);
+    ASSERT_EQ(nhc_state_pool_tensor_count(pool), 6u);
+    for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
+      nhc_state_tensor_info_t info;
+      void *data = nullptr;
+      ASSERT_EQ(nhc_state_pool_tensor_info(pool, i, &info), NHC_OK);
+      ASSERT_EQ(nhc_state_pool_tensor_data(pool, slot, i, &data), NHC_OK);
+      // Before advance (filling) the whole tensor; after, the used rows.
+      uint64_t bytes =
+          info.per_token && seqLen ? seqLen * info.token_stride : info.bytes;
+      f(static_cast<uint8_t *>(data), bytes);
     }
-    nhc_kv_cache_t kv;
-    ASSERT_EQ(nhc_state_pool_kv_cache(pool, slot, 1, &kv), NHC_OK);
-    // Before advance (filling) the whole cache; after, the used tokens.
-    uint64_t bytes = seqLen ? seqLen * kv.token_stride : kv.bytes;
-    f(static_cast<uint8_t *>(kv.k), bytes);
-    f(static_cast<uint8_t *>(kv.v), bytes);
+  }
+
+  /// Whether `blob` contains `text`.
+  static bool contains(const std::vector<uint8_t> &blob,
+                       const std::string &text) {
+    return std::search(blob.begin(), blob.end(), text.begin(), text.end()) !=
+           blob.end();
   }
 
   std::vector<std::vector<uint8_t>> contents(uint32_t slot) {
@@ -111,12 +122,73 @@ TEST_F(StateBlobTest, RoundTripRestoresEveryTensorAndTheLength) {
   EXPECT_EQ(save(restored), blob);
 }
 
-TEST_F(StateBlobTest, KvCachesHoldOnlyTheUsedTokens) {
+TEST_F(StateBlobTest, BlobsNameEveryTensorAndTheVersion) {
+  std::vector<uint8_t> blob = save(filledSlot(2, 3));
+  ASSERT_GE(blob.size(), 24u);
+  EXPECT_EQ(std::memcmp(blob.data(), NHC_STATE_BLOB_MAGIC, 8), 0);
+  uint32_t version = 0, count = 0;
+  std::memcpy(&version, blob.data() + 16, 4);
+  std::memcpy(&count, blob.data() + 20, 4);
+  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(count, 6u);
+  for (const char *name :
+       {"layers.0.conv_state", "layers.0.ssm_state", "layers.1.k_cache",
+        "layers.1.v_cache", "layers.3.conv_state", "layers.3.ssm_state"})
+    EXPECT_TRUE(contains(blob, name)) << name;
+  // The first tensor record: u32 name length, the name, u32 dtype, u32 rank.
+  uint32_t nameBytes = 0;
+  std::memcpy(&nameBytes, blob.data() + 40, 4);
+  EXPECT_EQ(nameBytes, std::strlen("layers.0.conv_state"));
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char *>(blob.data()) + 44, nameBytes),
+      "layers.0.conv_state");
+}
+
+TEST_F(StateBlobTest, SequenceTensorsHoldOnlyTheUsedRows) {
   std::vector<uint8_t> empty = save(filledSlot(1, 0));
   std::vector<uint8_t> four = save(filledSlot(1, 4));
-  nhc_kv_cache_t kv;
-  ASSERT_EQ(nhc_state_pool_kv_cache(pool, 0, 1, &kv), NHC_OK);
+  uint32_t k = 0;
+  ASSERT_EQ(nhc_state_pool_find_tensor(pool, "layers.1.k_cache", &k), NHC_OK);
+  nhc_state_tensor_info_t kv;
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, k, &kv), NHC_OK);
   EXPECT_EQ(four.size() - empty.size(), 2 * 4 * kv.token_stride);
+}
+
+// Sequence tensors are saved by rows, so a blob restores into a pool of
+// another max_seq_len that holds its tokens: the model id leaves the
+// sequence dimension out.
+TEST_F(StateBlobTest, RestoresIntoAnotherMaxSeqLen) {
+  uint32_t saved = filledSlot(9, 6);
+  std::vector<uint8_t> blob = save(saved);
+  nhc_state_pool_t *longer = nullptr;
+  ASSERT_EQ(nhc_state_pool_create(manifest, 1, 4 * kMaxSeqLen, &longer),
+            NHC_OK);
+  uint32_t slot = 99;
+  ASSERT_EQ(
+      nhc_state_pool_restore_slot(longer, blob.data(), blob.size(), &slot),
+      NHC_OK)
+      << lastError();
+  EXPECT_EQ(slot, 0u);
+  // Every tensor's saved bytes are back; a sequence tensor's first 6 rows.
+  for (uint32_t i = 0; i < 6; ++i) {
+    nhc_state_tensor_info_t a, b;
+    void *from = nullptr, *to = nullptr;
+    ASSERT_EQ(nhc_state_pool_tensor_info(pool, i, &a), NHC_OK);
+    ASSERT_EQ(nhc_state_pool_tensor_info(longer, i, &b), NHC_OK);
+    EXPECT_STREQ(a.name, b.name);
+    EXPECT_EQ(b.shape[0], a.per_token ? 4 * kMaxSeqLen : a.shape[0]);
+    ASSERT_EQ(nhc_state_pool_tensor_data(pool, saved, i, &from), NHC_OK);
+    ASSERT_EQ(nhc_state_pool_tensor_data(longer, slot, i, &to), NHC_OK);
+    uint64_t bytes = a.per_token ? 6 * a.token_stride : a.bytes;
+    EXPECT_EQ(std::memcmp(from, to, bytes), 0) << a.name;
+  }
+  std::vector<uint8_t> again(blob.size());
+  size_t size = 0;
+  ASSERT_EQ(
+      nhc_state_pool_save_slot(longer, slot, again.data(), again.size(), &size),
+      NHC_OK);
+  EXPECT_EQ(again, blob);
+  nhc_state_pool_release(longer);
 }
 
 TEST_F(StateBlobTest, BufferTooSmallIsAnError) {
@@ -163,34 +235,110 @@ TEST_F(StateBlobTest, CorruptOrTruncatedBlobsChangeNothing) {
 
 TEST_F(StateBlobTest, BlobOfAnotherModelIsAMismatch) {
   std::vector<uint8_t> blob = save(filledSlot(5, 3));
-  Json other = tinyManifest();
-  other["state"]["mamba_layers"][0]["ssm_state"]["shape"][2] = 16;
-  nhc_manifest_t *otherManifest = parseManifestOrDie(other);
-  nhc_state_pool_t *otherPool = nullptr;
-  ASSERT_EQ(nhc_state_pool_create(otherManifest, 1, kMaxSeqLen, &otherPool),
-            NHC_OK);
-  uint32_t slot;
-  EXPECT_EQ(nhc_state_pool_restore_slot(otherPool, blob.data(), blob.size(),
-                                        &slot),
-            NHC_MISMATCH);
-  EXPECT_THAT(lastError(), HasSubstr("state blob: saved from another model"));
-  nhc_state_pool_info_t info;
-  nhc_state_pool_get_info(otherPool, &info);
-  EXPECT_EQ(info.free_slots, 1u);
-  nhc_state_pool_release(otherPool);
-  nhc_manifest_release(otherManifest);
+  // Another shape, another name, another dtype, another order: each is
+  // another model.
+  std::vector<Json> others(4, tinyManifest());
+  others[0]["state"][1]["shape"][2] = 16;                 // layers.0.ssm_state
+  others[1]["state"][3]["name"] = "layers.1.value_cache"; // layers.1.v_cache
+  others[2]["state"][2]["dtype"] = "F16";                 // layers.1.k_cache
+  std::swap(others[3]["state"][2], others[3]["state"][3]);
+  for (const Json &other : others) {
+    nhc_manifest_t *otherManifest = parseManifestOrDie(other);
+    nhc_state_pool_t *otherPool = nullptr;
+    ASSERT_EQ(nhc_state_pool_create(otherManifest, 1, kMaxSeqLen, &otherPool),
+              NHC_OK);
+    uint32_t slot;
+    EXPECT_EQ(
+        nhc_state_pool_restore_slot(otherPool, blob.data(), blob.size(), &slot),
+        NHC_MISMATCH);
+    EXPECT_THAT(lastError(), HasSubstr("state blob: saved from another model"));
+    nhc_state_pool_info_t info;
+    nhc_state_pool_get_info(otherPool, &info);
+    EXPECT_EQ(info.free_slots, 1u);
+    nhc_state_pool_release(otherPool);
+    nhc_manifest_release(otherManifest);
+  }
 
   // The same layout compiled from another config (its hash) is another model.
-  other = tinyManifest();
+  Json other = tinyManifest();
   other["config"] = {{"fnv1a64", "0123456789abcdef"}};
-  otherManifest = parseManifestOrDie(other);
+  nhc_manifest_t *otherManifest = parseManifestOrDie(other);
+  nhc_state_pool_t *otherPool = nullptr;
+  uint32_t slot;
   ASSERT_EQ(nhc_state_pool_create(otherManifest, 1, kMaxSeqLen, &otherPool),
             NHC_OK);
-  EXPECT_EQ(nhc_state_pool_restore_slot(otherPool, blob.data(), blob.size(),
-                                        &slot),
-            NHC_MISMATCH);
+  EXPECT_EQ(
+      nhc_state_pool_restore_slot(otherPool, blob.data(), blob.size(), &slot),
+      NHC_MISMATCH);
   nhc_state_pool_release(otherPool);
   nhc_manifest_release(otherManifest);
+}
+
+/// Rewrites `blob`'s checksum after an edit, as a writer of its own would.
+void reseal(std::vector<uint8_t> &blob) {
+  uint64_t checksum =
+      nhc_fnv1a64(blob.data() + 16, blob.size() - 16, NHC_FNV1A64_OFFSET_BASIS);
+  std::memcpy(blob.data() + 8, &checksum, 8);
+}
+
+// Behind a valid checksum and model id, every tensor record is still
+// checked (name, dtype, rank, shape, size) before anything changes.
+TEST_F(StateBlobTest, TensorRecordsAreCheckedByName) {
+  std::vector<uint8_t> blob = save(filledSlot(5, 3));
+  uint32_t free = freeSlots();
+  uint32_t slot = 99;
+  // The first record's name: "layers.0.conv_state" at offset 44.
+  std::vector<uint8_t> renamed = blob;
+  renamed[44 + 7] = '9'; // "layers.9.conv_state"
+  reseal(renamed);
+  EXPECT_EQ(
+      nhc_state_pool_restore_slot(pool, renamed.data(), renamed.size(), &slot),
+      NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor 0 is 'layers.9.conv_state'"),
+                    HasSubstr("this model's is 'layers.0.conv_state'")));
+  EXPECT_EQ(freeSlots(), free);
+
+  // Its dtype (right after the name) and its first dimension.
+  const size_t dtypeAt = 44 + std::strlen("layers.0.conv_state");
+  std::vector<uint8_t> retyped = blob;
+  retyped[dtypeAt] ^= 1;
+  reseal(retyped);
+  EXPECT_EQ(
+      nhc_state_pool_restore_slot(pool, retyped.data(), retyped.size(), &slot),
+      NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              HasSubstr("state tensor 'layers.0.conv_state' does not match"));
+  std::vector<uint8_t> reshaped = blob;
+  reshaped[dtypeAt + 8] = 81; // shape [81, 3]
+  reseal(reshaped);
+  EXPECT_EQ(nhc_state_pool_restore_slot(pool, reshaped.data(), reshaped.size(),
+                                        &slot),
+            NHC_MISMATCH);
+  EXPECT_THAT(lastError(), HasSubstr("has shape [81, 3], expected [80, 3]"));
+
+  // A name longer than any state tensor may have is malformed.
+  std::vector<uint8_t> longName = blob;
+  uint32_t huge = 1u << 30;
+  std::memcpy(longName.data() + 40, &huge, 4);
+  reseal(longName);
+  EXPECT_EQ(nhc_state_pool_restore_slot(pool, longName.data(), longName.size(),
+                                        &slot),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("more than the limit 256"));
+  EXPECT_EQ(freeSlots(), free);
+  EXPECT_EQ(slot, 99u);
+
+  // Version 1 (per-layer records) is refused as such.
+  std::vector<uint8_t> old = blob;
+  uint32_t one = 1;
+  std::memcpy(old.data() + 16, &one, 4);
+  reseal(old);
+  EXPECT_EQ(nhc_state_pool_restore_slot(pool, old.data(), old.size(), &slot),
+            NHC_UNSUPPORTED_VERSION);
+  EXPECT_THAT(lastError(), HasSubstr("version 1 is not supported (this "
+                                     "runtime reads version 2)"));
+  EXPECT_EQ(freeSlots(), free);
 }
 
 TEST_F(StateBlobTest, MoreTokensThanMaxSeqLenOrNoFreeSlot) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "session_helpers.h"
 #include "test_helpers.h"
 
 namespace nhc::test {
@@ -17,8 +18,10 @@ using ::testing::HasSubstr;
 
 constexpr uint32_t kSlots = 3;
 constexpr uint64_t kMaxSeqLen = 64;
-const uint32_t kMambaLayers[] = {0, 3};
-constexpr uint32_t kAttentionLayer = 1;
+// tinyManifest()'s state list.
+constexpr uint32_t kTensors = 6;
+constexpr uint32_t kConv0 = 0, kSsm0 = 1, kK1 = 2, kV1 = 3, kConv3 = 4,
+                   kSsm3 = 5;
 
 class StatePoolTest : public ::testing::Test {
 protected:
@@ -39,34 +42,50 @@ protected:
     return slot;
   }
 
-  /// Every byte of a slot's state: conv, SSM, K and V of all layers.
-  std::vector<std::pair<uint8_t *, uint64_t>> regions(uint32_t slot) {
-    std::vector<std::pair<uint8_t *, uint64_t>> out;
-    for (uint32_t layer : kMambaLayers) {
-      nhc_mamba_state_t s;
-      EXPECT_EQ(nhc_state_pool_mamba_state(pool, slot, layer, &s), NHC_OK)
-          << lastError();
-      out.emplace_back(static_cast<uint8_t *>(s.conv_state), s.conv_bytes);
-      out.emplace_back(static_cast<uint8_t *>(s.ssm_state), s.ssm_bytes);
-    }
-    nhc_kv_cache_t kv;
-    EXPECT_EQ(nhc_state_pool_kv_cache(pool, slot, kAttentionLayer, &kv), NHC_OK)
+  nhc_state_tensor_info_t info(uint32_t index) {
+    nhc_state_tensor_info_t out{};
+    EXPECT_EQ(nhc_state_pool_tensor_info(pool, index, &out), NHC_OK)
         << lastError();
-    out.emplace_back(static_cast<uint8_t *>(kv.k), kv.bytes);
-    out.emplace_back(static_cast<uint8_t *>(kv.v), kv.bytes);
+    return out;
+  }
+
+  uint8_t *data(uint32_t slot, uint32_t index) {
+    void *out = nullptr;
+    EXPECT_EQ(nhc_state_pool_tensor_data(pool, slot, index, &out), NHC_OK)
+        << lastError();
+    return static_cast<uint8_t *>(out);
+  }
+
+  /// Every byte of a slot's state tensors, each with its per_token flag.
+  struct Region {
+    uint8_t *data;
+    uint64_t bytes;
+    bool perToken;
+  };
+  std::vector<Region> regions(uint32_t slot) {
+    std::vector<Region> out;
+    for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
+      nhc_state_tensor_info_t t = info(i);
+      out.push_back({data(slot, i), t.bytes, t.per_token != 0});
+    }
     return out;
   }
 
   void fill(uint32_t slot, uint8_t value) {
-    for (auto [data, bytes] : regions(slot))
-      std::memset(data, value, bytes);
+    for (const Region &r : regions(slot))
+      std::memset(r.data, value, r.bytes);
   }
 
-  bool allBytesAre(uint32_t slot, uint8_t value) {
-    for (auto [data, bytes] : regions(slot))
-      for (uint64_t i = 0; i < bytes; ++i)
-        if (data[i] != value)
+  /// Whether every byte of the slot's fixed (per_token = 0) or sequence
+  /// (per_token = 1) tensors is `value`; -1 checks both.
+  bool allBytesAre(uint32_t slot, uint8_t value, int perToken = -1) {
+    for (const Region &r : regions(slot)) {
+      if (perToken >= 0 && r.perToken != (perToken == 1))
+        continue;
+      for (uint64_t i = 0; i < r.bytes; ++i)
+        if (r.data[i] != value)
           return false;
+    }
     return true;
   }
 
@@ -82,53 +101,166 @@ protected:
 };
 
 TEST_F(StatePoolTest, SizesAndLayout) {
-  nhc_state_pool_info_t info;
-  ASSERT_EQ(nhc_state_pool_get_info(pool, &info), NHC_OK);
-  EXPECT_EQ(info.max_slots, kSlots);
-  EXPECT_EQ(info.free_slots, kSlots);
-  EXPECT_EQ(info.max_seq_len, kMaxSeqLen);
-  EXPECT_EQ(info.num_mamba_layers, 2u);
-  EXPECT_EQ(info.num_attention_layers, 1u);
-  // conv F32 [80, 3] = 960 B (aligned to 960), SSM F32 [4, 16, 8] = 2048 B.
-  EXPECT_EQ(info.mamba_bytes_per_slot, 2u * (960 + 2048));
+  nhc_state_pool_info_t poolInfo;
+  ASSERT_EQ(nhc_state_pool_get_info(pool, &poolInfo), NHC_OK);
+  EXPECT_EQ(poolInfo.max_slots, kSlots);
+  EXPECT_EQ(poolInfo.free_slots, kSlots);
+  EXPECT_EQ(poolInfo.max_seq_len, kMaxSeqLen);
+  EXPECT_EQ(poolInfo.num_tensors, kTensors);
+  EXPECT_EQ(nhc_state_pool_tensor_count(pool), kTensors);
+  // conv F32 [80, 3] = 960 B (a multiple of 64), SSM F32 [4, 16, 8] = 2048 B.
+  EXPECT_EQ(poolInfo.fixed_bytes_per_slot, 2u * (960 + 2048));
   // K and V: 64 tokens x 2 heads x 16 x BF16 = 4096 B each.
-  EXPECT_EQ(info.kv_bytes_per_slot, 2u * 4096);
-  EXPECT_EQ(info.bytes_per_slot,
-            info.mamba_bytes_per_slot + info.kv_bytes_per_slot);
-  EXPECT_EQ(info.total_bytes, info.bytes_per_slot * kSlots);
+  EXPECT_EQ(poolInfo.sequence_bytes_per_slot, 2u * 4096);
+  EXPECT_EQ(poolInfo.bytes_per_slot,
+            poolInfo.fixed_bytes_per_slot + poolInfo.sequence_bytes_per_slot);
+  EXPECT_EQ(poolInfo.total_bytes, poolInfo.bytes_per_slot * kSlots);
 
   uint32_t a = claim(), b = claim();
-  nhc_mamba_state_t sa, sb;
-  ASSERT_EQ(nhc_state_pool_mamba_state(pool, a, 3, &sa), NHC_OK);
-  ASSERT_EQ(nhc_state_pool_mamba_state(pool, b, 3, &sb), NHC_OK);
-  EXPECT_EQ(sa.conv_dtype, NHC_DTYPE_F32);
-  EXPECT_EQ(sa.conv_shape[0], 80u);
-  EXPECT_EQ(sa.conv_shape[1], 3u);
-  EXPECT_EQ(sa.ssm_shape[2], 8u);
-  EXPECT_EQ(sa.conv_bytes, 960u);
-  EXPECT_EQ(sa.ssm_bytes, 2048u);
-  EXPECT_EQ(static_cast<uint8_t *>(sb.ssm_state) -
-                static_cast<uint8_t *>(sa.ssm_state),
-            static_cast<ptrdiff_t>(sa.ssm_slot_stride));
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(sa.conv_state) % 64, 0u);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(sb.ssm_state) % 64, 0u);
+  nhc_state_tensor_info_t conv = info(kConv3);
+  EXPECT_STREQ(conv.name, "layers.3.conv_state");
+  EXPECT_EQ(conv.layer, 3u);
+  EXPECT_EQ(conv.dtype, NHC_DTYPE_F32);
+  EXPECT_EQ(conv.rank, 2u);
+  EXPECT_EQ(conv.shape[0], 80u);
+  EXPECT_EQ(conv.shape[1], 3u);
+  EXPECT_EQ(conv.shape[2], 0u);
+  EXPECT_EQ(conv.per_token, 0);
+  EXPECT_EQ(conv.bytes, 960u);
+  EXPECT_EQ(conv.token_stride, 0u);
+  EXPECT_EQ(conv.slot_stride, 960u);
 
-  nhc_kv_cache_t kv;
-  ASSERT_EQ(nhc_state_pool_kv_cache(pool, b, kAttentionLayer, &kv), NHC_OK);
-  EXPECT_EQ(kv.dtype, NHC_DTYPE_BF16);
-  EXPECT_EQ(kv.num_kv_heads, 2u);
-  EXPECT_EQ(kv.head_dim, 16u);
-  EXPECT_EQ(kv.max_seq_len, kMaxSeqLen);
-  EXPECT_EQ(kv.token_stride, 2u * 16 * 2);
-  EXPECT_EQ(kv.bytes, 4096u);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(kv.k) % 64, 0u);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(kv.v) % 64, 0u);
+  nhc_state_tensor_info_t ssm = info(kSsm3);
+  EXPECT_STREQ(ssm.name, "layers.3.ssm_state");
+  EXPECT_EQ(ssm.rank, 3u);
+  EXPECT_EQ(ssm.shape[2], 8u);
+  EXPECT_EQ(ssm.bytes, 2048u);
+  EXPECT_EQ(data(b, kSsm3) - data(a, kSsm3),
+            static_cast<ptrdiff_t>(ssm.slot_stride));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data(a, kConv3)) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data(b, kSsm3)) % 64, 0u);
+
+  for (uint32_t index : {kK1, kV1}) {
+    nhc_state_tensor_info_t kv = info(index);
+    EXPECT_STREQ(kv.name,
+                 index == kK1 ? "layers.1.k_cache" : "layers.1.v_cache");
+    EXPECT_EQ(kv.layer, 1u);
+    EXPECT_EQ(kv.dtype, NHC_DTYPE_BF16);
+    EXPECT_EQ(kv.per_token, 1);
+    EXPECT_EQ(kv.rank, 3u);
+    EXPECT_EQ(kv.shape[0], kMaxSeqLen); // the pool's max_seq_len
+    EXPECT_EQ(kv.shape[1], 2u);
+    EXPECT_EQ(kv.shape[2], 16u);
+    EXPECT_EQ(kv.token_stride, 2u * 16 * 2);
+    EXPECT_EQ(kv.bytes, 4096u);
+    EXPECT_EQ(kv.slot_stride, 4096u);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(data(b, index)) % 64, 0u);
+    EXPECT_EQ(data(b, index) - data(a, index), 4096);
+  }
+  // Distinct tensors never share bytes.
+  EXPECT_GE(data(a, kV1) - data(a, kK1), 4096 * ptrdiff_t{kSlots});
 }
 
-TEST_F(StatePoolTest, ClaimZeroesStateAndResetsLength) {
+// A tensor whose bytes are not a multiple of 64 gets a padded slot stride;
+// every tensor's array still starts 64-byte aligned.
+TEST(StatePoolLayoutTest, SlotStridesArePaddedTo64Bytes) {
+  Json m = tinyManifest();
+  m["state"] = {stateTensor("odd", 2, "F32", {3}), // 12 bytes
+                stateTensor("rows", 1, "F16", Json::array({"max_seq_len", 3})),
+                stateTensor("vector", 0, "BF16", Json::array({"max_seq_len"}))};
+  nhc_manifest_t *manifest = parseManifestOrDie(m);
+  nhc_state_pool_t *pool = nullptr;
+  ASSERT_EQ(nhc_state_pool_create(manifest, 2, 5, &pool), NHC_OK)
+      << lastError();
+  nhc_manifest_release(manifest); // the pool keeps what it needs
+  nhc_state_tensor_info_t odd, rows, vector;
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, 0, &odd), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, 1, &rows), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, 2, &vector), NHC_OK);
+  EXPECT_STREQ(odd.name, "odd");
+  EXPECT_EQ(odd.bytes, 12u);
+  EXPECT_EQ(odd.slot_stride, 64u);
+  EXPECT_EQ(rows.per_token, 1);
+  EXPECT_EQ(rows.shape[0], 5u);
+  EXPECT_EQ(rows.token_stride, 6u);
+  EXPECT_EQ(rows.bytes, 30u);
+  EXPECT_EQ(rows.slot_stride, 64u);
+  EXPECT_EQ(vector.rank, 1u);
+  EXPECT_EQ(vector.token_stride, 2u);
+  EXPECT_EQ(vector.bytes, 10u);
+  nhc_state_pool_info_t info;
+  ASSERT_EQ(nhc_state_pool_get_info(pool, &info), NHC_OK);
+  EXPECT_EQ(info.fixed_bytes_per_slot, 64u);
+  EXPECT_EQ(info.sequence_bytes_per_slot, 128u);
+  uint32_t slot;
+  ASSERT_EQ(nhc_state_pool_claim_slot(pool, &slot), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_claim_slot(pool, &slot), NHC_OK);
+  for (uint32_t i = 0; i < 3; ++i) {
+    void *first = nullptr, *second = nullptr;
+    ASSERT_EQ(nhc_state_pool_tensor_data(pool, 0, i, &first), NHC_OK);
+    ASSERT_EQ(nhc_state_pool_tensor_data(pool, 1, i, &second), NHC_OK);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % 64, 0u) << i;
+    EXPECT_EQ(static_cast<uint8_t *>(second) - static_cast<uint8_t *>(first),
+              64)
+        << i;
+  }
+  nhc_state_pool_release(pool);
+}
+
+TEST_F(StatePoolTest, FindTensorByName) {
+  uint32_t index = 99;
+  ASSERT_EQ(nhc_state_pool_find_tensor(pool, "layers.1.v_cache", &index),
+            NHC_OK);
+  EXPECT_EQ(index, kV1);
+  ASSERT_EQ(nhc_state_pool_find_tensor(pool, "layers.0.conv_state", &index),
+            NHC_OK);
+  EXPECT_EQ(index, kConv0);
+  index = 99;
+  EXPECT_EQ(nhc_state_pool_find_tensor(pool, "layers.2.conv_state", &index),
+            NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              HasSubstr("no state tensor named 'layers.2.conv_state'"));
+  EXPECT_EQ(index, 99u);
+  EXPECT_EQ(nhc_state_pool_find_tensor(pool, "conv", &index), NHC_NOT_FOUND);
+  EXPECT_EQ(nhc_state_pool_find_tensor(pool, nullptr, &index),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_state_pool_find_tensor(nullptr, "layers.1.v_cache", &index),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_state_pool_find_tensor(pool, "layers.1.v_cache", nullptr),
+            NHC_INVALID_ARGUMENT);
+}
+
+TEST_F(StatePoolTest, TensorAccessorErrors) {
+  nhc_state_tensor_info_t t{};
+  EXPECT_EQ(nhc_state_pool_tensor_count(nullptr), 0u);
+  EXPECT_EQ(nhc_state_pool_tensor_info(pool, kTensors, &t),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("state tensor index 6"),
+                                 HasSubstr("has 6 state tensors")));
+  EXPECT_EQ(nhc_state_pool_tensor_info(nullptr, 0, &t), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_state_pool_tensor_info(pool, 0, nullptr), NHC_INVALID_ARGUMENT);
+
+  void *out = nullptr;
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, 0, kConv0, &out),
+            NHC_FAILED_PRECONDITION);
+  EXPECT_THAT(lastError(), HasSubstr("slot 0 is not claimed"));
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, kSlots, kConv0, &out),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("slot 3 does not exist"));
+  uint32_t slot = claim();
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, slot, kTensors, &out),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("state tensor index 6 out of range"));
+  EXPECT_EQ(out, nullptr);
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, slot, kConv0, nullptr),
+            NHC_INVALID_ARGUMENT);
+}
+
+TEST_F(StatePoolTest, ClaimZeroesFixedTensorsOnly) {
   uint32_t slot = claim();
   EXPECT_EQ(slot, 0u);
   EXPECT_EQ(seqLen(slot), 0u);
+  EXPECT_TRUE(allBytesAre(slot, 0, /*perToken=*/0));
   fill(slot, 0xAB);
   ASSERT_EQ(nhc_state_pool_advance_slot(pool, slot, 10), NHC_OK);
   ASSERT_EQ(nhc_state_pool_release_slot(pool, slot), NHC_OK);
@@ -136,15 +268,10 @@ TEST_F(StatePoolTest, ClaimZeroesStateAndResetsLength) {
   uint32_t again = claim();
   ASSERT_EQ(again, slot); // lowest free slot
   EXPECT_EQ(seqLen(again), 0u);
-  for (uint32_t layer : kMambaLayers) {
-    nhc_mamba_state_t s;
-    ASSERT_EQ(nhc_state_pool_mamba_state(pool, again, layer, &s), NHC_OK);
-    for (uint64_t i = 0; i < s.conv_bytes; ++i)
-      ASSERT_EQ(static_cast<uint8_t *>(s.conv_state)[i], 0)
-          << "layer " << layer;
-    for (uint64_t i = 0; i < s.ssm_bytes; ++i)
-      ASSERT_EQ(static_cast<uint8_t *>(s.ssm_state)[i], 0) << "layer " << layer;
-  }
+  EXPECT_TRUE(allBytesAre(again, 0, /*perToken=*/0));
+  // Sequence tensors (the KV cache) are not cleared: their rows past the
+  // slot's length are never read.
+  EXPECT_TRUE(allBytesAre(again, 0xAB, /*perToken=*/1));
 }
 
 TEST_F(StatePoolTest, Exhaustion) {
@@ -177,8 +304,7 @@ TEST_F(StatePoolTest, AdvanceUpToMaxThenFailWithoutChange) {
 
 TEST_F(StatePoolTest, UnknownAndUnclaimedSlots) {
   uint64_t len;
-  nhc_mamba_state_t state;
-  nhc_kv_cache_t kv;
+  void *out = nullptr;
   EXPECT_EQ(nhc_state_pool_release_slot(pool, kSlots), NHC_INVALID_ARGUMENT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("slot 3"), HasSubstr("max_slots is 3")));
@@ -187,10 +313,11 @@ TEST_F(StatePoolTest, UnknownAndUnclaimedSlots) {
   EXPECT_EQ(nhc_state_pool_slot_seq_len(pool, 1, &len),
             NHC_FAILED_PRECONDITION);
   EXPECT_THAT(lastError(), HasSubstr("slot 1 is not claimed"));
-  EXPECT_EQ(nhc_state_pool_mamba_state(pool, 0, 0, &state),
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, 0, kSsm0, &out),
             NHC_FAILED_PRECONDITION);
-  EXPECT_EQ(nhc_state_pool_kv_cache(pool, 2, kAttentionLayer, &kv),
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, 2, kK1, &out),
             NHC_FAILED_PRECONDITION);
+  EXPECT_EQ(out, nullptr);
   EXPECT_EQ(nhc_state_pool_advance_slot(pool, 0, 1), NHC_FAILED_PRECONDITION);
 }
 
@@ -205,21 +332,6 @@ TEST_F(StatePoolTest, DoubleRelease) {
   EXPECT_EQ(info.free_slots, kSlots);
 }
 
-TEST_F(StatePoolTest, WrongLayerKind) {
-  uint32_t slot = claim();
-  nhc_mamba_state_t state;
-  nhc_kv_cache_t kv;
-  EXPECT_EQ(nhc_state_pool_mamba_state(pool, slot, kAttentionLayer, &state),
-            NHC_NOT_FOUND);
-  EXPECT_THAT(lastError(), HasSubstr("layer 1 is an attention layer, not a "
-                                     "Mamba layer"));
-  EXPECT_EQ(nhc_state_pool_kv_cache(pool, slot, 2, &kv), NHC_NOT_FOUND);
-  EXPECT_THAT(lastError(), HasSubstr("layer 2 is a layer without state"));
-  EXPECT_EQ(nhc_state_pool_kv_cache(pool, slot, 0, &kv), NHC_NOT_FOUND);
-  EXPECT_EQ(nhc_state_pool_mamba_state(pool, slot, 4, &state), NHC_NOT_FOUND);
-  EXPECT_THAT(lastError(), HasSubstr("layer 4 does not exist"));
-}
-
 // Every failing call must leave every slot's data and length untouched.
 TEST_F(StatePoolTest, FailingCallsLeaveOtherSlotsUntouched) {
   uint32_t a = claim(), b = claim(), c = claim();
@@ -230,16 +342,17 @@ TEST_F(StatePoolTest, FailingCallsLeaveOtherSlotsUntouched) {
   ASSERT_EQ(nhc_state_pool_advance_slot(pool, b, 63), NHC_OK);
   ASSERT_EQ(nhc_state_pool_advance_slot(pool, c, 64), NHC_OK);
 
-  uint32_t slot;
-  nhc_mamba_state_t state;
-  nhc_kv_cache_t kv;
+  uint32_t slot, index;
+  void *out;
   EXPECT_EQ(nhc_state_pool_claim_slot(pool, &slot), NHC_RESOURCE_EXHAUSTED);
   EXPECT_EQ(nhc_state_pool_advance_slot(pool, b, 2), NHC_OUT_OF_RANGE);
   EXPECT_EQ(nhc_state_pool_advance_slot(pool, c, 1), NHC_OUT_OF_RANGE);
   EXPECT_EQ(nhc_state_pool_advance_slot(pool, 7, 1), NHC_INVALID_ARGUMENT);
   EXPECT_EQ(nhc_state_pool_release_slot(pool, 7), NHC_INVALID_ARGUMENT);
-  EXPECT_EQ(nhc_state_pool_mamba_state(pool, a, 1, &state), NHC_NOT_FOUND);
-  EXPECT_EQ(nhc_state_pool_kv_cache(pool, b, 0, &kv), NHC_NOT_FOUND);
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool, a, kTensors, &out),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_state_pool_find_tensor(pool, "layers.2.k_cache", &index),
+            NHC_NOT_FOUND);
 
   EXPECT_TRUE(allBytesAre(a, 0x11));
   EXPECT_TRUE(allBytesAre(b, 0x22));
@@ -252,6 +365,7 @@ TEST_F(StatePoolTest, FailingCallsLeaveOtherSlotsUntouched) {
   ASSERT_EQ(nhc_state_pool_release_slot(pool, b), NHC_OK);
   EXPECT_EQ(nhc_state_pool_release_slot(pool, b), NHC_FAILED_PRECONDITION);
   EXPECT_EQ(claim(), b);
+  EXPECT_TRUE(allBytesAre(b, 0, /*perToken=*/0));
   EXPECT_TRUE(allBytesAre(a, 0x11));
   EXPECT_TRUE(allBytesAre(c, 0x33));
   EXPECT_EQ(seqLen(a), 5u);
@@ -278,13 +392,12 @@ TEST(StatePoolCreateTest, RejectsBadLimits) {
 
 TEST(StatePoolCreateTest, AbsurdSizesOverflowCleanly) {
   // Every factor within its limit (nhc/runtime/limits.h), the product
-  // beyond 64 bits: 4096 KV heads * 4096 * 2^24 positions * 8 bytes = 2^51
-  // bytes per slot, times 65536 slots.
+  // beyond 64 bits: rows of 2^28 F32 elements (nhc::kMaxStateElements)
+  // times 2^24 positions = 2^54 bytes per slot, times 65536 slots.
   Json m = tinyManifest();
   m["model"]["max_position_embeddings"] = uint64_t{1} << 24;
-  m["state"]["attention_layers"][0]["num_kv_heads"] = 4096;
-  m["state"]["attention_layers"][0]["head_dim"] = 4096;
-  m["state"]["attention_layers"][0]["dtype"] = "F64";
+  m["state"][kK1]["dtype"] = "F32";
+  m["state"][kK1]["shape"] = Json::array({"max_seq_len", 1 << 14, 1 << 14});
   nhc_manifest_t *manifest = parseManifestOrDie(m);
   nhc_state_pool_t *pool = nullptr;
   EXPECT_EQ(nhc_state_pool_create(manifest, 65536, uint64_t{1} << 24, &pool),
@@ -297,32 +410,32 @@ TEST(StatePoolCreateTest, AbsurdSizesOverflowCleanly) {
 // The per-slot numbers quoted in docs/runtime.md for Nemotron-H-8B.
 TEST(StatePoolCreateTest, NemotronH8BSizesMatchDocs) {
   const char *pattern = "M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-";
-  Json mamba = Json::array(), attention = Json::array();
+  Json state = Json::array();
   uint32_t layers = 0;
   for (const char *p = pattern; *p; ++p, ++layers) {
-    if (*p == 'M')
-      mamba.push_back(
-          {{"layer", layers},
-           {"conv_state", {{"dtype", "BF16"}, {"shape", {10240, 3}}}},
-           {"ssm_state", {{"dtype", "F32"}, {"shape", {128, 64, 128}}}}});
-    else if (*p == '*')
-      attention.push_back({{"layer", layers},
-                           {"num_kv_heads", 8},
-                           {"head_dim", 128},
-                           {"dtype", "BF16"}});
+    std::string prefix = "layers." + std::to_string(layers) + ".";
+    if (*p == 'M') {
+      state.push_back(
+          stateTensor(prefix + "conv_state", layers, "BF16", {10240, 3}));
+      state.push_back(
+          stateTensor(prefix + "ssm_state", layers, "F32", {128, 64, 128}));
+    } else if (*p == '*') {
+      for (const char *kv : {"k_cache", "v_cache"})
+        state.push_back(stateTensor(prefix + kv, layers, "BF16",
+                                    Json::array({"max_seq_len", 8, 128})));
+    }
   }
   ASSERT_EQ(layers, 52u);
-  Json m = {
-      {"format", "nhc-manifest"},
-      {"version", 1},
-      {"model",
-       {{"hidden_size", 4096},
-        {"vocab_size", 131072},
-        {"num_layers", layers},
-        {"dtype", "BF16"},
-        {"max_position_embeddings", 8192}}},
-      {"weights", Json::array()},
-      {"state", {{"mamba_layers", mamba}, {"attention_layers", attention}}}};
+  Json m = {{"format", "nhc-manifest"},
+            {"version", 1},
+            {"model",
+             {{"hidden_size", 4096},
+              {"vocab_size", 131072},
+              {"num_layers", layers},
+              {"dtype", "BF16"},
+              {"max_position_embeddings", 8192}}},
+            {"weights", Json::array()},
+            {"state", state}};
   nhc_manifest_t *manifest = parseManifestOrDie(m);
   nhc_state_pool_t *pool = nullptr;
   // Allocation is lazy (nothing is touched until a claim), so this is cheap.
@@ -330,11 +443,14 @@ TEST(StatePoolCreateTest, NemotronH8BSizesMatchDocs) {
       << lastError();
   nhc_state_pool_info_t info;
   ASSERT_EQ(nhc_state_pool_get_info(pool, &info), NHC_OK);
-  EXPECT_EQ(info.num_mamba_layers, 24u);
-  EXPECT_EQ(info.num_attention_layers, 4u);
-  EXPECT_EQ(info.mamba_bytes_per_slot, 24ull * (61440 + 4194304));
-  EXPECT_EQ(info.kv_bytes_per_slot, 4ull * 33554432);
+  EXPECT_EQ(info.num_tensors, 2u * 24 + 2u * 4);
+  EXPECT_EQ(info.fixed_bytes_per_slot, 24ull * (61440 + 4194304));
+  EXPECT_EQ(info.sequence_bytes_per_slot, 4ull * 2 * 16777216);
   EXPECT_EQ(info.bytes_per_slot, 236355584ull);
+  nhc_state_tensor_info_t k;
+  ASSERT_EQ(nhc_state_pool_tensor_info(pool, 2 * 4, &k), NHC_OK);
+  EXPECT_STREQ(k.name, "layers.7.k_cache");
+  EXPECT_EQ(k.token_stride, 8u * 128 * 2); // 2 KiB per token
   nhc_state_pool_release(pool);
   nhc_manifest_release(manifest);
 }

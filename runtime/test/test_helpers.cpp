@@ -175,13 +175,24 @@ Json tinyManifest() {
   for (const TinyWeight &w : tinyWeights())
     weights.push_back(
         {{"name", w.name}, {"dtype", w.dtype}, {"shape", w.shape}});
-  Json mambaLayer = [](int layer) {
-    return Json{{"layer", layer},
-                {"conv_state", {{"dtype", "F32"}, {"shape", {80, 3}}}},
-                {"ssm_state", {{"dtype", "F32"}, {"shape", {4, 16, 8}}}}};
-  }(0);
-  Json mambaLayer3 = mambaLayer;
-  mambaLayer3["layer"] = 3;
+  auto tensor = [](const std::string &name, int layer, const char *dtype,
+                   Json shape) {
+    return Json{
+        {"name", name}, {"layer", layer}, {"dtype", dtype}, {"shape", shape}};
+  };
+  // Layer 0 and 3: conv + SSM state; layer 1: a K and V cache.
+  Json state = Json::array();
+  for (int layer : {0, 1, 3}) {
+    std::string prefix = "layers." + std::to_string(layer) + ".";
+    if (layer == 1) {
+      for (const char *kv : {"k_cache", "v_cache"})
+        state.push_back(tensor(prefix + kv, layer, "BF16",
+                               Json::array({"max_seq_len", 2, 16})));
+    } else {
+      state.push_back(tensor(prefix + "conv_state", layer, "F32", {80, 3}));
+      state.push_back(tensor(prefix + "ssm_state", layer, "F32", {4, 16, 8}));
+    }
+  }
   return Json{
       {"format", "nhc-manifest"},
       {"version", 1},
@@ -192,13 +203,7 @@ Json tinyManifest() {
         {"dtype", "BF16"},
         {"max_position_embeddings", 4096}}},
       {"weights", weights},
-      {"state",
-       {{"mamba_layers", {mambaLayer, mambaLayer3}},
-        {"attention_layers",
-         Json::array({Json::object({{"layer", 1},
-                                    {"num_kv_heads", 2},
-                                    {"head_dim", 16},
-                                    {"dtype", "BF16"}})})}}},
+      {"state", state},
       {"x_compiler_notes", {{"note", "unknown keys are ignored"}}},
   };
 }

@@ -89,7 +89,10 @@ Bytes rawSafetensors(const std::string &header, size_t dataBytes);
 size_t dtypeSize(const std::string &dtype);
 
 /// Manifest of a tiny hybrid model: layers M(0) *(1) -(2) M(3),
-/// hidden 64, vocab 256, max_position_embeddings 4096.
+/// hidden 64, vocab 256, max_position_embeddings 4096. Its state, in this
+/// order: layers.0.conv_state F32 [80, 3], layers.0.ssm_state F32
+/// [4, 16, 8], layers.1.k_cache and layers.1.v_cache BF16 [max_seq_len, 2,
+/// 16], layers.3.conv_state, layers.3.ssm_state (as layer 0's).
 Json tinyManifest();
 
 /// Parses `manifest` as a manifest; returns the status and releases any

@@ -17,8 +17,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i)
     if (nhc_manifest_weight_at(manifest, i, &desc) != NHC_OK)
       std::abort();
-  for (uint32_t layer = 0; layer < info.num_layers + 2 && layer < 4096; ++layer)
-    (void)nhc_manifest_layer_state_kind(manifest, layer);
+  size_t states = nhc_manifest_state_tensor_count(manifest);
+  if (states != info.num_state_tensors)
+    std::abort();
+  nhc_state_tensor_desc_t state;
+  for (size_t i = 0; i < states; ++i)
+    if (nhc_manifest_state_tensor_at(manifest, i, &state) != NHC_OK ||
+        state.layer >= info.num_layers || state.rank == 0 ||
+        state.rank > NHC_MAX_STATE_RANK || !state.name || !*state.name)
+      std::abort();
+  if (nhc_manifest_state_tensor_at(manifest, states, &state) !=
+      NHC_INVALID_ARGUMENT)
+    std::abort();
   nhc_manifest_release(manifest);
   return 0;
 }

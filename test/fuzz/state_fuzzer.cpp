@@ -1,10 +1,11 @@
 //===- state_fuzzer.cpp - state blob reader ---------------------------------===//
 //
-// Restores any bytes into a state pool of a small hybrid model (two Mamba
-// layers, one attention layer; no kernels involved). A blob that restores
-// must save back to the same bytes; one that does not must leave every slot
-// free. The first input byte picks the mode: odd = recompute the blob's
-// checksum first (so mutations reach the parser behind it), even = as is.
+// Restores any bytes into a state pool of a small hybrid model (conv and
+// SSM state of layers 0 and 2, K and V cache of layer 1; no kernels
+// involved). A blob that restores must save back to the same bytes; one
+// that does not must leave every slot free. The first input byte picks the
+// mode: odd = recompute the blob's checksum first (so mutations reach the
+// parser behind it), even = as is.
 // With NHC_STATE_FUZZ_SEEDS=DIR set, the target first writes valid blobs
 // there (how corpus/state was made).
 //
@@ -25,14 +26,15 @@ constexpr char kManifest[] = R"({"format": "nhc-manifest", "version": 1,
   "model": {"hidden_size": 8, "vocab_size": 16, "num_layers": 3,
             "dtype": "F32", "max_position_embeddings": 8},
   "weights": [],
-  "state": {
-    "mamba_layers": [
-      {"layer": 0, "conv_state": {"dtype": "F32", "shape": [6, 3]},
-       "ssm_state": {"dtype": "F32", "shape": [2, 2, 4]}},
-      {"layer": 2, "conv_state": {"dtype": "BF16", "shape": [6, 3]},
-       "ssm_state": {"dtype": "F32", "shape": [2, 2, 4]}}],
-    "attention_layers": [
-      {"layer": 1, "num_kv_heads": 2, "head_dim": 4, "dtype": "F32"}]}})";
+  "state": [
+    {"name": "layers.0.conv_state", "layer": 0, "dtype": "F32", "shape": [6, 3]},
+    {"name": "layers.0.ssm_state", "layer": 0, "dtype": "F32", "shape": [2, 2, 4]},
+    {"name": "layers.1.k_cache", "layer": 1, "dtype": "F32",
+     "shape": ["max_seq_len", 2, 4]},
+    {"name": "layers.1.v_cache", "layer": 1, "dtype": "F32",
+     "shape": ["max_seq_len", 2, 4]},
+    {"name": "layers.2.conv_state", "layer": 2, "dtype": "BF16", "shape": [6, 3]},
+    {"name": "layers.2.ssm_state", "layer": 2, "dtype": "F32", "shape": [2, 2, 4]}]})";
 
 nhc_state_pool_t *makePool() {
   nhc_manifest_t *manifest = nullptr;

@@ -10,7 +10,6 @@
 
 #include <cfloat>
 #include <cmath>
-#include <map>
 #include <set>
 
 using json = nlohmann::json;
@@ -42,21 +41,6 @@ json shapeOf(RankedTensorType type) {
 
 const char *kernelParamKind(Type type) {
   return isa<MemRefType>(type) ? "memref" : type.isIndex() ? "index" : "f32";
-}
-
-/// The manifest's short name of a state kind (docs/artifact-format.md).
-const char *stateArgName(StateKind kind) {
-  switch (kind) {
-  case StateKind::conv_state:
-    return "conv";
-  case StateKind::ssm_state:
-    return "ssm";
-  case StateKind::k_cache:
-    return "k_cache";
-  case StateKind::v_cache:
-    return "v_cache";
-  }
-  return "?";
 }
 
 json layerPlan(StringRef pattern) {
@@ -165,38 +149,26 @@ private:
     return list;
   }
 
+  /// The named per-request state tensors, in module order
+  /// (docs/artifact-format.md): a KV cache's leading `?` (the sequence
+  /// length) is "max_seq_len".
   json state() {
-    std::map<int64_t, json> mamba;
-    json attention = json::array();
+    json list = json::array();
     for (StateOp state : module.getOps<StateOp>()) {
       auto type = cast<RankedTensorType>(state.getType());
-      int64_t layer = state.getLayer();
-      json tensor = {{"dtype", dtypeName(type.getElementType())},
-                     {"shape", shapeOf(type)}};
-      switch (state.getKind()) {
-      case StateKind::conv_state:
-        mamba[layer]["conv_state"] = tensor;
-        break;
-      case StateKind::ssm_state:
-        mamba[layer]["ssm_state"] = tensor;
-        break;
-      case StateKind::k_cache:
-        attention.push_back({{"layer", layer},
-                             {"num_kv_heads", type.getDimSize(1)},
-                             {"head_dim", type.getDimSize(2)},
-                             {"dtype", dtypeName(type.getElementType())}});
-        break;
-      case StateKind::v_cache:
-        break; // the runtime gives every K cache a V cache of its shape
+      json shape = json::array();
+      for (int64_t size : type.getShape()) {
+        if (ShapedType::isDynamic(size))
+          shape.push_back("max_seq_len");
+        else
+          shape.push_back(size);
       }
+      list.push_back({{"name", state.getSymName().str()},
+                      {"layer", uint64_t(state.getLayer())},
+                      {"dtype", dtypeName(type.getElementType())},
+                      {"shape", std::move(shape)}});
     }
-    json mambaLayers = json::array();
-    for (auto &[layer, entry] : mamba) {
-      json item = entry;
-      item["layer"] = layer;
-      mambaLayers.push_back(std::move(item));
-    }
-    return {{"mamba_layers", mambaLayers}, {"attention_layers", attention}};
+    return list;
   }
 
   json buffers() {
@@ -222,10 +194,8 @@ private:
         .Case([](WeightRefOp ref) -> json {
           return {{"weight", ref.getName().str()}};
         })
-        .Case([&](StateRefOp ref) -> FailureOr<json> {
-          auto state = module.lookupSymbol<StateOp>(ref.getNameAttr());
-          return json{{"state", stateArgName(state.getKind())},
-                      {"layer", int64_t(state.getLayer())}};
+        .Case([](StateRefOp ref) -> json {
+          return {{"state", ref.getName().str()}};
         })
         .Case([](DimOp dim) -> json {
           json arg = {{"dim", stringifyDim(dim.getDim()).str()}};

@@ -6,8 +6,8 @@
 //   decode:  (bytes read per step / DRAM bandwidth) / measured step time,
 //            bytes = weights as the host reads them (matrices in their
 //            stored dtype, other tensors as f32, one embedding row per
-//            request) + each request's Mamba state and KV cache up to its
-//            context;
+//            request) + each request's state tensors, sequence tensors
+//            (KV caches) up to its context;
 //   prefill: (FLOPs / measured time) / f32 GEMM peak, FLOPs = 2 x tokens x
 //            matmul parameters (routed experts at top_k / E) + attention
 //            2 x 2 x L^2 / 2 x q width per attention layer.
@@ -232,14 +232,18 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
   return cost;
 }
 
-/// Bytes of state one request reads per decode step at `context` tokens.
+/// Bytes of state one request reads per decode step at `context` tokens:
+/// every state tensor, of a sequence tensor (KV cache) `context` rows.
 double stateBytes(nhc_session_t *session, uint64_t context) {
-  nhc_state_pool_info_t info;
-  check(nhc_state_pool_get_info(nhc_session_state_pool(session), &info),
-        "state pool info");
-  double kvPerToken =
-      info.max_seq_len ? double(info.kv_bytes_per_slot) / info.max_seq_len : 0;
-  return double(info.mamba_bytes_per_slot) + kvPerToken * double(context);
+  const nhc_state_pool_t *pool = nhc_session_state_pool(session);
+  double bytes = 0;
+  for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
+    nhc_state_tensor_info_t tensor;
+    check(nhc_state_pool_tensor_info(pool, i, &tensor), "state tensor info");
+    bytes += tensor.per_token ? double(tensor.token_stride) * double(context)
+                              : double(tensor.bytes);
+  }
+  return bytes;
 }
 
 std::vector<int32_t> randomIds(uint64_t n, uint64_t vocab, std::mt19937 &rng) {

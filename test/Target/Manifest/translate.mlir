@@ -48,9 +48,9 @@
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "buffer": "b0"
 // CHECK-NEXT:         },
+// A state argument names its tensor.
 // CHECK-NEXT:         {
-// CHECK-NEXT:           "layer": 0,
-// CHECK-NEXT:           "state": "conv"
+// CHECK-NEXT:           "state": "layers.0.conv_state"
 // CHECK-NEXT:         },
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "requests": true
@@ -94,26 +94,49 @@
 // CHECK-NEXT:     }
 // CHECK-NEXT:   ],
 // CHECK-NEXT:   "head_last": []
-// CHECK: "state": {
-// CHECK-NEXT:   "attention_layers": [
-// CHECK-NEXT:     {
-// CHECK-NEXT:       "dtype": "F32",
-// CHECK-NEXT:       "head_dim": 4,
-// CHECK-NEXT:       "layer": 1,
-// CHECK-NEXT:       "num_kv_heads": 2
-// CHECK-NEXT:     }
-// CHECK-NEXT:   ],
-// CHECK-NEXT:   "mamba_layers": [
-// CHECK-NEXT:     {
-// CHECK-NEXT:       "conv_state": {
-// CHECK-NEXT:         "dtype": "F32",
-// CHECK-NEXT:         "shape": [
-// CHECK-NEXT:           24,
-// CHECK-NEXT:           3
-// CHECK-NEXT:         ]
-// CHECK-NEXT:       },
-// CHECK-NEXT:       "layer": 0,
-// CHECK-NEXT:       "ssm_state": {
+// Every state tensor by name, in module order; a KV cache's leading `?` is
+// the pool's max_seq_len.
+// CHECK: "state": [
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "layer": 0,
+// CHECK-NEXT:     "name": "layers.0.conv_state",
+// CHECK-NEXT:     "shape": [
+// CHECK-NEXT:       24,
+// CHECK-NEXT:       3
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   },
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "layer": 0,
+// CHECK-NEXT:     "name": "layers.0.ssm_state",
+// CHECK-NEXT:     "shape": [
+// CHECK-NEXT:       2,
+// CHECK-NEXT:       4,
+// CHECK-NEXT:       4
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   },
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "layer": 1,
+// CHECK-NEXT:     "name": "layers.1.k_cache",
+// CHECK-NEXT:     "shape": [
+// CHECK-NEXT:       "max_seq_len",
+// CHECK-NEXT:       2,
+// CHECK-NEXT:       4
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   },
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "dtype": "F32",
+// CHECK-NEXT:     "layer": 1,
+// CHECK-NEXT:     "name": "layers.1.v_cache",
+// CHECK-NEXT:     "shape": [
+// CHECK-NEXT:       "max_seq_len",
+// CHECK-NEXT:       2,
+// CHECK-NEXT:       4
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   }
+// CHECK-NEXT: ],
 // The tap follows entry 0 (the embedding).
 // CHECK: "taps": [
 // CHECK-NEXT:   {

@@ -68,6 +68,18 @@ constexpr uint64_t kMaxScheduleEntries = uint64_t{1} << 20;
 /// State slots (concurrent sequences) of one pool or session; far beyond
 /// what host memory holds for any real model.
 constexpr uint64_t kMaxSlots = 65536;
+/// Named state tensors in a manifest's `state` list (16,384); real models
+/// have two per Mamba or attention layer (at most 236).
+constexpr uint64_t kMaxStateTensors = uint64_t{1} << 14;
+/// Bytes of a state tensor's name; real names are like
+/// "layers.51.ssm_state".
+constexpr uint64_t kMaxStateNameBytes = 256;
+/// Elements of one request's state tensor, or of one token row of a
+/// sequence tensor (268,435,456), and so also the limit of each of its
+/// dimensions. Published models stay near 2^20: Nemotron-H-8B's SSM state
+/// is 128 x 64 x 128 = 2^20 elements, its conv state 10240 x 3, its KV rows
+/// 8 x 128; Nemotron Nano 9B v2's SSM state is 128 x 80 x 128.
+constexpr uint64_t kMaxStateElements = uint64_t{1} << 28;
 
 } // namespace nhc
 

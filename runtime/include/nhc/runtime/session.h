@@ -208,10 +208,10 @@ NHC_API const char *nhc_session_gemm_weight(const nhc_session_t *session,
                                             size_t index);
 
 /* The session's state pool, borrowed, for inspecting slot state
- * (nhc_state_pool_mamba_state / _kv_cache). Claim and release slots through
- * the session. Kernels see each layer's pool densely packed: slot s of a
- * state tensor starts s * (its element count) floats into the layer's
- * pool, so *_slot_stride equals the tensor's byte size here. */
+ * (nhc_state_pool_tensor_info / _tensor_data). Claim and release slots
+ * through the session. Kernels see each state tensor's slots densely
+ * packed: slot s starts s * (its element count) floats into the tensor's
+ * array, so slot_stride equals the tensor's byte size here. */
 NHC_API nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session);
 
 /* A request's state as a blob, and a new request from one: the session's

@@ -1,9 +1,12 @@
 /*===- nhc/runtime/state_pool.h - Per-sequence recurrent state -*- C -*-===//
  *
- * A state pool holds `max_slots` sequence slots. A slot carries, for every
- * Mamba layer, a conv state and an SSM state, and for every attention layer a
- * K and a V cache of max_seq_len tokens. Memory is host memory allocated once
- * at creation; layout and sizes are in docs/runtime.md.
+ * A state pool holds `max_slots` sequence slots. A slot (one request) owns
+ * one copy of every state tensor the manifest's "state" list names (e.g. a
+ * Mamba layer's conv and SSM state, an attention layer's K and V cache); the
+ * runtime gives the names no meaning. A sequence tensor (first dimension
+ * "max_seq_len" in the manifest) has one row per token position, max_seq_len
+ * rows per slot. Memory is host memory allocated once at creation; layout
+ * and sizes are in docs/runtime.md.
  *
  * Not thread-safe: calls on one pool must be serialized by the caller.
  *===----------------------------------------------------------------------===*/
@@ -23,47 +26,36 @@ extern "C" {
 
 typedef struct nhc_state_pool_t nhc_state_pool_t; /* opaque */
 
+/* Sizes in bytes. The per-slot figures sum each tensor's slot stride: its
+ * bytes, rounded up to a multiple of 64 in a pool from
+ * nhc_state_pool_create (a session's pool is dense). */
 typedef struct nhc_state_pool_info_t {
   uint32_t max_slots;
   uint32_t free_slots;
   uint64_t max_seq_len;
-  uint32_t num_mamba_layers;
-  uint32_t num_attention_layers;
-  uint64_t mamba_bytes_per_slot; /* conv + SSM, all Mamba layers */
-  uint64_t kv_bytes_per_slot;    /* K + V, all attention layers */
-  uint64_t bytes_per_slot;       /* mamba_bytes_per_slot + kv_bytes_per_slot */
-  uint64_t total_bytes;          /* bytes_per_slot * max_slots */
+  uint32_t num_tensors;             /* entries of the manifest's "state" */
+  uint64_t fixed_bytes_per_slot;    /* tensors without a sequence dimension */
+  uint64_t sequence_bytes_per_slot; /* sequence tensors, max_seq_len rows */
+  uint64_t bytes_per_slot; /* fixed_bytes_per_slot + sequence_bytes_per_slot */
+  uint64_t total_bytes;    /* bytes_per_slot * max_slots */
 } nhc_state_pool_info_t;
 
-/* One slot's state for one Mamba layer. Row-major, densely packed. The same
- * layer's state for slot s+1 starts *_slot_stride bytes later. */
-typedef struct nhc_mamba_state_t {
-  void *conv_state; /* [conv_dim, conv_kernel - 1] */
-  nhc_dtype_t conv_dtype;
-  uint64_t conv_shape[2];
-  uint64_t conv_bytes;
-  uint64_t conv_slot_stride;
-  void *ssm_state; /* [heads, head_dim, state_size] */
-  nhc_dtype_t ssm_dtype;
-  uint64_t ssm_shape[3];
-  uint64_t ssm_bytes;
-  uint64_t ssm_slot_stride;
-} nhc_mamba_state_t;
-
-/* One slot's KV cache for one attention layer: K and V are each
- * [max_seq_len, num_kv_heads, head_dim], row-major. Only the first seq_len
- * tokens hold data; claiming a slot does not clear the KV cache. */
-typedef struct nhc_kv_cache_t {
-  void *k;
-  void *v;
+/* One state tensor of the pool (NHC_MAX_STATE_RANK is in manifest.h). Each
+ * slot holds it row-major and densely packed in `bytes` bytes; the same
+ * tensor of slot s+1 starts `slot_stride` bytes later. */
+typedef struct nhc_state_tensor_info_t {
+  const char *name; /* the manifest's; valid while the pool lives */
+  uint32_t layer;   /* the decoder layer that owns it */
   nhc_dtype_t dtype;
-  uint64_t max_seq_len;
-  uint32_t num_kv_heads;
-  uint32_t head_dim;
-  uint64_t token_stride; /* bytes between consecutive tokens */
-  uint64_t bytes;        /* bytes of K (= bytes of V) */
-  uint64_t slot_stride;  /* bytes between this layer's K of slot s and s+1 */
-} nhc_kv_cache_t;
+  uint32_t rank; /* 1 .. NHC_MAX_STATE_RANK */
+  /* One slot's tensor; shape[0] = the pool's max_seq_len for a sequence
+   * tensor. Entries past `rank` are 0. */
+  uint64_t shape[NHC_MAX_STATE_RANK];
+  int32_t per_token;     /* 1 for a sequence tensor, else 0 */
+  uint64_t bytes;        /* one slot's tensor: product(shape) * dtype size */
+  uint64_t token_stride; /* sequence tensors: bytes per row (token); else 0 */
+  uint64_t slot_stride;  /* bytes between slot s and s+1 (>= bytes) */
+} nhc_state_tensor_info_t;
 
 /* Sizes the pool from the manifest's "state" table and allocates it. Fails
  * with NHC_INVALID_ARGUMENT for max_slots == 0 or above nhc::kMaxSlots
@@ -83,8 +75,10 @@ NHC_API void nhc_state_pool_release(nhc_state_pool_t *pool);
 NHC_API nhc_status_t nhc_state_pool_get_info(const nhc_state_pool_t *pool,
                                              nhc_state_pool_info_t *out_info);
 
-/* Claims the lowest free slot: zeroes its conv and SSM states and sets its
- * sequence length to 0. NHC_RESOURCE_EXHAUSTED when all slots are claimed. */
+/* Claims the lowest free slot: zeroes its tensors without a sequence
+ * dimension and sets its sequence length to 0. Sequence tensors (KV caches)
+ * are not cleared: only their first seq_len rows hold data, and kernels
+ * mask by length. NHC_RESOURCE_EXHAUSTED when all slots are claimed. */
 NHC_API nhc_status_t nhc_state_pool_claim_slot(nhc_state_pool_t *pool,
                                                uint32_t *out_slot);
 
@@ -104,21 +98,34 @@ NHC_API nhc_status_t nhc_state_pool_slot_seq_len(const nhc_state_pool_t *pool,
                                                  uint32_t slot,
                                                  uint64_t *out_seq_len);
 
-/* State of a claimed slot for model layer `layer`; NHC_NOT_FOUND if the
- * layer is not a Mamba layer (resp. attention layer). */
-NHC_API nhc_status_t nhc_state_pool_mamba_state(nhc_state_pool_t *pool,
-                                                uint32_t slot, uint32_t layer,
-                                                nhc_mamba_state_t *out_state);
-NHC_API nhc_status_t nhc_state_pool_kv_cache(nhc_state_pool_t *pool,
-                                             uint32_t slot, uint32_t layer,
-                                             nhc_kv_cache_t *out_cache);
+/* The pool's state tensors, in the manifest's order (0 for a NULL pool). */
+NHC_API uint32_t nhc_state_pool_tensor_count(const nhc_state_pool_t *pool);
 
-/* State blobs: one slot's whole state (every Mamba layer's conv and SSM
- * state, the first seq_len tokens of every attention layer's K and V, and
- * seq_len) as bytes, to park a conversation and resume it later without
- * re-reading its prompt. The format is versioned and checksummed and names
- * the model (an id from the manifest's config hash and the layout of every
- * state tensor); docs/runtime.md, "State blobs", has the bytes.
+/* Describes tensor `index` (< nhc_state_pool_tensor_count).
+ * NHC_INVALID_ARGUMENT for a NULL argument or an index out of range. */
+NHC_API nhc_status_t nhc_state_pool_tensor_info(const nhc_state_pool_t *pool,
+                                                uint32_t index,
+                                                nhc_state_tensor_info_t *out);
+
+/* The index of the tensor called `name`; NHC_NOT_FOUND if the manifest names
+ * no such state tensor, NHC_INVALID_ARGUMENT for a NULL argument. */
+NHC_API nhc_status_t nhc_state_pool_find_tensor(const nhc_state_pool_t *pool,
+                                                const char *name,
+                                                uint32_t *out_index);
+
+/* Claimed `slot`'s copy of tensor `index` (info.bytes bytes, 64-byte
+ * aligned for a pool from nhc_state_pool_create). NHC_INVALID_ARGUMENT for
+ * an unknown slot or index, NHC_FAILED_PRECONDITION for an unclaimed slot. */
+NHC_API nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool,
+                                                uint32_t slot, uint32_t index,
+                                                void **out_data);
+
+/* State blobs: one slot's whole state (every state tensor, of a sequence
+ * tensor its first seq_len rows, and seq_len) as bytes, to park a
+ * conversation and resume it later without re-reading its prompt. The
+ * format is versioned and checksummed, names every tensor, and names the
+ * model (an id from the manifest's config hash and the name, dtype and shape
+ * of every state tensor); docs/runtime.md, "State blobs", has the bytes.
  *
  * nhc_state_pool_save_slot: serializes claimed `slot`. *out_size receives
  * the blob's size; with out == NULL nothing else happens (ask for the size
