@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "nhc/format/message.h"
 #include "nhc/runtime/status.h"
 
 namespace nhc::runtime {
@@ -35,20 +36,9 @@ private:
   std::string message_;
 };
 
-/// Concatenates anything streamable into one message.
-template <typename... Args> std::string cat(const Args &...args) {
-  std::ostringstream os;
-  (os << ... << args);
-  return os.str();
-}
-
-/// "0x" and 16 hex digits, for hashes and checksums in messages.
-inline std::string hex64(uint64_t value) {
-  char text[19];
-  std::snprintf(text, sizeof(text), "0x%016llx",
-                static_cast<unsigned long long>(value));
-  return text;
-}
+// Message building is shared with the format library.
+using format::cat;
+using format::hex64;
 
 /// Records `message` as this thread's last error and returns `status`.
 nhc_status_t setLastError(nhc_status_t status, const std::string &message);

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
-#include "nhc/runtime/artifact_writer.h"
+#include "nhc/format/container.h"
 #include "test_helpers.h"
 
 namespace nhc::test {
@@ -51,13 +51,14 @@ TEST_F(ArtifactTest, RoundTrip) {
                        std::string(1000, 'x');
   std::string ptx = ".version 8.0\n.target sm_90\n";
   std::string cubin(77, '\x42');
-  runtime::ArtifactWriter writer;
+  format::ContainerWriter writer;
   writer.setManifest(manifest);
   writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host", shared);
   writer.addSection(NHC_SECTION_PTX, "sm_90", ptx);
   writer.addSection(NHC_SECTION_CUBIN, "sm_90", cubin);
   writer.addSection(NHC_SECTION_HOST_OBJECT, "empty", std::string_view());
-  ASSERT_EQ(writer.writeFile(path()), NHC_OK) << lastError();
+  format::ContainerError error = writer.writeFile(path());
+  ASSERT_FALSE(error.failed()) << error.message;
 
   nhc_artifact_t *raw = nullptr;
   ASSERT_EQ(nhc_artifact_load(path().c_str(), &raw), NHC_OK) << lastError();

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
-#include "nhc/runtime/artifact_writer.h"
+#include "nhc/format/container.h"
 #include "session_helpers.h"
 
 namespace nhc::test {
@@ -41,11 +41,11 @@ TEST(SessionCreateTest, NoHostLibrarySection) {
 
 TEST(SessionCreateTest, HostLibraryThatIsNotElf) {
   TempDir dir;
-  runtime::ArtifactWriter writer;
+  format::ContainerWriter writer;
   writer.setManifest(toyModelManifest().dump());
   writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
                     std::string_view("not an ELF file"));
-  ASSERT_EQ(writer.writeFile(dir.file("bad.nhc").c_str()), NHC_OK);
+  ASSERT_FALSE(writer.writeFile(dir.file("bad.nhc")).failed());
   toyModelWeights().write(dir.file("w.safetensors"));
   nhc_artifact_t *artifact = nullptr;
   nhc_weights_t *weights = nullptr;

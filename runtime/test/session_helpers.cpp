@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "nhc/runtime/artifact_writer.h"
+#include "nhc/format/container.h"
 
 namespace nhc::test {
 
@@ -22,7 +22,7 @@ const Bytes &testKernelLibrary() {
 }
 
 Bytes buildExecutableArtifact(const Json &manifest, bool withKernels) {
-  runtime::ArtifactWriter writer;
+  format::ContainerWriter writer;
   writer.setManifest(manifest.dump());
   if (withKernels) {
     const Bytes &so = testKernelLibrary();
@@ -31,10 +31,11 @@ Bytes buildExecutableArtifact(const Json &manifest, bool withKernels) {
         std::string_view(reinterpret_cast<const char *>(so.data()),
                          so.size()));
   }
-  Bytes bytes;
-  if (writer.serialize(bytes) != NHC_OK)
-    throw std::runtime_error(std::string("serialize: ") + nhc_last_error());
-  return bytes;
+  std::string bytes;
+  format::ContainerError error = writer.serialize(bytes);
+  if (error.failed())
+    throw std::runtime_error("serialize: " + error.message);
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 Json kernelSpec(const std::string &name) {

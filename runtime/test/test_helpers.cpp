@@ -10,7 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "nhc/runtime/artifact_writer.h"
+#include "nhc/format/container.h"
 
 namespace nhc::test {
 
@@ -60,17 +60,18 @@ size_t sectionEntryOffset(size_t index) {
 }
 
 Bytes buildArtifact(const std::string &manifestJson) {
-  runtime::ArtifactWriter writer;
+  format::ContainerWriter writer;
   writer.setManifest(manifestJson);
   writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
                     std::string_view("\x7f"
                                      "ELF fake shared object"));
   writer.addSection(NHC_SECTION_PTX, "sm_90",
                     std::string_view(".version 8.0\n.target sm_90\n"));
-  Bytes bytes;
-  if (writer.serialize(bytes) != NHC_OK)
-    throw std::runtime_error(std::string("serialize: ") + nhc_last_error());
-  return bytes;
+  std::string bytes;
+  format::ContainerError error = writer.serialize(bytes);
+  if (error.failed())
+    throw std::runtime_error("serialize: " + error.message);
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 size_t dtypeSize(const std::string &dtype) {

@@ -17,7 +17,7 @@
 
 #include "FuzzUtil.h"
 #include "nhc/runtime/api.h"
-#include "nhc/runtime/artifact_writer.h"
+#include "nhc/format/container.h"
 
 namespace {
 
@@ -113,10 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            : 8;
   if (checkpoint.empty())
     return 0;
-  nhc::runtime::ArtifactWriter writer;
+  nhc::format::ContainerWriter writer;
   writer.setManifest(std::string_view(reinterpret_cast<const char *>(data), size));
-  std::vector<uint8_t> bytes;
-  if (writer.serialize(bytes) != NHC_OK)
+  std::string bytes;
+  if (writer.serialize(bytes).failed())
     std::abort();
   std::string artifactPath =
       nhc::fuzz::writeScratch("session.nhc", bytes.data(), bytes.size());

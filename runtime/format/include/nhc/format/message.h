@@ -9,13 +9,14 @@
 
 namespace nhc::format {
 
-/// Concatenates the arguments' stream forms.
+/// Concatenates anything streamable into one message.
 template <typename... Args> std::string cat(const Args &...args) {
   std::ostringstream os;
   (os << ... << args);
   return os.str();
 }
 
+/// "0x" and 16 hex digits, for hashes and checksums in messages.
 inline std::string hex64(uint64_t value) {
   char text[19];
   std::snprintf(text, sizeof(text), "0x%016llx",
