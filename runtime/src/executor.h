@@ -1,24 +1,21 @@
-//===- executor.h - Run a schedule on the host ---------------*- C++ -*-===//
+//===- executor.h - Run a step's schedules ----------------------*- C++ -*-===//
 //
-// Binds a validated ExecutionPlan to memory (kernel entry points, f32
-// weights, state pools, scratch) and runs its entries in order. It trusts
-// its inputs: the session validates every batch before calling run().
+// Above the device seam: walks a validated ExecutionPlan and hands each
+// entry to the session's Backend (backend.h), which owns every byte of
+// device memory. It names memory only by the plan's indices, copies taps
+// out and gathers FP8 calibration through the backend, and reports
+// progress. It trusts its inputs: the session validates every batch before
+// calling run().
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_EXECUTOR_H
 #define NHC_RUNTIME_SRC_EXECUTOR_H
 
 #include <cstdint>
-#include <memory>
-#include <string>
 #include <vector>
 
-#include "host_library.h"
-#include "manifest.h"
-#include "moe.h"
-#include "scratch.h"
-#include "state_pool_internal.h"
-#include "weights_f32.h"
+#include "backend.h"
+#include "schedule.h"
 
 namespace nhc::runtime {
 
@@ -44,24 +41,17 @@ struct StepIo {
 
 class Executor {
 public:
-  /// Resolves every kernel's entry point in `library` (may be null when
-  /// the plan has no kernels) and every state argument in `pool`. Throws
-  /// naming `manifest.origin` and the schedule path.
-  Executor(const nhc_manifest_t &manifest, const HostLibrary *library,
-           nhc_state_pool_t &pool);
+  /// `plan` and `backend` must outlive the executor.
+  Executor(const ExecutionPlan &plan, Backend &backend);
 
-  /// Which of `count` manifest weights only gemm / moe_experts read (as
-  /// matrices): those may stay in their 16-bit dtype (F32Weights::build).
+  /// Which of `count` manifest weights only gemm / moe_experts / embedding
+  /// read (as matrices): those may stay in their stored dtype.
   std::vector<bool> matrixOnlyWeights(size_t count) const;
-  /// Adopts the weights (manifest order), resolves expert pointers and
-  /// allocates the 16-bit gemm panel; throws NHC_OUT_OF_MEMORY.
-  void bindWeights(F32Weights weights);
 
-  /// Grows scratch for a step; throws (changing nothing) on failure.
+  /// Grows the backend's memory for a step; throws (changing nothing).
   void prepare(uint64_t tokens, uint64_t requests);
   /// Request table and token ids to fill before run().
-  int64_t *requestTable() { return scratch_.requestTable(); }
-  int32_t *tokenIds() { return scratch_.tokenIds(); }
+  StepInputs inputs() { return backend_.stepInputs(); }
 
   /// Runs body, then head_last or head_all. Does not fail.
   void run(ScheduleKind head, const StepIo &io);
@@ -73,68 +63,20 @@ public:
 
   /// Manifest weight index of each gemm of the body, in schedule order.
   const std::vector<size_t> &bodyGemmWeights() const { return bodyGemmWeights_; }
-  uint64_t scratchBytes() const { return scratch_.bytes(); }
   const std::vector<TapPoint> &taps() const { return plan_.taps; }
-  uint64_t convertedWeightBytes() const { return weights_.convertedBytes(); }
 
 private:
-  /// A kernel entry with its packed-ABI argument storage: args_[i] points
-  /// at cells_[i], which run() refills for each step.
-  union Cell {
-    void *ptr;
-    int64_t i64;
-    float f32;
-  };
-  struct BoundKernel {
-    PackedKernelFn fn = nullptr;
-    SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
-    std::vector<Cell> cells;
-    std::vector<void *> args;
-    std::vector<TensorPool> pools; // per argument; used for State args
-  };
-  struct BoundMoe {
-    std::vector<WeightMatrix> up, down;
-  };
-
   void copyTaps(size_t entry, const StepIo &io);
   void runEntries(const std::vector<ScheduleEntry> &entries,
-                  std::vector<BoundKernel> &kernels,
-                  std::vector<BoundMoe> &moes, ScheduleKind schedule,
-                  const StepIo &io, size_t &done, size_t total);
-  void runKernel(const ScheduleEntry &entry, BoundKernel &bound,
-                 ScheduleKind schedule, const StepIo &io);
-  void observeGemmInput(const GemmCall &gemm, const StepIo &io,
-                        float &absmax);
-  void runEmbedding(const EmbeddingCall &call, const StepIo &io);
-  void runGemm(const GemmCall &gemm, const StepIo &io);
-  void runMoe(const MoeCall &moe, const BoundMoe &bound, const StepIo &io);
-  float *matrixBase(const MatrixRef &ref, const StepIo &io);
+                  ScheduleKind schedule, const StepIo &io, size_t &done,
+                  size_t total);
 
-  void bindKernels(const std::vector<ScheduleEntry> &entries,
-                   std::vector<BoundKernel> &kernels);
-  void bindExperts(const std::vector<ScheduleEntry> &entries,
-                   std::vector<BoundMoe> &moes);
-  /// Sizes gemmPanel_ for the 16-bit weights bound (once, at binding).
-  void allocateGemmPanel();
-
-  std::string origin_;  // "artifact '/m.nhc'", for messages
-  ExecutionPlan plan_; // a copy: the manifest may go before the session
+  const ExecutionPlan &plan_;
+  Backend &backend_;
   std::vector<size_t> bodyGemmWeights_;
   /// The body gemm's ordinal by body entry index (unused for other entries).
   std::vector<size_t> bodyGemmOrdinal_;
-  uint64_t vocab_;
-  uint64_t maxSlots_, maxSeqLen_;
-  std::vector<PackedKernelFn> kernelFns_; // by plan_.kernels index
-  std::vector<SlicedKernelFn> slicedFns_; // by plan_.kernels index
-  nhc_state_pool_t &pool_;
-  F32Weights weights_;
-  Scratch scratch_;
-  MoeWorkspace moeWorkspace_;
-  std::vector<float> gemmPanel_; // 16-bit gemm weights widen into it
   size_t done_ = 0; // entries run in the current step (progress)
-  // Per schedule entry (unused slots for other entry kinds).
-  std::vector<BoundKernel> bodyKernels_, lastKernels_, allKernels_;
-  std::vector<BoundMoe> bodyMoes_, lastMoes_, allMoes_;
 };
 
 } // namespace nhc::runtime

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "float_dtype.h"
 #include "json_fields.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 
@@ -23,41 +24,55 @@ namespace nhc::runtime {
 
 namespace {
 
+/// The manifest's key names and fixed values, shared with the compiler.
+namespace schema = ::nhc::format::manifest;
+
+constexpr bool sameText(const char *a, const char *b) {
+  return *a == *b && (*a == '\0' || sameText(a + 1, b + 1));
+}
+// The public C header spells the format and version too.
+static_assert(sameText(schema::kFormatName, NHC_MANIFEST_FORMAT),
+              "NHC_MANIFEST_FORMAT differs from the manifest schema");
+static_assert(schema::kVersion == NHC_MANIFEST_VERSION,
+              "NHC_MANIFEST_VERSION differs from the manifest schema");
+
 void checkHeader(const Json &root, const std::string &where) {
   requireObject(root, where);
-  std::string format =
-      asString(requireField(root, "format", where), where + ": format");
-  NHC_CHECK(format == NHC_MANIFEST_FORMAT, NHC_INVALID_FORMAT,
+  std::string format = asString(requireField(root, schema::key::kFormat, where),
+                                where + ": format");
+  NHC_CHECK(format == schema::kFormatName, NHC_INVALID_FORMAT,
             cat(where, ": format is '", format, "', expected '",
-                NHC_MANIFEST_FORMAT, "'"));
-  uint64_t version =
-      asUInt(requireField(root, "version", where), where + ": version");
-  NHC_CHECK(version == NHC_MANIFEST_VERSION, NHC_UNSUPPORTED_VERSION,
+                schema::kFormatName, "'"));
+  uint64_t version = asUInt(requireField(root, schema::key::kVersion, where),
+                            where + ": version");
+  NHC_CHECK(version == schema::kVersion, NHC_UNSUPPORTED_VERSION,
             cat(where, ": manifest version ", version,
                 " is not supported (this runtime reads version ",
-                NHC_MANIFEST_VERSION, ")"));
+                schema::kVersion, ")"));
 }
 
 nhc_model_info_t parseModel(const Json &root, const std::string &where) {
   std::string at = where + ": model";
-  const Json &model = requireField(root, "model", where);
+  const Json &model = requireField(root, schema::key::kModel, where);
   requireObject(model, at);
   nhc_model_info_t info{};
   // Bounded here, before the per-layer table and anything a session sizes
   // by them (logits rows, KV caches) exist.
   info.hidden_size =
-      asUIntAtMost(requireField(model, "hidden_size", at), kMaxHidden,
-                   "nhc::kMaxHidden", at + ".hidden_size");
+      asUIntAtMost(requireField(model, schema::key::kHiddenSize, at),
+                   kMaxHidden, "nhc::kMaxHidden", at + ".hidden_size");
   info.vocab_size =
-      asUIntAtMost(requireField(model, "vocab_size", at), kMaxVocab,
-                   "nhc::kMaxVocab", at + ".vocab_size");
+      asUIntAtMost(requireField(model, schema::key::kVocabSize, at),
+                   kMaxVocab, "nhc::kMaxVocab", at + ".vocab_size");
   info.num_layers = static_cast<uint32_t>(
-      asUIntAtMost(requireField(model, "num_layers", at), kMaxLayers,
-                   "nhc::kMaxLayers", at + ".num_layers"));
-  info.dtype = asDtype(requireField(model, "dtype", at), at + ".dtype");
+      asUIntAtMost(requireField(model, schema::key::kNumLayers, at),
+                   kMaxLayers, "nhc::kMaxLayers", at + ".num_layers"));
+  info.dtype =
+      asDtype(requireField(model, schema::key::kDtype, at), at + ".dtype");
   info.max_position_embeddings = asUIntAtMost(
-      requireField(model, "max_position_embeddings", at), kMaxSequenceLength,
-      "nhc::kMaxSequenceLength", at + ".max_position_embeddings");
+      requireField(model, schema::key::kMaxPositionEmbeddings, at),
+      kMaxSequenceLength, "nhc::kMaxSequenceLength",
+      at + ".max_position_embeddings");
   return info;
 }
 
@@ -71,13 +86,17 @@ std::vector<TensorAlternative> parseAlternatives(const Json &list,
   for (size_t i = 0; i < list.size(); ++i) {
     std::string at = cat(where, "[", i, "]");
     TensorAlternative alt;
-    alt.name = asName(requireField(list[i], "name", at), at + ".name");
+    alt.name =
+        asName(requireField(list[i], schema::key::kName, at), at + ".name");
     NHC_CHECK(!alt.name.empty() && alt.name != spec.name, NHC_INVALID_FORMAT,
               cat(at, ".name: must name another tensor"));
-    alt.slice = list[i].contains("index") || list[i].contains("count");
+    alt.slice = list[i].contains(schema::key::kIndex) ||
+                list[i].contains(schema::key::kCount);
     if (alt.slice) {
-      alt.index = asUInt(requireField(list[i], "index", at), at + ".index");
-      alt.count = asUInt(requireField(list[i], "count", at), at + ".count");
+      alt.index = asUInt(requireField(list[i], schema::key::kIndex, at),
+                         at + ".index");
+      alt.count = asUInt(requireField(list[i], schema::key::kCount, at),
+                         at + ".count");
       NHC_CHECK(alt.index < alt.count, NHC_INVALID_FORMAT,
                 cat(at, ": index ", alt.index, " is not below count ",
                     alt.count));
@@ -92,12 +111,12 @@ std::vector<TensorAlternative> parseAlternatives(const Json &list,
 
 /// The optional `config.fnv1a64`: 16 lowercase hex digits.
 std::string parseConfigHash(const Json &root, const std::string &where) {
-  auto config = root.find("config");
+  auto config = root.find(schema::key::kConfig);
   if (config == root.end() || !config->is_object() ||
-      !config->contains("fnv1a64"))
+      !config->contains(schema::key::kConfigHash))
     return {};
   std::string at = where + ": config.fnv1a64";
-  std::string hash = asString((*config)["fnv1a64"], at);
+  std::string hash = asString((*config)[schema::key::kConfigHash], at);
   NHC_CHECK(hash.size() == 16 &&
                 hash.find_first_not_of("0123456789abcdef") == std::string::npos,
             NHC_INVALID_FORMAT,
@@ -108,7 +127,7 @@ std::string parseConfigHash(const Json &root, const std::string &where) {
 
 std::vector<TensorSpec> parseWeights(const Json &root,
                                      const std::string &where) {
-  const Json &weights = requireField(root, "weights", where);
+  const Json &weights = requireField(root, schema::key::kWeights, where);
   NHC_CHECK(weights.is_array(), NHC_INVALID_FORMAT,
             cat(where, ": weights: expected an array"));
   requireAtMost(weights.size(), kMaxWeights, "nhc::kMaxWeights",
@@ -120,20 +139,24 @@ std::vector<TensorSpec> parseWeights(const Json &root,
     std::string at = cat(where, ": weights[", i, "]");
     const Json &entry = weights[i];
     TensorSpec spec;
-    spec.name = asName(requireField(entry, "name", at), at + ".name");
+    spec.name =
+        asName(requireField(entry, schema::key::kName, at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
     at = cat(at, " ('", spec.name, "')");
-    spec.dtype = asDtype(requireField(entry, "dtype", at), at + ".dtype");
-    spec.shape = asShape(requireField(entry, "shape", at), at + ".shape");
-    if (entry.contains("alternatives"))
-      spec.alternatives = parseAlternatives(entry["alternatives"], spec,
-                                            at + ".alternatives");
-    if (entry.contains("positive")) {
-      NHC_CHECK(entry["positive"].is_boolean(), NHC_INVALID_FORMAT,
+    spec.dtype =
+        asDtype(requireField(entry, schema::key::kDtype, at), at + ".dtype");
+    spec.shape =
+        asShape(requireField(entry, schema::key::kShape, at), at + ".shape");
+    if (entry.contains(schema::key::kAlternatives))
+      spec.alternatives = parseAlternatives(entry[schema::key::kAlternatives],
+                                            spec, at + ".alternatives");
+    if (entry.contains(schema::key::kPositive)) {
+      const Json &positive = entry[schema::key::kPositive];
+      NHC_CHECK(positive.is_boolean(), NHC_INVALID_FORMAT,
                 cat(at, ".positive: expected true or false, found ",
-                    previewJson(entry["positive"])));
-      spec.positive = entry["positive"].get<bool>();
+                    previewJson(positive)));
+      spec.positive = positive.get<bool>();
     }
     NHC_CHECK(!spec.positive || isConvertibleFloat(spec.dtype),
               NHC_INVALID_FORMAT,
@@ -149,7 +172,7 @@ std::vector<TensorSpec> parseWeights(const Json &root,
 }
 
 /// The sequence dimension's spelling in a state shape.
-constexpr const char *kSeqDim = "max_seq_len";
+constexpr const char *kSeqDim = schema::value::kDimMaxSeqLen;
 
 /// A state tensor's shape: rank 1 .. NHC_MAX_STATE_RANK, positive
 /// dimensions within kMaxStateElements, "max_seq_len" only first; sets
@@ -198,7 +221,7 @@ void parseStateShape(const Json &value, const std::string &at,
 void parseState(const Json &root, const std::string &where,
                 nhc_manifest_t &manifest) {
   std::string at = where + ": state";
-  const Json &state = requireField(root, "state", where);
+  const Json &state = requireField(root, schema::key::kState, where);
   NHC_CHECK(state.is_array(), NHC_INVALID_FORMAT,
             cat(at,
                 ": expected an array of state tensors ({name, layer, "
@@ -216,7 +239,8 @@ void parseState(const Json &root, const std::string &where,
     const Json &entry = state[i];
     requireObject(entry, entryAt);
     StateSpec spec;
-    spec.name = asName(requireField(entry, "name", entryAt), entryAt + ".name");
+    spec.name = asName(requireField(entry, schema::key::kName, entryAt),
+                       entryAt + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               entryAt + ".name: must not be empty");
     requireAtMost(spec.name.size(), kMaxStateNameBytes,
@@ -226,21 +250,21 @@ void parseState(const Json &root, const std::string &where,
     NHC_CHECK(inserted, NHC_INVALID_FORMAT,
               cat(entryAt, ".name: '", spec.name,
                   "' is listed twice (also state[", it->second, "])"));
-    uint64_t layer =
-        asUInt(requireField(entry, "layer", entryAt), entryAt + ".layer");
+    uint64_t layer = asUInt(requireField(entry, schema::key::kLayer, entryAt),
+                            entryAt + ".layer");
     NHC_CHECK(layer < manifest.model.num_layers, NHC_INVALID_FORMAT,
               cat(entryAt, ".layer: ", layer,
                   " is out of range (model.num_layers is ",
                   manifest.model.num_layers, ")"));
     spec.layer = static_cast<uint32_t>(layer);
-    spec.dtype =
-        asDtype(requireField(entry, "dtype", entryAt), entryAt + ".dtype");
+    spec.dtype = asDtype(requireField(entry, schema::key::kDtype, entryAt),
+                         entryAt + ".dtype");
     NHC_CHECK(isConvertibleFloat(spec.dtype), NHC_INVALID_FORMAT,
               cat(entryAt, ".dtype: state tensor '", spec.name,
                   "' must be F32, BF16 or F16, found ",
                   nhc_dtype_name(spec.dtype)));
-    parseStateShape(requireField(entry, "shape", entryAt), entryAt + ".shape",
-                    spec);
+    parseStateShape(requireField(entry, schema::key::kShape, entryAt),
+                    entryAt + ".shape", spec);
     manifest.state.push_back(std::move(spec));
   }
   manifest.model.num_state_tensors =
@@ -283,8 +307,8 @@ std::string stateShapeToString(const StateSpec &spec) {
     return shapeToString(spec.shape);
   std::vector<uint64_t> rest(spec.shape.begin() + 1, spec.shape.end());
   std::string tail = shapeToString(rest); // "[2, 32]"
-  return rest.empty() ? std::string("[max_seq_len]")
-                      : "[max_seq_len, " + tail.substr(1);
+  return rest.empty() ? cat("[", kSeqDim, "]")
+                      : cat("[", kSeqDim, ", ", tail.substr(1));
 }
 
 } // namespace nhc::runtime

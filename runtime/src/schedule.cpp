@@ -12,20 +12,24 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
 
 namespace nhc::runtime {
 
+/// The manifest's key names and fixed values, shared with the compiler.
+namespace schema = ::nhc::format::manifest;
+
 const char *scheduleName(ScheduleKind kind) {
   switch (kind) {
   case ScheduleKind::Body:
-    return "body";
+    return schema::value::kScheduleBody;
   case ScheduleKind::HeadLast:
-    return "head_last";
+    return schema::value::kScheduleHeadLast;
   case ScheduleKind::HeadAll:
-    return "head_all";
+    return schema::value::kScheduleHeadAll;
   }
   return "?";
 }
@@ -75,11 +79,11 @@ float asF32(const Json &value, const std::string &where) {
     return value.get<float>();
   if (value.is_string()) {
     const std::string &text = value.get_ref<const std::string &>();
-    if (text == "inf")
+    if (text == schema::value::kF32Inf)
       return std::numeric_limits<float>::infinity();
-    if (text == "-inf")
+    if (text == schema::value::kF32NegInf)
       return -std::numeric_limits<float>::infinity();
-    if (text == "nan")
+    if (text == schema::value::kF32NaN)
       return std::numeric_limits<float>::quiet_NaN();
   }
   throw Error(NHC_INVALID_FORMAT,
@@ -132,7 +136,7 @@ const Json *optionalArray(const Json &root, const char *key,
 
 void parseBuffers(const Json &root, const std::string &where,
                   PlanContext &ctx) {
-  const Json *buffers = optionalArray(root, "buffers", where);
+  const Json *buffers = optionalArray(root, schema::key::kBuffers, where);
   if (!buffers)
     return;
   requireAtMost(buffers->size(), kMaxBuffers, "nhc::kMaxBuffers",
@@ -141,28 +145,31 @@ void parseBuffers(const Json &root, const std::string &where,
     std::string at = cat(where, ": buffers[", i, "]");
     const Json &entry = (*buffers)[i];
     BufferSpec spec;
-    spec.name = asName(requireField(entry, "name", at), at + ".name");
+    spec.name =
+        asName(requireField(entry, schema::key::kName, at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
     // gemm operands spell the logits output "logits".
-    NHC_CHECK(spec.name != "logits", NHC_INVALID_FORMAT,
+    NHC_CHECK(spec.name != schema::value::kLogits, NHC_INVALID_FORMAT,
               at + ".name: 'logits' is reserved for the logits output");
-    std::string per = asString(requireField(entry, "per", at), at + ".per");
-    if (per == "token")
+    std::string per =
+        asString(requireField(entry, schema::key::kPer, at), at + ".per");
+    if (per == schema::value::kPerToken)
       spec.per = Per::Token;
-    else if (per == "request")
+    else if (per == schema::value::kPerRequest)
       spec.per = Per::Request;
     else
       throw Error(NHC_INVALID_FORMAT, cat(at, ".per: '", per,
                                           "' is not 'token' or 'request'"));
-    spec.elems = asUInt(requireField(entry, "elems", at), at + ".elems");
+    spec.elems =
+        asUInt(requireField(entry, schema::key::kElems, at), at + ".elems");
     NHC_CHECK(spec.elems > 0, NHC_INVALID_FORMAT,
               at + ".elems: must be positive, found 0");
     NHC_CHECK(spec.elems <= kMaxBufferElems, NHC_INVALID_FORMAT,
               cat(at, ".elems: ", spec.elems, " exceeds the limit ",
                   kMaxBufferElems, " (nhc::kMaxBufferElems)"));
     std::string dtype =
-        asString(requireField(entry, "dtype", at), at + ".dtype");
+        asString(requireField(entry, schema::key::kDtype, at), at + ".dtype");
     // Both spellings: lower case (execution-model.md) and the safetensors
     // style the compiler writes ("F32").
     if (dtype == "f32" || dtype == "F32")
@@ -185,11 +192,11 @@ void parseBuffers(const Json &root, const std::string &where,
 
 ParamKind parseParamKind(const Json &value, const std::string &where) {
   std::string kind = asString(value, where);
-  if (kind == "memref")
+  if (kind == schema::value::kParamMemRef)
     return ParamKind::Memref;
-  if (kind == "index")
+  if (kind == schema::value::kParamIndex)
     return ParamKind::Index;
-  if (kind == "f32")
+  if (kind == schema::value::kParamF32)
     return ParamKind::F32;
   throw Error(NHC_INVALID_FORMAT, cat(where, ": parameter kind '", kind,
                                       "' is not 'memref', 'index' or 'f32'"));
@@ -197,7 +204,7 @@ ParamKind parseParamKind(const Json &value, const std::string &where) {
 
 void parseKernels(const Json &root, const std::string &where,
                   PlanContext &ctx) {
-  const Json *kernels = optionalArray(root, "kernels", where);
+  const Json *kernels = optionalArray(root, schema::key::kKernels, where);
   if (!kernels)
     return;
   for (size_t i = 0; i < kernels->size(); ++i) {
@@ -205,10 +212,11 @@ void parseKernels(const Json &root, const std::string &where,
     const Json &entry = (*kernels)[i];
     KernelSpec spec;
     // The symbol name + "_packed" goes to dlsym as a C string.
-    spec.name = asName(requireField(entry, "name", at), at + ".name");
+    spec.name =
+        asName(requireField(entry, schema::key::kName, at), at + ".name");
     NHC_CHECK(!spec.name.empty(), NHC_INVALID_FORMAT,
               at + ".name: must not be empty");
-    const Json &params = requireField(entry, "params", at);
+    const Json &params = requireField(entry, schema::key::kParams, at);
     NHC_CHECK(params.is_array(), NHC_INVALID_FORMAT,
               at + ".params: expected an array");
     for (size_t p = 0; p < params.size(); ++p)
@@ -225,11 +233,11 @@ void parseKernels(const Json &root, const std::string &where,
 const char *paramKindName(ParamKind kind) {
   switch (kind) {
   case ParamKind::Memref:
-    return "memref";
+    return schema::value::kParamMemRef;
   case ParamKind::Index:
-    return "index";
+    return schema::value::kParamIndex;
   case ParamKind::F32:
-    return "f32";
+    return schema::value::kParamF32;
   }
   return "?";
 }
@@ -251,29 +259,30 @@ KernelArg parseStateArg(const PlanContext &ctx, const Json &arg,
                         const std::string &at) {
   KernelArg out;
   out.kind = ArgKind::State;
-  out.ref = ctx.state(asName(arg["state"], at + ".state"), at + ".state");
+  out.ref = ctx.state(asName(arg[schema::key::kState], at + ".state"),
+                      at + ".state");
   return out;
 }
 
 KernelArg parseDimArg(const Json &arg, const std::string &at) {
   KernelArg out;
   out.kind = ArgKind::Dim;
-  std::string dim = asString(arg["dim"], at + ".dim");
-  if (dim == "tokens")
+  std::string dim = asString(arg[schema::key::kDim], at + ".dim");
+  if (dim == schema::value::kDimTokens)
     out.dim = DimKind::Tokens;
-  else if (dim == "requests")
+  else if (dim == schema::value::kDimRequests)
     out.dim = DimKind::Requests;
-  else if (dim == "max_seq_len")
+  else if (dim == schema::value::kDimMaxSeqLen)
     out.dim = DimKind::MaxSeqLen;
-  else if (dim == "max_slots")
+  else if (dim == schema::value::kDimMaxSlots)
     out.dim = DimKind::MaxSlots;
   else
     throw Error(NHC_INVALID_FORMAT,
                 cat(at, ".dim: '", dim,
                     "' is not 'tokens', 'requests', 'max_seq_len' or "
                     "'max_slots'"));
-  if (arg.contains("times")) {
-    out.times = asInt64(arg["times"], at + ".times");
+  if (arg.contains(schema::key::kTimes)) {
+    out.times = asInt64(arg[schema::key::kTimes], at + ".times");
     NHC_CHECK(out.times > 0, NHC_INVALID_FORMAT,
               cat(at, ".times: must be positive, found ", out.times));
     // Every dim is below 2^31 (tokens <= max_slots * max_seq_len <=
@@ -294,47 +303,49 @@ void requireTrue(const Json &arg, const char *key, const std::string &at) {
 KernelArg parseKernelArg(const PlanContext &ctx, const Json &arg,
                          ScheduleKind schedule, const std::string &at) {
   requireObject(arg, at);
-  static const char *const kForms[] = {"buffer",   "weight",    "state",
-                                       "requests", "token_ids", "logits",
-                                       "dim",      "index",     "f32"};
+  namespace key = schema::key;
+  static const char *const kForms[] = {
+      key::kBuffer,   key::kWeight,   key::kState,
+      key::kRequests, key::kTokenIds, key::kLogits,
+      key::kDim,      key::kIndex,    key::kF32};
   const char *form = nullptr;
-  for (const char *key : kForms) {
-    if (!arg.contains(key))
+  for (const char *candidate : kForms) {
+    if (!arg.contains(candidate))
       continue;
     NHC_CHECK(form == nullptr, NHC_INVALID_FORMAT,
-              cat(at, ": has both '", form, "' and '", key,
+              cat(at, ": has both '", form, "' and '", candidate,
                   "'; an argument has exactly one form"));
-    form = key;
+    form = candidate;
   }
   NHC_CHECK(form != nullptr, NHC_INVALID_FORMAT,
             cat(at, ": expected one of buffer, weight, state, requests, "
                     "token_ids, logits, dim, index, f32; found ",
                 boundedDump(arg)));
-  std::string key = form;
+  std::string formKey = form;
   KernelArg out;
-  if (key == "buffer") {
+  if (formKey == key::kBuffer) {
     out.kind = ArgKind::Buffer;
     out.ref = ctx.buffer(asString(arg[form], at + ".buffer"), at);
-  } else if (key == "weight") {
+  } else if (formKey == key::kWeight) {
     out.kind = ArgKind::Weight;
     out.ref = ctx.weight(asString(arg[form], at + ".weight"), at);
-  } else if (key == "state") {
+  } else if (formKey == key::kState) {
     out = parseStateArg(ctx, arg, at);
-  } else if (key == "requests") {
+  } else if (formKey == key::kRequests) {
     requireTrue(arg, form, at);
     out.kind = ArgKind::Requests;
-  } else if (key == "token_ids") {
+  } else if (formKey == key::kTokenIds) {
     requireTrue(arg, form, at);
     out.kind = ArgKind::TokenIds;
-  } else if (key == "logits") {
+  } else if (formKey == key::kLogits) {
     requireTrue(arg, form, at);
     NHC_CHECK(schedule != ScheduleKind::Body, NHC_INVALID_FORMAT,
               cat(at, ": the logits output exists only in head_last and "
                       "head_all, not in body"));
     out.kind = ArgKind::Logits;
-  } else if (key == "dim") {
+  } else if (formKey == key::kDim) {
     out = parseDimArg(arg, at);
-  } else if (key == "index") {
+  } else if (formKey == key::kIndex) {
     out.kind = ArgKind::Index;
     out.index = asInt64(arg[form], at + ".index");
   } else {
@@ -350,15 +361,15 @@ ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
   ScheduleEntry out;
   out.kind = EntryKind::Kernel;
   out.where = where;
-  std::string name =
-      asString(requireField(entry, "kernel", where), where + ".kernel");
+  std::string name = asString(requireField(entry, schema::key::kKernel, where),
+                              where + ".kernel");
   auto it = ctx.kernels.find(name);
   NHC_CHECK(it != ctx.kernels.end(), NHC_INVALID_FORMAT,
             cat(where, ".kernel: unknown kernel '", name,
                 "' (not listed in the manifest's 'kernels')"));
   out.kernel.kernel = it->second;
   const KernelSpec &spec = ctx.plan.kernels[it->second];
-  const Json &args = requireField(entry, "args", where);
+  const Json &args = requireField(entry, schema::key::kArgs, where);
   NHC_CHECK(args.is_array(), NHC_INVALID_FORMAT,
             where + ".args: expected an array");
   NHC_CHECK(args.size() == spec.params.size(), NHC_INVALID_FORMAT,
@@ -392,8 +403,8 @@ std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
     std::string entryAt = cat(at, "[", i, "]");
     const Json &entry = list[i];
     requireObject(entry, entryAt);
-    bool isKernel = entry.contains("kernel");
-    bool isLibrary = entry.contains("library");
+    bool isKernel = entry.contains(schema::key::kKernel);
+    bool isLibrary = entry.contains(schema::key::kLibrary);
     NHC_CHECK(isKernel != isLibrary, NHC_INVALID_FORMAT,
               cat(entryAt, ": an entry has exactly one of 'kernel' and "
                            "'library'"));
@@ -402,12 +413,12 @@ std::vector<ScheduleEntry> parseSchedule(const PlanContext &ctx,
       continue;
     }
     std::string library =
-        asString(entry["library"], entryAt + ".library");
-    if (library == "gemm")
+        asString(entry[schema::key::kLibrary], entryAt + ".library");
+    if (library == schema::value::kLibraryGemm)
       entries.push_back(parseGemm(ctx, entry, kind, entryAt));
-    else if (library == "moe_experts")
+    else if (library == schema::value::kLibraryMoEExperts)
       entries.push_back(parseMoeExperts(ctx, entry, entryAt));
-    else if (library == "embedding")
+    else if (library == schema::value::kLibraryEmbedding)
       entries.push_back(parseEmbedding(ctx, entry, kind, entryAt));
     else
       throw Error(NHC_INVALID_FORMAT,
@@ -426,7 +437,7 @@ namespace {
 std::vector<TapPoint> parseTaps(const PlanContext &ctx, const Json &root,
                                 const std::string &where) {
   std::vector<TapPoint> taps;
-  auto it = root.find("taps");
+  auto it = root.find(schema::key::kTaps);
   if (it == root.end())
     return taps;
   std::string at = where + ": taps";
@@ -440,39 +451,43 @@ std::vector<TapPoint> parseTaps(const PlanContext &ctx, const Json &root,
     const Json &entry = (*it)[i];
     requireObject(entry, tapAt);
     TapPoint tap;
-    std::string kind =
-        asString(requireField(entry, "kind", tapAt), tapAt + ".kind");
-    if (kind == "embeddings")
+    std::string kind = asString(requireField(entry, schema::key::kKind, tapAt),
+                                tapAt + ".kind");
+    if (kind == schema::value::kTapEmbeddings)
       tap.kind = TapKind::Embeddings;
-    else if (kind == "residual")
+    else if (kind == schema::value::kTapResidual)
       tap.kind = TapKind::Residual;
-    else if (kind == "mixer")
+    else if (kind == schema::value::kTapMixer)
       tap.kind = TapKind::Mixer;
-    else if (kind == "final_norm")
+    else if (kind == schema::value::kTapFinalNorm)
       tap.kind = TapKind::FinalNorm;
     else
       throw Error(NHC_INVALID_FORMAT,
                   cat(tapAt, ".kind: '", kind,
                       "' is not embeddings, residual, mixer or final_norm"));
     if (tap.kind == TapKind::Residual || tap.kind == TapKind::Mixer) {
-      uint64_t layer =
-          asUInt(requireField(entry, "layer", tapAt), tapAt + ".layer");
+      uint64_t layer = asUInt(requireField(entry, schema::key::kLayer, tapAt),
+                              tapAt + ".layer");
       NHC_CHECK(layer < ctx.manifest.model.num_layers, NHC_INVALID_FORMAT,
                 cat(tapAt, ".layer: ", layer, " is out of range (num_layers ",
                     ctx.manifest.model.num_layers, ")"));
       tap.layer = static_cast<uint32_t>(layer);
     }
-    tap.buffer = ctx.buffer(
-        asString(requireField(entry, "buffer", tapAt), tapAt + ".buffer"),
-        tapAt + ".buffer");
+    tap.buffer = ctx.buffer(asString(requireField(entry, schema::key::kBuffer,
+                                                  tapAt),
+                                     tapAt + ".buffer"),
+                            tapAt + ".buffer");
     const BufferSpec &spec = ctx.bufferSpec(tap.buffer);
     NHC_CHECK(spec.per == Per::Token && spec.dtype == ElemType::F32,
               NHC_INVALID_FORMAT,
               cat(tapAt, ".buffer: '", spec.name,
                   "' must be a per-token f32 buffer"));
-    tap.offset = asUInt(requireField(entry, "offset", tapAt), tapAt + ".offset");
-    tap.ld = asUInt(requireField(entry, "ld", tapAt), tapAt + ".ld");
-    tap.width = asUInt(requireField(entry, "width", tapAt), tapAt + ".width");
+    tap.offset = asUInt(requireField(entry, schema::key::kOffset, tapAt),
+                        tapAt + ".offset");
+    tap.ld =
+        asUInt(requireField(entry, schema::key::kLd, tapAt), tapAt + ".ld");
+    tap.width = asUInt(requireField(entry, schema::key::kWidth, tapAt),
+                       tapAt + ".width");
     NHC_CHECK(tap.width == ctx.manifest.model.hidden_size, NHC_INVALID_FORMAT,
               cat(tapAt, ".width: ", tap.width, " is not hidden_size ",
                   ctx.manifest.model.hidden_size));
@@ -484,8 +499,8 @@ std::vector<TapPoint> parseTaps(const PlanContext &ctx, const Json &root,
               cat(tapAt, ": offset ", tap.offset, ", ld ", tap.ld, " and ",
                   tap.width, " columns do not fit in buffer '", spec.name,
                   "' (", spec.elems, " elements per token)"));
-    uint64_t after =
-        asUInt(requireField(entry, "after", tapAt), tapAt + ".after");
+    uint64_t after = asUInt(requireField(entry, schema::key::kAfter, tapAt),
+                            tapAt + ".after");
     NHC_CHECK(after < ctx.plan.body.size(), NHC_INVALID_FORMAT,
               cat(tapAt, ".after: entry ", after,
                   " does not exist (the body has ", ctx.plan.body.size(),
@@ -509,9 +524,9 @@ void parseExecutionPlan(const Json &root, const std::string &where,
   parseBuffers(root, where, ctx);
   parseKernels(root, where, ctx);
 
-  auto it = root.find("schedules");
+  auto it = root.find(schema::key::kSchedules);
   if (it == root.end()) {
-    plan.legacySchedule = root.contains("schedule");
+    plan.legacySchedule = root.contains(schema::key::kLegacySchedule);
     return;
   }
   std::string at = where + ": schedules";

@@ -15,15 +15,14 @@
 #include <vector>
 
 #include "error.h"
+#include "backend.h"
 #include "executor.h"
-#include "host_library.h"
 #include "manifest.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/session.h"
 #include "state_pool_internal.h"
-#include "weights_f32.h"
 #include "weights_internal.h"
 
 struct nhc_session_t {
@@ -31,10 +30,11 @@ struct nhc_session_t {
   uint64_t vocab = 0;
   uint64_t hidden = 0;
   uint64_t numLayers = 0;
-  // Members are destroyed in reverse order: the executor (which refers to
-  // the pool and the kernels) goes first, the kernel library last.
-  std::unique_ptr<nhc::runtime::HostLibrary> library;
+  // Members are destroyed in reverse order: the executor goes first, then
+  // the backend (which refers to the pool and the plan), then the pool.
+  nhc::runtime::ExecutionPlan plan; // a copy: the manifest may go first
   nhc::runtime::StatePoolPtr pool;
+  std::unique_ptr<nhc::runtime::Backend> backend;
   std::unique_ptr<nhc::runtime::Executor> executor;
   nhc_progress_fn_t progress = nullptr;
   void *progressUser = nullptr;
@@ -47,29 +47,13 @@ struct nhc_session_t {
 namespace nhc::runtime {
 namespace {
 
-std::unique_ptr<HostLibrary> loadKernels(const nhc_artifact_t &artifact,
-                                         const nhc_manifest_t &manifest) {
-  if (manifest.plan.kernels.empty())
-    return nullptr;
-  nhc_section_t section{};
-  nhc_status_t status = nhc_artifact_find_section(
-      &artifact, NHC_SECTION_HOST_SHARED_LIBRARY, nullptr, &section);
-  NHC_CHECK(status == NHC_OK, NHC_NOT_FOUND,
-            cat(manifest.origin, ": the manifest lists ",
-                manifest.plan.kernels.size(),
-                " kernels, but the artifact has no HOST_SHARED_LIBRARY "
-                "section (kind 2)"));
-  return HostLibrary::load(
-      section.data, section.size,
-      cat(manifest.origin, ": section '", section.name, "'"));
-}
-
-std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
-                                             const nhc_weights_t &weights,
-                                             uint32_t maxSlots,
-                                             uint64_t maxSeqLen) {
+std::unique_ptr<nhc_session_t>
+createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
+              const nhc_session_options_t &options) {
   const nhc_manifest_t &manifest = *nhc_artifact_manifest(&artifact);
   const ExecutionPlan &plan = manifest.plan;
+  const uint32_t maxSlots = options.max_slots;
+  const uint64_t maxSeqLen = options.max_seq_len;
   NHC_CHECK(plan.present, NHC_NOT_FOUND,
             cat(manifest.origin,
                 ": manifest has no 'schedules' (body, head_last, head_all); "
@@ -95,15 +79,17 @@ std::unique_ptr<nhc_session_t> createSession(const nhc_artifact_t &artifact,
   session->vocab = manifest.model.vocab_size;
   session->hidden = manifest.model.hidden_size;
   session->numLayers = manifest.model.num_layers;
+  session->plan = plan;
   // Cheap checks first; converting weights can take seconds.
-  session->library = loadKernels(artifact, manifest);
   session->pool = createStatePool(manifest, maxSlots, maxSeqLen, true);
-  session->executor = std::make_unique<Executor>(
-      manifest, session->library.get(), *session->pool);
+  session->backend = createBackend(
+      options.backend, {&artifact, &manifest, &session->plan,
+                        session->pool.get()});
+  session->executor =
+      std::make_unique<Executor>(session->plan, *session->backend);
   std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);
-  session->executor->bindWeights(F32Weights::build(
-      tensors, manifest.origin,
-      session->executor->matrixOnlyWeights(tensors.size())));
+  session->backend->bindWeights(
+      tensors, session->executor->matrixOnlyWeights(tensors.size()));
   session->seenInStep.assign(maxSlots, 0);
   for (size_t weight : session->executor->bodyGemmWeights())
     session->gemmWeights.push_back(manifest.weights[weight].name);
@@ -164,7 +150,7 @@ void lastNLogits(nhc_session_t &session, const nhc_request_t *requests,
   size_t total = executor.entries(ScheduleKind::Body) +
                  n * executor.entries(ScheduleKind::HeadLast);
   executor.runBody(io, total);
-  int64_t *table = executor.requestTable();
+  int64_t *table = executor.inputs().requestTable;
   std::vector<int64_t> original(table, table + 4 * count);
   std::vector<uint64_t> firstRow(count); // of request r in `logits`
   uint64_t row = 0;
@@ -301,8 +287,9 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
-  int64_t *table = executor.requestTable();
-  int32_t *ids = executor.tokenIds();
+  StepInputs inputs = executor.inputs();
+  int64_t *table = inputs.requestTable;
+  int32_t *ids = inputs.tokenIds;
   uint64_t offset = 0;
   for (size_t r = 0; r < count; ++r) {
     const nhc_request_t &request = requests[r];
@@ -351,10 +338,31 @@ nhc_status_t nhc_session_create(const nhc_artifact_t *artifact,
     NHC_CHECK_ARG(artifact, "nhc_session_create");
     NHC_CHECK_ARG(weights, "nhc_session_create");
     NHC_CHECK_ARG(out_session, "nhc_session_create");
-    *out_session =
-        createSession(*artifact, *weights, max_slots, max_seq_len).release();
+    nhc_session_options_t options{};
+    options.max_slots = max_slots;
+    options.max_seq_len = max_seq_len;
+    *out_session = createSession(*artifact, *weights, options).release();
   });
 }
+
+nhc_status_t nhc_session_create_ex(const nhc_artifact_t *artifact,
+                                   const nhc_weights_t *weights,
+                                   const nhc_session_options_t *options,
+                                   nhc_session_t **out_session) {
+  return guard("nhc_session_create_ex", [&] {
+    NHC_CHECK_ARG(artifact, "nhc_session_create_ex");
+    NHC_CHECK_ARG(weights, "nhc_session_create_ex");
+    NHC_CHECK_ARG(options, "nhc_session_create_ex");
+    NHC_CHECK_ARG(out_session, "nhc_session_create_ex");
+    *out_session = createSession(*artifact, *weights, *options).release();
+  });
+}
+
+const char *nhc_session_backend(const nhc_session_t *session) {
+  return session ? session->backend->name() : "";
+}
+
+const char *nhc_backends(void) { return availableBackends(); }
 
 void nhc_session_release(nhc_session_t *session) { delete session; }
 
@@ -434,8 +442,8 @@ nhc_status_t nhc_session_get_info(const nhc_session_t *session,
     info.free_slots = pool.free_slots;
     info.max_seq_len = pool.max_seq_len;
     info.state_bytes = pool.total_bytes;
-    info.weight_f32_bytes = session->executor->convertedWeightBytes();
-    info.scratch_bytes = session->executor->scratchBytes();
+    info.weight_f32_bytes = session->backend->convertedWeightBytes();
+    info.scratch_bytes = session->backend->scratchBytes();
     *out_info = info;
   });
 }

@@ -28,6 +28,27 @@ TEST(SessionCreateTest, MissingKernelSymbol) {
   EXPECT_EQ(f.session, nullptr);
 }
 
+TEST(SessionCreateTest, BackendByName) {
+  EXPECT_STREQ(nhc_backends(), "host");
+  for (const char *name : {static_cast<const char *>(nullptr), "", "host"}) {
+    SessionFixture f;
+    ASSERT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true, name),
+              NHC_OK)
+        << lastError();
+    EXPECT_STREQ(nhc_session_backend(f.session), "host");
+  }
+  EXPECT_STREQ(nhc_session_backend(nullptr), "");
+}
+
+TEST(SessionCreateTest, UnknownBackend) {
+  SessionFixture f;
+  EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true, "tpu"),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(),
+              HasSubstr("unknown backend 'tpu' (this runtime has: host)"));
+  EXPECT_EQ(f.session, nullptr);
+}
+
 TEST(SessionCreateTest, NoHostLibrarySection) {
   SessionFixture f;
   EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8,

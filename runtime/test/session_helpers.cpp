@@ -187,7 +187,7 @@ SessionFixture::~SessionFixture() {
 nhc_status_t SessionFixture::open(const Json &manifest,
                                   const SafetensorsBuilder &checkpoint,
                                   uint32_t maxSlots, uint64_t maxSeqLen,
-                                  bool withKernels) {
+                                  bool withKernels, const char *backend) {
   writeBytes(dir.file("model.nhc"),
              buildExecutableArtifact(manifest, withKernels));
   checkpoint.write(dir.file("model.safetensors"));
@@ -198,7 +198,11 @@ nhc_status_t SessionFixture::open(const Json &manifest,
   status = nhc_weights_open(dir.file("model.safetensors").c_str(), &weights);
   if (status != NHC_OK)
     return status;
-  return nhc_session_create(artifact, weights, maxSlots, maxSeqLen, &session);
+  nhc_session_options_t options{};
+  options.max_slots = maxSlots;
+  options.max_seq_len = maxSeqLen;
+  options.backend = backend;
+  return nhc_session_create_ex(artifact, weights, &options, &session);
 }
 
 // --- The toy model --------------------------------------------------------

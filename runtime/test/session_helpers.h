@@ -71,10 +71,11 @@ public:
   SessionFixture &operator=(const SessionFixture &) = delete;
 
   /// Writes and loads; returns the status of the first failing call
-  /// (nhc_artifact_load, nhc_weights_open or nhc_session_create).
+  /// (nhc_artifact_load, nhc_weights_open or nhc_session_create_ex with
+  /// `backend`).
   nhc_status_t open(const Json &manifest, const SafetensorsBuilder &weights,
                     uint32_t maxSlots = 4, uint64_t maxSeqLen = 32,
-                    bool withKernels = true);
+                    bool withKernels = true, const char *backend = nullptr);
 
   nhc_session_t *session = nullptr;
   nhc_artifact_t *artifact = nullptr;

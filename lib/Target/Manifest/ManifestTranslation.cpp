@@ -6,6 +6,7 @@
 #include "nhc/Dialect/Nemotron/IR/NemotronAttrs.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
 #include "nhc/Dialect/NemotronExec/IR/NemotronExec.h"
+#include "nhc/format/manifest_schema.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cfloat>
@@ -17,6 +18,9 @@ using namespace mlir;
 using namespace mlir::nemotron_exec;
 
 namespace {
+
+/// The manifest's key names and fixed values, shared with the runtime.
+namespace schema = ::nhc::format::manifest;
 
 std::string dtypeName(Type type) {
   if (type.isF32())
@@ -40,17 +44,19 @@ json shapeOf(RankedTensorType type) {
 }
 
 const char *kernelParamKind(Type type) {
-  return isa<MemRefType>(type) ? "memref" : type.isIndex() ? "index" : "f32";
+  return isa<MemRefType>(type) ? schema::value::kParamMemRef
+         : type.isIndex()      ? schema::value::kParamIndex
+                               : schema::value::kParamF32;
 }
 
 json layerPlan(StringRef pattern) {
   json layers = json::array();
   for (size_t i = 0; i < pattern.size(); ++i) {
-    const char *kind = pattern[i] == 'M'   ? "mamba"
-                       : pattern[i] == '*' ? "attention"
-                       : pattern[i] == '-' ? "mlp"
-                                           : "moe";
-    layers.push_back({{"index", i}, {"kind", kind}});
+    const char *kind = pattern[i] == 'M'   ? schema::value::kLayerMamba
+                       : pattern[i] == '*' ? schema::value::kLayerAttention
+                       : pattern[i] == '-' ? schema::value::kLayerMlp
+                                           : schema::value::kLayerMoE;
+    layers.push_back({{schema::key::kIndex, i}, {schema::key::kKind, kind}});
   }
   return layers;
 }
@@ -75,15 +81,19 @@ public:
       targetNames.push_back(cast<StringAttr>(target).str());
 
     json schedules = json::object();
-    for (StringRef name :
-         {kBodySchedule, kHeadLastSchedule, kHeadAllSchedule}) {
+    // Each schedule symbol and its key in the manifest's `schedules`.
+    for (auto [name, manifestName] :
+         {std::pair<StringRef, const char *>{kBodySchedule,
+                                             schema::value::kScheduleBody},
+          {kHeadLastSchedule, schema::value::kScheduleHeadLast},
+          {kHeadAllSchedule, schema::value::kScheduleHeadAll}}) {
       auto schedule = module.lookupSymbol<ScheduleOp>(name);
       if (!schedule)
         return module.emitError() << "module has no schedule @" << name;
       FailureOr<json> entries = scheduleEntries(schedule);
       if (failed(entries))
         return failure();
-      schedules[name.str()] = std::move(*entries);
+      schedules[manifestName] = std::move(*entries);
     }
 
     json kernels = json::array();
@@ -92,32 +102,34 @@ public:
       json params = json::array();
       for (Type type : kernel.getArgumentTypes())
         params.push_back(kernelParamKind(type));
-      kernels.push_back({{"name", name}, {"params", params}});
+      kernels.push_back(
+          {{schema::key::kName, name}, {schema::key::kParams, params}});
     }
 
+    namespace key = schema::key;
     return json{
-        {"format", "nhc-manifest"},
-        {"version", 1},
-        {"generator", "nhc"},
-        {"config",
-         {{"source", model.getSource().str()},
-          {"fnv1a64", model.getConfigHash().str()}}},
-        {"model",
-         {{"hidden_size", model.getHiddenSize()},
-          {"vocab_size", model.getVocabSize()},
-          {"num_layers", model.getNumLayers()},
-          {"max_position_embeddings", model.getMaxPositionEmbeddings()},
-          {"dtype", dtypeName(model.getDtype())},
-          {"compute_dtype", "F32"},
-          {"layer_pattern", model.getLayerPattern().str()}}},
-        {"layers", layerPlan(model.getLayerPattern())},
-        {"targets", targetNames},
-        {"weights", weights()},
-        {"state", state()},
-        {"buffers", buffers()},
-        {"kernels", kernels},
-        {"schedules", schedules},
-        {"taps", taps},
+        {key::kFormat, schema::kFormatName},
+        {key::kVersion, schema::kVersion},
+        {key::kGenerator, schema::value::kGeneratorNhc},
+        {key::kConfig,
+         {{key::kSource, model.getSource().str()},
+          {key::kConfigHash, model.getConfigHash().str()}}},
+        {key::kModel,
+         {{key::kHiddenSize, model.getHiddenSize()},
+          {key::kVocabSize, model.getVocabSize()},
+          {key::kNumLayers, model.getNumLayers()},
+          {key::kMaxPositionEmbeddings, model.getMaxPositionEmbeddings()},
+          {key::kDtype, dtypeName(model.getDtype())},
+          {key::kComputeDtype, "F32"},
+          {key::kLayerPattern, model.getLayerPattern().str()}}},
+        {key::kLayers, layerPlan(model.getLayerPattern())},
+        {key::kTargets, targetNames},
+        {key::kWeights, weights()},
+        {key::kState, state()},
+        {key::kBuffers, buffers()},
+        {key::kKernels, kernels},
+        {key::kSchedules, schedules},
+        {key::kTaps, taps},
     };
   }
 
@@ -126,24 +138,28 @@ private:
     json list = json::array();
     for (WeightOp weight : module.getOps<WeightOp>()) {
       auto type = cast<RankedTensorType>(weight.getType());
-      json entry = {{"name", weight.getSymName().str()},
-                    {"dtype", dtypeName(type.getElementType())},
-                    {"shape", shapeOf(type)}};
+      json entry = {{schema::key::kName, weight.getSymName().str()},
+                    {schema::key::kDtype, dtypeName(type.getElementType())},
+                    {schema::key::kShape, shapeOf(type)}};
       if (std::optional<ArrayAttr> alternatives = weight.getAlternatives()) {
         json list = json::array();
         for (Attribute alternative : *alternatives) {
           auto dict = cast<DictionaryAttr>(alternative);
-          json item = {{"name", dict.getAs<StringAttr>("name").str()}};
+          // The dictionary's attribute names are the IR's, not the
+          // manifest's.
+          json item = {
+              {schema::key::kName, dict.getAs<StringAttr>("name").str()}};
           if (auto index = dict.getAs<IntegerAttr>("index")) {
-            item["index"] = index.getInt();
-            item["count"] = dict.getAs<IntegerAttr>("count").getInt();
+            item[schema::key::kIndex] = index.getInt();
+            item[schema::key::kCount] =
+                dict.getAs<IntegerAttr>("count").getInt();
           }
           list.push_back(std::move(item));
         }
-        entry["alternatives"] = std::move(list);
+        entry[schema::key::kAlternatives] = std::move(list);
       }
       if (weight.getPositive())
-        entry["positive"] = true;
+        entry[schema::key::kPositive] = true;
       list.push_back(std::move(entry));
     }
     return list;
@@ -159,14 +175,14 @@ private:
       json shape = json::array();
       for (int64_t size : type.getShape()) {
         if (ShapedType::isDynamic(size))
-          shape.push_back("max_seq_len");
+          shape.push_back(schema::value::kDimMaxSeqLen);
         else
           shape.push_back(size);
       }
-      list.push_back({{"name", state.getSymName().str()},
-                      {"layer", uint64_t(state.getLayer())},
-                      {"dtype", dtypeName(type.getElementType())},
-                      {"shape", std::move(shape)}});
+      list.push_back({{schema::key::kName, state.getSymName().str()},
+                      {schema::key::kLayer, uint64_t(state.getLayer())},
+                      {schema::key::kDtype, dtypeName(type.getElementType())},
+                      {schema::key::kShape, std::move(shape)}});
     }
     return list;
   }
@@ -175,10 +191,11 @@ private:
     json list = json::array();
     for (BufferOp buffer : module.getOps<BufferOp>()) {
       auto type = cast<RankedTensorType>(buffer.getType());
-      list.push_back({{"name", buffer.getSymName().str()},
-                      {"per", stringifyRows(buffer.getRows()).str()},
-                      {"dtype", dtypeName(type.getElementType())},
-                      {"elems", type.getDimSize(0)}});
+      namespace key = schema::key;
+      list.push_back({{key::kName, buffer.getSymName().str()},
+                      {key::kPer, stringifyRows(buffer.getRows()).str()},
+                      {key::kDtype, dtypeName(type.getElementType())},
+                      {key::kElems, type.getDimSize(0)}});
     }
     return list;
   }
@@ -189,25 +206,27 @@ private:
     Operation *def = value.getDefiningOp();
     return TypeSwitch<Operation *, FailureOr<json>>(def)
         .Case([](BufferRefOp ref) -> json {
-          return {{"buffer", ref.getName().str()}};
+          return {{schema::key::kBuffer, ref.getName().str()}};
         })
         .Case([](WeightRefOp ref) -> json {
-          return {{"weight", ref.getName().str()}};
+          return {{schema::key::kWeight, ref.getName().str()}};
         })
         .Case([](StateRefOp ref) -> json {
-          return {{"state", ref.getName().str()}};
+          return {{schema::key::kState, ref.getName().str()}};
         })
         .Case([](DimOp dim) -> json {
-          json arg = {{"dim", stringifyDim(dim.getDim()).str()}};
+          json arg = {{schema::key::kDim, stringifyDim(dim.getDim()).str()}};
           if (std::optional<uint64_t> times = dim.getTimes())
-            arg["times"] = int64_t(*times);
+            arg[schema::key::kTimes] = int64_t(*times);
           return arg;
         })
-        .Case([](RequestTableOp) -> json { return {{"requests", true}}; })
+        .Case([](RequestTableOp) -> json {
+          return {{schema::key::kRequests, true}};
+        })
         .Case([&](arith::ConstantOp constant) -> FailureOr<json> {
           if (auto index = dyn_cast<IntegerAttr>(constant.getValue());
               index && index.getType().isIndex())
-            return json{{"index", index.getInt()}};
+            return json{{schema::key::kIndex, index.getInt()}};
           auto number = dyn_cast<FloatAttr>(constant.getValue());
           if (!number || !number.getType().isF32())
             return user->emitOpError()
@@ -219,7 +238,7 @@ private:
           // JSON has no infinity; an unbounded clamp is the largest f32.
           if (std::isinf(value))
             value = value > 0 ? FLT_MAX : -FLT_MAX;
-          return json{{"f32", value}};
+          return json{{schema::key::kF32, value}};
         })
         .Default([&](Operation *other) -> FailureOr<json> {
           return user->emitOpError()
@@ -233,7 +252,7 @@ private:
   FailureOr<std::string> bufferName(Operation *user, Value value,
                                     StringRef role, bool allowLogits = false) {
     if (allowLogits && value.getDefiningOp<LogitsOp>())
-      return std::string("logits");
+      return std::string(schema::value::kLogits);
     if (auto ref = value.getDefiningOp<BufferRefOp>())
       return ref.getName().str();
     return user->emitOpError()
@@ -255,36 +274,40 @@ private:
                   args.push_back(std::move(*spelled));
                 }
                 calledKernels.insert(call.getCallee().str());
-                return json{{"kernel", call.getCallee().str()},
-                            {"args", std::move(args)}};
+                return json{{schema::key::kKernel, call.getCallee().str()},
+                            {schema::key::kArgs, std::move(args)}};
               })
               .Case([&](GemmOp gemm) -> FailureOr<json> {
                 return gemmEntry(gemm);
               })
               .Case([&](EmbeddingOp embedding) -> FailureOr<json> {
-                FailureOr<std::string> output =
-                    bufferName(embedding, embedding.getOutput(), "output");
+                FailureOr<std::string> output = bufferName(
+                    embedding, embedding.getOutput(), schema::key::kOutput);
                 if (failed(output))
                   return failure();
-                return json{{"library", "embedding"},
-                            {"table", embedding.getTable().str()},
-                            {"output", *output},
-                            {"hidden", int64_t(embedding.getHidden())}};
+                return json{
+                    {schema::key::kLibrary, schema::value::kLibraryEmbedding},
+                    {schema::key::kTable, embedding.getTable().str()},
+                    {schema::key::kOutput, *output},
+                    {schema::key::kHidden, int64_t(embedding.getHidden())}};
               })
               .Case([&](MoEExpertsOp moe) -> FailureOr<json> {
-                json entry = {{"library", "moe_experts"},
-                              {"up", moe.getUp().str()},
-                              {"down", moe.getDown().str()},
-                              {"num_experts", int64_t(moe.getNumExperts())},
-                              {"top_k", int64_t(moe.getTopK())},
-                              {"hidden", int64_t(moe.getHidden())},
-                              {"intermediate", int64_t(moe.getIntermediate())},
-                              {"activation", moe.getActivation().str()}};
+                namespace key = schema::key;
+                json entry = {
+                    {key::kLibrary, schema::value::kLibraryMoEExperts},
+                    {key::kUp, moe.getUp().str()},
+                    {key::kDown, moe.getDown().str()},
+                    {key::kNumExperts, int64_t(moe.getNumExperts())},
+                    {key::kTopK, int64_t(moe.getTopK())},
+                    {key::kHidden, int64_t(moe.getHidden())},
+                    {key::kIntermediate, int64_t(moe.getIntermediate())},
+                    {key::kActivation, moe.getActivation().str()}};
                 for (auto [role, value] :
-                     {std::pair<const char *, Value>{"input", moe.getInput()},
-                      {"indices", moe.getIndices()},
-                      {"weights", moe.getWeights()},
-                      {"output", moe.getOutput()}}) {
+                     {std::pair<const char *, Value>{key::kInput,
+                                                     moe.getInput()},
+                      {key::kIndices, moe.getIndices()},
+                      {key::kWeights, moe.getWeights()},
+                      {key::kOutput, moe.getOutput()}}) {
                   FailureOr<std::string> name = bufferName(moe, value, role);
                   if (failed(name))
                     return failure();
@@ -302,14 +325,15 @@ private:
                     bufferName(tap, tap.getBuffer(), "tapped rows");
                 if (failed(buffer))
                   return failure();
-                json item = {{"kind", tap.getKind().str()},
-                             {"buffer", *buffer},
-                             {"offset", int64_t(tap.getOffset())},
-                             {"ld", int64_t(tap.getLd())},
-                             {"width", int64_t(tap.getWidth())},
-                             {"after", int64_t(entries.size()) - 1}};
+                namespace key = schema::key;
+                json item = {{key::kKind, tap.getKind().str()},
+                             {key::kBuffer, *buffer},
+                             {key::kOffset, int64_t(tap.getOffset())},
+                             {key::kLd, int64_t(tap.getLd())},
+                             {key::kWidth, int64_t(tap.getWidth())},
+                             {key::kAfter, int64_t(entries.size()) - 1}};
                 if (std::optional<uint64_t> layer = tap.getLayer())
-                  item["layer"] = int64_t(*layer);
+                  item[key::kLayer] = int64_t(*layer);
                 taps.push_back(std::move(item));
                 return json(); // not an entry
               })
@@ -324,34 +348,35 @@ private:
 
   FailureOr<json> gemmEntry(GemmOp gemm) {
     auto rows = gemm.getM().getDefiningOp<DimOp>();
-    FailureOr<std::string> a = bufferName(gemm, gemm.getA(), "a");
+    namespace key = schema::key;
+    FailureOr<std::string> a = bufferName(gemm, gemm.getA(), key::kA);
     FailureOr<std::string> c =
-        bufferName(gemm, gemm.getC(), "c", /*allowLogits=*/true);
+        bufferName(gemm, gemm.getC(), key::kC, /*allowLogits=*/true);
     if (failed(a) || failed(c))
       return failure();
-    json entry = {{"library", "gemm"},
-                  {"m", stringifyDim(rows.getDim()).str()},
-                  {"a", *a},
-                  {"a_offset", int64_t(gemm.getAOffset())},
-                  {"lda", int64_t(gemm.getLda())},
-                  {"w", gemm.getWeight().str()},
-                  {"c", *c},
-                  {"c_offset", int64_t(gemm.getCOffset())},
-                  {"ldc", int64_t(gemm.getLdc())},
-                  {"n", int64_t(gemm.getN())},
-                  {"k", int64_t(gemm.getK())},
-                  {"accumulate", false},
-                  {"epilogue", gemm.getEpilogue().str()}};
+    json entry = {{key::kLibrary, schema::value::kLibraryGemm},
+                  {key::kM, stringifyDim(rows.getDim()).str()},
+                  {key::kA, *a},
+                  {key::kAOffset, int64_t(gemm.getAOffset())},
+                  {key::kLda, int64_t(gemm.getLda())},
+                  {key::kW, gemm.getWeight().str()},
+                  {key::kC, *c},
+                  {key::kCOffset, int64_t(gemm.getCOffset())},
+                  {key::kLdc, int64_t(gemm.getLdc())},
+                  {key::kN, int64_t(gemm.getN())},
+                  {key::kK, int64_t(gemm.getK())},
+                  {key::kAccumulate, false},
+                  {key::kEpilogue, gemm.getEpilogue().str()}};
     if (std::optional<StringRef> bias = gemm.getBias())
-      entry["bias"] = bias->str();
+      entry[key::kBias] = bias->str();
     if (std::optional<ArrayAttr> scale = gemm.getScale()) {
       json names = json::array();
       for (Attribute ref : *scale)
         names.push_back(cast<FlatSymbolRefAttr>(ref).getValue().str());
-      entry["scale"] = std::move(names);
+      entry[key::kScale] = std::move(names);
     }
     if (std::optional<StringRef> quantize = gemm.getQuantizeOutput())
-      entry["quantize_output"] = quantize->str();
+      entry[key::kQuantizeOutput] = quantize->str();
     return entry;
   }
 

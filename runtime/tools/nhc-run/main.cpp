@@ -190,8 +190,12 @@ int run(nhc::run::Options options) {
     maxSeqLen = savedTokens + promptLen +
                 (options.maxNewTokens > 0 ? options.maxNewTokens - 1
                                           : 0); // the last token is never fed back
-  if (nhc_session_create(h.artifact, h.weights, 1, maxSeqLen, &h.session) !=
-      NHC_OK)
+  nhc_session_options_t sessionOptions{};
+  sessionOptions.max_slots = 1;
+  sessionOptions.max_seq_len = maxSeqLen;
+  sessionOptions.backend = options.backend.c_str();
+  if (nhc_session_create_ex(h.artifact, h.weights, &sessionOptions,
+                            &h.session) != NHC_OK)
     return failStatus();
   nhc_session_info_t info;
   uint32_t slot;

@@ -94,6 +94,8 @@ const char *usageText() {
          "  --save-state FILE          after the prompt, save the request's state\n"
          "  --load-state FILE          continue a saved request: the prompt ids\n"
          "                             are fed after the saved tokens\n"
+         "  --backend NAME             device backend (default: host; see\n"
+         "                             nhc_backends())\n"
          "  --verbose                  also print binding notes (ignored\n"
          "                             checkpoint tensors)\n"
          "  --help                     this text\n"
@@ -111,7 +113,8 @@ bool parseOptions(int argc, char **argv, Options &options,
       "--dump-logits", "--dump-prompt-logits", "--max-seq-len",
       "--prefill-chunk", "--save-state", "--load-state",
       "--dump-hidden-states", "--prompt", "--chat", "--system",
-      "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop"};
+      "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop",
+      "--backend"};
   auto kindOf = [](const std::string &name) {
     if (name == "--verbose")
       return tools::OptionKind::Flag;
@@ -125,6 +128,8 @@ bool parseOptions(int argc, char **argv, Options &options,
     bool ok = true;
     if (name == "--verbose")
       options.verbose = true;
+    else if (name == "--backend")
+      options.backend = value, ok = !value.empty();
     else if (name == "--weights")
       options.weights = value, ok = !value.empty();
     else if (name == "--prompt-ids")

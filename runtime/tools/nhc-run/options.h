@@ -32,6 +32,7 @@ struct Options {
   uint64_t maxSeqLen = 0;       // 0 = prompt + max_new_tokens
   uint64_t prefillChunk = 0;    // --prefill-chunk: 0 = whole prompt at once
   bool verbose = false;         // --verbose: binding notes
+  std::string backend;          // --backend: empty = the runtime's default
   std::string saveState;        // --save-state: the slot's state after prefill
   std::string loadState;        // --load-state: continue a saved request
   bool help = false;

@@ -133,6 +133,29 @@ NHC_API nhc_status_t nhc_session_create(const nhc_artifact_t *artifact,
                                         uint64_t max_seq_len,
                                         nhc_session_t **out_session);
 
+/* Options of nhc_session_create_ex(). Zero-initialize, then set. */
+typedef struct nhc_session_options_t {
+  uint32_t max_slots;   /* requests that can hold state at once */
+  uint64_t max_seq_len; /* tokens per request (KV-cache rows) */
+  /* The device backend that owns the session's memory and runs its steps:
+   * one of nhc_backends(); NULL or "" select "host". An unknown name is
+   * NHC_INVALID_ARGUMENT naming the backends this runtime has. */
+  const char *backend;
+} nhc_session_options_t;
+
+/* nhc_session_create() with options: the same checks and errors, plus the
+ * backend's. */
+NHC_API nhc_status_t nhc_session_create_ex(const nhc_artifact_t *artifact,
+                                           const nhc_weights_t *weights,
+                                           const nhc_session_options_t *options,
+                                           nhc_session_t **out_session);
+
+/* The backend a session runs on ("host"); "" for NULL. */
+NHC_API const char *nhc_session_backend(const nhc_session_t *session);
+
+/* The backends this runtime has, comma-separated ("host"). */
+NHC_API const char *nhc_backends(void);
+
 /* Unloads the kernels and frees all session memory. NULL is allowed. */
 NHC_API void nhc_session_release(nhc_session_t *session);
 

@@ -65,6 +65,11 @@ inline constexpr const char kDim[] = "dim";
 inline constexpr const char kTimes[] = "times";
 inline constexpr const char kF32[] = "f32";
 inline constexpr const char kRequests[] = "requests";
+// {"token_ids": true}: the step's token ids (a kernel argument form).
+inline constexpr const char kTokenIds[] = "token_ids";
+// {"logits": true}: the caller's logits output, in head_last and head_all
+// only (a kernel argument form).
+inline constexpr const char kLogits[] = "logits";
 // Library entries.
 inline constexpr const char kLibrary[] = "library";
 inline constexpr const char kM[] = "m";
@@ -93,6 +98,9 @@ inline constexpr const char kNumExperts[] = "num_experts";
 inline constexpr const char kTopK[] = "top_k";
 inline constexpr const char kIntermediate[] = "intermediate";
 inline constexpr const char kActivation[] = "activation";
+// The single `schedule` of older compilers, replaced by `schedules`: never
+// read, only detected so that the error for a missing `schedules` names it.
+inline constexpr const char kLegacySchedule[] = "schedule";
 } // namespace key
 
 /// Values with a fixed spelling.
@@ -103,6 +111,13 @@ inline constexpr const char kPerRequest[] = "request";
 inline constexpr const char kDimTokens[] = "tokens";
 inline constexpr const char kDimRequests[] = "requests";
 inline constexpr const char kDimMaxSeqLen[] = "max_seq_len";
+// A `dim` the runtime accepts but the compiler does not write.
+inline constexpr const char kDimMaxSlots[] = "max_slots";
+// An f32 argument JSON cannot spell as a number (the runtime reads them;
+// the compiler writes an unbounded clamp as the largest f32 instead).
+inline constexpr const char kF32Inf[] = "inf";
+inline constexpr const char kF32NegInf[] = "-inf";
+inline constexpr const char kF32NaN[] = "nan";
 inline constexpr const char kParamMemRef[] = "memref";
 inline constexpr const char kParamIndex[] = "index";
 inline constexpr const char kParamF32[] = "f32";
@@ -113,6 +128,16 @@ inline constexpr const char kLibraryMoEExperts[] = "moe_experts";
 inline constexpr const char kScheduleBody[] = "body";
 inline constexpr const char kScheduleHeadLast[] = "head_last";
 inline constexpr const char kScheduleHeadAll[] = "head_all";
+// Layer `kind`s, one per layer_pattern character (M, *, -, E).
+inline constexpr const char kLayerMamba[] = "mamba";
+inline constexpr const char kLayerAttention[] = "attention";
+inline constexpr const char kLayerMlp[] = "mlp";
+inline constexpr const char kLayerMoE[] = "moe";
+// Tap `kind`s: where in the body the tapped rows were written.
+inline constexpr const char kTapEmbeddings[] = "embeddings";
+inline constexpr const char kTapResidual[] = "residual";
+inline constexpr const char kTapMixer[] = "mixer";
+inline constexpr const char kTapFinalNorm[] = "final_norm";
 } // namespace value
 
 } // namespace nhc::format::manifest

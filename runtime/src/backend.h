@@ -1,0 +1,123 @@
+//===- backend.h - The device seam -----------------------------*- C++ -*-===//
+//
+// Everything that owns device memory or runs code on a device sits below
+// this interface; the executor above it walks the plan and names what an
+// entry touches only by the plan's own indices (buffer i, weight j, state
+// tensor k, kernel n) and the step's sizes. The host backend is the first
+// implementation (host_backend.h); a CUDA backend implements the same calls
+// with device memory, the artifact's cubin/PTX and its launch table.
+// Modelled on ggml's backend interface (ggml-backend-impl.h) and IREE's HAL.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_BACKEND_H
+#define NHC_RUNTIME_SRC_BACKEND_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "schedule.h"
+#include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/state_pool.h"
+#include "nhc/runtime/weights.h"
+
+namespace nhc::runtime {
+
+/// The sizes of one step that the plan's arguments depend on.
+struct StepShape {
+  uint64_t tokens = 0;   // T: rows of the step
+  uint64_t requests = 0; // R: requests of the step
+};
+
+/// Host-writable staging for a step's inputs: the request table [R, 4]
+/// (first row, rows, position, slot) and the token ids [T]. Valid until the
+/// next prepare(); committed to the device by commitInputs().
+struct StepInputs {
+  int64_t *requestTable = nullptr;
+  int32_t *tokenIds = nullptr;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+
+  /// The name sessions select it by ("host").
+  virtual const char *name() const = 0;
+
+  //===--------------------------------------------------------------------===//
+  // Binding (once, at session creation; may throw)
+  //===--------------------------------------------------------------------===//
+
+  /// Binds the checkpoint's tensors, in manifest order. A tensor with
+  /// `matrixOnly[i]` is read only as a matrix (gemm, experts, embedding
+  /// rows) and may stay in its stored dtype.
+  virtual void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
+                           const std::vector<bool> &matrixOnly) = 0;
+
+  //===--------------------------------------------------------------------===//
+  // Memory of a step
+  //===--------------------------------------------------------------------===//
+
+  /// Makes room for a step (scratch buffers, workspaces, staging). Throws
+  /// NHC_OUT_OF_MEMORY or NHC_INVALID_ARGUMENT and then changes nothing.
+  virtual void prepare(const StepShape &shape) = 0;
+  virtual StepInputs stepInputs() = 0;
+  /// The staged inputs are final for the entries that follow (called again
+  /// when the executor rewrites the request table between heads).
+  virtual void commitInputs(const StepShape &shape) = 0;
+  /// Where the head's logits go: [rows, vocab] f32 in caller memory.
+  virtual void setLogitsOutput(float *logits) = 0;
+
+  //===--------------------------------------------------------------------===//
+  // What a schedule runs (never fails once prepare() succeeded)
+  //===--------------------------------------------------------------------===//
+
+  /// Runs plan kernel `call.kernel` with the plan's arguments; `logitsRows`
+  /// is the row count a {"logits"} argument has in this schedule.
+  virtual void launch(const KernelCall &call, const StepShape &shape,
+                      uint64_t logitsRows) = 0;
+  virtual void gemm(const GemmCall &call, const StepShape &shape) = 0;
+  virtual void moeExperts(const MoeCall &call, const StepShape &shape) = 0;
+  virtual void embedding(const EmbeddingCall &call, const StepShape &shape) = 0;
+
+  /// Copies `width` f32 of each of `rows` rows of buffer `buffer` (starting
+  /// `offset` elements in, rows `ld` apart) to `out` [rows, width].
+  virtual void readRows(size_t buffer, uint64_t offset, uint64_t ld,
+                        uint64_t width, uint64_t rows, float *out) = 0;
+  /// max |a[r, c]| over `rows` rows and `cols` columns of a gemm operand
+  /// (NaN when any element is NaN): FP8 calibration.
+  virtual float absMax(const MatrixRef &a, uint64_t rows, uint64_t cols) = 0;
+  /// Waits until everything issued so far has finished.
+  virtual void synchronize() = 0;
+
+  //===--------------------------------------------------------------------===//
+  // Accounting
+  //===--------------------------------------------------------------------===//
+
+  virtual uint64_t scratchBytes() const = 0;
+  /// Memory held by converted (widened) copies of weights.
+  virtual uint64_t convertedWeightBytes() const = 0;
+};
+
+/// What a backend is created from.
+struct BackendContext {
+  const nhc_artifact_t *artifact = nullptr;
+  const nhc_manifest_t *manifest = nullptr;
+  const ExecutionPlan *plan = nullptr; // outlives the backend
+  nhc_state_pool_t *pool = nullptr; // sized for the session (dense slots)
+};
+
+/// The backend called `name` ("host"; NULL or "" mean "host"). Throws
+/// NHC_INVALID_ARGUMENT for a name this runtime does not have, naming the
+/// ones it has, and whatever the backend throws while loading the
+/// artifact's code for it.
+std::unique_ptr<Backend> createBackend(const char *name,
+                                       const BackendContext &context);
+
+/// The backends this runtime has, comma-separated ("host").
+const char *availableBackends();
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_BACKEND_H

@@ -1,0 +1,325 @@
+//===- host_backend.cpp - The host CPU backend ----------------------------===//
+//
+// Kernel calls follow the packed ABI of docs/execution-model.md: args[i]
+// points at the storage of the i-th LLVM-level parameter, a memref being
+// five of them (allocated, aligned, offset, size, stride).
+//
+//===----------------------------------------------------------------------===//
+
+#include "host_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "activation.h"
+#include "error.h"
+#include "fp8.h"
+#include "gemm.h"
+#include "manifest.h"
+#include "narrow_gemm.h"
+#include "nhc/runtime/artifact.h"
+#include "thread_pool.h"
+
+namespace nhc::runtime {
+namespace {
+
+constexpr size_t kMemrefSlots = 5;
+
+size_t abiSlots(const KernelArg &arg) {
+  switch (arg.kind) {
+  case ArgKind::Dim:
+  case ArgKind::Index:
+  case ArgKind::F32:
+    return 1;
+  default:
+    return kMemrefSlots;
+  }
+}
+
+std::unique_ptr<HostLibrary> loadKernels(const nhc_artifact_t &artifact,
+                                         const nhc_manifest_t &manifest) {
+  if (manifest.plan.kernels.empty())
+    return nullptr;
+  nhc_section_t section{};
+  nhc_status_t status = nhc_artifact_find_section(
+      &artifact, NHC_SECTION_HOST_SHARED_LIBRARY, nullptr, &section);
+  NHC_CHECK(status == NHC_OK, NHC_NOT_FOUND,
+            cat(manifest.origin, ": the manifest lists ",
+                manifest.plan.kernels.size(),
+                " kernels, but the artifact has no HOST_SHARED_LIBRARY "
+                "section (kind 2)"));
+  return HostLibrary::load(
+      section.data, section.size,
+      cat(manifest.origin, ": section '", section.name, "'"));
+}
+
+} // namespace
+
+HostBackend::HostBackend(const BackendContext &context)
+    : origin_(context.manifest->origin), plan_(*context.plan),
+      vocab_(context.manifest->model.vocab_size),
+      maxSlots_(maxSlots(*context.pool)), maxSeqLen_(maxSeqLen(*context.pool)),
+      library_(loadKernels(*context.artifact, *context.manifest)),
+      pool_(*context.pool), scratch_(plan_.buffers) {
+  // The session proved max_slots * max_seq_len <= INT_MAX.
+  scratch_.checkCapacity(maxSlots_ * maxSeqLen_, maxSlots_, origin_);
+  for (const KernelSpec &kernel : plan_.kernels)
+    kernels_.push_back(
+        {library_->packedKernel(kernel.name), library_->slicedKernel(kernel.name)});
+  size_t states = context.manifest->state.size();
+  statePools_.resize(states);
+  stateResolved_.assign(states, false);
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    resolveStateArgs(*entries);
+}
+
+void HostBackend::resolveStateArgs(const std::vector<ScheduleEntry> &entries) {
+  for (const ScheduleEntry &entry : entries) {
+    if (entry.kind != EntryKind::Kernel)
+      continue;
+    for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
+      const KernelArg &arg = entry.kernel.args[i];
+      if (arg.kind != ArgKind::State || stateResolved_[arg.ref])
+        continue;
+      TensorPool tensor = tensorPool(pool_, arg.ref);
+      // Kernels read state as f32 (docs/execution-model.md, Numerics).
+      NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+                cat(entry.where, ".args[", i, "]: state tensor '",
+                    *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
+                    "; host kernels need F32 state (manifest 'state')"));
+      statePools_[arg.ref] = tensor;
+      stateResolved_[arg.ref] = true;
+    }
+  }
+}
+
+void HostBackend::bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
+                              const std::vector<bool> &matrixOnly) {
+  weights_ = F32Weights::build(tensors, origin_, matrixOnly);
+  allocateGemmPanel();
+}
+
+void HostBackend::allocateGemmPanel() {
+  uint64_t panelK = 0; // the widest narrow weight row a prefill widens
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries) {
+      if (entry.kind == EntryKind::MoeExperts &&
+          weights_.matrix(entry.moe.up[0]).dtype != NHC_DTYPE_F32)
+        panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
+      else if (entry.kind == EntryKind::Gemm &&
+               weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32)
+        panelK = std::max(panelK, entry.gemm.k);
+    }
+  try {
+    gemmPanel_.assign(gemmPanelFloats(panelK), 0.0f);
+  } catch (const std::bad_alloc &) {
+    throw Error(NHC_OUT_OF_MEMORY,
+                cat("cannot allocate the ", gemmPanelFloats(panelK),
+                    "-float panel the narrow-weight gemms widen into"));
+  }
+}
+
+void HostBackend::prepare(const StepShape &shape) {
+  scratch_.prepare(shape.tokens, shape.requests);
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries)
+      if (entry.kind == EntryKind::MoeExperts)
+        moeWorkspace_.prepare(shape.tokens, entry.moe.numExperts,
+                              entry.moe.topK, entry.moe.hidden,
+                              entry.moe.intermediate);
+}
+
+StepInputs HostBackend::stepInputs() {
+  return {scratch_.requestTable(), scratch_.tokenIds()};
+}
+
+void HostBackend::launch(const KernelCall &call, const StepShape &shape,
+                         uint64_t logitsRows) {
+  const uint64_t T = shape.tokens, R = shape.requests;
+  size_t slots = 0;
+  for (const KernelArg &arg : call.args)
+    slots += abiSlots(arg);
+  cells_.resize(slots);
+  args_.resize(slots);
+  for (size_t i = 0; i < slots; ++i)
+    args_[i] = &cells_[i];
+  Cell *cell = cells_.data();
+  auto memref = [&cell](const void *base, uint64_t elems) {
+    void *p = const_cast<void *>(base); // the ABI has no const
+    cell[0].ptr = p;                    // allocated
+    cell[1].ptr = p;                    // aligned
+    cell[2].i64 = 0;                    // offset
+    cell[3].i64 = static_cast<int64_t>(elems);
+    cell[4].i64 = 1; // stride
+    cell += kMemrefSlots;
+  };
+  for (const KernelArg &arg : call.args) {
+    switch (arg.kind) {
+    case ArgKind::Buffer:
+      memref(scratch_.buffer(arg.ref), scratch_.elems(arg.ref, T, R));
+      break;
+    case ArgKind::Weight:
+      memref(weights_.data(arg.ref), weights_.elems(arg.ref));
+      break;
+    case ArgKind::State:
+      memref(statePools_[arg.ref].base,
+             statePools_[arg.ref].totalBytes / sizeof(float));
+      break;
+    case ArgKind::Requests:
+      memref(scratch_.requestTable(), 4 * R);
+      break;
+    case ArgKind::TokenIds:
+      memref(scratch_.tokenIds(), T);
+      break;
+    case ArgKind::Logits:
+      memref(logits_, logitsRows * vocab_);
+      break;
+    case ArgKind::Dim: {
+      uint64_t value = arg.dim == DimKind::Tokens     ? T
+                       : arg.dim == DimKind::Requests ? R
+                       : arg.dim == DimKind::MaxSeqLen ? maxSeqLen_
+                                                       : maxSlots_;
+      (cell++)->i64 = static_cast<int64_t>(value) * arg.times;
+      break;
+    }
+    case ArgKind::Index:
+      (cell++)->i64 = arg.index;
+      break;
+    case ArgKind::F32:
+      (cell++)->f32 = arg.f32;
+      break;
+    }
+  }
+  // One slice per host thread, all at once, phase after phase (one phase
+  // per parallel loop of the kernel): the slices of a loop are independent,
+  // so the result does not depend on the thread count.
+  const BoundKernel &kernel = kernels_[call.kernel];
+  const size_t threads = hostThreads();
+  void **args = args_.data();
+  if (kernel.sliced && threads > 1) {
+    SlicedKernelFn sliced = kernel.sliced;
+    const auto slices = static_cast<int64_t>(threads);
+    for (int64_t phase = 0, more = 1; more; ++phase) {
+      NHC_CHECK(phase < kMaxKernelPhases, NHC_INTERNAL,
+                cat(origin_, ": a host kernel's sliced entry ran ", phase,
+                    " phases without finishing"));
+      parallelFor(threads, 1, [&](size_t begin, size_t end) {
+        for (size_t s = begin; s < end; ++s) {
+          int64_t later = sliced(args, static_cast<int64_t>(s), slices, phase);
+          if (s == 0)
+            more = later; // every slice returns the same
+        }
+      });
+    }
+    return;
+  }
+  kernel.fn(args);
+}
+
+float *HostBackend::matrixBase(const MatrixRef &ref) {
+  float *base =
+      ref.logits ? logits_ : static_cast<float *>(scratch_.buffer(ref.buffer));
+  return base + ref.offset;
+}
+
+float HostBackend::absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) {
+  const float *a = matrixBase(ref);
+  float absmax = 0.0f;
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t i = 0; i < cols; ++i) {
+      float v = std::fabs(a[r * ref.ld + i]);
+      if (std::isnan(v) || v > absmax)
+        absmax = std::isnan(absmax) ? absmax : v;
+    }
+  return absmax;
+}
+
+void HostBackend::readRows(size_t buffer, uint64_t offset, uint64_t ld,
+                           uint64_t width, uint64_t rows, float *out) {
+  const float *base = static_cast<const float *>(scratch_.buffer(buffer)) + offset;
+  for (uint64_t t = 0; t < rows; ++t)
+    std::memcpy(out + t * width, base + t * ld, width * sizeof(float));
+}
+
+void HostBackend::gemm(const GemmCall &gemm, const StepShape &shape) {
+  uint64_t m = gemm.rows == Rows::Tokens ? shape.tokens : shape.requests;
+  float *c = matrixBase(gemm.c);
+  gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a), gemm.a.ld,
+         weights_.matrix(gemm.weight), c, gemm.c.ld, gemm.accumulate,
+         gemmPanel_.data());
+  // FP8: the e4m3 product times one f32 scalar, the product of the two
+  // scales taken first (docs/fp8.md).
+  if (gemm.scaled)
+    scaleBlock(m, gemm.n, c, gemm.c.ld,
+               weights_.data(gemm.inputScale)[0] *
+                   weights_.data(gemm.weightScale)[0]);
+  if (gemm.hasBias)
+    addBiasBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.bias));
+  activateBlock(gemm.epilogue, m, gemm.n, c, gemm.c.ld);
+  if (gemm.quantizeOutput)
+    quantizeBlock(m, gemm.n, c, gemm.c.ld, weights_.data(gemm.outputScale)[0]);
+}
+
+void HostBackend::embedding(const EmbeddingCall &call, const StepShape &shape) {
+  WeightMatrix table = weights_.matrix(call.table);
+  const int32_t *ids = scratch_.tokenIds();
+  float *out = static_cast<float *>(scratch_.buffer(call.output));
+  const uint64_t rowBytes = call.hidden * nhc_dtype_size(table.dtype);
+  const uint8_t *base = static_cast<const uint8_t *>(table.data);
+  // Ids were checked against vocab_size, which the table's rows cover.
+  parallelFor(shape.tokens, 64, [&](size_t t0, size_t t1) {
+    for (size_t t = t0; t < t1; ++t) {
+      const uint8_t *row = base + static_cast<uint64_t>(ids[t]) * rowBytes;
+      widenToF32(row, table.dtype, call.hidden, out + t * call.hidden);
+    }
+  });
+}
+
+void HostBackend::experts(const std::vector<size_t> &indices, bool stacked,
+                          uint64_t count, uint64_t perExpert,
+                          std::vector<WeightMatrix> &out) const {
+  out.clear();
+  for (uint64_t x = 0; x < count; ++x)
+    out.push_back(stacked ? weights_.matrix(indices[0]).advance(x * perExpert)
+                          : weights_.matrix(indices[x]));
+}
+
+void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
+  uint64_t perExpert = moe.hidden * moe.intermediate;
+  experts(moe.up, moe.stacked, moe.numExperts, perExpert, up_);
+  experts(moe.down, moe.stacked, moe.numExperts, perExpert, down_);
+  MoeProblem p;
+  p.tokens = shape.tokens;
+  p.experts = moe.numExperts;
+  p.topK = moe.topK;
+  p.hidden = moe.hidden;
+  p.intermediate = moe.intermediate;
+  p.input = static_cast<const float *>(scratch_.buffer(moe.input));
+  p.indices = static_cast<const int32_t *>(scratch_.buffer(moe.indices));
+  p.weights = static_cast<const float *>(scratch_.buffer(moe.weights));
+  p.output = static_cast<float *>(scratch_.buffer(moe.output));
+  p.up = up_.data();
+  p.down = down_.data();
+  p.panel = gemmPanel_.data();
+  p.activation = moe.activation;
+  moeWorkspace_.run(p);
+}
+
+//===----------------------------------------------------------------------===//
+// The registry
+//===----------------------------------------------------------------------===//
+
+const char *availableBackends() { return "host"; }
+
+std::unique_ptr<Backend> createBackend(const char *name,
+                                       const BackendContext &context) {
+  std::string wanted = name && *name ? name : "host";
+  if (wanted == "host")
+    return std::make_unique<HostBackend>(context);
+  throw Error(NHC_INVALID_ARGUMENT,
+              cat("session: unknown backend '", wanted,
+                  "' (this runtime has: ", availableBackends(), ")"));
+}
+
+} // namespace nhc::runtime

@@ -1,0 +1,96 @@
+//===- host_backend.h - The host CPU backend -------------------*- C++ -*-===//
+//
+// The backend that runs a plan on the host: the artifact's x86-64 kernel
+// library (packed and per-thread sliced entry points), BLAS and the narrow
+// (BF16/F16/e4m3) GEMMs for gemm and moe_experts, weights used where the
+// checkpoint maps them (f32 copies only of what generated kernels read),
+// the session's state pool and scratch in host memory.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_HOST_BACKEND_H
+#define NHC_RUNTIME_SRC_HOST_BACKEND_H
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "host_library.h"
+#include "moe.h"
+#include "scratch.h"
+#include "state_pool_internal.h"
+#include "weights_f32.h"
+
+namespace nhc::runtime {
+
+class HostBackend final : public Backend {
+public:
+  /// Loads the artifact's HOST_SHARED_LIBRARY (when the plan has kernels)
+  /// and resolves every kernel's entry point and every state argument.
+  /// Throws naming the artifact, the section or the schedule path.
+  explicit HostBackend(const BackendContext &context);
+
+  const char *name() const override { return "host"; }
+  void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
+                   const std::vector<bool> &matrixOnly) override;
+  void prepare(const StepShape &shape) override;
+  StepInputs stepInputs() override;
+  void commitInputs(const StepShape &) override {} // host memory already
+  void setLogitsOutput(float *logits) override { logits_ = logits; }
+  void launch(const KernelCall &call, const StepShape &shape,
+              uint64_t logitsRows) override;
+  void gemm(const GemmCall &call, const StepShape &shape) override;
+  void moeExperts(const MoeCall &call, const StepShape &shape) override;
+  void embedding(const EmbeddingCall &call, const StepShape &shape) override;
+  void readRows(size_t buffer, uint64_t offset, uint64_t ld, uint64_t width,
+                uint64_t rows, float *out) override;
+  float absMax(const MatrixRef &a, uint64_t rows, uint64_t cols) override;
+  void synchronize() override {} // every call finishes before it returns
+  uint64_t scratchBytes() const override { return scratch_.bytes(); }
+  uint64_t convertedWeightBytes() const override {
+    return weights_.convertedBytes();
+  }
+
+private:
+  /// A kernel's entry points and, per state argument, its pool.
+  struct BoundKernel {
+    PackedKernelFn fn = nullptr;
+    SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
+  };
+  /// Packed-ABI argument storage: args_[i] points at cells_[i].
+  union Cell {
+    void *ptr;
+    int64_t i64;
+    float f32;
+  };
+
+  float *matrixBase(const MatrixRef &ref);
+  void resolveStateArgs(const std::vector<ScheduleEntry> &entries);
+  void allocateGemmPanel();
+  /// The experts' matrices of `indices` (one per expert, or one stacked).
+  void experts(const std::vector<size_t> &indices, bool stacked,
+               uint64_t count, uint64_t perExpert,
+               std::vector<WeightMatrix> &out) const;
+
+  std::string origin_; // "artifact '/m.nhc'", for messages
+  const ExecutionPlan &plan_; // the session's copy
+  uint64_t vocab_;
+  uint64_t maxSlots_, maxSeqLen_;
+  std::unique_ptr<HostLibrary> library_;
+  std::vector<BoundKernel> kernels_;      // by plan kernel index
+  std::vector<TensorPool> statePools_;    // by manifest state index
+  std::vector<bool> stateResolved_;
+  nhc_state_pool_t &pool_;
+  F32Weights weights_;
+  Scratch scratch_;
+  MoeWorkspace moeWorkspace_;
+  std::vector<float> gemmPanel_; // 16-bit gemm weights widen into it
+  float *logits_ = nullptr;
+  std::vector<Cell> cells_;
+  std::vector<void *> args_;
+  std::vector<WeightMatrix> up_, down_; // per moe call
+};
+
+} // namespace nhc::runtime
+
+#endif // NHC_RUNTIME_SRC_HOST_BACKEND_H
