@@ -2,6 +2,8 @@
 
 #include "nhc/Kernels/KernelLibrary.h"
 
+#include "nhc/format/manifest_schema.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -14,6 +16,7 @@
 
 using namespace mlir;
 using namespace mlir::nhc;
+namespace schema = ::nhc::format::manifest;
 
 namespace {
 struct EmbeddedSource {
@@ -135,15 +138,15 @@ FailureOr<KernelSignature> mlir::nhc::getKernelSignature(func::FuncOp fn) {
         return fn.emitError("argument ")
                << i << " must be memref<?xf32>, memref<?xi32> or "
                << "memref<?xi64>, got " << type;
-      param.kind = "memref";
+      param.kind = schema::value::kParamMemRef;
       param.elementType = elt.isF32()         ? "f32"
                           : elt.isInteger(32) ? "i32"
                                               : "i64";
       param.abiSlots = 5; // allocated, aligned, offset, size, stride
     } else if (type.isIndex()) {
-      param.kind = "index";
+      param.kind = schema::value::kParamIndex;
     } else if (type.isF32()) {
-      param.kind = "f32";
+      param.kind = schema::value::kParamF32;
     } else {
       return fn.emitError("argument ")
              << i << " has a type outside the kernel ABI: " << type;

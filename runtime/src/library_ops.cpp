@@ -7,14 +7,20 @@
 //===----------------------------------------------------------------------===//
 
 #include <climits>
+#include <string_view>
 
 #include "error.h"
 #include "float_dtype.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "schedule_parse.h"
 
 namespace nhc::runtime {
+
+/// The manifest's key names and fixed values, shared with the compiler.
+namespace schema = ::nhc::format::manifest;
+
 namespace {
 
 /// Upper bound for BLAS dimensions and leading dimensions (int in CBLAS).
@@ -44,17 +50,19 @@ MatrixRef parseMatrix(const PlanContext &ctx, const Json &entry,
                       ScheduleKind schedule, const std::string &where) {
   std::string name = asString(requireField(entry, key, where),
                               cat(where, ".", key));
-  std::string offsetKey = cat(key, "_offset");
-  std::string ldKey = cat("ld", key);
+  // The operand's own offset and leading-dimension keys.
+  const bool isC = std::string_view(key) == schema::key::kC;
+  const char *offsetKey = isC ? schema::key::kCOffset : schema::key::kAOffset;
+  const char *ldKey = isC ? schema::key::kLdc : schema::key::kLda;
   MatrixRef ref;
-  ref.offset = optionalUInt(entry, offsetKey.c_str(), 0, where);
-  ref.ld = requirePositive(entry, ldKey.c_str(), where);
+  ref.offset = optionalUInt(entry, offsetKey, 0, where);
+  ref.ld = requirePositive(entry, ldKey, where);
 
   uint64_t unitElems;
   Per unit;
   std::string what;
-  if (name == "logits") {
-    NHC_CHECK(key[0] == 'c', NHC_INVALID_FORMAT,
+  if (name == schema::value::kLogits) {
+    NHC_CHECK(isC, NHC_INVALID_FORMAT,
               cat(where, ".", key, ": the logits output can only be 'c'"));
     NHC_CHECK(schedule != ScheduleKind::Body, NHC_INVALID_FORMAT,
               cat(where, ".c: the logits output exists only in head_last and "
@@ -142,7 +150,7 @@ std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
                                   bool &stacked, const std::string &where) {
   std::string at = cat(where, ".", key);
   std::string pattern = asString(requireField(entry, key, where), at);
-  size_t hole = pattern.find("{e}");
+  size_t hole = pattern.find(schema::value::kExpertIndex);
   std::vector<size_t> out;
   if (hole == std::string::npos) {
     stacked = true;
@@ -155,7 +163,8 @@ std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
   stacked = false;
   for (uint64_t e = 0; e < experts; ++e) {
     std::string name = pattern;
-    name.replace(hole, 3, std::to_string(e));
+    name.replace(hole, sizeof(schema::value::kExpertIndex) - 1,
+                 std::to_string(e));
     out.push_back(ctx.weight(name, at));
     checkWeightShape(ctx, out.back(), shape, at);
   }
@@ -187,23 +196,24 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
   out.kind = EntryKind::Gemm;
   out.where = where;
   GemmCall &g = out.gemm;
-  g.n = requirePositive(entry, "n", where);
-  g.k = requirePositive(entry, "k", where);
-  g.accumulate = optionalBool(entry, "accumulate", false, where);
-  if (entry.contains("epilogue"))
-    g.epilogue = parseActivation(entry["epilogue"], where + ".epilogue");
-  std::string m = "tokens";
-  if (entry.contains("m"))
-    m = asString(entry["m"], where + ".m");
-  if (m == "tokens")
+  g.n = requirePositive(entry, schema::key::kN, where);
+  g.k = requirePositive(entry, schema::key::kK, where);
+  g.accumulate = optionalBool(entry, schema::key::kAccumulate, false, where);
+  if (entry.contains(schema::key::kEpilogue))
+    g.epilogue = parseActivation(entry[schema::key::kEpilogue],
+                                 cat(where, ".", schema::key::kEpilogue));
+  std::string m = schema::value::kDimTokens;
+  if (entry.contains(schema::key::kM))
+    m = asString(entry[schema::key::kM], cat(where, ".", schema::key::kM));
+  if (m == schema::value::kDimTokens)
     g.rows = Rows::Tokens;
-  else if (m == "requests")
+  else if (m == schema::value::kDimRequests)
     g.rows = Rows::Requests;
   else
     throw Error(NHC_INVALID_FORMAT,
                 cat(where, ".m: '", m, "' is not 'tokens' or 'requests'"));
-  g.a = parseMatrix(ctx, entry, "a", g.k, g.rows, schedule, where);
-  g.c = parseMatrix(ctx, entry, "c", g.n, g.rows, schedule, where);
+  g.a = parseMatrix(ctx, entry, schema::key::kA, g.k, g.rows, schedule, where);
+  g.c = parseMatrix(ctx, entry, schema::key::kC, g.n, g.rows, schedule, where);
   // Logits rows are the caller's output: every column is written, so no
   // row ever shows values that no computation produced.
   NHC_CHECK(!g.c.logits ||
@@ -220,27 +230,29 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
     NHC_CHECK(g.rows == Rows::Requests, NHC_INVALID_FORMAT,
               cat(where, ".m: head_last logits have one row per request; "
                          "set \"m\": \"requests\""));
-  std::string w =
-      asString(requireField(entry, "w", where), where + ".w");
-  g.weight = ctx.weight(w, where + ".w");
-  checkWeightShape(ctx, g.weight, {g.n, g.k}, where + ".w");
-  if (entry.contains("bias")) {
-    std::string bias = asString(entry["bias"], where + ".bias");
-    g.bias = ctx.weight(bias, where + ".bias");
+  std::string wAt = cat(where, ".", schema::key::kW);
+  std::string w = asString(requireField(entry, schema::key::kW, where), wAt);
+  g.weight = ctx.weight(w, wAt);
+  checkWeightShape(ctx, g.weight, {g.n, g.k}, wAt);
+  if (entry.contains(schema::key::kBias)) {
+    std::string biasAt = cat(where, ".", schema::key::kBias);
+    std::string bias = asString(entry[schema::key::kBias], biasAt);
+    g.bias = ctx.weight(bias, biasAt);
     g.hasBias = true;
-    checkWeightShape(ctx, g.bias, {g.n}, where + ".bias");
+    checkWeightShape(ctx, g.bias, {g.n}, biasAt);
   }
   bool fp8 = ctx.manifest.weights[g.weight].dtype == NHC_DTYPE_F8_E4M3;
-  if (entry.contains("scale")) {
-    const Json &scale = entry["scale"];
+  if (entry.contains(schema::key::kScale)) {
+    const Json &scale = entry[schema::key::kScale];
     NHC_CHECK(scale.is_array() && scale.size() == 2, NHC_INVALID_FORMAT,
               cat(where, ".scale: expected [input_scale, weight_scale], found ",
                   previewJson(scale)));
     NHC_CHECK(!g.accumulate, NHC_INVALID_FORMAT,
               cat(where, ": a scaled (FP8) gemm cannot accumulate"));
     g.scaled = true;
-    g.inputScale = scalarWeight(ctx, scale[0], where + ".scale[0]");
-    g.weightScale = scalarWeight(ctx, scale[1], where + ".scale[1]");
+    std::string scaleAt = cat(where, ".", schema::key::kScale);
+    g.inputScale = scalarWeight(ctx, scale[0], scaleAt + "[0]");
+    g.weightScale = scalarWeight(ctx, scale[1], scaleAt + "[1]");
   }
   // An e4m3 product is meaningless without its scales, and scales belong to
   // e4m3 weights only.
@@ -249,10 +261,11 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
                 ctx.manifest.weights[g.weight].name,
                 fp8 ? "' needs \"scale\": [input_scale, weight_scale]"
                     : "' is not F8_E4M3, so the gemm takes no \"scale\""));
-  if (entry.contains("quantize_output")) {
+  if (entry.contains(schema::key::kQuantizeOutput)) {
     g.quantizeOutput = true;
-    g.outputScale = scalarWeight(ctx, entry["quantize_output"],
-                                 where + ".quantize_output");
+    g.outputScale =
+        scalarWeight(ctx, entry[schema::key::kQuantizeOutput],
+                     cat(where, ".", schema::key::kQuantizeOutput));
     NHC_CHECK(!g.c.logits, NHC_INVALID_FORMAT,
               cat(where, ".quantize_output: logits are never quantized"));
     NHC_CHECK(!g.accumulate, NHC_INVALID_FORMAT,
@@ -270,10 +283,11 @@ ScheduleEntry parseEmbedding(const PlanContext &ctx, const Json &entry,
   EmbeddingCall &e = out.embedding;
   NHC_CHECK(schedule == ScheduleKind::Body, NHC_INVALID_FORMAT,
             cat(where, ": embedding belongs in the body schedule"));
-  e.hidden = requirePositive(entry, "hidden", where, kMaxHidden,
+  e.hidden = requirePositive(entry, schema::key::kHidden, where, kMaxHidden,
                              "nhc::kMaxHidden");
-  std::string at = cat(where, ".table");
-  e.table = ctx.weight(asString(requireField(entry, "table", where), at), at);
+  std::string at = cat(where, ".", schema::key::kTable);
+  e.table = ctx.weight(
+      asString(requireField(entry, schema::key::kTable, where), at), at);
   const TensorSpec &table = ctx.manifest.weights[e.table];
   // Token ids are checked against vocab_size before a step runs, so every
   // id names a row when the table has at least that many.
@@ -288,7 +302,8 @@ ScheduleEntry parseEmbedding(const PlanContext &ctx, const Json &entry,
             cat(at, ": weight '", table.name, "' is ",
                 nhc_dtype_name(table.dtype), "; the embedding reads a float "
                 "table (F32, BF16, F16)"));
-  e.output = rowBuffer(ctx, entry, "output", ElemType::F32, e.hidden, where);
+  e.output = rowBuffer(ctx, entry, schema::key::kOutput, ElemType::F32,
+                       e.hidden, where);
   return out;
 }
 
@@ -300,33 +315,36 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
   MoeCall &moe = out.moe;
   // Bounded before anything is sized by them: the session allocates
   // per-expert tables and [T, hidden or intermediate] gather buffers.
-  moe.numExperts = requirePositive(entry, "num_experts", where, kMaxExperts,
-                                   "nhc::kMaxExperts");
-  moe.topK = requirePositive(entry, "top_k", where, kMaxTopK, "nhc::kMaxTopK");
-  moe.hidden =
-      requirePositive(entry, "hidden", where, kMaxHidden, "nhc::kMaxHidden");
-  moe.intermediate = requirePositive(entry, "intermediate", where,
-                                     kMaxIntermediate, "nhc::kMaxIntermediate");
+  moe.numExperts = requirePositive(entry, schema::key::kNumExperts, where,
+                                   kMaxExperts, "nhc::kMaxExperts");
+  moe.topK = requirePositive(entry, schema::key::kTopK, where, kMaxTopK,
+                             "nhc::kMaxTopK");
+  moe.hidden = requirePositive(entry, schema::key::kHidden, where, kMaxHidden,
+                               "nhc::kMaxHidden");
+  moe.intermediate =
+      requirePositive(entry, schema::key::kIntermediate, where,
+                      kMaxIntermediate, "nhc::kMaxIntermediate");
   NHC_CHECK(moe.topK <= moe.numExperts, NHC_INVALID_FORMAT,
             cat(where, ".top_k: ", moe.topK, " exceeds num_experts ",
                 moe.numExperts));
-  moe.activation = parseActivation(requireField(entry, "activation", where),
-                                   where + ".activation");
-  moe.input =
-      rowBuffer(ctx, entry, "input", ElemType::F32, moe.hidden, where);
-  moe.output =
-      rowBuffer(ctx, entry, "output", ElemType::F32, moe.hidden, where);
-  moe.indices =
-      rowBuffer(ctx, entry, "indices", ElemType::I32, moe.topK, where);
-  moe.weights =
-      rowBuffer(ctx, entry, "weights", ElemType::F32, moe.topK, where);
+  moe.activation =
+      parseActivation(requireField(entry, schema::key::kActivation, where),
+                      cat(where, ".", schema::key::kActivation));
+  moe.input = rowBuffer(ctx, entry, schema::key::kInput, ElemType::F32,
+                        moe.hidden, where);
+  moe.output = rowBuffer(ctx, entry, schema::key::kOutput, ElemType::F32,
+                         moe.hidden, where);
+  moe.indices = rowBuffer(ctx, entry, schema::key::kIndices, ElemType::I32,
+                          moe.topK, where);
+  moe.weights = rowBuffer(ctx, entry, schema::key::kWeights, ElemType::F32,
+                          moe.topK, where);
   NHC_CHECK(moe.input != moe.output, NHC_INVALID_FORMAT,
             cat(where, ": input and output are the same buffer '",
                 ctx.bufferSpec(moe.input).name, "'"));
   bool upStacked = false, downStacked = false;
-  moe.up = expertWeights(ctx, entry, "up", moe.numExperts,
+  moe.up = expertWeights(ctx, entry, schema::key::kUp, moe.numExperts,
                          {moe.intermediate, moe.hidden}, upStacked, where);
-  moe.down = expertWeights(ctx, entry, "down", moe.numExperts,
+  moe.down = expertWeights(ctx, entry, schema::key::kDown, moe.numExperts,
                            {moe.hidden, moe.intermediate}, downStacked, where);
   NHC_CHECK(upStacked == downStacked, NHC_INVALID_FORMAT,
             cat(where, ": 'up' and 'down' must both name per-expert tensors "

@@ -34,7 +34,7 @@ constexpr char kManifest[] = R"({"format": "nhc-manifest", "version": 1,
                "alternatives": [{"name": "e.up", "index": 0, "count": 2}]},
               {"name": "head", "dtype": "F32", "shape": [4, 4],
                "alternatives": [{"name": "w"}]}],
-  "state": {}})";
+  "state": []})";
 
 void readAll(const nhc_weights_t *weights) {
   volatile uint8_t sink = 0;

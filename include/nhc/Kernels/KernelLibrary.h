@@ -46,7 +46,8 @@ OwningOpRef<ModuleOp> parseKernelLibrary(MLIRContext &context);
 
 /// One kernel argument as the ABI sees it.
 struct KernelParam {
-  /// "memref", "index" or "f32": the manifest's spelling of the kind.
+  /// "memref", "index" or "f32": the manifest's spelling of the kind
+  /// (nhc/format/manifest_schema.h, value::kParam*).
   std::string kind;
   /// "f32", "i32" or "i64" for a memref, empty otherwise.
   std::string elementType;

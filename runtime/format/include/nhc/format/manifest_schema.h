@@ -125,6 +125,9 @@ inline constexpr const char kLogits[] = "logits";
 inline constexpr const char kLibraryGemm[] = "gemm";
 inline constexpr const char kLibraryEmbedding[] = "embedding";
 inline constexpr const char kLibraryMoEExperts[] = "moe_experts";
+// In moe_experts `up` and `down`: where a per-expert weight name holds the
+// expert index (a name without it names one stacked tensor).
+inline constexpr const char kExpertIndex[] = "{e}";
 inline constexpr const char kScheduleBody[] = "body";
 inline constexpr const char kScheduleHeadLast[] = "head_last";
 inline constexpr const char kScheduleHeadAll[] = "head_all";
