@@ -43,7 +43,8 @@ std::string describeMagic(const char magic[8]) {
 /// Reads and checks one table entry on its own; cross-entry rules follow.
 ContainerError readEntry(const uint8_t *data, uint64_t fileSize,
                          uint64_t entryOffset, uint32_t index,
-                         const std::string &where, SectionRecord &record) {
+                         uint32_t version, const std::string &where,
+                         SectionRecord &record) {
   nhc_artifact_section_entry_t entry;
   std::memcpy(&entry, data + entryOffset, sizeof(entry));
   std::string at = cat(where, ": section ", index);
@@ -61,13 +62,14 @@ ContainerError readEntry(const uint8_t *data, uint64_t fileSize,
     return bad(at + ": name is empty");
   at = cat(at, " ('", record.name, "')");
 
-  if (record.kind < NHC_SECTION_KIND_MIN || record.kind > NHC_SECTION_KIND_MAX)
+  uint32_t maxKind = nhc_artifact_max_section_kind(version);
+  if (record.kind < NHC_SECTION_KIND_MIN || record.kind > maxKind)
     return bad(cat(at, ": unknown kind ", record.kind, " (format version ",
-                   NHC_ARTIFACT_FORMAT_VERSION, " defines kinds ",
-                   NHC_SECTION_KIND_MIN, "..", NHC_SECTION_KIND_MAX, ")"));
+                   version, " defines kinds ", NHC_SECTION_KIND_MIN, "..",
+                   maxKind, ")"));
   if (record.flags != 0)
     return bad(cat(at, ": flags ", record.flags, " must be 0 in format version ",
-                   NHC_ARTIFACT_FORMAT_VERSION));
+                   version));
   if (record.offset % NHC_ARTIFACT_SECTION_ALIGNMENT != 0)
     return bad(cat(at, ": offset ", record.offset, " is not a multiple of ",
                    NHC_ARTIFACT_SECTION_ALIGNMENT));
@@ -94,10 +96,12 @@ ContainerError readHeader(const uint8_t *data, uint64_t available,
   if (std::memcmp(header.magic, NHC_ARTIFACT_MAGIC, NHC_ARTIFACT_MAGIC_SIZE) != 0)
     return bad(cat(where, ": bad magic '", describeMagic(header.magic),
                    "', expected 'NHCARTF\\x00' (not an nhc artifact)"));
-  if (header.format_version != NHC_ARTIFACT_FORMAT_VERSION)
+  if (header.format_version < NHC_ARTIFACT_MIN_FORMAT_VERSION ||
+      header.format_version > NHC_ARTIFACT_FORMAT_VERSION)
     return {NHC_UNSUPPORTED_VERSION,
             cat(where, ": artifact format version ", header.format_version,
-                " is not supported (this runtime reads version ",
+                " is not supported (this runtime reads versions ",
+                NHC_ARTIFACT_MIN_FORMAT_VERSION, " to ",
                 NHC_ARTIFACT_FORMAT_VERSION, ")")};
   if (fileSize < header.file_size)
     return bad(cat(where, ": file is truncated: header says ", header.file_size,
@@ -147,7 +151,7 @@ ContainerError readSections(const uint8_t *data, uint64_t size,
     SectionRecord record;
     ContainerError error = readEntry(
         data, size, tableOffset + uint64_t{i} * NHC_ARTIFACT_SECTION_ENTRY_SIZE,
-        i, where, record);
+        i, header.format_version, where, record);
     if (error.failed())
       return error;
     sections.push_back(std::move(record));

@@ -222,6 +222,10 @@ void parseState(const Json &root, const std::string &where,
                 nhc_manifest_t &manifest) {
   std::string at = where + ": state";
   const Json &state = requireField(root, schema::key::kState, where);
+  // Older compilers wrote an object of per-layer lists; an empty one (a
+  // model without state) means the same as an empty list.
+  if (state.is_object() && state.empty())
+    return;
   NHC_CHECK(state.is_array(), NHC_INVALID_FORMAT,
             cat(at,
                 ": expected an array of state tensors ({name, layer, "

@@ -189,7 +189,7 @@ TEST_F(ArtifactTest, WrongVersion) {
               AllOf(HasSubstr(path()),
                     HasSubstr("format version " +
                               std::to_string(NHC_ARTIFACT_FORMAT_VERSION + 1)),
-                    HasSubstr("reads version " +
+                    HasSubstr("reads versions 1 to " +
                               std::to_string(NHC_ARTIFACT_FORMAT_VERSION))));
 }
 
@@ -344,6 +344,32 @@ TEST_F(ArtifactTest, TwoManifests) {
   fixChecksum(bytes);
   EXPECT_EQ(load(bytes), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), HasSubstr("more than one MANIFEST_JSON"));
+}
+
+// Version 2 only added the LAUNCH_TABLE_JSON kind: version 1 files still
+// load, and may not hold that kind. Older versions and newer ones do not.
+TEST_F(ArtifactTest, ReadsVersionOne) {
+  Bytes bytes = good(); // version is not checksummed
+  poke<uint32_t>(bytes, offsetof(nhc_artifact_header_t, format_version), 1);
+  EXPECT_EQ(load(bytes), NHC_OK) << lastError();
+
+  format::ContainerWriter writer;
+  writer.setManifest(tinyManifest().dump());
+  writer.addSection(NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", "{}");
+  std::string v2;
+  ASSERT_FALSE(writer.serialize(v2).failed());
+  Bytes withTable(v2.begin(), v2.end());
+  EXPECT_EQ(load(withTable), NHC_OK) << lastError();
+  poke<uint32_t>(withTable, offsetof(nhc_artifact_header_t, format_version),
+                 1);
+  EXPECT_EQ(load(withTable), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("section 1 ('cuda')"), HasSubstr("unknown kind 6"),
+                    HasSubstr("format version 1 defines kinds 1..5")));
+
+  poke<uint32_t>(bytes, offsetof(nhc_artifact_header_t, format_version), 0);
+  EXPECT_EQ(load(bytes), NHC_UNSUPPORTED_VERSION);
+  EXPECT_THAT(lastError(), HasSubstr("format version 0 is not supported"));
 }
 
 TEST_F(ArtifactTest, NoSections) {

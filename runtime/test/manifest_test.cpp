@@ -99,6 +99,13 @@ TEST(ManifestTest, OldStateFormat) {
                               "recompile the artifact")));
 }
 
+// ... except the empty object, a model without state in either format.
+TEST(ManifestTest, OldEmptyStateObjectIsNoState) {
+  Json manifest = tinyManifest();
+  manifest["state"] = Json::object();
+  ASSERT_EQ(parseManifestStatus(manifest), NHC_OK) << lastError();
+}
+
 TEST(ManifestTest, MissingModelKey) {
   Json manifest = tinyManifest();
   manifest["model"].erase("max_position_embeddings");

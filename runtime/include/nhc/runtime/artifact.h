@@ -24,6 +24,9 @@ extern "C" {
 #define NHC_ARTIFACT_MAGIC "NHCARTF"
 #define NHC_ARTIFACT_MAGIC_SIZE 8u
 #define NHC_ARTIFACT_FORMAT_VERSION 2u
+/* The oldest version a reader of this header reads: version 1 is version 2
+ * without the LAUNCH_TABLE_JSON kind. */
+#define NHC_ARTIFACT_MIN_FORMAT_VERSION 1u
 
 #define NHC_ARTIFACT_HEADER_SIZE 64u
 #define NHC_ARTIFACT_SECTION_ENTRY_SIZE 64u
@@ -51,6 +54,11 @@ typedef enum nhc_artifact_section_kind_t {
 
 #define NHC_SECTION_KIND_MIN 1u
 #define NHC_SECTION_KIND_MAX 6u
+
+/* The highest section kind format version `version` defines. */
+static inline uint32_t nhc_artifact_max_section_kind(uint32_t version) {
+  return version >= 2u ? NHC_SECTION_LAUNCH_TABLE_JSON : NHC_SECTION_CUBIN;
+}
 
 /* File header: bytes [0, 64). */
 /* A HOST_SHARED_LIBRARY exports `void nhc_<kernel>_packed(void **args)` and
