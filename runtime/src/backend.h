@@ -20,6 +20,7 @@
 #include "schedule.h"
 #include "nhc/runtime/artifact_reader.h"
 #include "nhc/runtime/state_pool.h"
+#include "state_pool_internal.h"
 #include "nhc/runtime/weights.h"
 
 namespace nhc::runtime {
@@ -49,6 +50,14 @@ public:
   // Binding (once, at session creation; may throw)
   //===--------------------------------------------------------------------===//
 
+  /// Allocates the memory of the session's state pool (`bytes` bytes; the
+  /// pool reads and writes it only through the returned object). Throws
+  /// NHC_OUT_OF_MEMORY naming `what`.
+  virtual std::unique_ptr<StateMemory>
+  allocateState(uint64_t bytes, const std::string &what) = 0;
+  /// Binds the session's state pool (allocated by allocateState): resolves
+  /// every state argument of the plan. Throws naming the schedule path.
+  virtual void bindState(nhc_state_pool_t &pool) = 0;
   /// Binds the checkpoint's tensors, in manifest order. A tensor with
   /// `matrixOnly[i]` is read only as a matrix (gemm, experts, embedding
   /// rows) and may stay in its stored dtype.
@@ -105,7 +114,8 @@ struct BackendContext {
   const nhc_artifact_t *artifact = nullptr;
   const nhc_manifest_t *manifest = nullptr;
   const ExecutionPlan *plan = nullptr; // outlives the backend
-  nhc_state_pool_t *pool = nullptr; // sized for the session (dense slots)
+  uint32_t maxSlots = 0;   // the session's
+  uint64_t maxSeqLen = 0;  // the session's
 };
 
 /// The backend called `name` ("host"; NULL or "" mean "host"). Throws

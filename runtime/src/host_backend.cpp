@@ -59,22 +59,32 @@ std::unique_ptr<HostLibrary> loadKernels(const nhc_artifact_t &artifact,
 HostBackend::HostBackend(const BackendContext &context)
     : origin_(context.manifest->origin), plan_(*context.plan),
       vocab_(context.manifest->model.vocab_size),
-      maxSlots_(maxSlots(*context.pool)), maxSeqLen_(maxSeqLen(*context.pool)),
+      maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
       library_(loadKernels(*context.artifact, *context.manifest)),
-      pool_(*context.pool), scratch_(plan_.buffers) {
+      scratch_(plan_.buffers) {
   // The session proved max_slots * max_seq_len <= INT_MAX.
   scratch_.checkCapacity(maxSlots_ * maxSeqLen_, maxSlots_, origin_);
   for (const KernelSpec &kernel : plan_.kernels)
     kernels_.push_back(
         {library_->packedKernel(kernel.name), library_->slicedKernel(kernel.name)});
   size_t states = context.manifest->state.size();
-  statePools_.resize(states);
+  stateBases_.assign(states, nullptr);
+  stateBytes_.assign(states, 0);
   stateResolved_.assign(states, false);
-  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-    resolveStateArgs(*entries);
 }
 
-void HostBackend::resolveStateArgs(const std::vector<ScheduleEntry> &entries) {
+std::unique_ptr<StateMemory>
+HostBackend::allocateState(uint64_t bytes, const std::string &what) {
+  return allocateHostState(bytes, what);
+}
+
+void HostBackend::bindState(nhc_state_pool_t &pool) {
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    resolveStateArgs(pool, *entries);
+}
+
+void HostBackend::resolveStateArgs(nhc_state_pool_t &pool,
+                                   const std::vector<ScheduleEntry> &entries) {
   for (const ScheduleEntry &entry : entries) {
     if (entry.kind != EntryKind::Kernel)
       continue;
@@ -82,13 +92,16 @@ void HostBackend::resolveStateArgs(const std::vector<ScheduleEntry> &entries) {
       const KernelArg &arg = entry.kernel.args[i];
       if (arg.kind != ArgKind::State || stateResolved_[arg.ref])
         continue;
-      TensorPool tensor = tensorPool(pool_, arg.ref);
+      TensorPool tensor = tensorPool(pool, arg.ref);
       // Kernels read state as f32 (docs/execution-model.md, Numerics).
       NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
                 cat(entry.where, ".args[", i, "]: state tensor '",
                     *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
                     "; host kernels need F32 state (manifest 'state')"));
-      statePools_[arg.ref] = tensor;
+      stateBases_[arg.ref] = tensor.memory->hostAddress(tensor.offset);
+      NHC_CHECK(stateBases_[arg.ref] != nullptr, NHC_INTERNAL,
+                cat(origin_, ": the host backend's state is not host memory"));
+      stateBytes_[arg.ref] = tensor.totalBytes;
       stateResolved_[arg.ref] = true;
     }
   }
@@ -163,8 +176,7 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
       memref(weights_.data(arg.ref), weights_.elems(arg.ref));
       break;
     case ArgKind::State:
-      memref(statePools_[arg.ref].base,
-             statePools_[arg.ref].totalBytes / sizeof(float));
+      memref(stateBases_[arg.ref], stateBytes_[arg.ref] / sizeof(float));
       break;
     case ArgKind::Requests:
       memref(scratch_.requestTable(), 4 * R);

@@ -26,11 +26,14 @@ namespace nhc::runtime {
 class HostBackend final : public Backend {
 public:
   /// Loads the artifact's HOST_SHARED_LIBRARY (when the plan has kernels)
-  /// and resolves every kernel's entry point and every state argument.
-  /// Throws naming the artifact, the section or the schedule path.
+  /// and resolves every kernel's entry point. Throws naming the artifact
+  /// or the section.
   explicit HostBackend(const BackendContext &context);
 
   const char *name() const override { return "host"; }
+  std::unique_ptr<StateMemory> allocateState(uint64_t bytes,
+                                             const std::string &what) override;
+  void bindState(nhc_state_pool_t &pool) override;
   void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
                    const std::vector<bool> &matrixOnly) override;
   void prepare(const StepShape &shape) override;
@@ -65,7 +68,8 @@ private:
   };
 
   float *matrixBase(const MatrixRef &ref);
-  void resolveStateArgs(const std::vector<ScheduleEntry> &entries);
+  void resolveStateArgs(nhc_state_pool_t &pool,
+                        const std::vector<ScheduleEntry> &entries);
   void allocateGemmPanel();
   /// The experts' matrices of `indices` (one per expert, or one stacked).
   void experts(const std::vector<size_t> &indices, bool stacked,
@@ -78,9 +82,9 @@ private:
   uint64_t maxSlots_, maxSeqLen_;
   std::unique_ptr<HostLibrary> library_;
   std::vector<BoundKernel> kernels_;      // by plan kernel index
-  std::vector<TensorPool> statePools_;    // by manifest state index
+  std::vector<uint8_t *> stateBases_; // by manifest state index: slot 0
+  std::vector<uint64_t> stateBytes_;  // all slots of it
   std::vector<bool> stateResolved_;
-  nhc_state_pool_t &pool_;
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;

@@ -31,10 +31,11 @@ struct nhc_session_t {
   uint64_t hidden = 0;
   uint64_t numLayers = 0;
   // Members are destroyed in reverse order: the executor goes first, then
-  // the backend (which refers to the pool and the plan), then the pool.
+  // the pool (whose memory the backend allocated), then the backend, which
+  // refers to the plan.
   nhc::runtime::ExecutionPlan plan; // a copy: the manifest may go first
-  nhc::runtime::StatePoolPtr pool;
   std::unique_ptr<nhc::runtime::Backend> backend;
+  nhc::runtime::StatePoolPtr pool;
   std::unique_ptr<nhc::runtime::Executor> executor;
   nhc_progress_fn_t progress = nullptr;
   void *progressUser = nullptr;
@@ -80,11 +81,18 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   session->hidden = manifest.model.hidden_size;
   session->numLayers = manifest.model.num_layers;
   session->plan = plan;
-  // Cheap checks first; converting weights can take seconds.
-  session->pool = createStatePool(manifest, maxSlots, maxSeqLen, true);
+  // Cheap checks first; converting weights can take seconds. The state
+  // pool's memory is the backend's.
   session->backend = createBackend(
-      options.backend, {&artifact, &manifest, &session->plan,
-                        session->pool.get()});
+      options.backend,
+      {&artifact, &manifest, &session->plan, maxSlots, maxSeqLen});
+  Backend &backend = *session->backend;
+  session->pool = createStatePool(
+      manifest, maxSlots, maxSeqLen, true,
+      [&backend](uint64_t bytes, const std::string &what) {
+        return backend.allocateState(bytes, what);
+      });
+  backend.bindState(*session->pool);
   session->executor =
       std::make_unique<Executor>(session->plan, *session->backend);
   std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);

@@ -116,7 +116,11 @@ std::vector<uint8_t> saveSlot(nhc_state_pool_t &pool, uint32_t slot) {
       w.u64(dim);
     uint64_t bytes = savedBytes(t, seqLen);
     w.u64(bytes);
-    w.bytes(t.data, bytes); // sequence tensors: rows 0..seq_len-1
+    // Sequence tensors: rows 0..seq_len-1, read through the pool's memory
+    // (which may be a device's).
+    size_t at = out.size();
+    out.resize(at + bytes);
+    t.memory->read(t.offset, bytes, out.data() + at);
   }
   uint64_t checksum = nhc_fnv1a64(out.data() + 16, out.size() - 16,
                                   NHC_FNV1A64_OFFSET_BASIS);
@@ -216,7 +220,8 @@ uint32_t restoreSlot(nhc_state_pool_t &pool, const uint8_t *blob,
     std::vector<const uint8_t *> payloads;
     uint64_t seqLen = checkBlob(pool, layout, blob, size, payloads);
     for (size_t i = 0; i < layout.size(); ++i)
-      std::memcpy(layout[i].data, payloads[i], savedBytes(layout[i], seqLen));
+      layout[i].memory->write(layout[i].offset, savedBytes(layout[i], seqLen),
+                              payloads[i]);
     advanceSlot(pool, slot, seqLen);
   } catch (...) {
     releaseSlot(pool, slot);

@@ -59,7 +59,7 @@ struct nhc_state_pool_t {
   std::unordered_map<std::string, uint32_t> byName;
   uint64_t fixedBytesPerSlot = 0;
   uint64_t sequenceBytesPerSlot = 0;
-  nhc::runtime::AlignedBuffer region;
+  std::unique_ptr<nhc::runtime::StateMemory> memory; // the tensors' bytes
   std::vector<nhc::runtime::Slot> slots;
   uint32_t freeSlots = 0;
   std::string configHash; // the manifest's, for state blobs
@@ -91,18 +91,29 @@ uint64_t alignOrThrow(uint64_t value, const char *what) {
   return *r;
 }
 
-AlignedBuffer allocate(uint64_t bytes, const char *what,
-                       const nhc_state_pool_t &pool) {
-  if (bytes == 0)
-    return AlignedBuffer();
-  AlignedBuffer buffer = tryAllocateAligned(bytes);
-  if (!buffer)
-    throw Error(NHC_OUT_OF_MEMORY,
-                cat("state pool: cannot allocate ", bytes, " bytes for ", what,
-                    " (max_slots ", pool.maxSlots, ", max_seq_len ",
-                    pool.maxSeqLen, ")"));
-  return buffer;
-}
+/// Host memory: the standalone pool's, and the host backend's.
+class HostStateMemory final : public StateMemory {
+public:
+  explicit HostStateMemory(AlignedBuffer buffer) : buffer_(std::move(buffer)) {}
+  void zero(uint64_t offset, uint64_t bytes) override {
+    if (bytes)
+      std::memset(buffer_.get() + offset, 0, bytes);
+  }
+  void read(uint64_t offset, uint64_t bytes, void *out) const override {
+    if (bytes)
+      std::memcpy(out, buffer_.get() + offset, bytes);
+  }
+  void write(uint64_t offset, uint64_t bytes, const void *in) override {
+    if (bytes)
+      std::memcpy(buffer_.get() + offset, in, bytes);
+  }
+  uint8_t *hostAddress(uint64_t offset) override {
+    return buffer_.get() + offset;
+  }
+
+private:
+  AlignedBuffer buffer_;
+};
 
 /// Lays out every state tensor in manifest order; returns the region size.
 uint64_t layoutTensors(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
@@ -145,9 +156,21 @@ uint64_t layoutTensors(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
 
 } // namespace
 
-StatePoolPtr createStatePool(
-    const nhc_manifest_t &manifest, uint32_t maxSlots, uint64_t maxSeqLen,
-    bool denseSlots) {
+std::unique_ptr<StateMemory> allocateHostState(uint64_t bytes,
+                                               const std::string &what) {
+  AlignedBuffer buffer;
+  if (bytes) {
+    buffer = tryAllocateAligned(bytes);
+    if (!buffer)
+      throw Error(NHC_OUT_OF_MEMORY, cat("state pool: cannot allocate ", bytes,
+                                         " bytes for ", what));
+  }
+  return std::make_unique<HostStateMemory>(std::move(buffer));
+}
+
+StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
+                             uint32_t maxSlots, uint64_t maxSeqLen,
+                             bool denseSlots, const StateAllocator &allocate) {
   NHC_CHECK(maxSlots > 0, NHC_INVALID_ARGUMENT,
             "state pool: max_slots must be at least 1, got 0");
   NHC_CHECK(maxSeqLen > 0, NHC_INVALID_ARGUMENT,
@@ -174,7 +197,9 @@ StatePoolPtr createStatePool(
 
   // Not zeroed here: claim zeroes exactly the slot it hands out, so pages of
   // never-used slots are never touched.
-  pool->region = allocate(regionBytes, "the state tensors", *pool);
+  pool->memory = allocate(regionBytes,
+                          cat("the state tensors (max_slots ", maxSlots,
+                              ", max_seq_len ", maxSeqLen, ")"));
   pool->slots.assign(maxSlots, Slot{});
   pool->freeSlots = maxSlots;
   return StatePoolPtr(pool.release());
@@ -200,9 +225,8 @@ const TensorLayout &tensorAt(const nhc_state_pool_t &pool, size_t index,
   return pool.tensors[index];
 }
 
-uint8_t *slotData(nhc_state_pool_t &pool, const TensorLayout &t,
-                  uint32_t slot) {
-  return pool.region.get() + t.offset + slot * t.slotStride;
+uint64_t slotOffset(const TensorLayout &t, uint32_t slot) {
+  return t.offset + slot * t.slotStride;
 }
 
 } // namespace
@@ -219,7 +243,7 @@ uint32_t claimSlot(nhc_state_pool_t &pool) {
   // the whole KV cache per new request.
   for (const TensorLayout &t : pool.tensors)
     if (!t.spec.perToken)
-      std::memset(slotData(pool, t, slot), 0, t.slotStride);
+      pool.memory->zero(slotOffset(t, slot), t.slotStride);
   it->claimed = true;
   it->seqLen = 0;
   --pool.freeSlots;
@@ -258,8 +282,8 @@ std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
   std::vector<SlotTensor> out;
   out.reserve(pool.tensors.size());
   for (const TensorLayout &t : pool.tensors)
-    out.push_back({&t.spec.name, t.spec.dtype, t.shape, slotData(pool, t, slot),
-                   t.bytes, t.tokenStride});
+    out.push_back({&t.spec.name, t.spec.dtype, t.shape, pool.memory.get(),
+                   slotOffset(t, slot), t.bytes, t.tokenStride});
   return out;
 }
 
@@ -279,7 +303,8 @@ TensorPool tensorPool(nhc_state_pool_t &pool, size_t index) {
   const TensorLayout &t = tensorAt(pool, index, "state pool");
   TensorPool out;
   out.name = &t.spec.name;
-  out.base = pool.region.get() + t.offset;
+  out.memory = pool.memory.get();
+  out.offset = t.offset;
   out.dtype = t.spec.dtype;
   out.slotStride = t.slotStride;
   out.slotBytes = t.bytes;
@@ -408,7 +433,12 @@ nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool, uint32_t slot,
     claimedSlot(*pool, slot);
     const TensorLayout &t =
         tensorAt(*pool, index, "nhc_state_pool_tensor_data");
-    *out_data = slotData(*pool, t, slot);
+    uint8_t *data = pool->memory->hostAddress(slotOffset(t, slot));
+    NHC_CHECK(data != nullptr, NHC_UNSUPPORTED,
+              cat("nhc_state_pool_tensor_data: state tensor '", t.spec.name,
+                  "' is in device memory, not host memory (save the slot "
+                  "with nhc_state_pool_save_slot instead)"));
+    *out_data = data;
   });
 }
 

@@ -9,6 +9,7 @@
 #define NHC_RUNTIME_SRC_STATE_POOL_INTERNAL_H
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,17 +25,47 @@ struct StatePoolDeleter {
 };
 using StatePoolPtr = std::unique_ptr<nhc_state_pool_t, StatePoolDeleter>;
 
+/// The bytes of a pool's state tensors. Every access to state memory goes
+/// through these calls, so whoever allocates the pool decides where the
+/// state lives: host memory for a standalone pool, the session's backend
+/// for a session's (backend.h: the device seam).
+class StateMemory {
+public:
+  virtual ~StateMemory() = default;
+  /// Sets bytes [offset, offset + bytes) to zero.
+  virtual void zero(uint64_t offset, uint64_t bytes) = 0;
+  /// Copies bytes [offset, offset + bytes) to host memory `out`.
+  virtual void read(uint64_t offset, uint64_t bytes, void *out) const = 0;
+  /// Copies `bytes` bytes of host memory `in` to [offset, offset + bytes).
+  virtual void write(uint64_t offset, uint64_t bytes, const void *in) = 0;
+  /// The host address of byte `offset`; null when the memory is not host
+  /// memory (a device's).
+  virtual uint8_t *hostAddress(uint64_t offset) = 0;
+};
+
+/// Allocates the `bytes` bytes of a pool's state; throws NHC_OUT_OF_MEMORY
+/// naming `what`.
+using StateAllocator =
+    std::function<std::unique_ptr<StateMemory>(uint64_t bytes, const std::string &what)>;
+
+/// 64-byte aligned host memory, not zeroed.
+std::unique_ptr<StateMemory> allocateHostState(uint64_t bytes,
+                                               const std::string &what);
+
 /// nhc_state_pool_create(), plus `denseSlots`: slot strides without the
-/// 64-byte padding, as the kernel ABI wants (slot s at s * per_slot_elems).
-StatePoolPtr createStatePool(
-    const nhc_manifest_t &manifest, uint32_t maxSlots, uint64_t maxSeqLen,
-    bool denseSlots);
+/// 64-byte padding, as the kernel ABI wants (slot s at s * per_slot_elems),
+/// and the allocator of the state's memory.
+StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
+                             uint32_t maxSlots, uint64_t maxSeqLen,
+                             bool denseSlots,
+                             const StateAllocator &allocate = allocateHostState);
 
 /// One state tensor for all slots, slot-major (slot s at base + s *
 /// slotStride): what a kernel argument {"state": NAME} receives.
 struct TensorPool {
   const std::string *name = nullptr; // owned by the pool
-  uint8_t *base = nullptr;
+  StateMemory *memory = nullptr;     // owned by the pool
+  uint64_t offset = 0;               // of slot 0 in `memory`
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   uint64_t slotStride = 0; // bytes
   uint64_t slotBytes = 0;  // bytes of one slot's tensor
@@ -51,7 +82,8 @@ struct SlotTensor {
   const std::string *name = nullptr; // owned by the pool
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
-  uint8_t *data = nullptr;
+  StateMemory *memory = nullptr; // owned by the pool
+  uint64_t offset = 0;           // of this slot's tensor in `memory`
   uint64_t bytes = 0;       // the whole tensor
   uint64_t tokenStride = 0; // sequence tensors: bytes per row; else 0
 };

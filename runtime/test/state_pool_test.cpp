@@ -8,6 +8,7 @@
 
 #include "nhc/runtime/api.h"
 #include "session_helpers.h"
+#include "state_pool_internal.h"
 #include "test_helpers.h"
 
 namespace nhc::test {
@@ -452,6 +453,80 @@ TEST(StatePoolCreateTest, NemotronH8BSizesMatchDocs) {
   EXPECT_STREQ(k.name, "layers.7.k_cache");
   EXPECT_EQ(k.token_stride, 8u * 128 * 2); // 2 KiB per token
   nhc_state_pool_release(pool);
+  nhc_manifest_release(manifest);
+}
+
+} // namespace
+} // namespace nhc::test
+
+namespace nhc::test {
+namespace {
+
+// The state's memory belongs to whoever allocates the pool (a session's
+// backend): with memory that is not host-addressable, as a device's, every
+// access still works through the StateMemory calls (claim zeroes, blobs
+// save and restore), and only the host-pointer accessor refuses.
+class DeviceLikeMemory final : public runtime::StateMemory {
+public:
+  explicit DeviceLikeMemory(uint64_t bytes) : bytes_(bytes, 0xEE) {}
+  void zero(uint64_t offset, uint64_t bytes) override {
+    ++zeroes;
+    std::memset(bytes_.data() + offset, 0, bytes);
+  }
+  void read(uint64_t offset, uint64_t bytes, void *out) const override {
+    std::memcpy(out, bytes_.data() + offset, bytes);
+  }
+  void write(uint64_t offset, uint64_t bytes, const void *in) override {
+    std::memcpy(bytes_.data() + offset, in, bytes);
+  }
+  uint8_t *hostAddress(uint64_t) override { return nullptr; }
+  static inline int zeroes = 0;
+
+private:
+  std::vector<uint8_t> bytes_;
+};
+
+TEST(StatePoolMemoryTest, NonHostMemoryGoesThroughTheSeam) {
+  nhc_manifest_t *manifest = parseManifestOrDie(tinyManifest());
+  uint64_t allocated = 0;
+  runtime::StatePoolPtr pool = runtime::createStatePool(
+      *manifest, 2, 16, true,
+      [&](uint64_t bytes, const std::string &) {
+        allocated = bytes;
+        return std::make_unique<DeviceLikeMemory>(bytes);
+      });
+  EXPECT_GT(allocated, 0u);
+  DeviceLikeMemory::zeroes = 0;
+  uint32_t slot = ~0u;
+  ASSERT_EQ(nhc_state_pool_claim_slot(pool.get(), &slot), NHC_OK)
+      << lastError();
+  EXPECT_EQ(DeviceLikeMemory::zeroes, 4); // the four fixed tensors
+
+  void *data = nullptr;
+  EXPECT_EQ(nhc_state_pool_tensor_data(pool.get(), slot, 0, &data),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), ::testing::HasSubstr("device memory"));
+
+  // A blob round trip reads and writes through the memory's calls.
+  ASSERT_EQ(nhc_state_pool_advance_slot(pool.get(), slot, 3), NHC_OK);
+  size_t size = 0;
+  ASSERT_EQ(nhc_state_pool_save_slot(pool.get(), slot, nullptr, 0, &size),
+            NHC_OK)
+      << lastError();
+  std::vector<uint8_t> blob(size);
+  ASSERT_EQ(nhc_state_pool_save_slot(pool.get(), slot, blob.data(), size,
+                                     &size),
+            NHC_OK);
+  uint32_t restored = ~0u;
+  ASSERT_EQ(nhc_state_pool_restore_slot(pool.get(), blob.data(), blob.size(),
+                                        &restored),
+            NHC_OK)
+      << lastError();
+  std::vector<uint8_t> again(size);
+  ASSERT_EQ(nhc_state_pool_save_slot(pool.get(), restored, again.data(), size,
+                                     &size),
+            NHC_OK);
+  EXPECT_EQ(blob, again);
   nhc_manifest_release(manifest);
 }
 
