@@ -256,6 +256,24 @@ def NemotronExec_MoEExpertsOp : NemotronExec_Op<"moe_experts", [
   }];
 }
 
+def NemotronExec_AliasOp : NemotronExec_Op<"alias", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "From here on, the storage of `source` holds `result`";
+  let description = [{
+    An in-place update: the entry before it wrote `result`'s values over
+    `source`'s (`nhc_add`, `nhc_add_rms_norm` update their first operand).
+    `nemotron-exec-plan-buffers` merges `result` into `source` and checks
+    that nothing reads `source`'s old values after this point; the manifest
+    translation refuses unplanned IR that still has aliases.
+
+    ```mlir
+    nemotron_exec.alias @v7 = @v0
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$result, FlatSymbolRefAttr:$source);
+  let assemblyFormat = "$result `=` $source attr-dict";
+}
+
 def NemotronExec_TapOp : NemotronExec_Op<"tap"> {
   let summary = "Where a hidden state can be copied out";
   let description = [{

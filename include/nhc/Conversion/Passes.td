@@ -20,11 +20,13 @@ def ConvertNemotronToExecPass
       per-request state a named `nemotron_exec.state` (conv and SSM state of
       a Mamba layer, K and V cache of an attention layer);
     - each activation gets its own `nemotron_exec.buffer` (planned later by
-      `nemotron-exec-plan-buffers`), except where a kernel's ABI places it:
-      an in-place update (`add`, `add_rms_norm`) keeps its operand's buffer
-      and requires that operand to die there, `split` results are column
-      ranges of their input, and q, k and v of an attention share one
-      buffer;
+      `nemotron-exec-plan-buffers`); an in-place update (`add`,
+      `add_rms_norm` write their first operand) is followed by a
+      `nemotron_exec.alias` that the planning pass resolves; where a kernel's
+      signature fixes the layout, the conversion follows it: `split` results
+      are column ranges of their input, and q, k and v of an attention are
+      written into one buffer, which the attention kernel reads with one
+      row stride and three column offsets;
     - `nemotron_exec.tap`s mark where hidden states can be copied out;
     - `@head_last` and `@head_all` compute the logits of the last token of
       each request and of every token.

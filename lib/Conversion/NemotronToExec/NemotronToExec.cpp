@@ -67,9 +67,6 @@ public:
     headLast.emplace(makeSchedule(kHeadLastSchedule));
     headAll.emplace(makeSchedule(kHeadAllSchedule));
     Block &block = forward.getBody().front();
-    for (Operation &op : block)
-      for (Value operand : op.getOperands())
-        lastUse[operand] = &op;
     planAttentionGroups(block);
     for (Operation &op : block) {
       size_t before = entryCount;
@@ -213,13 +210,20 @@ private:
     return view;
   }
 
-  /// The result takes over its operand's storage (an in-place kernel); the
-  /// operand must die at `op`.
-  LogicalResult defineInPlace(Operation *op, Value result, Value operand) {
-    if (lastUse.lookup(operand) != op)
-      return op->emitOpError()
-             << "updates its operand in place, but the operand is used later";
-    views[result] = views.at(operand);
+  /// Calls `kernel`, which updates its operand in place: `result` gets a
+  /// buffer of its own, and an alias after the call says the operand's
+  /// storage now holds it (nemotron-exec-plan-buffers merges the two and
+  /// checks that the operand's old values are not read later).
+  LogicalResult callInPlace(Operation *op, ScheduleCursor &s, StringRef kernel,
+                            ArrayRef<Value> args, Value result,
+                            Value operand) {
+    if (failed(call(op, s, kernel, args)))
+      return failure();
+    View updated = define(result);
+    lastEntry = AliasOp::create(
+        s.builder, op->getLoc(),
+        FlatSymbolRefAttr::get(updated.buffer.getSymNameAttr()),
+        FlatSymbolRefAttr::get(views.at(operand).buffer.getSymNameAttr()));
     return success();
   }
 
@@ -413,12 +417,13 @@ private:
         .Case([&](AddOp op) {
           FailureOr<View> lhs = contiguous(op, op.getLhs(), "lhs");
           FailureOr<View> rhs = contiguous(op, op.getRhs(), "rhs");
-          if (failed(lhs) || failed(rhs) ||
-              failed(defineInPlace(op, op.getResult(), op.getLhs())))
+          if (failed(lhs) || failed(rhs))
             return failure();
-          return call(op, s, "nhc_add",
-                      {bufferRef(s, lhs->buffer), bufferRef(s, rhs->buffer),
-                       dim(s, Dim::tokens, widthOf(op.getLhs()))});
+          return callInPlace(op, s, "nhc_add",
+                             {bufferRef(s, lhs->buffer),
+                              bufferRef(s, rhs->buffer),
+                              dim(s, Dim::tokens, widthOf(op.getLhs()))},
+                             op.getResult(), op.getLhs());
         })
         .Case([&](LinearOp op) { return emitLinear(op); })
         .Case([&](QuantizeFP8Op op) { return emitQuantize(op); })
@@ -482,8 +487,7 @@ private:
     FailureOr<View> residual = contiguous(op, op.getResidual(), "residual");
     FailureOr<View> update = contiguous(op, op.getUpdate(), "update");
     FailureOr<std::string> weight = weightName(op, op.getWeight());
-    if (failed(residual) || failed(update) || failed(weight) ||
-        failed(defineInPlace(op, op.getSum(), op.getResidual())))
+    if (failed(residual) || failed(update) || failed(weight))
       return failure();
     FailureOr<SmallVector<Value>> quantize =
         quantizeArgs(op, op.getQuantScale(), *weight);
@@ -496,7 +500,8 @@ private:
         dim(s, Dim::tokens),            index(s, widthOf(op.getResidual())),
         f32(s, op.getEpsilon())};
     args.append(*quantize);
-    return call(op, s, "nhc_add_rms_norm", args);
+    return callInPlace(op, s, "nhc_add_rms_norm", args, op.getSum(),
+                       op.getResidual());
   }
 
   LogicalResult emitQuantize(QuantizeFP8Op op) {
@@ -819,7 +824,6 @@ private:
   std::vector<BufferOp> buffers;
 
   llvm::DenseMap<Value, View> views;
-  llvm::DenseMap<Value, Operation *> lastUse;
   llvm::DenseMap<Value, std::tuple<Operation *, int64_t, int64_t>>
       attentionGroup;
   llvm::DenseMap<Operation *, BufferOp> groupBuffers;

@@ -315,6 +315,11 @@ private:
                 }
                 return entry;
               })
+              .Case([&](AliasOp alias) -> FailureOr<json> {
+                return alias.emitOpError()
+                       << "is an unplanned in-place update; run "
+                          "nemotron-exec-plan-buffers first";
+              })
               .Case([&](TapOp tap) -> FailureOr<json> {
                 if (!isBody)
                   return tap.emitOpError() << "taps belong in @body";

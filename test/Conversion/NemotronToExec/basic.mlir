@@ -16,13 +16,14 @@
 // CHECK: nemotron_exec.weight @mlp.down_proj.weight : tensor<8x16xbf16>
 // CHECK: nemotron_exec.weight @norm_f : tensor<8xbf16>
 // CHECK: nemotron_exec.weight @lm_head.weight : tensor<32x8xbf16> {alternatives = [{name = "emb"}]}
-// One buffer per value before planning; the in-place add keeps its operand's.
+// One buffer per value before planning, the in-place sum (v5) included.
 // CHECK: nemotron_exec.buffer @v0 per token : tensor<8xf32>
 // CHECK: nemotron_exec.buffer @v1 per token : tensor<8xf32>
 // CHECK: nemotron_exec.buffer @v2 per token : tensor<16xf32>
 // CHECK: nemotron_exec.buffer @v3 per token : tensor<8xf32>
 // CHECK: nemotron_exec.buffer @v4 per token : tensor<8xf32>
-// CHECK: nemotron_exec.buffer @v5 per request : tensor<8xf32>
+// CHECK: nemotron_exec.buffer @v5 per token : tensor<8xf32>
+// CHECK: nemotron_exec.buffer @v6 per request : tensor<8xf32>
 // CHECK-NOT: nemotron_exec.buffer
 // CHECK-LABEL: nemotron_exec.schedule @body
 // CHECK: %[[V0:.*]] = nemotron_exec.buffer_ref @v0
@@ -34,8 +35,11 @@
 // CHECK: nemotron_exec.gemm @mlp.up_proj.weight rows %[[TOKENS]] a %[[V1]][0, 8] c %[[V2:.*]][0, 16] {epilogue = "relu2", k = 8 : i64, n = 16 : i64}
 // CHECK: nemotron_exec.gemm @mlp.down_proj.weight rows %[[TOKENS]] a %[[V2]][0, 16] c %[[V3:.*]][0, 8] {epilogue = "none", k = 16 : i64, n = 8 : i64}
 // CHECK: nemotron_exec.call @nhc_add_rms_norm(%[[V0]], %[[V3]],
+// The add wrote the sum over the residual: from here on v0's storage holds v5.
+// CHECK-NEXT: nemotron_exec.alias @v5 = @v0
 // CHECK: nemotron_exec.tap "mixer" layer 0 %{{.*}}[0, 8] width 8
-// CHECK: nemotron_exec.tap "residual" layer 0 %{{.*}}[0, 8] width 8
+// CHECK: %[[SUM:.*]] = nemotron_exec.buffer_ref @v5
+// CHECK-NEXT: nemotron_exec.tap "residual" layer 0 %[[SUM]][0, 8] width 8
 // CHECK: nemotron_exec.tap "final_norm" %{{.*}}[0, 8] width 8
 // CHECK-LABEL: nemotron_exec.schedule @head_last
 // CHECK: %[[REQUESTS:.*]] = nemotron_exec.dim requests
@@ -57,7 +61,11 @@
 // PLANNED-NEXT: nemotron_exec.schedule @body
 // PLANNED: nemotron_exec.gemm @mlp.down_proj.weight {{.*}} c %{{.*}}[0, 8]
 // PLANNED: nemotron_exec.call @nhc_add_rms_norm(%{{.*}}, %[[UPDATE:.*]], %{{.*}}, %[[OUT:.*]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// The alias is resolved: the residual tap reads the residual's storage.
+// PLANNED: %[[RES:.*]] = nemotron_exec.buffer_ref @b0
+// PLANNED-NEXT: nemotron_exec.tap "residual" layer 0 %[[RES]][0, 8] width 8
 // PLANNED-NOT: @v{{[0-9]}}
+// PLANNED-NOT: nemotron_exec.alias
 
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 32, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = true, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
   func.func @forward(%ids: tensor<?xi32>) -> tensor<?x32xf32> {

@@ -34,20 +34,6 @@ module {
 // -----
 
 module {
-  func.func @forward(%ids: tensor<?xi32>) -> tensor<?x8xf32> {
-    %emb = nemotron.param "emb" : tensor<32x8xf32>
-    %h = nemotron.embedding %ids, %emb : tensor<?xi32>, tensor<32x8xf32> -> tensor<?x8xf32>
-    %g = nemotron.embedding %ids, %emb : tensor<?xi32>, tensor<32x8xf32> -> tensor<?x8xf32>
-    // expected-error @+1 {{updates its operand in place, but the operand is used later}}
-    %s = nemotron.add %h, %g : tensor<?x8xf32>
-    %t = nemotron.add %h, %s : tensor<?x8xf32>
-    return %t : tensor<?x8xf32>
-  }
-}
-
-// -----
-
-module {
   func.func @forward(%ids: tensor<?xi32>) -> tensor<?x32xf32> {
     %emb = nemotron.param "emb" : tensor<32x8xf32>
     %h = nemotron.embedding %ids, %emb : tensor<?xi32>, tensor<32x8xf32> -> tensor<?x8xf32>

@@ -282,6 +282,22 @@ LogicalResult MoEExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
   return success();
 }
 
+LogicalResult AliasOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FailureOr<BufferOp> result =
+      lookupDecl<BufferOp>(*this, tables, getResultAttr(), "buffer");
+  FailureOr<BufferOp> source =
+      lookupDecl<BufferOp>(*this, tables, getSourceAttr(), "buffer");
+  if (failed(result) || failed(source))
+    return failure();
+  if (result->getRows() != source->getRows() ||
+      result->getType() != source->getType())
+    return emitOpError() << "buffers '" << getResult() << "' and '"
+                         << getSource()
+                         << "' differ in rows or row type, so one cannot "
+                            "hold the other";
+  return success();
+}
+
 LogicalResult TapOp::verify() {
   if (!llvm::is_contained({"embeddings", "mixer", "residual", "final_norm"},
                           getKind()))

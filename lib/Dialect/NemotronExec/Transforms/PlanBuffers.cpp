@@ -20,38 +20,86 @@ struct Lifetime {
   int64_t last = -1;
 };
 
+/// The position of every op of the step: @body first, both heads after it.
+llvm::DenseMap<Operation *, int64_t> stepPositions(ModuleOp module) {
+  llvm::DenseMap<Operation *, int64_t> positions;
+  int64_t bodyEnd = 0;
+  for (auto schedule : module.getOps<ScheduleOp>())
+    if (schedule.getSymName() == kBodySchedule)
+      bodyEnd = std::distance(schedule.getBody().front().begin(),
+                              schedule.getBody().front().end());
+  for (auto schedule : module.getOps<ScheduleOp>()) {
+    int64_t at = schedule.getSymName() == kBodySchedule ? 0 : bodyEnd;
+    for (Operation &op : schedule.getBody().front())
+      positions[&op] = at++;
+  }
+  return positions;
+}
+
+/// Merges the result of each in-place update into its source, in step
+/// order, after checking that the source's old values are dead.
+LogicalResult resolveAliases(ModuleOp module) {
+  SmallVector<AliasOp> aliases;
+  for (auto schedule : module.getOps<ScheduleOp>())
+    for (auto alias : schedule.getBody().front().getOps<AliasOp>())
+      aliases.push_back(alias);
+  if (aliases.empty())
+    return success();
+  llvm::DenseMap<Operation *, int64_t> positions = stepPositions(module);
+  // result -> source, followed transitively (an update of an update).
+  llvm::DenseMap<StringAttr, StringAttr> mergedInto;
+  auto storageOf = [&](StringAttr name) {
+    while (mergedInto.count(name))
+      name = mergedInto.lookup(name);
+    return name;
+  };
+  SmallVector<BufferRefOp> refs;
+  module.walk([&](BufferRefOp ref) { refs.push_back(ref); });
+  for (AliasOp alias : aliases) {
+    StringAttr source = alias.getSourceAttr().getAttr();
+    int64_t at = positions.lookup(alias);
+    for (BufferRefOp ref : refs) {
+      if (ref.getNameAttr().getAttr() != source)
+        continue;
+      for (Operation *user : ref->getUsers())
+        if (positions.lookup(user) > at)
+          return alias.emitError()
+                 << "updates buffer '" << source.getValue()
+                 << "' in place, but its old values are read later";
+    }
+    mergedInto[alias.getResultAttr().getAttr()] = source;
+  }
+  for (BufferRefOp ref : refs)
+    ref.setNameAttr(FlatSymbolRefAttr::get(storageOf(ref.getNameAttr().getAttr())));
+  for (AliasOp alias : aliases) {
+    if (Operation *merged = SymbolTable::lookupSymbolIn(
+            module, alias.getResultAttr().getAttr()))
+      merged->erase();
+    alias.erase();
+  }
+  return success();
+}
+
 struct NemotronExecPlanBuffersPass
     : mlir::nemotron_exec::impl::NemotronExecPlanBuffersPassBase<
           NemotronExecPlanBuffersPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (failed(resolveAliases(module)))
+      return signalPassFailure();
     SmallVector<BufferOp> buffers(module.getOps<BufferOp>());
     llvm::DenseMap<StringAttr, Lifetime> lifetimes;
 
-    // @body runs first; either head runs after it, so both start where the
-    // body ends.
-    int64_t bodyEnd = 0;
-    for (auto schedule : module.getOps<ScheduleOp>())
-      if (schedule.getSymName() == kBodySchedule)
-        bodyEnd = std::distance(schedule.getBody().front().begin(),
-                                schedule.getBody().front().end());
-    for (auto schedule : module.getOps<ScheduleOp>()) {
-      int64_t position =
-          schedule.getSymName() == kBodySchedule ? 0 : bodyEnd;
-      for (Operation &op : schedule.getBody().front()) {
-        // A reference lives where the ops that read it run.
-        if (auto ref = dyn_cast<BufferRefOp>(op)) {
-          Lifetime &life = lifetimes[ref.getNameAttr().getAttr()];
-          for (Operation *user : ref->getUsers()) {
-            int64_t at = position + std::distance(
-                                        schedule.getBody().front().begin(),
-                                        user->getIterator());
-            life.first = std::min(life.first, at);
-            life.last = std::max(life.last, at);
-          }
-        }
+    // A reference lives where the ops that read it run.
+    llvm::DenseMap<Operation *, int64_t> positions = stepPositions(module);
+    module.walk([&](BufferRefOp ref) {
+      Lifetime &life = lifetimes[ref.getNameAttr().getAttr()];
+      for (Operation *user : ref->getUsers()) {
+        int64_t at = positions.lookup(user);
+        life.first = std::min(life.first, at);
+        life.last = std::max(life.last, at);
       }
-    }
+    });
 
     // Unused buffers are dropped; the others in order of first use.
     SmallVector<BufferOp> used;

@@ -14,9 +14,14 @@ def NemotronExecPlanBuffersPass
     Buffers in order of first use take the first earlier buffer of the same
     row kind and row type whose life ended before theirs began, else a new
     one; the result is renamed `@b0`, `@b1`, ... in order of first use, so
-    a 52-layer model needs a handful of buffers. Layout decisions that a
-    kernel's ABI imposes (in-place updates, column views, q/k/v in one
-    buffer) were made by `convert-nemotron-to-exec` and are kept.
+    a 52-layer model needs a handful of buffers.
+
+    In-place updates first: each `nemotron_exec.alias @b = @a` (the entry
+    before it wrote `@b`'s values over `@a`'s) merges `@b` into `@a`, after
+    checking that nothing reads `@a`'s old values after the alias (an
+    error, at the alias's location, otherwise). Column views and q/k/v in
+    one buffer, which kernel signatures fix, come from
+    `convert-nemotron-to-exec` and are kept.
   }];
   let dependentDialects = ["::mlir::nemotron_exec::NemotronExecDialect"];
 }
