@@ -83,20 +83,29 @@ def NemotronExec_StateOp : NemotronExec_Op<"state", [Symbol]> {
   let hasVerifier = 1;
 }
 
-def NemotronExec_BufferOp : NemotronExec_Op<"buffer", [Symbol]> {
+def NemotronExec_BufferOp : NemotronExec_Op<"buffer", [Symbol,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "Scratch rows of one step";
   let description = [{
     A buffer of `rows` rows (one per token or one per request of the step),
     each row holding `type` (a 1-D tensor: the row's elements and dtype).
     Kernels see it as a flat memref, rows `type`'s size apart.
 
+    With `within` and `column` its rows are to be packed into another
+    buffer's, from that column on: a kernel reads several values through
+    one buffer (the attention kernel reads q, k and v with one row stride).
+    `nemotron-exec-plan-buffers` moves the writers and readers there.
+
     ```mlir
     nemotron_exec.buffer @b0 per token : tensor<64xf32>
+    nemotron_exec.buffer @k per token : tensor<32xf32> {within = @qkv, column = 128}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        NemotronExec_RowsAttr:$rows,
-                       TypeAttrOf<1DTensorOf<[F32, I32]>>:$type);
+                       TypeAttrOf<1DTensorOf<[F32, I32]>>:$type,
+                       OptionalAttr<FlatSymbolRefAttr>:$within,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$column);
   let assemblyFormat = "$sym_name `per` $rows `:` $type attr-dict";
   let extraClassDeclaration = [{
     int64_t getRowElements() {

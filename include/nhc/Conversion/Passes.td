@@ -23,10 +23,10 @@ def ConvertNemotronToExecPass
       `nemotron-exec-plan-buffers`); an in-place update (`add`,
       `add_rms_norm` write their first operand) is followed by a
       `nemotron_exec.alias` that the planning pass resolves; where a kernel's
-      signature fixes the layout, the conversion follows it: `split` results
-      are column ranges of their input, and q, k and v of an attention are
-      written into one buffer, which the attention kernel reads with one
-      row stride and three column offsets;
+      signature fixes the layout it says so: `split` results are column
+      ranges of their input, and q, k and v of an attention get buffers
+      packed (`within`, `column`) into one buffer that the attention kernel
+      reads with one row stride and three column offsets;
     - `nemotron_exec.tap`s mark where hidden states can be copied out;
     - `@head_last` and `@head_all` compute the logits of the last token of
       each request and of every token.

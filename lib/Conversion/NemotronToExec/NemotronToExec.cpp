@@ -191,7 +191,9 @@ private:
   BufferOp newBuffer(int64_t width, Type element, Rows rows = Rows::token) {
     std::string name = "v" + std::to_string(buffers.size());
     auto buffer = BufferOp::create(moduleBuilder, loc, name, rows,
-                                   RankedTensorType::get({width}, element));
+                                   RankedTensorType::get({width}, element),
+                                   /*within=*/FlatSymbolRefAttr(),
+                                   /*column=*/IntegerAttr());
     buffers.push_back(buffer);
     return buffer;
   }
@@ -225,6 +227,17 @@ private:
         FlatSymbolRefAttr::get(updated.buffer.getSymNameAttr()),
         FlatSymbolRefAttr::get(views.at(operand).buffer.getSymNameAttr()));
     return success();
+  }
+
+  /// Where a view's columns end up once packed buffers are placed in the
+  /// buffer they are packed into.
+  View storageOf(View view) {
+    std::optional<StringRef> within = view.buffer.getWithin();
+    if (!within)
+      return view;
+    auto outer = module.lookupSymbol<BufferOp>(*within);
+    return {outer, view.column + int64_t(*view.buffer.getColumn()),
+            outer.getRowElements()};
   }
 
   /// The view of `value`, which must fill its buffer for the kernel at `op`.
@@ -525,16 +538,18 @@ private:
       return failure();
     View input = views.at(op.getInput());
     View out;
+    out = define(op.getResult());
     auto group = attentionGroup.find(op.getResult());
     if (group != attentionGroup.end()) {
+      // A buffer of its own, packed into the attention's q|k|v rows by
+      // nemotron-exec-plan-buffers.
       auto [attention, column, width] = group->second;
       auto [it, inserted] = groupBuffers.try_emplace(attention);
       if (inserted)
         it->second = newBuffer(width, Float32Type::get(ctx));
-      out = {it->second, column, width};
-      views[op.getResult()] = out;
-    } else {
-      out = define(op.getResult());
+      out.buffer.setWithinAttr(
+          FlatSymbolRefAttr::get(it->second.getSymNameAttr()));
+      out.buffer.setColumnAttr(moduleBuilder.getI64IntegerAttr(column));
     }
     auto type = cast<LinearType>(op.getWeight().getType());
     std::string module =
@@ -650,9 +665,10 @@ private:
 
   LogicalResult emitAttention(AttentionCoreOp op) {
     ScheduleCursor &s = *body;
-    View q = views.at(op.getQ()), k = views.at(op.getK()),
-         v = views.at(op.getV());
-    if (q.buffer != k.buffer || q.buffer != v.buffer)
+    View q = storageOf(views.at(op.getQ())), k = storageOf(views.at(op.getK())),
+         v = storageOf(views.at(op.getV()));
+    if (q.buffer != k.buffer || q.buffer != v.buffer ||
+        q.rowStride != k.rowStride || q.rowStride != v.rowStride)
       return op.emitOpError()
              << "q, k and v must be outputs of linears sharing one buffer";
     View out = define(op.getResult());

@@ -96,6 +96,10 @@ public:
       schedules[manifestName] = std::move(*entries);
     }
 
+    FailureOr<json> bufferList = buffers();
+    if (failed(bufferList))
+      return failure();
+
     json kernels = json::array();
     for (const std::string &name : calledKernels) {
       auto kernel = module.lookupSymbol<func::FuncOp>(name);
@@ -126,7 +130,7 @@ public:
         {key::kTargets, targetNames},
         {key::kWeights, weights()},
         {key::kState, state()},
-        {key::kBuffers, buffers()},
+        {key::kBuffers, *bufferList},
         {key::kKernels, kernels},
         {key::kSchedules, schedules},
         {key::kTaps, taps},
@@ -187,9 +191,13 @@ private:
     return list;
   }
 
-  json buffers() {
+  FailureOr<json> buffers() {
     json list = json::array();
     for (BufferOp buffer : module.getOps<BufferOp>()) {
+      if (buffer.getWithin()) {
+        return buffer.emitOpError() << "is an unplaced packed buffer; run "
+                                       "nemotron-exec-plan-buffers first";
+      }
       auto type = cast<RankedTensorType>(buffer.getType());
       namespace key = schema::key;
       list.push_back({{key::kName, buffer.getSymName().str()},

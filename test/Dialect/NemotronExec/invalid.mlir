@@ -341,3 +341,32 @@ nemotron_exec.schedule @body {
   // expected-error @+1 {{columns [4, 12) do not fit in rows 8 apart}}
   nemotron_exec.tap "embeddings" %b[4, 8] width 8 : memref<?xf32>
 }
+
+// -----
+
+// expected-error @+1 {{'within' and 'column' go together}}
+nemotron_exec.buffer @q per token : tensor<8xf32> {column = 0}
+
+// -----
+
+nemotron_exec.buffer @qkv per token : tensor<16xf32>
+// expected-error @+1 {{columns [12, 20) do not fit in 'qkv' rows of 16}}
+nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 12}
+
+// -----
+
+nemotron_exec.buffer @qkv per request : tensor<16xf32>
+// expected-error @+1 {{differs from 'qkv' in rows or element type}}
+nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 0}
+
+// -----
+
+nemotron_exec.buffer @outer per token : tensor<32xf32>
+nemotron_exec.buffer @qkv per token : tensor<16xf32> {within = @outer, column = 0}
+// expected-error @+1 {{is packed into 'qkv', which is packed itself}}
+nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 0}
+
+// -----
+
+// expected-error @+1 {{'nowhere' is not a declared buffer}}
+nemotron_exec.buffer @q per token : tensor<8xf32> {within = @nowhere, column = 0}

@@ -41,3 +41,16 @@ nemotron_exec.schedule @body {
   // expected-error @+1 {{buffers 'b' and 'a' differ in rows or row type, so one cannot hold the other}}
   nemotron_exec.alias @b = @a
 }
+
+// -----
+
+// A packed buffer read by a kernel call: its columns cannot be moved.
+
+func.func private @read(memref<?xf32>)
+nemotron_exec.buffer @qkv per token : tensor<16xf32>
+nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 0}
+nemotron_exec.schedule @body {
+  %q = nemotron_exec.buffer_ref @q : memref<?xf32>
+  // expected-error @+1 {{reads buffer 'q', packed into 'qkv', but its columns cannot be moved there}}
+  nemotron_exec.call @read(%q) : (memref<?xf32>) -> ()
+}

@@ -196,3 +196,17 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
   nemotron_exec.schedule @head_all {
   }
 }
+
+// -----
+
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
+  nemotron_exec.buffer @qkv per token : tensor<16xf32>
+  // expected-error @+1 {{is an unplaced packed buffer; run nemotron-exec-plan-buffers first}}
+  nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 0}
+  nemotron_exec.schedule @body {
+  }
+  nemotron_exec.schedule @head_last {
+  }
+  nemotron_exec.schedule @head_all {
+  }
+}

@@ -135,6 +135,32 @@ LogicalResult BufferOp::verify() {
   if (type.isDynamicDim(0) || type.getDimSize(0) <= 0)
     return emitOpError() << "a row must have a positive static size, got "
                          << type;
+  if (getWithin().has_value() != getColumn().has_value())
+    return emitOpError() << "'within' and 'column' go together";
+  return success();
+}
+
+LogicalResult BufferOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FlatSymbolRefAttr within = getWithinAttr();
+  if (!within)
+    return success();
+  FailureOr<BufferOp> outer = lookupDecl<BufferOp>(*this, tables, within, "buffer");
+  if (failed(outer))
+    return failure();
+  auto type = cast<RankedTensorType>(getType());
+  auto outerType = cast<RankedTensorType>(outer->getType());
+  if (outer->getWithin())
+    return emitOpError() << "is packed into '" << within.getValue()
+                         << "', which is packed itself";
+  if (outer->getRows() != getRows() ||
+      outerType.getElementType() != type.getElementType())
+    return emitOpError() << "differs from '" << within.getValue()
+                         << "' in rows or element type";
+  if (int64_t(*getColumn()) + type.getDimSize(0) > outerType.getDimSize(0))
+    return emitOpError() << "columns [" << *getColumn() << ", "
+                         << int64_t(*getColumn()) + type.getDimSize(0)
+                         << ") do not fit in '" << within.getValue()
+                         << "' rows of " << outerType.getDimSize(0);
   return success();
 }
 

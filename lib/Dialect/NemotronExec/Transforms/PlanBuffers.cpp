@@ -80,12 +80,65 @@ LogicalResult resolveAliases(ModuleOp module) {
   return success();
 }
 
+/// Moves the writers and readers of each packed buffer (`within`, `column`)
+/// to the columns of the buffer it is packed into, and drops its
+/// declaration. Gemm operands and taps carry their own column and row
+/// stride; other users cannot be moved.
+LogicalResult placePackedBuffers(ModuleOp module) {
+  SmallVector<BufferOp> packed;
+  for (BufferOp buffer : module.getOps<BufferOp>())
+    if (buffer.getWithin())
+      packed.push_back(buffer);
+  if (packed.empty())
+    return success();
+  llvm::DenseMap<StringAttr, BufferOp> byName;
+  for (BufferOp buffer : packed)
+    byName[buffer.getSymNameAttr()] = buffer;
+  SmallVector<BufferRefOp> refs;
+  module.walk([&](BufferRefOp ref) {
+    if (byName.count(ref.getNameAttr().getAttr()))
+      refs.push_back(ref);
+  });
+  for (BufferRefOp ref : refs) {
+    BufferOp buffer = byName.lookup(ref.getNameAttr().getAttr());
+    auto outer = SymbolTable::lookupNearestSymbolFrom<BufferOp>(
+        buffer, buffer.getWithinAttr());
+    uint64_t column = *buffer.getColumn();
+    uint64_t ld = outer.getRowElements();
+    Builder b(module.getContext());
+    for (Operation *user : ref->getUsers()) {
+      if (auto gemm = dyn_cast<GemmOp>(user)) {
+        if (gemm.getA() == ref.getResult()) {
+          gemm.setAOffsetAttr(b.getI64IntegerAttr(gemm.getAOffset() + column));
+          gemm.setLdaAttr(b.getI64IntegerAttr(ld));
+        }
+        if (gemm.getC() == ref.getResult()) {
+          gemm.setCOffsetAttr(b.getI64IntegerAttr(gemm.getCOffset() + column));
+          gemm.setLdcAttr(b.getI64IntegerAttr(ld));
+        }
+      } else if (auto tap = dyn_cast<TapOp>(user)) {
+        tap.setOffsetAttr(b.getI64IntegerAttr(tap.getOffset() + column));
+        tap.setLdAttr(b.getI64IntegerAttr(ld));
+      } else {
+        return user->emitOpError()
+               << "reads buffer '" << buffer.getSymName() << "', packed into '"
+               << outer.getSymName()
+               << "', but its columns cannot be moved there";
+      }
+    }
+    ref.setNameAttr(buffer.getWithinAttr());
+  }
+  for (BufferOp buffer : packed)
+    buffer.erase();
+  return success();
+}
+
 struct NemotronExecPlanBuffersPass
     : mlir::nemotron_exec::impl::NemotronExecPlanBuffersPassBase<
           NemotronExecPlanBuffersPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (failed(resolveAliases(module)))
+    if (failed(resolveAliases(module)) || failed(placePackedBuffers(module)))
       return signalPassFailure();
     SmallVector<BufferOp> buffers(module.getOps<BufferOp>());
     llvm::DenseMap<StringAttr, Lifetime> lifetimes;
@@ -137,7 +190,8 @@ struct NemotronExecPlanBuffersPass
         auto decl = BufferOp::create(
             builder, buffer.getLoc(),
             builder.getStringAttr("b" + std::to_string(slots.size())),
-            buffer.getRowsAttr(), buffer.getTypeAttr());
+            buffer.getRowsAttr(), buffer.getTypeAttr(),
+            /*within=*/FlatSymbolRefAttr(), /*column=*/IntegerAttr());
         slots.push_back({decl, -1});
         slot = &slots.back();
       }

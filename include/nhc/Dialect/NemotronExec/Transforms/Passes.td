@@ -16,12 +16,16 @@ def NemotronExecPlanBuffersPass
     one; the result is renamed `@b0`, `@b1`, ... in order of first use, so
     a 52-layer model needs a handful of buffers.
 
-    In-place updates first: each `nemotron_exec.alias @b = @a` (the entry
-    before it wrote `@b`'s values over `@a`'s) merges `@b` into `@a`, after
-    checking that nothing reads `@a`'s old values after the alias (an
-    error, at the alias's location, otherwise). Column views and q/k/v in
-    one buffer, which kernel signatures fix, come from
-    `convert-nemotron-to-exec` and are kept.
+    First the placements the conversion asked for:
+    - in-place updates: each `nemotron_exec.alias @b = @a` (the entry
+      before it wrote `@b`'s values over `@a`'s) merges `@b` into `@a`,
+      after checking that nothing reads `@a`'s old values after the alias
+      (an error, at the alias's location, otherwise);
+    - packing: a buffer declared `{within = @p, column = c}` (q, k and v,
+      which the attention kernel reads through one buffer) moves into
+      `@p`'s rows: its gemm operands and taps get column offset `+ c` and
+      `@p`'s row stride (any other reader is an error).
+    Column views of `split` results are the conversion's and are kept.
   }];
   let dependentDialects = ["::mlir::nemotron_exec::NemotronExecDialect"];
 }
