@@ -109,6 +109,13 @@ public:
   virtual uint64_t convertedWeightBytes() const = 0;
 };
 
+/// Folds `value` into the running calibration maximum `absmax`: the larger
+/// one, and NaN from the first NaN on (a NaN activation must show).
+inline void foldAbsMax(float &absmax, float value) {
+  if (value != value || value > absmax)
+    absmax = absmax != absmax ? absmax : value;
+}
+
 /// What a backend is created from.
 struct BackendContext {
   const nhc_artifact_t *artifact = nullptr;

@@ -2,8 +2,6 @@
 
 #include "executor.h"
 
-#include <cmath>
-
 namespace nhc::runtime {
 
 Executor::Executor(const ExecutionPlan &plan, Backend &backend)
@@ -118,10 +116,8 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
     case EntryKind::Gemm:
       if (schedule == ScheduleKind::Body && io.gemmInputAbsmax) {
         uint64_t m = entry.gemm.rows == Rows::Tokens ? io.tokens : io.requests;
-        float seen = backend_.absMax(entry.gemm.a, m, entry.gemm.k);
-        float &absmax = io.gemmInputAbsmax[bodyGemmOrdinal_[e]];
-        if (std::isnan(seen) || seen > absmax)
-          absmax = std::isnan(absmax) ? absmax : seen;
+        foldAbsMax(io.gemmInputAbsmax[bodyGemmOrdinal_[e]],
+                   backend_.absMax(entry.gemm.a, m, entry.gemm.k));
       }
       backend_.gemm(entry.gemm, shape);
       break;

@@ -70,7 +70,6 @@ HostBackend::HostBackend(const BackendContext &context)
   size_t states = context.manifest->state.size();
   stateBases_.assign(states, nullptr);
   stateBytes_.assign(states, 0);
-  stateResolved_.assign(states, false);
 }
 
 std::unique_ptr<StateMemory>
@@ -90,7 +89,7 @@ void HostBackend::resolveStateArgs(nhc_state_pool_t &pool,
       continue;
     for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
       const KernelArg &arg = entry.kernel.args[i];
-      if (arg.kind != ArgKind::State || stateResolved_[arg.ref])
+      if (arg.kind != ArgKind::State || stateBases_[arg.ref])
         continue;
       TensorPool tensor = tensorPool(pool, arg.ref);
       // Kernels read state as f32 (docs/execution-model.md, Numerics).
@@ -102,7 +101,6 @@ void HostBackend::resolveStateArgs(nhc_state_pool_t &pool,
       NHC_CHECK(stateBases_[arg.ref] != nullptr, NHC_INTERNAL,
                 cat(origin_, ": the host backend's state is not host memory"));
       stateBytes_[arg.ref] = tensor.totalBytes;
-      stateResolved_[arg.ref] = true;
     }
   }
 }
@@ -153,10 +151,12 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
   size_t slots = 0;
   for (const KernelArg &arg : call.args)
     slots += abiSlots(arg);
-  cells_.resize(slots);
-  args_.resize(slots);
-  for (size_t i = 0; i < slots; ++i)
-    args_[i] = &cells_[i];
+  if (cells_.size() < slots) { // grows only: args_ stays valid otherwise
+    cells_.resize(slots);
+    args_.resize(slots);
+    for (size_t i = 0; i < slots; ++i)
+      args_[i] = &cells_[i];
+  }
   Cell *cell = cells_.data();
   auto memref = [&cell](const void *base, uint64_t elems) {
     void *p = const_cast<void *>(base); // the ABI has no const
@@ -239,11 +239,8 @@ float HostBackend::absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) {
   const float *a = matrixBase(ref);
   float absmax = 0.0f;
   for (uint64_t r = 0; r < rows; ++r)
-    for (uint64_t i = 0; i < cols; ++i) {
-      float v = std::fabs(a[r * ref.ld + i]);
-      if (std::isnan(v) || v > absmax)
-        absmax = std::isnan(absmax) ? absmax : v;
-    }
+    for (uint64_t i = 0; i < cols; ++i)
+      foldAbsMax(absmax, std::fabs(a[r * ref.ld + i]));
   return absmax;
 }
 

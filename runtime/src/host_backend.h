@@ -82,9 +82,9 @@ private:
   uint64_t maxSlots_, maxSeqLen_;
   std::unique_ptr<HostLibrary> library_;
   std::vector<BoundKernel> kernels_;      // by plan kernel index
-  std::vector<uint8_t *> stateBases_; // by manifest state index: slot 0
+  std::vector<uint8_t *> stateBases_; // by manifest state index: slot 0;
+                                      // null until a schedule names it
   std::vector<uint64_t> stateBytes_;  // all slots of it
-  std::vector<bool> stateResolved_;
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;

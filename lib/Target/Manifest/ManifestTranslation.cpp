@@ -146,7 +146,7 @@ private:
                     {schema::key::kDtype, dtypeName(type.getElementType())},
                     {schema::key::kShape, shapeOf(type)}};
       if (std::optional<ArrayAttr> alternatives = weight.getAlternatives()) {
-        json list = json::array();
+        json names = json::array();
         for (Attribute alternative : *alternatives) {
           auto dict = cast<DictionaryAttr>(alternative);
           // The dictionary's attribute names are the IR's, not the
@@ -158,9 +158,9 @@ private:
             item[schema::key::kCount] =
                 dict.getAs<IntegerAttr>("count").getInt();
           }
-          list.push_back(std::move(item));
+          names.push_back(std::move(item));
         }
-        entry[schema::key::kAlternatives] = std::move(list);
+        entry[schema::key::kAlternatives] = std::move(names);
       }
       if (weight.getPositive())
         entry[schema::key::kPositive] = true;

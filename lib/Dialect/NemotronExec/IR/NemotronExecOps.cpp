@@ -60,10 +60,8 @@ bool isActivationName(StringRef name) {
                              "gelu_tanh", "quick_gelu", "relu6"},
                             name);
 }
-} // namespace
-
-std::string mlir::nemotron_exec::describeKernelMismatch(func::FuncOp kernel,
-                                                        TypeRange operands) {
+/// What is wrong with calling `kernel` with `operands`; empty when nothing.
+std::string describeKernelMismatch(func::FuncOp kernel, TypeRange operands) {
   std::string message;
   llvm::raw_string_ostream os(message);
   FunctionType type = kernel.getFunctionType();
@@ -82,6 +80,8 @@ std::string mlir::nemotron_exec::describeKernelMismatch(func::FuncOp kernel,
       }
   return message;
 }
+
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Declarations

@@ -38,11 +38,6 @@ inline constexpr llvm::StringLiteral kHeadAllSchedule = "head_all";
 /// "cuda:sm_90", ...).
 inline constexpr llvm::StringLiteral kTargetsAttrName = "nemotron_exec.targets";
 
-/// Checks `operandTypes` against the kernel declaration `kernel`; returns
-/// an empty string when they match, else what is wrong.
-std::string describeKernelMismatch(func::FuncOp kernel,
-                                   TypeRange operandTypes);
-
 } // namespace mlir::nemotron_exec
 
 #endif // NHC_DIALECT_NEMOTRONEXEC_IR_NEMOTRONEXEC_H
