@@ -229,11 +229,15 @@ void Engine::finish(Active &request, FinishReason reason, std::string error) {
   event.error = std::move(error);
   event.promptTokens = request.request.prompt.size();
   event.completionTokens = request.generated;
+  {
+    // Counted before the final event is published, so a client that has seen
+    // its request end also sees it in the metrics.
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++metrics_.requestsFinished[static_cast<int>(reason)];
+    if (hadSlot)
+      --metrics_.running; // free for submit() at once, not after the step
+  }
   request.stream->push(std::move(event));
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++metrics_.requestsFinished[static_cast<int>(reason)];
-  if (hadSlot)
-    --metrics_.running; // free for submit() at once, not after the step
 }
 
 void Engine::emitToken(Active &a, int32_t token) {
