@@ -175,33 +175,40 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
               %w = arith.mulf %m, %dts : f32
               memref.store %w, %wbuf[%j] : memref<256xf32>
             }
+            // y_l = exp(cum_l) (C_l . h_prev) + D x_l, then the intra-chunk
+            // part as a row of (W o L) X: one axpy of x_s per s, contiguous
+            // over the head's P columns (GEMM-shaped, vectorized).
             %ecum = math.exp %cuml : f32
             %yrow = arith.muli %l, %HP : index
+            %ybase = arith.addi %yrow, %hp0 : index
+            %lbase = arith.addi %crow, %hp0 : index
             scf.for %p = %c0 to %P step %c1 {
-              %hp = arith.addi %hp0, %p : index
-              %diag = scf.for %j = %c0 to %i1 step %c1
-                  iter_args(%acc = %zero) -> (f32) {
-                %s = arith.addi %c0tok, %j : index
-                %srow = arith.muli %s, %xbcStride : index
-                %xi = arith.addi %srow, %hp : index
-                %xs = memref.load %xbc[%xi] : memref<?xf32>
-                %w = memref.load %wbuf[%j] : memref<256xf32>
-                %term = arith.mulf %w, %xs : f32
-                %acc2 = arith.addf %acc, %term fastmath<reassoc> : f32
-                scf.yield %acc2 : f32
-              }
               %pN = arith.muli %p, %N : index
               %srowBase = arith.addi %sbase, %pN : index
               %ch = func.call @nhc_ssd_dot(%xbc, %cbase, %ssm_state, %srowBase, %N)
                   : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
               %offTerm = arith.mulf %ch, %ecum : f32
-              %yd = arith.addf %diag, %offTerm : f32
-              %li = arith.addi %crow, %hp : index
+              %li = arith.addi %lbase, %p : index
               %xl = memref.load %xbc[%li] : memref<?xf32>
               %dx = arith.mulf %Dh, %xl : f32
-              %yv = arith.addf %yd, %dx : f32
-              %yi = arith.addi %yrow, %hp : index
+              %yv = arith.addf %offTerm, %dx : f32
+              %yi = arith.addi %ybase, %p : index
               memref.store %yv, %y[%yi] : memref<?xf32>
+            }
+            scf.for %j = %c0 to %i1 step %c1 {
+              %s = arith.addi %c0tok, %j : index
+              %srow = arith.muli %s, %xbcStride : index
+              %xbase = arith.addi %srow, %hp0 : index
+              %w = memref.load %wbuf[%j] : memref<256xf32>
+              scf.for %p = %c0 to %P step %c1 {
+                %xi = arith.addi %xbase, %p : index
+                %xs = memref.load %xbc[%xi] : memref<?xf32>
+                %yi = arith.addi %ybase, %p : index
+                %yv = memref.load %y[%yi] : memref<?xf32>
+                %term = arith.mulf %w, %xs : f32
+                %yv2 = arith.addf %yv, %term : f32
+                memref.store %yv2, %y[%yi] : memref<?xf32>
+              }
             }
           }
           // Chunk-end state: decay the old state, add each token's update.

@@ -4,11 +4,38 @@
 
 #include <cblas.h>
 
+#include <mutex>
+
 #include "narrow_gemm.h"
+#include "thread_pool.h"
+
+// OpenBLAS's thread control, weak so that another CBLAS links too (its own
+// threading is then the user's to set, e.g. with its environment variable).
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace nhc::runtime {
+namespace {
 
-uint64_t gemmPanelFloats(uint64_t k) { return kPanelRows * k; }
+/// Output columns per part below which a GEMM is not split further.
+constexpr size_t kColumnsPerPart = 64;
+
+} // namespace
+
+uint64_t gemmPanelFloats(uint64_t k) { return hostThreads() * kPanelRows * k; }
+
+void blasSgemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a,
+                 uint64_t lda, const float *b, uint64_t ldb, float beta,
+                 float *c, uint64_t ldc) {
+  static std::once_flag single;
+  std::call_once(single, [] {
+    if (openblas_set_num_threads)
+      openblas_set_num_threads(1);
+  });
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a,
+              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+              static_cast<int>(ldc));
+}
 
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
@@ -20,12 +47,12 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
                  panel);
     return;
   }
-  // Row-major A . W^T: W is [n, k], so B = W transposed with ldb = k.
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, a,
-              static_cast<int>(lda), static_cast<const float *>(w.data),
-              static_cast<int>(k),
-              accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
+  // Each thread multiplies A by its own rows of W (columns of C).
+  const float *weights = static_cast<const float *>(w.data);
+  parallelFor(n, kColumnsPerPart, [&](size_t j0, size_t j1) {
+    blasSgemmNT(m, j1 - j0, k, a, lda, weights + j0 * k, k,
+                accumulate ? 1.0f : 0.0f, c + j0, ldc);
+  });
 }
 
 void addBiasBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,

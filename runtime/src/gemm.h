@@ -18,8 +18,17 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
             float *panel);
 
-/// Scratch floats gemmNT needs for a narrow weight of row length `k`.
+/// Scratch floats gemmNT needs for a narrow weight of row length `k`: one
+/// panel per host thread.
 uint64_t gemmPanelFloats(uint64_t k);
+
+/// One single-threaded BLAS sgemm, C[m, n] = A[m, k] . B[n, k]^T + beta C,
+/// row-major with leading dimensions lda, ldb, ldc. The first call sets
+/// OpenBLAS to one thread: the host thread pool (thread_pool.h) owns the
+/// cores and runs one such call per part of a GEMM.
+void blasSgemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a,
+                 uint64_t lda, const float *b, uint64_t ldb, float beta,
+                 float *c, uint64_t ldc);
 
 /// C[r, j] += bias[j] over the [m, n] block of C (rows `ldc` apart).
 void addBiasBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,

@@ -6,12 +6,12 @@
 #include <cstring>
 #include <vector>
 
-#include <cblas.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 #include "fp8.h"
+#include "gemm.h"
 #include "thread_pool.h"
 #include "weights_f32.h"
 
@@ -247,9 +247,41 @@ void skinny(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
 }
 
 template <Kind K>
-void widenAll(const uint8_t *p, uint64_t count, float *dst) {
+void widenGeneric(const uint8_t *p, uint64_t count, float *dst) {
   for (uint64_t i = 0; i < count; ++i)
     dst[i] = loadOne<K>(p + bytesOf(K) * i);
+}
+
+#if defined(__x86_64__)
+template <Kind K>
+__attribute__((target("avx512f"))) void
+widenAvx512(const uint8_t *p, uint64_t count, float *dst) {
+  const uint64_t count16 = count & ~uint64_t(15);
+  for (uint64_t i = 0; i < count16; i += 16)
+    _mm512_storeu_ps(dst + i, widen512<K>(p + bytesOf(K) * i));
+  widenGeneric<K>(p + bytesOf(K) * count16, count - count16, dst + count16);
+}
+
+template <Kind K>
+__attribute__((target("avx2,fma,f16c"))) void
+widenAvx2(const uint8_t *p, uint64_t count, float *dst) {
+  const uint64_t count8 = count & ~uint64_t(7);
+  for (uint64_t i = 0; i < count8; i += 8)
+    _mm256_storeu_ps(dst + i, widen256<K>(p + bytesOf(K) * i));
+  widenGeneric<K>(p + bytesOf(K) * count8, count - count8, dst + count8);
+}
+#endif
+
+/// The prefill panels' widening, with the same kernels as the skinny path.
+template <Kind K>
+void widenAll(const uint8_t *p, uint64_t count, float *dst) {
+#if defined(__x86_64__)
+  if (activeIsa == Isa::Avx512)
+    return widenAvx512<K>(p, count, dst);
+  if (activeIsa == Isa::Avx2)
+    return widenAvx2<K>(p, count, dst);
+#endif
+  widenGeneric<K>(p, count, dst);
 }
 
 } // namespace
@@ -301,19 +333,18 @@ void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
       return skinny<Kind::E4m3>(m, n, k, a, lda, bytes, c, ldc, accumulate);
     }
   }
-  // Prefill: widen a panel of W rows, then BLAS on it.
+  // Prefill: each thread widens panels of its own W rows into its own part
+  // of `panel` and multiplies A by them with a single-threaded sgemm.
   const uint64_t rowBytes = k * nhc_dtype_size(dtype);
-  for (uint64_t j0 = 0; j0 < n; j0 += kPanelRows) {
-    uint64_t rows = std::min(kPanelRows, n - j0);
-    parallelFor(rows, 16, [&](size_t r0, size_t r1) {
-      widenNarrow(bytes + (j0 + r0) * rowBytes, dtype, (r1 - r0) * k,
-                  panel + r0 * k);
-    });
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
-                static_cast<int>(rows), static_cast<int>(k), 1.0f, a,
-                static_cast<int>(lda), panel, static_cast<int>(k),
-                accumulate ? 1.0f : 0.0f, c + j0, static_cast<int>(ldc));
-  }
+  parallelForParts(n, 64, [&](size_t part, size_t begin, size_t end) {
+    float *own = panel + part * kPanelRows * k;
+    for (uint64_t j0 = begin; j0 < end; j0 += kPanelRows) {
+      uint64_t rows = std::min<uint64_t>(kPanelRows, end - j0);
+      widenNarrow(bytes + j0 * rowBytes, dtype, rows * k, own);
+      blasSgemmNT(m, rows, k, a, lda, own, k, accumulate ? 1.0f : 0.0f,
+                  c + j0, ldc);
+    }
+  });
 }
 
 } // namespace nhc::runtime

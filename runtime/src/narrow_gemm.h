@@ -7,9 +7,11 @@
 //   - m <= kSkinnyRows (decode): each W row is read once from memory and
 //     used for all m rows of A; W's rows split over the host threads.
 //     Memory-bound by design: W's bytes / DRAM bandwidth is the limit.
-//   - larger m (prefill): W is widened a panel of rows at a time into a
-//     per-call buffer and multiplied by BLAS sgemm, so prefill runs at the
-//     f32 GEMM rate; the widening is O(n k) against O(m n k) work.
+//   - larger m (prefill): W's rows split over the host threads; each
+//     widens a panel of its rows at a time into its own part of a per-call
+//     buffer and multiplies by it with a single-threaded BLAS sgemm, so
+//     prefill runs at the f32 GEMM rate; the widening is O(n k) against
+//     O(m n k) work.
 // AVX-512F or AVX2+FMA+F16C kernels when the CPU has them (checked at
 // run time), else portable C++. e4m3 is widened through f16 (every e4m3
 // value is an f16 value times 2^8), so the same conversion instructions
@@ -34,7 +36,7 @@ constexpr uint64_t kPanelRows = 256;
 bool isNarrowWeight(nhc_dtype_t dtype);
 
 /// As gemmNT (gemm.h) with `w` an [n, k] BF16, F16 or F8_E4M3 matrix
-/// (`dtype`), possibly unaligned. `panel` holds kPanelRows * k floats
+/// (`dtype`), possibly unaligned. `panel` holds gemmPanelFloats(k) floats
 /// (scratch the caller allocated before the step: a step never allocates).
 void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
                   uint64_t lda, const void *w, nhc_dtype_t dtype, float *c,

@@ -99,8 +99,9 @@ size_t hostThreads() {
   return threads;
 }
 
-void parallelFor(size_t count, size_t grain,
-                 const std::function<void(size_t, size_t)> &body) {
+void parallelForParts(
+    size_t count, size_t grain,
+    const std::function<void(size_t, size_t, size_t)> &body) {
   if (count == 0)
     return;
   grain = std::max<size_t>(grain, 1);
@@ -108,14 +109,21 @@ void parallelFor(size_t count, size_t grain,
   Pool &p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::try_to_lock);
   if (parts <= 1 || !busy.owns_lock()) {
-    body(0, count);
+    body(0, 0, count);
     return;
   }
   size_t per = (count + parts - 1) / parts;
   p.run(parts, [&](size_t i) {
     size_t begin = i * per, end = std::min(count, begin + per);
     if (begin < end)
-      body(begin, end);
+      body(i, begin, end);
+  });
+}
+
+void parallelFor(size_t count, size_t grain,
+                 const std::function<void(size_t, size_t)> &body) {
+  parallelForParts(count, grain, [&](size_t, size_t begin, size_t end) {
+    body(begin, end);
   });
 }
 

@@ -1,10 +1,12 @@
 //===- thread_pool.h - Parallel loops for the host library ops -*- C++ -*-===//
 //
 // One process-wide pool of NHC_NUM_THREADS threads (default: the hardware
-// threads) for the runtime's own parallel loops (the 16-bit GEMM kernels).
-// BLAS calls run between these loops, never during them, so the two pools
-// do not oversubscribe the cores. A loop started while another is running
-// (a second session on another thread) runs on its caller's thread alone.
+// threads) for all of the host's parallel work: the generated kernels'
+// slices, the 16-bit GEMM kernels, and BLAS, which runs one single-threaded
+// call per part of a GEMM (gemm.cpp), so no second pool competes for the
+// cores (OpenBLAS's own idle threads spin on sched_yield). A loop started
+// while another is running (a second session on another thread) runs on its
+// caller's thread alone.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_THREAD_POOL_H
@@ -23,6 +25,13 @@ size_t hostThreads();
 /// returns when all are done. `body` must not throw.
 void parallelFor(size_t count, size_t grain,
                  const std::function<void(size_t, size_t)> &body);
+
+/// As parallelFor, with the index of the part (< hostThreads(), distinct
+/// for parts that run at the same time) first: body(part, begin, end), for
+/// bodies that use per-thread scratch.
+void parallelForParts(
+    size_t count, size_t grain,
+    const std::function<void(size_t, size_t, size_t)> &body);
 
 } // namespace nhc::runtime
 

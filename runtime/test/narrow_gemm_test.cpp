@@ -123,15 +123,22 @@ TEST(NarrowGemmTest, E4m3NanWeightGivesNanOnEveryIsa) {
     if (static_cast<int>(isa) > static_cast<int>(best))
       continue;
     forceNarrowGemmIsa(isa);
-    for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)}) {
-      std::vector<uint8_t> w(2 * k, 0x38); // 1.0
-      w[3] = nan;                           // row 0, in a vector block
-      std::vector<float> a(k, 1.0f), out(2);
-      gemmNT(1, 2, k, a.data(), k, WeightMatrix{w.data(), NHC_DTYPE_F8_E4M3},
-             out.data(), 2, false, nullptr);
-      EXPECT_TRUE(std::isnan(out[0])) << "isa " << static_cast<int>(isa);
-      EXPECT_EQ(out[1], float(k));
-    }
+    // m = 1 runs the skinny kernels, m = 20 the widened panels.
+    for (uint64_t m : {uint64_t(1), kSkinnyRows + 4})
+      for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)}) {
+        std::vector<uint8_t> w(2 * k, 0x38); // 1.0
+        w[3] = nan;                           // row 0, in a vector block
+        std::vector<float> a(m * k, 1.0f), out(m * 2),
+            panel(gemmPanelFloats(k));
+        gemmNT(m, 2, k, a.data(), k,
+               WeightMatrix{w.data(), NHC_DTYPE_F8_E4M3}, out.data(), 2,
+               false, panel.data());
+        for (uint64_t t = 0; t < m; ++t) {
+          EXPECT_TRUE(std::isnan(out[2 * t]))
+              << "isa " << static_cast<int>(isa) << " m " << m;
+          EXPECT_EQ(out[2 * t + 1], float(k));
+        }
+      }
   }
   forceNarrowGemmIsa(best);
 }

@@ -3,7 +3,8 @@
 // The physical limits nhc-bench reports throughput against, measured rather
 // than looked up: DRAM read bandwidth (every thread summing its share of a
 // buffer far larger than the caches) and the f32 GEMM rate of the BLAS the
-// host backend uses (square sgemm). Both best of three.
+// host backend uses (every thread a single-threaded square sgemm at once, as
+// the host backend splits its GEMMs). Both best of three.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_MACHINE_LIMITS_H
@@ -16,9 +17,9 @@ namespace nhc::bench {
 
 struct MachineLimits {
   std::string cpu;           // /proc/cpuinfo "model name"
-  unsigned threads = 0;      // hardware threads used for the bandwidth test
+  unsigned threads = 0;      // hardware threads used by both tests
   double dramBytesPerS = 0;  // read bandwidth
-  double gemmFlopsPerS = 0;  // f32 sgemm, n x n x n
+  double gemmFlopsPerS = 0;  // f32 sgemm, n x n x n on every thread, summed
   uint64_t bandwidthBufferBytes = 0;
   uint64_t gemmN = 0;
 };
