@@ -3,6 +3,7 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -11,6 +12,21 @@
 
 namespace nhc::runtime {
 namespace {
+
+/// Polls `ready` for up to kSpinIterations pauses (about 50 us): a decode
+/// step starts ~100 parallel loops, and a futex wake-up per loop costs more
+/// than the loop itself. Returns whether `ready` held.
+template <typename Ready> bool spinUntil(Ready ready) {
+  constexpr int kSpinIterations = 20000;
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (ready())
+      return true;
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  return ready();
+}
 
 class Pool {
 public:
@@ -35,13 +51,21 @@ public:
       std::lock_guard<std::mutex> lock(mutex_);
       part_ = &part;
       parts_ = parts;
-      pending_ = parts - 1;
-      ++generation_;
+      pending_.store(parts - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     part(0);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    auto finished = [&] {
+      return pending_.load(std::memory_order_acquire) == 0;
+    };
+    std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+    if (!spinUntil(finished)) {
+      lock.lock();
+      done_.wait(lock, finished);
+    } else {
+      lock.lock();
+    }
     part_ = nullptr;
   }
 
@@ -51,21 +75,33 @@ private:
   void work(size_t index) {
     uint64_t seen = 0;
     for (;;) {
+      auto woken = [&] {
+        return quit_.load(std::memory_order_acquire) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      };
       const std::function<void(size_t)> *part = nullptr;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
+        std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+        if (!spinUntil(woken)) {
+          lock.lock();
+          wake_.wait(lock, woken);
+        } else {
+          lock.lock();
+        }
         if (quit_)
           return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_relaxed);
         if (index >= parts_)
           continue;
         part = part_;
       }
       (*part)(index);
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0)
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // The caller may be blocked in done_.wait: notify under the lock so
+        // the wake-up cannot fall between its check and its wait.
+        std::lock_guard<std::mutex> lock(mutex_);
         done_.notify_one();
+      }
     }
   }
 
@@ -73,9 +109,10 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(size_t)> *part_ = nullptr;
-  size_t parts_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
-  bool quit_ = false;
+  size_t parts_ = 0;
+  std::atomic<size_t> pending_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_{false};
 };
 
 Pool &pool() {
