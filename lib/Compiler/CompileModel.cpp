@@ -87,12 +87,13 @@ FailureOr<std::string> compileModel(MLIRContext &context,
     return cuda->launchTable;
   }
 
-  FailureOr<std::string> hostLibrary = compileHostKernels(*library);
-  if (failed(hostLibrary))
+  auto hostLibraries = compileHostKernels(*library);
+  if (failed(hostLibraries))
     return failure();
   ::nhc::format::ContainerWriter writer;
   writer.setManifest(manifest->dump());
-  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "x86_64", *hostLibrary);
+  for (auto &[level, sharedObject] : *hostLibraries)
+    writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, level, sharedObject);
   if (!options.cudaChips.empty()) {
     FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
     if (failed(cuda))

@@ -6,6 +6,9 @@
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Target/CPU/HostLibrary.h"
 #include "nhc/Target/CUDA/CudaLibrary.h"
+#include "nhc/format/host_isa.h"
+
+#include <iterator>
 
 namespace mlir::nhc {
 
@@ -21,14 +24,21 @@ OwningOpRef<ModuleOp> parseKernels(MLIRContext &context) {
   return parseKernelLibrary(context);
 }
 
-FailureOr<std::string> compileHostKernels(ModuleOp library) {
+FailureOr<std::vector<std::pair<std::string, std::string>>>
+compileHostKernels(ModuleOp library) {
+  std::vector<std::string> levels(std::begin(::nhc::format::kHostIsaLevels),
+                                  std::end(::nhc::format::kHostIsaLevels));
   std::string error;
-  FailureOr<HostLibrary> host = compileHostLibrary(library, error);
-  if (failed(host)) {
+  FailureOr<std::vector<HostLibrary>> hosts =
+      compileHostLibraries(library, HostTargetOptions(), levels, error);
+  if (failed(hosts)) {
     (void)report(library, error);
     return failure();
   }
-  return std::move(host->sharedObject);
+  std::vector<std::pair<std::string, std::string>> objects;
+  for (size_t i = 0; i < levels.size(); ++i)
+    objects.emplace_back(levels[i], std::move((*hosts)[i].sharedObject));
+  return objects;
 }
 
 FailureOr<std::string> emitHostLLVMIR(ModuleOp library) {

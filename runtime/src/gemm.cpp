@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "narrow_gemm.h"
@@ -14,12 +15,15 @@
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace nhc::runtime {
-namespace {
 
-/// Output columns per part below which a GEMM is not split further.
-constexpr size_t kColumnsPerPart = 64;
-
-} // namespace
+void forEachColumnBlock(
+    uint64_t n, const std::function<void(size_t, uint64_t, uint64_t)> &body) {
+  uint64_t blocks = (n + kPanelRows - 1) / kPanelRows;
+  parallelForParts(blocks, 1, [&](size_t part, size_t b0, size_t b1) {
+    for (uint64_t b = b0; b < b1; ++b)
+      body(part, b * kPanelRows, std::min(n, (b + 1) * kPanelRows));
+  });
+}
 
 uint64_t gemmPanelFloats(uint64_t k) { return hostThreads() * kPanelRows * k; }
 
@@ -49,7 +53,7 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
   }
   // Each thread multiplies A by its own rows of W (columns of C).
   const float *weights = static_cast<const float *>(w.data);
-  parallelFor(n, kColumnsPerPart, [&](size_t j0, size_t j1) {
+  forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
     blasSgemmNT(m, j1 - j0, k, a, lda, weights + j0 * k, k,
                 accumulate ? 1.0f : 0.0f, c + j0, ldc);
   });

@@ -2,7 +2,9 @@
 #ifndef NHC_RUNTIME_SRC_GEMM_H
 #define NHC_RUNTIME_SRC_GEMM_H
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "weight_matrix.h"
 
@@ -21,6 +23,14 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
 /// Scratch floats gemmNT needs for a narrow weight of row length `k`: one
 /// panel per host thread.
 uint64_t gemmPanelFloats(uint64_t k);
+
+/// Calls body(part, j0, j1) for consecutive blocks [j0, j1) of kPanelRows
+/// (narrow_gemm.h) of the n output columns, the blocks spread over the host
+/// threads (`part` < hostThreads(), distinct for concurrent calls). The
+/// blocks do not depend on the thread count, so neither do the sums: BLAS
+/// picks its kernels by shape.
+void forEachColumnBlock(
+    uint64_t n, const std::function<void(size_t, uint64_t, uint64_t)> &body);
 
 /// One single-threaded BLAS sgemm, C[m, n] = A[m, k] . B[n, k]^T + beta C,
 /// row-major with leading dimensions lda, ldb, ldc. The first call sets

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "fp8.h"
 #include "gemm.h"
+#include "host_isa.h"
 #include "manifest.h"
 #include "narrow_gemm.h"
 #include "nhc/runtime/artifact.h"
@@ -41,14 +42,9 @@ std::unique_ptr<HostLibrary> loadKernels(const nhc_artifact_t &artifact,
                                          const nhc_manifest_t &manifest) {
   if (manifest.plan.kernels.empty())
     return nullptr;
-  nhc_section_t section{};
-  nhc_status_t status = nhc_artifact_find_section(
-      &artifact, NHC_SECTION_HOST_SHARED_LIBRARY, nullptr, &section);
-  NHC_CHECK(status == NHC_OK, NHC_NOT_FOUND,
-            cat(manifest.origin, ": the manifest lists ",
-                manifest.plan.kernels.size(),
-                " kernels, but the artifact has no HOST_SHARED_LIBRARY "
-                "section (kind 2)"));
+  nhc_section_t section = selectHostLibrary(
+      artifact, cat(manifest.origin, " (", manifest.plan.kernels.size(),
+                    " kernels)"));
   return HostLibrary::load(
       section.data, section.size,
       cat(manifest.origin, ": section '", section.name, "'"));

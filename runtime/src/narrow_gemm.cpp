@@ -336,14 +336,11 @@ void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
   // Prefill: each thread widens panels of its own W rows into its own part
   // of `panel` and multiplies A by them with a single-threaded sgemm.
   const uint64_t rowBytes = k * nhc_dtype_size(dtype);
-  parallelForParts(n, 64, [&](size_t part, size_t begin, size_t end) {
+  forEachColumnBlock(n, [&](size_t part, uint64_t j0, uint64_t j1) {
     float *own = panel + part * kPanelRows * k;
-    for (uint64_t j0 = begin; j0 < end; j0 += kPanelRows) {
-      uint64_t rows = std::min<uint64_t>(kPanelRows, end - j0);
-      widenNarrow(bytes + j0 * rowBytes, dtype, rows * k, own);
-      blasSgemmNT(m, rows, k, a, lda, own, k, accumulate ? 1.0f : 0.0f,
-                  c + j0, ldc);
-    }
+    widenNarrow(bytes + j0 * rowBytes, dtype, (j1 - j0) * k, own);
+    blasSgemmNT(m, j1 - j0, k, a, lda, own, k, accumulate ? 1.0f : 0.0f,
+                c + j0, ldc);
   });
 }
 

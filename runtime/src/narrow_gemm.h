@@ -7,9 +7,10 @@
 //   - m <= kSkinnyRows (decode): each W row is read once from memory and
 //     used for all m rows of A; W's rows split over the host threads.
 //     Memory-bound by design: W's bytes / DRAM bandwidth is the limit.
-//   - larger m (prefill): W's rows split over the host threads; each
-//     widens a panel of its rows at a time into its own part of a per-call
-//     buffer and multiplies by it with a single-threaded BLAS sgemm, so
+//   - larger m (prefill): W's rows in blocks of kPanelRows spread over the
+//     host threads (forEachColumnBlock, gemm.h); each thread widens a block
+//     into its own part of a per-call buffer and multiplies by it with a
+//     single-threaded BLAS sgemm, so
 //     prefill runs at the f32 GEMM rate; the widening is O(n k) against
 //     O(m n k) work.
 // AVX-512F or AVX2+FMA+F16C kernels when the CPU has them (checked at

@@ -1,13 +1,20 @@
 //===- session_create_test.cpp - Kernel loading, weights, state checks ----===//
 
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "host_isa.h"
 #include "nhc/format/container.h"
+#include "nhc/format/host_isa.h"
 #include "session_helpers.h"
 
 namespace nhc::test {
@@ -55,9 +62,116 @@ TEST(SessionCreateTest, NoHostLibrarySection) {
                    /*withKernels=*/false),
             NHC_NOT_FOUND);
   EXPECT_THAT(lastError(),
-              AllOf(HasSubstr("model.nhc"),
-                    HasSubstr("the manifest lists 6 kernels, but the "
-                              "artifact has no HOST_SHARED_LIBRARY section")));
+              AllOf(HasSubstr("model.nhc"), HasSubstr("(6 kernels)"),
+                    HasSubstr("the artifact has no HOST_SHARED_LIBRARY "
+                              "section (kind 2)")));
+}
+
+/// Sets NHC_HOST_ISA for a scope (unset with nullptr).
+class ScopedHostIsa {
+public:
+  explicit ScopedHostIsa(const char *level) {
+    if (const char *old = std::getenv("NHC_HOST_ISA"))
+      saved_ = old;
+    if (level)
+      setenv("NHC_HOST_ISA", level, 1);
+    else
+      unsetenv("NHC_HOST_ISA");
+  }
+  ~ScopedHostIsa() {
+    if (saved_)
+      setenv("NHC_HOST_ISA", saved_->c_str(), 1);
+    else
+      unsetenv("NHC_HOST_ISA");
+  }
+
+private:
+  std::optional<std::string> saved_;
+};
+
+/// Creates a session from an artifact whose host library sections are
+/// `sections` (level name -> the real test library, or junk bytes).
+nhc_status_t openWithHostSections(
+    const std::vector<std::pair<std::string, bool>> &sections) {
+  TempDir dir;
+  format::ContainerWriter writer;
+  writer.setManifest(toyModelManifest().dump());
+  const Bytes &so = testKernelLibrary();
+  for (const auto &[level, real] : sections)
+    writer.addSection(
+        NHC_SECTION_HOST_SHARED_LIBRARY, level,
+        real ? std::string_view(reinterpret_cast<const char *>(so.data()),
+                                so.size())
+             : std::string_view("not an ELF file"));
+  if (writer.writeFile(dir.file("isa.nhc")).failed())
+    return NHC_INTERNAL;
+  toyModelWeights().write(dir.file("w.safetensors"));
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  nhc_status_t status = nhc_artifact_load(dir.file("isa.nhc").c_str(),
+                                          &artifact);
+  if (status == NHC_OK)
+    status = nhc_weights_open(dir.file("w.safetensors").c_str(), &weights);
+  if (status == NHC_OK)
+    status = nhc_session_create(artifact, weights, 1, 8, &session);
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  return status;
+}
+
+TEST(SessionCreateTest, LoadsTheHighestHostLevelTheCpuRuns) {
+  ScopedHostIsa unset(nullptr);
+  // Only the level the runtime picks is a loadable library; the others are
+  // junk, so creating the session tells which one was loaded.
+  std::string best = "x86-64";
+  for (const char *level : format::kHostIsaLevels)
+    if (runtime::cpuRunsHostIsa(level))
+      best = level;
+  std::vector<std::pair<std::string, bool>> sections;
+  for (const char *level : format::kHostIsaLevels)
+    sections.emplace_back(level, level == best);
+  EXPECT_EQ(openWithHostSections(sections), NHC_OK) << lastError();
+  // The same artifact with the best level's bytes broken fails on them.
+  for (auto &section : sections)
+    section.second = section.first != best;
+  EXPECT_EQ(openWithHostSections(sections), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("section '" + best + "'"));
+}
+
+TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
+  std::vector<std::pair<std::string, bool>> sections = {
+      {"x86-64", true}, {"x86-64-v3", false}, {"x86-64-v4", false}};
+  {
+    ScopedHostIsa baseline("x86-64");
+    EXPECT_EQ(openWithHostSections(sections), NHC_OK) << lastError();
+  }
+  {
+    ScopedHostIsa unknown("x86-64-v9");
+    EXPECT_EQ(openWithHostSections(sections), NHC_INVALID_ARGUMENT);
+    EXPECT_THAT(lastError(), HasSubstr("NHC_HOST_ISA='x86-64-v9' is not a "
+                                       "host kernel level"));
+  }
+  {
+    ScopedHostIsa baseline("x86-64");
+    EXPECT_EQ(openWithHostSections({{"x86-64-v3", true}}), NHC_NOT_FOUND);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("isa.nhc"),
+                      HasSubstr("no HOST_SHARED_LIBRARY section (kind 2) "
+                                "named 'x86-64'")));
+  }
+  if (!runtime::cpuRunsHostIsa("x86-64-v4")) {
+    ScopedHostIsa v4("x86-64-v4");
+    EXPECT_EQ(openWithHostSections(sections), NHC_UNSUPPORTED);
+    EXPECT_THAT(lastError(), HasSubstr("this CPU cannot run x86-64-v4"));
+  }
+}
+
+TEST(SessionCreateTest, LegacyHostSectionNameStillLoads) {
+  // Artifacts from before the levels name their one library e.g. "x86_64".
+  ScopedHostIsa unset(nullptr);
+  EXPECT_EQ(openWithHostSections({{"x86_64", true}}), NHC_OK) << lastError();
 }
 
 TEST(SessionCreateTest, HostLibraryThatIsNotElf) {

@@ -25,7 +25,10 @@ struct CudaCode {
 };
 
 OwningOpRef<ModuleOp> parseKernels(MLIRContext &context);
-FailureOr<std::string> compileHostKernels(ModuleOp library);
+/// The host shared library for every level of nhc::format::kHostIsaLevels,
+/// as (level, ELF bytes) in that order.
+FailureOr<std::vector<std::pair<std::string, std::string>>>
+compileHostKernels(ModuleOp library);
 FailureOr<std::string> emitHostLLVMIR(ModuleOp library);
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
                                        const std::vector<std::string> &chips);

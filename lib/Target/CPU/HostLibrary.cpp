@@ -9,6 +9,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -18,6 +20,8 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::nhc;
@@ -156,41 +160,21 @@ LogicalResult linkSharedObject(StringRef object, StringRef linker,
 }
 } // namespace
 
-FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
-    ModuleOp kernels, const HostTargetOptions &options, std::string &error) {
-  MLIRContext *ctx = kernels.getContext();
-  DialectRegistry registry;
-  registerKernelLoweringDialects(registry);
-  ctx->appendDialectRegistry(registry);
-
-  HostLibrary lib;
-  OwningOpRef<ModuleOp> module = kernels.clone();
-  {
-    DiagnosticCollector collect(ctx, error);
-    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
-    if (failed(sigs))
-      return failure();
-    lib.kernels = std::move(*sigs);
-
-    PassManager pm(ctx);
-    buildKernelsToHostPipeline(pm);
-    if (failed(pm.run(*module))) {
-      error = "nhc-kernels-to-host-pipeline failed:\n" + error;
-      return failure();
-    }
-  }
-
+/// Optimizes, generates and links the library for `cpu` from the LLVM IR
+/// bitcode of the lowered kernels, in a context of its own (so CPUs can be
+/// built on separate threads).
+static LogicalResult buildForCpu(StringRef bitcode,
+                                 const HostTargetOptions &options,
+                                 HostLibrary &lib, std::string &error) {
   llvm::LLVMContext llvmCtx;
-  std::unique_ptr<llvm::Module> llvmModule;
-  {
-    DiagnosticCollector collect(ctx, error);
-    llvmModule = translateModuleToLLVMIR(*module, llvmCtx, "nhc_kernels");
-    if (!llvmModule) {
-      error = "translation to LLVM IR failed:\n" + error;
-      return failure();
-    }
+  llvm::Expected<std::unique_ptr<llvm::Module>> parsed = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode, "nhc_kernels"), llvmCtx);
+  if (!parsed) {
+    error = "cannot read back the kernels' bitcode: " +
+            llvm::toString(parsed.takeError());
+    return failure();
   }
-
+  std::unique_ptr<llvm::Module> llvmModule = std::move(*parsed);
   std::unique_ptr<llvm::TargetMachine> tm =
       createHostTargetMachine(options, error);
   if (!tm)
@@ -207,10 +191,89 @@ FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
       return failure();
   }
   llvm::raw_string_ostream(lib.llvmIR) << *llvmModule;
-
   if (failed(emitObject(*llvmModule, *tm, lib.object, error)) ||
       failed(linkSharedObject(lib.object, options.linker, lib.sharedObject,
                               error)))
     return failure();
-  return lib;
+  return success();
+}
+
+FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
+    ModuleOp kernels, const HostTargetOptions &options,
+    ArrayRef<std::string> cpus, std::string &error) {
+  MLIRContext *ctx = kernels.getContext();
+  DialectRegistry registry;
+  registerKernelLoweringDialects(registry);
+  ctx->appendDialectRegistry(registry);
+
+  std::vector<KernelSignature> signatures;
+  OwningOpRef<ModuleOp> module = kernels.clone();
+  {
+    DiagnosticCollector collect(ctx, error);
+    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
+    if (failed(sigs))
+      return failure();
+    signatures = std::move(*sigs);
+
+    PassManager pm(ctx);
+    buildKernelsToHostPipeline(pm);
+    if (failed(pm.run(*module))) {
+      error = "nhc-kernels-to-host-pipeline failed:\n" + error;
+      return failure();
+    }
+  }
+
+  std::string bitcode;
+  {
+    llvm::LLVMContext llvmCtx;
+    DiagnosticCollector collect(ctx, error);
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(*module, llvmCtx, "nhc_kernels");
+    if (!llvmModule) {
+      error = "translation to LLVM IR failed:\n" + error;
+      return failure();
+    }
+    llvm::raw_string_ostream os(bitcode);
+    llvm::WriteBitcodeToFile(*llvmModule, os);
+  }
+
+  // Target registration is not thread-safe: once, before the threads.
+  {
+    std::string ignored;
+    if (!createHostTargetMachine(options, ignored)) {
+      error = ignored;
+      return failure();
+    }
+  }
+  std::vector<HostLibrary> libs(cpus.size());
+  std::vector<std::string> errors(cpus.size());
+  std::vector<char> ok(cpus.size(), 0);
+  auto build = [&](size_t i) {
+    HostTargetOptions cpuOptions = options;
+    cpuOptions.cpu = cpus[i];
+    libs[i].kernels = signatures;
+    ok[i] = succeeded(buildForCpu(bitcode, cpuOptions, libs[i], errors[i]));
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < cpus.size(); ++i)
+    threads.emplace_back(build, i);
+  if (!cpus.empty())
+    build(0);
+  for (std::thread &t : threads)
+    t.join();
+  for (size_t i = 0; i < cpus.size(); ++i)
+    if (!ok[i]) {
+      error = "building the host library for cpu " + cpus[i] + ": " + errors[i];
+      return failure();
+    }
+  return libs;
+}
+
+FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
+    ModuleOp kernels, const HostTargetOptions &options, std::string &error) {
+  FailureOr<std::vector<HostLibrary>> libs =
+      compileHostLibraries(kernels, options, {options.cpu}, error);
+  if (failed(libs))
+    return failure();
+  return std::move(libs->front());
 }

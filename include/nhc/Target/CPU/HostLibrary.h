@@ -56,6 +56,12 @@ struct HostLibrary {
 FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
                                           const HostTargetOptions &options,
                                           std::string &error);
+/// As compileHostLibrary, once per CPU in `cpus` (options.cpu is ignored):
+/// the MLIR lowering runs once, the LLVM optimization, code generation and
+/// linking of the CPUs run in parallel. The results are in `cpus` order.
+FailureOr<std::vector<HostLibrary>>
+compileHostLibraries(ModuleOp kernels, const HostTargetOptions &options,
+                     ArrayRef<std::string> cpus, std::string &error);
 inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
                                                  std::string &error) {
   return compileHostLibrary(kernels, HostTargetOptions(), error);
