@@ -2,11 +2,17 @@
 //
 // Phase 1 appends each request's new K/V rows at positions start_pos.. of its
 // slot. Phase 2 (a separate parallel loop, so on the GPU a separate kernel
-// that sees all of phase 1) runs, per (request, query head) and for each new
-// token in order, an online softmax over positions 0 .. start_pos + i:
-//   m' = max(m, s), l' = l * exp(m - m') + exp(s - m'),
-//   o' = o * exp(m - m') + exp(s - m') * v,   out = o / l
-// with s = (q . k) * scale. The accumulator o lives in `out` itself.
+// that sees all of phase 1) runs per (request, KV head) and for each new
+// token in order, for the query heads of the KV head's group together, an
+// online softmax over positions 0 .. start_pos + i in blocks of kBlock = 64:
+//   s_j = (q . k_j) * scale for the block, m' = max(m, max_j s_j),
+//   p_j = exp(s_j - m'), l' = l * exp(m - m') + sum_j p_j,
+//   o' = o * exp(m - m') + sum_j p_j v_j,   out = o / l
+// The group's heads share each block of K/V rows while it is in cache, and
+// a block's scores, exponentials and updates are independent loops (one exp
+// per position, vectorizable) instead of one serial chain per position. The
+// accumulator o lives in `out` itself; m and l of up to kHeads = 64 heads at
+// a time in small buffers (larger groups run in chunks of 64 heads).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv).
 func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
@@ -62,7 +68,9 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   }
 
   // Phase 2: attention of every new query over its request's cache.
-  scf.parallel (%r, %h) = (%c0, %c0) to (%R, %Hq) step (%c1, %c1) {
+  %kBlock = arith.constant 64 : index
+  %kHeads = arith.constant 64 : index
+  scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
     %r4 = arith.muli %r, %c4 : index
     %off64 = memref.load %req[%r4] : memref<?xi64>
     %r4n = arith.addi %r4, %c1 : index
@@ -76,61 +84,121 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
     %start = arith.index_cast %start64 : i64 to index
     %slot = arith.index_cast %slot64 : i64 to index
     %slotBase = arith.muli %slot, %slotElems : index
-    %kvh = arith.divui %h, %group : index
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
-    %hD = arith.muli %h, %D : index
-    %qcol = arith.addi %q_offset, %hD : index
-    scf.for %i = %c0 to %n step %c1 {
-      %tok = arith.addi %off, %i : index
-      %qrow = arith.muli %tok, %qkv_stride : index
-      %qbase = arith.addi %qrow, %qcol : index
-      %orow = arith.muli %tok, %rowOut : index
-      %obase = arith.addi %orow, %hD : index
-      scf.for %dd = %c0 to %D step %c1 {
-        %oi = arith.addi %obase, %dd : index
-        memref.store %zero, %out[%oi] : memref<?xf32>
-      }
-      %last = arith.addi %start, %i : index
-      %len = arith.addi %last, %c1 : index
-      %ml:2 = scf.for %pos = %c0 to %len step %c1
-          iter_args(%m = %ninf, %l = %zero) -> (f32, f32) {
-        %prow = arith.muli %pos, %rowKV : index
-        %pbase = arith.addi %kvbase, %prow : index
-        %dot = scf.for %dd = %c0 to %D step %c1 iter_args(%a = %zero) -> (f32) {
-          %qi = arith.addi %qbase, %dd : index
-          %ki = arith.addi %pbase, %dd : index
-          %qv = memref.load %qkv[%qi] : memref<?xf32>
-          %kv = memref.load %k_cache[%ki] : memref<?xf32>
-          %p = arith.mulf %qv, %kv : f32
-          %a2 = arith.addf %a, %p fastmath<reassoc> : f32
-          scf.yield %a2 : f32
+    %hFirst = arith.muli %kvh, %group : index
+    memref.alloca_scope {
+      %sbuf = memref.alloca() : memref<64xf32>
+      %mbuf = memref.alloca() : memref<64xf32>
+      %lbuf = memref.alloca() : memref<64xf32>
+      scf.for %i = %c0 to %n step %c1 {
+        %tok = arith.addi %off, %i : index
+        %qrow = arith.muli %tok, %qkv_stride : index
+        %orow = arith.muli %tok, %rowOut : index
+        %last = arith.addi %start, %i : index
+        %len = arith.addi %last, %c1 : index
+        scf.for %g0 = %c0 to %group step %kHeads {
+          %gEnd0 = arith.addi %g0, %kHeads : index
+          %gEnd = arith.minui %gEnd0, %group : index
+          %gn = arith.subi %gEnd, %g0 : index
+          %h0 = arith.addi %hFirst, %g0 : index
+          scf.for %g = %c0 to %gn step %c1 {
+            memref.store %ninf, %mbuf[%g] : memref<64xf32>
+            memref.store %zero, %lbuf[%g] : memref<64xf32>
+            %h = arith.addi %h0, %g : index
+            %hD = arith.muli %h, %D : index
+            %obase = arith.addi %orow, %hD : index
+            scf.for %dd = %c0 to %D step %c1 {
+              %oi = arith.addi %obase, %dd : index
+              memref.store %zero, %out[%oi] : memref<?xf32>
+            }
+          }
+          scf.for %b0 = %c0 to %len step %kBlock {
+            %bEnd0 = arith.addi %b0, %kBlock : index
+            %bEnd = arith.minui %bEnd0, %len : index
+            %bn = arith.subi %bEnd, %b0 : index
+            scf.for %g = %c0 to %gn step %c1 {
+              %h = arith.addi %h0, %g : index
+              %hD = arith.muli %h, %D : index
+              %qcol = arith.addi %q_offset, %hD : index
+              %qbase = arith.addi %qrow, %qcol : index
+              %obase = arith.addi %orow, %hD : index
+              // Scores of the block and their maximum.
+              %bmax = scf.for %j = %c0 to %bn step %c1
+                  iter_args(%mx = %ninf) -> (f32) {
+                %pos = arith.addi %b0, %j : index
+                %prow = arith.muli %pos, %rowKV : index
+                %pbase = arith.addi %kvbase, %prow : index
+                %dot = scf.for %dd = %c0 to %D step %c1
+                    iter_args(%a = %zero) -> (f32) {
+                  %qi = arith.addi %qbase, %dd : index
+                  %ki = arith.addi %pbase, %dd : index
+                  %qv = memref.load %qkv[%qi] : memref<?xf32>
+                  %kv = memref.load %k_cache[%ki] : memref<?xf32>
+                  %p = arith.mulf %qv, %kv : f32
+                  %a2 = arith.addf %a, %p fastmath<reassoc> : f32
+                  scf.yield %a2 : f32
+                }
+                %sc = arith.mulf %dot, %scale : f32
+                memref.store %sc, %sbuf[%j] : memref<64xf32>
+                %mx2 = arith.maximumf %mx, %sc : f32
+                scf.yield %mx2 : f32
+              }
+              %m = memref.load %mbuf[%g] : memref<64xf32>
+              %m2 = arith.maximumf %m, %bmax : f32
+              %dm = arith.subf %m, %m2 : f32
+              %corr = math.exp %dm : f32
+              // Probabilities in place of the scores, and their sum.
+              %psum = scf.for %j = %c0 to %bn step %c1
+                  iter_args(%acc = %zero) -> (f32) {
+                %sc = memref.load %sbuf[%j] : memref<64xf32>
+                %ds = arith.subf %sc, %m2 : f32
+                %pexp = math.exp %ds : f32
+                memref.store %pexp, %sbuf[%j] : memref<64xf32>
+                %acc2 = arith.addf %acc, %pexp fastmath<reassoc> : f32
+                scf.yield %acc2 : f32
+              }
+              %l = memref.load %lbuf[%g] : memref<64xf32>
+              %lc = arith.mulf %l, %corr : f32
+              %l2 = arith.addf %lc, %psum : f32
+              memref.store %l2, %lbuf[%g] : memref<64xf32>
+              memref.store %m2, %mbuf[%g] : memref<64xf32>
+              scf.for %dd = %c0 to %D step %c1 {
+                %oi = arith.addi %obase, %dd : index
+                %ov = memref.load %out[%oi] : memref<?xf32>
+                %oc = arith.mulf %ov, %corr : f32
+                memref.store %oc, %out[%oi] : memref<?xf32>
+              }
+              scf.for %j = %c0 to %bn step %c1 {
+                %pj = memref.load %sbuf[%j] : memref<64xf32>
+                %pos = arith.addi %b0, %j : index
+                %prow = arith.muli %pos, %rowKV : index
+                %pbase = arith.addi %kvbase, %prow : index
+                scf.for %dd = %c0 to %D step %c1 {
+                  %oi = arith.addi %obase, %dd : index
+                  %vi = arith.addi %pbase, %dd : index
+                  %ov = memref.load %out[%oi] : memref<?xf32>
+                  %vv = memref.load %v_cache[%vi] : memref<?xf32>
+                  %pv = arith.mulf %pj, %vv : f32
+                  %o2 = arith.addf %ov, %pv : f32
+                  memref.store %o2, %out[%oi] : memref<?xf32>
+                }
+              }
+            }
+          }
+          scf.for %g = %c0 to %gn step %c1 {
+            %l = memref.load %lbuf[%g] : memref<64xf32>
+            %h = arith.addi %h0, %g : index
+            %hD = arith.muli %h, %D : index
+            %obase = arith.addi %orow, %hD : index
+            scf.for %dd = %c0 to %D step %c1 {
+              %oi = arith.addi %obase, %dd : index
+              %ov = memref.load %out[%oi] : memref<?xf32>
+              %o2 = arith.divf %ov, %l : f32
+              memref.store %o2, %out[%oi] : memref<?xf32>
+            }
+          }
         }
-        %s = arith.mulf %dot, %scale : f32
-        %m2 = arith.maximumf %m, %s : f32
-        %dm = arith.subf %m, %m2 : f32
-        %corr = math.exp %dm : f32
-        %ds = arith.subf %s, %m2 : f32
-        %pexp = math.exp %ds : f32
-        %lc = arith.mulf %l, %corr : f32
-        %l2 = arith.addf %lc, %pexp : f32
-        scf.for %dd = %c0 to %D step %c1 {
-          %oi = arith.addi %obase, %dd : index
-          %vi = arith.addi %pbase, %dd : index
-          %ov = memref.load %out[%oi] : memref<?xf32>
-          %vv = memref.load %v_cache[%vi] : memref<?xf32>
-          %oc = arith.mulf %ov, %corr : f32
-          %pv = arith.mulf %pexp, %vv : f32
-          %o2 = arith.addf %oc, %pv : f32
-          memref.store %o2, %out[%oi] : memref<?xf32>
-        }
-        scf.yield %m2, %l2 : f32, f32
-      }
-      scf.for %dd = %c0 to %D step %c1 {
-        %oi = arith.addi %obase, %dd : index
-        %ov = memref.load %out[%oi] : memref<?xf32>
-        %o2 = arith.divf %ov, %ml#1 : f32
-        memref.store %o2, %out[%oi] : memref<?xf32>
       }
     }
     scf.reduce
