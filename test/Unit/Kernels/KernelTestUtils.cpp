@@ -21,12 +21,30 @@
 using namespace nhc_test;
 
 namespace {
+/// NHC_KERNEL_TEST_CPU: the x86-64 level (an LLVM CPU name) the library is
+/// built for, default the x86-64 baseline (the `x86-64-v3.` / `x86-64-v4.`
+/// tests); empty `skip` unless this CPU cannot run it.
+std::string kernelTestCpu(std::string &skip) {
+  const char *env = std::getenv("NHC_KERNEL_TEST_CPU");
+  std::string cpu = env ? env : "x86-64";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if ((cpu == "x86-64-v3" && !__builtin_cpu_supports("x86-64-v3")) ||
+      (cpu == "x86-64-v4" && !__builtin_cpu_supports("x86-64-v4")))
+    skip = "NHC_KERNEL_TEST_CPU=" + cpu + ": this CPU cannot run it";
+#endif
+  return cpu;
+}
+
 struct HostKernels {
   void *handle = nullptr;
   std::map<std::string, mlir::nhc::KernelSignature> signatures;
   std::string error;
 
   HostKernels() {
+    std::string skip; // CpuLevelEnvironment skips the tests then
+    mlir::nhc::HostTargetOptions options;
+    options.cpu = kernelTestCpu(skip);
     mlir::MLIRContext ctx;
     mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
     if (!lib) {
@@ -34,7 +52,7 @@ struct HostKernels {
       return;
     }
     mlir::FailureOr<mlir::nhc::HostLibrary> host =
-        mlir::nhc::compileHostLibrary(*lib, error);
+        mlir::nhc::compileHostLibrary(*lib, options, error);
     if (mlir::failed(host))
       return;
     for (const mlir::nhc::KernelSignature &sig : host->kernels)
@@ -60,6 +78,19 @@ HostKernels &hostKernels() {
   static HostKernels kernels;
   return kernels;
 }
+
+/// Skips every test, saying why, when this CPU cannot run the level.
+class CpuLevelEnvironment : public ::testing::Environment {
+public:
+  void SetUp() override {
+    std::string skip;
+    kernelTestCpu(skip);
+    if (!skip.empty())
+      GTEST_SKIP() << skip;
+  }
+};
+[[maybe_unused]] ::testing::Environment *const cpuLevelEnvironment =
+    ::testing::AddGlobalTestEnvironment(new CpuLevelEnvironment);
 } // namespace
 
 void nhc_test::runKernel(const std::string &name, ArgPack &args) {
