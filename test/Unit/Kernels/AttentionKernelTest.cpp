@@ -113,6 +113,51 @@ TEST(KernelAttention, MultiHeadAndLargeScores) {
   expectClose(out, want, 1e-5, "out");
 }
 
+/// A case of the given head geometry (qkv rows [pad(2) | q | k | v]).
+AttnCase shapedCase(std::vector<Request> reqs, unsigned seed, int64_t hq,
+                    int64_t hkv, int64_t d, int64_t maxSeq) {
+  AttnCase c;
+  c.reqs = std::move(reqs);
+  c.Hq = hq;
+  c.Hkv = hkv;
+  c.D = d;
+  c.maxSeq = maxSeq;
+  c.qOff = 2;
+  c.kOff = c.qOff + hq * d;
+  c.vOff = c.kOff + hkv * d;
+  c.stride = c.vOff + hkv * d;
+  c.scale = 1.f / std::sqrt(float(d));
+  std::mt19937 rng(seed);
+  c.qkv = randomFloats(rng, c.tokens() * c.stride, -2, 2);
+  c.kCache = randomFloats(rng, c.slots * maxSeq * hkv * d, -2, 2);
+  c.vCache = randomFloats(rng, c.kCache.size(), -2, 2);
+  return c;
+}
+
+TEST(KernelAttention, LongContextsCrossPositionBlocks) {
+  // Positions in blocks of 64: a decode at 200 (four blocks, the last
+  // partial), a prefill of 70 (a block boundary inside the prompt), a
+  // continuation across 128; D = 40 fills AVX-512 lanes with a tail; group 3.
+  AttnCase c = shapedCase({{1, 199, 0}, {70, 0, 1}, {5, 126, 2}}, 57,
+                          /*hq=*/6, /*hkv=*/2, /*d=*/40, /*maxSeq=*/256);
+  std::vector<float> kCache = c.kCache, vCache = c.vCache;
+  std::vector<double> want = attnRef(c, kCache, vCache);
+  std::vector<float> out = runAttn(c);
+  expectClose(out, want, 1e-5, "out");
+  EXPECT_EQ(c.kCache, kCache);
+  EXPECT_EQ(c.vCache, vCache);
+}
+
+TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
+  // 130 query heads on one KV head: the group runs as 64 + 64 + 2 heads.
+  AttnCase c = shapedCase({{3, 0, 0}, {1, 80, 1}}, 59, /*hq=*/130,
+                          /*hkv=*/1, /*d=*/4, /*maxSeq=*/96);
+  std::vector<float> kCache = c.kCache, vCache = c.vCache;
+  std::vector<double> want = attnRef(c, kCache, vCache);
+  std::vector<float> out = runAttn(c);
+  expectClose(out, want, 1e-5, "out");
+}
+
 TEST(KernelAttention, BatchedEqualsAlone) {
   std::vector<Request> reqs = {{3, 0, 2}, {1, 7, 0}, {2, 2, 1}};
   AttnCase c = makeAttnCase(reqs, 55);

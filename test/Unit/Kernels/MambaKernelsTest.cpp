@@ -142,9 +142,9 @@ struct SSDCase {
   int64_t tokens() const { return totalTokens(reqs); }
 };
 
-SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed) {
+SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed,
+                    SSDCase c = SSDCase()) {
   std::mt19937 rng(seed);
-  SSDCase c;
   c.reqs = std::move(reqs);
   int64_t T = c.tokens();
   c.xbc = randomFloats(rng, T * c.conv(), -1.5, 1.5);
@@ -230,6 +230,25 @@ TEST(KernelMamba, SSDChunkSizes) {
     expectClose(c.state, state, 2e-5,
                 "ssm_state, chunk " + std::to_string(chunk));
   }
+}
+
+TEST(KernelMamba, SSDAtVectorWidths) {
+  // Head widths past the vector registers (P = 40: AVX-512's 16 lanes twice
+  // and a tail; N = 48), chunks of 32 over 70 tokens, a continuation and a
+  // decode: the (W o L) X rows, the chunk-state updates and the decode row
+  // through their vector bodies, against the double recurrence.
+  SSDCase shape;
+  shape.H = 4;
+  shape.P = 40;
+  shape.N = 48;
+  shape.G = 2;
+  shape.chunk = 32;
+  SSDCase c = makeSSDCase({{70, 0, 0}, {37, 12, 1}, {1, 30, 2}}, 29, shape);
+  std::vector<double> state(c.state.begin(), c.state.end());
+  std::vector<double> want = ssdRef(c, state);
+  std::vector<float> y = runSSD(c);
+  expectClose(y, want, 1e-4, "y");
+  expectClose(c.state, state, 1e-4, "ssm_state");
 }
 
 // A prefill over a sequence equals one fresh token followed by decode steps,
