@@ -36,7 +36,7 @@ TEST(SessionCreateTest, MissingKernelSymbol) {
 }
 
 TEST(SessionCreateTest, BackendByName) {
-  EXPECT_STREQ(nhc_backends(), "host");
+  EXPECT_STREQ(nhc_backends(), "host,cuda");
   for (const char *name : {static_cast<const char *>(nullptr), "", "host"}) {
     SessionFixture f;
     ASSERT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true, name),
@@ -52,7 +52,7 @@ TEST(SessionCreateTest, UnknownBackend) {
   EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true, "tpu"),
             NHC_INVALID_ARGUMENT);
   EXPECT_THAT(lastError(),
-              HasSubstr("unknown backend 'tpu' (this runtime has: host)"));
+              HasSubstr("unknown backend 'tpu' (this runtime has: host,cuda)"));
   EXPECT_EQ(f.session, nullptr);
 }
 
@@ -66,28 +66,6 @@ TEST(SessionCreateTest, NoHostLibrarySection) {
                     HasSubstr("the artifact has no HOST_SHARED_LIBRARY "
                               "section (kind 2)")));
 }
-
-/// Sets NHC_HOST_ISA for a scope (unset with nullptr).
-class ScopedHostIsa {
-public:
-  explicit ScopedHostIsa(const char *level) {
-    if (const char *old = std::getenv("NHC_HOST_ISA"))
-      saved_ = old;
-    if (level)
-      setenv("NHC_HOST_ISA", level, 1);
-    else
-      unsetenv("NHC_HOST_ISA");
-  }
-  ~ScopedHostIsa() {
-    if (saved_)
-      setenv("NHC_HOST_ISA", saved_->c_str(), 1);
-    else
-      unsetenv("NHC_HOST_ISA");
-  }
-
-private:
-  std::optional<std::string> saved_;
-};
 
 /// Creates a session from an artifact whose host library sections are
 /// `sections` (level name -> the real test library, or junk bytes).
@@ -122,7 +100,7 @@ nhc_status_t openWithHostSections(
 }
 
 TEST(SessionCreateTest, LoadsTheHighestHostLevelTheCpuRuns) {
-  ScopedHostIsa unset(nullptr);
+  ScopedEnv unset("NHC_HOST_ISA", nullptr);
   // Only the level the runtime picks is a loadable library; the others are
   // junk, so creating the session tells which one was loaded.
   std::string best = "x86-64";
@@ -144,17 +122,17 @@ TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
   std::vector<std::pair<std::string, bool>> sections = {
       {"x86-64", true}, {"x86-64-v3", false}, {"x86-64-v4", false}};
   {
-    ScopedHostIsa baseline("x86-64");
+    ScopedEnv baseline("NHC_HOST_ISA", "x86-64");
     EXPECT_EQ(openWithHostSections(sections), NHC_OK) << lastError();
   }
   {
-    ScopedHostIsa unknown("x86-64-v9");
+    ScopedEnv unknown("NHC_HOST_ISA", "x86-64-v9");
     EXPECT_EQ(openWithHostSections(sections), NHC_INVALID_ARGUMENT);
     EXPECT_THAT(lastError(), HasSubstr("NHC_HOST_ISA='x86-64-v9' is not a "
                                        "host kernel level"));
   }
   {
-    ScopedHostIsa baseline("x86-64");
+    ScopedEnv baseline("NHC_HOST_ISA", "x86-64");
     EXPECT_EQ(openWithHostSections({{"x86-64-v3", true}}), NHC_NOT_FOUND);
     EXPECT_THAT(lastError(),
                 AllOf(HasSubstr("isa.nhc"),
@@ -162,7 +140,7 @@ TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
                                 "named 'x86-64'")));
   }
   if (!runtime::cpuRunsHostIsa("x86-64-v4")) {
-    ScopedHostIsa v4("x86-64-v4");
+    ScopedEnv v4("NHC_HOST_ISA", "x86-64-v4");
     EXPECT_EQ(openWithHostSections(sections), NHC_UNSUPPORTED);
     EXPECT_THAT(lastError(), HasSubstr("this CPU cannot run x86-64-v4"));
   }
@@ -170,7 +148,7 @@ TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
 
 TEST(SessionCreateTest, LegacyHostSectionNameStillLoads) {
   // Artifacts from before the levels name their one library e.g. "x86_64".
-  ScopedHostIsa unset(nullptr);
+  ScopedEnv unset("NHC_HOST_ISA", nullptr);
   EXPECT_EQ(openWithHostSections({{"x86_64", true}}), NHC_OK) << lastError();
 }
 

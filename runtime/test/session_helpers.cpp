@@ -3,6 +3,7 @@
 #include "session_helpers.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -10,6 +11,24 @@
 #include "nhc/format/container.h"
 
 namespace nhc::test {
+
+ScopedEnv::ScopedEnv(const char *name, const char *value) : name_(name) {
+  if (const char *old = std::getenv(name)) {
+    hadValue_ = true;
+    saved_ = old;
+  }
+  if (value)
+    setenv(name, value, 1);
+  else
+    unsetenv(name);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (hadValue_)
+    setenv(name_.c_str(), saved_.c_str(), 1);
+  else
+    unsetenv(name_.c_str());
+}
 
 const Bytes &testKernelLibrary() {
   static const Bytes bytes = [] {

@@ -89,6 +89,20 @@ public:
 // for LAST and ALL logits.
 constexpr uint64_t kToyVocab = 16;
 constexpr uint64_t kToyHidden = 8;
+/// Sets (or with nullptr unsets) environment variable `name` for a scope.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv &) = delete;
+  ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+private:
+  std::string name_;
+  bool hadValue_ = false;
+  std::string saved_;
+};
+
 Json toyModelManifest();
 SafetensorsBuilder toyModelWeights();
 

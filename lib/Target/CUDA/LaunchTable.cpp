@@ -10,6 +10,8 @@
 
 #include "LaunchTable.h"
 
+#include "nhc/format/launch_table_schema.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -19,20 +21,23 @@
 
 using json = nlohmann::json;
 using namespace mlir;
+namespace key = ::nhc::format::launch_table::key;
+namespace kind = ::nhc::format::launch_table::kind;
+namespace op = ::nhc::format::launch_table::op;
 
 namespace {
 
 std::string kindOf(Type type) {
   if (isa<MemRefType>(type))
-    return "memref";
+    return kind::kMemref;
   if (type.isIndex())
-    return "index";
+    return kind::kIndex;
   if (type.isF32())
-    return "f32";
+    return kind::kF32;
   if (type.isInteger(64))
-    return "i64";
+    return kind::kI64;
   if (type.isInteger(1))
-    return "i1";
+    return kind::kI1;
   return "?";
 }
 
@@ -45,7 +50,7 @@ public:
     json params = json::array();
     for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
       params.push_back(kindOf(arg.getType()));
-      refs[arg] = {{"arg", i}};
+      refs[arg] = {{key::kArg, i}};
     }
     for (Operation &op : fn.getBody().front()) {
       if (isa<func::ReturnOp>(op))
@@ -58,10 +63,10 @@ public:
       if (failed(addValue(op)))
         return failure();
     }
-    return json{{"function", fn.getSymName().str()},
-                {"params", params},
-                {"values", values},
-                {"launches", launches}};
+    return json{{key::kFunction, fn.getSymName().str()},
+                {key::kParams, params},
+                {key::kValues, values},
+                {key::kLaunches, launches}};
   }
 
 private:
@@ -78,41 +83,41 @@ private:
     if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
       Attribute value = constant.getValue();
       if (auto integer = dyn_cast<IntegerAttr>(value)) {
-        refs[constant] = {{"const", integer.getValue().getSExtValue()},
-                          {"type", kindOf(integer.getType())}};
+        refs[constant] = {{key::kConst, integer.getValue().getSExtValue()},
+                          {key::kType, kindOf(integer.getType())}};
         return success();
       }
       if (auto number = dyn_cast<FloatAttr>(value); number && number.getType().isF32()) {
         // Exact, and infinities and NaNs survive JSON.
         refs[constant] = {
-            {"f32_bits", number.getValue().bitcastToAPInt().getZExtValue()}};
+            {key::kF32Bits, number.getValue().bitcastToAPInt().getZExtValue()}};
         return success();
       }
       return op.emitOpError() << "constant has no launch-table form";
     }
     std::optional<std::string> name =
         TypeSwitch<Operation *, std::optional<std::string>>(&op)
-            .Case([](arith::AddIOp) { return "addi"; })
-            .Case([](arith::SubIOp) { return "subi"; })
-            .Case([](arith::MulIOp) { return "muli"; })
-            .Case([](arith::DivSIOp) { return "divsi"; })
-            .Case([](arith::DivUIOp) { return "divui"; })
-            .Case([](arith::CeilDivSIOp) { return "ceildivsi"; })
-            .Case([](arith::RemSIOp) { return "remsi"; })
-            .Case([](arith::RemUIOp) { return "remui"; })
-            .Case([](arith::MinSIOp) { return "minsi"; })
-            .Case([](arith::MinUIOp) { return "minui"; })
-            .Case([](arith::MaxSIOp) { return "maxsi"; })
-            .Case([](arith::MaxUIOp) { return "maxui"; })
-            .Case([](arith::CmpIOp) { return "cmpi"; })
-            .Case([](arith::SelectOp) { return "select"; })
-            .Case([](arith::IndexCastOp) { return "index_cast"; })
-            .Case([](arith::SIToFPOp) { return "sitofp"; })
-            .Case([](arith::MulFOp) { return "mulf"; })
-            .Case([](arith::DivFOp) { return "divf"; })
+            .Case([](arith::AddIOp) { return op::kAddI; })
+            .Case([](arith::SubIOp) { return op::kSubI; })
+            .Case([](arith::MulIOp) { return op::kMulI; })
+            .Case([](arith::DivSIOp) { return op::kDivSI; })
+            .Case([](arith::DivUIOp) { return op::kDivUI; })
+            .Case([](arith::CeilDivSIOp) { return op::kCeilDivSI; })
+            .Case([](arith::RemSIOp) { return op::kRemSI; })
+            .Case([](arith::RemUIOp) { return op::kRemUI; })
+            .Case([](arith::MinSIOp) { return op::kMinSI; })
+            .Case([](arith::MinUIOp) { return op::kMinUI; })
+            .Case([](arith::MaxSIOp) { return op::kMaxSI; })
+            .Case([](arith::MaxUIOp) { return op::kMaxUI; })
+            .Case([](arith::CmpIOp) { return op::kCmpI; })
+            .Case([](arith::SelectOp) { return op::kSelect; })
+            .Case([](arith::IndexCastOp) { return op::kIndexCast; })
+            .Case([](arith::SIToFPOp) { return op::kSIToFP; })
+            .Case([](arith::MulFOp) { return op::kMulF; })
+            .Case([](arith::DivFOp) { return op::kDivF; })
             // A scalar read from device memory (e.g. an FP8 scale) before the
             // launch: the launcher copies it to the host.
-            .Case([](memref::LoadOp) { return "load"; })
+            .Case([](memref::LoadOp) { return op::kLoad; })
             .Default([](Operation *) { return std::nullopt; });
     if (!name)
       return op.emitOpError() << "in the host code of '" << fn.getSymName()
@@ -124,12 +129,12 @@ private:
         return failure();
       operands.push_back(std::move(*r));
     }
-    json entry = {{"op", *name},
-                  {"operands", std::move(operands)},
-                  {"type", kindOf(op.getResult(0).getType())}};
+    json entry = {{key::kOp, *name},
+                  {key::kOperands, std::move(operands)},
+                  {key::kType, kindOf(op.getResult(0).getType())}};
     if (auto cmp = dyn_cast<arith::CmpIOp>(op))
-      entry["predicate"] = arith::stringifyCmpIPredicate(cmp.getPredicate()).str();
-    refs[op.getResult(0)] = {{"value", values.size()}};
+      entry[key::kPredicate] = arith::stringifyCmpIPredicate(cmp.getPredicate()).str();
+    refs[op.getResult(0)] = {{key::kValue, values.size()}};
     values.push_back(std::move(entry));
     return success();
   }
@@ -152,7 +157,7 @@ private:
                                   launch.getBlockSizeZ()});
     if (failed(grid) || failed(block))
       return failure();
-    json sharedMemory = {{"const", 0}, {"type", "i32"}};
+    json sharedMemory = {{key::kConst, 0}, {key::kType, kind::kI32}};
     if (Value bytes = launch.getDynamicSharedMemorySize()) {
       FailureOr<json> r = ref(launch, bytes);
       if (failed(r))
@@ -166,22 +171,22 @@ private:
         return failure();
       // Memrefs pass through: the call's own buffer, as the 5 descriptor
       // parameters (allocated, aligned, offset, size, stride).
-      if (isa<MemRefType>(operand.getType()) && !r->contains("arg"))
+      if (isa<MemRefType>(operand.getType()) && !r->contains(key::kArg))
         return launch.emitOpError()
                << "passes a memref that is not an argument of '"
                << fn.getSymName() << "'";
-      args.push_back({{"kind", kindOf(operand.getType())}, {"from", *r}});
+      args.push_back({{key::kKind, kindOf(operand.getType())}, {key::kFrom, *r}});
     }
     std::string kernel = launch.getKernelName().str();
     json entry = json::object();
     for (const std::string &chip : chips)
       entry[chip] = kernel;
-    launches.push_back({{"kernel", kernel},
-                        {"entry", entry},
-                        {"grid", *grid},
-                        {"block", *block},
-                        {"dynamic_shared_memory", sharedMemory},
-                        {"args", args}});
+    launches.push_back({{key::kKernel, kernel},
+                        {key::kEntry, entry},
+                        {key::kGrid, *grid},
+                        {key::kBlock, *block},
+                        {key::kDynamicSharedMemory, sharedMemory},
+                        {key::kArgs, args}});
     return success();
   }
 
@@ -208,8 +213,8 @@ FailureOr<json> mlir::nhc::buildLaunchTable(ModuleOp host,
   json targets = json::array();
   for (const std::string &chip : chips)
     targets.push_back(chip);
-  return json{{"format", "nhc-launch-table"},
-              {"version", 1},
-              {"targets", targets},
-              {"functions", functions}};
+  return json{{key::kFormat, ::nhc::format::launch_table::kFormatName},
+              {key::kVersion, ::nhc::format::launch_table::kVersion},
+              {key::kTargets, targets},
+              {key::kFunctions, functions}};
 }

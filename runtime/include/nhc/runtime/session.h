@@ -153,7 +153,12 @@ NHC_API nhc_status_t nhc_session_create_ex(const nhc_artifact_t *artifact,
 /* The backend a session runs on ("host"); "" for NULL. */
 NHC_API const char *nhc_session_backend(const nhc_session_t *session);
 
-/* The backends this runtime has, comma-separated ("host"). */
+/* The backends this runtime has, comma-separated ("host,cuda"). "cuda"
+ * loads the CUDA driver at run time (libcuda.so.1, or the file
+ * NHC_CUDA_DRIVER names): without one, creating a session on it is
+ * NHC_UNSUPPORTED "no CUDA driver (...)". It cannot run steps yet: after
+ * finding the device, the artifact's GPU code for it and every kernel of its
+ * launch table, creation stops with NHC_UNSUPPORTED saying so. */
 NHC_API const char *nhc_backends(void);
 
 /* Unloads the kernels and frees all session memory. NULL is allowed. */

@@ -1,0 +1,87 @@
+//===- driver_api.h - The CUDA driver API, loaded at run time -*- C++ -*-===//
+//
+// The runtime calls the CUDA driver through these entry points, resolved
+// with dlopen from libcuda.so.1 (or the file NHC_CUDA_DRIVER names: the test
+// double in runtime/test/fake_cuda_driver.c), so neither the runtime nor its
+// users link against CUDA and a machine without a driver gets a clear
+// error. The types are the driver API's (cuda.h), declared here by their
+// ABI: handles are pointers, device addresses 64-bit integers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_CUDA_DRIVER_API_H
+#define NHC_RUNTIME_SRC_CUDA_DRIVER_API_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace nhc::runtime::cuda {
+
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+
+constexpr CUresult kCudaSuccess = 0;
+/// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR.
+constexpr int kAttributeComputeCapabilityMajor = 75;
+constexpr int kAttributeComputeCapabilityMinor = 76;
+
+struct DriverApi {
+  std::string path; ///< the file loaded
+  void *handle = nullptr;
+  CUresult (*cuInit)(unsigned flags) = nullptr;
+  CUresult (*cuDriverGetVersion)(int *version) = nullptr;
+  CUresult (*cuDeviceGetCount)(int *count) = nullptr;
+  CUresult (*cuDeviceGet)(CUdevice *device, int ordinal) = nullptr;
+  CUresult (*cuDeviceGetAttribute)(int *value, int attribute,
+                                   CUdevice device) = nullptr;
+  CUresult (*cuDeviceGetName)(char *name, int length, CUdevice device) = nullptr;
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *context,
+                                       CUdevice device) = nullptr;
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice device) = nullptr;
+  CUresult (*cuCtxSetCurrent)(CUcontext context) = nullptr;
+  CUresult (*cuModuleLoadData)(CUmodule *module, const void *image) = nullptr;
+  CUresult (*cuModuleUnload)(CUmodule module) = nullptr;
+  CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module,
+                                  const char *name) = nullptr;
+  CUresult (*cuMemAlloc)(CUdeviceptr *address, size_t bytes) = nullptr;
+  CUresult (*cuMemFree)(CUdeviceptr address) = nullptr;
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr dst, const void *src,
+                           size_t bytes) = nullptr;
+  CUresult (*cuMemcpyDtoH)(void *dst, CUdeviceptr src, size_t bytes) = nullptr;
+  CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags) = nullptr;
+  CUresult (*cuStreamDestroy)(CUstream stream) = nullptr;
+  CUresult (*cuStreamSynchronize)(CUstream stream) = nullptr;
+  CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX,
+                             unsigned gridY, unsigned gridZ, unsigned blockX,
+                             unsigned blockY, unsigned blockZ,
+                             unsigned sharedBytes, CUstream stream,
+                             void **params, void **extra) = nullptr;
+  CUresult (*cuGetErrorName)(CUresult result, const char **name) = nullptr;
+
+  ~DriverApi();
+
+  /// "CUDA_ERROR_OUT_OF_MEMORY (2)", or "CUDA error 2" if the driver does
+  /// not name it.
+  std::string describe(CUresult result) const;
+};
+
+/// The driver at NHC_CUDA_DRIVER, else libcuda.so.1, loaded and cuInit'ed
+/// once per process and path. Throws NHC_UNSUPPORTED "no CUDA driver
+/// (<path>: <reason>)" when it cannot be opened, lacks an entry point, or
+/// cuInit fails (e.g. no device or a driver without a kernel module).
+std::shared_ptr<const DriverApi> loadDriverApi();
+
+/// Throws Error(`status`, "<what>: <the driver's name of the error>")
+/// unless `result` is success.
+void checkCuda(const DriverApi &api, CUresult result, int status,
+               const std::string &what);
+
+} // namespace nhc::runtime::cuda
+
+#endif // NHC_RUNTIME_SRC_CUDA_DRIVER_API_H

@@ -1,0 +1,388 @@
+//===- cuda_backend_test.cpp - Launch table, driver seam, CUDA backend ----===//
+//
+// Without a GPU: the launch table evaluator against hand-computed launches,
+// and the CUDA backend's host logic through the driver's dlopen seam with
+// the test double fake_cuda_driver.c (NHC_CUDA_DRIVER).
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cuda/cuda_backend.h"
+#include "cuda/driver_api.h"
+#include "cuda/launch_table.h"
+#include "error.h"
+#include "nhc/format/container.h"
+#include "nhc/runtime/api.h"
+#include "session_helpers.h"
+
+namespace nhc::test {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using runtime::Error;
+using namespace runtime::cuda;
+
+/// nhc_add(lhs, rhs, n) as the compiler writes it: one thread per element,
+/// 128 per block, grid ceildiv(n, 128).
+Json addFunction() {
+  return Json::parse(R"({
+    "function": "nhc_add", "params": ["memref", "memref", "index"],
+    "values": [
+      {"op": "ceildivsi", "operands": [{"arg": 2}, {"const": 128, "type": "index"}], "type": "index"},
+      {"op": "sitofp", "operands": [{"arg": 2}], "type": "f32"},
+      {"op": "divf", "operands": [{"value": 1}, {"f32_bits": 1073741824}], "type": "f32"},
+      {"op": "load", "operands": [{"arg": 1}, {"const": 3, "type": "index"}], "type": "f32"},
+      {"op": "cmpi", "predicate": "slt", "operands": [{"arg": 2}, {"const": 0, "type": "index"}], "type": "i1"}],
+    "launches": [{
+      "kernel": "nhc_add_kernel",
+      "entry": {"sm_80": "nhc_add_kernel", "sm_90": "nhc_add_kernel"},
+      "grid": [{"value": 0}, {"const": 1, "type": "index"}, {"const": 1, "type": "index"}],
+      "block": [{"const": 128, "type": "index"}, {"const": 1, "type": "index"}, {"const": 1, "type": "index"}],
+      "dynamic_shared_memory": {"const": 0, "type": "i32"},
+      "args": [{"kind": "index", "from": {"arg": 2}},
+               {"kind": "memref", "from": {"arg": 0}},
+               {"kind": "f32", "from": {"value": 2}},
+               {"kind": "f32", "from": {"value": 3}},
+               {"kind": "i1", "from": {"value": 4}}]}]})");
+}
+
+Json tableWith(std::vector<Json> functions) {
+  return Json{{"format", "nhc-launch-table"},
+              {"version", 1},
+              {"targets", {"sm_80", "sm_90"}},
+              {"functions", functions}};
+}
+
+LaunchTable parse(const Json &table) {
+  std::string text = table.dump();
+  return LaunchTable::parse(text.data(), text.size(), "table.json");
+}
+
+template <typename T> T param(const ResolvedLaunch &l, size_t i) {
+  T value;
+  std::memcpy(&value, l.storage.data() + l.offsets[i], sizeof(T));
+  return value;
+}
+
+std::vector<CallArg> addArgs(int64_t n) {
+  CallArg lhs{ParamKind::Memref, 0, 0, 0x1000, 64};
+  CallArg rhs{ParamKind::Memref, 0, 0, 0x2000, 8};
+  CallArg count{ParamKind::Index, n};
+  return {lhs, rhs, count};
+}
+
+double loadSeven(size_t arg, uint64_t index, ParamKind) {
+  return arg == 1 && index == 3 ? 7.5 : -1;
+}
+
+TEST(LaunchTableTest, EvaluatesGridsAndPacksParameters) {
+  LaunchTable table = parse(tableWith({addFunction()}));
+  ASSERT_EQ(table.targets(), (std::vector<std::string>{"sm_80", "sm_90"}));
+  const FunctionDef *add = table.find("nhc_add");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(table.find("nhc_mul"), nullptr);
+  std::vector<ResolvedLaunch> launches =
+      resolveLaunches(*add, addArgs(1000), "sm_90", loadSeven, "test");
+  ASSERT_EQ(launches.size(), 1u);
+  const ResolvedLaunch &l = launches[0];
+  EXPECT_EQ(l.entry, "nhc_add_kernel");
+  EXPECT_EQ(l.grid, (std::array<uint32_t, 3>{8, 1, 1}));
+  EXPECT_EQ(l.block, (std::array<uint32_t, 3>{128, 1, 1}));
+  EXPECT_EQ(l.sharedBytes, 0u);
+  // index, memref as 5 (allocated, aligned, offset, size, stride), f32, f32, i1.
+  ASSERT_EQ(l.offsets.size(), 9u);
+  EXPECT_EQ(param<int64_t>(l, 0), 1000);
+  EXPECT_EQ(param<uint64_t>(l, 1), 0x1000u);
+  EXPECT_EQ(param<uint64_t>(l, 2), 0x1000u);
+  EXPECT_EQ(param<int64_t>(l, 3), 0);
+  EXPECT_EQ(param<int64_t>(l, 4), 64);
+  EXPECT_EQ(param<int64_t>(l, 5), 1);
+  EXPECT_EQ(param<float>(l, 6), 500.0f); // 1000 / 2.0 (f32 bits 0x40000000)
+  EXPECT_EQ(param<float>(l, 7), 7.5f);   // loaded from the device
+  EXPECT_EQ(param<uint8_t>(l, 8), 0);
+  for (size_t i = 0; i < l.offsets.size(); ++i)
+    EXPECT_EQ(l.offsets[i] % (i >= 6 ? (i == 8 ? 1 : 4) : 8), 0u) << i;
+}
+
+TEST(LaunchTableTest, EmptyGridsAreDroppedAndBadSizesRefused) {
+  LaunchTable table = parse(tableWith({addFunction()}));
+  const FunctionDef &add = *table.find("nhc_add");
+  EXPECT_TRUE(resolveLaunches(add, addArgs(0), "sm_80", loadSeven, "t").empty());
+  try {
+    resolveLaunches(add, addArgs(-300), "sm_80", loadSeven, "call");
+    FAIL() << "a negative grid was accepted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), NHC_INVALID_ARGUMENT);
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("call: 'nhc_add' launch of "
+                                          "'nhc_add_kernel'"),
+                                HasSubstr("grid size -2 in dimension 0")));
+  }
+  try {
+    resolveLaunches(add, addArgs(5), "sm_75", loadSeven, "call");
+    FAIL() << "a chip without an entry was accepted";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.status(), NHC_NOT_FOUND);
+    EXPECT_THAT(e.what(), HasSubstr("no entry for sm_75"));
+  }
+  std::vector<CallArg> wrong = addArgs(5);
+  wrong[2].kind = ParamKind::F32;
+  EXPECT_THROW(resolveLaunches(add, wrong, "sm_80", loadSeven, "call"), Error);
+  std::vector<CallArg> shortRhs = addArgs(5);
+  shortRhs[1].elements = 3; // the load reads element 3
+  try {
+    resolveLaunches(add, shortRhs, "sm_80", loadSeven, "call");
+    FAIL() << "a load past its memref was accepted";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("load of element 3 of argument 1, "
+                                    "which has 3"));
+  }
+}
+
+TEST(LaunchTableTest, ArithmeticFollowsArithSemantics) {
+  Json fn = {{"function", "f"}, {"params", {"index", "index"}},
+             {"values", Json::array()}, {"launches", Json::array()}};
+  auto value = [](const char *op, Json operands) {
+    return Json{{"op", op}, {"operands", operands}, {"type", "index"}};
+  };
+  Json a = {{"arg", 0}}, b = {{"arg", 1}};
+  for (const char *op : {"divsi", "divui", "ceildivsi", "remsi", "remui",
+                         "minsi", "minui", "maxsi", "maxui"})
+    fn["values"].push_back(value(op, {a, b}));
+  fn["launches"].push_back(
+      {{"kernel", "k"},
+       {"entry", {{"sm_80", "k"}, {"sm_90", "k"}}},
+       {"grid", {{{"const", 1}}, {{"const", 1}}, {{"const", 1}}}},
+       {"block", {{{"const", 1}}, {{"const", 1}}, {{"const", 1}}}},
+       {"dynamic_shared_memory", {{"const", 0}}},
+       {"args", Json::array()}});
+  for (int i = 0; i < 9; ++i)
+    fn["launches"][0]["args"].push_back(
+        {{"kind", "index"}, {"from", {{"value", i}}}});
+  LaunchTable table = parse(tableWith({fn}));
+  std::vector<CallArg> args = {{ParamKind::Index, -7}, {ParamKind::Index, 2}};
+  std::vector<ResolvedLaunch> l =
+      resolveLaunches(*table.find("f"), args, "sm_90", loadSeven, "t");
+  ASSERT_EQ(l.size(), 1u);
+  std::vector<int64_t> got;
+  for (size_t i = 0; i < 9; ++i)
+    got.push_back(param<int64_t>(l[0], i));
+  const int64_t u = int64_t(uint64_t(-7) / 2);
+  EXPECT_EQ(got, (std::vector<int64_t>{-3, u, -3, -1, 1, -7, 2, 2, -7}));
+  args[1].integer = 0;
+  try {
+    resolveLaunches(*table.find("f"), args, "sm_90", loadSeven, "t");
+    FAIL() << "a division by zero was evaluated";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("'f' value 0: division by zero"));
+  }
+}
+
+TEST(LaunchTableTest, MalformedTablesAreRefusedWithTheirPath) {
+  struct Bad {
+    std::function<void(Json &)> edit;
+    nhc_status_t status;
+    const char *message;
+  };
+  std::vector<Bad> cases = {
+      {[](Json &t) { t["version"] = 2; }, NHC_UNSUPPORTED_VERSION,
+       "launch table version 2; this runtime reads version 1"},
+      {[](Json &t) { t["format"] = "nhc-manifest"; }, NHC_INVALID_FORMAT,
+       "format 'nhc-manifest', expected 'nhc-launch-table'"},
+      {[](Json &t) { t["functions"][0]["values"][0]["operands"][0] = {{"value", 3}}; },
+       NHC_INVALID_FORMAT,
+       "functions[0] ('nhc_add').values[0].operands[0]: value 3 is not "
+       "computed before it is used"},
+      {[](Json &t) { t["functions"][0]["values"][0]["op"] = "powi"; },
+       NHC_INVALID_FORMAT, "unknown op 'powi'"},
+      {[](Json &t) { t["functions"][0]["launches"][0]["entry"].erase("sm_90"); },
+       NHC_INVALID_FORMAT, "launches[0].entry"},
+      {[](Json &t) { t["functions"][0]["launches"][0]["args"][1]["from"] = {{"arg", 2}}; },
+       NHC_INVALID_FORMAT, "a memref parameter must be a memref argument"},
+      {[](Json &t) { t["functions"][0]["values"][3]["operands"][0] = {{"arg", 2}}; },
+       NHC_INVALID_FORMAT, "load from something that is not a memref argument"},
+      {[](Json &t) { t["functions"].push_back(t["functions"][0]); },
+       NHC_INVALID_FORMAT, "'nhc_add' appears twice"},
+      {[](Json &t) { t["functions"][0]["launches"][0]["grid"].erase(2); },
+       NHC_INVALID_FORMAT, "grid: not a list of 3 sizes"},
+  };
+  for (const Bad &bad : cases) {
+    Json table = tableWith({addFunction()});
+    bad.edit(table);
+    try {
+      parse(table);
+      ADD_FAILURE() << "accepted: " << bad.message;
+    } catch (const Error &e) {
+      EXPECT_EQ(e.status(), bad.status) << e.what();
+      EXPECT_THAT(e.what(), AllOf(HasSubstr("table.json"),
+                                  HasSubstr(bad.message)));
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The driver seam and the backend, with the test double
+//===----------------------------------------------------------------------===//
+
+/// PTX for `chip` declaring an .entry per name.
+std::string ptxWith(const std::string &chip,
+                    const std::vector<std::string> &entries) {
+  std::string ptx = ".version 8.0\n.target " + chip + "\n.address_size 64\n";
+  for (const std::string &e : entries)
+    ptx += ".visible .entry " + e + "(\n)\n{\n\tret;\n}\n";
+  return ptx;
+}
+
+/// The toy model's kernels, one GPU kernel each ("<name>_kernel").
+Json toyLaunchTable() {
+  std::vector<Json> functions;
+  const Json manifest = toyModelManifest(); // outlives the loop
+  for (const Json &kernel : manifest["kernels"]) {
+    std::string name = kernel["name"];
+    functions.push_back(
+        {{"function", name},
+         {"params", kernel["params"]},
+         {"values", Json::array()},
+         {"launches",
+          {{{"kernel", name + "_kernel"},
+            {"entry", {{"sm_80", name + "_kernel"}, {"sm_90", name + "_kernel"}}},
+            {"grid", {{{"const", 1}}, {{"const", 1}}, {{"const", 1}}}},
+            {"block", {{{"const", 128}}, {{"const", 1}}, {{"const", 1}}}},
+            {"dynamic_shared_memory", {{"const", 0}}},
+            {"args", Json::array()}}}}});
+  }
+  return tableWith(functions);
+}
+
+std::vector<std::string> toyGpuKernels() {
+  std::vector<std::string> names;
+  const Json manifest = toyModelManifest(); // outlives the loop
+  for (const Json &kernel : manifest["kernels"])
+    names.push_back(std::string(kernel["name"]) + "_kernel");
+  return names;
+}
+
+/// Creates a "cuda" session on the toy model with these GPU sections.
+nhc_status_t openCuda(const std::vector<std::pair<std::string, std::string>> &ptx,
+                      bool withTable = true) {
+  TempDir dir;
+  format::ContainerWriter writer;
+  writer.setManifest(toyModelManifest().dump());
+  const Bytes &so = testKernelLibrary();
+  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
+                    std::string_view(reinterpret_cast<const char *>(so.data()),
+                                     so.size()));
+  for (const auto &[chip, text] : ptx)
+    writer.addSection(NHC_SECTION_PTX, chip, text);
+  if (withTable)
+    writer.addSection(NHC_SECTION_LAUNCH_TABLE_JSON, "cuda",
+                      toyLaunchTable().dump());
+  if (writer.writeFile(dir.file("gpu.nhc")).failed())
+    return NHC_INTERNAL;
+  toyModelWeights().write(dir.file("w.safetensors"));
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  nhc_status_t status = nhc_artifact_load(dir.file("gpu.nhc").c_str(), &artifact);
+  if (status == NHC_OK)
+    status = nhc_weights_open(dir.file("w.safetensors").c_str(), &weights);
+  nhc_session_options_t options{};
+  options.max_slots = 1;
+  options.max_seq_len = 8;
+  options.backend = "cuda";
+  if (status == NHC_OK)
+    status = nhc_session_create_ex(artifact, weights, &options, &session);
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  return status;
+}
+
+TEST(CudaBackendTest, NoDriverIsAClearError) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", "/nonexistent/libcuda.so.1");
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}}),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("no CUDA driver"),
+                                 HasSubstr("/nonexistent/libcuda.so.1")));
+}
+
+TEST(CudaBackendTest, DriverThatFailsToInitialize) {
+  // Loaded drivers are kept per path: another spelling of the double's path
+  // is loaded (and initialized) afresh.
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_ALIAS);
+  ScopedEnv init("NHC_FAKE_CUDA_INIT", "fail");
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}}),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(),
+              HasSubstr("cuInit failed: CUDA_ERROR_NO_DEVICE (100)"));
+}
+
+TEST(CudaBackendTest, FindsTheKernelsOfTheBestImageThenStops) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  std::vector<std::pair<std::string, std::string>> both = {
+      {"sm_80", ptxWith("sm_80", toyGpuKernels())},
+      {"sm_90", ptxWith("sm_90", toyGpuKernels())}};
+  {
+    ScopedEnv sm("NHC_FAKE_CUDA_SM", "90");
+    EXPECT_EQ(openCuda(both), NHC_UNSUPPORTED);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("gpu.nhc"),
+                      HasSubstr("found 6 GPU kernels for sm_90 (PTX) on fake "
+                                "CUDA device (sm_90)"),
+                      HasSubstr("cannot run steps yet")));
+  }
+  {
+    ScopedEnv sm("NHC_FAKE_CUDA_SM", "86"); // runs sm_80 PTX, not sm_90
+    EXPECT_EQ(openCuda(both), NHC_UNSUPPORTED);
+    EXPECT_THAT(lastError(), HasSubstr("for sm_80 (PTX)"));
+  }
+  {
+    ScopedEnv sm("NHC_FAKE_CUDA_SM", "75");
+    EXPECT_EQ(openCuda(both), NHC_NOT_FOUND);
+    EXPECT_THAT(lastError(),
+                HasSubstr("no GPU code for this device (sm_75): the artifact "
+                          "has sm_80 (PTX), sm_90 (PTX)"));
+  }
+  {
+    ScopedEnv devices("NHC_FAKE_CUDA_DEVICES", "0");
+    EXPECT_EQ(openCuda(both), NHC_UNSUPPORTED);
+    EXPECT_THAT(lastError(), HasSubstr("sees no CUDA device"));
+  }
+}
+
+TEST(CudaBackendTest, MissingGpuCodeIsNamed) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}},
+                     /*withTable=*/false),
+            NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("no LAUNCH_TABLE_JSON section (kind 6)"));
+  std::vector<std::string> kernels = toyGpuKernels();
+  kernels.erase(kernels.begin() + 2); // nhc_add_kernel
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", kernels)}}), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              HasSubstr("GPU kernel 'nhc_add_kernel' of 'nhc_add' in sm_90: "
+                        "CUDA_ERROR_NOT_FOUND (500)"));
+  EXPECT_EQ(openCuda({}), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("the artifact has none"));
+}
+
+TEST(CudaBackendTest, TheDoubleMovesMemoryLikeADevice) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  std::shared_ptr<const DriverApi> api = loadDriverApi();
+  CUdeviceptr address = 0;
+  ASSERT_EQ(api->cuMemAlloc(&address, 16), kCudaSuccess);
+  float in[4] = {1, 2, 3, 4}, out[4] = {};
+  ASSERT_EQ(api->cuMemcpyHtoD(address, in, sizeof(in)), kCudaSuccess);
+  ASSERT_EQ(api->cuMemcpyDtoH(out, address, sizeof(out)), kCudaSuccess);
+  EXPECT_EQ(std::memcmp(in, out, sizeof(in)), 0);
+  EXPECT_EQ(api->cuMemFree(address), kCudaSuccess);
+  EXPECT_EQ(api->describe(2), "CUDA_ERROR_OUT_OF_MEMORY (2)");
+  EXPECT_EQ(api->describe(12345), "CUDA error 12345");
+}
+
+} // namespace
+} // namespace nhc::test
