@@ -269,7 +269,6 @@ std::vector<std::string> toyGpuKernels() {
 /// Creates a "cuda" session on the toy model with these GPU sections.
 nhc_status_t openCuda(const std::vector<std::pair<std::string, std::string>> &ptx,
                       bool withTable = true) {
-  TempDir dir;
   format::ContainerWriter writer;
   writer.setManifest(toyModelManifest().dump());
   const Bytes &so = testKernelLibrary();
@@ -281,25 +280,7 @@ nhc_status_t openCuda(const std::vector<std::pair<std::string, std::string>> &pt
   if (withTable)
     writer.addSection(NHC_SECTION_LAUNCH_TABLE_JSON, "cuda",
                       toyLaunchTable().dump());
-  if (writer.writeFile(dir.file("gpu.nhc")).failed())
-    return NHC_INTERNAL;
-  toyModelWeights().write(dir.file("w.safetensors"));
-  nhc_artifact_t *artifact = nullptr;
-  nhc_weights_t *weights = nullptr;
-  nhc_session_t *session = nullptr;
-  nhc_status_t status = nhc_artifact_load(dir.file("gpu.nhc").c_str(), &artifact);
-  if (status == NHC_OK)
-    status = nhc_weights_open(dir.file("w.safetensors").c_str(), &weights);
-  nhc_session_options_t options{};
-  options.max_slots = 1;
-  options.max_seq_len = 8;
-  options.backend = "cuda";
-  if (status == NHC_OK)
-    status = nhc_session_create_ex(artifact, weights, &options, &session);
-  nhc_session_release(session);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
-  return status;
+  return tryToyModelSession(writer, "gpu.nhc", "cuda");
 }
 
 TEST(CudaBackendTest, NoDriverIsAClearError) {

@@ -71,7 +71,6 @@ TEST(SessionCreateTest, NoHostLibrarySection) {
 /// `sections` (level name -> the real test library, or junk bytes).
 nhc_status_t openWithHostSections(
     const std::vector<std::pair<std::string, bool>> &sections) {
-  TempDir dir;
   format::ContainerWriter writer;
   writer.setManifest(toyModelManifest().dump());
   const Bytes &so = testKernelLibrary();
@@ -81,22 +80,7 @@ nhc_status_t openWithHostSections(
         real ? std::string_view(reinterpret_cast<const char *>(so.data()),
                                 so.size())
              : std::string_view("not an ELF file"));
-  if (writer.writeFile(dir.file("isa.nhc")).failed())
-    return NHC_INTERNAL;
-  toyModelWeights().write(dir.file("w.safetensors"));
-  nhc_artifact_t *artifact = nullptr;
-  nhc_weights_t *weights = nullptr;
-  nhc_session_t *session = nullptr;
-  nhc_status_t status = nhc_artifact_load(dir.file("isa.nhc").c_str(),
-                                          &artifact);
-  if (status == NHC_OK)
-    status = nhc_weights_open(dir.file("w.safetensors").c_str(), &weights);
-  if (status == NHC_OK)
-    status = nhc_session_create(artifact, weights, 1, 8, &session);
-  nhc_session_release(session);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
-  return status;
+  return tryToyModelSession(writer, "isa.nhc");
 }
 
 TEST(SessionCreateTest, LoadsTheHighestHostLevelTheCpuRuns) {

@@ -40,6 +40,31 @@ const Bytes &testKernelLibrary() {
   return bytes;
 }
 
+nhc_status_t tryToyModelSession(const format::ContainerWriter &writer,
+                                const std::string &fileName,
+                                const char *backend) {
+  TempDir dir;
+  if (writer.writeFile(dir.file(fileName)).failed())
+    return NHC_INTERNAL;
+  toyModelWeights().write(dir.file("w.safetensors"));
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  nhc_session_t *session = nullptr;
+  nhc_status_t status = nhc_artifact_load(dir.file(fileName).c_str(), &artifact);
+  if (status == NHC_OK)
+    status = nhc_weights_open(dir.file("w.safetensors").c_str(), &weights);
+  nhc_session_options_t options{};
+  options.max_slots = 1;
+  options.max_seq_len = 8;
+  options.backend = backend;
+  if (status == NHC_OK)
+    status = nhc_session_create_ex(artifact, weights, &options, &session);
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  return status;
+}
+
 Bytes buildExecutableArtifact(const Json &manifest, bool withKernels) {
   format::ContainerWriter writer;
   writer.setManifest(manifest.dump());

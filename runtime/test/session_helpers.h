@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nhc/format/container.h"
 #include "test_helpers.h"
 
 namespace nhc::test {
@@ -104,6 +105,14 @@ private:
 };
 
 Json toyModelManifest();
+
+/// Writes `writer`'s artifact as `fileName` and the toy model's weights to
+/// a temporary directory and creates a session (1 slot, 8 tokens) on
+/// `backend` (nullptr: the default); releases everything and returns the
+/// status (nhc_last_error() has the message).
+nhc_status_t tryToyModelSession(const format::ContainerWriter &writer,
+                                const std::string &fileName,
+                                const char *backend = nullptr);
 SafetensorsBuilder toyModelWeights();
 
 /// The toy model computed naively for one sequence: logits after each of

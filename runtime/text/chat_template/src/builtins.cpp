@@ -499,6 +499,25 @@ std::int64_t checked(bool overflow, std::int64_t v) {
   return v;
 }
 
+// The overflow check runs before the result is read: as arguments of one
+// call, `__builtin_*_overflow(.., &r)` and `r` are unsequenced (GCC reads r
+// first).
+std::int64_t checked_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  bool overflow = __builtin_add_overflow(a, b, &r);
+  return checked(overflow, r);
+}
+std::int64_t checked_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  bool overflow = __builtin_sub_overflow(a, b, &r);
+  return checked(overflow, r);
+}
+std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  bool overflow = __builtin_mul_overflow(a, b, &r);
+  return checked(overflow, r);
+}
+
 
 } // namespace
 
@@ -619,9 +638,8 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
   if (b.is_undefined()) undefined_error(b);
   bool nums = a.is_number() && b.is_number();
   bool ints = is_intlike(a) && is_intlike(b);
-  std::int64_t r;
   if (op == "+") {
-    if (ints) return Value::integer(checked(__builtin_add_overflow(as_int(a), as_int(b), &r), r));
+    if (ints) return Value::integer(checked_add(as_int(a), as_int(b)));
     if (nums) return Value::floating(as_double(a) + as_double(b));
     if (a.is_string() && b.is_string()) {
       check_size(a.str().size() + b.str().size());
@@ -642,10 +660,10 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
     type_error(std::string("unsupported operand type(s) for +: '") + type_name(a) + "' and '" + type_name(b) + "'");
   }
   if (op == "-") {
-    if (ints) return Value::integer(checked(__builtin_sub_overflow(as_int(a), as_int(b), &r), r));
+    if (ints) return Value::integer(checked_sub(as_int(a), as_int(b)));
     if (nums) return Value::floating(as_double(a) - as_double(b));
   } else if (op == "*") {
-    if (ints) return Value::integer(checked(__builtin_mul_overflow(as_int(a), as_int(b), &r), r));
+    if (ints) return Value::integer(checked_mul(as_int(a), as_int(b)));
     if (nums) return Value::floating(as_double(a) * as_double(b));
     const Value *seq = nullptr, *cnt = nullptr;
     if (is_intlike(b) && (a.is_string() || a.is_sequence_like())) { seq = &a; cnt = &b; }
@@ -715,9 +733,9 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
     if (ints && as_int(b) >= 0) {
       std::int64_t base = as_int(a), e = as_int(b), acc = 1;
       while (e > 0) {
-        if (e & 1) acc = checked(__builtin_mul_overflow(acc, base, &r), r);
+        if (e & 1) acc = checked_mul(acc, base);
         e >>= 1;
-        if (e) base = checked(__builtin_mul_overflow(base, base, &r), r);
+        if (e) base = checked_mul(base, base);
       }
       return Value::integer(acc);
     }
