@@ -291,6 +291,15 @@ TEST(CudaBackendTest, NoDriverIsAClearError) {
                                  HasSubstr("/nonexistent/libcuda.so.1")));
 }
 
+TEST(CudaBackendTest, LibraryThatIsNoDriver) {
+  // A loadable library without the driver's entry points.
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_TEST_KERNELS_PATH);
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}}),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), HasSubstr("no CUDA driver (" NHC_TEST_KERNELS_PATH
+                                     " has no cuInit)"));
+}
+
 TEST(CudaBackendTest, DriverThatFailsToInitialize) {
   // Loaded drivers are kept per path: another spelling of the double's path
   // is loaded (and initialized) afresh.

@@ -13,12 +13,6 @@
 namespace nhc::runtime::cuda {
 namespace {
 
-/// Resolves `symbol` into `slot`; false if the driver lacks it.
-template <typename Fn> bool resolve(void *handle, const char *symbol, Fn &slot) {
-  slot = reinterpret_cast<Fn>(dlsym(handle, symbol));
-  return slot != nullptr;
-}
-
 std::shared_ptr<DriverApi> open(const std::string &path) {
   auto api = std::make_shared<DriverApi>();
   api->path = path;
@@ -32,53 +26,36 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
   // The _v2 names are the 64-bit-size entry points cuda.h maps to.
   struct Entry {
     const char *symbol;
-    bool ok;
+    void **slot; // a function pointer member of *api, as dlsym returns it
   };
-  Entry entries[] = {
-      {"cuInit", resolve(api->handle, "cuInit", api->cuInit)},
-      {"cuDriverGetVersion",
-       resolve(api->handle, "cuDriverGetVersion", api->cuDriverGetVersion)},
-      {"cuDeviceGetCount",
-       resolve(api->handle, "cuDeviceGetCount", api->cuDeviceGetCount)},
-      {"cuDeviceGet", resolve(api->handle, "cuDeviceGet", api->cuDeviceGet)},
-      {"cuDeviceGetAttribute", resolve(api->handle, "cuDeviceGetAttribute",
-                                       api->cuDeviceGetAttribute)},
-      {"cuDeviceGetName",
-       resolve(api->handle, "cuDeviceGetName", api->cuDeviceGetName)},
-      {"cuDevicePrimaryCtxRetain",
-       resolve(api->handle, "cuDevicePrimaryCtxRetain",
-               api->cuDevicePrimaryCtxRetain)},
-      {"cuDevicePrimaryCtxRelease_v2",
-       resolve(api->handle, "cuDevicePrimaryCtxRelease_v2",
-               api->cuDevicePrimaryCtxRelease)},
-      {"cuCtxSetCurrent",
-       resolve(api->handle, "cuCtxSetCurrent", api->cuCtxSetCurrent)},
-      {"cuModuleLoadData",
-       resolve(api->handle, "cuModuleLoadData", api->cuModuleLoadData)},
-      {"cuModuleUnload",
-       resolve(api->handle, "cuModuleUnload", api->cuModuleUnload)},
-      {"cuModuleGetFunction",
-       resolve(api->handle, "cuModuleGetFunction", api->cuModuleGetFunction)},
-      {"cuMemAlloc_v2", resolve(api->handle, "cuMemAlloc_v2", api->cuMemAlloc)},
-      {"cuMemFree_v2", resolve(api->handle, "cuMemFree_v2", api->cuMemFree)},
-      {"cuMemcpyHtoD_v2",
-       resolve(api->handle, "cuMemcpyHtoD_v2", api->cuMemcpyHtoD)},
-      {"cuMemcpyDtoH_v2",
-       resolve(api->handle, "cuMemcpyDtoH_v2", api->cuMemcpyDtoH)},
-      {"cuStreamCreate",
-       resolve(api->handle, "cuStreamCreate", api->cuStreamCreate)},
-      {"cuStreamDestroy_v2",
-       resolve(api->handle, "cuStreamDestroy_v2", api->cuStreamDestroy)},
-      {"cuStreamSynchronize",
-       resolve(api->handle, "cuStreamSynchronize", api->cuStreamSynchronize)},
-      {"cuLaunchKernel",
-       resolve(api->handle, "cuLaunchKernel", api->cuLaunchKernel)},
-      {"cuGetErrorName",
-       resolve(api->handle, "cuGetErrorName", api->cuGetErrorName)},
+  const Entry entries[] = {
+      {"cuInit", reinterpret_cast<void **>(&api->cuInit)},
+      {"cuDriverGetVersion", reinterpret_cast<void **>(&api->cuDriverGetVersion)},
+      {"cuDeviceGetCount", reinterpret_cast<void **>(&api->cuDeviceGetCount)},
+      {"cuDeviceGet", reinterpret_cast<void **>(&api->cuDeviceGet)},
+      {"cuDeviceGetAttribute", reinterpret_cast<void **>(&api->cuDeviceGetAttribute)},
+      {"cuDeviceGetName", reinterpret_cast<void **>(&api->cuDeviceGetName)},
+      {"cuDevicePrimaryCtxRetain", reinterpret_cast<void **>(&api->cuDevicePrimaryCtxRetain)},
+      {"cuDevicePrimaryCtxRelease_v2", reinterpret_cast<void **>(&api->cuDevicePrimaryCtxRelease)},
+      {"cuCtxSetCurrent", reinterpret_cast<void **>(&api->cuCtxSetCurrent)},
+      {"cuModuleLoadData", reinterpret_cast<void **>(&api->cuModuleLoadData)},
+      {"cuModuleUnload", reinterpret_cast<void **>(&api->cuModuleUnload)},
+      {"cuModuleGetFunction", reinterpret_cast<void **>(&api->cuModuleGetFunction)},
+      {"cuMemAlloc_v2", reinterpret_cast<void **>(&api->cuMemAlloc)},
+      {"cuMemFree_v2", reinterpret_cast<void **>(&api->cuMemFree)},
+      {"cuMemcpyHtoD_v2", reinterpret_cast<void **>(&api->cuMemcpyHtoD)},
+      {"cuMemcpyDtoH_v2", reinterpret_cast<void **>(&api->cuMemcpyDtoH)},
+      {"cuStreamCreate", reinterpret_cast<void **>(&api->cuStreamCreate)},
+      {"cuStreamDestroy_v2", reinterpret_cast<void **>(&api->cuStreamDestroy)},
+      {"cuStreamSynchronize", reinterpret_cast<void **>(&api->cuStreamSynchronize)},
+      {"cuLaunchKernel", reinterpret_cast<void **>(&api->cuLaunchKernel)},
+      {"cuGetErrorName", reinterpret_cast<void **>(&api->cuGetErrorName)},
   };
-  for (const Entry &entry : entries)
-    NHC_CHECK(entry.ok, NHC_UNSUPPORTED,
+  for (const Entry &entry : entries) {
+    *entry.slot = dlsym(api->handle, entry.symbol);
+    NHC_CHECK(*entry.slot != nullptr, NHC_UNSUPPORTED,
               cat("no CUDA driver (", path, " has no ", entry.symbol, ")"));
+  }
   CUresult init = api->cuInit(0);
   NHC_CHECK(init == kCudaSuccess, NHC_UNSUPPORTED,
             cat("no CUDA driver (", path, ": cuInit failed: ",
