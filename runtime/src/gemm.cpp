@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "narrow_gemm.h"
@@ -18,9 +19,13 @@ namespace nhc::runtime {
 
 void forEachColumnBlock(
     uint64_t n, const std::function<void(size_t, uint64_t, uint64_t)> &body) {
-  uint64_t blocks = (n + kPanelRows - 1) / kPanelRows;
-  parallelForParts(blocks, 1, [&](size_t part, size_t b0, size_t b1) {
-    for (uint64_t b = b0; b < b1; ++b)
+  const uint64_t blocks = (n + kPanelRows - 1) / kPanelRows;
+  // Each thread claims the next block until none is left: 3 blocks on 2
+  // threads or 17 on 16 keep every thread busy to the end.
+  std::atomic<uint64_t> next{0};
+  const uint64_t parts = std::min<uint64_t>(hostThreads(), blocks);
+  parallelForParts(parts, 1, [&](size_t part, size_t, size_t) {
+    for (uint64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;)
       body(part, b * kPanelRows, std::min(n, (b + 1) * kPanelRows));
   });
 }

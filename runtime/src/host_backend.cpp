@@ -110,10 +110,16 @@ void HostBackend::bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
 
 void HostBackend::allocateGemmPanel() {
   uint64_t panelK = 0; // the widest narrow weight row a prefill widens
+  auto narrow = [&](const std::vector<size_t> &matrices) {
+    for (size_t w : matrices)
+      if (weights_.matrix(w).dtype != NHC_DTYPE_F32)
+        return true;
+    return false;
+  };
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
     for (const ScheduleEntry &entry : *entries) {
       if (entry.kind == EntryKind::MoeExperts &&
-          weights_.matrix(entry.moe.up[0]).dtype != NHC_DTYPE_F32)
+          (narrow(entry.moe.up) || narrow(entry.moe.down)))
         panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
       else if (entry.kind == EntryKind::Gemm &&
                weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32)

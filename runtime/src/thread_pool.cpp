@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -13,19 +14,37 @@
 namespace nhc::runtime {
 namespace {
 
-/// Polls `ready` for up to kSpinIterations pauses (about 50 us): a decode
-/// step starts ~100 parallel loops, and a futex wake-up per loop costs more
-/// than the loop itself. Returns whether `ready` held.
+/// Polls `ready` for about 50 us (measured, not counted: a pause instruction
+/// costs 10 to 140 cycles depending on the CPU): a decode step starts ~100
+/// parallel loops, and a futex wake-up per loop costs more than the loop
+/// itself. Returns whether `ready` held.
 template <typename Ready> bool spinUntil(Ready ready) {
-  constexpr int kSpinIterations = 20000;
-  for (int i = 0; i < kSpinIterations; ++i) {
-    if (ready())
-      return true;
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point end = Clock::now() + std::chrono::microseconds(50);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready())
+        return true;
 #if defined(__x86_64__)
-    __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    }
+    if (Clock::now() >= end)
+      return ready();
   }
-  return ready();
+}
+
+/// The part this thread runs inside a parallel loop, or -1 outside one: a
+/// loop started from inside a part runs serially as that part (never on
+/// the busy pool, never as another part's scratch owner).
+thread_local long currentPart = -1;
+
+/// Runs `fn` as part `part` of the loop on this thread.
+template <typename Fn> void asPart(size_t part, Fn &&fn) {
+  long outer = currentPart;
+  currentPart = static_cast<long>(part);
+  fn();
+  currentPart = outer;
 }
 
 class Pool {
@@ -55,7 +74,7 @@ public:
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    part(0);
+    asPart(0, [&] { part(0); });
     auto finished = [&] {
       return pending_.load(std::memory_order_acquire) == 0;
     };
@@ -95,7 +114,7 @@ private:
           continue;
         part = part_;
       }
-      (*part)(index);
+      asPart(index, [&] { (*part)(index); });
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         // The caller may be blocked in done_.wait: notify under the lock so
         // the wake-up cannot fall between its check and its wait.
@@ -141,6 +160,10 @@ void parallelForParts(
     const std::function<void(size_t, size_t, size_t)> &body) {
   if (count == 0)
     return;
+  if (currentPart >= 0) {
+    body(static_cast<size_t>(currentPart), 0, count); // nested: serial
+    return;
+  }
   grain = std::max<size_t>(grain, 1);
   size_t parts = std::min(hostThreads(), (count + grain - 1) / grain);
   Pool &p = pool();

@@ -28,7 +28,10 @@ void parallelFor(size_t count, size_t grain,
 
 /// As parallelFor, with the index of the part (< hostThreads(), distinct
 /// for parts that run at the same time) first: body(part, begin, end), for
-/// bodies that use per-thread scratch.
+/// bodies that use per-thread scratch. A loop started inside a part runs
+/// serially on that thread as the same part; one started while the pool
+/// serves another thread's loop runs serially as part 0 (each session owns
+/// its scratch, so two sessions never share a part's).
 void parallelForParts(
     size_t count, size_t grain,
     const std::function<void(size_t, size_t, size_t)> &body);

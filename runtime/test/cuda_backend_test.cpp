@@ -4,6 +4,7 @@
 // and the CUDA backend's host logic through the driver's dlopen seam with
 // the test double fake_cuda_driver.c (NHC_CUDA_DRIVER).
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -179,6 +180,50 @@ TEST(LaunchTableTest, ArithmeticFollowsArithSemantics) {
     FAIL() << "a division by zero was evaluated";
   } catch (const Error &e) {
     EXPECT_THAT(e.what(), HasSubstr("'f' value 0: division by zero"));
+  }
+}
+
+TEST(LaunchTableTest, I32UnsignedOpsAndHostileValues) {
+  Json fn = {{"function", "g"}, {"params", {"memref", "index"}},
+             {"values", Json::array()}, {"launches", Json::array()}};
+  // i32 -1 /u 2 = 0x7fffffff; a float grid size and a NaN index are refused.
+  fn["values"].push_back({{"op", "index_cast"}, {"operands", {{{"arg", 1}}}}, {"type", "i32"}});
+  fn["values"].push_back({{"op", "divui"}, {"operands", {{{"value", 0}}, {{"const", 2}}}}, {"type", "i32"}});
+  fn["values"].push_back({{"op", "sitofp"}, {"operands", {{{"arg", 1}}}}, {"type", "f32"}});
+  fn["values"].push_back({{"op", "load"}, {"operands", {{{"arg", 0}}, {{"const", 0}}}}, {"type", "index"}});
+  Json one = {{"const", 1}};
+  fn["launches"].push_back(
+      {{"kernel", "k"},
+       {"entry", {{"sm_80", "k"}, {"sm_90", "k"}}},
+       {"grid", {one, one, one}},
+       {"block", {one, one, one}},
+       {"dynamic_shared_memory", {{"const", 0}}},
+       {"args", {{{"kind", "i32"}, {"from", {{"value", 1}}}}}}});
+  Json bad = fn;
+  bad["launches"][0]["grid"][0] = {{"value", 2}};
+  Json loads = fn;
+  loads["launches"][0]["grid"][0] = {{"value", 3}};
+  LaunchTable table = parse(tableWith({fn}));
+  std::vector<CallArg> args = {{ParamKind::Memref, 0, 0, 0x10, 4},
+                               {ParamKind::Index, -1}};
+  auto one64 = [](size_t, uint64_t, ParamKind) { return 1.0; };
+  std::vector<ResolvedLaunch> l =
+      resolveLaunches(*table.find("g"), args, "sm_90", one64, "t");
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(param<int32_t>(l[0], 0), 0x7fffffff);
+  EXPECT_EQ(l[0].storage.size(), 8u); // an 8-byte slot even for an i32
+  try {
+    resolveLaunches(*parse(tableWith({bad})).find("g"), args, "sm_90", one64, "t");
+    FAIL() << "a float grid size was accepted";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("the grid size is a float"));
+  }
+  auto nan = [](size_t, uint64_t, ParamKind) { return std::nan(""); };
+  try {
+    resolveLaunches(*parse(tableWith({loads})).find("g"), args, "sm_90", nan, "t");
+    FAIL() << "a NaN index was accepted";
+  } catch (const Error &e) {
+    EXPECT_THAT(e.what(), HasSubstr("is not an integer index"));
   }
 }
 

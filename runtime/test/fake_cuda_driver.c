@@ -14,7 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The driver API's types by their ABI, spelled as the runtime's
+ * driver_api.h spells them (UBSan checks the function types of calls). */
 typedef int CUresult;
+typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
 enum {
   SUCCESS = 0,
   INVALID_VALUE = 1,
@@ -73,16 +80,18 @@ CUresult cuDeviceGetName(char *name, int length, int device) {
   return SUCCESS;
 }
 static int context;
-CUresult cuDevicePrimaryCtxRetain(void **ctx, int device) {
+CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, int device) {
   (void)device;
-  *ctx = &context;
+  *ctx = (CUcontext)&context;
   return SUCCESS;
 }
 CUresult cuDevicePrimaryCtxRelease_v2(int device) {
   (void)device;
   return SUCCESS;
 }
-CUresult cuCtxSetCurrent(void *ctx) { return ctx == &context ? SUCCESS : INVALID_VALUE; }
+CUresult cuCtxSetCurrent(CUcontext ctx) {
+  return (void *)ctx == (void *)&context ? SUCCESS : INVALID_VALUE;
+}
 
 /* An ELF image's size from its header: the section headers come last. */
 static size_t elfSize(const unsigned char *p) {
@@ -94,7 +103,7 @@ static size_t elfSize(const unsigned char *p) {
   return (size_t)(shoff + (uint64_t)shentsize * shnum);
 }
 
-CUresult cuModuleLoadData(void **module, const void *image) {
+CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   const unsigned char *p = (const unsigned char *)image;
   struct Module *m = (struct Module *)malloc(sizeof(struct Module));
   if (!m)
@@ -110,10 +119,10 @@ CUresult cuModuleLoadData(void **module, const void *image) {
   m->image = (char *)malloc(m->size + 1);
   memcpy(m->image, p, m->size);
   m->image[m->size] = '\0';
-  *module = m;
+  *module = (CUmodule)m;
   return SUCCESS;
 }
-CUresult cuModuleUnload(void *module) {
+CUresult cuModuleUnload(CUmodule module) {
   struct Module *m = (struct Module *)module;
   free(m->image);
   free(m);
@@ -126,7 +135,8 @@ static int contains(const struct Module *m, const char *needle) {
       return 1;
   return 0;
 }
-CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
+CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
+                             const char *name) {
   struct Module *m = (struct Module *)module;
   char entry[512];
   if (strlen(name) > 400)
@@ -140,39 +150,43 @@ CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   }
   if (!contains(m, entry))
     return NOT_FOUND;
-  *function = m;
+  *function = (CUfunction)m;
   return SUCCESS;
 }
-CUresult cuMemAlloc_v2(uint64_t *address, size_t bytes) {
+CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
   void *p = malloc(bytes ? bytes : 1);
   if (!p)
     return OUT_OF_MEMORY;
-  *address = (uint64_t)(uintptr_t)p;
+  *address = (CUdeviceptr)(uintptr_t)p;
   return SUCCESS;
 }
-CUresult cuMemFree_v2(uint64_t address) {
+CUresult cuMemFree_v2(CUdeviceptr address) {
   free((void *)(uintptr_t)address);
   return SUCCESS;
 }
-CUresult cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes) {
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   memcpy((void *)(uintptr_t)dst, src, bytes);
   return SUCCESS;
 }
-CUresult cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes) {
+CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   memcpy(dst, (const void *)(uintptr_t)src, bytes);
   return SUCCESS;
 }
 static int stream;
-CUresult cuStreamCreate(void **s, unsigned flags) {
+CUresult cuStreamCreate(CUstream *s, unsigned flags) {
   (void)flags;
-  *s = &stream;
+  *s = (CUstream)&stream;
   return SUCCESS;
 }
-CUresult cuStreamDestroy_v2(void *s) { return s == &stream ? SUCCESS : INVALID_VALUE; }
-CUresult cuStreamSynchronize(void *s) { return s == &stream || !s ? SUCCESS : INVALID_VALUE; }
-CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
+CUresult cuStreamDestroy_v2(CUstream s) {
+  return (void *)s == (void *)&stream ? SUCCESS : INVALID_VALUE;
+}
+CUresult cuStreamSynchronize(CUstream s) {
+  return (void *)s == (void *)&stream || !s ? SUCCESS : INVALID_VALUE;
+}
+CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                        void *s, void **params, void **extra) {
+                        CUstream s, void **params, void **extra) {
   (void)f; (void)shared; (void)s; (void)params; (void)extra;
   if (!gx || !gy || !gz || !bx || !by || !bz || (uint64_t)bx * by * bz > 1024)
     return INVALID_VALUE;

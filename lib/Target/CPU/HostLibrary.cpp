@@ -22,6 +22,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <mutex>
 #include <thread>
 
 using namespace mlir;
@@ -46,10 +47,15 @@ private:
 
 std::unique_ptr<llvm::TargetMachine>
 createHostTargetMachine(const HostTargetOptions &options, std::string &error) {
-  LLVMInitializeX86TargetInfo();
-  LLVMInitializeX86Target();
-  LLVMInitializeX86TargetMC();
-  LLVMInitializeX86AsmPrinter();
+  // Registration writes LLVM's target registry: once per process, before
+  // any thread reads it.
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
 
   llvm::Triple triple(options.triple);
   if (triple.getArch() != llvm::Triple::x86_64) {
@@ -245,7 +251,8 @@ FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
     llvm::WriteBitcodeToFile(*llvmModule, os);
   }
 
-  // Target registration is not thread-safe: once, before the threads.
+  // The target must exist before the threads (and registration happens
+  // once, in the main thread).
   {
     std::string ignored;
     if (!createHostTargetMachine(options, ignored)) {

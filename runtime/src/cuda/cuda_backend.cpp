@@ -2,7 +2,8 @@
 
 #include "cuda/cuda_backend.h"
 
-#include <cstdlib>
+#include <cstdint>
+#include <cstring>
 
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
@@ -15,12 +16,36 @@ namespace {
 
 /// n of a section named "sm_<n>", or -1.
 int chipNumber(const char *name) {
-  std::string s = name;
-  if (s.size() < 4 || s.compare(0, 3, "sm_") != 0)
+  std::string s = name ? name : "";
+  if (s.size() < 4 || s.size() > 6 || s.compare(0, 3, "sm_") != 0)
     return -1;
-  char *end = nullptr;
-  long n = std::strtol(s.c_str() + 3, &end, 10);
-  return *end == '\0' && n > 0 && n < 1000 ? static_cast<int>(n) : -1;
+  int n = 0;
+  for (size_t i = 3; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1; // "sm_90a" (arch-specific) is not loaded by number
+    n = n * 10 + (s[i] - '0');
+  }
+  return n > 0 ? n : -1;
+}
+
+/// Whether `bytes` hold a whole 64-bit ELF file as its header describes it
+/// (cuModuleLoadData gets no size: it must not read past the section).
+bool wholeElf64(const std::string &bytes) {
+  if (bytes.size() < 64 || bytes.compare(0, 4, "\177ELF") != 0 ||
+      bytes[4] != 2 /* ELFCLASS64 */)
+    return false;
+  auto read = [&](size_t at, size_t width) {
+    uint64_t v = 0;
+    std::memcpy(&v, bytes.data() + at, width); // little-endian hosts only
+    return v;
+  };
+  uint64_t phoff = read(0x20, 8), shoff = read(0x28, 8);
+  uint64_t phentsize = read(0x36, 2), phnum = read(0x38, 2);
+  uint64_t shentsize = read(0x3a, 2), shnum = read(0x3c, 2);
+  auto fits = [&](uint64_t offset, uint64_t size, uint64_t count) {
+    return offset <= bytes.size() && size * count <= bytes.size() - offset;
+  };
+  return fits(phoff, phentsize, phnum) && fits(shoff, shentsize, shnum);
 }
 
 /// The primary context of device 0, retained while alive.
@@ -50,8 +75,12 @@ public:
       name_ = name;
     checkCuda(*api_, api_->cuDevicePrimaryCtxRetain(&context_, device_),
               NHC_UNSUPPORTED, "cuda backend: the device's context");
-    checkCuda(*api_, api_->cuCtxSetCurrent(context_), NHC_UNSUPPORTED,
-              "cuda backend: making the context current");
+    CUresult current = api_->cuCtxSetCurrent(context_);
+    if (current != kCudaSuccess) {
+      api_->cuDevicePrimaryCtxRelease(device_); // no destructor runs
+      checkCuda(*api_, current, NHC_UNSUPPORTED,
+                "cuda backend: making the context current");
+    }
   }
   ~DeviceContext() {
     if (context_)
@@ -115,6 +144,9 @@ GpuImage selectGpuImage(const nhc_artifact_t &artifact, int sm,
       image.chip = section.name;
       image.cubin = true;
       image.bytes.assign(static_cast<const char *>(section.data), section.size);
+      NHC_CHECK(wholeElf64(image.bytes), NHC_INVALID_FORMAT,
+                cat(origin, ": CUBIN section '", section.name, "' (",
+                    section.size, " bytes) is not a whole ELF file"));
       return image;
     }
     if (section.kind == NHC_SECTION_PTX && n > bestPtx && n <= sm) {

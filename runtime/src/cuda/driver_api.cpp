@@ -16,7 +16,9 @@ namespace {
 std::shared_ptr<DriverApi> open(const std::string &path) {
   auto api = std::make_shared<DriverApi>();
   api->path = path;
-  api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // Never unloaded (RTLD_NODELETE, no dlclose): unloading a GPU driver at
+  // exit races its own threads.
+  api->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!api->handle) {
     const char *why = dlerror();
     throw Error(NHC_UNSUPPORTED,
@@ -64,11 +66,6 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
 }
 
 } // namespace
-
-DriverApi::~DriverApi() {
-  if (handle)
-    dlclose(handle);
-}
 
 std::string DriverApi::describe(CUresult result) const {
   const char *name = nullptr;

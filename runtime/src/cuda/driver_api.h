@@ -16,15 +16,22 @@
 #include <memory>
 #include <string>
 
+// The driver's opaque handle types, at global scope as in cuda.h (the
+// function types must be the driver's exactly).
+struct CUctx_st;
+struct CUmod_st;
+struct CUfunc_st;
+struct CUstream_st;
+
 namespace nhc::runtime::cuda {
 
 using CUresult = int;
 using CUdevice = int;
 using CUdeviceptr = unsigned long long;
-using CUcontext = struct CUctx_st *;
-using CUmodule = struct CUmod_st *;
-using CUfunction = struct CUfunc_st *;
-using CUstream = struct CUstream_st *;
+using CUcontext = ::CUctx_st *;
+using CUmodule = ::CUmod_st *;
+using CUfunction = ::CUfunc_st *;
+using CUstream = ::CUstream_st *;
 
 constexpr CUresult kCudaSuccess = 0;
 /// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR.
@@ -63,8 +70,6 @@ struct DriverApi {
                              unsigned sharedBytes, CUstream stream,
                              void **params, void **extra) = nullptr;
   CUresult (*cuGetErrorName)(CUresult result, const char **name) = nullptr;
-
-  ~DriverApi();
 
   /// "CUDA_ERROR_OUT_OF_MEMORY (2)", or "CUDA error 2" if the driver does
   /// not name it.

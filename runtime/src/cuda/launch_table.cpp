@@ -155,6 +155,11 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
                    def.params[v.operands[0].index] == ParamKind::Memref),
               NHC_INVALID_FORMAT,
               cat(vat, ": load from something that is not a memref argument"));
+    NHC_CHECK(v.type != ParamKind::Memref &&
+                  (v.op != ValueOp::Load || v.type != ParamKind::I1),
+              NHC_INVALID_FORMAT,
+              cat(vat, ": a value of this type cannot be ",
+                  v.op == ValueOp::Load ? "loaded" : "computed"));
     def.values.push_back(std::move(v));
   }
   const Json &launches = requireField(fn, key::kLaunches, at);
@@ -260,9 +265,16 @@ private:
     std::string at = cat(where_, ": '", fn_.name, "' value ", index);
     auto integer = [&](size_t i) { return get(v.operands[i]).i; };
     auto real = [&](size_t i) { return get(v.operands[i]).f; };
-    uint64_t a = v.operands.size() > 0 ? uint64_t(integer(0)) : 0;
-    uint64_t b = v.operands.size() > 1 ? uint64_t(integer(1)) : 0;
-    int64_t sa = int64_t(a), sb = int64_t(b);
+    // Unsigned ops see the type's width: an i32 -1 is 2^32 - 1, not 2^64 - 1.
+    const uint64_t mask =
+        v.op == ValueOp::CmpI || v.op == ValueOp::Select ? ~0ull
+        : v.type == ParamKind::I32                       ? 0xffffffffull
+        : v.type == ParamKind::I1                        ? 1ull
+                                                         : ~0ull;
+    uint64_t a = v.operands.size() > 0 ? uint64_t(integer(0)) & mask : 0;
+    uint64_t b = v.operands.size() > 1 ? uint64_t(integer(1)) & mask : 0;
+    int64_t sa = v.operands.size() > 0 ? integer(0) : 0;
+    int64_t sb = v.operands.size() > 1 ? integer(1) : 0;
     auto nonZero = [&] {
       NHC_CHECK(b != 0, NHC_INVALID_ARGUMENT, cat(at, ": division by zero"));
     };
@@ -339,6 +351,11 @@ private:
       double loaded = load_(arg, b, v.type);
       if (v.type == ParamKind::F32)
         return {true, 0, static_cast<float>(loaded)};
+      // Integers arrive exactly up to 2^53; anything else is not an index.
+      NHC_CHECK(loaded == loaded && loaded >= -9007199254740992.0 &&
+                    loaded <= 9007199254740992.0,
+                NHC_INVALID_ARGUMENT,
+                cat(at, ": loaded ", loaded, " is not an integer index"));
       return result(static_cast<uint64_t>(static_cast<int64_t>(loaded)));
     }
     }
@@ -352,9 +369,12 @@ private:
   std::vector<Scalar> values_;
 };
 
+/// Every parameter gets an 8-byte, 8-aligned slot (zero-padded), so the
+/// driver never reads past the storage whatever width it reads.
 template <typename T> void put(ResolvedLaunch &launch, T value) {
-  size_t at = (launch.storage.size() + alignof(T) - 1) / alignof(T) * alignof(T);
-  launch.storage.resize(at + sizeof(T));
+  static_assert(sizeof(T) <= 8, "a launch parameter is at most 8 bytes");
+  size_t at = launch.storage.size();
+  launch.storage.resize(at + 8, 0);
   std::memcpy(launch.storage.data() + at, &value, sizeof(T));
   launch.offsets.push_back(at);
 }
@@ -390,7 +410,8 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
     for (size_t i = 0; i < functions.size(); ++i) {
       FunctionDef fn = parseFunction(functions[i], table.targets_,
                                      cat(where, ".functions[", i, "]"));
-      NHC_CHECK(table.find(fn.name) == nullptr, NHC_INVALID_FORMAT,
+      NHC_CHECK(table.index_.emplace(fn.name, table.functions_.size()).second,
+                NHC_INVALID_FORMAT,
                 cat(where, ".functions[", i, "]: '", fn.name,
                     "' appears twice"));
       table.functions_.push_back(std::move(fn));
@@ -400,10 +421,8 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
 }
 
 const FunctionDef *LaunchTable::find(const std::string &name) const {
-  for (const FunctionDef &fn : functions_)
-    if (fn.name == name)
-      return &fn;
-  return nullptr;
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &functions_[it->second];
 }
 
 std::vector<ResolvedLaunch> resolveLaunches(const FunctionDef &fn,
@@ -433,8 +452,15 @@ std::vector<ResolvedLaunch> resolveLaunches(const FunctionDef &fn,
     static constexpr int64_t kBlockMax[3] = {1024, 1024, 64};
     bool empty = false;
     int64_t threads = 1;
+    auto size = [&](const Operand &operand, const char *what) {
+      Scalar s = eval.get(operand);
+      NHC_CHECK(!s.isFloat, NHC_INVALID_ARGUMENT,
+                cat(at, ": the ", what, " is a float"));
+      return s.i;
+    };
     for (int d = 0; d < 3; ++d) {
-      int64_t g = eval.get(def.grid[d]).i, b = eval.get(def.block[d]).i;
+      int64_t g = size(def.grid[d], "grid size"),
+              b = size(def.block[d], "block size");
       NHC_CHECK(g >= 0 && g <= kGridMax[d], NHC_INVALID_ARGUMENT,
                 cat(at, ": grid size ", g, " in dimension ", d,
                     " is outside [0, ", kGridMax[d], "]"));
@@ -448,7 +474,7 @@ std::vector<ResolvedLaunch> resolveLaunches(const FunctionDef &fn,
     }
     NHC_CHECK(threads <= 1024, NHC_INVALID_ARGUMENT,
               cat(at, ": ", threads, " threads per block (at most 1024)"));
-    int64_t shared = eval.get(def.sharedBytes).i;
+    int64_t shared = size(def.sharedBytes, "dynamic shared memory");
     NHC_CHECK(shared >= 0 && shared <= std::numeric_limits<uint32_t>::max(),
               NHC_INVALID_ARGUMENT,
               cat(at, ": dynamic shared memory of ", shared, " bytes"));

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace nhc::runtime::cuda {
@@ -76,6 +77,7 @@ public:
 private:
   std::vector<std::string> targets_;
   std::vector<FunctionDef> functions_;
+  std::unordered_map<std::string, size_t> index_; // name -> functions_[i]
 };
 
 /// One argument of a call. Scalars in `integer` (index, i64, i32, i1) or
@@ -97,7 +99,7 @@ using LoadScalar = std::function<double(size_t arg, uint64_t index,
                                         ParamKind type)>;
 
 /// A launch ready for cuLaunchKernel: kernelParams[i] =
-/// storage.data() + offsets[i].
+/// storage.data() + offsets[i], each parameter in an 8-byte slot.
 struct ResolvedLaunch {
   const LaunchDef *def = nullptr;
   std::string entry;
