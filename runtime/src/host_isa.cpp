@@ -3,45 +3,20 @@
 #include "host_isa.h"
 
 #include <cstdlib>
-#include <cstring>
 
 #include "error.h"
 #include "nhc/format/host_isa.h"
 #include "nhc/runtime/artifact.h"
 
 namespace nhc::runtime {
-namespace {
-
-bool knownLevel(const std::string &level) {
-  for (const char *known : format::kHostIsaLevels)
-    if (level == known)
-      return true;
-  return false;
-}
-
-} // namespace
-
-bool cpuRunsHostIsa(const std::string &level) {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (level == "x86-64")
-    return true;
-  if (level == "x86-64-v3")
-    return __builtin_cpu_supports("x86-64-v3");
-  if (level == "x86-64-v4")
-    return __builtin_cpu_supports("x86-64-v4");
-#else
-  (void)level;
-#endif
-  return false;
-}
+using format::cpuRunsHostIsa;
 
 nhc_section_t selectHostLibrary(const nhc_artifact_t &artifact,
                                 const std::string &origin) {
   nhc_section_t section{};
   if (const char *forced = std::getenv("NHC_HOST_ISA")) {
     std::string level = forced;
-    NHC_CHECK(knownLevel(level), NHC_INVALID_ARGUMENT,
+    NHC_CHECK(format::isHostIsaLevel(level), NHC_INVALID_ARGUMENT,
               cat("NHC_HOST_ISA='", level,
                   "' is not a host kernel level (x86-64, x86-64-v3, "
                   "x86-64-v4)"));

@@ -2,7 +2,7 @@
 //
 // Artifacts carry the host kernel library once per x86-64 level
 // (nhc/format/host_isa.h); the runtime loads the highest level this CPU
-// runs, or the one NHC_HOST_ISA names.
+// runs (nhc::format::cpuRunsHostIsa), or the one NHC_HOST_ISA names.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_HOST_ISA_H
@@ -13,10 +13,6 @@
 #include "nhc/runtime/artifact_reader.h"
 
 namespace nhc::runtime {
-
-/// Whether this CPU runs code built for `level` (an entry of
-/// nhc::format::kHostIsaLevels; false for any other name).
-bool cpuRunsHostIsa(const std::string &level);
 
 /// The HOST_SHARED_LIBRARY section of `artifact` to load. With NHC_HOST_ISA
 /// set: that level's section; throws NHC_INVALID_ARGUMENT for an unknown

@@ -89,7 +89,7 @@ TEST(SessionCreateTest, LoadsTheHighestHostLevelTheCpuRuns) {
   // junk, so creating the session tells which one was loaded.
   std::string best = "x86-64";
   for (const char *level : format::kHostIsaLevels)
-    if (runtime::cpuRunsHostIsa(level))
+    if (format::cpuRunsHostIsa(level))
       best = level;
   std::vector<std::pair<std::string, bool>> sections;
   for (const char *level : format::kHostIsaLevels)
@@ -123,7 +123,7 @@ TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
                       HasSubstr("no HOST_SHARED_LIBRARY section (kind 2) "
                                 "named 'x86-64'")));
   }
-  if (!runtime::cpuRunsHostIsa("x86-64-v4")) {
+  if (!format::cpuRunsHostIsa("x86-64-v4")) {
     ScopedEnv v4("NHC_HOST_ISA", "x86-64-v4");
     EXPECT_EQ(openWithHostSections(sections), NHC_UNSUPPORTED);
     EXPECT_THAT(lastError(), HasSubstr("this CPU cannot run x86-64-v4"));

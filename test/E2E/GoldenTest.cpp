@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "nhc/format/host_isa.h"
 #include "nhc/runtime/api.h"
 
 #include <gtest/gtest.h>
@@ -140,14 +141,9 @@ bool cpuRunsForcedHostIsa(std::string &level) {
   if (!forced)
     return true;
   level = forced;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (level == "x86-64-v3")
-    return __builtin_cpu_supports("x86-64-v3");
-  if (level == "x86-64-v4")
-    return __builtin_cpu_supports("x86-64-v4");
-#endif
-  return true; // x86-64, or a bad name the runtime reports
+  // A name that is not a level runs, so the runtime's error for it shows.
+  return !nhc::format::isHostIsaLevel(level) ||
+         nhc::format::cpuRunsHostIsa(level);
 }
 
 class Golden : public ::testing::TestWithParam<GoldenCase> {

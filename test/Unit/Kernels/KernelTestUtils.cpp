@@ -6,6 +6,7 @@
 
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Target/CPU/HostLibrary.h"
+#include "nhc/format/host_isa.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -27,12 +28,9 @@ namespace {
 std::string kernelTestCpu(std::string &skip) {
   const char *env = std::getenv("NHC_KERNEL_TEST_CPU");
   std::string cpu = env ? env : "x86-64";
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if ((cpu == "x86-64-v3" && !__builtin_cpu_supports("x86-64-v3")) ||
-      (cpu == "x86-64-v4" && !__builtin_cpu_supports("x86-64-v4")))
+  // Other LLVM CPU names are built as asked (the host may not run them).
+  if (nhc::format::isHostIsaLevel(cpu) && !nhc::format::cpuRunsHostIsa(cpu))
     skip = "NHC_KERNEL_TEST_CPU=" + cpu + ": this CPU cannot run it";
-#endif
   return cpu;
 }
 
