@@ -17,7 +17,6 @@
 #include "fp8.h"
 #include "gemm.h"
 #include "host_isa.h"
-#include "cuda/cuda_backend.h"
 #include "manifest.h"
 #include "narrow_gemm.h"
 #include "nhc/runtime/artifact.h"
@@ -316,24 +315,6 @@ void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
   p.panel = gemmPanel_.data();
   p.activation = moe.activation;
   moeWorkspace_.run(p);
-}
-
-//===----------------------------------------------------------------------===//
-// The registry
-//===----------------------------------------------------------------------===//
-
-const char *availableBackends() { return "host,cuda"; }
-
-std::unique_ptr<Backend> createBackend(const char *name,
-                                       const BackendContext &context) {
-  std::string wanted = name && *name ? name : "host";
-  if (wanted == "host")
-    return std::make_unique<HostBackend>(context);
-  if (wanted == "cuda")
-    return cuda::createCudaBackend(context);
-  throw Error(NHC_INVALID_ARGUMENT,
-              cat("session: unknown backend '", wanted,
-                  "' (this runtime has: ", availableBackends(), ")"));
 }
 
 } // namespace nhc::runtime

@@ -61,6 +61,14 @@ const Json &requireField(const Json &obj, const char *key,
   return *it;
 }
 
+const Json &requireArrayField(const Json &obj, const char *key,
+                              const std::string &where) {
+  const Json &value = requireField(obj, key, where);
+  NHC_CHECK(value.is_array(), NHC_INVALID_FORMAT,
+            cat(where, ".", key, ": not an array"));
+  return value;
+}
+
 uint64_t asUInt(const Json &value, const std::string &where) {
   if (value.is_number_unsigned())
     return value.get<uint64_t>();

@@ -39,6 +39,10 @@ void requireObject(const Json &value, const std::string &where);
 const Json &requireField(const Json &obj, const char *key,
                          const std::string &where);
 
+/// requireField() of an array: throws "<where>.<key>: not an array".
+const Json &requireArrayField(const Json &obj, const char *key,
+                              const std::string &where);
+
 uint64_t asUInt(const Json &value, const std::string &where);
 std::string asString(const Json &value, const std::string &where);
 /// A string that names something (tensor, buffer, kernel, file): no NUL

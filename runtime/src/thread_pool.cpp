@@ -78,19 +78,25 @@ public:
     auto finished = [&] {
       return pending_.load(std::memory_order_acquire) == 0;
     };
-    std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
-    if (!spinUntil(finished)) {
-      lock.lock();
-      done_.wait(lock, finished);
-    } else {
-      lock.lock();
-    }
+    std::unique_lock<std::mutex> lock = waitUntil(done_, finished);
     part_ = nullptr;
   }
 
   std::mutex busy; ///< one loop at a time
 
 private:
+  /// Returns holding mutex_ once `ready` holds: spinning first, then
+  /// blocking on `cv`.
+  template <typename Ready>
+  std::unique_lock<std::mutex> waitUntil(std::condition_variable &cv,
+                                         Ready ready) {
+    bool spun = spinUntil(ready);
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!spun)
+      cv.wait(lock, ready);
+    return lock;
+  }
+
   void work(size_t index) {
     uint64_t seen = 0;
     for (;;) {
@@ -100,13 +106,7 @@ private:
       };
       const std::function<void(size_t)> *part = nullptr;
       {
-        std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
-        if (!spinUntil(woken)) {
-          lock.lock();
-          wake_.wait(lock, woken);
-        } else {
-          lock.lock();
-        }
+        std::unique_lock<std::mutex> lock = waitUntil(wake_, woken);
         if (quit_)
           return;
         seen = generation_.load(std::memory_order_relaxed);

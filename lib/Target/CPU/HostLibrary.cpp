@@ -251,15 +251,6 @@ FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
     llvm::WriteBitcodeToFile(*llvmModule, os);
   }
 
-  // The target must exist before the threads (and registration happens
-  // once, in the main thread).
-  {
-    std::string ignored;
-    if (!createHostTargetMachine(options, ignored)) {
-      error = ignored;
-      return failure();
-    }
-  }
   std::vector<HostLibrary> libs(cpus.size());
   std::vector<std::string> errors(cpus.size());
   std::vector<char> ok(cpus.size(), 0);

@@ -117,14 +117,10 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
   def.name = asName(requireField(fn, key::kFunction, where),
                     cat(where, ".function"));
   std::string at = cat(where, " ('", def.name, "')");
-  const Json &params = requireField(fn, key::kParams, at);
-  NHC_CHECK(params.is_array(), NHC_INVALID_FORMAT,
-            cat(at, ".params: not an array"));
+  const Json &params = requireArrayField(fn, key::kParams, at);
   for (size_t i = 0; i < params.size(); ++i)
     def.params.push_back(parseKind(params[i], cat(at, ".params[", i, "]")));
-  const Json &values = requireField(fn, key::kValues, at);
-  NHC_CHECK(values.is_array(), NHC_INVALID_FORMAT,
-            cat(at, ".values: not an array"));
+  const Json &values = requireArrayField(fn, key::kValues, at);
   for (size_t i = 0; i < values.size(); ++i) {
     std::string vat = cat(at, ".values[", i, "]");
     requireObject(values[i], vat);
@@ -139,9 +135,7 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
           asString(requireField(values[i], key::kPredicate, vat),
                    cat(vat, ".predicate")),
           vat);
-    const Json &operands = requireField(values[i], key::kOperands, vat);
-    NHC_CHECK(operands.is_array(), NHC_INVALID_FORMAT,
-              cat(vat, ".operands: not an array"));
+    const Json &operands = requireArrayField(values[i], key::kOperands, vat);
     for (size_t j = 0; j < operands.size(); ++j)
       v.operands.push_back(parseOperand(operands[j], def.params.size(), i,
                                         cat(vat, ".operands[", j, "]")));
@@ -162,9 +156,7 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
                   v.op == ValueOp::Load ? "loaded" : "computed"));
     def.values.push_back(std::move(v));
   }
-  const Json &launches = requireField(fn, key::kLaunches, at);
-  NHC_CHECK(launches.is_array(), NHC_INVALID_FORMAT,
-            cat(at, ".launches: not an array"));
+  const Json &launches = requireArrayField(fn, key::kLaunches, at);
   for (size_t i = 0; i < launches.size(); ++i) {
     std::string lat = cat(at, ".launches[", i, "]");
     const Json &l = launches[i];
@@ -191,9 +183,7 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
     launch.sharedBytes =
         operand(requireField(l, key::kDynamicSharedMemory, lat),
                 cat(lat, ".dynamic_shared_memory"));
-    const Json &args = requireField(l, key::kArgs, lat);
-    NHC_CHECK(args.is_array(), NHC_INVALID_FORMAT,
-              cat(lat, ".args: not an array"));
+    const Json &args = requireArrayField(l, key::kArgs, lat);
     for (size_t a = 0; a < args.size(); ++a) {
       std::string aat = cat(lat, ".args[", a, "]");
       requireObject(args[a], aat);
@@ -399,14 +389,10 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
                   "; this runtime reads version ",
                   format::launch_table::kVersion));
     LaunchTable table;
-    const Json &targets = requireField(root, key::kTargets, where);
-    NHC_CHECK(targets.is_array(), NHC_INVALID_FORMAT,
-              cat(where, ".targets: not an array"));
+    const Json &targets = requireArrayField(root, key::kTargets, where);
     for (size_t i = 0; i < targets.size(); ++i)
       table.targets_.push_back(asName(targets[i], cat(where, ".targets[", i, "]")));
-    const Json &functions = requireField(root, key::kFunctions, where);
-    NHC_CHECK(functions.is_array(), NHC_INVALID_FORMAT,
-              cat(where, ".functions: not an array"));
+    const Json &functions = requireArrayField(root, key::kFunctions, where);
     for (size_t i = 0; i < functions.size(); ++i) {
       FunctionDef fn = parseFunction(functions[i], table.targets_,
                                      cat(where, ".functions[", i, "]"));
