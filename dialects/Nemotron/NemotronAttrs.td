@@ -10,7 +10,8 @@ include "mlir/IR/EnumAttr.td"
 // transformers' ACT2FN entries (activations.py) that Nemotron-H configs may
 // name; the config reader maps aliases (swish, gelu_new, gelu_pytorch_tanh,
 // gelu_fast, gelu_python) onto these. The case values are also the codes the
-// kernel library's @nhc_activate switches on (lib/Kernels/activation.mlir).
+// kernel library's @nhc_conv_activate switches on (lib/Kernels/conv1d.mlir);
+// the names and their order are nhc/format/manifest_schema.h's kActivations.
 def Nemotron_Activation : I32EnumAttr<"Activation", "pointwise activation", [
     I32EnumAttrCase<"relu2", 0>, I32EnumAttrCase<"relu", 1>,
     I32EnumAttrCase<"silu", 2>, I32EnumAttrCase<"gelu", 3>,

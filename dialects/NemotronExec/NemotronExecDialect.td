@@ -28,14 +28,20 @@ def NemotronExec_Dialect : Dialect {
     per request). `nemotron_exec.schedule` regions (`@body`, `@head_last`,
     `@head_all`) list what runs, in order: `nemotron_exec.call` of a kernel
     (a private `func.func` declaration copied from the kernel library, whose
-    signature the call must match), and the library ops `gemm`, `embedding`
-    and `moe_experts` that the runtime implements. Operands are references
-    to the declared symbols, `nemotron_exec.dim` sizes of the step and
+    signature the call must match; the manifest translation checks it against
+    the library's), and the library ops `gemm`, `embedding` and
+    `moe_experts` that the runtime implements. Operands are references to the
+    declared symbols, `nemotron_exec.dim` sizes of the step and
     `arith.constant`s.
+
+    The module attribute `nemotron_exec.targets` lists the artifact's
+    targets, each `"cpu"` or `"cuda:sm_NN"`.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect"];
   let useDefaultAttributePrinterParser = 1;
+  // `nemotron_exec.targets` on a module must list target names.
+  let hasOperationAttrVerify = 1;
 }
 
 class NemotronExec_Op<string mnemonic, list<Trait> traits = []>

@@ -173,10 +173,11 @@ int runCompile(int argc, char **argv) {
           clEnumValN(EmitKind::LLVM, "llvm",
                      "LLVM IR of the host kernel library"),
           clEnumValN(EmitKind::PTX, "ptx",
-                     "PTX of the kernel library for the first CUDA target"),
+                     "PTX of the kernel library for the first CUDA target "
+                     "(sm_90 if none)"),
           clEnumValN(EmitKind::LaunchTable, "launch-table",
-                     "how a CUDA launcher runs each kernel (JSON; needs "
-                     "--target=cuda:...)")),
+                     "how a CUDA launcher runs each kernel (JSON; for the "
+                     "CUDA targets, sm_90 if none)")),
       cl::cat(nhcOptions));
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),

@@ -9,6 +9,7 @@
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/limits.h"
 
 #include <algorithm>
@@ -127,9 +128,10 @@ bool isExcludedModule(const std::vector<std::string> &patterns,
 }
 
 namespace {
+namespace act = ::nhc::format::manifest::value;
 struct ActivationAlias {
   const char *name;      // as in transformers' ACT2FN
-  const char *canonical; // nhc's (and the nemotron dialect's) name
+  const char *canonical; // nhc's (the dialect's and the manifest's) name
 };
 // transformers/activations.py ACT2CLS: gelu and gelu_python are the exact
 // erf form; gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate and
@@ -137,13 +139,19 @@ struct ActivationAlias {
 // 0.044715x^3))); silu and swish are x*sigmoid(x). Learnable ones (prelu,
 // xielu) and the rarely used rest are refused by name.
 constexpr ActivationAlias kActivations[] = {
-    {"relu2", "relu2"},          {"relu", "relu"},
-    {"relu6", "relu6"},          {"silu", "silu"},
-    {"swish", "silu"},           {"gelu", "gelu"},
-    {"gelu_python", "gelu"},     {"gelu_new", "gelu_tanh"},
-    {"gelu_pytorch_tanh", "gelu_tanh"}, {"gelu_fast", "gelu_tanh"},
-    {"gelu_accurate", "gelu_tanh"}, {"gelu_python_tanh", "gelu_tanh"},
-    {"quick_gelu", "quick_gelu"},
+    {"relu2", act::kActivationRelu2},
+    {"relu", act::kActivationRelu},
+    {"relu6", act::kActivationRelu6},
+    {"silu", act::kActivationSilu},
+    {"swish", act::kActivationSilu},
+    {"gelu", act::kActivationGelu},
+    {"gelu_python", act::kActivationGelu},
+    {"gelu_new", act::kActivationGeluTanh},
+    {"gelu_pytorch_tanh", act::kActivationGeluTanh},
+    {"gelu_fast", act::kActivationGeluTanh},
+    {"gelu_accurate", act::kActivationGeluTanh},
+    {"gelu_python_tanh", act::kActivationGeluTanh},
+    {"quick_gelu", act::kActivationQuickGelu},
 };
 } // namespace
 

@@ -44,11 +44,10 @@ ArrayRef<KernelSource> mlir::nhc::kernelSources() {
 
 ArrayRef<StringRef> mlir::nhc::kernelNames() {
   static const StringRef names[] = {
-      "nhc_embedding", "nhc_rms_norm",       "nhc_add_rms_norm",
-      "nhc_add",       "nhc_relu2",          "nhc_conv1d_act",
-      "nhc_ssd_scan",  "nhc_ssd_chunk_scan", "nhc_gated_rms_norm",
-      "nhc_attention", "nhc_gather_last",    "nhc_moe_route",
-      "nhc_quantize_fp8"};
+      "nhc_rms_norm",       "nhc_add_rms_norm", "nhc_add",
+      "nhc_conv1d_act",     "nhc_ssd_scan",     "nhc_ssd_chunk_scan",
+      "nhc_gated_rms_norm", "nhc_attention",    "nhc_gather_last",
+      "nhc_moe_route",      "nhc_quantize_fp8"};
   return names;
 }
 
@@ -107,6 +106,29 @@ OwningOpRef<ModuleOp> mlir::nhc::parseKernelLibrary(MLIRContext &context) {
   for (StringRef name : llvm::reverse(kernelNames()))
     symbols.lookup(name)->moveBefore(body, body->begin());
   return library;
+}
+
+LogicalResult mlir::nhc::verifyKernelDeclarations(ModuleOp module) {
+  auto decls = module.getOps<func::FuncOp>();
+  if (decls.empty())
+    return success();
+  OwningOpRef<ModuleOp> library = parseKernelLibrary(*module.getContext());
+  if (!library)
+    return failure();
+  for (func::FuncOp decl : decls) {
+    auto kernel = library->lookupSymbol<func::FuncOp>(decl.getSymName());
+    if (!kernel || !kernel.isPublic())
+      return decl.emitError("'")
+             << decl.getSymName() << "' is not a kernel of the library";
+    FunctionType expected = kernel.getFunctionType();
+    FunctionType got = decl.getFunctionType();
+    if (got != expected)
+      return decl.emitError("declaration of '")
+             << decl.getSymName()
+             << "' differs from the kernel library's: expected " << expected
+             << ", got " << got;
+  }
+  return success();
 }
 
 std::vector<std::string> KernelSignature::paramKinds() const {

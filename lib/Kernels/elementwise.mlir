@@ -14,18 +14,3 @@ func.func @nhc_add(%residual: memref<?xf32>, %update: memref<?xf32>,
   }
   return
 }
-
-// x[i] = relu(x[i])^2 (maximumf keeps torch's NaN propagation).
-func.func @nhc_relu2(%x: memref<?xf32>, %n: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %zero = arith.constant 0.0 : f32
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %v = memref.load %x[%i] : memref<?xf32>
-    %r = arith.maximumf %v, %zero : f32
-    %sq = arith.mulf %r, %r : f32
-    memref.store %sq, %x[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}

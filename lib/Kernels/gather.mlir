@@ -1,25 +1,4 @@
-// Row gathers: token embeddings and the last token of each request.
-
-// out[t, :] = table[ids[t], :]; one parallel iteration per output element so
-// that the GPU grid never depends on T alone in a limited (y/z) dimension.
-func.func @nhc_embedding(%ids: memref<?xi32>, %table: memref<?xf32>,
-                         %out: memref<?xf32>, %T: index, %H: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %n = arith.muli %T, %H : index
-  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
-    %t = arith.divui %i, %H : index
-    %j = arith.remui %i, %H : index
-    %id32 = memref.load %ids[%t] : memref<?xi32>
-    %id = arith.index_cast %id32 : i32 to index
-    %row = arith.muli %id, %H : index
-    %src = arith.addi %row, %j : index
-    %v = memref.load %table[%src] : memref<?xf32>
-    memref.store %v, %out[%i] : memref<?xf32>
-    scf.reduce
-  }
-  return
-}
+// Row gathers: the last token of each request.
 
 // out[r, :] = x[token_offset_r + num_tokens_r - 1, :]
 func.func @nhc_gather_last(%x: memref<?xf32>, %req: memref<?xi64>,

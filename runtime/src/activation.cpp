@@ -2,20 +2,27 @@
 
 #include "activation.h"
 
+#include "nhc/format/manifest_schema.h"
+
 #include <cmath>
 
 namespace nhc::runtime {
 
 namespace {
+namespace value = ::nhc::format::manifest::value;
 struct Named {
   const char *name;
   Activation act;
 };
 constexpr Named kNames[] = {
-    {"none", Activation::None},         {"relu2", Activation::Relu2},
-    {"relu", Activation::Relu},         {"relu6", Activation::Relu6},
-    {"silu", Activation::Silu},         {"gelu", Activation::Gelu},
-    {"gelu_tanh", Activation::GeluTanh}, {"quick_gelu", Activation::QuickGelu},
+    {value::kActivationNone, Activation::None},
+    {value::kActivationRelu2, Activation::Relu2},
+    {value::kActivationRelu, Activation::Relu},
+    {value::kActivationRelu6, Activation::Relu6},
+    {value::kActivationSilu, Activation::Silu},
+    {value::kActivationGelu, Activation::Gelu},
+    {value::kActivationGeluTanh, Activation::GeluTanh},
+    {value::kActivationQuickGelu, Activation::QuickGelu},
 };
 
 template <typename F>
@@ -36,7 +43,13 @@ std::optional<Activation> activationFromName(const std::string &name) {
 }
 
 const char *activationNames() {
-  return "none, relu2, relu, relu6, silu, gelu, gelu_tanh, quick_gelu";
+  static const std::string names = [] {
+    std::string list;
+    for (const Named &entry : kNames)
+      list += (list.empty() ? "" : ", ") + std::string(entry.name);
+    return list;
+  }();
+  return names.c_str();
 }
 
 void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,

@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "schedule.h"
+#include "plan.h"
 #include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/session.h"
 #include "nhc/runtime/state_pool.h"
 #include "state_pool_internal.h"
 #include "nhc/runtime/weights.h"
@@ -105,6 +106,9 @@ public:
   //===--------------------------------------------------------------------===//
 
   virtual uint64_t scratchBytes() const = 0;
+  /// The arithmetic its BF16-weight gemms run in (context's, or F32 where
+  /// the device cannot do better).
+  virtual nhc_gemm_precision_t gemmPrecision() const = 0;
   /// Memory held by converted (widened) copies of weights.
   virtual uint64_t convertedWeightBytes() const = 0;
 };
@@ -123,6 +127,7 @@ struct BackendContext {
   const ExecutionPlan *plan = nullptr; // outlives the backend
   uint32_t maxSlots = 0;   // the session's
   uint64_t maxSeqLen = 0;  // the session's
+  nhc_gemm_precision_t gemmPrecision = NHC_GEMM_PRECISION_F32; // requested
 };
 
 /// The backend called `name` ("host"; NULL or "" mean "host"). Throws

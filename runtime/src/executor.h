@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "backend.h"
-#include "schedule.h"
+#include "plan.h"
 
 namespace nhc::runtime {
 

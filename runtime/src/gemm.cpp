@@ -8,6 +8,8 @@
 #include <atomic>
 #include <mutex>
 
+#include "bf16_gemm.h"
+#include "error.h"
 #include "narrow_gemm.h"
 #include "thread_pool.h"
 
@@ -46,14 +48,46 @@ void blasSgemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a,
               static_cast<int>(ldc));
 }
 
+bool usesBf16Gemm(uint64_t m, nhc_dtype_t dtype, GemmPrecision precision) {
+  return precision == GemmPrecision::Bf16 && dtype == NHC_DTYPE_BF16 &&
+         m > kSkinnyRows;
+}
+
+namespace {
+
+/// A rounded to bf16 once, then each thread multiplies it by its blocks of
+/// W's rows.
+void gemmNTBf16(uint64_t m, uint64_t n, uint64_t k, const float *a,
+                uint64_t lda, const uint16_t *w, float *c, uint64_t ldc,
+                bool accumulate, const GemmScratch &scratch) {
+  NHC_CHECK(scratch.bf16Rows && m * k <= scratch.bf16RowsCapacity,
+            NHC_INTERNAL,
+            cat("bf16 gemm: ", m, " x ", k, " activations exceed the ",
+                scratch.bf16RowsCapacity, "-element scratch"));
+  uint16_t *rows = scratch.bf16Rows;
+  parallelFor(m, 8, [&](size_t r0, size_t r1) {
+    roundRowsToBf16(r1 - r0, k, a + r0 * lda, lda, rows + r0 * k);
+  });
+  forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
+    bf16GemmNT(m, j1 - j0, k, rows, w + j0 * k, c + j0, ldc, accumulate);
+  });
+}
+
+} // namespace
+
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
-            float *panel) {
+            const GemmScratch &scratch) {
   if (m == 0 || n == 0)
     return;
+  if (usesBf16Gemm(m, w.dtype, scratch.precision)) {
+    gemmNTBf16(m, n, k, a, lda, static_cast<const uint16_t *>(w.data), c,
+               ldc, accumulate, scratch);
+    return;
+  }
   if (w.dtype != NHC_DTYPE_F32) {
     gemmNTNarrow(m, n, k, a, lda, w.data, w.dtype, c, ldc, accumulate,
-                 panel);
+                 scratch.panel);
     return;
   }
   // Each thread multiplies A by its own rows of W (columns of C).

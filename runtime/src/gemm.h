@@ -10,15 +10,36 @@
 
 namespace nhc::runtime {
 
-/// C[m, n] (+)= A[m, k] . W[n, k]^T, row-major, f32 arithmetic; A rows are
-/// `lda` apart, C rows `ldc` apart, W is dense (`k` apart) in its stored
-/// dtype: F32 through BLAS sgemm, BF16/F16/F8_E4M3 through narrow_gemm.h
-/// (widened in registers or a panel at a time). Overwrites C unless
-/// `accumulate`. `panel`: gemmPanelFloats(k) floats of scratch for narrow
-/// weights (may be null for F32). Callers guarantee the sizes fit BLAS's int.
+/// The arithmetic of gemms on BF16 weights (nhc_gemm_precision_t).
+enum class GemmPrecision {
+  F32,  // weights widened exactly, f32 products (the default)
+  Bf16, // prefill: A rounded to bf16, bf16 products, f32 sums (bf16_gemm.h)
+};
+
+/// What gemmNT uses besides its operands, allocated before a step (a step
+/// never allocates).
+struct GemmScratch {
+  float *panel = nullptr;        // gemmPanelFloats(k) floats, narrow weights
+  uint16_t *bf16Rows = nullptr;  // A rounded to bf16 (precision Bf16) ...
+  uint64_t bf16RowsCapacity = 0; // ... at most this many elements (m * k)
+  GemmPrecision precision = GemmPrecision::F32; // Bf16 only if available
+};
+
+/// C[m, n] (+)= A[m, k] . W[n, k]^T, row-major; A rows are `lda` apart, C
+/// rows `ldc` apart, W is dense (`k` apart) in its stored dtype. Overwrites
+/// C unless `accumulate`. Paths:
+///   - F32 W: BLAS sgemm.
+///   - BF16 W, m > kSkinnyRows, scratch.precision Bf16: bf16_gemm.h (oneDNN,
+///     A rounded to bf16 into scratch.bf16Rows).
+///   - otherwise BF16/F16/F8_E4M3 W: narrow_gemm.h, f32 arithmetic on the
+///     exactly widened weights (in registers or a panel at a time).
+/// Callers guarantee the sizes fit BLAS's int.
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
-            float *panel);
+            const GemmScratch &scratch);
+
+/// True when gemmNT multiplies `m` rows by a `dtype` weight in bf16.
+bool usesBf16Gemm(uint64_t m, nhc_dtype_t dtype, GemmPrecision precision);
 
 /// Scratch floats gemmNT needs for a narrow weight of row length `k`: one
 /// panel per host thread.

@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "activation.h"
+#include "bf16_gemm.h"
 #include "error.h"
 #include "fp8.h"
 #include "gemm.h"
@@ -20,6 +22,7 @@
 #include "manifest.h"
 #include "narrow_gemm.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/runtime/checked_math.h"
 #include "thread_pool.h"
 
 namespace nhc::runtime {
@@ -57,7 +60,11 @@ HostBackend::HostBackend(const BackendContext &context)
       vocab_(context.manifest->model.vocab_size),
       maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
       library_(loadKernels(*context.artifact, *context.manifest)),
-      scratch_(plan_.buffers) {
+      scratch_(plan_.buffers),
+      precision_(context.gemmPrecision == NHC_GEMM_PRECISION_BF16 &&
+                         bf16GemmAvailable()
+                     ? GemmPrecision::Bf16
+                     : GemmPrecision::F32) {
   // The session proved max_slots * max_seq_len <= INT_MAX.
   scratch_.checkCapacity(maxSlots_ * maxSeqLen_, maxSlots_, origin_);
   for (const KernelSpec &kernel : plan_.kernels)
@@ -109,20 +116,33 @@ void HostBackend::bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
 
 void HostBackend::allocateGemmPanel() {
   uint64_t panelK = 0; // the widest narrow weight row a prefill widens
-  auto narrow = [&](const std::vector<size_t> &matrices) {
+  bf16K_ = 0;          // the widest BF16 row a bf16 gemm multiplies
+  auto any = [&](const std::vector<size_t> &matrices, auto &&predicate) {
     for (size_t w : matrices)
-      if (weights_.matrix(w).dtype != NHC_DTYPE_F32)
+      if (predicate(weights_.matrix(w).dtype))
         return true;
     return false;
   };
+  auto narrow = [](nhc_dtype_t dtype) { return dtype != NHC_DTYPE_F32; };
+  auto bf16 = [&](nhc_dtype_t dtype) {
+    return precision_ == GemmPrecision::Bf16 && dtype == NHC_DTYPE_BF16;
+  };
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
     for (const ScheduleEntry &entry : *entries) {
-      if (entry.kind == EntryKind::MoeExperts &&
-          (narrow(entry.moe.up) || narrow(entry.moe.down)))
-        panelK = std::max({panelK, entry.moe.hidden, entry.moe.intermediate});
-      else if (entry.kind == EntryKind::Gemm &&
-               weights_.matrix(entry.gemm.weight).dtype != NHC_DTYPE_F32)
-        panelK = std::max(panelK, entry.gemm.k);
+      if (entry.kind == EntryKind::MoeExperts) {
+        const MoeCall &moe = entry.moe;
+        uint64_t k = std::max(moe.hidden, moe.intermediate);
+        if (any(moe.up, narrow) || any(moe.down, narrow))
+          panelK = std::max(panelK, k);
+        if (any(moe.up, bf16) || any(moe.down, bf16))
+          bf16K_ = std::max(bf16K_, k);
+      } else if (entry.kind == EntryKind::Gemm) {
+        nhc_dtype_t dtype = weights_.matrix(entry.gemm.weight).dtype;
+        if (narrow(dtype))
+          panelK = std::max(panelK, entry.gemm.k);
+        if (bf16(dtype))
+          bf16K_ = std::max(bf16K_, entry.gemm.k);
+      }
     }
   try {
     gemmPanel_.assign(gemmPanelFloats(panelK), 0.0f);
@@ -133,8 +153,32 @@ void HostBackend::allocateGemmPanel() {
   }
 }
 
+GemmScratch HostBackend::gemmScratch() {
+  GemmScratch scratch;
+  scratch.panel = gemmPanel_.data();
+  scratch.bf16Rows = bf16Rows_.data();
+  scratch.bf16RowsCapacity = bf16Rows_.size();
+  scratch.precision = precision_;
+  return scratch;
+}
+
 void HostBackend::prepare(const StepShape &shape) {
   scratch_.prepare(shape.tokens, shape.requests);
+  // A bf16 gemm (or one expert's) has at most `tokens` rows.
+  std::optional<uint64_t> bf16Rows = checkedMul(shape.tokens, bf16K_);
+  NHC_CHECK(bf16Rows, NHC_INVALID_ARGUMENT,
+            cat("session: bf16 gemm activations for ", shape.tokens,
+                " tokens overflow 64 bits"));
+  if (*bf16Rows > bf16Rows_.size()) {
+    try {
+      bf16Rows_.resize(*bf16Rows);
+    } catch (const std::bad_alloc &) {
+      throw Error(NHC_OUT_OF_MEMORY,
+                  cat("session: cannot allocate ", *bf16Rows,
+                      " bf16 values for gemm activations (", shape.tokens,
+                      " tokens)"));
+    }
+  }
   for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
     for (const ScheduleEntry &entry : *entries)
       if (entry.kind == EntryKind::MoeExperts)
@@ -258,7 +302,7 @@ void HostBackend::gemm(const GemmCall &gemm, const StepShape &shape) {
   float *c = matrixBase(gemm.c);
   gemmNT(m, gemm.n, gemm.k, matrixBase(gemm.a), gemm.a.ld,
          weights_.matrix(gemm.weight), c, gemm.c.ld, gemm.accumulate,
-         gemmPanel_.data());
+         gemmScratch());
   // FP8: the e4m3 product times one f32 scalar, the product of the two
   // scales taken first (docs/fp8.md).
   if (gemm.scaled)
@@ -312,7 +356,7 @@ void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
   p.output = static_cast<float *>(scratch_.buffer(moe.output));
   p.up = up_.data();
   p.down = down_.data();
-  p.panel = gemmPanel_.data();
+  p.gemm = gemmScratch();
   p.activation = moe.activation;
   moeWorkspace_.run(p);
 }

@@ -49,7 +49,13 @@ public:
                 uint64_t rows, float *out) override;
   float absMax(const MatrixRef &a, uint64_t rows, uint64_t cols) override;
   void synchronize() override {} // every call finishes before it returns
-  uint64_t scratchBytes() const override { return scratch_.bytes(); }
+  uint64_t scratchBytes() const override {
+    return scratch_.bytes() + bf16Rows_.size() * sizeof(uint16_t);
+  }
+  nhc_gemm_precision_t gemmPrecision() const override {
+    return precision_ == GemmPrecision::Bf16 ? NHC_GEMM_PRECISION_BF16
+                                             : NHC_GEMM_PRECISION_F32;
+  }
   uint64_t convertedWeightBytes() const override {
     return weights_.convertedBytes();
   }
@@ -71,6 +77,7 @@ private:
   void resolveStateArgs(nhc_state_pool_t &pool,
                         const std::vector<ScheduleEntry> &entries);
   void allocateGemmPanel();
+  GemmScratch gemmScratch();
   /// The experts' matrices of `indices` (one per expert, or one stacked).
   void experts(const std::vector<size_t> &indices, bool stacked,
                uint64_t count, uint64_t perExpert,
@@ -89,6 +96,9 @@ private:
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;
   std::vector<float> gemmPanel_; // 16-bit gemm weights widen into it
+  GemmPrecision precision_;      // in effect: Bf16 only if available
+  uint64_t bf16K_ = 0;           // widest BF16 weight row (precision Bf16)
+  std::vector<uint16_t> bf16Rows_; // activations rounded: tokens * bf16K_
   float *logits_ = nullptr;
   std::vector<Cell> cells_;
   std::vector<void *> args_;

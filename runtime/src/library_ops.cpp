@@ -14,7 +14,7 @@
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
-#include "schedule_parse.h"
+#include "plan_parse.h"
 
 namespace nhc::runtime {
 

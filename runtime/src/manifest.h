@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "nhc/runtime/manifest.h"
-#include "schedule.h"
+#include "plan.h"
 
 namespace nhc::runtime {
 

@@ -91,9 +91,9 @@ void MoeWorkspace::run(const MoeProblem &p) {
       for (uint64_t r = 0; r < n; ++r)
         std::memcpy(&x_[r * H], p.input + rowToken_[first + r] * H,
                     H * sizeof(float));
-      gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false, p.panel);
+      gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false, p.gemm);
       activateBlock(p.activation, n, I, h_.data(), I);
-      gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false, p.panel);
+      gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false, p.gemm);
       for (uint64_t r = 0; r < n; ++r) {
         float w = rowWeight_[first + r];
         float *out = p.output + rowToken_[first + r] * H;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "activation.h"
+#include "gemm.h"
 #include "weight_matrix.h"
 
 namespace nhc::runtime {
@@ -19,7 +20,7 @@ struct MoeProblem {
   float *output = nullptr;          // [T, hidden], overwritten
   const WeightMatrix *up = nullptr;   // per expert: [intermediate, hidden]
   const WeightMatrix *down = nullptr; // per expert: [hidden, intermediate]
-  float *panel = nullptr; // gemmPanelFloats(max(hidden, intermediate))
+  GemmScratch gemm; // for k up to max(hidden, intermediate), T rows
   Activation activation = Activation::Relu2;
 };
 

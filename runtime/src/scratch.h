@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "aligned_buffer.h"
-#include "schedule.h"
+#include "plan.h"
 
 namespace nhc::runtime {
 

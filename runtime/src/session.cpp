@@ -69,6 +69,11 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   NHC_CHECK(maxSeqLen <= kMaxSequenceLength, NHC_INVALID_ARGUMENT,
             cat("session: max_seq_len ", maxSeqLen, " exceeds the limit ",
                 kMaxSequenceLength, " (nhc::kMaxSequenceLength)"));
+  NHC_CHECK(nhc_gemm_precision_name(options.gemm_precision) != nullptr,
+            NHC_INVALID_ARGUMENT,
+            cat("session: gemm_precision ",
+                static_cast<long long>(options.gemm_precision),
+                " is not a precision (NHC_GEMM_PRECISION_F32 or _BF16)"));
   // BLAS takes int dimensions; T is at most max_slots * max_seq_len.
   NHC_CHECK(checkedProduct({maxSlots, maxSeqLen}, INT_MAX).has_value(),
             NHC_INVALID_ARGUMENT,
@@ -85,7 +90,8 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   // pool's memory is the backend's.
   session->backend = createBackend(
       options.backend,
-      {&artifact, &manifest, &session->plan, maxSlots, maxSeqLen});
+      {&artifact, &manifest, &session->plan, maxSlots, maxSeqLen,
+       options.gemm_precision});
   Backend &backend = *session->backend;
   session->pool = createStatePool(
       manifest, maxSlots, maxSeqLen, true,
@@ -372,6 +378,18 @@ const char *nhc_session_backend(const nhc_session_t *session) {
 
 const char *nhc_backends(void) { return availableBackends(); }
 
+const char *nhc_gemm_precision_name(nhc_gemm_precision_t precision) {
+  switch (precision) {
+  case NHC_GEMM_PRECISION_F32:
+    return "f32";
+  case NHC_GEMM_PRECISION_BF16:
+    return "bf16";
+  case NHC_GEMM_PRECISION_MAX_ENUM:
+    break;
+  }
+  return nullptr;
+}
+
 void nhc_session_release(nhc_session_t *session) { delete session; }
 
 nhc_status_t nhc_session_claim(nhc_session_t *session, uint32_t *out_slot) {
@@ -452,6 +470,7 @@ nhc_status_t nhc_session_get_info(const nhc_session_t *session,
     info.state_bytes = pool.total_bytes;
     info.weight_f32_bytes = session->backend->convertedWeightBytes();
     info.scratch_bytes = session->backend->scratchBytes();
+    info.gemm_precision = session->backend->gemmPrecision();
     *out_info = info;
   });
 }

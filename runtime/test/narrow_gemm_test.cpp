@@ -71,7 +71,7 @@ void check(nhc_dtype_t dtype, const Case &c, bool accumulate) {
     x = 0.5f;
   std::vector<float> panel(gemmPanelFloats(c.k));
   gemmNT(c.m, c.n, c.k, a.data(), lda, WeightMatrix{w.data(), dtype},
-         out.data(), ldc, accumulate, panel.data());
+         out.data(), ldc, accumulate, GemmScratch{panel.data()});
   for (uint64_t t = 0; t < c.m; ++t)
     for (uint64_t j = 0; j < c.n; ++j) {
       double sum = accumulate ? 0.5 : 0.0, mag = 0.0;
@@ -132,7 +132,7 @@ TEST(NarrowGemmTest, E4m3NanWeightGivesNanOnEveryIsa) {
             panel(gemmPanelFloats(k));
         gemmNT(m, 2, k, a.data(), k,
                WeightMatrix{w.data(), NHC_DTYPE_F8_E4M3}, out.data(), 2,
-               false, panel.data());
+               false, GemmScratch{panel.data()});
         for (uint64_t t = 0; t < m; ++t) {
           EXPECT_TRUE(std::isnan(out[2 * t]))
               << "isa " << static_cast<int>(isa) << " m " << m;
@@ -154,7 +154,7 @@ TEST(NarrowGemmTest, UnalignedWeightsAreRead) {
     wide[i] = bf16ToF32(bits);
   }
   gemmNT(1, n, k, a.data(), k, WeightMatrix{bytes.data() + 1, NHC_DTYPE_BF16},
-         out.data(), n, false, nullptr);
+         out.data(), n, false, GemmScratch{});
   for (uint64_t j = 0; j < n; ++j) {
     float sum = 0;
     for (uint64_t i = 0; i < k; ++i)

@@ -231,7 +231,8 @@ SessionFixture::~SessionFixture() {
 nhc_status_t SessionFixture::open(const Json &manifest,
                                   const SafetensorsBuilder &checkpoint,
                                   uint32_t maxSlots, uint64_t maxSeqLen,
-                                  bool withKernels, const char *backend) {
+                                  bool withKernels, const char *backend,
+                                  nhc_gemm_precision_t precision) {
   writeBytes(dir.file("model.nhc"),
              buildExecutableArtifact(manifest, withKernels));
   checkpoint.write(dir.file("model.safetensors"));
@@ -246,6 +247,7 @@ nhc_status_t SessionFixture::open(const Json &manifest,
   options.max_slots = maxSlots;
   options.max_seq_len = maxSeqLen;
   options.backend = backend;
+  options.gemm_precision = precision;
   return nhc_session_create_ex(artifact, weights, &options, &session);
 }
 

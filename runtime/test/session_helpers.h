@@ -76,7 +76,8 @@ public:
   /// `backend`).
   nhc_status_t open(const Json &manifest, const SafetensorsBuilder &weights,
                     uint32_t maxSlots = 4, uint64_t maxSeqLen = 32,
-                    bool withKernels = true, const char *backend = nullptr);
+                    bool withKernels = true, const char *backend = nullptr,
+                    nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32);
 
   nhc_session_t *session = nullptr;
   nhc_artifact_t *artifact = nullptr;

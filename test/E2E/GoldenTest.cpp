@@ -28,6 +28,7 @@ struct GoldenCase {
   std::string weightsDir; // checkpoint directory within the case
   std::string prefix;     // reference tensor prefix ("" or "bf16.")
   double relTol;
+  nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
 };
 
 void PrintTo(const GoldenCase &c, std::ostream *os) { *os << c.artifact; }
@@ -46,7 +47,11 @@ public:
                            &weights),
           "open weights");
     check(nhc_weights_bind(weights, nhc_artifact_manifest(artifact)), "bind");
-    check(nhc_session_create(artifact, weights, 4, 64, &session),
+    nhc_session_options_t options{};
+    options.max_slots = 4;
+    options.max_seq_len = 64;
+    options.gemm_precision = c.precision;
+    check(nhc_session_create_ex(artifact, weights, &options, &session),
           "create session");
     std::string referencePath =
         goldenPath(std::string(c.name) + "/reference.safetensors");
@@ -457,6 +462,9 @@ std::string caseName(const ::testing::TestParamInfo<GoldenCase> &info) {
   std::string name = info.param.artifact;
   name = name.substr(0, name.find('.'));
   std::replace(name.begin(), name.end(), '-', '_');
+  if (info.param.precision != NHC_GEMM_PRECISION_F32)
+    name += std::string("_gemm_") +
+            nhc_gemm_precision_name(info.param.precision);
   return name;
 }
 
@@ -466,7 +474,12 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"chunked", "chunked.nhc", "model", "", 1e-3},
                       GoldenCase{"moe", "moe.nhc", "model", "", 1e-3},
                       GoldenCase{"dense", "dense-bf16.nhc", "model-bf16",
-                                 "bf16.", 3e-2}),
+                                 "bf16.", 3e-2},
+                      // transformers' bf16 numerics (bf16 products) where
+                      // the CPU has them; prompt 2 (23 tokens) and the
+                      // ragged batches take the bf16 prefill path.
+                      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16",
+                                 "bf16.", 3e-2, NHC_GEMM_PRECISION_BF16}),
     caseName);
 
 // Checkpoint forms transformers 5.23 loads and runs (docs/config.md).

@@ -30,6 +30,6 @@
 // SSD:           llvm.call @log1pf
 // SSD-NOT:     @nhc_ssd_dt
 
-// GATHER-LABEL: llvm.func @nhc_embedding(
+// GATHER-LABEL: llvm.func @nhc_gather_last(
 // GATHER-SAME:    %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: !llvm.ptr, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64, %{{[^:,]+}}: i64,
-// GATHER:         llvm.load %{{.*}} : !llvm.ptr -> i32
+// GATHER:         llvm.load %{{.*}} : !llvm.ptr -> i64

@@ -7,12 +7,9 @@
 // CHECK-LABEL: func.func @nhc_add(
 // CHECK:         %[[C128:.*]] = arith.constant 128 : index
 // CHECK:         gpu.launch_func @nhc_kernels::@nhc_add_kernel blocks in ({{.*}}) threads in (%[[C128]], %{{.*}}, %{{.*}})
-// CHECK-LABEL: func.func @nhc_relu2(
-// CHECK:         gpu.launch_func @nhc_kernels::@nhc_relu2_kernel
 // CHECK:       gpu.binary @nhc_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // CHECK-SAME:    .target sm_90
 // CHECK-SAME:    .entry nhc_add_kernel(
-// CHECK-SAME:    .entry nhc_relu2_kernel(
 
 // nhc_attention launches two kernels (append K/V, then attend), one object
 // per chip.

@@ -44,6 +44,12 @@ void registerKernelLibraryDialects(DialectRegistry &registry);
 /// returns null.
 OwningOpRef<ModuleOp> parseKernelLibrary(MLIRContext &context);
 
+/// Checks that every `func.func` of execution-level `module` declares a
+/// kernel of the library with the library's function type: the manifest's
+/// `params` are written from these declarations. Reports on the offending
+/// declaration and fails.
+LogicalResult verifyKernelDeclarations(ModuleOp module);
+
 /// One kernel argument as the ABI sees it.
 struct KernelParam {
   /// "memref", "index" or "f32": the manifest's spelling of the kind

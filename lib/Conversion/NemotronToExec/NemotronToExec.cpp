@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
 #include "nhc/Kernels/KernelLibrary.h"
+#include "nhc/format/manifest_schema.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -398,7 +399,8 @@ private:
         b, loc, dim(s, rows), bufferRef(s, a.buffer), c, weight, n, k,
         a.column, a.rowStride,
         cOffset, ldc,
-        epilogue ? stringifyActivation(epilogue.getValue()) : "none",
+        epilogue ? stringifyActivation(epilogue.getValue())
+                 : ::nhc::format::manifest::value::kActivationNone,
         bias.empty() ? FlatSymbolRefAttr() : FlatSymbolRefAttr::get(ctx, bias),
         ArrayAttr(), FlatSymbolRefAttr());
     lastEntry = entry;

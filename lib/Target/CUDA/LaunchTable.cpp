@@ -71,11 +71,11 @@ public:
 
 private:
   /// An operand: a function argument, a constant, or an earlier value.
-  FailureOr<json> ref(Operation *user, Value value) {
+  const json &ref(Value value) const {
+    // Operands of the entry block's ops are its arguments or results of
+    // earlier ops, each named or refused by addValue before we get here.
     auto it = refs.find(value);
-    if (it == refs.end())
-      return user->emitOpError()
-             << "uses a value the launch table cannot name";
+    assert(it != refs.end() && "an operand the launch table did not name");
     return it->second;
   }
 
@@ -123,12 +123,8 @@ private:
       return op.emitOpError() << "in the host code of '" << fn.getSymName()
                               << "' has no launch-table form";
     json operands = json::array();
-    for (Value operand : op.getOperands()) {
-      FailureOr<json> r = ref(&op, operand);
-      if (failed(r))
-        return failure();
-      operands.push_back(std::move(*r));
-    }
+    for (Value operand : op.getOperands())
+      operands.push_back(ref(operand));
     json entry = {{key::kOp, *name},
                   {key::kOperands, std::move(operands)},
                   {key::kType, kindOf(op.getResult(0).getType())}};
@@ -140,42 +136,29 @@ private:
   }
 
   LogicalResult addLaunch(gpu::LaunchFuncOp launch) {
-    auto dims = [&](std::initializer_list<Value> sizes) -> FailureOr<json> {
+    auto dims = [&](std::initializer_list<Value> sizes) {
       json list = json::array();
-      for (Value size : sizes) {
-        FailureOr<json> r = ref(launch, size);
-        if (failed(r))
-          return failure();
-        list.push_back(std::move(*r));
-      }
+      for (Value size : sizes)
+        list.push_back(ref(size));
       return list;
     };
-    FailureOr<json> grid = dims({launch.getGridSizeX(), launch.getGridSizeY(),
-                                 launch.getGridSizeZ()});
-    FailureOr<json> block = dims({launch.getBlockSizeX(),
-                                  launch.getBlockSizeY(),
-                                  launch.getBlockSizeZ()});
-    if (failed(grid) || failed(block))
-      return failure();
+    json grid = dims({launch.getGridSizeX(), launch.getGridSizeY(),
+                      launch.getGridSizeZ()});
+    json block = dims({launch.getBlockSizeX(), launch.getBlockSizeY(),
+                       launch.getBlockSizeZ()});
     json sharedMemory = {{key::kConst, 0}, {key::kType, kind::kI32}};
-    if (Value bytes = launch.getDynamicSharedMemorySize()) {
-      FailureOr<json> r = ref(launch, bytes);
-      if (failed(r))
-        return failure();
-      sharedMemory = std::move(*r);
-    }
+    if (Value bytes = launch.getDynamicSharedMemorySize())
+      sharedMemory = ref(bytes);
     json args = json::array();
     for (Value operand : launch.getKernelOperands()) {
-      FailureOr<json> r = ref(launch, operand);
-      if (failed(r))
-        return failure();
+      const json &from = ref(operand);
       // Memrefs pass through: the call's own buffer, as the 5 descriptor
       // parameters (allocated, aligned, offset, size, stride).
-      if (isa<MemRefType>(operand.getType()) && !r->contains(key::kArg))
+      if (isa<MemRefType>(operand.getType()) && !from.contains(key::kArg))
         return launch.emitOpError()
                << "passes a memref that is not an argument of '"
                << fn.getSymName() << "'";
-      args.push_back({{key::kKind, kindOf(operand.getType())}, {key::kFrom, *r}});
+      args.push_back({{key::kKind, kindOf(operand.getType())}, {key::kFrom, from}});
     }
     std::string kernel = launch.getKernelName().str();
     json entry = json::object();
@@ -183,8 +166,8 @@ private:
       entry[chip] = kernel;
     launches.push_back({{key::kKernel, kernel},
                         {key::kEntry, entry},
-                        {key::kGrid, *grid},
-                        {key::kBlock, *block},
+                        {key::kGrid, grid},
+                        {key::kBlock, block},
                         {key::kDynamicSharedMemory, sharedMemory},
                         {key::kArgs, args}});
     return success();

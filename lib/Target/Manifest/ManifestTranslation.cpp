@@ -6,6 +6,7 @@
 #include "nhc/Dialect/Nemotron/IR/NemotronAttrs.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
 #include "nhc/Dialect/NemotronExec/IR/NemotronExec.h"
+#include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/format/manifest_schema.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -71,14 +72,18 @@ public:
       return module.emitError()
              << "module has no '" << nemotron::ModelAttr::kAttrName
              << "' attribute";
+    // The dialect verifies the list; the translation needs it present.
     auto targets = module->getAttrOfType<ArrayAttr>(kTargetsAttrName);
-    if (!targets || targets.empty() ||
-        !llvm::all_of(targets, [](Attribute t) { return isa<StringAttr>(t); }))
+    if (!targets)
       return module.emitError() << "module has no '" << kTargetsAttrName
                                 << "' list of target names";
     json targetNames = json::array();
     for (Attribute target : targets)
       targetNames.push_back(cast<StringAttr>(target).str());
+    // The runtime calls the library's kernels with the `params` written
+    // from these declarations.
+    if (failed(mlir::nhc::verifyKernelDeclarations(module)))
+      return failure();
 
     json schedules = json::object();
     // Each schedule symbol and its key in the manifest's `schedules`.
@@ -235,10 +240,10 @@ private:
           if (auto index = dyn_cast<IntegerAttr>(constant.getValue());
               index && index.getType().isIndex())
             return json{{schema::key::kIndex, index.getInt()}};
-          auto number = dyn_cast<FloatAttr>(constant.getValue());
-          if (!number || !number.getType().isF32())
-            return user->emitOpError()
-                   << "constant argument must be an index or an f32";
+          // Calls match their declarations, and declarations the library's,
+          // whose scalars are index or f32 (getKernelSignature).
+          auto number = cast<FloatAttr>(constant.getValue());
+          assert(number.getType().isF32() && "a kernel scalar is index or f32");
           double value = number.getValueAsDouble();
           if (std::isnan(value))
             return user->emitOpError() << "f32 argument is NaN, which the "

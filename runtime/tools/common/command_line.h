@@ -15,7 +15,21 @@
 #include <string>
 #include <vector>
 
+#include "nhc/runtime/session.h"
+
 namespace nhc::tools {
+
+/// "f32" or "bf16" (nhc_gemm_precision_name) as the enum; false otherwise.
+inline bool parseGemmPrecision(const std::string &text,
+                               nhc_gemm_precision_t &out) {
+  for (nhc_gemm_precision_t precision :
+       {NHC_GEMM_PRECISION_F32, NHC_GEMM_PRECISION_BF16})
+    if (text == nhc_gemm_precision_name(precision)) {
+      out = precision;
+      return true;
+    }
+  return false;
+}
 
 /// A decimal integer in [0, 2^64) with nothing else around it.
 inline bool parseUInt(const std::string &text, uint64_t &out) {

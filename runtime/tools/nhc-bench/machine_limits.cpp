@@ -9,11 +9,14 @@
 #include <vector>
 
 #include <cblas.h>
+#include <dnnl.hpp>
 
 // As in the runtime (runtime/src/gemm.cpp): OpenBLAS runs single-threaded
 // calls, one per thread, so the peak is measured the way the host backend
 // multiplies. Weak so that another CBLAS links too.
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+// OpenMP's, for oneDNN (see runtime/src/bf16_gemm.cpp).
+extern "C" void omp_set_num_threads(int);
 
 namespace nhc::bench {
 namespace {
@@ -104,6 +107,54 @@ MachineLimits measureMachine(uint64_t bufferBytes, uint64_t gemmN) {
   }
   limits.gemmFlopsPerS = best;
   return limits;
+}
+
+double measureBf16GemmPeak(uint64_t n, unsigned threads) {
+  using dnnl::memory;
+  dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  if (isa != dnnl::cpu_isa::avx512_core_bf16 &&
+      isa != dnnl::cpu_isa::avx512_core_amx)
+    return 0;
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  const auto N = static_cast<memory::dim>(n);
+  // A [n, n] row-major times W stored [n, n] row-major and read transposed,
+  // as the host backend's weights are.
+  memory::desc ad({N, N}, memory::data_type::bf16, memory::dims{N, 1});
+  memory::desc wd({N, N}, memory::data_type::bf16, memory::dims{1, N});
+  memory::desc cd({N, N}, memory::data_type::f32, memory::dims{N, 1});
+  dnnl::primitive_attr attr; // per-thread scratchpads, as the runtime
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(ad, wd, cd), attr,
+                                  engine);
+  dnnl::matmul matmul(pd);
+  std::vector<uint16_t> a(n * n, 0x3f00), w(n * n, 0x3e80); // 0.5, 0.25
+  std::vector<std::vector<float>> c(threads, std::vector<float>(n * n));
+  std::vector<std::vector<uint8_t>> scratchpads(
+      threads, std::vector<uint8_t>(pd.scratchpad_desc().get_size()));
+  double best = 0;
+  for (int rep = 0; rep < 4; ++rep) { // the first warms oneDNN's JIT up
+    std::vector<std::thread> workers;
+    Clock::time_point start = Clock::now();
+    for (unsigned t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        omp_set_num_threads(1);
+        dnnl::stream stream(engine);
+        memory am(ad, engine, a.data()), wm(wd, engine, w.data()),
+            cm(cd, engine, c[t].data()),
+            sm(pd.scratchpad_desc(), engine, scratchpads[t].data());
+        matmul.execute(stream, {{DNNL_ARG_SRC, am},
+                                {DNNL_ARG_WEIGHTS, wm},
+                                {DNNL_ARG_DST, cm},
+                                {DNNL_ARG_SCRATCHPAD, sm}});
+        stream.wait();
+      });
+    for (std::thread &worker : workers)
+      worker.join();
+    if (rep > 0)
+      best = std::max(best, 2.0 * double(n) * n * n * threads /
+                                seconds(start));
+  }
+  return best;
 }
 
 } // namespace nhc::bench

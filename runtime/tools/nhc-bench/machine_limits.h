@@ -4,7 +4,8 @@
 // than looked up: DRAM read bandwidth (every thread summing its share of a
 // buffer far larger than the caches) and the f32 GEMM rate of the BLAS the
 // host backend uses (every thread a single-threaded square sgemm at once, as
-// the host backend splits its GEMMs). Both best of three.
+// the host backend splits its GEMMs), and on request the bf16 rate of oneDNN
+// (the same way; runtime/src/bf16_gemm.h). Each best of three.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_MACHINE_LIMITS_H
@@ -23,6 +24,11 @@ struct MachineLimits {
   uint64_t bandwidthBufferBytes = 0;
   uint64_t gemmN = 0;
 };
+
+/// oneDNN's bf16 matmul (bf16 inputs, f32 sums), n x n x n on each of
+/// `threads` threads at once, summed; 0 when this CPU has no bf16
+/// dot-product instructions (oneDNN would only emulate them).
+double measureBf16GemmPeak(uint64_t n, unsigned threads);
 
 /// `bufferBytes` for the bandwidth test (use >= 8x the last-level cache),
 /// `gemmN` for the GEMM.

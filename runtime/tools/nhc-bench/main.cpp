@@ -9,7 +9,8 @@
 //            request) + each request's state tensors, sequence tensors
 //            (KV caches) up to its context; the steps end at the context
 //            (a request prefilled to context - steps, restored per slot);
-//   prefill: (FLOPs / measured time) / f32 GEMM peak, FLOPs = 2 x tokens x
+//   prefill: (FLOPs / measured time) / GEMM peak (f32, or oneDNN's bf16
+//            with --gemm-precision bf16), FLOPs = 2 x tokens x
 //            matmul parameters (routed experts at top_k / E) + attention
 //            2 x 2 x L^2 / 2 x q width per attention layer.
 // Prints a table and writes JSON (docs/benchmarks.md). Only the C API.
@@ -30,12 +31,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/command_line.h"
 #include "../nhc-run/output_file.h"
 #include "machine_limits.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/api.h"
 #include "random_weights.h"
 
 namespace {
+
+namespace key = nhc::format::manifest::key;
+namespace value = nhc::format::manifest::value;
 
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
@@ -55,6 +61,7 @@ struct Options {
   std::vector<uint64_t> contexts = {1024, 8192};
   uint64_t decodeSteps = 8;
   bool smoke = false;
+  nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
 };
 
 const char *kUsage =
@@ -62,13 +69,13 @@ const char *kUsage =
     "                 [--storage bf16|f16|f32] [--seed S]\n"
     "                 [--prefill 512,2048] [--decode-batch 1,8]\n"
     "                 [--context 1024,8192] [--decode-steps 8]\n"
-    "                 [--json FILE] [--smoke]\n"
+    "                 [--gemm-precision f32|bf16] [--json FILE] [--smoke]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start, prefill and decode throughput and peak RSS of a\n"
     "compiled model on the host, each throughput also as a fraction of the\n"
-    "machine's measured limit (DRAM bandwidth for decode, f32 GEMM peak for\n"
-    "prefill). --random-weights writes a seeded random checkpoint of the\n"
+    "machine's measured limit (DRAM bandwidth for decode, the GEMM peak of\n"
+    "the session's --gemm-precision for prefill). --random-weights writes a seeded random checkpoint of the\n"
     "artifact's shapes (stored as --storage) to a temporary file. --smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes that random checkpoint to FILE (for nhc-run, nhc-serve and\n"
@@ -110,6 +117,10 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         o.writeWeights = value();
       else if (arg == "--smoke")
         o.smoke = true;
+      else if (arg == "--gemm-precision") {
+        if (!nhc::tools::parseGemmPrecision(value(), o.precision))
+          throw std::invalid_argument("--gemm-precision must be f32 or bf16");
+      }
       else if (arg == "--json")
         o.json = value();
       else if (arg == "--seed")
@@ -198,22 +209,25 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
   const char *text = nhc_artifact_manifest_json(artifact, &length);
   Json m = Json::parse(text, text + length);
   ModelCost cost;
-  cost.hidden = m["model"]["hidden_size"];
-  cost.vocab = m["model"]["vocab_size"];
-  cost.layers = m["model"]["num_layers"];
-  cost.maxPositions = m["model"]["max_position_embeddings"];
-  cost.pattern = m["model"].value("layer_pattern", "");
+  const Json &model = m[key::kModel];
+  cost.hidden = model[key::kHiddenSize];
+  cost.vocab = model[key::kVocabSize];
+  cost.layers = model[key::kNumLayers];
+  cost.maxPositions = model[key::kMaxPositionEmbeddings];
+  cost.pattern = model.value(key::kLayerPattern, "");
   double expertShare = 1.0;
-  for (const Json &entry : m["schedules"]["body"])
-    if (entry.value("library", "") == "moe_experts")
-      expertShare = double(entry["top_k"]) / double(entry["num_experts"]);
-  for (const Json &w : m["weights"]) {
-    std::string name = w["name"];
+  for (const Json &entry : m[key::kSchedules][value::kScheduleBody])
+    if (entry.value(key::kLibrary, "") == value::kLibraryMoEExperts)
+      expertShare =
+          double(entry[key::kTopK]) / double(entry[key::kNumExperts]);
+  for (const Json &w : m[key::kWeights]) {
+    std::string name = w[key::kName];
+    const Json &shape = w[key::kShape];
     double elems = 1;
-    for (uint64_t d : w["shape"])
+    for (uint64_t d : shape)
       elems *= double(d);
     bool embeddings = name.find("embeddings") != std::string::npos;
-    bool matrix = w["shape"].size() == 2 && !embeddings;
+    bool matrix = shape.size() == 2 && !embeddings;
     // One embedding row per token, read in its stored dtype.
     cost.weightBytesAsRead +=
         embeddings ? double(cost.hidden) * bytesAsRead(weights, name, true)
@@ -228,7 +242,7 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
       cost.matmulParams += elems;
     if (name.size() > 14 && name.compare(name.size() - 14, 14,
                                          "q_proj.weight") == 0)
-      cost.qWidth += double(w["shape"][0]);
+      cost.qWidth += double(shape[0]);
   }
   return cost;
 }
@@ -377,10 +391,27 @@ int run(const Options &o) {
   check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
   cost = modelCost(artifact, weights);
   uint64_t maxSeqLen = std::min<uint64_t>(longest, cost.maxPositions);
-  check(nhc_session_create(artifact, weights, static_cast<uint32_t>(maxBatch),
-                           maxSeqLen, &session),
+  nhc_session_options_t sessionOptions{};
+  sessionOptions.max_slots = static_cast<uint32_t>(maxBatch);
+  sessionOptions.max_seq_len = maxSeqLen;
+  sessionOptions.gemm_precision = o.precision;
+  check(nhc_session_create_ex(artifact, weights, &sessionOptions, &session),
         "create session");
   double coldStartS = seconds(coldStart);
+  nhc_session_info_t info;
+  check(nhc_session_get_info(session, &info), "session info");
+  // Prefill is judged against the peak of the arithmetic it runs in.
+  const bool bf16 = info.gemm_precision == NHC_GEMM_PRECISION_BF16;
+  double gemmPeak = limits.gemmFlopsPerS;
+  if (bf16) {
+    gemmPeak = nhc::bench::measureBf16GemmPeak(limits.gemmN, limits.threads);
+    report["machine"]["bf16_gemm_flops_per_s"] = gemmPeak;
+  }
+  const char *peakName = bf16 ? "bf16 GEMM peak" : "f32 GEMM peak";
+  const char *peakKey = bf16 ? "bf16_gemm_flops_per_s" : "sgemm_flops_per_s";
+  report["gemm_precision"] = {
+      {"requested", nhc_gemm_precision_name(o.precision)},
+      {"in_effect", nhc_gemm_precision_name(info.gemm_precision)}};
   report["model"] = {{"artifact", o.model},
                      {"layer_pattern", cost.pattern},
                      {"hidden_size", cost.hidden},
@@ -414,17 +445,17 @@ int run(const Options &o) {
     check(nhc_session_release_slot(session, slot), "release");
     double flops = 2.0 * length * cost.matmulParams + 2.0 * cost.headParams +
                    2.0 * double(length) * double(length) * cost.qWidth;
-    double fraction = flops / s / limits.gemmFlopsPerS;
-    std::printf("prefill  %-22s %12.1f %9.1f%%  f32 GEMM peak %.1f GFLOP/s\n",
+    double fraction = flops / s / gemmPeak;
+    std::printf("prefill  %-22s %12.1f %9.1f%%  %s %.1f GFLOP/s\n",
                 ("L=" + std::to_string(length)).c_str(), length / s,
-                100 * fraction, limits.gemmFlopsPerS / 1e9);
+                100 * fraction, peakName, gemmPeak / 1e9);
     results.push_back({{"phase", "prefill"},
                        {"tokens", length},
                        {"seconds", s},
                        {"tokens_per_s", length / s},
                        {"flops", flops},
                        {"fraction_of_limit", fraction},
-                       {"limit", "sgemm_flops_per_s"}});
+                       {"limit", peakKey}});
   }
 
   for (uint64_t context : o.contexts) {
@@ -485,7 +516,6 @@ int run(const Options &o) {
                          {"limit", "dram_read_bytes_per_s"}});
     }
   }
-  nhc_session_info_t info;
   check(nhc_session_get_info(session, &info), "session info");
   report["results"] = results;
   report["memory"] = {{"peak_rss_bytes", peakRssBytes()},

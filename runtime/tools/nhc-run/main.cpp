@@ -194,6 +194,7 @@ int run(nhc::run::Options options) {
   sessionOptions.max_slots = 1;
   sessionOptions.max_seq_len = maxSeqLen;
   sessionOptions.backend = options.backend.c_str();
+  sessionOptions.gemm_precision = options.gemmPrecision;
   if (nhc_session_create_ex(h.artifact, h.weights, &sessionOptions,
                             &h.session) != NHC_OK)
     return failStatus();
@@ -201,6 +202,12 @@ int run(nhc::run::Options options) {
   uint32_t slot;
   if (nhc_session_get_info(h.session, &info) != NHC_OK)
     return failStatus();
+  if (info.gemm_precision != options.gemmPrecision)
+    std::fprintf(stderr,
+                 "nhc-run: note: --gemm-precision %s: this CPU has no bf16 "
+                 "dot-product instructions; gemms run in %s\n",
+                 nhc_gemm_precision_name(options.gemmPrecision),
+                 nhc_gemm_precision_name(info.gemm_precision));
   if (!options.loadState.empty()) {
     if (nhc_session_restore_request(h.session, savedState.data(),
                                     savedState.size(), &slot) != NHC_OK)

@@ -96,6 +96,10 @@ const char *usageText() {
          "                             are fed after the saved tokens\n"
          "  --backend NAME             device backend (default: host; see\n"
          "                             nhc_backends())\n"
+         "  --gemm-precision P         f32 (default) or bf16: prefill gemms on\n"
+         "                             BF16 weights in bf16 arithmetic, as\n"
+         "                             transformers runs a bf16 model (CPUs\n"
+         "                             with AVX512_BF16 or AMX)\n"
          "  --verbose                  also print binding notes (ignored\n"
          "                             checkpoint tensors)\n"
          "  --help                     this text\n"
@@ -114,7 +118,7 @@ bool parseOptions(int argc, char **argv, Options &options,
       "--prefill-chunk", "--save-state", "--load-state",
       "--dump-hidden-states", "--prompt", "--chat", "--system",
       "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop",
-      "--backend"};
+      "--backend", "--gemm-precision"};
   auto kindOf = [](const std::string &name) {
     if (name == "--verbose")
       return tools::OptionKind::Flag;
@@ -130,6 +134,8 @@ bool parseOptions(int argc, char **argv, Options &options,
       options.verbose = true;
     else if (name == "--backend")
       options.backend = value, ok = !value.empty();
+    else if (name == "--gemm-precision")
+      ok = tools::parseGemmPrecision(value, options.gemmPrecision);
     else if (name == "--weights")
       options.weights = value, ok = !value.empty();
     else if (name == "--prompt-ids")

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "nhc/runtime/session.h"
+
 namespace nhc::run {
 
 struct Options {
@@ -33,6 +35,7 @@ struct Options {
   uint64_t prefillChunk = 0;    // --prefill-chunk: 0 = whole prompt at once
   bool verbose = false;         // --verbose: binding notes
   std::string backend;          // --backend: empty = the runtime's default
+  nhc_gemm_precision_t gemmPrecision = NHC_GEMM_PRECISION_F32;
   std::string saveState;        // --save-state: the slot's state after prefill
   std::string loadState;        // --load-state: continue a saved request
   bool help = false;

@@ -13,6 +13,12 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 
 // -----
 
+// expected-error @+1 {{model_type must not be empty}}
+module attributes {nemotron.model = #nemotron.model<model_type = "", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 8, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
+}
+
+// -----
+
 // expected-error @+1 {{source '/home/me/config.json' must be a file name, not a path}}
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "/home/me/config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 8, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
 }
@@ -43,8 +49,20 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 
 // -----
 
+// expected-error @+1 {{num_nextn_predict_layers must not be negative}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 8, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], num_nextn_predict_layers = -1>} {
+}
+
+// -----
+
 // expected-error @+1 {{dtype must be f32, bf16 or f16, got 'i8'}}
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 8, vocab_size = 8, max_position_embeddings = 8, dtype = i8, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
+}
+
+// -----
+
+// expected-error @+1 {{ssm_state_dtype must be a float type}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 8, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = i32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
 }
 
 // -----

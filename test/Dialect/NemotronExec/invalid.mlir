@@ -370,3 +370,40 @@ nemotron_exec.buffer @q per token : tensor<8xf32> {within = @qkv, column = 0}
 
 // expected-error @+1 {{'nowhere' is not a declared buffer}}
 nemotron_exec.buffer @q per token : tensor<8xf32> {within = @nowhere, column = 0}
+
+// -----
+
+// expected-error @+1 {{'nemotron_exec.targets' must be a non-empty list of target names}}
+module attributes {nemotron_exec.targets = []} {
+}
+
+// -----
+
+// expected-error @+1 {{'nemotron_exec.targets' must be a non-empty list of target names}}
+module attributes {nemotron_exec.targets = "cpu"} {
+}
+
+// -----
+
+// expected-error @+1 {{'nemotron_exec.targets' lists "cuda:90"; expected "cpu" or "cuda:sm_NN"}}
+module attributes {nemotron_exec.targets = ["cpu", "cuda:90"]} {
+}
+
+// -----
+
+// expected-error @+1 {{'nemotron_exec.targets' lists 90 : i64; expected "cpu" or "cuda:sm_NN"}}
+module attributes {nemotron_exec.targets = [90]} {
+}
+
+// -----
+
+// expected-error @+1 {{'nemotron_exec.targets' belongs on a builtin.module}}
+func.func @not_on_a_module() attributes {nemotron_exec.targets = ["cpu"]} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown nemotron_exec attribute 'nemotron_exec.target'}}
+module attributes {nemotron_exec.target = ["cpu"]} {
+}

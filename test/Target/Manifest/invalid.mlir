@@ -1,6 +1,13 @@
-// RUN: nhc-translate --nemotron-to-manifest %s -split-input-file -verify-diagnostics
+// RUN: nhc-translate --no-implicit-module --nemotron-to-manifest %s -split-input-file -verify-diagnostics
 
 // Every diagnostic of the nemotron-to-manifest translation.
+
+// expected-error @+1 {{expected a builtin.module}}
+func.func @not_a_module() {
+  return
+}
+
+// -----
 
 // expected-error @+1 {{module has no 'nemotron.model' attribute}}
 module attributes {nemotron_exec.targets = ["cpu"]} {
@@ -22,11 +29,13 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 
 // -----
 
+// Kernel declarations are the library's: the manifest's `params` come from
+// them.
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
+  // expected-error @+1 {{'nhc_i32' is not a kernel of the library}}
   func.func private @nhc_i32(i32)
   nemotron_exec.schedule @body {
     %c = arith.constant 1 : i32
-    // expected-error @+1 {{constant argument must be an index or an f32}}
     nemotron_exec.call @nhc_i32(%c) : (i32) -> ()
   }
   nemotron_exec.schedule @head_last {
@@ -38,11 +47,27 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 // -----
 
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
-  func.func private @nhc_f32(f32)
+  // expected-error @+1 {{declaration of 'nhc_add' differs from the kernel library's: expected '(memref<?xf32>, memref<?xf32>, index) -> ()', got '(memref<?xf32>, index) -> ()'}}
+  func.func private @nhc_add(memref<?xf32>, index)
+  nemotron_exec.buffer @b per token : tensor<8xf32>
   nemotron_exec.schedule @body {
-    %c = arith.constant 0x7FC00000 : f32
-    // expected-error @+1 {{f32 argument is NaN, which the manifest cannot carry}}
-    nemotron_exec.call @nhc_f32(%c) : (f32) -> ()
+    %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+    %n = nemotron_exec.dim tokens times 8
+    nemotron_exec.call @nhc_add(%b, %n) : (memref<?xf32>, index) -> ()
+  }
+  nemotron_exec.schedule @head_last {
+  }
+  nemotron_exec.schedule @head_all {
+  }
+}
+
+// -----
+
+// A private helper of the library is no kernel.
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
+  // expected-error @+1 {{'nhc_maybe_quantize' is not a kernel of the library}}
+  func.func private @nhc_maybe_quantize(f32, i1, f32) -> f32
+  nemotron_exec.schedule @body {
   }
   nemotron_exec.schedule @head_last {
   }
@@ -53,11 +78,34 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 // -----
 
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
-  func.func private @nhc_memref(memref<?xf32>)
+  func.func private @nhc_rms_norm(memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32, memref<?xf32>, index)
+  nemotron_exec.weight @w : tensor<8xf32>
+  nemotron_exec.buffer @b per token : tensor<8xf32>
+  nemotron_exec.schedule @body {
+    %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+    %w = nemotron_exec.weight_ref @w : memref<?xf32>
+    %t = nemotron_exec.dim tokens
+    %c8 = arith.constant 8 : index
+    %c0 = arith.constant 0 : index
+    %eps = arith.constant 0x7FC00000 : f32
+    // expected-error @+1 {{f32 argument is NaN, which the manifest cannot carry}}
+    nemotron_exec.call @nhc_rms_norm(%b, %w, %b, %t, %c8, %eps, %b, %c0) : (memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, f32, memref<?xf32>, index) -> ()
+  }
+  nemotron_exec.schedule @head_last {
+  }
+  nemotron_exec.schedule @head_all {
+  }
+}
+
+// -----
+
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu"]} {
+  func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
   nemotron_exec.schedule @body {
     %l = nemotron_exec.logits : memref<?xf32>
+    %n = nemotron_exec.dim tokens times 16
     // expected-error @+1 {{argument comes from 'nemotron_exec.logits', which the manifest cannot express}}
-    nemotron_exec.call @nhc_memref(%l) : (memref<?xf32>) -> ()
+    nemotron_exec.call @nhc_add(%l, %l, %n) : (memref<?xf32>, memref<?xf32>, index) -> ()
   }
   nemotron_exec.schedule @head_last {
   }

@@ -12,16 +12,35 @@
 // CHECK-NEXT:   "fnv1a64": "0011223344556677",
 // CHECK-NEXT:   "source": "config.json"
 // CHECK: "format": "nhc-manifest",
+// Each called kernel with its parameter kinds, by name.
 // CHECK: "kernels": [
 // CHECK-NEXT:   {
-// CHECK-NEXT:     "name": "nhc_conv",
+// CHECK-NEXT:     "name": "nhc_add",
 // CHECK-NEXT:     "params": [
 // CHECK-NEXT:       "memref",
 // CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "index"
+// CHECK-NEXT:     ]
+// CHECK-NEXT:   },
+// CHECK-NEXT:   {
+// CHECK-NEXT:     "name": "nhc_attention",
+// CHECK-NEXT:     "params": [
 // CHECK-NEXT:       "memref",
 // CHECK-NEXT:       "index",
 // CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "memref",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
+// CHECK-NEXT:       "index",
 // CHECK-NEXT:       "f32"
+// CHECK-NEXT:     ]
 // CHECK: "layers": [
 // CHECK-NEXT:   {
 // CHECK-NEXT:     "index": 0,
@@ -48,26 +67,67 @@
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "buffer": "b0"
 // CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "buffer": "b0"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "dim": "tokens",
+// CHECK-NEXT:           "times": 8
+// CHECK-NEXT:         }
+// CHECK-NEXT:       ],
+// CHECK-NEXT:       "kernel": "nhc_add"
+// CHECK-NEXT:     },
+// CHECK-NEXT:     {
+// CHECK-NEXT:       "args": [
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "buffer": "b0"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 8
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 0
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 0
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 0
+// CHECK-NEXT:         },
 // A state argument names its tensor.
 // CHECK-NEXT:         {
-// CHECK-NEXT:           "state": "layers.0.conv_state"
+// CHECK-NEXT:           "state": "layers.1.k_cache"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "state": "layers.1.v_cache"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "buffer": "b0"
 // CHECK-NEXT:         },
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "requests": true
 // CHECK-NEXT:         },
 // CHECK-NEXT:         {
-// CHECK-NEXT:           "dim": "tokens",
-// CHECK-NEXT:           "times": 8
+// CHECK-NEXT:           "dim": "requests"
 // CHECK-NEXT:         },
 // CHECK-NEXT:         {
-// CHECK-NEXT:           "index": 3
+// CHECK-NEXT:           "index": 2
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 2
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "index": 4
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "dim": "max_seq_len"
 // CHECK-NEXT:         },
 // An unbounded f32 becomes the largest finite one (JSON has no infinity).
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "f32": 3.4028234663852886e+38
 // CHECK-NEXT:         }
 // CHECK-NEXT:       ],
-// CHECK-NEXT:       "kernel": "nhc_conv"
+// CHECK-NEXT:       "kernel": "nhc_attention"
 // CHECK-NEXT:     }
 // CHECK-NEXT:   ],
 // CHECK-NEXT:   "head_all": [
@@ -176,7 +236,8 @@
 // CHECK-NEXT:     "shape": []
 
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "M*", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu", "cuda:sm_90"]} {
-  func.func private @nhc_conv(memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, f32)
+  func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
+  func.func private @nhc_attention(memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, f32)
   nemotron_exec.weight @emb : tensor<16x8xbf16>
   nemotron_exec.weight @head.bias : tensor<16xf32> {alternatives = [{name = "stacked", index = 1, count = 2}]}
   nemotron_exec.weight @s : tensor<f32> {positive}
@@ -189,12 +250,19 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
     %b0 = nemotron_exec.buffer_ref @b0 : memref<?xf32>
     nemotron_exec.embedding @emb into %b0 hidden 8 : memref<?xf32>
     nemotron_exec.tap "embeddings" %b0[0, 8] width 8 : memref<?xf32>
-    %s = nemotron_exec.state_ref @layers.0.conv_state : memref<?xf32>
+    %n = nemotron_exec.dim tokens times 8
+    nemotron_exec.call @nhc_add(%b0, %b0, %n) : (memref<?xf32>, memref<?xf32>, index) -> ()
+    %k = nemotron_exec.state_ref @layers.1.k_cache : memref<?xf32>
+    %v = nemotron_exec.state_ref @layers.1.v_cache : memref<?xf32>
     %r = nemotron_exec.request_table : memref<?xi64>
-    %t = nemotron_exec.dim tokens times 8
-    %c3 = arith.constant 3 : index
+    %rows = nemotron_exec.dim requests
+    %max = nemotron_exec.dim max_seq_len
+    %c0 = arith.constant 0 : index
+    %c2 = arith.constant 2 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
     %inf = arith.constant 0x7F800000 : f32
-    nemotron_exec.call @nhc_conv(%b0, %s, %r, %t, %c3, %inf) : (memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, f32) -> ()
+    nemotron_exec.call @nhc_attention(%b0, %c8, %c0, %c0, %c0, %k, %v, %b0, %r, %rows, %c2, %c2, %c4, %max, %inf) : (memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, f32) -> ()
   }
   nemotron_exec.schedule @head_last {
   }

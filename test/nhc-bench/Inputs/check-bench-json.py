@@ -1,6 +1,6 @@
 """Checks the schema of an nhc-bench JSON report (not its numbers' size).
 
-    check-bench-json.py REPORT.json
+    check-bench-json.py REPORT.json [REQUESTED_GEMM_PRECISION]
 """
 import json
 import math
@@ -19,6 +19,13 @@ if report.get("format") != "nhc-bench" or report.get("version") != 1:
 for key in ("dram_read_bytes_per_s", "sgemm_flops_per_s", "threads"):
     positive(report["machine"][key], "machine." + key)
 positive(report["cold_start_s"], "cold_start_s")
+precision = report["gemm_precision"]
+requested = sys.argv[2] if len(sys.argv) > 2 else "f32"
+if precision["requested"] != requested or precision["in_effect"] not in ("f32", requested):
+    sys.exit(f"gemm_precision: {precision} (requested {requested})")
+# Prefill is judged against the peak of the arithmetic in effect.
+prefill_limit = {"f32": "sgemm_flops_per_s", "bf16": "bf16_gemm_flops_per_s"}[precision["in_effect"]]
+positive(report["machine"][prefill_limit], "machine." + prefill_limit)
 for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read"):
     positive(report["model"][key], "model." + key)
 positive(report["memory"]["peak_rss_bytes"], "memory.peak_rss_bytes")
@@ -28,7 +35,7 @@ if phases != {"prefill", "decode"}:
 for row in report["results"]:
     for key in ("seconds", "tokens_per_s", "fraction_of_limit"):
         positive(row[key], f"results[{row['phase']}].{key}")
-    limit = {"prefill": "sgemm_flops_per_s", "decode": "dram_read_bytes_per_s"}
+    limit = {"prefill": prefill_limit, "decode": "dram_read_bytes_per_s"}
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 print("nhc-bench report OK:", len(report["results"]), "rows")

@@ -1,8 +1,8 @@
 """Compares raw f32 logits dumps of nhc-run (--dump-logits / --dump-prompt-logits).
 
-    compare-logits.py [--differ] [--skip-ref-rows N] REF OTHER [OTHER ...]
+    compare-logits.py [--differ] [--skip-ref-rows N] [--tol T] REF OTHER [OTHER ...]
 
-Per row, max |other - ref| <= 1e-5 * max(1, max |ref|) (fp32 noise), and the
+Per row, max |other - ref| <= T * max(1, max |ref|) (T = 1e-5: fp32 noise), and the
 row count must match; prints 'same: OTHER (worst W)' per file. With --differ,
 every OTHER must instead differ from REF by more than 1e-3 of the logit scale
 somewhere (prints 'differs: OTHER (worst W)'). --skip-ref-rows N compares
@@ -38,6 +38,9 @@ if differ:
 skip = 0
 if args and args[0] == "--skip-ref-rows":
     skip, args = int(args[1]), args[2:]
+tol = 1e-5
+if args and args[0] == "--tol":
+    tol, args = float(args[1]), args[2:]
 ref = load(args[0])[skip:]
 ok = True
 for path in args[1:]:
@@ -51,6 +54,6 @@ for path in args[1:]:
         print(f"differs: {path} (worst {w:.2e})" if w > 1e-3 else f"same: {path}")
         ok = ok and w > 1e-3
     else:
-        print(f"same: {path} (worst {w:.2e})" if w <= 1e-5 else f"DIFFERS: {path} (worst {w:.2e})")
-        ok = ok and w <= 1e-5
+        print(f"same: {path} (worst {w:.2e})" if w <= tol else f"DIFFERS: {path} (worst {w:.2e})")
+        ok = ok and w <= tol
 sys.exit(0 if ok else 1)

@@ -4,12 +4,16 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "nhc/format/manifest_schema.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace mlir::nemotron_exec;
 
 namespace {
+/// The manifest's fixed values, shared with the runtime.
+namespace value = ::nhc::format::manifest::value;
+
 /// The declaration `ref` names, if it is an `Decl`; else an error on `user`.
 template <typename Decl>
 FailureOr<Decl> lookupDecl(Operation *user, SymbolTableCollection &tables,
@@ -55,10 +59,9 @@ LogicalResult checkScale(Operation *user, SymbolTableCollection &tables,
   return success();
 }
 
+/// An activation the runtime knows (`none` excluded).
 bool isActivationName(StringRef name) {
-  return llvm::is_contained({"none", "relu2", "relu", "silu", "gelu",
-                             "gelu_tanh", "quick_gelu", "relu6"},
-                            name);
+  return llvm::is_contained(value::kActivations, name);
 }
 /// What is wrong with calling `kernel` with `operands`; empty when nothing.
 std::string describeKernelMismatch(func::FuncOp kernel, TypeRange operands) {
@@ -243,7 +246,8 @@ LogicalResult GemmOp::verify() {
     return emitOpError() << "rows of c are " << getLdc()
                          << " apart but the GEMM writes columns up to "
                          << getCOffset() + getN();
-  if (!isActivationName(getEpilogue()))
+  if (getEpilogue() != value::kActivationNone &&
+      !isActivationName(getEpilogue()))
     return emitOpError() << "unknown epilogue '" << getEpilogue() << "'";
   if (std::optional<ArrayAttr> scale = getScale(); scale && scale->size() != 2)
     return emitOpError() << "scale must be [input_scale, weight_scale]";
@@ -303,7 +307,7 @@ LogicalResult MoEExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
   if (getTopK() > getNumExperts())
     return emitOpError() << "top_k " << getTopK() << " exceeds the "
                          << getNumExperts() << " experts";
-  if (!isActivationName(getActivation()) || getActivation() == "none")
+  if (!isActivationName(getActivation()))
     return emitOpError() << "unknown activation '" << getActivation() << "'";
   return success();
 }

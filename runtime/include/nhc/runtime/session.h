@@ -97,6 +97,27 @@ typedef struct nhc_step_options_t {
  * must not call back into the session. */
 typedef void (*nhc_progress_fn_t)(void *user, size_t completed, size_t total);
 
+/* The arithmetic of gemms whose weights are stored BF16. */
+typedef enum nhc_gemm_precision_t {
+  /* Weights widened exactly to f32, f32 products and sums: the numerics of
+   * transformers running the checkpoint in float32 (the default). */
+  NHC_GEMM_PRECISION_F32 = 0,
+  /* Prefill gemms (more than 16 rows) round their activations to bf16 and
+   * multiply in bf16 with f32 sums: the numerics of transformers running
+   * the checkpoint in bfloat16, at twice the f32 rate, through oneDNN and
+   * the CPU's bf16 dot-product instructions (AVX512_BF16, AMX). Decode
+   * gemms are bound by memory and keep f32 arithmetic; F32, F16 and FP8
+   * weights are unaffected. On a CPU without bf16 instructions the session
+   * runs F32 (nhc_session_info_t.gemm_precision says which). */
+  NHC_GEMM_PRECISION_BF16 = 1,
+  /* Not a precision: gives the enum 32 bits, so that any int a caller
+   * stores is a value of the type (and refused, not undefined). */
+  NHC_GEMM_PRECISION_MAX_ENUM = 0x7fffffff
+} nhc_gemm_precision_t;
+
+/* "f32", "bf16"; NULL for a value that is not a precision. */
+NHC_API const char *nhc_gemm_precision_name(nhc_gemm_precision_t precision);
+
 typedef struct nhc_session_info_t {
   uint64_t vocab_size;
   uint64_t hidden_size;
@@ -109,6 +130,8 @@ typedef struct nhc_session_info_t {
                                 embeddings); gemm and expert matrices stay
                                 in their stored dtype */
   uint64_t scratch_bytes;   /* step buffers, grown to the largest step */
+  nhc_gemm_precision_t gemm_precision; /* in effect (may be F32 where BF16
+                                          was asked: see the enum) */
 } nhc_session_info_t;
 
 /* Creates a session for `artifact` with the checkpoint `weights`, which is
@@ -141,6 +164,9 @@ typedef struct nhc_session_options_t {
    * one of nhc_backends(); NULL or "" select "host". An unknown name is
    * NHC_INVALID_ARGUMENT naming the backends this runtime has. */
   const char *backend;
+  /* Requested arithmetic of BF16-weight gemms; a value outside the enum is
+   * NHC_INVALID_ARGUMENT. */
+  nhc_gemm_precision_t gemm_precision;
 } nhc_session_options_t;
 
 /* nhc_session_create() with options: the same checks and errors, plus the

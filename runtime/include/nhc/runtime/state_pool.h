@@ -5,8 +5,10 @@
  * Mamba layer's conv and SSM state, an attention layer's K and V cache); the
  * runtime gives the names no meaning. A sequence tensor (first dimension
  * "max_seq_len" in the manifest) has one row per token position, max_seq_len
- * rows per slot. Memory is host memory allocated once at creation; layout
- * and sizes are in docs/runtime.md.
+ * rows per slot. The memory is allocated once at creation: host memory for
+ * a pool from nhc_state_pool_create; for a session's pool, memory its
+ * backend owns (device memory for a GPU backend). Layout and sizes are in
+ * docs/runtime.md.
  *
  * Not thread-safe: calls on one pool must be serialized by the caller.
  *===----------------------------------------------------------------------===*/
@@ -115,7 +117,9 @@ NHC_API nhc_status_t nhc_state_pool_find_tensor(const nhc_state_pool_t *pool,
 
 /* Claimed `slot`'s copy of tensor `index` (info.bytes bytes, 64-byte
  * aligned for a pool from nhc_state_pool_create). NHC_INVALID_ARGUMENT for
- * an unknown slot or index, NHC_FAILED_PRECONDITION for an unclaimed slot. */
+ * an unknown slot or index, NHC_FAILED_PRECONDITION for an unclaimed slot,
+ * NHC_UNSUPPORTED when the pool's memory is not host memory (a GPU
+ * backend's session; nhc_state_pool_save_slot copies any pool's state). */
 NHC_API nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool,
                                                 uint32_t slot, uint32_t index,
                                                 void **out_data);

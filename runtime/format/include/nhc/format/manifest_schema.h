@@ -136,6 +136,22 @@ inline constexpr const char kLayerMamba[] = "mamba";
 inline constexpr const char kLayerAttention[] = "attention";
 inline constexpr const char kLayerMlp[] = "mlp";
 inline constexpr const char kLayerMoE[] = "moe";
+// Activations: a gemm `epilogue` or moe_experts `activation`, by
+// transformers' ACT2FN names; `none` is an epilogue only.
+inline constexpr const char kActivationNone[] = "none";
+inline constexpr const char kActivationRelu2[] = "relu2";
+inline constexpr const char kActivationRelu[] = "relu";
+inline constexpr const char kActivationSilu[] = "silu";
+inline constexpr const char kActivationGelu[] = "gelu";
+inline constexpr const char kActivationGeluTanh[] = "gelu_tanh";
+inline constexpr const char kActivationQuickGelu[] = "quick_gelu";
+inline constexpr const char kActivationRelu6[] = "relu6";
+// Every activation but `none`, in the order of the nemotron dialect's
+// Activation codes (a compiler unit test holds the dialect to it).
+inline constexpr const char *const kActivations[] = {
+    kActivationRelu2,    kActivationRelu,          kActivationSilu,
+    kActivationGelu,     kActivationGeluTanh,      kActivationQuickGelu,
+    kActivationRelu6};
 // Tap `kind`s: where in the body the tapped rows were written.
 inline constexpr const char kTapEmbeddings[] = "embeddings";
 inline constexpr const char kTapResidual[] = "residual";

@@ -1,4 +1,4 @@
-//===- schedule_test.cpp - Validation of buffers, kernels, schedules ------===//
+//===- plan_test.cpp - Validation of buffers, kernels, schedules ----------===//
 //
 // The plan is checked when the manifest is parsed; every error names the
 // schedule, the entry index and the JSON path of the offending field.

@@ -1,4 +1,4 @@
-//===- schedule.h - The manifest's execution plan -----------*- C++ -*-===//
+//===- plan.h - The manifest's execution plan ---------------*- C++ -*-===//
 //
 // The validated form of the manifest keys `buffers`, `kernels` and
 // `schedules` (docs/execution-model.md). Every name is resolved to an index

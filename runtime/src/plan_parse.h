@@ -1,6 +1,6 @@
-//===- schedule_parse.h - Shared state of the plan parser ---*- C++ -*-===//
+//===- plan_parse.h - Shared state of the plan parser -------*- C++ -*-===//
 //
-// Internal to schedule.cpp (buffers, kernels, kernel entries) and
+// Internal to plan.cpp (buffers, kernels, kernel entries) and
 // library_ops.cpp (gemm, moe_experts entries).
 //
 //===----------------------------------------------------------------------===//
@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "manifest.h"
-#include "schedule.h"
+#include "plan.h"
 
 namespace nhc::runtime {
 

@@ -1,11 +1,11 @@
-//===- schedule.cpp - Parse and validate buffers, kernels, schedules ------===//
+//===- plan.cpp - Parse and validate buffers, kernels, schedules ----------===//
 //
 // Runs as part of manifest parsing, so a malformed plan fails the artifact
 // load with the JSON path of the problem, before any session exists.
 //
 //===----------------------------------------------------------------------===//
 
-#include "schedule.h"
+#include "plan.h"
 
 #include <cmath>
 #include <limits>
@@ -15,7 +15,7 @@
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
-#include "schedule_parse.h"
+#include "plan_parse.h"
 
 namespace nhc::runtime {
 
