@@ -2,12 +2,14 @@
 
 #include "nhc/Kernels/KernelLibrary.h"
 
+#include "nhc/format/library_kernels.h"
 #include "nhc/format/manifest_schema.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -47,13 +49,17 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       "nhc_rms_norm",       "nhc_add_rms_norm", "nhc_add",
       "nhc_conv1d_act",     "nhc_ssd_scan",     "nhc_ssd_chunk_scan",
       "nhc_gated_rms_norm", "nhc_attention",    "nhc_gather_last",
-      "nhc_moe_route",      "nhc_quantize_fp8"};
+      "nhc_moe_route",      "nhc_quantize_fp8",
+      // Called by the runtime's gemm library op, not by plans.
+      ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
+      ::nhc::format::kernel::kGemvE4m3};
   return names;
 }
 
 void mlir::nhc::registerKernelLibraryDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, math::MathDialect,
-                  memref::MemRefDialect, scf::SCFDialect>();
+                  memref::MemRefDialect, scf::SCFDialect,
+                  vector::VectorDialect>();
 }
 
 OwningOpRef<ModuleOp> mlir::nhc::parseKernelLibrary(MLIRContext &context) {
@@ -154,14 +160,17 @@ FailureOr<KernelSignature> mlir::nhc::getKernelSignature(func::FuncOp fn) {
     KernelParam param;
     if (auto memref = dyn_cast<MemRefType>(type)) {
       Type elt = memref.getElementType();
-      bool eltOk = elt.isF32() || elt.isInteger(32) || elt.isInteger(64);
+      // i8: the bytes of a narrow weight (gemv.mlir).
+      bool eltOk = elt.isF32() || elt.isInteger(8) || elt.isInteger(32) ||
+                   elt.isInteger(64);
       if (memref.getRank() != 1 || memref.hasStaticShape() ||
           !memref.getLayout().isIdentity() || !eltOk || memref.getMemorySpace())
         return fn.emitError("argument ")
-               << i << " must be memref<?xf32>, memref<?xi32> or "
-               << "memref<?xi64>, got " << type;
+               << i << " must be memref<?xf32>, memref<?xi8>, memref<?xi32> "
+               << "or memref<?xi64>, got " << type;
       param.kind = schema::value::kParamMemRef;
       param.elementType = elt.isF32()         ? "f32"
+                          : elt.isInteger(8)  ? "i8"
                           : elt.isInteger(32) ? "i32"
                                               : "i64";
       param.abiSlots = 5; // allocated, aligned, offset, size, stride

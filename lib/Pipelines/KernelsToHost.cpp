@@ -24,6 +24,8 @@ void mlir::nhc::buildKernelsToHostPipeline(OpPassManager &pm) {
   mathOptions.approximateLog1p = false;
   pm.addPass(createConvertMathToLLVMPass(mathOptions));
   pm.addPass(createConvertMathToLibmPass());
+  // The decode GEMV microkernels (gemv.mlir) are vector-dialect code.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

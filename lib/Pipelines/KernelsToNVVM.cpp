@@ -26,6 +26,9 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Constants the kernels took copies of are dead on the host side; the
+  // launch table refuses host values it cannot express (vectors).
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addPass(createNHCGPUMergeModulesPass());
 
   // One NVVM target per chip; gpu-module-to-binary emits one object each.
@@ -42,6 +45,7 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 
   OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
   gpuPm.addPass(createSCFToControlFlowPass());
+  gpuPm.addPass(createConvertVectorToLLVMPass()); // gemv.mlir
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
   gpuPm.addPass(createCanonicalizerPass());
   gpuPm.addPass(createCSEPass());

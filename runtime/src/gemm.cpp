@@ -10,6 +10,7 @@
 
 #include "bf16_gemm.h"
 #include "error.h"
+#include "gemv_kernels.h"
 #include "narrow_gemm.h"
 #include "thread_pool.h"
 
@@ -85,6 +86,9 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
                ldc, accumulate, scratch);
     return;
   }
+  if (w.dtype != NHC_DTYPE_F32 && m <= kSkinnyRows && scratch.gemv &&
+      scratch.gemv->run(m, n, k, a, lda, w, c, ldc, accumulate))
+    return;
   if (w.dtype != NHC_DTYPE_F32) {
     gemmNTNarrow(m, n, k, a, lda, w.data, w.dtype, c, ldc, accumulate,
                  scratch.panel);

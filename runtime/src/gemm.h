@@ -10,6 +10,8 @@
 
 namespace nhc::runtime {
 
+class GemvKernels;
+
 /// The arithmetic of gemms on BF16 weights (nhc_gemm_precision_t).
 enum class GemmPrecision {
   F32,  // weights widened exactly, f32 products (the default)
@@ -23,6 +25,7 @@ struct GemmScratch {
   uint16_t *bf16Rows = nullptr;  // A rounded to bf16 (precision Bf16) ...
   uint64_t bf16RowsCapacity = 0; // ... at most this many elements (m * k)
   GemmPrecision precision = GemmPrecision::F32; // Bf16 only if available
+  const GemvKernels *gemv = nullptr; // the artifact's decode kernels, if any
 };
 
 /// C[m, n] (+)= A[m, k] . W[n, k]^T, row-major; A rows are `lda` apart, C
@@ -31,6 +34,8 @@ struct GemmScratch {
 ///   - F32 W: BLAS sgemm.
 ///   - BF16 W, m > kSkinnyRows, scratch.precision Bf16: bf16_gemm.h (oneDNN,
 ///     A rounded to bf16 into scratch.bf16Rows).
+///   - BF16/F16/F8_E4M3 W, m <= kSkinnyRows: the artifact's generated GEMV
+///     microkernels (gemv_kernels.h) when scratch.gemv has one for W's dtype.
 ///   - otherwise BF16/F16/F8_E4M3 W: narrow_gemm.h, f32 arithmetic on the
 ///     exactly widened weights (in registers or a panel at a time).
 /// Callers guarantee the sizes fit BLAS's int.

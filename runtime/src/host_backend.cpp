@@ -60,6 +60,7 @@ HostBackend::HostBackend(const BackendContext &context)
       vocab_(context.manifest->model.vocab_size),
       maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
       library_(loadKernels(*context.artifact, *context.manifest)),
+      gemv_(library_.get(), origin_),
       scratch_(plan_.buffers),
       precision_(context.gemmPrecision == NHC_GEMM_PRECISION_BF16 &&
                          bf16GemmAvailable()
@@ -159,6 +160,7 @@ GemmScratch HostBackend::gemmScratch() {
   scratch.bf16Rows = bf16Rows_.data();
   scratch.bf16RowsCapacity = bf16Rows_.size();
   scratch.precision = precision_;
+  scratch.gemv = &gemv_;
   return scratch;
 }
 
@@ -249,30 +251,7 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
       break;
     }
   }
-  // One slice per host thread, all at once, phase after phase (one phase
-  // per parallel loop of the kernel): the slices of a loop are independent,
-  // so the result does not depend on the thread count.
-  const BoundKernel &kernel = kernels_[call.kernel];
-  const size_t threads = hostThreads();
-  void **args = args_.data();
-  if (kernel.sliced && threads > 1) {
-    SlicedKernelFn sliced = kernel.sliced;
-    const auto slices = static_cast<int64_t>(threads);
-    for (int64_t phase = 0, more = 1; more; ++phase) {
-      NHC_CHECK(phase < kMaxKernelPhases, NHC_INTERNAL,
-                cat(origin_, ": a host kernel's sliced entry ran ", phase,
-                    " phases without finishing"));
-      parallelFor(threads, 1, [&](size_t begin, size_t end) {
-        for (size_t s = begin; s < end; ++s) {
-          int64_t later = sliced(args, static_cast<int64_t>(s), slices, phase);
-          if (s == 0)
-            more = later; // every slice returns the same
-        }
-      });
-    }
-    return;
-  }
-  kernel.fn(args);
+  runOnHostThreads(kernels_[call.kernel], args_.data(), origin_);
 }
 
 float *HostBackend::matrixBase(const MatrixRef &ref) {

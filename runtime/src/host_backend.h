@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "gemv_kernels.h"
 #include "host_library.h"
 #include "moe.h"
 #include "scratch.h"
@@ -61,11 +62,6 @@ public:
   }
 
 private:
-  /// A kernel's entry points and, per state argument, its pool.
-  struct BoundKernel {
-    PackedKernelFn fn = nullptr;
-    SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
-  };
   /// Packed-ABI argument storage: args_[i] points at cells_[i].
   union Cell {
     void *ptr;
@@ -88,7 +84,8 @@ private:
   uint64_t vocab_;
   uint64_t maxSlots_, maxSeqLen_;
   std::unique_ptr<HostLibrary> library_;
-  std::vector<BoundKernel> kernels_;      // by plan kernel index
+  std::vector<HostKernel> kernels_;       // by plan kernel index
+  GemvKernels gemv_;                      // decode gemms on narrow weights
   std::vector<uint8_t *> stateBases_; // by manifest state index: slot 0;
                                       // null until a schedule names it
   std::vector<uint64_t> stateBytes_;  // all slots of it

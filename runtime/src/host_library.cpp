@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "nhc/runtime/artifact.h"
+#include "thread_pool.h"
 
 namespace nhc::runtime {
 namespace {
@@ -111,6 +112,39 @@ PackedKernelFn HostLibrary::packedKernel(const std::string &kernel) const {
   static_assert(sizeof(fn) == sizeof(address), "function pointer size");
   std::memcpy(&fn, &address, sizeof(fn));
   return fn;
+}
+
+PackedKernelFn
+HostLibrary::optionalPackedKernel(const std::string &kernel) const {
+  std::string symbol = kernel + "_packed";
+  void *address = ::dlsym(handle_, symbol.c_str());
+  PackedKernelFn fn = nullptr;
+  if (address)
+    std::memcpy(&fn, &address, sizeof(fn));
+  return fn;
+}
+
+void runOnHostThreads(const HostKernel &kernel, void **args,
+                      const std::string &origin) {
+  const size_t threads = hostThreads();
+  if (!kernel.sliced || threads == 1) {
+    kernel.fn(args);
+    return;
+  }
+  const auto slices = static_cast<int64_t>(threads);
+  for (int64_t phase = 0, more = 1; more; ++phase) {
+    NHC_CHECK(phase < kMaxKernelPhases, NHC_INTERNAL,
+              cat(origin, ": a host kernel's sliced entry ran ", phase,
+                  " phases without finishing"));
+    parallelFor(threads, 1, [&](size_t begin, size_t end) {
+      for (size_t s = begin; s < end; ++s) {
+        int64_t later = kernel.sliced(args, static_cast<int64_t>(s), slices,
+                                      phase);
+        if (s == 0)
+          more = later; // every slice returns the same
+      }
+    });
+  }
 }
 
 SlicedKernelFn HostLibrary::slicedKernel(const std::string &kernel) const {

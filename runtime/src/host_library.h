@@ -41,6 +41,9 @@ public:
   /// The packed entry point of `kernel` ("nhc_rms_norm" ->
   /// "nhc_rms_norm_packed"); throws NHC_NOT_FOUND naming the symbol.
   PackedKernelFn packedKernel(const std::string &kernel) const;
+  /// As packedKernel, null when the library has no such kernel (one this
+  /// runtime can do without, from an older compiler).
+  PackedKernelFn optionalPackedKernel(const std::string &kernel) const;
   /// Its sliced entry point ("nhc_rms_norm_sliced_packed"); null for
   /// kernels that have none (a reduction loop) and for libraries without
   /// this runtime's sliced ABI (older artifacts).
@@ -57,6 +60,19 @@ private:
   // The library's sliced entries have this runtime's ABI.
   bool slicedAbi_ = false;
 };
+
+/// A kernel's entry points in a loaded library.
+struct HostKernel {
+  PackedKernelFn fn = nullptr;
+  SlicedKernelFn sliced = nullptr; // null: the kernel runs on one thread
+};
+
+/// Runs `kernel` on packed `args`: one slice per host thread, all at once,
+/// phase after phase (one phase per parallel loop); the slices of a loop
+/// are independent, so the result does not depend on the thread count.
+/// `origin` names the library in the error for a runaway sliced entry.
+void runOnHostThreads(const HostKernel &kernel, void **args,
+                      const std::string &origin);
 
 } // namespace nhc::runtime
 

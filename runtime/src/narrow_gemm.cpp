@@ -110,32 +110,6 @@ __attribute__((target("avx512f"))) inline __m512 widen512(const uint8_t *p) {
   }
 }
 
-template <Kind K, int Rows>
-__attribute__((target("avx512f"))) void
-skinnyAvx512(uint64_t k, const float *a, uint64_t lda, const uint8_t *w,
-             uint64_t j0, uint64_t j1, float *c, uint64_t ldc,
-             bool accumulate) {
-  const uint64_t k16 = k & ~uint64_t(15);
-  for (uint64_t j = j0; j < j1; ++j) {
-    const uint8_t *wj = w + j * k * bytesOf(K);
-    __m512 acc[Rows];
-    for (int t = 0; t < Rows; ++t)
-      acc[t] = _mm512_setzero_ps();
-    for (uint64_t i = 0; i < k16; i += 16) {
-      __m512 wv = widen512<K>(wj + bytesOf(K) * i);
-      for (int t = 0; t < Rows; ++t)
-        acc[t] = _mm512_fmadd_ps(_mm512_loadu_ps(a + t * lda + i), wv, acc[t]);
-    }
-    for (int t = 0; t < Rows; ++t) {
-      float sum = _mm512_reduce_add_ps(acc[t]);
-      for (uint64_t i = k16; i < k; ++i)
-        sum += a[t * lda + i] * loadOne<K>(wj + bytesOf(K) * i);
-      float &out = c[t * ldc + j];
-      out = accumulate ? out + sum : sum;
-    }
-  }
-}
-
 template <Kind K>
 __attribute__((target("avx2,fma,f16c"))) inline __m256 widen256(
     const uint8_t *p) {
@@ -153,34 +127,6 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 widen256(
   }
 }
 
-template <Kind K, int Rows>
-__attribute__((target("avx2,fma,f16c"))) void
-skinnyAvx2(uint64_t k, const float *a, uint64_t lda, const uint8_t *w,
-           uint64_t j0, uint64_t j1, float *c, uint64_t ldc, bool accumulate) {
-  const uint64_t k8 = k & ~uint64_t(7);
-  for (uint64_t j = j0; j < j1; ++j) {
-    const uint8_t *wj = w + j * k * bytesOf(K);
-    __m256 acc[Rows];
-    for (int t = 0; t < Rows; ++t)
-      acc[t] = _mm256_setzero_ps();
-    for (uint64_t i = 0; i < k8; i += 8) {
-      __m256 wv = widen256<K>(wj + bytesOf(K) * i);
-      for (int t = 0; t < Rows; ++t)
-        acc[t] = _mm256_fmadd_ps(_mm256_loadu_ps(a + t * lda + i), wv, acc[t]);
-    }
-    for (int t = 0; t < Rows; ++t) {
-      __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[t]),
-                               _mm256_extractf128_ps(acc[t], 1));
-      half = _mm_add_ps(half, _mm_movehl_ps(half, half));
-      half = _mm_add_ss(half, _mm_shuffle_ps(half, half, 1));
-      float sum = _mm_cvtss_f32(half);
-      for (uint64_t i = k8; i < k; ++i)
-        sum += a[t * lda + i] * loadOne<K>(wj + bytesOf(K) * i);
-      float &out = c[t * ldc + j];
-      out = accumulate ? out + sum : sum;
-    }
-  }
-}
 #endif
 
 using Isa = NarrowGemmIsa;
@@ -204,44 +150,16 @@ Isa detectIsa() {
 
 Isa activeIsa = detectIsa();
 
-using SkinnyFn = void (*)(uint64_t, const float *, uint64_t, const uint8_t *,
-                          uint64_t, uint64_t, float *, uint64_t, bool);
-
-template <Kind K> SkinnyFn skinnyFor(Isa isa, uint64_t rows) {
-#if defined(__x86_64__)
-  static constexpr SkinnyFn avx512[] = {
-      skinnyAvx512<K, 1>, skinnyAvx512<K, 2>, skinnyAvx512<K, 3>,
-      skinnyAvx512<K, 4>, skinnyAvx512<K, 5>, skinnyAvx512<K, 6>,
-      skinnyAvx512<K, 7>, skinnyAvx512<K, 8>};
-  static constexpr SkinnyFn avx2[] = {
-      skinnyAvx2<K, 1>, skinnyAvx2<K, 2>, skinnyAvx2<K, 3>, skinnyAvx2<K, 4>,
-      skinnyAvx2<K, 5>, skinnyAvx2<K, 6>, skinnyAvx2<K, 7>, skinnyAvx2<K, 8>};
-  if (isa == Isa::Avx512)
-    return avx512[rows - 1];
-  if (isa == Isa::Avx2)
-    return avx2[rows - 1];
-#else
-  (void)isa;
-  (void)rows;
-#endif
-  return nullptr;
-}
-
 template <Kind K>
 void skinny(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             const uint8_t *w, float *c, uint64_t ldc, bool accumulate) {
-  Isa isa = activeIsa;
   // W rows split over the threads; each thread reads its rows once per
   // group of kRowGroup A rows.
   parallelFor(n, 64, [&](size_t j0, size_t j1) {
     for (uint64_t r = 0; r < m; r += kRowGroup) {
       uint64_t rows = std::min(kRowGroup, m - r);
-      const float *ar = a + r * lda;
-      float *cr = c + r * ldc;
-      if (SkinnyFn fn = skinnyFor<K>(isa, rows))
-        fn(k, ar, lda, w, j0, j1, cr, ldc, accumulate);
-      else
-        skinnyGeneric<K>(rows, k, ar, lda, w, j0, j1, cr, ldc, accumulate);
+      skinnyGeneric<K>(rows, k, a + r * lda, lda, w, j0, j1, c + r * ldc, ldc,
+                       accumulate);
     }
   });
 }

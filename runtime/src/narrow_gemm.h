@@ -7,13 +7,16 @@
 //   - m <= kSkinnyRows (decode): each W row is read once from memory and
 //     used for all m rows of A; W's rows split over the host threads.
 //     Memory-bound by design: W's bytes / DRAM bandwidth is the limit.
+//     Sessions run the artifact's generated kernels for this
+//     (gemv_kernels.h); the portable loop here serves artifacts without
+//     them.
 //   - larger m (prefill): W's rows in blocks of kPanelRows spread over the
 //     host threads (forEachColumnBlock, gemm.h); each thread widens a block
 //     into its own part of a per-call buffer and multiplies by it with a
 //     single-threaded BLAS sgemm, so
 //     prefill runs at the f32 GEMM rate; the widening is O(n k) against
 //     O(m n k) work.
-// AVX-512F or AVX2+FMA+F16C kernels when the CPU has them (checked at
+// The widening: AVX-512F or AVX2+FMA+F16C when the CPU has them (checked at
 // run time), else portable C++. e4m3 is widened through f16 (every e4m3
 // value is an f16 value times 2^8), so the same conversion instructions
 // serve both.
@@ -43,7 +46,7 @@ void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
                   uint64_t lda, const void *w, nhc_dtype_t dtype, float *c,
                   uint64_t ldc, bool accumulate, float *panel);
 
-/// The kernels the skinny path can use; the best the CPU has is the
+/// The widening kernels of the prefill path; the best the CPU has is the
 /// default. Tests force each supported one in turn.
 enum class NarrowGemmIsa { Generic, Avx2, Avx512 };
 /// The best kernels this CPU supports.

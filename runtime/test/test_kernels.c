@@ -159,3 +159,34 @@ EXPORT void nhc_test_probe_packed(void **args) {
   out[5] = f32_arg(args, 6);
   out[6] = (float)*(int64_t *)args[10];
 }
+
+/* nhc_gemv_bf16(a, w: the weight's bytes, c, m, n, k, lda, ldc, accumulate):
+ * the decode GEMV of lib/Kernels/gemv.mlir without its vectors. No F16 or
+ * e4m3 twin, so those dtypes take the runtime's portable loop. Memrefs
+ * shorter than the call needs give NaN, so a test sees a wrong size. */
+EXPORT void nhc_gemv_bf16_packed(void **args) {
+  const float *a = f32_memref(args, 0);
+  const uint8_t *w = *(uint8_t **)args[6] + *(int64_t *)args[7];
+  float *c = f32_memref(args, 10);
+  int64_t m = index_arg(args, 15), n = index_arg(args, 16),
+          k = index_arg(args, 17), lda = index_arg(args, 18),
+          ldc = index_arg(args, 19), accumulate = index_arg(args, 20);
+  int sized = *(int64_t *)args[3] >= (m - 1) * lda + k &&
+              *(int64_t *)args[8] >= n * k * 2 &&
+              *(int64_t *)args[13] >= (m - 1) * ldc + n;
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t j = 0; j < n; ++j) {
+      float sum = 0.0f;
+      for (int64_t i = 0; i < k; ++i) {
+        const uint8_t *p = w + 2 * (j * k + i);
+        union {
+          uint32_t bits;
+          float value;
+        } widened = {(uint32_t)(p[0] | p[1] << 8) << 16};
+        sum += a[t * lda + i] * widened.value;
+      }
+      if (!sized)
+        sum = NAN;
+      c[t * ldc + j] = accumulate ? c[t * ldc + j] + sum : sum;
+    }
+}

@@ -69,5 +69,8 @@
 // EMBED-DAG: func.func @nhc_gather_last(
 // EMBED-DAG: func.func @nhc_moe_route(
 // EMBED-DAG: func.func @nhc_quantize_fp8(
+// EMBED-DAG: func.func @nhc_gemv_bf16(
+// EMBED-DAG: func.func @nhc_gemv_f16(
+// EMBED-DAG: func.func @nhc_gemv_e4m3(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 11
+// COUNT: 14

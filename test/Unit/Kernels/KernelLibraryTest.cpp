@@ -35,6 +35,9 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_gather_last", {m, m, m, i, i}},
       {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
       {"nhc_quantize_fp8", {m, i, i, m, m, i, i}},
+      {"nhc_gemv_bf16", {m, m, m, i, i, i, i, i, i}},
+      {"nhc_gemv_f16", {m, m, m, i, i, i, i, i, i}},
+      {"nhc_gemv_e4m3", {m, m, m, i, i, i, i, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
@@ -52,6 +55,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
   for (const mlir::nhc::KernelSignature &sig : *sigs) {
     if (sig.name == "nhc_moe_route")
       EXPECT_EQ(sig.params[2].elementType, "i32");
+    if (sig.name.rfind("nhc_gemv_", 0) == 0) // the weight's bytes
+      EXPECT_EQ(sig.params[1].elementType, "i8");
     for (const mlir::nhc::KernelParam &p : sig.params)
       if (p.kind == "memref")
         EXPECT_EQ(p.abiSlots, 5u);

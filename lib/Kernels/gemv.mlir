@@ -1,0 +1,291 @@
+// Decode gemms on narrow weights, the microkernels behind the runtime's
+// `gemm` and `moe_experts` library operations for a few rows (docs/runtime.md,
+// "Library operations"): C[t, j] (+)= sum_i A[t, i] * W[j, i] for t < m and
+// j < n, with W [n, k] read in its stored form and widened exactly in
+// registers, f32 products and sums. Each row of W is read from memory once
+// and used for all m rows of A, so a decode step streams the weights at
+// memory bandwidth; the rows of W are the parallel loop (a slice of rows per
+// host thread). A rows are `lda` apart, C rows `ldc` apart; C is overwritten
+// unless `accumulate` is nonzero. W is passed as its bytes; one public kernel
+// per storage dtype, each the shared body with its widening (the dtype is a
+// constant there, so the switch folds away after inlining). Vectors of 32
+// lanes: two AVX-512 or four AVX2 registers, independent FMA chains; rows of
+// A four at a time, so that each block of W is widened once for four; the
+// tail of a row is a masked load.
+
+// bf16 bits -> f32: the bits are the high half of the f32.
+func.func private @widen_bf16(%bits: vector<32xi16>) -> vector<32xf32> {
+  %c16 = arith.constant dense<16> : vector<32xi32>
+  %wide = arith.extui %bits : vector<32xi16> to vector<32xi32>
+  %shifted = arith.shli %wide, %c16 : vector<32xi32>
+  %f = arith.bitcast %shifted : vector<32xi32> to vector<32xf32>
+  return %f : vector<32xf32>
+}
+
+// f16 bits -> f32, exactly: normal values rebias the exponent (15 -> 127),
+// subnormals are mantissa * 2^-24, infinities and NaNs keep their mantissa.
+func.func private @widen_f16(%bits: vector<32xi16>) -> vector<32xf32> {
+  %c10 = arith.constant dense<10> : vector<32xi32>
+  %c13 = arith.constant dense<13> : vector<32xi32>
+  %c16 = arith.constant dense<16> : vector<32xi32>
+  %c23 = arith.constant dense<23> : vector<32xi32>
+  %cExpMask = arith.constant dense<31> : vector<32xi32>
+  %cMantMask = arith.constant dense<1023> : vector<32xi32>
+  %cSignMask = arith.constant dense<32768> : vector<32xi32>
+  %cRebias = arith.constant dense<112> : vector<32xi32>
+  %cInf = arith.constant dense<2139095040> : vector<32xi32> // 0x7f800000
+  %c0 = arith.constant dense<0> : vector<32xi32>
+  %cSubScale = arith.constant dense<5.9604644775390625E-8> : vector<32xf32> // 2^-24
+  %h = arith.extui %bits : vector<32xi16> to vector<32xi32>
+  %sign16 = arith.andi %h, %cSignMask : vector<32xi32>
+  %sign = arith.shli %sign16, %c16 : vector<32xi32>
+  %eShifted = arith.shrui %h, %c10 : vector<32xi32>
+  %e = arith.andi %eShifted, %cExpMask : vector<32xi32>
+  %mant = arith.andi %h, %cMantMask : vector<32xi32>
+  %mant23 = arith.shli %mant, %c13 : vector<32xi32>
+  %eBiased = arith.addi %e, %cRebias : vector<32xi32>
+  %eBits = arith.shli %eBiased, %c23 : vector<32xi32>
+  %normal = arith.ori %eBits, %mant23 : vector<32xi32>
+  %special = arith.ori %cInf, %mant23 : vector<32xi32>
+  %mantF = arith.uitofp %mant : vector<32xi32> to vector<32xf32>
+  %subF = arith.mulf %mantF, %cSubScale : vector<32xf32>
+  %sub = arith.bitcast %subF : vector<32xf32> to vector<32xi32>
+  %isSub = arith.cmpi eq, %e, %c0 : vector<32xi32>
+  %isSpecial = arith.cmpi eq, %e, %cExpMask : vector<32xi32>
+  %notSub = arith.select %isSpecial, %special, %normal : vector<32xi1>, vector<32xi32>
+  %magnitude = arith.select %isSub, %sub, %notSub : vector<32xi1>, vector<32xi32>
+  %signed = arith.ori %magnitude, %sign : vector<32xi32>
+  %f = arith.bitcast %signed : vector<32xi32> to vector<32xf32>
+  return %f : vector<32xf32>
+}
+
+// e4m3fn bits -> f32, exactly: exponent bias 7 -> 127, subnormals are
+// mantissa * 2^-9, S.1111.111 is NaN (the format has no infinities).
+func.func private @widen_e4m3(%bits: vector<32xi8>) -> vector<32xf32> {
+  %c3 = arith.constant dense<3> : vector<32xi32>
+  %c20 = arith.constant dense<20> : vector<32xi32>
+  %c23 = arith.constant dense<23> : vector<32xi32>
+  %c24 = arith.constant dense<24> : vector<32xi32>
+  %cExpMask = arith.constant dense<15> : vector<32xi32>
+  %cMantMask = arith.constant dense<7> : vector<32xi32>
+  %cSignMask = arith.constant dense<128> : vector<32xi32>
+  %cNanBits = arith.constant dense<127> : vector<32xi32>
+  %cRebias = arith.constant dense<120> : vector<32xi32>
+  %cNan = arith.constant dense<2143289344> : vector<32xi32> // 0x7fc00000
+  %c0 = arith.constant dense<0> : vector<32xi32>
+  %cSubScale = arith.constant dense<0.001953125> : vector<32xf32> // 2^-9
+  %b = arith.extui %bits : vector<32xi8> to vector<32xi32>
+  %sign8 = arith.andi %b, %cSignMask : vector<32xi32>
+  %sign = arith.shli %sign8, %c24 : vector<32xi32>
+  %eShifted = arith.shrui %b, %c3 : vector<32xi32>
+  %e = arith.andi %eShifted, %cExpMask : vector<32xi32>
+  %mant = arith.andi %b, %cMantMask : vector<32xi32>
+  %mant23 = arith.shli %mant, %c20 : vector<32xi32>
+  %eBiased = arith.addi %e, %cRebias : vector<32xi32>
+  %eBits = arith.shli %eBiased, %c23 : vector<32xi32>
+  %normal = arith.ori %eBits, %mant23 : vector<32xi32>
+  %mantF = arith.uitofp %mant : vector<32xi32> to vector<32xf32>
+  %subF = arith.mulf %mantF, %cSubScale : vector<32xf32>
+  %sub = arith.bitcast %subF : vector<32xf32> to vector<32xi32>
+  %isSub = arith.cmpi eq, %e, %c0 : vector<32xi32>
+  %low7 = arith.andi %b, %cNanBits : vector<32xi32>
+  %isNan = arith.cmpi eq, %low7, %cNanBits : vector<32xi32>
+  %finite = arith.select %isSub, %sub, %normal : vector<32xi1>, vector<32xi32>
+  %magnitude = arith.select %isNan, %cNan, %finite : vector<32xi1>, vector<32xi32>
+  %signed = arith.ori %magnitude, %sign : vector<32xi32>
+  %f = arith.bitcast %signed : vector<32xi32> to vector<32xf32>
+  return %f : vector<32xf32>
+}
+
+// Storage dtypes of W, for @gemv_rows.
+// 0: bf16, 1: f16, 2: e4m3fn.
+
+// 32 consecutive weights at element `i` of W's bytes, widened; lanes off in
+// `mask` (32 lanes) read nothing and are 0.
+func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index,
+                                %mask: vector<32xi1>) -> vector<32xf32> {
+  %c2 = arith.constant 2 : index
+  %bytes16 = arith.constant dense<0> : vector<64xi8>
+  %bytes8 = arith.constant dense<0> : vector<32xi8>
+  %f = scf.index_switch %dtype -> vector<32xf32>
+  case 2 {
+    %b = vector.maskedload %w[%i], %mask, %bytes8
+        : memref<?xi8>, vector<32xi1>, vector<32xi8> into vector<32xi8>
+    %v = func.call @widen_e4m3(%b) : (vector<32xi8>) -> vector<32xf32>
+    scf.yield %v : vector<32xf32>
+  }
+  default {
+    // Two bytes per lane: each lane's mask bit covers both.
+    %pairs = vector.interleave %mask, %mask : vector<32xi1> -> vector<64xi1>
+    %at = arith.muli %i, %c2 : index
+    %b = vector.maskedload %w[%at], %pairs, %bytes16
+        : memref<?xi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+    %h = vector.bitcast %b : vector<64xi8> to vector<32xi16>
+    %c1 = arith.constant 1 : index
+    %isF16 = arith.cmpi eq, %dtype, %c1 : index
+    %v = scf.if %isF16 -> (vector<32xf32>) {
+      %x = func.call @widen_f16(%h) : (vector<32xi16>) -> vector<32xf32>
+      scf.yield %x : vector<32xf32>
+    } else {
+      %x = func.call @widen_bf16(%h) : (vector<32xi16>) -> vector<32xf32>
+      scf.yield %x : vector<32xf32>
+    }
+    scf.yield %v : vector<32xf32>
+  }
+  return %f : vector<32xf32>
+}
+
+// c[ci] = sum of `acc`'s lanes, plus c[ci] when `add`.
+func.func private @store_sum(%c: memref<?xf32>, %ci: index,
+                             %acc: vector<32xf32>, %add: i1) {
+  %zf = arith.constant 0.0 : f32
+  %sum = vector.reduction <add>, %acc fastmath<reassoc> : vector<32xf32> into f32
+  %old = scf.if %add -> (f32) {
+    %v = memref.load %c[%ci] : memref<?xf32>
+    scf.yield %v : f32
+  } else {
+    scf.yield %zf : f32
+  }
+  %new = arith.addf %old, %sum : f32
+  memref.store %new, %c[%ci] : memref<?xf32>
+  return
+}
+
+// acc + A[aRow + i, +32) * wv, lanes off in `mask` adding nothing.
+func.func private @fma_a(%a: memref<?xf32>, %at: index, %wv: vector<32xf32>,
+                         %acc: vector<32xf32>, %mask: vector<32xi1>)
+    -> vector<32xf32> {
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %av = vector.maskedload %a[%at], %mask, %zero
+      : memref<?xf32>, vector<32xi1>, vector<32xf32> into vector<32xf32>
+  %next = vector.fma %av, %wv, %acc : vector<32xf32>
+  return %next : vector<32xf32>
+}
+
+func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
+                             %c: memref<?xf32>, %m: index, %n: index,
+                             %k: index, %lda: index, %ldc: index,
+                             %accumulate: index, %dtype: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%j) = (%c0) to (%n) step (%c1) {
+    // Inside the loop so that a GPU kernel computes them itself (the launch
+    // table carries only index and f32 values); hoisted on the host.
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c32 = arith.constant 32 : index
+    %zero = arith.constant dense<0.0> : vector<32xf32>
+    %all = arith.constant dense<true> : vector<32xi1>
+    %kBlocks = arith.divui %k, %c32 : index
+    %kFull = arith.muli %kBlocks, %c32 : index
+    %rest = arith.subi %k, %kFull : index
+    %mask = vector.create_mask %rest : vector<32xi1>
+    %add = arith.cmpi ne, %accumulate, %c0 : index
+    %wRow = arith.muli %j, %k : index
+    %wTail = arith.addi %wRow, %kFull : index
+    // Rows of A four at a time: each block of W widened once for all four.
+    %mQuads = arith.divui %m, %c4 : index
+    %mFull = arith.muli %mQuads, %c4 : index
+    scf.for %t = %c0 to %mFull step %c4 {
+      %t1 = arith.addi %t, %c1 : index
+      %t2 = arith.addi %t, %c2 : index
+      %t3 = arith.addi %t, %c3 : index
+      %r0 = arith.muli %t, %lda : index
+      %r1 = arith.muli %t1, %lda : index
+      %r2 = arith.muli %t2, %lda : index
+      %r3 = arith.muli %t3, %lda : index
+      %body:4 = scf.for %i = %c0 to %kFull step %c32
+          iter_args(%s0 = %zero, %s1 = %zero, %s2 = %zero, %s3 = %zero)
+          -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>) {
+        %wi = arith.addi %wRow, %i : index
+        %wv = func.call @load_weights(%w, %wi, %dtype, %all)
+            : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+        %a0 = arith.addi %r0, %i : index
+        %a1 = arith.addi %r1, %i : index
+        %a2 = arith.addi %r2, %i : index
+        %a3 = arith.addi %r3, %i : index
+        %n0 = func.call @fma_a(%a, %a0, %wv, %s0, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        %n1 = func.call @fma_a(%a, %a1, %wv, %s1, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        %n2 = func.call @fma_a(%a, %a2, %wv, %s2, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        %n3 = func.call @fma_a(%a, %a3, %wv, %s3, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        scf.yield %n0, %n1, %n2, %n3
+            : vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
+      }
+      %tailW = func.call @load_weights(%w, %wTail, %dtype, %mask)
+          : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+      %e0 = arith.addi %r0, %kFull : index
+      %e1 = arith.addi %r1, %kFull : index
+      %e2 = arith.addi %r2, %kFull : index
+      %e3 = arith.addi %r3, %kFull : index
+      %f0 = func.call @fma_a(%a, %e0, %tailW, %body#0, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+      %f1 = func.call @fma_a(%a, %e1, %tailW, %body#1, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+      %f2 = func.call @fma_a(%a, %e2, %tailW, %body#2, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+      %f3 = func.call @fma_a(%a, %e3, %tailW, %body#3, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+      %q0 = arith.muli %t, %ldc : index
+      %q1 = arith.muli %t1, %ldc : index
+      %q2 = arith.muli %t2, %ldc : index
+      %q3 = arith.muli %t3, %ldc : index
+      %c0j = arith.addi %q0, %j : index
+      %c1j = arith.addi %q1, %j : index
+      %c2j = arith.addi %q2, %j : index
+      %c3j = arith.addi %q3, %j : index
+      func.call @store_sum(%c, %c0j, %f0, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+      func.call @store_sum(%c, %c1j, %f1, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+      func.call @store_sum(%c, %c2j, %f2, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+      func.call @store_sum(%c, %c3j, %f3, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+    }
+    // The rows left over, one at a time.
+    scf.for %t = %mFull to %m step %c1 {
+      %aRow = arith.muli %t, %lda : index
+      %full = scf.for %i = %c0 to %kFull step %c32
+          iter_args(%acc = %zero) -> (vector<32xf32>) {
+        %wi = arith.addi %wRow, %i : index
+        %wv = func.call @load_weights(%w, %wi, %dtype, %all)
+            : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+        %ai = arith.addi %aRow, %i : index
+        %next = func.call @fma_a(%a, %ai, %wv, %acc, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        scf.yield %next : vector<32xf32>
+      }
+      %tailW = func.call @load_weights(%w, %wTail, %dtype, %mask)
+          : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+      %aTail = arith.addi %aRow, %kFull : index
+      %acc = func.call @fma_a(%a, %aTail, %tailW, %full, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+      %ct = arith.muli %t, %ldc : index
+      %ci = arith.addi %ct, %j : index
+      func.call @store_sum(%c, %ci, %acc, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+    }
+    scf.reduce
+  }
+  return
+}
+
+func.func @nhc_gemv_bf16(%a: memref<?xf32>, %w: memref<?xi8>,
+                         %c: memref<?xf32>, %m: index, %n: index, %k: index,
+                         %lda: index, %ldc: index, %accumulate: index) {
+  %bf16 = arith.constant 0 : index
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %bf16)
+      : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
+         index, index, index, index) -> ()
+  return
+}
+
+func.func @nhc_gemv_f16(%a: memref<?xf32>, %w: memref<?xi8>,
+                        %c: memref<?xf32>, %m: index, %n: index, %k: index,
+                        %lda: index, %ldc: index, %accumulate: index) {
+  %f16 = arith.constant 1 : index
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %f16)
+      : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
+         index, index, index, index) -> ()
+  return
+}
+
+func.func @nhc_gemv_e4m3(%a: memref<?xf32>, %w: memref<?xi8>,
+                         %c: memref<?xf32>, %m: index, %n: index, %k: index,
+                         %lda: index, %ldc: index, %accumulate: index) {
+  %e4m3 = arith.constant 2 : index
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %e4m3)
+      : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
+         index, index, index, index) -> ()
+  return
+}

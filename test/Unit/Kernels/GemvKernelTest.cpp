@@ -1,0 +1,156 @@
+//===- GemvKernelTest.cpp - the decode GEMV microkernels (gemv.mlir) ------===//
+//
+// nhc_gemv_{bf16,f16,e4m3} against a double-precision product of weights
+// widened by an independent reference, over row counts 1..16, row lengths
+// around the 32-lane blocks, strided A and C, accumulate, and the special
+// values of each storage format (subnormals, infinities, NaN). Runs once
+// per host level and through the sliced entries (test/Unit/CMakeLists.txt).
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "KernelTestUtils.h"
+
+using namespace nhc_test;
+
+namespace {
+
+enum class Storage { Bf16, F16, E4m3 };
+
+const char *kernelOf(Storage s) {
+  return s == Storage::Bf16  ? "nhc_gemv_bf16"
+         : s == Storage::F16 ? "nhc_gemv_f16"
+                             : "nhc_gemv_e4m3";
+}
+
+size_t bytesOf(Storage s) { return s == Storage::E4m3 ? 1 : 2; }
+
+/// The value of one stored weight (bits), computed with ldexp.
+double widen(Storage s, uint32_t bits) {
+  if (s == Storage::Bf16) {
+    uint32_t f = bits << 16;
+    float x;
+    std::memcpy(&x, &f, sizeof x);
+    return x;
+  }
+  const int mantBits = s == Storage::F16 ? 10 : 3;
+  const int expBits = s == Storage::F16 ? 5 : 4;
+  const int bias = s == Storage::F16 ? 15 : 7;
+  const uint32_t sign = bits >> (mantBits + expBits) & 1;
+  const uint32_t e = bits >> mantBits & ((1u << expBits) - 1);
+  const uint32_t mant = bits & ((1u << mantBits) - 1);
+  double magnitude;
+  if (s == Storage::E4m3 && e == 15 && mant == 7)
+    magnitude = NAN;
+  else if (s == Storage::F16 && e == 31)
+    magnitude = mant ? NAN : INFINITY;
+  else if (e == 0)
+    magnitude = std::ldexp(double(mant), 1 - bias - mantBits);
+  else
+    magnitude = std::ldexp(double(mant + (1u << mantBits)), int(e) - bias - mantBits);
+  return sign ? -magnitude : magnitude;
+}
+
+/// Random finite weights of every exponent the format has (bf16: a wide
+/// range), subnormals included.
+uint32_t randomBits(Storage s, std::mt19937 &rng) {
+  for (;;) {
+    uint32_t bits;
+    if (s == Storage::Bf16) // exponents around 1 so that sums stay finite
+      bits = (rng() & 0x807f) | ((0x3c + rng() % 8) << 7);
+    else
+      bits = rng() & (s == Storage::F16 ? 0xffff : 0xff);
+    if (std::isfinite(widen(s, bits)))
+      return bits;
+  }
+}
+
+void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  std::mt19937 rng(static_cast<uint32_t>(m * 1000 + n * 10 + k));
+  const int64_t lda = k + 3, ldc = n + 2;
+  std::vector<float> a = randomFloats(rng, m * lda), c(m * ldc, 0.25f);
+  std::vector<uint8_t> w(n * k * bytesOf(s));
+  std::vector<double> wide(n * k);
+  for (int64_t i = 0; i < n * k; ++i) {
+    uint32_t bits = randomBits(s, rng);
+    std::memcpy(&w[i * bytesOf(s)], &bits, bytesOf(s)); // little-endian
+    wide[i] = widen(s, bits);
+  }
+  ArgPack args;
+  args.buf(a).buf(w).buf(c).idx(m).idx(n).idx(k).idx(lda).idx(ldc).idx(
+      accumulate);
+  runKernel(kernelOf(s), args);
+  for (int64_t t = 0; t < m; ++t) {
+    for (int64_t j = 0; j < n; ++j) {
+      double want = accumulate ? 0.25 : 0.0, magnitude = 0.0;
+      for (int64_t i = 0; i < k; ++i) {
+        want += double(a[t * lda + i]) * wide[j * k + i];
+        magnitude += std::fabs(double(a[t * lda + i]) * wide[j * k + i]);
+      }
+      ASSERT_NEAR(c[t * ldc + j], want, 0x1p-22 * (magnitude + 1))
+          << kernelOf(s) << " m " << m << " n " << n << " k " << k << " at ["
+          << t << ", " << j << "]";
+    }
+    for (int64_t j = n; j < ldc && t * ldc + j < int64_t(c.size()); ++j)
+      ASSERT_EQ(c[t * ldc + j], 0.25f) << "padding of C written";
+  }
+}
+
+TEST(KernelGemv, EveryStorageAndShape) {
+  for (Storage s : {Storage::Bf16, Storage::F16, Storage::E4m3})
+    for (int64_t m : {1, 2, 7, 16})
+      for (int64_t k : {1, 31, 32, 33, 100, 257})
+        for (bool accumulate : {false, true})
+          runGemv(s, m, /*n=*/m == 16 ? 3 : 37, k, accumulate);
+}
+
+TEST(KernelGemv, SpecialValuesWidenExactly) {
+  // One row of A of ones times a weight row holding one special value each
+  // (the rest zero): the output is that value's widening.
+  struct Special {
+    Storage storage;
+    uint32_t bits;
+  };
+  const Special specials[] = {
+      {Storage::F16, 0x0001},  // smallest subnormal, 2^-24
+      {Storage::F16, 0x83ff},  // largest negative subnormal
+      {Storage::F16, 0x7bff},  // 65504
+      {Storage::F16, 0x7c00},  // +inf
+      {Storage::F16, 0xfc00},  // -inf
+      {Storage::F16, 0x7e00},  // NaN
+      {Storage::E4m3, 0x01},   // 2^-9
+      {Storage::E4m3, 0x87},   // -7 * 2^-9
+      {Storage::E4m3, 0x7e},   // 448
+      {Storage::E4m3, 0x7f},   // NaN
+      {Storage::E4m3, 0xff},   // NaN
+      {Storage::Bf16, 0x0001}, // bf16 subnormal
+      {Storage::Bf16, 0xff80}, // -inf
+      {Storage::Bf16, 0x7fc1}, // NaN
+  };
+  const int64_t k = 40; // the special value sits in the masked tail block
+  for (const Special &sp : specials)
+    for (int64_t at : {int64_t(5), int64_t(35)}) {
+      std::vector<float> a(k, 1.0f), c(1);
+      std::vector<uint8_t> w(k * bytesOf(sp.storage), 0);
+      std::memcpy(&w[at * bytesOf(sp.storage)], &sp.bits,
+                  bytesOf(sp.storage));
+      ArgPack args;
+      args.buf(a).buf(w).buf(c).idx(1).idx(1).idx(k).idx(k).idx(1).idx(0);
+      runKernel(kernelOf(sp.storage), args);
+      double want = widen(sp.storage, sp.bits);
+      if (std::isnan(want))
+        EXPECT_TRUE(std::isnan(c[0]))
+            << kernelOf(sp.storage) << " bits 0x" << std::hex << sp.bits;
+      else
+        EXPECT_EQ(double(c[0]), want)
+            << kernelOf(sp.storage) << " bits 0x" << std::hex << sp.bits;
+    }
+}
+
+} // namespace
