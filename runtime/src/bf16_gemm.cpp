@@ -14,6 +14,7 @@
 // OpenMP's (libgomp, which oneDNN runs on); declared here because clang
 // has no omp.h without its own OpenMP runtime.
 extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_max_threads(void);
 
 namespace nhc::runtime {
 namespace {
@@ -60,11 +61,17 @@ dnnl::matmul::primitive_desc describe(const dnnl::engine &engine, uint64_t m,
 const Engine &engine() {
   static Engine *instance = [] {
     auto *e = new Engine; // never destroyed: pool threads may still run
-    dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
-    if (isa == dnnl::cpu_isa::avx512_core_bf16 ||
-        isa == dnnl::cpu_isa::avx512_core_amx)
-      e->implementation = describe(e->engine, 64, 64, 64, 64, false)
-                              .impl_info_str();
+    // oneDNN's ISA values are nested bit sets: every ISA with bf16
+    // dot products (AMX, AVX10, ...) contains avx512_core_bf16's bits.
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    try {
+      if ((isa & bf16) == bf16)
+        e->implementation = describe(e->engine, 64, 64, 64, 64, false)
+                                .impl_info_str();
+    } catch (const dnnl::error &) {
+      e->implementation.clear(); // no bf16 matmul here: f32 it is
+    }
     // A reference (scalar) implementation is slower than the f32 path.
     if (e->implementation.rfind("ref", 0) == 0)
       e->implementation.clear();
@@ -123,9 +130,18 @@ void bf16GemmNT(uint64_t m, uint64_t n, uint64_t k, const uint16_t *a,
   NHC_CHECK(bf16GemmAvailable(), NHC_INTERNAL,
             "bf16 gemm: this CPU has no bf16 dot-product instructions");
   // oneDNN (OpenMP build) would start a team per call; the host pool owns
-  // the cores, so each calling thread asks for a team of one, once.
-  thread_local bool single = (omp_set_num_threads(1), true);
-  (void)single;
+  // the cores, so the call asks for a team of one, and gives the calling
+  // thread (perhaps the application's) its own setting back.
+  const int team = omp_get_max_threads();
+  if (team != 1)
+    omp_set_num_threads(1);
+  struct RestoreTeam {
+    int team;
+    ~RestoreTeam() {
+      if (team != 1)
+        omp_set_num_threads(team);
+    }
+  } restore{team};
   try {
     const dnnl::engine &cpu = engine().engine;
     dnnl::stream stream(cpu);

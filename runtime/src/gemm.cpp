@@ -1,4 +1,4 @@
-//===- gemm.cpp - The `gemm` library op: F32 via sgemm, else narrow_gemm -===//
+//===- gemm.cpp - The `gemm` library op: sgemm, bf16, GEMV or narrow ------===//
 
 #include "gemm.h"
 
@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 
 #include "bf16_gemm.h"
@@ -69,9 +70,21 @@ void gemmNTBf16(uint64_t m, uint64_t n, uint64_t k, const float *a,
   parallelFor(m, 8, [&](size_t r0, size_t r1) {
     roundRowsToBf16(r1 - r0, k, a + r0 * lda, lda, rows + r0 * k);
   });
+  // A parallel body must not throw: the first error (oneDNN's, or memory
+  // for a new primitive) is carried out of the loop and rethrown.
+  std::exception_ptr failure;
+  std::mutex failureLock;
   forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
-    bf16GemmNT(m, j1 - j0, k, rows, w + j0 * k, c + j0, ldc, accumulate);
+    try {
+      bf16GemmNT(m, j1 - j0, k, rows, w + j0 * k, c + j0, ldc, accumulate);
+    } catch (...) {
+      std::lock_guard<std::mutex> hold(failureLock);
+      if (!failure)
+        failure = std::current_exception();
+    }
   });
+  if (failure)
+    std::rethrow_exception(failure);
 }
 
 } // namespace

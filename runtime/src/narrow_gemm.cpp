@@ -18,7 +18,7 @@
 namespace nhc::runtime {
 namespace {
 
-/// Rows of A handled together by one pass over a W row (accumulators).
+/// Rows of A handled together by one pass over W's rows.
 constexpr uint64_t kRowGroup = 8;
 
 enum class Kind { Bf16, F16, E4m3 };
@@ -57,16 +57,14 @@ template <Kind K>
 void skinnyGeneric(uint64_t rows, uint64_t k, const float *a, uint64_t lda,
                    const uint8_t *w, uint64_t j0, uint64_t j1, float *c,
                    uint64_t ldc, bool accumulate) {
-  std::vector<float> row(k);
+  // Runs inside a parallel loop: no allocation (a body must not throw).
   for (uint64_t j = j0; j < j1; ++j) {
     const uint8_t *wj = w + j * k * bytesOf(K);
-    for (uint64_t i = 0; i < k; ++i)
-      row[i] = loadOne<K>(wj + bytesOf(K) * i);
     for (uint64_t t = 0; t < rows; ++t) {
       const float *at = a + t * lda;
       float sum = 0.0f;
       for (uint64_t i = 0; i < k; ++i)
-        sum += at[i] * row[i];
+        sum += at[i] * loadOne<K>(wj + bytesOf(K) * i);
       float &out = c[t * ldc + j];
       out = accumulate ? out + sum : sum;
     }
@@ -190,7 +188,7 @@ widenAvx2(const uint8_t *p, uint64_t count, float *dst) {
 }
 #endif
 
-/// The prefill panels' widening, with the same kernels as the skinny path.
+/// The prefill panels' widening, vectorized for the best ISA the CPU has.
 template <Kind K>
 void widenAll(const uint8_t *p, uint64_t count, float *dst) {
 #if defined(__x86_64__)

@@ -158,6 +158,17 @@ protected:
     if (!cpuRunsForcedHostIsa(level))
       GTEST_SKIP() << "NHC_HOST_ISA=" << level
                    << ": this CPU cannot run that host kernel level";
+    // A precision the session falls back from would test f32 twice.
+    if (GetParam().precision != NHC_GEMM_PRECISION_F32) {
+      Model probe(GetParam());
+      nhc_session_info_t info;
+      ASSERT_EQ(nhc_session_get_info(probe.session, &info), NHC_OK);
+      if (info.gemm_precision != GetParam().precision)
+        GTEST_SKIP() << "gemm precision "
+                     << nhc_gemm_precision_name(GetParam().precision)
+                     << " is not available on this CPU (no bf16 "
+                        "dot-product instructions)";
+    }
   }
 };
 

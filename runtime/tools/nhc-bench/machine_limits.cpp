@@ -111,10 +111,6 @@ MachineLimits measureMachine(uint64_t bufferBytes, uint64_t gemmN) {
 
 double measureBf16GemmPeak(uint64_t n, unsigned threads) {
   using dnnl::memory;
-  dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
-  if (isa != dnnl::cpu_isa::avx512_core_bf16 &&
-      isa != dnnl::cpu_isa::avx512_core_amx)
-    return 0;
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   const auto N = static_cast<memory::dim>(n);
   // A [n, n] row-major times W stored [n, n] row-major and read transposed,

@@ -26,8 +26,8 @@ struct MachineLimits {
 };
 
 /// oneDNN's bf16 matmul (bf16 inputs, f32 sums), n x n x n on each of
-/// `threads` threads at once, summed; 0 when this CPU has no bf16
-/// dot-product instructions (oneDNN would only emulate them).
+/// `threads` threads at once, summed. Measured only when a session runs
+/// NHC_GEMM_PRECISION_BF16, i.e. the runtime found bf16 instructions.
 double measureBf16GemmPeak(uint64_t n, unsigned threads);
 
 /// `bufferBytes` for the bandwidth test (use >= 8x the last-level cache),

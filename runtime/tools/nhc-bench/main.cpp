@@ -165,7 +165,7 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
   else if (o.writeWeights.empty() && o.weights.empty() == !o.randomWeights)
     error = "give exactly one of --weights PATH and --random-weights";
   if (o.smoke) {
-    o.prefill = {16};
+    o.prefill = {24}; // more than 16 rows: the prefill gemm paths
     o.batches = {1, 2};
     o.contexts = {8};
     o.decodeSteps = 2;

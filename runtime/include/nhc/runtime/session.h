@@ -102,13 +102,15 @@ typedef enum nhc_gemm_precision_t {
   /* Weights widened exactly to f32, f32 products and sums: the numerics of
    * transformers running the checkpoint in float32 (the default). */
   NHC_GEMM_PRECISION_F32 = 0,
-  /* Prefill gemms (more than 16 rows) round their activations to bf16 and
-   * multiply in bf16 with f32 sums: the numerics of transformers running
-   * the checkpoint in bfloat16, at twice the f32 rate, through oneDNN and
-   * the CPU's bf16 dot-product instructions (AVX512_BF16, AMX). Decode
-   * gemms are bound by memory and keep f32 arithmetic; F32, F16 and FP8
-   * weights are unaffected. On a CPU without bf16 instructions the session
-   * runs F32 (nhc_session_info_t.gemm_precision says which). */
+  /* Gemms of more than 16 rows (a prefill's tokens, a batch of more than
+   * 16 decoding requests, one expert's routed tokens) round their
+   * activations to bf16 and multiply in bf16 with f32 sums: the numerics of
+   * transformers running the checkpoint in bfloat16, at twice the f32 rate,
+   * through oneDNN and the CPU's bf16 dot-product instructions
+   * (AVX512_BF16, AMX). Gemms of up to 16 rows are bound by memory and keep
+   * f32 arithmetic; F32, F16 and FP8 weights are unaffected. On a CPU
+   * without bf16 instructions the session runs F32
+   * (nhc_session_info_t.gemm_precision says which). */
   NHC_GEMM_PRECISION_BF16 = 1,
   /* Not a precision: gives the enum 32 bits, so that any int a caller
    * stores is a value of the type (and refused, not undefined). */
