@@ -11,7 +11,8 @@
 // constant there, so the switch folds away after inlining). Vectors of 32
 // lanes: two AVX-512 or four AVX2 registers, independent FMA chains; rows of
 // A four at a time, so that each block of W is widened once for four; the
-// tail of a row is a masked load.
+// last k % 32 weights of a row one at a time. Host only (`nhc.host_only`:
+// one thread per weight row is not a GPU shape; cuBLASLt serves there).
 
 // bf16 bits -> f32: the bits are the high half of the f32.
 func.func private @widen_bf16(%bits: vector<32xi16>) -> vector<32xf32> {
@@ -100,28 +101,21 @@ func.func private @widen_e4m3(%bits: vector<32xi8>) -> vector<32xf32> {
 // Storage dtypes of W, for @gemv_rows.
 // 0: bf16, 1: f16, 2: e4m3fn.
 
-// 32 consecutive weights at element `i` of W's bytes, widened; lanes off in
-// `mask` (32 lanes) read nothing and are 0.
-func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index,
-                                %mask: vector<32xi1>) -> vector<32xf32> {
+// 32 consecutive weights from element `i` of W's bytes, widened.
+func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index)
+    -> vector<32xf32> {
+  %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
-  %bytes16 = arith.constant dense<0> : vector<64xi8>
-  %bytes8 = arith.constant dense<0> : vector<32xi8>
   %f = scf.index_switch %dtype -> vector<32xf32>
   case 2 {
-    %b = vector.maskedload %w[%i], %mask, %bytes8
-        : memref<?xi8>, vector<32xi1>, vector<32xi8> into vector<32xi8>
+    %b = vector.load %w[%i] : memref<?xi8>, vector<32xi8>
     %v = func.call @widen_e4m3(%b) : (vector<32xi8>) -> vector<32xf32>
     scf.yield %v : vector<32xf32>
   }
   default {
-    // Two bytes per lane: each lane's mask bit covers both.
-    %pairs = vector.interleave %mask, %mask : vector<32xi1> -> vector<64xi1>
     %at = arith.muli %i, %c2 : index
-    %b = vector.maskedload %w[%at], %pairs, %bytes16
-        : memref<?xi8>, vector<64xi1>, vector<64xi8> into vector<64xi8>
+    %b = vector.load %w[%at] : memref<?xi8>, vector<64xi8>
     %h = vector.bitcast %b : vector<64xi8> to vector<32xi16>
-    %c1 = arith.constant 1 : index
     %isF16 = arith.cmpi eq, %dtype, %c1 : index
     %v = scf.if %isF16 -> (vector<32xf32>) {
       %x = func.call @widen_f16(%h) : (vector<32xi16>) -> vector<32xf32>
@@ -135,11 +129,65 @@ func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index,
   return %f : vector<32xf32>
 }
 
-// c[ci] = sum of `acc`'s lanes, plus c[ci] when `add`.
-func.func private @store_sum(%c: memref<?xf32>, %ci: index,
-                             %acc: vector<32xf32>, %add: i1) {
+// The one weight at element `i`, widened by the same code (lane 0 of a
+// broadcast): for the last k % 32 weights of a row, with no masked loads,
+// which the SSE2 build would turn into a branch per byte.
+func.func private @weight_at(%w: memref<?xi8>, %i: index, %dtype: index)
+    -> f32 {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : i16
+  %f = scf.index_switch %dtype -> f32
+  case 2 {
+    %b = memref.load %w[%i] : memref<?xi8>
+    %v = vector.broadcast %b : i8 to vector<32xi8>
+    %x = func.call @widen_e4m3(%v) : (vector<32xi8>) -> vector<32xf32>
+    %e = vector.extract %x[0] : f32 from vector<32xf32>
+    scf.yield %e : f32
+  }
+  default {
+    %at = arith.muli %i, %c2 : index
+    %at1 = arith.addi %at, %c1 : index
+    %lo = memref.load %w[%at] : memref<?xi8>
+    %hi = memref.load %w[%at1] : memref<?xi8>
+    %lo16 = arith.extui %lo : i8 to i16
+    %hi16 = arith.extui %hi : i8 to i16
+    %hiShifted = arith.shli %hi16, %c8 : i16
+    %bits = arith.ori %hiShifted, %lo16 : i16 // little-endian
+    %v = vector.broadcast %bits : i16 to vector<32xi16>
+    %isF16 = arith.cmpi eq, %dtype, %c1 : index
+    %x = scf.if %isF16 -> (vector<32xf32>) {
+      %y = func.call @widen_f16(%v) : (vector<32xi16>) -> vector<32xf32>
+      scf.yield %y : vector<32xf32>
+    } else {
+      %y = func.call @widen_bf16(%v) : (vector<32xi16>) -> vector<32xf32>
+      scf.yield %y : vector<32xf32>
+    }
+    %e = vector.extract %x[0] : f32 from vector<32xf32>
+    scf.yield %e : f32
+  }
+  return %f : f32
+}
+
+// c[ci] = the lanes of `acc` summed, plus the row's tail (elements kFull..k
+// of A's row at aRow and W's row at wRow), plus c[ci] when `add`.
+func.func private @store_row(%c: memref<?xf32>, %ci: index,
+                             %acc: vector<32xf32>, %a: memref<?xf32>,
+                             %aRow: index, %w: memref<?xi8>, %wRow: index,
+                             %kFull: index, %k: index, %dtype: index,
+                             %add: i1) {
+  %c1 = arith.constant 1 : index
   %zf = arith.constant 0.0 : f32
-  %sum = vector.reduction <add>, %acc fastmath<reassoc> : vector<32xf32> into f32
+  %lanes = vector.reduction <add>, %acc fastmath<reassoc> : vector<32xf32> into f32
+  %sum = scf.for %i = %kFull to %k step %c1 iter_args(%s = %lanes) -> (f32) {
+    %wi = arith.addi %wRow, %i : index
+    %wv = func.call @weight_at(%w, %wi, %dtype) : (memref<?xi8>, index, index) -> f32
+    %ai = arith.addi %aRow, %i : index
+    %av = memref.load %a[%ai] : memref<?xf32>
+    %p = arith.mulf %av, %wv : f32
+    %next = arith.addf %s, %p : f32
+    scf.yield %next : f32
+  }
   %old = scf.if %add -> (f32) {
     %v = memref.load %c[%ci] : memref<?xf32>
     scf.yield %v : f32
@@ -151,13 +199,10 @@ func.func private @store_sum(%c: memref<?xf32>, %ci: index,
   return
 }
 
-// acc + A[aRow + i, +32) * wv, lanes off in `mask` adding nothing.
+// acc + A[at, +32) * wv.
 func.func private @fma_a(%a: memref<?xf32>, %at: index, %wv: vector<32xf32>,
-                         %acc: vector<32xf32>, %mask: vector<32xi1>)
-    -> vector<32xf32> {
-  %zero = arith.constant dense<0.0> : vector<32xf32>
-  %av = vector.maskedload %a[%at], %mask, %zero
-      : memref<?xf32>, vector<32xi1>, vector<32xf32> into vector<32xf32>
+                         %acc: vector<32xf32>) -> vector<32xf32> {
+  %av = vector.load %a[%at] : memref<?xf32>, vector<32xf32>
   %next = vector.fma %av, %wv, %acc : vector<32xf32>
   return %next : vector<32xf32>
 }
@@ -176,14 +221,10 @@ func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
     %c4 = arith.constant 4 : index
     %c32 = arith.constant 32 : index
     %zero = arith.constant dense<0.0> : vector<32xf32>
-    %all = arith.constant dense<true> : vector<32xi1>
     %kBlocks = arith.divui %k, %c32 : index
     %kFull = arith.muli %kBlocks, %c32 : index
-    %rest = arith.subi %k, %kFull : index
-    %mask = vector.create_mask %rest : vector<32xi1>
     %add = arith.cmpi ne, %accumulate, %c0 : index
     %wRow = arith.muli %j, %k : index
-    %wTail = arith.addi %wRow, %kFull : index
     // Rows of A four at a time: each block of W widened once for all four.
     %mQuads = arith.divui %m, %c4 : index
     %mFull = arith.muli %mQuads, %c4 : index
@@ -195,33 +236,23 @@ func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
       %r1 = arith.muli %t1, %lda : index
       %r2 = arith.muli %t2, %lda : index
       %r3 = arith.muli %t3, %lda : index
-      %body:4 = scf.for %i = %c0 to %kFull step %c32
+      %acc:4 = scf.for %i = %c0 to %kFull step %c32
           iter_args(%s0 = %zero, %s1 = %zero, %s2 = %zero, %s3 = %zero)
           -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>) {
         %wi = arith.addi %wRow, %i : index
-        %wv = func.call @load_weights(%w, %wi, %dtype, %all)
-            : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+        %wv = func.call @load_weights(%w, %wi, %dtype)
+            : (memref<?xi8>, index, index) -> vector<32xf32>
         %a0 = arith.addi %r0, %i : index
         %a1 = arith.addi %r1, %i : index
         %a2 = arith.addi %r2, %i : index
         %a3 = arith.addi %r3, %i : index
-        %n0 = func.call @fma_a(%a, %a0, %wv, %s0, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-        %n1 = func.call @fma_a(%a, %a1, %wv, %s1, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-        %n2 = func.call @fma_a(%a, %a2, %wv, %s2, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-        %n3 = func.call @fma_a(%a, %a3, %wv, %s3, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        %n0 = func.call @fma_a(%a, %a0, %wv, %s0) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+        %n1 = func.call @fma_a(%a, %a1, %wv, %s1) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+        %n2 = func.call @fma_a(%a, %a2, %wv, %s2) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+        %n3 = func.call @fma_a(%a, %a3, %wv, %s3) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
         scf.yield %n0, %n1, %n2, %n3
             : vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
       }
-      %tailW = func.call @load_weights(%w, %wTail, %dtype, %mask)
-          : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
-      %e0 = arith.addi %r0, %kFull : index
-      %e1 = arith.addi %r1, %kFull : index
-      %e2 = arith.addi %r2, %kFull : index
-      %e3 = arith.addi %r3, %kFull : index
-      %f0 = func.call @fma_a(%a, %e0, %tailW, %body#0, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-      %f1 = func.call @fma_a(%a, %e1, %tailW, %body#1, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-      %f2 = func.call @fma_a(%a, %e2, %tailW, %body#2, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
-      %f3 = func.call @fma_a(%a, %e3, %tailW, %body#3, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
       %q0 = arith.muli %t, %ldc : index
       %q1 = arith.muli %t1, %ldc : index
       %q2 = arith.muli %t2, %ldc : index
@@ -230,30 +261,26 @@ func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
       %c1j = arith.addi %q1, %j : index
       %c2j = arith.addi %q2, %j : index
       %c3j = arith.addi %q3, %j : index
-      func.call @store_sum(%c, %c0j, %f0, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
-      func.call @store_sum(%c, %c1j, %f1, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
-      func.call @store_sum(%c, %c2j, %f2, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
-      func.call @store_sum(%c, %c3j, %f3, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+      func.call @store_row(%c, %c0j, %acc#0, %a, %r0, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
+      func.call @store_row(%c, %c1j, %acc#1, %a, %r1, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
+      func.call @store_row(%c, %c2j, %acc#2, %a, %r2, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
+      func.call @store_row(%c, %c3j, %acc#3, %a, %r3, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
     }
     // The rows left over, one at a time.
     scf.for %t = %mFull to %m step %c1 {
       %aRow = arith.muli %t, %lda : index
-      %full = scf.for %i = %c0 to %kFull step %c32
-          iter_args(%acc = %zero) -> (vector<32xf32>) {
+      %acc = scf.for %i = %c0 to %kFull step %c32
+          iter_args(%s = %zero) -> (vector<32xf32>) {
         %wi = arith.addi %wRow, %i : index
-        %wv = func.call @load_weights(%w, %wi, %dtype, %all)
-            : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
+        %wv = func.call @load_weights(%w, %wi, %dtype)
+            : (memref<?xi8>, index, index) -> vector<32xf32>
         %ai = arith.addi %aRow, %i : index
-        %next = func.call @fma_a(%a, %ai, %wv, %acc, %all) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
+        %next = func.call @fma_a(%a, %ai, %wv, %s) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
         scf.yield %next : vector<32xf32>
       }
-      %tailW = func.call @load_weights(%w, %wTail, %dtype, %mask)
-          : (memref<?xi8>, index, index, vector<32xi1>) -> vector<32xf32>
-      %aTail = arith.addi %aRow, %kFull : index
-      %acc = func.call @fma_a(%a, %aTail, %tailW, %full, %mask) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, vector<32xi1>) -> vector<32xf32>
       %ct = arith.muli %t, %ldc : index
       %ci = arith.addi %ct, %j : index
-      func.call @store_sum(%c, %ci, %acc, %add) : (memref<?xf32>, index, vector<32xf32>, i1) -> ()
+      func.call @store_row(%c, %ci, %acc, %a, %aRow, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
     }
     scf.reduce
   }
@@ -262,7 +289,8 @@ func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
 
 func.func @nhc_gemv_bf16(%a: memref<?xf32>, %w: memref<?xi8>,
                          %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                         %lda: index, %ldc: index, %accumulate: index) {
+                         %lda: index, %ldc: index, %accumulate: index)
+    attributes {nhc.host_only} {
   %bf16 = arith.constant 0 : index
   func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %bf16)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
@@ -272,7 +300,8 @@ func.func @nhc_gemv_bf16(%a: memref<?xf32>, %w: memref<?xi8>,
 
 func.func @nhc_gemv_f16(%a: memref<?xf32>, %w: memref<?xi8>,
                         %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                        %lda: index, %ldc: index, %accumulate: index) {
+                        %lda: index, %ldc: index, %accumulate: index)
+    attributes {nhc.host_only} {
   %f16 = arith.constant 1 : index
   func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %f16)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
@@ -282,7 +311,8 @@ func.func @nhc_gemv_f16(%a: memref<?xf32>, %w: memref<?xi8>,
 
 func.func @nhc_gemv_e4m3(%a: memref<?xf32>, %w: memref<?xi8>,
                          %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                         %lda: index, %ldc: index, %accumulate: index) {
+                         %lda: index, %ldc: index, %accumulate: index)
+    attributes {nhc.host_only} {
   %e4m3 = arith.constant 2 : index
   func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %e4m3)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,

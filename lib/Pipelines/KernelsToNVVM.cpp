@@ -12,6 +12,8 @@ using namespace mlir;
 
 void mlir::nhc::buildKernelsToNVVMPipeline(
     OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
+  // The host's decode GEMV kernels have no GPU form (gemv.mlir).
+  pm.addPass(createNHCDropHostOnlyKernelsPass());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
@@ -45,7 +47,6 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 
   OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
   gpuPm.addPass(createSCFToControlFlowPass());
-  gpuPm.addPass(createConvertVectorToLLVMPass()); // gemv.mlir
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
   gpuPm.addPass(createCanonicalizerPass());
   gpuPm.addPass(createCSEPass());

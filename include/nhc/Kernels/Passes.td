@@ -53,6 +53,26 @@ def NHCGPUMapParallelLoopsPass
   ];
 }
 
+def NHCDropHostOnlyKernelsPass
+    : Pass<"nhc-drop-host-only-kernels", "::mlir::ModuleOp"> {
+  let summary = "Remove the kernels marked `nhc.host_only` (before a GPU "
+                "lowering)";
+  let description = [{
+    Some kernels of the library exist for the host only: the decode GEMV
+    microkernels of `gemv.mlir` (one thread walks a whole weight row, the
+    wrong shape for a GPU, where cuBLASLt serves). They carry the unit
+    attribute `nhc.host_only`; this pass erases them (the pipeline's
+    `symbol-dce` then drops the private helpers only they called), so that
+    the GPU pipeline neither compiles them nor lists them in the launch
+    table.
+
+    ```mlir
+    func.func @nhc_gemv_bf16(...) attributes {nhc.host_only} { ... }
+    // is erased; public kernels without the attribute stay
+    ```
+  }];
+}
+
 def NHCGPUMergeModulesPass
     : Pass<"nhc-gpu-merge-modules", "::mlir::ModuleOp"> {
   let summary = "Merge all outlined gpu.modules into one";
