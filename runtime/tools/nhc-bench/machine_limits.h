@@ -5,7 +5,8 @@
 // buffer far larger than the caches) and the f32 GEMM rate of the BLAS the
 // host backend uses (every thread a single-threaded square sgemm at once, as
 // the host backend splits its GEMMs), and on request the bf16 rate of oneDNN
-// (the same way; runtime/src/bf16_gemm.h). Each best of three.
+// (the same way; runtime/src/bf16_gemm.h). Bandwidth best of three, the
+// GEMM peaks best of ten.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_MACHINE_LIMITS_H
