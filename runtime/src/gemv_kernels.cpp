@@ -45,33 +45,15 @@ bool GemvKernels::run(uint64_t m, uint64_t n, uint64_t k, const float *a,
     return false;
   if (m == 0 || n == 0)
     return true;
-  // The packed ABI (docs/execution-model.md): a memref is 5 slots
-  // (allocated, aligned, offset, size, stride), an index one.
-  union Cell {
-    void *ptr;
-    int64_t i64;
-  };
-  constexpr size_t kSlots = 3 * 5 + 6;
-  Cell cells[kSlots];
+  // Three memrefs (A, W's bytes, C), then six indices.
+  constexpr size_t kSlots = 3 * kMemrefCells + 6;
+  PackedCell cells[kSlots];
   void *args[kSlots];
-  Cell *cell = cells;
-  auto memref = [&cell](const void *base, uint64_t elems) {
-    void *p = const_cast<void *>(base); // the ABI has no const
-    cell[0].ptr = p;
-    cell[1].ptr = p;
-    cell[2].i64 = 0;
-    cell[3].i64 = static_cast<int64_t>(elems);
-    cell[4].i64 = 1;
-    cell += 5;
-  };
-  auto index = [&cell](uint64_t value) {
-    (cell++)->i64 = static_cast<int64_t>(value);
-  };
-  memref(a, (m - 1) * lda + k);
-  memref(w.data, n * k * nhc_dtype_size(w.dtype));
-  memref(c, (m - 1) * ldc + n);
+  PackedCell *cell = packMemref(cells, a, (m - 1) * lda + k);
+  cell = packMemref(cell, w.data, n * k * nhc_dtype_size(w.dtype));
+  cell = packMemref(cell, c, (m - 1) * ldc + n);
   for (uint64_t value : {m, n, k, lda, ldc, uint64_t(accumulate)})
-    index(value);
+    (cell++)->i64 = static_cast<int64_t>(value);
   for (size_t i = 0; i < kSlots; ++i)
     args[i] = &cells[i];
   runOnHostThreads(*kernel, args, origin_);

@@ -28,8 +28,6 @@
 namespace nhc::runtime {
 namespace {
 
-constexpr size_t kMemrefSlots = 5;
-
 size_t abiSlots(const KernelArg &arg) {
   switch (arg.kind) {
   case ArgKind::Dim:
@@ -37,7 +35,7 @@ size_t abiSlots(const KernelArg &arg) {
   case ArgKind::F32:
     return 1;
   default:
-    return kMemrefSlots;
+    return kMemrefCells;
   }
 }
 
@@ -205,15 +203,9 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
     for (size_t i = 0; i < slots; ++i)
       args_[i] = &cells_[i];
   }
-  Cell *cell = cells_.data();
+  PackedCell *cell = cells_.data();
   auto memref = [&cell](const void *base, uint64_t elems) {
-    void *p = const_cast<void *>(base); // the ABI has no const
-    cell[0].ptr = p;                    // allocated
-    cell[1].ptr = p;                    // aligned
-    cell[2].i64 = 0;                    // offset
-    cell[3].i64 = static_cast<int64_t>(elems);
-    cell[4].i64 = 1; // stride
-    cell += kMemrefSlots;
+    cell = packMemref(cell, base, elems);
   };
   for (const KernelArg &arg : call.args) {
     switch (arg.kind) {

@@ -62,13 +62,6 @@ public:
   }
 
 private:
-  /// Packed-ABI argument storage: args_[i] points at cells_[i].
-  union Cell {
-    void *ptr;
-    int64_t i64;
-    float f32;
-  };
-
   float *matrixBase(const MatrixRef &ref);
   void resolveStateArgs(nhc_state_pool_t &pool,
                         const std::vector<ScheduleEntry> &entries);
@@ -97,7 +90,7 @@ private:
   uint64_t bf16K_ = 0;           // widest BF16 weight row (precision Bf16)
   std::vector<uint16_t> bf16Rows_; // activations rounded: tokens * bf16K_
   float *logits_ = nullptr;
-  std::vector<Cell> cells_;
+  std::vector<PackedCell> cells_; // packed arguments: args_[i] = &cells_[i]
   std::vector<void *> args_;
   std::vector<WeightMatrix> up_, down_; // per moe call
 };

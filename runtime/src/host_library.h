@@ -9,6 +9,7 @@
 #ifndef NHC_RUNTIME_SRC_HOST_LIBRARY_H
 #define NHC_RUNTIME_SRC_HOST_LIBRARY_H
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +61,31 @@ private:
   // The library's sliced entries have this runtime's ABI.
   bool slicedAbi_ = false;
 };
+
+/// One slot of a packed argument list (docs/execution-model.md): an entry
+/// point's `void **args` holds a pointer to one cell per LLVM-level
+/// parameter.
+union PackedCell {
+  void *ptr;
+  int64_t i64;
+  float f32;
+};
+
+/// Cells of a memref<?xT> argument: allocated, aligned, offset, size, stride.
+constexpr size_t kMemrefCells = 5;
+
+/// Writes a dense 1-D memref of `elems` elements at `base` into
+/// cell[0 .. kMemrefCells) (the ABI has no const) and returns the next cell.
+inline PackedCell *packMemref(PackedCell *cell, const void *base,
+                              uint64_t elems) {
+  void *p = const_cast<void *>(base);
+  cell[0].ptr = p; // allocated
+  cell[1].ptr = p; // aligned
+  cell[2].i64 = 0; // offset
+  cell[3].i64 = static_cast<int64_t>(elems);
+  cell[4].i64 = 1; // stride
+  return cell + kMemrefCells;
+}
 
 /// A kernel's entry points in a loaded library.
 struct HostKernel {

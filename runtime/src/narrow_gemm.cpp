@@ -18,9 +18,6 @@
 namespace nhc::runtime {
 namespace {
 
-/// Rows of A handled together by one pass over W's rows.
-constexpr uint64_t kRowGroup = 8;
-
 enum class Kind { Bf16, F16, E4m3 };
 
 constexpr uint64_t bytesOf(Kind kind) { return kind == Kind::E4m3 ? 1 : 2; }
@@ -151,14 +148,9 @@ Isa activeIsa = detectIsa();
 template <Kind K>
 void skinny(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             const uint8_t *w, float *c, uint64_t ldc, bool accumulate) {
-  // W rows split over the threads; each thread reads its rows once per
-  // group of kRowGroup A rows.
+  // W rows split over the threads.
   parallelFor(n, 64, [&](size_t j0, size_t j1) {
-    for (uint64_t r = 0; r < m; r += kRowGroup) {
-      uint64_t rows = std::min(kRowGroup, m - r);
-      skinnyGeneric<K>(rows, k, a + r * lda, lda, w, j0, j1, c + r * ldc, ldc,
-                       accumulate);
-    }
+    skinnyGeneric<K>(m, k, a, lda, w, j0, j1, c, ldc, accumulate);
   });
 }
 
