@@ -52,7 +52,10 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       "nhc_moe_route",      "nhc_quantize_fp8",
       // Called by the runtime's gemm library op, not by plans.
       ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
-      ::nhc::format::kernel::kGemvE4m3};
+      ::nhc::format::kernel::kGemvE4m3,
+      ::nhc::format::kernel::kGemmEpilogue, ::nhc::format::kernel::kRoundBf16,
+      ::nhc::format::kernel::kEmbeddingF32,
+      ::nhc::format::kernel::kEmbeddingBf16};
   return names;
 }
 
@@ -160,17 +163,19 @@ FailureOr<KernelSignature> mlir::nhc::getKernelSignature(func::FuncOp fn) {
     KernelParam param;
     if (auto memref = dyn_cast<MemRefType>(type)) {
       Type elt = memref.getElementType();
-      // i8: the bytes of a narrow weight (gemv.mlir).
-      bool eltOk = elt.isF32() || elt.isInteger(8) || elt.isInteger(32) ||
-                   elt.isInteger(64);
+      // i8: the bytes of a narrow weight (gemv.mlir); i16: bf16 bits
+      // (device_ops.mlir).
+      bool eltOk = elt.isF32() || elt.isInteger(8) || elt.isInteger(16) ||
+                   elt.isInteger(32) || elt.isInteger(64);
       if (memref.getRank() != 1 || memref.hasStaticShape() ||
           !memref.getLayout().isIdentity() || !eltOk || memref.getMemorySpace())
         return fn.emitError("argument ")
-               << i << " must be memref<?xf32>, memref<?xi8>, memref<?xi32> "
-               << "or memref<?xi64>, got " << type;
+               << i << " must be memref<?xf32>, memref<?xi8>, memref<?xi16>, "
+               << "memref<?xi32> or memref<?xi64>, got " << type;
       param.kind = schema::value::kParamMemRef;
       param.elementType = elt.isF32()         ? "f32"
                           : elt.isInteger(8)  ? "i8"
+                          : elt.isInteger(16) ? "i16"
                           : elt.isInteger(32) ? "i32"
                                               : "i64";
       param.abiSlots = 5; // allocated, aligned, offset, size, stride

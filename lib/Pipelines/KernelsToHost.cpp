@@ -16,6 +16,10 @@ void mlir::nhc::buildKernelsToHostPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createCSEPass());
   // Single-loop kernels get a `_sliced` twin the runtime's threads share.
   pm.addPass(createNHCAddSlicedKernelsPass());
+  buildHostCodeToLLVMPipeline(pm);
+}
+
+void mlir::nhc::buildHostCodeToLLVMPipeline(OpPassManager &pm) {
   // scf.parallel becomes a sequential loop nest (per slice).
   pm.addPass(createSCFToControlFlowPass());
   // Keep math.log1p for libm: the inline log(1 + x) is inexact for small x,

@@ -10,8 +10,8 @@
 
 using namespace mlir;
 
-void mlir::nhc::buildKernelsToNVVMPipeline(
-    OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
+void mlir::nhc::buildKernelsToGPUKernelsPipeline(OpPassManager &pm,
+                                                 int64_t blockSize) {
   // The host's decode GEMV kernels have no GPU form (gemv.mlir).
   pm.addPass(createNHCDropHostOnlyKernelsPass());
   pm.addPass(createInlinerPass());
@@ -21,7 +21,7 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 
   // Parallel loops -> gpu.launch -> outlined kernels in one gpu.module.
   NHCGPUMapParallelLoopsPassOptions mapOptions;
-  mapOptions.blockSize = options.blockSize;
+  mapOptions.blockSize = blockSize;
   pm.addNestedPass<func::FuncOp>(createNHCGPUMapParallelLoopsPass(mapOptions));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createLowerAffinePass());
@@ -32,6 +32,11 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
   // launch table refuses host values it cannot express (vectors).
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addPass(createNHCGPUMergeModulesPass());
+}
+
+void mlir::nhc::buildKernelsToNVVMPipeline(
+    OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
+  buildKernelsToGPUKernelsPipeline(pm, options.blockSize);
 
   // One NVVM target per chip; gpu-module-to-binary emits one object each.
   std::vector<std::string> chips(options.chips.begin(), options.chips.end());
@@ -58,4 +63,12 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
     binary.compilationTarget = options.format;
     pm.addPass(createGpuModuleToBinaryPass(binary));
   }
+}
+
+void mlir::nhc::buildKernelsToGPUEmulationPipeline(OpPassManager &pm,
+                                                   int64_t blockSize) {
+  buildKernelsToGPUKernelsPipeline(pm, blockSize);
+  pm.addPass(createNHCEmulateGPUKernelsPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  buildHostCodeToLLVMPipeline(pm);
 }

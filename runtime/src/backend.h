@@ -30,6 +30,9 @@ namespace nhc::runtime {
 struct StepShape {
   uint64_t tokens = 0;   // T: rows of the step
   uint64_t requests = 0; // R: requests of the step
+  /// The most logits rows a head of the step writes (prepare() only):
+  /// R for head_last, T for head_all.
+  uint64_t logitsRows = 0;
 };
 
 /// Host-writable staging for a step's inputs: the request table [R, 4]
@@ -76,8 +79,9 @@ public:
   /// The staged inputs are final for the entries that follow (called again
   /// when the executor rewrites the request table between heads).
   virtual void commitInputs(const StepShape &shape) = 0;
-  /// Where the head's logits go: [rows, vocab] f32 in caller memory.
-  virtual void setLogitsOutput(float *logits) = 0;
+  /// Where the head's logits go: [rows, vocab] f32 in caller memory, there
+  /// once synchronize() returned.
+  virtual void setLogitsOutput(float *logits, uint64_t rows) = 0;
 
   //===--------------------------------------------------------------------===//
   // What a schedule runs (never fails once prepare() succeeded)

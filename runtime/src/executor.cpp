@@ -57,8 +57,9 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
   return matrix;
 }
 
-void Executor::prepare(uint64_t tokens, uint64_t requests) {
-  backend_.prepare({tokens, requests});
+void Executor::prepare(uint64_t tokens, uint64_t requests,
+                       uint64_t logitsRows) {
+  backend_.prepare({tokens, requests, logitsRows});
 }
 
 size_t Executor::entries(ScheduleKind schedule) const {
@@ -88,7 +89,7 @@ void Executor::runBody(const StepIo &io, size_t total) {
 void Executor::runHead(ScheduleKind head, const StepIo &io, size_t total) {
   bool last = head == ScheduleKind::HeadLast;
   backend_.commitInputs({io.tokens, io.requests});
-  backend_.setLogitsOutput(io.logits);
+  backend_.setLogitsOutput(io.logits, last ? io.requests : io.tokens);
   runEntries(last ? plan_.headLast : plan_.headAll, head, io, done_, total);
   backend_.synchronize();
 }

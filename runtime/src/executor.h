@@ -49,7 +49,8 @@ public:
   std::vector<bool> matrixOnlyWeights(size_t count) const;
 
   /// Grows the backend's memory for a step; throws (changing nothing).
-  void prepare(uint64_t tokens, uint64_t requests);
+  /// `logitsRows`: the most rows a head of the step writes.
+  void prepare(uint64_t tokens, uint64_t requests, uint64_t logitsRows);
   /// Request table and token ids to fill before run().
   StepInputs inputs() { return backend_.stepInputs(); }
 

@@ -40,7 +40,7 @@ public:
   void prepare(const StepShape &shape) override;
   StepInputs stepInputs() override;
   void commitInputs(const StepShape &) override {} // host memory already
-  void setLogitsOutput(float *logits) override { logits_ = logits; }
+  void setLogitsOutput(float *logits, uint64_t) override { logits_ = logits; }
   void launch(const KernelCall &call, const StepShape &shape,
               uint64_t logitsRows) override;
   void gemm(const GemmCall &call, const StepShape &shape) override;

@@ -297,7 +297,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   }
 
   Executor &executor = *session.executor;
-  executor.prepare(tokens, count); // fallible: nothing changed yet
+  // Fallible: nothing changed yet.
+  executor.prepare(tokens, count, mode == NHC_LOGITS_ALL ? tokens : count);
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing

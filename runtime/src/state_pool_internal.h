@@ -41,6 +41,8 @@ public:
   /// The host address of byte `offset`; null when the memory is not host
   /// memory (a device's).
   virtual uint8_t *hostAddress(uint64_t offset) = 0;
+  /// The device address of byte `offset`; 0 for host memory.
+  virtual uint64_t deviceAddress(uint64_t offset) { (void)offset; return 0; }
 };
 
 /// Allocates the `bytes` bytes of a pool's state; throws NHC_OUT_OF_MEMORY

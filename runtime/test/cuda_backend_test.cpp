@@ -17,6 +17,7 @@
 #include "cuda/launch_table.h"
 #include "error.h"
 #include "nhc/format/container.h"
+#include "nhc/format/library_kernels.h"
 #include "nhc/runtime/api.h"
 #include "session_helpers.h"
 
@@ -282,15 +283,34 @@ std::string ptxWith(const std::string &chip,
   return ptx;
 }
 
-/// The toy model's kernels, one GPU kernel each ("<name>_kernel").
+/// The kernels the CUDA backend launches around cuBLASLt, with their kinds
+/// (lib/Kernels/device_ops.mlir).
+std::vector<std::pair<std::string, Json>> libraryKernels() {
+  const std::string m = "memref", i = "index";
+  return {{format::kernel::kGemmEpilogue, {m, i, i, i, i, i, i, m}},
+          {format::kernel::kRoundBf16, {m, i, i, i, i, m}},
+          {format::kernel::kEmbeddingF32, {m, m, m, i, i}},
+          {format::kernel::kEmbeddingBf16, {m, m, m, i, i}}};
+}
+
+/// The toy model's kernels and the library's, one GPU kernel each
+/// ("<name>_kernel").
+std::vector<std::pair<std::string, Json>> toyFunctions() {
+  std::vector<std::pair<std::string, Json>> functions;
+  const Json manifest = toyModelManifest(); // outlives the loop
+  for (const Json &kernel : manifest["kernels"])
+    functions.emplace_back(kernel["name"], kernel["params"]);
+  for (const auto &kernel : libraryKernels())
+    functions.push_back(kernel);
+  return functions;
+}
+
 Json toyLaunchTable() {
   std::vector<Json> functions;
-  const Json manifest = toyModelManifest(); // outlives the loop
-  for (const Json &kernel : manifest["kernels"]) {
-    std::string name = kernel["name"];
+  for (const auto &[name, params] : toyFunctions()) {
     functions.push_back(
         {{"function", name},
-         {"params", kernel["params"]},
+         {"params", params},
          {"values", Json::array()},
          {"launches",
           {{{"kernel", name + "_kernel"},
@@ -305,9 +325,8 @@ Json toyLaunchTable() {
 
 std::vector<std::string> toyGpuKernels() {
   std::vector<std::string> names;
-  const Json manifest = toyModelManifest(); // outlives the loop
-  for (const Json &kernel : manifest["kernels"])
-    names.push_back(std::string(kernel["name"]) + "_kernel");
+  for (const auto &function : toyFunctions())
+    names.push_back(function.first + "_kernel");
   return names;
 }
 
@@ -345,6 +364,51 @@ TEST(CudaBackendTest, LibraryThatIsNoDriver) {
                                      " has no cuInit)"));
 }
 
+TEST(CudaBackendTest, NoCublasLtIsAClearError) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  ScopedEnv blas("NHC_CUBLASLT", "/nonexistent/libcublasLt.so.13");
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}}),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("no cuBLASLt"),
+                                 HasSubstr("/nonexistent/libcublasLt.so.13")));
+}
+
+TEST(CudaBackendTest, OutOfDeviceMemoryIsAClearError) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  ScopedEnv blas("NHC_CUBLASLT", NHC_FAKE_CUBLASLT_PATH);
+  ScopedEnv memory("NHC_FAKE_CUDA_MEMORY", "4096");
+  EXPECT_EQ(openCuda({{"sm_90", ptxWith("sm_90", toyGpuKernels())}}),
+            NHC_OUT_OF_MEMORY);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("cannot allocate"),
+                    HasSubstr("bytes of device memory for the cuBLASLt "
+                              "workspace"),
+                    HasSubstr("CUDA_ERROR_OUT_OF_MEMORY")));
+}
+
+TEST(CudaBackendTest, LaunchTableWithoutLibraryKernelsIsNamed) {
+  ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  ScopedEnv blas("NHC_CUBLASLT", NHC_FAKE_CUBLASLT_PATH);
+  // As an artifact of a compiler before device_ops.mlir would have it.
+  format::ContainerWriter writer;
+  writer.setManifest(toyModelManifest().dump());
+  const Bytes &so = testKernelLibrary();
+  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
+                    std::string_view(reinterpret_cast<const char *>(so.data()),
+                                     so.size()));
+  writer.addSection(NHC_SECTION_PTX, "sm_90", ptxWith("sm_90", toyGpuKernels()));
+  Json table = toyLaunchTable();
+  Json &functions = table["functions"];
+  for (size_t i = 0; i < functions.size(); ++i)
+    if (functions[i]["function"] == format::kernel::kGemmEpilogue)
+      functions.erase(i);
+  writer.addSection(NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", table.dump());
+  EXPECT_EQ(tryToyModelSession(writer, "old.nhc", "cuda"), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("no function for kernel 'nhc_gemm_epilogue'"),
+                    HasSubstr("recompile")));
+}
+
 TEST(CudaBackendTest, DriverThatFailsToInitialize) {
   // Loaded drivers are kept per path: another spelling of the double's path
   // is loaded (and initialized) afresh.
@@ -356,24 +420,32 @@ TEST(CudaBackendTest, DriverThatFailsToInitialize) {
               HasSubstr("cuInit failed: CUDA_ERROR_NO_DEVICE (100)"));
 }
 
-TEST(CudaBackendTest, FindsTheKernelsOfTheBestImageThenStops) {
+TEST(CudaBackendTest, LoadsTheBestImageAndRefusesWhatItCannotRun) {
   ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
+  ScopedEnv blas("NHC_CUBLASLT", NHC_FAKE_CUBLASLT_PATH);
+  // sm_90's PTX lacks nhc_add's kernel: a device that loads it says so, one
+  // that loads sm_80's finds every kernel.
+  std::vector<std::string> partial = toyGpuKernels();
+  partial.erase(partial.begin() + 2); // nhc_add_kernel
   std::vector<std::pair<std::string, std::string>> both = {
       {"sm_80", ptxWith("sm_80", toyGpuKernels())},
-      {"sm_90", ptxWith("sm_90", toyGpuKernels())}};
+      {"sm_90", ptxWith("sm_90", partial)}};
   {
     ScopedEnv sm("NHC_FAKE_CUDA_SM", "90");
-    EXPECT_EQ(openCuda(both), NHC_UNSUPPORTED);
-    EXPECT_THAT(lastError(),
-                AllOf(HasSubstr("gpu.nhc"),
-                      HasSubstr("found 6 GPU kernels for sm_90 (PTX) on fake "
-                                "CUDA device (sm_90)"),
-                      HasSubstr("cannot run steps yet")));
+    EXPECT_EQ(openCuda(both), NHC_NOT_FOUND);
+    EXPECT_THAT(lastError(), AllOf(HasSubstr("gpu.nhc"),
+                                   HasSubstr("'nhc_add_kernel' of 'nhc_add' "
+                                             "in sm_90")));
   }
   {
-    ScopedEnv sm("NHC_FAKE_CUDA_SM", "86"); // runs sm_80 PTX, not sm_90
+    // Runs sm_80 PTX, then stops at the toy model's F16 gemm weight.
+    ScopedEnv sm("NHC_FAKE_CUDA_SM", "86");
     EXPECT_EQ(openCuda(both), NHC_UNSUPPORTED);
-    EXPECT_THAT(lastError(), HasSubstr("for sm_80 (PTX)"));
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("gemm weight "
+                                "'backbone.layers.1.mixer.o_proj.weight' is "
+                                "F16"),
+                      HasSubstr("the cuda backend runs F32 and BF16")));
   }
   {
     ScopedEnv sm("NHC_FAKE_CUDA_SM", "75");
@@ -414,7 +486,13 @@ TEST(CudaBackendTest, TheDoubleMovesMemoryLikeADevice) {
   ASSERT_EQ(api->cuMemcpyHtoD(address, in, sizeof(in)), kCudaSuccess);
   ASSERT_EQ(api->cuMemcpyDtoH(out, address, sizeof(out)), kCudaSuccess);
   EXPECT_EQ(std::memcmp(in, out, sizeof(in)), 0);
+  // Copies outside the allocation and frees of what is not one fail, as a
+  // device's would (the double's checks are what make it a test).
+  EXPECT_NE(api->cuMemcpyHtoD(address + 4, in, sizeof(in)), kCudaSuccess);
+  EXPECT_NE(api->cuMemcpyDtoH(out, address + 16, 1), kCudaSuccess);
+  EXPECT_NE(api->cuMemFree(address + 4), kCudaSuccess);
   EXPECT_EQ(api->cuMemFree(address), kCudaSuccess);
+  EXPECT_NE(api->cuMemFree(address), kCudaSuccess);
   EXPECT_EQ(api->describe(2), "CUDA_ERROR_OUT_OF_MEMORY (2)");
   EXPECT_EQ(api->describe(12345), "CUDA error 12345");
 }

@@ -2,14 +2,23 @@
  *
  * Loaded by the runtime's dlopen seam (NHC_CUDA_DRIVER=<this .so>) in place
  * of libcuda.so.1, so CI without a GPU exercises the CUDA backend's host
- * logic: device discovery, module loading, kernel lookup, memory copies.
- * Device memory is host memory. A module is its image: PTX text or an ELF
- * cubin; a kernel is found if ".entry <name>(" (PTX) or the name (cubin)
- * occurs in it. Launches are counted, not run.
+ * logic: device discovery, module loading, kernel lookup, memory copies,
+ * launches. Device memory is host memory; every allocation is recorded, and
+ * a copy or memset outside a live allocation, or a free of something not
+ * allocated, fails with CUDA_ERROR_INVALID_VALUE. A module is its image: PTX
+ * text or an ELF cubin; a kernel is found if ".entry <name>(" (PTX) or the
+ * name (cubin) occurs in it. Launches are counted; with
+ * NHC_FAKE_CUDA_KERNELS they also run: that file is the kernel library's
+ * GPU kernels compiled for the host (nhc-kernels --emit=gpu-emulation-so),
+ * each `<entry>_packed(void **args)` running every thread of a grid in turn.
+ * Streams run everything at once, in order.
  *   NHC_FAKE_CUDA_DEVICES  device count (default 1)
  *   NHC_FAKE_CUDA_SM       compute capability as major*10+minor (default 90)
  *   NHC_FAKE_CUDA_INIT     "fail": cuInit returns CUDA_ERROR_NO_DEVICE
+ *   NHC_FAKE_CUDA_KERNELS  the emulated kernels (a shared object)
+ *   NHC_FAKE_CUDA_MEMORY   bytes of device memory (default: unlimited)
  *===----------------------------------------------------------------------===*/
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,11 +144,31 @@ static int contains(const struct Module *m, const char *needle) {
       return 1;
   return 0;
 }
+/* An emulated kernel: its packed entry and its parameter count. */
+struct Kernel {
+  void (*packed)(void **args);
+  int64_t slots;
+  char name[400];
+  struct Kernel *next;
+};
+static struct Kernel *kernels;
+
+static void *emulation(void) {
+  static void *library;
+  static int tried;
+  const char *path = getenv("NHC_FAKE_CUDA_KERNELS");
+  if (!tried && path && *path) {
+    tried = 1;
+    library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  }
+  return library;
+}
+
 CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
                              const char *name) {
   struct Module *m = (struct Module *)module;
   char entry[512];
-  if (strlen(name) > 400)
+  if (strlen(name) > 390)
     return NOT_FOUND;
   if (memcmp(m->image, "\177ELF", 4) == 0)
     strcpy(entry, name);
@@ -150,26 +179,124 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
   }
   if (!contains(m, entry))
     return NOT_FOUND;
-  *function = (CUfunction)m;
+  if (!emulation()) {
+    *function = (CUfunction)m;
+    return SUCCESS;
+  }
+  for (struct Kernel *k = kernels; k; k = k->next)
+    if (strcmp(k->name, name) == 0) {
+      *function = (CUfunction)k;
+      return SUCCESS;
+    }
+  char symbol[512];
+  strcpy(symbol, name);
+  strcat(symbol, "_packed");
+  void *packed = dlsym(emulation(), symbol);
+  strcpy(symbol, name);
+  strcat(symbol, "_abi_slots");
+  void *slots = dlsym(emulation(), symbol);
+  if (!packed || !slots)
+    return NOT_FOUND;
+  struct Kernel *k = (struct Kernel *)calloc(1, sizeof(struct Kernel));
+  if (!k)
+    return OUT_OF_MEMORY;
+  memcpy(&k->packed, &packed, sizeof(packed));
+  int64_t (*count)(void);
+  memcpy(&count, &slots, sizeof(slots));
+  k->slots = count();
+  strcpy(k->name, name);
+  k->next = kernels;
+  kernels = k;
+  *function = (CUfunction)k;
   return SUCCESS;
 }
+
+/* Live allocations, for checking copies and frees. */
+struct Allocation {
+  uintptr_t base;
+  size_t size;
+};
+static struct Allocation *allocations;
+static size_t allocationCount, allocationCapacity;
+static uint64_t liveBytes;
+
+static long findAllocation(uintptr_t address) {
+  for (size_t i = 0; i < allocationCount; ++i)
+    if (allocations[i].base == address)
+      return (long)i;
+  return -1;
+}
+/* Whether [address, address + bytes) lies inside one live allocation. */
+static int inside(uintptr_t address, size_t bytes) {
+  for (size_t i = 0; i < allocationCount; ++i) {
+    const struct Allocation *a = &allocations[i];
+    if (address >= a->base && address - a->base <= a->size &&
+        bytes <= a->size - (address - a->base))
+      return 1;
+  }
+  return 0;
+}
+
 CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
+  const char *limit = getenv("NHC_FAKE_CUDA_MEMORY");
+  if (limit && *limit && liveBytes + bytes > strtoull(limit, NULL, 10))
+    return OUT_OF_MEMORY;
+  if (allocationCount == allocationCapacity) {
+    size_t grown = allocationCapacity ? 2 * allocationCapacity : 64;
+    struct Allocation *more = (struct Allocation *)realloc(
+        allocations, grown * sizeof(struct Allocation));
+    if (!more)
+      return OUT_OF_MEMORY;
+    allocations = more;
+    allocationCapacity = grown;
+  }
   void *p = malloc(bytes ? bytes : 1);
   if (!p)
     return OUT_OF_MEMORY;
+  allocations[allocationCount].base = (uintptr_t)p;
+  allocations[allocationCount].size = bytes;
+  ++allocationCount;
+  liveBytes += bytes;
   *address = (CUdeviceptr)(uintptr_t)p;
   return SUCCESS;
 }
 CUresult cuMemFree_v2(CUdeviceptr address) {
+  long i = findAllocation((uintptr_t)address);
+  if (i < 0)
+    return INVALID_VALUE;
+  liveBytes -= allocations[i].size;
+  allocations[i] = allocations[--allocationCount];
   free((void *)(uintptr_t)address);
   return SUCCESS;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
+  if (!inside((uintptr_t)dst, bytes))
+    return INVALID_VALUE;
   memcpy((void *)(uintptr_t)dst, src, bytes);
   return SUCCESS;
 }
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
+  if (!inside((uintptr_t)src, bytes))
+    return INVALID_VALUE;
   memcpy(dst, (const void *)(uintptr_t)src, bytes);
+  return SUCCESS;
+}
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
+                              CUstream s) {
+  (void)s;
+  return cuMemcpyHtoD_v2(dst, src, bytes);
+}
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
+                              CUstream s) {
+  (void)s;
+  return cuMemcpyDtoH_v2(dst, src, bytes);
+}
+CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t bytes,
+                         CUstream s) {
+  (void)s;
+  if (!inside((uintptr_t)dst, bytes))
+    return INVALID_VALUE;
+  memset((void *)(uintptr_t)dst, value, bytes);
   return SUCCESS;
 }
 static int stream;
@@ -187,10 +314,23 @@ CUresult cuStreamSynchronize(CUstream s) {
 CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
                         CUstream s, void **params, void **extra) {
-  (void)f; (void)shared; (void)s; (void)params; (void)extra;
+  (void)shared; (void)s; (void)extra;
   if (!gx || !gy || !gz || !bx || !by || !bz || (uint64_t)bx * by * bz > 1024)
     return INVALID_VALUE;
   ++launches;
+  if (!emulation())
+    return SUCCESS;
+  const struct Kernel *k = (const struct Kernel *)f;
+  void **args = (void **)malloc((size_t)(k->slots + 6) * sizeof(void *));
+  if (!args)
+    return OUT_OF_MEMORY;
+  int64_t sizes[6] = {gx, gy, gz, bx, by, bz};
+  for (int64_t i = 0; i < k->slots; ++i)
+    args[i] = params[i];
+  for (int i = 0; i < 6; ++i)
+    args[k->slots + i] = &sizes[i];
+  k->packed(args);
+  free(args);
   return SUCCESS;
 }
 CUresult cuGetErrorName(CUresult result, const char **name) {
@@ -205,5 +345,6 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   default: *name = NULL; return INVALID_VALUE;
   }
 }
-/* For tests: launches counted so far. */
+/* For tests: launches counted so far, and device memory allocated now. */
 long nhc_fake_cuda_launches(void) { return launches; }
+uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }

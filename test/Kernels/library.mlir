@@ -6,6 +6,14 @@
 // ELEM-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // ELEM:         scf.parallel
 
+// The kernels around a device's GEMM library: bf16 bits are i16.
+// RUN: cat %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=DEVICE
+// DEVICE-LABEL: func.func @nhc_gemm_epilogue(
+// DEVICE-LABEL: func.func @nhc_round_bf16(
+// DEVICE-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xi16>)
+// DEVICE-LABEL: func.func @nhc_embedding_bf16(
+// DEVICE-SAME:    %{{.*}}: memref<?xi16>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir | nhc-opt | FileCheck %s --check-prefix=GATHER
 // GATHER-LABEL: func.func @nhc_gather_last(
 // GATHER-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
@@ -72,5 +80,9 @@
 // EMBED-DAG: func.func @nhc_gemv_bf16(
 // EMBED-DAG: func.func @nhc_gemv_f16(
 // EMBED-DAG: func.func @nhc_gemv_e4m3(
+// EMBED-DAG: func.func @nhc_gemm_epilogue(
+// EMBED-DAG: func.func @nhc_round_bf16(
+// EMBED-DAG: func.func @nhc_embedding_f32(
+// EMBED-DAG: func.func @nhc_embedding_bf16(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 14
+// COUNT: 18

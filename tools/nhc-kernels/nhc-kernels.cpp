@@ -35,7 +35,8 @@ enum class Emit {
   Ptx,
   Cubin,
   CudaLaunches,
-  CudaHost
+  CudaHost,
+  GpuEmulationSo
 };
 
 cl::opt<Emit>
@@ -54,7 +55,10 @@ cl::opt<Emit>
                         "the launch table: how each kernel function launches its GPU kernels (JSON)"),
              clEnumValN(
                  Emit::CudaHost, "cuda-host",
-                 "host side of the GPU lowering: grids and launches (MLIR)")));
+                 "host side of the GPU lowering: grids and launches (MLIR)"),
+             clEnumValN(Emit::GpuEmulationSo, "gpu-emulation-so",
+                        "the GPU kernels as host code over a grid, for the "
+                        "CUDA test double (ELF shared library)")));
 cl::opt<std::string> chip("chip", cl::desc("GPU architecture"),
                           cl::init("sm_90"));
 cl::opt<std::string> cpu("cpu",
@@ -130,6 +134,15 @@ std::optional<std::string> build(ModuleOp kernels) {
     return emit == Emit::Llvm         ? lib->llvmIR
            : emit == Emit::HostObject ? lib->object
                                       : lib->sharedObject;
+  }
+  case Emit::GpuEmulationSo: {
+    HostTargetOptions options;
+    options.cpu = cpu;
+    FailureOr<HostLibrary> lib = compileGPUEmulationLibrary(
+        kernels, options, CudaTargetOptions().blockSize, error);
+    if (failed(lib))
+      break;
+    return lib->sharedObject;
   }
   case Emit::Ptx:
   case Emit::Cubin:

@@ -73,6 +73,48 @@ def NHCDropHostOnlyKernelsPass
   }];
 }
 
+def NHCEmulateGPUKernelsPass
+    : Pass<"nhc-emulate-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Turn outlined GPU kernels into host functions that run "
+                "every thread of a grid in turn (a test double's kernels)";
+  let description = [{
+    For testing a GPU launcher without a GPU: each `gpu.func` kernel of the
+    module's `gpu.module`s becomes a public `func.func` of the same name with
+    six more `index` arguments, the grid's and the block's x, y, z sizes,
+    whose body loops over every block and every thread of the launch and
+    runs the kernel body once per thread, `gpu.block_id` / `gpu.thread_id` /
+    `gpu.grid_dim` / `gpu.block_dim` replaced by the loop indices and sizes.
+    Each also gets `@<kernel>_abi_slots() -> i64`: the number of LLVM-level
+    parameters of the kernel (a memref being five), which is how many
+    `kernelParams` a launcher passes. Everything else in the module (the
+    host functions, the `gpu.module`s) is erased.
+
+    Threads run one after another, so a kernel that synchronizes or
+    exchanges data between threads (`gpu.barrier`, shuffles, workgroup
+    memory) cannot be emulated this way: the pass fails naming it.
+
+    ```mlir
+    gpu.module @nhc_kernels {
+      gpu.func @k(%a: memref<?xf32>) kernel {
+        %t = gpu.thread_id x
+        ...
+      }
+    }
+    // becomes
+    func.func @k(%a: memref<?xf32>, %gx: index, %gy: index, %gz: index,
+                 %bx: index, %by: index, %bz: index) {
+      scf.for %iz = 0 to %gz { ... scf.for %tx = 0 to %bx { ... } }
+    }
+    func.func @k_abi_slots() -> i64 { return 5 }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def NHCGPUMergeModulesPass
     : Pass<"nhc-gpu-merge-modules", "::mlir::ModuleOp"> {
   let summary = "Merge all outlined gpu.modules into one";

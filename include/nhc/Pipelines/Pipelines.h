@@ -20,6 +20,10 @@ namespace mlir::nhc {
 /// Registered as `nhc-kernels-to-host-pipeline`.
 void buildKernelsToHostPipeline(OpPassManager &pm);
 
+/// The host pipeline's lowering of `func.func`s (scf, math, vector, arith,
+/// index, memref, cf) to the LLVM dialect.
+void buildHostCodeToLLVMPipeline(OpPassManager &pm);
+
 /// Options of `nhc-kernels-to-nvvm-pipeline`.
 struct KernelsToNVVMPipelineOptions
     : public PassPipelineOptions<KernelsToNVVMPipelineOptions> {
@@ -53,6 +57,25 @@ struct KernelsToNVVMPipelineOptions
 /// Registered as `nhc-kernels-to-nvvm-pipeline`.
 void buildKernelsToNVVMPipeline(OpPassManager &pm,
                                 const KernelsToNVVMPipelineOptions &options);
+
+/// The first half of `nhc-kernels-to-nvvm-pipeline`: host-only kernels
+/// dropped, parallel loops mapped to blocks of `blockSize` threads, kernels
+/// outlined and merged into one `gpu.module`; no NVVM yet.
+void buildKernelsToGPUKernelsPipeline(OpPassManager &pm, int64_t blockSize);
+
+/// Options of `nhc-kernels-to-gpu-emulation-pipeline`.
+struct GPUEmulationPipelineOptions
+    : public PassPipelineOptions<GPUEmulationPipelineOptions> {
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(128)};
+};
+
+/// The kernels of a CUDA test double: the GPU kernels exactly as
+/// buildKernelsToGPUKernelsPipeline outlines them, turned into host
+/// functions over a grid (nhc-emulate-gpu-kernels), lowered as the host
+/// pipeline lowers. Registered as `nhc-kernels-to-gpu-emulation-pipeline`.
+void buildKernelsToGPUEmulationPipeline(OpPassManager &pm, int64_t blockSize);
 
 /// Options of `nemotron-lower-to-exec-pipeline`.
 struct ModelToExecPipelineOptions

@@ -212,31 +212,26 @@ static LogicalResult buildForCpu(StringRef bitcode,
   return success();
 }
 
-FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
-    ModuleOp kernels, const HostTargetOptions &options,
-    ArrayRef<std::string> cpus, std::string &error) {
+/// Runs `pipeline` (named `pipelineName` in errors) on a clone of `kernels`
+/// and returns the result as LLVM bitcode.
+static FailureOr<std::string>
+lowerToBitcode(ModuleOp kernels, StringRef pipelineName,
+               llvm::function_ref<void(OpPassManager &)> pipeline,
+               std::string &error) {
   MLIRContext *ctx = kernels.getContext();
   DialectRegistry registry;
   registerKernelLoweringDialects(registry);
   ctx->appendDialectRegistry(registry);
-
-  std::vector<KernelSignature> signatures;
   OwningOpRef<ModuleOp> module = kernels.clone();
   {
     DiagnosticCollector collect(ctx, error);
-    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
-    if (failed(sigs))
-      return failure();
-    signatures = std::move(*sigs);
-
     PassManager pm(ctx);
-    buildKernelsToHostPipeline(pm);
+    pipeline(pm);
     if (failed(pm.run(*module))) {
-      error = "nhc-kernels-to-host-pipeline failed:\n" + error;
+      error = (pipelineName + " failed:\n").str() + error;
       return failure();
     }
   }
-
   std::string bitcode;
   {
     llvm::LLVMContext llvmCtx;
@@ -250,6 +245,25 @@ FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
     llvm::raw_string_ostream os(bitcode);
     llvm::WriteBitcodeToFile(*llvmModule, os);
   }
+  return bitcode;
+}
+
+FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
+    ModuleOp kernels, const HostTargetOptions &options,
+    ArrayRef<std::string> cpus, std::string &error) {
+  std::vector<KernelSignature> signatures;
+  {
+    DiagnosticCollector collect(kernels.getContext(), error);
+    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
+    if (failed(sigs))
+      return failure();
+    signatures = std::move(*sigs);
+  }
+  FailureOr<std::string> bitcode =
+      lowerToBitcode(kernels, "nhc-kernels-to-host-pipeline",
+                     buildKernelsToHostPipeline, error);
+  if (failed(bitcode))
+    return failure();
 
   std::vector<HostLibrary> libs(cpus.size());
   std::vector<std::string> errors(cpus.size());
@@ -258,7 +272,7 @@ FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
     HostTargetOptions cpuOptions = options;
     cpuOptions.cpu = cpus[i];
     libs[i].kernels = signatures;
-    ok[i] = succeeded(buildForCpu(bitcode, cpuOptions, libs[i], errors[i]));
+    ok[i] = succeeded(buildForCpu(*bitcode, cpuOptions, libs[i], errors[i]));
   };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < cpus.size(); ++i)
@@ -282,4 +296,41 @@ FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
   if (failed(libs))
     return failure();
   return std::move(libs->front());
+}
+
+FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
+    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
+    std::string &error) {
+  FailureOr<std::string> bitcode = lowerToBitcode(
+      kernels, "nhc-kernels-to-gpu-emulation-pipeline",
+      [&](OpPassManager &pm) {
+        buildKernelsToGPUEmulationPipeline(pm, blockSize);
+      },
+      error);
+  if (failed(bitcode))
+    return failure();
+  // The packed entries' signatures: every emulated kernel, its parameter
+  // count from its `_abi_slots` twin's constant.
+  HostLibrary lib;
+  {
+    llvm::LLVMContext llvmCtx;
+    llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
+        llvm::parseBitcodeFile(llvm::MemoryBufferRef(*bitcode, "emulation"),
+                               llvmCtx);
+    if (!parsed) {
+      error = llvm::toString(parsed.takeError());
+      return failure();
+    }
+    for (llvm::Function &fn : **parsed) {
+      if (fn.isDeclaration() || fn.getName().ends_with("_abi_slots"))
+        continue;
+      KernelSignature sig;
+      sig.name = fn.getName().str();
+      sig.params.resize(fn.arg_size()); // one slot each
+      lib.kernels.push_back(std::move(sig));
+    }
+  }
+  if (failed(buildForCpu(*bitcode, options, lib, error)))
+    return failure();
+  return lib;
 }

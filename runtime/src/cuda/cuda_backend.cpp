@@ -2,14 +2,25 @@
 
 #include "cuda/cuda_backend.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <unordered_map>
 
+#include "activation.h"
+#include "cuda/blaslt_gemm.h"
+#include "cuda/device_memory.h"
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
 #include "error.h"
 #include "manifest.h"
+#include "nhc/format/library_kernels.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/runtime/checked_math.h"
+#include "weights_f32.h"
 
 namespace nhc::runtime::cuda {
 namespace {
@@ -122,6 +133,26 @@ private:
   CUmodule module_ = nullptr;
 };
 
+/// The session's stream, destroyed when it goes.
+class Stream {
+public:
+  explicit Stream(const DriverApi &api) : api_(api) {
+    checkCuda(api, api.cuStreamCreate(&stream_, 0), NHC_UNSUPPORTED,
+              "cuda backend: creating a stream");
+  }
+  ~Stream() {
+    if (stream_)
+      api_.cuStreamDestroy(stream_);
+  }
+  Stream(const Stream &) = delete;
+  Stream &operator=(const Stream &) = delete;
+  CUstream get() const { return stream_; }
+
+private:
+  const DriverApi &api_;
+  CUstream stream_ = nullptr;
+};
+
 } // namespace
 
 GpuImage selectGpuImage(const nhc_artifact_t &artifact, int sm,
@@ -166,52 +197,512 @@ GpuImage selectGpuImage(const nhc_artifact_t &artifact, int sm,
   return image;
 }
 
-std::unique_ptr<Backend> createCudaBackend(const BackendContext &context) {
-  const std::string &origin = context.manifest->origin;
-  DeviceContext device(loadDriverApi());
-  const DriverApi &api = device.api();
 
-  nhc_section_t section{};
-  NHC_CHECK(nhc_artifact_find_section(context.artifact,
-                                      NHC_SECTION_LAUNCH_TABLE_JSON, "cuda",
-                                      &section) == NHC_OK,
-            NHC_NOT_FOUND,
-            cat(origin, ": no LAUNCH_TABLE_JSON section (kind 6) 'cuda': "
-                        "compile with --target=cuda:sm_XX"));
-  std::string where = cat(origin, ": section 'cuda' (launch table)");
-  LaunchTable table = LaunchTable::parse(
-      static_cast<const char *>(section.data), section.size, where);
-  for (const KernelSpec &kernel : context.plan->kernels)
-    NHC_CHECK(table.find(kernel.name) != nullptr, NHC_NOT_FOUND,
-              cat(where, ": no function for kernel '", kernel.name, "'"));
+namespace {
 
-  GpuImage image = selectGpuImage(*context.artifact, device.sm(), origin);
-  Module module(api, image,
-                cat(origin, ": loading the ", image.cubin ? "cubin" : "PTX",
-                    " '", image.chip, "' on ", device.name()));
-  size_t kernels = 0;
-  for (const KernelSpec &kernel : context.plan->kernels)
-    for (const LaunchDef &launch : table.find(kernel.name)->launches) {
-      auto entry = launch.entry.find(image.chip);
-      NHC_CHECK(entry != launch.entry.end(), NHC_NOT_FOUND,
-                cat(where, ": '", kernel.name, "' has no entry for ",
-                    image.chip));
-      CUfunction function = nullptr;
-      checkCuda(api,
-                api.cuModuleGetFunction(&function, module.get(),
-                                        entry->second.c_str()),
-                NHC_NOT_FOUND,
-                cat(origin, ": GPU kernel '", entry->second, "' of '",
-                    kernel.name, "' in ", image.chip));
-      ++kernels;
+namespace lib = ::nhc::format::kernel;
+
+/// cuBLASLt's workspace: what its heuristics ask for on Hopper at most.
+constexpr uint64_t kBlasWorkspaceBytes = 32ull << 20;
+
+/// The kernels' code of an activation: its place in manifest_schema.h's
+/// kActivations (the nemotron dialect's order), or -1 for none.
+int64_t activationCode(Activation activation) {
+  if (activation == Activation::None)
+    return -1;
+  int64_t code = 0;
+  for (const char *name : ::nhc::format::manifest::value::kActivations) {
+    if (activationFromName(name) == activation)
+      return code;
+    ++code;
+  }
+  throw Error(NHC_INTERNAL, "cuda backend: an activation without a code");
+}
+
+class CudaBackend final : public Backend {
+public:
+  CudaBackend(const BackendContext &context)
+      : origin_(context.manifest->origin), plan_(*context.plan),
+        vocab_(context.manifest->model.vocab_size),
+        maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
+        device_(loadDriverApi()), api_(device_.api()), stream_(api_),
+        logits_(api_), requestTable_(api_), tokenIds_(api_), bf16Rows_(api_) {
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries)
+        NHC_CHECK(entry.kind != EntryKind::MoeExperts, NHC_UNSUPPORTED,
+                  cat(entry.where, ": MoE experts do not run on the cuda "
+                                   "backend yet; use --backend host"));
+    loadCode(context);
+    gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_.get(),
+                                         kBlasWorkspaceBytes);
+    for (size_t i = 0; i < plan_.buffers.size(); ++i)
+      buffers_.emplace_back(api_);
+    stateAddress_.assign(context.manifest->state.size(), 0);
+    stateBytes_.assign(context.manifest->state.size(), 0);
+  }
+
+  ~CudaBackend() override {
+    if (stream_.get())
+      api_.cuStreamSynchronize(stream_.get()); // nothing in flight on free
+  }
+
+  const char *name() const override { return "cuda"; }
+
+  std::unique_ptr<StateMemory> allocateState(uint64_t bytes,
+                                             const std::string &what) override {
+    return std::make_unique<DeviceStateMemory>(api_, stream_.get(), bytes,
+                                               what);
+  }
+
+  void bindState(nhc_state_pool_t &pool) override {
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind != EntryKind::Kernel)
+          continue;
+        for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
+          const KernelArg &arg = entry.kernel.args[i];
+          if (arg.kind != ArgKind::State || stateAddress_[arg.ref])
+            continue;
+          TensorPool tensor = tensorPool(pool, arg.ref);
+          NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+                    cat(entry.where, ".args[", i, "]: state tensor '",
+                        *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
+                        "; kernels need F32 state (manifest 'state')"));
+          stateAddress_[arg.ref] = tensor.memory->deviceAddress(tensor.offset);
+          NHC_CHECK(stateAddress_[arg.ref] != 0, NHC_INTERNAL,
+                    cat(origin_, ": the cuda backend's state is not on the device"));
+          stateBytes_[arg.ref] = tensor.totalBytes;
+        }
+      }
+  }
+
+  void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
+                   const std::vector<bool> &matrixOnly) override {
+    host_ = F32Weights::build(tensors, origin_, matrixOnly);
+    checkMatrixDtypes(tensors);
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const void *data = host_.data(i);
+      nhc_dtype_t dtype = NHC_DTYPE_F32;
+      if (!data) {
+        data = host_.matrix(i).data;
+        dtype = host_.matrix(i).dtype;
+      }
+      uint64_t bytes = host_.elems(i) * nhc_dtype_size(dtype);
+      DeviceBuffer buffer(api_);
+      buffer.reserve(std::max<uint64_t>(bytes, 1),
+                     cat("weight '", tensors[i].desc.name, "'"));
+      if (bytes)
+        checkCuda(api_,
+                  api_.cuMemcpyHtoDAsync(buffer.address(), data, bytes,
+                                         stream_.get()),
+                  NHC_INTERNAL, cat("cuda backend: uploading '",
+                                    tensors[i].desc.name, "'"));
+      weights_.push_back(std::move(buffer));
+      weightDtype_.push_back(dtype);
+      uploadedBytes_ += bytes;
     }
-  throw Error(NHC_UNSUPPORTED,
-              cat(origin, ": the cuda backend found ", kernels,
-                  " GPU kernels for ", image.chip, " (",
-                  image.cubin ? "cubin" : "PTX", ") on ", device.name(),
-                  " (sm_", device.sm(),
-                  "), but cannot run steps yet: device memory, cuBLASLt "
-                  "GEMMs and kernel launches are not implemented"));
+    synchronizeStream("uploading the weights");
+  }
+
+  void prepare(const StepShape &shape) override {
+    const uint64_t T = shape.tokens, R = shape.requests;
+    std::vector<uint64_t> bytes(plan_.buffers.size());
+    for (size_t i = 0; i < plan_.buffers.size(); ++i)
+      bytes[i] = bufferElems(i, T, R) * elemBytes(plan_.buffers[i].dtype);
+    std::optional<uint64_t> logits = checkedMul(shape.logitsRows, vocab_);
+    std::optional<uint64_t> bf16 = checkedMul(T, bf16K_);
+    NHC_CHECK(logits && *logits <= UINT64_MAX / 4 && bf16, NHC_INVALID_ARGUMENT,
+              cat("session: a step of ", T, " tokens overflows 64 bits"));
+    // Growth only; a failure leaves the larger buffers of earlier steps.
+    for (size_t i = 0; i < buffers_.size(); ++i)
+      buffers_[i].reserve(std::max<uint64_t>(bytes[i], 1),
+                          cat("buffer '", plan_.buffers[i].name, "'"));
+    logits_.reserve(std::max<uint64_t>(*logits * 4, 4), "logits");
+    bf16Rows_.reserve(std::max<uint64_t>(*bf16 * 2, 2),
+                      "bf16 gemm activations");
+    requestTable_.reserve(std::max<uint64_t>(R * 4 * sizeof(int64_t), 8),
+                          "the request table");
+    tokenIds_.reserve(std::max<uint64_t>(T * sizeof(int32_t), 4),
+                      "the token ids");
+    hostTable_.resize(std::max<uint64_t>(R * 4, 1));
+    hostIds_.resize(std::max<uint64_t>(T, 1));
+  }
+
+  StepInputs stepInputs() override {
+    return {hostTable_.data(), hostIds_.data()};
+  }
+
+  void commitInputs(const StepShape &shape) override {
+    copyIn(requestTable_.address(), hostTable_.data(),
+           shape.requests * 4 * sizeof(int64_t), "the request table");
+    copyIn(tokenIds_.address(), hostIds_.data(),
+           shape.tokens * sizeof(int32_t), "the token ids");
+  }
+
+  void setLogitsOutput(float *logits, uint64_t rows) override {
+    hostLogits_ = logits;
+    logitsRows_ = rows;
+  }
+
+  void launch(const KernelCall &call, const StepShape &shape,
+              uint64_t logitsRows) override {
+    const uint64_t T = shape.tokens, R = shape.requests;
+    args_.clear();
+    hostViews_.clear();
+    for (const KernelArg &arg : call.args) {
+      CallArg a;
+      const float *view = nullptr;
+      switch (arg.kind) {
+      case ArgKind::Buffer:
+        a = memref(buffers_[arg.ref].address(), bufferElems(arg.ref, T, R));
+        break;
+      case ArgKind::Weight:
+        a = memref(weights_[arg.ref].address(), host_.elems(arg.ref));
+        view = host_.data(arg.ref);
+        break;
+      case ArgKind::State:
+        a = memref(stateAddress_[arg.ref], stateBytes_[arg.ref] / sizeof(float));
+        break;
+      case ArgKind::Requests:
+        a = memref(requestTable_.address(), 4 * R);
+        break;
+      case ArgKind::TokenIds:
+        a = memref(tokenIds_.address(), T);
+        break;
+      case ArgKind::Logits:
+        a = memref(logits_.address(), logitsRows * vocab_);
+        break;
+      case ArgKind::Dim: {
+        uint64_t value = arg.dim == DimKind::Tokens     ? T
+                         : arg.dim == DimKind::Requests ? R
+                         : arg.dim == DimKind::MaxSeqLen ? maxSeqLen_
+                                                         : maxSlots_;
+        a = index(static_cast<int64_t>(value) * arg.times);
+        break;
+      }
+      case ArgKind::Index:
+        a = index(arg.index);
+        break;
+      case ArgKind::F32:
+        a.kind = ParamKind::F32;
+        a.f32 = arg.f32;
+        break;
+      }
+      args_.push_back(a);
+      hostViews_.push_back(view);
+    }
+    run(*planFunctions_[call.kernel], plan_.kernels[call.kernel].name);
+  }
+
+  void gemm(const GemmCall &call, const StepShape &shape) override {
+    const std::string where = cat(origin_, ": gemm of weight ", call.weight);
+    uint64_t m = call.rows == Rows::Tokens ? shape.tokens : shape.requests;
+    if (m == 0)
+      return;
+    GemmShape s;
+    s.m = m;
+    s.n = call.n;
+    s.k = call.k;
+    s.ldc = call.c.ld;
+    s.bias = call.hasBias;
+    uint64_t a = matrixAddress(call.a);
+    if (weightDtype_[call.weight] == NHC_DTYPE_BF16) {
+      s.type = kCudaR16BF;
+      s.lda = call.k;
+      args_ = {memref(bufferBase(call.a), bufferElemsOf(call.a)),
+               index(static_cast<int64_t>(call.a.offset)),
+               index(static_cast<int64_t>(call.a.ld)), index(m),
+               index(call.k), memref(bf16Rows_.address(), m * call.k)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*roundBf16_, lib::kRoundBf16);
+      a = bf16Rows_.address();
+    } else {
+      s.lda = call.a.ld;
+    }
+    float alpha = 1.0f;
+    if (call.scaled)
+      alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
+    gemm_->run(s, weights_[call.weight].address(), a, matrixAddress(call.c),
+               call.hasBias ? weights_[call.bias].address() : 0, alpha,
+               call.accumulate ? 1.0f : 0.0f, where);
+    if (call.epilogue == Activation::None && !call.quantizeOutput)
+      return;
+    uint64_t c = call.c.logits ? logits_.address() : buffers_[call.c.buffer].address();
+    uint64_t cElems = call.c.logits ? logitsRows_ * vocab_
+                                    : bufferElemsOf(call.c);
+    args_ = {memref(c, cElems),
+             index(static_cast<int64_t>(call.c.offset)),
+             index(static_cast<int64_t>(call.c.ld)),
+             index(m),
+             index(call.n),
+             index(activationCode(call.epilogue)),
+             index(call.quantizeOutput ? 1 : 0),
+             call.quantizeOutput
+                 ? memref(weights_[call.outputScale].address(), 1)
+                 : memref(c, cElems)};
+    hostViews_.assign(args_.size(), nullptr);
+    if (call.quantizeOutput)
+      hostViews_.back() = host_.data(call.outputScale);
+    run(*gemmEpilogue_, lib::kGemmEpilogue);
+  }
+
+  void moeExperts(const MoeCall &, const StepShape &) override {
+    throw Error(NHC_INTERNAL, "cuda backend: MoE experts (refused at creation)");
+  }
+
+  void embedding(const EmbeddingCall &call, const StepShape &shape) override {
+    bool bf16 = weightDtype_[call.table] == NHC_DTYPE_BF16;
+    const uint64_t T = shape.tokens;
+    args_ = {memref(weights_[call.table].address(), host_.elems(call.table)),
+             memref(tokenIds_.address(), T),
+             memref(buffers_[call.output].address(), T * call.hidden),
+             index(T), index(call.hidden)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(bf16 ? *embeddingBf16_ : *embeddingF32_,
+        bf16 ? lib::kEmbeddingBf16 : lib::kEmbeddingF32);
+  }
+
+  void readRows(size_t buffer, uint64_t offset, uint64_t ld, uint64_t width,
+                uint64_t rows, float *out) override {
+    for (uint64_t t = 0; t < rows; ++t)
+      copyOut(out + t * width,
+              buffers_[buffer].address() + (t * ld + offset) * sizeof(float),
+              width * sizeof(float), "a tap");
+    synchronizeStream("copying a tap");
+  }
+
+  float absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) override {
+    std::vector<float> row(cols);
+    float absmax = 0.0f;
+    for (uint64_t r = 0; r < rows; ++r) {
+      copyOut(row.data(), matrixAddress(ref) + r * ref.ld * sizeof(float),
+              cols * sizeof(float), "calibration rows");
+      synchronizeStream("calibration");
+      for (float v : row)
+        foldAbsMax(absmax, std::fabs(v));
+    }
+    return absmax;
+  }
+
+  void synchronize() override {
+    if (hostLogits_ && logitsRows_)
+      copyOut(hostLogits_, logits_.address(),
+              logitsRows_ * vocab_ * sizeof(float), "the logits");
+    synchronizeStream("finishing the step");
+  }
+
+  uint64_t scratchBytes() const override {
+    uint64_t bytes = logits_.bytes() + bf16Rows_.bytes() +
+                     requestTable_.bytes() + tokenIds_.bytes();
+    for (const DeviceBuffer &buffer : buffers_)
+      bytes += buffer.bytes();
+    return bytes;
+  }
+  nhc_gemm_precision_t gemmPrecision() const override {
+    return bf16K_ ? NHC_GEMM_PRECISION_BF16 : NHC_GEMM_PRECISION_F32;
+  }
+  uint64_t convertedWeightBytes() const override {
+    return host_.convertedBytes();
+  }
+
+private:
+  static CallArg memref(uint64_t address, uint64_t elements) {
+    CallArg a;
+    a.kind = ParamKind::Memref;
+    a.address = address;
+    a.elements = elements;
+    return a;
+  }
+  static CallArg index(int64_t value) {
+    CallArg a;
+    a.kind = ParamKind::Index;
+    a.integer = value;
+    return a;
+  }
+  static uint64_t elemBytes(ElemType type) {
+    return type == ElemType::I64 ? 8 : 4;
+  }
+  uint64_t bufferElems(size_t i, uint64_t T, uint64_t R) const {
+    const BufferSpec &spec = plan_.buffers[i];
+    return spec.elems * (spec.per == Per::Token ? T : R);
+  }
+  uint64_t bufferBase(const MatrixRef &ref) const {
+    return ref.logits ? logits_.address() : buffers_[ref.buffer].address();
+  }
+  uint64_t bufferElemsOf(const MatrixRef &ref) const {
+    return ref.logits ? logitsRows_ * vocab_ : buffers_[ref.buffer].bytes() / 4;
+  }
+  uint64_t matrixAddress(const MatrixRef &ref) const {
+    return bufferBase(ref) + ref.offset * sizeof(float);
+  }
+
+  void copyIn(uint64_t dst, const void *src, uint64_t bytes, const char *what) {
+    if (bytes)
+      checkCuda(api_, api_.cuMemcpyHtoDAsync(dst, src, bytes, stream_.get()),
+                NHC_INTERNAL, cat("cuda backend: copying ", what));
+  }
+  void copyOut(void *dst, uint64_t src, uint64_t bytes, const char *what) {
+    if (bytes)
+      checkCuda(api_, api_.cuMemcpyDtoHAsync(dst, src, bytes, stream_.get()),
+                NHC_INTERNAL, cat("cuda backend: copying ", what));
+  }
+  void synchronizeStream(const char *what) {
+    checkCuda(api_, api_.cuStreamSynchronize(stream_.get()), NHC_INTERNAL,
+              cat("cuda backend: ", what));
+  }
+
+  /// Launches `fn` with args_ (hostViews_: host copies of memrefs a `load`
+  /// may read instead of the device).
+  void run(const FunctionDef &fn, const std::string &kernel) {
+    // A `load` reads a host copy where there is one (weights: FP8 scales),
+    // else the device, waiting for the stream.
+    LoadScalar load = [&](size_t arg, uint64_t index, ParamKind type) {
+      if (type == ParamKind::F32 && hostViews_[arg])
+        return static_cast<double>(hostViews_[arg][index]);
+      uint64_t width = type == ParamKind::F32 || type == ParamKind::I32 ? 4 : 8;
+      uint8_t bytes[8] = {};
+      copyOut(bytes, args_[arg].address + index * width, width,
+              "a launch's scalar");
+      synchronizeStream("reading a launch's scalar");
+      if (type == ParamKind::F32) {
+        float value;
+        std::memcpy(&value, bytes, 4);
+        return static_cast<double>(value);
+      }
+      if (width == 4) {
+        int32_t value;
+        std::memcpy(&value, bytes, 4);
+        return static_cast<double>(value);
+      }
+      int64_t value;
+      std::memcpy(&value, bytes, 8);
+      return static_cast<double>(value);
+    };
+    std::vector<ResolvedLaunch> launches = resolveLaunches(
+        fn, args_, image_.chip, load, cat(origin_, ": kernel '", kernel, "'"));
+    for (ResolvedLaunch &launch : launches) {
+      std::vector<void *> params(launch.offsets.size());
+      for (size_t i = 0; i < params.size(); ++i)
+        params[i] = launch.storage.data() + launch.offsets[i];
+      checkCuda(api_,
+                api_.cuLaunchKernel(functions_.at(launch.entry), launch.grid[0],
+                                    launch.grid[1], launch.grid[2],
+                                    launch.block[0], launch.block[1],
+                                    launch.block[2], launch.sharedBytes,
+                                    stream_.get(), params.data(), nullptr),
+                NHC_INTERNAL,
+                cat(origin_, ": launching '", launch.entry, "' of '", kernel,
+                    "' (grid ", launch.grid[0], "x", launch.grid[1], "x",
+                    launch.grid[2], ", block ", launch.block[0], ")"));
+    }
+  }
+
+  /// Loads the launch table, the module for this device and every kernel
+  /// a plan or a library operation launches.
+  void loadCode(const BackendContext &context) {
+    nhc_section_t section{};
+    NHC_CHECK(nhc_artifact_find_section(context.artifact,
+                                        NHC_SECTION_LAUNCH_TABLE_JSON, "cuda",
+                                        &section) == NHC_OK,
+              NHC_NOT_FOUND,
+              cat(origin_, ": no LAUNCH_TABLE_JSON section (kind 6) 'cuda': "
+                           "compile with --target=cuda:sm_XX"));
+    std::string where = cat(origin_, ": section 'cuda' (launch table)");
+    table_ = LaunchTable::parse(static_cast<const char *>(section.data),
+                                section.size, where);
+    image_ = selectGpuImage(*context.artifact, device_.sm(), origin_);
+    module_ = std::make_unique<Module>(
+        api_, image_,
+        cat(origin_, ": loading the ", image_.cubin ? "cubin" : "PTX", " '",
+            image_.chip, "' on ", device_.name()));
+    auto require = [&](const std::string &name) -> const FunctionDef * {
+      const FunctionDef *fn = table_.find(name);
+      NHC_CHECK(fn != nullptr, NHC_NOT_FOUND,
+                cat(where, ": no function for kernel '", name,
+                    "' (an artifact from an older compiler? recompile it)"));
+      for (const LaunchDef &launch : fn->launches) {
+        auto entry = launch.entry.find(image_.chip);
+        NHC_CHECK(entry != launch.entry.end(), NHC_NOT_FOUND,
+                  cat(where, ": '", name, "' has no entry for ", image_.chip));
+        if (functions_.count(entry->second))
+          continue;
+        CUfunction function = nullptr;
+        checkCuda(api_,
+                  api_.cuModuleGetFunction(&function, module_->get(),
+                                           entry->second.c_str()),
+                  NHC_NOT_FOUND,
+                  cat(origin_, ": GPU kernel '", entry->second, "' of '", name,
+                      "' in ", image_.chip));
+        functions_[entry->second] = function;
+      }
+      return fn;
+    };
+    for (const KernelSpec &kernel : plan_.kernels)
+      planFunctions_.push_back(require(kernel.name));
+    gemmEpilogue_ = require(lib::kGemmEpilogue);
+    roundBf16_ = require(lib::kRoundBf16);
+    embeddingF32_ = require(lib::kEmbeddingF32);
+    embeddingBf16_ = require(lib::kEmbeddingBf16);
+  }
+
+  /// Gemm weights and embedding tables the device runs: F32 or BF16.
+  void checkMatrixDtypes(const std::vector<nhc_tensor_info_t> &tensors) {
+    auto check = [&](size_t w, const std::string &where, const char *role) {
+      nhc_dtype_t dtype = host_.matrix(w).dtype;
+      NHC_CHECK(dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16,
+                NHC_UNSUPPORTED,
+                cat(where, ": ", role, " '", tensors[w].desc.name, "' is ",
+                    nhc_dtype_name(dtype),
+                    "; the cuda backend runs F32 and BF16 ", role,
+                    "s (FP8 and F16 on the GPU are not implemented yet)"));
+      return dtype;
+    };
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind == EntryKind::Embedding)
+          check(entry.embedding.table, entry.where, "embedding table");
+        if (entry.kind != EntryKind::Gemm)
+          continue;
+        if (check(entry.gemm.weight, entry.where, "gemm weight") ==
+            NHC_DTYPE_BF16)
+          bf16K_ = std::max(bf16K_, entry.gemm.k);
+      }
+  }
+
+  std::string origin_;
+  const ExecutionPlan &plan_;
+  uint64_t vocab_, maxSlots_, maxSeqLen_;
+  DeviceContext device_;
+  const DriverApi &api_;
+  Stream stream_;
+  GpuImage image_;
+  std::unique_ptr<Module> module_;
+  LaunchTable table_;
+  std::unordered_map<std::string, CUfunction> functions_; // by entry
+  std::vector<const FunctionDef *> planFunctions_; // by plan kernel
+  const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
+                    *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr;
+  std::unique_ptr<BlasLtGemm> gemm_;
+  F32Weights host_; // scalars for launches; the checkpoint's matrices
+  std::vector<DeviceBuffer> weights_; // by manifest weight
+  std::vector<nhc_dtype_t> weightDtype_;
+  uint64_t uploadedBytes_ = 0;
+  std::vector<DeviceBuffer> buffers_; // by plan buffer
+  std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
+  DeviceBuffer logits_, requestTable_, tokenIds_, bf16Rows_;
+  uint64_t bf16K_ = 0; // widest BF16 gemm row
+  std::vector<int64_t> hostTable_;
+  std::vector<int32_t> hostIds_;
+  float *hostLogits_ = nullptr;
+  uint64_t logitsRows_ = 0;
+  std::vector<CallArg> args_;            // of the launch being made
+  std::vector<const float *> hostViews_; // per args_: host copy or null
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCudaBackend(const BackendContext &context) {
+  return std::make_unique<CudaBackend>(context);
 }
 
 } // namespace nhc::runtime::cuda

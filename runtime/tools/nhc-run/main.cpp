@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -203,10 +204,12 @@ int run(nhc::run::Options options) {
   if (nhc_session_get_info(h.session, &info) != NHC_OK)
     return failStatus();
   if (info.gemm_precision != options.gemmPrecision)
-    std::fprintf(stderr,
-                 "nhc-run: note: --gemm-precision %s: this CPU has no bf16 "
-                 "dot-product instructions; gemms run in %s\n",
+    std::fprintf(stderr, "nhc-run: note: --gemm-precision %s: %s; gemms run in %s\n",
                  nhc_gemm_precision_name(options.gemmPrecision),
+                 std::strcmp(nhc_session_backend(h.session), "host") == 0
+                     ? "this CPU has no bf16 dot-product instructions"
+                     : "the device runs BF16 gemm weights in bf16 and F32 "
+                       "ones in f32",
                  nhc_gemm_precision_name(info.gemm_precision));
   if (!options.loadState.empty()) {
     if (nhc_session_restore_request(h.session, savedState.data(),

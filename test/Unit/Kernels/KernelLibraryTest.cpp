@@ -38,6 +38,10 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_gemv_bf16", {m, m, m, i, i, i, i, i, i}},
       {"nhc_gemv_f16", {m, m, m, i, i, i, i, i, i}},
       {"nhc_gemv_e4m3", {m, m, m, i, i, i, i, i, i}},
+      {"nhc_gemm_epilogue", {m, i, i, i, i, i, i, m}},
+      {"nhc_round_bf16", {m, i, i, i, i, m}},
+      {"nhc_embedding_f32", {m, m, m, i, i}},
+      {"nhc_embedding_bf16", {m, m, m, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
@@ -57,6 +61,10 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       EXPECT_EQ(sig.params[2].elementType, "i32");
     if (sig.name.rfind("nhc_gemv_", 0) == 0) // the weight's bytes
       EXPECT_EQ(sig.params[1].elementType, "i8");
+    if (sig.name == "nhc_round_bf16") // bf16 bits
+      EXPECT_EQ(sig.params[5].elementType, "i16");
+    if (sig.name == "nhc_embedding_bf16")
+      EXPECT_EQ(sig.params[0].elementType, "i16");
     for (const mlir::nhc::KernelParam &p : sig.params)
       if (p.kind == "memref")
         EXPECT_EQ(p.abiSlots, 5u);

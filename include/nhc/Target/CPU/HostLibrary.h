@@ -67,6 +67,16 @@ inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
   return compileHostLibrary(kernels, HostTargetOptions(), error);
 }
 
+/// The kernels of a CUDA test double (nhc-kernels-to-gpu-emulation-pipeline
+/// with `blockSize` threads per block, which must be the CUDA library's): a
+/// shared object exporting, for each GPU kernel entry `<k>` of the launch
+/// table, `void <k>_packed(void **args)` (the kernel's LLVM-level
+/// parameters, then the grid's and the block's x, y, z sizes as int64) and
+/// `int64_t <k>_abi_slots(void)` (how many parameters precede the sizes).
+FailureOr<HostLibrary> compileGPUEmulationLibrary(
+    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
+    std::string &error);
+
 /// Adds to `module`, for each kernel, `void <name>_packed(ptr args)` that
 /// loads the i-th LLVM-level parameter of `<name>` from `*args[i]` and calls
 /// it, and `i64 <name>_sliced_packed(ptr args, i64 slice, i64 slices, i64

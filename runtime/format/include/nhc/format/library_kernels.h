@@ -1,11 +1,9 @@
 //===- nhc/format/library_kernels.h - Kernels library ops call -*- C++ -*-===//
 //
-// Kernels of the host kernel library that the runtime's library operations
-// call directly rather than through the execution plan: the decode GEMV
-// microkernels of lib/Kernels/gemv.mlir. The compiler's kernel list and the
-// runtime name them from here. Their arguments, in order: A (memref f32),
-// W's bytes (memref i8), C (memref f32), then m, n, k, lda, ldc and
-// accumulate (index): C[t, j] (+)= sum_i A[t, i] W[j, i].
+// Kernels of the kernel library that the runtime's library operations call
+// directly rather than through the execution plan. The compiler's kernel
+// list and the runtime name them from here; their arguments are documented
+// at their definitions in lib/Kernels.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_FORMAT_LIBRARY_KERNELS_H
@@ -13,9 +11,20 @@
 
 namespace nhc::format::kernel {
 
+// The host's decode GEMV microkernels (gemv.mlir): A (memref f32), W's bytes
+// (memref i8), C (memref f32), then m, n, k, lda, ldc and accumulate
+// (index): C[t, j] (+)= sum_i A[t, i] W[j, i].
 inline constexpr const char kGemvBf16[] = "nhc_gemv_bf16";
 inline constexpr const char kGemvF16[] = "nhc_gemv_f16";
 inline constexpr const char kGemvE4m3[] = "nhc_gemv_e4m3";
+
+// What a device backend runs around cuBLASLt (device_ops.mlir): the part of
+// a gemm epilogue cuBLASLt cannot fuse, activations rounded to bf16 for a
+// bf16 x bf16 product, and the embedding gather per table dtype.
+inline constexpr const char kGemmEpilogue[] = "nhc_gemm_epilogue";
+inline constexpr const char kRoundBf16[] = "nhc_round_bf16";
+inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
+inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 
 } // namespace nhc::format::kernel
 

@@ -1,0 +1,121 @@
+// Kernels behind a device backend's library operations (docs/runtime.md,
+// "Library operations"): what the host does in C++ around its BLAS calls, a
+// GPU does in these kernels around cuBLASLt. They are not in any execution
+// plan; the runtime calls them by name (nhc/format/library_kernels.h). One
+// thread per element, flat, so that neighbouring threads touch neighbouring
+// elements.
+
+// c[offset + t * ld + j] = maybe_quantize(act(c[...])) for t < m, j < n: the
+// part of a gemm's epilogue cuBLASLt cannot fuse. `act` is an activation code
+// (nhc_conv_activate; negative: none); `quantize` nonzero quantizes to e4m3
+// with scale[0] (docs/fp8.md). `scale` must hold an element either way
+// (a launcher reads it before the launch; pass `c` when not quantizing).
+func.func @nhc_gemm_epilogue(%c: memref<?xf32>, %offset: index, %ld: index,
+                             %m: index, %n: index, %act: index,
+                             %quantize: index, %scale: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %doQuantize = arith.cmpi ne, %quantize, %c0 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %s = memref.load %scale[%c0] : memref<?xf32>
+  %count = arith.muli %m, %n : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %n : index
+    %j = arith.remui %i, %n : index
+    %row = arith.muli %t, %ld : index
+    %rowOffset = arith.addi %row, %offset : index
+    %at = arith.addi %rowOffset, %j : index
+    %x = memref.load %c[%at] : memref<?xf32>
+    %a = scf.if %doActivate -> (f32) {
+      %y = func.call @nhc_conv_activate(%x, %act) : (f32, index) -> f32
+      scf.yield %y : f32
+    } else {
+      scf.yield %x : f32
+    }
+    %q = func.call @nhc_maybe_quantize(%a, %doQuantize, %s)
+        : (f32, i1, f32) -> f32
+    memref.store %q, %c[%at] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// dst[t * k + j] = bf16(src[offset + t * ld + j]) for t < m, j < k: a gemm's
+// activations for a bf16 x bf16 product. Round to nearest, ties to even;
+// NaN stays NaN (quiet), infinities stay, as torch's .to(torch.bfloat16).
+func.func @nhc_round_bf16(%src: memref<?xf32>, %offset: index, %ld: index,
+                          %m: index, %k: index, %dst: memref<?xi16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : i32
+  %cOne = arith.constant 1 : i32
+  %cHalf = arith.constant 32767 : i32 // 0x7fff
+  %cQuiet = arith.constant 64 : i32   // 0x40: the quiet bit of a bf16 NaN
+  %count = arith.muli %m, %k : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %k : index
+    %j = arith.remui %i, %k : index
+    %row = arith.muli %t, %ld : index
+    %rowOffset = arith.addi %row, %offset : index
+    %at = arith.addi %rowOffset, %j : index
+    %x = memref.load %src[%at] : memref<?xf32>
+    %bits = arith.bitcast %x : f32 to i32
+    %high = arith.shrui %bits, %c16 : i32
+    %lsb = arith.andi %high, %cOne : i32
+    %bias = arith.addi %cHalf, %lsb : i32
+    %biased = arith.addi %bits, %bias : i32
+    %rounded = arith.shrui %biased, %c16 : i32
+    %quiet = arith.ori %high, %cQuiet : i32
+    %isNan = arith.cmpf uno, %x, %x : f32
+    %r = arith.select %isNan, %quiet, %rounded : i32
+    %r16 = arith.trunci %r : i32 to i16
+    memref.store %r16, %dst[%i] : memref<?xi16>
+    scf.reduce
+  }
+  return
+}
+
+// out[t * H + j] = table[ids[t] * H + j] for t < T, j < H: the embedding
+// rows of a step's tokens (ids were checked against the vocabulary).
+func.func @nhc_embedding_f32(%table: memref<?xf32>, %ids: memref<?xi32>,
+                             %out: memref<?xf32>, %T: index, %H: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %count = arith.muli %T, %H : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %H : index
+    %j = arith.remui %i, %H : index
+    %id32 = memref.load %ids[%t] : memref<?xi32>
+    %id = arith.index_castui %id32 : i32 to index
+    %row = arith.muli %id, %H : index
+    %at = arith.addi %row, %j : index
+    %v = memref.load %table[%at] : memref<?xf32>
+    memref.store %v, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// As nhc_embedding_f32 for a BF16 table (its bits), widened exactly.
+func.func @nhc_embedding_bf16(%table: memref<?xi16>, %ids: memref<?xi32>,
+                              %out: memref<?xf32>, %T: index, %H: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : i32
+  %count = arith.muli %T, %H : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %H : index
+    %j = arith.remui %i, %H : index
+    %id32 = memref.load %ids[%t] : memref<?xi32>
+    %id = arith.index_castui %id32 : i32 to index
+    %row = arith.muli %id, %H : index
+    %at = arith.addi %row, %j : index
+    %bits = memref.load %table[%at] : memref<?xi16>
+    %wide = arith.extui %bits : i16 to i32
+    %shifted = arith.shli %wide, %c16 : i32
+    %v = arith.bitcast %shifted : i32 to f32
+    memref.store %v, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}

@@ -1,0 +1,131 @@
+//===- blaslt_gemm.cpp - The CUDA backend's GEMMs through cuBLASLt --------===//
+
+#include "cuda/blaslt_gemm.h"
+
+#include "error.h"
+
+namespace nhc::runtime::cuda {
+namespace {
+/// Plans kept before the cache starts over (serving sees many row counts).
+constexpr size_t kMaxPlans = 4096;
+} // namespace
+
+BlasLtGemm::BlasLtGemm(std::shared_ptr<const BlasLtApi> api,
+                       const DriverApi &driver, CUstream stream,
+                       uint64_t workspaceBytes)
+    : api_(std::move(api)), stream_(stream), workspace_(driver) {
+  workspace_.reserve(workspaceBytes, "the cuBLASLt workspace");
+  checkBlasLt(api_->cublasLtCreate(&handle_), NHC_UNSUPPORTED,
+              cat("cuda backend: cublasLtCreate (", api_->path, ")"));
+}
+
+BlasLtGemm::~BlasLtGemm() {
+  for (auto &entry : plans_)
+    destroy(entry.second);
+  if (handle_)
+    api_->cublasLtDestroy(handle_);
+}
+
+std::string BlasLtGemm::describe() const {
+  return cat(api_->path, " ", api_->cublasLtGetVersion());
+}
+
+void BlasLtGemm::destroy(Plan &plan) {
+  if (plan.desc)
+    api_->cublasLtMatmulDescDestroy(plan.desc);
+  for (cublasLtMatrixLayout_t layout : {plan.w, plan.a, plan.c})
+    if (layout)
+      api_->cublasLtMatrixLayoutDestroy(layout);
+  plan = Plan();
+}
+
+BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, const std::string &where) {
+  Key key{s.type, s.m, s.n, s.k, s.lda, s.ldc, s.bias};
+  auto found = plans_.find(key);
+  if (found != plans_.end())
+    return found->second;
+  if (plans_.size() >= kMaxPlans) {
+    for (auto &entry : plans_)
+      destroy(entry.second);
+    plans_.clear();
+  }
+  Plan p;
+  const BlasLtApi &api = *api_;
+  auto check = [&](cublasStatus_t result, const char *what) {
+    if (result != kBlasSuccess)
+      destroy(p);
+    checkBlasLt(result, NHC_INTERNAL, cat(where, ": ", what));
+  };
+  check(api.cublasLtMatmulDescCreate(&p.desc, kComputeF32, kCudaR32F),
+        "cublasLtMatmulDescCreate");
+  const int32_t transW = kOpT, transA = kOpN;
+  const uint32_t epilogue = s.bias ? kEpilogueBias : kEpilogueDefault;
+  const int32_t biasType = kCudaR32F;
+  check(api.cublasLtMatmulDescSetAttribute(p.desc, kDescTransA, &transW,
+                                           sizeof(transW)),
+        "setting TRANSA");
+  check(api.cublasLtMatmulDescSetAttribute(p.desc, kDescTransB, &transA,
+                                           sizeof(transA)),
+        "setting TRANSB");
+  check(api.cublasLtMatmulDescSetAttribute(p.desc, kDescEpilogue, &epilogue,
+                                           sizeof(epilogue)),
+        "setting the epilogue");
+  if (s.bias)
+    check(api.cublasLtMatmulDescSetAttribute(p.desc, kDescBiasDataType,
+                                             &biasType, sizeof(biasType)),
+          "setting the bias type");
+  check(api.cublasLtMatrixLayoutCreate(&p.w, s.type, s.k, s.n,
+                                       static_cast<int64_t>(s.k)),
+        "the weight's layout");
+  check(api.cublasLtMatrixLayoutCreate(&p.a, s.type, s.k, s.m,
+                                       static_cast<int64_t>(s.lda)),
+        "the activations' layout");
+  check(api.cublasLtMatrixLayoutCreate(&p.c, kCudaR32F, s.n, s.m,
+                                       static_cast<int64_t>(s.ldc)),
+        "the output's layout");
+
+  cublasLtMatmulPreference_t preference = nullptr;
+  check(api.cublasLtMatmulPreferenceCreate(&preference), "a preference");
+  const uint64_t workspace = workspace_.bytes();
+  cublasLtMatmulHeuristicResult_t result{};
+  int returned = 0;
+  cublasStatus_t status = api.cublasLtMatmulPreferenceSetAttribute(
+      preference, kPrefMaxWorkspaceBytes, &workspace, sizeof(workspace));
+  if (status == kBlasSuccess)
+    status = api.cublasLtMatmulAlgoGetHeuristic(handle_, p.desc, p.w, p.a,
+                                                p.c, p.c, preference, 1,
+                                                &result, &returned);
+  api.cublasLtMatmulPreferenceDestroy(preference);
+  check(status, "cublasLtMatmulAlgoGetHeuristic");
+  if (returned < 1 || result.state != kBlasSuccess) {
+    destroy(p);
+    throw Error(NHC_UNSUPPORTED,
+                cat(where, ": cuBLASLt has no algorithm for a ",
+                    s.type == kCudaR16BF ? "bf16" : "f32", " gemm of ", s.m,
+                    " x ", s.n, " x ", s.k));
+  }
+  p.algo = result.algo;
+  return plans_.emplace(key, p).first->second;
+}
+
+void BlasLtGemm::run(const GemmShape &shape, uint64_t w, uint64_t a,
+                     uint64_t c, uint64_t bias, float alpha, float beta,
+                     const std::string &where) {
+  Plan &p = plan(shape, where);
+  if (shape.bias) {
+    const void *pointer = reinterpret_cast<const void *>(bias);
+    checkBlasLt(api_->cublasLtMatmulDescSetAttribute(
+                    p.desc, kDescBiasPointer, &pointer, sizeof(pointer)),
+                NHC_INTERNAL, cat(where, ": setting the bias"));
+  }
+  void *cPointer = reinterpret_cast<void *>(c);
+  checkBlasLt(api_->cublasLtMatmul(
+                  handle_, p.desc, &alpha, reinterpret_cast<const void *>(w),
+                  p.w, reinterpret_cast<const void *>(a), p.a, &beta, cPointer,
+                  p.c, cPointer, p.c, &p.algo,
+                  reinterpret_cast<void *>(workspace_.address()),
+                  workspace_.bytes(), stream_),
+              NHC_INTERNAL, cat(where, ": cublasLtMatmul"));
+}
+
+} // namespace nhc::runtime::cuda

@@ -1,0 +1,73 @@
+//===- blaslt_gemm.h - The CUDA backend's GEMMs through cuBLASLt -*- C++ -*-===//
+//
+// C[m, n] = alpha * A[m, k] . W[n, k]^T + beta * C (+ bias[n]) with every
+// matrix row-major on the device, as cuBLASLt's column-major
+// C^T = op_T(W) . A^T: W as a k x n matrix transposed, A as k x m, C as
+// n x m. W and A are both f32 (plain f32 arithmetic, no TF32, for parity
+// with the host) or both bf16 (f32 sums); C and the bias are f32.
+// Descriptors and the heuristic's algorithm are made once per shape and
+// reused.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_SRC_CUDA_BLASLT_GEMM_H
+#define NHC_RUNTIME_SRC_CUDA_BLASLT_GEMM_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "cuda/cublaslt_api.h"
+#include "cuda/device_memory.h"
+#include "cuda/driver_api.h"
+
+namespace nhc::runtime::cuda {
+
+struct GemmShape {
+  int type = kCudaR32F; ///< of W and A: kCudaR32F or kCudaR16BF
+  uint64_t m = 0, n = 0, k = 0;
+  uint64_t lda = 0, ldc = 0; ///< elements between rows
+  bool bias = false;
+};
+
+class BlasLtGemm {
+public:
+  /// Creates the cuBLASLt handle and a workspace of `workspaceBytes` on the
+  /// device; throws NHC_UNSUPPORTED / NHC_OUT_OF_MEMORY.
+  BlasLtGemm(std::shared_ptr<const BlasLtApi> api, const DriverApi &driver,
+             CUstream stream, uint64_t workspaceBytes);
+  ~BlasLtGemm();
+  BlasLtGemm(const BlasLtGemm &) = delete;
+  BlasLtGemm &operator=(const BlasLtGemm &) = delete;
+
+  /// Enqueues the product on the stream; `bias` is a device address when
+  /// shape.bias. Throws NHC_UNSUPPORTED when cuBLASLt has no algorithm for
+  /// the shape, NHC_INTERNAL when it fails, naming `where`.
+  void run(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
+           uint64_t bias, float alpha, float beta, const std::string &where);
+
+  /// The cuBLASLt library in use and its version.
+  std::string describe() const;
+
+private:
+  struct Plan {
+    cublasLtMatmulDesc_t desc = nullptr;
+    cublasLtMatrixLayout_t w = nullptr, a = nullptr, c = nullptr;
+    cublasLtMatmulAlgo_t algo{};
+  };
+  using Key = std::tuple<int, uint64_t, uint64_t, uint64_t, uint64_t,
+                         uint64_t, bool>;
+  Plan &plan(const GemmShape &shape, const std::string &where);
+  void destroy(Plan &plan);
+
+  std::shared_ptr<const BlasLtApi> api_;
+  CUstream stream_;
+  DeviceBuffer workspace_;
+  cublasLtHandle_t handle_ = nullptr;
+  std::map<Key, Plan> plans_;
+};
+
+} // namespace nhc::runtime::cuda
+
+#endif // NHC_RUNTIME_SRC_CUDA_BLASLT_GEMM_H

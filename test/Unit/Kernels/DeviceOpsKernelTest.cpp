@@ -1,0 +1,174 @@
+//===- DeviceOpsKernelTest.cpp - kernels around cuBLASLt (device_ops.mlir) ===//
+//
+// The kernels a device backend runs around its GEMM library, on the host
+// build of the same MLIR (the GPU build runs the same bodies; the golden
+// suite's cuda-emulated run checks them there): bf16 rounding against an
+// independent nearest-value choice, the gemm epilogue against the
+// activation formulas and the standalone FP8 quantizer, and the embedding
+// gathers against their definition. Strided rows leave their padding alone.
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "KernelTestUtils.h"
+
+using namespace nhc_test;
+
+namespace {
+
+float fromBits(uint32_t bits) {
+  float x;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+uint32_t bitsOf(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits;
+}
+
+/// The bf16 nearest to `x` (ties to the even one), chosen by comparing the
+/// two candidates' distances in double; NaN quiet, infinities kept.
+uint16_t nearestBf16(float x) {
+  uint32_t bits = bitsOf(x);
+  if (std::isnan(x))
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  if (std::isinf(x))
+    return static_cast<uint16_t>(bits >> 16);
+  uint32_t down = bits & 0xffff0000u, up = down + 0x10000u;
+  double dDown = std::fabs(double(fromBits(down)) - x);
+  // Past the largest bf16 the next step up is 2^128 (IEEE overflow:
+  // rounds to infinity from the midpoint on).
+  double upValue = std::isinf(fromBits(up)) && !std::isinf(x)
+                       ? std::copysign(std::ldexp(1.0, 128), x)
+                       : double(fromBits(up));
+  double dUp = std::fabs(upValue - x);
+  if (dDown < dUp || (dDown == dUp && ((down >> 16) & 1) == 0))
+    return static_cast<uint16_t>(down >> 16);
+  return static_cast<uint16_t>(up >> 16);
+}
+
+TEST(KernelDeviceOps, RoundBf16IsNearestEven) {
+  std::mt19937 rng(7);
+  std::vector<float> values = {0.0f, -0.0f, 1.0f, 1.00390625f /* tie, even */,
+                               1.01171875f /* tie, odd */, 3.0e38f, -3.4e38f,
+                               INFINITY, -INFINITY, NAN, fromBits(0x00000001),
+                               fromBits(0x7f7fffff), fromBits(0x807fffff)};
+  while (values.size() < 300)
+    values.push_back(fromBits(rng()));
+  // Rows of 7 values, 9 apart, from offset 2; the rest is padding.
+  const int64_t k = 7, ld = 9, offset = 2, m = int64_t(values.size()) / k;
+  std::vector<float> src(offset + m * ld, 5.0f);
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t j = 0; j < k; ++j)
+      src[offset + t * ld + j] = values[t * k + j];
+  std::vector<uint16_t> dst(m * k + 3, 0xabcd);
+  ArgPack args;
+  args.buf(src).idx(offset).idx(ld).idx(m).idx(k).buf(dst);
+  runKernel("nhc_round_bf16", args);
+  for (int64_t i = 0; i < m * k; ++i) {
+    float x = values[i];
+    if (std::isnan(x))
+      EXPECT_EQ(dst[i] & 0x7fc0, 0x7fc0) << "NaN stays a quiet NaN";
+    else
+      EXPECT_EQ(dst[i], nearestBf16(x)) << "x = " << x << " bits " << std::hex
+                                        << bitsOf(x);
+  }
+  for (size_t i = m * k; i < dst.size(); ++i)
+    EXPECT_EQ(dst[i], 0xabcd) << "written past the rows";
+}
+
+double activate(int code, double x) {
+  switch (code) {
+  case 0: return x > 0 ? x * x : 0;                            // relu2
+  case 1: return x > 0 ? x : 0;                                // relu
+  case 2: return x / (1 + std::exp(-x));                       // silu
+  case 3: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); // gelu
+  case 4:                                                      // gelu_tanh
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  case 5: return x / (1 + std::exp(-1.702 * x)); // quick_gelu
+  case 6: return std::min(std::max(x, 0.0), 6.0); // relu6
+  default: return x;                              // -1: none
+  }
+}
+
+TEST(KernelDeviceOps, GemmEpilogueActivatesInPlace) {
+  std::mt19937 rng(11);
+  const int64_t m = 5, n = 13, ld = 16, offset = 3;
+  for (int code = -1; code <= 6; ++code) {
+    std::vector<float> c = randomFloats(rng, offset + m * ld, -4.0f, 4.0f);
+    std::vector<float> before = c, scale = {1.0f};
+    ArgPack args;
+    args.buf(c).idx(offset).idx(ld).idx(m).idx(n).idx(code).idx(0).buf(scale);
+    runKernel("nhc_gemm_epilogue", args);
+    for (size_t i = 0; i < c.size(); ++i) {
+      int64_t row = (int64_t(i) - offset) / ld, col = (int64_t(i) - offset) % ld;
+      bool inside = int64_t(i) >= offset && row < m && col < n;
+      double want = inside ? activate(code, before[i]) : before[i];
+      EXPECT_NEAR(c[i], want, 2e-6 * (1 + std::fabs(want)))
+          << "activation " << code << " at " << i;
+    }
+  }
+}
+
+TEST(KernelDeviceOps, GemmEpilogueQuantizesAsTheFp8Kernel) {
+  // After relu2, sat_e4m3(v / scale): the same values nhc_quantize_fp8
+  // gives for the activated block.
+  std::mt19937 rng(13);
+  const int64_t m = 4, n = 40;
+  std::vector<float> c = randomFloats(rng, m * n, -30.0f, 30.0f);
+  c[3] = NAN;
+  c[7] = 1e30f; // saturates
+  std::vector<float> activated(c.size());
+  for (size_t i = 0; i < c.size(); ++i)
+    activated[i] = std::isnan(c[i]) ? NAN : float(activate(0, c[i]));
+  std::vector<float> scale = {0.37f}, want(m * n);
+  ArgPack quantize;
+  quantize.buf(activated).idx(n).idx(0).buf(scale).buf(want).idx(m).idx(n);
+  runKernel("nhc_quantize_fp8", quantize);
+  ArgPack epilogue;
+  epilogue.buf(c).idx(0).idx(n).idx(m).idx(n).idx(0).idx(1).buf(scale);
+  runKernel("nhc_gemm_epilogue", epilogue);
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (std::isnan(want[i]))
+      EXPECT_TRUE(std::isnan(c[i])) << i;
+    else
+      EXPECT_EQ(c[i], want[i]) << i;
+  }
+  EXPECT_EQ(c[7], 448.0f);
+}
+
+TEST(KernelDeviceOps, EmbeddingGathersRows) {
+  const int64_t vocab = 11, H = 6;
+  std::vector<int32_t> ids = {3, 0, 10, 3, 7};
+  const int64_t T = int64_t(ids.size());
+  std::vector<float> tableF32(vocab * H);
+  std::vector<uint16_t> tableBf16(vocab * H);
+  for (int64_t i = 0; i < vocab * H; ++i) {
+    tableBf16[i] = static_cast<uint16_t>(0x3f80 + i * 37); // distinct values
+    tableF32[i] = fromBits(uint32_t(tableBf16[i]) << 16) + 0.001f * i;
+  }
+  std::vector<float> outF32(T * H + 2, -1.0f), outBf16(T * H + 2, -1.0f);
+  ArgPack f32;
+  f32.buf(tableF32).buf(ids).buf(outF32).idx(T).idx(H);
+  runKernel("nhc_embedding_f32", f32);
+  ArgPack bf16;
+  bf16.buf(tableBf16).buf(ids).buf(outBf16).idx(T).idx(H);
+  runKernel("nhc_embedding_bf16", bf16);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < H; ++j) {
+      EXPECT_EQ(outF32[t * H + j], tableF32[ids[t] * H + j]);
+      EXPECT_EQ(outBf16[t * H + j],
+                fromBits(uint32_t(tableBf16[ids[t] * H + j]) << 16));
+    }
+  EXPECT_EQ(outF32[T * H], -1.0f);
+  EXPECT_EQ(outBf16[T * H + 1], -1.0f);
+}
+
+} // namespace
