@@ -106,6 +106,24 @@ public:
   virtual void synchronize() = 0;
 
   //===--------------------------------------------------------------------===//
+  // Recorded steps (CUDA graphs): a device backend may record what a decode
+  // step issues once and replay it for later steps of the same shape, with
+  // no launch-table evaluation, allocation or per-kernel launch on the host.
+  // The executor commits the inputs and sets the logits output first.
+  //===--------------------------------------------------------------------===//
+
+  /// Replays the step recorded under `key` if that recording is still
+  /// valid (no buffer it names moved since); false otherwise.
+  virtual bool replayRecorded(uint64_t key) { (void)key; return false; }
+  /// Records the calls that follow instead of running them; false if this
+  /// backend does not record or `key` could not be recorded before.
+  virtual bool beginRecording(uint64_t key) { (void)key; return false; }
+  /// Ends recording. True: `key` is recorded (nothing ran yet; replay it).
+  /// False: the calls could not be recorded (one needed the host to wait)
+  /// and none of them ran; `key` is not tried again.
+  virtual bool endRecording(uint64_t key) { (void)key; return false; }
+
+  //===--------------------------------------------------------------------===//
   // Accounting
   //===--------------------------------------------------------------------===//
 

@@ -68,6 +68,10 @@ public:
 
 private:
   void copyTaps(size_t entry, const StepIo &io);
+  /// A decode step (one token per request, last logits, no taps or
+  /// calibration) through the backend's recorded steps; false if the
+  /// backend does not record it (then nothing ran).
+  bool runRecorded(const StepIo &io, size_t total);
   void runEntries(const std::vector<ScheduleEntry> &entries,
                   ScheduleKind schedule, const StepIo &io, size_t &done,
                   size_t total);

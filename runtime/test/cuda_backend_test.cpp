@@ -481,6 +481,12 @@ TEST(CudaBackendTest, TheDoubleMovesMemoryLikeADevice) {
   ScopedEnv driver("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH);
   std::shared_ptr<const DriverApi> api = loadDriverApi();
   CUdeviceptr address = 0;
+  // Device work needs the context current on the calling thread.
+  EXPECT_EQ(api->describe(api->cuMemAlloc(&address, 16)),
+            "CUDA_ERROR_INVALID_CONTEXT (201)");
+  CUcontext context = nullptr;
+  ASSERT_EQ(api->cuDevicePrimaryCtxRetain(&context, 0), kCudaSuccess);
+  ContextScope scope(*api, context);
   ASSERT_EQ(api->cuMemAlloc(&address, 16), kCudaSuccess);
   float in[4] = {1, 2, 3, 4}, out[4] = {};
   ASSERT_EQ(api->cuMemcpyHtoD(address, in, sizeof(in)), kCudaSuccess);

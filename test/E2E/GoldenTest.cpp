@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -102,20 +103,33 @@ public:
     expectNoDeviceMemoryLeft();
   }
 
-  /// With the CUDA test double, a released session leaves no device memory
-  /// allocated (state pool, weights, scratch, cuBLASLt's workspace).
-  static void expectNoDeviceMemoryLeft() {
+  /// With the CUDA test double: a counter it exports ("launches",
+  /// "graph_launches", "live_bytes"), or -1 elsewhere.
+  static long long fakeCudaCounter(const char *name) {
     const char *driver = std::getenv("NHC_CUDA_DRIVER");
     if (backendUnderTest() != "cuda" || !driver ||
         std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
-      return;
+      return -1;
     void *handle = dlopen(driver, RTLD_NOW | RTLD_NOLOAD);
-    ASSERT_NE(handle, nullptr) << driver;
-    auto *liveBytes = reinterpret_cast<uint64_t (*)()>(
-        dlsym(handle, "nhc_fake_cuda_live_bytes"));
-    ASSERT_NE(liveBytes, nullptr);
-    EXPECT_EQ(liveBytes(), 0u) << "device bytes still allocated";
+    if (!handle)
+      return -1;
+    std::string symbol = std::string("nhc_fake_cuda_") + name;
+    void *counter = dlsym(handle, symbol.c_str());
+    long long value = -1;
+    if (std::string(name) == "live_bytes" && counter)
+      value = static_cast<long long>(reinterpret_cast<uint64_t (*)()>(counter)());
+    else if (counter)
+      value = reinterpret_cast<long (*)()>(counter)();
     dlclose(handle);
+    return value;
+  }
+
+  /// With the CUDA test double, a released session leaves no device memory
+  /// allocated (state pool, weights, scratch, cuBLASLt's workspace).
+  static void expectNoDeviceMemoryLeft() {
+    long long live = fakeCudaCounter("live_bytes");
+    if (live >= 0)
+      EXPECT_EQ(live, 0) << "device bytes still allocated";
   }
 
   static void check(nhc_status_t status, const char *what) {
@@ -277,6 +291,8 @@ TEST_P(Golden, PrefillLogitsOfEveryPosition) {
 
 TEST_P(Golden, GreedyDecodeMatchesGenerate) {
   Model model(GetParam());
+  // On the cuda backend decode steps replay recorded CUDA graphs.
+  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
   ASSERT_GE(model.prompts(), 2);
   for (int p = 0; p < model.prompts(); ++p) {
     std::string name = "prompt." + std::to_string(p);
@@ -302,8 +318,43 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
     }
     if (model.golden.relTol <= 1e-3)
       EXPECT_EQ(generated, expected) << name << ": greedy continuation differs";
+    if (graphsBefore >= 0)
+      EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
+                kNewTokens - 1)
+          << name << ": decode steps did not replay recorded graphs";
     Model::check(nhc_session_release_slot(model.session, slot), "release");
   }
+}
+
+/// A session is used from another thread than the one that created it (one
+/// call at a time): the request continues there with the reference logits.
+/// On the cuda backend every call makes the session's context current.
+TEST_P(Golden, AnotherThreadContinuesTheRequest) {
+  Model model(GetParam());
+  std::vector<int32_t> ids = model.ids(0);
+  std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  std::vector<int64_t> expected = model.tensor<int64_t>("prompt.0.generated_ids");
+  uint32_t slot;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(model.vocab);
+  nhc_request_t request{slot, ids.data(), ids.size()};
+  Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "prefill");
+  std::thread other([&] {
+    for (int step = 1; step < 4; ++step) {
+      int32_t token = static_cast<int32_t>(expected[step - 1]);
+      nhc_request_t next{slot, &token, 1};
+      Model::check(nhc_session_step(model.session, &next, 1, NHC_LOGITS_LAST,
+                                    logits.data(), logits.size()),
+                   "decode on another thread");
+      model.expectClose(logits.data(), &ref[step * model.vocab], 1,
+                        "decode step " + std::to_string(step) +
+                            " on another thread");
+    }
+  });
+  other.join();
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
 }
 
 /// Prefill and decode of different requests mixed in ragged steps give the

@@ -2,12 +2,26 @@
 
 #include "cuda/blaslt_gemm.h"
 
+#include <utility>
+
 #include "error.h"
 
 namespace nhc::runtime::cuda {
 namespace {
 /// Plans kept before the cache starts over (serving sees many row counts).
 constexpr size_t kMaxPlans = 4096;
+/// CUBLAS_STATUS_NOT_SUPPORTED: no algorithm for the problem.
+constexpr cublasStatus_t kCublasNotSupported = 15;
+/// cublasLtMatmulPreferenceAttributes_t: the operands' least alignment
+/// (uint32_t bytes; the default assumes 256).
+constexpr int kPrefMinAlignmentA = 5, kPrefMinAlignmentB = 6,
+              kPrefMinAlignmentC = 7, kPrefMinAlignmentD = 8;
+
+/// The largest power of two up to 256 that divides `address`.
+uint32_t alignment(uint64_t address) {
+  uint64_t lowest = address & (~address + 1);
+  return static_cast<uint32_t>(address == 0 || lowest > 256 ? 256 : lowest);
+}
 } // namespace
 
 BlasLtGemm::BlasLtGemm(std::shared_ptr<const BlasLtApi> api,
@@ -39,8 +53,18 @@ void BlasLtGemm::destroy(Plan &plan) {
   plan = Plan();
 }
 
-BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, const std::string &where) {
-  Key key{s.type, s.m, s.n, s.k, s.lda, s.ldc, s.bias};
+void BlasLtGemm::prepare(const GemmShape &shape, uint64_t w, uint64_t a,
+                         uint64_t c, const std::string &where) {
+  plan(shape, w, a, c, where);
+}
+
+BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
+                                   uint64_t aAddress, uint64_t cAddress,
+                                   const std::string &where) {
+  // cuBLASLt's operand A is W, B the activations, C and D the output.
+  const uint32_t alignW = alignment(wAddress), alignA = alignment(aAddress),
+                 alignC = alignment(cAddress);
+  Key key{s.type, s.m, s.n, s.k, s.lda, s.ldc, s.bias, alignW, alignA, alignC};
   auto found = plans_.find(key);
   if (found != plans_.end())
     return found->second;
@@ -91,13 +115,23 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, const std::string &where)
   int returned = 0;
   cublasStatus_t status = api.cublasLtMatmulPreferenceSetAttribute(
       preference, kPrefMaxWorkspaceBytes, &workspace, sizeof(workspace));
+  const std::pair<int, uint32_t> alignments[] = {{kPrefMinAlignmentA, alignW},
+                                                 {kPrefMinAlignmentB, alignA},
+                                                 {kPrefMinAlignmentC, alignC},
+                                                 {kPrefMinAlignmentD, alignC}};
+  for (const auto &[attribute, bytes] : alignments)
+    if (status == kBlasSuccess)
+      status = api.cublasLtMatmulPreferenceSetAttribute(preference, attribute,
+                                                        &bytes, sizeof(bytes));
   if (status == kBlasSuccess)
     status = api.cublasLtMatmulAlgoGetHeuristic(handle_, p.desc, p.w, p.a,
                                                 p.c, p.c, preference, 1,
                                                 &result, &returned);
   api.cublasLtMatmulPreferenceDestroy(preference);
-  check(status, "cublasLtMatmulAlgoGetHeuristic");
-  if (returned < 1 || result.state != kBlasSuccess) {
+  if (status != kCublasNotSupported)
+    check(status, "cublasLtMatmulAlgoGetHeuristic");
+  if (status == kCublasNotSupported || returned < 1 ||
+      result.state != kBlasSuccess) {
     destroy(p);
     throw Error(NHC_UNSUPPORTED,
                 cat(where, ": cuBLASLt has no algorithm for a ",
@@ -111,7 +145,7 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, const std::string &where)
 void BlasLtGemm::run(const GemmShape &shape, uint64_t w, uint64_t a,
                      uint64_t c, uint64_t bias, float alpha, float beta,
                      const std::string &where) {
-  Plan &p = plan(shape, where);
+  Plan &p = plan(shape, w, a, c, where);
   if (shape.bias) {
     const void *pointer = reinterpret_cast<const void *>(bias);
     checkBlasLt(api_->cublasLtMatmulDescSetAttribute(

@@ -41,9 +41,15 @@ public:
   BlasLtGemm(const BlasLtGemm &) = delete;
   BlasLtGemm &operator=(const BlasLtGemm &) = delete;
 
-  /// Enqueues the product on the stream; `bias` is a device address when
-  /// shape.bias. Throws NHC_UNSUPPORTED when cuBLASLt has no algorithm for
-  /// the shape, NHC_INTERNAL when it fails, naming `where`.
+  /// Makes the plan for `shape` with operands at these device addresses
+  /// (their alignment picks the algorithm). Throws NHC_UNSUPPORTED when
+  /// cuBLASLt has no algorithm for it, NHC_INTERNAL when it fails, naming
+  /// `where`.
+  void prepare(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
+               const std::string &where);
+  /// Enqueues the product on the stream (making its plan if prepare() did
+  /// not); `bias` is a device address when shape.bias. Throws as prepare(),
+  /// or NHC_INTERNAL when cuBLASLt fails.
   void run(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
            uint64_t bias, float alpha, float beta, const std::string &where);
 
@@ -56,9 +62,11 @@ private:
     cublasLtMatrixLayout_t w = nullptr, a = nullptr, c = nullptr;
     cublasLtMatmulAlgo_t algo{};
   };
+  /// The shape and the operands' alignments (bytes, at most 256).
   using Key = std::tuple<int, uint64_t, uint64_t, uint64_t, uint64_t,
-                         uint64_t, bool>;
-  Plan &plan(const GemmShape &shape, const std::string &where);
+                         uint64_t, bool, uint32_t, uint32_t, uint32_t>;
+  Plan &plan(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
+             const std::string &where);
   void destroy(Plan &plan);
 
   std::shared_ptr<const BlasLtApi> api_;

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <cstdlib>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include "activation.h"
@@ -86,12 +89,6 @@ public:
       name_ = name;
     checkCuda(*api_, api_->cuDevicePrimaryCtxRetain(&context_, device_),
               NHC_UNSUPPORTED, "cuda backend: the device's context");
-    CUresult current = api_->cuCtxSetCurrent(context_);
-    if (current != kCudaSuccess) {
-      api_->cuDevicePrimaryCtxRelease(device_); // no destructor runs
-      checkCuda(*api_, current, NHC_UNSUPPORTED,
-                "cuda backend: making the context current");
-    }
   }
   ~DeviceContext() {
     if (context_)
@@ -101,6 +98,7 @@ public:
   DeviceContext &operator=(const DeviceContext &) = delete;
 
   const DriverApi &api() const { return *api_; }
+  CUcontext context() const { return context_; }
   int sm() const { return sm_; }
   const std::string &name() const { return name_; }
 
@@ -133,16 +131,22 @@ private:
   CUmodule module_ = nullptr;
 };
 
-/// The session's stream, destroyed when it goes.
+/// CU_STREAM_NON_BLOCKING: no implicit ordering with the legacy default
+/// stream that an application's own CUDA code may use.
+constexpr unsigned kStreamNonBlocking = 1;
+
+/// The session's stream, destroyed when it goes (or at reset()).
 class Stream {
 public:
   explicit Stream(const DriverApi &api) : api_(api) {
-    checkCuda(api, api.cuStreamCreate(&stream_, 0), NHC_UNSUPPORTED,
-              "cuda backend: creating a stream");
+    checkCuda(api, api.cuStreamCreate(&stream_, kStreamNonBlocking),
+              NHC_UNSUPPORTED, "cuda backend: creating a stream");
   }
-  ~Stream() {
+  ~Stream() { reset(); }
+  void reset() {
     if (stream_)
       api_.cuStreamDestroy(stream_);
+    stream_ = nullptr;
   }
   Stream(const Stream &) = delete;
   Stream &operator=(const Stream &) = delete;
@@ -205,6 +209,13 @@ namespace lib = ::nhc::format::kernel;
 /// cuBLASLt's workspace: what its heuristics ask for on Hopper at most.
 constexpr uint64_t kBlasWorkspaceBytes = 32ull << 20;
 
+/// Whether decode steps are recorded as CUDA graphs (NHC_CUDA_GRAPHS=0
+/// turns it off, e.g. to compare).
+bool graphsWanted() {
+  const char *value = std::getenv("NHC_CUDA_GRAPHS");
+  return !(value && std::strcmp(value, "0") == 0);
+}
+
 /// The kernels' code of an activation: its place in manifest_schema.h's
 /// kActivations (the nemotron dialect's order), or -1 for none.
 int64_t activationCode(Activation activation) {
@@ -225,15 +236,17 @@ public:
       : origin_(context.manifest->origin), plan_(*context.plan),
         vocab_(context.manifest->model.vocab_size),
         maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
-        device_(loadDriverApi()), api_(device_.api()), stream_(api_),
-        logits_(api_), requestTable_(api_), tokenIds_(api_), bf16Rows_(api_) {
+        device_(loadDriverApi()), api_(device_.api()), logits_(api_),
+        requestTable_(api_), tokenIds_(api_), bf16Rows_(api_) {
+    ContextScope scope = enter();
+    stream_ = std::make_unique<Stream>(api_);
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries)
         NHC_CHECK(entry.kind != EntryKind::MoeExperts, NHC_UNSUPPORTED,
                   cat(entry.where, ": MoE experts do not run on the cuda "
                                    "backend yet; use --backend host"));
     loadCode(context);
-    gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_.get(),
+    gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_->get(),
                                          kBlasWorkspaceBytes);
     for (size_t i = 0; i < plan_.buffers.size(); ++i)
       buffers_.emplace_back(api_);
@@ -242,16 +255,31 @@ public:
   }
 
   ~CudaBackend() override {
-    if (stream_.get())
-      api_.cuStreamSynchronize(stream_.get()); // nothing in flight on free
+    try {
+      ContextScope scope = enter();
+      if (stream_)
+        api_.cuStreamSynchronize(stream_->get()); // nothing in flight on free
+      for (auto &entry : recorded_)
+        destroy(entry.second);
+      // Everything on the device goes while the context is current.
+      gemm_.reset();
+      weights_.clear();
+      buffers_.clear();
+      for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_, &bf16Rows_})
+        buffer->reset();
+      module_.reset();
+      stream_.reset();
+    } catch (...) {
+      // No context to make current: its memory went with it.
+    }
   }
 
   const char *name() const override { return "cuda"; }
 
   std::unique_ptr<StateMemory> allocateState(uint64_t bytes,
                                              const std::string &what) override {
-    return std::make_unique<DeviceStateMemory>(api_, stream_.get(), bytes,
-                                               what);
+    return std::make_unique<DeviceStateMemory>(api_, device_.context(),
+                                               stream_->get(), bytes, what);
   }
 
   void bindState(nhc_state_pool_t &pool) override {
@@ -278,6 +306,7 @@ public:
 
   void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
                    const std::vector<bool> &matrixOnly) override {
+    ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
     checkMatrixDtypes(tensors);
     for (size_t i = 0; i < tensors.size(); ++i) {
@@ -294,7 +323,7 @@ public:
       if (bytes)
         checkCuda(api_,
                   api_.cuMemcpyHtoDAsync(buffer.address(), data, bytes,
-                                         stream_.get()),
+                                         stream_->get()),
                   NHC_INTERNAL, cat("cuda backend: uploading '",
                                     tensors[i].desc.name, "'"));
       weights_.push_back(std::move(buffer));
@@ -305,6 +334,7 @@ public:
   }
 
   void prepare(const StepShape &shape) override {
+    ContextScope scope = enter();
     const uint64_t T = shape.tokens, R = shape.requests;
     std::vector<uint64_t> bytes(plan_.buffers.size());
     for (size_t i = 0; i < plan_.buffers.size(); ++i)
@@ -313,17 +343,33 @@ public:
     std::optional<uint64_t> bf16 = checkedMul(T, bf16K_);
     NHC_CHECK(logits && *logits <= UINT64_MAX / 4 && bf16, NHC_INVALID_ARGUMENT,
               cat("session: a step of ", T, " tokens overflows 64 bits"));
-    // Growth only; a failure leaves the larger buffers of earlier steps.
+    // Growth only; a failure leaves the larger buffers of earlier steps. A
+    // buffer that moves invalidates every recorded step.
+    bool moved = false;
     for (size_t i = 0; i < buffers_.size(); ++i)
-      buffers_[i].reserve(std::max<uint64_t>(bytes[i], 1),
-                          cat("buffer '", plan_.buffers[i].name, "'"));
-    logits_.reserve(std::max<uint64_t>(*logits * 4, 4), "logits");
-    bf16Rows_.reserve(std::max<uint64_t>(*bf16 * 2, 2),
-                      "bf16 gemm activations");
-    requestTable_.reserve(std::max<uint64_t>(R * 4 * sizeof(int64_t), 8),
-                          "the request table");
-    tokenIds_.reserve(std::max<uint64_t>(T * sizeof(int32_t), 4),
-                      "the token ids");
+      moved |= buffers_[i].reserve(std::max<uint64_t>(bytes[i], 1),
+                                   cat("buffer '", plan_.buffers[i].name, "'"));
+    moved |= logits_.reserve(std::max<uint64_t>(*logits * 4, 4), "logits");
+    moved |= bf16Rows_.reserve(std::max<uint64_t>(*bf16 * 2, 2),
+                               "bf16 gemm activations");
+    moved |= requestTable_.reserve(
+        std::max<uint64_t>(R * 4 * sizeof(int64_t), 8), "the request table");
+    moved |= tokenIds_.reserve(std::max<uint64_t>(T * sizeof(int32_t), 4),
+                               "the token ids");
+    if (moved)
+      ++generation_;
+    // Every gemm's cuBLASLt plan for this step's row counts, now: a step
+    // must not fail halfway (backend.h).
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind != EntryKind::Gemm)
+          continue;
+        const GemmCall &call = entry.gemm;
+        uint64_t m = call.rows == Rows::Tokens ? T : R;
+        if (m)
+          gemm_->prepare(gemmShape(call, m), weights_[call.weight].address(),
+                         gemmInput(call), matrixAddress(call.c), entry.where);
+      }
     hostTable_.resize(std::max<uint64_t>(R * 4, 1));
     hostIds_.resize(std::max<uint64_t>(T, 1));
   }
@@ -333,6 +379,7 @@ public:
   }
 
   void commitInputs(const StepShape &shape) override {
+    ContextScope scope = enter();
     copyIn(requestTable_.address(), hostTable_.data(),
            shape.requests * 4 * sizeof(int64_t), "the request table");
     copyIn(tokenIds_.address(), hostIds_.data(),
@@ -346,6 +393,7 @@ public:
 
   void launch(const KernelCall &call, const StepShape &shape,
               uint64_t logitsRows) override {
+    ContextScope scope = enter();
     const uint64_t T = shape.tokens, R = shape.requests;
     args_.clear();
     hostViews_.clear();
@@ -395,29 +443,20 @@ public:
   }
 
   void gemm(const GemmCall &call, const StepShape &shape) override {
-    const std::string where = cat(origin_, ": gemm of weight ", call.weight);
+    ContextScope scope = enter();
+    const std::string where = gemmWhere(call);
     uint64_t m = call.rows == Rows::Tokens ? shape.tokens : shape.requests;
     if (m == 0)
       return;
-    GemmShape s;
-    s.m = m;
-    s.n = call.n;
-    s.k = call.k;
-    s.ldc = call.c.ld;
-    s.bias = call.hasBias;
-    uint64_t a = matrixAddress(call.a);
-    if (weightDtype_[call.weight] == NHC_DTYPE_BF16) {
-      s.type = kCudaR16BF;
-      s.lda = call.k;
+    GemmShape s = gemmShape(call, m);
+    uint64_t a = gemmInput(call);
+    if (s.type == kCudaR16BF) {
       args_ = {memref(bufferBase(call.a), bufferElemsOf(call.a)),
                index(static_cast<int64_t>(call.a.offset)),
                index(static_cast<int64_t>(call.a.ld)), index(m),
                index(call.k), memref(bf16Rows_.address(), m * call.k)};
       hostViews_.assign(args_.size(), nullptr);
       run(*roundBf16_, lib::kRoundBf16);
-      a = bf16Rows_.address();
-    } else {
-      s.lda = call.a.ld;
     }
     float alpha = 1.0f;
     if (call.scaled)
@@ -440,9 +479,12 @@ public:
              call.quantizeOutput
                  ? memref(weights_[call.outputScale].address(), 1)
                  : memref(c, cElems)};
+    // The scale is read on the host: the weight's copy, or a constant when
+    // not quantizing (never the device: that would make the host wait).
+    static const float kUnusedScale = 1.0f;
     hostViews_.assign(args_.size(), nullptr);
-    if (call.quantizeOutput)
-      hostViews_.back() = host_.data(call.outputScale);
+    hostViews_.back() =
+        call.quantizeOutput ? host_.data(call.outputScale) : &kUnusedScale;
     run(*gemmEpilogue_, lib::kGemmEpilogue);
   }
 
@@ -451,6 +493,7 @@ public:
   }
 
   void embedding(const EmbeddingCall &call, const StepShape &shape) override {
+    ContextScope scope = enter();
     bool bf16 = weightDtype_[call.table] == NHC_DTYPE_BF16;
     const uint64_t T = shape.tokens;
     args_ = {memref(weights_[call.table].address(), host_.elems(call.table)),
@@ -464,6 +507,7 @@ public:
 
   void readRows(size_t buffer, uint64_t offset, uint64_t ld, uint64_t width,
                 uint64_t rows, float *out) override {
+    ContextScope scope = enter();
     for (uint64_t t = 0; t < rows; ++t)
       copyOut(out + t * width,
               buffers_[buffer].address() + (t * ld + offset) * sizeof(float),
@@ -472,6 +516,7 @@ public:
   }
 
   float absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) override {
+    ContextScope scope = enter();
     std::vector<float> row(cols);
     float absmax = 0.0f;
     for (uint64_t r = 0; r < rows; ++r) {
@@ -485,10 +530,59 @@ public:
   }
 
   void synchronize() override {
+    ContextScope scope = enter();
     if (hostLogits_ && logitsRows_)
       copyOut(hostLogits_, logits_.address(),
               logitsRows_ * vocab_ * sizeof(float), "the logits");
     synchronizeStream("finishing the step");
+  }
+
+  bool replayRecorded(uint64_t key) override {
+    ContextScope scope = enter();
+    auto found = recorded_.find(key);
+    if (found == recorded_.end())
+      return false;
+    if (found->second.generation != generation_) { // a buffer moved
+      destroy(found->second);
+      recorded_.erase(found);
+      return false;
+    }
+    checkCuda(api_, api_.cuGraphLaunch(found->second.exec, stream_->get()),
+              NHC_INTERNAL,
+              cat(origin_, ": replaying the recorded decode step of ", key,
+                  " requests"));
+    return true;
+  }
+
+  bool beginRecording(uint64_t key) override {
+    ContextScope scope = enter();
+    if (!graphsEnabled_ || unrecordable_.count(key))
+      return false;
+    checkCuda(api_,
+              api_.cuStreamBeginCapture(stream_->get(), kCaptureModeThreadLocal),
+              NHC_INTERNAL, cat(origin_, ": recording a decode step"));
+    recording_ = true;
+    recordingFailed_ = false;
+    return true;
+  }
+
+  bool endRecording(uint64_t key) override {
+    ContextScope scope = enter();
+    recording_ = false;
+    CUgraph graph = nullptr;
+    CUresult ended = api_.cuStreamEndCapture(stream_->get(), &graph);
+    Recorded recorded;
+    recorded.graph = graph;
+    recorded.generation = generation_;
+    if (ended != kCudaSuccess || recordingFailed_ || !graph ||
+        api_.cuGraphInstantiateWithFlags(&recorded.exec, graph, 0) !=
+            kCudaSuccess) {
+      destroy(recorded);
+      unrecordable_.insert(key);
+      return false;
+    }
+    recorded_[key] = recorded;
+    return true;
   }
 
   uint64_t scratchBytes() const override {
@@ -506,6 +600,45 @@ public:
   }
 
 private:
+  /// The session's context, current on this thread for the scope.
+  ContextScope enter() const { return ContextScope(api_, device_.context()); }
+
+  /// A decode step recorded as a CUDA graph.
+  struct Recorded {
+    CUgraph graph = nullptr;
+    CUgraphExec exec = nullptr;
+    uint64_t generation = 0; // of the buffers it names
+  };
+  void destroy(Recorded &recorded) {
+    if (recorded.exec)
+      api_.cuGraphExecDestroy(recorded.exec);
+    if (recorded.graph)
+      api_.cuGraphDestroy(recorded.graph);
+    recorded = Recorded();
+  }
+
+  std::string gemmWhere(const GemmCall &call) const {
+    return cat(origin_, ": gemm of weight ", call.weight);
+  }
+  /// The cuBLASLt problem of `call` with `m` rows.
+  GemmShape gemmShape(const GemmCall &call, uint64_t m) const {
+    GemmShape s;
+    s.m = m;
+    s.n = call.n;
+    s.k = call.k;
+    s.ldc = call.c.ld;
+    s.bias = call.hasBias;
+    bool bf16 = weightDtype_[call.weight] == NHC_DTYPE_BF16;
+    s.type = bf16 ? kCudaR16BF : kCudaR32F;
+    s.lda = bf16 ? call.k : call.a.ld; // bf16: the rounded copy, packed
+    return s;
+  }
+  /// Where cuBLASLt reads the activations of `call`.
+  uint64_t gemmInput(const GemmCall &call) const {
+    return weightDtype_[call.weight] == NHC_DTYPE_BF16 ? bf16Rows_.address()
+                                                        : matrixAddress(call.a);
+  }
+
   static CallArg memref(uint64_t address, uint64_t elements) {
     CallArg a;
     a.kind = ParamKind::Memref;
@@ -538,16 +671,16 @@ private:
 
   void copyIn(uint64_t dst, const void *src, uint64_t bytes, const char *what) {
     if (bytes)
-      checkCuda(api_, api_.cuMemcpyHtoDAsync(dst, src, bytes, stream_.get()),
+      checkCuda(api_, api_.cuMemcpyHtoDAsync(dst, src, bytes, stream_->get()),
                 NHC_INTERNAL, cat("cuda backend: copying ", what));
   }
   void copyOut(void *dst, uint64_t src, uint64_t bytes, const char *what) {
     if (bytes)
-      checkCuda(api_, api_.cuMemcpyDtoHAsync(dst, src, bytes, stream_.get()),
+      checkCuda(api_, api_.cuMemcpyDtoHAsync(dst, src, bytes, stream_->get()),
                 NHC_INTERNAL, cat("cuda backend: copying ", what));
   }
   void synchronizeStream(const char *what) {
-    checkCuda(api_, api_.cuStreamSynchronize(stream_.get()), NHC_INTERNAL,
+    checkCuda(api_, api_.cuStreamSynchronize(stream_->get()), NHC_INTERNAL,
               cat("cuda backend: ", what));
   }
 
@@ -559,6 +692,10 @@ private:
     LoadScalar load = [&](size_t arg, uint64_t index, ParamKind type) {
       if (type == ParamKind::F32 && hostViews_[arg])
         return static_cast<double>(hostViews_[arg][index]);
+      if (recording_) { // the host cannot wait: this step is not recordable
+        recordingFailed_ = true;
+        return 0.0;
+      }
       uint64_t width = type == ParamKind::F32 || type == ParamKind::I32 ? 4 : 8;
       uint8_t bytes[8] = {};
       copyOut(bytes, args_[arg].address + index * width, width,
@@ -589,7 +726,7 @@ private:
                                     launch.grid[1], launch.grid[2],
                                     launch.block[0], launch.block[1],
                                     launch.block[2], launch.sharedBytes,
-                                    stream_.get(), params.data(), nullptr),
+                                    stream_->get(), params.data(), nullptr),
                 NHC_INTERNAL,
                 cat(origin_, ": launching '", launch.entry, "' of '", kernel,
                     "' (grid ", launch.grid[0], "x", launch.grid[1], "x",
@@ -663,9 +800,15 @@ private:
           check(entry.embedding.table, entry.where, "embedding table");
         if (entry.kind != EntryKind::Gemm)
           continue;
-        if (check(entry.gemm.weight, entry.where, "gemm weight") ==
+        if (check(entry.gemm.weight, entry.where, "gemm weight") !=
             NHC_DTYPE_BF16)
-          bf16K_ = std::max(bf16K_, entry.gemm.k);
+          continue;
+        NHC_CHECK(device_.sm() >= 80, NHC_UNSUPPORTED,
+                  cat(entry.where, ": BF16 gemm weight '",
+                      tensors[entry.gemm.weight].desc.name, "' needs an sm_80 "
+                      "or newer GPU for bf16 products; this one is sm_",
+                      device_.sm()));
+        bf16K_ = std::max(bf16K_, entry.gemm.k);
       }
   }
 
@@ -674,7 +817,7 @@ private:
   uint64_t vocab_, maxSlots_, maxSeqLen_;
   DeviceContext device_;
   const DriverApi &api_;
-  Stream stream_;
+  std::unique_ptr<Stream> stream_;
   GpuImage image_;
   std::unique_ptr<Module> module_;
   LaunchTable table_;
@@ -695,6 +838,12 @@ private:
   std::vector<int32_t> hostIds_;
   float *hostLogits_ = nullptr;
   uint64_t logitsRows_ = 0;
+  // Recorded decode steps by request count (NHC_CUDA_GRAPHS=0: none).
+  bool graphsEnabled_ = graphsWanted();
+  std::map<uint64_t, Recorded> recorded_;
+  std::set<uint64_t> unrecordable_;
+  uint64_t generation_ = 0; // bumped whenever a step's buffer moves
+  bool recording_ = false, recordingFailed_ = false;
   std::vector<CallArg> args_;            // of the launch being made
   std::vector<const float *> hostViews_; // per args_: host copy or null
 };

@@ -6,9 +6,9 @@
 
 namespace nhc::runtime::cuda {
 
-void DeviceBuffer::reserve(uint64_t bytes, const std::string &what) {
+bool DeviceBuffer::reserve(uint64_t bytes, const std::string &what) {
   if (bytes <= bytes_)
-    return;
+    return false;
   CUdeviceptr grown = 0;
   CUresult result = api_->cuMemAlloc(&grown, bytes);
   NHC_CHECK(result == kCudaSuccess, NHC_OUT_OF_MEMORY,
@@ -18,6 +18,7 @@ void DeviceBuffer::reserve(uint64_t bytes, const std::string &what) {
   release();
   address_ = grown;
   bytes_ = bytes;
+  return true;
 }
 
 void DeviceBuffer::release() {
@@ -27,15 +28,27 @@ void DeviceBuffer::release() {
   bytes_ = 0;
 }
 
-DeviceStateMemory::DeviceStateMemory(const DriverApi &api, CUstream stream,
-                                     uint64_t bytes, const std::string &what)
-    : api_(api), stream_(stream), memory_(api) {
+DeviceStateMemory::DeviceStateMemory(const DriverApi &api, CUcontext context,
+                                     CUstream stream, uint64_t bytes,
+                                     const std::string &what)
+    : api_(api), context_(context), stream_(stream), memory_(api) {
+  ContextScope scope(api_, context_);
   memory_.reserve(bytes, what);
+}
+
+DeviceStateMemory::~DeviceStateMemory() {
+  try {
+    ContextScope scope(api_, context_);
+    memory_.reset();
+  } catch (...) {
+    // The context is gone: so is its memory.
+  }
 }
 
 void DeviceStateMemory::zero(uint64_t offset, uint64_t bytes) {
   if (!bytes)
     return;
+  ContextScope scope(api_, context_);
   checkCuda(api_,
             api_.cuMemsetD8Async(memory_.address() + offset, 0, bytes, stream_),
             NHC_INTERNAL, "cuda backend: clearing state");
@@ -46,6 +59,7 @@ void DeviceStateMemory::zero(uint64_t offset, uint64_t bytes) {
 void DeviceStateMemory::read(uint64_t offset, uint64_t bytes, void *out) const {
   if (!bytes)
     return;
+  ContextScope scope(api_, context_);
   checkCuda(api_,
             api_.cuMemcpyDtoHAsync(out, memory_.address() + offset, bytes,
                                    stream_),
@@ -57,6 +71,7 @@ void DeviceStateMemory::read(uint64_t offset, uint64_t bytes, void *out) const {
 void DeviceStateMemory::write(uint64_t offset, uint64_t bytes, const void *in) {
   if (!bytes)
     return;
+  ContextScope scope(api_, context_);
   checkCuda(api_,
             api_.cuMemcpyHtoDAsync(memory_.address() + offset, in, bytes,
                                    stream_),

@@ -31,9 +31,11 @@ public:
   DeviceBuffer(const DeviceBuffer &) = delete;
 
   /// Makes the buffer hold at least `bytes` bytes; contents are not kept
-  /// when it grows. Throws NHC_OUT_OF_MEMORY naming `what` and then
-  /// changes nothing.
-  void reserve(uint64_t bytes, const std::string &what);
+  /// when it grows. Returns whether it moved (grew). Throws
+  /// NHC_OUT_OF_MEMORY naming `what` and then changes nothing.
+  bool reserve(uint64_t bytes, const std::string &what);
+  /// Frees the memory now (with the owner's context current).
+  void reset() { release(); }
   uint64_t address() const { return address_; }
   uint64_t bytes() const { return bytes_; }
 
@@ -48,8 +50,9 @@ private:
 /// `stream`, finished before the call returns.
 class DeviceStateMemory final : public StateMemory {
 public:
-  DeviceStateMemory(const DriverApi &api, CUstream stream, uint64_t bytes,
-                    const std::string &what);
+  DeviceStateMemory(const DriverApi &api, CUcontext context, CUstream stream,
+                    uint64_t bytes, const std::string &what);
+  ~DeviceStateMemory() override;
   void zero(uint64_t offset, uint64_t bytes) override;
   void read(uint64_t offset, uint64_t bytes, void *out) const override;
   void write(uint64_t offset, uint64_t bytes, const void *in) override;
@@ -60,6 +63,7 @@ public:
 
 private:
   const DriverApi &api_;
+  CUcontext context_;
   CUstream stream_;
   DeviceBuffer memory_;
 };

@@ -39,7 +39,8 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuDeviceGetName", reinterpret_cast<void **>(&api->cuDeviceGetName)},
       {"cuDevicePrimaryCtxRetain", reinterpret_cast<void **>(&api->cuDevicePrimaryCtxRetain)},
       {"cuDevicePrimaryCtxRelease_v2", reinterpret_cast<void **>(&api->cuDevicePrimaryCtxRelease)},
-      {"cuCtxSetCurrent", reinterpret_cast<void **>(&api->cuCtxSetCurrent)},
+      {"cuCtxPushCurrent_v2", reinterpret_cast<void **>(&api->cuCtxPushCurrent)},
+      {"cuCtxPopCurrent_v2", reinterpret_cast<void **>(&api->cuCtxPopCurrent)},
       {"cuModuleLoadData", reinterpret_cast<void **>(&api->cuModuleLoadData)},
       {"cuModuleUnload", reinterpret_cast<void **>(&api->cuModuleUnload)},
       {"cuModuleGetFunction", reinterpret_cast<void **>(&api->cuModuleGetFunction)},
@@ -54,6 +55,12 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuStreamDestroy_v2", reinterpret_cast<void **>(&api->cuStreamDestroy)},
       {"cuStreamSynchronize", reinterpret_cast<void **>(&api->cuStreamSynchronize)},
       {"cuLaunchKernel", reinterpret_cast<void **>(&api->cuLaunchKernel)},
+      {"cuStreamBeginCapture_v2", reinterpret_cast<void **>(&api->cuStreamBeginCapture)},
+      {"cuStreamEndCapture", reinterpret_cast<void **>(&api->cuStreamEndCapture)},
+      {"cuGraphInstantiateWithFlags", reinterpret_cast<void **>(&api->cuGraphInstantiateWithFlags)},
+      {"cuGraphLaunch", reinterpret_cast<void **>(&api->cuGraphLaunch)},
+      {"cuGraphExecDestroy", reinterpret_cast<void **>(&api->cuGraphExecDestroy)},
+      {"cuGraphDestroy", reinterpret_cast<void **>(&api->cuGraphDestroy)},
       {"cuGetErrorName", reinterpret_cast<void **>(&api->cuGetErrorName)},
   };
   for (const Entry &entry : entries) {
@@ -95,6 +102,17 @@ void checkCuda(const DriverApi &api, CUresult result, int status,
                const std::string &what) {
   NHC_CHECK(result == kCudaSuccess, static_cast<nhc_status_t>(status),
             cat(what, ": ", api.describe(result)));
+}
+
+ContextScope::ContextScope(const DriverApi &api, CUcontext context)
+    : api_(api) {
+  checkCuda(api, api.cuCtxPushCurrent(context), NHC_INTERNAL,
+            "cuda backend: making the session's context current");
+}
+
+ContextScope::~ContextScope() {
+  CUcontext popped = nullptr;
+  api_.cuCtxPopCurrent(&popped);
 }
 
 } // namespace nhc::runtime::cuda

@@ -22,6 +22,8 @@ struct CUctx_st;
 struct CUmod_st;
 struct CUfunc_st;
 struct CUstream_st;
+struct CUgraph_st;
+struct CUgraphExec_st;
 
 namespace nhc::runtime::cuda {
 
@@ -32,11 +34,16 @@ using CUcontext = ::CUctx_st *;
 using CUmodule = ::CUmod_st *;
 using CUfunction = ::CUfunc_st *;
 using CUstream = ::CUstream_st *;
+using CUgraph = ::CUgraph_st *;
+using CUgraphExec = ::CUgraphExec_st *;
 
 constexpr CUresult kCudaSuccess = 0;
 /// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR.
 constexpr int kAttributeComputeCapabilityMajor = 75;
 constexpr int kAttributeComputeCapabilityMinor = 76;
+/// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: only this thread's unsafe calls
+/// (synchronizing ones) fail while it captures.
+constexpr int kCaptureModeThreadLocal = 1;
 
 struct DriverApi {
   std::string path; ///< the file loaded
@@ -51,7 +58,8 @@ struct DriverApi {
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *context,
                                        CUdevice device) = nullptr;
   CUresult (*cuDevicePrimaryCtxRelease)(CUdevice device) = nullptr;
-  CUresult (*cuCtxSetCurrent)(CUcontext context) = nullptr;
+  CUresult (*cuCtxPushCurrent)(CUcontext context) = nullptr;
+  CUresult (*cuCtxPopCurrent)(CUcontext *context) = nullptr;
   CUresult (*cuModuleLoadData)(CUmodule *module, const void *image) = nullptr;
   CUresult (*cuModuleUnload)(CUmodule module) = nullptr;
   CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module,
@@ -75,6 +83,13 @@ struct DriverApi {
                              unsigned blockY, unsigned blockZ,
                              unsigned sharedBytes, CUstream stream,
                              void **params, void **extra) = nullptr;
+  CUresult (*cuStreamBeginCapture)(CUstream stream, int mode) = nullptr;
+  CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph *graph) = nullptr;
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *exec, CUgraph graph,
+                                          unsigned long long flags) = nullptr;
+  CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream) = nullptr;
+  CUresult (*cuGraphExecDestroy)(CUgraphExec exec) = nullptr;
+  CUresult (*cuGraphDestroy)(CUgraph graph) = nullptr;
   CUresult (*cuGetErrorName)(CUresult result, const char **name) = nullptr;
 
   /// "CUDA_ERROR_OUT_OF_MEMORY (2)", or "CUDA error 2" if the driver does
@@ -92,6 +107,21 @@ std::shared_ptr<const DriverApi> loadDriverApi();
 /// unless `result` is success.
 void checkCuda(const DriverApi &api, CUresult result, int status,
                const std::string &what);
+
+/// Makes `context` current on this thread while it lives (push, then pop):
+/// the driver's current context is per thread, and a session may be used
+/// from any thread (one call at a time) next to an application's own CUDA
+/// code. Throws NHC_INTERNAL if the push fails.
+class ContextScope {
+public:
+  ContextScope(const DriverApi &api, CUcontext context);
+  ~ContextScope();
+  ContextScope(const ContextScope &) = delete;
+  ContextScope &operator=(const ContextScope &) = delete;
+
+private:
+  const DriverApi &api_;
+};
 
 } // namespace nhc::runtime::cuda
 
