@@ -31,6 +31,15 @@ config.substitutions.append(("%configs", os.path.join(config.nhc_src_root, "test
 if config.enable_cuda_tests:
     config.available_features.add("cuda")
 
+# The CUDA test doubles (runtime/test/fake_*.c): `--backend cuda` without a
+# GPU. %cuda_doubles is the environment that loads them, with launches run by
+# the kernel library's GPU kernels compiled for the host (the test makes
+# that library with nhc-kernels --emit=gpu-emulation-so).
+doubles = os.path.join(config.nhc_obj_root, "test", "cuda_doubles.cfg.py")
+exec(open(doubles).read())
+config.substitutions.append(("%fake_cuda_driver", config.fake_cuda_driver))
+config.substitutions.append(("%fake_cublaslt", config.fake_cublaslt))
+
 # ptxas (CUDA toolkit) validates the kernel library's PTX (test/Target/CUDA);
 # without it those tests report UNSUPPORTED.
 ptxas = shutil.which("ptxas") or next(

@@ -53,7 +53,8 @@ enum {
 };
 
 /* One recorded operation of a graph. */
-enum NodeKind { NODE_LAUNCH, NODE_HTOD, NODE_DTOH, NODE_MEMSET, NODE_HOST };
+enum NodeKind { NODE_LAUNCH, NODE_HTOD, NODE_DTOH, NODE_DTOD, NODE_MEMSET,
+                NODE_HOST };
 struct Node {
   enum NodeKind kind;
   const struct Kernel *kernel; /* NODE_LAUNCH */
@@ -386,7 +387,8 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
 }
 static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
                      size_t bytes) {
-  if (!inside(kind == NODE_HTOD ? dst : src, bytes))
+  if ((kind != NODE_DTOH && !inside(dst, bytes)) ||
+      (kind != NODE_HTOD && !inside(src, bytes)))
     return INVALID_VALUE;
   if (capturing) {
     struct Node *n = addNode(kind);
@@ -413,6 +415,13 @@ CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
     return INVALID_CONTEXT;
   (void)s;
   return copy(NODE_DTOH, (uintptr_t)dst, (uintptr_t)src, bytes);
+}
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes,
+                              CUstream s) {
+  if (!current())
+    return INVALID_CONTEXT;
+  (void)s;
+  return copy(NODE_DTOD, (uintptr_t)dst, (uintptr_t)src, bytes);
 }
 CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t bytes,
                          CUstream s) {
@@ -611,6 +620,7 @@ CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
     }
     case NODE_HTOD:
     case NODE_DTOH:
+    case NODE_DTOD:
       result = copy(n->kind, n->dst, n->src, n->bytes);
       break;
     case NODE_MEMSET:

@@ -14,6 +14,7 @@
 
 #include "activation.h"
 #include "cuda/blaslt_gemm.h"
+#include "cuda/device.h"
 #include "cuda/device_memory.h"
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
@@ -62,54 +63,6 @@ bool wholeElf64(const std::string &bytes) {
   return fits(phoff, phentsize, phnum) && fits(shoff, shentsize, shnum);
 }
 
-/// The primary context of device 0, retained while alive.
-class DeviceContext {
-public:
-  explicit DeviceContext(std::shared_ptr<const DriverApi> api) : api_(std::move(api)) {
-    int count = 0;
-    checkCuda(*api_, api_->cuDeviceGetCount(&count), NHC_UNSUPPORTED,
-              "cuda backend: counting devices");
-    NHC_CHECK(count > 0, NHC_UNSUPPORTED,
-              cat("cuda backend: the driver (", api_->path,
-                  ") sees no CUDA device"));
-    checkCuda(*api_, api_->cuDeviceGet(&device_, 0), NHC_UNSUPPORTED,
-              "cuda backend: device 0");
-    int major = 0, minor = 0;
-    checkCuda(*api_,
-              api_->cuDeviceGetAttribute(
-                  &major, kAttributeComputeCapabilityMajor, device_),
-              NHC_UNSUPPORTED, "cuda backend: compute capability");
-    checkCuda(*api_,
-              api_->cuDeviceGetAttribute(
-                  &minor, kAttributeComputeCapabilityMinor, device_),
-              NHC_UNSUPPORTED, "cuda backend: compute capability");
-    sm_ = major * 10 + minor;
-    char name[256] = {};
-    if (api_->cuDeviceGetName(name, sizeof(name) - 1, device_) == kCudaSuccess)
-      name_ = name;
-    checkCuda(*api_, api_->cuDevicePrimaryCtxRetain(&context_, device_),
-              NHC_UNSUPPORTED, "cuda backend: the device's context");
-  }
-  ~DeviceContext() {
-    if (context_)
-      api_->cuDevicePrimaryCtxRelease(device_);
-  }
-  DeviceContext(const DeviceContext &) = delete;
-  DeviceContext &operator=(const DeviceContext &) = delete;
-
-  const DriverApi &api() const { return *api_; }
-  CUcontext context() const { return context_; }
-  int sm() const { return sm_; }
-  const std::string &name() const { return name_; }
-
-private:
-  std::shared_ptr<const DriverApi> api_;
-  CUdevice device_ = 0;
-  CUcontext context_ = nullptr;
-  int sm_ = 0;
-  std::string name_ = "CUDA device 0";
-};
-
 /// A loaded module, unloaded when it goes.
 class Module {
 public:
@@ -129,32 +82,6 @@ public:
 private:
   const DriverApi &api_;
   CUmodule module_ = nullptr;
-};
-
-/// CU_STREAM_NON_BLOCKING: no implicit ordering with the legacy default
-/// stream that an application's own CUDA code may use.
-constexpr unsigned kStreamNonBlocking = 1;
-
-/// The session's stream, destroyed when it goes (or at reset()).
-class Stream {
-public:
-  explicit Stream(const DriverApi &api) : api_(api) {
-    checkCuda(api, api.cuStreamCreate(&stream_, kStreamNonBlocking),
-              NHC_UNSUPPORTED, "cuda backend: creating a stream");
-  }
-  ~Stream() { reset(); }
-  void reset() {
-    if (stream_)
-      api_.cuStreamDestroy(stream_);
-    stream_ = nullptr;
-  }
-  Stream(const Stream &) = delete;
-  Stream &operator=(const Stream &) = delete;
-  CUstream get() const { return stream_; }
-
-private:
-  const DriverApi &api_;
-  CUstream stream_ = nullptr;
 };
 
 } // namespace

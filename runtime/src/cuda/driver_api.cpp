@@ -50,6 +50,7 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuMemcpyDtoH_v2", reinterpret_cast<void **>(&api->cuMemcpyDtoH)},
       {"cuMemcpyHtoDAsync_v2", reinterpret_cast<void **>(&api->cuMemcpyHtoDAsync)},
       {"cuMemcpyDtoHAsync_v2", reinterpret_cast<void **>(&api->cuMemcpyDtoHAsync)},
+      {"cuMemcpyDtoDAsync_v2", reinterpret_cast<void **>(&api->cuMemcpyDtoDAsync)},
       {"cuMemsetD8Async", reinterpret_cast<void **>(&api->cuMemsetD8Async)},
       {"cuStreamCreate", reinterpret_cast<void **>(&api->cuStreamCreate)},
       {"cuStreamDestroy_v2", reinterpret_cast<void **>(&api->cuStreamDestroy)},

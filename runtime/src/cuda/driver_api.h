@@ -73,6 +73,8 @@ struct DriverApi {
                                 CUstream stream) = nullptr;
   CUresult (*cuMemcpyDtoHAsync)(void *dst, CUdeviceptr src, size_t bytes,
                                 CUstream stream) = nullptr;
+  CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr dst, CUdeviceptr src, size_t bytes,
+                                CUstream stream) = nullptr;
   CUresult (*cuMemsetD8Async)(CUdeviceptr dst, unsigned char value,
                               size_t bytes, CUstream stream) = nullptr;
   CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags) = nullptr;

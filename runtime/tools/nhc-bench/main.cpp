@@ -1,19 +1,22 @@
 //===- main.cpp - nhc-bench: throughput against the machine's limits ------===//
 //
-// Measures a compiled model on the host backend: cold start, prefill tok/s
+// Measures a compiled model on a backend (host, or cuda: --backend): cold start, prefill tok/s
 // per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
 //   decode:  (bytes read per step / DRAM bandwidth) / measured step time,
 //            bytes = weights as the host reads them (matrices in their
 //            stored dtype, other tensors as f32, one embedding row per
-//            request) + each request's state tensors, sequence tensors
+//            request) + each request's state tensors (on cuda: / the
+//            device's copy bandwidth), sequence tensors
 //            (KV caches) up to its context; the steps end at the context
 //            (a request prefilled to context - steps, restored per slot);
 //   prefill: (FLOPs / measured time) / GEMM peak (f32, or oneDNN's bf16
-//            with --gemm-precision bf16), FLOPs = 2 x tokens x
+//            with --gemm-precision bf16; on cuda cuBLASLt's bf16 or f32
+//            rate, device_limits.h), FLOPs = 2 x tokens x
 //            matmul parameters (routed experts at top_k / E) + attention
 //            2 x 2 x L^2 / 2 x q width per attention layer.
-// Prints a table and writes JSON (docs/benchmarks.md). Only the C API.
+// Prints a table and writes JSON (docs/benchmarks.md). Sessions only through
+// the C API; the device's limits through the runtime's CUDA seams.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +36,7 @@
 
 #include "../common/command_line.h"
 #include "../nhc-run/output_file.h"
+#include "device_limits.h"
 #include "machine_limits.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/api.h"
@@ -62,6 +66,7 @@ struct Options {
   uint64_t decodeSteps = 8;
   bool smoke = false;
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
+  std::string backend = "host";
 };
 
 const char *kUsage =
@@ -69,13 +74,15 @@ const char *kUsage =
     "                 [--storage bf16|f16|f32] [--seed S]\n"
     "                 [--prefill 512,2048] [--decode-batch 1,8]\n"
     "                 [--context 1024,8192] [--decode-steps 8]\n"
-    "                 [--gemm-precision f32|bf16] [--json FILE] [--smoke]\n"
+    "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
+    "                 [--json FILE] [--smoke]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start, prefill and decode throughput and peak RSS of a\n"
-    "compiled model on the host, each throughput also as a fraction of the\n"
-    "machine's measured limit (DRAM bandwidth for decode, the GEMM peak of\n"
-    "the session's --gemm-precision for prefill). --random-weights writes a seeded random checkpoint of the\n"
+    "compiled model on --backend (default host), each throughput also as a\n"
+    "fraction of the measured limit: for decode the host's DRAM or the\n"
+    "device's memory bandwidth, for prefill the GEMM peak of the arithmetic\n"
+    "the session's gemms run in (host: --gemm-precision; cuda: cuBLASLt). --random-weights writes a seeded random checkpoint of the\n"
     "artifact's shapes (stored as --storage) to a temporary file. --smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes that random checkpoint to FILE (for nhc-run, nhc-serve and\n"
@@ -123,6 +130,11 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       }
       else if (arg == "--json")
         o.json = value();
+      else if (arg == "--backend") {
+        o.backend = value();
+        if (o.backend != "host" && o.backend != "cuda")
+          throw std::invalid_argument("--backend must be host or cuda");
+      }
       else if (arg == "--seed")
         o.seed = std::stoull(value());
       else if (arg == "--storage") {
@@ -330,13 +342,34 @@ int run(const Options &o) {
   if (!o.writeWeights.empty())
     return writeWeights(o);
   Json report;
-  nhc::bench::MachineLimits limits = nhc::bench::measureMachine(
-      o.smoke ? (32ull << 20) : (1ull << 30), o.smoke ? 128 : 1024);
-  report["machine"] = {{"cpu", limits.cpu},
-                       {"threads", limits.threads},
-                       {"dram_read_bytes_per_s", limits.dramBytesPerS},
-                       {"sgemm_flops_per_s", limits.gemmFlopsPerS},
-                       {"sgemm_n", limits.gemmN}};
+  const bool cuda = o.backend == "cuda";
+  report["backend"] = o.backend;
+  nhc::bench::MachineLimits limits;
+  nhc::bench::DeviceLimits device;
+  if (cuda) {
+    device = nhc::bench::measureCudaDevice(o.smoke ? (1ull << 20) : (1ull << 30),
+                                           o.smoke ? 64 : 8192);
+    report["device"] = {{"name", device.name},
+                        {"sm", device.sm},
+                        {"memory_bytes_per_s", device.memoryBytesPerS},
+                        {"bf16_gemm_flops_per_s", device.bf16GemmFlopsPerS},
+                        {"f32_gemm_flops_per_s", device.f32GemmFlopsPerS},
+                        {"copy_bytes", device.copyBytes},
+                        {"gemm_n", device.gemmN}};
+    std::printf("device %s (sm_%d): memory %.1f GB/s, GEMM bf16 %.1f / f32 "
+                "%.1f TFLOP/s\n",
+                device.name.c_str(), device.sm, device.memoryBytesPerS / 1e9,
+                device.bf16GemmFlopsPerS / 1e12,
+                device.f32GemmFlopsPerS / 1e12);
+  } else {
+    limits = nhc::bench::measureMachine(o.smoke ? (32ull << 20) : (1ull << 30),
+                                        o.smoke ? 128 : 1024);
+    report["machine"] = {{"cpu", limits.cpu},
+                         {"threads", limits.threads},
+                         {"dram_read_bytes_per_s", limits.dramBytesPerS},
+                         {"sgemm_flops_per_s", limits.gemmFlopsPerS},
+                         {"sgemm_n", limits.gemmN}};
+  }
 
   nhc_artifact_t *artifact = nullptr;
   nhc_weights_t *weights = nullptr;
@@ -395,6 +428,7 @@ int run(const Options &o) {
   sessionOptions.max_slots = static_cast<uint32_t>(maxBatch);
   sessionOptions.max_seq_len = maxSeqLen;
   sessionOptions.gemm_precision = o.precision;
+  sessionOptions.backend = o.backend.c_str();
   check(nhc_session_create_ex(artifact, weights, &sessionOptions, &session),
         "create session");
   double coldStartS = seconds(coldStart);
@@ -403,12 +437,22 @@ int run(const Options &o) {
   // Prefill is judged against the peak of the arithmetic it runs in.
   const bool bf16 = info.gemm_precision == NHC_GEMM_PRECISION_BF16;
   double gemmPeak = limits.gemmFlopsPerS;
-  if (bf16) {
+  if (cuda) {
+    gemmPeak = bf16 ? device.bf16GemmFlopsPerS : device.f32GemmFlopsPerS;
+  } else if (bf16) {
     gemmPeak = nhc::bench::measureBf16GemmPeak(limits.gemmN, limits.threads);
     report["machine"]["bf16_gemm_flops_per_s"] = gemmPeak;
   }
   const char *peakName = bf16 ? "bf16 GEMM peak" : "f32 GEMM peak";
-  const char *peakKey = bf16 ? "bf16_gemm_flops_per_s" : "sgemm_flops_per_s";
+  const char *peakKey = cuda ? (bf16 ? "device.bf16_gemm_flops_per_s"
+                                     : "device.f32_gemm_flops_per_s")
+                             : (bf16 ? "bf16_gemm_flops_per_s"
+                                     : "sgemm_flops_per_s");
+  const double memoryBytesPerS =
+      cuda ? device.memoryBytesPerS : limits.dramBytesPerS;
+  const char *memoryName = cuda ? "device memory" : "DRAM";
+  const char *memoryKey =
+      cuda ? "device.memory_bytes_per_s" : "dram_read_bytes_per_s";
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)}};
@@ -499,12 +543,12 @@ int run(const Options &o) {
           double(batch) *
               stateBytes(session, context - (o.decodeSteps + 1) / 2);
       double stepS = s / o.decodeSteps;
-      double fraction = bytesPerStep / limits.dramBytesPerS / stepS;
+      double fraction = bytesPerStep / memoryBytesPerS / stepS;
       std::string shape =
           "B=" + std::to_string(batch) + " ctx=" + std::to_string(context);
-      std::printf("decode   %-22s %12.1f %9.1f%%  DRAM %.1f GB/s\n",
+      std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GB/s\n",
                   shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
-                  limits.dramBytesPerS / 1e9);
+                  memoryName, memoryBytesPerS / 1e9);
       results.push_back({{"phase", "decode"},
                          {"batch", batch},
                          {"context", context},
@@ -513,7 +557,7 @@ int run(const Options &o) {
                          {"tokens_per_s", batch * o.decodeSteps / s},
                          {"bytes_per_step", bytesPerStep},
                          {"fraction_of_limit", fraction},
-                         {"limit", "dram_read_bytes_per_s"}});
+                         {"limit", memoryKey}});
     }
   }
   check(nhc_session_get_info(session, &info), "session info");

@@ -16,16 +16,31 @@ def positive(value, what):
 
 if report.get("format") != "nhc-bench" or report.get("version") != 1:
     sys.exit("format/version: expected nhc-bench version 1")
-for key in ("dram_read_bytes_per_s", "sgemm_flops_per_s", "threads"):
-    positive(report["machine"][key], "machine." + key)
+cuda = report.get("backend") == "cuda"
+if report.get("backend") not in ("host", "cuda"):
+    sys.exit(f"backend: {report.get('backend')!r}")
 positive(report["cold_start_s"], "cold_start_s")
 precision = report["gemm_precision"]
 requested = sys.argv[2] if len(sys.argv) > 2 else "f32"
-if precision["requested"] != requested or precision["in_effect"] not in ("f32", requested):
-    sys.exit(f"gemm_precision: {precision} (requested {requested})")
-# Prefill is judged against the peak of the arithmetic in effect.
-prefill_limit = {"f32": "sgemm_flops_per_s", "bf16": "bf16_gemm_flops_per_s"}[precision["in_effect"]]
-positive(report["machine"][prefill_limit], "machine." + prefill_limit)
+if cuda:
+    # The device's limits; BF16 gemm weights run in bf16 whatever was asked.
+    for key in ("memory_bytes_per_s", "f32_gemm_flops_per_s"):
+        positive(report["device"][key], "device." + key)
+    if not report["device"].get("name") or report["device"].get("sm", 0) < 50:
+        sys.exit(f"device: {report['device']}")
+    prefill_limit = {"f32": "device.f32_gemm_flops_per_s",
+                     "bf16": "device.bf16_gemm_flops_per_s"}[precision["in_effect"]]
+    positive(report["device"][prefill_limit.split(".")[1]], prefill_limit)
+    decode_limit = "device.memory_bytes_per_s"
+else:
+    for key in ("dram_read_bytes_per_s", "sgemm_flops_per_s", "threads"):
+        positive(report["machine"][key], "machine." + key)
+    if precision["requested"] != requested or precision["in_effect"] not in ("f32", requested):
+        sys.exit(f"gemm_precision: {precision} (requested {requested})")
+    # Prefill is judged against the peak of the arithmetic in effect.
+    prefill_limit = {"f32": "sgemm_flops_per_s", "bf16": "bf16_gemm_flops_per_s"}[precision["in_effect"]]
+    positive(report["machine"][prefill_limit], "machine." + prefill_limit)
+    decode_limit = "dram_read_bytes_per_s"
 for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read"):
     positive(report["model"][key], "model." + key)
 positive(report["memory"]["peak_rss_bytes"], "memory.peak_rss_bytes")
@@ -35,7 +50,7 @@ if phases != {"prefill", "decode"}:
 for row in report["results"]:
     for key in ("seconds", "tokens_per_s", "fraction_of_limit"):
         positive(row[key], f"results[{row['phase']}].{key}")
-    limit = {"prefill": prefill_limit, "decode": "dram_read_bytes_per_s"}
+    limit = {"prefill": prefill_limit, "decode": decode_limit}
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 print("nhc-bench report OK:", len(report["results"]), "rows")
