@@ -36,8 +36,21 @@ struct GoldenCase {
 
 void PrintTo(const GoldenCase &c, std::ostream *os) { *os << c.artifact; }
 
+/// A directory the build compiled in, unless the environment variable of
+/// the same name says otherwise (a prebuilt bundle run elsewhere:
+/// tools/scripts/gpu-check.sh).
+std::string directory(const char *variable, const char *built) {
+  const char *value = std::getenv(variable);
+  return value && *value ? value : built;
+}
+
 std::string goldenPath(const std::string &rest) {
-  return std::string(NHC_GOLDEN_DIR) + "/" + rest;
+  return directory("NHC_GOLDEN_DIR", NHC_GOLDEN_DIR) + "/" + rest;
+}
+
+std::string artifactPath(const std::string &artifact) {
+  return directory("NHC_E2E_ARTIFACT_DIR", NHC_E2E_ARTIFACT_DIR) + "/" +
+         artifact;
 }
 
 /// The backend the suite runs on: NHC_GOLDEN_BACKEND, else "host".
@@ -70,8 +83,8 @@ bool refusedOnCuda(const GoldenCase &c) {
 class Model {
 public:
   explicit Model(const GoldenCase &c) : golden(c) {
-    std::string artifactPath = std::string(NHC_E2E_ARTIFACT_DIR) + "/" + c.artifact;
-    check(nhc_artifact_load(artifactPath.c_str(), &artifact), "load artifact");
+    check(nhc_artifact_load(artifactPath(c.artifact).c_str(), &artifact),
+          "load artifact");
     check(nhc_weights_open(goldenPath(std::string(c.name) + "/" + c.weightsDir).c_str(),
                            &weights),
           "open weights");
@@ -218,11 +231,11 @@ bool cpuRunsForcedHostIsa(std::string &level) {
 
 /// Session creation on "cuda" fails with NHC_UNSUPPORTED for `c`.
 void expectRefusedOnCuda(const GoldenCase &c) {
-  std::string artifactPath = std::string(NHC_E2E_ARTIFACT_DIR) + "/" + c.artifact;
   nhc_artifact_t *artifact = nullptr;
   nhc_weights_t *weights = nullptr;
   nhc_session_t *session = nullptr;
-  ASSERT_EQ(nhc_artifact_load(artifactPath.c_str(), &artifact), NHC_OK);
+  ASSERT_EQ(nhc_artifact_load(artifactPath(c.artifact).c_str(), &artifact),
+            NHC_OK);
   ASSERT_EQ(nhc_weights_open(goldenPath(std::string(c.name) + "/" + c.weightsDir)
                                  .c_str(),
                              &weights),

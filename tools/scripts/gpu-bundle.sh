@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Packs what tools/scripts/gpu-check.sh needs on a GPU machine that cannot
+# build nhc (no LLVM/MLIR 22, no OpenBLAS/oneDNN there): the runtime tools and
+# the golden suite built here, the shared libraries they load (those a base
+# Linux does not have), the golden artifacts and benchmark artifacts compiled
+# for CHIPS, into one tar.xz under 64 MiB.
+#
+#   tools/scripts/gpu-bundle.sh OUT.tar.xz [CHIPS]   # CHIPS default sm_90 (H100/H200)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${NHC_BUILD_DIR:-$root/build}"
+out="${1:?usage: gpu-bundle.sh OUT.tar.xz [CHIPS]}"
+chips="${2:-sm_90}"
+[[ "$out" = /* ]] || out="$PWD/$out"
+
+cmake -S "$root" -B "$build" -DNHC_GOLDEN_CUDA_CHIPS="$chips" > /dev/null
+ninja -C "$build" nhc nhc-run nhc-bench nhc-golden-tests nhc-kernels \
+  nhc_fake_cuda_driver nhc_fake_cublaslt nhc-gpu-emulation
+
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,lib,golden,bench,doubles}
+cp "$build"/bin/nhc-run "$build"/bin/nhc-bench "$build"/test/E2E/nhc-golden-tests "$stage/bin/"
+cp "$build"/test/E2E/artifacts/*.nhc "$stage/golden/"
+# The doubles, for a dry run of gpu-check.sh without a GPU.
+cp "$build"/runtime/test/libnhc_fake_cuda_driver.so "$build"/runtime/test/libnhc_fake_cublaslt.so \
+   "$build"/test/E2E/artifacts/nhc_gpu_emulation.so "$stage/doubles/"
+# Benchmark artifacts: the scaled 8B (random weights written there in
+# seconds) and the real 8B and Nano 9B v2 configs.
+for config in "$root/tools/bench/nemotron-h-8b-scaled.json" \
+              "$root/test/configs/nemotron-h-8b-base.json" \
+              "$root/test/configs/nemotron-nano-9b-v2.json"; do
+  name="$(basename "$config" .json)"
+  "$build/bin/nhc" compile "$config" --target=cuda:"$chips" -o "$stage/bench/$name.nhc"
+done
+# Shared libraries beyond glibc and the C++ runtime.
+for binary in "$stage"/bin/*; do
+  ldd "$binary" | awk '/=> \//{print $3}'
+done | sort -u | while read -r library; do
+  case "$(basename "$library")" in
+    libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;
+    *) cp -L "$library" "$stage/lib/" ;;
+  esac
+done
+echo "$chips" > "$stage/CHIPS"
+git -C "$root" rev-parse HEAD > "$stage/COMMIT" 2>/dev/null || true
+tar -C "$stage" -cJf "$out" .
+echo "gpu-bundle: $out ($(du -h "$out" | cut -f1), chips $chips)"

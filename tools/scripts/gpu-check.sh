@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The GPU check (issue 11): on a machine with an NVIDIA GPU, every GPU test
+# and the standard nhc-bench set, then a summary. Meant to finish in under 8
+# minutes on an H100/H200; each part has its own time limit.
+#
+#   tools/scripts/gpu-check.sh                  # build here (setup.sh's packages)
+#   tools/scripts/gpu-check.sh --bundle FILE    # prebuilt (tools/scripts/gpu-bundle.sh),
+#                                               # for a GPU machine that cannot build nhc
+#   NHC_GPU_CHECK_DOUBLES=1 tools/scripts/gpu-check.sh [...]
+#       no GPU: the CUDA test doubles instead of the driver and cuBLASLt, the
+#       GPU kernels emulated on the host (checks this script; no speed)
+#
+# Parts: the device (nvidia-smi), the golden suite on the cuda backend
+# (NHC_GOLDEN_BACKEND=cuda: parity with transformers, ragged batches, graphs,
+# saved requests), nhc-run's logits on cuda against the host's, nhc-bench on
+# the scaled 8B config (random weights; decode B = 1, 8, 32, 64 at contexts
+# 1k and 8k, prefill 512, 2k, 8k). Results go to $NHC_GPU_CHECK_OUT (default
+# ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
+# passed.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${NHC_GPU_CHECK_OUT:-$PWD/gpu-check-out}"
+bundle=""
+if [[ "${1:-}" == "--bundle" ]]; then
+  bundle="${2:?--bundle needs a file}"
+fi
+mkdir -p "$out"
+summary="$out/summary.txt"
+: > "$summary"
+failed=0
+started=$(date +%s)
+
+note() { echo "$*" | tee -a "$summary"; }
+# part NAME LIMIT_S COMMAND...: runs it with a time limit, logs to NAME.log.
+part() {
+  local name="$1" limit="$2"
+  shift 2
+  local begin=$(date +%s)
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  local status=$?
+  local took=$(( $(date +%s) - begin ))
+  if (( status == 0 )); then
+    note "PASS $name (${took} s)"
+  else
+    (( status == 124 )) && note "FAIL $name: over its ${limit} s limit" ||
+      note "FAIL $name: exit $status (${took} s; $out/$name.log)"
+    tail -n 15 "$out/$name.log" | sed 's/^/    /' | tee -a "$summary"
+    failed=1
+  fi
+  return $status
+}
+
+# --- Where the programs are --------------------------------------------------
+if [[ -n "$bundle" ]]; then
+  unpacked="$out/bundle"
+  rm -rf "$unpacked" && mkdir -p "$unpacked"
+  tar -C "$unpacked" -xJf "$bundle" || { note "FAIL: cannot unpack $bundle"; exit 1; }
+  bin="$unpacked/bin"
+  golden_artifacts="$unpacked/golden"
+  bench_dir="$unpacked/bench"
+  doubles="$unpacked/doubles"
+  export LD_LIBRARY_PATH="$unpacked/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  note "bundle $bundle: commit $(cat "$unpacked/COMMIT" 2>/dev/null), chips $(cat "$unpacked/CHIPS")"
+else
+  build="${NHC_BUILD_DIR:-$root/build}"
+  part build 1200 bash -c "'$root/tools/scripts/setup.sh' --no-run && ninja -C '$build' nhc-golden-tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
+  bin="$build/bin"
+  cp "$build/test/E2E/nhc-golden-tests" "$bin/" 2>/dev/null
+  golden_artifacts="$build/test/E2E/artifacts"
+  bench_dir="$out/bench-artifacts"
+  mkdir -p "$bench_dir"
+  "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:sm_80,sm_90 \
+    -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
+  doubles="$out/doubles"
+  mkdir -p "$doubles"
+  cp "$build"/runtime/test/libnhc_fake_cuda_driver.so "$build"/runtime/test/libnhc_fake_cublaslt.so \
+     "$build"/test/E2E/artifacts/nhc_gpu_emulation.so "$doubles/"
+fi
+
+# --- The device ----------------------------------------------------------------
+if [[ "${NHC_GPU_CHECK_DOUBLES:-0}" == "1" ]]; then
+  export NHC_CUDA_DRIVER="$doubles/libnhc_fake_cuda_driver.so"
+  export NHC_CUBLASLT="$doubles/libnhc_fake_cublaslt.so"
+  export NHC_FAKE_CUDA_KERNELS="$doubles/nhc_gpu_emulation.so"
+  note "device: the CUDA test doubles (NHC_GPU_CHECK_DOUBLES=1): no GPU ran, no speed measured"
+  smoke=1
+else
+  gpu="$(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>&1)" ||
+    { note "FAIL: nvidia-smi: $gpu"; exit 1; }
+  note "device: $gpu"
+  smoke=0
+fi
+
+# --- Tests -----------------------------------------------------------------------
+part golden-suite 240 env NHC_GOLDEN_BACKEND=cuda NHC_GOLDEN_DIR="$root/test/golden" \
+  NHC_E2E_ARTIFACT_DIR="$golden_artifacts" "$bin/nhc-golden-tests" --gtest_brief=1
+passed=$(grep -c '^\[       OK \]' "$out/golden-suite.log" 2>/dev/null || true)
+grep -q '^\[  PASSED  \]' "$out/golden-suite.log" &&
+  note "    golden suite: $(grep '^\[  PASSED  \]' "$out/golden-suite.log")"
+grep '^\[  FAILED  \]' "$out/golden-suite.log" | head -20 | sed 's/^/    /' | tee -a "$summary"
+
+prompt=258,17,74,9,300,12,5,88,41,7,63,190,2,33,71,150,8,99,14,240
+weights="$root/test/golden/dense/model"
+part parity-nhc-run 120 bash -c "
+  '$bin/nhc-run' '$golden_artifacts/dense.nhc' --weights '$weights' --prompt-ids $prompt \
+      --max-new-tokens 8 --dump-prompt-logits '$out/host.P' > '$out/host.ids' &&
+  '$bin/nhc-run' '$golden_artifacts/dense.nhc' --weights '$weights' --prompt-ids $prompt \
+      --max-new-tokens 8 --backend cuda --dump-prompt-logits '$out/cuda.P' > '$out/cuda.ids' &&
+  python3 '$root/test/nhc-run/Inputs/compare-logits.py' --tol 1e-3 '$out/host.P' '$out/cuda.P' &&
+  diff <(grep generated '$out/host.ids') <(grep generated '$out/cuda.ids')"
+
+# --- Benchmarks ------------------------------------------------------------------
+if (( smoke )); then
+  part bench-dense 120 "$bin/nhc-bench" "$golden_artifacts/dense.nhc" --weights "$weights" \
+    --backend cuda --smoke --json "$out/bench-dense.json"
+else
+  part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \
+    --decode-batch 1,8,32,64 --context 1024,8192 --decode-steps 16 \
+    --json "$out/bench-8b-scaled.json"
+fi
+for log in "$out"/bench-*.log; do
+  [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
+done
+
+note "gpu-check: $([[ $failed == 0 ]] && echo PASSED || echo FAILED) in $(( $(date +%s) - started )) s; $summary"
+exit $failed
