@@ -6,6 +6,7 @@
 
 #include "cuda/cuda_backend.h"
 #include "error.h"
+#include "nhc/runtime/dtype.h"
 #include "host_backend.h"
 
 namespace nhc::runtime {
@@ -26,6 +27,29 @@ const BackendEntry kBackends[] = {
 };
 
 } // namespace
+
+std::vector<TensorPool> kernelStateTensors(nhc_state_pool_t &pool,
+                                           const ExecutionPlan &plan,
+                                           size_t stateCount) {
+  std::vector<TensorPool> tensors(stateCount);
+  for (const auto *entries : {&plan.body, &plan.headLast, &plan.headAll})
+    for (const ScheduleEntry &entry : *entries) {
+      if (entry.kind != EntryKind::Kernel)
+        continue;
+      for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
+        const KernelArg &arg = entry.kernel.args[i];
+        if (arg.kind != ArgKind::State || tensors[arg.ref].name)
+          continue;
+        TensorPool tensor = tensorPool(pool, arg.ref);
+        NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+                  cat(entry.where, ".args[", i, "]: state tensor '",
+                      *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
+                      "; kernels need F32 state (manifest 'state')"));
+        tensors[arg.ref] = tensor;
+      }
+    }
+  return tensors;
+}
 
 const char *availableBackends() {
   static const std::string names = [] {

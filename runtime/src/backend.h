@@ -116,12 +116,17 @@ public:
   /// valid (no buffer it names moved since); false otherwise.
   virtual bool replayRecorded(uint64_t key) { (void)key; return false; }
   /// Records the calls that follow instead of running them; false if this
-  /// backend does not record or `key` could not be recorded before.
+  /// backend does not record, `key` could not be recorded before, or the
+  /// shape is new (its first step runs directly: libraries load their
+  /// kernels outside a recording).
   virtual bool beginRecording(uint64_t key) { (void)key; return false; }
   /// Ends recording. True: `key` is recorded (nothing ran yet; replay it).
-  /// False: the calls could not be recorded (one needed the host to wait)
-  /// and none of them ran; `key` is not tried again.
+  /// False: the calls could not be recorded (one needed the host to wait:
+  /// it threw NotRecordable) and none of them ran; `key` is not tried again.
   virtual bool endRecording(uint64_t key) { (void)key; return false; }
+  /// Ends a recording that an error interrupted, keeping nothing of it.
+  virtual void abortRecording() {}
+
 
   //===--------------------------------------------------------------------===//
   // Accounting
@@ -135,12 +140,25 @@ public:
   virtual uint64_t convertedWeightBytes() const = 0;
 };
 
+/// Thrown by a backend's call while recording when that call cannot be
+/// recorded (it needs the host to wait); the executor then ends the
+/// recording and runs the step directly.
+struct NotRecordable {};
+
 /// Folds `value` into the running calibration maximum `absmax`: the larger
 /// one, and NaN from the first NaN on (a NaN activation must show).
 inline void foldAbsMax(float &absmax, float value) {
   if (value != value || value > absmax)
     absmax = absmax != absmax ? absmax : value;
 }
+
+/// The state tensors kernels of `plan` read, by manifest state index (a
+/// tensor no kernel names has a null `name`). Throws NHC_UNSUPPORTED naming
+/// the schedule entry and argument for a state tensor that is not F32: the
+/// kernels read state as f32 (docs/execution-model.md, Numerics).
+std::vector<TensorPool> kernelStateTensors(nhc_state_pool_t &pool,
+                                           const ExecutionPlan &plan,
+                                           size_t stateCount);
 
 /// What a backend is created from.
 struct BackendContext {

@@ -98,8 +98,11 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
       runEntries(plan_.body, ScheduleKind::Body, recording, done, total);
       runEntries(plan_.headLast, ScheduleKind::HeadLast, recording, done,
                  total);
+    } catch (const NotRecordable &) {
+      backend_.endRecording(key); // discarded; `key` runs directly from now
+      return false;
     } catch (...) {
-      backend_.endRecording(key); // leaves the stream usable
+      backend_.abortRecording(); // nothing of the step is kept or ran
       throw;
     }
     if (!backend_.endRecording(key) || !backend_.replayRecorded(key))

@@ -80,30 +80,15 @@ HostBackend::allocateState(uint64_t bytes, const std::string &what) {
 }
 
 void HostBackend::bindState(nhc_state_pool_t &pool) {
-  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-    resolveStateArgs(pool, *entries);
-}
-
-void HostBackend::resolveStateArgs(nhc_state_pool_t &pool,
-                                   const std::vector<ScheduleEntry> &entries) {
-  for (const ScheduleEntry &entry : entries) {
-    if (entry.kind != EntryKind::Kernel)
+  std::vector<TensorPool> tensors =
+      kernelStateTensors(pool, plan_, stateBases_.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (!tensors[i].name)
       continue;
-    for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
-      const KernelArg &arg = entry.kernel.args[i];
-      if (arg.kind != ArgKind::State || stateBases_[arg.ref])
-        continue;
-      TensorPool tensor = tensorPool(pool, arg.ref);
-      // Kernels read state as f32 (docs/execution-model.md, Numerics).
-      NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
-                cat(entry.where, ".args[", i, "]: state tensor '",
-                    *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
-                    "; host kernels need F32 state (manifest 'state')"));
-      stateBases_[arg.ref] = tensor.memory->hostAddress(tensor.offset);
-      NHC_CHECK(stateBases_[arg.ref] != nullptr, NHC_INTERNAL,
-                cat(origin_, ": the host backend's state is not host memory"));
-      stateBytes_[arg.ref] = tensor.totalBytes;
-    }
+    stateBases_[i] = tensors[i].memory->hostAddress(tensors[i].offset);
+    NHC_CHECK(stateBases_[i] != nullptr, NHC_INTERNAL,
+              cat(origin_, ": the host backend's state is not host memory"));
+    stateBytes_[i] = tensors[i].totalBytes;
   }
 }
 

@@ -63,8 +63,6 @@ public:
 
 private:
   float *matrixBase(const MatrixRef &ref);
-  void resolveStateArgs(nhc_state_pool_t &pool,
-                        const std::vector<ScheduleEntry> &entries);
   void allocateGemmPanel();
   GemmScratch gemmScratch();
   /// The experts' matrices of `indices` (one per expert, or one stacked).

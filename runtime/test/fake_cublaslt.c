@@ -165,6 +165,8 @@ cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreferenceOpaque_t *preferenc
       bytes == 4) {
     uint32_t alignment;
     memcpy(&alignment, value, 4);
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+      return INVALID_VALUE;
     preference->data[1 + attribute - PREF_MIN_ALIGNMENT_A] = alignment;
     return SUCCESS;
   }

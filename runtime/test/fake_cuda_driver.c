@@ -390,6 +390,10 @@ static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
   if ((kind != NODE_DTOH && !inside(dst, bytes)) ||
       (kind != NODE_HTOD && !inside(src, bytes)))
     return INVALID_VALUE;
+  /* All host memory here is pageable, which a graph cannot copy from or to
+   * (the real driver refuses it while capturing). */
+  if (capturing && kind != NODE_DTOD)
+    return CAPTURE_UNSUPPORTED;
   if (capturing) {
     struct Node *n = addNode(kind);
     if (!n)
@@ -486,9 +490,13 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
     n->kernel = k;
     n->grid[0] = gx; n->grid[1] = gy; n->grid[2] = gz;
     n->block[0] = bx; n->block[1] = by; n->block[2] = bz;
+    if (k->slots > 1024)
+      return INVALID_VALUE; /* more than cuGraphLaunch replays */
     n->params = (uint64_t *)malloc((size_t)(k->slots ? k->slots : 1) * 8);
-    if (!n->params)
+    if (!n->params) {
+      --capturing->count; /* no node without its parameters */
       return OUT_OF_MEMORY;
+    }
     for (int64_t i = 0; i < k->slots; ++i)
       memcpy(&n->params[i], params[i], 8);
     return SUCCESS;
@@ -542,8 +550,10 @@ int nhc_fake_cuda_enqueue(CUstream s, void (*fn)(const void *), const void *arg,
   n->host = fn;
   n->bytes = bytes;
   n->params = (uint64_t *)malloc(bytes ? bytes : 1);
-  if (!n->params)
+  if (!n->params) {
+    --capturing->count;
     return OUT_OF_MEMORY;
+  }
   memcpy(n->params, arg, bytes);
   return SUCCESS;
 }
@@ -583,7 +593,11 @@ CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph graph,
   struct Graph *copy = (struct Graph *)calloc(1, sizeof(struct Graph));
   if (!copy)
     return OUT_OF_MEMORY;
-  copy->nodes = (struct Node *)malloc((g->count ? g->count : 1) * sizeof(struct Node));
+  copy->nodes = (struct Node *)calloc(g->count ? g->count : 1, sizeof(struct Node));
+  if (!copy->nodes) {
+    free(copy);
+    return OUT_OF_MEMORY;
+  }
   copy->count = copy->capacity = g->count;
   for (size_t i = 0; i < g->count; ++i) {
     copy->nodes[i] = g->nodes[i];
@@ -593,6 +607,10 @@ CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph graph,
                          ? (size_t)(g->nodes[i].kernel->slots ? g->nodes[i].kernel->slots : 1) * 8
                          : g->nodes[i].bytes;
       copy->nodes[i].params = (uint64_t *)malloc(bytes ? bytes : 1);
+      if (!copy->nodes[i].params) {
+        freeGraph(copy);
+        return OUT_OF_MEMORY;
+      }
       memcpy(copy->nodes[i].params, g->nodes[i].params, bytes);
     }
   }

@@ -181,7 +181,7 @@ TEST(SessionCreateTest, NonF32StateIsRejected) {
   EXPECT_EQ(f.open(m, toyModelWeights()), NHC_UNSUPPORTED);
   EXPECT_THAT(lastError(),
               HasSubstr("schedules.body[3].args[1]: state tensor "
-                        "'layers.1.k_cache' is BF16; host kernels need F32 "
+                        "'layers.1.k_cache' is BF16; kernels need F32 "
                         "state"));
   // State no kernel reads may have any float dtype.
   m = toyModelManifest();

@@ -14,7 +14,7 @@ out="${1:?usage: gpu-bundle.sh OUT.tar.xz [CHIPS]}"
 chips="${2:-sm_90}"
 [[ "$out" = /* ]] || out="$PWD/$out"
 
-cmake -S "$root" -B "$build" -DNHC_GOLDEN_CUDA_CHIPS="$chips" > /dev/null
+cmake -G Ninja -S "$root" -B "$build" -DNHC_GOLDEN_CUDA_CHIPS="$chips" > /dev/null
 ninja -C "$build" nhc nhc-run nhc-bench nhc-golden-tests nhc-kernels \
   nhc_fake_cuda_driver nhc_fake_cublaslt nhc-gpu-emulation
 
@@ -34,12 +34,13 @@ for config in "$root/tools/bench/nemotron-h-8b-scaled.json" \
   name="$(basename "$config" .json)"
   "$build/bin/nhc" compile "$config" --target=cuda:"$chips" -o "$stage/bench/$name.nhc"
 done
-# Shared libraries beyond glibc and the C++ runtime.
+# Shared libraries beyond glibc (libstdc++ and libgcc_s included: the GPU
+# machine's may be older than the ones these were linked against).
 for binary in "$stage"/bin/*; do
   ldd "$binary" | awk '/=> \//{print $3}'
 done | sort -u | while read -r library; do
   case "$(basename "$library")" in
-    libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;
+    libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*) ;;
     *) cp -L "$library" "$stage/lib/" ;;
   esac
 done

@@ -37,7 +37,7 @@ part() {
   local name="$1" limit="$2"
   shift 2
   local begin=$(date +%s)
-  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  timeout -k 10 "$limit" "$@" > "$out/$name.log" 2>&1
   local status=$?
   local took=$(( $(date +%s) - begin ))
   if (( status == 0 )); then
@@ -50,6 +50,31 @@ part() {
   fi
   return $status
 }
+
+# --- The device ----------------------------------------------------------------
+if [[ "${NHC_GPU_CHECK_DOUBLES:-0}" == "1" ]]; then
+  note "device: the CUDA test doubles (NHC_GPU_CHECK_DOUBLES=1): no GPU ran, no speed measured"
+  smoke=1
+  chip=sm_90
+else
+  gpu="$(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>&1)" ||
+    { note "FAIL: nvidia-smi: $gpu"; exit 1; }
+  note "device: $gpu"
+  smoke=0
+  chip="sm_$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')"
+  # cuBLASLt: the toolkit's, else the one a PyTorch install carries.
+  if [[ -z "${NHC_CUBLASLT:-}" ]]; then
+    for candidate in /usr/local/cuda/lib64/libcublasLt.so.1[23] \
+        $(python3 -c 'import nvidia.cublas, os; print(os.path.dirname(nvidia.cublas.__file__) + "/lib/libcublasLt.so.13")' 2>/dev/null) \
+        $(python3 -c 'import nvidia.cublas, os; print(os.path.dirname(nvidia.cublas.__file__) + "/lib/libcublasLt.so.12")' 2>/dev/null); do
+      if [[ -f "$candidate" ]]; then
+        export NHC_CUBLASLT="$candidate"
+        break
+      fi
+    done
+  fi
+  note "cuBLASLt: ${NHC_CUBLASLT:-libcublasLt.so.13 or .12 on the loader path}"
+fi
 
 # --- Where the programs are --------------------------------------------------
 if [[ -n "$bundle" ]]; then
@@ -64,13 +89,15 @@ if [[ -n "$bundle" ]]; then
   note "bundle $bundle: commit $(cat "$unpacked/COMMIT" 2>/dev/null), chips $(cat "$unpacked/CHIPS")"
 else
   build="${NHC_BUILD_DIR:-$root/build}"
-  part build 1200 bash -c "'$root/tools/scripts/setup.sh' --no-run && ninja -C '$build' nhc-golden-tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
+  part build 1200 bash -c "'$root/tools/scripts/setup.sh' --no-run &&
+    cmake -G Ninja -S '$root' -B '$build' -DNHC_GOLDEN_CUDA_CHIPS=$chip > /dev/null &&
+    ninja -C '$build' nhc-golden-tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
   bin="$build/bin"
   cp "$build/test/E2E/nhc-golden-tests" "$bin/" 2>/dev/null
   golden_artifacts="$build/test/E2E/artifacts"
   bench_dir="$out/bench-artifacts"
   mkdir -p "$bench_dir"
-  "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:sm_80,sm_90 \
+  "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
   doubles="$out/doubles"
   mkdir -p "$doubles"
@@ -78,18 +105,10 @@ else
      "$build"/test/E2E/artifacts/nhc_gpu_emulation.so "$doubles/"
 fi
 
-# --- The device ----------------------------------------------------------------
 if [[ "${NHC_GPU_CHECK_DOUBLES:-0}" == "1" ]]; then
   export NHC_CUDA_DRIVER="$doubles/libnhc_fake_cuda_driver.so"
   export NHC_CUBLASLT="$doubles/libnhc_fake_cublaslt.so"
   export NHC_FAKE_CUDA_KERNELS="$doubles/nhc_gpu_emulation.so"
-  note "device: the CUDA test doubles (NHC_GPU_CHECK_DOUBLES=1): no GPU ran, no speed measured"
-  smoke=1
-else
-  gpu="$(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>&1)" ||
-    { note "FAIL: nvidia-smi: $gpu"; exit 1; }
-  note "device: $gpu"
-  smoke=0
 fi
 
 # --- Tests -----------------------------------------------------------------------

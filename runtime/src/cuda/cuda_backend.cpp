@@ -3,6 +3,7 @@
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
 #include "error.h"
+#include "fp8.h"
 #include "manifest.h"
 #include "nhc/format/library_kernels.h"
 #include "nhc/format/manifest_schema.h"
@@ -165,30 +167,38 @@ public:
         maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
         device_(loadDriverApi()), api_(device_.api()), logits_(api_),
         requestTable_(api_), tokenIds_(api_), bf16Rows_(api_) {
-    ContextScope scope = enter();
-    stream_ = std::make_unique<Stream>(api_);
-    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-      for (const ScheduleEntry &entry : *entries)
-        NHC_CHECK(entry.kind != EntryKind::MoeExperts, NHC_UNSUPPORTED,
-                  cat(entry.where, ": MoE experts do not run on the cuda "
-                                   "backend yet; use --backend host"));
-    loadCode(context);
-    gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_->get(),
-                                         kBlasWorkspaceBytes);
-    for (size_t i = 0; i < plan_.buffers.size(); ++i)
-      buffers_.emplace_back(api_);
-    stateAddress_.assign(context.manifest->state.size(), 0);
-    stateBytes_.assign(context.manifest->state.size(), 0);
+    try {
+      ContextScope scope = enter();
+      stream_ = std::make_unique<Stream>(api_);
+      for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+        for (const ScheduleEntry &entry : *entries)
+          NHC_CHECK(entry.kind != EntryKind::MoeExperts, NHC_UNSUPPORTED,
+                    cat(entry.where, ": MoE experts do not run on the cuda "
+                                     "backend yet; use --backend host"));
+      loadCode(context);
+      gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_->get(),
+                                           kBlasWorkspaceBytes);
+      for (size_t i = 0; i < plan_.buffers.size(); ++i)
+        buffers_.emplace_back(api_);
+      stateAddress_.assign(context.manifest->state.size(), 0);
+      stateBytes_.assign(context.manifest->state.size(), 0);
+    } catch (...) {
+      releaseDevice(); // what the constructor made, with the context current
+      throw;
+    }
   }
 
-  ~CudaBackend() override {
+  ~CudaBackend() override { releaseDevice(); }
+
+  /// Frees everything on the device, with the context current.
+  void releaseDevice() noexcept {
     try {
       ContextScope scope = enter();
       if (stream_)
         api_.cuStreamSynchronize(stream_->get()); // nothing in flight on free
       for (auto &entry : recorded_)
         destroy(entry.second);
-      // Everything on the device goes while the context is current.
+      recorded_.clear();
       gemm_.reset();
       weights_.clear();
       buffers_.clear();
@@ -210,52 +220,61 @@ public:
   }
 
   void bindState(nhc_state_pool_t &pool) override {
-    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-      for (const ScheduleEntry &entry : *entries) {
-        if (entry.kind != EntryKind::Kernel)
-          continue;
-        for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
-          const KernelArg &arg = entry.kernel.args[i];
-          if (arg.kind != ArgKind::State || stateAddress_[arg.ref])
-            continue;
-          TensorPool tensor = tensorPool(pool, arg.ref);
-          NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
-                    cat(entry.where, ".args[", i, "]: state tensor '",
-                        *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
-                        "; kernels need F32 state (manifest 'state')"));
-          stateAddress_[arg.ref] = tensor.memory->deviceAddress(tensor.offset);
-          NHC_CHECK(stateAddress_[arg.ref] != 0, NHC_INTERNAL,
-                    cat(origin_, ": the cuda backend's state is not on the device"));
-          stateBytes_[arg.ref] = tensor.totalBytes;
-        }
-      }
+    std::vector<TensorPool> tensors =
+        kernelStateTensors(pool, plan_, stateAddress_.size());
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (!tensors[i].name)
+        continue;
+      stateAddress_[i] = tensors[i].memory->deviceAddress(tensors[i].offset);
+      NHC_CHECK(stateAddress_[i] != 0, NHC_INTERNAL,
+                cat(origin_, ": the cuda backend's state is not on the device"));
+      stateBytes_[i] = tensors[i].totalBytes;
+    }
   }
 
   void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
                    const std::vector<bool> &matrixOnly) override {
     ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
-    checkMatrixDtypes(tensors);
+    std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
+    std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
       const void *data = host_.data(i);
       nhc_dtype_t dtype = NHC_DTYPE_F32;
+      bool widen = false;
       if (!data) {
         data = host_.matrix(i).data;
-        dtype = host_.matrix(i).dtype;
+        dtype = onDevice[i];
+        widen = dtype != host_.matrix(i).dtype;
       }
-      uint64_t bytes = host_.elems(i) * nhc_dtype_size(dtype);
+      const uint64_t elems = host_.elems(i), size = nhc_dtype_size(dtype);
+      const std::string what = cat("cuda backend: uploading '",
+                                   tensors[i].desc.name, "'");
       DeviceBuffer buffer(api_);
-      buffer.reserve(std::max<uint64_t>(bytes, 1),
+      buffer.reserve(std::max<uint64_t>(elems * size, 1),
                      cat("weight '", tensors[i].desc.name, "'"));
-      if (bytes)
+      if (!widen && elems)
         checkCuda(api_,
-                  api_.cuMemcpyHtoDAsync(buffer.address(), data, bytes,
+                  api_.cuMemcpyHtoDAsync(buffer.address(), data, elems * size,
                                          stream_->get()),
-                  NHC_INTERNAL, cat("cuda backend: uploading '",
-                                    tensors[i].desc.name, "'"));
+                  NHC_INTERNAL, what);
+      // Widened in parts of 16 Mi elements, each uploaded before the next
+      // overwrites the host buffer.
+      constexpr uint64_t kPart = 16ull << 20;
+      for (uint64_t first = 0; widen && first < elems; first += kPart) {
+        uint64_t count = std::min(kPart, elems - first);
+        chunk.resize(count * size);
+        widenMatrix(host_.matrix(i), first, count, dtype, chunk.data());
+        checkCuda(api_,
+                  api_.cuMemcpyHtoDAsync(buffer.address() + first * size,
+                                         chunk.data(), count * size,
+                                         stream_->get()),
+                  NHC_INTERNAL, what);
+        synchronizeStream("uploading the weights");
+      }
       weights_.push_back(std::move(buffer));
       weightDtype_.push_back(dtype);
-      uploadedBytes_ += bytes;
+      uploadedBytes_ += elems * size;
     }
     synchronizeStream("uploading the weights");
   }
@@ -272,19 +291,18 @@ public:
               cat("session: a step of ", T, " tokens overflows 64 bits"));
     // Growth only; a failure leaves the larger buffers of earlier steps. A
     // buffer that moves invalidates every recorded step.
-    bool moved = false;
+    // Counted at once: a later reserve may throw after this one moved.
+    auto grow = [&](DeviceBuffer &buffer, uint64_t wanted,
+                    const std::string &what) {
+      if (buffer.reserve(std::max<uint64_t>(wanted, 8), what))
+        invalidateRecordings();
+    };
     for (size_t i = 0; i < buffers_.size(); ++i)
-      moved |= buffers_[i].reserve(std::max<uint64_t>(bytes[i], 1),
-                                   cat("buffer '", plan_.buffers[i].name, "'"));
-    moved |= logits_.reserve(std::max<uint64_t>(*logits * 4, 4), "logits");
-    moved |= bf16Rows_.reserve(std::max<uint64_t>(*bf16 * 2, 2),
-                               "bf16 gemm activations");
-    moved |= requestTable_.reserve(
-        std::max<uint64_t>(R * 4 * sizeof(int64_t), 8), "the request table");
-    moved |= tokenIds_.reserve(std::max<uint64_t>(T * sizeof(int32_t), 4),
-                               "the token ids");
-    if (moved)
-      ++generation_;
+      grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
+    grow(logits_, *logits * 4, "logits");
+    grow(bf16Rows_, *bf16 * 2, "bf16 gemm activations");
+    grow(requestTable_, R * 4 * sizeof(int64_t), "the request table");
+    grow(tokenIds_, T * sizeof(int32_t), "the token ids");
     // Every gemm's cuBLASLt plan for this step's row counts, now: a step
     // must not fail halfway (backend.h).
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
@@ -485,6 +503,8 @@ public:
     ContextScope scope = enter();
     if (!graphsEnabled_ || unrecordable_.count(key))
       return false;
+    if (seen_.insert(key).second)
+      return false; // its first step runs directly (a warm-up)
     checkCuda(api_,
               api_.cuStreamBeginCapture(stream_->get(), kCaptureModeThreadLocal),
               NHC_INTERNAL, cat(origin_, ": recording a decode step"));
@@ -512,6 +532,15 @@ public:
     return true;
   }
 
+  void abortRecording() override {
+    ContextScope scope = enter();
+    recording_ = false;
+    CUgraph graph = nullptr;
+    api_.cuStreamEndCapture(stream_->get(), &graph);
+    if (graph)
+      api_.cuGraphDestroy(graph);
+  }
+
   uint64_t scratchBytes() const override {
     uint64_t bytes = logits_.bytes() + bf16Rows_.bytes() +
                      requestTable_.bytes() + tokenIds_.bytes();
@@ -520,7 +549,7 @@ public:
     return bytes;
   }
   nhc_gemm_precision_t gemmPrecision() const override {
-    return bf16K_ ? NHC_GEMM_PRECISION_BF16 : NHC_GEMM_PRECISION_F32;
+    return bf16Arithmetic_ ? NHC_GEMM_PRECISION_BF16 : NHC_GEMM_PRECISION_F32;
   }
   uint64_t convertedWeightBytes() const override {
     return host_.convertedBytes();
@@ -529,6 +558,14 @@ public:
 private:
   /// The session's context, current on this thread for the scope.
   ContextScope enter() const { return ContextScope(api_, device_.context()); }
+
+  /// A buffer moved: every recording names freed memory now.
+  void invalidateRecordings() {
+    ++generation_;
+    for (auto &entry : recorded_)
+      destroy(entry.second);
+    recorded_.clear();
+  }
 
   /// A decode step recorded as a CUDA graph.
   struct Recorded {
@@ -621,7 +658,7 @@ private:
         return static_cast<double>(hostViews_[arg][index]);
       if (recording_) { // the host cannot wait: this step is not recordable
         recordingFailed_ = true;
-        return 0.0;
+        throw NotRecordable();
       }
       uint64_t width = type == ParamKind::F32 || type == ParamKind::I32 ? 4 : 8;
       uint8_t bytes[8] = {};
@@ -709,34 +746,84 @@ private:
     embeddingBf16_ = require(lib::kEmbeddingBf16);
   }
 
-  /// Gemm weights and embedding tables the device runs: F32 or BF16.
-  void checkMatrixDtypes(const std::vector<nhc_tensor_info_t> &tensors) {
-    auto check = [&](size_t w, const std::string &where, const char *role) {
-      nhc_dtype_t dtype = host_.matrix(w).dtype;
-      NHC_CHECK(dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16,
-                NHC_UNSUPPORTED,
-                cat(where, ": ", role, " '", tensors[w].desc.name, "' is ",
-                    nhc_dtype_name(dtype),
-                    "; the cuda backend runs F32 and BF16 ", role,
-                    "s (FP8 and F16 on the GPU are not implemented yet)"));
-      return dtype;
+  /// The dtype each weight has on the device. Gemm weights and embedding
+  /// tables stay as stored where the device multiplies that dtype (F32;
+  /// BF16 from sm_80 on) and are otherwise widened exactly at upload: F16
+  /// to f32, FP8 e4m3 to bf16 (every e4m3 value is a bf16 value; with
+  /// alpha = input_scale x weight_scale the product is the fake-quantized
+  /// one exactly), BF16 and e4m3 to f32 below sm_80. Other tensors are the
+  /// f32 copies generated kernels read. Throws NHC_UNSUPPORTED for an FP8
+  /// embedding table.
+  std::vector<nhc_dtype_t>
+  deviceDtypes(const std::vector<nhc_tensor_info_t> &tensors) {
+    const bool bf16 = device_.sm() >= 80;
+    std::vector<nhc_dtype_t> dtypes(tensors.size(), NHC_DTYPE_F32);
+    auto device = [&](nhc_dtype_t stored) {
+      switch (stored) {
+      case NHC_DTYPE_BF16:
+      case NHC_DTYPE_F8_E4M3:
+        return bf16 ? NHC_DTYPE_BF16 : NHC_DTYPE_F32;
+      default:
+        return NHC_DTYPE_F32; // F32 as is, F16 widened
+      }
     };
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (!host_.data(i))
+        dtypes[i] = device(host_.matrix(i).dtype);
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries) {
-        if (entry.kind == EntryKind::Embedding)
-          check(entry.embedding.table, entry.where, "embedding table");
-        if (entry.kind != EntryKind::Gemm)
+        if (entry.kind == EntryKind::Embedding) {
+          size_t table = entry.embedding.table;
+          NHC_CHECK(host_.matrix(table).dtype != NHC_DTYPE_F8_E4M3,
+                    NHC_UNSUPPORTED,
+                    cat(entry.where, ": embedding table '",
+                        tensors[table].desc.name,
+                        "' is F8_E4M3; FP8 embeddings are not supported"));
+        }
+        if (entry.kind != EntryKind::Gemm || dtypes[entry.gemm.weight] !=
+                                                 NHC_DTYPE_BF16)
           continue;
-        if (check(entry.gemm.weight, entry.where, "gemm weight") !=
-            NHC_DTYPE_BF16)
-          continue;
-        NHC_CHECK(device_.sm() >= 80, NHC_UNSUPPORTED,
-                  cat(entry.where, ": BF16 gemm weight '",
-                      tensors[entry.gemm.weight].desc.name, "' needs an sm_80 "
-                      "or newer GPU for bf16 products; this one is sm_",
-                      device_.sm()));
         bf16K_ = std::max(bf16K_, entry.gemm.k);
+        // Only BF16 checkpoint weights change the arithmetic: e4m3 x e4m3
+        // products are exact in bf16 x bf16 with f32 sums.
+        if (host_.matrix(entry.gemm.weight).dtype == NHC_DTYPE_BF16)
+          bf16Arithmetic_ = true;
       }
+    return dtypes;
+  }
+
+  /// Values [first, first + count) of `stored` widened exactly to `dtype`
+  /// (F32 or BF16) into `out`.
+  static void widenMatrix(const WeightMatrix &stored, uint64_t first,
+                          uint64_t count, nhc_dtype_t dtype, uint8_t *out) {
+    // e4m3 through a table of its 256 values (each a bf16 value exactly).
+    static const std::array<float, 256> kE4m3 = [] {
+      std::array<float, 256> table{};
+      for (int bits = 0; bits < 256; ++bits)
+        table[bits] = e4m3ToF32(static_cast<uint8_t>(bits));
+      return table;
+    }();
+    const uint8_t *in = static_cast<const uint8_t *>(stored.data);
+    const size_t size = nhc_dtype_size(stored.dtype);
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint8_t *at = in + (first + i) * size;
+      float value;
+      if (stored.dtype == NHC_DTYPE_F8_E4M3) {
+        value = kE4m3[*at];
+      } else {
+        uint16_t bits;
+        std::memcpy(&bits, at, sizeof(bits));
+        value = stored.dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
+      }
+      if (dtype == NHC_DTYPE_F32) {
+        std::memcpy(out + 4 * i, &value, 4);
+      } else { // BF16: exact for e4m3 and bf16 values
+        uint32_t bits;
+        std::memcpy(&bits, &value, 4);
+        uint16_t high = static_cast<uint16_t>(bits >> 16);
+        std::memcpy(out + 2 * i, &high, 2);
+      }
+    }
   }
 
   std::string origin_;
@@ -760,7 +847,8 @@ private:
   std::vector<DeviceBuffer> buffers_; // by plan buffer
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_, bf16Rows_;
-  uint64_t bf16K_ = 0; // widest BF16 gemm row
+  uint64_t bf16K_ = 0; // widest gemm row multiplied in bf16
+  bool bf16Arithmetic_ = false; // a BF16 checkpoint weight is multiplied in bf16
   std::vector<int64_t> hostTable_;
   std::vector<int32_t> hostIds_;
   float *hostLogits_ = nullptr;
@@ -769,6 +857,7 @@ private:
   bool graphsEnabled_ = graphsWanted();
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
+  std::set<uint64_t> seen_; // request counts whose first step ran
   uint64_t generation_ = 0; // bumped whenever a step's buffer moves
   bool recording_ = false, recordingFailed_ = false;
   std::vector<CallArg> args_;            // of the launch being made

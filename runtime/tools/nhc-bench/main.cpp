@@ -200,23 +200,42 @@ struct ModelCost {
   double headParams = 0;   // lm_head, once per logits row
   double qWidth = 0;       // summed over attention layers
   double weightBytesAsRead = 0; // per decode step, besides the state
+  bool bf16Products = false;    // a gemm matrix is multiplied in bf16
   uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
   std::string pattern;
 };
 
-/// Bytes per element the host reads of manifest weight `name`: the stored
-/// dtype for the gemm matrices (runtime/src/weight_matrix.h), f32 for the
-/// rest (converted copies).
+/// Where the weights are read: the host, or a CUDA device of compute
+/// capability `sm`.
+struct Reader {
+  bool cuda = false;
+  int sm = 0;
+};
+
+/// The dtype a gemm matrix stored as `stored` has where `reader` reads it:
+/// on the host as stored (runtime/src/weight_matrix.h); on a CUDA device as
+/// the cuda backend uploads it (cuda_backend.cpp, deviceDtypes: F16 and,
+/// below sm_80, BF16 and e4m3 widened to f32; e4m3 to bf16 from sm_80 on).
+nhc_dtype_t dtypeAsRead(nhc_dtype_t stored, const Reader &reader) {
+  if (!reader.cuda || stored == NHC_DTYPE_F32)
+    return stored;
+  bool bf16 = reader.sm >= 80 &&
+              (stored == NHC_DTYPE_BF16 || stored == NHC_DTYPE_F8_E4M3);
+  return bf16 ? NHC_DTYPE_BF16 : NHC_DTYPE_F32;
+}
+
+/// Bytes per element `reader` reads of manifest weight `name`: gemm
+/// matrices as dtypeAsRead says, f32 for the rest (converted copies).
 double bytesAsRead(const nhc_weights_t *weights, const std::string &name,
-                   bool matrix) {
+                   bool matrix, const Reader &reader) {
   nhc_tensor_info_t info;
   if (matrix && nhc_weights_find(weights, name.c_str(), &info) == NHC_OK)
-    return double(nhc_dtype_size(info.desc.dtype));
+    return double(nhc_dtype_size(dtypeAsRead(info.desc.dtype, reader)));
   return 4.0;
 }
 
 ModelCost modelCost(const nhc_artifact_t *artifact,
-                    const nhc_weights_t *weights) {
+                    const nhc_weights_t *weights, const Reader &reader) {
   size_t length = 0;
   const char *text = nhc_artifact_manifest_json(artifact, &length);
   Json m = Json::parse(text, text + length);
@@ -242,10 +261,14 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
     bool matrix = shape.size() == 2 && !embeddings;
     // One embedding row per token, read in its stored dtype.
     cost.weightBytesAsRead +=
-        embeddings ? double(cost.hidden) * bytesAsRead(weights, name, true)
-                   : elems * bytesAsRead(weights, name, matrix);
+        embeddings ? double(cost.hidden) * bytesAsRead(weights, name, true, reader)
+                   : elems * bytesAsRead(weights, name, matrix, reader);
     if (!matrix)
       continue;
+    nhc_tensor_info_t info;
+    if (nhc_weights_find(weights, name.c_str(), &info) == NHC_OK &&
+        dtypeAsRead(info.desc.dtype, reader) == NHC_DTYPE_BF16)
+      cost.bf16Products = true;
     if (name == "lm_head.weight")
       cost.headParams = elems;
     else if (name.find(".experts.") != std::string::npos)
@@ -422,7 +445,7 @@ int run(const Options &o) {
   Clock::time_point coldStart = Clock::now();
   check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
   check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
-  cost = modelCost(artifact, weights);
+  cost = modelCost(artifact, weights, Reader{cuda, device.sm});
   uint64_t maxSeqLen = std::min<uint64_t>(longest, cost.maxPositions);
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = static_cast<uint32_t>(maxBatch);
@@ -435,7 +458,10 @@ int run(const Options &o) {
   nhc_session_info_t info;
   check(nhc_session_get_info(session, &info), "session info");
   // Prefill is judged against the peak of the arithmetic it runs in.
-  const bool bf16 = info.gemm_precision == NHC_GEMM_PRECISION_BF16;
+  // On cuda, e4m3 weights are multiplied in bf16 too (exactly; they do not
+  // change gemm_precision), so the bf16 peak is their limit.
+  const bool bf16 = info.gemm_precision == NHC_GEMM_PRECISION_BF16 ||
+                    (cuda && cost.bf16Products);
   double gemmPeak = limits.gemmFlopsPerS;
   if (cuda) {
     gemmPeak = bf16 ? device.bf16GemmFlopsPerS : device.f32GemmFlopsPerS;

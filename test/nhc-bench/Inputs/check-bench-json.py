@@ -28,8 +28,16 @@ if cuda:
         positive(report["device"][key], "device." + key)
     if not report["device"].get("name") or report["device"].get("sm", 0) < 50:
         sys.exit(f"device: {report['device']}")
-    prefill_limit = {"f32": "device.f32_gemm_flops_per_s",
-                     "bf16": "device.bf16_gemm_flops_per_s"}[precision["in_effect"]]
+    # Prefill runs against cuBLASLt's bf16 rate when BF16 (or e4m3, widened
+    # to bf16) weights are multiplied, else its f32 rate.
+    limits = {r["limit"] for r in report["results"] if r["phase"] == "prefill"}
+    if len(limits) != 1:
+        sys.exit(f"results[prefill].limit: {limits}")
+    prefill_limit = limits.pop()
+    allowed = (["device.bf16_gemm_flops_per_s"] if precision["in_effect"] == "bf16"
+               else ["device.f32_gemm_flops_per_s", "device.bf16_gemm_flops_per_s"])
+    if prefill_limit not in allowed:
+        sys.exit(f"results[prefill].limit: {prefill_limit} (in effect {precision['in_effect']})")
     positive(report["device"][prefill_limit.split(".")[1]], prefill_limit)
     decode_limit = "device.memory_bytes_per_s"
 else:
