@@ -55,7 +55,9 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kGemvE4m3,
       ::nhc::format::kernel::kGemmEpilogue, ::nhc::format::kernel::kRoundBf16,
       ::nhc::format::kernel::kEmbeddingF32,
-      ::nhc::format::kernel::kEmbeddingBf16};
+      ::nhc::format::kernel::kEmbeddingBf16,
+      ::nhc::format::kernel::kGatherRows,
+      ::nhc::format::kernel::kScatterAddRows};
   return names;
 }
 

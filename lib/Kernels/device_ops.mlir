@@ -119,3 +119,51 @@ func.func @nhc_embedding_bf16(%table: memref<?xi16>, %ids: memref<?xi32>,
   }
   return
 }
+
+// dst[i * H + j] = src[rows[i] * H + j] for i < n, j < H: one routed
+// expert's tokens gathered into consecutive rows.
+func.func @nhc_gather_rows(%src: memref<?xf32>, %rows: memref<?xi32>,
+                           %dst: memref<?xf32>, %n: index, %H: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %count = arith.muli %n, %H : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %r = arith.divui %i, %H : index
+    %j = arith.remui %i, %H : index
+    %row32 = memref.load %rows[%r] : memref<?xi32>
+    %row = arith.index_castui %row32 : i32 to index
+    %base = arith.muli %row, %H : index
+    %at = arith.addi %base, %j : index
+    %v = memref.load %src[%at] : memref<?xf32>
+    memref.store %v, %dst[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// dst[rows[i] * H + j] += scale[i] * src[i * H + j] for i < n, j < H: one
+// routed expert's outputs, weighted, added back to their tokens (a token
+// appears once per expert, so no two threads add to the same element).
+func.func @nhc_scatter_add_rows(%src: memref<?xf32>, %rows: memref<?xi32>,
+                                %scale: memref<?xf32>, %dst: memref<?xf32>,
+                                %n: index, %H: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %count = arith.muli %n, %H : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %r = arith.divui %i, %H : index
+    %j = arith.remui %i, %H : index
+    %row32 = memref.load %rows[%r] : memref<?xi32>
+    %row = arith.index_castui %row32 : i32 to index
+    %base = arith.muli %row, %H : index
+    %at = arith.addi %base, %j : index
+    %w = memref.load %scale[%r] : memref<?xf32>
+    %v = memref.load %src[%i] : memref<?xf32>
+    %old = memref.load %dst[%at] : memref<?xf32>
+    %weighted = arith.mulf %w, %v : f32
+    %sum = arith.addf %old, %weighted : f32
+    memref.store %sum, %dst[%at] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}

@@ -84,5 +84,7 @@
 // EMBED-DAG: func.func @nhc_round_bf16(
 // EMBED-DAG: func.func @nhc_embedding_f32(
 // EMBED-DAG: func.func @nhc_embedding_bf16(
+// EMBED-DAG: func.func @nhc_gather_rows(
+// EMBED-DAG: func.func @nhc_scatter_add_rows(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 18
+// COUNT: 20

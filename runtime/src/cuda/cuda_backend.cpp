@@ -172,9 +172,12 @@ public:
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
-          NHC_CHECK(entry.kind != EntryKind::MoeExperts, NHC_UNSUPPORTED,
-                    cat(entry.where, ": MoE experts do not run on the cuda "
-                                     "backend yet; use --backend host"));
+          if (entry.kind == EntryKind::MoeExperts) {
+            moeHidden_ = std::max(moeHidden_, entry.moe.hidden);
+            moeIntermediate_ = std::max(moeIntermediate_, entry.moe.intermediate);
+            moeTopK_ = std::max(moeTopK_, entry.moe.topK);
+            moeExperts_ = std::max(moeExperts_, entry.moe.numExperts);
+          }
       loadCode(context);
       gemm_ = std::make_unique<BlasLtGemm>(loadBlasLtApi(), api_, stream_->get(),
                                            kBlasWorkspaceBytes);
@@ -202,7 +205,9 @@ public:
       gemm_.reset();
       weights_.clear();
       buffers_.clear();
-      for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_, &bf16Rows_})
+      for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
+                                   &bf16Rows_, &moeX_, &moeH_, &moeY_,
+                                   &moeRoutes_})
         buffer->reset();
       module_.reset();
       stream_.reset();
@@ -301,6 +306,16 @@ public:
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
     grow(logits_, *logits * 4, "logits");
     grow(bf16Rows_, *bf16 * 2, "bf16 gemm activations");
+    if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
+      grow(moeX_, T * moeHidden_ * 4, "the experts' gathered rows");
+      grow(moeH_, T * moeIntermediate_ * 4, "the experts' intermediate rows");
+      grow(moeY_, T * moeHidden_ * 4, "the experts' output rows");
+      grow(moeRoutes_, T * moeTopK_ * 8, "the experts' routes");
+      hostIndices_.resize(T * moeTopK_);
+      hostRouteWeights_.resize(T * moeTopK_);
+      hostRoutes_.resize(2 * T * moeTopK_);
+      hostCounts_.resize(moeExperts_ + 1);
+    }
     grow(requestTable_, R * 4 * sizeof(int64_t), "the request table");
     grow(tokenIds_, T * sizeof(int32_t), "the token ids");
     // Every gemm's cuBLASLt plan for this step's row counts, now: a step
@@ -426,15 +441,84 @@ public:
                  : memref(c, cElems)};
     // The scale is read on the host: the weight's copy, or a constant when
     // not quantizing (never the device: that would make the host wait).
-    static const float kUnusedScale = 1.0f;
     hostViews_.assign(args_.size(), nullptr);
     hostViews_.back() =
         call.quantizeOutput ? host_.data(call.outputScale) : &kUnusedScale;
     run(*gemmEpilogue_, lib::kGemmEpilogue);
   }
 
-  void moeExperts(const MoeCall &, const StepShape &) override {
-    throw Error(NHC_INTERNAL, "cuda backend: MoE experts (refused at creation)");
+  /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]: the
+  /// routes come to the host, which buckets them by expert (a counting sort,
+  /// as the host backend does) and sends each expert's rows back; per expert
+  /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
+  /// and a weighted scatter-add. The host waits for the routes, so such a
+  /// step is not recorded as a graph. Routes outside [0, E) are skipped.
+  void moeExperts(const MoeCall &moe, const StepShape &shape) override {
+    ContextScope scope = enter();
+    if (recording_)
+      refuseRecording();
+    const uint64_t T = shape.tokens, K = moe.topK, H = moe.hidden,
+                   I = moe.intermediate, E = moe.numExperts;
+    if (T == 0)
+      return;
+    const std::string where = cat(origin_, ": moe_experts");
+    copyOut(hostIndices_.data(), buffers_[moe.indices].address(), T * K * 4,
+            "the routes");
+    copyOut(hostRouteWeights_.data(), buffers_[moe.weights].address(),
+            T * K * 4, "the route weights");
+    synchronizeStream("reading the routes");
+    // hostRoutes_: the token rows of expert 0, 1, ..., then their weights
+    // (as f32 bits), counts[e] .. counts[e + 1] for expert e.
+    std::fill(hostCounts_.begin(), hostCounts_.begin() + E + 1, 0);
+    for (uint64_t i = 0; i < T * K; ++i)
+      if (hostIndices_[i] >= 0 && uint64_t(hostIndices_[i]) < E)
+        ++hostCounts_[hostIndices_[i] + 1];
+    for (uint64_t e = 0; e < E; ++e)
+      hostCounts_[e + 1] += hostCounts_[e];
+    const uint64_t routed = hostCounts_[E];
+    std::vector<uint64_t> &next = hostNext_;
+    next.assign(hostCounts_.begin(), hostCounts_.begin() + E);
+    for (uint64_t i = 0; i < T * K; ++i) {
+      int32_t e = hostIndices_[i];
+      if (e < 0 || uint64_t(e) >= E)
+        continue;
+      uint64_t at = next[e]++;
+      hostRoutes_[at] = static_cast<int32_t>(i / K);
+      std::memcpy(&hostRoutes_[routed + at], &hostRouteWeights_[i], 4);
+    }
+    copyIn(moeRoutes_.address(), hostRoutes_.data(), 2 * routed * 4,
+           "the experts' routes");
+    uint64_t output = buffers_[moe.output].address();
+    checkCuda(api_, api_.cuMemsetD8Async(output, 0, T * H * 4, stream_->get()),
+              NHC_INTERNAL, cat(where, ": clearing the output"));
+    const uint64_t perExpert = H * I;
+    for (uint64_t e = 0; e < E; ++e) {
+      const uint64_t first = hostCounts_[e], rows = hostCounts_[e + 1] - first;
+      if (rows == 0)
+        continue;
+      const uint64_t tokenRows = moeRoutes_.address() + first * 4;
+      const uint64_t scales = moeRoutes_.address() + (routed + first) * 4;
+      args_ = {memref(buffers_[moe.input].address(), T * H),
+               memref(tokenRows, rows), memref(moeX_.address(), rows * H),
+               index(rows), index(H)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*gatherRows_, lib::kGatherRows);
+      multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
+               rows, I, H, moeH_.address(), where);
+      args_ = {memref(moeH_.address(), rows * I), index(0), index(I),
+               index(rows), index(I), index(activationCode(moe.activation)),
+               index(0), memref(moeH_.address(), rows * I)};
+      hostViews_.assign(args_.size(), nullptr);
+      hostViews_.back() = &kUnusedScale;
+      run(*gemmEpilogue_, lib::kGemmEpilogue);
+      multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
+               rows, H, I, moeY_.address(), where);
+      args_ = {memref(moeY_.address(), rows * H), memref(tokenRows, rows),
+               memref(scales, rows), memref(output, T * H), index(rows),
+               index(H)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*scatterAddRows_, lib::kScatterAddRows);
+    }
   }
 
   void embedding(const EmbeddingCall &call, const StepShape &shape) override {
@@ -559,6 +643,13 @@ private:
   /// The session's context, current on this thread for the scope.
   ContextScope enter() const { return ContextScope(api_, device_.context()); }
 
+  /// The call being made needs the host to wait: the recording in progress
+  /// is discarded (endRecording) and its step runs directly.
+  [[noreturn]] void refuseRecording() {
+    recordingFailed_ = true;
+    throw NotRecordable();
+  }
+
   /// A buffer moved: every recording names freed memory now.
   void invalidateRecordings() {
     ++generation_;
@@ -579,6 +670,44 @@ private:
     if (recorded.graph)
       api_.cuGraphDestroy(recorded.graph);
     recorded = Recorded();
+  }
+
+  /// What an epilogue that does not quantize reads as its scale (on the
+  /// host: never the device, which would make the host wait).
+  static constexpr float kUnusedScale = 1.0f;
+
+  /// An expert's weight: its own tensor, or its part of a stacked one.
+  struct ExpertWeight {
+    uint64_t address = 0;
+    nhc_dtype_t dtype = NHC_DTYPE_F32;
+  };
+  ExpertWeight expert(const std::vector<size_t> &weights, bool stacked,
+                      uint64_t e, uint64_t perExpert) const {
+    size_t w = stacked ? weights[0] : weights[e];
+    uint64_t offset =
+        stacked ? e * perExpert * nhc_dtype_size(weightDtype_[w]) : 0;
+    return {weights_[w].address() + offset, weightDtype_[w]};
+  }
+
+  /// C[m, n] = A[m, k] . W[n, k]^T for packed A and C on the device (bf16
+  /// weights: A rounded first, as gemm() does).
+  void multiply(const ExpertWeight &w, uint64_t a, uint64_t m, uint64_t n,
+                uint64_t k, uint64_t c, const std::string &where) {
+    GemmShape s;
+    s.type = w.dtype == NHC_DTYPE_BF16 ? kCudaR16BF : kCudaR32F;
+    s.m = m;
+    s.n = n;
+    s.k = k;
+    s.lda = k;
+    s.ldc = n;
+    if (s.type == kCudaR16BF) {
+      args_ = {memref(a, m * k), index(0), index(k), index(m), index(k),
+               memref(bf16Rows_.address(), m * k)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*roundBf16_, lib::kRoundBf16);
+      a = bf16Rows_.address();
+    }
+    gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
   }
 
   std::string gemmWhere(const GemmCall &call) const {
@@ -656,10 +785,8 @@ private:
     LoadScalar load = [&](size_t arg, uint64_t index, ParamKind type) {
       if (type == ParamKind::F32 && hostViews_[arg])
         return static_cast<double>(hostViews_[arg][index]);
-      if (recording_) { // the host cannot wait: this step is not recordable
-        recordingFailed_ = true;
-        throw NotRecordable();
-      }
+      if (recording_) // the host cannot wait: this step is not recordable
+        refuseRecording();
       uint64_t width = type == ParamKind::F32 || type == ParamKind::I32 ? 4 : 8;
       uint8_t bytes[8] = {};
       copyOut(bytes, args_[arg].address + index * width, width,
@@ -744,6 +871,10 @@ private:
     roundBf16_ = require(lib::kRoundBf16);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
+    if (moeTopK_) {
+      gatherRows_ = require(lib::kGatherRows);
+      scatterAddRows_ = require(lib::kScatterAddRows);
+    }
   }
 
   /// The dtype each weight has on the device. Gemm weights and embedding
@@ -779,6 +910,17 @@ private:
                     cat(entry.where, ": embedding table '",
                         tensors[table].desc.name,
                         "' is F8_E4M3; FP8 embeddings are not supported"));
+        }
+        if (entry.kind == EntryKind::MoeExperts) {
+          for (const auto *experts : {&entry.moe.up, &entry.moe.down})
+            for (size_t w : *experts)
+              if (dtypes[w] == NHC_DTYPE_BF16) {
+                bf16K_ = std::max({bf16K_, entry.moe.hidden,
+                                   entry.moe.intermediate});
+                if (host_.matrix(w).dtype == NHC_DTYPE_BF16)
+                  bf16Arithmetic_ = true;
+              }
+          continue;
         }
         if (entry.kind != EntryKind::Gemm || dtypes[entry.gemm.weight] !=
                                                  NHC_DTYPE_BF16)
@@ -838,7 +980,8 @@ private:
   std::unordered_map<std::string, CUfunction> functions_; // by entry
   std::vector<const FunctionDef *> planFunctions_; // by plan kernel
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
-                    *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr;
+                    *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
+                    *gatherRows_ = nullptr, *scatterAddRows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight
@@ -847,6 +990,13 @@ private:
   std::vector<DeviceBuffer> buffers_; // by plan buffer
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_, bf16Rows_;
+  // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
+  // device, the routes on the host.
+  uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;
+  DeviceBuffer moeX_{api_}, moeH_{api_}, moeY_{api_}, moeRoutes_{api_};
+  std::vector<int32_t> hostIndices_, hostRoutes_;
+  std::vector<float> hostRouteWeights_;
+  std::vector<uint64_t> hostCounts_, hostNext_;
   uint64_t bf16K_ = 0; // widest gemm row multiplied in bf16
   bool bf16Arithmetic_ = false; // a BF16 checkpoint weight is multiplied in bf16
   std::vector<int64_t> hostTable_;

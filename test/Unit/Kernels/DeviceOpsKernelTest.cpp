@@ -171,4 +171,35 @@ TEST(KernelDeviceOps, EmbeddingGathersRows) {
   EXPECT_EQ(outBf16[T * H + 1], -1.0f);
 }
 
+TEST(KernelDeviceOps, ExpertRowsGatherAndScatterAdd) {
+  // Tokens 4, 0, 2 of 5 routed to one expert: their rows gathered in that
+  // order; outputs scaled by their route weights and added back in place.
+  const int64_t T = 5, H = 7;
+  std::vector<int32_t> rows = {4, 0, 2};
+  const int64_t n = int64_t(rows.size());
+  std::mt19937 rng(17);
+  std::vector<float> x = randomFloats(rng, T * H), gathered(n * H + 1, -9.0f);
+  ArgPack gather;
+  gather.buf(x).buf(rows).buf(gathered).idx(n).idx(H);
+  runKernel("nhc_gather_rows", gather);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < H; ++j)
+      EXPECT_EQ(gathered[i * H + j], x[rows[i] * H + j]);
+  EXPECT_EQ(gathered[n * H], -9.0f) << "written past the rows";
+
+  std::vector<float> y = randomFloats(rng, n * H), scale = {0.5f, -2.0f, 0.25f};
+  std::vector<float> out = randomFloats(rng, T * H), before = out;
+  ArgPack scatter;
+  scatter.buf(y).buf(rows).buf(scale).buf(out).idx(n).idx(H);
+  runKernel("nhc_scatter_add_rows", scatter);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < H; ++j) {
+      float want = before[t * H + j];
+      for (int64_t i = 0; i < n; ++i)
+        if (rows[i] == t)
+          want += scale[i] * y[i * H + j];
+      EXPECT_EQ(out[t * H + j], want) << "token " << t << " column " << j;
+    }
+}
+
 } // namespace

@@ -42,6 +42,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_round_bf16", {m, i, i, i, i, m}},
       {"nhc_embedding_f32", {m, m, m, i, i}},
       {"nhc_embedding_bf16", {m, m, m, i, i}},
+      {"nhc_gather_rows", {m, m, m, i, i}},
+      {"nhc_scatter_add_rows", {m, m, m, m, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
