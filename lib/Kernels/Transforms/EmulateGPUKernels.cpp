@@ -105,20 +105,10 @@ struct NHCEmulateGPUKernelsPass
     IRMapping map;
     for (unsigned i = 0; i < numArgs; ++i)
       map.map(kernel.getArgument(i), entry->getArgument(i));
-    for (Operation &op : kernel.getBody().front()) {
-      auto dim = [](auto idOp) { return static_cast<int>(idOp.getDimension()); };
-      if (auto id = dyn_cast<gpu::BlockIdOp>(op))
-        map.map(id.getResult(), ids[dim(id)]);
-      else if (auto id = dyn_cast<gpu::ThreadIdOp>(op))
-        map.map(id.getResult(), ids[3 + dim(id)]);
-      else if (auto id = dyn_cast<gpu::GridDimOp>(op))
-        map.map(id.getResult(), size(dim(id)));
-      else if (auto id = dyn_cast<gpu::BlockDimOp>(op))
-        map.map(id.getResult(), size(3 + dim(id)));
-      else if (!isa<gpu::ReturnOp>(op))
+    for (Operation &op : kernel.getBody().front())
+      if (!isa<gpu::ReturnOp>(op))
         body.clone(op, map);
-    }
-    // Ids read inside nested regions were cloned as ops: replace them too.
+    // The ids and sizes, wherever the body reads them, become the loops'.
     fn.walk([&](Operation *op) {
       Value replacement;
       if (auto id = dyn_cast<gpu::BlockIdOp>(op))

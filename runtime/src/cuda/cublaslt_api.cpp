@@ -17,11 +17,7 @@ namespace {
 std::shared_ptr<BlasLtApi> open(const std::string &path, void *handle) {
   auto api = std::make_shared<BlasLtApi>();
   api->path = path;
-  struct Entry {
-    const char *symbol;
-    void **slot;
-  };
-  const Entry entries[] = {
+  resolveSymbols(handle, {
       {"cublasLtCreate", reinterpret_cast<void **>(&api->cublasLtCreate)},
       {"cublasLtDestroy", reinterpret_cast<void **>(&api->cublasLtDestroy)},
       {"cublasLtGetVersion", reinterpret_cast<void **>(&api->cublasLtGetVersion)},
@@ -35,12 +31,7 @@ std::shared_ptr<BlasLtApi> open(const std::string &path, void *handle) {
       {"cublasLtMatmulPreferenceSetAttribute", reinterpret_cast<void **>(&api->cublasLtMatmulPreferenceSetAttribute)},
       {"cublasLtMatmulAlgoGetHeuristic", reinterpret_cast<void **>(&api->cublasLtMatmulAlgoGetHeuristic)},
       {"cublasLtMatmul", reinterpret_cast<void **>(&api->cublasLtMatmul)},
-  };
-  for (const Entry &entry : entries) {
-    *entry.slot = dlsym(handle, entry.symbol);
-    NHC_CHECK(*entry.slot != nullptr, NHC_UNSUPPORTED,
-              cat("no cuBLASLt (", path, " has no ", entry.symbol, ")"));
-  }
+  }, path, "no cuBLASLt");
   return api;
 }
 

@@ -279,7 +279,6 @@ public:
       }
       weights_.push_back(std::move(buffer));
       weightDtype_.push_back(dtype);
-      uploadedBytes_ += elems * size;
     }
     synchronizeStream("uploading the weights");
   }
@@ -410,14 +409,9 @@ public:
       return;
     GemmShape s = gemmShape(call, m);
     uint64_t a = gemmInput(call);
-    if (s.type == kCudaR16BF) {
-      args_ = {memref(bufferBase(call.a), bufferElemsOf(call.a)),
-               index(static_cast<int64_t>(call.a.offset)),
-               index(static_cast<int64_t>(call.a.ld)), index(m),
-               index(call.k), memref(bf16Rows_.address(), m * call.k)};
-      hostViews_.assign(args_.size(), nullptr);
-      run(*roundBf16_, lib::kRoundBf16);
-    }
+    if (s.type == kCudaR16BF)
+      roundToBf16(bufferBase(call.a), bufferElemsOf(call.a), call.a.offset,
+                  call.a.ld, m, call.k);
     float alpha = 1.0f;
     if (call.scaled)
       alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
@@ -426,25 +420,10 @@ public:
                call.accumulate ? 1.0f : 0.0f, where);
     if (call.epilogue == Activation::None && !call.quantizeOutput)
       return;
-    uint64_t c = call.c.logits ? logits_.address() : buffers_[call.c.buffer].address();
-    uint64_t cElems = call.c.logits ? logitsRows_ * vocab_
-                                    : bufferElemsOf(call.c);
-    args_ = {memref(c, cElems),
-             index(static_cast<int64_t>(call.c.offset)),
-             index(static_cast<int64_t>(call.c.ld)),
-             index(m),
-             index(call.n),
-             index(activationCode(call.epilogue)),
-             index(call.quantizeOutput ? 1 : 0),
-             call.quantizeOutput
-                 ? memref(weights_[call.outputScale].address(), 1)
-                 : memref(c, cElems)};
-    // The scale is read on the host: the weight's copy, or a constant when
-    // not quantizing (never the device: that would make the host wait).
-    hostViews_.assign(args_.size(), nullptr);
-    hostViews_.back() =
-        call.quantizeOutput ? host_.data(call.outputScale) : &kUnusedScale;
-    run(*gemmEpilogue_, lib::kGemmEpilogue);
+    epilogue(bufferBase(call.c), bufferElemsOf(call.c), call.c.offset,
+             call.c.ld, m, call.n, call.epilogue,
+             call.quantizeOutput ? std::optional<size_t>(call.outputScale)
+                                 : std::nullopt);
   }
 
   /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]: the
@@ -505,12 +484,8 @@ public:
       run(*gatherRows_, lib::kGatherRows);
       multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
                rows, I, H, moeH_.address(), where);
-      args_ = {memref(moeH_.address(), rows * I), index(0), index(I),
-               index(rows), index(I), index(activationCode(moe.activation)),
-               index(0), memref(moeH_.address(), rows * I)};
-      hostViews_.assign(args_.size(), nullptr);
-      hostViews_.back() = &kUnusedScale;
-      run(*gemmEpilogue_, lib::kGemmEpilogue);
+      epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
+               std::nullopt);
       multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
                rows, H, I, moeY_.address(), where);
       args_ = {memref(moeY_.address(), rows * H), memref(tokenRows, rows),
@@ -701,13 +676,45 @@ private:
     s.lda = k;
     s.ldc = n;
     if (s.type == kCudaR16BF) {
-      args_ = {memref(a, m * k), index(0), index(k), index(m), index(k),
-               memref(bf16Rows_.address(), m * k)};
-      hostViews_.assign(args_.size(), nullptr);
-      run(*roundBf16_, lib::kRoundBf16);
+      roundToBf16(a, m * k, 0, k, m, k);
       a = bf16Rows_.address();
     }
     gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
+  }
+
+  /// bf16Rows_[m, k] = bf16(the m rows of k values at `offset` in `a`, `ld`
+  /// apart): a bf16 product's activations (nhc_round_bf16).
+  void roundToBf16(uint64_t a, uint64_t aElems, uint64_t offset, uint64_t ld,
+                   uint64_t m, uint64_t k) {
+    args_ = {memref(a, aElems),
+             index(static_cast<int64_t>(offset)),
+             index(static_cast<int64_t>(ld)),
+             index(m),
+             index(k),
+             memref(bf16Rows_.address(), m * k)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*roundBf16_, lib::kRoundBf16);
+  }
+
+  /// The [m, n] block at `offset` in `c` (rows `ld` apart) activated and,
+  /// with `quantizeScale` (a weight), quantized to e4m3 (nhc_gemm_epilogue).
+  void epilogue(uint64_t c, uint64_t cElems, uint64_t offset, uint64_t ld,
+                uint64_t m, uint64_t n, Activation activation,
+                std::optional<size_t> quantizeScale) {
+    args_ = {memref(c, cElems),
+             index(static_cast<int64_t>(offset)),
+             index(static_cast<int64_t>(ld)),
+             index(m),
+             index(n),
+             index(activationCode(activation)),
+             index(quantizeScale ? 1 : 0),
+             quantizeScale ? memref(weights_[*quantizeScale].address(), 1)
+                           : memref(c, cElems)};
+    // The scale is read on the host: the weight's copy, or a constant when
+    // not quantizing (never the device: that would make the host wait).
+    hostViews_.assign(args_.size(), nullptr);
+    hostViews_.back() = quantizeScale ? host_.data(*quantizeScale) : &kUnusedScale;
+    run(*gemmEpilogue_, lib::kGemmEpilogue);
   }
 
   std::string gemmWhere(const GemmCall &call) const {
@@ -986,7 +993,6 @@ private:
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight
   std::vector<nhc_dtype_t> weightDtype_;
-  uint64_t uploadedBytes_ = 0;
   std::vector<DeviceBuffer> buffers_; // by plan buffer
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_, bf16Rows_;

@@ -26,11 +26,7 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
                     ")"));
   }
   // The _v2 names are the 64-bit-size entry points cuda.h maps to.
-  struct Entry {
-    const char *symbol;
-    void **slot; // a function pointer member of *api, as dlsym returns it
-  };
-  const Entry entries[] = {
+  resolveSymbols(api->handle, {
       {"cuInit", reinterpret_cast<void **>(&api->cuInit)},
       {"cuDriverGetVersion", reinterpret_cast<void **>(&api->cuDriverGetVersion)},
       {"cuDeviceGetCount", reinterpret_cast<void **>(&api->cuDeviceGetCount)},
@@ -63,12 +59,7 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuGraphExecDestroy", reinterpret_cast<void **>(&api->cuGraphExecDestroy)},
       {"cuGraphDestroy", reinterpret_cast<void **>(&api->cuGraphDestroy)},
       {"cuGetErrorName", reinterpret_cast<void **>(&api->cuGetErrorName)},
-  };
-  for (const Entry &entry : entries) {
-    *entry.slot = dlsym(api->handle, entry.symbol);
-    NHC_CHECK(*entry.slot != nullptr, NHC_UNSUPPORTED,
-              cat("no CUDA driver (", path, " has no ", entry.symbol, ")"));
-  }
+  }, path, "no CUDA driver");
   CUresult init = api->cuInit(0);
   NHC_CHECK(init == kCudaSuccess, NHC_UNSUPPORTED,
             cat("no CUDA driver (", path, ": cuInit failed: ",
@@ -77,6 +68,15 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
 }
 
 } // namespace
+
+void resolveSymbols(void *handle, std::initializer_list<Symbol> symbols,
+                    const std::string &path, const char *missing) {
+  for (const Symbol &symbol : symbols) {
+    *symbol.slot = dlsym(handle, symbol.name);
+    NHC_CHECK(*symbol.slot != nullptr, NHC_UNSUPPORTED,
+              cat(missing, " (", path, " has no ", symbol.name, ")"));
+  }
+}
 
 std::string DriverApi::describe(CUresult result) const {
   const char *name = nullptr;

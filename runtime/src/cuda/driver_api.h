@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -98,6 +99,17 @@ struct DriverApi {
   /// not name it.
   std::string describe(CUresult result) const;
 };
+
+/// An entry point a library loaded with dlopen must export: `slot` is a
+/// function pointer member, written as dlsym returns it.
+struct Symbol {
+  const char *name;
+  void **slot;
+};
+/// Resolves every symbol in `handle` (the library at `path`); throws
+/// NHC_UNSUPPORTED "<missing> (<path> has no <name>)" for one it lacks.
+void resolveSymbols(void *handle, std::initializer_list<Symbol> symbols,
+                    const std::string &path, const char *missing);
 
 /// The driver at NHC_CUDA_DRIVER, else libcuda.so.1, loaded and cuInit'ed
 /// once per process and path. Throws NHC_UNSUPPORTED "no CUDA driver
