@@ -82,6 +82,7 @@ if [[ -n "$bundle" ]]; then
   rm -rf "$unpacked" && mkdir -p "$unpacked"
   tar -C "$unpacked" -xJf "$bundle" || { note "FAIL: cannot unpack $bundle"; exit 1; }
   bin="$unpacked/bin"
+  golden_tests="$bin/nhc-golden-tests"
   golden_artifacts="$unpacked/golden"
   bench_dir="$unpacked/bench"
   doubles="$unpacked/doubles"
@@ -93,7 +94,7 @@ else
     cmake -G Ninja -S '$root' -B '$build' -DNHC_GOLDEN_CUDA_CHIPS=$chip > /dev/null &&
     ninja -C '$build' nhc-golden-tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
   bin="$build/bin"
-  cp "$build/test/E2E/nhc-golden-tests" "$bin/" 2>/dev/null
+  golden_tests="$build/test/E2E/nhc-golden-tests"
   golden_artifacts="$build/test/E2E/artifacts"
   bench_dir="$out/bench-artifacts"
   mkdir -p "$bench_dir"
@@ -113,7 +114,7 @@ fi
 
 # --- Tests -----------------------------------------------------------------------
 part golden-suite 240 env NHC_GOLDEN_BACKEND=cuda NHC_GOLDEN_DIR="$root/test/golden" \
-  NHC_E2E_ARTIFACT_DIR="$golden_artifacts" "$bin/nhc-golden-tests" --gtest_brief=1
+  NHC_E2E_ARTIFACT_DIR="$golden_artifacts" "$golden_tests" --gtest_brief=1
 passed=$(grep -c '^\[       OK \]' "$out/golden-suite.log" 2>/dev/null || true)
 grep -q '^\[  PASSED  \]' "$out/golden-suite.log" &&
   note "    golden suite: $(grep '^\[  PASSED  \]' "$out/golden-suite.log")"
