@@ -17,6 +17,8 @@
 #ifndef NHC_TEXT_CHAT_TEMPLATE_H
 #define NHC_TEXT_CHAT_TEMPLATE_H
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -25,6 +27,27 @@
 #include <nhc/text/text_error.h>
 
 namespace nhc::text {
+
+/// Bounds on one render(): a template from a stranger stops with TextError
+/// instead of running for minutes or exhausting memory. The defaults bound
+/// a render to about a second on one core; tighter bounds suit callers that
+/// render untrusted templates often (the fuzzer uses them). Value bounds
+/// that are not per render (a string over 64 MiB, a list over 1M items,
+/// values nested over 256 levels, ranges over 100000 items) are fixed;
+/// docs/chat-template.md lists them all.
+struct RenderLimits {
+  std::size_t max_output_bytes = 32u << 20; ///< per output buffer
+  std::uint64_t max_steps = 10'000'000;     ///< statements + expressions evaluated
+  int max_call_depth = 100;                 ///< nested macro calls
+  /// Statements and expressions being evaluated inside one another at once
+  /// (all macro frames together): bounds the renderer's C++ stack.
+  int max_nesting = 1000;
+  /// Bulk work: a unit per byte copied or scanned, plus a fixed charge per
+  /// item built and per comparison made.
+  std::uint64_t max_work = std::uint64_t{1} << 30;
+  /// namespace() objects alive at once.
+  std::size_t max_namespaces = 100000;
+};
 
 class ChatTemplate {
 public:
@@ -44,18 +67,16 @@ public:
   /// extra kwargs such as "enable_thinking"}. Throws TextError
   /// "<name>:<line>:<col>: <what>" for runtime errors (using an undefined
   /// value, type errors, ...) and for raise_exception(msg) (what() contains
-  /// msg). Rendering is bounded: more than 10M evaluation steps, 2^30 units
-  /// of bulk work, 32 MiB of output, a string over 64 MiB, a list over 1M
-  /// items, values nested over 256 levels, 100 nested macro calls, 1000
-  /// levels of render-time nesting or ranges over 100000 items give
-  /// TextError (docs/chat-template.md lists the limits). render() throws
-  /// nothing but TextError.
+  /// msg). Rendering is bounded by `limits`: going past one is a TextError
+  /// naming it. render() throws nothing but TextError.
   ///
   /// nlohmann::json keeps object keys sorted, which changes what `tojson`
   /// and dict iteration produce; pass an nlohmann::ordered_json to keep the
   /// document's key order (what Python's json.load and transformers see).
-  std::string render(const nlohmann::json &context) const;
-  std::string render(const nlohmann::ordered_json &context) const;
+  std::string render(const nlohmann::json &context,
+                     const RenderLimits &limits = {}) const;
+  std::string render(const nlohmann::ordered_json &context,
+                     const RenderLimits &limits = {}) const;
 
   /// The name given to parse().
   const std::string &name() const;

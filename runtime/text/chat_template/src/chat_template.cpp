@@ -20,7 +20,8 @@ std::string where(const std::string &name, tpl::Pos p) {
 }
 
 template <class Json>
-std::string render_impl(const std::string &name, const tpl::Node &root, const Json &context) {
+std::string render_impl(const std::string &name, const tpl::Node &root, const Json &context,
+                        const RenderLimits &limits) {
   if (!context.is_object())
     throw TextError(name + ": the render context must be a JSON object");
   tpl::Value ctx;
@@ -32,7 +33,7 @@ std::string render_impl(const std::string &name, const tpl::Node &root, const Js
     throw TextError(name + ": out of memory while reading the render context");
   }
   try {
-    return tpl::render(root, ctx, tpl::Limits{});
+    return tpl::render(root, ctx, limits);
   } catch (const tpl::RenderError &e) {
     throw TextError(where(name, e.pos) + e.what);
   } catch (const tpl::EvalError &e) {
@@ -63,12 +64,14 @@ ChatTemplate ChatTemplate::parse(std::string source, std::string name) {
   return ChatTemplate(std::move(impl));
 }
 
-std::string ChatTemplate::render(const nlohmann::json &context) const {
-  return render_impl(impl_->name, *impl_->root, context);
+std::string ChatTemplate::render(const nlohmann::json &context,
+                                 const RenderLimits &limits) const {
+  return render_impl(impl_->name, *impl_->root, context, limits);
 }
 
-std::string ChatTemplate::render(const nlohmann::ordered_json &context) const {
-  return render_impl(impl_->name, *impl_->root, context);
+std::string ChatTemplate::render(const nlohmann::ordered_json &context,
+                                 const RenderLimits &limits) const {
+  return render_impl(impl_->name, *impl_->root, context, limits);
 }
 
 const std::string &ChatTemplate::name() const { return impl_->name; }

@@ -125,6 +125,39 @@ TEST(ChatTemplateErrors, HugeLoopsHitLimits) {
             std::string::npos);
 }
 
+// Limits a caller passes replace the defaults, each named when reached (fast
+// enough to run under ASan too).
+TEST(ChatTemplateErrors, CallerLimitsAreHonoured) {
+  auto error_with = [](const std::string &src, const nhc::text::RenderLimits &limits) {
+    try {
+      ChatTemplate::parse(src, "tpl").render(ordered_json::object(), limits);
+    } catch (const TextError &e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const std::string loop = "{% for i in range(1000) %}x{% endfor %}";
+  nhc::text::RenderLimits steps;
+  steps.max_steps = 100;
+  EXPECT_NE(error_with(loop, steps).find("limit of 100 steps"), std::string::npos);
+  EXPECT_EQ(error_with(loop, {}), "(no error)");
+  nhc::text::RenderLimits output;
+  output.max_output_bytes = 999;
+  EXPECT_NE(error_with(loop, output).find("limit of 999 bytes"), std::string::npos);
+  nhc::text::RenderLimits work;
+  work.max_work = 10000;
+  EXPECT_NE(error_with("{{ ('x' * 20000)|length }}", work).find("work limit of 10000"),
+            std::string::npos);
+  nhc::text::RenderLimits namespaces;
+  namespaces.max_namespaces = 3;
+  EXPECT_NE(error_with("{% for i in range(5000) %}{% set n = namespace(i=i) %}"
+                       "{% set m = namespace(p=n) %}{% set o = namespace(p=m) %}"
+                       "{% set q = namespace(p=o) %}{% endfor %}",
+                       namespaces)
+                .find("more than 3 namespace()"),
+            std::string::npos);
+}
+
 TEST(ChatTemplateErrors, GiantOutputsHitLimits) {
   EXPECT_NE(render_error("{{ 'x' * 1000000000000 }}").find("string limit"), std::string::npos);
   EXPECT_NE(render_error("{% set s = 'x' * 1000000 %}{% for i in range(100) %}{{ s }}{% endfor %}")
