@@ -75,6 +75,63 @@ func.func @nhc_round_bf16(%src: memref<?xf32>, %offset: index, %ld: index,
   return
 }
 
+// dst[t * k + j] = e4m3 bits of sat_e4m3(src[offset + t * ld + j]) for
+// t < m, j < k: a gemm's quantized activations (already on the e4m3 grid,
+// so exact) as the bytes an e4m3 x e4m3 product reads. Values off the grid
+// round to nearest even and saturate to +-448 (nhc_e4m3_quantize); NaN is
+// 0x7f with its sign.
+func.func @nhc_pack_e4m3(%src: memref<?xf32>, %offset: index, %ld: index,
+                         %m: index, %k: index, %dst: memref<?xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  %minNormal = arith.constant 0.015625 : f32 // 2^-6
+  %subnormalScale = arith.constant 512.0 : f32 // 2^9: units of the last place
+  %c20 = arith.constant 20 : i32
+  %c23 = arith.constant 23 : i32
+  %c24 = arith.constant 24 : i32
+  %cSign = arith.constant 128 : i32      // 0x80
+  %cExpBias = arith.constant 120 : i32   // f32 bias 127 - e4m3 bias 7
+  %cMantissa = arith.constant 7 : i32  // 0b111
+  %c3 = arith.constant 3 : i32
+  %cExpMask = arith.constant 255 : i32
+  %cNan = arith.constant 127 : i32       // 0x7f
+  %count = arith.muli %m, %k : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %k : index
+    %j = arith.remui %i, %k : index
+    %row = arith.muli %t, %ld : index
+    %rowOffset = arith.addi %row, %offset : index
+    %at = arith.addi %rowOffset, %j : index
+    %x = memref.load %src[%at] : memref<?xf32>
+    %q = func.call @nhc_e4m3_quantize(%x, %one) : (f32, f32) -> f32
+    %bits = arith.bitcast %q : f32 to i32
+    %signHigh = arith.shrui %bits, %c24 : i32
+    %sign = arith.andi %signHigh, %cSign : i32
+    %a = math.absf %q : f32
+    // Normals: the exponent rebiased, the top 3 mantissa bits.
+    %exp = arith.shrui %bits, %c23 : i32
+    %exp8 = arith.andi %exp, %cExpMask : i32
+    %e = arith.subi %exp8, %cExpBias : i32
+    %eField = arith.shli %e, %c3 : i32
+    %man = arith.shrui %bits, %c20 : i32
+    %m3 = arith.andi %man, %cMantissa : i32
+    %normal = arith.ori %eField, %m3 : i32
+    // Subnormals (and zero): multiples of 2^-9 below 2^-6.
+    %units = arith.mulf %a, %subnormalScale : f32
+    %sub = arith.fptoui %units : f32 to i32
+    %tiny = arith.cmpf olt, %a, %minNormal : f32
+    %magnitude = arith.select %tiny, %sub, %normal : i32
+    %isNan = arith.cmpf uno, %q, %q : f32
+    %code = arith.select %isNan, %cNan, %magnitude : i32
+    %signed = arith.ori %code, %sign : i32
+    %byte = arith.trunci %signed : i32 to i8
+    memref.store %byte, %dst[%i] : memref<?xi8>
+    scf.reduce
+  }
+  return
+}
+
 // out[t * H + j] = table[ids[t] * H + j] for t < T, j < H: the embedding
 // rows of a step's tokens (ids were checked against the vocabulary).
 func.func @nhc_embedding_f32(%table: memref<?xf32>, %ids: memref<?xi32>,

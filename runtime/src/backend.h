@@ -138,6 +138,12 @@ public:
   virtual nhc_gemm_precision_t gemmPrecision() const = 0;
   /// Memory held by converted (widened) copies of weights.
   virtual uint64_t convertedWeightBytes() const = 0;
+  /// The dtype manifest weight `weight` is held in where this backend reads
+  /// it (after bindWeights): the checkpoint's, or what it was converted to.
+  virtual nhc_dtype_t weightDtype(size_t weight) const = 0;
+  /// One-line notes on how this backend changed what the artifact asks for
+  /// (e.g. FP8 weights widened for a device without FP8 products).
+  virtual std::vector<std::string> notes() const { return {}; }
 };
 
 /// Thrown by a backend's call while recording when that call cannot be

@@ -60,6 +60,9 @@ public:
   uint64_t convertedWeightBytes() const override {
     return weights_.convertedBytes();
   }
+  nhc_dtype_t weightDtype(size_t weight) const override {
+    return weights_.data(weight) ? NHC_DTYPE_F32 : weights_.matrix(weight).dtype;
+  }
 
 private:
   float *matrixBase(const MatrixRef &ref);

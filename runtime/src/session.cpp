@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <algorithm>
 #include <climits>
 #include <memory>
 #include <optional>
@@ -43,6 +44,8 @@ struct nhc_session_t {
   std::vector<uint64_t> seenInStep;
   uint64_t stepStamp = 0;
   std::vector<std::string> gemmWeights; // body gemms' weight names
+  std::vector<std::string> weightNames; // the manifest's, in its order
+  std::vector<std::string> notes;       // the backend's, after binding
 };
 
 namespace nhc::runtime {
@@ -107,6 +110,9 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   session->seenInStep.assign(maxSlots, 0);
   for (size_t weight : session->executor->bodyGemmWeights())
     session->gemmWeights.push_back(manifest.weights[weight].name);
+  for (const auto &weight : manifest.weights)
+    session->weightNames.push_back(weight.name);
+  session->notes = session->backend->notes();
   return session;
 }
 
@@ -485,6 +491,33 @@ const char *nhc_session_gemm_weight(const nhc_session_t *session,
   if (!session || index >= session->gemmWeights.size())
     return nullptr;
   return session->gemmWeights[index].c_str();
+}
+
+size_t nhc_session_note_count(const nhc_session_t *session) {
+  return session ? session->notes.size() : 0;
+}
+
+const char *nhc_session_note_at(const nhc_session_t *session, size_t index) {
+  if (!session || index >= session->notes.size())
+    return nullptr;
+  return session->notes[index].c_str();
+}
+
+nhc_status_t nhc_session_weight_dtype(const nhc_session_t *session,
+                                      const char *name,
+                                      nhc_dtype_t *out_dtype) {
+  return guard("nhc_session_weight_dtype", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_weight_dtype");
+    NHC_CHECK_ARG(name, "nhc_session_weight_dtype");
+    NHC_CHECK_ARG(out_dtype, "nhc_session_weight_dtype");
+    const auto &names = session->weightNames;
+    auto found = std::find(names.begin(), names.end(), name);
+    NHC_CHECK(found != names.end(), NHC_NOT_FOUND,
+              cat("nhc_session_weight_dtype: ", session->origin,
+                  " has no weight '", name, "'"));
+    *out_dtype = session->backend->weightDtype(
+        static_cast<size_t>(found - names.begin()));
+  });
 }
 
 nhc_state_pool_t *nhc_session_state_pool(nhc_session_t *session) {

@@ -289,6 +289,7 @@ std::vector<std::pair<std::string, Json>> libraryKernels() {
   const std::string m = "memref", i = "index";
   return {{format::kernel::kGemmEpilogue, {m, i, i, i, i, i, i, m}},
           {format::kernel::kRoundBf16, {m, i, i, i, i, m}},
+          {format::kernel::kPackE4m3, {m, i, i, i, i, m}},
           {format::kernel::kEmbeddingF32, {m, m, m, i, i}},
           {format::kernel::kEmbeddingBf16, {m, m, m, i, i}}};
 }

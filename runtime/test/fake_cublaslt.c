@@ -3,10 +3,13 @@
  * Loaded by the runtime's dlopen seam (NHC_CUBLASLT=<this .so>) in place of
  * libcublasLt, next to fake_cuda_driver.c (device memory is host memory).
  * It runs the subset the CUDA backend uses: D = alpha * op(A) op(B) +
- * beta * C (+ bias per row of D), column-major, A/B in f32 or bf16 (the
- * same type), C/D f32, f32 compute, transposes N/T, epilogue DEFAULT or
- * BIAS. Anything else is CUBLAS_STATUS_NOT_SUPPORTED at the heuristic, as
- * cuBLASLt refuses what it has no kernel for. Products are issued on the
+ * beta * C (+ bias per row of D), column-major, A/B in f32, bf16 or e4m3
+ * (the same type), C/D f32, f32 compute, transposes N/T, epilogue DEFAULT
+ * or BIAS. e4m3 follows cuBLASLt's FP8 rules: sm_89 or newer
+ * (NHC_FAKE_CUDA_SM, as the driver double reads it), A transposed and B
+ * not ("TN"), leading dimensions multiples of 16, A and B 16-byte aligned,
+ * and a bias only in bf16. Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
+ * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
  * stream records them in its graph.
  *===----------------------------------------------------------------------===*/
@@ -35,7 +38,7 @@ typedef int cublasStatus_t;
 struct CUstream_st;
 
 enum { SUCCESS = 0, NOT_INITIALIZED = 1, INVALID_VALUE = 7, NOT_SUPPORTED = 15 };
-enum { R_32F = 0, R_16BF = 14, COMPUTE_32F = 68 };
+enum { R_32F = 0, R_16BF = 14, R_8F_E4M3 = 28, COMPUTE_32F = 68 };
 enum { DESC_TRANSA = 3, DESC_TRANSB = 4, DESC_EPILOGUE = 7, DESC_BIAS_POINTER = 8,
        DESC_BIAS_DATA_TYPE = 26 };
 enum { EPILOGUE_DEFAULT = 1, EPILOGUE_BIAS = 4 };
@@ -55,7 +58,13 @@ struct Layout {
   int64_t ld;
 };
 
-static long matmuls;
+static long matmuls, e4m3Matmuls;
+
+/* The device's compute capability, as the driver double reports it. */
+static int deviceSm(void) {
+  const char *v = getenv("NHC_FAKE_CUDA_SM");
+  return v && *v ? atoi(v) : 90;
+}
 
 cublasStatus_t cublasLtCreate(struct cublasLtContext **handle) {
   *handle = (struct cublasLtContext *)malloc(sizeof(struct cublasLtContext));
@@ -185,7 +194,12 @@ static int supported(const struct Desc *d, const struct Layout *a,
   uint64_t kb = d->transB ? b->cols : b->rows, n = d->transB ? b->rows : b->cols;
   if (d->compute != COMPUTE_32F || d->scale != R_32F)
     return 0;
-  if (a->type != b->type || (a->type != R_32F && a->type != R_16BF))
+  if (a->type != b->type ||
+      (a->type != R_32F && a->type != R_16BF && a->type != R_8F_E4M3))
+    return 0;
+  if (a->type == R_8F_E4M3 &&
+      (deviceSm() < 89 || !d->transA || d->transB || a->ld % 16 || b->ld % 16 ||
+       (d->epilogue == EPILOGUE_BIAS && d->biasType != R_16BF)))
     return 0;
   if (c->type != R_32F || dl->type != R_32F || k != kb)
     return 0;
@@ -193,7 +207,8 @@ static int supported(const struct Desc *d, const struct Layout *a,
     return 0;
   if (d->epilogue != EPILOGUE_DEFAULT && d->epilogue != EPILOGUE_BIAS)
     return 0;
-  return d->epilogue != EPILOGUE_BIAS || d->biasType == R_32F;
+  return d->epilogue != EPILOGUE_BIAS || d->biasType == R_32F ||
+         (a->type == R_8F_E4M3 && d->biasType == R_16BF);
 }
 
 cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
@@ -209,6 +224,10 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   if (!supported((const struct Desc *)desc->data, layoutOf(a), layoutOf(b),
                  layoutOf(c), layoutOf(d)))
     return NOT_SUPPORTED;
+  /* FP8 kernels read A and B 16 bytes at a time. */
+  if (layoutOf(a)->type == R_8F_E4M3 &&
+      (preference->data[1] < 16 || preference->data[2] < 16))
+    return NOT_SUPPORTED;
   memset(&results[0], 0, sizeof(results[0]));
   results[0].algo.data[0] = MAGIC;
   /* The algorithm needs the alignments the preference promised. */
@@ -219,9 +238,22 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   return SUCCESS;
 }
 
+/* e4m3fn: sign, 4 exponent bits (bias 7), 3 mantissa bits; S.1111.111 NaN. */
+static float e4m3(uint8_t code) {
+  int e = (code >> 3) & 15, m = code & 7;
+  float sign = (code & 0x80) ? -1.0f : 1.0f;
+  if (e == 15 && m == 7)
+    return sign * __builtin_nanf("");
+  if (e == 0)
+    return sign * (float)m / 512.0f;
+  return sign * (1.0f + (float)m / 8.0f) * __builtin_ldexpf(1.0f, e - 7);
+}
+
 static float element(const void *base, int type, uint64_t at) {
   if (type == R_32F)
     return ((const float *)base)[at];
+  if (type == R_8F_E4M3)
+    return e4m3(((const uint8_t *)base)[at]);
   uint32_t bits = (uint32_t)((const uint16_t *)base)[at] << 16;
   float v;
   memcpy(&v, &bits, 4);
@@ -241,7 +273,7 @@ static void multiply(const void *arg) {
   const struct Product *p = (const struct Product *)arg;
   const struct Desc *op = &p->op;
   uint64_t m = p->d.rows, n = p->d.cols, k = op->transA ? p->a.rows : p->a.cols;
-  const float *bias = op->epilogue == EPILOGUE_BIAS ? (const float *)op->bias : NULL;
+  const void *bias = op->epilogue == EPILOGUE_BIAS ? op->bias : NULL;
   for (uint64_t j = 0; j < n; ++j)
     for (uint64_t i = 0; i < m; ++i) {
       float sum = 0.0f;
@@ -254,10 +286,12 @@ static void multiply(const void *arg) {
       if (p->beta != 0.0f)
         v += p->beta * ((const float *)p->cData)[i + j * (uint64_t)p->c.ld];
       if (bias)
-        v += bias[i];
+        v += element(bias, op->biasType, i);
       ((float *)p->dData)[i + j * (uint64_t)p->d.ld] = v;
     }
   ++matmuls;
+  if (p->a.type == R_8F_E4M3)
+    ++e4m3Matmuls;
 }
 
 typedef int (*Enqueue)(struct CUstream_st *, void (*)(const void *),
@@ -316,5 +350,6 @@ cublasStatus_t cublasLtMatmul(
   return enqueue(stream, multiply, &p, sizeof(p)) == 0 ? SUCCESS : INVALID_VALUE;
 }
 
-/* For tests: products computed so far. */
+/* For tests: products computed so far, and those in e4m3. */
 long nhc_fake_cublaslt_matmuls(void) { return matmuls; }
+long nhc_fake_cublaslt_e4m3_matmuls(void) { return e4m3Matmuls; }

@@ -131,6 +131,26 @@ protected:
   std::vector<float> emb, w1, w2, w3, w4;
 };
 
+// The host holds gemm matrices as stored and says so; it changes nothing the
+// artifact asks for, so it has no notes. Bad names and arguments are errors.
+TEST_F(GemmTest, SessionTellsTheDtypeItHoldsEachWeightIn) {
+  nhc_session_t *session = fixture.session;
+  nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+  ASSERT_EQ(nhc_session_weight_dtype(session, "w2", &dtype), NHC_OK) << lastError();
+  EXPECT_EQ(dtype, NHC_DTYPE_BF16);
+  ASSERT_EQ(nhc_session_weight_dtype(session, "w1", &dtype), NHC_OK);
+  EXPECT_EQ(dtype, NHC_DTYPE_F32);
+  EXPECT_EQ(nhc_session_weight_dtype(session, "w9", &dtype), NHC_NOT_FOUND);
+  EXPECT_NE(lastError().find("has no weight 'w9'"), std::string::npos) << lastError();
+  EXPECT_EQ(nhc_session_weight_dtype(session, nullptr, &dtype), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_session_weight_dtype(session, "w2", nullptr), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_session_weight_dtype(nullptr, "w2", &dtype), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_session_note_count(session), 0u);
+  EXPECT_EQ(nhc_session_note_at(session, 0), nullptr);
+  EXPECT_EQ(nhc_session_note_count(nullptr), 0u);
+  EXPECT_EQ(nhc_session_note_at(nullptr, 0), nullptr);
+}
+
 TEST_F(GemmTest, OffsetsStridesAccumulateAndEpilogueMatchNaiveReference) {
   std::vector<std::vector<int32_t>> requests = {{3, 9, 0}, {7, 7}, {5}};
   std::vector<float> y =

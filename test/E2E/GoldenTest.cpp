@@ -629,4 +629,87 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(FP8, Golden, ::testing::Values(fp32Case("fp8")),
                          caseName);
 
+/// A counter of the cuBLASLt test double ("e4m3_matmuls"), or -1 without it.
+long long fakeBlasLtCounter(const char *name) {
+  const char *library = std::getenv("NHC_CUBLASLT");
+  if (!library || std::string(library) != NHC_FAKE_CUBLASLT_PATH)
+    return -1;
+  void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+  if (!handle)
+    return -1;
+  void *counter = dlsym(handle, (std::string("nhc_fake_cublaslt_") + name).c_str());
+  long long value = counter ? reinterpret_cast<long (*)()>(counter)() : -1;
+  dlclose(handle);
+  return value;
+}
+
+/// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
+/// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
+/// says so in a session note. Either way the logits are the reference's.
+/// The compute capability is the driver double's (NHC_FAKE_CUDA_SM).
+TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
+  const bool cuda = backendUnderTest() == "cuda"; // sets the doubles' paths
+  const char *driver = std::getenv("NHC_CUDA_DRIVER");
+  if (!cuda || !driver ||
+      std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+    GTEST_SKIP() << "needs the cuda backend on its test doubles "
+                    "(NHC_GOLDEN_BACKEND=cuda-emulated): the device's "
+                    "compute capability is the driver double's";
+  struct RestoreSm {
+    ~RestoreSm() { unsetenv("NHC_FAKE_CUDA_SM"); }
+  } restore;
+  for (const char *sm : {"90", "89", "80"}) {
+    SCOPED_TRACE(std::string("sm_") + sm);
+    setenv("NHC_FAKE_CUDA_SM", sm, 1);
+    const bool e4m3 = std::atoi(sm) >= 89;
+    // -1 before the first session loads the double: nothing counted yet.
+    const long long before = std::max(fakeBlasLtCounter("e4m3_matmuls"), 0ll);
+    Model model(fp32Case("fp8"));
+    size_t stored = 0, held = 0;
+    for (size_t i = 0; i < nhc_weights_bound_count(model.weights); ++i) {
+      nhc_tensor_info_t info;
+      ASSERT_EQ(nhc_weights_bound_at(model.weights, i, &info), NHC_OK);
+      if (info.desc.dtype != NHC_DTYPE_F8_E4M3)
+        continue;
+      ++stored;
+      nhc_tensor_desc_t desc;
+      ASSERT_EQ(nhc_manifest_weight_at(nhc_artifact_manifest(model.artifact), i,
+                                       &desc),
+                NHC_OK);
+      nhc_dtype_t dtype;
+      ASSERT_EQ(nhc_session_weight_dtype(model.session, desc.name, &dtype),
+                NHC_OK);
+      EXPECT_EQ(dtype, e4m3 ? NHC_DTYPE_F8_E4M3 : NHC_DTYPE_BF16);
+      held += dtype == NHC_DTYPE_F8_E4M3;
+    }
+    ASSERT_GT(stored, 0u) << "the fp8 case has e4m3 weights";
+    if (e4m3) {
+      EXPECT_EQ(nhc_session_note_count(model.session), 0u);
+    } else {
+      ASSERT_EQ(nhc_session_note_count(model.session), 1u);
+      std::string note = nhc_session_note_at(model.session, 0);
+      EXPECT_NE(note.find(std::to_string(stored) + " FP8 (e4m3) weights "
+                          "widened to bf16"), std::string::npos) << note;
+      EXPECT_NE(note.find("from sm_89 on; this device is sm_80"),
+                std::string::npos) << note;
+    }
+    std::vector<int32_t> ids = model.ids(0);
+    std::vector<float> ref = model.tensor<float>("prompt.0.prefill_logits");
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    std::vector<float> logits(ids.size() * model.vocab);
+    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_ALL,
+                                  logits.data(), logits.size()),
+                 "prefill");
+    model.expectClose(logits.data(), ref.data(), ids.size(), "prefill");
+    ASSERT_GE(fakeBlasLtCounter("e4m3_matmuls"), 0) << "the double is loaded";
+    const long long products = fakeBlasLtCounter("e4m3_matmuls") - before;
+    if (e4m3)
+      EXPECT_GE(products, static_cast<long long>(held)) << "every e4m3 gemm ran in e4m3";
+    else
+      EXPECT_EQ(products, 0);
+  }
+}
+
 } // namespace

@@ -6,11 +6,15 @@
 // ELEM-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // ELEM:         scf.parallel
 
-// The kernels around a device's GEMM library: bf16 bits are i16.
+// The kernels around a device's GEMM library: bf16 bits are i16, e4m3 bits i8.
 // RUN: cat %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=DEVICE
 // DEVICE-LABEL: func.func @nhc_gemm_epilogue(
 // DEVICE-LABEL: func.func @nhc_round_bf16(
 // DEVICE-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xi16>)
+// DEVICE-LABEL: func.func @nhc_pack_e4m3(
+// DEVICE-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xi8>)
+// DEVICE:         call @nhc_e4m3_quantize
+// DEVICE:         memref.store %{{.*}} : memref<?xi8>
 // DEVICE-LABEL: func.func @nhc_embedding_bf16(
 // DEVICE-SAME:    %{{.*}}: memref<?xi16>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
 
@@ -82,9 +86,10 @@
 // EMBED-DAG: func.func @nhc_gemv_e4m3(
 // EMBED-DAG: func.func @nhc_gemm_epilogue(
 // EMBED-DAG: func.func @nhc_round_bf16(
+// EMBED-DAG: func.func @nhc_pack_e4m3(
 // EMBED-DAG: func.func @nhc_embedding_f32(
 // EMBED-DAG: func.func @nhc_embedding_bf16(
 // EMBED-DAG: func.func @nhc_gather_rows(
 // EMBED-DAG: func.func @nhc_scatter_add_rows(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 20
+// COUNT: 21

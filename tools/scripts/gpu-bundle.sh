@@ -34,6 +34,12 @@ for config in "$root/tools/bench/nemotron-h-8b-scaled.json" \
   name="$(basename "$config" .json)"
   "$build/bin/nhc" compile "$config" --target=cuda:"$chips" -o "$stage/bench/$name.nhc"
 done
+# Its FP8 variant (modelopt, NVIDIA's exclude list).
+python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
+  "$stage/bench/nemotron-h-8b-scaled-fp8.json"
+"$build/bin/nhc" compile "$stage/bench/nemotron-h-8b-scaled-fp8.json" --target=cuda:"$chips" \
+  -o "$stage/bench/nemotron-h-8b-scaled-fp8.nhc"
+rm "$stage/bench/nemotron-h-8b-scaled-fp8.json"
 # Shared libraries beyond glibc (libstdc++ and libgcc_s included: the GPU
 # machine's may be older than the ones these were linked against).
 for binary in "$stage"/bin/*; do

@@ -14,7 +14,8 @@
 # (NHC_GOLDEN_BACKEND=cuda: parity with transformers, ragged batches, graphs,
 # saved requests), nhc-run's logits on cuda against the host's, nhc-bench on
 # the scaled 8B config (random weights; decode B = 1, 8, 32, 64 at contexts
-# 1k and 8k, prefill 512, 2k, 8k). Results go to $NHC_GPU_CHECK_OUT (default
+# 1k and 8k, prefill 512, 2k, 8k) and on its modelopt FP8 variant (decode
+# B = 1, 64 at 1k, prefill 512, 2k). Results go to $NHC_GPU_CHECK_OUT (default
 # ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
 # passed.
 set -uo pipefail
@@ -100,6 +101,10 @@ else
   mkdir -p "$bench_dir"
   "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
+  python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
+    "$bench_dir/nemotron-h-8b-scaled-fp8.json" &&
+  "$build/bin/nhc" compile "$bench_dir/nemotron-h-8b-scaled-fp8.json" --target=cuda:$chip \
+    -o "$bench_dir/nemotron-h-8b-scaled-fp8.nhc" || { note "FAIL: compiling the FP8 bench artifact"; exit 1; }
   doubles="$out/doubles"
   mkdir -p "$doubles"
   cp "$build"/runtime/test/libnhc_fake_cuda_driver.so "$build"/runtime/test/libnhc_fake_cublaslt.so \
@@ -134,11 +139,18 @@ part parity-nhc-run 120 bash -c "
 if (( smoke )); then
   part bench-dense 120 "$bin/nhc-bench" "$golden_artifacts/dense.nhc" --weights "$weights" \
     --backend cuda --smoke --json "$out/bench-dense.json"
+  part bench-fp8 120 "$bin/nhc-bench" "$golden_artifacts/fp8.nhc" \
+    --weights "$root/test/golden/fp8/model" --backend cuda --smoke \
+    --json "$out/bench-fp8.json"
 else
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \
     --decode-batch 1,8,32,64 --context 1024,8192 --decode-steps 16 \
     --json "$out/bench-8b-scaled.json"
+  # FP8 next to it (issue 12): e4m3 GEMMs on sm_89+, bf16 with a note below.
+  part bench-8b-scaled-fp8 150 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled-fp8.nhc" \
+    --random-weights --backend cuda --prefill 512,2048 --decode-batch 1,64 \
+    --context 1024 --decode-steps 16 --json "$out/bench-8b-scaled-fp8.json"
 fi
 for log in "$out"/bench-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"

@@ -10,12 +10,10 @@ namespace nhc::runtime::cuda {
 namespace {
 /// Plans kept before the cache starts over (serving sees many row counts).
 constexpr size_t kMaxPlans = 4096;
-/// CUBLAS_STATUS_NOT_SUPPORTED: no algorithm for the problem.
-constexpr cublasStatus_t kCublasNotSupported = 15;
-/// cublasLtMatmulPreferenceAttributes_t: the operands' least alignment
-/// (uint32_t bytes; the default assumes 256).
-constexpr int kPrefMinAlignmentA = 5, kPrefMinAlignmentB = 6,
-              kPrefMinAlignmentC = 7, kPrefMinAlignmentD = 8;
+
+const char *typeName(int type) {
+  return type == kCudaR16BF ? "bf16" : type == kCudaR8FE4M3 ? "e4m3" : "f32";
+}
 
 /// The largest power of two up to 256 that divides `address`.
 uint32_t alignment(uint64_t address) {
@@ -73,6 +71,10 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
       destroy(entry.second);
     plans_.clear();
   }
+  // cuBLASLt's e4m3 products add no bias to an f32 output (it would have
+  // to be bf16); the backend keeps such gemms out of e4m3.
+  NHC_CHECK(s.type != kCudaR8FE4M3 || !s.bias, NHC_INTERNAL,
+            cat(where, ": an e4m3 gemm with a bias"));
   Plan p;
   const BlasLtApi &api = *api_;
   auto check = [&](cublasStatus_t result, const char *what) {
@@ -128,14 +130,14 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
                                                 p.c, p.c, preference, 1,
                                                 &result, &returned);
   api.cublasLtMatmulPreferenceDestroy(preference);
-  if (status != kCublasNotSupported)
+  if (status != kBlasNotSupported)
     check(status, "cublasLtMatmulAlgoGetHeuristic");
-  if (status == kCublasNotSupported || returned < 1 ||
+  if (status == kBlasNotSupported || returned < 1 ||
       result.state != kBlasSuccess) {
     destroy(p);
     throw Error(NHC_UNSUPPORTED,
                 cat(where, ": cuBLASLt has no algorithm for a ",
-                    s.type == kCudaR16BF ? "bf16" : "f32", " gemm of ", s.m,
+                    typeName(s.type), " gemm of ", s.m,
                     " x ", s.n, " x ", s.k));
   }
   p.algo = result.algo;

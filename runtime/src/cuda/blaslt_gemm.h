@@ -4,7 +4,9 @@
 // matrix row-major on the device, as cuBLASLt's column-major
 // C^T = op_T(W) . A^T: W as a k x n matrix transposed, A as k x m, C as
 // n x m. W and A are both f32 (plain f32 arithmetic, no TF32, for parity
-// with the host) or both bf16 (f32 sums); C and the bias are f32.
+// with the host), both bf16 or both e4m3 (f32 sums; e4m3 needs sm_89 and
+// cuBLASLt's "TN" form, which this is: W transposed, A not, k a multiple of
+// 16 elements); C and the bias are f32, and e4m3 products have no bias.
 // Descriptors and the heuristic's algorithm are made once per shape and
 // reused.
 //
@@ -24,8 +26,12 @@
 
 namespace nhc::runtime::cuda {
 
+/// The first compute capability cuBLASLt multiplies e4m3 on (FP8 tensor
+/// cores: Ada, sm_89).
+constexpr int kE4m3MinSm = 89;
+
 struct GemmShape {
-  int type = kCudaR32F; ///< of W and A: kCudaR32F or kCudaR16BF
+  int type = kCudaR32F; ///< of W and A: kCudaR32F, kCudaR16BF or kCudaR8FE4M3
   uint64_t m = 0, n = 0, k = 0;
   uint64_t lda = 0, ldc = 0; ///< elements between rows
   bool bias = false;

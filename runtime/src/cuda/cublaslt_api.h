@@ -4,7 +4,7 @@
 // the driver (driver_api.h): NHC_CUBLASLT names the file (the test double
 // runtime/test/fake_cublaslt.c), else libcublasLt.so.13, then .so.12. Types
 // and constants are cublasLt.h's, declared by their ABI (checked against the
-// toolkit's headers by runtime/test/cuda_abi_test.cpp when it is installed).
+// toolkit's headers by runtime/test/cuda_abi_test.cpp where it is installed).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_SRC_CUDA_CUBLASLT_API_H
@@ -44,10 +44,13 @@ using ::cublasLtMatmulAlgo_t;
 using ::cublasLtMatmulHeuristicResult_t;
 
 constexpr cublasStatus_t kBlasSuccess = 0;
+/// CUBLAS_STATUS_NOT_SUPPORTED: no algorithm for the problem.
+constexpr cublasStatus_t kBlasNotSupported = 15;
 // cudaDataType_t (library_types.h).
 constexpr int kCudaR32F = 0;
 constexpr int kCudaR16F = 2;
 constexpr int kCudaR16BF = 14;
+constexpr int kCudaR8FE4M3 = 28;
 // cublasComputeType_t: plain f32 (no TF32).
 constexpr int kComputeF32 = 68;
 // cublasOperation_t.
@@ -62,8 +65,13 @@ constexpr int kDescBiasDataType = 26;
 // cublasLtEpilogue_t.
 constexpr uint32_t kEpilogueDefault = 1;
 constexpr uint32_t kEpilogueBias = 4;
-// cublasLtMatmulPreferenceAttributes_t.
+// cublasLtMatmulPreferenceAttributes_t: the workspace, and the operands'
+// least alignment (uint32_t bytes; the default assumes 256).
 constexpr int kPrefMaxWorkspaceBytes = 1;
+constexpr int kPrefMinAlignmentA = 5;
+constexpr int kPrefMinAlignmentB = 6;
+constexpr int kPrefMinAlignmentC = 7;
+constexpr int kPrefMinAlignmentD = 8;
 
 struct BlasLtApi {
   std::string path; ///< the file loaded

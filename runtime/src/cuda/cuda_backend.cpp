@@ -166,7 +166,7 @@ public:
         vocab_(context.manifest->model.vocab_size),
         maxSlots_(context.maxSlots), maxSeqLen_(context.maxSeqLen),
         device_(loadDriverApi()), api_(device_.api()), logits_(api_),
-        requestTable_(api_), tokenIds_(api_), bf16Rows_(api_) {
+        requestTable_(api_), tokenIds_(api_), narrowRows_(api_) {
     try {
       ContextScope scope = enter();
       stream_ = std::make_unique<Stream>(api_);
@@ -206,7 +206,7 @@ public:
       weights_.clear();
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
-                                   &bf16Rows_, &moeX_, &moeH_, &moeY_,
+                                   &narrowRows_, &moeX_, &moeH_, &moeY_,
                                    &moeRoutes_})
         buffer->reset();
       module_.reset();
@@ -290,8 +290,8 @@ public:
     for (size_t i = 0; i < plan_.buffers.size(); ++i)
       bytes[i] = bufferElems(i, T, R) * elemBytes(plan_.buffers[i].dtype);
     std::optional<uint64_t> logits = checkedMul(shape.logitsRows, vocab_);
-    std::optional<uint64_t> bf16 = checkedMul(T, bf16K_);
-    NHC_CHECK(logits && *logits <= UINT64_MAX / 4 && bf16, NHC_INVALID_ARGUMENT,
+    std::optional<uint64_t> narrow = checkedMul(T, narrowRowBytes_);
+    NHC_CHECK(logits && *logits <= UINT64_MAX / 4 && narrow, NHC_INVALID_ARGUMENT,
               cat("session: a step of ", T, " tokens overflows 64 bits"));
     // Growth only; a failure leaves the larger buffers of earlier steps. A
     // buffer that moves invalidates every recorded step.
@@ -304,7 +304,7 @@ public:
     for (size_t i = 0; i < buffers_.size(); ++i)
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
     grow(logits_, *logits * 4, "logits");
-    grow(bf16Rows_, *bf16 * 2, "bf16 gemm activations");
+    grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
     if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
       grow(moeX_, T * moeHidden_ * 4, "the experts' gathered rows");
       grow(moeH_, T * moeIntermediate_ * 4, "the experts' intermediate rows");
@@ -412,6 +412,9 @@ public:
     if (s.type == kCudaR16BF)
       roundToBf16(bufferBase(call.a), bufferElemsOf(call.a), call.a.offset,
                   call.a.ld, m, call.k);
+    else if (s.type == kCudaR8FE4M3)
+      packE4m3(bufferBase(call.a), bufferElemsOf(call.a), call.a.offset,
+               call.a.ld, m, call.k);
     float alpha = 1.0f;
     if (call.scaled)
       alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
@@ -601,7 +604,7 @@ public:
   }
 
   uint64_t scratchBytes() const override {
-    uint64_t bytes = logits_.bytes() + bf16Rows_.bytes() +
+    uint64_t bytes = logits_.bytes() + narrowRows_.bytes() +
                      requestTable_.bytes() + tokenIds_.bytes();
     for (const DeviceBuffer &buffer : buffers_)
       bytes += buffer.bytes();
@@ -612,6 +615,10 @@ public:
   }
   uint64_t convertedWeightBytes() const override {
     return host_.convertedBytes();
+  }
+  std::vector<std::string> notes() const override { return notes_; }
+  nhc_dtype_t weightDtype(size_t weight) const override {
+    return weightDtype_.at(weight);
   }
 
 private:
@@ -677,12 +684,12 @@ private:
     s.ldc = n;
     if (s.type == kCudaR16BF) {
       roundToBf16(a, m * k, 0, k, m, k);
-      a = bf16Rows_.address();
+      a = narrowRows_.address();
     }
     gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
   }
 
-  /// bf16Rows_[m, k] = bf16(the m rows of k values at `offset` in `a`, `ld`
+  /// narrowRows_[m, k] = bf16(the m rows of k values at `offset` in `a`, `ld`
   /// apart): a bf16 product's activations (nhc_round_bf16).
   void roundToBf16(uint64_t a, uint64_t aElems, uint64_t offset, uint64_t ld,
                    uint64_t m, uint64_t k) {
@@ -691,9 +698,24 @@ private:
              index(static_cast<int64_t>(ld)),
              index(m),
              index(k),
-             memref(bf16Rows_.address(), m * k)};
+             memref(narrowRows_.address(), m * k)};
     hostViews_.assign(args_.size(), nullptr);
     run(*roundBf16_, lib::kRoundBf16);
+  }
+
+  /// narrowRows_[m, k] = the e4m3 bytes of the m rows of k quantized values
+  /// at `offset` in `a`, `ld` apart: an e4m3 product's activations
+  /// (nhc_pack_e4m3).
+  void packE4m3(uint64_t a, uint64_t aElems, uint64_t offset, uint64_t ld,
+                uint64_t m, uint64_t k) {
+    args_ = {memref(a, aElems),
+             index(static_cast<int64_t>(offset)),
+             index(static_cast<int64_t>(ld)),
+             index(m),
+             index(k),
+             memref(narrowRows_.address(), m * k)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*packE4m3_, lib::kPackE4m3);
   }
 
   /// The [m, n] block at `offset` in `c` (rows `ld` apart) activated and,
@@ -717,6 +739,13 @@ private:
     run(*gemmEpilogue_, lib::kGemmEpilogue);
   }
 
+  /// cuBLASLt's type of a weight's device dtype.
+  static int blasType(nhc_dtype_t dtype) {
+    return dtype == NHC_DTYPE_BF16       ? kCudaR16BF
+           : dtype == NHC_DTYPE_F8_E4M3 ? kCudaR8FE4M3
+                                         : kCudaR32F;
+  }
+
   std::string gemmWhere(const GemmCall &call) const {
     return cat(origin_, ": gemm of weight ", call.weight);
   }
@@ -728,15 +757,15 @@ private:
     s.k = call.k;
     s.ldc = call.c.ld;
     s.bias = call.hasBias;
-    bool bf16 = weightDtype_[call.weight] == NHC_DTYPE_BF16;
-    s.type = bf16 ? kCudaR16BF : kCudaR32F;
-    s.lda = bf16 ? call.k : call.a.ld; // bf16: the rounded copy, packed
+    s.type = blasType(weightDtype_[call.weight]);
+    // bf16 and e4m3: the rounded or packed copy of the activations
+    s.lda = s.type == kCudaR32F ? call.a.ld : call.k;
     return s;
   }
   /// Where cuBLASLt reads the activations of `call`.
   uint64_t gemmInput(const GemmCall &call) const {
-    return weightDtype_[call.weight] == NHC_DTYPE_BF16 ? bf16Rows_.address()
-                                                        : matrixAddress(call.a);
+    return weightDtype_[call.weight] == NHC_DTYPE_F32 ? matrixAddress(call.a)
+                                                       : narrowRows_.address();
   }
 
   static CallArg memref(uint64_t address, uint64_t elements) {
@@ -850,8 +879,11 @@ private:
         api_, image_,
         cat(origin_, ": loading the ", image_.cubin ? "cubin" : "PTX", " '",
             image_.chip, "' on ", device_.name()));
-    auto require = [&](const std::string &name) -> const FunctionDef * {
+    auto require = [&](const std::string &name,
+                       bool optional = false) -> const FunctionDef * {
       const FunctionDef *fn = table_.find(name);
+      if (!fn && optional)
+        return nullptr;
       NHC_CHECK(fn != nullptr, NHC_NOT_FOUND,
                 cat(where, ": no function for kernel '", name,
                     "' (an artifact from an older compiler? recompile it)"));
@@ -876,6 +908,8 @@ private:
       planFunctions_.push_back(require(kernel.name));
     gemmEpilogue_ = require(lib::kGemmEpilogue);
     roundBf16_ = require(lib::kRoundBf16);
+    // Older artifacts lack it: their e4m3 weights are widened (noted).
+    packE4m3_ = require(lib::kPackE4m3, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -886,28 +920,33 @@ private:
 
   /// The dtype each weight has on the device. Gemm weights and embedding
   /// tables stay as stored where the device multiplies that dtype (F32;
-  /// BF16 from sm_80 on) and are otherwise widened exactly at upload: F16
-  /// to f32, FP8 e4m3 to bf16 (every e4m3 value is a bf16 value; with
-  /// alpha = input_scale x weight_scale the product is the fake-quantized
-  /// one exactly), BF16 and e4m3 to f32 below sm_80. Other tensors are the
-  /// f32 copies generated kernels read. Throws NHC_UNSUPPORTED for an FP8
+  /// BF16 from sm_80 on; FP8 e4m3 from sm_89 on, for gemms cuBLASLt's e4m3
+  /// product takes: see e4m3Refusal) and are otherwise widened exactly at
+  /// upload: F16 to f32, e4m3 to bf16 (every e4m3 value is a bf16 value;
+  /// with alpha = input_scale x weight_scale the product is the
+  /// fake-quantized one exactly), BF16 and e4m3 to f32 below sm_80. Other
+  /// tensors are the f32 copies generated kernels read. Widened e4m3
+  /// weights are noted (notes()). Throws NHC_UNSUPPORTED for an FP8
   /// embedding table.
   std::vector<nhc_dtype_t>
   deviceDtypes(const std::vector<nhc_tensor_info_t> &tensors) {
-    const bool bf16 = device_.sm() >= 80;
+    const int sm = device_.sm();
+    const nhc_dtype_t wide = sm >= 80 ? NHC_DTYPE_BF16 : NHC_DTYPE_F32;
     std::vector<nhc_dtype_t> dtypes(tensors.size(), NHC_DTYPE_F32);
-    auto device = [&](nhc_dtype_t stored) {
-      switch (stored) {
-      case NHC_DTYPE_BF16:
-      case NHC_DTYPE_F8_E4M3:
-        return bf16 ? NHC_DTYPE_BF16 : NHC_DTYPE_F32;
-      default:
-        return NHC_DTYPE_F32; // F32 as is, F16 widened
-      }
+    // e4m3 stays e4m3 unless a use refuses it (the first reason kept).
+    std::vector<std::string> refusal(tensors.size());
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (host_.data(i))
+        continue;
+      nhc_dtype_t stored = host_.matrix(i).dtype;
+      dtypes[i] = stored == NHC_DTYPE_F8_E4M3 ? stored
+                  : stored == NHC_DTYPE_BF16   ? wide
+                                               : NHC_DTYPE_F32;
+    }
+    auto refuse = [&](size_t w, const std::string &why) {
+      if (dtypes[w] == NHC_DTYPE_F8_E4M3 && refusal[w].empty())
+        refusal[w] = why;
     };
-    for (size_t i = 0; i < tensors.size(); ++i)
-      if (!host_.data(i))
-        dtypes[i] = device(host_.matrix(i).dtype);
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries) {
         if (entry.kind == EntryKind::Embedding) {
@@ -917,28 +956,75 @@ private:
                     cat(entry.where, ": embedding table '",
                         tensors[table].desc.name,
                         "' is F8_E4M3; FP8 embeddings are not supported"));
-        }
-        if (entry.kind == EntryKind::MoeExperts) {
+        } else if (entry.kind == EntryKind::MoeExperts) {
           for (const auto *experts : {&entry.moe.up, &entry.moe.down})
             for (size_t w : *experts)
-              if (dtypes[w] == NHC_DTYPE_BF16) {
-                bf16K_ = std::max({bf16K_, entry.moe.hidden,
-                                   entry.moe.intermediate});
-                if (host_.matrix(w).dtype == NHC_DTYPE_BF16)
-                  bf16Arithmetic_ = true;
-              }
-          continue;
+              refuse(w, "routed experts have no activation scales");
+        } else if (entry.kind == EntryKind::Gemm) {
+          std::string why =
+              packE4m3_ ? e4m3Refusal(entry.gemm, sm)
+                        : cat("the artifact has no '", lib::kPackE4m3,
+                              "' kernel (an older compiler's; recompile it)");
+          if (!why.empty())
+            refuse(entry.gemm.weight, why);
         }
-        if (entry.kind != EntryKind::Gemm || dtypes[entry.gemm.weight] !=
-                                                 NHC_DTYPE_BF16)
-          continue;
-        bf16K_ = std::max(bf16K_, entry.gemm.k);
-        // Only BF16 checkpoint weights change the arithmetic: e4m3 x e4m3
-        // products are exact in bf16 x bf16 with f32 sums.
-        if (host_.matrix(entry.gemm.weight).dtype == NHC_DTYPE_BF16)
-          bf16Arithmetic_ = true;
+      }
+    uint64_t widened = 0, widenedBytes = 0;
+    std::string example, reason;
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (dtypes[i] == NHC_DTYPE_F8_E4M3 && !refusal[i].empty()) {
+        dtypes[i] = wide;
+        widenedBytes += host_.elems(i) * (nhc_dtype_size(wide) - 1);
+        if (widened++ == 0) {
+          example = tensors[i].desc.name;
+          reason = refusal[i];
+        }
+      }
+    if (widened)
+      notes_.push_back(cat(
+          "cuda backend: ", widened, " FP8 (e4m3) weight",
+          widened == 1 ? "" : "s", " widened to ",
+          wide == NHC_DTYPE_BF16 ? "bf16" : "f32", " at upload (",
+          widenedBytes >> 20, " MiB more device memory; e.g. '", example,
+          "': ", reason, ")"));
+    // What the gemms multiply in: the activations' packed copy, and whether
+    // BF16 checkpoint weights change the arithmetic (e4m3 products are
+    // exact in bf16 with f32 sums, and in e4m3).
+    auto narrow = [&](size_t w, uint64_t k) {
+      if (dtypes[w] == NHC_DTYPE_F32)
+        return;
+      narrowRowBytes_ = std::max(narrowRowBytes_, k * nhc_dtype_size(dtypes[w]));
+      if (host_.matrix(w).dtype == NHC_DTYPE_BF16)
+        bf16Arithmetic_ = true;
+    };
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind == EntryKind::MoeExperts)
+          for (const auto *experts : {&entry.moe.up, &entry.moe.down})
+            for (size_t w : *experts)
+              narrow(w, std::max(entry.moe.hidden, entry.moe.intermediate));
+        else if (entry.kind == EntryKind::Gemm)
+          narrow(entry.gemm.weight, entry.gemm.k);
       }
     return dtypes;
+  }
+
+  /// Why cuBLASLt's e4m3 x e4m3 product cannot run `call` on sm_`sm`, or ""
+  /// when it can: sm_89 or newer, the FP8 scales (alpha), no bias (it would
+  /// have to be bf16 for an f32 output), and k and n multiples of 16 (its
+  /// 16-byte leading dimensions).
+  static std::string e4m3Refusal(const GemmCall &call, int sm) {
+    if (sm < kE4m3MinSm)
+      return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
+                 " on; this device is sm_", sm);
+    if (!call.scaled)
+      return "a gemm without FP8 scales";
+    if (call.hasBias)
+      return "a gemm with a bias";
+    if (call.k % 16 || call.n % 16)
+      return cat("a gemm of ", call.n, " x ", call.k,
+                 ", not multiples of 16");
+    return "";
   }
 
   /// Values [first, first + count) of `stored` widened exactly to `dtype`
@@ -987,6 +1073,7 @@ private:
   std::unordered_map<std::string, CUfunction> functions_; // by entry
   std::vector<const FunctionDef *> planFunctions_; // by plan kernel
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
+                    *packE4m3_ = nullptr,
                     *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
                     *gatherRows_ = nullptr, *scatterAddRows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
@@ -995,7 +1082,8 @@ private:
   std::vector<nhc_dtype_t> weightDtype_;
   std::vector<DeviceBuffer> buffers_; // by plan buffer
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
-  DeviceBuffer logits_, requestTable_, tokenIds_, bf16Rows_;
+  DeviceBuffer logits_, requestTable_, tokenIds_;
+  DeviceBuffer narrowRows_; // a bf16 or e4m3 gemm's activations, packed
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;
@@ -1003,7 +1091,8 @@ private:
   std::vector<int32_t> hostIndices_, hostRoutes_;
   std::vector<float> hostRouteWeights_;
   std::vector<uint64_t> hostCounts_, hostNext_;
-  uint64_t bf16K_ = 0; // widest gemm row multiplied in bf16
+  uint64_t narrowRowBytes_ = 0; // widest bf16/e4m3 gemm activation row
+  std::vector<std::string> notes_; // how this device changes the weights
   bool bf16Arithmetic_ = false; // a BF16 checkpoint weight is multiplied in bf16
   std::vector<int64_t> hostTable_;
   std::vector<int32_t> hostIds_;

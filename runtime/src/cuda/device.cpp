@@ -5,10 +5,6 @@
 #include "error.h"
 
 namespace nhc::runtime::cuda {
-namespace {
-/// CU_STREAM_NON_BLOCKING.
-constexpr unsigned kStreamNonBlocking = 1;
-} // namespace
 
 DeviceContext::DeviceContext(std::shared_ptr<const DriverApi> api)
     : api_(std::move(api)) {

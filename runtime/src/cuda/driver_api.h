@@ -45,6 +45,8 @@ constexpr int kAttributeComputeCapabilityMinor = 76;
 /// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: only this thread's unsafe calls
 /// (synchronizing ones) fail while it captures.
 constexpr int kCaptureModeThreadLocal = 1;
+/// CU_STREAM_NON_BLOCKING: no implicit synchronization with stream 0.
+constexpr unsigned kStreamNonBlocking = 1;
 
 struct DriverApi {
   std::string path; ///< the file loaded

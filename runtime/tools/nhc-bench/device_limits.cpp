@@ -113,6 +113,9 @@ DeviceLimits measureCudaDevice(uint64_t copyBytes, uint64_t gemmN) {
   if (device.sm() >= 80)
     limits.bf16GemmFlopsPerS =
         gemmRate(gemm, api, stream.get(), kCudaR16BF, gemmN, a, c);
+  if (device.sm() >= runtime::cuda::kE4m3MinSm)
+    limits.e4m3GemmFlopsPerS =
+        gemmRate(gemm, api, stream.get(), kCudaR8FE4M3, gemmN, a, c);
   limits.f32GemmFlopsPerS =
       gemmRate(gemm, api, stream.get(), kCudaR32F, gemmN, a, c);
   return limits;

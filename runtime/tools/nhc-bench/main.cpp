@@ -3,16 +3,18 @@
 // Measures a compiled model on a backend (host, or cuda: --backend): cold start, prefill tok/s
 // per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
-//   decode:  (bytes read per step / DRAM bandwidth) / measured step time,
-//            bytes = weights as the host reads them (matrices in their
-//            stored dtype, other tensors as f32, one embedding row per
-//            request) + each request's state tensors (on cuda: / the
-//            device's copy bandwidth), sequence tensors
-//            (KV caches) up to its context; the steps end at the context
+//   decode:  (bytes read per step / memory bandwidth) / measured step
+//            time, bytes = every weight as the session's backend holds it
+//            (nhc_session_weight_dtype: matrices in their stored dtype on
+//            the host, as uploaded on cuda; f32 copies; one embedding row
+//            per request) + each request's state tensors, sequence tensors
+//            (KV caches) up to its context; bandwidth: the host's DRAM read
+//            rate, or the device's copy rate; the steps end at the context
 //            (a request prefilled to context - steps, restored per slot);
 //   prefill: (FLOPs / measured time) / GEMM peak (f32, or oneDNN's bf16
-//            with --gemm-precision bf16; on cuda cuBLASLt's bf16 or f32
-//            rate, device_limits.h), FLOPs = 2 x tokens x
+//            with --gemm-precision bf16; on cuda each matrix's share at
+//            cuBLASLt's rate for the dtype the device holds it in, e4m3,
+//            bf16 or f32: device_limits.h), FLOPs = 2 x tokens x
 //            matmul parameters (routed experts at top_k / E) + attention
 //            2 x 2 x L^2 / 2 x q width per attention layer.
 // Prints a table and writes JSON (docs/benchmarks.md). Sessions only through
@@ -25,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -200,42 +203,24 @@ struct ModelCost {
   double headParams = 0;   // lm_head, once per logits row
   double qWidth = 0;       // summed over attention layers
   double weightBytesAsRead = 0; // per decode step, besides the state
-  bool bf16Products = false;    // a gemm matrix is multiplied in bf16
+  /// matmulParams + headParams by the dtype the session holds the matrix in
+  /// (F32, BF16, F8_E4M3, ...): on cuda, the arithmetic of its product.
+  std::map<nhc_dtype_t, double> paramsByDtype;
   uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
   std::string pattern;
 };
 
-/// Where the weights are read: the host, or a CUDA device of compute
-/// capability `sm`.
-struct Reader {
-  bool cuda = false;
-  int sm = 0;
-};
-
-/// The dtype a gemm matrix stored as `stored` has where `reader` reads it:
-/// on the host as stored (runtime/src/weight_matrix.h); on a CUDA device as
-/// the cuda backend uploads it (cuda_backend.cpp, deviceDtypes: F16 and,
-/// below sm_80, BF16 and e4m3 widened to f32; e4m3 to bf16 from sm_80 on).
-nhc_dtype_t dtypeAsRead(nhc_dtype_t stored, const Reader &reader) {
-  if (!reader.cuda || stored == NHC_DTYPE_F32)
-    return stored;
-  bool bf16 = reader.sm >= 80 &&
-              (stored == NHC_DTYPE_BF16 || stored == NHC_DTYPE_F8_E4M3);
-  return bf16 ? NHC_DTYPE_BF16 : NHC_DTYPE_F32;
-}
-
-/// Bytes per element `reader` reads of manifest weight `name`: gemm
-/// matrices as dtypeAsRead says, f32 for the rest (converted copies).
-double bytesAsRead(const nhc_weights_t *weights, const std::string &name,
-                   bool matrix, const Reader &reader) {
-  nhc_tensor_info_t info;
-  if (matrix && nhc_weights_find(weights, name.c_str(), &info) == NHC_OK)
-    return double(nhc_dtype_size(dtypeAsRead(info.desc.dtype, reader)));
-  return 4.0;
+/// Bytes per element the session reads of manifest weight `name`: as the
+/// backend holds it (nhc_session_weight_dtype).
+double bytesAsRead(const nhc_session_t *session, const std::string &name) {
+  nhc_dtype_t dtype;
+  check(nhc_session_weight_dtype(session, name.c_str(), &dtype),
+        "weight dtype");
+  return double(nhc_dtype_size(dtype));
 }
 
 ModelCost modelCost(const nhc_artifact_t *artifact,
-                    const nhc_weights_t *weights, const Reader &reader) {
+                    const nhc_session_t *session) {
   size_t length = 0;
   const char *text = nhc_artifact_manifest_json(artifact, &length);
   Json m = Json::parse(text, text + length);
@@ -259,27 +244,70 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
       elems *= double(d);
     bool embeddings = name.find("embeddings") != std::string::npos;
     bool matrix = shape.size() == 2 && !embeddings;
-    // One embedding row per token, read in its stored dtype.
+    // One embedding row per token.
+    const double bytes = bytesAsRead(session, name);
     cost.weightBytesAsRead +=
-        embeddings ? double(cost.hidden) * bytesAsRead(weights, name, true, reader)
-                   : elems * bytesAsRead(weights, name, matrix, reader);
+        embeddings ? double(cost.hidden) * bytes : elems * bytes;
     if (!matrix)
       continue;
-    nhc_tensor_info_t info;
-    if (nhc_weights_find(weights, name.c_str(), &info) == NHC_OK &&
-        dtypeAsRead(info.desc.dtype, reader) == NHC_DTYPE_BF16)
-      cost.bf16Products = true;
+    nhc_dtype_t dtype;
+    check(nhc_session_weight_dtype(session, name.c_str(), &dtype),
+          "weight dtype");
+    double params = elems;
     if (name == "lm_head.weight")
       cost.headParams = elems;
     else if (name.find(".experts.") != std::string::npos)
-      cost.matmulParams += elems * expertShare;
+      cost.matmulParams += params = elems * expertShare;
     else
       cost.matmulParams += elems;
+    cost.paramsByDtype[dtype] += params;
     if (name.size() > 14 && name.compare(name.size() - 14, 14,
                                          "q_proj.weight") == 0)
       cost.qWidth += double(shape[0]);
   }
   return cost;
+}
+
+/// The model's max_position_embeddings.
+uint64_t maxPositions(const nhc_artifact_t *artifact) {
+  size_t length = 0;
+  const char *text = nhc_artifact_manifest_json(artifact, &length);
+  return Json::parse(text, text + length)[key::kModel]
+                                         [key::kMaxPositionEmbeddings];
+}
+
+/// The GEMM peak a model's products reach on the device together: FLOPs
+/// over the time each matrix's share takes at the peak of its arithmetic
+/// (the dtype the device holds it in), and each arithmetic's share.
+struct GemmMix {
+  double peak = 0;
+  Json shares = Json::object(); // "bf16": fraction of the parameters, ...
+  std::string label;            // "e4m3 81%, bf16 19%"
+};
+GemmMix gemmMix(const ModelCost &cost, const nhc::bench::DeviceLimits &device) {
+  GemmMix mix;
+  double params = 0, seconds = 0;
+  for (const auto &[dtype, count] : cost.paramsByDtype)
+    params += count;
+  for (const auto &[dtype, count] : cost.paramsByDtype) {
+    double peak = dtype == NHC_DTYPE_BF16      ? device.bf16GemmFlopsPerS
+                  : dtype == NHC_DTYPE_F8_E4M3 ? device.e4m3GemmFlopsPerS
+                                               : device.f32GemmFlopsPerS;
+    if (peak <= 0)
+      throw std::runtime_error(std::string("no ") + nhc_dtype_name(dtype) +
+                               " GEMM peak measured on this device");
+    seconds += count / peak;
+    const char *name = dtype == NHC_DTYPE_BF16      ? "bf16"
+                       : dtype == NHC_DTYPE_F8_E4M3 ? "e4m3"
+                                                    : "f32";
+    mix.shares[name] = count / params;
+    char part[32];
+    std::snprintf(part, sizeof(part), "%s%s %.0f%%", mix.label.empty() ? "" : ", ",
+                  name, 100 * count / params);
+    mix.label += part;
+  }
+  mix.peak = params / seconds;
+  return mix;
 }
 
 /// Bytes of state one request reads per decode step at `context` tokens:
@@ -376,12 +404,14 @@ int run(const Options &o) {
                         {"sm", device.sm},
                         {"memory_bytes_per_s", device.memoryBytesPerS},
                         {"bf16_gemm_flops_per_s", device.bf16GemmFlopsPerS},
+                        {"e4m3_gemm_flops_per_s", device.e4m3GemmFlopsPerS},
                         {"f32_gemm_flops_per_s", device.f32GemmFlopsPerS},
                         {"copy_bytes", device.copyBytes},
                         {"gemm_n", device.gemmN}};
-    std::printf("device %s (sm_%d): memory %.1f GB/s, GEMM bf16 %.1f / f32 "
-                "%.1f TFLOP/s\n",
+    std::printf("device %s (sm_%d): memory %.1f GB/s, GEMM e4m3 %.1f / bf16 "
+                "%.1f / f32 %.1f TFLOP/s\n",
                 device.name.c_str(), device.sm, device.memoryBytesPerS / 1e9,
+                device.e4m3GemmFlopsPerS / 1e12,
                 device.bf16GemmFlopsPerS / 1e12,
                 device.f32GemmFlopsPerS / 1e12);
   } else {
@@ -445,8 +475,7 @@ int run(const Options &o) {
   Clock::time_point coldStart = Clock::now();
   check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
   check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
-  cost = modelCost(artifact, weights, Reader{cuda, device.sm});
-  uint64_t maxSeqLen = std::min<uint64_t>(longest, cost.maxPositions);
+  uint64_t maxSeqLen = std::min<uint64_t>(longest, maxPositions(artifact));
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = static_cast<uint32_t>(maxBatch);
   sessionOptions.max_seq_len = maxSeqLen;
@@ -457,23 +486,28 @@ int run(const Options &o) {
   double coldStartS = seconds(coldStart);
   nhc_session_info_t info;
   check(nhc_session_get_info(session, &info), "session info");
-  // Prefill is judged against the peak of the arithmetic it runs in.
-  // On cuda, e4m3 weights are multiplied in bf16 too (exactly; they do not
-  // change gemm_precision), so the bf16 peak is their limit.
-  const bool bf16 = info.gemm_precision == NHC_GEMM_PRECISION_BF16 ||
-                    (cuda && cost.bf16Products);
+  for (size_t i = 0; i < nhc_session_note_count(session); ++i)
+    std::printf("note: %s\n", nhc_session_note_at(session, i));
+  cost = modelCost(artifact, session);
+  // Prefill is judged against the peak of the arithmetic it runs in. On
+  // cuda each matrix's product runs in the dtype the device holds it in:
+  // the limit is the time the FLOPs would take at each product's peak.
   double gemmPeak = limits.gemmFlopsPerS;
+  std::string peakName = "f32 GEMM peak";
+  const char *peakKey = "sgemm_flops_per_s";
   if (cuda) {
-    gemmPeak = bf16 ? device.bf16GemmFlopsPerS : device.f32GemmFlopsPerS;
-  } else if (bf16) {
+    GemmMix mix = gemmMix(cost, device);
+    gemmPeak = mix.peak;
+    peakName = "GEMM peak (" + mix.label + ")";
+    peakKey = "device.gemm_flops_per_s";
+    report["device"]["gemm_flops_per_s"] = mix.peak;
+    report["device"]["gemm_mix"] = mix.shares;
+  } else if (info.gemm_precision == NHC_GEMM_PRECISION_BF16) {
     gemmPeak = nhc::bench::measureBf16GemmPeak(limits.gemmN, limits.threads);
     report["machine"]["bf16_gemm_flops_per_s"] = gemmPeak;
+    peakName = "bf16 GEMM peak";
+    peakKey = "bf16_gemm_flops_per_s";
   }
-  const char *peakName = bf16 ? "bf16 GEMM peak" : "f32 GEMM peak";
-  const char *peakKey = cuda ? (bf16 ? "device.bf16_gemm_flops_per_s"
-                                     : "device.f32_gemm_flops_per_s")
-                             : (bf16 ? "bf16_gemm_flops_per_s"
-                                     : "sgemm_flops_per_s");
   const double memoryBytesPerS =
       cuda ? device.memoryBytesPerS : limits.dramBytesPerS;
   const char *memoryName = cuda ? "device memory" : "DRAM";
@@ -518,7 +552,7 @@ int run(const Options &o) {
     double fraction = flops / s / gemmPeak;
     std::printf("prefill  %-22s %12.1f %9.1f%%  %s %.1f GFLOP/s\n",
                 ("L=" + std::to_string(length)).c_str(), length / s,
-                100 * fraction, peakName, gemmPeak / 1e9);
+                100 * fraction, peakName.c_str(), gemmPeak / 1e9);
     results.push_back({{"phase", "prefill"},
                        {"tokens", length},
                        {"seconds", s},

@@ -199,6 +199,10 @@ int run(nhc::run::Options options) {
   if (nhc_session_create_ex(h.artifact, h.weights, &sessionOptions,
                             &h.session) != NHC_OK)
     return failStatus();
+  // How the device changed what the artifact asks for: always shown.
+  for (size_t i = 0; i < nhc_session_note_count(h.session); ++i)
+    std::fprintf(stderr, "nhc-run: note: %s\n",
+                 nhc_session_note_at(h.session, i));
   nhc_session_info_t info;
   uint32_t slot;
   if (nhc_session_get_info(h.session, &info) != NHC_OK)

@@ -2,8 +2,8 @@
 //
 // The kernels a device backend runs around its GEMM library, on the host
 // build of the same MLIR (the GPU build runs the same bodies; the golden
-// suite's cuda-emulated run checks them there): bf16 rounding against an
-// independent nearest-value choice, the gemm epilogue against the
+// suite's cuda-emulated run checks them there): bf16 rounding and e4m3
+// packing against an independent nearest-value choice, the gemm epilogue against the
 // activation formulas and the standalone FP8 quantizer, and the embedding
 // gathers against their definition. Strided rows leave their padding alone.
 
@@ -81,6 +81,81 @@ TEST(KernelDeviceOps, RoundBf16IsNearestEven) {
   }
   for (size_t i = m * k; i < dst.size(); ++i)
     EXPECT_EQ(dst[i], 0xabcd) << "written past the rows";
+}
+
+/// The value of e4m3fn code `c`, from the format's definition (sign, 4
+/// exponent bits with bias 7, 3 mantissa bits; S.1111.111 is NaN).
+double e4m3Value(uint8_t c) {
+  int e = (c >> 3) & 15, mant = c & 7;
+  double sign = (c & 0x80) ? -1.0 : 1.0;
+  if (e == 15 && mant == 7)
+    return NAN;
+  if (e == 0)
+    return sign * std::ldexp(mant, -9);
+  return sign * std::ldexp(1.0 + mant / 8.0, e - 7);
+}
+
+/// The e4m3 code nearest to `x` after saturation to +-448 (ties to the even
+/// code), chosen by distance over every finite code.
+uint8_t nearestE4m3Code(float x) {
+  double v = std::min(std::max(double(x), -448.0), 448.0);
+  int best = -1;
+  double bestDistance = INFINITY;
+  for (int c = 0; c < 256; ++c) {
+    double value = e4m3Value(uint8_t(c));
+    if (std::isnan(value) || (std::signbit(value) != std::signbit(v)))
+      continue;
+    double d = std::fabs(value - v);
+    if (d < bestDistance || (d == bestDistance && (c & 1) == 0)) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return uint8_t(best);
+}
+
+TEST(KernelDeviceOps, PackE4m3GivesTheNearestCode) {
+  // Every finite code's value packs to that code; off-grid values round to
+  // the nearest (ties even) and saturate; NaN is 0x7f with its sign.
+  std::vector<float> values;
+  for (int c = 0; c < 256; ++c)
+    if (!std::isnan(e4m3Value(uint8_t(c))))
+      values.push_back(float(e4m3Value(uint8_t(c))));
+  const size_t onGrid = values.size();
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> wide(-600.0f, 600.0f), tiny(-0.03f, 0.03f);
+  for (int i = 0; i < 200; ++i)
+    values.push_back(i % 2 ? wide(rng) : tiny(rng));
+  for (float tie : {1.0625f, 1.1875f, 0.0029296875f /* 1.5 * 2^-9 */, 464.0f,
+                    1e30f, -1e30f, INFINITY, -INFINITY})
+    values.push_back(tie);
+  values.push_back(NAN);
+  values.push_back(-NAN);
+  while (values.size() % 7)
+    values.push_back(0.5f);
+  // Rows of 7 values, 10 apart, from offset 1; the rest is padding.
+  const int64_t k = 7, ld = 10, offset = 1, m = int64_t(values.size()) / k;
+  std::vector<float> src(offset + m * ld, 3.0f);
+  for (int64_t t = 0; t < m; ++t)
+    for (int64_t j = 0; j < k; ++j)
+      src[offset + t * ld + j] = values[t * k + j];
+  std::vector<uint8_t> dst(m * k + 5, 0xee);
+  ArgPack args;
+  args.buf(src).idx(offset).idx(ld).idx(m).idx(k).buf(dst);
+  runKernel("nhc_pack_e4m3", args);
+  for (size_t i = 0; i < size_t(m * k); ++i) {
+    float x = values[i];
+    if (std::isnan(x)) {
+      EXPECT_EQ(dst[i] & 0x7f, 0x7f) << "NaN stays NaN";
+      continue;
+    }
+    uint8_t want = nearestE4m3Code(x);
+    EXPECT_EQ(dst[i], want) << "x = " << x;
+    if (i < onGrid)
+      EXPECT_EQ(e4m3Value(dst[i]), double(x)) << "on the grid: exact";
+  }
+  for (size_t i = m * k; i < dst.size(); ++i)
+    EXPECT_EQ(dst[i], 0xee) << "written past the rows";
 }
 
 double activate(int code, double x) {

@@ -263,6 +263,24 @@ NHC_API size_t nhc_session_gemm_count(const nhc_session_t *session);
 NHC_API const char *nhc_session_gemm_weight(const nhc_session_t *session,
                                             size_t index);
 
+/* One-line notes on how the session's backend changed what the artifact
+ * asks for, for a tool to show its user: e.g. "cuda backend: 12 FP8 (e4m3)
+ * weights widened to bf16 at upload (...)" on a GPU without FP8 products.
+ * The text lives as long as the session; NULL for a NULL session or an
+ * index out of range. */
+NHC_API size_t nhc_session_note_count(const nhc_session_t *session);
+NHC_API const char *nhc_session_note_at(const nhc_session_t *session,
+                                        size_t index);
+
+/* The dtype the session's backend holds manifest weight `name` in, as its
+ * kernels and gemms read it: the checkpoint's (gemm and expert matrices,
+ * embedding tables), F32 for converted copies, or what a device widened it
+ * to (docs/runtime.md, "CUDA backend"). NHC_NOT_FOUND for a name the
+ * manifest does not list. */
+NHC_API nhc_status_t nhc_session_weight_dtype(const nhc_session_t *session,
+                                              const char *name,
+                                              nhc_dtype_t *out_dtype);
+
 /* The session's state pool, borrowed, for inspecting slot state
  * (nhc_state_pool_tensor_info / _tensor_data). Claim and release slots
  * through the session. Kernels see each state tensor's slots densely

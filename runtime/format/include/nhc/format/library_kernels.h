@@ -20,10 +20,12 @@ inline constexpr const char kGemvE4m3[] = "nhc_gemv_e4m3";
 
 // What a device backend runs around cuBLASLt (device_ops.mlir): the part of
 // a gemm epilogue cuBLASLt cannot fuse, activations rounded to bf16 for a
-// bf16 x bf16 product, the embedding gather per table dtype, and the
+// bf16 x bf16 product or packed to e4m3 for an e4m3 x e4m3 one, the embedding gather per table dtype, and the
 // routed experts' row gather and weighted scatter-add.
 inline constexpr const char kGemmEpilogue[] = "nhc_gemm_epilogue";
 inline constexpr const char kRoundBf16[] = "nhc_round_bf16";
+// Quantized activations as e4m3 bytes for an e4m3 x e4m3 product.
+inline constexpr const char kPackE4m3[] = "nhc_pack_e4m3";
 inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
 inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 // Routed experts: tokens gathered per expert, outputs weighted and added
