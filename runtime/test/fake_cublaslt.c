@@ -7,7 +7,7 @@
  * (the same type), C/D f32, f32 compute, transposes N/T, epilogue DEFAULT
  * or BIAS. e4m3 follows cuBLASLt's FP8 rules: sm_89 or newer
  * (NHC_FAKE_CUDA_SM, as the driver double reads it), A transposed and B
- * not ("TN"), leading dimensions multiples of 16, A and B 16-byte aligned,
+ * not ("TN"), leading dimensions multiples of 16, every operand 16-byte aligned,
  * and a bias only in bf16. Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
  * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
@@ -224,10 +224,11 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   if (!supported((const struct Desc *)desc->data, layoutOf(a), layoutOf(b),
                  layoutOf(c), layoutOf(d)))
     return NOT_SUPPORTED;
-  /* FP8 kernels read A and B 16 bytes at a time. */
-  if (layoutOf(a)->type == R_8F_E4M3 &&
-      (preference->data[1] < 16 || preference->data[2] < 16))
-    return NOT_SUPPORTED;
+  /* FP8 kernels take 16-byte aligned operands. */
+  if (layoutOf(a)->type == R_8F_E4M3)
+    for (int i = 1; i <= 4; ++i)
+      if (preference->data[i] < 16)
+        return NOT_SUPPORTED;
   memset(&results[0], 0, sizeof(results[0]));
   results[0].algo.data[0] = MAGIC;
   /* The algorithm needs the alignments the preference promised. */

@@ -1011,8 +1011,9 @@ private:
 
   /// Why cuBLASLt's e4m3 x e4m3 product cannot run `call` on sm_`sm`, or ""
   /// when it can: sm_89 or newer, the FP8 scales (alpha), no bias (it would
-  /// have to be bf16 for an f32 output), and k and n multiples of 16 (its
-  /// 16-byte leading dimensions).
+  /// have to be bf16 for an f32 output), k and n multiples of 16 (its
+  /// 16-byte leading dimensions) and output rows 16-byte aligned (FP8
+  /// kernels assume 16-byte aligned operands).
   static std::string e4m3Refusal(const GemmCall &call, int sm) {
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
@@ -1024,6 +1025,8 @@ private:
     if (call.k % 16 || call.n % 16)
       return cat("a gemm of ", call.n, " x ", call.k,
                  ", not multiples of 16");
+    if (call.c.offset % 4 || call.c.ld % 4) // f32: 16 bytes
+      return "a gemm whose output rows are not 16-byte aligned";
     return "";
   }
 

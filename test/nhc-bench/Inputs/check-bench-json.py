@@ -67,6 +67,15 @@ if phases != {"prefill", "decode"}:
 for row in report["results"]:
     for key in ("seconds", "tokens_per_s", "fraction_of_limit"):
         positive(row[key], f"results[{row['phase']}].{key}")
+    if row["phase"] == "prefill":
+        for key in ("ttft_s", "first_use_seconds"):
+            positive(row[key], f"results[prefill].{key}")
+        if row["ttft_s"] != row["seconds"]:
+            sys.exit(f"results[prefill]: ttft_s {row['ttft_s']} is not the step's seconds")
+# Cold start to first token: the cold start, then the first prompt's first run.
+positive(report["first_token_s"], "first_token_s")
+if report["first_token_s"] <= report["cold_start_s"]:
+    sys.exit(f"first_token_s {report['first_token_s']} <= cold_start_s {report['cold_start_s']}")
     limit = {"prefill": prefill_limit, "decode": decode_limit}
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
