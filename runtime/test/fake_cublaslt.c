@@ -7,7 +7,8 @@
  * (the same type), C/D f32, f32 compute, transposes N/T, epilogue DEFAULT
  * or BIAS. e4m3 follows cuBLASLt's FP8 rules: sm_89 or newer
  * (NHC_FAKE_CUDA_SM, as the driver double reads it), A transposed and B
- * not ("TN"), leading dimensions multiples of 16, every operand 16-byte aligned,
+ * not ("TN"), A's and B's leading dimensions multiples of 16 elements, C's
+ * and D's of 16 bytes, every operand 16-byte aligned,
  * and a bias only in bf16. Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
  * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
@@ -199,6 +200,7 @@ static int supported(const struct Desc *d, const struct Layout *a,
     return 0;
   if (a->type == R_8F_E4M3 &&
       (deviceSm() < 89 || !d->transA || d->transB || a->ld % 16 || b->ld % 16 ||
+       c->ld % 4 || dl->ld % 4 ||
        (d->epilogue == EPILOGUE_BIAS && d->biasType != R_16BF)))
     return 0;
   if (c->type != R_32F || dl->type != R_32F || k != kb)

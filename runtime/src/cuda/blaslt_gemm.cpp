@@ -56,6 +56,17 @@ void BlasLtGemm::prepare(const GemmShape &shape, uint64_t w, uint64_t a,
   plan(shape, w, a, c, where);
 }
 
+bool BlasLtGemm::supports(const GemmShape &shape) {
+  try {
+    plan(shape, 256, 256, 256, "cuda backend: probing cuBLASLt");
+    return true;
+  } catch (const Error &e) {
+    if (e.status() == NHC_UNSUPPORTED)
+      return false;
+    throw;
+  }
+}
+
 BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
                                    uint64_t aAddress, uint64_t cAddress,
                                    const std::string &where) {

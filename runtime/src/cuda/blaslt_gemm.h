@@ -53,6 +53,10 @@ public:
   /// `where`.
   void prepare(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
                const std::string &where);
+  /// Whether cuBLASLt has an algorithm for `shape` with 256-byte aligned
+  /// operands (a library without FP8 kernels has none for e4m3). Throws
+  /// NHC_INTERNAL when cuBLASLt fails otherwise.
+  bool supports(const GemmShape &shape);
   /// Enqueues the product on the stream (making its plan if prepare() did
   /// not); `bias` is a device address when shape.bias. Throws as prepare(),
   /// or NHC_INTERNAL when cuBLASLt fails.

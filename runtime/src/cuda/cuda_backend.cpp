@@ -961,10 +961,7 @@ private:
             for (size_t w : *experts)
               refuse(w, "routed experts have no activation scales");
         } else if (entry.kind == EntryKind::Gemm) {
-          std::string why =
-              packE4m3_ ? e4m3Refusal(entry.gemm, sm)
-                        : cat("the artifact has no '", lib::kPackE4m3,
-                              "' kernel (an older compiler's; recompile it)");
+          std::string why = e4m3Refusal(entry.gemm, sm);
           if (!why.empty())
             refuse(entry.gemm.weight, why);
         }
@@ -1010,14 +1007,18 @@ private:
   }
 
   /// Why cuBLASLt's e4m3 x e4m3 product cannot run `call` on sm_`sm`, or ""
-  /// when it can: sm_89 or newer, the FP8 scales (alpha), no bias (it would
-  /// have to be bf16 for an f32 output), k and n multiples of 16 (its
-  /// 16-byte leading dimensions) and output rows 16-byte aligned (FP8
-  /// kernels assume 16-byte aligned operands).
-  static std::string e4m3Refusal(const GemmCall &call, int sm) {
+  /// when it can: sm_89 or newer, the artifact's nhc_pack_e4m3, the FP8
+  /// scales (alpha), no bias (it would have to be bf16 for an f32 output),
+  /// k a multiple of 16 (the operands' 16-byte leading dimensions), n too
+  /// and output rows 16-byte aligned (FP8 kernels take 16-byte aligned
+  /// operands), and an algorithm in the loaded cuBLASLt.
+  std::string e4m3Refusal(const GemmCall &call, int sm) {
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
                  " on; this device is sm_", sm);
+    if (!packE4m3_)
+      return cat("the artifact has no '", lib::kPackE4m3,
+                 "' kernel (an older compiler's; recompile it)");
     if (!call.scaled)
       return "a gemm without FP8 scales";
     if (call.hasBias)
@@ -1027,6 +1028,16 @@ private:
                  ", not multiples of 16");
     if (call.c.offset % 4 || call.c.ld % 4) // f32: 16 bytes
       return "a gemm whose output rows are not 16-byte aligned";
+    GemmShape probe;
+    probe.type = kCudaR8FE4M3;
+    probe.m = 1;
+    probe.n = call.n;
+    probe.k = call.k;
+    probe.lda = call.k;
+    probe.ldc = call.c.ld;
+    if (!gemm_->supports(probe))
+      return cat("this cuBLASLt (", gemm_->describe(),
+                 ") has no e4m3 gemm of ", call.n, " x ", call.k);
     return "";
   }
 

@@ -204,8 +204,9 @@ struct ModelCost {
   double headParams = 0;   // lm_head, once per logits row
   double qWidth = 0;       // summed over attention layers
   double weightBytesAsRead = 0; // per decode step, besides the state
-  /// matmulParams + headParams by the dtype the session holds the matrix in
-  /// (F32, BF16, F8_E4M3, ...): on cuda, the arithmetic of its product.
+  /// matmulParams by the dtype the session holds the matrix in (F32, BF16,
+  /// F8_E4M3, ...): on cuda, the arithmetic of its product. A prompt's body
+  /// FLOPs split in these shares.
   std::map<nhc_dtype_t, double> paramsByDtype;
   uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
   std::string pattern;
@@ -254,13 +255,14 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
     nhc_dtype_t dtype;
     check(nhc_session_weight_dtype(session, name.c_str(), &dtype),
           "weight dtype");
-    double params = elems;
-    if (name == "lm_head.weight")
-      cost.headParams = elems;
-    else if (name.find(".experts.") != std::string::npos)
-      cost.matmulParams += params = elems * expertShare;
-    else
-      cost.matmulParams += elems;
+    if (name == "lm_head.weight") {
+      cost.headParams = elems; // 2 x head FLOPs per step: small, not mixed
+      continue;
+    }
+    double params = name.find(".experts.") != std::string::npos
+                        ? elems * expertShare
+                        : elems;
+    cost.matmulParams += params;
     cost.paramsByDtype[dtype] += params;
     if (name.size() > 14 && name.compare(name.size() - 14, 14,
                                          "q_proj.weight") == 0)
@@ -277,9 +279,11 @@ uint64_t maxPositions(const nhc_artifact_t *artifact) {
                                          [key::kMaxPositionEmbeddings];
 }
 
-/// The GEMM peak a model's products reach on the device together: FLOPs
-/// over the time each matrix's share takes at the peak of its arithmetic
-/// (the dtype the device holds it in), and each arithmetic's share.
+/// The GEMM peak a model's body gemms reach on the device together: their
+/// FLOPs over the time each matrix's FLOPs take at the peak of its
+/// arithmetic (the dtype the device holds it in), and each arithmetic's
+/// share of the FLOPs. The LM head's and attention's FLOPs (small next to
+/// 2 x L x body parameters) are judged by the same peak.
 struct GemmMix {
   double peak = 0;
   Json shares = Json::object(); // "bf16": fraction of the parameters, ...

@@ -72,11 +72,11 @@ for row in report["results"]:
             positive(row[key], f"results[prefill].{key}")
         if row["ttft_s"] != row["seconds"]:
             sys.exit(f"results[prefill]: ttft_s {row['ttft_s']} is not the step's seconds")
+    limit = {"prefill": prefill_limit, "decode": decode_limit}
+    if row["limit"] != limit[row["phase"]]:
+        sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 # Cold start to first token: the cold start, then the first prompt's first run.
 positive(report["first_token_s"], "first_token_s")
 if report["first_token_s"] <= report["cold_start_s"]:
     sys.exit(f"first_token_s {report['first_token_s']} <= cold_start_s {report['cold_start_s']}")
-    limit = {"prefill": prefill_limit, "decode": decode_limit}
-    if row["limit"] != limit[row["phase"]]:
-        sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 print("nhc-bench report OK:", len(report["results"]), "rows")

@@ -38,9 +38,11 @@ namespace nhc::text {
 struct RenderLimits {
   std::size_t max_output_bytes = 32u << 20; ///< per output buffer
   std::uint64_t max_steps = 10'000'000;     ///< statements + expressions evaluated
-  int max_call_depth = 100;                 ///< nested macro calls
+  /// Nested macro calls; at most the default (it bounds the C++ stack).
+  int max_call_depth = 100;
   /// Statements and expressions being evaluated inside one another at once
-  /// (all macro frames together): bounds the renderer's C++ stack.
+  /// (all macro frames together): bounds the renderer's C++ stack, so at
+  /// most the default.
   int max_nesting = 1000;
   /// Bulk work: a unit per byte copied or scanned, plus a fixed charge per
   /// item built and per comparison made.
@@ -68,7 +70,9 @@ public:
   /// "<name>:<line>:<col>: <what>" for runtime errors (using an undefined
   /// value, type errors, ...) and for raise_exception(msg) (what() contains
   /// msg). Rendering is bounded by `limits`: going past one is a TextError
-  /// naming it. render() throws nothing but TextError.
+  /// naming it, and so are limits that are zero or negative or, for the two
+  /// nesting limits, above their defaults. render() throws nothing but
+  /// TextError.
   ///
   /// nlohmann::json keeps object keys sorted, which changes what `tojson`
   /// and dict iteration produce; pass an nlohmann::ordered_json to keep the

@@ -24,6 +24,23 @@ std::string render_impl(const std::string &name, const tpl::Node &root, const Js
                         const RenderLimits &limits) {
   if (!context.is_object())
     throw TextError(name + ": the render context must be a JSON object");
+  // The nesting limits bound the renderer's C++ stack: never above the
+  // defaults. Every limit must allow something.
+  const RenderLimits defaults;
+  auto check = [&](bool ok, const char *what, long long most) {
+    if (!ok)
+      throw TextError(name + ": render limits: " + what + " must be 1.." +
+                      std::to_string(most));
+  };
+  check(limits.max_nesting >= 1 && limits.max_nesting <= defaults.max_nesting,
+        "max_nesting", defaults.max_nesting);
+  check(limits.max_call_depth >= 1 &&
+            limits.max_call_depth <= defaults.max_call_depth,
+        "max_call_depth", defaults.max_call_depth);
+  if (!limits.max_output_bytes || !limits.max_steps || !limits.max_work ||
+      !limits.max_namespaces)
+    throw TextError(name + ": render limits: max_output_bytes, max_steps, "
+                           "max_work and max_namespaces must be positive");
   tpl::Value ctx;
   try {
     ctx = tpl::from_json(context);

@@ -156,6 +156,18 @@ TEST(ChatTemplateErrors, CallerLimitsAreHonoured) {
                        namespaces)
                 .find("more than 3 namespace()"),
             std::string::npos);
+  // The stack bounds may only tighten; nothing may be zero.
+  nhc::text::RenderLimits deep;
+  deep.max_nesting = 100000;
+  EXPECT_NE(error_with(loop, deep).find("render limits: max_nesting must be 1..1000"),
+            std::string::npos);
+  nhc::text::RenderLimits calls;
+  calls.max_call_depth = -1;
+  EXPECT_NE(error_with(loop, calls).find("max_call_depth must be 1..100"),
+            std::string::npos);
+  nhc::text::RenderLimits none;
+  none.max_steps = 0;
+  EXPECT_NE(error_with(loop, none).find("must be positive"), std::string::npos);
 }
 
 TEST(ChatTemplateErrors, GiantOutputsHitLimits) {
