@@ -10,6 +10,9 @@
 using namespace mlir;
 
 void mlir::nhc::buildKernelsToHostPipeline(OpPassManager &pm) {
+  NHCSelectKernelVariantsPassOptions variants; // the portable forms
+  variants.target = "host";
+  pm.addPass(createNHCSelectKernelVariantsPass(variants));
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());

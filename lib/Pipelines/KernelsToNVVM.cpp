@@ -12,8 +12,11 @@ using namespace mlir;
 
 void mlir::nhc::buildKernelsToGPUKernelsPipeline(OpPassManager &pm,
                                                  int64_t blockSize) {
-  // The host's decode GEMV kernels have no GPU form (gemv.mlir).
-  pm.addPass(createNHCDropHostOnlyKernelsPass());
+  // GPU forms replace the portable kernels; the host's decode GEMV kernels
+  // have no GPU form (gemv.mlir).
+  NHCSelectKernelVariantsPassOptions variants;
+  variants.target = "gpu";
+  pm.addPass(createNHCSelectKernelVariantsPass(variants));
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());

@@ -53,24 +53,38 @@ def NHCGPUMapParallelLoopsPass
   ];
 }
 
-def NHCDropHostOnlyKernelsPass
-    : Pass<"nhc-drop-host-only-kernels", "::mlir::ModuleOp"> {
-  let summary = "Remove the kernels marked `nhc.host_only` (before a GPU "
-                "lowering)";
+def NHCSelectKernelVariantsPass
+    : Pass<"nhc-select-kernel-variants", "::mlir::ModuleOp"> {
+  let summary = "Keep the kernel library's forms for one target (first in "
+                "the host and GPU pipelines)";
   let description = [{
     Some kernels of the library exist for the host only: the decode GEMV
     microkernels of `gemv.mlir` (one thread walks a whole weight row, the
     wrong shape for a GPU, where cuBLASLt serves). They carry the unit
-    attribute `nhc.host_only`; this pass erases them (the pipeline's
-    `symbol-dce` then drops the private helpers only they called), so that
-    the GPU pipeline neither compiles them nor lists them in the launch
-    table.
+    attribute `nhc.host_only`. Others have a GPU form besides the portable
+    one: a private function with `nhc.gpu_variant_of = "<kernel>"` and the
+    kernel's type, written with the gpu dialect (a `gpu.launch` whose
+    threads cooperate through workgroup memory and barriers; `*_gpu.mlir`).
+
+    With `target=gpu` this pass erases the host-only kernels and gives each
+    kernel with a GPU form that form's body (so the launch table lists the
+    GPU form's launches under the kernel's name); with `target=host` it
+    erases the GPU forms. The pipelines' `symbol-dce` then drops private
+    helpers nothing calls. A GPU form of no kernel, or of a different type,
+    is an error.
 
     ```mlir
-    func.func @nhc_gemv_bf16(...) attributes {nhc.host_only} { ... }
-    // is erased; public kernels without the attribute stay
+    func.func @nhc_rms_norm(...) { scf.parallel ... }
+    func.func private @nhc_rms_norm_gpu(...)
+        attributes {nhc.gpu_variant_of = "nhc_rms_norm"} { gpu.launch ... }
+    // target=gpu: @nhc_rms_norm(...) { gpu.launch ... }
+    // target=host: @nhc_rms_norm(...) { scf.parallel ... }
     ```
   }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"gpu\"",
+           "The target the library is compiled for: gpu or host">,
+  ];
 }
 
 def NHCEmulateGPUKernelsPass
@@ -89,9 +103,19 @@ def NHCEmulateGPUKernelsPass
     `kernelParams` a launcher passes. Everything else in the module (the
     host functions, the `gpu.module`s) is erased.
 
-    Threads run one after another, so a kernel that synchronizes or
-    exchanges data between threads (`gpu.barrier`, shuffles, workgroup
-    memory) cannot be emulated this way: the pass fails naming it.
+    Threads of a block that meet at `gpu.barrier` run in turns between the
+    barriers (loop fission): each stretch of the body between two barriers
+    becomes its own loop nest over the block's threads, so every thread
+    finishes what precedes a barrier before any thread goes on. A barrier
+    may stand in the body or in `scf.for` loops without results (placed so
+    themselves); such a loop runs once per block with its body's stretches
+    inside. Workgroup buffers (static shapes) are allocated once per block;
+    a scalar value defined before a barrier and used after it is kept per
+    thread in an array of the block's size; constants are made again where
+    used. The pass fails, naming the kernel, for what needs threads in
+    lockstep (shuffles, subgroup operations), a barrier under other control
+    flow, private memory attributions, and a non-scalar value used across a
+    barrier.
 
     ```mlir
     gpu.module @nhc_kernels {
@@ -111,6 +135,7 @@ def NHCEmulateGPUKernelsPass
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
   ];
 }
@@ -125,7 +150,9 @@ def NHCGPUMergeModulesPass
     `gpu.launch_func` symbol references. A kernel takes the name of its
     original module (unique by construction, e.g. `nhc_attention_kernel` and
     `nhc_attention_kernel_0` for the two launches of `nhc_attention`); other
-    symbols keep their names and must not collide.
+    symbols keep their names: identical copies (a helper outlining copied
+    into each module that calls it) become one, different ones with the same
+    name are an error.
   }];
   let options = [
     Option<"moduleName", "name", "std::string", /*default=*/"\"nhc_kernels\"",

@@ -9,6 +9,7 @@
 
 #include "nhc/Kernels/Passes.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::nhc {
@@ -25,27 +26,53 @@ int64_t abiSlots(Type type) {
   return 1;
 }
 
-/// Why `kernel` cannot run one thread after another, or empty.
+/// Whether `op` is a gpu.barrier or holds one.
+bool hasBarrier(Operation *op) {
+  bool found = false;
+  op->walk([&](gpu::BarrierOp) {
+    found = true;
+    return WalkResult::interrupt();
+  });
+  return found;
+}
+
+/// Why `kernel` cannot be emulated, or empty. Barriers must be where every
+/// thread of a block reaches them together by construction: in the body, or
+/// in `scf.for` loops without results (their bounds are then uniform, or
+/// the kernel would deadlock on a GPU too) that are themselves so placed.
 std::string unsupported(gpu::GPUFuncOp kernel) {
-  if (!kernel.getWorkgroupAttributions().empty() ||
-      !kernel.getPrivateAttributions().empty())
-    return "it has workgroup or private memory attributions";
+  if (!kernel.getPrivateAttributions().empty())
+    return "it has private memory attributions";
+  for (BlockArgument buffer : kernel.getWorkgroupAttributions())
+    if (!cast<MemRefType>(buffer.getType()).hasStaticShape())
+      return "a workgroup buffer has a dynamic shape";
   if (!kernel.getBody().hasOneBlock())
     return "its body has more than one block";
   std::string why;
   kernel.getBody().walk([&](Operation *op) {
-    bool ids = isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp,
-                   gpu::GridDimOp, gpu::ReturnOp>(op);
-    if (!ids && isa<gpu::GPUDialect>(op->getDialect())) {
+    bool supported = isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp,
+                         gpu::GridDimOp, gpu::ReturnOp, gpu::BarrierOp>(op);
+    if (!supported && isa<gpu::GPUDialect>(op->getDialect())) {
       why = "it uses '" + op->getName().getStringRef().str() +
-            "', which needs threads running together";
+            "', which needs threads running in lockstep";
       return WalkResult::interrupt();
     }
+    if (isa<gpu::BarrierOp>(op))
+      for (Operation *parent = op->getParentOp(); !isa<gpu::GPUFuncOp>(parent);
+           parent = parent->getParentOp()) {
+        auto loop = dyn_cast<scf::ForOp>(parent);
+        if (!loop || loop.getNumResults() != 0) {
+          why = "a gpu.barrier is under '" +
+                parent->getName().getStringRef().str() +
+                "' (only the body and scf.for loops without results may "
+                "hold one)";
+          return WalkResult::interrupt();
+        }
+      }
     return WalkResult::advance();
   });
   return why;
 }
-
 struct NHCEmulateGPUKernelsPass
     : impl::NHCEmulateGPUKernelsPassBase<NHCEmulateGPUKernelsPass> {
   using Base::Base;
@@ -68,7 +95,10 @@ struct NHCEmulateGPUKernelsPass
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
     for (gpu::GPUFuncOp kernel : kernels) {
-      created.push_back(emulate(b, kernel));
+      func::FuncOp emulated = emulate(b, kernel);
+      if (!emulated)
+        return signalPassFailure();
+      created.push_back(emulated);
       created.push_back(slotCount(b, kernel));
     }
     for (Operation &op :
@@ -79,6 +109,11 @@ struct NHCEmulateGPUKernelsPass
   }
 
   /// func.func @<kernel>(args..., gx, gy, gz, bx, by, bz): every thread.
+  /// The body runs per thread in loops over the block's threads; a barrier
+  /// ends one such loop nest and starts the next (loop fission), so every
+  /// thread finishes what precedes it before any goes on. A value defined
+  /// before a barrier and used after it is kept per thread in an array of
+  /// the block's size; workgroup buffers are allocated once per block.
   func::FuncOp emulate(OpBuilder &b, gpu::GPUFuncOp kernel) {
     Location loc = kernel.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -89,45 +124,210 @@ struct NHCEmulateGPUKernelsPass
                                    FunctionType::get(ctx, inputs, {}));
     Block *entry = fn.addEntryBlock();
     OpBuilder body = OpBuilder::atBlockBegin(entry);
-    Value zero = arith::ConstantIndexOp::create(body, loc, 0);
-    Value one = arith::ConstantIndexOp::create(body, loc, 1);
-    auto size = [&](unsigned i) { return entry->getArgument(numArgs + i); };
-    // Loops z, y, x over blocks, then over threads; ids[0..2] are the
-    // block's x, y, z, ids[3..5] the thread's.
-    Value ids[6];
-    for (int level : {0, 3})
-      for (int d = 2; d >= 0; --d) {
-        auto loop = scf::ForOp::create(body, loc, zero, size(level + d), one);
-        ids[level + d] = loop.getInductionVar();
-        body.setInsertionPoint(loop.getBody()->getTerminator());
-      }
-
-    IRMapping map;
+    Emulation e(entry->getArguments().take_back(6), loc);
+    e.zero = arith::ConstantIndexOp::create(body, loc, 0);
+    e.one = arith::ConstantIndexOp::create(body, loc, 1);
+    // Loops z, y, x over blocks; blockIds[0..2] are the block's x, y, z.
+    for (int d = 2; d >= 0; --d) {
+      auto loop = scf::ForOp::create(body, loc, e.zero, e.sizes[d], e.one);
+      e.blockIds[d] = loop.getInductionVar();
+      body.setInsertionPoint(loop.getBody()->getTerminator());
+    }
+    Block &kernelBody = kernel.getBody().front();
+    bool perBlockMemory = !kernel.getWorkgroupAttributions().empty() ||
+                          hasBarrier(kernel);
+    if (perBlockMemory) { // stack memory of one block, freed after it
+      auto scope = memref::AllocaScopeOp::create(body, loc, TypeRange());
+      Block *scopeBody = new Block();
+      scope.getBodyRegion().push_back(scopeBody);
+      body.setInsertionPointToStart(scopeBody);
+      memref::AllocaScopeReturnOp::create(body, loc);
+      body.setInsertionPointToStart(scopeBody);
+    }
     for (unsigned i = 0; i < numArgs; ++i)
-      map.map(kernel.getArgument(i), entry->getArgument(i));
-    for (Operation &op : kernel.getBody().front())
-      if (!isa<gpu::ReturnOp>(op))
-        body.clone(op, map);
-    // The ids and sizes, wherever the body reads them, become the loops'.
-    fn.walk([&](Operation *op) {
-      Value replacement;
-      if (auto id = dyn_cast<gpu::BlockIdOp>(op))
-        replacement = ids[static_cast<int>(id.getDimension())];
-      else if (auto id = dyn_cast<gpu::ThreadIdOp>(op))
-        replacement = ids[3 + static_cast<int>(id.getDimension())];
-      else if (auto id = dyn_cast<gpu::GridDimOp>(op))
-        replacement = size(static_cast<int>(id.getDimension()));
-      else if (auto id = dyn_cast<gpu::BlockDimOp>(op))
-        replacement = size(3 + static_cast<int>(id.getDimension()));
-      if (!replacement)
-        return;
-      op->getResult(0).replaceAllUsesWith(replacement);
-      op->erase();
-    });
+      e.map.map(kernel.getArgument(i), entry->getArgument(i));
+    for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
+      auto type = cast<MemRefType>(buffer.getType());
+      auto local = MemRefType::get(type.getShape(), type.getElementType());
+      e.map.map(buffer, memref::AllocaOp::create(body, loc, local));
+    }
+    e.threads = arith::MulIOp::create(
+        body, loc, arith::MulIOp::create(body, loc, e.sizes[3], e.sizes[4]),
+        e.sizes[5]);
+    if (failed(e.run(body, kernelBody)))
+      return nullptr;
     OpBuilder end = OpBuilder::atBlockEnd(entry);
     func::ReturnOp::create(end, loc);
     return fn;
   }
+
+  /// The state of one kernel's emulation.
+  struct Emulation {
+    Emulation(ValueRange sizes, Location loc) : sizes(sizes), loc(loc) {}
+    ValueRange sizes; // grid x, y, z, block x, y, z
+    Location loc;
+    Value zero, one, threads;
+    Value blockIds[3];
+    IRMapping map; // kernel arguments and workgroup buffers
+    /// Per-thread arrays of values that cross a barrier.
+    DenseMap<Value, Value> kept;
+
+    /// Emulates the ops of `block` (the kernel body or a loop's) at `b`.
+    LogicalResult run(OpBuilder &b, Block &block) {
+      SmallVector<Operation *> segment;
+      auto flush = [&]() -> LogicalResult {
+        if (segment.empty())
+          return success();
+        LogicalResult done = threadLoops(b, segment);
+        segment.clear();
+        return done;
+      };
+      for (Operation &op : block) {
+        if (isa<gpu::ReturnOp, scf::YieldOp>(op))
+          continue;
+        if (isa<gpu::BarrierOp>(op)) {
+          if (failed(flush()))
+            return failure();
+          continue;
+        }
+        auto loop = dyn_cast<scf::ForOp>(op);
+        if (!loop || !hasBarrier(loop)) {
+          segment.push_back(&op);
+          continue;
+        }
+        // A loop with a barrier runs once for the block, its body's
+        // segments inside it.
+        if (failed(flush()))
+          return failure();
+        Value bounds[3] = {loop.getLowerBound(), loop.getUpperBound(),
+                           loop.getStep()};
+        for (Value &bound : bounds)
+          bound = uniform(b, bound);
+        auto outer =
+            scf::ForOp::create(b, loc, bounds[0], bounds[1], bounds[2]);
+        map.map(loop.getInductionVar(), outer.getInductionVar());
+        OpBuilder inner = OpBuilder::atBlockBegin(outer.getBody());
+        inner.setInsertionPoint(outer.getBody()->getTerminator());
+        if (failed(run(inner, *loop.getBody())))
+          return failure();
+      }
+      return flush();
+    }
+
+    /// `value` where every thread has the same one: a constant is made
+    /// again here, a kept value read from thread 0's element.
+    Value uniform(OpBuilder &b, Value value) {
+      if (Value mapped = map.lookupOrNull(value))
+        return mapped;
+      Operation *def = value.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>())
+        return b.clone(*def)->getResult(0);
+      return memref::LoadOp::create(b, loc, kept.lookup(value), zero);
+    }
+
+    /// The segment's ops once per thread: loops z, y, x over the block's
+    /// threads; operands kept from earlier segments are read first, results
+    /// used by later ones kept afterwards.
+    LogicalResult threadLoops(OpBuilder &b, ArrayRef<Operation *> segment) {
+      Value threadIds[3];
+      OpBuilder in = b;
+      SmallVector<scf::ForOp> loops;
+      for (int d = 2; d >= 0; --d) {
+        auto loop = scf::ForOp::create(in, loc, zero, sizes[3 + d], one);
+        threadIds[d] = loop.getInductionVar();
+        in.setInsertionPoint(loop.getBody()->getTerminator());
+        loops.push_back(loop);
+      }
+      // (z * by + y) * bx + x: this thread's element of a kept array.
+      Value linear = arith::AddIOp::create(
+          in, loc,
+          arith::MulIOp::create(
+              in, loc,
+              arith::AddIOp::create(
+                  in, loc,
+                  arith::MulIOp::create(in, loc, threadIds[2], sizes[4]),
+                  threadIds[1]),
+              sizes[3]),
+          threadIds[0]);
+      IRMapping local = map;
+      llvm::SmallPtrSet<Operation *, 16> inSegment(segment.begin(),
+                                                   segment.end());
+      // Values of earlier segments this one reads, wherever they are used:
+      // constants made again, the others read from their arrays.
+      for (Operation *op : segment)
+        op->walk([&](Operation *nested) {
+          for (Value operand : nested->getOperands()) {
+            if (local.contains(operand))
+              continue;
+            Operation *def = operand.getDefiningOp();
+            if (def && def->hasTrait<OpTrait::ConstantLike>() &&
+                !within(def, inSegment))
+              local.map(operand, in.clone(*def)->getResult(0));
+            else if (Value array = kept.lookup(operand))
+              local.map(operand,
+                        memref::LoadOp::create(in, loc, array, linear));
+          }
+        });
+      for (Operation *op : segment) {
+        Operation *copy = in.clone(*op, local);
+        for (auto [result, copied] :
+             llvm::zip(op->getResults(), copy->getResults())) {
+          if (op->hasTrait<OpTrait::ConstantLike>() ||
+              !usedOutside(result, inSegment))
+            continue; // constants are made again where used
+          Type type = result.getType();
+          if (!type.isIntOrIndexOrFloat()) {
+            op->emitError("cannot emulate: a value of type ")
+                << type << " is used across a gpu.barrier";
+            return failure();
+          }
+          // Allocated once per block, where every segment sees it: right
+          // after the block's thread count, before its first loop.
+          OpBuilder allocas(threads.getContext());
+          allocas.setInsertionPointAfter(threads.getDefiningOp());
+          auto array = memref::AllocaOp::create(
+              allocas, loc, MemRefType::get({ShapedType::kDynamic}, type),
+              ValueRange{threads});
+          kept[result] = array;
+          memref::StoreOp::create(in, loc, copied, array, linear);
+        }
+      }
+      // The ids and sizes, wherever the copies read them.
+      loops.front().walk([&](Operation *op) {
+        Value replacement;
+        if (auto id = dyn_cast<gpu::BlockIdOp>(op))
+          replacement = blockIds[static_cast<int>(id.getDimension())];
+        else if (auto id = dyn_cast<gpu::ThreadIdOp>(op))
+          replacement = threadIds[static_cast<int>(id.getDimension())];
+        else if (auto id = dyn_cast<gpu::GridDimOp>(op))
+          replacement = sizes[static_cast<int>(id.getDimension())];
+        else if (auto id = dyn_cast<gpu::BlockDimOp>(op))
+          replacement = sizes[3 + static_cast<int>(id.getDimension())];
+        if (!replacement)
+          return;
+        op->getResult(0).replaceAllUsesWith(replacement);
+        op->erase();
+      });
+      return success();
+    }
+
+    /// Whether `op` is one of `segment`'s ops or nested in one.
+    static bool within(Operation *op,
+                       const llvm::SmallPtrSetImpl<Operation *> &segment) {
+      for (; op; op = op->getParentOp())
+        if (segment.count(op))
+          return true;
+      return false;
+    }
+    /// Whether `value` is used by an op outside `segment` (and the ops
+    /// nested in them).
+    static bool usedOutside(Value value,
+                            const llvm::SmallPtrSetImpl<Operation *> &segment) {
+      return llvm::any_of(value.getUsers(), [&](Operation *user) {
+        return !within(user, segment);
+      });
+    }
+  };
 
   /// func.func @<kernel>_abi_slots() -> i64.
   func::FuncOp slotCount(OpBuilder &b, gpu::GPUFuncOp kernel) {

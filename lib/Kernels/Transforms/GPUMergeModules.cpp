@@ -2,6 +2,8 @@
 
 #include "nhc/Kernels/Passes.h"
 
+#include "mlir/IR/OperationSupport.h"
+
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::nhc {
@@ -42,9 +44,17 @@ struct NHCGPUMergeModulesPass
           newName = numKernels == 1
                         ? moduleSym.str()
                         : (moduleSym + "_" + kernel.getName()).str();
-        if (sym && mergedSymbols.lookup(newName)) {
+        if (Operation *existing = sym ? mergedSymbols.lookup(newName) : nullptr) {
+          // Outlining copies a helper into every kernel's module that calls
+          // it: one copy stays.
+          if (!kernel && OperationEquivalence::isEquivalentTo(
+                             &op, existing, OperationEquivalence::IgnoreLocations)) {
+            op.erase();
+            continue;
+          }
           op.emitError("symbol '")
-              << newName << "' already exists in '@" << moduleName << "'";
+              << newName << "' already exists in '@" << moduleName
+              << "' and differs";
           return signalPassFailure();
         }
         if (sym) {

@@ -56,12 +56,94 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Threads that wait for each other cannot run one after another.
+// Threads that meet at barriers run in turns between them: a loop nest over
+// the block's threads per stretch between barriers (a barrier in a loop
+// without results splits that loop's body, the loop itself running once per
+// block), workgroup memory allocated once per block, and a value that
+// crosses a barrier kept per thread; constants are made again.
+// CHECK-LABEL: func.func @sum_kernel(
+// CHECK: memref.alloca_scope
+// CHECK: %[[TILE:.*]] = memref.alloca() : memref<32xf32>
+// CHECK: %[[KEPT:.*]] = memref.alloca(%{{.*}}) : memref<?xindex>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[T1:[a-z0-9]+]] =
+// CHECK: memref.store %[[T1]], %[[KEPT]]
+// CHECK: memref.store %{{.*}}, %[[TILE]][%[[T1]]]
+// CHECK: scf.for %[[K:[a-z0-9]+]] =
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[T2:.*]] = memref.load %[[KEPT]]
+// CHECK: arith.shrui %{{.*}}, %[[K]]
+// CHECK: memref.load %[[TILE]][%[[T2]]]
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: memref.load %[[KEPT]]
+// CHECK-NOT: gpu.barrier
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'sync_kernel': it uses 'gpu.barrier', which needs threads running together}}
-    gpu.func @sync_kernel(%x: memref<?xf32>) kernel {
+    gpu.func @sum_kernel(%x: memref<?xf32>)
+        workgroup(%tile: memref<32xf32, #gpu.address_space<workgroup>>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c5 = arith.constant 5 : index
+      %c16 = arith.constant 16 : index
+      %t = gpu.thread_id x
+      %v = memref.load %x[%t] : memref<?xf32>
+      memref.store %v, %tile[%t] : memref<32xf32, #gpu.address_space<workgroup>>
       gpu.barrier
+      scf.for %k = %c0 to %c5 step %c1 {
+        %stride = arith.shrui %c16, %k : index
+        %active = arith.cmpi ult, %t, %stride : index
+        scf.if %active {
+          %o = arith.addi %t, %stride : index
+          %a = memref.load %tile[%t] : memref<32xf32, #gpu.address_space<workgroup>>
+          %b = memref.load %tile[%o] : memref<32xf32, #gpu.address_space<workgroup>>
+          %s = arith.addf %a, %b : f32
+          memref.store %s, %tile[%t] : memref<32xf32, #gpu.address_space<workgroup>>
+        }
+        gpu.barrier
+      }
+      %first = arith.cmpi eq, %t, %c0 : index
+      scf.if %first {
+        %sum = memref.load %tile[%c0] : memref<32xf32, #gpu.address_space<workgroup>>
+        memref.store %sum, %x[%c0] : memref<?xf32>
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A barrier only some threads may reach cannot be emulated (nor run).
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a gpu.barrier is under 'scf.if' (only the body and scf.for loops without results may hold one)}}
+    gpu.func @diverge_kernel(%x: memref<?xf32>, %c: i1) kernel {
+      scf.if %c {
+        gpu.barrier
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Threads that exchange registers run in lockstep: not emulated.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'shuffle_kernel': it uses 'gpu.shuffle', which needs threads running in lockstep}}
+    gpu.func @shuffle_kernel(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %v = memref.load %x[%c0] : memref<?xf32>
+      %s, %ok = gpu.shuffle xor %v, %one, %width : f32
+      memref.store %s, %x[%c0] : memref<?xf32>
       gpu.return
     }
   }
@@ -71,9 +153,27 @@ module attributes {gpu.container_module} {
 
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'shared_kernel': it has workgroup or private memory attributions}}
-    gpu.func @shared_kernel(%x: memref<?xf32>)
-        workgroup(%tile: memref<32xf32, #gpu.address_space<workgroup>>) kernel {
+    // expected-error @below {{cannot emulate GPU kernel 'private_kernel': it has private memory attributions}}
+    gpu.func @private_kernel(%x: memref<?xf32>)
+        private(%tmp: memref<4xf32, #gpu.address_space<private>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Only scalars are kept across a barrier.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @view_kernel(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c4 = arith.constant 4 : index
+      // expected-error @below {{cannot emulate: a value of type 'memref<?xf32, strided<[1], offset: ?>>' is used across a gpu.barrier}}
+      %view = memref.subview %x[%c0] [%c4] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
+      gpu.barrier
+      %v = memref.load %view[%c0] : memref<?xf32, strided<[1], offset: ?>>
+      memref.store %v, %x[%c0] : memref<?xf32>
       gpu.return
     }
   }
