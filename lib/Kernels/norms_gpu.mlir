@@ -1,5 +1,5 @@
-// GPU forms of norms.mlir's RMS norms (nhc-select-kernel-variants): one
-// block of 256 threads per row instead of one thread per row. Each thread
+// GPU forms of norms.mlir's three RMS norms (nhc-select-kernel-variants):
+// one block of 256 threads per row instead of one thread per row. Each thread
 // sums the squares of the row's elements tx, tx + 256, ...; a tree in
 // workgroup memory adds the 256 partial sums, in an order fixed by the code
 // (the result does not depend on the batch); every thread then scales its
@@ -122,6 +122,71 @@ func.func private @nhc_add_rms_norm_gpu(%residual: memref<?xf32>,
       %wj = memref.load %w[%j] : memref<?xf32>
       %nv = arith.mulf %v, %rs : f32
       %o = arith.mulf %wj, %nv : f32
+      %st = func.call @nhc_maybe_quantize(%o, %doq, %qs) : (f32, i1, f32) -> f32
+      memref.store %st, %out[%i] : memref<?xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// Mamba-2 gated norm: one block of 256 threads per (token, group) row of
+// I / G channels; g = y * silu(z) is written to `out` by the thread that
+// later reads it back.
+func.func private @nhc_gated_rms_norm_gpu(%y: memref<?xf32>,
+                                          %proj: memref<?xf32>,
+                                          %proj_stride: index,
+                                          %w: memref<?xf32>,
+                                          %out: memref<?xf32>, %T: index,
+                                          %I: index, %G: index, %eps: f32,
+                                          %qscale: memref<?xf32>,
+                                          %quantize: index)
+    attributes {nhc.gpu_variant_of = "nhc_gated_rms_norm"} {
+  %c1 = arith.constant 1 : index
+  %c256 = arith.constant 256 : index
+  %rows = arith.muli %T, %G : index
+  gpu.launch blocks(%tg, %by, %bz) in (%gx = %rows, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+             workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>) {
+    %c0 = arith.constant 0 : index
+    %step = arith.constant 256 : index
+    %zero = arith.constant 0.0 : f32
+    %one = arith.constant 1.0 : f32
+    %gs = arith.divui %I, %G : index
+    %t = arith.divui %tg, %G : index
+    %g = arith.remui %tg, %G : index
+    %k0 = arith.muli %g, %gs : index
+    %k1 = arith.addi %k0, %gs : index
+    %first = arith.addi %k0, %tx : index
+    %yrow = arith.muli %t, %I : index
+    %zrow = arith.muli %t, %proj_stride : index
+    %ss = scf.for %k = %first to %k1 step %step iter_args(%acc = %zero) -> (f32) {
+      %yi = arith.addi %yrow, %k : index
+      %zi = arith.addi %zrow, %k : index
+      %yv = memref.load %y[%yi] : memref<?xf32>
+      %zv = memref.load %proj[%zi] : memref<?xf32>
+      // silu(z) = z / (1 + exp(-z))
+      %nz = arith.negf %zv : f32
+      %ez = math.exp %nz : f32
+      %den = arith.addf %one, %ez : f32
+      %silu = arith.divf %zv, %den : f32
+      %gv = arith.mulf %yv, %silu : f32
+      memref.store %gv, %out[%yi] : memref<?xf32>
+      %sq = arith.mulf %gv, %gv : f32
+      %s = arith.addf %acc, %sq : f32
+      scf.yield %s : f32
+    }
+    %sum = func.call @nhc_block_sum_256(%ss, %tx, %partial)
+        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>) -> f32
+    %rs = func.call @nhc_rms_scale(%sum, %gs, %eps) : (f32, index, f32) -> f32
+    %qs = memref.load %qscale[%c0] : memref<?xf32>
+    %doq = arith.cmpi ne, %quantize, %c0 : index
+    scf.for %k = %first to %k1 step %step {
+      %i = arith.addi %yrow, %k : index
+      %gv = memref.load %out[%i] : memref<?xf32>
+      %wk = memref.load %w[%k] : memref<?xf32>
+      %nv = arith.mulf %gv, %rs : f32
+      %o = arith.mulf %wk, %nv : f32
       %st = func.call @nhc_maybe_quantize(%o, %doq, %qs) : (f32, i1, f32) -> f32
       memref.store %st, %out[%i] : memref<?xf32>
     }
