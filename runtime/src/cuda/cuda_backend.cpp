@@ -409,12 +409,9 @@ public:
       return;
     GemmShape s = gemmShape(call, m);
     uint64_t a = gemmInput(call);
-    if (s.type == kCudaR16BF)
-      roundToBf16(bufferBase(call.a), bufferElemsOf(call.a), call.a.offset,
-                  call.a.ld, m, call.k);
-    else if (s.type == kCudaR8FE4M3)
-      packE4m3(bufferBase(call.a), bufferElemsOf(call.a), call.a.offset,
-               call.a.ld, m, call.k);
+    if (s.type != kCudaR32F)
+      narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
+                        call.a.offset, call.a.ld, m, call.k);
     float alpha = 1.0f;
     if (call.scaled)
       alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
@@ -683,16 +680,18 @@ private:
     s.lda = k;
     s.ldc = n;
     if (s.type == kCudaR16BF) {
-      roundToBf16(a, m * k, 0, k, m, k);
+      narrowActivations(s.type, a, m * k, 0, k, m, k);
       a = narrowRows_.address();
     }
     gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
   }
 
-  /// narrowRows_[m, k] = bf16(the m rows of k values at `offset` in `a`, `ld`
-  /// apart): a bf16 product's activations (nhc_round_bf16).
-  void roundToBf16(uint64_t a, uint64_t aElems, uint64_t offset, uint64_t ld,
-                   uint64_t m, uint64_t k) {
+  /// narrowRows_[m, k] = the m rows of k values at `offset` in `a`, `ld`
+  /// apart, in the product's operand dtype: rounded to bf16 for a bf16
+  /// product (nhc_round_bf16), packed to e4m3 bytes for an e4m3 one (already
+  /// quantized: nhc_pack_e4m3). Both kernels take the same arguments.
+  void narrowActivations(int type, uint64_t a, uint64_t aElems,
+                         uint64_t offset, uint64_t ld, uint64_t m, uint64_t k) {
     args_ = {memref(a, aElems),
              index(static_cast<int64_t>(offset)),
              index(static_cast<int64_t>(ld)),
@@ -700,22 +699,10 @@ private:
              index(k),
              memref(narrowRows_.address(), m * k)};
     hostViews_.assign(args_.size(), nullptr);
-    run(*roundBf16_, lib::kRoundBf16);
-  }
-
-  /// narrowRows_[m, k] = the e4m3 bytes of the m rows of k quantized values
-  /// at `offset` in `a`, `ld` apart: an e4m3 product's activations
-  /// (nhc_pack_e4m3).
-  void packE4m3(uint64_t a, uint64_t aElems, uint64_t offset, uint64_t ld,
-                uint64_t m, uint64_t k) {
-    args_ = {memref(a, aElems),
-             index(static_cast<int64_t>(offset)),
-             index(static_cast<int64_t>(ld)),
-             index(m),
-             index(k),
-             memref(narrowRows_.address(), m * k)};
-    hostViews_.assign(args_.size(), nullptr);
-    run(*packE4m3_, lib::kPackE4m3);
+    if (type == kCudaR8FE4M3)
+      run(*packE4m3_, lib::kPackE4m3);
+    else
+      run(*roundBf16_, lib::kRoundBf16);
   }
 
   /// The [m, n] block at `offset` in `c` (rows `ld` apart) activated and,
