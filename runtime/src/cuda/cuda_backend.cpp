@@ -947,8 +947,9 @@ private:
           for (const auto *experts : {&entry.moe.up, &entry.moe.down})
             for (size_t w : *experts)
               refuse(w, "routed experts have no activation scales");
-        } else if (entry.kind == EntryKind::Gemm) {
-          std::string why = e4m3Refusal(entry.gemm, sm);
+        } else if (entry.kind == EntryKind::Gemm &&
+                   dtypes[entry.gemm.weight] == NHC_DTYPE_F8_E4M3) {
+          std::string why = e4m3Refusal(entry.gemm, sm); // asks cuBLASLt
           if (!why.empty())
             refuse(entry.gemm.weight, why);
         }
