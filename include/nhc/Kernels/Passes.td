@@ -71,7 +71,8 @@ def NHCSelectKernelVariantsPass
     GPU form's launches under the kernel's name); with `target=host` it
     erases the GPU forms. The pipelines' `symbol-dce` then drops private
     helpers nothing calls. A GPU form of no kernel, or of a different type,
-    is an error.
+    is an error, and so is a second GPU form of a kernel or a call in a
+    form's launch that cannot be inlined (to a host-only kernel).
 
     ```mlir
     func.func @nhc_rms_norm(...) { scf.parallel ... }
@@ -112,10 +113,11 @@ def NHCEmulateGPUKernelsPass
     inside. Workgroup buffers (static shapes) are allocated once per block;
     a scalar value defined before a barrier and used after it is kept per
     thread in an array of the block's size; constants are made again where
-    used. The pass fails, naming the kernel, for what needs threads in
-    lockstep (shuffles, subgroup operations), a barrier under other control
-    flow, private memory attributions, and a non-scalar value used across a
-    barrier.
+    used. The pass fails, naming the kernel, for any other gpu op (shuffles
+    and subgroup operations would need threads in lockstep), a barrier under
+    other control flow, private memory attributions, a workgroup buffer used
+    other than by loads and stores, and a non-scalar value used across a
+    barrier. Threads run in turns, so races between them do not show.
 
     ```mlir
     gpu.module @nhc_kernels {

@@ -38,14 +38,23 @@ bool hasBarrier(Operation *op) {
 
 /// Why `kernel` cannot be emulated, or empty. Barriers must be where every
 /// thread of a block reaches them together by construction: in the body, or
-/// in `scf.for` loops without results (their bounds are then uniform, or
-/// the kernel would deadlock on a GPU too) that are themselves so placed.
+/// in `scf.for` loops without results that are themselves so placed. Such a
+/// loop's bounds must be the same in every thread (anything else is
+/// undefined on a GPU); the emulation takes thread 0's and does not check.
 std::string unsupported(gpu::GPUFuncOp kernel) {
   if (!kernel.getPrivateAttributions().empty())
     return "it has private memory attributions";
-  for (BlockArgument buffer : kernel.getWorkgroupAttributions())
+  for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
     if (!cast<MemRefType>(buffer.getType()).hasStaticShape())
       return "a workgroup buffer has a dynamic shape";
+    // It becomes a plain stack buffer: only loads and stores keep their
+    // types when its memory space goes.
+    for (Operation *user : buffer.getUsers())
+      if (!isa<memref::LoadOp, memref::StoreOp>(user))
+        return "a workgroup buffer is used by '" +
+               user->getName().getStringRef().str() +
+               "' (only loads and stores are emulated)";
+  }
   if (!kernel.getBody().hasOneBlock())
     return "its body has more than one block";
   std::string why;
@@ -54,7 +63,8 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
                          gpu::GridDimOp, gpu::ReturnOp, gpu::BarrierOp>(op);
     if (!supported && isa<gpu::GPUDialect>(op->getDialect())) {
       why = "it uses '" + op->getName().getStringRef().str() +
-            "', which needs threads running in lockstep";
+            "', which the emulation does not run (threads that exchange "
+            "registers would need to run in lockstep)";
       return WalkResult::interrupt();
     }
     if (isa<gpu::BarrierOp>(op))
@@ -203,8 +213,9 @@ struct NHCEmulateGPUKernelsPass
                            loop.getStep()};
         for (Value &bound : bounds)
           bound = uniform(b, bound);
-        auto outer =
-            scf::ForOp::create(b, loc, bounds[0], bounds[1], bounds[2]);
+        auto outer = scf::ForOp::create(b, loc, bounds[0], bounds[1],
+                                        bounds[2], ValueRange(), nullptr,
+                                        static_cast<bool>(loop.getUnsignedCmp()));
         map.map(loop.getInductionVar(), outer.getInductionVar());
         OpBuilder inner = OpBuilder::atBlockBegin(outer.getBody());
         inner.setInsertionPoint(outer.getBody()->getTerminator());

@@ -47,7 +47,7 @@ struct NHCGPUMergeModulesPass
         if (Operation *existing = sym ? mergedSymbols.lookup(newName) : nullptr) {
           // Outlining copies a helper into every kernel's module that calls
           // it: one copy stays.
-          if (!kernel && OperationEquivalence::isEquivalentTo(
+          if (!(kernel && kernel.isKernel()) && OperationEquivalence::isEquivalentTo(
                              &op, existing, OperationEquivalence::IgnoreLocations)) {
             op.erase();
             continue;

@@ -78,21 +78,25 @@ struct NHCSelectKernelVariantsPass
     }
     const bool gpu = target == "gpu";
     SymbolTable symbols(module);
-    SmallVector<func::FuncOp> variants;
-    for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    SmallVector<func::FuncOp> variants, hostOnly;
+    for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn->hasAttr(kGpuVariantOf))
         variants.push_back(fn);
-      else if (gpu && fn->hasAttr(kHostOnly))
-        fn.erase();
+      else if (fn->hasAttr(kHostOnly))
+        hostOnly.push_back(fn);
     }
+    if (!gpu) { // the portable forms stay
+      for (func::FuncOp variant : variants)
+        symbols.erase(variant);
+      return;
+    }
+    // Every lookup before anything is erased.
+    llvm::DenseMap<Operation *, func::FuncOp> formOf;
     for (func::FuncOp variant : variants) {
-      if (!gpu) {
-        variant.erase();
-        continue;
-      }
       auto of = dyn_cast<StringAttr>(variant->getAttr(kGpuVariantOf));
       auto kernel = of ? symbols.lookup<func::FuncOp>(of.getValue()) : nullptr;
-      if (!kernel) {
+      if (!kernel || kernel->hasAttr(kGpuVariantOf) ||
+          kernel->hasAttr(kHostOnly)) {
         variant.emitError("GPU form of no kernel: '")
             << kGpuVariantOf << "' must name a kernel of the library";
         return signalPassFailure();
@@ -103,13 +107,23 @@ struct NHCSelectKernelVariantsPass
             << ", the kernel " << kernel.getFunctionType();
         return signalPassFailure();
       }
+      if (!formOf.try_emplace(kernel, variant).second) {
+        variant.emitError("a second GPU form of '") << of.getValue() << "'";
+        return signalPassFailure();
+      }
+    }
+    for (func::FuncOp fn : hostOnly)
+      symbols.erase(fn);
+    for (auto [kernelOp, variant] : formOf) {
+      auto kernel = cast<func::FuncOp>(kernelOp);
       // The kernel's body becomes the GPU form's: callers and the kernel's
       // attributes (its visibility, its name) stay.
       kernel.getBody().takeBody(variant.getBody());
-      variant.erase();
-      if (failed(inlineLaunchCalls(kernel, symbols)))
-        return signalPassFailure();
+      symbols.erase(variant);
     }
+    for (auto [kernelOp, variant] : formOf)
+      if (failed(inlineLaunchCalls(cast<func::FuncOp>(kernelOp), symbols)))
+        return signalPassFailure();
   }
 };
 } // namespace

@@ -136,7 +136,7 @@ module attributes {gpu.container_module} {
 // Threads that exchange registers run in lockstep: not emulated.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'shuffle_kernel': it uses 'gpu.shuffle', which needs threads running in lockstep}}
+    // expected-error @below {{cannot emulate GPU kernel 'shuffle_kernel': it uses 'gpu.shuffle', which the emulation does not run (threads that exchange registers would need to run in lockstep)}}
     gpu.func @shuffle_kernel(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
       %one = arith.constant 1 : i32
@@ -173,6 +173,23 @@ module attributes {gpu.container_module} {
       %view = memref.subview %x[%c0] [%c4] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
       gpu.barrier
       %v = memref.load %view[%c0] : memref<?xf32, strided<[1], offset: ?>>
+      memref.store %v, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A workgroup buffer becomes a stack buffer: only loads and stores of it.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'view_shared_kernel': a workgroup buffer is used by 'memref.subview' (only loads and stores are emulated)}}
+    gpu.func @view_shared_kernel(%x: memref<?xf32>)
+        workgroup(%tile: memref<32xf32, #gpu.address_space<workgroup>>) kernel {
+      %c0 = arith.constant 0 : index
+      %view = memref.subview %tile[0] [4] [1] : memref<32xf32, #gpu.address_space<workgroup>> to memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
+      %v = memref.load %view[%c0] : memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
       memref.store %v, %x[%c0] : memref<?xf32>
       gpu.return
     }
