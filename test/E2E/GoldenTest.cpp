@@ -116,22 +116,50 @@ public:
   /// With the CUDA test double: a counter it exports ("launches",
   /// "graph_launches", "live_bytes"), or -1 elsewhere.
   static long long fakeCudaCounter(const char *name) {
-    const char *driver = std::getenv("NHC_CUDA_DRIVER");
-    if (backendUnderTest() != "cuda" || !driver ||
-        std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+    if (backendUnderTest() != "cuda")
       return -1;
-    void *handle = dlopen(driver, RTLD_NOW | RTLD_NOLOAD);
+    return doubleCounter("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH,
+                         std::string("nhc_fake_cuda_") + name,
+                         std::string(name) == "live_bytes");
+  }
+
+  /// The counter `symbol` of the test double that environment variable
+  /// `variable` names, when that is `path` and the double is loaded, else
+  /// -1. `wide`: it returns uint64_t, else long.
+  static long long doubleCounter(const char *variable, const char *path,
+                                 const std::string &symbol, bool wide) {
+    const char *loaded = std::getenv(variable);
+    if (!loaded || std::string(loaded) != path)
+      return -1;
+    void *handle = dlopen(loaded, RTLD_NOW | RTLD_NOLOAD);
     if (!handle)
       return -1;
-    std::string symbol = std::string("nhc_fake_cuda_") + name;
     void *counter = dlsym(handle, symbol.c_str());
     long long value = -1;
-    if (std::string(name) == "live_bytes" && counter)
+    if (counter && wide)
       value = static_cast<long long>(reinterpret_cast<uint64_t (*)()>(counter)());
     else if (counter)
       value = reinterpret_cast<long (*)()>(counter)();
     dlclose(handle);
     return value;
+  }
+
+  /// Prefills prompt `p` alone with every position's logits and asserts
+  /// the reference's prefill logits.
+  void expectPrefillMatches(int p) {
+    std::vector<int32_t> ids = this->ids(p);
+    std::vector<float> ref =
+        tensor<float>("prompt." + std::to_string(p) + ".prefill_logits");
+    uint32_t slot;
+    check(nhc_session_claim(session, &slot), "claim");
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    std::vector<float> logits(ids.size() * vocab);
+    check(nhc_session_step(session, &request, 1, NHC_LOGITS_ALL,
+                           logits.data(), logits.size()),
+          "prefill");
+    expectClose(logits.data(), ref.data(), ids.size(),
+                "prompt " + std::to_string(p) + " prefill");
+    check(nhc_session_release_slot(session, slot), "release");
   }
 
   /// With the CUDA test double, a released session leaves no device memory
@@ -252,21 +280,8 @@ constexpr int kNewTokens = 16;
 TEST_P(Golden, PrefillLogitsOfEveryPosition) {
   Model model(GetParam());
   ASSERT_GE(model.prompts(), 2);
-  for (int p = 0; p < model.prompts(); ++p) {
-    std::vector<int32_t> ids = model.ids(p);
-    std::vector<float> ref =
-        model.tensor<float>("prompt." + std::to_string(p) + ".prefill_logits");
-    uint32_t slot;
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    std::vector<float> logits(ids.size() * model.vocab);
-    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_ALL,
-                                  logits.data(), logits.size()),
-                 "prefill");
-    model.expectClose(logits.data(), ref.data(), ids.size(),
-                      "prompt " + std::to_string(p) + " prefill");
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
-  }
+  for (int p = 0; p < model.prompts(); ++p)
+    model.expectPrefillMatches(p);
 }
 
 TEST_P(Golden, GreedyDecodeMatchesGenerate) {
@@ -631,16 +646,9 @@ INSTANTIATE_TEST_SUITE_P(FP8, Golden, ::testing::Values(fp32Case("fp8")),
 
 /// A counter of the cuBLASLt test double ("e4m3_matmuls"), or -1 without it.
 long long fakeBlasLtCounter(const char *name) {
-  const char *library = std::getenv("NHC_CUBLASLT");
-  if (!library || std::string(library) != NHC_FAKE_CUBLASLT_PATH)
-    return -1;
-  void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
-  if (!handle)
-    return -1;
-  void *counter = dlsym(handle, (std::string("nhc_fake_cublaslt_") + name).c_str());
-  long long value = counter ? reinterpret_cast<long (*)()>(counter)() : -1;
-  dlclose(handle);
-  return value;
+  return Model::doubleCounter("NHC_CUBLASLT", NHC_FAKE_CUBLASLT_PATH,
+                              std::string("nhc_fake_cublaslt_") + name,
+                              /*wide=*/false);
 }
 
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
@@ -693,16 +701,7 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
       EXPECT_NE(note.find("from sm_89 on; this device is sm_80"),
                 std::string::npos) << note;
     }
-    std::vector<int32_t> ids = model.ids(0);
-    std::vector<float> ref = model.tensor<float>("prompt.0.prefill_logits");
-    uint32_t slot;
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    std::vector<float> logits(ids.size() * model.vocab);
-    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_ALL,
-                                  logits.data(), logits.size()),
-                 "prefill");
-    model.expectClose(logits.data(), ref.data(), ids.size(), "prefill");
+    model.expectPrefillMatches(0);
     ASSERT_GE(fakeBlasLtCounter("e4m3_matmuls"), 0) << "the double is loaded";
     const long long products = fakeBlasLtCounter("e4m3_matmuls") - before;
     if (e4m3)

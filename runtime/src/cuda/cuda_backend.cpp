@@ -673,13 +673,13 @@ private:
   void multiply(const ExpertWeight &w, uint64_t a, uint64_t m, uint64_t n,
                 uint64_t k, uint64_t c, const std::string &where) {
     GemmShape s;
-    s.type = w.dtype == NHC_DTYPE_BF16 ? kCudaR16BF : kCudaR32F;
+    s.type = blasType(w.dtype); // f32 or bf16: experts are never e4m3 here
     s.m = m;
     s.n = n;
     s.k = k;
     s.lda = k;
     s.ldc = n;
-    if (s.type == kCudaR16BF) {
+    if (s.type != kCudaR32F) {
       narrowActivations(s.type, a, m * k, 0, k, m, k);
       a = narrowRows_.address();
     }
@@ -736,15 +736,17 @@ private:
   std::string gemmWhere(const GemmCall &call) const {
     return cat(origin_, ": gemm of weight ", call.weight);
   }
-  /// The cuBLASLt problem of `call` with `m` rows.
-  GemmShape gemmShape(const GemmCall &call, uint64_t m) const {
+  /// The cuBLASLt problem of `call` with `m` rows, its weight held as
+  /// `dtype` (by default as uploaded).
+  GemmShape gemmShape(const GemmCall &call, uint64_t m,
+                      std::optional<nhc_dtype_t> dtype = std::nullopt) const {
     GemmShape s;
     s.m = m;
     s.n = call.n;
     s.k = call.k;
     s.ldc = call.c.ld;
     s.bias = call.hasBias;
-    s.type = blasType(weightDtype_[call.weight]);
+    s.type = blasType(dtype ? *dtype : weightDtype_[call.weight]);
     // bf16 and e4m3: the rounded or packed copy of the activations
     s.lda = s.type == kCudaR32F ? call.a.ld : call.k;
     return s;
@@ -1016,14 +1018,7 @@ private:
                  ", not multiples of 16");
     if (call.c.offset % 4 || call.c.ld % 4) // f32: 16 bytes
       return "a gemm whose output rows are not 16-byte aligned";
-    GemmShape probe;
-    probe.type = kCudaR8FE4M3;
-    probe.m = 1;
-    probe.n = call.n;
-    probe.k = call.k;
-    probe.lda = call.k;
-    probe.ldc = call.c.ld;
-    if (!gemm_->supports(probe))
+    if (!gemm_->supports(gemmShape(call, 1, NHC_DTYPE_F8_E4M3)))
       return cat("this cuBLASLt (", gemm_->describe(),
                  ") has no e4m3 gemm of ", call.n, " x ", call.k);
     return "";

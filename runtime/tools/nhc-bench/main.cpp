@@ -208,17 +208,16 @@ struct ModelCost {
   /// F8_E4M3, ...): on cuda, the arithmetic of its product. A prompt's body
   /// FLOPs split in these shares.
   std::map<nhc_dtype_t, double> paramsByDtype;
-  uint64_t hidden = 0, vocab = 0, layers = 0, maxPositions = 0;
+  uint64_t hidden = 0, vocab = 0, layers = 0;
   std::string pattern;
 };
 
-/// Bytes per element the session reads of manifest weight `name`: as the
-/// backend holds it (nhc_session_weight_dtype).
-double bytesAsRead(const nhc_session_t *session, const std::string &name) {
+/// The dtype the session's backend holds manifest weight `name` in.
+nhc_dtype_t heldDtype(const nhc_session_t *session, const std::string &name) {
   nhc_dtype_t dtype;
   check(nhc_session_weight_dtype(session, name.c_str(), &dtype),
         "weight dtype");
-  return double(nhc_dtype_size(dtype));
+  return dtype;
 }
 
 ModelCost modelCost(const nhc_artifact_t *artifact,
@@ -231,7 +230,6 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
   cost.hidden = model[key::kHiddenSize];
   cost.vocab = model[key::kVocabSize];
   cost.layers = model[key::kNumLayers];
-  cost.maxPositions = model[key::kMaxPositionEmbeddings];
   cost.pattern = model.value(key::kLayerPattern, "");
   double expertShare = 1.0;
   for (const Json &entry : m[key::kSchedules][value::kScheduleBody])
@@ -246,15 +244,13 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
       elems *= double(d);
     bool embeddings = name.find("embeddings") != std::string::npos;
     bool matrix = shape.size() == 2 && !embeddings;
-    // One embedding row per token.
-    const double bytes = bytesAsRead(session, name);
+    // Every weight as the backend holds it; one embedding row per token.
+    const nhc_dtype_t dtype = heldDtype(session, name);
+    const double bytes = double(nhc_dtype_size(dtype));
     cost.weightBytesAsRead +=
         embeddings ? double(cost.hidden) * bytes : elems * bytes;
     if (!matrix)
       continue;
-    nhc_dtype_t dtype;
-    check(nhc_session_weight_dtype(session, name.c_str(), &dtype),
-          "weight dtype");
     if (name == "lm_head.weight") {
       cost.headParams = elems; // 2 x head FLOPs per step: small, not mixed
       continue;
