@@ -69,9 +69,12 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 }
 
 void mlir::nhc::buildKernelsToGPUEmulationPipeline(OpPassManager &pm,
-                                                   int64_t blockSize) {
+                                                   int64_t blockSize,
+                                                   bool keepLaunchers) {
   buildKernelsToGPUKernelsPipeline(pm, blockSize);
-  pm.addPass(createNHCEmulateGPUKernelsPass());
+  NHCEmulateGPUKernelsPassOptions emulation;
+  emulation.keepLaunchers = keepLaunchers;
+  pm.addPass(createNHCEmulateGPUKernelsPass(emulation));
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   buildHostCodeToLLVMPipeline(pm);
 }

@@ -78,6 +78,7 @@ void mlir::nhc::registerKernelPipelines() {
       "Lower the nhc kernel library's GPU kernels to host functions that run "
       "a grid's threads in turn (for a CUDA test double)",
       [](OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
-        buildKernelsToGPUEmulationPipeline(pm, options.blockSize);
+        buildKernelsToGPUEmulationPipeline(pm, options.blockSize,
+                                           options.keepLaunchers);
       });
 }

@@ -133,7 +133,19 @@ def NHCEmulateGPUKernelsPass
     }
     func.func @k_abi_slots() -> i64 { return 5 }
     ```
+
+    With `keep-launchers`, the host functions stay instead (and no
+    `_abi_slots` functions are made): each `gpu.launch_func` becomes a
+    `func.call` of its emulated kernel with the launch's grid and block
+    sizes, so every library kernel keeps its own signature and runs its GPU
+    body, grid computation included (the kernel unit tests' `gpu-form.`
+    run). A launch with dynamic shared memory or async tokens is an error.
   }];
+  let options = [
+    Option<"keepLaunchers", "keep-launchers", "bool", /*default=*/"false",
+           "Keep the host functions, their launches calling the emulated "
+           "kernels">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect",

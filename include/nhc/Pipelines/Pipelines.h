@@ -69,13 +69,22 @@ struct GPUEmulationPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(128)};
+  Option<bool> keepLaunchers{
+      *this, "keep-launchers",
+      llvm::cl::desc("Keep the library kernels' host functions, their "
+                     "launches calling the emulated kernels"),
+      llvm::cl::init(false)};
 };
 
 /// The kernels of a CUDA test double: the GPU kernels exactly as
 /// buildKernelsToGPUKernelsPipeline outlines them, turned into host
 /// functions over a grid (nhc-emulate-gpu-kernels), lowered as the host
-/// pipeline lowers. Registered as `nhc-kernels-to-gpu-emulation-pipeline`.
-void buildKernelsToGPUEmulationPipeline(OpPassManager &pm, int64_t blockSize);
+/// pipeline lowers. With `keepLaunchers` the library kernels stay, each
+/// with its own signature, launching the emulated kernels (how the kernel
+/// unit tests run GPU forms). Registered as
+/// `nhc-kernels-to-gpu-emulation-pipeline`.
+void buildKernelsToGPUEmulationPipeline(OpPassManager &pm, int64_t blockSize,
+                                        bool keepLaunchers = false);
 
 /// Options of `nemotron-lower-to-exec-pipeline`.
 struct ModelToExecPipelineOptions

@@ -109,13 +109,51 @@ struct NHCEmulateGPUKernelsPass
       if (!emulated)
         return signalPassFailure();
       created.push_back(emulated);
-      created.push_back(slotCount(b, kernel));
+      if (keepLaunchers)
+        emulated.setPrivate(); // only the library kernels are entries
+      else
+        created.push_back(slotCount(b, kernel));
     }
+    if (keepLaunchers && failed(callEmulatedKernels(module)))
+      return signalPassFailure();
     for (Operation &op :
          llvm::make_early_inc_range(module.getBody()->getOperations()))
-      if (!llvm::is_contained(created, &op))
+      if (!llvm::is_contained(created, &op) &&
+          !(keepLaunchers && isa<func::FuncOp>(op)))
         op.erase();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  }
+
+  /// Every gpu.launch_func of the host functions becomes a call of its
+  /// emulated kernel: the kernel's operands, then the grid's and the
+  /// block's x, y, z sizes.
+  LogicalResult callEmulatedKernels(ModuleOp module) {
+    SmallVector<gpu::LaunchFuncOp> launches;
+    module.walk([&](func::FuncOp fn) {
+      fn.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+    });
+    for (gpu::LaunchFuncOp launch : launches) {
+      if (launch.getDynamicSharedMemorySize() || launch.getAsyncToken() ||
+          !launch.getAsyncDependencies().empty())
+        return launch.emitError("cannot call the emulated kernel '")
+               << launch.getKernelName().getValue()
+               << "': the launch has dynamic shared memory or async tokens";
+      OpBuilder b(launch);
+      SmallVector<Value> operands(launch.getKernelOperands());
+      gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+      gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+      for (Value size : {grid.x, grid.y, grid.z, block.x, block.y, block.z})
+        operands.push_back(size.getType().isIndex()
+                               ? size
+                               : arith::IndexCastOp::create(
+                                     b, launch.getLoc(), b.getIndexType(),
+                                     size)
+                                     .getResult());
+      func::CallOp::create(b, launch.getLoc(), launch.getKernelName(),
+                           TypeRange(), operands);
+      launch.erase();
+    }
+    return success();
   }
 
   /// func.func @<kernel>(args..., gx, gy, gz, bx, by, bz): every thread.

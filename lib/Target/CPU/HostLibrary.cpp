@@ -334,3 +334,44 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
     return failure();
   return lib;
 }
+
+FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
+    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
+    std::string &error) {
+  std::vector<KernelSignature> signatures;
+  {
+    DiagnosticCollector collect(kernels.getContext(), error);
+    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
+    if (failed(sigs))
+      return failure();
+    signatures = std::move(*sigs);
+  }
+  FailureOr<std::string> bitcode = lowerToBitcode(
+      kernels, "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers}",
+      [&](OpPassManager &pm) {
+        buildKernelsToGPUEmulationPipeline(pm, blockSize,
+                                           /*keepLaunchers=*/true);
+      },
+      error);
+  if (failed(bitcode))
+    return failure();
+  // The GPU pipeline drops host-only kernels: entries for the others.
+  HostLibrary lib;
+  {
+    llvm::LLVMContext llvmCtx;
+    llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
+        llvm::parseBitcodeFile(llvm::MemoryBufferRef(*bitcode, "emulation"),
+                               llvmCtx);
+    if (!parsed) {
+      error = llvm::toString(parsed.takeError());
+      return failure();
+    }
+    for (KernelSignature &sig : signatures)
+      if (llvm::Function *fn = (*parsed)->getFunction(sig.name);
+          fn && !fn->isDeclaration())
+        lib.kernels.push_back(std::move(sig));
+  }
+  if (failed(buildForCpu(*bitcode, options, lib, error)))
+    return failure();
+  return lib;
+}

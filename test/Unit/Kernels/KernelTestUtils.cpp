@@ -6,6 +6,7 @@
 
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Target/CPU/HostLibrary.h"
+#include "nhc/Target/CUDA/CudaLibrary.h"
 #include "nhc/format/host_isa.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <dlfcn.h>
 #include <map>
 
@@ -34,12 +36,23 @@ std::string kernelTestCpu(std::string &skip) {
   return cpu;
 }
 
-struct HostKernels {
+/// NHC_KERNEL_TEST_FORM: whether the tests run the kernels' GPU bodies
+/// (`gpu`) or the host kernels (unset or `host`); anything else is an error.
+bool testGpuForms(std::string &error) {
+  const char *env = std::getenv("NHC_KERNEL_TEST_FORM");
+  std::string form = env ? env : "host";
+  if (form != "host" && form != "gpu")
+    error = "NHC_KERNEL_TEST_FORM=" + form + ": expected host or gpu";
+  return form == "gpu";
+}
+
+/// One build of the kernel library, dlopened.
+struct LoadedKernels {
   void *handle = nullptr;
   std::map<std::string, mlir::nhc::KernelSignature> signatures;
   std::string error;
 
-  HostKernels() {
+  explicit LoadedKernels(bool gpuForms) {
     std::string skip; // CpuLevelEnvironment skips the tests then
     mlir::nhc::HostTargetOptions options;
     options.cpu = kernelTestCpu(skip);
@@ -50,7 +63,10 @@ struct HostKernels {
       return;
     }
     mlir::FailureOr<mlir::nhc::HostLibrary> host =
-        mlir::nhc::compileHostLibrary(*lib, options, error);
+        gpuForms ? mlir::nhc::compileEmulatedGPUKernels(
+                       *lib, options, mlir::nhc::CudaTargetOptions().blockSize,
+                       error)
+                 : mlir::nhc::compileHostLibrary(*lib, options, error);
     if (mlir::failed(host))
       return;
     for (const mlir::nhc::KernelSignature &sig : host->kernels)
@@ -70,10 +86,34 @@ struct HostKernels {
       error = dlerror();
     llvm::sys::fs::remove(path); // the mapping stays valid
   }
+
+  /// nhc_<name>_packed, after checking `args` against the signature.
+  void (*entry(const std::string &name, ArgPack &args))(void **) {
+    EXPECT_NE(handle, nullptr) << error;
+    if (!handle)
+      return nullptr;
+    auto it = signatures.find(name);
+    EXPECT_NE(it, signatures.end()) << "unknown kernel " << name;
+    if (it == signatures.end())
+      return nullptr;
+    EXPECT_EQ(args.paramKinds(), it->second.paramKinds()) << name;
+    EXPECT_EQ(args.numSlots(), it->second.numAbiSlots()) << name;
+    if (args.paramKinds() != it->second.paramKinds() ||
+        args.numSlots() != it->second.numAbiSlots())
+      return nullptr;
+    auto fn = reinterpret_cast<void (*)(void **)>(
+        dlsym(handle, (name + "_packed").c_str()));
+    EXPECT_NE(fn, nullptr) << name << "_packed is not exported";
+    return fn;
+  }
 };
 
-HostKernels &hostKernels() {
-  static HostKernels kernels;
+LoadedKernels &hostKernels() {
+  static LoadedKernels kernels(/*gpuForms=*/false);
+  return kernels;
+}
+LoadedKernels &gpuKernels() {
+  static LoadedKernels kernels(/*gpuForms=*/true);
   return kernels;
 }
 
@@ -92,12 +132,27 @@ public:
 } // namespace
 
 void nhc_test::runKernel(const std::string &name, ArgPack &args) {
-  HostKernels &k = hostKernels();
-  ASSERT_NE(k.handle, nullptr) << k.error;
-  auto it = k.signatures.find(name);
-  ASSERT_NE(it, k.signatures.end()) << "unknown kernel " << name;
-  ASSERT_EQ(args.paramKinds(), it->second.paramKinds()) << name;
-  ASSERT_EQ(args.numSlots(), it->second.numAbiSlots()) << name;
+  std::string formError;
+  bool gpuForms = testGpuForms(formError);
+  ASSERT_TRUE(formError.empty()) << formError;
+  if (gpuForms) {
+    ASSERT_EQ(std::getenv("NHC_KERNEL_TEST_SLICES"), nullptr)
+        << "GPU bodies have no sliced entries";
+    // The host kernel on copies first: it is what the GPU body must match.
+    std::deque<std::vector<unsigned char>> copies;
+    ArgPack hostArgs = args.withCopiedBuffers(copies);
+    auto host = hostKernels().entry(name, hostArgs);
+    auto gpu = gpuKernels().entry(name, args);
+    ASSERT_TRUE(host && gpu) << name;
+    host(hostArgs.data());
+    gpu(args.data());
+    args.expectBuffersMatch(hostArgs, 1e-5,
+                            name + "'s GPU body against its host kernel");
+    return;
+  }
+  LoadedKernels &k = hostKernels();
+  auto fn = k.entry(name, args);
+  ASSERT_NE(fn, nullptr) << name;
   // NHC_KERNEL_TEST_SLICES=N runs the sliced entry instead, the N slices of
   // each phase one after another in reverse order: the slices must cover
   // every iteration exactly once, in any order (the `sliced.` tests).
@@ -116,10 +171,95 @@ void nhc_test::runKernel(const std::string &name, ArgPack &args) {
     }
     return;
   }
-  auto fn = reinterpret_cast<void (*)(void **)>(
-      dlsym(k.handle, (name + "_packed").c_str()));
-  ASSERT_NE(fn, nullptr) << name << "_packed is not exported";
   fn(args.data());
+}
+
+ArgPack &ArgPack::buffer(void *data, size_t size, size_t elementBytes,
+                         bool isFloat) {
+  descs.push_back(
+      {data, data, 0, int64_t(size), 1, elementBytes, isFloat});
+  Desc &d = descs.back();
+  ptrs.insert(ptrs.end(),
+              {&d.allocated, &d.aligned, &d.offset, &d.size, &d.stride});
+  kinds.push_back("memref");
+  return *this;
+}
+
+ArgPack &ArgPack::idx(int64_t v) {
+  ints.push_back(v);
+  ptrs.push_back(&ints.back());
+  kinds.push_back("index");
+  return *this;
+}
+
+ArgPack &ArgPack::f32(float v) {
+  floats.push_back(v);
+  ptrs.push_back(&floats.back());
+  kinds.push_back("f32");
+  return *this;
+}
+
+ArgPack ArgPack::withCopiedBuffers(
+    std::deque<std::vector<unsigned char>> &storage) const {
+  ArgPack copy;
+  std::map<void *, void *> copied;
+  size_t d = 0, i = 0, f = 0;
+  for (const std::string &kind : kinds) {
+    if (kind == "index") {
+      copy.idx(ints[i++]);
+    } else if (kind == "f32") {
+      copy.f32(floats[f++]);
+    } else {
+      const Desc &desc = descs[d++];
+      void *&data = copied[desc.aligned];
+      if (!data) {
+        const auto *bytes = static_cast<const unsigned char *>(desc.aligned);
+        storage.emplace_back(bytes, bytes + desc.size * desc.elementBytes);
+        data = storage.back().data();
+      }
+      copy.buffer(data, size_t(desc.size), desc.elementBytes, desc.isFloat);
+    }
+  }
+  return copy;
+}
+
+void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
+                                 const std::string &what) const {
+  ASSERT_EQ(descs.size(), want.descs.size()) << what;
+  for (size_t b = 0; b < descs.size(); ++b) {
+    const Desc &got = descs[b], &ref = want.descs[b];
+    ASSERT_EQ(got.size, ref.size) << what;
+    ASSERT_EQ(got.elementBytes, ref.elementBytes) << what;
+    std::string where = what + ", buffer argument " + std::to_string(b);
+    if (!got.isFloat) {
+      const auto *g = static_cast<const unsigned char *>(got.aligned);
+      const auto *r = static_cast<const unsigned char *>(ref.aligned);
+      for (int64_t e = 0; e < got.size; ++e)
+        if (std::memcmp(g + e * got.elementBytes, r + e * got.elementBytes,
+                        got.elementBytes)) {
+          ADD_FAILURE() << where << ": element " << e << " differs";
+          break;
+        }
+      continue;
+    }
+    ASSERT_EQ(got.elementBytes, sizeof(float)) << where;
+    const auto *g = static_cast<const float *>(got.aligned);
+    const auto *r = static_cast<const float *>(ref.aligned);
+    double scale = 1.0;
+    for (int64_t e = 0; e < ref.size; ++e)
+      if (std::isfinite(r[e]))
+        scale = std::max(scale, std::fabs(double(r[e])));
+    int reported = 0;
+    for (int64_t e = 0; e < got.size; ++e) {
+      bool same = std::isnan(r[e]) ? std::isnan(g[e])
+                  : std::isinf(r[e])
+                      ? g[e] == r[e]
+                      : std::fabs(double(g[e]) - r[e]) <= tol * scale;
+      if (!same && reported++ < 5)
+        ADD_FAILURE() << where << "[" << e << "] = " << g[e] << ", host "
+                      << r[e] << " (allowed " << tol * scale << ")";
+    }
+  }
 }
 
 std::vector<float> nhc_test::randomFloats(std::mt19937 &rng, size_t n, float lo,

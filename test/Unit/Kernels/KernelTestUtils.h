@@ -13,6 +13,7 @@
 #include <deque>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace nhc_test {
@@ -21,34 +22,32 @@ namespace nhc_test {
 class ArgPack {
 public:
   template <typename T> ArgPack &buf(std::vector<T> &v) {
-    descs.push_back({v.data(), v.data(), 0, int64_t(v.size()), 1});
-    Desc &d = descs.back();
-    ptrs.insert(ptrs.end(),
-                {&d.allocated, &d.aligned, &d.offset, &d.size, &d.stride});
-    kinds.push_back("memref");
-    return *this;
+    return buffer(v.data(), v.size(), sizeof(T), std::is_floating_point_v<T>);
   }
-  ArgPack &idx(int64_t v) {
-    ints.push_back(v);
-    ptrs.push_back(&ints.back());
-    kinds.push_back("index");
-    return *this;
-  }
-  ArgPack &f32(float v) {
-    floats.push_back(v);
-    ptrs.push_back(&floats.back());
-    kinds.push_back("f32");
-    return *this;
-  }
+  ArgPack &idx(int64_t v);
+  ArgPack &f32(float v);
   void **data() { return ptrs.data(); }
   size_t numSlots() const { return ptrs.size(); }
   const std::vector<std::string> &paramKinds() const { return kinds; }
+
+  /// The same arguments with every buffer copied into `storage` (a buffer
+  /// passed twice is copied once, so aliasing stays).
+  ArgPack withCopiedBuffers(std::deque<std::vector<unsigned char>> &storage) const;
+  /// Fails the current test unless each buffer of this pack equals the
+  /// same buffer of `want` (a pack of the same call): integers exactly,
+  /// floats within `tol * max(1, max|want's buffer|)` (NaN where `want`
+  /// has NaN).
+  void expectBuffersMatch(const ArgPack &want, double tol,
+                          const std::string &what) const;
 
 private:
   struct Desc {
     void *allocated, *aligned;
     int64_t offset, size, stride;
+    size_t elementBytes;
+    bool isFloat;
   };
+  ArgPack &buffer(void *data, size_t size, size_t elementBytes, bool isFloat);
   std::deque<Desc> descs;
   std::deque<int64_t> ints;
   std::deque<float> floats;
@@ -58,7 +57,13 @@ private:
 
 /// Calls nhc_<name>_packed of the host library (compiled on first use);
 /// fails the current test if the kernel is unknown or `args` does not match
-/// its signature.
+/// its signature. NHC_KERNEL_TEST_FORM=gpu runs the kernel's GPU body
+/// instead (compileEmulatedGPUKernels: its GPU form or its parallel loops
+/// mapped to blocks, emulated on the host) and also the host kernel on
+/// copies of the buffers, and fails unless both leave every buffer the
+/// same (floats to 1e-5 of the buffer's scale: GPU forms sum in other
+/// orders); the test then checks the GPU body's results as usual (the
+/// `gpu-form.` tests).
 void runKernel(const std::string &name, ArgPack &args);
 
 /// Uniform random floats in [lo, hi).

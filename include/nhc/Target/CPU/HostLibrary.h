@@ -77,6 +77,16 @@ FailureOr<HostLibrary> compileGPUEmulationLibrary(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
     std::string &error);
 
+/// The library's kernels as the GPU runs them, on the host: each kernel's
+/// GPU body (its GPU form, or its parallel loops mapped to blocks of
+/// `blockSize` threads) emulated (nhc-kernels-to-gpu-emulation-pipeline
+/// with keep-launchers), behind the same `nhc_<name>_packed` entries and
+/// signatures as compileHostLibrary's; host-only kernels are absent. For
+/// testing each GPU body against the host kernel of the same op.
+FailureOr<HostLibrary> compileEmulatedGPUKernels(
+    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
+    std::string &error);
+
 /// Adds to `module`, for each kernel, `void <name>_packed(ptr args)` that
 /// loads the i-th LLVM-level parameter of `<name>` from `*args[i]` and calls
 /// it, and `i64 <name>_sliced_packed(ptr args, i64 slice, i64 slices, i64
