@@ -23,9 +23,6 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %scale: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %rowKV = arith.muli %Hkv, %D : index
@@ -35,18 +32,8 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
 
   // Phase 1: append K and V.
   scf.parallel (%r, %j) = (%c0, %c0) to (%R, %rowKV) step (%c1, %c1) {
-    %r4 = arith.muli %r, %c4 : index
-    %off64 = memref.load %req[%r4] : memref<?xi64>
-    %r4n = arith.addi %r4, %c1 : index
-    %n64 = memref.load %req[%r4n] : memref<?xi64>
-    %r4p = arith.addi %r4, %c2 : index
-    %start64 = memref.load %req[%r4p] : memref<?xi64>
-    %r4s = arith.addi %r4, %c3 : index
-    %slot64 = memref.load %req[%r4s] : memref<?xi64>
-    %off = arith.index_cast %off64 : i64 to index
-    %n = arith.index_cast %n64 : i64 to index
-    %start = arith.index_cast %start64 : i64 to index
-    %slot = arith.index_cast %slot64 : i64 to index
+    %off, %n, %start, %slot = func.call @nhc_request(%req, %r)
+        : (memref<?xi64>, index) -> (index, index, index, index)
     %slotBase = arith.muli %slot, %slotElems : index
     %kcol = arith.addi %k_offset, %j : index
     %vcol = arith.addi %v_offset, %j : index
@@ -71,18 +58,8 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   %kBlock = arith.constant 64 : index
   %kHeads = arith.constant 64 : index
   scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
-    %r4 = arith.muli %r, %c4 : index
-    %off64 = memref.load %req[%r4] : memref<?xi64>
-    %r4n = arith.addi %r4, %c1 : index
-    %n64 = memref.load %req[%r4n] : memref<?xi64>
-    %r4p = arith.addi %r4, %c2 : index
-    %start64 = memref.load %req[%r4p] : memref<?xi64>
-    %r4s = arith.addi %r4, %c3 : index
-    %slot64 = memref.load %req[%r4s] : memref<?xi64>
-    %off = arith.index_cast %off64 : i64 to index
-    %n = arith.index_cast %n64 : i64 to index
-    %start = arith.index_cast %start64 : i64 to index
-    %slot = arith.index_cast %slot64 : i64 to index
+    %off, %n, %start, %slot = func.call @nhc_request(%req, %r)
+        : (memref<?xi64>, index) -> (index, index, index, index)
     %slotBase = arith.muli %slot, %slotElems : index
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index

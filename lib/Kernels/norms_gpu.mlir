@@ -1,37 +1,10 @@
 // GPU forms of norms.mlir's three RMS norms (nhc-select-kernel-variants):
 // one block of 256 threads per row instead of one thread per row. Each thread
 // sums the squares of the row's elements tx, tx + 256, ...; a tree in
-// workgroup memory adds the 256 partial sums, in an order fixed by the code
+// workgroup memory adds the 256 partial sums (nhc_block_reduce_256), in an order fixed by the code
 // (the result does not depend on the batch); every thread then scales its
 // elements. Same signatures and results as the portable forms up to the
 // order of the sums.
-
-// The sum of `v` over the block's 256 threads (each passes its own), in
-// every thread: partial[tx] = v, then 8 halvings, each behind a barrier.
-func.func private @nhc_block_sum_256(
-    %v: f32, %tx: index,
-    %partial: memref<256xf32, #gpu.address_space<workgroup>>) -> f32 {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c128 = arith.constant 128 : index
-  memref.store %v, %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-  gpu.barrier
-  scf.for %k = %c0 to %c8 step %c1 {
-    %stride = arith.shrui %c128, %k : index
-    %active = arith.cmpi ult, %tx, %stride : index
-    scf.if %active {
-      %other = arith.addi %tx, %stride : index
-      %a = memref.load %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-      %b = memref.load %partial[%other] : memref<256xf32, #gpu.address_space<workgroup>>
-      %s = arith.addf %a, %b : f32
-      memref.store %s, %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-    }
-    gpu.barrier
-  }
-  %total = memref.load %partial[%c0] : memref<256xf32, #gpu.address_space<workgroup>>
-  return %total : f32
-}
 
 // 1 / sqrt(sum / H + eps): the row's scale.
 func.func private @nhc_rms_scale(%sum: f32, %H: index, %eps: f32) -> f32 {
@@ -56,6 +29,7 @@ func.func private @nhc_rms_norm_gpu(%x: memref<?xf32>, %w: memref<?xf32>,
     %c0 = arith.constant 0 : index
     %step = arith.constant 256 : index
     %zero = arith.constant 0.0 : f32
+    %false = arith.constant false
     %row = arith.muli %t, %H : index
     %ss = scf.for %j = %tx to %H step %step iter_args(%acc = %zero) -> (f32) {
       %i = arith.addi %row, %j : index
@@ -64,8 +38,8 @@ func.func private @nhc_rms_norm_gpu(%x: memref<?xf32>, %w: memref<?xf32>,
       %a = arith.addf %acc, %sq : f32
       scf.yield %a : f32
     }
-    %sum = func.call @nhc_block_sum_256(%ss, %tx, %partial)
-        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>) -> f32
+    %sum = func.call @nhc_block_reduce_256(%ss, %tx, %partial, %false)
+        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
     %rs = func.call @nhc_rms_scale(%sum, %H, %eps) : (f32, index, f32) -> f32
     %qs = memref.load %qscale[%c0] : memref<?xf32>
     %doq = arith.cmpi ne, %quantize, %c0 : index
@@ -99,6 +73,7 @@ func.func private @nhc_add_rms_norm_gpu(%residual: memref<?xf32>,
     %c0 = arith.constant 0 : index
     %step = arith.constant 256 : index
     %zero = arith.constant 0.0 : f32
+    %false = arith.constant false
     %row = arith.muli %t, %H : index
     %ss = scf.for %j = %tx to %H step %step iter_args(%acc = %zero) -> (f32) {
       %i = arith.addi %row, %j : index
@@ -110,8 +85,8 @@ func.func private @nhc_add_rms_norm_gpu(%residual: memref<?xf32>,
       %s = arith.addf %acc, %sq : f32
       scf.yield %s : f32
     }
-    %sum = func.call @nhc_block_sum_256(%ss, %tx, %partial)
-        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>) -> f32
+    %sum = func.call @nhc_block_reduce_256(%ss, %tx, %partial, %false)
+        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
     %rs = func.call @nhc_rms_scale(%sum, %H, %eps) : (f32, index, f32) -> f32
     %qs = memref.load %qscale[%c0] : memref<?xf32>
     %doq = arith.cmpi ne, %quantize, %c0 : index
@@ -151,6 +126,7 @@ func.func private @nhc_gated_rms_norm_gpu(%y: memref<?xf32>,
     %c0 = arith.constant 0 : index
     %step = arith.constant 256 : index
     %zero = arith.constant 0.0 : f32
+    %false = arith.constant false
     %one = arith.constant 1.0 : f32
     %gs = arith.divui %I, %G : index
     %t = arith.divui %tg, %G : index
@@ -176,8 +152,8 @@ func.func private @nhc_gated_rms_norm_gpu(%y: memref<?xf32>,
       %s = arith.addf %acc, %sq : f32
       scf.yield %s : f32
     }
-    %sum = func.call @nhc_block_sum_256(%ss, %tx, %partial)
-        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>) -> f32
+    %sum = func.call @nhc_block_reduce_256(%ss, %tx, %partial, %false)
+        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
     %rs = func.call @nhc_rms_scale(%sum, %gs, %eps) : (f32, index, f32) -> f32
     %qs = memref.load %qscale[%c0] : memref<?xf32>
     %doq = arith.cmpi ne, %quantize, %c0 : index

@@ -258,28 +258,14 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // Request r's (token_offset, num_tokens, start_pos, slot, is_prefill).
 func.func private @nhc_ssd_request(%req: memref<?xi64>, %r: index)
     -> (index, index, index, index, i1) {
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
-  %zero64 = arith.constant 0 : i64
-  %one64 = arith.constant 1 : i64
-  %r4 = arith.muli %r, %c4 : index
-  %off64 = memref.load %req[%r4] : memref<?xi64>
-  %i1 = arith.addi %r4, %c1 : index
-  %n64 = memref.load %req[%i1] : memref<?xi64>
-  %i2 = arith.addi %r4, %c2 : index
-  %start64 = memref.load %req[%i2] : memref<?xi64>
-  %i3 = arith.addi %r4, %c3 : index
-  %slot64 = memref.load %req[%i3] : memref<?xi64>
-  %multi = arith.cmpi sgt, %n64, %one64 : i64
-  %fresh = arith.cmpi eq, %start64, %zero64 : i64
+  %q:4 = func.call @nhc_request(%req, %r) : (memref<?xi64>, index)
+      -> (index, index, index, index)
+  %multi = arith.cmpi sgt, %q#1, %c1 : index
+  %fresh = arith.cmpi eq, %q#2, %c0 : index
   %prefill = arith.ori %multi, %fresh : i1
-  %off = arith.index_cast %off64 : i64 to index
-  %n = arith.index_cast %n64 : i64 to index
-  %start = arith.index_cast %start64 : i64 to index
-  %slot = arith.index_cast %slot64 : i64 to index
-  return %off, %n, %start, %slot, %prefill : index, index, index, index, i1
+  return %q#0, %q#1, %q#2, %q#3, %prefill : index, index, index, index, i1
 }
 
 // Row stride of xbc: H*P + 2*G*N.

@@ -48,7 +48,7 @@
 // CONV-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
 // CONV:       func.func private @nhc_conv_seq_at
 
-// RUN: nhc-opt %nhc_src_root/lib/Kernels/ssd_scan.mlir | nhc-opt | FileCheck %s --check-prefix=SSD
+// RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/ssd_scan.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=SSD
 // SSD-LABEL: func.func @nhc_ssd_scan(
 // SSD-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32)
 // SSD-LABEL: func.func @nhc_ssd_chunk_scan(
@@ -56,7 +56,7 @@
 // SSD:       func.func private @nhc_ssd_dt
 // SSD:         math.log1p
 
-// RUN: nhc-opt %nhc_src_root/lib/Kernels/attention.mlir | nhc-opt | FileCheck %s --check-prefix=ATTN
+// RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=ATTN
 // ATTN-LABEL: func.func @nhc_attention(
 // ATTN-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32)
 // Append, then attend: two top-level parallel loops.

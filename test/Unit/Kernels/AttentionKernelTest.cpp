@@ -148,6 +148,21 @@ TEST(KernelAttention, LongContextsCrossPositionBlocks) {
   EXPECT_EQ(c.vCache, vCache);
 }
 
+TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
+  // The GPU form takes positions in tiles of 256 and output columns 256 at a
+  // time: a decode at 600 (three tiles, the last partial), a prefill that
+  // crosses the first tile's end inside the prompt, a continuation from 250
+  // across it; D = 260 gives its column threads a second round.
+  AttnCase c = shapedCase({{1, 600, 0}, {260, 0, 1}, {9, 250, 3}}, 61,
+                          /*hq=*/4, /*hkv=*/2, /*d=*/260, /*maxSeq=*/640);
+  std::vector<float> kCache = c.kCache, vCache = c.vCache;
+  std::vector<double> want = attnRef(c, kCache, vCache);
+  std::vector<float> out = runAttn(c);
+  expectClose(out, want, 1e-5, "out");
+  EXPECT_EQ(c.kCache, kCache);
+  EXPECT_EQ(c.vCache, vCache);
+}
+
 TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
   // 130 query heads on one KV head: the group runs as 64 + 64 + 2 heads.
   AttnCase c = shapedCase({{3, 0, 0}, {1, 80, 1}}, 59, /*hq=*/130,
