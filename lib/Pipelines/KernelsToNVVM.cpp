@@ -70,10 +70,12 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 
 void mlir::nhc::buildKernelsToGPUEmulationPipeline(OpPassManager &pm,
                                                    int64_t blockSize,
-                                                   bool keepLaunchers) {
+                                                   bool keepLaunchers,
+                                                   bool reverseOrder) {
   buildKernelsToGPUKernelsPipeline(pm, blockSize);
   NHCEmulateGPUKernelsPassOptions emulation;
   emulation.keepLaunchers = keepLaunchers;
+  emulation.reverseOrder = reverseOrder;
   pm.addPass(createNHCEmulateGPUKernelsPass(emulation));
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   buildHostCodeToLLVMPipeline(pm);

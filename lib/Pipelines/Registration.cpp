@@ -79,6 +79,7 @@ void mlir::nhc::registerKernelPipelines() {
       "a grid's threads in turn (for a CUDA test double)",
       [](OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
         buildKernelsToGPUEmulationPipeline(pm, options.blockSize,
-                                           options.keepLaunchers);
+                                           options.keepLaunchers,
+                                           options.reverseOrder);
       });
 }

@@ -117,7 +117,10 @@ def NHCEmulateGPUKernelsPass
     and subgroup operations would need threads in lockstep), a barrier under
     other control flow, private memory attributions, a workgroup buffer used
     other than by loads and stores, and a non-scalar value used across a
-    barrier. Threads run in turns, so races between them do not show.
+    barrier. Threads run in turns, so races between them do not show as
+    such; with `reverse-order` blocks and threads run in descending order,
+    so a result that changes with it depends on the order of threads that
+    no barrier fixes (the kernel unit tests run both orders).
 
     ```mlir
     gpu.module @nhc_kernels {
@@ -145,6 +148,9 @@ def NHCEmulateGPUKernelsPass
     Option<"keepLaunchers", "keep-launchers", "bool", /*default=*/"false",
            "Keep the host functions, their launches calling the emulated "
            "kernels">,
+    Option<"reverseOrder", "reverse-order", "bool", /*default=*/"false",
+           "Run the blocks, and the threads between two barriers, in "
+           "descending order">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -74,6 +74,10 @@ struct GPUEmulationPipelineOptions
       llvm::cl::desc("Keep the library kernels' host functions, their "
                      "launches calling the emulated kernels"),
       llvm::cl::init(false)};
+  Option<bool> reverseOrder{
+      *this, "reverse-order",
+      llvm::cl::desc("Run blocks and threads in descending order"),
+      llvm::cl::init(false)};
 };
 
 /// The kernels of a CUDA test double: the GPU kernels exactly as
@@ -81,10 +85,11 @@ struct GPUEmulationPipelineOptions
 /// functions over a grid (nhc-emulate-gpu-kernels), lowered as the host
 /// pipeline lowers. With `keepLaunchers` the library kernels stay, each
 /// with its own signature, launching the emulated kernels (how the kernel
-/// unit tests run GPU forms). Registered as
-/// `nhc-kernels-to-gpu-emulation-pipeline`.
+/// unit tests run GPU forms); with `reverseOrder` blocks and threads run in
+/// descending order. Registered as `nhc-kernels-to-gpu-emulation-pipeline`.
 void buildKernelsToGPUEmulationPipeline(OpPassManager &pm, int64_t blockSize,
-                                        bool keepLaunchers = false);
+                                        bool keepLaunchers = false,
+                                        bool reverseOrder = false);
 
 /// Options of `nemotron-lower-to-exec-pipeline`.
 struct ModelToExecPipelineOptions

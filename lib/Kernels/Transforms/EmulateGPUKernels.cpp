@@ -176,10 +176,11 @@ struct NHCEmulateGPUKernelsPass
     e.zero = arith::ConstantIndexOp::create(body, loc, 0);
     e.one = arith::ConstantIndexOp::create(body, loc, 1);
     // Loops z, y, x over blocks; blockIds[0..2] are the block's x, y, z.
+    e.reverse = reverseOrder;
     for (int d = 2; d >= 0; --d) {
       auto loop = scf::ForOp::create(body, loc, e.zero, e.sizes[d], e.one);
-      e.blockIds[d] = loop.getInductionVar();
       body.setInsertionPoint(loop.getBody()->getTerminator());
+      e.blockIds[d] = e.id(body, loop.getInductionVar(), e.sizes[d]);
     }
     Block &kernelBody = kernel.getBody().front();
     bool perBlockMemory = !kernel.getWorkgroupAttributions().empty() ||
@@ -216,9 +217,19 @@ struct NHCEmulateGPUKernelsPass
     Location loc;
     Value zero, one, threads;
     Value blockIds[3];
+    bool reverse = false;
     IRMapping map; // kernel arguments and workgroup buffers
     /// Per-thread arrays of values that cross a barrier.
     DenseMap<Value, Value> kept;
+
+    /// The id of iteration `iv` of a loop over `size` ids: `iv`, or
+    /// `size - 1 - iv` when running in reverse.
+    Value id(OpBuilder &b, Value iv, Value size) {
+      if (!reverse)
+        return iv;
+      Value lastId = arith::SubIOp::create(b, loc, size, one);
+      return arith::SubIOp::create(b, loc, lastId, iv);
+    }
 
     /// Emulates the ops of `block` (the kernel body or a loop's) at `b`.
     LogicalResult run(OpBuilder &b, Block &block) {
@@ -283,8 +294,8 @@ struct NHCEmulateGPUKernelsPass
       SmallVector<scf::ForOp> loops;
       for (int d = 2; d >= 0; --d) {
         auto loop = scf::ForOp::create(in, loc, zero, sizes[3 + d], one);
-        threadIds[d] = loop.getInductionVar();
         in.setInsertionPoint(loop.getBody()->getTerminator());
+        threadIds[d] = id(in, loop.getInductionVar(), sizes[3 + d]);
         loops.push_back(loop);
       }
       // (z * by + y) * bx + x: this thread's element of a kept array.

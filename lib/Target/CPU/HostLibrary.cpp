@@ -337,7 +337,7 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
 
 FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
-    std::string &error) {
+    bool reverseOrder, std::string &error) {
   std::vector<KernelSignature> signatures;
   {
     DiagnosticCollector collect(kernels.getContext(), error);
@@ -350,7 +350,7 @@ FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
       kernels, "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers}",
       [&](OpPassManager &pm) {
         buildKernelsToGPUEmulationPipeline(pm, blockSize,
-                                           /*keepLaunchers=*/true);
+                                           /*keepLaunchers=*/true, reverseOrder);
       },
       error);
   if (failed(bitcode))

@@ -1,4 +1,15 @@
 // RUN: nhc-opt %s --split-input-file --nhc-emulate-gpu-kernels=keep-launchers --verify-diagnostics | FileCheck %s
+// reverse-order runs blocks and threads from the last down: id = size - 1 - iv.
+// RUN: nhc-opt %s --split-input-file --nhc-emulate-gpu-kernels="keep-launchers reverse-order" --verify-diagnostics | FileCheck %s --check-prefix=REV
+// REV-LABEL: func.func private @scale_kernel(
+// REV-SAME: memref<?xf32>, %{{[a-z0-9]+}}: index, %[[GX:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: index, %{{[a-z0-9]+}}: index, %[[BX:[a-z0-9]+]]: index,
+// REV: scf.for %[[IB:[a-z0-9]+]] = %{{.*}} to %[[GX]]
+// REV: %[[LASTB:.*]] = arith.subi %[[GX]], %{{.*}} : index
+// REV: %[[B:.*]] = arith.subi %[[LASTB]], %[[IB]] : index
+// REV: scf.for %[[IT:[a-z0-9]+]] = %{{.*}} to %[[BX]]
+// REV: %[[LASTT:.*]] = arith.subi %[[BX]], %{{.*}} : index
+// REV: %[[T:.*]] = arith.subi %[[LASTT]], %[[IT]] : index
+// REV: arith.muli %[[B]], %[[BX]]
 // The whole library this way: each kernel keeps its entry and signature
 // (the kernel unit tests' gpu-form run loads it the same way).
 // RUN: nhc-kernels --emit=mlir | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers})' -o %t.lib.mlir

@@ -36,14 +36,21 @@ std::string kernelTestCpu(std::string &skip) {
   return cpu;
 }
 
-/// NHC_KERNEL_TEST_FORM: whether the tests run the kernels' GPU bodies
-/// (`gpu`) or the host kernels (unset or `host`); anything else is an error.
-bool testGpuForms(std::string &error) {
+/// Which build of the kernels the tests run (NHC_KERNEL_TEST_FORM): the
+/// host kernels (unset or `host`), the GPU bodies (`gpu`), or the GPU
+/// bodies with blocks and threads in descending order (`gpu-reversed`).
+enum class Form { Host, Gpu, GpuReversed };
+Form testForm(std::string &error) {
   const char *env = std::getenv("NHC_KERNEL_TEST_FORM");
   std::string form = env ? env : "host";
-  if (form != "host" && form != "gpu")
-    error = "NHC_KERNEL_TEST_FORM=" + form + ": expected host or gpu";
-  return form == "gpu";
+  if (form == "gpu")
+    return Form::Gpu;
+  if (form == "gpu-reversed")
+    return Form::GpuReversed;
+  if (form != "host")
+    error = "NHC_KERNEL_TEST_FORM=" + form +
+            ": expected host, gpu or gpu-reversed";
+  return Form::Host;
 }
 
 /// One build of the kernel library, dlopened.
@@ -52,7 +59,7 @@ struct LoadedKernels {
   std::map<std::string, mlir::nhc::KernelSignature> signatures;
   std::string error;
 
-  explicit LoadedKernels(bool gpuForms) {
+  explicit LoadedKernels(Form form) {
     std::string skip; // CpuLevelEnvironment skips the tests then
     mlir::nhc::HostTargetOptions options;
     options.cpu = kernelTestCpu(skip);
@@ -63,10 +70,11 @@ struct LoadedKernels {
       return;
     }
     mlir::FailureOr<mlir::nhc::HostLibrary> host =
-        gpuForms ? mlir::nhc::compileEmulatedGPUKernels(
-                       *lib, options, mlir::nhc::CudaTargetOptions().blockSize,
-                       error)
-                 : mlir::nhc::compileHostLibrary(*lib, options, error);
+        form == Form::Host
+            ? mlir::nhc::compileHostLibrary(*lib, options, error)
+            : mlir::nhc::compileEmulatedGPUKernels(
+                  *lib, options, mlir::nhc::CudaTargetOptions().blockSize,
+                  form == Form::GpuReversed, error);
     if (mlir::failed(host))
       return;
     for (const mlir::nhc::KernelSignature &sig : host->kernels)
@@ -109,11 +117,11 @@ struct LoadedKernels {
 };
 
 LoadedKernels &hostKernels() {
-  static LoadedKernels kernels(/*gpuForms=*/false);
+  static LoadedKernels kernels(Form::Host);
   return kernels;
 }
-LoadedKernels &gpuKernels() {
-  static LoadedKernels kernels(/*gpuForms=*/true);
+LoadedKernels &gpuKernels(Form form) {
+  static LoadedKernels kernels(form); // one form per process
   return kernels;
 }
 
@@ -133,16 +141,16 @@ public:
 
 void nhc_test::runKernel(const std::string &name, ArgPack &args) {
   std::string formError;
-  bool gpuForms = testGpuForms(formError);
+  Form form = testForm(formError);
   ASSERT_TRUE(formError.empty()) << formError;
-  if (gpuForms) {
+  if (form != Form::Host) {
     ASSERT_EQ(std::getenv("NHC_KERNEL_TEST_SLICES"), nullptr)
         << "GPU bodies have no sliced entries";
     // The host kernel on copies first: it is what the GPU body must match.
     std::deque<std::vector<unsigned char>> copies;
     ArgPack hostArgs = args.withCopiedBuffers(copies);
     auto host = hostKernels().entry(name, hostArgs);
-    auto gpu = gpuKernels().entry(name, args);
+    auto gpu = gpuKernels(form).entry(name, args);
     ASSERT_TRUE(host && gpu) << name;
     host(hostArgs.data());
     gpu(args.data());

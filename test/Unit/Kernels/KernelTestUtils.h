@@ -63,7 +63,10 @@ private:
 /// copies of the buffers, and fails unless both leave every buffer the
 /// same (floats to 1e-5 of the buffer's scale: GPU forms sum in other
 /// orders); the test then checks the GPU body's results as usual (the
-/// `gpu-form.` tests).
+/// `gpu-form.` tests). NHC_KERNEL_TEST_FORM=gpu-reversed does the same with
+/// blocks and threads run in descending order (`gpu-form-reversed.`): a
+/// GPU body whose result depends on the order of its threads between two
+/// barriers (a missing barrier) fails in one of the two.
 void runKernel(const std::string &name, ArgPack &args);
 
 /// Uniform random floats in [lo, hi).

@@ -82,10 +82,12 @@ FailureOr<HostLibrary> compileGPUEmulationLibrary(
 /// `blockSize` threads) emulated (nhc-kernels-to-gpu-emulation-pipeline
 /// with keep-launchers), behind the same `nhc_<name>_packed` entries and
 /// signatures as compileHostLibrary's; host-only kernels are absent. For
-/// testing each GPU body against the host kernel of the same op.
+/// testing each GPU body against the host kernel of the same op;
+/// `reverseOrder` runs blocks and threads in descending order (a result
+/// that changes with it shows a missing barrier).
 FailureOr<HostLibrary> compileEmulatedGPUKernels(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
-    std::string &error);
+    bool reverseOrder, std::string &error);
 
 /// Adds to `module`, for each kernel, `void <name>_packed(ptr args)` that
 /// loads the i-th LLVM-level parameter of `<name>` from `*args[i]` and calls
