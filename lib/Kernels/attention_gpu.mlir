@@ -1,8 +1,12 @@
 // GPU form of attention.mlir's nhc_attention (nhc-select-kernel-variants).
 // Phase 1 (append K/V) is one thread per (request, column of the K/V row),
-// as before. Phase 2 is one block of 256 threads per (query head, request)
-// instead of one thread per (request, KV head): for each new token, the
-// positions 0 .. start_pos + i in tiles of 256, one position per thread:
+// as before. Phase 2 is one block of 256 threads per (query head, request,
+// query lane) instead of one thread per (request, KV head). A request's new
+// tokens are dealt to Z = ceil(64 / R) lanes (token i to lane i mod Z), so a
+// long prefill spreads over 64 blocks per head while a decode batch gets
+// one block per (head, request) and no idle ones. For each of its tokens a
+// block takes positions 0 .. start_pos + i in tiles of 256, one position
+// per thread:
 //   s = (q . k_pos) * scale;  m' = max(m, block max of s)
 //   p = exp(s - m');          l' = l exp(m - m') + block sum of p
 //   o' = o exp(m - m') + sum_pos p v_pos     (one thread per column of o)
@@ -27,9 +31,15 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
   %c1 = arith.constant 1 : index
   %c255 = arith.constant 255 : index
   %c256 = arith.constant 256 : index
+  %kQueryLanes = arith.constant 64 : index
   %rowKV = arith.muli %Hkv, %D : index
   %rowKV255 = arith.addi %rowKV, %c255 : index
   %columnBlocks = arith.divui %rowKV255, %c256 : index
+  // Z = ceil(64 / R) query lanes per request (R = 0 launches nothing).
+  %R1 = arith.maxui %R, %c1 : index
+  %lanes0 = arith.addi %kQueryLanes, %R1 : index
+  %lanes1 = arith.subi %lanes0, %c1 : index
+  %lanes = arith.divui %lanes1, %R1 : index
 
   // Phase 1: append K and V.
   gpu.launch blocks(%bx, %r, %bz) in (%gx = %columnBlocks, %gy = %R, %gz = %c1)
@@ -66,7 +76,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
   }
 
   // Phase 2: attention of every new query over its request's cache.
-  gpu.launch blocks(%h, %r, %bz) in (%gx = %Hq, %gy = %R, %gz = %c1)
+  gpu.launch blocks(%h, %r, %lane) in (%gx = %Hq, %gy = %R, %gz = %lanes)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>,
                        %probs : memref<256xf32, #gpu.address_space<workgroup>>,
@@ -89,7 +99,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %hD = arith.muli %h, %D : index
     %rowOut = arith.muli %Hq, %D : index
     %isFirst = arith.cmpi eq, %tx, %c0 : index
-    scf.for %i = %c0 to %rq#1 step %one {
+    scf.for %i = %lane to %rq#1 step %lanes {
       %tok = arith.addi %rq#0, %i : index
       %qrow = arith.muli %tok, %qkv_stride : index
       %qcol = arith.addi %q_offset, %hD : index

@@ -110,7 +110,9 @@ def NHCEmulateGPUKernelsPass
     finishes what precedes a barrier before any thread goes on. A barrier
     may stand in the body or in `scf.for` loops without results (placed so
     themselves); such a loop runs once per block with its body's stretches
-    inside. Workgroup buffers (static shapes) are allocated once per block;
+    inside. Workgroup buffers (static shapes) are allocated once, before the
+    block loops, and reused by each block in turn (their contents start
+    undefined on a GPU too);
     a scalar value defined before a barrier and used after it is kept per
     thread in an array of the block's size; constants are made again where
     used. The pass fails, naming the kernel, for any other gpu op (shuffles

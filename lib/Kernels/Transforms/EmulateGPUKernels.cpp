@@ -161,7 +161,8 @@ struct NHCEmulateGPUKernelsPass
   /// ends one such loop nest and starts the next (loop fission), so every
   /// thread finishes what precedes it before any goes on. A value defined
   /// before a barrier and used after it is kept per thread in an array of
-  /// the block's size; workgroup buffers are allocated once per block.
+  /// the block's size; workgroup buffers and those arrays are allocated once,
+  /// before the block loops, and reused by every block.
   func::FuncOp emulate(OpBuilder &b, gpu::GPUFuncOp kernel) {
     Location loc = kernel.getLoc();
     MLIRContext *ctx = b.getContext();
@@ -175,26 +176,14 @@ struct NHCEmulateGPUKernelsPass
     Emulation e(entry->getArguments().take_back(6), loc);
     e.zero = arith::ConstantIndexOp::create(body, loc, 0);
     e.one = arith::ConstantIndexOp::create(body, loc, 1);
-    // Loops z, y, x over blocks; blockIds[0..2] are the block's x, y, z.
-    e.reverse = reverseOrder;
-    for (int d = 2; d >= 0; --d) {
-      auto loop = scf::ForOp::create(body, loc, e.zero, e.sizes[d], e.one);
-      body.setInsertionPoint(loop.getBody()->getTerminator());
-      e.blockIds[d] = e.id(body, loop.getInductionVar(), e.sizes[d]);
-    }
-    Block &kernelBody = kernel.getBody().front();
-    bool perBlockMemory = !kernel.getWorkgroupAttributions().empty() ||
-                          hasBarrier(kernel);
-    if (perBlockMemory) { // stack memory of one block, freed after it
-      auto scope = memref::AllocaScopeOp::create(body, loc, TypeRange());
-      Block *scopeBody = new Block();
-      scope.getBodyRegion().push_back(scopeBody);
-      body.setInsertionPointToStart(scopeBody);
-      memref::AllocaScopeReturnOp::create(body, loc);
-      body.setInsertionPointToStart(scopeBody);
-    }
     for (unsigned i = 0; i < numArgs; ++i)
       e.map.map(kernel.getArgument(i), entry->getArgument(i));
+    // A block's memory (workgroup buffers, the per-thread arrays of values
+    // kept across barriers) is allocated once, before the block loops, and
+    // reused by each block in turn: blocks run one after another here, and
+    // on a GPU shared memory starts undefined too. (Stack memory per block
+    // would grow with the grid: canonicalization inlines an alloca_scope
+    // nested in loops.)
     for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(buffer.getType());
       auto local = MemRefType::get(type.getShape(), type.getElementType());
@@ -203,6 +192,14 @@ struct NHCEmulateGPUKernelsPass
     e.threads = arith::MulIOp::create(
         body, loc, arith::MulIOp::create(body, loc, e.sizes[3], e.sizes[4]),
         e.sizes[5]);
+    // Loops z, y, x over blocks; blockIds[0..2] are the block's x, y, z.
+    e.reverse = reverseOrder;
+    for (int d = 2; d >= 0; --d) {
+      auto loop = scf::ForOp::create(body, loc, e.zero, e.sizes[d], e.one);
+      body.setInsertionPoint(loop.getBody()->getTerminator());
+      e.blockIds[d] = e.id(body, loop.getInductionVar(), e.sizes[d]);
+    }
+    Block &kernelBody = kernel.getBody().front();
     if (failed(e.run(body, kernelBody)))
       return nullptr;
     OpBuilder end = OpBuilder::atBlockEnd(entry);
@@ -341,8 +338,8 @@ struct NHCEmulateGPUKernelsPass
                 << type << " is used across a gpu.barrier";
             return failure();
           }
-          // Allocated once per block, where every segment sees it: right
-          // after the block's thread count, before its first loop.
+          // Allocated once, where every segment of every block sees it:
+          // right after the block's thread count, before the block loops.
           OpBuilder allocas(threads.getContext());
           allocas.setInsertionPointAfter(threads.getDefiningOp());
           auto array = memref::AllocaOp::create(

@@ -59,12 +59,19 @@ module attributes {gpu.container_module} {
 // Threads that meet at barriers run in turns between them: a loop nest over
 // the block's threads per stretch between barriers (a barrier in a loop
 // without results splits that loop's body, the loop itself running once per
-// block), workgroup memory allocated once per block, and a value that
+// block), workgroup memory allocated once before the block loops (each
+// block reuses it: the stack must not grow with the grid), and a value that
 // crosses a barrier kept per thread; constants are made again.
 // CHECK-LABEL: func.func @sum_kernel(
-// CHECK: memref.alloca_scope
+// CHECK-NOT: scf.for
 // CHECK: %[[TILE:.*]] = memref.alloca() : memref<32xf32>
+// CHECK-NOT: scf.for
 // CHECK: %[[KEPT:.*]] = memref.alloca(%{{.*}}) : memref<?xindex>
+// CHECK-NOT: memref.alloca_scope
+// The block loops, then the threads':
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for %[[T1:[a-z0-9]+]] =
