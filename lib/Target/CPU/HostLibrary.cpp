@@ -248,17 +248,40 @@ lowerToBitcode(ModuleOp kernels, StringRef pipelineName,
   return bitcode;
 }
 
+/// The signatures of the library's kernels (getKernelSignatures, its
+/// diagnostics into `error`).
+static FailureOr<std::vector<KernelSignature>>
+librarySignatures(ModuleOp kernels, std::string &error) {
+  DiagnosticCollector collect(kernels.getContext(), error);
+  return getKernelSignatures(kernels);
+}
+
+/// The functions `bitcode` defines, in module order, with their LLVM
+/// parameter counts.
+static FailureOr<std::vector<std::pair<std::string, size_t>>>
+definedFunctions(StringRef bitcode, std::string &error) {
+  llvm::LLVMContext llvmCtx;
+  llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
+      llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "emulation"),
+                             llvmCtx);
+  if (!parsed) {
+    error = llvm::toString(parsed.takeError());
+    return failure();
+  }
+  std::vector<std::pair<std::string, size_t>> defined;
+  for (llvm::Function &fn : **parsed)
+    if (!fn.isDeclaration())
+      defined.emplace_back(fn.getName().str(), fn.arg_size());
+  return defined;
+}
+
 FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
     ModuleOp kernels, const HostTargetOptions &options,
     ArrayRef<std::string> cpus, std::string &error) {
-  std::vector<KernelSignature> signatures;
-  {
-    DiagnosticCollector collect(kernels.getContext(), error);
-    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
-    if (failed(sigs))
-      return failure();
-    signatures = std::move(*sigs);
-  }
+  FailureOr<std::vector<KernelSignature>> signatures =
+      librarySignatures(kernels, error);
+  if (failed(signatures))
+    return failure();
   FailureOr<std::string> bitcode =
       lowerToBitcode(kernels, "nhc-kernels-to-host-pipeline",
                      buildKernelsToHostPipeline, error);
@@ -271,7 +294,7 @@ FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(
   auto build = [&](size_t i) {
     HostTargetOptions cpuOptions = options;
     cpuOptions.cpu = cpus[i];
-    libs[i].kernels = signatures;
+    libs[i].kernels = *signatures;
     ok[i] = succeeded(buildForCpu(*bitcode, cpuOptions, libs[i], errors[i]));
   };
   std::vector<std::thread> threads;
@@ -311,24 +334,18 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
     return failure();
   // The packed entries' signatures: every emulated kernel, its parameter
   // count from its `_abi_slots` twin's constant.
+  FailureOr<std::vector<std::pair<std::string, size_t>>> defined =
+      definedFunctions(*bitcode, error);
+  if (failed(defined))
+    return failure();
   HostLibrary lib;
-  {
-    llvm::LLVMContext llvmCtx;
-    llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
-        llvm::parseBitcodeFile(llvm::MemoryBufferRef(*bitcode, "emulation"),
-                               llvmCtx);
-    if (!parsed) {
-      error = llvm::toString(parsed.takeError());
-      return failure();
-    }
-    for (llvm::Function &fn : **parsed) {
-      if (fn.isDeclaration() || fn.getName().ends_with("_abi_slots"))
-        continue;
-      KernelSignature sig;
-      sig.name = fn.getName().str();
-      sig.params.resize(fn.arg_size()); // one slot each
-      lib.kernels.push_back(std::move(sig));
-    }
+  for (const auto &[name, numParams] : *defined) {
+    if (StringRef(name).ends_with("_abi_slots"))
+      continue;
+    KernelSignature sig;
+    sig.name = name;
+    sig.params.resize(numParams); // one slot each
+    lib.kernels.push_back(std::move(sig));
   }
   if (failed(buildForCpu(*bitcode, options, lib, error)))
     return failure();
@@ -338,14 +355,10 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
 FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
     bool reverseOrder, std::string &error) {
-  std::vector<KernelSignature> signatures;
-  {
-    DiagnosticCollector collect(kernels.getContext(), error);
-    FailureOr<std::vector<KernelSignature>> sigs = getKernelSignatures(kernels);
-    if (failed(sigs))
-      return failure();
-    signatures = std::move(*sigs);
-  }
+  FailureOr<std::vector<KernelSignature>> signatures =
+      librarySignatures(kernels, error);
+  if (failed(signatures))
+    return failure();
   FailureOr<std::string> bitcode = lowerToBitcode(
       kernels, "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers}",
       [&](OpPassManager &pm) {
@@ -355,22 +368,15 @@ FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
       error);
   if (failed(bitcode))
     return failure();
+  FailureOr<std::vector<std::pair<std::string, size_t>>> defined =
+      definedFunctions(*bitcode, error);
+  if (failed(defined))
+    return failure();
   // The GPU pipeline drops host-only kernels: entries for the others.
   HostLibrary lib;
-  {
-    llvm::LLVMContext llvmCtx;
-    llvm::Expected<std::unique_ptr<llvm::Module>> parsed =
-        llvm::parseBitcodeFile(llvm::MemoryBufferRef(*bitcode, "emulation"),
-                               llvmCtx);
-    if (!parsed) {
-      error = llvm::toString(parsed.takeError());
-      return failure();
-    }
-    for (KernelSignature &sig : signatures)
-      if (llvm::Function *fn = (*parsed)->getFunction(sig.name);
-          fn && !fn->isDeclaration())
-        lib.kernels.push_back(std::move(sig));
-  }
+  for (KernelSignature &sig : *signatures)
+    if (llvm::any_of(*defined, [&](const auto &fn) { return fn.first == sig.name; }))
+      lib.kernels.push_back(std::move(sig));
   if (failed(buildForCpu(*bitcode, options, lib, error)))
     return failure();
   return lib;

@@ -85,15 +85,21 @@ std::vector<double> attnRef(const AttnCase &c, std::vector<float> &kCache,
   return out;
 }
 
-TEST(KernelAttention, MixedBatchGQA) {
-  // Fresh prefill, decode, chunked continuation, decode late in the cache.
-  AttnCase c = makeAttnCase({{5, 0, 1}, {1, 3, 0}, {4, 6, 3}, {1, 15, 2}}, 51);
+/// Runs `c` and checks the output and the appended caches against the
+/// double-precision reference.
+void expectMatchesReference(AttnCase &c) {
   std::vector<float> kCache = c.kCache, vCache = c.vCache;
   std::vector<double> want = attnRef(c, kCache, vCache);
   std::vector<float> out = runAttn(c);
   expectClose(out, want, 1e-5, "out");
   EXPECT_EQ(c.kCache, kCache);
   EXPECT_EQ(c.vCache, vCache);
+}
+
+TEST(KernelAttention, MixedBatchGQA) {
+  // Fresh prefill, decode, chunked continuation, decode late in the cache.
+  AttnCase c = makeAttnCase({{5, 0, 1}, {1, 3, 0}, {4, 6, 3}, {1, 15, 2}}, 51);
+  expectMatchesReference(c);
 }
 
 TEST(KernelAttention, MultiHeadAndLargeScores) {
@@ -107,10 +113,7 @@ TEST(KernelAttention, MultiHeadAndLargeScores) {
   c.kCache.resize(c.slots * c.maxSeq * c.Hkv * c.D);
   c.vCache.resize(c.kCache.size());
   c.scale = 4.f; // large logits: the online softmax must rescale
-  std::vector<float> kCache = c.kCache, vCache = c.vCache;
-  std::vector<double> want = attnRef(c, kCache, vCache);
-  std::vector<float> out = runAttn(c);
-  expectClose(out, want, 1e-5, "out");
+  expectMatchesReference(c);
 }
 
 /// A case of the given head geometry (qkv rows [pad(2) | q | k | v]).
@@ -140,12 +143,7 @@ TEST(KernelAttention, LongContextsCrossPositionBlocks) {
   // continuation across 128; D = 40 fills AVX-512 lanes with a tail; group 3.
   AttnCase c = shapedCase({{1, 199, 0}, {70, 0, 1}, {5, 126, 2}}, 57,
                           /*hq=*/6, /*hkv=*/2, /*d=*/40, /*maxSeq=*/256);
-  std::vector<float> kCache = c.kCache, vCache = c.vCache;
-  std::vector<double> want = attnRef(c, kCache, vCache);
-  std::vector<float> out = runAttn(c);
-  expectClose(out, want, 1e-5, "out");
-  EXPECT_EQ(c.kCache, kCache);
-  EXPECT_EQ(c.vCache, vCache);
+  expectMatchesReference(c);
 }
 
 TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
@@ -155,22 +153,14 @@ TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
   // across it; D = 260 gives its column threads a second round.
   AttnCase c = shapedCase({{1, 600, 0}, {260, 0, 1}, {9, 250, 3}}, 61,
                           /*hq=*/4, /*hkv=*/2, /*d=*/260, /*maxSeq=*/640);
-  std::vector<float> kCache = c.kCache, vCache = c.vCache;
-  std::vector<double> want = attnRef(c, kCache, vCache);
-  std::vector<float> out = runAttn(c);
-  expectClose(out, want, 1e-5, "out");
-  EXPECT_EQ(c.kCache, kCache);
-  EXPECT_EQ(c.vCache, vCache);
+  expectMatchesReference(c);
 }
 
 TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
   // 130 query heads on one KV head: the group runs as 64 + 64 + 2 heads.
   AttnCase c = shapedCase({{3, 0, 0}, {1, 80, 1}}, 59, /*hq=*/130,
                           /*hkv=*/1, /*d=*/4, /*maxSeq=*/96);
-  std::vector<float> kCache = c.kCache, vCache = c.vCache;
-  std::vector<double> want = attnRef(c, kCache, vCache);
-  std::vector<float> out = runAttn(c);
-  expectClose(out, want, 1e-5, "out");
+  expectMatchesReference(c);
 }
 
 TEST(KernelAttention, BatchedEqualsAlone) {
