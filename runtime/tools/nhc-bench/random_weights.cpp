@@ -4,11 +4,14 @@
 
 #include "../common/safetensors_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +73,41 @@ float valueOf(const std::string &name, uint64_t i, std::mt19937_64 &rng,
   return 0.02f * normal(rng);
 }
 
+/// splitmix64's finalizer: seeds of independent streams.
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+constexpr uint64_t kChunkElems = 1 << 20;
+
+/// Chunk `c` of `desc` (elements [c * kChunkElems, ...)) into `out`, from
+/// its own stream (seed, tensor, chunk): chunks are independent, so threads
+/// fill them in any order and the file is the same.
+void fillChunk(const nhc_tensor_desc_t &desc, size_t tensor, uint64_t c,
+               uint64_t elems, uint64_t seed, std::vector<uint8_t> &out) {
+  const uint64_t begin = c * kChunkElems;
+  const uint64_t count = std::min(kChunkElems, elems - begin);
+  const size_t size = nhc_dtype_size(desc.dtype);
+  const std::string name = desc.name;
+  std::mt19937_64 rng(mix(mix(seed ^ mix(tensor)) ^ c));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  out.assign(count * size, 0);
+  for (uint64_t i = 0; i < count; ++i) {
+    float v = valueOf(name, begin + i, rng, normal);
+    if (desc.dtype == NHC_DTYPE_F32) {
+      std::memcpy(&out[i * 4], &v, 4);
+    } else if (desc.dtype == NHC_DTYPE_BF16 || desc.dtype == NHC_DTYPE_F16) {
+      uint16_t h = desc.dtype == NHC_DTYPE_BF16 ? toBF16(v) : toF16(v);
+      std::memcpy(&out[i * 2], &h, 2);
+    } else if (desc.dtype == NHC_DTYPE_F8_E4M3) {
+      out[i] = fp8Code(v);
+    }
+  }
+}
+
 } // namespace
 
 uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
@@ -89,30 +127,33 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
                    std::vector<uint64_t>(desc.shape, desc.shape + desc.rank));
   }
   writer.begin();
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<uint8_t> chunk;
-  for (const nhc_tensor_desc_t &desc : descs) {
+  // Up to one chunk per thread at a time (NHC_NUM_THREADS, as the runtime's
+  // pool, else the hardware threads), appended in order.
+  unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  if (const char *env = std::getenv("NHC_NUM_THREADS")) {
+    char *end = nullptr;
+    unsigned long n = std::strtoul(env, &end, 10);
+    if (end != env && *end == '\0' && n >= 1 && n <= 1024)
+      workers = unsigned(n);
+  }
+  std::vector<std::vector<uint8_t>> chunks(workers);
+  for (size_t w = 0; w < descs.size(); ++w) {
+    const nhc_tensor_desc_t &desc = descs[w];
     uint64_t elems = 1;
     for (uint32_t d = 0; d < desc.rank; ++d)
       elems *= desc.shape[d];
-    size_t size = nhc_dtype_size(desc.dtype);
-    std::string name = desc.name;
-    for (uint64_t begin = 0; begin < elems; begin += 1 << 20) {
-      uint64_t count = std::min<uint64_t>(1 << 20, elems - begin);
-      chunk.assign(count * size, 0);
-      for (uint64_t i = 0; i < count; ++i) {
-        float v = valueOf(name, begin + i, rng, normal);
-        if (desc.dtype == NHC_DTYPE_F32) {
-          std::memcpy(&chunk[i * 4], &v, 4);
-        } else if (desc.dtype == NHC_DTYPE_BF16 || desc.dtype == NHC_DTYPE_F16) {
-          uint16_t h = desc.dtype == NHC_DTYPE_BF16 ? toBF16(v) : toF16(v);
-          std::memcpy(&chunk[i * 2], &h, 2);
-        } else if (desc.dtype == NHC_DTYPE_F8_E4M3) {
-          chunk[i] = fp8Code(v);
-        }
-      }
-      writer.append(chunk.data(), chunk.size());
+    const uint64_t numChunks = (elems + kChunkElems - 1) / kChunkElems;
+    for (uint64_t first = 0; first < numChunks; first += workers) {
+      const uint64_t batch = std::min<uint64_t>(workers, numChunks - first);
+      std::vector<std::thread> threads;
+      for (uint64_t b = 1; b < batch; ++b)
+        threads.emplace_back(fillChunk, std::cref(desc), w, first + b, elems,
+                             seed, std::ref(chunks[b]));
+      fillChunk(desc, w, first, elems, seed, chunks[0]);
+      for (std::thread &t : threads)
+        t.join();
+      for (uint64_t b = 0; b < batch; ++b)
+        writer.append(chunks[b].data(), chunks[b].size());
     }
   }
   writer.finish();

@@ -4,7 +4,9 @@
 // names, with seeded random values of sane magnitude (norm weights 1, A_log
 // = log(1..16), dt_bias = -2, matrices N(0, 0.02); FP8 matrices as e4m3
 // with fixed positive scales), so real shapes run without a download.
-// Values matter only in that they stay finite.
+// Values matter only in that they stay finite. Chunks of 2^20 elements are
+// generated in parallel, each from its own stream of (seed, tensor, chunk),
+// so the file does not depend on the thread count.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_RANDOM_WEIGHTS_H
