@@ -3,8 +3,10 @@
 // as before. Phase 2 is one block of 256 threads per (query head, request,
 // query lane) instead of one thread per (request, KV head). A request's new
 // tokens are dealt to Z = ceil(64 / R) lanes (token i to lane i mod Z), so a
-// long prefill spreads over 64 blocks per head while a decode batch gets
-// one block per (head, request) and no idle ones. For each of its tokens a
+// lone prefill spreads over 64 blocks per head; a decode batch of R < 64
+// requests has Z - 1 idle blocks per (head, request), which return at once
+// (the grid is computed from the arguments, which do not give the token
+// count). For each of its tokens a
 // block takes positions 0 .. start_pos + i in tiles of 256, one position
 // per thread:
 //   s = (q . k_pos) * scale;  m' = max(m, block max of s)

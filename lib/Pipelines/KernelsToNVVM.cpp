@@ -68,14 +68,13 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
   }
 }
 
-void mlir::nhc::buildKernelsToGPUEmulationPipeline(OpPassManager &pm,
-                                                   int64_t blockSize,
-                                                   bool keepLaunchers,
-                                                   bool reverseOrder) {
-  buildKernelsToGPUKernelsPipeline(pm, blockSize);
+void mlir::nhc::buildKernelsToGPUEmulationPipeline(
+    OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
+  buildKernelsToGPUKernelsPipeline(pm, options.blockSize);
   NHCEmulateGPUKernelsPassOptions emulation;
-  emulation.keepLaunchers = keepLaunchers;
-  emulation.reverseOrder = reverseOrder;
+  emulation.keepLaunchers = options.keepLaunchers;
+  emulation.reverseOrder = options.reverseOrder;
+  emulation.checkRaces = options.checkRaces;
   pm.addPass(createNHCEmulateGPUKernelsPass(emulation));
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   buildHostCodeToLLVMPipeline(pm);

@@ -77,9 +77,5 @@ void mlir::nhc::registerKernelPipelines() {
       "nhc-kernels-to-gpu-emulation-pipeline",
       "Lower the nhc kernel library's GPU kernels to host functions that run "
       "a grid's threads in turn (for a CUDA test double)",
-      [](OpPassManager &pm, const GPUEmulationPipelineOptions &options) {
-        buildKernelsToGPUEmulationPipeline(pm, options.blockSize,
-                                           options.keepLaunchers,
-                                           options.reverseOrder);
-      });
+      buildKernelsToGPUEmulationPipeline);
 }

@@ -124,6 +124,16 @@ def NHCEmulateGPUKernelsPass
     so a result that changes with it depends on the order of threads that
     no barrier fixes (the kernel unit tests run both orders).
 
+    With `check-races`, each workgroup element records the thread and the
+    barrier interval (epoch) of its last write and reads; a thread that
+    reads an element another thread wrote in the same interval, or writes
+    one another thread read or wrote in it, aborts the run with a message
+    naming the kernel (`cf.assert`), and so does a loop holding a barrier
+    whose bounds differ between the threads of a block. Intervals count
+    real barriers only, so the boundaries of the emulation's loops (which
+    order threads as a barrier would) do not hide a missing one. Global
+    memory is not checked.
+
     ```mlir
     gpu.module @nhc_kernels {
       gpu.func @k(%a: memref<?xf32>) kernel {
@@ -153,9 +163,14 @@ def NHCEmulateGPUKernelsPass
     Option<"reverseOrder", "reverse-order", "bool", /*default=*/"false",
            "Run the blocks, and the threads between two barriers, in "
            "descending order">,
+    Option<"checkRaces", "check-races", "bool", /*default=*/"false",
+           "Abort when threads of a block touch a workgroup element between "
+           "two barriers (not all reads) or a loop holding a barrier has "
+           "bounds that differ between them">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
     "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",

@@ -78,6 +78,11 @@ struct GPUEmulationPipelineOptions
       *this, "reverse-order",
       llvm::cl::desc("Run blocks and threads in descending order"),
       llvm::cl::init(false)};
+  Option<bool> checkRaces{
+      *this, "check-races",
+      llvm::cl::desc("Abort on workgroup-memory races and on barrier loops "
+                     "whose bounds differ between threads"),
+      llvm::cl::init(false)};
 };
 
 /// The kernels of a CUDA test double: the GPU kernels exactly as
@@ -85,11 +90,11 @@ struct GPUEmulationPipelineOptions
 /// functions over a grid (nhc-emulate-gpu-kernels), lowered as the host
 /// pipeline lowers. With `keepLaunchers` the library kernels stay, each
 /// with its own signature, launching the emulated kernels (how the kernel
-/// unit tests run GPU forms); with `reverseOrder` blocks and threads run in
-/// descending order. Registered as `nhc-kernels-to-gpu-emulation-pipeline`.
-void buildKernelsToGPUEmulationPipeline(OpPassManager &pm, int64_t blockSize,
-                                        bool keepLaunchers = false,
-                                        bool reverseOrder = false);
+/// unit tests run GPU forms); `reverseOrder` and `checkRaces` are the
+/// emulation pass's options (nhc-emulate-gpu-kernels). Registered as
+/// `nhc-kernels-to-gpu-emulation-pipeline`.
+void buildKernelsToGPUEmulationPipeline(
+    OpPassManager &pm, const GPUEmulationPipelineOptions &options);
 
 /// Options of `nemotron-lower-to-exec-pipeline`.
 struct ModelToExecPipelineOptions

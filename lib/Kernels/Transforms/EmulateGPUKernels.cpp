@@ -9,6 +9,7 @@
 
 #include "nhc/Kernels/Passes.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -184,11 +185,22 @@ struct NHCEmulateGPUKernelsPass
     // on a GPU shared memory starts undefined too. (Stack memory per block
     // would grow with the grid: canonicalization inlines an alloca_scope
     // nested in loops.)
+    e.kernelName = kernel.getName().str();
+    e.checkRaces = checkRaces;
     for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(buffer.getType());
       auto local = MemRefType::get(type.getShape(), type.getElementType());
-      e.map.map(buffer, memref::AllocaOp::create(body, loc, local));
+      Value alloca = memref::AllocaOp::create(body, loc, local);
+      e.map.map(buffer, alloca);
+      if (checkRaces) { // who last wrote and read each element, and when
+        auto tags = MemRefType::get({type.getNumElements()}, body.getI64Type());
+        e.shadows[alloca] = {memref::AllocaOp::create(body, loc, tags),
+                             memref::AllocaOp::create(body, loc, tags)};
+      }
     }
+    if (!e.shadows.empty())
+      e.epoch = memref::AllocaOp::create(
+          body, loc, MemRefType::get({1}, body.getI64Type()));
     e.threads = arith::MulIOp::create(
         body, loc, arith::MulIOp::create(body, loc, e.sizes[3], e.sizes[4]),
         e.sizes[5]);
@@ -200,6 +212,7 @@ struct NHCEmulateGPUKernelsPass
       e.blockIds[d] = e.id(body, loop.getInductionVar(), e.sizes[d]);
     }
     Block &kernelBody = kernel.getBody().front();
+    e.startBlock(body);
     if (failed(e.run(body, kernelBody)))
       return nullptr;
     OpBuilder end = OpBuilder::atBlockEnd(entry);
@@ -215,6 +228,15 @@ struct NHCEmulateGPUKernelsPass
     Value zero, one, threads;
     Value blockIds[3];
     bool reverse = false;
+    std::string kernelName;
+    /// check-races: per workgroup buffer (its alloca), the tags of the last
+    /// writer and reader of each element; the block's barrier count.
+    bool checkRaces = false;
+    DenseMap<Value, std::pair<Value, Value>> shadows;
+    Value epoch;
+    /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
+    /// part when several threads read an element in one epoch.
+    static constexpr int64_t kTagBits = 20, kManyReaders = (1 << 20) - 1;
     IRMapping map; // kernel arguments and workgroup buffers
     /// Per-thread arrays of values that cross a barrier.
     DenseMap<Value, Value> kept;
@@ -244,6 +266,12 @@ struct NHCEmulateGPUKernelsPass
         if (isa<gpu::BarrierOp>(op)) {
           if (failed(flush()))
             return failure();
+          if (epoch) {
+            Value now = memref::LoadOp::create(b, loc, epoch, zero);
+            Value next = arith::AddIOp::create(
+                b, loc, now, arith::ConstantIntOp::create(b, loc, 1, 64));
+            memref::StoreOp::create(b, loc, next, epoch, zero);
+          }
           continue;
         }
         auto loop = dyn_cast<scf::ForOp>(op);
@@ -279,7 +307,103 @@ struct NHCEmulateGPUKernelsPass
       Operation *def = value.getDefiningOp();
       if (def && def->hasTrait<OpTrait::ConstantLike>())
         return b.clone(*def)->getResult(0);
-      return memref::LoadOp::create(b, loc, kept.lookup(value), zero);
+      Value array = kept.lookup(value);
+      Value first = memref::LoadOp::create(b, loc, array, zero);
+      if (checkRaces) { // every thread's value must be thread 0's
+        auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+        OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+        Value mine = memref::LoadOp::create(in, loc, array,
+                                            loop.getInductionVar());
+        Value same = arith::CmpIOp::create(in, loc, arith::CmpIPredicate::eq,
+                                           mine, first);
+        cf::AssertOp::create(
+            in, loc, same,
+            "GPU kernel '" + kernelName +
+                "': a loop holding a gpu.barrier has bounds that differ "
+                "between the threads of a block");
+      }
+      return first;
+    }
+
+    /// At the start of each block: no element accessed, epoch 1.
+    void startBlock(OpBuilder &b) {
+      if (!epoch)
+        return;
+      memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 1, 64),
+                              epoch, zero);
+      Value none = arith::ConstantIntOp::create(b, loc, 0, 64);
+      for (auto &[buffer, tags] : shadows) {
+        int64_t n = cast<MemRefType>(tags.first.getType()).getNumElements();
+        auto loop = scf::ForOp::create(
+            b, loc, zero, arith::ConstantIndexOp::create(b, loc, n), one);
+        OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+        for (Value shadow : {tags.first, tags.second})
+          memref::StoreOp::create(in, loc, none, shadow,
+                                  loop.getInductionVar());
+      }
+    }
+
+    /// Before `access` (a load or store of a workgroup buffer) by thread
+    /// `linear`: aborts if another thread wrote the element since the last
+    /// barrier, or, for a store, read it; records the access.
+    void checkAccess(Operation *access, Value memref, ValueRange indices,
+                     Value linear) {
+      auto found = shadows.find(memref);
+      if (found == shadows.end())
+        return;
+      OpBuilder b(access);
+      auto i64 = [&](int64_t v) {
+        return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
+      };
+      // The element's offset in the (static, row-major) buffer.
+      auto type = cast<MemRefType>(memref.getType());
+      Value offset = zero;
+      for (auto [dim, index] : llvm::enumerate(indices)) {
+        Value scaled = arith::MulIOp::create(
+            b, loc, offset,
+            arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim)));
+        offset = arith::AddIOp::create(b, loc, scaled, index);
+      }
+      Value now = memref::LoadOp::create(b, loc, epoch, zero);
+      Value shifted = arith::ShLIOp::create(b, loc, now, i64(kTagBits));
+      Value thread = arith::AddIOp::create(
+          b, loc,
+          arith::IndexCastOp::create(b, loc, b.getI64Type(), linear), i64(1));
+      Value me = arith::OrIOp::create(b, loc, shifted, thread);
+      // Another thread's tag of this epoch.
+      auto byOther = [&](Value tag) {
+        Value tagEpoch = arith::ShRUIOp::create(b, loc, tag, i64(kTagBits));
+        Value current = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              tagEpoch, now);
+        Value other = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                            tag, me);
+        return arith::AndIOp::create(b, loc, current, other).getResult();
+      };
+      auto [writers, readers] = found->second;
+      Value written = memref::LoadOp::create(b, loc, writers, offset);
+      Value read = memref::LoadOp::create(b, loc, readers, offset);
+      Value writtenByOther = byOther(written), readByOther = byOther(read);
+      std::string where = "GPU kernel '" + kernelName + "': threads of a block ";
+      if (isa<memref::LoadOp>(access)) {
+        Value ok = arith::XOrIOp::create(
+            b, loc, writtenByOther,
+            arith::ConstantIntOp::create(b, loc, 1, 1));
+        cf::AssertOp::create(b, loc, ok,
+                             where + "read a workgroup element another "
+                                     "thread wrote with no gpu.barrier between");
+        Value many = arith::OrIOp::create(b, loc, shifted, i64(kManyReaders));
+        memref::StoreOp::create(
+            b, loc, arith::SelectOp::create(b, loc, readByOther, many, me),
+            readers, offset);
+        return;
+      }
+      Value conflict = arith::OrIOp::create(b, loc, writtenByOther, readByOther);
+      Value ok = arith::XOrIOp::create(
+          b, loc, conflict, arith::ConstantIntOp::create(b, loc, 1, 1));
+      cf::AssertOp::create(b, loc, ok,
+                           where + "write a workgroup element another thread "
+                                   "read or wrote with no gpu.barrier between");
+      memref::StoreOp::create(b, loc, me, writers, offset);
     }
 
     /// The segment's ops once per thread: loops z, y, x over the block's
@@ -349,6 +473,13 @@ struct NHCEmulateGPUKernelsPass
           memref::StoreOp::create(in, loc, copied, array, linear);
         }
       }
+      if (!shadows.empty())
+        loops.front().walk([&](Operation *op) {
+          if (auto load = dyn_cast<memref::LoadOp>(op))
+            checkAccess(op, load.getMemRef(), load.getIndices(), linear);
+          else if (auto store = dyn_cast<memref::StoreOp>(op))
+            checkAccess(op, store.getMemRef(), store.getIndices(), linear);
+        });
       // The ids and sizes, wherever the copies read them.
       loops.front().walk([&](Operation *op) {
         Value replacement;

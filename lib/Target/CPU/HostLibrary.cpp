@@ -324,10 +324,13 @@ FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
 FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
     std::string &error) {
+  GPUEmulationPipelineOptions emulation;
+  emulation.blockSize = blockSize;
+  emulation.checkRaces = true;
   FailureOr<std::string> bitcode = lowerToBitcode(
-      kernels, "nhc-kernels-to-gpu-emulation-pipeline",
+      kernels, "nhc-kernels-to-gpu-emulation-pipeline{check-races}",
       [&](OpPassManager &pm) {
-        buildKernelsToGPUEmulationPipeline(pm, blockSize);
+        buildKernelsToGPUEmulationPipeline(pm, emulation);
       },
       error);
   if (failed(bitcode))
@@ -359,11 +362,16 @@ FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
       librarySignatures(kernels, error);
   if (failed(signatures))
     return failure();
+  GPUEmulationPipelineOptions emulation;
+  emulation.blockSize = blockSize;
+  emulation.keepLaunchers = true;
+  emulation.reverseOrder = reverseOrder;
+  emulation.checkRaces = true;
   FailureOr<std::string> bitcode = lowerToBitcode(
-      kernels, "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers}",
+      kernels,
+      "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races}",
       [&](OpPassManager &pm) {
-        buildKernelsToGPUEmulationPipeline(pm, blockSize,
-                                           /*keepLaunchers=*/true, reverseOrder);
+        buildKernelsToGPUEmulationPipeline(pm, emulation);
       },
       error);
   if (failed(bitcode))

@@ -35,8 +35,8 @@ public:
   ArgPack withCopiedBuffers(std::deque<std::vector<unsigned char>> &storage) const;
   /// Fails the current test unless each buffer of this pack equals the
   /// same buffer of `want` (a pack of the same call): integers exactly,
-  /// floats within `tol * max(1, max|want's buffer|)` (NaN where `want`
-  /// has NaN).
+  /// floats within `tol * max(1, |want's element|)` (NaN where `want` has
+  /// NaN, the same infinity where it has one).
   void expectBuffersMatch(const ArgPack &want, double tol,
                           const std::string &what) const;
 
@@ -61,7 +61,7 @@ private:
 /// instead (compileEmulatedGPUKernels: its GPU form or its parallel loops
 /// mapped to blocks, emulated on the host) and also the host kernel on
 /// copies of the buffers, and fails unless both leave every buffer the
-/// same (floats to 1e-5 of the buffer's scale: GPU forms sum in other
+/// same (floats to 1e-5 relative, absolute below 1: GPU forms sum in other
 /// orders); the test then checks the GPU body's results as usual (the
 /// `gpu-form.` tests). NHC_KERNEL_TEST_FORM=gpu-reversed does the same with
 /// blocks and threads run in descending order (`gpu-form-reversed.`): a

@@ -73,6 +73,8 @@ inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
 /// table, `void <k>_packed(void **args)` (the kernel's LLVM-level
 /// parameters, then the grid's and the block's x, y, z sizes as int64) and
 /// `int64_t <k>_abi_slots(void)` (how many parameters precede the sizes).
+/// Races in workgroup memory and barrier loops with bounds that differ
+/// between threads abort the process with a message (check-races).
 FailureOr<HostLibrary> compileGPUEmulationLibrary(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
     std::string &error);
@@ -84,7 +86,8 @@ FailureOr<HostLibrary> compileGPUEmulationLibrary(
 /// signatures as compileHostLibrary's; host-only kernels are absent. For
 /// testing each GPU body against the host kernel of the same op;
 /// `reverseOrder` runs blocks and threads in descending order (a result
-/// that changes with it shows a missing barrier).
+/// that changes with it shows a missing barrier); races in workgroup memory
+/// abort (check-races).
 FailureOr<HostLibrary> compileEmulatedGPUKernels(
     ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
     bool reverseOrder, std::string &error);
