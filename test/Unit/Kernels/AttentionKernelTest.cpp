@@ -118,9 +118,10 @@ TEST(KernelAttention, MultiHeadAndLargeScores) {
 
 /// A case of the given head geometry (qkv rows [pad(2) | q | k | v]).
 AttnCase shapedCase(std::vector<Request> reqs, unsigned seed, int64_t hq,
-                    int64_t hkv, int64_t d, int64_t maxSeq) {
+                    int64_t hkv, int64_t d, int64_t maxSeq, int64_t slots = 4) {
   AttnCase c;
   c.reqs = std::move(reqs);
+  c.slots = slots;
   c.Hq = hq;
   c.Hkv = hkv;
   c.D = d;
@@ -153,6 +154,16 @@ TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
   // across it; D = 260 gives its column threads a second round.
   AttnCase c = shapedCase({{1, 600, 0}, {260, 0, 1}, {9, 250, 3}}, 61,
                           /*hq=*/4, /*hkv=*/2, /*d=*/260, /*maxSeq=*/640);
+  expectMatchesReference(c);
+}
+
+TEST(KernelAttention, ManyDecodesOneLaneEach) {
+  // 70 decode requests: the GPU form's ceil(64 / R) query lanes are 1.
+  std::vector<Request> reqs;
+  for (int64_t r = 0; r < 70; ++r)
+    reqs.push_back({1, 3 + r % 29, r});
+  AttnCase c = shapedCase(reqs, 63, /*hq=*/4, /*hkv=*/2, /*d=*/8,
+                          /*maxSeq=*/40, /*slots=*/70);
   expectMatchesReference(c);
 }
 

@@ -251,6 +251,25 @@ TEST(KernelMamba, SSDAtVectorWidths) {
   expectClose(c.state, state, 1e-4, "ssm_state");
 }
 
+TEST(KernelMamba, SSDPastGPUBlockWidths) {
+  // Past what one block of 256 threads covers at once: a chunk of 300 cut
+  // at 256 (a prefill of 300 tokens crosses the cut), P = 260 output
+  // columns and state rows (the decode form's rows 8 at a time, its 32
+  // lanes over N = 37, not a multiple of 32), and a decode.
+  SSDCase shape;
+  shape.H = 2;
+  shape.P = 260;
+  shape.N = 37;
+  shape.G = 1;
+  shape.chunk = 300;
+  SSDCase c = makeSSDCase({{300, 0, 0}, {1, 40, 1}}, 33, shape);
+  std::vector<double> state(c.state.begin(), c.state.end());
+  std::vector<double> want = ssdRef(c, state);
+  std::vector<float> y = runSSD(c);
+  expectClose(y, want, 1e-4, "y");
+  expectClose(c.state, state, 1e-4, "ssm_state");
+}
+
 // A prefill over a sequence equals one fresh token followed by decode steps,
 // also when the dt clamp binds for some tokens (both paths clamp).
 class SSDSplitInvariance : public ::testing::TestWithParam<std::pair<float, float>> {};
