@@ -321,28 +321,45 @@ FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
   return std::move(libs->front());
 }
 
-FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
-    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
-    std::string &error) {
-  GPUEmulationPipelineOptions emulation;
-  emulation.blockSize = blockSize;
+/// The library through nhc-kernels-to-gpu-emulation-pipeline with
+/// `emulation` (race checks always on), as bitcode, and the functions it
+/// defines with their LLVM parameter counts.
+static FailureOr<std::pair<std::string,
+                           std::vector<std::pair<std::string, size_t>>>>
+lowerEmulation(ModuleOp kernels, GPUEmulationPipelineOptions &emulation,
+               std::string &error) {
   emulation.checkRaces = true;
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  os << "nhc-kernels-to-gpu-emulation-pipeline";
+  emulation.print(os);
   FailureOr<std::string> bitcode = lowerToBitcode(
-      kernels, "nhc-kernels-to-gpu-emulation-pipeline{check-races}",
+      kernels, name,
       [&](OpPassManager &pm) {
         buildKernelsToGPUEmulationPipeline(pm, emulation);
       },
       error);
   if (failed(bitcode))
     return failure();
-  // The packed entries' signatures: every emulated kernel, its parameter
-  // count from its `_abi_slots` twin's constant.
   FailureOr<std::vector<std::pair<std::string, size_t>>> defined =
       definedFunctions(*bitcode, error);
   if (failed(defined))
     return failure();
+  return std::make_pair(std::move(*bitcode), std::move(*defined));
+}
+
+FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
+    ModuleOp kernels, const HostTargetOptions &options, int64_t blockSize,
+    std::string &error) {
+  GPUEmulationPipelineOptions emulation;
+  emulation.blockSize = blockSize;
+  auto lowered = lowerEmulation(kernels, emulation, error);
+  if (failed(lowered))
+    return failure();
+  // The packed entries' signatures: every emulated kernel, its parameter
+  // count from its `_abi_slots` twin's constant.
   HostLibrary lib;
-  for (const auto &[name, numParams] : *defined) {
+  for (const auto &[name, numParams] : lowered->second) {
     if (StringRef(name).ends_with("_abi_slots"))
       continue;
     KernelSignature sig;
@@ -350,7 +367,7 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
     sig.params.resize(numParams); // one slot each
     lib.kernels.push_back(std::move(sig));
   }
-  if (failed(buildForCpu(*bitcode, options, lib, error)))
+  if (failed(buildForCpu(lowered->first, options, lib, error)))
     return failure();
   return lib;
 }
@@ -366,26 +383,16 @@ FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
   emulation.blockSize = blockSize;
   emulation.keepLaunchers = true;
   emulation.reverseOrder = reverseOrder;
-  emulation.checkRaces = true;
-  FailureOr<std::string> bitcode = lowerToBitcode(
-      kernels,
-      "nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races}",
-      [&](OpPassManager &pm) {
-        buildKernelsToGPUEmulationPipeline(pm, emulation);
-      },
-      error);
-  if (failed(bitcode))
-    return failure();
-  FailureOr<std::vector<std::pair<std::string, size_t>>> defined =
-      definedFunctions(*bitcode, error);
-  if (failed(defined))
+  auto lowered = lowerEmulation(kernels, emulation, error);
+  if (failed(lowered))
     return failure();
   // The GPU pipeline drops host-only kernels: entries for the others.
   HostLibrary lib;
   for (KernelSignature &sig : *signatures)
-    if (llvm::any_of(*defined, [&](const auto &fn) { return fn.first == sig.name; }))
+    if (llvm::any_of(lowered->second,
+                     [&](const auto &fn) { return fn.first == sig.name; }))
       lib.kernels.push_back(std::move(sig));
-  if (failed(buildForCpu(*bitcode, options, lib, error)))
+  if (failed(buildForCpu(lowered->first, options, lib, error)))
     return failure();
   return lib;
 }

@@ -206,17 +206,22 @@ std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
   return y;
 }
 
+/// Runs `c` and checks y and the states against the double recurrence.
+void expectSSDMatchesReference(SSDCase &c, double tol) {
+  std::vector<double> state(c.state.begin(), c.state.end());
+  std::vector<double> want = ssdRef(c, state);
+  std::vector<float> y = runSSD(c);
+  expectClose(y, want, tol, "y");
+  expectClose(c.state, state, tol, "ssm_state");
+}
+
 TEST(KernelMamba, SSDScanMixedBatch) {
   // Fresh prefill (chunks 3+3+1), a decode, a chunked continuation, a
   // one-token fresh prefill; the clamp binds for some prefill tokens.
   SSDCase c = makeSSDCase({{7, 0, 2}, {1, 9, 0}, {4, 5, 3}, {1, 0, 1}}, 21);
   c.dtMin = 0.3f;
   c.dtMax = 1.2f;
-  std::vector<double> state(c.state.begin(), c.state.end());
-  std::vector<double> want = ssdRef(c, state);
-  std::vector<float> y = runSSD(c);
-  expectClose(y, want, 2e-5, "y");
-  expectClose(c.state, state, 2e-5, "ssm_state");
+  expectSSDMatchesReference(c, 2e-5);
 }
 
 TEST(KernelMamba, SSDChunkSizes) {
@@ -244,11 +249,7 @@ TEST(KernelMamba, SSDAtVectorWidths) {
   shape.G = 2;
   shape.chunk = 32;
   SSDCase c = makeSSDCase({{70, 0, 0}, {37, 12, 1}, {1, 30, 2}}, 29, shape);
-  std::vector<double> state(c.state.begin(), c.state.end());
-  std::vector<double> want = ssdRef(c, state);
-  std::vector<float> y = runSSD(c);
-  expectClose(y, want, 1e-4, "y");
-  expectClose(c.state, state, 1e-4, "ssm_state");
+  expectSSDMatchesReference(c, 1e-4);
 }
 
 TEST(KernelMamba, SSDPastGPUBlockWidths) {
@@ -263,11 +264,7 @@ TEST(KernelMamba, SSDPastGPUBlockWidths) {
   shape.G = 1;
   shape.chunk = 300;
   SSDCase c = makeSSDCase({{300, 0, 0}, {1, 40, 1}}, 33, shape);
-  std::vector<double> state(c.state.begin(), c.state.end());
-  std::vector<double> want = ssdRef(c, state);
-  std::vector<float> y = runSSD(c);
-  expectClose(y, want, 1e-4, "y");
-  expectClose(c.state, state, 1e-4, "ssm_state");
+  expectSSDMatchesReference(c, 1e-4);
 }
 
 // A prefill over a sequence equals one fresh token followed by decode steps,
