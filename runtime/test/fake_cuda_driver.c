@@ -88,7 +88,8 @@ CUresult cuInit(unsigned flags) {
   const char *init = getenv("NHC_FAKE_CUDA_INIT");
   (void)flags;
   /* A race the emulated kernels detect is reported with puts() just
-   * before abort(): unbuffered, the message survives. */
+   * before abort(): unbuffered, the message survives. This makes the test
+   * process's stdout unbuffered from here on (a test double may). */
   setvbuf(stdout, NULL, _IONBF, 0);
   return init && strcmp(init, "fail") == 0 ? NO_DEVICE : SUCCESS;
 }

@@ -41,7 +41,8 @@ bool hasBarrier(Operation *op) {
 /// thread of a block reaches them together by construction: in the body, or
 /// in `scf.for` loops without results that are themselves so placed. Such a
 /// loop's bounds must be the same in every thread (anything else is
-/// undefined on a GPU); the emulation takes thread 0's and does not check.
+/// undefined on a GPU); the emulation takes thread 0's, and with
+/// check-races asserts that every thread's are the same.
 std::string unsupported(gpu::GPUFuncOp kernel) {
   if (!kernel.getPrivateAttributions().empty())
     return "it has private memory attributions";
@@ -300,7 +301,8 @@ struct NHCEmulateGPUKernelsPass
     }
 
     /// `value` where every thread has the same one: a constant is made
-    /// again here, a kept value read from thread 0's element.
+    /// again here, a kept value read from thread 0's element (with
+    /// check-races, after asserting every thread's element equals it).
     Value uniform(OpBuilder &b, Value value) {
       if (Value mapped = map.lookupOrNull(value))
         return mapped;
@@ -329,6 +331,14 @@ struct NHCEmulateGPUKernelsPass
     void startBlock(OpBuilder &b) {
       if (!epoch)
         return;
+      // A thread's tag part must stay below kManyReaders (CUDA's blocks
+      // have at most 1024 threads).
+      Value fits = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, threads,
+          arith::ConstantIndexOp::create(b, loc, kManyReaders));
+      cf::AssertOp::create(b, loc, fits,
+                           "GPU kernel '" + kernelName +
+                               "': too many threads per block to check races");
       memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 1, 64),
                               epoch, zero);
       Value none = arith::ConstantIntOp::create(b, loc, 0, 64);

@@ -322,13 +322,12 @@ FailureOr<HostLibrary> mlir::nhc::compileHostLibrary(
 }
 
 /// The library through nhc-kernels-to-gpu-emulation-pipeline with
-/// `emulation` (race checks always on), as bitcode, and the functions it
-/// defines with their LLVM parameter counts.
+/// `emulation`, as bitcode, and the functions it defines with their LLVM
+/// parameter counts.
 static FailureOr<std::pair<std::string,
                            std::vector<std::pair<std::string, size_t>>>>
-lowerEmulation(ModuleOp kernels, GPUEmulationPipelineOptions &emulation,
+lowerEmulation(ModuleOp kernels, const GPUEmulationPipelineOptions &emulation,
                std::string &error) {
-  emulation.checkRaces = true;
   std::string name;
   llvm::raw_string_ostream os(name);
   os << "nhc-kernels-to-gpu-emulation-pipeline";
@@ -353,6 +352,7 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
     std::string &error) {
   GPUEmulationPipelineOptions emulation;
   emulation.blockSize = blockSize;
+  emulation.checkRaces = true;
   auto lowered = lowerEmulation(kernels, emulation, error);
   if (failed(lowered))
     return failure();
@@ -383,6 +383,7 @@ FailureOr<HostLibrary> mlir::nhc::compileEmulatedGPUKernels(
   emulation.blockSize = blockSize;
   emulation.keepLaunchers = true;
   emulation.reverseOrder = reverseOrder;
+  emulation.checkRaces = true;
   auto lowered = lowerEmulation(kernels, emulation, error);
   if (failed(lowered))
     return failure();

@@ -1,3 +1,4 @@
+// REQUIRES: system-linux
 // check-races: a kernel whose threads touch the same workgroup element with
 // no barrier between aborts with a message naming it; with the barrier it
 // runs. Each neighbour swap below reads the element thread tx + 1 writes.
@@ -5,9 +6,22 @@
 // pipeline inlines each function into its caller: the kernels are named
 // after the callers.)
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races})' -o %t.ll.mlir
+// In thread order the neighbour's later write is the race:
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e racy_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=RACY
 // RACY: GPU kernel 'racy_main_kernel': threads of a block write a workgroup element another thread read or wrote with no gpu.barrier between
+// In reverse order the read of the neighbour's earlier write is:
+// RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races reverse-order})' -o %t.rev.ll.mlir
+// RUN: not --crash stdbuf -o0 mlir-runner %t.rev.ll.mlir -e racy_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=RACYREV
+// RACYREV: GPU kernel 'racy_main_kernel': threads of a block read a workgroup element another thread wrote with no gpu.barrier between
+// With the barrier, two blocks (the tags start afresh in each) and a
+// barrier loop whose bound is the same in every thread of a block (the
+// block id), in both orders:
 // RUN: mlir-runner %t.ll.mlir -e fixed_main -entry-point-result=void
+// RUN: mlir-runner %t.rev.ll.mlir -e fixed_main -entry-point-result=void
+// A loop whose next iteration overwrites what this one's neighbours read:
+// the loop boundary is no barrier.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e loop_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=LOOP
+// LOOP: GPU kernel 'loop_main_kernel': threads of a block write a workgroup element another thread read or wrote with no gpu.barrier between
 // A loop holding a barrier whose trip count differs between threads:
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e divergent_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=DIVERGENT
 // DIVERGENT: GPU kernel 'divergent_main_kernel': a loop holding a gpu.barrier has bounds that differ between the threads of a block
@@ -33,19 +47,51 @@ func.func @racy(%x: memref<?xf32>) {
 
 func.func @fixed(%x: memref<?xf32>) {
   %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
   %c32 = arith.constant 32 : index
-  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
              workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant 0 : index
     %one = arith.constant 1 : index
     %n = arith.constant 32 : index
-    %v = memref.load %x[%tx] : memref<?xf32>
+    %base = arith.muli %bx, %n : index
+    %i = arith.addi %base, %tx : index
+    %v = memref.load %x[%i] : memref<?xf32>
     memref.store %v, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
     gpu.barrier
     %t1 = arith.addi %tx, %one : index
     %next = arith.remui %t1, %n : index
     %w = memref.load %tile[%next] : memref<32xf32, #gpu.address_space<workgroup>>
-    memref.store %w, %x[%tx] : memref<?xf32>
+    memref.store %w, %x[%i] : memref<?xf32>
+    %rounds = arith.addi %bx, %one : index
+    scf.for %r = %zero to %rounds step %one {
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+func.func @loop(%x: memref<?xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant 0 : index
+    %one = arith.constant 1 : index
+    %two = arith.constant 2 : index
+    %n = arith.constant 32 : index
+    scf.for %r = %zero to %two step %one {
+      %v = memref.load %x[%tx] : memref<?xf32>
+      memref.store %v, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %t1 = arith.addi %tx, %one : index
+      %next = arith.remui %t1, %n : index
+      %w = memref.load %tile[%next] : memref<32xf32, #gpu.address_space<workgroup>>
+      memref.store %w, %x[%tx] : memref<?xf32>
+    }
     gpu.terminator
   }
   return
@@ -75,9 +121,17 @@ func.func @racy_main() {
 }
 
 func.func @fixed_main() {
+  %c64 = arith.constant 64 : index
+  %x = memref.alloc(%c64) : memref<?xf32>
+  call @fixed(%x) : (memref<?xf32>) -> ()
+  memref.dealloc %x : memref<?xf32>
+  return
+}
+
+func.func @loop_main() {
   %c32 = arith.constant 32 : index
   %x = memref.alloc(%c32) : memref<?xf32>
-  call @fixed(%x) : (memref<?xf32>) -> ()
+  call @loop(%x) : (memref<?xf32>) -> ()
   memref.dealloc %x : memref<?xf32>
   return
 }
