@@ -14,13 +14,15 @@
 // accumulator o lives in `out` itself; m and l of up to kHeads = 64 heads at
 // a time in small buffers (larger groups run in chunks of 64 heads).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
-// h / (Hq / Hkv).
+// h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
+// decode over the KV length (attention_gpu.mlir); this form needs neither.
 func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %q_offset: index, %k_offset: index, %v_offset: index,
                          %k_cache: memref<?xf32>, %v_cache: memref<?xf32>,
-                         %out: memref<?xf32>, %req: memref<?xi64>, %R: index,
+                         %out: memref<?xf32>, %partials: memref<?xf32>,
+                         %req: memref<?xi64>, %R: index,
                          %Hq: index, %Hkv: index, %D: index, %max_seq: index,
-                         %scale: f32) {
+                         %splits: index, %scale: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32

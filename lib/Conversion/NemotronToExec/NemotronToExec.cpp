@@ -31,6 +31,11 @@ namespace exec = mlir::nemotron_exec;
 
 namespace {
 
+/// How many parts a decode's attention may be split into over the KV length
+/// (the GPU form's flash-decoding lanes, lib/Kernels/attention_gpu.mlir): the
+/// kernel's `splits` argument and the size of its per-request `partials`.
+constexpr int64_t kAttentionSplits = 16;
+
 int64_t widthOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getDimSize(1);
 }
@@ -679,14 +684,19 @@ private:
                                   int64_t(op.getHeadDim())};
     StateOp kCache = state(StateKind::k_cache, op.getLayer(), cache);
     StateOp vCache = state(StateKind::v_cache, op.getLayer(), cache);
+    // Per split of a decode request and query head: o (head_dim), m and l.
+    BufferOp partials = newBuffer(
+        kAttentionSplits * int64_t(op.getNumHeads()) * (op.getHeadDim() + 2),
+        Float32Type::get(ctx), Rows::request);
     return call(op, s, "nhc_attention",
                 {bufferRef(s, q.buffer), index(s, q.rowStride),
                  index(s, q.column), index(s, k.column), index(s, v.column),
                  stateRef(s, kCache), stateRef(s, vCache),
-                 bufferRef(s, out.buffer), requestTable(s),
-                 dim(s, Dim::requests), index(s, op.getNumHeads()),
-                 index(s, op.getNumKvHeads()), index(s, op.getHeadDim()),
-                 dim(s, Dim::max_seq_len), f32(s, op.getScale())});
+                 bufferRef(s, out.buffer), bufferRef(s, partials),
+                 requestTable(s), dim(s, Dim::requests),
+                 index(s, op.getNumHeads()), index(s, op.getNumKvHeads()),
+                 index(s, op.getHeadDim()), dim(s, Dim::max_seq_len),
+                 index(s, kAttentionSplits), f32(s, op.getScale())});
   }
 
   LogicalResult emitRoute(MoERouteOp op) {

@@ -11,6 +11,7 @@ using namespace nhc_test;
 namespace {
 struct AttnCase {
   int64_t Hq = 4, Hkv = 2, D = 6, maxSeq = 16, slots = 4;
+  int64_t splits = 16; // the compiler's (NemotronToExec's kAttentionSplits)
   // qkv rows: [pad(2) | q (Hq*D) | k (Hkv*D) | v (Hkv*D) | pad(1)]
   int64_t qOff = 2, kOff = 2 + 24, vOff = 2 + 24 + 12, stride = 2 + 48 + 1;
   float scale = 1.f / std::sqrt(6.f);
@@ -34,10 +35,14 @@ AttnCase makeAttnCase(std::vector<Request> reqs, unsigned seed) {
 std::vector<float> runAttn(AttnCase &c) {
   std::vector<int64_t> req = requestTable(c.reqs);
   std::vector<float> out(c.tokens() * c.Hq * c.D, -9.f);
+  // The GPU form's split decodes: splits * Hq * (D + 2) floats per request.
+  std::vector<float> partials(c.reqs.size() * c.splits * c.Hq * (c.D + 2),
+                              -7.f);
   ArgPack a;
   a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
-      .buf(c.kCache).buf(c.vCache).buf(out).buf(req).idx(c.reqs.size())
-      .idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq).f32(c.scale);
+      .buf(c.kCache).buf(c.vCache).buf(out).scratch(partials).buf(req)
+      .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
+      .idx(c.splits).f32(c.scale);
   runKernel("nhc_attention", a);
   return out;
 }
@@ -148,23 +153,55 @@ TEST(KernelAttention, LongContextsCrossPositionBlocks) {
 }
 
 TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
-  // The GPU form takes positions in tiles of 256 and output columns 256 at a
-  // time: a decode at 600 (three tiles, the last partial), a prefill that
-  // crosses the first tile's end inside the prompt, a continuation from 250
-  // across it; D = 260 gives its column threads a second round.
+  // The GPU form takes positions in tiles of 64, K columns 128 at a time and
+  // decodes in spans of at least 256: a decode at 600 (three spans, the last
+  // partial), a prefill of 65 query tiles crossing tile ends inside the
+  // prompt, a continuation from 250 (3 query tiles, the last of one query);
+  // D = 260 gives K three column rounds and the output columns a second.
   AttnCase c = shapedCase({{1, 600, 0}, {260, 0, 1}, {9, 250, 3}}, 61,
                           /*hq=*/4, /*hkv=*/2, /*d=*/260, /*maxSeq=*/640);
   expectMatchesReference(c);
 }
 
-TEST(KernelAttention, ManyDecodesOneLaneEach) {
-  // 70 decode requests: the GPU form's ceil(64 / R) query lanes are 1.
+TEST(KernelAttention, ManyDecodesInOneStep) {
+  // 70 decode requests, each in one span: 70 x 16 lanes, most idle.
   std::vector<Request> reqs;
   for (int64_t r = 0; r < 70; ++r)
     reqs.push_back({1, 3 + r % 29, r});
   AttnCase c = shapedCase(reqs, 63, /*hq=*/4, /*hkv=*/2, /*d=*/8,
                           /*maxSeq=*/40, /*slots=*/70);
   expectMatchesReference(c);
+}
+
+TEST(KernelAttention, DecodesSplitOverTheKVLength) {
+  // Decodes at 1500 (6 spans of 256 with 16 splits, 4 of 384 with 3), at
+  // 511 and 512 (a span boundary, the last span of one position) and at
+  // 255 (one span): the partials must combine to the softmax over all.
+  for (int64_t splits : {16, 3, 1}) {
+    SCOPED_TRACE("splits = " + std::to_string(splits));
+    AttnCase c = shapedCase({{1, 1500, 0}, {1, 511, 1}, {1, 512, 2},
+                             {1, 255, 3}},
+                            65, /*hq=*/4, /*hkv=*/1, /*d=*/72,
+                            /*maxSeq=*/1600);
+    c.splits = splits;
+    expectMatchesReference(c);
+  }
+}
+
+TEST(KernelAttention, SplitDecodeIndependentOfTheBatch) {
+  // A long decode's split depends on its own length only: alone and beside
+  // a prefill and another decode it gives the same bits.
+  std::vector<Request> reqs = {{1, 900, 1}, {6, 0, 0}, {1, 40, 2}};
+  AttnCase c = shapedCase(reqs, 67, /*hq=*/2, /*hkv=*/2, /*d=*/16,
+                          /*maxSeq=*/1000);
+  AttnCase batch = c;
+  std::vector<float> outBatch = runAttn(batch);
+  AttnCase one = c;
+  one.reqs = {reqs[0]};
+  one.qkv.assign(c.qkv.begin(), c.qkv.begin() + c.stride);
+  std::vector<float> out = runAttn(one);
+  EXPECT_EQ(out, std::vector<float>(outBatch.begin(),
+                                    outBatch.begin() + c.Hq * c.D));
 }
 
 TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {

@@ -31,7 +31,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_ssd_chunk_scan",
        {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, i, f, f}},
       {"nhc_gated_rms_norm", {m, m, i, m, m, i, i, i, f, m, i}},
-      {"nhc_attention", {m, i, i, i, i, m, m, m, m, i, i, i, i, i, f}},
+      {"nhc_attention", {m, i, i, i, i, m, m, m, m, m, i, i, i, i, i, i, f}},
       {"nhc_gather_last", {m, m, m, i, i}},
       {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
       {"nhc_quantize_fp8", {m, i, i, m, m, i, i}},

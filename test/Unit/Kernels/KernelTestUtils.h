@@ -24,6 +24,13 @@ public:
   template <typename T> ArgPack &buf(std::vector<T> &v) {
     return buffer(v.data(), v.size(), sizeof(T), std::is_floating_point_v<T>);
   }
+  /// A scratch buffer: the kernel may leave anything there, so the GPU
+  /// body's and the host kernel's contents are not compared.
+  ArgPack &scratch(std::vector<float> &v) {
+    buf(v);
+    descs.back().scratch = true;
+    return *this;
+  }
   ArgPack &idx(int64_t v);
   ArgPack &f32(float v);
   void **data() { return ptrs.data(); }
@@ -36,7 +43,7 @@ public:
   /// Fails the current test unless each buffer of this pack equals the
   /// same buffer of `want` (a pack of the same call): integers exactly,
   /// floats within `tol * max(1, |want's element|)` (NaN where `want` has
-  /// NaN, the same infinity where it has one).
+  /// NaN, the same infinity where it has one); scratch buffers are skipped.
   void expectBuffersMatch(const ArgPack &want, double tol,
                           const std::string &what) const;
 
@@ -46,6 +53,7 @@ private:
     int64_t offset, size, stride;
     size_t elementBytes;
     bool isFloat;
+    bool scratch = false;
   };
   ArgPack &buffer(void *data, size_t size, size_t elementBytes, bool isFloat);
   std::deque<Desc> descs;
