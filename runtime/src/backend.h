@@ -127,6 +127,20 @@ public:
   /// Ends a recording that an error interrupted, keeping nothing of it.
   virtual void abortRecording() {}
 
+  /// Padded decode steps: a decode step of `requests` requests runs as one
+  /// of `decodeBucket(requests)` (>= requests) rows, so one recording
+  /// serves every request count of its bucket. The session's state pool
+  /// then has the hidden padding slot (state_pool_internal.h) when
+  /// `padsDecodeSteps()`. Default: no padding.
+  virtual bool padsDecodeSteps() const { return false; }
+  virtual uint64_t decodeBucket(uint64_t requests) const { return requests; }
+  /// Fills rows `requests .. bucket - 1` of the staged inputs (prepared for
+  /// `bucket` rows): one token (id 0) at position 0 of the padding slot.
+  virtual void padDecodeInputs(uint64_t requests, uint64_t bucket) {
+    (void)requests;
+    (void)bucket;
+  }
+
 
   //===--------------------------------------------------------------------===//
   // Accounting

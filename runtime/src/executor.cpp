@@ -2,6 +2,8 @@
 
 #include "executor.h"
 
+#include <algorithm>
+
 namespace nhc::runtime {
 
 Executor::Executor(const ExecutionPlan &plan, Backend &backend)
@@ -59,6 +61,13 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
 
 void Executor::prepare(uint64_t tokens, uint64_t requests,
                        uint64_t logitsRows) {
+  // A decode-shaped step runs padded to its bucket when it is recorded or
+  // replayed (runRecorded), as it is otherwise: both are prepared.
+  if (tokens == requests) {
+    uint64_t bucket = backend_.decodeBucket(requests);
+    if (bucket != requests)
+      backend_.prepare({bucket, bucket, std::max(logitsRows, bucket)});
+  }
   backend_.prepare({tokens, requests, logitsRows});
 }
 
@@ -85,13 +94,16 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
 }
 
 bool Executor::runRecorded(const StepIo &io, size_t total) {
-  const uint64_t key = io.requests; // a decode step's shape
-  backend_.commitInputs({io.tokens, io.requests});
+  // A decode step's shape: its bucket, the rows past its requests padding.
+  const uint64_t key = backend_.decodeBucket(io.requests);
+  backend_.padDecodeInputs(io.requests, key);
+  backend_.commitInputs({key, key});
   backend_.setLogitsOutput(io.logits, io.requests);
   if (!backend_.replayRecorded(key)) {
     if (!backend_.beginRecording(key))
       return false;
     StepIo recording = io;
+    recording.tokens = recording.requests = key;
     recording.progress = nullptr; // reported once the step ran
     size_t done = 0;
     try {

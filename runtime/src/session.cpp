@@ -100,7 +100,8 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
       manifest, maxSlots, maxSeqLen, true,
       [&backend](uint64_t bytes, const std::string &what) {
         return backend.allocateState(bytes, what);
-      });
+      },
+      backend.padsDecodeSteps());
   backend.bindState(*session->pool);
   session->executor =
       std::make_unique<Executor>(session->plan, *session->backend);

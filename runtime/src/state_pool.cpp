@@ -39,6 +39,7 @@ struct TensorLayout {
   uint64_t bytes = 0;          // one slot's tensor
   uint64_t slotStride = 0;     // `bytes`, rounded up to 64 unless denseSlots
   uint64_t offset = 0;         // of the [max_slots] array in the region
+  uint64_t paddingBytes = 0;   // the padding slot's part after the array
 };
 
 struct Slot {
@@ -55,6 +56,10 @@ struct nhc_state_pool_t {
   // Slot strides without padding (sessions: kernels index slot s at
   // s * per_slot_elems). Every tensor's array still starts 64-byte aligned.
   bool denseSlots = false;
+  // A hidden slot `maxSlots` that padded decode steps write (backend.h,
+  // decodeBucket): a fixed tensor's whole slot, a sequence tensor's first
+  // row, after each tensor's array.
+  bool paddingSlot = false;
   std::vector<nhc::runtime::TensorLayout> tensors; // manifest order
   std::unordered_map<std::string, uint32_t> byName;
   uint64_t fixedBytesPerSlot = 0;
@@ -137,10 +142,14 @@ uint64_t layoutTensors(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
                             ? layout.bytes
                             : alignOrThrow(layout.bytes, "a state tensor");
     layout.offset = alignOrThrow(offset, "the state pool");
+    if (pool.paddingSlot)
+      layout.paddingBytes = spec.perToken ? rowBytes : layout.bytes;
     offset = addOrThrow(
-        layout.offset,
-        mulOrThrow(layout.slotStride, pool.maxSlots, "a state tensor's slots"),
-        "the state pool");
+        addOrThrow(layout.offset,
+                   mulOrThrow(layout.slotStride, pool.maxSlots,
+                              "a state tensor's slots"),
+                   "the state pool"),
+        layout.paddingBytes, "the state pool");
     uint64_t &perSlot =
         spec.perToken ? pool.sequenceBytesPerSlot : pool.fixedBytesPerSlot;
     perSlot = addOrThrow(perSlot, layout.slotStride, "a slot's state");
@@ -170,7 +179,8 @@ std::unique_ptr<StateMemory> allocateHostState(uint64_t bytes,
 
 StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
                              uint32_t maxSlots, uint64_t maxSeqLen,
-                             bool denseSlots, const StateAllocator &allocate) {
+                             bool denseSlots, const StateAllocator &allocate,
+                             bool paddingSlot) {
   NHC_CHECK(maxSlots > 0, NHC_INVALID_ARGUMENT,
             "state pool: max_slots must be at least 1, got 0");
   NHC_CHECK(maxSeqLen > 0, NHC_INVALID_ARGUMENT,
@@ -192,6 +202,7 @@ StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
   pool->maxSlots = maxSlots;
   pool->maxSeqLen = maxSeqLen;
   pool->denseSlots = denseSlots;
+  pool->paddingSlot = paddingSlot;
   uint64_t regionBytes = layoutTensors(*pool, manifest);
   pool->configHash = manifest.configHash;
 
@@ -200,6 +211,10 @@ StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
   pool->memory = allocate(regionBytes,
                           cat("the state tensors (max_slots ", maxSlots,
                               ", max_seq_len ", maxSeqLen, ")"));
+  // The padding slot is never claimed: zeroed once, so padded steps read
+  // defined values.
+  for (const TensorLayout &t : pool->tensors)
+    pool->memory->zero(t.offset + t.slotStride * maxSlots, t.paddingBytes);
   pool->slots.assign(maxSlots, Slot{});
   pool->freeSlots = maxSlots;
   return StatePoolPtr(pool.release());
@@ -308,7 +323,8 @@ TensorPool tensorPool(nhc_state_pool_t &pool, size_t index) {
   out.dtype = t.spec.dtype;
   out.slotStride = t.slotStride;
   out.slotBytes = t.bytes;
-  out.totalBytes = t.slotStride * pool.maxSlots; // proven to fit at creation
+  // Proven to fit at creation; with the padding slot's part.
+  out.totalBytes = t.slotStride * pool.maxSlots + t.paddingBytes;
   return out;
 }
 

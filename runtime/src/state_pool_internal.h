@@ -56,11 +56,16 @@ std::unique_ptr<StateMemory> allocateHostState(uint64_t bytes,
 
 /// nhc_state_pool_create(), plus `denseSlots`: slot strides without the
 /// 64-byte padding, as the kernel ABI wants (slot s at s * per_slot_elems),
-/// and the allocator of the state's memory.
+/// the allocator of the state's memory, and `paddingSlot`: room for a
+/// hidden slot `maxSlots`, zeroed and never claimed, that the padding
+/// requests of a padded decode step use (backend.h, decodeBucket; only a
+/// request at position 0 of one token: a fixed tensor's whole slot and a
+/// sequence tensor's first row).
 StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
                              uint32_t maxSlots, uint64_t maxSeqLen,
                              bool denseSlots,
-                             const StateAllocator &allocate = allocateHostState);
+                             const StateAllocator &allocate = allocateHostState,
+                             bool paddingSlot = false);
 
 /// One state tensor for all slots, slot-major (slot s at base + s *
 /// slotStride): what a kernel argument {"state": NAME} receives.
@@ -71,7 +76,7 @@ struct TensorPool {
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   uint64_t slotStride = 0; // bytes
   uint64_t slotBytes = 0;  // bytes of one slot's tensor
-  uint64_t totalBytes = 0; // slotStride * max_slots
+  uint64_t totalBytes = 0; // slotStride * max_slots (+ the padding slot's)
 };
 
 /// Tensor `index` of the pool (= of the manifest's `state` list).

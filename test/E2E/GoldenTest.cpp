@@ -328,6 +328,66 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
   }
 }
 
+/// Decode steps of 3 requests run padded to 4 rows on the cuda backend (its
+/// buckets: 1, 2, 4 with 4 slots): the padding request's slot is hidden,
+/// the real rows keep the reference logits, and a later step of 4 requests
+/// replays the same recording at once.
+TEST_P(Golden, PaddedDecodeStepsShareARecording) {
+  Model model(GetParam());
+  const std::vector<int32_t> ids = model.ids(0);
+  const std::vector<int64_t> expected =
+      model.tensor<int64_t>("prompt.0.generated_ids");
+  const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  const size_t V = model.vocab;
+  ASSERT_GE(expected.size(), 5u);
+  std::vector<uint32_t> slots(4);
+  std::vector<size_t> decoded(4, 0); // reference rows reached per request
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(4 * V);
+  // Prefill of requests 0..2 in one step, of request 3 alone.
+  std::vector<nhc_request_t> prefill;
+  for (int r = 0; r < 3; ++r)
+    prefill.push_back({slots[r], ids.data(), ids.size()});
+  Model::check(nhc_session_step(model.session, prefill.data(), 3,
+                                NHC_LOGITS_LAST, logits.data(), logits.size()),
+               "prefill of 3");
+  nhc_request_t alone{slots[3], ids.data(), ids.size()};
+  Model::check(nhc_session_step(model.session, &alone, 1, NHC_LOGITS_LAST,
+                                logits.data(), V),
+               "prefill of 1");
+  std::vector<int32_t> token(4);
+  auto decode = [&](int requests, const std::string &what) {
+    std::vector<nhc_request_t> batch;
+    for (int r = 0; r < requests; ++r) {
+      token[r] = static_cast<int32_t>(expected[decoded[r]]);
+      batch.push_back({slots[r], &token[r], 1});
+    }
+    Model::check(nhc_session_step(model.session, batch.data(), batch.size(),
+                                  NHC_LOGITS_LAST, logits.data(),
+                                  requests * V),
+                 "decode");
+    for (int r = 0; r < requests; ++r) {
+      ++decoded[r];
+      model.expectClose(&logits[r * V], &ref[decoded[r] * V], 1,
+                        what + ", request " + std::to_string(r));
+    }
+  };
+  const bool recorded = !model.routedExperts();
+  const long long before = Model::fakeCudaCounter("graph_launches");
+  for (int step = 0; step < 3; ++step) // warm-up, record, replay
+    decode(3, "3 requests, step " + std::to_string(step));
+  const long long afterThree = Model::fakeCudaCounter("graph_launches");
+  if (before >= 0 && recorded)
+    EXPECT_EQ(afterThree - before, 2) << "steps of 3 requests";
+  decode(4, "4 requests"); // the same bucket: replayed at once
+  if (before >= 0 && recorded)
+    EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - afterThree, 1)
+        << "a step of 4 requests did not replay the bucket's recording";
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
 /// A session is used from another thread than the one that created it (one
 /// call at a time): the request continues there with the reference logits.
 /// On the cuda backend every call makes the session's context current.

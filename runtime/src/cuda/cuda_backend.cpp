@@ -329,8 +329,9 @@ public:
           gemm_->prepare(gemmShape(call, m), weights_[call.weight].address(),
                          gemmInput(call), matrixAddress(call.c), entry.where);
       }
-    hostTable_.resize(std::max<uint64_t>(R * 4, 1));
-    hostIds_.resize(std::max<uint64_t>(T, 1));
+    // Growth only: a padded decode step's rows stay (Executor::prepare).
+    hostTable_.resize(std::max<uint64_t>({R * 4, 1, hostTable_.size()}));
+    hostIds_.resize(std::max<uint64_t>({T, 1, hostIds_.size()}));
   }
 
   StepInputs stepInputs() override {
@@ -589,6 +590,35 @@ public:
     }
     recorded_[key] = recorded;
     return true;
+  }
+
+  bool padsDecodeSteps() const override { return graphsEnabled_; }
+
+  /// Buckets of recorded decode steps: 1, 2, 4, 8, then multiples of 8 up
+  /// to 256, then of 64 (as CUDA-graph batch sizes are commonly chosen),
+  /// never past max_slots (a pool of 3 slots records 1, 2 and 3).
+  uint64_t decodeBucket(uint64_t requests) const override {
+    if (!graphsEnabled_ || requests == 0)
+      return requests;
+    uint64_t bucket = 1;
+    while (bucket < requests && bucket < 8)
+      bucket *= 2;
+    if (bucket < requests) {
+      uint64_t step = requests <= 256 ? 8 : 64;
+      bucket = (requests + step - 1) / step * step;
+    }
+    return std::max(requests, std::min<uint64_t>(bucket, maxSlots_));
+  }
+
+  void padDecodeInputs(uint64_t requests, uint64_t bucket) override {
+    for (uint64_t r = requests; r < bucket; ++r) {
+      int64_t *row = &hostTable_[r * 4];
+      row[0] = static_cast<int64_t>(r); // its token's row
+      row[1] = 1;                       // one token
+      row[2] = 0;                       // at position 0
+      row[3] = static_cast<int64_t>(maxSlots_); // of the padding slot
+      hostIds_[r] = 0;
+    }
   }
 
   void abortRecording() override {
@@ -1095,11 +1125,11 @@ private:
   std::vector<int32_t> hostIds_;
   float *hostLogits_ = nullptr;
   uint64_t logitsRows_ = 0;
-  // Recorded decode steps by request count (NHC_CUDA_GRAPHS=0: none).
+  // Recorded decode steps by bucket (NHC_CUDA_GRAPHS=0: none).
   bool graphsEnabled_ = graphsWanted();
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
-  std::set<uint64_t> seen_; // request counts whose first step ran
+  std::set<uint64_t> seen_; // buckets whose first step ran
   uint64_t generation_ = 0; // bumped whenever a step's buffer moves
   bool recording_ = false, recordingFailed_ = false;
   std::vector<CallArg> args_;            // of the launch being made
