@@ -21,7 +21,7 @@
 //    l' = l exp(m - m') + tile sum of p, o' = o exp(m - m') + sum p v
 //    (one thread per output column, V read from global memory, coalesced).
 //    m, l and the rescale live in workgroup memory (`stats`), o in its
-//    output row.
+//    output row (prefill) or its lane's partial (decode).
 // 3. Combine (decode requests only), one block per (query head, request):
 //    M = max m_z, L = sum exp(m_z - M) l_z, out = sum exp(m_z - M) o_z / L.
 //
@@ -100,7 +100,6 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %c3 = arith.constant 3 : index
     %c4 = arith.constant 4 : index
     %c8 = arith.constant 8 : index
-    %c63 = arith.constant 63 : index
     %c64 = arith.constant 64 : index
     %c128 = arith.constant 128 : index
     %c256b = arith.constant 256 : index
@@ -143,9 +142,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %sq = arith.divui %tx, %c64 : index
     %sp = arith.remui %tx, %c64 : index
     %sqc = arith.minui %sq, %c3 : index
-    %scoreLane = arith.cmpi ult, %sq, %Qt : index
     %isLeader = arith.cmpi eq, %sp, %c0 : index
-    %leads = arith.andi %isLeader, %scoreLane : i1
     // Its partial dot: part dp of position dpos of query dq.
     %dp = arith.remui %tx, %parts : index
     %dtp = arith.divui %tx, %parts : index
@@ -181,6 +178,9 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
       %oRow = arith.addi %oRow1, %hD : index
       %oBase = arith.select %isDecode, %pBase, %oRow : index
       %owns = arith.cmpi ult, %oq, %nq : index
+      // One thread per query of the item updates its m and l.
+      %scoresQuery = arith.cmpi ult, %sq, %nq : index
+      %leads = arith.andi %isLeader, %scoresQuery : i1
       %queryRow0 = arith.addi %rq#0, %q0 : index
       %resets = arith.cmpi ult, %tx, %Qt : index
       scf.if %resets {
@@ -439,8 +439,8 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
 }
 
 // The KV span of one decode lane: ceil(len / lanes) rounded up to a tile
-// of 64 positions, at least 256 (shorter spans cost a launch more than
-// they save).
+// of 64 positions, at least 256 (a shorter span saves less than a block's
+// fixed cost).
 func.func private @nhc_attention_span(%len: index, %lanes: index) -> index {
   %c1 = arith.constant 1 : index
   %c63 = arith.constant 63 : index

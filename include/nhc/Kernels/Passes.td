@@ -185,8 +185,9 @@ def NHCGPUMergeModulesPass
     kernel library ships one PTX module per chip, so this pass moves every
     kernel into a single `gpu.module` named `name` and rewrites the
     `gpu.launch_func` symbol references. A kernel takes the name of its
-    original module (unique by construction, e.g. `nhc_attention_kernel` and
-    `nhc_attention_kernel_0` for the two launches of `nhc_attention`); other
+    original module (unique by construction, e.g. `nhc_attention_kernel`,
+    `nhc_attention_kernel_0` and `nhc_attention_kernel_1` for the three
+    launches of `nhc_attention`'s GPU form); other
     symbols keep their names: identical copies (a helper outlining copied
     into each module that calls it) become one, different ones with the same
     name are an error.

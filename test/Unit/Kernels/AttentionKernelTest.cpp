@@ -174,7 +174,7 @@ TEST(KernelAttention, ManyDecodesInOneStep) {
 }
 
 TEST(KernelAttention, DecodesSplitOverTheKVLength) {
-  // Decodes at 1500 (6 spans of 256 with 16 splits, 4 of 384 with 3), at
+  // Decodes at 1500 (6 spans of 256 with 16 splits, 3 of 512 with 3), at
   // 511 and 512 (a span boundary, the last span of one position) and at
   // 255 (one span): the partials must combine to the softmax over all.
   for (int64_t splits : {16, 3, 1}) {
