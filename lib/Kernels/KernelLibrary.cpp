@@ -59,7 +59,9 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kEmbeddingF32,
       ::nhc::format::kernel::kEmbeddingBf16,
       ::nhc::format::kernel::kGatherRows,
-      ::nhc::format::kernel::kScatterAddRows};
+      ::nhc::format::kernel::kScatterAddRows,
+      ::nhc::format::kernel::kFillNormalF32,
+      ::nhc::format::kernel::kFillNormalBf16};
   return names;
 }
 

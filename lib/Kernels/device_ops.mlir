@@ -224,3 +224,102 @@ func.func @nhc_scatter_add_rows(%src: memref<?xf32>, %rows: memref<?xi32>,
   }
   return
 }
+
+// Element i of a synthetic weight's Normal rule (nhc_weights_synthetic;
+// runtime/src/synthetic_weights.h has the same formula): h =
+// splitmix64(key + i * 0x9e3779b97f4a7c15), the sum of h's four 16-bit
+// fields minus 131070, times `step` (one exact conversion, one product).
+func.func private @nhc_normal_sample(%i: index, %key: index, %step: f32) -> f32 {
+  %golden = arith.constant 0x9e3779b97f4a7c15 : i64
+  %m1 = arith.constant 0xbf58476d1ce4e5b9 : i64
+  %m2 = arith.constant 0x94d049bb133111eb : i64
+  %c16 = arith.constant 16 : i64
+  %c27 = arith.constant 27 : i64
+  %c30 = arith.constant 30 : i64
+  %c31 = arith.constant 31 : i64
+  %c32 = arith.constant 32 : i64
+  %c48 = arith.constant 48 : i64
+  %low16 = arith.constant 65535 : i64
+  %mean = arith.constant 131070 : i64
+  %i64 = arith.index_castui %i : index to i64
+  %k64 = arith.index_castui %key : index to i64
+  %stride = arith.muli %i64, %golden : i64
+  %x0 = arith.addi %k64, %stride : i64
+  %s1 = arith.shrui %x0, %c30 : i64
+  %x1 = arith.xori %x0, %s1 : i64
+  %x2 = arith.muli %x1, %m1 : i64
+  %s2 = arith.shrui %x2, %c27 : i64
+  %x3 = arith.xori %x2, %s2 : i64
+  %x4 = arith.muli %x3, %m2 : i64
+  %s3 = arith.shrui %x4, %c31 : i64
+  %h = arith.xori %x4, %s3 : i64
+  %f0 = arith.andi %h, %low16 : i64
+  %h1 = arith.shrui %h, %c16 : i64
+  %f1 = arith.andi %h1, %low16 : i64
+  %h2 = arith.shrui %h, %c32 : i64
+  %f2 = arith.andi %h2, %low16 : i64
+  %f3 = arith.shrui %h, %c48 : i64
+  %a = arith.addi %f0, %f1 : i64
+  %b = arith.addi %f2, %f3 : i64
+  %sum = arith.addi %a, %b : i64
+  %centred = arith.subi %sum, %mean : i64
+  %c32b = arith.trunci %centred : i64 to i32
+  %v = arith.sitofp %c32b : i32 to f32
+  %r = arith.mulf %v, %step : f32
+  return %r : f32
+}
+
+// out[i] = element i of a synthetic weight's Normal rule for i < n (key and
+// step: nhc_normal_sample), in f32; with round_bf16 = 1 rounded to bf16
+// first (a BF16 weight the device keeps in f32). A device backend generates
+// matrices so instead of uploading them.
+func.func @nhc_fill_normal_f32(%out: memref<?xf32>, %n: index, %key: index,
+                               %step: f32, %round_bf16: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : i32
+  %cOne = arith.constant 1 : i32
+  %cHalf = arith.constant 32767 : i32
+  %round = arith.cmpi ne, %round_bf16, %c0 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = func.call @nhc_normal_sample(%i, %key, %step)
+        : (index, index, f32) -> f32
+    // Round to nearest even on the bits (the values are finite).
+    %bits = arith.bitcast %v : f32 to i32
+    %high = arith.shrui %bits, %c16 : i32
+    %lsb = arith.andi %high, %cOne : i32
+    %bias = arith.addi %cHalf, %lsb : i32
+    %biased = arith.addi %bits, %bias : i32
+    %top = arith.shrui %biased, %c16 : i32
+    %back = arith.shli %top, %c16 : i32
+    %rounded = arith.bitcast %back : i32 to f32
+    %r = arith.select %round, %rounded, %v : f32
+    memref.store %r, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// As nhc_fill_normal_f32, stored as bf16 bits (round to nearest even).
+func.func @nhc_fill_normal_bf16(%out: memref<?xi16>, %n: index, %key: index,
+                                %step: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : i32
+  %cOne = arith.constant 1 : i32
+  %cHalf = arith.constant 32767 : i32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = func.call @nhc_normal_sample(%i, %key, %step)
+        : (index, index, f32) -> f32
+    %bits = arith.bitcast %v : f32 to i32
+    %high = arith.shrui %bits, %c16 : i32
+    %lsb = arith.andi %high, %cOne : i32
+    %bias = arith.addi %cHalf, %lsb : i32
+    %biased = arith.addi %bits, %bias : i32
+    %top = arith.shrui %biased, %c16 : i32
+    %t16 = arith.trunci %top : i32 to i16
+    memref.store %t16, %out[%i] : memref<?xi16>
+    scf.reduce
+  }
+  return
+}

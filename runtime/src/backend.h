@@ -23,6 +23,7 @@
 #include "nhc/runtime/state_pool.h"
 #include "state_pool_internal.h"
 #include "nhc/runtime/weights.h"
+#include "synthetic_weights.h"
 
 namespace nhc::runtime {
 
@@ -64,9 +65,18 @@ public:
   virtual void bindState(nhc_state_pool_t &pool) = 0;
   /// Binds the checkpoint's tensors, in manifest order. A tensor with
   /// `matrixOnly[i]` is read only as a matrix (gemm, experts, embedding
-  /// rows) and may stay in its stored dtype.
+  /// rows) and may stay in its stored dtype. `synthetic[i]` (or an empty
+  /// vector) says how a synthetic weight is generated; its `data` is null
+  /// exactly when the session left it to this backend (generatesWeight).
   virtual void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
-                           const std::vector<bool> &matrixOnly) = 0;
+                           const std::vector<bool> &matrixOnly,
+                           const std::vector<const SyntheticTensor *> &synthetic) = 0;
+  /// Whether this backend generates the synthetic matrix `tensor` itself
+  /// (on the device) rather than take its data from host memory.
+  virtual bool generatesWeight(const SyntheticTensor &tensor) const {
+    (void)tensor;
+    return false;
+  }
 
   //===--------------------------------------------------------------------===//
   // Memory of a step
@@ -126,6 +136,8 @@ public:
   virtual bool endRecording(uint64_t key) { (void)key; return false; }
   /// Ends a recording that an error interrupted, keeping nothing of it.
   virtual void abortRecording() {}
+  /// Whether `key` is or may yet be recorded (not known unrecordable).
+  virtual bool mayRecord(uint64_t key) const { (void)key; return false; }
 
   /// Padded decode steps: a decode step of `requests` requests runs as one
   /// of `decodeBucket(requests)` (>= requests) rows, so one recording

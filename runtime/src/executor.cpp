@@ -61,12 +61,19 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
 
 void Executor::prepare(uint64_t tokens, uint64_t requests,
                        uint64_t logitsRows) {
-  // A decode-shaped step runs padded to its bucket when it is recorded or
-  // replayed (runRecorded), as it is otherwise: both are prepared.
-  if (tokens == requests) {
+  // A decode-shaped step may run padded to its bucket (runRecorded): that
+  // is prepared too, if it can be (else the step runs unpadded).
+  preparedBucket_ = requests;
+  if (tokens == requests && logitsRows == requests) {
     uint64_t bucket = backend_.decodeBucket(requests);
-    if (bucket != requests)
-      backend_.prepare({bucket, bucket, std::max(logitsRows, bucket)});
+    if (bucket != requests) {
+      try {
+        backend_.prepare({bucket, bucket, bucket});
+        preparedBucket_ = bucket;
+      } catch (const Error &) {
+        // Out of memory or no GEMM plan for the bucket's rows: unpadded.
+      }
+    }
   }
   backend_.prepare({tokens, requests, logitsRows});
 }
@@ -94,37 +101,51 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
 }
 
 bool Executor::runRecorded(const StepIo &io, size_t total) {
-  // A decode step's shape: its bucket, the rows past its requests padding.
-  const uint64_t key = backend_.decodeBucket(io.requests);
+  // A decode step's shape: its bucket (the rows past its requests padding)
+  // where it was prepared and may be recorded.
+  uint64_t key = preparedBucket_ > io.requests ? preparedBucket_ : io.requests;
+  if (key != io.requests && !backend_.mayRecord(key))
+    key = io.requests;
   backend_.padDecodeInputs(io.requests, key);
   backend_.commitInputs({key, key});
   backend_.setLogitsOutput(io.logits, io.requests);
+  StepIo padded = io;
+  padded.tokens = padded.requests = key;
+  padded.progress = nullptr; // reported once the step ran
   if (!backend_.replayRecorded(key)) {
-    if (!backend_.beginRecording(key))
+    if (!backend_.beginRecording(key)) {
+      if (key == io.requests)
+        return false; // runs as any step
+      // A bucket's first step (the warm-up) or one that cannot be recorded:
+      // padded as its recording will be, launch by launch.
+      size_t done = 0;
+      runEntries(plan_.body, ScheduleKind::Body, padded, done, total);
+      runEntries(plan_.headLast, ScheduleKind::HeadLast, padded, done, total);
+    } else if (!recordStep(padded, key, total)) {
       return false;
-    StepIo recording = io;
-    recording.tokens = recording.requests = key;
-    recording.progress = nullptr; // reported once the step ran
-    size_t done = 0;
-    try {
-      runEntries(plan_.body, ScheduleKind::Body, recording, done, total);
-      runEntries(plan_.headLast, ScheduleKind::HeadLast, recording, done,
-                 total);
-    } catch (const NotRecordable &) {
-      backend_.endRecording(key); // discarded; `key` runs directly from now
-      return false;
-    } catch (...) {
-      backend_.abortRecording(); // nothing of the step is kept or ran
-      throw;
     }
-    if (!backend_.endRecording(key) || !backend_.replayRecorded(key))
-      return false;
   }
   backend_.synchronize();
   if (io.progress)
     for (size_t done = 1; done <= total; ++done)
       io.progress(io.progressUser, done, total);
   return true;
+}
+
+bool Executor::recordStep(const StepIo &recording, uint64_t key,
+                          size_t total) {
+  size_t done = 0;
+  try {
+    runEntries(plan_.body, ScheduleKind::Body, recording, done, total);
+    runEntries(plan_.headLast, ScheduleKind::HeadLast, recording, done, total);
+  } catch (const NotRecordable &) {
+    backend_.endRecording(key); // discarded; `key` runs directly from now
+    return false;
+  } catch (...) {
+    backend_.abortRecording(); // nothing of the step is kept or ran
+    throw;
+  }
+  return backend_.endRecording(key) && backend_.replayRecorded(key);
 }
 
 void Executor::runBody(const StepIo &io, size_t total) {

@@ -72,6 +72,9 @@ private:
   /// calibration) through the backend's recorded steps; false if the
   /// backend does not record it (then nothing ran).
   bool runRecorded(const StepIo &io, size_t total);
+  /// Records `recording` under `key` and replays it; false (nothing ran)
+  /// when a call cannot be recorded.
+  bool recordStep(const StepIo &recording, uint64_t key, size_t total);
   void runEntries(const std::vector<ScheduleEntry> &entries,
                   ScheduleKind schedule, const StepIo &io, size_t &done,
                   size_t total);
@@ -82,6 +85,9 @@ private:
   /// The body gemm's ordinal by body entry index (unused for other entries).
   std::vector<size_t> bodyGemmOrdinal_;
   size_t done_ = 0; // entries run in the current step (progress)
+  /// The rows the prepared step may run as (runRecorded): its decode
+  /// bucket when that was prepared, else its request count.
+  uint64_t preparedBucket_ = 0;
 };
 
 } // namespace nhc::runtime

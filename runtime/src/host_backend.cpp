@@ -92,8 +92,10 @@ void HostBackend::bindState(nhc_state_pool_t &pool) {
   }
 }
 
-void HostBackend::bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
-                              const std::vector<bool> &matrixOnly) {
+void HostBackend::bindWeights(
+    const std::vector<nhc_tensor_info_t> &tensors,
+    const std::vector<bool> &matrixOnly,
+    const std::vector<const SyntheticTensor *> &) { // all in host memory
   weights_ = F32Weights::build(tensors, origin_, matrixOnly);
   allocateGemmPanel();
 }

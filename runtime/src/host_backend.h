@@ -36,7 +36,8 @@ public:
                                              const std::string &what) override;
   void bindState(nhc_state_pool_t &pool) override;
   void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
-                   const std::vector<bool> &matrixOnly) override;
+                   const std::vector<bool> &matrixOnly,
+                   const std::vector<const SyntheticTensor *> &) override;
   void prepare(const StepShape &shape) override;
   StepInputs stepInputs() override;
   void commitInputs(const StepShape &) override {} // host memory already

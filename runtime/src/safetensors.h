@@ -28,8 +28,11 @@ struct SafetensorsTensor {
 };
 
 struct SafetensorsFile {
-  std::unique_ptr<MappedFile> file;
+  std::unique_ptr<MappedFile> file; // null for synthetic weights
   std::vector<SafetensorsTensor> tensors; // header order is not kept: sorted
+  std::string label; // what to call it without a file
+
+  const std::string &path() const { return file ? file->path() : label; }
 };
 
 /// Maps and validates `path`. Throws Error naming the file and the tensor.

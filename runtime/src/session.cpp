@@ -106,8 +106,19 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   session->executor =
       std::make_unique<Executor>(session->plan, *session->backend);
   std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);
-  session->backend->bindWeights(
-      tensors, session->executor->matrixOnlyWeights(tensors.size()));
+  std::vector<bool> matrixOnly =
+      session->executor->matrixOnlyWeights(tensors.size());
+  // Synthetic weights: the backend generates the matrices it can, the rest
+  // is generated in host memory now.
+  std::vector<const SyntheticTensor *> synthetic(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    synthetic[i] = syntheticSpec(weights, tensors[i]);
+    if (!synthetic[i] || tensors[i].data)
+      continue;
+    if (!(matrixOnly[i] && backend.generatesWeight(*synthetic[i])))
+      tensors[i].data = generatedData(weights, tensors[i]);
+  }
+  backend.bindWeights(tensors, matrixOnly, synthetic);
   session->seenInStep.assign(maxSlots, 0);
   for (size_t weight : session->executor->bodyGemmWeights())
     session->gemmWeights.push_back(manifest.weights[weight].name);

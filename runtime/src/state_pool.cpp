@@ -60,6 +60,7 @@ struct nhc_state_pool_t {
   // decodeBucket): a fixed tensor's whole slot, a sequence tensor's first
   // row, after each tensor's array.
   bool paddingSlot = false;
+  uint64_t paddingBytes = 0; // of the padding slot, all tensors
   std::vector<nhc::runtime::TensorLayout> tensors; // manifest order
   std::unordered_map<std::string, uint32_t> byName;
   uint64_t fixedBytesPerSlot = 0;
@@ -144,6 +145,7 @@ uint64_t layoutTensors(nhc_state_pool_t &pool, const nhc_manifest_t &manifest) {
     layout.offset = alignOrThrow(offset, "the state pool");
     if (pool.paddingSlot)
       layout.paddingBytes = spec.perToken ? rowBytes : layout.bytes;
+    pool.paddingBytes += layout.paddingBytes; // below the region's size
     offset = addOrThrow(
         addOrThrow(layout.offset,
                    mulOrThrow(layout.slotStride, pool.maxSlots,
@@ -360,7 +362,8 @@ nhc_status_t nhc_state_pool_get_info(const nhc_state_pool_t *pool,
     info.fixed_bytes_per_slot = pool->fixedBytesPerSlot;
     info.sequence_bytes_per_slot = pool->sequenceBytesPerSlot;
     info.bytes_per_slot = pool->fixedBytesPerSlot + pool->sequenceBytesPerSlot;
-    info.total_bytes = info.bytes_per_slot * pool->maxSlots;
+    info.total_bytes =
+        info.bytes_per_slot * pool->maxSlots + pool->paddingBytes;
     *out_info = info;
   });
 }

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "aligned_buffer.h"
 #include "error.h"
 #include "float_dtype.h"
 #include "json_fields.h"
@@ -16,6 +18,8 @@
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/weights.h"
 #include "safetensors.h"
+#include "synthetic_weights.h"
+#include "thread_pool.h"
 #include "weights_f32.h"
 #include "weights_internal.h"
 
@@ -50,6 +54,11 @@ struct nhc_weights_t {
   bool isBound = false;
   std::vector<BoundRef> bound;  // manifest order
   std::vector<BindNote> notes; // of the last successful bind
+  // nhc_weights_synthetic: files[0] has no file; tensor i of it is generated
+  // from synthetic[i] into memory[i] when its data is first wanted.
+  std::vector<nhc::runtime::SyntheticTensor> synthetic;
+  mutable std::vector<nhc::runtime::AlignedBuffer> memory;
+  std::unique_ptr<std::mutex> generating = std::make_unique<std::mutex>();
 };
 
 namespace nhc::runtime {
@@ -163,8 +172,8 @@ void indexTensors(nhc_weights_t &weights) {
           weights.byName.emplace(tensor.name, weights.sorted.size());
       NHC_CHECK(inserted, NHC_INVALID_FORMAT,
                 cat("weights: tensor '", tensor.name, "' appears in both '",
-                    weights.sorted[it->second].file->file->path(), "' and '",
-                    file->file->path(), "'"));
+                    weights.sorted[it->second].file->path(), "' and '",
+                    file->path(), "'"));
       weights.sorted.push_back(TensorRef{file.get(), &tensor});
     }
   }
@@ -237,7 +246,7 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                           const std::vector<uint64_t> &shape,
                           const std::string &origin, std::string &message) {
   const SafetensorsTensor &tensor = *ref.tensor;
-  const std::string &file = ref.file->file->path();
+  const std::string &file = ref.file->path();
   std::string as = tensor.name == spec.name
                        ? std::string()
                        : cat(" (bound in place of '", spec.name, "')");
@@ -339,7 +348,8 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
   // kernels): refuse a checkpoint that was truncated since it was opened
   // rather than die of SIGBUS on a page past its new end.
   for (const auto &file : weights.files)
-    file->file->checkUnchanged();
+    if (file->file)
+      file->file->checkUnchanged();
   std::vector<BoundRef> bound(manifest.weights.size());
   nhc_status_t firstStatus = NHC_OK;
   std::string firstMessage;
@@ -463,7 +473,7 @@ nhc_tensor_info_t toInfo(const BoundRef &bound) {
     info.desc.shape[i] = bound.shape[i];
   info.data = static_cast<const uint8_t *>(tensor.data) + bound.byteOffset;
   info.byte_size = bound.byteSize;
-  info.file = bound.ref.file->file->path().c_str();
+  info.file = bound.ref.file->path().c_str();
   return info;
 }
 
@@ -477,6 +487,132 @@ std::vector<nhc_tensor_info_t> boundTensors(const nhc_weights_t &weights,
   for (const BoundRef &ref : resolveBinding(weights, manifest))
     infos.push_back(toInfo(ref));
   return infos;
+}
+
+namespace {
+
+/// The index of `tensor` in a synthetic handle's file, or SIZE_MAX.
+size_t syntheticIndex(const nhc_weights_t &weights,
+                      const SafetensorsTensor &tensor) {
+  if (weights.synthetic.empty())
+    return SIZE_MAX;
+  const std::vector<SafetensorsTensor> &all = weights.files[0]->tensors;
+  if (&tensor < all.data() || &tensor >= all.data() + all.size())
+    return SIZE_MAX;
+  return static_cast<size_t>(&tensor - all.data());
+}
+
+/// Generates tensor `index` of a synthetic handle (once; thread-safe).
+void generate(const nhc_weights_t &weights, size_t index) {
+  std::lock_guard<std::mutex> lock(*weights.generating);
+  SafetensorsTensor &tensor = weights.files[0]->tensors[index];
+  if (tensor.data || tensor.byteSize == 0)
+    return;
+  AlignedBuffer memory = tryAllocateAligned(tensor.byteSize);
+  NHC_CHECK(memory, NHC_OUT_OF_MEMORY,
+            cat("weights: cannot allocate ", tensor.byteSize,
+                " bytes for synthetic tensor '", tensor.name, "'"));
+  const SyntheticTensor &spec = weights.synthetic[index];
+  const size_t size = nhc_dtype_size(spec.dtype);
+  uint8_t *out = memory.get();
+  parallelFor(spec.elems, 1 << 16, [&](size_t begin, size_t end) {
+    fillSynthetic(spec, begin, end - begin, out + begin * size);
+  });
+  tensor.data = out;
+  weights.memory[index] = std::move(memory);
+}
+
+/// `info` with its data, generated first for a synthetic tensor.
+nhc_tensor_info_t withData(const nhc_weights_t &weights, const TensorRef &ref,
+                           nhc_tensor_info_t info) {
+  size_t index = syntheticIndex(weights, *ref.tensor);
+  if (index != SIZE_MAX && !info.data) {
+    generate(weights, index);
+    info = toInfo(ref);
+  }
+  return info;
+}
+
+const TensorRef *syntheticRef(const nhc_weights_t &weights, const char *name) {
+  if (weights.synthetic.empty() || !name)
+    return nullptr;
+  auto it = weights.byName.find(name);
+  return it == weights.byName.end() ? nullptr : &weights.sorted[it->second];
+}
+
+} // namespace
+
+const SyntheticTensor *syntheticSpec(const nhc_weights_t &weights,
+                                     const nhc_tensor_info_t &info) {
+  const TensorRef *ref = syntheticRef(weights, info.desc.name);
+  if (!ref)
+    return nullptr;
+  return &weights.synthetic[syntheticIndex(weights, *ref->tensor)];
+}
+
+const void *generatedData(const nhc_weights_t &weights,
+                          const nhc_tensor_info_t &info) {
+  const TensorRef *ref = syntheticRef(weights, info.desc.name);
+  if (!ref)
+    return info.data;
+  generate(weights, syntheticIndex(weights, *ref->tensor));
+  // A slice of a stacked tensor never occurs here: every manifest weight is
+  // a tensor of its own.
+  return ref->tensor->data;
+}
+
+std::unique_ptr<nhc_weights_t> syntheticWeights(const nhc_manifest_t &manifest,
+                                                uint64_t seed,
+                                                nhc_dtype_t storage) {
+  NHC_CHECK(storage == NHC_DTYPE_INVALID || isConvertibleFloat(storage),
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_weights_synthetic: storage dtype ",
+                nhc_dtype_name(storage),
+                " is not F32, BF16 or F16 (or NHC_DTYPE_INVALID: as the "
+                "manifest says)"));
+  auto weights = std::make_unique<nhc_weights_t>();
+  weights->source = cat("synthetic weights (seed ", seed, ")");
+  auto file = std::make_unique<SafetensorsFile>();
+  file->label = weights->source;
+  for (size_t i = 0; i < manifest.weights.size(); ++i) {
+    const TensorSpec &spec = manifest.weights[i];
+    SyntheticTensor synthetic;
+    synthetic.rule = syntheticRule(spec.name);
+    bool scale = synthetic.rule == SyntheticRule::WeightScale ||
+                 synthetic.rule == SyntheticRule::InputScale;
+    if (spec.positive && !scale)
+      synthetic.rule = SyntheticRule::One;
+    synthetic.key = syntheticKey(seed, i);
+    synthetic.dtype = spec.dtype;
+    if (isConvertibleFloat(spec.dtype) && !scale &&
+        storage != NHC_DTYPE_INVALID)
+      synthetic.dtype = storage;
+    NHC_CHECK(isConvertibleFloat(synthetic.dtype) ||
+                  synthetic.dtype == NHC_DTYPE_F8_E4M3,
+              NHC_UNSUPPORTED,
+              cat("nhc_weights_synthetic: weight '", spec.name, "' is ",
+                  nhc_dtype_name(spec.dtype),
+                  "; synthetic weights are F32, BF16, F16 or F8_E4M3"));
+    uint64_t elems = 1;
+    for (uint64_t d : spec.shape)
+      elems *= d; // bounded by the manifest's limits
+    synthetic.elems = elems;
+    SafetensorsTensor tensor;
+    tensor.name = spec.name;
+    tensor.dtype = synthetic.dtype;
+    tensor.shape = spec.shape;
+    tensor.byteSize = elems * nhc_dtype_size(synthetic.dtype);
+    file->tensors.push_back(std::move(tensor));
+    weights->synthetic.push_back(synthetic);
+  }
+  weights->memory.resize(weights->synthetic.size());
+  weights->files.push_back(std::move(file));
+  indexTensors(*weights);
+  // Scales are checked when bound (positive and finite): generated now.
+  for (size_t i = 0; i < manifest.weights.size(); ++i)
+    if (manifest.weights[i].positive)
+      generate(*weights, i);
+  return weights;
 }
 
 const std::string &weightsSource(const nhc_weights_t &weights) {
@@ -497,6 +633,16 @@ nhc_status_t nhc_weights_open(const char *path, nhc_weights_t **out_weights) {
   });
 }
 
+nhc_status_t nhc_weights_synthetic(const nhc_manifest_t *manifest,
+                                   uint64_t seed, nhc_dtype_t storage,
+                                   nhc_weights_t **out_weights) {
+  return guard("nhc_weights_synthetic", [&] {
+    NHC_CHECK_ARG(manifest, "nhc_weights_synthetic");
+    NHC_CHECK_ARG(out_weights, "nhc_weights_synthetic");
+    *out_weights = syntheticWeights(*manifest, seed, storage).release();
+  });
+}
+
 void nhc_weights_release(nhc_weights_t *weights) { delete weights; }
 
 size_t nhc_weights_tensor_count(const nhc_weights_t *weights) {
@@ -512,7 +658,8 @@ nhc_status_t nhc_weights_tensor_at(const nhc_weights_t *weights, size_t index,
               cat("nhc_weights_tensor_at: index ", index,
                   " out of range: checkpoint '", weights->source, "' has ",
                   weights->sorted.size(), " tensors"));
-    *out_info = toInfo(weights->sorted[index]);
+    *out_info = withData(*weights, weights->sorted[index],
+                         toInfo(weights->sorted[index]));
   });
 }
 
@@ -526,7 +673,8 @@ nhc_status_t nhc_weights_find(const nhc_weights_t *weights, const char *name,
     NHC_CHECK(it != weights->byName.end(), NHC_NOT_FOUND,
               cat("weights: no tensor '", name, "' in checkpoint '",
                   weights->source, "'"));
-    *out_info = toInfo(weights->sorted[it->second]);
+    *out_info = withData(*weights, weights->sorted[it->second],
+                         toInfo(weights->sorted[it->second]));
   });
 }
 
@@ -569,7 +717,8 @@ nhc_status_t nhc_weights_bound_at(const nhc_weights_t *weights,
               cat("nhc_weights_bound_at: index ", manifest_index,
                   " out of range: ", weights->bound.size(),
                   " tensors are bound"));
-    *out_info = toInfo(weights->bound[manifest_index]);
+    const BoundRef &bound = weights->bound[manifest_index];
+    *out_info = withData(*weights, bound.ref, toInfo(bound));
   });
 }
 

@@ -9,11 +9,24 @@
 
 namespace nhc::runtime {
 
+struct SyntheticTensor;
+
 /// The tensors nhc_weights_bind() would bind for `manifest`, in manifest
 /// order, with the same checks and messages; `weights` is not modified, so a
 /// session can bind a handle the caller may have bound to something else.
 std::vector<nhc_tensor_info_t> boundTensors(const nhc_weights_t &weights,
                                             const nhc_manifest_t &manifest);
+
+/// Of a synthetic handle (nhc_weights_synthetic): how the tensor `info`
+/// (from boundTensors) is generated; null for a checkpoint's tensor. Its
+/// `data` is null until generated (generatedData), so a device backend may
+/// generate it on the device instead.
+const SyntheticTensor *syntheticSpec(const nhc_weights_t &weights,
+                                     const nhc_tensor_info_t &info);
+/// `info.data`, generated in host memory first for a synthetic tensor
+/// (once; thread-safe). Throws NHC_OUT_OF_MEMORY.
+const void *generatedData(const nhc_weights_t &weights,
+                          const nhc_tensor_info_t &info);
 
 /// The path given to nhc_weights_open().
 const std::string &weightsSource(const nhc_weights_t &weights);

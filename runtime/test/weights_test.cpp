@@ -1,5 +1,6 @@
 //===- weights_test.cpp - Checkpoint layouts and binding to a manifest ----===//
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -562,6 +563,87 @@ TEST_F(ShardedWeightsTest, CorruptShardNamesFileAndTensor) {
   EXPECT_THAT(lastError(), AllOf(HasSubstr(dir.file(kSecond)),
                                  HasSubstr("'lm_head.weight'")));
 }
+
+/// Element `i` of a synthetic tensor as f32 (F32 or BF16 storage).
+float syntheticAt(const nhc_tensor_info_t &info, uint64_t i) {
+  if (info.desc.dtype == NHC_DTYPE_F32)
+    return static_cast<const float *>(info.data)[i];
+  uint32_t bits = uint32_t(static_cast<const uint16_t *>(info.data)[i]) << 16;
+  float v;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
+
+TEST_F(WeightsTest, SyntheticWeightsFollowTheManifestAndTheirRules) {
+  ASSERT_EQ(nhc_weights_synthetic(manifest, 5, NHC_DTYPE_BF16, &weights),
+            NHC_OK)
+      << lastError();
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_EQ(nhc_weights_note_count(weights), 0u); // no extra tensors
+  ASSERT_EQ(nhc_weights_tensor_count(weights), tinyManifest()["weights"].size());
+  nhc_tensor_info_t norm, aLog, inProj, embeddings;
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.norm_f.weight", &norm), NHC_OK);
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.layers.0.mixer.A_log", &aLog),
+            NHC_OK);
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.layers.0.mixer.in_proj.weight",
+                             &inProj),
+            NHC_OK);
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.embeddings.weight",
+                             &embeddings),
+            NHC_OK);
+  // Float weights are stored as asked, with the manifest's shapes.
+  EXPECT_EQ(norm.desc.dtype, NHC_DTYPE_BF16);
+  EXPECT_EQ(embeddings.desc.dtype, NHC_DTYPE_BF16);
+  EXPECT_EQ(inProj.desc.rank, 2u);
+  EXPECT_EQ(inProj.desc.shape[0], 148u);
+  EXPECT_EQ(inProj.byte_size, 148u * 64 * 2);
+  for (uint64_t i = 0; i < 64; ++i)
+    EXPECT_EQ(syntheticAt(norm, i), 1.0f);
+  for (uint64_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(syntheticAt(aLog, i), std::log(1.0 + i), 1e-2);
+  double sum = 0, squares = 0;
+  const uint64_t n = 148 * 64;
+  for (uint64_t i = 0; i < n; ++i) {
+    float v = syntheticAt(inProj, i);
+    ASSERT_LT(std::fabs(v), 0.07f);
+    sum += v;
+    squares += double(v) * v;
+  }
+  EXPECT_LT(std::fabs(sum / n), 0.002);
+  EXPECT_NEAR(std::sqrt(squares / n), 0.02, 0.002);
+}
+
+TEST_F(WeightsTest, SyntheticWeightsDependOnTheSeedOnly) {
+  auto values = [&](uint64_t seed, nhc_dtype_t storage) {
+    nhc_weights_t *w = nullptr;
+    EXPECT_EQ(nhc_weights_synthetic(manifest, seed, storage, &w), NHC_OK);
+    nhc_tensor_info_t info;
+    EXPECT_EQ(nhc_weights_find(w, "lm_head.weight", &info), NHC_OK);
+    std::vector<float> out(256 * 64);
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = syntheticAt(info, i);
+    nhc_weights_release(w);
+    return out;
+  };
+  std::vector<float> a = values(5, NHC_DTYPE_F32);
+  EXPECT_EQ(values(5, NHC_DTYPE_F32), a);
+  EXPECT_NE(values(6, NHC_DTYPE_F32), a);
+  // BF16 storage holds the f32 values rounded to nearest even.
+  std::vector<float> rounded = values(5, NHC_DTYPE_BF16);
+  for (size_t i = 0; i < a.size(); ++i)
+    ASSERT_LE(std::fabs(rounded[i] - a[i]), std::fabs(a[i]) / 256 + 1e-30)
+        << i;
+}
+
+TEST_F(WeightsTest, SyntheticWeightsRefuseAStorageThatIsNoFloat) {
+  EXPECT_EQ(nhc_weights_synthetic(manifest, 1, NHC_DTYPE_F8_E4M3, &weights),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("storage dtype F8_E4M3"));
+  EXPECT_EQ(weights, nullptr);
+  EXPECT_EQ(nhc_weights_synthetic(nullptr, 1, NHC_DTYPE_F32, &weights),
+            NHC_INVALID_ARGUMENT);
+}
+
 
 } // namespace
 } // namespace nhc::test

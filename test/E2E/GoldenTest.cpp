@@ -328,6 +328,67 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
   }
 }
 
+/// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session
+/// generates them in host memory (a seed gives the same finite logits every
+/// time, another seed others); where the backend under test is cuda, its
+/// session generates the gemm matrices on the device (and says so in a
+/// note) from the same formula, and a prompt's logits agree with the host's
+/// to the bf16 rule.
+TEST_P(Golden, SyntheticWeightsGeneratedOnTheDeviceMatchTheHost) {
+  Model model(GetParam());
+  const nhc_manifest_t *manifest = nhc_artifact_manifest(model.artifact);
+  const std::vector<int32_t> ids = model.ids(0);
+  auto prefill = [&](const char *backend, std::vector<std::string> &notes,
+                     uint64_t seed = 11) {
+    nhc_weights_t *weights = nullptr;
+    Model::check(
+        nhc_weights_synthetic(manifest, seed, NHC_DTYPE_BF16, &weights),
+        "synthetic weights");
+    nhc_session_options_t options{};
+    options.max_slots = 1;
+    options.max_seq_len = 64;
+    options.backend = backend;
+    nhc_session_t *session = nullptr;
+    Model::check(nhc_session_create_ex(model.artifact, weights, &options,
+                                       &session),
+                 "create session");
+    for (size_t i = 0; i < nhc_session_note_count(session); ++i)
+      notes.push_back(nhc_session_note_at(session, i));
+    uint32_t slot = 0;
+    Model::check(nhc_session_claim(session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    Model::check(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "step");
+    nhc_session_release(session);
+    nhc_weights_release(weights);
+    return logits;
+  };
+  std::vector<std::string> hostNotes, cudaNotes;
+  std::vector<float> host = prefill("host", hostNotes);
+  EXPECT_EQ(prefill("host", hostNotes), host) << "same seed, other logits";
+  EXPECT_NE(prefill("host", hostNotes, 12), host) << "another seed, same logits";
+  for (float v : host)
+    ASSERT_TRUE(std::isfinite(v));
+  for (const std::string &note : hostNotes)
+    EXPECT_EQ(note.find("generated on the device"), std::string::npos);
+  if (backendUnderTest() != "cuda")
+    return; // the device half needs the cuda backend (cuda-emulated. tests)
+  std::vector<float> cuda = prefill("cuda", cudaNotes);
+  bool generated = false;
+  for (const std::string &note : cudaNotes)
+    generated |= note.find("generated on the device") != std::string::npos;
+  EXPECT_TRUE(generated) << "the cuda session uploaded its synthetic matrices";
+  double scale = 1.0, worst = 0.0;
+  for (size_t v = 0; v < host.size(); ++v) {
+    scale = std::max(scale, std::fabs(double(host[v])));
+    worst = std::max(worst, std::fabs(double(host[v]) - cuda[v]));
+  }
+  EXPECT_LE(worst, 3e-2 * scale) << "cuda and host logits differ";
+  EXPECT_GT(scale, 0.0);
+}
+
 /// Decode steps of 3 requests run padded to 4 rows on the cuda backend (its
 /// buckets: 1, 2, 4 with 4 slots): the padding request's slot is hidden,
 /// the real rows keep the reference logits, and a later step of 4 requests

@@ -91,5 +91,7 @@
 // EMBED-DAG: func.func @nhc_embedding_bf16(
 // EMBED-DAG: func.func @nhc_gather_rows(
 // EMBED-DAG: func.func @nhc_scatter_add_rows(
+// EMBED-DAG: func.func @nhc_fill_normal_f32(
+// EMBED-DAG: func.func @nhc_fill_normal_bf16(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 21
+// COUNT: 23

@@ -237,13 +237,24 @@ public:
     }
   }
 
+  bool generatesWeight(const SyntheticTensor &tensor) const override {
+    return tensor.rule == SyntheticRule::Normal && fillNormalF32_ &&
+           fillNormalBf16_ &&
+           (tensor.dtype == NHC_DTYPE_F32 || tensor.dtype == NHC_DTYPE_BF16);
+  }
+
   void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
-                   const std::vector<bool> &matrixOnly) override {
+                   const std::vector<bool> &matrixOnly,
+                   const std::vector<const SyntheticTensor *> &synthetic) override {
     ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
+      if (!tensors[i].data && i < synthetic.size() && synthetic[i]) {
+        generateOnDevice(*synthetic[i], onDevice[i], tensors[i].desc.name);
+        continue;
+      }
       const void *data = host_.data(i);
       nhc_dtype_t dtype = NHC_DTYPE_F32;
       bool widen = false;
@@ -281,6 +292,40 @@ public:
       weightDtype_.push_back(dtype);
     }
     synchronizeStream("uploading the weights");
+    if (generatedWeights_)
+      notes_.push_back(cat("cuda backend: ", generatedWeights_,
+                           " synthetic weight matrices (",
+                           generatedBytes_ >> 20,
+                           " MiB) generated on the device, not uploaded"));
+  }
+
+  /// A synthetic matrix generated in device memory as `dtype` (F32 or
+  /// BF16; a BF16 one kept in f32 is rounded to bf16 first), the same
+  /// values the host would generate (nhc_fill_normal_*).
+  void generateOnDevice(const SyntheticTensor &tensor, nhc_dtype_t dtype,
+                        const char *name) {
+    DeviceBuffer buffer(api_);
+    const uint64_t size = nhc_dtype_size(dtype);
+    buffer.reserve(std::max<uint64_t>(tensor.elems * size, 1),
+                   cat("weight '", name, "'"));
+    CallArg step;
+    step.kind = ParamKind::F32;
+    step.f32 = kSyntheticNormalStep;
+    args_ = {memref(buffer.address(), tensor.elems),
+             index(static_cast<int64_t>(tensor.elems)),
+             index(static_cast<int64_t>(tensor.key)), step};
+    if (dtype == NHC_DTYPE_BF16) {
+      hostViews_.assign(args_.size(), nullptr);
+      run(*fillNormalBf16_, lib::kFillNormalBf16);
+    } else {
+      args_.push_back(index(tensor.dtype == NHC_DTYPE_BF16 ? 1 : 0));
+      hostViews_.assign(args_.size(), nullptr);
+      run(*fillNormalF32_, lib::kFillNormalF32);
+    }
+    weights_.push_back(std::move(buffer));
+    weightDtype_.push_back(dtype);
+    ++generatedWeights_;
+    generatedBytes_ += tensor.elems * size;
   }
 
   void prepare(const StepShape &shape) override {
@@ -592,13 +637,20 @@ public:
     return true;
   }
 
-  bool padsDecodeSteps() const override { return graphsEnabled_; }
+  bool mayRecord(uint64_t key) const override {
+    return graphsEnabled_ && !unrecordable_.count(key);
+  }
+
+  // With at most 2 slots every bucket is its request count: no padding.
+  bool padsDecodeSteps() const override {
+    return graphsEnabled_ && maxSlots_ >= 3;
+  }
 
   /// Buckets of recorded decode steps: 1, 2, 4, 8, then multiples of 8 up
   /// to 256, then of 64 (as CUDA-graph batch sizes are commonly chosen),
   /// never past max_slots (a pool of 3 slots records 1, 2 and 3).
   uint64_t decodeBucket(uint64_t requests) const override {
-    if (!graphsEnabled_ || requests == 0)
+    if (!padsDecodeSteps() || requests == 0)
       return requests;
     uint64_t bucket = 1;
     while (bucket < requests && bucket < 8)
@@ -929,6 +981,9 @@ private:
     roundBf16_ = require(lib::kRoundBf16);
     // Older artifacts lack it: their e4m3 weights are widened (noted).
     packE4m3_ = require(lib::kPackE4m3, /*optional=*/true);
+    // Older artifacts lack them: synthetic weights are then uploaded.
+    fillNormalF32_ = require(lib::kFillNormalF32, /*optional=*/true);
+    fillNormalBf16_ = require(lib::kFillNormalBf16, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -1100,13 +1155,15 @@ private:
   std::unordered_map<std::string, CUfunction> functions_; // by entry
   std::vector<const FunctionDef *> planFunctions_; // by plan kernel
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
-                    *packE4m3_ = nullptr,
+                    *packE4m3_ = nullptr, *fillNormalF32_ = nullptr,
+                    *fillNormalBf16_ = nullptr,
                     *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
                     *gatherRows_ = nullptr, *scatterAddRows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight
   std::vector<nhc_dtype_t> weightDtype_;
+  uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_;

@@ -86,10 +86,12 @@ const char *kUsage =
     "compiled model on --backend (default host), each throughput also as a\n"
     "fraction of the measured limit: for decode the host's DRAM or the\n"
     "device's memory bandwidth, for prefill the GEMM peak of the arithmetic\n"
-    "the session's gemms run in (host: --gemm-precision; cuda: cuBLASLt). --random-weights writes a seeded random checkpoint of the\n"
-    "artifact's shapes (stored as --storage) to a temporary file. --smoke runs\n"
+    "the session's gemms run in (host: --gemm-precision; cuda: cuBLASLt).\n"
+    "--random-weights binds seeded random weights of the artifact's shapes\n"
+    "(stored as --storage; nhc_weights_synthetic: no file, generated inside\n"
+    "the cold start, a cuda session's matrices on the device). --smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
-    "writes that random checkpoint to FILE (for nhc-run, nhc-serve and\n"
+    "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
     "tools/bench/serve_bench.py) and measures nothing. Exit: 0 ok, 1 error,\n"
     "2 bad usage.\n";
 
@@ -428,45 +430,16 @@ int run(const Options &o) {
   nhc_artifact_t *artifact = nullptr;
   nhc_weights_t *weights = nullptr;
   nhc_session_t *session = nullptr;
-  std::string weightsPath = o.weights;
-  std::string scratchDir;
   struct Cleanup {
     nhc_artifact_t *&a;
     nhc_weights_t *&w;
     nhc_session_t *&s;
-    std::string &dir;
     ~Cleanup() {
       nhc_session_release(s);
       nhc_weights_release(w);
       nhc_artifact_release(a);
-      if (!dir.empty()) {
-        std::remove((dir + "/model.safetensors").c_str());
-        ::rmdir(dir.c_str());
-      }
     }
-  } cleanup{artifact, weights, session, scratchDir};
-
-  if (o.randomWeights) {
-    nhc_artifact_t *probe = nullptr;
-    check(nhc_artifact_load(o.model.c_str(), &probe), "load artifact");
-    const char *tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") +
-                          "/nhc-bench-XXXXXX";
-    if (!::mkdtemp(pattern.data())) {
-      nhc_artifact_release(probe);
-      throw std::runtime_error("cannot create a temporary directory");
-    }
-    scratchDir = pattern;
-    weightsPath = scratchDir + "/model.safetensors";
-    Clock::time_point start = Clock::now();
-    uint64_t bytes = nhc::bench::writeRandomCheckpoint(
-        nhc_artifact_manifest(probe), weightsPath, o.seed, o.storage);
-    report["random_weights"] = {{"bytes", bytes},
-                                {"storage", nhc_dtype_name(o.storage)},
-                                {"seed", o.seed},
-                                {"write_s", seconds(start)}};
-    nhc_artifact_release(probe);
-  }
+  } cleanup{artifact, weights, session};
 
   ModelCost cost;
   uint64_t maxBatch = *std::max_element(o.batches.begin(), o.batches.end());
@@ -475,7 +448,17 @@ int run(const Options &o) {
       *std::max_element(o.contexts.begin(), o.contexts.end()));
   Clock::time_point coldStart = Clock::now();
   check(nhc_artifact_load(o.model.c_str(), &artifact), "load artifact");
-  check(nhc_weights_open(weightsPath.c_str(), &weights), "open weights");
+  // --random-weights: no file; the session generates what it binds (a cuda
+  // session its matrices on the device), inside the cold start.
+  if (o.randomWeights) {
+    check(nhc_weights_synthetic(nhc_artifact_manifest(artifact), o.seed,
+                                o.storage, &weights),
+          "synthetic weights");
+    report["random_weights"] = {{"storage", nhc_dtype_name(o.storage)},
+                                {"seed", o.seed}};
+  } else {
+    check(nhc_weights_open(o.weights.c_str(), &weights), "open weights");
+  }
   uint64_t maxSeqLen = std::min<uint64_t>(longest, maxPositions(artifact));
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = static_cast<uint32_t>(maxBatch);
@@ -664,8 +647,9 @@ int run(const Options &o) {
               coldStartS, firstTokenS, peakRssBytes() / 1e6,
               info.state_bytes / 1e6, info.weight_f32_bytes / 1e6);
   if (!o.json.empty()) {
-    for (const std::string &input : {o.model, weightsPath})
-      if (o.json == input || nhc::run::sameFile(o.json, input))
+    for (const std::string &input : {o.model, o.weights})
+      if (!input.empty() &&
+          (o.json == input || nhc::run::sameFile(o.json, input)))
         throw std::runtime_error("--json '" + o.json +
                                  "' is an input of this run; refusing to "
                                  "overwrite it");

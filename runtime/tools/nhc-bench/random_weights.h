@@ -1,12 +1,12 @@
 //===- random_weights.h - Seeded random checkpoints for nhc-bench -*- C++ -*-===//
 //
-// Writes a safetensors file holding every weight an artifact's manifest
-// names, with seeded random values of sane magnitude (norm weights 1, A_log
-// = log(1..16), dt_bias = -2, matrices N(0, 0.02); FP8 matrices as e4m3
-// with fixed positive scales), so real shapes run without a download.
-// Values matter only in that they stay finite. Chunks of 2^20 elements are
-// generated in parallel, each from its own stream of (seed, tensor, chunk),
-// so the file does not depend on the thread count.
+// --write-weights: the tensors of nhc_weights_synthetic() (weights.h) for an
+// artifact's manifest written as a safetensors file, for nhc-run, nhc-serve
+// and transformers. Every element is a function of (seed, weight, index),
+// generated on the runtime's threads, so the file does not depend on the
+// thread count. (--random-weights needs no file: the session binds the
+// synthetic handle itself, and a cuda session generates the matrices on the
+// device.)
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_BENCH_RANDOM_WEIGHTS_H

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "KernelTestUtils.h"
+#include "synthetic_weights.h"
 
 using namespace nhc_test;
 
@@ -275,6 +276,52 @@ TEST(KernelDeviceOps, ExpertRowsGatherAndScatterAdd) {
           want += scale[i] * y[i * H + j];
       EXPECT_EQ(out[t * H + j], want) << "token " << t << " column " << j;
     }
+}
+
+TEST(KernelDeviceOps, FillNormalMatchesTheRuntimesGenerator) {
+  // Synthetic weights generated on a device must be the bits the host
+  // generates (runtime/src/synthetic_weights.h): f32, f32 rounded to bf16
+  // (a BF16 weight kept in f32) and bf16, for two keys, over more elements
+  // than one block and with the extreme sums of the four fields nearby.
+  namespace rt = nhc::runtime;
+  for (uint64_t key : {rt::syntheticKey(7, 0), rt::syntheticKey(7, 123)}) {
+    const int64_t n = 1000;
+    rt::SyntheticTensor f32{rt::SyntheticRule::Normal, key, NHC_DTYPE_F32,
+                            uint64_t(n)};
+    rt::SyntheticTensor bf16 = f32;
+    bf16.dtype = NHC_DTYPE_BF16;
+    std::vector<float> wantF32(n), wantWidened(n);
+    std::vector<uint16_t> wantBf16(n);
+    rt::fillSynthetic(f32, 0, n, wantF32.data());
+    rt::fillSynthetic(bf16, 0, n, wantBf16.data());
+    for (int64_t i = 0; i < n; ++i)
+      wantWidened[i] = fromBits(uint32_t(wantBf16[i]) << 16);
+    for (int64_t round : {0, 1}) {
+      std::vector<float> got(n, -1.f);
+      ArgPack a;
+      a.buf(got).idx(n).idx(int64_t(key)).f32(rt::kSyntheticNormalStep)
+          .idx(round);
+      runKernel("nhc_fill_normal_f32", a);
+      const std::vector<float> &want = round ? wantWidened : wantF32;
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_EQ(bitsOf(got[i]), bitsOf(want[i]))
+            << "element " << i << " round " << round;
+    }
+    std::vector<int16_t> got(n, -1);
+    ArgPack a;
+    a.buf(got).idx(n).idx(int64_t(key)).f32(rt::kSyntheticNormalStep);
+    runKernel("nhc_fill_normal_bf16", a);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(uint16_t(got[i]), wantBf16[i]) << "element " << i;
+    // About N(0, 0.02): the sample's moments, loosely.
+    double sum = 0, squares = 0;
+    for (float v : wantF32) {
+      sum += v;
+      squares += double(v) * v;
+    }
+    EXPECT_LT(std::fabs(sum / n), 0.003);
+    EXPECT_NEAR(std::sqrt(squares / n), 0.02, 0.003);
+  }
 }
 
 } // namespace

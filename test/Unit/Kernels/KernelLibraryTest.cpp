@@ -45,6 +45,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_embedding_bf16", {m, m, m, i, i}},
       {"nhc_gather_rows", {m, m, m, i, i}},
       {"nhc_scatter_add_rows", {m, m, m, m, i, i}},
+      {"nhc_fill_normal_f32", {m, i, i, f, i}},
+      {"nhc_fill_normal_bf16", {m, i, i, f}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);

@@ -39,7 +39,9 @@ typedef struct nhc_state_pool_info_t {
   uint64_t fixed_bytes_per_slot;    /* tensors without a sequence dimension */
   uint64_t sequence_bytes_per_slot; /* sequence tensors, max_seq_len rows */
   uint64_t bytes_per_slot; /* fixed_bytes_per_slot + sequence_bytes_per_slot */
-  uint64_t total_bytes;    /* bytes_per_slot * max_slots */
+  uint64_t total_bytes;    /* bytes_per_slot * max_slots, plus a session's
+                              hidden padding slot where its backend pads
+                              decode steps (runtime.md, CUDA graphs) */
 } nhc_state_pool_info_t;
 
 /* One state tensor of the pool (NHC_MAX_STATE_RANK is in manifest.h). Each

@@ -54,6 +54,24 @@ typedef struct nhc_tensor_info_t {
 NHC_API nhc_status_t nhc_weights_open(const char *path,
                                       nhc_weights_t **out_weights);
 
+/* Seeded random weights for every tensor `manifest` names, under its own
+ * name and shape, so real shapes run without a download (benchmarks, tests).
+ * Float tensors are stored as `storage` (NHC_DTYPE_F32, _BF16 or _F16;
+ * NHC_DTYPE_INVALID: the manifest's dtype), FP8 ones as e4m3 (times a fixed
+ * weight_scale). Values (runtime/src/synthetic_weights.h): norm weights and
+ * D 1, A_log log(1 + i mod 16), dt_bias -2, FP8 scales fixed, everything
+ * else about N(0, 0.02) (a sum of four uniform 16-bit fields), each element
+ * a function of (seed, the weight's manifest index, its index), so the same
+ * on every machine and thread count. Nothing is generated until a tensor's
+ * data is wanted: nhc_weights_tensor_at / _find / _bound_at and a host
+ * session generate it in host memory; a cuda session generates its gemm
+ * matrices (F32 or BF16) on the device and never in host memory. Errors:
+ * NHC_INVALID_ARGUMENT (storage), NHC_UNSUPPORTED (a weight of another
+ * dtype). The caller owns *out_weights: nhc_weights_release(). */
+NHC_API nhc_status_t nhc_weights_synthetic(const nhc_manifest_t *manifest,
+                                           uint64_t seed, nhc_dtype_t storage,
+                                           nhc_weights_t **out_weights);
+
 /* Unmaps all files. NULL is allowed. */
 NHC_API void nhc_weights_release(nhc_weights_t *weights);
 

@@ -32,6 +32,10 @@ inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 // back.
 inline constexpr const char kGatherRows[] = "nhc_gather_rows";
 inline constexpr const char kScatterAddRows[] = "nhc_scatter_add_rows";
+// Synthetic weights (nhc_weights_synthetic) generated on the device: a
+// matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
+inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
+inline constexpr const char kFillNormalBf16[] = "nhc_fill_normal_bf16";
 
 } // namespace nhc::format::kernel
 

@@ -1,0 +1,108 @@
+//===- synthetic_weights.cpp - Seeded random weights ----------------------===//
+
+#include "synthetic_weights.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace nhc::runtime {
+namespace {
+
+bool endsWith(const std::string &s, const char *suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+/// Round to nearest even (the values are finite).
+uint16_t toBF16Bits(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+uint16_t toF16Bits(float v) {
+  _Float16 h = static_cast<_Float16>(v); // IEEE round to nearest even
+  uint16_t bits;
+  std::memcpy(&bits, &h, 2);
+  return bits;
+}
+
+} // namespace
+
+SyntheticRule syntheticRule(const std::string &name) {
+  if (endsWith(name, ".weight_scale"))
+    return SyntheticRule::WeightScale;
+  if (endsWith(name, ".input_scale"))
+    return SyntheticRule::InputScale;
+  if (endsWith(name, "norm.weight") || endsWith(name, "norm_f.weight") ||
+      endsWith(name, ".D"))
+    return SyntheticRule::One;
+  if (endsWith(name, "A_log"))
+    return SyntheticRule::ALog;
+  if (endsWith(name, "dt_bias"))
+    return SyntheticRule::DtBias;
+  return SyntheticRule::Normal;
+}
+
+uint64_t splitmix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t syntheticKey(uint64_t seed, uint64_t index) {
+  return splitmix64(splitmix64(seed + kSyntheticGolden) ^
+                    (index * kSyntheticGolden));
+}
+
+float syntheticValue(const SyntheticTensor &tensor, uint64_t i) {
+  switch (tensor.rule) {
+  case SyntheticRule::One:
+    return 1.0f;
+  case SyntheticRule::ALog:
+    return std::log(static_cast<float>(1 + i % 16));
+  case SyntheticRule::DtBias:
+    return -2.0f;
+  case SyntheticRule::WeightScale:
+    return kSyntheticWeightScale;
+  case SyntheticRule::InputScale:
+    return kSyntheticInputScale;
+  case SyntheticRule::Normal:
+    break;
+  }
+  uint64_t h = splitmix64(tensor.key + i * kSyntheticGolden);
+  int32_t sum = static_cast<int32_t>((h & 0xffff) + ((h >> 16) & 0xffff) +
+                                     ((h >> 32) & 0xffff) + (h >> 48));
+  return static_cast<float>(sum - kSyntheticNormalMean) * kSyntheticNormalStep;
+}
+
+void fillSynthetic(const SyntheticTensor &tensor, uint64_t first,
+                   uint64_t count, void *out) {
+  auto *bytes = static_cast<uint8_t *>(out);
+  for (uint64_t e = 0; e < count; ++e) {
+    float v = syntheticValue(tensor, first + e);
+    switch (tensor.dtype) {
+    case NHC_DTYPE_F32:
+      std::memcpy(bytes + e * 4, &v, 4);
+      break;
+    case NHC_DTYPE_BF16: {
+      uint16_t h = toBF16Bits(v);
+      std::memcpy(bytes + e * 2, &h, 2);
+      break;
+    }
+    case NHC_DTYPE_F16: {
+      uint16_t h = toF16Bits(v);
+      std::memcpy(bytes + e * 2, &h, 2);
+      break;
+    }
+    case NHC_DTYPE_F8_E4M3:
+      bytes[e] = nhc_f32_to_e4m3(v, kSyntheticWeightScale);
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+} // namespace nhc::runtime
