@@ -15,7 +15,9 @@
 # saved requests), nhc-run's logits on cuda against the host's, nhc-bench on
 # the scaled 8B config (random weights; decode B = 1, 8, 32, 64 at contexts
 # 1k and 8k, prefill 512, 2k, 8k) and on its modelopt FP8 variant (decode
-# B = 1, 64 at 1k, prefill 512, 2k). Results go to $NHC_GPU_CHECK_OUT (default
+# B = 1, 64 at 1k, prefill 512, 2k), and on the real Nemotron Nano 9B v2 config
+# (weights generated on the device; decode B = 1, 64 at 1k, prefill 2k). Results
+# go to $NHC_GPU_CHECK_OUT (default
 # ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
 # passed.
 set -uo pipefail
@@ -101,6 +103,8 @@ else
   mkdir -p "$bench_dir"
   "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
+  "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
+    -o "$bench_dir/nemotron-nano-9b-v2.nhc" || { note "FAIL: compiling the Nano 9B v2 artifact"; exit 1; }
   python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
     "$bench_dir/nemotron-h-8b-scaled-fp8.json" &&
   "$build/bin/nhc" compile "$bench_dir/nemotron-h-8b-scaled-fp8.json" --target=cuda:$chip \
@@ -151,6 +155,12 @@ else
   part bench-8b-scaled-fp8 150 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled-fp8.nhc" \
     --random-weights --backend cuda --prefill 512,2048 --decode-batch 1,64 \
     --context 1024 --decode-steps 16 --json "$out/bench-8b-scaled-fp8.json"
+  # The target model at its real size (17.8 GB of BF16 weights,
+  # generated on the device: no file, no upload of matrices).
+  part bench-nano-9b-v2 200 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 \
+    --json "$out/bench-nano-9b-v2.json"
 fi
 for log in "$out"/bench-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
