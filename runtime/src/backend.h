@@ -65,9 +65,9 @@ public:
   virtual void bindState(nhc_state_pool_t &pool) = 0;
   /// Binds the checkpoint's tensors, in manifest order. A tensor with
   /// `matrixOnly[i]` is read only as a matrix (gemm, experts, embedding
-  /// rows) and may stay in its stored dtype. `synthetic[i]` (or an empty
-  /// vector) says how a synthetic weight is generated; its `data` is null
-  /// exactly when the session left it to this backend (generatesWeight).
+  /// rows) and may stay in its stored dtype. A non-null `synthetic[i]` (the
+  /// vector may be empty) is a synthetic matrix the session left to this
+  /// backend to generate (generatesWeight); its `data` is null.
   virtual void bindWeights(const std::vector<nhc_tensor_info_t> &tensors,
                            const std::vector<bool> &matrixOnly,
                            const std::vector<const SyntheticTensor *> &synthetic) = 0;

@@ -108,17 +108,19 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);
   std::vector<bool> matrixOnly =
       session->executor->matrixOnlyWeights(tensors.size());
-  // Synthetic weights: the backend generates the matrices it can, the rest
-  // is generated in host memory now.
-  std::vector<const SyntheticTensor *> synthetic(tensors.size());
+  // Synthetic weights: the backend generates the matrices it can (those
+  // get a spec in `onBackend`), the rest is generated in host memory now.
+  std::vector<const SyntheticTensor *> onBackend(tensors.size());
   for (size_t i = 0; i < tensors.size(); ++i) {
-    synthetic[i] = syntheticSpec(weights, tensors[i]);
-    if (!synthetic[i] || tensors[i].data)
+    const SyntheticTensor *spec = syntheticSpec(weights, tensors[i]);
+    if (!spec || tensors[i].data)
       continue;
-    if (!(matrixOnly[i] && backend.generatesWeight(*synthetic[i])))
+    if (matrixOnly[i] && spec->elems > 0 && backend.generatesWeight(*spec))
+      onBackend[i] = spec;
+    else
       tensors[i].data = generatedData(weights, tensors[i]);
   }
-  backend.bindWeights(tensors, matrixOnly, synthetic);
+  backend.bindWeights(tensors, matrixOnly, onBackend);
   session->seenInStep.assign(maxSlots, 0);
   for (size_t weight : session->executor->bodyGemmWeights())
     session->gemmWeights.push_back(manifest.weights[weight].name);

@@ -2,7 +2,6 @@
 
 #include "synthetic_weights.h"
 
-#include <cmath>
 #include <cstring>
 
 namespace nhc::runtime {
@@ -20,6 +19,18 @@ uint16_t toBF16Bits(float v) {
   bits += 0x7fffu + ((bits >> 16) & 1u);
   return static_cast<uint16_t>(bits >> 16);
 }
+
+/// log(1 .. 16) rounded to f32: constants, not libm's logf, so every
+/// machine has the same bits.
+constexpr float kLogOf[16] = {
+    0.0f,                0.6931471824645996f,
+    1.0986123085021973f, 1.3862943649291992f,
+    1.6094379425048828f, 1.7917594909667969f,
+    1.945910096168518f,  2.079441547393799f,
+    2.1972246170043945f, 2.3025851249694824f,
+    2.397895336151123f,  2.4849066734313965f,
+    2.5649492740631104f, 2.6390573978424072f,
+    2.70805025100708f,   2.7725887298583984f};
 
 uint16_t toF16Bits(float v) {
   _Float16 h = static_cast<_Float16>(v); // IEEE round to nearest even
@@ -61,7 +72,7 @@ float syntheticValue(const SyntheticTensor &tensor, uint64_t i) {
   case SyntheticRule::One:
     return 1.0f;
   case SyntheticRule::ALog:
-    return std::log(static_cast<float>(1 + i % 16));
+    return kLogOf[i % 16];
   case SyntheticRule::DtBias:
     return -2.0f;
   case SyntheticRule::WeightScale:

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "json_fields.h"
 #include "manifest.h"
 #include "mapped_file.h"
+#include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/weights.h"
 #include "safetensors.h"
@@ -58,11 +60,21 @@ struct nhc_weights_t {
   // from synthetic[i] into memory[i] when its data is first wanted.
   std::vector<nhc::runtime::SyntheticTensor> synthetic;
   mutable std::vector<nhc::runtime::AlignedBuffer> memory;
-  std::unique_ptr<std::mutex> generating = std::make_unique<std::mutex>();
+  // Held by every call that reads or generates a synthetic tensor's data.
+  std::unique_ptr<std::recursive_mutex> generating =
+      std::make_unique<std::recursive_mutex>();
 };
 
 namespace nhc::runtime {
 namespace {
+
+/// Locks a synthetic handle's generation for the caller's scope (a
+/// checkpoint's data never changes: no lock).
+std::unique_lock<std::recursive_mutex> lockGeneration(const nhc_weights_t &w) {
+  return w.synthetic.empty()
+             ? std::unique_lock<std::recursive_mutex>()
+             : std::unique_lock<std::recursive_mutex>(*w.generating);
+}
 
 constexpr const char *kSingleFile = "model.safetensors";
 constexpr const char *kIndexFile = "model.safetensors.index.json";
@@ -399,6 +411,37 @@ bool sameValues(const BoundRef &a, const BoundRef &b) {
   return true;
 }
 
+/// The index of `tensor` in a synthetic handle's file, or SIZE_MAX.
+size_t syntheticIndex(const nhc_weights_t &weights,
+                      const SafetensorsTensor &tensor) {
+  if (weights.synthetic.empty())
+    return SIZE_MAX;
+  const std::vector<SafetensorsTensor> &all = weights.files[0]->tensors;
+  if (&tensor < all.data() || &tensor >= all.data() + all.size())
+    return SIZE_MAX;
+  return static_cast<size_t>(&tensor - all.data());
+}
+
+/// Generates tensor `index` of a synthetic handle (once; thread-safe).
+void generate(const nhc_weights_t &weights, size_t index) {
+  std::lock_guard<std::recursive_mutex> lock(*weights.generating);
+  SafetensorsTensor &tensor = weights.files[0]->tensors[index];
+  if (tensor.data || tensor.byteSize == 0)
+    return;
+  AlignedBuffer memory = tryAllocateAligned(tensor.byteSize);
+  NHC_CHECK(memory, NHC_OUT_OF_MEMORY,
+            cat("weights: cannot allocate ", tensor.byteSize,
+                " bytes for synthetic tensor '", tensor.name, "'"));
+  const SyntheticTensor &spec = weights.synthetic[index];
+  const size_t size = nhc_dtype_size(spec.dtype);
+  uint8_t *out = memory.get();
+  parallelFor(spec.elems, 1 << 16, [&](size_t begin, size_t end) {
+    fillSynthetic(spec, begin, end - begin, out + begin * size);
+  });
+  tensor.data = out;
+  weights.memory[index] = std::move(memory);
+}
+
 /// Warnings (a weight present under its own name and as an alternative that
 /// holds other values: a tied lm_head.weight that is not the embeddings,
 /// per-expert and stacked experts that disagree) and, as information, the
@@ -428,6 +471,9 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
         otherView = BoundRef{*other, sliceBytes * alt.index, sliceBytes,
                              spec.shape};
       }
+      for (const TensorRef *ref : {own, other}) // synthetic: generated now
+        if (size_t k = syntheticIndex(weights, *ref->tensor); k != SIZE_MAX)
+          generate(weights, k);
       if (!sameValues(wholeTensor(*own), otherView))
         notes.push_back(
             {NHC_NOTE_WARNING,
@@ -456,6 +502,7 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
 
 /// All-or-nothing: the handle only changes when every tensor matches.
 void bindWeights(nhc_weights_t &weights, const nhc_manifest_t &manifest) {
+  auto lock = lockGeneration(weights);
   std::vector<BoundRef> bound = resolveBinding(weights, manifest);
   std::vector<BindNote> notes = bindNotes(weights, manifest, bound);
   weights.bound = std::move(bound);
@@ -471,7 +518,10 @@ nhc_tensor_info_t toInfo(const BoundRef &bound) {
   info.desc.rank = static_cast<uint32_t>(bound.shape.size());
   for (size_t i = 0; i < bound.shape.size(); ++i)
     info.desc.shape[i] = bound.shape[i];
-  info.data = static_cast<const uint8_t *>(tensor.data) + bound.byteOffset;
+  // Null until a synthetic tensor is generated.
+  info.data = tensor.data ? static_cast<const uint8_t *>(tensor.data) +
+                                bound.byteOffset
+                          : nullptr;
   info.byte_size = bound.byteSize;
   info.file = bound.ref.file->path().c_str();
   return info;
@@ -483,6 +533,7 @@ nhc_tensor_info_t toInfo(const TensorRef &ref) { return toInfo(wholeTensor(ref))
 
 std::vector<nhc_tensor_info_t> boundTensors(const nhc_weights_t &weights,
                                             const nhc_manifest_t &manifest) {
+  auto lock = lockGeneration(weights);
   std::vector<nhc_tensor_info_t> infos;
   for (const BoundRef &ref : resolveBinding(weights, manifest))
     infos.push_back(toInfo(ref));
@@ -491,46 +542,13 @@ std::vector<nhc_tensor_info_t> boundTensors(const nhc_weights_t &weights,
 
 namespace {
 
-/// The index of `tensor` in a synthetic handle's file, or SIZE_MAX.
-size_t syntheticIndex(const nhc_weights_t &weights,
-                      const SafetensorsTensor &tensor) {
-  if (weights.synthetic.empty())
-    return SIZE_MAX;
-  const std::vector<SafetensorsTensor> &all = weights.files[0]->tensors;
-  if (&tensor < all.data() || &tensor >= all.data() + all.size())
-    return SIZE_MAX;
-  return static_cast<size_t>(&tensor - all.data());
-}
-
-/// Generates tensor `index` of a synthetic handle (once; thread-safe).
-void generate(const nhc_weights_t &weights, size_t index) {
-  std::lock_guard<std::mutex> lock(*weights.generating);
-  SafetensorsTensor &tensor = weights.files[0]->tensors[index];
-  if (tensor.data || tensor.byteSize == 0)
-    return;
-  AlignedBuffer memory = tryAllocateAligned(tensor.byteSize);
-  NHC_CHECK(memory, NHC_OUT_OF_MEMORY,
-            cat("weights: cannot allocate ", tensor.byteSize,
-                " bytes for synthetic tensor '", tensor.name, "'"));
-  const SyntheticTensor &spec = weights.synthetic[index];
-  const size_t size = nhc_dtype_size(spec.dtype);
-  uint8_t *out = memory.get();
-  parallelFor(spec.elems, 1 << 16, [&](size_t begin, size_t end) {
-    fillSynthetic(spec, begin, end - begin, out + begin * size);
-  });
-  tensor.data = out;
-  weights.memory[index] = std::move(memory);
-}
-
-/// `info` with its data, generated first for a synthetic tensor.
-nhc_tensor_info_t withData(const nhc_weights_t &weights, const TensorRef &ref,
-                           nhc_tensor_info_t info) {
-  size_t index = syntheticIndex(weights, *ref.tensor);
-  if (index != SIZE_MAX && !info.data) {
+/// `bound`'s info with its data, generated first for a synthetic tensor.
+nhc_tensor_info_t withData(const nhc_weights_t &weights,
+                           const BoundRef &bound) {
+  size_t index = syntheticIndex(weights, *bound.ref.tensor);
+  if (index != SIZE_MAX)
     generate(weights, index);
-    info = toInfo(ref);
-  }
-  return info;
+  return toInfo(bound);
 }
 
 const TensorRef *syntheticRef(const nhc_weights_t &weights, const char *name) {
@@ -555,6 +573,7 @@ const void *generatedData(const nhc_weights_t &weights,
   const TensorRef *ref = syntheticRef(weights, info.desc.name);
   if (!ref)
     return info.data;
+  auto lock = lockGeneration(weights);
   generate(weights, syntheticIndex(weights, *ref->tensor));
   // A slice of a stacked tensor never occurs here: every manifest weight is
   // a tensor of its own.
@@ -574,8 +593,20 @@ std::unique_ptr<nhc_weights_t> syntheticWeights(const nhc_manifest_t &manifest,
   weights->source = cat("synthetic weights (seed ", seed, ")");
   auto file = std::make_unique<SafetensorsFile>();
   file->label = weights->source;
+  std::unordered_map<std::string, bool> named;
+  for (const TensorSpec &spec : manifest.weights)
+    named[spec.name] = true;
+  std::vector<bool> positive;
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const TensorSpec &spec = manifest.weights[i];
+    // A weight that may be another weight of the manifest (a tied lm_head
+    // reads the embeddings) is left out: it binds to that one, as in a
+    // tied checkpoint.
+    bool tied = false;
+    for (const TensorAlternative &alt : spec.alternatives)
+      tied |= !alt.slice && named.count(alt.name) && alt.name != spec.name;
+    if (tied)
+      continue;
     SyntheticTensor synthetic;
     synthetic.rule = syntheticRule(spec.name);
     bool scale = synthetic.rule == SyntheticRule::WeightScale ||
@@ -593,26 +624,41 @@ std::unique_ptr<nhc_weights_t> syntheticWeights(const nhc_manifest_t &manifest,
               cat("nhc_weights_synthetic: weight '", spec.name, "' is ",
                   nhc_dtype_name(spec.dtype),
                   "; synthetic weights are F32, BF16, F16 or F8_E4M3"));
-    uint64_t elems = 1;
-    for (uint64_t d : spec.shape)
-      elems *= d; // bounded by the manifest's limits
-    synthetic.elems = elems;
+    std::vector<uint64_t> factors = spec.shape;
+    factors.push_back(4); // a device may hold it as f32
+    std::optional<uint64_t> bytes = checkedProductOf(factors);
+    NHC_CHECK(bytes.has_value(), NHC_INVALID_ARGUMENT,
+              cat("nhc_weights_synthetic: weight '", spec.name, "' of ",
+                  manifest.origin, " has more elements than 64 bits count"));
+    synthetic.elems = *bytes / 4;
     SafetensorsTensor tensor;
     tensor.name = spec.name;
     tensor.dtype = synthetic.dtype;
     tensor.shape = spec.shape;
-    tensor.byteSize = elems * nhc_dtype_size(synthetic.dtype);
+    tensor.byteSize = synthetic.elems * nhc_dtype_size(synthetic.dtype);
     file->tensors.push_back(std::move(tensor));
     weights->synthetic.push_back(synthetic);
+    positive.push_back(spec.positive);
   }
   weights->memory.resize(weights->synthetic.size());
   weights->files.push_back(std::move(file));
   indexTensors(*weights);
   // Scales are checked when bound (positive and finite): generated now.
-  for (size_t i = 0; i < manifest.weights.size(); ++i)
-    if (manifest.weights[i].positive)
+  for (size_t i = 0; i < positive.size(); ++i)
+    if (positive[i])
       generate(*weights, i);
   return weights;
+}
+
+std::vector<std::pair<nhc_tensor_desc_t, SyntheticTensor>>
+syntheticTensors(const nhc_weights_t &weights) {
+  std::vector<std::pair<nhc_tensor_desc_t, SyntheticTensor>> out;
+  if (weights.synthetic.empty())
+    return out;
+  for (const TensorRef &ref : weights.sorted)
+    out.emplace_back(toInfo(ref).desc,
+                     weights.synthetic[syntheticIndex(weights, *ref.tensor)]);
+  return out;
 }
 
 const std::string &weightsSource(const nhc_weights_t &weights) {
@@ -658,8 +704,8 @@ nhc_status_t nhc_weights_tensor_at(const nhc_weights_t *weights, size_t index,
               cat("nhc_weights_tensor_at: index ", index,
                   " out of range: checkpoint '", weights->source, "' has ",
                   weights->sorted.size(), " tensors"));
-    *out_info = withData(*weights, weights->sorted[index],
-                         toInfo(weights->sorted[index]));
+    auto lock = lockGeneration(*weights);
+    *out_info = withData(*weights, wholeTensor(weights->sorted[index]));
   });
 }
 
@@ -673,8 +719,8 @@ nhc_status_t nhc_weights_find(const nhc_weights_t *weights, const char *name,
     NHC_CHECK(it != weights->byName.end(), NHC_NOT_FOUND,
               cat("weights: no tensor '", name, "' in checkpoint '",
                   weights->source, "'"));
-    *out_info = withData(*weights, weights->sorted[it->second],
-                         toInfo(weights->sorted[it->second]));
+    auto lock = lockGeneration(*weights);
+    *out_info = withData(*weights, wholeTensor(weights->sorted[it->second]));
   });
 }
 
@@ -718,7 +764,8 @@ nhc_status_t nhc_weights_bound_at(const nhc_weights_t *weights,
                   " out of range: ", weights->bound.size(),
                   " tensors are bound"));
     const BoundRef &bound = weights->bound[manifest_index];
-    *out_info = withData(*weights, bound.ref, toInfo(bound));
+    auto lock = lockGeneration(*weights);
+    *out_info = withData(*weights, bound);
   });
 }
 

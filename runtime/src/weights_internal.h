@@ -3,13 +3,13 @@
 #define NHC_RUNTIME_SRC_WEIGHTS_INTERNAL_H
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nhc/runtime/weights.h"
+#include "synthetic_weights.h"
 
 namespace nhc::runtime {
-
-struct SyntheticTensor;
 
 /// The tensors nhc_weights_bind() would bind for `manifest`, in manifest
 /// order, with the same checks and messages; `weights` is not modified, so a
@@ -27,6 +27,12 @@ const SyntheticTensor *syntheticSpec(const nhc_weights_t &weights,
 /// (once; thread-safe). Throws NHC_OUT_OF_MEMORY.
 const void *generatedData(const nhc_weights_t &weights,
                           const nhc_tensor_info_t &info);
+
+/// Of a synthetic handle: every tensor's description (names owned by the
+/// handle) and how it is generated, sorted by name, generating nothing;
+/// empty for a checkpoint.
+std::vector<std::pair<nhc_tensor_desc_t, SyntheticTensor>>
+syntheticTensors(const nhc_weights_t &weights);
 
 /// The path given to nhc_weights_open().
 const std::string &weightsSource(const nhc_weights_t &weights);

@@ -635,6 +635,20 @@ TEST_F(WeightsTest, SyntheticWeightsDependOnTheSeedOnly) {
         << i;
 }
 
+TEST_F(WeightsTest, SyntheticWeightsRefuseShapesPast64Bits) {
+  Json json = tinyManifest();
+  json["weights"][1]["shape"] = Json::array({1ull << 40, 1ull << 30});
+  nhc_manifest_t *huge = nullptr;
+  if (nhc_manifest_parse(json.dump().c_str(), json.dump().size(), "huge",
+                         &huge) != NHC_OK)
+    GTEST_SKIP() << "the manifest parser already refuses the shape: "
+                 << lastError();
+  EXPECT_EQ(nhc_weights_synthetic(huge, 1, NHC_DTYPE_F32, &weights),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(lastError(), HasSubstr("more elements than 64 bits count"));
+  nhc_manifest_release(huge);
+}
+
 TEST_F(WeightsTest, SyntheticWeightsRefuseAStorageThatIsNoFloat) {
   EXPECT_EQ(nhc_weights_synthetic(manifest, 1, NHC_DTYPE_F8_E4M3, &weights),
             NHC_INVALID_ARGUMENT);

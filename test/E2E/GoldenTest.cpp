@@ -344,6 +344,8 @@ TEST_P(Golden, SyntheticWeightsGeneratedOnTheDeviceMatchTheHost) {
     Model::check(
         nhc_weights_synthetic(manifest, seed, NHC_DTYPE_BF16, &weights),
         "synthetic weights");
+    // Binding compares weights that may be one another (a tied lm_head).
+    Model::check(nhc_weights_bind(weights, manifest), "bind");
     nhc_session_options_t options{};
     options.max_slots = 1;
     options.max_seq_len = 64;

@@ -6,7 +6,7 @@
 Adds a `quantization_config` with NVIDIA's exclude list for Nemotron-H FP8
 checkpoints (attention projections, conv1d and lm_head stay high precision;
 Mamba in/out_proj and MLP up/down_proj become e4m3 with static per-tensor
-scales), so `nhc-bench --random-weights` writes e4m3 matrices and benchmarks
+scales), so `nhc-bench --random-weights` makes e4m3 matrices and benchmarks
 FP8 next to the config as it is (docs/benchmarks.md, docs/fp8.md).
 """
 import json

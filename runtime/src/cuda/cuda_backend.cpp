@@ -251,7 +251,7 @@ public:
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
-      if (!tensors[i].data && i < synthetic.size() && synthetic[i]) {
+      if (i < synthetic.size() && synthetic[i]) {
         generateOnDevice(*synthetic[i], onDevice[i], tensors[i].desc.name);
         continue;
       }
@@ -863,7 +863,9 @@ private:
     return ref.logits ? logits_.address() : buffers_[ref.buffer].address();
   }
   uint64_t bufferElemsOf(const MatrixRef &ref) const {
-    return ref.logits ? logitsRows_ * vocab_ : buffers_[ref.buffer].bytes() / 4;
+    // The whole device buffer (a padded step's head writes more rows than
+    // are copied out).
+    return ref.logits ? logits_.bytes() / 4 : buffers_[ref.buffer].bytes() / 4;
   }
   uint64_t matrixAddress(const MatrixRef &ref) const {
     return bufferBase(ref) + ref.offset * sizeof(float);

@@ -3,7 +3,11 @@
 #include "random_weights.h"
 
 #include "../common/safetensors_writer.h"
+#include "synthetic_weights.h"
+#include "thread_pool.h"
+#include "weights_internal.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -19,20 +23,28 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
     nhc_weights_t *w;
     ~Release() { nhc_weights_release(w); }
   } release{weights};
+  // Streamed: each tensor in parts of 2^20 elements per thread, generated
+  // straight into the part being appended (never the whole model at once).
+  const auto tensors = runtime::syntheticTensors(*weights);
   tools::SafetensorsWriter writer(path);
-  const size_t count = nhc_weights_tensor_count(weights);
-  std::vector<nhc_tensor_info_t> infos(count);
-  for (size_t i = 0; i < count; ++i) {
-    // Only the description: the data is generated when written.
-    if (nhc_weights_tensor_at(weights, i, &infos[i]) != NHC_OK)
-      throw std::runtime_error(nhc_last_error());
-    const nhc_tensor_desc_t &desc = infos[i].desc;
+  for (const auto &[desc, spec] : tensors)
     writer.declare(desc.name, desc.dtype,
                    std::vector<uint64_t>(desc.shape, desc.shape + desc.rank));
-  }
   writer.begin();
-  for (const nhc_tensor_info_t &info : infos)
-    writer.append(info.data, info.byte_size);
+  const uint64_t part = uint64_t(runtime::hostThreads()) << 20;
+  std::vector<uint8_t> buffer;
+  for (const auto &[desc, spec] : tensors) {
+    const size_t size = nhc_dtype_size(spec.dtype);
+    for (uint64_t first = 0; first < spec.elems; first += part) {
+      const uint64_t count = std::min(part, spec.elems - first);
+      buffer.resize(count * size);
+      runtime::parallelFor(count, 1 << 16, [&](size_t begin, size_t end) {
+        runtime::fillSynthetic(spec, first + begin, end - begin,
+                               buffer.data() + begin * size);
+      });
+      writer.append(buffer.data(), buffer.size());
+    }
+  }
   writer.finish();
   return writer.dataBytes();
 }

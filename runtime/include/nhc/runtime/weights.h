@@ -62,12 +62,16 @@ NHC_API nhc_status_t nhc_weights_open(const char *path,
  * D 1, A_log log(1 + i mod 16), dt_bias -2, FP8 scales fixed, everything
  * else about N(0, 0.02) (a sum of four uniform 16-bit fields), each element
  * a function of (seed, the weight's manifest index, its index), so the same
- * on every machine and thread count. Nothing is generated until a tensor's
- * data is wanted: nhc_weights_tensor_at / _find / _bound_at and a host
- * session generate it in host memory; a cuda session generates its gemm
- * matrices (F32 or BF16) on the device and never in host memory. Errors:
- * NHC_INVALID_ARGUMENT (storage), NHC_UNSUPPORTED (a weight of another
- * dtype). The caller owns *out_weights: nhc_weights_release(). */
+ * on every machine and thread count. A weight the manifest lets read
+ * another weight (a tied lm_head: the embeddings) is not made; it binds to
+ * that one. Nothing is generated until a tensor's data is wanted:
+ * nhc_weights_tensor_at / _find / _bound_at and a host session generate it
+ * in host memory (held until release; NHC_OUT_OF_MEMORY if it cannot be
+ * allocated); a cuda session generates the F32 or BF16 matrices it reads
+ * only as matrices on the device, unless host memory already holds them.
+ * Calls may come from several threads. Errors: NHC_INVALID_ARGUMENT
+ * (storage, a shape of more than 2^64 bytes), NHC_UNSUPPORTED (a weight of
+ * another dtype). The caller owns *out_weights: nhc_weights_release(). */
 NHC_API nhc_status_t nhc_weights_synthetic(const nhc_manifest_t *manifest,
                                            uint64_t seed, nhc_dtype_t storage,
                                            nhc_weights_t **out_weights);
