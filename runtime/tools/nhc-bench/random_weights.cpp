@@ -33,7 +33,8 @@ uint64_t writeRandomCheckpoint(const nhc_manifest_t *manifest,
   writer.begin();
   const uint64_t part = uint64_t(runtime::hostThreads()) << 20;
   std::vector<uint8_t> buffer;
-  for (const auto &[desc, spec] : tensors) {
+  for (const auto &tensor : tensors) {
+    const runtime::SyntheticTensor &spec = tensor.second;
     const size_t size = nhc_dtype_size(spec.dtype);
     for (uint64_t first = 0; first < spec.elems; first += part) {
       const uint64_t count = std::min(part, spec.elems - first);
