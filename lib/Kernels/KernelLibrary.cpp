@@ -61,7 +61,11 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kGatherRows,
       ::nhc::format::kernel::kScatterAddRows,
       ::nhc::format::kernel::kFillNormalF32,
-      ::nhc::format::kernel::kFillNormalBf16};
+      ::nhc::format::kernel::kFillNormalBf16,
+      ::nhc::format::kernel::kMoeBucket,
+      ::nhc::format::kernel::kMoeExpertMatmulBf16,
+      ::nhc::format::kernel::kMoeExpertMatmulF32,
+      ::nhc::format::kernel::kMoeCombine};
   return names;
 }
 

@@ -56,11 +56,15 @@ std::string artifactPath(const std::string &artifact) {
 /// The backend the suite runs on: NHC_GOLDEN_BACKEND, else "host".
 /// "cuda-emulated" is "cuda" through the test doubles of the CUDA driver
 /// and cuBLASLt with the GPU kernels emulated on the host (ctest runs the
-/// suite so: test/E2E/CMakeLists.txt); "cuda" needs a GPU.
+/// suite so: test/E2E/CMakeLists.txt); "cuda-emulated-host-routes" is the
+/// same with NHC_CUDA_MOE_ON_DEVICE=0 (routed experts bucketed on the
+/// host); "cuda" needs a GPU.
 std::string backendUnderTest() {
   const char *backend = std::getenv("NHC_GOLDEN_BACKEND");
   std::string name = backend && *backend ? backend : "host";
-  if (name != "cuda-emulated")
+  if (name == "cuda-emulated-host-routes")
+    setenv("NHC_CUDA_MOE_ON_DEVICE", "0", 1);
+  else if (name != "cuda-emulated")
     return name;
   setenv("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH, 0);
   setenv("NHC_CUBLASLT", NHC_FAKE_CUBLASLT_PATH, 0);
@@ -111,6 +115,14 @@ public:
     const char *json = nhc_artifact_manifest_json(artifact, &length);
     return std::string(json, length).find("\"moe_experts\"") !=
            std::string::npos;
+  }
+
+  /// Whether its decode steps make the host wait (so are never recorded):
+  /// routed experts with NHC_CUDA_MOE_ON_DEVICE=0 (the `cuda-host-routes.`
+  /// run), which the cuda backend otherwise keeps on the device.
+  bool decodeWaitsForTheHost() const {
+    const char *onDevice = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
+    return routedExperts() && onDevice && std::string(onDevice) == "0";
   }
 
   /// With the CUDA test double: a counter it exports ("launches",
@@ -315,15 +327,15 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
     }
     if (model.golden.relTol <= 1e-3)
       EXPECT_EQ(generated, expected) << name << ": greedy continuation differs";
-    // Routed experts make the host wait for the routes: such steps run
-    // directly, never from a recording.
-    if (graphsBefore >= 0 && !model.routedExperts())
+    // Routed experts routed on the host make it wait for the routes: such
+    // steps run directly, never from a recording.
+    if (graphsBefore >= 0 && !model.decodeWaitsForTheHost())
       EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
                 kNewTokens - 2)
           << name << ": decode steps did not replay recorded graphs";
-    if (graphsBefore >= 0 && model.routedExperts())
+    if (graphsBefore >= 0 && model.decodeWaitsForTheHost())
       EXPECT_EQ(Model::fakeCudaCounter("graph_launches"), graphsBefore)
-          << name << ": a step with routed experts replayed a recording";
+          << name << ": a step with host-routed experts replayed a recording";
     Model::check(nhc_session_release_slot(model.session, slot), "release");
   }
 }
@@ -436,7 +448,7 @@ TEST_P(Golden, PaddedDecodeStepsShareARecording) {
                         what + ", request " + std::to_string(r));
     }
   };
-  const bool recorded = !model.routedExperts();
+  const bool recorded = !model.decodeWaitsForTheHost();
   const long long before = Model::fakeCudaCounter("graph_launches");
   for (int step = 0; step < 3; ++step) // warm-up, record, replay
     decode(3, "3 requests, step " + std::to_string(step));

@@ -93,5 +93,9 @@
 // EMBED-DAG: func.func @nhc_scatter_add_rows(
 // EMBED-DAG: func.func @nhc_fill_normal_f32(
 // EMBED-DAG: func.func @nhc_fill_normal_bf16(
+// EMBED-DAG: func.func @nhc_moe_bucket(
+// EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16(
+// EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
+// EMBED-DAG: func.func @nhc_moe_combine(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 23
+// COUNT: 27

@@ -138,10 +138,11 @@ namespace lib = ::nhc::format::kernel;
 /// cuBLASLt's workspace: what its heuristics ask for on Hopper at most.
 constexpr uint64_t kBlasWorkspaceBytes = 32ull << 20;
 
-/// Whether decode steps are recorded as CUDA graphs (NHC_CUDA_GRAPHS=0
-/// turns it off, e.g. to compare).
-bool graphsWanted() {
-  const char *value = std::getenv("NHC_CUDA_GRAPHS");
+/// Whether the environment leaves a feature on (`name`=0 turns it off, e.g.
+/// to compare): NHC_CUDA_GRAPHS (decode steps recorded as CUDA graphs),
+/// NHC_CUDA_MOE_ON_DEVICE (decode batches' routed experts without the host).
+bool enabledByEnvironment(const char *name) {
+  const char *value = std::getenv(name);
   return !(value && std::strcmp(value, "0") == 0);
 }
 
@@ -204,6 +205,7 @@ public:
       recorded_.clear();
       gemm_.reset();
       weights_.clear();
+      expertStacks_.clear();
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
@@ -249,10 +251,11 @@ public:
     ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
+    planExpertStacks(tensors, onDevice);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
       if (i < synthetic.size() && synthetic[i]) {
-        generateOnDevice(*synthetic[i], onDevice[i], tensors[i].desc.name);
+        generateOnDevice(*synthetic[i], onDevice[i], i, tensors[i].desc.name);
         continue;
       }
       const void *data = host_.data(i);
@@ -266,12 +269,11 @@ public:
       const uint64_t elems = host_.elems(i), size = nhc_dtype_size(dtype);
       const std::string what = cat("cuda backend: uploading '",
                                    tensors[i].desc.name, "'");
-      DeviceBuffer buffer(api_);
-      buffer.reserve(std::max<uint64_t>(elems * size, 1),
-                     cat("weight '", tensors[i].desc.name, "'"));
+      const uint64_t address =
+          placeWeight(i, elems * size, tensors[i].desc.name, dtype);
       if (!widen && elems)
         checkCuda(api_,
-                  api_.cuMemcpyHtoDAsync(buffer.address(), data, elems * size,
+                  api_.cuMemcpyHtoDAsync(address, data, elems * size,
                                          stream_->get()),
                   NHC_INTERNAL, what);
       // Widened in parts of 16 Mi elements, each uploaded before the next
@@ -282,14 +284,12 @@ public:
         chunk.resize(count * size);
         widenMatrix(host_.matrix(i), first, count, dtype, chunk.data());
         checkCuda(api_,
-                  api_.cuMemcpyHtoDAsync(buffer.address() + first * size,
+                  api_.cuMemcpyHtoDAsync(address + first * size,
                                          chunk.data(), count * size,
                                          stream_->get()),
                   NHC_INTERNAL, what);
         synchronizeStream("uploading the weights");
       }
-      weights_.push_back(std::move(buffer));
-      weightDtype_.push_back(dtype);
     }
     synchronizeStream("uploading the weights");
     if (generatedWeights_)
@@ -299,19 +299,77 @@ public:
                            " MiB) generated on the device, not uploaded"));
   }
 
+  /// Routed experts stored one tensor per expert (transformers' layout)
+  /// are placed side by side in one device buffer per projection, as a
+  /// stacked [E, n, k] weight is, so that the device-side experts
+  /// (nhc_moe_expert_matmul_*) index them by expert. Only where every
+  /// expert of the projection has the same device dtype and size, and no
+  /// expert is in another stack; others get their own buffers.
+  void planExpertStacks(const std::vector<nhc_tensor_info_t> &tensors,
+                        const std::vector<nhc_dtype_t> &onDevice) {
+    stackSlot_.assign(tensors.size(), StackSlot());
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind != EntryKind::MoeExperts || entry.moe.stacked)
+          continue;
+        for (const auto *experts : {&entry.moe.up, &entry.moe.down}) {
+          if (experts->empty() || experts->front() >= tensors.size())
+            continue;
+          const size_t first = experts->front();
+          const uint64_t elems = host_.elems(first);
+          const nhc_dtype_t dtype = onDevice[first];
+          bool fits = dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16;
+          for (size_t w : *experts)
+            fits = fits && w < tensors.size() && onDevice[w] == dtype &&
+                   host_.elems(w) == elems && !stackSlot_[w].stacked;
+          if (!fits || elems == 0)
+            continue;
+          const uint64_t bytes = elems * nhc_dtype_size(dtype);
+          DeviceBuffer stack(api_);
+          stack.reserve(bytes * experts->size(),
+                        cat("the stacked experts of '", tensors[first].desc.name,
+                            "'"));
+          for (size_t e = 0; e < experts->size(); ++e)
+            stackSlot_[(*experts)[e]] = {true, stack.address() + e * bytes,
+                                         bytes, dtype};
+          expertStacks_.push_back(std::move(stack));
+        }
+      }
+  }
+
+  /// Where weight `weight` (the next one: weights are placed in manifest
+  /// order) of `bytes` bytes goes on the device: its expert stack's slot or
+  /// a buffer of its own.
+  uint64_t placeWeight(size_t weight, uint64_t bytes, const char *name,
+                       nhc_dtype_t dtype) {
+    NHC_CHECK(weight == weights_.size(), NHC_INTERNAL,
+              "cuda backend: weights placed out of order");
+    DeviceBuffer buffer(api_);
+    uint64_t address = 0;
+    if (weight < stackSlot_.size() && stackSlot_[weight].stacked &&
+        stackSlot_[weight].bytes == bytes && stackSlot_[weight].dtype == dtype) {
+      address = stackSlot_[weight].address;
+    } else {
+      buffer.reserve(std::max<uint64_t>(bytes, 1), cat("weight '", name, "'"));
+      address = buffer.address();
+    }
+    weights_.push_back(std::move(buffer));
+    weightAddress_.push_back(address);
+    weightDtype_.push_back(dtype);
+    return address;
+  }
+
   /// A synthetic matrix generated in device memory as `dtype` (F32 or
   /// BF16; a BF16 one kept in f32 is rounded to bf16 first), the same
   /// values the host would generate (nhc_fill_normal_*).
   void generateOnDevice(const SyntheticTensor &tensor, nhc_dtype_t dtype,
-                        const char *name) {
-    DeviceBuffer buffer(api_);
+                        size_t weight, const char *name) {
     const uint64_t size = nhc_dtype_size(dtype);
-    buffer.reserve(std::max<uint64_t>(tensor.elems * size, 1),
-                   cat("weight '", name, "'"));
+    const uint64_t address = placeWeight(weight, tensor.elems * size, name, dtype);
     CallArg step;
     step.kind = ParamKind::F32;
     step.f32 = kSyntheticNormalStep;
-    args_ = {memref(buffer.address(), tensor.elems),
+    args_ = {memref(address, tensor.elems),
              index(static_cast<int64_t>(tensor.elems)),
              index(static_cast<int64_t>(tensor.key)), step};
     if (dtype == NHC_DTYPE_BF16) {
@@ -322,8 +380,6 @@ public:
       hostViews_.assign(args_.size(), nullptr);
       run(*fillNormalF32_, lib::kFillNormalF32);
     }
-    weights_.push_back(std::move(buffer));
-    weightDtype_.push_back(dtype);
     ++generatedWeights_;
     generatedBytes_ += tensor.elems * size;
   }
@@ -351,10 +407,16 @@ public:
     grow(logits_, *logits * 4, "logits");
     grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
     if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
+      // On the device path every route has its own rows.
+      const bool device = deviceMoeAvailable(T);
+      const uint64_t rows = device ? T * moeTopK_ : T;
+      const uint64_t routeElems =
+          std::max(2 * T * moeTopK_,
+                   device ? routeLayout(T, moeTopK_, moeExperts_).elems : 0);
       grow(moeX_, T * moeHidden_ * 4, "the experts' gathered rows");
-      grow(moeH_, T * moeIntermediate_ * 4, "the experts' intermediate rows");
-      grow(moeY_, T * moeHidden_ * 4, "the experts' output rows");
-      grow(moeRoutes_, T * moeTopK_ * 8, "the experts' routes");
+      grow(moeH_, rows * moeIntermediate_ * 4, "the experts' intermediate rows");
+      grow(moeY_, rows * moeHidden_ * 4, "the experts' output rows");
+      grow(moeRoutes_, routeElems * 4, "the experts' routes");
       hostIndices_.resize(T * moeTopK_);
       hostRouteWeights_.resize(T * moeTopK_);
       hostRoutes_.resize(2 * T * moeTopK_);
@@ -371,7 +433,7 @@ public:
         const GemmCall &call = entry.gemm;
         uint64_t m = call.rows == Rows::Tokens ? T : R;
         if (m)
-          gemm_->prepare(gemmShape(call, m), weights_[call.weight].address(),
+          gemm_->prepare(gemmShape(call, m), weightAddress_[call.weight],
                          gemmInput(call), matrixAddress(call.c), entry.where);
       }
     // Growth only: a padded decode step's rows stay (Executor::prepare).
@@ -410,7 +472,7 @@ public:
         a = memref(buffers_[arg.ref].address(), bufferElems(arg.ref, T, R));
         break;
       case ArgKind::Weight:
-        a = memref(weights_[arg.ref].address(), host_.elems(arg.ref));
+        a = memref(weightAddress_[arg.ref], host_.elems(arg.ref));
         view = host_.data(arg.ref);
         break;
       case ArgKind::State:
@@ -461,8 +523,8 @@ public:
     float alpha = 1.0f;
     if (call.scaled)
       alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
-    gemm_->run(s, weights_[call.weight].address(), a, matrixAddress(call.c),
-               call.hasBias ? weights_[call.bias].address() : 0, alpha,
+    gemm_->run(s, weightAddress_[call.weight], a, matrixAddress(call.c),
+               call.hasBias ? weightAddress_[call.bias] : 0, alpha,
                call.accumulate ? 1.0f : 0.0f, where);
     if (call.epilogue == Activation::None && !call.quantizeOutput)
       return;
@@ -472,7 +534,9 @@ public:
                                  : std::nullopt);
   }
 
-  /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]: the
+  /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]. Steps
+  /// of at most kDeviceMoeMaxTokens tokens (decode batches) stay on the
+  /// device (runExpertsOnDevice) and may be recorded. Larger ones: the
   /// routes come to the host, which buckets them by expert (a counting sort,
   /// as the host backend does) and sends each expert's rows back; per expert
   /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
@@ -480,13 +544,15 @@ public:
   /// step is not recorded as a graph. Routes outside [0, E) are skipped.
   void moeExperts(const MoeCall &moe, const StepShape &shape) override {
     ContextScope scope = enter();
-    if (recording_)
-      refuseRecording();
     const uint64_t T = shape.tokens, K = moe.topK, H = moe.hidden,
                    I = moe.intermediate, E = moe.numExperts;
     if (T == 0)
       return;
     const std::string where = cat(origin_, ": moe_experts");
+    if (runExpertsOnDevice(moe, T))
+      return;
+    if (recording_)
+      refuseRecording();
     copyOut(hostIndices_.data(), buffers_[moe.indices].address(), T * K * 4,
             "the routes");
     copyOut(hostRouteWeights_.data(), buffers_[moe.weights].address(),
@@ -546,7 +612,7 @@ public:
     ContextScope scope = enter();
     bool bf16 = weightDtype_[call.table] == NHC_DTYPE_BF16;
     const uint64_t T = shape.tokens;
-    args_ = {memref(weights_[call.table].address(), host_.elems(call.table)),
+    args_ = {memref(weightAddress_[call.table], host_.elems(call.table)),
              memref(tokenIds_.address(), T),
              memref(buffers_[call.output].address(), T * call.hidden),
              index(T), index(call.hidden)};
@@ -684,7 +750,8 @@ public:
 
   uint64_t scratchBytes() const override {
     uint64_t bytes = logits_.bytes() + narrowRows_.bytes() +
-                     requestTable_.bytes() + tokenIds_.bytes();
+                     requestTable_.bytes() + tokenIds_.bytes() + moeX_.bytes() +
+                     moeH_.bytes() + moeY_.bytes() + moeRoutes_.bytes();
     for (const DeviceBuffer &buffer : buffers_)
       bytes += buffer.bytes();
     return bytes;
@@ -747,7 +814,108 @@ private:
     size_t w = stacked ? weights[0] : weights[e];
     uint64_t offset =
         stacked ? e * perExpert * nhc_dtype_size(weightDtype_[w]) : 0;
-    return {weights_[w].address() + offset, weightDtype_[w]};
+    return {weightAddress_[w] + offset, weightDtype_[w]};
+  }
+
+  /// Decode batches' routed experts without the host (moe_experts.mlir):
+  /// the routes bucketed by expert (nhc_moe_bucket), the up projection of
+  /// every active expert's token rows with the activation, the down
+  /// projection (nhc_moe_expert_matmul_*: CUDA cores, a warp per output
+  /// column; at these row counts the weights' bytes bound the time), and
+  /// each token's routes added in route order (nhc_moe_combine). Larger
+  /// steps are prefills, where per-expert cuBLASLt gemms win.
+  static constexpr uint64_t kDeviceMoeMaxTokens = 256;
+  static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
+
+  /// Offsets of the device path's routes in moeRoutes_ (int32 elements):
+  /// nhc_moe_bucket's offsets [E + 1], token and slot [T K], active [A].
+  struct RouteLayout {
+    uint64_t offsets = 0, token = 0, slot = 0, active = 0, activeCount = 0,
+             elems = 0;
+  };
+  static RouteLayout routeLayout(uint64_t T, uint64_t K, uint64_t E) {
+    RouteLayout l;
+    l.token = E + 1;
+    l.slot = l.token + T * K;
+    l.active = l.slot + T * K;
+    l.activeCount = std::min(E, T * K);
+    l.elems = l.active + l.activeCount;
+    return l;
+  }
+
+  /// The experts of one projection as a stacked [E, n, k] run of device
+  /// memory (a stacked weight, or per-expert tensors placed side by side by
+  /// planExpertStacks) in f32 or bf16, or nullopt.
+  std::optional<ExpertWeight> contiguousExperts(const std::vector<size_t> &weights,
+                                                bool stacked, uint64_t E,
+                                                uint64_t perExpert) const {
+    if (weights.empty() || (!stacked && weights.size() != E))
+      return std::nullopt;
+    ExpertWeight first = expert(weights, stacked, 0, perExpert);
+    if (first.dtype != NHC_DTYPE_F32 && first.dtype != NHC_DTYPE_BF16)
+      return std::nullopt;
+    const uint64_t bytes = perExpert * nhc_dtype_size(first.dtype);
+    for (uint64_t e = 1; !stacked && e < E; ++e) {
+      ExpertWeight w = expert(weights, false, e, perExpert);
+      if (w.dtype != first.dtype || w.address != first.address + e * bytes)
+        return std::nullopt;
+    }
+    return first;
+  }
+
+  bool deviceMoeAvailable(uint64_t T) const {
+    return moeOnDevice_ && T <= kDeviceMoeMaxTokens && moeBucket_ &&
+           moeMatmulBf16_ &&
+           moeMatmulF32_ && moeCombine_;
+  }
+
+  /// Runs `moe` for T tokens on the device if it can (false: it did
+  /// nothing).
+  bool runExpertsOnDevice(const MoeCall &moe, uint64_t T) {
+    const uint64_t K = moe.topK, H = moe.hidden, I = moe.intermediate,
+                   E = moe.numExperts;
+    if (!deviceMoeAvailable(T) || E > kDeviceMoeMaxExperts)
+      return false;
+    std::optional<ExpertWeight> up = contiguousExperts(moe.up, moe.stacked, E, H * I);
+    std::optional<ExpertWeight> down =
+        contiguousExperts(moe.down, moe.stacked, E, H * I);
+    if (!up || !down)
+      return false;
+    const RouteLayout l = routeLayout(T, K, E);
+    const uint64_t routes = moeRoutes_.address();
+    auto part = [&](uint64_t at, uint64_t elems) {
+      return memref(routes + at * 4, elems);
+    };
+    args_ = {memref(buffers_[moe.indices].address(), T * K),
+             part(l.offsets, E + 1), part(l.token, T * K),
+             part(l.slot, T * K), part(l.active, l.activeCount),
+             index(T), index(K), index(E), index(l.activeCount)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*moeBucket_, lib::kMoeBucket);
+    auto matmul = [&](uint64_t x, uint64_t xRows, const ExpertWeight &w,
+                      uint64_t n, uint64_t k, uint64_t y, bool gather,
+                      int64_t act) {
+      const bool bf16 = w.dtype == NHC_DTYPE_BF16;
+      args_ = {memref(x, xRows * k), part(l.token, T * K),
+               part(l.offsets, E + 1), part(l.active, l.activeCount),
+               memref(w.address, E * n * k), memref(y, T * K * n),
+               index(l.activeCount), index(n), index(k), index(gather ? 1 : 0),
+               index(act)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(bf16 ? *moeMatmulBf16_ : *moeMatmulF32_,
+          bf16 ? lib::kMoeExpertMatmulBf16 : lib::kMoeExpertMatmulF32);
+    };
+    matmul(buffers_[moe.input].address(), T, *up, I, H, moeH_.address(),
+           /*gather=*/true, activationCode(moe.activation));
+    matmul(moeH_.address(), T * K, *down, H, I, moeY_.address(),
+           /*gather=*/false, activationCode(Activation::None));
+    args_ = {memref(moeY_.address(), T * K * H), part(l.slot, T * K),
+             memref(buffers_[moe.weights].address(), T * K),
+             memref(buffers_[moe.output].address(), T * H), index(T), index(K),
+             index(H)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*moeCombine_, lib::kMoeCombine);
+    return true;
   }
 
   /// C[m, n] = A[m, k] . W[n, k]^T for packed A and C on the device (bf16
@@ -799,7 +967,7 @@ private:
              index(n),
              index(activationCode(activation)),
              index(quantizeScale ? 1 : 0),
-             quantizeScale ? memref(weights_[*quantizeScale].address(), 1)
+             quantizeScale ? memref(weightAddress_[*quantizeScale], 1)
                            : memref(c, cElems)};
     // The scale is read on the host: the weight's copy, or a constant when
     // not quantizing (never the device: that would make the host wait).
@@ -991,6 +1159,11 @@ private:
     if (moeTopK_) {
       gatherRows_ = require(lib::kGatherRows);
       scatterAddRows_ = require(lib::kScatterAddRows);
+      // Older artifacts lack them: every step's experts wait for the host.
+      moeBucket_ = require(lib::kMoeBucket, /*optional=*/true);
+      moeMatmulBf16_ = require(lib::kMoeExpertMatmulBf16, /*optional=*/true);
+      moeMatmulF32_ = require(lib::kMoeExpertMatmulF32, /*optional=*/true);
+      moeCombine_ = require(lib::kMoeCombine, /*optional=*/true);
     }
   }
 
@@ -1160,10 +1333,20 @@ private:
                     *packE4m3_ = nullptr, *fillNormalF32_ = nullptr,
                     *fillNormalBf16_ = nullptr,
                     *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
-                    *gatherRows_ = nullptr, *scatterAddRows_ = nullptr;
+                    *gatherRows_ = nullptr, *scatterAddRows_ = nullptr,
+                    *moeBucket_ = nullptr, *moeMatmulBf16_ = nullptr,
+                    *moeMatmulF32_ = nullptr, *moeCombine_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
-  std::vector<DeviceBuffer> weights_; // by manifest weight
+  std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
+  std::vector<uint64_t> weightAddress_; // by manifest weight
+  struct StackSlot {
+    bool stacked = false;
+    uint64_t address = 0, bytes = 0;
+    nhc_dtype_t dtype = NHC_DTYPE_F32;
+  };
+  std::vector<StackSlot> stackSlot_;       // by manifest weight, at binding
+  std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer
@@ -1185,7 +1368,8 @@ private:
   float *hostLogits_ = nullptr;
   uint64_t logitsRows_ = 0;
   // Recorded decode steps by bucket (NHC_CUDA_GRAPHS=0: none).
-  bool graphsEnabled_ = graphsWanted();
+  bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
+  bool moeOnDevice_ = enabledByEnvironment("NHC_CUDA_MOE_ON_DEVICE");
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
   std::set<uint64_t> seen_; // buckets whose first step ran

@@ -47,6 +47,10 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_scatter_add_rows", {m, m, m, m, i, i}},
       {"nhc_fill_normal_f32", {m, i, i, f, i}},
       {"nhc_fill_normal_bf16", {m, i, i, f}},
+      {"nhc_moe_bucket", {m, m, m, m, m, i, i, i, i}},
+      {"nhc_moe_expert_matmul_bf16", {m, m, m, m, m, m, i, i, i, i, i}},
+      {"nhc_moe_expert_matmul_f32", {m, m, m, m, m, m, i, i, i, i, i}},
+      {"nhc_moe_combine", {m, m, m, m, i, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);

@@ -32,6 +32,14 @@ inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 // back.
 inline constexpr const char kGatherRows[] = "nhc_gather_rows";
 inline constexpr const char kScatterAddRows[] = "nhc_scatter_add_rows";
+// Routed experts without the host (moe_experts.mlir): routes bucketed by
+// expert, each active expert's rows times its part of a stacked weight,
+// and each token's weighted outputs added in route order.
+inline constexpr const char kMoeBucket[] = "nhc_moe_bucket";
+inline constexpr const char kMoeExpertMatmulBf16[] =
+    "nhc_moe_expert_matmul_bf16";
+inline constexpr const char kMoeExpertMatmulF32[] = "nhc_moe_expert_matmul_f32";
+inline constexpr const char kMoeCombine[] = "nhc_moe_combine";
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";

@@ -1,0 +1,319 @@
+// Routed experts entirely on the device (a device backend's moe_experts for
+// decode-sized steps): nhc_moe_route's routes bucketed by expert, each
+// active expert's rows multiplied by its slice of a stacked [E, n, k]
+// weight, and each token's K outputs added in route order. Nothing goes
+// back to the host, so a step that runs them can be recorded as a graph.
+// Names: nhc/format/library_kernels.h. GPU forms: moe_experts_gpu.mlir.
+
+// A stable counting sort of a step's T*K routes by expert. idx[T*K] holds
+// nhc_moe_route's expert indices. Writes
+//   offsets[E + 1]: expert e's routes are sorted positions
+//                   offsets[e] .. offsets[e + 1] (in route order);
+//   token[T*K]:     the token (route / K) at each sorted position (the
+//                   first offsets[E] are written);
+//   slot[T*K]:      the sorted position of route i, -1 for an index outside
+//                   [0, E) (such a route is skipped, as the host does);
+//   active[A]:      the experts with routes, ascending, then -1 up to A.
+// A = min(E, T*K) is the most experts a step can use. Four parallel loops:
+// the offsets (routes to experts before e), the active list (used experts
+// before e), its unused tail, then each route's position (its expert's
+// offset plus the earlier routes to it).
+func.func @nhc_moe_bucket(%idx: memref<?xi32>, %offsets: memref<?xi32>,
+                          %token: memref<?xi32>, %slot: memref<?xi32>,
+                          %active: memref<?xi32>, %T: index, %K: index,
+                          %E: index, %A: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0 : i32
+  %none = arith.constant -1 : i32
+  %TK = arith.muli %T, %K : index
+  %E1 = arith.addi %E, %c1 : index
+  scf.parallel (%e) = (%c0) to (%E1) step (%c1) {
+    %e32 = arith.index_cast %e : index to i32
+    %before = scf.for %i = %c0 to %TK step %c1 iter_args(%n = %zero) -> (i32) {
+      %v = memref.load %idx[%i] : memref<?xi32>
+      %low = arith.cmpi sge, %v, %zero : i32
+      %below = arith.cmpi slt, %v, %e32 : i32
+      %counts = arith.andi %low, %below : i1
+      %add = arith.extui %counts : i1 to i32
+      %n2 = arith.addi %n, %add : i32
+      scf.yield %n2 : i32
+    }
+    memref.store %before, %offsets[%e] : memref<?xi32>
+    scf.reduce
+  }
+  scf.parallel (%e) = (%c0) to (%E) step (%c1) {
+    %rank = scf.for %f = %c0 to %e step %c1 iter_args(%r = %c0) -> (index) {
+      %used = func.call @nhc_moe_expert_used(%offsets, %f)
+          : (memref<?xi32>, index) -> i1
+      %r1 = arith.addi %r, %c1 : index
+      %r2 = arith.select %used, %r1, %r : index
+      scf.yield %r2 : index
+    }
+    %used = func.call @nhc_moe_expert_used(%offsets, %e)
+        : (memref<?xi32>, index) -> i1
+    scf.if %used {
+      %e32 = arith.index_cast %e : index to i32
+      memref.store %e32, %active[%rank] : memref<?xi32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%a) = (%c0) to (%A) step (%c1) {
+    %usedCount = scf.for %f = %c0 to %E step %c1 iter_args(%r = %c0) -> (index) {
+      %used = func.call @nhc_moe_expert_used(%offsets, %f)
+          : (memref<?xi32>, index) -> i1
+      %r1 = arith.addi %r, %c1 : index
+      %r2 = arith.select %used, %r1, %r : index
+      scf.yield %r2 : index
+    }
+    %unused = arith.cmpi uge, %a, %usedCount : index
+    scf.if %unused {
+      memref.store %none, %active[%a] : memref<?xi32>
+    }
+    scf.reduce
+  }
+  %E32 = arith.index_cast %E : index to i32
+  scf.parallel (%i) = (%c0) to (%TK) step (%c1) {
+    %v = memref.load %idx[%i] : memref<?xi32>
+    %low = arith.cmpi slt, %v, %zero : i32
+    %high = arith.cmpi sge, %v, %E32 : i32
+    %outside = arith.ori %low, %high : i1
+    scf.if %outside {
+      memref.store %none, %slot[%i] : memref<?xi32>
+    } else {
+      %earlier = scf.for %j = %c0 to %i step %c1 iter_args(%n = %zero) -> (i32) {
+        %w = memref.load %idx[%j] : memref<?xi32>
+        %same = arith.cmpi eq, %w, %v : i32
+        %add = arith.extui %same : i1 to i32
+        %n2 = arith.addi %n, %add : i32
+        scf.yield %n2 : i32
+      }
+      %e = arith.index_cast %v : i32 to index
+      %first = memref.load %offsets[%e] : memref<?xi32>
+      %at32 = arith.addi %first, %earlier : i32
+      %at = arith.index_cast %at32 : i32 to index
+      memref.store %at32, %slot[%i] : memref<?xi32>
+      %t = arith.divui %i, %K : index
+      %t32 = arith.index_cast %t : index to i32
+      memref.store %t32, %token[%at] : memref<?xi32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// Whether expert f has routes (offsets[f + 1] > offsets[f]).
+func.func private @nhc_moe_expert_used(%offsets: memref<?xi32>, %f: index) -> i1 {
+  %c1 = arith.constant 1 : index
+  %f1 = arith.addi %f, %c1 : index
+  %a = memref.load %offsets[%f] : memref<?xi32>
+  %b = memref.load %offsets[%f1] : memref<?xi32>
+  %used = arith.cmpi sgt, %b, %a : i32
+  return %used : i1
+}
+
+// y[p * n + j] = act(sum_i x[r(p) * k + i] * W_e[j, i]) for j < n and every
+// sorted position p of every active expert e = active[a], a < A (from
+// nhc_moe_bucket), where r(p) = token[p] if gather != 0 (an up projection
+// reading the tokens' rows) and p otherwise (a down projection reading the
+// up projection's rows). W is the stacked [E, n, k] weight as bf16 bits;
+// x is rounded to bf16 first, as the bf16 x bf16 product of a gemm, and the
+// sum is in f32. act: an nhc_conv_activate code (negative: none).
+func.func @nhc_moe_expert_matmul_bf16(%x: memref<?xf32>, %token: memref<?xi32>,
+                                      %offsets: memref<?xi32>,
+                                      %active: memref<?xi32>,
+                                      %w: memref<?xi16>, %y: memref<?xf32>,
+                                      %A: index, %n: index, %k: index,
+                                      %gather: index, %act: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %none = arith.constant 0 : i32
+  %zero = arith.constant 0.0 : f32
+  %doGather = arith.cmpi ne, %gather, %c0 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %nk = arith.muli %n, %k : index
+  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
+    %e32 = memref.load %active[%a] : memref<?xi32>
+    %used = arith.cmpi sge, %e32, %none : i32
+    scf.if %used {
+      %e = arith.index_cast %e32 : i32 to index
+      %first32 = memref.load %offsets[%e] : memref<?xi32>
+      %e1 = arith.addi %e, %c1 : index
+      %last32 = memref.load %offsets[%e1] : memref<?xi32>
+      %first = arith.index_cast %first32 : i32 to index
+      %last = arith.index_cast %last32 : i32 to index
+      %wExpert = arith.muli %e, %nk : index
+      %wRowOffset = arith.muli %j, %k : index
+      %wRow = arith.addi %wExpert, %wRowOffset : index
+      scf.for %p = %first to %last step %c1 {
+        %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+            : (memref<?xi32>, index, i1) -> index
+        %xRow = arith.muli %src, %k : index
+        %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
+          %xi = arith.addi %xRow, %i : index
+          %xv = memref.load %x[%xi] : memref<?xf32>
+          %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
+          %wi = arith.addi %wRow, %i : index
+          %wv = memref.load %w[%wi] : memref<?xi16>
+          %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
+          %prod = arith.mulf %xb, %wf : f32
+          %s = arith.addf %acc, %prod : f32
+          scf.yield %s : f32
+        }
+        %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
+            : (f32, i1, index) -> f32
+        %yRow = arith.muli %p, %n : index
+        %yi = arith.addi %yRow, %j : index
+        memref.store %out, %y[%yi] : memref<?xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// As nhc_moe_expert_matmul_bf16 for an f32 weight: x as it is.
+func.func @nhc_moe_expert_matmul_f32(%x: memref<?xf32>, %token: memref<?xi32>,
+                                     %offsets: memref<?xi32>,
+                                     %active: memref<?xi32>,
+                                     %w: memref<?xf32>, %y: memref<?xf32>,
+                                     %A: index, %n: index, %k: index,
+                                     %gather: index, %act: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %none = arith.constant 0 : i32
+  %zero = arith.constant 0.0 : f32
+  %doGather = arith.cmpi ne, %gather, %c0 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %nk = arith.muli %n, %k : index
+  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
+    %e32 = memref.load %active[%a] : memref<?xi32>
+    %used = arith.cmpi sge, %e32, %none : i32
+    scf.if %used {
+      %e = arith.index_cast %e32 : i32 to index
+      %first32 = memref.load %offsets[%e] : memref<?xi32>
+      %e1 = arith.addi %e, %c1 : index
+      %last32 = memref.load %offsets[%e1] : memref<?xi32>
+      %first = arith.index_cast %first32 : i32 to index
+      %last = arith.index_cast %last32 : i32 to index
+      %wExpert = arith.muli %e, %nk : index
+      %wRowOffset = arith.muli %j, %k : index
+      %wRow = arith.addi %wExpert, %wRowOffset : index
+      scf.for %p = %first to %last step %c1 {
+        %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+            : (memref<?xi32>, index, i1) -> index
+        %xRow = arith.muli %src, %k : index
+        %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
+          %xi = arith.addi %xRow, %i : index
+          %xv = memref.load %x[%xi] : memref<?xf32>
+          %wi = arith.addi %wRow, %i : index
+          %wv = memref.load %w[%wi] : memref<?xf32>
+          %prod = arith.mulf %xv, %wv : f32
+          %s = arith.addf %acc, %prod : f32
+          scf.yield %s : f32
+        }
+        %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
+            : (f32, i1, index) -> f32
+        %yRow = arith.muli %p, %n : index
+        %yi = arith.addi %yRow, %j : index
+        memref.store %out, %y[%yi] : memref<?xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
+
+// out[t * H + h] = sum over j < K (ascending) of w[t*K + j] *
+// y[slot[t*K + j] * H + h], routes with slot -1 skipped: each token's
+// weighted expert outputs (nhc_moe_route's weights), in route order, so a
+// token's result does not depend on the other tokens of the step.
+func.func @nhc_moe_combine(%y: memref<?xf32>, %slot: memref<?xi32>,
+                           %w: memref<?xf32>, %out: memref<?xf32>,
+                           %T: index, %K: index, %H: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %none = arith.constant 0 : i32
+  %count = arith.muli %T, %H : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %H : index
+    %h = arith.remui %i, %H : index
+    %routes = arith.muli %t, %K : index
+    %sum = scf.for %j = %c0 to %K step %c1 iter_args(%acc = %zero) -> (f32) {
+      %r = arith.addi %routes, %j : index
+      %s32 = memref.load %slot[%r] : memref<?xi32>
+      %valid = arith.cmpi sge, %s32, %none : i32
+      %next = scf.if %valid -> (f32) {
+        %s = arith.index_cast %s32 : i32 to index
+        %row = arith.muli %s, %H : index
+        %at = arith.addi %row, %h : index
+        %v = memref.load %y[%at] : memref<?xf32>
+        %wr = memref.load %w[%r] : memref<?xf32>
+        %weighted = arith.mulf %wr, %v : f32
+        %a = arith.addf %acc, %weighted : f32
+        scf.yield %a : f32
+      } else {
+        scf.yield %acc : f32
+      }
+      scf.yield %next : f32
+    }
+    memref.store %sum, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// The row of x a sorted route position p reads: token[p] or p itself.
+func.func private @nhc_moe_source_row(%token: memref<?xi32>, %p: index,
+                                      %gather: i1) -> index {
+  %r = scf.if %gather -> (index) {
+    %t32 = memref.load %token[%p] : memref<?xi32>
+    %t = arith.index_cast %t32 : i32 to index
+    scf.yield %t : index
+  } else {
+    scf.yield %p : index
+  }
+  return %r : index
+}
+
+// act(v) (nhc_conv_activate) if `activate`, else v.
+func.func private @nhc_moe_activate(%v: f32, %activate: i1, %act: index) -> f32 {
+  %r = scf.if %activate -> (f32) {
+    %a = func.call @nhc_conv_activate(%v, %act) : (f32, index) -> f32
+    scf.yield %a : f32
+  } else {
+    scf.yield %v : f32
+  }
+  return %r : f32
+}
+
+// bf16 bits widened to f32 exactly.
+func.func private @nhc_widen_bf16(%bits: i16) -> f32 {
+  %c16 = arith.constant 16 : i32
+  %wide = arith.extui %bits : i16 to i32
+  %shifted = arith.shli %wide, %c16 : i32
+  %f = arith.bitcast %shifted : i32 to f32
+  return %f : f32
+}
+
+// v rounded to the nearest bf16 (ties to even), kept in f32: what
+// nhc_round_bf16 stores for a bf16 product's activations.
+func.func private @nhc_round_to_bf16(%v: f32) -> f32 {
+  %c16 = arith.constant 16 : i32
+  %cOne = arith.constant 1 : i32
+  %cHalf = arith.constant 32767 : i32
+  %cQuiet = arith.constant 64 : i32 // 0x40: the quiet bit of a bf16 NaN
+  %bits = arith.bitcast %v : f32 to i32
+  %high = arith.shrui %bits, %c16 : i32
+  %lsb = arith.andi %high, %cOne : i32
+  %bias = arith.addi %cHalf, %lsb : i32
+  %biased = arith.addi %bits, %bias : i32
+  %top = arith.shrui %biased, %c16 : i32
+  %quiet = arith.ori %high, %cQuiet : i32
+  %isNan = arith.cmpf uno, %v, %v : f32
+  %r = arith.select %isNan, %quiet, %top : i32
+  %back = arith.shli %r, %c16 : i32
+  %f = arith.bitcast %back : i32 to f32
+  return %f : f32
+}

@@ -1,0 +1,324 @@
+//===- MoeExpertsKernelTest.cpp - routed experts on the device ------------===//
+//
+// moe_experts.mlir's kernels (a device backend's moe_experts for decode-sized
+// steps) against their definitions: the bucketing against a counting sort
+// written here, the stacked-weight matmuls and the combine against double
+// references, and the four together against the routed-experts formula
+// (out[t] = sum_j w[t, j] down_e(relu2(up_e(x_t))), bf16 operands).
+//
+//===----------------------------------------------------------------------===//
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "KernelTestUtils.h"
+
+using namespace nhc_test;
+
+namespace {
+
+constexpr int64_t kRelu2 = 0; // nhc_conv_activate's code
+constexpr int64_t kNoActivation = -1;
+
+/// What nhc_moe_bucket must write, by a counting sort.
+struct Buckets {
+  std::vector<int32_t> offsets, token, slot, active;
+};
+Buckets countingSort(const std::vector<int32_t> &idx, int64_t K, int64_t E,
+                     int64_t A) {
+  Buckets b;
+  b.offsets.assign(E + 1, 0);
+  b.slot.assign(idx.size(), -1);
+  for (int32_t e : idx)
+    if (e >= 0 && e < E)
+      ++b.offsets[e + 1];
+  for (int64_t e = 0; e < E; ++e) {
+    if (b.offsets[e + 1])
+      b.active.push_back(int32_t(e));
+    b.offsets[e + 1] += b.offsets[e];
+  }
+  b.active.resize(A, -1);
+  b.token.assign(b.offsets[E], -1);
+  std::vector<int32_t> next(b.offsets.begin(), b.offsets.end() - 1);
+  for (size_t i = 0; i < idx.size(); ++i)
+    if (idx[i] >= 0 && idx[i] < E) {
+      int32_t at = next[idx[i]]++;
+      b.token[at] = int32_t(i / K);
+      b.slot[i] = at;
+    }
+  return b;
+}
+
+/// Runs nhc_moe_bucket; buffers one longer than needed, to see overruns.
+Buckets runBucket(const std::vector<int32_t> &idx, int64_t T, int64_t K,
+                  int64_t E, int64_t A) {
+  Buckets got;
+  got.offsets.assign(E + 2, -7);
+  got.token.assign(T * K + 1, -7);
+  got.slot.assign(T * K + 1, -7);
+  got.active.assign(A + 1, -7);
+  std::vector<int32_t> in = idx;
+  ArgPack a;
+  a.buf(in).buf(got.offsets).buf(got.token).buf(got.slot).buf(got.active)
+      .idx(T).idx(K).idx(E).idx(A);
+  runKernel("nhc_moe_bucket", a);
+  return got;
+}
+
+void expectBuckets(const std::vector<int32_t> &idx, int64_t T, int64_t K,
+                   int64_t E) {
+  const int64_t A = std::min<int64_t>(E, T * K);
+  Buckets want = countingSort(idx, K, E, A), got = runBucket(idx, T, K, E, A);
+  for (int64_t e = 0; e <= E; ++e)
+    ASSERT_EQ(got.offsets[e], want.offsets[e]) << "offsets[" << e << "]";
+  EXPECT_EQ(got.offsets[E + 1], -7) << "offsets written past E + 1";
+  for (int32_t p = 0; p < want.offsets[E]; ++p)
+    ASSERT_EQ(got.token[p], want.token[p]) << "token at position " << p;
+  for (int64_t p = want.offsets[E]; p <= T * K; ++p)
+    ASSERT_EQ(got.token[p], -7) << "token written at unused position " << p;
+  for (int64_t i = 0; i < T * K; ++i)
+    ASSERT_EQ(got.slot[i], want.slot[i]) << "slot of route " << i;
+  EXPECT_EQ(got.slot[T * K], -7);
+  for (int64_t a = 0; a < A; ++a)
+    ASSERT_EQ(got.active[a], want.active[a]) << "active[" << a << "]";
+  EXPECT_EQ(got.active[A], -7) << "active written past A";
+}
+
+/// Routes as nhc_moe_route writes them: K distinct experts per token.
+std::vector<int32_t> distinctRoutes(std::mt19937 &rng, int64_t T, int64_t K,
+                                    int64_t E) {
+  std::vector<int32_t> idx;
+  std::vector<int32_t> experts(E);
+  for (int64_t e = 0; e < E; ++e)
+    experts[e] = int32_t(e);
+  for (int64_t t = 0; t < T; ++t) {
+    std::shuffle(experts.begin(), experts.end(), rng);
+    idx.insert(idx.end(), experts.begin(), experts.begin() + K);
+  }
+  return idx;
+}
+
+float roundBf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  bits = (bits + 0x7fff + ((bits >> 16) & 1)) & 0xffff0000u;
+  std::memcpy(&x, &bits, 4);
+  return x;
+}
+uint16_t bf16Bits(float x) {
+  float r = roundBf16(x);
+  uint32_t bits;
+  std::memcpy(&bits, &r, 4);
+  return uint16_t(bits >> 16);
+}
+float widen(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float x;
+  std::memcpy(&x, &wide, 4);
+  return x;
+}
+
+/// A stacked [E, n, k] weight: as bf16 bits, and those values as floats.
+struct Stacked {
+  std::vector<int16_t> bits;
+  std::vector<float> values;
+};
+Stacked stackedWeight(std::mt19937 &rng, int64_t E, int64_t n, int64_t k,
+                      float range) {
+  Stacked w;
+  w.values = randomFloats(rng, E * n * k, -range, range);
+  for (float &v : w.values) {
+    uint16_t b = bf16Bits(v);
+    w.bits.push_back(int16_t(b));
+    v = widen(b);
+  }
+  return w;
+}
+
+/// y[p, j] of nhc_moe_expert_matmul_*, in double.
+std::vector<double> matmulReference(const std::vector<float> &x,
+                                    const Buckets &b,
+                                    const std::vector<float> &w, int64_t n,
+                                    int64_t k, bool gather, bool bf16x,
+                                    int64_t act, size_t rows) {
+  std::vector<double> y(rows * n, -7.0);
+  for (int32_t e : b.active) {
+    if (e < 0)
+      continue;
+    for (int32_t p = b.offsets[e]; p < b.offsets[e + 1]; ++p) {
+      int64_t src = gather ? b.token[p] : p;
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t i = 0; i < k; ++i) {
+          float xv = x[src * k + i];
+          sum += double(bf16x ? roundBf16(xv) : xv) * w[(e * n + j) * k + i];
+        }
+        if (act == kRelu2)
+          sum = sum > 0 ? sum * sum : 0;
+        y[p * n + j] = sum;
+      }
+    }
+  }
+  return y;
+}
+
+TEST(KernelMoeExperts, BucketSortsRoutesByExpertInRouteOrder) {
+  std::mt19937 rng(5);
+  // A decode step of 5 tokens, top-2 of 8: some experts unused.
+  expectBuckets(distinctRoutes(rng, 5, 2, 8), 5, 2, 8);
+  // One token, one route.
+  expectBuckets({3}, 1, 1, 4);
+  // Indices outside [0, E) are skipped (slot -1), as the host does.
+  expectBuckets({2, -1, 7, 2, 0, 9, 2, 2}, 4, 2, 7);
+  // Every route on one expert.
+  expectBuckets(std::vector<int32_t>(12, 5), 6, 2, 6);
+}
+
+TEST(KernelMoeExperts, BucketCrossesItsChunksAndExpertStrides) {
+  // More routes than the GPU form's 4096 per pass, and more experts than a
+  // block's 256 threads (each thread takes several), with repeats.
+  std::mt19937 rng(11);
+  const int64_t T = 1400, K = 3, E = 300;
+  std::vector<int32_t> idx(T * K);
+  std::uniform_int_distribution<int32_t> pick(0, E - 1);
+  for (int32_t &e : idx)
+    e = pick(rng) % 97 == 0 ? -1 : pick(rng);
+  expectBuckets(idx, T, K, E);
+}
+
+TEST(KernelMoeExperts, ExpertMatmulMultipliesEachRouteByItsExpert) {
+  // Columns not a multiple of 8, k not of 32; gathered (up) and not (down),
+  // with and without relu2, bf16 and f32 weights.
+  std::mt19937 rng(23);
+  const int64_t T = 6, K = 2, E = 5, n = 13, k = 45;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
+  Buckets b = countingSort(idx, K, E, A);
+  Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+  for (bool gather : {true, false})
+    for (int64_t act : {kRelu2, kNoActivation}) {
+      const size_t xRows = gather ? T : T * K;
+      std::vector<float> x = randomFloats(rng, xRows * k, -0.5f, 0.5f);
+      for (bool bf16 : {true, false}) {
+        std::vector<float> y(T * K * n + 1, -7.0f);
+        ArgPack a;
+        a.buf(x).buf(b.token).buf(b.offsets).buf(b.active);
+        std::vector<int16_t> bits = w.bits;
+        std::vector<float> values = w.values;
+        if (bf16)
+          a.buf(bits);
+        else
+          a.buf(values);
+        a.buf(y).idx(A).idx(n).idx(k).idx(gather).idx(act);
+        runKernel(bf16 ? "nhc_moe_expert_matmul_bf16"
+                       : "nhc_moe_expert_matmul_f32",
+                  a);
+        std::vector<double> want = matmulReference(
+            x, b, w.values, n, k, gather, bf16, act, T * K);
+        want.push_back(-7.0);
+        expectClose(y, want, 1e-5,
+                    std::string(bf16 ? "bf16" : "f32") +
+                        (gather ? " gathered" : " in place") +
+                        (act == kRelu2 ? " relu2" : ""));
+      }
+    }
+}
+
+TEST(KernelMoeExperts, ExpertMatmulSkipsUnusedEntriesAndEmptyExperts) {
+  // Two of six experts used; active's -1 entries and the other experts'
+  // empty ranges write nothing.
+  std::mt19937 rng(29);
+  const int64_t T = 3, K = 2, E = 6, n = 9, k = 40, A = 6;
+  std::vector<int32_t> idx = {4, 1, 1, 4, 4, 1};
+  Buckets b = countingSort(idx, K, E, A);
+  ASSERT_EQ(b.active[2], -1);
+  Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+  std::vector<float> x = randomFloats(rng, T * k, -0.5f, 0.5f);
+  std::vector<float> y(T * K * n + 5, -7.0f);
+  ArgPack a;
+  a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
+      .idx(A).idx(n).idx(k).idx(1).idx(kNoActivation);
+  runKernel("nhc_moe_expert_matmul_bf16", a);
+  std::vector<double> want =
+      matmulReference(x, b, w.values, n, k, true, true, kNoActivation, T * K);
+  want.resize(y.size(), -7.0);
+  expectClose(y, want, 1e-5, "two experts used");
+}
+
+TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {
+  std::mt19937 rng(31);
+  const int64_t T = 4, K = 3, H = 11;
+  std::vector<int32_t> slot = {5, 0, 7, 2, -1, 9, 11, 1, 3, 4, 6, -1};
+  std::vector<float> y = randomFloats(rng, 12 * H), w = randomFloats(rng, T * K);
+  std::vector<float> out(T * H + 1, -7.0f);
+  ArgPack a;
+  a.buf(y).buf(slot).buf(w).buf(out).idx(T).idx(K).idx(H);
+  runKernel("nhc_moe_combine", a);
+  std::vector<double> want(T * H + 1, -7.0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t h = 0; h < H; ++h) {
+      double sum = 0;
+      for (int64_t j = 0; j < K; ++j)
+        if (slot[t * K + j] >= 0)
+          sum += double(w[t * K + j]) * y[slot[t * K + j] * H + h];
+      want[t * H + h] = sum;
+    }
+  expectClose(out, want, 1e-6, "combined rows");
+}
+
+TEST(KernelMoeExperts, TheFourComputeRoutedExperts) {
+  // bucket -> up (gathered, relu2) -> down -> combine against
+  // out[t] = sum_j w[t, j] down_e(relu2(up_e(bf16(x_t)))), the down
+  // product's operand rounded to bf16 too.
+  std::mt19937 rng(37);
+  const int64_t T = 7, K = 3, E = 9, H = 24, I = 36;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
+  std::vector<float> routeWeights = randomFloats(rng, T * K, 0.f, 1.f);
+  Stacked up = stackedWeight(rng, E, I, H, 0.4f);
+  Stacked down = stackedWeight(rng, E, H, I, 0.4f);
+  std::vector<float> x = randomFloats(rng, T * H);
+
+  Buckets b = runBucket(idx, T, K, E, A);
+  std::vector<float> h(T * K * I), yRows(T * K * H), out(T * H);
+  ArgPack u;
+  u.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(up.bits).buf(h)
+      .idx(A).idx(I).idx(H).idx(1).idx(kRelu2);
+  runKernel("nhc_moe_expert_matmul_bf16", u);
+  ArgPack d;
+  d.buf(h).buf(b.token).buf(b.offsets).buf(b.active).buf(down.bits)
+      .buf(yRows).idx(A).idx(H).idx(I).idx(0).idx(kNoActivation);
+  runKernel("nhc_moe_expert_matmul_bf16", d);
+  ArgPack c;
+  c.buf(yRows).buf(b.slot).buf(routeWeights).buf(out).idx(T).idx(K).idx(H);
+  runKernel("nhc_moe_combine", c);
+
+  std::vector<double> want(T * H, 0.0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < K; ++j) {
+      const int64_t e = idx[t * K + j];
+      std::vector<float> act(I);
+      for (int64_t r = 0; r < I; ++r) {
+        double s = 0;
+        for (int64_t i = 0; i < H; ++i)
+          s += double(roundBf16(x[t * H + i])) * up.values[(e * I + r) * H + i];
+        act[r] = roundBf16(float(s > 0 ? s * s : 0));
+      }
+      for (int64_t c2 = 0; c2 < H; ++c2) {
+        double s = 0;
+        for (int64_t r = 0; r < I; ++r)
+          s += double(act[r]) * down.values[(e * H + c2) * I + r];
+        want[t * H + c2] += routeWeights[t * K + j] * s;
+      }
+    }
+  // The reference rounds the activations from double sums: bf16 steps.
+  expectClose(out, want, 2e-2, "routed experts");
+}
+
+} // namespace
