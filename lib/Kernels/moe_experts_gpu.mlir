@@ -138,10 +138,13 @@ func.func private @nhc_moe_bucket_gpu(%idx: memref<?xi32>, %offsets: memref<?xi3
   return
 }
 
-// nhc_moe_expert_matmul_bf16: one block per (8 output columns, active
-// expert); a warp per column, its 32 lanes taking every 32nd element of the
-// weight row (consecutive lanes, consecutive elements), a 32-wide segment
-// sum per route row. A block of an unused active entry does nothing.
+// nhc_moe_expert_matmul_bf16 / _f32: one block per (8 output columns, used
+// expert entry); a warp per column, its 32 lanes taking every 32nd element
+// of the weight row (consecutive lanes, consecutive elements) for four
+// route rows at once (each weight element loaded once for the four), then
+// a 32-wide segment sum per row. A row's sum is the same however its rows
+// are grouped (the batch does not change it). A block of an unused entry
+// does nothing.
 func.func private @nhc_moe_expert_matmul_bf16_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xi16>, %y: memref<?xf32>, %A: index,
@@ -154,43 +157,32 @@ func.func private @nhc_moe_expert_matmul_bf16_gpu(
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %tiles, %gy = %A, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>) {
+    // rows#0 .. rows#1: the expert's positions; rows#2: its thread's weight
+    // row's first element; rows#3: the thread's k (0 for a column past n).
     %rows:4 = func.call @nhc_moe_block_rows(%offsets, %active, %by, %bx, %tx, %n, %k, %gather)
         : (memref<?xi32>, memref<?xi32>, index, index, index, index, index, index)
         -> (index, index, index, index)
-    // rows#0 .. rows#1: the expert's positions; rows#2: the weight row's
-    // first element (its lane's), rows#3: this thread's k (0 past n).
     %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
     %lanes = arith.constant 32 : index
-    %zero = arith.constant 0.0 : f32
-    %false = arith.constant false
     %doGather = arith.cmpi ne, %gather, %c0 : index
     %lane = arith.remui %tx, %lanes : index
-    scf.for %p = %rows#0 to %rows#1 step %c1 {
-      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-          : (memref<?xi32>, index, i1) -> index
-      %xRow = arith.muli %src, %k : index
-      %part = scf.for %i = %lane to %rows#3 step %lanes iter_args(%acc = %zero) -> (f32) {
-        %xi = arith.addi %xRow, %i : index
-        %xv = memref.load %x[%xi] : memref<?xf32>
-        %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
-        %wi = arith.addi %rows#2, %i : index
-        %wv = memref.load %w[%wi] : memref<?xi16>
-        %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
-        %prod = arith.mulf %xb, %wf : f32
-        %s = arith.addf %acc, %prod : f32
-        scf.yield %s : f32
-      }
-      %sum = func.call @nhc_segment_reduce_256(%part, %tx, %partial, %false, %lanes)
-          : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
-      func.call @nhc_moe_store_column(%sum, %y, %p, %bx, %tx, %n, %act)
-          : (f32, memref<?xf32>, index, index, index, index, index) -> ()
+    scf.for %p = %rows#0 to %rows#1 step %c4 {
+      %src:4 = func.call @nhc_moe_source_rows4(%token, %p, %rows#1, %doGather, %k)
+          : (memref<?xi32>, index, index, i1, index) -> (index, index, index, index)
+      %part:4 = func.call @nhc_moe_dot4_bf16(%x, %src#0, %src#1, %src#2, %src#3, %w, %rows#2, %lane, %rows#3)
+          : (memref<?xf32>, index, index, index, index, memref<?xi16>, index, index, index)
+          -> (f32, f32, f32, f32)
+      func.call @nhc_moe_store_rows4(%part#0, %part#1, %part#2, %part#3, %y, %p, %rows#1, %bx, %tx, %n, %act, %partial)
+          : (f32, f32, f32, f32, memref<?xf32>, index, index, index, index, index, index,
+             memref<256xf32, #gpu.address_space<workgroup>>) -> ()
     }
     gpu.terminator
   }
   return
 }
 
-// As nhc_moe_expert_matmul_bf16_gpu for an f32 weight.
+// As the bf16 form for an f32 weight.
 func.func private @nhc_moe_expert_matmul_f32_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xf32>, %y: memref<?xf32>, %A: index,
@@ -203,34 +195,160 @@ func.func private @nhc_moe_expert_matmul_f32_gpu(
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %tiles, %gy = %A, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>) {
+    // rows#0 .. rows#1: the expert's positions; rows#2: its thread's weight
+    // row's first element; rows#3: the thread's k (0 for a column past n).
     %rows:4 = func.call @nhc_moe_block_rows(%offsets, %active, %by, %bx, %tx, %n, %k, %gather)
         : (memref<?xi32>, memref<?xi32>, index, index, index, index, index, index)
         -> (index, index, index, index)
     %c0 = arith.constant 0 : index
+    %c4 = arith.constant 4 : index
     %lanes = arith.constant 32 : index
-    %zero = arith.constant 0.0 : f32
-    %false = arith.constant false
     %doGather = arith.cmpi ne, %gather, %c0 : index
     %lane = arith.remui %tx, %lanes : index
-    scf.for %p = %rows#0 to %rows#1 step %c1 {
-      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-          : (memref<?xi32>, index, i1) -> index
-      %xRow = arith.muli %src, %k : index
-      %part = scf.for %i = %lane to %rows#3 step %lanes iter_args(%acc = %zero) -> (f32) {
-        %xi = arith.addi %xRow, %i : index
-        %xv = memref.load %x[%xi] : memref<?xf32>
-        %wi = arith.addi %rows#2, %i : index
-        %wv = memref.load %w[%wi] : memref<?xf32>
-        %prod = arith.mulf %xv, %wv : f32
-        %s = arith.addf %acc, %prod : f32
-        scf.yield %s : f32
-      }
-      %sum = func.call @nhc_segment_reduce_256(%part, %tx, %partial, %false, %lanes)
-          : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
-      func.call @nhc_moe_store_column(%sum, %y, %p, %bx, %tx, %n, %act)
-          : (f32, memref<?xf32>, index, index, index, index, index) -> ()
+    scf.for %p = %rows#0 to %rows#1 step %c4 {
+      %src:4 = func.call @nhc_moe_source_rows4(%token, %p, %rows#1, %doGather, %k)
+          : (memref<?xi32>, index, index, i1, index) -> (index, index, index, index)
+      %part:4 = func.call @nhc_moe_dot4_f32(%x, %src#0, %src#1, %src#2, %src#3, %w, %rows#2, %lane, %rows#3)
+          : (memref<?xf32>, index, index, index, index, memref<?xf32>, index, index, index)
+          -> (f32, f32, f32, f32)
+      func.call @nhc_moe_store_rows4(%part#0, %part#1, %part#2, %part#3, %y, %p, %rows#1, %bx, %tx, %n, %act, %partial)
+          : (f32, f32, f32, f32, memref<?xf32>, index, index, index, index, index, index,
+             memref<256xf32, #gpu.address_space<workgroup>>) -> ()
     }
     gpu.terminator
+  }
+  return
+}
+
+// Four rows' partial dots of one lane over a weight row: every 32nd
+// element from `lane` up to `kUsed`, each weight element loaded once (x rounded to bf16).
+func.func private @nhc_moe_dot4_bf16(%x: memref<?xf32>, %src0: index, %src1: index,
+                                   %src2: index, %src3: index, %w: memref<?xi16>,
+                                   %wRow: index, %lane: index, %kUsed: index)
+    -> (f32, f32, f32, f32) {
+  %lanes = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %r:4 = scf.for %i = %lane to %kUsed step %lanes
+      iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
+      -> (f32, f32, f32, f32) {
+      %wi = arith.addi %wRow, %i : index
+      %wv = memref.load %w[%wi] : memref<?xi16>
+      %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
+      %xi0 = arith.addi %src0, %i : index
+      %xv0 = memref.load %x[%xi0] : memref<?xf32>
+      %xb0 = func.call @nhc_round_to_bf16(%xv0) : (f32) -> f32
+      %pr0 = arith.mulf %xb0, %wf : f32
+      %s0 = arith.addf %a0, %pr0 : f32
+      %xi1 = arith.addi %src1, %i : index
+      %xv1 = memref.load %x[%xi1] : memref<?xf32>
+      %xb1 = func.call @nhc_round_to_bf16(%xv1) : (f32) -> f32
+      %pr1 = arith.mulf %xb1, %wf : f32
+      %s1 = arith.addf %a1, %pr1 : f32
+      %xi2 = arith.addi %src2, %i : index
+      %xv2 = memref.load %x[%xi2] : memref<?xf32>
+      %xb2 = func.call @nhc_round_to_bf16(%xv2) : (f32) -> f32
+      %pr2 = arith.mulf %xb2, %wf : f32
+      %s2 = arith.addf %a2, %pr2 : f32
+      %xi3 = arith.addi %src3, %i : index
+      %xv3 = memref.load %x[%xi3] : memref<?xf32>
+      %xb3 = func.call @nhc_round_to_bf16(%xv3) : (f32) -> f32
+      %pr3 = arith.mulf %xb3, %wf : f32
+      %s3 = arith.addf %a3, %pr3 : f32
+      scf.yield %s0, %s1, %s2, %s3 : f32, f32, f32, f32
+  }
+  return %r#0, %r#1, %r#2, %r#3 : f32, f32, f32, f32
+}
+
+// Four rows' partial dots of one lane over a weight row: every 32nd
+// element from `lane` up to `kUsed`, each weight element loaded once.
+func.func private @nhc_moe_dot4_f32(%x: memref<?xf32>, %src0: index, %src1: index,
+                                   %src2: index, %src3: index, %w: memref<?xf32>,
+                                   %wRow: index, %lane: index, %kUsed: index)
+    -> (f32, f32, f32, f32) {
+  %lanes = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %r:4 = scf.for %i = %lane to %kUsed step %lanes
+      iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
+      -> (f32, f32, f32, f32) {
+      %wi = arith.addi %wRow, %i : index
+      %wf = memref.load %w[%wi] : memref<?xf32>
+      %xi0 = arith.addi %src0, %i : index
+      %xb0 = memref.load %x[%xi0] : memref<?xf32>
+      %pr0 = arith.mulf %xb0, %wf : f32
+      %s0 = arith.addf %a0, %pr0 : f32
+      %xi1 = arith.addi %src1, %i : index
+      %xb1 = memref.load %x[%xi1] : memref<?xf32>
+      %pr1 = arith.mulf %xb1, %wf : f32
+      %s1 = arith.addf %a1, %pr1 : f32
+      %xi2 = arith.addi %src2, %i : index
+      %xb2 = memref.load %x[%xi2] : memref<?xf32>
+      %pr2 = arith.mulf %xb2, %wf : f32
+      %s2 = arith.addf %a2, %pr2 : f32
+      %xi3 = arith.addi %src3, %i : index
+      %xb3 = memref.load %x[%xi3] : memref<?xf32>
+      %pr3 = arith.mulf %xb3, %wf : f32
+      %s3 = arith.addf %a3, %pr3 : f32
+      scf.yield %s0, %s1, %s2, %s3 : f32, f32, f32, f32
+  }
+  return %r#0, %r#1, %r#2, %r#3 : f32, f32, f32, f32
+}
+
+// The x rows of positions p .. p+3 (those at or past `last` read row p's,
+// and their sums are not stored), as element offsets (row * k).
+func.func private @nhc_moe_source_rows4(%token: memref<?xi32>, %p: index,
+                                        %last: index, %gather: i1, %k: index)
+    -> (index, index, index, index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %p1 = arith.addi %p, %c1 : index
+  %p2 = arith.addi %p, %c2 : index
+  %p3 = arith.addi %p, %c3 : index
+  %in1 = arith.cmpi ult, %p1, %last : index
+  %in2 = arith.cmpi ult, %p2, %last : index
+  %in3 = arith.cmpi ult, %p3, %last : index
+  %q1 = arith.select %in1, %p1, %p : index
+  %q2 = arith.select %in2, %p2, %p : index
+  %q3 = arith.select %in3, %p3, %p : index
+  %s0 = func.call @nhc_moe_source_row(%token, %p, %gather) : (memref<?xi32>, index, i1) -> index
+  %s1 = func.call @nhc_moe_source_row(%token, %q1, %gather) : (memref<?xi32>, index, i1) -> index
+  %s2 = func.call @nhc_moe_source_row(%token, %q2, %gather) : (memref<?xi32>, index, i1) -> index
+  %s3 = func.call @nhc_moe_source_row(%token, %q3, %gather) : (memref<?xi32>, index, i1) -> index
+  %o0 = arith.muli %s0, %k : index
+  %o1 = arith.muli %s1, %k : index
+  %o2 = arith.muli %s2, %k : index
+  %o3 = arith.muli %s3, %k : index
+  return %o0, %o1, %o2, %o3 : index, index, index, index
+}
+
+// Each of the four rows' segment sums, stored for the rows before `last`.
+func.func private @nhc_moe_store_rows4(%a0: f32, %a1: f32, %a2: f32, %a3: f32,
+                                       %y: memref<?xf32>, %p: index, %last: index,
+                                       %tile: index, %tx: index, %n: index,
+                                       %act: index,
+                                       %partial: memref<256xf32, #gpu.address_space<workgroup>>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %lanes = arith.constant 32 : index
+  %false = arith.constant false
+  scf.for %r = %c0 to %c4 step %c1 {
+    %is1 = arith.cmpi eq, %r, %c1 : index
+    %r2 = arith.constant 2 : index
+    %is2 = arith.cmpi eq, %r, %r2 : index
+    %r3 = arith.constant 3 : index
+    %is3 = arith.cmpi eq, %r, %r3 : index
+    %v3 = arith.select %is3, %a3, %a0 : f32
+    %v2 = arith.select %is2, %a2, %v3 : f32
+    %v = arith.select %is1, %a1, %v2 : f32
+    %sum = func.call @nhc_segment_reduce_256(%v, %tx, %partial, %false, %lanes)
+        : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+    %row = arith.addi %p, %r : index
+    %inside = arith.cmpi ult, %row, %last : index
+    scf.if %inside {
+      func.call @nhc_moe_store_column(%sum, %y, %row, %tile, %tx, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index, index) -> ()
+    }
   }
   return
 }

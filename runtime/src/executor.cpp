@@ -2,8 +2,6 @@
 
 #include "executor.h"
 
-#include <algorithm>
-
 namespace nhc::runtime {
 
 Executor::Executor(const ExecutionPlan &plan, Backend &backend)
@@ -118,9 +116,7 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
         return false; // runs as any step
       // A bucket's first step (the warm-up) or one that cannot be recorded:
       // padded as its recording will be, launch by launch.
-      size_t done = 0;
-      runEntries(plan_.body, ScheduleKind::Body, padded, done, total);
-      runEntries(plan_.headLast, ScheduleKind::HeadLast, padded, done, total);
+      runDecodeEntries(padded, total);
     } else if (!recordStep(padded, key, total)) {
       return false;
     }
@@ -134,10 +130,8 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
 
 bool Executor::recordStep(const StepIo &recording, uint64_t key,
                           size_t total) {
-  size_t done = 0;
   try {
-    runEntries(plan_.body, ScheduleKind::Body, recording, done, total);
-    runEntries(plan_.headLast, ScheduleKind::HeadLast, recording, done, total);
+    runDecodeEntries(recording, total);
   } catch (const NotRecordable &) {
     backend_.endRecording(key); // discarded; `key` runs directly from now
     return false;
@@ -146,6 +140,12 @@ bool Executor::recordStep(const StepIo &recording, uint64_t key,
     throw;
   }
   return backend_.endRecording(key) && backend_.replayRecorded(key);
+}
+
+void Executor::runDecodeEntries(const StepIo &io, size_t total) {
+  size_t done = 0;
+  runEntries(plan_.body, ScheduleKind::Body, io, done, total);
+  runEntries(plan_.headLast, ScheduleKind::HeadLast, io, done, total);
 }
 
 void Executor::runBody(const StepIo &io, size_t total) {

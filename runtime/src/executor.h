@@ -75,6 +75,8 @@ private:
   /// Records `recording` under `key` and replays it; false (nothing ran)
   /// when a call cannot be recorded.
   bool recordStep(const StepIo &recording, uint64_t key, size_t total);
+  /// A decode step's entries: the body, then the last-logits head.
+  void runDecodeEntries(const StepIo &io, size_t total);
   void runEntries(const std::vector<ScheduleEntry> &entries,
                   ScheduleKind schedule, const StepIo &io, size_t &done,
                   size_t total);

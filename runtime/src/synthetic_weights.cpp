@@ -4,13 +4,10 @@
 
 #include <cstring>
 
+#include "text.h"
+
 namespace nhc::runtime {
 namespace {
-
-bool endsWith(const std::string &s, const char *suffix) {
-  size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
 
 /// Round to nearest even (the values are finite).
 uint16_t toBF16Bits(float v) {

@@ -21,6 +21,7 @@
 #include "nhc/runtime/weights.h"
 #include "safetensors.h"
 #include "synthetic_weights.h"
+#include "text.h"
 #include "thread_pool.h"
 #include "weights_f32.h"
 #include "weights_internal.h"
@@ -90,11 +91,6 @@ std::string parentDir(const std::string &path) {
   if (slash == std::string::npos)
     return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-bool endsWith(const std::string &text, const std::string &suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 const std::string &nameOf(const SafetensorsTensor &tensor) {

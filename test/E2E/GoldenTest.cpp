@@ -786,6 +786,113 @@ long long fakeBlasLtCounter(const char *name) {
                               /*wide=*/false);
 }
 
+/// The cuda backend's two routed-expert paths in one session: with
+/// NHC_CUDA_MOE_ON_DEVICE=4, a prefill step of three prompts (more than 4
+/// tokens) buckets its routes on the host, the decode steps of the three
+/// (3 tokens) keep them on the device and replay recordings; every row
+/// matches transformers. The paths share the session's scratch, which the
+/// larger step sized for the other path.
+TEST(GoldenMoeOnCuda, ExpertPathsMixInOneSession) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  const char *outer = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
+  struct Restore {
+    std::string value;
+    bool set;
+    ~Restore() {
+      if (set)
+        setenv("NHC_CUDA_MOE_ON_DEVICE", value.c_str(), 1);
+      else
+        unsetenv("NHC_CUDA_MOE_ON_DEVICE");
+    }
+  } restore{outer ? outer : "", outer != nullptr};
+  setenv("NHC_CUDA_MOE_ON_DEVICE", "4", 1);
+  Model model(fp32Case("moe"));
+  ASSERT_TRUE(model.routedExperts());
+  const int requests = 3;
+  ASSERT_GE(model.prompts(), requests);
+  const size_t V = model.vocab;
+  std::vector<std::vector<int32_t>> ids;
+  std::vector<std::vector<int64_t>> next;
+  std::vector<std::vector<float>> ref;
+  std::vector<uint32_t> slots(requests);
+  std::vector<nhc_request_t> batch;
+  size_t tokens = 0;
+  for (int r = 0; r < requests; ++r) {
+    std::string name = "prompt." + std::to_string(r);
+    ids.push_back(model.ids(r));
+    next.push_back(model.tensor<int64_t>(name + ".generated_ids"));
+    ref.push_back(model.tensor<float>(name + ".decode_logits"));
+    tokens += ids.back().size();
+    Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
+  }
+  for (int r = 0; r < requests; ++r)
+    batch.push_back({slots[r], ids[r].data(), ids[r].size()});
+  ASSERT_GT(tokens, 4u) << "the prefill must take the host-routed path";
+  std::vector<float> logits(requests * V);
+  std::vector<int32_t> token(requests);
+  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
+  const int steps = 5;
+  for (int step = 0; step < steps; ++step) {
+    Model::check(nhc_session_step(model.session, batch.data(), requests,
+                                  NHC_LOGITS_LAST, logits.data(),
+                                  logits.size()),
+                 step ? "decode of 3" : "prefill of 3");
+    for (int r = 0; r < requests; ++r) {
+      model.expectClose(&logits[r * V], &ref[r][step * V], 1,
+                        (step ? "decode step " + std::to_string(step)
+                              : std::string("prefill")) +
+                            ", request " + std::to_string(r));
+      token[r] = static_cast<int32_t>(next[r][step]);
+      batch[r] = {slots[r], &token[r], 1};
+    }
+  }
+  // Warm-up, recording, then replays: the decode steps kept their experts
+  // on the device.
+  if (graphsBefore >= 0)
+    EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
+              steps - 3)
+        << "the decode steps' experts did not stay on the device";
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
+/// A wrong NHC_CUDA_MOE_ON_DEVICE is a clear error at session creation.
+TEST(GoldenMoeOnCuda, AnInvalidExpertPathSettingIsRefused) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  const char *outer = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
+  std::string saved = outer ? outer : "";
+  setenv("NHC_CUDA_MOE_ON_DEVICE", "lots", 1);
+  nhc_artifact_t *artifact = nullptr;
+  ASSERT_EQ(nhc_artifact_load(artifactPath("moe.nhc").c_str(), &artifact),
+            NHC_OK);
+  nhc_weights_t *weights = nullptr;
+  ASSERT_EQ(nhc_weights_synthetic(nhc_artifact_manifest(artifact), 1,
+                                  NHC_DTYPE_F32, &weights),
+            NHC_OK);
+  nhc_session_options_t options{};
+  options.max_slots = 2;
+  options.max_seq_len = 16;
+  options.backend = "cuda";
+  nhc_session_t *session = nullptr;
+  nhc_status_t status =
+      nhc_session_create_ex(artifact, weights, &options, &session);
+  const std::string error = nhc_last_error();
+  if (outer)
+    setenv("NHC_CUDA_MOE_ON_DEVICE", saved.c_str(), 1);
+  else
+    unsetenv("NHC_CUDA_MOE_ON_DEVICE");
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;
+  EXPECT_NE(error.find("NHC_CUDA_MOE_ON_DEVICE='lots'"), std::string::npos)
+      << error;
+}
+
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
 /// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
 /// says so in a session note. Either way the logits are the reference's.

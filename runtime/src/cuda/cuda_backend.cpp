@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -139,11 +140,28 @@ namespace lib = ::nhc::format::kernel;
 constexpr uint64_t kBlasWorkspaceBytes = 32ull << 20;
 
 /// Whether the environment leaves a feature on (`name`=0 turns it off, e.g.
-/// to compare): NHC_CUDA_GRAPHS (decode steps recorded as CUDA graphs),
-/// NHC_CUDA_MOE_ON_DEVICE (decode batches' routed experts without the host).
+/// to compare): NHC_CUDA_GRAPHS (decode steps recorded as CUDA graphs).
 bool enabledByEnvironment(const char *name) {
   const char *value = std::getenv(name);
   return !(value && std::strcmp(value, "0") == 0);
+}
+
+/// The most tokens a step may have for its routed experts to stay on the
+/// device: NHC_CUDA_MOE_ON_DEVICE (0: never; to compare the two paths or
+/// move the crossover), else `fallback`. Throws NHC_INVALID_ARGUMENT for a
+/// value that is not a decimal count.
+uint64_t deviceMoeMaxTokens(uint64_t fallback) {
+  const char *value = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
+  if (!value)
+    return fallback;
+  uint64_t count = 0;
+  const char *end = value + std::strlen(value);
+  std::from_chars_result parsed = std::from_chars(value, end, count);
+  NHC_CHECK(end != value && parsed.ec == std::errc() && parsed.ptr == end,
+            NHC_INVALID_ARGUMENT,
+            cat("NHC_CUDA_MOE_ON_DEVICE='", value,
+                "' is not a token count (0 keeps routed experts on the host)"));
+  return count;
 }
 
 /// The kernels' code of an activation: its place in manifest_schema.h's
@@ -170,6 +188,7 @@ public:
         requestTable_(api_), tokenIds_(api_), narrowRows_(api_) {
     try {
       ContextScope scope = enter();
+      moeMaxTokens_ = deviceMoeMaxTokens(kDeviceMoeMaxTokens);
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
@@ -346,8 +365,13 @@ public:
               "cuda backend: weights placed out of order");
     DeviceBuffer buffer(api_);
     uint64_t address = 0;
-    if (weight < stackSlot_.size() && stackSlot_[weight].stacked &&
-        stackSlot_[weight].bytes == bytes && stackSlot_[weight].dtype == dtype) {
+    if (weight < stackSlot_.size() && stackSlot_[weight].stacked) {
+      // Planned from the same dtypes and sizes: a mismatch is a bug here.
+      NHC_CHECK(stackSlot_[weight].bytes == bytes &&
+                    stackSlot_[weight].dtype == dtype,
+                NHC_INTERNAL,
+                cat("cuda backend: weight '", name,
+                    "' does not fit its place among the stacked experts"));
       address = stackSlot_[weight].address;
     } else {
       buffer.reserve(std::max<uint64_t>(bytes, 1), cat("weight '", name, "'"));
@@ -535,8 +559,8 @@ public:
   }
 
   /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]. Steps
-  /// of at most kDeviceMoeMaxTokens tokens (decode batches) stay on the
-  /// device (runExpertsOnDevice) and may be recorded. Larger ones: the
+  /// of at most moeMaxTokens_ tokens (decode batches, short prefills) stay
+  /// on the device (runExpertsOnDevice) and may be recorded. Larger ones: the
   /// routes come to the host, which buckets them by expert (a counting sort,
   /// as the host backend does) and sends each expert's rows back; per expert
   /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
@@ -817,13 +841,17 @@ private:
     return {weightAddress_[w] + offset, weightDtype_[w]};
   }
 
-  /// Decode batches' routed experts without the host (moe_experts.mlir):
-  /// the routes bucketed by expert (nhc_moe_bucket), the up projection of
-  /// every active expert's token rows with the activation, the down
-  /// projection (nhc_moe_expert_matmul_*: CUDA cores, a warp per output
-  /// column; at these row counts the weights' bytes bound the time), and
-  /// each token's routes added in route order (nhc_moe_combine). Larger
-  /// steps are prefills, where per-expert cuBLASLt gemms win.
+  /// Routed experts without the host (moe_experts.mlir): the routes
+  /// bucketed by expert (nhc_moe_bucket), the up projection of every used
+  /// expert's token rows with the activation, the down projection
+  /// (nhc_moe_expert_matmul_*: CUDA cores, a warp per output column and four
+  /// route rows per weight load), and each token's routes added in route
+  /// order (nhc_moe_combine). The products cost 2 T top_k H I flops on CUDA
+  /// cores, the weights' bytes at most 2 E H I dtype bytes: up to a few
+  /// hundred rows the bytes dominate, past that per-expert cuBLASLt gemms
+  /// (tensor cores) win despite the host's wait. 256 tokens (the largest
+  /// bucket of 8s) is an estimate, not a measurement:
+  /// NHC_CUDA_MOE_ON_DEVICE moves it.
   static constexpr uint64_t kDeviceMoeMaxTokens = 256;
   static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
 
@@ -864,7 +892,7 @@ private:
   }
 
   bool deviceMoeAvailable(uint64_t T) const {
-    return moeOnDevice_ && T <= kDeviceMoeMaxTokens && moeBucket_ &&
+    return T <= moeMaxTokens_ && moeBucket_ &&
            moeMatmulBf16_ &&
            moeMatmulF32_ && moeCombine_;
   }
@@ -1369,7 +1397,7 @@ private:
   uint64_t logitsRows_ = 0;
   // Recorded decode steps by bucket (NHC_CUDA_GRAPHS=0: none).
   bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
-  bool moeOnDevice_ = enabledByEnvironment("NHC_CUDA_MOE_ON_DEVICE");
+  uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
   std::set<uint64_t> seen_; // buckets whose first step ran

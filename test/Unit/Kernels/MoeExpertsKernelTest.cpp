@@ -193,10 +193,11 @@ TEST(KernelMoeExperts, BucketCrossesItsChunksAndExpertStrides) {
 }
 
 TEST(KernelMoeExperts, ExpertMatmulMultipliesEachRouteByItsExpert) {
-  // Columns not a multiple of 8, k not of 32; gathered (up) and not (down),
+  // Columns not a multiple of 8, k not of 32, about 7 rows per expert (the
+  // GPU form's groups of 4 and a remainder); gathered (up) and not (down),
   // with and without relu2, bf16 and f32 weights.
   std::mt19937 rng(23);
-  const int64_t T = 6, K = 2, E = 5, n = 13, k = 45;
+  const int64_t T = 11, K = 2, E = 3, n = 13, k = 45;
   const int64_t A = std::min(E, T * K);
   std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
   Buckets b = countingSort(idx, K, E, A);
