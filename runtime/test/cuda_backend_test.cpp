@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "cuda/cuda_backend.h"
+#include "cuda/decode_buckets.h"
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
 #include "error.h"
@@ -28,6 +30,40 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using runtime::Error;
 using namespace runtime::cuda;
+
+TEST(DecodeBuckets, PowersOfTwoThenEightsThenSixtyFours) {
+  const uint64_t many = 4096;
+  struct Case {
+    uint64_t requests, bucket;
+  };
+  for (Case c : std::initializer_list<Case>{{0, 0},
+                                            {1, 1},
+                                            {2, 2},
+                                            {3, 4},
+                                            {4, 4},
+                                            {5, 8},
+                                            {8, 8},
+                                            {9, 16},
+                                            {17, 24},
+                                            {255, 256},
+                                            {256, 256},
+                                            {257, 320},
+                                            {320, 320},
+                                            {321, 384}})
+    EXPECT_EQ(decodeBucket(c.requests, many), c.bucket)
+        << c.requests << " requests";
+  // Never past the pool, never below the request count; every count of a
+  // bucket maps to it (one recording serves them all).
+  EXPECT_EQ(decodeBucket(5, 6), 6u);
+  EXPECT_EQ(decodeBucket(3, 3), 3u);
+  EXPECT_EQ(decodeBucket(300, 300), 300u);
+  EXPECT_EQ(decodeBucket(7, 5), 7u);
+  for (uint64_t r = 1; r <= 1000; ++r) {
+    uint64_t b = decodeBucket(r, many);
+    ASSERT_GE(b, r);
+    ASSERT_EQ(decodeBucket(b, many), b) << "bucket " << b << " of " << r;
+  }
+}
 
 /// nhc_add(lhs, rhs, n) as the compiler writes it: one thread per element,
 /// 128 per block, grid ceildiv(n, 128).

@@ -75,7 +75,7 @@ std::string backendUnderTest() {
 /// Owns the runtime objects of one compiled case.
 class Model {
 public:
-  explicit Model(const GoldenCase &c) : golden(c) {
+  explicit Model(const GoldenCase &c, uint32_t maxSlots = 4) : golden(c) {
     check(nhc_artifact_load(artifactPath(c.artifact).c_str(), &artifact),
           "load artifact");
     check(nhc_weights_open(goldenPath(std::string(c.name) + "/" + c.weightsDir).c_str(),
@@ -83,7 +83,7 @@ public:
           "open weights");
     check(nhc_weights_bind(weights, nhc_artifact_manifest(artifact)), "bind");
     nhc_session_options_t options{};
-    options.max_slots = 4;
+    options.max_slots = maxSlots;
     options.max_seq_len = 64;
     options.gemm_precision = c.precision;
     std::string backend = backendUnderTest();
@@ -459,6 +459,82 @@ TEST_P(Golden, PaddedDecodeStepsShareARecording) {
   if (before >= 0 && recorded)
     EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - afterThree, 1)
         << "a step of 4 requests did not replay the bucket's recording";
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
+/// Decode steps of 5 requests in a pool of 8 slots run in the bucket of 8 on
+/// the cuda backend: three padding rows share the hidden padding slot
+/// (whatever they leave there is read by padding rows only, and their
+/// logits are dropped), and every real row keeps the reference logits
+/// through the warm-up, the recording and a replay; a step of 8 requests
+/// then replays the same recording at once.
+TEST_P(Golden, SeveralPaddingRowsShareTheirSlot) {
+  Model model(GetParam(), 8);
+  const std::vector<int32_t> ids = model.ids(0);
+  const std::vector<int64_t> expected =
+      model.tensor<int64_t>("prompt.0.generated_ids");
+  const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  const size_t V = model.vocab;
+  const int requests = 5, steps = 3, all = 8;
+  ASSERT_GT(expected.size(), size_t(steps + 1));
+  std::vector<uint32_t> slots(requests);
+  std::vector<nhc_request_t> batch;
+  for (uint32_t &slot : slots) {
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    batch.push_back({slot, ids.data(), ids.size()});
+  }
+  std::vector<float> logits(requests * V);
+  Model::check(nhc_session_step(model.session, batch.data(), requests,
+                                NHC_LOGITS_LAST, logits.data(), logits.size()),
+               "prefill of 5");
+  std::vector<int32_t> token(requests);
+  const long long before = Model::fakeCudaCounter("graph_launches");
+  for (int step = 0; step < steps; ++step) { // warm-up, record, replay
+    for (int r = 0; r < requests; ++r) {
+      token[r] = static_cast<int32_t>(expected[step]);
+      batch[r] = {slots[r], &token[r], 1};
+    }
+    Model::check(nhc_session_step(model.session, batch.data(), requests,
+                                  NHC_LOGITS_LAST, logits.data(),
+                                  logits.size()),
+                 "decode of 5");
+    for (int r = 0; r < requests; ++r)
+      model.expectClose(&logits[r * V], &ref[(step + 1) * V], 1,
+                        "decode step " + std::to_string(step) + ", request " +
+                            std::to_string(r));
+  }
+  const bool recorded = before >= 0 && !model.decodeWaitsForTheHost();
+  if (recorded)
+    EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - before, 2)
+        << "steps of 5 requests did not share the bucket of 8's recording";
+  // Three more requests, prefilled, then one step of all 8: the first five
+  // at their fourth decode step, the new three at their first.
+  slots.resize(all);
+  batch.resize(all);
+  token.resize(all);
+  logits.resize(all * V);
+  for (int r = requests; r < all; ++r) {
+    Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
+    nhc_request_t prefill{slots[r], ids.data(), ids.size()};
+    Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                  logits.data(), V),
+                 "prefill");
+  }
+  const long long beforeEight = Model::fakeCudaCounter("graph_launches");
+  for (int r = 0; r < all; ++r) {
+    token[r] = static_cast<int32_t>(expected[r < requests ? steps : 0]);
+    batch[r] = {slots[r], &token[r], 1};
+  }
+  Model::check(nhc_session_step(model.session, batch.data(), all,
+                                NHC_LOGITS_LAST, logits.data(), logits.size()),
+               "decode of 8");
+  for (int r = 0; r < all; ++r)
+    model.expectClose(&logits[r * V], &ref[(r < requests ? steps + 1 : 1) * V],
+                      1, "the step of 8, request " + std::to_string(r));
+  if (recorded)
+    EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - beforeEight, 1)
+        << "a step of 8 requests did not replay the bucket's recording";
   for (uint32_t slot : slots)
     Model::check(nhc_session_release_slot(model.session, slot), "release");
 }

@@ -16,7 +16,9 @@
 # the scaled 8B config (random weights; decode B = 1, 8, 32, 64 at contexts
 # 1k and 8k, prefill 512, 2k, 8k) and on its modelopt FP8 variant (decode
 # B = 1, 64 at 1k, prefill 512, 2k), and on the real Nemotron Nano 9B v2 config
-# (weights generated on the device; decode B = 1, 64 at 1k, prefill 2k). Results
+# (weights generated on the device; decode B = 1, 64 at 1k, prefill 2k), and on
+# the Nemotron-3 Nano 30B-A3B MoE config (the same, plus its decode with the
+# routed experts bucketed on the host, NHC_CUDA_MOE_ON_DEVICE=0). Results
 # go to $NHC_GPU_CHECK_OUT (default
 # ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
 # passed.
@@ -105,6 +107,8 @@ else
     -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-nano-9b-v2.nhc" || { note "FAIL: compiling the Nano 9B v2 artifact"; exit 1; }
+  "$build/bin/nhc" compile "$root/test/configs/nemotron-3-nano-30b-a3b-nvfp4.json" --target=cuda:$chip \
+    -o "$bench_dir/nemotron-3-nano-30b.nhc" || { note "FAIL: compiling the Nemotron-3 Nano 30B artifact"; exit 1; }
   python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
     "$bench_dir/nemotron-h-8b-scaled-fp8.json" &&
   "$build/bin/nhc" compile "$bench_dir/nemotron-h-8b-scaled-fp8.json" --target=cuda:$chip \
@@ -161,6 +165,19 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-nano-9b-v2.json"
+  # The MoE model of the issue (128 routed experts, top-6; about 63 GB of
+  # BF16 weights generated on the device): decode with the experts on the
+  # device (recorded graphs), then the same batches with the routes bucketed
+  # on the host (NHC_CUDA_MOE_ON_DEVICE=0), to place the crossover.
+  part bench-3-nano-30b 200 "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 \
+    --json "$out/bench-3-nano-30b.json"
+  part bench-3-nano-30b-host-routes 150 env NHC_CUDA_MOE_ON_DEVICE=0 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 \
+    --json "$out/bench-3-nano-30b-host-routes.json"
 fi
 for log in "$out"/bench-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"

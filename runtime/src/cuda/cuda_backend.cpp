@@ -16,6 +16,7 @@
 
 #include "activation.h"
 #include "cuda/blaslt_gemm.h"
+#include "cuda/decode_buckets.h"
 #include "cuda/device.h"
 #include "cuda/device_memory.h"
 #include "cuda/driver_api.h"
@@ -736,20 +737,10 @@ public:
     return graphsEnabled_ && maxSlots_ >= 3;
   }
 
-  /// Buckets of recorded decode steps: 1, 2, 4, 8, then multiples of 8 up
-  /// to 256, then of 64 (as CUDA-graph batch sizes are commonly chosen),
-  /// never past max_slots (a pool of 3 slots records 1, 2 and 3).
+  /// Buckets of recorded decode steps (decode_buckets.h).
   uint64_t decodeBucket(uint64_t requests) const override {
-    if (!padsDecodeSteps() || requests == 0)
-      return requests;
-    uint64_t bucket = 1;
-    while (bucket < requests && bucket < 8)
-      bucket *= 2;
-    if (bucket < requests) {
-      uint64_t step = requests <= 256 ? 8 : 64;
-      bucket = (requests + step - 1) / step * step;
-    }
-    return std::max(requests, std::min<uint64_t>(bucket, maxSlots_));
+    return padsDecodeSteps() ? cuda::decodeBucket(requests, maxSlots_)
+                             : requests;
   }
 
   void padDecodeInputs(uint64_t requests, uint64_t bucket) override {

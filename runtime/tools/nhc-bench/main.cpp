@@ -7,7 +7,9 @@
 //            time, bytes = every weight as the session's backend holds it
 //            (nhc_session_weight_dtype: matrices in their stored dtype on
 //            the host, as uploaded on cuda; f32 copies; one embedding row
-//            per request) + each request's state tensors, sequence tensors
+//            per request; routed experts at the share a batch of B touches
+//            if routes were uniform, 1 - (1 - top_k / E)^B) + each
+//            request's state tensors, sequence tensors
 //            (KV caches) up to its context; bandwidth: the host's DRAM read
 //            rate, or the device's copy rate; the steps end at the context
 //            (a request prefilled to context - steps, restored per slot);
@@ -206,7 +208,9 @@ struct ModelCost {
   double matmulParams = 0; // per token, routed experts weighted by top_k / E
   double headParams = 0;   // lm_head, once per logits row
   double qWidth = 0;       // summed over attention layers
-  double weightBytesAsRead = 0; // per decode step, besides the state
+  double weightBytesAsRead = 0; // every weight once, besides the state
+  double expertBytes = 0; // the routed experts' part of weightBytesAsRead
+  double expertShare = 1; // top_k / E: a token's share of the experts
   /// matmulParams by the dtype the session holds the matrix in (F32, BF16,
   /// F8_E4M3, ...): on cuda, the arithmetic of its product. A prompt's body
   /// FLOPs split in these shares.
@@ -252,6 +256,8 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
     const double bytes = double(nhc_dtype_size(dtype));
     cost.weightBytesAsRead +=
         embeddings ? double(cost.hidden) * bytes : elems * bytes;
+    if (name.find(".experts.") != std::string::npos)
+      cost.expertBytes += elems * bytes;
     if (!matrix)
       continue;
     if (name == "lm_head.weight") {
@@ -267,7 +273,20 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
                                          "q_proj.weight") == 0)
       cost.qWidth += double(shape[0]);
   }
+  cost.expertShare = expertShare;
   return cost;
+}
+
+/// The weight bytes a decode step of `batch` requests reads: every weight
+/// but the routed experts, and of those the share a batch touches if each
+/// token's top_k of E were drawn uniformly and independently,
+/// 1 - (1 - top_k / E)^batch (an expectation: the real routes are the
+/// router's, seeded random weights route about uniformly).
+double decodeWeightBytes(const ModelCost &cost, uint64_t batch) {
+  const double touched =
+      1.0 - std::pow(1.0 - cost.expertShare, double(batch));
+  return cost.weightBytesAsRead - cost.expertBytes +
+         cost.expertBytes * touched;
 }
 
 /// The model's max_position_embeddings.
@@ -506,7 +525,9 @@ int run(const Options &o) {
                      {"hidden_size", cost.hidden},
                      {"vocab_size", cost.vocab},
                      {"matmul_params_per_token", cost.matmulParams},
-                     {"weight_bytes_as_read", cost.weightBytesAsRead}};
+                     {"weight_bytes_as_read", cost.weightBytesAsRead},
+                     {"routed_expert_bytes", cost.expertBytes},
+                     {"routed_expert_share", cost.expertShare}};
   report["cold_start_s"] = coldStartS;
 
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
@@ -612,7 +633,7 @@ int run(const Options &o) {
         check(nhc_session_release_slot(session, slot), "release");
       // The KV caches hold context - steps .. context - 1 rows: the mean.
       double bytesPerStep =
-          cost.weightBytesAsRead +
+          decodeWeightBytes(cost, batch) +
           double(batch) *
               stateBytes(session, context - (o.decodeSteps + 1) / 2);
       double stepS = s / o.decodeSteps;

@@ -60,6 +60,11 @@ else:
     decode_limit = "dram_read_bytes_per_s"
 for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read"):
     positive(report["model"][key], "model." + key)
+model = report["model"]
+if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:
+    sys.exit(f"model.routed_expert_bytes {model['routed_expert_bytes']} outside [0, weight bytes)")
+if not 0 < model["routed_expert_share"] <= 1:
+    sys.exit(f"model.routed_expert_share {model['routed_expert_share']} outside (0, 1]")
 positive(report["memory"]["peak_rss_bytes"], "memory.peak_rss_bytes")
 phases = {r["phase"] for r in report["results"]}
 if phases != {"prefill", "decode"}:
