@@ -52,16 +52,23 @@ TEST(DecodeBuckets, PowersOfTwoThenEightsThenSixtyFours) {
                                             {321, 384}})
     EXPECT_EQ(decodeBucket(c.requests, many), c.bucket)
         << c.requests << " requests";
-  // Never past the pool, never below the request count; every count of a
-  // bucket maps to it (one recording serves them all).
+  // Never past the pool, never below the request count.
   EXPECT_EQ(decodeBucket(5, 6), 6u);
   EXPECT_EQ(decodeBucket(3, 3), 3u);
   EXPECT_EQ(decodeBucket(300, 300), 300u);
   EXPECT_EQ(decodeBucket(7, 5), 7u);
+  // Every count from one bucket (exclusive) to the next maps to the next:
+  // one recording serves them all.
+  uint64_t previous = 0;
   for (uint64_t r = 1; r <= 1000; ++r) {
     uint64_t b = decodeBucket(r, many);
     ASSERT_GE(b, r);
     ASSERT_EQ(decodeBucket(b, many), b) << "bucket " << b << " of " << r;
+    if (r <= previous)
+      ASSERT_EQ(b, previous) << r << " requests";
+    else
+      ASSERT_GT(b, previous) << r << " requests";
+    previous = b;
   }
 }
 

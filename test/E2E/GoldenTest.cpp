@@ -471,67 +471,80 @@ TEST_P(Golden, PaddedDecodeStepsShareARecording) {
 /// then replays the same recording at once.
 TEST_P(Golden, SeveralPaddingRowsShareTheirSlot) {
   Model model(GetParam(), 8);
-  const std::vector<int32_t> ids = model.ids(0);
-  const std::vector<int64_t> expected =
-      model.tensor<int64_t>("prompt.0.generated_ids");
-  const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  ASSERT_GE(model.prompts(), 2);
+  // Requests alternate between two prompts, so rows that changed places
+  // would not match.
+  std::vector<std::vector<int32_t>> ids;
+  std::vector<std::vector<int64_t>> expected;
+  std::vector<std::vector<float>> ref;
+  for (int p = 0; p < 2; ++p) {
+    const std::string name = "prompt." + std::to_string(p);
+    ids.push_back(model.ids(p));
+    expected.push_back(model.tensor<int64_t>(name + ".generated_ids"));
+    ref.push_back(model.tensor<float>(name + ".decode_logits"));
+  }
   const size_t V = model.vocab;
   const int requests = 5, steps = 3, all = 8;
-  ASSERT_GT(expected.size(), size_t(steps + 1));
-  std::vector<uint32_t> slots(requests);
-  std::vector<nhc_request_t> batch;
-  for (uint32_t &slot : slots) {
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    batch.push_back({slot, ids.data(), ids.size()});
+  for (int p = 0; p < 2; ++p)
+    ASSERT_GT(expected[p].size(), size_t(steps + 1));
+  std::vector<uint32_t> slots(all);
+  std::vector<nhc_request_t> batch(all);
+  std::vector<int32_t> token(all);
+  std::vector<float> logits(all * V);
+  for (int r = 0; r < requests; ++r) {
+    Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
+    batch[r] = {slots[r], ids[r % 2].data(), ids[r % 2].size()};
   }
-  std::vector<float> logits(requests * V);
   Model::check(nhc_session_step(model.session, batch.data(), requests,
-                                NHC_LOGITS_LAST, logits.data(), logits.size()),
+                                NHC_LOGITS_LAST, logits.data(), requests * V),
                "prefill of 5");
-  std::vector<int32_t> token(requests);
+  for (int r = 0; r < requests; ++r)
+    model.expectClose(&logits[r * V], &ref[r % 2][0], 1,
+                      "prefill, request " + std::to_string(r));
+  // Request r at its decode step `step` (0: the first token after the
+  // prompt) against its prompt's reference.
+  auto feed = [&](int r, int step) {
+    token[r] = static_cast<int32_t>(expected[r % 2][step]);
+    batch[r] = {slots[r], &token[r], 1};
+  };
+  auto expectRow = [&](int r, int step, const std::string &what) {
+    model.expectClose(&logits[r * V], &ref[r % 2][(step + 1) * V], 1,
+                      what + ", request " + std::to_string(r));
+  };
   const long long before = Model::fakeCudaCounter("graph_launches");
   for (int step = 0; step < steps; ++step) { // warm-up, record, replay
-    for (int r = 0; r < requests; ++r) {
-      token[r] = static_cast<int32_t>(expected[step]);
-      batch[r] = {slots[r], &token[r], 1};
-    }
+    for (int r = 0; r < requests; ++r)
+      feed(r, step);
     Model::check(nhc_session_step(model.session, batch.data(), requests,
                                   NHC_LOGITS_LAST, logits.data(),
-                                  logits.size()),
+                                  requests * V),
                  "decode of 5");
     for (int r = 0; r < requests; ++r)
-      model.expectClose(&logits[r * V], &ref[(step + 1) * V], 1,
-                        "decode step " + std::to_string(step) + ", request " +
-                            std::to_string(r));
+      expectRow(r, step, "decode step " + std::to_string(step));
   }
   const bool recorded = before >= 0 && !model.decodeWaitsForTheHost();
   if (recorded)
     EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - before, 2)
-        << "steps of 5 requests did not share the bucket of 8's recording";
+        << "steps of 5 requests were not recorded and replayed";
   // Three more requests, prefilled, then one step of all 8: the first five
-  // at their fourth decode step, the new three at their first.
-  slots.resize(all);
-  batch.resize(all);
-  token.resize(all);
-  logits.resize(all * V);
+  // at their fourth decode step, the new three at their first. Only the
+  // bucket of 8 recorded above replays at once (a new request count would
+  // run its warm-up first).
   for (int r = requests; r < all; ++r) {
     Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
-    nhc_request_t prefill{slots[r], ids.data(), ids.size()};
+    nhc_request_t prefill{slots[r], ids[r % 2].data(), ids[r % 2].size()};
     Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
                                   logits.data(), V),
                  "prefill");
   }
   const long long beforeEight = Model::fakeCudaCounter("graph_launches");
-  for (int r = 0; r < all; ++r) {
-    token[r] = static_cast<int32_t>(expected[r < requests ? steps : 0]);
-    batch[r] = {slots[r], &token[r], 1};
-  }
+  for (int r = 0; r < all; ++r)
+    feed(r, r < requests ? steps : 0);
   Model::check(nhc_session_step(model.session, batch.data(), all,
                                 NHC_LOGITS_LAST, logits.data(), logits.size()),
                "decode of 8");
   for (int r = 0; r < all; ++r)
-    model.expectClose(&logits[r * V], &ref[(r < requests ? steps + 1 : 1) * V],
-                      1, "the step of 8, request " + std::to_string(r));
+    expectRow(r, r < requests ? steps : 0, "the step of 8");
   if (recorded)
     EXPECT_EQ(Model::fakeCudaCounter("graph_launches") - beforeEight, 1)
         << "a step of 8 requests did not replay the bucket's recording";

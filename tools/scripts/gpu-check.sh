@@ -108,7 +108,7 @@ else
   "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-nano-9b-v2.nhc" || { note "FAIL: compiling the Nano 9B v2 artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-3-nano-30b-a3b-nvfp4.json" --target=cuda:$chip \
-    -o "$bench_dir/nemotron-3-nano-30b.nhc" || { note "FAIL: compiling the Nemotron-3 Nano 30B artifact"; exit 1; }
+    -o "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" || { note "FAIL: compiling the Nemotron-3 Nano 30B artifact"; exit 1; }
   python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
     "$bench_dir/nemotron-h-8b-scaled-fp8.json" &&
   "$build/bin/nhc" compile "$bench_dir/nemotron-h-8b-scaled-fp8.json" --target=cuda:$chip \
@@ -169,12 +169,12 @@ else
   # BF16 weights generated on the device): decode with the experts on the
   # device (recorded graphs), then the same batches with the routes bucketed
   # on the host (NHC_CUDA_MOE_ON_DEVICE=0), to place the crossover.
-  part bench-3-nano-30b 200 "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b.nhc" \
+  part bench-3-nano-30b 200 "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-3-nano-30b.json"
   part bench-3-nano-30b-host-routes 150 env NHC_CUDA_MOE_ON_DEVICE=0 \
-    "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b.nhc" \
+    "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-3-nano-30b-host-routes.json"

@@ -277,16 +277,20 @@ ModelCost modelCost(const nhc_artifact_t *artifact,
   return cost;
 }
 
-/// The weight bytes a decode step of `batch` requests reads: every weight
-/// but the routed experts, and of those the share a batch touches if each
-/// token's top_k of E were drawn uniformly and independently,
+/// The share of the routed experts a decode step of `batch` requests reads
+/// if each token's top_k of E were drawn uniformly and independently,
 /// 1 - (1 - top_k / E)^batch (an expectation: the real routes are the
-/// router's, seeded random weights route about uniformly).
+/// router's, seeded random weights route about uniformly; a cuda step's
+/// padding rows, at most one more expert set, are left out).
+double expertsTouched(const ModelCost &cost, uint64_t batch) {
+  return 1.0 - std::pow(1.0 - cost.expertShare, double(batch));
+}
+
+/// The weight bytes a decode step of `batch` requests reads: every weight
+/// but the routed experts, and of those the share expertsTouched().
 double decodeWeightBytes(const ModelCost &cost, uint64_t batch) {
-  const double touched =
-      1.0 - std::pow(1.0 - cost.expertShare, double(batch));
   return cost.weightBytesAsRead - cost.expertBytes +
-         cost.expertBytes * touched;
+         cost.expertBytes * expertsTouched(cost, batch);
 }
 
 /// The model's max_position_embeddings.
@@ -650,6 +654,8 @@ int run(const Options &o) {
                          {"seconds", s},
                          {"tokens_per_s", batch * o.decodeSteps / s},
                          {"bytes_per_step", bytesPerStep},
+                         {"weight_bytes_per_step", decodeWeightBytes(cost, batch)},
+                         {"routed_experts_read", expertsTouched(cost, batch)},
                          {"fraction_of_limit", fraction},
                          {"limit", memoryKey}});
     }

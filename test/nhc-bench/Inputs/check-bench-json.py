@@ -78,6 +78,15 @@ for row in report["results"]:
         if row["ttft_s"] != row["seconds"]:
             sys.exit(f"results[prefill]: ttft_s {row['ttft_s']} is not the step's seconds")
     limit = {"prefill": prefill_limit, "decode": decode_limit}
+    if row["phase"] == "decode":
+        # Routed experts at the share a batch touches (uniform routes).
+        share = 1 - (1 - model["routed_expert_share"]) ** row["batch"]
+        want = model["weight_bytes_as_read"] - model["routed_expert_bytes"] * (1 - share)
+        if abs(row["routed_experts_read"] - share) > 1e-12 or \
+                abs(row["weight_bytes_per_step"] - want) > 1e-9 * want or \
+                not want <= row["bytes_per_step"]:
+            sys.exit(f"results[decode B={row['batch']}]: weight bytes {row['weight_bytes_per_step']}, "
+                     f"experts read {row['routed_experts_read']}, want {want} and {share}")
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 # Cold start to first token: the cold start, then the first prompt's first run.
