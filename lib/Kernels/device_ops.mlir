@@ -47,10 +47,6 @@ func.func @nhc_round_bf16(%src: memref<?xf32>, %offset: index, %ld: index,
                           %m: index, %k: index, %dst: memref<?xi16>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c16 = arith.constant 16 : i32
-  %cOne = arith.constant 1 : i32
-  %cHalf = arith.constant 32767 : i32 // 0x7fff
-  %cQuiet = arith.constant 64 : i32   // 0x40: the quiet bit of a bf16 NaN
   %count = arith.muli %m, %k : index
   scf.parallel (%i) = (%c0) to (%count) step (%c1) {
     %t = arith.divui %i, %k : index
@@ -59,20 +55,40 @@ func.func @nhc_round_bf16(%src: memref<?xf32>, %offset: index, %ld: index,
     %rowOffset = arith.addi %row, %offset : index
     %at = arith.addi %rowOffset, %j : index
     %x = memref.load %src[%at] : memref<?xf32>
-    %bits = arith.bitcast %x : f32 to i32
-    %high = arith.shrui %bits, %c16 : i32
-    %lsb = arith.andi %high, %cOne : i32
-    %bias = arith.addi %cHalf, %lsb : i32
-    %biased = arith.addi %bits, %bias : i32
-    %rounded = arith.shrui %biased, %c16 : i32
-    %quiet = arith.ori %high, %cQuiet : i32
-    %isNan = arith.cmpf uno, %x, %x : f32
-    %r = arith.select %isNan, %quiet, %rounded : i32
+    %r = func.call @nhc_bf16_bits(%x) : (f32) -> i32
     %r16 = arith.trunci %r : i32 to i16
     memref.store %r16, %dst[%i] : memref<?xi16>
     scf.reduce
   }
   return
+}
+
+// The bf16 nearest to v (ties to even) as the low 16 bits of an i32; NaN
+// stays NaN (quiet), infinities stay, as torch's .to(torch.bfloat16).
+func.func private @nhc_bf16_bits(%v: f32) -> i32 {
+  %c16 = arith.constant 16 : i32
+  %cOne = arith.constant 1 : i32
+  %cHalf = arith.constant 32767 : i32 // 0x7fff
+  %cQuiet = arith.constant 64 : i32   // 0x40: the quiet bit of a bf16 NaN
+  %bits = arith.bitcast %v : f32 to i32
+  %high = arith.shrui %bits, %c16 : i32
+  %lsb = arith.andi %high, %cOne : i32
+  %bias = arith.addi %cHalf, %lsb : i32
+  %biased = arith.addi %bits, %bias : i32
+  %rounded = arith.shrui %biased, %c16 : i32
+  %quiet = arith.ori %high, %cQuiet : i32
+  %isNan = arith.cmpf uno, %v, %v : f32
+  %r = arith.select %isNan, %quiet, %rounded : i32
+  return %r : i32
+}
+
+// v rounded to the nearest bf16 (nhc_bf16_bits), kept in f32.
+func.func private @nhc_round_to_bf16(%v: f32) -> f32 {
+  %c16 = arith.constant 16 : i32
+  %r = func.call @nhc_bf16_bits(%v) : (f32) -> i32
+  %back = arith.shli %r, %c16 : i32
+  %f = arith.bitcast %back : i32 to f32
+  return %f : f32
 }
 
 // dst[t * k + j] = e4m3 bits of sat_e4m3(src[offset + t * ld + j]) for
@@ -277,22 +293,11 @@ func.func @nhc_fill_normal_f32(%out: memref<?xf32>, %n: index, %key: index,
                                %step: f32, %round_bf16: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c16 = arith.constant 16 : i32
-  %cOne = arith.constant 1 : i32
-  %cHalf = arith.constant 32767 : i32
   %round = arith.cmpi ne, %round_bf16, %c0 : index
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     %v = func.call @nhc_normal_sample(%i, %key, %step)
         : (index, index, f32) -> f32
-    // Round to nearest even on the bits (the values are finite).
-    %bits = arith.bitcast %v : f32 to i32
-    %high = arith.shrui %bits, %c16 : i32
-    %lsb = arith.andi %high, %cOne : i32
-    %bias = arith.addi %cHalf, %lsb : i32
-    %biased = arith.addi %bits, %bias : i32
-    %top = arith.shrui %biased, %c16 : i32
-    %back = arith.shli %top, %c16 : i32
-    %rounded = arith.bitcast %back : i32 to f32
+    %rounded = func.call @nhc_round_to_bf16(%v) : (f32) -> f32
     %r = arith.select %round, %rounded, %v : f32
     memref.store %r, %out[%i] : memref<?xf32>
     scf.reduce
@@ -305,19 +310,11 @@ func.func @nhc_fill_normal_bf16(%out: memref<?xi16>, %n: index, %key: index,
                                 %step: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c16 = arith.constant 16 : i32
-  %cOne = arith.constant 1 : i32
-  %cHalf = arith.constant 32767 : i32
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     %v = func.call @nhc_normal_sample(%i, %key, %step)
         : (index, index, f32) -> f32
-    %bits = arith.bitcast %v : f32 to i32
-    %high = arith.shrui %bits, %c16 : i32
-    %lsb = arith.andi %high, %cOne : i32
-    %bias = arith.addi %cHalf, %lsb : i32
-    %biased = arith.addi %bits, %bias : i32
-    %top = arith.shrui %biased, %c16 : i32
-    %t16 = arith.trunci %top : i32 to i16
+    %bits = func.call @nhc_bf16_bits(%v) : (f32) -> i32
+    %t16 = arith.trunci %bits : i32 to i16
     memref.store %t16, %out[%i] : memref<?xi16>
     scf.reduce
   }

@@ -127,45 +127,21 @@ func.func @nhc_moe_expert_matmul_bf16(%x: memref<?xf32>, %token: memref<?xi32>,
                                       %gather: index, %act: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %none = arith.constant 0 : i32
-  %zero = arith.constant 0.0 : f32
   %doGather = arith.cmpi ne, %gather, %c0 : index
-  %doActivate = arith.cmpi sge, %act, %c0 : index
-  %nk = arith.muli %n, %k : index
   scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
-    %e32 = memref.load %active[%a] : memref<?xi32>
-    %used = arith.cmpi sge, %e32, %none : i32
-    scf.if %used {
-      %e = arith.index_cast %e32 : i32 to index
-      %first32 = memref.load %offsets[%e] : memref<?xi32>
-      %e1 = arith.addi %e, %c1 : index
-      %last32 = memref.load %offsets[%e1] : memref<?xi32>
-      %first = arith.index_cast %first32 : i32 to index
-      %last = arith.index_cast %last32 : i32 to index
-      %wExpert = arith.muli %e, %nk : index
-      %wRowOffset = arith.muli %j, %k : index
-      %wRow = arith.addi %wExpert, %wRowOffset : index
-      scf.for %p = %first to %last step %c1 {
-        %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-            : (memref<?xi32>, index, i1) -> index
-        %xRow = arith.muli %src, %k : index
-        %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
-          %xi = arith.addi %xRow, %i : index
-          %xv = memref.load %x[%xi] : memref<?xf32>
-          %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
-          %wi = arith.addi %wRow, %i : index
-          %wv = memref.load %w[%wi] : memref<?xi16>
-          %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
-          %prod = arith.mulf %xb, %wf : f32
-          %s = arith.addf %acc, %prod : f32
-          scf.yield %s : f32
-        }
-        %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
-            : (f32, i1, index) -> f32
-        %yRow = arith.muli %p, %n : index
-        %yi = arith.addi %yRow, %j : index
-        memref.store %out, %y[%yi] : memref<?xf32>
-      }
+    // An unused entry's range is empty.
+    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
+        : (index, index, index, index) -> index
+    scf.for %p = %r#1 to %r#2 step %c1 {
+      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+          : (memref<?xi32>, index, i1) -> index
+      %xRow = arith.muli %src, %k : index
+      %sum = func.call @nhc_moe_row_dot_bf16(%x, %xRow, %w, %wRow, %k)
+          : (memref<?xf32>, index, memref<?xi16>, index, index) -> f32
+      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index) -> ()
     }
     scf.reduce
   }
@@ -181,43 +157,21 @@ func.func @nhc_moe_expert_matmul_f32(%x: memref<?xf32>, %token: memref<?xi32>,
                                      %gather: index, %act: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %none = arith.constant 0 : i32
-  %zero = arith.constant 0.0 : f32
   %doGather = arith.cmpi ne, %gather, %c0 : index
-  %doActivate = arith.cmpi sge, %act, %c0 : index
-  %nk = arith.muli %n, %k : index
   scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
-    %e32 = memref.load %active[%a] : memref<?xi32>
-    %used = arith.cmpi sge, %e32, %none : i32
-    scf.if %used {
-      %e = arith.index_cast %e32 : i32 to index
-      %first32 = memref.load %offsets[%e] : memref<?xi32>
-      %e1 = arith.addi %e, %c1 : index
-      %last32 = memref.load %offsets[%e1] : memref<?xi32>
-      %first = arith.index_cast %first32 : i32 to index
-      %last = arith.index_cast %last32 : i32 to index
-      %wExpert = arith.muli %e, %nk : index
-      %wRowOffset = arith.muli %j, %k : index
-      %wRow = arith.addi %wExpert, %wRowOffset : index
-      scf.for %p = %first to %last step %c1 {
-        %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-            : (memref<?xi32>, index, i1) -> index
-        %xRow = arith.muli %src, %k : index
-        %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
-          %xi = arith.addi %xRow, %i : index
-          %xv = memref.load %x[%xi] : memref<?xf32>
-          %wi = arith.addi %wRow, %i : index
-          %wv = memref.load %w[%wi] : memref<?xf32>
-          %prod = arith.mulf %xv, %wv : f32
-          %s = arith.addf %acc, %prod : f32
-          scf.yield %s : f32
-        }
-        %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
-            : (f32, i1, index) -> f32
-        %yRow = arith.muli %p, %n : index
-        %yi = arith.addi %yRow, %j : index
-        memref.store %out, %y[%yi] : memref<?xf32>
-      }
+    // An unused entry's range is empty.
+    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
+        : (index, index, index, index) -> index
+    scf.for %p = %r#1 to %r#2 step %c1 {
+      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+          : (memref<?xi32>, index, i1) -> index
+      %xRow = arith.muli %src, %k : index
+      %sum = func.call @nhc_moe_row_dot_f32(%x, %xRow, %w, %wRow, %k)
+          : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
+      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index) -> ()
     }
     scf.reduce
   }
@@ -264,6 +218,90 @@ func.func @nhc_moe_combine(%y: memref<?xf32>, %slot: memref<?xi32>,
   return
 }
 
+// Active entry a's expert e (0 if unused) and its sorted positions
+// first .. last (empty if unused).
+func.func private @nhc_moe_expert_range(%offsets: memref<?xi32>,
+                                        %active: memref<?xi32>, %a: index)
+    -> (index, index, index) {
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0 : i32
+  %e32 = memref.load %active[%a] : memref<?xi32>
+  %used = arith.cmpi sge, %e32, %zero : i32
+  %eSafe32 = arith.select %used, %e32, %zero : i32
+  %e = arith.index_cast %eSafe32 : i32 to index
+  %first32 = memref.load %offsets[%e] : memref<?xi32>
+  %e1 = arith.addi %e, %c1 : index
+  %last32 = memref.load %offsets[%e1] : memref<?xi32>
+  %first = arith.index_cast %first32 : i32 to index
+  %lastIfUsed = arith.index_cast %last32 : i32 to index
+  %last = arith.select %used, %lastIfUsed, %first : index
+  return %e, %first, %last : index, index, index
+}
+
+// The first element of expert e's weight row j in a stacked [E, n, k] weight.
+func.func private @nhc_moe_weight_row(%e: index, %j: index, %n: index,
+                                      %k: index) -> index {
+  %nk = arith.muli %n, %k : index
+  %wExpert = arith.muli %e, %nk : index
+  %wCol = arith.muli %j, %k : index
+  %wRow = arith.addi %wExpert, %wCol : index
+  return %wRow : index
+}
+
+// sum_i bf16(x[xRow + i]) * W[wRow + i] for i < k, in order, in f32.
+func.func private @nhc_moe_row_dot_bf16(%x: memref<?xf32>, %xRow: index,
+                                        %w: memref<?xi16>, %wRow: index,
+                                        %k: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
+    %xi = arith.addi %xRow, %i : index
+    %xv = memref.load %x[%xi] : memref<?xf32>
+    %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
+    %wi = arith.addi %wRow, %i : index
+    %wv = memref.load %w[%wi] : memref<?xi16>
+    %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
+    %prod = arith.mulf %xb, %wf : f32
+    %s = arith.addf %acc, %prod : f32
+    scf.yield %s : f32
+  }
+  return %sum : f32
+}
+
+// sum_i x[xRow + i] * W[wRow + i] for i < k, in order.
+func.func private @nhc_moe_row_dot_f32(%x: memref<?xf32>, %xRow: index,
+                                       %w: memref<?xf32>, %wRow: index,
+                                       %k: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
+    %xi = arith.addi %xRow, %i : index
+    %xv = memref.load %x[%xi] : memref<?xf32>
+    %wi = arith.addi %wRow, %i : index
+    %wv = memref.load %w[%wi] : memref<?xf32>
+    %prod = arith.mulf %xv, %wv : f32
+    %s = arith.addf %acc, %prod : f32
+    scf.yield %s : f32
+  }
+  return %sum : f32
+}
+
+// y[p * n + j] = act(sum) (nhc_conv_activate code act; negative: none).
+func.func private @nhc_moe_store_output(%sum: f32, %y: memref<?xf32>,
+                                        %p: index, %j: index, %n: index,
+                                        %act: index) {
+  %c0 = arith.constant 0 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
+      : (f32, i1, index) -> f32
+  %yRow = arith.muli %p, %n : index
+  %yi = arith.addi %yRow, %j : index
+  memref.store %out, %y[%yi] : memref<?xf32>
+  return
+}
+
 // The row of x a sorted route position p reads: token[p] or p itself.
 func.func private @nhc_moe_source_row(%token: memref<?xi32>, %p: index,
                                       %gather: i1) -> index {
@@ -297,23 +335,3 @@ func.func private @nhc_widen_bf16(%bits: i16) -> f32 {
   return %f : f32
 }
 
-// v rounded to the nearest bf16 (ties to even), kept in f32: what
-// nhc_round_bf16 stores for a bf16 product's activations.
-func.func private @nhc_round_to_bf16(%v: f32) -> f32 {
-  %c16 = arith.constant 16 : i32
-  %cOne = arith.constant 1 : i32
-  %cHalf = arith.constant 32767 : i32
-  %cQuiet = arith.constant 64 : i32 // 0x40: the quiet bit of a bf16 NaN
-  %bits = arith.bitcast %v : f32 to i32
-  %high = arith.shrui %bits, %c16 : i32
-  %lsb = arith.andi %high, %cOne : i32
-  %bias = arith.addi %cHalf, %lsb : i32
-  %biased = arith.addi %bits, %bias : i32
-  %top = arith.shrui %biased, %c16 : i32
-  %quiet = arith.ori %high, %cQuiet : i32
-  %isNan = arith.cmpf uno, %v, %v : f32
-  %r = arith.select %isNan, %quiet, %top : i32
-  %back = arith.shli %r, %c16 : i32
-  %f = arith.bitcast %back : i32 to f32
-  return %f : f32
-}

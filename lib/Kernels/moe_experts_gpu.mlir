@@ -363,31 +363,19 @@ func.func private @nhc_moe_block_rows(%offsets: memref<?xi32>, %active: memref<?
                                       %n: index, %k: index, %gather: index)
     -> (index, index, index, index) {
   %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
   %lanes = arith.constant 32 : index
-  %zero = arith.constant 0 : i32
-  %e32 = memref.load %active[%a] : memref<?xi32>
-  %used = arith.cmpi sge, %e32, %zero : i32
-  %eSafe32 = arith.select %used, %e32, %zero : i32
-  %e = arith.index_cast %eSafe32 : i32 to index
-  %first32 = memref.load %offsets[%e] : memref<?xi32>
-  %e1 = arith.addi %e, %c1 : index
-  %last32 = memref.load %offsets[%e1] : memref<?xi32>
-  %first = arith.index_cast %first32 : i32 to index
-  %lastIfUsed = arith.index_cast %last32 : i32 to index
-  %last = arith.select %used, %lastIfUsed, %first : index
+  %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
+      : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
   %col = arith.divui %tx, %lanes : index
   %tileFirst = arith.muli %tile, %c8 : index
   %j = arith.addi %tileFirst, %col : index
   %inside = arith.cmpi ult, %j, %n : index
   %jSafe = arith.select %inside, %j, %c0 : index
-  %nk = arith.muli %n, %k : index
-  %wExpert = arith.muli %e, %nk : index
-  %wCol = arith.muli %jSafe, %k : index
-  %wRow = arith.addi %wExpert, %wCol : index
+  %wRow = func.call @nhc_moe_weight_row(%r#0, %jSafe, %n, %k)
+      : (index, index, index, index) -> index
   %kUsed = arith.select %inside, %k, %c0 : index
-  return %first, %last, %wRow, %kUsed : index, index, index, index
+  return %r#1, %r#2, %wRow, %kUsed : index, index, index, index
 }
 
 // y[p * n + j] = act(sum) by lane 0 of the column's warp, j < n.
@@ -405,12 +393,8 @@ func.func private @nhc_moe_store_column(%sum: f32, %y: memref<?xf32>, %p: index,
   %leader = arith.cmpi eq, %lane, %c0 : index
   %store = arith.andi %inside, %leader : i1
   scf.if %store {
-    %doActivate = arith.cmpi sge, %act, %c0 : index
-    %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
-        : (f32, i1, index) -> f32
-    %yRow = arith.muli %p, %n : index
-    %yi = arith.addi %yRow, %j : index
-    memref.store %out, %y[%yi] : memref<?xf32>
+    func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
+        : (f32, memref<?xf32>, index, index, index, index) -> ()
   }
   return
 }

@@ -271,11 +271,12 @@ public:
     ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
-    planExpertStacks(tensors, onDevice);
+    const std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
       if (i < synthetic.size() && synthetic[i]) {
-        generateOnDevice(*synthetic[i], onDevice[i], i, tensors[i].desc.name);
+        generateOnDevice(*synthetic[i], onDevice[i], i, tensors[i].desc.name,
+                         slots);
         continue;
       }
       const void *data = host_.data(i);
@@ -290,7 +291,7 @@ public:
       const std::string what = cat("cuda backend: uploading '",
                                    tensors[i].desc.name, "'");
       const uint64_t address =
-          placeWeight(i, elems * size, tensors[i].desc.name, dtype);
+          placeWeight(i, elems * size, tensors[i].desc.name, dtype, slots);
       if (!widen && elems)
         checkCuda(api_,
                   api_.cuMemcpyHtoDAsync(address, data, elems * size,
@@ -312,6 +313,7 @@ public:
       }
     }
     synchronizeStream("uploading the weights");
+    findDeviceExperts();
     if (generatedWeights_)
       notes_.push_back(cat("cuda backend: ", generatedWeights_,
                            " synthetic weight matrices (",
@@ -319,15 +321,24 @@ public:
                            " MiB) generated on the device, not uploaded"));
   }
 
+  /// A routed expert's place in its projection's stack (planExpertStacks).
+  struct StackSlot {
+    bool stacked = false;
+    uint64_t address = 0, bytes = 0;
+    nhc_dtype_t dtype = NHC_DTYPE_F32;
+  };
+
   /// Routed experts stored one tensor per expert (transformers' layout)
   /// are placed side by side in one device buffer per projection, as a
   /// stacked [E, n, k] weight is, so that the device-side experts
   /// (nhc_moe_expert_matmul_*) index them by expert. Only where every
   /// expert of the projection has the same device dtype and size, and no
-  /// expert is in another stack; others get their own buffers.
-  void planExpertStacks(const std::vector<nhc_tensor_info_t> &tensors,
-                        const std::vector<nhc_dtype_t> &onDevice) {
-    stackSlot_.assign(tensors.size(), StackSlot());
+  /// expert is in another stack; others get their own buffers. Returns
+  /// each manifest weight's slot.
+  std::vector<StackSlot>
+  planExpertStacks(const std::vector<nhc_tensor_info_t> &tensors,
+                   const std::vector<nhc_dtype_t> &onDevice) {
+    std::vector<StackSlot> slots(tensors.size());
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries) {
         if (entry.kind != EntryKind::MoeExperts || entry.moe.stacked)
@@ -341,7 +352,7 @@ public:
           bool fits = dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16;
           for (size_t w : *experts)
             fits = fits && w < tensors.size() && onDevice[w] == dtype &&
-                   host_.elems(w) == elems && !stackSlot_[w].stacked;
+                   host_.elems(w) == elems && !slots[w].stacked;
           if (!fits || elems == 0)
             continue;
           const uint64_t bytes = elems * nhc_dtype_size(dtype);
@@ -350,30 +361,30 @@ public:
                         cat("the stacked experts of '", tensors[first].desc.name,
                             "'"));
           for (size_t e = 0; e < experts->size(); ++e)
-            stackSlot_[(*experts)[e]] = {true, stack.address() + e * bytes,
-                                         bytes, dtype};
+            slots[(*experts)[e]] = {true, stack.address() + e * bytes, bytes,
+                                    dtype};
           expertStacks_.push_back(std::move(stack));
         }
       }
+    return slots;
   }
 
   /// Where weight `weight` (the next one: weights are placed in manifest
   /// order) of `bytes` bytes goes on the device: its expert stack's slot or
-  /// a buffer of its own.
+  /// a buffer of its own (`slots`: planExpertStacks).
   uint64_t placeWeight(size_t weight, uint64_t bytes, const char *name,
-                       nhc_dtype_t dtype) {
+                       nhc_dtype_t dtype, const std::vector<StackSlot> &slots) {
     NHC_CHECK(weight == weights_.size(), NHC_INTERNAL,
               "cuda backend: weights placed out of order");
     DeviceBuffer buffer(api_);
     uint64_t address = 0;
-    if (weight < stackSlot_.size() && stackSlot_[weight].stacked) {
+    if (weight < slots.size() && slots[weight].stacked) {
       // Planned from the same dtypes and sizes: a mismatch is a bug here.
-      NHC_CHECK(stackSlot_[weight].bytes == bytes &&
-                    stackSlot_[weight].dtype == dtype,
+      NHC_CHECK(slots[weight].bytes == bytes && slots[weight].dtype == dtype,
                 NHC_INTERNAL,
                 cat("cuda backend: weight '", name,
                     "' does not fit its place among the stacked experts"));
-      address = stackSlot_[weight].address;
+      address = slots[weight].address;
     } else {
       buffer.reserve(std::max<uint64_t>(bytes, 1), cat("weight '", name, "'"));
       address = buffer.address();
@@ -388,9 +399,11 @@ public:
   /// BF16; a BF16 one kept in f32 is rounded to bf16 first), the same
   /// values the host would generate (nhc_fill_normal_*).
   void generateOnDevice(const SyntheticTensor &tensor, nhc_dtype_t dtype,
-                        size_t weight, const char *name) {
+                        size_t weight, const char *name,
+                        const std::vector<StackSlot> &slots) {
     const uint64_t size = nhc_dtype_size(dtype);
-    const uint64_t address = placeWeight(weight, tensor.elems * size, name, dtype);
+    const uint64_t address =
+        placeWeight(weight, tensor.elems * size, name, dtype, slots);
     CallArg step;
     step.kind = ParamKind::F32;
     step.f32 = kSyntheticNormalStep;
@@ -433,7 +446,7 @@ public:
     grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
     if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
       // On the device path every route has its own rows.
-      const bool device = deviceMoeAvailable(T);
+      const bool device = deviceMoeAvailable(T) && !deviceExperts_.empty();
       const uint64_t rows = device ? T * moeTopK_ : T;
       const uint64_t routeElems =
           std::max(2 * T * moeTopK_,
@@ -824,6 +837,10 @@ private:
     uint64_t address = 0;
     nhc_dtype_t dtype = NHC_DTYPE_F32;
   };
+  /// The device path's weights of one moe_experts call (findDeviceExperts).
+  struct DeviceExperts {
+    ExpertWeight up, down;
+  };
   ExpertWeight expert(const std::vector<size_t> &weights, bool stacked,
                       uint64_t e, uint64_t perExpert) const {
     size_t w = stacked ? weights[0] : weights[e];
@@ -882,6 +899,28 @@ private:
     return first;
   }
 
+  /// Which moe_experts calls the device path can run, decided once the
+  /// weights are placed: both projections contiguous, at most
+  /// kDeviceMoeMaxExperts experts.
+  void findDeviceExperts() {
+    deviceExperts_.clear();
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind != EntryKind::MoeExperts)
+          continue;
+        const MoeCall &moe = entry.moe;
+        const uint64_t E = moe.numExperts, perExpert = moe.hidden * moe.intermediate;
+        if (E > kDeviceMoeMaxExperts)
+          continue;
+        std::optional<ExpertWeight> up =
+            contiguousExperts(moe.up, moe.stacked, E, perExpert);
+        std::optional<ExpertWeight> down =
+            contiguousExperts(moe.down, moe.stacked, E, perExpert);
+        if (up && down)
+          deviceExperts_[&moe] = {*up, *down};
+      }
+  }
+
   bool deviceMoeAvailable(uint64_t T) const {
     return T <= moeMaxTokens_ && moeBucket_ &&
            moeMatmulBf16_ &&
@@ -893,13 +932,10 @@ private:
   bool runExpertsOnDevice(const MoeCall &moe, uint64_t T) {
     const uint64_t K = moe.topK, H = moe.hidden, I = moe.intermediate,
                    E = moe.numExperts;
-    if (!deviceMoeAvailable(T) || E > kDeviceMoeMaxExperts)
+    auto found = deviceExperts_.find(&moe);
+    if (!deviceMoeAvailable(T) || found == deviceExperts_.end())
       return false;
-    std::optional<ExpertWeight> up = contiguousExperts(moe.up, moe.stacked, E, H * I);
-    std::optional<ExpertWeight> down =
-        contiguousExperts(moe.down, moe.stacked, E, H * I);
-    if (!up || !down)
-      return false;
+    const DeviceExperts &experts = found->second;
     const RouteLayout l = routeLayout(T, K, E);
     const uint64_t routes = moeRoutes_.address();
     auto part = [&](uint64_t at, uint64_t elems) {
@@ -924,9 +960,9 @@ private:
       run(bf16 ? *moeMatmulBf16_ : *moeMatmulF32_,
           bf16 ? lib::kMoeExpertMatmulBf16 : lib::kMoeExpertMatmulF32);
     };
-    matmul(buffers_[moe.input].address(), T, *up, I, H, moeH_.address(),
+    matmul(buffers_[moe.input].address(), T, experts.up, I, H, moeH_.address(),
            /*gather=*/true, activationCode(moe.activation));
-    matmul(moeH_.address(), T * K, *down, H, I, moeY_.address(),
+    matmul(moeH_.address(), T * K, experts.down, H, I, moeY_.address(),
            /*gather=*/false, activationCode(Activation::None));
     args_ = {memref(moeY_.address(), T * K * H), part(l.slot, T * K),
              memref(buffers_[moe.weights].address(), T * K),
@@ -1359,13 +1395,9 @@ private:
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
   std::vector<uint64_t> weightAddress_; // by manifest weight
-  struct StackSlot {
-    bool stacked = false;
-    uint64_t address = 0, bytes = 0;
-    nhc_dtype_t dtype = NHC_DTYPE_F32;
-  };
-  std::vector<StackSlot> stackSlot_;       // by manifest weight, at binding
   std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
+  // The moe_experts calls (plan_'s) the device path runs, found at binding.
+  std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer
