@@ -114,19 +114,25 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 }
 
 // GPU form of ssd_scan.mlir's chunked prefill scan: one block of 256 threads
-// per (head, request) instead of one thread per (request, head), the
-// chunk's dt, cum and weights in workgroup memory instead of a thread's
-// stack. Per chunk (at most 256 tokens, as in the portable form):
+// per (head, request), chunks of min(chunk, 64) tokens (the same
+// recurrence; only rounding differs from the portable form's longer
+// chunks). Per chunk:
 //   1. thread s computes dt_s and A dt_s; the first thread sums cum_s in
-//      token order;
-//   2. per output token l: thread s computes w_s = (C_l . B_s)
-//      exp(cum_l - cum_s) dt_s for s <= l, then thread p computes
-//      y_l[p] = exp(cum_l) (C_l . h_prev[p]) + D x_l[p] + sum_s w_s x_s[p];
-//   3. thread s computes exp(cum_last - cum_s) dt_s, then one thread per
-//      state element (p, n), consecutive threads consecutive n, adds
-//      exp(cum_last) h + sum_s that x_s[p] B_s[n].
-// Each value is computed with the portable form's operations in its order,
-// so the two agree but for the GPU's own rounding (fused multiply-adds).
+//      token order; thread s then the chunk-end coefficient
+//      exp(cum_last - cum_s) dt_s;
+//   2. W = (C Bᵀ) ∘ exp(cum_l - cum_s) dt_s, lower triangle, a 64 x 64
+//      tile in workgroup memory;
+//   3. per tile of 64 columns p: y = exp(cum_l) (C h_prevᵀ) + D x + W X;
+//   4. a thread per state element (p, n), consecutive threads consecutive
+//      n: exp(cum_last) h + sum_s coef_s x_s[p] B_s[n].
+// The products of steps 2 and 3 are 64 x 64 tiles over the N state
+// columns, 32 at a time: C and B (or h) staged transposed in workgroup
+// memory (coalesced reads, rows 65 floats apart against bank conflicts),
+// each thread accumulating a 4 x 4 block (rows ti + 16a, columns
+// tj + 16b) in registers, the partial sums kept in wbuf or y between
+// stages. The state stays in the pool (P x N floats per head do not fit
+// beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites it.
+// CUDA cores, f32; tensor-core tiles are future work (docs/kernels.md).
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -145,14 +151,23 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
   %c256 = arith.constant 256 : index
   gpu.launch blocks(%h, %r, %bz) in (%gx = %H, %gy = %R, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
-             workgroup(%dtbuf : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %cumbuf : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %wbuf : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %coefbuf : memref<256xf32, #gpu.address_space<workgroup>>) {
+             workgroup(%dtbuf : memref<64xf32, #gpu.address_space<workgroup>>,
+                       %cumbuf : memref<64xf32, #gpu.address_space<workgroup>>,
+                       %coefbuf : memref<64xf32, #gpu.address_space<workgroup>>,
+                       %wbuf : memref<4096xf32, #gpu.address_space<workgroup>>,
+                       %aT : memref<2080xf32, #gpu.address_space<workgroup>>,
+                       %bT : memref<2080xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c48 = arith.constant 48 : index
+    %c65 = arith.constant 65 : index
     %threads = arith.constant 256 : index
-    %kMaxChunk = arith.constant 256 : index
+    %kTile = arith.constant 64 : index
+    %kStage = arith.constant 2048 : index // 64 rows x 32 columns
+    %zero = arith.constant 0.0 : f32
     %true = arith.constant true
     %HP = arith.muli %H, %P : index
     %GN = arith.muli %G, %N : index
@@ -161,7 +176,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         : (index, index, index, index) -> index
     // A zero chunk would never advance; a longer one than the buffers is cut.
     %L1 = arith.maxui %chunk, %one : index
-    %L = arith.minui %L1, %kMaxChunk : index
+    %L = arith.minui %L1, %kTile : index
     %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
         -> (index, index, index, index, i1)
     %end = arith.addi %q#0, %q#1 : index
@@ -179,11 +194,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isFirst = arith.cmpi eq, %tx, %c0 : index
+    // This thread's 4 x 4 block of a 64 x 64 tile: rows row0..3, columns
+    // col0..3 (16 apart, so a warp's loads of a staged row are consecutive).
+    %ti = arith.divui %tx, %c16 : index
+    %tj = arith.remui %tx, %c16 : index
+    %row0 = arith.addi %ti, %c0 : index
+    %row1 = arith.addi %ti, %c16 : index
+    %row2 = arith.addi %ti, %c32 : index
+    %row3 = arith.addi %ti, %c48 : index
+    %col0 = arith.addi %tj, %c0 : index
+    %col1 = arith.addi %tj, %c16 : index
+    %col2 = arith.addi %tj, %c32 : index
+    %col3 = arith.addi %tj, %c48 : index
+    %wrow0 = arith.muli %row0, %kTile : index
+    %wrow1 = arith.muli %row1, %kTile : index
+    %wrow2 = arith.muli %row2, %kTile : index
+    %wrow3 = arith.muli %row3, %kTile : index
     scf.for %c0tok = %q#0 to %last step %L {
       %cend0 = arith.addi %c0tok, %L : index
       %cend = arith.minui %cend0, %end : index
       %n = arith.subi %cend, %c0tok : index
-      // 1. dt and A dt per token, then their inclusive cumulative sum.
+      // 1. dt and A dt per token, their inclusive cumulative sum, then the
+      //    chunk-end coefficients.
       %inChunk = arith.cmpi ult, %tx, %n : index
       scf.if %inChunk {
         %tok = arith.addi %c0tok, %tx : index
@@ -191,85 +223,453 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                      %true, %dt_min, %dt_max)
             : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
         %ai = arith.mulf %A, %dti : f32
-        memref.store %dti, %dtbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-        memref.store %ai, %cumbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+        memref.store %dti, %dtbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+        memref.store %ai, %cumbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
       }
       gpu.barrier
       scf.if %isFirst {
-        %a0 = memref.load %cumbuf[%c0] : memref<256xf32, #gpu.address_space<workgroup>>
+        %a0 = memref.load %cumbuf[%c0] : memref<64xf32, #gpu.address_space<workgroup>>
         %unused = scf.for %i = %one to %n step %one iter_args(%cum = %a0) -> (f32) {
-          %ai = memref.load %cumbuf[%i] : memref<256xf32, #gpu.address_space<workgroup>>
+          %ai = memref.load %cumbuf[%i] : memref<64xf32, #gpu.address_space<workgroup>>
           %cumi = arith.addf %cum, %ai : f32
-          memref.store %cumi, %cumbuf[%i] : memref<256xf32, #gpu.address_space<workgroup>>
+          memref.store %cumi, %cumbuf[%i] : memref<64xf32, #gpu.address_space<workgroup>>
           scf.yield %cumi : f32
         }
       }
       gpu.barrier
-      // 2. Outputs, from the state at the chunk's start.
-      scf.for %i = %c0 to %n step %one {
-        %l = arith.addi %c0tok, %i : index
-        %crow = arith.muli %l, %xbcStride : index
-        %cbase = arith.addi %crow, %ccol : index
-        %cuml = memref.load %cumbuf[%i] : memref<256xf32, #gpu.address_space<workgroup>>
-        %weighs = arith.cmpi ule, %tx, %i : index
-        scf.if %weighs {
-          %s = arith.addi %c0tok, %tx : index
-          %srow = arith.muli %s, %xbcStride : index
-          %bbase = arith.addi %srow, %bcol : index
-          %cb = func.call @nhc_ssd_dot(%xbc, %cbase, %xbc, %bbase, %N)
-              : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
-          %cums = memref.load %cumbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-          %seg = arith.subf %cuml, %cums : f32
-          %decay = math.exp %seg : f32
-          %dts = memref.load %dtbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-          %m = arith.mulf %cb, %decay : f32
-          %w = arith.mulf %m, %dts : f32
-          memref.store %w, %wbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-        }
-        gpu.barrier
-        %ecum = math.exp %cuml : f32
-        %yrow = arith.muli %l, %HP : index
-        %ybase = arith.addi %yrow, %hp0 : index
-        %lbase = arith.addi %crow, %hp0 : index
-        %i1 = arith.addi %i, %one : index
-        scf.for %p = %tx to %P step %threads {
-          %pN = arith.muli %p, %N : index
-          %srowBase = arith.addi %sbase, %pN : index
-          %ch = func.call @nhc_ssd_dot(%xbc, %cbase, %ssm_state, %srowBase, %N)
-              : (memref<?xf32>, index, memref<?xf32>, index, index) -> f32
-          %offTerm = arith.mulf %ch, %ecum : f32
-          %li = arith.addi %lbase, %p : index
-          %xl = memref.load %xbc[%li] : memref<?xf32>
-          %dx = arith.mulf %Dh, %xl : f32
-          %y0 = arith.addf %offTerm, %dx : f32
-          %yv = scf.for %j = %c0 to %i1 step %one iter_args(%acc = %y0) -> (f32) {
-            %s = arith.addi %c0tok, %j : index
-            %srow = arith.muli %s, %xbcStride : index
-            %xi0 = arith.addi %srow, %hp0 : index
-            %xi = arith.addi %xi0, %p : index
-            %w = memref.load %wbuf[%j] : memref<256xf32, #gpu.address_space<workgroup>>
-            %xs = memref.load %xbc[%xi] : memref<?xf32>
-            %term = arith.mulf %w, %xs : f32
-            %acc2 = arith.addf %acc, %term : f32
-            scf.yield %acc2 : f32
-          }
-          %yi = arith.addi %ybase, %p : index
-          memref.store %yv, %y[%yi] : memref<?xf32>
-        }
-        gpu.barrier
-      }
-      // 3. Chunk-end state: decay the old state, add each token's update.
       %nLast = arith.subi %n, %one : index
-      %cumLast = memref.load %cumbuf[%nLast] : memref<256xf32, #gpu.address_space<workgroup>>
+      %cumLast = memref.load %cumbuf[%nLast] : memref<64xf32, #gpu.address_space<workgroup>>
       scf.if %inChunk {
-        %cums = memref.load %cumbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+        %cums = memref.load %cumbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
         %rest = arith.subf %cumLast, %cums : f32
         %decay = math.exp %rest : f32
-        %dts = memref.load %dtbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+        %dts = memref.load %dtbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
         %decayDt = arith.mulf %decay, %dts : f32
-        memref.store %decayDt, %coefbuf[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+        memref.store %decayDt, %coefbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
       }
-      gpu.barrier
+      // 2. The weights, each stage's partial sums in wbuf; the last stage
+      //    scales them (nhc_ssd_chunk_weight).
+      scf.for %k0 = %c0 to %N step %c32 {
+        scf.for %e = %tx to %kStage step %threads {
+          %kk = arith.remui %e, %c32 : index
+          %row = arith.divui %e, %c32 : index
+          %k = arith.addi %k0, %kk : index
+          %kIn = arith.cmpi ult, %k, %N : index
+          %kSafe = arith.select %kIn, %k, %c0 : index
+          %rowIn = arith.cmpi ult, %row, %n : index
+          %cOk = arith.andi %kIn, %rowIn : i1
+          %rowSafe = arith.select %rowIn, %row, %c0 : index
+          %tok = arith.addi %c0tok, %rowSafe : index
+          %trow = arith.muli %tok, %xbcStride : index
+          %ci0 = arith.addi %trow, %ccol : index
+          %ci = arith.addi %ci0, %kSafe : index
+          %cv = memref.load %xbc[%ci] : memref<?xf32>
+          %cz = arith.select %cOk, %cv, %zero : f32
+          %bi0 = arith.addi %trow, %bcol : index
+          %bi = arith.addi %bi0, %kSafe : index
+          %bv = memref.load %xbc[%bi] : memref<?xf32>
+          %sb = arith.select %cOk, %bv, %zero : f32
+          %kr = arith.muli %kk, %c65 : index
+          %si = arith.addi %kr, %row : index
+          memref.store %cz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+          memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+        }
+        gpu.barrier
+        %first = arith.cmpi eq, %k0, %c0 : index
+        %kNext = arith.addi %k0, %c32 : index
+        %lastStage = arith.cmpi uge, %kNext, %N : index
+        %wi00 = arith.addi %wrow0, %col0 : index
+        %wo00 = memref.load %wbuf[%wi00] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w000 = arith.select %first, %zero, %wo00 : f32
+        %wi01 = arith.addi %wrow0, %col1 : index
+        %wo01 = memref.load %wbuf[%wi01] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w001 = arith.select %first, %zero, %wo01 : f32
+        %wi02 = arith.addi %wrow0, %col2 : index
+        %wo02 = memref.load %wbuf[%wi02] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w002 = arith.select %first, %zero, %wo02 : f32
+        %wi03 = arith.addi %wrow0, %col3 : index
+        %wo03 = memref.load %wbuf[%wi03] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w003 = arith.select %first, %zero, %wo03 : f32
+        %wi10 = arith.addi %wrow1, %col0 : index
+        %wo10 = memref.load %wbuf[%wi10] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w010 = arith.select %first, %zero, %wo10 : f32
+        %wi11 = arith.addi %wrow1, %col1 : index
+        %wo11 = memref.load %wbuf[%wi11] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w011 = arith.select %first, %zero, %wo11 : f32
+        %wi12 = arith.addi %wrow1, %col2 : index
+        %wo12 = memref.load %wbuf[%wi12] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w012 = arith.select %first, %zero, %wo12 : f32
+        %wi13 = arith.addi %wrow1, %col3 : index
+        %wo13 = memref.load %wbuf[%wi13] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w013 = arith.select %first, %zero, %wo13 : f32
+        %wi20 = arith.addi %wrow2, %col0 : index
+        %wo20 = memref.load %wbuf[%wi20] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w020 = arith.select %first, %zero, %wo20 : f32
+        %wi21 = arith.addi %wrow2, %col1 : index
+        %wo21 = memref.load %wbuf[%wi21] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w021 = arith.select %first, %zero, %wo21 : f32
+        %wi22 = arith.addi %wrow2, %col2 : index
+        %wo22 = memref.load %wbuf[%wi22] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w022 = arith.select %first, %zero, %wo22 : f32
+        %wi23 = arith.addi %wrow2, %col3 : index
+        %wo23 = memref.load %wbuf[%wi23] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w023 = arith.select %first, %zero, %wo23 : f32
+        %wi30 = arith.addi %wrow3, %col0 : index
+        %wo30 = memref.load %wbuf[%wi30] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w030 = arith.select %first, %zero, %wo30 : f32
+        %wi31 = arith.addi %wrow3, %col1 : index
+        %wo31 = memref.load %wbuf[%wi31] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w031 = arith.select %first, %zero, %wo31 : f32
+        %wi32 = arith.addi %wrow3, %col2 : index
+        %wo32 = memref.load %wbuf[%wi32] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w032 = arith.select %first, %zero, %wo32 : f32
+        %wi33 = arith.addi %wrow3, %col3 : index
+        %wo33 = memref.load %wbuf[%wi33] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %w033 = arith.select %first, %zero, %wo33 : f32
+        %wacc:16 = scf.for %kk = %c0 to %c32 step %one
+            iter_args(%ws00 = %w000, %ws01 = %w001, %ws02 = %w002, %ws03 = %w003, %ws10 = %w010, %ws11 = %w011, %ws12 = %w012, %ws13 = %w013, %ws20 = %w020, %ws21 = %w021, %ws22 = %w022, %ws23 = %w023, %ws30 = %w030, %ws31 = %w031, %ws32 = %w032, %ws33 = %w033)
+            -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+          %wkr = arith.muli %kk, %c65 : index
+          %wai0 = arith.addi %wkr, %row0 : index
+          %wav0 = memref.load %aT[%wai0] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wai1 = arith.addi %wkr, %row1 : index
+          %wav1 = memref.load %aT[%wai1] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wai2 = arith.addi %wkr, %row2 : index
+          %wav2 = memref.load %aT[%wai2] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wai3 = arith.addi %wkr, %row3 : index
+          %wav3 = memref.load %aT[%wai3] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wbi0 = arith.addi %wkr, %col0 : index
+          %wbv0 = memref.load %bT[%wbi0] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wbi1 = arith.addi %wkr, %col1 : index
+          %wbv1 = memref.load %bT[%wbi1] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wbi2 = arith.addi %wkr, %col2 : index
+          %wbv2 = memref.load %bT[%wbi2] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wbi3 = arith.addi %wkr, %col3 : index
+          %wbv3 = memref.load %bT[%wbi3] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %wm00 = arith.mulf %wav0, %wbv0 : f32
+          %wn00 = arith.addf %ws00, %wm00 : f32
+          %wm01 = arith.mulf %wav0, %wbv1 : f32
+          %wn01 = arith.addf %ws01, %wm01 : f32
+          %wm02 = arith.mulf %wav0, %wbv2 : f32
+          %wn02 = arith.addf %ws02, %wm02 : f32
+          %wm03 = arith.mulf %wav0, %wbv3 : f32
+          %wn03 = arith.addf %ws03, %wm03 : f32
+          %wm10 = arith.mulf %wav1, %wbv0 : f32
+          %wn10 = arith.addf %ws10, %wm10 : f32
+          %wm11 = arith.mulf %wav1, %wbv1 : f32
+          %wn11 = arith.addf %ws11, %wm11 : f32
+          %wm12 = arith.mulf %wav1, %wbv2 : f32
+          %wn12 = arith.addf %ws12, %wm12 : f32
+          %wm13 = arith.mulf %wav1, %wbv3 : f32
+          %wn13 = arith.addf %ws13, %wm13 : f32
+          %wm20 = arith.mulf %wav2, %wbv0 : f32
+          %wn20 = arith.addf %ws20, %wm20 : f32
+          %wm21 = arith.mulf %wav2, %wbv1 : f32
+          %wn21 = arith.addf %ws21, %wm21 : f32
+          %wm22 = arith.mulf %wav2, %wbv2 : f32
+          %wn22 = arith.addf %ws22, %wm22 : f32
+          %wm23 = arith.mulf %wav2, %wbv3 : f32
+          %wn23 = arith.addf %ws23, %wm23 : f32
+          %wm30 = arith.mulf %wav3, %wbv0 : f32
+          %wn30 = arith.addf %ws30, %wm30 : f32
+          %wm31 = arith.mulf %wav3, %wbv1 : f32
+          %wn31 = arith.addf %ws31, %wm31 : f32
+          %wm32 = arith.mulf %wav3, %wbv2 : f32
+          %wn32 = arith.addf %ws32, %wm32 : f32
+          %wm33 = arith.mulf %wav3, %wbv3 : f32
+          %wn33 = arith.addf %ws33, %wm33 : f32
+          scf.yield %wn00, %wn01, %wn02, %wn03, %wn10, %wn11, %wn12, %wn13, %wn20, %wn21, %wn22, %wn23, %wn30, %wn31, %wn32, %wn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
+        }
+        %cumL0 = memref.load %cumbuf[%row0] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumL1 = memref.load %cumbuf[%row1] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumL2 = memref.load %cumbuf[%row2] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumL3 = memref.load %cumbuf[%row3] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS0 = memref.load %cumbuf[%col0] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS0 = memref.load %dtbuf[%col0] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS1 = memref.load %cumbuf[%col1] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS1 = memref.load %dtbuf[%col1] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS2 = memref.load %cumbuf[%col2] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS2 = memref.load %dtbuf[%col2] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS3 = memref.load %cumbuf[%col3] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS3 = memref.load %dtbuf[%col3] : memref<64xf32, #gpu.address_space<workgroup>>
+        %wf00 = func.call @nhc_ssd_chunk_weight(%wacc#0, %lastStage, %row0, %col0, %n, %cumL0, %cumS0, %dtS0)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf00, %wbuf[%wi00] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf01 = func.call @nhc_ssd_chunk_weight(%wacc#1, %lastStage, %row0, %col1, %n, %cumL0, %cumS1, %dtS1)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf01, %wbuf[%wi01] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf02 = func.call @nhc_ssd_chunk_weight(%wacc#2, %lastStage, %row0, %col2, %n, %cumL0, %cumS2, %dtS2)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf02, %wbuf[%wi02] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf03 = func.call @nhc_ssd_chunk_weight(%wacc#3, %lastStage, %row0, %col3, %n, %cumL0, %cumS3, %dtS3)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf03, %wbuf[%wi03] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf10 = func.call @nhc_ssd_chunk_weight(%wacc#4, %lastStage, %row1, %col0, %n, %cumL1, %cumS0, %dtS0)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf10, %wbuf[%wi10] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf11 = func.call @nhc_ssd_chunk_weight(%wacc#5, %lastStage, %row1, %col1, %n, %cumL1, %cumS1, %dtS1)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf11, %wbuf[%wi11] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf12 = func.call @nhc_ssd_chunk_weight(%wacc#6, %lastStage, %row1, %col2, %n, %cumL1, %cumS2, %dtS2)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf12, %wbuf[%wi12] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf13 = func.call @nhc_ssd_chunk_weight(%wacc#7, %lastStage, %row1, %col3, %n, %cumL1, %cumS3, %dtS3)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf13, %wbuf[%wi13] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf20 = func.call @nhc_ssd_chunk_weight(%wacc#8, %lastStage, %row2, %col0, %n, %cumL2, %cumS0, %dtS0)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf20, %wbuf[%wi20] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf21 = func.call @nhc_ssd_chunk_weight(%wacc#9, %lastStage, %row2, %col1, %n, %cumL2, %cumS1, %dtS1)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf21, %wbuf[%wi21] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf22 = func.call @nhc_ssd_chunk_weight(%wacc#10, %lastStage, %row2, %col2, %n, %cumL2, %cumS2, %dtS2)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf22, %wbuf[%wi22] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf23 = func.call @nhc_ssd_chunk_weight(%wacc#11, %lastStage, %row2, %col3, %n, %cumL2, %cumS3, %dtS3)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf23, %wbuf[%wi23] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf30 = func.call @nhc_ssd_chunk_weight(%wacc#12, %lastStage, %row3, %col0, %n, %cumL3, %cumS0, %dtS0)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf30, %wbuf[%wi30] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf31 = func.call @nhc_ssd_chunk_weight(%wacc#13, %lastStage, %row3, %col1, %n, %cumL3, %cumS1, %dtS1)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf31, %wbuf[%wi31] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf32 = func.call @nhc_ssd_chunk_weight(%wacc#14, %lastStage, %row3, %col2, %n, %cumL3, %cumS2, %dtS2)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf32, %wbuf[%wi32] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wf33 = func.call @nhc_ssd_chunk_weight(%wacc#15, %lastStage, %row3, %col3, %n, %cumL3, %cumS3, %dtS3)
+            : (f32, i1, index, index, index, f32, f32, f32) -> f32
+        memref.store %wf33, %wbuf[%wi33] : memref<4096xf32, #gpu.address_space<workgroup>>
+        gpu.barrier
+      }
+      // 3. The outputs, 64 columns at a time; each stage's partial sums of
+      //    C h_prevᵀ in y, then the same thread finishes its 16 outputs.
+      scf.for %p0 = %c0 to %P step %kTile {
+        scf.for %k0 = %c0 to %N step %c32 {
+          scf.for %e = %tx to %kStage step %threads {
+            %kk = arith.remui %e, %c32 : index
+            %row = arith.divui %e, %c32 : index
+            %k = arith.addi %k0, %kk : index
+            %kIn = arith.cmpi ult, %k, %N : index
+            %kSafe = arith.select %kIn, %k, %c0 : index
+            %rowIn = arith.cmpi ult, %row, %n : index
+            %cOk = arith.andi %kIn, %rowIn : i1
+            %rowSafe = arith.select %rowIn, %row, %c0 : index
+            %tok = arith.addi %c0tok, %rowSafe : index
+            %trow = arith.muli %tok, %xbcStride : index
+            %ci0 = arith.addi %trow, %ccol : index
+            %ci = arith.addi %ci0, %kSafe : index
+            %cv = memref.load %xbc[%ci] : memref<?xf32>
+            %cz = arith.select %cOk, %cv, %zero : f32
+            %p = arith.addi %p0, %row : index
+            %pIn = arith.cmpi ult, %p, %P : index
+            %hOk = arith.andi %kIn, %pIn : i1
+            %pSafe = arith.select %pIn, %p, %c0 : index
+            %pN = arith.muli %pSafe, %N : index
+            %hi0 = arith.addi %sbase, %pN : index
+            %hi = arith.addi %hi0, %kSafe : index
+            %hv = memref.load %ssm_state[%hi] : memref<?xf32>
+            %sb = arith.select %hOk, %hv, %zero : f32
+            %kr = arith.muli %kk, %c65 : index
+            %si = arith.addi %kr, %row : index
+            memref.store %cz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+            memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+          }
+          gpu.barrier
+          %first = arith.cmpi eq, %k0, %c0 : index
+          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y000 = func.call @nhc_ssd_load_partial(%y, %yi00#0, %yi00#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y001 = func.call @nhc_ssd_load_partial(%y, %yi01#0, %yi01#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y002 = func.call @nhc_ssd_load_partial(%y, %yi02#0, %yi02#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y003 = func.call @nhc_ssd_load_partial(%y, %yi03#0, %yi03#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y010 = func.call @nhc_ssd_load_partial(%y, %yi10#0, %yi10#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y011 = func.call @nhc_ssd_load_partial(%y, %yi11#0, %yi11#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y012 = func.call @nhc_ssd_load_partial(%y, %yi12#0, %yi12#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y013 = func.call @nhc_ssd_load_partial(%y, %yi13#0, %yi13#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y020 = func.call @nhc_ssd_load_partial(%y, %yi20#0, %yi20#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y021 = func.call @nhc_ssd_load_partial(%y, %yi21#0, %yi21#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y022 = func.call @nhc_ssd_load_partial(%y, %yi22#0, %yi22#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y023 = func.call @nhc_ssd_load_partial(%y, %yi23#0, %yi23#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y030 = func.call @nhc_ssd_load_partial(%y, %yi30#0, %yi30#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y031 = func.call @nhc_ssd_load_partial(%y, %yi31#0, %yi31#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y032 = func.call @nhc_ssd_load_partial(%y, %yi32#0, %yi32#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+              : (index, index, index, index, index, index, index, index) -> (index, i1)
+          %y033 = func.call @nhc_ssd_load_partial(%y, %yi33#0, %yi33#1, %first)
+              : (memref<?xf32>, index, i1, i1) -> f32
+          %yacc:16 = scf.for %kk = %c0 to %c32 step %one
+              iter_args(%ys00 = %y000, %ys01 = %y001, %ys02 = %y002, %ys03 = %y003, %ys10 = %y010, %ys11 = %y011, %ys12 = %y012, %ys13 = %y013, %ys20 = %y020, %ys21 = %y021, %ys22 = %y022, %ys23 = %y023, %ys30 = %y030, %ys31 = %y031, %ys32 = %y032, %ys33 = %y033)
+              -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+            %ykr = arith.muli %kk, %c65 : index
+            %yai0 = arith.addi %ykr, %row0 : index
+            %yav0 = memref.load %aT[%yai0] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %yai1 = arith.addi %ykr, %row1 : index
+            %yav1 = memref.load %aT[%yai1] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %yai2 = arith.addi %ykr, %row2 : index
+            %yav2 = memref.load %aT[%yai2] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %yai3 = arith.addi %ykr, %row3 : index
+            %yav3 = memref.load %aT[%yai3] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %ybi0 = arith.addi %ykr, %col0 : index
+            %ybv0 = memref.load %bT[%ybi0] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %ybi1 = arith.addi %ykr, %col1 : index
+            %ybv1 = memref.load %bT[%ybi1] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %ybi2 = arith.addi %ykr, %col2 : index
+            %ybv2 = memref.load %bT[%ybi2] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %ybi3 = arith.addi %ykr, %col3 : index
+            %ybv3 = memref.load %bT[%ybi3] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %ym00 = arith.mulf %yav0, %ybv0 : f32
+            %yn00 = arith.addf %ys00, %ym00 : f32
+            %ym01 = arith.mulf %yav0, %ybv1 : f32
+            %yn01 = arith.addf %ys01, %ym01 : f32
+            %ym02 = arith.mulf %yav0, %ybv2 : f32
+            %yn02 = arith.addf %ys02, %ym02 : f32
+            %ym03 = arith.mulf %yav0, %ybv3 : f32
+            %yn03 = arith.addf %ys03, %ym03 : f32
+            %ym10 = arith.mulf %yav1, %ybv0 : f32
+            %yn10 = arith.addf %ys10, %ym10 : f32
+            %ym11 = arith.mulf %yav1, %ybv1 : f32
+            %yn11 = arith.addf %ys11, %ym11 : f32
+            %ym12 = arith.mulf %yav1, %ybv2 : f32
+            %yn12 = arith.addf %ys12, %ym12 : f32
+            %ym13 = arith.mulf %yav1, %ybv3 : f32
+            %yn13 = arith.addf %ys13, %ym13 : f32
+            %ym20 = arith.mulf %yav2, %ybv0 : f32
+            %yn20 = arith.addf %ys20, %ym20 : f32
+            %ym21 = arith.mulf %yav2, %ybv1 : f32
+            %yn21 = arith.addf %ys21, %ym21 : f32
+            %ym22 = arith.mulf %yav2, %ybv2 : f32
+            %yn22 = arith.addf %ys22, %ym22 : f32
+            %ym23 = arith.mulf %yav2, %ybv3 : f32
+            %yn23 = arith.addf %ys23, %ym23 : f32
+            %ym30 = arith.mulf %yav3, %ybv0 : f32
+            %yn30 = arith.addf %ys30, %ym30 : f32
+            %ym31 = arith.mulf %yav3, %ybv1 : f32
+            %yn31 = arith.addf %ys31, %ym31 : f32
+            %ym32 = arith.mulf %yav3, %ybv2 : f32
+            %yn32 = arith.addf %ys32, %ym32 : f32
+            %ym33 = arith.mulf %yav3, %ybv3 : f32
+            %yn33 = arith.addf %ys33, %ym33 : f32
+            scf.yield %yn00, %yn01, %yn02, %yn03, %yn10, %yn11, %yn12, %yn13, %yn20, %yn21, %yn22, %yn23, %yn30, %yn31, %yn32, %yn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
+          }
+          func.call @nhc_ssd_store_if(%y, %yi00#0, %yi00#1, %yacc#0)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi01#0, %yi01#1, %yacc#1)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi02#0, %yi02#1, %yacc#2)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi03#0, %yi03#1, %yacc#3)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi10#0, %yi10#1, %yacc#4)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi11#0, %yi11#1, %yacc#5)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi12#0, %yi12#1, %yacc#6)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi13#0, %yi13#1, %yacc#7)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi20#0, %yi20#1, %yacc#8)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi21#0, %yi21#1, %yacc#9)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi22#0, %yi22#1, %yacc#10)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi23#0, %yi23#1, %yacc#11)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi30#0, %yi30#1, %yacc#12)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi31#0, %yi31#1, %yacc#13)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi32#0, %yi32#1, %yacc#14)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          func.call @nhc_ssd_store_if(%y, %yi33#0, %yi33#1, %yacc#15)
+              : (memref<?xf32>, index, i1, f32) -> ()
+          gpu.barrier
+        }
+        scf.for %a = %c0 to %c4 step %one {
+          %aRows = arith.muli %a, %c16 : index
+          %l = arith.addi %ti, %aRows : index
+          %ltok = arith.addi %c0tok, %l : index
+          %lrow = arith.muli %ltok, %xbcStride : index
+          %wrow = arith.muli %l, %kTile : index
+          %l1 = arith.addi %l, %one : index
+          scf.for %b = %c0 to %c4 step %one {
+            %bCols = arith.muli %b, %c16 : index
+            %pp = arith.addi %tj, %bCols : index
+            %slot:2 = func.call @nhc_ssd_chunk_y_slot(%l, %pp, %p0, %n, %P, %c0tok, %HP, %hp0)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
+            scf.if %slot#1 {
+              %ch = memref.load %y[%slot#0] : memref<?xf32>
+              %cuml = memref.load %cumbuf[%l] : memref<64xf32, #gpu.address_space<workgroup>>
+              %ecum = math.exp %cuml : f32
+              %offTerm = arith.mulf %ch, %ecum : f32
+              %p = arith.addi %p0, %pp : index
+              %xcol = arith.addi %hp0, %p : index
+              %li = arith.addi %lrow, %xcol : index
+              %xl = memref.load %xbc[%li] : memref<?xf32>
+              %dx = arith.mulf %Dh, %xl : f32
+              %y0 = arith.addf %offTerm, %dx : f32
+              %yv = scf.for %j = %c0 to %l1 step %one iter_args(%acc = %y0) -> (f32) {
+                %stok = arith.addi %c0tok, %j : index
+                %srow = arith.muli %stok, %xbcStride : index
+                %xi = arith.addi %srow, %xcol : index
+                %wi = arith.addi %wrow, %j : index
+                %w = memref.load %wbuf[%wi] : memref<4096xf32, #gpu.address_space<workgroup>>
+                %xs = memref.load %xbc[%xi] : memref<?xf32>
+                %term = arith.mulf %w, %xs : f32
+                %acc2 = arith.addf %acc, %term : f32
+                scf.yield %acc2 : f32
+              }
+              memref.store %yv, %y[%slot#0] : memref<?xf32>
+            }
+          }
+        }
+      }
+      // 4. Chunk-end state: decay the old state, add each token's update.
+      //    Step 3's reads of the state all came before one of its barriers.
       %etot = math.exp %cumLast : f32
       scf.for %e = %tx to %PN step %threads {
         %p = arith.divui %e, %N : index
@@ -283,7 +683,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %srow = arith.muli %s, %xbcStride : index
           %xi = arith.addi %srow, %hp : index
           %xs = memref.load %xbc[%xi] : memref<?xf32>
-          %coef = memref.load %coefbuf[%j] : memref<256xf32, #gpu.address_space<workgroup>>
+          %coef = memref.load %coefbuf[%j] : memref<64xf32, #gpu.address_space<workgroup>>
           %w = arith.mulf %coef, %xs : f32
           %bi0 = arith.addi %srow, %bcol : index
           %bi = arith.addi %bi0, %k : index
@@ -298,6 +698,66 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       gpu.barrier
     }
     gpu.terminator
+  }
+  return
+}
+
+// A weight's final value on the last stage: acc exp(cum_l - cum_s) dt_s for
+// s <= l < n, 0 for the other entries of the tile; acc itself before.
+func.func private @nhc_ssd_chunk_weight(%acc: f32, %lastStage: i1, %l: index,
+                                        %s: index, %n: index, %cuml: f32,
+                                        %cums: f32, %dts: f32) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %lIn = arith.cmpi ult, %l, %n : index
+  %causal = arith.cmpi ule, %s, %l : index
+  %weighs = arith.andi %lIn, %causal : i1
+  %seg = arith.subf %cuml, %cums : f32
+  %decay = math.exp %seg : f32
+  %m = arith.mulf %acc, %decay : f32
+  %w = arith.mulf %m, %dts : f32
+  %final = arith.select %weighs, %w, %zero : f32
+  %r = arith.select %lastStage, %final, %acc : f32
+  return %r : f32
+}
+
+// Output (l, p0 + pp) of a chunk starting at token c0tok: its index in y
+// and whether it exists (l < n, p0 + pp < P).
+func.func private @nhc_ssd_chunk_y_slot(%l: index, %pp: index, %p0: index,
+                                        %n: index, %P: index, %c0tok: index,
+                                        %HP: index, %hp0: index)
+    -> (index, i1) {
+  %p = arith.addi %p0, %pp : index
+  %lIn = arith.cmpi ult, %l, %n : index
+  %pIn = arith.cmpi ult, %p, %P : index
+  %valid = arith.andi %lIn, %pIn : i1
+  %tok = arith.addi %c0tok, %l : index
+  %row = arith.muli %tok, %HP : index
+  %col = arith.addi %hp0, %p : index
+  %i = arith.addi %row, %col : index
+  return %i, %valid : index, i1
+}
+
+// y[i] if the slot exists and a stage before wrote it, else 0.
+func.func private @nhc_ssd_load_partial(%y: memref<?xf32>, %i: index,
+                                        %valid: i1, %first: i1) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %true = arith.constant true
+  %notFirst = arith.xori %first, %true : i1
+  %load = arith.andi %valid, %notFirst : i1
+  %v = scf.if %load -> (f32) {
+    %old = memref.load %y[%i] : memref<?xf32>
+    scf.yield %old : f32
+  } else {
+    scf.yield %zero : f32
+  }
+  return %v : f32
+}
+
+// y[i] = v if the slot exists.
+func.func private @nhc_ssd_store_if(%y: memref<?xf32>, %i: index, %valid: i1,
+                                    %v: f32) {
+  scf.if %valid {
+    memref.store %v, %y[%i] : memref<?xf32>
   }
   return
 }

@@ -143,7 +143,8 @@ public:
     ::testing::AddGlobalTestEnvironment(new CpuLevelEnvironment);
 } // namespace
 
-void nhc_test::runKernel(const std::string &name, ArgPack &args) {
+void nhc_test::runKernel(const std::string &name, ArgPack &args,
+                         double gpuTolerance) {
   std::string formError;
   Form form = testForm(formError);
   ASSERT_TRUE(formError.empty()) << formError;
@@ -158,7 +159,7 @@ void nhc_test::runKernel(const std::string &name, ArgPack &args) {
     ASSERT_TRUE(host && gpu) << name;
     host(hostArgs.data());
     gpu(args.data());
-    args.expectBuffersMatch(hostArgs, 1e-5,
+    args.expectBuffersMatch(hostArgs, gpuTolerance,
                             name + "'s GPU body against its host kernel");
     return;
   }

@@ -69,13 +69,14 @@ private:
 /// instead (compileEmulatedGPUKernels: its GPU form or its parallel loops
 /// mapped to blocks, emulated on the host) and also the host kernel on
 /// copies of the buffers, and fails unless both leave every buffer the
-/// same (floats to 1e-5 relative, absolute below 1: GPU forms sum in other
-/// orders); the test then checks the GPU body's results as usual (the
+/// same (floats to `gpuTolerance` relative, absolute below 1: GPU forms sum
+/// in other orders, some chunk otherwise); the test then checks the GPU body's results as usual (the
 /// `gpu-form.` tests). NHC_KERNEL_TEST_FORM=gpu-reversed does the same with
 /// blocks and threads run in descending order (`gpu-form-reversed.`): a
 /// GPU body whose result depends on the order of its threads between two
 /// barriers (a missing barrier) fails in one of the two.
-void runKernel(const std::string &name, ArgPack &args);
+void runKernel(const std::string &name, ArgPack &args,
+               double gpuTolerance = 1e-5);
 
 /// Uniform random floats in [lo, hi).
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo = -1.f,
