@@ -142,6 +142,17 @@ struct SSDCase {
   int64_t tokens() const { return totalTokens(reqs); }
 };
 
+/// A case of H heads of P x N state in G groups, chunks of `chunk`.
+SSDCase headShape(int64_t H, int64_t P, int64_t N, int64_t G, int64_t chunk) {
+  SSDCase shape;
+  shape.H = H;
+  shape.P = P;
+  shape.N = N;
+  shape.G = G;
+  shape.chunk = chunk;
+  return shape;
+}
+
 SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed,
                     SSDCase c = SSDCase()) {
   std::mt19937 rng(seed);
@@ -245,13 +256,8 @@ TEST(KernelMamba, SSDAtVectorWidths) {
   // and a tail; N = 48), chunks of 32 over 70 tokens, a continuation and a
   // decode: the (W o L) X rows, the chunk-state updates and the decode row
   // through their vector bodies, against the double recurrence.
-  SSDCase shape;
-  shape.H = 4;
-  shape.P = 40;
-  shape.N = 48;
-  shape.G = 2;
-  shape.chunk = 32;
-  SSDCase c = makeSSDCase({{70, 0, 0}, {37, 12, 1}, {1, 30, 2}}, 29, shape);
+  SSDCase c = makeSSDCase({{70, 0, 0}, {37, 12, 1}, {1, 30, 2}}, 29,
+                          headShape(4, 40, 48, 2, 32));
   expectSSDMatchesReference(c, 1e-4);
 }
 
@@ -260,13 +266,8 @@ TEST(KernelMamba, SSDPastGPUBlockWidths) {
   // at 256 (a prefill of 300 tokens crosses the cut), P = 260 output
   // columns and state rows (the decode form's rows 8 at a time, its 32
   // lanes over N = 37, not a multiple of 32), and a decode.
-  SSDCase shape;
-  shape.H = 2;
-  shape.P = 260;
-  shape.N = 37;
-  shape.G = 1;
-  shape.chunk = 300;
-  SSDCase c = makeSSDCase({{300, 0, 0}, {1, 40, 1}}, 33, shape);
+  SSDCase c = makeSSDCase({{300, 0, 0}, {1, 40, 1}}, 33,
+                          headShape(2, 260, 37, 1, 300));
   expectSSDMatchesReference(c, 1e-4);
 }
 
@@ -274,13 +275,8 @@ TEST(KernelMamba, SSDAtAPublishedHeadShape) {
   // Nemotron-H's head shape (P = 64, N = 128) with chunks of 128: the GPU
   // form's 64-token chunks two to each, a partial last one, a continuation
   // from a nonzero state that starts mid-chunk, and a decode beside them.
-  SSDCase shape;
-  shape.H = 2;
-  shape.P = 64;
-  shape.N = 128;
-  shape.G = 1;
-  shape.chunk = 128;
-  SSDCase c = makeSSDCase({{150, 0, 0}, {1, 20, 1}, {67, 7, 2}}, 37, shape);
+  SSDCase c = makeSSDCase({{150, 0, 0}, {1, 20, 1}, {67, 7, 2}}, 37,
+                          headShape(2, 64, 128, 1, 128));
   expectSSDMatchesReference(c, 1e-4);
 }
 
