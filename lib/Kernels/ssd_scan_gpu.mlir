@@ -123,14 +123,14 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 //   2. W = (C Bᵀ) ∘ exp(cum_l - cum_s) dt_s, lower triangle, a 64 x 64
 //      tile in workgroup memory;
 //   3. per tile of 64 columns p: y = exp(cum_l) (C h_prevᵀ) + D x + W X;
-//   4. a thread per state element (p, n), consecutive threads consecutive
-//      n: exp(cum_last) h + sum_s coef_s x_s[p] B_s[n].
-// The products of steps 2 and 3 are 64 x 64 tiles over the N state
-// columns, 32 at a time: C and B (or h) staged transposed in workgroup
-// memory (coalesced reads, rows 65 floats apart against bank conflicts),
-// each thread accumulating a 4 x 4 block (rows ti + 16a, columns
-// tj + 16b) in registers, the partial sums kept in wbuf or y between
-// stages. The state stays in the pool (P x N floats per head do not fit
+//   4. per 64 x 64 tile of the state (p, n):
+//      exp(cum_last) h + sum_s coef_s x_s[p] B_s[n].
+// The products are 64 x 64 tiles over 32 of their inner dimension at a
+// time (state columns in steps 2 and 3, tokens in step 4): the operands
+// staged transposed in workgroup memory (coalesced reads, rows 65 floats
+// apart against bank conflicts), each thread accumulating a 4 x 4 block
+// (rows ti + 16a, columns tj + 16b) in registers, the partial sums kept in
+// wbuf, y or the state between stages. The state stays in the pool (P x N floats per head do not fit
 // beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites it.
 // CUDA cores, f32; tensor-core tiles are future work (docs/kernels.md).
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
@@ -668,31 +668,200 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           }
         }
       }
-      // 4. Chunk-end state: decay the old state, add each token's update.
-      //    Step 3's reads of the state all came before one of its barriers.
+      // 4. The chunk-end state exp(cum_last) h + (coef ∘ X)ᵀ B in 64 x 64
+      //    tiles of (p, n), 32 tokens at a time, the partial sums in the
+      //    state itself (each element read and written by one thread; step
+      //    3's staged reads of it all came before one of its barriers).
       %etot = math.exp %cumLast : f32
-      scf.for %e = %tx to %PN step %threads {
-        %p = arith.divui %e, %N : index
-        %k = arith.remui %e, %N : index
-        %hp = arith.addi %hp0, %p : index
-        %si = arith.addi %sbase, %e : index
-        %sv = memref.load %ssm_state[%si] : memref<?xf32>
-        %sd = arith.mulf %sv, %etot : f32
-        %total = scf.for %j = %c0 to %n step %one iter_args(%acc = %sd) -> (f32) {
-          %s = arith.addi %c0tok, %j : index
-          %srow = arith.muli %s, %xbcStride : index
-          %xi = arith.addi %srow, %hp : index
-          %xs = memref.load %xbc[%xi] : memref<?xf32>
-          %coef = memref.load %coefbuf[%j] : memref<64xf32, #gpu.address_space<workgroup>>
-          %w = arith.mulf %coef, %xs : f32
-          %bi0 = arith.addi %srow, %bcol : index
-          %bi = arith.addi %bi0, %k : index
-          %bv = memref.load %xbc[%bi] : memref<?xf32>
-          %u = arith.mulf %bv, %w : f32
-          %acc2 = arith.addf %acc, %u : f32
-          scf.yield %acc2 : f32
+      scf.for %p0 = %c0 to %P step %kTile {
+        scf.for %n0 = %c0 to %N step %kTile {
+          scf.for %s0 = %c0 to %n step %c32 {
+            scf.for %e = %tx to %kStage step %threads {
+              %row = arith.remui %e, %kTile : index
+              %kk = arith.divui %e, %kTile : index
+              %j = arith.addi %s0, %kk : index
+              %jIn = arith.cmpi ult, %j, %n : index
+              %jSafe = arith.select %jIn, %j, %c0 : index
+              %stok = arith.addi %c0tok, %jSafe : index
+              %srow = arith.muli %stok, %xbcStride : index
+              %p = arith.addi %p0, %row : index
+              %pIn = arith.cmpi ult, %p, %P : index
+              %xOk = arith.andi %jIn, %pIn : i1
+              %pSafe = arith.select %pIn, %p, %c0 : index
+              %xi0 = arith.addi %srow, %hp0 : index
+              %xi = arith.addi %xi0, %pSafe : index
+              %xv = memref.load %xbc[%xi] : memref<?xf32>
+              %coef = memref.load %coefbuf[%jSafe] : memref<64xf32, #gpu.address_space<workgroup>>
+              %w = arith.mulf %coef, %xv : f32
+              %wz = arith.select %xOk, %w, %zero : f32
+              %k = arith.addi %n0, %row : index
+              %kIn = arith.cmpi ult, %k, %N : index
+              %bOk = arith.andi %jIn, %kIn : i1
+              %kSafe = arith.select %kIn, %k, %c0 : index
+              %bi0 = arith.addi %srow, %bcol : index
+              %bi = arith.addi %bi0, %kSafe : index
+              %bv = memref.load %xbc[%bi] : memref<?xf32>
+              %sb = arith.select %bOk, %bv, %zero : f32
+              %kr = arith.muli %kk, %c65 : index
+              %si = arith.addi %kr, %row : index
+              memref.store %wz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+              memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+            }
+            gpu.barrier
+            %first = arith.cmpi eq, %s0, %c0 : index
+            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col0, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h000 = func.call @nhc_ssd_state_partial(%ssm_state, %hi00#0, %hi00#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col1, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h001 = func.call @nhc_ssd_state_partial(%ssm_state, %hi01#0, %hi01#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col2, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h002 = func.call @nhc_ssd_state_partial(%ssm_state, %hi02#0, %hi02#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col3, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h003 = func.call @nhc_ssd_state_partial(%ssm_state, %hi03#0, %hi03#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col0, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h010 = func.call @nhc_ssd_state_partial(%ssm_state, %hi10#0, %hi10#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col1, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h011 = func.call @nhc_ssd_state_partial(%ssm_state, %hi11#0, %hi11#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col2, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h012 = func.call @nhc_ssd_state_partial(%ssm_state, %hi12#0, %hi12#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col3, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h013 = func.call @nhc_ssd_state_partial(%ssm_state, %hi13#0, %hi13#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col0, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h020 = func.call @nhc_ssd_state_partial(%ssm_state, %hi20#0, %hi20#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col1, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h021 = func.call @nhc_ssd_state_partial(%ssm_state, %hi21#0, %hi21#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col2, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h022 = func.call @nhc_ssd_state_partial(%ssm_state, %hi22#0, %hi22#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col3, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h023 = func.call @nhc_ssd_state_partial(%ssm_state, %hi23#0, %hi23#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col0, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h030 = func.call @nhc_ssd_state_partial(%ssm_state, %hi30#0, %hi30#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col1, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h031 = func.call @nhc_ssd_state_partial(%ssm_state, %hi31#0, %hi31#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col2, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h032 = func.call @nhc_ssd_state_partial(%ssm_state, %hi32#0, %hi32#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col3, %p0, %n0, %P, %N, %sbase)
+                : (index, index, index, index, index, index, index) -> (index, i1)
+            %h033 = func.call @nhc_ssd_state_partial(%ssm_state, %hi33#0, %hi33#1, %first, %etot)
+                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %hacc:16 = scf.for %kk = %c0 to %c32 step %one
+                iter_args(%hs00 = %h000, %hs01 = %h001, %hs02 = %h002, %hs03 = %h003, %hs10 = %h010, %hs11 = %h011, %hs12 = %h012, %hs13 = %h013, %hs20 = %h020, %hs21 = %h021, %hs22 = %h022, %hs23 = %h023, %hs30 = %h030, %hs31 = %h031, %hs32 = %h032, %hs33 = %h033)
+                -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+              %hkr = arith.muli %kk, %c65 : index
+              %hai0 = arith.addi %hkr, %row0 : index
+              %hav0 = memref.load %aT[%hai0] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hai1 = arith.addi %hkr, %row1 : index
+              %hav1 = memref.load %aT[%hai1] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hai2 = arith.addi %hkr, %row2 : index
+              %hav2 = memref.load %aT[%hai2] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hai3 = arith.addi %hkr, %row3 : index
+              %hav3 = memref.load %aT[%hai3] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hbi0 = arith.addi %hkr, %col0 : index
+              %hbv0 = memref.load %bT[%hbi0] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hbi1 = arith.addi %hkr, %col1 : index
+              %hbv1 = memref.load %bT[%hbi1] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hbi2 = arith.addi %hkr, %col2 : index
+              %hbv2 = memref.load %bT[%hbi2] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hbi3 = arith.addi %hkr, %col3 : index
+              %hbv3 = memref.load %bT[%hbi3] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %hm00 = arith.mulf %hav0, %hbv0 : f32
+              %hn00 = arith.addf %hs00, %hm00 : f32
+              %hm01 = arith.mulf %hav0, %hbv1 : f32
+              %hn01 = arith.addf %hs01, %hm01 : f32
+              %hm02 = arith.mulf %hav0, %hbv2 : f32
+              %hn02 = arith.addf %hs02, %hm02 : f32
+              %hm03 = arith.mulf %hav0, %hbv3 : f32
+              %hn03 = arith.addf %hs03, %hm03 : f32
+              %hm10 = arith.mulf %hav1, %hbv0 : f32
+              %hn10 = arith.addf %hs10, %hm10 : f32
+              %hm11 = arith.mulf %hav1, %hbv1 : f32
+              %hn11 = arith.addf %hs11, %hm11 : f32
+              %hm12 = arith.mulf %hav1, %hbv2 : f32
+              %hn12 = arith.addf %hs12, %hm12 : f32
+              %hm13 = arith.mulf %hav1, %hbv3 : f32
+              %hn13 = arith.addf %hs13, %hm13 : f32
+              %hm20 = arith.mulf %hav2, %hbv0 : f32
+              %hn20 = arith.addf %hs20, %hm20 : f32
+              %hm21 = arith.mulf %hav2, %hbv1 : f32
+              %hn21 = arith.addf %hs21, %hm21 : f32
+              %hm22 = arith.mulf %hav2, %hbv2 : f32
+              %hn22 = arith.addf %hs22, %hm22 : f32
+              %hm23 = arith.mulf %hav2, %hbv3 : f32
+              %hn23 = arith.addf %hs23, %hm23 : f32
+              %hm30 = arith.mulf %hav3, %hbv0 : f32
+              %hn30 = arith.addf %hs30, %hm30 : f32
+              %hm31 = arith.mulf %hav3, %hbv1 : f32
+              %hn31 = arith.addf %hs31, %hm31 : f32
+              %hm32 = arith.mulf %hav3, %hbv2 : f32
+              %hn32 = arith.addf %hs32, %hm32 : f32
+              %hm33 = arith.mulf %hav3, %hbv3 : f32
+              %hn33 = arith.addf %hs33, %hm33 : f32
+              scf.yield %hn00, %hn01, %hn02, %hn03, %hn10, %hn11, %hn12, %hn13, %hn20, %hn21, %hn22, %hn23, %hn30, %hn31, %hn32, %hn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
+            }
+            func.call @nhc_ssd_store_if(%ssm_state, %hi00#0, %hi00#1, %hacc#0)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi01#0, %hi01#1, %hacc#1)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi02#0, %hi02#1, %hacc#2)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi03#0, %hi03#1, %hacc#3)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi10#0, %hi10#1, %hacc#4)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi11#0, %hi11#1, %hacc#5)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi12#0, %hi12#1, %hacc#6)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi13#0, %hi13#1, %hacc#7)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi20#0, %hi20#1, %hacc#8)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi21#0, %hi21#1, %hacc#9)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi22#0, %hi22#1, %hacc#10)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi23#0, %hi23#1, %hacc#11)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi30#0, %hi30#1, %hacc#12)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi31#0, %hi31#1, %hacc#13)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi32#0, %hi32#1, %hacc#14)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_store_if(%ssm_state, %hi33#0, %hi33#1, %hacc#15)
+                : (memref<?xf32>, index, i1, f32) -> ()
+            gpu.barrier
+          }
         }
-        memref.store %total, %ssm_state[%si] : memref<?xf32>
       }
       // The next chunk reads the whole new state and rewrites the buffers.
       gpu.barrier
@@ -735,6 +904,41 @@ func.func private @nhc_ssd_chunk_y_slot(%l: index, %pp: index, %p0: index,
   %col = arith.addi %hp0, %p : index
   %i = arith.addi %row, %col : index
   return %i, %valid : index, i1
+}
+
+// State element (p0 + pp, n0 + nn) of the head (its first at sbase): its
+// index and whether it exists (p0 + pp < P, n0 + nn < N).
+func.func private @nhc_ssd_chunk_state_slot(%pp: index, %nn: index,
+                                            %p0: index, %n0: index,
+                                            %P: index, %N: index,
+                                            %sbase: index) -> (index, i1) {
+  %p = arith.addi %p0, %pp : index
+  %k = arith.addi %n0, %nn : index
+  %pIn = arith.cmpi ult, %p, %P : index
+  %kIn = arith.cmpi ult, %k, %N : index
+  %valid = arith.andi %pIn, %kIn : i1
+  %pN = arith.muli %p, %N : index
+  %row = arith.addi %sbase, %pN : index
+  %i = arith.addi %row, %k : index
+  return %i, %valid : index, i1
+}
+
+// A state element's partial sum before a stage: the old state times
+// exp(cum_last) before the first, what the stage before stored after it; 0
+// for an element that does not exist.
+func.func private @nhc_ssd_state_partial(%state: memref<?xf32>, %i: index,
+                                         %valid: i1, %first: i1,
+                                         %etot: f32) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %v = scf.if %valid -> (f32) {
+    %old = memref.load %state[%i] : memref<?xf32>
+    %decayed = arith.mulf %old, %etot : f32
+    %r = arith.select %first, %decayed, %old : f32
+    scf.yield %r : f32
+  } else {
+    scf.yield %zero : f32
+  }
+  return %v : f32
 }
 
 // y[i] if the slot exists and a stage before wrote it, else 0.
