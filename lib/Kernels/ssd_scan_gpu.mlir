@@ -133,6 +133,8 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // wbuf, y or the state between stages. The state stays in the pool (P x N floats per head do not fit
 // beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites it.
 // CUDA cores, f32; tensor-core tiles are future work (docs/kernels.md).
+// The 4 x 4 blocks (between BEGIN/END GENERATED) are written by
+// tools/scripts/gen-ssd-tiles.py: edit the script and rerun it.
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -249,6 +251,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       }
       // 2. The weights, each stage's partial sums in wbuf; the last stage
       //    scales them (nhc_ssd_chunk_weight).
+      // BEGIN GENERATED step2: tools/scripts/gen-ssd-tiles.py
       scf.for %k0 = %c0 to %N step %c32 {
         scf.for %e = %tx to %kStage step %threads {
           %kk = arith.remui %e, %c32 : index
@@ -442,9 +445,11 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         memref.store %wf33, %wbuf[%wi33] : memref<4096xf32, #gpu.address_space<workgroup>>
         gpu.barrier
       }
+      // END GENERATED step2
       // 3. The outputs, 64 columns at a time; each stage's partial sums of
       //    C h_prevᵀ in y, then the same thread finishes its 16 outputs.
       scf.for %p0 = %c0 to %P step %kTile {
+        // BEGIN GENERATED step3: tools/scripts/gen-ssd-tiles.py
         scf.for %k0 = %c0 to %N step %c32 {
           scf.for %e = %tx to %kStage step %threads {
             %kk = arith.remui %e, %c32 : index
@@ -629,6 +634,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               : (memref<?xf32>, index, i1, f32) -> ()
           gpu.barrier
         }
+        // END GENERATED step3
         scf.for %a = %c0 to %c4 step %one {
           %aRows = arith.muli %a, %c16 : index
           %l = arith.addi %ti, %aRows : index
@@ -674,6 +680,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       //    3's staged reads of it all came before one of its barriers).
       %etot = math.exp %cumLast : f32
       scf.for %p0 = %c0 to %P step %kTile {
+        // BEGIN GENERATED step4: tools/scripts/gen-ssd-tiles.py
         scf.for %n0 = %c0 to %N step %kTile {
           scf.for %s0 = %c0 to %n step %c32 {
             scf.for %e = %tx to %kStage step %threads {
@@ -862,6 +869,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             gpu.barrier
           }
         }
+        // END GENERATED step4
       }
       // The next chunk reads the whole new state and rewrites the buffers.
       gpu.barrier
