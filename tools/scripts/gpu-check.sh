@@ -36,11 +36,15 @@ fi
 mkdir -p "$out"
 summary="$out/summary.txt"
 : > "$summary"
+# An earlier run's logs and JSON would read as this run's (a skipped part
+# writes none).
+rm -f "$out"/*.log "$out"/*.json
 failed=0
 started=$(date +%s)
 budget="${NHC_GPU_CHECK_BUDGET_S:-480}"
 [[ "$budget" =~ ^[0-9]+$ ]] || { echo "gpu-check: NHC_GPU_CHECK_BUDGET_S must be seconds, not '$budget'" >&2; exit 2; }
-deadline=$(( started + budget )) # moved to the build's end below
+budget=$(( 10#$budget )) # decimal even with a leading 0
+deadline=0 # set once the programs are ready (the build has its own limit)
 
 note() { echo "$*" | tee -a "$summary"; }
 # part NAME LIMIT_S COMMAND...: runs it with a time limit (at most what is
