@@ -100,15 +100,42 @@ def stage(ind, second):
     return o
 
 
+def block_in_memory(ind, pre, memory, slot, partial):
+    """A 4 x 4 block whose partial sums live in global `memory`: per place
+    its (index, exists) from `slot`, its partial sum so far from `partial`
+    (both calls with {a}, {b} for the place), the stage's products added,
+    the sums stored back where the place exists."""
+    init = [[None] * 4 for _ in range(4)]
+    o = []
+    for a, b in ab():
+        callee, types = slot.format(a=a, b=b).split(' : ')
+        o += [f'{ind}%{pre}i{a}{b}:2 = func.call {callee}',
+              f'{ind}    : {types} -> (index, i1)']
+        callee, types = partial.format(a=a, b=b).split(' : ')
+        o += [f'{ind}%{pre}0{a}{b} = func.call {callee}',
+              f'{ind}    : {types} -> f32']
+        init[a][b] = f'%{pre}0{a}{b}'
+    o += micro_loop(ind, pre, init)
+    for a, b in ab():
+        o += [f'{ind}func.call @nhc_ssd_store_if({memory}, %{pre}i{a}{b}#0, '
+              f'%{pre}i{a}{b}#1, %{pre}acc#{a * 4 + b})',
+              f'{ind}    : (memref<?xf32>, index, i1, f32) -> ()']
+    return o
+
+
+def state_column_stage(I, second):
+    """The head of a loop over the N state columns 32 at a time: the stage
+    (stage()), its barrier, %first for the loop's first stage."""
+    J = I + '  '
+    return ([f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, second) +
+            [f'{J}gpu.barrier', f'{J}%first = arith.cmpi eq, %k0, %c0 : index'])
+
 
 def step2(I):
     """W = C Bᵀ, partial sums in wbuf, scaled on the last stage."""
     J=I+'  '
-    o=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{']
-    o+=stage(J,'b')
-    o+=[f'{J}gpu.barrier',
-        f'{J}%first = arith.cmpi eq, %k0, %c0 : index',
-        f'{J}%kNext = arith.addi %k0, %c32 : index',
+    o=state_column_stage(I, 'b')
+    o+=[f'{J}%kNext = arith.addi %k0, %c32 : index',
         f'{J}%lastStage = arith.cmpi uge, %kNext, %N : index']
     init=[[None]*4 for _ in range(4)]
     for a,b in ab():
@@ -130,28 +157,18 @@ def step2(I):
     return o
 
 
-
 def step3(I):
     """Partial sums of C h_prevᵀ for a 64-column tile, kept in y."""
     J=I+'  '
-    o=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{']
-    o+=stage(J,'h')
-    o+=[f'{J}gpu.barrier',
-        f'{J}%first = arith.cmpi eq, %k0, %c0 : index']
-    init=[[None]*4 for _ in range(4)]
-    for a,b in ab():
-        o+=[f'{J}%yi{a}{b}:2 = func.call @nhc_ssd_chunk_y_slot(%row{a}, %col{b}, %p0, %n, %P, %c0tok, %HP, %hp0)',
-            f'{J}    : (index, index, index, index, index, index, index, index) -> (index, i1)',
-            f'{J}%y0{a}{b} = func.call @nhc_ssd_load_partial(%y, %yi{a}{b}#0, %yi{a}{b}#1, %first)',
-            f'{J}    : (memref<?xf32>, index, i1, i1) -> f32']
-        init[a][b]=f'%y0{a}{b}'
-    o+=micro_loop(J,'y',init)
-    for a,b in ab():
-        o+=[f'{J}func.call @nhc_ssd_store_if(%y, %yi{a}{b}#0, %yi{a}{b}#1, %yacc#{a*4+b})',
-            f'{J}    : (memref<?xf32>, index, i1, f32) -> ()']
+    o=state_column_stage(I, 'h')
+    o+=block_in_memory(
+        J, 'y', '%y',
+        '@nhc_ssd_chunk_y_slot(%row{a}, %col{b}, %p0, %n, %P, %c0tok, %HP, %hp0)'
+        ' : (index, index, index, index, index, index, index, index)',
+        '@nhc_ssd_load_partial(%y, %yi{a}{b}#0, %yi{a}{b}#1, %first)'
+        ' : (memref<?xf32>, index, i1, i1)')
     o+=[f'{J}gpu.barrier', f'{I}}}']
     return o
-
 
 
 def step4(I):
@@ -195,17 +212,12 @@ def step4(I):
         f'{K}}}',
         f'{K}gpu.barrier',
         f'{K}%first = arith.cmpi eq, %s0, %c0 : index']
-    init=[[None]*4 for _ in range(4)]
-    for a,b in ab():
-        o+=[f'{K}%hi{a}{b}:2 = func.call @nhc_ssd_chunk_state_slot(%row{a}, %col{b}, %p0, %n0, %P, %N, %sbase)',
-            f'{K}    : (index, index, index, index, index, index, index) -> (index, i1)',
-            f'{K}%h0{a}{b} = func.call @nhc_ssd_state_partial(%ssm_state, %hi{a}{b}#0, %hi{a}{b}#1, %first, %etot)',
-            f'{K}    : (memref<?xf32>, index, i1, i1, f32) -> f32']
-        init[a][b]=f'%h0{a}{b}'
-    o+=micro_loop(K,'h',init)
-    for a,b in ab():
-        o+=[f'{K}func.call @nhc_ssd_store_if(%ssm_state, %hi{a}{b}#0, %hi{a}{b}#1, %hacc#{a*4+b})',
-            f'{K}    : (memref<?xf32>, index, i1, f32) -> ()']
+    o+=block_in_memory(
+        K, 'h', '%ssm_state',
+        '@nhc_ssd_chunk_state_slot(%row{a}, %col{b}, %p0, %n0, %P, %N, %sbase)'
+        ' : (index, index, index, index, index, index, index)',
+        '@nhc_ssd_state_partial(%ssm_state, %hi{a}{b}#0, %hi{a}{b}#1, %first, %etot)'
+        ' : (memref<?xf32>, index, i1, i1, f32)')
     o+=[f'{K}gpu.barrier', f'{J}}}', f'{I}}}']
     return o
 
