@@ -55,6 +55,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
       ::nhc::format::kernel::kGemvE4m3,
       ::nhc::format::kernel::kGemmEpilogue, ::nhc::format::kernel::kRoundBf16,
+      ::nhc::format::kernel::kRoundBf16Act,
       ::nhc::format::kernel::kPackE4m3,
       ::nhc::format::kernel::kEmbeddingF32,
       ::nhc::format::kernel::kEmbeddingBf16,

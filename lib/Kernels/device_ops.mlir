@@ -26,12 +26,8 @@ func.func @nhc_gemm_epilogue(%c: memref<?xf32>, %offset: index, %ld: index,
     %rowOffset = arith.addi %row, %offset : index
     %at = arith.addi %rowOffset, %j : index
     %x = memref.load %c[%at] : memref<?xf32>
-    %a = scf.if %doActivate -> (f32) {
-      %y = func.call @nhc_conv_activate(%x, %act) : (f32, index) -> f32
-      scf.yield %y : f32
-    } else {
-      scf.yield %x : f32
-    }
+    %a = func.call @nhc_maybe_activate(%x, %doActivate, %act)
+        : (f32, i1, index) -> f32
     %q = func.call @nhc_maybe_quantize(%a, %doQuantize, %s)
         : (f32, i1, f32) -> f32
     memref.store %q, %c[%at] : memref<?xf32>
@@ -61,6 +57,46 @@ func.func @nhc_round_bf16(%src: memref<?xf32>, %offset: index, %ld: index,
     scf.reduce
   }
   return
+}
+
+// dst[t * k + j] = bf16(act(src[offset + t * ld + j])) for t < m, j < k:
+// nhc_gemm_epilogue's activation and nhc_round_bf16 in one pass, for a gemm
+// whose activation a bf16 x bf16 product reads next (cuBLASLt has no relu²;
+// the producing gemm then skips its epilogue). `act`: an nhc_conv_activate
+// code (negative: none).
+func.func @nhc_round_bf16_act(%src: memref<?xf32>, %offset: index,
+                              %ld: index, %m: index, %k: index, %act: index,
+                              %dst: memref<?xi16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %count = arith.muli %m, %k : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %t = arith.divui %i, %k : index
+    %j = arith.remui %i, %k : index
+    %row = arith.muli %t, %ld : index
+    %rowOffset = arith.addi %row, %offset : index
+    %at = arith.addi %rowOffset, %j : index
+    %x = memref.load %src[%at] : memref<?xf32>
+    %a = func.call @nhc_maybe_activate(%x, %doActivate, %act)
+        : (f32, i1, index) -> f32
+    %r = func.call @nhc_bf16_bits(%a) : (f32) -> i32
+    %r16 = arith.trunci %r : i32 to i16
+    memref.store %r16, %dst[%i] : memref<?xi16>
+    scf.reduce
+  }
+  return
+}
+
+// act(v) (nhc_conv_activate) if `activate`, else v.
+func.func private @nhc_maybe_activate(%v: f32, %activate: i1, %act: index) -> f32 {
+  %r = scf.if %activate -> (f32) {
+    %a = func.call @nhc_conv_activate(%v, %act) : (f32, index) -> f32
+    scf.yield %a : f32
+  } else {
+    scf.yield %v : f32
+  }
+  return %r : f32
 }
 
 // The bf16 nearest to v (ties to even) as the low 16 bits of an i32; NaN

@@ -294,7 +294,7 @@ func.func private @nhc_moe_store_output(%sum: f32, %y: memref<?xf32>,
                                         %act: index) {
   %c0 = arith.constant 0 : index
   %doActivate = arith.cmpi sge, %act, %c0 : index
-  %out = func.call @nhc_moe_activate(%sum, %doActivate, %act)
+  %out = func.call @nhc_maybe_activate(%sum, %doActivate, %act)
       : (f32, i1, index) -> f32
   %yRow = arith.muli %p, %n : index
   %yi = arith.addi %yRow, %j : index
@@ -313,17 +313,6 @@ func.func private @nhc_moe_source_row(%token: memref<?xi32>, %p: index,
     scf.yield %p : index
   }
   return %r : index
-}
-
-// act(v) (nhc_conv_activate) if `activate`, else v.
-func.func private @nhc_moe_activate(%v: f32, %activate: i1, %act: index) -> f32 {
-  %r = scf.if %activate -> (f32) {
-    %a = func.call @nhc_conv_activate(%v, %act) : (f32, index) -> f32
-    scf.yield %a : f32
-  } else {
-    scf.yield %v : f32
-  }
-  return %r : f32
 }
 
 // bf16 bits widened to f32 exactly.

@@ -216,6 +216,7 @@ static int contains(const struct Module *m, const char *needle) {
 struct Kernel {
   void (*packed)(void **args);
   int64_t slots;
+  long launched; /* launches issued (graph replays not included) */
   char name[400];
   struct Kernel *next;
 };
@@ -486,7 +487,8 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
   ++launches;
   if (!emulationWanted())
     return SUCCESS;
-  const struct Kernel *k = (const struct Kernel *)f;
+  struct Kernel *k = (struct Kernel *)f;
+  ++k->launched;
   if (capturing) { /* the parameters' values, one 8-byte slot each */
     struct Node *n = addNode(NODE_LAUNCH);
     if (!n)
@@ -676,3 +678,11 @@ CUresult cuGraphDestroy(CUgraph graph) {
 long nhc_fake_cuda_launches(void) { return launches; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }
 uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
+/* For tests: launches of the emulated kernel `name` issued so far (graph
+ * replays not included; 0 for one never looked up). */
+long nhc_fake_cuda_kernel_launches(const char *name) {
+  for (const struct Kernel *k = kernels; k; k = k->next)
+    if (strcmp(k->name, name) == 0)
+      return k->launched;
+  return 0;
+}

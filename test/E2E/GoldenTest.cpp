@@ -982,6 +982,56 @@ TEST(GoldenMoeOnCuda, AnInvalidExpertPathSettingIsRefused) {
       << error;
 }
 
+/// Launches of GPU kernel `kernel` (a PTX entry: nhc_<op>_kernel) the CUDA
+/// driver double has issued, or -1
+/// where the double is not loaded (a real GPU, another backend, no session
+/// yet).
+long long fakeKernelLaunches(const char *kernel) {
+  const char *loaded = std::getenv("NHC_CUDA_DRIVER");
+  if (backendUnderTest() != "cuda" || !loaded ||
+      std::string(loaded) != NHC_FAKE_CUDA_DRIVER_PATH)
+    return -1;
+  void *handle = dlopen(loaded, RTLD_NOW | RTLD_NOLOAD);
+  if (!handle)
+    return -1;
+  void *counter = dlsym(handle, "nhc_fake_cuda_kernel_launches");
+  long long value =
+      counter ? reinterpret_cast<long (*)(const char *)>(counter)(kernel) : -1;
+  dlclose(handle);
+  return value;
+}
+
+/// cuBLASLt fuses no relu², so on the cuda backend the MLP's activation runs
+/// in the down projection's rounding of its input to bf16 (one pass over
+/// the intermediate instead of two) where the weights are BF16; f32 weights
+/// keep the epilogue pass. The logits stay the reference's either way.
+TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
+  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
+                           ? std::getenv("NHC_CUDA_DRIVER")
+                           : nullptr;
+  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  struct Launches {
+    long long epilogue, fused;
+  };
+  auto prefill = [](const GoldenCase &c) {
+    Model model(c); // loads the double: its counters exist from here
+    const Launches before{fakeKernelLaunches("nhc_gemm_epilogue_kernel"),
+                          fakeKernelLaunches("nhc_round_bf16_act_kernel")};
+    model.expectPrefillMatches(0);
+    return Launches{fakeKernelLaunches("nhc_gemm_epilogue_kernel") - before.epilogue,
+                    fakeKernelLaunches("nhc_round_bf16_act_kernel") - before.fused};
+  };
+  const Launches bf16 = prefill(
+      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+  EXPECT_EQ(bf16.epilogue, 0) << "BF16 weights: no separate activation pass";
+  EXPECT_GT(bf16.fused, 0) << "BF16 weights: the activation in the rounding";
+  const Launches f32 = prefill(fp32Case("dense"));
+  EXPECT_GT(f32.epilogue, 0) << "f32 weights: the epilogue pass stays";
+  EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
+}
+
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
 /// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
 /// says so in a session note. Either way the logits are the reference's.

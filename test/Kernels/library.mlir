@@ -86,6 +86,7 @@
 // EMBED-DAG: func.func @nhc_gemv_e4m3(
 // EMBED-DAG: func.func @nhc_gemm_epilogue(
 // EMBED-DAG: func.func @nhc_round_bf16(
+// EMBED-DAG: func.func @nhc_round_bf16_act(
 // EMBED-DAG: func.func @nhc_pack_e4m3(
 // EMBED-DAG: func.func @nhc_embedding_f32(
 // EMBED-DAG: func.func @nhc_embedding_bf16(
@@ -98,4 +99,4 @@
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
 // EMBED-DAG: func.func @nhc_moe_combine(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 27
+// COUNT: 28

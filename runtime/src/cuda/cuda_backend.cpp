@@ -314,6 +314,7 @@ public:
     }
     synchronizeStream("uploading the weights");
     findDeviceExperts();
+    findDeferredActivations();
     if (generatedWeights_)
       notes_.push_back(cat("cuda backend: ", generatedWeights_,
                            " synthetic weight matrices (",
@@ -555,16 +556,22 @@ public:
       return;
     GemmShape s = gemmShape(call, m);
     uint64_t a = gemmInput(call);
+    auto deferred = deferredActivation_.find(&call);
     if (s.type != kCudaR32F)
       narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
-                        call.a.offset, call.a.ld, m, call.k);
+                        call.a.offset, call.a.ld, m, call.k,
+                        deferred == deferredActivation_.end()
+                            ? Activation::None
+                            : deferred->second);
     float alpha = 1.0f;
     if (call.scaled)
       alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
     gemm_->run(s, weightAddress_[call.weight], a, matrixAddress(call.c),
                call.hasBias ? weightAddress_[call.bias] : 0, alpha,
                call.accumulate ? 1.0f : 0.0f, where);
-    if (call.epilogue == Activation::None && !call.quantizeOutput)
+    // A deferred activation runs in the next gemm's rounding instead.
+    if ((call.epilogue == Activation::None || epilogueDeferred_.count(&call)) &&
+        !call.quantizeOutput)
       return;
     epilogue(bufferBase(call.c), bufferElemsOf(call.c), call.c.offset,
              call.c.ld, m, call.n, call.epilogue,
@@ -921,6 +928,77 @@ private:
       }
   }
 
+  /// cuBLASLt fuses no relu², so a gemm's activation epilogue is a pass of
+  /// its own over C. Where the next entry is a bf16 gemm reading exactly that
+  /// block, it runs in that gemm's rounding of its input instead
+  /// (nhc_round_bf16_act, bit for bit the same bf16 values), if nothing
+  /// else in the plan references the buffer (no other entry, no tap): every
+  /// reference to it must be one of such a pair. Decided once the weights' device dtypes are known.
+  void findDeferredActivations() {
+    deferredActivation_.clear();
+    epilogueDeferred_.clear();
+    if (!roundBf16Act_)
+      return; // an artifact from before the kernel
+    std::vector<uint64_t> references(plan_.buffers.size(), 0),
+        paired(plan_.buffers.size(), 0);
+    auto count = [&](const MatrixRef &ref) {
+      if (!ref.logits && ref.buffer < references.size())
+        ++references[ref.buffer];
+    };
+    std::vector<std::pair<const GemmCall *, const GemmCall *>> pairs;
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (size_t i = 0; i < entries->size(); ++i) {
+        const ScheduleEntry &entry = (*entries)[i];
+        switch (entry.kind) {
+        case EntryKind::Kernel:
+          for (const KernelArg &arg : entry.kernel.args)
+            if (arg.kind == ArgKind::Buffer && arg.ref < references.size())
+              ++references[arg.ref];
+          break;
+        case EntryKind::Gemm:
+          count(entry.gemm.a);
+          count(entry.gemm.c);
+          break;
+        case EntryKind::MoeExperts:
+          for (size_t buffer : {entry.moe.input, entry.moe.indices,
+                                entry.moe.weights, entry.moe.output})
+            if (buffer < references.size())
+              ++references[buffer];
+          break;
+        case EntryKind::Embedding:
+          if (entry.embedding.output < references.size())
+            ++references[entry.embedding.output];
+          break;
+        }
+        if (i + 1 < entries->size() && entry.kind == EntryKind::Gemm &&
+            (*entries)[i + 1].kind == EntryKind::Gemm &&
+            defersTo(entry.gemm, (*entries)[i + 1].gemm)) {
+          pairs.emplace_back(&entry.gemm, &(*entries)[i + 1].gemm);
+          paired[entry.gemm.c.buffer] += 2;
+        }
+      }
+    for (const TapPoint &tap : plan_.taps) // copied out after an entry
+      if (tap.buffer < references.size())
+        ++references[tap.buffer];
+    for (const auto &[producer, consumer] : pairs)
+      if (references[producer->c.buffer] == paired[producer->c.buffer]) {
+        deferredActivation_[consumer] = producer->epilogue;
+        epilogueDeferred_.insert(producer);
+      }
+  }
+
+  /// Whether `producer`'s activation can run in `consumer`'s bf16 rounding:
+  /// the consumer reads exactly the producer's block, rows for rows.
+  bool defersTo(const GemmCall &producer, const GemmCall &consumer) const {
+    return producer.epilogue != Activation::None && !producer.quantizeOutput &&
+           !producer.c.logits && !consumer.a.logits &&
+           consumer.a.buffer == producer.c.buffer &&
+           consumer.a.offset == producer.c.offset &&
+           consumer.a.ld == producer.c.ld && consumer.k == producer.n &&
+           consumer.rows == producer.rows && !consumer.scaled &&
+           blasType(weightDtype_[consumer.weight]) == kCudaR16BF;
+  }
+
   bool deviceMoeAvailable(uint64_t T) const {
     return T <= moeMaxTokens_ && moeBucket_ &&
            moeMatmulBf16_ &&
@@ -993,10 +1071,12 @@ private:
 
   /// narrowRows_[m, k] = the m rows of k values at `offset` in `a`, `ld`
   /// apart, in the product's operand dtype: rounded to bf16 for a bf16
-  /// product (nhc_round_bf16), packed to e4m3 bytes for an e4m3 one (already
-  /// quantized: nhc_pack_e4m3). Both kernels take the same arguments.
+  /// product (nhc_round_bf16; with `activation`, activated first by
+  /// nhc_round_bf16_act: findDeferredActivations), packed to e4m3 bytes for
+  /// an e4m3 one (already quantized: nhc_pack_e4m3).
   void narrowActivations(int type, uint64_t a, uint64_t aElems,
-                         uint64_t offset, uint64_t ld, uint64_t m, uint64_t k) {
+                         uint64_t offset, uint64_t ld, uint64_t m, uint64_t k,
+                         Activation activation = Activation::None) {
     args_ = {memref(a, aElems),
              index(static_cast<int64_t>(offset)),
              index(static_cast<int64_t>(ld)),
@@ -1004,10 +1084,15 @@ private:
              index(k),
              memref(narrowRows_.address(), m * k)};
     hostViews_.assign(args_.size(), nullptr);
-    if (type == kCudaR8FE4M3)
+    if (type == kCudaR8FE4M3) {
       run(*packE4m3_, lib::kPackE4m3);
-    else
+    } else if (activation != Activation::None) {
+      args_.insert(args_.end() - 1, index(activationCode(activation)));
+      hostViews_.push_back(nullptr);
+      run(*roundBf16Act_, lib::kRoundBf16Act);
+    } else {
       run(*roundBf16_, lib::kRoundBf16);
+    }
   }
 
   /// The [m, n] block at `offset` in `c` (rows `ld` apart) activated and,
@@ -1209,6 +1294,8 @@ private:
     // Older artifacts lack them: synthetic weights are then uploaded.
     fillNormalF32_ = require(lib::kFillNormalF32, /*optional=*/true);
     fillNormalBf16_ = require(lib::kFillNormalBf16, /*optional=*/true);
+    // Older artifacts lack it: gemm activations keep their epilogue pass.
+    roundBf16Act_ = require(lib::kRoundBf16Act, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -1389,7 +1476,7 @@ private:
                     *fillNormalBf16_ = nullptr,
                     *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
                     *gatherRows_ = nullptr, *scatterAddRows_ = nullptr,
-                    *moeBucket_ = nullptr, *moeMatmulBf16_ = nullptr,
+                    *moeBucket_ = nullptr, *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeCombine_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
@@ -1398,6 +1485,10 @@ private:
   std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
   // The moe_experts calls (plan_'s) the device path runs, found at binding.
   std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
+  // Gemm activations run in the next gemm's bf16 rounding (plan_'s calls):
+  // the consumer's activation, the producers that skip their epilogue.
+  std::unordered_map<const GemmCall *, Activation> deferredActivation_;
+  std::set<const GemmCall *> epilogueDeferred_;
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer

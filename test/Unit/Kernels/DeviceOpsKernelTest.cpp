@@ -193,6 +193,46 @@ TEST(KernelDeviceOps, GemmEpilogueActivatesInPlace) {
   }
 }
 
+TEST(KernelDeviceOps, RoundBf16ActIsTheEpilogueThenTheRounding) {
+  // Bit for bit what nhc_gemm_epilogue followed by nhc_round_bf16 give (the
+  // unfused path), for every activation and none, on strided rows.
+  std::mt19937 rng(13);
+  const int64_t m = 6, k = 11, ld = 14, offset = 2;
+  for (int code = -1; code <= 6; ++code) {
+    std::vector<float> src = randomFloats(rng, offset + m * ld, -5.0f, 5.0f);
+    src[offset] = NAN;
+    src[offset + ld + 1] = INFINITY;
+    std::vector<float> unfused = src, scale = {1.0f};
+    std::vector<uint16_t> want(m * k + 2, 0xabcd), got(m * k + 2, 0xabcd);
+    ArgPack epilogue;
+    epilogue.buf(unfused).idx(offset).idx(ld).idx(m).idx(k).idx(code).idx(0)
+        .buf(scale);
+    runKernel("nhc_gemm_epilogue", epilogue);
+    ArgPack round;
+    round.buf(unfused).idx(offset).idx(ld).idx(m).idx(k).buf(want);
+    runKernel("nhc_round_bf16", round);
+    std::vector<float> before = src;
+    ArgPack fused;
+    fused.buf(src).idx(offset).idx(ld).idx(m).idx(k).idx(code).buf(got);
+    runKernel("nhc_round_bf16_act", fused);
+    EXPECT_EQ(std::memcmp(src.data(), before.data(), src.size() * 4), 0)
+        << "the source is read only";
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_EQ(got[i], want[i]) << "activation " << code << " at " << i;
+    // And against the formula, for the finite values.
+    for (int64_t t = 0; t < m; ++t)
+      for (int64_t j = 0; j < k; ++j) {
+        double x = before[offset + t * ld + j];
+        if (!std::isfinite(x))
+          continue;
+        double a = activate(code, x);
+        EXPECT_NEAR(fromBits(uint32_t(got[t * k + j]) << 16), a,
+                    1e-2 * (1 + std::fabs(a)))
+            << "activation " << code << " of " << x;
+      }
+  }
+}
+
 TEST(KernelDeviceOps, GemmEpilogueQuantizesAsTheFp8Kernel) {
   // After relu2, sat_e4m3(v / scale): the same values nhc_quantize_fp8
   // gives for the activated block.

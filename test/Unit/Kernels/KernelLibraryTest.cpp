@@ -40,6 +40,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_gemv_e4m3", {m, m, m, i, i, i, i, i, i}},
       {"nhc_gemm_epilogue", {m, i, i, i, i, i, i, m}},
       {"nhc_round_bf16", {m, i, i, i, i, m}},
+      {"nhc_round_bf16_act", {m, i, i, i, i, i, m}},
       {"nhc_pack_e4m3", {m, i, i, i, i, m}},
       {"nhc_embedding_f32", {m, m, m, i, i}},
       {"nhc_embedding_bf16", {m, m, m, i, i}},
@@ -72,6 +73,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       EXPECT_EQ(sig.params[1].elementType, "i8");
     if (sig.name == "nhc_round_bf16") // bf16 bits
       EXPECT_EQ(sig.params[5].elementType, "i16");
+    if (sig.name == "nhc_round_bf16_act")
+      EXPECT_EQ(sig.params[6].elementType, "i16");
     if (sig.name == "nhc_pack_e4m3") // e4m3 bits
       EXPECT_EQ(sig.params[5].elementType, "i8");
     if (sig.name == "nhc_embedding_bf16")

@@ -24,6 +24,7 @@ inline constexpr const char kGemvE4m3[] = "nhc_gemv_e4m3";
 // routed experts' row gather and weighted scatter-add.
 inline constexpr const char kGemmEpilogue[] = "nhc_gemm_epilogue";
 inline constexpr const char kRoundBf16[] = "nhc_round_bf16";
+inline constexpr const char kRoundBf16Act[] = "nhc_round_bf16_act";
 // Quantized activations as e4m3 bytes for an e4m3 x e4m3 product.
 inline constexpr const char kPackE4m3[] = "nhc_pack_e4m3";
 inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
