@@ -641,10 +641,15 @@ public:
       run(*gatherRows_, lib::kGatherRows);
       multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
                rows, I, H, moeH_.address(), where);
-      epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
-               std::nullopt);
-      multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
-               rows, H, I, moeY_.address(), where);
+      // The activation: in the down gemm's rounding where it has one.
+      const ExpertWeight down = expert(moe.down, moe.stacked, e, perExpert);
+      const bool inRounding =
+          roundBf16Act_ && blasType(down.dtype) == kCudaR16BF;
+      if (!inRounding)
+        epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
+                 std::nullopt);
+      multiply(down, moeH_.address(), rows, H, I, moeY_.address(), where,
+               inRounding ? moe.activation : Activation::None);
       args_ = {memref(moeY_.address(), rows * H), memref(tokenRows, rows),
                memref(scales, rows), memref(output, T * H), index(rows),
                index(H)};
@@ -1052,9 +1057,11 @@ private:
   }
 
   /// C[m, n] = A[m, k] . W[n, k]^T for packed A and C on the device (bf16
-  /// weights: A rounded first, as gemm() does).
+  /// weights: A rounded first, as gemm() does, after `activation`; f32
+  /// weights take A as it is, so their callers pass no activation).
   void multiply(const ExpertWeight &w, uint64_t a, uint64_t m, uint64_t n,
-                uint64_t k, uint64_t c, const std::string &where) {
+                uint64_t k, uint64_t c, const std::string &where,
+                Activation activation = Activation::None) {
     GemmShape s;
     s.type = blasType(w.dtype); // f32 or bf16: experts are never e4m3 here
     s.m = m;
@@ -1063,7 +1070,7 @@ private:
     s.lda = k;
     s.ldc = n;
     if (s.type != kCudaR32F) {
-      narrowActivations(s.type, a, m * k, 0, k, m, k);
+      narrowActivations(s.type, a, m * k, 0, k, m, k, activation);
       a = narrowRows_.address();
     }
     gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
