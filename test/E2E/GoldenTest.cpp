@@ -1032,6 +1032,55 @@ TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
   EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
 }
 
+/// Calibration (gemm_input_absmax, nhc quantize) sees a gemm's inputs as
+/// the product does: where the MLP's activation runs in the down
+/// projection's rounding, the cuda backend's statistics are still those of
+/// the activated values, as the host backend's are (to the bf16 rule: the
+/// cuda backend's products are bf16).
+TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  Model model(GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+  const std::vector<int32_t> ids = model.ids(0);
+  auto calibrate = [&](nhc_session_t *session) {
+    std::vector<float> absmax(nhc_session_gemm_count(session), 0.0f);
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    options.gemm_input_absmax = absmax.data();
+    options.num_gemm_input_absmax = absmax.size();
+    uint32_t slot = 0;
+    Model::check(nhc_session_claim(session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    Model::check(nhc_session_step_ex(session, &request, 1, &options,
+                                     logits.data(), logits.size()),
+                 "calibration step");
+    Model::check(nhc_session_release_slot(session, slot), "release");
+    return absmax;
+  };
+  const std::vector<float> cuda = calibrate(model.session);
+  nhc_session_options_t options{};
+  options.max_slots = 1;
+  options.max_seq_len = 64;
+  options.backend = "host";
+  options.gemm_precision = NHC_GEMM_PRECISION_BF16; // bf16 products, as cuda
+  nhc_session_t *host = nullptr;
+  Model::check(nhc_session_create_ex(model.artifact, model.weights, &options,
+                                     &host),
+               "host session");
+  const std::vector<float> want = calibrate(host);
+  int downProjections = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const std::string weight = nhc_session_gemm_weight(host, i);
+    downProjections += weight.find("down_proj") != std::string::npos;
+    EXPECT_NEAR(cuda[i], want[i], 3e-2 * std::max(1.0f, want[i]))
+        << "gemm " << i << " (" << weight << ")";
+  }
+  nhc_session_release(host);
+  EXPECT_GT(downProjections, 0) << "the case has no MLP";
+}
+
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
 /// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
 /// says so in a session note. Either way the logits are the reference's.

@@ -685,10 +685,20 @@ public:
     ContextScope scope = enter();
     std::vector<float> row(cols);
     float absmax = 0.0f;
+    // A gemm's input whose activation was deferred to the gemm's rounding
+    // holds the values before it: calibrate on the activated ones.
+    Activation deferred = Activation::None;
+    for (const auto &[consumer, activation] : deferredActivation_)
+      if (!consumer->a.logits && !ref.logits &&
+          consumer->a.buffer == ref.buffer &&
+          consumer->a.offset == ref.offset && consumer->a.ld == ref.ld)
+        deferred = activation;
     for (uint64_t r = 0; r < rows; ++r) {
       copyOut(row.data(), matrixAddress(ref) + r * ref.ld * sizeof(float),
               cols * sizeof(float), "calibration rows");
       synchronizeStream("calibration");
+      if (deferred != Activation::None)
+        activateBlock(deferred, 1, cols, row.data(), cols);
       for (float v : row)
         foldAbsMax(absmax, std::fabs(v));
     }
@@ -979,7 +989,7 @@ private:
             (*entries)[i + 1].kind == EntryKind::Gemm &&
             defersTo(entry.gemm, (*entries)[i + 1].gemm)) {
           pairs.emplace_back(&entry.gemm, &(*entries)[i + 1].gemm);
-          paired[entry.gemm.c.buffer] += 2;
+          paired[entry.gemm.c.buffer] += 2; // defersTo: not logits, so a buffer
         }
       }
     for (const TapPoint &tap : plan_.taps) // copied out after an entry
@@ -996,6 +1006,7 @@ private:
   /// the consumer reads exactly the producer's block, rows for rows.
   bool defersTo(const GemmCall &producer, const GemmCall &consumer) const {
     return producer.epilogue != Activation::None && !producer.quantizeOutput &&
+           !producer.accumulate && // it would read its C without the activation
            !producer.c.logits && !consumer.a.logits &&
            consumer.a.buffer == producer.c.buffer &&
            consumer.a.offset == producer.c.offset &&
