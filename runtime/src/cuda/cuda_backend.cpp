@@ -948,7 +948,8 @@ private:
   /// block, it runs in that gemm's rounding of its input instead
   /// (nhc_round_bf16_act, bit for bit the same bf16 values), if nothing
   /// else in the plan references the buffer (no other entry, no tap): every
-  /// reference to it must be one of such a pair. Decided once the weights' device dtypes are known.
+  /// reference to it must be one of such a pair. Decided once the weights'
+  /// device dtypes are known.
   void findDeferredActivations() {
     deferredActivation_.clear();
     epilogueDeferred_.clear();
