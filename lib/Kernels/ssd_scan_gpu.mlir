@@ -134,7 +134,7 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites it.
 // CUDA cores, f32; tensor-core tiles are future work (docs/kernels.md).
 // The 4 x 4 blocks (between BEGIN/END GENERATED) are written by
-// tools/scripts/gen-ssd-tiles.py: edit the script and rerun it.
+// tools/scripts/gen-gpu-tiles.py: edit the script and rerun it.
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -251,7 +251,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       }
       // 2. The weights, each stage's partial sums in wbuf; the last stage
       //    scales them (nhc_ssd_chunk_weight).
-      // BEGIN GENERATED step2: tools/scripts/gen-ssd-tiles.py
+      // BEGIN GENERATED step2: tools/scripts/gen-gpu-tiles.py
       scf.for %k0 = %c0 to %N step %c32 {
         scf.for %e = %tx to %kStage step %threads {
           %kk = arith.remui %e, %c32 : index
@@ -449,7 +449,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       // 3. The outputs, 64 columns at a time; each stage's partial sums of
       //    C h_prevᵀ in y, then the same thread finishes its 16 outputs.
       scf.for %p0 = %c0 to %P step %kTile {
-        // BEGIN GENERATED step3: tools/scripts/gen-ssd-tiles.py
+        // BEGIN GENERATED step3: tools/scripts/gen-gpu-tiles.py
         scf.for %k0 = %c0 to %N step %c32 {
           scf.for %e = %tx to %kStage step %threads {
             %kk = arith.remui %e, %c32 : index
@@ -484,67 +484,67 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %first = arith.cmpi eq, %k0, %c0 : index
           %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y000 = func.call @nhc_ssd_load_partial(%y, %yi00#0, %yi00#1, %first)
+          %y000 = func.call @nhc_tile_load_partial(%y, %yi00#0, %yi00#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y001 = func.call @nhc_ssd_load_partial(%y, %yi01#0, %yi01#1, %first)
+          %y001 = func.call @nhc_tile_load_partial(%y, %yi01#0, %yi01#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y002 = func.call @nhc_ssd_load_partial(%y, %yi02#0, %yi02#1, %first)
+          %y002 = func.call @nhc_tile_load_partial(%y, %yi02#0, %yi02#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y003 = func.call @nhc_ssd_load_partial(%y, %yi03#0, %yi03#1, %first)
+          %y003 = func.call @nhc_tile_load_partial(%y, %yi03#0, %yi03#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y010 = func.call @nhc_ssd_load_partial(%y, %yi10#0, %yi10#1, %first)
+          %y010 = func.call @nhc_tile_load_partial(%y, %yi10#0, %yi10#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y011 = func.call @nhc_ssd_load_partial(%y, %yi11#0, %yi11#1, %first)
+          %y011 = func.call @nhc_tile_load_partial(%y, %yi11#0, %yi11#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y012 = func.call @nhc_ssd_load_partial(%y, %yi12#0, %yi12#1, %first)
+          %y012 = func.call @nhc_tile_load_partial(%y, %yi12#0, %yi12#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y013 = func.call @nhc_ssd_load_partial(%y, %yi13#0, %yi13#1, %first)
+          %y013 = func.call @nhc_tile_load_partial(%y, %yi13#0, %yi13#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y020 = func.call @nhc_ssd_load_partial(%y, %yi20#0, %yi20#1, %first)
+          %y020 = func.call @nhc_tile_load_partial(%y, %yi20#0, %yi20#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y021 = func.call @nhc_ssd_load_partial(%y, %yi21#0, %yi21#1, %first)
+          %y021 = func.call @nhc_tile_load_partial(%y, %yi21#0, %yi21#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y022 = func.call @nhc_ssd_load_partial(%y, %yi22#0, %yi22#1, %first)
+          %y022 = func.call @nhc_tile_load_partial(%y, %yi22#0, %yi22#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y023 = func.call @nhc_ssd_load_partial(%y, %yi23#0, %yi23#1, %first)
+          %y023 = func.call @nhc_tile_load_partial(%y, %yi23#0, %yi23#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y030 = func.call @nhc_ssd_load_partial(%y, %yi30#0, %yi30#1, %first)
+          %y030 = func.call @nhc_tile_load_partial(%y, %yi30#0, %yi30#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y031 = func.call @nhc_ssd_load_partial(%y, %yi31#0, %yi31#1, %first)
+          %y031 = func.call @nhc_tile_load_partial(%y, %yi31#0, %yi31#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y032 = func.call @nhc_ssd_load_partial(%y, %yi32#0, %yi32#1, %first)
+          %y032 = func.call @nhc_tile_load_partial(%y, %yi32#0, %yi32#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y033 = func.call @nhc_ssd_load_partial(%y, %yi33#0, %yi33#1, %first)
+          %y033 = func.call @nhc_tile_load_partial(%y, %yi33#0, %yi33#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yacc:16 = scf.for %kk = %c0 to %c32 step %one
               iter_args(%ys00 = %y000, %ys01 = %y001, %ys02 = %y002, %ys03 = %y003, %ys10 = %y010, %ys11 = %y011, %ys12 = %y012, %ys13 = %y013, %ys20 = %y020, %ys21 = %y021, %ys22 = %y022, %ys23 = %y023, %ys30 = %y030, %ys31 = %y031, %ys32 = %y032, %ys33 = %y033)
@@ -600,37 +600,37 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %yn33 = arith.addf %ys33, %ym33 : f32
             scf.yield %yn00, %yn01, %yn02, %yn03, %yn10, %yn11, %yn12, %yn13, %yn20, %yn21, %yn22, %yn23, %yn30, %yn31, %yn32, %yn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
           }
-          func.call @nhc_ssd_store_if(%y, %yi00#0, %yi00#1, %yacc#0)
+          func.call @nhc_tile_store_if(%y, %yi00#0, %yi00#1, %yacc#0)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi01#0, %yi01#1, %yacc#1)
+          func.call @nhc_tile_store_if(%y, %yi01#0, %yi01#1, %yacc#1)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi02#0, %yi02#1, %yacc#2)
+          func.call @nhc_tile_store_if(%y, %yi02#0, %yi02#1, %yacc#2)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi03#0, %yi03#1, %yacc#3)
+          func.call @nhc_tile_store_if(%y, %yi03#0, %yi03#1, %yacc#3)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi10#0, %yi10#1, %yacc#4)
+          func.call @nhc_tile_store_if(%y, %yi10#0, %yi10#1, %yacc#4)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi11#0, %yi11#1, %yacc#5)
+          func.call @nhc_tile_store_if(%y, %yi11#0, %yi11#1, %yacc#5)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi12#0, %yi12#1, %yacc#6)
+          func.call @nhc_tile_store_if(%y, %yi12#0, %yi12#1, %yacc#6)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi13#0, %yi13#1, %yacc#7)
+          func.call @nhc_tile_store_if(%y, %yi13#0, %yi13#1, %yacc#7)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi20#0, %yi20#1, %yacc#8)
+          func.call @nhc_tile_store_if(%y, %yi20#0, %yi20#1, %yacc#8)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi21#0, %yi21#1, %yacc#9)
+          func.call @nhc_tile_store_if(%y, %yi21#0, %yi21#1, %yacc#9)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi22#0, %yi22#1, %yacc#10)
+          func.call @nhc_tile_store_if(%y, %yi22#0, %yi22#1, %yacc#10)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi23#0, %yi23#1, %yacc#11)
+          func.call @nhc_tile_store_if(%y, %yi23#0, %yi23#1, %yacc#11)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi30#0, %yi30#1, %yacc#12)
+          func.call @nhc_tile_store_if(%y, %yi30#0, %yi30#1, %yacc#12)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi31#0, %yi31#1, %yacc#13)
+          func.call @nhc_tile_store_if(%y, %yi31#0, %yi31#1, %yacc#13)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi32#0, %yi32#1, %yacc#14)
+          func.call @nhc_tile_store_if(%y, %yi32#0, %yi32#1, %yacc#14)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_ssd_store_if(%y, %yi33#0, %yi33#1, %yacc#15)
+          func.call @nhc_tile_store_if(%y, %yi33#0, %yi33#1, %yacc#15)
               : (memref<?xf32>, index, i1, f32) -> ()
           gpu.barrier
         }
@@ -680,7 +680,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       //    3's staged reads of it all came before one of its barriers).
       %etot = math.exp %cumLast : f32
       scf.for %p0 = %c0 to %P step %kTile {
-        // BEGIN GENERATED step4: tools/scripts/gen-ssd-tiles.py
+        // BEGIN GENERATED step4: tools/scripts/gen-gpu-tiles.py
         scf.for %n0 = %c0 to %N step %kTile {
           scf.for %s0 = %c0 to %n step %c32 {
             scf.for %e = %tx to %kStage step %threads {
@@ -834,37 +834,37 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               %hn33 = arith.addf %hs33, %hm33 : f32
               scf.yield %hn00, %hn01, %hn02, %hn03, %hn10, %hn11, %hn12, %hn13, %hn20, %hn21, %hn22, %hn23, %hn30, %hn31, %hn32, %hn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
             }
-            func.call @nhc_ssd_store_if(%ssm_state, %hi00#0, %hi00#1, %hacc#0)
+            func.call @nhc_tile_store_if(%ssm_state, %hi00#0, %hi00#1, %hacc#0)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi01#0, %hi01#1, %hacc#1)
+            func.call @nhc_tile_store_if(%ssm_state, %hi01#0, %hi01#1, %hacc#1)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi02#0, %hi02#1, %hacc#2)
+            func.call @nhc_tile_store_if(%ssm_state, %hi02#0, %hi02#1, %hacc#2)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi03#0, %hi03#1, %hacc#3)
+            func.call @nhc_tile_store_if(%ssm_state, %hi03#0, %hi03#1, %hacc#3)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi10#0, %hi10#1, %hacc#4)
+            func.call @nhc_tile_store_if(%ssm_state, %hi10#0, %hi10#1, %hacc#4)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi11#0, %hi11#1, %hacc#5)
+            func.call @nhc_tile_store_if(%ssm_state, %hi11#0, %hi11#1, %hacc#5)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi12#0, %hi12#1, %hacc#6)
+            func.call @nhc_tile_store_if(%ssm_state, %hi12#0, %hi12#1, %hacc#6)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi13#0, %hi13#1, %hacc#7)
+            func.call @nhc_tile_store_if(%ssm_state, %hi13#0, %hi13#1, %hacc#7)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi20#0, %hi20#1, %hacc#8)
+            func.call @nhc_tile_store_if(%ssm_state, %hi20#0, %hi20#1, %hacc#8)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi21#0, %hi21#1, %hacc#9)
+            func.call @nhc_tile_store_if(%ssm_state, %hi21#0, %hi21#1, %hacc#9)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi22#0, %hi22#1, %hacc#10)
+            func.call @nhc_tile_store_if(%ssm_state, %hi22#0, %hi22#1, %hacc#10)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi23#0, %hi23#1, %hacc#11)
+            func.call @nhc_tile_store_if(%ssm_state, %hi23#0, %hi23#1, %hacc#11)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi30#0, %hi30#1, %hacc#12)
+            func.call @nhc_tile_store_if(%ssm_state, %hi30#0, %hi30#1, %hacc#12)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi31#0, %hi31#1, %hacc#13)
+            func.call @nhc_tile_store_if(%ssm_state, %hi31#0, %hi31#1, %hacc#13)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi32#0, %hi32#1, %hacc#14)
+            func.call @nhc_tile_store_if(%ssm_state, %hi32#0, %hi32#1, %hacc#14)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_ssd_store_if(%ssm_state, %hi33#0, %hi33#1, %hacc#15)
+            func.call @nhc_tile_store_if(%ssm_state, %hi33#0, %hi33#1, %hacc#15)
                 : (memref<?xf32>, index, i1, f32) -> ()
             gpu.barrier
           }
@@ -947,29 +947,4 @@ func.func private @nhc_ssd_state_partial(%state: memref<?xf32>, %i: index,
     scf.yield %zero : f32
   }
   return %v : f32
-}
-
-// y[i] if the slot exists and a stage before wrote it, else 0.
-func.func private @nhc_ssd_load_partial(%y: memref<?xf32>, %i: index,
-                                        %valid: i1, %first: i1) -> f32 {
-  %zero = arith.constant 0.0 : f32
-  %true = arith.constant true
-  %notFirst = arith.xori %first, %true : i1
-  %load = arith.andi %valid, %notFirst : i1
-  %v = scf.if %load -> (f32) {
-    %old = memref.load %y[%i] : memref<?xf32>
-    scf.yield %old : f32
-  } else {
-    scf.yield %zero : f32
-  }
-  return %v : f32
-}
-
-// y[i] = v if the slot exists.
-func.func private @nhc_ssd_store_if(%y: memref<?xf32>, %i: index, %valid: i1,
-                                    %v: f32) {
-  scf.if %valid {
-    memref.store %v, %y[%i] : memref<?xf32>
-  }
-  return
 }

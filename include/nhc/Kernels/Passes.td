@@ -186,7 +186,7 @@ def NHCGPUMergeModulesPass
     kernel into a single `gpu.module` named `name` and rewrites the
     `gpu.launch_func` symbol references. A kernel takes the name of its
     original module (unique by construction, e.g. `nhc_attention_kernel`,
-    `nhc_attention_kernel_0` and `nhc_attention_kernel_1` for the three
+    `nhc_attention_kernel_0` .. `nhc_attention_kernel_2` for the four
     launches of `nhc_attention`'s GPU form); other
     symbols keep their names: identical copies (a helper outlining copied
     into each module that calls it) become one, different ones with the same

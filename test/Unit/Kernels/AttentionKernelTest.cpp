@@ -163,6 +163,22 @@ TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
   expectMatchesReference(c);
 }
 
+TEST(KernelAttention, PrefillTilesDealtOverFewLanes) {
+  // The GPU form deals a prefill's query tiles of 64 to the lanes
+  // snake-wise: with 1, 2 and 3 lanes a lane takes several tiles, in passes
+  // of both directions, the last pass partial. A prefill of 300 (5 tiles,
+  // the last of 44 queries), a continuation of 130 from 70 (3 tiles), a
+  // decode beside them.
+  for (int64_t splits : {1, 2, 3}) {
+    SCOPED_TRACE("splits = " + std::to_string(splits));
+    AttnCase c = shapedCase({{300, 0, 0}, {130, 70, 1}, {1, 90, 2}}, 69,
+                            /*hq=*/2, /*hkv=*/1, /*d=*/24,
+                            /*maxSeq=*/320);
+    c.splits = splits;
+    expectMatchesReference(c);
+  }
+}
+
 TEST(KernelAttention, ManyDecodesInOneStep) {
   // 70 decode requests, each in one span: 70 x 16 lanes, most idle.
   std::vector<Request> reqs;

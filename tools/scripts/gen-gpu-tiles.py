@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Writes the 4 x 4 register-block tiles of nhc_ssd_chunk_scan_gpu.
+"""Writes the 4 x 4 register-block tiles of the GPU forms' 64 x 64 products.
 
-The GPU chunked SSD scan (lib/Kernels/ssd_scan_gpu.mlir) computes three
-64 x 64 products, each thread accumulating a 4 x 4 block in 16 registers.
-MLIR has no loop that keeps 16 named accumulators without spelling each out,
-so those parts of the kernel are written by this script between the markers
+The GPU chunked SSD scan (lib/Kernels/ssd_scan_gpu.mlir) and the GPU
+attention's prefill (lib/Kernels/attention_gpu.mlir) compute 64 x 64
+products, each thread accumulating a 4 x 4 block in 16 registers (rows
+ti + 16a, columns tj + 16b). MLIR has no loop that keeps 16 named
+accumulators without spelling each out, so those parts of the kernels are
+written by this script between the markers
 
-    // BEGIN GENERATED <part>: tools/scripts/gen-ssd-tiles.py
+    // BEGIN GENERATED <part>: tools/scripts/gen-gpu-tiles.py
     ...
     // END GENERATED <part>
 
-at the marker's indentation; the rest of the file is written by hand. Parts:
-step2 (W = C Bᵀ), step3 (C h_prevᵀ), step4 ((coef ∘ X)ᵀ B).
+at the marker's indentation; the rest of each file is written by hand.
+Parts, by file:
+  ssd_scan_gpu.mlir   step2 (W = C Bᵀ), step3 (C h_prevᵀ),
+                      step4 ((coef ∘ X)ᵀ B)
+  attention_gpu.mlir  scores (S = Q Kᵀ), values (O = O corr + P V)
 
-    gen-ssd-tiles.py FILE            rewrite the parts in FILE
-    gen-ssd-tiles.py --check FILE    exit 1 if any part differs from what
+    gen-gpu-tiles.py FILE            rewrite the parts in FILE
+    gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
                                      this script writes (a lit test runs it)
 """
 import re
@@ -26,6 +31,11 @@ WG = '#gpu.address_space<workgroup>'
 ST = f'memref<2080xf32, {WG}>'
 WB = f'memref<4096xf32, {WG}>'
 SB = f'memref<64xf32, {WG}>'
+# The attention prefill's: the staging tile (Q and K chunks, 32 rows of 65
+# floats each, K's from 2080; or 64 rows of V), the probabilities Pᵀ (64
+# rows of 65), the per-query statistics (m, l, rescale at 0, 64, 128).
+AST = f'memref<4160xf32, {WG}>'
+AQS = f'memref<192xf32, {WG}>'
 F16 = ', '.join(['f32'] * 16)
 
 
@@ -36,19 +46,22 @@ def ab():
             yield a, b
 
 
-def micro_loop(ind, pre, init):
-    """%<pre>acc#(4a+b) = init[a][b] + sum over kk < 32 of
-    aT[kk][row_a] * bT[kk][col_b] (rows ti + 16a, columns tj + 16b)."""
-    o=[f'{ind}%{pre}acc:16 = scf.for %kk = %c0 to %c32 step %one',
+def micro_loop(ind, pre, init, a_op=('%aT', ST, 'row'), b_op=('%bT', ST, 'col'),
+               bound='%c32'):
+    """%<pre>acc#(4a+b) = init[a][b] + sum over kk < bound of
+    A[kk * 65 + row_a] * B[kk * 65 + col_b], A and B given as (memref, type,
+    prefix of the 4 row or column values: %row0..3 for rows ti + 16a)."""
+    (abuf, atype, arow), (bbuf, btype, bcol) = a_op, b_op
+    o=[f'{ind}%{pre}acc:16 = scf.for %kk = %c0 to {bound} step %one',
        f'{ind}    iter_args(' + ', '.join(f'%{pre}s{a}{b} = {init[a][b]}' for a,b in ab()) + ')',
        f'{ind}    -> ({F16}) {{',
        f'{ind}  %{pre}kr = arith.muli %kk, %c65 : index']
     for a in range(4):
-        o+=[f'{ind}  %{pre}ai{a} = arith.addi %{pre}kr, %row{a} : index',
-            f'{ind}  %{pre}av{a} = memref.load %aT[%{pre}ai{a}] : {ST}']
+        o+=[f'{ind}  %{pre}ai{a} = arith.addi %{pre}kr, %{arow}{a} : index',
+            f'{ind}  %{pre}av{a} = memref.load {abuf}[%{pre}ai{a}] : {atype}']
     for b in range(4):
-        o+=[f'{ind}  %{pre}bi{b} = arith.addi %{pre}kr, %col{b} : index',
-            f'{ind}  %{pre}bv{b} = memref.load %bT[%{pre}bi{b}] : {ST}']
+        o+=[f'{ind}  %{pre}bi{b} = arith.addi %{pre}kr, %{bcol}{b} : index',
+            f'{ind}  %{pre}bv{b} = memref.load {bbuf}[%{pre}bi{b}] : {btype}']
     for a,b in ab():
         o+=[f'{ind}  %{pre}m{a}{b} = arith.mulf %{pre}av{a}, %{pre}bv{b} : f32',
             f'{ind}  %{pre}n{a}{b} = arith.addf %{pre}s{a}{b}, %{pre}m{a}{b} : f32']
@@ -117,7 +130,7 @@ def block_in_memory(ind, pre, memory, slot, partial):
         init[a][b] = f'%{pre}0{a}{b}'
     o += micro_loop(ind, pre, init)
     for a, b in ab():
-        o += [f'{ind}func.call @nhc_ssd_store_if({memory}, %{pre}i{a}{b}#0, '
+        o += [f'{ind}func.call @nhc_tile_store_if({memory}, %{pre}i{a}{b}#0, '
               f'%{pre}i{a}{b}#1, %{pre}acc#{a * 4 + b})',
               f'{ind}    : (memref<?xf32>, index, i1, f32) -> ()']
     return o
@@ -165,7 +178,7 @@ def step3(I):
         J, 'y', '%y',
         '@nhc_ssd_chunk_y_slot(%row{a}, %col{b}, %p0, %n, %P, %c0tok, %HP, %hp0)'
         ' : (index, index, index, index, index, index, index, index)',
-        '@nhc_ssd_load_partial(%y, %yi{a}{b}#0, %yi{a}{b}#1, %first)'
+        '@nhc_tile_load_partial(%y, %yi{a}{b}#0, %yi{a}{b}#1, %first)'
         ' : (memref<?xf32>, index, i1, i1)')
     o+=[f'{J}gpu.barrier', f'{I}}}']
     return o
@@ -222,24 +235,79 @@ def step4(I):
     return o
 
 
-PARTS = {'step2': step2, 'step3': step3, 'step4': step4}
+def scores(I):
+    """Inside the loop over head columns k0: after the Q and K chunks'
+    barrier, S += Q Kᵀ over those 32 columns, partial sums kept in Pᵀ; on
+    the last chunk scaled and causally masked (nhc_attention_score)."""
+    o=[f'{I}%sFirst = arith.cmpi eq, %k0, %c0 : index',
+       f'{I}%kNext = arith.addi %k0, %c32 : index',
+       f'{I}%lastChunk = arith.cmpi uge, %kNext, %D : index']
+    init=[[None]*4 for _ in range(4)]
+    for a,b in ab():
+        o+=[f'{I}%si{a}{b} = arith.addi %pcol{b}, %row{a} : index',
+            f'{I}%so{a}{b} = memref.load %pT[%si{a}{b}] : {AST}',
+            f'{I}%s0{a}{b} = arith.select %sFirst, %zero, %so{a}{b} : f32']
+        init[a][b]=f'%s0{a}{b}'
+    o+=micro_loop(I, 's', init, ('%stage', AST, 'row'), ('%stage', AST, 'kcol'))
+    for a,b in ab():
+        o+=[f'{I}%sf{a}{b} = func.call @nhc_attention_score(%sacc#{a*4+b}, %lastChunk, %row{a}, %col{b}, %nq, %p0, %causal0, %scale)',
+            f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
+            f'{I}memref.store %sf{a}{b}, %pT[%si{a}{b}] : {AST}']
+    return o
+
+
+def values(I):
+    """Inside the loop over 64-column tiles d0 of the head: after V's
+    barrier, O = O corr + P V (O's partial sums in its output rows, 0 before
+    the first position tile), divided by l on the last."""
+    o=[]
+    for a in range(4):
+        o+=[f'{I}%ca{a} = arith.addi %row{a}, %c128 : index',
+            f'{I}%corr{a} = memref.load %qstats[%ca{a}] : {AQS}',
+            f'{I}%la{a} = arith.addi %row{a}, %c64 : index',
+            f'{I}%l{a} = memref.load %qstats[%la{a}] : {AQS}']
+    init=[[None]*4 for _ in range(4)]
+    for a,b in ab():
+        o+=[f'{I}%oi{a}{b}:2 = func.call @nhc_attention_out_slot(%row{a}, %col{b}, %d0, %nq, %D, %oRow0, %rowOut)',
+            f'{I}    : (index, index, index, index, index, index, index) -> (index, i1)',
+            f'{I}%op{a}{b} = func.call @nhc_tile_load_partial(%out, %oi{a}{b}#0, %oi{a}{b}#1, %firstTile)',
+            f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
+            f'{I}%o0{a}{b} = arith.mulf %op{a}{b}, %corr{a} : f32']
+        init[a][b]=f'%o0{a}{b}'
+    o+=micro_loop(I, 'o', init, ('%pT', AST, 'row'), ('%stage', AST, 'col'),
+                  '%c64')
+    for a,b in ab():
+        o+=[f'{I}%ofin{a}{b} = arith.divf %oacc#{a*4+b}, %l{a} : f32',
+            f'{I}%of{a}{b} = arith.select %lastTile, %ofin{a}{b}, %oacc#{a*4+b} : f32',
+            f'{I}func.call @nhc_tile_store_if(%out, %oi{a}{b}#0, %oi{a}{b}#1, %of{a}{b})',
+            f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
+    return o
+
+
+# The parts each kernel file holds.
+FILES = {
+    'ssd_scan_gpu.mlir': {'step2': step2, 'step3': step3, 'step4': step4},
+    'attention_gpu.mlir': {'scores': scores, 'values': values},
+}
 MARKER = re.compile(
-    r'^( *)// BEGIN GENERATED (\w+): tools/scripts/gen-ssd-tiles.py\n'
+    r'^( *)// BEGIN GENERATED (\w+): tools/scripts/gen-gpu-tiles.py\n'
     r'.*?^\1// END GENERATED \2\n', re.M | re.S)
 
 
-def regenerate(text):
+def regenerate(text, parts):
+    found = []
     def part(match):
         indent, name = match.group(1), match.group(2)
-        if name not in PARTS:
-            sys.exit(f'gen-ssd-tiles.py: unknown part {name!r}')
-        lines = PARTS[name](indent)
-        return (f'{indent}// BEGIN GENERATED {name}: tools/scripts/gen-ssd-tiles.py\n'
+        if name not in parts:
+            sys.exit(f'gen-gpu-tiles.py: unknown part {name!r}')
+        found.append(name)
+        lines = parts[name](indent)
+        return (f'{indent}// BEGIN GENERATED {name}: tools/scripts/gen-gpu-tiles.py\n'
                 + '\n'.join(lines) + f'\n{indent}// END GENERATED {name}\n')
-    new, count = MARKER.subn(part, text)
-    if count != len(PARTS):
-        sys.exit(f'gen-ssd-tiles.py: found {count} generated parts, '
-                 f'expected {len(PARTS)}')
+    new = MARKER.sub(part, text)
+    if sorted(found) != sorted(parts):
+        sys.exit(f'gen-gpu-tiles.py: found the parts {sorted(found)}, '
+                 f'expected {sorted(parts)}')
     return new
 
 
@@ -250,11 +318,15 @@ def main(argv):
         sys.exit(__doc__)
     with open(paths[0], encoding='utf-8') as f:
         text = f.read()
-    new = regenerate(text)
+    # A copy of a kernel file (a test's) keeps the kernel's name at its end.
+    kinds = [f for f in FILES if paths[0].endswith(f)]
+    if len(kinds) != 1:
+        sys.exit(f'gen-gpu-tiles.py: {paths[0]} is none of {sorted(FILES)}')
+    new = regenerate(text, FILES[kinds[0]])
     if check:
         if new != text:
             print(f'{paths[0]}: the generated parts are stale; run '
-                  f'tools/scripts/gen-ssd-tiles.py {paths[0]}', file=sys.stderr)
+                  f'tools/scripts/gen-gpu-tiles.py {paths[0]}', file=sys.stderr)
             return 1
         return 0
     if new != text:
