@@ -28,7 +28,8 @@
 //    l', the rescale); then per 64 columns of the head V's tile is staged
 //    and O = O exp(m - m') + P V, O's partial sums in its output rows (each
 //    element always by the same thread), divided by l after the last tile.
-//    K and V are read once per 64 queries, not once per query.
+//    Each query head reads K and V once per 64 queries (the former form
+//    once per 4); Q's chunks are staged again for every tile of positions.
 // 4. Combine (decode requests only), one block per (query head, request):
 //    M = max m_z, L = sum exp(m_z - M) l_z, out = sum exp(m_z - M) o_z / L.
 //
@@ -141,7 +142,8 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %pHead = arith.addi %pRequest, %h : index
     %pLanes = arith.muli %pHead, %lanes : index
     %D2 = arith.addi %D, %c2 : index
-    // This thread's score: query sq, position sp of the tile (sq < Qt).
+    // This thread's score: query sq, position sp of the tile (the threads
+    // of sq = 0 score the query; the others' scores are -inf).
     %sq = arith.divui %tx, %c64 : index
     %sp = arith.remui %tx, %c64 : index
     %sqc = arith.minui %sq, %c3 : index
@@ -159,7 +161,6 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %od = arith.remui %tx, %qThreads : index
     %oqc = arith.minui %oq, %c3 : index
     %ocorr = arith.addi %c8, %oqc : index
-    %ol = arith.addi %c4, %oqc : index
     scf.for %w = %lane to %items step %lanes {
       %q0 = arith.constant 0 : index
       %nq = arith.constant 1 : index
@@ -696,10 +697,11 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           memref.store %lNew, %qstats[%statL] : memref<192xf32, #gpu.address_space<workgroup>>
           memref.store %corr, %qstats[%statCorr] : memref<192xf32, #gpu.address_space<workgroup>>
         }
-        gpu.barrier
         // 3. O = O exp(m - m') + P V per 64 columns of the head: V's 64 x 64
         //    tile staged (position row at row * 65; 0 past the tile or the
-        //    head); on the last position tile O / l is the output.
+        //    head); on the last position tile O / l is the output. (V's
+        //    barrier also publishes Pᵀ and the statistics: staging touches
+        //    neither.)
         scf.for %d0 = %c0 to %D step %c64 {
           scf.for %e = %tx to %c4096 step %threads {
             %dd = arith.remui %e, %c64 : index

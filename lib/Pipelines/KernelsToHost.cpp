@@ -33,6 +33,9 @@ void mlir::nhc::buildHostCodeToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertMathToLibmPass());
   // The decode GEMV microkernels (gemv.mlir) are vector-dialect code.
   pm.addPass(createConvertVectorToLLVMPass());
+  // Vectors built element by element (the GPU emulation's mma fragments)
+  // start from ub.poison.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -55,6 +55,8 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
 
   OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
   gpuPm.addPass(createSCFToControlFlowPass());
+  // Tensor-core fragments (nvgpu.mma.sync) to nvvm.mma.sync first.
+  gpuPm.addPass(createConvertNVGPUToNVVMPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
   gpuPm.addPass(createCanonicalizerPass());
   gpuPm.addPass(createCSEPass());

@@ -113,13 +113,25 @@ def NHCEmulateGPUKernelsPass
     inside. Workgroup buffers (static shapes) are allocated once, before the
     block loops, and reused by each block in turn (their contents start
     undefined on a GPU too);
-    a scalar value defined before a barrier and used after it is kept per
-    thread in an array of the block's size; constants are made again where
-    used. The pass fails, naming the kernel, for any other gpu op (shuffles
-    and subgroup operations would need threads in lockstep), a barrier under
-    other control flow, private memory attributions, a workgroup buffer used
-    other than by loads and stores, and a non-scalar value used across a
-    barrier. Threads run in turns, so races between them do not show as
+    a scalar value (or a vector of scalars, kept as its elements) defined
+    before a barrier and used after it is kept per thread in an array of the
+    block's size; constants are made again where used.
+
+    A warp's tensor-core product, `nvgpu.mma.sync`, is a sync point as well
+    (placed as a barrier may be): the stretch before it ends, then one loop
+    over the block's threads computes each thread's accumulator fragment
+    from the fragments its warp's lanes (threads t - t % 32 .. +31) kept,
+    by the PTX ISA's fragment layouts, summing in k order in f32. Shapes:
+    m16n8k16 with f16 operands, m16n8k8 with tf32 ones (their low 13 bits
+    dropped, as the tensor cores ignore them), f32 accumulators. MLIR 22's
+    `convert-nvgpu-to-nvvm` cannot lower bf16 operands; tf32 holds every
+    bf16 value exactly.
+
+    The pass fails, naming the kernel, for any other gpu or nvgpu op
+    (shuffles and subgroup operations would need threads in lockstep), a
+    barrier or mma under other control flow, private memory attributions, a
+    workgroup buffer used other than by loads and stores, and a value of
+    another type used across a barrier or an mma. Threads run in turns, so races between them do not show as
     such; with `reverse-order` blocks and threads run in descending order,
     so a result that changes with it depends on the order of threads that
     no barrier fixes (the kernel unit tests run both orders).
@@ -174,6 +186,7 @@ def NHCEmulateGPUKernelsPass
     "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::nhc {
@@ -27,14 +29,52 @@ int64_t abiSlots(Type type) {
   return 1;
 }
 
-/// Whether `op` is a gpu.barrier or holds one.
-bool hasBarrier(Operation *op) {
+/// Where the threads of a block (or of a warp) meet: a gpu.barrier, or a
+/// warp-wide nvgpu.mma.sync whose lanes exchange their fragments.
+bool isSyncPoint(Operation *op) {
+  return isa<gpu::BarrierOp, nvgpu::MmaSyncOp>(op);
+}
+
+/// Whether `op` is a sync point or holds one.
+bool hasSyncPoint(Operation *op) {
   bool found = false;
-  op->walk([&](gpu::BarrierOp) {
+  op->walk([&](Operation *nested) {
+    if (!isSyncPoint(nested))
+      return WalkResult::advance();
     found = true;
     return WalkResult::interrupt();
   });
   return found;
+}
+
+/// The mma shapes the emulation runs (PTX ISA, "Matrix Fragments for mma"):
+/// m16n8k16 with f16 operands, m16n8k8 with tf32 ones, f32 accumulators, as
+/// nvgpu.mma.sync spells their fragments. (MLIR 22's convert-nvgpu-to-nvvm
+/// cannot lower bf16 operands; tf32 holds every bf16 value exactly.)
+enum class MmaKind { Half16, Tf32 };
+
+std::optional<MmaKind> mmaKind(nvgpu::MmaSyncOp mma) {
+  auto shape = llvm::to_vector(
+      llvm::map_range(mma.getMmaShape().getAsRange<IntegerAttr>(),
+                      [](IntegerAttr v) { return v.getInt(); }));
+  auto a = cast<VectorType>(mma.getMatrixA().getType());
+  auto b = cast<VectorType>(mma.getMatrixB().getType());
+  auto c = cast<VectorType>(mma.getMatrixC().getType());
+  auto is = [](VectorType t, ArrayRef<int64_t> dims, Type elem) {
+    return t.getShape() == dims && t.getElementType() == elem;
+  };
+  Builder b_(mma.getContext());
+  if (!is(c, {2, 2}, b_.getF32Type()) || mma.getRes().getType() != c)
+    return std::nullopt;
+  Type elem = a.getElementType();
+  if (shape == SmallVector<int64_t>{16, 8, 16} &&
+      elem.isF16() && is(a, {4, 2}, elem) &&
+      is(b, {2, 2}, elem))
+    return MmaKind::Half16;
+  if (shape == SmallVector<int64_t>{16, 8, 8} && mma.getTf32Enabled() &&
+      is(a, {4, 1}, b_.getF32Type()) && is(b, {2, 1}, b_.getF32Type()))
+    return MmaKind::Tf32;
+  return std::nullopt;
 }
 
 /// Why `kernel` cannot be emulated, or empty. Barriers must be where every
@@ -69,15 +109,25 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
             "registers would need to run in lockstep)";
       return WalkResult::interrupt();
     }
-    if (isa<gpu::BarrierOp>(op))
+    if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op); mma && !mmaKind(mma)) {
+      why = "an nvgpu.mma.sync is neither m16n8k16 with f16 operands nor "
+            "m16n8k8 with tf32 ones (f32 accumulators)";
+      return WalkResult::interrupt();
+    }
+    if (!isa<nvgpu::MmaSyncOp>(op) && isa<nvgpu::NVGPUDialect>(op->getDialect())) {
+      why = "it uses '" + op->getName().getStringRef().str() +
+            "', which the emulation does not run";
+      return WalkResult::interrupt();
+    }
+    if (isSyncPoint(op))
       for (Operation *parent = op->getParentOp(); !isa<gpu::GPUFuncOp>(parent);
            parent = parent->getParentOp()) {
         auto loop = dyn_cast<scf::ForOp>(parent);
         if (!loop || loop.getNumResults() != 0) {
-          why = "a gpu.barrier is under '" +
+          why = "a '" + op->getName().getStringRef().str() + "' is under '" +
                 parent->getName().getStringRef().str() +
                 "' (only the body and scf.for loops without results may "
-                "hold one)";
+                "hold a gpu.barrier or an nvgpu.mma.sync)";
           return WalkResult::interrupt();
         }
       }
@@ -275,12 +325,17 @@ struct NHCEmulateGPUKernelsPass
           }
           continue;
         }
+        if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
+          if (failed(flush()) || failed(mmaStep(b, mma)))
+            return failure();
+          continue;
+        }
         auto loop = dyn_cast<scf::ForOp>(op);
-        if (!loop || !hasBarrier(loop)) {
+        if (!loop || !hasSyncPoint(loop)) {
           segment.push_back(&op);
           continue;
         }
-        // A loop with a barrier runs once for the block, its body's
+        // A loop with a sync point runs once for the block, its body's
         // segments inside it.
         if (failed(flush()))
           return failure();
@@ -455,8 +510,8 @@ struct NHCEmulateGPUKernelsPass
                 !within(def, inSegment))
               local.map(operand, in.clone(*def)->getResult(0));
             else if (Value array = kept.lookup(operand))
-              local.map(operand,
-                        memref::LoadOp::create(in, loc, array, linear));
+              local.map(operand, loadKept(in, array, operand.getType(),
+                                          linear));
           }
         });
       for (Operation *op : segment) {
@@ -467,20 +522,14 @@ struct NHCEmulateGPUKernelsPass
               !usedOutside(result, inSegment))
             continue; // constants are made again where used
           Type type = result.getType();
-          if (!type.isIntOrIndexOrFloat()) {
+          Value array = keptArray(type);
+          if (!array) {
             op->emitError("cannot emulate: a value of type ")
-                << type << " is used across a gpu.barrier";
+                << type << " is used across a gpu.barrier or an mma";
             return failure();
           }
-          // Allocated once, where every segment of every block sees it:
-          // right after the block's thread count, before the block loops.
-          OpBuilder allocas(threads.getContext());
-          allocas.setInsertionPointAfter(threads.getDefiningOp());
-          auto array = memref::AllocaOp::create(
-              allocas, loc, MemRefType::get({ShapedType::kDynamic}, type),
-              ValueRange{threads});
           kept[result] = array;
-          memref::StoreOp::create(in, loc, copied, array, linear);
+          storeKept(in, array, copied, linear);
         }
       }
       if (!shadows.empty())
@@ -506,6 +555,192 @@ struct NHCEmulateGPUKernelsPass
         op->getResult(0).replaceAllUsesWith(replacement);
         op->erase();
       });
+      return success();
+    }
+
+    /// A per-thread array for values of `type` (a scalar, or a vector of
+    /// scalars kept as its elements in row-major order), allocated once
+    /// where every segment of every block sees it: right after the block's
+    /// thread count, before the block loops. Null for other types.
+    Value keptArray(Type type) {
+      SmallVector<int64_t> shape = {ShapedType::kDynamic};
+      Type element = type;
+      if (auto vector = dyn_cast<VectorType>(type)) {
+        if (vector.isScalable())
+          return nullptr;
+        shape.push_back(vector.getNumElements());
+        element = vector.getElementType();
+      }
+      if (!element.isIntOrIndexOrFloat())
+        return nullptr;
+      OpBuilder allocas(threads.getContext());
+      allocas.setInsertionPointAfter(threads.getDefiningOp());
+      return memref::AllocaOp::create(
+          allocas, loc, MemRefType::get(shape, element), ValueRange{threads});
+    }
+
+    /// Thread `linear`'s element `flat` of a kept vector's array.
+    Value keptElement(OpBuilder &b, Value array, Value linear, Value flat) {
+      return memref::LoadOp::create(b, loc, array, ValueRange{linear, flat});
+    }
+
+    void storeKept(OpBuilder &b, Value array, Value value, Value linear) {
+      auto vector = dyn_cast<VectorType>(value.getType());
+      if (!vector) {
+        memref::StoreOp::create(b, loc, value, array, linear);
+        return;
+      }
+      for (int64_t i = 0; i < vector.getNumElements(); ++i) {
+        SmallVector<int64_t> position = delinearize(i, vector.getShape());
+        Value element = vector::ExtractOp::create(b, loc, value, position);
+        memref::StoreOp::create(
+            b, loc, element, array,
+            ValueRange{linear, arith::ConstantIndexOp::create(b, loc, i)});
+      }
+    }
+
+    Value loadKept(OpBuilder &b, Value array, Type type, Value linear) {
+      auto vector = dyn_cast<VectorType>(type);
+      if (!vector)
+        return memref::LoadOp::create(b, loc, array, linear);
+      SmallVector<Value> elements;
+      for (int64_t i = 0; i < vector.getNumElements(); ++i)
+        elements.push_back(keptElement(
+            b, array, linear, arith::ConstantIndexOp::create(b, loc, i)));
+      return vector::FromElementsOp::create(b, loc, vector, elements);
+    }
+
+    static SmallVector<int64_t> delinearize(int64_t flat,
+                                            ArrayRef<int64_t> shape) {
+      SmallVector<int64_t> position(shape.size());
+      for (int64_t d = shape.size() - 1; d >= 0; --d) {
+        position[d] = flat % shape[d];
+        flat /= shape[d];
+      }
+      return position;
+    }
+
+    /// The per-thread array of `operand` of a sync point: its kept array,
+    /// or for a constant one filled with it here.
+    Value operandArray(OpBuilder &b, Value operand) {
+      if (Value array = kept.lookup(operand))
+        return array;
+      Operation *def = operand.getDefiningOp();
+      if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+        return nullptr;
+      Value array = keptArray(operand.getType());
+      if (!array)
+        return nullptr;
+      auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+      OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+      storeKept(in, array, in.clone(*def)->getResult(0),
+                loop.getInductionVar());
+      return array;
+    }
+
+    /// nvgpu.mma.sync for every warp of the block at once, its lanes'
+    /// fragments read from their kept arrays (the lanes of thread t's warp
+    /// are threads t - t % 32 .. +31, CUDA's linear order): thread t's D
+    /// element i is (row, col) = (g + 8 (i / 2), 2 c + i % 2) for
+    /// g = lane / 4, c = lane % 4, D = C + sum over k of A(row, k) B(k, col)
+    /// in k order in f32. Fragment owners (PTX ISA, "Matrix Fragments for
+    /// mma.m16n8k16 / m16n8k8"): m16n8k16 A(r, k) is lane (r % 8) 4 +
+    /// (k % 8) / 2, element (2 (k / 8) + r / 8, k % 2); B(k, n) is lane
+    /// 4 n + (k % 8) / 2, element (k / 8, k % 2). m16n8k8 (tf32) A(r, k)
+    /// is lane (r % 8) 4 + k % 4, element (2 (k / 4) + r / 8); B(k, n) is
+    /// lane 4 n + k % 4, element k / 4; tf32 operands lose their low 13
+    /// bits, as the tensor cores ignore them.
+    LogicalResult mmaStep(OpBuilder &b, nvgpu::MmaSyncOp mma) {
+      MmaKind kind = *mmaKind(mma);
+      Value arrays[3];
+      Value operands[3] = {mma.getMatrixA(), mma.getMatrixB(),
+                           mma.getMatrixC()};
+      for (int i = 0; i < 3; ++i)
+        if (!(arrays[i] = operandArray(b, operands[i])))
+          return mma.emitError("cannot emulate: an mma operand is neither "
+                               "kept per thread nor a constant");
+      Value result = keptArray(mma.getRes().getType());
+      kept[mma.getRes()] = result;
+
+      auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+      OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+      auto c = [&](int64_t v) {
+        return arith::ConstantIndexOp::create(in, loc, v).getResult();
+      };
+      auto add = [&](Value x, Value y) {
+        return arith::AddIOp::create(in, loc, x, y).getResult();
+      };
+      auto mul = [&](Value x, int64_t y) {
+        return arith::MulIOp::create(in, loc, x, c(y)).getResult();
+      };
+      auto div = [&](Value x, int64_t y) {
+        return arith::DivUIOp::create(in, loc, x, c(y)).getResult();
+      };
+      auto rem = [&](Value x, int64_t y) {
+        return arith::RemUIOp::create(in, loc, x, c(y)).getResult();
+      };
+      Value t = loop.getInductionVar();
+      Value lane = rem(t, 32);
+      Value warp = arith::SubIOp::create(in, loc, t, lane);
+      Value g = div(lane, 4), tig = rem(lane, 4);
+      int64_t depth = kind == MmaKind::Half16 ? 16 : 8;
+      // An operand element as f32.
+      auto widen = [&](OpBuilder &at, Value v) -> Value {
+        if (kind == MmaKind::Half16)
+          return arith::ExtFOp::create(at, loc, at.getF32Type(), v);
+        Value bits = arith::BitcastOp::create(at, loc, at.getI32Type(), v);
+        Value mask = arith::ConstantIntOp::create(at, loc, ~int64_t(0x1fff), 32);
+        Value kept = arith::AndIOp::create(at, loc, bits, mask);
+        return arith::BitcastOp::create(at, loc, at.getF32Type(), kept);
+      };
+      Value zeroF = arith::ConstantFloatOp::create(
+          in, loc, in.getF32Type(), APFloat(0.0f));
+      for (int64_t i = 0; i < 4; ++i) {
+        Value row = add(g, c(8 * (i / 2)));
+        Value col = add(mul(tig, 2), c(i % 2));
+        auto sum = scf::ForOp::create(in, loc, c(0), c(depth), c(1),
+                                      ValueRange{zeroF});
+        OpBuilder k = OpBuilder::atBlockBegin(sum.getBody());
+        Value kk = sum.getInductionVar();
+        auto kc = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(k, loc, v).getResult();
+        };
+        auto kadd = [&](Value x, Value y) {
+          return arith::AddIOp::create(k, loc, x, y).getResult();
+        };
+        auto kmul = [&](Value x, int64_t y) {
+          return arith::MulIOp::create(k, loc, x, kc(y)).getResult();
+        };
+        auto kdiv = [&](Value x, int64_t y) {
+          return arith::DivUIOp::create(k, loc, x, kc(y)).getResult();
+        };
+        auto krem = [&](Value x, int64_t y) {
+          return arith::RemUIOp::create(k, loc, x, kc(y)).getResult();
+        };
+        Value aLane, aFlat, bLane, bFlat;
+        Value rowLow = krem(row, 8), rowHigh = kdiv(row, 8);
+        if (kind == MmaKind::Half16) {
+          aLane = kadd(kmul(rowLow, 4), kdiv(krem(kk, 8), 2));
+          aFlat = kadd(kmul(kadd(kmul(kdiv(kk, 8), 2), rowHigh), 2),
+                       krem(kk, 2));
+          bLane = kadd(kmul(col, 4), kdiv(krem(kk, 8), 2));
+          bFlat = kadd(kmul(kdiv(kk, 8), 2), krem(kk, 2));
+        } else {
+          aLane = kadd(kmul(rowLow, 4), krem(kk, 4));
+          aFlat = kadd(kmul(kdiv(kk, 4), 2), rowHigh);
+          bLane = kadd(kmul(col, 4), krem(kk, 4));
+          bFlat = kdiv(kk, 4);
+        }
+        Value av = widen(k, keptElement(k, arrays[0], kadd(warp, aLane), aFlat));
+        Value bv = widen(k, keptElement(k, arrays[1], kadd(warp, bLane), bFlat));
+        Value product = arith::MulFOp::create(k, loc, av, bv);
+        Value next = arith::AddFOp::create(
+            k, loc, sum.getRegionIterArgs()[0], product);
+        scf::YieldOp::create(k, loc, next);
+        Value cv = keptElement(in, arrays[2], t, c(i));
+        Value d = arith::AddFOp::create(in, loc, sum.getResult(0), cv);
+        memref::StoreOp::create(in, loc, d, result, ValueRange{t, c(i)});
+      }
       return success();
     }
 

@@ -128,7 +128,7 @@ module attributes {gpu.container_module} {
 // A barrier only some threads may reach cannot be emulated (nor run).
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a gpu.barrier is under 'scf.if' (only the body and scf.for loops without results may hold one)}}
+    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a 'gpu.barrier' is under 'scf.if' (only the body and scf.for loops without results may hold a gpu.barrier or an nvgpu.mma.sync)}}
     gpu.func @diverge_kernel(%x: memref<?xf32>, %c: i1) kernel {
       scf.if %c {
         gpu.barrier
@@ -176,7 +176,7 @@ module attributes {gpu.container_module} {
     gpu.func @view_kernel(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
       %c4 = arith.constant 4 : index
-      // expected-error @below {{cannot emulate: a value of type 'memref<?xf32, strided<[1], offset: ?>>' is used across a gpu.barrier}}
+      // expected-error @below {{cannot emulate: a value of type 'memref<?xf32, strided<[1], offset: ?>>' is used across a gpu.barrier or an mma}}
       %view = memref.subview %x[%c0] [%c4] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
       gpu.barrier
       %v = memref.load %view[%c0] : memref<?xf32, strided<[1], offset: ?>>
@@ -198,6 +198,44 @@ module attributes {gpu.container_module} {
       %view = memref.subview %tile[0] [4] [1] : memref<32xf32, #gpu.address_space<workgroup>> to memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
       %v = memref.load %view[%c0] : memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
       memref.store %v, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A warp's mma exchanges fragments between its lanes: every lane must reach
+// it, as a barrier.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'mma_if_kernel': a 'nvgpu.mma.sync' is under 'scf.if' (only the body and scf.for loops without results may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    gpu.func @mma_if_kernel(%x: memref<?xf32>, %p: i1) kernel {
+      %a = arith.constant dense<1.0> : vector<4x1xf32>
+      %b = arith.constant dense<1.0> : vector<2x1xf32>
+      %c = arith.constant dense<0.0> : vector<2x2xf32>
+      scf.if %p {
+        %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// bf16 fragments do not lower to NVVM in MLIR 22 (use tf32, which holds
+// every bf16 value): not emulated either.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'mma_bf16_kernel': an nvgpu.mma.sync is neither m16n8k16 with f16 operands nor m16n8k8 with tf32 ones (f32 accumulators)}}
+    gpu.func @mma_bf16_kernel(%x: memref<?xf32>) kernel {
+      %a = arith.constant dense<1.0> : vector<4x2xbf16>
+      %b = arith.constant dense<1.0> : vector<2x2xbf16>
+      %c = arith.constant dense<0.0> : vector<2x2xf32>
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]}
+          : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
   }

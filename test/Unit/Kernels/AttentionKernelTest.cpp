@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace nhc_test;
 
@@ -34,7 +35,10 @@ AttnCase makeAttnCase(std::vector<Request> reqs, unsigned seed) {
 
 std::vector<float> runAttn(AttnCase &c) {
   std::vector<int64_t> req = requestTable(c.reqs);
-  std::vector<float> out(c.tokens() * c.Hq * c.D, -9.f);
+  // NaN: every element must be written, none read before (a GPU form that
+  // scaled a stale value by 0 would keep the NaN).
+  std::vector<float> out(c.tokens() * c.Hq * c.D,
+                         std::numeric_limits<float>::quiet_NaN());
   // The GPU form's split decodes: splits * Hq * (D + 2) floats per request.
   std::vector<float> partials(c.reqs.size() * c.splits * c.Hq * (c.D + 2),
                               -7.f);
@@ -176,6 +180,43 @@ TEST(KernelAttention, PrefillTilesDealtOverFewLanes) {
                             /*maxSeq=*/320);
     c.splits = splits;
     expectMatchesReference(c);
+  }
+}
+
+TEST(KernelAttention, PrefillLargeScoresAcrossPositionTiles) {
+  // Logits of tens in a prefill of 150 (three tiles of positions, three of
+  // queries): the online softmax rescales O and l between tiles. (At scale
+  // 4 the logits reach hundreds and f32's rounding of them alone moves the
+  // outputs by more than the GPU form's 1e-5 of the host's.)
+  AttnCase c = shapedCase({{150, 0, 0}, {40, 30, 1}}, 71, /*hq=*/2,
+                          /*hkv=*/1, /*d=*/16, /*maxSeq=*/200);
+  c.scale = 1.5f;
+  expectMatchesReference(c);
+}
+
+TEST(KernelAttention, PublishedHeadDims) {
+  // D = 64 and 128 (Nemotron-H's): whole chunks of 32 and tiles of 64.
+  for (int64_t d : {64, 128}) {
+    SCOPED_TRACE("D = " + std::to_string(d));
+    AttnCase c = shapedCase({{70, 0, 0}, {1, 90, 1}, {20, 50, 2}}, 73,
+                            /*hq=*/4, /*hkv=*/2, d, /*maxSeq=*/128);
+    expectMatchesReference(c);
+  }
+}
+
+TEST(KernelAttention, PrefillIndependentOfTheSplit) {
+  // The lanes a prefill's tiles are dealt to do not change its bits.
+  AttnCase c = shapedCase({{200, 0, 0}, {1, 60, 1}}, 75, /*hq=*/2,
+                          /*hkv=*/1, /*d=*/24, /*maxSeq=*/256);
+  std::vector<float> first;
+  for (int64_t splits : {16, 3, 1}) {
+    AttnCase run = c;
+    run.splits = splits;
+    std::vector<float> out = runAttn(run);
+    std::vector<float> prefill(out.begin(), out.begin() + 200 * c.Hq * c.D);
+    if (first.empty())
+      first = prefill;
+    EXPECT_EQ(prefill, first) << "splits = " << splits;
   }
 }
 
