@@ -16,7 +16,8 @@ at the marker's indentation; the rest of each file is written by hand.
 Parts, by file:
   ssd_scan_gpu.mlir   step2 (W = C Bᵀ), step3 (C h_prevᵀ),
                       step4 ((coef ∘ X)ᵀ B)
-  attention_gpu.mlir  scores (S = Q Kᵀ), values (O = O corr + P V)
+  attention_gpu.mlir  lanes (a lane's fragment places), scores (S = Q Kᵀ),
+                      values (O = O corr + P V), on tensor cores (mma)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -31,10 +32,8 @@ WG = '#gpu.address_space<workgroup>'
 ST = f'memref<2080xf32, {WG}>'
 WB = f'memref<4096xf32, {WG}>'
 SB = f'memref<64xf32, {WG}>'
-# The attention prefill's: the staging tile (Q and K chunks, 32 rows of 65
-# floats each, K's from 2080; or 64 rows of V), the probabilities Pᵀ (64
-# rows of 65), the per-query statistics (m, l, rescale at 0, 64, 128).
-AST = f'memref<4160xf32, {WG}>'
+# The attention prefill's per-query statistics (m, l, rescale at 0, 64,
+# 128).
 AQS = f'memref<192xf32, {WG}>'
 F16 = ', '.join(['f32'] * 16)
 
@@ -235,59 +234,170 @@ def step4(I):
     return o
 
 
+# The attention prefill's tensor-core form: 8 warps over a 64 x 64 tile,
+# warp w taking rows 16 (w % 4) .. +15 and columns 32 (w / 4) .. +31 as four
+# m16n8k8 tiles; lane = 4 g + t. Operands in workgroup memory rows 72 floats
+# apart (so a fragment's 32 loads, 72 t + g, hit 32 banks): Qᵀ and Kᵀ chunks
+# (head column kk at kk * 72, K's from 2304), V (position at pos * 72), Pᵀ
+# (position at pos * 72). Each product runs in 3xTF32: a = hi + lo with hi
+# and lo tf32 (nhc_tf32_split*), a b = hi lo' + lo hi' + hi hi' (the small
+# terms first), about f32's accuracy on tf32 tensor cores.
+AST = f'memref<4608xf32, {WG}>'
+TF = 'vector<4x1xf32>'
+TB = 'vector<2x1xf32>'
+TC = 'vector<2x2xf32>'
+ROWS = ('%rowA', '%rowB')  # accumulator element i's row: ROWS[i // 2]
+
+
+def lanes(I):
+    """A lane's places in the warp's tile: its fragment rows and columns,
+    the operand offsets of its k (t and t + 4), each n8 tile's B column
+    (bn) and accumulator columns (cj, and their Pᵀ rows pc)."""
+    o=[f'{I}%laneId = arith.remui %tx, %c32 : index',
+       f'{I}%warpId = arith.divui %tx, %c32 : index',
+       f'{I}%g = arith.divui %laneId, %c4 : index',
+       f'{I}%t = arith.remui %laneId, %c4 : index',
+       f'{I}%wm = arith.remui %warpId, %c4 : index',
+       f'{I}%wn = arith.divui %warpId, %c4 : index',
+       f'{I}%mBase = arith.muli %wm, %c16 : index',
+       f'{I}%nBase = arith.muli %wn, %c32 : index',
+       f'{I}%rowA = arith.addi %mBase, %g : index',
+       f'{I}%rowB = arith.addi %rowA, %c8 : index',
+       f'{I}%t2 = arith.muli %t, %c2 : index',
+       f'{I}%t4 = arith.addi %t, %c4 : index',
+       f'{I}%tk0 = arith.muli %t, %c72 : index',
+       f'{I}%tk4 = arith.muli %t4, %c72 : index']
+    for j in range(4):
+        o+=[f'{I}%nj{j} = arith.addi %nBase, %c{8*j} : index' if j else
+            f'{I}%nj{j} = arith.addi %nBase, %c0 : index',
+            f'{I}%bn{j} = arith.addi %nj{j}, %g : index',
+            f'{I}%cj{j}0 = arith.addi %nj{j}, %t2 : index',
+            f'{I}%cj{j}1 = arith.addi %cj{j}0, %one : index',
+            f'{I}%pc{j}0 = arith.muli %cj{j}0, %c72 : index',
+            f'{I}%pc{j}1 = arith.muli %cj{j}1, %c72 : index']
+    return o
+
+
+def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps):
+    """acc[j] (4 accumulator fragments) += A B over `steps` k-steps of 8:
+    A(row, k) at a_buf[a_base + k * 72 + row], B(k, n) at
+    b_buf[b_base + k * 72 + n]. Returns the lines and the final names."""
+    o=[]
+    for ks in range(steps):
+        P=f'{pre}{ks}'
+        o.append(f'{I}%{P}k = arith.constant {a_base + 8 * ks * 72} : index')
+        if b_base != a_base:
+            o.append(f'{I}%{P}kb = arith.constant {b_base + 8 * ks * 72} : index')
+        kb = f'%{P}kb' if b_base != a_base else f'%{P}k'
+        # A: a_r at row ROWS[r % 2], k = t + 4 (r / 2).
+        for r in range(4):
+            o+=[f'{I}%{P}ao{r} = arith.addi %{P}k, %tk{4 * (r // 2)} : index',
+                f'{I}%{P}ai{r} = arith.addi %{P}ao{r}, {ROWS[r % 2]} : index',
+                f'{I}%{P}a{r} = memref.load {a_buf}[%{P}ai{r}] : {AST}']
+        o+=[f'{I}%{P}A:2 = func.call @nhc_tf32_split4(%{P}a0, %{P}a1, %{P}a2, %{P}a3)',
+            f'{I}    : (f32, f32, f32, f32) -> ({TF}, {TF})']
+        for j in range(4):
+            # B: b_r at k = t + 4 r, column bn_j.
+            for r in range(2):
+                o+=[f'{I}%{P}bo{j}{r} = arith.addi {kb}, %tk{4 * r} : index',
+                    f'{I}%{P}bi{j}{r} = arith.addi %{P}bo{j}{r}, %bn{j} : index',
+                    f'{I}%{P}b{j}{r} = memref.load {b_buf}[%{P}bi{j}{r}] : {AST}']
+            o+=[f'{I}%{P}B{j}:2 = func.call @nhc_tf32_split2(%{P}b{j}0, %{P}b{j}1)',
+                f'{I}    : (f32, f32) -> ({TB}, {TB})']
+        # The step's 12 mmas together (the emulation runs them as one).
+        terms = [('#0', '#1'), ('#1', '#0'), ('#0', '#0')]
+        for n, (x, y) in enumerate(terms):
+            for j in range(4):
+                name = f'%{P}m{j}{n}'
+                o+=[f'{I}{name} = nvgpu.mma.sync (%{P}A{x}, %{P}B{j}{y}, {acc[j]}) {{mmaShape = [16, 8, 8], tf32Enabled}}',
+                    f'{I}    : ({TF}, {TB}, {TC}) -> {TC}']
+                acc[j] = name
+    return o, acc
+
+
+def fragment(I, name, values):
+    return [f'{I}{name} = vector.from_elements ' + ', '.join(values) + f' : {TC}']
+
+
+def element(j, i):
+    """Accumulator fragment j's element i: (row, column) names."""
+    return ROWS[i // 2], f'%cj{j}{i % 2}'
+
+
 def scores(I):
     """Inside the loop over head columns k0: after the Q and K chunks'
-    barrier, S += Q Kᵀ over those 32 columns, partial sums kept in Pᵀ; on
-    the last chunk scaled and causally masked (nhc_attention_score)."""
+    barrier, S += Q Kᵀ over those 32 columns on tensor cores, partial sums
+    kept in Pᵀ; on the last chunk scaled and causally masked
+    (nhc_attention_score)."""
     o=[f'{I}%sFirst = arith.cmpi eq, %k0, %c0 : index',
        f'{I}%kNext = arith.addi %k0, %c32 : index',
        f'{I}%lastChunk = arith.cmpi uge, %kNext, %D : index']
-    init=[[None]*4 for _ in range(4)]
-    for a,b in ab():
-        o+=[f'{I}%si{a}{b} = arith.addi %pcol{b}, %row{a} : index',
-            f'{I}%so{a}{b} = memref.load %pT[%si{a}{b}] : {AST}',
-            f'{I}%s0{a}{b} = arith.select %sFirst, %zero, %so{a}{b} : f32']
-        init[a][b]=f'%s0{a}{b}'
-    o+=micro_loop(I, 's', init, ('%stage', AST, 'row'), ('%stage', AST, 'kcol'))
-    for a,b in ab():
-        o+=[f'{I}%sf{a}{b} = func.call @nhc_attention_score(%sacc#{a*4+b}, %lastChunk, %row{a}, %col{b}, %nq, %p0, %causal0, %scale)',
-            f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
-            f'{I}memref.store %sf{a}{b}, %pT[%si{a}{b}] : {AST}']
+    acc=[]
+    for j in range(4):
+        vals=[]
+        for i in range(4):
+            row, _ = element(j, i)
+            o+=[f'{I}%si{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
+                f'{I}%so{j}{i} = memref.load %pT[%si{j}{i}] : {AST}',
+                f'{I}%s0{j}{i} = arith.select %sFirst, %zero, %so{j}{i} : f32']
+            vals.append(f'%s0{j}{i}')
+        o+=fragment(I, f'%sc{j}', vals)
+        acc.append(f'%sc{j}')
+    steps, acc = mma_steps(I, 's', acc, '%stage', 0, '%stage', 2304, 4)
+    o+=steps
+    for j in range(4):
+        for i in range(4):
+            row, col = element(j, i)
+            o+=[f'{I}%sv{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+                f'{I}%sf{j}{i} = func.call @nhc_attention_score(%sv{j}{i}, %lastChunk, {row}, {col}, %nq, %p0, %causal0, %scale)',
+                f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
+                f'{I}memref.store %sf{j}{i}, %pT[%si{j}{i}] : {AST}']
     return o
 
 
 def values(I):
     """Inside the loop over 64-column tiles d0 of the head: after V's
-    barrier, O = O corr + P V (O's partial sums in its output rows, 0 before
-    the first position tile), divided by l on the last."""
+    barrier, O = O corr + P V on tensor cores (O's partial sums in its
+    output rows, 0 before the first position tile), divided by l on the
+    last."""
     o=[]
-    for a in range(4):
-        o+=[f'{I}%ca{a} = arith.addi %row{a}, %c128 : index',
-            f'{I}%corr{a} = memref.load %qstats[%ca{a}] : {AQS}',
-            f'{I}%la{a} = arith.addi %row{a}, %c64 : index',
-            f'{I}%l{a} = memref.load %qstats[%la{a}] : {AQS}']
-    init=[[None]*4 for _ in range(4)]
-    for a,b in ab():
-        o+=[f'{I}%oi{a}{b}:2 = func.call @nhc_attention_out_slot(%row{a}, %col{b}, %d0, %nq, %D, %oRow0, %rowOut)',
-            f'{I}    : (index, index, index, index, index, index, index) -> (index, i1)',
-            f'{I}%op{a}{b} = func.call @nhc_tile_load_partial(%out, %oi{a}{b}#0, %oi{a}{b}#1, %firstTile)',
-            f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
-            f'{I}%o0{a}{b} = arith.mulf %op{a}{b}, %corr{a} : f32']
-        init[a][b]=f'%o0{a}{b}'
-    o+=micro_loop(I, 'o', init, ('%pT', AST, 'row'), ('%stage', AST, 'col'),
-                  '%c64')
-    for a,b in ab():
-        o+=[f'{I}%ofin{a}{b} = arith.divf %oacc#{a*4+b}, %l{a} : f32',
-            f'{I}%of{a}{b} = arith.select %lastTile, %ofin{a}{b}, %oacc#{a*4+b} : f32',
-            f'{I}func.call @nhc_tile_store_if(%out, %oi{a}{b}#0, %oi{a}{b}#1, %of{a}{b})',
-            f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
+    for h, row in zip('AB', ROWS):
+        o+=[f'{I}%corrAt{h} = arith.addi {row}, %c128 : index',
+            f'{I}%corr{h} = memref.load %qstats[%corrAt{h}] : {AQS}',
+            f'{I}%lAt{h} = arith.addi {row}, %c64 : index',
+            f'{I}%l{h} = memref.load %qstats[%lAt{h}] : {AQS}']
+    acc=[]
+    for j in range(4):
+        vals=[]
+        for i in range(4):
+            row, col = element(j, i)
+            h = 'AB'[i // 2]
+            o+=[f'{I}%oi{j}{i}:2 = func.call @nhc_attention_out_slot({row}, {col}, %d0, %nq, %D, %oRow0, %rowOut)',
+                f'{I}    : (index, index, index, index, index, index, index) -> (index, i1)',
+                f'{I}%op{j}{i} = func.call @nhc_tile_load_partial(%out, %oi{j}{i}#0, %oi{j}{i}#1, %firstTile)',
+                f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
+                f'{I}%o0{j}{i} = arith.mulf %op{j}{i}, %corr{h} : f32']
+            vals.append(f'%o0{j}{i}')
+        o+=fragment(I, f'%oc{j}', vals)
+        acc.append(f'%oc{j}')
+    steps, acc = mma_steps(I, 'o', acc, '%pT', 0, '%stage', 0, 8)
+    o+=steps
+    for j in range(4):
+        for i in range(4):
+            h = 'AB'[i // 2]
+            o+=[f'{I}%ov{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+                f'{I}%ofin{j}{i} = arith.divf %ov{j}{i}, %l{h} : f32',
+                f'{I}%of{j}{i} = arith.select %lastTile, %ofin{j}{i}, %ov{j}{i} : f32',
+                f'{I}func.call @nhc_tile_store_if(%out, %oi{j}{i}#0, %oi{j}{i}#1, %of{j}{i})',
+                f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
     return o
 
 
 # The parts each kernel file holds.
 FILES = {
     'ssd_scan_gpu.mlir': {'step2': step2, 'step3': step3, 'step4': step4},
-    'attention_gpu.mlir': {'scores': scores, 'values': values},
+    'attention_gpu.mlir': {'lanes': lanes, 'scores': scores,
+                           'values': values},
 }
 MARKER = re.compile(
     r'^( *)// BEGIN GENERATED (\w+): tools/scripts/gen-gpu-tiles.py\n'

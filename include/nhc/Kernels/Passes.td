@@ -119,9 +119,11 @@ def NHCEmulateGPUKernelsPass
 
     A warp's tensor-core product, `nvgpu.mma.sync`, is a sync point as well
     (placed as a barrier may be): the stretch before it ends, then one loop
-    over the block's threads computes each thread's accumulator fragment
-    from the fragments its warp's lanes (threads t - t % 32 .. +31) kept,
-    by the PTX ISA's fragment layouts, summing in k order in f32. Shapes:
+    over the block's threads (for consecutive mmas, one loop for all)
+    computes each thread's accumulator fragment from the fragments its
+    warp's lanes (threads t - t % 32 .. +31) kept, by the PTX ISA's fragment
+    layouts, summing in k order in f32 (a private helper function per
+    shape, `__nhc_emulated_mma_*`, called per thread and mma). Shapes:
     m16n8k16 with f16 operands, m16n8k8 with tf32 ones (their low 13 bits
     dropped, as the tensor cores ignore them), f32 accumulators. MLIR 22's
     `convert-nvgpu-to-nvvm` cannot lower bf16 operands; tf32 holds every

@@ -157,7 +157,7 @@ struct NHCEmulateGPUKernelsPass
     OpBuilder b(module.getContext());
     b.setInsertionPointToEnd(module.getBody());
     for (gpu::GPUFuncOp kernel : kernels) {
-      func::FuncOp emulated = emulate(b, kernel);
+      func::FuncOp emulated = emulate(b, kernel, created);
       if (!emulated)
         return signalPassFailure();
       created.push_back(emulated);
@@ -215,7 +215,8 @@ struct NHCEmulateGPUKernelsPass
   /// before a barrier and used after it is kept per thread in an array of
   /// the block's size; workgroup buffers and those arrays are allocated once,
   /// before the block loops, and reused by every block.
-  func::FuncOp emulate(OpBuilder &b, gpu::GPUFuncOp kernel) {
+  func::FuncOp emulate(OpBuilder &b, gpu::GPUFuncOp kernel,
+                       SmallVectorImpl<Operation *> &created) {
     Location loc = kernel.getLoc();
     MLIRContext *ctx = b.getContext();
     SmallVector<Type> inputs(kernel.getFunctionType().getInputs());
@@ -226,6 +227,7 @@ struct NHCEmulateGPUKernelsPass
     Block *entry = fn.addEntryBlock();
     OpBuilder body = OpBuilder::atBlockBegin(entry);
     Emulation e(entry->getArguments().take_back(6), loc);
+    e.created = &created;
     e.zero = arith::ConstantIndexOp::create(body, loc, 0);
     e.one = arith::ConstantIndexOp::create(body, loc, 1);
     for (unsigned i = 0; i < numArgs; ++i)
@@ -276,6 +278,8 @@ struct NHCEmulateGPUKernelsPass
     Emulation(ValueRange sizes, Location loc) : sizes(sizes), loc(loc) {}
     ValueRange sizes; // grid x, y, z, block x, y, z
     Location loc;
+    /// The module's functions the pass keeps (the mma helpers join them).
+    SmallVectorImpl<Operation *> *created = nullptr;
     Value zero, one, threads;
     Value blockIds[3];
     bool reverse = false;
@@ -304,7 +308,17 @@ struct NHCEmulateGPUKernelsPass
     /// Emulates the ops of `block` (the kernel body or a loop's) at `b`.
     LogicalResult run(OpBuilder &b, Block &block) {
       SmallVector<Operation *> segment;
+      SmallVector<nvgpu::MmaSyncOp> mmas; // consecutive, run in one loop
+      auto flushMmas = [&]() -> LogicalResult {
+        if (mmas.empty())
+          return success();
+        LogicalResult done = mmaBatch(b, mmas);
+        mmas.clear();
+        return done;
+      };
       auto flush = [&]() -> LogicalResult {
+        if (failed(flushMmas()))
+          return failure();
         if (segment.empty())
           return success();
         LogicalResult done = threadLoops(b, segment);
@@ -326,12 +340,25 @@ struct NHCEmulateGPUKernelsPass
           continue;
         }
         if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
-          if (failed(flush()) || failed(mmaStep(b, mma)))
-            return failure();
+          // A batch's mmas run in turn per thread: one may take an earlier
+          // one's result as its accumulator (the thread's own), not as a
+          // fragment other lanes hold.
+          auto fromBatch = [&](Value v) {
+            return llvm::any_of(mmas, [&](nvgpu::MmaSyncOp earlier) {
+              return earlier.getRes() == v;
+            });
+          };
+          if (!segment.empty() || fromBatch(mma.getMatrixA()) ||
+              fromBatch(mma.getMatrixB()))
+            if (failed(flush()))
+              return failure();
+          mmas.push_back(mma);
           continue;
         }
         auto loop = dyn_cast<scf::ForOp>(op);
         if (!loop || !hasSyncPoint(loop)) {
+          if (failed(flushMmas()))
+            return failure();
           segment.push_back(&op);
           continue;
         }
@@ -563,6 +590,17 @@ struct NHCEmulateGPUKernelsPass
     /// where every segment of every block sees it: right after the block's
     /// thread count, before the block loops. Null for other types.
     Value keptArray(Type type) {
+      MemRefType arrayType = keptArrayType(type);
+      if (!arrayType)
+        return nullptr;
+      OpBuilder allocas(threads.getContext());
+      allocas.setInsertionPointAfter(threads.getDefiningOp());
+      return memref::AllocaOp::create(allocas, loc, arrayType,
+                                      ValueRange{threads});
+    }
+
+    /// memref<?xT> for a scalar T, memref<?xNxT> for a vector of N T.
+    static MemRefType keptArrayType(Type type) {
       SmallVector<int64_t> shape = {ShapedType::kDynamic};
       Type element = type;
       if (auto vector = dyn_cast<VectorType>(type)) {
@@ -573,10 +611,7 @@ struct NHCEmulateGPUKernelsPass
       }
       if (!element.isIntOrIndexOrFloat())
         return nullptr;
-      OpBuilder allocas(threads.getContext());
-      allocas.setInsertionPointAfter(threads.getDefiningOp());
-      return memref::AllocaOp::create(
-          allocas, loc, MemRefType::get(shape, element), ValueRange{threads});
+      return MemRefType::get(shape, element);
     }
 
     /// Thread `linear`'s element `flat` of a kept vector's array.
@@ -638,32 +673,74 @@ struct NHCEmulateGPUKernelsPass
       return array;
     }
 
-    /// nvgpu.mma.sync for every warp of the block at once, its lanes'
-    /// fragments read from their kept arrays (the lanes of thread t's warp
-    /// are threads t - t % 32 .. +31, CUDA's linear order): thread t's D
-    /// element i is (row, col) = (g + 8 (i / 2), 2 c + i % 2) for
-    /// g = lane / 4, c = lane % 4, D = C + sum over k of A(row, k) B(k, col)
-    /// in k order in f32. Fragment owners (PTX ISA, "Matrix Fragments for
-    /// mma.m16n8k16 / m16n8k8"): m16n8k16 A(r, k) is lane (r % 8) 4 +
-    /// (k % 8) / 2, element (2 (k / 8) + r / 8, k % 2); B(k, n) is lane
-    /// 4 n + (k % 8) / 2, element (k / 8, k % 2). m16n8k8 (tf32) A(r, k)
-    /// is lane (r % 8) 4 + k % 4, element (2 (k / 4) + r / 8); B(k, n) is
-    /// lane 4 n + k % 4, element k / 4; tf32 operands lose their low 13
-    /// bits, as the tensor cores ignore them.
-    LogicalResult mmaStep(OpBuilder &b, nvgpu::MmaSyncOp mma) {
-      MmaKind kind = *mmaKind(mma);
-      Value arrays[3];
-      Value operands[3] = {mma.getMatrixA(), mma.getMatrixB(),
-                           mma.getMatrixC()};
-      for (int i = 0; i < 3; ++i)
-        if (!(arrays[i] = operandArray(b, operands[i])))
-          return mma.emitError("cannot emulate: an mma operand is neither "
-                               "kept per thread nor a constant");
-      Value result = keptArray(mma.getRes().getType());
-      kept[mma.getRes()] = result;
-
+    /// Consecutive nvgpu.mma.sync ops for every warp of the block at once:
+    /// one loop over the block's threads calls, per mma in order, the
+    /// module's helper for its kind (mmaHelper) with the operands' and the
+    /// result's per-thread arrays.
+    LogicalResult mmaBatch(OpBuilder &b, ArrayRef<nvgpu::MmaSyncOp> batch) {
+      SmallVector<std::pair<func::FuncOp, SmallVector<Value, 4>>> calls;
+      for (nvgpu::MmaSyncOp mma : batch) {
+        SmallVector<Value, 4> arrays;
+        for (Value operand :
+             {mma.getMatrixA(), mma.getMatrixB(), mma.getMatrixC()}) {
+          Value array = operandArray(b, operand);
+          if (!array)
+            return mma.emitError("cannot emulate: an mma operand is neither "
+                                 "kept per thread nor a constant");
+          arrays.push_back(array);
+        }
+        Value result = keptArray(mma.getRes().getType());
+        kept[mma.getRes()] = result;
+        arrays.push_back(result);
+        calls.push_back({mmaHelper(mma), arrays});
+      }
       auto loop = scf::ForOp::create(b, loc, zero, threads, one);
       OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+      for (auto &[helper, arrays] : calls) {
+        SmallVector<Value> operands(arrays.begin(), arrays.end());
+        operands.push_back(loop.getInductionVar());
+        func::CallOp::create(in, loc, helper, operands);
+      }
+      return success();
+    }
+
+    /// The module's function computing thread t's accumulator fragment of
+    /// an mma of `mma`'s kind, made on first use:
+    /// `(a, b, c, d: per-thread arrays, t)`. Element i of D is (row, col) =
+    /// (g + 8 (i / 2), 2 c + i % 2) for g = lane / 4, c = lane % 4 (the
+    /// lanes of thread t's warp are threads t - t % 32 .. +31, CUDA's
+    /// linear order), D = C + sum over k of A(row, k) B(k, col) in k order
+    /// in f32. Fragment owners (PTX ISA, "Matrix Fragments for
+    /// mma.m16n8k16 / m16n8k8"): m16n8k16 A(r, k) is lane (r % 8) 4 +
+    /// (k % 8) / 2, element (2 (k / 8) + r / 8, k % 2); B(k, n) is lane
+    /// 4 n + (k % 8) / 2, element (k / 8, k % 2). m16n8k8 (tf32) A(r, k) is
+    /// lane (r % 8) 4 + k % 4, element (2 (k / 4) + r / 8); B(k, n) is lane
+    /// 4 n + k % 4, element k / 4; tf32 operands lose their low 13 bits, as
+    /// the tensor cores ignore them.
+    func::FuncOp mmaHelper(nvgpu::MmaSyncOp mma) {
+      MmaKind kind = *mmaKind(mma);
+      std::string name = kind == MmaKind::Half16 ? "__nhc_emulated_mma_m16n8k16_f16"
+                                                 : "__nhc_emulated_mma_m16n8k8_tf32";
+      auto module = mma->getParentOfType<ModuleOp>();
+      if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+        return existing;
+      SmallVector<Type> inputs;
+      for (Value v : {mma.getMatrixA(), mma.getMatrixB(), mma.getMatrixC()})
+        inputs.push_back(keptArrayType(v.getType()));
+      inputs.push_back(keptArrayType(mma.getRes().getType()));
+      OpBuilder top = OpBuilder::atBlockEnd(module.getBody());
+      inputs.push_back(top.getIndexType());
+      auto fn = func::FuncOp::create(top, loc, name,
+                                     FunctionType::get(top.getContext(),
+                                                       inputs, {}));
+      fn.setPrivate();
+      created->push_back(fn);
+      Block *entry = fn.addEntryBlock();
+      OpBuilder in = OpBuilder::atBlockBegin(entry);
+      Value arrays[4];
+      for (int i = 0; i < 4; ++i)
+        arrays[i] = entry->getArgument(i);
+      Value t = entry->getArgument(4);
       auto c = [&](int64_t v) {
         return arith::ConstantIndexOp::create(in, loc, v).getResult();
       };
@@ -679,7 +756,6 @@ struct NHCEmulateGPUKernelsPass
       auto rem = [&](Value x, int64_t y) {
         return arith::RemUIOp::create(in, loc, x, c(y)).getResult();
       };
-      Value t = loop.getInductionVar();
       Value lane = rem(t, 32);
       Value warp = arith::SubIOp::create(in, loc, t, lane);
       Value g = div(lane, 4), tig = rem(lane, 4);
@@ -689,12 +765,13 @@ struct NHCEmulateGPUKernelsPass
         if (kind == MmaKind::Half16)
           return arith::ExtFOp::create(at, loc, at.getF32Type(), v);
         Value bits = arith::BitcastOp::create(at, loc, at.getI32Type(), v);
-        Value mask = arith::ConstantIntOp::create(at, loc, ~int64_t(0x1fff), 32);
+        Value mask =
+            arith::ConstantIntOp::create(at, loc, ~int64_t(0x1fff), 32);
         Value kept = arith::AndIOp::create(at, loc, bits, mask);
         return arith::BitcastOp::create(at, loc, at.getF32Type(), kept);
       };
-      Value zeroF = arith::ConstantFloatOp::create(
-          in, loc, in.getF32Type(), APFloat(0.0f));
+      Value zeroF = arith::ConstantFloatOp::create(in, loc, in.getF32Type(),
+                                                   APFloat(0.0f));
       for (int64_t i = 0; i < 4; ++i) {
         Value row = add(g, c(8 * (i / 2)));
         Value col = add(mul(tig, 2), c(i % 2));
@@ -731,17 +808,20 @@ struct NHCEmulateGPUKernelsPass
           bLane = kadd(kmul(col, 4), krem(kk, 4));
           bFlat = kdiv(kk, 4);
         }
-        Value av = widen(k, keptElement(k, arrays[0], kadd(warp, aLane), aFlat));
-        Value bv = widen(k, keptElement(k, arrays[1], kadd(warp, bLane), bFlat));
+        Value av =
+            widen(k, keptElement(k, arrays[0], kadd(warp, aLane), aFlat));
+        Value bv =
+            widen(k, keptElement(k, arrays[1], kadd(warp, bLane), bFlat));
         Value product = arith::MulFOp::create(k, loc, av, bv);
-        Value next = arith::AddFOp::create(
-            k, loc, sum.getRegionIterArgs()[0], product);
+        Value next =
+            arith::AddFOp::create(k, loc, sum.getRegionIterArgs()[0], product);
         scf::YieldOp::create(k, loc, next);
         Value cv = keptElement(in, arrays[2], t, c(i));
         Value d = arith::AddFOp::create(in, loc, sum.getResult(0), cv);
-        memref::StoreOp::create(in, loc, d, result, ValueRange{t, c(i)});
+        memref::StoreOp::create(in, loc, d, arrays[3], ValueRange{t, c(i)});
       }
-      return success();
+      func::ReturnOp::create(in, loc);
+      return fn;
     }
 
     /// Whether `op` is one of `segment`'s ops or nested in one.
