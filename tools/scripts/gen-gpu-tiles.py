@@ -319,6 +319,27 @@ def fragment(I, name, values):
     return [f'{I}{name} = vector.from_elements ' + ', '.join(values) + f' : {TC}']
 
 
+def elements():
+    """The 16 (n8 tile j, element i) places of a lane's accumulators."""
+    for j in range(4):
+        for i in range(4):
+            yield j, i
+
+
+def accumulators(I, pre, init):
+    """Fragments %<pre>c0..3 of the values init(j, i) -> (lines, value)."""
+    o, acc = [], []
+    for j in range(4):
+        vals=[]
+        for i in range(4):
+            lines, value = init(j, i)
+            o += lines
+            vals.append(value)
+        o += fragment(I, f'%{pre}c{j}', vals)
+        acc.append(f'%{pre}c{j}')
+    return o, acc
+
+
 def element(j, i):
     """Accumulator fragment j's element i: (row, column) names."""
     return ROWS[i // 2], f'%cj{j}{i % 2}'
@@ -332,26 +353,22 @@ def scores(I):
     o=[f'{I}%sFirst = arith.cmpi eq, %k0, %c0 : index',
        f'{I}%kNext = arith.addi %k0, %c32 : index',
        f'{I}%lastChunk = arith.cmpi uge, %kNext, %D : index']
-    acc=[]
-    for j in range(4):
-        vals=[]
-        for i in range(4):
-            row, _ = element(j, i)
-            o+=[f'{I}%si{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
-                f'{I}%so{j}{i} = memref.load %pT[%si{j}{i}] : {AST}',
-                f'{I}%s0{j}{i} = arith.select %sFirst, %zero, %so{j}{i} : f32']
-            vals.append(f'%s0{j}{i}')
-        o+=fragment(I, f'%sc{j}', vals)
-        acc.append(f'%sc{j}')
+    def partial(j, i):
+        row, _ = element(j, i)
+        return ([f'{I}%si{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
+                 f'{I}%so{j}{i} = memref.load %pT[%si{j}{i}] : {AST}',
+                 f'{I}%s0{j}{i} = arith.select %sFirst, %zero, %so{j}{i} : f32'],
+                f'%s0{j}{i}')
+    lines, acc = accumulators(I, 's', partial)
+    o+=lines
     steps, acc = mma_steps(I, 's', acc, '%stage', 0, '%stage', 2304, 4)
     o+=steps
-    for j in range(4):
-        for i in range(4):
-            row, col = element(j, i)
-            o+=[f'{I}%sv{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
-                f'{I}%sf{j}{i} = func.call @nhc_attention_score(%sv{j}{i}, %lastChunk, {row}, {col}, %nq, %p0, %causal0, %scale)',
-                f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
-                f'{I}memref.store %sf{j}{i}, %pT[%si{j}{i}] : {AST}']
+    for j, i in elements():
+        row, col = element(j, i)
+        o+=[f'{I}%sv{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+            f'{I}%sf{j}{i} = func.call @nhc_attention_score(%sv{j}{i}, %lastChunk, {row}, {col}, %nq, %p0, %causal0, %scale)',
+            f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
+            f'{I}memref.store %sf{j}{i}, %pT[%si{j}{i}] : {AST}']
     return o
 
 
@@ -366,30 +383,26 @@ def values(I):
             f'{I}%corr{h} = memref.load %qstats[%corrAt{h}] : {AQS}',
             f'{I}%lAt{h} = arith.addi {row}, %c64 : index',
             f'{I}%l{h} = memref.load %qstats[%lAt{h}] : {AQS}']
-    acc=[]
-    for j in range(4):
-        vals=[]
-        for i in range(4):
-            row, col = element(j, i)
-            h = 'AB'[i // 2]
-            o+=[f'{I}%oi{j}{i}:2 = func.call @nhc_attention_out_slot({row}, {col}, %d0, %nq, %D, %oRow0, %rowOut)',
-                f'{I}    : (index, index, index, index, index, index, index) -> (index, i1)',
-                f'{I}%op{j}{i} = func.call @nhc_tile_load_partial(%out, %oi{j}{i}#0, %oi{j}{i}#1, %firstTile)',
-                f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
-                f'{I}%o0{j}{i} = arith.mulf %op{j}{i}, %corr{h} : f32']
-            vals.append(f'%o0{j}{i}')
-        o+=fragment(I, f'%oc{j}', vals)
-        acc.append(f'%oc{j}')
+    def partial(j, i):
+        row, col = element(j, i)
+        h = 'AB'[i // 2]
+        return ([f'{I}%oi{j}{i}:2 = func.call @nhc_attention_out_slot({row}, {col}, %d0, %nq, %D, %oRow0, %rowOut)',
+                 f'{I}    : (index, index, index, index, index, index, index) -> (index, i1)',
+                 f'{I}%op{j}{i} = func.call @nhc_tile_load_partial(%out, %oi{j}{i}#0, %oi{j}{i}#1, %firstTile)',
+                 f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
+                 f'{I}%o0{j}{i} = arith.mulf %op{j}{i}, %corr{h} : f32'],
+                f'%o0{j}{i}')
+    lines, acc = accumulators(I, 'o', partial)
+    o+=lines
     steps, acc = mma_steps(I, 'o', acc, '%pT', 0, '%stage', 0, 8)
     o+=steps
-    for j in range(4):
-        for i in range(4):
-            h = 'AB'[i // 2]
-            o+=[f'{I}%ov{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
-                f'{I}%ofin{j}{i} = arith.divf %ov{j}{i}, %l{h} : f32',
-                f'{I}%of{j}{i} = arith.select %lastTile, %ofin{j}{i}, %ov{j}{i} : f32',
-                f'{I}func.call @nhc_tile_store_if(%out, %oi{j}{i}#0, %oi{j}{i}#1, %of{j}{i})',
-                f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
+    for j, i in elements():
+        h = 'AB'[i // 2]
+        o+=[f'{I}%ov{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+            f'{I}%ofin{j}{i} = arith.divf %ov{j}{i}, %l{h} : f32',
+            f'{I}%of{j}{i} = arith.select %lastTile, %ofin{j}{i}, %ov{j}{i} : f32',
+            f'{I}func.call @nhc_tile_store_if(%out, %oi{j}{i}#0, %oi{j}{i}#1, %of{j}{i})',
+            f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
     return o
 
 

@@ -29,6 +29,23 @@ int64_t abiSlots(Type type) {
   return 1;
 }
 
+/// Index arithmetic at a builder's insertion point.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, c(y));
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+};
+
 /// Where the threads of a block (or of a warp) meet: a gpu.barrier, or a
 /// warp-wide nvgpu.mma.sync whose lanes exchange their fragments.
 bool isSyncPoint(Operation *op) {
@@ -741,24 +758,10 @@ struct NHCEmulateGPUKernelsPass
       for (int i = 0; i < 4; ++i)
         arrays[i] = entry->getArgument(i);
       Value t = entry->getArgument(4);
-      auto c = [&](int64_t v) {
-        return arith::ConstantIndexOp::create(in, loc, v).getResult();
-      };
-      auto add = [&](Value x, Value y) {
-        return arith::AddIOp::create(in, loc, x, y).getResult();
-      };
-      auto mul = [&](Value x, int64_t y) {
-        return arith::MulIOp::create(in, loc, x, c(y)).getResult();
-      };
-      auto div = [&](Value x, int64_t y) {
-        return arith::DivUIOp::create(in, loc, x, c(y)).getResult();
-      };
-      auto rem = [&](Value x, int64_t y) {
-        return arith::RemUIOp::create(in, loc, x, c(y)).getResult();
-      };
-      Value lane = rem(t, 32);
+      IndexMath o{in, loc};
+      Value lane = o.rem(t, 32);
       Value warp = arith::SubIOp::create(in, loc, t, lane);
-      Value g = div(lane, 4), tig = rem(lane, 4);
+      Value g = o.div(lane, 4), tig = o.rem(lane, 4);
       int64_t depth = kind == MmaKind::Half16 ? 16 : 8;
       // An operand element as f32.
       auto widen = [&](OpBuilder &at, Value v) -> Value {
@@ -773,52 +776,39 @@ struct NHCEmulateGPUKernelsPass
       Value zeroF = arith::ConstantFloatOp::create(in, loc, in.getF32Type(),
                                                    APFloat(0.0f));
       for (int64_t i = 0; i < 4; ++i) {
-        Value row = add(g, c(8 * (i / 2)));
-        Value col = add(mul(tig, 2), c(i % 2));
-        auto sum = scf::ForOp::create(in, loc, c(0), c(depth), c(1),
+        Value row = o.add(g, o.c(8 * (i / 2)));
+        Value col = o.add(o.mul(tig, 2), o.c(i % 2));
+        auto sum = scf::ForOp::create(in, loc, o.c(0), o.c(depth), o.c(1),
                                       ValueRange{zeroF});
         OpBuilder k = OpBuilder::atBlockBegin(sum.getBody());
+        IndexMath m{k, loc};
         Value kk = sum.getInductionVar();
-        auto kc = [&](int64_t v) {
-          return arith::ConstantIndexOp::create(k, loc, v).getResult();
-        };
-        auto kadd = [&](Value x, Value y) {
-          return arith::AddIOp::create(k, loc, x, y).getResult();
-        };
-        auto kmul = [&](Value x, int64_t y) {
-          return arith::MulIOp::create(k, loc, x, kc(y)).getResult();
-        };
-        auto kdiv = [&](Value x, int64_t y) {
-          return arith::DivUIOp::create(k, loc, x, kc(y)).getResult();
-        };
-        auto krem = [&](Value x, int64_t y) {
-          return arith::RemUIOp::create(k, loc, x, kc(y)).getResult();
-        };
         Value aLane, aFlat, bLane, bFlat;
-        Value rowLow = krem(row, 8), rowHigh = kdiv(row, 8);
+        Value rowLow = m.rem(row, 8), rowHigh = m.div(row, 8);
         if (kind == MmaKind::Half16) {
-          aLane = kadd(kmul(rowLow, 4), kdiv(krem(kk, 8), 2));
-          aFlat = kadd(kmul(kadd(kmul(kdiv(kk, 8), 2), rowHigh), 2),
-                       krem(kk, 2));
-          bLane = kadd(kmul(col, 4), kdiv(krem(kk, 8), 2));
-          bFlat = kadd(kmul(kdiv(kk, 8), 2), krem(kk, 2));
+          aLane = m.add(m.mul(rowLow, 4), m.div(m.rem(kk, 8), 2));
+          aFlat = m.add(m.mul(m.add(m.mul(m.div(kk, 8), 2), rowHigh), 2),
+                        m.rem(kk, 2));
+          bLane = m.add(m.mul(col, 4), m.div(m.rem(kk, 8), 2));
+          bFlat = m.add(m.mul(m.div(kk, 8), 2), m.rem(kk, 2));
         } else {
-          aLane = kadd(kmul(rowLow, 4), krem(kk, 4));
-          aFlat = kadd(kmul(kdiv(kk, 4), 2), rowHigh);
-          bLane = kadd(kmul(col, 4), krem(kk, 4));
-          bFlat = kdiv(kk, 4);
+          aLane = m.add(m.mul(rowLow, 4), m.rem(kk, 4));
+          aFlat = m.add(m.mul(m.div(kk, 4), 2), rowHigh);
+          bLane = m.add(m.mul(col, 4), m.rem(kk, 4));
+          bFlat = m.div(kk, 4);
         }
         Value av =
-            widen(k, keptElement(k, arrays[0], kadd(warp, aLane), aFlat));
+            widen(k, keptElement(k, arrays[0], m.add(warp, aLane), aFlat));
         Value bv =
-            widen(k, keptElement(k, arrays[1], kadd(warp, bLane), bFlat));
+            widen(k, keptElement(k, arrays[1], m.add(warp, bLane), bFlat));
         Value product = arith::MulFOp::create(k, loc, av, bv);
         Value next =
             arith::AddFOp::create(k, loc, sum.getRegionIterArgs()[0], product);
         scf::YieldOp::create(k, loc, next);
-        Value cv = keptElement(in, arrays[2], t, c(i));
+        Value cv = keptElement(in, arrays[2], t, o.c(i));
         Value d = arith::AddFOp::create(in, loc, sum.getResult(0), cv);
-        memref::StoreOp::create(in, loc, d, arrays[3], ValueRange{t, c(i)});
+        memref::StoreOp::create(in, loc, d, arrays[3],
+                                ValueRange{t, o.c(i)});
       }
       func::ReturnOp::create(in, loc);
       return fn;
