@@ -480,11 +480,20 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
         %lastTile = arith.cmpi uge, %pNext, %hi : index
         // 1. S = Q Kᵀ over the head's columns 32 at a time: Q and K chunks
         //    staged transposed (column kk of query or position row at
-        //    kk * 65 + row; 0 past the tile or the head).
+        //    kk * 72 + row, K's from 2304; 0 past the tile or the head). A
+        //    warp stages 4 columns of 8 rows: banks 8 kk + row, all 32.
         scf.for %k0 = %c0 to %D step %c32 {
           scf.for %e = %tx to %c2048 step %threads {
-            %kk = arith.remui %e, %c32 : index
-            %row = arith.divui %e, %c32 : index
+            %rowLow = arith.remui %e, %c8 : index
+            %e8 = arith.divui %e, %c8 : index
+            %kkLow = arith.remui %e8, %c4 : index
+            %e32 = arith.divui %e, %c32 : index
+            %kkHigh = arith.remui %e32, %c8 : index
+            %rowHigh = arith.divui %e32, %c8 : index
+            %kk4 = arith.muli %kkHigh, %c4 : index
+            %kk = arith.addi %kk4, %kkLow : index
+            %row8 = arith.muli %rowHigh, %c8 : index
+            %row = arith.addi %row8, %rowLow : index
             %k = arith.addi %k0, %kk : index
             %kIn = arith.cmpi ult, %k, %D : index
             %kSafe = arith.select %kIn, %k, %c0 : index
@@ -979,7 +988,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           memref.store %corr, %qstats[%statCorr] : memref<192xf32, #gpu.address_space<workgroup>>
         }
         // 3. O = O exp(m - m') + P V per 64 columns of the head: V's 64 x 64
-        //    tile staged (position row at row * 65; 0 past the tile or the
+        //    tile staged (position row at row * 72; 0 past the tile or the
         //    head); on the last position tile O / l is the output. (V's
         //    barrier also publishes Pᵀ and the statistics: staging touches
         //    neither.)

@@ -44,10 +44,22 @@ func.func private @nhc_tf32_round(%v: f32) -> f32 {
 // Tensor Cores while surpassing the FP32 theoretical peak performance",
 // 2022): v = hi + lo with hi = tf32(v), lo = tf32(v - hi), so that
 // a b ~ a.hi b.lo + a.lo b.hi + a.hi b.hi to about f32's accuracy.
+// Infinities and NaN are not rounded (a NaN's payload could carry into its
+// sign and leave a zero): hi = v, a NaN as 0x7fc00000 (its payload above
+// the bits the tensor cores drop), lo = 0.
 func.func private @nhc_tf32_split(%v: f32) -> (f32, f32) {
-  %hi = func.call @nhc_tf32_round(%v) : (f32) -> f32
-  %rest = arith.subf %v, %hi : f32
-  %lo = func.call @nhc_tf32_round(%rest) : (f32) -> f32
+  %inf = arith.constant 0x7F800000 : f32
+  %nan = arith.constant 0x7FC00000 : f32
+  %zero = arith.constant 0.0 : f32
+  %hiR = func.call @nhc_tf32_round(%v) : (f32) -> f32
+  %rest = arith.subf %v, %hiR : f32
+  %loR = func.call @nhc_tf32_round(%rest) : (f32) -> f32
+  %abs = math.absf %v : f32
+  %finite = arith.cmpf olt, %abs, %inf : f32
+  %isNan = arith.cmpf uno, %v, %v : f32
+  %special = arith.select %isNan, %nan, %v : f32
+  %hi = arith.select %finite, %hiR, %special : f32
+  %lo = arith.select %finite, %loR, %zero : f32
   return %hi, %lo : f32, f32
 }
 

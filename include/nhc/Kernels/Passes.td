@@ -119,7 +119,8 @@ def NHCEmulateGPUKernelsPass
 
     A warp's tensor-core product, `nvgpu.mma.sync`, is a sync point as well
     (placed as a barrier may be): the stretch before it ends, then one loop
-    over the block's threads (for consecutive mmas, one loop for all)
+    over the block's threads (consecutive mmas, none taking another's
+    result as a fragment, share one loop)
     computes each thread's accumulator fragment from the fragments its
     warp's lanes (threads t - t % 32 .. +31) kept, by the PTX ISA's fragment
     layouts, summing in k order in f32 (a private helper function per

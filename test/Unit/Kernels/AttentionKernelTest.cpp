@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace nhc_test;
@@ -218,6 +219,26 @@ TEST(KernelAttention, PrefillIndependentOfTheSplit) {
       first = prefill;
     EXPECT_EQ(prefill, first) << "splits = " << splits;
   }
+}
+
+TEST(KernelAttention, NaNQueryStaysInItsRow) {
+  // A NaN in one prefill query (0x7fffffff, the bits GPU arithmetic makes;
+  // rounding its payload to tf32 would carry into the sign and leave a
+  // zero) makes that query's outputs NaN on every form, the others' finite.
+  AttnCase c = shapedCase({{70, 0, 0}}, 77, /*hq=*/2, /*hkv=*/1, /*d=*/16,
+                          /*maxSeq=*/80);
+  const uint32_t bits = 0x7fffffff;
+  float nan;
+  std::memcpy(&nan, &bits, sizeof nan);
+  const int64_t tok = 5, head = 1;
+  c.qkv[tok * c.stride + c.qOff + head * c.D + 3] = nan;
+  std::vector<float> out = runAttn(c);
+  for (int64_t t = 0; t < 70; ++t)
+    for (int64_t h = 0; h < c.Hq; ++h)
+      for (int64_t d = 0; d < c.D; ++d)
+        ASSERT_EQ(std::isnan(out[(t * c.Hq + h) * c.D + d]),
+                  t == tok && h == head)
+            << "token " << t << ", head " << h << ", column " << d;
 }
 
 TEST(KernelAttention, ManyDecodesInOneStep) {
