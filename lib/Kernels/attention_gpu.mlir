@@ -104,14 +104,11 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
                        %qt : memref<128xf32, #gpu.address_space<workgroup>>,
                        %dots : memref<256xf32, #gpu.address_space<workgroup>>,
                        %partial : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %probs : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %stats : memref<12xf32, #gpu.address_space<workgroup>>) {
+                       %probs : memref<64xf32, #gpu.address_space<workgroup>>,
+                       %stats : memref<3xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
     %c2 = arith.constant 2 : index
-    %c3 = arith.constant 3 : index
-    %c4 = arith.constant 4 : index
-    %c8 = arith.constant 8 : index
     %c64 = arith.constant 64 : index
     %c128 = arith.constant 128 : index
     %c256b = arith.constant 256 : index
@@ -128,12 +125,14 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
     %hD = arith.muli %h, %D : index
-    // One query; a score is 4 threads' dots.
     %isDecode = arith.cmpi eq, %rq#1, %one : index
-    %Qt = arith.constant 1 : index
+    // The query's columns in qkv (its token row, this head).
+    %qRow = arith.muli %rq#0, %qkv_stride : index
+    %qHead = arith.addi %qRow, %q_offset : index
+    %qBase = arith.addi %qHead, %hD : index
+    // A score is 4 threads' partial dots; K rows (128 + 4) floats apart,
+    // so a warp's reads hit 32 banks.
     %parts = arith.constant 4 : index
-    %qThreads = arith.divui %c256b, %Qt : index
-    // K rows (128 + parts) floats apart: a warp's reads hit 32 banks.
     %kstride = arith.addi %c128, %parts : index
     %len = arith.addi %rq#2, %one : index
     %span = func.call @nhc_attention_span(%len, %lanes)
@@ -146,50 +145,30 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %pHead = arith.addi %pRequest, %h : index
     %pLanes = arith.muli %pHead, %lanes : index
     %D2 = arith.addi %D, %c2 : index
-    // This thread's score: query sq, position sp of the tile (the threads
-    // of sq = 0 score the query; the others' scores are -inf).
-    %sq = arith.divui %tx, %c64 : index
-    %sp = arith.remui %tx, %c64 : index
-    %sqc = arith.minui %sq, %c3 : index
-    %isLeader = arith.cmpi eq, %sp, %c0 : index
-    // Its partial dot: part dp of position dpos of query dq.
+    // Thread tx's partial dot: part dp of position dpos; threads tx < 64
+    // then score position tx; thread 0 keeps m (stats[0]), l (stats[1])
+    // and the rescale (stats[2]).
     %dp = arith.remui %tx, %parts : index
-    %dtp = arith.divui %tx, %parts : index
-    %dpos = arith.remui %dtp, %c64 : index
-    %qparts = arith.muli %c64, %parts : index
-    %dq = arith.divui %tx, %qparts : index
-    %dqRow = arith.muli %dq, %c128 : index
+    %dpos = arith.divui %tx, %parts : index
     %dkRow = arith.muli %dpos, %kstride : index
-    // Its output columns: query oq, columns od, od + qThreads, ...
-    %oq = arith.divui %tx, %qThreads : index
-    %od = arith.remui %tx, %qThreads : index
-    %oqc = arith.minui %oq, %c3 : index
-    %ocorr = arith.addi %c8, %oqc : index
+    %scores = arith.cmpi ult, %tx, %c64 : index
+    %leads = arith.cmpi eq, %tx, %c0 : index
+    %sBase = arith.muli %tx, %parts : index
+    %sEnd = arith.addi %sBase, %parts : index
     scf.for %w = %lane to %items step %lanes {
-      %q0 = arith.constant 0 : index
-      %nq = arith.constant 1 : index
       %lo = arith.muli %w, %span : index
       %spanHi = arith.addi %lo, %span : index
       %hi = arith.minui %spanHi, %len : index
       // The lane's o, m and l go to its partial.
       %pSlot = arith.addi %pLanes, %w : index
       %oBase = arith.muli %pSlot, %D2 : index
-      %owns = arith.cmpi ult, %oq, %nq : index
-      // One thread updates the query's m and l.
-      %scoresQuery = arith.cmpi ult, %sq, %nq : index
-      %leads = arith.andi %isLeader, %scoresQuery : i1
-      %queryRow0 = arith.addi %rq#0, %q0 : index
-      %resets = arith.cmpi ult, %tx, %Qt : index
-      scf.if %resets {
-        %li = arith.addi %tx, %c4 : index
-        memref.store %ninf, %stats[%tx] : memref<12xf32, #gpu.address_space<workgroup>>
-        memref.store %zero, %stats[%li] : memref<12xf32, #gpu.address_space<workgroup>>
+      scf.if %leads {
+        memref.store %ninf, %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
+        memref.store %zero, %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
       }
-      scf.if %owns {
-        scf.for %d = %od to %D step %qThreads {
-          %oi = arith.addi %oBase, %d : index
-          memref.store %zero, %partials[%oi] : memref<?xf32>
-        }
+      scf.for %d = %tx to %D step %c256b {
+        %oi = arith.addi %oBase, %d : index
+        memref.store %zero, %partials[%oi] : memref<?xf32>
       }
       gpu.barrier
       scf.for %p0 = %lo to %hi step %c64 {
@@ -219,33 +198,17 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
             %ki = arith.addi %kr, %col : index
             memref.store %kv, %kt[%ki] : memref<8448xf32, #gpu.address_space<workgroup>>
           }
-          %qElems = arith.muli %Qt, %cw : index
-          scf.for %e = %tx to %qElems step %c256b {
-            %qi = arith.divui %e, %cw : index
-            %col = arith.remui %e, %cw : index
-            %isQuery = arith.cmpi ult, %qi, %nq : index
-            %qv = scf.if %isQuery -> (f32) {
-              %tok = arith.addi %queryRow0, %qi : index
-              %gr = arith.muli %tok, %qkv_stride : index
-              %gq = arith.addi %gr, %q_offset : index
-              %gh = arith.addi %gq, %hD : index
-              %gc = arith.addi %gh, %c0s : index
-              %gi = arith.addi %gc, %col : index
-              %x = memref.load %qkv[%gi] : memref<?xf32>
-              scf.yield %x : f32
-            } else {
-              scf.yield %zero : f32
-            }
-            %qr = arith.muli %qi, %c128 : index
-            %qix = arith.addi %qr, %col : index
-            memref.store %qv, %qt[%qix] : memref<128xf32, #gpu.address_space<workgroup>>
+          scf.for %col = %tx to %cw step %c256b {
+            %qc = arith.addi %qBase, %c0s : index
+            %gi = arith.addi %qc, %col : index
+            %qv = memref.load %qkv[%gi] : memref<?xf32>
+            memref.store %qv, %qt[%col] : memref<128xf32, #gpu.address_space<workgroup>>
           }
           gpu.barrier
           %acc0 = memref.load %dots[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
           %acc = scf.for %col = %dp to %cw step %parts iter_args(%a = %acc0) -> (f32) {
-            %qix = arith.addi %dqRow, %col : index
             %kix = arith.addi %dkRow, %col : index
-            %qv = memref.load %qt[%qix] : memref<128xf32, #gpu.address_space<workgroup>>
+            %qv = memref.load %qt[%col] : memref<128xf32, #gpu.address_space<workgroup>>
             %kv = memref.load %kt[%kix] : memref<8448xf32, #gpu.address_space<workgroup>>
             %pr = arith.mulf %qv, %kv : f32
             %a2 = arith.addf %a, %pr fastmath<reassoc> : f32
@@ -256,19 +219,9 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           // published).
           gpu.barrier
         }
-        // The score of (sq, sp): its parts' dots added in order.
-        %sBase0 = arith.muli %sq, %c64 : index
-        %sBase1 = arith.addi %sBase0, %sp : index
-        %sBase = arith.muli %sBase1, %parts : index
-        %sEnd = arith.addi %sBase, %parts : index
-        %gpos = arith.addi %p0, %sp : index
-        %sTok = arith.addi %q0, %sq : index
-        %causal = arith.addi %rq#2, %sTok : index
-        %isQuery = arith.cmpi ult, %sq, %nq : index
-        %inTile = arith.cmpi ult, %sp, %tileN : index
-        %notAhead = arith.cmpi ule, %gpos, %causal : index
-        %v0 = arith.andi %isQuery, %inTile : i1
-        %valid = arith.andi %v0, %notAhead : i1
+        // Position tx's score: its parts' dots added in order (every
+        // position of the span is at or before the query's).
+        %valid = arith.cmpi ult, %tx, %tileN : index
         %sc = scf.if %valid -> (f32) {
           %dot = scf.for %k = %sBase to %sEnd step %one iter_args(%a = %zero) -> (f32) {
             %x = memref.load %dots[%k] : memref<256xf32, #gpu.address_space<workgroup>>
@@ -280,9 +233,9 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
         } else {
           scf.yield %ninf : f32
         }
-        %bmax = func.call @nhc_segment_reduce_256(%sc, %tx, %partial, %true, %c64)
-            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
-        %m = memref.load %stats[%sqc] : memref<12xf32, #gpu.address_space<workgroup>>
+        %bmax = func.call @nhc_block_reduce_256(%sc, %tx, %partial, %true)
+            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
+        %m = memref.load %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
         %m2 = arith.maximumf %m, %bmax : f32
         %dm = arith.subf %m, %m2 : f32
         %corr = math.exp %dm : f32
@@ -293,48 +246,43 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
         } else {
           scf.yield %zero : f32
         }
-        memref.store %p, %probs[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+        scf.if %scores {
+          memref.store %p, %probs[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+        }
         // Its barriers also publish `probs`; every thread read m before.
-        %psum = func.call @nhc_segment_reduce_256(%p, %tx, %partial, %false, %c64)
-            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+        %psum = func.call @nhc_block_reduce_256(%p, %tx, %partial, %false)
+            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
         scf.if %leads {
-          %li = arith.addi %sqc, %c4 : index
-          %ci = arith.addi %sqc, %c8 : index
-          %l = memref.load %stats[%li] : memref<12xf32, #gpu.address_space<workgroup>>
+          %l = memref.load %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
           %lc = arith.mulf %l, %corr : f32
           %l2 = arith.addf %lc, %psum : f32
-          memref.store %m2, %stats[%sqc] : memref<12xf32, #gpu.address_space<workgroup>>
-          memref.store %l2, %stats[%li] : memref<12xf32, #gpu.address_space<workgroup>>
-          memref.store %corr, %stats[%ci] : memref<12xf32, #gpu.address_space<workgroup>>
+          memref.store %m2, %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
+          memref.store %l2, %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
+          memref.store %corr, %stats[%c2] : memref<3xf32, #gpu.address_space<workgroup>>
         }
         gpu.barrier
-        scf.if %owns {
-          %oc = memref.load %stats[%ocorr] : memref<12xf32, #gpu.address_space<workgroup>>
-          %pRow = arith.muli %oq, %c64 : index
-          scf.for %d = %od to %D step %qThreads {
-            %oi = arith.addi %oBase, %d : index
-            %ov = memref.load %partials[%oi] : memref<?xf32>
-            %os = arith.mulf %ov, %oc : f32
-            %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
-              %pix = arith.addi %pRow, %jj : index
-              %pj = memref.load %probs[%pix] : memref<256xf32, #gpu.address_space<workgroup>>
-              %vpos = arith.addi %p0, %jj : index
-              %vrow = arith.muli %vpos, %rowKV : index
-              %vbase = arith.addi %kvbase, %vrow : index
-              %vi = arith.addi %vbase, %d : index
-              %vv = memref.load %v_cache[%vi] : memref<?xf32>
-              %pv = arith.mulf %pj, %vv : f32
-              %a2 = arith.addf %a, %pv : f32
-              scf.yield %a2 : f32
-            }
-            memref.store %o2, %partials[%oi] : memref<?xf32>
+        %oc = memref.load %stats[%c2] : memref<3xf32, #gpu.address_space<workgroup>>
+        scf.for %d = %tx to %D step %c256b {
+          %oi = arith.addi %oBase, %d : index
+          %ov = memref.load %partials[%oi] : memref<?xf32>
+          %os = arith.mulf %ov, %oc : f32
+          %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
+            %pj = memref.load %probs[%jj] : memref<64xf32, #gpu.address_space<workgroup>>
+            %vpos = arith.addi %p0, %jj : index
+            %vrow = arith.muli %vpos, %rowKV : index
+            %vbase = arith.addi %kvbase, %vrow : index
+            %vi = arith.addi %vbase, %d : index
+            %vv = memref.load %v_cache[%vi] : memref<?xf32>
+            %pv = arith.mulf %pj, %vv : f32
+            %a2 = arith.addf %a, %pv : f32
+            scf.yield %a2 : f32
           }
+          memref.store %o2, %partials[%oi] : memref<?xf32>
         }
       }
-      %isFirst = arith.cmpi eq, %tx, %c0 : index
-      scf.if %isFirst {
-        %m = memref.load %stats[%c0] : memref<12xf32, #gpu.address_space<workgroup>>
-        %l = memref.load %stats[%c4] : memref<12xf32, #gpu.address_space<workgroup>>
+      scf.if %leads {
+        %m = memref.load %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
+        %l = memref.load %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
         %mi = arith.addi %oBase, %D : index
         %li = arith.addi %mi, %one : index
         memref.store %m, %partials[%mi] : memref<?xf32>

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -70,6 +71,9 @@ bool hasSyncPoint(Operation *op) {
 /// cannot lower bf16 operands; tf32 holds every bf16 value exactly.)
 enum class MmaKind { Half16, Tf32 };
 
+/// Prefix of the private helpers the emulation adds; inputs may not use it.
+constexpr llvm::StringLiteral kHelperPrefix = "__nhc_emulated_";
+
 std::optional<MmaKind> mmaKind(nvgpu::MmaSyncOp mma) {
   auto shape = llvm::to_vector(
       llvm::map_range(mma.getMmaShape().getAsRange<IntegerAttr>(),
@@ -80,8 +84,8 @@ std::optional<MmaKind> mmaKind(nvgpu::MmaSyncOp mma) {
   auto is = [](VectorType t, ArrayRef<int64_t> dims, Type elem) {
     return t.getShape() == dims && t.getElementType() == elem;
   };
-  Builder b_(mma.getContext());
-  if (!is(c, {2, 2}, b_.getF32Type()) || mma.getRes().getType() != c)
+  Type f32 = Float32Type::get(mma.getContext());
+  if (!is(c, {2, 2}, f32) || mma.getRes().getType() != c)
     return std::nullopt;
   Type elem = a.getElementType();
   if (shape == SmallVector<int64_t>{16, 8, 16} &&
@@ -89,7 +93,7 @@ std::optional<MmaKind> mmaKind(nvgpu::MmaSyncOp mma) {
       is(b, {2, 2}, elem))
     return MmaKind::Half16;
   if (shape == SmallVector<int64_t>{16, 8, 8} && mma.getTf32Enabled() &&
-      is(a, {4, 1}, b_.getF32Type()) && is(b, {2, 1}, b_.getF32Type()))
+      is(a, {4, 1}, f32) && is(b, {2, 1}, f32))
     return MmaKind::Tf32;
   return std::nullopt;
 }
@@ -167,6 +171,15 @@ struct NHCEmulateGPUKernelsPass
       if (std::string why = unsupported(kernel); !why.empty()) {
         kernel.emitError("cannot emulate GPU kernel '")
             << kernel.getName() << "': " << why;
+        return signalPassFailure();
+      }
+
+    for (Operation &op : module.getBody()->getOperations())
+      if (auto symbol = dyn_cast<SymbolOpInterface>(op);
+          symbol && symbol.getName().starts_with(kHelperPrefix)) {
+        op.emitError("symbol '") << symbol.getName()
+                                 << "' uses the emulation's reserved prefix '"
+                                 << kHelperPrefix << "'";
         return signalPassFailure();
       }
 
@@ -642,8 +655,9 @@ struct NHCEmulateGPUKernelsPass
         memref::StoreOp::create(b, loc, value, array, linear);
         return;
       }
+      SmallVector<int64_t> strides = computeSuffixProduct(vector.getShape());
       for (int64_t i = 0; i < vector.getNumElements(); ++i) {
-        SmallVector<int64_t> position = delinearize(i, vector.getShape());
+        SmallVector<int64_t> position = mlir::delinearize(i, strides);
         Value element = vector::ExtractOp::create(b, loc, value, position);
         memref::StoreOp::create(
             b, loc, element, array,
@@ -660,16 +674,6 @@ struct NHCEmulateGPUKernelsPass
         elements.push_back(keptElement(
             b, array, linear, arith::ConstantIndexOp::create(b, loc, i)));
       return vector::FromElementsOp::create(b, loc, vector, elements);
-    }
-
-    static SmallVector<int64_t> delinearize(int64_t flat,
-                                            ArrayRef<int64_t> shape) {
-      SmallVector<int64_t> position(shape.size());
-      for (int64_t d = shape.size() - 1; d >= 0; --d) {
-        position[d] = flat % shape[d];
-        flat /= shape[d];
-      }
-      return position;
     }
 
     /// The per-thread array of `operand` of a sync point: its kept array,
@@ -736,11 +740,16 @@ struct NHCEmulateGPUKernelsPass
     /// the tensor cores ignore them.
     func::FuncOp mmaHelper(nvgpu::MmaSyncOp mma) {
       MmaKind kind = *mmaKind(mma);
-      std::string name = kind == MmaKind::Half16 ? "__nhc_emulated_mma_m16n8k16_f16"
-                                                 : "__nhc_emulated_mma_m16n8k8_tf32";
+      std::string name = (kHelperPrefix + (kind == MmaKind::Half16
+                                               ? "mma_m16n8k16_f16"
+                                               : "mma_m16n8k8_tf32"))
+                             .str();
       auto module = mma->getParentOfType<ModuleOp>();
-      if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-        return existing;
+      if (Operation *existing = module.lookupSymbol(name)) {
+        // The pass refused inputs with the helpers' prefix, so this is one
+        // it made.
+        return cast<func::FuncOp>(existing);
+      }
       SmallVector<Type> inputs;
       for (Value v : {mma.getMatrixA(), mma.getMatrixB(), mma.getMatrixC()})
         inputs.push_back(keptArrayType(v.getType()));

@@ -240,3 +240,17 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// The emulation's helpers take names with a reserved prefix; an input that
+// already uses it is refused rather than mistaken for a helper.
+module attributes {gpu.container_module} {
+  // expected-error @below {{symbol '__nhc_emulated_mma_m16n8k8_tf32' uses the emulation's reserved prefix '__nhc_emulated_'}}
+  memref.global "private" @__nhc_emulated_mma_m16n8k8_tf32 : memref<4xf32>
+  gpu.module @kernels {
+    gpu.func @plain_kernel(%x: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+}
