@@ -125,15 +125,15 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 //   3. per tile of 64 columns p: y = exp(cum_l) (C h_prevᵀ) + D x + W X;
 //   4. per 64 x 64 tile of the state (p, n):
 //      exp(cum_last) h + sum_s coef_s x_s[p] B_s[n].
-// The products are 64 x 64 tiles over 32 of their inner dimension at a
-// time (state columns in steps 2 and 3, tokens in step 4): the operands
-// staged transposed in workgroup memory (coalesced reads, rows 65 floats
-// apart against bank conflicts), each thread accumulating a 4 x 4 block
-// (rows ti + 16a, columns tj + 16b) in registers, the partial sums kept in
-// wbuf, y or the state between stages. The state stays in the pool (P x N floats per head do not fit
-// beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites it.
-// CUDA cores, f32; tensor-core tiles are future work (docs/kernels.md).
-// The 4 x 4 blocks (between BEGIN/END GENERATED) are written by
+// The products are 64 x 64 tiles on tensor cores (m16n8k8 tf32 mmas in
+// 3xTF32: about f32's accuracy; 8 warps, each a 16 x 32 part), over 32 of
+// their inner dimension a stage (state columns for C Bᵀ and C h_prevᵀ,
+// tokens for the state), W X over the chunk's 64 tokens at once: the
+// operands staged k-major in workgroup memory, rows 72 floats apart (a
+// fragment's loads hit 32 banks), the partial sums kept in wT, y or the
+// state between stages. The state stays in the pool (P x N floats per head
+// do not fit beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites
+// it. The tiles (between BEGIN/END GENERATED) are written by
 // tools/scripts/gen-gpu-tiles.py: edit the script and rerun it.
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
@@ -156,24 +156,27 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
              workgroup(%dtbuf : memref<64xf32, #gpu.address_space<workgroup>>,
                        %cumbuf : memref<64xf32, #gpu.address_space<workgroup>>,
                        %coefbuf : memref<64xf32, #gpu.address_space<workgroup>>,
-                       %wbuf : memref<4096xf32, #gpu.address_space<workgroup>>,
-                       %aT : memref<2080xf32, #gpu.address_space<workgroup>>,
-                       %bT : memref<2080xf32, #gpu.address_space<workgroup>>) {
+                       %wT : memref<4608xf32, #gpu.address_space<workgroup>>,
+                       %stage : memref<4608xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
     %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
     %c16 = arith.constant 16 : index
+    %c24 = arith.constant 24 : index
     %c32 = arith.constant 32 : index
-    %c48 = arith.constant 48 : index
-    %c65 = arith.constant 65 : index
+    %c72 = arith.constant 72 : index
+    %c2304 = arith.constant 2304 : index
+    %c4096 = arith.constant 4096 : index
     %threads = arith.constant 256 : index
     %kTile = arith.constant 64 : index
     %kStage = arith.constant 2048 : index // 64 rows x 32 columns
     %zero = arith.constant 0.0 : f32
     %true = arith.constant true
+    %false = arith.constant false
     %HP = arith.muli %H, %P : index
     %GN = arith.muli %G, %N : index
-    %PN = arith.muli %P, %N : index
     %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
         : (index, index, index, index) -> index
     // A zero chunk would never advance; a longer one than the buffers is cut.
@@ -185,33 +188,58 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     // Decode requests are the decode scan's: an empty token range (every
     // thread must reach the barriers, so no branch).
     %last = arith.select %q#4, %end, %q#0 : index
-    %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
+    %grp = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
     %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
     %Dh = memref.load %d[%h] : memref<?xf32>
     %dtb = memref.load %dt_bias[%h] : memref<?xf32>
     %hp0 = arith.muli %h, %P : index
     %sbase = func.call @nhc_ssd_state_row(%q#3, %hp0, %HP, %N)
         : (index, index, index, index) -> index
-    %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
+    %bcol = func.call @nhc_ssd_b_col(%grp, %HP, %N) : (index, index, index) -> index
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isFirst = arith.cmpi eq, %tx, %c0 : index
-    // This thread's 4 x 4 block of a 64 x 64 tile: rows row0..3, columns
-    // col0..3 (16 apart, so a warp's loads of a staged row are consecutive).
-    %ti = arith.divui %tx, %c16 : index
-    %tj = arith.remui %tx, %c16 : index
-    %row0 = arith.addi %ti, %c0 : index
-    %row1 = arith.addi %ti, %c16 : index
-    %row2 = arith.addi %ti, %c32 : index
-    %row3 = arith.addi %ti, %c48 : index
-    %col0 = arith.addi %tj, %c0 : index
-    %col1 = arith.addi %tj, %c16 : index
-    %col2 = arith.addi %tj, %c32 : index
-    %col3 = arith.addi %tj, %c48 : index
-    %wrow0 = arith.muli %row0, %kTile : index
-    %wrow1 = arith.muli %row1, %kTile : index
-    %wrow2 = arith.muli %row2, %kTile : index
-    %wrow3 = arith.muli %row3, %kTile : index
+    // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile.
+    // BEGIN GENERATED lanes: tools/scripts/gen-gpu-tiles.py
+    %laneId = arith.remui %tx, %c32 : index
+    %warpId = arith.divui %tx, %c32 : index
+    %g = arith.divui %laneId, %c4 : index
+    %t = arith.remui %laneId, %c4 : index
+    %wm = arith.remui %warpId, %c4 : index
+    %wn = arith.divui %warpId, %c4 : index
+    %mBase = arith.muli %wm, %c16 : index
+    %nBase = arith.muli %wn, %c32 : index
+    %rowA = arith.addi %mBase, %g : index
+    %rowB = arith.addi %rowA, %c8 : index
+    %t2 = arith.muli %t, %c2 : index
+    %t4 = arith.addi %t, %c4 : index
+    %tk0 = arith.muli %t, %c72 : index
+    %tk4 = arith.muli %t4, %c72 : index
+    %nj0 = arith.addi %nBase, %c0 : index
+    %bn0 = arith.addi %nj0, %g : index
+    %cj00 = arith.addi %nj0, %t2 : index
+    %cj01 = arith.addi %cj00, %one : index
+    %pc00 = arith.muli %cj00, %c72 : index
+    %pc01 = arith.muli %cj01, %c72 : index
+    %nj1 = arith.addi %nBase, %c8 : index
+    %bn1 = arith.addi %nj1, %g : index
+    %cj10 = arith.addi %nj1, %t2 : index
+    %cj11 = arith.addi %cj10, %one : index
+    %pc10 = arith.muli %cj10, %c72 : index
+    %pc11 = arith.muli %cj11, %c72 : index
+    %nj2 = arith.addi %nBase, %c16 : index
+    %bn2 = arith.addi %nj2, %g : index
+    %cj20 = arith.addi %nj2, %t2 : index
+    %cj21 = arith.addi %cj20, %one : index
+    %pc20 = arith.muli %cj20, %c72 : index
+    %pc21 = arith.muli %cj21, %c72 : index
+    %nj3 = arith.addi %nBase, %c24 : index
+    %bn3 = arith.addi %nj3, %g : index
+    %cj30 = arith.addi %nj3, %t2 : index
+    %cj31 = arith.addi %cj30, %one : index
+    %pc30 = arith.muli %cj30, %c72 : index
+    %pc31 = arith.muli %cj31, %c72 : index
+    // END GENERATED lanes
     scf.for %c0tok = %q#0 to %last step %L {
       %cend0 = arith.addi %c0tok, %L : index
       %cend = arith.minui %cend0, %end : index
@@ -249,13 +277,21 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %decayDt = arith.mulf %decay, %dts : f32
         memref.store %decayDt, %coefbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
       }
-      // 2. The weights, each stage's partial sums in wbuf; the last stage
-      //    scales them (nhc_ssd_chunk_weight).
+      // 2. The weights, each stage's partial sums in wT; the last stage
+      //    scales and masks them (nhc_ssd_chunk_weight).
       // BEGIN GENERATED step2: tools/scripts/gen-gpu-tiles.py
       scf.for %k0 = %c0 to %N step %c32 {
         scf.for %e = %tx to %kStage step %threads {
-          %kk = arith.remui %e, %c32 : index
-          %row = arith.divui %e, %c32 : index
+          %rowLow = arith.remui %e, %c8 : index
+          %e8 = arith.divui %e, %c8 : index
+          %kkLow = arith.remui %e8, %c4 : index
+          %e32 = arith.divui %e, %c32 : index
+          %kkHigh = arith.remui %e32, %c8 : index
+          %rowHigh = arith.divui %e32, %c8 : index
+          %kk4 = arith.muli %kkHigh, %c4 : index
+          %kk = arith.addi %kk4, %kkLow : index
+          %row8 = arith.muli %rowHigh, %c8 : index
+          %row = arith.addi %row8, %rowLow : index
           %k = arith.addi %k0, %kk : index
           %kIn = arith.cmpi ult, %k, %N : index
           %kSafe = arith.select %kIn, %k, %c0 : index
@@ -272,188 +308,458 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %bi = arith.addi %bi0, %kSafe : index
           %bv = memref.load %xbc[%bi] : memref<?xf32>
           %sb = arith.select %cOk, %bv, %zero : f32
-          %kr = arith.muli %kk, %c65 : index
-          %si = arith.addi %kr, %row : index
-          memref.store %cz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
-          memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+          %sr = arith.muli %kk, %c72 : index
+          %aAt = arith.addi %sr, %row : index
+          %bAt = arith.addi %aAt, %c2304 : index
+          memref.store %cz, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
+          memref.store %sb, %stage[%bAt] : memref<4608xf32, #gpu.address_space<workgroup>>
         }
         gpu.barrier
         %first = arith.cmpi eq, %k0, %c0 : index
         %kNext = arith.addi %k0, %c32 : index
         %lastStage = arith.cmpi uge, %kNext, %N : index
-        %wi00 = arith.addi %wrow0, %col0 : index
-        %wo00 = memref.load %wbuf[%wi00] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi00 = arith.addi %pc00, %rowA : index
+        %wo00 = memref.load %wT[%wi00] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w000 = arith.select %first, %zero, %wo00 : f32
-        %wi01 = arith.addi %wrow0, %col1 : index
-        %wo01 = memref.load %wbuf[%wi01] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi01 = arith.addi %pc01, %rowA : index
+        %wo01 = memref.load %wT[%wi01] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w001 = arith.select %first, %zero, %wo01 : f32
-        %wi02 = arith.addi %wrow0, %col2 : index
-        %wo02 = memref.load %wbuf[%wi02] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi02 = arith.addi %pc00, %rowB : index
+        %wo02 = memref.load %wT[%wi02] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w002 = arith.select %first, %zero, %wo02 : f32
-        %wi03 = arith.addi %wrow0, %col3 : index
-        %wo03 = memref.load %wbuf[%wi03] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi03 = arith.addi %pc01, %rowB : index
+        %wo03 = memref.load %wT[%wi03] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w003 = arith.select %first, %zero, %wo03 : f32
-        %wi10 = arith.addi %wrow1, %col0 : index
-        %wo10 = memref.load %wbuf[%wi10] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wc0 = vector.from_elements %w000, %w001, %w002, %w003 : vector<2x2xf32>
+        %wi10 = arith.addi %pc10, %rowA : index
+        %wo10 = memref.load %wT[%wi10] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w010 = arith.select %first, %zero, %wo10 : f32
-        %wi11 = arith.addi %wrow1, %col1 : index
-        %wo11 = memref.load %wbuf[%wi11] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi11 = arith.addi %pc11, %rowA : index
+        %wo11 = memref.load %wT[%wi11] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w011 = arith.select %first, %zero, %wo11 : f32
-        %wi12 = arith.addi %wrow1, %col2 : index
-        %wo12 = memref.load %wbuf[%wi12] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi12 = arith.addi %pc10, %rowB : index
+        %wo12 = memref.load %wT[%wi12] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w012 = arith.select %first, %zero, %wo12 : f32
-        %wi13 = arith.addi %wrow1, %col3 : index
-        %wo13 = memref.load %wbuf[%wi13] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi13 = arith.addi %pc11, %rowB : index
+        %wo13 = memref.load %wT[%wi13] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w013 = arith.select %first, %zero, %wo13 : f32
-        %wi20 = arith.addi %wrow2, %col0 : index
-        %wo20 = memref.load %wbuf[%wi20] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wc1 = vector.from_elements %w010, %w011, %w012, %w013 : vector<2x2xf32>
+        %wi20 = arith.addi %pc20, %rowA : index
+        %wo20 = memref.load %wT[%wi20] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w020 = arith.select %first, %zero, %wo20 : f32
-        %wi21 = arith.addi %wrow2, %col1 : index
-        %wo21 = memref.load %wbuf[%wi21] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi21 = arith.addi %pc21, %rowA : index
+        %wo21 = memref.load %wT[%wi21] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w021 = arith.select %first, %zero, %wo21 : f32
-        %wi22 = arith.addi %wrow2, %col2 : index
-        %wo22 = memref.load %wbuf[%wi22] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi22 = arith.addi %pc20, %rowB : index
+        %wo22 = memref.load %wT[%wi22] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w022 = arith.select %first, %zero, %wo22 : f32
-        %wi23 = arith.addi %wrow2, %col3 : index
-        %wo23 = memref.load %wbuf[%wi23] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi23 = arith.addi %pc21, %rowB : index
+        %wo23 = memref.load %wT[%wi23] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w023 = arith.select %first, %zero, %wo23 : f32
-        %wi30 = arith.addi %wrow3, %col0 : index
-        %wo30 = memref.load %wbuf[%wi30] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wc2 = vector.from_elements %w020, %w021, %w022, %w023 : vector<2x2xf32>
+        %wi30 = arith.addi %pc30, %rowA : index
+        %wo30 = memref.load %wT[%wi30] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w030 = arith.select %first, %zero, %wo30 : f32
-        %wi31 = arith.addi %wrow3, %col1 : index
-        %wo31 = memref.load %wbuf[%wi31] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi31 = arith.addi %pc31, %rowA : index
+        %wo31 = memref.load %wT[%wi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w031 = arith.select %first, %zero, %wo31 : f32
-        %wi32 = arith.addi %wrow3, %col2 : index
-        %wo32 = memref.load %wbuf[%wi32] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi32 = arith.addi %pc30, %rowB : index
+        %wo32 = memref.load %wT[%wi32] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w032 = arith.select %first, %zero, %wo32 : f32
-        %wi33 = arith.addi %wrow3, %col3 : index
-        %wo33 = memref.load %wbuf[%wi33] : memref<4096xf32, #gpu.address_space<workgroup>>
+        %wi33 = arith.addi %pc31, %rowB : index
+        %wo33 = memref.load %wT[%wi33] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w033 = arith.select %first, %zero, %wo33 : f32
-        %wacc:16 = scf.for %kk = %c0 to %c32 step %one
-            iter_args(%ws00 = %w000, %ws01 = %w001, %ws02 = %w002, %ws03 = %w003, %ws10 = %w010, %ws11 = %w011, %ws12 = %w012, %ws13 = %w013, %ws20 = %w020, %ws21 = %w021, %ws22 = %w022, %ws23 = %w023, %ws30 = %w030, %ws31 = %w031, %ws32 = %w032, %ws33 = %w033)
-            -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-          %wkr = arith.muli %kk, %c65 : index
-          %wai0 = arith.addi %wkr, %row0 : index
-          %wav0 = memref.load %aT[%wai0] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wai1 = arith.addi %wkr, %row1 : index
-          %wav1 = memref.load %aT[%wai1] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wai2 = arith.addi %wkr, %row2 : index
-          %wav2 = memref.load %aT[%wai2] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wai3 = arith.addi %wkr, %row3 : index
-          %wav3 = memref.load %aT[%wai3] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wbi0 = arith.addi %wkr, %col0 : index
-          %wbv0 = memref.load %bT[%wbi0] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wbi1 = arith.addi %wkr, %col1 : index
-          %wbv1 = memref.load %bT[%wbi1] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wbi2 = arith.addi %wkr, %col2 : index
-          %wbv2 = memref.load %bT[%wbi2] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wbi3 = arith.addi %wkr, %col3 : index
-          %wbv3 = memref.load %bT[%wbi3] : memref<2080xf32, #gpu.address_space<workgroup>>
-          %wm00 = arith.mulf %wav0, %wbv0 : f32
-          %wn00 = arith.addf %ws00, %wm00 : f32
-          %wm01 = arith.mulf %wav0, %wbv1 : f32
-          %wn01 = arith.addf %ws01, %wm01 : f32
-          %wm02 = arith.mulf %wav0, %wbv2 : f32
-          %wn02 = arith.addf %ws02, %wm02 : f32
-          %wm03 = arith.mulf %wav0, %wbv3 : f32
-          %wn03 = arith.addf %ws03, %wm03 : f32
-          %wm10 = arith.mulf %wav1, %wbv0 : f32
-          %wn10 = arith.addf %ws10, %wm10 : f32
-          %wm11 = arith.mulf %wav1, %wbv1 : f32
-          %wn11 = arith.addf %ws11, %wm11 : f32
-          %wm12 = arith.mulf %wav1, %wbv2 : f32
-          %wn12 = arith.addf %ws12, %wm12 : f32
-          %wm13 = arith.mulf %wav1, %wbv3 : f32
-          %wn13 = arith.addf %ws13, %wm13 : f32
-          %wm20 = arith.mulf %wav2, %wbv0 : f32
-          %wn20 = arith.addf %ws20, %wm20 : f32
-          %wm21 = arith.mulf %wav2, %wbv1 : f32
-          %wn21 = arith.addf %ws21, %wm21 : f32
-          %wm22 = arith.mulf %wav2, %wbv2 : f32
-          %wn22 = arith.addf %ws22, %wm22 : f32
-          %wm23 = arith.mulf %wav2, %wbv3 : f32
-          %wn23 = arith.addf %ws23, %wm23 : f32
-          %wm30 = arith.mulf %wav3, %wbv0 : f32
-          %wn30 = arith.addf %ws30, %wm30 : f32
-          %wm31 = arith.mulf %wav3, %wbv1 : f32
-          %wn31 = arith.addf %ws31, %wm31 : f32
-          %wm32 = arith.mulf %wav3, %wbv2 : f32
-          %wn32 = arith.addf %ws32, %wm32 : f32
-          %wm33 = arith.mulf %wav3, %wbv3 : f32
-          %wn33 = arith.addf %ws33, %wm33 : f32
-          scf.yield %wn00, %wn01, %wn02, %wn03, %wn10, %wn11, %wn12, %wn13, %wn20, %wn21, %wn22, %wn23, %wn30, %wn31, %wn32, %wn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
-        }
-        %cumL0 = memref.load %cumbuf[%row0] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumL1 = memref.load %cumbuf[%row1] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumL2 = memref.load %cumbuf[%row2] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumL3 = memref.load %cumbuf[%row3] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumS0 = memref.load %cumbuf[%col0] : memref<64xf32, #gpu.address_space<workgroup>>
-        %dtS0 = memref.load %dtbuf[%col0] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumS1 = memref.load %cumbuf[%col1] : memref<64xf32, #gpu.address_space<workgroup>>
-        %dtS1 = memref.load %dtbuf[%col1] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumS2 = memref.load %cumbuf[%col2] : memref<64xf32, #gpu.address_space<workgroup>>
-        %dtS2 = memref.load %dtbuf[%col2] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumS3 = memref.load %cumbuf[%col3] : memref<64xf32, #gpu.address_space<workgroup>>
-        %dtS3 = memref.load %dtbuf[%col3] : memref<64xf32, #gpu.address_space<workgroup>>
-        %wf00 = func.call @nhc_ssd_chunk_weight(%wacc#0, %lastStage, %row0, %col0, %n, %cumL0, %cumS0, %dtS0)
+        %wc3 = vector.from_elements %w030, %w031, %w032, %w033 : vector<2x2xf32>
+        %w0k = arith.constant 0 : index
+        %w0kb = arith.constant 2304 : index
+        %w0ao0 = arith.addi %w0k, %tk0 : index
+        %w0ai0 = arith.addi %w0ao0, %rowA : index
+        %w0a0 = memref.load %stage[%w0ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0ao1 = arith.addi %w0k, %tk0 : index
+        %w0ai1 = arith.addi %w0ao1, %rowB : index
+        %w0a1 = memref.load %stage[%w0ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0ao2 = arith.addi %w0k, %tk4 : index
+        %w0ai2 = arith.addi %w0ao2, %rowA : index
+        %w0a2 = memref.load %stage[%w0ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0ao3 = arith.addi %w0k, %tk4 : index
+        %w0ai3 = arith.addi %w0ao3, %rowB : index
+        %w0a3 = memref.load %stage[%w0ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0A:2 = func.call @nhc_tf32_split4(%w0a0, %w0a1, %w0a2, %w0a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %w0bo00 = arith.addi %w0kb, %tk0 : index
+        %w0bi00 = arith.addi %w0bo00, %bn0 : index
+        %w0b00 = memref.load %stage[%w0bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0bo01 = arith.addi %w0kb, %tk4 : index
+        %w0bi01 = arith.addi %w0bo01, %bn0 : index
+        %w0b01 = memref.load %stage[%w0bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0B0:2 = func.call @nhc_tf32_split2(%w0b00, %w0b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w0bo10 = arith.addi %w0kb, %tk0 : index
+        %w0bi10 = arith.addi %w0bo10, %bn1 : index
+        %w0b10 = memref.load %stage[%w0bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0bo11 = arith.addi %w0kb, %tk4 : index
+        %w0bi11 = arith.addi %w0bo11, %bn1 : index
+        %w0b11 = memref.load %stage[%w0bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0B1:2 = func.call @nhc_tf32_split2(%w0b10, %w0b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w0bo20 = arith.addi %w0kb, %tk0 : index
+        %w0bi20 = arith.addi %w0bo20, %bn2 : index
+        %w0b20 = memref.load %stage[%w0bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0bo21 = arith.addi %w0kb, %tk4 : index
+        %w0bi21 = arith.addi %w0bo21, %bn2 : index
+        %w0b21 = memref.load %stage[%w0bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0B2:2 = func.call @nhc_tf32_split2(%w0b20, %w0b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w0bo30 = arith.addi %w0kb, %tk0 : index
+        %w0bi30 = arith.addi %w0bo30, %bn3 : index
+        %w0b30 = memref.load %stage[%w0bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0bo31 = arith.addi %w0kb, %tk4 : index
+        %w0bi31 = arith.addi %w0bo31, %bn3 : index
+        %w0b31 = memref.load %stage[%w0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w0B3:2 = func.call @nhc_tf32_split2(%w0b30, %w0b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w0m00 = nvgpu.mma.sync (%w0A#0, %w0B0#1, %wc0) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m10 = nvgpu.mma.sync (%w0A#0, %w0B1#1, %wc1) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m20 = nvgpu.mma.sync (%w0A#0, %w0B2#1, %wc2) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m30 = nvgpu.mma.sync (%w0A#0, %w0B3#1, %wc3) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m01 = nvgpu.mma.sync (%w0A#1, %w0B0#0, %w0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m11 = nvgpu.mma.sync (%w0A#1, %w0B1#0, %w0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m21 = nvgpu.mma.sync (%w0A#1, %w0B2#0, %w0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m31 = nvgpu.mma.sync (%w0A#1, %w0B3#0, %w0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m02 = nvgpu.mma.sync (%w0A#0, %w0B0#0, %w0m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m12 = nvgpu.mma.sync (%w0A#0, %w0B1#0, %w0m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m22 = nvgpu.mma.sync (%w0A#0, %w0B2#0, %w0m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w0m32 = nvgpu.mma.sync (%w0A#0, %w0B3#0, %w0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1k = arith.constant 576 : index
+        %w1kb = arith.constant 2880 : index
+        %w1ao0 = arith.addi %w1k, %tk0 : index
+        %w1ai0 = arith.addi %w1ao0, %rowA : index
+        %w1a0 = memref.load %stage[%w1ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1ao1 = arith.addi %w1k, %tk0 : index
+        %w1ai1 = arith.addi %w1ao1, %rowB : index
+        %w1a1 = memref.load %stage[%w1ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1ao2 = arith.addi %w1k, %tk4 : index
+        %w1ai2 = arith.addi %w1ao2, %rowA : index
+        %w1a2 = memref.load %stage[%w1ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1ao3 = arith.addi %w1k, %tk4 : index
+        %w1ai3 = arith.addi %w1ao3, %rowB : index
+        %w1a3 = memref.load %stage[%w1ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1A:2 = func.call @nhc_tf32_split4(%w1a0, %w1a1, %w1a2, %w1a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %w1bo00 = arith.addi %w1kb, %tk0 : index
+        %w1bi00 = arith.addi %w1bo00, %bn0 : index
+        %w1b00 = memref.load %stage[%w1bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1bo01 = arith.addi %w1kb, %tk4 : index
+        %w1bi01 = arith.addi %w1bo01, %bn0 : index
+        %w1b01 = memref.load %stage[%w1bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1B0:2 = func.call @nhc_tf32_split2(%w1b00, %w1b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w1bo10 = arith.addi %w1kb, %tk0 : index
+        %w1bi10 = arith.addi %w1bo10, %bn1 : index
+        %w1b10 = memref.load %stage[%w1bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1bo11 = arith.addi %w1kb, %tk4 : index
+        %w1bi11 = arith.addi %w1bo11, %bn1 : index
+        %w1b11 = memref.load %stage[%w1bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1B1:2 = func.call @nhc_tf32_split2(%w1b10, %w1b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w1bo20 = arith.addi %w1kb, %tk0 : index
+        %w1bi20 = arith.addi %w1bo20, %bn2 : index
+        %w1b20 = memref.load %stage[%w1bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1bo21 = arith.addi %w1kb, %tk4 : index
+        %w1bi21 = arith.addi %w1bo21, %bn2 : index
+        %w1b21 = memref.load %stage[%w1bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1B2:2 = func.call @nhc_tf32_split2(%w1b20, %w1b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w1bo30 = arith.addi %w1kb, %tk0 : index
+        %w1bi30 = arith.addi %w1bo30, %bn3 : index
+        %w1b30 = memref.load %stage[%w1bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1bo31 = arith.addi %w1kb, %tk4 : index
+        %w1bi31 = arith.addi %w1bo31, %bn3 : index
+        %w1b31 = memref.load %stage[%w1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w1B3:2 = func.call @nhc_tf32_split2(%w1b30, %w1b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w1m00 = nvgpu.mma.sync (%w1A#0, %w1B0#1, %w0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m10 = nvgpu.mma.sync (%w1A#0, %w1B1#1, %w0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m20 = nvgpu.mma.sync (%w1A#0, %w1B2#1, %w0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m30 = nvgpu.mma.sync (%w1A#0, %w1B3#1, %w0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m01 = nvgpu.mma.sync (%w1A#1, %w1B0#0, %w1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m11 = nvgpu.mma.sync (%w1A#1, %w1B1#0, %w1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m21 = nvgpu.mma.sync (%w1A#1, %w1B2#0, %w1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m31 = nvgpu.mma.sync (%w1A#1, %w1B3#0, %w1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m02 = nvgpu.mma.sync (%w1A#0, %w1B0#0, %w1m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m12 = nvgpu.mma.sync (%w1A#0, %w1B1#0, %w1m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m22 = nvgpu.mma.sync (%w1A#0, %w1B2#0, %w1m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w1m32 = nvgpu.mma.sync (%w1A#0, %w1B3#0, %w1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2k = arith.constant 1152 : index
+        %w2kb = arith.constant 3456 : index
+        %w2ao0 = arith.addi %w2k, %tk0 : index
+        %w2ai0 = arith.addi %w2ao0, %rowA : index
+        %w2a0 = memref.load %stage[%w2ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2ao1 = arith.addi %w2k, %tk0 : index
+        %w2ai1 = arith.addi %w2ao1, %rowB : index
+        %w2a1 = memref.load %stage[%w2ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2ao2 = arith.addi %w2k, %tk4 : index
+        %w2ai2 = arith.addi %w2ao2, %rowA : index
+        %w2a2 = memref.load %stage[%w2ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2ao3 = arith.addi %w2k, %tk4 : index
+        %w2ai3 = arith.addi %w2ao3, %rowB : index
+        %w2a3 = memref.load %stage[%w2ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2A:2 = func.call @nhc_tf32_split4(%w2a0, %w2a1, %w2a2, %w2a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %w2bo00 = arith.addi %w2kb, %tk0 : index
+        %w2bi00 = arith.addi %w2bo00, %bn0 : index
+        %w2b00 = memref.load %stage[%w2bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2bo01 = arith.addi %w2kb, %tk4 : index
+        %w2bi01 = arith.addi %w2bo01, %bn0 : index
+        %w2b01 = memref.load %stage[%w2bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2B0:2 = func.call @nhc_tf32_split2(%w2b00, %w2b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w2bo10 = arith.addi %w2kb, %tk0 : index
+        %w2bi10 = arith.addi %w2bo10, %bn1 : index
+        %w2b10 = memref.load %stage[%w2bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2bo11 = arith.addi %w2kb, %tk4 : index
+        %w2bi11 = arith.addi %w2bo11, %bn1 : index
+        %w2b11 = memref.load %stage[%w2bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2B1:2 = func.call @nhc_tf32_split2(%w2b10, %w2b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w2bo20 = arith.addi %w2kb, %tk0 : index
+        %w2bi20 = arith.addi %w2bo20, %bn2 : index
+        %w2b20 = memref.load %stage[%w2bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2bo21 = arith.addi %w2kb, %tk4 : index
+        %w2bi21 = arith.addi %w2bo21, %bn2 : index
+        %w2b21 = memref.load %stage[%w2bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2B2:2 = func.call @nhc_tf32_split2(%w2b20, %w2b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w2bo30 = arith.addi %w2kb, %tk0 : index
+        %w2bi30 = arith.addi %w2bo30, %bn3 : index
+        %w2b30 = memref.load %stage[%w2bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2bo31 = arith.addi %w2kb, %tk4 : index
+        %w2bi31 = arith.addi %w2bo31, %bn3 : index
+        %w2b31 = memref.load %stage[%w2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w2B3:2 = func.call @nhc_tf32_split2(%w2b30, %w2b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w2m00 = nvgpu.mma.sync (%w2A#0, %w2B0#1, %w1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m10 = nvgpu.mma.sync (%w2A#0, %w2B1#1, %w1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m20 = nvgpu.mma.sync (%w2A#0, %w2B2#1, %w1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m30 = nvgpu.mma.sync (%w2A#0, %w2B3#1, %w1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m01 = nvgpu.mma.sync (%w2A#1, %w2B0#0, %w2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m11 = nvgpu.mma.sync (%w2A#1, %w2B1#0, %w2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m21 = nvgpu.mma.sync (%w2A#1, %w2B2#0, %w2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m31 = nvgpu.mma.sync (%w2A#1, %w2B3#0, %w2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m02 = nvgpu.mma.sync (%w2A#0, %w2B0#0, %w2m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m12 = nvgpu.mma.sync (%w2A#0, %w2B1#0, %w2m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m22 = nvgpu.mma.sync (%w2A#0, %w2B2#0, %w2m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w2m32 = nvgpu.mma.sync (%w2A#0, %w2B3#0, %w2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3k = arith.constant 1728 : index
+        %w3kb = arith.constant 4032 : index
+        %w3ao0 = arith.addi %w3k, %tk0 : index
+        %w3ai0 = arith.addi %w3ao0, %rowA : index
+        %w3a0 = memref.load %stage[%w3ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3ao1 = arith.addi %w3k, %tk0 : index
+        %w3ai1 = arith.addi %w3ao1, %rowB : index
+        %w3a1 = memref.load %stage[%w3ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3ao2 = arith.addi %w3k, %tk4 : index
+        %w3ai2 = arith.addi %w3ao2, %rowA : index
+        %w3a2 = memref.load %stage[%w3ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3ao3 = arith.addi %w3k, %tk4 : index
+        %w3ai3 = arith.addi %w3ao3, %rowB : index
+        %w3a3 = memref.load %stage[%w3ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3A:2 = func.call @nhc_tf32_split4(%w3a0, %w3a1, %w3a2, %w3a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %w3bo00 = arith.addi %w3kb, %tk0 : index
+        %w3bi00 = arith.addi %w3bo00, %bn0 : index
+        %w3b00 = memref.load %stage[%w3bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3bo01 = arith.addi %w3kb, %tk4 : index
+        %w3bi01 = arith.addi %w3bo01, %bn0 : index
+        %w3b01 = memref.load %stage[%w3bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3B0:2 = func.call @nhc_tf32_split2(%w3b00, %w3b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w3bo10 = arith.addi %w3kb, %tk0 : index
+        %w3bi10 = arith.addi %w3bo10, %bn1 : index
+        %w3b10 = memref.load %stage[%w3bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3bo11 = arith.addi %w3kb, %tk4 : index
+        %w3bi11 = arith.addi %w3bo11, %bn1 : index
+        %w3b11 = memref.load %stage[%w3bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3B1:2 = func.call @nhc_tf32_split2(%w3b10, %w3b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w3bo20 = arith.addi %w3kb, %tk0 : index
+        %w3bi20 = arith.addi %w3bo20, %bn2 : index
+        %w3b20 = memref.load %stage[%w3bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3bo21 = arith.addi %w3kb, %tk4 : index
+        %w3bi21 = arith.addi %w3bo21, %bn2 : index
+        %w3b21 = memref.load %stage[%w3bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3B2:2 = func.call @nhc_tf32_split2(%w3b20, %w3b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w3bo30 = arith.addi %w3kb, %tk0 : index
+        %w3bi30 = arith.addi %w3bo30, %bn3 : index
+        %w3b30 = memref.load %stage[%w3bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3bo31 = arith.addi %w3kb, %tk4 : index
+        %w3bi31 = arith.addi %w3bo31, %bn3 : index
+        %w3b31 = memref.load %stage[%w3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %w3B3:2 = func.call @nhc_tf32_split2(%w3b30, %w3b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %w3m00 = nvgpu.mma.sync (%w3A#0, %w3B0#1, %w2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m10 = nvgpu.mma.sync (%w3A#0, %w3B1#1, %w2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m20 = nvgpu.mma.sync (%w3A#0, %w3B2#1, %w2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m30 = nvgpu.mma.sync (%w3A#0, %w3B3#1, %w2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m01 = nvgpu.mma.sync (%w3A#1, %w3B0#0, %w3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m11 = nvgpu.mma.sync (%w3A#1, %w3B1#0, %w3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m21 = nvgpu.mma.sync (%w3A#1, %w3B2#0, %w3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m31 = nvgpu.mma.sync (%w3A#1, %w3B3#0, %w3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m02 = nvgpu.mma.sync (%w3A#0, %w3B0#0, %w3m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m12 = nvgpu.mma.sync (%w3A#0, %w3B1#0, %w3m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m22 = nvgpu.mma.sync (%w3A#0, %w3B2#0, %w3m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %w3m32 = nvgpu.mma.sync (%w3A#0, %w3B3#0, %w3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %cumLA = memref.load %cumbuf[%rowA] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumLB = memref.load %cumbuf[%rowB] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS00 = memref.load %cumbuf[%cj00] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS00 = memref.load %dtbuf[%cj00] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS01 = memref.load %cumbuf[%cj01] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS01 = memref.load %dtbuf[%cj01] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS10 = memref.load %cumbuf[%cj10] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS10 = memref.load %dtbuf[%cj10] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS11 = memref.load %cumbuf[%cj11] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS11 = memref.load %dtbuf[%cj11] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS20 = memref.load %cumbuf[%cj20] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS20 = memref.load %dtbuf[%cj20] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS21 = memref.load %cumbuf[%cj21] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS21 = memref.load %dtbuf[%cj21] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS30 = memref.load %cumbuf[%cj30] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS30 = memref.load %dtbuf[%cj30] : memref<64xf32, #gpu.address_space<workgroup>>
+        %cumS31 = memref.load %cumbuf[%cj31] : memref<64xf32, #gpu.address_space<workgroup>>
+        %dtS31 = memref.load %dtbuf[%cj31] : memref<64xf32, #gpu.address_space<workgroup>>
+        %wv00 = vector.extract %w3m02[0, 0] : f32 from vector<2x2xf32>
+        %wf00 = func.call @nhc_ssd_chunk_weight(%wv00, %lastStage, %rowA, %cj00, %n, %cumLA, %cumS00, %dtS00)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf00, %wbuf[%wi00] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf01 = func.call @nhc_ssd_chunk_weight(%wacc#1, %lastStage, %row0, %col1, %n, %cumL0, %cumS1, %dtS1)
+        memref.store %wf00, %wT[%wi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv01 = vector.extract %w3m02[0, 1] : f32 from vector<2x2xf32>
+        %wf01 = func.call @nhc_ssd_chunk_weight(%wv01, %lastStage, %rowA, %cj01, %n, %cumLA, %cumS01, %dtS01)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf01, %wbuf[%wi01] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf02 = func.call @nhc_ssd_chunk_weight(%wacc#2, %lastStage, %row0, %col2, %n, %cumL0, %cumS2, %dtS2)
+        memref.store %wf01, %wT[%wi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv02 = vector.extract %w3m02[1, 0] : f32 from vector<2x2xf32>
+        %wf02 = func.call @nhc_ssd_chunk_weight(%wv02, %lastStage, %rowB, %cj00, %n, %cumLB, %cumS00, %dtS00)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf02, %wbuf[%wi02] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf03 = func.call @nhc_ssd_chunk_weight(%wacc#3, %lastStage, %row0, %col3, %n, %cumL0, %cumS3, %dtS3)
+        memref.store %wf02, %wT[%wi02] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv03 = vector.extract %w3m02[1, 1] : f32 from vector<2x2xf32>
+        %wf03 = func.call @nhc_ssd_chunk_weight(%wv03, %lastStage, %rowB, %cj01, %n, %cumLB, %cumS01, %dtS01)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf03, %wbuf[%wi03] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf10 = func.call @nhc_ssd_chunk_weight(%wacc#4, %lastStage, %row1, %col0, %n, %cumL1, %cumS0, %dtS0)
+        memref.store %wf03, %wT[%wi03] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv10 = vector.extract %w3m12[0, 0] : f32 from vector<2x2xf32>
+        %wf10 = func.call @nhc_ssd_chunk_weight(%wv10, %lastStage, %rowA, %cj10, %n, %cumLA, %cumS10, %dtS10)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf10, %wbuf[%wi10] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf11 = func.call @nhc_ssd_chunk_weight(%wacc#5, %lastStage, %row1, %col1, %n, %cumL1, %cumS1, %dtS1)
+        memref.store %wf10, %wT[%wi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv11 = vector.extract %w3m12[0, 1] : f32 from vector<2x2xf32>
+        %wf11 = func.call @nhc_ssd_chunk_weight(%wv11, %lastStage, %rowA, %cj11, %n, %cumLA, %cumS11, %dtS11)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf11, %wbuf[%wi11] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf12 = func.call @nhc_ssd_chunk_weight(%wacc#6, %lastStage, %row1, %col2, %n, %cumL1, %cumS2, %dtS2)
+        memref.store %wf11, %wT[%wi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv12 = vector.extract %w3m12[1, 0] : f32 from vector<2x2xf32>
+        %wf12 = func.call @nhc_ssd_chunk_weight(%wv12, %lastStage, %rowB, %cj10, %n, %cumLB, %cumS10, %dtS10)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf12, %wbuf[%wi12] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf13 = func.call @nhc_ssd_chunk_weight(%wacc#7, %lastStage, %row1, %col3, %n, %cumL1, %cumS3, %dtS3)
+        memref.store %wf12, %wT[%wi12] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv13 = vector.extract %w3m12[1, 1] : f32 from vector<2x2xf32>
+        %wf13 = func.call @nhc_ssd_chunk_weight(%wv13, %lastStage, %rowB, %cj11, %n, %cumLB, %cumS11, %dtS11)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf13, %wbuf[%wi13] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf20 = func.call @nhc_ssd_chunk_weight(%wacc#8, %lastStage, %row2, %col0, %n, %cumL2, %cumS0, %dtS0)
+        memref.store %wf13, %wT[%wi13] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv20 = vector.extract %w3m22[0, 0] : f32 from vector<2x2xf32>
+        %wf20 = func.call @nhc_ssd_chunk_weight(%wv20, %lastStage, %rowA, %cj20, %n, %cumLA, %cumS20, %dtS20)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf20, %wbuf[%wi20] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf21 = func.call @nhc_ssd_chunk_weight(%wacc#9, %lastStage, %row2, %col1, %n, %cumL2, %cumS1, %dtS1)
+        memref.store %wf20, %wT[%wi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv21 = vector.extract %w3m22[0, 1] : f32 from vector<2x2xf32>
+        %wf21 = func.call @nhc_ssd_chunk_weight(%wv21, %lastStage, %rowA, %cj21, %n, %cumLA, %cumS21, %dtS21)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf21, %wbuf[%wi21] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf22 = func.call @nhc_ssd_chunk_weight(%wacc#10, %lastStage, %row2, %col2, %n, %cumL2, %cumS2, %dtS2)
+        memref.store %wf21, %wT[%wi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv22 = vector.extract %w3m22[1, 0] : f32 from vector<2x2xf32>
+        %wf22 = func.call @nhc_ssd_chunk_weight(%wv22, %lastStage, %rowB, %cj20, %n, %cumLB, %cumS20, %dtS20)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf22, %wbuf[%wi22] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf23 = func.call @nhc_ssd_chunk_weight(%wacc#11, %lastStage, %row2, %col3, %n, %cumL2, %cumS3, %dtS3)
+        memref.store %wf22, %wT[%wi22] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv23 = vector.extract %w3m22[1, 1] : f32 from vector<2x2xf32>
+        %wf23 = func.call @nhc_ssd_chunk_weight(%wv23, %lastStage, %rowB, %cj21, %n, %cumLB, %cumS21, %dtS21)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf23, %wbuf[%wi23] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf30 = func.call @nhc_ssd_chunk_weight(%wacc#12, %lastStage, %row3, %col0, %n, %cumL3, %cumS0, %dtS0)
+        memref.store %wf23, %wT[%wi23] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv30 = vector.extract %w3m32[0, 0] : f32 from vector<2x2xf32>
+        %wf30 = func.call @nhc_ssd_chunk_weight(%wv30, %lastStage, %rowA, %cj30, %n, %cumLA, %cumS30, %dtS30)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf30, %wbuf[%wi30] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf31 = func.call @nhc_ssd_chunk_weight(%wacc#13, %lastStage, %row3, %col1, %n, %cumL3, %cumS1, %dtS1)
+        memref.store %wf30, %wT[%wi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv31 = vector.extract %w3m32[0, 1] : f32 from vector<2x2xf32>
+        %wf31 = func.call @nhc_ssd_chunk_weight(%wv31, %lastStage, %rowA, %cj31, %n, %cumLA, %cumS31, %dtS31)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf31, %wbuf[%wi31] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf32 = func.call @nhc_ssd_chunk_weight(%wacc#14, %lastStage, %row3, %col2, %n, %cumL3, %cumS2, %dtS2)
+        memref.store %wf31, %wT[%wi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv32 = vector.extract %w3m32[1, 0] : f32 from vector<2x2xf32>
+        %wf32 = func.call @nhc_ssd_chunk_weight(%wv32, %lastStage, %rowB, %cj30, %n, %cumLB, %cumS30, %dtS30)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf32, %wbuf[%wi32] : memref<4096xf32, #gpu.address_space<workgroup>>
-        %wf33 = func.call @nhc_ssd_chunk_weight(%wacc#15, %lastStage, %row3, %col3, %n, %cumL3, %cumS3, %dtS3)
+        memref.store %wf32, %wT[%wi32] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %wv33 = vector.extract %w3m32[1, 1] : f32 from vector<2x2xf32>
+        %wf33 = func.call @nhc_ssd_chunk_weight(%wv33, %lastStage, %rowB, %cj31, %n, %cumLB, %cumS31, %dtS31)
             : (f32, i1, index, index, index, f32, f32, f32) -> f32
-        memref.store %wf33, %wbuf[%wi33] : memref<4096xf32, #gpu.address_space<workgroup>>
+        memref.store %wf33, %wT[%wi33] : memref<4608xf32, #gpu.address_space<workgroup>>
         gpu.barrier
       }
       // END GENERATED step2
-      // 3. The outputs, 64 columns at a time; each stage's partial sums of
-      //    C h_prevᵀ in y, then the same thread finishes its 16 outputs.
+      // 3. The outputs, 64 columns at a time: each stage's partial sums of
+      //    C h_prevᵀ in y, then X's tile staged and the outputs finished
+      //    (the last barrier frees the stage for the next tile).
       scf.for %p0 = %c0 to %P step %kTile {
         // BEGIN GENERATED step3: tools/scripts/gen-gpu-tiles.py
         scf.for %k0 = %c0 to %N step %c32 {
           scf.for %e = %tx to %kStage step %threads {
-            %kk = arith.remui %e, %c32 : index
-            %row = arith.divui %e, %c32 : index
+            %rowLow = arith.remui %e, %c8 : index
+            %e8 = arith.divui %e, %c8 : index
+            %kkLow = arith.remui %e8, %c4 : index
+            %e32 = arith.divui %e, %c32 : index
+            %kkHigh = arith.remui %e32, %c8 : index
+            %rowHigh = arith.divui %e32, %c8 : index
+            %kk4 = arith.muli %kkHigh, %c4 : index
+            %kk = arith.addi %kk4, %kkLow : index
+            %row8 = arith.muli %rowHigh, %c8 : index
+            %row = arith.addi %row8, %rowLow : index
             %k = arith.addi %k0, %kk : index
             %kIn = arith.cmpi ult, %k, %N : index
             %kSafe = arith.select %kIn, %k, %c0 : index
@@ -475,204 +781,1212 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %hi = arith.addi %hi0, %kSafe : index
             %hv = memref.load %ssm_state[%hi] : memref<?xf32>
             %sb = arith.select %hOk, %hv, %zero : f32
-            %kr = arith.muli %kk, %c65 : index
-            %si = arith.addi %kr, %row : index
-            memref.store %cz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
-            memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+            %sr = arith.muli %kk, %c72 : index
+            %aAt = arith.addi %sr, %row : index
+            %bAt = arith.addi %aAt, %c2304 : index
+            memref.store %cz, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
+            memref.store %sb, %stage[%bAt] : memref<4608xf32, #gpu.address_space<workgroup>>
           }
           gpu.barrier
           %first = arith.cmpi eq, %k0, %c0 : index
-          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y000 = func.call @nhc_tile_load_partial(%y, %yi00#0, %yi00#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y001 = func.call @nhc_tile_load_partial(%y, %yi01#0, %yi01#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y002 = func.call @nhc_tile_load_partial(%y, %yi02#0, %yi02#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%row0, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y003 = func.call @nhc_tile_load_partial(%y, %yi03#0, %yi03#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yc0 = vector.from_elements %y000, %y001, %y002, %y003 : vector<2x2xf32>
+          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y010 = func.call @nhc_tile_load_partial(%y, %yi10#0, %yi10#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y011 = func.call @nhc_tile_load_partial(%y, %yi11#0, %yi11#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y012 = func.call @nhc_tile_load_partial(%y, %yi12#0, %yi12#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%row1, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y013 = func.call @nhc_tile_load_partial(%y, %yi13#0, %yi13#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yc1 = vector.from_elements %y010, %y011, %y012, %y013 : vector<2x2xf32>
+          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y020 = func.call @nhc_tile_load_partial(%y, %yi20#0, %yi20#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y021 = func.call @nhc_tile_load_partial(%y, %yi21#0, %yi21#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y022 = func.call @nhc_tile_load_partial(%y, %yi22#0, %yi22#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%row2, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y023 = func.call @nhc_tile_load_partial(%y, %yi23#0, %yi23#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col0, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yc2 = vector.from_elements %y020, %y021, %y022, %y023 : vector<2x2xf32>
+          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y030 = func.call @nhc_tile_load_partial(%y, %yi30#0, %yi30#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col1, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y031 = func.call @nhc_tile_load_partial(%y, %yi31#0, %yi31#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col2, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y032 = func.call @nhc_tile_load_partial(%y, %yi32#0, %yi32#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%row3, %col3, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y033 = func.call @nhc_tile_load_partial(%y, %yi33#0, %yi33#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yacc:16 = scf.for %kk = %c0 to %c32 step %one
-              iter_args(%ys00 = %y000, %ys01 = %y001, %ys02 = %y002, %ys03 = %y003, %ys10 = %y010, %ys11 = %y011, %ys12 = %y012, %ys13 = %y013, %ys20 = %y020, %ys21 = %y021, %ys22 = %y022, %ys23 = %y023, %ys30 = %y030, %ys31 = %y031, %ys32 = %y032, %ys33 = %y033)
-              -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-            %ykr = arith.muli %kk, %c65 : index
-            %yai0 = arith.addi %ykr, %row0 : index
-            %yav0 = memref.load %aT[%yai0] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %yai1 = arith.addi %ykr, %row1 : index
-            %yav1 = memref.load %aT[%yai1] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %yai2 = arith.addi %ykr, %row2 : index
-            %yav2 = memref.load %aT[%yai2] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %yai3 = arith.addi %ykr, %row3 : index
-            %yav3 = memref.load %aT[%yai3] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %ybi0 = arith.addi %ykr, %col0 : index
-            %ybv0 = memref.load %bT[%ybi0] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %ybi1 = arith.addi %ykr, %col1 : index
-            %ybv1 = memref.load %bT[%ybi1] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %ybi2 = arith.addi %ykr, %col2 : index
-            %ybv2 = memref.load %bT[%ybi2] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %ybi3 = arith.addi %ykr, %col3 : index
-            %ybv3 = memref.load %bT[%ybi3] : memref<2080xf32, #gpu.address_space<workgroup>>
-            %ym00 = arith.mulf %yav0, %ybv0 : f32
-            %yn00 = arith.addf %ys00, %ym00 : f32
-            %ym01 = arith.mulf %yav0, %ybv1 : f32
-            %yn01 = arith.addf %ys01, %ym01 : f32
-            %ym02 = arith.mulf %yav0, %ybv2 : f32
-            %yn02 = arith.addf %ys02, %ym02 : f32
-            %ym03 = arith.mulf %yav0, %ybv3 : f32
-            %yn03 = arith.addf %ys03, %ym03 : f32
-            %ym10 = arith.mulf %yav1, %ybv0 : f32
-            %yn10 = arith.addf %ys10, %ym10 : f32
-            %ym11 = arith.mulf %yav1, %ybv1 : f32
-            %yn11 = arith.addf %ys11, %ym11 : f32
-            %ym12 = arith.mulf %yav1, %ybv2 : f32
-            %yn12 = arith.addf %ys12, %ym12 : f32
-            %ym13 = arith.mulf %yav1, %ybv3 : f32
-            %yn13 = arith.addf %ys13, %ym13 : f32
-            %ym20 = arith.mulf %yav2, %ybv0 : f32
-            %yn20 = arith.addf %ys20, %ym20 : f32
-            %ym21 = arith.mulf %yav2, %ybv1 : f32
-            %yn21 = arith.addf %ys21, %ym21 : f32
-            %ym22 = arith.mulf %yav2, %ybv2 : f32
-            %yn22 = arith.addf %ys22, %ym22 : f32
-            %ym23 = arith.mulf %yav2, %ybv3 : f32
-            %yn23 = arith.addf %ys23, %ym23 : f32
-            %ym30 = arith.mulf %yav3, %ybv0 : f32
-            %yn30 = arith.addf %ys30, %ym30 : f32
-            %ym31 = arith.mulf %yav3, %ybv1 : f32
-            %yn31 = arith.addf %ys31, %ym31 : f32
-            %ym32 = arith.mulf %yav3, %ybv2 : f32
-            %yn32 = arith.addf %ys32, %ym32 : f32
-            %ym33 = arith.mulf %yav3, %ybv3 : f32
-            %yn33 = arith.addf %ys33, %ym33 : f32
-            scf.yield %yn00, %yn01, %yn02, %yn03, %yn10, %yn11, %yn12, %yn13, %yn20, %yn21, %yn22, %yn23, %yn30, %yn31, %yn32, %yn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
-          }
-          func.call @nhc_tile_store_if(%y, %yi00#0, %yi00#1, %yacc#0)
+          %yc3 = vector.from_elements %y030, %y031, %y032, %y033 : vector<2x2xf32>
+          %y0k = arith.constant 0 : index
+          %y0kb = arith.constant 2304 : index
+          %y0ao0 = arith.addi %y0k, %tk0 : index
+          %y0ai0 = arith.addi %y0ao0, %rowA : index
+          %y0a0 = memref.load %stage[%y0ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0ao1 = arith.addi %y0k, %tk0 : index
+          %y0ai1 = arith.addi %y0ao1, %rowB : index
+          %y0a1 = memref.load %stage[%y0ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0ao2 = arith.addi %y0k, %tk4 : index
+          %y0ai2 = arith.addi %y0ao2, %rowA : index
+          %y0a2 = memref.load %stage[%y0ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0ao3 = arith.addi %y0k, %tk4 : index
+          %y0ai3 = arith.addi %y0ao3, %rowB : index
+          %y0a3 = memref.load %stage[%y0ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0A:2 = func.call @nhc_tf32_split4(%y0a0, %y0a1, %y0a2, %y0a3)
+              : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+          %y0bo00 = arith.addi %y0kb, %tk0 : index
+          %y0bi00 = arith.addi %y0bo00, %bn0 : index
+          %y0b00 = memref.load %stage[%y0bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bo01 = arith.addi %y0kb, %tk4 : index
+          %y0bi01 = arith.addi %y0bo01, %bn0 : index
+          %y0b01 = memref.load %stage[%y0bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0B0:2 = func.call @nhc_tf32_split2(%y0b00, %y0b01)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y0bo10 = arith.addi %y0kb, %tk0 : index
+          %y0bi10 = arith.addi %y0bo10, %bn1 : index
+          %y0b10 = memref.load %stage[%y0bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bo11 = arith.addi %y0kb, %tk4 : index
+          %y0bi11 = arith.addi %y0bo11, %bn1 : index
+          %y0b11 = memref.load %stage[%y0bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0B1:2 = func.call @nhc_tf32_split2(%y0b10, %y0b11)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y0bo20 = arith.addi %y0kb, %tk0 : index
+          %y0bi20 = arith.addi %y0bo20, %bn2 : index
+          %y0b20 = memref.load %stage[%y0bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bo21 = arith.addi %y0kb, %tk4 : index
+          %y0bi21 = arith.addi %y0bo21, %bn2 : index
+          %y0b21 = memref.load %stage[%y0bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0B2:2 = func.call @nhc_tf32_split2(%y0b20, %y0b21)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y0bo30 = arith.addi %y0kb, %tk0 : index
+          %y0bi30 = arith.addi %y0bo30, %bn3 : index
+          %y0b30 = memref.load %stage[%y0bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bo31 = arith.addi %y0kb, %tk4 : index
+          %y0bi31 = arith.addi %y0bo31, %bn3 : index
+          %y0b31 = memref.load %stage[%y0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0B3:2 = func.call @nhc_tf32_split2(%y0b30, %y0b31)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %yc0) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m10 = nvgpu.mma.sync (%y0A#0, %y0B1#1, %yc1) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m20 = nvgpu.mma.sync (%y0A#0, %y0B2#1, %yc2) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m30 = nvgpu.mma.sync (%y0A#0, %y0B3#1, %yc3) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m01 = nvgpu.mma.sync (%y0A#1, %y0B0#0, %y0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m11 = nvgpu.mma.sync (%y0A#1, %y0B1#0, %y0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m21 = nvgpu.mma.sync (%y0A#1, %y0B2#0, %y0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m31 = nvgpu.mma.sync (%y0A#1, %y0B3#0, %y0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m02 = nvgpu.mma.sync (%y0A#0, %y0B0#0, %y0m01) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m12 = nvgpu.mma.sync (%y0A#0, %y0B1#0, %y0m11) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m22 = nvgpu.mma.sync (%y0A#0, %y0B2#0, %y0m21) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y0m32 = nvgpu.mma.sync (%y0A#0, %y0B3#0, %y0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1k = arith.constant 576 : index
+          %y1kb = arith.constant 2880 : index
+          %y1ao0 = arith.addi %y1k, %tk0 : index
+          %y1ai0 = arith.addi %y1ao0, %rowA : index
+          %y1a0 = memref.load %stage[%y1ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1ao1 = arith.addi %y1k, %tk0 : index
+          %y1ai1 = arith.addi %y1ao1, %rowB : index
+          %y1a1 = memref.load %stage[%y1ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1ao2 = arith.addi %y1k, %tk4 : index
+          %y1ai2 = arith.addi %y1ao2, %rowA : index
+          %y1a2 = memref.load %stage[%y1ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1ao3 = arith.addi %y1k, %tk4 : index
+          %y1ai3 = arith.addi %y1ao3, %rowB : index
+          %y1a3 = memref.load %stage[%y1ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1A:2 = func.call @nhc_tf32_split4(%y1a0, %y1a1, %y1a2, %y1a3)
+              : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+          %y1bo00 = arith.addi %y1kb, %tk0 : index
+          %y1bi00 = arith.addi %y1bo00, %bn0 : index
+          %y1b00 = memref.load %stage[%y1bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bo01 = arith.addi %y1kb, %tk4 : index
+          %y1bi01 = arith.addi %y1bo01, %bn0 : index
+          %y1b01 = memref.load %stage[%y1bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1B0:2 = func.call @nhc_tf32_split2(%y1b00, %y1b01)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y1bo10 = arith.addi %y1kb, %tk0 : index
+          %y1bi10 = arith.addi %y1bo10, %bn1 : index
+          %y1b10 = memref.load %stage[%y1bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bo11 = arith.addi %y1kb, %tk4 : index
+          %y1bi11 = arith.addi %y1bo11, %bn1 : index
+          %y1b11 = memref.load %stage[%y1bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1B1:2 = func.call @nhc_tf32_split2(%y1b10, %y1b11)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y1bo20 = arith.addi %y1kb, %tk0 : index
+          %y1bi20 = arith.addi %y1bo20, %bn2 : index
+          %y1b20 = memref.load %stage[%y1bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bo21 = arith.addi %y1kb, %tk4 : index
+          %y1bi21 = arith.addi %y1bo21, %bn2 : index
+          %y1b21 = memref.load %stage[%y1bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1B2:2 = func.call @nhc_tf32_split2(%y1b20, %y1b21)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y1bo30 = arith.addi %y1kb, %tk0 : index
+          %y1bi30 = arith.addi %y1bo30, %bn3 : index
+          %y1b30 = memref.load %stage[%y1bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bo31 = arith.addi %y1kb, %tk4 : index
+          %y1bi31 = arith.addi %y1bo31, %bn3 : index
+          %y1b31 = memref.load %stage[%y1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1B3:2 = func.call @nhc_tf32_split2(%y1b30, %y1b31)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y1m00 = nvgpu.mma.sync (%y1A#0, %y1B0#1, %y0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m10 = nvgpu.mma.sync (%y1A#0, %y1B1#1, %y0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m20 = nvgpu.mma.sync (%y1A#0, %y1B2#1, %y0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m30 = nvgpu.mma.sync (%y1A#0, %y1B3#1, %y0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m01 = nvgpu.mma.sync (%y1A#1, %y1B0#0, %y1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m11 = nvgpu.mma.sync (%y1A#1, %y1B1#0, %y1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m21 = nvgpu.mma.sync (%y1A#1, %y1B2#0, %y1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m31 = nvgpu.mma.sync (%y1A#1, %y1B3#0, %y1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m02 = nvgpu.mma.sync (%y1A#0, %y1B0#0, %y1m01) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m12 = nvgpu.mma.sync (%y1A#0, %y1B1#0, %y1m11) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m22 = nvgpu.mma.sync (%y1A#0, %y1B2#0, %y1m21) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y1m32 = nvgpu.mma.sync (%y1A#0, %y1B3#0, %y1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2k = arith.constant 1152 : index
+          %y2kb = arith.constant 3456 : index
+          %y2ao0 = arith.addi %y2k, %tk0 : index
+          %y2ai0 = arith.addi %y2ao0, %rowA : index
+          %y2a0 = memref.load %stage[%y2ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2ao1 = arith.addi %y2k, %tk0 : index
+          %y2ai1 = arith.addi %y2ao1, %rowB : index
+          %y2a1 = memref.load %stage[%y2ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2ao2 = arith.addi %y2k, %tk4 : index
+          %y2ai2 = arith.addi %y2ao2, %rowA : index
+          %y2a2 = memref.load %stage[%y2ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2ao3 = arith.addi %y2k, %tk4 : index
+          %y2ai3 = arith.addi %y2ao3, %rowB : index
+          %y2a3 = memref.load %stage[%y2ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2A:2 = func.call @nhc_tf32_split4(%y2a0, %y2a1, %y2a2, %y2a3)
+              : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+          %y2bo00 = arith.addi %y2kb, %tk0 : index
+          %y2bi00 = arith.addi %y2bo00, %bn0 : index
+          %y2b00 = memref.load %stage[%y2bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bo01 = arith.addi %y2kb, %tk4 : index
+          %y2bi01 = arith.addi %y2bo01, %bn0 : index
+          %y2b01 = memref.load %stage[%y2bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2B0:2 = func.call @nhc_tf32_split2(%y2b00, %y2b01)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y2bo10 = arith.addi %y2kb, %tk0 : index
+          %y2bi10 = arith.addi %y2bo10, %bn1 : index
+          %y2b10 = memref.load %stage[%y2bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bo11 = arith.addi %y2kb, %tk4 : index
+          %y2bi11 = arith.addi %y2bo11, %bn1 : index
+          %y2b11 = memref.load %stage[%y2bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2B1:2 = func.call @nhc_tf32_split2(%y2b10, %y2b11)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y2bo20 = arith.addi %y2kb, %tk0 : index
+          %y2bi20 = arith.addi %y2bo20, %bn2 : index
+          %y2b20 = memref.load %stage[%y2bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bo21 = arith.addi %y2kb, %tk4 : index
+          %y2bi21 = arith.addi %y2bo21, %bn2 : index
+          %y2b21 = memref.load %stage[%y2bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2B2:2 = func.call @nhc_tf32_split2(%y2b20, %y2b21)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y2bo30 = arith.addi %y2kb, %tk0 : index
+          %y2bi30 = arith.addi %y2bo30, %bn3 : index
+          %y2b30 = memref.load %stage[%y2bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bo31 = arith.addi %y2kb, %tk4 : index
+          %y2bi31 = arith.addi %y2bo31, %bn3 : index
+          %y2b31 = memref.load %stage[%y2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2B3:2 = func.call @nhc_tf32_split2(%y2b30, %y2b31)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y2m00 = nvgpu.mma.sync (%y2A#0, %y2B0#1, %y1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m10 = nvgpu.mma.sync (%y2A#0, %y2B1#1, %y1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m20 = nvgpu.mma.sync (%y2A#0, %y2B2#1, %y1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m30 = nvgpu.mma.sync (%y2A#0, %y2B3#1, %y1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m01 = nvgpu.mma.sync (%y2A#1, %y2B0#0, %y2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m11 = nvgpu.mma.sync (%y2A#1, %y2B1#0, %y2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m21 = nvgpu.mma.sync (%y2A#1, %y2B2#0, %y2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m31 = nvgpu.mma.sync (%y2A#1, %y2B3#0, %y2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m02 = nvgpu.mma.sync (%y2A#0, %y2B0#0, %y2m01) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m12 = nvgpu.mma.sync (%y2A#0, %y2B1#0, %y2m11) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m22 = nvgpu.mma.sync (%y2A#0, %y2B2#0, %y2m21) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y2m32 = nvgpu.mma.sync (%y2A#0, %y2B3#0, %y2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3k = arith.constant 1728 : index
+          %y3kb = arith.constant 4032 : index
+          %y3ao0 = arith.addi %y3k, %tk0 : index
+          %y3ai0 = arith.addi %y3ao0, %rowA : index
+          %y3a0 = memref.load %stage[%y3ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3ao1 = arith.addi %y3k, %tk0 : index
+          %y3ai1 = arith.addi %y3ao1, %rowB : index
+          %y3a1 = memref.load %stage[%y3ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3ao2 = arith.addi %y3k, %tk4 : index
+          %y3ai2 = arith.addi %y3ao2, %rowA : index
+          %y3a2 = memref.load %stage[%y3ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3ao3 = arith.addi %y3k, %tk4 : index
+          %y3ai3 = arith.addi %y3ao3, %rowB : index
+          %y3a3 = memref.load %stage[%y3ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3A:2 = func.call @nhc_tf32_split4(%y3a0, %y3a1, %y3a2, %y3a3)
+              : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+          %y3bo00 = arith.addi %y3kb, %tk0 : index
+          %y3bi00 = arith.addi %y3bo00, %bn0 : index
+          %y3b00 = memref.load %stage[%y3bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bo01 = arith.addi %y3kb, %tk4 : index
+          %y3bi01 = arith.addi %y3bo01, %bn0 : index
+          %y3b01 = memref.load %stage[%y3bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3B0:2 = func.call @nhc_tf32_split2(%y3b00, %y3b01)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y3bo10 = arith.addi %y3kb, %tk0 : index
+          %y3bi10 = arith.addi %y3bo10, %bn1 : index
+          %y3b10 = memref.load %stage[%y3bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bo11 = arith.addi %y3kb, %tk4 : index
+          %y3bi11 = arith.addi %y3bo11, %bn1 : index
+          %y3b11 = memref.load %stage[%y3bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3B1:2 = func.call @nhc_tf32_split2(%y3b10, %y3b11)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y3bo20 = arith.addi %y3kb, %tk0 : index
+          %y3bi20 = arith.addi %y3bo20, %bn2 : index
+          %y3b20 = memref.load %stage[%y3bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bo21 = arith.addi %y3kb, %tk4 : index
+          %y3bi21 = arith.addi %y3bo21, %bn2 : index
+          %y3b21 = memref.load %stage[%y3bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3B2:2 = func.call @nhc_tf32_split2(%y3b20, %y3b21)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y3bo30 = arith.addi %y3kb, %tk0 : index
+          %y3bi30 = arith.addi %y3bo30, %bn3 : index
+          %y3b30 = memref.load %stage[%y3bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bo31 = arith.addi %y3kb, %tk4 : index
+          %y3bi31 = arith.addi %y3bo31, %bn3 : index
+          %y3b31 = memref.load %stage[%y3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3B3:2 = func.call @nhc_tf32_split2(%y3b30, %y3b31)
+              : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+          %y3m00 = nvgpu.mma.sync (%y3A#0, %y3B0#1, %y2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m10 = nvgpu.mma.sync (%y3A#0, %y3B1#1, %y2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m20 = nvgpu.mma.sync (%y3A#0, %y3B2#1, %y2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m30 = nvgpu.mma.sync (%y3A#0, %y3B3#1, %y2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m01 = nvgpu.mma.sync (%y3A#1, %y3B0#0, %y3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m11 = nvgpu.mma.sync (%y3A#1, %y3B1#0, %y3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m21 = nvgpu.mma.sync (%y3A#1, %y3B2#0, %y3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m31 = nvgpu.mma.sync (%y3A#1, %y3B3#0, %y3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m02 = nvgpu.mma.sync (%y3A#0, %y3B0#0, %y3m01) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m12 = nvgpu.mma.sync (%y3A#0, %y3B1#0, %y3m11) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m22 = nvgpu.mma.sync (%y3A#0, %y3B2#0, %y3m21) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %y3m32 = nvgpu.mma.sync (%y3A#0, %y3B3#0, %y3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %yv00 = vector.extract %y3m02[0, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi00#0, %yi00#1, %yv00)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi01#0, %yi01#1, %yacc#1)
+          %yv01 = vector.extract %y3m02[0, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi01#0, %yi01#1, %yv01)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi02#0, %yi02#1, %yacc#2)
+          %yv02 = vector.extract %y3m02[1, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi02#0, %yi02#1, %yv02)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi03#0, %yi03#1, %yacc#3)
+          %yv03 = vector.extract %y3m02[1, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi03#0, %yi03#1, %yv03)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi10#0, %yi10#1, %yacc#4)
+          %yv10 = vector.extract %y3m12[0, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi10#0, %yi10#1, %yv10)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi11#0, %yi11#1, %yacc#5)
+          %yv11 = vector.extract %y3m12[0, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi11#0, %yi11#1, %yv11)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi12#0, %yi12#1, %yacc#6)
+          %yv12 = vector.extract %y3m12[1, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi12#0, %yi12#1, %yv12)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi13#0, %yi13#1, %yacc#7)
+          %yv13 = vector.extract %y3m12[1, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi13#0, %yi13#1, %yv13)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi20#0, %yi20#1, %yacc#8)
+          %yv20 = vector.extract %y3m22[0, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi20#0, %yi20#1, %yv20)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi21#0, %yi21#1, %yacc#9)
+          %yv21 = vector.extract %y3m22[0, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi21#0, %yi21#1, %yv21)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi22#0, %yi22#1, %yacc#10)
+          %yv22 = vector.extract %y3m22[1, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi22#0, %yi22#1, %yv22)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi23#0, %yi23#1, %yacc#11)
+          %yv23 = vector.extract %y3m22[1, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi23#0, %yi23#1, %yv23)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi30#0, %yi30#1, %yacc#12)
+          %yv30 = vector.extract %y3m32[0, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi30#0, %yi30#1, %yv30)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi31#0, %yi31#1, %yacc#13)
+          %yv31 = vector.extract %y3m32[0, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi31#0, %yi31#1, %yv31)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi32#0, %yi32#1, %yacc#14)
+          %yv32 = vector.extract %y3m32[1, 0] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi32#0, %yi32#1, %yv32)
               : (memref<?xf32>, index, i1, f32) -> ()
-          func.call @nhc_tile_store_if(%y, %yi33#0, %yi33#1, %yacc#15)
+          %yv33 = vector.extract %y3m32[1, 1] : f32 from vector<2x2xf32>
+          func.call @nhc_tile_store_if(%y, %yi33#0, %yi33#1, %yv33)
               : (memref<?xf32>, index, i1, f32) -> ()
           gpu.barrier
         }
-        // END GENERATED step3
-        scf.for %a = %c0 to %c4 step %one {
-          %aRows = arith.muli %a, %c16 : index
-          %l = arith.addi %ti, %aRows : index
-          %ltok = arith.addi %c0tok, %l : index
-          %lrow = arith.muli %ltok, %xbcStride : index
-          %wrow = arith.muli %l, %kTile : index
-          %l1 = arith.addi %l, %one : index
-          scf.for %b = %c0 to %c4 step %one {
-            %bCols = arith.muli %b, %c16 : index
-            %pp = arith.addi %tj, %bCols : index
-            %slot:2 = func.call @nhc_ssd_chunk_y_slot(%l, %pp, %p0, %n, %P, %c0tok, %HP, %hp0)
-                : (index, index, index, index, index, index, index, index) -> (index, i1)
-            scf.if %slot#1 {
-              %ch = memref.load %y[%slot#0] : memref<?xf32>
-              %cuml = memref.load %cumbuf[%l] : memref<64xf32, #gpu.address_space<workgroup>>
-              %ecum = math.exp %cuml : f32
-              %offTerm = arith.mulf %ch, %ecum : f32
-              %p = arith.addi %p0, %pp : index
-              %xcol = arith.addi %hp0, %p : index
-              %li = arith.addi %lrow, %xcol : index
-              %xl = memref.load %xbc[%li] : memref<?xf32>
-              %dx = arith.mulf %Dh, %xl : f32
-              %y0 = arith.addf %offTerm, %dx : f32
-              %yv = scf.for %j = %c0 to %l1 step %one iter_args(%acc = %y0) -> (f32) {
-                %stok = arith.addi %c0tok, %j : index
-                %srow = arith.muli %stok, %xbcStride : index
-                %xi = arith.addi %srow, %xcol : index
-                %wi = arith.addi %wrow, %j : index
-                %w = memref.load %wbuf[%wi] : memref<4096xf32, #gpu.address_space<workgroup>>
-                %xs = memref.load %xbc[%xi] : memref<?xf32>
-                %term = arith.mulf %w, %xs : f32
-                %acc2 = arith.addf %acc, %term : f32
-                scf.yield %acc2 : f32
-              }
-              memref.store %yv, %y[%slot#0] : memref<?xf32>
-            }
-          }
+        scf.for %e = %tx to %c4096 step %threads {
+          %pp = arith.remui %e, %kTile : index
+          %s = arith.divui %e, %kTile : index
+          %p = arith.addi %p0, %pp : index
+          %pIn = arith.cmpi ult, %p, %P : index
+          %sIn = arith.cmpi ult, %s, %n : index
+          %xOk = arith.andi %pIn, %sIn : i1
+          %pSafe = arith.select %pIn, %p, %c0 : index
+          %sSafe = arith.select %sIn, %s, %c0 : index
+          %stok = arith.addi %c0tok, %sSafe : index
+          %srow = arith.muli %stok, %xbcStride : index
+          %xi0 = arith.addi %srow, %hp0 : index
+          %xi = arith.addi %xi0, %pSafe : index
+          %xv = memref.load %xbc[%xi] : memref<?xf32>
+          %xz = arith.select %xOk, %xv, %zero : f32
+          %sr = arith.muli %s, %c72 : index
+          %si = arith.addi %sr, %pp : index
+          memref.store %xz, %stage[%si] : memref<4608xf32, #gpu.address_space<workgroup>>
         }
+        gpu.barrier
+        %cumXA = memref.load %cumbuf[%rowA] : memref<64xf32, #gpu.address_space<workgroup>>
+        %ecumA = math.exp %cumXA : f32
+        %xrA = arith.muli %rowA, %c72 : index
+        %cumXB = memref.load %cumbuf[%rowB] : memref<64xf32, #gpu.address_space<workgroup>>
+        %ecumB = math.exp %cumXB : f32
+        %xrB = arith.muli %rowB, %c72 : index
+        %xi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch00 = func.call @nhc_tile_load_partial(%y, %xi00#0, %xi00#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off00 = arith.mulf %ch00, %ecumA : f32
+        %xa00 = arith.addi %xrA, %cj00 : index
+        %xl00 = memref.load %stage[%xa00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx00 = arith.mulf %Dh, %xl00 : f32
+        %x000 = arith.addf %off00, %dx00 : f32
+        %xi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch01 = func.call @nhc_tile_load_partial(%y, %xi01#0, %xi01#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off01 = arith.mulf %ch01, %ecumA : f32
+        %xa01 = arith.addi %xrA, %cj01 : index
+        %xl01 = memref.load %stage[%xa01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx01 = arith.mulf %Dh, %xl01 : f32
+        %x001 = arith.addf %off01, %dx01 : f32
+        %xi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch02 = func.call @nhc_tile_load_partial(%y, %xi02#0, %xi02#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off02 = arith.mulf %ch02, %ecumB : f32
+        %xa02 = arith.addi %xrB, %cj00 : index
+        %xl02 = memref.load %stage[%xa02] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx02 = arith.mulf %Dh, %xl02 : f32
+        %x002 = arith.addf %off02, %dx02 : f32
+        %xi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch03 = func.call @nhc_tile_load_partial(%y, %xi03#0, %xi03#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off03 = arith.mulf %ch03, %ecumB : f32
+        %xa03 = arith.addi %xrB, %cj01 : index
+        %xl03 = memref.load %stage[%xa03] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx03 = arith.mulf %Dh, %xl03 : f32
+        %x003 = arith.addf %off03, %dx03 : f32
+        %xc0 = vector.from_elements %x000, %x001, %x002, %x003 : vector<2x2xf32>
+        %xi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch10 = func.call @nhc_tile_load_partial(%y, %xi10#0, %xi10#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off10 = arith.mulf %ch10, %ecumA : f32
+        %xa10 = arith.addi %xrA, %cj10 : index
+        %xl10 = memref.load %stage[%xa10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx10 = arith.mulf %Dh, %xl10 : f32
+        %x010 = arith.addf %off10, %dx10 : f32
+        %xi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch11 = func.call @nhc_tile_load_partial(%y, %xi11#0, %xi11#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off11 = arith.mulf %ch11, %ecumA : f32
+        %xa11 = arith.addi %xrA, %cj11 : index
+        %xl11 = memref.load %stage[%xa11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx11 = arith.mulf %Dh, %xl11 : f32
+        %x011 = arith.addf %off11, %dx11 : f32
+        %xi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch12 = func.call @nhc_tile_load_partial(%y, %xi12#0, %xi12#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off12 = arith.mulf %ch12, %ecumB : f32
+        %xa12 = arith.addi %xrB, %cj10 : index
+        %xl12 = memref.load %stage[%xa12] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx12 = arith.mulf %Dh, %xl12 : f32
+        %x012 = arith.addf %off12, %dx12 : f32
+        %xi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch13 = func.call @nhc_tile_load_partial(%y, %xi13#0, %xi13#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off13 = arith.mulf %ch13, %ecumB : f32
+        %xa13 = arith.addi %xrB, %cj11 : index
+        %xl13 = memref.load %stage[%xa13] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx13 = arith.mulf %Dh, %xl13 : f32
+        %x013 = arith.addf %off13, %dx13 : f32
+        %xc1 = vector.from_elements %x010, %x011, %x012, %x013 : vector<2x2xf32>
+        %xi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch20 = func.call @nhc_tile_load_partial(%y, %xi20#0, %xi20#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off20 = arith.mulf %ch20, %ecumA : f32
+        %xa20 = arith.addi %xrA, %cj20 : index
+        %xl20 = memref.load %stage[%xa20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx20 = arith.mulf %Dh, %xl20 : f32
+        %x020 = arith.addf %off20, %dx20 : f32
+        %xi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch21 = func.call @nhc_tile_load_partial(%y, %xi21#0, %xi21#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off21 = arith.mulf %ch21, %ecumA : f32
+        %xa21 = arith.addi %xrA, %cj21 : index
+        %xl21 = memref.load %stage[%xa21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx21 = arith.mulf %Dh, %xl21 : f32
+        %x021 = arith.addf %off21, %dx21 : f32
+        %xi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch22 = func.call @nhc_tile_load_partial(%y, %xi22#0, %xi22#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off22 = arith.mulf %ch22, %ecumB : f32
+        %xa22 = arith.addi %xrB, %cj20 : index
+        %xl22 = memref.load %stage[%xa22] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx22 = arith.mulf %Dh, %xl22 : f32
+        %x022 = arith.addf %off22, %dx22 : f32
+        %xi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch23 = func.call @nhc_tile_load_partial(%y, %xi23#0, %xi23#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off23 = arith.mulf %ch23, %ecumB : f32
+        %xa23 = arith.addi %xrB, %cj21 : index
+        %xl23 = memref.load %stage[%xa23] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx23 = arith.mulf %Dh, %xl23 : f32
+        %x023 = arith.addf %off23, %dx23 : f32
+        %xc2 = vector.from_elements %x020, %x021, %x022, %x023 : vector<2x2xf32>
+        %xi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch30 = func.call @nhc_tile_load_partial(%y, %xi30#0, %xi30#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off30 = arith.mulf %ch30, %ecumA : f32
+        %xa30 = arith.addi %xrA, %cj30 : index
+        %xl30 = memref.load %stage[%xa30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx30 = arith.mulf %Dh, %xl30 : f32
+        %x030 = arith.addf %off30, %dx30 : f32
+        %xi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch31 = func.call @nhc_tile_load_partial(%y, %xi31#0, %xi31#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off31 = arith.mulf %ch31, %ecumA : f32
+        %xa31 = arith.addi %xrA, %cj31 : index
+        %xl31 = memref.load %stage[%xa31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx31 = arith.mulf %Dh, %xl31 : f32
+        %x031 = arith.addf %off31, %dx31 : f32
+        %xi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch32 = func.call @nhc_tile_load_partial(%y, %xi32#0, %xi32#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off32 = arith.mulf %ch32, %ecumB : f32
+        %xa32 = arith.addi %xrB, %cj30 : index
+        %xl32 = memref.load %stage[%xa32] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx32 = arith.mulf %Dh, %xl32 : f32
+        %x032 = arith.addf %off32, %dx32 : f32
+        %xi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+            : (index, index, index, index, index, index, index, index) -> (index, i1)
+        %ch33 = func.call @nhc_tile_load_partial(%y, %xi33#0, %xi33#1, %false)
+            : (memref<?xf32>, index, i1, i1) -> f32
+        %off33 = arith.mulf %ch33, %ecumB : f32
+        %xa33 = arith.addi %xrB, %cj31 : index
+        %xl33 = memref.load %stage[%xa33] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %dx33 = arith.mulf %Dh, %xl33 : f32
+        %x033 = arith.addf %off33, %dx33 : f32
+        %xc3 = vector.from_elements %x030, %x031, %x032, %x033 : vector<2x2xf32>
+        %x0k = arith.constant 0 : index
+        %x0ao0 = arith.addi %x0k, %tk0 : index
+        %x0ai0 = arith.addi %x0ao0, %rowA : index
+        %x0a0 = memref.load %wT[%x0ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0ao1 = arith.addi %x0k, %tk0 : index
+        %x0ai1 = arith.addi %x0ao1, %rowB : index
+        %x0a1 = memref.load %wT[%x0ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0ao2 = arith.addi %x0k, %tk4 : index
+        %x0ai2 = arith.addi %x0ao2, %rowA : index
+        %x0a2 = memref.load %wT[%x0ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0ao3 = arith.addi %x0k, %tk4 : index
+        %x0ai3 = arith.addi %x0ao3, %rowB : index
+        %x0a3 = memref.load %wT[%x0ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0A:2 = func.call @nhc_tf32_split4(%x0a0, %x0a1, %x0a2, %x0a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x0bo00 = arith.addi %x0k, %tk0 : index
+        %x0bi00 = arith.addi %x0bo00, %bn0 : index
+        %x0b00 = memref.load %stage[%x0bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0bo01 = arith.addi %x0k, %tk4 : index
+        %x0bi01 = arith.addi %x0bo01, %bn0 : index
+        %x0b01 = memref.load %stage[%x0bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0B0:2 = func.call @nhc_tf32_split2(%x0b00, %x0b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x0bo10 = arith.addi %x0k, %tk0 : index
+        %x0bi10 = arith.addi %x0bo10, %bn1 : index
+        %x0b10 = memref.load %stage[%x0bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0bo11 = arith.addi %x0k, %tk4 : index
+        %x0bi11 = arith.addi %x0bo11, %bn1 : index
+        %x0b11 = memref.load %stage[%x0bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0B1:2 = func.call @nhc_tf32_split2(%x0b10, %x0b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x0bo20 = arith.addi %x0k, %tk0 : index
+        %x0bi20 = arith.addi %x0bo20, %bn2 : index
+        %x0b20 = memref.load %stage[%x0bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0bo21 = arith.addi %x0k, %tk4 : index
+        %x0bi21 = arith.addi %x0bo21, %bn2 : index
+        %x0b21 = memref.load %stage[%x0bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0B2:2 = func.call @nhc_tf32_split2(%x0b20, %x0b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x0bo30 = arith.addi %x0k, %tk0 : index
+        %x0bi30 = arith.addi %x0bo30, %bn3 : index
+        %x0b30 = memref.load %stage[%x0bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0bo31 = arith.addi %x0k, %tk4 : index
+        %x0bi31 = arith.addi %x0bo31, %bn3 : index
+        %x0b31 = memref.load %stage[%x0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x0B3:2 = func.call @nhc_tf32_split2(%x0b30, %x0b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x0m00 = nvgpu.mma.sync (%x0A#0, %x0B0#1, %xc0) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m10 = nvgpu.mma.sync (%x0A#0, %x0B1#1, %xc1) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m20 = nvgpu.mma.sync (%x0A#0, %x0B2#1, %xc2) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m30 = nvgpu.mma.sync (%x0A#0, %x0B3#1, %xc3) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m01 = nvgpu.mma.sync (%x0A#1, %x0B0#0, %x0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m11 = nvgpu.mma.sync (%x0A#1, %x0B1#0, %x0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m21 = nvgpu.mma.sync (%x0A#1, %x0B2#0, %x0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m31 = nvgpu.mma.sync (%x0A#1, %x0B3#0, %x0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m02 = nvgpu.mma.sync (%x0A#0, %x0B0#0, %x0m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m12 = nvgpu.mma.sync (%x0A#0, %x0B1#0, %x0m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m22 = nvgpu.mma.sync (%x0A#0, %x0B2#0, %x0m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x0m32 = nvgpu.mma.sync (%x0A#0, %x0B3#0, %x0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1k = arith.constant 576 : index
+        %x1ao0 = arith.addi %x1k, %tk0 : index
+        %x1ai0 = arith.addi %x1ao0, %rowA : index
+        %x1a0 = memref.load %wT[%x1ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1ao1 = arith.addi %x1k, %tk0 : index
+        %x1ai1 = arith.addi %x1ao1, %rowB : index
+        %x1a1 = memref.load %wT[%x1ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1ao2 = arith.addi %x1k, %tk4 : index
+        %x1ai2 = arith.addi %x1ao2, %rowA : index
+        %x1a2 = memref.load %wT[%x1ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1ao3 = arith.addi %x1k, %tk4 : index
+        %x1ai3 = arith.addi %x1ao3, %rowB : index
+        %x1a3 = memref.load %wT[%x1ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1A:2 = func.call @nhc_tf32_split4(%x1a0, %x1a1, %x1a2, %x1a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x1bo00 = arith.addi %x1k, %tk0 : index
+        %x1bi00 = arith.addi %x1bo00, %bn0 : index
+        %x1b00 = memref.load %stage[%x1bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1bo01 = arith.addi %x1k, %tk4 : index
+        %x1bi01 = arith.addi %x1bo01, %bn0 : index
+        %x1b01 = memref.load %stage[%x1bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1B0:2 = func.call @nhc_tf32_split2(%x1b00, %x1b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x1bo10 = arith.addi %x1k, %tk0 : index
+        %x1bi10 = arith.addi %x1bo10, %bn1 : index
+        %x1b10 = memref.load %stage[%x1bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1bo11 = arith.addi %x1k, %tk4 : index
+        %x1bi11 = arith.addi %x1bo11, %bn1 : index
+        %x1b11 = memref.load %stage[%x1bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1B1:2 = func.call @nhc_tf32_split2(%x1b10, %x1b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x1bo20 = arith.addi %x1k, %tk0 : index
+        %x1bi20 = arith.addi %x1bo20, %bn2 : index
+        %x1b20 = memref.load %stage[%x1bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1bo21 = arith.addi %x1k, %tk4 : index
+        %x1bi21 = arith.addi %x1bo21, %bn2 : index
+        %x1b21 = memref.load %stage[%x1bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1B2:2 = func.call @nhc_tf32_split2(%x1b20, %x1b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x1bo30 = arith.addi %x1k, %tk0 : index
+        %x1bi30 = arith.addi %x1bo30, %bn3 : index
+        %x1b30 = memref.load %stage[%x1bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1bo31 = arith.addi %x1k, %tk4 : index
+        %x1bi31 = arith.addi %x1bo31, %bn3 : index
+        %x1b31 = memref.load %stage[%x1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x1B3:2 = func.call @nhc_tf32_split2(%x1b30, %x1b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x1m00 = nvgpu.mma.sync (%x1A#0, %x1B0#1, %x0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m10 = nvgpu.mma.sync (%x1A#0, %x1B1#1, %x0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m20 = nvgpu.mma.sync (%x1A#0, %x1B2#1, %x0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m30 = nvgpu.mma.sync (%x1A#0, %x1B3#1, %x0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m01 = nvgpu.mma.sync (%x1A#1, %x1B0#0, %x1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m11 = nvgpu.mma.sync (%x1A#1, %x1B1#0, %x1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m21 = nvgpu.mma.sync (%x1A#1, %x1B2#0, %x1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m31 = nvgpu.mma.sync (%x1A#1, %x1B3#0, %x1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m02 = nvgpu.mma.sync (%x1A#0, %x1B0#0, %x1m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m12 = nvgpu.mma.sync (%x1A#0, %x1B1#0, %x1m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m22 = nvgpu.mma.sync (%x1A#0, %x1B2#0, %x1m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x1m32 = nvgpu.mma.sync (%x1A#0, %x1B3#0, %x1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2k = arith.constant 1152 : index
+        %x2ao0 = arith.addi %x2k, %tk0 : index
+        %x2ai0 = arith.addi %x2ao0, %rowA : index
+        %x2a0 = memref.load %wT[%x2ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2ao1 = arith.addi %x2k, %tk0 : index
+        %x2ai1 = arith.addi %x2ao1, %rowB : index
+        %x2a1 = memref.load %wT[%x2ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2ao2 = arith.addi %x2k, %tk4 : index
+        %x2ai2 = arith.addi %x2ao2, %rowA : index
+        %x2a2 = memref.load %wT[%x2ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2ao3 = arith.addi %x2k, %tk4 : index
+        %x2ai3 = arith.addi %x2ao3, %rowB : index
+        %x2a3 = memref.load %wT[%x2ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2A:2 = func.call @nhc_tf32_split4(%x2a0, %x2a1, %x2a2, %x2a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x2bo00 = arith.addi %x2k, %tk0 : index
+        %x2bi00 = arith.addi %x2bo00, %bn0 : index
+        %x2b00 = memref.load %stage[%x2bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2bo01 = arith.addi %x2k, %tk4 : index
+        %x2bi01 = arith.addi %x2bo01, %bn0 : index
+        %x2b01 = memref.load %stage[%x2bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2B0:2 = func.call @nhc_tf32_split2(%x2b00, %x2b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x2bo10 = arith.addi %x2k, %tk0 : index
+        %x2bi10 = arith.addi %x2bo10, %bn1 : index
+        %x2b10 = memref.load %stage[%x2bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2bo11 = arith.addi %x2k, %tk4 : index
+        %x2bi11 = arith.addi %x2bo11, %bn1 : index
+        %x2b11 = memref.load %stage[%x2bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2B1:2 = func.call @nhc_tf32_split2(%x2b10, %x2b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x2bo20 = arith.addi %x2k, %tk0 : index
+        %x2bi20 = arith.addi %x2bo20, %bn2 : index
+        %x2b20 = memref.load %stage[%x2bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2bo21 = arith.addi %x2k, %tk4 : index
+        %x2bi21 = arith.addi %x2bo21, %bn2 : index
+        %x2b21 = memref.load %stage[%x2bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2B2:2 = func.call @nhc_tf32_split2(%x2b20, %x2b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x2bo30 = arith.addi %x2k, %tk0 : index
+        %x2bi30 = arith.addi %x2bo30, %bn3 : index
+        %x2b30 = memref.load %stage[%x2bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2bo31 = arith.addi %x2k, %tk4 : index
+        %x2bi31 = arith.addi %x2bo31, %bn3 : index
+        %x2b31 = memref.load %stage[%x2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x2B3:2 = func.call @nhc_tf32_split2(%x2b30, %x2b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x2m00 = nvgpu.mma.sync (%x2A#0, %x2B0#1, %x1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m10 = nvgpu.mma.sync (%x2A#0, %x2B1#1, %x1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m20 = nvgpu.mma.sync (%x2A#0, %x2B2#1, %x1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m30 = nvgpu.mma.sync (%x2A#0, %x2B3#1, %x1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m01 = nvgpu.mma.sync (%x2A#1, %x2B0#0, %x2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m11 = nvgpu.mma.sync (%x2A#1, %x2B1#0, %x2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m21 = nvgpu.mma.sync (%x2A#1, %x2B2#0, %x2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m31 = nvgpu.mma.sync (%x2A#1, %x2B3#0, %x2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m02 = nvgpu.mma.sync (%x2A#0, %x2B0#0, %x2m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m12 = nvgpu.mma.sync (%x2A#0, %x2B1#0, %x2m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m22 = nvgpu.mma.sync (%x2A#0, %x2B2#0, %x2m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x2m32 = nvgpu.mma.sync (%x2A#0, %x2B3#0, %x2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3k = arith.constant 1728 : index
+        %x3ao0 = arith.addi %x3k, %tk0 : index
+        %x3ai0 = arith.addi %x3ao0, %rowA : index
+        %x3a0 = memref.load %wT[%x3ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3ao1 = arith.addi %x3k, %tk0 : index
+        %x3ai1 = arith.addi %x3ao1, %rowB : index
+        %x3a1 = memref.load %wT[%x3ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3ao2 = arith.addi %x3k, %tk4 : index
+        %x3ai2 = arith.addi %x3ao2, %rowA : index
+        %x3a2 = memref.load %wT[%x3ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3ao3 = arith.addi %x3k, %tk4 : index
+        %x3ai3 = arith.addi %x3ao3, %rowB : index
+        %x3a3 = memref.load %wT[%x3ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3A:2 = func.call @nhc_tf32_split4(%x3a0, %x3a1, %x3a2, %x3a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x3bo00 = arith.addi %x3k, %tk0 : index
+        %x3bi00 = arith.addi %x3bo00, %bn0 : index
+        %x3b00 = memref.load %stage[%x3bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3bo01 = arith.addi %x3k, %tk4 : index
+        %x3bi01 = arith.addi %x3bo01, %bn0 : index
+        %x3b01 = memref.load %stage[%x3bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3B0:2 = func.call @nhc_tf32_split2(%x3b00, %x3b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x3bo10 = arith.addi %x3k, %tk0 : index
+        %x3bi10 = arith.addi %x3bo10, %bn1 : index
+        %x3b10 = memref.load %stage[%x3bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3bo11 = arith.addi %x3k, %tk4 : index
+        %x3bi11 = arith.addi %x3bo11, %bn1 : index
+        %x3b11 = memref.load %stage[%x3bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3B1:2 = func.call @nhc_tf32_split2(%x3b10, %x3b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x3bo20 = arith.addi %x3k, %tk0 : index
+        %x3bi20 = arith.addi %x3bo20, %bn2 : index
+        %x3b20 = memref.load %stage[%x3bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3bo21 = arith.addi %x3k, %tk4 : index
+        %x3bi21 = arith.addi %x3bo21, %bn2 : index
+        %x3b21 = memref.load %stage[%x3bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3B2:2 = func.call @nhc_tf32_split2(%x3b20, %x3b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x3bo30 = arith.addi %x3k, %tk0 : index
+        %x3bi30 = arith.addi %x3bo30, %bn3 : index
+        %x3b30 = memref.load %stage[%x3bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3bo31 = arith.addi %x3k, %tk4 : index
+        %x3bi31 = arith.addi %x3bo31, %bn3 : index
+        %x3b31 = memref.load %stage[%x3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x3B3:2 = func.call @nhc_tf32_split2(%x3b30, %x3b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x3m00 = nvgpu.mma.sync (%x3A#0, %x3B0#1, %x2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m10 = nvgpu.mma.sync (%x3A#0, %x3B1#1, %x2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m20 = nvgpu.mma.sync (%x3A#0, %x3B2#1, %x2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m30 = nvgpu.mma.sync (%x3A#0, %x3B3#1, %x2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m01 = nvgpu.mma.sync (%x3A#1, %x3B0#0, %x3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m11 = nvgpu.mma.sync (%x3A#1, %x3B1#0, %x3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m21 = nvgpu.mma.sync (%x3A#1, %x3B2#0, %x3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m31 = nvgpu.mma.sync (%x3A#1, %x3B3#0, %x3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m02 = nvgpu.mma.sync (%x3A#0, %x3B0#0, %x3m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m12 = nvgpu.mma.sync (%x3A#0, %x3B1#0, %x3m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m22 = nvgpu.mma.sync (%x3A#0, %x3B2#0, %x3m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x3m32 = nvgpu.mma.sync (%x3A#0, %x3B3#0, %x3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4k = arith.constant 2304 : index
+        %x4ao0 = arith.addi %x4k, %tk0 : index
+        %x4ai0 = arith.addi %x4ao0, %rowA : index
+        %x4a0 = memref.load %wT[%x4ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4ao1 = arith.addi %x4k, %tk0 : index
+        %x4ai1 = arith.addi %x4ao1, %rowB : index
+        %x4a1 = memref.load %wT[%x4ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4ao2 = arith.addi %x4k, %tk4 : index
+        %x4ai2 = arith.addi %x4ao2, %rowA : index
+        %x4a2 = memref.load %wT[%x4ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4ao3 = arith.addi %x4k, %tk4 : index
+        %x4ai3 = arith.addi %x4ao3, %rowB : index
+        %x4a3 = memref.load %wT[%x4ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4A:2 = func.call @nhc_tf32_split4(%x4a0, %x4a1, %x4a2, %x4a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x4bo00 = arith.addi %x4k, %tk0 : index
+        %x4bi00 = arith.addi %x4bo00, %bn0 : index
+        %x4b00 = memref.load %stage[%x4bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4bo01 = arith.addi %x4k, %tk4 : index
+        %x4bi01 = arith.addi %x4bo01, %bn0 : index
+        %x4b01 = memref.load %stage[%x4bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4B0:2 = func.call @nhc_tf32_split2(%x4b00, %x4b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x4bo10 = arith.addi %x4k, %tk0 : index
+        %x4bi10 = arith.addi %x4bo10, %bn1 : index
+        %x4b10 = memref.load %stage[%x4bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4bo11 = arith.addi %x4k, %tk4 : index
+        %x4bi11 = arith.addi %x4bo11, %bn1 : index
+        %x4b11 = memref.load %stage[%x4bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4B1:2 = func.call @nhc_tf32_split2(%x4b10, %x4b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x4bo20 = arith.addi %x4k, %tk0 : index
+        %x4bi20 = arith.addi %x4bo20, %bn2 : index
+        %x4b20 = memref.load %stage[%x4bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4bo21 = arith.addi %x4k, %tk4 : index
+        %x4bi21 = arith.addi %x4bo21, %bn2 : index
+        %x4b21 = memref.load %stage[%x4bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4B2:2 = func.call @nhc_tf32_split2(%x4b20, %x4b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x4bo30 = arith.addi %x4k, %tk0 : index
+        %x4bi30 = arith.addi %x4bo30, %bn3 : index
+        %x4b30 = memref.load %stage[%x4bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4bo31 = arith.addi %x4k, %tk4 : index
+        %x4bi31 = arith.addi %x4bo31, %bn3 : index
+        %x4b31 = memref.load %stage[%x4bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x4B3:2 = func.call @nhc_tf32_split2(%x4b30, %x4b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x4m00 = nvgpu.mma.sync (%x4A#0, %x4B0#1, %x3m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m10 = nvgpu.mma.sync (%x4A#0, %x4B1#1, %x3m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m20 = nvgpu.mma.sync (%x4A#0, %x4B2#1, %x3m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m30 = nvgpu.mma.sync (%x4A#0, %x4B3#1, %x3m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m01 = nvgpu.mma.sync (%x4A#1, %x4B0#0, %x4m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m11 = nvgpu.mma.sync (%x4A#1, %x4B1#0, %x4m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m21 = nvgpu.mma.sync (%x4A#1, %x4B2#0, %x4m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m31 = nvgpu.mma.sync (%x4A#1, %x4B3#0, %x4m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m02 = nvgpu.mma.sync (%x4A#0, %x4B0#0, %x4m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m12 = nvgpu.mma.sync (%x4A#0, %x4B1#0, %x4m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m22 = nvgpu.mma.sync (%x4A#0, %x4B2#0, %x4m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x4m32 = nvgpu.mma.sync (%x4A#0, %x4B3#0, %x4m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5k = arith.constant 2880 : index
+        %x5ao0 = arith.addi %x5k, %tk0 : index
+        %x5ai0 = arith.addi %x5ao0, %rowA : index
+        %x5a0 = memref.load %wT[%x5ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5ao1 = arith.addi %x5k, %tk0 : index
+        %x5ai1 = arith.addi %x5ao1, %rowB : index
+        %x5a1 = memref.load %wT[%x5ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5ao2 = arith.addi %x5k, %tk4 : index
+        %x5ai2 = arith.addi %x5ao2, %rowA : index
+        %x5a2 = memref.load %wT[%x5ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5ao3 = arith.addi %x5k, %tk4 : index
+        %x5ai3 = arith.addi %x5ao3, %rowB : index
+        %x5a3 = memref.load %wT[%x5ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5A:2 = func.call @nhc_tf32_split4(%x5a0, %x5a1, %x5a2, %x5a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x5bo00 = arith.addi %x5k, %tk0 : index
+        %x5bi00 = arith.addi %x5bo00, %bn0 : index
+        %x5b00 = memref.load %stage[%x5bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5bo01 = arith.addi %x5k, %tk4 : index
+        %x5bi01 = arith.addi %x5bo01, %bn0 : index
+        %x5b01 = memref.load %stage[%x5bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5B0:2 = func.call @nhc_tf32_split2(%x5b00, %x5b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x5bo10 = arith.addi %x5k, %tk0 : index
+        %x5bi10 = arith.addi %x5bo10, %bn1 : index
+        %x5b10 = memref.load %stage[%x5bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5bo11 = arith.addi %x5k, %tk4 : index
+        %x5bi11 = arith.addi %x5bo11, %bn1 : index
+        %x5b11 = memref.load %stage[%x5bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5B1:2 = func.call @nhc_tf32_split2(%x5b10, %x5b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x5bo20 = arith.addi %x5k, %tk0 : index
+        %x5bi20 = arith.addi %x5bo20, %bn2 : index
+        %x5b20 = memref.load %stage[%x5bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5bo21 = arith.addi %x5k, %tk4 : index
+        %x5bi21 = arith.addi %x5bo21, %bn2 : index
+        %x5b21 = memref.load %stage[%x5bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5B2:2 = func.call @nhc_tf32_split2(%x5b20, %x5b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x5bo30 = arith.addi %x5k, %tk0 : index
+        %x5bi30 = arith.addi %x5bo30, %bn3 : index
+        %x5b30 = memref.load %stage[%x5bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5bo31 = arith.addi %x5k, %tk4 : index
+        %x5bi31 = arith.addi %x5bo31, %bn3 : index
+        %x5b31 = memref.load %stage[%x5bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x5B3:2 = func.call @nhc_tf32_split2(%x5b30, %x5b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x5m00 = nvgpu.mma.sync (%x5A#0, %x5B0#1, %x4m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m10 = nvgpu.mma.sync (%x5A#0, %x5B1#1, %x4m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m20 = nvgpu.mma.sync (%x5A#0, %x5B2#1, %x4m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m30 = nvgpu.mma.sync (%x5A#0, %x5B3#1, %x4m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m01 = nvgpu.mma.sync (%x5A#1, %x5B0#0, %x5m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m11 = nvgpu.mma.sync (%x5A#1, %x5B1#0, %x5m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m21 = nvgpu.mma.sync (%x5A#1, %x5B2#0, %x5m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m31 = nvgpu.mma.sync (%x5A#1, %x5B3#0, %x5m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m02 = nvgpu.mma.sync (%x5A#0, %x5B0#0, %x5m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m12 = nvgpu.mma.sync (%x5A#0, %x5B1#0, %x5m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m22 = nvgpu.mma.sync (%x5A#0, %x5B2#0, %x5m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x5m32 = nvgpu.mma.sync (%x5A#0, %x5B3#0, %x5m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6k = arith.constant 3456 : index
+        %x6ao0 = arith.addi %x6k, %tk0 : index
+        %x6ai0 = arith.addi %x6ao0, %rowA : index
+        %x6a0 = memref.load %wT[%x6ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6ao1 = arith.addi %x6k, %tk0 : index
+        %x6ai1 = arith.addi %x6ao1, %rowB : index
+        %x6a1 = memref.load %wT[%x6ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6ao2 = arith.addi %x6k, %tk4 : index
+        %x6ai2 = arith.addi %x6ao2, %rowA : index
+        %x6a2 = memref.load %wT[%x6ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6ao3 = arith.addi %x6k, %tk4 : index
+        %x6ai3 = arith.addi %x6ao3, %rowB : index
+        %x6a3 = memref.load %wT[%x6ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6A:2 = func.call @nhc_tf32_split4(%x6a0, %x6a1, %x6a2, %x6a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x6bo00 = arith.addi %x6k, %tk0 : index
+        %x6bi00 = arith.addi %x6bo00, %bn0 : index
+        %x6b00 = memref.load %stage[%x6bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6bo01 = arith.addi %x6k, %tk4 : index
+        %x6bi01 = arith.addi %x6bo01, %bn0 : index
+        %x6b01 = memref.load %stage[%x6bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6B0:2 = func.call @nhc_tf32_split2(%x6b00, %x6b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x6bo10 = arith.addi %x6k, %tk0 : index
+        %x6bi10 = arith.addi %x6bo10, %bn1 : index
+        %x6b10 = memref.load %stage[%x6bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6bo11 = arith.addi %x6k, %tk4 : index
+        %x6bi11 = arith.addi %x6bo11, %bn1 : index
+        %x6b11 = memref.load %stage[%x6bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6B1:2 = func.call @nhc_tf32_split2(%x6b10, %x6b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x6bo20 = arith.addi %x6k, %tk0 : index
+        %x6bi20 = arith.addi %x6bo20, %bn2 : index
+        %x6b20 = memref.load %stage[%x6bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6bo21 = arith.addi %x6k, %tk4 : index
+        %x6bi21 = arith.addi %x6bo21, %bn2 : index
+        %x6b21 = memref.load %stage[%x6bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6B2:2 = func.call @nhc_tf32_split2(%x6b20, %x6b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x6bo30 = arith.addi %x6k, %tk0 : index
+        %x6bi30 = arith.addi %x6bo30, %bn3 : index
+        %x6b30 = memref.load %stage[%x6bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6bo31 = arith.addi %x6k, %tk4 : index
+        %x6bi31 = arith.addi %x6bo31, %bn3 : index
+        %x6b31 = memref.load %stage[%x6bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x6B3:2 = func.call @nhc_tf32_split2(%x6b30, %x6b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x6m00 = nvgpu.mma.sync (%x6A#0, %x6B0#1, %x5m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m10 = nvgpu.mma.sync (%x6A#0, %x6B1#1, %x5m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m20 = nvgpu.mma.sync (%x6A#0, %x6B2#1, %x5m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m30 = nvgpu.mma.sync (%x6A#0, %x6B3#1, %x5m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m01 = nvgpu.mma.sync (%x6A#1, %x6B0#0, %x6m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m11 = nvgpu.mma.sync (%x6A#1, %x6B1#0, %x6m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m21 = nvgpu.mma.sync (%x6A#1, %x6B2#0, %x6m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m31 = nvgpu.mma.sync (%x6A#1, %x6B3#0, %x6m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m02 = nvgpu.mma.sync (%x6A#0, %x6B0#0, %x6m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m12 = nvgpu.mma.sync (%x6A#0, %x6B1#0, %x6m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m22 = nvgpu.mma.sync (%x6A#0, %x6B2#0, %x6m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x6m32 = nvgpu.mma.sync (%x6A#0, %x6B3#0, %x6m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7k = arith.constant 4032 : index
+        %x7ao0 = arith.addi %x7k, %tk0 : index
+        %x7ai0 = arith.addi %x7ao0, %rowA : index
+        %x7a0 = memref.load %wT[%x7ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7ao1 = arith.addi %x7k, %tk0 : index
+        %x7ai1 = arith.addi %x7ao1, %rowB : index
+        %x7a1 = memref.load %wT[%x7ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7ao2 = arith.addi %x7k, %tk4 : index
+        %x7ai2 = arith.addi %x7ao2, %rowA : index
+        %x7a2 = memref.load %wT[%x7ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7ao3 = arith.addi %x7k, %tk4 : index
+        %x7ai3 = arith.addi %x7ao3, %rowB : index
+        %x7a3 = memref.load %wT[%x7ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7A:2 = func.call @nhc_tf32_split4(%x7a0, %x7a1, %x7a2, %x7a3)
+            : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+        %x7bo00 = arith.addi %x7k, %tk0 : index
+        %x7bi00 = arith.addi %x7bo00, %bn0 : index
+        %x7b00 = memref.load %stage[%x7bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7bo01 = arith.addi %x7k, %tk4 : index
+        %x7bi01 = arith.addi %x7bo01, %bn0 : index
+        %x7b01 = memref.load %stage[%x7bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7B0:2 = func.call @nhc_tf32_split2(%x7b00, %x7b01)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x7bo10 = arith.addi %x7k, %tk0 : index
+        %x7bi10 = arith.addi %x7bo10, %bn1 : index
+        %x7b10 = memref.load %stage[%x7bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7bo11 = arith.addi %x7k, %tk4 : index
+        %x7bi11 = arith.addi %x7bo11, %bn1 : index
+        %x7b11 = memref.load %stage[%x7bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7B1:2 = func.call @nhc_tf32_split2(%x7b10, %x7b11)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x7bo20 = arith.addi %x7k, %tk0 : index
+        %x7bi20 = arith.addi %x7bo20, %bn2 : index
+        %x7b20 = memref.load %stage[%x7bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7bo21 = arith.addi %x7k, %tk4 : index
+        %x7bi21 = arith.addi %x7bo21, %bn2 : index
+        %x7b21 = memref.load %stage[%x7bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7B2:2 = func.call @nhc_tf32_split2(%x7b20, %x7b21)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x7bo30 = arith.addi %x7k, %tk0 : index
+        %x7bi30 = arith.addi %x7bo30, %bn3 : index
+        %x7b30 = memref.load %stage[%x7bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7bo31 = arith.addi %x7k, %tk4 : index
+        %x7bi31 = arith.addi %x7bo31, %bn3 : index
+        %x7b31 = memref.load %stage[%x7bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+        %x7B3:2 = func.call @nhc_tf32_split2(%x7b30, %x7b31)
+            : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+        %x7m00 = nvgpu.mma.sync (%x7A#0, %x7B0#1, %x6m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m10 = nvgpu.mma.sync (%x7A#0, %x7B1#1, %x6m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m20 = nvgpu.mma.sync (%x7A#0, %x7B2#1, %x6m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m30 = nvgpu.mma.sync (%x7A#0, %x7B3#1, %x6m32) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m01 = nvgpu.mma.sync (%x7A#1, %x7B0#0, %x7m00) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m11 = nvgpu.mma.sync (%x7A#1, %x7B1#0, %x7m10) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m21 = nvgpu.mma.sync (%x7A#1, %x7B2#0, %x7m20) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m31 = nvgpu.mma.sync (%x7A#1, %x7B3#0, %x7m30) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m02 = nvgpu.mma.sync (%x7A#0, %x7B0#0, %x7m01) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m12 = nvgpu.mma.sync (%x7A#0, %x7B1#0, %x7m11) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m22 = nvgpu.mma.sync (%x7A#0, %x7B2#0, %x7m21) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %x7m32 = nvgpu.mma.sync (%x7A#0, %x7B3#0, %x7m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        %xv00 = vector.extract %x7m02[0, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi00#0, %xi00#1, %xv00)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv01 = vector.extract %x7m02[0, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi01#0, %xi01#1, %xv01)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv02 = vector.extract %x7m02[1, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi02#0, %xi02#1, %xv02)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv03 = vector.extract %x7m02[1, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi03#0, %xi03#1, %xv03)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv10 = vector.extract %x7m12[0, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi10#0, %xi10#1, %xv10)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv11 = vector.extract %x7m12[0, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi11#0, %xi11#1, %xv11)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv12 = vector.extract %x7m12[1, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi12#0, %xi12#1, %xv12)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv13 = vector.extract %x7m12[1, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi13#0, %xi13#1, %xv13)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv20 = vector.extract %x7m22[0, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi20#0, %xi20#1, %xv20)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv21 = vector.extract %x7m22[0, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi21#0, %xi21#1, %xv21)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv22 = vector.extract %x7m22[1, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi22#0, %xi22#1, %xv22)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv23 = vector.extract %x7m22[1, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi23#0, %xi23#1, %xv23)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv30 = vector.extract %x7m32[0, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi30#0, %xi30#1, %xv30)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv31 = vector.extract %x7m32[0, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi31#0, %xi31#1, %xv31)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv32 = vector.extract %x7m32[1, 0] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi32#0, %xi32#1, %xv32)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        %xv33 = vector.extract %x7m32[1, 1] : f32 from vector<2x2xf32>
+        func.call @nhc_tile_store_if(%y, %xi33#0, %xi33#1, %xv33)
+            : (memref<?xf32>, index, i1, f32) -> ()
+        gpu.barrier
+        // END GENERATED step3
       }
       // 4. The chunk-end state exp(cum_last) h + (coef ∘ X)ᵀ B in 64 x 64
       //    tiles of (p, n), 32 tokens at a time, the partial sums in the
@@ -709,162 +2023,417 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               %bi = arith.addi %bi0, %kSafe : index
               %bv = memref.load %xbc[%bi] : memref<?xf32>
               %sb = arith.select %bOk, %bv, %zero : f32
-              %kr = arith.muli %kk, %c65 : index
-              %si = arith.addi %kr, %row : index
-              memref.store %wz, %aT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
-              memref.store %sb, %bT[%si] : memref<2080xf32, #gpu.address_space<workgroup>>
+              %sr = arith.muli %kk, %c72 : index
+              %aAt = arith.addi %sr, %row : index
+              %bAt = arith.addi %aAt, %c2304 : index
+              memref.store %wz, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
+              memref.store %sb, %stage[%bAt] : memref<4608xf32, #gpu.address_space<workgroup>>
             }
             gpu.barrier
             %first = arith.cmpi eq, %s0, %c0 : index
-            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col0, %p0, %n0, %P, %N, %sbase)
+            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj00, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h000 = func.call @nhc_ssd_state_partial(%ssm_state, %hi00#0, %hi00#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col1, %p0, %n0, %P, %N, %sbase)
+            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj01, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h001 = func.call @nhc_ssd_state_partial(%ssm_state, %hi01#0, %hi01#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col2, %p0, %n0, %P, %N, %sbase)
+            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj00, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h002 = func.call @nhc_ssd_state_partial(%ssm_state, %hi02#0, %hi02#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%row0, %col3, %p0, %n0, %P, %N, %sbase)
+            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj01, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h003 = func.call @nhc_ssd_state_partial(%ssm_state, %hi03#0, %hi03#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col0, %p0, %n0, %P, %N, %sbase)
+            %hc0 = vector.from_elements %h000, %h001, %h002, %h003 : vector<2x2xf32>
+            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj10, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h010 = func.call @nhc_ssd_state_partial(%ssm_state, %hi10#0, %hi10#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col1, %p0, %n0, %P, %N, %sbase)
+            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj11, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h011 = func.call @nhc_ssd_state_partial(%ssm_state, %hi11#0, %hi11#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col2, %p0, %n0, %P, %N, %sbase)
+            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj10, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h012 = func.call @nhc_ssd_state_partial(%ssm_state, %hi12#0, %hi12#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%row1, %col3, %p0, %n0, %P, %N, %sbase)
+            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj11, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h013 = func.call @nhc_ssd_state_partial(%ssm_state, %hi13#0, %hi13#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col0, %p0, %n0, %P, %N, %sbase)
+            %hc1 = vector.from_elements %h010, %h011, %h012, %h013 : vector<2x2xf32>
+            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj20, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h020 = func.call @nhc_ssd_state_partial(%ssm_state, %hi20#0, %hi20#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col1, %p0, %n0, %P, %N, %sbase)
+            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj21, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h021 = func.call @nhc_ssd_state_partial(%ssm_state, %hi21#0, %hi21#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col2, %p0, %n0, %P, %N, %sbase)
+            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj20, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h022 = func.call @nhc_ssd_state_partial(%ssm_state, %hi22#0, %hi22#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%row2, %col3, %p0, %n0, %P, %N, %sbase)
+            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj21, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h023 = func.call @nhc_ssd_state_partial(%ssm_state, %hi23#0, %hi23#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col0, %p0, %n0, %P, %N, %sbase)
+            %hc2 = vector.from_elements %h020, %h021, %h022, %h023 : vector<2x2xf32>
+            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj30, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h030 = func.call @nhc_ssd_state_partial(%ssm_state, %hi30#0, %hi30#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col1, %p0, %n0, %P, %N, %sbase)
+            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj31, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h031 = func.call @nhc_ssd_state_partial(%ssm_state, %hi31#0, %hi31#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col2, %p0, %n0, %P, %N, %sbase)
+            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj30, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h032 = func.call @nhc_ssd_state_partial(%ssm_state, %hi32#0, %hi32#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%row3, %col3, %p0, %n0, %P, %N, %sbase)
+            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj31, %p0, %n0, %P, %N, %sbase)
                 : (index, index, index, index, index, index, index) -> (index, i1)
             %h033 = func.call @nhc_ssd_state_partial(%ssm_state, %hi33#0, %hi33#1, %first, %etot)
                 : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hacc:16 = scf.for %kk = %c0 to %c32 step %one
-                iter_args(%hs00 = %h000, %hs01 = %h001, %hs02 = %h002, %hs03 = %h003, %hs10 = %h010, %hs11 = %h011, %hs12 = %h012, %hs13 = %h013, %hs20 = %h020, %hs21 = %h021, %hs22 = %h022, %hs23 = %h023, %hs30 = %h030, %hs31 = %h031, %hs32 = %h032, %hs33 = %h033)
-                -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
-              %hkr = arith.muli %kk, %c65 : index
-              %hai0 = arith.addi %hkr, %row0 : index
-              %hav0 = memref.load %aT[%hai0] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hai1 = arith.addi %hkr, %row1 : index
-              %hav1 = memref.load %aT[%hai1] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hai2 = arith.addi %hkr, %row2 : index
-              %hav2 = memref.load %aT[%hai2] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hai3 = arith.addi %hkr, %row3 : index
-              %hav3 = memref.load %aT[%hai3] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hbi0 = arith.addi %hkr, %col0 : index
-              %hbv0 = memref.load %bT[%hbi0] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hbi1 = arith.addi %hkr, %col1 : index
-              %hbv1 = memref.load %bT[%hbi1] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hbi2 = arith.addi %hkr, %col2 : index
-              %hbv2 = memref.load %bT[%hbi2] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hbi3 = arith.addi %hkr, %col3 : index
-              %hbv3 = memref.load %bT[%hbi3] : memref<2080xf32, #gpu.address_space<workgroup>>
-              %hm00 = arith.mulf %hav0, %hbv0 : f32
-              %hn00 = arith.addf %hs00, %hm00 : f32
-              %hm01 = arith.mulf %hav0, %hbv1 : f32
-              %hn01 = arith.addf %hs01, %hm01 : f32
-              %hm02 = arith.mulf %hav0, %hbv2 : f32
-              %hn02 = arith.addf %hs02, %hm02 : f32
-              %hm03 = arith.mulf %hav0, %hbv3 : f32
-              %hn03 = arith.addf %hs03, %hm03 : f32
-              %hm10 = arith.mulf %hav1, %hbv0 : f32
-              %hn10 = arith.addf %hs10, %hm10 : f32
-              %hm11 = arith.mulf %hav1, %hbv1 : f32
-              %hn11 = arith.addf %hs11, %hm11 : f32
-              %hm12 = arith.mulf %hav1, %hbv2 : f32
-              %hn12 = arith.addf %hs12, %hm12 : f32
-              %hm13 = arith.mulf %hav1, %hbv3 : f32
-              %hn13 = arith.addf %hs13, %hm13 : f32
-              %hm20 = arith.mulf %hav2, %hbv0 : f32
-              %hn20 = arith.addf %hs20, %hm20 : f32
-              %hm21 = arith.mulf %hav2, %hbv1 : f32
-              %hn21 = arith.addf %hs21, %hm21 : f32
-              %hm22 = arith.mulf %hav2, %hbv2 : f32
-              %hn22 = arith.addf %hs22, %hm22 : f32
-              %hm23 = arith.mulf %hav2, %hbv3 : f32
-              %hn23 = arith.addf %hs23, %hm23 : f32
-              %hm30 = arith.mulf %hav3, %hbv0 : f32
-              %hn30 = arith.addf %hs30, %hm30 : f32
-              %hm31 = arith.mulf %hav3, %hbv1 : f32
-              %hn31 = arith.addf %hs31, %hm31 : f32
-              %hm32 = arith.mulf %hav3, %hbv2 : f32
-              %hn32 = arith.addf %hs32, %hm32 : f32
-              %hm33 = arith.mulf %hav3, %hbv3 : f32
-              %hn33 = arith.addf %hs33, %hm33 : f32
-              scf.yield %hn00, %hn01, %hn02, %hn03, %hn10, %hn11, %hn12, %hn13, %hn20, %hn21, %hn22, %hn23, %hn30, %hn31, %hn32, %hn33 : f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32
-            }
-            func.call @nhc_tile_store_if(%ssm_state, %hi00#0, %hi00#1, %hacc#0)
+            %hc3 = vector.from_elements %h030, %h031, %h032, %h033 : vector<2x2xf32>
+            %h0k = arith.constant 0 : index
+            %h0kb = arith.constant 2304 : index
+            %h0ao0 = arith.addi %h0k, %tk0 : index
+            %h0ai0 = arith.addi %h0ao0, %rowA : index
+            %h0a0 = memref.load %stage[%h0ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0ao1 = arith.addi %h0k, %tk0 : index
+            %h0ai1 = arith.addi %h0ao1, %rowB : index
+            %h0a1 = memref.load %stage[%h0ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0ao2 = arith.addi %h0k, %tk4 : index
+            %h0ai2 = arith.addi %h0ao2, %rowA : index
+            %h0a2 = memref.load %stage[%h0ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0ao3 = arith.addi %h0k, %tk4 : index
+            %h0ai3 = arith.addi %h0ao3, %rowB : index
+            %h0a3 = memref.load %stage[%h0ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0A:2 = func.call @nhc_tf32_split4(%h0a0, %h0a1, %h0a2, %h0a3)
+                : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+            %h0bo00 = arith.addi %h0kb, %tk0 : index
+            %h0bi00 = arith.addi %h0bo00, %bn0 : index
+            %h0b00 = memref.load %stage[%h0bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0bo01 = arith.addi %h0kb, %tk4 : index
+            %h0bi01 = arith.addi %h0bo01, %bn0 : index
+            %h0b01 = memref.load %stage[%h0bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0B0:2 = func.call @nhc_tf32_split2(%h0b00, %h0b01)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h0bo10 = arith.addi %h0kb, %tk0 : index
+            %h0bi10 = arith.addi %h0bo10, %bn1 : index
+            %h0b10 = memref.load %stage[%h0bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0bo11 = arith.addi %h0kb, %tk4 : index
+            %h0bi11 = arith.addi %h0bo11, %bn1 : index
+            %h0b11 = memref.load %stage[%h0bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0B1:2 = func.call @nhc_tf32_split2(%h0b10, %h0b11)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h0bo20 = arith.addi %h0kb, %tk0 : index
+            %h0bi20 = arith.addi %h0bo20, %bn2 : index
+            %h0b20 = memref.load %stage[%h0bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0bo21 = arith.addi %h0kb, %tk4 : index
+            %h0bi21 = arith.addi %h0bo21, %bn2 : index
+            %h0b21 = memref.load %stage[%h0bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0B2:2 = func.call @nhc_tf32_split2(%h0b20, %h0b21)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h0bo30 = arith.addi %h0kb, %tk0 : index
+            %h0bi30 = arith.addi %h0bo30, %bn3 : index
+            %h0b30 = memref.load %stage[%h0bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0bo31 = arith.addi %h0kb, %tk4 : index
+            %h0bi31 = arith.addi %h0bo31, %bn3 : index
+            %h0b31 = memref.load %stage[%h0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h0B3:2 = func.call @nhc_tf32_split2(%h0b30, %h0b31)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h0m00 = nvgpu.mma.sync (%h0A#0, %h0B0#1, %hc0) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m10 = nvgpu.mma.sync (%h0A#0, %h0B1#1, %hc1) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m20 = nvgpu.mma.sync (%h0A#0, %h0B2#1, %hc2) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m30 = nvgpu.mma.sync (%h0A#0, %h0B3#1, %hc3) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m01 = nvgpu.mma.sync (%h0A#1, %h0B0#0, %h0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m11 = nvgpu.mma.sync (%h0A#1, %h0B1#0, %h0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m21 = nvgpu.mma.sync (%h0A#1, %h0B2#0, %h0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m31 = nvgpu.mma.sync (%h0A#1, %h0B3#0, %h0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m02 = nvgpu.mma.sync (%h0A#0, %h0B0#0, %h0m01) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m12 = nvgpu.mma.sync (%h0A#0, %h0B1#0, %h0m11) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m22 = nvgpu.mma.sync (%h0A#0, %h0B2#0, %h0m21) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h0m32 = nvgpu.mma.sync (%h0A#0, %h0B3#0, %h0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1k = arith.constant 576 : index
+            %h1kb = arith.constant 2880 : index
+            %h1ao0 = arith.addi %h1k, %tk0 : index
+            %h1ai0 = arith.addi %h1ao0, %rowA : index
+            %h1a0 = memref.load %stage[%h1ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1ao1 = arith.addi %h1k, %tk0 : index
+            %h1ai1 = arith.addi %h1ao1, %rowB : index
+            %h1a1 = memref.load %stage[%h1ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1ao2 = arith.addi %h1k, %tk4 : index
+            %h1ai2 = arith.addi %h1ao2, %rowA : index
+            %h1a2 = memref.load %stage[%h1ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1ao3 = arith.addi %h1k, %tk4 : index
+            %h1ai3 = arith.addi %h1ao3, %rowB : index
+            %h1a3 = memref.load %stage[%h1ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1A:2 = func.call @nhc_tf32_split4(%h1a0, %h1a1, %h1a2, %h1a3)
+                : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+            %h1bo00 = arith.addi %h1kb, %tk0 : index
+            %h1bi00 = arith.addi %h1bo00, %bn0 : index
+            %h1b00 = memref.load %stage[%h1bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1bo01 = arith.addi %h1kb, %tk4 : index
+            %h1bi01 = arith.addi %h1bo01, %bn0 : index
+            %h1b01 = memref.load %stage[%h1bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1B0:2 = func.call @nhc_tf32_split2(%h1b00, %h1b01)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h1bo10 = arith.addi %h1kb, %tk0 : index
+            %h1bi10 = arith.addi %h1bo10, %bn1 : index
+            %h1b10 = memref.load %stage[%h1bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1bo11 = arith.addi %h1kb, %tk4 : index
+            %h1bi11 = arith.addi %h1bo11, %bn1 : index
+            %h1b11 = memref.load %stage[%h1bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1B1:2 = func.call @nhc_tf32_split2(%h1b10, %h1b11)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h1bo20 = arith.addi %h1kb, %tk0 : index
+            %h1bi20 = arith.addi %h1bo20, %bn2 : index
+            %h1b20 = memref.load %stage[%h1bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1bo21 = arith.addi %h1kb, %tk4 : index
+            %h1bi21 = arith.addi %h1bo21, %bn2 : index
+            %h1b21 = memref.load %stage[%h1bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1B2:2 = func.call @nhc_tf32_split2(%h1b20, %h1b21)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h1bo30 = arith.addi %h1kb, %tk0 : index
+            %h1bi30 = arith.addi %h1bo30, %bn3 : index
+            %h1b30 = memref.load %stage[%h1bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1bo31 = arith.addi %h1kb, %tk4 : index
+            %h1bi31 = arith.addi %h1bo31, %bn3 : index
+            %h1b31 = memref.load %stage[%h1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h1B3:2 = func.call @nhc_tf32_split2(%h1b30, %h1b31)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h1m00 = nvgpu.mma.sync (%h1A#0, %h1B0#1, %h0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m10 = nvgpu.mma.sync (%h1A#0, %h1B1#1, %h0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m20 = nvgpu.mma.sync (%h1A#0, %h1B2#1, %h0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m30 = nvgpu.mma.sync (%h1A#0, %h1B3#1, %h0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m01 = nvgpu.mma.sync (%h1A#1, %h1B0#0, %h1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m11 = nvgpu.mma.sync (%h1A#1, %h1B1#0, %h1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m21 = nvgpu.mma.sync (%h1A#1, %h1B2#0, %h1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m31 = nvgpu.mma.sync (%h1A#1, %h1B3#0, %h1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m02 = nvgpu.mma.sync (%h1A#0, %h1B0#0, %h1m01) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m12 = nvgpu.mma.sync (%h1A#0, %h1B1#0, %h1m11) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m22 = nvgpu.mma.sync (%h1A#0, %h1B2#0, %h1m21) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h1m32 = nvgpu.mma.sync (%h1A#0, %h1B3#0, %h1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2k = arith.constant 1152 : index
+            %h2kb = arith.constant 3456 : index
+            %h2ao0 = arith.addi %h2k, %tk0 : index
+            %h2ai0 = arith.addi %h2ao0, %rowA : index
+            %h2a0 = memref.load %stage[%h2ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2ao1 = arith.addi %h2k, %tk0 : index
+            %h2ai1 = arith.addi %h2ao1, %rowB : index
+            %h2a1 = memref.load %stage[%h2ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2ao2 = arith.addi %h2k, %tk4 : index
+            %h2ai2 = arith.addi %h2ao2, %rowA : index
+            %h2a2 = memref.load %stage[%h2ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2ao3 = arith.addi %h2k, %tk4 : index
+            %h2ai3 = arith.addi %h2ao3, %rowB : index
+            %h2a3 = memref.load %stage[%h2ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2A:2 = func.call @nhc_tf32_split4(%h2a0, %h2a1, %h2a2, %h2a3)
+                : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+            %h2bo00 = arith.addi %h2kb, %tk0 : index
+            %h2bi00 = arith.addi %h2bo00, %bn0 : index
+            %h2b00 = memref.load %stage[%h2bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2bo01 = arith.addi %h2kb, %tk4 : index
+            %h2bi01 = arith.addi %h2bo01, %bn0 : index
+            %h2b01 = memref.load %stage[%h2bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2B0:2 = func.call @nhc_tf32_split2(%h2b00, %h2b01)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h2bo10 = arith.addi %h2kb, %tk0 : index
+            %h2bi10 = arith.addi %h2bo10, %bn1 : index
+            %h2b10 = memref.load %stage[%h2bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2bo11 = arith.addi %h2kb, %tk4 : index
+            %h2bi11 = arith.addi %h2bo11, %bn1 : index
+            %h2b11 = memref.load %stage[%h2bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2B1:2 = func.call @nhc_tf32_split2(%h2b10, %h2b11)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h2bo20 = arith.addi %h2kb, %tk0 : index
+            %h2bi20 = arith.addi %h2bo20, %bn2 : index
+            %h2b20 = memref.load %stage[%h2bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2bo21 = arith.addi %h2kb, %tk4 : index
+            %h2bi21 = arith.addi %h2bo21, %bn2 : index
+            %h2b21 = memref.load %stage[%h2bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2B2:2 = func.call @nhc_tf32_split2(%h2b20, %h2b21)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h2bo30 = arith.addi %h2kb, %tk0 : index
+            %h2bi30 = arith.addi %h2bo30, %bn3 : index
+            %h2b30 = memref.load %stage[%h2bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2bo31 = arith.addi %h2kb, %tk4 : index
+            %h2bi31 = arith.addi %h2bo31, %bn3 : index
+            %h2b31 = memref.load %stage[%h2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h2B3:2 = func.call @nhc_tf32_split2(%h2b30, %h2b31)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h2m00 = nvgpu.mma.sync (%h2A#0, %h2B0#1, %h1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m10 = nvgpu.mma.sync (%h2A#0, %h2B1#1, %h1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m20 = nvgpu.mma.sync (%h2A#0, %h2B2#1, %h1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m30 = nvgpu.mma.sync (%h2A#0, %h2B3#1, %h1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m01 = nvgpu.mma.sync (%h2A#1, %h2B0#0, %h2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m11 = nvgpu.mma.sync (%h2A#1, %h2B1#0, %h2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m21 = nvgpu.mma.sync (%h2A#1, %h2B2#0, %h2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m31 = nvgpu.mma.sync (%h2A#1, %h2B3#0, %h2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m02 = nvgpu.mma.sync (%h2A#0, %h2B0#0, %h2m01) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m12 = nvgpu.mma.sync (%h2A#0, %h2B1#0, %h2m11) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m22 = nvgpu.mma.sync (%h2A#0, %h2B2#0, %h2m21) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h2m32 = nvgpu.mma.sync (%h2A#0, %h2B3#0, %h2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3k = arith.constant 1728 : index
+            %h3kb = arith.constant 4032 : index
+            %h3ao0 = arith.addi %h3k, %tk0 : index
+            %h3ai0 = arith.addi %h3ao0, %rowA : index
+            %h3a0 = memref.load %stage[%h3ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3ao1 = arith.addi %h3k, %tk0 : index
+            %h3ai1 = arith.addi %h3ao1, %rowB : index
+            %h3a1 = memref.load %stage[%h3ai1] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3ao2 = arith.addi %h3k, %tk4 : index
+            %h3ai2 = arith.addi %h3ao2, %rowA : index
+            %h3a2 = memref.load %stage[%h3ai2] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3ao3 = arith.addi %h3k, %tk4 : index
+            %h3ai3 = arith.addi %h3ao3, %rowB : index
+            %h3a3 = memref.load %stage[%h3ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3A:2 = func.call @nhc_tf32_split4(%h3a0, %h3a1, %h3a2, %h3a3)
+                : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
+            %h3bo00 = arith.addi %h3kb, %tk0 : index
+            %h3bi00 = arith.addi %h3bo00, %bn0 : index
+            %h3b00 = memref.load %stage[%h3bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3bo01 = arith.addi %h3kb, %tk4 : index
+            %h3bi01 = arith.addi %h3bo01, %bn0 : index
+            %h3b01 = memref.load %stage[%h3bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3B0:2 = func.call @nhc_tf32_split2(%h3b00, %h3b01)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h3bo10 = arith.addi %h3kb, %tk0 : index
+            %h3bi10 = arith.addi %h3bo10, %bn1 : index
+            %h3b10 = memref.load %stage[%h3bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3bo11 = arith.addi %h3kb, %tk4 : index
+            %h3bi11 = arith.addi %h3bo11, %bn1 : index
+            %h3b11 = memref.load %stage[%h3bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3B1:2 = func.call @nhc_tf32_split2(%h3b10, %h3b11)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h3bo20 = arith.addi %h3kb, %tk0 : index
+            %h3bi20 = arith.addi %h3bo20, %bn2 : index
+            %h3b20 = memref.load %stage[%h3bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3bo21 = arith.addi %h3kb, %tk4 : index
+            %h3bi21 = arith.addi %h3bo21, %bn2 : index
+            %h3b21 = memref.load %stage[%h3bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3B2:2 = func.call @nhc_tf32_split2(%h3b20, %h3b21)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h3bo30 = arith.addi %h3kb, %tk0 : index
+            %h3bi30 = arith.addi %h3bo30, %bn3 : index
+            %h3b30 = memref.load %stage[%h3bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3bo31 = arith.addi %h3kb, %tk4 : index
+            %h3bi31 = arith.addi %h3bo31, %bn3 : index
+            %h3b31 = memref.load %stage[%h3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+            %h3B3:2 = func.call @nhc_tf32_split2(%h3b30, %h3b31)
+                : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
+            %h3m00 = nvgpu.mma.sync (%h3A#0, %h3B0#1, %h2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m10 = nvgpu.mma.sync (%h3A#0, %h3B1#1, %h2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m20 = nvgpu.mma.sync (%h3A#0, %h3B2#1, %h2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m30 = nvgpu.mma.sync (%h3A#0, %h3B3#1, %h2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m01 = nvgpu.mma.sync (%h3A#1, %h3B0#0, %h3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m11 = nvgpu.mma.sync (%h3A#1, %h3B1#0, %h3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m21 = nvgpu.mma.sync (%h3A#1, %h3B2#0, %h3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m31 = nvgpu.mma.sync (%h3A#1, %h3B3#0, %h3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m02 = nvgpu.mma.sync (%h3A#0, %h3B0#0, %h3m01) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m12 = nvgpu.mma.sync (%h3A#0, %h3B1#0, %h3m11) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m22 = nvgpu.mma.sync (%h3A#0, %h3B2#0, %h3m21) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %h3m32 = nvgpu.mma.sync (%h3A#0, %h3B3#0, %h3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %hv00 = vector.extract %h3m02[0, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi00#0, %hi00#1, %hv00)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi01#0, %hi01#1, %hacc#1)
+            %hv01 = vector.extract %h3m02[0, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi01#0, %hi01#1, %hv01)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi02#0, %hi02#1, %hacc#2)
+            %hv02 = vector.extract %h3m02[1, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi02#0, %hi02#1, %hv02)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi03#0, %hi03#1, %hacc#3)
+            %hv03 = vector.extract %h3m02[1, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi03#0, %hi03#1, %hv03)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi10#0, %hi10#1, %hacc#4)
+            %hv10 = vector.extract %h3m12[0, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi10#0, %hi10#1, %hv10)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi11#0, %hi11#1, %hacc#5)
+            %hv11 = vector.extract %h3m12[0, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi11#0, %hi11#1, %hv11)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi12#0, %hi12#1, %hacc#6)
+            %hv12 = vector.extract %h3m12[1, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi12#0, %hi12#1, %hv12)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi13#0, %hi13#1, %hacc#7)
+            %hv13 = vector.extract %h3m12[1, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi13#0, %hi13#1, %hv13)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi20#0, %hi20#1, %hacc#8)
+            %hv20 = vector.extract %h3m22[0, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi20#0, %hi20#1, %hv20)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi21#0, %hi21#1, %hacc#9)
+            %hv21 = vector.extract %h3m22[0, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi21#0, %hi21#1, %hv21)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi22#0, %hi22#1, %hacc#10)
+            %hv22 = vector.extract %h3m22[1, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi22#0, %hi22#1, %hv22)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi23#0, %hi23#1, %hacc#11)
+            %hv23 = vector.extract %h3m22[1, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi23#0, %hi23#1, %hv23)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi30#0, %hi30#1, %hacc#12)
+            %hv30 = vector.extract %h3m32[0, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi30#0, %hi30#1, %hv30)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi31#0, %hi31#1, %hacc#13)
+            %hv31 = vector.extract %h3m32[0, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi31#0, %hi31#1, %hv31)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi32#0, %hi32#1, %hacc#14)
+            %hv32 = vector.extract %h3m32[1, 0] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi32#0, %hi32#1, %hv32)
                 : (memref<?xf32>, index, i1, f32) -> ()
-            func.call @nhc_tile_store_if(%ssm_state, %hi33#0, %hi33#1, %hacc#15)
+            %hv33 = vector.extract %h3m32[1, 1] : f32 from vector<2x2xf32>
+            func.call @nhc_tile_store_if(%ssm_state, %hi33#0, %hi33#1, %hv33)
                 : (memref<?xf32>, index, i1, f32) -> ()
             gpu.barrier
           }

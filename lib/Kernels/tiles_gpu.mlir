@@ -1,6 +1,6 @@
-// Helpers of the GPU forms' 64 x 64 register-blocked products
-// (tools/scripts/gen-gpu-tiles.py writes the blocks that call them), whose
-// partial sums live in global memory between stages. GPU only: the host
+// Helpers of the GPU forms' 64 x 64 tensor-core products
+// (tools/scripts/gen-gpu-tiles.py writes the tiles that call them): partial
+// sums in global memory between stages, the 3xTF32 operand split. GPU only: the host
 // pipeline drops them with the forms.
 
 // memory[i] if the element exists and an earlier stage wrote it, else 0.

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Writes the 4 x 4 register-block tiles of the GPU forms' 64 x 64 products.
+"""Writes the tensor-core tiles of the GPU forms' 64 x 64 products.
 
 The GPU chunked SSD scan (lib/Kernels/ssd_scan_gpu.mlir) and the GPU
 attention's prefill (lib/Kernels/attention_gpu.mlir) compute 64 x 64
-products, each thread accumulating a 4 x 4 block in 16 registers (rows
-ti + 16a, columns tj + 16b). MLIR has no loop that keeps 16 named
-accumulators without spelling each out, so those parts of the kernels are
-written by this script between the markers
+products with warp-level mmas (nvgpu.mma.sync), each lane holding four
+accumulator fragments and its operands' fragments. MLIR has no loop that
+keeps named fragments in registers across unrolled k-steps without spelling
+each out, so those parts of the kernels are written by this script between
+the markers
 
     // BEGIN GENERATED <part>: tools/scripts/gen-gpu-tiles.py
     ...
@@ -14,10 +15,10 @@ written by this script between the markers
 
 at the marker's indentation; the rest of each file is written by hand.
 Parts, by file:
-  ssd_scan_gpu.mlir   step2 (W = C Bᵀ), step3 (C h_prevᵀ),
+  ssd_scan_gpu.mlir   lanes (a lane's fragment places), step2 (W = C Bᵀ),
+                      step3 (y = exp(cum) C h_prevᵀ + D x + W X),
                       step4 ((coef ∘ X)ᵀ B)
-  attention_gpu.mlir  lanes (a lane's fragment places), scores (S = Q Kᵀ),
-                      values (O = O corr + P V), on tensor cores (mma)
+  attention_gpu.mlir  lanes, scores (S = Q Kᵀ), values (O = O corr + P V)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -26,222 +27,21 @@ Parts, by file:
 import re
 import sys
 
-# The kernel's workgroup buffers: staging tiles (32 rows of 65 floats), the
-# 64 x 64 weight tile, the per-token vectors.
 WG = '#gpu.address_space<workgroup>'
-ST = f'memref<2080xf32, {WG}>'
-WB = f'memref<4096xf32, {WG}>'
 SB = f'memref<64xf32, {WG}>'
 # The attention prefill's per-query statistics (m, l, rescale at 0, 64,
 # 128).
 AQS = f'memref<192xf32, {WG}>'
-F16 = ', '.join(['f32'] * 16)
 
 
-def ab():
-    """The 16 (row, column) places of a thread's 4 x 4 block."""
-    for a in range(4):
-        for b in range(4):
-            yield a, b
-
-
-def micro_loop(ind, pre, init, a_op=('%aT', ST, 'row'), b_op=('%bT', ST, 'col'),
-               bound='%c32'):
-    """%<pre>acc#(4a+b) = init[a][b] + sum over kk < bound of
-    A[kk * 65 + row_a] * B[kk * 65 + col_b], A and B given as (memref, type,
-    prefix of the 4 row or column values: %row0..3 for rows ti + 16a)."""
-    (abuf, atype, arow), (bbuf, btype, bcol) = a_op, b_op
-    o=[f'{ind}%{pre}acc:16 = scf.for %kk = %c0 to {bound} step %one',
-       f'{ind}    iter_args(' + ', '.join(f'%{pre}s{a}{b} = {init[a][b]}' for a,b in ab()) + ')',
-       f'{ind}    -> ({F16}) {{',
-       f'{ind}  %{pre}kr = arith.muli %kk, %c65 : index']
-    for a in range(4):
-        o+=[f'{ind}  %{pre}ai{a} = arith.addi %{pre}kr, %{arow}{a} : index',
-            f'{ind}  %{pre}av{a} = memref.load {abuf}[%{pre}ai{a}] : {atype}']
-    for b in range(4):
-        o+=[f'{ind}  %{pre}bi{b} = arith.addi %{pre}kr, %{bcol}{b} : index',
-            f'{ind}  %{pre}bv{b} = memref.load {bbuf}[%{pre}bi{b}] : {btype}']
-    for a,b in ab():
-        o+=[f'{ind}  %{pre}m{a}{b} = arith.mulf %{pre}av{a}, %{pre}bv{b} : f32',
-            f'{ind}  %{pre}n{a}{b} = arith.addf %{pre}s{a}{b}, %{pre}m{a}{b} : f32']
-    o.append(f'{ind}  scf.yield ' + ', '.join(f'%{pre}n{a}{b}' for a,b in ab()) + f' : {F16}')
-    o.append(f'{ind}}}')
-    return o
-
-
-def stage(ind, second):
-    """Stages 32 state columns from k0: aT[kk][row] = C of chunk token row,
-    bT[kk][row] = B of that token (second == 'b') or state row p0 + row
-    (second == 'h'); 0 past the chunk, P or N."""
-    o=[f'{ind}scf.for %e = %tx to %kStage step %threads {{']
-    K=ind+'  '
-    o+=[f'{K}%kk = arith.remui %e, %c32 : index',
-        f'{K}%row = arith.divui %e, %c32 : index',
-        f'{K}%k = arith.addi %k0, %kk : index',
-        f'{K}%kIn = arith.cmpi ult, %k, %N : index',
-        f'{K}%kSafe = arith.select %kIn, %k, %c0 : index',
-        f'{K}%rowIn = arith.cmpi ult, %row, %n : index',
-        f'{K}%cOk = arith.andi %kIn, %rowIn : i1',
-        f'{K}%rowSafe = arith.select %rowIn, %row, %c0 : index',
-        f'{K}%tok = arith.addi %c0tok, %rowSafe : index',
-        f'{K}%trow = arith.muli %tok, %xbcStride : index',
-        f'{K}%ci0 = arith.addi %trow, %ccol : index',
-        f'{K}%ci = arith.addi %ci0, %kSafe : index',
-        f'{K}%cv = memref.load %xbc[%ci] : memref<?xf32>',
-        f'{K}%cz = arith.select %cOk, %cv, %zero : f32']
-    if second=='b':
-        o+=[f'{K}%bi0 = arith.addi %trow, %bcol : index',
-            f'{K}%bi = arith.addi %bi0, %kSafe : index',
-            f'{K}%bv = memref.load %xbc[%bi] : memref<?xf32>',
-            f'{K}%sb = arith.select %cOk, %bv, %zero : f32']
-    else:
-        o+=[f'{K}%p = arith.addi %p0, %row : index',
-            f'{K}%pIn = arith.cmpi ult, %p, %P : index',
-            f'{K}%hOk = arith.andi %kIn, %pIn : i1',
-            f'{K}%pSafe = arith.select %pIn, %p, %c0 : index',
-            f'{K}%pN = arith.muli %pSafe, %N : index',
-            f'{K}%hi0 = arith.addi %sbase, %pN : index',
-            f'{K}%hi = arith.addi %hi0, %kSafe : index',
-            f'{K}%hv = memref.load %ssm_state[%hi] : memref<?xf32>',
-            f'{K}%sb = arith.select %hOk, %hv, %zero : f32']
-    o+=[f'{K}%kr = arith.muli %kk, %c65 : index',
-        f'{K}%si = arith.addi %kr, %row : index',
-        f'{K}memref.store %cz, %aT[%si] : {ST}',
-        f'{K}memref.store %sb, %bT[%si] : {ST}',
-        f'{ind}}}']
-    return o
-
-
-def block_in_memory(ind, pre, memory, slot, partial):
-    """A 4 x 4 block whose partial sums live in global `memory`: per place
-    its (index, exists) from `slot`, its partial sum so far from `partial`
-    (both calls with {a}, {b} for the place), the stage's products added,
-    the sums stored back where the place exists."""
-    init = [[None] * 4 for _ in range(4)]
-    o = []
-    for a, b in ab():
-        callee, types = slot.format(a=a, b=b).split(' : ')
-        o += [f'{ind}%{pre}i{a}{b}:2 = func.call {callee}',
-              f'{ind}    : {types} -> (index, i1)']
-        callee, types = partial.format(a=a, b=b).split(' : ')
-        o += [f'{ind}%{pre}0{a}{b} = func.call {callee}',
-              f'{ind}    : {types} -> f32']
-        init[a][b] = f'%{pre}0{a}{b}'
-    o += micro_loop(ind, pre, init)
-    for a, b in ab():
-        o += [f'{ind}func.call @nhc_tile_store_if({memory}, %{pre}i{a}{b}#0, '
-              f'%{pre}i{a}{b}#1, %{pre}acc#{a * 4 + b})',
-              f'{ind}    : (memref<?xf32>, index, i1, f32) -> ()']
-    return o
-
-
-def state_column_stage(I, second):
-    """The head of a loop over the N state columns 32 at a time: the stage
-    (stage()), its barrier, %first for the loop's first stage."""
-    J = I + '  '
-    return ([f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, second) +
-            [f'{J}gpu.barrier', f'{J}%first = arith.cmpi eq, %k0, %c0 : index'])
-
-
-def step2(I):
-    """W = C Bᵀ, partial sums in wbuf, scaled on the last stage."""
-    J=I+'  '
-    o=state_column_stage(I, 'b')
-    o+=[f'{J}%kNext = arith.addi %k0, %c32 : index',
-        f'{J}%lastStage = arith.cmpi uge, %kNext, %N : index']
-    init=[[None]*4 for _ in range(4)]
-    for a,b in ab():
-        o+=[f'{J}%wi{a}{b} = arith.addi %wrow{a}, %col{b} : index',
-            f'{J}%wo{a}{b} = memref.load %wbuf[%wi{a}{b}] : {WB}',
-            f'{J}%w0{a}{b} = arith.select %first, %zero, %wo{a}{b} : f32']
-        init[a][b]=f'%w0{a}{b}'
-    o+=micro_loop(J,'w',init)
-    for a in range(4):
-        o.append(f'{J}%cumL{a} = memref.load %cumbuf[%row{a}] : {SB}')
-    for b in range(4):
-        o+=[f'{J}%cumS{b} = memref.load %cumbuf[%col{b}] : {SB}',
-            f'{J}%dtS{b} = memref.load %dtbuf[%col{b}] : {SB}']
-    for a,b in ab():
-        o+=[f'{J}%wf{a}{b} = func.call @nhc_ssd_chunk_weight(%wacc#{a*4+b}, %lastStage, %row{a}, %col{b}, %n, %cumL{a}, %cumS{b}, %dtS{b})',
-            f'{J}    : (f32, i1, index, index, index, f32, f32, f32) -> f32',
-            f'{J}memref.store %wf{a}{b}, %wbuf[%wi{a}{b}] : {WB}']
-    o+=[f'{J}gpu.barrier', f'{I}}}']
-    return o
-
-
-def step3(I):
-    """Partial sums of C h_prevᵀ for a 64-column tile, kept in y."""
-    J=I+'  '
-    o=state_column_stage(I, 'h')
-    o+=block_in_memory(
-        J, 'y', '%y',
-        '@nhc_ssd_chunk_y_slot(%row{a}, %col{b}, %p0, %n, %P, %c0tok, %HP, %hp0)'
-        ' : (index, index, index, index, index, index, index, index)',
-        '@nhc_tile_load_partial(%y, %yi{a}{b}#0, %yi{a}{b}#1, %first)'
-        ' : (memref<?xf32>, index, i1, i1)')
-    o+=[f'{J}gpu.barrier', f'{I}}}']
-    return o
-
-
-def step4(I):
-    """The state tile (p0.., n0..): exp(cum_last) h + (coef ∘ X)ᵀ B, 32
-    tokens a stage, partial sums kept in the state."""
-    J=I+'  '
-    K=J+'  '
-    o=[f'{I}scf.for %n0 = %c0 to %N step %kTile {{',
-       f'{J}scf.for %s0 = %c0 to %n step %c32 {{',
-       f'{K}scf.for %e = %tx to %kStage step %threads {{']
-    L=K+'  '
-    o+=[f'{L}%row = arith.remui %e, %kTile : index',
-        f'{L}%kk = arith.divui %e, %kTile : index',
-        f'{L}%j = arith.addi %s0, %kk : index',
-        f'{L}%jIn = arith.cmpi ult, %j, %n : index',
-        f'{L}%jSafe = arith.select %jIn, %j, %c0 : index',
-        f'{L}%stok = arith.addi %c0tok, %jSafe : index',
-        f'{L}%srow = arith.muli %stok, %xbcStride : index',
-        f'{L}%p = arith.addi %p0, %row : index',
-        f'{L}%pIn = arith.cmpi ult, %p, %P : index',
-        f'{L}%xOk = arith.andi %jIn, %pIn : i1',
-        f'{L}%pSafe = arith.select %pIn, %p, %c0 : index',
-        f'{L}%xi0 = arith.addi %srow, %hp0 : index',
-        f'{L}%xi = arith.addi %xi0, %pSafe : index',
-        f'{L}%xv = memref.load %xbc[%xi] : memref<?xf32>',
-        f'{L}%coef = memref.load %coefbuf[%jSafe] : {SB}',
-        f'{L}%w = arith.mulf %coef, %xv : f32',
-        f'{L}%wz = arith.select %xOk, %w, %zero : f32',
-        f'{L}%k = arith.addi %n0, %row : index',
-        f'{L}%kIn = arith.cmpi ult, %k, %N : index',
-        f'{L}%bOk = arith.andi %jIn, %kIn : i1',
-        f'{L}%kSafe = arith.select %kIn, %k, %c0 : index',
-        f'{L}%bi0 = arith.addi %srow, %bcol : index',
-        f'{L}%bi = arith.addi %bi0, %kSafe : index',
-        f'{L}%bv = memref.load %xbc[%bi] : memref<?xf32>',
-        f'{L}%sb = arith.select %bOk, %bv, %zero : f32',
-        f'{L}%kr = arith.muli %kk, %c65 : index',
-        f'{L}%si = arith.addi %kr, %row : index',
-        f'{L}memref.store %wz, %aT[%si] : {ST}',
-        f'{L}memref.store %sb, %bT[%si] : {ST}',
-        f'{K}}}',
-        f'{K}gpu.barrier',
-        f'{K}%first = arith.cmpi eq, %s0, %c0 : index']
-    o+=block_in_memory(
-        K, 'h', '%ssm_state',
-        '@nhc_ssd_chunk_state_slot(%row{a}, %col{b}, %p0, %n0, %P, %N, %sbase)'
-        ' : (index, index, index, index, index, index, index)',
-        '@nhc_ssd_state_partial(%ssm_state, %hi{a}{b}#0, %hi{a}{b}#1, %first, %etot)'
-        ' : (memref<?xf32>, index, i1, i1, f32)')
-    o+=[f'{K}gpu.barrier', f'{J}}}', f'{I}}}']
-    return o
-
-
-# The attention prefill's tensor-core form: 8 warps over a 64 x 64 tile,
-# warp w taking rows 16 (w % 4) .. +15 and columns 32 (w / 4) .. +31 as four
-# m16n8k8 tiles; lane = 4 g + t. Operands in workgroup memory rows 72 floats
-# apart (so a fragment's 32 loads, 72 t + g, hit 32 banks): Qᵀ and Kᵀ chunks
-# (head column kk at kk * 72, K's from 2304), V (position at pos * 72), Pᵀ
-# (position at pos * 72). Each product runs in 3xTF32: a = hi + lo with hi
-# and lo tf32 (nhc_tf32_split*), a b = hi lo' + lo hi' + hi hi' (the small
-# terms first), about f32's accuracy on tf32 tensor cores.
+# The tensor-core form of a 64 x 64 product: 8 warps over the tile, warp w
+# taking rows 16 (w % 4) .. +15 and columns 32 (w / 4) .. +31 as four
+# m16n8k8 tiles; lane = 4 g + t. Operands in workgroup memory, k-major, rows
+# 72 floats apart (so a fragment's 32 loads, 72 t + g, hit 32 banks): A(row,
+# k) at k * 72 + row, B(k, col) at k * 72 + col. Each product runs in
+# 3xTF32: a = hi + lo with hi and lo tf32 (nhc_tf32_split*), a b = hi lo' +
+# lo hi' + hi hi' (the small terms first), about f32's accuracy on tf32
+# tensor cores.
 AST = f'memref<4608xf32, {WG}>'
 TF = 'vector<4x1xf32>'
 TB = 'vector<2x1xf32>'
@@ -345,6 +145,255 @@ def element(j, i):
     return ROWS[i // 2], f'%cj{j}{i % 2}'
 
 
+
+# The SSD chunk scan's buffers: %stage (A's 32 k-rows at 0, B's at 2304, or
+# 64 rows of X), %wT (W(l, s) at s * 72 + l: the A operand of W X).
+
+
+def warp_staging_place(I):
+    """Element %e of a 32 x 64 staging, as (k-row %kk, column %row) such
+    that a warp stores 4 k-rows of 8 columns: banks 8 kk + row, all 32 (for
+    sources contiguous along k)."""
+    return [f'{I}%rowLow = arith.remui %e, %c8 : index',
+            f'{I}%e8 = arith.divui %e, %c8 : index',
+            f'{I}%kkLow = arith.remui %e8, %c4 : index',
+            f'{I}%e32 = arith.divui %e, %c32 : index',
+            f'{I}%kkHigh = arith.remui %e32, %c8 : index',
+            f'{I}%rowHigh = arith.divui %e32, %c8 : index',
+            f'{I}%kk4 = arith.muli %kkHigh, %c4 : index',
+            f'{I}%kk = arith.addi %kk4, %kkLow : index',
+            f'{I}%row8 = arith.muli %rowHigh, %c8 : index',
+            f'{I}%row = arith.addi %row8, %rowLow : index']
+
+
+def stage_pair(I, a, b):
+    """Stores the staged pair: %<a> as A(row, kk), %<b> as B(kk, row)."""
+    return [f'{I}%sr = arith.muli %kk, %c72 : index',
+            f'{I}%aAt = arith.addi %sr, %row : index',
+            f'{I}%bAt = arith.addi %aAt, %c2304 : index',
+            f'{I}memref.store %{a}, %stage[%aAt] : {AST}',
+            f'{I}memref.store %{b}, %stage[%bAt] : {AST}']
+
+
+def stage(I, second):
+    """Stages 32 state columns from k0: A(row, kk) = C of chunk token row,
+    B(kk, row) = B of that token (second == 'b') or state row p0 + row
+    (second == 'h'); 0 past the chunk, P or N."""
+    o=[f'{I}scf.for %e = %tx to %kStage step %threads {{']
+    K=I+'  '
+    o+=warp_staging_place(K)
+    o+=[f'{K}%k = arith.addi %k0, %kk : index',
+        f'{K}%kIn = arith.cmpi ult, %k, %N : index',
+        f'{K}%kSafe = arith.select %kIn, %k, %c0 : index',
+        f'{K}%rowIn = arith.cmpi ult, %row, %n : index',
+        f'{K}%cOk = arith.andi %kIn, %rowIn : i1',
+        f'{K}%rowSafe = arith.select %rowIn, %row, %c0 : index',
+        f'{K}%tok = arith.addi %c0tok, %rowSafe : index',
+        f'{K}%trow = arith.muli %tok, %xbcStride : index',
+        f'{K}%ci0 = arith.addi %trow, %ccol : index',
+        f'{K}%ci = arith.addi %ci0, %kSafe : index',
+        f'{K}%cv = memref.load %xbc[%ci] : memref<?xf32>',
+        f'{K}%cz = arith.select %cOk, %cv, %zero : f32']
+    if second=='b':
+        o+=[f'{K}%bi0 = arith.addi %trow, %bcol : index',
+            f'{K}%bi = arith.addi %bi0, %kSafe : index',
+            f'{K}%bv = memref.load %xbc[%bi] : memref<?xf32>',
+            f'{K}%sb = arith.select %cOk, %bv, %zero : f32']
+    else:
+        o+=[f'{K}%p = arith.addi %p0, %row : index',
+            f'{K}%pIn = arith.cmpi ult, %p, %P : index',
+            f'{K}%hOk = arith.andi %kIn, %pIn : i1',
+            f'{K}%pSafe = arith.select %pIn, %p, %c0 : index',
+            f'{K}%pN = arith.muli %pSafe, %N : index',
+            f'{K}%hi0 = arith.addi %sbase, %pN : index',
+            f'{K}%hi = arith.addi %hi0, %kSafe : index',
+            f'{K}%hv = memref.load %ssm_state[%hi] : memref<?xf32>',
+            f'{K}%sb = arith.select %hOk, %hv, %zero : f32']
+    o+=stage_pair(K, 'cz', 'sb')
+    o.append(f'{I}}}')
+    return o
+
+
+def in_memory(I, pre, slot, partial):
+    """Accumulator fragments %<pre>c0..3 of a tile whose partial sums live
+    in global memory: per element its (index, exists) from `slot` and its
+    partial sum from `partial` (both formatted with {row}, {col}, {j}{i})."""
+    def init(j, i):
+        row, col = element(j, i)
+        names = dict(row=row, col=col, j=j, i=i)
+        callee, types = slot.format(**names).split(' : ')
+        lines = [f'{I}%{pre}i{j}{i}:2 = func.call {callee}',
+                 f'{I}    : {types} -> (index, i1)']
+        callee, types = partial.format(**names).split(' : ')
+        lines += [f'{I}%{pre}0{j}{i} = func.call {callee}',
+                  f'{I}    : {types} -> f32']
+        return lines, f'%{pre}0{j}{i}'
+    return accumulators(I, pre, init)
+
+
+def store_in_memory(I, pre, memory, acc):
+    """Stores the fragments' elements where in_memory's slots exist."""
+    o=[]
+    for j, i in elements():
+        o+=[f'{I}%{pre}v{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+            f'{I}func.call @nhc_tile_store_if({memory}, %{pre}i{j}{i}#0, %{pre}i{j}{i}#1, %{pre}v{j}{i})',
+            f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
+    return o
+
+
+def step2(I):
+    """W = C Bᵀ over the state columns 32 at a time, partial sums in %wT,
+    scaled and causally masked on the last stage (nhc_ssd_chunk_weight)."""
+    J=I+'  '
+    o=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'b')
+    o+=[f'{J}gpu.barrier',
+        f'{J}%first = arith.cmpi eq, %k0, %c0 : index',
+        f'{J}%kNext = arith.addi %k0, %c32 : index',
+        f'{J}%lastStage = arith.cmpi uge, %kNext, %N : index']
+    def partial(j, i):
+        row, _ = element(j, i)
+        return ([f'{J}%wi{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
+                 f'{J}%wo{j}{i} = memref.load %wT[%wi{j}{i}] : {AST}',
+                 f'{J}%w0{j}{i} = arith.select %first, %zero, %wo{j}{i} : f32'],
+                f'%w0{j}{i}')
+    lines, acc = accumulators(J, 'w', partial)
+    o+=lines
+    steps, acc = mma_steps(J, 'w', acc, '%stage', 0, '%stage', 2304, 4)
+    o+=steps
+    for h, row in zip('AB', ROWS):
+        o.append(f'{J}%cumL{h} = memref.load %cumbuf[{row}] : {SB}')
+    for j in range(4):
+        for c in range(2):
+            o+=[f'{J}%cumS{j}{c} = memref.load %cumbuf[%cj{j}{c}] : {SB}',
+                f'{J}%dtS{j}{c} = memref.load %dtbuf[%cj{j}{c}] : {SB}']
+    for j, i in elements():
+        row, col = element(j, i)
+        h, c = 'AB'[i // 2], i % 2
+        o+=[f'{J}%wv{j}{i} = vector.extract {acc[j]}[{i // 2}, {c}] : f32 from {TC}',
+            f'{J}%wf{j}{i} = func.call @nhc_ssd_chunk_weight(%wv{j}{i}, %lastStage, {row}, {col}, %n, %cumL{h}, %cumS{j}{c}, %dtS{j}{c})',
+            f'{J}    : (f32, i1, index, index, index, f32, f32, f32) -> f32',
+            f'{J}memref.store %wf{j}{i}, %wT[%wi{j}{i}] : {AST}']
+    o+=[f'{J}gpu.barrier', f'{I}}}']
+    return o
+
+
+def step3(I):
+    """A 64-column tile of the outputs: partial sums of C h_prevᵀ in y over
+    the state columns 32 at a time, then X's tile staged and
+    y = exp(cum_l) (C h_prevᵀ) + D x + W X."""
+    J=I+'  '
+    slot=('@nhc_ssd_chunk_y_slot({row}, {col}, %p0, %n, %P, %c0tok, %HP, %hp0)'
+          ' : (index, index, index, index, index, index, index, index)')
+    o=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'h')
+    o+=[f'{J}gpu.barrier',
+        f'{J}%first = arith.cmpi eq, %k0, %c0 : index']
+    lines, acc = in_memory(
+        J, 'y', slot,
+        '@nhc_tile_load_partial(%y, %yi{j}{i}#0, %yi{j}{i}#1, %first)'
+        ' : (memref<?xf32>, index, i1, i1)')
+    o+=lines
+    steps, acc = mma_steps(J, 'y', acc, '%stage', 0, '%stage', 2304, 4)
+    o+=steps + store_in_memory(J, 'y', '%y', acc)
+    o+=[f'{J}gpu.barrier', f'{I}}}']
+    # X's 64 x 64 tile: B(s, pp) = x of chunk token s, column p0 + pp.
+    o+=[f'{I}scf.for %e = %tx to %c4096 step %threads {{',
+        f'{J}%pp = arith.remui %e, %kTile : index',
+        f'{J}%s = arith.divui %e, %kTile : index',
+        f'{J}%p = arith.addi %p0, %pp : index',
+        f'{J}%pIn = arith.cmpi ult, %p, %P : index',
+        f'{J}%sIn = arith.cmpi ult, %s, %n : index',
+        f'{J}%xOk = arith.andi %pIn, %sIn : i1',
+        f'{J}%pSafe = arith.select %pIn, %p, %c0 : index',
+        f'{J}%sSafe = arith.select %sIn, %s, %c0 : index',
+        f'{J}%stok = arith.addi %c0tok, %sSafe : index',
+        f'{J}%srow = arith.muli %stok, %xbcStride : index',
+        f'{J}%xi0 = arith.addi %srow, %hp0 : index',
+        f'{J}%xi = arith.addi %xi0, %pSafe : index',
+        f'{J}%xv = memref.load %xbc[%xi] : memref<?xf32>',
+        f'{J}%xz = arith.select %xOk, %xv, %zero : f32',
+        f'{J}%sr = arith.muli %s, %c72 : index',
+        f'{J}%si = arith.addi %sr, %pp : index',
+        f'{J}memref.store %xz, %stage[%si] : {AST}',
+        f'{I}}}',
+        f'{I}gpu.barrier']
+    for h, row in zip('AB', ROWS):
+        o+=[f'{I}%cumX{h} = memref.load %cumbuf[{row}] : {SB}',
+            f'{I}%ecum{h} = math.exp %cumX{h} : f32',
+            f'{I}%xr{h} = arith.muli {row}, %c72 : index']
+    def init(j, i):
+        row, col = element(j, i)
+        h = 'AB'[i // 2]
+        callee, types = slot.format(row=row, col=col).split(' : ')
+        return ([f'{I}%xi{j}{i}:2 = func.call {callee}',
+                 f'{I}    : {types} -> (index, i1)',
+                 f'{I}%ch{j}{i} = func.call @nhc_tile_load_partial(%y, %xi{j}{i}#0, %xi{j}{i}#1, %false)',
+                 f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
+                 f'{I}%off{j}{i} = arith.mulf %ch{j}{i}, %ecum{h} : f32',
+                 f'{I}%xa{j}{i} = arith.addi %xr{h}, {col} : index',
+                 f'{I}%xl{j}{i} = memref.load %stage[%xa{j}{i}] : {AST}',
+                 f'{I}%dx{j}{i} = arith.mulf %Dh, %xl{j}{i} : f32',
+                 f'{I}%x0{j}{i} = arith.addf %off{j}{i}, %dx{j}{i} : f32'],
+                f'%x0{j}{i}')
+    lines, acc = accumulators(I, 'x', init)
+    o+=lines
+    steps, acc = mma_steps(I, 'x', acc, '%wT', 0, '%stage', 0, 8)
+    o+=steps + store_in_memory(I, 'x', '%y', acc)
+    o.append(f'{I}gpu.barrier')
+    return o
+
+
+def step4(I):
+    """The state tile (p0.., n0..): exp(cum_last) h + (coef ∘ X)ᵀ B, 32
+    tokens a stage (A(p, s) = coef_s x_s[p], B(s, n) = B_s[n]: consecutive
+    threads, consecutive floats), partial sums kept in the state."""
+    J=I+'  '
+    K=J+'  '
+    L=K+'  '
+    o=[f'{I}scf.for %n0 = %c0 to %N step %kTile {{',
+       f'{J}scf.for %s0 = %c0 to %n step %c32 {{',
+       f'{K}scf.for %e = %tx to %kStage step %threads {{',
+       f'{L}%row = arith.remui %e, %kTile : index',
+       f'{L}%kk = arith.divui %e, %kTile : index',
+       f'{L}%j = arith.addi %s0, %kk : index',
+       f'{L}%jIn = arith.cmpi ult, %j, %n : index',
+       f'{L}%jSafe = arith.select %jIn, %j, %c0 : index',
+       f'{L}%stok = arith.addi %c0tok, %jSafe : index',
+       f'{L}%srow = arith.muli %stok, %xbcStride : index',
+       f'{L}%p = arith.addi %p0, %row : index',
+       f'{L}%pIn = arith.cmpi ult, %p, %P : index',
+       f'{L}%xOk = arith.andi %jIn, %pIn : i1',
+       f'{L}%pSafe = arith.select %pIn, %p, %c0 : index',
+       f'{L}%xi0 = arith.addi %srow, %hp0 : index',
+       f'{L}%xi = arith.addi %xi0, %pSafe : index',
+       f'{L}%xv = memref.load %xbc[%xi] : memref<?xf32>',
+       f'{L}%coef = memref.load %coefbuf[%jSafe] : {SB}',
+       f'{L}%w = arith.mulf %coef, %xv : f32',
+       f'{L}%wz = arith.select %xOk, %w, %zero : f32',
+       f'{L}%k = arith.addi %n0, %row : index',
+       f'{L}%kIn = arith.cmpi ult, %k, %N : index',
+       f'{L}%bOk = arith.andi %jIn, %kIn : i1',
+       f'{L}%kSafe = arith.select %kIn, %k, %c0 : index',
+       f'{L}%bi0 = arith.addi %srow, %bcol : index',
+       f'{L}%bi = arith.addi %bi0, %kSafe : index',
+       f'{L}%bv = memref.load %xbc[%bi] : memref<?xf32>',
+       f'{L}%sb = arith.select %bOk, %bv, %zero : f32']
+    o+=stage_pair(L, 'wz', 'sb')
+    o+=[f'{K}}}',
+        f'{K}gpu.barrier',
+        f'{K}%first = arith.cmpi eq, %s0, %c0 : index']
+    lines, acc = in_memory(
+        K, 'h',
+        '@nhc_ssd_chunk_state_slot({row}, {col}, %p0, %n0, %P, %N, %sbase)'
+        ' : (index, index, index, index, index, index, index)',
+        '@nhc_ssd_state_partial(%ssm_state, %hi{j}{i}#0, %hi{j}{i}#1, %first, %etot)'
+        ' : (memref<?xf32>, index, i1, i1, f32)')
+    o+=lines
+    steps, acc = mma_steps(K, 'h', acc, '%stage', 0, '%stage', 2304, 4)
+    o+=steps + store_in_memory(K, 'h', '%ssm_state', acc)
+    o+=[f'{K}gpu.barrier', f'{J}}}', f'{I}}}']
+    return o
+
+
 def scores(I):
     """Inside the loop over head columns k0: after the Q and K chunks'
     barrier, S += Q Kᵀ over those 32 columns on tensor cores, partial sums
@@ -408,7 +457,8 @@ def values(I):
 
 # The parts each kernel file holds.
 FILES = {
-    'ssd_scan_gpu.mlir': {'step2': step2, 'step3': step3, 'step4': step4},
+    'ssd_scan_gpu.mlir': {'lanes': lanes, 'step2': step2, 'step3': step3,
+                          'step4': step4},
     'attention_gpu.mlir': {'lanes': lanes, 'scores': scores,
                            'values': values},
 }
