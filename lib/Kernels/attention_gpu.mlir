@@ -3,19 +3,21 @@
 //
 // 1. Append: one thread per (request, column of the K/V row), 256 columns
 //    per block, as the portable form.
-// 2. Decode (one new token): one block per (query head, request, lane),
-//    `splits` lanes, the query split over the KV length (flash-decoding):
-//    positions 0 .. len-1 go in spans of
+// 2. Decode (one new token): one block per (KV head, request, lane), its
+//    GQA group's query heads 8 at a time (a pass), so each K and V tile is
+//    read once for 8 query heads; `splits` lanes, the query split over the
+//    KV length (flash-decoding): positions 0 .. len-1 go in spans of
 //    span = max(256, ceil(len / splits) rounded up to 64), one span per
 //    lane; lanes past the last span return. A lane walks its span in tiles
 //    of 64: K rows staged in workgroup memory 128 columns at a time
-//    (consecutive threads load consecutive floats) beside the query's
-//    columns, each score a dot product by 4 threads (each taking every 4th
-//    column, then added in order), then m' = max(m, tile max of s),
-//    p = exp(s - m'), l' = l exp(m - m') + tile sum of p,
-//    o' = o exp(m - m') + sum p v (one thread per output column, V read
-//    from global memory, coalesced), m, l and the rescale in workgroup
-//    memory (`stats`). Each lane writes its unnormalized partial
+//    (consecutive threads load consecutive floats; rows 129 floats apart)
+//    beside the pass's query columns, each thread scoring two (head,
+//    position) slots, then per head (a segment of 64 threads)
+//    m' = max(m, tile max of s), p = exp(s - m'),
+//    l' = l exp(m - m') + tile sum of p; then V's tile staged the same way
+//    and o' = o exp(m - m') + sum p v, the pass's (head, column) outputs
+//    dealt to the threads; m, l and the rescale in workgroup memory
+//    (`stats`). Each lane writes each head's unnormalized partial
 //    (o[0 .. D-1], m, l) to `partials`.
 // 3. Prefill (more new tokens): one block per (query head, request, lane);
 //    a request's queries in tiles of 64, dealt to the lanes snake-wise.
@@ -97,20 +99,26 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     gpu.terminator
   }
 
-  // Phase 2: a decode request's query over its lane's span of the cache.
-  gpu.launch blocks(%h, %r, %lane) in (%gx = %Hq, %gy = %R, %gz = %lanes)
+  // Phase 2: a decode request's query heads of one KV head (its GQA group, 8
+  // at a time) over the lane's span of the cache: each K and V tile is read
+  // once for the 8 heads.
+  gpu.launch blocks(%kvh, %r, %lane) in (%gx = %Hkv, %gy = %R, %gz = %lanes)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
-             workgroup(%kt : memref<8448xf32, #gpu.address_space<workgroup>>,
-                       %qt : memref<128xf32, #gpu.address_space<workgroup>>,
-                       %dots : memref<256xf32, #gpu.address_space<workgroup>>,
+             workgroup(%kvt : memref<8256xf32, #gpu.address_space<workgroup>>,
+                       %qt : memref<1024xf32, #gpu.address_space<workgroup>>,
+                       %dots : memref<512xf32, #gpu.address_space<workgroup>>,
                        %partial : memref<256xf32, #gpu.address_space<workgroup>>,
-                       %probs : memref<64xf32, #gpu.address_space<workgroup>>,
-                       %stats : memref<3xf32, #gpu.address_space<workgroup>>) {
+                       %probs : memref<512xf32, #gpu.address_space<workgroup>>,
+                       %stats : memref<24xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
     %c2 = arith.constant 2 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
     %c64 = arith.constant 64 : index
     %c128 = arith.constant 128 : index
+    %c129 = arith.constant 129 : index
     %c256b = arith.constant 256 : index
     %zero = arith.constant 0.0 : f32
     %ninf = arith.constant 0xFF800000 : f32
@@ -121,19 +129,13 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %slotElems = arith.muli %max_seq, %rowKV : index
     %slotBase = arith.muli %rq#3, %slotElems : index
     %group = arith.divui %Hq, %Hkv : index
-    %kvh = arith.divui %h, %group : index
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
-    %hD = arith.muli %h, %D : index
+    %groupHead = arith.muli %kvh, %group : index
     %isDecode = arith.cmpi eq, %rq#1, %one : index
-    // The query's columns in qkv (its token row, this head).
+    // The query's columns in qkv: head h's at qHeads + h D.
     %qRow = arith.muli %rq#0, %qkv_stride : index
-    %qHead = arith.addi %qRow, %q_offset : index
-    %qBase = arith.addi %qHead, %hD : index
-    // A score is 4 threads' partial dots; K rows (128 + 4) floats apart,
-    // so a warp's reads hit 32 banks.
-    %parts = arith.constant 4 : index
-    %kstride = arith.addi %c128, %parts : index
+    %qHeads = arith.addi %qRow, %q_offset : index
     %len = arith.addi %rq#2, %one : index
     %span = func.call @nhc_attention_span(%len, %lanes)
         : (index, index) -> index
@@ -142,155 +144,233 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %spans = arith.divui %spans1, %span : index
     %items = arith.select %isDecode, %spans, %c0 : index
     %pRequest = arith.muli %r, %Hq : index
-    %pHead = arith.addi %pRequest, %h : index
-    %pLanes = arith.muli %pHead, %lanes : index
     %D2 = arith.addi %D, %c2 : index
-    // Thread tx's partial dot: part dp of position dpos; threads tx < 64
-    // then score position tx; thread 0 keeps m (stats[0]), l (stats[1])
-    // and the rescale (stats[2]).
-    %dp = arith.remui %tx, %parts : index
-    %dpos = arith.divui %tx, %parts : index
-    %dkRow = arith.muli %dpos, %kstride : index
-    %scores = arith.cmpi ult, %tx, %c64 : index
-    %leads = arith.cmpi eq, %tx, %c0 : index
-    %sBase = arith.muli %tx, %parts : index
-    %sEnd = arith.addi %sBase, %parts : index
+    // Thread tx scores two slots of the tile: tx and tx + 256, slot s being
+    // the pass's query head s / 64 at position s % 64 (K and V rows 129
+    // floats apart in kvt: a warp's 32 positions hit 32 banks); a segment's
+    // first thread keeps its heads' m (stats[hl]), l (stats[8 + hl]) and
+    // rescale (stats[16 + hl]).
+    %hl0 = arith.divui %tx, %c64 : index
+    %hl1 = arith.addi %hl0, %c4 : index
+    %pos = arith.remui %tx, %c64 : index
+    %slot1 = arith.addi %tx, %c256b : index
+    %kRow = arith.muli %pos, %c129 : index
+    %qRow0 = arith.muli %hl0, %c128 : index
+    %qRow1 = arith.muli %hl1, %c128 : index
+    %leads = arith.cmpi eq, %pos, %c0 : index
     scf.for %w = %lane to %items step %lanes {
       %lo = arith.muli %w, %span : index
       %spanHi = arith.addi %lo, %span : index
       %hi = arith.minui %spanHi, %len : index
-      // The lane's o, m and l go to its partial.
-      %pSlot = arith.addi %pLanes, %w : index
-      %oBase = arith.muli %pSlot, %D2 : index
-      scf.if %leads {
-        memref.store %ninf, %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
-        memref.store %zero, %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
-      }
-      scf.for %d = %tx to %D step %c256b {
-        %oi = arith.addi %oBase, %d : index
-        memref.store %zero, %partials[%oi] : memref<?xf32>
-      }
-      gpu.barrier
-      scf.for %p0 = %lo to %hi step %c64 {
-        %rest = arith.subi %hi, %p0 : index
-        %tileN = arith.minui %rest, %c64 : index
-        memref.store %zero, %dots[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-        scf.for %c0s = %c0 to %D step %c128 {
-          %restD = arith.subi %D, %c0s : index
-          %cw = arith.minui %restD, %c128 : index
-          %kElems = arith.muli %c64, %cw : index
-          scf.for %e = %tx to %kElems step %c256b {
-            %pos = arith.divui %e, %cw : index
-            %col = arith.remui %e, %cw : index
-            %inTile = arith.cmpi ult, %pos, %tileN : index
-            %kv = scf.if %inTile -> (f32) {
-              %gp = arith.addi %p0, %pos : index
-              %gr = arith.muli %gp, %rowKV : index
-              %gb = arith.addi %kvbase, %gr : index
-              %gc = arith.addi %gb, %c0s : index
-              %gi = arith.addi %gc, %col : index
-              %x = memref.load %k_cache[%gi] : memref<?xf32>
-              scf.yield %x : f32
-            } else {
-              scf.yield %zero : f32
-            }
-            %kr = arith.muli %pos, %kstride : index
-            %ki = arith.addi %kr, %col : index
-            memref.store %kv, %kt[%ki] : memref<8448xf32, #gpu.address_space<workgroup>>
-          }
-          scf.for %col = %tx to %cw step %c256b {
-            %qc = arith.addi %qBase, %c0s : index
-            %gi = arith.addi %qc, %col : index
-            %qv = memref.load %qkv[%gi] : memref<?xf32>
-            memref.store %qv, %qt[%col] : memref<128xf32, #gpu.address_space<workgroup>>
-          }
-          gpu.barrier
-          %acc0 = memref.load %dots[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-          %acc = scf.for %col = %dp to %cw step %parts iter_args(%a = %acc0) -> (f32) {
-            %kix = arith.addi %dkRow, %col : index
-            %qv = memref.load %qt[%col] : memref<128xf32, #gpu.address_space<workgroup>>
-            %kv = memref.load %kt[%kix] : memref<8448xf32, #gpu.address_space<workgroup>>
-            %pr = arith.mulf %qv, %kv : f32
-            %a2 = arith.addf %a, %pr fastmath<reassoc> : f32
-            scf.yield %a2 : f32
-          }
-          memref.store %acc, %dots[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-          // Every thread is done with kt and qt (and its dots slot is
-          // published).
-          gpu.barrier
+      scf.for %hp0 = %c0 to %group step %c8 {
+        %restH = arith.subi %group, %hp0 : index
+        %gc = arith.minui %restH, %c8 : index
+        %passHead = arith.addi %groupHead, %hp0 : index
+        %h0In = arith.cmpi ult, %hl0, %gc : index
+        %h1In = arith.cmpi ult, %hl1, %gc : index
+        // The pass's partials: query head passHead + hl's o at
+        // oBase(hl) .. + D - 1, then m and l.
+        %resets = arith.cmpi ult, %tx, %gc : index
+        scf.if %resets {
+          %li = arith.addi %tx, %c8 : index
+          memref.store %ninf, %stats[%tx] : memref<24xf32, #gpu.address_space<workgroup>>
+          memref.store %zero, %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
         }
-        // Position tx's score: its parts' dots added in order (every
-        // position of the span is at or before the query's).
-        %valid = arith.cmpi ult, %tx, %tileN : index
-        %sc = scf.if %valid -> (f32) {
-          %dot = scf.for %k = %sBase to %sEnd step %one iter_args(%a = %zero) -> (f32) {
-            %x = memref.load %dots[%k] : memref<256xf32, #gpu.address_space<workgroup>>
-            %a2 = arith.addf %a, %x : f32
-            scf.yield %a2 : f32
-          }
-          %s = arith.mulf %dot, %scale : f32
-          scf.yield %s : f32
-        } else {
-          scf.yield %ninf : f32
-        }
-        %bmax = func.call @nhc_block_reduce_256(%sc, %tx, %partial, %true)
-            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
-        %m = memref.load %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
-        %m2 = arith.maximumf %m, %bmax : f32
-        %dm = arith.subf %m, %m2 : f32
-        %corr = math.exp %dm : f32
-        %p = scf.if %valid -> (f32) {
-          %ds = arith.subf %sc, %m2 : f32
-          %x = math.exp %ds : f32
-          scf.yield %x : f32
-        } else {
-          scf.yield %zero : f32
-        }
-        scf.if %scores {
-          memref.store %p, %probs[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
-        }
-        // Its barriers also publish `probs`; every thread read m before.
-        %psum = func.call @nhc_block_reduce_256(%p, %tx, %partial, %false)
-            : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1) -> f32
-        scf.if %leads {
-          %l = memref.load %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
-          %lc = arith.mulf %l, %corr : f32
-          %l2 = arith.addf %lc, %psum : f32
-          memref.store %m2, %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
-          memref.store %l2, %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
-          memref.store %corr, %stats[%c2] : memref<3xf32, #gpu.address_space<workgroup>>
-        }
-        gpu.barrier
-        %oc = memref.load %stats[%c2] : memref<3xf32, #gpu.address_space<workgroup>>
-        scf.for %d = %tx to %D step %c256b {
+        %oElems = arith.muli %gc, %D : index
+        scf.for %e = %tx to %oElems step %c256b {
+          %hl = arith.divui %e, %D : index
+          %d = arith.remui %e, %D : index
+          %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %hl, %lanes, %w, %D2)
+              : (index, index, index, index, index, index) -> index
           %oi = arith.addi %oBase, %d : index
-          %ov = memref.load %partials[%oi] : memref<?xf32>
-          %os = arith.mulf %ov, %oc : f32
-          %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
-            %pj = memref.load %probs[%jj] : memref<64xf32, #gpu.address_space<workgroup>>
-            %vpos = arith.addi %p0, %jj : index
-            %vrow = arith.muli %vpos, %rowKV : index
-            %vbase = arith.addi %kvbase, %vrow : index
-            %vi = arith.addi %vbase, %d : index
-            %vv = memref.load %v_cache[%vi] : memref<?xf32>
-            %pv = arith.mulf %pj, %vv : f32
-            %a2 = arith.addf %a, %pv : f32
-            scf.yield %a2 : f32
-          }
-          memref.store %o2, %partials[%oi] : memref<?xf32>
+          memref.store %zero, %partials[%oi] : memref<?xf32>
         }
+        // (The first tile's barriers publish the reset before any thread
+        // reads it.)
+        scf.for %p0 = %lo to %hi step %c64 {
+          %rest = arith.subi %hi, %p0 : index
+          %tileN = arith.minui %rest, %c64 : index
+          memref.store %zero, %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
+          memref.store %zero, %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
+          scf.for %c0s = %c0 to %D step %c128 {
+            %restD = arith.subi %D, %c0s : index
+            %cw = arith.minui %restD, %c128 : index
+            %kElems = arith.muli %c64, %cw : index
+            scf.for %e = %tx to %kElems step %c256b {
+              %kp = arith.divui %e, %cw : index
+              %col = arith.remui %e, %cw : index
+              %inTile = arith.cmpi ult, %kp, %tileN : index
+              %kv = scf.if %inTile -> (f32) {
+                %gp = arith.addi %p0, %kp : index
+                %gr = arith.muli %gp, %rowKV : index
+                %gb = arith.addi %kvbase, %gr : index
+                %gc0 = arith.addi %gb, %c0s : index
+                %gi = arith.addi %gc0, %col : index
+                %x = memref.load %k_cache[%gi] : memref<?xf32>
+                scf.yield %x : f32
+              } else {
+                scf.yield %zero : f32
+              }
+              %kr = arith.muli %kp, %c129 : index
+              %ki = arith.addi %kr, %col : index
+              memref.store %kv, %kvt[%ki] : memref<8256xf32, #gpu.address_space<workgroup>>
+            }
+            %qElems = arith.muli %gc, %cw : index
+            scf.for %e = %tx to %qElems step %c256b {
+              %hl = arith.divui %e, %cw : index
+              %col = arith.remui %e, %cw : index
+              %qh = arith.addi %passHead, %hl : index
+              %qhD = arith.muli %qh, %D : index
+              %qb = arith.addi %qHeads, %qhD : index
+              %qc = arith.addi %qb, %c0s : index
+              %gi = arith.addi %qc, %col : index
+              %qv = memref.load %qkv[%gi] : memref<?xf32>
+              %qr = arith.muli %hl, %c128 : index
+              %qix = arith.addi %qr, %col : index
+              memref.store %qv, %qt[%qix] : memref<1024xf32, #gpu.address_space<workgroup>>
+            }
+            gpu.barrier
+            // (A slot of a head past the pass reads stale qt; its score is
+            // dropped below.)
+            %acc0 = memref.load %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
+            %acc1 = memref.load %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
+            %acc:2 = scf.for %col = %c0 to %cw step %one
+                iter_args(%a0 = %acc0, %a1 = %acc1) -> (f32, f32) {
+              %kix = arith.addi %kRow, %col : index
+              %kv = memref.load %kvt[%kix] : memref<8256xf32, #gpu.address_space<workgroup>>
+              %q0i = arith.addi %qRow0, %col : index
+              %q1i = arith.addi %qRow1, %col : index
+              %q0 = memref.load %qt[%q0i] : memref<1024xf32, #gpu.address_space<workgroup>>
+              %q1 = memref.load %qt[%q1i] : memref<1024xf32, #gpu.address_space<workgroup>>
+              %pr0 = arith.mulf %q0, %kv : f32
+              %pr1 = arith.mulf %q1, %kv : f32
+              %b0 = arith.addf %a0, %pr0 fastmath<reassoc> : f32
+              %b1 = arith.addf %a1, %pr1 fastmath<reassoc> : f32
+              scf.yield %b0, %b1 : f32, f32
+            }
+            memref.store %acc#0, %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
+            memref.store %acc#1, %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
+            // Every thread is done with kvt and qt (and its dots slots are
+            // its own).
+            gpu.barrier
+          }
+          // Each slot's score, the online softmax per head: a segment of 64
+          // threads is a head's tile (every position of the span is at or
+          // before the query's).
+          %inTile = arith.cmpi ult, %pos, %tileN : index
+          %valid0 = arith.andi %inTile, %h0In : i1
+          %valid1 = arith.andi %inTile, %h1In : i1
+          %dot0 = memref.load %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
+          %dot1 = memref.load %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
+          %s0 = arith.mulf %dot0, %scale : f32
+          %s1 = arith.mulf %dot1, %scale : f32
+          %sc0 = arith.select %valid0, %s0, %ninf : f32
+          %sc1 = arith.select %valid1, %s1, %ninf : f32
+          %bmax0 = func.call @nhc_segment_reduce_256(%sc0, %tx, %partial, %true, %c64)
+              : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+          %bmax1 = func.call @nhc_segment_reduce_256(%sc1, %tx, %partial, %true, %c64)
+              : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+          %m0 = memref.load %stats[%hl0] : memref<24xf32, #gpu.address_space<workgroup>>
+          %m1 = memref.load %stats[%hl1] : memref<24xf32, #gpu.address_space<workgroup>>
+          %mNew0 = arith.maximumf %m0, %bmax0 : f32
+          %mNew1 = arith.maximumf %m1, %bmax1 : f32
+          %p0v = scf.if %valid0 -> (f32) {
+            %ds = arith.subf %sc0, %mNew0 : f32
+            %x = math.exp %ds : f32
+            scf.yield %x : f32
+          } else {
+            scf.yield %zero : f32
+          }
+          %p1v = scf.if %valid1 -> (f32) {
+            %ds = arith.subf %sc1, %mNew1 : f32
+            %x = math.exp %ds : f32
+            scf.yield %x : f32
+          } else {
+            scf.yield %zero : f32
+          }
+          memref.store %p0v, %probs[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
+          memref.store %p1v, %probs[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
+          // Their barriers also publish `probs`; every thread read m before.
+          %psum0 = func.call @nhc_segment_reduce_256(%p0v, %tx, %partial, %false, %c64)
+              : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+          %psum1 = func.call @nhc_segment_reduce_256(%p1v, %tx, %partial, %false, %c64)
+              : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
+          %leads0 = arith.andi %leads, %h0In : i1
+          %leads1 = arith.andi %leads, %h1In : i1
+          func.call @nhc_attention_decode_stats(%stats, %leads0, %hl0, %m0, %mNew0, %psum0)
+              : (memref<24xf32, #gpu.address_space<workgroup>>, i1, index, f32, f32, f32) -> ()
+          func.call @nhc_attention_decode_stats(%stats, %leads1, %hl1, %m1, %mNew1, %psum1)
+              : (memref<24xf32, #gpu.address_space<workgroup>>, i1, index, f32, f32, f32) -> ()
+          // O = O exp(m - m') + P V, per 128 columns of the head: V's tile
+          // staged in kvt (this barrier also publishes the statistics).
+          scf.for %d0 = %c0 to %D step %c128 {
+            %restD = arith.subi %D, %d0 : index
+            %cw = arith.minui %restD, %c128 : index
+            %vElems = arith.muli %c64, %cw : index
+            scf.for %e = %tx to %vElems step %c256b {
+              %vp = arith.divui %e, %cw : index
+              %col = arith.remui %e, %cw : index
+              %inTileV = arith.cmpi ult, %vp, %tileN : index
+              %vv = scf.if %inTileV -> (f32) {
+                %gp = arith.addi %p0, %vp : index
+                %gr = arith.muli %gp, %rowKV : index
+                %gb = arith.addi %kvbase, %gr : index
+                %gd = arith.addi %gb, %d0 : index
+                %gi = arith.addi %gd, %col : index
+                %x = memref.load %v_cache[%gi] : memref<?xf32>
+                scf.yield %x : f32
+              } else {
+                scf.yield %zero : f32
+              }
+              %vr = arith.muli %vp, %c129 : index
+              %vi = arith.addi %vr, %col : index
+              memref.store %vv, %kvt[%vi] : memref<8256xf32, #gpu.address_space<workgroup>>
+            }
+            gpu.barrier
+            %pvElems = arith.muli %gc, %cw : index
+            scf.for %e = %tx to %pvElems step %c256b {
+              %hl = arith.divui %e, %cw : index
+              %dd = arith.remui %e, %cw : index
+              %cAt = arith.addi %hl, %c16 : index
+              %oc = memref.load %stats[%cAt] : memref<24xf32, #gpu.address_space<workgroup>>
+              %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %hl, %lanes, %w, %D2)
+                  : (index, index, index, index, index, index) -> index
+              %od = arith.addi %oBase, %d0 : index
+              %oi = arith.addi %od, %dd : index
+              %ov = memref.load %partials[%oi] : memref<?xf32>
+              %os = arith.mulf %ov, %oc : f32
+              %pRow = arith.muli %hl, %c64 : index
+              %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
+                %pix = arith.addi %pRow, %jj : index
+                %pj = memref.load %probs[%pix] : memref<512xf32, #gpu.address_space<workgroup>>
+                %jr = arith.muli %jj, %c129 : index
+                %ji = arith.addi %jr, %dd : index
+                %vj = memref.load %kvt[%ji] : memref<8256xf32, #gpu.address_space<workgroup>>
+                %pv = arith.mulf %pj, %vj : f32
+                %a2 = arith.addf %a, %pv : f32
+                scf.yield %a2 : f32
+              }
+              memref.store %o2, %partials[%oi] : memref<?xf32>
+            }
+            // Every thread is done with V's tile.
+            gpu.barrier
+          }
+        }
+        scf.if %resets {
+          %m = memref.load %stats[%tx] : memref<24xf32, #gpu.address_space<workgroup>>
+          %li = arith.addi %tx, %c8 : index
+          %l = memref.load %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+          %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %tx, %lanes, %w, %D2)
+              : (index, index, index, index, index, index) -> index
+          %mi = arith.addi %oBase, %D : index
+          %lj = arith.addi %mi, %one : index
+          memref.store %m, %partials[%mi] : memref<?xf32>
+          memref.store %l, %partials[%lj] : memref<?xf32>
+        }
+        // (Each m and l is read here and reset by the next pass by the
+        // same thread; the other threads read them before the last tile's
+        // barriers.)
       }
-      scf.if %leads {
-        %m = memref.load %stats[%c0] : memref<3xf32, #gpu.address_space<workgroup>>
-        %l = memref.load %stats[%one] : memref<3xf32, #gpu.address_space<workgroup>>
-        %mi = arith.addi %oBase, %D : index
-        %li = arith.addi %mi, %one : index
-        memref.store %m, %partials[%mi] : memref<?xf32>
-        memref.store %l, %partials[%li] : memref<?xf32>
-      }
-      // Every thread read m, l and the rescale before the next item
-      // resets them.
-      gpu.barrier
     }
     gpu.terminator
   }
@@ -1780,6 +1860,44 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
       }
     }
     gpu.terminator
+  }
+  return
+}
+
+// Where a decode lane's partial for query head head0 + hl of a request
+// starts in `partials` (pRequest = r Hq, D2 = D + 2):
+// ((pRequest + head0 + hl) lanes + w) D2.
+func.func private @nhc_attention_partial_base(%pRequest: index, %head0: index,
+                                              %hl: index, %lanes: index,
+                                              %w: index, %D2: index) -> index {
+  %h = arith.addi %head0, %hl : index
+  %ph = arith.addi %pRequest, %h : index
+  %pl = arith.muli %ph, %lanes : index
+  %ps = arith.addi %pl, %w : index
+  %base = arith.muli %ps, %D2 : index
+  return %base : index
+}
+
+// A decode pass's head hl after a tile, by the thread that `leads` it: m'
+// (its running maximum m and the new one mNew), l' = l exp(m - m') + the
+// tile's sum of p, and the rescale exp(m - m') for its outputs; in stats at
+// hl, 8 + hl and 16 + hl.
+func.func private @nhc_attention_decode_stats(
+    %stats: memref<24xf32, #gpu.address_space<workgroup>>, %leads: i1,
+    %hl: index, %m: f32, %mNew: f32, %psum: f32) {
+  scf.if %leads {
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %li = arith.addi %hl, %c8 : index
+    %ci = arith.addi %hl, %c16 : index
+    %dm = arith.subf %m, %mNew : f32
+    %corr = math.exp %dm : f32
+    %l = memref.load %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+    %lc = arith.mulf %l, %corr : f32
+    %l2 = arith.addf %lc, %psum : f32
+    memref.store %mNew, %stats[%hl] : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %l2, %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %corr, %stats[%ci] : memref<24xf32, #gpu.address_space<workgroup>>
   }
   return
 }

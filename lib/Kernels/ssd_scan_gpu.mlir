@@ -2449,20 +2449,25 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
 }
 
 // A weight's final value on the last stage: acc exp(cum_l - cum_s) dt_s for
-// s <= l < n, 0 for the other entries of the tile; acc itself before.
+// s <= l < n, 0 for the other entries of the tile; acc itself before (the
+// exp only on the last stage: the condition is the same in every thread).
 func.func private @nhc_ssd_chunk_weight(%acc: f32, %lastStage: i1, %l: index,
                                         %s: index, %n: index, %cuml: f32,
                                         %cums: f32, %dts: f32) -> f32 {
-  %zero = arith.constant 0.0 : f32
-  %lIn = arith.cmpi ult, %l, %n : index
-  %causal = arith.cmpi ule, %s, %l : index
-  %weighs = arith.andi %lIn, %causal : i1
-  %seg = arith.subf %cuml, %cums : f32
-  %decay = math.exp %seg : f32
-  %m = arith.mulf %acc, %decay : f32
-  %w = arith.mulf %m, %dts : f32
-  %final = arith.select %weighs, %w, %zero : f32
-  %r = arith.select %lastStage, %final, %acc : f32
+  %r = scf.if %lastStage -> (f32) {
+    %zero = arith.constant 0.0 : f32
+    %lIn = arith.cmpi ult, %l, %n : index
+    %causal = arith.cmpi ule, %s, %l : index
+    %weighs = arith.andi %lIn, %causal : i1
+    %seg = arith.subf %cuml, %cums : f32
+    %decay = math.exp %seg : f32
+    %m = arith.mulf %acc, %decay : f32
+    %w = arith.mulf %m, %dts : f32
+    %final = arith.select %weighs, %w, %zero : f32
+    scf.yield %final : f32
+  } else {
+    scf.yield %acc : f32
+  }
   return %r : f32
 }
 

@@ -241,6 +241,26 @@ TEST(KernelAttention, NaNQueryStaysInItsRow) {
             << "token " << t << ", head " << h << ", column " << d;
 }
 
+TEST(KernelAttention, NaNDecodeQueryStaysInItsHead) {
+  // The GPU form's decode scores a KV head's query heads together: a NaN in
+  // the query of one (the second pass's, of a group of 10) makes that head's
+  // outputs NaN, the group's others and the other request finite.
+  AttnCase c = shapedCase({{1, 100, 0}, {1, 40, 1}}, 79, /*hq=*/10,
+                          /*hkv=*/1, /*d=*/16, /*maxSeq=*/128);
+  const uint32_t bits = 0x7fffffff;
+  float nan;
+  std::memcpy(&nan, &bits, sizeof nan);
+  const int64_t head = 8;
+  c.qkv[c.qOff + head * c.D + 5] = nan;
+  std::vector<float> out = runAttn(c);
+  for (int64_t t = 0; t < 2; ++t)
+    for (int64_t h = 0; h < c.Hq; ++h)
+      for (int64_t d = 0; d < c.D; ++d)
+        ASSERT_EQ(std::isnan(out[(t * c.Hq + h) * c.D + d]),
+                  t == 0 && h == head)
+            << "token " << t << ", head " << h << ", column " << d;
+}
+
 TEST(KernelAttention, ManyDecodesInOneStep) {
   // 70 decode requests, each in one span: 70 x 16 lanes, most idle.
   std::vector<Request> reqs;
@@ -283,10 +303,28 @@ TEST(KernelAttention, SplitDecodeIndependentOfTheBatch) {
 }
 
 TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
-  // 130 query heads on one KV head: the group runs as 64 + 64 + 2 heads.
+  // 130 query heads on one KV head: the host kernel's group runs as 64 + 64
+  // + 2 heads, the GPU form's decode as 16 passes of 8 heads and one of 2.
   AttnCase c = shapedCase({{3, 0, 0}, {1, 80, 1}}, 59, /*hq=*/130,
                           /*hkv=*/1, /*d=*/4, /*maxSeq=*/96);
   expectMatchesReference(c);
+}
+
+TEST(KernelAttention, DecodeGroupsOfPublishedShapes) {
+  // The GPU form decodes a KV head's query heads 8 at a time: Nano-9B-v2's
+  // 40 on 8 (groups of 5, one pass), Nemotron-H 8B's 32 on 8 (groups of 4),
+  // groups of 9 and 17 (a second and third pass of 1) and a second pass
+  // with two rounds of 128 columns, each with decodes in one and in several
+  // spans beside a prefill.
+  struct Shape { int64_t hq, hkv, d; };
+  for (Shape s : {Shape{40, 8, 128}, Shape{32, 8, 128}, Shape{18, 2, 16},
+                  Shape{17, 1, 8}, Shape{10, 1, 136}}) {
+    SCOPED_TRACE("Hq = " + std::to_string(s.hq) + ", Hkv = " +
+                 std::to_string(s.hkv));
+    AttnCase c = shapedCase({{1, 300, 0}, {5, 0, 1}, {1, 70, 2}}, 77, s.hq,
+                            s.hkv, s.d, /*maxSeq=*/320);
+    expectMatchesReference(c);
+  }
 }
 
 TEST(KernelAttention, BatchedEqualsAlone) {
