@@ -145,6 +145,34 @@ def element(j, i):
     return ROWS[i // 2], f'%cj{j}{i % 2}'
 
 
+def tile_product(I, pre, tile, first, finish, before_finish=()):
+    """One 32-wide k chunk of a 64 x 64 product (A at %stage[0..], B at
+    %stage[2304..]) whose partial sums live k-major in the workgroup `tile`
+    (element (row, col) at col * 72 + row): reloaded unless `first`, the
+    chunk's mmas added, then `before_finish`'s lines and per element the
+    call finish(j, i, row, col, value) -> (callee with operands, operand
+    types) giving the value stored back (the partial sum, or on the last
+    chunk the finished element)."""
+    def partial(j, i):
+        row, _ = element(j, i)
+        return ([f'{I}%{pre}i{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
+                 f'{I}%{pre}o{j}{i} = memref.load {tile}[%{pre}i{j}{i}] : {AST}',
+                 f'{I}%{pre}0{j}{i} = arith.select {first}, %zero, %{pre}o{j}{i} : f32'],
+                f'%{pre}0{j}{i}')
+    lines, acc = accumulators(I, pre, partial)
+    steps, acc = mma_steps(I, pre, acc, '%stage', 0, '%stage', 2304, 4)
+    o = lines + steps + list(before_finish)
+    for j, i in elements():
+        row, col = element(j, i)
+        value = f'%{pre}v{j}{i}'
+        callee, types = finish(j, i, row, col, value)
+        o+=[f'{I}{value} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
+            f'{I}%{pre}f{j}{i} = func.call {callee}',
+            f'{I}    : {types} -> f32',
+            f'{I}memref.store %{pre}f{j}{i}, {tile}[%{pre}i{j}{i}] : {AST}']
+    return o
+
+
 
 # The SSD chunk scan's buffers: %stage (A's 32 k-rows at 0, B's at 2304, or
 # 64 rows of X), %wT (W(l, s) at s * 72 + l: the A operand of W X).
@@ -250,29 +278,17 @@ def step2(I):
         f'{J}%first = arith.cmpi eq, %k0, %c0 : index',
         f'{J}%kNext = arith.addi %k0, %c32 : index',
         f'{J}%lastStage = arith.cmpi uge, %kNext, %N : index']
-    def partial(j, i):
-        row, _ = element(j, i)
-        return ([f'{J}%wi{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
-                 f'{J}%wo{j}{i} = memref.load %wT[%wi{j}{i}] : {AST}',
-                 f'{J}%w0{j}{i} = arith.select %first, %zero, %wo{j}{i} : f32'],
-                f'%w0{j}{i}')
-    lines, acc = accumulators(J, 'w', partial)
-    o+=lines
-    steps, acc = mma_steps(J, 'w', acc, '%stage', 0, '%stage', 2304, 4)
-    o+=steps
-    for h, row in zip('AB', ROWS):
-        o.append(f'{J}%cumL{h} = memref.load %cumbuf[{row}] : {SB}')
+    loads=[f'{J}%cumL{h} = memref.load %cumbuf[{row}] : {SB}'
+           for h, row in zip('AB', ROWS)]
     for j in range(4):
         for c in range(2):
-            o+=[f'{J}%cumS{j}{c} = memref.load %cumbuf[%cj{j}{c}] : {SB}',
-                f'{J}%dtS{j}{c} = memref.load %dtbuf[%cj{j}{c}] : {SB}']
-    for j, i in elements():
-        row, col = element(j, i)
+            loads+=[f'{J}%cumS{j}{c} = memref.load %cumbuf[%cj{j}{c}] : {SB}',
+                    f'{J}%dtS{j}{c} = memref.load %dtbuf[%cj{j}{c}] : {SB}']
+    def weight(j, i, row, col, value):
         h, c = 'AB'[i // 2], i % 2
-        o+=[f'{J}%wv{j}{i} = vector.extract {acc[j]}[{i // 2}, {c}] : f32 from {TC}',
-            f'{J}%wf{j}{i} = func.call @nhc_ssd_chunk_weight(%wv{j}{i}, %lastStage, {row}, {col}, %n, %cumL{h}, %cumS{j}{c}, %dtS{j}{c})',
-            f'{J}    : (f32, i1, index, index, index, f32, f32, f32) -> f32',
-            f'{J}memref.store %wf{j}{i}, %wT[%wi{j}{i}] : {AST}']
+        return (f'@nhc_ssd_chunk_weight({value}, %lastStage, {row}, {col}, %n, %cumL{h}, %cumS{j}{c}, %dtS{j}{c})',
+                '(f32, i1, index, index, index, f32, f32, f32)')
+    o+=tile_product(J, 'w', '%wT', '%first', weight, loads)
     o+=[f'{J}gpu.barrier', f'{I}}}']
     return o
 
@@ -402,23 +418,10 @@ def scores(I):
     o=[f'{I}%sFirst = arith.cmpi eq, %k0, %c0 : index',
        f'{I}%kNext = arith.addi %k0, %c32 : index',
        f'{I}%lastChunk = arith.cmpi uge, %kNext, %D : index']
-    def partial(j, i):
-        row, _ = element(j, i)
-        return ([f'{I}%si{j}{i} = arith.addi %pc{j}{i % 2}, {row} : index',
-                 f'{I}%so{j}{i} = memref.load %pT[%si{j}{i}] : {AST}',
-                 f'{I}%s0{j}{i} = arith.select %sFirst, %zero, %so{j}{i} : f32'],
-                f'%s0{j}{i}')
-    lines, acc = accumulators(I, 's', partial)
-    o+=lines
-    steps, acc = mma_steps(I, 's', acc, '%stage', 0, '%stage', 2304, 4)
-    o+=steps
-    for j, i in elements():
-        row, col = element(j, i)
-        o+=[f'{I}%sv{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
-            f'{I}%sf{j}{i} = func.call @nhc_attention_score(%sv{j}{i}, %lastChunk, {row}, {col}, %nq, %p0, %causal0, %scale)',
-            f'{I}    : (f32, i1, index, index, index, index, index, f32) -> f32',
-            f'{I}memref.store %sf{j}{i}, %pT[%si{j}{i}] : {AST}']
-    return o
+    def score(j, i, row, col, value):
+        return (f'@nhc_attention_score({value}, %lastChunk, {row}, {col}, %nq, %p0, %causal0, %scale)',
+                '(f32, i1, index, index, index, index, index, f32)')
+    return o + tile_product(I, 's', '%pT', '%sFirst', score)
 
 
 def values(I):
