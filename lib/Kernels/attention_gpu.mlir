@@ -168,6 +168,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
         %passHead = arith.addi %groupHead, %hp0 : index
         %h0In = arith.cmpi ult, %hl0, %gc : index
         %h1In = arith.cmpi ult, %hl1, %gc : index
+        %twoSlots = arith.cmpi ugt, %gc, %c4 : index
         // The pass's partials: query head passHead + hl's o at
         // oBase(hl) .. + D - 1, then m and l.
         %resets = arith.cmpi ult, %tx, %gc : index
@@ -234,19 +235,36 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
             // dropped below.)
             %acc0 = memref.load %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
             %acc1 = memref.load %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
-            %acc:2 = scf.for %col = %c0 to %cw step %one
-                iter_args(%a0 = %acc0, %a1 = %acc1) -> (f32, f32) {
-              %kix = arith.addi %kRow, %col : index
-              %kv = memref.load %kvt[%kix] : memref<8256xf32, #gpu.address_space<workgroup>>
-              %q0i = arith.addi %qRow0, %col : index
-              %q1i = arith.addi %qRow1, %col : index
-              %q0 = memref.load %qt[%q0i] : memref<1024xf32, #gpu.address_space<workgroup>>
-              %q1 = memref.load %qt[%q1i] : memref<1024xf32, #gpu.address_space<workgroup>>
-              %pr0 = arith.mulf %q0, %kv : f32
-              %pr1 = arith.mulf %q1, %kv : f32
-              %b0 = arith.addf %a0, %pr0 fastmath<reassoc> : f32
-              %b1 = arith.addf %a1, %pr1 fastmath<reassoc> : f32
-              scf.yield %b0, %b1 : f32, f32
+            // A pass of at most 4 heads (groups of 4, the last pass of
+            // most others) has no second slots to score.
+            %acc:2 = scf.if %twoSlots -> (f32, f32) {
+              %both:2 = scf.for %col = %c0 to %cw step %one
+                  iter_args(%a0 = %acc0, %a1 = %acc1) -> (f32, f32) {
+                %kix = arith.addi %kRow, %col : index
+                %kv = memref.load %kvt[%kix] : memref<8256xf32, #gpu.address_space<workgroup>>
+                %q0i = arith.addi %qRow0, %col : index
+                %q1i = arith.addi %qRow1, %col : index
+                %q0 = memref.load %qt[%q0i] : memref<1024xf32, #gpu.address_space<workgroup>>
+                %q1 = memref.load %qt[%q1i] : memref<1024xf32, #gpu.address_space<workgroup>>
+                %pr0 = arith.mulf %q0, %kv : f32
+                %pr1 = arith.mulf %q1, %kv : f32
+                %b0 = arith.addf %a0, %pr0 fastmath<reassoc> : f32
+                %b1 = arith.addf %a1, %pr1 fastmath<reassoc> : f32
+                scf.yield %b0, %b1 : f32, f32
+              }
+              scf.yield %both#0, %both#1 : f32, f32
+            } else {
+              %single = scf.for %col = %c0 to %cw step %one
+                  iter_args(%a0 = %acc0) -> (f32) {
+                %kix = arith.addi %kRow, %col : index
+                %kv = memref.load %kvt[%kix] : memref<8256xf32, #gpu.address_space<workgroup>>
+                %q0i = arith.addi %qRow0, %col : index
+                %q0 = memref.load %qt[%q0i] : memref<1024xf32, #gpu.address_space<workgroup>>
+                %pr0 = arith.mulf %q0, %kv : f32
+                %b0 = arith.addf %a0, %pr0 fastmath<reassoc> : f32
+                scf.yield %b0 : f32
+              }
+              scf.yield %single, %acc1 : f32, f32
             }
             memref.store %acc#0, %dots[%tx] : memref<512xf32, #gpu.address_space<workgroup>>
             memref.store %acc#1, %dots[%slot1] : memref<512xf32, #gpu.address_space<workgroup>>
