@@ -58,6 +58,7 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
   // Tensor-core fragments (nvgpu.mma.sync) to nvvm.mma.sync first.
   gpuPm.addPass(createConvertNVGPUToNVVMPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
+  gpuPm.addPass(createNHCExternDynamicSharedMemoryPass());
   gpuPm.addPass(createCanonicalizerPass());
   gpuPm.addPass(createCSEPass());
   gpuPm.addPass(createReconcileUnrealizedCastsPass());

@@ -256,4 +256,30 @@ def NHCAddSlicedKernelsPass
   ];
 }
 
+def NHCExternDynamicSharedMemoryPass
+    : Pass<"nhc-extern-dynamic-shared-memory", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Make the NVVM lowering's dynamic shared memory symbols "
+                "extern, so PTX places them after the static shared memory";
+  let description = [{
+    `convert-gpu-to-nvvm` (MLIR 22) lowers `gpu.dynamic_shared_memory` to
+    an internal zero-sized `llvm.mlir.global` in address space 3, which the
+    NVPTX backend prints as `.shared .align 16 .b8 __dynamic_shmem__0;`: a
+    one-byte static variable that ptxas places among the kernel's static
+    shared memory, so a kernel with workgroup buffers and dynamic shared
+    memory would write its dynamic bytes over its static ones. CUDA's
+    dynamic shared memory is an extern array of unknown size (`extern
+    __shared__ char buf[];`, PTX ISA "Variables: .shared"), which the
+    backend prints for an external zero-sized global. This pass gives every
+    zero-sized, uninitialized global of the shared address space (3)
+    external linkage.
+
+    ```mlir
+    llvm.mlir.global internal @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    // becomes
+    llvm.mlir.global external @__dynamic_shmem__0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // NHC_KERNELS_PASSES_TD

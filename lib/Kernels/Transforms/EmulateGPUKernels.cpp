@@ -71,6 +71,10 @@ bool hasSyncPoint(Operation *op) {
 /// cannot lower bf16 operands; tf32 holds every bf16 value exactly.)
 enum class MmaKind { Half16, Tf32 };
 
+/// An emulated kernel's trailing index parameters: the grid's x, y, z, the
+/// block's x, y, z and the launch's dynamic shared memory in bytes.
+constexpr unsigned kTrailingSizes = 7;
+
 /// Prefix of the private helpers the emulation adds; inputs may not use it.
 constexpr llvm::StringLiteral kHelperPrefix = "__nhc_emulated_";
 
@@ -98,6 +102,71 @@ std::optional<MmaKind> mmaKind(nvgpu::MmaSyncOp mma) {
   return std::nullopt;
 }
 
+/// Whether `value` can be computed once per launch, before the block loops:
+/// a kernel argument, a constant, or a pure arith op of the kernel's body
+/// on such values (not a thread's or a block's id).
+bool launchUniform(Value value, gpu::GPUFuncOp kernel) {
+  if (auto arg = dyn_cast<BlockArgument>(value))
+    return arg.getOwner() == &kernel.getBody().front() &&
+           arg.getArgNumber() < kernel.getFunctionType().getNumInputs();
+  Operation *def = value.getDefiningOp();
+  if (def->hasTrait<OpTrait::ConstantLike>())
+    return true;
+  if (!isa<arith::ArithDialect>(def->getDialect()) || !isPure(def) ||
+      def->getParentOp() != kernel)
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) {
+    return launchUniform(operand, kernel);
+  });
+}
+
+/// Why the kernel's dynamic shared memory cannot be emulated, or empty. It
+/// becomes one host buffer of the launch's bytes, seen through views made
+/// before the block loops: every gpu.dynamic_shared_memory and memref.view
+/// of it must be in the body, each view 1-D of 32-bit elements (race tags
+/// are per 4-byte word) with launch-uniform offset and size, used only by
+/// loads and stores.
+std::string unsupportedDynamicShared(gpu::GPUFuncOp kernel) {
+  std::string why;
+  kernel.walk([&](gpu::DynamicSharedMemoryOp dynamic) {
+    if (dynamic->getParentOp() != kernel) {
+      why = "a gpu.dynamic_shared_memory is not in the kernel's body";
+      return WalkResult::interrupt();
+    }
+    for (Operation *user : dynamic->getUsers()) {
+      auto view = dyn_cast<memref::ViewOp>(user);
+      if (!view || view->getParentOp() != kernel) {
+        why = "dynamic shared memory is used by '" +
+              user->getName().getStringRef().str() +
+              "' (only memref.view ops in the kernel's body are emulated)";
+        return WalkResult::interrupt();
+      }
+      MemRefType type = view.getType();
+      if (type.getRank() != 1 || type.getElementTypeBitWidth() != 32) {
+        why = "a view of dynamic shared memory is not 1-D of 32-bit "
+              "elements";
+        return WalkResult::interrupt();
+      }
+      for (Value operand : view->getOperands().drop_front())
+        if (!launchUniform(operand, kernel)) {
+          why = "a view of dynamic shared memory has an offset or size "
+                "that is not computed from the kernel's arguments and "
+                "constants";
+          return WalkResult::interrupt();
+        }
+      for (Operation *access : view->getUsers())
+        if (!isa<memref::LoadOp, memref::StoreOp>(access)) {
+          why = "a view of dynamic shared memory is used by '" +
+                access->getName().getStringRef().str() +
+                "' (only loads and stores are emulated)";
+          return WalkResult::interrupt();
+        }
+    }
+    return WalkResult::advance();
+  });
+  return why;
+}
+
 /// Why `kernel` cannot be emulated, or empty. Barriers must be where every
 /// thread of a block reaches them together by construction: in the body, or
 /// in `scf.for` loops without results that are themselves so placed. Such a
@@ -120,10 +189,13 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
   }
   if (!kernel.getBody().hasOneBlock())
     return "its body has more than one block";
-  std::string why;
+  std::string why = unsupportedDynamicShared(kernel);
+  if (!why.empty())
+    return why;
   kernel.getBody().walk([&](Operation *op) {
-    bool supported = isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp,
-                         gpu::GridDimOp, gpu::ReturnOp, gpu::BarrierOp>(op);
+    bool supported =
+        isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp, gpu::GridDimOp,
+            gpu::ReturnOp, gpu::BarrierOp, gpu::DynamicSharedMemoryOp>(op);
     if (!supported && isa<gpu::GPUDialect>(op->getDialect())) {
       why = "it uses '" + op->getName().getStringRef().str() +
             "', which the emulation does not run (threads that exchange "
@@ -194,7 +266,10 @@ struct NHCEmulateGPUKernelsPass
       if (keepLaunchers)
         emulated.setPrivate(); // only the library kernels are entries
       else
-        created.push_back(slotCount(b, kernel));
+        for (auto [suffix, value] :
+             {std::pair<StringRef, int64_t>{"_abi_slots", abiSlotCount(kernel)},
+              {"_static_shared_bytes", staticSharedBytes(kernel)}})
+          created.push_back(constantFunction(b, kernel, suffix, value));
     }
     if (keepLaunchers && failed(callEmulatedKernels(module)))
       return signalPassFailure();
@@ -208,23 +283,26 @@ struct NHCEmulateGPUKernelsPass
 
   /// Every gpu.launch_func of the host functions becomes a call of its
   /// emulated kernel: the kernel's operands, then the grid's and the
-  /// block's x, y, z sizes.
+  /// block's x, y, z sizes and the dynamic shared memory's bytes.
   LogicalResult callEmulatedKernels(ModuleOp module) {
     SmallVector<gpu::LaunchFuncOp> launches;
     module.walk([&](func::FuncOp fn) {
       fn.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
     });
     for (gpu::LaunchFuncOp launch : launches) {
-      if (launch.getDynamicSharedMemorySize() || launch.getAsyncToken() ||
-          !launch.getAsyncDependencies().empty())
+      if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty())
         return launch.emitError("cannot call the emulated kernel '")
                << launch.getKernelName().getValue()
-               << "': the launch has dynamic shared memory or async tokens";
+               << "': the launch has async tokens";
       OpBuilder b(launch);
       SmallVector<Value> operands(launch.getKernelOperands());
       gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
       gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-      for (Value size : {grid.x, grid.y, grid.z, block.x, block.y, block.z})
+      Value shared = launch.getDynamicSharedMemorySize();
+      if (!shared)
+        shared = arith::ConstantIndexOp::create(b, launch.getLoc(), 0);
+      for (Value size :
+           {grid.x, grid.y, grid.z, block.x, block.y, block.z, shared})
         operands.push_back(size.getType().isIndex()
                                ? size
                                : arith::IndexCastOp::create(
@@ -238,25 +316,27 @@ struct NHCEmulateGPUKernelsPass
     return success();
   }
 
-  /// func.func @<kernel>(args..., gx, gy, gz, bx, by, bz): every thread.
+  /// func.func @<kernel>(args..., gx, gy, gz, bx, by, bz, shared bytes):
+  /// every thread.
   /// The body runs per thread in loops over the block's threads; a barrier
   /// ends one such loop nest and starts the next (loop fission), so every
   /// thread finishes what precedes it before any goes on. A value defined
   /// before a barrier and used after it is kept per thread in an array of
   /// the block's size; workgroup buffers and those arrays are allocated once,
-  /// before the block loops, and reused by every block.
+  /// before the block loops, and reused by every block; so is the dynamic
+  /// shared memory, one heap buffer of the launch's bytes, and its views.
   func::FuncOp emulate(OpBuilder &b, gpu::GPUFuncOp kernel,
                        SmallVectorImpl<Operation *> &created) {
     Location loc = kernel.getLoc();
     MLIRContext *ctx = b.getContext();
     SmallVector<Type> inputs(kernel.getFunctionType().getInputs());
     unsigned numArgs = inputs.size();
-    inputs.append(6, b.getIndexType());
+    inputs.append(kTrailingSizes, b.getIndexType());
     auto fn = func::FuncOp::create(b, loc, kernel.getName(),
                                    FunctionType::get(ctx, inputs, {}));
     Block *entry = fn.addEntryBlock();
     OpBuilder body = OpBuilder::atBlockBegin(entry);
-    Emulation e(entry->getArguments().take_back(6), loc);
+    Emulation e(entry->getArguments().take_back(kTrailingSizes), loc);
     e.created = &created;
     e.zero = arith::ConstantIndexOp::create(body, loc, 0);
     e.one = arith::ConstantIndexOp::create(body, loc, 1);
@@ -277,10 +357,15 @@ struct NHCEmulateGPUKernelsPass
       e.map.map(buffer, alloca);
       if (checkRaces) { // who last wrote and read each element, and when
         auto tags = MemRefType::get({type.getNumElements()}, body.getI64Type());
-        e.shadows[alloca] = {memref::AllocaOp::create(body, loc, tags),
-                             memref::AllocaOp::create(body, loc, tags)};
+        Value writers = memref::AllocaOp::create(body, loc, tags);
+        Value readers = memref::AllocaOp::create(body, loc, tags);
+        Value length =
+            arith::ConstantIndexOp::create(body, loc, type.getNumElements());
+        e.shadows[alloca] = {writers, readers, e.zero, length};
+        e.tagArrays.push_back({writers, readers, length});
       }
     }
+    Value dynamicBuffer = e.dynamicShared(body, kernel);
     if (!e.shadows.empty())
       e.epoch = memref::AllocaOp::create(
           body, loc, MemRefType::get({1}, body.getI64Type()));
@@ -299,6 +384,8 @@ struct NHCEmulateGPUKernelsPass
     if (failed(e.run(body, kernelBody)))
       return nullptr;
     OpBuilder end = OpBuilder::atBlockEnd(entry);
+    if (dynamicBuffer)
+      memref::DeallocOp::create(end, loc, dynamicBuffer);
     func::ReturnOp::create(end, loc);
     return fn;
   }
@@ -306,7 +393,7 @@ struct NHCEmulateGPUKernelsPass
   /// The state of one kernel's emulation.
   struct Emulation {
     Emulation(ValueRange sizes, Location loc) : sizes(sizes), loc(loc) {}
-    ValueRange sizes; // grid x, y, z, block x, y, z
+    ValueRange sizes; // grid x, y, z, block x, y, z, dynamic shared bytes
     Location loc;
     /// The module's functions the pass keeps (the mma helpers join them).
     SmallVectorImpl<Operation *> *created = nullptr;
@@ -314,10 +401,18 @@ struct NHCEmulateGPUKernelsPass
     Value blockIds[3];
     bool reverse = false;
     std::string kernelName;
-    /// check-races: per workgroup buffer (its alloca), the tags of the last
-    /// writer and reader of each element; the block's barrier count.
+    /// check-races: per workgroup buffer (its alloca, or a view of the
+    /// dynamic shared memory), the tags of the last writer and reader of
+    /// each element (4-byte word, for the dynamic buffer), where the
+    /// buffer's first element is among them and its length; the block's
+    /// barrier count.
     bool checkRaces = false;
-    DenseMap<Value, std::pair<Value, Value>> shadows;
+    struct Shadow {
+      Value writers, readers, base, length;
+    };
+    DenseMap<Value, Shadow> shadows;
+    /// The distinct tag arrays (writers, readers) and their lengths.
+    SmallVector<std::tuple<Value, Value, Value>> tagArrays;
     Value epoch;
     /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
     /// part when several threads read an element in one epoch.
@@ -356,7 +451,9 @@ struct NHCEmulateGPUKernelsPass
         return done;
       };
       for (Operation &op : block) {
-        if (isa<gpu::ReturnOp, scf::YieldOp>(op))
+        // Dynamic shared memory and its views were made before the blocks.
+        if (isa<gpu::ReturnOp, scf::YieldOp, gpu::DynamicSharedMemoryOp>(op) ||
+            (isa<memref::ViewOp>(op) && map.contains(op.getResult(0))))
           continue;
         if (isa<gpu::BarrierOp>(op)) {
           if (failed(flush()))
@@ -439,6 +536,75 @@ struct NHCEmulateGPUKernelsPass
       return first;
     }
 
+
+    /// The kernel's dynamic shared memory: a heap buffer of the launch's
+    /// bytes (sizes[6]) mapped for every gpu.dynamic_shared_memory, and
+    /// each memref.view of it made here, its offset and size computed
+    /// from the kernel's arguments; aborts if a view does not lie within
+    /// the launch's bytes on 4-byte words. Null if the kernel has none.
+    Value dynamicShared(OpBuilder &b, gpu::GPUFuncOp kernel) {
+      auto dynamics =
+          llvm::to_vector(kernel.getBody().getOps<gpu::DynamicSharedMemoryOp>());
+      if (dynamics.empty())
+        return nullptr;
+      Value bytes = sizes[6];
+      Value buffer = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+          ValueRange{bytes});
+      IndexMath o{b, loc};
+      Value words = o.div(bytes, 4);
+      Value writers, readers;
+      if (checkRaces) {
+        auto tags =
+            MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+        writers = memref::AllocaOp::create(b, loc, tags, ValueRange{words});
+        readers = memref::AllocaOp::create(b, loc, tags, ValueRange{words});
+        tagArrays.push_back({writers, readers, words});
+      }
+      IRMapping uniform = map; // the kernel's arguments
+      std::string where = "GPU kernel '" + kernelName + "': ";
+      for (gpu::DynamicSharedMemoryOp dynamic : dynamics) {
+        map.map(dynamic.getResult(), buffer);
+        for (Operation *user : dynamic->getUsers()) {
+          auto view = cast<memref::ViewOp>(user);
+          SmallVector<Value> operands;
+          for (Value operand : view->getOperands().drop_front())
+            operands.push_back(launchValue(b, operand, uniform));
+          auto type = MemRefType::get(view.getType().getShape(),
+                                      view.getType().getElementType());
+          Value local = memref::ViewOp::create(
+              b, loc, type, buffer, operands.front(),
+              ValueRange(operands).drop_front());
+          map.map(view.getResult(), local);
+          Value length = memref::DimOp::create(b, loc, local, 0);
+          Value shift = operands.front();
+          Value end = o.add(shift, o.mul(length, 4));
+          Value aligned = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::eq, o.rem(shift, 4), zero);
+          Value fits = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ule, end, bytes);
+          cf::AssertOp::create(
+              b, loc, arith::AndIOp::create(b, loc, aligned, fits),
+              where + "a view of dynamic shared memory is not within the "
+                      "launch's bytes on 4-byte words");
+          if (checkRaces)
+            shadows[local] = {writers, readers, o.div(shift, 4), length};
+        }
+      }
+      return buffer;
+    }
+
+    /// `value` (launch-uniform: unsupportedDynamicShared) computed at `b`.
+    Value launchValue(OpBuilder &b, Value value, IRMapping &uniform) {
+      if (Value known = uniform.lookupOrNull(value))
+        return known;
+      Operation *def = value.getDefiningOp();
+      for (Value operand : def->getOperands())
+        launchValue(b, operand, uniform);
+      return b.clone(*def, uniform)->getResult(
+          cast<OpResult>(value).getResultNumber());
+    }
+
     /// At the start of each block: no element accessed, epoch 1.
     void startBlock(OpBuilder &b) {
       if (!epoch)
@@ -454,12 +620,10 @@ struct NHCEmulateGPUKernelsPass
       memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 1, 64),
                               epoch, zero);
       Value none = arith::ConstantIntOp::create(b, loc, 0, 64);
-      for (auto &[buffer, tags] : shadows) {
-        int64_t n = cast<MemRefType>(tags.first.getType()).getNumElements();
-        auto loop = scf::ForOp::create(
-            b, loc, zero, arith::ConstantIndexOp::create(b, loc, n), one);
+      for (auto &[writers, readers, length] : tagArrays) {
+        auto loop = scf::ForOp::create(b, loc, zero, length, one);
         OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
-        for (Value shadow : {tags.first, tags.second})
+        for (Value shadow : {writers, readers})
           memref::StoreOp::create(in, loc, none, shadow,
                                   loop.getInductionVar());
       }
@@ -477,15 +641,26 @@ struct NHCEmulateGPUKernelsPass
       auto i64 = [&](int64_t v) {
         return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
       };
-      // The element's offset in the (static, row-major) buffer.
+      // The element's offset in the row-major buffer (the view's length
+      // for a 1-D view), within it, then in the tags.
+      const Shadow &shadow = found->second;
       auto type = cast<MemRefType>(memref.getType());
       Value offset = zero;
       for (auto [dim, index] : llvm::enumerate(indices)) {
-        Value scaled = arith::MulIOp::create(
-            b, loc, offset,
-            arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim)));
+        Value size = type.isDynamicDim(dim)
+                         ? shadow.length
+                         : arith::ConstantIndexOp::create(
+                               b, loc, type.getDimSize(dim));
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             index, size);
+        cf::AssertOp::create(b, loc, inside,
+                             "GPU kernel '" + kernelName +
+                                 "': an index past the end of a workgroup "
+                                 "buffer");
+        Value scaled = arith::MulIOp::create(b, loc, offset, size);
         offset = arith::AddIOp::create(b, loc, scaled, index);
       }
+      offset = arith::AddIOp::create(b, loc, shadow.base, offset);
       Value now = memref::LoadOp::create(b, loc, epoch, zero);
       Value shifted = arith::ShLIOp::create(b, loc, now, i64(kTagBits));
       Value thread = arith::AddIOp::create(
@@ -501,7 +676,7 @@ struct NHCEmulateGPUKernelsPass
                                             tag, me);
         return arith::AndIOp::create(b, loc, current, other).getResult();
       };
-      auto [writers, readers] = found->second;
+      Value writers = shadow.writers, readers = shadow.readers;
       Value written = memref::LoadOp::create(b, loc, writers, offset);
       Value read = memref::LoadOp::create(b, loc, readers, offset);
       Value writtenByOther = byOther(written), readByOther = byOther(read);
@@ -841,18 +1016,37 @@ struct NHCEmulateGPUKernelsPass
     }
   };
 
-  /// func.func @<kernel>_abi_slots() -> i64.
-  func::FuncOp slotCount(OpBuilder &b, gpu::GPUFuncOp kernel) {
-    Location loc = kernel.getLoc();
+  /// The kernel's LLVM-level parameters (abiSlots).
+  static int64_t abiSlotCount(gpu::GPUFuncOp kernel) {
     int64_t slots = 0;
     for (Type type : kernel.getFunctionType().getInputs())
       slots += abiSlots(type);
+    return slots;
+  }
+
+  /// The bytes of the kernel's workgroup buffers (static shared memory, as
+  /// CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES reports it, less alignment).
+  static int64_t staticSharedBytes(gpu::GPUFuncOp kernel) {
+    int64_t bytes = 0;
+    for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
+      auto type = cast<MemRefType>(buffer.getType());
+      bytes += type.getNumElements() *
+               llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    }
+    return bytes;
+  }
+
+  /// func.func @<kernel><suffix>() -> i64 { return value }: what the CUDA
+  /// test double asks of an emulated kernel.
+  func::FuncOp constantFunction(OpBuilder &b, gpu::GPUFuncOp kernel,
+                                StringRef suffix, int64_t value) {
+    Location loc = kernel.getLoc();
     auto fn = func::FuncOp::create(
-        b, loc, (kernel.getName() + "_abi_slots").str(),
+        b, loc, (kernel.getName() + suffix).str(),
         FunctionType::get(b.getContext(), {}, {b.getI64Type()}));
     OpBuilder body = OpBuilder::atBlockBegin(fn.addEntryBlock());
-    Value count = arith::ConstantIntOp::create(body, loc, slots, 64);
-    func::ReturnOp::create(body, loc, count);
+    Value constant = arith::ConstantIntOp::create(body, loc, value, 64);
+    func::ReturnOp::create(body, loc, constant);
     return fn;
   }
 };

@@ -17,12 +17,14 @@
 // RUN: FileCheck %s --check-prefix=NONE < %t.lib.mlir
 
 // The host function stays; its launch calls the emulated kernel (private,
-// no _abi_slots twin) with the operands, then the grid's and block's sizes.
+// no _abi_slots twin) with the operands, then the grid's and block's sizes
+// and the dynamic shared memory's bytes (0 without).
 // CHECK-LABEL: func.func @scale(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?xf32>, %[[N:[a-z0-9]+]]: index)
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
-// CHECK: call @scale_kernel(%[[X]], %[[N]], %[[N]], %[[C1]], %[[C1]], %[[C128]], %[[C1]], %[[C1]])
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: call @scale_kernel(%[[X]], %[[N]], %[[N]], %[[C1]], %[[C1]], %[[C128]], %[[C1]], %[[C1]], %[[C0]])
 // CHECK-NOT: gpu.launch_func
 // CHECK-LABEL: func.func private @scale_kernel(
 // CHECK-NOT: abi_slots
@@ -56,11 +58,14 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Dynamic shared memory has no emulated meaning here.
+// A launch's dynamic shared memory bytes become the call's last size.
+// CHECK-LABEL: func.func @shared(
+// CHECK-SAME: %[[SN:[a-z0-9]+]]: index, %[[BYTES:[a-z0-9]+]]: i32)
+// CHECK: %[[B:.*]] = arith.index_cast %[[BYTES]] : i32 to index
+// CHECK: call @k(%[[SN]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[B]])
 module attributes {gpu.container_module} {
   func.func @shared(%n: index, %bytes: i32) {
     %c1 = arith.constant 1 : index
-    // expected-error @below {{cannot call the emulated kernel 'k': the launch has dynamic shared memory or async tokens}}
     gpu.launch_func @kernels::@k blocks in (%n, %c1, %c1)
         threads in (%c1, %c1, %c1) dynamic_shared_memory_size %bytes
     return

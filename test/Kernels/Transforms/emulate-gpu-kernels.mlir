@@ -5,12 +5,14 @@
 // RUN: %python -c "import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); slots = ctypes.CFUNCTYPE(ctypes.c_int64)(('nhc_add_kernel_abi_slots', lib)); sys.exit(0 if slots() == 11 else 1)" %t.so
 
 // A kernel becomes a host function over every block and thread of its
-// launch: six more index arguments (grid x, y, z, block x, y, z), loops
+// launch: seven more index arguments (grid x, y, z, block x, y, z, dynamic
+// shared memory bytes), loops
 // z, y, x over blocks then threads, the ids replaced by the loop indices.
 // CHECK-LABEL: func.func @scale_kernel(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?xf32>, %[[N:[a-z0-9]+]]: index,
 // CHECK-SAME: %[[GX:[a-z0-9]+]]: index, %[[GY:[a-z0-9]+]]: index, %[[GZ:[a-z0-9]+]]: index,
-// CHECK-SAME: %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index)
+// CHECK-SAME: %[[BX:[a-z0-9]+]]: index, %[[BY:[a-z0-9]+]]: index, %[[BZ:[a-z0-9]+]]: index,
+// CHECK-SAME: %{{[a-z0-9]+}}: index)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[GZ]]
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[GY]]
 // CHECK: scf.for %[[BID:[a-z0-9]+]] = %{{.*}} to %[[GX]]
@@ -24,6 +26,9 @@
 // Its parameter count: memref (5) + index (1).
 // CHECK-LABEL: func.func @scale_kernel_abi_slots() -> i64
 // CHECK: arith.constant 6 : i64
+// Its workgroup buffers' bytes (none):
+// CHECK-LABEL: func.func @scale_kernel_static_shared_bytes() -> i64
+// CHECK: arith.constant 0 : i64
 // The host side and the gpu.module are gone.
 // CHECK-NOT: @scale(
 // CHECK-NOT: gpu.module
@@ -89,6 +94,9 @@ module attributes {gpu.container_module} {
 // CHECK: scf.for
 // CHECK: memref.load %[[KEPT]]
 // CHECK-NOT: gpu.barrier
+// The static shared memory the CUDA test double reports: 32 floats.
+// CHECK-LABEL: func.func @sum_kernel_static_shared_bytes() -> i64
+// CHECK: arith.constant 128 : i64
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @sum_kernel(%x: memref<?xf32>)
@@ -198,6 +206,57 @@ module attributes {gpu.container_module} {
       %view = memref.subview %tile[0] [4] [1] : memref<32xf32, #gpu.address_space<workgroup>> to memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
       %v = memref.load %view[%c0] : memref<4xf32, strided<[1]>, #gpu.address_space<workgroup>>
       memref.store %v, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Dynamic shared memory is one host buffer seen through views made before
+// the block loops: their offsets and sizes must not depend on a thread.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'thread_view_kernel': a view of dynamic shared memory has an offset or size that is not computed from the kernel's arguments and constants}}
+    gpu.func @thread_view_kernel(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %t = gpu.thread_id x
+      %dsm = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+      %view = memref.view %dsm[%c0][%t] : memref<?xi8, #gpu.address_space<workgroup>> to memref<?xf32, #gpu.address_space<workgroup>>
+      %v = memref.load %view[%c0] : memref<?xf32, #gpu.address_space<workgroup>>
+      memref.store %v, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Race tags are per 4-byte word: views of other element widths are refused.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'half_view_kernel': a view of dynamic shared memory is not 1-D of 32-bit elements}}
+    gpu.func @half_view_kernel(%n: index) kernel {
+      %c0 = arith.constant 0 : index
+      %dsm = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+      %view = memref.view %dsm[%c0][%n] : memref<?xi8, #gpu.address_space<workgroup>> to memref<?xf16, #gpu.address_space<workgroup>>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Only views of the dynamic shared memory, in the kernel's body.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'nested_view_kernel': dynamic shared memory is used by 'memref.view' (only memref.view ops in the kernel's body are emulated)}}
+    gpu.func @nested_view_kernel(%n: index, %p: i1) kernel {
+      %c0 = arith.constant 0 : index
+      %dsm = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+      scf.if %p {
+        %view = memref.view %dsm[%c0][%n] : memref<?xi8, #gpu.address_space<workgroup>> to memref<?xf32, #gpu.address_space<workgroup>>
+      }
       gpu.return
     }
   }
