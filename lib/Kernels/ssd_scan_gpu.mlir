@@ -131,10 +131,14 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // tokens for the state), W X over the chunk's 64 tokens at once: the
 // operands staged k-major in workgroup memory, rows 72 floats apart (a
 // fragment's loads hit 32 banks), the partial sums kept in wT, y or the
-// state between stages. The state stays in the pool (P x N floats per head
-// do not fit beside the tiles in 48 KiB); step 3 reads it, step 4 rewrites
-// it. The tiles (between BEGIN/END GENERATED) are written by
-// tools/scripts/gen-gpu-tiles.py: edit the script and rerun it.
+// state between stages. The head's state stays on chip for the whole
+// prefill, in dynamic shared memory (P rows of nhc_ssd_chunk_state_stride
+// floats, 42 KiB for Nano-9B-v2's 80 x 128, beside 37 KiB of static
+// tiles; the runtime opts the kernel in past 48 KiB): loaded from the pool
+// once, step 3 reads it as C h_prevᵀ's B operand, step 4 updates it in
+// place, written back after the last chunk. The tiles (between BEGIN/END
+// GENERATED) are written by tools/scripts/gen-gpu-tiles.py: edit the
+// script and rerun it.
 func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -151,8 +155,14 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     attributes {nhc.gpu_variant_of = "nhc_ssd_chunk_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
+  %stateStride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
+  %stateWords = arith.muli %P, %stateStride : index
+  %floatBytes = arith.constant 4 : index
+  %stateBytes = arith.muli %stateWords, %floatBytes : index
+  %stateBytes32 = arith.index_cast %stateBytes : index to i32
   gpu.launch blocks(%h, %r, %bz) in (%gx = %H, %gy = %R, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+             dynamic_shared_memory_size %stateBytes32
              workgroup(%dtbuf : memref<64xf32, #gpu.address_space<workgroup>>,
                        %cumbuf : memref<64xf32, #gpu.address_space<workgroup>>,
                        %coefbuf : memref<64xf32, #gpu.address_space<workgroup>>,
@@ -163,8 +173,11 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %c2 = arith.constant 2 : index
     %c4 = arith.constant 4 : index
     %c8 = arith.constant 8 : index
+    %c12 = arith.constant 12 : index
     %c16 = arith.constant 16 : index
+    %c20 = arith.constant 20 : index
     %c24 = arith.constant 24 : index
+    %c28 = arith.constant 28 : index
     %c32 = arith.constant 32 : index
     %c72 = arith.constant 72 : index
     %c2304 = arith.constant 2304 : index
@@ -199,6 +212,31 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isFirst = arith.cmpi eq, %tx, %c0 : index
+    // The head's state on chip, h(p, k) at hs[p * hStride + k], columns
+    // N .. hStride - 1 zero (C h_prevᵀ reads them against C's zeros).
+    %hStride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
+    %hWords = arith.muli %P, %hStride : index
+    %dsm = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+    %hs = memref.view %dsm[%c0][%hWords]
+        : memref<?xi8, #gpu.address_space<workgroup>>
+          to memref<?xf32, #gpu.address_space<workgroup>>
+    %PN = arith.muli %P, %N : index
+    %hasTokens = arith.cmpi ult, %q#0, %last : index
+    scf.if %hasTokens {
+      scf.for %e = %tx to %hWords step %threads {
+        %p = arith.divui %e, %hStride : index
+        %k = arith.remui %e, %hStride : index
+        %kIn = arith.cmpi ult, %k, %N : index
+        %kSafe = arith.select %kIn, %k, %c0 : index
+        %pN = arith.muli %p, %N : index
+        %gi0 = arith.addi %sbase, %pN : index
+        %gi = arith.addi %gi0, %kSafe : index
+        %v = memref.load %ssm_state[%gi] : memref<?xf32>
+        %vz = arith.select %kIn, %v, %zero : f32
+        memref.store %vz, %hs[%e] : memref<?xf32, #gpu.address_space<workgroup>>
+      }
+    }
+    gpu.barrier
     // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile.
     // BEGIN GENERATED lanes: tools/scripts/gen-gpu-tiles.py
     %laneId = arith.remui %tx, %c32 : index
@@ -748,6 +786,23 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       //    (the last barrier frees the stage for the next tile).
       scf.for %p0 = %c0 to %P step %kTile {
         // BEGIN GENERATED step3: tools/scripts/gen-gpu-tiles.py
+        %pLast = arith.subi %P, %one : index
+        %hpj0 = arith.addi %p0, %bn0 : index
+        %hq0 = arith.minui %hpj0, %pLast : index
+        %hr0 = arith.muli %hq0, %hStride : index
+        %hrt0 = arith.addi %hr0, %t : index
+        %hpj1 = arith.addi %p0, %bn1 : index
+        %hq1 = arith.minui %hpj1, %pLast : index
+        %hr1 = arith.muli %hq1, %hStride : index
+        %hrt1 = arith.addi %hr1, %t : index
+        %hpj2 = arith.addi %p0, %bn2 : index
+        %hq2 = arith.minui %hpj2, %pLast : index
+        %hr2 = arith.muli %hq2, %hStride : index
+        %hrt2 = arith.addi %hr2, %t : index
+        %hpj3 = arith.addi %p0, %bn3 : index
+        %hq3 = arith.minui %hpj3, %pLast : index
+        %hr3 = arith.muli %hq3, %hStride : index
+        %hrt3 = arith.addi %hr3, %t : index
         scf.for %k0 = %c0 to %N step %c32 {
           scf.for %e = %tx to %kStage step %threads {
             %rowLow = arith.remui %e, %c8 : index
@@ -772,20 +827,9 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %ci = arith.addi %ci0, %kSafe : index
             %cv = memref.load %xbc[%ci] : memref<?xf32>
             %cz = arith.select %cOk, %cv, %zero : f32
-            %p = arith.addi %p0, %row : index
-            %pIn = arith.cmpi ult, %p, %P : index
-            %hOk = arith.andi %kIn, %pIn : i1
-            %pSafe = arith.select %pIn, %p, %c0 : index
-            %pN = arith.muli %pSafe, %N : index
-            %hi0 = arith.addi %sbase, %pN : index
-            %hi = arith.addi %hi0, %kSafe : index
-            %hv = memref.load %ssm_state[%hi] : memref<?xf32>
-            %sb = arith.select %hOk, %hv, %zero : f32
             %sr = arith.muli %kk, %c72 : index
             %aAt = arith.addi %sr, %row : index
-            %bAt = arith.addi %aAt, %c2304 : index
             memref.store %cz, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
-            memref.store %sb, %stage[%bAt] : memref<4608xf32, #gpu.address_space<workgroup>>
           }
           gpu.barrier
           %first = arith.cmpi eq, %k0, %c0 : index
@@ -858,7 +902,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               : (memref<?xf32>, index, i1, i1) -> f32
           %yc3 = vector.from_elements %y030, %y031, %y032, %y033 : vector<2x2xf32>
           %y0k = arith.constant 0 : index
-          %y0kb = arith.constant 2304 : index
+          %y0hk0 = arith.addi %k0, %c0 : index
+          %y0hk1 = arith.addi %k0, %c4 : index
           %y0ao0 = arith.addi %y0k, %tk0 : index
           %y0ai0 = arith.addi %y0ao0, %rowA : index
           %y0a0 = memref.load %stage[%y0ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -873,36 +918,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y0a3 = memref.load %stage[%y0ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
           %y0A:2 = func.call @nhc_tf32_split4(%y0a0, %y0a1, %y0a2, %y0a3)
               : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
-          %y0bo00 = arith.addi %y0kb, %tk0 : index
-          %y0bi00 = arith.addi %y0bo00, %bn0 : index
-          %y0b00 = memref.load %stage[%y0bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y0bo01 = arith.addi %y0kb, %tk4 : index
-          %y0bi01 = arith.addi %y0bo01, %bn0 : index
-          %y0b01 = memref.load %stage[%y0bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bi00 = arith.addi %hrt0, %y0hk0 : index
+          %y0b00 = memref.load %hs[%y0bi00] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y0bi01 = arith.addi %hrt0, %y0hk1 : index
+          %y0b01 = memref.load %hs[%y0bi01] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B0:2 = func.call @nhc_tf32_split2(%y0b00, %y0b01)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y0bo10 = arith.addi %y0kb, %tk0 : index
-          %y0bi10 = arith.addi %y0bo10, %bn1 : index
-          %y0b10 = memref.load %stage[%y0bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y0bo11 = arith.addi %y0kb, %tk4 : index
-          %y0bi11 = arith.addi %y0bo11, %bn1 : index
-          %y0b11 = memref.load %stage[%y0bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bi10 = arith.addi %hrt1, %y0hk0 : index
+          %y0b10 = memref.load %hs[%y0bi10] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y0bi11 = arith.addi %hrt1, %y0hk1 : index
+          %y0b11 = memref.load %hs[%y0bi11] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B1:2 = func.call @nhc_tf32_split2(%y0b10, %y0b11)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y0bo20 = arith.addi %y0kb, %tk0 : index
-          %y0bi20 = arith.addi %y0bo20, %bn2 : index
-          %y0b20 = memref.load %stage[%y0bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y0bo21 = arith.addi %y0kb, %tk4 : index
-          %y0bi21 = arith.addi %y0bo21, %bn2 : index
-          %y0b21 = memref.load %stage[%y0bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bi20 = arith.addi %hrt2, %y0hk0 : index
+          %y0b20 = memref.load %hs[%y0bi20] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y0bi21 = arith.addi %hrt2, %y0hk1 : index
+          %y0b21 = memref.load %hs[%y0bi21] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B2:2 = func.call @nhc_tf32_split2(%y0b20, %y0b21)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y0bo30 = arith.addi %y0kb, %tk0 : index
-          %y0bi30 = arith.addi %y0bo30, %bn3 : index
-          %y0b30 = memref.load %stage[%y0bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y0bo31 = arith.addi %y0kb, %tk4 : index
-          %y0bi31 = arith.addi %y0bo31, %bn3 : index
-          %y0b31 = memref.load %stage[%y0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y0bi30 = arith.addi %hrt3, %y0hk0 : index
+          %y0b30 = memref.load %hs[%y0bi30] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y0bi31 = arith.addi %hrt3, %y0hk1 : index
+          %y0b31 = memref.load %hs[%y0bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B3:2 = func.call @nhc_tf32_split2(%y0b30, %y0b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
           %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %yc0) {mmaShape = [16, 8, 8], tf32Enabled}
@@ -930,7 +967,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y0m32 = nvgpu.mma.sync (%y0A#0, %y0B3#0, %y0m31) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y1k = arith.constant 576 : index
-          %y1kb = arith.constant 2880 : index
+          %y1hk0 = arith.addi %k0, %c8 : index
+          %y1hk1 = arith.addi %k0, %c12 : index
           %y1ao0 = arith.addi %y1k, %tk0 : index
           %y1ai0 = arith.addi %y1ao0, %rowA : index
           %y1a0 = memref.load %stage[%y1ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -945,36 +983,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y1a3 = memref.load %stage[%y1ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
           %y1A:2 = func.call @nhc_tf32_split4(%y1a0, %y1a1, %y1a2, %y1a3)
               : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
-          %y1bo00 = arith.addi %y1kb, %tk0 : index
-          %y1bi00 = arith.addi %y1bo00, %bn0 : index
-          %y1b00 = memref.load %stage[%y1bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y1bo01 = arith.addi %y1kb, %tk4 : index
-          %y1bi01 = arith.addi %y1bo01, %bn0 : index
-          %y1b01 = memref.load %stage[%y1bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bi00 = arith.addi %hrt0, %y1hk0 : index
+          %y1b00 = memref.load %hs[%y1bi00] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y1bi01 = arith.addi %hrt0, %y1hk1 : index
+          %y1b01 = memref.load %hs[%y1bi01] : memref<?xf32, #gpu.address_space<workgroup>>
           %y1B0:2 = func.call @nhc_tf32_split2(%y1b00, %y1b01)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y1bo10 = arith.addi %y1kb, %tk0 : index
-          %y1bi10 = arith.addi %y1bo10, %bn1 : index
-          %y1b10 = memref.load %stage[%y1bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y1bo11 = arith.addi %y1kb, %tk4 : index
-          %y1bi11 = arith.addi %y1bo11, %bn1 : index
-          %y1b11 = memref.load %stage[%y1bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bi10 = arith.addi %hrt1, %y1hk0 : index
+          %y1b10 = memref.load %hs[%y1bi10] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y1bi11 = arith.addi %hrt1, %y1hk1 : index
+          %y1b11 = memref.load %hs[%y1bi11] : memref<?xf32, #gpu.address_space<workgroup>>
           %y1B1:2 = func.call @nhc_tf32_split2(%y1b10, %y1b11)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y1bo20 = arith.addi %y1kb, %tk0 : index
-          %y1bi20 = arith.addi %y1bo20, %bn2 : index
-          %y1b20 = memref.load %stage[%y1bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y1bo21 = arith.addi %y1kb, %tk4 : index
-          %y1bi21 = arith.addi %y1bo21, %bn2 : index
-          %y1b21 = memref.load %stage[%y1bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bi20 = arith.addi %hrt2, %y1hk0 : index
+          %y1b20 = memref.load %hs[%y1bi20] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y1bi21 = arith.addi %hrt2, %y1hk1 : index
+          %y1b21 = memref.load %hs[%y1bi21] : memref<?xf32, #gpu.address_space<workgroup>>
           %y1B2:2 = func.call @nhc_tf32_split2(%y1b20, %y1b21)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y1bo30 = arith.addi %y1kb, %tk0 : index
-          %y1bi30 = arith.addi %y1bo30, %bn3 : index
-          %y1b30 = memref.load %stage[%y1bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y1bo31 = arith.addi %y1kb, %tk4 : index
-          %y1bi31 = arith.addi %y1bo31, %bn3 : index
-          %y1b31 = memref.load %stage[%y1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y1bi30 = arith.addi %hrt3, %y1hk0 : index
+          %y1b30 = memref.load %hs[%y1bi30] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y1bi31 = arith.addi %hrt3, %y1hk1 : index
+          %y1b31 = memref.load %hs[%y1bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y1B3:2 = func.call @nhc_tf32_split2(%y1b30, %y1b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
           %y1m00 = nvgpu.mma.sync (%y1A#0, %y1B0#1, %y0m02) {mmaShape = [16, 8, 8], tf32Enabled}
@@ -1002,7 +1032,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y1m32 = nvgpu.mma.sync (%y1A#0, %y1B3#0, %y1m31) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y2k = arith.constant 1152 : index
-          %y2kb = arith.constant 3456 : index
+          %y2hk0 = arith.addi %k0, %c16 : index
+          %y2hk1 = arith.addi %k0, %c20 : index
           %y2ao0 = arith.addi %y2k, %tk0 : index
           %y2ai0 = arith.addi %y2ao0, %rowA : index
           %y2a0 = memref.load %stage[%y2ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1017,36 +1048,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y2a3 = memref.load %stage[%y2ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
           %y2A:2 = func.call @nhc_tf32_split4(%y2a0, %y2a1, %y2a2, %y2a3)
               : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
-          %y2bo00 = arith.addi %y2kb, %tk0 : index
-          %y2bi00 = arith.addi %y2bo00, %bn0 : index
-          %y2b00 = memref.load %stage[%y2bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y2bo01 = arith.addi %y2kb, %tk4 : index
-          %y2bi01 = arith.addi %y2bo01, %bn0 : index
-          %y2b01 = memref.load %stage[%y2bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bi00 = arith.addi %hrt0, %y2hk0 : index
+          %y2b00 = memref.load %hs[%y2bi00] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y2bi01 = arith.addi %hrt0, %y2hk1 : index
+          %y2b01 = memref.load %hs[%y2bi01] : memref<?xf32, #gpu.address_space<workgroup>>
           %y2B0:2 = func.call @nhc_tf32_split2(%y2b00, %y2b01)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y2bo10 = arith.addi %y2kb, %tk0 : index
-          %y2bi10 = arith.addi %y2bo10, %bn1 : index
-          %y2b10 = memref.load %stage[%y2bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y2bo11 = arith.addi %y2kb, %tk4 : index
-          %y2bi11 = arith.addi %y2bo11, %bn1 : index
-          %y2b11 = memref.load %stage[%y2bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bi10 = arith.addi %hrt1, %y2hk0 : index
+          %y2b10 = memref.load %hs[%y2bi10] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y2bi11 = arith.addi %hrt1, %y2hk1 : index
+          %y2b11 = memref.load %hs[%y2bi11] : memref<?xf32, #gpu.address_space<workgroup>>
           %y2B1:2 = func.call @nhc_tf32_split2(%y2b10, %y2b11)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y2bo20 = arith.addi %y2kb, %tk0 : index
-          %y2bi20 = arith.addi %y2bo20, %bn2 : index
-          %y2b20 = memref.load %stage[%y2bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y2bo21 = arith.addi %y2kb, %tk4 : index
-          %y2bi21 = arith.addi %y2bo21, %bn2 : index
-          %y2b21 = memref.load %stage[%y2bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bi20 = arith.addi %hrt2, %y2hk0 : index
+          %y2b20 = memref.load %hs[%y2bi20] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y2bi21 = arith.addi %hrt2, %y2hk1 : index
+          %y2b21 = memref.load %hs[%y2bi21] : memref<?xf32, #gpu.address_space<workgroup>>
           %y2B2:2 = func.call @nhc_tf32_split2(%y2b20, %y2b21)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y2bo30 = arith.addi %y2kb, %tk0 : index
-          %y2bi30 = arith.addi %y2bo30, %bn3 : index
-          %y2b30 = memref.load %stage[%y2bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y2bo31 = arith.addi %y2kb, %tk4 : index
-          %y2bi31 = arith.addi %y2bo31, %bn3 : index
-          %y2b31 = memref.load %stage[%y2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y2bi30 = arith.addi %hrt3, %y2hk0 : index
+          %y2b30 = memref.load %hs[%y2bi30] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y2bi31 = arith.addi %hrt3, %y2hk1 : index
+          %y2b31 = memref.load %hs[%y2bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y2B3:2 = func.call @nhc_tf32_split2(%y2b30, %y2b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
           %y2m00 = nvgpu.mma.sync (%y2A#0, %y2B0#1, %y1m02) {mmaShape = [16, 8, 8], tf32Enabled}
@@ -1074,7 +1097,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y2m32 = nvgpu.mma.sync (%y2A#0, %y2B3#0, %y2m31) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y3k = arith.constant 1728 : index
-          %y3kb = arith.constant 4032 : index
+          %y3hk0 = arith.addi %k0, %c24 : index
+          %y3hk1 = arith.addi %k0, %c28 : index
           %y3ao0 = arith.addi %y3k, %tk0 : index
           %y3ai0 = arith.addi %y3ao0, %rowA : index
           %y3a0 = memref.load %stage[%y3ai0] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1089,36 +1113,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y3a3 = memref.load %stage[%y3ai3] : memref<4608xf32, #gpu.address_space<workgroup>>
           %y3A:2 = func.call @nhc_tf32_split4(%y3a0, %y3a1, %y3a2, %y3a3)
               : (f32, f32, f32, f32) -> (vector<4x1xf32>, vector<4x1xf32>)
-          %y3bo00 = arith.addi %y3kb, %tk0 : index
-          %y3bi00 = arith.addi %y3bo00, %bn0 : index
-          %y3b00 = memref.load %stage[%y3bi00] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y3bo01 = arith.addi %y3kb, %tk4 : index
-          %y3bi01 = arith.addi %y3bo01, %bn0 : index
-          %y3b01 = memref.load %stage[%y3bi01] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bi00 = arith.addi %hrt0, %y3hk0 : index
+          %y3b00 = memref.load %hs[%y3bi00] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y3bi01 = arith.addi %hrt0, %y3hk1 : index
+          %y3b01 = memref.load %hs[%y3bi01] : memref<?xf32, #gpu.address_space<workgroup>>
           %y3B0:2 = func.call @nhc_tf32_split2(%y3b00, %y3b01)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y3bo10 = arith.addi %y3kb, %tk0 : index
-          %y3bi10 = arith.addi %y3bo10, %bn1 : index
-          %y3b10 = memref.load %stage[%y3bi10] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y3bo11 = arith.addi %y3kb, %tk4 : index
-          %y3bi11 = arith.addi %y3bo11, %bn1 : index
-          %y3b11 = memref.load %stage[%y3bi11] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bi10 = arith.addi %hrt1, %y3hk0 : index
+          %y3b10 = memref.load %hs[%y3bi10] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y3bi11 = arith.addi %hrt1, %y3hk1 : index
+          %y3b11 = memref.load %hs[%y3bi11] : memref<?xf32, #gpu.address_space<workgroup>>
           %y3B1:2 = func.call @nhc_tf32_split2(%y3b10, %y3b11)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y3bo20 = arith.addi %y3kb, %tk0 : index
-          %y3bi20 = arith.addi %y3bo20, %bn2 : index
-          %y3b20 = memref.load %stage[%y3bi20] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y3bo21 = arith.addi %y3kb, %tk4 : index
-          %y3bi21 = arith.addi %y3bo21, %bn2 : index
-          %y3b21 = memref.load %stage[%y3bi21] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bi20 = arith.addi %hrt2, %y3hk0 : index
+          %y3b20 = memref.load %hs[%y3bi20] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y3bi21 = arith.addi %hrt2, %y3hk1 : index
+          %y3b21 = memref.load %hs[%y3bi21] : memref<?xf32, #gpu.address_space<workgroup>>
           %y3B2:2 = func.call @nhc_tf32_split2(%y3b20, %y3b21)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y3bo30 = arith.addi %y3kb, %tk0 : index
-          %y3bi30 = arith.addi %y3bo30, %bn3 : index
-          %y3b30 = memref.load %stage[%y3bi30] : memref<4608xf32, #gpu.address_space<workgroup>>
-          %y3bo31 = arith.addi %y3kb, %tk4 : index
-          %y3bi31 = arith.addi %y3bo31, %bn3 : index
-          %y3b31 = memref.load %stage[%y3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
+          %y3bi30 = arith.addi %hrt3, %y3hk0 : index
+          %y3b30 = memref.load %hs[%y3bi30] : memref<?xf32, #gpu.address_space<workgroup>>
+          %y3bi31 = arith.addi %hrt3, %y3hk1 : index
+          %y3b31 = memref.load %hs[%y3bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y3B3:2 = func.call @nhc_tf32_split2(%y3b30, %y3b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
           %y3m00 = nvgpu.mma.sync (%y3A#0, %y3B0#1, %y2m02) {mmaShape = [16, 8, 8], tf32Enabled}
@@ -1990,8 +2006,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       }
       // 4. The chunk-end state exp(cum_last) h + (coef ∘ X)ᵀ B in 64 x 64
       //    tiles of (p, n), 32 tokens at a time, the partial sums in the
-      //    state itself (each element read and written by one thread; step
-      //    3's staged reads of it all came before one of its barriers).
+      //    state on chip (each element read and written by one thread;
+      //    step 3's reads of it all came before one of its barriers).
       %etot = math.exp %cumLast : f32
       scf.for %p0 = %c0 to %P step %kTile {
         // BEGIN GENERATED step4: tools/scripts/gen-gpu-tiles.py
@@ -2031,73 +2047,73 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             }
             gpu.barrier
             %first = arith.cmpi eq, %s0, %c0 : index
-            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj00, %p0, %n0, %P, %N, %sbase)
+            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj00, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h000 = func.call @nhc_ssd_state_partial(%ssm_state, %hi00#0, %hi00#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj01, %p0, %n0, %P, %N, %sbase)
+            %h000 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi00#0, %hi00#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj01, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h001 = func.call @nhc_ssd_state_partial(%ssm_state, %hi01#0, %hi01#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj00, %p0, %n0, %P, %N, %sbase)
+            %h001 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi01#0, %hi01#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj00, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h002 = func.call @nhc_ssd_state_partial(%ssm_state, %hi02#0, %hi02#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj01, %p0, %n0, %P, %N, %sbase)
+            %h002 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi02#0, %hi02#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj01, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h003 = func.call @nhc_ssd_state_partial(%ssm_state, %hi03#0, %hi03#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %h003 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi03#0, %hi03#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc0 = vector.from_elements %h000, %h001, %h002, %h003 : vector<2x2xf32>
-            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj10, %p0, %n0, %P, %N, %sbase)
+            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj10, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h010 = func.call @nhc_ssd_state_partial(%ssm_state, %hi10#0, %hi10#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj11, %p0, %n0, %P, %N, %sbase)
+            %h010 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi10#0, %hi10#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj11, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h011 = func.call @nhc_ssd_state_partial(%ssm_state, %hi11#0, %hi11#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj10, %p0, %n0, %P, %N, %sbase)
+            %h011 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi11#0, %hi11#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj10, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h012 = func.call @nhc_ssd_state_partial(%ssm_state, %hi12#0, %hi12#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj11, %p0, %n0, %P, %N, %sbase)
+            %h012 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi12#0, %hi12#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj11, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h013 = func.call @nhc_ssd_state_partial(%ssm_state, %hi13#0, %hi13#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %h013 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi13#0, %hi13#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc1 = vector.from_elements %h010, %h011, %h012, %h013 : vector<2x2xf32>
-            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj20, %p0, %n0, %P, %N, %sbase)
+            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj20, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h020 = func.call @nhc_ssd_state_partial(%ssm_state, %hi20#0, %hi20#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj21, %p0, %n0, %P, %N, %sbase)
+            %h020 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi20#0, %hi20#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj21, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h021 = func.call @nhc_ssd_state_partial(%ssm_state, %hi21#0, %hi21#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj20, %p0, %n0, %P, %N, %sbase)
+            %h021 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi21#0, %hi21#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj20, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h022 = func.call @nhc_ssd_state_partial(%ssm_state, %hi22#0, %hi22#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj21, %p0, %n0, %P, %N, %sbase)
+            %h022 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi22#0, %hi22#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj21, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h023 = func.call @nhc_ssd_state_partial(%ssm_state, %hi23#0, %hi23#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %h023 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi23#0, %hi23#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc2 = vector.from_elements %h020, %h021, %h022, %h023 : vector<2x2xf32>
-            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj30, %p0, %n0, %P, %N, %sbase)
+            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj30, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h030 = func.call @nhc_ssd_state_partial(%ssm_state, %hi30#0, %hi30#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj31, %p0, %n0, %P, %N, %sbase)
+            %h030 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi30#0, %hi30#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj31, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h031 = func.call @nhc_ssd_state_partial(%ssm_state, %hi31#0, %hi31#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj30, %p0, %n0, %P, %N, %sbase)
+            %h031 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi31#0, %hi31#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj30, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h032 = func.call @nhc_ssd_state_partial(%ssm_state, %hi32#0, %hi32#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
-            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj31, %p0, %n0, %P, %N, %sbase)
+            %h032 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi32#0, %hi32#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
+            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj31, %p0, %n0, %P, %N, %hStride)
                 : (index, index, index, index, index, index, index) -> (index, i1)
-            %h033 = func.call @nhc_ssd_state_partial(%ssm_state, %hi33#0, %hi33#1, %first, %etot)
-                : (memref<?xf32>, index, i1, i1, f32) -> f32
+            %h033 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi33#0, %hi33#1, %first, %etot)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc3 = vector.from_elements %h030, %h031, %h032, %h033 : vector<2x2xf32>
             %h0k = arith.constant 0 : index
             %h0kb = arith.constant 2304 : index
@@ -2388,53 +2404,53 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %h3m32 = nvgpu.mma.sync (%h3A#0, %h3B3#0, %h3m31) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
             %hv00 = vector.extract %h3m02[0, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi00#0, %hi00#1, %hv00)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi00#0, %hi00#1, %hv00)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv01 = vector.extract %h3m02[0, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi01#0, %hi01#1, %hv01)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi01#0, %hi01#1, %hv01)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv02 = vector.extract %h3m02[1, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi02#0, %hi02#1, %hv02)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi02#0, %hi02#1, %hv02)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv03 = vector.extract %h3m02[1, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi03#0, %hi03#1, %hv03)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi03#0, %hi03#1, %hv03)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv10 = vector.extract %h3m12[0, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi10#0, %hi10#1, %hv10)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi10#0, %hi10#1, %hv10)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv11 = vector.extract %h3m12[0, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi11#0, %hi11#1, %hv11)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi11#0, %hi11#1, %hv11)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv12 = vector.extract %h3m12[1, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi12#0, %hi12#1, %hv12)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi12#0, %hi12#1, %hv12)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv13 = vector.extract %h3m12[1, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi13#0, %hi13#1, %hv13)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi13#0, %hi13#1, %hv13)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv20 = vector.extract %h3m22[0, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi20#0, %hi20#1, %hv20)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi20#0, %hi20#1, %hv20)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv21 = vector.extract %h3m22[0, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi21#0, %hi21#1, %hv21)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi21#0, %hi21#1, %hv21)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv22 = vector.extract %h3m22[1, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi22#0, %hi22#1, %hv22)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi22#0, %hi22#1, %hv22)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv23 = vector.extract %h3m22[1, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi23#0, %hi23#1, %hv23)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi23#0, %hi23#1, %hv23)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv30 = vector.extract %h3m32[0, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi30#0, %hi30#1, %hv30)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi30#0, %hi30#1, %hv30)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv31 = vector.extract %h3m32[0, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi31#0, %hi31#1, %hv31)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi31#0, %hi31#1, %hv31)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv32 = vector.extract %h3m32[1, 0] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi32#0, %hi32#1, %hv32)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi32#0, %hi32#1, %hv32)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             %hv33 = vector.extract %h3m32[1, 1] : f32 from vector<2x2xf32>
-            func.call @nhc_tile_store_if(%ssm_state, %hi33#0, %hi33#1, %hv33)
-                : (memref<?xf32>, index, i1, f32) -> ()
+            func.call @nhc_ssd_chunk_state_store(%hs, %hi33#0, %hi33#1, %hv33)
+                : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, f32) -> ()
             gpu.barrier
           }
         }
@@ -2442,6 +2458,18 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       }
       // The next chunk reads the whole new state and rewrites the buffers.
       gpu.barrier
+    }
+    // The state back to the pool (after the last chunk's barrier).
+    scf.if %hasTokens {
+      scf.for %e = %tx to %PN step %threads {
+        %p = arith.divui %e, %N : index
+        %k = arith.remui %e, %N : index
+        %pRow = arith.muli %p, %hStride : index
+        %hi = arith.addi %pRow, %k : index
+        %v = memref.load %hs[%hi] : memref<?xf32, #gpu.address_space<workgroup>>
+        %gi = arith.addi %sbase, %e : index
+        memref.store %v, %ssm_state[%gi] : memref<?xf32>
+      }
     }
     gpu.terminator
   }
@@ -2488,19 +2516,32 @@ func.func private @nhc_ssd_chunk_y_slot(%l: index, %pp: index, %p0: index,
   return %i, %valid : index, i1
 }
 
-// State element (p0 + pp, n0 + nn) of the head (its first at sbase): its
-// index and whether it exists (p0 + pp < P, n0 + nn < N).
+// Floats per row of the chunk scan's state on chip: N rounded up to 32
+// (a stage's 32 columns stay in the row), plus 4 (a B fragment's 32 loads
+// from rows g, columns t, hit 32 banks).
+func.func private @nhc_ssd_chunk_state_stride(%N: index) -> index {
+  %c4 = arith.constant 4 : index
+  %c31 = arith.constant 31 : index
+  %c32 = arith.constant 32 : index
+  %up = arith.addi %N, %c31 : index
+  %stages = arith.divui %up, %c32 : index
+  %cols = arith.muli %stages, %c32 : index
+  %stride = arith.addi %cols, %c4 : index
+  return %stride : index
+}
+
+// State element (p0 + pp, n0 + nn) on chip: its index and whether it
+// exists (p0 + pp < P, n0 + nn < N).
 func.func private @nhc_ssd_chunk_state_slot(%pp: index, %nn: index,
                                             %p0: index, %n0: index,
                                             %P: index, %N: index,
-                                            %sbase: index) -> (index, i1) {
+                                            %hStride: index) -> (index, i1) {
   %p = arith.addi %p0, %pp : index
   %k = arith.addi %n0, %nn : index
   %pIn = arith.cmpi ult, %p, %P : index
   %kIn = arith.cmpi ult, %k, %N : index
   %valid = arith.andi %pIn, %kIn : i1
-  %pN = arith.muli %p, %N : index
-  %row = arith.addi %sbase, %pN : index
+  %row = arith.muli %p, %hStride : index
   %i = arith.addi %row, %k : index
   return %i, %valid : index, i1
 }
@@ -2508,12 +2549,12 @@ func.func private @nhc_ssd_chunk_state_slot(%pp: index, %nn: index,
 // A state element's partial sum before a stage: the old state times
 // exp(cum_last) before the first, what the stage before stored after it; 0
 // for an element that does not exist.
-func.func private @nhc_ssd_state_partial(%state: memref<?xf32>, %i: index,
-                                         %valid: i1, %first: i1,
-                                         %etot: f32) -> f32 {
+func.func private @nhc_ssd_chunk_state_partial(
+    %hs: memref<?xf32, #gpu.address_space<workgroup>>, %i: index,
+    %valid: i1, %first: i1, %etot: f32) -> f32 {
   %zero = arith.constant 0.0 : f32
   %v = scf.if %valid -> (f32) {
-    %old = memref.load %state[%i] : memref<?xf32>
+    %old = memref.load %hs[%i] : memref<?xf32, #gpu.address_space<workgroup>>
     %decayed = arith.mulf %old, %etot : f32
     %r = arith.select %first, %decayed, %old : f32
     scf.yield %r : f32
@@ -2521,4 +2562,14 @@ func.func private @nhc_ssd_state_partial(%state: memref<?xf32>, %i: index,
     scf.yield %zero : f32
   }
   return %v : f32
+}
+
+// Stores a state element that exists.
+func.func private @nhc_ssd_chunk_state_store(
+    %hs: memref<?xf32, #gpu.address_space<workgroup>>, %i: index,
+    %valid: i1, %v: f32) {
+  scf.if %valid {
+    memref.store %v, %hs[%i] : memref<?xf32, #gpu.address_space<workgroup>>
+  }
+  return
 }

@@ -16,12 +16,21 @@
  * double enqueues through nhc_fake_cuda_enqueue) into a graph instead of
  * running it; a graph launch runs it in order. While capturing, calls that
  * would make the host wait fail with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
- * as CU_STREAM_CAPTURE_MODE_THREAD_LOCAL makes them.
+ * as CU_STREAM_CAPTURE_MODE_THREAD_LOCAL makes them. Shared memory: an
+ * emulated kernel reports its static bytes (<entry>_static_shared_bytes); a
+ * launch asking for more dynamic bytes than the function allows (48 KiB
+ * less its static bytes, or what cuFuncSetAttribute set) fails
+ * with CUDA_ERROR_INVALID_VALUE, as does raising it past the device's
+ * opt-in limit.
  *   NHC_FAKE_CUDA_DEVICES  device count (default 1)
  *   NHC_FAKE_CUDA_SM       compute capability as major*10+minor (default 90)
  *   NHC_FAKE_CUDA_INIT     "fail": cuInit returns CUDA_ERROR_NO_DEVICE
  *   NHC_FAKE_CUDA_KERNELS  the emulated kernels (a shared object)
  *   NHC_FAKE_CUDA_MEMORY   bytes of device memory (default: unlimited)
+ *   NHC_FAKE_CUDA_SHARED_OPTIN  shared bytes a block may opt in to (default
+ *                          the chip's: 227 KiB on sm_90, 163 KiB on sm_80)
+ *   NHC_FAKE_CUDA_SHARED_DEFAULT  shared bytes a block may use without
+ *                          opting in (default 48 KiB, as on every chip)
  *===----------------------------------------------------------------------===*/
 #include <dlfcn.h>
 #include <stdint.h>
@@ -47,6 +56,7 @@ enum {
   INVALID_DEVICE = 101,
   INVALID_IMAGE = 200,
   INVALID_CONTEXT = 201,
+  INVALID_HANDLE = 400,
   NOT_FOUND = 500,
   CAPTURE_UNSUPPORTED = 900,
   CAPTURE_INVALIDATED = 901
@@ -58,7 +68,7 @@ enum NodeKind { NODE_LAUNCH, NODE_HTOD, NODE_DTOH, NODE_DTOD, NODE_MEMSET,
 struct Node {
   enum NodeKind kind;
   const struct Kernel *kernel; /* NODE_LAUNCH */
-  unsigned grid[3], block[3];
+  unsigned grid[3], block[3], shared;
   uint64_t *params; /* NODE_LAUNCH: one 8-byte slot each; NODE_HOST: the blob */
   uintptr_t dst, src;
   size_t bytes;
@@ -107,6 +117,20 @@ CUresult cuDeviceGet(int *device, int ordinal) {
   *device = ordinal;
   return SUCCESS;
 }
+/* The chip's opt-in shared memory per block (CUDA C++ Programming Guide,
+ * "Technical Specifications per Compute Capability"). */
+static int sharedOptin(void) {
+  int sm = envInt("NHC_FAKE_CUDA_SM", 90);
+  int byChip = sm == 90 || sm == 100 ? 227 * 1024
+               : sm == 80 || sm == 87 ? 163 * 1024
+               : sm == 86 || sm == 89 || sm == 120 ? 99 * 1024
+                                                   : 48 * 1024;
+  return envInt("NHC_FAKE_CUDA_SHARED_OPTIN", byChip);
+}
+/* A block's shared bytes without opting in: 48 KiB on every chip. */
+static int defaultShared(void) {
+  return envInt("NHC_FAKE_CUDA_SHARED_DEFAULT", 48 * 1024);
+}
 CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   int sm = envInt("NHC_FAKE_CUDA_SM", 90);
   (void)device;
@@ -114,6 +138,8 @@ CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
     *value = sm / 10;
   else if (attribute == 76)
     *value = sm % 10;
+  else if (attribute == 97) /* MAX_SHARED_MEMORY_PER_BLOCK_OPTIN */
+    *value = sharedOptin();
   else
     return INVALID_VALUE;
   return SUCCESS;
@@ -197,14 +223,6 @@ CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   *module = (CUmodule)m;
   return SUCCESS;
 }
-CUresult cuModuleUnload(CUmodule module) {
-  if (!current())
-    return INVALID_CONTEXT;
-  struct Module *m = (struct Module *)module;
-  free(m->image);
-  free(m);
-  return SUCCESS;
-}
 static int contains(const struct Module *m, const char *needle) {
   size_t n = strlen(needle);
   for (size_t i = 0; i + n <= m->size; ++i)
@@ -212,15 +230,32 @@ static int contains(const struct Module *m, const char *needle) {
       return 1;
   return 0;
 }
-/* An emulated kernel: its packed entry and its parameter count. */
+/* An emulated kernel of a loaded module (a function handle, as the driver's
+ * are per module: its attributes start afresh in each): its packed entry,
+ * its parameter count, its static shared bytes and the dynamic ones a
+ * launch may ask for. */
 struct Kernel {
+  const struct Module *module; /* NULL once the module is unloaded */
   void (*packed)(void **args);
   int64_t slots;
+  int staticShared, maxDynamicShared;
   long launched; /* launches issued (graph replays not included) */
   char name[400];
   struct Kernel *next;
 };
 static struct Kernel *kernels;
+
+CUresult cuModuleUnload(CUmodule module) {
+  if (!current())
+    return INVALID_CONTEXT;
+  struct Module *m = (struct Module *)module;
+  for (struct Kernel *k = kernels; k; k = k->next)
+    if (k->module == m)
+      k->module = NULL;
+  free(m->image);
+  free(m);
+  return SUCCESS;
+}
 
 /* The emulated kernels, if NHC_FAKE_CUDA_KERNELS names them; a file that
  * does not load is reported and fails every kernel lookup (launches must
@@ -265,7 +300,7 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
   if (!emulation())
     return NOT_FOUND;
   for (struct Kernel *k = kernels; k; k = k->next)
-    if (strcmp(k->name, name) == 0) {
+    if (k->module == m && strcmp(k->name, name) == 0) {
       *function = (CUfunction)k;
       return SUCCESS;
     }
@@ -285,10 +320,54 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
   int64_t (*count)(void);
   memcpy(&count, &slots, sizeof(slots));
   k->slots = count();
+  strcpy(symbol, name);
+  strcat(symbol, "_static_shared_bytes");
+  void *staticBytes = dlsym(emulation(), symbol);
+  if (!staticBytes) { /* an emulation library older than this double */
+    free(k);
+    return NOT_FOUND;
+  }
+  memcpy(&count, &staticBytes, sizeof(staticBytes));
+  k->staticShared = (int)count();
+  k->module = m;
+  k->maxDynamicShared = defaultShared() - k->staticShared;
+  if (k->maxDynamicShared < 0)
+    k->maxDynamicShared = 0;
   strcpy(k->name, name);
   k->next = kernels;
   kernels = k;
   *function = (CUfunction)k;
+  return SUCCESS;
+}
+
+/* Shared memory attributes. A function of a module loaded without
+ * NHC_FAKE_CUDA_KERNELS (its launches run nothing) has no static bytes and
+ * keeps no limit. */
+CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction f) {
+  if (!current())
+    return INVALID_CONTEXT;
+  const struct Kernel *k = emulationWanted() ? (const struct Kernel *)f : NULL;
+  if (k && !k->module)
+    return INVALID_HANDLE; /* its module was unloaded */
+  if (attribute == 1) /* SHARED_SIZE_BYTES */
+    *value = k ? k->staticShared : 0;
+  else if (attribute == 8) /* MAX_DYNAMIC_SHARED_SIZE_BYTES */
+    *value = k ? k->maxDynamicShared : defaultShared();
+  else
+    return INVALID_VALUE;
+  return SUCCESS;
+}
+CUresult cuFuncSetAttribute(CUfunction f, int attribute, int value) {
+  if (!current())
+    return INVALID_CONTEXT;
+  struct Kernel *k = emulationWanted() ? (struct Kernel *)f : NULL;
+  if (k && !k->module)
+    return INVALID_HANDLE;
+  int staticShared = k ? k->staticShared : 0;
+  if (attribute != 8 || value < 0 || value > sharedOptin() - staticShared)
+    return INVALID_VALUE;
+  if (k)
+    k->maxDynamicShared = value;
   return SUCCESS;
 }
 
@@ -473,13 +552,13 @@ CUresult cuStreamSynchronize(CUstream s) {
 }
 static CUresult runKernel(const struct Kernel *k, unsigned gx, unsigned gy,
                           unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                          void **params);
+                          unsigned shared, void **params);
 CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned shared,
                         CUstream s, void **params, void **extra) {
   if (!current())
     return INVALID_CONTEXT;
-  (void)shared; (void)s; (void)extra;
+  (void)s; (void)extra;
   /* CUDA's limits: grid y, z <= 65535; block z <= 64, 1024 threads. */
   if (!gx || !gy || !gz || !bx || !by || !bz || gy > 65535 || gz > 65535 ||
       bz > 64 || (uint64_t)bx * by * bz > 1024)
@@ -488,6 +567,10 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
   if (!emulationWanted())
     return SUCCESS;
   struct Kernel *k = (struct Kernel *)f;
+  if (!k->module)
+    return INVALID_HANDLE; /* its module was unloaded */
+  if (shared > (unsigned)k->maxDynamicShared)
+    return INVALID_VALUE;
   ++k->launched;
   if (capturing) { /* the parameters' values, one 8-byte slot each */
     struct Node *n = addNode(NODE_LAUNCH);
@@ -496,6 +579,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
     n->kernel = k;
     n->grid[0] = gx; n->grid[1] = gy; n->grid[2] = gz;
     n->block[0] = bx; n->block[1] = by; n->block[2] = bz;
+    n->shared = shared;
     if (k->slots > 1024)
       return INVALID_VALUE; /* more than cuGraphLaunch replays */
     n->params = (uint64_t *)malloc((size_t)(k->slots ? k->slots : 1) * 8);
@@ -507,19 +591,22 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
       memcpy(&n->params[i], params[i], 8);
     return SUCCESS;
   }
-  return runKernel(k, gx, gy, gz, bx, by, bz, params);
+  return runKernel(k, gx, gy, gz, bx, by, bz, shared, params);
 }
 
+/* The emulated kernel's arguments: the parameters, then the grid's and the
+ * block's sizes and the dynamic shared bytes. */
 static CUresult runKernel(const struct Kernel *k, unsigned gx, unsigned gy,
                           unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                          void **params) {
-  void **args = (void **)malloc((size_t)(k->slots + 6) * sizeof(void *));
+                          unsigned shared, void **params) {
+  enum { SIZES = 7 };
+  void **args = (void **)malloc((size_t)(k->slots + SIZES) * sizeof(void *));
   if (!args)
     return OUT_OF_MEMORY;
-  int64_t sizes[6] = {gx, gy, gz, bx, by, bz};
+  int64_t sizes[SIZES] = {gx, gy, gz, bx, by, bz, shared};
   for (int64_t i = 0; i < k->slots; ++i)
     args[i] = params[i];
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < SIZES; ++i)
     args[k->slots + i] = &sizes[i];
   k->packed(args);
   free(args);
@@ -533,6 +620,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   case NO_DEVICE: *name = "CUDA_ERROR_NO_DEVICE"; return SUCCESS;
   case INVALID_DEVICE: *name = "CUDA_ERROR_INVALID_DEVICE"; return SUCCESS;
   case INVALID_IMAGE: *name = "CUDA_ERROR_INVALID_IMAGE"; return SUCCESS;
+  case INVALID_HANDLE: *name = "CUDA_ERROR_INVALID_HANDLE"; return SUCCESS;
   case NOT_FOUND: *name = "CUDA_ERROR_NOT_FOUND"; return SUCCESS;
   case INVALID_CONTEXT: *name = "CUDA_ERROR_INVALID_CONTEXT"; return SUCCESS;
   case CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return SUCCESS;
@@ -635,11 +723,16 @@ CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
     CUresult result = SUCCESS;
     switch (n->kind) {
     case NODE_LAUNCH: {
+      if (!n->kernel->module) { /* its module was unloaded */
+        result = INVALID_HANDLE;
+        break;
+      }
       void *params[1024];
       for (int64_t p = 0; p < n->kernel->slots && p < 1024; ++p)
         params[p] = &n->params[p];
       result = runKernel(n->kernel, n->grid[0], n->grid[1], n->grid[2],
-                         n->block[0], n->block[1], n->block[2], params);
+                         n->block[0], n->block[1], n->block[2], n->shared,
+                         params);
       break;
     }
     case NODE_HTOD:
@@ -681,8 +774,9 @@ uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
 /* For tests: launches of the emulated kernel `name` issued so far (graph
  * replays not included; 0 for one never looked up). */
 long nhc_fake_cuda_kernel_launches(const char *name) {
+  long launched = 0;
   for (const struct Kernel *k = kernels; k; k = k->next)
     if (strcmp(k->name, name) == 0)
-      return k->launched;
-  return 0;
+      launched += k->launched;
+  return launched;
 }

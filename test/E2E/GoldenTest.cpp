@@ -1081,6 +1081,60 @@ TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
   EXPECT_GT(downProjections, 0) << "the case has no MLP";
 }
 
+/// The chunked SSD scan keeps each head's state in dynamic shared memory
+/// beside its static tiles: the cuda backend opts its kernel in at session
+/// creation (here the driver double grants no dynamic bytes without it:
+/// NHC_FAKE_CUDA_SHARED_DEFAULT=0), and a device that cannot give a block
+/// that much is refused at session creation naming the kernel, before any
+/// step could fail half-way.
+TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
+  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
+                           ? std::getenv("NHC_CUDA_DRIVER")
+                           : nullptr;
+  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), whose shared memory limits are set "
+                    "by NHC_FAKE_CUDA_SHARED_*";
+  struct RestoreLimits {
+    ~RestoreLimits() {
+      unsetenv("NHC_FAKE_CUDA_SHARED_DEFAULT");
+      unsetenv("NHC_FAKE_CUDA_SHARED_OPTIN");
+    }
+  } restore;
+  setenv("NHC_FAKE_CUDA_SHARED_DEFAULT", "0", 1);
+  {
+    Model model(fp32Case("dense"));
+    const long long before = fakeKernelLaunches("nhc_ssd_chunk_scan_kernel");
+    model.expectPrefillMatches(0);
+    EXPECT_GT(fakeKernelLaunches("nhc_ssd_chunk_scan_kernel"), before)
+        << "the prefill ran the chunked scan";
+  }
+  setenv("NHC_FAKE_CUDA_SHARED_OPTIN", "1024", 1); // less than its static tiles
+  nhc_artifact_t *artifact = nullptr;
+  ASSERT_EQ(nhc_artifact_load(artifactPath("dense.nhc").c_str(), &artifact),
+            NHC_OK);
+  nhc_weights_t *weights = nullptr;
+  ASSERT_EQ(nhc_weights_synthetic(nhc_artifact_manifest(artifact), 1,
+                                  NHC_DTYPE_F32, &weights),
+            NHC_OK);
+  nhc_session_options_t options{};
+  options.max_slots = 2;
+  options.max_seq_len = 16;
+  options.backend = "cuda";
+  nhc_session_t *session = nullptr;
+  const nhc_status_t status =
+      nhc_session_create_ex(artifact, weights, &options, &session);
+  const std::string error = nhc_last_error();
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  EXPECT_EQ(status, NHC_UNSUPPORTED) << error;
+  EXPECT_NE(error.find("GPU kernel 'nhc_ssd_chunk_scan_kernel'"),
+            std::string::npos) << error;
+  EXPECT_NE(error.find("bytes of dynamic shared memory per block"),
+            std::string::npos) << error;
+}
+
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
 /// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
 /// says so in a session note. Either way the logits are the reference's.

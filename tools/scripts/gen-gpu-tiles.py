@@ -44,6 +44,10 @@ AQS = f'memref<192xf32, {WG}>'
 # tensor cores.
 AST = f'memref<4608xf32, {WG}>'
 TF = 'vector<4x1xf32>'
+# The SSD chunk scan's state on chip (dynamic shared memory): row p of the
+# head's P x N state at %hs[p * %hStride ..], %hStride = N rounded up to 32,
+# plus 4 (so a B fragment's 32 loads, hStride g + t, hit 32 banks).
+HS = f'memref<?xf32, {WG}>'
 TB = 'vector<2x1xf32>'
 TC = 'vector<2x2xf32>'
 ROWS = ('%rowA', '%rowB')  # accumulator element i's row: ROWS[i // 2]
@@ -78,15 +82,23 @@ def lanes(I):
     return o
 
 
-def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps):
+def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps,
+              b_in_state=False):
     """acc[j] (4 accumulator fragments) += A B over `steps` k-steps of 8:
     A(row, k) at a_buf[a_base + k * 72 + row], B(k, n) at
-    b_buf[b_base + k * 72 + n]. Returns the lines and the final names."""
+    b_buf[b_base + k * 72 + n], or with b_in_state the SSD state on chip:
+    B(k, n) = h(p0 + n, k0 + k) at %hs[%hrt<j> + k0 + k - t] (state_rows).
+    Returns the lines and the final names."""
     o=[]
     for ks in range(steps):
         P=f'{pre}{ks}'
         o.append(f'{I}%{P}k = arith.constant {a_base + 8 * ks * 72} : index')
-        if b_base != a_base:
+        if b_in_state:
+            for r in range(2):
+                o.append(f'{I}%{P}hk{r} = arith.addi %k0, %c{8 * ks + 4 * r} : index'
+                         if 8 * ks + 4 * r else
+                         f'{I}%{P}hk{r} = arith.addi %k0, %c0 : index')
+        elif b_base != a_base:
             o.append(f'{I}%{P}kb = arith.constant {b_base + 8 * ks * 72} : index')
         kb = f'%{P}kb' if b_base != a_base else f'%{P}k'
         # A: a_r at row ROWS[r % 2], k = t + 4 (r / 2).
@@ -99,6 +111,10 @@ def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps):
         for j in range(4):
             # B: b_r at k = t + 4 r, column bn_j.
             for r in range(2):
+                if b_in_state:
+                    o+=[f'{I}%{P}bi{j}{r} = arith.addi %hrt{j}, %{P}hk{r} : index',
+                        f'{I}%{P}b{j}{r} = memref.load %hs[%{P}bi{j}{r}] : {HS}']
+                    continue
                 o+=[f'{I}%{P}bo{j}{r} = arith.addi {kb}, %tk{4 * r} : index',
                     f'{I}%{P}bi{j}{r} = arith.addi %{P}bo{j}{r}, %bn{j} : index',
                     f'{I}%{P}b{j}{r} = memref.load {b_buf}[%{P}bi{j}{r}] : {AST}']
@@ -205,8 +221,8 @@ def stage_pair(I, a, b):
 
 def stage(I, second):
     """Stages 32 state columns from k0: A(row, kk) = C of chunk token row,
-    B(kk, row) = B of that token (second == 'b') or state row p0 + row
-    (second == 'h'); 0 past the chunk, P or N."""
+    and with second == 'b' B(kk, row) = B of that token; 0 past the chunk or
+    N."""
     o=[f'{I}scf.for %e = %tx to %kStage step %threads {{']
     K=I+'  '
     o+=warp_staging_place(K)
@@ -227,18 +243,25 @@ def stage(I, second):
             f'{K}%bi = arith.addi %bi0, %kSafe : index',
             f'{K}%bv = memref.load %xbc[%bi] : memref<?xf32>',
             f'{K}%sb = arith.select %cOk, %bv, %zero : f32']
+        o+=stage_pair(K, 'cz', 'sb')
     else:
-        o+=[f'{K}%p = arith.addi %p0, %row : index',
-            f'{K}%pIn = arith.cmpi ult, %p, %P : index',
-            f'{K}%hOk = arith.andi %kIn, %pIn : i1',
-            f'{K}%pSafe = arith.select %pIn, %p, %c0 : index',
-            f'{K}%pN = arith.muli %pSafe, %N : index',
-            f'{K}%hi0 = arith.addi %sbase, %pN : index',
-            f'{K}%hi = arith.addi %hi0, %kSafe : index',
-            f'{K}%hv = memref.load %ssm_state[%hi] : memref<?xf32>',
-            f'{K}%sb = arith.select %hOk, %hv, %zero : f32']
-    o+=stage_pair(K, 'cz', 'sb')
+        o+=[f'{K}%sr = arith.muli %kk, %c72 : index',
+            f'{K}%aAt = arith.addi %sr, %row : index',
+            f'{K}memref.store %cz, %stage[%aAt] : {AST}']
     o.append(f'{I}}}')
+    return o
+
+
+def state_rows(I):
+    """Per 64-column tile p0: where each n8 tile's B column (state row
+    p0 + bn_j, the last row past P: its products land only in outputs that
+    do not exist) starts in %hs, plus the lane's t."""
+    o=[f'{I}%pLast = arith.subi %P, %one : index']
+    for j in range(4):
+        o+=[f'{I}%hpj{j} = arith.addi %p0, %bn{j} : index',
+            f'{I}%hq{j} = arith.minui %hpj{j}, %pLast : index',
+            f'{I}%hr{j} = arith.muli %hq{j}, %hStride : index',
+            f'{I}%hrt{j} = arith.addi %hr{j}, %t : index']
     return o
 
 
@@ -259,13 +282,14 @@ def in_memory(I, pre, slot, partial):
     return accumulators(I, pre, init)
 
 
-def store_in_memory(I, pre, memory, acc):
+def store_in_memory(I, pre, memory, acc, store='@nhc_tile_store_if',
+                    memory_type='memref<?xf32>'):
     """Stores the fragments' elements where in_memory's slots exist."""
     o=[]
     for j, i in elements():
         o+=[f'{I}%{pre}v{j}{i} = vector.extract {acc[j]}[{i // 2}, {i % 2}] : f32 from {TC}',
-            f'{I}func.call @nhc_tile_store_if({memory}, %{pre}i{j}{i}#0, %{pre}i{j}{i}#1, %{pre}v{j}{i})',
-            f'{I}    : (memref<?xf32>, index, i1, f32) -> ()']
+            f'{I}func.call {store}({memory}, %{pre}i{j}{i}#0, %{pre}i{j}{i}#1, %{pre}v{j}{i})',
+            f'{I}    : ({memory_type}, index, i1, f32) -> ()']
     return o
 
 
@@ -300,7 +324,8 @@ def step3(I):
     J=I+'  '
     slot=('@nhc_ssd_chunk_y_slot({row}, {col}, %p0, %n, %P, %c0tok, %HP, %hp0)'
           ' : (index, index, index, index, index, index, index, index)')
-    o=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'h')
+    o=state_rows(I)
+    o+=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'c')
     o+=[f'{J}gpu.barrier',
         f'{J}%first = arith.cmpi eq, %k0, %c0 : index']
     lines, acc = in_memory(
@@ -308,7 +333,8 @@ def step3(I):
         '@nhc_tile_load_partial(%y, %yi{j}{i}#0, %yi{j}{i}#1, %first)'
         ' : (memref<?xf32>, index, i1, i1)')
     o+=lines
-    steps, acc = mma_steps(J, 'y', acc, '%stage', 0, '%stage', 2304, 4)
+    steps, acc = mma_steps(J, 'y', acc, '%stage', 0, '%hs', 0, 4,
+                           b_in_state=True)
     o+=steps + store_in_memory(J, 'y', '%y', acc)
     o+=[f'{J}gpu.barrier', f'{I}}}']
     # X's 64 x 64 tile: B(s, pp) = x of chunk token s, column p0 + pp.
@@ -361,7 +387,7 @@ def step3(I):
 def step4(I):
     """The state tile (p0.., n0..): exp(cum_last) h + (coef ∘ X)ᵀ B, 32
     tokens a stage (A(p, s) = coef_s x_s[p], B(s, n) = B_s[n]: consecutive
-    threads, consecutive floats), partial sums kept in the state."""
+    threads, consecutive floats), partial sums kept in the state on chip."""
     J=I+'  '
     K=J+'  '
     L=K+'  '
@@ -399,13 +425,14 @@ def step4(I):
         f'{K}%first = arith.cmpi eq, %s0, %c0 : index']
     lines, acc = in_memory(
         K, 'h',
-        '@nhc_ssd_chunk_state_slot({row}, {col}, %p0, %n0, %P, %N, %sbase)'
+        '@nhc_ssd_chunk_state_slot({row}, {col}, %p0, %n0, %P, %N, %hStride)'
         ' : (index, index, index, index, index, index, index)',
-        '@nhc_ssd_state_partial(%ssm_state, %hi{j}{i}#0, %hi{j}{i}#1, %first, %etot)'
-        ' : (memref<?xf32>, index, i1, i1, f32)')
+        '@nhc_ssd_chunk_state_partial(%hs, %hi{j}{i}#0, %hi{j}{i}#1, %first, %etot)'
+        f' : ({HS}, index, i1, i1, f32)')
     o+=lines
     steps, acc = mma_steps(K, 'h', acc, '%stage', 0, '%stage', 2304, 4)
-    o+=steps + store_in_memory(K, 'h', '%ssm_state', acc)
+    o+=steps + store_in_memory(K, 'h', '%hs', acc,
+                               '@nhc_ssd_chunk_state_store', HS)
     o+=[f'{K}gpu.barrier', f'{J}}}', f'{I}}}']
     return o
 

@@ -95,14 +95,17 @@ def NHCEmulateGPUKernelsPass
   let description = [{
     For testing a GPU launcher without a GPU: each `gpu.func` kernel of the
     module's `gpu.module`s becomes a public `func.func` of the same name with
-    six more `index` arguments, the grid's and the block's x, y, z sizes,
-    whose body loops over every block and every thread of the launch and
+    seven more `index` arguments, the grid's and the block's x, y, z sizes
+    and the launch's dynamic shared memory bytes, whose body loops over every block and every thread of the launch and
     runs the kernel body once per thread, `gpu.block_id` / `gpu.thread_id` /
     `gpu.grid_dim` / `gpu.block_dim` replaced by the loop indices and sizes.
     Each also gets `@<kernel>_abi_slots() -> i64`: the number of LLVM-level
     parameters of the kernel (a memref being five), which is how many
-    `kernelParams` a launcher passes. Everything else in the module (the
-    host functions, the `gpu.module`s) is erased.
+    `kernelParams` a launcher passes, and
+    `@<kernel>_static_shared_bytes() -> i64`: the bytes of its workgroup
+    buffers (what `CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES` reports, less
+    alignment). Everything else in the module (the host functions, the
+    `gpu.module`s) is erased.
 
     Threads of a block that meet at `gpu.barrier` run in turns between the
     barriers (loop fission): each stretch of the body between two barriers
@@ -112,7 +115,13 @@ def NHCEmulateGPUKernelsPass
     themselves); such a loop runs once per block with its body's stretches
     inside. Workgroup buffers (static shapes) are allocated once, before the
     block loops, and reused by each block in turn (their contents start
-    undefined on a GPU too);
+    undefined on a GPU too). Dynamic shared memory is one heap buffer of the
+    launch's bytes, allocated the same way: each `gpu.dynamic_shared_memory`
+    must be in the body, used only by 1-D `memref.view`s of 32-bit elements
+    in the body whose offset and size are computed from the kernel's
+    arguments and constants (so the views are made once, before the block
+    loops; a view not within the launch's bytes on 4-byte words aborts the
+    run), each view used only by loads and stores;
     a scalar value (or a vector of scalars, kept as its elements) defined
     before a barrier and used after it is kept per thread in an array of the
     block's size; constants are made again where used.
@@ -133,7 +142,8 @@ def NHCEmulateGPUKernelsPass
     The pass fails, naming the kernel, for any other gpu or nvgpu op
     (shuffles and subgroup operations would need threads in lockstep), a
     barrier or mma under other control flow, private memory attributions, a
-    workgroup buffer used other than by loads and stores, and a value of
+    workgroup buffer used other than by loads and stores, dynamic shared
+    memory used other than as above, and a value of
     another type used across a barrier or an mma. Threads run in turns, so races between them do not show as
     such; with `reverse-order` blocks and threads run in descending order,
     so a result that changes with it depends on the order of threads that
@@ -146,8 +156,10 @@ def NHCEmulateGPUKernelsPass
     naming the kernel (`cf.assert`), and so does a loop holding a barrier
     whose bounds differ between the threads of a block. Intervals count
     real barriers only, so the boundaries of the emulation's loops (which
-    order threads as a barrier would) do not hide a missing one. Global
-    memory is not checked.
+    order threads as a barrier would) do not hide a missing one. Views of
+    the dynamic shared memory share its tags per 4-byte word (aliasing
+    views see each other's accesses). An index past the end of a workgroup
+    buffer or view aborts too. Global memory is not checked.
 
     ```mlir
     gpu.module @nhc_kernels {
@@ -158,10 +170,11 @@ def NHCEmulateGPUKernelsPass
     }
     // becomes
     func.func @k(%a: memref<?xf32>, %gx: index, %gy: index, %gz: index,
-                 %bx: index, %by: index, %bz: index) {
+                 %bx: index, %by: index, %bz: index, %shared: index) {
       scf.for %iz = 0 to %gz { ... scf.for %tx = 0 to %bx { ... } }
     }
     func.func @k_abi_slots() -> i64 { return 5 }
+    func.func @k_static_shared_bytes() -> i64 { return 0 }
     ```
 
     With `keep-launchers`, the host functions stay instead (and no
@@ -169,7 +182,8 @@ def NHCEmulateGPUKernelsPass
     `func.call` of its emulated kernel with the launch's grid and block
     sizes, so every library kernel keeps its own signature and runs its GPU
     body, grid computation included (the kernel unit tests' `gpu-form.`
-    run). A launch with dynamic shared memory or async tokens is an error.
+    run), the launch's dynamic shared memory bytes (0 without) last. A
+    launch with async tokens is an error.
   }];
   let options = [
     Option<"keepLaunchers", "keep-launchers", "bool", /*default=*/"false",

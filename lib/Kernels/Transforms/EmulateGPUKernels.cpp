@@ -177,8 +177,11 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
   if (!kernel.getPrivateAttributions().empty())
     return "it has private memory attributions";
   for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
-    if (!cast<MemRefType>(buffer.getType()).hasStaticShape())
+    auto type = cast<MemRefType>(buffer.getType());
+    if (!type.hasStaticShape())
       return "a workgroup buffer has a dynamic shape";
+    if (!type.getElementType().isIntOrFloat())
+      return "a workgroup buffer's elements are not integers or floats";
     // It becomes a plain stack buffer: only loads and stores keep their
     // types when its memory space goes.
     for (Operation *user : buffer.getUsers())
@@ -365,7 +368,7 @@ struct NHCEmulateGPUKernelsPass
         e.tagArrays.push_back({writers, readers, length});
       }
     }
-    Value dynamicBuffer = e.dynamicShared(body, kernel);
+    e.dynamicShared(body, kernel);
     if (!e.shadows.empty())
       e.epoch = memref::AllocaOp::create(
           body, loc, MemRefType::get({1}, body.getI64Type()));
@@ -384,8 +387,8 @@ struct NHCEmulateGPUKernelsPass
     if (failed(e.run(body, kernelBody)))
       return nullptr;
     OpBuilder end = OpBuilder::atBlockEnd(entry);
-    if (dynamicBuffer)
-      memref::DeallocOp::create(end, loc, dynamicBuffer);
+    for (Value buffer : e.heapBuffers)
+      memref::DeallocOp::create(end, loc, buffer);
     func::ReturnOp::create(end, loc);
     return fn;
   }
@@ -413,6 +416,8 @@ struct NHCEmulateGPUKernelsPass
     DenseMap<Value, Shadow> shadows;
     /// The distinct tag arrays (writers, readers) and their lengths.
     SmallVector<std::tuple<Value, Value, Value>> tagArrays;
+    /// What dynamicShared allocated on the heap, freed after the blocks.
+    SmallVector<Value> heapBuffers;
     Value epoch;
     /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
     /// part when several threads read an element in one epoch.
@@ -536,30 +541,33 @@ struct NHCEmulateGPUKernelsPass
       return first;
     }
 
-
     /// The kernel's dynamic shared memory: a heap buffer of the launch's
     /// bytes (sizes[6]) mapped for every gpu.dynamic_shared_memory, and
     /// each memref.view of it made here, its offset and size computed
     /// from the kernel's arguments; aborts if a view does not lie within
-    /// the launch's bytes on 4-byte words. Null if the kernel has none.
-    Value dynamicShared(OpBuilder &b, gpu::GPUFuncOp kernel) {
+    /// the launch's bytes on 4-byte words. The buffer and the race tags go
+    /// to heapBuffers.
+    void dynamicShared(OpBuilder &b, gpu::GPUFuncOp kernel) {
       auto dynamics =
           llvm::to_vector(kernel.getBody().getOps<gpu::DynamicSharedMemoryOp>());
       if (dynamics.empty())
-        return nullptr;
+        return;
       Value bytes = sizes[6];
       Value buffer = memref::AllocOp::create(
           b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
           ValueRange{bytes});
+      heapBuffers.push_back(buffer);
       IndexMath o{b, loc};
       Value words = o.div(bytes, 4);
       Value writers, readers;
       if (checkRaces) {
         auto tags =
             MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
-        writers = memref::AllocaOp::create(b, loc, tags, ValueRange{words});
-        readers = memref::AllocaOp::create(b, loc, tags, ValueRange{words});
+        // On the heap: 16 bytes per word would crowd the caller's stack.
+        writers = memref::AllocOp::create(b, loc, tags, ValueRange{words});
+        readers = memref::AllocOp::create(b, loc, tags, ValueRange{words});
         tagArrays.push_back({writers, readers, words});
+        heapBuffers.append({writers, readers});
       }
       IRMapping uniform = map; // the kernel's arguments
       std::string where = "GPU kernel '" + kernelName + "': ";
@@ -591,7 +599,6 @@ struct NHCEmulateGPUKernelsPass
             shadows[local] = {writers, readers, o.div(shift, 4), length};
         }
       }
-      return buffer;
     }
 
     /// `value` (launch-uniform: unsupportedDynamicShared) computed at `b`.

@@ -357,10 +357,12 @@ FailureOr<HostLibrary> mlir::nhc::compileGPUEmulationLibrary(
   if (failed(lowered))
     return failure();
   // The packed entries' signatures: every emulated kernel, its parameter
-  // count from its `_abi_slots` twin's constant.
+  // count from its `_abi_slots` twin's constant (the twins themselves, and
+  // the `_static_shared_bytes` ones, are plain C functions).
   HostLibrary lib;
   for (const auto &[name, numParams] : lowered->second) {
-    if (StringRef(name).ends_with("_abi_slots"))
+    if (StringRef(name).ends_with("_abi_slots") ||
+        StringRef(name).ends_with("_static_shared_bytes"))
       continue;
     KernelSignature sig;
     sig.name = name;

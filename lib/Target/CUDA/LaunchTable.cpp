@@ -36,6 +36,8 @@ std::string kindOf(Type type) {
     return kind::kF32;
   if (type.isInteger(64))
     return kind::kI64;
+  if (type.isInteger(32)) // a launch's dynamic shared memory bytes
+    return kind::kI32;
   if (type.isInteger(1))
     return kind::kI1;
   return "?";

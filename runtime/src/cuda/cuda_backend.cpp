@@ -315,6 +315,7 @@ public:
     synchronizeStream("uploading the weights");
     findDeviceExperts();
     findDeferredActivations();
+    checkSharedMemory();
     if (generatedWeights_)
       notes_.push_back(cat("cuda backend: ", generatedWeights_,
                            " synthetic weight matrices (",
@@ -500,6 +501,13 @@ public:
   void launch(const KernelCall &call, const StepShape &shape,
               uint64_t logitsRows) override {
     ContextScope scope = enter();
+    bindArgs(call, shape, logitsRows);
+    run(*planFunctions_[call.kernel], plan_.kernels[call.kernel].name);
+  }
+
+  /// args_ and hostViews_ for `call` in a step of `shape`.
+  void bindArgs(const KernelCall &call, const StepShape &shape,
+                uint64_t logitsRows) {
     const uint64_t T = shape.tokens, R = shape.requests;
     args_.clear();
     hostViews_.clear();
@@ -545,7 +553,56 @@ public:
       args_.push_back(a);
       hostViews_.push_back(view);
     }
-    run(*planFunctions_[call.kernel], plan_.kernels[call.kernel].name);
+  }
+
+  /// Refuses, when the session is made, a kernel of the plan whose
+  /// launches need more dynamic shared memory than the device allows it
+  /// (allowDynamicShared), rather than failing a step half-way: each call
+  /// resolved for a one-token step (the bytes follow the model's shapes,
+  /// not the step's). A call whose host code reads device memory is left
+  /// to the step's own check (run).
+  void checkSharedMemory() {
+    struct ReadsDevice {};
+    LoadScalar refuse = [](size_t, uint64_t, ParamKind) -> double {
+      throw ReadsDevice{};
+    };
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (const ScheduleEntry &entry : *entries) {
+        if (entry.kind != EntryKind::Kernel)
+          continue;
+        const std::string &kernel = plan_.kernels[entry.kernel.kernel].name;
+        bindArgs(entry.kernel, StepShape{1, 1, 1}, 1);
+        std::vector<ResolvedLaunch> launches;
+        try {
+          launches = resolveLaunches(*planFunctions_[entry.kernel.kernel],
+                                     args_, image_.chip, refuse,
+                                     cat(origin_, ": kernel '", kernel, "'"));
+        } catch (const ReadsDevice &) {
+          continue;
+        } catch (const Error &) {
+          continue; // not resolvable for a one-token step: the step checks
+        }
+        for (const ResolvedLaunch &launch : launches)
+          checkDynamicShared(launch, kernel);
+      }
+  }
+
+  /// Throws NHC_UNSUPPORTED if `launch` (of plan kernel or library op
+  /// `kernel`) takes more dynamic shared memory than its function may.
+  void checkDynamicShared(const ResolvedLaunch &launch,
+                          const std::string &kernel) const {
+    if (launch.sharedBytes == 0)
+      return;
+    auto allowed = dynamicSharedAllowed_.find(launch.entry);
+    uint32_t most =
+        allowed == dynamicSharedAllowed_.end() ? 0 : allowed->second;
+    NHC_CHECK(launch.sharedBytes <= most, NHC_UNSUPPORTED,
+              cat(origin_, ": GPU kernel '", launch.entry, "' of '", kernel,
+                  "' needs ", launch.sharedBytes,
+                  " bytes of dynamic shared memory per block; ",
+                  device_.name(), " allows it ", most, " (",
+                  device_.sharedOptin(),
+                  " bytes of shared memory per block in all)"));
   }
 
   void gemm(const GemmCall &call, const StepShape &shape) override {
@@ -1248,6 +1305,7 @@ private:
       std::vector<void *> params(launch.offsets.size());
       for (size_t i = 0; i < params.size(); ++i)
         params[i] = launch.storage.data() + launch.offsets[i];
+      checkDynamicShared(launch, kernel);
       checkCuda(api_,
                 api_.cuLaunchKernel(functions_.at(launch.entry), launch.grid[0],
                                     launch.grid[1], launch.grid[2],
@@ -1259,6 +1317,34 @@ private:
                     "' (grid ", launch.grid[0], "x", launch.grid[1], "x",
                     launch.grid[2], ", block ", launch.block[0], ")"));
     }
+  }
+
+  /// Lets `entry` (a kernel of `name` whose launches take dynamic shared
+  /// memory) use all the shared memory the device allows a block beside
+  /// its static bytes: CUDA grants 48 KiB in all unless the function opts
+  /// in (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES), once, here, so a
+  /// step (or its graph capture) only checks its launches' bytes.
+  void allowDynamicShared(const std::string &entry, const std::string &name) {
+    CUfunction function = functions_.at(entry);
+    int staticBytes = 0;
+    std::string what =
+        cat(origin_, ": GPU kernel '", entry, "' of '", name, "'");
+    checkCuda(api_,
+              api_.cuFuncGetAttribute(&staticBytes,
+                                      kFuncAttributeSharedSizeBytes, function),
+              NHC_INTERNAL, cat(what, ": its static shared memory"));
+    int dynamicBytes = std::max(device_.sharedOptin() - staticBytes, 0);
+    dynamicSharedAllowed_[entry] = 0; // no room: checkDynamicShared says so
+    if (dynamicBytes == 0)
+      return;
+    checkCuda(api_,
+              api_.cuFuncSetAttribute(function,
+                                      kFuncAttributeMaxDynamicSharedSizeBytes,
+                                      dynamicBytes),
+              NHC_INTERNAL,
+              cat(what, ": allowing ", dynamicBytes,
+                  " bytes of dynamic shared memory"));
+    dynamicSharedAllowed_[entry] = static_cast<uint32_t>(dynamicBytes);
   }
 
   /// Loads the launch table, the module for this device and every kernel
@@ -1291,8 +1377,14 @@ private:
         auto entry = launch.entry.find(image_.chip);
         NHC_CHECK(entry != launch.entry.end(), NHC_NOT_FOUND,
                   cat(where, ": '", name, "' has no entry for ", image_.chip));
-        if (functions_.count(entry->second))
+        bool dynamicShared =
+            launch.sharedBytes.kind != Operand::Kind::Const ||
+            launch.sharedBytes.integer != 0;
+        if (functions_.count(entry->second)) {
+          if (dynamicShared && !dynamicSharedAllowed_.count(entry->second))
+            allowDynamicShared(entry->second, name);
           continue;
+        }
         CUfunction function = nullptr;
         checkCuda(api_,
                   api_.cuModuleGetFunction(&function, module_->get(),
@@ -1301,6 +1393,8 @@ private:
                   cat(origin_, ": GPU kernel '", entry->second, "' of '", name,
                       "' in ", image_.chip));
         functions_[entry->second] = function;
+        if (dynamicShared)
+          allowDynamicShared(entry->second, name);
       }
       return fn;
     };
@@ -1489,6 +1583,8 @@ private:
   std::unique_ptr<Module> module_;
   LaunchTable table_;
   std::unordered_map<std::string, CUfunction> functions_; // by entry
+  /// Dynamic shared bytes a launch may take, by entry (allowDynamicShared).
+  std::unordered_map<std::string, uint32_t> dynamicSharedAllowed_;
   std::vector<const FunctionDef *> planFunctions_; // by plan kernel
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
                     *packE4m3_ = nullptr, *fillNormalF32_ = nullptr,

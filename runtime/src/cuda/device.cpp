@@ -26,6 +26,10 @@ DeviceContext::DeviceContext(std::shared_ptr<const DriverApi> api)
                                        device_),
             NHC_UNSUPPORTED, "cuda backend: compute capability");
   sm_ = major * 10 + minor;
+  checkCuda(*api_,
+            api_->cuDeviceGetAttribute(
+                &sharedOptin_, kAttributeMaxSharedMemoryPerBlockOptin, device_),
+            NHC_UNSUPPORTED, "cuda backend: shared memory per block");
   char name[256] = {};
   if (api_->cuDeviceGetName(name, sizeof(name) - 1, device_) == kCudaSuccess)
     name_ = name;

@@ -29,12 +29,16 @@ public:
   CUcontext context() const { return context_; }
   int sm() const { return sm_; } ///< compute capability, major * 10 + minor
   const std::string &name() const { return name_; }
+  /// Shared memory (static and dynamic) a block may use once its function
+  /// opts in, bytes (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN).
+  int sharedOptin() const { return sharedOptin_; }
 
 private:
   std::shared_ptr<const DriverApi> api_;
   CUdevice device_ = 0;
   CUcontext context_ = nullptr;
   int sm_ = 0;
+  int sharedOptin_ = 0;
   std::string name_ = "CUDA device 0";
 };
 

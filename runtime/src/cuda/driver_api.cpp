@@ -40,6 +40,8 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuModuleLoadData", reinterpret_cast<void **>(&api->cuModuleLoadData)},
       {"cuModuleUnload", reinterpret_cast<void **>(&api->cuModuleUnload)},
       {"cuModuleGetFunction", reinterpret_cast<void **>(&api->cuModuleGetFunction)},
+      {"cuFuncGetAttribute", reinterpret_cast<void **>(&api->cuFuncGetAttribute)},
+      {"cuFuncSetAttribute", reinterpret_cast<void **>(&api->cuFuncSetAttribute)},
       {"cuMemAlloc_v2", reinterpret_cast<void **>(&api->cuMemAlloc)},
       {"cuMemFree_v2", reinterpret_cast<void **>(&api->cuMemFree)},
       {"cuMemcpyHtoD_v2", reinterpret_cast<void **>(&api->cuMemcpyHtoD)},

@@ -42,6 +42,17 @@ constexpr CUresult kCudaSuccess = 0;
 /// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR.
 constexpr int kAttributeComputeCapabilityMajor = 75;
 constexpr int kAttributeComputeCapabilityMinor = 76;
+/// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+/// the most shared memory (static and dynamic, bytes) a block may use once
+/// its function opts in.
+constexpr int kAttributeMaxSharedMemoryPerBlockOptin = 97;
+/// cuFuncGetAttribute: CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, a function's
+/// static shared memory in bytes.
+constexpr int kFuncAttributeSharedSizeBytes = 1;
+/// cuFuncSetAttribute: CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, the
+/// dynamic shared memory a launch of the function may ask for (without it,
+/// 48 KiB less the static bytes).
+constexpr int kFuncAttributeMaxDynamicSharedSizeBytes = 8;
 /// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: only this thread's unsafe calls
 /// (synchronizing ones) fail while it captures.
 constexpr int kCaptureModeThreadLocal = 1;
@@ -67,6 +78,10 @@ struct DriverApi {
   CUresult (*cuModuleUnload)(CUmodule module) = nullptr;
   CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module,
                                   const char *name) = nullptr;
+  CUresult (*cuFuncGetAttribute)(int *value, int attribute,
+                                 CUfunction function) = nullptr;
+  CUresult (*cuFuncSetAttribute)(CUfunction function, int attribute,
+                                 int value) = nullptr;
   CUresult (*cuMemAlloc)(CUdeviceptr *address, size_t bytes) = nullptr;
   CUresult (*cuMemFree)(CUdeviceptr address) = nullptr;
   CUresult (*cuMemcpyHtoD)(CUdeviceptr dst, const void *src,

@@ -71,8 +71,10 @@ inline FailureOr<HostLibrary> compileHostLibrary(ModuleOp kernels,
 /// with `blockSize` threads per block, which must be the CUDA library's): a
 /// shared object exporting, for each GPU kernel entry `<k>` of the launch
 /// table, `void <k>_packed(void **args)` (the kernel's LLVM-level
-/// parameters, then the grid's and the block's x, y, z sizes as int64) and
-/// `int64_t <k>_abi_slots(void)` (how many parameters precede the sizes).
+/// parameters, then the grid's and the block's x, y, z sizes and the
+/// launch's dynamic shared memory bytes as int64), `int64_t
+/// <k>_abi_slots(void)` (how many parameters precede the sizes) and
+/// `int64_t <k>_static_shared_bytes(void)` (its workgroup buffers' bytes).
 /// Races in workgroup memory and barrier loops with bounds that differ
 /// between threads abort the process with a message (check-races).
 FailureOr<HostLibrary> compileGPUEmulationLibrary(
