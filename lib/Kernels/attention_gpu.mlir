@@ -148,8 +148,8 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     // Thread tx scores two slots of the tile: tx and tx + 256, slot s being
     // the pass's query head s / 64 at position s % 64 (K and V rows 129
     // floats apart in kvt: a warp's 32 positions hit 32 banks); a segment's
-    // first thread keeps its heads' m (stats[hl]), l (stats[8 + hl]) and
-    // rescale (stats[16 + hl]).
+    // first thread keeps its heads' m, l and rescale in stats
+    // (nhc_attention_decode_stat_slots).
     %hl0 = arith.divui %tx, %c64 : index
     %hl1 = arith.addi %hl0, %c4 : index
     %pos = arith.remui %tx, %c64 : index
@@ -173,9 +173,10 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
         // oBase(hl) .. + D - 1, then m and l.
         %resets = arith.cmpi ult, %tx, %gc : index
         scf.if %resets {
-          %li = arith.addi %tx, %c8 : index
-          memref.store %ninf, %stats[%tx] : memref<24xf32, #gpu.address_space<workgroup>>
-          memref.store %zero, %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+          %at:3 = func.call @nhc_attention_decode_stat_slots(%tx)
+              : (index) -> (index, index, index)
+          memref.store %ninf, %stats[%at#0] : memref<24xf32, #gpu.address_space<workgroup>>
+          memref.store %zero, %stats[%at#1] : memref<24xf32, #gpu.address_space<workgroup>>
         }
         %oElems = arith.muli %gc, %D : index
         scf.for %e = %tx to %oElems step %c256b {
@@ -288,8 +289,12 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
               : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
           %bmax1 = func.call @nhc_segment_reduce_256(%sc1, %tx, %partial, %true, %c64)
               : (f32, index, memref<256xf32, #gpu.address_space<workgroup>>, i1, index) -> f32
-          %m0 = memref.load %stats[%hl0] : memref<24xf32, #gpu.address_space<workgroup>>
-          %m1 = memref.load %stats[%hl1] : memref<24xf32, #gpu.address_space<workgroup>>
+          %at0:3 = func.call @nhc_attention_decode_stat_slots(%hl0)
+              : (index) -> (index, index, index)
+          %at1:3 = func.call @nhc_attention_decode_stat_slots(%hl1)
+              : (index) -> (index, index, index)
+          %m0 = memref.load %stats[%at0#0] : memref<24xf32, #gpu.address_space<workgroup>>
+          %m1 = memref.load %stats[%at1#0] : memref<24xf32, #gpu.address_space<workgroup>>
           %mNew0 = arith.maximumf %m0, %bmax0 : f32
           %mNew1 = arith.maximumf %m1, %bmax1 : f32
           %p0v = scf.if %valid0 -> (f32) {
@@ -349,8 +354,9 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
             scf.for %e = %tx to %pvElems step %c256b {
               %hl = arith.divui %e, %cw : index
               %dd = arith.remui %e, %cw : index
-              %cAt = arith.addi %hl, %c16 : index
-              %oc = memref.load %stats[%cAt] : memref<24xf32, #gpu.address_space<workgroup>>
+              %cAt:3 = func.call @nhc_attention_decode_stat_slots(%hl)
+                  : (index) -> (index, index, index)
+              %oc = memref.load %stats[%cAt#2] : memref<24xf32, #gpu.address_space<workgroup>>
               %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %hl, %lanes, %w, %D2)
                   : (index, index, index, index, index, index) -> index
               %od = arith.addi %oBase, %d0 : index
@@ -375,9 +381,10 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           }
         }
         scf.if %resets {
-          %m = memref.load %stats[%tx] : memref<24xf32, #gpu.address_space<workgroup>>
-          %li = arith.addi %tx, %c8 : index
-          %l = memref.load %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+          %at:3 = func.call @nhc_attention_decode_stat_slots(%tx)
+              : (index) -> (index, index, index)
+          %m = memref.load %stats[%at#0] : memref<24xf32, #gpu.address_space<workgroup>>
+          %l = memref.load %stats[%at#1] : memref<24xf32, #gpu.address_space<workgroup>>
           %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %tx, %lanes, %w, %D2)
               : (index, index, index, index, index, index) -> index
           %mi = arith.addi %oBase, %D : index
@@ -1896,26 +1903,35 @@ func.func private @nhc_attention_partial_base(%pRequest: index, %head0: index,
   return %base : index
 }
 
+// Where a decode pass's head hl (< 8) keeps its statistics in `stats`: its
+// running maximum m, its running sum l and its outputs' rescale.
+func.func private @nhc_attention_decode_stat_slots(%hl: index)
+    -> (index, index, index) {
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %li = arith.addi %hl, %c8 : index
+  %ci = arith.addi %hl, %c16 : index
+  return %hl, %li, %ci : index, index, index
+}
+
 // A decode pass's head hl after a tile, by the thread that `leads` it: m'
 // (its running maximum m and the new one mNew), l' = l exp(m - m') + the
-// tile's sum of p, and the rescale exp(m - m') for its outputs; in stats at
-// hl, 8 + hl and 16 + hl.
+// tile's sum of p, and the rescale exp(m - m') for its outputs
+// (nhc_attention_decode_stat_slots).
 func.func private @nhc_attention_decode_stats(
     %stats: memref<24xf32, #gpu.address_space<workgroup>>, %leads: i1,
     %hl: index, %m: f32, %mNew: f32, %psum: f32) {
   scf.if %leads {
-    %c8 = arith.constant 8 : index
-    %c16 = arith.constant 16 : index
-    %li = arith.addi %hl, %c8 : index
-    %ci = arith.addi %hl, %c16 : index
+    %at:3 = func.call @nhc_attention_decode_stat_slots(%hl)
+        : (index) -> (index, index, index)
     %dm = arith.subf %m, %mNew : f32
     %corr = math.exp %dm : f32
-    %l = memref.load %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
+    %l = memref.load %stats[%at#1] : memref<24xf32, #gpu.address_space<workgroup>>
     %lc = arith.mulf %l, %corr : f32
     %l2 = arith.addf %lc, %psum : f32
-    memref.store %mNew, %stats[%hl] : memref<24xf32, #gpu.address_space<workgroup>>
-    memref.store %l2, %stats[%li] : memref<24xf32, #gpu.address_space<workgroup>>
-    memref.store %corr, %stats[%ci] : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %mNew, %stats[%at#0] : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %l2, %stats[%at#1] : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %corr, %stats[%at#2] : memref<24xf32, #gpu.address_space<workgroup>>
   }
   return
 }
