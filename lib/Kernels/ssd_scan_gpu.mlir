@@ -114,7 +114,9 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 }
 
 // GPU form of ssd_scan.mlir's chunked prefill scan: one block of 256 threads
-// per (head, request), chunks of min(chunk, 64) tokens (the same
+// per (head, part of the head's state rows, request; one part for every
+// published config: nhc_ssd_chunk_state_parts), chunks of min(chunk, 64)
+// tokens (the same
 // recurrence; only rounding differs from the portable form's longer
 // chunks). Per chunk:
 //   1. thread s computes dt_s and A dt_s; the first thread sums cum_s in
@@ -132,10 +134,10 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // operands staged k-major in workgroup memory, rows 72 floats apart (a
 // fragment's loads hit 32 banks), the partial sums kept in wT, y or the
 // state between stages. The head's state stays on chip for the whole
-// prefill, in dynamic shared memory (P rows of nhc_ssd_chunk_state_stride
-// floats, 42 KiB for Nano-9B-v2's 80 x 128, beside 37 KiB of static
-// tiles; the runtime opts the kernel in past 48 KiB): loaded from the pool
-// once, step 3 reads it as C h_prevᵀ's B operand, step 4 updates it in
+// prefill, in dynamic shared memory (the part's rows of
+// nhc_ssd_chunk_state_stride floats, 42 KiB for Nano-9B-v2's 80 x 128,
+// beside 37 KiB of static tiles; the runtime opts the kernel in past
+// 48 KiB): loaded from the pool once, step 3 reads it as C h_prevᵀ's B operand, step 4 updates it in
 // place, written back after the last chunk. The tiles (between BEGIN/END
 // GENERATED) are written by tools/scripts/gen-gpu-tiles.py: edit the
 // script and rerun it.
@@ -155,12 +157,11 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     attributes {nhc.gpu_variant_of = "nhc_ssd_chunk_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
-  %stateStride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
-  %stateWords = arith.muli %P, %stateStride : index
-  %floatBytes = arith.constant 4 : index
-  %stateBytes = arith.muli %stateWords, %floatBytes : index
-  %stateBytes32 = arith.index_cast %stateBytes : index to i32
-  gpu.launch blocks(%h, %r, %bz) in (%gx = %H, %gy = %R, %gz = %c1)
+  %split:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N)
+      : (index, index) -> (index, index, index)
+  %stateBytes32 = arith.index_cast %split#2 : index to i32
+  %blocksX = arith.muli %H, %split#0 : index
+  gpu.launch blocks(%hPart, %r, %bz) in (%gx = %blocksX, %gy = %R, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              dynamic_shared_memory_size %stateBytes32
              workgroup(%dtbuf : memref<64xf32, #gpu.address_space<workgroup>>,
@@ -193,6 +194,15 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
         : (index, index, index, index) -> index
     // A zero chunk would never advance; a longer one than the buffers is cut.
+    // The head and the state rows [pBegin, pEnd) this block keeps.
+    %parts:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N)
+        : (index, index) -> (index, index, index)
+    %h = arith.divui %hPart, %parts#0 : index
+    %part = arith.remui %hPart, %parts#0 : index
+    %pBegin0 = arith.muli %part, %parts#1 : index
+    %pBegin = arith.minui %pBegin0, %P : index
+    %pEnd0 = arith.addi %pBegin, %parts#1 : index
+    %pEnd = arith.minui %pEnd0, %P : index
     %L1 = arith.maxui %chunk, %one : index
     %L = arith.minui %L1, %kTile : index
     %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
@@ -212,24 +222,29 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isFirst = arith.cmpi eq, %tx, %c0 : index
-    // The head's state on chip, h(p, k) at hs[p * hStride + k], columns
-    // N .. hStride - 1 zero (C h_prevᵀ reads them against C's zeros).
+    // The part's state on chip, h(p, k) at hs[(p - pBegin) * hStride + k],
+    // columns N .. hStride - 1 zero (C h_prevᵀ reads them against C's
+    // zeros).
     %hStride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
-    %hWords = arith.muli %P, %hStride : index
+    %hWords = arith.muli %parts#1, %hStride : index
     %dsm = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
     %hs = memref.view %dsm[%c0][%hWords]
         : memref<?xi8, #gpu.address_space<workgroup>>
           to memref<?xf32, #gpu.address_space<workgroup>>
-    %PN = arith.muli %P, %N : index
+    %partRows = arith.subi %pEnd, %pBegin : index
+    %partWords = arith.muli %partRows, %hStride : index
+    %partElems = arith.muli %partRows, %N : index
+    %pBeginN = arith.muli %pBegin, %N : index
+    %partBase = arith.addi %sbase, %pBeginN : index
     %hasTokens = arith.cmpi ult, %q#0, %last : index
     scf.if %hasTokens {
-      scf.for %e = %tx to %hWords step %threads {
+      scf.for %e = %tx to %partWords step %threads {
         %p = arith.divui %e, %hStride : index
         %k = arith.remui %e, %hStride : index
         %kIn = arith.cmpi ult, %k, %N : index
         %kSafe = arith.select %kIn, %k, %c0 : index
         %pN = arith.muli %p, %N : index
-        %gi0 = arith.addi %sbase, %pN : index
+        %gi0 = arith.addi %partBase, %pN : index
         %gi = arith.addi %gi0, %kSafe : index
         %v = memref.load %ssm_state[%gi] : memref<?xf32>
         %vz = arith.select %kIn, %v, %zero : f32
@@ -784,24 +799,28 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       // 3. The outputs, 64 columns at a time: each stage's partial sums of
       //    C h_prevᵀ in y, then X's tile staged and the outputs finished
       //    (the last barrier frees the stage for the next tile).
-      scf.for %p0 = %c0 to %P step %kTile {
+      scf.for %p0 = %pBegin to %pEnd step %kTile {
         // BEGIN GENERATED step3: tools/scripts/gen-gpu-tiles.py
-        %pLast = arith.subi %P, %one : index
+        %pLast = arith.subi %pEnd, %one : index
         %hpj0 = arith.addi %p0, %bn0 : index
         %hq0 = arith.minui %hpj0, %pLast : index
-        %hr0 = arith.muli %hq0, %hStride : index
+        %hqp0 = arith.subi %hq0, %pBegin : index
+        %hr0 = arith.muli %hqp0, %hStride : index
         %hrt0 = arith.addi %hr0, %t : index
         %hpj1 = arith.addi %p0, %bn1 : index
         %hq1 = arith.minui %hpj1, %pLast : index
-        %hr1 = arith.muli %hq1, %hStride : index
+        %hqp1 = arith.subi %hq1, %pBegin : index
+        %hr1 = arith.muli %hqp1, %hStride : index
         %hrt1 = arith.addi %hr1, %t : index
         %hpj2 = arith.addi %p0, %bn2 : index
         %hq2 = arith.minui %hpj2, %pLast : index
-        %hr2 = arith.muli %hq2, %hStride : index
+        %hqp2 = arith.subi %hq2, %pBegin : index
+        %hr2 = arith.muli %hqp2, %hStride : index
         %hrt2 = arith.addi %hr2, %t : index
         %hpj3 = arith.addi %p0, %bn3 : index
         %hq3 = arith.minui %hpj3, %pLast : index
-        %hr3 = arith.muli %hq3, %hStride : index
+        %hqp3 = arith.subi %hq3, %pBegin : index
+        %hr3 = arith.muli %hqp3, %hStride : index
         %hrt3 = arith.addi %hr3, %t : index
         scf.for %k0 = %c0 to %N step %c32 {
           scf.for %e = %tx to %kStage step %threads {
@@ -833,70 +852,70 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           }
           gpu.barrier
           %first = arith.cmpi eq, %k0, %c0 : index
-          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y000 = func.call @nhc_tile_load_partial(%y, %yi00#0, %yi00#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y001 = func.call @nhc_tile_load_partial(%y, %yi01#0, %yi01#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y002 = func.call @nhc_tile_load_partial(%y, %yi02#0, %yi02#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y003 = func.call @nhc_tile_load_partial(%y, %yi03#0, %yi03#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yc0 = vector.from_elements %y000, %y001, %y002, %y003 : vector<2x2xf32>
-          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y010 = func.call @nhc_tile_load_partial(%y, %yi10#0, %yi10#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y011 = func.call @nhc_tile_load_partial(%y, %yi11#0, %yi11#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y012 = func.call @nhc_tile_load_partial(%y, %yi12#0, %yi12#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y013 = func.call @nhc_tile_load_partial(%y, %yi13#0, %yi13#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yc1 = vector.from_elements %y010, %y011, %y012, %y013 : vector<2x2xf32>
-          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y020 = func.call @nhc_tile_load_partial(%y, %yi20#0, %yi20#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y021 = func.call @nhc_tile_load_partial(%y, %yi21#0, %yi21#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y022 = func.call @nhc_tile_load_partial(%y, %yi22#0, %yi22#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y023 = func.call @nhc_tile_load_partial(%y, %yi23#0, %yi23#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
           %yc2 = vector.from_elements %y020, %y021, %y022, %y023 : vector<2x2xf32>
-          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y030 = func.call @nhc_tile_load_partial(%y, %yi30#0, %yi30#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y031 = func.call @nhc_tile_load_partial(%y, %yi31#0, %yi31#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y032 = func.call @nhc_tile_load_partial(%y, %yi32#0, %yi32#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
-          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
               : (index, index, index, index, index, index, index, index) -> (index, i1)
           %y033 = func.call @nhc_tile_load_partial(%y, %yi33#0, %yi33#1, %first)
               : (memref<?xf32>, index, i1, i1) -> f32
@@ -1215,7 +1234,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %pp = arith.remui %e, %kTile : index
           %s = arith.divui %e, %kTile : index
           %p = arith.addi %p0, %pp : index
-          %pIn = arith.cmpi ult, %p, %P : index
+          %pIn = arith.cmpi ult, %p, %pEnd : index
           %sIn = arith.cmpi ult, %s, %n : index
           %xOk = arith.andi %pIn, %sIn : i1
           %pSafe = arith.select %pIn, %p, %c0 : index
@@ -1237,7 +1256,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %cumXB = memref.load %cumbuf[%rowB] : memref<64xf32, #gpu.address_space<workgroup>>
         %ecumB = math.exp %cumXB : f32
         %xrB = arith.muli %rowB, %c72 : index
-        %xi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch00 = func.call @nhc_tile_load_partial(%y, %xi00#0, %xi00#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1246,7 +1265,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl00 = memref.load %stage[%xa00] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx00 = arith.mulf %Dh, %xl00 : f32
         %x000 = arith.addf %off00, %dx00 : f32
-        %xi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch01 = func.call @nhc_tile_load_partial(%y, %xi01#0, %xi01#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1255,7 +1274,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl01 = memref.load %stage[%xa01] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx01 = arith.mulf %Dh, %xl01 : f32
         %x001 = arith.addf %off01, %dx01 : f32
-        %xi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch02 = func.call @nhc_tile_load_partial(%y, %xi02#0, %xi02#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1264,7 +1283,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl02 = memref.load %stage[%xa02] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx02 = arith.mulf %Dh, %xl02 : f32
         %x002 = arith.addf %off02, %dx02 : f32
-        %xi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch03 = func.call @nhc_tile_load_partial(%y, %xi03#0, %xi03#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1274,7 +1293,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %dx03 = arith.mulf %Dh, %xl03 : f32
         %x003 = arith.addf %off03, %dx03 : f32
         %xc0 = vector.from_elements %x000, %x001, %x002, %x003 : vector<2x2xf32>
-        %xi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch10 = func.call @nhc_tile_load_partial(%y, %xi10#0, %xi10#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1283,7 +1302,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl10 = memref.load %stage[%xa10] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx10 = arith.mulf %Dh, %xl10 : f32
         %x010 = arith.addf %off10, %dx10 : f32
-        %xi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch11 = func.call @nhc_tile_load_partial(%y, %xi11#0, %xi11#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1292,7 +1311,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl11 = memref.load %stage[%xa11] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx11 = arith.mulf %Dh, %xl11 : f32
         %x011 = arith.addf %off11, %dx11 : f32
-        %xi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch12 = func.call @nhc_tile_load_partial(%y, %xi12#0, %xi12#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1301,7 +1320,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl12 = memref.load %stage[%xa12] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx12 = arith.mulf %Dh, %xl12 : f32
         %x012 = arith.addf %off12, %dx12 : f32
-        %xi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch13 = func.call @nhc_tile_load_partial(%y, %xi13#0, %xi13#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1311,7 +1330,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %dx13 = arith.mulf %Dh, %xl13 : f32
         %x013 = arith.addf %off13, %dx13 : f32
         %xc1 = vector.from_elements %x010, %x011, %x012, %x013 : vector<2x2xf32>
-        %xi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch20 = func.call @nhc_tile_load_partial(%y, %xi20#0, %xi20#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1320,7 +1339,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl20 = memref.load %stage[%xa20] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx20 = arith.mulf %Dh, %xl20 : f32
         %x020 = arith.addf %off20, %dx20 : f32
-        %xi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch21 = func.call @nhc_tile_load_partial(%y, %xi21#0, %xi21#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1329,7 +1348,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl21 = memref.load %stage[%xa21] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx21 = arith.mulf %Dh, %xl21 : f32
         %x021 = arith.addf %off21, %dx21 : f32
-        %xi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch22 = func.call @nhc_tile_load_partial(%y, %xi22#0, %xi22#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1338,7 +1357,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl22 = memref.load %stage[%xa22] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx22 = arith.mulf %Dh, %xl22 : f32
         %x022 = arith.addf %off22, %dx22 : f32
-        %xi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch23 = func.call @nhc_tile_load_partial(%y, %xi23#0, %xi23#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1348,7 +1367,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %dx23 = arith.mulf %Dh, %xl23 : f32
         %x023 = arith.addf %off23, %dx23 : f32
         %xc2 = vector.from_elements %x020, %x021, %x022, %x023 : vector<2x2xf32>
-        %xi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch30 = func.call @nhc_tile_load_partial(%y, %xi30#0, %xi30#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1357,7 +1376,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl30 = memref.load %stage[%xa30] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx30 = arith.mulf %Dh, %xl30 : f32
         %x030 = arith.addf %off30, %dx30 : f32
-        %xi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch31 = func.call @nhc_tile_load_partial(%y, %xi31#0, %xi31#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1366,7 +1385,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl31 = memref.load %stage[%xa31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx31 = arith.mulf %Dh, %xl31 : f32
         %x031 = arith.addf %off31, %dx31 : f32
-        %xi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch32 = func.call @nhc_tile_load_partial(%y, %xi32#0, %xi32#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -1375,7 +1394,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xl32 = memref.load %stage[%xa32] : memref<4608xf32, #gpu.address_space<workgroup>>
         %dx32 = arith.mulf %Dh, %xl32 : f32
         %x032 = arith.addf %off32, %dx32 : f32
-        %xi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %P, %c0tok, %HP, %hp0)
+        %xi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
         %ch33 = func.call @nhc_tile_load_partial(%y, %xi33#0, %xi33#1, %false)
             : (memref<?xf32>, index, i1, i1) -> f32
@@ -2009,7 +2028,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
       //    state on chip (each element read and written by one thread;
       //    step 3's reads of it all came before one of its barriers).
       %etot = math.exp %cumLast : f32
-      scf.for %p0 = %c0 to %P step %kTile {
+      scf.for %p0 = %pBegin to %pEnd step %kTile {
         // BEGIN GENERATED step4: tools/scripts/gen-gpu-tiles.py
         scf.for %n0 = %c0 to %N step %kTile {
           scf.for %s0 = %c0 to %n step %c32 {
@@ -2022,7 +2041,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               %stok = arith.addi %c0tok, %jSafe : index
               %srow = arith.muli %stok, %xbcStride : index
               %p = arith.addi %p0, %row : index
-              %pIn = arith.cmpi ult, %p, %P : index
+              %pIn = arith.cmpi ult, %p, %pEnd : index
               %xOk = arith.andi %jIn, %pIn : i1
               %pSafe = arith.select %pIn, %p, %c0 : index
               %xi0 = arith.addi %srow, %hp0 : index
@@ -2047,71 +2066,71 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             }
             gpu.barrier
             %first = arith.cmpi eq, %s0, %c0 : index
-            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj00, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi00:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj00, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h000 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi00#0, %hi00#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj01, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi01:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj01, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h001 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi01#0, %hi01#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj00, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi02:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj00, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h002 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi02#0, %hi02#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj01, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi03:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj01, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h003 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi03#0, %hi03#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc0 = vector.from_elements %h000, %h001, %h002, %h003 : vector<2x2xf32>
-            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj10, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi10:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj10, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h010 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi10#0, %hi10#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj11, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi11:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj11, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h011 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi11#0, %hi11#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj10, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi12:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj10, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h012 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi12#0, %hi12#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj11, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi13:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj11, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h013 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi13#0, %hi13#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc1 = vector.from_elements %h010, %h011, %h012, %h013 : vector<2x2xf32>
-            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj20, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi20:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj20, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h020 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi20#0, %hi20#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj21, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi21:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj21, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h021 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi21#0, %hi21#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj20, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi22:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj20, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h022 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi22#0, %hi22#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj21, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi23:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj21, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h023 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi23#0, %hi23#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc2 = vector.from_elements %h020, %h021, %h022, %h023 : vector<2x2xf32>
-            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj30, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi30:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj30, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h030 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi30#0, %hi30#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj31, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi31:2 = func.call @nhc_ssd_chunk_state_slot(%rowA, %cj31, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h031 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi31#0, %hi31#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj30, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi32:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj30, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h032 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi32#0, %hi32#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
-            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj31, %p0, %n0, %P, %N, %hStride)
-                : (index, index, index, index, index, index, index) -> (index, i1)
+            %hi33:2 = func.call @nhc_ssd_chunk_state_slot(%rowB, %cj31, %p0, %n0, %pBegin, %pEnd, %N, %hStride)
+                : (index, index, index, index, index, index, index, index) -> (index, i1)
             %h033 = func.call @nhc_ssd_chunk_state_partial(%hs, %hi33#0, %hi33#1, %first, %etot)
                 : (memref<?xf32, #gpu.address_space<workgroup>>, index, i1, i1, f32) -> f32
             %hc3 = vector.from_elements %h030, %h031, %h032, %h033 : vector<2x2xf32>
@@ -2461,13 +2480,13 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     }
     // The state back to the pool (after the last chunk's barrier).
     scf.if %hasTokens {
-      scf.for %e = %tx to %PN step %threads {
+      scf.for %e = %tx to %partElems step %threads {
         %p = arith.divui %e, %N : index
         %k = arith.remui %e, %N : index
         %pRow = arith.muli %p, %hStride : index
         %hi = arith.addi %pRow, %k : index
         %v = memref.load %hs[%hi] : memref<?xf32, #gpu.address_space<workgroup>>
-        %gi = arith.addi %sbase, %e : index
+        %gi = arith.addi %partBase, %e : index
         memref.store %v, %ssm_state[%gi] : memref<?xf32>
       }
     }
@@ -2500,14 +2519,15 @@ func.func private @nhc_ssd_chunk_weight(%acc: f32, %lastStage: i1, %l: index,
 }
 
 // Output (l, p0 + pp) of a chunk starting at token c0tok: its index in y
-// and whether it exists (l < n, p0 + pp < P).
+// and whether it exists (l < n, p0 + pp < pEnd, the end of the block's
+// part of the head's columns).
 func.func private @nhc_ssd_chunk_y_slot(%l: index, %pp: index, %p0: index,
-                                        %n: index, %P: index, %c0tok: index,
-                                        %HP: index, %hp0: index)
-    -> (index, i1) {
+                                        %n: index, %pEnd: index,
+                                        %c0tok: index, %HP: index,
+                                        %hp0: index) -> (index, i1) {
   %p = arith.addi %p0, %pp : index
   %lIn = arith.cmpi ult, %l, %n : index
-  %pIn = arith.cmpi ult, %p, %P : index
+  %pIn = arith.cmpi ult, %p, %pEnd : index
   %valid = arith.andi %lIn, %pIn : i1
   %tok = arith.addi %c0tok, %l : index
   %row = arith.muli %tok, %HP : index
@@ -2530,18 +2550,48 @@ func.func private @nhc_ssd_chunk_state_stride(%N: index) -> index {
   return %stride : index
 }
 
-// State element (p0 + pp, n0 + nn) on chip: its index and whether it
-// exists (p0 + pp < P, n0 + nn < N).
+// How a head's state rows are split between blocks: (parts, rows per part,
+// a part's bytes on chip). A part fits beside the chunk kernel's 37632
+// bytes of static tiles (dtbuf, cumbuf, coefbuf: 64 floats each; wT,
+// stage: 4608) in 99 KiB, the smallest opt-in shared memory per block of
+// the chips its tensor-core products run on (sm_86, sm_89, sm_120; sm_80
+// has 163 KiB, sm_90 227 KiB); parts as even as whole rows allow. Every
+// published config is one part (N = 128: up to 120 rows of 64 KiB fit);
+// N = 256 with P = 64 takes two.
+func.func private @nhc_ssd_chunk_state_parts(%P: index, %N: index)
+    -> (index, index, index) {
+  %one = arith.constant 1 : index
+  %floatBytes = arith.constant 4 : index
+  %budget = arith.constant 63744 : index // 101376 - 37632
+  %stride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
+  %rowBytes = arith.muli %stride, %floatBytes : index
+  %fit0 = arith.divui %budget, %rowBytes : index
+  %fit = arith.maxui %fit0, %one : index
+  %fitLess = arith.subi %fit, %one : index
+  %parts0 = arith.addi %P, %fitLess : index
+  %parts1 = arith.divui %parts0, %fit : index
+  %parts = arith.maxui %parts1, %one : index
+  %partsLess = arith.subi %parts, %one : index
+  %rows0 = arith.addi %P, %partsLess : index
+  %rows = arith.divui %rows0, %parts : index
+  %bytes = arith.muli %rows, %rowBytes : index
+  return %parts, %rows, %bytes : index, index, index
+}
+
+// State element (p0 + pp, n0 + nn) of the part from row pBegin on chip:
+// its index and whether it exists (p0 + pp < pEnd, n0 + nn < N).
 func.func private @nhc_ssd_chunk_state_slot(%pp: index, %nn: index,
                                             %p0: index, %n0: index,
-                                            %P: index, %N: index,
+                                            %pBegin: index, %pEnd: index,
+                                            %N: index,
                                             %hStride: index) -> (index, i1) {
   %p = arith.addi %p0, %pp : index
   %k = arith.addi %n0, %nn : index
-  %pIn = arith.cmpi ult, %p, %P : index
+  %pIn = arith.cmpi ult, %p, %pEnd : index
   %kIn = arith.cmpi ult, %k, %N : index
   %valid = arith.andi %pIn, %kIn : i1
-  %row = arith.muli %p, %hStride : index
+  %pPart = arith.subi %p, %pBegin : index
+  %row = arith.muli %pPart, %hStride : index
   %i = arith.addi %row, %k : index
   return %i, %valid : index, i1
 }

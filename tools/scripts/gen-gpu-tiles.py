@@ -254,13 +254,15 @@ def stage(I, second):
 
 def state_rows(I):
     """Per 64-column tile p0: where each n8 tile's B column (state row
-    p0 + bn_j, the last row past P: its products land only in outputs that
-    do not exist) starts in %hs, plus the lane's t."""
-    o=[f'{I}%pLast = arith.subi %P, %one : index']
+    p0 + bn_j of the block's part [pBegin, pEnd), the last row past pEnd:
+    its products land only in outputs that do not exist) starts in %hs,
+    plus the lane's t."""
+    o=[f'{I}%pLast = arith.subi %pEnd, %one : index']
     for j in range(4):
         o+=[f'{I}%hpj{j} = arith.addi %p0, %bn{j} : index',
             f'{I}%hq{j} = arith.minui %hpj{j}, %pLast : index',
-            f'{I}%hr{j} = arith.muli %hq{j}, %hStride : index',
+            f'{I}%hqp{j} = arith.subi %hq{j}, %pBegin : index',
+            f'{I}%hr{j} = arith.muli %hqp{j}, %hStride : index',
             f'{I}%hrt{j} = arith.addi %hr{j}, %t : index']
     return o
 
@@ -322,7 +324,7 @@ def step3(I):
     the state columns 32 at a time, then X's tile staged and
     y = exp(cum_l) (C h_prevᵀ) + D x + W X."""
     J=I+'  '
-    slot=('@nhc_ssd_chunk_y_slot({row}, {col}, %p0, %n, %P, %c0tok, %HP, %hp0)'
+    slot=('@nhc_ssd_chunk_y_slot({row}, {col}, %p0, %n, %pEnd, %c0tok, %HP, %hp0)'
           ' : (index, index, index, index, index, index, index, index)')
     o=state_rows(I)
     o+=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'c')
@@ -342,7 +344,7 @@ def step3(I):
         f'{J}%pp = arith.remui %e, %kTile : index',
         f'{J}%s = arith.divui %e, %kTile : index',
         f'{J}%p = arith.addi %p0, %pp : index',
-        f'{J}%pIn = arith.cmpi ult, %p, %P : index',
+        f'{J}%pIn = arith.cmpi ult, %p, %pEnd : index',
         f'{J}%sIn = arith.cmpi ult, %s, %n : index',
         f'{J}%xOk = arith.andi %pIn, %sIn : i1',
         f'{J}%pSafe = arith.select %pIn, %p, %c0 : index',
@@ -402,7 +404,7 @@ def step4(I):
        f'{L}%stok = arith.addi %c0tok, %jSafe : index',
        f'{L}%srow = arith.muli %stok, %xbcStride : index',
        f'{L}%p = arith.addi %p0, %row : index',
-       f'{L}%pIn = arith.cmpi ult, %p, %P : index',
+       f'{L}%pIn = arith.cmpi ult, %p, %pEnd : index',
        f'{L}%xOk = arith.andi %jIn, %pIn : i1',
        f'{L}%pSafe = arith.select %pIn, %p, %c0 : index',
        f'{L}%xi0 = arith.addi %srow, %hp0 : index',
@@ -425,8 +427,8 @@ def step4(I):
         f'{K}%first = arith.cmpi eq, %s0, %c0 : index']
     lines, acc = in_memory(
         K, 'h',
-        '@nhc_ssd_chunk_state_slot({row}, {col}, %p0, %n0, %P, %N, %hStride)'
-        ' : (index, index, index, index, index, index, index)',
+        '@nhc_ssd_chunk_state_slot({row}, {col}, %p0, %n0, %pBegin, %pEnd, %N, %hStride)'
+        ' : (index, index, index, index, index, index, index, index)',
         '@nhc_ssd_chunk_state_partial(%hs, %hi{j}{i}#0, %hi{j}{i}#1, %first, %etot)'
         f' : ({HS}, index, i1, i1, f32)')
     o+=lines

@@ -289,6 +289,17 @@ TEST(KernelMamba, SSDPartialStateTiles) {
   expectSSDMatchesReference(c, 1e-4);
 }
 
+TEST(KernelMamba, SSDStateSplitBetweenBlocks) {
+  // N = 256 (the GPU form's state rows of 260 floats): a head's 64 state
+  // rows do not fit beside its tiles in 99 KiB of shared memory, so two
+  // blocks per head keep 32 rows each (nhc_ssd_chunk_state_parts), each
+  // computing its own output columns; a prefill of two chunks and a
+  // partial one, a continuation and a decode beside them.
+  SSDCase c = makeSSDCase({{140, 0, 0}, {1, 9, 1}, {30, 4, 2}}, 43,
+                          headShape(2, 64, 256, 1, 64));
+  expectSSDMatchesReference(c, 1e-4);
+}
+
 // A prefill over a sequence equals one fresh token followed by decode steps,
 // also when the dt clamp binds for some tokens (both paths clamp).
 class SSDSplitInvariance : public ::testing::TestWithParam<std::pair<float, float>> {};
