@@ -1095,10 +1095,19 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), whose shared memory limits are set "
                     "by NHC_FAKE_CUDA_SHARED_*";
-  struct RestoreLimits {
+  struct RestoreLimits { // the outer values, if any
+    std::vector<std::pair<const char *, std::string>> saved;
+    RestoreLimits() {
+      for (const char *name :
+           {"NHC_FAKE_CUDA_SHARED_DEFAULT", "NHC_FAKE_CUDA_SHARED_OPTIN"})
+        if (const char *value = std::getenv(name))
+          saved.push_back({name, value});
+    }
     ~RestoreLimits() {
       unsetenv("NHC_FAKE_CUDA_SHARED_DEFAULT");
       unsetenv("NHC_FAKE_CUDA_SHARED_OPTIN");
+      for (const auto &[name, value] : saved)
+        setenv(name, value.c_str(), 1);
     }
   } restore;
   setenv("NHC_FAKE_CUDA_SHARED_DEFAULT", "0", 1);
