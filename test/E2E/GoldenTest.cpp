@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -947,36 +948,55 @@ TEST(GoldenMoeOnCuda, ExpertPathsMixInOneSession) {
     Model::check(nhc_session_release_slot(model.session, slot), "release");
 }
 
+/// Sets an environment variable while alive, then restores its outer value
+/// (or its absence).
+struct ScopedEnv {
+  ScopedEnv(const char *name, const char *value) : name(name) {
+    if (const char *outer = std::getenv(name))
+      saved = outer;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (saved)
+      setenv(name, saved->c_str(), 1);
+    else
+      unsetenv(name);
+  }
+  const char *name;
+  std::optional<std::string> saved;
+};
+
+/// Creates (and releases) a cuda session on the golden artifact `file` with
+/// synthetic weights: its status and nhc_last_error().
+std::pair<nhc_status_t, std::string> tryCudaSession(const char *file) {
+  nhc_artifact_t *artifact = nullptr;
+  if (nhc_artifact_load(artifactPath(file).c_str(), &artifact) != NHC_OK)
+    return {NHC_NOT_FOUND, nhc_last_error()};
+  nhc_weights_t *weights = nullptr;
+  nhc_status_t status = nhc_weights_synthetic(nhc_artifact_manifest(artifact),
+                                              1, NHC_DTYPE_F32, &weights);
+  nhc_session_t *session = nullptr;
+  if (status == NHC_OK) {
+    nhc_session_options_t options{};
+    options.max_slots = 2;
+    options.max_seq_len = 16;
+    options.backend = "cuda";
+    status = nhc_session_create_ex(artifact, weights, &options, &session);
+  }
+  std::string error = nhc_last_error();
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  return {status, error};
+}
+
 /// A wrong NHC_CUDA_MOE_ON_DEVICE is a clear error at session creation.
 TEST(GoldenMoeOnCuda, AnInvalidExpertPathSettingIsRefused) {
   if (backendUnderTest() != "cuda")
     GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
                     "NHC_GOLDEN_BACKEND=cuda on a GPU)";
-  const char *outer = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
-  std::string saved = outer ? outer : "";
-  setenv("NHC_CUDA_MOE_ON_DEVICE", "lots", 1);
-  nhc_artifact_t *artifact = nullptr;
-  ASSERT_EQ(nhc_artifact_load(artifactPath("moe.nhc").c_str(), &artifact),
-            NHC_OK);
-  nhc_weights_t *weights = nullptr;
-  ASSERT_EQ(nhc_weights_synthetic(nhc_artifact_manifest(artifact), 1,
-                                  NHC_DTYPE_F32, &weights),
-            NHC_OK);
-  nhc_session_options_t options{};
-  options.max_slots = 2;
-  options.max_seq_len = 16;
-  options.backend = "cuda";
-  nhc_session_t *session = nullptr;
-  nhc_status_t status =
-      nhc_session_create_ex(artifact, weights, &options, &session);
-  const std::string error = nhc_last_error();
-  if (outer)
-    setenv("NHC_CUDA_MOE_ON_DEVICE", saved.c_str(), 1);
-  else
-    unsetenv("NHC_CUDA_MOE_ON_DEVICE");
-  nhc_session_release(session);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
+  ScopedEnv lots("NHC_CUDA_MOE_ON_DEVICE", "lots");
+  const auto [status, error] = tryCudaSession("moe.nhc");
   EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;
   EXPECT_NE(error.find("NHC_CUDA_MOE_ON_DEVICE='lots'"), std::string::npos)
       << error;
@@ -1095,22 +1115,7 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), whose shared memory limits are set "
                     "by NHC_FAKE_CUDA_SHARED_*";
-  struct RestoreLimits { // the outer values, if any
-    std::vector<std::pair<const char *, std::string>> saved;
-    RestoreLimits() {
-      for (const char *name :
-           {"NHC_FAKE_CUDA_SHARED_DEFAULT", "NHC_FAKE_CUDA_SHARED_OPTIN"})
-        if (const char *value = std::getenv(name))
-          saved.push_back({name, value});
-    }
-    ~RestoreLimits() {
-      unsetenv("NHC_FAKE_CUDA_SHARED_DEFAULT");
-      unsetenv("NHC_FAKE_CUDA_SHARED_OPTIN");
-      for (const auto &[name, value] : saved)
-        setenv(name, value.c_str(), 1);
-    }
-  } restore;
-  setenv("NHC_FAKE_CUDA_SHARED_DEFAULT", "0", 1);
+  ScopedEnv noDefault("NHC_FAKE_CUDA_SHARED_DEFAULT", "0");
   {
     Model model(fp32Case("dense"));
     const long long before = fakeKernelLaunches("nhc_ssd_chunk_scan_kernel");
@@ -1118,25 +1123,8 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     EXPECT_GT(fakeKernelLaunches("nhc_ssd_chunk_scan_kernel"), before)
         << "the prefill ran the chunked scan";
   }
-  setenv("NHC_FAKE_CUDA_SHARED_OPTIN", "1024", 1); // less than its static tiles
-  nhc_artifact_t *artifact = nullptr;
-  ASSERT_EQ(nhc_artifact_load(artifactPath("dense.nhc").c_str(), &artifact),
-            NHC_OK);
-  nhc_weights_t *weights = nullptr;
-  ASSERT_EQ(nhc_weights_synthetic(nhc_artifact_manifest(artifact), 1,
-                                  NHC_DTYPE_F32, &weights),
-            NHC_OK);
-  nhc_session_options_t options{};
-  options.max_slots = 2;
-  options.max_seq_len = 16;
-  options.backend = "cuda";
-  nhc_session_t *session = nullptr;
-  const nhc_status_t status =
-      nhc_session_create_ex(artifact, weights, &options, &session);
-  const std::string error = nhc_last_error();
-  nhc_session_release(session);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
+  ScopedEnv tiny("NHC_FAKE_CUDA_SHARED_OPTIN", "1024"); // < its static tiles
+  const auto [status, error] = tryCudaSession("dense.nhc");
   EXPECT_EQ(status, NHC_UNSUPPORTED) << error;
   EXPECT_NE(error.find("GPU kernel 'nhc_ssd_chunk_scan_kernel'"),
             std::string::npos) << error;
