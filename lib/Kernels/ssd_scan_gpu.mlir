@@ -2556,7 +2556,7 @@ func.func private @nhc_ssd_chunk_state_stride(%N: index) -> index {
 // stage: 4608) in 99 KiB, the smallest opt-in shared memory per block of
 // the chips its tensor-core products run on (sm_86, sm_89, sm_120; sm_80
 // has 163 KiB, sm_90 227 KiB); parts as even as whole rows allow. Every
-// published config is one part (N = 128: up to 120 rows of 64 KiB fit);
+// published config is one part (N = 128: up to 120 rows, 62 KiB, fit);
 // N = 256 with P = 64 takes two.
 func.func private @nhc_ssd_chunk_state_parts(%P: index, %N: index)
     -> (index, index, index) {
