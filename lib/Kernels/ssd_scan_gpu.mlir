@@ -132,8 +132,8 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // their inner dimension a stage (state columns for C Bᵀ and C h_prevᵀ,
 // tokens for the state), W X over the chunk's 64 tokens at once: the
 // operands staged k-major in workgroup memory, rows 72 floats apart (a
-// fragment's loads hit 32 banks), the partial sums kept in wT, y or the
-// state between stages. The head's state stays on chip for the whole
+// fragment's loads hit 32 banks), the partial sums kept in wT, in
+// registers (C h_prevᵀ's) or in the state between stages. The head's state stays on chip for the whole
 // prefill, in dynamic shared memory (the part's rows of
 // nhc_ssd_chunk_state_stride floats, 42 KiB for Nano-9B-v2's 80 x 128,
 // beside 37 KiB of static tiles; the runtime opts the kernel in past
@@ -796,9 +796,10 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         gpu.barrier
       }
       // END GENERATED step2
-      // 3. The outputs, 64 columns at a time: each stage's partial sums of
-      //    C h_prevᵀ in y, then X's tile staged and the outputs finished
-      //    (the last barrier frees the stage for the next tile).
+      // 3. The outputs, 64 columns at a time: C h_prevᵀ's partial sums
+      //    carried in registers from stage to stage, then X's tile staged
+      //    and the outputs finished (the last barrier frees the stage for
+      //    the next tile).
       scf.for %p0 = %pBegin to %pEnd step %kTile {
         // BEGIN GENERATED step3: tools/scripts/gen-gpu-tiles.py
         %pLast = arith.subi %pEnd, %one : index
@@ -822,7 +823,9 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %hqp3 = arith.subi %hq3, %pBegin : index
         %hr3 = arith.muli %hqp3, %hStride : index
         %hrt3 = arith.addi %hr3, %t : index
-        scf.for %k0 = %c0 to %N step %c32 {
+        %yzero = arith.constant dense<0.0> : vector<2x2xf32>
+        %yacc:4 = scf.for %k0 = %c0 to %N step %c32
+            iter_args(%ya0 = %yzero, %ya1 = %yzero, %ya2 = %yzero, %ya3 = %yzero) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
           scf.for %e = %tx to %kStage step %threads {
             %rowLow = arith.remui %e, %c8 : index
             %e8 = arith.divui %e, %c8 : index
@@ -851,75 +854,6 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             memref.store %cz, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
           }
           gpu.barrier
-          %first = arith.cmpi eq, %k0, %c0 : index
-          %yi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y000 = func.call @nhc_tile_load_partial(%y, %yi00#0, %yi00#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y001 = func.call @nhc_tile_load_partial(%y, %yi01#0, %yi01#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y002 = func.call @nhc_tile_load_partial(%y, %yi02#0, %yi02#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y003 = func.call @nhc_tile_load_partial(%y, %yi03#0, %yi03#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yc0 = vector.from_elements %y000, %y001, %y002, %y003 : vector<2x2xf32>
-          %yi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y010 = func.call @nhc_tile_load_partial(%y, %yi10#0, %yi10#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y011 = func.call @nhc_tile_load_partial(%y, %yi11#0, %yi11#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y012 = func.call @nhc_tile_load_partial(%y, %yi12#0, %yi12#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y013 = func.call @nhc_tile_load_partial(%y, %yi13#0, %yi13#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yc1 = vector.from_elements %y010, %y011, %y012, %y013 : vector<2x2xf32>
-          %yi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y020 = func.call @nhc_tile_load_partial(%y, %yi20#0, %yi20#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y021 = func.call @nhc_tile_load_partial(%y, %yi21#0, %yi21#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y022 = func.call @nhc_tile_load_partial(%y, %yi22#0, %yi22#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y023 = func.call @nhc_tile_load_partial(%y, %yi23#0, %yi23#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yc2 = vector.from_elements %y020, %y021, %y022, %y023 : vector<2x2xf32>
-          %yi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y030 = func.call @nhc_tile_load_partial(%y, %yi30#0, %yi30#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y031 = func.call @nhc_tile_load_partial(%y, %yi31#0, %yi31#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y032 = func.call @nhc_tile_load_partial(%y, %yi32#0, %yi32#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
-              : (index, index, index, index, index, index, index, index) -> (index, i1)
-          %y033 = func.call @nhc_tile_load_partial(%y, %yi33#0, %yi33#1, %first)
-              : (memref<?xf32>, index, i1, i1) -> f32
-          %yc3 = vector.from_elements %y030, %y031, %y032, %y033 : vector<2x2xf32>
           %y0k = arith.constant 0 : index
           %y0hk0 = arith.addi %k0, %c0 : index
           %y0hk1 = arith.addi %k0, %c4 : index
@@ -961,13 +895,13 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y0b31 = memref.load %hs[%y0bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B3:2 = func.call @nhc_tf32_split2(%y0b30, %y0b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %yc0) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %ya0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m10 = nvgpu.mma.sync (%y0A#0, %y0B1#1, %yc1) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m10 = nvgpu.mma.sync (%y0A#0, %y0B1#1, %ya1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m20 = nvgpu.mma.sync (%y0A#0, %y0B2#1, %yc2) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m20 = nvgpu.mma.sync (%y0A#0, %y0B2#1, %ya2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m30 = nvgpu.mma.sync (%y0A#0, %y0B3#1, %yc3) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m30 = nvgpu.mma.sync (%y0A#0, %y0B3#1, %ya3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y0m01 = nvgpu.mma.sync (%y0A#1, %y0B0#0, %y0m00) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
@@ -1180,55 +1114,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y3m32 = nvgpu.mma.sync (%y3A#0, %y3B3#0, %y3m31) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %yv00 = vector.extract %y3m02[0, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi00#0, %yi00#1, %yv00)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv01 = vector.extract %y3m02[0, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi01#0, %yi01#1, %yv01)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv02 = vector.extract %y3m02[1, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi02#0, %yi02#1, %yv02)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv03 = vector.extract %y3m02[1, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi03#0, %yi03#1, %yv03)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv10 = vector.extract %y3m12[0, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi10#0, %yi10#1, %yv10)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv11 = vector.extract %y3m12[0, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi11#0, %yi11#1, %yv11)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv12 = vector.extract %y3m12[1, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi12#0, %yi12#1, %yv12)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv13 = vector.extract %y3m12[1, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi13#0, %yi13#1, %yv13)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv20 = vector.extract %y3m22[0, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi20#0, %yi20#1, %yv20)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv21 = vector.extract %y3m22[0, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi21#0, %yi21#1, %yv21)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv22 = vector.extract %y3m22[1, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi22#0, %yi22#1, %yv22)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv23 = vector.extract %y3m22[1, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi23#0, %yi23#1, %yv23)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv30 = vector.extract %y3m32[0, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi30#0, %yi30#1, %yv30)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv31 = vector.extract %y3m32[0, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi31#0, %yi31#1, %yv31)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv32 = vector.extract %y3m32[1, 0] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi32#0, %yi32#1, %yv32)
-              : (memref<?xf32>, index, i1, f32) -> ()
-          %yv33 = vector.extract %y3m32[1, 1] : f32 from vector<2x2xf32>
-          func.call @nhc_tile_store_if(%y, %yi33#0, %yi33#1, %yv33)
-              : (memref<?xf32>, index, i1, f32) -> ()
           gpu.barrier
+          scf.yield %y3m02, %y3m12, %y3m22, %y3m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
         }
         scf.for %e = %tx to %c4096 step %threads {
           %pp = arith.remui %e, %kTile : index
@@ -1258,8 +1145,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xrB = arith.muli %rowB, %c72 : index
         %xi00:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch00 = func.call @nhc_tile_load_partial(%y, %xi00#0, %xi00#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch00 = vector.extract %yacc#0[0, 0] : f32 from vector<2x2xf32>
         %off00 = arith.mulf %ch00, %ecumA : f32
         %xa00 = arith.addi %xrA, %cj00 : index
         %xl00 = memref.load %stage[%xa00] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1267,8 +1153,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x000 = arith.addf %off00, %dx00 : f32
         %xi01:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch01 = func.call @nhc_tile_load_partial(%y, %xi01#0, %xi01#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch01 = vector.extract %yacc#0[0, 1] : f32 from vector<2x2xf32>
         %off01 = arith.mulf %ch01, %ecumA : f32
         %xa01 = arith.addi %xrA, %cj01 : index
         %xl01 = memref.load %stage[%xa01] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1276,8 +1161,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x001 = arith.addf %off01, %dx01 : f32
         %xi02:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj00, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch02 = func.call @nhc_tile_load_partial(%y, %xi02#0, %xi02#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch02 = vector.extract %yacc#0[1, 0] : f32 from vector<2x2xf32>
         %off02 = arith.mulf %ch02, %ecumB : f32
         %xa02 = arith.addi %xrB, %cj00 : index
         %xl02 = memref.load %stage[%xa02] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1285,8 +1169,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x002 = arith.addf %off02, %dx02 : f32
         %xi03:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj01, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch03 = func.call @nhc_tile_load_partial(%y, %xi03#0, %xi03#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch03 = vector.extract %yacc#0[1, 1] : f32 from vector<2x2xf32>
         %off03 = arith.mulf %ch03, %ecumB : f32
         %xa03 = arith.addi %xrB, %cj01 : index
         %xl03 = memref.load %stage[%xa03] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1295,8 +1178,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xc0 = vector.from_elements %x000, %x001, %x002, %x003 : vector<2x2xf32>
         %xi10:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch10 = func.call @nhc_tile_load_partial(%y, %xi10#0, %xi10#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch10 = vector.extract %yacc#1[0, 0] : f32 from vector<2x2xf32>
         %off10 = arith.mulf %ch10, %ecumA : f32
         %xa10 = arith.addi %xrA, %cj10 : index
         %xl10 = memref.load %stage[%xa10] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1304,8 +1186,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x010 = arith.addf %off10, %dx10 : f32
         %xi11:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch11 = func.call @nhc_tile_load_partial(%y, %xi11#0, %xi11#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch11 = vector.extract %yacc#1[0, 1] : f32 from vector<2x2xf32>
         %off11 = arith.mulf %ch11, %ecumA : f32
         %xa11 = arith.addi %xrA, %cj11 : index
         %xl11 = memref.load %stage[%xa11] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1313,8 +1194,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x011 = arith.addf %off11, %dx11 : f32
         %xi12:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj10, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch12 = func.call @nhc_tile_load_partial(%y, %xi12#0, %xi12#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch12 = vector.extract %yacc#1[1, 0] : f32 from vector<2x2xf32>
         %off12 = arith.mulf %ch12, %ecumB : f32
         %xa12 = arith.addi %xrB, %cj10 : index
         %xl12 = memref.load %stage[%xa12] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1322,8 +1202,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x012 = arith.addf %off12, %dx12 : f32
         %xi13:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj11, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch13 = func.call @nhc_tile_load_partial(%y, %xi13#0, %xi13#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch13 = vector.extract %yacc#1[1, 1] : f32 from vector<2x2xf32>
         %off13 = arith.mulf %ch13, %ecumB : f32
         %xa13 = arith.addi %xrB, %cj11 : index
         %xl13 = memref.load %stage[%xa13] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1332,8 +1211,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xc1 = vector.from_elements %x010, %x011, %x012, %x013 : vector<2x2xf32>
         %xi20:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch20 = func.call @nhc_tile_load_partial(%y, %xi20#0, %xi20#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch20 = vector.extract %yacc#2[0, 0] : f32 from vector<2x2xf32>
         %off20 = arith.mulf %ch20, %ecumA : f32
         %xa20 = arith.addi %xrA, %cj20 : index
         %xl20 = memref.load %stage[%xa20] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1341,8 +1219,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x020 = arith.addf %off20, %dx20 : f32
         %xi21:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch21 = func.call @nhc_tile_load_partial(%y, %xi21#0, %xi21#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch21 = vector.extract %yacc#2[0, 1] : f32 from vector<2x2xf32>
         %off21 = arith.mulf %ch21, %ecumA : f32
         %xa21 = arith.addi %xrA, %cj21 : index
         %xl21 = memref.load %stage[%xa21] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1350,8 +1227,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x021 = arith.addf %off21, %dx21 : f32
         %xi22:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj20, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch22 = func.call @nhc_tile_load_partial(%y, %xi22#0, %xi22#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch22 = vector.extract %yacc#2[1, 0] : f32 from vector<2x2xf32>
         %off22 = arith.mulf %ch22, %ecumB : f32
         %xa22 = arith.addi %xrB, %cj20 : index
         %xl22 = memref.load %stage[%xa22] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1359,8 +1235,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x022 = arith.addf %off22, %dx22 : f32
         %xi23:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj21, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch23 = func.call @nhc_tile_load_partial(%y, %xi23#0, %xi23#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch23 = vector.extract %yacc#2[1, 1] : f32 from vector<2x2xf32>
         %off23 = arith.mulf %ch23, %ecumB : f32
         %xa23 = arith.addi %xrB, %cj21 : index
         %xl23 = memref.load %stage[%xa23] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1369,8 +1244,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %xc2 = vector.from_elements %x020, %x021, %x022, %x023 : vector<2x2xf32>
         %xi30:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch30 = func.call @nhc_tile_load_partial(%y, %xi30#0, %xi30#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch30 = vector.extract %yacc#3[0, 0] : f32 from vector<2x2xf32>
         %off30 = arith.mulf %ch30, %ecumA : f32
         %xa30 = arith.addi %xrA, %cj30 : index
         %xl30 = memref.load %stage[%xa30] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1378,8 +1252,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x030 = arith.addf %off30, %dx30 : f32
         %xi31:2 = func.call @nhc_ssd_chunk_y_slot(%rowA, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch31 = func.call @nhc_tile_load_partial(%y, %xi31#0, %xi31#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch31 = vector.extract %yacc#3[0, 1] : f32 from vector<2x2xf32>
         %off31 = arith.mulf %ch31, %ecumA : f32
         %xa31 = arith.addi %xrA, %cj31 : index
         %xl31 = memref.load %stage[%xa31] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1387,8 +1260,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x031 = arith.addf %off31, %dx31 : f32
         %xi32:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj30, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch32 = func.call @nhc_tile_load_partial(%y, %xi32#0, %xi32#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch32 = vector.extract %yacc#3[1, 0] : f32 from vector<2x2xf32>
         %off32 = arith.mulf %ch32, %ecumB : f32
         %xa32 = arith.addi %xrB, %cj30 : index
         %xl32 = memref.load %stage[%xa32] : memref<4608xf32, #gpu.address_space<workgroup>>
@@ -1396,8 +1268,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x032 = arith.addf %off32, %dx32 : f32
         %xi33:2 = func.call @nhc_ssd_chunk_y_slot(%rowB, %cj31, %p0, %n, %pEnd, %c0tok, %HP, %hp0)
             : (index, index, index, index, index, index, index, index) -> (index, i1)
-        %ch33 = func.call @nhc_tile_load_partial(%y, %xi33#0, %xi33#1, %false)
-            : (memref<?xf32>, index, i1, i1) -> f32
+        %ch33 = vector.extract %yacc#3[1, 1] : f32 from vector<2x2xf32>
         %off33 = arith.mulf %ch33, %ecumB : f32
         %xa33 = arith.addi %xrB, %cj31 : index
         %xl33 = memref.load %stage[%xa33] : memref<4608xf32, #gpu.address_space<workgroup>>

@@ -320,25 +320,27 @@ def step2(I):
 
 
 def step3(I):
-    """A 64-column tile of the outputs: partial sums of C h_prevᵀ in y over
-    the state columns 32 at a time, then X's tile staged and
+    """A 64-column tile of the outputs: C h_prevᵀ over the state columns 32
+    at a time (C staged, the state read on chip), its partial sums carried
+    in registers from stage to stage, then X's tile staged and
     y = exp(cum_l) (C h_prevᵀ) + D x + W X."""
     J=I+'  '
     slot=('@nhc_ssd_chunk_y_slot({row}, {col}, %p0, %n, %pEnd, %c0tok, %HP, %hp0)'
           ' : (index, index, index, index, index, index, index, index)')
     o=state_rows(I)
-    o+=[f'{I}scf.for %k0 = %c0 to %N step %c32 {{'] + stage(J, 'c')
+    carried=', '.join(f'%ya{j} = %yzero' for j in range(4))
+    types=', '.join([TC] * 4)
+    o+=[f'{I}%yzero = arith.constant dense<0.0> : {TC}',
+        f'{I}%yacc:4 = scf.for %k0 = %c0 to %N step %c32',
+        f'{I}    iter_args({carried}) -> ({types}) {{']
+    o+=stage(J, 'c') + [f'{J}gpu.barrier']
+    steps, acc = mma_steps(J, 'y', [f'%ya{j}' for j in range(4)], '%stage', 0,
+                           '%hs', 0, 4, b_in_state=True)
+    o+=steps
+    # The stage is free for the next one only when every warp is done.
     o+=[f'{J}gpu.barrier',
-        f'{J}%first = arith.cmpi eq, %k0, %c0 : index']
-    lines, acc = in_memory(
-        J, 'y', slot,
-        '@nhc_tile_load_partial(%y, %yi{j}{i}#0, %yi{j}{i}#1, %first)'
-        ' : (memref<?xf32>, index, i1, i1)')
-    o+=lines
-    steps, acc = mma_steps(J, 'y', acc, '%stage', 0, '%hs', 0, 4,
-                           b_in_state=True)
-    o+=steps + store_in_memory(J, 'y', '%y', acc)
-    o+=[f'{J}gpu.barrier', f'{I}}}']
+        f'{J}scf.yield ' + ', '.join(acc) + f' : {types}',
+        f'{I}}}']
     # X's 64 x 64 tile: B(s, pp) = x of chunk token s, column p0 + pp.
     o+=[f'{I}scf.for %e = %tx to %c4096 step %threads {{',
         f'{J}%pp = arith.remui %e, %kTile : index',
@@ -370,8 +372,7 @@ def step3(I):
         callee, types = slot.format(row=row, col=col).split(' : ')
         return ([f'{I}%xi{j}{i}:2 = func.call {callee}',
                  f'{I}    : {types} -> (index, i1)',
-                 f'{I}%ch{j}{i} = func.call @nhc_tile_load_partial(%y, %xi{j}{i}#0, %xi{j}{i}#1, %false)',
-                 f'{I}    : (memref<?xf32>, index, i1, i1) -> f32',
+                 f'{I}%ch{j}{i} = vector.extract %yacc#{j}[{i // 2}, {i % 2}] : f32 from {TC}',
                  f'{I}%off{j}{i} = arith.mulf %ch{j}{i}, %ecum{h} : f32',
                  f'{I}%xa{j}{i} = arith.addi %xr{h}, {col} : index',
                  f'{I}%xl{j}{i} = memref.load %stage[%xa{j}{i}] : {AST}',

@@ -111,9 +111,10 @@ def NHCEmulateGPUKernelsPass
     barriers (loop fission): each stretch of the body between two barriers
     becomes its own loop nest over the block's threads, so every thread
     finishes what precedes a barrier before any thread goes on. A barrier
-    may stand in the body or in `scf.for` loops without results (placed so
-    themselves); such a loop runs once per block with its body's stretches
-    inside. Workgroup buffers (static shapes) are allocated once, before the
+    may stand in the body or in `scf.for` loops (placed so themselves); such
+    a loop runs once per block with its body's stretches inside, the values
+    it carries (`iter_args`, scalars or vectors of scalars) kept per thread
+    like values that cross a barrier. Workgroup buffers (static shapes) are allocated once, before the
     block loops, and reused by each block in turn (their contents start
     undefined on a GPU too). Dynamic shared memory is one heap buffer of the
     launch's bytes, allocated the same way: each `gpu.dynamic_shared_memory`

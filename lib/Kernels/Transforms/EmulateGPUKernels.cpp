@@ -169,7 +169,7 @@ std::string unsupportedDynamicShared(gpu::GPUFuncOp kernel) {
 
 /// Why `kernel` cannot be emulated, or empty. Barriers must be where every
 /// thread of a block reaches them together by construction: in the body, or
-/// in `scf.for` loops without results that are themselves so placed. Such a
+/// in `scf.for` loops that are themselves so placed. Such a
 /// loop's bounds must be the same in every thread (anything else is
 /// undefined on a GPU); the emulation takes thread 0's, and with
 /// check-races asserts that every thread's are the same.
@@ -218,12 +218,11 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
     if (isSyncPoint(op))
       for (Operation *parent = op->getParentOp(); !isa<gpu::GPUFuncOp>(parent);
            parent = parent->getParentOp()) {
-        auto loop = dyn_cast<scf::ForOp>(parent);
-        if (!loop || loop.getNumResults() != 0) {
+        if (!isa<scf::ForOp>(parent)) {
           why = "a '" + op->getName().getStringRef().str() + "' is under '" +
                 parent->getName().getStringRef().str() +
-                "' (only the body and scf.for loops without results may "
-                "hold a gpu.barrier or an nvgpu.mma.sync)";
+                "' (only the body and scf.for loops may hold a gpu.barrier "
+                "or an nvgpu.mma.sync)";
           return WalkResult::interrupt();
         }
       }
@@ -495,23 +494,77 @@ struct NHCEmulateGPUKernelsPass
           continue;
         }
         // A loop with a sync point runs once for the block, its body's
-        // segments inside it.
+        // segments inside it; the values it carries (iter_args) are kept
+        // per thread, each in one array: its initial values copied in
+        // before, each iteration's yielded ones after the body, the
+        // loop's results read from it after the loop.
         if (failed(flush()))
           return failure();
         Value bounds[3] = {loop.getLowerBound(), loop.getUpperBound(),
                            loop.getStep()};
         for (Value &bound : bounds)
           bound = uniform(b, bound);
+        SmallVector<Value> carried;
+        for (BlockArgument arg : loop.getRegionIterArgs()) {
+          Value array = keptArray(arg.getType());
+          if (!array)
+            return loop.emitError("cannot emulate: a loop holding a sync "
+                                  "point carries a value of type ")
+                   << arg.getType();
+          carried.push_back(array);
+        }
+        if (failed(copyPerThread(b, loop.getInitArgs(), carried, loop)))
+          return failure();
         auto outer = scf::ForOp::create(b, loc, bounds[0], bounds[1],
                                         bounds[2], ValueRange(), nullptr,
                                         static_cast<bool>(loop.getUnsignedCmp()));
         map.map(loop.getInductionVar(), outer.getInductionVar());
+        for (auto [arg, array] : llvm::zip(loop.getRegionIterArgs(), carried))
+          kept[arg] = array;
         OpBuilder inner = OpBuilder::atBlockBegin(outer.getBody());
         inner.setInsertionPoint(outer.getBody()->getTerminator());
         if (failed(run(inner, *loop.getBody())))
           return failure();
+        auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+        if (failed(copyPerThread(inner, yield.getOperands(), carried, loop)))
+          return failure();
+        for (auto [result, array] : llvm::zip(loop.getResults(), carried))
+          kept[result] = array;
       }
       return flush();
+    }
+
+    /// Each thread's `values[i]` into its element of `arrays[i]`, all read
+    /// before any is written (a loop may yield its carried values swapped):
+    /// a value kept per thread, a constant, or one the same in every
+    /// thread (a kernel argument).
+    LogicalResult copyPerThread(OpBuilder &b, ValueRange values,
+                                ArrayRef<Value> arrays, Operation *where) {
+      if (values.empty())
+        return success();
+      auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+      OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+      Value t = loop.getInductionVar();
+      SmallVector<Value> read;
+      for (Value value : values) {
+        if (Value array = kept.lookup(value)) {
+          read.push_back(loadKept(in, array, value.getType(), t));
+          continue;
+        }
+        if (Value same = map.lookupOrNull(value)) {
+          read.push_back(same);
+          continue;
+        }
+        Operation *def = value.getDefiningOp();
+        if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+          return where->emitError("cannot emulate: a value a loop holding a "
+                                  "sync point carries is neither kept per "
+                                  "thread, a constant nor a kernel argument");
+        read.push_back(in.clone(*def)->getResult(0));
+      }
+      for (auto [value, array] : llvm::zip(read, arrays))
+        storeKept(in, array, value, t);
+      return success();
     }
 
     /// `value` where every thread has the same one: a constant is made

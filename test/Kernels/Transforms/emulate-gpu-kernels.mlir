@@ -136,7 +136,7 @@ module attributes {gpu.container_module} {
 // A barrier only some threads may reach cannot be emulated (nor run).
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a 'gpu.barrier' is under 'scf.if' (only the body and scf.for loops without results may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a 'gpu.barrier' is under 'scf.if' (only the body and scf.for loops may hold a gpu.barrier or an nvgpu.mma.sync)}}
     gpu.func @diverge_kernel(%x: memref<?xf32>, %c: i1) kernel {
       scf.if %c {
         gpu.barrier
@@ -268,7 +268,7 @@ module attributes {gpu.container_module} {
 // it, as a barrier.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'mma_if_kernel': a 'nvgpu.mma.sync' is under 'scf.if' (only the body and scf.for loops without results may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    // expected-error @below {{cannot emulate GPU kernel 'mma_if_kernel': a 'nvgpu.mma.sync' is under 'scf.if' (only the body and scf.for loops may hold a gpu.barrier or an nvgpu.mma.sync)}}
     gpu.func @mma_if_kernel(%x: memref<?xf32>, %p: i1) kernel {
       %a = arith.constant dense<1.0> : vector<4x1xf32>
       %b = arith.constant dense<1.0> : vector<2x1xf32>
