@@ -188,7 +188,6 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %kStage = arith.constant 2048 : index // 64 rows x 32 columns
     %zero = arith.constant 0.0 : f32
     %true = arith.constant true
-    %false = arith.constant false
     %HP = arith.muli %H, %P : index
     %GN = arith.muli %G, %N : index
     %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)

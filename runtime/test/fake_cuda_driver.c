@@ -276,6 +276,20 @@ static void *emulation(void) {
   return library;
 }
 
+/* `<name><suffix>` in the emulated kernels, or NULL (name <= 390 chars). */
+static void *emulatedSymbol(const char *name, const char *suffix) {
+  char symbol[512];
+  strcpy(symbol, name);
+  strcat(symbol, suffix);
+  return dlsym(emulation(), symbol);
+}
+/* The value of an emulated `int64_t <k>_<what>(void)`. */
+static int64_t emulatedConstant(void *fn) {
+  int64_t (*get)(void);
+  memcpy(&get, &fn, sizeof(fn));
+  return get();
+}
+
 CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
                              const char *name) {
   if (!current())
@@ -304,31 +318,18 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
       *function = (CUfunction)k;
       return SUCCESS;
     }
-  char symbol[512];
-  strcpy(symbol, name);
-  strcat(symbol, "_packed");
-  void *packed = dlsym(emulation(), symbol);
-  strcpy(symbol, name);
-  strcat(symbol, "_abi_slots");
-  void *slots = dlsym(emulation(), symbol);
-  if (!packed || !slots)
+  void *packed = emulatedSymbol(name, "_packed");
+  void *slots = emulatedSymbol(name, "_abi_slots");
+  /* Missing in an emulation library older than this double. */
+  void *staticBytes = emulatedSymbol(name, "_static_shared_bytes");
+  if (!packed || !slots || !staticBytes)
     return NOT_FOUND;
   struct Kernel *k = (struct Kernel *)calloc(1, sizeof(struct Kernel));
   if (!k)
     return OUT_OF_MEMORY;
   memcpy(&k->packed, &packed, sizeof(packed));
-  int64_t (*count)(void);
-  memcpy(&count, &slots, sizeof(slots));
-  k->slots = count();
-  strcpy(symbol, name);
-  strcat(symbol, "_static_shared_bytes");
-  void *staticBytes = dlsym(emulation(), symbol);
-  if (!staticBytes) { /* an emulation library older than this double */
-    free(k);
-    return NOT_FOUND;
-  }
-  memcpy(&count, &staticBytes, sizeof(staticBytes));
-  k->staticShared = (int)count();
+  k->slots = emulatedConstant(slots);
+  k->staticShared = (int)emulatedConstant(staticBytes);
   k->module = m;
   k->maxDynamicShared = defaultShared() - k->staticShared;
   if (k->maxDynamicShared < 0)
@@ -340,15 +341,23 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
   return SUCCESS;
 }
 
-/* Shared memory attributes. A function of a module loaded without
- * NHC_FAKE_CUDA_KERNELS (its launches run nothing) has no static bytes and
- * keeps no limit. */
+/* The emulated kernel `f` names in *k, or NULL without NHC_FAKE_CUDA_KERNELS
+ * (then a function is its module, and its launches run nothing);
+ * CUDA_ERROR_INVALID_HANDLE if its module was unloaded. */
+static CUresult emulatedKernel(CUfunction f, struct Kernel **k) {
+  *k = emulationWanted() ? (struct Kernel *)f : NULL;
+  return *k && !(*k)->module ? INVALID_HANDLE : SUCCESS;
+}
+
+/* Shared memory attributes. A function that is no emulated kernel has no
+ * static bytes and keeps no limit. */
 CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction f) {
   if (!current())
     return INVALID_CONTEXT;
-  const struct Kernel *k = emulationWanted() ? (const struct Kernel *)f : NULL;
-  if (k && !k->module)
-    return INVALID_HANDLE; /* its module was unloaded */
+  struct Kernel *k;
+  CUresult live = emulatedKernel(f, &k);
+  if (live != SUCCESS)
+    return live;
   if (attribute == 1) /* SHARED_SIZE_BYTES */
     *value = k ? k->staticShared : 0;
   else if (attribute == 8) /* MAX_DYNAMIC_SHARED_SIZE_BYTES */
@@ -360,9 +369,10 @@ CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction f) {
 CUresult cuFuncSetAttribute(CUfunction f, int attribute, int value) {
   if (!current())
     return INVALID_CONTEXT;
-  struct Kernel *k = emulationWanted() ? (struct Kernel *)f : NULL;
-  if (k && !k->module)
-    return INVALID_HANDLE;
+  struct Kernel *k;
+  CUresult live = emulatedKernel(f, &k);
+  if (live != SUCCESS)
+    return live;
   int staticShared = k ? k->staticShared : 0;
   if (attribute != 8 || value < 0 || value > sharedOptin() - staticShared)
     return INVALID_VALUE;
@@ -564,11 +574,10 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
       bz > 64 || (uint64_t)bx * by * bz > 1024)
     return INVALID_VALUE;
   ++launches;
-  if (!emulationWanted())
-    return SUCCESS;
-  struct Kernel *k = (struct Kernel *)f;
-  if (!k->module)
-    return INVALID_HANDLE; /* its module was unloaded */
+  struct Kernel *k;
+  CUresult live = emulatedKernel(f, &k);
+  if (live != SUCCESS || !k)
+    return live;
   if (shared > (unsigned)k->maxDynamicShared)
     return INVALID_VALUE;
   ++k->launched;

@@ -570,12 +570,15 @@ public:
       for (const ScheduleEntry &entry : *entries) {
         if (entry.kind != EntryKind::Kernel)
           continue;
+        const FunctionDef &fn = *planFunctions_[entry.kernel.kernel];
+        if (std::none_of(fn.launches.begin(), fn.launches.end(),
+                         [](const LaunchDef &l) { return l.takesDynamicShared(); }))
+          continue; // nothing to check: no work at start-up
         const std::string &kernel = plan_.kernels[entry.kernel.kernel].name;
         bindArgs(entry.kernel, StepShape{1, 1, 1}, 1);
         std::vector<ResolvedLaunch> launches;
         try {
-          launches = resolveLaunches(*planFunctions_[entry.kernel.kernel],
-                                     args_, image_.chip, refuse,
+          launches = resolveLaunches(fn, args_, image_.chip, refuse,
                                      cat(origin_, ": kernel '", kernel, "'"));
         } catch (const ReadsDevice &) {
           continue;
@@ -1377,23 +1380,18 @@ private:
         auto entry = launch.entry.find(image_.chip);
         NHC_CHECK(entry != launch.entry.end(), NHC_NOT_FOUND,
                   cat(where, ": '", name, "' has no entry for ", image_.chip));
-        bool dynamicShared =
-            launch.sharedBytes.kind != Operand::Kind::Const ||
-            launch.sharedBytes.integer != 0;
-        if (functions_.count(entry->second)) {
-          if (dynamicShared && !dynamicSharedAllowed_.count(entry->second))
-            allowDynamicShared(entry->second, name);
-          continue;
+        if (!functions_.count(entry->second)) {
+          CUfunction function = nullptr;
+          checkCuda(api_,
+                    api_.cuModuleGetFunction(&function, module_->get(),
+                                             entry->second.c_str()),
+                    NHC_NOT_FOUND,
+                    cat(origin_, ": GPU kernel '", entry->second, "' of '",
+                        name, "' in ", image_.chip));
+          functions_[entry->second] = function;
         }
-        CUfunction function = nullptr;
-        checkCuda(api_,
-                  api_.cuModuleGetFunction(&function, module_->get(),
-                                           entry->second.c_str()),
-                  NHC_NOT_FOUND,
-                  cat(origin_, ": GPU kernel '", entry->second, "' of '", name,
-                      "' in ", image_.chip));
-        functions_[entry->second] = function;
-        if (dynamicShared)
+        if (launch.takesDynamicShared() &&
+            !dynamicSharedAllowed_.count(entry->second))
           allowDynamicShared(entry->second, name);
       }
       return fn;

@@ -52,6 +52,12 @@ struct LaunchDef {
   std::array<Operand, 3> grid, block;
   Operand sharedBytes;
   std::vector<std::pair<ParamKind, Operand>> args;
+
+  /// Whether a launch may take dynamic shared memory (its bytes are not
+  /// the constant 0).
+  bool takesDynamicShared() const {
+    return sharedBytes.kind != Operand::Kind::Const || sharedBytes.integer != 0;
+  }
 };
 
 struct FunctionDef {
