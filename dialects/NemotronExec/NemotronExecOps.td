@@ -12,9 +12,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Enums
 //===----------------------------------------------------------------------===//
 
-def NemotronExec_Dim : I32EnumAttr<"Dim", "a size known only when a step runs", [
+def NemotronExec_Dim : I32EnumAttr<"Dim", "a value known only when a step runs", [
     I32EnumAttrCase<"tokens", 0>, I32EnumAttrCase<"requests", 1>,
-    I32EnumAttrCase<"max_seq_len", 2>]> {
+    I32EnumAttrCase<"max_seq_len", 2>, I32EnumAttrCase<"gemm_precision", 3>]> {
   let cppNamespace = "::mlir::nemotron_exec";
   let genSpecializedAttr = 0;
 }
@@ -156,12 +156,16 @@ def NemotronExec_StateRefOp : NemotronExec_RefOp<"state_ref", "state tensor"> {
 def NemotronExec_BufferRefOp : NemotronExec_RefOp<"buffer_ref", "buffer">;
 
 def NemotronExec_DimOp : NemotronExec_Op<"dim", [Pure]> {
-  let summary = "A size of the step, optionally times a constant";
+  let summary = "A size of the step, optionally times a constant, or the session's gemm precision";
   let description = [{
     `tokens` (rows of the step), `requests` (requests of the step) or
     `max_seq_len` (the KV-cache length of the pool), times `times` when
-    given.
+    given; or `gemm_precision`, the session's arithmetic for products of
+    BF16 checkpoints (`nhc_gemm_precision_t`: 0 f32, 1 bf16; never with
+    `times`), which lets a kernel run its on-chip products in fewer
+    passes where the session's numerics are bf16's anyway.
   }];
+  let hasVerifier = 1;
   let arguments = (ins NemotronExec_DimAttr:$dim,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$times);
   let results = (outs Index:$result);

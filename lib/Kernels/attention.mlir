@@ -15,14 +15,17 @@
 // a time in small buffers (larger groups run in chunks of 64 heads).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
-// decode over the KV length (attention_gpu.mlir); this form needs neither.
+// decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
+// session's nhc_gemm_precision_t) its prefill products' passes; this form
+// needs none of them.
 func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %q_offset: index, %k_offset: index, %v_offset: index,
                          %k_cache: memref<?xf32>, %v_cache: memref<?xf32>,
                          %out: memref<?xf32>, %partials: memref<?xf32>,
                          %req: memref<?xi64>, %R: index,
                          %Hq: index, %Hkv: index, %D: index, %max_seq: index,
-                         %splits: index, %scale: f32) {
+                         %splits: index, %scale: f32,
+                         %gemm_precision: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32

@@ -27,7 +27,10 @@
 //    apart: a fragment's loads hit 32 banks), on tensor cores: each warp a
 //    16 x 32 part as four m16n8k8 tf32 mmas per 8 columns, in 3xTF32 (each
 //    operand split into two tf32 parts, three mmas: about f32's accuracy),
-//    written by tools/scripts/gen-gpu-tiles.py; partial sums kept in Pᵀ;
+//    or, when `gemm_precision` is bf16 (the session's numerics are bf16's),
+//    in one tf32 mma (the operands rounded to tf32, which holds more of
+//    their bits than bf16), written by tools/scripts/gen-gpu-tiles.py;
+//    partial sums kept in Pᵀ;
 //    the scaled, causally masked scores go through the online softmax (4
 //    threads per query: m', p = exp(s - m') in place, l', the rescale);
 //    then per 64 columns of the head V's tile is staged and
@@ -55,7 +58,8 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
                                      %req: memref<?xi64>,
                                      %R: index, %Hq: index, %Hkv: index,
                                      %D: index, %max_seq: index,
-                                     %splits: index, %scale: f32)
+                                     %splits: index, %scale: f32,
+                                     %gemm_precision: index)
     attributes {nhc.gpu_variant_of = "nhc_attention"} {
   %c1 = arith.constant 1 : index
   %c255 = arith.constant 255 : index
@@ -472,6 +476,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %t4 = arith.addi %t, %c4 : index
     %tk0 = arith.muli %t, %c72 : index
     %tk4 = arith.muli %t4, %c72 : index
+    %allTerms = arith.cmpi ne, %gemm_precision, %one : index
     %nj0 = arith.addi %nBase, %c0 : index
     %bn0 = arith.addi %nj0, %g : index
     %cj00 = arith.addi %nj0, %t2 : index
@@ -679,29 +684,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %s0b31 = memref.load %stage[%s0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %s0B3:2 = func.call @nhc_tf32_split2(%s0b30, %s0b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %s0m00 = nvgpu.mma.sync (%s0A#0, %s0B0#1, %sc0) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %s0m00 = nvgpu.mma.sync (%s0A#0, %s0B0#1, %sc0) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m10 = nvgpu.mma.sync (%s0A#0, %s0B1#1, %sc1) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m20 = nvgpu.mma.sync (%s0A#0, %s0B2#1, %sc2) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m30 = nvgpu.mma.sync (%s0A#0, %s0B3#1, %sc3) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m01 = nvgpu.mma.sync (%s0A#1, %s0B0#0, %s0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m11 = nvgpu.mma.sync (%s0A#1, %s0B1#0, %s0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m21 = nvgpu.mma.sync (%s0A#1, %s0B2#0, %s0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s0m31 = nvgpu.mma.sync (%s0A#1, %s0B3#0, %s0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %s0m01, %s0m11, %s0m21, %s0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %sc0, %sc1, %sc2, %sc3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %s0m02 = nvgpu.mma.sync (%s0A#0, %s0B0#0, %s0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m10 = nvgpu.mma.sync (%s0A#0, %s0B1#1, %sc1) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s0m12 = nvgpu.mma.sync (%s0A#0, %s0B1#0, %s0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m20 = nvgpu.mma.sync (%s0A#0, %s0B2#1, %sc2) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s0m22 = nvgpu.mma.sync (%s0A#0, %s0B2#0, %s0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m30 = nvgpu.mma.sync (%s0A#0, %s0B3#1, %sc3) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m01 = nvgpu.mma.sync (%s0A#1, %s0B0#0, %s0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m11 = nvgpu.mma.sync (%s0A#1, %s0B1#0, %s0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m21 = nvgpu.mma.sync (%s0A#1, %s0B2#0, %s0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m31 = nvgpu.mma.sync (%s0A#1, %s0B3#0, %s0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m02 = nvgpu.mma.sync (%s0A#0, %s0B0#0, %s0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m12 = nvgpu.mma.sync (%s0A#0, %s0B1#0, %s0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m22 = nvgpu.mma.sync (%s0A#0, %s0B2#0, %s0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s0m32 = nvgpu.mma.sync (%s0A#0, %s0B3#0, %s0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s0m32 = nvgpu.mma.sync (%s0A#0, %s0B3#0, %s0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %s1k = arith.constant 576 : index
           %s1kb = arith.constant 2880 : index
@@ -751,29 +761,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %s1b31 = memref.load %stage[%s1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %s1B3:2 = func.call @nhc_tf32_split2(%s1b30, %s1b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %s1m00 = nvgpu.mma.sync (%s1A#0, %s1B0#1, %s0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %s1m00 = nvgpu.mma.sync (%s1A#0, %s1B0#1, %s0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m10 = nvgpu.mma.sync (%s1A#0, %s1B1#1, %s0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m20 = nvgpu.mma.sync (%s1A#0, %s1B2#1, %s0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m30 = nvgpu.mma.sync (%s1A#0, %s1B3#1, %s0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m01 = nvgpu.mma.sync (%s1A#1, %s1B0#0, %s1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m11 = nvgpu.mma.sync (%s1A#1, %s1B1#0, %s1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m21 = nvgpu.mma.sync (%s1A#1, %s1B2#0, %s1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s1m31 = nvgpu.mma.sync (%s1A#1, %s1B3#0, %s1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %s1m01, %s1m11, %s1m21, %s1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %s0m02, %s0m12, %s0m22, %s0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %s1m02 = nvgpu.mma.sync (%s1A#0, %s1B0#0, %s1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m10 = nvgpu.mma.sync (%s1A#0, %s1B1#1, %s0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s1m12 = nvgpu.mma.sync (%s1A#0, %s1B1#0, %s1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m20 = nvgpu.mma.sync (%s1A#0, %s1B2#1, %s0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s1m22 = nvgpu.mma.sync (%s1A#0, %s1B2#0, %s1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m30 = nvgpu.mma.sync (%s1A#0, %s1B3#1, %s0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m01 = nvgpu.mma.sync (%s1A#1, %s1B0#0, %s1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m11 = nvgpu.mma.sync (%s1A#1, %s1B1#0, %s1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m21 = nvgpu.mma.sync (%s1A#1, %s1B2#0, %s1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m31 = nvgpu.mma.sync (%s1A#1, %s1B3#0, %s1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m02 = nvgpu.mma.sync (%s1A#0, %s1B0#0, %s1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m12 = nvgpu.mma.sync (%s1A#0, %s1B1#0, %s1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m22 = nvgpu.mma.sync (%s1A#0, %s1B2#0, %s1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s1m32 = nvgpu.mma.sync (%s1A#0, %s1B3#0, %s1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s1m32 = nvgpu.mma.sync (%s1A#0, %s1B3#0, %s1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %s2k = arith.constant 1152 : index
           %s2kb = arith.constant 3456 : index
@@ -823,29 +838,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %s2b31 = memref.load %stage[%s2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %s2B3:2 = func.call @nhc_tf32_split2(%s2b30, %s2b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %s2m00 = nvgpu.mma.sync (%s2A#0, %s2B0#1, %s1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %s2m00 = nvgpu.mma.sync (%s2A#0, %s2B0#1, %s1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m10 = nvgpu.mma.sync (%s2A#0, %s2B1#1, %s1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m20 = nvgpu.mma.sync (%s2A#0, %s2B2#1, %s1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m30 = nvgpu.mma.sync (%s2A#0, %s2B3#1, %s1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m01 = nvgpu.mma.sync (%s2A#1, %s2B0#0, %s2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m11 = nvgpu.mma.sync (%s2A#1, %s2B1#0, %s2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m21 = nvgpu.mma.sync (%s2A#1, %s2B2#0, %s2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s2m31 = nvgpu.mma.sync (%s2A#1, %s2B3#0, %s2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %s2m01, %s2m11, %s2m21, %s2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %s1m02, %s1m12, %s1m22, %s1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %s2m02 = nvgpu.mma.sync (%s2A#0, %s2B0#0, %s2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m10 = nvgpu.mma.sync (%s2A#0, %s2B1#1, %s1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s2m12 = nvgpu.mma.sync (%s2A#0, %s2B1#0, %s2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m20 = nvgpu.mma.sync (%s2A#0, %s2B2#1, %s1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s2m22 = nvgpu.mma.sync (%s2A#0, %s2B2#0, %s2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m30 = nvgpu.mma.sync (%s2A#0, %s2B3#1, %s1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m01 = nvgpu.mma.sync (%s2A#1, %s2B0#0, %s2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m11 = nvgpu.mma.sync (%s2A#1, %s2B1#0, %s2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m21 = nvgpu.mma.sync (%s2A#1, %s2B2#0, %s2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m31 = nvgpu.mma.sync (%s2A#1, %s2B3#0, %s2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m02 = nvgpu.mma.sync (%s2A#0, %s2B0#0, %s2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m12 = nvgpu.mma.sync (%s2A#0, %s2B1#0, %s2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m22 = nvgpu.mma.sync (%s2A#0, %s2B2#0, %s2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s2m32 = nvgpu.mma.sync (%s2A#0, %s2B3#0, %s2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s2m32 = nvgpu.mma.sync (%s2A#0, %s2B3#0, %s2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %s3k = arith.constant 1728 : index
           %s3kb = arith.constant 4032 : index
@@ -895,29 +915,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %s3b31 = memref.load %stage[%s3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %s3B3:2 = func.call @nhc_tf32_split2(%s3b30, %s3b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %s3m00 = nvgpu.mma.sync (%s3A#0, %s3B0#1, %s2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %s3m00 = nvgpu.mma.sync (%s3A#0, %s3B0#1, %s2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m10 = nvgpu.mma.sync (%s3A#0, %s3B1#1, %s2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m20 = nvgpu.mma.sync (%s3A#0, %s3B2#1, %s2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m30 = nvgpu.mma.sync (%s3A#0, %s3B3#1, %s2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m01 = nvgpu.mma.sync (%s3A#1, %s3B0#0, %s3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m11 = nvgpu.mma.sync (%s3A#1, %s3B1#0, %s3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m21 = nvgpu.mma.sync (%s3A#1, %s3B2#0, %s3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %s3m31 = nvgpu.mma.sync (%s3A#1, %s3B3#0, %s3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %s3m01, %s3m11, %s3m21, %s3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %s2m02, %s2m12, %s2m22, %s2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %s3m02 = nvgpu.mma.sync (%s3A#0, %s3B0#0, %s3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m10 = nvgpu.mma.sync (%s3A#0, %s3B1#1, %s2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s3m12 = nvgpu.mma.sync (%s3A#0, %s3B1#0, %s3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m20 = nvgpu.mma.sync (%s3A#0, %s3B2#1, %s2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s3m22 = nvgpu.mma.sync (%s3A#0, %s3B2#0, %s3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m30 = nvgpu.mma.sync (%s3A#0, %s3B3#1, %s2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m01 = nvgpu.mma.sync (%s3A#1, %s3B0#0, %s3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m11 = nvgpu.mma.sync (%s3A#1, %s3B1#0, %s3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m21 = nvgpu.mma.sync (%s3A#1, %s3B2#0, %s3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m31 = nvgpu.mma.sync (%s3A#1, %s3B3#0, %s3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m02 = nvgpu.mma.sync (%s3A#0, %s3B0#0, %s3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m12 = nvgpu.mma.sync (%s3A#0, %s3B1#0, %s3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m22 = nvgpu.mma.sync (%s3A#0, %s3B2#0, %s3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %s3m32 = nvgpu.mma.sync (%s3A#0, %s3B3#0, %s3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %s3m32 = nvgpu.mma.sync (%s3A#0, %s3B3#0, %s3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %sv00 = vector.extract %s3m02[0, 0] : f32 from vector<2x2xf32>
           %sf00 = func.call @nhc_attention_score(%sv00, %lastChunk, %rowA, %cj00, %nq, %p0, %causal0, %scale)
@@ -1206,29 +1231,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o0b31 = memref.load %stage[%o0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o0B3:2 = func.call @nhc_tf32_split2(%o0b30, %o0b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o0m00 = nvgpu.mma.sync (%o0A#0, %o0B0#1, %oc0) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o0m00 = nvgpu.mma.sync (%o0A#0, %o0B0#1, %oc0) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m10 = nvgpu.mma.sync (%o0A#0, %o0B1#1, %oc1) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m20 = nvgpu.mma.sync (%o0A#0, %o0B2#1, %oc2) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m30 = nvgpu.mma.sync (%o0A#0, %o0B3#1, %oc3) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m01 = nvgpu.mma.sync (%o0A#1, %o0B0#0, %o0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m11 = nvgpu.mma.sync (%o0A#1, %o0B1#0, %o0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m21 = nvgpu.mma.sync (%o0A#1, %o0B2#0, %o0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o0m31 = nvgpu.mma.sync (%o0A#1, %o0B3#0, %o0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o0m01, %o0m11, %o0m21, %o0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %oc0, %oc1, %oc2, %oc3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o0m02 = nvgpu.mma.sync (%o0A#0, %o0B0#0, %o0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m10 = nvgpu.mma.sync (%o0A#0, %o0B1#1, %oc1) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o0m12 = nvgpu.mma.sync (%o0A#0, %o0B1#0, %o0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m20 = nvgpu.mma.sync (%o0A#0, %o0B2#1, %oc2) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o0m22 = nvgpu.mma.sync (%o0A#0, %o0B2#0, %o0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m30 = nvgpu.mma.sync (%o0A#0, %o0B3#1, %oc3) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m01 = nvgpu.mma.sync (%o0A#1, %o0B0#0, %o0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m11 = nvgpu.mma.sync (%o0A#1, %o0B1#0, %o0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m21 = nvgpu.mma.sync (%o0A#1, %o0B2#0, %o0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m31 = nvgpu.mma.sync (%o0A#1, %o0B3#0, %o0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m02 = nvgpu.mma.sync (%o0A#0, %o0B0#0, %o0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m12 = nvgpu.mma.sync (%o0A#0, %o0B1#0, %o0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m22 = nvgpu.mma.sync (%o0A#0, %o0B2#0, %o0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o0m32 = nvgpu.mma.sync (%o0A#0, %o0B3#0, %o0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o0m32 = nvgpu.mma.sync (%o0A#0, %o0B3#0, %o0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o1k = arith.constant 576 : index
           %o1ao0 = arith.addi %o1k, %tk0 : index
@@ -1277,29 +1307,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o1b31 = memref.load %stage[%o1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o1B3:2 = func.call @nhc_tf32_split2(%o1b30, %o1b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o1m00 = nvgpu.mma.sync (%o1A#0, %o1B0#1, %o0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o1m00 = nvgpu.mma.sync (%o1A#0, %o1B0#1, %o0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m10 = nvgpu.mma.sync (%o1A#0, %o1B1#1, %o0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m20 = nvgpu.mma.sync (%o1A#0, %o1B2#1, %o0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m30 = nvgpu.mma.sync (%o1A#0, %o1B3#1, %o0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m01 = nvgpu.mma.sync (%o1A#1, %o1B0#0, %o1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m11 = nvgpu.mma.sync (%o1A#1, %o1B1#0, %o1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m21 = nvgpu.mma.sync (%o1A#1, %o1B2#0, %o1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o1m31 = nvgpu.mma.sync (%o1A#1, %o1B3#0, %o1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o1m01, %o1m11, %o1m21, %o1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o0m02, %o0m12, %o0m22, %o0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o1m02 = nvgpu.mma.sync (%o1A#0, %o1B0#0, %o1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m10 = nvgpu.mma.sync (%o1A#0, %o1B1#1, %o0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o1m12 = nvgpu.mma.sync (%o1A#0, %o1B1#0, %o1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m20 = nvgpu.mma.sync (%o1A#0, %o1B2#1, %o0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o1m22 = nvgpu.mma.sync (%o1A#0, %o1B2#0, %o1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m30 = nvgpu.mma.sync (%o1A#0, %o1B3#1, %o0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m01 = nvgpu.mma.sync (%o1A#1, %o1B0#0, %o1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m11 = nvgpu.mma.sync (%o1A#1, %o1B1#0, %o1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m21 = nvgpu.mma.sync (%o1A#1, %o1B2#0, %o1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m31 = nvgpu.mma.sync (%o1A#1, %o1B3#0, %o1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m02 = nvgpu.mma.sync (%o1A#0, %o1B0#0, %o1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m12 = nvgpu.mma.sync (%o1A#0, %o1B1#0, %o1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m22 = nvgpu.mma.sync (%o1A#0, %o1B2#0, %o1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o1m32 = nvgpu.mma.sync (%o1A#0, %o1B3#0, %o1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o1m32 = nvgpu.mma.sync (%o1A#0, %o1B3#0, %o1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o2k = arith.constant 1152 : index
           %o2ao0 = arith.addi %o2k, %tk0 : index
@@ -1348,29 +1383,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o2b31 = memref.load %stage[%o2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o2B3:2 = func.call @nhc_tf32_split2(%o2b30, %o2b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o2m00 = nvgpu.mma.sync (%o2A#0, %o2B0#1, %o1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o2m00 = nvgpu.mma.sync (%o2A#0, %o2B0#1, %o1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m10 = nvgpu.mma.sync (%o2A#0, %o2B1#1, %o1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m20 = nvgpu.mma.sync (%o2A#0, %o2B2#1, %o1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m30 = nvgpu.mma.sync (%o2A#0, %o2B3#1, %o1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m01 = nvgpu.mma.sync (%o2A#1, %o2B0#0, %o2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m11 = nvgpu.mma.sync (%o2A#1, %o2B1#0, %o2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m21 = nvgpu.mma.sync (%o2A#1, %o2B2#0, %o2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o2m31 = nvgpu.mma.sync (%o2A#1, %o2B3#0, %o2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o2m01, %o2m11, %o2m21, %o2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o1m02, %o1m12, %o1m22, %o1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o2m02 = nvgpu.mma.sync (%o2A#0, %o2B0#0, %o2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m10 = nvgpu.mma.sync (%o2A#0, %o2B1#1, %o1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o2m12 = nvgpu.mma.sync (%o2A#0, %o2B1#0, %o2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m20 = nvgpu.mma.sync (%o2A#0, %o2B2#1, %o1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o2m22 = nvgpu.mma.sync (%o2A#0, %o2B2#0, %o2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m30 = nvgpu.mma.sync (%o2A#0, %o2B3#1, %o1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m01 = nvgpu.mma.sync (%o2A#1, %o2B0#0, %o2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m11 = nvgpu.mma.sync (%o2A#1, %o2B1#0, %o2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m21 = nvgpu.mma.sync (%o2A#1, %o2B2#0, %o2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m31 = nvgpu.mma.sync (%o2A#1, %o2B3#0, %o2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m02 = nvgpu.mma.sync (%o2A#0, %o2B0#0, %o2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m12 = nvgpu.mma.sync (%o2A#0, %o2B1#0, %o2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m22 = nvgpu.mma.sync (%o2A#0, %o2B2#0, %o2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o2m32 = nvgpu.mma.sync (%o2A#0, %o2B3#0, %o2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o2m32 = nvgpu.mma.sync (%o2A#0, %o2B3#0, %o2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o3k = arith.constant 1728 : index
           %o3ao0 = arith.addi %o3k, %tk0 : index
@@ -1419,29 +1459,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o3b31 = memref.load %stage[%o3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o3B3:2 = func.call @nhc_tf32_split2(%o3b30, %o3b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o3m00 = nvgpu.mma.sync (%o3A#0, %o3B0#1, %o2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o3m00 = nvgpu.mma.sync (%o3A#0, %o3B0#1, %o2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m10 = nvgpu.mma.sync (%o3A#0, %o3B1#1, %o2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m20 = nvgpu.mma.sync (%o3A#0, %o3B2#1, %o2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m30 = nvgpu.mma.sync (%o3A#0, %o3B3#1, %o2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m01 = nvgpu.mma.sync (%o3A#1, %o3B0#0, %o3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m11 = nvgpu.mma.sync (%o3A#1, %o3B1#0, %o3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m21 = nvgpu.mma.sync (%o3A#1, %o3B2#0, %o3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o3m31 = nvgpu.mma.sync (%o3A#1, %o3B3#0, %o3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o3m01, %o3m11, %o3m21, %o3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o2m02, %o2m12, %o2m22, %o2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o3m02 = nvgpu.mma.sync (%o3A#0, %o3B0#0, %o3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m10 = nvgpu.mma.sync (%o3A#0, %o3B1#1, %o2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o3m12 = nvgpu.mma.sync (%o3A#0, %o3B1#0, %o3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m20 = nvgpu.mma.sync (%o3A#0, %o3B2#1, %o2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o3m22 = nvgpu.mma.sync (%o3A#0, %o3B2#0, %o3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m30 = nvgpu.mma.sync (%o3A#0, %o3B3#1, %o2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m01 = nvgpu.mma.sync (%o3A#1, %o3B0#0, %o3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m11 = nvgpu.mma.sync (%o3A#1, %o3B1#0, %o3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m21 = nvgpu.mma.sync (%o3A#1, %o3B2#0, %o3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m31 = nvgpu.mma.sync (%o3A#1, %o3B3#0, %o3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m02 = nvgpu.mma.sync (%o3A#0, %o3B0#0, %o3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m12 = nvgpu.mma.sync (%o3A#0, %o3B1#0, %o3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m22 = nvgpu.mma.sync (%o3A#0, %o3B2#0, %o3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o3m32 = nvgpu.mma.sync (%o3A#0, %o3B3#0, %o3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o3m32 = nvgpu.mma.sync (%o3A#0, %o3B3#0, %o3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o4k = arith.constant 2304 : index
           %o4ao0 = arith.addi %o4k, %tk0 : index
@@ -1490,29 +1535,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o4b31 = memref.load %stage[%o4bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o4B3:2 = func.call @nhc_tf32_split2(%o4b30, %o4b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o4m00 = nvgpu.mma.sync (%o4A#0, %o4B0#1, %o3m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o4s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o4m00 = nvgpu.mma.sync (%o4A#0, %o4B0#1, %o3m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m10 = nvgpu.mma.sync (%o4A#0, %o4B1#1, %o3m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m20 = nvgpu.mma.sync (%o4A#0, %o4B2#1, %o3m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m30 = nvgpu.mma.sync (%o4A#0, %o4B3#1, %o3m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m01 = nvgpu.mma.sync (%o4A#1, %o4B0#0, %o4m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m11 = nvgpu.mma.sync (%o4A#1, %o4B1#0, %o4m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m21 = nvgpu.mma.sync (%o4A#1, %o4B2#0, %o4m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o4m31 = nvgpu.mma.sync (%o4A#1, %o4B3#0, %o4m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o4m01, %o4m11, %o4m21, %o4m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o3m02, %o3m12, %o3m22, %o3m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o4m02 = nvgpu.mma.sync (%o4A#0, %o4B0#0, %o4s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m10 = nvgpu.mma.sync (%o4A#0, %o4B1#1, %o3m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o4m12 = nvgpu.mma.sync (%o4A#0, %o4B1#0, %o4s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m20 = nvgpu.mma.sync (%o4A#0, %o4B2#1, %o3m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o4m22 = nvgpu.mma.sync (%o4A#0, %o4B2#0, %o4s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m30 = nvgpu.mma.sync (%o4A#0, %o4B3#1, %o3m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m01 = nvgpu.mma.sync (%o4A#1, %o4B0#0, %o4m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m11 = nvgpu.mma.sync (%o4A#1, %o4B1#0, %o4m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m21 = nvgpu.mma.sync (%o4A#1, %o4B2#0, %o4m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m31 = nvgpu.mma.sync (%o4A#1, %o4B3#0, %o4m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m02 = nvgpu.mma.sync (%o4A#0, %o4B0#0, %o4m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m12 = nvgpu.mma.sync (%o4A#0, %o4B1#0, %o4m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m22 = nvgpu.mma.sync (%o4A#0, %o4B2#0, %o4m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o4m32 = nvgpu.mma.sync (%o4A#0, %o4B3#0, %o4m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o4m32 = nvgpu.mma.sync (%o4A#0, %o4B3#0, %o4s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o5k = arith.constant 2880 : index
           %o5ao0 = arith.addi %o5k, %tk0 : index
@@ -1561,29 +1611,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o5b31 = memref.load %stage[%o5bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o5B3:2 = func.call @nhc_tf32_split2(%o5b30, %o5b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o5m00 = nvgpu.mma.sync (%o5A#0, %o5B0#1, %o4m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o5s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o5m00 = nvgpu.mma.sync (%o5A#0, %o5B0#1, %o4m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m10 = nvgpu.mma.sync (%o5A#0, %o5B1#1, %o4m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m20 = nvgpu.mma.sync (%o5A#0, %o5B2#1, %o4m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m30 = nvgpu.mma.sync (%o5A#0, %o5B3#1, %o4m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m01 = nvgpu.mma.sync (%o5A#1, %o5B0#0, %o5m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m11 = nvgpu.mma.sync (%o5A#1, %o5B1#0, %o5m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m21 = nvgpu.mma.sync (%o5A#1, %o5B2#0, %o5m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o5m31 = nvgpu.mma.sync (%o5A#1, %o5B3#0, %o5m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o5m01, %o5m11, %o5m21, %o5m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o4m02, %o4m12, %o4m22, %o4m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o5m02 = nvgpu.mma.sync (%o5A#0, %o5B0#0, %o5s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m10 = nvgpu.mma.sync (%o5A#0, %o5B1#1, %o4m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o5m12 = nvgpu.mma.sync (%o5A#0, %o5B1#0, %o5s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m20 = nvgpu.mma.sync (%o5A#0, %o5B2#1, %o4m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o5m22 = nvgpu.mma.sync (%o5A#0, %o5B2#0, %o5s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m30 = nvgpu.mma.sync (%o5A#0, %o5B3#1, %o4m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m01 = nvgpu.mma.sync (%o5A#1, %o5B0#0, %o5m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m11 = nvgpu.mma.sync (%o5A#1, %o5B1#0, %o5m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m21 = nvgpu.mma.sync (%o5A#1, %o5B2#0, %o5m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m31 = nvgpu.mma.sync (%o5A#1, %o5B3#0, %o5m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m02 = nvgpu.mma.sync (%o5A#0, %o5B0#0, %o5m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m12 = nvgpu.mma.sync (%o5A#0, %o5B1#0, %o5m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m22 = nvgpu.mma.sync (%o5A#0, %o5B2#0, %o5m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o5m32 = nvgpu.mma.sync (%o5A#0, %o5B3#0, %o5m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o5m32 = nvgpu.mma.sync (%o5A#0, %o5B3#0, %o5s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o6k = arith.constant 3456 : index
           %o6ao0 = arith.addi %o6k, %tk0 : index
@@ -1632,29 +1687,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o6b31 = memref.load %stage[%o6bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o6B3:2 = func.call @nhc_tf32_split2(%o6b30, %o6b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o6m00 = nvgpu.mma.sync (%o6A#0, %o6B0#1, %o5m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o6s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o6m00 = nvgpu.mma.sync (%o6A#0, %o6B0#1, %o5m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m10 = nvgpu.mma.sync (%o6A#0, %o6B1#1, %o5m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m20 = nvgpu.mma.sync (%o6A#0, %o6B2#1, %o5m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m30 = nvgpu.mma.sync (%o6A#0, %o6B3#1, %o5m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m01 = nvgpu.mma.sync (%o6A#1, %o6B0#0, %o6m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m11 = nvgpu.mma.sync (%o6A#1, %o6B1#0, %o6m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m21 = nvgpu.mma.sync (%o6A#1, %o6B2#0, %o6m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o6m31 = nvgpu.mma.sync (%o6A#1, %o6B3#0, %o6m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o6m01, %o6m11, %o6m21, %o6m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o5m02, %o5m12, %o5m22, %o5m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o6m02 = nvgpu.mma.sync (%o6A#0, %o6B0#0, %o6s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m10 = nvgpu.mma.sync (%o6A#0, %o6B1#1, %o5m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o6m12 = nvgpu.mma.sync (%o6A#0, %o6B1#0, %o6s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m20 = nvgpu.mma.sync (%o6A#0, %o6B2#1, %o5m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o6m22 = nvgpu.mma.sync (%o6A#0, %o6B2#0, %o6s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m30 = nvgpu.mma.sync (%o6A#0, %o6B3#1, %o5m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m01 = nvgpu.mma.sync (%o6A#1, %o6B0#0, %o6m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m11 = nvgpu.mma.sync (%o6A#1, %o6B1#0, %o6m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m21 = nvgpu.mma.sync (%o6A#1, %o6B2#0, %o6m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m31 = nvgpu.mma.sync (%o6A#1, %o6B3#0, %o6m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m02 = nvgpu.mma.sync (%o6A#0, %o6B0#0, %o6m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m12 = nvgpu.mma.sync (%o6A#0, %o6B1#0, %o6m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m22 = nvgpu.mma.sync (%o6A#0, %o6B2#0, %o6m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o6m32 = nvgpu.mma.sync (%o6A#0, %o6B3#0, %o6m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o6m32 = nvgpu.mma.sync (%o6A#0, %o6B3#0, %o6s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %o7k = arith.constant 4032 : index
           %o7ao0 = arith.addi %o7k, %tk0 : index
@@ -1703,29 +1763,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %o7b31 = memref.load %stage[%o7bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
           %o7B3:2 = func.call @nhc_tf32_split2(%o7b30, %o7b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %o7m00 = nvgpu.mma.sync (%o7A#0, %o7B0#1, %o6m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o7s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %o7m00 = nvgpu.mma.sync (%o7A#0, %o7B0#1, %o6m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m10 = nvgpu.mma.sync (%o7A#0, %o7B1#1, %o6m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m20 = nvgpu.mma.sync (%o7A#0, %o7B2#1, %o6m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m30 = nvgpu.mma.sync (%o7A#0, %o7B3#1, %o6m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m01 = nvgpu.mma.sync (%o7A#1, %o7B0#0, %o7m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m11 = nvgpu.mma.sync (%o7A#1, %o7B1#0, %o7m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m21 = nvgpu.mma.sync (%o7A#1, %o7B2#0, %o7m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %o7m31 = nvgpu.mma.sync (%o7A#1, %o7B3#0, %o7m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %o7m01, %o7m11, %o7m21, %o7m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %o6m02, %o6m12, %o6m22, %o6m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %o7m02 = nvgpu.mma.sync (%o7A#0, %o7B0#0, %o7s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m10 = nvgpu.mma.sync (%o7A#0, %o7B1#1, %o6m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o7m12 = nvgpu.mma.sync (%o7A#0, %o7B1#0, %o7s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m20 = nvgpu.mma.sync (%o7A#0, %o7B2#1, %o6m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o7m22 = nvgpu.mma.sync (%o7A#0, %o7B2#0, %o7s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m30 = nvgpu.mma.sync (%o7A#0, %o7B3#1, %o6m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m01 = nvgpu.mma.sync (%o7A#1, %o7B0#0, %o7m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m11 = nvgpu.mma.sync (%o7A#1, %o7B1#0, %o7m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m21 = nvgpu.mma.sync (%o7A#1, %o7B2#0, %o7m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m31 = nvgpu.mma.sync (%o7A#1, %o7B3#0, %o7m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m02 = nvgpu.mma.sync (%o7A#0, %o7B0#0, %o7m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m12 = nvgpu.mma.sync (%o7A#0, %o7B1#0, %o7m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m22 = nvgpu.mma.sync (%o7A#0, %o7B2#0, %o7m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %o7m32 = nvgpu.mma.sync (%o7A#0, %o7B3#0, %o7m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %o7m32 = nvgpu.mma.sync (%o7A#0, %o7B3#0, %o7s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %ov00 = vector.extract %o7m02[0, 0] : f32 from vector<2x2xf32>
           %ofin00 = arith.divf %ov00, %lA : f32

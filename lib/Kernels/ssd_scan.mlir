@@ -95,6 +95,8 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // (request, head): dt and cum are computed once per token, and C_l . B_s
 // once per (l, s) and shared by the head's P rows, so a chunk costs
 // O(chunk^2 (N + P) + chunk P N) per head instead of O(chunk^2 N P).
+// `gemm_precision` (the session's nhc_gemm_precision_t) is the GPU form's:
+// this form's arithmetic is f32 in either.
 func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %proj_stride: index, %dt_offset: index,
                               %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
@@ -102,7 +104,7 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %y: memref<?xf32>, %req: memref<?xi64>,
                               %R: index, %H: index, %P: index, %N: index,
                               %G: index, %chunk: index, %dt_min: f32,
-                              %dt_max: f32) {
+                              %dt_max: f32, %gemm_precision: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %kMaxChunk = arith.constant 256 : index

@@ -128,7 +128,9 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 //   4. per 64 x 64 tile of the state (p, n):
 //      exp(cum_last) h + sum_s coef_s x_s[p] B_s[n].
 // The products are 64 x 64 tiles on tensor cores (m16n8k8 tf32 mmas in
-// 3xTF32: about f32's accuracy; 8 warps, each a 16 x 32 part), over 32 of
+// 3xTF32: about f32's accuracy; or, when `gemm_precision` is bf16, one
+// tf32 mma per product, the operands rounded to tf32, within the bf16
+// numerics the session runs anyway; 8 warps, each a 16 x 32 part), over 32 of
 // their inner dimension a stage (state columns for C Bᵀ and C h_prevᵀ,
 // tokens for the state), W X over the chunk's 64 tokens at once: the
 // operands staged k-major in workgroup memory, rows 72 floats apart (a
@@ -153,7 +155,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %req: memref<?xi64>, %R: index,
                                           %H: index, %P: index, %N: index,
                                           %G: index, %chunk: index,
-                                          %dt_min: f32, %dt_max: f32)
+                                          %dt_min: f32, %dt_max: f32,
+                                          %gemm_precision: index)
     attributes {nhc.gpu_variant_of = "nhc_ssd_chunk_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
@@ -267,6 +270,7 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %t4 = arith.addi %t, %c4 : index
     %tk0 = arith.muli %t, %c72 : index
     %tk4 = arith.muli %t4, %c72 : index
+    %allTerms = arith.cmpi ne, %gemm_precision, %one : index
     %nj0 = arith.addi %nBase, %c0 : index
     %bn0 = arith.addi %nj0, %g : index
     %cj00 = arith.addi %nj0, %t2 : index
@@ -470,29 +474,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %w0b31 = memref.load %stage[%w0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w0B3:2 = func.call @nhc_tf32_split2(%w0b30, %w0b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %w0m00 = nvgpu.mma.sync (%w0A#0, %w0B0#1, %wc0) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %w0m00 = nvgpu.mma.sync (%w0A#0, %w0B0#1, %wc0) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m10 = nvgpu.mma.sync (%w0A#0, %w0B1#1, %wc1) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m20 = nvgpu.mma.sync (%w0A#0, %w0B2#1, %wc2) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m30 = nvgpu.mma.sync (%w0A#0, %w0B3#1, %wc3) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m01 = nvgpu.mma.sync (%w0A#1, %w0B0#0, %w0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m11 = nvgpu.mma.sync (%w0A#1, %w0B1#0, %w0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m21 = nvgpu.mma.sync (%w0A#1, %w0B2#0, %w0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w0m31 = nvgpu.mma.sync (%w0A#1, %w0B3#0, %w0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %w0m01, %w0m11, %w0m21, %w0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %wc0, %wc1, %wc2, %wc3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %w0m02 = nvgpu.mma.sync (%w0A#0, %w0B0#0, %w0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m10 = nvgpu.mma.sync (%w0A#0, %w0B1#1, %wc1) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w0m12 = nvgpu.mma.sync (%w0A#0, %w0B1#0, %w0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m20 = nvgpu.mma.sync (%w0A#0, %w0B2#1, %wc2) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w0m22 = nvgpu.mma.sync (%w0A#0, %w0B2#0, %w0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m30 = nvgpu.mma.sync (%w0A#0, %w0B3#1, %wc3) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m01 = nvgpu.mma.sync (%w0A#1, %w0B0#0, %w0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m11 = nvgpu.mma.sync (%w0A#1, %w0B1#0, %w0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m21 = nvgpu.mma.sync (%w0A#1, %w0B2#0, %w0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m31 = nvgpu.mma.sync (%w0A#1, %w0B3#0, %w0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m02 = nvgpu.mma.sync (%w0A#0, %w0B0#0, %w0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m12 = nvgpu.mma.sync (%w0A#0, %w0B1#0, %w0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m22 = nvgpu.mma.sync (%w0A#0, %w0B2#0, %w0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w0m32 = nvgpu.mma.sync (%w0A#0, %w0B3#0, %w0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w0m32 = nvgpu.mma.sync (%w0A#0, %w0B3#0, %w0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %w1k = arith.constant 576 : index
         %w1kb = arith.constant 2880 : index
@@ -542,29 +551,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %w1b31 = memref.load %stage[%w1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w1B3:2 = func.call @nhc_tf32_split2(%w1b30, %w1b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %w1m00 = nvgpu.mma.sync (%w1A#0, %w1B0#1, %w0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %w1m00 = nvgpu.mma.sync (%w1A#0, %w1B0#1, %w0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m10 = nvgpu.mma.sync (%w1A#0, %w1B1#1, %w0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m20 = nvgpu.mma.sync (%w1A#0, %w1B2#1, %w0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m30 = nvgpu.mma.sync (%w1A#0, %w1B3#1, %w0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m01 = nvgpu.mma.sync (%w1A#1, %w1B0#0, %w1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m11 = nvgpu.mma.sync (%w1A#1, %w1B1#0, %w1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m21 = nvgpu.mma.sync (%w1A#1, %w1B2#0, %w1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w1m31 = nvgpu.mma.sync (%w1A#1, %w1B3#0, %w1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %w1m01, %w1m11, %w1m21, %w1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %w0m02, %w0m12, %w0m22, %w0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %w1m02 = nvgpu.mma.sync (%w1A#0, %w1B0#0, %w1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m10 = nvgpu.mma.sync (%w1A#0, %w1B1#1, %w0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w1m12 = nvgpu.mma.sync (%w1A#0, %w1B1#0, %w1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m20 = nvgpu.mma.sync (%w1A#0, %w1B2#1, %w0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w1m22 = nvgpu.mma.sync (%w1A#0, %w1B2#0, %w1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m30 = nvgpu.mma.sync (%w1A#0, %w1B3#1, %w0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m01 = nvgpu.mma.sync (%w1A#1, %w1B0#0, %w1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m11 = nvgpu.mma.sync (%w1A#1, %w1B1#0, %w1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m21 = nvgpu.mma.sync (%w1A#1, %w1B2#0, %w1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m31 = nvgpu.mma.sync (%w1A#1, %w1B3#0, %w1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m02 = nvgpu.mma.sync (%w1A#0, %w1B0#0, %w1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m12 = nvgpu.mma.sync (%w1A#0, %w1B1#0, %w1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m22 = nvgpu.mma.sync (%w1A#0, %w1B2#0, %w1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w1m32 = nvgpu.mma.sync (%w1A#0, %w1B3#0, %w1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w1m32 = nvgpu.mma.sync (%w1A#0, %w1B3#0, %w1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %w2k = arith.constant 1152 : index
         %w2kb = arith.constant 3456 : index
@@ -614,29 +628,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %w2b31 = memref.load %stage[%w2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w2B3:2 = func.call @nhc_tf32_split2(%w2b30, %w2b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %w2m00 = nvgpu.mma.sync (%w2A#0, %w2B0#1, %w1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %w2m00 = nvgpu.mma.sync (%w2A#0, %w2B0#1, %w1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m10 = nvgpu.mma.sync (%w2A#0, %w2B1#1, %w1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m20 = nvgpu.mma.sync (%w2A#0, %w2B2#1, %w1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m30 = nvgpu.mma.sync (%w2A#0, %w2B3#1, %w1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m01 = nvgpu.mma.sync (%w2A#1, %w2B0#0, %w2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m11 = nvgpu.mma.sync (%w2A#1, %w2B1#0, %w2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m21 = nvgpu.mma.sync (%w2A#1, %w2B2#0, %w2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w2m31 = nvgpu.mma.sync (%w2A#1, %w2B3#0, %w2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %w2m01, %w2m11, %w2m21, %w2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %w1m02, %w1m12, %w1m22, %w1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %w2m02 = nvgpu.mma.sync (%w2A#0, %w2B0#0, %w2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m10 = nvgpu.mma.sync (%w2A#0, %w2B1#1, %w1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w2m12 = nvgpu.mma.sync (%w2A#0, %w2B1#0, %w2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m20 = nvgpu.mma.sync (%w2A#0, %w2B2#1, %w1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w2m22 = nvgpu.mma.sync (%w2A#0, %w2B2#0, %w2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m30 = nvgpu.mma.sync (%w2A#0, %w2B3#1, %w1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m01 = nvgpu.mma.sync (%w2A#1, %w2B0#0, %w2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m11 = nvgpu.mma.sync (%w2A#1, %w2B1#0, %w2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m21 = nvgpu.mma.sync (%w2A#1, %w2B2#0, %w2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m31 = nvgpu.mma.sync (%w2A#1, %w2B3#0, %w2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m02 = nvgpu.mma.sync (%w2A#0, %w2B0#0, %w2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m12 = nvgpu.mma.sync (%w2A#0, %w2B1#0, %w2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m22 = nvgpu.mma.sync (%w2A#0, %w2B2#0, %w2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w2m32 = nvgpu.mma.sync (%w2A#0, %w2B3#0, %w2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w2m32 = nvgpu.mma.sync (%w2A#0, %w2B3#0, %w2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %w3k = arith.constant 1728 : index
         %w3kb = arith.constant 4032 : index
@@ -686,29 +705,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %w3b31 = memref.load %stage[%w3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %w3B3:2 = func.call @nhc_tf32_split2(%w3b30, %w3b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %w3m00 = nvgpu.mma.sync (%w3A#0, %w3B0#1, %w2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %w3m00 = nvgpu.mma.sync (%w3A#0, %w3B0#1, %w2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m10 = nvgpu.mma.sync (%w3A#0, %w3B1#1, %w2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m20 = nvgpu.mma.sync (%w3A#0, %w3B2#1, %w2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m30 = nvgpu.mma.sync (%w3A#0, %w3B3#1, %w2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m01 = nvgpu.mma.sync (%w3A#1, %w3B0#0, %w3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m11 = nvgpu.mma.sync (%w3A#1, %w3B1#0, %w3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m21 = nvgpu.mma.sync (%w3A#1, %w3B2#0, %w3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %w3m31 = nvgpu.mma.sync (%w3A#1, %w3B3#0, %w3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %w3m01, %w3m11, %w3m21, %w3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %w2m02, %w2m12, %w2m22, %w2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %w3m02 = nvgpu.mma.sync (%w3A#0, %w3B0#0, %w3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m10 = nvgpu.mma.sync (%w3A#0, %w3B1#1, %w2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w3m12 = nvgpu.mma.sync (%w3A#0, %w3B1#0, %w3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m20 = nvgpu.mma.sync (%w3A#0, %w3B2#1, %w2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w3m22 = nvgpu.mma.sync (%w3A#0, %w3B2#0, %w3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m30 = nvgpu.mma.sync (%w3A#0, %w3B3#1, %w2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m01 = nvgpu.mma.sync (%w3A#1, %w3B0#0, %w3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m11 = nvgpu.mma.sync (%w3A#1, %w3B1#0, %w3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m21 = nvgpu.mma.sync (%w3A#1, %w3B2#0, %w3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m31 = nvgpu.mma.sync (%w3A#1, %w3B3#0, %w3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m02 = nvgpu.mma.sync (%w3A#0, %w3B0#0, %w3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m12 = nvgpu.mma.sync (%w3A#0, %w3B1#0, %w3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m22 = nvgpu.mma.sync (%w3A#0, %w3B2#0, %w3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %w3m32 = nvgpu.mma.sync (%w3A#0, %w3B3#0, %w3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %w3m32 = nvgpu.mma.sync (%w3A#0, %w3B3#0, %w3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %cumLA = memref.load %cumbuf[%rowA] : memref<64xf32, #gpu.address_space<workgroup>>
         %cumLB = memref.load %cumbuf[%rowB] : memref<64xf32, #gpu.address_space<workgroup>>
@@ -894,29 +918,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y0b31 = memref.load %hs[%y0bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y0B3:2 = func.call @nhc_tf32_split2(%y0b30, %y0b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %ya0) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %y0m00 = nvgpu.mma.sync (%y0A#0, %y0B0#1, %ya0) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m10 = nvgpu.mma.sync (%y0A#0, %y0B1#1, %ya1) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m20 = nvgpu.mma.sync (%y0A#0, %y0B2#1, %ya2) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m30 = nvgpu.mma.sync (%y0A#0, %y0B3#1, %ya3) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m01 = nvgpu.mma.sync (%y0A#1, %y0B0#0, %y0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m11 = nvgpu.mma.sync (%y0A#1, %y0B1#0, %y0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m21 = nvgpu.mma.sync (%y0A#1, %y0B2#0, %y0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y0m31 = nvgpu.mma.sync (%y0A#1, %y0B3#0, %y0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %y0m01, %y0m11, %y0m21, %y0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %ya0, %ya1, %ya2, %ya3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %y0m02 = nvgpu.mma.sync (%y0A#0, %y0B0#0, %y0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m10 = nvgpu.mma.sync (%y0A#0, %y0B1#1, %ya1) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m12 = nvgpu.mma.sync (%y0A#0, %y0B1#0, %y0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m20 = nvgpu.mma.sync (%y0A#0, %y0B2#1, %ya2) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m22 = nvgpu.mma.sync (%y0A#0, %y0B2#0, %y0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m30 = nvgpu.mma.sync (%y0A#0, %y0B3#1, %ya3) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m01 = nvgpu.mma.sync (%y0A#1, %y0B0#0, %y0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m11 = nvgpu.mma.sync (%y0A#1, %y0B1#0, %y0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m21 = nvgpu.mma.sync (%y0A#1, %y0B2#0, %y0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m31 = nvgpu.mma.sync (%y0A#1, %y0B3#0, %y0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m02 = nvgpu.mma.sync (%y0A#0, %y0B0#0, %y0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m12 = nvgpu.mma.sync (%y0A#0, %y0B1#0, %y0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m22 = nvgpu.mma.sync (%y0A#0, %y0B2#0, %y0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y0m32 = nvgpu.mma.sync (%y0A#0, %y0B3#0, %y0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y0m32 = nvgpu.mma.sync (%y0A#0, %y0B3#0, %y0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y1k = arith.constant 576 : index
           %y1hk0 = arith.addi %k0, %c8 : index
@@ -959,29 +988,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y1b31 = memref.load %hs[%y1bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y1B3:2 = func.call @nhc_tf32_split2(%y1b30, %y1b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y1m00 = nvgpu.mma.sync (%y1A#0, %y1B0#1, %y0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %y1m00 = nvgpu.mma.sync (%y1A#0, %y1B0#1, %y0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m10 = nvgpu.mma.sync (%y1A#0, %y1B1#1, %y0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m20 = nvgpu.mma.sync (%y1A#0, %y1B2#1, %y0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m30 = nvgpu.mma.sync (%y1A#0, %y1B3#1, %y0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m01 = nvgpu.mma.sync (%y1A#1, %y1B0#0, %y1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m11 = nvgpu.mma.sync (%y1A#1, %y1B1#0, %y1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m21 = nvgpu.mma.sync (%y1A#1, %y1B2#0, %y1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y1m31 = nvgpu.mma.sync (%y1A#1, %y1B3#0, %y1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %y1m01, %y1m11, %y1m21, %y1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %y0m02, %y0m12, %y0m22, %y0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %y1m02 = nvgpu.mma.sync (%y1A#0, %y1B0#0, %y1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m10 = nvgpu.mma.sync (%y1A#0, %y1B1#1, %y0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y1m12 = nvgpu.mma.sync (%y1A#0, %y1B1#0, %y1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m20 = nvgpu.mma.sync (%y1A#0, %y1B2#1, %y0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y1m22 = nvgpu.mma.sync (%y1A#0, %y1B2#0, %y1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m30 = nvgpu.mma.sync (%y1A#0, %y1B3#1, %y0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m01 = nvgpu.mma.sync (%y1A#1, %y1B0#0, %y1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m11 = nvgpu.mma.sync (%y1A#1, %y1B1#0, %y1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m21 = nvgpu.mma.sync (%y1A#1, %y1B2#0, %y1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m31 = nvgpu.mma.sync (%y1A#1, %y1B3#0, %y1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m02 = nvgpu.mma.sync (%y1A#0, %y1B0#0, %y1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m12 = nvgpu.mma.sync (%y1A#0, %y1B1#0, %y1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m22 = nvgpu.mma.sync (%y1A#0, %y1B2#0, %y1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y1m32 = nvgpu.mma.sync (%y1A#0, %y1B3#0, %y1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y1m32 = nvgpu.mma.sync (%y1A#0, %y1B3#0, %y1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y2k = arith.constant 1152 : index
           %y2hk0 = arith.addi %k0, %c16 : index
@@ -1024,29 +1058,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y2b31 = memref.load %hs[%y2bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y2B3:2 = func.call @nhc_tf32_split2(%y2b30, %y2b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y2m00 = nvgpu.mma.sync (%y2A#0, %y2B0#1, %y1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %y2m00 = nvgpu.mma.sync (%y2A#0, %y2B0#1, %y1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m10 = nvgpu.mma.sync (%y2A#0, %y2B1#1, %y1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m20 = nvgpu.mma.sync (%y2A#0, %y2B2#1, %y1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m30 = nvgpu.mma.sync (%y2A#0, %y2B3#1, %y1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m01 = nvgpu.mma.sync (%y2A#1, %y2B0#0, %y2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m11 = nvgpu.mma.sync (%y2A#1, %y2B1#0, %y2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m21 = nvgpu.mma.sync (%y2A#1, %y2B2#0, %y2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y2m31 = nvgpu.mma.sync (%y2A#1, %y2B3#0, %y2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %y2m01, %y2m11, %y2m21, %y2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %y1m02, %y1m12, %y1m22, %y1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %y2m02 = nvgpu.mma.sync (%y2A#0, %y2B0#0, %y2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m10 = nvgpu.mma.sync (%y2A#0, %y2B1#1, %y1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y2m12 = nvgpu.mma.sync (%y2A#0, %y2B1#0, %y2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m20 = nvgpu.mma.sync (%y2A#0, %y2B2#1, %y1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y2m22 = nvgpu.mma.sync (%y2A#0, %y2B2#0, %y2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m30 = nvgpu.mma.sync (%y2A#0, %y2B3#1, %y1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m01 = nvgpu.mma.sync (%y2A#1, %y2B0#0, %y2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m11 = nvgpu.mma.sync (%y2A#1, %y2B1#0, %y2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m21 = nvgpu.mma.sync (%y2A#1, %y2B2#0, %y2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m31 = nvgpu.mma.sync (%y2A#1, %y2B3#0, %y2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m02 = nvgpu.mma.sync (%y2A#0, %y2B0#0, %y2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m12 = nvgpu.mma.sync (%y2A#0, %y2B1#0, %y2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m22 = nvgpu.mma.sync (%y2A#0, %y2B2#0, %y2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y2m32 = nvgpu.mma.sync (%y2A#0, %y2B3#0, %y2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y2m32 = nvgpu.mma.sync (%y2A#0, %y2B3#0, %y2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           %y3k = arith.constant 1728 : index
           %y3hk0 = arith.addi %k0, %c24 : index
@@ -1089,29 +1128,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
           %y3b31 = memref.load %hs[%y3bi31] : memref<?xf32, #gpu.address_space<workgroup>>
           %y3B3:2 = func.call @nhc_tf32_split2(%y3b30, %y3b31)
               : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-          %y3m00 = nvgpu.mma.sync (%y3A#0, %y3B0#1, %y2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+            %y3m00 = nvgpu.mma.sync (%y3A#0, %y3B0#1, %y2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m10 = nvgpu.mma.sync (%y3A#0, %y3B1#1, %y2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m20 = nvgpu.mma.sync (%y3A#0, %y3B2#1, %y2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m30 = nvgpu.mma.sync (%y3A#0, %y3B3#1, %y2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m01 = nvgpu.mma.sync (%y3A#1, %y3B0#0, %y3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m11 = nvgpu.mma.sync (%y3A#1, %y3B1#0, %y3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m21 = nvgpu.mma.sync (%y3A#1, %y3B2#0, %y3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            %y3m31 = nvgpu.mma.sync (%y3A#1, %y3B3#0, %y3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+            scf.yield %y3m01, %y3m11, %y3m21, %y3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          } else {
+            scf.yield %y2m02, %y2m12, %y2m22, %y2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+          }
+          %y3m02 = nvgpu.mma.sync (%y3A#0, %y3B0#0, %y3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m10 = nvgpu.mma.sync (%y3A#0, %y3B1#1, %y2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y3m12 = nvgpu.mma.sync (%y3A#0, %y3B1#0, %y3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m20 = nvgpu.mma.sync (%y3A#0, %y3B2#1, %y2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y3m22 = nvgpu.mma.sync (%y3A#0, %y3B2#0, %y3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m30 = nvgpu.mma.sync (%y3A#0, %y3B3#1, %y2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m01 = nvgpu.mma.sync (%y3A#1, %y3B0#0, %y3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m11 = nvgpu.mma.sync (%y3A#1, %y3B1#0, %y3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m21 = nvgpu.mma.sync (%y3A#1, %y3B2#0, %y3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m31 = nvgpu.mma.sync (%y3A#1, %y3B3#0, %y3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m02 = nvgpu.mma.sync (%y3A#0, %y3B0#0, %y3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m12 = nvgpu.mma.sync (%y3A#0, %y3B1#0, %y3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m22 = nvgpu.mma.sync (%y3A#0, %y3B2#0, %y3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-          %y3m32 = nvgpu.mma.sync (%y3A#0, %y3B3#0, %y3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+          %y3m32 = nvgpu.mma.sync (%y3A#0, %y3B3#0, %y3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
               : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
           gpu.barrier
           scf.yield %y3m02, %y3m12, %y3m22, %y3m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
@@ -1321,29 +1365,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x0b31 = memref.load %stage[%x0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x0B3:2 = func.call @nhc_tf32_split2(%x0b30, %x0b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x0m00 = nvgpu.mma.sync (%x0A#0, %x0B0#1, %xc0) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x0m00 = nvgpu.mma.sync (%x0A#0, %x0B0#1, %xc0) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m10 = nvgpu.mma.sync (%x0A#0, %x0B1#1, %xc1) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m20 = nvgpu.mma.sync (%x0A#0, %x0B2#1, %xc2) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m30 = nvgpu.mma.sync (%x0A#0, %x0B3#1, %xc3) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m01 = nvgpu.mma.sync (%x0A#1, %x0B0#0, %x0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m11 = nvgpu.mma.sync (%x0A#1, %x0B1#0, %x0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m21 = nvgpu.mma.sync (%x0A#1, %x0B2#0, %x0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x0m31 = nvgpu.mma.sync (%x0A#1, %x0B3#0, %x0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x0m01, %x0m11, %x0m21, %x0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %xc0, %xc1, %xc2, %xc3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x0m02 = nvgpu.mma.sync (%x0A#0, %x0B0#0, %x0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m10 = nvgpu.mma.sync (%x0A#0, %x0B1#1, %xc1) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x0m12 = nvgpu.mma.sync (%x0A#0, %x0B1#0, %x0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m20 = nvgpu.mma.sync (%x0A#0, %x0B2#1, %xc2) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x0m22 = nvgpu.mma.sync (%x0A#0, %x0B2#0, %x0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m30 = nvgpu.mma.sync (%x0A#0, %x0B3#1, %xc3) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m01 = nvgpu.mma.sync (%x0A#1, %x0B0#0, %x0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m11 = nvgpu.mma.sync (%x0A#1, %x0B1#0, %x0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m21 = nvgpu.mma.sync (%x0A#1, %x0B2#0, %x0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m31 = nvgpu.mma.sync (%x0A#1, %x0B3#0, %x0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m02 = nvgpu.mma.sync (%x0A#0, %x0B0#0, %x0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m12 = nvgpu.mma.sync (%x0A#0, %x0B1#0, %x0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m22 = nvgpu.mma.sync (%x0A#0, %x0B2#0, %x0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x0m32 = nvgpu.mma.sync (%x0A#0, %x0B3#0, %x0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x0m32 = nvgpu.mma.sync (%x0A#0, %x0B3#0, %x0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x1k = arith.constant 576 : index
         %x1ao0 = arith.addi %x1k, %tk0 : index
@@ -1392,29 +1441,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x1b31 = memref.load %stage[%x1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x1B3:2 = func.call @nhc_tf32_split2(%x1b30, %x1b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x1m00 = nvgpu.mma.sync (%x1A#0, %x1B0#1, %x0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x1m00 = nvgpu.mma.sync (%x1A#0, %x1B0#1, %x0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m10 = nvgpu.mma.sync (%x1A#0, %x1B1#1, %x0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m20 = nvgpu.mma.sync (%x1A#0, %x1B2#1, %x0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m30 = nvgpu.mma.sync (%x1A#0, %x1B3#1, %x0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m01 = nvgpu.mma.sync (%x1A#1, %x1B0#0, %x1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m11 = nvgpu.mma.sync (%x1A#1, %x1B1#0, %x1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m21 = nvgpu.mma.sync (%x1A#1, %x1B2#0, %x1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x1m31 = nvgpu.mma.sync (%x1A#1, %x1B3#0, %x1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x1m01, %x1m11, %x1m21, %x1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x0m02, %x0m12, %x0m22, %x0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x1m02 = nvgpu.mma.sync (%x1A#0, %x1B0#0, %x1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m10 = nvgpu.mma.sync (%x1A#0, %x1B1#1, %x0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x1m12 = nvgpu.mma.sync (%x1A#0, %x1B1#0, %x1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m20 = nvgpu.mma.sync (%x1A#0, %x1B2#1, %x0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x1m22 = nvgpu.mma.sync (%x1A#0, %x1B2#0, %x1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m30 = nvgpu.mma.sync (%x1A#0, %x1B3#1, %x0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m01 = nvgpu.mma.sync (%x1A#1, %x1B0#0, %x1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m11 = nvgpu.mma.sync (%x1A#1, %x1B1#0, %x1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m21 = nvgpu.mma.sync (%x1A#1, %x1B2#0, %x1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m31 = nvgpu.mma.sync (%x1A#1, %x1B3#0, %x1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m02 = nvgpu.mma.sync (%x1A#0, %x1B0#0, %x1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m12 = nvgpu.mma.sync (%x1A#0, %x1B1#0, %x1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m22 = nvgpu.mma.sync (%x1A#0, %x1B2#0, %x1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x1m32 = nvgpu.mma.sync (%x1A#0, %x1B3#0, %x1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x1m32 = nvgpu.mma.sync (%x1A#0, %x1B3#0, %x1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x2k = arith.constant 1152 : index
         %x2ao0 = arith.addi %x2k, %tk0 : index
@@ -1463,29 +1517,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x2b31 = memref.load %stage[%x2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x2B3:2 = func.call @nhc_tf32_split2(%x2b30, %x2b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x2m00 = nvgpu.mma.sync (%x2A#0, %x2B0#1, %x1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x2m00 = nvgpu.mma.sync (%x2A#0, %x2B0#1, %x1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m10 = nvgpu.mma.sync (%x2A#0, %x2B1#1, %x1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m20 = nvgpu.mma.sync (%x2A#0, %x2B2#1, %x1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m30 = nvgpu.mma.sync (%x2A#0, %x2B3#1, %x1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m01 = nvgpu.mma.sync (%x2A#1, %x2B0#0, %x2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m11 = nvgpu.mma.sync (%x2A#1, %x2B1#0, %x2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m21 = nvgpu.mma.sync (%x2A#1, %x2B2#0, %x2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x2m31 = nvgpu.mma.sync (%x2A#1, %x2B3#0, %x2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x2m01, %x2m11, %x2m21, %x2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x1m02, %x1m12, %x1m22, %x1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x2m02 = nvgpu.mma.sync (%x2A#0, %x2B0#0, %x2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m10 = nvgpu.mma.sync (%x2A#0, %x2B1#1, %x1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x2m12 = nvgpu.mma.sync (%x2A#0, %x2B1#0, %x2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m20 = nvgpu.mma.sync (%x2A#0, %x2B2#1, %x1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x2m22 = nvgpu.mma.sync (%x2A#0, %x2B2#0, %x2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m30 = nvgpu.mma.sync (%x2A#0, %x2B3#1, %x1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m01 = nvgpu.mma.sync (%x2A#1, %x2B0#0, %x2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m11 = nvgpu.mma.sync (%x2A#1, %x2B1#0, %x2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m21 = nvgpu.mma.sync (%x2A#1, %x2B2#0, %x2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m31 = nvgpu.mma.sync (%x2A#1, %x2B3#0, %x2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m02 = nvgpu.mma.sync (%x2A#0, %x2B0#0, %x2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m12 = nvgpu.mma.sync (%x2A#0, %x2B1#0, %x2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m22 = nvgpu.mma.sync (%x2A#0, %x2B2#0, %x2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x2m32 = nvgpu.mma.sync (%x2A#0, %x2B3#0, %x2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x2m32 = nvgpu.mma.sync (%x2A#0, %x2B3#0, %x2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x3k = arith.constant 1728 : index
         %x3ao0 = arith.addi %x3k, %tk0 : index
@@ -1534,29 +1593,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x3b31 = memref.load %stage[%x3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x3B3:2 = func.call @nhc_tf32_split2(%x3b30, %x3b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x3m00 = nvgpu.mma.sync (%x3A#0, %x3B0#1, %x2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x3m00 = nvgpu.mma.sync (%x3A#0, %x3B0#1, %x2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m10 = nvgpu.mma.sync (%x3A#0, %x3B1#1, %x2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m20 = nvgpu.mma.sync (%x3A#0, %x3B2#1, %x2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m30 = nvgpu.mma.sync (%x3A#0, %x3B3#1, %x2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m01 = nvgpu.mma.sync (%x3A#1, %x3B0#0, %x3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m11 = nvgpu.mma.sync (%x3A#1, %x3B1#0, %x3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m21 = nvgpu.mma.sync (%x3A#1, %x3B2#0, %x3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x3m31 = nvgpu.mma.sync (%x3A#1, %x3B3#0, %x3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x3m01, %x3m11, %x3m21, %x3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x2m02, %x2m12, %x2m22, %x2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x3m02 = nvgpu.mma.sync (%x3A#0, %x3B0#0, %x3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m10 = nvgpu.mma.sync (%x3A#0, %x3B1#1, %x2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x3m12 = nvgpu.mma.sync (%x3A#0, %x3B1#0, %x3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m20 = nvgpu.mma.sync (%x3A#0, %x3B2#1, %x2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x3m22 = nvgpu.mma.sync (%x3A#0, %x3B2#0, %x3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m30 = nvgpu.mma.sync (%x3A#0, %x3B3#1, %x2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m01 = nvgpu.mma.sync (%x3A#1, %x3B0#0, %x3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m11 = nvgpu.mma.sync (%x3A#1, %x3B1#0, %x3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m21 = nvgpu.mma.sync (%x3A#1, %x3B2#0, %x3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m31 = nvgpu.mma.sync (%x3A#1, %x3B3#0, %x3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m02 = nvgpu.mma.sync (%x3A#0, %x3B0#0, %x3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m12 = nvgpu.mma.sync (%x3A#0, %x3B1#0, %x3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m22 = nvgpu.mma.sync (%x3A#0, %x3B2#0, %x3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x3m32 = nvgpu.mma.sync (%x3A#0, %x3B3#0, %x3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x3m32 = nvgpu.mma.sync (%x3A#0, %x3B3#0, %x3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x4k = arith.constant 2304 : index
         %x4ao0 = arith.addi %x4k, %tk0 : index
@@ -1605,29 +1669,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x4b31 = memref.load %stage[%x4bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x4B3:2 = func.call @nhc_tf32_split2(%x4b30, %x4b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x4m00 = nvgpu.mma.sync (%x4A#0, %x4B0#1, %x3m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x4s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x4m00 = nvgpu.mma.sync (%x4A#0, %x4B0#1, %x3m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m10 = nvgpu.mma.sync (%x4A#0, %x4B1#1, %x3m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m20 = nvgpu.mma.sync (%x4A#0, %x4B2#1, %x3m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m30 = nvgpu.mma.sync (%x4A#0, %x4B3#1, %x3m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m01 = nvgpu.mma.sync (%x4A#1, %x4B0#0, %x4m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m11 = nvgpu.mma.sync (%x4A#1, %x4B1#0, %x4m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m21 = nvgpu.mma.sync (%x4A#1, %x4B2#0, %x4m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x4m31 = nvgpu.mma.sync (%x4A#1, %x4B3#0, %x4m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x4m01, %x4m11, %x4m21, %x4m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x3m02, %x3m12, %x3m22, %x3m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x4m02 = nvgpu.mma.sync (%x4A#0, %x4B0#0, %x4s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m10 = nvgpu.mma.sync (%x4A#0, %x4B1#1, %x3m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x4m12 = nvgpu.mma.sync (%x4A#0, %x4B1#0, %x4s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m20 = nvgpu.mma.sync (%x4A#0, %x4B2#1, %x3m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x4m22 = nvgpu.mma.sync (%x4A#0, %x4B2#0, %x4s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m30 = nvgpu.mma.sync (%x4A#0, %x4B3#1, %x3m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m01 = nvgpu.mma.sync (%x4A#1, %x4B0#0, %x4m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m11 = nvgpu.mma.sync (%x4A#1, %x4B1#0, %x4m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m21 = nvgpu.mma.sync (%x4A#1, %x4B2#0, %x4m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m31 = nvgpu.mma.sync (%x4A#1, %x4B3#0, %x4m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m02 = nvgpu.mma.sync (%x4A#0, %x4B0#0, %x4m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m12 = nvgpu.mma.sync (%x4A#0, %x4B1#0, %x4m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m22 = nvgpu.mma.sync (%x4A#0, %x4B2#0, %x4m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x4m32 = nvgpu.mma.sync (%x4A#0, %x4B3#0, %x4m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x4m32 = nvgpu.mma.sync (%x4A#0, %x4B3#0, %x4s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x5k = arith.constant 2880 : index
         %x5ao0 = arith.addi %x5k, %tk0 : index
@@ -1676,29 +1745,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x5b31 = memref.load %stage[%x5bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x5B3:2 = func.call @nhc_tf32_split2(%x5b30, %x5b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x5m00 = nvgpu.mma.sync (%x5A#0, %x5B0#1, %x4m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x5s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x5m00 = nvgpu.mma.sync (%x5A#0, %x5B0#1, %x4m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m10 = nvgpu.mma.sync (%x5A#0, %x5B1#1, %x4m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m20 = nvgpu.mma.sync (%x5A#0, %x5B2#1, %x4m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m30 = nvgpu.mma.sync (%x5A#0, %x5B3#1, %x4m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m01 = nvgpu.mma.sync (%x5A#1, %x5B0#0, %x5m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m11 = nvgpu.mma.sync (%x5A#1, %x5B1#0, %x5m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m21 = nvgpu.mma.sync (%x5A#1, %x5B2#0, %x5m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x5m31 = nvgpu.mma.sync (%x5A#1, %x5B3#0, %x5m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x5m01, %x5m11, %x5m21, %x5m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x4m02, %x4m12, %x4m22, %x4m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x5m02 = nvgpu.mma.sync (%x5A#0, %x5B0#0, %x5s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m10 = nvgpu.mma.sync (%x5A#0, %x5B1#1, %x4m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x5m12 = nvgpu.mma.sync (%x5A#0, %x5B1#0, %x5s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m20 = nvgpu.mma.sync (%x5A#0, %x5B2#1, %x4m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x5m22 = nvgpu.mma.sync (%x5A#0, %x5B2#0, %x5s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m30 = nvgpu.mma.sync (%x5A#0, %x5B3#1, %x4m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m01 = nvgpu.mma.sync (%x5A#1, %x5B0#0, %x5m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m11 = nvgpu.mma.sync (%x5A#1, %x5B1#0, %x5m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m21 = nvgpu.mma.sync (%x5A#1, %x5B2#0, %x5m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m31 = nvgpu.mma.sync (%x5A#1, %x5B3#0, %x5m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m02 = nvgpu.mma.sync (%x5A#0, %x5B0#0, %x5m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m12 = nvgpu.mma.sync (%x5A#0, %x5B1#0, %x5m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m22 = nvgpu.mma.sync (%x5A#0, %x5B2#0, %x5m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x5m32 = nvgpu.mma.sync (%x5A#0, %x5B3#0, %x5m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x5m32 = nvgpu.mma.sync (%x5A#0, %x5B3#0, %x5s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x6k = arith.constant 3456 : index
         %x6ao0 = arith.addi %x6k, %tk0 : index
@@ -1747,29 +1821,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x6b31 = memref.load %stage[%x6bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x6B3:2 = func.call @nhc_tf32_split2(%x6b30, %x6b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x6m00 = nvgpu.mma.sync (%x6A#0, %x6B0#1, %x5m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x6s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x6m00 = nvgpu.mma.sync (%x6A#0, %x6B0#1, %x5m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m10 = nvgpu.mma.sync (%x6A#0, %x6B1#1, %x5m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m20 = nvgpu.mma.sync (%x6A#0, %x6B2#1, %x5m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m30 = nvgpu.mma.sync (%x6A#0, %x6B3#1, %x5m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m01 = nvgpu.mma.sync (%x6A#1, %x6B0#0, %x6m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m11 = nvgpu.mma.sync (%x6A#1, %x6B1#0, %x6m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m21 = nvgpu.mma.sync (%x6A#1, %x6B2#0, %x6m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x6m31 = nvgpu.mma.sync (%x6A#1, %x6B3#0, %x6m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x6m01, %x6m11, %x6m21, %x6m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x5m02, %x5m12, %x5m22, %x5m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x6m02 = nvgpu.mma.sync (%x6A#0, %x6B0#0, %x6s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m10 = nvgpu.mma.sync (%x6A#0, %x6B1#1, %x5m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x6m12 = nvgpu.mma.sync (%x6A#0, %x6B1#0, %x6s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m20 = nvgpu.mma.sync (%x6A#0, %x6B2#1, %x5m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x6m22 = nvgpu.mma.sync (%x6A#0, %x6B2#0, %x6s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m30 = nvgpu.mma.sync (%x6A#0, %x6B3#1, %x5m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m01 = nvgpu.mma.sync (%x6A#1, %x6B0#0, %x6m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m11 = nvgpu.mma.sync (%x6A#1, %x6B1#0, %x6m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m21 = nvgpu.mma.sync (%x6A#1, %x6B2#0, %x6m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m31 = nvgpu.mma.sync (%x6A#1, %x6B3#0, %x6m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m02 = nvgpu.mma.sync (%x6A#0, %x6B0#0, %x6m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m12 = nvgpu.mma.sync (%x6A#0, %x6B1#0, %x6m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m22 = nvgpu.mma.sync (%x6A#0, %x6B2#0, %x6m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x6m32 = nvgpu.mma.sync (%x6A#0, %x6B3#0, %x6m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x6m32 = nvgpu.mma.sync (%x6A#0, %x6B3#0, %x6s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %x7k = arith.constant 4032 : index
         %x7ao0 = arith.addi %x7k, %tk0 : index
@@ -1818,29 +1897,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
         %x7b31 = memref.load %stage[%x7bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
         %x7B3:2 = func.call @nhc_tf32_split2(%x7b30, %x7b31)
             : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-        %x7m00 = nvgpu.mma.sync (%x7A#0, %x7B0#1, %x6m02) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x7s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+          %x7m00 = nvgpu.mma.sync (%x7A#0, %x7B0#1, %x6m02) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m10 = nvgpu.mma.sync (%x7A#0, %x7B1#1, %x6m12) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m20 = nvgpu.mma.sync (%x7A#0, %x7B2#1, %x6m22) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m30 = nvgpu.mma.sync (%x7A#0, %x7B3#1, %x6m32) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m01 = nvgpu.mma.sync (%x7A#1, %x7B0#0, %x7m00) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m11 = nvgpu.mma.sync (%x7A#1, %x7B1#0, %x7m10) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m21 = nvgpu.mma.sync (%x7A#1, %x7B2#0, %x7m20) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          %x7m31 = nvgpu.mma.sync (%x7A#1, %x7B3#0, %x7m30) {mmaShape = [16, 8, 8], tf32Enabled}
+              : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+          scf.yield %x7m01, %x7m11, %x7m21, %x7m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        } else {
+          scf.yield %x6m02, %x6m12, %x6m22, %x6m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+        }
+        %x7m02 = nvgpu.mma.sync (%x7A#0, %x7B0#0, %x7s#0) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m10 = nvgpu.mma.sync (%x7A#0, %x7B1#1, %x6m12) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x7m12 = nvgpu.mma.sync (%x7A#0, %x7B1#0, %x7s#1) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m20 = nvgpu.mma.sync (%x7A#0, %x7B2#1, %x6m22) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x7m22 = nvgpu.mma.sync (%x7A#0, %x7B2#0, %x7s#2) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m30 = nvgpu.mma.sync (%x7A#0, %x7B3#1, %x6m32) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m01 = nvgpu.mma.sync (%x7A#1, %x7B0#0, %x7m00) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m11 = nvgpu.mma.sync (%x7A#1, %x7B1#0, %x7m10) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m21 = nvgpu.mma.sync (%x7A#1, %x7B2#0, %x7m20) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m31 = nvgpu.mma.sync (%x7A#1, %x7B3#0, %x7m30) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m02 = nvgpu.mma.sync (%x7A#0, %x7B0#0, %x7m01) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m12 = nvgpu.mma.sync (%x7A#0, %x7B1#0, %x7m11) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m22 = nvgpu.mma.sync (%x7A#0, %x7B2#0, %x7m21) {mmaShape = [16, 8, 8], tf32Enabled}
-            : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-        %x7m32 = nvgpu.mma.sync (%x7A#0, %x7B3#0, %x7m31) {mmaShape = [16, 8, 8], tf32Enabled}
+        %x7m32 = nvgpu.mma.sync (%x7A#0, %x7B3#0, %x7s#3) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
         %xv00 = vector.extract %x7m02[0, 0] : f32 from vector<2x2xf32>
         func.call @nhc_tile_store_if(%y, %xi00#0, %xi00#1, %xv00)
@@ -2052,29 +2136,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %h0b31 = memref.load %stage[%h0bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
             %h0B3:2 = func.call @nhc_tf32_split2(%h0b30, %h0b31)
                 : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-            %h0m00 = nvgpu.mma.sync (%h0A#0, %h0B0#1, %hc0) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h0s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+              %h0m00 = nvgpu.mma.sync (%h0A#0, %h0B0#1, %hc0) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m10 = nvgpu.mma.sync (%h0A#0, %h0B1#1, %hc1) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m20 = nvgpu.mma.sync (%h0A#0, %h0B2#1, %hc2) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m30 = nvgpu.mma.sync (%h0A#0, %h0B3#1, %hc3) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m01 = nvgpu.mma.sync (%h0A#1, %h0B0#0, %h0m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m11 = nvgpu.mma.sync (%h0A#1, %h0B1#0, %h0m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m21 = nvgpu.mma.sync (%h0A#1, %h0B2#0, %h0m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h0m31 = nvgpu.mma.sync (%h0A#1, %h0B3#0, %h0m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              scf.yield %h0m01, %h0m11, %h0m21, %h0m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            } else {
+              scf.yield %hc0, %hc1, %hc2, %hc3 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            }
+            %h0m02 = nvgpu.mma.sync (%h0A#0, %h0B0#0, %h0s#0) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m10 = nvgpu.mma.sync (%h0A#0, %h0B1#1, %hc1) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h0m12 = nvgpu.mma.sync (%h0A#0, %h0B1#0, %h0s#1) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m20 = nvgpu.mma.sync (%h0A#0, %h0B2#1, %hc2) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h0m22 = nvgpu.mma.sync (%h0A#0, %h0B2#0, %h0s#2) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m30 = nvgpu.mma.sync (%h0A#0, %h0B3#1, %hc3) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m01 = nvgpu.mma.sync (%h0A#1, %h0B0#0, %h0m00) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m11 = nvgpu.mma.sync (%h0A#1, %h0B1#0, %h0m10) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m21 = nvgpu.mma.sync (%h0A#1, %h0B2#0, %h0m20) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m31 = nvgpu.mma.sync (%h0A#1, %h0B3#0, %h0m30) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m02 = nvgpu.mma.sync (%h0A#0, %h0B0#0, %h0m01) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m12 = nvgpu.mma.sync (%h0A#0, %h0B1#0, %h0m11) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m22 = nvgpu.mma.sync (%h0A#0, %h0B2#0, %h0m21) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h0m32 = nvgpu.mma.sync (%h0A#0, %h0B3#0, %h0m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h0m32 = nvgpu.mma.sync (%h0A#0, %h0B3#0, %h0s#3) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
             %h1k = arith.constant 576 : index
             %h1kb = arith.constant 2880 : index
@@ -2124,29 +2213,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %h1b31 = memref.load %stage[%h1bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
             %h1B3:2 = func.call @nhc_tf32_split2(%h1b30, %h1b31)
                 : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-            %h1m00 = nvgpu.mma.sync (%h1A#0, %h1B0#1, %h0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h1s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+              %h1m00 = nvgpu.mma.sync (%h1A#0, %h1B0#1, %h0m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m10 = nvgpu.mma.sync (%h1A#0, %h1B1#1, %h0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m20 = nvgpu.mma.sync (%h1A#0, %h1B2#1, %h0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m30 = nvgpu.mma.sync (%h1A#0, %h1B3#1, %h0m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m01 = nvgpu.mma.sync (%h1A#1, %h1B0#0, %h1m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m11 = nvgpu.mma.sync (%h1A#1, %h1B1#0, %h1m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m21 = nvgpu.mma.sync (%h1A#1, %h1B2#0, %h1m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h1m31 = nvgpu.mma.sync (%h1A#1, %h1B3#0, %h1m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              scf.yield %h1m01, %h1m11, %h1m21, %h1m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            } else {
+              scf.yield %h0m02, %h0m12, %h0m22, %h0m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            }
+            %h1m02 = nvgpu.mma.sync (%h1A#0, %h1B0#0, %h1s#0) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m10 = nvgpu.mma.sync (%h1A#0, %h1B1#1, %h0m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h1m12 = nvgpu.mma.sync (%h1A#0, %h1B1#0, %h1s#1) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m20 = nvgpu.mma.sync (%h1A#0, %h1B2#1, %h0m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h1m22 = nvgpu.mma.sync (%h1A#0, %h1B2#0, %h1s#2) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m30 = nvgpu.mma.sync (%h1A#0, %h1B3#1, %h0m32) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m01 = nvgpu.mma.sync (%h1A#1, %h1B0#0, %h1m00) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m11 = nvgpu.mma.sync (%h1A#1, %h1B1#0, %h1m10) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m21 = nvgpu.mma.sync (%h1A#1, %h1B2#0, %h1m20) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m31 = nvgpu.mma.sync (%h1A#1, %h1B3#0, %h1m30) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m02 = nvgpu.mma.sync (%h1A#0, %h1B0#0, %h1m01) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m12 = nvgpu.mma.sync (%h1A#0, %h1B1#0, %h1m11) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m22 = nvgpu.mma.sync (%h1A#0, %h1B2#0, %h1m21) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h1m32 = nvgpu.mma.sync (%h1A#0, %h1B3#0, %h1m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h1m32 = nvgpu.mma.sync (%h1A#0, %h1B3#0, %h1s#3) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
             %h2k = arith.constant 1152 : index
             %h2kb = arith.constant 3456 : index
@@ -2196,29 +2290,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %h2b31 = memref.load %stage[%h2bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
             %h2B3:2 = func.call @nhc_tf32_split2(%h2b30, %h2b31)
                 : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-            %h2m00 = nvgpu.mma.sync (%h2A#0, %h2B0#1, %h1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h2s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+              %h2m00 = nvgpu.mma.sync (%h2A#0, %h2B0#1, %h1m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m10 = nvgpu.mma.sync (%h2A#0, %h2B1#1, %h1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m20 = nvgpu.mma.sync (%h2A#0, %h2B2#1, %h1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m30 = nvgpu.mma.sync (%h2A#0, %h2B3#1, %h1m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m01 = nvgpu.mma.sync (%h2A#1, %h2B0#0, %h2m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m11 = nvgpu.mma.sync (%h2A#1, %h2B1#0, %h2m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m21 = nvgpu.mma.sync (%h2A#1, %h2B2#0, %h2m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h2m31 = nvgpu.mma.sync (%h2A#1, %h2B3#0, %h2m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              scf.yield %h2m01, %h2m11, %h2m21, %h2m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            } else {
+              scf.yield %h1m02, %h1m12, %h1m22, %h1m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            }
+            %h2m02 = nvgpu.mma.sync (%h2A#0, %h2B0#0, %h2s#0) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m10 = nvgpu.mma.sync (%h2A#0, %h2B1#1, %h1m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h2m12 = nvgpu.mma.sync (%h2A#0, %h2B1#0, %h2s#1) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m20 = nvgpu.mma.sync (%h2A#0, %h2B2#1, %h1m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h2m22 = nvgpu.mma.sync (%h2A#0, %h2B2#0, %h2s#2) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m30 = nvgpu.mma.sync (%h2A#0, %h2B3#1, %h1m32) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m01 = nvgpu.mma.sync (%h2A#1, %h2B0#0, %h2m00) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m11 = nvgpu.mma.sync (%h2A#1, %h2B1#0, %h2m10) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m21 = nvgpu.mma.sync (%h2A#1, %h2B2#0, %h2m20) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m31 = nvgpu.mma.sync (%h2A#1, %h2B3#0, %h2m30) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m02 = nvgpu.mma.sync (%h2A#0, %h2B0#0, %h2m01) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m12 = nvgpu.mma.sync (%h2A#0, %h2B1#0, %h2m11) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m22 = nvgpu.mma.sync (%h2A#0, %h2B2#0, %h2m21) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h2m32 = nvgpu.mma.sync (%h2A#0, %h2B3#0, %h2m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h2m32 = nvgpu.mma.sync (%h2A#0, %h2B3#0, %h2s#3) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
             %h3k = arith.constant 1728 : index
             %h3kb = arith.constant 4032 : index
@@ -2268,29 +2367,34 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
             %h3b31 = memref.load %stage[%h3bi31] : memref<4608xf32, #gpu.address_space<workgroup>>
             %h3B3:2 = func.call @nhc_tf32_split2(%h3b30, %h3b31)
                 : (f32, f32) -> (vector<2x1xf32>, vector<2x1xf32>)
-            %h3m00 = nvgpu.mma.sync (%h3A#0, %h3B0#1, %h2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h3s:4 = scf.if %allTerms -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
+              %h3m00 = nvgpu.mma.sync (%h3A#0, %h3B0#1, %h2m02) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m10 = nvgpu.mma.sync (%h3A#0, %h3B1#1, %h2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m20 = nvgpu.mma.sync (%h3A#0, %h3B2#1, %h2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m30 = nvgpu.mma.sync (%h3A#0, %h3B3#1, %h2m32) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m01 = nvgpu.mma.sync (%h3A#1, %h3B0#0, %h3m00) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m11 = nvgpu.mma.sync (%h3A#1, %h3B1#0, %h3m10) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m21 = nvgpu.mma.sync (%h3A#1, %h3B2#0, %h3m20) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              %h3m31 = nvgpu.mma.sync (%h3A#1, %h3B3#0, %h3m30) {mmaShape = [16, 8, 8], tf32Enabled}
+                  : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+              scf.yield %h3m01, %h3m11, %h3m21, %h3m31 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            } else {
+              scf.yield %h2m02, %h2m12, %h2m22, %h2m32 : vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>
+            }
+            %h3m02 = nvgpu.mma.sync (%h3A#0, %h3B0#0, %h3s#0) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m10 = nvgpu.mma.sync (%h3A#0, %h3B1#1, %h2m12) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h3m12 = nvgpu.mma.sync (%h3A#0, %h3B1#0, %h3s#1) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m20 = nvgpu.mma.sync (%h3A#0, %h3B2#1, %h2m22) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h3m22 = nvgpu.mma.sync (%h3A#0, %h3B2#0, %h3s#2) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m30 = nvgpu.mma.sync (%h3A#0, %h3B3#1, %h2m32) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m01 = nvgpu.mma.sync (%h3A#1, %h3B0#0, %h3m00) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m11 = nvgpu.mma.sync (%h3A#1, %h3B1#0, %h3m10) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m21 = nvgpu.mma.sync (%h3A#1, %h3B2#0, %h3m20) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m31 = nvgpu.mma.sync (%h3A#1, %h3B3#0, %h3m30) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m02 = nvgpu.mma.sync (%h3A#0, %h3B0#0, %h3m01) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m12 = nvgpu.mma.sync (%h3A#0, %h3B1#0, %h3m11) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m22 = nvgpu.mma.sync (%h3A#0, %h3B2#0, %h3m21) {mmaShape = [16, 8, 8], tf32Enabled}
-                : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
-            %h3m32 = nvgpu.mma.sync (%h3A#0, %h3B3#0, %h3m31) {mmaShape = [16, 8, 8], tf32Enabled}
+            %h3m32 = nvgpu.mma.sync (%h3A#0, %h3B3#0, %h3s#3) {mmaShape = [16, 8, 8], tf32Enabled}
                 : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
             %hv00 = vector.extract %h3m02[0, 0] : f32 from vector<2x2xf32>
             func.call @nhc_ssd_chunk_state_store(%hs, %hi00#0, %hi00#1, %hv00)

@@ -214,14 +214,10 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
     case ArgKind::Logits:
       memref(logits_, logitsRows * vocab_);
       break;
-    case ArgKind::Dim: {
-      uint64_t value = arg.dim == DimKind::Tokens     ? T
-                       : arg.dim == DimKind::Requests ? R
-                       : arg.dim == DimKind::MaxSeqLen ? maxSeqLen_
-                                                       : maxSlots_;
-      (cell++)->i64 = static_cast<int64_t>(value) * arg.times;
+    case ArgKind::Dim:
+      (cell++)->i64 = dimValue(
+          arg, {T, R, maxSeqLen_, maxSlots_, int64_t(gemmPrecision())});
       break;
-    }
     case ArgKind::Index:
       (cell++)->i64 = arg.index;
       break;

@@ -276,12 +276,17 @@ KernelArg parseDimArg(const Json &arg, const std::string &at) {
     out.dim = DimKind::MaxSeqLen;
   else if (dim == schema::value::kDimMaxSlots)
     out.dim = DimKind::MaxSlots;
+  else if (dim == schema::value::kDimGemmPrecision)
+    out.dim = DimKind::GemmPrecision;
   else
     throw Error(NHC_INVALID_FORMAT,
                 cat(at, ".dim: '", dim,
-                    "' is not 'tokens', 'requests', 'max_seq_len' or "
-                    "'max_slots'"));
+                    "' is not 'tokens', 'requests', 'max_seq_len', "
+                    "'max_slots' or 'gemm_precision'"));
   if (arg.contains(schema::key::kTimes)) {
+    NHC_CHECK(out.dim != DimKind::GemmPrecision, NHC_INVALID_FORMAT,
+              cat(at, ".times: 'gemm_precision' is not a size and takes no "
+                      "'times'"));
     out.times = asInt64(arg[schema::key::kTimes], at + ".times");
     NHC_CHECK(out.times > 0, NHC_INVALID_FORMAT,
               cat(at, ".times: must be positive, found ", out.times));
@@ -536,6 +541,22 @@ void parseExecutionPlan(const Json &root, const std::string &where,
   plan.headAll = parseSchedule(ctx, *it, ScheduleKind::HeadAll, at);
   plan.taps = parseTaps(ctx, root, where);
   plan.present = true;
+}
+
+int64_t dimValue(const KernelArg &arg, const DimValues &values) {
+  switch (arg.dim) {
+  case DimKind::Tokens:
+    return static_cast<int64_t>(values.tokens) * arg.times;
+  case DimKind::Requests:
+    return static_cast<int64_t>(values.requests) * arg.times;
+  case DimKind::MaxSeqLen:
+    return static_cast<int64_t>(values.maxSeqLen) * arg.times;
+  case DimKind::MaxSlots:
+    return static_cast<int64_t>(values.maxSlots) * arg.times;
+  case DimKind::GemmPrecision:
+    return values.gemmPrecision;
+  }
+  return 0;
 }
 
 } // namespace nhc::runtime

@@ -41,8 +41,10 @@ struct KernelSpec {
   std::vector<ParamKind> params;
 };
 
-/// Step-dependent sizes a kernel argument can name.
-enum class DimKind { Tokens, Requests, MaxSeqLen, MaxSlots };
+/// Step-dependent sizes a kernel argument can name, and the session's gemm
+/// precision (an nhc_gemm_precision_t value: the arithmetic a kernel's
+/// on-chip products may use).
+enum class DimKind { Tokens, Requests, MaxSeqLen, MaxSlots, GemmPrecision };
 enum class ArgKind {
   Buffer,
   Weight,
@@ -63,6 +65,16 @@ struct KernelArg {
   int64_t index = 0;
   float f32 = 0.0f;
 };
+
+/// What a step's `dim` arguments stand for in one backend's step.
+struct DimValues {
+  uint64_t tokens = 0, requests = 0, maxSeqLen = 0, maxSlots = 0;
+  int64_t gemmPrecision = 0; // nhc_gemm_precision_t in effect
+};
+
+/// The index a `dim` argument (ArgKind::Dim) passes: its value times
+/// `times` (below 2^63: parseDimArg bounds `times`).
+int64_t dimValue(const KernelArg &arg, const DimValues &values);
 
 struct KernelCall {
   size_t kernel = 0; // index into ExecutionPlan::kernels

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "plan.h"
 #include "session_helpers.h"
 
 namespace nhc::test {
@@ -143,6 +144,12 @@ TEST(ScheduleTest, ArgumentForms) {
   m = toyModelManifest();
   m["schedules"]["body"][0]["args"][3] = {{"dim", "tokens"}, {"times", 0}};
   expectInvalid(m, {"args[3].times: must be positive"});
+  // The session's gemm precision is a dim without a size.
+  m = toyModelManifest();
+  m["schedules"]["body"][0]["args"][3] = Json::object({{"dim", "gemm_precision"}});
+  EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
+  m["schedules"]["body"][0]["args"][3]["times"] = 2;
+  expectInvalid(m, {"args[3].times: 'gemm_precision' is not a size"});
   m = toyModelManifest();
   m["schedules"]["body"][0]["args"][0] = {{"requests", true},
                                           {"buffer", "x"}};
@@ -161,6 +168,26 @@ TEST(ScheduleTest, ArgumentForms) {
   m = toyModelManifest();
   m["schedules"]["head_all"][0]["args"][5] = Json::object({{"f32", "inf"}});
   EXPECT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
+}
+
+TEST(ScheduleTest, DimValues) {
+  // What a step's dim arguments pass: sizes times `times`, the precision
+  // as the session's nhc_gemm_precision_t.
+  runtime::DimValues values{7, 3, 128, 4, NHC_GEMM_PRECISION_BF16};
+  runtime::KernelArg arg;
+  arg.kind = runtime::ArgKind::Dim;
+  auto value = [&](runtime::DimKind dim, int64_t times) {
+    arg.dim = dim;
+    arg.times = times;
+    return runtime::dimValue(arg, values);
+  };
+  EXPECT_EQ(value(runtime::DimKind::Tokens, 2), 14);
+  EXPECT_EQ(value(runtime::DimKind::Requests, 1), 3);
+  EXPECT_EQ(value(runtime::DimKind::MaxSeqLen, 3), 384);
+  EXPECT_EQ(value(runtime::DimKind::MaxSlots, 1), 4);
+  EXPECT_EQ(value(runtime::DimKind::GemmPrecision, 1), 1);
+  values.gemmPrecision = NHC_GEMM_PRECISION_F32;
+  EXPECT_EQ(value(runtime::DimKind::GemmPrecision, 1), 0);
 }
 
 TEST(ScheduleTest, LogitsOnlyInHeads) {

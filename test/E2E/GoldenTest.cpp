@@ -1021,6 +1021,65 @@ long long fakeKernelLaunches(const char *kernel) {
   return value;
 }
 
+/// The parameters of the latest launch of GPU kernel `kernel` the CUDA driver
+/// double ran outside a graph (8 bytes a slot), or none where the double is
+/// not loaded or never launched it.
+std::vector<uint64_t> fakeLastParams(const char *kernel) {
+  const char *loaded = std::getenv("NHC_CUDA_DRIVER");
+  if (backendUnderTest() != "cuda" || !loaded ||
+      std::string(loaded) != NHC_FAKE_CUDA_DRIVER_PATH)
+    return {};
+  void *handle = dlopen(loaded, RTLD_NOW | RTLD_NOLOAD);
+  if (!handle)
+    return {};
+  std::vector<uint64_t> params(256);
+  auto last = reinterpret_cast<long (*)(const char *, uint64_t *, long)>(
+      dlsym(handle, "nhc_fake_cuda_last_params"));
+  long slots = last ? last(kernel, params.data(), long(params.size())) : -1;
+  dlclose(handle);
+  params.resize(slots > 0 ? size_t(slots) : 0);
+  return params;
+}
+
+/// The chunked SSD's and the attention prefill's tensor-core products take
+/// the session's gemm precision: 1 (one tf32 mma per product) where BF16
+/// weights are multiplied in bf16, 0 (3xTF32, f32's accuracy) for f32
+/// weights. The two dense models differ in their weights' dtype only, so
+/// the one parameter of each kernel that is 0 for one and 1 for the other
+/// is the precision; the logits stay the reference's either way.
+TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
+  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
+                           ? std::getenv("NHC_CUDA_DRIVER")
+                           : nullptr;
+  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which keeps each kernel's latest "
+                    "parameters";
+  const char *kernels[] = {"nhc_ssd_chunk_scan_kernel",
+                           "nhc_attention_kernel_1"};
+  auto prefill = [&](const GoldenCase &c) {
+    Model model(c);
+    model.expectPrefillMatches(0);
+    std::vector<std::vector<uint64_t>> params;
+    for (const char *kernel : kernels)
+      params.push_back(fakeLastParams(kernel));
+    return params;
+  };
+  const auto f32 = prefill(fp32Case("dense"));
+  const auto bf16 = prefill(
+      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+  for (size_t k = 0; k < std::size(kernels); ++k) {
+    SCOPED_TRACE(kernels[k]);
+    ASSERT_FALSE(f32[k].empty()) << "never launched";
+    ASSERT_EQ(f32[k].size(), bf16[k].size());
+    int precision = 0;
+    for (size_t i = 0; i < f32[k].size(); ++i)
+      precision += f32[k][i] == 0 && bf16[k][i] == 1;
+    EXPECT_EQ(precision, 1) << "no parameter (or several) is 0 for f32 "
+                               "weights and 1 for BF16 ones";
+  }
+}
+
 /// cuBLASLt fuses no relu², so on the cuda backend the MLP's activation runs
 /// in the down projection's rounding of its input to bf16 (one pass over
 /// the intermediate instead of two) where the weights are BF16; f32 weights

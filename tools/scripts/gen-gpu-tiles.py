@@ -41,7 +41,11 @@ AQS = f'memref<192xf32, {WG}>'
 # k) at k * 72 + row, B(k, col) at k * 72 + col. Each product runs in
 # 3xTF32: a = hi + lo with hi and lo tf32 (nhc_tf32_split*), a b = hi lo' +
 # lo hi' + hi hi' (the small terms first), about f32's accuracy on tf32
-# tensor cores.
+# tensor cores; or, where the kernel's `gemm_precision` argument is bf16
+# (1: the session multiplies BF16 checkpoints in bf16), in one mma, hi hi'
+# (operands rounded to tf32, 10 bits of mantissa to bf16's 7): %allTerms,
+# a branch per k-step that the whole block takes or not. (One branch
+# around a whole product, each path straight-line, made ptxas spill more.)
 AST = f'memref<4608xf32, {WG}>'
 TF = 'vector<4x1xf32>'
 # The SSD chunk scan's state on chip (dynamic shared memory): row p of the
@@ -70,7 +74,8 @@ def lanes(I):
        f'{I}%t2 = arith.muli %t, %c2 : index',
        f'{I}%t4 = arith.addi %t, %c4 : index',
        f'{I}%tk0 = arith.muli %t, %c72 : index',
-       f'{I}%tk4 = arith.muli %t4, %c72 : index']
+       f'{I}%tk4 = arith.muli %t4, %c72 : index',
+       f'{I}%allTerms = arith.cmpi ne, %gemm_precision, %one : index']
     for j in range(4):
         o+=[f'{I}%nj{j} = arith.addi %nBase, %c{8*j} : index' if j else
             f'{I}%nj{j} = arith.addi %nBase, %c0 : index',
@@ -88,7 +93,9 @@ def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps,
     A(row, k) at a_buf[a_base + k * 72 + row], B(k, n) at
     b_buf[b_base + k * 72 + n], or with b_in_state the SSD state on chip:
     B(k, n) = h(p0 + n, k0 + k) at %hs[%hrt<j> + k0 + k - t] (state_rows).
-    Returns the lines and the final names."""
+    Each k-step's products in 3xTF32 (hi lo', lo hi', then hi hi': the
+    small terms first, in a branch taken unless one mma does) or in hi hi'
+    alone. Returns the lines and the final names."""
     o=[]
     for ks in range(steps):
         P=f'{pre}{ks}'
@@ -120,15 +127,30 @@ def mma_steps(I, pre, acc, a_buf, a_base, b_buf, b_base, steps,
                     f'{I}%{P}b{j}{r} = memref.load {b_buf}[%{P}bi{j}{r}] : {AST}']
             o+=[f'{I}%{P}B{j}:2 = func.call @nhc_tf32_split2(%{P}b{j}0, %{P}b{j}1)',
                 f'{I}    : (f32, f32) -> ({TB}, {TB})']
-        # The step's 12 mmas together (the emulation runs them as one).
-        terms = [('#0', '#1'), ('#1', '#0'), ('#0', '#0')]
-        for n, (x, y) in enumerate(terms):
-            for j in range(4):
-                name = f'%{P}m{j}{n}'
-                o+=[f'{I}{name} = nvgpu.mma.sync (%{P}A{x}, %{P}B{j}{y}, {acc[j]}) {{mmaShape = [16, 8, 8], tf32Enabled}}',
-                    f'{I}    : ({TF}, {TB}, {TC}) -> {TC}']
-                acc[j] = name
+        types = ', '.join([TC] * 4)
+        o.append(f'{I}%{P}s:4 = scf.if %allTerms -> ({types}) {{')
+        small = list(acc)
+        for n, (x, y) in enumerate([('#0', '#1'), ('#1', '#0')]):
+            o+=mma_terms(I + '  ', P, n, x, y, small)
+        o+=[f'{I}  scf.yield ' + ', '.join(small) + f' : {types}',
+            f'{I}}} else {{',
+            f'{I}  scf.yield ' + ', '.join(acc) + f' : {types}',
+            f'{I}}}']
+        acc = [f'%{P}s#{j}' for j in range(4)]
+        o+=mma_terms(I, P, 2, '#0', '#0', acc)
     return o, acc
+
+
+def mma_terms(I, P, n, x, y, acc):
+    """acc[j] += A<x> B<j><y> for the 4 n8 tiles (the emulation runs
+    consecutive mmas as one batch); acc is updated to the results' names."""
+    o=[]
+    for j in range(4):
+        name = f'%{P}m{j}{n}'
+        o+=[f'{I}{name} = nvgpu.mma.sync (%{P}A{x}, %{P}B{j}{y}, {acc[j]}) {{mmaShape = [16, 8, 8], tf32Enabled}}',
+            f'{I}    : ({TF}, {TB}, {TC}) -> {TC}']
+        acc[j] = name
+    return o
 
 
 def fragment(I, name, values):

@@ -111,10 +111,12 @@ def NHCEmulateGPUKernelsPass
     barriers (loop fission): each stretch of the body between two barriers
     becomes its own loop nest over the block's threads, so every thread
     finishes what precedes a barrier before any thread goes on. A barrier
-    may stand in the body or in `scf.for` loops (placed so themselves); such
-    a loop runs once per block with its body's stretches inside, the values
-    it carries (`iter_args`, scalars or vectors of scalars) kept per thread
-    like values that cross a barrier. Workgroup buffers (static shapes) are allocated once, before the
+    may stand in the body, in `scf.for` loops or in `scf.if` branches
+    (placed so themselves); such a loop runs once per block with its body's
+    stretches inside, such a branch is taken or not by the whole block (its
+    condition must be the same in every thread), the values they carry or
+    yield (`iter_args`, results; scalars or vectors of scalars) kept per
+    thread like values that cross a barrier. Workgroup buffers (static shapes) are allocated once, before the
     block loops, and reused by each block in turn (their contents start
     undefined on a GPU too). Dynamic shared memory is one heap buffer of the
     launch's bytes, allocated the same way: each `gpu.dynamic_shared_memory`
@@ -154,8 +156,9 @@ def NHCEmulateGPUKernelsPass
     barrier interval (epoch) of its last write and reads; a thread that
     reads an element another thread wrote in the same interval, or writes
     one another thread read or wrote in it, aborts the run with a message
-    naming the kernel (`cf.assert`), and so does a loop holding a barrier
-    whose bounds differ between the threads of a block. Intervals count
+    naming the kernel (`cf.assert`), and so does a loop (a branch) holding
+    a sync point whose bounds (condition) differ between the threads of a
+    block. Intervals count
     real barriers only, so the boundaries of the emulation's loops (which
     order threads as a barrier would) do not hide a missing one. Views of
     the dynamic shared memory share its tags per 4-byte word (aliasing
@@ -195,8 +198,9 @@ def NHCEmulateGPUKernelsPass
            "descending order">,
     Option<"checkRaces", "check-races", "bool", /*default=*/"false",
            "Abort when threads of a block touch a workgroup element between "
-           "two barriers (not all reads) or a loop holding a barrier has "
-           "bounds that differ between them">,
+           "two barriers (not all reads) or a loop or branch holding a "
+           "barrier or mma has bounds or a condition that differ between "
+           "them">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

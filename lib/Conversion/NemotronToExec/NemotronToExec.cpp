@@ -641,6 +641,7 @@ private:
       args->push_back(f32(s, op.getDtMin()));
       args->push_back(f32(s, op.getDtMax()));
     }
+    chunked.push_back(dim(s, Dim::gemm_precision));
     if (failed(call(op, s, "nhc_ssd_chunk_scan", chunked)))
       return failure();
     return call(op, s, "nhc_ssd_scan", common);
@@ -696,7 +697,8 @@ private:
                  requestTable(s), dim(s, Dim::requests),
                  index(s, op.getNumHeads()), index(s, op.getNumKvHeads()),
                  index(s, op.getHeadDim()), dim(s, Dim::max_seq_len),
-                 index(s, kAttentionSplits), f32(s, op.getScale())});
+                 index(s, kAttentionSplits), f32(s, op.getScale()),
+                 dim(s, Dim::gemm_precision)});
   }
 
   LogicalResult emitRoute(MoERouteOp op) {

@@ -218,11 +218,11 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
     if (isSyncPoint(op))
       for (Operation *parent = op->getParentOp(); !isa<gpu::GPUFuncOp>(parent);
            parent = parent->getParentOp()) {
-        if (!isa<scf::ForOp>(parent)) {
+        if (!isa<scf::ForOp, scf::IfOp>(parent)) {
           why = "a '" + op->getName().getStringRef().str() + "' is under '" +
                 parent->getName().getStringRef().str() +
-                "' (only the body and scf.for loops may hold a gpu.barrier "
-                "or an nvgpu.mma.sync)";
+                "' (only the body, scf.for loops and scf.if branches may "
+                "hold a gpu.barrier or an nvgpu.mma.sync)";
           return WalkResult::interrupt();
         }
       }
@@ -486,6 +486,12 @@ struct NHCEmulateGPUKernelsPass
           mmas.push_back(mma);
           continue;
         }
+        if (auto branch = dyn_cast<scf::IfOp>(op);
+            branch && hasSyncPoint(branch)) {
+          if (failed(flush()) || failed(runBranch(b, branch)))
+            return failure();
+          continue;
+        }
         auto loop = dyn_cast<scf::ForOp>(op);
         if (!loop || !hasSyncPoint(loop)) {
           if (failed(flushMmas()))
@@ -534,6 +540,39 @@ struct NHCEmulateGPUKernelsPass
       return flush();
     }
 
+    /// A branch with a sync point is taken or not by the whole block (its
+    /// condition the same in every thread: uniform), its regions' segments
+    /// inside the emulated scf.if; the values it yields are kept per
+    /// thread, each region copying its yielded ones into their arrays.
+    LogicalResult runBranch(OpBuilder &b, scf::IfOp branch) {
+      SmallVector<Value> results;
+      for (Value result : branch.getResults()) {
+        Value array = keptArray(result.getType());
+        if (!array)
+          return branch.emitError("cannot emulate: a branch holding a sync "
+                                  "point yields a value of type ")
+                 << result.getType();
+        results.push_back(array);
+      }
+      Value condition = uniform(b, branch.getCondition());
+      bool hasElse = !branch.getElseRegion().empty();
+      auto emulated = scf::IfOp::create(b, loc, condition, hasElse);
+      Region *from[2] = {&branch.getThenRegion(), &branch.getElseRegion()};
+      Region *into[2] = {&emulated.getThenRegion(), &emulated.getElseRegion()};
+      for (int i = 0; i < (hasElse ? 2 : 1); ++i) {
+        Block &body = from[i]->front();
+        OpBuilder inner = OpBuilder::atBlockTerminator(&into[i]->front());
+        if (failed(run(inner, body)))
+          return failure();
+        auto yield = cast<scf::YieldOp>(body.getTerminator());
+        if (failed(copyPerThread(inner, yield.getOperands(), results, branch)))
+          return failure();
+      }
+      for (auto [result, array] : llvm::zip(branch.getResults(), results))
+        kept[result] = array;
+      return success();
+    }
+
     /// Each thread's `values[i]` into its element of `arrays[i]`, all read
     /// before any is written (a loop may yield its carried values swapped):
     /// a value kept per thread, a constant, or one the same in every
@@ -557,9 +596,10 @@ struct NHCEmulateGPUKernelsPass
         }
         Operation *def = value.getDefiningOp();
         if (!def || !def->hasTrait<OpTrait::ConstantLike>())
-          return where->emitError("cannot emulate: a value a loop holding a "
-                                  "sync point carries is neither kept per "
-                                  "thread, a constant nor a kernel argument");
+          return where->emitError("cannot emulate: a value a loop or branch "
+                                  "holding a sync point carries is neither "
+                                  "kept per thread, a constant nor a kernel "
+                                  "argument");
         read.push_back(in.clone(*def)->getResult(0));
       }
       for (auto [value, array] : llvm::zip(read, arrays))
@@ -588,8 +628,8 @@ struct NHCEmulateGPUKernelsPass
         cf::AssertOp::create(
             in, loc, same,
             "GPU kernel '" + kernelName +
-                "': a loop holding a gpu.barrier has bounds that differ "
-                "between the threads of a block");
+                "': a loop or branch holding a sync point has bounds or a "
+                "condition that differ between the threads of a block");
       }
       return first;
     }

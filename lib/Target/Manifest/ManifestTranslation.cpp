@@ -44,6 +44,22 @@ json shapeOf(RankedTensorType type) {
   return shape;
 }
 
+/// A `dim` argument's spelling, from the format library (the runtime
+/// parses the same constants).
+const char *dimName(Dim dim) {
+  switch (dim) {
+  case Dim::tokens:
+    return schema::value::kDimTokens;
+  case Dim::requests:
+    return schema::value::kDimRequests;
+  case Dim::max_seq_len:
+    return schema::value::kDimMaxSeqLen;
+  case Dim::gemm_precision:
+    return schema::value::kDimGemmPrecision;
+  }
+  llvm_unreachable("every Dim has a spelling");
+}
+
 const char *kernelParamKind(Type type) {
   return isa<MemRefType>(type) ? schema::value::kParamMemRef
          : type.isIndex()      ? schema::value::kParamIndex
@@ -228,7 +244,7 @@ private:
           return {{schema::key::kState, ref.getName().str()}};
         })
         .Case([](DimOp dim) -> json {
-          json arg = {{schema::key::kDim, stringifyDim(dim.getDim()).str()}};
+          json arg = {{schema::key::kDim, dimName(dim.getDim())}};
           if (std::optional<uint64_t> times = dim.getTimes())
             arg[schema::key::kTimes] = int64_t(*times);
           return arg;
@@ -373,7 +389,7 @@ private:
     if (failed(a) || failed(c))
       return failure();
     json entry = {{key::kLibrary, schema::value::kLibraryGemm},
-                  {key::kM, stringifyDim(rows.getDim()).str()},
+                  {key::kM, dimName(rows.getDim())},
                   {key::kA, *a},
                   {key::kAOffset, int64_t(gemm.getAOffset())},
                   {key::kLda, int64_t(gemm.getLda())},

@@ -534,14 +534,10 @@ public:
       case ArgKind::Logits:
         a = memref(logits_.address(), logitsRows * vocab_);
         break;
-      case ArgKind::Dim: {
-        uint64_t value = arg.dim == DimKind::Tokens     ? T
-                         : arg.dim == DimKind::Requests ? R
-                         : arg.dim == DimKind::MaxSeqLen ? maxSeqLen_
-                                                         : maxSlots_;
-        a = index(static_cast<int64_t>(value) * arg.times);
+      case ArgKind::Dim:
+        a = index(dimValue(
+            arg, {T, R, maxSeqLen_, maxSlots_, int64_t(gemmPrecision())}));
         break;
-      }
       case ArgKind::Index:
         a = index(arg.index);
         break;

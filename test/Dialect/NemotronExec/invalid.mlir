@@ -214,6 +214,24 @@ nemotron_exec.schedule @body {
 
 // -----
 
+nemotron_exec.weight @w : tensor<4x8xf32>
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.schedule @body {
+  %g = nemotron_exec.dim gemm_precision
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  // expected-error @+1 {{rows must be the step's tokens or requests}}
+  nemotron_exec.gemm @w rows %g a %b[0, 8] c %b[0, 8] {epilogue = "none", k = 8, n = 4} : memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+nemotron_exec.schedule @body {
+  // expected-error @+1 {{gemm_precision is not a size: it takes no 'times'}}
+  %g = nemotron_exec.dim gemm_precision times 2
+}
+
+// -----
+
 nemotron_exec.weight @w : tensor<4x6xf32>
 nemotron_exec.buffer @b per token : tensor<8xf32>
 nemotron_exec.schedule @body {

@@ -6,6 +6,7 @@
 // CHECK: func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
 func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
 func.func private @nhc_conv1d_like(memref<?xf32>, memref<?xi64>, index, f32)
+func.func private @nhc_scan_like(memref<?xf32>, index)
 // CHECK: nemotron_exec.weight @emb : tensor<16x8xbf16>
 nemotron_exec.weight @emb : tensor<16x8xbf16>
 // CHECK: nemotron_exec.weight @w : tensor<4x8xf32> {alternatives = [{count = 2 : i64, index = 0 : i64, name = "stacked"}]}
@@ -50,6 +51,10 @@ nemotron_exec.schedule @body {
   %eps = arith.constant 1.0e-5 : f32
   // CHECK: nemotron_exec.call @nhc_conv1d_like
   nemotron_exec.call @nhc_conv1d_like(%s, %r, %n, %eps) : (memref<?xf32>, memref<?xi64>, index, f32) -> ()
+  // CHECK: %[[G:.*]] = nemotron_exec.dim gemm_precision
+  %g = nemotron_exec.dim gemm_precision
+  // CHECK: nemotron_exec.call @nhc_scan_like(%{{.*}}, %[[G]])
+  nemotron_exec.call @nhc_scan_like(%s, %g) : (memref<?xf32>, index) -> ()
   %tokens = nemotron_exec.dim tokens
   // CHECK: nemotron_exec.gemm @w rows %{{.*}} a %[[B0]][0, 8] c %{{.*}}[4, 8] {bias = @w.bias, epilogue = "relu2", k = 8 : i64, n = 4 : i64, quantize_output = @w.input_scale, scale = [@w.input_scale, @w.weight_scale]} : memref<?xf32>, memref<?xf32>
   nemotron_exec.gemm @w rows %tokens a %b0[0, 8] c %b1[4, 8] {bias = @w.bias, epilogue = "relu2", k = 8, n = 4, scale = [@w.input_scale, @w.weight_scale], quantize_output = @w.input_scale} : memref<?xf32>, memref<?xf32>

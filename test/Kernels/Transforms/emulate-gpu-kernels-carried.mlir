@@ -5,8 +5,15 @@
 // vector<2xf32> pair every round; the check compares every result.
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races})' -o %t.ll.mlir
 // RUN: mlir-runner %t.ll.mlir -e carried_main -entry-point-result=void
+// RUN: mlir-runner %t.ll.mlir -e branch_main -entry-point-result=void
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races reverse-order})' -o %t.rev.ll.mlir
 // RUN: mlir-runner %t.rev.ll.mlir -e carried_main -entry-point-result=void
+// RUN: mlir-runner %t.rev.ll.mlir -e branch_main -entry-point-result=void
+// A branch holding a barrier (taken or not by the whole block) yields
+// values the same way; yielding the other branch's pair is seen:
+// RUN: sed 's/scf.yield %own, %unswapped/scf.yield %own, %reversed/' %s | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers})' -o %t.badif.ll.mlir
+// RUN: not --crash stdbuf -o0 mlir-runner %t.badif.ll.mlir -e branch_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=BADIF
+// BADIF: branch values: a result differs
 // Carrying the unswapped pair gives other results, which the check sees:
 // RUN: sed 's/%flip = vector.from_elements %latter, %former/%flip = vector.from_elements %former, %latter/' %s | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers})' -o %t.bad.ll.mlir
 // RUN: not --crash stdbuf -o0 mlir-runner %t.bad.ll.mlir -e carried_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=BAD
@@ -80,6 +87,76 @@ func.func @carried_main() {
     %got = memref.load %y[%t] : memref<?xf32>
     %same = arith.cmpf oeq, %got, %want : f32
     cf.assert %same, "carried values: a result differs"
+  }
+  memref.dealloc %x : memref<?xf32>
+  memref.dealloc %y : memref<?xf32>
+  return
+}
+
+// With %take: y[t] = x[(t + 1) % 32] (through a barrier) + 2 (the swapped
+// pair's first element); without: y[t] = x[t] + 1.
+func.func @branch(%x: memref<?xf32>, %y: memref<?xf32>, %take: i1) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %one = arith.constant 1 : index
+    %n = arith.constant 32 : index
+    %unswapped = arith.constant dense<[1.0, 2.0]> : vector<2xf32>
+    %reversed = arith.constant dense<[2.0, 1.0]> : vector<2xf32>
+    %own = memref.load %x[%tx] : memref<?xf32>
+    %r:2 = scf.if %take -> (f32, vector<2xf32>) {
+      memref.store %own, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %t1 = arith.addi %tx, %one : index
+      %k = arith.remui %t1, %n : index
+      %w = memref.load %tile[%k] : memref<32xf32, #gpu.address_space<workgroup>>
+      scf.yield %w, %reversed : f32, vector<2xf32>
+    } else {
+      scf.yield %own, %unswapped : f32, vector<2xf32>
+    }
+    %p0 = vector.extract %r#1[0] : f32 from vector<2xf32>
+    %out = arith.addf %r#0, %p0 : f32
+    memref.store %out, %y[%tx] : memref<?xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @branch_main() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 32 : index
+  %true = arith.constant true
+  %false = arith.constant false
+  %onef = arith.constant 1.0 : f32
+  %twof = arith.constant 2.0 : f32
+  %x = memref.alloc(%n) : memref<?xf32>
+  %y = memref.alloc(%n) : memref<?xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %ii = arith.index_cast %i : index to i32
+    %f = arith.sitofp %ii : i32 to f32
+    %sq = arith.mulf %f, %f : f32
+    memref.store %sq, %x[%i] : memref<?xf32>
+  }
+  call @branch(%x, %y, %true) : (memref<?xf32>, memref<?xf32>, i1) -> ()
+  scf.for %t = %c0 to %n step %c1 {
+    %t1 = arith.addi %t, %c1 : index
+    %j = arith.remui %t1, %n : index
+    %v = memref.load %x[%j] : memref<?xf32>
+    %want = arith.addf %v, %twof : f32
+    %got = memref.load %y[%t] : memref<?xf32>
+    %same = arith.cmpf oeq, %got, %want : f32
+    cf.assert %same, "branch values: a result differs"
+  }
+  call @branch(%x, %y, %false) : (memref<?xf32>, memref<?xf32>, i1) -> ()
+  scf.for %t = %c0 to %n step %c1 {
+    %v = memref.load %x[%t] : memref<?xf32>
+    %want = arith.addf %v, %onef : f32
+    %got = memref.load %y[%t] : memref<?xf32>
+    %same = arith.cmpf oeq, %got, %want : f32
+    cf.assert %same, "branch values: a result differs"
   }
   memref.dealloc %x : memref<?xf32>
   memref.dealloc %y : memref<?xf32>

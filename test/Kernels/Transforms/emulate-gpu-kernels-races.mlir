@@ -24,7 +24,10 @@
 // LOOP: GPU kernel 'loop_main_kernel': threads of a block write a workgroup element another thread read or wrote with no gpu.barrier between
 // A loop holding a barrier whose trip count differs between threads:
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e divergent_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=DIVERGENT
-// DIVERGENT: GPU kernel 'divergent_main_kernel': a loop holding a gpu.barrier has bounds that differ between the threads of a block
+// DIVERGENT: GPU kernel 'divergent_main_kernel': a loop or branch holding a sync point has bounds or a condition that differ between the threads of a block
+// A branch holding a barrier that only some threads take:
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e divergent_branch_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=BRANCH
+// BRANCH: GPU kernel 'divergent_branch_main_kernel': a loop or branch holding a sync point has bounds or a condition that differ between the threads of a block
 
 func.func @racy(%x: memref<?xf32>) {
   %c1 = arith.constant 1 : index
@@ -109,6 +112,29 @@ func.func @divergent(%x: memref<?xf32>) {
     }
     gpu.terminator
   }
+  return
+}
+
+func.func @divergent_branch(%x: memref<?xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %c16 = arith.constant 16 : index
+    %low = arith.cmpi ult, %tx, %c16 : index
+    scf.if %low {
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+func.func @divergent_branch_main() {
+  %c32 = arith.constant 32 : index
+  %x = memref.alloc(%c32) : memref<?xf32>
+  call @divergent_branch(%x) : (memref<?xf32>) -> ()
+  memref.dealloc %x : memref<?xf32>
   return
 }
 

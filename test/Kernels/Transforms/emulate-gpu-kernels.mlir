@@ -133,13 +133,19 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// A barrier only some threads may reach cannot be emulated (nor run).
+// A barrier under control flow the emulation does not take as a whole
+// block (here a switch) cannot be emulated. (scf.if can: its condition is
+// checked to be the same in every thread, emulate-gpu-kernels-races.mlir.)
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'diverge_kernel': a 'gpu.barrier' is under 'scf.if' (only the body and scf.for loops may hold a gpu.barrier or an nvgpu.mma.sync)}}
-    gpu.func @diverge_kernel(%x: memref<?xf32>, %c: i1) kernel {
-      scf.if %c {
+    // expected-error @below {{cannot emulate GPU kernel 'switch_kernel': a 'gpu.barrier' is under 'scf.index_switch' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    gpu.func @switch_kernel(%x: memref<?xf32>, %c: index) kernel {
+      scf.index_switch %c
+      case 0 {
         gpu.barrier
+        scf.yield
+      }
+      default {
       }
       gpu.return
     }
@@ -268,14 +274,15 @@ module attributes {gpu.container_module} {
 // it, as a barrier.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'mma_if_kernel': a 'nvgpu.mma.sync' is under 'scf.if' (only the body and scf.for loops may hold a gpu.barrier or an nvgpu.mma.sync)}}
-    gpu.func @mma_if_kernel(%x: memref<?xf32>, %p: i1) kernel {
+    // expected-error @below {{cannot emulate GPU kernel 'mma_region_kernel': a 'nvgpu.mma.sync' is under 'scf.execute_region' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    gpu.func @mma_region_kernel(%x: memref<?xf32>, %p: i1) kernel {
       %a = arith.constant dense<1.0> : vector<4x1xf32>
       %b = arith.constant dense<1.0> : vector<2x1xf32>
       %c = arith.constant dense<0.0> : vector<2x2xf32>
-      scf.if %p {
+      scf.execute_region {
         %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 8], tf32Enabled}
             : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+        scf.yield
       }
       gpu.return
     }

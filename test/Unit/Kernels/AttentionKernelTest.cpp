@@ -17,6 +17,7 @@ struct AttnCase {
   // qkv rows: [pad(2) | q (Hq*D) | k (Hkv*D) | v (Hkv*D) | pad(1)]
   int64_t qOff = 2, kOff = 2 + 24, vOff = 2 + 24 + 12, stride = 2 + 48 + 1;
   float scale = 1.f / std::sqrt(6.f);
+  int64_t gemmPrecision = kGemmPrecisionF32; // the session's
   std::vector<Request> reqs;
   std::vector<float> qkv, kCache, vCache;
 
@@ -47,8 +48,12 @@ std::vector<float> runAttn(AttnCase &c) {
   a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
       .buf(c.kCache).buf(c.vCache).buf(out).scratch(partials).buf(req)
       .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
-      .idx(c.splits).f32(c.scale);
-  runKernel("nhc_attention", a);
+      .idx(c.splits).f32(c.scale).idx(c.gemmPrecision);
+  if (c.gemmPrecision == kGemmPrecisionBf16)
+    runKernel("nhc_attention", a, kOneTf32MmaTolerance,
+              ArgPack::Scale::Buffer);
+  else
+    runKernel("nhc_attention", a);
   return out;
 }
 
@@ -203,6 +208,33 @@ TEST(KernelAttention, PublishedHeadDims) {
                             /*hq=*/4, /*hkv=*/2, d, /*maxSeq=*/128);
     expectMatchesReference(c);
   }
+}
+
+TEST(KernelAttention, OneTf32MmaInBf16Sessions) {
+  // A bf16 session (gemm_precision 1) lets the GPU form's prefill run S =
+  // Q Kᵀ and P V in one tf32 mma per product instead of three: within
+  // kOneTf32MmaTolerance of the host kernel (runKernel checks) and of the
+  // double reference. The decode (CUDA cores) is the same in both, and the
+  // host kernel's arithmetic is f32 in either session. D = 128 (Nemotron-H's),
+  // a prefill over three position tiles, a decode, a continuation.
+  AttnCase f32 = shapedCase({{150, 0, 0}, {1, 90, 1}, {40, 30, 2}}, 77,
+                            /*hq=*/4, /*hkv=*/2, /*d=*/128, /*maxSeq=*/200);
+  AttnCase bf16 = f32;
+  bf16.gemmPrecision = kGemmPrecisionBf16;
+  std::vector<float> kCache = f32.kCache, vCache = f32.vCache;
+  std::vector<double> want = attnRef(f32, kCache, vCache);
+  std::vector<float> outF32 = runAttn(f32), outBf16 = runAttn(bf16);
+  expectClose(outBf16, want, kOneTf32MmaTolerance, "bf16 session's out");
+  const int64_t row = f32.Hq * f32.D;
+  auto rows = [&](const std::vector<float> &out, int64_t first, int64_t n) {
+    return std::vector<float>(out.begin() + first * row,
+                              out.begin() + (first + n) * row);
+  };
+  EXPECT_EQ(rows(outBf16, 150, 1), rows(outF32, 150, 1)) << "the decode";
+  if (gpuFormUnderTest()) // one mma per product rounds where three do not
+    EXPECT_NE(rows(outBf16, 0, 150), rows(outF32, 0, 150)) << "the prefill";
+  else
+    EXPECT_EQ(outBf16, outF32) << "the host kernel";
 }
 
 TEST(KernelAttention, PrefillIndependentOfTheSplit) {

@@ -143,8 +143,13 @@ public:
     ::testing::AddGlobalTestEnvironment(new CpuLevelEnvironment);
 } // namespace
 
+bool nhc_test::gpuFormUnderTest() {
+  std::string error;
+  return testForm(error) != Form::Host;
+}
+
 void nhc_test::runKernel(const std::string &name, ArgPack &args,
-                         double gpuTolerance) {
+                         double gpuTolerance, ArgPack::Scale gpuScale) {
   std::string formError;
   Form form = testForm(formError);
   ASSERT_TRUE(formError.empty()) << formError;
@@ -160,7 +165,8 @@ void nhc_test::runKernel(const std::string &name, ArgPack &args,
     host(hostArgs.data());
     gpu(args.data());
     args.expectBuffersMatch(hostArgs, gpuTolerance,
-                            name + "'s GPU body against its host kernel");
+                            name + "'s GPU body against its host kernel",
+                            gpuScale);
     return;
   }
   LoadedKernels &k = hostKernels();
@@ -238,7 +244,7 @@ ArgPack ArgPack::withCopiedBuffers(
 }
 
 void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
-                                 const std::string &what) const {
+                                 const std::string &what, Scale scale) const {
   ASSERT_EQ(descs.size(), want.descs.size()) << what;
   for (size_t b = 0; b < descs.size(); ++b) {
     const Desc &got = descs[b], &ref = want.descs[b];
@@ -261,9 +267,17 @@ void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
     ASSERT_EQ(got.elementBytes, sizeof(float)) << where;
     const auto *g = static_cast<const float *>(got.aligned);
     const auto *r = static_cast<const float *>(ref.aligned);
+    double largest = 1.0;
+    if (scale == Scale::Buffer)
+      for (int64_t e = 0; e < got.size; ++e)
+        if (std::isfinite(r[e]))
+          largest = std::max(largest, std::fabs(double(r[e])));
     int reported = 0;
     for (int64_t e = 0; e < got.size; ++e) {
-      double allowed = tol * std::max(1.0, std::fabs(double(r[e])));
+      double allowed =
+          tol * (scale == Scale::Buffer
+                     ? largest
+                     : std::max(1.0, std::fabs(double(r[e]))));
       bool same = std::isnan(r[e]) ? std::isnan(g[e])
                   : std::isinf(r[e])
                       ? g[e] == r[e]

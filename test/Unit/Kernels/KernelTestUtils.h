@@ -40,12 +40,18 @@ public:
   /// The same arguments with every buffer copied into `storage` (a buffer
   /// passed twice is copied once, so aliasing stays).
   ArgPack withCopiedBuffers(std::deque<std::vector<unsigned char>> &storage) const;
+  /// What a float's tolerance is relative to: its own magnitude, or the
+  /// largest finite magnitude in its buffer (for arithmetic whose error
+  /// follows the size of the terms summed, not of their sum).
+  enum class Scale { Element, Buffer };
   /// Fails the current test unless each buffer of this pack equals the
   /// same buffer of `want` (a pack of the same call): integers exactly,
-  /// floats within `tol * max(1, |want's element|)` (NaN where `want` has
+  /// floats within `tol * max(1, |want's element|)` (with Scale::Buffer,
+  /// `tol * max(1, max |want's finite elements|)`; NaN where `want` has
   /// NaN, the same infinity where it has one); scratch buffers are skipped.
   void expectBuffersMatch(const ArgPack &want, double tol,
-                          const std::string &what) const;
+                          const std::string &what,
+                          Scale scale = Scale::Element) const;
 
 private:
   struct Desc {
@@ -76,7 +82,23 @@ private:
 /// GPU body whose result depends on the order of its threads between two
 /// barriers (a missing barrier) fails in one of the two.
 void runKernel(const std::string &name, ArgPack &args,
-               double gpuTolerance = 1e-5);
+               double gpuTolerance = 1e-5,
+               ArgPack::Scale gpuScale = ArgPack::Scale::Element);
+
+/// Whether runKernel runs the GPU bodies (NHC_KERNEL_TEST_FORM=gpu or
+/// gpu-reversed) rather than the host kernels.
+bool gpuFormUnderTest();
+
+/// A kernel's `gemm_precision` argument (nhc_gemm_precision_t).
+constexpr int64_t kGemmPrecisionF32 = 0, kGemmPrecisionBf16 = 1;
+
+/// How far a GPU body whose products run in one tf32 mma (a bf16 session,
+/// kGemmPrecisionBf16: each operand rounded to tf32, 2^-11 relative) may be
+/// from its host kernel (f32), relative to the largest value of its buffer
+/// (ArgPack::Scale::Buffer: a sum's error follows its terms, and outputs
+/// that cancel are far smaller). Measured: 6e-4 for an SSD head of
+/// Nano-9B-v2's shape, 2e-6 with three mmas.
+constexpr double kOneTf32MmaTolerance = 2e-3;
 
 /// Uniform random floats in [lo, hi).
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo = -1.f,

@@ -135,6 +135,7 @@ struct SSDCase {
   int64_t H = 4, P = 3, N = 5, G = 2, slots = 4, chunk = 3;
   int64_t dtOffset = 2, projStride = 9; // dt columns 2..5 of proj
   float dtMin = 0.f, dtMax = INFINITY;
+  int64_t gemmPrecision = kGemmPrecisionF32; // the session's
   std::vector<Request> reqs;
   std::vector<float> xbc, proj, dtBias, aLog, d, state;
 
@@ -179,10 +180,16 @@ std::vector<float> runSSD(SSDCase &c) {
     if (chunked)
       a.idx(c.chunk);
     a.f32(c.dtMin).f32(c.dtMax);
+    if (chunked)
+      a.idx(c.gemmPrecision);
     // The chunked scan's GPU form cuts chunks longer than 64 tokens at 64:
     // the same recurrence, rounded differently.
-    runKernel(chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan", a,
-              chunked && c.chunk > 64 ? 1e-4 : 1e-5);
+    if (chunked && c.gemmPrecision == kGemmPrecisionBf16)
+      runKernel("nhc_ssd_chunk_scan", a, kOneTf32MmaTolerance,
+                ArgPack::Scale::Buffer);
+    else
+      runKernel(chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan", a,
+                chunked && c.chunk > 64 ? 1e-4 : 1e-5);
   }
   return y;
 }
@@ -298,6 +305,32 @@ TEST(KernelMamba, SSDStateSplitBetweenBlocks) {
   SSDCase c = makeSSDCase({{140, 0, 0}, {1, 9, 1}, {30, 4, 2}}, 43,
                           headShape(2, 64, 256, 1, 64));
   expectSSDMatchesReference(c, 1e-4);
+}
+
+TEST(KernelMamba, SSDOneTf32MmaInBf16Sessions) {
+  // A bf16 session (gemm_precision 1) lets the GPU form run each product
+  // (C Bᵀ, C h_prevᵀ, W X, the state update) in one tf32 mma instead of
+  // three: within kOneTf32MmaTolerance of the host kernel (runKernel
+  // checks) and of the double recurrence; the host kernel's arithmetic is
+  // f32 in either session. Nano-9B-v2's head (P = 64, N = 128): a prefill of
+  // two chunks, a decode, a continuation.
+  SSDCase f32 = makeSSDCase({{100, 0, 0}, {1, 9, 1}, {20, 4, 2}}, 47,
+                            headShape(2, 64, 128, 1, 64));
+  SSDCase bf16 = f32;
+  bf16.gemmPrecision = kGemmPrecisionBf16;
+  std::vector<double> state(f32.state.begin(), f32.state.end());
+  std::vector<double> want = ssdRef(f32, state);
+  std::vector<float> yF32 = runSSD(f32), yBf16 = runSSD(bf16);
+  expectClose(yBf16, want, kOneTf32MmaTolerance, "bf16 session's y");
+  expectClose(bf16.state, state, kOneTf32MmaTolerance,
+              "bf16 session's ssm_state");
+  if (gpuFormUnderTest()) { // one mma per product rounds where three do not
+    EXPECT_NE(yBf16, yF32);
+    EXPECT_NE(bf16.state, f32.state);
+  } else {
+    EXPECT_EQ(yBf16, yF32) << "the host kernel";
+    EXPECT_EQ(bf16.state, f32.state) << "the host kernel";
+  }
 }
 
 // A prefill over a sequence equals one fresh token followed by decode steps,

@@ -252,8 +252,16 @@ LogicalResult GemmOp::verify() {
   if (std::optional<ArrayAttr> scale = getScale(); scale && scale->size() != 2)
     return emitOpError() << "scale must be [input_scale, weight_scale]";
   auto dim = getM().getDefiningOp<DimOp>();
-  if (!dim || dim.getTimes() || dim.getDim() == Dim::max_seq_len)
+  if (!dim || dim.getTimes() ||
+      (dim.getDim() != Dim::tokens && dim.getDim() != Dim::requests))
     return emitOpError() << "rows must be the step's tokens or requests";
+  return success();
+}
+
+LogicalResult DimOp::verify() {
+  if (getDim() == Dim::gemm_precision && getTimes())
+    return emitOpError() << "gemm_precision is not a size: it takes no "
+                            "'times'";
   return success();
 }
 

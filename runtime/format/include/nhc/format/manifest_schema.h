@@ -113,6 +113,9 @@ inline constexpr const char kDimRequests[] = "requests";
 inline constexpr const char kDimMaxSeqLen[] = "max_seq_len";
 // A `dim` the runtime accepts but the compiler does not write.
 inline constexpr const char kDimMaxSlots[] = "max_slots";
+// The session's gemm precision (nhc_gemm_precision_t: 0 f32, 1 bf16), not a
+// size: never with `times`.
+inline constexpr const char kDimGemmPrecision[] = "gemm_precision";
 // An f32 argument JSON cannot spell as a number (the runtime reads them;
 // the compiler writes an unbounded clamp as the largest f32 instead).
 inline constexpr const char kF32Inf[] = "inf";
