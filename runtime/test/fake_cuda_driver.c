@@ -240,10 +240,6 @@ struct Kernel {
   int64_t slots;
   int staticShared, maxDynamicShared;
   long launched; /* launches issued (graph replays not included) */
-  /* The parameters of its latest launch issued outside a capture (the
-   * first 256 slots), and when (the value of `launches`). */
-  uint64_t lastParams[256];
-  long lastLaunch;
   char name[400];
   struct Kernel *next;
 };
@@ -604,9 +600,6 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
       memcpy(&n->params[i], params[i], 8);
     return SUCCESS;
   }
-  k->lastLaunch = launches;
-  for (int64_t i = 0; i < k->slots && i < 256; ++i)
-    memcpy(&k->lastParams[i], params[i], 8);
   return runKernel(k, gx, gy, gz, bx, by, bz, shared, params);
 }
 
@@ -787,22 +780,6 @@ CUresult cuGraphDestroy(CUgraph graph) {
 long nhc_fake_cuda_launches(void) { return launches; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }
 uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
-/* For tests: the parameters (8 bytes a slot, at most `max`) of the latest
- * launch of the emulated kernel `name` outside a graph; returns how many
- * slots it has (at most 256 are kept), -1 if it was never launched so. */
-long nhc_fake_cuda_last_params(const char *name, uint64_t *out, long max) {
-  const struct Kernel *latest = NULL;
-  for (const struct Kernel *k = kernels; k; k = k->next)
-    if (strcmp(k->name, name) == 0 && k->lastLaunch &&
-        (!latest || k->lastLaunch > latest->lastLaunch))
-      latest = k;
-  if (!latest)
-    return -1;
-  long kept = latest->slots < 256 ? (long)latest->slots : 256;
-  for (long i = 0; i < kept && i < max; ++i)
-    out[i] = latest->lastParams[i];
-  return kept;
-}
 /* For tests: launches of the emulated kernel `name` issued so far (graph
  * replays not included; 0 for one never looked up). */
 long nhc_fake_cuda_kernel_launches(const char *name) {

@@ -43,9 +43,10 @@ AQS = f'memref<192xf32, {WG}>'
 # lo hi' + hi hi' (the small terms first), about f32's accuracy on tf32
 # tensor cores; or, where the kernel's `gemm_precision` argument is bf16
 # (1: the session multiplies BF16 checkpoints in bf16), in one mma, hi hi'
-# (operands rounded to tf32, 10 bits of mantissa to bf16's 7): %allTerms,
-# a branch per k-step that the whole block takes or not. (One branch
-# around a whole product, each path straight-line, made ptxas spill more.)
+# (operands rounded to tf32, 10 bits of mantissa to bf16's 7). %allTerms
+# (i1) chooses; the kernels pass it as a constant to a block function
+# called from two launches (one of them empty), so that each GPU kernel
+# holds one of the two paths once the branches fold.
 AST = f'memref<4608xf32, {WG}>'
 TF = 'vector<4x1xf32>'
 # The SSD chunk scan's state on chip (dynamic shared memory): row p of the
@@ -74,8 +75,7 @@ def lanes(I):
        f'{I}%t2 = arith.muli %t, %c2 : index',
        f'{I}%t4 = arith.addi %t, %c4 : index',
        f'{I}%tk0 = arith.muli %t, %c72 : index',
-       f'{I}%tk4 = arith.muli %t4, %c72 : index',
-       f'{I}%allTerms = arith.cmpi ne, %gemm_precision, %one : index']
+       f'{I}%tk4 = arith.muli %t4, %c72 : index']
     for j in range(4):
         o+=[f'{I}%nj{j} = arith.addi %nBase, %c{8*j} : index' if j else
             f'{I}%nj{j} = arith.addi %nBase, %c0 : index',

@@ -69,7 +69,11 @@ def NHCSelectKernelVariantsPass
     With `target=gpu` this pass erases the host-only kernels and gives each
     kernel with a GPU form that form's body (so the launch table lists the
     GPU form's launches under the kernel's name); with `target=host` it
-    erases the GPU forms. The pipelines' `symbol-dce` then drops private
+    erases the GPU forms. Calls in a GPU form's launches are inlined (a
+    block function's barriers and warp-level `nvgpu` ops included), so a
+    form may call one function from two launches with different constant
+    arguments and get two specialized kernels. The pipelines' `symbol-dce`
+    then drops private
     helpers nothing calls. A GPU form of no kernel, or of a different type,
     is an error, and so is a second GPU form of a kernel or a call in a
     form's launch that cannot be inlined (to a host-only kernel).

@@ -169,10 +169,10 @@ std::string unsupportedDynamicShared(gpu::GPUFuncOp kernel) {
 
 /// Why `kernel` cannot be emulated, or empty. Barriers must be where every
 /// thread of a block reaches them together by construction: in the body, or
-/// in `scf.for` loops that are themselves so placed. Such a
-/// loop's bounds must be the same in every thread (anything else is
-/// undefined on a GPU); the emulation takes thread 0's, and with
-/// check-races asserts that every thread's are the same.
+/// in `scf.for` loops and `scf.if` branches that are themselves so placed.
+/// Such a loop's bounds (a branch's condition) must be the same in every
+/// thread (anything else is undefined on a GPU); the emulation takes thread
+/// 0's, and with check-races asserts that every thread's are the same.
 std::string unsupported(gpu::GPUFuncOp kernel) {
   if (!kernel.getPrivateAttributions().empty())
     return "it has private memory attributions";
@@ -434,7 +434,8 @@ struct NHCEmulateGPUKernelsPass
       return arith::SubIOp::create(b, loc, lastId, iv);
     }
 
-    /// Emulates the ops of `block` (the kernel body or a loop's) at `b`.
+    /// Emulates the ops of `block` (the kernel body, a loop's or a
+    /// branch's) at `b`.
     LogicalResult run(OpBuilder &b, Block &block) {
       SmallVector<Operation *> segment;
       SmallVector<nvgpu::MmaSyncOp> mmas; // consecutive, run in one loop
@@ -509,7 +510,10 @@ struct NHCEmulateGPUKernelsPass
         Value bounds[3] = {loop.getLowerBound(), loop.getUpperBound(),
                            loop.getStep()};
         for (Value &bound : bounds)
-          bound = uniform(b, bound);
+          if (!(bound = uniform(b, bound)))
+            return loop.emitError("cannot emulate: a bound of a loop holding "
+                                  "a sync point is neither computed before "
+                                  "it, a constant nor a kernel argument");
         SmallVector<Value> carried;
         for (BlockArgument arg : loop.getRegionIterArgs()) {
           Value array = keptArray(arg.getType());
@@ -555,6 +559,11 @@ struct NHCEmulateGPUKernelsPass
         results.push_back(array);
       }
       Value condition = uniform(b, branch.getCondition());
+      if (!condition)
+        return branch.emitError("cannot emulate: the condition of a branch "
+                                "holding a sync point is neither computed "
+                                "before it, a constant nor a kernel "
+                                "argument");
       bool hasElse = !branch.getElseRegion().empty();
       auto emulated = scf::IfOp::create(b, loc, condition, hasElse);
       Region *from[2] = {&branch.getThenRegion(), &branch.getElseRegion()};
@@ -609,7 +618,8 @@ struct NHCEmulateGPUKernelsPass
 
     /// `value` where every thread has the same one: a constant is made
     /// again here, a kept value read from thread 0's element (with
-    /// check-races, after asserting every thread's element equals it).
+    /// check-races, after asserting every thread's element equals it);
+    /// null for a value that is none of these (nothing kept it).
     Value uniform(OpBuilder &b, Value value) {
       if (Value mapped = map.lookupOrNull(value))
         return mapped;
@@ -617,6 +627,8 @@ struct NHCEmulateGPUKernelsPass
       if (def && def->hasTrait<OpTrait::ConstantLike>())
         return b.clone(*def)->getResult(0);
       Value array = kept.lookup(value);
+      if (!array)
+        return nullptr;
       Value first = memref::LoadOp::create(b, loc, array, zero);
       if (checkRaces) { // every thread's value must be thread 0's
         auto loop = scf::ForOp::create(b, loc, zero, threads, one);

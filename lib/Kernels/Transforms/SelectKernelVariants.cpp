@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
@@ -34,6 +35,14 @@ struct InlineIntoLaunch : InlinerInterface {
                        IRMapping &mapping) const override {
     return isa<gpu::LaunchOp>(dest->getParentOp()) ||
            InlinerInterface::isLegalToInline(dest, src, wouldBeCloned, mapping);
+  }
+  /// A block function's warp-level ops (nvgpu, whose dialect declares no
+  /// inliner interface) belong in the launch it is called from.
+  bool isLegalToInline(Operation *op, Region *dest, bool wouldBeCloned,
+                       IRMapping &mapping) const override {
+    return (isa<gpu::LaunchOp>(dest->getParentOp()) &&
+            isa<nvgpu::NVGPUDialect>(op->getDialect())) ||
+           InlinerInterface::isLegalToInline(op, dest, wouldBeCloned, mapping);
   }
 };
 

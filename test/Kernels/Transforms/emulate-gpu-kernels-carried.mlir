@@ -93,9 +93,9 @@ func.func @carried_main() {
   return
 }
 
-// With %take: y[t] = x[(t + 1) % 32] (through a barrier) + 2 (the swapped
+// With %mode != 0: y[t] = x[(t + 1) % 32] (through a barrier) + 2 (the swapped
 // pair's first element); without: y[t] = x[t] + 1.
-func.func @branch(%x: memref<?xf32>, %y: memref<?xf32>, %take: i1) {
+func.func @branch(%x: memref<?xf32>, %y: memref<?xf32>, %mode: index) {
   %c1 = arith.constant 1 : index
   %c32 = arith.constant 32 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
@@ -106,6 +106,9 @@ func.func @branch(%x: memref<?xf32>, %y: memref<?xf32>, %take: i1) {
     %unswapped = arith.constant dense<[1.0, 2.0]> : vector<2xf32>
     %reversed = arith.constant dense<[2.0, 1.0]> : vector<2xf32>
     %own = memref.load %x[%tx] : memref<?xf32>
+    // Computed by every thread (kept per thread, the same in each).
+    %zeroMode = arith.constant 0 : index
+    %take = arith.cmpi ne, %mode, %zeroMode : index
     %r:2 = scf.if %take -> (f32, vector<2xf32>) {
       memref.store %own, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
       gpu.barrier
@@ -128,8 +131,6 @@ func.func @branch_main() {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %n = arith.constant 32 : index
-  %true = arith.constant true
-  %false = arith.constant false
   %onef = arith.constant 1.0 : f32
   %twof = arith.constant 2.0 : f32
   %x = memref.alloc(%n) : memref<?xf32>
@@ -140,7 +141,7 @@ func.func @branch_main() {
     %sq = arith.mulf %f, %f : f32
     memref.store %sq, %x[%i] : memref<?xf32>
   }
-  call @branch(%x, %y, %true) : (memref<?xf32>, memref<?xf32>, i1) -> ()
+  call @branch(%x, %y, %c1) : (memref<?xf32>, memref<?xf32>, index) -> ()
   scf.for %t = %c0 to %n step %c1 {
     %t1 = arith.addi %t, %c1 : index
     %j = arith.remui %t1, %n : index
@@ -150,7 +151,7 @@ func.func @branch_main() {
     %same = arith.cmpf oeq, %got, %want : f32
     cf.assert %same, "branch values: a result differs"
   }
-  call @branch(%x, %y, %false) : (memref<?xf32>, memref<?xf32>, i1) -> ()
+  call @branch(%x, %y, %c0) : (memref<?xf32>, memref<?xf32>, index) -> ()
   scf.for %t = %c0 to %n step %c1 {
     %v = memref.load %x[%t] : memref<?xf32>
     %want = arith.addf %v, %onef : f32

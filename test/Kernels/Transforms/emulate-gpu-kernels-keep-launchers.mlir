@@ -80,7 +80,7 @@ module attributes {gpu.container_module} {
 // LIB-DAG: llvm.func @nhc_rms_norm(
 // LIB-DAG: llvm.call @nhc_rms_norm_kernel(
 // LIB-DAG: llvm.func @nhc_attention(
-// LIB-DAG: llvm.call @nhc_attention_kernel_0(
+// LIB-DAG: llvm.call @nhc_attention_kernel_1(
 // No GPU op is left, and host-only kernels are gone:
 // NONE-NOT: gpu.
 // NONE-NOT: @nhc_gemv_bf16(

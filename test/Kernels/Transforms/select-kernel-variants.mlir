@@ -11,6 +11,7 @@
 // GPU: gpu.launch
 // GPU: workgroup(
 // GPU: gpu.barrier
+// GPU: nvgpu.mma.sync
 // GPU-NOT: call @block_sum
 // GPU: gpu.terminator
 // GPU-NOT: @norm_gpu
@@ -42,7 +43,15 @@ func.func private @block_sum(%v: f32, %tx: index,
   gpu.barrier
   %c0 = arith.constant 0 : index
   %s = memref.load %partial[%c0] : memref<32xf32, #gpu.address_space<workgroup>>
-  return %s : f32
+  // A warp-level op (nvgpu declares no inliner interface) inlines too.
+  %a = arith.constant dense<1.0> : vector<4x1xf32>
+  %b = arith.constant dense<1.0> : vector<2x1xf32>
+  %acc = arith.constant dense<0.0> : vector<2x2xf32>
+  %d = nvgpu.mma.sync (%a, %b, %acc) {mmaShape = [16, 8, 8], tf32Enabled}
+      : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+  %d0 = vector.extract %d[0, 0] : f32 from vector<2x2xf32>
+  %sum = arith.addf %s, %d0 : f32
+  return %sum : f32
 }
 
 func.func private @norm_gpu(%x: memref<?xf32>, %n: index)
