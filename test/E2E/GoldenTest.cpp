@@ -1002,16 +1002,23 @@ TEST(GoldenMoeOnCuda, AnInvalidExpertPathSettingIsRefused) {
       << error;
 }
 
+/// Whether the suite runs the cuda backend on the CUDA driver double (the
+/// cuda-emulated. run; backendUnderTest() sets the doubles' paths).
+bool onCudaDriverDouble() {
+  if (backendUnderTest() != "cuda")
+    return false;
+  const char *driver = std::getenv("NHC_CUDA_DRIVER");
+  return driver && std::string(driver) == NHC_FAKE_CUDA_DRIVER_PATH;
+}
+
 /// Launches of GPU kernel `kernel` (a PTX entry: nhc_<op>_kernel) the CUDA
 /// driver double has issued, or -1
 /// where the double is not loaded (a real GPU, another backend, no session
 /// yet).
 long long fakeKernelLaunches(const char *kernel) {
-  const char *loaded = std::getenv("NHC_CUDA_DRIVER");
-  if (backendUnderTest() != "cuda" || !loaded ||
-      std::string(loaded) != NHC_FAKE_CUDA_DRIVER_PATH)
+  if (!onCudaDriverDouble())
     return -1;
-  void *handle = dlopen(loaded, RTLD_NOW | RTLD_NOLOAD);
+  void *handle = dlopen(NHC_FAKE_CUDA_DRIVER_PATH, RTLD_NOW | RTLD_NOLOAD);
   if (!handle)
     return -1;
   void *counter = dlsym(handle, "nhc_fake_cuda_kernel_launches");
@@ -1027,10 +1034,7 @@ long long fakeKernelLaunches(const char *kernel) {
 /// weights are multiplied in bf16, never the other (its grid is empty and
 /// the launch dropped); the logits stay the reference's either way.
 TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
-  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
-                           ? std::getenv("NHC_CUDA_DRIVER")
-                           : nullptr;
-  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+  if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), which counts launches per kernel";
   // Each op's two kernels, 3xTF32 first (the order of their launches in
@@ -1067,10 +1071,7 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
 /// the intermediate instead of two) where the weights are BF16; f32 weights
 /// keep the epilogue pass. The logits stay the reference's either way.
 TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
-  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
-                           ? std::getenv("NHC_CUDA_DRIVER")
-                           : nullptr;
-  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+  if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), which counts launches per kernel";
   struct Launches {
@@ -1149,10 +1150,7 @@ TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
 /// that much is refused at session creation naming the kernel, before any
 /// step could fail half-way.
 TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
-  const char *driver = backendUnderTest() == "cuda" // sets the doubles' paths
-                           ? std::getenv("NHC_CUDA_DRIVER")
-                           : nullptr;
-  if (!driver || std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+  if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), whose shared memory limits are set "
                     "by NHC_FAKE_CUDA_SHARED_*";
@@ -1178,10 +1176,7 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
 /// says so in a session note. Either way the logits are the reference's.
 /// The compute capability is the driver double's (NHC_FAKE_CUDA_SM).
 TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
-  const bool cuda = backendUnderTest() == "cuda"; // sets the doubles' paths
-  const char *driver = std::getenv("NHC_CUDA_DRIVER");
-  if (!cuda || !driver ||
-      std::string(driver) != NHC_FAKE_CUDA_DRIVER_PATH)
+  if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on its test doubles "
                     "(NHC_GOLDEN_BACKEND=cuda-emulated): the device's "
                     "compute capability is the driver double's";
