@@ -139,7 +139,7 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // registers (C h_prevᵀ's) or in the state between stages. The head's state stays on chip for the whole
 // prefill, in dynamic shared memory (the part's rows of
 // nhc_ssd_chunk_state_stride floats, 42 KiB for Nano-9B-v2's 80 x 128,
-// beside 37 KiB of static tiles; the runtime opts the kernel in past
+// beside 37 KiB of static tiles; the runtime opts the kernels in past
 // 48 KiB): loaded from the pool once, step 3 reads it as C h_prevᵀ's B operand, step 4 updates it in
 // place, written back after the last chunk. The tiles (between BEGIN/END
 // GENERATED) are written by tools/scripts/gen-gpu-tiles.py: edit the

@@ -968,13 +968,14 @@ struct ScopedEnv {
 
 /// Creates (and releases) a cuda session on the golden artifact `file` with
 /// synthetic weights: its status and nhc_last_error().
-std::pair<nhc_status_t, std::string> tryCudaSession(const char *file) {
+std::pair<nhc_status_t, std::string>
+tryCudaSession(const char *file, nhc_dtype_t weightDtype = NHC_DTYPE_F32) {
   nhc_artifact_t *artifact = nullptr;
   if (nhc_artifact_load(artifactPath(file).c_str(), &artifact) != NHC_OK)
     return {NHC_NOT_FOUND, nhc_last_error()};
   nhc_weights_t *weights = nullptr;
   nhc_status_t status = nhc_weights_synthetic(nhc_artifact_manifest(artifact),
-                                              1, NHC_DTYPE_F32, &weights);
+                                              1, weightDtype, &weights);
   nhc_session_t *session = nullptr;
   if (status == NHC_OK) {
     nhc_session_options_t options{};
@@ -1040,7 +1041,7 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   // Each op's two kernels, 3xTF32 first (the order of their launches in
   // lib/Kernels/ssd_scan_gpu.mlir and attention_gpu.mlir).
   const std::pair<const char *, const char *> variants[] = {
-      {"nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_0"},
+      {"nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_1"},
       {"nhc_attention_kernel_2", "nhc_attention_kernel_3"}};
   auto prefill = [&](const GoldenCase &c) {
     Model model(c); // loads the double: its counters exist from here
@@ -1155,20 +1156,35 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
                     "cuda-emulated. run), whose shared memory limits are set "
                     "by NHC_FAKE_CUDA_SHARED_*";
   ScopedEnv noDefault("NHC_FAKE_CUDA_SHARED_DEFAULT", "0");
-  {
-    Model model(fp32Case("dense"));
-    const long long before = fakeKernelLaunches("nhc_ssd_chunk_scan_kernel");
+  // The chunked scan's 3xTF32 kernel (f32 weights) and its one-mma kernel
+  // (BF16 weights, a bf16 session) both take the state's bytes.
+  const struct {
+    GoldenCase golden;
+    nhc_dtype_t synthetic;
+    const char *kernel;
+  } sessions[] = {
+      {fp32Case("dense"), NHC_DTYPE_F32, "nhc_ssd_chunk_scan_kernel"},
+      {GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2},
+       NHC_DTYPE_BF16, "nhc_ssd_chunk_scan_kernel_1"}};
+  for (const auto &session : sessions) {
+    SCOPED_TRACE(session.kernel);
+    Model model(session.golden);
+    const long long before = fakeKernelLaunches(session.kernel);
     model.expectPrefillMatches(0);
-    EXPECT_GT(fakeKernelLaunches("nhc_ssd_chunk_scan_kernel"), before)
+    EXPECT_GT(fakeKernelLaunches(session.kernel), before)
         << "the prefill ran the chunked scan";
   }
   ScopedEnv tiny("NHC_FAKE_CUDA_SHARED_OPTIN", "1024"); // < its static tiles
-  const auto [status, error] = tryCudaSession("dense.nhc");
-  EXPECT_EQ(status, NHC_UNSUPPORTED) << error;
-  EXPECT_NE(error.find("GPU kernel 'nhc_ssd_chunk_scan_kernel'"),
-            std::string::npos) << error;
-  EXPECT_NE(error.find("bytes of dynamic shared memory per block"),
-            std::string::npos) << error;
+  for (const auto &session : sessions) {
+    SCOPED_TRACE(session.kernel);
+    const auto [status, error] =
+        tryCudaSession(session.golden.artifact.c_str(), session.synthetic);
+    EXPECT_EQ(status, NHC_UNSUPPORTED) << error;
+    EXPECT_NE(error.find(std::string("GPU kernel '") + session.kernel + "'"),
+              std::string::npos) << error;
+    EXPECT_NE(error.find("bytes of dynamic shared memory per block"),
+              std::string::npos) << error;
+  }
 }
 
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with

@@ -16,7 +16,7 @@
 // ATTN-LABEL: func.func @nhc_attention(
 // ATTN:         %[[C64:.*]] = arith.constant 64 : index
 // ATTN:         gpu.launch_func @nhc_kernels::@nhc_attention_kernel blocks in {{.*}} threads in (%[[C64]],
-// ATTN:         gpu.launch_func @nhc_kernels::@nhc_attention_kernel_0 blocks in {{.*}} threads in (%[[C64]],
+// ATTN:         gpu.launch_func @nhc_kernels::@nhc_attention_kernel_1 blocks in {{.*}} threads in (%[[C64]],
 // ATTN:       gpu.binary @nhc_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">
 // ATTN-SAME:    .target sm_80
 // ATTN-SAME:    #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">

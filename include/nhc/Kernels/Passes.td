@@ -223,10 +223,14 @@ def NHCGPUMergeModulesPass
     `gpu-kernel-outlining` puts every launch into its own `gpu.module`. The
     kernel library ships one PTX module per chip, so this pass moves every
     kernel into a single `gpu.module` named `name` and rewrites the
-    `gpu.launch_func` symbol references. A kernel takes the name of its
-    original module (unique by construction, e.g. `nhc_attention_kernel`,
-    `nhc_attention_kernel_0` .. `nhc_attention_kernel_2` for the four
-    launches of `nhc_attention`'s GPU form); other
+    `gpu.launch_func` symbol references. A kernel whose module one host
+    function F launches is named after F and its place among the modules F
+    launches: `F_kernel`, then `F_kernel_1`, `F_kernel_2`, ... (e.g.
+    `nhc_attention_kernel` .. `nhc_attention_kernel_4` for the five
+    launches of `nhc_attention`'s GPU form), so a kernel's name does not
+    change when another function gains a launch; a kernel launched from
+    several functions takes its module's name, and one of a module of
+    several kernels `<module>_<kernel>`. Other
     symbols keep their names: identical copies (a helper outlining copied
     into each module that calls it) become one, different ones with the same
     name are an error.

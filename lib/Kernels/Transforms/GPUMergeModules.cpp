@@ -3,6 +3,8 @@
 #include "nhc/Kernels/Passes.h"
 
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -22,6 +24,8 @@ struct NHCGPUMergeModulesPass
     if (modules.empty())
       return;
 
+    DenseMap<StringRef, std::string> launchNames = namesByLaunch(top);
+
     // At the end of the module, after every host function.
     auto b = OpBuilder::atBlockEnd(top.getBody());
     auto merged =
@@ -40,10 +44,12 @@ struct NHCGPUMergeModulesPass
         auto sym = dyn_cast<SymbolOpInterface>(op);
         std::string newName = sym ? sym.getName().str() : std::string();
         auto kernel = dyn_cast<gpu::GPUFuncOp>(op);
-        if (kernel && kernel.isKernel())
-          newName = numKernels == 1
-                        ? moduleSym.str()
-                        : (moduleSym + "_" + kernel.getName()).str();
+        if (kernel && kernel.isKernel()) {
+          auto byLaunch = launchNames.find(moduleSym);
+          newName = numKernels != 1 ? (moduleSym + "_" + kernel.getName()).str()
+                    : byLaunch != launchNames.end() ? byLaunch->second
+                                                    : moduleSym.str();
+        }
         if (Operation *existing = sym ? mergedSymbols.lookup(newName) : nullptr) {
           // Outlining copies a helper into every kernel's module that calls
           // it: one copy stays.
@@ -70,6 +76,31 @@ struct NHCGPUMergeModulesPass
       }
       module.erase();
     }
+  }
+
+  /// Per outlined module launched from exactly one host function F: F's
+  /// i-th distinct launched module is named `F_kernel` (i = 0) or
+  /// `F_kernel_<i>`, so a kernel's name depends only on its function and
+  /// launch order (outlining's own suffixes count across the whole module).
+  static DenseMap<StringRef, std::string> namesByLaunch(ModuleOp top) {
+    DenseMap<StringRef, std::string> names;
+    DenseMap<StringRef, unsigned> launchers;
+    for (auto fn : top.getOps<FunctionOpInterface>()) {
+      llvm::SetVector<StringRef> launched;
+      fn->walk([&](gpu::LaunchFuncOp launch) {
+        launched.insert(launch.getKernelModuleName().getValue());
+      });
+      for (auto [i, module] : llvm::enumerate(launched)) {
+        ++launchers[module];
+        names[module] = (fn.getName() + "_kernel" +
+                         (i ? "_" + std::to_string(i) : std::string()))
+                            .str();
+      }
+    }
+    for (auto [module, count] : launchers)
+      if (count != 1)
+        names.erase(module);
+    return names;
   }
 
   /// Rewrites every attribute equal to the nested reference `from` (the

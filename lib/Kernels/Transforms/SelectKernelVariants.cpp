@@ -40,7 +40,9 @@ struct InlineIntoLaunch : InlinerInterface {
   /// inliner interface) belong in the launch it is called from.
   bool isLegalToInline(Operation *op, Region *dest, bool wouldBeCloned,
                        IRMapping &mapping) const override {
-    return (isa<gpu::LaunchOp>(dest->getParentOp()) &&
+    Operation *into = dest->getParentOp();
+    return ((isa<gpu::LaunchOp>(into) ||
+             into->getParentOfType<gpu::LaunchOp>()) &&
             isa<nvgpu::NVGPUDialect>(op->getDialect())) ||
            InlinerInterface::isLegalToInline(op, dest, wouldBeCloned, mapping);
   }
