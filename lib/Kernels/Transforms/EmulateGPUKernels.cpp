@@ -515,15 +515,10 @@ struct NHCEmulateGPUKernelsPass
                                   "a sync point is neither computed before "
                                   "it, a constant nor a kernel argument");
         SmallVector<Value> carried;
-        for (BlockArgument arg : loop.getRegionIterArgs()) {
-          Value array = keptArray(arg.getType());
-          if (!array)
-            return loop.emitError("cannot emulate: a loop holding a sync "
-                                  "point carries a value of type ")
-                   << arg.getType();
-          carried.push_back(array);
-        }
-        if (failed(copyPerThread(b, loop.getInitArgs(), carried, loop)))
+        if (failed(keptArrays(loop.getResultTypes(), loop,
+                              "a loop holding a sync point carries",
+                              carried)) ||
+            failed(copyPerThread(b, loop.getInitArgs(), carried, loop)))
           return failure();
         auto outer = scf::ForOp::create(b, loc, bounds[0], bounds[1],
                                         bounds[2], ValueRange(), nullptr,
@@ -550,14 +545,9 @@ struct NHCEmulateGPUKernelsPass
     /// thread, each region copying its yielded ones into their arrays.
     LogicalResult runBranch(OpBuilder &b, scf::IfOp branch) {
       SmallVector<Value> results;
-      for (Value result : branch.getResults()) {
-        Value array = keptArray(result.getType());
-        if (!array)
-          return branch.emitError("cannot emulate: a branch holding a sync "
-                                  "point yields a value of type ")
-                 << result.getType();
-        results.push_back(array);
-      }
+      if (failed(keptArrays(branch.getResultTypes(), branch,
+                            "a branch holding a sync point yields", results)))
+        return failure();
       Value condition = uniform(b, branch.getCondition());
       if (!condition)
         return branch.emitError("cannot emulate: the condition of a branch "
@@ -579,6 +569,21 @@ struct NHCEmulateGPUKernelsPass
       }
       for (auto [result, array] : llvm::zip(branch.getResults(), results))
         kept[result] = array;
+      return success();
+    }
+
+    /// A per-thread array for each of `types` (what a loop carries or a
+    /// branch yields) into `arrays`; an error on `op` for a type that
+    /// cannot be kept (`what` says where it came from).
+    LogicalResult keptArrays(TypeRange types, Operation *op, StringRef what,
+                             SmallVectorImpl<Value> &arrays) {
+      for (Type type : types) {
+        Value array = keptArray(type);
+        if (!array)
+          return op->emitError("cannot emulate: ")
+                 << what << " a value of type " << type;
+        arrays.push_back(array);
+      }
       return success();
     }
 
