@@ -16,8 +16,9 @@
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
 // decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
-// session's nhc_gemm_precision_t) its prefill products' passes; this form
-// needs none of them.
+// session's nhc_gemm_precision_t) its prefill products' passes, and `T`
+// (the step's tokens) tells it a step of one token per request (T == R)
+// has no prefill to launch; this form needs none of them.
 func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %q_offset: index, %k_offset: index, %v_offset: index,
                          %k_cache: memref<?xf32>, %v_cache: memref<?xf32>,
@@ -25,7 +26,7 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %req: memref<?xi64>, %R: index,
                          %Hq: index, %Hkv: index, %D: index, %max_seq: index,
                          %splits: index, %scale: f32,
-                         %gemm_precision: index) {
+                         %gemm_precision: index, %T: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32

@@ -60,7 +60,7 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
                                      %R: index, %Hq: index, %Hkv: index,
                                      %D: index, %max_seq: index,
                                      %splits: index, %scale: f32,
-                                     %gemm_precision: index)
+                                     %gemm_precision: index, %T: index)
     attributes {nhc.gpu_variant_of = "nhc_attention"} {
   %c1 = arith.constant 1 : index
   %c255 = arith.constant 255 : index
@@ -409,11 +409,15 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
   // of 64, dealt to the lanes snake-wise (pass i: lanes in order when i is
   // even, reversed when odd, so causal tiles of growing cost even out).
   // Two launches, one of them empty: S = Q Kᵀ and P V in 3xTF32, or in
-  // one tf32 mma each where the session's gemm precision is bf16 (1).
-  %bf16 = arith.cmpi eq, %gemm_precision, %c1 : index
+  // one tf32 mma each where the session's gemm precision is bf16 (1). A
+  // step of one token per request (T == R: every decode step and its
+  // recorded graph) has no prefill: both are empty and dropped.
   %noBlocks = arith.constant 0 : index
-  %headsAllTerms = arith.select %bf16, %noBlocks, %Hq : index
-  %headsOneTerm = arith.select %bf16, %Hq, %noBlocks : index
+  %anyPrefill = arith.cmpi ugt, %T, %R : index
+  %prefillHeads = arith.select %anyPrefill, %Hq, %noBlocks : index
+  %bf16 = arith.cmpi eq, %gemm_precision, %c1 : index
+  %headsAllTerms = arith.select %bf16, %noBlocks, %prefillHeads : index
+  %headsOneTerm = arith.select %bf16, %prefillHeads, %noBlocks : index
   gpu.launch blocks(%h, %r, %lane) in (%gx = %headsAllTerms, %gy = %R, %gz = %lanes)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              workgroup(%stage : memref<4608xf32, #gpu.address_space<workgroup>>,

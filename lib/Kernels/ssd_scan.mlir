@@ -6,7 +6,10 @@
 //   h_t = exp(dt A) h_{t-1} + dt x_t B_t        (per state element n)
 //   y_t = C_t . h_t + D[h] x_t
 // xbc rows are [x (H*P) | B (G*N) | C (G*N)]; head h uses group h / (H/G).
-// A request is a prefill if num_tokens > 1 or start_pos == 0, else a decode.
+// A request is a prefill if num_tokens > 1, else a decode (a fresh one-token
+// prompt too: both forms start from the pool's state, zeroed when the slot
+// was claimed, and compute the same step), so a step of one token per
+// request needs no chunked scan.
 // nhc_ssd_chunk_scan runs the prefill requests, nhc_ssd_scan the decode
 // requests; each skips the other's. The decode scan parallelizes over
 // (request, h*P + p), the chunked scan over (request, h); both keep the
@@ -95,8 +98,10 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // (request, head): dt and cum are computed once per token, and C_l . B_s
 // once per (l, s) and shared by the head's P rows, so a chunk costs
 // O(chunk^2 (N + P) + chunk P N) per head instead of O(chunk^2 N P).
-// `gemm_precision` (the session's nhc_gemm_precision_t) is the GPU form's:
-// this form's arithmetic is f32 in either.
+// `gemm_precision` (the session's nhc_gemm_precision_t) and `T` (the step's
+// tokens: T == R means every request has one token, so none is a prefill)
+// are the GPU form's: this form's arithmetic is f32 in either precision,
+// and it finds its prefill requests in the table.
 func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %proj_stride: index, %dt_offset: index,
                               %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
@@ -104,7 +109,8 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %y: memref<?xf32>, %req: memref<?xi64>,
                               %R: index, %H: index, %P: index, %N: index,
                               %G: index, %chunk: index, %dt_min: f32,
-                              %dt_max: f32, %gemm_precision: index) {
+                              %dt_max: f32, %gemm_precision: index,
+                              %T: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %kMaxChunk = arith.constant 256 : index
@@ -260,13 +266,10 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 // Request r's (token_offset, num_tokens, start_pos, slot, is_prefill).
 func.func private @nhc_ssd_request(%req: memref<?xi64>, %r: index)
     -> (index, index, index, index, i1) {
-  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %q:4 = func.call @nhc_request(%req, %r) : (memref<?xi64>, index)
       -> (index, index, index, index)
-  %multi = arith.cmpi sgt, %q#1, %c1 : index
-  %fresh = arith.cmpi eq, %q#2, %c0 : index
-  %prefill = arith.ori %multi, %fresh : i1
+  %prefill = arith.cmpi sgt, %q#1, %c1 : index
   return %q#0, %q#1, %q#2, %q#3, %prefill : index, index, index, index, i1
 }
 

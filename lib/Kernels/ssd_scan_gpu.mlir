@@ -157,19 +157,23 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
                                           %H: index, %P: index, %N: index,
                                           %G: index, %chunk: index,
                                           %dt_min: f32, %dt_max: f32,
-                                          %gemm_precision: index)
+                                          %gemm_precision: index, %T: index)
     attributes {nhc.gpu_variant_of = "nhc_ssd_chunk_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
   %split:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N)
       : (index, index) -> (index, index, index)
   %stateBytes32 = arith.index_cast %split#2 : index to i32
-  %blocksX = arith.muli %H, %split#0 : index
+  // A step of one token per request (T == R: every decode step and its
+  // recorded graph) has no prefill: both launches are empty and dropped.
+  %noBlocks = arith.constant 0 : index
+  %anyPrefill = arith.cmpi ugt, %T, %R : index
+  %headParts = arith.muli %H, %split#0 : index
+  %blocksX = arith.select %anyPrefill, %headParts, %noBlocks : index
   // Two launches, one of them empty: the products in 3xTF32, or in one
   // tf32 mma each where the session's gemm precision is bf16 (1); each
   // kernel's code is the block function with its choice folded in.
   %bf16 = arith.cmpi eq, %gemm_precision, %c1 : index
-  %noBlocks = arith.constant 0 : index
   %blocksAllTerms = arith.select %bf16, %noBlocks, %blocksX : index
   %blocksOneTerm = arith.select %bf16, %blocksX, %noBlocks : index
   gpu.launch blocks(%hPart, %r, %bz) in (%gx = %blocksAllTerms, %gy = %R, %gz = %c1)

@@ -1029,6 +1029,67 @@ long long fakeKernelLaunches(const char *kernel) {
   return value;
 }
 
+/// A step of one token per request is a decode step however fresh its
+/// requests are: a one-token prompt (position 0) beside a continuing
+/// request takes the decode scan from its zeroed state and gets the
+/// reference's logits, as do the steps that follow it (a warm-up, a
+/// recording and replays on the cuda backend). On the CUDA driver double
+/// such steps launch neither the chunked SSD scan nor the attention
+/// prefill (their grids are empty and the runtime drops them).
+TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
+  Model model(GetParam());
+  ASSERT_GE(model.prompts(), 2);
+  const std::vector<int32_t> first = model.ids(0), fresh = model.ids(1);
+  const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
+  const std::vector<float> decodeRef = model.tensor<float>("prompt.0.decode_logits");
+  const std::vector<float> prefillRef = model.tensor<float>("prompt.1.prefill_logits");
+  const size_t V = model.vocab;
+  const size_t steps = std::min<size_t>({4, fresh.size(), next.size()});
+  ASSERT_GE(steps, 3u) << "a warm-up, a recording and a replay";
+  uint32_t continuing, started;
+  Model::check(nhc_session_claim(model.session, &continuing), "claim");
+  Model::check(nhc_session_claim(model.session, &started), "claim");
+  std::vector<float> logits(2 * V);
+  nhc_request_t prefill{continuing, first.data(), first.size()};
+  Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                logits.data(), V),
+               "prefill");
+  const char *prefillKernels[] = {
+      "nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_1",
+      "nhc_attention_kernel_2", "nhc_attention_kernel_3"};
+  std::vector<long long> before;
+  for (const char *kernel : prefillKernels)
+    before.push_back(fakeKernelLaunches(kernel));
+  const long long decodeScansBefore = fakeKernelLaunches("nhc_ssd_scan_kernel");
+  int32_t token[2];
+  for (size_t step = 0; step < steps; ++step) {
+    // The continuing request's next token, and the other prompt one token
+    // at a time from its first (teacher-forced: its prefill's rows).
+    token[0] = static_cast<int32_t>(next[step]);
+    token[1] = fresh[step];
+    nhc_request_t batch[] = {{continuing, &token[0], 1}, {started, &token[1], 1}};
+    Model::check(nhc_session_step(model.session, batch, 2, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "one-token step");
+    const std::string what = "one-token step " + std::to_string(step);
+    model.expectClose(&logits[0], &decodeRef[(step + 1) * V], 1,
+                      what + ", continuing request");
+    model.expectClose(&logits[V], &prefillRef[step * V], 1,
+                      what + ", prompt 1 from its first token");
+  }
+  for (size_t k = 0; k < std::size(prefillKernels); ++k)
+    if (before[k] >= 0)
+      EXPECT_EQ(fakeKernelLaunches(prefillKernels[k]), before[k])
+          << prefillKernels[k] << " launched in a one-token step";
+  // The prefill launched the decode scan too (its blocks found no work):
+  // a model with Mamba layers on the double.
+  if (decodeScansBefore > 0)
+    EXPECT_GT(fakeKernelLaunches("nhc_ssd_scan_kernel"), decodeScansBefore)
+        << "the one-token steps ran no decode scan";
+  Model::check(nhc_session_release_slot(model.session, continuing), "release");
+  Model::check(nhc_session_release_slot(model.session, started), "release");
+}
+
 /// The chunked SSD's and the attention prefill's tensor-core products follow
 /// the session's gemm precision: each launches its 3xTF32 kernel for f32
 /// weights and its one-mma kernel (one tf32 mma per product) where BF16

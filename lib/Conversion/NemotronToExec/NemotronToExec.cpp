@@ -642,6 +642,7 @@ private:
       args->push_back(f32(s, op.getDtMax()));
     }
     chunked.push_back(dim(s, Dim::gemm_precision));
+    chunked.push_back(dim(s, Dim::tokens));
     if (failed(call(op, s, "nhc_ssd_chunk_scan", chunked)))
       return failure();
     return call(op, s, "nhc_ssd_scan", common);
@@ -698,7 +699,7 @@ private:
                  index(s, op.getNumHeads()), index(s, op.getNumKvHeads()),
                  index(s, op.getHeadDim()), dim(s, Dim::max_seq_len),
                  index(s, kAttentionSplits), f32(s, op.getScale()),
-                 dim(s, Dim::gemm_precision)});
+                 dim(s, Dim::gemm_precision), dim(s, Dim::tokens)});
   }
 
   LogicalResult emitRoute(MoERouteOp op) {

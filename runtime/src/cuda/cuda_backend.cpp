@@ -554,9 +554,11 @@ public:
   /// Refuses, when the session is made, a kernel of the plan whose
   /// launches need more dynamic shared memory than the device allows it
   /// (allowDynamicShared), rather than failing a step half-way: each call
-  /// resolved for a one-token step (the bytes follow the model's shapes,
-  /// not the step's). A call whose host code reads device memory is left
-  /// to the step's own check (run).
+  /// resolved for one request of two tokens, a prefill step, which no
+  /// kernel gives an empty grid (a step of one token per request drops the
+  /// prefill kernels); the bytes follow the model's shapes, not the
+  /// step's. A call whose host code reads device memory is left to the
+  /// step's own check (run).
   void checkSharedMemory() {
     struct ReadsDevice {};
     LoadScalar refuse = [](size_t, uint64_t, ParamKind) -> double {
@@ -571,7 +573,7 @@ public:
                          [](const LaunchDef &l) { return l.takesDynamicShared(); }))
           continue; // nothing to check: no work at start-up
         const std::string &kernel = plan_.kernels[entry.kernel.kernel].name;
-        bindArgs(entry.kernel, StepShape{1, 1, 1}, 1);
+        bindArgs(entry.kernel, StepShape{2, 1, 1}, 1);
         std::vector<ResolvedLaunch> launches;
         try {
           launches = resolveLaunches(fn, args_, image_.chip, refuse,
@@ -579,7 +581,7 @@ public:
         } catch (const ReadsDevice &) {
           continue;
         } catch (const Error &) {
-          continue; // not resolvable for a one-token step: the step checks
+          continue; // not resolvable for this step: the step checks
         }
         for (const ResolvedLaunch &launch : launches)
           checkDynamicShared(launch, kernel);

@@ -42,6 +42,7 @@
 // CHECK-NEXT:       "index",
 // CHECK-NEXT:       "index",
 // CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "index",
 // CHECK-NEXT:       "index"
 // CHECK-NEXT:     ]
 // CHECK: "layers": [
@@ -138,6 +139,9 @@
 // The session's gemm precision, spelled from the format library:
 // CHECK-NEXT:         {
 // CHECK-NEXT:           "dim": "gemm_precision"
+// CHECK-NEXT:         },
+// CHECK-NEXT:         {
+// CHECK-NEXT:           "dim": "tokens"
 // CHECK-NEXT:         }
 // CHECK-NEXT:       ],
 // CHECK-NEXT:       "kernel": "nhc_attention"
@@ -250,7 +254,7 @@
 
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "M*", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>, nemotron_exec.targets = ["cpu", "cuda:sm_90"]} {
   func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
-  func.func private @nhc_attention(memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, index, f32, index)
+  func.func private @nhc_attention(memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, index, f32, index, index)
   nemotron_exec.weight @emb : tensor<16x8xbf16>
   nemotron_exec.weight @head.bias : tensor<16xf32> {alternatives = [{name = "stacked", index = 1, count = 2}]}
   nemotron_exec.weight @s : tensor<f32> {positive}
@@ -271,13 +275,14 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
     %rows = nemotron_exec.dim requests
     %max = nemotron_exec.dim max_seq_len
     %precision = nemotron_exec.dim gemm_precision
+    %ntok = nemotron_exec.dim tokens
     %c0 = arith.constant 0 : index
     %c2 = arith.constant 2 : index
     %c4 = arith.constant 4 : index
     %c8 = arith.constant 8 : index
     %c16 = arith.constant 16 : index
     %inf = arith.constant 0x7F800000 : f32
-    nemotron_exec.call @nhc_attention(%b0, %c8, %c0, %c0, %c0, %k, %v, %b0, %b0, %r, %rows, %c2, %c2, %c4, %max, %c16, %inf, %precision) : (memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, index, f32, index) -> ()
+    nemotron_exec.call @nhc_attention(%b0, %c8, %c0, %c0, %c0, %k, %v, %b0, %b0, %r, %rows, %c2, %c2, %c4, %max, %c16, %inf, %precision, %ntok) : (memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, index, f32, index, index) -> ()
   }
   nemotron_exec.schedule @head_last {
   }

@@ -48,7 +48,7 @@ std::vector<float> runAttn(AttnCase &c) {
   a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
       .buf(c.kCache).buf(c.vCache).buf(out).scratch(partials).buf(req)
       .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
-      .idx(c.splits).f32(c.scale).idx(c.gemmPrecision);
+      .idx(c.splits).f32(c.scale).idx(c.gemmPrecision).idx(c.tokens());
   if (c.gemmPrecision == kGemmPrecisionBf16)
     runKernel("nhc_attention", a, kOneTf32MmaTolerance,
               ArgPack::Scale::Buffer);

@@ -181,7 +181,7 @@ std::vector<float> runSSD(SSDCase &c) {
       a.idx(c.chunk);
     a.f32(c.dtMin).f32(c.dtMax);
     if (chunked)
-      a.idx(c.gemmPrecision);
+      a.idx(c.gemmPrecision).idx(c.tokens());
     // The chunked scan's GPU form cuts chunks longer than 64 tokens at 64:
     // the same recurrence, rounded differently.
     if (chunked && c.gemmPrecision == kGemmPrecisionBf16)
