@@ -11,8 +11,10 @@
 // constant there, so the switch folds away after inlining). Vectors of 32
 // lanes: two AVX-512 or four AVX2 registers, independent FMA chains; rows of
 // A four at a time, so that each block of W is widened once for four; the
-// last k % 32 weights of a row one at a time. Host only (`nhc.host_only`:
-// one thread per weight row is not a GPU shape; cuBLASLt serves there).
+// last k % 32 weights of a row one at a time. nhc_gemv_bf16 has a GPU form
+// (gemv_gpu.mlir: a warp per weight row), the cuda backend's decode gemms on
+// BF16 weights; the f16 and e4m3 ones are host only (`nhc.host_only`: one
+// thread per weight row is not a GPU shape; cuBLASLt serves there).
 
 // bf16 bits -> f32: the bits are the high half of the f32.
 func.func private @widen_bf16(%bits: vector<32xi16>) -> vector<32xf32> {
@@ -289,8 +291,7 @@ func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
 
 func.func @nhc_gemv_bf16(%a: memref<?xf32>, %w: memref<?xi8>,
                          %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                         %lda: index, %ldc: index, %accumulate: index)
-    attributes {nhc.host_only} {
+                         %lda: index, %ldc: index, %accumulate: index) {
   %bf16 = arith.constant 0 : index
   func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %bf16)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,

@@ -1128,6 +1128,73 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   }
 }
 
+/// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (2
+/// by default) on BF16 weights is one nhc_gemv_bf16 launch (f32 activations
+/// times the weights widened in registers) instead of a rounding pass and a
+/// cuBLASLt product; a prefill's body gemms and every gemm with
+/// NHC_CUDA_GEMV_ROWS=0 keep the latter. Decode logits stay the reference's
+/// either way; a value that is not a count is refused.
+TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  const GoldenCase bf16{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2};
+  struct Launches {
+    long long prefillGemv = 0, decodeGemv = 0, decodeRound = 0;
+  };
+  auto run = [&](const char *rows) { // nullptr: the default
+    std::optional<ScopedEnv> setting;
+    if (rows)
+      setting.emplace("NHC_CUDA_GEMV_ROWS", rows);
+    Model model(bf16);
+    const std::vector<int32_t> ids = model.ids(0);
+    const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
+    const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    Launches launched;
+    const long long gemvStart = fakeKernelLaunches("nhc_gemv_bf16_kernel");
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "prefill");
+    model.expectClose(logits.data(), ref.data(), 1, "prefill");
+    launched.prefillGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvStart;
+    const long long gemvBefore = fakeKernelLaunches("nhc_gemv_bf16_kernel");
+    const long long roundBefore = fakeKernelLaunches("nhc_round_bf16_kernel");
+    int32_t token = 0;
+    for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
+      token = static_cast<int32_t>(next[step]);
+      request = {slot, &token, 1};
+      Model::check(nhc_session_step(model.session, &request, 1,
+                                    NHC_LOGITS_LAST, logits.data(),
+                                    logits.size()),
+                   "decode");
+      model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
+                        std::string("NHC_CUDA_GEMV_ROWS=") +
+                            (rows ? rows : "(default)") + ", decode step " +
+                            std::to_string(step));
+    }
+    launched.decodeGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvBefore;
+    launched.decodeRound = fakeKernelLaunches("nhc_round_bf16_kernel") - roundBefore;
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+    return launched;
+  };
+  const Launches gemv = run(nullptr), blas = run("0");
+  // The prefill's body gemms (the prompt's rows) are cuBLASLt's; its LM
+  // head multiplies the last token's row only (NHC_LOGITS_LAST): a gemv.
+  EXPECT_EQ(gemv.prefillGemv, 1) << "only the LM head of a prefill";
+  EXPECT_GT(gemv.decodeGemv, 0) << "decode gemms as nhc_gemv_bf16";
+  EXPECT_EQ(gemv.decodeRound, 0) << "no rounding pass before a gemv";
+  EXPECT_EQ(blas.decodeGemv, 0) << "NHC_CUDA_GEMV_ROWS=0";
+  EXPECT_GT(blas.decodeRound, 0) << "cuBLASLt's bf16 products round first";
+  ScopedEnv bad("NHC_CUDA_GEMV_ROWS", "two");
+  const auto [status, error] = tryCudaSession("dense-bf16.nhc", NHC_DTYPE_BF16);
+  EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;
+  EXPECT_NE(error.find("NHC_CUDA_GEMV_ROWS='two'"), std::string::npos) << error;
+}
+
 /// cuBLASLt fuses no relu², so on the cuda backend the MLP's activation runs
 /// in the down projection's rounding of its input to bf16 (one pass over
 /// the intermediate instead of two) where the weights are BF16; f32 weights

@@ -17,7 +17,8 @@
 # (NHC_GOLDEN_BACKEND=cuda: parity with transformers, ragged batches, graphs,
 # saved requests), nhc-run's logits on cuda against the host's, then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
-# config (decode B = 1, 64 at 1k, prefill 2k), the scaled 8B config (decode
+# config (decode B = 1, 64 at 1k, prefill 2k; then B = 1 again with every gemm
+# through cuBLASLt, NHC_CUDA_GEMV_ROWS=0), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, then its decode with the
 # routed experts bucketed on the host, NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
@@ -180,6 +181,14 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-nano-9b-v2.json"
+  # The same decode at B = 1 with every gemm through cuBLASLt (a rounding
+  # pass and a product) instead of nhc_gemv_bf16: which is faster decides
+  # NHC_CUDA_GEMV_ROWS's default (docs/runtime.md, "Decode gemms").
+  part bench-nano-9b-v2-cublaslt 120 env NHC_CUDA_GEMV_ROWS=0 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1 --context 1024 --decode-steps 16 \
+    --json "$out/bench-nano-9b-v2-cublaslt.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \

@@ -147,12 +147,13 @@ bool enabledByEnvironment(const char *name) {
   return !(value && std::strcmp(value, "0") == 0);
 }
 
-/// The most tokens a step may have for its routed experts to stay on the
-/// device: NHC_CUDA_MOE_ON_DEVICE (0: never; to compare the two paths or
-/// move the crossover), else `fallback`. Throws NHC_INVALID_ARGUMENT for a
-/// value that is not a decimal count.
-uint64_t deviceMoeMaxTokens(uint64_t fallback) {
-  const char *value = std::getenv("NHC_CUDA_MOE_ON_DEVICE");
+/// A count the environment variable `name` sets (e.g. to compare two paths
+/// or move a crossover), else `fallback`. Throws NHC_INVALID_ARGUMENT for a
+/// value that is not a decimal count, quoting `meaning` (what it counts and
+/// what 0 does).
+uint64_t countFromEnvironment(const char *name, uint64_t fallback,
+                              const char *meaning) {
+  const char *value = std::getenv(name);
   if (!value)
     return fallback;
   uint64_t count = 0;
@@ -160,8 +161,7 @@ uint64_t deviceMoeMaxTokens(uint64_t fallback) {
   std::from_chars_result parsed = std::from_chars(value, end, count);
   NHC_CHECK(end != value && parsed.ec == std::errc() && parsed.ptr == end,
             NHC_INVALID_ARGUMENT,
-            cat("NHC_CUDA_MOE_ON_DEVICE='", value,
-                "' is not a token count (0 keeps routed experts on the host)"));
+            cat(name, "='", value, "' is not ", meaning));
   return count;
 }
 
@@ -189,7 +189,14 @@ public:
         requestTable_(api_), tokenIds_(api_), narrowRows_(api_) {
     try {
       ContextScope scope = enter();
-      moeMaxTokens_ = deviceMoeMaxTokens(kDeviceMoeMaxTokens);
+      // The most tokens a step may have for its routed experts to stay on
+      // the device, and the most rows a gemm runs as nhc_gemv_bf16.
+      moeMaxTokens_ = countFromEnvironment(
+          "NHC_CUDA_MOE_ON_DEVICE", kDeviceMoeMaxTokens,
+          "a token count (0 keeps routed experts on the host)");
+      gemvMaxRows_ = countFromEnvironment(
+          "NHC_CUDA_GEMV_ROWS", kGemvMaxRows,
+          "a row count (0 runs every gemm through cuBLASLt)");
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
@@ -612,21 +619,26 @@ public:
     uint64_t m = call.rows == Rows::Tokens ? shape.tokens : shape.requests;
     if (m == 0)
       return;
-    GemmShape s = gemmShape(call, m);
-    uint64_t a = gemmInput(call);
-    auto deferred = deferredActivation_.find(&call);
-    if (s.type != kCudaR32F)
-      narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
-                        call.a.offset, call.a.ld, m, call.k,
-                        deferred == deferredActivation_.end()
-                            ? Activation::None
-                            : deferred->second);
-    float alpha = 1.0f;
-    if (call.scaled)
-      alpha = host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
-    gemm_->run(s, weightAddress_[call.weight], a, matrixAddress(call.c),
-               call.hasBias ? weightAddress_[call.bias] : 0, alpha,
-               call.accumulate ? 1.0f : 0.0f, where);
+    if (runsAsGemv(call, m)) {
+      gemv(call, m);
+    } else {
+      GemmShape s = gemmShape(call, m);
+      uint64_t a = gemmInput(call);
+      auto deferred = deferredActivation_.find(&call);
+      if (s.type != kCudaR32F)
+        narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
+                          call.a.offset, call.a.ld, m, call.k,
+                          deferred == deferredActivation_.end()
+                              ? Activation::None
+                              : deferred->second);
+      float alpha = 1.0f;
+      if (call.scaled)
+        alpha =
+            host_.data(call.inputScale)[0] * host_.data(call.weightScale)[0];
+      gemm_->run(s, weightAddress_[call.weight], a, matrixAddress(call.c),
+                 call.hasBias ? weightAddress_[call.bias] : 0, alpha,
+                 call.accumulate ? 1.0f : 0.0f, where);
+    }
     // A deferred activation runs in the next gemm's rounding instead.
     if ((call.epilogue == Activation::None || epilogueDeferred_.count(&call)) &&
         !call.quantizeOutput)
@@ -942,6 +954,12 @@ private:
   /// NHC_CUDA_MOE_ON_DEVICE moves it.
   static constexpr uint64_t kDeviceMoeMaxTokens = 256;
   static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
+  /// The most rows of a gemm that nhc_gemv_bf16 runs (runsAsGemv). Its
+  /// warps read every row of A once per row of W (from cache): at 1 or 2
+  /// rows the weights' stream is the limit, past that the reads of A grow
+  /// with the rows while one cuBLASLt product reads W once for all. An
+  /// estimate, not a measurement: NHC_CUDA_GEMV_ROWS moves it.
+  static constexpr uint64_t kGemvMaxRows = 2;
 
   /// Offsets of the device path's routes in moeRoutes_ (int32 elements):
   /// nhc_moe_bucket's offsets [E + 1], token and slot [T K], active [A].
@@ -1193,6 +1211,39 @@ private:
     run(*gemmEpilogue_, lib::kGemmEpilogue);
   }
 
+  /// Whether `call` with `m` rows runs as one nhc_gemv_bf16 launch (the
+  /// f32 activations times the BF16 weights widened in registers) instead
+  /// of a rounding pass and a cuBLASLt product: a decode gemm of at most
+  /// NHC_CUDA_GEMV_ROWS rows (kGemvMaxRows) on BF16 weights with no bias
+  /// (cuBLASLt fuses it) and no activation deferred to its input (the
+  /// rounding pass applies it), the weights on a 4-byte boundary (the
+  /// kernel's word loads), and an artifact that has the kernel.
+  bool runsAsGemv(const GemmCall &call, uint64_t m) const {
+    return gemvBf16_ && m <= gemvMaxRows_ &&
+           weightDtype_[call.weight] == NHC_DTYPE_BF16 && !call.hasBias &&
+           !call.scaled && !deferredActivation_.count(&call) &&
+           weightAddress_[call.weight] % 4 == 0;
+  }
+
+  /// C (+)= A Wᵀ for `m` rows of A through nhc_gemv_bf16 (its GPU form,
+  /// lib/Kernels/gemv_gpu.mlir); the caller runs the epilogue.
+  void gemv(const GemmCall &call, uint64_t m) {
+    const uint64_t aElems = bufferElemsOf(call.a) - call.a.offset;
+    const uint64_t cElems = bufferElemsOf(call.c) - call.c.offset;
+    args_ = {memref(matrixAddress(call.a), aElems),
+             memref(weightAddress_[call.weight],
+                    host_.elems(call.weight) * nhc_dtype_size(NHC_DTYPE_BF16)),
+             memref(matrixAddress(call.c), cElems),
+             index(m),
+             index(call.n),
+             index(call.k),
+             index(call.a.ld),
+             index(call.c.ld),
+             index(call.accumulate ? 1 : 0)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*gemvBf16_, lib::kGemvBf16);
+  }
+
   /// cuBLASLt's type of a weight's device dtype.
   static int blasType(nhc_dtype_t dtype) {
     return dtype == NHC_DTYPE_BF16       ? kCudaR16BF
@@ -1398,6 +1449,8 @@ private:
       planFunctions_.push_back(require(kernel.name));
     gemmEpilogue_ = require(lib::kGemmEpilogue);
     roundBf16_ = require(lib::kRoundBf16);
+    // Older artifacts lack its GPU form: their decode gemms go to cuBLASLt.
+    gemvBf16_ = require(lib::kGemvBf16, /*optional=*/true);
     // Older artifacts lack it: their e4m3 weights are widened (noted).
     packE4m3_ = require(lib::kPackE4m3, /*optional=*/true);
     // Older artifacts lack them: synthetic weights are then uploaded.
@@ -1582,6 +1635,7 @@ private:
   /// Dynamic shared bytes a launch may take, by entry (allowDynamicShared).
   std::unordered_map<std::string, uint32_t> dynamicSharedAllowed_;
   std::vector<const FunctionDef *> planFunctions_; // by plan kernel
+  const FunctionDef *gemvBf16_ = nullptr; // null: an artifact without it
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
                     *packE4m3_ = nullptr, *fillNormalF32_ = nullptr,
                     *fillNormalBf16_ = nullptr,
@@ -1623,6 +1677,7 @@ private:
   // Recorded decode steps by bucket (NHC_CUDA_GRAPHS=0: none).
   bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
   uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
+  uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
   std::set<uint64_t> seen_; // buckets whose first step ran

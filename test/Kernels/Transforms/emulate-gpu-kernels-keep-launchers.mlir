@@ -83,4 +83,4 @@ module attributes {gpu.container_module} {
 // LIB-DAG: llvm.call @nhc_attention_kernel_1(
 // No GPU op is left, and host-only kernels are gone:
 // NONE-NOT: gpu.
-// NONE-NOT: @nhc_gemv_bf16(
+// NONE-NOT: @nhc_gemv_f16(

@@ -1,6 +1,7 @@
 // RUN: nhc-opt %s --nhc-select-kernel-variants=target=gpu | FileCheck %s --check-prefix=GPU
 // RUN: nhc-opt %s --nhc-select-kernel-variants=target=host | FileCheck %s --check-prefix=HOST
 // RUN: nhc-kernels --emit=cuda-launches | FileCheck %s --check-prefix=LIBRARY
+// RUN: nhc-kernels --emit=cuda-launches | FileCheck %s --check-prefix=HOST-ONLY
 
 // For the GPU, host-only kernels go; a kernel with a GPU form gets that
 // form's body, its calls inside the launch inlined (the GPU dialect's
@@ -70,7 +71,9 @@ func.func private @norm_gpu(%x: memref<?xf32>, %n: index)
   return
 }
 
-// The library's decode GEMV kernels are host only: not in the launch table;
-// its RMS norms launch their GPU forms (256 threads per block).
+// The library's f16 and e4m3 decode GEMV kernels are host only: not in the
+// launch table; its RMS norms and its BF16 GEMV launch their GPU forms.
 // LIBRARY: "nhc_rms_norm"
-// LIBRARY-NOT: nhc_gemv
+// LIBRARY: "nhc_gemv_bf16"
+// HOST-ONLY-NOT: nhc_gemv_f16
+// HOST-ONLY-NOT: nhc_gemv_e4m3
