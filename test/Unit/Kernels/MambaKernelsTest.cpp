@@ -238,7 +238,9 @@ void expectSSDMatchesReference(SSDCase &c, double tol) {
 
 TEST(KernelMamba, SSDScanMixedBatch) {
   // Fresh prefill (chunks 3+3+1), a decode, a chunked continuation, a
-  // one-token fresh prefill; the clamp binds for some prefill tokens.
+  // one-token fresh prompt from a nonzero state (a decode: the decode scan
+  // reads the pool's state as the chunked scan would); the clamp binds for
+  // some tokens.
   SSDCase c = makeSSDCase({{7, 0, 2}, {1, 9, 0}, {4, 5, 3}, {1, 0, 1}}, 21);
   c.dtMin = 0.3f;
   c.dtMax = 1.2f;
