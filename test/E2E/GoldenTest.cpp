@@ -1050,13 +1050,28 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   Model::check(nhc_session_claim(model.session, &continuing), "claim");
   Model::check(nhc_session_claim(model.session, &started), "claim");
   std::vector<float> logits(2 * V);
+  // Each op's prefill kernels (3xTF32, one mma) and a kernel it launches in
+  // every step (the decode scan, the K/V append).
+  const char *prefillKernels[] = {
+      "nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_1",
+      "nhc_attention_kernel_2", "nhc_attention_kernel_3"};
+  const char *everyStep[] = {"nhc_ssd_scan_kernel", "nhc_attention_kernel"};
+  auto launches = [&](size_t op) {
+    return std::make_pair(fakeKernelLaunches(prefillKernels[2 * op]) +
+                              fakeKernelLaunches(prefillKernels[2 * op + 1]),
+                          fakeKernelLaunches(everyStep[op]));
+  };
+  const std::pair<long long, long long> start[] = {launches(0), launches(1)};
   nhc_request_t prefill{continuing, first.data(), first.size()};
   Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
                                 logits.data(), V),
                "prefill");
-  const char *prefillKernels[] = {
-      "nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_1",
-      "nhc_attention_kernel_2", "nhc_attention_kernel_3"};
+  // The names are right: an op the model has (its every-step kernel
+  // launched) launched its prefill kernels in the prefill.
+  for (size_t op = 0; op < 2; ++op)
+    if (start[op].second >= 0 && launches(op).second > start[op].second)
+      EXPECT_GT(launches(op).first, start[op].first)
+          << everyStep[op] << "'s op launched no prefill kernel in a prefill";
   std::vector<long long> before;
   for (const char *kernel : prefillKernels)
     before.push_back(fakeKernelLaunches(kernel));
