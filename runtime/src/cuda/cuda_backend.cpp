@@ -472,14 +472,15 @@ public:
     grow(requestTable_, R * 4 * sizeof(int64_t), "the request table");
     grow(tokenIds_, T * sizeof(int32_t), "the token ids");
     // Every gemm's cuBLASLt plan for this step's row counts, now: a step
-    // must not fail halfway (backend.h).
+    // must not fail halfway (backend.h). Gemms that run as nhc_gemv_bf16
+    // need none.
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries) {
         if (entry.kind != EntryKind::Gemm)
           continue;
         const GemmCall &call = entry.gemm;
         uint64_t m = call.rows == Rows::Tokens ? T : R;
-        if (m)
+        if (m && !runsAsGemv(call, m))
           gemm_->prepare(gemmShape(call, m), weightAddress_[call.weight],
                          gemmInput(call), matrixAddress(call.c), entry.where);
       }
