@@ -146,12 +146,22 @@ def NHCEmulateGPUKernelsPass
     `convert-nvgpu-to-nvvm` cannot lower bf16 operands; tf32 holds every
     bf16 value exactly.
 
+    A `gpu.shuffle` (width the constant 32: whole warps) is a sync point
+    too: one loop over the block's threads in which each thread reads its
+    source lane's kept value (xor, down, up or idx by the offset's low 5
+    bits, in its own warp, as `shfl.sync` does); a source outside lanes
+    0..31 leaves the thread its own value with `valid` false (what
+    `shfl.sync` returns), one past the block's threads aborts the run. Since its placement rules are a barrier's, a
+    shuffle the emulation runs is uniform over the whole block, stricter
+    than the warp a GPU needs.
+
     The pass fails, naming the kernel, for any other gpu or nvgpu op
-    (shuffles and subgroup operations would need threads in lockstep), a
-    barrier or mma under other control flow, private memory attributions, a
+    (subgroup operations would need threads in lockstep), a shuffle over
+    other widths, a barrier, mma or shuffle under other control flow,
+    private memory attributions, a
     workgroup buffer used other than by loads and stores, dynamic shared
     memory used other than as above, and a value of
-    another type used across a barrier or an mma. Threads run in turns, so races between them do not show as
+    another type used across a barrier, an mma or a shuffle. Threads run in turns, so races between them do not show as
     such; with `reverse-order` blocks and threads run in descending order,
     so a result that changes with it depends on the order of threads that
     no barrier fixes (the kernel unit tests run both orders).

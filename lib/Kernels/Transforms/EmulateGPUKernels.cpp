@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::nhc {
 
@@ -47,11 +48,15 @@ struct IndexMath {
   }
 };
 
-/// Where the threads of a block (or of a warp) meet: a gpu.barrier, or a
-/// warp-wide nvgpu.mma.sync whose lanes exchange their fragments.
+/// Where the threads of a block (or of a warp) meet: a gpu.barrier, a
+/// warp-wide nvgpu.mma.sync whose lanes exchange their fragments, or a
+/// gpu.shuffle whose lanes read each other's values.
 bool isSyncPoint(Operation *op) {
-  return isa<gpu::BarrierOp, nvgpu::MmaSyncOp>(op);
+  return isa<gpu::BarrierOp, nvgpu::MmaSyncOp, gpu::ShuffleOp>(op);
 }
+
+/// The lanes of a warp, the only shuffle width the emulation runs.
+constexpr int64_t kWarpLanes = 32;
 
 /// Whether `op` is a sync point or holds one.
 bool hasSyncPoint(Operation *op) {
@@ -167,7 +172,8 @@ std::string unsupportedDynamicShared(gpu::GPUFuncOp kernel) {
   return why;
 }
 
-/// Why `kernel` cannot be emulated, or empty. Barriers must be where every
+/// Why `kernel` cannot be emulated, or empty. Barriers (and mmas and
+/// shuffles, which a warp's lanes meet at) must be where every
 /// thread of a block reaches them together by construction: in the body, or
 /// in `scf.for` loops and `scf.if` branches that are themselves so placed.
 /// Such a loop's bounds (a branch's condition) must be the same in every
@@ -198,12 +204,22 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
   kernel.getBody().walk([&](Operation *op) {
     bool supported =
         isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp, gpu::GridDimOp,
-            gpu::ReturnOp, gpu::BarrierOp, gpu::DynamicSharedMemoryOp>(op);
+            gpu::ReturnOp, gpu::BarrierOp, gpu::DynamicSharedMemoryOp,
+            gpu::ShuffleOp>(op);
     if (!supported && isa<gpu::GPUDialect>(op->getDialect())) {
       why = "it uses '" + op->getName().getStringRef().str() +
             "', which the emulation does not run (threads that exchange "
             "registers would need to run in lockstep)";
       return WalkResult::interrupt();
+    }
+    if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+      APInt width;
+      if (!matchPattern(shuffle.getWidth(), m_ConstantInt(&width)) ||
+          width != kWarpLanes) {
+        why = "a gpu.shuffle's width is not the constant 32 (the emulation "
+              "runs shuffles over whole warps)";
+        return WalkResult::interrupt();
+      }
     }
     if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op); mma && !mmaKind(mma)) {
       why = "an nvgpu.mma.sync is neither m16n8k16 with f16 operands nor "
@@ -222,7 +238,7 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
           why = "a '" + op->getName().getStringRef().str() + "' is under '" +
                 parent->getName().getStringRef().str() +
                 "' (only the body, scf.for loops and scf.if branches may "
-                "hold a gpu.barrier or an nvgpu.mma.sync)";
+                "hold a gpu.barrier, an nvgpu.mma.sync or a gpu.shuffle)";
           return WalkResult::interrupt();
         }
       }
@@ -469,6 +485,11 @@ struct NHCEmulateGPUKernelsPass
                 b, loc, now, arith::ConstantIntOp::create(b, loc, 1, 64));
             memref::StoreOp::create(b, loc, next, epoch, zero);
           }
+          continue;
+        }
+        if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+          if (failed(flush()) || failed(shuffleWarps(b, shuffle)))
+            return failure();
           continue;
         }
         if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
@@ -874,7 +895,7 @@ struct NHCEmulateGPUKernelsPass
           Value array = keptArray(type);
           if (!array) {
             op->emitError("cannot emulate: a value of type ")
-                << type << " is used across a gpu.barrier or an mma";
+                << type << " is used across a gpu.barrier, an mma or a shuffle";
             return failure();
           }
           kept[result] = array;
@@ -984,6 +1005,91 @@ struct NHCEmulateGPUKernelsPass
       storeKept(in, array, in.clone(*def)->getResult(0),
                 loop.getInductionVar());
       return array;
+    }
+
+    /// Thread `t`'s `value` inside a loop over the block's threads: its
+    /// element of the value's kept array, the kernel argument, or the
+    /// constant made again; null for anything else.
+    Value threadValue(OpBuilder &b, Value value, Value t) {
+      if (Value array = kept.lookup(value))
+        return loadKept(b, array, value.getType(), t);
+      if (Value same = map.lookupOrNull(value))
+        return same;
+      Operation *def = value.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>())
+        return b.clone(*def)->getResult(0);
+      return nullptr;
+    }
+
+    /// A gpu.shuffle (width 32) for every warp of the block at once: one
+    /// loop over the block's threads in which thread t (lane t % 32 of the
+    /// warp of threads t - t % 32 .. +31, CUDA's linear order) reads the
+    /// value of its source lane from the value's kept array, as shfl.sync
+    /// does (PTX ISA, "shfl.sync": the offset's low 5 bits, b): lane ^ b
+    /// (xor), lane + b (down), lane - b (up) or b (idx). A source outside
+    /// 0..31 is not valid: the thread keeps its own value (what shfl.sync
+    /// returns; the op calls it poison) and `valid` is false. A source past
+    /// the block's threads (a warp the block does not fill) aborts.
+    LogicalResult shuffleWarps(OpBuilder &b, gpu::ShuffleOp shuffle) {
+      Value result = keptArray(shuffle.getShuffleResult().getType());
+      Value validArray = keptArray(shuffle.getValid().getType());
+      if (!result || !validArray)
+        return shuffle.emitError("cannot emulate: a gpu.shuffle of ")
+               << shuffle.getShuffleResult().getType();
+      auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+      OpBuilder in = OpBuilder::atBlockBegin(loop.getBody());
+      Value t = loop.getInductionVar();
+      Value offset32 = threadValue(in, shuffle.getOffset(), t);
+      if (!offset32 || !(kept.lookup(shuffle.getValue()) ||
+                         map.lookupOrNull(shuffle.getValue()) ||
+                         matchPattern(shuffle.getValue(), m_Constant())))
+        return shuffle.emitError("cannot emulate: a gpu.shuffle operand is "
+                                 "neither kept per thread, a constant nor a "
+                                 "kernel argument");
+      IndexMath o{in, loc};
+      Value lane = o.rem(t, kWarpLanes);
+      Value warp = arith::SubIOp::create(in, loc, t, lane);
+      Value low5 = arith::AndIOp::create(
+          in, loc, offset32,
+          arith::ConstantIntOp::create(in, loc, kWarpLanes - 1, 32));
+      Value offset =
+          arith::IndexCastUIOp::create(in, loc, in.getIndexType(), low5);
+      Value lanes = o.c(kWarpLanes);
+      auto ult = [&](Value x, Value y) {
+        return arith::CmpIOp::create(in, loc, arith::CmpIPredicate::ult, x, y)
+            .getResult();
+      };
+      Value source, valid;
+      switch (shuffle.getMode()) {
+      case gpu::ShuffleMode::XOR:
+        source = arith::XOrIOp::create(in, loc, lane, offset);
+        valid = ult(source, lanes);
+        break;
+      case gpu::ShuffleMode::DOWN:
+        source = o.add(lane, offset);
+        valid = ult(source, lanes);
+        break;
+      case gpu::ShuffleMode::UP:
+        source = arith::SubIOp::create(in, loc, lane, offset);
+        valid = arith::CmpIOp::create(in, loc, arith::CmpIPredicate::uge,
+                                      lane, offset);
+        break;
+      case gpu::ShuffleMode::IDX:
+        source = offset;
+        valid = ult(source, lanes);
+        break;
+      }
+      Value from = o.add(warp, arith::SelectOp::create(in, loc, valid, source,
+                                                       lane));
+      cf::AssertOp::create(in, loc, ult(from, threads),
+                           "GPU kernel '" + kernelName +
+                               "': a gpu.shuffle reads a lane past the "
+                               "block's threads");
+      storeKept(in, result, threadValue(in, shuffle.getValue(), from), t);
+      storeKept(in, validArray, valid, t);
+      kept[shuffle.getShuffleResult()] = result;
+      kept[shuffle.getValid()] = validArray;
+      return success();
     }
 
     /// Consecutive nvgpu.mma.sync ops for every warp of the block at once:

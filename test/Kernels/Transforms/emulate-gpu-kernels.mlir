@@ -138,7 +138,7 @@ module attributes {gpu.container_module} {
 // checked to be the same in every thread, emulate-gpu-kernels-races.mlir.)
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'switch_kernel': a 'gpu.barrier' is under 'scf.index_switch' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    // expected-error @below {{cannot emulate GPU kernel 'switch_kernel': a 'gpu.barrier' is under 'scf.index_switch' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier, an nvgpu.mma.sync or a gpu.shuffle)}}
     gpu.func @switch_kernel(%x: memref<?xf32>, %c: index) kernel {
       scf.index_switch %c
       case 0 {
@@ -154,17 +154,58 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Threads that exchange registers run in lockstep: not emulated.
+// Subgroup operations other than whole-warp shuffles are not emulated.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'shuffle_kernel': it uses 'gpu.shuffle', which the emulation does not run (threads that exchange registers would need to run in lockstep)}}
+    // expected-error @below {{cannot emulate GPU kernel 'reduce_kernel': it uses 'gpu.subgroup_reduce', which the emulation does not run (threads that exchange registers would need to run in lockstep)}}
+    gpu.func @reduce_kernel(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %v = memref.load %x[%c0] : memref<?xf32>
+      %s = gpu.subgroup_reduce add %v : (f32) -> f32
+      memref.store %s, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Shuffles run over whole warps only: a width other than the constant 32 is
+// refused.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'shuffle_kernel': a gpu.shuffle's width is not the constant 32 (the emulation runs shuffles over whole warps)}}
     gpu.func @shuffle_kernel(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
       %one = arith.constant 1 : i32
-      %width = arith.constant 32 : i32
+      %width = arith.constant 16 : i32
       %v = memref.load %x[%c0] : memref<?xf32>
       %s, %ok = gpu.shuffle xor %v, %one, %width : f32
       memref.store %s, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A shuffle under control flow the emulation does not take as a whole block.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'shuffle_switch_kernel': a 'gpu.shuffle' is under 'scf.index_switch' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier, an nvgpu.mma.sync or a gpu.shuffle)}}
+    gpu.func @shuffle_switch_kernel(%x: memref<?xf32>, %c: index) kernel {
+      %c0 = arith.constant 0 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      scf.index_switch %c
+      case 0 {
+        %v = memref.load %x[%c0] : memref<?xf32>
+        %s, %ok = gpu.shuffle xor %v, %one, %width : f32
+        memref.store %s, %x[%c0] : memref<?xf32>
+        scf.yield
+      }
+      default {
+      }
       gpu.return
     }
   }
@@ -190,7 +231,7 @@ module attributes {gpu.container_module} {
     gpu.func @view_kernel(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
       %c4 = arith.constant 4 : index
-      // expected-error @below {{cannot emulate: a value of type 'memref<?xf32, strided<[1], offset: ?>>' is used across a gpu.barrier or an mma}}
+      // expected-error @below {{cannot emulate: a value of type 'memref<?xf32, strided<[1], offset: ?>>' is used across a gpu.barrier, an mma or a shuffle}}
       %view = memref.subview %x[%c0] [%c4] [1] : memref<?xf32> to memref<?xf32, strided<[1], offset: ?>>
       gpu.barrier
       %v = memref.load %view[%c0] : memref<?xf32, strided<[1], offset: ?>>
@@ -274,7 +315,7 @@ module attributes {gpu.container_module} {
 // it, as a barrier.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'mma_region_kernel': a 'nvgpu.mma.sync' is under 'scf.execute_region' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier or an nvgpu.mma.sync)}}
+    // expected-error @below {{cannot emulate GPU kernel 'mma_region_kernel': a 'nvgpu.mma.sync' is under 'scf.execute_region' (only the body, scf.for loops and scf.if branches may hold a gpu.barrier, an nvgpu.mma.sync or a gpu.shuffle)}}
     gpu.func @mma_region_kernel(%x: memref<?xf32>, %p: i1) kernel {
       %a = arith.constant dense<1.0> : vector<4x1xf32>
       %b = arith.constant dense<1.0> : vector<2x1xf32>
