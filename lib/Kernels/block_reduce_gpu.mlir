@@ -15,40 +15,65 @@ func.func private @nhc_block_reduce_256(
 
 // The same within each aligned segment of `segment` threads (a power of two
 // from 1 to 256): threads s*segment .. (s+1)*segment - 1 all get the sum (or
-// maximum) of their segment's values. partial[tx] = v, then 8 halvings, each
-// behind a barrier (those with a stride of at least `segment` do nothing, so
-// every thread meets the same barriers); the order of the operations is
-// fixed by the code. A last barrier after reading the result lets the
-// caller reuse `partial` at once.
+// maximum) of their segment's values. First within each warp, a xor
+// butterfly of shuffles over the strides below the segment (16, 8, 4, 2, 1:
+// every lane of a stretch gets the same value); then, for segments of more
+// than one warp, each warp's lane 0 puts its warp's value in partial[warp]
+// and, behind a barrier, every thread combines its segment's warps in
+// order. Every thread meets the same two barriers whatever the segment; the
+// second lets the caller reuse `partial` at once. The order of the
+// operations is fixed by the code.
 func.func private @nhc_segment_reduce_256(
     %v: f32, %tx: index,
     %partial: memref<256xf32, #gpu.address_space<workgroup>>,
     %is_max: i1, %segment: index) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c128 = arith.constant 128 : index
-  %inSegment = arith.remui %tx, %segment : index
-  %first = arith.subi %tx, %inSegment : index
-  memref.store %v, %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-  gpu.barrier
-  scf.for %k = %c0 to %c8 step %c1 {
-    %stride = arith.shrui %c128, %k : index
-    %halving = arith.cmpi ult, %stride, %segment : index
-    %lower = arith.cmpi ult, %inSegment, %stride : index
-    %active = arith.andi %halving, %lower : i1
-    scf.if %active {
-      %other = arith.addi %tx, %stride : index
-      %a = memref.load %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-      %b = memref.load %partial[%other] : memref<256xf32, #gpu.address_space<workgroup>>
-      %sum = arith.addf %a, %b : f32
-      %max = arith.maximumf %a, %b : f32
+  %c5 = arith.constant 5 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %width = arith.constant 32 : i32
+  %inWarp = scf.for %k = %c0 to %c5 step %c1 iter_args(%x = %v) -> (f32) {
+    %stride = arith.shrui %c16, %k : index
+    %inside = arith.cmpi ult, %stride, %segment : index
+    %next = scf.if %inside -> (f32) {
+      %stride32 = arith.index_cast %stride : index to i32
+      %other, %valid = gpu.shuffle xor %x, %stride32, %width : f32
+      %sum = arith.addf %x, %other : f32
+      %max = arith.maximumf %x, %other : f32
       %r = arith.select %is_max, %max, %sum : f32
-      memref.store %r, %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
+      scf.yield %r : f32
+    } else {
+      scf.yield %x : f32
     }
-    gpu.barrier
+    scf.yield %next : f32
   }
-  %result = memref.load %partial[%first] : memref<256xf32, #gpu.address_space<workgroup>>
+  %warp = arith.divui %tx, %c32 : index
+  %lane = arith.remui %tx, %c32 : index
+  %lead = arith.cmpi eq, %lane, %c0 : index
+  scf.if %lead {
+    memref.store %inWarp, %partial[%warp] : memref<256xf32, #gpu.address_space<workgroup>>
+  }
+  gpu.barrier
+  %manyWarps = arith.cmpi ugt, %segment, %c32 : index
+  %result = scf.if %manyWarps -> (f32) {
+    %warps = arith.divui %segment, %c32 : index
+    %inSegment = arith.remui %tx, %segment : index
+    %first = arith.subi %tx, %inSegment : index
+    %firstWarp = arith.divui %first, %c32 : index
+    %start = memref.load %partial[%firstWarp] : memref<256xf32, #gpu.address_space<workgroup>>
+    %all = scf.for %w = %c1 to %warps step %c1 iter_args(%acc = %start) -> (f32) {
+      %at = arith.addi %firstWarp, %w : index
+      %y = memref.load %partial[%at] : memref<256xf32, #gpu.address_space<workgroup>>
+      %sum = arith.addf %acc, %y : f32
+      %max = arith.maximumf %acc, %y : f32
+      %r = arith.select %is_max, %max, %sum : f32
+      scf.yield %r : f32
+    }
+    scf.yield %all : f32
+  } else {
+    scf.yield %inWarp : f32
+  }
   gpu.barrier
   return %result : f32
 }

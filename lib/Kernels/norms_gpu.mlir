@@ -1,7 +1,8 @@
 // GPU forms of norms.mlir's three RMS norms (nhc-select-kernel-variants):
 // one block of 256 threads per row instead of one thread per row. Each thread
-// sums the squares of the row's elements tx, tx + 256, ...; a tree in
-// workgroup memory adds the 256 partial sums (nhc_block_reduce_256), in an order fixed by the code
+// sums the squares of the row's elements tx, tx + 256, ...; warp shuffles
+// and workgroup memory add the 256 partial sums (nhc_block_reduce_256), in an
+// order fixed by the code
 // (the result does not depend on the batch); every thread then scales its
 // elements. Same signatures and results as the portable forms up to the
 // order of the sums.
