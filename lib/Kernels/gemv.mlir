@@ -6,7 +6,11 @@
 // and used for all m rows of A, so a decode step streams the weights at
 // memory bandwidth; the rows of W are the parallel loop (a slice of rows per
 // host thread). A rows are `lda` apart, C rows `ldc` apart; C is overwritten
-// unless `accumulate` is nonzero. W is passed as its bytes; one public kernel
+// unless `accumulate` is nonzero. `act` is an activation applied to A's
+// elements as they are read (an nhc_conv_activate code; negative: none): the
+// cuda backend's down projection takes the MLP's relu² this way (docs/runtime.md,
+// "Decode gemms"); the host applies it in the producing gemm's epilogue and
+// passes none. W is passed as its bytes; one public kernel
 // per storage dtype, each the shared body with its widening (the dtype is a
 // constant there, so the switch folds away after inlining). Vectors of 32
 // lanes: two AVX-512 or four AVX2 registers, independent FMA chains; rows of
@@ -177,15 +181,18 @@ func.func private @store_row(%c: memref<?xf32>, %ci: index,
                              %acc: vector<32xf32>, %a: memref<?xf32>,
                              %aRow: index, %w: memref<?xi8>, %wRow: index,
                              %kFull: index, %k: index, %dtype: index,
-                             %add: i1) {
+                             %add: i1, %act: index) {
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zf = arith.constant 0.0 : f32
+  %activate = arith.cmpi sge, %act, %c0 : index
   %lanes = vector.reduction <add>, %acc fastmath<reassoc> : vector<32xf32> into f32
   %sum = scf.for %i = %kFull to %k step %c1 iter_args(%s = %lanes) -> (f32) {
     %wi = arith.addi %wRow, %i : index
     %wv = func.call @weight_at(%w, %wi, %dtype) : (memref<?xi8>, index, index) -> f32
     %ai = arith.addi %aRow, %i : index
-    %av = memref.load %a[%ai] : memref<?xf32>
+    %ar = memref.load %a[%ai] : memref<?xf32>
+    %av = func.call @nhc_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
     %p = arith.mulf %av, %wv : f32
     %next = arith.addf %s, %p : f32
     scf.yield %next : f32
@@ -201,122 +208,171 @@ func.func private @store_row(%c: memref<?xf32>, %ci: index,
   return
 }
 
-// acc + A[at, +32) * wv.
+// acc + act(A[at, +32)) * wv.
 func.func private @fma_a(%a: memref<?xf32>, %at: index, %wv: vector<32xf32>,
-                         %acc: vector<32xf32>) -> vector<32xf32> {
-  %av = vector.load %a[%at] : memref<?xf32>, vector<32xf32>
+                         %acc: vector<32xf32>, %act: index) -> vector<32xf32> {
+  %loaded = vector.load %a[%at] : memref<?xf32>, vector<32xf32>
+  %av = func.call @activate_lanes(%loaded, %act) : (vector<32xf32>, index) -> vector<32xf32>
   %next = vector.fma %av, %wv, %acc : vector<32xf32>
   return %next : vector<32xf32>
 }
 
+// act(v) lane by lane (nhc_conv_activate, the one copy of the formulas), or
+// v when `act` is negative. The host passes none (@gemv_rows calls
+// @gemv_row with the constant -1 then, so this folds away); the lane loop
+// serves the kernel's other callers.
+func.func private @activate_lanes(%v: vector<32xf32>, %act: index)
+    -> vector<32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %none = arith.cmpi slt, %act, %c0 : index
+  %r = scf.if %none -> (vector<32xf32>) {
+    scf.yield %v : vector<32xf32>
+  } else {
+    %x = scf.for %l = %c0 to %c32 step %c1 iter_args(%s = %v) -> (vector<32xf32>) {
+      %e = vector.extract %s[%l] : f32 from vector<32xf32>
+      %y = func.call @nhc_conv_activate(%e, %act) : (f32, index) -> f32
+      %s2 = vector.insert %y, %s[%l] : f32 into vector<32xf32>
+      scf.yield %s2 : vector<32xf32>
+    }
+    scf.yield %x : vector<32xf32>
+  }
+  return %r : vector<32xf32>
+}
+
+// The rows of W in parallel, @gemv_row each; `act` a constant there when it
+// is none, so that the plain product has no activation code at all.
 func.func private @gemv_rows(%a: memref<?xf32>, %w: memref<?xi8>,
                              %c: memref<?xf32>, %m: index, %n: index,
                              %k: index, %lda: index, %ldc: index,
-                             %accumulate: index, %dtype: index) {
+                             %accumulate: index, %act: index, %dtype: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %none = arith.constant -1 : index
+  %activate = arith.cmpi sge, %act, %c0 : index
   scf.parallel (%j) = (%c0) to (%n) step (%c1) {
-    // Inside the loop so that a GPU kernel computes them itself (the launch
-    // table carries only index and f32 values); hoisted on the host.
-    %c2 = arith.constant 2 : index
-    %c3 = arith.constant 3 : index
-    %c4 = arith.constant 4 : index
-    %c32 = arith.constant 32 : index
-    %zero = arith.constant dense<0.0> : vector<32xf32>
-    %kBlocks = arith.divui %k, %c32 : index
-    %kFull = arith.muli %kBlocks, %c32 : index
-    %add = arith.cmpi ne, %accumulate, %c0 : index
-    %wRow = arith.muli %j, %k : index
-    // Rows of A four at a time: each block of W widened once for all four.
-    %mQuads = arith.divui %m, %c4 : index
-    %mFull = arith.muli %mQuads, %c4 : index
-    scf.for %t = %c0 to %mFull step %c4 {
-      %t1 = arith.addi %t, %c1 : index
-      %t2 = arith.addi %t, %c2 : index
-      %t3 = arith.addi %t, %c3 : index
-      %r0 = arith.muli %t, %lda : index
-      %r1 = arith.muli %t1, %lda : index
-      %r2 = arith.muli %t2, %lda : index
-      %r3 = arith.muli %t3, %lda : index
-      %acc:4 = scf.for %i = %c0 to %kFull step %c32
-          iter_args(%s0 = %zero, %s1 = %zero, %s2 = %zero, %s3 = %zero)
-          -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>) {
-        %wi = arith.addi %wRow, %i : index
-        %wv = func.call @load_weights(%w, %wi, %dtype)
-            : (memref<?xi8>, index, index) -> vector<32xf32>
-        %a0 = arith.addi %r0, %i : index
-        %a1 = arith.addi %r1, %i : index
-        %a2 = arith.addi %r2, %i : index
-        %a3 = arith.addi %r3, %i : index
-        %n0 = func.call @fma_a(%a, %a0, %wv, %s0) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-        %n1 = func.call @fma_a(%a, %a1, %wv, %s1) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-        %n2 = func.call @fma_a(%a, %a2, %wv, %s2) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-        %n3 = func.call @fma_a(%a, %a3, %wv, %s3) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-        scf.yield %n0, %n1, %n2, %n3
-            : vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
-      }
-      %q0 = arith.muli %t, %ldc : index
-      %q1 = arith.muli %t1, %ldc : index
-      %q2 = arith.muli %t2, %ldc : index
-      %q3 = arith.muli %t3, %ldc : index
-      %c0j = arith.addi %q0, %j : index
-      %c1j = arith.addi %q1, %j : index
-      %c2j = arith.addi %q2, %j : index
-      %c3j = arith.addi %q3, %j : index
-      func.call @store_row(%c, %c0j, %acc#0, %a, %r0, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
-      func.call @store_row(%c, %c1j, %acc#1, %a, %r1, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
-      func.call @store_row(%c, %c2j, %acc#2, %a, %r2, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
-      func.call @store_row(%c, %c3j, %acc#3, %a, %r3, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
-    }
-    // The rows left over, one at a time.
-    scf.for %t = %mFull to %m step %c1 {
-      %aRow = arith.muli %t, %lda : index
-      %acc = scf.for %i = %c0 to %kFull step %c32
-          iter_args(%s = %zero) -> (vector<32xf32>) {
-        %wi = arith.addi %wRow, %i : index
-        %wv = func.call @load_weights(%w, %wi, %dtype)
-            : (memref<?xi8>, index, index) -> vector<32xf32>
-        %ai = arith.addi %aRow, %i : index
-        %next = func.call @fma_a(%a, %ai, %wv, %s) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-        scf.yield %next : vector<32xf32>
-      }
-      %ct = arith.muli %t, %ldc : index
-      %ci = arith.addi %ct, %j : index
-      func.call @store_row(%c, %ci, %acc, %a, %aRow, %w, %wRow, %kFull, %k, %dtype, %add) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1) -> ()
+    scf.if %activate {
+      func.call @gemv_row(%a, %w, %c, %m, %k, %lda, %ldc, %accumulate, %act, %dtype, %j)
+          : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
+             index, index, index, index, index) -> ()
+    } else {
+      func.call @gemv_row(%a, %w, %c, %m, %k, %lda, %ldc, %accumulate, %none, %dtype, %j)
+          : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
+             index, index, index, index, index) -> ()
     }
     scf.reduce
   }
   return
 }
 
+// C[t, j] (+)= sum_i act(A[t, i]) * W[j, i] for t < m: one row of W.
+func.func private @gemv_row(%a: memref<?xf32>, %w: memref<?xi8>,
+                            %c: memref<?xf32>, %m: index, %k: index,
+                            %lda: index, %ldc: index, %accumulate: index,
+                            %act: index, %dtype: index, %j: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %kBlocks = arith.divui %k, %c32 : index
+  %kFull = arith.muli %kBlocks, %c32 : index
+  %add = arith.cmpi ne, %accumulate, %c0 : index
+  %wRow = arith.muli %j, %k : index
+  // Rows of A four at a time: each block of W widened once for all four.
+  %mQuads = arith.divui %m, %c4 : index
+  %mFull = arith.muli %mQuads, %c4 : index
+  scf.for %t = %c0 to %mFull step %c4 {
+    %t1 = arith.addi %t, %c1 : index
+    %t2 = arith.addi %t, %c2 : index
+    %t3 = arith.addi %t, %c3 : index
+    %r0 = arith.muli %t, %lda : index
+    %r1 = arith.muli %t1, %lda : index
+    %r2 = arith.muli %t2, %lda : index
+    %r3 = arith.muli %t3, %lda : index
+    %acc:4 = scf.for %i = %c0 to %kFull step %c32
+        iter_args(%s0 = %zero, %s1 = %zero, %s2 = %zero, %s3 = %zero)
+        -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>) {
+      %wi = arith.addi %wRow, %i : index
+      %wv = func.call @load_weights(%w, %wi, %dtype)
+          : (memref<?xi8>, index, index) -> vector<32xf32>
+      %a0 = arith.addi %r0, %i : index
+      %a1 = arith.addi %r1, %i : index
+      %a2 = arith.addi %r2, %i : index
+      %a3 = arith.addi %r3, %i : index
+      %n0 = func.call @fma_a(%a, %a0, %wv, %s0, %act) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, index) -> vector<32xf32>
+      %n1 = func.call @fma_a(%a, %a1, %wv, %s1, %act) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, index) -> vector<32xf32>
+      %n2 = func.call @fma_a(%a, %a2, %wv, %s2, %act) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, index) -> vector<32xf32>
+      %n3 = func.call @fma_a(%a, %a3, %wv, %s3, %act) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, index) -> vector<32xf32>
+      scf.yield %n0, %n1, %n2, %n3
+          : vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
+    }
+    %q0 = arith.muli %t, %ldc : index
+    %q1 = arith.muli %t1, %ldc : index
+    %q2 = arith.muli %t2, %ldc : index
+    %q3 = arith.muli %t3, %ldc : index
+    %c0j = arith.addi %q0, %j : index
+    %c1j = arith.addi %q1, %j : index
+    %c2j = arith.addi %q2, %j : index
+    %c3j = arith.addi %q3, %j : index
+    func.call @store_row(%c, %c0j, %acc#0, %a, %r0, %w, %wRow, %kFull, %k, %dtype, %add, %act) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1, index) -> ()
+    func.call @store_row(%c, %c1j, %acc#1, %a, %r1, %w, %wRow, %kFull, %k, %dtype, %add, %act) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1, index) -> ()
+    func.call @store_row(%c, %c2j, %acc#2, %a, %r2, %w, %wRow, %kFull, %k, %dtype, %add, %act) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1, index) -> ()
+    func.call @store_row(%c, %c3j, %acc#3, %a, %r3, %w, %wRow, %kFull, %k, %dtype, %add, %act) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1, index) -> ()
+  }
+  // The rows left over, one at a time.
+  scf.for %t = %mFull to %m step %c1 {
+    %aRow = arith.muli %t, %lda : index
+    %acc = scf.for %i = %c0 to %kFull step %c32
+        iter_args(%s = %zero) -> (vector<32xf32>) {
+      %wi = arith.addi %wRow, %i : index
+      %wv = func.call @load_weights(%w, %wi, %dtype)
+          : (memref<?xi8>, index, index) -> vector<32xf32>
+      %ai = arith.addi %aRow, %i : index
+      %next = func.call @fma_a(%a, %ai, %wv, %s, %act) : (memref<?xf32>, index, vector<32xf32>, vector<32xf32>, index) -> vector<32xf32>
+      scf.yield %next : vector<32xf32>
+    }
+    %ct = arith.muli %t, %ldc : index
+    %ci = arith.addi %ct, %j : index
+    func.call @store_row(%c, %ci, %acc, %a, %aRow, %w, %wRow, %kFull, %k, %dtype, %add, %act) : (memref<?xf32>, index, vector<32xf32>, memref<?xf32>, index, memref<?xi8>, index, index, index, index, i1, index) -> ()
+  }
+  return
+}
+
 func.func @nhc_gemv_bf16(%a: memref<?xf32>, %w: memref<?xi8>,
                          %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                         %lda: index, %ldc: index, %accumulate: index) {
+                         %lda: index, %ldc: index, %accumulate: index,
+                         %act: index) {
   %bf16 = arith.constant 0 : index
-  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %bf16)
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %act, %bf16)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
-         index, index, index, index) -> ()
+         index, index, index, index, index) -> ()
   return
 }
 
 func.func @nhc_gemv_f16(%a: memref<?xf32>, %w: memref<?xi8>,
                         %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                        %lda: index, %ldc: index, %accumulate: index)
+                        %lda: index, %ldc: index, %accumulate: index,
+                        %act: index)
     attributes {nhc.host_only} {
   %f16 = arith.constant 1 : index
-  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %f16)
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %act, %f16)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
-         index, index, index, index) -> ()
+         index, index, index, index, index) -> ()
   return
 }
 
 func.func @nhc_gemv_e4m3(%a: memref<?xf32>, %w: memref<?xi8>,
                          %c: memref<?xf32>, %m: index, %n: index, %k: index,
-                         %lda: index, %ldc: index, %accumulate: index)
+                         %lda: index, %ldc: index, %accumulate: index,
+                        %act: index)
     attributes {nhc.host_only} {
   %e4m3 = arith.constant 2 : index
-  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %e4m3)
+  func.call @gemv_rows(%a, %w, %c, %m, %n, %k, %lda, %ldc, %accumulate, %act, %e4m3)
       : (memref<?xf32>, memref<?xi8>, memref<?xf32>, index, index, index,
-         index, index, index, index) -> ()
+         index, index, index, index, index) -> ()
   return
 }

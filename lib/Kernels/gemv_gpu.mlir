@@ -4,18 +4,25 @@
 // a cuBLASLt product: the cuda backend's decode gemms, docs/runtime.md), f32
 // products and sums. Blocks of 256 threads, one warp per row j of W (8 rows
 // a block), each lane a share of the row (@nhc_gemv_bf16_dot), each weight
-// used for up to 8 rows of A (groups of 8, 4, 2 or 1 rows, a constant per
-// group so that its loops unroll). Then per row of A the warp's 32 partial
-// sums are added in workgroup memory (a tree of 5 halvings, fixed order)
-// and lane r writes C[t0 + r, j] (plus the old value when `accumulate`).
-// Every row of A is read again per row of W (from cache): the cuda backend
-// uses this kernel for a step of at most 2 rows, where the weights' stream
-// is the limit (docs/runtime.md, "Decode gemms"). Same products as the
-// portable form; the sums run in another order.
+// used for a pair of rows of A (or the last one alone, a constant per call
+// so that the loops over rows unroll). Then per live row the warp's 32
+// partial sums are added by a xor butterfly of warp shuffles (strides 16,
+// 8, 4, 2, 1: every lane gets the same sum, lane 0's order that of a
+// halving tree; no workgroup memory, no barrier) and lane r writes
+// C[t0 + r, j] (plus the old value when `accumulate`). Pairs keep the
+// registers few (48 on sm_90, 51 on sm_80, where groups of up to 8 rows
+// took 80 to 128), so that more warps, and more loads, are in flight per
+// SM (5 blocks rather than 2 or 3); past 2 rows W
+// is streamed once per pair, so the cuda backend uses this kernel for a
+// step of at most 2 rows, where the weights' stream is the limit
+// (docs/runtime.md, "Decode gemms"). `act` applies to A's elements as they
+// are read, again per row of W: a copy of the loops each for none and relu²
+// (the code a constant), and one for any other code taking a row of A at a
+// time. Same products as the portable form; the sums run in another order.
 func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
                                      %c: memref<?xf32>, %m: index, %n: index,
                                      %k: index, %lda: index, %ldc: index,
-                                     %accumulate: index)
+                                     %accumulate: index, %act: index)
     attributes {nhc.gpu_variant_of = "nhc_gemv_bf16"} {
   %c1 = arith.constant 1 : index
   %c7 = arith.constant 7 : index
@@ -24,114 +31,147 @@ func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
   %n7 = arith.addi %n, %c7 : index
   %rowBlocks = arith.divui %n7, %c8 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %rowBlocks, %gy = %c1, %gz = %c1)
-             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
-             workgroup(%partial : memref<2048xf32, #gpu.address_space<workgroup>>) {
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
-    %c2 = arith.constant 2 : index
-    %c4 = arith.constant 4 : index
+    %two = arith.constant 2 : index
     %eight = arith.constant 8 : index
-    %c16 = arith.constant 16 : index
     %c32 = arith.constant 32 : index
-    %c5 = arith.constant 5 : index
-    %threads = arith.constant 256 : index
-    %zeros = arith.constant dense<0.0> : vector<8xf32>
-    %zf = arith.constant 0.0 : f32
     %warp = arith.divui %tx, %c32 : index
     %lane = arith.remui %tx, %c32 : index
     %rowBase = arith.muli %bx, %eight : index
     %j = arith.addi %rowBase, %warp : index
     // Warps past the last row compute row n - 1 again and store nothing:
-    // every thread meets the reduction's barriers.
+    // every lane takes part in its warp's shuffles (the emulation runs
+    // shuffles only where the whole block reaches them).
     %hasRow = arith.cmpi ult, %j, %n : index
     %nLast = arith.subi %n, %one : index
     %jSafe = arith.select %hasRow, %j, %nLast : index
     %add = arith.cmpi ne, %accumulate, %c0 : index
-    scf.for %t0 = %c0 to %m step %eight {
-      // The group's rows of A: 8 (5 to 8 left), 4 (3 or 4), 2 or 1, a
-      // constant in each call, so that the row loops unroll; rows past m
-      // add nothing.
-      %left = arith.subi %m, %t0 : index
-      %many = arith.cmpi ugt, %left, %c4 : index
-      %some = arith.cmpi ugt, %left, %c2 : index
-      %two = arith.cmpi eq, %left, %c2 : index
-      %acc = scf.if %many -> (vector<8xf32>) {
-        %d = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %eight)
-            : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<8xf32>
-        scf.yield %d : vector<8xf32>
-      } else {
-        %d = scf.if %some -> (vector<8xf32>) {
-          %d4 = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c4)
-              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<8xf32>
-          scf.yield %d4 : vector<8xf32>
+    %none = arith.constant -1 : index
+    %activate = arith.cmpi sge, %act, %c0 : index
+    %relu2 = arith.cmpi eq, %act, %c0 : index // nhc_conv_activate's code
+    %other = arith.cmpi ugt, %act, %c0 : index
+    %otherAct = arith.andi %activate, %other : i1
+    scf.if %otherAct {
+      // Any other activation: a row of A at a time (its code stays out of
+      // the loops over rows).
+      scf.for %t = %c0 to %m step %one {
+        %d = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t, %m, %lda, %one, %act)
+            : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
+        %sums = func.call @nhc_gemv_warp_sums(%d, %one) : (vector<2xf32>, index) -> vector<2xf32>
+        %dot = vector.extract %sums[0] : f32 from vector<2xf32>
+        %lead = arith.cmpi eq, %lane, %c0 : index
+        %writes = arith.andi %lead, %hasRow : i1
+        scf.if %writes {
+          func.call @nhc_gemv_store(%c, %dot, %t, %j, %ldc, %add)
+              : (memref<?xf32>, f32, index, index, index, i1) -> ()
+        }
+      }
+    } else {
+      // None or relu²: pairs of rows, the code a constant in each copy.
+      scf.for %t0 = %c0 to %m step %two {
+        %acc = scf.if %relu2 -> (vector<2xf32>) {
+          %dr = func.call @nhc_gemv_bf16_pair(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c0)
+              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<2xf32>
+          scf.yield %dr : vector<2xf32>
         } else {
-          %d21 = scf.if %two -> (vector<8xf32>) {
-            %d2 = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c2)
-                : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<8xf32>
-            scf.yield %d2 : vector<8xf32>
-          } else {
-            %d1 = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %one)
-                : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<8xf32>
-            scf.yield %d1 : vector<8xf32>
-          }
-          scf.yield %d21 : vector<8xf32>
+          %dn = func.call @nhc_gemv_bf16_pair(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %none)
+              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<2xf32>
+          scf.yield %dn : vector<2xf32>
         }
-        scf.yield %d : vector<8xf32>
-      }
-      // partial[r * 256 + tx] = this thread's sum for row t0 + r.
-      scf.for %r = %c0 to %eight step %one {
-        %v = vector.extract %acc[%r] : f32 from vector<8xf32>
-        %rowAt = arith.muli %r, %threads : index
-        %at = arith.addi %rowAt, %tx : index
-        memref.store %v, %partial[%at] : memref<2048xf32, #gpu.address_space<workgroup>>
-      }
-      gpu.barrier
-      // Within each warp's 32 entries of every row: strides 16, 8, 4, 2, 1.
-      scf.for %h = %c0 to %c5 step %one {
-        %stride = arith.shrui %c16, %h : index
-        %lower = arith.cmpi ult, %lane, %stride : index
-        scf.if %lower {
-          scf.for %r = %c0 to %eight step %one {
-            %rowAt = arith.muli %r, %threads : index
-            %at = arith.addi %rowAt, %tx : index
-            %other = arith.addi %at, %stride : index
-            %x = memref.load %partial[%at] : memref<2048xf32, #gpu.address_space<workgroup>>
-            %y = memref.load %partial[%other] : memref<2048xf32, #gpu.address_space<workgroup>>
-            %xy = arith.addf %x, %y : f32
-            memref.store %xy, %partial[%at] : memref<2048xf32, #gpu.address_space<workgroup>>
-          }
+        // Lane r of the warp writes row t0 + r of its column j, its sum
+        // chosen by a select (a position depending on the lane would put
+        // the sums in local memory).
+        %s0 = vector.extract %acc[0] : f32 from vector<2xf32>
+        %s1 = vector.extract %acc[1] : f32 from vector<2xf32>
+        %second = arith.cmpi eq, %lane, %one : index
+        %mine = arith.select %second, %s1, %s0 : f32
+        %t = arith.addi %t0, %lane : index
+        %isRowLane = arith.cmpi ult, %lane, %two : index
+        %inA = arith.cmpi ult, %t, %m : index
+        %writes0 = arith.andi %isRowLane, %inA : i1
+        %writes = arith.andi %writes0, %hasRow : i1
+        scf.if %writes {
+          func.call @nhc_gemv_store(%c, %mine, %t, %j, %ldc, %add)
+              : (memref<?xf32>, f32, index, index, index, i1) -> ()
         }
-        gpu.barrier
       }
-      // Lane r of the warp writes row t0 + r of its column j.
-      %t = arith.addi %t0, %lane : index
-      %isRowLane = arith.cmpi ult, %lane, %eight : index
-      %inA = arith.cmpi ult, %t, %m : index
-      %writes0 = arith.andi %isRowLane, %inA : i1
-      %writes = arith.andi %writes0, %hasRow : i1
-      scf.if %writes {
-        %rowAt = arith.muli %lane, %threads : index
-        %warpAt = arith.muli %warp, %c32 : index
-        %at = arith.addi %rowAt, %warpAt : index
-        %dot = memref.load %partial[%at] : memref<2048xf32, #gpu.address_space<workgroup>>
-        %ct = arith.muli %t, %ldc : index
-        %ci = arith.addi %ct, %j : index
-        %old = scf.if %add -> (f32) {
-          %prev = memref.load %c[%ci] : memref<?xf32>
-          scf.yield %prev : f32
-        } else {
-          scf.yield %zf : f32
-        }
-        %out = arith.addf %old, %dot : f32
-        memref.store %out, %c[%ci] : memref<?xf32>
-      }
-      // The next group of rows overwrites `partial` only after every lane
-      // has read its sum.
-      gpu.barrier
     }
     gpu.terminator
   }
   return
+}
+
+// C[t, j] = dot, plus the old value when `add`.
+func.func private @nhc_gemv_store(%c: memref<?xf32>, %dot: f32, %t: index,
+                                  %j: index, %ldc: index, %add: i1) {
+  %zf = arith.constant 0.0 : f32
+  %ct = arith.muli %t, %ldc : index
+  %ci = arith.addi %ct, %j : index
+  %old = scf.if %add -> (f32) {
+    %prev = memref.load %c[%ci] : memref<?xf32>
+    scf.yield %prev : f32
+  } else {
+    scf.yield %zf : f32
+  }
+  %out = arith.addf %old, %dot : f32
+  memref.store %out, %c[%ci] : memref<?xf32>
+  return
+}
+
+// Row j of W times rows t0 and t0 + 1 of A (or t0 alone when it is the
+// last), the warp's sums in every lane.
+func.func private @nhc_gemv_bf16_pair(%a: memref<?xf32>, %w: memref<?xi8>,
+                                      %jSafe: index, %k: index, %lane: index,
+                                      %t0: index, %m: index, %lda: index,
+                                      %act: index) -> vector<2xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %left = arith.subi %m, %t0 : index
+  %both = arith.cmpi uge, %left, %c2 : index
+  %sum = scf.if %both -> (vector<2xf32>) {
+    %d2p = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c2, %act)
+        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
+    %d2 = func.call @nhc_gemv_warp_sums(%d2p, %c2) : (vector<2xf32>, index) -> vector<2xf32>
+    scf.yield %d2 : vector<2xf32>
+  } else {
+    %d1p = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c1, %act)
+        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
+    %d1 = func.call @nhc_gemv_warp_sums(%d1p, %c1) : (vector<2xf32>, index) -> vector<2xf32>
+    scf.yield %d1 : vector<2xf32>
+  }
+  return %sum : vector<2xf32>
+}
+
+// acc[r] summed over the warp's lanes into every lane, for r < rows (a
+// constant at each call): a xor butterfly of strides 16, 8, 4, 2, 1.
+func.func private @nhc_gemv_warp_sums(%acc: vector<2xf32>, %rows: index)
+    -> vector<2xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %width = arith.constant 32 : i32
+  %s16 = arith.constant 16 : i32
+  %s8 = arith.constant 8 : i32
+  %s4 = arith.constant 4 : i32
+  %s2 = arith.constant 2 : i32
+  %s1 = arith.constant 1 : i32
+  %sums = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<2xf32>) {
+    %x0 = vector.extract %s[%r] : f32 from vector<2xf32>
+    %y0, %ok0 = gpu.shuffle xor %x0, %s16, %width : f32
+    %x1 = arith.addf %x0, %y0 : f32
+    %y1, %ok1 = gpu.shuffle xor %x1, %s8, %width : f32
+    %x2 = arith.addf %x1, %y1 : f32
+    %y2, %ok2 = gpu.shuffle xor %x2, %s4, %width : f32
+    %x3 = arith.addf %x2, %y2 : f32
+    %y3, %ok3 = gpu.shuffle xor %x3, %s2, %width : f32
+    %x4 = arith.addf %x3, %y3 : f32
+    %y4, %ok4 = gpu.shuffle xor %x4, %s1, %width : f32
+    %x5 = arith.addf %x4, %y4 : f32
+    %next = vector.insert %x5, %s[%r] : f32 into vector<2xf32>
+    scf.yield %next : vector<2xf32>
+  }
+  return %sums : vector<2xf32>
 }
 
 // The bf16 in the low 16 bits of `word`, widened exactly.
@@ -151,7 +191,7 @@ func.func private @nhc_gemv_bf16_high(%word: i32) -> f32 {
 }
 
 // One thread's share of row j of W times rows t0 .. t0 + rows - 1 of A
-// (`rows` a constant at each call: 1, 2, 4 or 8; rows past m add nothing),
+// (`rows` a constant at each call: 1 or 2; rows past m add nothing),
 // in lanes 0 .. rows - 1 of the result. When k is even the lane reads
 // 32-bit words (two weights) lane, lane + 32, ... of the row: 128
 // consecutive bytes per warp and load, four such loads per step, so that a
@@ -160,7 +200,7 @@ func.func private @nhc_gemv_bf16_high(%word: i32) -> f32 {
 func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
                                      %j: index, %k: index, %lane: index,
                                      %t0: index, %m: index, %lda: index,
-                                     %rows: index) -> vector<8xf32> {
+                                     %rows: index, %act: index) -> vector<2xf32> {
   %c0 = arith.constant 0 : index
   %c2 = arith.constant 2 : index
   %c4 = arith.constant 4 : index
@@ -168,11 +208,11 @@ func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
   %c64 = arith.constant 64 : index
   %c96 = arith.constant 96 : index
   %c128 = arith.constant 128 : index
-  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %zeros = arith.constant dense<0.0> : vector<2xf32>
   %bytes = memref.dim %w, %c0 : memref<?xi8>
   %kRem = arith.remui %k, %c2 : index
   %wordsFit = arith.cmpi eq, %kRem, %c0 : index
-  %sum = scf.if %wordsFit -> (vector<8xf32>) {
+  %sum = scf.if %wordsFit -> (vector<2xf32>) {
     %wordCount = arith.divui %bytes, %c4 : index
     %w32 = memref.view %w[%c0][%wordCount] : memref<?xi8> to memref<?xi32>
     %half = arith.divui %k, %c2 : index
@@ -181,7 +221,7 @@ func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
     %fullEnd = arith.muli %steps, %c128 : index
     %rowLane = arith.addi %rowWord, %lane : index
     %full = scf.for %base = %c0 to %fullEnd step %c128
-        iter_args(%acc = %zeros) -> (vector<8xf32>) {
+        iter_args(%acc = %zeros) -> (vector<2xf32>) {
       // Four independent loads first, then their products.
       %at0 = arith.addi %rowLane, %base : index
       %at1 = arith.addi %at0, %c32 : index
@@ -196,45 +236,45 @@ func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
       %i1 = arith.addi %i0, %c64 : index
       %i2 = arith.addi %i1, %c64 : index
       %i3 = arith.addi %i2, %c64 : index
-      %s1 = func.call @nhc_gemv_bf16_word(%a, %word0, %i0, %t0, %m, %lda, %rows, %acc)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      %s2 = func.call @nhc_gemv_bf16_word(%a, %word1, %i1, %t0, %m, %lda, %rows, %s1)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      %s3 = func.call @nhc_gemv_bf16_word(%a, %word2, %i2, %t0, %m, %lda, %rows, %s2)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      %s4 = func.call @nhc_gemv_bf16_word(%a, %word3, %i3, %t0, %m, %lda, %rows, %s3)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      scf.yield %s4 : vector<8xf32>
+      %s1 = func.call @nhc_gemv_bf16_word(%a, %word0, %i0, %t0, %m, %lda, %rows, %acc, %act)
+          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      %s2 = func.call @nhc_gemv_bf16_word(%a, %word1, %i1, %t0, %m, %lda, %rows, %s1, %act)
+          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      %s3 = func.call @nhc_gemv_bf16_word(%a, %word2, %i2, %t0, %m, %lda, %rows, %s2, %act)
+          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      %s4 = func.call @nhc_gemv_bf16_word(%a, %word3, %i3, %t0, %m, %lda, %rows, %s3, %act)
+          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      scf.yield %s4 : vector<2xf32>
     }
     // The row's last half % 128 words, one per lane at a time.
     %first = arith.addi %fullEnd, %lane : index
     %s = scf.for %q = %first to %half step %c32
-        iter_args(%acc = %full) -> (vector<8xf32>) {
+        iter_args(%acc = %full) -> (vector<2xf32>) {
       %at = arith.addi %rowWord, %q : index
       %word = memref.load %w32[%at] : memref<?xi32>
       %i = arith.muli %q, %c2 : index
-      %next = func.call @nhc_gemv_bf16_word(%a, %word, %i, %t0, %m, %lda, %rows, %acc)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      scf.yield %next : vector<8xf32>
+      %next = func.call @nhc_gemv_bf16_word(%a, %word, %i, %t0, %m, %lda, %rows, %acc, %act)
+          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      scf.yield %next : vector<2xf32>
     }
-    scf.yield %s : vector<8xf32>
+    scf.yield %s : vector<2xf32>
   } else {
     %halfCount = arith.divui %bytes, %c2 : index
     %w16 = memref.view %w[%c0][%halfCount] : memref<?xi8> to memref<?xi16>
     %rowHalf = arith.muli %j, %k : index
     %s = scf.for %i = %lane to %k step %c32
-        iter_args(%acc = %zeros) -> (vector<8xf32>) {
+        iter_args(%acc = %zeros) -> (vector<2xf32>) {
       %wi = arith.addi %rowHalf, %i : index
       %bits = memref.load %w16[%wi] : memref<?xi16>
       %wide = arith.extui %bits : i16 to i32
       %v = func.call @nhc_gemv_bf16_low(%wide) : (i32) -> f32
-      %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %v, %t0, %m, %lda, %rows, %acc)
-          : (memref<?xf32>, index, f32, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-      scf.yield %s1 : vector<8xf32>
+      %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %v, %t0, %m, %lda, %rows, %acc, %act)
+          : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+      scf.yield %s1 : vector<2xf32>
     }
-    scf.yield %s : vector<8xf32>
+    scf.yield %s : vector<2xf32>
   }
-  return %sum : vector<8xf32>
+  return %sum : vector<2xf32>
 }
 
 // The two weights of `word` (elements i and i + 1 of the row: the low half
@@ -242,39 +282,42 @@ func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
 func.func private @nhc_gemv_bf16_word(%a: memref<?xf32>, %word: i32,
                                       %i: index, %t0: index, %m: index,
                                       %lda: index, %rows: index,
-                                      %acc: vector<8xf32>) -> vector<8xf32> {
+                                      %acc: vector<2xf32>, %act: index)
+    -> vector<2xf32> {
   %c1 = arith.constant 1 : index
   %lo = func.call @nhc_gemv_bf16_low(%word) : (i32) -> f32
   %hi = func.call @nhc_gemv_bf16_high(%word) : (i32) -> f32
-  %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %lo, %t0, %m, %lda, %rows, %acc)
-      : (memref<?xf32>, index, f32, index, index, index, index, vector<8xf32>) -> vector<8xf32>
+  %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %lo, %t0, %m, %lda, %rows, %acc, %act)
+      : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
   %i1 = arith.addi %i, %c1 : index
-  %s2 = func.call @nhc_gemv_fma_rows(%a, %i1, %hi, %t0, %m, %lda, %rows, %s1)
-      : (memref<?xf32>, index, f32, index, index, index, index, vector<8xf32>) -> vector<8xf32>
-  return %s2 : vector<8xf32>
+  %s2 = func.call @nhc_gemv_fma_rows(%a, %i1, %hi, %t0, %m, %lda, %rows, %s1, %act)
+      : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
+  return %s2 : vector<2xf32>
 }
 
-// acc[r] + A[t0 + r, i] * wv (one fma) for r < rows; rows past m add
+// acc[r] + act(A[t0 + r, i]) * wv (one fma) for r < rows; rows past m add
 // nothing (they read row m - 1's element, which exists).
 func.func private @nhc_gemv_fma_rows(%a: memref<?xf32>, %i: index, %wv: f32,
                                      %t0: index, %m: index, %lda: index,
-                                     %rows: index, %acc: vector<8xf32>)
-    -> vector<8xf32> {
+                                     %rows: index, %acc: vector<2xf32>,
+                                     %act: index) -> vector<2xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %mLast = arith.subi %m, %c1 : index
-  %next = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<8xf32>) {
+  %activate = arith.cmpi sge, %act, %c0 : index
+  %next = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<2xf32>) {
     %t = arith.addi %t0, %r : index
     %inA = arith.cmpi ult, %t, %m : index
     %tSafe = arith.select %inA, %t, %mLast : index
     %row = arith.muli %tSafe, %lda : index
     %ai = arith.addi %row, %i : index
-    %av = memref.load %a[%ai] : memref<?xf32>
-    %old = vector.extract %s[%r] : f32 from vector<8xf32>
+    %ar = memref.load %a[%ai] : memref<?xf32>
+    %av = func.call @nhc_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
+    %old = vector.extract %s[%r] : f32 from vector<2xf32>
     %fma = math.fma %av, %wv, %old : f32
     %sum = arith.select %inA, %fma, %old : f32
-    %s2 = vector.insert %sum, %s[%r] : f32 into vector<8xf32>
-    scf.yield %s2 : vector<8xf32>
+    %s2 = vector.insert %sum, %s[%r] : f32 into vector<2xf32>
+    scf.yield %s2 : vector<2xf32>
   }
-  return %next : vector<8xf32>
+  return %next : vector<2xf32>
 }

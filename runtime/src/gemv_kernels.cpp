@@ -45,15 +45,18 @@ bool GemvKernels::run(uint64_t m, uint64_t n, uint64_t k, const float *a,
     return false;
   if (m == 0 || n == 0)
     return true;
-  // Three memrefs (A, W's bytes, C), then six indices.
-  constexpr size_t kSlots = 3 * kMemrefCells + 6;
+  // Three memrefs (A, W's bytes, C), then seven indices; no activation on A
+  // (the host applies it in the producing gemm's epilogue).
+  constexpr int64_t kNoActivation = -1;
+  constexpr size_t kSlots = 3 * kMemrefCells + 7;
   PackedCell cells[kSlots];
   void *args[kSlots];
   PackedCell *cell = packMemref(cells, a, (m - 1) * lda + k);
   cell = packMemref(cell, w.data, n * k * nhc_dtype_size(w.dtype));
   cell = packMemref(cell, c, (m - 1) * ldc + n);
-  for (uint64_t value : {m, n, k, lda, ldc, uint64_t(accumulate)})
-    (cell++)->i64 = static_cast<int64_t>(value);
+  for (int64_t value : {int64_t(m), int64_t(n), int64_t(k), int64_t(lda),
+                        int64_t(ldc), int64_t(accumulate), kNoActivation})
+    (cell++)->i64 = value;
   for (size_t i = 0; i < kSlots; ++i)
     args[i] = &cells[i];
   runOnHostThreads(*kernel, args, origin_);

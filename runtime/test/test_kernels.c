@@ -160,18 +160,21 @@ EXPORT void nhc_test_probe_packed(void **args) {
   out[6] = (float)*(int64_t *)args[10];
 }
 
-/* nhc_gemv_bf16(a, w: the weight's bytes, c, m, n, k, lda, ldc, accumulate):
- * the decode GEMV of lib/Kernels/gemv.mlir without its vectors. No F16 or
- * e4m3 twin, so those dtypes take the runtime's portable loop. Memrefs
- * shorter than the call needs give NaN, so a test sees a wrong size. */
+/* nhc_gemv_bf16(a, w: the weight's bytes, c, m, n, k, lda, ldc, accumulate,
+ * act): the decode GEMV of lib/Kernels/gemv.mlir without its vectors. No F16
+ * or e4m3 twin, so those dtypes take the runtime's portable loop. Memrefs
+ * shorter than the call needs give NaN, so a test sees a wrong size, and so
+ * does an activation other than none (-1: the host backend applies it in the
+ * producing gemm's epilogue). */
 EXPORT void nhc_gemv_bf16_packed(void **args) {
   const float *a = f32_memref(args, 0);
   const uint8_t *w = *(uint8_t **)args[6] + *(int64_t *)args[7];
   float *c = f32_memref(args, 10);
   int64_t m = index_arg(args, 15), n = index_arg(args, 16),
           k = index_arg(args, 17), lda = index_arg(args, 18),
-          ldc = index_arg(args, 19), accumulate = index_arg(args, 20);
-  int sized = *(int64_t *)args[3] >= (m - 1) * lda + k &&
+          ldc = index_arg(args, 19), accumulate = index_arg(args, 20),
+          act = index_arg(args, 21);
+  int sized = act == -1 && *(int64_t *)args[3] >= (m - 1) * lda + k &&
               *(int64_t *)args[8] >= n * k * 2 &&
               *(int64_t *)args[13] >= (m - 1) * ldc + n;
   for (int64_t t = 0; t < m; ++t)

@@ -1146,7 +1146,8 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
 /// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (2
 /// by default) on BF16 weights is one nhc_gemv_bf16 launch (f32 activations
 /// times the weights widened in registers) instead of a rounding pass and a
-/// cuBLASLt product; a prefill's body gemms and every gemm with
+/// cuBLASLt product, the down projection too (the MLP's relu² in the
+/// kernel's loads of its input); a prefill's body gemms and every gemm with
 /// NHC_CUDA_GEMV_ROWS=0 keep the latter. Decode logits stay the reference's
 /// either way; a value that is not a count is refused.
 TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
@@ -1155,7 +1156,8 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
                     "cuda-emulated. run), which counts launches per kernel";
   const GoldenCase bf16{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2};
   struct Launches {
-    long long prefillGemv = 0, decodeGemv = 0, decodeRound = 0;
+    long long prefillGemv = 0, decodeGemv = 0, decodeRound = 0,
+              decodeRoundAct = 0;
   };
   auto run = [&](const char *rows) { // nullptr: the default
     std::optional<ScopedEnv> setting;
@@ -1178,6 +1180,8 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     launched.prefillGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvStart;
     const long long gemvBefore = fakeKernelLaunches("nhc_gemv_bf16_kernel");
     const long long roundBefore = fakeKernelLaunches("nhc_round_bf16_kernel");
+    const long long roundActBefore =
+        fakeKernelLaunches("nhc_round_bf16_act_kernel");
     int32_t token = 0;
     for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
       token = static_cast<int32_t>(next[step]);
@@ -1193,6 +1197,8 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     }
     launched.decodeGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvBefore;
     launched.decodeRound = fakeKernelLaunches("nhc_round_bf16_kernel") - roundBefore;
+    launched.decodeRoundAct =
+        fakeKernelLaunches("nhc_round_bf16_act_kernel") - roundActBefore;
     Model::check(nhc_session_release_slot(model.session, slot), "release");
     return launched;
   };
@@ -1202,8 +1208,12 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   EXPECT_EQ(gemv.prefillGemv, 1) << "only the LM head of a prefill";
   EXPECT_GT(gemv.decodeGemv, 0) << "decode gemms as nhc_gemv_bf16";
   EXPECT_EQ(gemv.decodeRound, 0) << "no rounding pass before a gemv";
+  EXPECT_EQ(gemv.decodeRoundAct, 0)
+      << "the down projection takes relu² in its gemv, no rounding pass";
   EXPECT_EQ(blas.decodeGemv, 0) << "NHC_CUDA_GEMV_ROWS=0";
   EXPECT_GT(blas.decodeRound, 0) << "cuBLASLt's bf16 products round first";
+  EXPECT_GT(blas.decodeRoundAct, 0)
+      << "the down projection's rounding applies relu² (the case has an MLP)";
   ScopedEnv bad("NHC_CUDA_GEMV_ROWS", "two");
   const auto [status, error] = tryCudaSession("dense-bf16.nhc", NHC_DTYPE_BF16);
   EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;

@@ -961,6 +961,9 @@ private:
   /// with the rows while one cuBLASLt product reads W once for all. An
   /// estimate, not a measurement: NHC_CUDA_GEMV_ROWS moves it.
   static constexpr uint64_t kGemvMaxRows = 2;
+  /// nhc_gemv_bf16's arguments (gemv(): A, W, C, m, n, k, lda, ldc,
+  /// accumulate, act).
+  static constexpr size_t kGemvArgs = 10;
 
   /// Offsets of the device path's routes in moeRoutes_ (int32 elements):
   /// nhc_moe_bucket's offsets [E + 1], token and slot [T K], active [A].
@@ -1216,19 +1219,30 @@ private:
   /// f32 activations times the BF16 weights widened in registers) instead
   /// of a rounding pass and a cuBLASLt product: a decode gemm of at most
   /// NHC_CUDA_GEMV_ROWS rows (kGemvMaxRows) on BF16 weights with no bias
-  /// (cuBLASLt fuses it) and no activation deferred to its input (the
-  /// rounding pass applies it), the weights on a 4-byte boundary (the
-  /// kernel's word loads), and an artifact that has the kernel.
+  /// (cuBLASLt fuses it), the weights on a 4-byte boundary (the kernel's
+  /// word loads), and an artifact that has the kernel. An activation
+  /// deferred to its input (the MLP's relu² before the down projection)
+  /// runs in the kernel's loads if it is relu² (two operations, a constant
+  /// case there); any other is left to the rounding pass, as the kernel
+  /// would evaluate it once per weight row.
   bool runsAsGemv(const GemmCall &call, uint64_t m) const {
+    auto deferred = deferredActivation_.find(&call);
     return gemvBf16_ && m <= gemvMaxRows_ &&
            weightDtype_[call.weight] == NHC_DTYPE_BF16 && !call.hasBias &&
-           !call.scaled && !deferredActivation_.count(&call) &&
+           !call.scaled &&
+           (deferred == deferredActivation_.end() ||
+            deferred->second == Activation::Relu2) &&
            weightAddress_[call.weight] % 4 == 0;
   }
 
-  /// C (+)= A Wᵀ for `m` rows of A through nhc_gemv_bf16 (its GPU form,
-  /// lib/Kernels/gemv_gpu.mlir); the caller runs the epilogue.
+  /// C (+)= act(A) Wᵀ for `m` rows of A through nhc_gemv_bf16 (its GPU
+  /// form, lib/Kernels/gemv_gpu.mlir), `act` the activation deferred to
+  /// this gemm's input if any; the caller runs the epilogue.
   void gemv(const GemmCall &call, uint64_t m) {
+    auto deferred = deferredActivation_.find(&call);
+    const Activation input = deferred == deferredActivation_.end()
+                                 ? Activation::None
+                                 : deferred->second;
     const uint64_t aElems = bufferElemsOf(call.a) - call.a.offset;
     const uint64_t cElems = bufferElemsOf(call.c) - call.c.offset;
     args_ = {memref(matrixAddress(call.a), aElems),
@@ -1240,7 +1254,8 @@ private:
              index(call.k),
              index(call.a.ld),
              index(call.c.ld),
-             index(call.accumulate ? 1 : 0)};
+             index(call.accumulate ? 1 : 0),
+             index(activationCode(input))};
     hostViews_.assign(args_.size(), nullptr);
     run(*gemvBf16_, lib::kGemvBf16);
   }
@@ -1450,8 +1465,11 @@ private:
       planFunctions_.push_back(require(kernel.name));
     gemmEpilogue_ = require(lib::kGemmEpilogue);
     roundBf16_ = require(lib::kRoundBf16);
-    // Older artifacts lack its GPU form: their decode gemms go to cuBLASLt.
+    // Older artifacts lack its GPU form, or have it without the activation
+    // argument: their decode gemms go to cuBLASLt.
     gemvBf16_ = require(lib::kGemvBf16, /*optional=*/true);
+    if (gemvBf16_ && gemvBf16_->params.size() != kGemvArgs)
+      gemvBf16_ = nullptr;
     // Older artifacts lack it: their e4m3 weights are widened (noted).
     packE4m3_ = require(lib::kPackE4m3, /*optional=*/true);
     // Older artifacts lack them: synthetic weights are then uploaded.

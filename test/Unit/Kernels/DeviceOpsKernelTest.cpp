@@ -159,21 +159,6 @@ TEST(KernelDeviceOps, PackE4m3GivesTheNearestCode) {
     EXPECT_EQ(dst[i], 0xee) << "written past the rows";
 }
 
-double activate(int code, double x) {
-  switch (code) {
-  case 0: return x > 0 ? x * x : 0;                            // relu2
-  case 1: return x > 0 ? x : 0;                                // relu
-  case 2: return x / (1 + std::exp(-x));                       // silu
-  case 3: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); // gelu
-  case 4:                                                      // gelu_tanh
-    return 0.5 * x *
-           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-  case 5: return x / (1 + std::exp(-1.702 * x)); // quick_gelu
-  case 6: return std::min(std::max(x, 0.0), 6.0); // relu6
-  default: return x;                              // -1: none
-  }
-}
-
 TEST(KernelDeviceOps, GemmEpilogueActivatesInPlace) {
   std::mt19937 rng(11);
   const int64_t m = 5, n = 13, ld = 16, offset = 3;
@@ -186,7 +171,7 @@ TEST(KernelDeviceOps, GemmEpilogueActivatesInPlace) {
     for (size_t i = 0; i < c.size(); ++i) {
       int64_t row = (int64_t(i) - offset) / ld, col = (int64_t(i) - offset) % ld;
       bool inside = int64_t(i) >= offset && row < m && col < n;
-      double want = inside ? activate(code, before[i]) : before[i];
+      double want = inside ? referenceActivation(code, before[i]) : before[i];
       EXPECT_NEAR(c[i], want, 2e-6 * (1 + std::fabs(want)))
           << "activation " << code << " at " << i;
     }
@@ -225,7 +210,7 @@ TEST(KernelDeviceOps, RoundBf16ActIsTheEpilogueThenTheRounding) {
         double x = before[offset + t * ld + j];
         if (!std::isfinite(x))
           continue;
-        double a = activate(code, x);
+        double a = referenceActivation(code, x);
         EXPECT_NEAR(fromBits(uint32_t(got[t * k + j]) << 16), a,
                     1e-2 * (1 + std::fabs(a)))
             << "activation " << code << " of " << x;
@@ -243,7 +228,7 @@ TEST(KernelDeviceOps, GemmEpilogueQuantizesAsTheFp8Kernel) {
   c[7] = 1e30f; // saturates
   std::vector<float> activated(c.size());
   for (size_t i = 0; i < c.size(); ++i)
-    activated[i] = std::isnan(c[i]) ? NAN : float(activate(0, c[i]));
+    activated[i] = std::isnan(c[i]) ? NAN : float(referenceActivation(0, c[i]));
   std::vector<float> scale = {0.37f}, want(m * n);
   ArgPack quantize;
   quantize.buf(activated).idx(n).idx(0).buf(scale).buf(want).idx(m).idx(n);

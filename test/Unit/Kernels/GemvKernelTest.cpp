@@ -3,7 +3,8 @@
 // nhc_gemv_{bf16,f16,e4m3} against a double-precision product of weights
 // widened by an independent reference, over row counts 1..16, row lengths
 // around the 32-lane blocks, strided A and C, accumulate, and the special
-// values of each storage format (subnormals, infinities, NaN). Runs once
+// values of each storage format (subnormals, infinities, NaN), and every
+// activation applied to A as it is read (`act`). Runs once
 // per host level and through the sliced entries (test/Unit/CMakeLists.txt),
 // and nhc_gemv_bf16 in its GPU form (gemv_gpu.mlir) too: the f16 and e4m3
 // kernels are host only.
@@ -74,8 +75,9 @@ uint32_t randomBits(Storage s, std::mt19937 &rng) {
   }
 }
 
-void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate) {
-  std::mt19937 rng(static_cast<uint32_t>(m * 1000 + n * 10 + k));
+void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate,
+             int act = -1) {
+  std::mt19937 rng(static_cast<uint32_t>(m * 1000 + n * 10 + k + act));
   const int64_t lda = k + 3, ldc = n + 2;
   std::vector<float> a = randomFloats(rng, m * lda), c(m * ldc, 0.25f);
   std::vector<uint8_t> w(n * k * bytesOf(s));
@@ -87,7 +89,7 @@ void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate) {
   }
   ArgPack args;
   args.buf(a).buf(w).buf(c).idx(m).idx(n).idx(k).idx(lda).idx(ldc).idx(
-      accumulate);
+      accumulate).idx(act);
   // The GPU form sums in another order: outputs whose terms cancel differ
   // by the terms' roundings, so against the host kernel relative to the
   // largest output (the reference check below is per element).
@@ -96,17 +98,20 @@ void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate) {
     for (int64_t j = 0; j < n; ++j) {
       double want = accumulate ? 0.25 : 0.0, magnitude = want;
       for (int64_t i = 0; i < k; ++i) {
-        want += double(a[t * lda + i]) * wide[j * k + i];
-        magnitude += std::fabs(double(a[t * lda + i]) * wide[j * k + i]);
+        const double x = referenceActivation(act, a[t * lda + i]);
+        want += x * wide[j * k + i];
+        magnitude += std::fabs(x * wide[j * k + i]);
       }
       // A sum of f32 roundings: each product's partial sum passes through
       // at most k / 32 + k % 32 + 8 of them in either form (k / 32 per lane
       // or per word pair, the lanes' tree, the host's last k % 32 one at a
-      // time, the old C), each at most 2^-24 of the terms' magnitude.
-      const double roundings = double(k / 32 + k % 32 + 8);
+      // time, the old C), each at most 2^-24 of the terms' magnitude; an
+      // activation in f32 adds a few more (libm's exp, erf, tanh).
+      const double roundings = double(k / 32 + k % 32 + 8 + (act >= 0 ? 8 : 0));
       ASSERT_NEAR(c[t * ldc + j], want,
                   roundings * 0x1p-24 * magnitude + 0x1p-40)
-          << kernelOf(s) << " m " << m << " n " << n << " k " << k << " at ["
+          << kernelOf(s) << " act " << act << " m " << m << " n " << n
+          << " k " << k << " at ["
           << t << ", " << j << "]";
     }
     for (int64_t j = n; j < ldc && t * ldc + j < int64_t(c.size()); ++j)
@@ -122,15 +127,28 @@ std::vector<Storage> storagesUnderTest() {
 }
 
 TEST(KernelGemv, EveryStorageAndShape) {
-  // The GPU form's groups of rows of A: 1, 2, 8 (m = 7: one row past m),
-  // 4 (m = 3: one past m), 8 + 1 (m = 9), 8 + 4 (m = 12), 8 + 8; n = 37
-  // leaves 5 of the last block's 8 warps without a weight row; odd k reads
-  // the weights one at a time there.
+  // The GPU form's pairs of rows of A: one (m = 1), one pair, pairs and a
+  // last row alone (m = 3, 7, 9), pairs only (m = 12, 16); the host's
+  // blocks of four rows and the rows left over; n = 37 leaves 5 of the last
+  // block's 8 warps without a weight row; odd k reads the weights one at a
+  // time there.
   for (Storage s : storagesUnderTest())
     for (int64_t m : {1, 2, 3, 7, 9, 12, 16})
       for (int64_t k : {1, 31, 32, 33, 100, 257, 600})
         for (bool accumulate : {false, true})
           runGemv(s, m, /*n=*/m == 16 ? 3 : 37, k, accumulate);
+}
+
+TEST(KernelGemv, EveryActivationAppliesToAAsItIsRead) {
+  // A's elements through the activation before the products (the cuda
+  // backend's down projection takes the MLP's relu² so): every code, on
+  // rows of A of both signs, through the GPU form's constant relu² copy and
+  // its copy for any other code, whole 128-word steps and odd k.
+  for (Storage s : storagesUnderTest())
+    for (int act = 0; act < NumActs; ++act)
+      for (int64_t m : {1, 2, 9})
+        for (int64_t k : {33, 600})
+          runGemv(s, m, /*n=*/11, k, /*accumulate=*/act % 2 == 1, act);
 }
 
 TEST(KernelGemv, SpecialValuesWidenExactly) {
@@ -168,7 +186,8 @@ TEST(KernelGemv, SpecialValuesWidenExactly) {
       std::memcpy(&w[at * bytesOf(sp.storage)], &sp.bits,
                   bytesOf(sp.storage));
       ArgPack args;
-      args.buf(a).buf(w).buf(c).idx(1).idx(1).idx(k).idx(k).idx(1).idx(0);
+      args.buf(a).buf(w).buf(c).idx(1).idx(1).idx(k).idx(k).idx(1).idx(0).idx(
+          -1);
       runKernel(kernelOf(sp.storage), args);
       double want = widen(sp.storage, sp.bits);
       if (std::isnan(want))

@@ -289,6 +289,29 @@ void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
   }
 }
 
+double nhc_test::referenceActivation(int code, double x) {
+  if (code < 0)
+    return x;
+  switch (code) {
+  case Relu2:
+    return x > 0 ? x * x : 0;
+  case Relu:
+    return x > 0 ? x : 0;
+  case Silu:
+    return x / (1 + std::exp(-x));
+  case Gelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case GeluTanh:
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  case QuickGelu:
+    return x / (1 + std::exp(-1.702 * x));
+  case Relu6:
+    return std::min(std::max(x, 0.0), 6.0);
+  }
+  return NAN;
+}
+
 std::vector<float> nhc_test::randomFloats(std::mt19937 &rng, size_t n, float lo,
                                           float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);

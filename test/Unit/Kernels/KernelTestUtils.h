@@ -100,6 +100,14 @@ constexpr int64_t kGemmPrecisionF32 = 0, kGemmPrecisionBf16 = 1;
 /// Nano-9B-v2's shape, 2e-6 with three mmas.
 constexpr double kOneTf32MmaTolerance = 2e-3;
 
+/// nhc_conv_activate's codes (the nemotron dialect's Activation case value),
+/// as the kernels' `act` arguments take them; a negative code is none.
+enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
+
+/// transformers' ACT2FN formulas (activations.py) in double, by ActCode: x
+/// for a negative code, NaN for one past NumActs.
+double referenceActivation(int code, double x);
+
 /// Uniform random floats in [lo, hi).
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo = -1.f,
                                 float hi = 1.f);

@@ -9,29 +9,6 @@
 using namespace nhc_test;
 
 namespace {
-/// transformers' ACT2FN formulas, by the nemotron dialect's Activation case
-/// value (the conv kernel's %act argument).
-enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
-double activate(int act, double x) {
-  switch (act) {
-  case Relu2:
-    return x > 0 ? x * x : 0;
-  case Relu:
-    return x > 0 ? x : 0;
-  case Silu:
-    return x / (1 + std::exp(-x));
-  case Gelu:
-    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-  case GeluTanh:
-    return 0.5 * x *
-           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-  case QuickGelu:
-    return x / (1 + std::exp(-1.702 * x));
-  case Relu6:
-    return std::min(std::max(x, 0.0), 6.0);
-  }
-  return NAN;
-}
 
 //===----------------------------------------------------------------------===//
 // nhc_conv1d_act
@@ -88,7 +65,7 @@ std::vector<double> convRef(const ConvCase &c, std::vector<double> &state) {
         double acc = c.hasBias ? c.b[ch] : 0.0;
         for (int64_t j = 0; j < c.K; ++j)
           acc += c.w[ch * c.K + j] * seq[t + j];
-        out[(off + t) * c.C + ch] = activate(c.act, acc);
+        out[(off + t) * c.C + ch] = referenceActivation(c.act, acc);
       }
       for (int64_t j = 0; j < km1; ++j)
         st[j] = seq[r.numTokens + j];
