@@ -13,6 +13,30 @@ func.func private @nhc_block_reduce_256(
   return %total : f32
 }
 
+// The sum of `v` over the 32 lanes of the warp, in every lane: a xor
+// butterfly of shuffles (strides 16, 8, 4, 2, 1; lane 0's order that of a
+// halving tree, every lane's sum the same). Every lane of the warp must
+// call it.
+func.func private @nhc_warp_sum(%v: f32) -> f32 {
+  %width = arith.constant 32 : i32
+  %s16 = arith.constant 16 : i32
+  %s8 = arith.constant 8 : i32
+  %s4 = arith.constant 4 : i32
+  %s2 = arith.constant 2 : i32
+  %s1 = arith.constant 1 : i32
+  %y0, %ok0 = gpu.shuffle xor %v, %s16, %width : f32
+  %x1 = arith.addf %v, %y0 : f32
+  %y1, %ok1 = gpu.shuffle xor %x1, %s8, %width : f32
+  %x2 = arith.addf %x1, %y1 : f32
+  %y2, %ok2 = gpu.shuffle xor %x2, %s4, %width : f32
+  %x3 = arith.addf %x2, %y2 : f32
+  %y3, %ok3 = gpu.shuffle xor %x3, %s2, %width : f32
+  %x4 = arith.addf %x3, %y3 : f32
+  %y4, %ok4 = gpu.shuffle xor %x4, %s1, %width : f32
+  %x5 = arith.addf %x4, %y4 : f32
+  return %x5 : f32
+}
+
 // The same within each aligned segment of `segment` threads (a power of two
 // from 1 to 256): threads s*segment .. (s+1)*segment - 1 all get the sum (or
 // maximum) of their segment's values. First within each warp, a xor

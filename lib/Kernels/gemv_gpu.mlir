@@ -145,29 +145,14 @@ func.func private @nhc_gemv_bf16_pair(%a: memref<?xf32>, %w: memref<?xi8>,
 }
 
 // acc[r] summed over the warp's lanes into every lane, for r < rows (a
-// constant at each call): a xor butterfly of strides 16, 8, 4, 2, 1.
+// constant at each call; nhc_warp_sum, block_reduce_gpu.mlir).
 func.func private @nhc_gemv_warp_sums(%acc: vector<2xf32>, %rows: index)
     -> vector<2xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %width = arith.constant 32 : i32
-  %s16 = arith.constant 16 : i32
-  %s8 = arith.constant 8 : i32
-  %s4 = arith.constant 4 : i32
-  %s2 = arith.constant 2 : i32
-  %s1 = arith.constant 1 : i32
   %sums = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<2xf32>) {
-    %x0 = vector.extract %s[%r] : f32 from vector<2xf32>
-    %y0, %ok0 = gpu.shuffle xor %x0, %s16, %width : f32
-    %x1 = arith.addf %x0, %y0 : f32
-    %y1, %ok1 = gpu.shuffle xor %x1, %s8, %width : f32
-    %x2 = arith.addf %x1, %y1 : f32
-    %y2, %ok2 = gpu.shuffle xor %x2, %s4, %width : f32
-    %x3 = arith.addf %x2, %y2 : f32
-    %y3, %ok3 = gpu.shuffle xor %x3, %s2, %width : f32
-    %x4 = arith.addf %x3, %y3 : f32
-    %y4, %ok4 = gpu.shuffle xor %x4, %s1, %width : f32
-    %x5 = arith.addf %x4, %y4 : f32
+    %x = vector.extract %s[%r] : f32 from vector<2xf32>
+    %x5 = func.call @nhc_warp_sum(%x) : (f32) -> f32
     %next = vector.insert %x5, %s[%r] : f32 into vector<2xf32>
     scf.yield %next : vector<2xf32>
   }

@@ -3,9 +3,10 @@
 // row. The head's P x N state (contiguous in the pool) is streamed once per
 // token, 8 rows at a time: the 32 lanes of a row take every 32nd state
 // element (consecutive lanes, consecutive floats), update it and sum their
-// share of C . h_p; the row's first lane adds the 32 partial sums from
-// workgroup memory in lane order and writes y_p. Same arithmetic per state
-// element as the portable form; y's sum runs in another order.
+// share of C . h_p; the warp adds its 32 partial sums by shuffles
+// (nhc_warp_sum: no workgroup memory, no barrier) and its first lane writes
+// y_p. Same arithmetic per state element as the portable form; y's sum runs
+// in another order.
 func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                                     %proj_stride: index, %dt_offset: index,
                                     %dt_bias: memref<?xf32>,
@@ -19,8 +20,7 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
   gpu.launch blocks(%h, %r, %bz) in (%gx = %H, %gy = %R, %gz = %c1)
-             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
-             workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>) {
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
     %c8 = arith.constant 8 : index
@@ -34,7 +34,8 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
         -> (index, index, index, index, i1)
     // Prefill requests are the chunked scan's: a trip count of zero rather
-    // than a branch, because every thread must reach the barriers.
+    // than a branch, because every lane must reach its warp's shuffles (and
+    // the emulation runs them only where the whole block does).
     %ntok = arith.select %q#4, %c0, %q#1 : index
     %row = arith.divui %tx, %c32 : index
     %lane = arith.remui %tx, %c32 : index
@@ -49,7 +50,6 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isLead = arith.cmpi eq, %lane, %c0 : index
-    %firstPartial = arith.muli %row, %c32 : index
     scf.for %t = %c0 to %ntok step %one {
       %tok = arith.addi %q#0, %t : index
       %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
@@ -90,22 +90,14 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
         } else {
           scf.yield %zero, %zero : f32, f32
         }
-        memref.store %acc, %partial[%tx] : memref<256xf32, #gpu.address_space<workgroup>>
-        gpu.barrier
+        %sum = func.call @nhc_warp_sum(%acc) : (f32) -> f32
         %write = arith.andi %isLead, %active : i1
         scf.if %write {
-          %sum = scf.for %i = %c0 to %c32 step %one iter_args(%a = %zero) -> (f32) {
-            %pi = arith.addi %firstPartial, %i : index
-            %pv = memref.load %partial[%pi] : memref<256xf32, #gpu.address_space<workgroup>>
-            %a2 = arith.addf %a, %pv : f32
-            scf.yield %a2 : f32
-          }
           %dx = arith.mulf %x, %Dh : f32
           %yv = arith.addf %sum, %dx : f32
           %yi = arith.addi %yrow, %hp : index
           memref.store %yv, %y[%yi] : memref<?xf32>
         }
-        gpu.barrier
       }
     }
     gpu.terminator
