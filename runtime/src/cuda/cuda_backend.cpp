@@ -625,13 +625,10 @@ public:
     } else {
       GemmShape s = gemmShape(call, m);
       uint64_t a = gemmInput(call);
-      auto deferred = deferredActivation_.find(&call);
       if (s.type != kCudaR32F)
         narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
                           call.a.offset, call.a.ld, m, call.k,
-                          deferred == deferredActivation_.end()
-                              ? Activation::None
-                              : deferred->second);
+                          deferredInput(call));
       float alpha = 1.0f;
       if (call.scaled)
         alpha =
@@ -1226,23 +1223,26 @@ private:
   /// case there); any other is left to the rounding pass, as the kernel
   /// would evaluate it once per weight row.
   bool runsAsGemv(const GemmCall &call, uint64_t m) const {
-    auto deferred = deferredActivation_.find(&call);
+    const Activation input = deferredInput(call);
     return gemvBf16_ && m <= gemvMaxRows_ &&
            weightDtype_[call.weight] == NHC_DTYPE_BF16 && !call.hasBias &&
            !call.scaled &&
-           (deferred == deferredActivation_.end() ||
-            deferred->second == Activation::Relu2) &&
+           (input == Activation::None || input == Activation::Relu2) &&
            weightAddress_[call.weight] % 4 == 0;
+  }
+
+  /// The activation deferred to `call`'s input (findDeferredActivations),
+  /// None if there is none.
+  Activation deferredInput(const GemmCall &call) const {
+    auto deferred = deferredActivation_.find(&call);
+    return deferred == deferredActivation_.end() ? Activation::None
+                                                 : deferred->second;
   }
 
   /// C (+)= act(A) Wᵀ for `m` rows of A through nhc_gemv_bf16 (its GPU
   /// form, lib/Kernels/gemv_gpu.mlir), `act` the activation deferred to
   /// this gemm's input if any; the caller runs the epilogue.
   void gemv(const GemmCall &call, uint64_t m) {
-    auto deferred = deferredActivation_.find(&call);
-    const Activation input = deferred == deferredActivation_.end()
-                                 ? Activation::None
-                                 : deferred->second;
     const uint64_t aElems = bufferElemsOf(call.a) - call.a.offset;
     const uint64_t cElems = bufferElemsOf(call.c) - call.c.offset;
     args_ = {memref(matrixAddress(call.a), aElems),
@@ -1255,7 +1255,7 @@ private:
              index(call.a.ld),
              index(call.c.ld),
              index(call.accumulate ? 1 : 0),
-             index(activationCode(input))};
+             index(activationCode(deferredInput(call)))};
     hostViews_.assign(args_.size(), nullptr);
     run(*gemvBf16_, lib::kGemvBf16);
   }
