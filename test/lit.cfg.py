@@ -15,6 +15,10 @@ config.excludes = ["Inputs", "Unit", "E2E", "CMakeLists.txt", "README.md",
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nhc_obj_root, "test")
 
+# Compiles share the build's compile cache (test/CMakeLists.txt); a test of
+# the cache itself sets its own directory.
+config.environment["NHC_CACHE_DIR"] = config.nhc_test_cache_dir
+
 # Keep FileCheck variables from leaking across CHECK-LABEL blocks.
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 

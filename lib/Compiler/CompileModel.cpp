@@ -75,19 +75,20 @@ FailureOr<std::string> compileModel(MLIRContext &context,
     return emitHostLLVMIR(*library);
   if (options.emit == EmitKind::PTX) {
     FailureOr<CudaCode> cuda =
-        compileCudaKernels(*library, {options.cudaChips.front()});
+        compileCudaKernels(*library, {options.cudaChips.front()},
+                           options.cache);
     if (failed(cuda))
       return failure();
     return cuda->ptx.front().second;
   }
   if (options.emit == EmitKind::LaunchTable) {
-    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
+    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips, options.cache);
     if (failed(cuda))
       return failure();
     return cuda->launchTable;
   }
 
-  auto hostLibraries = compileHostKernels(*library);
+  auto hostLibraries = compileHostKernels(*library, options.cache);
   if (failed(hostLibraries))
     return failure();
   ::nhc::format::ContainerWriter writer;
@@ -95,7 +96,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   for (auto &[level, sharedObject] : *hostLibraries)
     writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, level, sharedObject);
   if (!options.cudaChips.empty()) {
-    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips);
+    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips, options.cache);
     if (failed(cuda))
       return failure();
     for (auto &[chip, ptx] : cuda->ptx)

@@ -145,6 +145,17 @@ bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options
   return true;
 }
 
+/// --verbose: how much of the kernel library's code the compile cache had.
+void printCacheUse(const CompileCache &cache) {
+  if (!cache.enabled()) {
+    llvm::errs() << "nhc: kernel code compiled; compile cache off\n";
+    return;
+  }
+  llvm::errs() << "nhc: kernel code: " << cache.hits() << " of "
+               << cache.lookups() << " builds from the compile cache '"
+               << cache.directory() << "'\n";
+}
+
 int runCompile(int argc, char **argv) {
   // --help lists these; LLVM's and MLIR's own options stay usable
   // (--mlir-print-ir-after-all, ...) and are listed by --help-hidden.
@@ -189,6 +200,11 @@ int runCompile(int argc, char **argv) {
   static cl::opt<std::string> outputPath(
       "o", cl::desc("Output file ('-' for stdout)"), cl::value_desc("file"),
       cl::init("-"), cl::cat(nhcOptions));
+  static cl::opt<bool> noCache(
+      "no-cache",
+      cl::desc("Compile the kernel library even if the compile cache "
+               "(NHC_CACHE_DIR, else ~/.cache/nhc) holds its code"),
+      cl::cat(nhcOptions));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -206,6 +222,8 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << "nhc: error: " << error << "\n";
     return 2;
   }
+  if (!noCache)
+    options.cache = CompileCache::fromEnvironment();
   options.emit = emit.getNumOccurrences()
                      ? emit.getValue()
                      : (outputPath == "-" ? EmitKind::Nemotron
@@ -241,6 +259,10 @@ int runCompile(int argc, char **argv) {
   FailureOr<std::string> output = compileModel(context, config, options);
   if (failed(output))
     return 1;
+  if (verbose && (options.emit == EmitKind::Artifact ||
+                  options.emit == EmitKind::PTX ||
+                  options.emit == EmitKind::LaunchTable))
+    printCacheUse(options.cache);
 
   if (!writeOutput(outputPath, *output, error)) {
     llvm::errs() << "nhc: error: " << error << "\n";

@@ -7,6 +7,8 @@
 #include "nhc/Target/CPU/HostLibrary.h"
 #include "nhc/Target/CUDA/CudaLibrary.h"
 #include "nhc/format/host_isa.h"
+#include "nhc/runtime/artifact.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <iterator>
 
@@ -18,6 +20,23 @@ LogicalResult report(ModuleOp library, const std::string &error) {
   return emitError(library.getLoc()) << "nhc: kernel code generation failed: "
                                      << error;
 }
+
+/// The library as text: what its code is compiled from (a cache key part).
+std::string printedLibrary(ModuleOp library) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  library->print(os, OpPrintingFlags().enableDebugInfo(false));
+  return text;
+}
+
+/// A cache that cannot be written slows the next compile down but does not
+/// fail this one.
+void warnIfNotStored(ModuleOp library, const std::string &storeError) {
+  if (!storeError.empty())
+    emitWarning(library.getLoc())
+        << "nhc: compile cache not written (" << storeError
+        << "); NHC_CACHE_DISABLE=1 turns it off";
+}
 } // namespace
 
 OwningOpRef<ModuleOp> parseKernels(MLIRContext &context) {
@@ -25,20 +44,58 @@ OwningOpRef<ModuleOp> parseKernels(MLIRContext &context) {
 }
 
 FailureOr<std::vector<std::pair<std::string, std::string>>>
-compileHostKernels(ModuleOp library) {
-  std::vector<std::string> levels(std::begin(::nhc::format::kHostIsaLevels),
-                                  std::end(::nhc::format::kHostIsaLevels));
+compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
+                   const CompileCache &cache) {
+  HostTargetOptions options;
+  std::string text = cache.enabled() ? printedLibrary(library) : "";
+  std::vector<std::string> keys;
+  std::vector<std::pair<std::string, std::string>> objects;
+  std::vector<std::string> missing;
+  for (const std::string &cpu : cpus) {
+    keys.push_back(cache.enabled()
+                       ? CompileCache::key({"host-shared-library",
+                                            options.triple, cpu,
+                                            options.features,
+                                            std::to_string(options.optLevel),
+                                            text})
+                       : "");
+    std::optional<std::vector<CachedSection>> hit = cache.lookup(keys.back());
+    if (hit && hit->size() == 1 &&
+        hit->front().kind == NHC_SECTION_HOST_SHARED_LIBRARY)
+      objects.emplace_back(cpu, std::move(hit->front().bytes));
+    else {
+      objects.emplace_back(cpu, "");
+      missing.push_back(cpu);
+    }
+  }
+  if (missing.empty())
+    return objects;
+
   std::string error;
   FailureOr<std::vector<HostLibrary>> hosts =
-      compileHostLibraries(library, HostTargetOptions(), levels, error);
+      compileHostLibraries(library, options, missing, error);
   if (failed(hosts)) {
     (void)report(library, error);
     return failure();
   }
-  std::vector<std::pair<std::string, std::string>> objects;
-  for (size_t i = 0; i < levels.size(); ++i)
-    objects.emplace_back(levels[i], std::move((*hosts)[i].sharedObject));
+  auto compiled = hosts->begin();
+  for (size_t i = 0; i < cpus.size(); ++i) {
+    if (!objects[i].second.empty())
+      continue;
+    objects[i].second = std::move(compiled->sharedObject);
+    ++compiled;
+    warnIfNotStored(library, cache.store(keys[i], {{
+                                 NHC_SECTION_HOST_SHARED_LIBRARY, cpus[i],
+                                 objects[i].second}}));
+  }
   return objects;
+}
+
+FailureOr<std::vector<std::pair<std::string, std::string>>>
+compileHostKernels(ModuleOp library, const CompileCache &cache) {
+  std::vector<std::string> levels(std::begin(::nhc::format::kHostIsaLevels),
+                                  std::end(::nhc::format::kHostIsaLevels));
+  return compileHostKernels(library, levels, cache);
 }
 
 FailureOr<std::string> emitHostLLVMIR(ModuleOp library) {
@@ -51,10 +108,66 @@ FailureOr<std::string> emitHostLLVMIR(ModuleOp library) {
   return std::move(host->llvmIR);
 }
 
+namespace {
+/// The compile cache's key for compileCudaKernels: the options, and the
+/// ptxas that assembles the cubins.
+std::string cudaKey(ModuleOp library, const CudaTargetOptions &options) {
+  std::vector<std::string> parts = {"cuda",
+                                    options.features,
+                                    std::to_string(options.optLevel),
+                                    std::to_string(options.blockSize),
+                                    options.cudaPath,
+                                    options.assemble ? "assemble" : "ptx"};
+  parts.insert(parts.end(), options.chips.begin(), options.chips.end());
+  if (std::optional<std::string> ptxas = findPtxas(options.cudaPath)) {
+    std::optional<std::string> digest = CompileCache::fileDigest(*ptxas);
+    if (!digest)
+      return {};
+    parts.push_back(*ptxas);
+    parts.push_back(*digest);
+  } else {
+    parts.push_back("no ptxas");
+  }
+  parts.push_back(printedLibrary(library));
+  return CompileCache::key(std::vector<StringRef>(parts.begin(), parts.end()));
+}
+
+/// A cache entry back into CudaCode; nothing unless it has the launch
+/// table and the PTX of every chip.
+std::optional<CudaCode> cudaCodeFrom(std::vector<CachedSection> sections,
+                                     const std::vector<std::string> &chips) {
+  CudaCode code;
+  bool haveTable = false;
+  for (CachedSection &section : sections) {
+    if (section.kind == NHC_SECTION_PTX)
+      code.ptx.emplace_back(section.name, std::move(section.bytes));
+    else if (section.kind == NHC_SECTION_CUBIN)
+      code.cubin.emplace_back(section.name, std::move(section.bytes));
+    else if (section.kind == NHC_SECTION_LAUNCH_TABLE_JSON && !haveTable) {
+      code.launchTable = std::move(section.bytes);
+      haveTable = true;
+    } else
+      return std::nullopt;
+  }
+  if (!haveTable || code.ptx.size() != chips.size())
+    return std::nullopt;
+  for (size_t i = 0; i < chips.size(); ++i)
+    if (code.ptx[i].first != chips[i])
+      return std::nullopt;
+  return code;
+}
+} // namespace
+
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
-                                       const std::vector<std::string> &chips) {
+                                       const std::vector<std::string> &chips,
+                                       const CompileCache &cache) {
   CudaTargetOptions options;
   options.chips = chips;
+  std::string key = cache.enabled() ? cudaKey(library, options) : "";
+  if (std::optional<std::vector<CachedSection>> hit = cache.lookup(key))
+    if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
+      return std::move(*code);
+
   std::string error;
   FailureOr<CudaLibrary> cuda = compileCudaLibrary(library, options, error);
   if (failed(cuda)) {
@@ -67,6 +180,15 @@ FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
     code.ptx.emplace_back(image.chip, std::move(image.ptx));
     if (!image.cubin.empty())
       code.cubin.emplace_back(image.chip, std::move(image.cubin));
+  }
+  if (!key.empty()) {
+    std::vector<CachedSection> sections;
+    for (auto &[chip, ptx] : code.ptx)
+      sections.push_back({NHC_SECTION_PTX, chip, ptx});
+    for (auto &[chip, cubin] : code.cubin)
+      sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
+    sections.push_back({NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", code.launchTable});
+    warnIfNotStored(library, cache.store(key, sections));
   }
   return code;
 }

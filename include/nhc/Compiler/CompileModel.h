@@ -5,6 +5,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
+#include "nhc/Compiler/CompileCache.h"
 #include "nhc/Config/ModelConfig.h"
 
 #include <string>
@@ -27,6 +28,10 @@ struct CompileOptions {
   EmitKind emit = EmitKind::Artifact;
   /// CUDA chips to build PTX (and cubin, when ptxas is found) for.
   std::vector<std::string> cudaChips;
+  /// Where the kernel library's code is kept between compiles; none (the
+  /// default here) compiles it every time. `nhc compile` uses
+  /// CompileCache::fromEnvironment() unless given --no-cache.
+  CompileCache cache;
 };
 
 /// Runs the whole compiler on `config` up to `options.emit` and returns the

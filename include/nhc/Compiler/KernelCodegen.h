@@ -1,7 +1,8 @@
 //===- KernelCodegen.h - kernel library to machine code ---------*- C++ -*-===//
 //
 // The driver's view of the kernel library's code generation (lib/Target):
-// parse the embedded library, build the host shared library, LLVM IR, PTX.
+// parse the embedded library, build the host shared library, LLVM IR, PTX,
+// through the compile cache where it holds them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,7 @@
 #define NHC_COMPILER_KERNELCODEGEN_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "nhc/Compiler/CompileCache.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
 
@@ -25,13 +27,22 @@ struct CudaCode {
 };
 
 OwningOpRef<ModuleOp> parseKernels(MLIRContext &context);
-/// The host shared library for every level of nhc::format::kHostIsaLevels,
-/// as (level, ELF bytes) in that order.
+/// The host shared library (HostTargetOptions' defaults) for each LLVM CPU
+/// name in `cpus`, as (cpu, ELF bytes) in that order: those `cache` holds
+/// from it, the others compiled (together) and stored in it. A store that
+/// fails is a warning on the library's location.
 FailureOr<std::vector<std::pair<std::string, std::string>>>
-compileHostKernels(ModuleOp library);
+compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
+                   const CompileCache &cache);
+/// compileHostKernels for every level of nhc::format::kHostIsaLevels.
+FailureOr<std::vector<std::pair<std::string, std::string>>>
+compileHostKernels(ModuleOp library, const CompileCache &cache);
 FailureOr<std::string> emitHostLLVMIR(ModuleOp library);
+/// PTX (and cubins, when ptxas is found) for `chips` and the launch table,
+/// from `cache` when it holds them for these chips and this ptxas.
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
-                                       const std::vector<std::string> &chips);
+                                       const std::vector<std::string> &chips,
+                                       const CompileCache &cache);
 
 } // namespace mlir::nhc
 

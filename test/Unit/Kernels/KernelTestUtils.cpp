@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "nhc/Compiler/KernelCodegen.h"
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Target/CPU/HostLibrary.h"
 #include "nhc/Target/CUDA/CudaLibrary.h"
@@ -62,24 +63,16 @@ struct LoadedKernels {
 
   explicit LoadedKernels(Form form) {
     std::string skip; // CpuLevelEnvironment skips the tests then
-    mlir::nhc::HostTargetOptions options;
-    options.cpu = kernelTestCpu(skip);
+    std::string cpu = kernelTestCpu(skip);
     mlir::MLIRContext ctx;
     mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);
     if (!lib) {
       error = "cannot parse the kernel library";
       return;
     }
-    mlir::FailureOr<mlir::nhc::HostLibrary> host =
-        form == Form::Host
-            ? mlir::nhc::compileHostLibrary(*lib, options, error)
-            : mlir::nhc::compileEmulatedGPUKernels(
-                  *lib, options, mlir::nhc::CudaTargetOptions().blockSize,
-                  form == Form::GpuReversed, error);
-    if (mlir::failed(host))
+    std::string sharedObject;
+    if (mlir::failed(compile(*lib, form, cpu, sharedObject)))
       return;
-    for (const mlir::nhc::KernelSignature &sig : host->kernels)
-      signatures[sig.name] = sig;
     llvm::SmallString<128> path;
     int fd;
     if (llvm::sys::fs::createTemporaryFile("nhc-kernel-test", "so", fd, path)) {
@@ -88,12 +81,48 @@ struct LoadedKernels {
     }
     {
       llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-      os << host->sharedObject;
+      os << sharedObject;
     }
     handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle)
       error = dlerror();
     llvm::sys::fs::remove(path); // the mapping stays valid
+  }
+
+  /// The shared object of `form` for `cpu`, the host form through the
+  /// build's compile cache (one compile per level, not one per test
+  /// process); fills `signatures`.
+  mlir::LogicalResult compile(mlir::ModuleOp lib, Form form,
+                              const std::string &cpu,
+                              std::string &sharedObject) {
+    mlir::FailureOr<std::vector<mlir::nhc::KernelSignature>> sigs =
+        mlir::nhc::getKernelSignatures(lib);
+    if (mlir::failed(sigs)) {
+      error = "cannot read the kernel signatures";
+      return mlir::failure();
+    }
+    for (mlir::nhc::KernelSignature &sig : *sigs)
+      signatures[sig.name] = std::move(sig);
+    if (form == Form::Host) {
+      auto objects = mlir::nhc::compileHostKernels(
+          lib, {cpu}, mlir::nhc::CompileCache(NHC_TEST_CACHE_DIR));
+      if (mlir::failed(objects)) {
+        error = "cannot compile the kernel library for " + cpu;
+        return mlir::failure();
+      }
+      sharedObject = std::move(objects->front().second);
+      return mlir::success();
+    }
+    mlir::nhc::HostTargetOptions options;
+    options.cpu = cpu;
+    mlir::FailureOr<mlir::nhc::HostLibrary> host =
+        mlir::nhc::compileEmulatedGPUKernels(
+            lib, options, mlir::nhc::CudaTargetOptions().blockSize,
+            form == Form::GpuReversed, error);
+    if (mlir::failed(host))
+      return mlir::failure();
+    sharedObject = std::move(host->sharedObject);
+    return mlir::success();
   }
 
   /// nhc_<name>_packed, after checking `args` against the signature.

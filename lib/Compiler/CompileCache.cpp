@@ -1,0 +1,245 @@
+//===- CompileCache.cpp - compiled kernel code kept on disk ------*- C++ -*-===//
+
+#include "nhc/Compiler/CompileCache.h"
+
+#include "nhc/format/container.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/BLAKE3.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <dlfcn.h>
+
+namespace mlir::nhc {
+
+namespace {
+/// Changes whenever what an entry holds, or how keys are formed, changes.
+constexpr llvm::StringLiteral kEntryFormat = "nhc-compile-cache-1";
+
+std::optional<std::string> environment(const char *name) {
+  if (std::optional<std::string> value = llvm::sys::Process::GetEnv(name))
+    if (!value->empty())
+      return value;
+  return std::nullopt;
+}
+
+/// The manifest of the entry for `key`: what a lookup compares.
+std::string entryManifest(llvm::StringRef key) {
+  return (llvm::Twine("{\"nhc_compile_cache\":\"") + kEntryFormat +
+          "\",\"key\":\"" + key + "\"}")
+      .str();
+}
+
+/// The files that hold the compiler's code: this executable, and the
+/// shared object LLVM's code is in when it is not linked in.
+std::vector<std::string> compilerFiles() {
+  static int anchor;
+  std::vector<std::string> files = {
+      llvm::sys::fs::getMainExecutable(nullptr, &anchor)};
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void *>(&llvm::sys::fs::getMainExecutable), &info) &&
+      info.dli_fname && files.front() != info.dli_fname)
+    files.push_back(info.dli_fname);
+  return files;
+}
+
+/// Digests of compilerFiles() and LLVM's version; empty if a file cannot
+/// be read. Computed once per process.
+const std::string &compilerIdentity() {
+  static const std::string identity = [] {
+    std::string text = LLVM_VERSION_STRING;
+    for (const std::string &file : compilerFiles()) {
+      std::optional<std::string> digest =
+          file.empty() ? std::nullopt : CompileCache::fileDigest(file);
+      if (!digest)
+        return std::string();
+      text += "\n" + *digest;
+    }
+    return text;
+  }();
+  return identity;
+}
+
+std::string fileError(llvm::StringRef path, std::error_code ec) {
+  return (path + ": " + ec.message()).str();
+}
+} // namespace
+
+std::optional<std::string> CompileCache::fileDigest(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return std::nullopt;
+  llvm::BLAKE3Result<> digest = llvm::BLAKE3::hash(
+      llvm::arrayRefFromStringRef((*buffer)->getBuffer()));
+  return llvm::toHex(digest, /*LowerCase=*/true);
+}
+
+CompileCache CompileCache::fromEnvironment() {
+  if (std::optional<std::string> off = environment("NHC_CACHE_DISABLE"))
+    if (*off != "0")
+      return CompileCache();
+  if (std::optional<std::string> dir = environment("NHC_CACHE_DIR"))
+    return CompileCache(*dir);
+  llvm::SmallString<256> dir;
+  if (std::optional<std::string> xdg = environment("XDG_CACHE_HOME"))
+    dir = *xdg;
+  else if (std::optional<std::string> home = environment("HOME"))
+    llvm::sys::path::append(dir, *home, ".cache");
+  else
+    return CompileCache();
+  llvm::sys::path::append(dir, "nhc");
+  return CompileCache(std::string(dir));
+}
+
+std::string CompileCache::key(llvm::ArrayRef<llvm::StringRef> parts) {
+  const std::string &identity = compilerIdentity();
+  if (identity.empty())
+    return {};
+  llvm::BLAKE3 hasher;
+  // Each part with its length, so that no two lists hash the same text.
+  auto add = [&](llvm::StringRef part) {
+    uint64_t size = part.size();
+    hasher.update(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(&size), sizeof(size)));
+    hasher.update(part);
+  };
+  add(kEntryFormat);
+  add(identity);
+  for (llvm::StringRef part : parts)
+    add(part);
+  return llvm::toHex(hasher.final(), /*LowerCase=*/true);
+}
+
+std::string CompileCache::entryPath(llvm::StringRef key) const {
+  llvm::SmallString<256> path(directory_);
+  llvm::sys::path::append(path, key + ".nhc");
+  return std::string(path);
+}
+
+std::optional<std::vector<CachedSection>>
+CompileCache::lookup(llvm::StringRef key) const {
+  if (!enabled() || key.empty())
+    return std::nullopt;
+  ++lookups_;
+  std::string path = entryPath(key);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return std::nullopt;
+  const auto *data =
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart());
+  uint64_t size = (*buffer)->getBufferSize();
+  std::string where = "compile cache entry '" + path + "'";
+  nhc_artifact_header_t header;
+  std::vector<::nhc::format::SectionRecord> records;
+  size_t manifest = 0;
+  if (::nhc::format::readHeader(data, size, size, where, header).failed() ||
+      ::nhc::format::readSections(data, size, header, where, records)
+          .failed() ||
+      ::nhc::format::findManifest(records, where, manifest).failed())
+    return std::nullopt;
+  auto bytesOf = [&](const ::nhc::format::SectionRecord &record) {
+    return std::string(reinterpret_cast<const char *>(data + record.offset),
+                       record.size);
+  };
+  if (bytesOf(records[manifest]) != entryManifest(key))
+    return std::nullopt;
+  std::vector<CachedSection> sections;
+  for (size_t i = 0; i < records.size(); ++i)
+    if (i != manifest)
+      sections.push_back({records[i].kind, records[i].name,
+                          bytesOf(records[i])});
+  ++hits_;
+  // Least recently used first out (evictIfOverLimit): a hit is a use.
+  int fd;
+  if (!llvm::sys::fs::openFileForWrite(path, fd, llvm::sys::fs::CD_OpenExisting,
+                                       llvm::sys::fs::OF_Append)) {
+    (void)llvm::sys::fs::setLastAccessAndModificationTime(
+        fd, std::chrono::system_clock::now());
+    (void)llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+  return sections;
+}
+
+std::string CompileCache::store(llvm::StringRef key,
+                                llvm::ArrayRef<CachedSection> sections) const {
+  if (!enabled() || key.empty())
+    return {};
+  ::nhc::format::ContainerWriter writer;
+  writer.setManifest(entryManifest(key));
+  for (const CachedSection &section : sections)
+    writer.addSection(section.kind, section.name, section.bytes);
+  std::string bytes;
+  if (::nhc::format::ContainerError error = writer.serialize(bytes);
+      error.failed())
+    return error.message;
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory_))
+    return fileError(directory_, ec);
+  // Written beside the entry and renamed over it: a reader sees the old
+  // entry or the whole new one, never part of one.
+  std::string path = entryPath(key);
+  llvm::SmallString<256> temporary;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+          path + ".%%%%%%%%.tmp", fd, temporary))
+    return fileError(path, ec);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << bytes;
+    os.close();
+    if (os.has_error()) {
+      std::error_code ec = os.error();
+      os.clear_error();
+      (void)llvm::sys::fs::remove(temporary);
+      return fileError(temporary, ec);
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+    (void)llvm::sys::fs::remove(temporary);
+    return fileError(path, ec);
+  }
+  evictIfOverLimit();
+  return {};
+}
+
+void CompileCache::evictIfOverLimit() const {
+  struct Entry {
+    std::string path;
+    uint64_t size;
+    llvm::sys::TimePoint<> used;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(directory_, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    if (llvm::sys::path::extension(it->path()) != ".nhc")
+      continue;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(it->path(), status))
+      continue;
+    entries.push_back(
+        {it->path(), status.getSize(), status.getLastModificationTime()});
+    total += status.getSize();
+  }
+  if (total <= maxBytes_)
+    return;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry &a, const Entry &b) { return a.used < b.used; });
+  for (const Entry &entry : entries) {
+    if (total <= maxBytes_ / 2)
+      break;
+    if (!llvm::sys::fs::remove(entry.path))
+      total -= entry.size;
+  }
+}
+
+} // namespace mlir::nhc

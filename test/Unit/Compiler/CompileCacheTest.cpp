@@ -1,0 +1,201 @@
+//===- CompileCacheTest.cpp - the compile cache's directory ---------------===//
+
+#include "nhc/Compiler/CompileCache.h"
+#include "nhc/runtime/artifact.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+
+using mlir::nhc::CachedSection;
+using mlir::nhc::CompileCache;
+
+namespace {
+
+class CompileCacheTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("nhc-compile-cache", dir_));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir_); }
+
+  std::string entry(llvm::StringRef key) const {
+    llvm::SmallString<256> path(dir_);
+    llvm::sys::path::append(path, key + ".nhc");
+    return std::string(path);
+  }
+  static std::vector<CachedSection> sections(size_t payload = 1000) {
+    return {{NHC_SECTION_HOST_SHARED_LIBRARY, "x86-64",
+             std::string(payload, 'a')},
+            {NHC_SECTION_PTX, "sm_90", "// ptx"}};
+  }
+  static std::string readFile(const std::string &path) {
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    return buffer ? (*buffer)->getBuffer().str() : "";
+  }
+  static void writeFile(const std::string &path, const std::string &bytes) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    ASSERT_FALSE(ec);
+    os << bytes;
+  }
+  static void setModified(const std::string &path,
+                          std::chrono::seconds ago) {
+    int fd;
+    ASSERT_FALSE(llvm::sys::fs::openFileForWrite(
+        path, fd, llvm::sys::fs::CD_OpenExisting, llvm::sys::fs::OF_Append));
+    EXPECT_FALSE(llvm::sys::fs::setLastAccessAndModificationTime(
+        fd, std::chrono::system_clock::now() - ago));
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+
+  llvm::SmallString<256> dir_;
+};
+
+TEST_F(CompileCacheTest, KeyCoversEveryPartAndWhereItEnds) {
+  std::string key = CompileCache::key({"host", "x86-64", "library"});
+  ASSERT_EQ(key.size(), 64u);
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(key, CompileCache::key({"host", "x86-64", "library"}));
+  EXPECT_NE(key, CompileCache::key({"host", "x86-64-v3", "library"}));
+  EXPECT_NE(key, CompileCache::key({"host", "x86-64", "library "}));
+  EXPECT_NE(key, CompileCache::key({"hostx86-64", "", "library"}));
+  EXPECT_NE(key, CompileCache::key({"host", "x86-64", "library", ""}));
+}
+
+TEST_F(CompileCacheTest, StoredSectionsComeBackInOrder) {
+  CompileCache cache{std::string(dir_)};
+  std::string key = CompileCache::key({"round trip"});
+  EXPECT_FALSE(cache.lookup(key));
+  EXPECT_EQ(cache.store(key, sections()), "");
+  std::optional<std::vector<CachedSection>> hit = cache.lookup(key);
+  ASSERT_TRUE(hit);
+  std::vector<CachedSection> expected = sections();
+  ASSERT_EQ(hit->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*hit)[i].kind, expected[i].kind);
+    EXPECT_EQ((*hit)[i].name, expected[i].name);
+    EXPECT_EQ((*hit)[i].bytes, expected[i].bytes);
+  }
+  // Nothing but the entry is left in the directory (no temporary files).
+  std::error_code ec;
+  int files = 0;
+  for (llvm::sys::fs::directory_iterator it(dir_, ec), end; it != end && !ec;
+       it.increment(ec))
+    ++files;
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(CompileCacheTest, DamagedOrTruncatedEntriesMissAndAreRewritten) {
+  CompileCache cache{std::string(dir_)};
+  std::string key = CompileCache::key({"damaged"});
+  ASSERT_EQ(cache.store(key, sections()), "");
+  std::string bytes = readFile(entry(key));
+  ASSERT_GT(bytes.size(), 600u);
+
+  std::string flipped = bytes;
+  flipped[bytes.size() - 500] ^= 0x01; // inside the payload
+  writeFile(entry(key), flipped);
+  EXPECT_FALSE(cache.lookup(key)) << "checksum not checked";
+
+  writeFile(entry(key), bytes.substr(0, bytes.size() / 2));
+  EXPECT_FALSE(cache.lookup(key)) << "truncation not noticed";
+
+  writeFile(entry(key), "");
+  EXPECT_FALSE(cache.lookup(key));
+
+  ASSERT_EQ(cache.store(key, sections()), "");
+  EXPECT_TRUE(cache.lookup(key));
+}
+
+TEST_F(CompileCacheTest, AnEntryUnderAnotherKeysNameMisses) {
+  CompileCache cache{std::string(dir_)};
+  std::string a = CompileCache::key({"a"});
+  std::string b = CompileCache::key({"b"});
+  ASSERT_EQ(cache.store(a, sections()), "");
+  writeFile(entry(b), readFile(entry(a)));
+  EXPECT_FALSE(cache.lookup(b));
+  EXPECT_TRUE(cache.lookup(a));
+}
+
+TEST_F(CompileCacheTest, UnwritableDirectoryIsReportedAndHarmless) {
+  llvm::SmallString<256> file(dir_);
+  llvm::sys::path::append(file, "not-a-directory");
+  writeFile(std::string(file), "x");
+  llvm::SmallString<256> under(file);
+  llvm::sys::path::append(under, "cache");
+  CompileCache cache{std::string(under)};
+  std::string key = CompileCache::key({"unwritable"});
+  std::string error = cache.store(key, sections());
+  EXPECT_NE(error.find(std::string(under)), std::string::npos) << error;
+  EXPECT_FALSE(cache.lookup(key));
+  EXPECT_EQ(readFile(std::string(file)), "x");
+}
+
+TEST_F(CompileCacheTest, DisabledCacheNeitherReadsNorWrites) {
+  CompileCache cache;
+  EXPECT_FALSE(cache.enabled());
+  std::string key = CompileCache::key({"disabled"});
+  EXPECT_EQ(cache.store(key, sections()), "");
+  EXPECT_FALSE(cache.lookup(key));
+  // An empty key (the compiler's files unreadable) is never stored.
+  CompileCache real{std::string(dir_)};
+  EXPECT_EQ(real.store("", sections()), "");
+  EXPECT_FALSE(llvm::sys::fs::exists(entry("")));
+}
+
+TEST_F(CompileCacheTest, LeastRecentlyUsedEntriesGoPastTheLimit) {
+  CompileCache sizing{std::string(dir_)};
+  std::string small = CompileCache::key({"sizing"});
+  ASSERT_EQ(sizing.store(small, sections(1000)), "");
+  uint64_t smallBytes = readFile(entry(small)).size();
+  llvm::sys::fs::remove(entry(small));
+
+  // Room for two small entries and a large one, not for all three:
+  // dropping the large one alone brings it under half the limit.
+  CompileCache cache{std::string(dir_), smallBytes * 6};
+  std::string a = CompileCache::key({"a"}), b = CompileCache::key({"b"}),
+              c = CompileCache::key({"c"});
+  ASSERT_EQ(cache.store(a, sections(1000)), "");
+  setModified(entry(a), std::chrono::seconds(100));
+  ASSERT_EQ(cache.store(b, sections(smallBytes * 4)), "");
+  setModified(entry(b), std::chrono::seconds(50));
+  ASSERT_TRUE(cache.lookup(a)); // a is now the most recently used
+  ASSERT_EQ(cache.store(c, sections(1000)), "");
+  EXPECT_TRUE(cache.lookup(a));
+  EXPECT_FALSE(llvm::sys::fs::exists(entry(b)));
+  EXPECT_TRUE(cache.lookup(c));
+}
+
+TEST(CompileCacheEnvironment, DirectoryAndSwitchComeFromTheEnvironment) {
+  ::setenv("HOME", "/home/user", 1);
+  ::unsetenv("XDG_CACHE_HOME");
+  ::unsetenv("NHC_CACHE_DIR");
+  ::unsetenv("NHC_CACHE_DISABLE");
+  EXPECT_EQ(CompileCache::fromEnvironment().directory(),
+            "/home/user/.cache/nhc");
+  ::setenv("XDG_CACHE_HOME", "/xdg", 1);
+  EXPECT_EQ(CompileCache::fromEnvironment().directory(), "/xdg/nhc");
+  ::setenv("NHC_CACHE_DIR", "/elsewhere", 1);
+  EXPECT_EQ(CompileCache::fromEnvironment().directory(), "/elsewhere");
+  ::setenv("NHC_CACHE_DISABLE", "0", 1);
+  EXPECT_TRUE(CompileCache::fromEnvironment().enabled());
+  ::setenv("NHC_CACHE_DISABLE", "1", 1);
+  EXPECT_FALSE(CompileCache::fromEnvironment().enabled());
+  ::unsetenv("NHC_CACHE_DISABLE");
+  ::unsetenv("NHC_CACHE_DIR");
+  ::unsetenv("XDG_CACHE_HOME");
+  ::unsetenv("HOME");
+  EXPECT_FALSE(CompileCache::fromEnvironment().enabled());
+}
+
+} // namespace
