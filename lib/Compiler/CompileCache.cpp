@@ -6,6 +6,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
+#include "llvm/ADT/Twine.h"
 #include "llvm/Support/BLAKE3.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -14,7 +15,11 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <dlfcn.h>
+#include <chrono>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mlir::nhc {
 
@@ -36,30 +41,36 @@ std::string entryManifest(llvm::StringRef key) {
       .str();
 }
 
-/// The files that hold the compiler's code: this executable, and the
-/// shared object LLVM's code is in when it is not linked in.
+/// The files that hold the compiler's code: this executable and every
+/// shared object loaded into the process (LLVM, and MLIR or nhc's own
+/// libraries when built shared).
 std::vector<std::string> compilerFiles() {
   static int anchor;
   std::vector<std::string> files = {
       llvm::sys::fs::getMainExecutable(nullptr, &anchor)};
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void *>(&llvm::sys::fs::getMainExecutable), &info) &&
-      info.dli_fname && files.front() != info.dli_fname)
-    files.push_back(info.dli_fname);
+  dl_iterate_phdr(
+      [](struct dl_phdr_info *info, size_t, void *data) {
+        // The executable and the vDSO have no name (or not a file's).
+        if (info->dlpi_name && info->dlpi_name[0] == '/')
+          static_cast<std::vector<std::string> *>(data)->push_back(
+              info->dlpi_name);
+        return 0;
+      },
+      &files);
   return files;
 }
 
-/// Digests of compilerFiles() and LLVM's version; empty if a file cannot
-/// be read. Computed once per process.
+/// fileIdentity() of compilerFiles() and LLVM's version; empty if a file
+/// cannot be found. Computed once per process.
 const std::string &compilerIdentity() {
   static const std::string identity = [] {
     std::string text = LLVM_VERSION_STRING;
     for (const std::string &file : compilerFiles()) {
-      std::optional<std::string> digest =
-          file.empty() ? std::nullopt : CompileCache::fileDigest(file);
-      if (!digest)
+      std::optional<std::string> id =
+          file.empty() ? std::nullopt : CompileCache::fileIdentity(file);
+      if (!id)
         return std::string();
-      text += "\n" + *digest;
+      text += "\n" + *id;
     }
     return text;
   }();
@@ -71,14 +82,17 @@ std::string fileError(llvm::StringRef path, std::error_code ec) {
 }
 } // namespace
 
-std::optional<std::string> CompileCache::fileDigest(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
+std::optional<std::string> CompileCache::fileIdentity(llvm::StringRef path) {
+  struct stat st;
+  if (::stat(path.str().c_str(), &st) != 0)
     return std::nullopt;
-  llvm::BLAKE3Result<> digest = llvm::BLAKE3::hash(
-      llvm::arrayRefFromStringRef((*buffer)->getBuffer()));
-  return llvm::toHex(digest, /*LowerCase=*/true);
+  // A rebuilt or reinstalled file is a new inode or a new time.
+  return (path + " " + llvm::Twine(uint64_t(st.st_dev)) + ":" +
+          llvm::Twine(uint64_t(st.st_ino)) + " " +
+          llvm::Twine(int64_t(st.st_size)) + " " +
+          llvm::Twine(int64_t(st.st_mtim.tv_sec)) + "." +
+          llvm::Twine(int64_t(st.st_mtim.tv_nsec)))
+      .str();
 }
 
 CompileCache CompileCache::fromEnvironment() {
@@ -129,8 +143,21 @@ CompileCache::lookup(llvm::StringRef key) const {
     return std::nullopt;
   ++lookups_;
   std::string path = entryPath(key);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  // Only a regular file of this user's, within the size limit: an entry's
+  // host library ends up dlopened, and a FIFO or /dev/zero must not hang
+  // (O_NONBLOCK: opening a FIFO would wait for a writer).
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return std::nullopt;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_uid != ::geteuid() || uint64_t(st.st_size) > maxBytes_) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  auto buffer = llvm::MemoryBuffer::getOpenFile(
+      fd, path, uint64_t(st.st_size), /*RequiresNullTerminator=*/false);
+  ::close(fd);
   if (!buffer)
     return std::nullopt;
   const auto *data =
@@ -158,13 +185,7 @@ CompileCache::lookup(llvm::StringRef key) const {
                           bytesOf(records[i])});
   ++hits_;
   // Least recently used first out (evictIfOverLimit): a hit is a use.
-  int fd;
-  if (!llvm::sys::fs::openFileForWrite(path, fd, llvm::sys::fs::CD_OpenExisting,
-                                       llvm::sys::fs::OF_Append)) {
-    (void)llvm::sys::fs::setLastAccessAndModificationTime(
-        fd, std::chrono::system_clock::now());
-    (void)llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  }
+  (void)::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   return sections;
 }
 
@@ -172,6 +193,17 @@ std::string CompileCache::store(llvm::StringRef key,
                                 llvm::ArrayRef<CachedSection> sections) const {
   if (!enabled() || key.empty())
     return {};
+  std::string error = writeEntry(key, sections);
+  if (!error.empty())
+    ++storeFailures_;
+  else
+    evictIfOverLimit();
+  return error;
+}
+
+std::string
+CompileCache::writeEntry(llvm::StringRef key,
+                         llvm::ArrayRef<CachedSection> sections) const {
   ::nhc::format::ContainerWriter writer;
   writer.setManifest(entryManifest(key));
   for (const CachedSection &section : sections)
@@ -181,16 +213,19 @@ std::string CompileCache::store(llvm::StringRef key,
       error.failed())
     return error.message;
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(directory_))
+  if (std::error_code ec = llvm::sys::fs::create_directories(
+          directory_, /*IgnoreExisting=*/true, llvm::sys::fs::owner_all))
     return fileError(directory_, ec);
   // Written beside the entry and renamed over it: a reader sees the old
   // entry or the whole new one, never part of one.
   std::string path = entryPath(key);
-  llvm::SmallString<256> temporary;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-          path + ".%%%%%%%%.tmp", fd, temporary))
-    return fileError(path, ec);
+  std::string temporary = path + "." + std::to_string(::getpid()) + "." +
+                          llvm::utohexstr(llvm::sys::Process::GetRandomNumber()) +
+                          ".tmp";
+  int fd = ::open(temporary.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return fileError(temporary, std::error_code(errno, std::generic_category()));
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << bytes;
@@ -206,7 +241,6 @@ std::string CompileCache::store(llvm::StringRef key,
     (void)llvm::sys::fs::remove(temporary);
     return fileError(path, ec);
   }
-  evictIfOverLimit();
   return {};
 }
 
@@ -219,12 +253,18 @@ void CompileCache::evictIfOverLimit() const {
   std::vector<Entry> entries;
   uint64_t total = 0;
   std::error_code ec;
+  auto now = std::chrono::system_clock::now();
   for (llvm::sys::fs::directory_iterator it(directory_, ec), end;
        it != end && !ec; it.increment(ec)) {
-    if (llvm::sys::path::extension(it->path()) != ".nhc")
-      continue;
     llvm::sys::fs::file_status status;
     if (llvm::sys::fs::status(it->path(), status))
+      continue;
+    llvm::StringRef extension = llvm::sys::path::extension(it->path());
+    // A store's temporary file an hour old lost its process.
+    if (extension == ".tmp" &&
+        now - status.getLastModificationTime() > std::chrono::hours(1))
+      (void)llvm::sys::fs::remove(it->path());
+    if (extension != ".nhc")
       continue;
     entries.push_back(
         {it->path(), status.getSize(), status.getLastModificationTime()});

@@ -145,6 +145,17 @@ bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options
   return true;
 }
 
+/// Whether an option outside `category` (LLVM's, MLIR's) was given.
+bool otherOptionsGiven(const cl::OptionCategory &category) {
+  for (const auto &entry : cl::getRegisteredOptions()) {
+    const cl::Option *option = entry.second;
+    if (option->getNumOccurrences() &&
+        !llvm::is_contained(option->Categories, &category))
+      return true;
+  }
+  return false;
+}
+
 /// --verbose: how much of the kernel library's code the compile cache had.
 void printCacheUse(const CompileCache &cache) {
   if (!cache.enabled()) {
@@ -222,7 +233,9 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << "nhc: error: " << error << "\n";
     return 2;
   }
-  if (!noCache)
+  // LLVM and MLIR options can change the kernel code, and the key does not
+  // hold them: a compile given any of them compiles everything.
+  if (!noCache && !otherOptionsGiven(nhcOptions))
     options.cache = CompileCache::fromEnvironment();
   options.emit = emit.getNumOccurrences()
                      ? emit.getValue()

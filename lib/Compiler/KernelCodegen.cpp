@@ -8,7 +8,12 @@
 #include "nhc/Target/CUDA/CudaLibrary.h"
 #include "nhc/format/host_isa.h"
 #include "nhc/runtime/artifact.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <iterator>
 
@@ -30,12 +35,36 @@ std::string printedLibrary(ModuleOp library) {
 }
 
 /// A cache that cannot be written slows the next compile down but does not
-/// fail this one.
-void warnIfNotStored(ModuleOp library, const std::string &storeError) {
-  if (!storeError.empty())
+/// fail this one; said once per compile.
+void warnIfNotStored(ModuleOp library, const CompileCache &cache,
+                     const std::string &storeError) {
+  if (!storeError.empty() && cache.storeFailures() == 1)
     emitWarning(library.getLoc())
         << "nhc: compile cache not written (" << storeError
         << "); NHC_CACHE_DISABLE=1 turns it off";
+}
+
+/// The compile cache's key for the host library for `cpu`: the target
+/// options ("native" resolved to this machine's CPU and features), the
+/// linker driver, and the library.
+std::string hostKey(const HostTargetOptions &options, StringRef cpu,
+                    StringRef libraryText) {
+  std::string cpuName = cpu.str(), features = options.features;
+  if (cpu == "native") {
+    cpuName = llvm::sys::getHostCPUName().str();
+    std::vector<std::string> flags;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      flags.push_back((feature.getValue() ? "+" : "-") +
+                      feature.getKey().str());
+    llvm::sort(flags);
+    features += "," + llvm::join(flags, ",");
+  }
+  std::optional<std::string> linker = findHostLinker(options);
+  std::optional<std::string> linkerId =
+      linker ? CompileCache::fileIdentity(*linker) : std::nullopt;
+  return CompileCache::key({"host-shared-library", options.triple, cpuName,
+                            features, std::to_string(options.optLevel),
+                            linkerId ? *linkerId : "no linker", libraryText});
 }
 } // namespace
 
@@ -50,43 +79,37 @@ compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
   std::string text = cache.enabled() ? printedLibrary(library) : "";
   std::vector<std::string> keys;
   std::vector<std::pair<std::string, std::string>> objects;
-  std::vector<std::string> missing;
+  std::vector<size_t> missing; // indices into cpus
   for (const std::string &cpu : cpus) {
-    keys.push_back(cache.enabled()
-                       ? CompileCache::key({"host-shared-library",
-                                            options.triple, cpu,
-                                            options.features,
-                                            std::to_string(options.optLevel),
-                                            text})
-                       : "");
+    keys.push_back(cache.enabled() ? hostKey(options, cpu, text) : "");
+    objects.emplace_back(cpu, "");
     std::optional<std::vector<CachedSection>> hit = cache.lookup(keys.back());
     if (hit && hit->size() == 1 &&
-        hit->front().kind == NHC_SECTION_HOST_SHARED_LIBRARY)
-      objects.emplace_back(cpu, std::move(hit->front().bytes));
-    else {
-      objects.emplace_back(cpu, "");
-      missing.push_back(cpu);
-    }
+        hit->front().kind == NHC_SECTION_HOST_SHARED_LIBRARY &&
+        hit->front().name == cpu && !hit->front().bytes.empty())
+      objects.back().second = std::move(hit->front().bytes);
+    else
+      missing.push_back(objects.size() - 1);
   }
   if (missing.empty())
     return objects;
 
+  std::vector<std::string> missingCpus;
+  for (size_t i : missing)
+    missingCpus.push_back(cpus[i]);
   std::string error;
   FailureOr<std::vector<HostLibrary>> hosts =
-      compileHostLibraries(library, options, missing, error);
+      compileHostLibraries(library, options, missingCpus, error);
   if (failed(hosts)) {
     (void)report(library, error);
     return failure();
   }
-  auto compiled = hosts->begin();
-  for (size_t i = 0; i < cpus.size(); ++i) {
-    if (!objects[i].second.empty())
-      continue;
-    objects[i].second = std::move(compiled->sharedObject);
-    ++compiled;
-    warnIfNotStored(library, cache.store(keys[i], {{
-                                 NHC_SECTION_HOST_SHARED_LIBRARY, cpus[i],
-                                 objects[i].second}}));
+  for (size_t j = 0; j < missing.size(); ++j) {
+    size_t i = missing[j];
+    objects[i].second = std::move((*hosts)[j].sharedObject);
+    warnIfNotStored(library, cache,
+                    cache.store(keys[i], {{NHC_SECTION_HOST_SHARED_LIBRARY,
+                                           cpus[i], objects[i].second}}));
   }
   return objects;
 }
@@ -112,21 +135,24 @@ namespace {
 /// The compile cache's key for compileCudaKernels: the options, and the
 /// ptxas that assembles the cubins.
 std::string cudaKey(ModuleOp library, const CudaTargetOptions &options) {
+  CudaToolchain tools = findCudaToolchain(options);
   std::vector<std::string> parts = {"cuda",
                                     options.features,
                                     std::to_string(options.optLevel),
                                     std::to_string(options.blockSize),
-                                    options.cudaPath,
+                                    tools.cudaPath,
                                     options.assemble ? "assemble" : "ptx"};
   parts.insert(parts.end(), options.chips.begin(), options.chips.end());
-  if (std::optional<std::string> ptxas = findPtxas(options.cudaPath)) {
-    std::optional<std::string> digest = CompileCache::fileDigest(*ptxas);
-    if (!digest)
-      return {};
-    parts.push_back(*ptxas);
-    parts.push_back(*digest);
-  } else {
-    parts.push_back("no ptxas");
+  // The files the code depends on: ptxas (the cubins) and libdevice.
+  llvm::SmallString<128> libdevice(tools.cudaPath);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  for (const std::optional<std::string> &file :
+       {tools.ptxas, tools.cudaPath.empty()
+                         ? std::optional<std::string>()
+                         : std::optional<std::string>(libdevice.str())}) {
+    std::optional<std::string> id =
+        file ? CompileCache::fileIdentity(*file) : std::nullopt;
+    parts.push_back(id ? *id : "none");
   }
   parts.push_back(printedLibrary(library));
   return CompileCache::key(std::vector<StringRef>(parts.begin(), parts.end()));
@@ -188,7 +214,7 @@ FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
     for (auto &[chip, cubin] : code.cubin)
       sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
     sections.push_back({NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", code.launchTable});
-    warnIfNotStored(library, cache.store(key, sections));
+    warnIfNotStored(library, cache, cache.store(key, sections));
   }
   return code;
 }

@@ -181,8 +181,9 @@ TEST_P(ManifestLimitTest, RejectedWithPathAndLimit) {
   Json m = tinyManifest();
   ASSERT_EQ(parseManifestStatus(m), NHC_OK) << lastError();
   GetParam().edit(m);
+  std::string text = m.dump(); // the test's own work, not timed
   auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(parseManifestStatus(m), NHC_INVALID_FORMAT);
+  EXPECT_EQ(parseManifestTextStatus(text), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), AllOf(HasSubstr("manifest 'm.json': "),
                                  HasSubstr(GetParam().message)));
   // Nothing proportional to the value was allocated or walked.

@@ -227,7 +227,10 @@ nhc_manifest_t *parseManifestOrDie(const Json &manifest) {
 }
 
 nhc_status_t parseManifestStatus(const Json &manifest) {
-  std::string text = manifest.dump();
+  return parseManifestTextStatus(manifest.dump());
+}
+
+nhc_status_t parseManifestTextStatus(const std::string &text) {
   nhc_manifest_t *parsed = nullptr;
   nhc_status_t status =
       nhc_manifest_parse(text.data(), text.size(), "m.json", &parsed);

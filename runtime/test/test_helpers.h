@@ -98,6 +98,8 @@ Json tinyManifest();
 /// Parses `manifest` as a manifest; returns the status and releases any
 /// result.
 nhc_status_t parseManifestStatus(const Json &manifest);
+/// The same for manifest text (named "m.json").
+nhc_status_t parseManifestTextStatus(const std::string &text);
 /// Writes a checkpoint file holding exactly tinyManifest()'s weights.
 SafetensorsBuilder tinyCheckpoint();
 

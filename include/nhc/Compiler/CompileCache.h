@@ -54,37 +54,44 @@ public:
   const std::string &directory() const { return directory_; }
 
   /// A key (64 hex digits, BLAKE3) over `parts` and the identity of the
-  /// running compiler: the contents of its executable and of the shared
-  /// object holding LLVM, and LLVM's version. Empty (caching off for this
-  /// code) if the compiler's files cannot be read.
+  /// running compiler: fileIdentity() of its executable and of every shared
+  /// object loaded (LLVM; MLIR and nhc's libraries when built shared), and
+  /// LLVM's version. Empty (caching off for this code) if one is missing.
   static std::string key(llvm::ArrayRef<llvm::StringRef> parts);
 
-  /// BLAKE3 of a file's bytes (64 hex digits), or nothing if it cannot be
-  /// read: a key part for a tool the code depends on, such as ptxas.
-  static std::optional<std::string> fileDigest(llvm::StringRef path);
+  /// A file's path, device, inode, size and modification time, or nothing
+  /// if it does not exist: a key part for a tool or file the code depends
+  /// on (ptxas, libdevice, the linker), which changes when it is rebuilt or
+  /// reinstalled.
+  static std::optional<std::string> fileIdentity(llvm::StringRef path);
 
   /// The entry's sections (its manifest left out), or nothing if it is
-  /// absent, unreadable, damaged or written for another key. A hit marks
-  /// the entry as recently used.
+  /// absent, not a regular file of this user's (a symbolic link, a FIFO),
+  /// larger than the limit, damaged or written for another key. A hit
+  /// marks the entry as recently used.
   std::optional<std::vector<CachedSection>> lookup(llvm::StringRef key) const;
 
-  /// Writes the entry (replacing one of the same key). Returns an empty
-  /// string, or why nothing was written; a failed store never harms an
-  /// existing entry.
+  /// Writes the entry (replacing one of the same key), creating the
+  /// directory for this user only. Returns an empty string, or why nothing
+  /// was written; a failed store never harms an existing entry.
   std::string store(llvm::StringRef key,
                     llvm::ArrayRef<CachedSection> sections) const;
 
   /// Lookups made, and how many of them hit, since construction.
   unsigned lookups() const { return lookups_; }
   unsigned hits() const { return hits_; }
+  /// Stores that failed since construction.
+  unsigned storeFailures() const { return storeFailures_; }
 
 private:
   std::string entryPath(llvm::StringRef key) const;
+  std::string writeEntry(llvm::StringRef key,
+                         llvm::ArrayRef<CachedSection> sections) const;
   void evictIfOverLimit() const;
 
   std::string directory_;
   uint64_t maxBytes_ = kDefaultMaxBytes;
-  mutable unsigned lookups_ = 0, hits_ = 0;
+  mutable unsigned lookups_ = 0, hits_ = 0, storeFailures_ = 0;
 };
 
 } // namespace mlir::nhc

@@ -140,11 +140,10 @@ LogicalResult emitObject(llvm::Module &module, llvm::TargetMachine &tm,
 /// Links `object` into a shared library with a system compiler driver, which
 /// knows where libc, libm (expf, log1pf) and libmvec (their vector forms)
 /// live.
-LogicalResult linkSharedObject(StringRef object, StringRef linker,
+LogicalResult linkSharedObject(StringRef object,
+                               const HostTargetOptions &options,
                                std::string &sharedObject, std::string &error) {
-  std::optional<std::string> driver =
-      linker.empty() ? findTool({"cc", "clang", "clang-22", "gcc"})
-                     : std::optional<std::string>(linker.str());
+  std::optional<std::string> driver = findHostLinker(options);
   if (!driver) {
     error = "no linker found (looked for cc, clang, clang-22, gcc on PATH)";
     return failure();
@@ -206,8 +205,7 @@ static LogicalResult buildForCpu(StringRef bitcode,
   }
   llvm::raw_string_ostream(lib.llvmIR) << *llvmModule;
   if (failed(emitObject(*llvmModule, *tm, lib.object, error)) ||
-      failed(linkSharedObject(lib.object, options.linker, lib.sharedObject,
-                              error)))
+      failed(linkSharedObject(lib.object, options, lib.sharedObject, error)))
     return failure();
   return success();
 }
@@ -273,6 +271,13 @@ definedFunctions(StringRef bitcode, std::string &error) {
     if (!fn.isDeclaration())
       defined.emplace_back(fn.getName().str(), fn.arg_size());
   return defined;
+}
+
+std::optional<std::string>
+mlir::nhc::findHostLinker(const HostTargetOptions &options) {
+  if (!options.linker.empty())
+    return options.linker;
+  return findTool({"cc", "clang", "clang-22", "gcc"});
 }
 
 FailureOr<std::vector<HostLibrary>> mlir::nhc::compileHostLibraries(

@@ -43,6 +43,17 @@ std::string findCudaPath(const std::optional<std::string> &ptxas) {
 std::string firstLine(StringRef text) { return text.split('\n').first.str(); }
 } // namespace
 
+CudaToolchain mlir::nhc::findCudaToolchain(const CudaTargetOptions &options) {
+  CudaToolchain tools;
+  if (options.assemble)
+    tools.ptxas = options.ptxas.empty()
+                      ? findPtxas(options.cudaPath)
+                      : std::optional<std::string>(options.ptxas);
+  tools.cudaPath =
+      options.cudaPath.empty() ? findCudaPath(tools.ptxas) : options.cudaPath;
+  return tools;
+}
+
 FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
     ModuleOp kernels, const CudaTargetOptions &options, std::string &error) {
   MLIRContext *ctx = kernels.getContext();
@@ -50,12 +61,9 @@ FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
   registerKernelLoweringDialects(registry);
   ctx->appendDialectRegistry(registry);
 
-  std::optional<std::string> ptxas;
-  if (options.assemble)
-    ptxas = options.ptxas.empty() ? findPtxas(options.cudaPath)
-                                  : std::optional<std::string>(options.ptxas);
-  std::string cudaPath =
-      options.cudaPath.empty() ? findCudaPath(ptxas) : options.cudaPath;
+  CudaToolchain tools = findCudaToolchain(options);
+  const std::optional<std::string> &ptxas = tools.ptxas;
+  const std::string &cudaPath = tools.cudaPath;
 
   KernelsToNVVMPipelineOptions pipeline;
   pipeline.chips = ArrayRef<std::string>(options.chips);

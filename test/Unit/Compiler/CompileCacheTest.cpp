@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <sys/stat.h>
 
 using mlir::nhc::CachedSection;
 using mlir::nhc::CompileCache;
@@ -95,6 +96,21 @@ TEST_F(CompileCacheTest, StoredSectionsComeBackInOrder) {
   EXPECT_EQ(files, 1);
 }
 
+TEST_F(CompileCacheTest, ItsDirectoryAndEntriesAreThisUsersOnly) {
+  llvm::SmallString<256> nested(dir_);
+  llvm::sys::path::append(nested, "new", "cache");
+  CompileCache cache{std::string(nested)};
+  std::string key = CompileCache::key({"private"});
+  ASSERT_EQ(cache.store(key, sections()), "");
+  struct stat st;
+  ASSERT_EQ(::stat(nested.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  llvm::SmallString<256> file(nested);
+  llvm::sys::path::append(file, key + ".nhc");
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+}
+
 TEST_F(CompileCacheTest, DamagedOrTruncatedEntriesMissAndAreRewritten) {
   CompileCache cache{std::string(dir_)};
   std::string key = CompileCache::key({"damaged"});
@@ -127,6 +143,30 @@ TEST_F(CompileCacheTest, AnEntryUnderAnotherKeysNameMisses) {
   EXPECT_TRUE(cache.lookup(a));
 }
 
+TEST_F(CompileCacheTest, OnlyRegularFilesWithinTheLimitAreRead) {
+  CompileCache cache{std::string(dir_)};
+  std::string key = CompileCache::key({"regular"});
+  ASSERT_EQ(cache.store(key, sections()), "");
+  uint64_t size = readFile(entry(key)).size();
+  EXPECT_FALSE(CompileCache(std::string(dir_), size - 1).lookup(key));
+  EXPECT_TRUE(CompileCache(std::string(dir_), size).lookup(key));
+
+  // A symbolic link to a good entry, in another cache.
+  llvm::SmallString<256> other(dir_);
+  llvm::sys::path::append(other, "other");
+  ASSERT_FALSE(llvm::sys::fs::create_directory(other));
+  CompileCache linked{std::string(other)};
+  llvm::SmallString<256> link(other);
+  llvm::sys::path::append(link, key + ".nhc");
+  ASSERT_FALSE(llvm::sys::fs::create_link(entry(key), link));
+  EXPECT_FALSE(linked.lookup(key));
+
+  // A FIFO: opening it for reading must not wait for a writer.
+  std::string fifoKey = CompileCache::key({"fifo"});
+  ASSERT_EQ(::mkfifo(entry(fifoKey).c_str(), 0600), 0);
+  EXPECT_FALSE(cache.lookup(fifoKey));
+}
+
 TEST_F(CompileCacheTest, UnwritableDirectoryIsReportedAndHarmless) {
   llvm::SmallString<256> file(dir_);
   llvm::sys::path::append(file, "not-a-directory");
@@ -137,6 +177,7 @@ TEST_F(CompileCacheTest, UnwritableDirectoryIsReportedAndHarmless) {
   std::string key = CompileCache::key({"unwritable"});
   std::string error = cache.store(key, sections());
   EXPECT_NE(error.find(std::string(under)), std::string::npos) << error;
+  EXPECT_EQ(cache.storeFailures(), 1u);
   EXPECT_FALSE(cache.lookup(key));
   EXPECT_EQ(readFile(std::string(file)), "x");
 }
@@ -174,6 +215,18 @@ TEST_F(CompileCacheTest, LeastRecentlyUsedEntriesGoPastTheLimit) {
   EXPECT_TRUE(cache.lookup(a));
   EXPECT_FALSE(llvm::sys::fs::exists(entry(b)));
   EXPECT_TRUE(cache.lookup(c));
+}
+
+TEST_F(CompileCacheTest, StoresRemoveTemporaryFilesTheirProcessLeft) {
+  CompileCache cache{std::string(dir_)};
+  std::string stale = entry("a") + ".12345678.tmp";
+  std::string fresh = entry("b") + ".12345678.tmp";
+  writeFile(stale, "partial");
+  writeFile(fresh, "partial");
+  setModified(stale, std::chrono::hours(2));
+  ASSERT_EQ(cache.store(CompileCache::key({"c"}), sections()), "");
+  EXPECT_FALSE(llvm::sys::fs::exists(stale));
+  EXPECT_TRUE(llvm::sys::fs::exists(fresh)) << "another store may be writing it";
 }
 
 TEST(CompileCacheEnvironment, DirectoryAndSwitchComeFromTheEnvironment) {

@@ -9,6 +9,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct HostTargetOptions {
   /// clang-22, gcc found on PATH.
   std::string linker;
 };
+
+/// The linker driver compileHostLibrary runs: options.linker, else the
+/// first of cc, clang, clang-22, gcc on PATH; nothing if none is found.
+std::optional<std::string> findHostLinker(const HostTargetOptions &options);
 
 /// The host build of the kernel library.
 struct HostLibrary {

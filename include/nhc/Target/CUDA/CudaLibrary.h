@@ -72,6 +72,17 @@ inline FailureOr<CudaLibrary> compileCudaLibrary(ModuleOp kernels,
   return compileCudaLibrary(kernels, options, error);
 }
 
+/// The CUDA tools compileCudaLibrary uses for `options`.
+struct CudaToolchain {
+  /// ptxas, when `assemble` is set and one is found.
+  std::optional<std::string> ptxas;
+  /// The toolkit root for libdevice: options.cudaPath, else the one ptxas
+  /// lives in, else /usr/local/cuda if it has libdevice; empty leaves the
+  /// choice to MLIR's NVVM target.
+  std::string cudaPath;
+};
+CudaToolchain findCudaToolchain(const CudaTargetOptions &options);
+
 /// ptxas on PATH or in the usual CUDA locations, if any.
 std::optional<std::string> findPtxas(StringRef cudaPath = {});
 
