@@ -9,9 +9,7 @@
 #include "nhc/format/host_isa.h"
 #include "nhc/runtime/artifact.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -65,6 +63,64 @@ std::string hostKey(const HostTargetOptions &options, StringRef cpu,
   return CompileCache::key({"host-shared-library", options.triple, cpuName,
                             features, std::to_string(options.optLevel),
                             linkerId ? *linkerId : "no linker", libraryText});
+}
+
+/// The compile cache's key for compileCudaKernels: the options, and the
+/// ptxas that assembles the cubins.
+std::string cudaKey(ModuleOp library, const CudaTargetOptions &options) {
+  CudaToolchain tools = findCudaToolchain(options);
+  std::vector<std::string> parts = {"cuda",
+                                    options.features,
+                                    std::to_string(options.optLevel),
+                                    std::to_string(options.blockSize),
+                                    tools.cudaPath,
+                                    options.assemble ? "assemble" : "ptx"};
+  parts.insert(parts.end(), options.chips.begin(), options.chips.end());
+  // The files the code depends on: ptxas (the cubins) and libdevice.
+  for (const std::optional<std::string> &file :
+       {tools.ptxas, tools.libdevice}) {
+    std::optional<std::string> id =
+        file ? CompileCache::fileIdentity(*file) : std::nullopt;
+    parts.push_back(id ? *id : "none");
+  }
+  parts.push_back(printedLibrary(library));
+  return CompileCache::key(std::vector<StringRef>(parts.begin(), parts.end()));
+}
+
+/// CudaCode as a cache entry's sections, and back (cudaCodeFrom).
+std::vector<CachedSection> cachedSections(const CudaCode &code) {
+  std::vector<CachedSection> sections;
+  for (const auto &[chip, ptx] : code.ptx)
+    sections.push_back({NHC_SECTION_PTX, chip, ptx});
+  for (const auto &[chip, cubin] : code.cubin)
+    sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
+  sections.push_back({NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", code.launchTable});
+  return sections;
+}
+
+/// A cache entry back into CudaCode; nothing unless it has the launch
+/// table and the PTX of every chip.
+std::optional<CudaCode> cudaCodeFrom(std::vector<CachedSection> sections,
+                                     const std::vector<std::string> &chips) {
+  CudaCode code;
+  bool haveTable = false;
+  for (CachedSection &section : sections) {
+    if (section.kind == NHC_SECTION_PTX)
+      code.ptx.emplace_back(section.name, std::move(section.bytes));
+    else if (section.kind == NHC_SECTION_CUBIN)
+      code.cubin.emplace_back(section.name, std::move(section.bytes));
+    else if (section.kind == NHC_SECTION_LAUNCH_TABLE_JSON && !haveTable) {
+      code.launchTable = std::move(section.bytes);
+      haveTable = true;
+    } else
+      return std::nullopt;
+  }
+  if (!haveTable || code.ptx.size() != chips.size())
+    return std::nullopt;
+  for (size_t i = 0; i < chips.size(); ++i)
+    if (code.ptx[i].first != chips[i])
+      return std::nullopt;
+  return code;
 }
 } // namespace
 
@@ -131,59 +187,6 @@ FailureOr<std::string> emitHostLLVMIR(ModuleOp library) {
   return std::move(host->llvmIR);
 }
 
-namespace {
-/// The compile cache's key for compileCudaKernels: the options, and the
-/// ptxas that assembles the cubins.
-std::string cudaKey(ModuleOp library, const CudaTargetOptions &options) {
-  CudaToolchain tools = findCudaToolchain(options);
-  std::vector<std::string> parts = {"cuda",
-                                    options.features,
-                                    std::to_string(options.optLevel),
-                                    std::to_string(options.blockSize),
-                                    tools.cudaPath,
-                                    options.assemble ? "assemble" : "ptx"};
-  parts.insert(parts.end(), options.chips.begin(), options.chips.end());
-  // The files the code depends on: ptxas (the cubins) and libdevice.
-  llvm::SmallString<128> libdevice(tools.cudaPath);
-  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
-  for (const std::optional<std::string> &file :
-       {tools.ptxas, tools.cudaPath.empty()
-                         ? std::optional<std::string>()
-                         : std::optional<std::string>(libdevice.str())}) {
-    std::optional<std::string> id =
-        file ? CompileCache::fileIdentity(*file) : std::nullopt;
-    parts.push_back(id ? *id : "none");
-  }
-  parts.push_back(printedLibrary(library));
-  return CompileCache::key(std::vector<StringRef>(parts.begin(), parts.end()));
-}
-
-/// A cache entry back into CudaCode; nothing unless it has the launch
-/// table and the PTX of every chip.
-std::optional<CudaCode> cudaCodeFrom(std::vector<CachedSection> sections,
-                                     const std::vector<std::string> &chips) {
-  CudaCode code;
-  bool haveTable = false;
-  for (CachedSection &section : sections) {
-    if (section.kind == NHC_SECTION_PTX)
-      code.ptx.emplace_back(section.name, std::move(section.bytes));
-    else if (section.kind == NHC_SECTION_CUBIN)
-      code.cubin.emplace_back(section.name, std::move(section.bytes));
-    else if (section.kind == NHC_SECTION_LAUNCH_TABLE_JSON && !haveTable) {
-      code.launchTable = std::move(section.bytes);
-      haveTable = true;
-    } else
-      return std::nullopt;
-  }
-  if (!haveTable || code.ptx.size() != chips.size())
-    return std::nullopt;
-  for (size_t i = 0; i < chips.size(); ++i)
-    if (code.ptx[i].first != chips[i])
-      return std::nullopt;
-  return code;
-}
-} // namespace
-
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
                                        const std::vector<std::string> &chips,
                                        const CompileCache &cache) {
@@ -207,15 +210,8 @@ FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
     if (!image.cubin.empty())
       code.cubin.emplace_back(image.chip, std::move(image.cubin));
   }
-  if (!key.empty()) {
-    std::vector<CachedSection> sections;
-    for (auto &[chip, ptx] : code.ptx)
-      sections.push_back({NHC_SECTION_PTX, chip, ptx});
-    for (auto &[chip, cubin] : code.cubin)
-      sections.push_back({NHC_SECTION_CUBIN, chip, cubin});
-    sections.push_back({NHC_SECTION_LAUNCH_TABLE_JSON, "cuda", code.launchTable});
-    warnIfNotStored(library, cache, cache.store(key, sections));
-  }
+  if (!key.empty())
+    warnIfNotStored(library, cache, cache.store(key, cachedSections(code)));
   return code;
 }
 

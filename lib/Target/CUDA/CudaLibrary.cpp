@@ -21,10 +21,13 @@ using namespace mlir;
 using namespace mlir::nhc;
 
 namespace {
-bool hasLibdevice(StringRef root) {
+/// libdevice in the CUDA toolkit at `root`, if it is there.
+std::optional<std::string> findLibdevice(StringRef root) {
   SmallString<128> path(root);
   llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
-  return llvm::sys::fs::exists(path);
+  if (root.empty() || !llvm::sys::fs::exists(path))
+    return std::nullopt;
+  return path.str().str();
 }
 
 /// The toolkit root holding libdevice: the one ptxas lives in, else
@@ -34,10 +37,10 @@ std::string findCudaPath(const std::optional<std::string> &ptxas) {
     SmallString<128> root(*ptxas);
     llvm::sys::path::remove_filename(root); // .../bin
     llvm::sys::path::remove_filename(root); // toolkit root
-    if (hasLibdevice(root))
+    if (findLibdevice(root))
       return root.str().str();
   }
-  return hasLibdevice("/usr/local/cuda") ? "/usr/local/cuda" : "";
+  return findLibdevice("/usr/local/cuda") ? "/usr/local/cuda" : "";
 }
 
 std::string firstLine(StringRef text) { return text.split('\n').first.str(); }
@@ -51,6 +54,7 @@ CudaToolchain mlir::nhc::findCudaToolchain(const CudaTargetOptions &options) {
                       : std::optional<std::string>(options.ptxas);
   tools.cudaPath =
       options.cudaPath.empty() ? findCudaPath(tools.ptxas) : options.cudaPath;
+  tools.libdevice = findLibdevice(tools.cudaPath);
   return tools;
 }
 

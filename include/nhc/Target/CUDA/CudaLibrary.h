@@ -80,6 +80,8 @@ struct CudaToolchain {
   /// lives in, else /usr/local/cuda if it has libdevice; empty leaves the
   /// choice to MLIR's NVVM target.
   std::string cudaPath;
+  /// libdevice under cudaPath, when it is there.
+  std::optional<std::string> libdevice;
 };
 CudaToolchain findCudaToolchain(const CudaTargetOptions &options);
 
