@@ -2,104 +2,432 @@
 // decode gemm of a few rows of A on BF16 weights in one launch, A read as
 // f32 and W widened exactly in registers (no pass rounding A to bf16 before
 // a cuBLASLt product: the cuda backend's decode gemms, docs/runtime.md), f32
-// products and sums. Blocks of 256 threads, one warp per row j of W (8 rows
-// a block), each lane a share of the row (@nhc_gemv_bf16_dot), each weight
-// used for a pair of rows of A (or the last one alone, a constant per call
-// so that the loops over rows unroll). Then per live row the warp's 32
-// partial sums are added by a xor butterfly of warp shuffles (strides 16,
-// 8, 4, 2, 1: every lane gets the same sum, lane 0's order that of a
-// halving tree; no workgroup memory, no barrier) and lane r writes
-// C[t0 + r, j] (plus the old value when `accumulate`). Pairs keep the
-// registers few (48 on sm_90, 51 on sm_80, where groups of up to 8 rows
-// took 80 to 128), so that more warps, and more loads, are in flight per
-// SM (5 blocks rather than 2 or 3); past 2 rows W
-// is streamed once per pair, so the cuda backend uses this kernel for a
-// step of at most 2 rows, where the weights' stream is the limit
-// (docs/runtime.md, "Decode gemms"). `act` applies to A's elements as they
-// are read, again per row of W: a copy of the loops each for none and relu²
-// (the code a constant), and one for any other code taking a row of A at a
-// time. Same products as the portable form; the sums run in another order.
+// products and sums.
+//
+// A block of 256 threads takes 4 rows j0 .. j0 + 3 of W and splits k over
+// its threads (@nhc_gemv_bf16_share): when k % 8 == 0 and W is 16-byte
+// aligned, thread x reads 16-byte chunks x, x + 256, ... of each of the 4
+// rows (a warp 512 consecutive bytes of a row per load, 4 loads in flight
+// per thread), and the same 8 elements of A once for all 4 rows (two
+// 16-byte loads per row of A when A's rows are 16-byte aligned). The reuse
+// of A across 4 rows of W keeps A's traffic through L1 at about the
+// weights' own; one row of W per warp read A once per row. Else one weight
+// at a time. Each weight is used for a pair of rows of A (or the last row
+// alone, a constant per call so that the loops over rows unroll); past 2
+// rows W is streamed once per pair, so the cuda backend uses this kernel
+// for a step of at most 2 rows, where the weights' stream is the limit
+// (docs/runtime.md, "Decode gemms"). The block's 8 partial sums per thread
+// are added by a xor butterfly of warp shuffles and then, in workgroup
+// memory, over the 8 warps in order (@nhc_gemv_block_store). `act` applies
+// to A's elements as they are read: a copy of the loops each for none and
+// relu² (the code a constant), and one for any other code taking a row of A
+// at a time. Same products as the portable form; the sums run in another
+// order.
 func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
                                      %c: memref<?xf32>, %m: index, %n: index,
                                      %k: index, %lda: index, %ldc: index,
                                      %accumulate: index, %act: index)
     attributes {nhc.gpu_variant_of = "nhc_gemv_bf16"} {
   %c1 = arith.constant 1 : index
-  %c7 = arith.constant 7 : index
-  %c8 = arith.constant 8 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
   %c256 = arith.constant 256 : index
-  %n7 = arith.addi %n, %c7 : index
-  %rowBlocks = arith.divui %n7, %c8 : index
+  %n3 = arith.addi %n, %c3 : index
+  %rowBlocks = arith.divui %n3, %c4 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %rowBlocks, %gy = %c1, %gz = %c1)
-             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+             workgroup(%partial : memref<64xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
     %two = arith.constant 2 : index
-    %eight = arith.constant 8 : index
-    %c32 = arith.constant 32 : index
-    %warp = arith.divui %tx, %c32 : index
-    %lane = arith.remui %tx, %c32 : index
-    %rowBase = arith.muli %bx, %eight : index
-    %j = arith.addi %rowBase, %warp : index
-    // Warps past the last row compute row n - 1 again and store nothing:
-    // every lane takes part in its warp's shuffles (the emulation runs
-    // shuffles only where the whole block reaches them).
-    %hasRow = arith.cmpi ult, %j, %n : index
-    %nLast = arith.subi %n, %one : index
-    %jSafe = arith.select %hasRow, %j, %nLast : index
+    %four = arith.constant 4 : index
+    %j0 = arith.muli %bx, %four : index
     %add = arith.cmpi ne, %accumulate, %c0 : index
     %none = arith.constant -1 : index
     %activate = arith.cmpi sge, %act, %c0 : index
     %relu2 = arith.cmpi eq, %act, %c0 : index // nhc_conv_activate's code
     %other = arith.cmpi ugt, %act, %c0 : index
     %otherAct = arith.andi %activate, %other : i1
+    %wChunks = func.call @nhc_gemv_w_chunks(%w, %k) : (memref<?xi8>, index) -> i1
+    %aVectors = func.call @nhc_gemv_a_vectors(%a, %lda) : (memref<?xf32>, index) -> i1
     scf.if %otherAct {
       // Any other activation: a row of A at a time (its code stays out of
       // the loops over rows).
       scf.for %t = %c0 to %m step %one {
-        %d = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t, %m, %lda, %one, %act)
-            : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
-        %sums = func.call @nhc_gemv_warp_sums(%d, %one) : (vector<2xf32>, index) -> vector<2xf32>
-        %dot = vector.extract %sums[0] : f32 from vector<2xf32>
-        %lead = arith.cmpi eq, %lane, %c0 : index
-        %writes = arith.andi %lead, %hasRow : i1
-        scf.if %writes {
-          func.call @nhc_gemv_store(%c, %dot, %t, %j, %ldc, %add)
-              : (memref<?xf32>, f32, index, index, index, i1) -> ()
-        }
+        %s = func.call @nhc_gemv_bf16_share(%a, %w, %j0, %n, %k, %tx, %t, %m, %lda, %one, %act, %wChunks, %aVectors)
+            : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index, index, i1, i1) -> vector<8xf32>
+        func.call @nhc_gemv_block_store(%s, %one, %tx, %partial, %c, %t, %m, %j0, %n, %ldc, %add)
+            : (vector<8xf32>, index, index, memref<64xf32, #gpu.address_space<workgroup>>, memref<?xf32>, index, index, index, index, index, i1) -> ()
       }
     } else {
       // None or relu²: pairs of rows, the code a constant in each copy.
       scf.for %t0 = %c0 to %m step %two {
-        %acc = scf.if %relu2 -> (vector<2xf32>) {
-          %dr = func.call @nhc_gemv_bf16_pair(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c0)
-              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<2xf32>
-          scf.yield %dr : vector<2xf32>
+        %left = arith.subi %m, %t0 : index
+        %both = arith.cmpi uge, %left, %two : index
+        %rows = arith.select %both, %two, %one : index
+        %s = scf.if %relu2 -> (vector<8xf32>) {
+          %sr = func.call @nhc_gemv_bf16_pair(%a, %w, %j0, %n, %k, %tx, %t0, %m, %lda, %c0, %wChunks, %aVectors)
+              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index, i1, i1) -> vector<8xf32>
+          scf.yield %sr : vector<8xf32>
         } else {
-          %dn = func.call @nhc_gemv_bf16_pair(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %none)
-              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index) -> vector<2xf32>
-          scf.yield %dn : vector<2xf32>
+          %sn = func.call @nhc_gemv_bf16_pair(%a, %w, %j0, %n, %k, %tx, %t0, %m, %lda, %none, %wChunks, %aVectors)
+              : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index, i1, i1) -> vector<8xf32>
+          scf.yield %sn : vector<8xf32>
         }
-        // Lane r of the warp writes row t0 + r of its column j, its sum
-        // chosen by a select (a position depending on the lane would put
-        // the sums in local memory).
-        %s0 = vector.extract %acc[0] : f32 from vector<2xf32>
-        %s1 = vector.extract %acc[1] : f32 from vector<2xf32>
-        %second = arith.cmpi eq, %lane, %one : index
-        %mine = arith.select %second, %s1, %s0 : f32
-        %t = arith.addi %t0, %lane : index
-        %isRowLane = arith.cmpi ult, %lane, %two : index
-        %inA = arith.cmpi ult, %t, %m : index
-        %writes0 = arith.andi %isRowLane, %inA : i1
-        %writes = arith.andi %writes0, %hasRow : i1
-        scf.if %writes {
-          func.call @nhc_gemv_store(%c, %mine, %t, %j, %ldc, %add)
-              : (memref<?xf32>, f32, index, index, index, i1) -> ()
-        }
+        func.call @nhc_gemv_block_store(%s, %rows, %tx, %partial, %c, %t0, %m, %j0, %n, %ldc, %add)
+            : (vector<8xf32>, index, index, memref<64xf32, #gpu.address_space<workgroup>>, memref<?xf32>, index, index, index, index, index, i1) -> ()
       }
     }
     gpu.terminator
   }
+  return
+}
+
+// Whether W's rows can be read in 16-byte chunks: k % 8 == 0 and W's first
+// byte 16-byte aligned (the cuda backend's weights are; a view into other
+// memory need not be).
+func.func private @nhc_gemv_w_chunks(%w: memref<?xi8>, %k: index) -> i1 {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %kRem = arith.remui %k, %c8 : index
+  %kFits = arith.cmpi eq, %kRem, %c0 : index
+  %base, %offset, %size, %stride = memref.extract_strided_metadata %w
+      : memref<?xi8> -> memref<i8>, index, index, index
+  %pointer = memref.extract_aligned_pointer_as_index %w : memref<?xi8> -> index
+  %first = arith.addi %pointer, %offset : index
+  %misaligned = arith.remui %first, %c16 : index
+  %aligned = arith.cmpi eq, %misaligned, %c0 : index
+  %fits = arith.andi %kFits, %aligned : i1
+  return %fits : i1
+}
+
+// Whether every row of A starts 16-byte aligned (lda % 4 == 0 and A's
+// first element aligned), so that 4 elements at a multiple of 4 are one
+// 16-byte load.
+func.func private @nhc_gemv_a_vectors(%a: memref<?xf32>, %lda: index) -> i1 {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %ldaRem = arith.remui %lda, %c4 : index
+  %ldaFits = arith.cmpi eq, %ldaRem, %c0 : index
+  %base, %offset, %size, %stride = memref.extract_strided_metadata %a
+      : memref<?xf32> -> memref<f32>, index, index, index
+  %pointer = memref.extract_aligned_pointer_as_index %a : memref<?xf32> -> index
+  %offsetBytes = arith.muli %offset, %c4 : index
+  %first = arith.addi %pointer, %offsetBytes : index
+  %misaligned = arith.remui %first, %c16 : index
+  %aligned = arith.cmpi eq, %misaligned, %c0 : index
+  %fits = arith.andi %ldaFits, %aligned : i1
+  return %fits : i1
+}
+
+// Thread tx's share of rows j0 .. j0 + 3 of W (rows past n read row n - 1
+// again) times the pair of rows t0, t0 + 1 of A (or t0 alone when it is
+// the last).
+func.func private @nhc_gemv_bf16_pair(%a: memref<?xf32>, %w: memref<?xi8>,
+                                      %j0: index, %n: index, %k: index,
+                                      %tx: index, %t0: index, %m: index,
+                                      %lda: index, %act: index,
+                                      %wChunks: i1, %aVectors: i1)
+    -> vector<8xf32> {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %left = arith.subi %m, %t0 : index
+  %both = arith.cmpi uge, %left, %c2 : index
+  %sum = scf.if %both -> (vector<8xf32>) {
+    %s2 = func.call @nhc_gemv_bf16_share(%a, %w, %j0, %n, %k, %tx, %t0, %m, %lda, %c2, %act, %wChunks, %aVectors)
+        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index, index, i1, i1) -> vector<8xf32>
+    scf.yield %s2 : vector<8xf32>
+  } else {
+    %s1 = func.call @nhc_gemv_bf16_share(%a, %w, %j0, %n, %k, %tx, %t0, %m, %lda, %c1, %act, %wChunks, %aVectors)
+        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index, index, i1, i1) -> vector<8xf32>
+    scf.yield %s1 : vector<8xf32>
+  }
+  return %sum : vector<8xf32>
+}
+
+// Row r of W's products with row s of A (`rows` of them, a constant at each
+// call: 1 or 2, all before m) in element r * 2 + s: thread tx's share, k
+// split over the block's 256 threads. With `wChunks` (@nhc_gemv_w_chunks)
+// the 16-byte chunks tx, tx + 256, ... of the 4 rows, their 4 loads issued
+// together, and each row of A's 8 elements read once for all 4 rows
+// (@nhc_gemv_a8); else the weights tx, tx + 256, ... one at a time.
+func.func private @nhc_gemv_bf16_share(%a: memref<?xf32>, %w: memref<?xi8>,
+                                       %j0: index, %n: index, %k: index,
+                                       %tx: index, %t0: index, %m: index,
+                                       %lda: index, %rows: index,
+                                       %act: index, %wChunks: i1,
+                                       %aVectors: i1) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c256 = arith.constant 256 : index
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %activate = arith.cmpi sge, %act, %c0 : index
+  %nLast = arith.subi %n, %c1 : index
+  %j1u = arith.addi %j0, %c1 : index
+  %j2u = arith.addi %j0, %c2 : index
+  %j3u = arith.addi %j0, %c3 : index
+  %j0s = arith.minui %j0, %nLast : index
+  %j1 = arith.minui %j1u, %nLast : index
+  %j2 = arith.minui %j2u, %nLast : index
+  %j3 = arith.minui %j3u, %nLast : index
+  %bytes = memref.dim %w, %c0 : memref<?xi8>
+  %sum = scf.if %wChunks -> (vector<8xf32>) {
+    %wordCount = arith.divui %bytes, %c4 : index
+    %w32 = memref.view %w[%c0][%wordCount] : memref<?xi8> to memref<?xi32>
+    %rowWords = arith.divui %k, %c2 : index
+    %chunks = arith.divui %k, %c8 : index
+    %r0 = arith.muli %j0s, %rowWords : index
+    %r1 = arith.muli %j1, %rowWords : index
+    %r2 = arith.muli %j2, %rowWords : index
+    %r3 = arith.muli %j3, %rowWords : index
+    %s = scf.for %ch = %tx to %chunks step %c256
+        iter_args(%acc = %zeros) -> (vector<8xf32>) {
+      %q = arith.muli %ch, %c4 : index
+      %q0 = arith.addi %r0, %q : index
+      %q1 = arith.addi %r1, %q : index
+      %q2 = arith.addi %r2, %q : index
+      %q3 = arith.addi %r3, %q : index
+      %w0 = vector.load %w32[%q0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %w1 = vector.load %w32[%q1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %w2 = vector.load %w32[%q2] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %w3 = vector.load %w32[%q3] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %i = arith.muli %ch, %c8 : index
+      %next = scf.for %r = %c0 to %rows step %c1
+          iter_args(%x = %acc) -> (vector<8xf32>) {
+        %t = arith.addi %t0, %r : index
+        %av = func.call @nhc_gemv_a8(%a, %t, %lda, %i, %aVectors, %activate, %act)
+            : (memref<?xf32>, index, index, index, i1, i1, index) -> vector<8xf32>
+        %x0 = func.call @nhc_gemv_fma8(%x, %r, %w0, %av)
+            : (vector<8xf32>, index, vector<4xi32>, vector<8xf32>) -> vector<8xf32>
+        %r2s = arith.addi %r, %c2 : index
+        %x1 = func.call @nhc_gemv_fma8(%x0, %r2s, %w1, %av)
+            : (vector<8xf32>, index, vector<4xi32>, vector<8xf32>) -> vector<8xf32>
+        %r4s = arith.addi %r, %c4 : index
+        %x2 = func.call @nhc_gemv_fma8(%x1, %r4s, %w2, %av)
+            : (vector<8xf32>, index, vector<4xi32>, vector<8xf32>) -> vector<8xf32>
+        %r6s = arith.addi %r4s, %c2 : index
+        %x3 = func.call @nhc_gemv_fma8(%x2, %r6s, %w3, %av)
+            : (vector<8xf32>, index, vector<4xi32>, vector<8xf32>) -> vector<8xf32>
+        scf.yield %x3 : vector<8xf32>
+      }
+      scf.yield %next : vector<8xf32>
+    }
+    scf.yield %s : vector<8xf32>
+  } else {
+    %halfCount = arith.divui %bytes, %c2 : index
+    %w16 = memref.view %w[%c0][%halfCount] : memref<?xi8> to memref<?xi16>
+    %r0 = arith.muli %j0s, %k : index
+    %r1 = arith.muli %j1, %k : index
+    %r2 = arith.muli %j2, %k : index
+    %r3 = arith.muli %j3, %k : index
+    %s = scf.for %i = %tx to %k step %c256
+        iter_args(%acc = %zeros) -> (vector<8xf32>) {
+      %v0 = func.call @nhc_gemv_bf16_at(%w16, %r0, %i) : (memref<?xi16>, index, index) -> f32
+      %v1 = func.call @nhc_gemv_bf16_at(%w16, %r1, %i) : (memref<?xi16>, index, index) -> f32
+      %v2 = func.call @nhc_gemv_bf16_at(%w16, %r2, %i) : (memref<?xi16>, index, index) -> f32
+      %v3 = func.call @nhc_gemv_bf16_at(%w16, %r3, %i) : (memref<?xi16>, index, index) -> f32
+      %wv = vector.from_elements %v0, %v1, %v2, %v3 : vector<4xf32>
+      %next = scf.for %r = %c0 to %rows step %c1
+          iter_args(%x = %acc) -> (vector<8xf32>) {
+        %t = arith.addi %t0, %r : index
+        %row = arith.muli %t, %lda : index
+        %ai = arith.addi %row, %i : index
+        %ar = memref.load %a[%ai] : memref<?xf32>
+        %av = func.call @nhc_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
+        %y = scf.for %jr = %c0 to %c4 step %c1
+            iter_args(%z = %x) -> (vector<8xf32>) {
+          %wj = vector.extract %wv[%jr] : f32 from vector<4xf32>
+          %pos0 = arith.muli %jr, %c2 : index
+          %pos = arith.addi %pos0, %r : index
+          %old = vector.extract %z[%pos] : f32 from vector<8xf32>
+          %fma = math.fma %av, %wj, %old : f32
+          %z2 = vector.insert %fma, %z[%pos] : f32 into vector<8xf32>
+          scf.yield %z2 : vector<8xf32>
+        }
+        scf.yield %y : vector<8xf32>
+      }
+      scf.yield %next : vector<8xf32>
+    }
+    scf.yield %s : vector<8xf32>
+  }
+  return %sum : vector<8xf32>
+}
+
+// The weight at element `i` of the row starting at element `row`, widened
+// exactly.
+func.func private @nhc_gemv_bf16_at(%w16: memref<?xi16>, %row: index,
+                                    %i: index) -> f32 {
+  %at = arith.addi %row, %i : index
+  %bits = memref.load %w16[%at] : memref<?xi16>
+  %wide = arith.extui %bits : i16 to i32
+  %v = func.call @nhc_gemv_bf16_low(%wide) : (i32) -> f32
+  return %v : f32
+}
+
+// act(A[t, i .. i + 7]) (i a multiple of 8): two 16-byte loads when
+// `vectors` (@nhc_gemv_a_vectors), else eight.
+func.func private @nhc_gemv_a8(%a: memref<?xf32>, %t: index, %lda: index,
+                               %i: index, %vectors: i1, %activate: i1,
+                               %act: index) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c5 = arith.constant 5 : index
+  %c6 = arith.constant 6 : index
+  %c7 = arith.constant 7 : index
+  %c8 = arith.constant 8 : index
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %row = arith.muli %t, %lda : index
+  %at = arith.addi %row, %i : index
+  %loaded = scf.if %vectors -> (vector<8xf32>) {
+    %at4 = arith.addi %at, %c4 : index
+    %lo = vector.load %a[%at] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %hi = vector.load %a[%at4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %both = vector.shuffle %lo, %hi [0, 1, 2, 3, 4, 5, 6, 7] : vector<4xf32>, vector<4xf32>
+    scf.yield %both : vector<8xf32>
+  } else {
+    %each = scf.for %e = %c0 to %c8 step %c1
+        iter_args(%v = %zeros) -> (vector<8xf32>) {
+      %ae = arith.addi %at, %e : index
+      %x = memref.load %a[%ae] : memref<?xf32>
+      %v2 = vector.insert %x, %v[%e] : f32 into vector<8xf32>
+      scf.yield %v2 : vector<8xf32>
+    }
+    scf.yield %each : vector<8xf32>
+  }
+  // One call per element, the positions constants: a loop around a code
+  // that is not a constant stays a loop and takes the vector to memory.
+  %v1 = func.call @nhc_gemv_activate_at(%loaded, %c0, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v2 = func.call @nhc_gemv_activate_at(%v1, %c1, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v3 = func.call @nhc_gemv_activate_at(%v2, %c2, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v4 = func.call @nhc_gemv_activate_at(%v3, %c3, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v5 = func.call @nhc_gemv_activate_at(%v4, %c4, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v6 = func.call @nhc_gemv_activate_at(%v5, %c5, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v7 = func.call @nhc_gemv_activate_at(%v6, %c6, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  %v8 = func.call @nhc_gemv_activate_at(%v7, %c7, %activate, %act)
+      : (vector<8xf32>, index, i1, index) -> vector<8xf32>
+  return %v8 : vector<8xf32>
+}
+
+// v with element e replaced by act(v[e]) when `activate`.
+func.func private @nhc_gemv_activate_at(%v: vector<8xf32>, %e: index,
+                                        %activate: i1, %act: index)
+    -> vector<8xf32> {
+  %x = vector.extract %v[%e] : f32 from vector<8xf32>
+  %y = func.call @nhc_maybe_activate(%x, %activate, %act) : (f32, i1, index) -> f32
+  %out = vector.insert %y, %v[%e] : f32 into vector<8xf32>
+  return %out : vector<8xf32>
+}
+
+// acc[at] plus the products of a chunk's 8 weights (`chunk`: 4 words, each
+// the low half first, little-endian) with av's 8 elements, in order.
+func.func private @nhc_gemv_fma8(%acc: vector<8xf32>, %at: index,
+                                 %chunk: vector<4xi32>, %av: vector<8xf32>)
+    -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %start = vector.extract %acc[%at] : f32 from vector<8xf32>
+  %sum = scf.for %q = %c0 to %c4 step %c1 iter_args(%s = %start) -> (f32) {
+    %word = vector.extract %chunk[%q] : i32 from vector<4xi32>
+    %lo = func.call @nhc_gemv_bf16_low(%word) : (i32) -> f32
+    %hi = func.call @nhc_gemv_bf16_high(%word) : (i32) -> f32
+    %e0 = arith.muli %q, %c2 : index
+    %e1 = arith.addi %e0, %c1 : index
+    %a0 = vector.extract %av[%e0] : f32 from vector<8xf32>
+    %a1 = vector.extract %av[%e1] : f32 from vector<8xf32>
+    %s1 = math.fma %a0, %lo, %s : f32
+    %s2 = math.fma %a1, %hi, %s1 : f32
+    scf.yield %s2 : f32
+  }
+  %out = vector.insert %sum, %acc[%at] : f32 into vector<8xf32>
+  return %out : vector<8xf32>
+}
+
+// Adds the block's shares (element r * 2 + s: row j0 + r of W times row
+// t0 + s of A, for s < rows) and stores C[t0 + s, j0 + r] for the rows
+// before m and n (plus the old value when `add`). Each warp's lanes by a
+// xor butterfly (nhc_warp_sum), its lane 0 putting the 8 sums in
+// partial[warp * 8 ..]; behind a barrier thread e < 8 adds element e over
+// the 8 warps in order. Every thread meets the same two barriers; the
+// second lets the next call reuse `partial` at once.
+func.func private @nhc_gemv_block_store(
+    %acc: vector<8xf32>, %rows: index, %tx: index,
+    %partial: memref<64xf32, #gpu.address_space<workgroup>>,
+    %c: memref<?xf32>, %t0: index, %m: index, %j0: index, %n: index,
+    %ldc: index, %add: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %summed = scf.for %e = %c0 to %c8 step %c1
+      iter_args(%v = %acc) -> (vector<8xf32>) {
+    %s = arith.remui %e, %c2 : index
+    %live = arith.cmpi ult, %s, %rows : index
+    %next = scf.if %live -> (vector<8xf32>) {
+      %x = vector.extract %v[%e] : f32 from vector<8xf32>
+      %y = func.call @nhc_warp_sum(%x) : (f32) -> f32
+      %v2 = vector.insert %y, %v[%e] : f32 into vector<8xf32>
+      scf.yield %v2 : vector<8xf32>
+    } else {
+      scf.yield %v : vector<8xf32>
+    }
+    scf.yield %next : vector<8xf32>
+  }
+  %warp = arith.divui %tx, %c32 : index
+  %lane = arith.remui %tx, %c32 : index
+  %lead = arith.cmpi eq, %lane, %c0 : index
+  scf.if %lead {
+    %first = arith.muli %warp, %c8 : index
+    scf.for %e = %c0 to %c8 step %c1 {
+      %x = vector.extract %summed[%e] : f32 from vector<8xf32>
+      %at = arith.addi %first, %e : index
+      memref.store %x, %partial[%at] : memref<64xf32, #gpu.address_space<workgroup>>
+    }
+  }
+  gpu.barrier
+  %writer = arith.cmpi ult, %tx, %c8 : index
+  scf.if %writer {
+    %s = arith.remui %tx, %c2 : index
+    %r = arith.divui %tx, %c2 : index
+    %t = arith.addi %t0, %s : index
+    %j = arith.addi %j0, %r : index
+    %start = memref.load %partial[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
+    %total = scf.for %wp = %c1 to %c8 step %c1 iter_args(%x = %start) -> (f32) {
+      %base = arith.muli %wp, %c8 : index
+      %at = arith.addi %base, %tx : index
+      %y = memref.load %partial[%at] : memref<64xf32, #gpu.address_space<workgroup>>
+      %sum = arith.addf %x, %y : f32
+      scf.yield %sum : f32
+    }
+    %rowLive = arith.cmpi ult, %s, %rows : index
+    %inA = arith.cmpi ult, %t, %m : index
+    %inW = arith.cmpi ult, %j, %n : index
+    %live0 = arith.andi %rowLive, %inA : i1
+    %live = arith.andi %live0, %inW : i1
+    scf.if %live {
+      func.call @nhc_gemv_store(%c, %total, %t, %j, %ldc, %add)
+          : (memref<?xf32>, f32, index, index, index, i1) -> ()
+    }
+  }
+  gpu.barrier
   return
 }
 
@@ -120,45 +448,6 @@ func.func private @nhc_gemv_store(%c: memref<?xf32>, %dot: f32, %t: index,
   return
 }
 
-// Row j of W times rows t0 and t0 + 1 of A (or t0 alone when it is the
-// last), the warp's sums in every lane.
-func.func private @nhc_gemv_bf16_pair(%a: memref<?xf32>, %w: memref<?xi8>,
-                                      %jSafe: index, %k: index, %lane: index,
-                                      %t0: index, %m: index, %lda: index,
-                                      %act: index) -> vector<2xf32> {
-  %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %left = arith.subi %m, %t0 : index
-  %both = arith.cmpi uge, %left, %c2 : index
-  %sum = scf.if %both -> (vector<2xf32>) {
-    %d2p = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c2, %act)
-        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
-    %d2 = func.call @nhc_gemv_warp_sums(%d2p, %c2) : (vector<2xf32>, index) -> vector<2xf32>
-    scf.yield %d2 : vector<2xf32>
-  } else {
-    %d1p = func.call @nhc_gemv_bf16_dot(%a, %w, %jSafe, %k, %lane, %t0, %m, %lda, %c1, %act)
-        : (memref<?xf32>, memref<?xi8>, index, index, index, index, index, index, index, index) -> vector<2xf32>
-    %d1 = func.call @nhc_gemv_warp_sums(%d1p, %c1) : (vector<2xf32>, index) -> vector<2xf32>
-    scf.yield %d1 : vector<2xf32>
-  }
-  return %sum : vector<2xf32>
-}
-
-// acc[r] summed over the warp's lanes into every lane, for r < rows (a
-// constant at each call; nhc_warp_sum, block_reduce_gpu.mlir).
-func.func private @nhc_gemv_warp_sums(%acc: vector<2xf32>, %rows: index)
-    -> vector<2xf32> {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %sums = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<2xf32>) {
-    %x = vector.extract %s[%r] : f32 from vector<2xf32>
-    %x5 = func.call @nhc_warp_sum(%x) : (f32) -> f32
-    %next = vector.insert %x5, %s[%r] : f32 into vector<2xf32>
-    scf.yield %next : vector<2xf32>
-  }
-  return %sums : vector<2xf32>
-}
-
 // The bf16 in the low 16 bits of `word`, widened exactly.
 func.func private @nhc_gemv_bf16_low(%word: i32) -> f32 {
   %c16 = arith.constant 16 : i32
@@ -173,136 +462,4 @@ func.func private @nhc_gemv_bf16_high(%word: i32) -> f32 {
   %high = arith.andi %word, %mask : i32
   %f = arith.bitcast %high : i32 to f32
   return %f : f32
-}
-
-// One thread's share of row j of W times rows t0 .. t0 + rows - 1 of A
-// (`rows` a constant at each call: 1 or 2; rows past m add nothing),
-// in lanes 0 .. rows - 1 of the result. When k is even the lane reads
-// 32-bit words (two weights) lane, lane + 32, ... of the row: 128
-// consecutive bytes per warp and load, four such loads per step, so that a
-// warp has 512 bytes in flight, and the lanes' elements of A are 8 bytes
-// apart (two cache lines per load of A). Else one weight at a time.
-func.func private @nhc_gemv_bf16_dot(%a: memref<?xf32>, %w: memref<?xi8>,
-                                     %j: index, %k: index, %lane: index,
-                                     %t0: index, %m: index, %lda: index,
-                                     %rows: index, %act: index) -> vector<2xf32> {
-  %c0 = arith.constant 0 : index
-  %c2 = arith.constant 2 : index
-  %c4 = arith.constant 4 : index
-  %c32 = arith.constant 32 : index
-  %c64 = arith.constant 64 : index
-  %c96 = arith.constant 96 : index
-  %c128 = arith.constant 128 : index
-  %zeros = arith.constant dense<0.0> : vector<2xf32>
-  %bytes = memref.dim %w, %c0 : memref<?xi8>
-  %kRem = arith.remui %k, %c2 : index
-  %wordsFit = arith.cmpi eq, %kRem, %c0 : index
-  %sum = scf.if %wordsFit -> (vector<2xf32>) {
-    %wordCount = arith.divui %bytes, %c4 : index
-    %w32 = memref.view %w[%c0][%wordCount] : memref<?xi8> to memref<?xi32>
-    %half = arith.divui %k, %c2 : index
-    %rowWord = arith.muli %j, %half : index
-    %steps = arith.divui %half, %c128 : index
-    %fullEnd = arith.muli %steps, %c128 : index
-    %rowLane = arith.addi %rowWord, %lane : index
-    %full = scf.for %base = %c0 to %fullEnd step %c128
-        iter_args(%acc = %zeros) -> (vector<2xf32>) {
-      // Four independent loads first, then their products.
-      %at0 = arith.addi %rowLane, %base : index
-      %at1 = arith.addi %at0, %c32 : index
-      %at2 = arith.addi %at0, %c64 : index
-      %at3 = arith.addi %at0, %c96 : index
-      %word0 = memref.load %w32[%at0] : memref<?xi32>
-      %word1 = memref.load %w32[%at1] : memref<?xi32>
-      %word2 = memref.load %w32[%at2] : memref<?xi32>
-      %word3 = memref.load %w32[%at3] : memref<?xi32>
-      %q0 = arith.addi %base, %lane : index
-      %i0 = arith.muli %q0, %c2 : index
-      %i1 = arith.addi %i0, %c64 : index
-      %i2 = arith.addi %i1, %c64 : index
-      %i3 = arith.addi %i2, %c64 : index
-      %s1 = func.call @nhc_gemv_bf16_word(%a, %word0, %i0, %t0, %m, %lda, %rows, %acc, %act)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      %s2 = func.call @nhc_gemv_bf16_word(%a, %word1, %i1, %t0, %m, %lda, %rows, %s1, %act)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      %s3 = func.call @nhc_gemv_bf16_word(%a, %word2, %i2, %t0, %m, %lda, %rows, %s2, %act)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      %s4 = func.call @nhc_gemv_bf16_word(%a, %word3, %i3, %t0, %m, %lda, %rows, %s3, %act)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      scf.yield %s4 : vector<2xf32>
-    }
-    // The row's last half % 128 words, one per lane at a time.
-    %first = arith.addi %fullEnd, %lane : index
-    %s = scf.for %q = %first to %half step %c32
-        iter_args(%acc = %full) -> (vector<2xf32>) {
-      %at = arith.addi %rowWord, %q : index
-      %word = memref.load %w32[%at] : memref<?xi32>
-      %i = arith.muli %q, %c2 : index
-      %next = func.call @nhc_gemv_bf16_word(%a, %word, %i, %t0, %m, %lda, %rows, %acc, %act)
-          : (memref<?xf32>, i32, index, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      scf.yield %next : vector<2xf32>
-    }
-    scf.yield %s : vector<2xf32>
-  } else {
-    %halfCount = arith.divui %bytes, %c2 : index
-    %w16 = memref.view %w[%c0][%halfCount] : memref<?xi8> to memref<?xi16>
-    %rowHalf = arith.muli %j, %k : index
-    %s = scf.for %i = %lane to %k step %c32
-        iter_args(%acc = %zeros) -> (vector<2xf32>) {
-      %wi = arith.addi %rowHalf, %i : index
-      %bits = memref.load %w16[%wi] : memref<?xi16>
-      %wide = arith.extui %bits : i16 to i32
-      %v = func.call @nhc_gemv_bf16_low(%wide) : (i32) -> f32
-      %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %v, %t0, %m, %lda, %rows, %acc, %act)
-          : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-      scf.yield %s1 : vector<2xf32>
-    }
-    scf.yield %s : vector<2xf32>
-  }
-  return %sum : vector<2xf32>
-}
-
-// The two weights of `word` (elements i and i + 1 of the row: the low half
-// first, little-endian) times rows t0 .. t0 + rows - 1 of A, added to acc.
-func.func private @nhc_gemv_bf16_word(%a: memref<?xf32>, %word: i32,
-                                      %i: index, %t0: index, %m: index,
-                                      %lda: index, %rows: index,
-                                      %acc: vector<2xf32>, %act: index)
-    -> vector<2xf32> {
-  %c1 = arith.constant 1 : index
-  %lo = func.call @nhc_gemv_bf16_low(%word) : (i32) -> f32
-  %hi = func.call @nhc_gemv_bf16_high(%word) : (i32) -> f32
-  %s1 = func.call @nhc_gemv_fma_rows(%a, %i, %lo, %t0, %m, %lda, %rows, %acc, %act)
-      : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-  %i1 = arith.addi %i, %c1 : index
-  %s2 = func.call @nhc_gemv_fma_rows(%a, %i1, %hi, %t0, %m, %lda, %rows, %s1, %act)
-      : (memref<?xf32>, index, f32, index, index, index, index, vector<2xf32>, index) -> vector<2xf32>
-  return %s2 : vector<2xf32>
-}
-
-// acc[r] + act(A[t0 + r, i]) * wv (one fma) for r < rows; rows past m add
-// nothing (they read row m - 1's element, which exists).
-func.func private @nhc_gemv_fma_rows(%a: memref<?xf32>, %i: index, %wv: f32,
-                                     %t0: index, %m: index, %lda: index,
-                                     %rows: index, %acc: vector<2xf32>,
-                                     %act: index) -> vector<2xf32> {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %mLast = arith.subi %m, %c1 : index
-  %activate = arith.cmpi sge, %act, %c0 : index
-  %next = scf.for %r = %c0 to %rows step %c1 iter_args(%s = %acc) -> (vector<2xf32>) {
-    %t = arith.addi %t0, %r : index
-    %inA = arith.cmpi ult, %t, %m : index
-    %tSafe = arith.select %inA, %t, %mLast : index
-    %row = arith.muli %tSafe, %lda : index
-    %ai = arith.addi %row, %i : index
-    %ar = memref.load %a[%ai] : memref<?xf32>
-    %av = func.call @nhc_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
-    %old = vector.extract %s[%r] : f32 from vector<2xf32>
-    %fma = math.fma %av, %wv, %old : f32
-    %sum = arith.select %inA, %fma, %old : f32
-    %s2 = vector.insert %sum, %s[%r] : f32 into vector<2xf32>
-    scf.yield %s2 : vector<2xf32>
-  }
-  return %next : vector<2xf32>
 }

@@ -75,21 +75,43 @@ uint32_t randomBits(Storage s, std::mt19937 &rng) {
   }
 }
 
+/// Where A and W lie: A's row stride past k, and whether A's and W's first
+/// elements are 16-byte aligned (the GPU form reads 16-byte vectors of
+/// each only where they are, one element at a time elsewhere).
+struct Layout {
+  int64_t ldaPad = 3;
+  bool alignA = true, alignW = true;
+};
+
+/// The first element of a buffer of `elementBytes` elements at `base` that
+/// lies 16-byte aligned (`aligned`) or one element past such a place.
+size_t firstAt(const void *base, size_t elementBytes, bool aligned) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
+  size_t first = (16 - address % 16) % 16 / elementBytes;
+  return aligned ? first : first + 1;
+}
+
 void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate,
-             int act = -1) {
+             int act = -1, Layout layout = {}) {
   std::mt19937 rng(static_cast<uint32_t>(m * 1000 + n * 10 + k + act));
-  const int64_t lda = k + 3, ldc = n + 2;
-  std::vector<float> a = randomFloats(rng, m * lda), c(m * ldc, 0.25f);
-  std::vector<uint8_t> w(n * k * bytesOf(s));
+  const int64_t lda = k + layout.ldaPad, ldc = n + 2;
+  // Room for the alignments: up to 16 bytes and one element more.
+  std::vector<float> aRoom = randomFloats(rng, m * lda + 5), c(m * ldc, 0.25f);
+  const size_t aFirst = firstAt(aRoom.data(), sizeof(float), layout.alignA);
+  std::vector<float> a(aRoom.begin() + aFirst, aRoom.end());
+  std::vector<uint8_t> wRoom(n * k * bytesOf(s) + 18);
+  const size_t wFirst = firstAt(wRoom.data(), bytesOf(s), layout.alignW) *
+                        bytesOf(s);
   std::vector<double> wide(n * k);
   for (int64_t i = 0; i < n * k; ++i) {
     uint32_t bits = randomBits(s, rng);
-    std::memcpy(&w[i * bytesOf(s)], &bits, bytesOf(s)); // little-endian
+    std::memcpy(&wRoom[wFirst + i * bytesOf(s)], &bits,
+                bytesOf(s)); // little-endian
     wide[i] = widen(s, bits);
   }
   ArgPack args;
-  args.buf(a).buf(w).buf(c).idx(m).idx(n).idx(k).idx(lda).idx(ldc).idx(
-      accumulate).idx(act);
+  args.buf(aRoom, aFirst).buf(wRoom, wFirst).buf(c).idx(m).idx(n).idx(k).idx(
+      lda).idx(ldc).idx(accumulate).idx(act);
   // The GPU form sums in another order: outputs whose terms cancel differ
   // by the terms' roundings, so against the host kernel relative to the
   // largest output (the reference check below is per element).
@@ -103,11 +125,13 @@ void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate,
         magnitude += std::fabs(x * wide[j * k + i]);
       }
       // A sum of f32 roundings: each product's partial sum passes through
-      // at most k / 32 + k % 32 + 8 of them in either form (k / 32 per lane
-      // or per word pair, the lanes' tree, the host's last k % 32 one at a
-      // time, the old C), each at most 2^-24 of the terms' magnitude; an
+      // at most k / 32 + k % 32 + 16 of them in either form (the host's
+      // k / 32 per lane, its last k % 32 one at a time and its lanes' tree;
+      // the GPU form's k / 256 + 8 per thread, the warp's 5 and the block's
+      // 7; the old C), each at most 2^-24 of the terms' magnitude; an
       // activation in f32 adds a few more (libm's exp, erf, tanh).
-      const double roundings = double(k / 32 + k % 32 + 8 + (act >= 0 ? 8 : 0));
+      const double roundings =
+          double(k / 32 + k % 32 + 16 + (act >= 0 ? 8 : 0));
       ASSERT_NEAR(c[t * ldc + j], want,
                   roundings * 0x1p-24 * magnitude + 0x1p-40)
           << kernelOf(s) << " act " << act << " m " << m << " n " << n
@@ -129,14 +153,31 @@ std::vector<Storage> storagesUnderTest() {
 TEST(KernelGemv, EveryStorageAndShape) {
   // The GPU form's pairs of rows of A: one (m = 1), one pair, pairs and a
   // last row alone (m = 3, 7, 9), pairs only (m = 12, 16); the host's
-  // blocks of four rows and the rows left over; n = 37 leaves 5 of the last
-  // block's 8 warps without a weight row; odd k reads the weights one at a
-  // time there.
+  // blocks of four rows and the rows left over; n = 37 leaves 3 of the GPU
+  // form's last block's 4 rows of W unused; k not a multiple of 8 reads
+  // the weights one at a time there.
   for (Storage s : storagesUnderTest())
     for (int64_t m : {1, 2, 3, 7, 9, 12, 16})
       for (int64_t k : {1, 31, 32, 33, 100, 257, 600})
         for (bool accumulate : {false, true})
           runGemv(s, m, /*n=*/m == 16 ? 3 : 37, k, accumulate);
+}
+
+TEST(KernelGemv, AlignedAndUnalignedOperands) {
+  // The GPU form's 16-byte chunks of W (k % 8 == 0 and W aligned) and of A
+  // (lda % 4 == 0 and A aligned), each with the other aligned or not, and
+  // their fallbacks: k of 1, 8 and 257 chunks of 8 (a thread takes chunks
+  // 256 apart), n = 9 leaves 3 of the last block's 4 rows of W unused, m
+  // of one, a pair, a pair and one; and relu² applied to the loaded A.
+  for (Storage s : storagesUnderTest())
+    for (int64_t k : {8, 64, 2056})
+      for (int64_t ldaPad : {0, 4, 3})
+        for (bool alignA : {true, false})
+          for (bool alignW : {true, false})
+            for (int64_t m : {1, 2, 3})
+              runGemv(s, m, /*n=*/9, k, /*accumulate=*/m == 2,
+                      /*act=*/m == 3 ? Relu2 : -1,
+                      Layout{ldaPad, alignA, alignW});
 }
 
 TEST(KernelGemv, EveryActivationAppliesToAAsItIsRead) {

@@ -24,6 +24,12 @@ public:
   template <typename T> ArgPack &buf(std::vector<T> &v) {
     return buffer(v.data(), v.size(), sizeof(T), std::is_floating_point_v<T>);
   }
+  /// A buffer of v's elements from `first` on (its pointer where element
+  /// `first` is: how a test places a buffer at a chosen alignment).
+  template <typename T> ArgPack &buf(std::vector<T> &v, size_t first) {
+    return buffer(v.data() + first, v.size() - first, sizeof(T),
+                  std::is_floating_point_v<T>);
+  }
   /// A scratch buffer: the kernel may leave anything there, so the GPU
   /// body's and the host kernel's contents are not compared.
   ArgPack &scratch(std::vector<float> &v) {
