@@ -48,8 +48,15 @@ func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
     %relu2 = arith.cmpi eq, %act, %c0 : index // nhc_conv_activate's code
     %other = arith.cmpi ugt, %act, %c0 : index
     %otherAct = arith.andi %activate, %other : i1
-    %wChunks = func.call @nhc_gemv_w_chunks(%w, %k) : (memref<?xi8>, index) -> i1
-    %aVectors = func.call @nhc_gemv_a_vectors(%a, %lda) : (memref<?xf32>, index) -> i1
+    // 16-byte loads where every row of W (k % 8 == 0) and of A (lda % 4 ==
+    // 0) starts on a 16-byte boundary (the cuda backend's weights do; a
+    // view into other memory need not).
+    %wAddress = memref.extract_aligned_pointer_as_index %w : memref<?xi8> -> index
+    %wRowBytes = arith.muli %k, %two : index
+    %wChunks = func.call @nhc_rows_16_byte_aligned(%wAddress, %wRowBytes) : (index, index) -> i1
+    %aAddress = memref.extract_aligned_pointer_as_index %a : memref<?xf32> -> index
+    %aRowBytes = arith.muli %lda, %four : index
+    %aVectors = func.call @nhc_rows_16_byte_aligned(%aAddress, %aRowBytes) : (index, index) -> i1
     scf.if %otherAct {
       // Any other activation: a row of A at a time (its code stays out of
       // the loops over rows).
@@ -83,45 +90,6 @@ func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
   return
 }
 
-// Whether W's rows can be read in 16-byte chunks: k % 8 == 0 and W's first
-// byte 16-byte aligned (the cuda backend's weights are; a view into other
-// memory need not be).
-func.func private @nhc_gemv_w_chunks(%w: memref<?xi8>, %k: index) -> i1 {
-  %c0 = arith.constant 0 : index
-  %c8 = arith.constant 8 : index
-  %c16 = arith.constant 16 : index
-  %kRem = arith.remui %k, %c8 : index
-  %kFits = arith.cmpi eq, %kRem, %c0 : index
-  %base, %offset, %size, %stride = memref.extract_strided_metadata %w
-      : memref<?xi8> -> memref<i8>, index, index, index
-  %pointer = memref.extract_aligned_pointer_as_index %w : memref<?xi8> -> index
-  %first = arith.addi %pointer, %offset : index
-  %misaligned = arith.remui %first, %c16 : index
-  %aligned = arith.cmpi eq, %misaligned, %c0 : index
-  %fits = arith.andi %kFits, %aligned : i1
-  return %fits : i1
-}
-
-// Whether every row of A starts 16-byte aligned (lda % 4 == 0 and A's
-// first element aligned), so that 4 elements at a multiple of 4 are one
-// 16-byte load.
-func.func private @nhc_gemv_a_vectors(%a: memref<?xf32>, %lda: index) -> i1 {
-  %c0 = arith.constant 0 : index
-  %c4 = arith.constant 4 : index
-  %c16 = arith.constant 16 : index
-  %ldaRem = arith.remui %lda, %c4 : index
-  %ldaFits = arith.cmpi eq, %ldaRem, %c0 : index
-  %base, %offset, %size, %stride = memref.extract_strided_metadata %a
-      : memref<?xf32> -> memref<f32>, index, index, index
-  %pointer = memref.extract_aligned_pointer_as_index %a : memref<?xf32> -> index
-  %offsetBytes = arith.muli %offset, %c4 : index
-  %first = arith.addi %pointer, %offsetBytes : index
-  %misaligned = arith.remui %first, %c16 : index
-  %aligned = arith.cmpi eq, %misaligned, %c0 : index
-  %fits = arith.andi %ldaFits, %aligned : i1
-  return %fits : i1
-}
-
 // Thread tx's share of rows j0 .. j0 + 3 of W (rows past n read row n - 1
 // again) times the pair of rows t0, t0 + 1 of A (or t0 alone when it is
 // the last).
@@ -149,7 +117,7 @@ func.func private @nhc_gemv_bf16_pair(%a: memref<?xf32>, %w: memref<?xi8>,
 
 // Row r of W's products with row s of A (`rows` of them, a constant at each
 // call: 1 or 2, all before m) in element r * 2 + s: thread tx's share, k
-// split over the block's 256 threads. With `wChunks` (@nhc_gemv_w_chunks)
+// split over the block's 256 threads. With `wChunks` (W's rows 16-byte aligned)
 // the 16-byte chunks tx, tx + 256, ... of the 4 rows, their 4 loads issued
 // together, and each row of A's 8 elements read once for all 4 rows
 // (@nhc_gemv_a8); else the weights tx, tx + 256, ... one at a time.
@@ -271,7 +239,7 @@ func.func private @nhc_gemv_bf16_at(%w16: memref<?xi16>, %row: index,
 }
 
 // act(A[t, i .. i + 7]) (i a multiple of 8): two 16-byte loads when
-// `vectors` (@nhc_gemv_a_vectors), else eight.
+// `vectors` (A's rows 16-byte aligned), else eight.
 func.func private @nhc_gemv_a8(%a: memref<?xf32>, %t: index, %lda: index,
                                %i: index, %vectors: i1, %activate: i1,
                                %act: index) -> vector<8xf32> {

@@ -138,11 +138,20 @@ func.func private @nhc_moe_bucket_gpu(%idx: memref<?xi32>, %offsets: memref<?xi3
   return
 }
 
-// nhc_moe_expert_matmul_bf16 / _f32: one block per (8 output columns, used
-// expert entry); a warp per column, its 32 lanes taking every 32nd element
-// of the weight row (consecutive lanes, consecutive elements) for four
-// route rows at once (each weight element loaded once for the four), then
-// a 32-wide segment sum per row. A row's sum is the same however its rows
+// nhc_moe_expert_matmul_bf16: one block per (4 output columns j0 .. j0 + 3,
+// used expert entry), k split over its 256 threads. Where every row of the
+// stacked weight (k % 8 == 0) and of x (k % 4 == 0) starts 16-byte aligned,
+// thread t reads 16-byte chunks t, t + 256, ... of the 4 weight rows (a
+// warp 512 consecutive bytes of a row per load, 4 loads in flight per
+// thread) and the same 8 elements of each route row of x once for the 4
+// columns (two 16-byte loads; x rounded to bf16 as it is read); else one
+// element at a time. Routes go 4 at a time (each weight loaded once for
+// the 4), an expert's single route (every route of a decode step with
+// fewer tokens than experts) alone, without 3 rows of dummy work. The
+// block's 16 partial sums per thread (4 columns x 4 routes) are added by a
+// xor butterfly of warp shuffles, then over the 8 warps in order in
+// workgroup memory (@nhc_moe_block_store4); rows at or past the expert's
+// last position are not stored. A row's sum is the same however its rows
 // are grouped (the batch does not change it). A block of an unused entry
 // does nothing.
 func.func private @nhc_moe_expert_matmul_bf16_gpu(
@@ -151,38 +160,413 @@ func.func private @nhc_moe_expert_matmul_bf16_gpu(
     %n: index, %k: index, %gather: index, %act: index)
     attributes {nhc.gpu_variant_of = "nhc_moe_expert_matmul_bf16"} {
   %c1 = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
+  %c4 = arith.constant 4 : index
   %c256 = arith.constant 256 : index
-  %tiles = arith.ceildivsi %n, %c8 : index
+  %tiles = arith.ceildivsi %n, %c4 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %tiles, %gy = %A, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
-             workgroup(%partial : memref<256xf32, #gpu.address_space<workgroup>>) {
-    // rows#0 .. rows#1: the expert's positions; rows#2: its thread's weight
-    // row's first element; rows#3: the thread's k (0 for a column past n).
-    %rows:4 = func.call @nhc_moe_block_rows(%offsets, %active, %by, %bx, %tx, %n, %k, %gather)
-        : (memref<?xi32>, memref<?xi32>, index, index, index, index, index, index)
-        -> (index, index, index, index)
+             workgroup(%partial : memref<128xf32, #gpu.address_space<workgroup>>) {
     %c0 = arith.constant 0 : index
-    %c4 = arith.constant 4 : index
-    %lanes = arith.constant 32 : index
+    %one = arith.constant 1 : index
+    %two = arith.constant 2 : index
+    %four = arith.constant 4 : index
+    %range:3 = func.call @nhc_moe_expert_range(%offsets, %active, %by)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %j0 = arith.muli %bx, %four : index
     %doGather = arith.cmpi ne, %gather, %c0 : index
-    %lane = arith.remui %tx, %lanes : index
-    scf.for %p = %rows#0 to %rows#1 step %c4 {
-      %src:4 = func.call @nhc_moe_source_rows4(%token, %p, %rows#1, %doGather, %k)
+    %wAddress = memref.extract_aligned_pointer_as_index %w : memref<?xi16> -> index
+    %wRowBytes = arith.muli %k, %two : index
+    %wChunks = func.call @nhc_rows_16_byte_aligned(%wAddress, %wRowBytes) : (index, index) -> i1
+    %xAddress = memref.extract_aligned_pointer_as_index %x : memref<?xf32> -> index
+    %xRowBytes = arith.muli %k, %four : index
+    %xVectors = func.call @nhc_rows_16_byte_aligned(%xAddress, %xRowBytes) : (index, index) -> i1
+    %chunked = arith.andi %wChunks, %xVectors : i1
+    scf.for %p = %range#1 to %range#2 step %c4 {
+      %src:4 = func.call @nhc_moe_source_rows4(%token, %p, %range#2, %doGather, %k)
           : (memref<?xi32>, index, index, i1, index) -> (index, index, index, index)
-      %part:4 = func.call @nhc_moe_dot4_bf16(%x, %src#0, %src#1, %src#2, %src#3, %w, %rows#2, %lane, %rows#3)
-          : (memref<?xf32>, index, index, index, index, memref<?xi16>, index, index, index)
-          -> (f32, f32, f32, f32)
-      func.call @nhc_moe_store_rows4(%part#0, %part#1, %part#2, %part#3, %y, %p, %rows#1, %bx, %tx, %n, %act, %partial)
-          : (f32, f32, f32, f32, memref<?xf32>, index, index, index, index, index, index,
-             memref<256xf32, #gpu.address_space<workgroup>>) -> ()
+      %left = arith.subi %range#2, %p : index
+      %alone = arith.cmpi eq, %left, %one : index
+      %rows = arith.select %alone, %one, %four : index
+      %part = scf.if %alone -> (vector<16xf32>) {
+        %s1 = func.call @nhc_moe_share_bf16(%x, %src#0, %src#1, %src#2, %src#3, %w, %range#0, %j0, %n, %k, %tx, %one, %chunked)
+            : (memref<?xf32>, index, index, index, index, memref<?xi16>, index, index, index, index, index, index, i1) -> vector<16xf32>
+        scf.yield %s1 : vector<16xf32>
+      } else {
+        %s4 = func.call @nhc_moe_share_bf16(%x, %src#0, %src#1, %src#2, %src#3, %w, %range#0, %j0, %n, %k, %tx, %four, %chunked)
+            : (memref<?xf32>, index, index, index, index, memref<?xi16>, index, index, index, index, index, index, i1) -> vector<16xf32>
+        scf.yield %s4 : vector<16xf32>
+      }
+      func.call @nhc_moe_block_store4(%part, %rows, %tx, %partial, %y, %p, %range#2, %j0, %n, %act)
+          : (vector<16xf32>, index, index, memref<128xf32, #gpu.address_space<workgroup>>, memref<?xf32>, index, index, index, index, index) -> ()
     }
     gpu.terminator
   }
   return
 }
 
-// As the bf16 form for an f32 weight.
+// Column c of expert e's weight (rows j0 + c, those past n reading row
+// n - 1) times route row r of x (`rows` of them, a constant at each call:
+// 1 or 4; x rounded to bf16) in element c * 4 + r: thread tx's share, k
+// split over the block's 256 threads. With `chunked` the 16-byte chunks tx,
+// tx + 256, ... of the 4 weight rows, their loads issued together, and each
+// route row's 8 elements of x read once for the 4 columns; else the
+// elements tx, tx + 256, ... one at a time.
+func.func private @nhc_moe_share_bf16(%x: memref<?xf32>, %src0: index,
+                                      %src1: index, %src2: index,
+                                      %src3: index, %w: memref<?xi16>,
+                                      %e: index, %j0: index, %n: index,
+                                      %k: index, %tx: index, %rows: index,
+                                      %chunked: i1) -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c256 = arith.constant 256 : index
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %nLast = arith.subi %n, %c1 : index
+  %j1u = arith.addi %j0, %c1 : index
+  %j2u = arith.addi %j0, %c2 : index
+  %j3u = arith.addi %j0, %c3 : index
+  %j0s = arith.minui %j0, %nLast : index
+  %j1 = arith.minui %j1u, %nLast : index
+  %j2 = arith.minui %j2u, %nLast : index
+  %j3 = arith.minui %j3u, %nLast : index
+  %w0 = func.call @nhc_moe_weight_row(%e, %j0s, %n, %k) : (index, index, index, index) -> index
+  %w1 = func.call @nhc_moe_weight_row(%e, %j1, %n, %k) : (index, index, index, index) -> index
+  %w2 = func.call @nhc_moe_weight_row(%e, %j2, %n, %k) : (index, index, index, index) -> index
+  %w3 = func.call @nhc_moe_weight_row(%e, %j3, %n, %k) : (index, index, index, index) -> index
+  %sum = scf.if %chunked -> (vector<16xf32>) {
+    %chunks = arith.divui %k, %c8 : index
+    %s = scf.for %ch = %tx to %chunks step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %i = arith.muli %ch, %c8 : index
+      %at0 = arith.addi %w0, %i : index
+      %at1 = arith.addi %w1, %i : index
+      %at2 = arith.addi %w2, %i : index
+      %at3 = arith.addi %w3, %i : index
+      %b0 = vector.load %w[%at0] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b1 = vector.load %w[%at1] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b2 = vector.load %w[%at2] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b3 = vector.load %w[%at3] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %v0 = func.call @nhc_widen_bf16x8(%b0) : (vector<8xi16>) -> vector<8xf32>
+      %v1 = func.call @nhc_widen_bf16x8(%b1) : (vector<8xi16>) -> vector<8xf32>
+      %v2 = func.call @nhc_widen_bf16x8(%b2) : (vector<8xi16>) -> vector<8xf32>
+      %v3 = func.call @nhc_widen_bf16x8(%b3) : (vector<8xi16>) -> vector<8xf32>
+      // Route 0, and routes 1 to 3 unless `rows` is 1 (a constant: the
+      // positions in the accumulators stay constants, so they stay in
+      // registers).
+      %z0 = func.call @nhc_moe_route_chunk(%acc, %c0, %src0, %i, %x, %v0, %v1, %v2, %v3)
+          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+      %more = arith.cmpi ugt, %rows, %c1 : index
+      %next = scf.if %more -> (vector<16xf32>) {
+        %z1 = func.call @nhc_moe_route_chunk(%z0, %c1, %src1, %i, %x, %v0, %v1, %v2, %v3)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+        %z2 = func.call @nhc_moe_route_chunk(%z1, %c2, %src2, %i, %x, %v0, %v1, %v2, %v3)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+        %z3 = func.call @nhc_moe_route_chunk(%z2, %c3, %src3, %i, %x, %v0, %v1, %v2, %v3)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+        scf.yield %z3 : vector<16xf32>
+      } else {
+        scf.yield %z0 : vector<16xf32>
+      }
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  } else {
+    %s = scf.for %i = %tx to %k step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %at0 = arith.addi %w0, %i : index
+      %at1 = arith.addi %w1, %i : index
+      %at2 = arith.addi %w2, %i : index
+      %at3 = arith.addi %w3, %i : index
+      %b0 = memref.load %w[%at0] : memref<?xi16>
+      %b1 = memref.load %w[%at1] : memref<?xi16>
+      %b2 = memref.load %w[%at2] : memref<?xi16>
+      %b3 = memref.load %w[%at3] : memref<?xi16>
+      %wv = vector.from_elements %b0, %b1, %b2, %b3 : vector<4xi16>
+      %z0 = func.call @nhc_moe_route_element(%acc, %c0, %src0, %i, %x, %wv)
+          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+      %more = arith.cmpi ugt, %rows, %c1 : index
+      %next = scf.if %more -> (vector<16xf32>) {
+        %z1 = func.call @nhc_moe_route_element(%z0, %c1, %src1, %i, %x, %wv)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+        %z2 = func.call @nhc_moe_route_element(%z1, %c2, %src2, %i, %x, %wv)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+        %z3 = func.call @nhc_moe_route_element(%z2, %c3, %src3, %i, %x, %wv)
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+        scf.yield %z3 : vector<16xf32>
+      } else {
+        scf.yield %z0 : vector<16xf32>
+      }
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  }
+  return %sum : vector<16xf32>
+}
+
+// Eight bf16 values widened exactly.
+func.func private @nhc_widen_bf16x8(%bits: vector<8xi16>) -> vector<8xf32> {
+  %c16 = arith.constant dense<16> : vector<8xi32>
+  %wide = arith.extui %bits : vector<8xi16> to vector<8xi32>
+  %shifted = arith.shli %wide, %c16 : vector<8xi32>
+  %f = arith.bitcast %shifted : vector<8xi32> to vector<8xf32>
+  return %f : vector<8xf32>
+}
+
+// acc plus route r's products with the 4 columns' chunks of 8 weights
+// (v0 .. v3, widened), into elements r, r + 4, r + 8, r + 12: the route
+// row's 8 elements of x from element `i` of the row at `src` (two 16-byte
+// loads), rounded to bf16.
+func.func private @nhc_moe_route_chunk(%acc: vector<16xf32>, %r: index,
+                                       %src: index, %i: index,
+                                       %x: memref<?xf32>, %v0: vector<8xf32>,
+                                       %v1: vector<8xf32>, %v2: vector<8xf32>,
+                                       %v3: vector<8xf32>) -> vector<16xf32> {
+  %c4 = arith.constant 4 : index
+  %xi = arith.addi %src, %i : index
+  %xi4 = arith.addi %xi, %c4 : index
+  %lo = vector.load %x[%xi] {alignment = 16} : memref<?xf32>, vector<4xf32>
+  %hi = vector.load %x[%xi4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+  %x8 = vector.shuffle %lo, %hi [0, 1, 2, 3, 4, 5, 6, 7] : vector<4xf32>, vector<4xf32>
+  %xb = func.call @nhc_round_to_bf16x8(%x8) : (vector<8xf32>) -> vector<8xf32>
+  %z0 = func.call @nhc_moe_dot8(%acc, %r, %v0, %xb)
+      : (vector<16xf32>, index, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+  %r1 = arith.addi %r, %c4 : index
+  %z1 = func.call @nhc_moe_dot8(%z0, %r1, %v1, %xb)
+      : (vector<16xf32>, index, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+  %r2 = arith.addi %r1, %c4 : index
+  %z2 = func.call @nhc_moe_dot8(%z1, %r2, %v2, %xb)
+      : (vector<16xf32>, index, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+  %r3 = arith.addi %r2, %c4 : index
+  %z3 = func.call @nhc_moe_dot8(%z2, %r3, %v3, %xb)
+      : (vector<16xf32>, index, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+  return %z3 : vector<16xf32>
+}
+
+// acc plus route r's products with the 4 columns' weights at element `i`
+// (wv: their bf16 bits), into elements r, r + 4, r + 8, r + 12: x[src + i]
+// rounded to bf16.
+func.func private @nhc_moe_route_element(%acc: vector<16xf32>, %r: index,
+                                         %src: index, %i: index,
+                                         %x: memref<?xf32>, %wv: vector<4xi16>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant dense<16> : vector<4xi32>
+  %xi = arith.addi %src, %i : index
+  %xv = memref.load %x[%xi] : memref<?xf32>
+  %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
+  %wide = arith.extui %wv : vector<4xi16> to vector<4xi32>
+  %shifted = arith.shli %wide, %c16 : vector<4xi32>
+  %wf = arith.bitcast %shifted : vector<4xi32> to vector<4xf32>
+  %xs = vector.broadcast %xb : f32 to vector<4xf32>
+  %prod = arith.mulf %xs, %wf : vector<4xf32>
+  %at1 = arith.addi %r, %c4 : index
+  %at2 = arith.addi %at1, %c4 : index
+  %at3 = arith.addi %at2, %c4 : index
+  %s0 = func.call @nhc_moe_add_at(%acc, %r, %prod, %c0) : (vector<16xf32>, index, vector<4xf32>, index) -> vector<16xf32>
+  %s1 = func.call @nhc_moe_add_at(%s0, %at1, %prod, %c1) : (vector<16xf32>, index, vector<4xf32>, index) -> vector<16xf32>
+  %s2 = func.call @nhc_moe_add_at(%s1, %at2, %prod, %c2) : (vector<16xf32>, index, vector<4xf32>, index) -> vector<16xf32>
+  %s3 = func.call @nhc_moe_add_at(%s2, %at3, %prod, %c3) : (vector<16xf32>, index, vector<4xf32>, index) -> vector<16xf32>
+  return %s3 : vector<16xf32>
+}
+
+// acc[at] + prod[c].
+func.func private @nhc_moe_add_at(%acc: vector<16xf32>, %at: index,
+                                  %prod: vector<4xf32>, %c: index)
+    -> vector<16xf32> {
+  %old = vector.extract %acc[%at] : f32 from vector<16xf32>
+  %p = vector.extract %prod[%c] : f32 from vector<4xf32>
+  %new = arith.addf %old, %p : f32
+  %out = vector.insert %new, %acc[%at] : f32 into vector<16xf32>
+  return %out : vector<16xf32>
+}
+
+// Eight values rounded to bf16 (nhc_round_to_bf16 each), kept in f32: one
+// call per element, the positions constants (a loop would index the vector
+// by a value, which puts it in local memory).
+func.func private @nhc_round_to_bf16x8(%v: vector<8xf32>) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c5 = arith.constant 5 : index
+  %c6 = arith.constant 6 : index
+  %c7 = arith.constant 7 : index
+  %u0 = func.call @nhc_round_to_bf16_at(%v, %c0) : (vector<8xf32>, index) -> vector<8xf32>
+  %u1 = func.call @nhc_round_to_bf16_at(%u0, %c1) : (vector<8xf32>, index) -> vector<8xf32>
+  %u2 = func.call @nhc_round_to_bf16_at(%u1, %c2) : (vector<8xf32>, index) -> vector<8xf32>
+  %u3 = func.call @nhc_round_to_bf16_at(%u2, %c3) : (vector<8xf32>, index) -> vector<8xf32>
+  %u4 = func.call @nhc_round_to_bf16_at(%u3, %c4) : (vector<8xf32>, index) -> vector<8xf32>
+  %u5 = func.call @nhc_round_to_bf16_at(%u4, %c5) : (vector<8xf32>, index) -> vector<8xf32>
+  %u6 = func.call @nhc_round_to_bf16_at(%u5, %c6) : (vector<8xf32>, index) -> vector<8xf32>
+  %u7 = func.call @nhc_round_to_bf16_at(%u6, %c7) : (vector<8xf32>, index) -> vector<8xf32>
+  return %u7 : vector<8xf32>
+}
+
+// v with element e rounded to bf16.
+func.func private @nhc_round_to_bf16_at(%v: vector<8xf32>, %e: index)
+    -> vector<8xf32> {
+  %a = vector.extract %v[%e] : f32 from vector<8xf32>
+  %b = func.call @nhc_round_to_bf16(%a) : (f32) -> f32
+  %out = vector.insert %b, %v[%e] : f32 into vector<8xf32>
+  return %out : vector<8xf32>
+}
+
+// acc[at] plus the 8 products xb[i] * wv[i], added in order (a multiply
+// and an add each, as the portable form: no fma).
+func.func private @nhc_moe_dot8(%acc: vector<16xf32>, %at: index,
+                                %wv: vector<8xf32>, %xb: vector<8xf32>)
+    -> vector<16xf32> {
+  %prod = arith.mulf %xb, %wv : vector<8xf32>
+  %start = vector.extract %acc[%at] : f32 from vector<16xf32>
+  %p0 = vector.extract %prod[0] : f32 from vector<8xf32>
+  %p1 = vector.extract %prod[1] : f32 from vector<8xf32>
+  %p2 = vector.extract %prod[2] : f32 from vector<8xf32>
+  %p3 = vector.extract %prod[3] : f32 from vector<8xf32>
+  %p4 = vector.extract %prod[4] : f32 from vector<8xf32>
+  %p5 = vector.extract %prod[5] : f32 from vector<8xf32>
+  %p6 = vector.extract %prod[6] : f32 from vector<8xf32>
+  %p7 = vector.extract %prod[7] : f32 from vector<8xf32>
+  %s0 = arith.addf %start, %p0 : f32
+  %s1 = arith.addf %s0, %p1 : f32
+  %s2 = arith.addf %s1, %p2 : f32
+  %s3 = arith.addf %s2, %p3 : f32
+  %s4 = arith.addf %s3, %p4 : f32
+  %s5 = arith.addf %s4, %p5 : f32
+  %s6 = arith.addf %s5, %p6 : f32
+  %s7 = arith.addf %s6, %p7 : f32
+  %out = vector.insert %s7, %acc[%at] : f32 into vector<16xf32>
+  return %out : vector<16xf32>
+}
+
+// v with elements at .. at + 3 (a column's 4 routes; only the first unless
+// `rows` > 1) each summed over the warp's lanes (nhc_warp_sum), in every
+// lane. `at` and `rows` are constants at each call, so the positions are.
+func.func private @nhc_moe_warp_sums4(%v: vector<16xf32>, %at: index,
+                                      %rows: index) -> vector<16xf32> {
+  %c1 = arith.constant 1 : index
+  %v0 = func.call @nhc_moe_warp_sum_at(%v, %at) : (vector<16xf32>, index) -> vector<16xf32>
+  %more = arith.cmpi ugt, %rows, %c1 : index
+  %out = scf.if %more -> (vector<16xf32>) {
+    %at1 = arith.addi %at, %c1 : index
+    %at2 = arith.addi %at1, %c1 : index
+    %at3 = arith.addi %at2, %c1 : index
+    %v1 = func.call @nhc_moe_warp_sum_at(%v0, %at1) : (vector<16xf32>, index) -> vector<16xf32>
+    %v2 = func.call @nhc_moe_warp_sum_at(%v1, %at2) : (vector<16xf32>, index) -> vector<16xf32>
+    %v3 = func.call @nhc_moe_warp_sum_at(%v2, %at3) : (vector<16xf32>, index) -> vector<16xf32>
+    scf.yield %v3 : vector<16xf32>
+  } else {
+    scf.yield %v0 : vector<16xf32>
+  }
+  return %out : vector<16xf32>
+}
+
+// partial[first + at + i] = v[at + i] for i < 4.
+func.func private @nhc_moe_store_partial4(
+    %v: vector<16xf32>, %at: index,
+    %partial: memref<128xf32, #gpu.address_space<workgroup>>, %first: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.for %i = %c0 to %c4 step %c1 {
+    %e = arith.addi %at, %i : index
+    %a = vector.extract %v[%e] : f32 from vector<16xf32>
+    %to = arith.addi %first, %e : index
+    memref.store %a, %partial[%to] : memref<128xf32, #gpu.address_space<workgroup>>
+  }
+  return
+}
+
+// v with element `at` summed over the warp's lanes.
+func.func private @nhc_moe_warp_sum_at(%v: vector<16xf32>, %at: index)
+    -> vector<16xf32> {
+  %a = vector.extract %v[%at] : f32 from vector<16xf32>
+  %b = func.call @nhc_warp_sum(%a) : (f32) -> f32
+  %out = vector.insert %b, %v[%at] : f32 into vector<16xf32>
+  return %out : vector<16xf32>
+}
+
+// Adds the block's shares (element c * 4 + r: column j0 + c, route row
+// p + r, for r < rows) and stores y[p + r, j0 + c] = act(sum) for the rows
+// before `last` and the columns before n. Each warp's lanes by a xor
+// butterfly (nhc_warp_sum), its lane 0 putting the 16 sums in
+// partial[warp * 16 ..]; behind a barrier thread q < 16 adds element q over
+// the 8 warps in order. Every thread meets the same two barriers; the
+// second lets the next call reuse `partial` at once.
+func.func private @nhc_moe_block_store4(
+    %acc: vector<16xf32>, %rows: index, %tx: index,
+    %partial: memref<128xf32, #gpu.address_space<workgroup>>,
+    %y: memref<?xf32>, %p: index, %last: index, %j0: index, %n: index,
+    %act: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %s0 = func.call @nhc_moe_warp_sums4(%acc, %c0, %rows) : (vector<16xf32>, index, index) -> vector<16xf32>
+  %s1 = func.call @nhc_moe_warp_sums4(%s0, %c4, %rows) : (vector<16xf32>, index, index) -> vector<16xf32>
+  %s2 = func.call @nhc_moe_warp_sums4(%s1, %c8, %rows) : (vector<16xf32>, index, index) -> vector<16xf32>
+  %c12 = arith.constant 12 : index
+  %summed = func.call @nhc_moe_warp_sums4(%s2, %c12, %rows) : (vector<16xf32>, index, index) -> vector<16xf32>
+  %warp = arith.divui %tx, %c32 : index
+  %lane = arith.remui %tx, %c32 : index
+  %lead = arith.cmpi eq, %lane, %c0 : index
+  scf.if %lead {
+    %first = arith.muli %warp, %c16 : index
+    // Element by element, the positions constants (the emulation's race
+    // checks follow scalar loads and stores of workgroup memory only).
+    func.call @nhc_moe_store_partial4(%summed, %c0, %partial, %first)
+        : (vector<16xf32>, index, memref<128xf32, #gpu.address_space<workgroup>>, index) -> ()
+    func.call @nhc_moe_store_partial4(%summed, %c4, %partial, %first)
+        : (vector<16xf32>, index, memref<128xf32, #gpu.address_space<workgroup>>, index) -> ()
+    func.call @nhc_moe_store_partial4(%summed, %c8, %partial, %first)
+        : (vector<16xf32>, index, memref<128xf32, #gpu.address_space<workgroup>>, index) -> ()
+    func.call @nhc_moe_store_partial4(%summed, %c12, %partial, %first)
+        : (vector<16xf32>, index, memref<128xf32, #gpu.address_space<workgroup>>, index) -> ()
+  }
+  gpu.barrier
+  %writer = arith.cmpi ult, %tx, %c16 : index
+  scf.if %writer {
+    %r = arith.remui %tx, %c4 : index
+    %c = arith.divui %tx, %c4 : index
+    %row = arith.addi %p, %r : index
+    %j = arith.addi %j0, %c : index
+    %start = memref.load %partial[%tx] : memref<128xf32, #gpu.address_space<workgroup>>
+    %total = scf.for %wp = %c1 to %c8 step %c1 iter_args(%a = %start) -> (f32) {
+      %base = arith.muli %wp, %c16 : index
+      %at = arith.addi %base, %tx : index
+      %b = memref.load %partial[%at] : memref<128xf32, #gpu.address_space<workgroup>>
+      %s = arith.addf %a, %b : f32
+      scf.yield %s : f32
+    }
+    %rowLive = arith.cmpi ult, %r, %rows : index
+    %beforeLast = arith.cmpi ult, %row, %last : index
+    %inN = arith.cmpi ult, %j, %n : index
+    %live0 = arith.andi %rowLive, %beforeLast : i1
+    %live = arith.andi %live0, %inN : i1
+    scf.if %live {
+      func.call @nhc_moe_store_output(%total, %y, %row, %j, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index) -> ()
+    }
+  }
+  gpu.barrier
+  return
+}
+
+// nhc_moe_expert_matmul_f32: one block per (8 output columns, used expert
+// entry); a warp per column, its 32 lanes taking every 32nd element of the
+// weight row (consecutive lanes, consecutive elements) for four route rows
+// at once (each weight element loaded once for the four), then a 32-wide
+// segment sum per row. A block of an unused entry does nothing.
 func.func private @nhc_moe_expert_matmul_f32_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xf32>, %y: memref<?xf32>, %A: index,
@@ -218,45 +602,6 @@ func.func private @nhc_moe_expert_matmul_f32_gpu(
     gpu.terminator
   }
   return
-}
-
-// Four rows' partial dots of one lane over a weight row: every 32nd
-// element from `lane` up to `kUsed`, each weight element loaded once (x rounded to bf16).
-func.func private @nhc_moe_dot4_bf16(%x: memref<?xf32>, %src0: index, %src1: index,
-                                   %src2: index, %src3: index, %w: memref<?xi16>,
-                                   %wRow: index, %lane: index, %kUsed: index)
-    -> (f32, f32, f32, f32) {
-  %lanes = arith.constant 32 : index
-  %zero = arith.constant 0.0 : f32
-  %r:4 = scf.for %i = %lane to %kUsed step %lanes
-      iter_args(%a0 = %zero, %a1 = %zero, %a2 = %zero, %a3 = %zero)
-      -> (f32, f32, f32, f32) {
-      %wi = arith.addi %wRow, %i : index
-      %wv = memref.load %w[%wi] : memref<?xi16>
-      %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
-      %xi0 = arith.addi %src0, %i : index
-      %xv0 = memref.load %x[%xi0] : memref<?xf32>
-      %xb0 = func.call @nhc_round_to_bf16(%xv0) : (f32) -> f32
-      %pr0 = arith.mulf %xb0, %wf : f32
-      %s0 = arith.addf %a0, %pr0 : f32
-      %xi1 = arith.addi %src1, %i : index
-      %xv1 = memref.load %x[%xi1] : memref<?xf32>
-      %xb1 = func.call @nhc_round_to_bf16(%xv1) : (f32) -> f32
-      %pr1 = arith.mulf %xb1, %wf : f32
-      %s1 = arith.addf %a1, %pr1 : f32
-      %xi2 = arith.addi %src2, %i : index
-      %xv2 = memref.load %x[%xi2] : memref<?xf32>
-      %xb2 = func.call @nhc_round_to_bf16(%xv2) : (f32) -> f32
-      %pr2 = arith.mulf %xb2, %wf : f32
-      %s2 = arith.addf %a2, %pr2 : f32
-      %xi3 = arith.addi %src3, %i : index
-      %xv3 = memref.load %x[%xi3] : memref<?xf32>
-      %xb3 = func.call @nhc_round_to_bf16(%xv3) : (f32) -> f32
-      %pr3 = arith.mulf %xb3, %wf : f32
-      %s3 = arith.addf %a3, %pr3 : f32
-      scf.yield %s0, %s1, %s2, %s3 : f32, f32, f32, f32
-  }
-  return %r#0, %r#1, %r#2, %r#3 : f32, f32, f32, f32
 }
 
 // Four rows' partial dots of one lane over a weight row: every 32nd

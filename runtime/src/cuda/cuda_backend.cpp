@@ -1216,19 +1216,20 @@ private:
   /// f32 activations times the BF16 weights widened in registers) instead
   /// of a rounding pass and a cuBLASLt product: a decode gemm of at most
   /// NHC_CUDA_GEMV_ROWS rows (kGemvMaxRows) on BF16 weights with no bias
-  /// (cuBLASLt fuses it), the weights on a 4-byte boundary (the kernel's
-  /// word loads), and an artifact that has the kernel. An activation
-  /// deferred to its input (the MLP's relu² before the down projection)
-  /// runs in the kernel's loads if it is relu² (two operations, a constant
-  /// case there); any other is left to the rounding pass, as the kernel
-  /// would evaluate it once per weight row.
+  /// (cuBLASLt fuses it), the weights on a bf16's 2-byte boundary (the
+  /// kernel reads 16-byte chunks where W and k allow, else one weight at a
+  /// time), and an artifact that has the kernel. An activation deferred to
+  /// its input (the MLP's relu² before the down projection) runs in the
+  /// kernel's loads if it is relu² (two operations, a constant case there);
+  /// any other is left to the rounding pass, as the kernel would evaluate
+  /// it once per block of 4 weight rows.
   bool runsAsGemv(const GemmCall &call, uint64_t m) const {
     const Activation input = deferredInput(call);
     return gemvBf16_ && m <= gemvMaxRows_ &&
            weightDtype_[call.weight] == NHC_DTYPE_BF16 && !call.hasBias &&
            !call.scaled &&
            (input == Activation::None || input == Activation::Relu2) &&
-           weightAddress_[call.weight] % 4 == 0;
+           weightAddress_[call.weight] % 2 == 0;
   }
 
   /// The activation deferred to `call`'s input (findDeferredActivations),

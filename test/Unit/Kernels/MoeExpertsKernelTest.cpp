@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -250,6 +251,47 @@ TEST(KernelMoeExperts, ExpertMatmulSkipsUnusedEntriesAndEmptyExperts) {
       matmulReference(x, b, w.values, n, k, true, true, kNoActivation, T * K);
   want.resize(y.size(), -7.0);
   expectClose(y, want, 1e-5, "two experts used");
+}
+
+TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
+  // The bf16 GPU form's 16-byte chunks (k % 8 == 0, the weight and x
+  // 16-byte aligned) and its one-element fallback (either misaligned, or k
+  // % 8 != 0); experts with a single route (taken alone) and with several
+  // (4 at a time and a remainder); k of 1, 8 and 257 chunks of 8 (a thread
+  // takes chunks 256 apart); n = 9 leaves 3 of the last block's 4 columns
+  // unused.
+  std::mt19937 rng(41);
+  const int64_t T = 6, K = 2, E = 5, n = 9;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = {0, 1, 0, 2, 0, 3, 0, 4, 0, 2, 4, 0};
+  Buckets b = countingSort(idx, K, E, A);
+  for (int64_t k : {8, 64, 2056, 36})
+    for (bool alignW : {true, false})
+      for (bool alignX : {true, false}) {
+        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+        std::vector<float> xRoom = randomFloats(rng, T * k + 4, -0.5f, 0.5f);
+        // The buffers from a place 16-byte aligned or one element past it.
+        const auto first = [](const void *base, size_t bytes, bool aligned) {
+          size_t at = (16 - reinterpret_cast<uintptr_t>(base) % 16) % 16 / bytes;
+          return aligned ? at : at + 1;
+        };
+        const size_t xFirst = first(xRoom.data(), sizeof(float), alignX);
+        std::vector<int16_t> wRoom(w.bits.size() + 8);
+        const size_t wFirst = first(wRoom.data(), sizeof(int16_t), alignW);
+        std::copy(w.bits.begin(), w.bits.end(), wRoom.begin() + wFirst);
+        std::vector<float> y(T * K * n + 1, -7.0f);
+        ArgPack a;
+        a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
+            .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(1).idx(kRelu2);
+        runKernel("nhc_moe_expert_matmul_bf16", a);
+        std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
+        std::vector<double> want = matmulReference(x, b, w.values, n, k, true,
+                                                   true, kRelu2, T * K);
+        want.push_back(-7.0);
+        expectClose(y, want, 1e-5,
+                    "k " + std::to_string(k) + (alignW ? "" : " W unaligned") +
+                        (alignX ? "" : " x unaligned"));
+      }
 }
 
 TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {
