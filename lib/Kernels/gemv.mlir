@@ -16,7 +16,7 @@
 // lanes: two AVX-512 or four AVX2 registers, independent FMA chains; rows of
 // A four at a time, so that each block of W is widened once for four; the
 // last k % 32 weights of a row one at a time. nhc_gemv_bf16 has a GPU form
-// (gemv_gpu.mlir: a warp per weight row), the cuda backend's decode gemms on
+// (gemv_gpu.mlir: a block per 4 weight rows), the cuda backend's decode gemms on
 // BF16 weights; the f16 and e4m3 ones are host only (`nhc.host_only`: one
 // thread per weight row is not a GPU shape; cuBLASLt serves there).
 

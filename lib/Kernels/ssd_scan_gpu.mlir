@@ -1,12 +1,15 @@
 // GPU form of ssd_scan.mlir's decode scan (nhc-select-kernel-variants): one
 // block of 256 threads per (head, request) instead of one thread per state
 // row. The head's P x N state (contiguous in the pool) is streamed once per
-// token, 8 rows at a time: the 32 lanes of a row take every 32nd state
-// element (consecutive lanes, consecutive floats), update it and sum their
-// share of C . h_p; the warp adds its 32 partial sums by shuffles
-// (nhc_warp_sum: no workgroup memory, no barrier) and its first lane writes
-// y_p. Same arithmetic per state element as the portable form; y's sum runs
-// in another order.
+// token, 16 rows a pass, two per warp: where N % 4 == 0 and the rows are
+// 16-byte aligned each lane takes 16-byte chunks lane, lane + 32, ... of
+// both rows (a warp 512 consecutive bytes of a row per load: Nano-9B-v2's
+// rows of 128 in one), both rows' loads and B's and C's issued before the
+// arithmetic (@nhc_ssd_decode_rows_v4); else every 32nd element, a row at a
+// time. Each lane updates its elements and sums its share of C . h_p; the
+// warp adds its 32 partial sums by shuffles (nhc_warp_sum: no workgroup
+// memory, no barrier) and its first lane writes y_p. Same arithmetic per
+// state element as the portable form; y's sum runs in another order.
 func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                                     %proj_stride: index, %dt_offset: index,
                                     %dt_bias: memref<?xf32>,
@@ -50,6 +53,20 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     %ccol = arith.addi %bcol, %GN : index
     %dtcol = arith.addi %dt_offset, %h : index
     %isLead = arith.cmpi eq, %lane, %c0 : index
+    %c4 = arith.constant 4 : index
+    %c16 = arith.constant 16 : index
+    %pLast = arith.subi %P, %one : index
+    // 16-byte loads where every state row (N % 4 == 0 and the pool) and B's
+    // and C's columns (xbc and its row stride) start on a 16-byte boundary.
+    %stateAddress = memref.extract_aligned_pointer_as_index %ssm_state : memref<?xf32> -> index
+    %stateRowBytes = arith.muli %N, %c4 : index
+    %stateAligned = func.call @nhc_rows_16_byte_aligned(%stateAddress, %stateRowBytes) : (index, index) -> i1
+    %xbcAddress = memref.extract_aligned_pointer_as_index %xbc : memref<?xf32> -> index
+    %bcolBytes = arith.muli %bcol, %c4 : index
+    %bAddress = arith.addi %xbcAddress, %bcolBytes : index
+    %xbcRowBytes = arith.muli %xbcStride, %c4 : index
+    %bAligned = func.call @nhc_rows_16_byte_aligned(%bAddress, %xbcRowBytes) : (index, index) -> i1
+    %chunked = arith.andi %stateAligned, %bAligned : i1
     scf.for %t = %c0 to %ntok step %one {
       %tok = arith.addi %q#0, %t : index
       %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
@@ -61,47 +78,164 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
       %bbase = arith.addi %xrow, %bcol : index
       %cbase = arith.addi %xrow, %ccol : index
       %yrow = arith.muli %tok, %HP : index
-      scf.for %p0 = %c0 to %P step %c8 {
-        %p = arith.addi %p0, %row : index
-        %active = arith.cmpi ult, %p, %P : index
-        %hp = arith.addi %hp0, %p : index
-        %xi = arith.addi %xrow, %hp : index
-        %pN = arith.muli %p, %N : index
-        %sbase = arith.addi %sbase0, %pN : index
-        %x, %acc = scf.if %active -> (f32, f32) {
-          %xv = memref.load %xbc[%xi] : memref<?xf32>
-          %s = scf.for %n = %lane to %N step %c32 iter_args(%a = %zero) -> (f32) {
-            %si = arith.addi %sbase, %n : index
-            %sv = memref.load %ssm_state[%si] : memref<?xf32>
-            %bi = arith.addi %bbase, %n : index
-            %bv = memref.load %xbc[%bi] : memref<?xf32>
-            %ci = arith.addi %cbase, %n : index
-            %cv = memref.load %xbc[%ci] : memref<?xf32>
-            %decay = arith.mulf %sv, %dA : f32
-            %dB = arith.mulf %dt, %bv : f32
-            %dBx = arith.mulf %dB, %xv : f32
-            %s2 = arith.addf %decay, %dBx : f32
-            memref.store %s2, %ssm_state[%si] : memref<?xf32>
-            %cs = arith.mulf %cv, %s2 : f32
-            %a2 = arith.addf %a, %cs : f32
-            scf.yield %a2 : f32
-          }
-          scf.yield %xv, %s : f32, f32
+      // Two rows per warp a pass (p and p + 8 of the block's 16), their
+      // state chunks loaded together; rows past P read row P - 1 and store
+      // nothing.
+      scf.for %p0 = %c0 to %P step %c16 {
+        %pa = arith.addi %p0, %row : index
+        %pb = arith.addi %pa, %c8 : index
+        %activeA = arith.cmpi ult, %pa, %P : index
+        %activeB = arith.cmpi ult, %pb, %P : index
+        %paSafe = arith.minui %pa, %pLast : index
+        %pbSafe = arith.minui %pb, %pLast : index
+        %hpa = arith.addi %hp0, %paSafe : index
+        %hpb = arith.addi %hp0, %pbSafe : index
+        %xia = arith.addi %xrow, %hpa : index
+        %xib = arith.addi %xrow, %hpb : index
+        %xa = memref.load %xbc[%xia] : memref<?xf32>
+        %xb = memref.load %xbc[%xib] : memref<?xf32>
+        %paN = arith.muli %paSafe, %N : index
+        %pbN = arith.muli %pbSafe, %N : index
+        %sbaseA = arith.addi %sbase0, %paN : index
+        %sbaseB = arith.addi %sbase0, %pbN : index
+        %acc:2 = scf.if %chunked -> (f32, f32) {
+          %v:2 = func.call @nhc_ssd_decode_rows_v4(%ssm_state, %xbc, %sbaseA, %sbaseB, %activeA, %activeB, %bbase, %cbase, %xa, %xb, %dt, %dA, %lane, %N)
+              : (memref<?xf32>, memref<?xf32>, index, index, i1, i1, index, index, f32, f32, f32, f32, index, index) -> (f32, f32)
+          scf.yield %v#0, %v#1 : f32, f32
         } else {
-          scf.yield %zero, %zero : f32, f32
+          %ua = func.call @nhc_ssd_decode_row(%ssm_state, %xbc, %sbaseA, %activeA, %bbase, %cbase, %xa, %dt, %dA, %lane, %N)
+              : (memref<?xf32>, memref<?xf32>, index, i1, index, index, f32, f32, f32, index, index) -> f32
+          %ub = func.call @nhc_ssd_decode_row(%ssm_state, %xbc, %sbaseB, %activeB, %bbase, %cbase, %xb, %dt, %dA, %lane, %N)
+              : (memref<?xf32>, memref<?xf32>, index, i1, index, index, f32, f32, f32, index, index) -> f32
+          scf.yield %ua, %ub : f32, f32
         }
-        %sum = func.call @nhc_warp_sum(%acc) : (f32) -> f32
-        %write = arith.andi %isLead, %active : i1
-        scf.if %write {
-          %dx = arith.mulf %x, %Dh : f32
-          %yv = arith.addf %sum, %dx : f32
-          %yi = arith.addi %yrow, %hp : index
-          memref.store %yv, %y[%yi] : memref<?xf32>
+        %sumA = func.call @nhc_warp_sum(%acc#0) : (f32) -> f32
+        %sumB = func.call @nhc_warp_sum(%acc#1) : (f32) -> f32
+        %writeA = arith.andi %isLead, %activeA : i1
+        scf.if %writeA {
+          func.call @nhc_ssd_decode_y(%y, %yrow, %hpa, %sumA, %xa, %Dh)
+              : (memref<?xf32>, index, index, f32, f32, f32) -> ()
+        }
+        %writeB = arith.andi %isLead, %activeB : i1
+        scf.if %writeB {
+          func.call @nhc_ssd_decode_y(%y, %yrow, %hpb, %sumB, %xb, %Dh)
+              : (memref<?xf32>, index, index, f32, f32, f32) -> ()
         }
       }
     }
     gpu.terminator
   }
+  return
+}
+
+// A decode step's update of one state row (at sbase) by the lane's
+// elements lane, lane + 32, ... of N: h = h dA + (dt B) x, stored when
+// `store`; returns the lane's share of C . h. Same arithmetic per element as
+// the portable form.
+func.func private @nhc_ssd_decode_row(%ssm_state: memref<?xf32>,
+                                      %xbc: memref<?xf32>, %sbase: index,
+                                      %store: i1, %bbase: index,
+                                      %cbase: index, %xv: f32, %dt: f32,
+                                      %dA: f32, %lane: index, %N: index)
+    -> f32 {
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %s = scf.for %n = %lane to %N step %c32 iter_args(%a = %zero) -> (f32) {
+    %si = arith.addi %sbase, %n : index
+    %sv = memref.load %ssm_state[%si] : memref<?xf32>
+    %bi = arith.addi %bbase, %n : index
+    %bv = memref.load %xbc[%bi] : memref<?xf32>
+    %ci = arith.addi %cbase, %n : index
+    %cv = memref.load %xbc[%ci] : memref<?xf32>
+    %decay = arith.mulf %sv, %dA : f32
+    %dB = arith.mulf %dt, %bv : f32
+    %dBx = arith.mulf %dB, %xv : f32
+    %s2 = arith.addf %decay, %dBx : f32
+    scf.if %store {
+      memref.store %s2, %ssm_state[%si] : memref<?xf32>
+    }
+    %cs = arith.mulf %cv, %s2 : f32
+    %a2 = arith.addf %a, %cs : f32
+    scf.yield %a2 : f32
+  }
+  return %s : f32
+}
+
+// Two state rows' update (at sbaseA and sbaseB, each stored when its
+// `store` flag is set) by the lane's 16-byte chunks lane, lane + 32, ... of
+// N (N % 4 == 0, every row 16-byte aligned): both rows' chunks and B's and
+// C's (shared by the rows) loaded before the arithmetic; returns each
+// row's lane share of C . h. Same arithmetic per element as
+// @nhc_ssd_decode_row.
+func.func private @nhc_ssd_decode_rows_v4(%ssm_state: memref<?xf32>,
+                                          %xbc: memref<?xf32>,
+                                          %sbaseA: index, %sbaseB: index,
+                                          %storeA: i1, %storeB: i1,
+                                          %bbase: index, %cbase: index,
+                                          %xa: f32, %xb: f32, %dt: f32,
+                                          %dA: f32, %lane: index, %N: index)
+    -> (f32, f32) {
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %chunks = arith.divui %N, %c4 : index
+  %dAs = vector.broadcast %dA : f32 to vector<4xf32>
+  %dts = vector.broadcast %dt : f32 to vector<4xf32>
+  %xas = vector.broadcast %xa : f32 to vector<4xf32>
+  %xbs = vector.broadcast %xb : f32 to vector<4xf32>
+  %sums:2 = scf.for %ch = %lane to %chunks step %c32
+      iter_args(%a = %zero, %b = %zero) -> (f32, f32) {
+    %n = arith.muli %ch, %c4 : index
+    %sia = arith.addi %sbaseA, %n : index
+    %sib = arith.addi %sbaseB, %n : index
+    %bi = arith.addi %bbase, %n : index
+    %ci = arith.addi %cbase, %n : index
+    %sa = vector.load %ssm_state[%sia] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %sb = vector.load %ssm_state[%sib] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %bv = vector.load %xbc[%bi] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %cv = vector.load %xbc[%ci] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %dB = arith.mulf %dts, %bv : vector<4xf32>
+    %decayA = arith.mulf %sa, %dAs : vector<4xf32>
+    %dBxA = arith.mulf %dB, %xas : vector<4xf32>
+    %sa2 = arith.addf %decayA, %dBxA : vector<4xf32>
+    %decayB = arith.mulf %sb, %dAs : vector<4xf32>
+    %dBxB = arith.mulf %dB, %xbs : vector<4xf32>
+    %sb2 = arith.addf %decayB, %dBxB : vector<4xf32>
+    scf.if %storeA {
+      vector.store %sa2, %ssm_state[%sia] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    }
+    scf.if %storeB {
+      vector.store %sb2, %ssm_state[%sib] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    }
+    %csA = arith.mulf %cv, %sa2 : vector<4xf32>
+    %csB = arith.mulf %cv, %sb2 : vector<4xf32>
+    %a2 = func.call @nhc_ssd_add4(%a, %csA) : (f32, vector<4xf32>) -> f32
+    %b2 = func.call @nhc_ssd_add4(%b, %csB) : (f32, vector<4xf32>) -> f32
+    scf.yield %a2, %b2 : f32, f32
+  }
+  return %sums#0, %sums#1 : f32, f32
+}
+
+// acc + v[0] + v[1] + v[2] + v[3], in that order.
+func.func private @nhc_ssd_add4(%acc: f32, %v: vector<4xf32>) -> f32 {
+  %v0 = vector.extract %v[0] : f32 from vector<4xf32>
+  %v1 = vector.extract %v[1] : f32 from vector<4xf32>
+  %v2 = vector.extract %v[2] : f32 from vector<4xf32>
+  %v3 = vector.extract %v[3] : f32 from vector<4xf32>
+  %s0 = arith.addf %acc, %v0 : f32
+  %s1 = arith.addf %s0, %v1 : f32
+  %s2 = arith.addf %s1, %v2 : f32
+  %s3 = arith.addf %s2, %v3 : f32
+  return %s3 : f32
+}
+
+// y[yrow + hp] = sum + x D.
+func.func private @nhc_ssd_decode_y(%y: memref<?xf32>, %yrow: index,
+                                    %hp: index, %sum: f32, %x: f32, %Dh: f32) {
+  %dx = arith.mulf %x, %Dh : f32
+  %yv = arith.addf %sum, %dx : f32
+  %yi = arith.addi %yrow, %hp : index
+  memref.store %yv, %y[%yi] : memref<?xf32>
   return
 }
 

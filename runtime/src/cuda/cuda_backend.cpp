@@ -942,8 +942,8 @@ private:
   /// Routed experts without the host (moe_experts.mlir): the routes
   /// bucketed by expert (nhc_moe_bucket), the up projection of every used
   /// expert's token rows with the activation, the down projection
-  /// (nhc_moe_expert_matmul_*: CUDA cores, a warp per output column and four
-  /// route rows per weight load), and each token's routes added in route
+  /// (nhc_moe_expert_matmul_*: CUDA cores, four route rows per weight load;
+  /// docs/kernels.md), and each token's routes added in route
   /// order (nhc_moe_combine). The products cost 2 T top_k H I flops on CUDA
   /// cores, the weights' bytes at most 2 E H I dtype bytes: up to a few
   /// hundred rows the bytes dominate, past that per-expert cuBLASLt gemms
@@ -953,7 +953,7 @@ private:
   static constexpr uint64_t kDeviceMoeMaxTokens = 256;
   static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
   /// The most rows of a gemm that nhc_gemv_bf16 runs (runsAsGemv). Its
-  /// warps read every row of A once per row of W (from cache): at 1 or 2
+  /// blocks read every row of A once per 4 rows of W (from cache): at 1 or 2
   /// rows the weights' stream is the limit, past that the reads of A grow
   /// with the rows while one cuBLASLt product reads W once for all. An
   /// estimate, not a measurement: NHC_CUDA_GEMV_ROWS moves it.

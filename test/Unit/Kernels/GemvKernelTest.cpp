@@ -184,12 +184,15 @@ TEST(KernelGemv, EveryActivationAppliesToAAsItIsRead) {
   // A's elements through the activation before the products (the cuda
   // backend's down projection takes the MLP's relu² so): every code, on
   // rows of A of both signs, through the GPU form's constant relu² copy and
-  // its copy for any other code, whole 128-word steps and odd k.
+  // its copy for any other code, A read in 16-byte loads (k = 600, lda = k)
+  // and one element at a time (lda = k + 3, or odd k).
   for (Storage s : storagesUnderTest())
     for (int act = 0; act < NumActs; ++act)
       for (int64_t m : {1, 2, 9})
         for (int64_t k : {33, 600})
-          runGemv(s, m, /*n=*/11, k, /*accumulate=*/act % 2 == 1, act);
+          for (int64_t ldaPad : {3, 0})
+            runGemv(s, m, /*n=*/11, k, /*accumulate=*/act % 2 == 1, act,
+                    Layout{ldaPad, true, true});
 }
 
 TEST(KernelGemv, SpecialValuesWidenExactly) {

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 using namespace nhc_test;
 
@@ -113,6 +115,9 @@ struct SSDCase {
   int64_t dtOffset = 2, projStride = 9; // dt columns 2..5 of proj
   float dtMin = 0.f, dtMax = INFINITY;
   int64_t gemmPrecision = kGemmPrecisionF32; // the session's
+  /// xbc and the state placed one float past a 16-byte boundary (the GPU
+  /// forms' 16-byte loads then give way to their one-element loops).
+  bool misaligned = false;
   std::vector<Request> reqs;
   std::vector<float> xbc, proj, dtBias, aLog, d, state;
 
@@ -145,14 +150,30 @@ SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed,
   return c;
 }
 
+/// A copy of v in a buffer from which `first` places it 16-byte aligned, or
+/// one float past that when `misaligned`.
+std::vector<float> placed(const std::vector<float> &v, bool misaligned,
+                          size_t &first) {
+  std::vector<float> room(v.size() + 4);
+  first = (16 - reinterpret_cast<uintptr_t>(room.data()) % 16) % 16 /
+              sizeof(float) +
+          (misaligned ? 1 : 0);
+  std::copy(v.begin(), v.end(), room.begin() + first);
+  return room;
+}
+
 /// Runs both scans as the schedule does; returns y and updates c.state.
 std::vector<float> runSSD(SSDCase &c) {
   std::vector<int64_t> req = requestTable(c.reqs);
   std::vector<float> y(c.tokens() * c.H * c.P, -9.f);
+  size_t xbcFirst, stateFirst;
+  std::vector<float> xbc = placed(c.xbc, c.misaligned, xbcFirst);
+  std::vector<float> state = placed(c.state, c.misaligned, stateFirst);
   for (bool chunked : {true, false}) {
     ArgPack a;
-    a.buf(c.xbc).buf(c.proj).idx(c.projStride).idx(c.dtOffset).buf(c.dtBias)
-        .buf(c.aLog).buf(c.d).buf(c.state).buf(y).buf(req)
+    a.buf(xbc, xbcFirst).buf(c.proj).idx(c.projStride).idx(c.dtOffset)
+        .buf(c.dtBias).buf(c.aLog).buf(c.d).buf(state, stateFirst).buf(y)
+        .buf(req)
         .idx(c.reqs.size()).idx(c.H).idx(c.P).idx(c.N).idx(c.G);
     if (chunked)
       a.idx(c.chunk);
@@ -168,6 +189,8 @@ std::vector<float> runSSD(SSDCase &c) {
       runKernel(chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan", a,
                 chunked && c.chunk > 64 ? 1e-4 : 1e-5);
   }
+  std::copy(state.begin() + stateFirst,
+            state.begin() + stateFirst + c.state.size(), c.state.begin());
   return y;
 }
 
@@ -250,8 +273,8 @@ TEST(KernelMamba, SSDAtVectorWidths) {
 TEST(KernelMamba, SSDPastGPUBlockWidths) {
   // Past what one block of 256 threads covers at once: a chunk of 300 cut
   // at 256 (a prefill of 300 tokens crosses the cut), P = 260 output
-  // columns and state rows (the decode form's rows 8 at a time, its 32
-  // lanes over N = 37, not a multiple of 32), and a decode.
+  // columns and state rows (the decode form's rows 16 at a time, its 32
+  // lanes over N = 37, not a multiple of 32 nor of 4), and a decode.
   SSDCase c = makeSSDCase({{300, 0, 0}, {1, 40, 1}}, 33,
                           headShape(2, 260, 37, 1, 300));
   expectSSDMatchesReference(c, 1e-4);
@@ -263,6 +286,15 @@ TEST(KernelMamba, SSDAtAPublishedHeadShape) {
   // from a nonzero state that starts mid-chunk, and a decode beside them.
   SSDCase c = makeSSDCase({{150, 0, 0}, {1, 20, 1}, {67, 7, 2}}, 37,
                           headShape(2, 64, 128, 1, 128));
+  expectSSDMatchesReference(c, 1e-4);
+}
+
+TEST(KernelMamba, SSDAtAPublishedHeadShapeMisaligned) {
+  // The same shape with xbc and the state one float off a 16-byte boundary:
+  // the decode form's 16-byte chunks give way to its element loop.
+  SSDCase shape = headShape(2, 64, 128, 1, 128);
+  shape.misaligned = true;
+  SSDCase c = makeSSDCase({{70, 0, 0}, {1, 20, 1}, {1, 7, 2}}, 39, shape);
   expectSSDMatchesReference(c, 1e-4);
 }
 

@@ -194,8 +194,9 @@ TEST(KernelMoeExperts, BucketCrossesItsChunksAndExpertStrides) {
 }
 
 TEST(KernelMoeExperts, ExpertMatmulMultipliesEachRouteByItsExpert) {
-  // Columns not a multiple of 8, k not of 32, about 7 rows per expert (the
-  // GPU form's groups of 4 and a remainder); gathered (up) and not (down),
+  // Columns not a multiple of 4, k not of 8 (the bf16 GPU form's element
+  // loop), about 7 rows per expert (the GPU forms' groups of 4 and a
+  // remainder); gathered (up) and not (down),
   // with and without relu2, bf16 and f32 weights.
   std::mt19937 rng(23);
   const int64_t T = 11, K = 2, E = 3, n = 13, k = 45;
@@ -259,7 +260,7 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
   // % 8 != 0); experts with a single route (taken alone) and with several
   // (4 at a time and a remainder); k of 1, 8 and 257 chunks of 8 (a thread
   // takes chunks 256 apart); n = 9 leaves 3 of the last block's 4 columns
-  // unused.
+  // unused; the tokens' rows (up, relu2) and the positions' own (down).
   std::mt19937 rng(41);
   const int64_t T = 6, K = 2, E = 5, n = 9;
   const int64_t A = std::min(E, T * K);
@@ -267,31 +268,39 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
   Buckets b = countingSort(idx, K, E, A);
   for (int64_t k : {8, 64, 2056, 36})
     for (bool alignW : {true, false})
-      for (bool alignX : {true, false}) {
-        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
-        std::vector<float> xRoom = randomFloats(rng, T * k + 4, -0.5f, 0.5f);
-        // The buffers from a place 16-byte aligned or one element past it.
-        const auto first = [](const void *base, size_t bytes, bool aligned) {
-          size_t at = (16 - reinterpret_cast<uintptr_t>(base) % 16) % 16 / bytes;
-          return aligned ? at : at + 1;
-        };
-        const size_t xFirst = first(xRoom.data(), sizeof(float), alignX);
-        std::vector<int16_t> wRoom(w.bits.size() + 8);
-        const size_t wFirst = first(wRoom.data(), sizeof(int16_t), alignW);
-        std::copy(w.bits.begin(), w.bits.end(), wRoom.begin() + wFirst);
-        std::vector<float> y(T * K * n + 1, -7.0f);
-        ArgPack a;
-        a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
-            .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(1).idx(kRelu2);
-        runKernel("nhc_moe_expert_matmul_bf16", a);
-        std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
-        std::vector<double> want = matmulReference(x, b, w.values, n, k, true,
-                                                   true, kRelu2, T * K);
-        want.push_back(-7.0);
-        expectClose(y, want, 1e-5,
-                    "k " + std::to_string(k) + (alignW ? "" : " W unaligned") +
-                        (alignX ? "" : " x unaligned"));
-      }
+      for (bool alignX : {true, false})
+        for (bool gather : {true, false}) {
+          Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+          const int64_t xRows = gather ? T : T * K;
+          std::vector<float> xRoom =
+              randomFloats(rng, xRows * k + 4, -0.5f, 0.5f);
+          // The buffers from a place 16-byte aligned or one element past it.
+          const auto first = [](const void *base, size_t bytes, bool aligned) {
+            size_t at =
+                (16 - reinterpret_cast<uintptr_t>(base) % 16) % 16 / bytes;
+            return aligned ? at : at + 1;
+          };
+          const size_t xFirst = first(xRoom.data(), sizeof(float), alignX);
+          std::vector<int16_t> wRoom(w.bits.size() + 8);
+          const size_t wFirst = first(wRoom.data(), sizeof(int16_t), alignW);
+          std::copy(w.bits.begin(), w.bits.end(), wRoom.begin() + wFirst);
+          const int64_t act = gather ? kRelu2 : kNoActivation;
+          std::vector<float> y(T * K * n + 1, -7.0f);
+          ArgPack a;
+          a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
+              .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(gather)
+              .idx(act);
+          runKernel("nhc_moe_expert_matmul_bf16", a);
+          std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
+          std::vector<double> want = matmulReference(x, b, w.values, n, k,
+                                                     gather, true, act, T * K);
+          want.push_back(-7.0);
+          expectClose(y, want, 1e-5,
+                      "k " + std::to_string(k) +
+                          (alignW ? "" : " W unaligned") +
+                          (alignX ? "" : " x unaligned") +
+                          (gather ? " gathered" : " in place"));
+        }
 }
 
 TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {
