@@ -1,6 +1,7 @@
-// Alignment tests for the GPU forms' 16-byte loads (`vector.load` with
-// `alignment = 16`, ld.global.v4 in PTX: an address that is not a multiple
-// of 16 faults). GPU only: the host pipeline drops them with the forms.
+// Alignment tests for the GPU forms' 16-byte loads and stores
+// (`vector.load`/`vector.store` with `alignment = 16`, ld.global.v4 and
+// st.global.v4 in PTX: an address that is not a multiple of 16 faults). GPU
+// only: the host pipeline drops them with the forms.
 
 // Whether every row of a row-major buffer starts on a 16-byte boundary: its
 // first byte at `address` (memref.extract_aligned_pointer_as_index: the

@@ -115,9 +115,9 @@ struct SSDCase {
   int64_t dtOffset = 2, projStride = 9; // dt columns 2..5 of proj
   float dtMin = 0.f, dtMax = INFINITY;
   int64_t gemmPrecision = kGemmPrecisionF32; // the session's
-  /// xbc and the state placed one float past a 16-byte boundary (the GPU
-  /// forms' 16-byte loads then give way to their one-element loops).
-  bool misaligned = false;
+  /// xbc and the state each placed one float past a 16-byte boundary (the
+  /// GPU forms' 16-byte loads then give way to their one-element loops).
+  bool misalignedXbc = false, misalignedState = false;
   std::vector<Request> reqs;
   std::vector<float> xbc, proj, dtBias, aLog, d, state;
 
@@ -167,8 +167,8 @@ std::vector<float> runSSD(SSDCase &c) {
   std::vector<int64_t> req = requestTable(c.reqs);
   std::vector<float> y(c.tokens() * c.H * c.P, -9.f);
   size_t xbcFirst, stateFirst;
-  std::vector<float> xbc = placed(c.xbc, c.misaligned, xbcFirst);
-  std::vector<float> state = placed(c.state, c.misaligned, stateFirst);
+  std::vector<float> xbc = placed(c.xbc, c.misalignedXbc, xbcFirst);
+  std::vector<float> state = placed(c.state, c.misalignedState, stateFirst);
   for (bool chunked : {true, false}) {
     ArgPack a;
     a.buf(xbc, xbcFirst).buf(c.proj).idx(c.projStride).idx(c.dtOffset)
@@ -290,12 +290,25 @@ TEST(KernelMamba, SSDAtAPublishedHeadShape) {
 }
 
 TEST(KernelMamba, SSDAtAPublishedHeadShapeMisaligned) {
-  // The same shape with xbc and the state one float off a 16-byte boundary:
-  // the decode form's 16-byte chunks give way to its element loop.
-  SSDCase shape = headShape(2, 64, 128, 1, 128);
-  shape.misaligned = true;
-  SSDCase c = makeSSDCase({{70, 0, 0}, {1, 20, 1}, {1, 7, 2}}, 39, shape);
-  expectSSDMatchesReference(c, 1e-4);
+  // The same shape with xbc, the state or both one float off a 16-byte
+  // boundary: the decode form's 16-byte chunks give way to its element loop.
+  for (int misaligned = 1; misaligned < 4; ++misaligned) {
+    SSDCase shape = headShape(2, 64, 128, 1, 128);
+    shape.misalignedXbc = misaligned & 1;
+    shape.misalignedState = misaligned & 2;
+    SSDCase c = makeSSDCase({{70, 0, 0}, {1, 20, 1}, {1, 7, 2}}, 39, shape);
+    expectSSDMatchesReference(c, 1e-4);
+  }
+}
+
+TEST(KernelMamba, SSDDecodeFewerRowsThanAPass) {
+  // P = 3 of the decode form's 16 rows a pass, N = 8 and H * P = 12 (every
+  // row 16-byte aligned: its 16-byte chunks): warps 3 to 7 take no row at
+  // all, their reads clamped to row 2 and nothing stored; decodes beside a
+  // short prefill.
+  SSDCase c = makeSSDCase({{1, 5, 0}, {6, 0, 1}, {1, 2, 2}}, 47,
+                          headShape(4, 3, 8, 2, 4));
+  expectSSDMatchesReference(c, 2e-5);
 }
 
 TEST(KernelMamba, SSDPartialStateTiles) {
