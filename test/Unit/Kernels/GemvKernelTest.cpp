@@ -83,24 +83,16 @@ struct Layout {
   bool alignA = true, alignW = true;
 };
 
-/// The first element of a buffer of `elementBytes` elements at `base` that
-/// lies 16-byte aligned (`aligned`) or one element past such a place.
-size_t firstAt(const void *base, size_t elementBytes, bool aligned) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
-  size_t first = (16 - address % 16) % 16 / elementBytes;
-  return aligned ? first : first + 1;
-}
-
 void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate,
              int act = -1, Layout layout = {}) {
   std::mt19937 rng(static_cast<uint32_t>(m * 1000 + n * 10 + k + act));
   const int64_t lda = k + layout.ldaPad, ldc = n + 2;
   // Room for the alignments: up to 16 bytes and one element more.
   std::vector<float> aRoom = randomFloats(rng, m * lda + 5), c(m * ldc, 0.25f);
-  const size_t aFirst = firstAt(aRoom.data(), sizeof(float), layout.alignA);
+  const size_t aFirst = firstAt16(aRoom.data(), sizeof(float), layout.alignA);
   std::vector<float> a(aRoom.begin() + aFirst, aRoom.end());
   std::vector<uint8_t> wRoom(n * k * bytesOf(s) + 18);
-  const size_t wFirst = firstAt(wRoom.data(), bytesOf(s), layout.alignW) *
+  const size_t wFirst = firstAt16(wRoom.data(), bytesOf(s), layout.alignW) *
                         bytesOf(s);
   std::vector<double> wide(n * k);
   for (int64_t i = 0; i < n * k; ++i) {

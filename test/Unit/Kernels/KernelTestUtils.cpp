@@ -341,6 +341,13 @@ double nhc_test::referenceActivation(int code, double x) {
   return NAN;
 }
 
+size_t nhc_test::firstAt16(const void *base, size_t elementBytes,
+                          bool aligned) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(base);
+  const size_t first = (16 - address % 16) % 16 / elementBytes;
+  return aligned ? first : first + 1;
+}
+
 std::vector<float> nhc_test::randomFloats(std::mt19937 &rng, size_t n, float lo,
                                           float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);

@@ -114,6 +114,13 @@ enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
 /// for a negative code, NaN for one past NumActs.
 double referenceActivation(int code, double x);
 
+/// The first element of a buffer of `elementBytes` elements at `base` that
+/// lies on a 16-byte boundary (`aligned`) or one element past one: where a
+/// test places an operand so that a GPU form's 16-byte loads take it, or its
+/// one-element fallback does (ArgPack::buf(v, first); 16 bytes and one
+/// element of room suffice).
+size_t firstAt16(const void *base, size_t elementBytes, bool aligned);
+
 /// Uniform random floats in [lo, hi).
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo = -1.f,
                                 float hi = 1.f);

@@ -155,9 +155,7 @@ SSDCase makeSSDCase(std::vector<Request> reqs, unsigned seed,
 std::vector<float> placed(const std::vector<float> &v, bool misaligned,
                           size_t &first) {
   std::vector<float> room(v.size() + 4);
-  first = (16 - reinterpret_cast<uintptr_t>(room.data()) % 16) % 16 /
-              sizeof(float) +
-          (misaligned ? 1 : 0);
+  first = firstAt16(room.data(), sizeof(float), !misaligned);
   std::copy(v.begin(), v.end(), room.begin() + first);
   return room;
 }

@@ -274,15 +274,9 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
           const int64_t xRows = gather ? T : T * K;
           std::vector<float> xRoom =
               randomFloats(rng, xRows * k + 4, -0.5f, 0.5f);
-          // The buffers from a place 16-byte aligned or one element past it.
-          const auto first = [](const void *base, size_t bytes, bool aligned) {
-            size_t at =
-                (16 - reinterpret_cast<uintptr_t>(base) % 16) % 16 / bytes;
-            return aligned ? at : at + 1;
-          };
-          const size_t xFirst = first(xRoom.data(), sizeof(float), alignX);
+          const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), alignX);
           std::vector<int16_t> wRoom(w.bits.size() + 8);
-          const size_t wFirst = first(wRoom.data(), sizeof(int16_t), alignW);
+          const size_t wFirst = firstAt16(wRoom.data(), sizeof(int16_t), alignW);
           std::copy(w.bits.begin(), w.bits.end(), wRoom.begin() + wFirst);
           const int64_t act = gather ? kRelu2 : kNoActivation;
           std::vector<float> y(T * K * n + 1, -7.0f);
