@@ -233,8 +233,7 @@ func.func private @nhc_gemv_bf16_at(%w16: memref<?xi16>, %row: index,
                                     %i: index) -> f32 {
   %at = arith.addi %row, %i : index
   %bits = memref.load %w16[%at] : memref<?xi16>
-  %wide = arith.extui %bits : i16 to i32
-  %v = func.call @nhc_gemv_bf16_low(%wide) : (i32) -> f32
+  %v = func.call @nhc_widen_bf16(%bits) : (i16) -> f32
   return %v : f32
 }
 

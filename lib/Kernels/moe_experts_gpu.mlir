@@ -285,17 +285,22 @@ func.func private @nhc_moe_share_bf16(%x: memref<?xf32>, %src0: index,
       %b1 = memref.load %w[%at1] : memref<?xi16>
       %b2 = memref.load %w[%at2] : memref<?xi16>
       %b3 = memref.load %w[%at3] : memref<?xi16>
-      %wv = vector.from_elements %b0, %b1, %b2, %b3 : vector<4xi16>
+      // Widened once for the routes.
+      %f0 = func.call @nhc_widen_bf16(%b0) : (i16) -> f32
+      %f1 = func.call @nhc_widen_bf16(%b1) : (i16) -> f32
+      %f2 = func.call @nhc_widen_bf16(%b2) : (i16) -> f32
+      %f3 = func.call @nhc_widen_bf16(%b3) : (i16) -> f32
+      %wv = vector.from_elements %f0, %f1, %f2, %f3 : vector<4xf32>
       %z0 = func.call @nhc_moe_route_element(%acc, %c0, %src0, %i, %x, %wv)
-          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
       %more = arith.cmpi ugt, %rows, %c1 : index
       %next = scf.if %more -> (vector<16xf32>) {
         %z1 = func.call @nhc_moe_route_element(%z0, %c1, %src1, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
         %z2 = func.call @nhc_moe_route_element(%z1, %c2, %src2, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
         %z3 = func.call @nhc_moe_route_element(%z2, %c3, %src3, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xi16>) -> vector<16xf32>
+            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
         scf.yield %z3 : vector<16xf32>
       } else {
         scf.yield %z0 : vector<16xf32>
@@ -347,24 +352,20 @@ func.func private @nhc_moe_route_chunk(%acc: vector<16xf32>, %r: index,
 }
 
 // acc plus route r's products with the 4 columns' weights at element `i`
-// (wv: their bf16 bits), into elements r, r + 4, r + 8, r + 12: x[src + i]
-// rounded to bf16.
+// (wf: widened), into elements r, r + 4, r + 8, r + 12: x[src + i] rounded
+// to bf16.
 func.func private @nhc_moe_route_element(%acc: vector<16xf32>, %r: index,
                                          %src: index, %i: index,
-                                         %x: memref<?xf32>, %wv: vector<4xi16>)
+                                         %x: memref<?xf32>, %wf: vector<4xf32>)
     -> vector<16xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   %c3 = arith.constant 3 : index
   %c4 = arith.constant 4 : index
-  %c16 = arith.constant dense<16> : vector<4xi32>
   %xi = arith.addi %src, %i : index
   %xv = memref.load %x[%xi] : memref<?xf32>
   %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
-  %wide = arith.extui %wv : vector<4xi16> to vector<4xi32>
-  %shifted = arith.shli %wide, %c16 : vector<4xi32>
-  %wf = arith.bitcast %shifted : vector<4xi32> to vector<4xf32>
   %xs = vector.broadcast %xb : f32 to vector<4xf32>
   %prod = arith.mulf %xs, %wf : vector<4xf32>
   %at1 = arith.addi %r, %c4 : index
