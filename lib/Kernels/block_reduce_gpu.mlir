@@ -101,3 +101,23 @@ func.func private @nhc_segment_reduce_256(
   gpu.barrier
   return %result : f32
 }
+
+// Element e of a block's per-warp values, each of its 8 warps having put
+// `count` of them at partial[warp * count ..] before a barrier: the sum of
+// partial[w * count + e] over w = 0 .. 7, in warp order (so a result does
+// not depend on which warp finished first).
+func.func private @nhc_sum_over_warps(
+    %partial: memref<?xf32, #gpu.address_space<workgroup>>, %e: index,
+    %count: index) -> f32 {
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %start = memref.load %partial[%e] : memref<?xf32, #gpu.address_space<workgroup>>
+  %total = scf.for %w = %c1 to %c8 step %c1 iter_args(%acc = %start) -> (f32) {
+    %base = arith.muli %w, %count : index
+    %at = arith.addi %base, %e : index
+    %y = memref.load %partial[%at] : memref<?xf32, #gpu.address_space<workgroup>>
+    %sum = arith.addf %acc, %y : f32
+    scf.yield %sum : f32
+  }
+  return %total : f32
+}

@@ -332,7 +332,7 @@ func.func private @nhc_gemv_fma8(%acc: vector<8xf32>, %at: index,
 // before m and n (plus the old value when `add`). Each warp's lanes by a
 // xor butterfly (nhc_warp_sum), its lane 0 putting the 8 sums in
 // partial[warp * 8 ..]; behind a barrier thread e < 8 adds element e over
-// the 8 warps in order. Every thread meets the same two barriers; the
+// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same two barriers; the
 // second lets the next call reuse `partial` at once.
 func.func private @nhc_gemv_block_store(
     %acc: vector<8xf32>, %rows: index, %tx: index,
@@ -376,14 +376,10 @@ func.func private @nhc_gemv_block_store(
     %r = arith.divui %tx, %c2 : index
     %t = arith.addi %t0, %s : index
     %j = arith.addi %j0, %r : index
-    %start = memref.load %partial[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
-    %total = scf.for %wp = %c1 to %c8 step %c1 iter_args(%x = %start) -> (f32) {
-      %base = arith.muli %wp, %c8 : index
-      %at = arith.addi %base, %tx : index
-      %y = memref.load %partial[%at] : memref<64xf32, #gpu.address_space<workgroup>>
-      %sum = arith.addf %x, %y : f32
-      scf.yield %sum : f32
-    }
+    %partials = memref.cast %partial : memref<64xf32, #gpu.address_space<workgroup>>
+        to memref<?xf32, #gpu.address_space<workgroup>>
+    %total = func.call @nhc_sum_over_warps(%partials, %tx, %c8)
+        : (memref<?xf32, #gpu.address_space<workgroup>>, index, index) -> f32
     %rowLive = arith.cmpi ult, %s, %rows : index
     %inA = arith.cmpi ult, %t, %m : index
     %inW = arith.cmpi ult, %j, %n : index

@@ -500,7 +500,7 @@ func.func private @nhc_moe_warp_sum_at(%v: vector<16xf32>, %at: index)
 // before `last` and the columns before n. Each warp's lanes by a xor
 // butterfly (nhc_warp_sum), its lane 0 putting the 16 sums in
 // partial[warp * 16 ..]; behind a barrier thread q < 16 adds element q over
-// the 8 warps in order. Every thread meets the same two barriers; the
+// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same two barriers; the
 // second lets the next call reuse `partial` at once.
 func.func private @nhc_moe_block_store4(
     %acc: vector<16xf32>, %rows: index, %tx: index,
@@ -541,14 +541,10 @@ func.func private @nhc_moe_block_store4(
     %c = arith.divui %tx, %c4 : index
     %row = arith.addi %p, %r : index
     %j = arith.addi %j0, %c : index
-    %start = memref.load %partial[%tx] : memref<128xf32, #gpu.address_space<workgroup>>
-    %total = scf.for %wp = %c1 to %c8 step %c1 iter_args(%a = %start) -> (f32) {
-      %base = arith.muli %wp, %c16 : index
-      %at = arith.addi %base, %tx : index
-      %b = memref.load %partial[%at] : memref<128xf32, #gpu.address_space<workgroup>>
-      %s = arith.addf %a, %b : f32
-      scf.yield %s : f32
-    }
+    %partials = memref.cast %partial : memref<128xf32, #gpu.address_space<workgroup>>
+        to memref<?xf32, #gpu.address_space<workgroup>>
+    %total = func.call @nhc_sum_over_warps(%partials, %tx, %c16)
+        : (memref<?xf32, #gpu.address_space<workgroup>>, index, index) -> f32
     %rowLive = arith.cmpi ult, %r, %rows : index
     %beforeLast = arith.cmpi ult, %row, %last : index
     %inN = arith.cmpi ult, %j, %n : index
