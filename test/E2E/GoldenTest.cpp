@@ -8,8 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "nhc/format/container.h"
 #include "nhc/format/host_isa.h"
 #include "nhc/runtime/api.h"
+
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
@@ -19,6 +22,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -49,7 +55,11 @@ std::string goldenPath(const std::string &rest) {
   return directory("NHC_GOLDEN_DIR", NHC_GOLDEN_DIR) + "/" + rest;
 }
 
+/// The compiled case `artifact` (a name in the build's artifact directory),
+/// or `artifact` itself when it is an absolute path (a test's own copy).
 std::string artifactPath(const std::string &artifact) {
+  if (!artifact.empty() && artifact.front() == '/')
+    return artifact;
   return directory("NHC_E2E_ARTIFACT_DIR", NHC_E2E_ARTIFACT_DIR) + "/" +
          artifact;
 }
@@ -1143,6 +1153,49 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   }
 }
 
+/// A copy of the compiled case `file`, as `name` in the test's temporary
+/// directory, whose cuda launch table `edit` has changed (every other
+/// section as it was): an artifact of an older compiler, for one. Returns
+/// its absolute path.
+std::string withEditedLaunchTable(
+    const std::string &file, const std::string &name,
+    const std::function<void(nlohmann::json &)> &edit) {
+  const std::string from = artifactPath(file);
+  std::ifstream in(from, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  const auto *data = reinterpret_cast<const uint8_t *>(bytes.data());
+  nhc_artifact_header_t header{};
+  std::vector<nhc::format::SectionRecord> sections;
+  nhc::format::ContainerError error = nhc::format::readHeader(
+      data, bytes.size(), bytes.size(), from, header);
+  if (!error.failed())
+    error = nhc::format::readSections(data, bytes.size(), header, from,
+                                      sections);
+  EXPECT_FALSE(error.failed()) << error.message;
+  nhc::format::ContainerWriter writer;
+  bool edited = false;
+  for (const nhc::format::SectionRecord &section : sections) {
+    std::string content = bytes.substr(section.offset, section.size);
+    if (section.kind == NHC_SECTION_MANIFEST_JSON) {
+      writer.setManifest(content);
+      continue;
+    }
+    if (section.kind == NHC_SECTION_LAUNCH_TABLE_JSON) {
+      nlohmann::json table = nlohmann::json::parse(content);
+      edit(table);
+      content = table.dump();
+      edited = true;
+    }
+    writer.addSection(section.kind, section.name, content);
+  }
+  EXPECT_TRUE(edited) << from << " has no launch table";
+  const std::string to = ::testing::TempDir() + "/" + name;
+  error = writer.writeFile(to);
+  EXPECT_FALSE(error.failed()) << error.message;
+  return to;
+}
+
 /// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (2
 /// by default) on BF16 weights is one nhc_gemv_bf16 launch (f32 activations
 /// times the weights widened in registers) instead of a rounding pass and a
@@ -1159,11 +1212,12 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     long long prefillGemv = 0, decodeGemv = 0, decodeRound = 0,
               decodeRoundAct = 0;
   };
-  auto run = [&](const char *rows) { // nullptr: the default
+  // nullptr rows: the default.
+  auto run = [&](const char *rows, const GoldenCase &compiled) {
     std::optional<ScopedEnv> setting;
     if (rows)
       setting.emplace("NHC_CUDA_GEMV_ROWS", rows);
-    Model model(bf16);
+    Model model(compiled);
     const std::vector<int32_t> ids = model.ids(0);
     const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
     const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
@@ -1202,7 +1256,7 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     Model::check(nhc_session_release_slot(model.session, slot), "release");
     return launched;
   };
-  const Launches gemv = run(nullptr), blas = run("0");
+  const Launches gemv = run(nullptr, bf16), blas = run("0", bf16);
   // The prefill's body gemms (the prompt's rows) are cuBLASLt's; its LM
   // head multiplies the last token's row only (NHC_LOGITS_LAST): a gemv.
   EXPECT_EQ(gemv.prefillGemv, 1) << "only the LM head of a prefill";
@@ -1214,6 +1268,40 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   EXPECT_GT(blas.decodeRound, 0) << "cuBLASLt's bf16 products round first";
   EXPECT_GT(blas.decodeRoundAct, 0)
       << "the down projection's rounding applies relu² (the case has an MLP)";
+  // An older compiler's nhc_gemv_bf16 had no activation argument (9, not
+  // 10): the runtime leaves that kernel alone and sends its decode gemms to
+  // cuBLASLt, with the reference's logits.
+  GoldenCase old = bf16;
+  old.artifact = withEditedLaunchTable(
+      bf16.artifact, "dense-bf16-gemv-without-act.nhc",
+      [](nlohmann::json &table) {
+        for (nlohmann::json &function : table["functions"]) {
+          if (function["function"] != "nhc_gemv_bf16")
+            continue;
+          nlohmann::json &params = function["params"];
+          const size_t act = params.size() - 1;
+          params.erase(act);
+          // Whatever read the dropped argument reads a constant instead.
+          std::function<void(nlohmann::json &)> unlink =
+              [&](nlohmann::json &node) {
+                if (node.is_object() && node.contains("arg") &&
+                    node["arg"] == act) {
+                  node = {{"const", 0}, {"type", "index"}};
+                  return;
+                }
+                if (node.is_structured())
+                  for (nlohmann::json &child : node)
+                    unlink(child);
+              };
+          unlink(function["launches"]);
+          unlink(function["values"]);
+        }
+      });
+  const Launches older = run(nullptr, old);
+  EXPECT_EQ(older.decodeGemv, 0)
+      << "an nhc_gemv_bf16 without the activation argument is not launched";
+  EXPECT_EQ(older.prefillGemv, 0) << "nor for the LM head";
+  EXPECT_GT(older.decodeRound, 0) << "cuBLASLt's products instead";
   ScopedEnv bad("NHC_CUDA_GEMV_ROWS", "two");
   const auto [status, error] = tryCudaSession("dense-bf16.nhc", NHC_DTYPE_BF16);
   EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;
