@@ -3,14 +3,15 @@
 // Measures a compiled model on a backend (host, or cuda: --backend): cold start
 // (and to the first token), prefill tok/s and TTFT per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
-//   decode:  (bytes read per step / memory bandwidth) / measured step
+//   decode:  (bytes moved per step / memory bandwidth) / measured step
 //            time, bytes = every weight as the session's backend holds it
 //            (nhc_session_weight_dtype: matrices in their stored dtype on
 //            the host, as uploaded on cuda; f32 copies; one embedding row
 //            per request; routed experts at the share a batch of B touches
 //            if routes were uniform, 1 - (1 - top_k / E)^B) + each
-//            request's state tensors, sequence tensors
-//            (KV caches) up to its context; bandwidth: the host's DRAM read
+//            request's conv and SSM state read and written back and its
+//            KV caches read up to its context, the new row written
+//            (StateSizes); bandwidth: the host's DRAM read
 //            rate, or the device's copy rate; the steps end at the context
 //            (a request prefilled to context - steps, restored per slot);
 //   prefill: (FLOPs / measured time) / GEMM peak (f32, or oneDNN's bf16
@@ -337,18 +338,30 @@ GemmMix gemmMix(const ModelCost &cost, const nhc::bench::DeviceLimits &device) {
   return mix;
 }
 
-/// Bytes of state one request reads per decode step at `context` tokens:
-/// every state tensor, of a sequence tensor (KV cache) `context` rows.
-double stateBytes(nhc_session_t *session, uint64_t context) {
+/// One request's state: bytes of its fixed tensors (conv and SSM state) and
+/// of one token's rows of its sequence tensors (KV caches).
+struct StateSizes {
+  double fixedBytes = 0, bytesPerToken = 0;
+
+  /// Bytes one request moves per decode step at `context` tokens (the
+  /// decode step's bytes in docs/benchmarks.md, after the performance
+  /// anchors' bytes_step): the fixed state read and written back, `context`
+  /// rows of the KV caches read and the new token's row written.
+  double movedPerDecodeStep(uint64_t context) const {
+    return 2 * fixedBytes + bytesPerToken * (double(context) + 1);
+  }
+};
+
+StateSizes stateSizes(nhc_session_t *session) {
   const nhc_state_pool_t *pool = nhc_session_state_pool(session);
-  double bytes = 0;
+  StateSizes sizes;
   for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
     nhc_state_tensor_info_t tensor;
     check(nhc_state_pool_tensor_info(pool, i, &tensor), "state tensor info");
-    bytes += tensor.per_token ? double(tensor.token_stride) * double(context)
-                              : double(tensor.bytes);
+    (tensor.per_token ? sizes.bytesPerToken : sizes.fixedBytes) +=
+        tensor.per_token ? double(tensor.token_stride) : double(tensor.bytes);
   }
-  return bytes;
+  return sizes;
 }
 
 std::vector<int32_t> randomIds(uint64_t n, uint64_t vocab, std::mt19937 &rng) {
@@ -524,6 +537,7 @@ int run(const Options &o) {
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)}};
+  const StateSizes state = stateSizes(session);
   report["model"] = {{"artifact", o.model},
                      {"layer_pattern", cost.pattern},
                      {"hidden_size", cost.hidden},
@@ -531,7 +545,9 @@ int run(const Options &o) {
                      {"matmul_params_per_token", cost.matmulParams},
                      {"weight_bytes_as_read", cost.weightBytesAsRead},
                      {"routed_expert_bytes", cost.expertBytes},
-                     {"routed_expert_share", cost.expertShare}};
+                     {"routed_expert_share", cost.expertShare},
+                     {"state_fixed_bytes_per_request", state.fixedBytes},
+                     {"state_bytes_per_token", state.bytesPerToken}};
   report["cold_start_s"] = coldStartS;
 
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
@@ -636,10 +652,10 @@ int run(const Options &o) {
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
       // The KV caches hold context - steps .. context - 1 rows: the mean.
-      double bytesPerStep =
-          decodeWeightBytes(cost, batch) +
+      double stateBytesPerStep =
           double(batch) *
-              stateBytes(session, context - (o.decodeSteps + 1) / 2);
+          state.movedPerDecodeStep(context - (o.decodeSteps + 1) / 2);
+      double bytesPerStep = decodeWeightBytes(cost, batch) + stateBytesPerStep;
       double stepS = s / o.decodeSteps;
       double fraction = bytesPerStep / memoryBytesPerS / stepS;
       std::string shape =
@@ -655,6 +671,7 @@ int run(const Options &o) {
                          {"tokens_per_s", batch * o.decodeSteps / s},
                          {"bytes_per_step", bytesPerStep},
                          {"weight_bytes_per_step", decodeWeightBytes(cost, batch)},
+                         {"state_bytes_per_step", stateBytesPerStep},
                          {"routed_experts_read", expertsTouched(cost, batch)},
                          {"fraction_of_limit", fraction},
                          {"limit", memoryKey}});

@@ -58,7 +58,8 @@ else:
     prefill_limit = {"f32": "sgemm_flops_per_s", "bf16": "bf16_gemm_flops_per_s"}[precision["in_effect"]]
     positive(report["machine"][prefill_limit], "machine." + prefill_limit)
     decode_limit = "dram_read_bytes_per_s"
-for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read"):
+for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read",
+            "state_fixed_bytes_per_request", "state_bytes_per_token"):
     positive(report["model"][key], "model." + key)
 model = report["model"]
 if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:
@@ -87,6 +88,15 @@ for row in report["results"]:
                 not want <= row["bytes_per_step"]:
             sys.exit(f"results[decode B={row['batch']}]: weight bytes {row['weight_bytes_per_step']}, "
                      f"experts read {row['routed_experts_read']}, want {want} and {share}")
+        # State per request: conv and SSM state read and written back, the
+        # KV caches read at the timed steps' mean context plus the new row.
+        mean_context = row["context"] - (row["steps"] + 1) // 2
+        want_state = row["batch"] * (2 * model["state_fixed_bytes_per_request"] +
+                                     model["state_bytes_per_token"] * (mean_context + 1))
+        if abs(row["state_bytes_per_step"] - want_state) > 1e-9 * want_state or \
+                abs(row["bytes_per_step"] - want - want_state) > 1e-9 * row["bytes_per_step"]:
+            sys.exit(f"results[decode B={row['batch']}]: state bytes {row['state_bytes_per_step']}, "
+                     f"bytes {row['bytes_per_step']}, want {want_state} and {want + want_state}")
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 # Cold start to first token: the cold start, then the first prompt's first run.
