@@ -332,8 +332,8 @@ func.func private @nhc_gemv_fma8(%acc: vector<8xf32>, %at: index,
 // before m and n (plus the old value when `add`). Each warp's lanes by a
 // xor butterfly (nhc_warp_sum), its lane 0 putting the 8 sums in
 // partial[warp * 8 ..]; behind a barrier thread e < 8 adds element e over
-// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same two barriers; the
-// second lets the next call reuse `partial` at once.
+// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same
+// two barriers; the second lets the next call reuse `partial` at once.
 func.func private @nhc_gemv_block_store(
     %acc: vector<8xf32>, %rows: index, %tx: index,
     %partial: memref<64xf32, #gpu.address_space<workgroup>>,

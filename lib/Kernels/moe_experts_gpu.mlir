@@ -500,15 +500,14 @@ func.func private @nhc_moe_warp_sum_at(%v: vector<16xf32>, %at: index)
 // before `last` and the columns before n. Each warp's lanes by a xor
 // butterfly (nhc_warp_sum), its lane 0 putting the 16 sums in
 // partial[warp * 16 ..]; behind a barrier thread q < 16 adds element q over
-// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same two barriers; the
-// second lets the next call reuse `partial` at once.
+// the 8 warps in order (nhc_sum_over_warps). Every thread meets the same
+// two barriers; the second lets the next call reuse `partial` at once.
 func.func private @nhc_moe_block_store4(
     %acc: vector<16xf32>, %rows: index, %tx: index,
     %partial: memref<128xf32, #gpu.address_space<workgroup>>,
     %y: memref<?xf32>, %p: index, %last: index, %j0: index, %n: index,
     %act: index) {
   %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index

@@ -17,9 +17,11 @@
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -1153,10 +1155,10 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   }
 }
 
-/// A copy of the compiled case `file`, as `name` in the test's temporary
-/// directory, whose cuda launch table `edit` has changed (every other
-/// section as it was): an artifact of an older compiler, for one. Returns
-/// its absolute path.
+/// A copy of the compiled case `file`, named after `name` in the test's
+/// temporary directory, whose cuda launch table `edit` has changed (every
+/// other section as it was): an artifact of an older compiler, for one.
+/// Returns its absolute path; the caller removes the file.
 std::string withEditedLaunchTable(
     const std::string &file, const std::string &name,
     const std::function<void(nlohmann::json &)> &edit) {
@@ -1190,7 +1192,9 @@ std::string withEditedLaunchTable(
     writer.addSection(section.kind, section.name, content);
   }
   EXPECT_TRUE(edited) << from << " has no launch table";
-  const std::string to = ::testing::TempDir() + "/" + name;
+  // TempDir() ends in '/'; the pid keeps concurrent runs apart.
+  const std::string to =
+      ::testing::TempDir() + std::to_string(getpid()) + "-" + name;
   error = writer.writeFile(to);
   EXPECT_FALSE(error.failed()) << error.message;
   return to;
@@ -1245,7 +1249,7 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
                                     logits.size()),
                    "decode");
       model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
-                        std::string("NHC_CUDA_GEMV_ROWS=") +
+                        compiled.artifact + ", NHC_CUDA_GEMV_ROWS=" +
                             (rows ? rows : "(default)") + ", decode step " +
                             std::to_string(step));
     }
@@ -1272,12 +1276,14 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   // 10): the runtime leaves that kernel alone and sends its decode gemms to
   // cuBLASLt, with the reference's logits.
   GoldenCase old = bf16;
+  int edited = 0;
   old.artifact = withEditedLaunchTable(
       bf16.artifact, "dense-bf16-gemv-without-act.nhc",
-      [](nlohmann::json &table) {
+      [&edited](nlohmann::json &table) {
         for (nlohmann::json &function : table["functions"]) {
           if (function["function"] != "nhc_gemv_bf16")
             continue;
+          ++edited;
           nlohmann::json &params = function["params"];
           const size_t act = params.size() - 1;
           params.erase(act);
@@ -1297,7 +1303,9 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
           unlink(function["values"]);
         }
       });
+  EXPECT_EQ(edited, 1) << "the launch table has one nhc_gemv_bf16";
   const Launches older = run(nullptr, old);
+  std::remove(old.artifact.c_str());
   EXPECT_EQ(older.decodeGemv, 0)
       << "an nhc_gemv_bf16 without the activation argument is not launched";
   EXPECT_EQ(older.prefillGemv, 0) << "nor for the LM head";

@@ -344,9 +344,9 @@ struct StateSizes {
   double fixedBytes = 0, bytesPerToken = 0;
 
   /// Bytes one request moves per decode step at `context` tokens (the
-  /// decode step's bytes in docs/benchmarks.md, after the performance
-  /// anchors' bytes_step): the fixed state read and written back, `context`
-  /// rows of the KV caches read and the new token's row written.
+  /// decode row of docs/benchmarks.md, as a decode step's roofline counts
+  /// them): the fixed state read and written back, `context` rows of the KV
+  /// caches read and the new token's row written.
   double movedPerDecodeStep(uint64_t context) const {
     return 2 * fixedBytes + bytesPerToken * (double(context) + 1);
   }

@@ -58,9 +58,12 @@ else:
     prefill_limit = {"f32": "sgemm_flops_per_s", "bf16": "bf16_gemm_flops_per_s"}[precision["in_effect"]]
     positive(report["machine"][prefill_limit], "machine." + prefill_limit)
     decode_limit = "dram_read_bytes_per_s"
-for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read",
-            "state_fixed_bytes_per_request", "state_bytes_per_token"):
+for key in ("hidden_size", "vocab_size", "matmul_params_per_token", "weight_bytes_as_read"):
     positive(report["model"][key], "model." + key)
+# Zero for a model without Mamba layers, or without attention layers.
+for key in ("state_fixed_bytes_per_request", "state_bytes_per_token"):
+    if not report["model"][key] >= 0:
+        sys.exit(f"model.{key}: {report['model'][key]} is negative")
 model = report["model"]
 if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:
     sys.exit(f"model.routed_expert_bytes {model['routed_expert_bytes']} outside [0, weight bytes)")
