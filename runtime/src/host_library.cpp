@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -56,11 +57,46 @@ int anonymousFile(std::string &error) {
   return fd;
 }
 
+/// Why `data` is not a whole ELF64 shared object whose headers and segments
+/// lie inside its `size` bytes, or "" if it is. The loader maps
+/// segments from the file: one cut short would be mapped past its end and
+/// fault (SIGBUS) on first touch instead of failing to load.
+std::string elfOutOfBounds(const uint8_t *data, uint64_t size) {
+  Elf64_Ehdr header;
+  if (size < sizeof(header) || std::memcmp(data, ELFMAG, SELFMAG) != 0)
+    return "not an ELF file";
+  std::memcpy(&header, data, sizeof(header));
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_type != ET_DYN)
+    return "not a 64-bit ELF shared object";
+  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
+      header.e_phoff > size ||
+      uint64_t(header.e_phnum) * sizeof(Elf64_Phdr) > size - header.e_phoff)
+    return "its program headers lie outside the section";
+  if (header.e_shoff != 0 &&
+      (header.e_shoff > size || uint64_t(header.e_shnum) * header.e_shentsize >
+                                    size - header.e_shoff))
+    return "its section headers lie outside the section: truncated";
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    std::memcpy(&segment, data + header.e_phoff + i * sizeof(segment),
+                sizeof(segment));
+    if (segment.p_offset > size || segment.p_filesz > size - segment.p_offset)
+      return cat("segment ", i, " (bytes ", segment.p_offset, " + ",
+                 segment.p_filesz, ") runs past its end: truncated");
+  }
+  return "";
+}
+
 } // namespace
 
 std::unique_ptr<HostLibrary> HostLibrary::load(const void *data,
                                                uint64_t size,
                                                const std::string &origin) {
+  std::string bounds =
+      elfOutOfBounds(static_cast<const uint8_t *>(data), size);
+  NHC_CHECK(bounds.empty(), NHC_INVALID_FORMAT,
+            cat(origin, ": cannot load the host library (", size,
+                " bytes): ", bounds));
   std::string error;
   int fd = anonymousFile(error);
   NHC_CHECK(fd >= 0, NHC_IO_ERROR,

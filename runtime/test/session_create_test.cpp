@@ -161,6 +161,39 @@ TEST(SessionCreateTest, HostLibraryThatIsNotElf) {
   nhc_artifact_release(artifact);
 }
 
+TEST(SessionCreateTest, TruncatedHostLibraryIsRefusedBeforeLoading) {
+  // Cut inside its segments, the library would map past the end of its
+  // bytes and fault on first touch; the checksum is the container's own.
+  const Bytes &library = testKernelLibrary();
+  for (size_t keep : {size_t(100), library.size() / 2, library.size() - 1}) {
+    SCOPED_TRACE(keep);
+    TempDir dir;
+    format::ContainerWriter writer;
+    writer.setManifest(toyModelManifest().dump());
+    writer.addSection(
+        NHC_SECTION_HOST_SHARED_LIBRARY, "host",
+        std::string_view(reinterpret_cast<const char *>(library.data()), keep));
+    ASSERT_FALSE(writer.writeFile(dir.file("cut.nhc")).failed());
+    toyModelWeights().write(dir.file("w.safetensors"));
+    nhc_artifact_t *artifact = nullptr;
+    nhc_weights_t *weights = nullptr;
+    nhc_session_t *session = nullptr;
+    ASSERT_EQ(nhc_artifact_load(dir.file("cut.nhc").c_str(), &artifact),
+              NHC_OK);
+    ASSERT_EQ(nhc_weights_open(dir.file("w.safetensors").c_str(), &weights),
+              NHC_OK);
+    EXPECT_EQ(nhc_session_create(artifact, weights, 1, 8, &session),
+              NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("cut.nhc"), HasSubstr("section 'host'"),
+                      HasSubstr("cannot load the host library (" +
+                                std::to_string(keep) + " bytes)")));
+    EXPECT_EQ(session, nullptr);
+    nhc_weights_release(weights);
+    nhc_artifact_release(artifact);
+  }
+}
+
 TEST(SessionCreateTest, NoSchedules) {
   Json m = toyModelManifest();
   m.erase("schedules");
