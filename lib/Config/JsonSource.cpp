@@ -1,6 +1,7 @@
 //===- JsonSource.cpp - JSON files with source positions --------*- C++ -*-===//
 
 #include "nhc/Config/JsonSource.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/json_scan.h"
 #include "nhc/runtime/limits.h"
 
@@ -240,6 +241,76 @@ SourcePosition positionOfByte(const std::string &text, size_t byte) {
   }
   return position;
 }
+
+/// nlohmann's message quotes the token it read ("last read: '...'"), which
+/// can be a whole string of the file: cut it short and escape it
+/// (nhc/runtime/escape.h), as any text of an untrusted file in a message.
+std::string boundedParseError(std::string message) {
+  const std::string marker = "last read: '";
+  size_t start = message.find(marker);
+  if (start != std::string::npos) {
+    start += marker.size();
+    size_t end = message.find("'; expected", start);
+    if (end == std::string::npos)
+      end = message.rfind('\'');
+    if (end != std::string::npos && end > start &&
+        end - start > ::nhc::kMaxQuotedChars) {
+      size_t cut = start + ::nhc::kMaxQuotedChars;
+      while (cut > start &&
+             (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
+        --cut;
+      message = message.substr(0, cut) + "..." + message.substr(end);
+    }
+  }
+  return ::nhc::escapeControls(message);
+}
+
+/// The byte offset of a line/column position, or npos.
+size_t byteOfPosition(const std::string &text, SourcePosition position) {
+  if (position.line <= 0 || position.column <= 0)
+    return std::string::npos;
+  size_t offset = 0;
+  for (int line = 1; line < position.line; ++line) {
+    offset = text.find('\n', offset);
+    if (offset == std::string::npos)
+      return offset;
+    ++offset;
+  }
+  offset += static_cast<size_t>(position.column) - 1;
+  return offset < text.size() ? offset : std::string::npos;
+}
+
+/// Bytes that the escape at text[i] (a backslash) decodes to, and sets
+/// `written` to its length in the file.
+size_t decodedEscapeBytes(const std::string &text, size_t i, size_t &written) {
+  auto hex4 = [&](size_t at, unsigned &value) {
+    if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u')
+      return false;
+    value = 0;
+    for (size_t k = at + 2; k < at + 6; ++k) {
+      if (!std::isxdigit(static_cast<unsigned char>(text[k])))
+        return false;
+      value = value * 16 + (std::isdigit(static_cast<unsigned char>(text[k]))
+                                ? text[k] - '0'
+                                : (text[k] | 0x20) - 'a' + 10);
+    }
+    return true;
+  };
+  unsigned cp;
+  if (!hex4(i, cp)) {
+    written = 2; // \n, \", ...
+    return 1;
+  }
+  written = 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    unsigned low;
+    if (hex4(i + 6, low) && low >= 0xDC00 && low <= 0xDFFF) {
+      written = 12;
+      return 4;
+    }
+  }
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+}
 } // namespace
 
 SourcePosition JsonSource::keyPosition(const std::string &key) const {
@@ -250,6 +321,68 @@ SourcePosition JsonSource::keyPosition(const std::string &key) const {
 SourcePosition JsonSource::valuePosition(const std::string &key) const {
   auto it = valuePositions.find(key);
   return it == valuePositions.end() ? keyPosition(key) : it->second;
+}
+
+SourcePosition JsonSource::stringBytePosition(const std::string &key,
+                                              size_t index) const {
+  SourcePosition start = valuePosition(key);
+  size_t quote = byteOfPosition(text, start);
+  if (quote == std::string::npos || text[quote] != '"')
+    return start;
+  // A JSON string holds no raw newline: the byte is on the value's line.
+  size_t i = quote + 1, decoded = 0;
+  while (i < text.size() && text[i] != '"') {
+    size_t written = 1, bytes = 1;
+    if (text[i] == '\\')
+      bytes = decodedEscapeBytes(text, i, written);
+    if (decoded + bytes > index)
+      break;
+    decoded += bytes;
+    i += written;
+  }
+  start.column += static_cast<int>(i - quote);
+  return start;
+}
+
+std::vector<SourcePosition>
+JsonSource::elementPositions(const std::string &key) const {
+  std::vector<SourcePosition> positions;
+  SourcePosition start = valuePosition(key);
+  size_t open = byteOfPosition(text, start);
+  if (open == std::string::npos || text[open] != '[')
+    return positions;
+  SourcePosition at = start;
+  int depth = 0;
+  bool expectElement = false;
+  for (size_t i = open; i < text.size(); ++i, ++at.column) {
+    char c = text[i];
+    if (c == '\n') {
+      ++at.line;
+      at.column = 0;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c)))
+      continue;
+    if (expectElement && c != ']')
+      positions.push_back(at);
+    expectElement = false;
+    if (c == '"') {
+      // Strings hold no raw newline: only the column moves.
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != '"')
+        end += text[end] == '\\' ? 2 : 1;
+      at.column += static_cast<int>(end - i);
+      i = end;
+    } else if (c == '[' || c == '{') {
+      expectElement = ++depth == 1;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0)
+        break;
+    } else if (c == ',') {
+      expectElement = depth == 1;
+    }
+  }
+  return positions;
 }
 
 std::string JsonSource::where(SourcePosition position) const {
@@ -265,6 +398,13 @@ bool parseJsonSource(const std::string &path, std::string text,
                      JsonSource &source, std::string &error) {
   source.path = path;
   source.text = text;
+  // nlohmann stops at a NUL byte as at the end of input, so a NUL and
+  // whatever follows it would be ignored; JSON has no raw NUL anywhere.
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    error = source.where(positionOfByte(text, nul)) +
+            "error: not valid JSON: NUL byte (\\x00)";
+    return false;
+  }
   // Checked first, so nothing below recurses deeper than kMaxJsonDepth.
   std::vector<JsonNumberOverflow> overflows;
   size_t tooDeep = scanJsonText(
@@ -287,7 +427,8 @@ bool parseJsonSource(const std::string &path, std::string text,
     std::string what = e.what();
     size_t detail = what.find("parse error");
     error = source.where(position) + "error: not valid JSON: " +
-            (detail == std::string::npos ? what : what.substr(detail));
+            boundedParseError(detail == std::string::npos ? what
+                                                          : what.substr(detail));
     return false;
   } catch (const nlohmann::json::exception &e) {
     error = source.where({}) + "error: not valid JSON: " + e.what();

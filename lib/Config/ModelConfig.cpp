@@ -9,11 +9,14 @@
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/limits.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fnmatch.h>
 #include <limits>
 #include <sstream>
@@ -33,6 +36,7 @@ using ::nhc::kMaxSequenceLength;
 using ::nhc::kMaxStateSize;
 using ::nhc::kMaxTopK;
 using ::nhc::kMaxVocab;
+using ::nhc::quoteForMessage;
 
 /// Routed experts over all MoE layers (Nemotron-3 Super: 512 x 40): more
 /// would make the weight table, not the model, the cost of compiling.
@@ -162,6 +166,10 @@ std::optional<std::string> canonicalActivation(const std::string &name) {
   return std::nullopt;
 }
 
+std::string quoteConfigText(const std::string &text, char quote) {
+  return quoteForMessage(text, quote);
+}
+
 std::string supportedActivationNames() {
   std::string names;
   for (const ActivationAlias &alias : kActivations)
@@ -172,18 +180,40 @@ std::string supportedActivationNames() {
 namespace {
 
 /// A bounded rendering of an untrusted value for messages (dumping is
-/// linear and, with the nesting limit of JsonSource, shallow). Non-finite
-/// numbers (Infinity, 1e400) are spelled as Python writes them, not as the
-/// `null` nlohmann would print.
+/// linear and, with the nesting limit of JsonSource, shallow), escaped as
+/// nhc/runtime/escape.h says. Non-finite numbers (Infinity, 1e400) are
+/// spelled as Python writes them, not as the `null` nlohmann would print.
 std::string preview(const nlohmann::json &value) {
-  constexpr size_t kMax = 60;
+  if (value.is_string())
+    return quoteForMessage(value.get_ref<const std::string &>());
   if (value.is_number_float() && !std::isfinite(value.get<double>())) {
     double d = value.get<double>();
     return std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
   }
   std::string text = value.dump();
-  if (text.size() > kMax)
-    text = text.substr(0, kMax) + "...";
+  if (text.size() > ::nhc::kMaxQuotedChars) {
+    // Cut at a character boundary, never inside a UTF-8 sequence.
+    size_t cut = ::nhc::kMaxQuotedChars;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;
+    text = ::nhc::escapeControls(std::string_view(text).substr(0, cut)) + "...";
+  } else {
+    text = ::nhc::escapeControls(text);
+  }
+  return text;
+}
+
+/// A float for a message: the shortest text that reads back as it,
+/// non-finite ones spelled as Python writes them.
+std::string formatFloat(double value) {
+  if (!std::isfinite(value))
+    return std::isnan(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  char text[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof(text), "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value)
+      break;
+  }
   return text;
 }
 
@@ -257,6 +287,12 @@ public:
     if (key.empty())
       return fallback;
     const nlohmann::json &value = *find(key);
+    // nlohmann keeps 2^63 .. 2^64-1 as unsigned: never read them wrapped.
+    if (value.is_number_unsigned() &&
+        value.get<uint64_t>() >
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      fail(key, "is " + std::to_string(value.get<uint64_t>()) +
+                    ", too large (nhc reads integers below 2^63)");
     if (value.is_number_integer())
       return value.get<int64_t>();
     if (value.is_number_float()) {
@@ -330,7 +366,6 @@ std::vector<LayerKind> parsePattern(ConfigReader &reader, const char *key) {
                          " layers, above nhc's limit of " +
                          std::to_string(kMaxLayers) + " (docs/security.md)");
   std::vector<LayerKind> layers;
-  SourcePosition start = reader.source.valuePosition(key);
   for (size_t i = 0; i < pattern.size(); ++i) {
     switch (pattern[i]) {
     case 'M':
@@ -346,14 +381,20 @@ std::vector<LayerKind> parsePattern(ConfigReader &reader, const char *key) {
       layers.push_back(LayerKind::MoE);
       break;
     default: {
-      // Point at the character itself: the value starts with its quote.
-      SourcePosition at = start;
-      if (at.line > 0)
-        at.column += static_cast<int>(i) + 1;
+      // Point at the character itself, as written in the file. Every
+      // character before it is ASCII, so i is also its character index;
+      // the whole (possibly multibyte) character is shown, escaped.
+      SourcePosition at = reader.source.stringBytePosition(key, i);
+      size_t length = 1;
+      while (i + length < pattern.size() && length < 4 &&
+             (static_cast<unsigned char>(pattern[i + length]) & 0xC0) == 0x80)
+        ++length;
       std::ostringstream os;
       os << reader.source.where(at) << "error: '" << key
-         << "' has unknown layer character '" << pattern[i] << "' at index "
-         << i << " (expected M = mamba, * = attention, - = mlp, E = moe)";
+         << "' has unknown layer character "
+         << quoteForMessage(std::string_view(pattern).substr(i, length), '\'')
+         << " at index " << i
+         << " (expected M = mamba, * = attention, - = mlp, E = moe)";
       throw ConfigError{os.str()};
     }
     }
@@ -407,8 +448,8 @@ DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
     return DType::F16;
   if (name == "float32" || name == "float")
     return DType::F32;
-  reader.fail(key, "has unsupported dtype \"" + name +
-                       "\" (supported: bfloat16, float16, float32)");
+  reader.fail(key, "has unsupported dtype " + quoteForMessage(name) +
+                       " (supported: bfloat16, float16, float32)");
 }
 
 //===----------------------------------------------------------------------===//
@@ -438,8 +479,9 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
                                                                 : "absent") +
                     "): weights are used as stored" +
                     (kvAlgo.empty() ? std::string()
-                                    : "; kv_cache_quant_algo '" + kvAlgo +
-                                          "' is ignored (the KV cache stays "
+                                    : "; kv_cache_quant_algo " +
+                                          quoteForMessage(kvAlgo, '\'') +
+                                          " is ignored (the KV cache stays "
                                           "in the model dtype, and k_scale/"
                                           "v_scale tensors are not read)"));
     return std::nullopt;
@@ -449,9 +491,9 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
   quant.kvCacheAlgo = kvAlgo;
   quant.algo = reader.getString({algoKey.c_str()}, "");
   if (quant.algo != "FP8")
-    reader.fail(algoKey, "has unsupported weight quantization \"" +
-                             quant.algo +
-                             "\" (supported: FP8, per-tensor static e4m3)");
+    reader.fail(algoKey, "has unsupported weight quantization " +
+                             quoteForMessage(quant.algo) +
+                             " (supported: FP8, per-tensor static e4m3)");
   // Current modelopt writes the list as `ignore` (which vLLM reads) next to
   // or instead of `exclude_modules`; a module in either stays unquantized.
   for (const char *name : {"exclude_modules", "ignore"}) {
@@ -461,20 +503,29 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
       continue;
     if (!list->is_array())
       reader.fail(excludeKey, "must be a list of module names");
-    for (const nlohmann::json &item : *list) {
+    // Where each entry is written, for the frontend's "matches no module".
+    std::vector<SourcePosition> positions =
+        reader.source.elementPositions(excludeKey);
+    for (size_t i = 0; i < list->size(); ++i) {
+      const nlohmann::json &item = (*list)[i];
       if (!item.is_string())
         reader.fail(excludeKey, "must contain only strings, got " + preview(item));
       // The two lists usually repeat each other: keep each entry once.
       std::string module = item.get<std::string>();
       if (std::find(quant.excludeModules.begin(), quant.excludeModules.end(),
-                    module) == quant.excludeModules.end())
-        quant.excludeModules.push_back(module);
+                    module) != quant.excludeModules.end())
+        continue;
+      SourcePosition at = i < positions.size()
+                              ? positions[i]
+                              : reader.source.valuePosition(excludeKey);
+      quant.excludeModules.push_back(module);
+      quant.excludePositions.push_back({at.line, at.column});
     }
   }
   if (!quant.kvCacheAlgo.empty())
-    notes.push_back(reader.source.path + ": note: kv_cache_quant_algo '" +
-                    quant.kvCacheAlgo +
-                    "' is ignored: the KV cache stays in the model dtype");
+    notes.push_back(reader.source.path + ": note: kv_cache_quant_algo " +
+                    quoteForMessage(quant.kvCacheAlgo, '\'') +
+                    " is ignored: the KV cache stays in the model dtype");
   return quant;
 }
 
@@ -491,7 +542,7 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
       reader.getString({"quantization_config.quant_method"}, "modelopt");
   if (method != "modelopt")
     reader.fail("quantization_config.quant_method",
-                "is \"" + method + "\", but nhc reads only modelopt "
+                "is " + quoteForMessage(method) + ", but nhc reads only modelopt "
                 "quantization (quant_algo FP8, per-tensor static e4m3)");
   // modelopt writes quant_algo at the top of quantization_config, or under
   // its "quantization" member as in hf_quant_config.json.
@@ -549,8 +600,8 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   if (reader.has("model_type")) {
     config.modelType = reader.getString({"model_type"}, "");
     if (config.modelType != "nemotron_h")
-      reader.fail("model_type", "is \"" + config.modelType +
-                                    "\", but nhc compiles \"nemotron_h\" models");
+      reader.fail("model_type", "is " + quoteForMessage(config.modelType) +
+                                    ", but nhc compiles \"nemotron_h\" models");
   }
   readLayers(reader, config);
   readRequired(reader, "hidden_size");
@@ -631,8 +682,8 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
 void readActivation(ConfigReader &reader, const char *key, std::string &name) {
   std::optional<std::string> canonical = canonicalActivation(name);
   if (!canonical)
-    reader.fail(key, "has unsupported activation \"" + name +
-                         "\" (supported: " + supportedActivationNames() + ")");
+    reader.fail(key, "has unsupported activation " + quoteForMessage(name) +
+                         " (supported: " + supportedActivationNames() + ")");
   name = *canonical;
 }
 
@@ -645,7 +696,8 @@ void validate(ConfigReader &reader, ModelConfig &c) {
   reader.requireSize("vocab_size", c.vocabSize, kMaxVocab);
   reader.requireSize("hidden_size", c.hiddenSize, kMaxHidden);
   if (!(c.layerNormEpsilon > 0) || !std::isfinite(c.layerNormEpsilon))
-    reader.fail("layer_norm_epsilon", "must be a finite positive number");
+    reader.fail("layer_norm_epsilon", "must be a finite positive number, got " +
+                                          formatFloat(c.layerNormEpsilon));
   reader.requireSize("max_position_embeddings", c.maxPositionEmbeddings, kMaxSequenceLength);
 
   auto divides = [&](const std::string &smallKey, int64_t small, const char *bigKey,
@@ -671,13 +723,24 @@ void validate(ConfigReader &reader, ModelConfig &c) {
     reader.requireSize("ssm_state_size", c.ssmStateSize, kMaxStateSize);
     std::string groupsKey = reader.keyFor({"mamba_n_groups", "n_groups"}, "n_groups");
     reader.requireSize(groupsKey, c.nGroups, kMaxGroups);
-    reader.requireSize(reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel"), c.convKernel, kMaxConvKernel);
+    std::string convKey =
+        reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel");
+    reader.requireSize(convKey, c.convKernel, kMaxConvKernel);
+    // The conv state holds the last conv_kernel - 1 inputs: a width of 1
+    // would make it empty, an artifact the runtime refuses.
+    if (c.convKernel < 2)
+      reader.fail(convKey, "must be at least 2, got " +
+                               std::to_string(c.convKernel));
     reader.requireSize(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize, kMaxChunkSize);
     divides(groupsKey.c_str(), c.nGroups, "mamba_num_heads", c.mambaNumHeads);
+    // time_step_max and time_step_floor only shape transformers' dt_bias
+    // initialization, which a checkpoint overwrites: any value loads there
+    // (1e400 reads as Infinity, as Python reads it).
     std::string minKey =
         reader.keyFor({"mamba_dt_min", "time_step_min"}, "time_step_min");
     if (!(c.timeStepMin >= 0) || !std::isfinite(c.timeStepMin))
-      reader.fail(minKey, "must be a finite number >= 0");
+      reader.fail(minKey, "must be a finite number >= 0, got " +
+                              formatFloat(c.timeStepMin));
     std::string limitKey =
         reader.keyFor({"mamba_dt_limit", "time_step_limit"}, "time_step_limit");
     double lo = c.timeStepLimit[0], hi = c.timeStepLimit[1];
@@ -687,6 +750,10 @@ void validate(ConfigReader &reader, ModelConfig &c) {
                             "finite and max > 0 (max may be Infinity)");
   }
   if (c.numLayers(LayerKind::MoE) > 0) {
+    if (!(c.routedScalingFactor > 0) || !std::isfinite(c.routedScalingFactor))
+      reader.fail("routed_scaling_factor",
+                  "must be a finite positive number, got " +
+                      formatFloat(c.routedScalingFactor));
     reader.requireSize(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
                        c.nRoutedExperts, kMaxExperts);
     reader.requireSize("moe_intermediate_size", c.moeIntermediateSize, kMaxIntermediate);
@@ -845,6 +912,10 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
     if (pathExists(dir + "hf_quant_config.json"))
       quantPath = dir + "hf_quant_config.json";
   }
+  // Listed before anything is parsed, so they hold whatever the outcome.
+  config.inputPaths = {configPath};
+  if (!quantPath.empty())
+    config.inputPaths.push_back(quantPath);
   JsonSource source;
   if (!loadJsonSource(configPath, source, error))
     return false;

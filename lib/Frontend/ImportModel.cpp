@@ -117,15 +117,24 @@ private:
                                                       std::to_string(e)));
       }
     });
-    Location quantLoc =
-        FileLineColLoc::get(&context, config.quantization->sourcePath, 0, 0);
-    for (const std::string &pattern : config.quantization->excludeModules) {
+    const nhc::Quantization &quant = *config.quantization;
+    for (size_t i = 0; i < quant.excludeModules.size(); ++i) {
+      const std::string &pattern = quant.excludeModules[i];
       bool matched = llvm::any_of(modules, [&](const std::string &name) {
         return nhc::isExcludedModule({pattern}, name);
       });
-      if (!matched)
-        emitWarning(quantLoc) << "exclude_modules entry '" << pattern
-                              << "' matches no module of this model";
+      if (matched)
+        continue;
+      // The line only: with a column, MLIR's handler would reopen the file
+      // and print the line raw, untrusted text and all.
+      int line = i < quant.excludePositions.size()
+                     ? quant.excludePositions[i].first
+                     : 0;
+      Location loc = FileLineColLoc::get(&context, quant.sourcePath, line, 0);
+      // The entry is untrusted text: escaped and bounded.
+      emitWarning(loc) << "exclude_modules entry "
+                       << nhc::quoteConfigText(pattern, '\'')
+                       << " matches no module of this model";
     }
   }
 

@@ -3,47 +3,20 @@
 #include <string>
 
 #include "error.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/status.h"
 
 namespace {
 // Per thread, so concurrent callers never see each other's messages.
 thread_local std::string lastError;
-
-/// Messages quote names from untrusted files: control characters (ESC
-/// sequences, CR) and Unicode direction overrides are shown escaped, so a
-/// message printed to a terminal shows what the file holds and nothing else.
-std::string escapeControls(const std::string &message) {
-  std::string out;
-  out.reserve(message.size());
-  for (size_t i = 0; i < message.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(message[i]);
-    bool bidi = c == 0xE2 && i + 2 < message.size() &&
-                static_cast<unsigned char>(message[i + 1]) == 0x80 &&
-                (static_cast<unsigned char>(message[i + 2]) & 0xF0) == 0xA0 &&
-                static_cast<unsigned char>(message[i + 2]) >= 0xAA &&
-                static_cast<unsigned char>(message[i + 2]) <= 0xAE;
-    if (c < 0x20 || c == 0x7F || bidi) {
-      static const char hex[] = "0123456789abcdef";
-      for (size_t k = 0, n = bidi ? 3 : 1; k < n; ++k) {
-        unsigned char b = static_cast<unsigned char>(message[i + k]);
-        out += "\\x";
-        out += hex[b >> 4];
-        out += hex[b & 15];
-      }
-      i += bidi ? 2 : 0;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 } // namespace
 
 namespace nhc::runtime {
 
 nhc_status_t setLastError(nhc_status_t status, const std::string &message) {
   try {
-    lastError = escapeControls(message);
+    // Messages quote names from untrusted files (nhc/runtime/escape.h).
+    lastError = nhc::escapeControls(message);
   } catch (...) {
     // Out of memory while reporting: keep the status, drop the detail.
     lastError.clear();

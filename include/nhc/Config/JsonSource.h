@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,13 @@ struct JsonSource {
 
   SourcePosition keyPosition(const std::string &key) const;
   SourcePosition valuePosition(const std::string &key) const;
+  /// Where byte `index` of the string value at `key` (as decoded) is
+  /// written, escapes counted as written; the value's position when the
+  /// string cannot be followed.
+  SourcePosition stringBytePosition(const std::string &key, size_t index) const;
+  /// Where each element of the array value at `key` starts (empty when the
+  /// array's position is unknown).
+  std::vector<SourcePosition> elementPositions(const std::string &key) const;
   /// Formats "path:line:col: " (or "path: " when the position is unknown).
   std::string where(SourcePosition position) const;
 };

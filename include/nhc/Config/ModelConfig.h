@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlir::nhc {
@@ -28,12 +29,17 @@ const char *dtypeName(DType dtype); // safetensors spelling: BF16, F16, F32
 struct Quantization {
   std::string algo;                        // "FP8"
   std::vector<std::string> excludeModules; // names or glob patterns
+  /// Where each excludeModules entry is written: {line, column}, 0 unknown.
+  std::vector<std::pair<int, int>> excludePositions;
   std::string kvCacheAlgo;                 // empty when none
   std::string sourcePath;                  // file it was read from
 };
 
 struct ModelConfig {
   std::string configPath;
+  /// Every file loadModelConfig read or found beside config.json (its
+  /// hf_quant_config.json, read or not): an output must never replace one.
+  std::vector<std::string> inputPaths;
   /// FNV-1a 64 of the parsed config.json (and hf_quant_config.json when it
   /// was read) in canonical JSON form, as 16 hex digits.
   std::string configHash;
@@ -135,6 +141,10 @@ int matchingExclusion(const std::vector<std::string> &patterns,
 std::optional<std::string> canonicalActivation(const std::string &name);
 /// "relu2, relu, ..." for error messages.
 std::string supportedActivationNames();
+
+/// Text from a config quoted for a message: control characters and Unicode
+/// direction overrides escaped, a long value cut short (nhc/runtime/escape.h).
+std::string quoteConfigText(const std::string &text, char quote = '"');
 
 } // namespace mlir::nhc
 

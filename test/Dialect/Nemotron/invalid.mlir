@@ -397,3 +397,45 @@ func.func @norm_bf16_quantize_scale(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %s: 
   %n = nemotron.rms_norm %x, %w quantize %s {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>, tensor<8xf32>, tensor<bf16>
   return
 }
+
+// -----
+
+// The conv state holds conv_kernel - 1 inputs: a width of 1 leaves it empty.
+func.func @mamba_conv_kernel_one(%x: tensor<?x64xbf16>) {
+  %in = nemotron.linear_param "in_proj" : !nemotron.linear<328x64xbf16>
+  %cw = nemotron.param "cw" : tensor<192x1x1xbf16>
+  %h = nemotron.param "h" : tensor<8xbf16>
+  %gn = nemotron.param "gn" : tensor<128xbf16>
+  %out = nemotron.linear_param "out_proj" : !nemotron.linear<64x128xbf16>
+  // expected-error @+1 {{conv_kernel must be at least 2, got 1}}
+  %0 = nemotron.mamba2 %x[in_proj %in, conv_weight %cw, dt_bias %h, a_log %h, d %h, norm_weight %gn, out_proj %out] {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, conv_kernel = 1 : i64, chunk_size = 8 : i64, epsilon = 1.0e-5 : f64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x64xbf16>, !nemotron.linear<328x64xbf16>, tensor<192x1x1xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<128xbf16>, !nemotron.linear<64x128xbf16>) -> tensor<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_infinite_scaling(%x: tensor<?x64xbf16>) {
+  %rw = nemotron.param "rw" : tensor<8x64xbf16>
+  %rb = nemotron.param "rb" : tensor<8xf32>
+  %eu = nemotron.linear_param "e.{e}.up" : !nemotron.linear<8x48x64xbf16>
+  %ed = nemotron.linear_param "e.{e}.down" : !nemotron.linear<8x64x48xbf16>
+  %su = nemotron.linear_param "su" : !nemotron.linear<96x64xbf16>
+  %sd = nemotron.linear_param "sd" : !nemotron.linear<64x96xbf16>
+  // expected-error @+1 {{routed_scaling_factor must be finite, got INF}}
+  %0 = nemotron.moe %x[router %rw, router_bias %rb, experts_up %eu, experts_down %ed, shared_up %su, shared_down %sd] {layer = 0 : i64, num_experts = 8 : i64, top_k = 2 : i64, n_group = 1 : i64, topk_group = 1 : i64, norm_topk_prob = true, routed_scaling_factor = 0x7FF0000000000000 : f64, activation = #nemotron.activation<relu2>} : (tensor<?x64xbf16>, tensor<8x64xbf16>, tensor<8xf32>, !nemotron.linear<8x48x64xbf16>, !nemotron.linear<8x64x48xbf16>, !nemotron.linear<96x64xbf16>, !nemotron.linear<64x96xbf16>) -> tensor<?x64xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_nan_scaling(%x: tensor<?x64xbf16>) {
+  %rw = nemotron.param "rw" : tensor<8x64xbf16>
+  %rb = nemotron.param "rb" : tensor<8xf32>
+  %eu = nemotron.linear_param "e.{e}.up" : !nemotron.linear<8x48x64xbf16>
+  %ed = nemotron.linear_param "e.{e}.down" : !nemotron.linear<8x64x48xbf16>
+  %su = nemotron.linear_param "su" : !nemotron.linear<96x64xbf16>
+  %sd = nemotron.linear_param "sd" : !nemotron.linear<64x96xbf16>
+  // expected-error @+1 {{routed_scaling_factor must be positive, got nan}}
+  %0 = nemotron.moe %x[router %rw, router_bias %rb, experts_up %eu, experts_down %ed, shared_up %su, shared_down %sd] {layer = 0 : i64, num_experts = 8 : i64, top_k = 2 : i64, n_group = 1 : i64, topk_group = 1 : i64, norm_topk_prob = true, routed_scaling_factor = 0x7FF8000000000000 : f64, activation = #nemotron.activation<relu2>} : (tensor<?x64xbf16>, tensor<8x64xbf16>, tensor<8xf32>, !nemotron.linear<8x48x64xbf16>, !nemotron.linear<8x64x48xbf16>, !nemotron.linear<96x64xbf16>, !nemotron.linear<64x96xbf16>) -> tensor<?x64xbf16>
+  return
+}

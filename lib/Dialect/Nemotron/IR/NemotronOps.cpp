@@ -7,6 +7,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::nemotron;
 
@@ -55,9 +57,12 @@ FailureOr<int64_t> hiddenSizeOf(Operation *op, Value activation) {
 }
 
 LogicalResult expectPositive(Operation *op, StringRef name, double value) {
-  if (value > 0.0)
-    return success();
-  return op->emitOpError() << name << " must be positive, got " << value;
+  if (!(value > 0.0))
+    return op->emitOpError() << name << " must be positive, got " << value;
+  // An infinite scale or epsilon makes every output NaN or zero.
+  if (!std::isfinite(value))
+    return op->emitOpError() << name << " must be finite, got " << value;
+  return success();
 }
 } // namespace
 
@@ -194,6 +199,11 @@ LogicalResult Mamba2Op::verify() {
     return emitOpError() << "num_heads (" << heads
                          << ") must be divisible by n_groups (" << groups
                          << ")";
+  // The conv state keeps the last conv_kernel - 1 inputs: a width of 1
+  // leaves it empty, which no artifact may hold.
+  if (getConvKernel() < 2)
+    return emitOpError() << "conv_kernel must be at least 2, got "
+                         << getConvKernel();
   int64_t inner = getIntermediateSize(), convDim = getConvDim();
   int64_t projection = inner + convDim + heads;
   if (failed(expectShape(*this, "in_proj", getInProj(), {projection, *hidden},
