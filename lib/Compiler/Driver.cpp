@@ -36,25 +36,24 @@ void reportOutOfMemory(void *, const char *, bool) {
   ::_exit(1);
 }
 
-/// Refuses an output that would replace a file this run read.
-bool checkOutputPath(const std::string &output, const ModelConfig &config,
+/// Refuses an output that would replace one of `inputs`, by name or by
+/// device and inode (links count).
+bool checkOutputPath(const std::string &output,
+                     const std::vector<std::string> &inputs,
                      std::string &error) {
   if (output == "-")
     return true;
-  std::vector<std::string> inputs = {config.configPath};
-  if (config.quantization)
-    inputs.push_back(config.quantization->sourcePath);
   for (const std::string &input : inputs) {
     bool same = false;
     if (output == input ||
         (!llvm::sys::fs::equivalent(output, input, same) && same)) {
-      error = "output '" + output + "' is an input of this run ('" + input +
+      error = "-o: '" + output + "' is an input of this run ('" + input +
               "'); refusing to overwrite it";
       return false;
     }
   }
   if (llvm::sys::fs::is_directory(output)) {
-    error = "output '" + output + "' is a directory";
+    error = "-o: '" + output + "' is a directory";
     return false;
   }
   return true;
@@ -250,6 +249,13 @@ int runCompile(int argc, char **argv) {
       options.cudaChips.empty())
     options.cudaChips.push_back("sm_90");
 
+  // The path given is refused before it is parsed (whatever its content),
+  // then every file the config loader read or found (config.json,
+  // hf_quant_config.json).
+  if (!checkOutputPath(outputPath, {inputPath}, error)) {
+    llvm::errs() << "nhc: error: " << error << "\n";
+    return 1;
+  }
   ModelConfig config;
   if (!loadModelConfig(inputPath, config, error)) {
     llvm::errs() << error << "\n";
@@ -258,7 +264,11 @@ int runCompile(int argc, char **argv) {
   if (verbose)
     for (const std::string &note : config.notes)
       llvm::errs() << note << "\n";
-  if (!checkOutputPath(outputPath, config, error)) {
+  std::vector<std::string> inputs = config.inputPaths;
+  inputs.push_back(config.configPath);
+  if (config.quantization)
+    inputs.push_back(config.quantization->sourcePath);
+  if (!checkOutputPath(outputPath, inputs, error)) {
     llvm::errs() << "nhc: error: " << error << "\n";
     return 1;
   }

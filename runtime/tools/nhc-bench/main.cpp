@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <sys/resource.h>
@@ -41,6 +42,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../common/command_line.h"
+#include "../common/output_check.h"
 #include "../nhc-run/output_file.h"
 #include "device_limits.h"
 #include "machine_limits.h"
@@ -429,7 +431,22 @@ int writeWeights(const Options &o) {
   return 0;
 }
 
+/// Refuses an output (--json, --write-weights) that names an input (the
+/// artifact, the checkpoint's files and, once opened, every shard) or the
+/// other output, before anything runs or is written.
+void checkOutputs(const Options &o, const nhc_weights_t *weights) {
+  std::set<std::string> inputs = {o.model};
+  nhc::tools::addCheckpointFiles(o.weights, inputs);
+  nhc::tools::addTensorFiles(weights, inputs);
+  std::string error;
+  if (!nhc::tools::checkOutputs({{"--write-weights", o.writeWeights},
+                                 {"--json", o.json}},
+                                inputs, error))
+    throw std::runtime_error(error);
+}
+
 int run(const Options &o) {
+  checkOutputs(o, nullptr);
   if (!o.writeWeights.empty())
     return writeWeights(o);
   Json report;
@@ -495,6 +512,7 @@ int run(const Options &o) {
                                 {"seed", o.seed}};
   } else {
     check(nhc_weights_open(o.weights.c_str(), &weights), "open weights");
+    checkOutputs(o, weights); // now with the shards an index names
   }
   uint64_t maxSeqLen = std::min<uint64_t>(longest, maxPositions(artifact));
   nhc_session_options_t sessionOptions{};
@@ -692,12 +710,6 @@ int run(const Options &o) {
               coldStartS, firstTokenS, peakRssBytes() / 1e6,
               info.state_bytes / 1e6, info.weight_f32_bytes / 1e6);
   if (!o.json.empty()) {
-    for (const std::string &input : {o.model, o.weights})
-      if (!input.empty() &&
-          (o.json == input || nhc::run::sameFile(o.json, input)))
-        throw std::runtime_error("--json '" + o.json +
-                                 "' is an input of this run; refusing to "
-                                 "overwrite it");
     std::string text = report.dump(2) + "\n";
     std::string error;
     if (!nhc::run::writeFileAtomically(

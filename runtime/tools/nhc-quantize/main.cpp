@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/output_check.h"
 #include "../nhc-run/output_file.h"
 #include "fp8_checkpoint.h"
 #include "model_runner.h"
@@ -181,6 +182,61 @@ void compile(const std::string &nhc, const std::string &checkpoint,
                              "' failed");
 }
 
+/// The compiler's path as run: a name without '/' is looked up on PATH as
+/// posix_spawnp does (empty when not found).
+std::string resolveCompiler(const std::string &nhc) {
+  if (nhc.find('/') != std::string::npos)
+    return nhc;
+  const char *path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  for (size_t begin = 0; begin <= dirs.size();) {
+    size_t colon = dirs.find(':', begin);
+    if (colon == std::string::npos)
+      colon = dirs.size();
+    std::string dir = dirs.substr(begin, colon - begin);
+    std::string file = (dir.empty() ? "." : dir) + "/" + nhc;
+    if (::access(file.c_str(), X_OK) == 0)
+      return file;
+    begin = colon + 1;
+  }
+  return "";
+}
+
+/// Refuses an output that would replace a file the run reads (every file
+/// of the checkpoint, each shard its index names, the prompts, the
+/// compiler), and a --report that would replace a file written into
+/// OUT_DIR, before anything runs.
+void checkOutputs(const Options &o, const fs::path &out,
+                  const std::string &compiler) {
+  std::set<std::string> inputs = {o.calibration, o.eval, compiler};
+  nhc::tools::addCheckpointFiles(o.checkpoint, inputs);
+  nhc_weights_t *weights = nullptr;
+  if (nhc_weights_open(o.checkpoint.c_str(), &weights) == NHC_OK)
+    nhc::tools::addTensorFiles(weights, inputs);
+  nhc_weights_release(weights); // a bad checkpoint is reported later
+  // What OUT_DIR will hold (fp8_checkpoint.h): the new weights and
+  // configs, and a copy of every other regular file of the checkpoint,
+  // each of which is read.
+  std::set<std::string> written;
+  for (const char *name :
+       {"model.safetensors", "config.json", "hf_quant_config.json"})
+    written.insert((out / name).string());
+  std::error_code ec;
+  for (const fs::directory_entry &entry :
+       fs::directory_iterator(o.checkpoint, ec))
+    if (entry.is_regular_file(ec)) {
+      inputs.insert(entry.path().string());
+      written.insert((out / entry.path().filename()).string());
+    }
+  std::vector<nhc::tools::OutputFile> outputs = {{"-o", out.string()}};
+  for (const std::string &path : written)
+    outputs.push_back({"-o", path});
+  outputs.push_back({"--report", o.report});
+  std::string error;
+  if (!nhc::tools::checkOutputs(outputs, inputs, error))
+    throw std::runtime_error(error);
+}
+
 /// A temporary directory, removed with everything in it.
 struct TempDir {
   fs::path path;
@@ -260,11 +316,16 @@ int run(const Options &o) {
   fs::path out = fs::absolute(o.out).lexically_normal();
   if (out.filename().empty())
     out = out.parent_path();
-  std::error_code ec; // a path that does not exist is no checkpoint
-  if (fs::equivalent(checkpoint, out.parent_path(), ec) ||
-      fs::equivalent(checkpoint, out, ec))
-    throw std::runtime_error("-o must name a new directory, not the "
-                             "checkpoint or a directory inside it");
+  // OUT and each directory above it (a path that does not exist is no
+  // checkpoint): OUT_DIR never lands inside the checkpoint, at any depth.
+  for (fs::path dir = out;; dir = dir.parent_path()) {
+    std::error_code ec;
+    if (fs::equivalent(checkpoint, dir, ec))
+      throw std::runtime_error("-o must name a new directory, not the "
+                               "checkpoint or a directory inside it");
+    if (dir == dir.parent_path())
+      break;
+  }
   if (!fs::is_directory(checkpoint) || !fs::exists(checkpoint / "config.json"))
     throw std::runtime_error("'" + o.checkpoint +
                              "' is not a checkpoint directory with config.json");
@@ -288,6 +349,8 @@ int run(const Options &o) {
     throw std::runtime_error("'" + o.out +
                              "' exists and is not an empty directory; nhc "
                              "quantize never overwrites files");
+  std::string nhc = findCompiler(o.nhc);
+  checkOutputs(o, out, resolveCompiler(nhc));
   std::vector<Prompt> calibration = readPrompts(o.calibration, o.checkpoint);
   std::vector<Prompt> eval;
   if (!o.eval.empty()) {
@@ -303,7 +366,6 @@ int run(const Options &o) {
       maxLen = std::max<uint64_t>(maxLen, p.size());
 
   TempDir temp;
-  std::string nhc = findCompiler(o.nhc);
   std::string original = (temp.path / "original.nhc").string();
   compile(nhc, o.checkpoint, original);
   ModelRunner base(original, o.checkpoint, maxLen);

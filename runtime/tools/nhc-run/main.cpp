@@ -20,6 +20,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "../common/output_check.h"
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
 #include "nhc/runtime/limits.h"
@@ -76,30 +77,24 @@ struct Handles {
   }
 };
 
-/// Every file the run reads: the artifact, the weights path and each file
-/// holding a checkpoint tensor (shards), and an index next to them.
+/// Every file the run reads or may read: the artifact, a saved state, the
+/// weights path, each file holding a checkpoint tensor (shards) and the
+/// checkpoint's other files (index, configs, tokenizer, generation
+/// defaults: whether or not text mode reads them), and a --tokenizer's.
 std::set<std::string> inputFiles(const nhc::run::Options &options,
                                  const nhc_weights_t *weights) {
-  std::set<std::string> files = {options.model, options.weights, options.loadState,
-                                 options.weights + "/model.safetensors",
-                                 options.weights +
-                                     "/model.safetensors.index.json"};
-  nhc_tensor_info_t info;
-  for (size_t i = 0; i < nhc_weights_tensor_count(weights); ++i)
-    if (nhc_weights_tensor_at(weights, i, &info) == NHC_OK && info.file)
-      files.insert(info.file);
+  std::set<std::string> files = {options.model, options.loadState};
+  nhc::tools::addCheckpointFiles(options.weights, files);
+  nhc::tools::addTokenizerFiles(options.tokenizer, files);
+  nhc::tools::addTensorFiles(weights, files);
   return files;
 }
 
 /// Refuses (before anything is opened for writing) an output that would
-/// replace an input or another output.
+/// replace an input or another output; a dump's ".json" sidecar counts.
 bool checkOutputs(const nhc::run::Options &options,
                   const nhc_weights_t *weights, std::string &error) {
-  struct Output {
-    const char *option;
-    std::string path;
-  };
-  std::vector<Output> outputs;
+  std::vector<nhc::tools::OutputFile> outputs;
   for (const auto &[option, path] :
        {std::pair<const char *, const std::string &>{"--dump-logits",
                                                      options.dumpLogits},
@@ -110,26 +105,8 @@ bool checkOutputs(const nhc::run::Options &options,
     outputs.push_back({option, path});
     outputs.push_back({option, path + ".json"});
   }
-  if (!options.saveState.empty())
-    outputs.push_back({"--save-state", options.saveState});
-  std::set<std::string> inputs = inputFiles(options, weights);
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    for (const std::string &input : inputs)
-      if (outputs[i].path == input || nhc::run::sameFile(outputs[i].path, input)) {
-        error = std::string(outputs[i].option) + ": '" + outputs[i].path +
-                "' is an input of this run ('" + input +
-                "'); refusing to overwrite it";
-        return false;
-      }
-    for (size_t j = 0; j < i; ++j)
-      if (outputs[i].path == outputs[j].path ||
-          nhc::run::sameFile(outputs[i].path, outputs[j].path)) {
-        error = std::string(outputs[i].option) + ": '" + outputs[i].path +
-                "' is also written by " + outputs[j].option;
-        return false;
-      }
-  }
-  return true;
+  outputs.push_back({"--save-state", options.saveState});
+  return nhc::tools::checkOutputs(outputs, inputFiles(options, weights), error);
 }
 
 std::string rate(uint64_t tokens, double secs) {

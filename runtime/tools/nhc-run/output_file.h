@@ -4,8 +4,9 @@
 // renamed over it only when complete, so a failed run never leaves a
 // truncated file and never truncates one that is mapped as an input. A
 // device, FIFO or symlink at the destination is written through instead. Before
-// anything is opened, an output that names an input (the artifact, a
-// checkpoint file or shard) is refused: it would be replaced.
+// anything is opened, an output that names an input (the artifact, any file
+// of the checkpoint or its tokenizer, a shard) is refused: it would be
+// replaced (../common/output_check.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUN_OUTPUT_FILE_H

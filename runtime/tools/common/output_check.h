@@ -1,0 +1,185 @@
+//===- output_check.h - The runtime tools' output-vs-input rule -*- C++ -*-===//
+//
+// A tool never writes over a file it reads: before anything is opened for
+// writing, every output is compared with every input of the run and with
+// the other outputs, and one that names any of them is refused with the
+// option and both files named (exit 1, the file untouched). nhc-run,
+// nhc-bench and nhc-quantize collect their inputs with the helpers here, so
+// what "the files of a checkpoint" means lives in one place.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_TOOLS_COMMON_OUTPUT_CHECK_H
+#define NHC_TOOLS_COMMON_OUTPUT_CHECK_H
+
+#include <climits>
+#include <set>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#include "../nhc-run/output_file.h"
+#include "nhc/runtime/api.h"
+
+namespace nhc::tools {
+
+/// A file a tool writes and the option that names it.
+struct OutputFile {
+  std::string option;
+  std::string path;
+};
+
+namespace detail {
+
+inline bool isDirectory(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+inline bool exists(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+/// `path` made absolute, without "." components, repeated or trailing
+/// slashes, for the spelling comparison (symlinks and "..": sameFile
+/// decides).
+inline std::string normalized(const std::string &given) {
+  std::string path = given;
+  if (!path.empty() && path[0] != '/') {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof(cwd)))
+      path = std::string(cwd) + "/" + path;
+  }
+  std::string out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t slash = path.find('/', i);
+    if (slash == std::string::npos)
+      slash = path.size();
+    std::string part = path.substr(i, slash - i);
+    if (!part.empty() && part != ".")
+      out += (out.empty() && path[0] != '/' ? "" : "/") + part;
+    i = slash + 1;
+  }
+  return out.empty() ? (!path.empty() && path[0] == '/' ? "/" : ".") : out;
+}
+
+inline std::string parentOf(const std::string &path) {
+  std::string n = normalized(path);
+  size_t slash = n.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : n.substr(0, slash);
+}
+
+inline std::string nameOf(const std::string &path) {
+  std::string n = normalized(path);
+  size_t slash = n.find_last_of('/');
+  return slash == std::string::npos ? n : n.substr(slash + 1);
+}
+
+} // namespace detail
+
+/// True when `a` and `b` name the same file: the same spelling (up to "."
+/// and repeated slashes), the same existing file (device and inode, so hard
+/// links and symlinks count), or the same name in the same existing
+/// directory (a file not written yet, reached by two spellings).
+inline bool samePath(const std::string &a, const std::string &b) {
+  if (a == b || detail::normalized(a) == detail::normalized(b) ||
+      run::sameFile(a, b))
+    return true;
+  std::string name = detail::nameOf(a);
+  return name != "." && name != ".." && name != "/" &&
+         name == detail::nameOf(b) &&
+         run::sameFile(detail::parentOf(a), detail::parentOf(b));
+}
+
+/// The directory of a checkpoint path: the path when it is a directory,
+/// else the directory of the file or index it names (where config.json,
+/// the tokenizer and generation_config.json live).
+inline std::string checkpointDirectory(const std::string &weightsPath) {
+  if (detail::isDirectory(weightsPath))
+    return weightsPath;
+  size_t slash = weightsPath.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : weightsPath.substr(0, slash);
+}
+
+/// Adds what a checkpoint path stands for: the path itself and the
+/// checkpoint's own files that exist next to it (weights, index, configs,
+/// tokenizer, generation defaults), read by the runtime, the tokenizer,
+/// the chat template and the generation defaults (or compiled from).
+inline void addCheckpointFiles(const std::string &weightsPath,
+                               std::set<std::string> &inputs) {
+  if (weightsPath.empty())
+    return;
+  inputs.insert(weightsPath);
+  std::string dir = checkpointDirectory(weightsPath);
+  for (const char *name :
+       {"model.safetensors", "model.safetensors.index.json", "config.json",
+        "hf_quant_config.json", "generation_config.json", "tokenizer.json",
+        "tokenizer_config.json"}) {
+    std::string file = dir + "/" + name;
+    if (detail::exists(file))
+      inputs.insert(file);
+  }
+}
+
+/// Adds the files Tokenizer::load(path) reads: tokenizer.json (or the file
+/// named) and tokenizer_config.json next to it, where they exist.
+inline void addTokenizerFiles(const std::string &path,
+                              std::set<std::string> &inputs) {
+  if (path.empty())
+    return;
+  std::string dir = path;
+  if (detail::isDirectory(path)) {
+    inputs.insert(path + "/tokenizer.json");
+  } else {
+    inputs.insert(path);
+    dir = checkpointDirectory(path);
+  }
+  if (detail::exists(dir + "/tokenizer_config.json"))
+    inputs.insert(dir + "/tokenizer_config.json");
+}
+
+/// Adds every file that holds a tensor of `weights` (the shards, wherever
+/// an index puts them).
+inline void addTensorFiles(const nhc_weights_t *weights,
+                           std::set<std::string> &inputs) {
+  if (!weights)
+    return;
+  nhc_tensor_info_t info;
+  for (size_t i = 0; i < nhc_weights_tensor_count(weights); ++i)
+    if (nhc_weights_tensor_at(weights, i, &info) == NHC_OK && info.file)
+      inputs.insert(info.file);
+}
+
+/// False with `error` naming the option and the files when an output is an
+/// input or is also written by an earlier output (empty paths are skipped).
+inline bool checkOutputs(const std::vector<OutputFile> &outputs,
+                         const std::set<std::string> &inputs,
+                         std::string &error) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const OutputFile &out = outputs[i];
+    if (out.path.empty())
+      continue;
+    for (const std::string &input : inputs)
+      if (!input.empty() && samePath(out.path, input)) {
+        error = out.option + ": '" + out.path +
+                "' is an input of this run ('" + input +
+                "'); refusing to overwrite it";
+        return false;
+      }
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].path.empty() && samePath(out.path, outputs[j].path)) {
+        error = out.option + ": '" + out.path + "' is also written by " +
+                outputs[j].option +
+                (outputs[j].path == out.path ? ""
+                                             : " ('" + outputs[j].path + "')");
+        return false;
+      }
+  }
+  return true;
+}
+
+} // namespace nhc::tools
+
+#endif // NHC_TOOLS_COMMON_OUTPUT_CHECK_H
