@@ -184,8 +184,9 @@ SubmitStatus Engine::submit(GenerationRequest request,
     // beyond the queue's capacity.
     uint64_t freeSlots = slots_ - std::min<uint64_t>(metrics_.running, slots_);
     if (waiting_.size() >= options_.maxQueue + freeSlots) {
+      // Of those waiting, `freeSlots` are about to take the free slots.
       error = "all " + std::to_string(slots_) + " slots are busy and " +
-              std::to_string(waiting_.size()) +
+              std::to_string(waiting_.size() - freeSlots) +
               " requests wait for one (the queue holds " +
               std::to_string(options_.maxQueue) + "); retry later";
       return SubmitStatus::QueueFull;

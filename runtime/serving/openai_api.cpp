@@ -116,6 +116,127 @@ std::string textContent(const json &content, const std::string &param) {
   return text;
 }
 
+/// OpenAI and vLLM request fields that change the output and that this
+/// server does not implement, with the values that leave the output as it
+/// is (their defaults). Any other value is refused, not ignored: a client
+/// asking for JSON, a bias or a penalty must not get plain text silently.
+/// Metadata (user, metadata, store, service_tier, priority, request_id,
+/// prediction, parallel_tool_calls, ...) is accepted and ignored.
+enum class Neutral {
+  Null,      ///< only null (or absent)
+  Empty,     ///< null, or an empty string, array or object
+  False,     ///< null or false
+  True,      ///< null or true
+  Zero,      ///< null or the number 0
+  One,       ///< null or the number 1
+  TextOnly,  ///< null, "text" or {"type": "text"} / ["text"]
+  NoneOrAuto ///< null, "none" or "auto"
+};
+struct Unsupported {
+  const char *name;
+  Neutral neutral;
+};
+constexpr Unsupported kUnsupported[] = {
+    // OpenAI
+    {"logit_bias", Neutral::Empty},
+    {"suffix", Neutral::Empty},
+    {"top_logprobs", Neutral::Zero},
+    {"response_format", Neutral::TextOnly},
+    {"tool_choice", Neutral::NoneOrAuto},
+    {"functions", Neutral::Empty},
+    {"function_call", Neutral::NoneOrAuto},
+    {"audio", Neutral::Null},
+    {"modalities", Neutral::TextOnly},
+    {"reasoning_effort", Neutral::Null},
+    {"verbosity", Neutral::Null},
+    {"web_search_options", Neutral::Null},
+    // vLLM's sampling and prompt extensions
+    {"repetition_penalty", Neutral::One},
+    {"length_penalty", Neutral::One},
+    {"min_p", Neutral::Zero},
+    {"min_tokens", Neutral::Zero},
+    {"stop_token_ids", Neutral::Empty},
+    {"bad_words", Neutral::Empty},
+    {"allowed_token_ids", Neutral::Null},
+    {"use_beam_search", Neutral::False},
+    {"include_stop_str_in_output", Neutral::False},
+    {"spaces_between_special_tokens", Neutral::True},
+    {"prompt_logprobs", Neutral::Null},
+    {"return_tokens_as_token_ids", Neutral::False},
+    {"truncate_prompt_tokens", Neutral::Null},
+    {"logits_processors", Neutral::Empty},
+    {"vllm_xargs", Neutral::Empty},
+    {"prompt_embeds", Neutral::Null},
+    {"structured_outputs", Neutral::Null},
+    {"structural_tag", Neutral::Null},
+    {"chat_template", Neutral::Null},
+    {"continue_final_message", Neutral::False},
+    {"include_reasoning", Neutral::True},
+    // and every guided_* field (guided_json, guided_regex, guided_choice,
+    // guided_grammar, guided_decoding_backend, ...): only null
+};
+
+bool isNeutral(const json &value, Neutral neutral) {
+  if (value.is_null())
+    return true;
+  switch (neutral) {
+  case Neutral::Null:
+    return false;
+  case Neutral::Empty:
+    return (value.is_string() || value.is_array() || value.is_object()) &&
+           value.empty();
+  case Neutral::False:
+    return value.is_boolean() && !value.get<bool>();
+  case Neutral::True:
+    return value.is_boolean() && value.get<bool>();
+  case Neutral::Zero:
+    return value.is_number() && value.get<double>() == 0.0;
+  case Neutral::One:
+    return value.is_number() && value.get<double>() == 1.0;
+  case Neutral::TextOnly:
+    return value == "text" || value == json{{"type", "text"}} ||
+           value == json::array({"text"});
+  case Neutral::NoneOrAuto:
+    return value == "none" || value == "auto";
+  }
+  return false;
+}
+
+const char *neutralText(Neutral neutral) {
+  switch (neutral) {
+  case Neutral::Null:
+    return "null";
+  case Neutral::Empty:
+    return "empty or null";
+  case Neutral::False:
+    return "false";
+  case Neutral::True:
+    return "true";
+  case Neutral::Zero:
+    return "0";
+  case Neutral::One:
+    return "1";
+  case Neutral::TextOnly:
+    return "text output";
+  case Neutral::NoneOrAuto:
+    return "\"none\" or \"auto\"";
+  }
+  return "";
+}
+
+void refuseUnsupported(const json &body) {
+  for (const Unsupported &u : kUnsupported)
+    if (auto it = body.find(u.name);
+        it != body.end() && !isNeutral(*it, u.neutral))
+      invalid(u.name, std::string("is not supported by this server (only ") +
+                          neutralText(u.neutral) + "), got " +
+                          it->dump().substr(0, 64));
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (it.key().rfind("guided_", 0) == 0 && !it->is_null())
+      invalid(it.key(), "is not supported by this server: it has no guided "
+                        "decoding (only null)");
+}
+
 json usage(const GenerationEvent &last) {
   return {{"prompt_tokens", last.promptTokens},
           {"completion_tokens", last.completionTokens},
@@ -241,6 +362,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       throw error;
     }
   }
+  refuseUnsupported(body);
 
   // The prompt. Text longer than kMaxPromptBytesPerToken bytes per token
   // of max_seq_len cannot fit, and is refused before it is tokenized.
@@ -250,7 +372,14 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                          " bytes, far more than this server's max_seq_len of " +
                          std::to_string(maxSeqLen_) + " tokens can hold");
   };
+  // vLLM's add_special_tokens: default true for completions; false for
+  // chat (the template writes them), where true is not supported.
+  std::optional<bool> addSpecial = boolean(body, "add_special_tokens");
   if (endpoint == Endpoint::ChatCompletions) {
+    if (addSpecial.value_or(false))
+      invalid("add_special_tokens", "is not supported for chat (only false: "
+                                    "the chat template writes the special "
+                                    "tokens)");
     checkBytes(text, "messages");
     g.prompt = renderChat(body).ids;
   } else {
@@ -262,7 +391,8 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       prompt = &(*prompt)[0]; // ["text"] or [[ids]]
     if (prompt->is_string()) {
       checkBytes(prompt->get_ref<const std::string &>(), "prompt");
-      g.prompt = tokenizer_.encode(prompt->get<std::string>(), true);
+      g.prompt = tokenizer_.encode(prompt->get<std::string>(),
+                                   addSpecial.value_or(true));
     } else if (prompt->is_array() && !prompt->empty() &&
                (*prompt)[0].is_number()) {
       g.prompt = tokenIds(*prompt, "prompt");

@@ -105,6 +105,29 @@ def post_raw(server, path, body, content_type="application/json"):
         return error.code, error.read().decode()
 
 
+def raw_exchange(url, request, timeout=30):
+    """Sends raw bytes, reads until the server closes; returns (seconds,
+    status, the JSON error message or the body)."""
+    host, port = url[len("http://"):].split(":")
+    start = time.monotonic()
+    data = b""
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(request)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    seconds = time.monotonic() - start
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head else None
+    try:
+        body = json.loads(body)["error"]["message"]
+    except ValueError:
+        pass
+    return seconds, status, body
+
+
 class ServingTest(unittest.TestCase):
     server = None
 
@@ -318,6 +341,138 @@ class ServingTest(unittest.TestCase):
                                        "--max-new-tokens", "12"))
 
 
+    def test_unsupported_fields_are_refused(self):
+        """Fields that would change the output and that nhc-serve does not
+        implement get 400 naming them; their neutral values and metadata
+        are accepted."""
+        refused = [
+            ("logit_bias", {"5": 100}), ("suffix", "tail"),
+            ("repetition_penalty", 1.2), ("min_tokens", 4),
+            ("stop_token_ids", [3]), ("bad_words", ["x"]),
+            ("use_beam_search", True), ("min_p", 0.1),
+            ("response_format", {"type": "json_object"}),
+            ("guided_json", {"type": "object"}), ("guided_regex", "a+"),
+            ("guided_choice", ["a", "b"]), ("guided_grammar", "root ::= x"),
+            ("structured_outputs", {"json": {}}), ("top_logprobs", 2),
+            ("prompt_logprobs", 1), ("allowed_token_ids", [1, 2]),
+            ("include_stop_str_in_output", True), ("tool_choice", "required"),
+            ("truncate_prompt_tokens", 3), ("logprobs", 1), ("echo", True),
+            ("presence_penalty", 0.5), ("best_of", 2),
+        ]
+        chat_refused = [("continue_final_message", True),
+                        ("add_special_tokens", True),
+                        ("chat_template", "{{ messages }}")]
+        neutral = [("logit_bias", {}), ("logit_bias", None),
+                   ("stop_token_ids", []), ("repetition_penalty", 1.0),
+                   ("min_tokens", 0), ("use_beam_search", False),
+                   ("response_format", {"type": "text"}), ("suffix", None),
+                   ("guided_json", None), ("user", "someone"),
+                   ("metadata", {"k": "v"}), ("tool_choice", "auto"),
+                   ("presence_penalty", 0), ("best_of", 1)]
+        completion = {"model": "tiny", "prompt": "hi", "max_tokens": 2,
+                      "temperature": 0}
+        chat = {"model": "tiny", "max_tokens": 2, "temperature": 0,
+                "messages": [{"role": "user", "content": "hi"}]}
+        for path, body, cases in (
+                ("/v1/completions", completion, refused),
+                ("/v1/chat/completions", chat, refused + chat_refused)):
+            for name, value in cases:
+                code, text = post_raw(self.server, path, json.dumps(
+                    {**body, name: value}).encode())
+                self.assertEqual(code, 400, (path, name, text))
+                error = json.loads(text)["error"]
+                self.assertIn(f"'{name}'", error["message"], (path, name))
+                self.assertEqual(error["param"], name)
+            for name, value in neutral:
+                code, text = post_raw(self.server, path, json.dumps(
+                    {**body, name: value}).encode())
+                self.assertEqual(code, 200, (path, name, text))
+        # add_generation_prompt is honoured, add_special_tokens=false too.
+        code, _ = post_raw(self.server, "/v1/chat/completions", json.dumps(
+            {**chat, "add_generation_prompt": False}).encode())
+        self.assertEqual(code, 200)
+        with_special = self.complete("The quick", max_tokens=1)[4]
+        code, text = post_raw(self.server, "/v1/completions", json.dumps(
+            {**completion, "add_special_tokens": False,
+             "return_token_ids": True}).encode())
+        self.assertEqual(code, 200, text)
+        self.assertEqual(json.loads(text)["prompt_token_ids"],
+                         tokenizers.Tokenizer.from_file(
+                             os.path.join(ARGS.weights, "tokenizer.json"))
+                         .encode("hi", add_special_tokens=False).ids)
+        self.assertEqual(with_special, reference_completion_ids("The quick"))
+
+    def test_http_framing_errors(self):
+        """Invalid framing is a 400 naming the header, answered at once
+        and followed by a close; the server keeps serving."""
+        post = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+        cases = [
+            (post + b"Content-Length: -1\r\n\r\n{}", 400,
+             "invalid Content-Length header '-1'"),
+            (post + b"Content-Length: 99999999999999999999\r\n\r\n{}", 400,
+             "invalid Content-Length header"),
+            (post + b"Content-Length: abc\r\n\r\n{}", 400,
+             "invalid Content-Length header 'abc'"),
+            (post + b"Content-Length: 30\r\nContent-Length: 5\r\n\r\n"
+             b"{\"a\":1}", 400, "conflicting Content-Length headers"),
+            (post + b"Content-Length: 5000000\r\n\r\n{\"a\":1}", 413,
+             "larger than"),
+            (b"GARBAGE\r\n\r\n", 400, "malformed HTTP request line"),
+            (b"PUT /v1/completions HTTP/1.1\r\nHost: x\r\n"
+             b"Content-Length: 5\r\n\r\nhello", 405, "method PUT"),
+        ]
+        for request, status, needle in cases:
+            # The connection stays open on the client's side: the answer
+            # must not wait for the body it announced.
+            seconds, code, message = raw_exchange(self.server.url, request)
+            self.assertEqual(code, status, (request[:60], message))
+            self.assertIn(needle, message, request[:60])
+            self.assertLess(seconds, 3.5, request[:60])
+        self.assertEqual(self.server.get("/health")[0], 200)
+
+
+class SlowClientTest(unittest.TestCase):
+    """Clients that send slowly or not at all lose their connection after
+    the documented deadlines, and do not keep /health from answering."""
+
+    def test_slow_connections_release_workers(self):
+        with Server(ARGS.serve, ARGS.artifact, ARGS.weights, "--max-slots",
+                    "1", "--max-queue", "0", "--http-threads", "8") as s:
+            host, port = s.url[len("http://"):].split(":")
+            post = b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+            partial = [
+                b"",                                      # nothing at all
+                b"POST /v1/comp",                         # half a line
+                post,                                     # headers unfinished
+                post + b"Content-Length: 50\r\n\r\n{}",   # a short body
+            ]
+            socks = []
+            for i in range(12):  # more than the 8 workers
+                sock = socket.create_connection((host, int(port)), timeout=20)
+                sock.sendall(partial[i % len(partial)])
+                socks.append(sock)
+            start = time.monotonic()
+            self.assertEqual(s.get("/health")[0], 200)
+            # Idle connections give way at once; the rest within 5 s.
+            self.assertLess(time.monotonic() - start, 7.0)
+            answers = []
+            for sock in socks:
+                data = b""
+                while True:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                sock.close()
+                answers.append(data.split(b"\r\n", 1)[0])
+            self.assertLess(time.monotonic() - start, 15.0)
+            self.assertIn(b"HTTP/1.1 408 Request Timeout", answers)
+            self.assertTrue(any("did not arrive within 5 s" in line
+                                for line in s.log), s.log)
+            self.assertTrue(any("ended after 2 of its Content-Length 50"
+                                in line for line in s.log), s.log)
+
+
 class SlotTest(unittest.TestCase):
     """One slot, no queue: disconnects free it, a busy server says 503."""
 
@@ -350,6 +505,8 @@ class SlotTest(unittest.TestCase):
                                           max_tokens=2)
             self.assertEqual(busy.exception.status_code, 503)
             self.assertIn("retry", str(busy.exception))
+            self.assertIn("0 requests wait for one (the queue holds 0)",
+                          str(busy.exception))
             stream.close()  # the client goes away mid-stream
             wait_for(lambda: s.metric("nhc_slots_in_use") == 0, 20,
                      "the disconnected request's slot to be freed")

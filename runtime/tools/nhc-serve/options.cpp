@@ -2,6 +2,7 @@
 
 #include "options.h"
 
+#include <algorithm>
 #include <string>
 
 #include "../common/command_line.h"
@@ -36,7 +37,8 @@ const char *usageText() {
          "  --http-threads N           connections served at once (default "
          "max-slots +\n"
          "                             max-queue + 16; at least max-slots + "
-         "max-queue + 2)\n"
+         "max-queue + 2;\n"
+         "                             at most 4096)\n"
          "  --served-model-name NAME   the model id clients use (default: "
          "MODEL's stem)\n"
          "Prints 'nhc-serve: listening on http://HOST:PORT' when ready; one "
@@ -56,9 +58,9 @@ bool parseOptions(int argc, char **argv, Options &options,
       {"--max-slots", &options.maxSlots, 1, nhc::kMaxSlots},
       {"--max-seq-len", &options.maxSeqLen, 1, nhc::kMaxSequenceLength},
       {"--step-tokens", &options.stepTokens, 1, nhc::kMaxSequenceLength},
-      {"--max-queue", &options.maxQueue, 0, 1u << 20},
+      {"--max-queue", &options.maxQueue, 0, kMaxHttpThreads - 3},
       {"--max-body-bytes", &options.maxBodyBytes, 1024, 1ull << 30},
-      {"--http-threads", &options.httpThreads, 2, 1u << 16}};
+      {"--http-threads", &options.httpThreads, 2, kMaxHttpThreads}};
   auto numericOf = [&](const std::string &name) -> const Numeric * {
     for (const Numeric &n : numerics)
       if (name == n.name)
@@ -106,8 +108,16 @@ bool parseOptions(int argc, char **argv, Options &options,
   // Every running or waiting request holds an HTTP worker; two more keep
   // /health and /metrics answering and let a 503 reach the next client.
   uint64_t needed = options.maxSlots + options.maxQueue + 2;
+  if (needed > kMaxHttpThreads) {
+    error = "--max-slots " + std::to_string(options.maxSlots) +
+            " + --max-queue " + std::to_string(options.maxQueue) +
+            " requests need " + std::to_string(needed) +
+            " HTTP worker threads; at most " +
+            std::to_string(kMaxHttpThreads) + " (--http-threads) are allowed";
+    return false;
+  }
   if (options.httpThreads == 0)
-    options.httpThreads = needed + 14;
+    options.httpThreads = std::min(needed + 14, kMaxHttpThreads);
   else if (options.httpThreads < needed) {
     error = "--http-threads " + std::to_string(options.httpThreads) +
             " is too few for --max-slots " + std::to_string(options.maxSlots) +

@@ -7,6 +7,10 @@
 
 namespace nhc::serve {
 
+/// HTTP worker threads at most: each is a thread with its own stack, and
+/// every running or waiting request holds one.
+constexpr uint64_t kMaxHttpThreads = 4096;
+
 struct Options {
   std::string model;     // MODEL.nhc
   std::string weights;   // --weights: checkpoint file, directory or index

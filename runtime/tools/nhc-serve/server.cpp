@@ -2,9 +2,20 @@
 
 #include "server.h"
 
+#include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
 
 #include <httplib.h>
 
@@ -37,6 +48,15 @@ constexpr const char *kRoutes[] = {kCompletions, kChatCompletions, kModels,
 const char *routeOf(Endpoint endpoint) {
   return endpoint == Endpoint::ChatCompletions ? kChatCompletions
                                                : kCompletions;
+}
+
+/// The metrics label of a path: known routes by name, anything else under
+/// one label, so clients cannot grow (or write into) the metrics page.
+std::string routeLabel(const std::string &path) {
+  for (const char *known : kRoutes)
+    if (path == known)
+      return known;
+  return "other";
 }
 
 /// `text` with control bytes escaped, so a path or message from a client
@@ -93,46 +113,407 @@ std::string sse(const nlohmann::ordered_json &data) {
   return "data: " + serving::toJsonText(data) + "\n\n";
 }
 
+// Connection limits (docs/serving.md). httplib 0.11's own socket loop has
+// only a per-read timeout, so a client sending a byte every few seconds, or
+// never sending the body it announced, holds a worker for minutes; and it
+// cannot close a connection after refusing a request whose body it did not
+// read. nhc-serve runs the connection loop itself (HttpServer below).
+constexpr int kIdleSeconds = 5;  ///< keep-alive wait; any pause in a request
+constexpr int kHeadSeconds = 5;  ///< the request line and headers, in all
+constexpr int kBodySeconds = 30; ///< a request body, in all
+constexpr int kWriteSeconds = 10; ///< a client not reading its response
+/// After refusing a request whose body was not read, read and drop what
+/// the client still sends for this long, so its socket is not reset before
+/// it reads the answer (a lingering close, as nginx does).
+constexpr std::chrono::milliseconds kLinger{2000};
+
+/// The connection this worker thread serves: lets the route handlers
+/// (which see only httplib's Request) end the read deadlines, and close the
+/// connection after the response.
+struct Connection {
+  Clock::time_point deadline; ///< for the request being read
+  bool timedOut = false;      ///< a read hit a timeout or the deadline
+  bool headDone = false;      ///< the request line and headers are read
+  bool close = false;         ///< close after this response
+  bool unreadBody = false;    ///< the client may still be sending a body
+};
+thread_local Connection *currentConnection = nullptr;
+
+/// Answer, then close the connection; `unreadBody`: the request's body (if
+/// any) was not read, so it must not be parsed as the next request.
+void closeAfterResponse(bool unreadBody) {
+  if (currentConnection) {
+    currentConnection->close = true;
+    currentConnection->unreadBody |= unreadBody;
+  }
+}
+
+bool readTimedOut() {
+  return currentConnection && currentConnection->timedOut;
+}
+
+/// A POST's Content-Length must be one decimal byte count (several
+/// headers only if equal, RFC 9112 6.3) within the body limit: else 400 or
+/// 413 in `error`, true.
+bool contentLengthError(const httplib::Request &req, uint64_t maxBodyBytes,
+                        ApiError &error) {
+  auto shown = [](const std::string &value) {
+    return "'" + (value.size() > 32 ? value.substr(0, 32) + "..." : value) +
+           "'";
+  };
+  auto range = req.headers.equal_range("Content-Length");
+  const std::string &value = range.first->second;
+  for (auto it = range.first; it != range.second; ++it)
+    if (it->second != value) {
+      error.message = "conflicting Content-Length headers (" + shown(value) +
+                      " and " + shown(it->second) +
+                      "): the body's length is ambiguous";
+      return true;
+    }
+  bool digits = !value.empty() && value.size() <= 19 &&
+                std::all_of(value.begin(), value.end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    error.message = "invalid Content-Length header " + shown(value) +
+                    " (expected the body's size in bytes, a decimal number)";
+    return true;
+  }
+  if (std::stoull(value) > maxBodyBytes) {
+    error.status = 413;
+    error.message = "the request body is larger than " +
+                    std::to_string(maxBodyBytes) +
+                    " bytes (--max-body-bytes): Content-Length " + value;
+    return true;
+  }
+  return false;
+}
+
+/// What httplib reads: a socket with nhc-serve's deadlines. One per
+/// connection, so bytes read ahead (a pipelined request) are not lost.
+class SocketStream : public httplib::Stream {
+public:
+  explicit SocketStream(int sock) : sock_(sock) {}
+
+  /// Bytes read but not consumed yet.
+  bool buffered() const { return begin_ < end_; }
+
+  bool is_readable() const override { return buffered() || wait(POLLIN); }
+  bool is_writable() const override {
+    return poll1(POLLOUT, std::chrono::seconds(kWriteSeconds)) > 0;
+  }
+
+  ssize_t read(char *ptr, size_t size) override {
+    if (!buffered()) {
+      if (!wait(POLLIN))
+        return -1;
+      ssize_t n;
+      do
+        n = ::recv(sock_, buffer_, sizeof(buffer_), 0);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0)
+        return n;
+      begin_ = 0;
+      end_ = static_cast<size_t>(n);
+    }
+    size_t n = std::min(size, end_ - begin_);
+    std::copy(buffer_ + begin_, buffer_ + begin_ + n, ptr);
+    begin_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char *ptr, size_t size) override {
+    if (!is_writable())
+      return -1;
+    ssize_t n;
+    do
+      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string &ip, int &port) const override {
+    address(::getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string &ip, int &port) const override {
+    address(::getsockname, ip, port);
+  }
+  socket_t socket() const override { return sock_; }
+
+private:
+  int poll1(short events, std::chrono::milliseconds timeout) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    do
+      r = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    while (r < 0 && errno == EINTR);
+    return r;
+  }
+
+  /// Readable within the idle timeout and the request's deadline; else
+  /// records the timeout.
+  bool wait(short events) const {
+    Connection *c = currentConnection;
+    auto timeout = std::chrono::milliseconds(kIdleSeconds * 1000);
+    if (c)
+      timeout = std::min(timeout,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             c->deadline - Clock::now()));
+    if (timeout.count() > 0 && poll1(events, timeout) > 0)
+      return true;
+    if (c)
+      c->timedOut = true;
+    return false;
+  }
+
+  template <typename GetName>
+  void address(GetName getName, std::string &ip, int &port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    ip.clear();
+    port = 0;
+    if (getName(sock_, reinterpret_cast<sockaddr *>(&addr), &len) != 0)
+      return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr.ss_family == AF_INET) {
+      auto *in = reinterpret_cast<sockaddr_in *>(&addr);
+      ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+      port = ntohs(in->sin_port);
+    } else if (addr.ss_family == AF_INET6) {
+      auto *in = reinterpret_cast<sockaddr_in6 *>(&addr);
+      ::inet_ntop(AF_INET6, &in->sin6_addr, text, sizeof(text));
+      port = ntohs(in->sin6_port);
+    }
+    ip = text;
+  }
+
+  int sock_;
+  char buffer_[4096];
+  size_t begin_ = 0, end_ = 0;
+};
+
+/// The HTTP workers, started before the server says it listens, so that a
+/// thread that cannot be created is an error message, not an abort
+/// (httplib's ThreadPool throws from its constructor, with threads running).
+class WorkerPool : public httplib::TaskQueue {
+public:
+  ~WorkerPool() override { shutdown(); }
+
+  bool start(size_t count, std::string &error) {
+    try {
+      while (threads_.size() < count)
+        threads_.emplace_back([this] { work(); });
+    } catch (const std::system_error &e) {
+      error = "cannot start " + std::to_string(count) +
+              " HTTP worker threads (--http-threads; " +
+              std::to_string(threads_.size()) + " started): " + e.what();
+      shutdown();
+      return false;
+    }
+    return true;
+  }
+
+  void enqueue(std::function<void()> job) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+  /// Connections wait for a worker.
+  bool backlogged() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !jobs_.empty();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread &t : threads_)
+      if (t.joinable())
+        t.join();
+    threads_.clear();
+  }
+
+private:
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty())
+          return; // stopping, and every accepted connection served
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+};
+
+/// Forwards to the server's WorkerPool: httplib deletes the queue it gets.
+class PoolHandle : public httplib::TaskQueue {
+public:
+  explicit PoolHandle(WorkerPool &pool) : pool_(pool) {}
+  void enqueue(std::function<void()> job) override {
+    pool_.enqueue(std::move(job));
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+private:
+  WorkerPool &pool_;
+};
+
 } // namespace
+
+/// httplib's server with nhc-serve's connection loop: per-request read
+/// deadlines, a close after refusals and timeouts, and a lingering close
+/// when a body may be left unread. (Overrides httplib's private virtual
+/// process_and_close_socket; process_request is protected.)
+class HttpServer : public httplib::Server {
+public:
+  bool startWorkers(size_t count, std::string &error) {
+    if (!pool_.start(count, error))
+      return false;
+    new_task_queue = [this] { return new PoolHandle(pool_); };
+    return true;
+  }
+
+private:
+  bool process_and_close_socket(socket_t sock) override {
+    SocketStream stream(sock);
+    Connection connection;
+    currentConnection = &connection;
+    bool ok = false;
+    for (size_t left = keep_alive_max_count_; left > 0; --left) {
+      if (!stream.buffered() && !waitForRequest(sock))
+        break;
+      connection = Connection();
+      connection.deadline = Clock::now() + std::chrono::seconds(kHeadSeconds);
+      bool closed = false;
+      ok = process_request(stream, left == 1, closed, nullptr);
+      if (!ok || closed || connection.close || connection.timedOut)
+        break;
+    }
+    currentConnection = nullptr;
+    if (connection.unreadBody) {
+      // Answered without reading the body: let the client finish sending
+      // (and read the answer) before the socket goes, bounded in time, and
+      // not while other connections wait for a worker.
+      ::shutdown(sock, SHUT_WR);
+      auto end = Clock::now() + kLinger;
+      char sink[16384];
+      while (Clock::now() < end) {
+        pollfd p{sock, POLLIN, 0};
+        int r = ::poll(&p, 1, 100);
+        if (r < 0 || (r == 0 && pool_.backlogged()) ||
+            (r > 0 && ::recv(sock, sink, sizeof(sink), 0) <= 0))
+          break;
+      }
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  /// A request starts within the keep-alive time (checked in slices, so
+  /// stop() is not kept waiting). A connection with nothing to read gives
+  /// its worker up at once when other connections wait for one.
+  bool waitForRequest(socket_t sock) {
+    auto end = Clock::now() + std::chrono::seconds(kIdleSeconds);
+    while (svr_sock_ != INVALID_SOCKET && Clock::now() < end) {
+      pollfd p{sock, POLLIN, 0};
+      int r = ::poll(&p, 1, 100);
+      if (r != 0)
+        return r > 0;
+      if (pool_.backlogged())
+        return false;
+    }
+    return false;
+  }
+
+  WorkerPool pool_;
+};
 
 Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                const Options &options)
     : engine_(engine), api_(api), options_(options),
-      http_(std::make_unique<httplib::Server>()) {
-  size_t threads = options_.httpThreads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+      http_(std::make_unique<HttpServer>()) {
   http_->set_payload_max_length(options_.maxBodyBytes);
-  // An idle keep-alive connection holds a worker: keep that short.
-  http_->set_keep_alive_timeout(5);
-  http_->set_read_timeout(60);
-  http_->set_write_timeout(60);
+  // The connection loop (HttpServer) applies nhc-serve's own deadlines;
+  // these are httplib's, kept consistent with them.
+  http_->set_keep_alive_timeout(kIdleSeconds);
+  http_->set_read_timeout(kIdleSeconds);
+  http_->set_write_timeout(kWriteSeconds);
 
-  // Bodies come with a Content-Length and no Content-Encoding, so the size
-  // limit holds before anything is read (httplib checks only the header;
-  // chunked or compressed bodies would be read without bound).
+  // The request line and headers are in, the body is not read yet. Bodies
+  // come with one valid Content-Length within the limit and no
+  // Content-Encoding, so the size limit holds before anything is read
+  // (httplib would read chunked, unframed or compressed bodies without
+  // bound, take the first of two Content-Lengths, and read `-1` as 2^64-1).
+  // A refused request's body is never read: the connection closes.
   http_->set_pre_routing_handler([this](const httplib::Request &req,
                                         httplib::Response &res) {
-    if (req.method != "POST")
-      return httplib::Server::HandlerResponse::Unhandled;
+    if (currentConnection) {
+      currentConnection->headDone = true;
+      currentConnection->deadline =
+          Clock::now() + std::chrono::seconds(kBodySeconds);
+    }
+    bool framed = req.has_header("Transfer-Encoding") ||
+                  req.has_header("Content-Length");
     ApiError error;
-    if (req.has_header("Transfer-Encoding") ||
-        !req.has_header("Content-Length")) {
+    if (req.method == "GET" || req.method == "HEAD") {
+      // httplib does not read their bodies: one sent would be read as the
+      // next request.
+      if (framed && req.get_header_value("Content-Length") != "0")
+        closeAfterResponse(true);
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (req.method != "POST") {
+      error.status = 405;
+      error.message = "method " + req.method +
+                      " is not allowed: this server answers GET and POST";
+      res.set_header("Allow", "GET, HEAD, POST");
+    } else if (req.has_header("Transfer-Encoding") ||
+               !req.has_header("Content-Length")) {
       error.status = 411;
       error.message = "send the request body with a Content-Length (chunked "
                       "or unframed bodies are not accepted)";
-    } else if (req.has_header("Content-Encoding") &&
-               req.get_header_value("Content-Encoding") != "identity") {
-      error.status = 415;
-      error.message = "compressed request bodies are not accepted "
-                      "(Content-Encoding: " +
-                      req.get_header_value("Content-Encoding") + ")";
-    } else {
-      return httplib::Server::HandlerResponse::Unhandled;
+    } else if (!contentLengthError(req, options_.maxBodyBytes, error)) {
+      if (req.has_header("Content-Encoding") &&
+          req.get_header_value("Content-Encoding") != "identity") {
+        error.status = 415;
+        error.message = "compressed request bodies are not accepted "
+                        "(Content-Encoding: " +
+                        req.get_header_value("Content-Encoding") + ")";
+      } else {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
     }
-    sendError(res, "other", error);
+    sendError(res, routeLabel(req.path), error);
+    closeAfterResponse(true);
     logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
                error.message);
     return httplib::Server::HandlerResponse::Handled;
+  });
+  // A connection that closes says so (httplib adds Keep-Alive otherwise).
+  http_->set_post_routing_handler([](const httplib::Request &,
+                                     httplib::Response &res) {
+    if (!currentConnection || !currentConnection->close)
+      return;
+    res.headers.erase("Keep-Alive");
+    res.headers.erase("Connection");
+    res.set_header("Connection", "close");
   });
   http_->Get(kHealth, [this](const httplib::Request &,
                                httplib::Response &res) {
@@ -157,14 +538,17 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
               [this](const httplib::Request &req, httplib::Response &res) {
                 generate(Endpoint::ChatCompletions, req, res);
               });
-  // Errors httplib produces itself (404 route, 413 body, 400 framing) get
-  // an OpenAI error body too.
+  // Errors httplib produces itself (404 route; 400 framing, timeouts, 414)
+  // get an OpenAI error body too. After any but a 404 the connection's
+  // framing is in doubt: it closes.
   http_->set_error_handler([this](const httplib::Request &req,
                                   httplib::Response &res) {
     if (!res.body.empty())
       return;
     ApiError error;
-    error.status = res.status;
+    if (res.status != 404)
+      closeAfterResponse(false);
+    bool headDone = currentConnection && currentConnection->headDone;
     if (res.status == 404) {
       error.type = "not_found_error";
       error.message = "no route " + req.method + " " + req.path + " (try";
@@ -175,20 +559,44 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
       error.message = "the request body is larger than " +
                       std::to_string(options_.maxBodyBytes) +
                       " bytes (--max-body-bytes)";
+    } else if (res.status == 400 && headDone) {
+      // The body ended early: a pause, the deadline, or a closed socket.
+      res.status = readTimedOut() ? 408 : 400;
+      error.message =
+          "the request body ended after " + std::to_string(req.body.size()) +
+          " of its Content-Length " + req.get_header_value("Content-Length") +
+          " bytes" +
+          (readTimedOut() ? " (a body may pause " +
+                                std::to_string(kIdleSeconds) + " s and take " +
+                                std::to_string(kBodySeconds) + " s in all)"
+                          : "");
+    } else if (res.status == 400 && readTimedOut()) {
+      res.status = 408;
+      error.message = "the request line and headers did not arrive within " +
+                      std::to_string(kHeadSeconds) + " s";
+    } else if (res.status == 400) {
+      static const char *methods[] = {"GET",     "HEAD",    "POST",
+                                      "PUT",     "DELETE",  "CONNECT",
+                                      "OPTIONS", "TRACE",   "PATCH", "PRI"};
+      bool lineOk = (req.version == "HTTP/1.1" || req.version == "HTTP/1.0") &&
+                    !req.path.empty() &&
+                    std::find(std::begin(methods), std::end(methods),
+                              req.method) != std::end(methods);
+      error.message = lineOk ? "malformed HTTP request headers"
+                             : "malformed HTTP request line (expected "
+                               "'METHOD /path HTTP/1.1')";
+    } else if (res.status == 414) {
+      error.message = "the request line is too long";
     } else {
       error.message = "HTTP " + std::to_string(res.status) + " for " +
-                      req.method + " " + req.path;
+                      (req.method.empty() ? "a malformed request"
+                                          : req.method + " " + req.path);
     }
+    error.status = res.status;
     res.set_content(serving::toJsonText(error.body()), "application/json");
-    // Known routes by name; anything else under one label, so clients
-    // cannot grow (or write into) the metrics page.
-    std::string route = "other";
-    for (const char *known : kRoutes)
-      if (req.path == known)
-        route = known;
-    metrics_.countResponse(route, res.status);
-    logRequest("-", req.path.c_str(), res.status, nullptr, 0, 0,
-               error.message);
+    metrics_.countResponse(routeLabel(req.path), res.status);
+    logRequest("-", req.path.empty() ? "-" : req.path.c_str(), res.status,
+               nullptr, 0, 0, error.message);
   });
 }
 
@@ -360,6 +768,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
 }
 
 bool Server::run(std::string &error) {
+  if (!http_->startWorkers(options_.httpThreads, error))
+    return false;
   int port = static_cast<int>(options_.port);
   if (port == 0) {
     port = http_->bind_to_any_port(options_.host);

@@ -19,13 +19,16 @@ struct Response;
 
 namespace nhc::serve {
 
+class HttpServer; // httplib's server with nhc-serve's connection loop
+
 class Server {
 public:
   Server(serving::Engine &engine, const serving::OpenAiApi &api,
          const Options &options);
   ~Server();
-  /// Binds, prints the address, serves until stop(); false with `error`
-  /// when the address cannot be bound.
+  /// Starts the HTTP workers, binds, prints the address, serves until
+  /// stop(); false with `error` when the workers cannot start or the
+  /// address cannot be bound.
   bool run(std::string &error);
   /// From any thread (or a signal watcher): ends run().
   void stop();
@@ -42,7 +45,7 @@ private:
   const Options &options_;
   HttpMetrics metrics_;
   std::atomic<uint64_t> counter_{0};
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
 };
 
 } // namespace nhc::serve
