@@ -103,9 +103,17 @@ bool parse(int argc, char **argv, Options &o, std::string &error) {
   return error.empty();
 }
 
-/// Prompts of `path`, one per non-empty line: token ids or text.
+/// Prompts of `path`, one per non-empty line: token ids or text; `sources`
+/// gets each one's "path:line".
 std::vector<Prompt> readPrompts(const std::string &path,
-                                const std::string &checkpoint) {
+                                const std::string &checkpoint,
+                                std::vector<std::string> &sources) {
+  // A device or FIFO (/dev/zero) is refused by kind, never read.
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw std::runtime_error(
+        "'" + path + "' " +
+        (fs::exists(path, ec) ? "is not a regular file" : "does not exist"));
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error("cannot read '" + path + "'");
@@ -130,6 +138,7 @@ std::vector<Prompt> readPrompts(const std::string &path,
         throw std::runtime_error(where + ": expected a non-empty JSON array "
                                          "of token ids in [0, 2^31)");
       prompts.push_back(std::move(prompt));
+      sources.push_back(where);
       continue;
     }
     if (!tokenizer) {
@@ -144,12 +153,46 @@ std::vector<Prompt> readPrompts(const std::string &path,
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     prompts.push_back(tokenizer->encode(line));
+    sources.push_back(where);
     if (prompts.back().empty())
       throw std::runtime_error(where + ": the text encodes to no tokens");
   }
   if (prompts.empty())
     throw std::runtime_error("'" + path + "' holds no prompts");
   return prompts;
+}
+
+/// Refuses a prompt the compiled model at `artifactPath` cannot take, by
+/// its file and line: longer than max_position_embeddings, or a token id
+/// outside the vocabulary (a text prompt's ids come from the tokenizer).
+void checkPromptsFit(const std::string &artifactPath,
+                     const std::vector<Prompt> &prompts,
+                     const std::vector<std::string> &sources) {
+  nhc_artifact_t *artifact = nullptr;
+  if (nhc_artifact_load(artifactPath.c_str(), &artifact) != NHC_OK)
+    throw std::runtime_error(nhc_last_error());
+  nhc_model_info_t model{};
+  nhc_status_t status =
+      nhc_manifest_model_info(nhc_artifact_manifest(artifact), &model);
+  nhc_artifact_release(artifact);
+  if (status != NHC_OK)
+    throw std::runtime_error(nhc_last_error());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const Prompt &prompt = prompts[i];
+    if (model.max_position_embeddings &&
+        prompt.size() > model.max_position_embeddings)
+      throw std::runtime_error(
+          sources[i] + ": the prompt has " + std::to_string(prompt.size()) +
+          " tokens, more than the model's max_position_embeddings (" +
+          std::to_string(model.max_position_embeddings) + ")");
+    for (size_t t = 0; t < prompt.size(); ++t)
+      if (static_cast<uint64_t>(prompt[t]) >= model.vocab_size)
+        throw std::runtime_error(
+            sources[i] + ": token id " + std::to_string(prompt[t]) +
+            " (position " + std::to_string(t) +
+            ") is outside the model's vocabulary of " +
+            std::to_string(model.vocab_size) + " ids");
+  }
 }
 
 /// The nhc compiler: --nhc, else next to this executable, else on PATH.
@@ -351,10 +394,12 @@ int run(const Options &o) {
                              "quantize never overwrites files");
   std::string nhc = findCompiler(o.nhc);
   checkOutputs(o, out, resolveCompiler(nhc));
-  std::vector<Prompt> calibration = readPrompts(o.calibration, o.checkpoint);
+  std::vector<std::string> sources;
+  std::vector<Prompt> calibration =
+      readPrompts(o.calibration, o.checkpoint, sources);
   std::vector<Prompt> eval;
   if (!o.eval.empty()) {
-    eval = readPrompts(o.eval, o.checkpoint);
+    eval = readPrompts(o.eval, o.checkpoint, sources);
   } else if (calibration.size() >= 2) {
     size_t held = (calibration.size() + 3) / 4;
     eval.assign(calibration.end() - held, calibration.end());
@@ -368,6 +413,11 @@ int run(const Options &o) {
   TempDir temp;
   std::string original = (temp.path / "original.nhc").string();
   compile(nhc, o.checkpoint, original);
+  std::vector<Prompt> all = calibration;
+  all.insert(all.end(), eval.begin(), eval.end());
+  // `sources` is in file order; the held-out prompts are the calibration
+  // file's last ones, so `all` keeps that order.
+  checkPromptsFit(original, all, sources);
   ModelRunner base(original, o.checkpoint, maxLen);
 
   // Calibration: max |input| of every body gemm over every prompt.

@@ -135,6 +135,23 @@ int run(nhc::run::Options options) {
   std::string outputError;
   if (!checkOutputs(options, h.weights, outputError))
     return fail(outputError);
+  if (text) {
+    // A tokenizer that is not this model's can give ids past its
+    // vocabulary: say so by the tokenizer, not as a bad request.
+    nhc_model_info_t model{};
+    if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
+        NHC_OK)
+      return failStatus();
+    const std::vector<int32_t> &ids = text->promptIds();
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (ids[i] < 0 || uint64_t(ids[i]) >= model.vocab_size)
+        return fail("error: the tokenizer ('" + text->tokenizerSource() +
+                    "') gives the prompt token id " + std::to_string(ids[i]) +
+                    " at position " + std::to_string(i) +
+                    ", outside the model's vocabulary of " +
+                    std::to_string(model.vocab_size) +
+                    " ids: is it this model's tokenizer?");
+  }
   // Binding here (sessions bind on their own) surfaces the notes.
   if (nhc_weights_bind(h.weights, nhc_artifact_manifest(h.artifact)) != NHC_OK)
     return failStatus();

@@ -3,6 +3,7 @@
 #include "text_mode.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -13,11 +14,22 @@
 
 namespace nhc::run {
 
+namespace {
+/// The tokenizer file Tokenizer::load(path) reads: `path`, or its
+/// tokenizer.json when it is a directory.
+std::string tokenizerFile(const std::string &path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec) ? path + "/tokenizer.json"
+                                                 : path;
+}
+} // namespace
+
 TextMode::TextMode(const Options &options)
-    : tokenizer_(text::Tokenizer::load(
+    : tokenizerSource_(tokenizerFile(
           options.tokenizer.empty()
               ? serving::checkpointDirectory(options.weights)
-              : options.tokenizer)) {
+              : options.tokenizer)),
+      tokenizer_(text::Tokenizer::load(tokenizerSource_)) {
   serving::GenerationDefaults defaults = serving::readGenerationDefaults(
       serving::checkpointDirectory(options.weights), tokenizer_.eosId());
   if (!options.chat.empty()) {

@@ -30,6 +30,9 @@ public:
   explicit TextMode(const Options &options);
 
   const std::vector<int32_t> &promptIds() const { return promptIds_; }
+  /// The tokenizer.json loaded (--tokenizer's, else the checkpoint
+  /// directory's), for messages.
+  const std::string &tokenizerSource() const { return tokenizerSource_; }
 
   /// Streams the text `token` completes to stdout; true when generation
   /// must stop (an EOS id or a stop string).
@@ -40,6 +43,7 @@ public:
 private:
   void write(const std::string &text);
 
+  std::string tokenizerSource_;
   text::Tokenizer tokenizer_;
   std::vector<int32_t> promptIds_;
   std::unique_ptr<serving::TextStream> stream_;
