@@ -231,8 +231,12 @@ void refuseUnsupported(const json &body) {
       invalid(u.name, std::string("is not supported by this server (only ") +
                           neutralText(u.neutral) + "), got " +
                           it->dump().substr(0, 64));
+  // vLLM's guided_* fields constrain the output, except two that only
+  // configure how: alone they change nothing.
   for (auto it = body.begin(); it != body.end(); ++it)
-    if (it.key().rfind("guided_", 0) == 0 && !it->is_null())
+    if (it.key().rfind("guided_", 0) == 0 && !it->is_null() &&
+        it.key() != "guided_decoding_backend" &&
+        it.key() != "guided_whitespace_pattern")
       invalid(it.key(), "is not supported by this server: it has no guided "
                         "decoding (only null)");
 }

@@ -417,6 +417,9 @@ class ServingTest(unittest.TestCase):
              b"{\"a\":1}", 400, "conflicting Content-Length headers"),
             (post + b"Content-Length: 5000000\r\n\r\n{\"a\":1}", 413,
              "larger than"),
+            # Refused before "100 Continue", so the body is never sent.
+            (post + b"Content-Length: 5000000\r\nExpect: 100-continue\r\n"
+             b"\r\n", 413, "larger than"),
             (b"GARBAGE\r\n\r\n", 400, "malformed HTTP request line"),
             (b"PUT /v1/completions HTTP/1.1\r\nHost: x\r\n"
              b"Content-Length: 5\r\n\r\nhello", 405, "method PUT"),
@@ -465,7 +468,9 @@ class SlowClientTest(unittest.TestCase):
                     data += chunk
                 sock.close()
                 answers.append(data.split(b"\r\n", 1)[0])
-            self.assertLess(time.monotonic() - start, 15.0)
+            # Heads within 5 s; a body's pause within 10 s (two waves of
+            # the short bodies over the 8 workers).
+            self.assertLess(time.monotonic() - start, 25.0)
             self.assertIn(b"HTTP/1.1 408 Request Timeout", answers)
             self.assertTrue(any("did not arrive within 5 s" in line
                                 for line in s.log), s.log)
@@ -517,6 +522,45 @@ class SlotTest(unittest.TestCase):
             self.assertEqual(r.usage.completion_tokens, 3)
             self.assertTrue(any("client disconnected" in line
                                 for line in s.log), s.log)
+
+
+class QueueTest(unittest.TestCase):
+    """A queued request whose client leaves gives its place up at once,
+    before it ever gets a slot."""
+
+    def test_queued_client_that_leaves_frees_its_place(self):
+        with open(os.path.join(ARGS.weights, "config.json")) as f:
+            config = json.load(f)
+        config["max_position_embeddings"] = 65536
+        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(config, f)
+        artifact = os.path.join(tmp, "long.nhc")
+        subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
+        with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
+                    "1", "--max-queue", "1", "--max-seq-len", "60000") as s:
+            client = openai.OpenAI(base_url=s.base_url, api_key="x",
+                                   max_retries=0, timeout=60)
+            stream = client.completions.create(
+                model="tiny", prompt="long", max_tokens=50000, temperature=0,
+                stream=True, extra_body={"ignore_eos": True})
+            chunks = iter(stream)
+            next(chunks)
+            host, port = s.url[len("http://"):].split(":")
+            body = json.dumps({"model": "tiny", "prompt": "hi",
+                               "max_tokens": 5, "stream": True}).encode()
+            sock = socket.create_connection((host, int(port)), timeout=20)
+            sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(body)).encode() +
+                         b"\r\n\r\n" + body)
+            wait_for(lambda: s.metric("nhc_queue_depth") == 1, 20,
+                     "the second request to wait")
+            sock.close()  # it leaves while it waits
+            wait_for(lambda: s.metric("nhc_queue_depth") == 0, 5,
+                     "the departed request's place to be freed")
+            self.assertEqual(s.metric("nhc_slots_in_use"), 1)
+            stream.close()
 
 
 def main():

@@ -2,6 +2,8 @@
 
 #include "server.h"
 
+#include "nhc/runtime/escape.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <chrono>
@@ -18,6 +20,13 @@
 #include <unistd.h>
 
 #include <httplib.h>
+#include <string_view>
+
+// HttpServer overrides httplib's connection loop, written against 0.11
+// (Debian 12): its process_and_close_socket, process_request and members.
+static_assert(std::string_view(CPPHTTPLIB_VERSION).substr(0, 5) == "0.11.",
+              "nhc-serve's HttpServer is written against cpp-httplib 0.11; "
+              "review it for this version");
 
 namespace nhc::serve {
 namespace {
@@ -59,20 +68,12 @@ std::string routeLabel(const std::string &path) {
   return "other";
 }
 
-/// `text` with control bytes escaped, so a path or message from a client
-/// cannot add lines to the log.
+/// `text` as a log line may show it: control characters, direction
+/// overrides and bytes that are not UTF-8 escaped (nhc/runtime/escape.h),
+/// so a path or message from a client cannot add lines to the log, drive
+/// the terminal or make the log invalid UTF-8.
 std::string printable(const std::string &text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\x%02x", c);
-      out += escaped;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return nhc::escapeControls(text);
 }
 
 /// One line per request on stderr.
@@ -118,9 +119,15 @@ std::string sse(const nlohmann::ordered_json &data) {
 // never sending the body it announced, holds a worker for minutes; and it
 // cannot close a connection after refusing a request whose body it did not
 // read. nhc-serve runs the connection loop itself (HttpServer below).
-constexpr int kIdleSeconds = 5;  ///< keep-alive wait; any pause in a request
+constexpr int kIdleSeconds = 5;  ///< keep-alive wait; a pause in the head
 constexpr int kHeadSeconds = 5;  ///< the request line and headers, in all
-constexpr int kBodySeconds = 30; ///< a request body, in all
+/// A request body: at most this pause (a lost packet's retransmissions
+/// can stall a few seconds), and in all kBodySeconds plus a second per
+/// kBodyBytesPerSecond of its Content-Length (a slow but steady upload of
+/// a large body is not cut off).
+constexpr int kBodyPauseSeconds = 10;
+constexpr int kBodySeconds = 30;
+constexpr uint64_t kBodyBytesPerSecond = 64 * 1024;
 constexpr int kWriteSeconds = 10; ///< a client not reading its response
 /// After refusing a request whose body was not read, read and drop what
 /// the client still sends for this long, so its socket is not reset before
@@ -198,8 +205,12 @@ public:
   bool buffered() const { return begin_ < end_; }
 
   bool is_readable() const override { return buffered() || wait(POLLIN); }
+  /// The peer is still there (as httplib's own stream checks: a streamed
+  /// generation whose client left stops at its next check, not after its
+  /// writes fail) and takes bytes within kWriteSeconds.
   bool is_writable() const override {
-    return poll1(POLLOUT, std::chrono::seconds(kWriteSeconds)) > 0;
+    return peerAlive() &&
+           poll1(POLLOUT, std::chrono::seconds(kWriteSeconds)) > 0;
   }
 
   ssize_t read(char *ptr, size_t size) override {
@@ -240,6 +251,28 @@ public:
   socket_t socket() const override { return sock_; }
 
 private:
+  /// False once the peer closed or reset: a hang-up, an error, or an end of
+  /// input with nothing left to read (a pipelined request still counts).
+  bool peerAlive() const {
+    pollfd p{sock_, static_cast<short>(POLLIN | POLLRDHUP), 0};
+    int r;
+    do
+      r = ::poll(&p, 1, 0);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0)
+      return r == 0;
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+      return false;
+    if (buffered())
+      return true;
+    char byte;
+    ssize_t n;
+    do
+      n = ::recv(sock_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+  }
+
   int poll1(short events, std::chrono::milliseconds timeout) const {
     pollfd p{sock_, events, 0};
     int r;
@@ -253,7 +286,8 @@ private:
   /// records the timeout.
   bool wait(short events) const {
     Connection *c = currentConnection;
-    auto timeout = std::chrono::milliseconds(kIdleSeconds * 1000);
+    auto timeout = std::chrono::milliseconds(
+        (c && c->headDone ? kBodyPauseSeconds : kIdleSeconds) * 1000);
     if (c)
       timeout = std::min(timeout,
                          std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -315,9 +349,17 @@ public:
   void enqueue(std::function<void()> job) override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back(std::move(job));
+      if (!stopping_) {
+        jobs_.push_back(std::move(job));
+        job = nullptr;
+      }
     }
-    ready_.notify_one();
+    // Stopping: no worker would run it, so it runs here (it sees the
+    // server stopped and closes its connection).
+    if (job)
+      job();
+    else
+      ready_.notify_one();
   }
 
   /// Connections wait for a worker.
@@ -396,7 +438,8 @@ private:
     currentConnection = &connection;
     bool ok = false;
     for (size_t left = keep_alive_max_count_; left > 0; --left) {
-      if (!stream.buffered() && !waitForRequest(sock))
+      bool served = left != keep_alive_max_count_;
+      if (!stream.buffered() && !waitForRequest(sock, served))
         break;
       connection = Connection();
       connection.deadline = Clock::now() + std::chrono::seconds(kHeadSeconds);
@@ -416,6 +459,8 @@ private:
       while (Clock::now() < end) {
         pollfd p{sock, POLLIN, 0};
         int r = ::poll(&p, 1, 100);
+        if (r < 0 && errno == EINTR)
+          continue;
         if (r < 0 || (r == 0 && pool_.backlogged()) ||
             (r > 0 && ::recv(sock, sink, sizeof(sink), 0) <= 0))
           break;
@@ -427,16 +472,19 @@ private:
   }
 
   /// A request starts within the keep-alive time (checked in slices, so
-  /// stop() is not kept waiting). A connection with nothing to read gives
-  /// its worker up at once when other connections wait for one.
-  bool waitForRequest(socket_t sock) {
+  /// stop() is not kept waiting). An idle keep-alive connection (one that
+  /// has `served` a request) gives its worker up at once when other
+  /// connections wait for one; a new one gets its full time.
+  bool waitForRequest(socket_t sock, bool served) {
     auto end = Clock::now() + std::chrono::seconds(kIdleSeconds);
     while (svr_sock_ != INVALID_SOCKET && Clock::now() < end) {
       pollfd p{sock, POLLIN, 0};
       int r = ::poll(&p, 1, 100);
+      if (r < 0 && errno == EINTR)
+        continue;
       if (r != 0)
         return r > 0;
-      if (pool_.backlogged())
+      if (served && pool_.backlogged())
         return false;
     }
     return false;
@@ -461,14 +509,10 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
   // Content-Encoding, so the size limit holds before anything is read
   // (httplib would read chunked, unframed or compressed bodies without
   // bound, take the first of two Content-Lengths, and read `-1` as 2^64-1).
-  // A refused request's body is never read: the connection closes.
-  http_->set_pre_routing_handler([this](const httplib::Request &req,
-                                        httplib::Response &res) {
-    if (currentConnection) {
-      currentConnection->headDone = true;
-      currentConnection->deadline =
-          Clock::now() + std::chrono::seconds(kBodySeconds);
-    }
+  // A refused request's body is never read: the connection closes. True
+  // when `req` is refused (answered in `res`).
+  auto refuseBeforeBody = [this](const httplib::Request &req,
+                                 httplib::Response &res) {
     bool framed = req.has_header("Transfer-Encoding") ||
                   req.has_header("Content-Length");
     ApiError error;
@@ -477,7 +521,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
       // next request.
       if (framed && req.get_header_value("Content-Length") != "0")
         closeAfterResponse(true);
-      return httplib::Server::HandlerResponse::Unhandled;
+      return false;
     }
     if (req.method != "POST") {
       error.status = 405;
@@ -497,15 +541,40 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                         "(Content-Encoding: " +
                         req.get_header_value("Content-Encoding") + ")";
       } else {
-        return httplib::Server::HandlerResponse::Unhandled;
+        return false;
       }
     }
     sendError(res, routeLabel(req.path), error);
     closeAfterResponse(true);
     logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
                error.message);
-    return httplib::Server::HandlerResponse::Handled;
+    return true;
+  };
+  http_->set_pre_routing_handler([refuseBeforeBody](
+                                     const httplib::Request &req,
+                                     httplib::Response &res) {
+    if (currentConnection)
+      currentConnection->headDone = true;
+    if (refuseBeforeBody(req, res))
+      return httplib::Server::HandlerResponse::Handled;
+    if (currentConnection) {
+      // Checked above: a POST's Content-Length is a valid byte count.
+      uint64_t length =
+          req.method == "POST"
+              ? std::stoull(req.get_header_value("Content-Length"))
+              : 0;
+      currentConnection->deadline =
+          Clock::now() + std::chrono::seconds(kBodySeconds) +
+          std::chrono::seconds(length / kBodyBytesPerSecond);
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
+  // httplib answers "Expect: 100-continue" before routing: the same checks,
+  // so a refused body is never sent.
+  http_->set_expect_100_continue_handler(
+      [refuseBeforeBody](const httplib::Request &req, httplib::Response &res) {
+        return refuseBeforeBody(req, res) ? res.status : 100;
+      });
   // A connection that closes says so (httplib adds Keep-Alive otherwise).
   http_->set_post_routing_handler([](const httplib::Request &,
                                      httplib::Response &res) {
@@ -546,8 +615,9 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     if (!res.body.empty())
       return;
     ApiError error;
+    // Unread bytes (a body, the rest of a head) may follow: linger.
     if (res.status != 404)
-      closeAfterResponse(false);
+      closeAfterResponse(true);
     bool headDone = currentConnection && currentConnection->headDone;
     if (res.status == 404) {
       error.type = "not_found_error";
@@ -566,10 +636,13 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
           "the request body ended after " + std::to_string(req.body.size()) +
           " of its Content-Length " + req.get_header_value("Content-Length") +
           " bytes" +
-          (readTimedOut() ? " (a body may pause " +
-                                std::to_string(kIdleSeconds) + " s and take " +
-                                std::to_string(kBodySeconds) + " s in all)"
-                          : "");
+          (readTimedOut()
+               ? " (a body may pause " + std::to_string(kBodyPauseSeconds) +
+                     " s and take " + std::to_string(kBodySeconds) +
+                     " s plus 1 s per " +
+                     std::to_string(kBodyBytesPerSecond / 1024) +
+                     " KiB in all)"
+               : "");
     } else if (res.status == 400 && readTimedOut()) {
       res.status = 408;
       error.message = "the request line and headers did not arrive within " +
