@@ -421,6 +421,16 @@ class ServingTest(unittest.TestCase):
             (post + b"Content-Length: 5000000\r\nExpect: 100-continue\r\n"
              b"\r\n", 413, "larger than"),
             (b"GARBAGE\r\n\r\n", 400, "malformed HTTP request line"),
+            # No whitespace before a field's colon (a proxy may read this
+            # one as chunked framing), no control bytes in a header.
+            (post + b"Transfer-Encoding : chunked\r\nContent-Length: 2\r\n"
+             b"\r\n{}", 400, "malformed header name 'Transfer-Encoding '"),
+            (post + b"X-A: a\x00b\r\nContent-Length: 2\r\n\r\n{}", 400,
+             "malformed header value of 'X-A'"),
+            # Headers are bounded in all, not only line by line.
+            (post + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 4000)
+                             for i in range(20)) + b"\r\n", 431,
+             "larger than 65536 bytes"),
             (b"PUT /v1/completions HTTP/1.1\r\nHost: x\r\n"
              b"Content-Length: 5\r\n\r\nhello", 405, "method PUT"),
         ]
@@ -522,6 +532,22 @@ class SlotTest(unittest.TestCase):
             self.assertEqual(r.usage.completion_tokens, 3)
             self.assertTrue(any("client disconnected" in line
                                 for line in s.log), s.log)
+
+
+class PortTest(unittest.TestCase):
+    """A port in use is an error, never shared with another server."""
+
+    def test_second_server_on_a_port_in_use_exits_1(self):
+        with Server(ARGS.serve, ARGS.artifact, ARGS.weights) as s:
+            port = s.url.rsplit(":", 1)[1]
+            out = subprocess.run(
+                [ARGS.serve, ARGS.artifact, "--weights", ARGS.weights,
+                 "--port", port], capture_output=True, text=True,
+                timeout=60)
+            self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+            self.assertIn("cannot bind 127.0.0.1:" + port, out.stderr)
+            self.assertNotIn("listening", out.stdout)
+            self.assertEqual(s.get("/health")[0], 200)
 
 
 class QueueTest(unittest.TestCase):

@@ -129,6 +129,9 @@ constexpr int kBodyPauseSeconds = 10;
 constexpr int kBodySeconds = 30;
 constexpr uint64_t kBodyBytesPerSecond = 64 * 1024;
 constexpr int kWriteSeconds = 10; ///< a client not reading its response
+/// The request line and headers together (httplib bounds each line only,
+/// and keeps every header in memory).
+constexpr size_t kMaxHeadBytes = 64 * 1024;
 /// After refusing a request whose body was not read, read and drop what
 /// the client still sends for this long, so its socket is not reset before
 /// it reads the answer (a lingering close, as nginx does).
@@ -141,6 +144,8 @@ struct Connection {
   Clock::time_point deadline; ///< for the request being read
   bool timedOut = false;      ///< a read hit a timeout or the deadline
   bool headDone = false;      ///< the request line and headers are read
+  size_t headBytes = 0;       ///< of the request line and headers so far
+  bool headTooLarge = false;  ///< they passed kMaxHeadBytes
   bool close = false;         ///< close after this response
   bool unreadBody = false;    ///< the client may still be sending a body
 };
@@ -227,6 +232,13 @@ public:
       end_ = static_cast<size_t>(n);
     }
     size_t n = std::min(size, end_ - begin_);
+    if (Connection *c = currentConnection; c && !c->headDone) {
+      if (c->headBytes + n > kMaxHeadBytes) {
+        c->headTooLarge = true;
+        return -1;
+      }
+      c->headBytes += n;
+    }
     std::copy(buffer_ + begin_, buffer_ + begin_ + n, ptr);
     begin_ += n;
     return static_cast<ssize_t>(n);
@@ -498,6 +510,13 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     : engine_(engine), api_(api), options_(options),
       http_(std::make_unique<HttpServer>()) {
   http_->set_payload_max_length(options_.maxBodyBytes);
+  // httplib's default sets SO_REUSEPORT, which lets a second server bind
+  // the same port and take a share of its connections: SO_REUSEADDR only
+  // (a restart may still bind while old connections linger in TIME_WAIT).
+  http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // The connection loop (HttpServer) applies nhc-serve's own deadlines;
   // these are httplib's, kept consistent with them.
   http_->set_keep_alive_timeout(kIdleSeconds);
@@ -516,6 +535,33 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     bool framed = req.has_header("Transfer-Encoding") ||
                   req.has_header("Content-Length");
     ApiError error;
+    // RFC 9112 5.1: no whitespace between a field name and its colon (a
+    // "Transfer-Encoding :" that a proxy reads as framing must not be read
+    // here as an unknown header), and no NUL or other control byte in a
+    // name or value (tab aside).
+    for (const auto &[name, value] : req.headers) {
+      bool badName = name.empty() ||
+                     std::any_of(name.begin(), name.end(), [](char c) {
+                       return static_cast<unsigned char>(c) <= ' ' ||
+                              c == 0x7f;
+                     });
+      bool badValue = std::any_of(value.begin(), value.end(), [](char c) {
+        return (static_cast<unsigned char>(c) < ' ' && c != '\t') ||
+               c == 0x7f;
+      });
+      if (badName || badValue) {
+        error.message = std::string("malformed header ") +
+                        (badName ? "name " : "value of ") +
+                        nhc::quoteForMessage(name, '\'') +
+                        (badName ? " (whitespace or a control byte)"
+                                 : " (a control byte)");
+        sendError(res, routeLabel(req.path), error);
+        closeAfterResponse(true);
+        logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
+                   error.message);
+        return true;
+      }
+    }
     if (req.method == "GET" || req.method == "HEAD") {
       // httplib does not read their bodies: one sent would be read as the
       // next request.
@@ -629,6 +675,11 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
       error.message = "the request body is larger than " +
                       std::to_string(options_.maxBodyBytes) +
                       " bytes (--max-body-bytes)";
+    } else if (res.status == 400 && currentConnection &&
+               currentConnection->headTooLarge) {
+      res.status = 431;
+      error.message = "the request line and headers are larger than " +
+                      std::to_string(kMaxHeadBytes) + " bytes";
     } else if (res.status == 400 && headDone) {
       // The body ended early: a pause, the deadline, or a closed socket.
       res.status = readTimedOut() ? 408 : 400;
