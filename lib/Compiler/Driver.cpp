@@ -38,15 +38,37 @@ void reportOutOfMemory(void *, const char *, bool) {
 
 /// Refuses an output that would replace one of `inputs`, by name or by
 /// device and inode (links count).
+/// `path` absolute, without "." and ".." components (lexically).
+std::string lexicallyAbsolute(const std::string &path) {
+  llvm::SmallString<256> out(path);
+  llvm::sys::fs::make_absolute(out);
+  llvm::sys::path::remove_dots(out, /*remove_dot_dot=*/true);
+  return out.str().str();
+}
+
+/// Whether `a` and `b` name one file, existing or not: the same spelling
+/// once made absolute, the same existing file (links count), or the same
+/// name in the same existing directory (a file not written yet).
+bool namesSameFile(const std::string &a, const std::string &b) {
+  bool same = false;
+  if (a == b || lexicallyAbsolute(a) == lexicallyAbsolute(b) ||
+      (!llvm::sys::fs::equivalent(a, b, same) && same))
+    return true;
+  std::string fullA = lexicallyAbsolute(a), fullB = lexicallyAbsolute(b);
+  return llvm::sys::path::filename(fullA) == llvm::sys::path::filename(fullB) &&
+         !llvm::sys::fs::equivalent(llvm::sys::path::parent_path(fullA),
+                                    llvm::sys::path::parent_path(fullB),
+                                    same) &&
+         same;
+}
+
 bool checkOutputPath(const std::string &output,
                      const std::vector<std::string> &inputs,
                      std::string &error) {
   if (output == "-")
     return true;
   for (const std::string &input : inputs) {
-    bool same = false;
-    if (output == input ||
-        (!llvm::sys::fs::equivalent(output, input, same) && same)) {
+    if (namesSameFile(output, input)) {
       error = "-o: '" + output + "' is an input of this run ('" + input +
               "'); refusing to overwrite it";
       return false;

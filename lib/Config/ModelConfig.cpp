@@ -912,10 +912,17 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
     if (pathExists(dir + "hf_quant_config.json"))
       quantPath = dir + "hf_quant_config.json";
   }
-  // Listed before anything is parsed, so they hold whatever the outcome.
+  // Listed before anything is parsed, so they hold whatever the outcome:
+  // the checkpoint's hf_quant_config.json too, there or not (a later
+  // compile of the directory reads it).
   config.inputPaths = {configPath};
-  if (!quantPath.empty())
-    config.inputPaths.push_back(quantPath);
+  {
+    size_t slash = configPath.find_last_of('/');
+    config.inputPaths.push_back(
+        (slash == std::string::npos ? std::string()
+                                    : configPath.substr(0, slash + 1)) +
+        "hf_quant_config.json");
+  }
   JsonSource source;
   if (!loadJsonSource(configPath, source, error))
     return false;

@@ -37,8 +37,9 @@ struct Quantization {
 
 struct ModelConfig {
   std::string configPath;
-  /// Every file loadModelConfig read or found beside config.json (its
-  /// hf_quant_config.json, read or not): an output must never replace one.
+  /// config.json and the hf_quant_config.json beside it (read or not,
+  /// there or not: a compile of the directory reads it): an output must
+  /// never replace one.
   std::vector<std::string> inputPaths;
   /// FNV-1a 64 of the parsed config.json (and hf_quant_config.json when it
   /// was read) in canonical JSON form, as 16 hex digits.

@@ -12,6 +12,7 @@
 #define NHC_TOOLS_COMMON_OUTPUT_CHECK_H
 
 #include <climits>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <sys/stat.h>
@@ -41,28 +42,21 @@ inline bool exists(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-/// `path` made absolute, without "." components, repeated or trailing
-/// slashes, for the spelling comparison (symlinks and "..": sameFile
+/// `path` made absolute, without ".", ".." (lexically), repeated or
+/// trailing slashes, for the spelling comparison (symlinks: sameFile
 /// decides).
 inline std::string normalized(const std::string &given) {
-  std::string path = given;
-  if (!path.empty() && path[0] != '/') {
-    char cwd[PATH_MAX];
-    if (::getcwd(cwd, sizeof(cwd)))
-      path = std::string(cwd) + "/" + path;
+  std::filesystem::path path(given);
+  std::error_code ec;
+  if (path.is_relative()) {
+    std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (!ec)
+      path = cwd / path;
   }
-  std::string out;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t slash = path.find('/', i);
-    if (slash == std::string::npos)
-      slash = path.size();
-    std::string part = path.substr(i, slash - i);
-    if (!part.empty() && part != ".")
-      out += (out.empty() && path[0] != '/' ? "" : "/") + part;
-    i = slash + 1;
-  }
-  return out.empty() ? (!path.empty() && path[0] == '/' ? "/" : ".") : out;
+  std::string out = path.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
 }
 
 inline std::string parentOf(const std::string &path) {
@@ -104,27 +98,27 @@ inline std::string checkpointDirectory(const std::string &weightsPath) {
 }
 
 /// Adds what a checkpoint path stands for: the path itself and the
-/// checkpoint's own files that exist next to it (weights, index, configs,
-/// tokenizer, generation defaults), read by the runtime, the tokenizer,
-/// the chat template and the generation defaults (or compiled from).
+/// checkpoint's own files next to it, there or not (weights, index,
+/// configs, tokenizer, generation defaults), read by the runtime, the
+/// tokenizer, the chat template and the generation defaults (or compiled
+/// from).
 inline void addCheckpointFiles(const std::string &weightsPath,
                                std::set<std::string> &inputs) {
   if (weightsPath.empty())
     return;
   inputs.insert(weightsPath);
+  // There or not: a file written under one of these names would be read
+  // by the next run, compile or server on this checkpoint.
   std::string dir = checkpointDirectory(weightsPath);
   for (const char *name :
        {"model.safetensors", "model.safetensors.index.json", "config.json",
         "hf_quant_config.json", "generation_config.json", "tokenizer.json",
-        "tokenizer_config.json"}) {
-    std::string file = dir + "/" + name;
-    if (detail::exists(file))
-      inputs.insert(file);
-  }
+        "tokenizer_config.json"})
+    inputs.insert(dir + "/" + name);
 }
 
 /// Adds the files Tokenizer::load(path) reads: tokenizer.json (or the file
-/// named) and tokenizer_config.json next to it, where they exist.
+/// named) and tokenizer_config.json next to it, there or not.
 inline void addTokenizerFiles(const std::string &path,
                               std::set<std::string> &inputs) {
   if (path.empty())
@@ -136,8 +130,7 @@ inline void addTokenizerFiles(const std::string &path,
     inputs.insert(path);
     dir = checkpointDirectory(path);
   }
-  if (detail::exists(dir + "/tokenizer_config.json"))
-    inputs.insert(dir + "/tokenizer_config.json");
+  inputs.insert(dir + "/tokenizer_config.json");
 }
 
 /// Adds every file that holds a tensor of `weights` (the shards, wherever
@@ -168,6 +161,9 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
                 "'); refusing to overwrite it";
         return false;
       }
+    // A device (/dev/null) takes any number of writers.
+    if (run::isCharacterDevice(out.path))
+      continue;
     for (size_t j = 0; j < i; ++j)
       if (!outputs[j].path.empty() && samePath(out.path, outputs[j].path)) {
         error = out.option + ": '" + out.path + "' is also written by " +

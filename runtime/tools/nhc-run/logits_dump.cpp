@@ -91,6 +91,10 @@ bool LogitsDump::finish(const std::vector<int32_t> &promptIds,
        << "  \"generated_ids\": " << idList(generatedIds) << "\n"
        << "}\n";
   std::string text = json.str();
+  // Logits sent to a device or pipe (/dev/null, a reader) have no file
+  // beside which a description belongs.
+  if (isStream(path_))
+    return data_.commit(error);
   AtomicFile sidecar;
   if (!sidecar.open(path_ + ".json", error))
     return false;

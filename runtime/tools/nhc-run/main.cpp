@@ -103,7 +103,8 @@ bool checkOutputs(const nhc::run::Options &options,
     if (path.empty())
       continue;
     outputs.push_back({option, path});
-    outputs.push_back({option, path + ".json"});
+    if (!nhc::run::isStream(path)) // a device or pipe gets no sidecar
+      outputs.push_back({option, path + ".json"});
   }
   outputs.push_back({"--save-state", options.saveState});
   return nhc::tools::checkOutputs(outputs, inputFiles(options, weights), error);

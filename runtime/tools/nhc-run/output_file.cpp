@@ -16,6 +16,17 @@ bool sameFile(const std::string &a, const std::string &b) {
          sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+bool isStream(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 &&
+         (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
+bool isCharacterDevice(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
 bool AtomicFile::open(const std::string &path, std::string &error) {
   path_ = path;
   // A device, FIFO or symlink at the destination is written through, never

@@ -23,6 +23,13 @@ namespace nhc::run {
 /// links and other spellings of a path count).
 bool sameFile(const std::string &a, const std::string &b);
 
+/// True when `path` is an existing character device or FIFO (/dev/null, a
+/// terminal, a pipe): written through, never a file beside which a sidecar
+/// belongs, and one several outputs may share when it is a device.
+bool isStream(const std::string &path);
+/// True when `path` is an existing character device (/dev/null, a tty).
+bool isCharacterDevice(const std::string &path);
+
 /// A file written at `tmp` and renamed to its path by commit().
 class AtomicFile {
 public:
