@@ -37,8 +37,14 @@ bool startsWithToken(const std::string &text, size_t pos, const char *token) {
   return end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
 }
 
+/// The number each placeholder stands for, by the offset of its opening
+/// quote: only those strings are read back as numbers, never a string of
+/// the file that happens to read the same.
+using Placeholders = std::map<size_t, double>;
+
 /// Rewrites Python's non-finite tokens outside strings.
-void replaceNonFiniteTokens(std::string &text) {
+void replaceNonFiniteTokens(std::string &text, Placeholders &placeholders) {
+  const double inf = std::numeric_limits<double>::infinity();
   bool inString = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -53,12 +59,15 @@ void replaceNonFiniteTokens(std::string &text) {
       inString = true;
     } else if (startsWithToken(text, i, "-Infinity")) {
       text.replace(i, 9, kNegativeInfinity);
+      placeholders[i] = -inf;
       i += 8;
     } else if (startsWithToken(text, i, "Infinity")) {
       text.replace(i, 8, kPositiveInfinity);
+      placeholders[i] = inf;
       i += 7;
     } else if (startsWithToken(text, i, "NaN")) {
       text.replace(i, 3, kNotANumber);
+      placeholders[i] = std::numeric_limits<double>::quiet_NaN();
       i += 2;
     }
   }
@@ -67,8 +76,12 @@ void replaceNonFiniteTokens(std::string &text) {
 /// Python's json reads numbers beyond double range as +-infinity
 /// (float('1e400') == inf); nlohmann throws. Rewrites them in place.
 void replaceOverflowingNumbers(std::string &text,
-                               const std::vector<JsonNumberOverflow> &numbers) {
+                               const std::vector<JsonNumberOverflow> &numbers,
+                               Placeholders &placeholders) {
   for (const JsonNumberOverflow &number : numbers) {
+    placeholders[number.offset] =
+        number.negative ? -std::numeric_limits<double>::infinity()
+                        : std::numeric_limits<double>::infinity();
     std::string placeholder = std::string("\"") +
                               (number.negative ? kOverflowNegative
                                                : kOverflowPositive) +
@@ -91,8 +104,27 @@ bool nonFiniteFromName(const std::string &name, double &value) {
   return true;
 }
 
-/// Turns the placeholder strings back into numbers, and also transformers
-/// 5's own encoding of non-finite floats, {"__float__": "Infinity"}.
+/// The offset of every string that is a value (not an object key) of the
+/// valid JSON `text`, in document order: the order nlohmann's parser
+/// reports string values in.
+std::vector<size_t> stringValueOffsets(const std::string &text) {
+  std::vector<size_t> offsets;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '"')
+      continue;
+    size_t start = i;
+    for (++i; i < text.size() && text[i] != '"'; ++i)
+      if (text[i] == '\\')
+        ++i;
+    size_t after = text.find_first_not_of(" \t\r\n", i + 1);
+    if (after == std::string::npos || text[after] != ':')
+      offsets.push_back(start);
+  }
+  return offsets;
+}
+
+/// Turns transformers 5's own encoding of non-finite floats,
+/// {"__float__": "Infinity"}, into numbers.
 void restoreNonFiniteValues(nlohmann::json &value) {
   if (value.is_object() && value.size() == 1 && value.contains("__float__") &&
       value["__float__"].is_string()) {
@@ -101,16 +133,6 @@ void restoreNonFiniteValues(nlohmann::json &value) {
       value = number;
       return;
     }
-  }
-  if (value.is_string()) {
-    const std::string &s = value.get_ref<const std::string &>();
-    if (s == "+Inf_" || s == kOverflowPositive)
-      value = std::numeric_limits<double>::infinity();
-    else if (s == "-Inf__" || s == kOverflowNegative)
-      value = -std::numeric_limits<double>::infinity();
-    else if (s == "N")
-      value = std::numeric_limits<double>::quiet_NaN();
-    return;
   }
   if (value.is_structured())
     for (auto &child : value)
@@ -416,10 +438,26 @@ bool parseJsonSource(const std::string &path, std::string text,
             " levels";
     return false;
   }
-  replaceOverflowingNumbers(text, overflows);
-  replaceNonFiniteTokens(text);
+  Placeholders placeholders;
+  replaceOverflowingNumbers(text, overflows, placeholders);
+  replaceNonFiniteTokens(text, placeholders);
   try {
-    source.root = nlohmann::json::parse(text);
+    // Each placeholder back to its number, by where it stands.
+    std::vector<size_t> strings;
+    if (!placeholders.empty())
+      strings = stringValueOffsets(text);
+    size_t nextString = 0;
+    auto restore = [&](int, nlohmann::json::parse_event_t event,
+                       nlohmann::json &parsed) {
+      if (event == nlohmann::json::parse_event_t::value && parsed.is_string() &&
+          nextString < strings.size()) {
+        auto it = placeholders.find(strings[nextString++]);
+        if (it != placeholders.end())
+          parsed = it->second;
+      }
+      return true;
+    };
+    source.root = nlohmann::json::parse(text, restore);
   } catch (const nlohmann::json::parse_error &e) {
     // e.byte is 1-based and points just past the offending character.
     SourcePosition position =
