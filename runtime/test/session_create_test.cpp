@@ -136,29 +136,36 @@ TEST(SessionCreateTest, LegacyHostSectionNameStillLoads) {
   EXPECT_EQ(openWithHostSections({{"x86_64", true}}), NHC_OK) << lastError();
 }
 
-TEST(SessionCreateTest, HostLibraryThatIsNotElf) {
+/// Creates a session on the toy model whose host library section holds
+/// `library` (artifact `name`): its status; no session is left.
+nhc_status_t openWithHostLibrary(std::string_view library,
+                                 const std::string &name) {
   TempDir dir;
   format::ContainerWriter writer;
   writer.setManifest(toyModelManifest().dump());
-  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host",
-                    std::string_view("not an ELF file"));
-  ASSERT_FALSE(writer.writeFile(dir.file("bad.nhc")).failed());
+  writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, "host", library);
+  EXPECT_FALSE(writer.writeFile(dir.file(name)).failed());
   toyModelWeights().write(dir.file("w.safetensors"));
   nhc_artifact_t *artifact = nullptr;
   nhc_weights_t *weights = nullptr;
   nhc_session_t *session = nullptr;
-  ASSERT_EQ(nhc_artifact_load(dir.file("bad.nhc").c_str(), &artifact),
+  EXPECT_EQ(nhc_artifact_load(dir.file(name).c_str(), &artifact), NHC_OK);
+  EXPECT_EQ(nhc_weights_open(dir.file("w.safetensors").c_str(), &weights),
             NHC_OK);
-  ASSERT_EQ(nhc_weights_open(dir.file("w.safetensors").c_str(), &weights),
-            NHC_OK);
-  EXPECT_EQ(nhc_session_create(artifact, weights, 1, 8, &session),
+  nhc_status_t status = nhc_session_create(artifact, weights, 1, 8, &session);
+  EXPECT_EQ(session, nullptr);
+  nhc_session_release(session);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  return status;
+}
+
+TEST(SessionCreateTest, HostLibraryThatIsNotElf) {
+  EXPECT_EQ(openWithHostLibrary("not an ELF file", "bad.nhc"),
             NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(),
               AllOf(HasSubstr("bad.nhc"), HasSubstr("section 'host'"),
                     HasSubstr("cannot load the host library (15 bytes)")));
-  EXPECT_EQ(session, nullptr);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
 }
 
 TEST(SessionCreateTest, TruncatedHostLibraryIsRefusedBeforeLoading) {
@@ -167,30 +174,12 @@ TEST(SessionCreateTest, TruncatedHostLibraryIsRefusedBeforeLoading) {
   const Bytes &library = testKernelLibrary();
   for (size_t keep : {size_t(100), library.size() / 2, library.size() - 1}) {
     SCOPED_TRACE(keep);
-    TempDir dir;
-    format::ContainerWriter writer;
-    writer.setManifest(toyModelManifest().dump());
-    writer.addSection(
-        NHC_SECTION_HOST_SHARED_LIBRARY, "host",
-        std::string_view(reinterpret_cast<const char *>(library.data()), keep));
-    ASSERT_FALSE(writer.writeFile(dir.file("cut.nhc")).failed());
-    toyModelWeights().write(dir.file("w.safetensors"));
-    nhc_artifact_t *artifact = nullptr;
-    nhc_weights_t *weights = nullptr;
-    nhc_session_t *session = nullptr;
-    ASSERT_EQ(nhc_artifact_load(dir.file("cut.nhc").c_str(), &artifact),
-              NHC_OK);
-    ASSERT_EQ(nhc_weights_open(dir.file("w.safetensors").c_str(), &weights),
-              NHC_OK);
-    EXPECT_EQ(nhc_session_create(artifact, weights, 1, 8, &session),
-              NHC_INVALID_FORMAT);
+    std::string_view cut(reinterpret_cast<const char *>(library.data()), keep);
+    EXPECT_EQ(openWithHostLibrary(cut, "cut.nhc"), NHC_INVALID_FORMAT);
     EXPECT_THAT(lastError(),
                 AllOf(HasSubstr("cut.nhc"), HasSubstr("section 'host'"),
                       HasSubstr("cannot load the host library (" +
                                 std::to_string(keep) + " bytes)")));
-    EXPECT_EQ(session, nullptr);
-    nhc_weights_release(weights);
-    nhc_artifact_release(artifact);
   }
 }
 

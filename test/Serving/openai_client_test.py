@@ -86,6 +86,21 @@ def reference_completion_ids(prompt):
     return tokenizer.encode(prompt).ids
 
 
+def long_context_artifact():
+    """The tiny model compiled with a long context, for requests that run
+    for seconds (NoPE attention: max_position_embeddings is only a limit,
+    the weights are the same)."""
+    with open(os.path.join(ARGS.weights, "config.json")) as f:
+        config = json.load(f)
+    config["max_position_embeddings"] = 65536
+    tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+    with open(os.path.join(tmp, "config.json"), "w") as f:
+        json.dump(config, f)
+    artifact = os.path.join(tmp, "long.nhc")
+    subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
+    return artifact
+
+
 def wait_for(predicate, seconds, what):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -492,17 +507,8 @@ class SlotTest(unittest.TestCase):
     """One slot, no queue: disconnects free it, a busy server says 503."""
 
     def test_disconnect_frees_slot_and_full_server_is_503(self):
-        # A request that runs for seconds: the tiny model compiled with a
-        # long context (NoPE attention: max_position_embeddings is only a
-        # limit, the weights are the same).
-        with open(os.path.join(ARGS.weights, "config.json")) as f:
-            config = json.load(f)
-        config["max_position_embeddings"] = 65536
-        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
-        with open(os.path.join(tmp, "config.json"), "w") as f:
-            json.dump(config, f)
-        artifact = os.path.join(tmp, "long.nhc")
-        subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
+        # A request that runs for seconds.
+        artifact = long_context_artifact()
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
                     "1", "--max-queue", "0", "--max-seq-len", "60000") as s:
             client = openai.OpenAI(base_url=s.base_url, api_key="x",
@@ -555,14 +561,7 @@ class QueueTest(unittest.TestCase):
     before it ever gets a slot."""
 
     def test_queued_client_that_leaves_frees_its_place(self):
-        with open(os.path.join(ARGS.weights, "config.json")) as f:
-            config = json.load(f)
-        config["max_position_embeddings"] = 65536
-        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
-        with open(os.path.join(tmp, "config.json"), "w") as f:
-            json.dump(config, f)
-        artifact = os.path.join(tmp, "long.nhc")
-        subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
+        artifact = long_context_artifact()
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
                     "1", "--max-queue", "1", "--max-seq-len", "60000") as s:
             client = openai.OpenAI(base_url=s.base_url, api_key="x",
