@@ -20,6 +20,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <filesystem>
 #include <cstring>
 #include <unistd.h>
 
@@ -47,19 +48,34 @@ std::string lexicallyAbsolute(const std::string &path) {
 }
 
 /// Whether `a` and `b` name one file, existing or not: the same spelling
-/// once made absolute, the same existing file (links count), or the same
-/// name in the same existing directory (a file not written yet).
-bool namesSameFile(const std::string &a, const std::string &b) {
+/// once made absolute, the same existing file (links count), the same name
+/// in the same existing directory (a file not written yet), or so through
+/// a symlink `a` whose target is not there yet.
+bool namesSameFile(const std::string &a, const std::string &b, int hops = 0) {
   bool same = false;
   if (a == b || lexicallyAbsolute(a) == lexicallyAbsolute(b) ||
       (!llvm::sys::fs::equivalent(a, b, same) && same))
     return true;
   std::string fullA = lexicallyAbsolute(a), fullB = lexicallyAbsolute(b);
-  return llvm::sys::path::filename(fullA) == llvm::sys::path::filename(fullB) &&
-         !llvm::sys::fs::equivalent(llvm::sys::path::parent_path(fullA),
-                                    llvm::sys::path::parent_path(fullB),
-                                    same) &&
-         same;
+  if (llvm::sys::path::filename(fullA) == llvm::sys::path::filename(fullB) &&
+      !llvm::sys::fs::equivalent(llvm::sys::path::parent_path(fullA),
+                                 llvm::sys::path::parent_path(fullB), same) &&
+      same)
+    return true;
+  // A symlink to a file not there yet is written through: follow it (a
+  // bounded number of hops).
+  std::error_code ec;
+  if (hops < 8 && std::filesystem::is_symlink(a, ec)) {
+    std::filesystem::path target = std::filesystem::read_symlink(a, ec);
+    if (!ec) {
+      if (target.is_relative())
+        target = std::filesystem::path(
+                     llvm::sys::path::parent_path(fullA).str()) /
+                 target;
+      return namesSameFile(target.string(), b, hops + 1);
+    }
+  }
+  return false;
 }
 
 bool checkOutputPath(const std::string &output,

@@ -299,6 +299,10 @@ public:
       double d = value.get<double>();
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
         return static_cast<int64_t>(d);
+      // 2^64 and more reach here as doubles: still integers.
+      if (std::isfinite(d) && d == std::floor(d))
+        fail(key, "is " + formatFloat(d) +
+                      ", too large (nhc reads integers below 2^63)");
     }
     fail(key, "must be an integer, got " + preview(value));
   }

@@ -68,8 +68,10 @@ std::string elfOutOfBounds(const uint8_t *data, uint64_t size) {
   std::memcpy(&header, data, sizeof(header));
   if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_type != ET_DYN)
     return "not a 64-bit ELF shared object";
-  if (header.e_phentsize != sizeof(Elf64_Phdr) ||
-      header.e_phoff > size ||
+  if (header.e_phentsize != sizeof(Elf64_Phdr))
+    return cat("its program header size is ", header.e_phentsize, ", not ",
+               sizeof(Elf64_Phdr));
+  if (header.e_phoff > size ||
       uint64_t(header.e_phnum) * sizeof(Elf64_Phdr) > size - header.e_phoff)
     return "its program headers lie outside the section";
   if (header.e_shoff != 0 &&

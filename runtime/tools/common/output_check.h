@@ -21,6 +21,7 @@
 
 #include "../nhc-run/output_file.h"
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/escape.h"
 
 namespace nhc::tools {
 
@@ -76,15 +77,30 @@ inline std::string nameOf(const std::string &path) {
 /// True when `a` and `b` name the same file: the same spelling (up to "."
 /// and repeated slashes), the same existing file (device and inode, so hard
 /// links and symlinks count), or the same name in the same existing
-/// directory (a file not written yet, reached by two spellings).
-inline bool samePath(const std::string &a, const std::string &b) {
+/// directory (a file not written yet, reached by two spellings), also
+/// through a symlink `a` whose target is not there yet.
+inline bool samePath(const std::string &a, const std::string &b,
+                     int hops = 0) {
   if (a == b || detail::normalized(a) == detail::normalized(b) ||
       run::sameFile(a, b))
     return true;
   std::string name = detail::nameOf(a);
-  return name != "." && name != ".." && name != "/" &&
-         name == detail::nameOf(b) &&
-         run::sameFile(detail::parentOf(a), detail::parentOf(b));
+  if (name != "." && name != ".." && name != "/" &&
+      name == detail::nameOf(b) &&
+      run::sameFile(detail::parentOf(a), detail::parentOf(b)))
+    return true;
+  // A symlink to a file not there yet is written through: follow it
+  // (a bounded number of hops).
+  std::error_code ec;
+  if (hops < 8 && std::filesystem::is_symlink(a, ec)) {
+    std::filesystem::path target = std::filesystem::read_symlink(a, ec);
+    if (!ec) {
+      if (target.is_relative())
+        target = std::filesystem::path(detail::parentOf(a)) / target;
+      return samePath(target.string(), b, hops + 1);
+    }
+  }
+  return false;
 }
 
 /// The directory of a checkpoint path: the path when it is a directory,
@@ -156,8 +172,9 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
       continue;
     for (const std::string &input : inputs)
       if (!input.empty() && samePath(out.path, input)) {
-        error = out.option + ": '" + out.path +
-                "' is an input of this run ('" + input +
+        // An input's name may come from an untrusted index: escaped.
+        error = out.option + ": '" + nhc::escapeControls(out.path) +
+                "' is an input of this run ('" + nhc::escapeControls(input) +
                 "'); refusing to overwrite it";
         return false;
       }

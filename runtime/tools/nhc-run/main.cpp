@@ -104,7 +104,8 @@ bool checkOutputs(const nhc::run::Options &options,
       continue;
     outputs.push_back({option, path});
     if (!nhc::run::isStream(path)) // a device or pipe gets no sidecar
-      outputs.push_back({option, path + ".json"});
+      outputs.push_back({std::string(option) + " (its .json sidecar)",
+                         path + ".json"});
   }
   outputs.push_back({"--save-state", options.saveState});
   return nhc::tools::checkOutputs(outputs, inputFiles(options, weights), error);

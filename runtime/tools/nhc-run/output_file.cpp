@@ -18,8 +18,13 @@ bool sameFile(const std::string &a, const std::string &b) {
 
 bool isStream(const std::string &path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 &&
-         (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+  if (::stat(path.c_str(), &st) == 0 &&
+      (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+    return true;
+  // /dev/stdout and /dev/fd/N are links to a descriptor, which may be a
+  // redirected file: still a stream, never a place for a sidecar.
+  return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode) &&
+         (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0);
 }
 
 bool isCharacterDevice(const std::string &path) {
