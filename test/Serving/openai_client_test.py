@@ -12,6 +12,7 @@ message while the server keeps serving.
 """
 import argparse
 import concurrent.futures
+import functools
 import json
 import os
 import socket
@@ -86,10 +87,11 @@ def reference_completion_ids(prompt):
     return tokenizer.encode(prompt).ids
 
 
+@functools.lru_cache(maxsize=None)
 def long_context_artifact():
     """The tiny model compiled with a long context, for requests that run
     for seconds (NoPE attention: max_position_embeddings is only a limit,
-    the weights are the same)."""
+    the weights are the same); compiled once per run."""
     with open(os.path.join(ARGS.weights, "config.json")) as f:
         config = json.load(f)
     config["max_position_embeddings"] = 65536
@@ -99,6 +101,19 @@ def long_context_artifact():
     artifact = os.path.join(tmp, "long.nhc")
     subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
     return artifact
+
+
+def hold_the_slot(server):
+    """A client and a streamed request that runs for seconds on `server`,
+    its first chunk read: the request holds a slot."""
+    client = openai.OpenAI(base_url=server.base_url, api_key="x",
+                           max_retries=0, timeout=60)
+    stream = client.completions.create(
+        model="tiny", prompt="long", max_tokens=50000, temperature=0,
+        stream=True, extra_body={"ignore_eos": True})
+    chunks = iter(stream)
+    next(chunks)
+    return client, stream, chunks
 
 
 def wait_for(predicate, seconds, what):
@@ -511,13 +526,7 @@ class SlotTest(unittest.TestCase):
         artifact = long_context_artifact()
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
                     "1", "--max-queue", "0", "--max-seq-len", "60000") as s:
-            client = openai.OpenAI(base_url=s.base_url, api_key="x",
-                                   max_retries=0, timeout=60)
-            stream = client.completions.create(
-                model="tiny", prompt="long", max_tokens=50000, temperature=0,
-                stream=True, extra_body={"ignore_eos": True})
-            chunks = iter(stream)
-            next(chunks)
+            client, stream, chunks = hold_the_slot(s)
             next(chunks)
             self.assertEqual(s.metric("nhc_slots_in_use"), 1)
             # The only slot is taken and nothing may wait: 503.
@@ -564,13 +573,7 @@ class QueueTest(unittest.TestCase):
         artifact = long_context_artifact()
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
                     "1", "--max-queue", "1", "--max-seq-len", "60000") as s:
-            client = openai.OpenAI(base_url=s.base_url, api_key="x",
-                                   max_retries=0, timeout=60)
-            stream = client.completions.create(
-                model="tiny", prompt="long", max_tokens=50000, temperature=0,
-                stream=True, extra_body={"ignore_eos": True})
-            chunks = iter(stream)
-            next(chunks)
+            _, stream, _ = hold_the_slot(s)
             host, port = s.url[len("http://"):].split(":")
             body = json.dumps({"model": "tiny", "prompt": "hi",
                                "max_tokens": 5, "stream": True}).encode()
