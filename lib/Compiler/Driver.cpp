@@ -11,6 +11,8 @@
 #include "nhc/Compiler/CompileModel.h"
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/InitAll.h"
+#include "nhc/runtime/escape.h"
+#include "nhc/runtime/same_path.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -20,7 +22,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <filesystem>
 #include <cstring>
 #include <unistd.h>
 
@@ -37,61 +38,23 @@ void reportOutOfMemory(void *, const char *, bool) {
   ::_exit(1);
 }
 
-/// Refuses an output that would replace one of `inputs`, by name or by
-/// device and inode (links count).
-/// `path` absolute, without "." and ".." components (lexically).
-std::string lexicallyAbsolute(const std::string &path) {
-  llvm::SmallString<256> out(path);
-  llvm::sys::fs::make_absolute(out);
-  llvm::sys::path::remove_dots(out, /*remove_dot_dot=*/true);
-  return out.str().str();
-}
-
-/// Whether `a` and `b` name one file, existing or not: the same spelling
-/// once made absolute, the same existing file (links count), the same name
-/// in the same existing directory (a file not written yet), or so through
-/// a symlink `a` whose target is not there yet.
-bool namesSameFile(const std::string &a, const std::string &b, int hops = 0) {
-  bool same = false;
-  if (a == b || lexicallyAbsolute(a) == lexicallyAbsolute(b) ||
-      (!llvm::sys::fs::equivalent(a, b, same) && same))
-    return true;
-  std::string fullA = lexicallyAbsolute(a), fullB = lexicallyAbsolute(b);
-  if (llvm::sys::path::filename(fullA) == llvm::sys::path::filename(fullB) &&
-      !llvm::sys::fs::equivalent(llvm::sys::path::parent_path(fullA),
-                                 llvm::sys::path::parent_path(fullB), same) &&
-      same)
-    return true;
-  // A symlink to a file not there yet is written through: follow it (a
-  // bounded number of hops).
-  std::error_code ec;
-  if (hops < 8 && std::filesystem::is_symlink(a, ec)) {
-    std::filesystem::path target = std::filesystem::read_symlink(a, ec);
-    if (!ec) {
-      if (target.is_relative())
-        target = std::filesystem::path(
-                     llvm::sys::path::parent_path(fullA).str()) /
-                 target;
-      return namesSameFile(target.string(), b, hops + 1);
-    }
-  }
-  return false;
-}
-
+/// Refuses an output that would replace one of `inputs`
+/// (nhc/runtime/same_path.h says when two paths name one file).
 bool checkOutputPath(const std::string &output,
                      const std::vector<std::string> &inputs,
                      std::string &error) {
   if (output == "-")
     return true;
   for (const std::string &input : inputs) {
-    if (namesSameFile(output, input)) {
-      error = "-o: '" + output + "' is an input of this run ('" + input +
+    if (::nhc::namesSameFile(output, input)) {
+      error = "-o: '" + ::nhc::escapeControls(output) +
+              "' is an input of this run ('" + ::nhc::escapeControls(input) +
               "'); refusing to overwrite it";
       return false;
     }
   }
   if (llvm::sys::fs::is_directory(output)) {
-    error = "-o: '" + output + "' is a directory";
+    error = "-o: '" + ::nhc::escapeControls(output) + "' is a directory";
     return false;
   }
   return true;

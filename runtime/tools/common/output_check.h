@@ -11,17 +11,15 @@
 #ifndef NHC_TOOLS_COMMON_OUTPUT_CHECK_H
 #define NHC_TOOLS_COMMON_OUTPUT_CHECK_H
 
-#include <climits>
-#include <filesystem>
 #include <set>
 #include <string>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
 #include "../nhc-run/output_file.h"
 #include "nhc/runtime/api.h"
 #include "nhc/runtime/escape.h"
+#include "nhc/runtime/same_path.h"
 
 namespace nhc::tools {
 
@@ -38,70 +36,7 @@ inline bool isDirectory(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-inline bool exists(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-/// `path` made absolute, without ".", ".." (lexically), repeated or
-/// trailing slashes, for the spelling comparison (symlinks: sameFile
-/// decides).
-inline std::string normalized(const std::string &given) {
-  std::filesystem::path path(given);
-  std::error_code ec;
-  if (path.is_relative()) {
-    std::filesystem::path cwd = std::filesystem::current_path(ec);
-    if (!ec)
-      path = cwd / path;
-  }
-  std::string out = path.lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/')
-    out.pop_back();
-  return out;
-}
-
-inline std::string parentOf(const std::string &path) {
-  std::string n = normalized(path);
-  size_t slash = n.find_last_of('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : n.substr(0, slash);
-}
-
-inline std::string nameOf(const std::string &path) {
-  std::string n = normalized(path);
-  size_t slash = n.find_last_of('/');
-  return slash == std::string::npos ? n : n.substr(slash + 1);
-}
-
 } // namespace detail
-
-/// True when `a` and `b` name the same file: the same spelling (up to "."
-/// and repeated slashes), the same existing file (device and inode, so hard
-/// links and symlinks count), or the same name in the same existing
-/// directory (a file not written yet, reached by two spellings), also
-/// through a symlink `a` whose target is not there yet.
-inline bool samePath(const std::string &a, const std::string &b,
-                     int hops = 0) {
-  if (a == b || detail::normalized(a) == detail::normalized(b) ||
-      run::sameFile(a, b))
-    return true;
-  std::string name = detail::nameOf(a);
-  if (name != "." && name != ".." && name != "/" &&
-      name == detail::nameOf(b) &&
-      run::sameFile(detail::parentOf(a), detail::parentOf(b)))
-    return true;
-  // A symlink to a file not there yet is written through: follow it
-  // (a bounded number of hops).
-  std::error_code ec;
-  if (hops < 8 && std::filesystem::is_symlink(a, ec)) {
-    std::filesystem::path target = std::filesystem::read_symlink(a, ec);
-    if (!ec) {
-      if (target.is_relative())
-        target = std::filesystem::path(detail::parentOf(a)) / target;
-      return samePath(target.string(), b, hops + 1);
-    }
-  }
-  return false;
-}
 
 /// The directory of a checkpoint path: the path when it is a directory,
 /// else the directory of the file or index it names (where config.json,
@@ -171,7 +106,7 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
     if (out.path.empty())
       continue;
     for (const std::string &input : inputs)
-      if (!input.empty() && samePath(out.path, input)) {
+      if (!input.empty() && namesSameFile(out.path, input)) {
         // An input's name may come from an untrusted index: escaped.
         error = out.option + ": '" + nhc::escapeControls(out.path) +
                 "' is an input of this run ('" + nhc::escapeControls(input) +
@@ -182,11 +117,12 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
     if (run::isCharacterDevice(out.path))
       continue;
     for (size_t j = 0; j < i; ++j)
-      if (!outputs[j].path.empty() && samePath(out.path, outputs[j].path)) {
-        error = out.option + ": '" + out.path + "' is also written by " +
-                outputs[j].option +
-                (outputs[j].path == out.path ? ""
-                                             : " ('" + outputs[j].path + "')");
+      if (!outputs[j].path.empty() && namesSameFile(out.path, outputs[j].path)) {
+        error = out.option + ": '" + nhc::escapeControls(out.path) +
+                "' is also written by " + outputs[j].option +
+                (outputs[j].path == out.path
+                     ? ""
+                     : " ('" + nhc::escapeControls(outputs[j].path) + "')");
         return false;
       }
   }

@@ -10,12 +10,6 @@
 
 namespace nhc::run {
 
-bool sameFile(const std::string &a, const std::string &b) {
-  struct stat sa, sb;
-  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 bool isStream(const std::string &path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 &&

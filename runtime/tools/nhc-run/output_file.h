@@ -19,10 +19,6 @@
 
 namespace nhc::run {
 
-/// True when `a` and `b` exist and are the same file (device and inode, so
-/// links and other spellings of a path count).
-bool sameFile(const std::string &a, const std::string &b);
-
 /// True when `path` is an existing character device or FIFO (/dev/null, a
 /// terminal, a pipe): written through, never a file beside which a sidecar
 /// belongs, and one several outputs may share when it is a device.
