@@ -112,6 +112,22 @@ if [[ -n "$bundle" ]]; then
   doubles="$unpacked/doubles"
   export LD_LIBRARY_PATH="$unpacked/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   note "bundle $bundle: commit $(cat "$unpacked/COMMIT" 2>/dev/null), chips $(cat "$unpacked/CHIPS")"
+  # The bundle's libstdc++ and libgcc_s come from the build machine (Debian
+  # 12, glibc 2.36); on an older glibc they do not load, and this machine's
+  # own (if new enough for the programs) are used instead.
+  loads() {
+    local program
+    for program in "$bin"/*; do
+      "$program" --help > /dev/null 2> "$out/loader.log" || return 1
+    done
+  }
+  if ! loads && grep -q "GLIBC_[0-9.]*' not found" "$out/loader.log"; then
+    note "bundle: its C++ runtime needs a newer glibc than $(ldd --version 2>&1 | head -1); using this machine's"
+    mkdir -p "$unpacked/lib-unused"
+    mv "$unpacked"/lib/libstdc++.so* "$unpacked"/lib/libgcc_s.so* "$unpacked/lib-unused/" 2>/dev/null
+  fi
+  loads || { note "FAIL: the bundle's programs do not start here:"; head -n 5 "$out/loader.log" |
+             sed 's/^/    /' | tee -a "$summary"; exit 1; }
 else
   build="${NHC_BUILD_DIR:-$root/build}"
   deadline=$(( $(date +%s) + 1200 )) # the build's own limit
