@@ -153,7 +153,7 @@ def raw_exchange(url, request, timeout=30):
     status = int(head.split(b" ", 2)[1]) if head else None
     try:
         body = json.loads(body)["error"]["message"]
-    except ValueError:
+    except (ValueError, KeyError, TypeError):
         pass
     return seconds, status, body
 
@@ -472,6 +472,22 @@ class ServingTest(unittest.TestCase):
             self.assertIn(needle, message, request[:60])
             self.assertLess(seconds, 3.5, request[:60])
         self.assertEqual(self.server.get("/health")[0], 200)
+
+    def test_range_is_ignored(self):
+        """A Range header gets the whole answer (200), never a 206 with a
+        cut completion or JSON document."""
+        body = json.dumps({"prompt": "Hello", "max_tokens": 2,
+                           "temperature": 0}).encode()
+        for request in (
+                b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                b"Range: bytes=0-9\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body) + body,
+                b"GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+                b"Range: bytes=0-4,10-12\r\nConnection: close\r\n\r\n"):
+            _, code, answer = raw_exchange(self.server.url, request)
+            self.assertEqual(code, 200, request[:40])
+            self.assertIsInstance(json.loads(answer), dict, request[:40])
 
 
 class SlowClientTest(unittest.TestCase):

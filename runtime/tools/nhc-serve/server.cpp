@@ -601,6 +601,11 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                                      httplib::Response &res) {
     if (currentConnection)
       currentConnection->headDone = true;
+    // Range is defined for GET only (RFC 9110 14.2), and every answer here
+    // is one whole document: a Range is ignored, never a 206 with part of
+    // a completion. (httplib parsed it into `ranges` of its own, non-const
+    // Request; a malformed one it answers 416 before routing.)
+    const_cast<httplib::Request &>(req).ranges.clear();
     if (refuseBeforeBody(req, res))
       return httplib::Server::HandlerResponse::Handled;
     if (currentConnection) {
