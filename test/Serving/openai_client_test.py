@@ -488,6 +488,14 @@ class ServingTest(unittest.TestCase):
             _, code, answer = raw_exchange(self.server.url, request)
             self.assertEqual(code, 200, request[:40])
             self.assertIsInstance(json.loads(answer), dict, request[:40])
+        # A malformed one is refused and its body never read as a request.
+        smuggled = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        _, code, answer = raw_exchange(
+            self.server.url,
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nRange: bytes=zz"
+            b"\r\nContent-Length: %d\r\n\r\n" % len(smuggled) + smuggled)
+        self.assertEqual(code, 416, answer)
+        self.assertNotIn("status", str(answer))
 
 
 class SlowClientTest(unittest.TestCase):
