@@ -457,6 +457,11 @@ class ServingTest(unittest.TestCase):
              b"\r\n{}", 400, "malformed header name 'Transfer-Encoding '"),
             (post + b"X-A: a\x00b\r\nContent-Length: 2\r\n\r\n{}", 400,
              "malformed header value of 'X-A'"),
+            # Folded lines (obs-fold) are refused, not dropped.
+            (post + b"X-A: a\r\n b\r\nContent-Length: 2\r\n\r\n{}", 400,
+             "obsolete line folding"),
+            (b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n",
+             400, "obsolete line folding"),
             # Headers are bounded in all, not only line by line.
             (post + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 4000)
                              for i in range(20)) + b"\r\n", 431,

@@ -146,6 +146,8 @@ struct Connection {
   bool headDone = false;      ///< the request line and headers are read
   size_t headBytes = 0;       ///< of the request line and headers so far
   bool headTooLarge = false;  ///< they passed kMaxHeadBytes
+  bool headNewline = false;   ///< the head's last byte read was a newline
+  bool obsFold = false;       ///< a head line began with a space or tab
   bool close = false;         ///< close after this response
   bool unreadBody = false;    ///< the client may still be sending a body
 };
@@ -238,6 +240,13 @@ public:
         return -1;
       }
       c->headBytes += n;
+      // A line that starts with whitespace continues the header before it
+      // (obsolete line folding), which httplib would drop silently.
+      for (size_t i = 0; i < n; ++i) {
+        char byte = buffer_[begin_ + i];
+        c->obsFold |= c->headNewline && (byte == ' ' || byte == '\t');
+        c->headNewline = byte == '\n';
+      }
     }
     std::copy(buffer_ + begin_, buffer_ + begin_ + n, ptr);
     begin_ += n;
@@ -535,6 +544,21 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     bool framed = req.has_header("Transfer-Encoding") ||
                   req.has_header("Content-Length");
     ApiError error;
+    // Answered at once; the body is never read, the connection closes.
+    auto refuse = [&] {
+      sendError(res, routeLabel(req.path), error);
+      closeAfterResponse(true);
+      logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
+                 error.message);
+      return true;
+    };
+    // RFC 9112 5.2: a folded header line is refused, not read as a
+    // different value than the client (or a proxy before it) meant.
+    if (currentConnection && currentConnection->obsFold) {
+      error.message = "malformed headers: a line starts with whitespace "
+                      "(obsolete line folding, RFC 9112 5.2)";
+      return refuse();
+    }
     // RFC 9112 5.1: no whitespace between a field name and its colon (a
     // "Transfer-Encoding :" that a proxy reads as framing must not be read
     // here as an unknown header), and no NUL or other control byte in a
@@ -555,11 +579,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                         nhc::quoteForMessage(name, '\'') +
                         (badName ? " (whitespace or a control byte)"
                                  : " (a control byte)");
-        sendError(res, routeLabel(req.path), error);
-        closeAfterResponse(true);
-        logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
-                   error.message);
-        return true;
+        return refuse();
       }
     }
     if (req.method == "GET" || req.method == "HEAD") {
@@ -590,11 +610,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
         return false;
       }
     }
-    sendError(res, routeLabel(req.path), error);
-    closeAfterResponse(true);
-    logRequest("-", req.path.c_str(), error.status, nullptr, 0, 0,
-               error.message);
-    return true;
+    return refuse();
   };
   http_->set_pre_routing_handler([refuseBeforeBody](
                                      const httplib::Request &req,
