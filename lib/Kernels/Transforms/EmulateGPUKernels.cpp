@@ -767,6 +767,36 @@ struct NHCEmulateGPUKernelsPass
       }
     }
 
+    /// Before `access` (a vector load or store with an alignment): aborts
+    /// unless its first byte is a multiple of the alignment. A GPU faults on
+    /// such an access (ld.global.v4: misaligned address); the host would
+    /// run it, so a kernel's choice of its 16-byte form is checked here.
+    void checkAlignment(Operation *access, Value memref, ValueRange indices,
+                        std::optional<uint64_t> alignment) {
+      auto type = cast<MemRefType>(memref.getType());
+      unsigned elementBits = type.getElementTypeBitWidth();
+      if (!alignment || *alignment * 8 <= elementBits)
+        return;
+      OpBuilder b(access);
+      IndexMath o{b, loc};
+      auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      Value element = metadata.getOffset();
+      for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
+        element = o.add(element, arith::MulIOp::create(b, loc, index, stride));
+      Value pointer =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+      Value address = o.add(pointer, o.mul(element, elementBits / 8));
+      Value aligned = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq,
+          o.rem(address, static_cast<int64_t>(*alignment)), zero);
+      cf::AssertOp::create(
+          b, loc, aligned,
+          "GPU kernel '" + kernelName + "': a vector " +
+              (isa<vector::LoadOp>(access) ? "load" : "store") +
+              " at an address that is not a multiple of its alignment (" +
+              std::to_string(*alignment) + " bytes): a GPU faults there");
+    }
+
     /// Before `access` (a load or store of a workgroup buffer) by thread
     /// `linear`: aborts if another thread wrote the element since the last
     /// barrier, or, for a store, read it; records the access.
@@ -902,6 +932,14 @@ struct NHCEmulateGPUKernelsPass
           storeKept(in, array, copied, linear);
         }
       }
+      loops.front().walk([&](Operation *op) {
+        if (auto load = dyn_cast<vector::LoadOp>(op))
+          checkAlignment(op, load.getBase(), load.getIndices(),
+                         load.getAlignment());
+        else if (auto store = dyn_cast<vector::StoreOp>(op))
+          checkAlignment(op, store.getBase(), store.getIndices(),
+                         store.getAlignment());
+      });
       if (!shadows.empty())
         loops.front().walk([&](Operation *op) {
           if (auto load = dyn_cast<memref::LoadOp>(op))

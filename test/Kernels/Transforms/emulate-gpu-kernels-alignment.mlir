@@ -1,0 +1,69 @@
+// REQUIRES: system-linux
+// A GPU faults on a vector load or store whose address is not a multiple of
+// its alignment (ld.global.v4 / st.global.v4 need 16 bytes); the host would
+// run it. The emulation aborts there, naming the kernel, so a kernel that
+// picks its 16-byte form for a misaligned buffer fails its host tests. (The
+// pipeline inlines each function into its caller: the kernels are named
+// after the callers.)
+// RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers})' -o %t.ll.mlir
+// Element 4 of a 64-byte aligned buffer: 16 bytes in, aligned.
+// RUN: mlir-runner %t.ll.mlir -e aligned_main -entry-point-result=void
+// Element 1: 4 bytes in.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e load_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=LOAD
+// LOAD: GPU kernel 'load_main_kernel': a vector load at an address that is not a multiple of its alignment (16 bytes): a GPU faults there
+// A store at element 2: 8 bytes in.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e store_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=STORE
+// STORE: GPU kernel 'store_main_kernel': a vector store at an address that is not a multiple of its alignment (16 bytes): a GPU faults there
+
+// Copies 4 floats from element `at` to element 8 + `at` with 16-byte
+// accesses, one thread.
+func.func @copy4(%x: memref<?xf32>, %at: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c8 = arith.constant 8 : index
+    %v = vector.load %x[%at] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    %to = arith.addi %at, %c8 : index
+    vector.store %v, %x[%to] : memref<?xf32>, vector<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @store4(%x: memref<?xf32>, %at: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %v = arith.constant dense<1.0> : vector<4xf32>
+    vector.store %v, %x[%at] {alignment = 16} : memref<?xf32>, vector<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @aligned_main() {
+  %c4 = arith.constant 4 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @copy4(%d, %c4) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @load_main() {
+  %c1 = arith.constant 1 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @copy4(%d, %c1) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @store_main() {
+  %c2 = arith.constant 2 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @store4(%d, %c2) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
