@@ -8,6 +8,7 @@
 #include "error.h"
 #include "nhc/runtime/dtype.h"
 #include "host_backend.h"
+#include "thread_pool.h"
 
 namespace nhc::runtime {
 namespace {
@@ -64,6 +65,7 @@ const char *availableBackends() {
 std::unique_ptr<Backend> createBackend(const char *name,
                                        const BackendContext &context) {
   std::string wanted = name && *name ? name : kBackends[0].name;
+  checkThreadEnvironment(); // every backend runs host work on the pool
   for (const BackendEntry &backend : kBackends)
     if (wanted == backend.name)
       return backend.create(context);

@@ -2,6 +2,9 @@
 
 #include "thread_pool.h"
 
+#include "error.h"
+#include "nhc/runtime/escape.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -141,14 +144,34 @@ Pool &pool() {
 
 } // namespace
 
+namespace {
+constexpr unsigned long kMaxHostThreads = 1024;
+
+/// NHC_NUM_THREADS's count; 0 when it is unset, empty or not a count from
+/// 1 to kMaxHostThreads.
+size_t threadsFromEnvironment() {
+  const char *env = std::getenv("NHC_NUM_THREADS");
+  if (!env || *env < '0' || *env > '9')
+    return 0;
+  char *end = nullptr;
+  unsigned long n = std::strtoul(env, &end, 10);
+  return *end == '\0' && n >= 1 && n <= kMaxHostThreads ? n : 0;
+}
+} // namespace
+
+void checkThreadEnvironment() {
+  const char *env = std::getenv("NHC_NUM_THREADS");
+  NHC_CHECK(!env || !*env || threadsFromEnvironment() != 0,
+            NHC_INVALID_ARGUMENT,
+            cat("NHC_NUM_THREADS=", quoteForMessage(env ? env : "", '\''),
+                " is not a thread count from 1 to ", kMaxHostThreads,
+                " (unset: one per hardware thread)"));
+}
+
 size_t hostThreads() {
   static const size_t threads = [] {
-    if (const char *env = std::getenv("NHC_NUM_THREADS")) {
-      char *end = nullptr;
-      unsigned long n = std::strtoul(env, &end, 10);
-      if (end != env && *end == '\0' && n >= 1 && n <= 1024)
-        return static_cast<size_t>(n);
-    }
+    if (size_t n = threadsFromEnvironment())
+      return n;
     return static_cast<size_t>(
         std::max(1u, std::thread::hardware_concurrency()));
   }();

@@ -20,6 +20,11 @@ namespace nhc::runtime {
 /// Threads parallelFor uses (NHC_NUM_THREADS, else hardware threads; >= 1).
 size_t hostThreads();
 
+/// Throws NHC_INVALID_ARGUMENT naming NHC_NUM_THREADS when it is set, not
+/// empty, and not a count from 1 to 1024 (hostThreads() would use the
+/// hardware threads).
+void checkThreadEnvironment();
+
 /// Calls body(begin, end) over disjoint ranges covering [0, count), split
 /// into at most hostThreads() contiguous parts of at least `grain` items;
 /// returns when all are done. `body` must not throw.

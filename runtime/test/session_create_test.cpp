@@ -102,6 +102,27 @@ TEST(SessionCreateTest, LoadsTheHighestHostLevelTheCpuRuns) {
   EXPECT_THAT(lastError(), HasSubstr("section '" + best + "'"));
 }
 
+TEST(SessionCreateTest, NhcNumThreadsOutsideItsRangeIsRefused) {
+  for (const char *value : {"abc", "0", "1025", "-1", " 2", "4x"}) {
+    ScopedEnv threads("NHC_NUM_THREADS", value);
+    SessionFixture f;
+    EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true),
+              NHC_INVALID_ARGUMENT)
+        << value;
+    EXPECT_THAT(lastError(),
+                HasSubstr("NHC_NUM_THREADS='" + std::string(value) +
+                          "' is not a thread count from 1 to 1024"));
+    EXPECT_EQ(f.session, nullptr);
+  }
+  for (const char *value : {"", "1", "1024"}) {
+    ScopedEnv threads("NHC_NUM_THREADS", value);
+    SessionFixture f;
+    EXPECT_EQ(f.open(toyModelManifest(), toyModelWeights(), 2, 8, true),
+              NHC_OK)
+        << value << ": " << lastError();
+  }
+}
+
 TEST(SessionCreateTest, NhcHostIsaForcesALevel) {
   std::vector<std::pair<std::string, bool>> sections = {
       {"x86-64", true}, {"x86-64-v3", false}, {"x86-64-v4", false}};
