@@ -478,6 +478,29 @@ class ServingTest(unittest.TestCase):
             self.assertLess(seconds, 3.5, request[:60])
         self.assertEqual(self.server.get("/health")[0], 200)
 
+    def test_bodies_are_json_whatever_their_content_type(self):
+        """curl -d's form type (application/x-www-form-urlencoded) is read
+        as JSON at any size (httplib alone refuses forms past 8 KiB); a
+        multipart body, which would not reach the handler, is 415."""
+        body = (b'{"prompt": "Hello", "max_tokens": 2, "temperature": 0' +
+                b" " * 12000 + b"}")
+        for content_type in (b"application/x-www-form-urlencoded",
+                             b"application/json", b"text/plain"):
+            _, code, answer = raw_exchange(
+                self.server.url,
+                b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: close\r\nContent-Type: " + content_type +
+                b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            self.assertEqual(code, 200, (content_type, answer))
+            self.assertEqual(json.loads(answer)["object"], "text_completion")
+        _, code, answer = raw_exchange(
+            self.server.url,
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.assertEqual(code, 415, answer)
+        self.assertIn("request bodies are JSON", answer)
+
     def test_range_is_ignored(self):
         """A Range header gets the whole answer (200), never a 206 with a
         cut completion or JSON document."""

@@ -592,7 +592,7 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     if (req.method != "POST") {
       error.status = 405;
       error.message = "method " + req.method +
-                      " is not allowed: this server answers GET and POST";
+                      " is not allowed: this server answers GET, HEAD and POST";
       res.set_header("Allow", "GET, HEAD, POST");
     } else if (req.has_header("Transfer-Encoding") ||
                !req.has_header("Content-Length")) {
@@ -606,6 +606,14 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
         error.message = "compressed request bodies are not accepted "
                         "(Content-Encoding: " +
                         req.get_header_value("Content-Encoding") + ")";
+      } else if (req.get_header_value("Content-Type").rfind("multipart/", 0) ==
+                 0) {
+        // httplib would hand the parts to a form parser, not the body.
+        error.status = 415;
+        error.message = "request bodies are JSON (Content-Type: "
+                        "application/json), not " +
+                        nhc::quoteForMessage(
+                            req.get_header_value("Content-Type"), '\'');
       } else {
         return false;
       }
@@ -624,6 +632,12 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     const_cast<httplib::Request &>(req).ranges.clear();
     if (refuseBeforeBody(req, res))
       return httplib::Server::HandlerResponse::Handled;
+    // Every body is read as JSON, whatever its Content-Type: curl -d sends
+    // JSON as a form, which httplib would refuse past 8 KiB (its form limit,
+    // 413) instead of reading it.
+    if (req.get_header_value("Content-Type")
+            .rfind("application/x-www-form-urlencoded", 0) == 0)
+      const_cast<httplib::Request &>(req).headers.erase("Content-Type");
     if (currentConnection) {
       // Checked above: a POST's Content-Length is a valid byte count.
       uint64_t length =
