@@ -214,7 +214,8 @@ int runCompile(int argc, char **argv) {
   static cl::opt<bool> noCache(
       "no-cache",
       cl::desc("Compile the kernel library even if the compile cache "
-               "(NHC_CACHE_DIR, else ~/.cache/nhc) holds its code"),
+               "(NHC_CACHE_DIR, else $XDG_CACHE_HOME/nhc, else "
+               "~/.cache/nhc) holds its code"),
       cl::cat(nhcOptions));
 
   registerAsmPrinterCLOptions();
