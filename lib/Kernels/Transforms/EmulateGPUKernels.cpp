@@ -767,6 +767,48 @@ struct NHCEmulateGPUKernelsPass
       }
     }
 
+    /// Before `access` (a load or store of `memref`, of a `vector` or of
+    /// one element): aborts unless every element it touches is inside the
+    /// buffer. On a GPU such an access reads or writes whatever lies past
+    /// the buffer (another request's state, say) or faults; on the host it
+    /// would go unnoticed. Kernel arguments carry their buffers' sizes.
+    void checkBounds(Operation *access, Value memref, ValueRange indices,
+                     VectorType vector) {
+      OpBuilder b(access);
+      auto type = cast<MemRefType>(memref.getType());
+      int64_t rank = type.getRank();
+      int64_t vectorRank = vector ? vector.getRank() : 0;
+      Value inside;
+      for (auto [dim, index] : llvm::enumerate(indices)) {
+        Value size = type.isDynamicDim(dim)
+                         ? memref::DimOp::create(b, loc, memref, dim).getResult()
+                         : arith::ConstantIndexOp::create(
+                               b, loc, type.getDimSize(dim)).getResult();
+        // The element past the last one the access touches in this dim.
+        int64_t vectorDim = static_cast<int64_t>(dim) - (rank - vectorRank);
+        int64_t extent = vectorDim >= 0 ? vector.getDimSize(vectorDim) : 1;
+        Value end = arith::AddIOp::create(
+            b, loc, index, arith::ConstantIndexOp::create(b, loc, extent));
+        // index < size and index + extent <= size (no wrap: index < size).
+        Value ok = arith::AndIOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, index,
+                                  size),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end,
+                                  size));
+        inside = inside ? arith::AndIOp::create(b, loc, inside, ok).getResult()
+                        : Value(ok);
+      }
+      if (!inside)
+        return;
+      cf::AssertOp::create(
+          b, loc, inside,
+          "GPU kernel '" + kernelName + "': a " +
+              (isa<vector::LoadOp, memref::LoadOp>(access) ? "load" : "store") +
+              " past the end of a buffer (a GPU reads or writes another "
+              "buffer there, or faults)");
+    }
+
     /// Before `access` (a vector load or store with an alignment): aborts
     /// unless its first byte is a multiple of the alignment. A GPU faults on
     /// such an access (ld.global.v4: misaligned address); the host would
@@ -810,7 +852,8 @@ struct NHCEmulateGPUKernelsPass
         return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
       };
       // The element's offset in the row-major buffer (the view's length
-      // for a 1-D view), within it, then in the tags.
+      // for a 1-D view; checkBounds has checked it is inside), then in the
+      // tags.
       const Shadow &shadow = found->second;
       auto type = cast<MemRefType>(memref.getType());
       Value offset = zero;
@@ -819,12 +862,6 @@ struct NHCEmulateGPUKernelsPass
                          ? shadow.length
                          : arith::ConstantIndexOp::create(
                                b, loc, type.getDimSize(dim));
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             index, size);
-        cf::AssertOp::create(b, loc, inside,
-                             "GPU kernel '" + kernelName +
-                                 "': an index past the end of a workgroup "
-                                 "buffer");
         Value scaled = arith::MulIOp::create(b, loc, offset, size);
         offset = arith::AddIOp::create(b, loc, scaled, index);
       }
@@ -933,12 +970,21 @@ struct NHCEmulateGPUKernelsPass
         }
       }
       loops.front().walk([&](Operation *op) {
-        if (auto load = dyn_cast<vector::LoadOp>(op))
+        if (auto load = dyn_cast<vector::LoadOp>(op)) {
+          checkBounds(op, load.getBase(), load.getIndices(),
+                      load.getVectorType());
           checkAlignment(op, load.getBase(), load.getIndices(),
                          load.getAlignment());
-        else if (auto store = dyn_cast<vector::StoreOp>(op))
+        } else if (auto store = dyn_cast<vector::StoreOp>(op)) {
+          checkBounds(op, store.getBase(), store.getIndices(),
+                      store.getVectorType());
           checkAlignment(op, store.getBase(), store.getIndices(),
                          store.getAlignment());
+        } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
+          checkBounds(op, load.getMemRef(), load.getIndices(), nullptr);
+        } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+          checkBounds(op, store.getMemRef(), store.getIndices(), nullptr);
+        }
       });
       if (!shadows.empty())
         loops.front().walk([&](Operation *op) {

@@ -21,7 +21,7 @@
 // An index past a view's length is caught:
 // RUN: sed 's/%wrap = arith.remui %moved, %n : index/%wrap = arith.addi %moved, %n : index/' %s | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races})' -o %t.past.ll.mlir
 // RUN: not --crash stdbuf -o0 mlir-runner %t.past.ll.mlir -e rotate_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=PAST
-// PAST: GPU kernel 'rotate_main_kernel': an index past the end of a workgroup buffer
+// PAST: GPU kernel 'rotate_main_kernel': a load past the end of a buffer (a GPU reads or writes another buffer there, or faults)
 // On the GPU the buffer is the kernel's extern shared array:
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-nvvm-pipeline{chip=sm_90})' | FileCheck %s --check-prefix=PTX
 // PTX: .extern .shared .align 16 .b8 __dynamic_shmem__0[];

@@ -1,8 +1,10 @@
 // REQUIRES: system-linux
-// A GPU faults on a vector load or store whose address is not a multiple of
-// its alignment (ld.global.v4 / st.global.v4 need 16 bytes); the host would
-// run it. The emulation aborts there, naming the kernel, so a kernel that
-// picks its 16-byte form for a misaligned buffer fails its host tests. (The
+// What a GPU does not forgive and the host would: a vector load or store
+// whose address is not a multiple of its alignment (ld.global.v4 /
+// st.global.v4 need 16 bytes) faults, and an access past the end of a
+// buffer reads or writes another buffer (or faults). The emulation aborts
+// there, naming the kernel, so a kernel that picks its 16-byte form for a
+// misaligned buffer, or indexes past a buffer, fails its host tests. (The
 // pipeline inlines each function into its caller: the kernels are named
 // after the callers.)
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers})' -o %t.ll.mlir
@@ -14,6 +16,15 @@
 // A store at element 2: 8 bytes in.
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e store_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=STORE
 // STORE: GPU kernel 'store_main_kernel': a vector store at an address that is not a multiple of its alignment (16 bytes): a GPU faults there
+// Elements 12-15 copied to 20-23 of 16: the store is past the end.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e store_past_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=STOREPAST
+// STOREPAST: GPU kernel 'store_past_main_kernel': a store past the end of a buffer (a GPU reads or writes another buffer there, or faults)
+// Elements 16-19 of 16: the (aligned) load is past the end.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e load_past_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=LOADPAST
+// LOADPAST: GPU kernel 'load_past_main_kernel': a load past the end of a buffer (a GPU reads or writes another buffer there, or faults)
+// One element past the end, read by a scalar load.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e scalar_past_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=SCALARPAST
+// SCALARPAST: GPU kernel 'scalar_past_main_kernel': a load past the end of a buffer (a GPU reads or writes another buffer there, or faults)
 
 // Copies 4 floats from element `at` to element 8 + `at` with 16-byte
 // accesses, one thread.
@@ -64,6 +75,45 @@ func.func @store_main() {
   %x = memref.alloc() {alignment = 64} : memref<16xf32>
   %d = memref.cast %x : memref<16xf32> to memref<?xf32>
   call @store4(%d, %c2) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @load1(%x: memref<?xf32>, %at: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %v = memref.load %x[%at] : memref<?xf32>
+    memref.store %v, %x[%c0] : memref<?xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @store_past_main() {
+  %c12 = arith.constant 12 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @copy4(%d, %c12) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @load_past_main() {
+  %c16 = arith.constant 16 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @copy4(%d, %c16) : (memref<?xf32>, index) -> ()
+  memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @scalar_past_main() {
+  %c16 = arith.constant 16 : index
+  %x = memref.alloc() {alignment = 64} : memref<16xf32>
+  %d = memref.cast %x : memref<16xf32> to memref<?xf32>
+  call @load1(%d, %c16) : (memref<?xf32>, index) -> ()
   memref.dealloc %x : memref<16xf32>
   return
 }
