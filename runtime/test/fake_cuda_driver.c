@@ -425,6 +425,10 @@ CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
   void *p = malloc(bytes ? bytes : 1);
   if (!p)
     return OUT_OF_MEMORY;
+  /* A device's new memory holds whatever was there (malloc's fresh pages
+   * are zero, which would hide a read of memory nobody wrote): all-ones
+   * bytes, NaN as f32 or bf16, -1 as an integer. */
+  memset(p, 0xff, bytes);
   allocations[allocationCount].base = (uintptr_t)p;
   allocations[allocationCount].size = bytes;
   ++allocationCount;
