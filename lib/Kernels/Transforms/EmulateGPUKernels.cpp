@@ -373,6 +373,7 @@ struct NHCEmulateGPUKernelsPass
       auto local = MemRefType::get(type.getShape(), type.getElementType());
       Value alloca = memref::AllocaOp::create(body, loc, local);
       e.map.map(buffer, alloca);
+      e.undefinedAtBlockStart.push_back(alloca);
       if (checkRaces) { // who last wrote and read each element, and when
         auto tags = MemRefType::get({type.getNumElements()}, body.getI64Type());
         Value writers = memref::AllocaOp::create(body, loc, tags);
@@ -433,6 +434,9 @@ struct NHCEmulateGPUKernelsPass
     SmallVector<std::tuple<Value, Value, Value>> tagArrays;
     /// What dynamicShared allocated on the heap, freed after the blocks.
     SmallVector<Value> heapBuffers;
+    /// Workgroup buffers and dynamic shared memory, refilled with all-ones
+    /// bytes at each block's start.
+    SmallVector<Value> undefinedAtBlockStart;
     Value epoch;
     /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
     /// part when several threads read an element in one epoch.
@@ -688,6 +692,7 @@ struct NHCEmulateGPUKernelsPass
           b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
           ValueRange{bytes});
       heapBuffers.push_back(buffer);
+      undefinedAtBlockStart.push_back(buffer);
       IndexMath o{b, loc};
       Value words = o.div(bytes, 4);
       Value writers, readers;
@@ -745,6 +750,12 @@ struct NHCEmulateGPUKernelsPass
 
     /// At the start of each block: no element accessed, epoch 1.
     void startBlock(OpBuilder &b) {
+      // Shared memory starts undefined on a GPU (whatever the last block
+      // there left): all-ones bytes, NaN as a float, so a value read before
+      // any thread of the block wrote it shows in the kernel's results
+      // unless it is discarded (a select), as it may be on a GPU.
+      for (Value buffer : undefinedAtBlockStart)
+        fillAllOnes(b, buffer);
       if (!epoch)
         return;
       // A thread's tag part must stay below kManyReaders (CUDA's blocks
@@ -765,6 +776,42 @@ struct NHCEmulateGPUKernelsPass
           memref::StoreOp::create(in, loc, none, shadow,
                                   loop.getInductionVar());
       }
+    }
+
+    /// Where `op` is in the kernel's source, for messages.
+    static std::string sourceOf(Operation *op) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      op->getLoc().print(os);
+      return text;
+    }
+
+    /// Stores all-ones bits to every element of `buffer` (a float's are a
+    /// NaN, an integer's -1).
+    void fillAllOnes(OpBuilder &b, Value buffer) {
+      auto type = cast<MemRefType>(buffer.getType());
+      Type element = type.getElementType();
+      TypedAttr ones;
+      if (auto floatType = dyn_cast<FloatType>(element))
+        ones = b.getFloatAttr(
+            floatType, APFloat(floatType.getFloatSemantics(),
+                               APInt::getAllOnes(floatType.getWidth())));
+      else
+        ones = b.getIntegerAttr(element, -1);
+      Value value = arith::ConstantOp::create(b, loc, ones);
+      OpBuilder in = b;
+      SmallVector<Value> indices;
+      for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+        Value size =
+            type.isDynamicDim(dim)
+                ? memref::DimOp::create(in, loc, buffer, dim).getResult()
+                : arith::ConstantIndexOp::create(in, loc, type.getDimSize(dim))
+                      .getResult();
+        auto loop = scf::ForOp::create(in, loc, zero, size, one);
+        in.setInsertionPoint(loop.getBody()->getTerminator());
+        indices.push_back(loop.getInductionVar());
+      }
+      memref::StoreOp::create(in, loc, value, buffer, indices);
     }
 
     /// Before `access` (a load or store of `memref`, of a `vector` or of
@@ -806,7 +853,7 @@ struct NHCEmulateGPUKernelsPass
           "GPU kernel '" + kernelName + "': a " +
               (isa<vector::LoadOp, memref::LoadOp>(access) ? "load" : "store") +
               " past the end of a buffer (a GPU reads or writes another "
-              "buffer there, or faults)");
+              "buffer there, or faults) at " + sourceOf(access));
     }
 
     /// Before `access` (a vector load or store with an alignment): aborts
@@ -836,7 +883,8 @@ struct NHCEmulateGPUKernelsPass
           "GPU kernel '" + kernelName + "': a vector " +
               (isa<vector::LoadOp>(access) ? "load" : "store") +
               " at an address that is not a multiple of its alignment (" +
-              std::to_string(*alignment) + " bytes): a GPU faults there");
+              std::to_string(*alignment) + " bytes): a GPU faults there, at " +
+              sourceOf(access));
     }
 
     /// Before `access` (a load or store of a workgroup buffer) by thread

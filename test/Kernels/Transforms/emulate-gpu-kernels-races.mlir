@@ -13,6 +13,12 @@
 // RUN: nhc-opt %s --pass-pipeline='builtin.module(nhc-kernels-to-gpu-emulation-pipeline{keep-launchers check-races reverse-order})' -o %t.rev.ll.mlir
 // RUN: not --crash stdbuf -o0 mlir-runner %t.rev.ll.mlir -e racy_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=RACYREV
 // RACYREV: GPU kernel 'racy_main_kernel': threads of a block read a workgroup element another thread wrote with no gpu.barrier between
+// Workgroup memory starts undefined on a GPU: at each block's start the
+// emulation fills it with all-ones bytes (NaN), so an element read before
+// any thread of the block wrote it is NaN, in the second block too (the
+// first left its values there); unwritten_main asserts it:
+// RUN: mlir-runner %t.ll.mlir -e unwritten_main -entry-point-result=void
+// RUN: mlir-runner %t.rev.ll.mlir -e unwritten_main -entry-point-result=void
 // With the barrier, two blocks (the tags start afresh in each) and a
 // barrier loop whose bound is the same in every thread of a block (the
 // block id), in both orders:
@@ -39,10 +45,34 @@ func.func @racy(%x: memref<?xf32>) {
     %n = arith.constant 32 : index
     %v = memref.load %x[%tx] : memref<?xf32>
     memref.store %v, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
     %t1 = arith.addi %tx, %one : index
     %next = arith.remui %t1, %n : index
     %w = memref.load %tile[%next] : memref<32xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
     memref.store %w, %x[%tx] : memref<?xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// Each thread reads its element of the tile, then writes it: no thread
+// touches another's, so there is no race, only a read of memory nobody in
+// the block wrote.
+func.func @unwritten(%x: memref<?xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %n = arith.constant 32 : index
+    %base = arith.muli %bx, %n : index
+    %i = arith.addi %base, %tx : index
+    %v = memref.load %x[%i] : memref<?xf32>
+    %w = memref.load %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+    memref.store %v, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %x[%i] : memref<?xf32>
     gpu.terminator
   }
   return
@@ -134,6 +164,28 @@ func.func @divergent_branch_main() {
   %c32 = arith.constant 32 : index
   %x = memref.alloc(%c32) : memref<?xf32>
   call @divergent_branch(%x) : (memref<?xf32>) -> ()
+  memref.dealloc %x : memref<?xf32>
+  return
+}
+
+func.func @unwritten_main() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %true = arith.constant true
+  %x = memref.alloc(%c64) : memref<?xf32>
+  scf.for %i = %c0 to %c64 step %c1 {
+    memref.store %zero, %x[%i] : memref<?xf32>
+  }
+  call @unwritten(%x) : (memref<?xf32>) -> ()
+  %all = scf.for %i = %c0 to %c64 step %c1 iter_args(%ok = %true) -> (i1) {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %nan = arith.cmpf uno, %v, %v : f32
+    %both = arith.andi %ok, %nan : i1
+    scf.yield %both : i1
+  }
+  cf.assert %all, "a read of workgroup memory nobody in the block wrote is not NaN"
   memref.dealloc %x : memref<?xf32>
   return
 }

@@ -73,10 +73,14 @@ module attributes {gpu.container_module} {
 // CHECK-NOT: scf.for
 // CHECK: %[[KEPT:.*]] = memref.alloca(%{{.*}}) : memref<?xindex>
 // CHECK-NOT: memref.alloca_scope
-// The block loops, then the threads':
+// The block loops; at each block's start the tile is filled with all-ones
+// bits (NaN: shared memory starts undefined on a GPU); then the threads':
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for
+// CHECK: %[[NAN:.*]] = arith.constant 0xFFFFFFFF : f32
+// CHECK: scf.for %[[E:[a-z0-9]+]] =
+// CHECK-NEXT: memref.store %[[NAN]], %[[TILE]][%[[E]]]
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for %[[T1:[a-z0-9]+]] =
