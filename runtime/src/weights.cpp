@@ -228,8 +228,31 @@ bool canFeed(nhc_dtype_t stored, nhc_dtype_t wanted) {
          (isConvertibleFloat(stored) && isConvertibleFloat(wanted));
 }
 
+/// The prefix of the model's body in NemotronHForCausalLM checkpoints, and
+/// the one transformers 5 renames it to on load (conversion_mapping.py,
+/// "nemotron_h": WeightRenaming("backbone.", "model.")): a checkpoint saved
+/// from that in-memory state dict spells it so, and transformers loads both.
+constexpr const char *kBodyPrefix = "backbone.";
+constexpr const char *kInMemoryBodyPrefix = "model.";
+
+/// `name` as a transformers 5 state dict spells it: "model." for a leading
+/// "backbone."; empty for a name without that prefix.
+std::string inMemoryName(const std::string &name) {
+  const std::string prefix = kBodyPrefix;
+  if (name.compare(0, prefix.size(), prefix) != 0)
+    return std::string();
+  return kInMemoryBodyPrefix + name.substr(prefix.size());
+}
+
+/// The checkpoint tensor an artifact name binds to: the name itself, else
+/// its in-memory spelling (inMemoryName).
 const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
   auto it = weights.byName.find(name);
+  if (it == weights.byName.end()) {
+    std::string renamed = inMemoryName(name);
+    if (!renamed.empty())
+      it = weights.byName.find(renamed);
+  }
   return it == weights.byName.end() ? nullptr : &weights.sorted[it->second];
 }
 
@@ -338,10 +361,13 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
     bound = BoundRef{*ref, sliceBytes * alt.index, sliceBytes, spec.shape};
     return NHC_OK;
   }
+  std::string renamed = inMemoryName(spec.name);
   message = cat("weights: tensor '", spec.name, "' (",
                 describe(spec.dtype, spec.shape),
                 ") required by the artifact is missing from checkpoint '",
                 weights.source, "'",
+                renamed.empty() ? std::string()
+                                : cat(" (also as '", renamed, "')"),
                 tried.empty() ? std::string()
                               : cat(", and so are its alternatives ", tried),
                 " (from ", origin, ")");

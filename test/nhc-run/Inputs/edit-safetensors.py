@@ -4,6 +4,7 @@
   edit-safetensors.py IN OUT --set-f32 NAME VALUE      (every element)
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
+  edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
 """
 import json
 import struct
@@ -22,10 +23,19 @@ def main():
     for key, info in header.items():
         begin, end = info["data_offsets"]
         tensors[key] = (info["dtype"], info["shape"], data[begin:end])
-    if name not in tensors:
+    if op == "--rename-prefix":
+        renamed = {(args[0] + key[len(name):] if key.startswith(name) else key):
+                   value for key, value in tensors.items()}
+        if renamed.keys() == tensors.keys() or len(renamed) != len(tensors):
+            sys.exit(f"--rename-prefix {name!r}: nothing renamed, or a clash")
+        tensors, name, op = renamed, None, None
+    elif name not in tensors:
         sys.exit(f"no tensor {name!r} in {src}")
-    dtype, shape, raw = tensors[name]
-    if op == "--drop":
+    else:
+        dtype, shape, raw = tensors[name]
+    if op is None:
+        pass
+    elif op == "--drop":
         del tensors[name]
     elif op == "--set-f32":
         assert dtype == "F32", dtype
