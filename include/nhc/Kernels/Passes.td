@@ -176,8 +176,20 @@ def NHCEmulateGPUKernelsPass
     real barriers only, so the boundaries of the emulation's loops (which
     order threads as a barrier would) do not hide a missing one. Views of
     the dynamic shared memory share its tags per 4-byte word (aliasing
-    views see each other's accesses). An index past the end of a workgroup
-    buffer or view aborts too. Global memory is not checked.
+    views see each other's accesses).
+
+    Always, what a GPU does not forgive and the host would: every load and
+    store (scalar or vector, global or workgroup memory; not atomics,
+    masked or gather loads, or copies, which no kernel uses) asserts that
+    each element it touches is inside its memref, per dimension; every
+    `memref.view` the kernel makes of a byte buffer asserts that it lies
+    within the buffer; and a vector load or store with an `alignment`
+    asserts that its address is a multiple of it (`ld.global.v4` faults
+    otherwise). Each message names the kernel and the source location.
+    Workgroup buffers and dynamic shared memory are refilled with all-ones
+    bits (NaN as a float) at each block's start, since shared memory starts
+    undefined on a GPU: a value read before any thread of the block wrote
+    it shows in the results unless the kernel discards it.
 
     ```mlir
     gpu.module @nhc_kernels {

@@ -435,8 +435,11 @@ struct NHCEmulateGPUKernelsPass
     /// What dynamicShared allocated on the heap, freed after the blocks.
     SmallVector<Value> heapBuffers;
     /// Workgroup buffers and dynamic shared memory, refilled with all-ones
-    /// bytes at each block's start.
+    /// bits at each block's start.
     SmallVector<Value> undefinedAtBlockStart;
+    /// The per-thread arrays the emulation itself makes (kept values): their
+    /// accesses are in bounds by construction and are not checked.
+    llvm::DenseSet<Value> emulationArrays;
     Value epoch;
     /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
     /// part when several threads read an element in one epoch.
@@ -780,10 +783,42 @@ struct NHCEmulateGPUKernelsPass
 
     /// Where `op` is in the kernel's source, for messages.
     static std::string sourceOf(Operation *op) {
+      Location where = op->getLoc();
+      while (auto call = dyn_cast<CallSiteLoc>(where)) // inlined: the callee
+        where = call.getCallee();
       std::string text;
       llvm::raw_string_ostream os(text);
-      op->getLoc().print(os);
+      where.print(os);
       return text;
+    }
+
+    /// Before `view` (a memref.view the kernel makes of a byte buffer):
+    /// aborts unless the view lies within the buffer. Accesses through the
+    /// view are checked against its own sizes, which the kernel computed.
+    void checkView(memref::ViewOp view) {
+      OpBuilder b(view);
+      IndexMath o{b, loc};
+      MemRefType type = view.getType();
+      if (!type.getElementType().isIntOrFloat() ||
+          type.getElementTypeBitWidth() % 8 != 0)
+        return;
+      Value bytes = o.c(type.getElementTypeBitWidth() / 8);
+      auto dynamicSizes = view.getSizes();
+      size_t next = 0;
+      for (int64_t dim = 0; dim < type.getRank(); ++dim)
+        bytes = arith::MulIOp::create(
+            b, loc, bytes,
+            type.isDynamicDim(dim) ? dynamicSizes[next++]
+                                   : o.c(type.getDimSize(dim)));
+      Value end = o.add(view.getByteShift(), bytes);
+      Value size = memref::DimOp::create(b, loc, view.getSource(), 0);
+      cf::AssertOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, size),
+          "GPU kernel '" + kernelName +
+              "': a memref.view past the end of its buffer (a GPU reads or "
+              "writes another buffer through it, or faults) at " +
+              sourceOf(view));
     }
 
     /// Stores all-ones bits to every element of `buffer` (a float's are a
@@ -821,9 +856,14 @@ struct NHCEmulateGPUKernelsPass
     /// would go unnoticed. Kernel arguments carry their buffers' sizes.
     void checkBounds(Operation *access, Value memref, ValueRange indices,
                      VectorType vector) {
+      if (emulationArrays.contains(memref))
+        return;
       OpBuilder b(access);
       auto type = cast<MemRefType>(memref.getType());
       int64_t rank = type.getRank();
+      // A vector access to a memref of vectors touches one element.
+      if (isa<VectorType>(type.getElementType()))
+        vector = nullptr;
       int64_t vectorRank = vector ? vector.getRank() : 0;
       Value inside;
       for (auto [dim, index] : llvm::enumerate(indices)) {
@@ -862,9 +902,16 @@ struct NHCEmulateGPUKernelsPass
     /// run it, so a kernel's choice of its 16-byte form is checked here.
     void checkAlignment(Operation *access, Value memref, ValueRange indices,
                         std::optional<uint64_t> alignment) {
+      if (!alignment)
+        return;
       auto type = cast<MemRefType>(memref.getType());
+      // Elements of a byte or more whose size is known (ints and floats):
+      // the only ones the kernels access with an alignment.
+      if (!type.getElementType().isIntOrFloat() ||
+          type.getElementTypeBitWidth() % 8 != 0)
+        return;
       unsigned elementBits = type.getElementTypeBitWidth();
-      if (!alignment || *alignment * 8 <= elementBits)
+      if (*alignment * 8 <= elementBits)
         return;
       OpBuilder b(access);
       IndexMath o{b, loc};
@@ -1028,6 +1075,8 @@ struct NHCEmulateGPUKernelsPass
                       store.getVectorType());
           checkAlignment(op, store.getBase(), store.getIndices(),
                          store.getAlignment());
+        } else if (auto view = dyn_cast<memref::ViewOp>(op)) {
+          checkView(view);
         } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
           checkBounds(op, load.getMemRef(), load.getIndices(), nullptr);
         } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
@@ -1070,8 +1119,10 @@ struct NHCEmulateGPUKernelsPass
         return nullptr;
       OpBuilder allocas(threads.getContext());
       allocas.setInsertionPointAfter(threads.getDefiningOp());
-      return memref::AllocaOp::create(allocas, loc, arrayType,
-                                      ValueRange{threads});
+      Value array = memref::AllocaOp::create(allocas, loc, arrayType,
+                                             ValueRange{threads});
+      emulationArrays.insert(array);
+      return array;
     }
 
     /// memref<?xT> for a scalar T, memref<?xNxT> for a vector of N T.

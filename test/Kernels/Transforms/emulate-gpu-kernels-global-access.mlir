@@ -25,6 +25,14 @@
 // One element past the end, read by a scalar load.
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e scalar_past_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=SCALARPAST
 // SCALARPAST: GPU kernel 'scalar_past_main_kernel': a load past the end of a buffer (a GPU reads or writes another buffer there, or faults)
+// A view the kernel makes of a 16-byte buffer as 64 words: the view itself
+// is past the end, whatever is accessed through it.
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e view_past_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=VIEWPAST
+// VIEWPAST: GPU kernel 'view_past_main_kernel': a memref.view past the end of its buffer (a GPU reads or writes another buffer through it, or faults) at loc(
+// A memref of vectors: a vector load is one element (element 7 of 8 is
+// in bounds); memrefs of index take vector accesses (no bit width to check).
+// RUN: mlir-runner %t.ll.mlir -e vector_elements_main -entry-point-result=void
+// RUN: mlir-runner %t.ll.mlir -e index_elements_main -entry-point-result=void
 
 // Copies 4 floats from element `at` to element 8 + `at` with 16-byte
 // accesses, one thread.
@@ -115,5 +123,68 @@ func.func @scalar_past_main() {
   %d = memref.cast %x : memref<16xf32> to memref<?xf32>
   call @load1(%d, %c16) : (memref<?xf32>, index) -> ()
   memref.dealloc %x : memref<16xf32>
+  return
+}
+
+func.func @view_words(%x: memref<?xi8>) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %c64 = arith.constant 64 : index
+    %w = memref.view %x[%c0][%c64] : memref<?xi8> to memref<?xi32>
+    %v = memref.load %w[%c0] : memref<?xi32>
+    memref.store %v, %w[%c0] : memref<?xi32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @view_past_main() {
+  %x = memref.alloc() {alignment = 64} : memref<16xi8>
+  %d = memref.cast %x : memref<16xi8> to memref<?xi8>
+  call @view_words(%d) : (memref<?xi8>) -> ()
+  memref.dealloc %x : memref<16xi8>
+  return
+}
+
+func.func @copy_vector_element(%x: memref<?xvector<4xf32>>, %at: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %v = vector.load %x[%at] {alignment = 16} : memref<?xvector<4xf32>>, vector<4xf32>
+    vector.store %v, %x[%c0] : memref<?xvector<4xf32>>, vector<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @vector_elements_main() {
+  %c7 = arith.constant 7 : index
+  %x = memref.alloc() {alignment = 64} : memref<8xvector<4xf32>>
+  %d = memref.cast %x : memref<8xvector<4xf32>> to memref<?xvector<4xf32>>
+  call @copy_vector_element(%d, %c7) : (memref<?xvector<4xf32>>, index) -> ()
+  memref.dealloc %x : memref<8xvector<4xf32>>
+  return
+}
+
+func.func @copy_indices(%x: memref<?xindex>, %at: index) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %v = vector.load %x[%at] {alignment = 16} : memref<?xindex>, vector<2xindex>
+    vector.store %v, %x[%at] : memref<?xindex>, vector<2xindex>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @index_elements_main() {
+  %c2 = arith.constant 2 : index
+  %x = memref.alloc() {alignment = 64} : memref<4xindex>
+  %d = memref.cast %x : memref<4xindex> to memref<?xindex>
+  call @copy_indices(%d, %c2) : (memref<?xindex>, index) -> ()
+  memref.dealloc %x : memref<4xindex>
   return
 }
