@@ -516,6 +516,15 @@ class ServingTest(unittest.TestCase):
             _, code, answer = raw_exchange(self.server.url, request)
             self.assertEqual(code, 200, request[:40])
             self.assertIsInstance(json.loads(answer), dict, request[:40])
+        # Refusals are whole too, also those answered to Expect:
+        # 100-continue before routing (curl sends it for large bodies).
+        _, code, answer = raw_exchange(
+            self.server.url,
+            b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Range: bytes=0-9\r\nExpect: 100-continue\r\n"
+            b"Content-Length: 99999999999\r\n\r\n")
+        self.assertEqual(code, 413, answer)
+        self.assertIn("larger than", answer)
         # A malformed one is refused and its body never read as a request.
         smuggled = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
         _, code, answer = raw_exchange(

@@ -465,7 +465,7 @@ private:
       connection = Connection();
       connection.deadline = Clock::now() + std::chrono::seconds(kHeadSeconds);
       bool closed = false;
-      ok = process_request(stream, left == 1, closed, nullptr);
+      ok = process_request(stream, left == 1, closed, prepareRequest);
       if (!ok || closed || connection.close || connection.timedOut)
         break;
     }
@@ -490,6 +490,22 @@ private:
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return ok;
+  }
+
+  /// Called by process_request once the head is parsed (its Range too),
+  /// before the Expect handler, routing and any response.
+  static void prepareRequest(httplib::Request &req) {
+    // Range is defined for GET only (RFC 9110 14.2), and every answer here
+    // (refusals included) is one whole document: a Range is ignored, never
+    // a 206 with part of one. (A malformed Range httplib answers 416
+    // before this.)
+    req.ranges.clear();
+    // Every body is read as JSON, whatever its Content-Type: curl -d sends
+    // JSON as a form, which httplib would refuse past 8 KiB (its form
+    // limit, 413) instead of reading it.
+    if (req.get_header_value("Content-Type")
+            .rfind("application/x-www-form-urlencoded", 0) == 0)
+      req.headers.erase("Content-Type");
   }
 
   /// A request starts within the keep-alive time (checked in slices, so
@@ -625,19 +641,8 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
                                      httplib::Response &res) {
     if (currentConnection)
       currentConnection->headDone = true;
-    // Range is defined for GET only (RFC 9110 14.2), and every answer here
-    // is one whole document: a Range is ignored, never a 206 with part of
-    // a completion. (httplib parsed it into `ranges` of its own, non-const
-    // Request; a malformed one it answers 416 before routing.)
-    const_cast<httplib::Request &>(req).ranges.clear();
     if (refuseBeforeBody(req, res))
       return httplib::Server::HandlerResponse::Handled;
-    // Every body is read as JSON, whatever its Content-Type: curl -d sends
-    // JSON as a form, which httplib would refuse past 8 KiB (its form limit,
-    // 413) instead of reading it.
-    if (req.get_header_value("Content-Type")
-            .rfind("application/x-www-form-urlencoded", 0) == 0)
-      const_cast<httplib::Request &>(req).headers.erase("Content-Type");
     if (currentConnection) {
       // Checked above: a POST's Content-Length is a valid byte count.
       uint64_t length =
