@@ -422,7 +422,8 @@ CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
     allocations = more;
     allocationCapacity = grown;
   }
-  void *p = malloc(bytes ? bytes : 1);
+  /* cuMemAlloc's alignment: 256 bytes. */
+  void *p = aligned_alloc(256, bytes ? (bytes + 255) / 256 * 256 : 256);
   if (!p)
     return OUT_OF_MEMORY;
   /* A device's new memory holds whatever was there (malloc's fresh pages

@@ -118,7 +118,7 @@ if [[ -n "$bundle" ]]; then
   loads() {
     local program
     for program in "$bin"/*; do
-      "$program" --help > /dev/null 2> "$out/loader.log" || return 1
+      timeout 20 "$program" --help > /dev/null 2> "$out/loader.log" || return 1
     done
   }
   if ! loads && grep -q "GLIBC_[0-9.]*' not found" "$out/loader.log"; then
