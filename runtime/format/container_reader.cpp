@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "nhc/format/message.h"
 #include "nhc/runtime/checked_math.h"
@@ -132,6 +133,10 @@ ContainerError readSections(const uint8_t *data, uint64_t size,
 
   if (header.section_count == 0)
     return bad(cat(where, ": no sections (a MANIFEST_JSON section is required)"));
+  if (header.section_count > kMaxSections)
+    return bad(cat(where, ": ", header.section_count,
+                   " sections, more than the limit ", kMaxSections,
+                   " (nhc::format::kMaxSections)"));
   uint64_t tableOffset = header.section_table_offset;
   uint64_t tableSize =
       uint64_t{header.section_count} * NHC_ARTIFACT_SECTION_ENTRY_SIZE;
@@ -182,13 +187,20 @@ ContainerError readSections(const uint8_t *data, uint64_t size,
                      "' overlap"));
   }
 
-  for (size_t i = 0; i < sections.size(); ++i)
-    for (size_t j = i + 1; j < sections.size(); ++j)
-      if (sections[i].kind == sections[j].kind &&
-          sections[i].name == sections[j].name)
-        return bad(cat(where, ": duplicate ",
-                       nhc_artifact_section_kind_name(sections[i].kind),
-                       " section named '", sections[i].name, "'"));
+  // Duplicates: sort by (kind, name) and compare neighbours.
+  std::vector<const SectionRecord *> byName;
+  for (const SectionRecord &s : sections)
+    byName.push_back(&s);
+  auto key = [](const SectionRecord *s) { return std::tie(s->kind, s->name); };
+  std::sort(byName.begin(), byName.end(),
+            [&](const SectionRecord *a, const SectionRecord *b) {
+              return key(a) < key(b);
+            });
+  for (size_t i = 1; i < byName.size(); ++i)
+    if (key(byName[i - 1]) == key(byName[i]))
+      return bad(cat(where, ": duplicate ",
+                     nhc_artifact_section_kind_name(byName[i]->kind),
+                     " section named '", byName[i]->name, "'"));
   return ContainerError::ok();
 }
 

@@ -37,6 +37,9 @@ void ContainerWriter::addSection(uint32_t kind, std::string_view name,
 
 ContainerError ContainerWriter::serialize(std::string &out) const {
   size_t manifests = 0;
+  if (sections_.size() > kMaxSections)
+    return invalid(cat("artifact writer: ", sections_.size(),
+                       " sections, more than the limit ", kMaxSections));
   for (size_t i = 0; i < sections_.size(); ++i) {
     const Section &s = sections_[i];
     std::string at = cat("artifact writer: section ", i, " ('", s.name, "')");

@@ -329,6 +329,45 @@ TEST_F(ArtifactTest, DuplicateSection) {
   EXPECT_THAT(lastError(), HasSubstr("duplicate HOST_SHARED_LIBRARY section"));
 }
 
+// Up to kMaxSections sections load (the duplicate check sorts: 4096 of them
+// do not take the seconds a pairwise check took); one more is refused, by
+// the writer and the reader. A duplicate among many is still found.
+TEST_F(ArtifactTest, SectionCountIsBounded) {
+  auto many = [](uint32_t count) {
+    format::ContainerWriter writer;
+    writer.setManifest(tinyManifest().dump());
+    for (uint32_t i = 1; i < count; ++i)
+      writer.addSection(NHC_SECTION_HOST_OBJECT, "s" + std::to_string(i), "");
+    return writer;
+  };
+  std::string bytes;
+  ASSERT_FALSE(many(format::kMaxSections).serialize(bytes).failed());
+  EXPECT_EQ(load(Bytes(bytes.begin(), bytes.end())), NHC_OK) << lastError();
+
+  std::string ignored;
+  format::ContainerError tooMany =
+      many(format::kMaxSections + 1).serialize(ignored);
+  EXPECT_TRUE(tooMany.failed());
+  EXPECT_THAT(tooMany.message, HasSubstr("more than the limit 4096"));
+
+  // The reader's own check, on the table's count raised by one (refused
+  // before the extra entry is read).
+  Bytes raised(bytes.begin(), bytes.end());
+  poke<uint32_t>(raised, offsetof(nhc_artifact_header_t, section_count),
+                 format::kMaxSections + 1);
+  fixChecksum(raised);
+  EXPECT_EQ(load(raised), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("4097 sections, more than the limit 4096"));
+
+  // A duplicate the writer would refuse, made by renaming the last section.
+  Bytes renamed(bytes.begin(), bytes.end());
+  std::memcpy(renamed.data() + sectionEntryOffset(format::kMaxSections - 1) + 24,
+              "s1\0\0\0\0", 6);
+  fixChecksum(renamed);
+  EXPECT_EQ(load(renamed), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("duplicate HOST_OBJECT section named 's1'"));
+}
+
 TEST_F(ArtifactTest, MissingManifest) {
   Bytes bytes = good();
   poke<uint32_t>(bytes, sectionEntryOffset(0), NHC_SECTION_HOST_OBJECT);

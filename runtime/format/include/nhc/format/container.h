@@ -21,6 +21,11 @@
 
 namespace nhc::format {
 
+/// Sections an artifact may have, readers and the writer alike (an artifact
+/// has tens: manifest, launch table, a host library per x86-64 level, a
+/// cubin or PTX per chip).
+constexpr uint32_t kMaxSections = 4096;
+
 /// NHC_OK, or a status and a complete message.
 struct ContainerError {
   nhc_status_t status = NHC_OK;
