@@ -55,6 +55,9 @@ struct Node {
   std::string attr;
   bool negated = false;
   bool has_else = false;
+  /// The longest path from here to a leaf, this node included (the parser
+  /// bounds it, so walks and the destructor recurse a bounded depth).
+  int height = 1;
 
   Node(NK k, Pos p) : kind(k), pos(p) {}
 };

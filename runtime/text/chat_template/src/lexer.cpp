@@ -101,15 +101,28 @@ private:
   std::vector<std::size_t> line_starts_;
   std::vector<Token> tokens_;
 
+  // The column of the last position asked for: tokens come in increasing
+  // offset order, so counting on from it keeps lexing linear on a long
+  // line (templates often are one line).
+  mutable std::size_t cursor_line_ = 0, cursor_off_ = 0;
+  mutable int cursor_col_ = 1;
+
   Pos pos_of(std::size_t off) const {
     std::size_t lo = 0, hi = line_starts_.size();
     while (hi - lo > 1) {
       std::size_t mid = (lo + hi) / 2;
       if (line_starts_[mid] <= off) lo = mid; else hi = mid;
     }
+    if (lo != cursor_line_ || off < cursor_off_) {
+      cursor_line_ = lo;
+      cursor_off_ = line_starts_[lo];
+      cursor_col_ = 1;
+    }
+    for (; cursor_off_ < off; ++cursor_off_) // UTF-8: count lead bytes
+      cursor_col_ += (static_cast<unsigned char>(s_[cursor_off_]) & 0xc0) != 0x80;
     Pos p;
     p.line = (int)lo + 1;
-    p.col = 1 + (int)utf8_length(s_.substr(line_starts_[lo], off - line_starts_[lo]));
+    p.col = cursor_col_;
     return p;
   }
 

@@ -9,6 +9,7 @@ namespace nhc::text::tpl {
 namespace {
 
 constexpr int kMaxDepth = 200; // nesting of expressions and blocks
+constexpr int kMaxHeight = 1000; // of the syntax tree, chains included
 
 class Parser {
 public:
@@ -33,6 +34,20 @@ private:
     }
     ~DepthGuard() { --p.depth_; }
   };
+
+  /// Appends `kid` to `parent`'s kids. Chains (a + b + ..., a.b.c...,
+  /// x | f | g ...) are built in loops, not by recursion, so the tree's
+  /// height is bounded here: every walk of it (validation, rendering, the
+  /// destructor) recurses once per level.
+  void adopt(Node &parent, NodePtr kid) {
+    if (kid) {
+      parent.height = std::max(parent.height, kid->height + 1);
+      if (parent.height > kMaxHeight)
+        fail(parent.pos, "template expression is nested deeper than " +
+                             std::to_string(kMaxHeight) + " levels");
+    }
+    parent.kids.push_back(std::move(kid));
+  }
 
   const Token &cur() const { return t_[k_]; }
   const Token &peek(std::size_t n = 1) const {
@@ -81,22 +96,22 @@ private:
       if (t.type == Tok::Data) {
         auto n = node(NK::Text, t.pos);
         n->name = t.text;
-        body->kids.push_back(std::move(n));
+        adopt(*body, std::move(n));
         ++k_;
       } else if (t.type == Tok::VarBegin) {
         ++k_;
         auto n = node(NK::Print, t.pos);
-        n->kids.push_back(parse_tuple(true, false));
+        adopt(*n, parse_tuple(true, false));
         if (cur().type != Tok::VarEnd)
           fail(cur().pos, "expected end of print statement, got " + describe(cur()));
         ++k_;
-        body->kids.push_back(std::move(n));
+        adopt(*body, std::move(n));
       } else if (t.type == Tok::BlockBegin) {
         ++k_;
         if (cur().type == Tok::Name)
           for (const char *e : ends)
             if (cur().text == e) return body;
-        body->kids.push_back(parse_statement());
+        adopt(*body, parse_statement());
       } else {
         fail(t.pos, "unexpected " + describe(t));
       }
@@ -128,7 +143,7 @@ private:
       auto s = node(NK::Generation, t.pos);
       ++k_;
       expect_block_end();
-      s->kids.push_back(subparse({"endgeneration"}));
+      adopt(*s, subparse({"endgeneration"}));
       ++k_;
       expect_block_end();
       return s;
@@ -145,14 +160,14 @@ private:
     auto s = node(NK::If, cur().pos);
     ++k_;
     while (true) {
-      s->kids.push_back(parse_tuple(false, false));
+      adopt(*s, parse_tuple(false, false));
       expect_block_end();
-      s->kids.push_back(subparse({"elif", "else", "endif"}));
+      adopt(*s, subparse({"elif", "else", "endif"}));
       std::string tag = t_[k_++].text;
       if (tag == "elif") continue;
       if (tag == "else") {
         expect_block_end();
-        s->kids.push_back(subparse({"endif"}));
+        adopt(*s, subparse({"endif"}));
         ++k_;
         s->has_else = true;
       }
@@ -176,20 +191,20 @@ private:
     ++k_;
     parse_targets(s->targets);
     if (!skip_name("in")) fail(cur().pos, "expected 'in', got " + describe(cur()));
-    s->kids.push_back(parse_tuple(false, false, /*no_condexpr=*/true));
+    adopt(*s, parse_tuple(false, false, /*no_condexpr=*/true));
     NodePtr filter;
     if (skip_name("if")) filter = parse_expression();
     if (is_name("recursive")) fail(cur().pos, "unsupported construct: recursive for loops");
-    s->kids.push_back(std::move(filter));
+    adopt(*s, std::move(filter));
     expect_block_end();
-    s->kids.push_back(subparse({"endfor", "else"}));
+    adopt(*s, subparse({"endfor", "else"}));
     NodePtr else_body;
     if (t_[k_++].text == "else") {
       expect_block_end();
       else_body = subparse({"endfor"});
       ++k_;
     }
-    s->kids.push_back(std::move(else_body));
+    adopt(*s, std::move(else_body));
     expect_block_end();
     return s;
   }
@@ -209,7 +224,7 @@ private:
       auto s = node(NK::Set, p);
       s->targets = std::move(targets);
       s->attr = std::move(attr);
-      s->kids.push_back(parse_tuple(false, false));
+      adopt(*s, parse_tuple(false, false));
       expect_block_end();
       return s;
     }
@@ -219,7 +234,7 @@ private:
     expect_block_end();
     auto s = node(NK::SetBlock, p);
     s->targets = std::move(targets);
-    s->kids.push_back(subparse({"endset"}));
+    adopt(*s, subparse({"endset"}));
     ++k_;
     expect_block_end();
     return s;
@@ -236,16 +251,16 @@ private:
       if (is_op(")")) break;
       s->targets.push_back(expect_name());
       if (skip_op("=")) {
-        s->kids.push_back(parse_expression());
+        adopt(*s, parse_expression());
         seen_default = true;
       } else {
         if (seen_default) fail(cur().pos, "non-default argument follows default argument");
-        s->kids.push_back(nullptr);
+        adopt(*s, nullptr);
       }
     }
     expect_op(")");
     expect_block_end();
-    s->kids.push_back(subparse({"endmacro"}));
+    adopt(*s, subparse({"endmacro"}));
     ++k_;
     if (cur().type == Tok::Name && cur().text == s->name) ++k_;
     expect_block_end();
@@ -279,7 +294,8 @@ private:
         fail(cur().pos, "expected an expression, got " + describe(cur()));
     }
     auto n = node(NK::TupleLit, p);
-    n->kids = std::move(items);
+    for (NodePtr &item : items)
+      adopt(*n, std::move(item));
     return n;
   }
 
@@ -296,9 +312,9 @@ private:
       NodePtr expr3;
       if (skip_name("else")) expr3 = parse_condexpr();
       auto n = node(NK::Cond, p);
-      n->kids.push_back(std::move(expr1));
-      n->kids.push_back(std::move(cond));
-      n->kids.push_back(std::move(expr3));
+      adopt(*n, std::move(expr1));
+      adopt(*n, std::move(cond));
+      adopt(*n, std::move(expr3));
       expr1 = std::move(n);
     }
     return expr1;
@@ -307,8 +323,8 @@ private:
   NodePtr binary(NK k, Pos p, NodePtr l, NodePtr r, const std::string &op = {}) {
     auto n = node(k, p);
     n->name = op;
-    n->kids.push_back(std::move(l));
-    n->kids.push_back(std::move(r));
+    adopt(*n, std::move(l));
+    adopt(*n, std::move(r));
     return n;
   }
 
@@ -329,7 +345,7 @@ private:
     if (skip_name("not")) {
       DepthGuard g(*this, p);
       auto n = node(NK::Not, p);
-      n->kids.push_back(parse_not());
+      adopt(*n, parse_not());
       return n;
     }
     return parse_compare();
@@ -356,10 +372,10 @@ private:
       }
       if (!cmp) {
         cmp = node(NK::Compare, p);
-        cmp->kids.push_back(std::move(first));
+        adopt(*cmp, std::move(first));
       }
       cmp->ops.push_back(op);
-      cmp->kids.push_back(parse_math1());
+      adopt(*cmp, parse_math1());
     }
     return cmp ? std::move(cmp) : std::move(first);
   }
@@ -401,7 +417,7 @@ private:
       NK k = cur().text == "-" ? NK::Neg : NK::Pos;
       ++k_;
       n = node(k, p);
-      n->kids.push_back(parse_unary(false));
+      adopt(*n, parse_unary(false));
     } else {
       n = parse_primary();
     }
@@ -463,7 +479,7 @@ private:
       while (!is_op("]")) {
         if (!n->kids.empty()) expect_op(",");
         if (is_op("]")) break;
-        n->kids.push_back(parse_expression());
+        adopt(*n, parse_expression());
       }
       expect_op("]");
       return n;
@@ -474,9 +490,9 @@ private:
       while (!is_op("}")) {
         if (!n->kids.empty()) expect_op(",");
         if (is_op("}")) break;
-        n->kids.push_back(parse_expression());
+        adopt(*n, parse_expression());
         expect_op(":");
-        n->kids.push_back(parse_expression());
+        adopt(*n, parse_expression());
       }
       expect_op("}");
       return n;
@@ -492,15 +508,15 @@ private:
         if (cur().type == Tok::Name) {
           auto a = node(NK::Attr, p);
           a->name = t_[k_++].text;
-          a->kids.push_back(std::move(n));
+          adopt(*a, std::move(n));
           n = std::move(a);
         } else if (cur().type == Tok::Int) {
           auto a = node(NK::Getitem, p);
           auto lit = node(NK::Literal, cur().pos);
           lit->value = Value::integer(std::strtoll(cur().text.c_str(), nullptr, 10));
           ++k_;
-          a->kids.push_back(std::move(n));
-          a->kids.push_back(std::move(lit));
+          adopt(*a, std::move(n));
+          adopt(*a, std::move(lit));
           n = std::move(a);
         } else {
           fail(cur().pos, "expected name or number after '.'");
@@ -508,8 +524,8 @@ private:
       } else if (is_op("[")) {
         ++k_;
         auto a = node(NK::Getitem, p);
-        a->kids.push_back(std::move(n));
-        a->kids.push_back(parse_subscript());
+        adopt(*a, std::move(n));
+        adopt(*a, parse_subscript());
         expect_op("]");
         n = std::move(a);
       } else if (is_op("(")) {
@@ -531,15 +547,15 @@ private:
       }
     }
     auto s = node(NK::Slice, p);
-    s->kids.push_back(std::move(first));
+    adopt(*s, std::move(first));
     expect_op(":");
     NodePtr stop, step;
     if (!is_op("]") && !is_op(":")) stop = parse_expression();
     if (skip_op(":")) {
       if (!is_op("]")) step = parse_expression();
     }
-    s->kids.push_back(std::move(stop));
-    s->kids.push_back(std::move(step));
+    adopt(*s, std::move(stop));
+    adopt(*s, std::move(step));
     return s;
   }
 
@@ -555,11 +571,11 @@ private:
       if (cur().type == Tok::Name && peek().type == Tok::Op && peek().text == "=") {
         n.kwnames.push_back(cur().text);
         k_ += 2;
-        n.kids.push_back(parse_expression());
+        adopt(n, parse_expression());
       } else {
         if (!n.kwnames.empty())
           fail(cur().pos, "positional argument follows keyword argument");
-        n.kids.push_back(parse_expression());
+        adopt(n, parse_expression());
       }
     }
     expect_op(")");
@@ -567,7 +583,7 @@ private:
 
   NodePtr parse_call(NodePtr callee) {
     auto c = node(NK::Call, cur().pos);
-    c->kids.push_back(std::move(callee));
+    adopt(*c, std::move(callee));
     parse_args(*c);
     return c;
   }
@@ -579,7 +595,7 @@ private:
         auto f = node(NK::Filter, p);
         f->name = expect_name();
         while (skip_op(".")) f->name += "." + expect_name();
-        f->kids.push_back(std::move(n));
+        adopt(*f, std::move(n));
         if (is_op("(")) parse_args(*f);
         n = std::move(f);
       } else if (skip_name("is")) {
@@ -587,7 +603,7 @@ private:
         t->negated = skip_name("not");
         t->name = expect_name();
         while (skip_op(".")) t->name += "." + expect_name();
-        t->kids.push_back(std::move(n));
+        adopt(*t, std::move(n));
         if (is_op("(")) {
           parse_args(*t);
         } else if ((cur().type == Tok::Name || cur().type == Tok::String ||
@@ -595,7 +611,7 @@ private:
                     is_op("[") || is_op("{")) &&
                    !(is_name("else") || is_name("or") || is_name("and"))) {
           if (is_name("is")) fail(cur().pos, "You cannot chain multiple tests with is");
-          t->kids.push_back(parse_postfix(parse_primary()));
+          adopt(*t, parse_postfix(parse_primary()));
         }
         n = std::move(t);
       } else if (is_op("(")) {

@@ -110,6 +110,31 @@ TEST(ChatTemplateErrors, DeepNestingIsRejected) {
   EXPECT_NE(parse_error(nots).find("nesting is deeper than"), std::string::npos);
 }
 
+// Chains are parsed by loops, not recursion, yet make a tree as deep as they
+// are long: their height is bounded too, so validating, rendering and
+// freeing the tree never overflow the stack (a + a + ... of 20,000 terms
+// did).
+TEST(ChatTemplateErrors, LongChainsAreRejected) {
+  auto chain = [](const std::string &first, const std::string &link) {
+    std::string t = "{{ " + first;
+    for (int k = 0; k < 20000; ++k)
+      t += link;
+    return t + " }}";
+  };
+  for (const std::string &deep :
+       {chain("a", "+a"), chain("a", ".b"), chain("a", "[0]"),
+        chain("a", "|e"), chain("a", "~a"), chain("a", " and a"),
+        chain("f", "()")})
+    EXPECT_NE(parse_error(deep).find("nested deeper than 1000 levels"),
+              std::string::npos)
+        << deep.substr(0, 12);
+  // Long but shallow: a 20,000-term list on one line parses.
+  std::string list = "{{ [";
+  for (int k = 0; k < 20000; ++k)
+    list += k ? ",1" : "1";
+  EXPECT_EQ(render_error(list + "]|length }}"), "(no error)");
+}
+
 TEST(ChatTemplateErrors, HugeLoopsHitLimits) {
   SKIP_LIMIT_TEST_UNDER_ASAN();
   EXPECT_NE(render_error("{% for i in range(1000000000) %}x{% endfor %}").find("Range too big"),
