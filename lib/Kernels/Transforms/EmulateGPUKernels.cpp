@@ -781,6 +781,23 @@ struct NHCEmulateGPUKernelsPass
       }
     }
 
+    /// The bytes of one element of `type`: ints and floats of whole bytes
+    /// (what the kernels address), else none.
+    static std::optional<int64_t> elementBytes(MemRefType type) {
+      if (!type.getElementType().isIntOrFloat() ||
+          type.getElementTypeBitWidth() % 8 != 0)
+        return std::nullopt;
+      return type.getElementTypeBitWidth() / 8;
+    }
+
+    /// Dimension `dim` of `memref` as an index value.
+    Value sizeOf(OpBuilder &b, Value memref, int64_t dim) {
+      auto type = cast<MemRefType>(memref.getType());
+      if (type.isDynamicDim(dim))
+        return memref::DimOp::create(b, loc, memref, dim);
+      return arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim));
+    }
+
     /// Where `op` is in the kernel's source, for messages.
     static std::string sourceOf(Operation *op) {
       Location where = op->getLoc();
@@ -799,10 +816,10 @@ struct NHCEmulateGPUKernelsPass
       OpBuilder b(view);
       IndexMath o{b, loc};
       MemRefType type = view.getType();
-      if (!type.getElementType().isIntOrFloat() ||
-          type.getElementTypeBitWidth() % 8 != 0)
+      std::optional<int64_t> size = elementBytes(type);
+      if (!size)
         return;
-      Value bytes = o.c(type.getElementTypeBitWidth() / 8);
+      Value bytes = o.c(*size);
       auto dynamicSizes = view.getSizes();
       size_t next = 0;
       for (int64_t dim = 0; dim < type.getRank(); ++dim)
@@ -811,10 +828,10 @@ struct NHCEmulateGPUKernelsPass
             type.isDynamicDim(dim) ? dynamicSizes[next++]
                                    : o.c(type.getDimSize(dim)));
       Value end = o.add(view.getByteShift(), bytes);
-      Value size = memref::DimOp::create(b, loc, view.getSource(), 0);
+      Value buffer = sizeOf(b, view.getSource(), 0);
       cf::AssertOp::create(
           b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, size),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, buffer),
           "GPU kernel '" + kernelName +
               "': a memref.view past the end of its buffer (a GPU reads or "
               "writes another buffer through it, or faults) at " +
@@ -837,12 +854,8 @@ struct NHCEmulateGPUKernelsPass
       OpBuilder in = b;
       SmallVector<Value> indices;
       for (int64_t dim = 0; dim < type.getRank(); ++dim) {
-        Value size =
-            type.isDynamicDim(dim)
-                ? memref::DimOp::create(in, loc, buffer, dim).getResult()
-                : arith::ConstantIndexOp::create(in, loc, type.getDimSize(dim))
-                      .getResult();
-        auto loop = scf::ForOp::create(in, loc, zero, size, one);
+        auto loop =
+            scf::ForOp::create(in, loc, zero, sizeOf(in, buffer, dim), one);
         in.setInsertionPoint(loop.getBody()->getTerminator());
         indices.push_back(loop.getInductionVar());
       }
@@ -867,10 +880,7 @@ struct NHCEmulateGPUKernelsPass
       int64_t vectorRank = vector ? vector.getRank() : 0;
       Value inside;
       for (auto [dim, index] : llvm::enumerate(indices)) {
-        Value size = type.isDynamicDim(dim)
-                         ? memref::DimOp::create(b, loc, memref, dim).getResult()
-                         : arith::ConstantIndexOp::create(
-                               b, loc, type.getDimSize(dim)).getResult();
+        Value size = sizeOf(b, memref, dim);
         // The element past the last one the access touches in this dim.
         int64_t vectorDim = static_cast<int64_t>(dim) - (rank - vectorRank);
         int64_t extent = vectorDim >= 0 ? vector.getDimSize(vectorDim) : 1;
@@ -904,14 +914,9 @@ struct NHCEmulateGPUKernelsPass
                         std::optional<uint64_t> alignment) {
       if (!alignment)
         return;
-      auto type = cast<MemRefType>(memref.getType());
-      // Elements of a byte or more whose size is known (ints and floats):
-      // the only ones the kernels access with an alignment.
-      if (!type.getElementType().isIntOrFloat() ||
-          type.getElementTypeBitWidth() % 8 != 0)
-        return;
-      unsigned elementBits = type.getElementTypeBitWidth();
-      if (*alignment * 8 <= elementBits)
+      std::optional<int64_t> bytes =
+          elementBytes(cast<MemRefType>(memref.getType()));
+      if (!bytes || *alignment <= static_cast<uint64_t>(*bytes))
         return;
       OpBuilder b(access);
       IndexMath o{b, loc};
@@ -921,7 +926,7 @@ struct NHCEmulateGPUKernelsPass
         element = o.add(element, arith::MulIOp::create(b, loc, index, stride));
       Value pointer =
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-      Value address = o.add(pointer, o.mul(element, elementBits / 8));
+      Value address = o.add(pointer, o.mul(element, *bytes));
       Value aligned = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::eq,
           o.rem(address, static_cast<int64_t>(*alignment)), zero);
@@ -1079,17 +1084,12 @@ struct NHCEmulateGPUKernelsPass
           checkView(view);
         } else if (auto load = dyn_cast<memref::LoadOp>(op)) {
           checkBounds(op, load.getMemRef(), load.getIndices(), nullptr);
+          checkAccess(op, load.getMemRef(), load.getIndices(), linear);
         } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
           checkBounds(op, store.getMemRef(), store.getIndices(), nullptr);
+          checkAccess(op, store.getMemRef(), store.getIndices(), linear);
         }
       });
-      if (!shadows.empty())
-        loops.front().walk([&](Operation *op) {
-          if (auto load = dyn_cast<memref::LoadOp>(op))
-            checkAccess(op, load.getMemRef(), load.getIndices(), linear);
-          else if (auto store = dyn_cast<memref::StoreOp>(op))
-            checkAccess(op, store.getMemRef(), store.getIndices(), linear);
-        });
       // The ids and sizes, wherever the copies read them.
       loops.front().walk([&](Operation *op) {
         Value replacement;
