@@ -232,7 +232,8 @@ INIT_SCHEME = [
 
 
 LINEAR_BIASES = ("mixer.in_proj.bias", "mixer.out_proj.bias", "mixer.up_proj.bias", "mixer.down_proj.bias",
-                 "shared_experts.up_proj.bias", "shared_experts.down_proj.bias")
+                 "shared_experts.up_proj.bias", "shared_experts.down_proj.bias",
+                 "fc1_latent_proj.bias", "fc2_latent_proj.bias")
 
 
 @torch.no_grad()
@@ -274,9 +275,11 @@ def reinit_model(model, init_seed):
             v = randn(shape, gen) / math.sqrt(shape[2])
         elif name.endswith("experts.down_proj") and t.dim() == 3:
             v = 0.25 * randn(shape, gen) / math.sqrt(shape[2])
-        elif leaf == "weight" and any(name.endswith(s) for s in ("q_proj.weight", "k_proj.weight", "v_proj.weight", "up_proj.weight")):
+        elif leaf == "weight" and any(name.endswith(s) for s in ("q_proj.weight", "k_proj.weight", "v_proj.weight", "up_proj.weight",
+                                                                   "fc1_latent_proj.weight")):
             v = randn(shape, gen) / math.sqrt(shape[1])
-        elif leaf == "weight" and any(name.endswith(s) for s in ("out_proj.weight", "o_proj.weight", "down_proj.weight")):
+        elif leaf == "weight" and any(name.endswith(s) for s in ("out_proj.weight", "o_proj.weight", "down_proj.weight",
+                                                                   "fc2_latent_proj.weight")):
             v = 0.5 * randn(shape, gen) / math.sqrt(shape[1])
         elif leaf == "bias" and any(name.endswith(s) for s in LINEAR_BIASES):
             # Only models with use_bias / mlp_bias (extra case proj_bias); no old case has these.
@@ -1331,6 +1334,63 @@ def x_moe_silu(out):
             "activation_sensitivity", {"mlp_hidden_act -> relu2": act_sensitivity(info, mlp_alt="relu2")}))
 
 
+class _Lambda(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def latent_sensitivity(info):
+    """Max prefill logit error (relative to scale) when the latent projections are skipped and the routed experts
+    see the first moe_latent_size channels of the hidden state (their output zero-padded back)."""
+    model = info["model"]
+    saved = []
+    for m in model.modules():
+        if isinstance(m, hf_nemotron_h.NemotronHMoE):
+            latent = m.fc1_latent_proj.out_features
+            hidden = m.fc1_latent_proj.in_features
+            saved.append((m, m.fc1_latent_proj, m.fc2_latent_proj))
+            m.fc1_latent_proj = _Lambda(lambda x, n=latent: x[..., :n])
+            m.fc2_latent_proj = _Lambda(lambda x, h=hidden: F.pad(x, (0, h - x.shape[-1])))
+    try:
+        return prefill_rel_err(model, info)
+    finally:
+        for m, fc1, fc2 in saved:
+            m.fc1_latent_proj, m.fc2_latent_proj = fc1, fc2
+
+
+def _latent_case(out, name, mlp_bias, note):
+    def after(base, model, extra):
+        check_same_weights(base, model)
+        extra["hf_load"]["loaded_parameters_equal_stored_values"] = True
+        extra["hf_latent_parameters"] = sorted(n for n, _ in model.named_parameters() if "_latent_proj." in n)
+        if not extra["hf_latent_parameters"]:
+            die(f"{name}: HF built no latent projections")
+    return build_extra_case(
+        out, name, small_moe_config(moe_latent_size=12, mlp_bias=mlp_bias),
+        "moe_latent_size: 12 (hidden 32), the Nemotron-3 Super form of MoE, pattern ME*E, fp32. " + MOE_NOTE +
+        "HF NemotronHMoE.forward: the router reads the hidden state x; the routed experts run in the latent width, "
+        "fc2_latent_proj(experts(fc1_latent_proj(x))), experts.up_proj [E, I, latent] and experts.down_proj "
+        "[E, latent, I]; the shared expert reads x (hidden width). " + note,
+        after_load=after,
+        post=lambda info: info["extra"].__setitem__("latent_sensitivity", {
+            "skip fc1/fc2_latent_proj (experts see x[..., :latent], output zero-padded)": latent_sensitivity(info)}))
+
+
+def x_moe_latent(out):
+    return _latent_case(out, "moe_latent", False,
+                        "mlp_bias false: fc1_latent_proj / fc2_latent_proj are nn.Linear(bias=False).")
+
+
+def x_moe_latent_bias(out):
+    return _latent_case(out, "moe_latent_bias", True,
+                        "mlp_bias true: fc1_latent_proj, fc2_latent_proj and the shared expert's up_proj / down_proj "
+                        "have biases (nn.Linear(bias=config.mlp_bias)); the routed experts never do.")
+
+
 STACKED_EXPERT_NAMES = [
     "backbone.layers.{i}.mixer.experts.up_proj  [n_routed_experts, moe_intermediate_size, hidden_size] (stacked, no .weight)",
     "backbone.layers.{i}.mixer.experts.down_proj  [n_routed_experts, hidden_size, moe_intermediate_size] (stacked, no .weight)",
@@ -1573,6 +1633,8 @@ EXTRA_CASES = {
     "act_gelu": x_act_gelu,
     "act_gelu_tanh": x_act_gelu_tanh,
     "moe_silu": x_moe_silu,
+    "moe_latent": x_moe_latent,
+    "moe_latent_bias": x_moe_latent_bias,
     "tied_head": x_tied_head,
     "tied_nohead": x_tied_nohead,
     "moe_stacked": x_moe_stacked,
