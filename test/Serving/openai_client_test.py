@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import sys
+import threading
 import time
 import unittest
 import urllib.error
@@ -388,6 +389,8 @@ class ServingTest(unittest.TestCase):
             ("include_stop_str_in_output", True), ("tool_choice", "required"),
             ("truncate_prompt_tokens", 3), ("logprobs", 1), ("echo", True),
             ("presence_penalty", 0.5), ("best_of", 2),
+            # The options of a stream, without one (as OpenAI and vLLM).
+            ("stream_options", {"include_usage": True}),
         ]
         chat_refused = [("continue_final_message", True),
                         ("add_special_tokens", True),
@@ -398,7 +401,8 @@ class ServingTest(unittest.TestCase):
                    ("response_format", {"type": "text"}), ("suffix", None),
                    ("guided_json", None), ("user", "someone"),
                    ("metadata", {"k": "v"}), ("tool_choice", "auto"),
-                   ("presence_penalty", 0), ("best_of", 1)]
+                   ("presence_penalty", 0), ("best_of", 1),
+                   ("stream_options", None)]
         completion = {"model": "tiny", "prompt": "hi", "max_tokens": 2,
                       "temperature": 0}
         chat = {"model": "tiny", "max_tokens": 2, "temperature": 0,
@@ -468,6 +472,17 @@ class ServingTest(unittest.TestCase):
              "larger than 65536 bytes"),
             (b"PUT /v1/completions HTTP/1.1\r\nHost: x\r\n"
              b"Content-Length: 5\r\n\r\nhello", 405, "method PUT"),
+            # A route asked with a method it does not answer: 405 naming
+            # the one it does; an unknown path: 404 listing the routes.
+            (b"GET /v1/completions HTTP/1.1\r\nHost: x\r\n"
+             b"Connection: close\r\n\r\n", 405,
+             "method GET is not allowed on /v1/completions: use POST"),
+            (b"POST /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             b"Content-Length: 2\r\n\r\n{}", 405,
+             "method POST is not allowed on /health: use GET, HEAD"),
+            (b"GET /v2/nothing HTTP/1.1\r\nHost: x\r\n"
+             b"Connection: close\r\n\r\n", 404,
+             "no route GET /v2/nothing (try /v1/completions"),
         ]
         for request, status, needle in cases:
             # The connection stays open on the client's side: the answer
@@ -626,30 +641,108 @@ class PortTest(unittest.TestCase):
             self.assertEqual(s.get("/health")[0], 200)
 
 
+def send_completion(server, stream, max_tokens=5):
+    """A raw socket that has sent a completion request (long with
+    ignore_eos); the caller reads or closes it."""
+    host, port = server.url[len("http://"):].split(":")
+    body = json.dumps({"model": "tiny", "prompt": "hi",
+                       "max_tokens": max_tokens, "stream": stream,
+                       "ignore_eos": True}).encode()
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() +
+                 b"\r\n\r\n" + body)
+    return sock
+
+
 class QueueTest(unittest.TestCase):
     """A queued request whose client leaves gives its place up at once,
-    before it ever gets a slot."""
+    before it ever gets a slot, streamed or not."""
 
     def test_queued_client_that_leaves_frees_its_place(self):
         artifact = long_context_artifact()
-        with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
-                    "1", "--max-queue", "1", "--max-seq-len", "60000") as s:
-            _, stream, _ = hold_the_slot(s)
-            host, port = s.url[len("http://"):].split(":")
-            body = json.dumps({"model": "tiny", "prompt": "hi",
-                               "max_tokens": 5, "stream": True}).encode()
-            sock = socket.create_connection((host, int(port)), timeout=20)
-            sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
-                         b"Content-Type: application/json\r\n"
-                         b"Content-Length: " + str(len(body)).encode() +
-                         b"\r\n\r\n" + body)
-            wait_for(lambda: s.metric("nhc_queue_depth") == 1, 20,
-                     "the second request to wait")
-            sock.close()  # it leaves while it waits
-            wait_for(lambda: s.metric("nhc_queue_depth") == 0, 5,
-                     "the departed request's place to be freed")
-            self.assertEqual(s.metric("nhc_slots_in_use"), 1)
-            stream.close()
+        for stream in (True, False):
+            with self.subTest(stream=stream), \
+                    Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
+                           "1", "--max-queue", "1", "--max-seq-len",
+                           "60000") as s:
+                _, holder, _ = hold_the_slot(s)
+                sock = send_completion(s, stream)
+                wait_for(lambda: s.metric("nhc_queue_depth") == 1, 20,
+                         "the second request to wait")
+                sock.close()  # it leaves while it waits
+                wait_for(lambda: s.metric("nhc_queue_depth") == 0, 5,
+                         "the departed request's place to be freed")
+                self.assertEqual(s.metric("nhc_slots_in_use"), 1)
+                holder.close()
+
+
+class NonStreamingDisconnectTest(unittest.TestCase):
+    """A running non-streamed request whose client leaves frees its slot
+    within moments, not after max_tokens."""
+
+    def test_running_request_whose_client_leaves_is_cancelled(self):
+        artifact = long_context_artifact()
+        with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots", "1",
+                    "--max-seq-len", "60000") as s:
+            sock = send_completion(s, stream=False, max_tokens=50000)
+            wait_for(lambda: s.metric("nhc_slots_in_use") == 1, 20,
+                     "the request to take the slot")
+            sock.close()
+            wait_for(lambda: s.metric("nhc_slots_in_use") == 0, 5,
+                     "the departed request's slot to be freed")
+            self.assertEqual(s.metric(
+                'nhc_requests_finished_total{reason="cancelled"}'), 1)
+            wait_for(lambda: any("client disconnected" in line
+                                 for line in s.log), 5,
+                     "the log line of the cancelled request")
+
+
+class ShutdownTest(unittest.TestCase):
+    """SIGTERM: a stream being generated ends with its error event and
+    [DONE], not cut off mid-transfer."""
+
+    def test_running_stream_ends_with_error_event_and_done(self):
+        artifact = long_context_artifact()
+        s = Server(ARGS.serve, artifact, ARGS.weights, "--max-slots", "1",
+                   "--max-seq-len", "60000")
+        sock = send_completion(s, stream=True, max_tokens=50000)
+        received = bytearray()
+
+        def read_all():
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                received.extend(chunk)
+
+        reader = threading.Thread(target=read_all, daemon=True)
+        reader.start()
+        wait_for(lambda: received.count(b"data: ") >= 3, 20,
+                 "the stream's first chunks")
+        self.assertEqual(s.stop(), 0)
+        reader.join(timeout=10)
+        sock.close()
+        text = bytes(received)
+        self.assertIn(b"the server is shutting down", text)
+        self.assertTrue(text.endswith(b"data: [DONE]\n\n\r\n0\r\n\r\n"),
+                        text[-200:])
+
+
+class Ipv6Test(unittest.TestCase):
+    """An IPv6 host is printed as a URL: http://[::1]:PORT."""
+
+    def test_ipv6_address_is_bracketed(self):
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError as e:
+            self.skipTest(f"this machine has no IPv6 loopback ({e})")
+        with Server(ARGS.serve, ARGS.artifact, ARGS.weights, "--host",
+                    "::1") as s:
+            self.assertRegex(s.url, r"^http://\[::1\]:\d+$")
+            self.assertEqual(s.get("/health")[0], 200)
 
 
 def main():

@@ -72,8 +72,11 @@ int serveUntilSignal(nhc::serve::Server &server,
   }
   std::fprintf(stderr, "nhc-serve: signal %d: shutting down\n",
                int(stopSignal));
+  // Running and queued requests end as cancelled; their streams get the
+  // error event and [DONE] written before the server stops writing.
+  engine.stop();
+  server.waitForStreams(std::chrono::seconds(2));
   server.stop();
-  engine.stop(); // running requests end as cancelled; their streams close
   // Idle keep-alive connections hold httplib's workers until their timeout;
   // nothing is left to serve, so do not wait for them.
   for (int i = 0; i < 40 && listening; ++i)

@@ -54,6 +54,17 @@ constexpr const char *kMetrics = "/metrics";
 constexpr const char *kRoutes[] = {kCompletions, kChatCompletions, kModels,
                                    kHealth, kMetrics};
 
+/// The methods a route answers ("POST", "GET, HEAD"), or nullptr for a
+/// path that is no route.
+const char *allowedMethods(const std::string &path) {
+  if (path == kCompletions || path == kChatCompletions)
+    return "POST";
+  for (const char *known : kRoutes)
+    if (path == known)
+      return "GET, HEAD";
+  return nullptr;
+}
+
 const char *routeOf(Endpoint endpoint) {
   return endpoint == Endpoint::ChatCompletions ? kChatCompletions
                                                : kCompletions;
@@ -150,6 +161,7 @@ struct Connection {
   bool obsFold = false;       ///< a head line began with a space or tab
   bool close = false;         ///< close after this response
   bool unreadBody = false;    ///< the client may still be sending a body
+  const class SocketStream *socket = nullptr; ///< the connection's stream
 };
 thread_local Connection *currentConnection = nullptr;
 
@@ -271,7 +283,6 @@ public:
   }
   socket_t socket() const override { return sock_; }
 
-private:
   /// False once the peer closed or reset: a hang-up, an error, or an end of
   /// input with nothing left to read (a pipelined request still counts).
   bool peerAlive() const {
@@ -294,6 +305,7 @@ private:
     return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
   }
 
+private:
   int poll1(short events, std::chrono::milliseconds timeout) const {
     pollfd p{sock_, events, 0};
     int r;
@@ -345,6 +357,14 @@ private:
   char buffer_[4096];
   size_t begin_ = 0, end_ = 0;
 };
+
+/// The client of the request this worker thread serves closed or reset its
+/// connection (a non-streamed request notices so, as a streamed one does
+/// when it cannot write).
+bool clientLeft() {
+  return currentConnection && currentConnection->socket &&
+         !currentConnection->socket->peerAlive();
+}
 
 /// The HTTP workers, started before the server says it listens, so that a
 /// thread that cannot be created is an error message, not an abort
@@ -463,6 +483,7 @@ private:
       if (!stream.buffered() && !waitForRequest(sock, served))
         break;
       connection = Connection();
+      connection.socket = &stream;
       connection.deadline = Clock::now() + std::chrono::seconds(kHeadSeconds);
       bool closed = false;
       ok = process_request(stream, left == 1, closed, prepareRequest);
@@ -705,7 +726,13 @@ Server::Server(serving::Engine &engine, const serving::OpenAiApi &api,
     if (res.status != 404)
       closeAfterResponse(true);
     bool headDone = currentConnection && currentConnection->headDone;
-    if (res.status == 404) {
+    if (const char *allowed = allowedMethods(req.path);
+        res.status == 404 && allowed) {
+      res.status = 405;
+      error.message = "method " + req.method + " is not allowed on " +
+                      req.path + ": use " + allowed;
+      res.set_header("Allow", allowed);
+    } else if (res.status == 404) {
       error.type = "not_found_error";
       error.message = "no route " + req.method + " " + req.path + " (try";
       for (const char *route : kRoutes)
@@ -825,7 +852,17 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     std::vector<int32_t> tokens;
     GenerationEvent event, last;
     double ttft = -1.0;
+    bool clientGone = false;
+    Clock::time_point nextCheck = Clock::now() + kPoll;
     while (!last.done) {
+      // Queued or running, a request nobody waits for gives its place up.
+      if (!clientGone && Clock::now() >= nextCheck) {
+        nextCheck = Clock::now() + kPoll;
+        if (clientLeft()) {
+          clientGone = true;
+          stream->cancel();
+        }
+      }
       if (!stream->next(event, kPoll))
         continue;
       if (ttft < 0.0 && !event.tokens.empty())
@@ -843,7 +880,9 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
       error.message = last.error.empty() ? "the request was cancelled"
                                          : last.error;
       sendError(res, route, error);
-      logRequest(id, route, 500, &last, ttft, since(start), last.error);
+      logRequest(id, route, 500, &last, ttft, since(start),
+                 clientGone ? "client disconnected; request cancelled"
+                            : last.error);
       return;
     }
     res.set_content(serving::toJsonText(
@@ -864,6 +903,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   state->start = start;
   res.set_header("Cache-Control", "no-cache");
   metrics_.countResponse(route, 200);
+  ++openStreams_;
   res.set_chunked_content_provider(
       "text/event-stream",
       [this, state, route](size_t, httplib::DataSink &sink) {
@@ -921,7 +961,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
           sink.done();
         return true;
       },
-      [state, route](bool success) {
+      [this, state, route](bool success) {
+        --openStreams_;
         if (success || state->finished)
           return;
         // The client went away mid-stream: free the slot now.
@@ -946,8 +987,10 @@ bool Server::run(std::string &error) {
             " (in use, or no permission)";
     return false;
   }
-  std::printf("nhc-serve: listening on http://%s:%d\n", options_.host.c_str(),
-              port);
+  // An IPv6 literal is bracketed in a URL (RFC 3986 3.2.2).
+  bool ipv6 = options_.host.find(':') != std::string::npos;
+  std::printf("nhc-serve: listening on http://%s%s%s:%d\n", ipv6 ? "[" : "",
+              options_.host.c_str(), ipv6 ? "]" : "", port);
   std::fflush(stdout);
   if (!http_->listen_after_bind()) {
     error = "the listening socket failed";
@@ -957,5 +1000,12 @@ bool Server::run(std::string &error) {
 }
 
 void Server::stop() { http_->stop(); }
+
+bool Server::waitForStreams(std::chrono::milliseconds timeout) {
+  Clock::time_point end = Clock::now() + timeout;
+  while (openStreams_ > 0 && Clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return openStreams_ == 0;
+}
 
 } // namespace nhc::serve

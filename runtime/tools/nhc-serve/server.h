@@ -3,6 +3,7 @@
 #define NHC_SERVE_SERVER_H
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -30,8 +31,13 @@ public:
   /// stop(); false with `error` when the workers cannot start or the
   /// address cannot be bound.
   bool run(std::string &error);
-  /// From any thread (or a signal watcher): ends run().
+  /// From any thread (or a signal watcher): ends run(). Streams still
+  /// being written are cut off: after Engine::stop(), call
+  /// waitForStreams() first so they end with their error event and [DONE].
   void stop();
+  /// Waits until no streamed response is open, or `timeout` passes; true
+  /// when none is.
+  bool waitForStreams(std::chrono::milliseconds timeout);
 
 private:
   void generate(serving::Endpoint endpoint, const httplib::Request &request,
@@ -45,6 +51,7 @@ private:
   const Options &options_;
   HttpMetrics metrics_;
   std::atomic<uint64_t> counter_{0};
+  std::atomic<int> openStreams_{0}; ///< streamed responses not yet released
   std::unique_ptr<HttpServer> http_;
 };
 
