@@ -370,9 +370,12 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
 
   // The prompt. Text longer than kMaxPromptBytesPerToken bytes per token
   // of max_seq_len cannot fit, and is refused before it is tokenized.
+  // A chat's whole body is checked: tools, documents and template
+  // variables are rendered into the prompt too.
   auto checkBytes = [&](const std::string &text, const char *param) {
     if (text.size() / kMaxPromptBytesPerToken > maxSeqLen_)
-      invalid(param, "is " + std::to_string(text.size()) +
+      invalid(param, std::string(param[0] ? "is " : "the chat request is ") +
+                         std::to_string(text.size()) +
                          " bytes, far more than this server's max_seq_len of " +
                          std::to_string(maxSeqLen_) + " tokens can hold");
   };
@@ -384,7 +387,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       invalid("add_special_tokens", "is not supported for chat (only false: "
                                     "the chat template writes the special "
                                     "tokens)");
-    checkBytes(text, "messages");
+    checkBytes(text, "");
     g.prompt = renderChat(body).ids;
   } else {
     const json *prompt = field(body, "prompt");
@@ -486,6 +489,9 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   if (const json *options = field(body, "stream_options")) {
     if (!options->is_object())
       invalid("stream_options", "must be an object");
+    // As OpenAI and vLLM: the options of a stream need one.
+    if (!request.stream)
+      invalid("stream_options", "is only allowed with \"stream\": true");
     request.includeUsage =
         boolean(*options, "include_usage").value_or(false);
   }
