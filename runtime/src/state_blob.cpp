@@ -24,6 +24,7 @@
 #include "json_fields.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/session.h"
 #include "nhc/runtime/state_pool.h"
@@ -181,8 +182,9 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
     const uint8_t *name = r.take(nameBytes, "a tensor name");
     std::string saved(reinterpret_cast<const char *>(name), nameBytes);
     NHC_CHECK(saved == *t.name, NHC_MISMATCH,
-              cat("state blob: tensor ", i, " is '", saved,
-                  "'; this model's is '", *t.name, "'"));
+              cat("state blob: tensor ", i, " is ",
+                  quoteForMessage(saved, '\''), "; this model's is '",
+                  *t.name, "'"));
     std::string what = cat("state tensor '", *t.name, "'");
     uint32_t dtype = r.u32("a tensor header");
     uint32_t rank = r.u32("a tensor header");

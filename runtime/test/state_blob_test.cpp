@@ -298,6 +298,16 @@ TEST_F(StateBlobTest, TensorRecordsAreCheckedByName) {
               AllOf(HasSubstr("tensor 0 is 'layers.9.conv_state'"),
                     HasSubstr("this model's is 'layers.0.conv_state'")));
   EXPECT_EQ(freeSlots(), free);
+  // A NUL or control byte in the name is escaped: the message goes on.
+  renamed[44 + 6] = '\0';
+  renamed[44 + 8] = '\x1b';
+  reseal(renamed);
+  EXPECT_EQ(
+      nhc_state_pool_restore_slot(pool, renamed.data(), renamed.size(), &slot),
+      NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor 0 is 'layers\\x009\\x1bconv_state'"),
+                    HasSubstr("this model's is 'layers.0.conv_state'")));
 
   // Its dtype (right after the name) and its first dimension.
   const size_t dtypeAt = 44 + std::strlen("layers.0.conv_state");

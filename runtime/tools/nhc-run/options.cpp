@@ -6,6 +6,8 @@
 
 #include "nhc/runtime/limits.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -206,6 +208,15 @@ bool parseOptions(int argc, char **argv, Options &options,
       (!options.system.empty() || !options.chatTemplateKwargs.empty())) {
     error = "--system and --chat-template-kwargs need --chat";
     return false;
+  }
+  if (!options.chatTemplateKwargs.empty()) {
+    nlohmann::ordered_json kwargs = nlohmann::ordered_json::parse(
+        options.chatTemplateKwargs, nullptr, /*allow_exceptions=*/false);
+    if (!kwargs.is_object()) {
+      error = "--chat-template-kwargs: expected a JSON object, e.g. "
+              "'{\"enable_thinking\": false}'";
+      return false;
+    }
   }
   return true;
 }

@@ -82,7 +82,11 @@ bool readFile(const std::string &path, std::vector<uint8_t> &bytes,
               std::string &error, const char *magic, size_t magicSize) {
   // A regular file of the size stat() reports: a device or FIFO never ends.
   struct stat info;
-  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+  if (::stat(path.c_str(), &info) != 0) {
+    error = "cannot read '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
     error = "'" + path + "' is not a regular file";
     return false;
   }

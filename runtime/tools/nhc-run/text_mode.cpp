@@ -38,18 +38,11 @@ TextMode::TextMode(const Options &options)
                             "has no chat_template; use --prompt");
     text::ChatTemplate chatTemplate = text::ChatTemplate::parse(
         tokenizer_.chatTemplate(), "tokenizer_config.json chat_template");
-    nlohmann::ordered_json kwargs;
-    if (!options.chatTemplateKwargs.empty()) {
-      try {
-        kwargs = nlohmann::ordered_json::parse(options.chatTemplateKwargs);
-      } catch (const nlohmann::ordered_json::exception &e) {
-        throw text::TextError(std::string("--chat-template-kwargs: not "
-                                          "valid JSON: ") + e.what());
-      }
-      if (!kwargs.is_object())
-        throw text::TextError("--chat-template-kwargs: expected a JSON "
-                              "object, e.g. '{\"enable_thinking\": false}'");
-    }
+    // An object: parseOptions checked it.
+    nlohmann::ordered_json kwargs =
+        options.chatTemplateKwargs.empty()
+            ? nlohmann::ordered_json::object()
+            : nlohmann::ordered_json::parse(options.chatTemplateKwargs);
     nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     if (!options.system.empty())
       messages.push_back({{"role", "system"}, {"content", options.system}});
