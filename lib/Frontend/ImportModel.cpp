@@ -277,7 +277,11 @@ private:
   Value buildMoE(int64_t index, const std::string &mixer, Value input) {
     const ModelConfig &c = config;
     int64_t hidden = c.hiddenSize, experts = c.nRoutedExperts;
-    Value routerWeight = param(mixer + ".gate.weight", {experts, hidden});
+    // The router computes in f32 whatever the storage (transformers'
+    // NemotronHTopkRouter casts its weight to float32): a rounded product
+    // would flip near-tied expert choices, and with them whole rows.
+    Value routerWeight = param(mixer + ".gate.weight", {experts, hidden},
+                               builder.getF32Type());
     Value routerBias = param(mixer + ".gate.e_score_correction_bias",
                              {experts}, builder.getF32Type());
     Value latentIn, latentOut;

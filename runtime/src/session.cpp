@@ -108,6 +108,14 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   std::vector<nhc_tensor_info_t> tensors = boundTensors(weights, manifest);
   std::vector<bool> matrixOnly =
       session->executor->matrixOnlyWeights(tensors.size());
+  // A matrix the compiler declares F32 in a narrower model (the MoE router,
+  // which transformers runs in f32) is read as its f32 copy, not its stored
+  // bytes: every backend then multiplies it in f32, never rounding its
+  // input to bf16 (a near-tied expert choice would flip).
+  if (manifest.model.dtype != NHC_DTYPE_F32)
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (manifest.weights[i].dtype == NHC_DTYPE_F32)
+        matrixOnly[i] = false;
   // Synthetic weights: the backend generates the matrices it can (those
   // get a spec in `onBackend`), the rest is generated in host memory now.
   std::vector<const SyntheticTensor *> onBackend(tensors.size());
