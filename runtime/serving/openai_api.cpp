@@ -372,10 +372,12 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   // of max_seq_len cannot fit, and is refused before it is tokenized.
   // A chat's whole body is checked: tools, documents and template
   // variables are rendered into the prompt too.
-  auto checkBytes = [&](const std::string &text, const char *param) {
+  // `param` names the field ("" for the whole body), `subject` starts the
+  // message.
+  auto checkBytes = [&](const std::string &text, const char *param,
+                        const char *subject) {
     if (text.size() / kMaxPromptBytesPerToken > maxSeqLen_)
-      invalid(param, std::string(param[0] ? "is " : "the chat request is ") +
-                         std::to_string(text.size()) +
+      invalid(param, subject + std::to_string(text.size()) +
                          " bytes, far more than this server's max_seq_len of " +
                          std::to_string(maxSeqLen_) + " tokens can hold");
   };
@@ -387,7 +389,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       invalid("add_special_tokens", "is not supported for chat (only false: "
                                     "the chat template writes the special "
                                     "tokens)");
-    checkBytes(text, "");
+    checkBytes(text, "", "the chat request is ");
     g.prompt = renderChat(body).ids;
   } else {
     const json *prompt = field(body, "prompt");
@@ -397,7 +399,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
         !(*prompt)[0].is_number())
       prompt = &(*prompt)[0]; // ["text"] or [[ids]]
     if (prompt->is_string()) {
-      checkBytes(prompt->get_ref<const std::string &>(), "prompt");
+      checkBytes(prompt->get_ref<const std::string &>(), "prompt", "is ");
       g.prompt = tokenizer_.encode(prompt->get<std::string>(),
                                    addSpecial.value_or(true));
     } else if (prompt->is_array() && !prompt->empty() &&

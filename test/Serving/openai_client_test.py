@@ -372,6 +372,27 @@ class ServingTest(unittest.TestCase):
                                        "--max-new-tokens", "12"))
 
 
+    def test_oversized_text_is_refused_naming_its_field(self):
+        """Text that cannot fit max_seq_len is 400 before it is tokenized:
+        a prompt is named as 'prompt'; a chat body as the chat request,
+        since its tools and documents are rendered into the prompt too."""
+        big = "a" * 40000
+        code, text = post_raw(self.server, "/v1/completions", json.dumps(
+            {"model": "tiny", "prompt": big}).encode())
+        self.assertEqual(code, 400, text)
+        error = json.loads(text)["error"]
+        self.assertEqual(error["param"], "prompt")
+        self.assertIn("'prompt' is 40000 bytes, far more than", error["message"])
+        code, text = post_raw(self.server, "/v1/chat/completions", json.dumps(
+            {"model": "tiny", "messages": [{"role": "user", "content": "hi"}],
+             "tools": [{"type": "function", "function": {
+                 "name": "f", "description": big}}]}).encode())
+        self.assertEqual(code, 400, text)
+        error = json.loads(text)["error"]
+        self.assertIsNone(error["param"])
+        self.assertRegex(error["message"],
+                         r"^the chat request is \d+ bytes, far more than")
+
     def test_unsupported_fields_are_refused(self):
         """Fields that would change the output and that nhc-serve does not
         implement get 400 naming them; their neutral values and metadata
