@@ -3,8 +3,9 @@
 // Measures a compiled model on a backend (host, or cuda: --backend): cold start
 // (and to the first token), prefill tok/s and TTFT per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
-//   decode:  (bytes moved per step / memory bandwidth) / measured step
-//            time, bytes = every weight as the session's backend holds it
+//   decode:  max(bytes moved per step / memory bandwidth, FLOPs per step /
+//            GEMM peak as for prefill) / measured step time (the roofline;
+//            FLOPs: decodeFlops), bytes = every weight as the session's backend holds it
 //            (nhc_session_weight_dtype: matrices in their stored dtype on
 //            the host, as uploaded on cuda; f32 copies; one embedding row
 //            per request; routed experts at the share a batch of B touches
@@ -89,9 +90,11 @@ const char *kUsage =
     "Measures cold start (and to the first token), prefill throughput and\n"
     "TTFT, decode throughput and peak RSS of a\n"
     "compiled model on --backend (default host), each throughput also as a\n"
-    "fraction of the measured limit: for decode the host's DRAM or the\n"
-    "device's memory bandwidth, for prefill the GEMM peak of the arithmetic\n"
-    "the session's gemms run in (host: --gemm-precision; cuda: cuBLASLt).\n"
+    "fraction of the measured limit: for prefill the GEMM peak of the\n"
+    "arithmetic the session's gemms run in (host: --gemm-precision; cuda:\n"
+    "cuBLASLt), for decode the roofline: the step's bytes at the host's\n"
+    "DRAM or the device's memory bandwidth, or its FLOPs at that peak,\n"
+    "whichever takes longer.\n"
     "--random-weights binds seeded random weights of the artifact's shapes\n"
     "(stored as --storage; nhc_weights_synthetic: no file, generated inside\n"
     "the cold start, a cuda session's F32/BF16 matrices on the device).\n"
@@ -295,6 +298,25 @@ double decodeWeightBytes(const ModelCost &cost, uint64_t batch) {
   return cost.weightBytesAsRead - cost.expertBytes +
          cost.expertBytes * expertsTouched(cost, batch);
 }
+
+/// The FLOPs of a decode step of `batch` requests at `context` tokens: per
+/// token 2 x matmul parameters (routed experts at top_k / E) and the LM head,
+/// and attention's q.k and p.v over the context, 2 x 2 x context x q width.
+double decodeFlops(const ModelCost &cost, uint64_t batch, uint64_t context) {
+  return double(batch) * (2.0 * cost.matmulParams + 2.0 * cost.headParams +
+                          4.0 * double(context) * cost.qWidth);
+}
+
+/// A decode step's roofline: the longer of its bytes at the memory
+/// bandwidth and its FLOPs at the GEMM peak. Single requests are
+/// memory-bound everywhere; a host batch can be compute-bound (B = 8 on
+/// the scaled-8B: about 15 ms of weights at 30 GB/s, 21 ms of FLOPs at
+/// 170 GFLOP/s).
+struct DecodeLimit {
+  double memoryS = 0, computeS = 0;
+  double seconds() const { return std::max(memoryS, computeS); }
+  bool computeBound() const { return computeS > memoryS; }
+};
 
 /// The model's max_position_embeddings.
 uint64_t maxPositions(const nhc_artifact_t *artifact) {
@@ -670,17 +692,26 @@ int run(const Options &o) {
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
       // The KV caches hold context - steps .. context - 1 rows: the mean.
+      const uint64_t meanContext = context - (o.decodeSteps + 1) / 2;
       double stateBytesPerStep =
-          double(batch) *
-          state.movedPerDecodeStep(context - (o.decodeSteps + 1) / 2);
+          double(batch) * state.movedPerDecodeStep(meanContext);
       double bytesPerStep = decodeWeightBytes(cost, batch) + stateBytesPerStep;
+      double flopsPerStep = decodeFlops(cost, batch, meanContext);
+      const DecodeLimit limit{bytesPerStep / memoryBytesPerS,
+                              flopsPerStep / gemmPeak};
       double stepS = s / o.decodeSteps;
-      double fraction = bytesPerStep / memoryBytesPerS / stepS;
+      double fraction = limit.seconds() / stepS;
       std::string shape =
           "B=" + std::to_string(batch) + " ctx=" + std::to_string(context);
-      std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GB/s\n",
-                  shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
-                  memoryName, memoryBytesPerS / 1e9);
+      if (limit.computeBound())
+        std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GFLOP/s "
+                    "(compute-bound)\n",
+                    shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
+                    peakName.c_str(), gemmPeak / 1e9);
+      else
+        std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GB/s\n",
+                    shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
+                    memoryName, memoryBytesPerS / 1e9);
       results.push_back({{"phase", "decode"},
                          {"batch", batch},
                          {"context", context},
@@ -691,8 +722,11 @@ int run(const Options &o) {
                          {"weight_bytes_per_step", decodeWeightBytes(cost, batch)},
                          {"state_bytes_per_step", stateBytesPerStep},
                          {"routed_experts_read", expertsTouched(cost, batch)},
+                         {"flops_per_step", flopsPerStep},
+                         {"memory_limit_s", limit.memoryS},
+                         {"compute_limit_s", limit.computeS},
                          {"fraction_of_limit", fraction},
-                         {"limit", memoryKey}});
+                         {"limit", limit.computeBound() ? peakKey : memoryKey}});
     }
   }
   check(nhc_session_get_info(session, &info), "session info");

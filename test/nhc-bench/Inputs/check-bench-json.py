@@ -100,6 +100,20 @@ for row in report["results"]:
                 abs(row["bytes_per_step"] - want - want_state) > 1e-9 * row["bytes_per_step"]:
             sys.exit(f"results[decode B={row['batch']}]: state bytes {row['state_bytes_per_step']}, "
                      f"bytes {row['bytes_per_step']}, want {want_state} and {want + want_state}")
+        # The roofline: the longer of the bytes at the memory bandwidth and
+        # the FLOPs at the prefill peak, and the limit named after it.
+        positive(row["flops_per_step"], "results[decode].flops_per_step")
+        memory_bw = (report["device"] if cuda else report["machine"])[decode_limit.split(".")[-1]]
+        peak = (report["device"] if cuda else report["machine"])[prefill_limit.split(".")[-1]]
+        memory_s, compute_s = row["bytes_per_step"] / memory_bw, row["flops_per_step"] / peak
+        if abs(row["memory_limit_s"] - memory_s) > 1e-9 * memory_s or \
+                abs(row["compute_limit_s"] - compute_s) > 1e-9 * compute_s:
+            sys.exit(f"results[decode B={row['batch']}]: limits {row['memory_limit_s']} s, "
+                     f"{row['compute_limit_s']} s; want {memory_s} and {compute_s}")
+        step_s = row["seconds"] / row["steps"]
+        if abs(row["fraction_of_limit"] - max(memory_s, compute_s) / step_s) > 1e-9 * row["fraction_of_limit"]:
+            sys.exit(f"results[decode B={row['batch']}]: fraction {row['fraction_of_limit']}")
+        limit["decode"] = prefill_limit if compute_s > memory_s else decode_limit
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 # Cold start to first token: the cold start, then the first prompt's first run.
