@@ -11,11 +11,14 @@
 // was claimed, and compute the same step), so a step of one token per
 // request needs no chunked scan.
 // nhc_ssd_chunk_scan runs the prefill requests, nhc_ssd_scan the decode
-// requests; each skips the other's. The decode scan parallelizes over
-// (request, h*P + p), the chunked scan over (request, h); both keep the
-// tokens of a request in order.
+// requests; each skips the other's. Both parallelize over (request, h) and
+// keep the tokens of a request in order.
 
-// Decode: one recurrence step per token.
+// Decode: one recurrence step per token. An iteration owns a (request,
+// head): dt and exp(dt A) once per token (libm's exp and log1p per row of
+// the state cost a fifth of a batched decode step), then the head's P
+// state rows, each N elements in 16-lane blocks (the last N % 16 one at a
+// time) with its C . h reduction reassociated.
 func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                         %proj_stride: index, %dt_offset: index,
                         %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
@@ -25,27 +28,24 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                         %dt_min: f32, %dt_max: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %zero = arith.constant 0.0 : f32
   %true = arith.constant true
   %HP = arith.muli %H, %P : index
   %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
       : (index, index, index, index) -> index
-  scf.parallel (%r, %hp) = (%c0, %c0) to (%R, %HP) step (%c1, %c1) {
+  scf.parallel (%r, %h) = (%c0, %c0) to (%R, %H) step (%c1, %c1) {
     %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
         -> (index, index, index, index, i1)
     %decode = arith.xori %q#4, %true : i1
     scf.if %decode {
-      %h = arith.divui %hp, %P : index
       %g = func.call @nhc_ssd_group(%h, %H, %G) : (index, index, index) -> index
       %A = func.call @nhc_ssd_a(%a_log, %h) : (memref<?xf32>, index) -> f32
       %Dh = memref.load %d[%h] : memref<?xf32>
       %dtb = memref.load %dt_bias[%h] : memref<?xf32>
-      %sbase = func.call @nhc_ssd_state_row(%q#3, %hp, %HP, %N)
-          : (index, index, index, index) -> index
       %bcol = func.call @nhc_ssd_b_col(%g, %HP, %N) : (index, index, index) -> index
       %GN = arith.muli %G, %N : index
       %ccol = arith.addi %bcol, %GN : index
       %dtcol = arith.addi %dt_offset, %h : index
+      %hp0 = arith.muli %h, %P : index
       scf.for %t = %c0 to %q#1 step %c1 {
         %tok = arith.addi %q#0, %t : index
         %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
@@ -54,36 +54,80 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
         %dtA = arith.mulf %dt, %A : f32
         %dA = math.exp %dtA : f32
         %xrow = arith.muli %tok, %xbcStride : index
-        %xi = arith.addi %xrow, %hp : index
-        %x = memref.load %xbc[%xi] : memref<?xf32>
         %bbase = arith.addi %xrow, %bcol : index
         %cbase = arith.addi %xrow, %ccol : index
-        %acc = scf.for %n = %c0 to %N step %c1 iter_args(%a = %zero) -> (f32) {
-          %si = arith.addi %sbase, %n : index
-          %s = memref.load %ssm_state[%si] : memref<?xf32>
-          %bi = arith.addi %bbase, %n : index
-          %bv = memref.load %xbc[%bi] : memref<?xf32>
-          %ci = arith.addi %cbase, %n : index
-          %cv = memref.load %xbc[%ci] : memref<?xf32>
-          %decay = arith.mulf %s, %dA : f32
-          %dB = arith.mulf %dt, %bv : f32
-          %dBx = arith.mulf %dB, %x : f32
-          %s2 = arith.addf %decay, %dBx : f32
-          memref.store %s2, %ssm_state[%si] : memref<?xf32>
-          %cs = arith.mulf %cv, %s2 : f32
-          %a2 = arith.addf %a, %cs : f32
-          scf.yield %a2 : f32
-        }
-        %dx = arith.mulf %x, %Dh : f32
-        %yv = arith.addf %acc, %dx : f32
         %yrow = arith.muli %tok, %HP : index
-        %yi = arith.addi %yrow, %hp : index
-        memref.store %yv, %y[%yi] : memref<?xf32>
+        scf.for %p = %c0 to %P step %c1 {
+          %hp = arith.addi %hp0, %p : index
+          %sbase = func.call @nhc_ssd_state_row(%q#3, %hp, %HP, %N)
+              : (index, index, index, index) -> index
+          %xi = arith.addi %xrow, %hp : index
+          %x = memref.load %xbc[%xi] : memref<?xf32>
+          %acc = func.call @nhc_ssd_update_row(%ssm_state, %sbase, %xbc, %bbase,
+                                               %cbase, %N, %dA, %dt, %x)
+              : (memref<?xf32>, index, memref<?xf32>, index, index, index, f32, f32, f32) -> f32
+          %dx = arith.mulf %x, %Dh : f32
+          %yv = arith.addf %acc, %dx : f32
+          %yi = arith.addi %yrow, %hp : index
+          memref.store %yv, %y[%yi] : memref<?xf32>
+        }
       }
     }
     scf.reduce
   }
   return
+}
+
+// One state row's step: s[n] = dA s[n] + (dt B[n]) x for n < N (s at
+// `sbase`, B at `bbase` and C at `cbase` of xbc; transformers' order of
+// the products), returning sum_n C[n] s[n] (the new s), reassociated.
+func.func private @nhc_ssd_update_row(%state: memref<?xf32>, %sbase: index,
+                                      %xbc: memref<?xf32>, %bbase: index,
+                                      %cbase: index, %N: index, %dA: f32,
+                                      %dt: f32, %x: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %dAv = vector.broadcast %dA : f32 to vector<16xf32>
+  %dtv = vector.broadcast %dt : f32 to vector<16xf32>
+  %xv = vector.broadcast %x : f32 to vector<16xf32>
+  %blocks = arith.divui %N, %c16 : index
+  %full = arith.muli %blocks, %c16 : index
+  %vacc = scf.for %n = %c0 to %full step %c16 iter_args(%a = %zeros) -> (vector<16xf32>) {
+    %si = arith.addi %sbase, %n : index
+    %bi = arith.addi %bbase, %n : index
+    %ci = arith.addi %cbase, %n : index
+    %sv = vector.load %state[%si] : memref<?xf32>, vector<16xf32>
+    %bv = vector.load %xbc[%bi] : memref<?xf32>, vector<16xf32>
+    %cv = vector.load %xbc[%ci] : memref<?xf32>, vector<16xf32>
+    %decay = arith.mulf %sv, %dAv : vector<16xf32>
+    %dB = arith.mulf %dtv, %bv : vector<16xf32>
+    %dBx = arith.mulf %dB, %xv : vector<16xf32>
+    %s2 = arith.addf %decay, %dBx : vector<16xf32>
+    vector.store %s2, %state[%si] : memref<?xf32>, vector<16xf32>
+    %a2 = vector.fma %cv, %s2, %a : vector<16xf32>
+    scf.yield %a2 : vector<16xf32>
+  }
+  %lanes = vector.reduction <add>, %vacc fastmath<reassoc> : vector<16xf32> into f32
+  %sum = scf.for %n = %full to %N step %c1 iter_args(%a = %lanes) -> (f32) {
+    %si = arith.addi %sbase, %n : index
+    %bi = arith.addi %bbase, %n : index
+    %ci = arith.addi %cbase, %n : index
+    %sv = memref.load %state[%si] : memref<?xf32>
+    %bv = memref.load %xbc[%bi] : memref<?xf32>
+    %cv = memref.load %xbc[%ci] : memref<?xf32>
+    %decay = arith.mulf %sv, %dA : f32
+    %dB = arith.mulf %dt, %bv : f32
+    %dBx = arith.mulf %dB, %x : f32
+    %s2 = arith.addf %decay, %dBx : f32
+    memref.store %s2, %state[%si] : memref<?xf32>
+    %cs = arith.mulf %cv, %s2 : f32
+    %a2 = arith.addf %a, %cs : f32
+    scf.yield %a2 : f32
+  }
+  return %sum : f32
 }
 
 // Prefill: the chunked SSD form of transformers' torch path (the Mamba-2
