@@ -10,11 +10,7 @@
 #include <vector>
 
 #include "error.h"
-
-// OpenMP's (libgomp, which oneDNN runs on); declared here because clang
-// has no omp.h without its own OpenMP runtime.
-extern "C" void omp_set_num_threads(int);
-extern "C" int omp_get_max_threads(void);
+#include "onednn_team.h"
 
 namespace nhc::runtime {
 namespace {
@@ -129,19 +125,7 @@ void bf16GemmNT(uint64_t m, uint64_t n, uint64_t k, const uint16_t *a,
                 const uint16_t *w, float *c, uint64_t ldc, bool accumulate) {
   NHC_CHECK(bf16GemmAvailable(), NHC_INTERNAL,
             "bf16 gemm: this CPU has no bf16 dot-product instructions");
-  // oneDNN (OpenMP build) would start a team per call; the host pool owns
-  // the cores, so the call asks for a team of one, and gives the calling
-  // thread (perhaps the application's) its own setting back.
-  const int team = omp_get_max_threads();
-  if (team != 1)
-    omp_set_num_threads(1);
-  struct RestoreTeam {
-    int team;
-    ~RestoreTeam() {
-      if (team != 1)
-        omp_set_num_threads(team);
-    }
-  } restore{team};
+  OneThreadTeam oneThread;
   try {
     const dnnl::engine &cpu = engine().engine;
     dnnl::stream stream(cpu);

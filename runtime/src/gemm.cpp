@@ -2,8 +2,6 @@
 
 #include "gemm.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -11,13 +9,10 @@
 
 #include "bf16_gemm.h"
 #include "error.h"
+#include "f32_gemm.h"
 #include "gemv_kernels.h"
 #include "narrow_gemm.h"
 #include "thread_pool.h"
-
-// OpenBLAS's thread control, weak so that another CBLAS links too (its own
-// threading is then the user's to set, e.g. with its environment variable).
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace nhc::runtime {
 
@@ -35,20 +30,6 @@ void forEachColumnBlock(
 }
 
 uint64_t gemmPanelFloats(uint64_t k) { return hostThreads() * kPanelRows * k; }
-
-void blasSgemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a,
-                 uint64_t lda, const float *b, uint64_t ldb, float beta,
-                 float *c, uint64_t ldc) {
-  static std::once_flag single;
-  std::call_once(single, [] {
-    if (openblas_set_num_threads)
-      openblas_set_num_threads(1);
-  });
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), 1.0f, a,
-              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
-}
 
 bool usesBf16Gemm(uint64_t m, nhc_dtype_t dtype, GemmPrecision precision) {
   return precision == GemmPrecision::Bf16 && dtype == NHC_DTYPE_BF16 &&
@@ -110,7 +91,7 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
   // Each thread multiplies A by its own rows of W (columns of C).
   const float *weights = static_cast<const float *>(w.data);
   forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
-    blasSgemmNT(m, j1 - j0, k, a, lda, weights + j0 * k, k,
+    f32GemmNT(m, j1 - j0, k, a, lda, weights + j0 * k, k,
                 accumulate ? 1.0f : 0.0f, c + j0, ldc);
   });
 }

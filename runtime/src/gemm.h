@@ -31,14 +31,13 @@ struct GemmScratch {
 /// C[m, n] (+)= A[m, k] . W[n, k]^T, row-major; A rows are `lda` apart, C
 /// rows `ldc` apart, W is dense (`k` apart) in its stored dtype. Overwrites
 /// C unless `accumulate`. Paths:
-///   - F32 W: BLAS sgemm.
+///   - F32 W: f32_gemm.h (oneDNN sgemm), per block of columns.
 ///   - BF16 W, m > kSkinnyRows, scratch.precision Bf16: bf16_gemm.h (oneDNN,
 ///     A rounded to bf16 into scratch.bf16Rows).
 ///   - BF16/F16/F8_E4M3 W, m <= kSkinnyRows: the artifact's generated GEMV
 ///     microkernels (gemv_kernels.h) when scratch.gemv has one for W's dtype.
 ///   - otherwise BF16/F16/F8_E4M3 W: narrow_gemm.h, f32 arithmetic on the
 ///     exactly widened weights (in registers or a panel at a time).
-/// Callers guarantee the sizes fit BLAS's int.
 void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
             WeightMatrix w, float *c, uint64_t ldc, bool accumulate,
             const GemmScratch &scratch);
@@ -53,18 +52,10 @@ uint64_t gemmPanelFloats(uint64_t k);
 /// Calls body(part, j0, j1) for consecutive blocks [j0, j1) of kPanelRows
 /// (narrow_gemm.h) of the n output columns, the blocks spread over the host
 /// threads (`part` < hostThreads(), distinct for concurrent calls). The
-/// blocks do not depend on the thread count, so neither do the sums: BLAS
+/// blocks do not depend on the thread count, so neither do the sums: oneDNN
 /// picks its kernels by shape.
 void forEachColumnBlock(
     uint64_t n, const std::function<void(size_t, uint64_t, uint64_t)> &body);
-
-/// One single-threaded BLAS sgemm, C[m, n] = A[m, k] . B[n, k]^T + beta C,
-/// row-major with leading dimensions lda, ldb, ldc. The first call sets
-/// OpenBLAS to one thread: the host thread pool (thread_pool.h) owns the
-/// cores and runs one such call per part of a GEMM.
-void blasSgemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a,
-                 uint64_t lda, const float *b, uint64_t ldb, float beta,
-                 float *c, uint64_t ldc);
 
 /// C[r, j] += bias[j] over the [m, n] block of C (rows `ldc` apart).
 void addBiasBlock(uint64_t m, uint64_t n, float *c, uint64_t ldc,

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "f32_gemm.h"
 #include "fp8.h"
 #include "gemm.h"
 #include "thread_pool.h"
@@ -247,8 +248,8 @@ void gemmNTNarrow(uint64_t m, uint64_t n, uint64_t k, const float *a,
   forEachColumnBlock(n, [&](size_t part, uint64_t j0, uint64_t j1) {
     float *own = panel + part * kPanelRows * k;
     widenNarrow(bytes + j0 * rowBytes, dtype, (j1 - j0) * k, own);
-    blasSgemmNT(m, j1 - j0, k, a, lda, own, k, accumulate ? 1.0f : 0.0f,
-                c + j0, ldc);
+    f32GemmNT(m, j1 - j0, k, a, lda, own, k, accumulate ? 1.0f : 0.0f,
+              c + j0, ldc);
   });
 }
 

@@ -13,7 +13,7 @@
 //   - larger m (prefill): W's rows in blocks of kPanelRows spread over the
 //     host threads (forEachColumnBlock, gemm.h); each thread widens a block
 //     into its own part of a per-call buffer and multiplies by it with a
-//     single-threaded BLAS sgemm, so
+//     single-threaded f32 gemm (f32_gemm.h), so
 //     prefill runs at the f32 GEMM rate; the widening is O(n k) against
 //     O(m n k) work.
 // The widening: AVX-512F or AVX2+FMA+F16C when the CPU has them (checked at
@@ -33,7 +33,7 @@ namespace nhc::runtime {
 
 /// Rows of A up to which the skinny (decode) path runs.
 constexpr uint64_t kSkinnyRows = 16;
-/// W rows widened per BLAS call on the prefill path.
+/// W rows widened per f32 gemm call on the prefill path.
 constexpr uint64_t kPanelRows = 256;
 
 /// True for the weight dtypes gemmNTNarrow reads.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what tools/scripts/gpu-check.sh needs on a GPU machine that cannot
-# build nhc (no LLVM/MLIR 22, no OpenBLAS/oneDNN there): the runtime tools and
+# build nhc (no LLVM/MLIR 22, no oneDNN there): the runtime tools and
 # the golden suite built here, the shared libraries they load (those a base
 # Linux does not have), the golden artifacts and benchmark artifacts compiled
 # for CHIPS, into one tar.xz under 64 MiB.

@@ -16,7 +16,7 @@ run_main_job=1
 packages=(cmake ninja-build pkg-config clang-22 llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools nlohmann-json3-dev libgtest-dev
           libclang-rt-22-dev
-          libopenblas-dev libdnnl-dev libcpp-httplib-dev libpcre2-dev
+          libdnnl-dev libcpp-httplib-dev libpcre2-dev
           python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do

@@ -8,15 +8,12 @@
 #include <thread>
 #include <vector>
 
-#include <cblas.h>
 #include <dnnl.hpp>
 
-// As in the runtime (runtime/src/gemm.cpp): OpenBLAS runs single-threaded
-// calls, one per thread, so the peak is measured the way the host backend
-// multiplies. Weak so that another CBLAS links too.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
-// OpenMP's, for oneDNN (see runtime/src/bf16_gemm.cpp).
-extern "C" void omp_set_num_threads(int);
+// The runtime's own f32 gemm, one single-threaded call per thread, so the
+// peak is measured the way the host backend multiplies.
+#include "f32_gemm.h"
+#include "onednn_team.h"
 
 namespace nhc::bench {
 namespace {
@@ -89,9 +86,7 @@ MachineLimits measureMachine(uint64_t bufferBytes, uint64_t gemmN) {
   limits.dramBytesPerS = best;
 
   // Every thread its own n x n x n sgemm at once: the rate of all cores.
-  if (openblas_set_num_threads)
-    openblas_set_num_threads(1);
-  int n = static_cast<int>(gemmN);
+  const uint64_t n = gemmN;
   std::vector<float> a(gemmN * gemmN, 0.5f), b(gemmN * gemmN, 0.25f);
   std::vector<std::vector<float>> c(limits.threads,
                                     std::vector<float>(gemmN * gemmN));
@@ -101,12 +96,13 @@ MachineLimits measureMachine(uint64_t bufferBytes, uint64_t gemmN) {
     Clock::time_point start = Clock::now();
     for (unsigned t = 0; t < limits.threads; ++t)
       workers.emplace_back([&, t] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f,
-                    a.data(), n, b.data(), n, 0.0f, c[t].data(), n);
+        nhc::runtime::f32GemmNT(n, n, n, a.data(), n, b.data(), n, 0.0f,
+                                c[t].data(), n);
       });
     for (std::thread &w : workers)
       w.join();
-    best = std::max(best, 2.0 * double(n) * n * n * limits.threads /
+    best = std::max(best, 2.0 * double(n) * double(n) * double(n) *
+                              limits.threads /
                               seconds(start));
   }
   limits.gemmFlopsPerS = best;
@@ -137,7 +133,7 @@ double measureBf16GemmPeak(uint64_t n, unsigned threads) {
     Clock::time_point start = Clock::now();
     for (unsigned t = 0; t < threads; ++t)
       workers.emplace_back([&, t] {
-        omp_set_num_threads(1);
+        nhc::runtime::OneThreadTeam oneThread;
         dnnl::stream stream(engine);
         memory am(ad, engine, a.data()), wm(wd, engine, w.data()),
             cm(cd, engine, c[t].data()),
