@@ -23,10 +23,24 @@ void forEachColumnBlock(
   // threads or 17 on 16 keep every thread busy to the end.
   std::atomic<uint64_t> next{0};
   const uint64_t parts = std::min<uint64_t>(hostThreads(), blocks);
+  // A parallel body must not throw: the first error (oneDNN's, or memory
+  // for a new primitive) is carried out of the loop and rethrown.
+  std::exception_ptr failure;
+  std::mutex failureLock;
   parallelForParts(parts, 1, [&](size_t part, size_t, size_t) {
-    for (uint64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;)
-      body(part, b * kPanelRows, std::min(n, (b + 1) * kPanelRows));
+    for (uint64_t b;
+         (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      try {
+        body(part, b * kPanelRows, std::min(n, (b + 1) * kPanelRows));
+      } catch (...) {
+        std::lock_guard<std::mutex> hold(failureLock);
+        if (!failure)
+          failure = std::current_exception();
+      }
+    }
   });
+  if (failure)
+    std::rethrow_exception(failure);
 }
 
 uint64_t gemmPanelFloats(uint64_t k) { return hostThreads() * kPanelRows * k; }
@@ -51,21 +65,9 @@ void gemmNTBf16(uint64_t m, uint64_t n, uint64_t k, const float *a,
   parallelFor(m, 8, [&](size_t r0, size_t r1) {
     roundRowsToBf16(r1 - r0, k, a + r0 * lda, lda, rows + r0 * k);
   });
-  // A parallel body must not throw: the first error (oneDNN's, or memory
-  // for a new primitive) is carried out of the loop and rethrown.
-  std::exception_ptr failure;
-  std::mutex failureLock;
   forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
-    try {
-      bf16GemmNT(m, j1 - j0, k, rows, w + j0 * k, c + j0, ldc, accumulate);
-    } catch (...) {
-      std::lock_guard<std::mutex> hold(failureLock);
-      if (!failure)
-        failure = std::current_exception();
-    }
+    bf16GemmNT(m, j1 - j0, k, rows, w + j0 * k, c + j0, ldc, accumulate);
   });
-  if (failure)
-    std::rethrow_exception(failure);
 }
 
 } // namespace
@@ -92,7 +94,7 @@ void gemmNT(uint64_t m, uint64_t n, uint64_t k, const float *a, uint64_t lda,
   const float *weights = static_cast<const float *>(w.data);
   forEachColumnBlock(n, [&](size_t, uint64_t j0, uint64_t j1) {
     f32GemmNT(m, j1 - j0, k, a, lda, weights + j0 * k, k,
-                accumulate ? 1.0f : 0.0f, c + j0, ldc);
+              accumulate ? 1.0f : 0.0f, c + j0, ldc);
   });
 }
 

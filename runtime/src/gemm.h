@@ -53,7 +53,8 @@ uint64_t gemmPanelFloats(uint64_t k);
 /// (narrow_gemm.h) of the n output columns, the blocks spread over the host
 /// threads (`part` < hostThreads(), distinct for concurrent calls). The
 /// blocks do not depend on the thread count, so neither do the sums: oneDNN
-/// picks its kernels by shape.
+/// picks its kernels by shape. The first exception a block's body throws is
+/// rethrown after every thread has finished (the other blocks still run).
 void forEachColumnBlock(
     uint64_t n, const std::function<void(size_t, uint64_t, uint64_t)> &body);
 
