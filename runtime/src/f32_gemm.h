@@ -5,8 +5,8 @@
 // oneDNN's `dnnl_sgemm` (Debian: libdnnl-dev, 2.6) picks its JIT kernels by
 // the CPU's features (AVX-512, AVX2, SSE4.1). Debian 12's OpenBLAS 0.3.21,
 // used before, picks by CPU model and runs its AVX2 kernels on AMD Zen 4 and
-// 5, half oneDNN's rate there, and multiplies a single row of A at a tenth
-// of it (docs/benchmarks.md, tenth measurement); elsewhere the two measured
+// 5, half oneDNN's rate there, and multiplies a single row of A at about a
+// sixth of it (docs/benchmarks.md, tenth measurement); elsewhere the two measured
 // alike.
 //
 //===----------------------------------------------------------------------===//
