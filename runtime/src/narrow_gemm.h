@@ -28,11 +28,12 @@
 #include <cstdint>
 
 #include "nhc/runtime/dtype.h"
+#include "nhc/runtime/session.h"
 
 namespace nhc::runtime {
 
 /// Rows of A up to which the skinny (decode) path runs.
-constexpr uint64_t kSkinnyRows = 16;
+constexpr uint64_t kSkinnyRows = NHC_GEMV_MAX_ROWS;
 /// W rows widened per f32 gemm call on the prefill path.
 constexpr uint64_t kPanelRows = 256;
 

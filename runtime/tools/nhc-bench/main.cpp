@@ -4,7 +4,8 @@
 // (and to the first token), prefill tok/s and TTFT per prompt length, decode tok/s per batch size and context length, peak
 // RSS; each throughput also as a fraction of its physical limit:
 //   decode:  max(bytes moved per step / memory bandwidth, FLOPs per step /
-//            GEMM peak as for prefill) / measured step time (the roofline;
+//            GEMM peak as for prefill, but f32's on the host up to
+//            NHC_GEMV_MAX_ROWS requests) / measured step time (the roofline;
 //            FLOPs: decodeFlops), bytes = every weight as the session's backend holds it
 //            (nhc_session_weight_dtype: matrices in their stored dtype on
 //            the host, as uploaded on cuda; f32 copies; one embedding row
@@ -308,10 +309,10 @@ double decodeFlops(const ModelCost &cost, uint64_t batch, uint64_t context) {
 }
 
 /// A decode step's roofline: the longer of its bytes at the memory
-/// bandwidth and its FLOPs at the GEMM peak. Single requests are
-/// memory-bound everywhere; a host batch can be compute-bound (B = 8 on
-/// the scaled-8B: about 15 ms of weights at 30 GB/s, 21 ms of FLOPs at
-/// 170 GFLOP/s).
+/// bandwidth and its FLOPs at the peak of the arithmetic its gemms run in.
+/// Single requests are memory-bound everywhere; a host batch can be
+/// compute-bound (B = 16 on the scaled-8B at 30 GB/s and a 100 GFLOP/s
+/// f32 peak: about 15 ms of weights, 20 ms of FLOPs).
 struct DecodeLimit {
   double memoryS = 0, computeS = 0;
   double seconds() const { return std::max(memoryS, computeS); }
@@ -576,7 +577,8 @@ int run(const Options &o) {
       cuda ? "device.memory_bytes_per_s" : "dram_read_bytes_per_s";
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
-      {"in_effect", nhc_gemm_precision_name(info.gemm_precision)}};
+      {"in_effect", nhc_gemm_precision_name(info.gemm_precision)},
+      {"gemv_max_rows", NHC_GEMV_MAX_ROWS}};
   const StateSizes state = stateSizes(session);
   report["model"] = {{"artifact", o.model},
                      {"layer_pattern", cost.pattern},
@@ -697,8 +699,14 @@ int run(const Options &o) {
           double(batch) * state.movedPerDecodeStep(meanContext);
       double bytesPerStep = decodeWeightBytes(cost, batch) + stateBytesPerStep;
       double flopsPerStep = decodeFlops(cost, batch, meanContext);
+      // On the host a batch of up to NHC_GEMV_MAX_ROWS requests runs the
+      // f32 GEMV kernels whatever the precision (session.h).
+      const bool gemvF32 = !cuda && batch <= NHC_GEMV_MAX_ROWS;
+      const double decodePeak = gemvF32 ? limits.gemmFlopsPerS : gemmPeak;
+      const std::string decodePeakName =
+          gemvF32 ? "f32 GEMM peak" : peakName;
       const DecodeLimit limit{bytesPerStep / memoryBytesPerS,
-                              flopsPerStep / gemmPeak};
+                              flopsPerStep / decodePeak};
       double stepS = s / o.decodeSteps;
       double fraction = limit.seconds() / stepS;
       std::string shape =
@@ -707,7 +715,7 @@ int run(const Options &o) {
         std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GFLOP/s "
                     "(compute-bound)\n",
                     shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
-                    peakName.c_str(), gemmPeak / 1e9);
+                    decodePeakName.c_str(), decodePeak / 1e9);
       else
         std::printf("decode   %-22s %12.1f %9.1f%%  %s %.1f GB/s\n",
                     shape.c_str(), batch * o.decodeSteps / s, 100 * fraction,
@@ -726,7 +734,9 @@ int run(const Options &o) {
                          {"memory_limit_s", limit.memoryS},
                          {"compute_limit_s", limit.computeS},
                          {"fraction_of_limit", fraction},
-                         {"limit", limit.computeBound() ? peakKey : memoryKey}});
+                         {"limit", !limit.computeBound() ? memoryKey
+                                   : gemvF32              ? "sgemm_flops_per_s"
+                                                          : peakKey}});
     }
   }
   check(nhc_session_get_info(session, &info), "session info");

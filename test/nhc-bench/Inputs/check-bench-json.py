@@ -52,6 +52,7 @@ if cuda:
 else:
     for key in ("dram_read_bytes_per_s", "sgemm_flops_per_s", "threads"):
         positive(report["machine"][key], "machine." + key)
+    positive(precision["gemv_max_rows"], "gemm_precision.gemv_max_rows")
     if precision["requested"] != requested or precision["in_effect"] not in ("f32", requested):
         sys.exit(f"gemm_precision: {precision} (requested {requested})")
     # Prefill is judged against the peak of the arithmetic in effect.
@@ -101,10 +102,15 @@ for row in report["results"]:
             sys.exit(f"results[decode B={row['batch']}]: state bytes {row['state_bytes_per_step']}, "
                      f"bytes {row['bytes_per_step']}, want {want_state} and {want + want_state}")
         # The roofline: the longer of the bytes at the memory bandwidth and
-        # the FLOPs at the prefill peak, and the limit named after it.
+        # the FLOPs at the peak of the arithmetic the gemms run in: the
+        # prefill peak, but f32's on the host for a batch the GEMV kernels
+        # take (at most gemv_max_rows requests), and the limit named after it.
         positive(row["flops_per_step"], "results[decode].flops_per_step")
         memory_bw = (report["device"] if cuda else report["machine"])[decode_limit.split(".")[-1]]
-        peak = (report["device"] if cuda else report["machine"])[prefill_limit.split(".")[-1]]
+        compute_limit = prefill_limit
+        if not cuda and row["batch"] <= precision["gemv_max_rows"]:
+            compute_limit = "sgemm_flops_per_s"
+        peak = (report["device"] if cuda else report["machine"])[compute_limit.split(".")[-1]]
         memory_s, compute_s = row["bytes_per_step"] / memory_bw, row["flops_per_step"] / peak
         if abs(row["memory_limit_s"] - memory_s) > 1e-9 * memory_s or \
                 abs(row["compute_limit_s"] - compute_s) > 1e-9 * compute_s:
@@ -113,7 +119,7 @@ for row in report["results"]:
         step_s = row["seconds"] / row["steps"]
         if abs(row["fraction_of_limit"] - max(memory_s, compute_s) / step_s) > 1e-9 * row["fraction_of_limit"]:
             sys.exit(f"results[decode B={row['batch']}]: fraction {row['fraction_of_limit']}")
-        limit["decode"] = prefill_limit if compute_s > memory_s else decode_limit
+        limit["decode"] = compute_limit if compute_s > memory_s else decode_limit
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
 # Cold start to first token: the cold start, then the first prompt's first run.

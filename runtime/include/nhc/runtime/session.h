@@ -97,18 +97,24 @@ typedef struct nhc_step_options_t {
  * must not call back into the session. */
 typedef void (*nhc_progress_fn_t)(void *user, size_t completed, size_t total);
 
+/* Gemms of at most this many rows of activations (a decode batch, one
+ * expert's routed tokens) are bound by memory: the host backend runs them
+ * through the artifact's generated GEMV kernels in f32 arithmetic whatever
+ * the gemm precision. */
+#define NHC_GEMV_MAX_ROWS 16
+
 /* The arithmetic of gemms whose weights are stored BF16. */
 typedef enum nhc_gemm_precision_t {
   /* Weights widened exactly to f32, f32 products and sums: the numerics of
    * transformers running the checkpoint in float32 (the default). */
   NHC_GEMM_PRECISION_F32 = 0,
-  /* Gemms of more than 16 rows (a prefill's tokens, a batch of more than
-   * 16 decoding requests, one expert's routed tokens) round their
+  /* Gemms of more than NHC_GEMV_MAX_ROWS rows (a prefill's tokens, a
+   * larger decode batch, one expert's routed tokens) round their
    * activations to bf16 and multiply in bf16 with f32 sums: the numerics of
    * transformers running the checkpoint in bfloat16, at twice the f32 rate,
    * through oneDNN and the CPU's bf16 dot-product instructions
-   * (AVX512_BF16, AMX). Gemms of up to 16 rows are bound by memory and keep
-   * f32 arithmetic; F32, F16 and FP8 weights are unaffected. On a CPU
+   * (AVX512_BF16, AMX). Gemms of up to NHC_GEMV_MAX_ROWS rows keep f32
+   * arithmetic; F32, F16 and FP8 weights are unaffected. On a CPU
    * without bf16 instructions the session runs F32
    * (nhc_session_info_t.gemm_precision says which). */
   NHC_GEMM_PRECISION_BF16 = 1,
