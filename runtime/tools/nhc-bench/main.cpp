@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -51,6 +52,7 @@
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/api.h"
 #include "random_weights.h"
+#include "step_profile.h"
 
 namespace {
 
@@ -75,6 +77,7 @@ struct Options {
   std::vector<uint64_t> contexts = {1024, 8192};
   uint64_t decodeSteps = 8;
   bool smoke = false;
+  bool profile = false; // --profile: time per schedule entry (host)
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
 };
@@ -85,7 +88,7 @@ const char *kUsage =
     "                 [--prefill 512,2048] [--decode-batch 1,8]\n"
     "                 [--context 1024,8192] [--decode-steps 8]\n"
     "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
-    "                 [--json FILE] [--smoke]\n"
+    "                 [--json FILE] [--smoke] [--profile]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start (and to the first token), prefill throughput and\n"
@@ -99,6 +102,9 @@ const char *kUsage =
     "--random-weights binds seeded random weights of the artifact's shapes\n"
     "(stored as --storage; nhc_weights_synthetic: no file, generated inside\n"
     "the cold start, a cuda session's F32/BF16 matrices on the device).\n"
+    "--profile adds each timed row's time per operation (a kernel, a gemm\n"
+    "role over all layers, with its roofline) from the timed steps' schedule\n"
+    "entries, as a table after the results and in the JSON (host only).\n"
     "--smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
@@ -140,6 +146,8 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         o.writeWeights = value();
       else if (arg == "--smoke")
         o.smoke = true;
+      else if (arg == "--profile")
+        o.profile = true;
       else if (arg == "--gemm-precision") {
         if (!nhc::tools::parseGemmPrecision(value(), o.precision))
           throw std::invalid_argument("--gemm-precision must be f32 or bf16");
@@ -192,6 +200,9 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
     error = "--write-weights excludes --weights and --random-weights";
   else if (o.writeWeights.empty() && o.weights.empty() == !o.randomWeights)
     error = "give exactly one of --weights PATH and --random-weights";
+  else if (o.profile && o.backend != "host")
+    error = "--profile times schedule entries on the host backend only (the "
+            "cuda backend enqueues them)";
   if (o.smoke) {
     o.prefill = {24}; // more than 16 rows: the prefill gemm paths
     o.batches = {1, 2};
@@ -580,6 +591,21 @@ int run(const Options &o) {
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)},
       {"gemv_max_rows", NHC_GEMV_MAX_ROWS}};
   const StateSizes state = stateSizes(session);
+  // --profile: the timed steps' time per operation, printed after the table.
+  std::unique_ptr<nhc::bench::StepProfile> profile;
+  std::vector<std::pair<std::string, Json>> profiles;
+  nhc::bench::GemmRoofline roofline;
+  if (o.profile) {
+    size_t length = 0;
+    const char *text = nhc_artifact_manifest_json(artifact, &length);
+    profile = std::make_unique<nhc::bench::StepProfile>(
+        Json::parse(text, text + length), session);
+    profile->attach(session);
+    roofline.memoryBytesPerS = limits.dramBytesPerS;
+    roofline.f32FlopsPerS = limits.gemmFlopsPerS;
+    if (info.gemm_precision == NHC_GEMM_PRECISION_BF16)
+      roofline.bf16FlopsPerS = gemmPeak;
+  }
   report["model"] = {{"artifact", o.model},
                      {"layer_pattern", cost.pattern},
                      {"hidden_size", cost.hidden},
@@ -615,6 +641,8 @@ int run(const Options &o) {
       uint32_t slot;
       check(nhc_session_claim(session, &slot), "claim");
       nhc_request_t request{slot, ids.data(), length};
+      if (profile)
+        profile->stepStarts();
       Clock::time_point start = Clock::now();
       check(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST,
                              logits.data(), logits.size()),
@@ -626,6 +654,8 @@ int run(const Options &o) {
     const double firstUseS = prefill();
     if (firstTokenS == 0) // cold start to the first prompt's logits
       firstTokenS = coldStartS + firstUseS;
+    if (profile)
+      profile->reset();
     const double s = prefill();
     double flops = 2.0 * length * cost.matmulParams + 2.0 * cost.headParams +
                    2.0 * double(length) * double(length) * cost.qWidth;
@@ -642,6 +672,11 @@ int run(const Options &o) {
                        {"flops", flops},
                        {"fraction_of_limit", fraction},
                        {"limit", peakKey}});
+    if (profile) {
+      results.back()["profile"] = profile->summary(length, 1, s, roofline);
+      profiles.emplace_back("prefill L=" + std::to_string(length),
+                            results.back()["profile"]);
+    }
   }
 
   for (uint64_t context : o.contexts) {
@@ -674,6 +709,8 @@ int run(const Options &o) {
             tokens[r] = static_cast<int32_t>(rng() % cost.vocab);
             requests[r] = {slots[r], &tokens[r], 1};
           }
+          if (profile)
+            profile->stepStarts();
           check(nhc_session_step(session, requests.data(), batch,
                                  NHC_LOGITS_LAST, logits.data(),
                                  logits.size()),
@@ -688,6 +725,8 @@ int run(const Options &o) {
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
       restore();
+      if (profile)
+        profile->reset();
       Clock::time_point start = Clock::now();
       decode(o.decodeSteps);
       double s = seconds(start);
@@ -737,6 +776,11 @@ int run(const Options &o) {
                          {"limit", !limit.computeBound() ? memoryKey
                                    : gemvF32              ? "sgemm_flops_per_s"
                                                           : peakKey}});
+      if (profile) {
+        results.back()["profile"] =
+            profile->summary(batch, batch, stepS, roofline);
+        profiles.emplace_back("decode " + shape, results.back()["profile"]);
+      }
     }
   }
   check(nhc_session_get_info(session, &info), "session info");
@@ -753,6 +797,10 @@ int run(const Options &o) {
               "(state %.1f MB, f32 weight copies %.1f MB)\n",
               coldStartS, firstTokenS, peakRssBytes() / 1e6,
               info.state_bytes / 1e6, info.weight_f32_bytes / 1e6);
+  for (const auto &[title, summary] : profiles)
+    nhc::bench::StepProfile::print(title, summary);
+  if (profile)
+    profile->detach(session);
   if (!o.json.empty()) {
     std::string text = report.dump(2) + "\n";
     std::string error;

@@ -71,6 +71,41 @@ if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:
 if not 0 < model["routed_expert_share"] <= 1:
     sys.exit(f"model.routed_expert_share {model['routed_expert_share']} outside (0, 1]")
 positive(report["memory"]["peak_rss_bytes"], "memory.peak_rss_bytes")
+
+
+def check_profile(row):
+    """--profile: the timed steps' time per operation (step_profile.h)."""
+    profile, what = row["profile"], f"results[{row['phase']}].profile"
+    steps = row.get("steps", 1)
+    step_s = row["seconds"] / steps
+    if profile["steps"] != steps or abs(profile["seconds_per_step"] - step_s) > 1e-9 * step_s:
+        sys.exit(f"{what}: steps {profile['steps']}, {profile['seconds_per_step']} s per step; "
+                 f"want {steps} and {step_s}")
+    ops = profile["ops"]
+    if sum(op["entries"] for op in ops) != profile["entries_per_step"] or \
+            len({op["op"] for op in ops}) != len(ops):
+        sys.exit(f"{what}: ops do not partition the {profile['entries_per_step']} entries")
+    for op in ops:
+        if op["entries"] < 1 or not op["seconds_per_step"] >= 0 or \
+                abs(op["share"] - op["seconds_per_step"] / step_s) > 1e-9:
+            sys.exit(f"{what}: {op}")
+        if op["op"].startswith("gemm "):
+            for key in ("bytes_per_step", "flops_per_step", "limit_seconds_per_step"):
+                positive(op[key], f"{what}[{op['op']}].{key}")
+            if op["seconds_per_step"] > 0 and abs(op["fraction_of_limit"] -
+                    op["limit_seconds_per_step"] / op["seconds_per_step"]) > 1e-9 * op["fraction_of_limit"]:
+                sys.exit(f"{what}[{op['op']}]: fraction {op['fraction_of_limit']}")
+        elif "fraction_of_limit" in op:
+            sys.exit(f"{what}[{op['op']}]: only gemms have a limit")
+    if [op["seconds_per_step"] for op in ops] != sorted((op["seconds_per_step"] for op in ops), reverse=True):
+        sys.exit(f"{what}: ops not slowest first")
+    # The entries run inside the timed step (the first also holds its
+    # validation; a decode step's timing also its token draw).
+    covered = sum(op["share"] for op in ops)
+    if abs(profile["covered_share"] - covered) > 1e-9 or not 0 < covered <= 1.01:
+        sys.exit(f"{what}: covered_share {profile['covered_share']}, ops sum to {covered}")
+
+
 phases = {r["phase"] for r in report["results"]}
 if phases != {"prefill", "decode"}:
     sys.exit(f"results: expected prefill and decode rows, found {phases}")
@@ -122,6 +157,8 @@ for row in report["results"]:
         limit["decode"] = compute_limit if compute_s > memory_s else decode_limit
     if row["limit"] != limit[row["phase"]]:
         sys.exit(f"results[{row['phase']}].limit: {row['limit']}")
+    if "profile" in row:
+        check_profile(row)
 # Cold start to first token: the cold start, then the first prompt's first run.
 positive(report["first_token_s"], "first_token_s")
 if report["first_token_s"] <= report["cold_start_s"]:

@@ -94,7 +94,11 @@ typedef struct nhc_step_options_t {
 
 /* Called after each schedule entry of a step with the number of entries
  * done and the step's total; for progress displays of long prefills. It
- * must not call back into the session. */
+ * must not call back into the session. Entries count in the manifest's
+ * order: schedules.body, then the head's (head_last, once per position for
+ * NHC_LOGITS_LAST_N; head_all). The host backend reports an entry once it
+ * has run (nhc-bench --profile times entries so); the cuda backend as it
+ * is enqueued, and a replayed decode step's all at its end. */
 typedef void (*nhc_progress_fn_t)(void *user, size_t completed, size_t total);
 
 /* Gemms of at most this many rows of activations (a decode batch, one

@@ -1,0 +1,199 @@
+//===- step_profile.cpp - Time per schedule entry of timed steps ----------===//
+
+#include "step_profile.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#include "nhc/format/manifest_schema.h"
+
+namespace nhc::bench {
+namespace {
+
+namespace key = nhc::format::manifest::key;
+namespace value = nhc::format::manifest::value;
+using Json = nlohmann::json;
+
+/// "backbone.layers.12.mixer.in_proj.weight" -> "mixer.in_proj": the role
+/// a weight plays in every layer; "lm_head.weight" -> "lm_head".
+std::string weightRole(std::string name) {
+  const std::string backbone = "backbone.";
+  if (name.rfind(backbone, 0) == 0)
+    name.erase(0, backbone.size());
+  const std::string layers = "layers.";
+  if (name.rfind(layers, 0) == 0) {
+    size_t end = layers.size();
+    while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end])))
+      ++end;
+    if (end > layers.size() && end < name.size() && name[end] == '.')
+      name.erase(0, end + 1);
+  }
+  const std::string suffix = ".weight";
+  if (name.size() > suffix.size() &&
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    name.erase(name.size() - suffix.size());
+  return name;
+}
+
+} // namespace
+
+StepProfile::StepProfile(const Json &manifest, const nhc_session_t *session) {
+  const Json &schedules = manifest.at(key::kSchedules);
+  for (const char *schedule : {value::kScheduleBody, value::kScheduleHeadLast})
+    for (const Json &e : schedules.at(schedule)) {
+      Entry entry;
+      if (e.contains(key::kKernel)) {
+        entry.op = e.at(key::kKernel).get<std::string>();
+      } else {
+        const std::string library = e.at(key::kLibrary).get<std::string>();
+        if (library == value::kLibraryGemm) {
+          const std::string weight = e.at(key::kW).get<std::string>();
+          entry.op = "gemm " + weightRole(weight);
+          entry.gemm = true;
+          entry.perToken = e.at(key::kM).get<std::string>() == value::kDimTokens;
+          entry.n = e.at(key::kN).get<uint64_t>();
+          entry.k = e.at(key::kK).get<uint64_t>();
+          if (nhc_session_weight_dtype(session, weight.c_str(), &entry.dtype) !=
+              NHC_OK)
+            throw std::runtime_error("profile: gemm weight '" + weight +
+                                     "': " + nhc_last_error());
+        } else {
+          entry.op = library;
+        }
+      }
+      entries_.push_back(std::move(entry));
+    }
+  seconds_.assign(entries_.size(), 0.0);
+}
+
+void StepProfile::attach(nhc_session_t *session) {
+  if (nhc_session_set_progress(session, &StepProfile::onProgress, this) !=
+      NHC_OK)
+    throw std::runtime_error(std::string("profile: ") + nhc_last_error());
+}
+
+void StepProfile::detach(nhc_session_t *session) {
+  (void)nhc_session_set_progress(session, nullptr, nullptr);
+}
+
+void StepProfile::stepStarts() {
+  ++steps_;
+  last_ = Clock::now();
+}
+
+void StepProfile::reset() {
+  std::fill(seconds_.begin(), seconds_.end(), 0.0);
+  steps_ = 0;
+}
+
+void StepProfile::onProgress(void *self, size_t completed, size_t total) {
+  auto &profile = *static_cast<StepProfile *>(self);
+  Clock::time_point now = Clock::now();
+  profile.reportedTotal_ = total;
+  if (completed >= 1 && completed <= profile.seconds_.size())
+    profile.seconds_[completed - 1] +=
+        std::chrono::duration<double>(now - profile.last_).count();
+  profile.last_ = now;
+}
+
+Json StepProfile::summary(uint64_t tokens, uint64_t requests,
+                          double stepSeconds,
+                          const GemmRoofline &limits) const {
+  if (reportedTotal_ != entries_.size())
+    throw std::runtime_error(
+        "profile: the session ran " + std::to_string(reportedTotal_) +
+        " schedule entries a step, the manifest's body and head_last have " +
+        std::to_string(entries_.size()));
+  struct Op {
+    uint64_t entries = 0;
+    double seconds = 0, bytes = 0, flops = 0, limitSeconds = 0;
+    bool gemm = false;
+  };
+  std::map<std::string, Op> ops;
+  const double steps = steps_ ? double(steps_) : 1.0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry &e = entries_[i];
+    Op &op = ops[e.op];
+    ++op.entries;
+    op.seconds += seconds_[i] / steps;
+    if (!e.gemm)
+      continue;
+    op.gemm = true;
+    const double m = double(e.perToken ? tokens : requests);
+    const double n = double(e.n), k = double(e.k);
+    const double bytes = n * k * double(nhc_dtype_size(e.dtype)) +
+                         4.0 * m * (k + n); // A read, C written (f32)
+    const double flops = 2.0 * m * n * k;
+    const bool bf16 = limits.bf16FlopsPerS > 0 && e.dtype == NHC_DTYPE_BF16 &&
+                      m > NHC_GEMV_MAX_ROWS;
+    const double peak = bf16 ? limits.bf16FlopsPerS : limits.f32FlopsPerS;
+    op.bytes += bytes;
+    op.flops += flops;
+    op.limitSeconds += std::max(bytes / limits.memoryBytesPerS, flops / peak);
+  }
+  Json list = Json::array();
+  double covered = 0;
+  for (const auto &[name, op] : ops) {
+    Json row = {{"op", name},
+                {"entries", op.entries},
+                {"seconds_per_step", op.seconds},
+                {"share", op.seconds / stepSeconds}};
+    if (op.gemm) {
+      row["bytes_per_step"] = op.bytes;
+      row["flops_per_step"] = op.flops;
+      row["limit_seconds_per_step"] = op.limitSeconds;
+      row["fraction_of_limit"] = op.limitSeconds / op.seconds;
+    }
+    covered += op.seconds / stepSeconds;
+    list.push_back(std::move(row));
+  }
+  std::sort(list.begin(), list.end(), [](const Json &a, const Json &b) {
+    const double sa = a["seconds_per_step"], sb = b["seconds_per_step"];
+    return sa != sb ? sa > sb : a["op"] < b["op"];
+  });
+  return {{"steps", steps_},
+          {"seconds_per_step", stepSeconds},
+          {"entries_per_step", entries_.size()},
+          {"covered_share", covered},
+          {"ops", list}};
+}
+
+void StepProfile::print(const std::string &title, const Json &summary) {
+  const Json &ops = summary["ops"];
+  std::printf("profile  %s: %.2f ms per step, %.1f%% in its %zu entries\n",
+              title.c_str(), 1e3 * summary["seconds_per_step"].get<double>(),
+              100 * summary["covered_share"].get<double>(),
+              summary["entries_per_step"].get<size_t>());
+  std::printf("  %-34s %7s %10s %8s %9s\n", "op", "entries", "ms/step",
+              "share", "of limit");
+  uint64_t restOps = 0, restEntries = 0;
+  double restSeconds = 0, restShare = 0;
+  for (const Json &op : ops) {
+    const double share = op["share"].get<double>();
+    if (share < 0.01) {
+      ++restOps;
+      restEntries += op["entries"].get<uint64_t>();
+      restSeconds += op["seconds_per_step"].get<double>();
+      restShare += share;
+      continue;
+    }
+    char limit[32] = "";
+    if (op.contains("fraction_of_limit"))
+      std::snprintf(limit, sizeof limit, "%8.1f%%",
+                    100 * op["fraction_of_limit"].get<double>());
+    std::printf("  %-34s %7llu %10.3f %7.1f%% %9s\n",
+                op["op"].get<std::string>().c_str(),
+                static_cast<unsigned long long>(op["entries"].get<uint64_t>()),
+                1e3 * op["seconds_per_step"].get<double>(), 100 * share, limit);
+  }
+  if (restOps)
+    std::printf("  %-34s %7llu %10.3f %7.1f%%\n",
+                ("other (" + std::to_string(restOps) + " ops)").c_str(),
+                static_cast<unsigned long long>(restEntries),
+                1e3 * restSeconds, 100 * restShare);
+}
+
+} // namespace nhc::bench
