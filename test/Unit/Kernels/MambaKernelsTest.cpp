@@ -24,9 +24,9 @@ struct ConvCase {
   std::vector<float> src, w, b, state;
 };
 
-ConvCase makeConvCase(std::vector<Request> reqs, unsigned seed) {
+ConvCase makeConvCase(std::vector<Request> reqs, unsigned seed,
+                      ConvCase c = ConvCase()) {
   std::mt19937 rng(seed);
-  ConvCase c;
   c.reqs = std::move(reqs);
   int64_t T = 0;
   for (const Request &r : c.reqs)
@@ -100,6 +100,31 @@ TEST(KernelMamba, Conv1dActivationsAndOptionalBias) {
       std::vector<float> out = runConv(c);
       std::string what = "act " + std::to_string(act) +
                          (hasBias ? " with bias" : " without bias");
+      expectClose(out, want, 1e-5, what);
+      expectClose(c.state, state, 0, what + " conv_state");
+    }
+  }
+}
+
+// The host form's blocks of 64 channels (C = 64 one full block, 150 two and
+// a part) and its paths: tokens whose taps reach into the state, the K = 4
+// rows, any other K; prompts shorter than, as long as and longer than K - 1,
+// decodes, and a chunked continuation.
+TEST(KernelMamba, Conv1dChannelBlocksAndKernelSizes) {
+  for (int64_t K : {2, 3, 4, 5}) {
+    for (int64_t C : {5, 64, 150}) {
+      ConvCase shape;
+      shape.K = K;
+      shape.C = C;
+      shape.column = 7;
+      shape.stride = C + 11;
+      shape.slots = 5;
+      ConvCase c = makeConvCase(
+          {{1, 0, 2}, {2, 1, 0}, {3, 2, 3}, {9, 0, 1}, {4, 5, 4}}, 17 + K, shape);
+      std::vector<double> state(c.state.begin(), c.state.end());
+      std::vector<double> want = convRef(c, state);
+      std::vector<float> out = runConv(c);
+      std::string what = "K " + std::to_string(K) + " C " + std::to_string(C);
       expectClose(out, want, 1e-5, what);
       expectClose(c.state, state, 0, what + " conv_state");
     }
