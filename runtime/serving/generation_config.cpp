@@ -16,10 +16,16 @@ namespace {
 
 constexpr uint64_t kMaxConfigBytes = 16u << 20;
 
-bool isRegularFile(const std::string &path, uint64_t &size) {
+/// False when nothing is at `path`; its size when a regular file is; an
+/// error for anything else of that name (a directory or FIFO is not a
+/// missing file: passing over it would silently change the defaults, and
+/// reading a FIFO would wait for a writer).
+bool regularFileSize(const std::string &path, uint64_t &size) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+  if (::stat(path.c_str(), &st) != 0)
     return false;
+  if (!S_ISREG(st.st_mode))
+    throw ServingError("'" + path + "' is not a regular file");
   size = static_cast<uint64_t>(st.st_size);
   return true;
 }
@@ -36,7 +42,7 @@ int32_t readId(const nlohmann::json &value, const std::string &where) {
 /// The parsed JSON object of `path`, or null when there is no such file.
 nlohmann::json readJsonObject(const std::string &path) {
   uint64_t size = 0;
-  if (!isRegularFile(path, size))
+  if (!regularFileSize(path, size))
     return nullptr;
   if (size > kMaxConfigBytes)
     throw ServingError("'" + path + "' is " + std::to_string(size) +

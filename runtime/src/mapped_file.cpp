@@ -37,8 +37,10 @@ struct FdCloser {
 }
 
 /// Opens `path` read-only and describes it; it must be a regular file.
+/// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+/// before fstat could refuse it (regular files ignore the flag).
 int openRegular(const std::string &path, const char *what, struct stat &st) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     throwOsError(what, path, "open", errno);
   FdCloser closer{fd};
@@ -153,6 +155,11 @@ bool isDirectory(const std::string &path) {
 bool isRegularFile(const std::string &path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool pathExists(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
 }
 
 } // namespace nhc::runtime

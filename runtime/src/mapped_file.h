@@ -95,6 +95,8 @@ private:
 /// True if `path` names an existing directory / regular file.
 bool isDirectory(const std::string &path);
 bool isRegularFile(const std::string &path);
+/// True if `path` names anything (a file, directory, FIFO, device, ...).
+bool pathExists(const std::string &path);
 
 } // namespace nhc::runtime
 

@@ -199,9 +199,11 @@ std::unique_ptr<nhc_weights_t> openWeights(const std::string &path) {
   if (isDirectory(path)) {
     std::string single = joinPath(path, kSingleFile);
     std::string index = joinPath(path, kIndexFile);
-    if (isRegularFile(single))
+    // Whatever the name is, it is the checkpoint: a FIFO or directory of
+    // that name is refused as one, not passed over.
+    if (pathExists(single))
       weights->files.push_back(openSafetensors(single));
-    else if (isRegularFile(index))
+    else if (pathExists(index))
       openIndex(*weights, index);
     else
       throw Error(NHC_NOT_FOUND,
