@@ -1024,8 +1024,15 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     const Value *basev = a.get(1, "base");
     Value dflt = def ? *def : Value::integer(0);
     if (is_intlike(v)) return Value::integer(as_int(v));
+    // Python's int has no bound; one past 64 bits is an error here, not
+    // the default (which jinja2 returns only for what int() refuses: NaN,
+    // text that is no number).
+    auto too_big = [&](const std::string &what) -> Value {
+      throw EvalError("int: " + what + " does not fit in a 64-bit integer");
+    };
     if (v.kind == Kind::Float) {
-      if (!std::isfinite(v.f) || std::fabs(v.f) >= 9.2e18) return dflt;
+      if (std::isnan(v.f)) return dflt;
+      if (!std::isfinite(v.f) || std::fabs(v.f) >= 9.2e18) return too_big(to_str(v));
       return Value::integer((std::int64_t)std::trunc(v.f));
     }
     if (v.is_string()) {
@@ -1037,10 +1044,13 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
       char *end = nullptr;
       long long r = std::strtoll(t.c_str(), &end, base);
       if (!t.empty() && end && *end == 0 && errno == 0) return Value::integer(r);
+      if (!t.empty() && end && *end == 0 && errno == ERANGE) return too_big("'" + s + "'");
       char *fend = nullptr;
       double d = std::strtod(t.c_str(), &fend);
-      if (!t.empty() && fend && *fend == 0 && std::isfinite(d) && std::fabs(d) < 9.2e18)
+      if (!t.empty() && fend && *fend == 0 && !std::isnan(d)) {
+        if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return too_big("'" + s + "'");
         return Value::integer((std::int64_t)std::trunc(d));
+      }
     }
     return dflt;
   }
@@ -1069,7 +1079,18 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     std::int64_t prec = p ? need_int(*p, n) : 0;
     std::string method = m ? need_str(*m, n) : "common";
     if (!v.is_number()) type_error("round expects a number");
-    double x = as_double(v), scale = std::pow(10.0, (double)prec);
+    double x = as_double(v);
+    if (method == "common") {
+      // CPython's round(): past a double's decimal digits rounding changes
+      // nothing, before its smallest power of ten it gives a signed zero.
+      if (prec > 323) return Value::floating(x);
+      if (prec < -308) return Value::floating(0.0 * x);
+    } else if (prec > 308 || prec < -308) {
+      // jinja2 multiplies by 10 ** precision: an OverflowError in Python.
+      throw EvalError("round: precision " + std::to_string(prec) + " is out of range for '" +
+                      method + "'");
+    }
+    double scale = std::pow(10.0, (double)prec);
     double r;
     if (method == "common") {
       r = std::round(x * scale) / scale;
@@ -1094,7 +1115,14 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     if (ind && !ind->is_none()) {
       o.has_indent = true;
       if (ind->is_string()) o.indent = ind->str();
-      else o.indent = std::string((std::size_t)std::max<std::int64_t>(0, std::min<std::int64_t>(need_int(*ind, n), 64)), ' ');
+      else {
+        // The indent repeats per nesting level before the result's size is
+        // checked: a bound, said rather than applied silently.
+        std::int64_t width = std::max<std::int64_t>(0, need_int(*ind, n));
+        if (width > 1024)
+          throw EvalError("tojson: indent " + std::to_string(width) + " is above nhc's limit of 1024");
+        o.indent = std::string((std::size_t)width, ' ');
+      }
     }
     for (const auto &kv : a.kwargs) {
       if (kv.first != "separators" || kv.second.is_none()) continue;
@@ -1111,7 +1139,14 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "indent") {
     a.check(n, 3, {"width", "first", "blank"});
     const Value *w = a.get(0, "width");
-    std::string pad = w ? (w->is_string() ? w->str() : std::string((std::size_t)std::max<std::int64_t>(0, std::min<std::int64_t>(need_int(*w, n), 1024)), ' ')) : "    ";
+    std::string pad = "    ";
+    if (w && w->is_string()) {
+      pad = w->str();
+    } else if (w) {
+      std::int64_t width = std::max<std::int64_t>(0, need_int(*w, n));
+      check_size((std::size_t)std::min<std::int64_t>(width, (std::int64_t)kMaxStringBytes + 1));
+      pad = std::string((std::size_t)width, ' ');
+    }
     bool first = arg_bool(a, 1, "first", false), blank = arg_bool(a, 2, "blank", false);
     std::string s = to_str(v) ;
     // jinja2: s += "\n"; lines = s.splitlines(); join with "\n" + pad, skipping blank lines unless blank
@@ -1132,10 +1167,11 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "center") {
     a.check(n, 1, {"width"});
     const Value *w = a.get(0, "width");
-    std::int64_t width = std::min<std::int64_t>(w ? need_int(*w, n) : 80, 1 << 20);
+    std::int64_t width = w ? need_int(*w, n) : 80;
     std::string s = to_str(v);
     std::int64_t len = (std::int64_t)utf8_length(s);
     if (width <= len) return Value::string(s);
+    check_size((std::size_t)std::min<std::int64_t>(width - len, (std::int64_t)kMaxStringBytes + 1) + s.size());
     std::int64_t marg = width - len;
     std::int64_t left = marg / 2 + (marg & width & 1);
     return Value::string(std::string((std::size_t)left, ' ') + s + std::string((std::size_t)(marg - left), ' '));

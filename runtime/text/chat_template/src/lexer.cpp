@@ -341,6 +341,10 @@ private:
         }
         j += n;
         if (v > 0x10ffff) fail(j, "illegal Unicode character in string literal");
+        // Python keeps a surrogate code point in the str and fails when the
+        // output is encoded; UTF-8 has no form for it.
+        if (v >= 0xd800 && v <= 0xdfff)
+          fail(j, "surrogate code point in string literal (no UTF-8 form)");
         utf8_append(out, (char32_t)v);
       };
       switch (e) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 #include <unordered_map>
+#include <vector>
 
 #include "builtins.h"
 
@@ -247,9 +248,18 @@ private:
       std::time_t t = std::time(nullptr);
       std::tm tm{};
       localtime_r(&t, &tm);
-      char buf[512];
-      std::size_t n = std::strftime(buf, sizeof buf, a.args[0].str().c_str(), &tm);
-      return Value::string(std::string(buf, n));
+      // strftime says 0 both for an empty result and for a buffer too small:
+      // the buffer grows until the text fits or could not be shorter than
+      // the limit (no conversion writes more than 64 bytes).
+      const std::string &format = a.args[0].str();
+      std::vector<char> buf(512);
+      while (true) {
+        std::size_t n = std::strftime(buf.data(), buf.size(), format.c_str(), &tm);
+        if (n > 0 || format.empty()) return Value::string(std::string(buf.data(), n));
+        if (buf.size() > 64 * format.size() + 64) return Value::string(std::string());
+        check_string_size(buf.size() * 2);
+        buf.resize(buf.size() * 2);
+      }
     });
   }
 

@@ -89,6 +89,25 @@ TEST(ChatTemplateErrors, RuntimeErrorsNameTheLine) {
             "tpl:1:4: 'int' object is not iterable");
 }
 
+// Where jinja2's result has no form here (an int past 64 bits, a text no
+// UTF-8 encodes) or would pass a bound, an error names it: never a capped
+// width, a NaN or a default in its place.
+TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
+  EXPECT_EQ(render_error("{{ '99999999999999999999999'|int }}"),
+            "tpl:1:29: int: '99999999999999999999999' does not fit in a 64-bit integer");
+  EXPECT_EQ(render_error("{{ 1e30|int }}"), "tpl:1:8: int: 1e+30 does not fit in a 64-bit integer");
+  EXPECT_EQ(render_error("{{ 1.5|round(1000000, 'floor') }}"),
+            "tpl:1:7: round: precision 1000000 is out of range for 'floor'");
+  EXPECT_EQ(render_error("{{ 'a'|center(100000000) }}"),
+            "tpl:1:7: result is larger than the 64 MiB string limit");
+  EXPECT_EQ(render_error("{{ 'ab'|indent(100000000) }}"),
+            "tpl:1:8: result is larger than the 64 MiB string limit");
+  EXPECT_EQ(render_error("{{ {'a': 1}|tojson(indent=2000) }}"),
+            "tpl:1:12: tojson: indent 2000 is above nhc's limit of 1024");
+  EXPECT_EQ(parse_error("{{ '\\ud800' }}"),
+            "tpl:1:11: surrogate code point in string literal (no UTF-8 form)");
+}
+
 TEST(ChatTemplateErrors, RaiseExceptionMessageSurfaces) {
   std::string e = render_error("{% if messages|length == 0 %}\n"
                                "{{ raise_exception('Conversation roles must alternate!') }}\n"

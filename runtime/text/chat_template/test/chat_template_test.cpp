@@ -26,6 +26,18 @@ TEST(ChatTemplate, PrintsPythonStr) {
   EXPECT_EQ(render("{{ (1,) }}{{ () }}{{ x }}"), "(1,)()");
 }
 
+// As jinja2: CPython's round() past a double's digits, widths as asked
+// (no cap below the string limit), text that is no number to the default,
+// strftime_now's text however long.
+TEST(ChatTemplate, FiltersAtTheEdgesOfTheirArguments) {
+  EXPECT_EQ(render("{{ 1.5|round(1000000) }} {{ 123.4|round(-400) }} {{ -2.5|round(-400) }}"),
+            "1.5 0.0 -0.0");
+  EXPECT_EQ(render("{{ 'a'|center(3000000)|length }} {{ 'x\ny'|indent(5000)|length }}"),
+            "3000000 5003");
+  EXPECT_EQ(render("{{ 'abc'|int }} {{ 'nan'|int(7) }} {{ '-12'|int }}"), "0 7 -12");
+  EXPECT_EQ(render("{{ strftime_now('%%' * 1000)|length }}"), "1000");
+}
+
 TEST(ChatTemplate, WhitespaceControl) {
   EXPECT_EQ(render("  {% if true %}\n  x\n  {% endif %}\n  y"), "  x\n  y");
   EXPECT_EQ(render("{%- for i in range(3) -%}\n  {{ i }}\n{%- endfor %}"), "012");
