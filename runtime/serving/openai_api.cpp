@@ -2,7 +2,9 @@
 
 #include "nhc/serving/openai_api.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "nhc/runtime/json_scan.h"
@@ -39,17 +41,19 @@ const json *field(const json &body, const char *key) {
   return it == body.end() || it->is_null() ? nullptr : &*it;
 }
 
+/// The number at `key` in [lo, hi], or (lo, hi] when `openLo`.
 std::optional<double> number(const json &body, const char *key, double lo,
-                             double hi) {
+                             double hi, bool openLo = false) {
   const json *value = field(body, key);
   if (!value)
     return std::nullopt;
   if (!value->is_number())
     invalid(key, "must be a number, got " + typeName(*value));
   double x = value->get<double>();
-  if (!(x >= lo && x <= hi))
-    invalid(key, "must be in [" + json(lo).dump() + ", " + json(hi).dump() +
-                     "], got " + value->dump());
+  if (!((openLo ? x > lo : x >= lo) && x <= hi))
+    invalid(key, std::string("must be in ") + (openLo ? "(" : "[") +
+                     json(lo).dump() + ", " + json(hi).dump() + "], got " +
+                     value->dump());
   return x;
 }
 
@@ -447,10 +451,12 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   g.sampling.temperature = static_cast<float>(
       number(body, "temperature", 0.0, 2.0)
           .value_or(defaults_.temperature.value_or(1.0f)));
-  g.sampling.topP = static_cast<float>(
-      number(body, "top_p", 0.0, 1.0).value_or(defaults_.topP.value_or(1.0f)));
-  if (g.sampling.topP <= 0.0f)
-    invalid("top_p", "must be greater than 0");
+  // A top_p below float's smallest normal keeps the most likely token
+  // alone, as any tiny nucleus does; it must not round to 0.
+  g.sampling.topP = std::max(
+      static_cast<float>(number(body, "top_p", 0.0, 1.0, true)
+                             .value_or(defaults_.topP.value_or(1.0f))),
+      std::numeric_limits<float>::min());
   if (auto k = integer(body, "top_k", -1, INT32_MAX))
     g.sampling.topK = *k <= 0 ? 0 : uint64_t(*k); // vLLM: -1 = all
   else

@@ -281,6 +281,13 @@ class ServingTest(unittest.TestCase):
             model="tiny", prompt=PROMPTS[1], max_tokens=16, temperature=0.9,
             top_p=0.9, seed=1234).choices[0].text for _ in range(2)]
         self.assertEqual(sampled[0], sampled[1], "same seed, same text")
+        # A nucleus below float's smallest normal keeps the top token: the
+        # greedy text (it does not round to a top_p of 0, which is refused).
+        greedy = self.complete(PROMPTS[1], max_tokens=16)[0]
+        tiny = self.client.completions.create(
+            model="tiny", prompt=PROMPTS[1], max_tokens=16, temperature=1.0,
+            top_p=1e-300, seed=7).choices[0].text
+        self.assertEqual(tiny, greedy)
 
     def test_16_concurrent_clients_match_alone(self):
         alone = {p: self.complete(p, max_tokens=16) for p in PROMPTS}
@@ -311,6 +318,11 @@ class ServingTest(unittest.TestCase):
                          "temperature": -1}).encode(), 400, "temperature"),
             (json.dumps({"model": "tiny", "prompt": "hi", "n": 3}).encode(),
              400, "'n'"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "top_p": 0}).encode(), 400, "must be in (0.0, 1.0]"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "top_p": 1.0000001}).encode(), 400,
+             "must be in (0.0, 1.0]"),
             (json.dumps({"model": "tiny", "prompt": [999999]}).encode(), 400,
              "vocabulary"),
             (json.dumps({"model": "nope", "prompt": "hi"}).encode(), 404,

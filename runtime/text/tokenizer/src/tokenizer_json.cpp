@@ -61,12 +61,12 @@ std::unique_ptr<BpeModel> parseModel(const json &j, const std::string &where) {
     if (!isValidUtf8(it.key())) throw TextError(k + ": token is not UTF-8");
     if (!it->is_number_integer())
       throw TextError(k + ": expected an integer id, got " + typeName(*it));
-    int64_t id = it->is_number_unsigned()
-                     ? static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), kMaxId))
-                     : it->get<int64_t>();
-    if (id < 0 || id >= kMaxId)
-      throw TextError(k + ": id " + std::to_string(id) +
-                      " out of range [0, 2^24)");
+    // The id as the file spells it (an unsigned one may pass int64_t).
+    if (it->is_number_unsigned() ? it->get<uint64_t>() >= uint64_t(kMaxId)
+                                 : it->get<int64_t>() < 0 ||
+                                       it->get<int64_t>() >= kMaxId)
+      throw TextError(k + ": id " + it->dump() + " out of range [0, 2^24)");
+    const int64_t id = it->get<int64_t>();
     auto [pos, fresh] = vocab.emplace(it.key(), static_cast<int32_t>(id));
     (void)pos;
     if (!fresh) continue; // nlohmann keeps one value per key anyway

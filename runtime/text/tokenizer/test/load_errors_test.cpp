@@ -78,7 +78,9 @@ TEST(LoadErrors, ModelProblems) {
   expectError(makeTokenizerJson("[]", "[]"), {"model.vocab", "expected an object"});
   expectError(makeTokenizerJson(R"({"a": "x"})", "[]"), {"model.vocab[\"a\"]", "integer"});
   expectError(makeTokenizerJson(R"({"a": -1})", "[]"), {"model.vocab[\"a\"]", "out of range"});
-  expectError(makeTokenizerJson(R"({"a": 99999999999})", "[]"), {"out of range"});
+  // The message gives the id the file has, not the bound it passed.
+  expectError(makeTokenizerJson(R"({"a": 99999999999})", "[]"),
+              {"id 99999999999 out of range"});
   expectError(makeTokenizerJson(R"({"a": 0, "b": 0})", "[]"), {"duplicate id 0"});
   expectError(makeTokenizerJson(kVocab, R"(["a c"])"), {"model.merges[0]", "\"c\""});
   expectError(makeTokenizerJson(kVocab, R"(["b a"])"), {"model.merges[0]", "\"ba\""});
@@ -138,7 +140,8 @@ TEST(LoadErrors, WrongJsonTypesAreTextErrorsNamingTheKey) {
   expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "unk_token": 7)"), {"model.unk_token"});
   expectError(makeTokenizerJson(kVocab, kMerges, "[]", R"(, "dropout": "x")"), {"model.dropout"});
   expectError(makeTokenizerJson(R"({"a": 1.5})", "[]"), {"model.vocab[\"a\"]", "integer"});
-  expectError(makeTokenizerJson(R"({"a": 18446744073709551615})", "[]"), {"out of range"});
+  expectError(makeTokenizerJson(R"({"a": 18446744073709551615})", "[]"),
+              {"id 18446744073709551615 out of range"});
   expectError(makeTokenizerJson(kVocab, R"([["a", 1]])"), {"model.merges[0]"});
   expectError(with(R"({"type": 5})"), {"pre_tokenizer.type", "expected a string"});
   expectError(with(R"({"type": "Split", "pattern": 5, "behavior": "Isolated"})"),
