@@ -146,27 +146,10 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
               %l2 = arith.addf %lc, %psum : f32
               memref.store %l2, %lbuf[%g] : memref<64xf32>
               memref.store %m2, %mbuf[%g] : memref<64xf32>
-              scf.for %dd = %c0 to %D step %c1 {
-                %oi = arith.addi %obase, %dd : index
-                %ov = memref.load %out[%oi] : memref<?xf32>
-                %oc = arith.mulf %ov, %corr : f32
-                memref.store %oc, %out[%oi] : memref<?xf32>
-              }
-              scf.for %j = %c0 to %bn step %c1 {
-                %pj = memref.load %sbuf[%j] : memref<64xf32>
-                %pos = arith.addi %b0, %j : index
-                %prow = arith.muli %pos, %rowKV : index
-                %pbase = arith.addi %kvbase, %prow : index
-                scf.for %dd = %c0 to %D step %c1 {
-                  %oi = arith.addi %obase, %dd : index
-                  %vi = arith.addi %pbase, %dd : index
-                  %ov = memref.load %out[%oi] : memref<?xf32>
-                  %vv = memref.load %v_cache[%vi] : memref<?xf32>
-                  %pv = arith.mulf %pj, %vv : f32
-                  %o2 = arith.addf %ov, %pv : f32
-                  memref.store %o2, %out[%oi] : memref<?xf32>
-                }
-              }
+              %vfirst = arith.muli %b0, %rowKV : index
+              %vbase = arith.addi %kvbase, %vfirst : index
+              func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D)
+                  : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index) -> ()
             }
           }
           scf.for %g = %c0 to %gn step %c1 {
@@ -185,6 +168,59 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
       }
     }
     scf.reduce
+  }
+  return
+}
+
+// out[obase + d] = out[obase + d] corr + sum_j p[j] V[vbase + j rowKV + d]
+// for d < D, the sum over the block's bn positions in order (as a product
+// then a sum each, the arithmetic the loop nest had), 16 output columns at
+// a time kept in a register over the block (each V element loaded once, the
+// output row not reloaded per position), the last D % 16 one at a time.
+func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
+                                    %corr: f32, %v_cache: memref<?xf32>,
+                                    %vbase: index, %rowKV: index,
+                                    %p: memref<64xf32>, %bn: index,
+                                    %D: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %blocks = arith.divui %D, %c16 : index
+  %dFull = arith.muli %blocks, %c16 : index
+  %corrv = vector.broadcast %corr : f32 to vector<16xf32>
+  scf.for %d = %c0 to %dFull step %c16 {
+    %oi = arith.addi %obase, %d : index
+    %ov = vector.load %out[%oi] : memref<?xf32>, vector<16xf32>
+    %start = arith.mulf %ov, %corrv : vector<16xf32>
+    %vcol = arith.addi %vbase, %d : index
+    %acc = scf.for %j = %c0 to %bn step %c1 iter_args(%a = %start)
+        -> (vector<16xf32>) {
+      %pj = memref.load %p[%j] : memref<64xf32>
+      %pv = vector.broadcast %pj : f32 to vector<16xf32>
+      %jrow = arith.muli %j, %rowKV : index
+      %vi = arith.addi %vcol, %jrow : index
+      %vv = vector.load %v_cache[%vi] : memref<?xf32>, vector<16xf32>
+      %prod = arith.mulf %pv, %vv : vector<16xf32>
+      %a2 = arith.addf %a, %prod : vector<16xf32>
+      scf.yield %a2 : vector<16xf32>
+    }
+    vector.store %acc, %out[%oi] : memref<?xf32>, vector<16xf32>
+  }
+  scf.for %d = %dFull to %D step %c1 {
+    %oi = arith.addi %obase, %d : index
+    %ov = memref.load %out[%oi] : memref<?xf32>
+    %start = arith.mulf %ov, %corr : f32
+    %vcol = arith.addi %vbase, %d : index
+    %acc = scf.for %j = %c0 to %bn step %c1 iter_args(%a = %start) -> (f32) {
+      %pj = memref.load %p[%j] : memref<64xf32>
+      %jrow = arith.muli %j, %rowKV : index
+      %vi = arith.addi %vcol, %jrow : index
+      %vv = memref.load %v_cache[%vi] : memref<?xf32>
+      %prod = arith.mulf %pj, %vv : f32
+      %a2 = arith.addf %a, %prod : f32
+      scf.yield %a2 : f32
+    }
+    memref.store %acc, %out[%oi] : memref<?xf32>
   }
   return
 }
