@@ -31,7 +31,8 @@ void mlir::nhc::buildHostCodeToLLVMPipeline(OpPassManager &pm) {
   mathOptions.approximateLog1p = false;
   pm.addPass(createConvertMathToLLVMPass(mathOptions));
   pm.addPass(createConvertMathToLibmPass());
-  // The decode GEMV microkernels (gemv.mlir) are vector-dialect code.
+  // Vector-dialect code: the decode GEMV microkernels (gemv.mlir), the SSD
+  // scan's state rows, the attention's p.V.
   pm.addPass(createConvertVectorToLLVMPass());
   // Vectors built element by element (the GPU emulation's mma fragments)
   // start from ub.poison.

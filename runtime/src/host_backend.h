@@ -1,8 +1,9 @@
 //===- host_backend.h - The host CPU backend -------------------*- C++ -*-===//
 //
 // The backend that runs a plan on the host: the artifact's x86-64 kernel
-// library (packed and per-thread sliced entry points), BLAS and the narrow
-// (BF16/F16/e4m3) GEMMs for gemm and moe_experts, weights used where the
+// library (packed and per-thread sliced entry points), oneDNN's f32 and bf16
+// gemms and the narrow (BF16/F16/e4m3) GEMMs for gemm and moe_experts,
+// weights used where the
 // checkpoint maps them (f32 copies only of what generated kernels read),
 // the session's state pool and scratch in host memory.
 //

@@ -23,7 +23,8 @@ namespace schema = ::nhc::format::manifest;
 
 namespace {
 
-/// Upper bound for BLAS dimensions and leading dimensions (int in CBLAS).
+/// Upper bound for gemm dimensions and leading dimensions (oneDNN's sgemm
+/// takes them as int, as BLAS does).
 constexpr uint64_t kMaxBlasDim = INT_MAX;
 
 /// entry[key], a positive integer at most `limit` (named `limitName` in the
@@ -31,7 +32,7 @@ constexpr uint64_t kMaxBlasDim = INT_MAX;
 uint64_t requirePositive(const Json &entry, const char *key,
                          const std::string &where,
                          uint64_t limit = kMaxBlasDim,
-                         const char *limitName = "INT_MAX, a BLAS dimension") {
+                         const char *limitName = "INT_MAX, a gemm dimension") {
   uint64_t value =
       asUInt(requireField(entry, key, where), cat(where, ".", key));
   NHC_CHECK(value > 0, NHC_INVALID_FORMAT,

@@ -77,7 +77,8 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
             cat("session: gemm_precision ",
                 static_cast<long long>(options.gemm_precision),
                 " is not a precision (NHC_GEMM_PRECISION_F32 or _BF16)"));
-  // BLAS takes int dimensions; T is at most max_slots * max_seq_len.
+  // Gemms take int dimensions (oneDNN's sgemm, as BLAS); T is at most
+  // max_slots * max_seq_len.
   NHC_CHECK(checkedProduct({maxSlots, maxSeqLen}, INT_MAX).has_value(),
             NHC_INVALID_ARGUMENT,
             cat("session: max_slots * max_seq_len (", maxSlots, " * ",

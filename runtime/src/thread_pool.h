@@ -2,9 +2,10 @@
 //
 // One process-wide pool of NHC_NUM_THREADS threads (default: the hardware
 // threads) for all of the host's parallel work: the generated kernels'
-// slices, the 16-bit GEMM kernels, and BLAS, which runs one single-threaded
-// call per part of a GEMM (gemm.cpp), so no second pool competes for the
-// cores (OpenBLAS's own idle threads spin on sched_yield). A loop started
+// slices, the 16-bit GEMM kernels, and oneDNN's gemms, which run one
+// single-threaded call per part of a GEMM (gemm.cpp, onednn_team.h), so no
+// second pool competes for the cores (a library's own idle threads spin
+// between calls). A loop started
 // while another is running (a second session on another thread) runs on its
 // caller's thread alone.
 //

@@ -117,13 +117,13 @@ void runGemv(Storage s, int64_t m, int64_t n, int64_t k, bool accumulate,
         magnitude += std::fabs(x * wide[j * k + i]);
       }
       // A sum of f32 roundings: each product's partial sum passes through
-      // at most k / 32 + k % 32 + 16 of them in either form (the host's
-      // k / 32 per lane, its last k % 32 one at a time and its lanes' tree;
-      // the GPU form's k / 256 + 8 per thread, the warp's 5 and the block's
-      // 7; the old C), each at most 2^-24 of the terms' magnitude; an
+      // at most k / 16 + k % 16 + 16 of them in either form (the host's
+      // k / 16 per lane, its last k % 16 one at a time and its 16 lanes'
+      // tree; the GPU form's k / 256 + 8 per thread, the warp's 5 and the
+      // block's 7), each at most 2^-24 of the terms' magnitude; an
       // activation in f32 adds a few more (libm's exp, erf, tanh).
       const double roundings =
-          double(k / 32 + k % 32 + 16 + (act >= 0 ? 8 : 0));
+          double(k / 16 + k % 16 + 16 + (act >= 0 ? 8 : 0));
       ASSERT_NEAR(c[t * ldc + j], want,
                   roundings * 0x1p-24 * magnitude + 0x1p-40)
           << kernelOf(s) << " act " << act << " m " << m << " n " << n
