@@ -18,8 +18,8 @@ def Nemotron_LinearOp : Nemotron_Op<"linear", [Pure]> {
   let description = [{
     A linear layer applied to every token: the bias is added when the weight's
     type says `bias`, then the optional fused activation `epilogue` (set by
-    `nemotron-fuse-linear-epilogue`). Lowered to the runtime's GEMM (BLAS on
-    the host, cuBLASLt on GPU).
+    `nemotron-fuse-linear-epilogue`). Lowered to the runtime's GEMM (oneDNN
+    and generated GEMV kernels on the host, cuBLASLt on GPU).
 
     With an FP8 (`f8E4M3FN`) weight the layer is modelopt's per-tensor static
     FP8 linear: `y = (sat_e4m3(x / input_scale) @ Wq^T) * (input_scale *

@@ -1,5 +1,5 @@
 // Kernels behind a device backend's library operations (docs/runtime.md,
-// "Library operations"): what the host does in C++ around its BLAS calls, a
+// "Library operations"): what the host does in C++ around its oneDNN calls, a
 // GPU does in these kernels around cuBLASLt. They are not in any execution
 // plan; the runtime calls them by name (nhc/format/library_kernels.h). One
 // thread per element, flat, so that neighbouring threads touch neighbouring

@@ -223,7 +223,7 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
             cat(where, ": a gemm into the logits must write all ",
                 ctx.manifest.model.vocab_size, " columns (c_offset 0, n = "
                 "vocab_size); found c_offset ", g.c.offset, ", n ", g.n));
-  // BLAS may not read A while writing C.
+  // A gemm (oneDNN's sgemm, as BLAS) may not read A while writing C.
   NHC_CHECK(g.c.logits || g.a.buffer != g.c.buffer, NHC_INVALID_FORMAT,
             cat(where, ": a and c are the same buffer '",
                 ctx.bufferSpec(g.a.buffer).name, "'"));

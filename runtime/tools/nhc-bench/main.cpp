@@ -322,8 +322,8 @@ double decodeFlops(const ModelCost &cost, uint64_t batch, uint64_t context) {
 /// A decode step's roofline: the longer of its bytes at the memory
 /// bandwidth and its FLOPs at the peak of the arithmetic its gemms run in.
 /// Single requests are memory-bound everywhere; a host batch can be
-/// compute-bound (B = 16 on the scaled-8B at 30 GB/s and a 100 GFLOP/s
-/// f32 peak: about 15 ms of weights, 20 ms of FLOPs).
+/// compute-bound (B = 16 on the scaled-8B: about 6.2 GFLOP, 62 ms at a
+/// 100 GFLOP/s f32 peak, against 15-25 ms of bytes at 20-30 GB/s).
 struct DecodeLimit {
   double memoryS = 0, computeS = 0;
   double seconds() const { return std::max(memoryS, computeS); }

@@ -45,7 +45,7 @@ volatile std::sig_atomic_t stopSignal = 0;
 extern "C" void onStopSignal(int signal) { stopSignal = signal; }
 
 /// SIGINT/SIGTERM stop the server. The handler only records the signal
-/// (whichever thread takes it: BLAS threads exist before main).
+/// (whichever thread takes it: the engine's thread exists by then).
 void installStopHandlers() {
   struct sigaction action {};
   action.sa_handler = onStopSignal;

@@ -3,7 +3,7 @@
 // The only writer and reader of the .nhc container (nhc/runtime/artifact.h,
 // docs/artifact-format.md): header, section table, 64-byte aligned
 // sections, FNV-1a checksum. Shared by the compiler (which writes) and the
-// runtime (which reads); no BLAS, no dl, no LLVM, and no exceptions out:
+// runtime (which reads); no oneDNN, no dl, no LLVM, and no exceptions out:
 // every check returns a ContainerError naming the file and the problem.
 // It does not interpret the sections (the manifest is the runtime's).
 //
