@@ -12,7 +12,12 @@
 // a block's scores, exponentials and updates are independent loops (one exp
 // per position, vectorizable) instead of one serial chain per position. The
 // accumulator o lives in `out` itself; m and l of up to kHeads = 64 heads at
-// a time in small buffers (larger groups run in chunks of 64 heads).
+// a time in small buffers (larger groups run in chunks of 64 heads). The
+// group's first head prefetches the K and V rows one block ahead in its
+// scores and p·V loops while those rows precede the step's own (a hint):
+// without it a decode waited on the cache's loads (about 20 % more
+// attention time at 8k context); over rows a prefill's append had just
+// written it cost time (docs/benchmarks.md).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
 // decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
@@ -63,6 +68,8 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   // Phase 2: attention of every new query over its request's cache.
   %kBlock = arith.constant 64 : index
   %kHeads = arith.constant 64 : index
+  %true = arith.constant true
+  %false = arith.constant false
   scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
     %off, %n, %start, %slot = func.call @nhc_request(%req, %r)
         : (memref<?xi64>, index) -> (index, index, index, index)
@@ -106,26 +113,21 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
               %qcol = arith.addi %q_offset, %hD : index
               %qbase = arith.addi %qrow, %qcol : index
               %obase = arith.addi %orow, %hD : index
-              // Scores of the block and their maximum.
-              %bmax = scf.for %j = %c0 to %bn step %c1
-                  iter_args(%mx = %ninf) -> (f32) {
-                %pos = arith.addi %b0, %j : index
-                %prow = arith.muli %pos, %rowKV : index
-                %pbase = arith.addi %kvbase, %prow : index
-                %dot = scf.for %dd = %c0 to %D step %c1
-                    iter_args(%a = %zero) -> (f32) {
-                  %qi = arith.addi %qbase, %dd : index
-                  %ki = arith.addi %pbase, %dd : index
-                  %qv = memref.load %qkv[%qi] : memref<?xf32>
-                  %kv = memref.load %k_cache[%ki] : memref<?xf32>
-                  %p = arith.mulf %qv, %kv : f32
-                  %a2 = arith.addf %a, %p fastmath<reassoc> : f32
-                  scf.yield %a2 : f32
-                }
-                %sc = arith.mulf %dot, %scale : f32
-                memref.store %sc, %sbuf[%j] : memref<64xf32>
-                %mx2 = arith.maximumf %mx, %sc : f32
-                scf.yield %mx2 : f32
+              // The group's first head fetches the next block's rows when
+              // they precede this step's (which its append just wrote).
+              %firstHead = arith.cmpi eq, %g, %c0 : index
+              %olderRows = arith.cmpi ult, %bEnd, %start : index
+              %prefetch = arith.andi %firstHead, %olderRows : i1
+              // Scores of the block and their maximum (a copy of the loop
+              // for each value of %prefetch, so the plain one has no branch).
+              %bmax = scf.if %prefetch -> (f32) {
+                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %true)
+                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1) -> f32
+                scf.yield %x : f32
+              } else {
+                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %false)
+                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1) -> f32
+                scf.yield %x : f32
               }
               %m = memref.load %mbuf[%g] : memref<64xf32>
               %m2 = arith.maximumf %m, %bmax : f32
@@ -148,8 +150,13 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
               memref.store %m2, %mbuf[%g] : memref<64xf32>
               %vfirst = arith.muli %b0, %rowKV : index
               %vbase = arith.addi %kvbase, %vfirst : index
-              func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D)
-                  : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index) -> ()
+              scf.if %prefetch {
+                func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D, %true)
+                    : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
+              } else {
+                func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D, %false)
+                    : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
+              }
             }
           }
           scf.for %g = %c0 to %gn step %c1 {
@@ -172,22 +179,70 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   return
 }
 
+// s_j = (q . k_j) * scale into p[j] for the block's bn positions from b0
+// (K rows `rowKV` apart from kvbase, q at qbase), returning their maximum.
+// With `prefetch`, each row's next-block row (64 positions on) is
+// prefetched.
+func.func private @nhc_attention_scores(%qkv: memref<?xf32>, %qbase: index,
+                                        %k_cache: memref<?xf32>,
+                                        %kvbase: index, %rowKV: index,
+                                        %b0: index, %bn: index, %D: index,
+                                        %scale: f32, %p: memref<64xf32>,
+                                        %prefetch: i1) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %ahead = arith.muli %c64, %rowKV : index
+  %bmax = scf.for %j = %c0 to %bn step %c1 iter_args(%mx = %ninf) -> (f32) {
+    %pos = arith.addi %b0, %j : index
+    %prow = arith.muli %pos, %rowKV : index
+    %pbase = arith.addi %kvbase, %prow : index
+    scf.if %prefetch {
+      %pnext = arith.addi %pbase, %ahead : index
+      scf.for %dd = %c0 to %D step %c16 {
+        %ki = arith.addi %pnext, %dd : index
+        memref.prefetch %k_cache[%ki], read, locality<3>, data : memref<?xf32>
+      }
+    }
+    %dot = scf.for %dd = %c0 to %D step %c1 iter_args(%a = %zero) -> (f32) {
+      %qi = arith.addi %qbase, %dd : index
+      %ki = arith.addi %pbase, %dd : index
+      %qv = memref.load %qkv[%qi] : memref<?xf32>
+      %kv = memref.load %k_cache[%ki] : memref<?xf32>
+      %prod = arith.mulf %qv, %kv : f32
+      %a2 = arith.addf %a, %prod fastmath<reassoc> : f32
+      scf.yield %a2 : f32
+    }
+    %sc = arith.mulf %dot, %scale : f32
+    memref.store %sc, %p[%j] : memref<64xf32>
+    %mx2 = arith.maximumf %mx, %sc : f32
+    scf.yield %mx2 : f32
+  }
+  return %bmax : f32
+}
+
 // out[obase + d] = out[obase + d] corr + sum_j p[j] V[vbase + j rowKV + d]
 // for d < D, the sum over the block's bn positions in order (as a product
 // then a sum each, the arithmetic the loop nest had), 16 output columns at
 // a time kept in a register over the block (each V element loaded once, the
 // output row not reloaded per position), the last D % 16 one at a time.
+// With `prefetch`, each row's next-block row (64 positions on) is prefetched.
 func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
                                     %corr: f32, %v_cache: memref<?xf32>,
                                     %vbase: index, %rowKV: index,
                                     %p: memref<64xf32>, %bn: index,
-                                    %D: index) {
+                                    %D: index, %prefetch: i1) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c16 = arith.constant 16 : index
   %blocks = arith.divui %D, %c16 : index
   %dFull = arith.muli %blocks, %c16 : index
   %corrv = vector.broadcast %corr : f32 to vector<16xf32>
+  %c64 = arith.constant 64 : index
+  %ahead = arith.muli %c64, %rowKV : index
   scf.for %d = %c0 to %dFull step %c16 {
     %oi = arith.addi %obase, %d : index
     %ov = vector.load %out[%oi] : memref<?xf32>, vector<16xf32>
@@ -199,6 +254,10 @@ func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
       %pv = vector.broadcast %pj : f32 to vector<16xf32>
       %jrow = arith.muli %j, %rowKV : index
       %vi = arith.addi %vcol, %jrow : index
+      scf.if %prefetch {
+        %vnext = arith.addi %vi, %ahead : index
+        memref.prefetch %v_cache[%vnext], read, locality<3>, data : memref<?xf32>
+      }
       %vv = vector.load %v_cache[%vi] : memref<?xf32>, vector<16xf32>
       %prod = arith.mulf %pv, %vv : vector<16xf32>
       %a2 = arith.addf %a, %prod : vector<16xf32>

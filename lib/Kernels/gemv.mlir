@@ -18,7 +18,8 @@
 // lanes (one AVX-512 register each, two AVX2 ones), so each 16-weight block
 // of W is widened once for four rows of A and each block of A is read once
 // for two rows of W; rows of A left over (m % 4) take a tile of two rows of W
-// by one of A. The sums run along k in 16-lane blocks, the last k % 16
+// by one of A. Each block prefetches its rows' weights 2 KiB ahead
+// (@prefetch_weights). The sums run along k in 16-lane blocks, the last k % 16
 // weights of a row one at a time. The tile's two rows of W are j and
 // j + ceil(n / 2) (see @gemv_pair); with n odd the last pair has one row.
 // nhc_gemv_bf16 has a GPU form (gemv_gpu.mlir: a block per 4 weight rows),
@@ -139,6 +140,23 @@ func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index)
     scf.yield %v : vector<16xf32>
   }
   return %f : vector<16xf32>
+}
+
+// Asks for the cache line 2 KiB ahead of element `i` in its row's stream to
+// be brought into L1. Without it the tiles stalled on the weight loads
+// (perf, Zen 5, B = 8: a quarter of the decode step's samples on the two
+// loads); 2 KiB beat 0.5, 1 and 4 KiB (docs/benchmarks.md). A prefetch past
+// the end of W is a hint that touches nothing.
+func.func private @prefetch_weights(%w: memref<?xi8>, %i: index,
+                                    %dtype: index) {
+  %c2 = arith.constant 2 : index
+  %ahead = arith.constant 2048 : index
+  %isE4m3 = arith.cmpi eq, %dtype, %c2 : index
+  %twice = arith.muli %i, %c2 : index
+  %at = arith.select %isE4m3, %i, %twice : index
+  %p = arith.addi %at, %ahead : index
+  memref.prefetch %w[%p], read, locality<3>, data : memref<?xi8>
+  return
 }
 
 // The one weight at element `i`, widened by the same code (lane 0 of a
@@ -341,6 +359,8 @@ func.func private @gemv_tile_2x4(%a: memref<?xf32>, %w: memref<?xi8>,
           vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
     %wi0 = arith.addi %wRow0, %i : index
     %wi1 = arith.addi %wRow1, %i : index
+    func.call @prefetch_weights(%w, %wi0, %dtype) : (memref<?xi8>, index, index) -> ()
+    func.call @prefetch_weights(%w, %wi1, %dtype) : (memref<?xi8>, index, index) -> ()
     %w0 = func.call @load_weights(%w, %wi0, %dtype) : (memref<?xi8>, index, index) -> vector<16xf32>
     %w1 = func.call @load_weights(%w, %wi1, %dtype) : (memref<?xi8>, index, index) -> vector<16xf32>
     %ai0 = arith.addi %r0, %i : index
@@ -402,6 +422,8 @@ func.func private @gemv_tile_2x1(%a: memref<?xf32>, %w: memref<?xi8>,
       iter_args(%s0 = %zero, %s1 = %zero) -> (vector<16xf32>, vector<16xf32>) {
     %wi0 = arith.addi %wRow0, %i : index
     %wi1 = arith.addi %wRow1, %i : index
+    func.call @prefetch_weights(%w, %wi0, %dtype) : (memref<?xi8>, index, index) -> ()
+    func.call @prefetch_weights(%w, %wi1, %dtype) : (memref<?xi8>, index, index) -> ()
     %w0 = func.call @load_weights(%w, %wi0, %dtype) : (memref<?xi8>, index, index) -> vector<16xf32>
     %w1 = func.call @load_weights(%w, %wi1, %dtype) : (memref<?xi8>, index, index) -> vector<16xf32>
     %ai = arith.addi %r, %i : index
