@@ -18,6 +18,9 @@
 // without it a decode waited on the cache's loads (about 20 % more
 // attention time at 8k context); over rows a prefill's append had just
 // written it cost time (docs/benchmarks.md).
+// A request of 8 or more new tokens takes the prefill path of
+// attention_prefill.mlir instead (the same online softmax in another loop
+// order, its scores summed over D without a lane reduction per position).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
 // decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
@@ -68,6 +71,10 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   // Phase 2: attention of every new query over its request's cache.
   %kBlock = arith.constant 64 : index
   %kHeads = arith.constant 64 : index
+  // Prefill requests of this many tokens take the tiled path
+  // (attention_prefill.mlir) when its [D, 64] stack buffer stays small.
+  %kTiledQueries = arith.constant 8 : index
+  %kTiledMaxD = arith.constant 512 : index
   %true = arith.constant true
   %false = arith.constant false
   scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
@@ -77,6 +84,13 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
     %hFirst = arith.muli %kvh, %group : index
+    %manyQueries = arith.cmpi uge, %n, %kTiledQueries : index
+    %dFits = arith.cmpi ule, %D, %kTiledMaxD : index
+    %tiled = arith.andi %manyQueries, %dFits : i1
+    scf.if %tiled {
+      func.call @nhc_attention_prefill_tiles(%qkv, %qkv_stride, %q_offset, %k_cache, %v_cache, %out, %kvbase, %rowKV, %rowOut, %off, %n, %start, %hFirst, %group, %D, %scale)
+          : (memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, index, index, index, index, index, f32) -> ()
+    } else {
     memref.alloca_scope {
       %sbuf = memref.alloca() : memref<64xf32>
       %mbuf = memref.alloca() : memref<64xf32>
@@ -129,33 +143,16 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                     : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1) -> f32
                 scf.yield %x : f32
               }
-              %m = memref.load %mbuf[%g] : memref<64xf32>
-              %m2 = arith.maximumf %m, %bmax : f32
-              %dm = arith.subf %m, %m2 : f32
-              %corr = math.exp %dm : f32
-              // Probabilities in place of the scores, and their sum.
-              %psum = scf.for %j = %c0 to %bn step %c1
-                  iter_args(%acc = %zero) -> (f32) {
-                %sc = memref.load %sbuf[%j] : memref<64xf32>
-                %ds = arith.subf %sc, %m2 : f32
-                %pexp = math.exp %ds : f32
-                memref.store %pexp, %sbuf[%j] : memref<64xf32>
-                %acc2 = arith.addf %acc, %pexp fastmath<reassoc> : f32
-                scf.yield %acc2 : f32
-              }
-              %l = memref.load %lbuf[%g] : memref<64xf32>
-              %lc = arith.mulf %l, %corr : f32
-              %l2 = arith.addf %lc, %psum : f32
-              memref.store %l2, %lbuf[%g] : memref<64xf32>
-              memref.store %m2, %mbuf[%g] : memref<64xf32>
               %vfirst = arith.muli %b0, %rowKV : index
               %vbase = arith.addi %kvbase, %vfirst : index
+              %mDyn = memref.cast %mbuf : memref<64xf32> to memref<?xf32>
+              %lDyn = memref.cast %lbuf : memref<64xf32> to memref<?xf32>
               scf.if %prefetch {
-                func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D, %true)
-                    : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %true)
+                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1) -> ()
               } else {
-                func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %sbuf, %bn, %D, %false)
-                    : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %false)
+                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1) -> ()
               }
             }
           }
@@ -174,8 +171,47 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
         }
       }
     }
+    }
     scf.reduce
   }
+  return
+}
+
+// One block's online-softmax update of a (query, head) pair: its m and l at
+// m[mi], l[mi], its o in out[obase, +D), the block's scores s[0, bn) with
+// maximum bmax (turned into probabilities in place), V's block rows from
+// vbase. m' = max(m, bmax), p_j = exp(s_j - m'), l' = l exp(m - m') +
+// sum_j p_j, o' = o exp(m - m') + sum_j p_j v_j (@nhc_attention_pv, which
+// prefetches with `prefetch`).
+func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
+                                            %bmax: f32, %m: memref<?xf32>,
+                                            %l: memref<?xf32>, %mi: index,
+                                            %out: memref<?xf32>, %obase: index,
+                                            %v_cache: memref<?xf32>,
+                                            %vbase: index, %rowKV: index,
+                                            %D: index, %prefetch: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %mOld = memref.load %m[%mi] : memref<?xf32>
+  %m2 = arith.maximumf %mOld, %bmax : f32
+  %dm = arith.subf %mOld, %m2 : f32
+  %corr = math.exp %dm : f32
+  %psum = scf.for %j = %c0 to %bn step %c1 iter_args(%acc = %zero) -> (f32) {
+    %sc = memref.load %s[%j] : memref<64xf32>
+    %ds = arith.subf %sc, %m2 : f32
+    %pexp = math.exp %ds : f32
+    memref.store %pexp, %s[%j] : memref<64xf32>
+    %acc2 = arith.addf %acc, %pexp fastmath<reassoc> : f32
+    scf.yield %acc2 : f32
+  }
+  %lOld = memref.load %l[%mi] : memref<?xf32>
+  %lc = arith.mulf %lOld, %corr : f32
+  %l2 = arith.addf %lc, %psum : f32
+  memref.store %l2, %l[%mi] : memref<?xf32>
+  memref.store %m2, %m[%mi] : memref<?xf32>
+  func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %s, %bn, %D, %prefetch)
+      : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
   return
 }
 

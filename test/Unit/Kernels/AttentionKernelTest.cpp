@@ -342,6 +342,22 @@ TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
   expectMatchesReference(c);
 }
 
+TEST(KernelAttention, HostPrefillPathBoundaries) {
+  // The host form takes requests of 8 or more new tokens through its tiled
+  // prefill path (attention_prefill.mlir) when D <= 512: 7 tokens stay on
+  // the per-query path, 8 take the tiled one, 9 continue from 120 across
+  // the block boundary at 128; 18 query heads on one KV head are two passes
+  // (16 + 2) of the tiled path, with D = 20 not a multiple of 16 (the
+  // other paths' lane blocks). D = 520 keeps a prefill on the per-query path.
+  AttnCase c = shapedCase({{7, 0, 0}, {8, 0, 1}, {9, 120, 2}, {1, 60, 3}},
+                          79, /*hq=*/18, /*hkv=*/1, /*d=*/20,
+                          /*maxSeq=*/136);
+  expectMatchesReference(c);
+  AttnCase wide = shapedCase({{10, 0, 0}, {1, 30, 1}}, 81, /*hq=*/2,
+                             /*hkv=*/1, /*d=*/520, /*maxSeq=*/64);
+  expectMatchesReference(wide);
+}
+
 TEST(KernelAttention, DecodeGroupsOfPublishedShapes) {
   // The GPU form decodes a KV head's query heads 8 at a time: Nano-9B-v2's
   // 40 on 8 (groups of 5, one pass), Nemotron-H 8B's 32 on 8 (groups of 4),
