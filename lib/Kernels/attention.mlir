@@ -262,10 +262,11 @@ func.func private @nhc_attention_scores(%qkv: memref<?xf32>, %qbase: index,
 
 // out[obase + d] = out[obase + d] corr + sum_j p[j] V[vbase + j rowKV + d]
 // for d < D, the sum over the block's bn positions in order (as a product
-// then a sum each, the arithmetic the loop nest had), 16 output columns at
-// a time kept in a register over the block (each V element loaded once, the
-// output row not reloaded per position), the last D % 16 one at a time.
-// With `prefetch`, each row's next-block row (64 positions on) is prefetched.
+// then a sum each, the arithmetic the loop nest had), the output columns
+// kept in registers over the block (each V element loaded once, the output
+// row not reloaded per position): 64 columns (four 16-lane sums) at a time,
+// then 16, the last D % 16 one at a time. With `prefetch`, each row's
+// next-block row (64 positions on) is prefetched.
 func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
                                     %corr: f32, %v_cache: memref<?xf32>,
                                     %vbase: index, %rowKV: index,
@@ -277,9 +278,69 @@ func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
   %blocks = arith.divui %D, %c16 : index
   %dFull = arith.muli %blocks, %c16 : index
   %corrv = vector.broadcast %corr : f32 to vector<16xf32>
+  %c32 = arith.constant 32 : index
+  %c48 = arith.constant 48 : index
   %c64 = arith.constant 64 : index
   %ahead = arith.muli %c64, %rowKV : index
-  scf.for %d = %c0 to %dFull step %c16 {
+  %quads = arith.divui %D, %c64 : index
+  %dQuads = arith.muli %quads, %c64 : index
+  // 64 columns at a time: four independent sums per position (one sum's
+  // chain of dependent adds was the loop's bound).
+  scf.for %d = %c0 to %dQuads step %c64 {
+    %oi0 = arith.addi %obase, %d : index
+    %oi1 = arith.addi %oi0, %c16 : index
+    %oi2 = arith.addi %oi0, %c32 : index
+    %oi3 = arith.addi %oi0, %c48 : index
+    %ov0 = vector.load %out[%oi0] : memref<?xf32>, vector<16xf32>
+    %ov1 = vector.load %out[%oi1] : memref<?xf32>, vector<16xf32>
+    %ov2 = vector.load %out[%oi2] : memref<?xf32>, vector<16xf32>
+    %ov3 = vector.load %out[%oi3] : memref<?xf32>, vector<16xf32>
+    %start0 = arith.mulf %ov0, %corrv : vector<16xf32>
+    %start1 = arith.mulf %ov1, %corrv : vector<16xf32>
+    %start2 = arith.mulf %ov2, %corrv : vector<16xf32>
+    %start3 = arith.mulf %ov3, %corrv : vector<16xf32>
+    %vcol = arith.addi %vbase, %d : index
+    %acc:4 = scf.for %j = %c0 to %bn step %c1
+        iter_args(%a0 = %start0, %a1 = %start1, %a2 = %start2, %a3 = %start3)
+        -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>) {
+      %pj = memref.load %p[%j] : memref<64xf32>
+      %pv = vector.broadcast %pj : f32 to vector<16xf32>
+      %jrow = arith.muli %j, %rowKV : index
+      %vi0 = arith.addi %vcol, %jrow : index
+      %vi1 = arith.addi %vi0, %c16 : index
+      %vi2 = arith.addi %vi0, %c32 : index
+      %vi3 = arith.addi %vi0, %c48 : index
+      scf.if %prefetch {
+        %next0 = arith.addi %vi0, %ahead : index
+        %next1 = arith.addi %vi1, %ahead : index
+        %next2 = arith.addi %vi2, %ahead : index
+        %next3 = arith.addi %vi3, %ahead : index
+        memref.prefetch %v_cache[%next0], read, locality<3>, data : memref<?xf32>
+        memref.prefetch %v_cache[%next1], read, locality<3>, data : memref<?xf32>
+        memref.prefetch %v_cache[%next2], read, locality<3>, data : memref<?xf32>
+        memref.prefetch %v_cache[%next3], read, locality<3>, data : memref<?xf32>
+      }
+      %v0 = vector.load %v_cache[%vi0] : memref<?xf32>, vector<16xf32>
+      %v1 = vector.load %v_cache[%vi1] : memref<?xf32>, vector<16xf32>
+      %v2 = vector.load %v_cache[%vi2] : memref<?xf32>, vector<16xf32>
+      %v3 = vector.load %v_cache[%vi3] : memref<?xf32>, vector<16xf32>
+      %p0 = arith.mulf %pv, %v0 : vector<16xf32>
+      %p1 = arith.mulf %pv, %v1 : vector<16xf32>
+      %p2 = arith.mulf %pv, %v2 : vector<16xf32>
+      %p3 = arith.mulf %pv, %v3 : vector<16xf32>
+      %n0 = arith.addf %a0, %p0 : vector<16xf32>
+      %n1 = arith.addf %a1, %p1 : vector<16xf32>
+      %n2 = arith.addf %a2, %p2 : vector<16xf32>
+      %n3 = arith.addf %a3, %p3 : vector<16xf32>
+      scf.yield %n0, %n1, %n2, %n3
+          : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
+    }
+    vector.store %acc#0, %out[%oi0] : memref<?xf32>, vector<16xf32>
+    vector.store %acc#1, %out[%oi1] : memref<?xf32>, vector<16xf32>
+    vector.store %acc#2, %out[%oi2] : memref<?xf32>, vector<16xf32>
+    vector.store %acc#3, %out[%oi3] : memref<?xf32>, vector<16xf32>
+  }
+  scf.for %d = %dQuads to %dFull step %c16 {
     %oi = arith.addi %obase, %d : index
     %ov = vector.load %out[%oi] : memref<?xf32>, vector<16xf32>
     %start = arith.mulf %ov, %corrv : vector<16xf32>

@@ -358,6 +358,18 @@ TEST(KernelAttention, HostPrefillPathBoundaries) {
   expectMatchesReference(wide);
 }
 
+TEST(KernelAttention, HostPvColumnGroups) {
+  // The host p.V sums 64 output columns at a time, then 16, then one: D = 80
+  // is a group and a block, D = 200 three groups and 8 single columns; a
+  // decode, a short and a tiled prefill each.
+  for (int64_t d : {80, 200}) {
+    SCOPED_TRACE("D = " + std::to_string(d));
+    AttnCase c = shapedCase({{1, 100, 0}, {3, 0, 1}, {12, 60, 2}}, 83,
+                            /*hq=*/4, /*hkv=*/2, d, /*maxSeq=*/128);
+    expectMatchesReference(c);
+  }
+}
+
 TEST(KernelAttention, DecodeGroupsOfPublishedShapes) {
   // The GPU form decodes a KV head's query heads 8 at a time: Nano-9B-v2's
   // 40 on 8 (groups of 5, one pass), Nemotron-H 8B's 32 on 8 (groups of 4),
