@@ -18,9 +18,6 @@
 // without it a decode waited on the cache's loads (about 20 % more
 // attention time at 8k context); over rows a prefill's append had just
 // written it cost time (docs/benchmarks.md).
-// A request of 8 or more new tokens takes the prefill path of
-// attention_prefill.mlir instead (the same online softmax in another loop
-// order, its scores summed over D without a lane reduction per position).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
 // decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
@@ -71,10 +68,6 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   // Phase 2: attention of every new query over its request's cache.
   %kBlock = arith.constant 64 : index
   %kHeads = arith.constant 64 : index
-  // Prefill requests of this many tokens take the tiled path
-  // (attention_prefill.mlir) when its [D, 64] stack buffer stays small.
-  %kTiledQueries = arith.constant 8 : index
-  %kTiledMaxD = arith.constant 512 : index
   %true = arith.constant true
   %false = arith.constant false
   scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
@@ -84,13 +77,6 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
     %hFirst = arith.muli %kvh, %group : index
-    %manyQueries = arith.cmpi uge, %n, %kTiledQueries : index
-    %dFits = arith.cmpi ule, %D, %kTiledMaxD : index
-    %tiled = arith.andi %manyQueries, %dFits : i1
-    scf.if %tiled {
-      func.call @nhc_attention_prefill_tiles(%qkv, %qkv_stride, %q_offset, %k_cache, %v_cache, %out, %kvbase, %rowKV, %rowOut, %off, %n, %start, %hFirst, %group, %D, %scale)
-          : (memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, index, index, index, index, index, f32) -> ()
-    } else {
     memref.alloca_scope {
       %sbuf = memref.alloca() : memref<64xf32>
       %mbuf = memref.alloca() : memref<64xf32>
@@ -170,7 +156,6 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
           }
         }
       }
-    }
     }
     scf.reduce
   }
