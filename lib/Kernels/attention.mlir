@@ -70,6 +70,8 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
   %kHeads = arith.constant 64 : index
   %true = arith.constant true
   %false = arith.constant false
+  // The prefetches' distance: one block of positions.
+  %aheadKV = arith.muli %kBlock, %rowKV : index
   scf.parallel (%r, %kvh) = (%c0, %c0) to (%R, %Hkv) step (%c1, %c1) {
     %off, %n, %start, %slot = func.call @nhc_request(%req, %r)
         : (memref<?xi64>, index) -> (index, index, index, index)
@@ -121,24 +123,22 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
               // Scores of the block and their maximum (a copy of the loop
               // for each value of %prefetch, so the plain one has no branch).
               %bmax = scf.if %prefetch -> (f32) {
-                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %true)
-                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1) -> f32
+                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %true, %aheadKV)
+                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1, index) -> f32
                 scf.yield %x : f32
               } else {
-                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %false)
-                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1) -> f32
+                %x = func.call @nhc_attention_scores(%qkv, %qbase, %k_cache, %kvbase, %rowKV, %b0, %bn, %D, %scale, %sbuf, %false, %aheadKV)
+                    : (memref<?xf32>, index, memref<?xf32>, index, index, index, index, index, f32, memref<64xf32>, i1, index) -> f32
                 scf.yield %x : f32
               }
               %vfirst = arith.muli %b0, %rowKV : index
               %vbase = arith.addi %kvbase, %vfirst : index
-              %mDyn = memref.cast %mbuf : memref<64xf32> to memref<?xf32>
-              %lDyn = memref.cast %lbuf : memref<64xf32> to memref<?xf32>
               scf.if %prefetch {
-                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %true)
-                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mbuf, %lbuf, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %true, %aheadKV)
+                    : (memref<64xf32>, index, f32, memref<64xf32>, memref<64xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
               } else {
-                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %false)
-                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mbuf, %lbuf, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %false, %aheadKV)
+                    : (memref<64xf32>, index, f32, memref<64xf32>, memref<64xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
               }
             }
           }
@@ -167,18 +167,19 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
 // maximum bmax (turned into probabilities in place), V's block rows from
 // vbase. m' = max(m, bmax), p_j = exp(s_j - m'), l' = l exp(m - m') +
 // sum_j p_j, o' = o exp(m - m') + sum_j p_j v_j (@nhc_attention_pv, which
-// prefetches with `prefetch`).
+// prefetches `ahead` elements on with `prefetch`).
 func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
-                                            %bmax: f32, %m: memref<?xf32>,
-                                            %l: memref<?xf32>, %mi: index,
+                                            %bmax: f32, %m: memref<64xf32>,
+                                            %l: memref<64xf32>, %mi: index,
                                             %out: memref<?xf32>, %obase: index,
                                             %v_cache: memref<?xf32>,
                                             %vbase: index, %rowKV: index,
-                                            %D: index, %prefetch: i1) {
+                                            %D: index, %prefetch: i1,
+                                            %ahead: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
-  %mOld = memref.load %m[%mi] : memref<?xf32>
+  %mOld = memref.load %m[%mi] : memref<64xf32>
   %m2 = arith.maximumf %mOld, %bmax : f32
   %dm = arith.subf %mOld, %m2 : f32
   %corr = math.exp %dm : f32
@@ -190,33 +191,31 @@ func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
     %acc2 = arith.addf %acc, %pexp fastmath<reassoc> : f32
     scf.yield %acc2 : f32
   }
-  %lOld = memref.load %l[%mi] : memref<?xf32>
+  %lOld = memref.load %l[%mi] : memref<64xf32>
   %lc = arith.mulf %lOld, %corr : f32
   %l2 = arith.addf %lc, %psum : f32
-  memref.store %l2, %l[%mi] : memref<?xf32>
-  memref.store %m2, %m[%mi] : memref<?xf32>
-  func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %s, %bn, %D, %prefetch)
-      : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1) -> ()
+  memref.store %l2, %l[%mi] : memref<64xf32>
+  memref.store %m2, %m[%mi] : memref<64xf32>
+  func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %s, %bn, %D, %prefetch, %ahead)
+      : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1, index) -> ()
   return
 }
 
 // s_j = (q . k_j) * scale into p[j] for the block's bn positions from b0
 // (K rows `rowKV` apart from kvbase, q at qbase), returning their maximum.
-// With `prefetch`, each row's next-block row (64 positions on) is
+// With `prefetch`, the K elements `ahead` on (the next block's row) are
 // prefetched.
 func.func private @nhc_attention_scores(%qkv: memref<?xf32>, %qbase: index,
                                         %k_cache: memref<?xf32>,
                                         %kvbase: index, %rowKV: index,
                                         %b0: index, %bn: index, %D: index,
                                         %scale: f32, %p: memref<64xf32>,
-                                        %prefetch: i1) -> f32 {
+                                        %prefetch: i1, %ahead: index) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c16 = arith.constant 16 : index
-  %c64 = arith.constant 64 : index
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
-  %ahead = arith.muli %c64, %rowKV : index
   %bmax = scf.for %j = %c0 to %bn step %c1 iter_args(%mx = %ninf) -> (f32) {
     %pos = arith.addi %b0, %j : index
     %prow = arith.muli %pos, %rowKV : index
@@ -250,13 +249,14 @@ func.func private @nhc_attention_scores(%qkv: memref<?xf32>, %qbase: index,
 // then a sum each, the arithmetic the loop nest had), the output columns
 // kept in registers over the block (each V element loaded once, the output
 // row not reloaded per position): 64 columns (four 16-lane sums) at a time,
-// then 16, the last D % 16 one at a time. With `prefetch`, each row's
-// next-block row (64 positions on) is prefetched.
+// then 16, the last D % 16 one at a time. With `prefetch`, the V elements
+// `ahead` on (the next block's row) are prefetched.
 func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
                                     %corr: f32, %v_cache: memref<?xf32>,
                                     %vbase: index, %rowKV: index,
                                     %p: memref<64xf32>, %bn: index,
-                                    %D: index, %prefetch: i1) {
+                                    %D: index, %prefetch: i1,
+                                    %ahead: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c16 = arith.constant 16 : index
@@ -266,7 +266,6 @@ func.func private @nhc_attention_pv(%out: memref<?xf32>, %obase: index,
   %c32 = arith.constant 32 : index
   %c48 = arith.constant 48 : index
   %c64 = arith.constant 64 : index
-  %ahead = arith.muli %c64, %rowKV : index
   %quads = arith.divui %D, %c64 : index
   %dQuads = arith.muli %quads, %c64 : index
   // 64 columns at a time: four independent sums per position (one sum's

@@ -41,8 +41,8 @@ std::string cpuModel() {
   return "unknown";
 }
 
-/// Streams a read of a thread's share interleaves, and how far ahead (in
-/// 64-bit words: 2 KiB) each asks for its lines. One plain stream per thread
+/// How many interleaved streams a thread reads its share as, and how far
+/// ahead (in 64-bit words: 2 KiB) each stream prefetches. One plain stream per thread
 /// read 10-30 % below what the decode GEMV (which prefetches) then streamed
 /// on a Zen 5 VM, so decode rows came out above 100 % of "the limit".
 constexpr size_t kProbeStreams = 4;

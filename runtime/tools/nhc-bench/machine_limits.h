@@ -2,9 +2,10 @@
 //
 // The physical limits nhc-bench reports throughput against, measured rather
 // than looked up: DRAM read bandwidth (every thread summing its share of a
-// buffer far larger than the caches, as four prefetched streams) and the rate of the host backend's f32
-// gemm (runtime/src/f32_gemm.h: every thread a single-threaded square gemm at
-// once, as the host backend splits its GEMMs), and on request the bf16 rate of oneDNN
+// buffer far larger than the caches, as four prefetched streams) and the
+// rate of the host backend's f32 gemm (runtime/src/f32_gemm.h: every thread
+// a single-threaded square gemm at once, as the host backend splits its
+// GEMMs), and on request the bf16 rate of oneDNN
 // (the same way; runtime/src/bf16_gemm.h). Bandwidth best of five, the
 // GEMM peaks best of ten.
 //
