@@ -23,6 +23,9 @@ void mlir::nhc::buildKernelsToHostPipeline(OpPassManager &pm) {
 }
 
 void mlir::nhc::buildHostCodeToLLVMPipeline(OpPassManager &pm) {
+  // Stack buffers once per call: lowered loops release nothing per
+  // iteration.
+  pm.addNestedPass<func::FuncOp>(createNHCHoistStaticAllocasPass());
   // scf.parallel becomes a sequential loop nest (per slice).
   pm.addPass(createSCFToControlFlowPass());
   // Keep math.log1p for libm: the inline log(1 + x) is inexact for small x,
@@ -37,9 +40,12 @@ void mlir::nhc::buildHostCodeToLLVMPipeline(OpPassManager &pm) {
   // Vectors built element by element (the GPU emulation's mma fragments)
   // start from ub.poison.
   pm.addPass(createUBToLLVMConversionPass());
+  // memref before arith: memref.dim with a constant index then still sees
+  // the arith.constant, and reads the size from the descriptor instead of
+  // copying the size array to a stack slot (an alloca in a loop block).
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -305,6 +305,50 @@ def NHCAddSlicedKernelsPass
   ];
 }
 
+def NHCHoistStaticAllocasPass
+    : Pass<"nhc-hoist-static-allocas", "::mlir::func::FuncOp"> {
+  let summary = "Move host code's stack buffers to the function's entry "
+                "block, once per call";
+  let description = [{
+    A `memref.alloca` inside a loop gets fresh stack memory every iteration.
+    `scf.parallel` is an automatic allocation scope, so canonicalization
+    inlines a `memref.alloca_scope` that ends its body; `convert-scf-to-cf`
+    then lowers the loop without `llvm.stacksave`/`llvm.stackrestore`, and an
+    `alloca` in a loop block grows the stack with every iteration for the
+    whole kernel call. (An `alloca_scope` that keeps a loop cannot be lowered
+    at all: the loop becomes blocks, and the scope allows one.)
+
+    Host code runs a function's loop iterations one after another on one
+    thread (a sliced kernel's threads each make their own call), so one
+    buffer per call serves every iteration. This pass moves every
+    `memref.alloca` of a static shape that is not in the function's entry
+    block to the start of it (LLVM's static allocas, reserved once in the
+    prologue), and inlines the `memref.alloca_scope`s left without
+    allocations. An allocation with a dynamic size inside a loop, or one
+    whose buffer is yielded or branched out of its region (two iterations
+    could hold it at once), is an error; one with a dynamic size outside
+    loops stays where it is (it runs at most once per call). Runs first in the host
+    lowering (`buildHostCodeToLLVMPipeline`), after the last
+    canonicalization.
+
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.alloca_scope {
+        %buf = memref.alloca() : memref<64xf32>
+        scf.for ... { ... %buf ... }
+      }
+    }
+    // becomes
+    %buf = memref.alloca() : memref<64xf32>
+    ...
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      scf.for ... { ... %buf ... }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def NHCExternDynamicSharedMemoryPass
     : Pass<"nhc-extern-dynamic-shared-memory", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Make the NVVM lowering's dynamic shared memory symbols "

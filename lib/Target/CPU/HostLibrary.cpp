@@ -9,9 +9,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/Dominators.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -210,6 +213,32 @@ static LogicalResult buildForCpu(StringRef bitcode,
   return success();
 }
 
+/// Fails, naming the function, when a stack allocation of `module` is in a
+/// loop: each time an alloca runs it reserves more stack, until the function
+/// returns, so one in a loop exhausts the thread's stack
+/// (nhc-hoist-static-allocas keeps the kernels clear of it).
+static LogicalResult checkNoAllocaInLoops(const llvm::Module &module,
+                                         std::string &error) {
+  for (const llvm::Function &fn : module) {
+    if (fn.isDeclaration())
+      continue;
+    llvm::DominatorTree dominators(const_cast<llvm::Function &>(fn));
+    llvm::LoopInfo loops(dominators);
+    for (const llvm::BasicBlock &block : fn) {
+      if (!loops.getLoopFor(&block))
+        continue;
+      for (const llvm::Instruction &inst : block)
+        if (llvm::isa<llvm::AllocaInst>(inst)) {
+          error = "host code of '" + fn.getName().str() +
+                  "' allocates stack memory inside a loop: the stack would "
+                  "grow with every iteration";
+          return failure();
+        }
+    }
+  }
+  return success();
+}
+
 /// Runs `pipeline` (named `pipelineName` in errors) on a clone of `kernels`
 /// and returns the result as LLVM bitcode.
 static FailureOr<std::string>
@@ -240,6 +269,8 @@ lowerToBitcode(ModuleOp kernels, StringRef pipelineName,
       error = "translation to LLVM IR failed:\n" + error;
       return failure();
     }
+    if (failed(checkNoAllocaInLoops(*llvmModule, error)))
+      return failure();
     llvm::raw_string_ostream os(bitcode);
     llvm::WriteBitcodeToFile(*llvmModule, os);
   }
