@@ -18,6 +18,10 @@
 // without it a decode waited on the cache's loads (about 20 % more
 // attention time at 8k context); over rows a prefill's append had just
 // written it cost time (docs/benchmarks.md).
+// A request @nhc_attention_prefill_fits accepts (8 or more new tokens)
+// takes the prefill path of attention_prefill.mlir instead (the same online
+// softmax in another loop order, its scores summed over D without a lane
+// reduction per position).
 // Cache layout per slot: [max_seq, Hkv, D]; kv head of query head h is
 // h / (Hq / Hkv). `partials` and `splits` are the GPU form's split of a
 // decode over the KV length (attention_gpu.mlir), `gemm_precision` (the
@@ -79,10 +83,17 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
     %kvcol = arith.muli %kvh, %D : index
     %kvbase = arith.addi %slotBase, %kvcol : index
     %hFirst = arith.muli %kvh, %group : index
-    memref.alloca_scope {
+    %tiled = func.call @nhc_attention_prefill_fits(%n, %D)
+        : (index, index) -> i1
+    scf.if %tiled {
+      func.call @nhc_attention_prefill_tiles(%qkv, %qkv_stride, %q_offset, %k_cache, %v_cache, %out, %kvbase, %rowKV, %rowOut, %off, %n, %start, %hFirst, %group, %D, %scale)
+          : (memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, index, index, index, index, index, f32) -> ()
+    } else {
       %sbuf = memref.alloca() : memref<64xf32>
       %mbuf = memref.alloca() : memref<64xf32>
       %lbuf = memref.alloca() : memref<64xf32>
+      %mDyn = memref.cast %mbuf : memref<64xf32> to memref<?xf32>
+      %lDyn = memref.cast %lbuf : memref<64xf32> to memref<?xf32>
       scf.for %i = %c0 to %n step %c1 {
         %tok = arith.addi %off, %i : index
         %qrow = arith.muli %tok, %qkv_stride : index
@@ -134,11 +145,11 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
               %vfirst = arith.muli %b0, %rowKV : index
               %vbase = arith.addi %kvbase, %vfirst : index
               scf.if %prefetch {
-                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mbuf, %lbuf, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %true, %aheadKV)
-                    : (memref<64xf32>, index, f32, memref<64xf32>, memref<64xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %true, %aheadKV)
+                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
               } else {
-                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mbuf, %lbuf, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %false, %aheadKV)
-                    : (memref<64xf32>, index, f32, memref<64xf32>, memref<64xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
+                func.call @nhc_attention_softmax_pv(%sbuf, %bn, %bmax, %mDyn, %lDyn, %g, %out, %obase, %v_cache, %vbase, %rowKV, %D, %false, %aheadKV)
+                    : (memref<64xf32>, index, f32, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, memref<?xf32>, index, index, index, i1, index) -> ()
               }
             }
           }
@@ -169,8 +180,8 @@ func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
 // sum_j p_j, o' = o exp(m - m') + sum_j p_j v_j (@nhc_attention_pv, which
 // prefetches `ahead` elements on with `prefetch`).
 func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
-                                            %bmax: f32, %m: memref<64xf32>,
-                                            %l: memref<64xf32>, %mi: index,
+                                            %bmax: f32, %m: memref<?xf32>,
+                                            %l: memref<?xf32>, %mi: index,
                                             %out: memref<?xf32>, %obase: index,
                                             %v_cache: memref<?xf32>,
                                             %vbase: index, %rowKV: index,
@@ -179,7 +190,7 @@ func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
-  %mOld = memref.load %m[%mi] : memref<64xf32>
+  %mOld = memref.load %m[%mi] : memref<?xf32>
   %m2 = arith.maximumf %mOld, %bmax : f32
   %dm = arith.subf %mOld, %m2 : f32
   %corr = math.exp %dm : f32
@@ -191,11 +202,11 @@ func.func private @nhc_attention_softmax_pv(%s: memref<64xf32>, %bn: index,
     %acc2 = arith.addf %acc, %pexp fastmath<reassoc> : f32
     scf.yield %acc2 : f32
   }
-  %lOld = memref.load %l[%mi] : memref<64xf32>
+  %lOld = memref.load %l[%mi] : memref<?xf32>
   %lc = arith.mulf %lOld, %corr : f32
   %l2 = arith.addf %lc, %psum : f32
-  memref.store %l2, %l[%mi] : memref<64xf32>
-  memref.store %m2, %m[%mi] : memref<64xf32>
+  memref.store %l2, %l[%mi] : memref<?xf32>
+  memref.store %m2, %m[%mi] : memref<?xf32>
   func.call @nhc_attention_pv(%out, %obase, %corr, %v_cache, %vbase, %rowKV, %s, %bn, %D, %prefetch, %ahead)
       : (memref<?xf32>, index, f32, memref<?xf32>, index, index, memref<64xf32>, index, index, i1, index) -> ()
   return

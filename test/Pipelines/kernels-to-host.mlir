@@ -1,7 +1,7 @@
 // RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
 // RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/ssd_scan.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=SSD
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=GATHER
-// RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=ATTN
+// RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir %nhc_src_root/lib/Kernels/attention_prefill.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=ATTN
 
 // Each memref<?xT> argument becomes (allocated, aligned, offset, size,
 // stride); index is i64 and f32 stays f32.
@@ -40,9 +40,9 @@
 // each iteration would reserve them again.
 // ATTN-LABEL: llvm.func @nhc_attention(
 // ATTN-NOT:     ^bb
-// ATTN-COUNT-3: llvm.alloca %{{.*}} x f32
+// ATTN-COUNT-7: llvm.alloca %{{.*}} x f32
 // ATTN-NOT:     llvm.alloca
 // ATTN-LABEL: llvm.func @nhc_attention_sliced(
 // ATTN-NOT:     ^bb
-// ATTN-COUNT-3: llvm.alloca %{{.*}} x f32
+// ATTN-COUNT-7: llvm.alloca %{{.*}} x f32
 // ATTN-NOT:     llvm.alloca

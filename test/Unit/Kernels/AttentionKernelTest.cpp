@@ -342,24 +342,37 @@ TEST(KernelAttention, GroupsWiderThanOneHeadChunk) {
   expectMatchesReference(c);
 }
 
-TEST(KernelAttention, PrefillLengthsAndWideHeads) {
-  // Prompts of 7, 8 and 9 tokens (the last continuing from 120 across the
-  // block boundary at 128) beside a decode, 18 query heads on one KV head
-  // with D = 20 (not a multiple of 16); then D = 520 (eight 64-column groups
-  // of the p.V and 8 single columns).
+TEST(KernelAttention, HostPrefillPathBoundaries) {
+  // The host form takes a request of 8 or more new tokens through its tiled
+  // prefill path (attention_prefill.mlir) when D <= 256: 7 tokens stay on
+  // the per-query path, 8 take the tiled one, 9 continue from 120 across the
+  // block boundary at 128; 18 query heads on one KV head are two passes
+  // (16 + 2) of the tiled path, with D = 20 not a multiple of 16 (the other
+  // paths' lane blocks).
   AttnCase c = shapedCase({{7, 0, 0}, {8, 0, 1}, {9, 120, 2}, {1, 60, 3}},
                           79, /*hq=*/18, /*hkv=*/1, /*d=*/20,
                           /*maxSeq=*/136);
   expectMatchesReference(c);
-  AttnCase wide = shapedCase({{10, 0, 0}, {1, 30, 1}}, 81, /*hq=*/2,
-                             /*hkv=*/1, /*d=*/520, /*maxSeq=*/64);
-  expectMatchesReference(wide);
+  // 70 tokens from 50: two tiles of queries (64 + 6), the second seeing
+  // blocks the first did not.
+  AttnCase tiles = shapedCase({{70, 50, 0}, {1, 10, 1}}, 85, /*hq=*/4,
+                              /*hkv=*/2, /*d=*/16, /*maxSeq=*/128);
+  expectMatchesReference(tiles);
+  // D = 256 fills the transposed block's buffer; 264 and 520 (eight
+  // 64-column groups of the p.V and 8 single columns) keep a prefill on the
+  // per-query path.
+  for (int64_t d : {256, 264, 520}) {
+    SCOPED_TRACE("D = " + std::to_string(d));
+    AttnCase wide = shapedCase({{10, 0, 0}, {1, 30, 1}}, 81, /*hq=*/2,
+                               /*hkv=*/1, d, /*maxSeq=*/64);
+    expectMatchesReference(wide);
+  }
 }
 
 TEST(KernelAttention, HostPvColumnGroups) {
   // The host p.V sums 64 output columns at a time, then 16, then one: D = 80
   // is a group and a block, D = 200 three groups and 8 single columns; a
-  // decode, a short and a longer prefill each.
+  // decode, a short and a tiled prefill each.
   for (int64_t d : {80, 200}) {
     SCOPED_TRACE("D = " + std::to_string(d));
     AttnCase c = shapedCase({{1, 100, 0}, {3, 0, 1}, {12, 60, 2}}, 83,
