@@ -144,14 +144,14 @@ std::vector<Storage> storagesUnderTest() {
 
 TEST(KernelGemv, EveryStorageAndShape) {
   // The GPU form's pairs of rows of A: one (m = 1), one pair, pairs and a
-  // last row alone (m = 3, 7, 9), pairs only (m = 12, 16); the host's
-  // tiles of four rows of A and the rows left over. n = 37 leaves 3 of the
+  // last row alone (m = 3, 7, 9, 13), pairs only (m = 8, 12, 16); the
+  // host's tiles of four rows of A and the rows left over. n = 37 leaves 3 of the
   // GPU form's last block's 4 rows of W unused and the host's last pair of
   // rows of W with one row (n odd); n = 4 pairs every row. k not a multiple
   // of 8 reads the weights one at a time on the GPU, k % 16 the host's
   // tails.
   for (Storage s : storagesUnderTest())
-    for (int64_t m : {1, 2, 3, 7, 9, 12, 16})
+    for (int64_t m : {1, 2, 3, 7, 8, 9, 12, 13, 16})
       for (int64_t n : {m == 16 ? int64_t(3) : int64_t(37), int64_t(4)})
         for (int64_t k : {1, 15, 16, 17, 31, 32, 33, 100, 257, 600})
           for (bool accumulate : {false, true})
