@@ -200,6 +200,13 @@ static LogicalResult buildForCpu(StringRef bitcode,
 
   if (failed(addPackedEntryPoints(*llvmModule, lib.kernels, error)))
     return failure();
+  // Stack clash protection (clang's -fstack-clash-protection): a frame
+  // larger than a page (the attention's prefill tile takes about 75 KiB) is
+  // touched a page at a time, so a caller's thread with too little stack
+  // faults on its guard page instead of writing past it.
+  for (llvm::Function &fn : *llvmModule)
+    if (!fn.isDeclaration())
+      fn.addFnAttr("probe-stack", "inline-asm");
   optimize(*llvmModule, *tm, options.optLevel);
   {
     llvm::raw_string_ostream os(error);
