@@ -333,6 +333,37 @@ size_t decodedEscapeBytes(const std::string &text, size_t i, size_t &written) {
   }
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
 }
+
+/// nlohmann's DOM builder that puts each placeholder's number back, by the
+/// document order of string values. (nlohmann 3.11's parse callback would do
+/// too, but its parser walks the parent container at every object's end:
+/// quadratic, minutes for a 1 MB config of many small objects.)
+class PlaceholderRestoringDomParser
+    : public nlohmann::detail::json_sax_dom_parser<nlohmann::json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<nlohmann::json>;
+
+public:
+  PlaceholderRestoringDomParser(nlohmann::json &root,
+                                const std::vector<size_t> &stringOffsets,
+                                const Placeholders &placeholders)
+      : Base(root, /*allow_exceptions_=*/true), stringOffsets(stringOffsets),
+        placeholders(placeholders) {}
+
+  bool string(nlohmann::json::string_t &value) {
+    if (nextString < stringOffsets.size()) {
+      auto it = placeholders.find(stringOffsets[nextString++]);
+      if (it != placeholders.end())
+        return Base::number_float(it->second, value);
+    }
+    return Base::string(value);
+  }
+
+private:
+  const std::vector<size_t> &stringOffsets;
+  const Placeholders &placeholders;
+  size_t nextString = 0;
+};
+
 } // namespace
 
 SourcePosition JsonSource::keyPosition(const std::string &key) const {
@@ -446,18 +477,8 @@ bool parseJsonSource(const std::string &path, std::string text,
     std::vector<size_t> strings;
     if (!placeholders.empty())
       strings = stringValueOffsets(text);
-    size_t nextString = 0;
-    auto restore = [&](int, nlohmann::json::parse_event_t event,
-                       nlohmann::json &parsed) {
-      if (event == nlohmann::json::parse_event_t::value && parsed.is_string() &&
-          nextString < strings.size()) {
-        auto it = placeholders.find(strings[nextString++]);
-        if (it != placeholders.end())
-          parsed = it->second;
-      }
-      return true;
-    };
-    source.root = nlohmann::json::parse(text, restore);
+    PlaceholderRestoringDomParser builder(source.root, strings, placeholders);
+    nlohmann::json::sax_parse(text, &builder);
   } catch (const nlohmann::json::parse_error &e) {
     // e.byte is 1-based and points just past the offending character.
     SourcePosition position =

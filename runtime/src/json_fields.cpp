@@ -3,6 +3,7 @@
 #include "json_fields.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "error.h"
 #include "nhc/runtime/json_scan.h"
@@ -28,6 +29,39 @@ namespace {
   throw Error(NHC_INVALID_FORMAT, cat(where, ": ", what));
 }
 
+/// nlohmann's DOM builder, refusing a key repeated within one object:
+/// nlohmann alone keeps the last one, Rust's safetensors refuses such a
+/// header, and a repeated key is ambiguous in anything nhc reads. (A parse
+/// callback could see keys too, but nlohmann 3.11's callback parser walks
+/// the parent container at every object's end: quadratic in its size.)
+class RepeatedKeyRefusingDomParser
+    : public nlohmann::detail::json_sax_dom_parser<Json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<Json>;
+
+public:
+  RepeatedKeyRefusingDomParser(Json &root, const std::string &where)
+      : Base(root, /*allow_exceptions_=*/true), where(where) {}
+
+  bool start_object(std::size_t elements) {
+    openObjects.emplace_back();
+    return Base::start_object(elements);
+  }
+  bool end_object() {
+    openObjects.pop_back();
+    return Base::end_object();
+  }
+  bool key(Json::string_t &name) {
+    if (!openObjects.back().insert(name).second)
+      invalid(where, cat("key ", boundedDump(Json(name)),
+                         " appears twice in one object"));
+    return Base::key(name);
+  }
+
+private:
+  const std::string &where;
+  std::vector<std::unordered_set<std::string>> openObjects;
+};
+
 } // namespace
 
 Json parseJson(const char *data, size_t size, const std::string &where) {
@@ -40,8 +74,11 @@ Json parseJson(const char *data, size_t size, const std::string &where) {
   if (tooDeep != std::string::npos)
     invalid(where, cat("JSON nesting deeper than ", kMaxJsonDepth,
                        " levels at byte ", tooDeep));
+  Json root;
+  RepeatedKeyRefusingDomParser builder(root, where);
   try {
-    return Json::parse(data, data + size);
+    Json::sax_parse(data, data + size, &builder);
+    return root;
   } catch (const Json::exception &e) {
     invalid(where, cat("not valid JSON: ", e.what()));
   }
@@ -108,6 +145,14 @@ uint64_t asUIntAtMost(const Json &value, uint64_t limit, const char *limitName,
                       const std::string &where) {
   uint64_t v = asUInt(value, where);
   requireAtMost(v, limit, limitName, where);
+  return v;
+}
+
+uint64_t asPositiveAtMost(const Json &value, uint64_t limit,
+                          const char *limitName, const std::string &where) {
+  uint64_t v = asUIntAtMost(value, limit, limitName, where);
+  if (v == 0)
+    invalid(where, "must be positive, found 0");
   return v;
 }
 

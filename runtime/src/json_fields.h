@@ -58,6 +58,9 @@ void requireAtMost(uint64_t value, uint64_t limit, const char *limitName,
 /// asUInt() followed by requireAtMost().
 uint64_t asUIntAtMost(const Json &value, uint64_t limit, const char *limitName,
                       const std::string &where);
+/// asUIntAtMost() that also refuses 0 ("must be positive, found 0").
+uint64_t asPositiveAtMost(const Json &value, uint64_t limit,
+                          const char *limitName, const std::string &where);
 nhc_dtype_t asDtype(const Json &value, const std::string &where);
 /// An array of non-negative integers of rank <= NHC_MAX_RANK.
 std::vector<uint64_t> asShape(const Json &value, const std::string &where);

@@ -59,17 +59,17 @@ nhc_model_info_t parseModel(const Json &root, const std::string &where) {
   // Bounded here, before the per-layer table and anything a session sizes
   // by them (logits rows, KV caches) exist.
   info.hidden_size =
-      asUIntAtMost(requireField(model, schema::key::kHiddenSize, at),
-                   kMaxHidden, "nhc::kMaxHidden", at + ".hidden_size");
+      asPositiveAtMost(requireField(model, schema::key::kHiddenSize, at),
+                       kMaxHidden, "nhc::kMaxHidden", at + ".hidden_size");
   info.vocab_size =
-      asUIntAtMost(requireField(model, schema::key::kVocabSize, at),
-                   kMaxVocab, "nhc::kMaxVocab", at + ".vocab_size");
+      asPositiveAtMost(requireField(model, schema::key::kVocabSize, at),
+                       kMaxVocab, "nhc::kMaxVocab", at + ".vocab_size");
   info.num_layers = static_cast<uint32_t>(
       asUIntAtMost(requireField(model, schema::key::kNumLayers, at),
                    kMaxLayers, "nhc::kMaxLayers", at + ".num_layers"));
   info.dtype =
       asDtype(requireField(model, schema::key::kDtype, at), at + ".dtype");
-  info.max_position_embeddings = asUIntAtMost(
+  info.max_position_embeddings = asPositiveAtMost(
       requireField(model, schema::key::kMaxPositionEmbeddings, at),
       kMaxSequenceLength, "nhc::kMaxSequenceLength",
       at + ".max_position_embeddings");

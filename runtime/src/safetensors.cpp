@@ -92,8 +92,16 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
   std::vector<Extent> extents;
   withJsonErrors(where + ": header", [&] {
     for (auto it = header.begin(); it != header.end(); ++it) {
-      if (it.key() == "__metadata__")
+      if (it.key() == "__metadata__") {
+        // The format's metadata is a map of strings to strings (unused here,
+        // but a file the reference loader refuses is refused here too).
+        std::string at = cat(where, ": __metadata__");
+        requireObject(it.value(), at);
+        for (auto field = it.value().begin(); field != it.value().end();
+             ++field)
+          asString(field.value(), cat(at, ".", field.key()));
         continue;
+      }
       // Tensor names reach C callers (nhc_tensor_desc_t.name) as C strings.
       requireName(it.key(), cat(where, ": tensor name"));
       Extent extent{};

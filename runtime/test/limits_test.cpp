@@ -219,6 +219,14 @@ INSTANTIATE_TEST_SUITE_P(
         LimitCase{"Hidden", [](Json &m) { m["model"]["hidden_size"] = 65537; },
                   "model.hidden_size: 65537 exceeds the limit 65536 "
                   "(nhc::kMaxHidden)"},
+        LimitCase{"HiddenZero",
+                  [](Json &m) { m["model"]["hidden_size"] = 0; },
+                  "model.hidden_size: must be positive, found 0"},
+        LimitCase{"VocabZero", [](Json &m) { m["model"]["vocab_size"] = 0; },
+                  "model.vocab_size: must be positive, found 0"},
+        LimitCase{"MaxPositionsZero",
+                  [](Json &m) { m["model"]["max_position_embeddings"] = 0; },
+                  "model.max_position_embeddings: must be positive, found 0"},
         LimitCase{
             "MaxPositions",
             [](Json &m) { m["model"]["max_position_embeddings"] = ~0ull; },

@@ -147,6 +147,40 @@ TEST_F(SafetensorsTest, OverlappingTensors) {
               AllOf(HasSubstr("'a'"), HasSubstr("'b'"), HasSubstr("overlap")));
 }
 
+TEST_F(SafetensorsTest, RepeatedTensorName) {
+  // nlohmann alone would keep the second 't'; the reference loader refuses.
+  std::string text = R"({"t": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
+                         "t": {"dtype": "U8", "shape": [4], "data_offsets": [4, 8]}})";
+  EXPECT_EQ(open(rawSafetensors(text, 8)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("key \"t\""),
+                                 HasSubstr("appears twice in one object")));
+}
+
+TEST_F(SafetensorsTest, RepeatedKeyInsideTensorEntry) {
+  std::string text = R"({"t": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4],
+                               "dtype": "F32"}})";
+  EXPECT_EQ(open(rawSafetensors(text, 4)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("key \"dtype\" appears twice"));
+}
+
+TEST_F(SafetensorsTest, MetadataMustMapStringsToStrings) {
+  std::string tensor =
+      R"("t": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]})";
+  EXPECT_EQ(open(rawSafetensors(
+                R"({"__metadata__": {"format": "pt"}, )" + tensor + "}", 4)),
+            NHC_OK)
+      << lastError();
+  EXPECT_EQ(open(rawSafetensors(
+                R"({"__metadata__": {"step": 3}, )" + tensor + "}", 4)),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()),
+                                 HasSubstr("__metadata__.step")));
+  EXPECT_EQ(open(rawSafetensors(R"({"__metadata__": [1], )" + tensor + "}", 4)),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("__metadata__"),
+                                 HasSubstr("expected a JSON object")));
+}
+
 TEST_F(SafetensorsTest, ShapeOverflow) {
   Json header = {{"t",
                   {{"dtype", "F32"},
