@@ -260,10 +260,28 @@ public:
 
   bool has(const std::string &key) const { return find(key) != nullptr; }
 
-  /// True when a top-level key is present with the value null.
-  bool isNull(const char *key) const {
-    auto it = source.root.find(key);
-    return it != source.root.end() && it->is_null();
+  /// True when `key` (a dotted path) is present with the value null.
+  bool isNull(const std::string &key) const {
+    size_t dot = key.rfind('.');
+    const nlohmann::json *parent =
+        dot == std::string::npos ? &source.root : find(key.substr(0, dot));
+    if (!parent || !parent->is_object())
+      return false;
+    auto it = parent->find(key.substr(dot == std::string::npos ? 0 : dot + 1));
+    return it != parent->end() && it->is_null();
+  }
+
+  /// When none of `keys` has a value but one is an explicit null: the typed
+  /// fields of transformers 5.23's config refuse null, and older versions
+  /// fail on it in the layer that uses it (or, for a flag, read it as
+  /// false), so no default may silently stand in. The keys whose null
+  /// transformers defines (num_key_value_heads, head_dim, moe_latent_size,
+  /// quantization's quant_algo, dtype) are read without this.
+  void refuseNull(std::initializer_list<const char *> keys) const {
+    for (const char *key : keys)
+      if (isNull(key))
+        fail(key, "is null: give a value, or leave the key out for "
+                  "transformers' default");
   }
 
   /// The key a value was read from (the same lookup order as the getters),
@@ -284,8 +302,10 @@ public:
 
   int64_t getInt(std::initializer_list<const char *> keys, int64_t fallback) {
     std::string key = pick(keys);
-    if (key.empty())
+    if (key.empty()) {
+      refuseNull(keys);
       return fallback;
+    }
     const nlohmann::json &value = *find(key);
     // nlohmann keeps 2^63 .. 2^64-1 as unsigned: never read them wrapped.
     if (value.is_number_unsigned() &&
@@ -315,8 +335,10 @@ public:
 
   double getFloat(std::initializer_list<const char *> keys, double fallback) {
     std::string key = pick(keys);
-    if (key.empty())
+    if (key.empty()) {
+      refuseNull(keys);
       return fallback;
+    }
     const nlohmann::json &value = *find(key);
     if (!value.is_number())
       fail(key, "must be a number, got " + preview(value));
@@ -325,8 +347,10 @@ public:
 
   bool getBool(std::initializer_list<const char *> keys, bool fallback) {
     std::string key = pick(keys);
-    if (key.empty())
+    if (key.empty()) {
+      refuseNull(keys);
       return fallback;
+    }
     const nlohmann::json &value = *find(key);
     if (!value.is_boolean())
       fail(key, "must be true or false, got " + preview(value));
@@ -336,12 +360,19 @@ public:
   std::string getString(std::initializer_list<const char *> keys,
                         const std::string &fallback) {
     std::string key = pick(keys);
-    if (key.empty())
+    if (key.empty()) {
+      refuseNull(keys);
       return fallback;
+    }
     const nlohmann::json &value = *find(key);
     if (!value.is_string())
       fail(key, "must be a string, got " + preview(value));
     return value.get<std::string>();
+  }
+
+  /// getString() for the quantization keys, where null means absent.
+  std::string getOptionalString(const std::string &key) {
+    return has(key) ? getString({key.c_str()}, "") : std::string();
   }
 
   /// A size in [1, limit]: the limits (nhc/runtime/limits.h,
@@ -473,7 +504,7 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
   std::string kvKey = key("kv_cache_quant_algo");
   // A quantized KV cache is optional: nhc keeps K/V in the model dtype,
   // which only loses the memory saving, never accuracy.
-  std::string kvAlgo = reader.getString({kvKey.c_str()}, "");
+  std::string kvAlgo = reader.getOptionalString(kvKey);
   std::string algoKey = key("quant_algo");
   if (!reader.has(algoKey)) {
     notes.push_back(reader.source.path + ": note: '" + block +
@@ -543,7 +574,9 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
   // describe their weights differently: refuse them by name rather than
   // read their weights as unquantized.
   std::string method =
-      reader.getString({"quantization_config.quant_method"}, "modelopt");
+      reader.getOptionalString("quantization_config.quant_method");
+  if (method.empty())
+    method = "modelopt";
   if (method != "modelopt")
     reader.fail("quantization_config.quant_method",
                 "is " + quoteForMessage(method) + ", but nhc reads only modelopt "
@@ -567,9 +600,12 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
     config.layers = parseBlockTypes(reader, listKey.c_str());
   else if (reader.has("hybrid_override_pattern"))
     config.layers = parsePattern(reader, "hybrid_override_pattern");
-  else
+  else {
+    reader.refuseNull(
+        {"layers_block_type", "layer_types", "hybrid_override_pattern"});
     reader.failFile("missing required key 'hybrid_override_pattern' or "
                     "'layers_block_type' (the layer pattern)");
+  }
 
   if (reader.has("num_hidden_layers")) {
     int64_t declared = reader.getInt({"num_hidden_layers"}, 0);
@@ -596,6 +632,7 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
 }
 
 void readRequired(ConfigReader &reader, const char *key) {
+  reader.refuseNull({key});
   if (!reader.has(key))
     reader.failFile(std::string("missing required key '") + key + "'");
 }
@@ -628,9 +665,10 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.numKeyValueHeads = reader.isNull("num_key_value_heads")
                            ? c.numAttentionHeads
                            : reader.getInt({"num_key_value_heads"}, c.numKeyValueHeads);
-  c.headDim = reader.isNull("head_dim") && c.numAttentionHeads > 0
-                  ? c.hiddenSize / c.numAttentionHeads
-                  : reader.getInt({"head_dim", "attention_head_dim"}, c.headDim);
+  if (!reader.isNull("head_dim"))
+    c.headDim = reader.getInt({"head_dim", "attention_head_dim"}, c.headDim);
+  else if (c.numAttentionHeads > 0) // else validation names the heads
+    c.headDim = c.hiddenSize / c.numAttentionHeads;
 
   c.intermediateSize = reader.getInt({"intermediate_size"}, c.intermediateSize);
   c.mlpHiddenAct = reader.getString({"mlp_hidden_act"}, c.mlpHiddenAct);
@@ -653,7 +691,9 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.timeStepLimit[0] = 0.0;
   c.timeStepLimit[1] = std::numeric_limits<double>::infinity();
   std::string limitKey = reader.pick({"mamba_dt_limit", "time_step_limit"});
-  if (!limitKey.empty()) {
+  if (limitKey.empty())
+    reader.refuseNull({"mamba_dt_limit", "time_step_limit"});
+  else {
     const nlohmann::json &limit = *reader.find(limitKey);
     if (!limit.is_array() || limit.size() != 2 || !limit[0].is_number() ||
         !limit[1].is_number())

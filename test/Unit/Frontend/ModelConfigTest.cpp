@@ -88,6 +88,47 @@ TEST(ModelConfig, NullKvHeadsMeansMultiHead) {
   EXPECT_EQ(c.numKeyValueHeads, 4);
 }
 
+// transformers 5.23's typed config fields refuse null (older versions fail
+// in the layer using the value): no default may stand in for it.
+TEST(ModelConfig, NullIsRefusedWhereTransformersDefinesNoMeaning) {
+  const std::string head =
+      R"({"hybrid_override_pattern": "M*-E", "hidden_size": 64,
+          "vocab_size": 256, )";
+  for (const char *key :
+       {"mamba_num_heads", "ssm_state_size", "chunk_size", "mamba_chunk_size",
+        "num_attention_heads", "intermediate_size", "layer_norm_epsilon",
+        "mlp_hidden_act", "mamba_conv_bias", "tie_word_embeddings",
+        "n_routed_experts", "routed_scaling_factor", "norm_topk_prob",
+        "time_step_limit", "max_position_embeddings"}) {
+    std::string error = parseError(head + "\"" + key + "\": null}");
+    EXPECT_NE(error.find(std::string("'") + key + "' is null: give a value, "
+                         "or leave the key out for transformers' default"),
+              std::string::npos)
+        << key << ": " << error;
+  }
+  // Positioned at the value, like every other config error.
+  std::string error = parseError(
+      "{\"hybrid_override_pattern\": \"M\",\n \"hidden_size\": null,\n"
+      " \"vocab_size\": 256}");
+  EXPECT_NE(error.find("config.json:2:17: error: 'hidden_size' is null"),
+            std::string::npos)
+      << error;
+  error = parseError(R"({"hybrid_override_pattern": null, "hidden_size": 64,
+    "vocab_size": 256})");
+  EXPECT_NE(error.find("'hybrid_override_pattern' is null"), std::string::npos)
+      << error;
+  // An alias with a value wins over a null spelling, as in transformers.
+  ModelConfig c = parseOk(head + R"("n_groups": null, "mamba_n_groups": 4,
+    "mamba_num_heads": 8, "mamba_head_dim": 16})");
+  EXPECT_EQ(c.nGroups, 4);
+  // The nulls transformers defines keep their meaning.
+  c = parseOk(head + R"("moe_latent_size": null, "head_dim": null,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "dtype": null,
+    "sliding_window": null})");
+  EXPECT_FALSE(c.moeLatentSize.has_value());
+  EXPECT_EQ(c.headDim, 16);
+}
+
 TEST(ModelConfig, ReadsModeloptQuantization) {
   ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
     "vocab_size": 256, "quantization_config": {"quant_method": "modelopt",
