@@ -328,9 +328,13 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
   NHC_CHECK(moe.topK <= moe.numExperts, NHC_INVALID_FORMAT,
             cat(where, ".top_k: ", moe.topK, " exceeds num_experts ",
                 moe.numExperts));
-  moe.activation =
-      parseActivation(requireField(entry, schema::key::kActivation, where),
-                      cat(where, ".", schema::key::kActivation));
+  std::string activationWhere = cat(where, ".", schema::key::kActivation);
+  moe.activation = parseActivation(
+      requireField(entry, schema::key::kActivation, where), activationWhere);
+  // Expert MLPs are act(up(x)) then down: the activation is the model's, never
+  // absent (docs/execution-model.md).
+  NHC_CHECK(moe.activation != Activation::None, NHC_INVALID_FORMAT,
+            cat(activationWhere, ": 'none' is not an expert activation"));
   moe.input = rowBuffer(ctx, entry, schema::key::kInput, ElemType::F32,
                         moe.hidden, where);
   moe.output = rowBuffer(ctx, entry, schema::key::kOutput, ElemType::F32,

@@ -19,6 +19,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 struct RunResult {
   int exitCode = -1;
@@ -157,6 +158,17 @@ TEST_F(NhcRunTest, RuntimeErrorsExitWith1) {
   r = run({model(), "--weights", weights(), "--max-seq-len", "65"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_THAT(r.err, HasSubstr("max_position_embeddings 64"));
+  // Without --max-seq-len the message names what the user did give.
+  r = run({model(), "--weights", weights(), "--prompt-ids", "1,2,3",
+           "--max-new-tokens", "63"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr("the run needs 65 positions (3 prompt tokens "
+                               "and 62 from --max-new-tokens 63), more than "
+                               "the model's max_position_embeddings 64"));
+  EXPECT_THAT(r.err, Not(HasSubstr("max_seq_len")));
+  r = run({model(), "--weights", weights(), "--prompt-ids", "1,2,3",
+           "--max-new-tokens", "62"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
   r = run({model(), "--weights", weights(), "--dump-logits",
            dir.file("no/such/dir/x.f32")});
   EXPECT_EQ(r.exitCode, 1);

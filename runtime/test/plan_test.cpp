@@ -318,6 +318,9 @@ TEST(ScheduleTest, MoeExpertsErrors) {
                 {"activation: 'swiglu' is not one of none, relu2"});
   EXPECT_EQ(parseManifestStatus(with("activation", "silu")), NHC_OK)
       << lastError();
+  expectInvalid(with("activation", "none"),
+                {"schedules.body[0].activation: 'none' is not an expert "
+                 "activation"});
   expectInvalid(with("indices", "w"),
                 {"schedules.body[0].indices: buffer 'w' must be per token, "
                  "i32, 2 elements; found per token, f32, 2 elements"});

@@ -183,10 +183,27 @@ int run(nhc::run::Options options) {
                   "session can (nhc::kMaxSequenceLength)");
   }
   uint64_t maxSeqLen = options.maxSeqLen;
-  if (maxSeqLen == 0)
-    maxSeqLen = savedTokens + promptLen +
-                (options.maxNewTokens > 0 ? options.maxNewTokens - 1
-                                          : 0); // the last token is never fed back
+  if (maxSeqLen == 0) {
+    // The last new token is never fed back.
+    uint64_t fedBack = options.maxNewTokens > 0 ? options.maxNewTokens - 1 : 0;
+    maxSeqLen = savedTokens + promptLen + fedBack;
+    // The user gave no --max-seq-len: say what asks for the positions.
+    nhc_model_info_t model{};
+    if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
+        NHC_OK)
+      return failStatus();
+    if (maxSeqLen > model.max_position_embeddings)
+      return fail(
+          "error: the run needs " + std::to_string(maxSeqLen) +
+          " positions (" +
+          (savedTokens ? std::to_string(savedTokens) + " from --load-state, "
+                       : std::string()) +
+          std::to_string(promptLen) + " prompt tokens and " +
+          std::to_string(fedBack) + " from --max-new-tokens " +
+          std::to_string(options.maxNewTokens) +
+          "), more than the model's max_position_embeddings " +
+          std::to_string(model.max_position_embeddings));
+  }
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = 1;
   sessionOptions.max_seq_len = maxSeqLen;
