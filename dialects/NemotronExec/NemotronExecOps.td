@@ -252,6 +252,10 @@ def NemotronExec_MoEExpertsOp : NemotronExec_Op<"moe_experts", [
   let description = [{
     `up` and `down` name the experts' weights with `{e}` for the expert
     index; each expert's weight is a declared `nemotron_exec.weight`.
+    FP8 (e4m3) experts carry `up_scale` and `down_scale`, each
+    [input_scale, weight_scale] name patterns with `{e}`: expert `e`
+    quantizes its input with its own input_scale and multiplies the e4m3
+    product by input_scale * weight_scale (docs/fp8.md).
   }];
   let arguments = (ins MemRefRankOf<[F32], [1]>:$input,
                        MemRefRankOf<[I32], [1]>:$indices,
@@ -262,7 +266,9 @@ def NemotronExec_MoEExpertsOp : NemotronExec_Op<"moe_experts", [
                        ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
                        ConfinedAttr<I64Attr, [IntPositive]>:$hidden,
                        ConfinedAttr<I64Attr, [IntPositive]>:$intermediate,
-                       StrAttr:$activation);
+                       StrAttr:$activation,
+                       OptionalAttr<StrArrayAttr>:$up_scale,
+                       OptionalAttr<StrArrayAttr>:$down_scale);
   let assemblyFormat = [{
     $input `,` $indices `,` $weights `into` $output attr-dict `:`
     type($input) `,` type($indices) `,` type($weights) `,` type($output)

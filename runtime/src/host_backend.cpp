@@ -98,6 +98,18 @@ void HostBackend::bindWeights(
     const std::vector<const SyntheticTensor *> &) { // all in host memory
   weights_ = F32Weights::build(tensors, origin_, matrixOnly);
   allocateGemmPanel();
+  // FP8 experts' scales are constants: read once, [4][E] per call.
+  expertScales_.clear();
+  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+    for (const ScheduleEntry &entry : *entries)
+      if (entry.kind == EntryKind::MoeExperts && entry.moe.fp8()) {
+        std::vector<float> &values = expertScales_[&entry.moe];
+        for (const std::vector<size_t> *scales :
+             {&entry.moe.upInputScale, &entry.moe.upWeightScale,
+              &entry.moe.downInputScale, &entry.moe.downWeightScale})
+          for (size_t index : *scales)
+            values.push_back(weights_.data(index)[0]);
+      }
 }
 
 void HostBackend::allocateGemmPanel() {
@@ -312,6 +324,13 @@ void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
   p.down = down_.data();
   p.gemm = gemmScratch();
   p.activation = moe.activation;
+  MoeScales scales;
+  if (moe.fp8()) {
+    const float *values = expertScales_.at(&moe).data();
+    const uint64_t E = moe.numExperts;
+    scales = {values, values + E, values + 2 * E, values + 3 * E};
+    p.scales = &scales;
+  }
   moeWorkspace_.run(p);
 }
 

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backend.h"
@@ -96,6 +97,9 @@ private:
   std::vector<PackedCell> cells_; // packed arguments: args_[i] = &cells_[i]
   std::vector<void *> args_;
   std::vector<WeightMatrix> up_, down_; // per moe call
+  // FP8 experts' scales per moe call: up input, up weight, down input,
+  // down weight, each [num_experts] (MoeScales).
+  std::unordered_map<const MoeCall *, std::vector<float>> expertScales_;
 };
 
 } // namespace nhc::runtime

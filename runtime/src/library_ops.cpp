@@ -125,10 +125,10 @@ void checkWeightShape(const PlanContext &ctx, size_t weight,
                 shapeToString(shape)));
 }
 
-/// A weight named by `value` that holds one float (an FP8 scale).
-size_t scalarWeight(const PlanContext &ctx, const Json &value,
+/// The weight `name`, which must hold one float (an FP8 scale).
+size_t scalarWeight(const PlanContext &ctx, const std::string &name,
                     const std::string &where) {
-  size_t index = ctx.weight(asString(value, where), where);
+  size_t index = ctx.weight(name, where);
   const TensorSpec &spec = ctx.manifest.weights[index];
   std::optional<uint64_t> elems = checkedProductOf(spec.shape);
   NHC_CHECK(elems == uint64_t(1) && spec.dtype == NHC_DTYPE_F32, NHC_INVALID_FORMAT,
@@ -141,6 +141,18 @@ size_t scalarWeight(const PlanContext &ctx, const Json &value,
             cat(where, ": weight '", spec.name,
                 "' is a scale, so the manifest must mark it \"positive\""));
   return index;
+}
+
+/// A weight named by `value` that holds one float (an FP8 scale).
+size_t scalarWeight(const PlanContext &ctx, const Json &value,
+                    const std::string &where) {
+  return scalarWeight(ctx, asString(value, where), where);
+}
+
+/// Expert e's name: `pattern` with its {e} (at `hole`) replaced by e.
+std::string expertName(std::string pattern, size_t hole, uint64_t e) {
+  return pattern.replace(hole, sizeof(schema::value::kExpertIndex) - 1,
+                         std::to_string(e));
 }
 
 /// Per-expert weights ("...experts.{e}.up_proj.weight", each `shape`) or
@@ -163,13 +175,35 @@ std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
   }
   stacked = false;
   for (uint64_t e = 0; e < experts; ++e) {
-    std::string name = pattern;
-    name.replace(hole, sizeof(schema::value::kExpertIndex) - 1,
-                 std::to_string(e));
-    out.push_back(ctx.weight(name, at));
+    out.push_back(ctx.weight(expertName(pattern, hole, e), at));
     checkWeightShape(ctx, out.back(), shape, at);
   }
   return out;
+}
+
+/// The per-expert scales of an FP8 projection: entry[key] is
+/// [input_scale, weight_scale] name patterns with {e}.
+void expertScales(const PlanContext &ctx, const Json &entry, const char *key,
+                  uint64_t experts, std::vector<size_t> &inputScale,
+                  std::vector<size_t> &weightScale, const std::string &where) {
+  std::string at = cat(where, ".", key);
+  const Json &patterns = requireField(entry, key, where);
+  NHC_CHECK(patterns.is_array() && patterns.size() == 2, NHC_INVALID_FORMAT,
+            cat(at, ": expected [input_scale, weight_scale], found ",
+                previewJson(patterns)));
+  std::vector<size_t> *out[2] = {&inputScale, &weightScale};
+  for (size_t i = 0; i < 2; ++i) {
+    std::string patternAt = cat(at, "[", i, "]");
+    std::string pattern = asString(patterns[i], patternAt);
+    size_t hole = pattern.find(schema::value::kExpertIndex);
+    NHC_CHECK(hole != std::string::npos, NHC_INVALID_FORMAT,
+              cat(patternAt, ": '", pattern, "' has no ",
+                  schema::value::kExpertIndex, " for the expert index"));
+    out[i]->clear();
+    for (uint64_t e = 0; e < experts; ++e)
+      out[i]->push_back(
+          scalarWeight(ctx, expertName(pattern, hole, e), patternAt));
+  }
 }
 
 /// A per-token buffer of `dtype` with exactly `elems` elements per token.
@@ -355,12 +389,33 @@ ScheduleEntry parseMoeExperts(const PlanContext &ctx, const Json &entry,
             cat(where, ": 'up' and 'down' must both name per-expert tensors "
                        "(with {e}) or both stacked tensors"));
   moe.stacked = upStacked;
+  // Either every expert weight is e4m3 and both projections carry their
+  // scales, or none is and neither does.
+  const TensorSpec &first = ctx.manifest.weights[moe.up.front()];
+  const bool fp8 = first.dtype == NHC_DTYPE_F8_E4M3;
   for (const std::vector<size_t> *stack : {&moe.up, &moe.down})
-    for (size_t index : *stack)
-      NHC_CHECK(ctx.manifest.weights[index].dtype != NHC_DTYPE_F8_E4M3,
-                NHC_UNSUPPORTED,
-                cat(where, ": expert weight '", ctx.manifest.weights[index].name,
-                    "' is F8_E4M3; moe_experts has no FP8 path"));
+    for (size_t index : *stack) {
+      const TensorSpec &spec = ctx.manifest.weights[index];
+      NHC_CHECK((spec.dtype == NHC_DTYPE_F8_E4M3) == fp8, NHC_INVALID_FORMAT,
+                cat(where, ": expert weight '", spec.name, "' is ",
+                    nhc_dtype_name(spec.dtype), " but '", first.name, "' is ",
+                    nhc_dtype_name(first.dtype),
+                    "; FP8 experts are all F8_E4M3 or none is"));
+    }
+  for (const char *key : {schema::key::kUpScale, schema::key::kDownScale})
+    NHC_CHECK(entry.contains(key) == fp8, NHC_INVALID_FORMAT,
+              cat(where, fp8 ? ": F8_E4M3 experts need \"" : ": experts that "
+                               "are not F8_E4M3 take no \"",
+                  key, "\": [input_scale, weight_scale]"));
+  if (fp8) {
+    NHC_CHECK(!moe.stacked, NHC_INVALID_FORMAT,
+              cat(where, ": F8_E4M3 experts are per-expert tensors (with {e}), "
+                         "each with its own scales, not stacked ones"));
+    expertScales(ctx, entry, schema::key::kUpScale, moe.numExperts,
+                 moe.upInputScale, moe.upWeightScale, where);
+    expertScales(ctx, entry, schema::key::kDownScale, moe.numExperts,
+                 moe.downInputScale, moe.downWeightScale, where);
+  }
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "error.h"
+#include "fp8.h"
 #include "gemm.h"
 #include "nhc/runtime/checked_math.h"
 
@@ -91,9 +92,18 @@ void MoeWorkspace::run(const MoeProblem &p) {
       for (uint64_t r = 0; r < n; ++r)
         std::memcpy(&x_[r * H], p.input + rowToken_[first + r] * H,
                     H * sizeof(float));
+      const MoeScales *fp8 = p.scales;
+      if (fp8)
+        quantizeBlock(n, H, x_.data(), H, fp8->upInput[e]);
       gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false, p.gemm);
+      if (fp8)
+        scaleBlock(n, I, h_.data(), I, fp8->upInput[e] * fp8->upWeight[e]);
       activateBlock(p.activation, n, I, h_.data(), I);
+      if (fp8)
+        quantizeBlock(n, I, h_.data(), I, fp8->downInput[e]);
       gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false, p.gemm);
+      if (fp8)
+        scaleBlock(n, H, y_.data(), H, fp8->downInput[e] * fp8->downWeight[e]);
       for (uint64_t r = 0; r < n; ++r) {
         float w = rowWeight_[first + r];
         float *out = p.output + rowToken_[first + r] * H;

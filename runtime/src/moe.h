@@ -11,6 +11,15 @@
 
 namespace nhc::runtime {
 
+/// FP8 (e4m3) experts' scales, one f32 per expert each (docs/fp8.md):
+/// expert e quantizes its input rows as sat_e4m3(x / upInput[e]) and
+/// multiplies the e4m3 product by upInput[e] * upWeight[e]; likewise for
+/// down with the activation's output.
+struct MoeScales {
+  const float *upInput = nullptr, *upWeight = nullptr;
+  const float *downInput = nullptr, *downWeight = nullptr;
+};
+
 /// One moe_experts call over a step's T tokens (all row-major f32, dense).
 struct MoeProblem {
   uint64_t tokens = 0, experts = 0, topK = 0, hidden = 0, intermediate = 0;
@@ -22,6 +31,7 @@ struct MoeProblem {
   const WeightMatrix *down = nullptr; // per expert: [hidden, intermediate]
   GemmScratch gemm; // for k up to max(hidden, intermediate), T rows
   Activation activation = Activation::Relu2;
+  const MoeScales *scales = nullptr; // FP8 experts only
 };
 
 /// Scratch for gathering one expert's tokens. Sized up front by prepare()

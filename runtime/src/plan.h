@@ -121,6 +121,12 @@ struct MoeCall {
   size_t input = 0, indices = 0, weights = 0, output = 0;
   bool stacked = false;
   std::vector<size_t> up, down;
+  // FP8 (e4m3) experts: per expert, the manifest weight indices of the
+  // projection's input_scale and weight_scale (one f32 each); empty
+  // otherwise (docs/fp8.md).
+  std::vector<size_t> upInputScale, upWeightScale, downInputScale,
+      downWeightScale;
+  bool fp8() const { return !upInputScale.empty(); }
   uint64_t numExperts = 0, topK = 0, hidden = 0, intermediate = 0;
   Activation activation = Activation::Relu2;
 };

@@ -525,6 +525,191 @@ TEST_P(MoeTest, MatchesNaiveReference) {
   }
 }
 
+/// FP8 routed experts (modelopt's layout): expert e quantizes its rows with
+/// its own input_scale, multiplies e4m3 by e4m3 and scales by its own
+/// input_scale * weight_scale, for up and for down (docs/fp8.md).
+class Fp8MoeTest : public ::testing::Test {
+protected:
+  // Per expert: up input, up weight, down input, down weight scales. Powers
+  // of two (exact divisions), all different, so a wrong expert's or wrong
+  // kind of scale changes the result; expert 3's up input scale saturates
+  // inputs above 448 / 512 = 0.875.
+  static constexpr float kScales[4][kE] = {{0.25f, 0.5f, 0.125f, 1.0f / 512},
+                                           {0.125f, 0.0625f, 0.25f, 0.5f},
+                                           {1.0f, 2.0f, 0.5f, 4.0f},
+                                           {0.25f, 0.03125f, 0.125f, 0.0625f}};
+  static constexpr const char *kScaleNames[4] = {
+      "up_proj.input_scale", "up_proj.weight_scale", "down_proj.input_scale",
+      "down_proj.weight_scale"};
+
+  static std::string name(uint64_t e, const std::string &what) {
+    return "experts." + std::to_string(e) + "." + what;
+  }
+
+  /// e4m3 bytes of magnitude 2^-1 .. 2^2, about a third negative.
+  static Bytes e4m3Bytes(size_t count, int seed) {
+    Bytes bytes;
+    for (size_t i = 0; i < count; ++i) {
+      uint8_t magnitude = 0x30 + (i * 29 + seed * 7 + 3) % 0x20;
+      bytes.push_back(magnitude | ((i + seed) % 3 == 0 ? 0x80 : 0));
+    }
+    return bytes;
+  }
+
+  static Json manifest() {
+    Json m = moeModel(false);
+    m["weights"] = Json::array();
+    addWeight(m, "emb", "F32", {kEmbRows, kH});
+    for (uint64_t e = 0; e < kE; ++e) {
+      addWeight(m, name(e, "up_proj.weight"), "F8_E4M3", {kI, kH});
+      addWeight(m, name(e, "down_proj.weight"), "F8_E4M3", {kH, kI});
+      for (const char *scale : kScaleNames) {
+        addWeight(m, name(e, scale), "F32", {});
+        m["weights"].back()["positive"] = true;
+      }
+      addWeight(m, name(e, "unmarked"), "F32", {});
+    }
+    Json &experts = m["schedules"]["body"][2];
+    experts["up_scale"] = {"experts.{e}.up_proj.input_scale",
+                           "experts.{e}.up_proj.weight_scale"};
+    experts["down_scale"] = {"experts.{e}.down_proj.input_scale",
+                             "experts.{e}.down_proj.weight_scale"};
+    return m;
+  }
+
+  nhc_status_t open(SessionFixture &into, const Json &m) {
+    emb = exactValues(kEmbRows * kH, 21);
+    SafetensorsBuilder weights;
+    weights.add("emb", "F32", {kEmbRows, kH}, f32Bytes(emb));
+    for (uint64_t e = 0; e < kE; ++e) {
+      up.push_back(e4m3Bytes(kI * kH, 30 + static_cast<int>(e)));
+      down.push_back(e4m3Bytes(kH * kI, 40 + static_cast<int>(e)));
+      weights.add(name(e, "up_proj.weight"), "F8_E4M3", {kI, kH}, up.back());
+      weights.add(name(e, "down_proj.weight"), "F8_E4M3", {kH, kI},
+                  down.back());
+      for (size_t s = 0; s < 4; ++s)
+        weights.add(name(e, kScaleNames[s]), "F32", {},
+                    f32Bytes({kScales[s][e]}));
+      weights.add(name(e, "unmarked"), "F32", {}, f32Bytes({1.0f}));
+    }
+    return into.open(m, weights);
+  }
+
+  std::vector<float> emb;
+  std::vector<Bytes> up, down;
+};
+
+TEST_F(Fp8MoeTest, EachExpertQuantizesWithItsOwnScales) {
+  SessionFixture fixture;
+  ASSERT_EQ(open(fixture, manifest()), NHC_OK) << lastError();
+  std::vector<std::vector<int32_t>> requests = {{0, 1, 2, 3, 4}, {7, 6}};
+  std::vector<float> y = runStep(fixture.session, requests, NHC_LOGITS_ALL, kH);
+  std::vector<int32_t> ids = flatten(requests);
+  int saturated = 0;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    std::vector<double> expected(kH, 0.0);
+    for (uint64_t j = 0; j < kK; ++j) {
+      uint64_t e = (3 * ids[t] + 5 * j) % kE; // nhc_test_route's routing
+      double weight = 0.5f + 0.25f * float(j) + 0.01f * float(ids[t]);
+      const float *x = &emb[ids[t] * kH];
+      std::vector<float> hq(kI);
+      for (uint64_t i = 0; i < kI; ++i) {
+        double dot = 0;
+        for (uint64_t c = 0; c < kH; ++c) {
+          float xq = runtime::quantizeE4M3(x[c], kScales[0][e]);
+          saturated += std::fabs(xq) == 448.0f;
+          dot += double(xq) * runtime::e4m3ToF32(up[e][i * kH + c]);
+        }
+        float h = float(dot) * (kScales[0][e] * kScales[1][e]);
+        h = h > 0 ? h * h : 0.0f;
+        hq[i] = runtime::quantizeE4M3(h, kScales[2][e]);
+      }
+      for (uint64_t c = 0; c < kH; ++c) {
+        double dot = 0;
+        for (uint64_t i = 0; i < kI; ++i)
+          dot += double(hq[i]) * runtime::e4m3ToF32(down[e][c * kI + i]);
+        expected[c] += weight * (float(dot) * (kScales[2][e] * kScales[3][e]));
+      }
+    }
+    for (uint64_t c = 0; c < kH; ++c)
+      EXPECT_NEAR(y[t * kH + c], expected[c],
+                  1e-5 * (1 + std::fabs(expected[c])))
+          << "token " << t << " column " << c;
+  }
+  EXPECT_GT(saturated, 0) << "the test covers saturation";
+}
+
+TEST_F(Fp8MoeTest, BadScaleEntriesAreRefused) {
+  struct Bad {
+    const char *what;
+    std::function<void(Json &)> edit;
+    const char *message;
+  };
+  auto entry = [](Json &m) -> Json & { return m["schedules"]["body"][2]; };
+  const Bad cases[] = {
+      {"no up_scale", [&](Json &m) { entry(m).erase("up_scale"); },
+       "schedules.body[2]: F8_E4M3 experts need \"up_scale\": "
+       "[input_scale, weight_scale]"},
+      {"one scale",
+       [&](Json &m) {
+         entry(m)["down_scale"] = {"experts.{e}.down_proj.input_scale"};
+       },
+       "schedules.body[2].down_scale: expected [input_scale, weight_scale]"},
+      {"no {e}",
+       [&](Json &m) {
+         entry(m)["up_scale"][1] = "experts.0.up_proj.weight_scale";
+       },
+       "schedules.body[2].up_scale[1]: 'experts.0.up_proj.weight_scale' has "
+       "no {e} for the expert index"},
+      {"scale not marked positive",
+       [&](Json &m) { entry(m)["up_scale"][0] = "experts.{e}.unmarked"; },
+       "weight 'experts.0.unmarked' is a scale, so the manifest must mark it "
+       "\"positive\""},
+      {"a scale missing for one expert",
+       [&](Json &m) {
+         for (Json &w : m["weights"])
+           if (w["name"] == name(2, "down_proj.weight_scale"))
+             w["name"] = "renamed";
+       },
+       "schedules.body[2].down_scale[1]: unknown weight "
+       "'experts.2.down_proj.weight_scale'"},
+      {"one expert not e4m3",
+       [&](Json &m) {
+         for (Json &w : m["weights"])
+           if (w["name"] == name(1, "down_proj.weight"))
+             w["dtype"] = "F32";
+       },
+       "expert weight 'experts.1.down_proj.weight' is F32 but "
+       "'experts.0.up_proj.weight' is F8_E4M3; FP8 experts are all F8_E4M3 "
+       "or none is"},
+      {"stacked e4m3 experts",
+       [&](Json &m) {
+         addWeight(m, "experts.up_proj", "F8_E4M3", {kE, kI, kH});
+         addWeight(m, "experts.down_proj", "F8_E4M3", {kE, kH, kI});
+         entry(m)["up"] = "experts.up_proj";
+         entry(m)["down"] = "experts.down_proj";
+       },
+       "F8_E4M3 experts are per-expert tensors (with {e}), each with its own "
+       "scales, not stacked ones"},
+  };
+  for (const Bad &bad : cases) {
+    SCOPED_TRACE(bad.what);
+    Json m = manifest();
+    bad.edit(m);
+    SessionFixture fresh;
+    EXPECT_NE(open(fresh, m), NHC_OK);
+    EXPECT_THAT(lastError(), ::testing::HasSubstr(bad.message));
+  }
+  // Scales on experts that are not e4m3.
+  Json f32 = moeModel(false);
+  f32["schedules"]["body"][2]["up_scale"] = {"a.{e}", "b.{e}"};
+  SessionFixture fresh;
+  EXPECT_EQ(fresh.open(f32, SafetensorsBuilder()), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              ::testing::HasSubstr("experts that are not F8_E4M3 take no "
+                                   "\"up_scale\""));
+}
+
 INSTANTIATE_TEST_SUITE_P(PerExpertAndStacked, MoeTest,
                          ::testing::Values(false, true),
                          [](const auto &info) {

@@ -279,9 +279,16 @@ bool cpuRunsForcedHostIsa(std::string &level) {
          nhc::format::cpuRunsHostIsa(level);
 }
 
+/// The case with FP8 routed experts, which only the host backend runs.
+constexpr const char kFp8ExpertsCase[] = "moe_fp8";
+
 class Golden : public ::testing::TestWithParam<GoldenCase> {
 protected:
   void SetUp() override {
+    if (GetParam().name == kFp8ExpertsCase && backendUnderTest() == "cuda")
+      GTEST_SKIP() << "the cuda backend refuses FP8 routed experts "
+                      "(GoldenFp8ExpertsOnCuda checks its error); they run "
+                      "on the host backend";
     std::string level;
     if (!cpuRunsForcedHostIsa(level))
       GTEST_SKIP() << "NHC_HOST_ISA=" << level
@@ -879,7 +886,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 // modelopt FP8 against transformers running the fake-quantized recipe in
 // fp32 (docs/golden.md, "FP8 recipe"): the same 1e-3 rule, greedy identical.
-INSTANTIATE_TEST_SUITE_P(FP8, Golden, ::testing::Values(fp32Case("fp8")),
+// moe_fp8: the routed experts too, each expert with its own scales.
+INSTANTIATE_TEST_SUITE_P(FP8, Golden,
+                         ::testing::Values(fp32Case("fp8"),
+                                           fp32Case(kFp8ExpertsCase)),
                          caseName);
 
 /// A counter of the cuBLASLt test double ("e4m3_matmuls"), or -1 without it.
@@ -1492,6 +1502,38 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
     else
       EXPECT_EQ(products, 0);
   }
+}
+
+/// FP8 routed experts run on the host backend only: the cuda backend
+/// refuses the session by the moe_experts entry, before any weight upload.
+TEST(GoldenFp8ExpertsOnCuda, RefusedByName) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  nhc_artifact_t *artifact = nullptr;
+  nhc_weights_t *weights = nullptr;
+  ASSERT_EQ(nhc_artifact_load(artifactPath("moe_fp8.nhc").c_str(), &artifact),
+            NHC_OK);
+  ASSERT_EQ(nhc_weights_open(goldenPath("moe_fp8/model").c_str(), &weights),
+            NHC_OK);
+  ASSERT_EQ(nhc_weights_bind(weights, nhc_artifact_manifest(artifact)), NHC_OK);
+  nhc_session_options_t options{};
+  options.max_slots = 1;
+  options.max_seq_len = 16;
+  options.backend = "cuda";
+  nhc_session_t *session = nullptr;
+  EXPECT_EQ(nhc_session_create_ex(artifact, weights, &options, &session),
+            NHC_UNSUPPORTED);
+  std::string error = nhc_last_error();
+  EXPECT_NE(error.find("moe_experts"), std::string::npos) << error;
+  EXPECT_NE(error.find("FP8 (e4m3) routed experts run on the host backend "
+                       "only"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(session, nullptr);
+  nhc_weights_release(weights);
+  nhc_artifact_release(artifact);
+  Model::expectNoDeviceMemoryLeft();
 }
 
 } // namespace

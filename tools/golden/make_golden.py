@@ -529,9 +529,11 @@ def calibrate_amax(model, module_names, prompts):
 
 
 @torch.no_grad()
-def build_fp8(model_fp32, prompts):
-    names = quantized_module_names(model_fp32)
-    amax_in = calibrate_amax(model_fp32, names, prompts)
+def build_fp8(model_fp32, prompts, names=None, amax_in=None):
+    if names is None:
+        names = quantized_module_names(model_fp32)
+    if amax_in is None:
+        amax_in = calibrate_amax(model_fp32, names, prompts)
     model = copy.deepcopy(model_fp32)
     mods = dict(model.named_modules())
     quant = {}
@@ -603,6 +605,103 @@ def write_fp8_checkpoint(src_dir, dst_dir, quant):
                 t = f.get_tensor(f"{base}.{s}")
                 if t.shape != torch.Size([]) or t.dtype != torch.float32 or not torch.equal(t, getattr(fq, s)):
                     die(f"fp8 read-back mismatch for {base}.{s}")
+
+
+class FP8FakeQuantExperts(torch.nn.Module):
+    """transformers' NemotronHExperts.forward with each expert's up and down projection an
+    FP8FakeQuantLinear of its own (per-expert weight_scale and input_scale, modelopt's layout)."""
+
+    def __init__(self, act_fn, up, down):
+        super().__init__()
+        self.act_fn = act_fn
+        self.up = torch.nn.ModuleList(up)
+        self.down = torch.nn.ModuleList(down)
+        self.num_experts = len(up)
+
+    def forward(self, hidden_states, top_k_index, top_k_weights):
+        final = torch.zeros_like(hidden_states, dtype=top_k_weights.dtype)
+        with torch.no_grad():
+            mask = torch.nn.functional.one_hot(top_k_index, num_classes=self.num_experts + 1).permute(2, 1, 0)
+            hit = torch.greater(mask.sum(dim=(-1, -2)), 0).nonzero().squeeze(-1)
+        for e in hit:
+            e = e.item()
+            if e >= self.num_experts:
+                continue
+            top_k_pos, token_idx = torch.where(mask[e])
+            if token_idx.numel() == 0:
+                continue
+            h = self.act_fn(self.up[e](hidden_states[token_idx]))
+            y = self.down[e](h) * top_k_weights[token_idx, top_k_pos, None]
+            final.index_add_(0, token_idx, y.to(final.dtype))
+        return final.to(hidden_states.dtype)
+
+
+@torch.no_grad()
+def calibrate_expert_amax(model, prompts):
+    """Per routed expert, max|x| at its up_proj input and at its down_proj input (the activation's
+    output) over the tokens routed to it, from the unquantized model's no-cache prefills."""
+    amax = {}
+    saved = []
+    for i, layer in enumerate(model.model.layers):
+        experts = getattr(layer.mixer, "experts", None)
+        if experts is None:
+            continue
+        E = experts.num_experts
+        amax[i] = {"up": torch.zeros(E), "down": torch.zeros(E)}
+
+        def recording(hidden_states, top_k_index, top_k_weights, experts=experts, rec=amax[i], orig=experts.forward):
+            for e in range(experts.num_experts):
+                tok = (top_k_index == e).any(-1).nonzero().squeeze(-1)
+                if tok.numel() == 0:
+                    continue
+                x = hidden_states[tok].float()
+                rec["up"][e] = torch.maximum(rec["up"][e], x.abs().max())
+                h = experts.act_fn(torch.nn.functional.linear(x, experts.up_proj[e].float()))
+                rec["down"][e] = torch.maximum(rec["down"][e], h.abs().max())
+            return orig(hidden_states, top_k_index, top_k_weights)
+        saved.append((experts, experts.forward))
+        experts.forward = recording
+    try:
+        for ids in prompts:
+            model(ids.view(1, -1), use_cache=False)
+    finally:
+        for experts, fwd in saved:
+            experts.forward = fwd
+    return amax
+
+
+@torch.no_grad()
+def build_fp8_moe(model_fp32, prompts):
+    """build_fp8 plus the shared experts (plain Linears) and every routed expert. An expert that no
+    calibration token reached takes the largest amax of its layer's experts (its own would be 0)."""
+    names = quantized_module_names(model_fp32)
+    for i, layer in enumerate(model_fp32.model.layers):
+        if layer.block_type == "moe":
+            names += [f"model.layers.{i}.mixer.shared_experts.up_proj", f"model.layers.{i}.mixer.shared_experts.down_proj"]
+    amax_in = calibrate_amax(model_fp32, names, prompts)
+    expert_amax = calibrate_expert_amax(model_fp32, prompts)
+    model, quant = build_fp8(model_fp32, prompts, names=names, amax_in=amax_in)
+    uncalibrated = []
+    for i, rec in expert_amax.items():
+        mixer = model.model.layers[i].mixer
+        old = mixer.experts
+        per = {"up": [], "down": []}
+        for proj in ("up", "down"):
+            stack = getattr(old, proj + "_proj").detach().float()
+            fallback = rec[proj].max()
+            for e in range(old.num_experts):
+                a = rec[proj][e]
+                if a == 0:
+                    uncalibrated.append(f"backbone.layers.{i}.mixer.experts.{e}.{proj}_proj")
+                    a = fallback
+                w = stack[e]
+                weight_scale = (w.abs().max() / FP8_MAX).to(torch.float32).reshape(())
+                fq = FP8FakeQuantLinear(e4m3_quantize(w / weight_scale), weight_scale,
+                                        (a / FP8_MAX).to(torch.float32).reshape(()))
+                per[proj].append(fq)
+                quant[f"model.layers.{i}.mixer.experts.{e}.{proj}_proj"] = fq
+        mixer.experts = FP8FakeQuantExperts(old.act_fn, per["up"], per["down"])
+    return model, quant, uncalibrated
 
 
 # ----------------------------------------------------------------------------
@@ -1625,6 +1724,66 @@ def x_tied_nohead(out):
                       "model.model.embeddings.weight; CPU, torch path, 1 thread, float32")
 
 
+def x_moe_fp8(out):
+    """The legacy 'moe' case's weights as a modelopt FP8 checkpoint with FP8 routed experts (the layout of
+    NVIDIA's Nemotron-3-Nano FP8 checkpoint): each expert's up_proj / down_proj has its own e4m3 weight,
+    weight_scale and input_scale."""
+    name = "moe_fp8"
+    src = os.path.join(out, "moe", "model")
+    if not os.path.isfile(os.path.join(src, "model.safetensors")):
+        die(f"{name}: needs the 'moe' case under {out} (its weights are quantized)")
+    case_dir = os.path.join(out, name)
+    if os.path.isdir(case_dir):
+        shutil.rmtree(case_dir)
+    os.makedirs(case_dir)
+    base = load_hf(src, torch.float32)
+    cfg = base.config
+    chosen = None
+    for attempt in range(MAX_PROMPT_TRIES):
+        prompts = [make_prompt(name, i, n, cfg.vocab_size, attempt) for i, n in enumerate(DENSE_LENGTHS)]
+        qmodel, quant, uncalibrated = build_fp8_moe(base, prompts)
+        if all(margins_ok(run_prompt(qmodel, ids), FP8_REL_TOL) for ids in prompts):
+            chosen = (attempt, prompts, qmodel, quant, uncalibrated)
+            break
+    if chosen is None:
+        die(f"{name}: no prompt set with safe greedy margins")
+    attempt, prompts, qmodel, quant, uncalibrated = chosen
+    write_fp8_checkpoint(src, os.path.join(case_dir, "model"), quant)
+    for fq in quant.values():
+        fq.saturated = fq.count = 0
+    info = finish_case(
+        case_dir, name,
+        "FP8 (modelopt, per-tensor static e4m3) checkpoint of the 'moe' model (ME*EM-E, 16 routed experts, top-3) "
+        "with the routed experts quantized too, one e4m3 weight, weight_scale and input_scale per expert and "
+        "projection (backbone.layers.L.mixer.experts.E.up_proj.{weight,weight_scale,input_scale}), as in NVIDIA's "
+        "Nemotron-3-Nano FP8 checkpoint; also mamba in_proj/out_proj, MLP up_proj/down_proj and the shared "
+        "experts' up_proj/down_proj. Router, attention, conv1d, norms, embeddings and lm_head stay fp32. Reference "
+        "logits from HF's fp32 forward with each quantized Linear, and each expert's two products, replaced by an "
+        "exact fake-quant.",
+        qmodel, cfg, DENSE_LENGTHS, prompts, want_hidden=False, rel_tol=FP8_REL_TOL,
+        prompt_attempts=[attempt] * len(prompts))
+    info["command"] = EXTRA_COMMAND.format(name=name)
+    info["variants"][0]["computed_with"] = (
+        "the fp32 'moe' HF model (eager attention and experts, CPU) with each quantized nn.Linear replaced by "
+        "y = (xq @ float(Wq)^T) * (input_scale * weight_scale), xq = float(e4m3_rne(clamp(x / input_scale, -448, 448))), "
+        "and NemotronHExperts.forward run with that product for each expert's up_proj and down_proj (the expert's "
+        "own scales); all in fp32; Wq, weight_scale, input_scale are exactly the tensors stored in "
+        "model/model.safetensors")
+    sat = {to_ckpt_name(n): {"saturated": fq.saturated, "count": fq.count} for n, fq in quant.items()}
+    info["extra"]["fp8"] = {
+        "quantized_modules": [to_ckpt_name(n) for n in quant],
+        "calibration": "input_scale = max over the case's 3 prompts (full no-cache prefill of the unquantized fp32 "
+                       "model) of max|x| at the Linear's input / 448; for a routed expert, over the tokens routed "
+                       "to it (its up_proj input, and the activation's output for down_proj); an expert no "
+                       "calibration token reached takes its layer's largest expert amax",
+        "uncalibrated_experts": uncalibrated,
+        "activation_saturation_during_reference_runs": sat,
+    }
+    rd = router_diagnostics(qmodel, info["prompts"])
+    info["extra"]["router"] = rd
+    return info
+
+
 EXTRA_CASES = {
     "conv_nobias": x_conv_nobias,
     "proj_bias": x_proj_bias,
@@ -1642,6 +1801,7 @@ EXTRA_CASES = {
     "mixed_dtype": x_mixed_dtype,
     "cfg_bf16_file_f32": x_cfg_bf16_file_f32,
     "kv_fp8_only": x_kv_fp8_only,
+    "moe_fp8": x_moe_fp8,
 }
 
 

@@ -31,6 +31,10 @@ namespace exec = mlir::nemotron_exec;
 
 namespace {
 
+/// An FP8 module's scales, in the order the manifest lists them:
+/// [input_scale, weight_scale] (docs/fp8.md).
+constexpr const char *kFP8ScaleSuffixes[] = {".input_scale", ".weight_scale"};
+
 /// How many parts a decode's attention may be split into over the KV length
 /// (the GPU form's flash-decoding lanes, lib/Kernels/attention_gpu.mlir): the
 /// kernel's `splits` argument and the size of its per-request `partials`.
@@ -310,9 +314,6 @@ private:
              << "weight operand is not a checkpoint parameter";
     LinearType type = linear.getType();
     std::string module = linear.getName().str();
-    if (type.isFP8() && type.isStacked())
-      return user->emitOpError() << "FP8 routed experts ('" << module
-                                 << "') are not supported yet";
     std::string name = module + ".weight";
     ArrayRef<int64_t> shape = type.getShape();
     if (!type.isStacked()) {
@@ -324,20 +325,27 @@ private:
       if (type.getHasBias())
         addWeight(module + ".bias", biasType, {type.getOutFeatures()});
       if (type.isFP8())
-        for (const char *scale : {".input_scale", ".weight_scale"})
+        for (const char *scale : kFP8ScaleSuffixes)
           addScale(module + scale);
       return name;
     }
     // Per-expert tensors ("experts.{e}.up_proj.weight"), or slice e of the
     // stacked tensor transformers keeps in memory and fused checkpoints
     // store ("experts.up_proj" [E, out, in]).
+    // FP8 experts (modelopt's layout) are per-expert tensors only, each
+    // with its own scales.
     std::string stacked = module;
     stacked.replace(stacked.find(".{e}"), 4, "");
+    std::vector<std::string> wholes;
+    if (!type.isFP8())
+      wholes = {stacked, stacked + ".weight"};
     for (int64_t e = 0; e < type.getNumExperts(); ++e) {
-      std::string expert = name;
-      expert.replace(expert.find("{e}"), 3, std::to_string(e));
+      auto ofExpert = [&](std::string pattern) {
+        pattern.replace(pattern.find("{e}"), 3, std::to_string(e));
+        return pattern;
+      };
       SmallVector<Attribute> alternatives;
-      for (const std::string &whole : {stacked, stacked + ".weight"}) {
+      for (const std::string &whole : wholes) {
         Builder b(ctx);
         alternatives.push_back(b.getDictionaryAttr(
             {b.getNamedAttr("name", b.getStringAttr(whole)),
@@ -345,8 +353,11 @@ private:
              b.getNamedAttr("count",
                             b.getI64IntegerAttr(type.getNumExperts()))}));
       }
-      addWeight(expert, type.getElementType(), shape.drop_front(),
+      addWeight(ofExpert(name), type.getElementType(), shape.drop_front(),
                 alternatives);
+      if (type.isFP8())
+        for (const char *scale : kFP8ScaleSuffixes)
+          addScale(ofExpert(module + scale));
     }
     return name;
   }
@@ -732,12 +743,23 @@ private:
     View indices = views.at(op.getIndices()), weights = views.at(op.getWeights());
     View out = define(op.getResult());
     auto upType = cast<LinearType>(op.getUp().getType());
+    // An FP8 projection's [input_scale, weight_scale] name patterns.
+    auto scales = [&](Value stack) -> ArrayAttr {
+      if (!cast<LinearType>(stack.getType()).isFP8())
+        return {};
+      std::string module =
+          stack.getDefiningOp<LinearParamOp>().getName().str();
+      Builder b(ctx);
+      return b.getStrArrayAttr({module + kFP8ScaleSuffixes[0],
+                                module + kFP8ScaleSuffixes[1]});
+    };
     lastEntry = exec::MoEExpertsOp::create(
         s.builder, loc, bufferRef(s, input->buffer),
         bufferRef(s, indices.buffer), bufferRef(s, weights.buffer),
         bufferRef(s, out.buffer), *up, *down, upType.getNumExperts(),
         widthOf(op.getIndices()), upType.getInFeatures(),
-        upType.getOutFeatures(), stringifyActivation(op.getActivation()));
+        upType.getOutFeatures(), stringifyActivation(op.getActivation()),
+        scales(op.getUp()), scales(op.getDown()));
     ++entryCount;
     return success();
   }

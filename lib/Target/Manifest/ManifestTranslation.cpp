@@ -331,6 +331,16 @@ private:
                     {key::kHidden, int64_t(moe.getHidden())},
                     {key::kIntermediate, int64_t(moe.getIntermediate())},
                     {key::kActivation, moe.getActivation().str()}};
+                for (auto [role, scale] :
+                     {std::pair<const char *, std::optional<ArrayAttr>>{
+                          key::kUpScale, moe.getUpScale()},
+                      {key::kDownScale, moe.getDownScale()}})
+                  if (scale) {
+                    json names = json::array();
+                    for (Attribute name : *scale)
+                      names.push_back(cast<StringAttr>(name).getValue().str());
+                    entry[role] = std::move(names);
+                  }
                 for (auto [role, value] :
                      {std::pair<const char *, Value>{key::kInput,
                                                      moe.getInput()},

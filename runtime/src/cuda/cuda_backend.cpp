@@ -201,6 +201,11 @@ public:
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
           if (entry.kind == EntryKind::MoeExperts) {
+            NHC_CHECK(!entry.moe.fp8(), NHC_UNSUPPORTED,
+                      cat(entry.where,
+                          " (moe_experts): FP8 (e4m3) routed experts run on "
+                          "the host backend only so far (the cuda backend has "
+                          "no per-expert FP8 path); use --backend host"));
             moeHidden_ = std::max(moeHidden_, entry.moe.hidden);
             moeIntermediate_ = std::max(moeIntermediate_, entry.moe.intermediate);
             moeTopK_ = std::max(moeTopK_, entry.moe.topK);

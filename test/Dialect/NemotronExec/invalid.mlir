@@ -326,6 +326,101 @@ nemotron_exec.schedule @body {
 
 // -----
 
+nemotron_exec.weight @"e.0.up" : tensor<6x8xf8E4M3FN>
+nemotron_exec.weight @"e.0.down" : tensor<8x6xf8E4M3FN>
+nemotron_exec.weight @"e.0.up.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.up.w" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.w" : tensor<f32> {positive}
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.buffer @i per token : tensor<1xi32>
+nemotron_exec.buffer @g per token : tensor<1xf32>
+nemotron_exec.schedule @body {
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  %i = nemotron_exec.buffer_ref @i : memref<?xi32>
+  %g = nemotron_exec.buffer_ref @g : memref<?xf32>
+  // expected-error @+1 {{expert weight 'e.0.up' is e4m3 and needs up_scale}}
+  nemotron_exec.moe_experts %b, %i, %g into %b {activation = "relu2", down = "e.{e}.down", hidden = 8, intermediate = 6, num_experts = 1, top_k = 1, up = "e.{e}.up"} : memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+nemotron_exec.weight @"e.0.up" : tensor<6x8xf32>
+nemotron_exec.weight @"e.0.down" : tensor<8x6xf32>
+nemotron_exec.weight @"e.0.up.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.up.w" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.w" : tensor<f32> {positive}
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.buffer @i per token : tensor<1xi32>
+nemotron_exec.buffer @g per token : tensor<1xf32>
+nemotron_exec.schedule @body {
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  %i = nemotron_exec.buffer_ref @i : memref<?xi32>
+  %g = nemotron_exec.buffer_ref @g : memref<?xf32>
+  // expected-error @+1 {{expert weight 'e.0.up' is not e4m3, so it takes no up_scale}}
+  nemotron_exec.moe_experts %b, %i, %g into %b {activation = "relu2", down = "e.{e}.down", hidden = 8, intermediate = 6, num_experts = 1, top_k = 1, up = "e.{e}.up", up_scale = ["e.{e}.up.in", "e.{e}.up.w"], down_scale = ["e.{e}.down.in", "e.{e}.down.w"]} : memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+nemotron_exec.weight @"e.0.up" : tensor<6x8xf8E4M3FN>
+nemotron_exec.weight @"e.0.down" : tensor<8x6xf8E4M3FN>
+nemotron_exec.weight @"e.0.up.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.up.w" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.w" : tensor<f32> {positive}
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.buffer @i per token : tensor<1xi32>
+nemotron_exec.buffer @g per token : tensor<1xf32>
+nemotron_exec.schedule @body {
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  %i = nemotron_exec.buffer_ref @i : memref<?xi32>
+  %g = nemotron_exec.buffer_ref @g : memref<?xf32>
+  // expected-error @+1 {{up_scale must be [input_scale, weight_scale]}}
+  nemotron_exec.moe_experts %b, %i, %g into %b {activation = "relu2", down = "e.{e}.down", hidden = 8, intermediate = 6, num_experts = 1, top_k = 1, up = "e.{e}.up", up_scale = ["e.{e}.up.in"], down_scale = ["e.{e}.down.in", "e.{e}.down.w"]} : memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+nemotron_exec.weight @"e.0.up" : tensor<6x8xf8E4M3FN>
+nemotron_exec.weight @"e.0.down" : tensor<8x6xf8E4M3FN>
+nemotron_exec.weight @"e.0.up.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.up.w" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.w" : tensor<f32> {positive}
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.buffer @i per token : tensor<1xi32>
+nemotron_exec.buffer @g per token : tensor<1xf32>
+nemotron_exec.schedule @body {
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  %i = nemotron_exec.buffer_ref @i : memref<?xi32>
+  %g = nemotron_exec.buffer_ref @g : memref<?xf32>
+  // expected-error @+1 {{up_scale 'e.0.up.in' has no {e} for the expert index}}
+  nemotron_exec.moe_experts %b, %i, %g into %b {activation = "relu2", down = "e.{e}.down", hidden = 8, intermediate = 6, num_experts = 1, top_k = 1, up = "e.{e}.up", up_scale = ["e.0.up.in", "e.{e}.up.w"], down_scale = ["e.{e}.down.in", "e.{e}.down.w"]} : memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
+nemotron_exec.weight @"e.0.up" : tensor<6x8xf8E4M3FN>
+nemotron_exec.weight @"e.0.down" : tensor<8x6xf8E4M3FN>
+nemotron_exec.weight @"e.0.up.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.up.w" : tensor<f32> 
+nemotron_exec.weight @"e.0.down.in" : tensor<f32> {positive}
+nemotron_exec.weight @"e.0.down.w" : tensor<f32> {positive}
+nemotron_exec.buffer @b per token : tensor<8xf32>
+nemotron_exec.buffer @i per token : tensor<1xi32>
+nemotron_exec.buffer @g per token : tensor<1xf32>
+nemotron_exec.schedule @body {
+  %b = nemotron_exec.buffer_ref @b : memref<?xf32>
+  %i = nemotron_exec.buffer_ref @i : memref<?xi32>
+  %g = nemotron_exec.buffer_ref @g : memref<?xf32>
+  // expected-error @+1 {{scale 'e.0.up.w' must be a positive scale weight}}
+  nemotron_exec.moe_experts %b, %i, %g into %b {activation = "relu2", down = "e.{e}.down", hidden = 8, intermediate = 6, num_experts = 1, top_k = 1, up = "e.{e}.up", up_scale = ["e.{e}.up.in", "e.{e}.up.w"], down_scale = ["e.{e}.down.in", "e.{e}.down.w"]} : memref<?xf32>, memref<?xi32>, memref<?xf32>, memref<?xf32>
+}
+
+// -----
+
 nemotron_exec.buffer @b per token : tensor<8xf32>
 nemotron_exec.schedule @body {
   %b = nemotron_exec.buffer_ref @b : memref<?xf32>

@@ -294,22 +294,60 @@ LogicalResult EmbeddingOp::verifySymbolUses(SymbolTableCollection &tables) {
 }
 
 LogicalResult MoEExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
+  // Expert e's name: the pattern with its {e} replaced by e.
+  auto expertName = [](StringRef pattern, int64_t e) {
+    size_t hole = pattern.find(value::kExpertIndex);
+    return (pattern.take_front(hole) + std::to_string(e) +
+            pattern.drop_front(hole + sizeof(value::kExpertIndex) - 1))
+        .str();
+  };
+  auto hasHole = [&](StringRef pattern, StringRef role) -> LogicalResult {
+    if (pattern.contains(value::kExpertIndex))
+      return success();
+    return emitOpError() << role << " '" << pattern
+                         << "' has no {e} for the expert index";
+  };
+  const int64_t experts = getNumExperts();
   for (auto [pattern, shape] :
        {std::pair<StringRef, SmallVector<int64_t>>{
             getUp(), {int64_t(getIntermediate()), int64_t(getHidden())}},
         {getDown(), {int64_t(getHidden()), int64_t(getIntermediate())}}}) {
-    size_t hole = pattern.find("{e}");
-    if (hole == StringRef::npos)
-      return emitOpError() << "expert weight '" << pattern
-                           << "' has no {e} for the expert index";
-    for (int64_t e = 0; e < int64_t(getNumExperts()); ++e) {
-      std::string name = (pattern.take_front(hole) + std::to_string(e) +
-                          pattern.drop_front(hole + 3))
-                             .str();
+    if (failed(hasHole(pattern, "expert weight")))
+      return failure();
+    for (int64_t e = 0; e < experts; ++e)
       if (failed(checkWeightShape(
-              *this, tables, FlatSymbolRefAttr::get(getContext(), name), shape,
-              "expert weight")))
+              *this, tables,
+              FlatSymbolRefAttr::get(getContext(), expertName(pattern, e)),
+              shape, "expert weight")))
         return failure();
+    // Scales belong to e4m3 experts, and e4m3 experts need them.
+    FailureOr<WeightOp> first = lookupDecl<WeightOp>(
+        *this, tables,
+        FlatSymbolRefAttr::get(getContext(), expertName(pattern, 0)), "weight");
+    if (failed(first))
+      return failure();
+    bool fp8 = isa<Float8E4M3FNType>(weightType(*first).getElementType());
+    std::optional<ArrayAttr> scale =
+        pattern == getUp() ? getUpScale() : getDownScale();
+    StringRef key = pattern == getUp() ? "up_scale" : "down_scale";
+    if (fp8 != scale.has_value())
+      return emitOpError() << "expert weight '" << expertName(pattern, 0)
+                           << (fp8 ? "' is e4m3 and needs " : "' is not e4m3, "
+                                                             "so it takes no ")
+                           << key;
+    if (!scale)
+      continue;
+    if (scale->size() != 2)
+      return emitOpError() << key << " must be [input_scale, weight_scale]";
+    for (Attribute attr : *scale) {
+      StringRef scalePattern = cast<StringAttr>(attr).getValue();
+      if (failed(hasHole(scalePattern, key)))
+        return failure();
+      for (int64_t e = 0; e < experts; ++e)
+        if (failed(checkScale(*this, tables,
+                              FlatSymbolRefAttr::get(
+                                  getContext(), expertName(scalePattern, e)))))
+          return failure();
     }
   }
   if (getTopK() > getNumExperts())

@@ -78,7 +78,8 @@ def NemotronQuantizeFP8LinearsPass
     input as `sat_e4m3(x / input_scale)` (docs/fp8.md). This pass inserts
     that quantization as a `nemotron.quantize_fp8` of the module's
     `input_scale` checkpoint scalar, so the linear becomes an e4m3 x e4m3
-    GEMM. Routed experts in FP8 are refused (no kernel yet).
+    GEMM. Routed experts in FP8 are left alone: the `moe_experts` library
+    operation quantizes each expert's rows with that expert's input_scale.
 
     Before:
     ```mlir

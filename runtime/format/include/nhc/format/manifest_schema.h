@@ -94,6 +94,9 @@ inline constexpr const char kInput[] = "input";
 inline constexpr const char kIndices[] = "indices";
 inline constexpr const char kUp[] = "up";
 inline constexpr const char kDown[] = "down";
+/// FP8 routed experts: [input_scale, weight_scale] name patterns with {e}.
+inline constexpr const char kUpScale[] = "up_scale";
+inline constexpr const char kDownScale[] = "down_scale";
 inline constexpr const char kNumExperts[] = "num_experts";
 inline constexpr const char kTopK[] = "top_k";
 inline constexpr const char kIntermediate[] = "intermediate";
