@@ -108,7 +108,10 @@ def Nemotron_SSDScanOp : Nemotron_Op<"ssd_scan", [
     `x`, `B`, `C` are the post-conv parts of xBC; `dt` the raw dt part of
     in_proj. Prefill requests run the chunked scan (chunks of `chunk_size`
     tokens), decode requests one recurrence step; the final SSM state is
-    written back to the request's slot.
+    written back to the request's slot. dt is clamped to
+    `[dt_min, dt_max]` for prefill requests and fresh one-token prompts,
+    not in the one-token step of a request with history (transformers'
+    chunked and recurrent forms).
   }];
   let arguments = (ins Nemotron_Activations:$xbc, Nemotron_Activations:$dt,
                        Nemotron_Tensor:$dt_bias, Nemotron_Tensor:$a_log,

@@ -152,7 +152,9 @@ def Nemotron_Mamba2Op : Nemotron_Op<"mamba2", [Pure,
        published config; the bias is optional), then split into `x [I]`, `B`, `C`
        (`[n_groups * state_size]` each);
     3. `dt = softplus(dt + dt_bias)`, clamped to `[dt_min, dt_max]`
-       (`time_step_limit`) on every path, `A = -exp(A_log)`; the SSD scan
+       (transformers 5.23: `[time_step_min, inf)`) for a request of several
+       tokens or a fresh one-token prompt, unclamped in the one-token step
+       of a request with history, `A = -exp(A_log)`; the SSD scan
        `h_t = exp(dt A) h_{t-1} + dt x_t B_t^T`, `y_t = C_t h_t + D x_t`,
        with B and C shared by the `num_heads / n_groups` heads of a group,
        chunked by `chunk_size` on prefill;

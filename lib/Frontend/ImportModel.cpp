@@ -238,15 +238,15 @@ private:
     Value d = param(mixer + ".D", {heads});
     Value normWeight = param(mixer + ".norm.weight", {inner});
     Value outProj = linear(mixer + ".out_proj", {hidden, inner}, c.useBias);
-    // dt is clamped to time_step_limit on every path, as the CUDA kernels
-    // the models were trained with do (transformers' torch path clamps the
-    // chunked prefill at time_step_min instead); see docs/config.md.
+    // transformers 5.23 clamps dt to [time_step_min, inf) where it takes
+    // its chunked form and ignores time_step_limit (modeling L414, L595);
+    // the scans decide per request where that is (docs/config.md).
     return Mamba2Op::create(
         builder, loc, activationType, input, inProj, convWeight, convBias,
         dtBias, aLog, d, normWeight, outProj, i64(index), i64(heads),
         i64(c.mambaHeadDim), i64(c.ssmStateSize), i64(c.nGroups),
         i64(c.convKernel), i64(c.chunkSize), f64(c.layerNormEpsilon),
-        f64(c.timeStepLimit[0]), f64(c.timeStepLimit[1]),
+        f64(c.timeStepMin), f64(std::numeric_limits<double>::infinity()),
         activation(c.mambaHiddenAct));
   }
 

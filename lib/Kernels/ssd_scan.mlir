@@ -1,7 +1,9 @@
 // Mamba-2 SSD scan. Per request, head h and row p of the head's state:
-//   dt  = softplus(proj[t, dt_offset + h] + dt_bias[h]),
-//         clamped to [dt_min, dt_max] (time_step_limit) on both paths, so a
-//         sequence gives the same result however it is split into steps
+//   dt  = softplus(proj[t, dt_offset + h] + dt_bias[h]), clamped to
+//         [dt_min, dt_max] = [time_step_min, inf) where transformers 5.23
+//         takes its chunked form (a request of several tokens, or a fresh
+//         one-token prompt), unclamped in its one-token step of a request
+//         with history (mamba2_selective_state_update); docs/config.md
 //   A   = -exp(a_log[h])
 //   h_t = exp(dt A) h_{t-1} + dt x_t B_t        (per state element n)
 //   y_t = C_t . h_t + D[h] x_t
@@ -31,12 +33,12 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %true = arith.constant true
   scf.parallel (%r, %h) = (%c0, %c0) to (%R, %H) step (%c1, %c1) {
-    %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
-        -> (index, index, index, index, i1)
+    %q:6 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+        -> (index, index, index, index, i1, i1)
     %decode = arith.xori %q#4, %true : i1
     scf.if %decode {
-      func.call @nhc_ssd_recurrent_head(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %y, %H, %P, %N, %G, %dt_min, %dt_max, %q#0, %q#1, %q#3, %h)
-          : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, f32, f32, index, index, index, index) -> ()
+      func.call @nhc_ssd_recurrent_head(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %y, %H, %P, %N, %G, %dt_min, %dt_max, %q#5, %q#0, %q#1, %q#3, %h)
+          : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index, index) -> ()
     }
     scf.reduce
   }
@@ -57,11 +59,11 @@ func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
                                           %y: memref<?xf32>, %H: index,
                                           %P: index, %N: index, %G: index,
                                           %dt_min: f32, %dt_max: f32,
+                                          %clamp: i1,
                                           %first: index, %count: index,
                                           %slot: index, %h: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %true = arith.constant true
   %HP = arith.muli %H, %P : index
   %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
       : (index, index, index, index) -> index
@@ -77,7 +79,7 @@ func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
   scf.for %t = %c0 to %count step %c1 {
     %tok = arith.addi %first, %t : index
     %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
-                                %true, %dt_min, %dt_max)
+                                %clamp, %dt_min, %dt_max)
         : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
     %dtA = arith.mulf %dt, %A : f32
     %dA = math.exp %dtA : f32
@@ -182,25 +184,32 @@ func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   scf.parallel (%r, %h) = (%c0, %c0) to (%R, %H) step (%c1, %c1) {
-    %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
-        -> (index, index, index, index, i1)
+    %q:6 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+        -> (index, index, index, index, i1, i1)
     scf.if %q#4 {
-      func.call @nhc_ssd_recurrent_head(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %y, %H, %P, %N, %G, %dt_min, %dt_max, %q#0, %q#1, %q#3, %h)
-          : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, f32, f32, index, index, index, index) -> ()
+      func.call @nhc_ssd_recurrent_head(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %y, %H, %P, %N, %G, %dt_min, %dt_max, %q#5, %q#0, %q#1, %q#3, %h)
+          : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index, index) -> ()
     }
     scf.reduce
   }
   return
 }
 
-// Request r's (token_offset, num_tokens, start_pos, slot, is_prefill).
+// Request r's (token_offset, num_tokens, start_pos, slot, is_prefill,
+// clamps_dt): dt is clamped where transformers runs the chunked form, for
+// a prefill or a fresh prompt of one token, not in the one-token step of a
+// request with history.
 func.func private @nhc_ssd_request(%req: memref<?xi64>, %r: index)
-    -> (index, index, index, index, i1) {
+    -> (index, index, index, index, i1, i1) {
+  %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %q:4 = func.call @nhc_request(%req, %r) : (memref<?xi64>, index)
       -> (index, index, index, index)
   %prefill = arith.cmpi sgt, %q#1, %c1 : index
-  return %q#0, %q#1, %q#2, %q#3, %prefill : index, index, index, index, i1
+  %fresh = arith.cmpi eq, %q#2, %c0 : index
+  %clamp = arith.ori %prefill, %fresh : i1
+  return %q#0, %q#1, %q#2, %q#3, %prefill, %clamp
+      : index, index, index, index, i1, i1
 }
 
 // Row stride of xbc: H*P + 2*G*N.

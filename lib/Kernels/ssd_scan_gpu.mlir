@@ -29,13 +29,12 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     %c8 = arith.constant 8 : index
     %c32 = arith.constant 32 : index
     %zero = arith.constant 0.0 : f32
-    %true = arith.constant true
     %HP = arith.muli %H, %P : index
     %GN = arith.muli %G, %N : index
     %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
         : (index, index, index, index) -> index
-    %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
-        -> (index, index, index, index, i1)
+    %q:6 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+        -> (index, index, index, index, i1, i1)
     // Prefill requests are the chunked scan's: a trip count of zero rather
     // than a branch, because every lane must reach its warp's shuffles (and
     // the emulation runs them only where the whole block does).
@@ -70,7 +69,7 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     scf.for %t = %c0 to %ntok step %one {
       %tok = arith.addi %q#0, %t : index
       %dt = func.call @nhc_ssd_dt(%proj, %tok, %proj_stride, %dtcol, %dtb,
-                                  %true, %dt_min, %dt_max)
+                                  %q#5, %dt_min, %dt_max)
           : (memref<?xf32>, index, index, index, f32, i1, f32, f32) -> f32
       %dtA = arith.mulf %dt, %A : f32
       %dA = math.exp %dtA : f32
@@ -397,8 +396,8 @@ func.func private @nhc_ssd_chunk_scan_block(%xbc: memref<?xf32>,
   %pEnd = arith.minui %pEnd0, %P : index
   %L1 = arith.maxui %chunk, %one : index
   %L = arith.minui %L1, %kTile : index
-  %q:5 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
-      -> (index, index, index, index, i1)
+  %q:6 = func.call @nhc_ssd_request(%req, %r) : (memref<?xi64>, index)
+      -> (index, index, index, index, i1, i1)
   %end = arith.addi %q#0, %q#1 : index
   // Decode requests are the decode scan's: an empty token range (every
   // thread must reach the barriers, so no branch).

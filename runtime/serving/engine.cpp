@@ -105,10 +105,10 @@ Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
   vocab_ = info.vocab_size;
   maxSeqLen_ = info.max_seq_len;
   slots_ = info.max_slots;
-  // At least one token per slot: decodes (at most slots - 1 while any
-  // prompt is prefilling) never starve the prefills.
-  options_.stepTokenBudget =
-      std::max<uint64_t>(options_.stepTokenBudget, slots_);
+  // One token per slot and the slack of a prompt chunk: decodes (at most
+  // slots - 1 while any prompt is prefilling) never starve the prefills.
+  options_.stepTokenBudget = std::max<uint64_t>(options_.stepTokenBudget,
+                                                slots_ + kPromptChunkSlack);
   metrics_.slots = slots_;
   thread_ = std::thread([this] { loop(); });
 }
@@ -295,6 +295,14 @@ void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
     finish(*request, FinishReason::Cancelled);
 }
 
+uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
+                           uint64_t budget) {
+  for (uint64_t n = std::min(remaining, budget); n > 0; --n)
+    if ((n >= 2 || prefilled == 0) && remaining - n != 1)
+      return n;
+  return 0;
+}
+
 void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<nhc_request_t> batch;
   std::vector<Active *> members;
@@ -310,8 +318,10 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   for (auto &a : active) {
     if (a->decoding() || budget == 0)
       continue;
-    uint64_t n = std::min<uint64_t>(a->request.prompt.size() - a->prefilled,
-                                    budget);
+    uint64_t n = promptChunkTokens(a->request.prompt.size() - a->prefilled,
+                                   a->prefilled, budget);
+    if (n == 0)
+      continue;
     a->stepTokens = n;
     batch.push_back({a->slot, a->request.prompt.data() + a->prefilled, n});
     members.push_back(a.get());

@@ -234,6 +234,42 @@ GenerationRequest greedy(std::vector<int32_t> prompt, uint64_t maxTokens) {
   return request;
 }
 
+// A prompt chunk is never one token after others and never leaves one
+// behind (transformers' one-token step with history skips the dt clamp its
+// prefill applies); with kPromptChunkSlack + 1 tokens left it never waits.
+TEST(PromptChunk, NoChunkIsAOneTokenStepWithHistory) {
+  using serving::promptChunkTokens;
+  EXPECT_EQ(promptChunkTokens(10, 0, 512), 10u);
+  EXPECT_EQ(promptChunkTokens(1, 0, 1), 1u);  // a one-token prompt
+  EXPECT_EQ(promptChunkTokens(3, 0, 1), 1u);  // the first token alone
+  EXPECT_EQ(promptChunkTokens(2, 0, 1), 0u);  // would leave one behind
+  EXPECT_EQ(promptChunkTokens(3, 4, 2), 0u);  // 2 leaves 1, 1 follows others
+  EXPECT_EQ(promptChunkTokens(5, 4, 4), 3u);  // 4 would leave 1
+  EXPECT_EQ(promptChunkTokens(2, 4, 1), 0u);
+  // Prompts cut as the engine cuts them, from their first token, with the
+  // budget each step leaves (fixed, or varying as decodes come and go).
+  for (uint64_t remaining = 1; remaining < 40; ++remaining)
+    for (uint64_t budget = 1; budget < 12; ++budget)
+      for (bool varying : {false, true}) {
+        uint64_t left = remaining, done = 0;
+        for (uint64_t step = 0; left > 0; ++step) {
+          uint64_t room = varying ? 3 + (step * 7 + budget) % 9 : budget;
+          uint64_t n = promptChunkTokens(left, done, room);
+          if (n == 0) {
+            EXPECT_LT(room, serving::kPromptChunkSlack + 1)
+                << "waited with " << room << " tokens, " << left << " left";
+            break;
+          }
+          EXPECT_LE(n, std::min(left, room));
+          EXPECT_TRUE(n >= 2 || done == 0)
+              << "a one-token chunk after " << done << " tokens";
+          EXPECT_NE(left - n, 1u) << "left one token behind";
+          left -= n;
+          done += n;
+        }
+      }
+}
+
 TEST_F(EngineTest, BatchedRequestsGetWhatTheyGetAlone) {
   serving::EngineOptions options;
   options.stepTokenBudget = 3; // prompts arrive in chunks next to decodes

@@ -365,10 +365,12 @@ class DtClampCounter:
 
     HF's torch prefill path clamps softplus(dt + dt_bias) to [time_step_min, inf)
     while its decode path does not clamp at all; the golden data must never hit the
-    clamp so that both behaviours agree (checked)."""
+    clamp so that both behaviours agree (checked), except in the dt_clamp case, which
+    hits it on purpose in prefill (clamped) and decode (not) steps alike."""
 
     def __init__(self, model):
         self.hits = 0
+        self.prefill_hits = 0  # in steps of several tokens (HF's chunked form, clamped)
         self.total = 0
         self.min_dt = float("inf")
         self.handles = []
@@ -381,7 +383,10 @@ class DtClampCounter:
         def hook(_mod, _inp, out):
             dt = out[..., -mixer.num_heads:].float()
             dt = F.softplus(dt + mixer.dt_bias.float())
-            self.hits += int((dt < mixer.time_step_limit[0]).sum())
+            below = int((dt < mixer.time_step_limit[0]).sum())
+            self.hits += below
+            if dt.shape[1] > 1:
+                self.prefill_hits += below
             self.total += dt.numel()
             self.min_dt = min(self.min_dt, float(dt.min()))
         return hook
@@ -902,7 +907,7 @@ def check_same_weights(a, b):
 
 
 def finish_case(case_dir, name, description, model, cfg, lengths, prompts_given, want_hidden, want_bf16=False,
-                base=None, rel_tol=FP32_REL_TOL, extra=None, prompt_attempts=None):
+                base=None, rel_tol=FP32_REL_TOL, extra=None, prompt_attempts=None, dt_clamp_binds=False):
     tensors = {}
     entries = {}
     counter = DtClampCounter(model)
@@ -917,7 +922,7 @@ def finish_case(case_dir, name, description, model, cfg, lengths, prompts_given,
             ids, att = search_prompt(model, name, i, length, cfg.vocab_size, rel_tol)
             attempts.append(att)
         prompts.append(ids)
-    counter.hits = counter.total = 0
+    counter.hits = counter.prefill_hits = counter.total = 0
     counter.min_dt = float("inf")
     diags = []
     for i, ids in enumerate(prompts):
@@ -936,7 +941,12 @@ def finish_case(case_dir, name, description, model, cfg, lengths, prompts_given,
         diags.append(d)
     dt_info = {"dt_clamp_hits": counter.hits, "dt_values_checked": counter.total, "min_dt": fnum(counter.min_dt)}
     counter.close()
-    if counter.hits:
+    if dt_clamp_binds:
+        decode_hits = counter.hits - counter.prefill_hits
+        dt_info.update(prefill_hits_clamped=counter.prefill_hits, decode_hits_unclamped=decode_hits)
+        if counter.prefill_hits == 0 or decode_hits == 0:
+            die(f"{name}: the dt clamp must bind in prefill and decode steps: {dt_info}")
+    elif counter.hits:
         die(f"{name}: {counter.hits} dt values hit HF's prefill clamp (time_step_min); change the init")
 
     if want_hidden:
@@ -1270,7 +1280,8 @@ def extra_summary_patch(cfg, model_dir, moe_names=None, bias_dtype="F32"):
 
 
 def build_extra_case(out, name, cfg_kwargs, description, prepare=None, rewrite=None, edit_config=None,
-                     extra_json=None, after_load=None, post=None, summary_kwargs=None, computed_with=None):
+                     extra_json=None, after_load=None, post=None, summary_kwargs=None, computed_with=None,
+                     finish_kwargs=None):
     case_dir = os.path.join(out, name)
     if os.path.isdir(case_dir):
         shutil.rmtree(case_dir)
@@ -1306,7 +1317,7 @@ def build_extra_case(out, name, cfg_kwargs, description, prepare=None, rewrite=N
         check_same_weights(base, model)
         extra["hf_load"]["loaded_parameters_equal_stored_values"] = True
     info = finish_case(case_dir, name, description, model, cfg, EXTRA_LENGTHS, None, want_hidden=False,
-                       rel_tol=FP32_REL_TOL, extra=extra)
+                       rel_tol=FP32_REL_TOL, extra=extra, **(finish_kwargs or {}))
     info["command"] = EXTRA_COMMAND.format(name=name)
     info["init_scheme_extra"] = EXTRA_INIT_SCHEME
     info["summary_patch"] = extra_summary_patch(cfg, model_dir, **(summary_kwargs or {}))
@@ -1784,6 +1795,20 @@ def x_moe_fp8(out):
     return info
 
 
+def x_dt_clamp(out):
+    """time_step_min above part of the model's dt: transformers 5.23 clamps dt to [time_step_min, inf) in its
+    chunked form (prefill) and not in its one-token decode step; time_step_limit is set too, and ignored."""
+    cfg = small_dense_config(time_step_min=0.05, time_step_limit=(0.02, 0.4))
+    return build_extra_case(
+        out, "dt_clamp", cfg,
+        "Pattern M-*M-, fp32, time_step_min 0.05 (above about a third of the model's dt values) and "
+        "time_step_limit [0.02, 0.4]. transformers 5.23 ignores time_step_limit; its chunked form (every prefill) "
+        "clamps dt = softplus(dt + dt_bias) to [time_step_min, inf), its one-token decode step with a cache does "
+        "not clamp at all. Both happen in these prompts (checks.dt_clamp counts the dt values below "
+        "time_step_min in prefill steps, clamped, and in decode steps, not clamped).",
+        finish_kwargs={"dt_clamp_binds": True})
+
+
 EXTRA_CASES = {
     "conv_nobias": x_conv_nobias,
     "proj_bias": x_proj_bias,
@@ -1802,6 +1827,7 @@ EXTRA_CASES = {
     "cfg_bf16_file_f32": x_cfg_bf16_file_f32,
     "kv_fp8_only": x_kv_fp8_only,
     "moe_fp8": x_moe_fp8,
+    "dt_clamp": x_dt_clamp,
 }
 
 

@@ -218,7 +218,9 @@ std::vector<float> runSSD(SSDCase &c) {
   return y;
 }
 
-/// The recurrence in double, dt clamped to [dt_min, dt_max] on every path.
+/// The recurrence in double, dt clamped to [dt_min, dt_max] where
+/// transformers takes its chunked form: a request of several tokens or a
+/// fresh one-token prompt; a one-token step with history is unclamped.
 std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
   const int64_t C = c.conv(), HP = c.H * c.P, GN = c.G * c.N;
   std::vector<double> y(c.tokens() * HP);
@@ -233,7 +235,8 @@ std::vector<double> ssdRef(const SSDCase &c, std::vector<double> &state) {
           double u = double(c.proj[t * c.projStride + c.dtOffset + h]) +
                      c.dtBias[h];
           double dt = u > 20 ? u : std::log1p(std::exp(u));
-          dt = std::min(std::max(dt, double(c.dtMin)), double(c.dtMax));
+          if (r.numTokens > 1 || r.startPos == 0)
+            dt = std::min(std::max(dt, double(c.dtMin)), double(c.dtMax));
           double dA = std::exp(dt * A);
           double x = c.xbc[t * C + h * c.P + p], acc = 0;
           for (int64_t n = 0; n < c.N; ++n) {
@@ -264,7 +267,8 @@ TEST(KernelMamba, SSDScanMixedBatch) {
   // Fresh prefill (chunks 3+3+1), a decode, a chunked continuation, a
   // one-token fresh prompt from a nonzero state (a decode: the decode scan
   // reads the pool's state as the chunked scan would); the clamp binds for
-  // some tokens.
+  // some tokens of the prefills and the fresh prompt, and the decode's dt
+  // is left unclamped.
   SSDCase c = makeSSDCase({{7, 0, 2}, {1, 9, 0}, {4, 5, 3}, {1, 0, 1}}, 21);
   c.dtMin = 0.3f;
   c.dtMax = 1.2f;
@@ -381,39 +385,79 @@ TEST(KernelMamba, SSDOneTf32MmaInBf16Sessions) {
   }
 }
 
-// A prefill over a sequence equals one fresh token followed by decode steps,
-// also when the dt clamp binds for some tokens (both paths clamp).
-class SSDSplitInvariance : public ::testing::TestWithParam<std::pair<float, float>> {};
-
-TEST_P(SSDSplitInvariance, PrefillEqualsDecodeSteps) {
-  const int64_t T = 9;
-  SSDCase whole = makeSSDCase({{T, 0, 1}}, 31);
-  whole.dtMin = GetParam().first;
-  whole.dtMax = GetParam().second;
-  std::fill(whole.state.begin(), whole.state.end(), 0.f);
-  SSDCase steps = whole;
-  std::vector<float> yWhole = runSSD(whole);
-
-  const int64_t C = steps.conv(), HP = steps.H * steps.P;
-  std::vector<double> yStep(T * HP);
+/// `whole`'s one request (fresh, slot 1) run one token per step instead:
+/// y of every step, and the state after the last in `steps.state`.
+std::vector<float> runTokenByToken(const SSDCase &whole, SSDCase &steps) {
+  const int64_t T = whole.reqs[0].numTokens, C = whole.conv(),
+                HP = whole.H * whole.P;
+  steps = whole;
+  std::vector<float> yStep(T * HP);
   for (int64_t t = 0; t < T; ++t) {
     SSDCase one = steps;
     one.reqs = {{1, t, 1}};
-    one.xbc.assign(steps.xbc.begin() + t * C, steps.xbc.begin() + (t + 1) * C);
-    one.proj.assign(steps.proj.begin() + t * steps.projStride,
-                    steps.proj.begin() + (t + 1) * steps.projStride);
+    one.xbc.assign(whole.xbc.begin() + t * C, whole.xbc.begin() + (t + 1) * C);
+    one.proj.assign(whole.proj.begin() + t * whole.projStride,
+                    whole.proj.begin() + (t + 1) * whole.projStride);
     std::vector<float> y = runSSD(one);
     steps.state = one.state;
     std::copy(y.begin(), y.end(), yStep.begin() + t * HP);
   }
-  expectClose(yWhole, yStep, 1e-5, "y");
+  return yStep;
+}
+
+// Where the clamp does not bind, a prefill over a sequence equals one fresh
+// token followed by decode steps.
+TEST(KernelMamba, SSDPrefillEqualsDecodeStepsWithoutClamp) {
+  SSDCase whole = makeSSDCase({{9, 0, 1}}, 31);
+  std::fill(whole.state.begin(), whole.state.end(), 0.f);
+  SSDCase steps;
+  std::vector<float> yStep = runTokenByToken(whole, steps);
+  std::vector<float> yWhole = runSSD(whole);
+  expectClose(yWhole, {yStep.begin(), yStep.end()}, 1e-5, "y");
   expectClose(whole.state, {steps.state.begin(), steps.state.end()}, 1e-5,
               "ssm_state");
 }
 
-INSTANTIATE_TEST_SUITE_P(Clamps, SSDSplitInvariance,
-                         ::testing::Values(std::make_pair(0.f, INFINITY),
-                                           std::make_pair(0.3f, 1.2f),
+// Where it binds, they differ as in transformers 5.23: the prefill (its
+// chunked form) clamps every token, the decode steps after the first (its
+// recurrent form, with history) clamp none; each run matches the reference.
+class SSDClampedSplit
+    : public ::testing::TestWithParam<std::pair<float, float>> {};
+
+TEST_P(SSDClampedSplit, PrefillClampsAndDecodeStepsDoNot) {
+  SSDCase whole = makeSSDCase({{9, 0, 1}}, 31);
+  whole.dtMin = GetParam().first;
+  whole.dtMax = GetParam().second;
+  std::fill(whole.state.begin(), whole.state.end(), 0.f);
+  SSDCase steps;
+  std::vector<float> yStep = runTokenByToken(whole, steps);
+  SSDCase reference = whole;
+  std::vector<float> yWhole = runSSD(whole);
+  std::vector<double> state(reference.state.begin(), reference.state.end());
+  expectClose(yWhole, ssdRef(reference, state), 1e-5, "prefill y");
+  // The steps' reference: one request per step, as they ran.
+  std::vector<double> stepState(reference.state.begin(), reference.state.end());
+  const int64_t C = reference.conv(), HP = reference.H * reference.P;
+  std::vector<double> want;
+  for (int64_t t = 0; t < 9; ++t) {
+    SSDCase one = reference;
+    one.reqs = {{1, t, 1}};
+    one.xbc.assign(reference.xbc.begin() + t * C,
+                   reference.xbc.begin() + (t + 1) * C);
+    one.proj.assign(reference.proj.begin() + t * reference.projStride,
+                    reference.proj.begin() + (t + 1) * reference.projStride);
+    std::vector<double> y = ssdRef(one, stepState);
+    want.insert(want.end(), y.begin(), y.end());
+  }
+  expectClose(yStep, want, 1e-5, "decode steps' y");
+  double largest = 0;
+  for (int64_t i = HP; i < int64_t(yStep.size()); ++i)
+    largest = std::max(largest, double(std::fabs(yStep[i] - yWhole[i])));
+  EXPECT_GT(largest, 1e-3) << "the clamp binds for some decode step";
+}
+
+INSTANTIATE_TEST_SUITE_P(Clamps, SSDClampedSplit,
+                         ::testing::Values(std::make_pair(0.3f, 1.2f),
                                            std::make_pair(0.5f, INFINITY)));
 
 //===----------------------------------------------------------------------===//

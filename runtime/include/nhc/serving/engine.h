@@ -88,10 +88,24 @@ private:
 };
 
 struct EngineOptions {
-  /// Tokens per step (decodes + prompt chunks); raised to the slot count.
+  /// Tokens per step (decodes + prompt chunks); raised to the slot count
+  /// plus 2 (kPromptChunkSlack), so a prefilling prompt always gets a chunk.
   uint64_t stepTokenBudget = 512;
   uint64_t maxQueue = 256;        ///< waiting requests beyond the slots
 };
+
+/// Step tokens beyond one per slot that a prompt chunk may need: with at
+/// least 3 tokens left for it, promptChunkTokens never waits.
+inline constexpr uint64_t kPromptChunkSlack = 2;
+
+/// How many of a prompt's `remaining` tokens (`prefilled` already in its
+/// slot) a step with `budget` tokens left takes, 0 to wait for a larger
+/// budget. Every chunk is one that transformers runs in its chunked form,
+/// whose dt clamp a prompt's tokens get in one prefill (docs/config.md):
+/// several tokens, or a prompt's first token alone; so no chunk of one
+/// token follows others, and no chunk leaves one token behind.
+uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
+                           uint64_t budget);
 
 /// Point-in-time counters for /metrics.
 struct EngineMetrics {
