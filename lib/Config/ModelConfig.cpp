@@ -593,16 +593,16 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
 //===----------------------------------------------------------------------===//
 
 void readLayers(ConfigReader &reader, ModelConfig &config) {
-  // As in transformers, layers_block_type (or its alias layer_types) wins
-  // over the legacy hybrid_override_pattern.
-  std::string listKey = reader.pick({"layers_block_type", "layer_types"});
+  // As in transformers, layers_block_type (or its alias layer_types, which
+  // wins over it) wins over the legacy hybrid_override_pattern.
+  std::string listKey = reader.pick({"layer_types", "layers_block_type"});
   if (!listKey.empty())
     config.layers = parseBlockTypes(reader, listKey.c_str());
   else if (reader.has("hybrid_override_pattern"))
     config.layers = parsePattern(reader, "hybrid_override_pattern");
   else {
     reader.refuseNull(
-        {"layers_block_type", "layer_types", "hybrid_override_pattern"});
+        {"layer_types", "layers_block_type", "hybrid_override_pattern"});
     reader.failFile("missing required key 'hybrid_override_pattern' or "
                     "'layers_block_type' (the layer pattern)");
   }
@@ -705,7 +705,7 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.ssmCacheDtype = parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype);
 
   c.nRoutedExperts =
-      reader.getInt({"n_routed_experts", "num_local_experts"}, c.nRoutedExperts);
+      reader.getInt({"num_local_experts", "n_routed_experts"}, c.nRoutedExperts);
   c.nSharedExperts = reader.getInt({"n_shared_experts"}, c.nSharedExperts);
   c.moeIntermediateSize = reader.getInt({"moe_intermediate_size"}, c.moeIntermediateSize);
   c.moeSharedExpertIntermediateSize = reader.getInt(
@@ -798,7 +798,7 @@ void validate(ConfigReader &reader, ModelConfig &c) {
       reader.fail("routed_scaling_factor",
                   "must be a finite positive number, got " +
                       formatFloat(c.routedScalingFactor));
-    reader.requireSize(reader.keyFor({"n_routed_experts", "num_local_experts"}, "n_routed_experts"),
+    reader.requireSize(reader.keyFor({"num_local_experts", "n_routed_experts"}, "n_routed_experts"),
                        c.nRoutedExperts, kMaxExperts);
     reader.requireSize("moe_intermediate_size", c.moeIntermediateSize, kMaxIntermediate);
     reader.requireSize("moe_shared_expert_intermediate_size",
@@ -829,7 +829,7 @@ void validate(ConfigReader &reader, ModelConfig &c) {
 void checkModelSize(ConfigReader &reader, const ModelConfig &c) {
   int64_t moeLayers = c.numLayers(LayerKind::MoE);
   std::string expertsKey = reader.keyFor(
-      {"n_routed_experts", "num_local_experts"}, "n_routed_experts");
+      {"num_local_experts", "n_routed_experts"}, "n_routed_experts");
   if (moeLayers * c.nRoutedExperts > kMaxTotalRoutedExperts)
     reader.fail(expertsKey,
                 "(" + std::to_string(c.nRoutedExperts) + ") times the " +

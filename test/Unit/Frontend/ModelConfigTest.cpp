@@ -57,8 +57,8 @@ TEST(ModelConfig, AliasesWinOverCanonicalKeysAsInTransformers) {
     "vocab_size": 256, "n_groups": 8, "mamba_n_groups": 2, "mamba_d_conv": 3,
     "mamba_chunk_size": 16, "mamba_expand": 1, "mamba_dt_min": 0.01,
     "mamba_dt_limit": [0.0, 5.0], "mamba_conv_bias": false,
-    "num_local_experts": 16, "attention_head_dim": 32, "torch_dtype": "bfloat16",
-    "mamba_num_heads": 8, "mamba_head_dim": 16})");
+    "n_routed_experts": 4, "num_local_experts": 16, "attention_head_dim": 32,
+    "torch_dtype": "bfloat16", "mamba_num_heads": 8, "mamba_head_dim": 16})");
   EXPECT_EQ(c.nGroups, 2);
   EXPECT_EQ(c.convKernel, 3);
   EXPECT_EQ(c.chunkSize, 16);
@@ -80,6 +80,10 @@ TEST(ModelConfig, LayersBlockTypeAcceptsBothSpellings) {
   ModelConfig both = parseOk(R"({"layers_block_type": ["mlp"],
     "hybrid_override_pattern": "MM", "hidden_size": 64, "vocab_size": 256})");
   EXPECT_EQ(both.pattern(), "-");
+  // Its alias layer_types wins over it (transformers' attribute_map).
+  ModelConfig alias = parseOk(R"({"layers_block_type": ["mlp"],
+    "layer_types": ["mamba", "mlp"], "hidden_size": 64, "vocab_size": 256})");
+  EXPECT_EQ(alias.pattern(), "M-");
 }
 
 TEST(ModelConfig, NullKvHeadsMeansMultiHead) {
