@@ -2,6 +2,8 @@
 
 #include "utf8.h"
 
+#include "nhc/text/text_error.h"
+
 namespace nhc::text::detail {
 
 AddedVocabulary::AddedVocabulary() = default;
@@ -29,10 +31,11 @@ void AddedVocabulary::Trie::insert(std::string_view s, int32_t tokenIndex) {
 }
 
 int32_t AddedVocabulary::Trie::longest(std::string_view text, size_t pos,
-                                       size_t *len) const {
+                                       size_t *len, uint64_t *steps) const {
   uint32_t node = 0;
   int32_t best = -1;
   for (size_t i = pos; i < text.size(); ++i) {
+    ++*steps;
     auto it = edges.find((static_cast<uint64_t>(node) << 8) |
                          static_cast<unsigned char>(text[i]));
     if (it == edges.end()) break;
@@ -113,6 +116,12 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
     return wordChar_->fullMatch(s.substr(from, i - from));
   };
   size_t startOffset = 0; // end of the last emitted piece
+  // The last rstrip's run of White_Space [wsFrom, wsEnd): a later token
+  // that stops inside it strips to wsEnd without walking the run again
+  // (tokens of spaces with rstrip would walk it once per space).
+  size_t wsFrom = 0, wsEnd = 0;
+  uint64_t steps = 0;
+  const uint64_t budget = kTrieStepsBase + kTrieStepsPerByte * s.size();
   size_t pos = 0;
   while (pos < s.size()) {
     if (!trie.firstByte[static_cast<unsigned char>(s[pos])]) {
@@ -120,7 +129,14 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
       continue;
     }
     size_t len = 0;
-    int32_t ti = trie.longest(s, pos, &len);
+    int32_t ti = trie.longest(s, pos, &len, &steps);
+    if (steps > budget)
+      throw TextError("added tokens: matching them in a text of " +
+                      std::to_string(s.size()) + " bytes takes more than " +
+                      std::to_string(budget) +
+                      " trie steps (an added token that the text nearly "
+                      "repeats, e.g. a very long one: a hostile "
+                      "tokenizer.json?)");
     if (ti < 0) {
       ++pos;
       continue;
@@ -134,9 +150,10 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
       if (!startSpace || !stopSpace) continue;
     }
     if (t.lstrip) {
-      // Start of the run of White_Space that ends at `start`.
+      // Start of the run of White_Space that ends at `start`, as far back
+      // as the last emitted piece (nothing before it is stripped).
       size_t ns = start;
-      while (ns > 0) {
+      while (ns > startOffset) {
         size_t b = ns - 1;
         while (b > 0 && (static_cast<unsigned char>(s[b]) & 0xC0) == 0x80) --b;
         size_t k = b;
@@ -146,10 +163,16 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
       start = std::max(ns, startOffset);
     }
     if (t.rstrip) {
-      while (stop < s.size()) {
-        size_t k = stop;
-        if (!isWhiteSpace(nextCodePoint(s, k))) break;
-        stop = k;
+      if (wsFrom <= stop && stop <= wsEnd) {
+        stop = wsEnd;
+      } else {
+        wsFrom = stop;
+        while (stop < s.size()) {
+          size_t k = stop;
+          if (!isWhiteSpace(nextCodePoint(s, k))) break;
+          stop = k;
+        }
+        wsEnd = stop;
       }
       // The matcher still resumes after the token itself (tokenizers'
       // aho-corasick iterator), not after the stripped spaces.

@@ -44,7 +44,15 @@ public:
   const AddedToken *byContent(std::string_view content) const;
 
   /// Splits `text` (valid UTF-8) into added tokens and the text between.
+  /// Throws TextError when matching would take more than
+  /// kTrieStepsPerByte trie steps per byte of `text` (a hostile added token
+  /// that the text nearly repeats: the walk from every position is long).
   void split(std::string_view text, std::vector<Segment> &out) const;
+
+  /// The matching budget: far above what real added tokens (tens of bytes)
+  /// take, far below the quadratic walk of a megabyte-long one.
+  static constexpr uint64_t kTrieStepsPerByte = 256;
+  static constexpr uint64_t kTrieStepsBase = 1u << 20;
 
 private:
   struct Trie {
@@ -54,8 +62,10 @@ private:
     std::vector<bool> firstByte = std::vector<bool>(256, false);
     bool empty = true;
     void insert(std::string_view s, int32_t tokenIndex);
-    /// Longest token starting at text[pos]; -1 when none. Sets *len.
-    int32_t longest(std::string_view text, size_t pos, size_t *len) const;
+    /// Longest token starting at text[pos]; -1 when none. Sets *len and
+    /// adds the bytes walked to *steps.
+    int32_t longest(std::string_view text, size_t pos, size_t *len,
+                    uint64_t *steps) const;
   };
   void findIn(const Trie &trie, std::string_view text, size_t base,
               std::vector<Segment> &out) const;

@@ -117,9 +117,12 @@ std::string translateOnigPattern(std::string_view p, const std::string &where) {
 Regex::Regex(const std::string &pattern, bool literal, const std::string &where)
     : code_(std::make_unique<Code>()), where_(where) {
   // PCRE2_LITERAL allows only a few other options (UCP and MULTILINE mean
-  // nothing for a literal anyway).
+  // nothing for a literal anyway). \C (one byte, which Oniguruma has not)
+  // would cut a character in two, and every later match reads its pieces
+  // without a UTF-8 check: refused.
   uint32_t opts = literal ? (PCRE2_UTF | PCRE2_LITERAL)
-                          : (PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE);
+                          : (PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE |
+                             PCRE2_NEVER_BACKSLASH_C);
   int err = 0;
   PCRE2_SIZE off = 0;
   code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()),

@@ -91,3 +91,51 @@ TEST(AddedTokens, DecodeSkipsOnlySpecialTokens) {
   EXPECT_EQ(t.decode({262}), "");
   EXPECT_EQ(t.decode({-1, INT32_MIN, INT32_MAX}), "");
 }
+
+namespace {
+Tokenizer loadWithAdded(TempDir &dir, const std::string &added) {
+  std::string pre = R"({"type": "ByteLevel", "add_prefix_space": false, "use_regex": false})";
+  dir.write("tokenizer.json",
+            test::makeTokenizerJson(byteVocab(), "[]", added, "", pre));
+  return Tokenizer::load(dir.path());
+}
+} // namespace
+
+// A stripping token of one space over a long run of spaces: every space is
+// the token (tokenizers 0.23.3 for 1, 4 and 1000 spaces), and the strips do
+// not walk the run once per space (200000 spaces took 31 s that way).
+TEST(AddedTokens, StripsOverLongRunsOfSpaces) {
+  for (const char *strip : {"lstrip", "rstrip"}) {
+    SCOPED_TRACE(strip);
+    TempDir dir;
+    Tokenizer t = loadWithAdded(
+        dir, std::string(R"([{"id": 256, "content": " ", "normalized": false, ")") +
+                 strip + R"(": true}])");
+    for (size_t n : {1u, 4u, 200000u}) {
+      std::vector<int32_t> want(n + 2, 256);
+      want.front() = 120;
+      want.back() = 121;
+      EXPECT_EQ(t.encode("x" + std::string(n, ' ') + "y", false), want) << n;
+    }
+  }
+}
+
+// An added token the text nearly repeats makes the longest-match walk from
+// every position long: past kTrieStepsPerByte steps per byte of text the
+// encode is refused, not run for a quadratic time.
+TEST(AddedTokens, MatchingCostIsBounded) {
+  TempDir dir;
+  const std::string token = std::string(20000, 'a') + "b";
+  Tokenizer t = loadWithAdded(
+      dir, R"([{"id": 256, "content": ")" + token + R"(", "normalized": false}])");
+  EXPECT_EQ(t.encode("x" + token + "y", false), (std::vector<int32_t>{120, 256, 121}));
+  try {
+    t.encode(std::string(19999, 'a'), false);
+    ADD_FAILURE() << "encoded";
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("added tokens: matching them in a text of 19999 bytes "
+                                         "takes more than"),
+              std::string::npos)
+        << e.what();
+  }
+}

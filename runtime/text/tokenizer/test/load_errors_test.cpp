@@ -216,6 +216,9 @@ TEST(LoadErrors, PipelineProblems) {
   expectError(with(R"({"type": "Whitespace"})"), {"pre_tokenizer.type", "Whitespace"});
   expectError(with(R"({"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated"})"),
               {"pre_tokenizer.pattern.Regex", "bad regex"});
+  // \C matches one byte, splitting characters (Oniguruma has no such escape).
+  expectError(with(R"({"type": "Split", "pattern": {"Regex": "\\C"}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern.Regex", "bad regex", "\\C"});
   expectError(with(R"({"type": "Split", "pattern": {"Regex": "a"}, "behavior": "Sideways"})"),
               {"pre_tokenizer.behavior", "Sideways"});
   expectError(with(R"({"type": "Split", "pattern": {}, "behavior": "Isolated"})"),
