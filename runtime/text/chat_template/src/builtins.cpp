@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
+#include <vector>
 
 namespace nhc::text::tpl {
 namespace {
@@ -14,6 +17,54 @@ double as_double(const Value &v) {
   return v.kind == Kind::Float ? v.f : (double)as_int(v);
 }
 bool is_intlike(const Value &v) { return v.kind == Kind::Int || v.kind == Kind::Bool; }
+
+// CPython's round(int, ndigits): the int itself for ndigits >= 0, else the
+// nearest multiple of 10**-ndigits, ties to the even multiple (exact).
+std::int64_t python_round_int(std::int64_t x, std::int64_t ndigits) {
+  if (ndigits >= 0) return x;
+  if (ndigits < -18) return 0; // |x| < 2**63 < 10**19 / 2
+  std::int64_t unit = 1;
+  for (std::int64_t i = 0; i < -ndigits; ++i) unit *= 10;
+  std::int64_t q = x / unit, r = x % unit;
+  if (r < 0) { r += unit; --q; } // floor division, as Python's divmod
+  if (2 * (unsigned long long)r > (unsigned long long)unit ||
+      (2 * (unsigned long long)r == (unsigned long long)unit && (q & 1)))
+    ++q;
+  std::int64_t out;
+  if (__builtin_mul_overflow(q, unit, &out))
+    throw EvalError("integer overflow (values are limited to 64 bits)");
+  return out;
+}
+
+// CPython's round(float, ndigits): the exact binary value rounded to
+// ndigits decimal places, ties to even (its dtoa in mode 3); printf's
+// conversions are exact and round to even, so they give the same digits.
+double python_round_float(double x, std::int64_t ndigits) {
+  if (!std::isfinite(x) || x == 0.0) return x;
+  // Past a double's decimal digits rounding changes nothing; before its
+  // smallest power of ten it gives a signed zero.
+  if (ndigits > 323) return x;
+  if (ndigits < -308) return 0.0 * x;
+  std::vector<char> buf(700);
+  if (ndigits >= 0) {
+    std::snprintf(buf.data(), buf.size(), "%.*f", (int)ndigits, x);
+    return std::strtod(buf.data(), nullptr);
+  }
+  // Negative ndigits: keep the significant digits above 10**-ndigits.
+  // x's decimal exponent e (10**e <= |x| < 10**(e+1)), from its %e form.
+  std::snprintf(buf.data(), buf.size(), "%.17e", std::fabs(x));
+  std::int64_t e = std::strtol(std::strchr(buf.data(), 'e') + 1, nullptr, 10);
+  std::int64_t digits = e + 1 + ndigits; // significant digits kept
+  if (digits <= 0) {
+    // |x| < 10**-ndigits: 0 or one unit, ties to 0 (the even one).
+    std::snprintf(buf.data(), buf.size(), "1e%lld", (long long)-ndigits);
+    double unit = std::strtod(buf.data(), nullptr);
+    double r = digits == 0 && std::fabs(x) * 2 > unit ? unit : 0.0;
+    return std::copysign(r, x);
+  }
+  std::snprintf(buf.data(), buf.size(), "%.*e", (int)(digits - 1), x);
+  return std::strtod(buf.data(), nullptr);
+}
 
 void check_size(std::size_t n) { check_string_size(n); }
 
@@ -1079,28 +1130,20 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     std::int64_t prec = p ? need_int(*p, n) : 0;
     std::string method = m ? need_str(*m, n) : "common";
     if (!v.is_number()) type_error("round expects a number");
-    double x = as_double(v);
-    if (method == "common") {
-      // CPython's round(): past a double's decimal digits rounding changes
-      // nothing, before its smallest power of ten it gives a signed zero.
-      if (prec > 323) return Value::floating(x);
-      if (prec < -308) return Value::floating(0.0 * x);
-    } else if (prec > 308 || prec < -308) {
+    if (method == "common")
+      return is_intlike(v) ? Value::integer(python_round_int(as_int(v), prec))
+                           : Value::floating(python_round_float(v.f, prec));
+    if (method != "ceil" && method != "floor")
+      type_error("method must be 'common', 'ceil' or 'floor'");
+    if (prec > 308 || prec < -308) {
       // jinja2 multiplies by 10 ** precision: an OverflowError in Python.
       throw EvalError("round: precision " + std::to_string(prec) + " is out of range for '" +
                       method + "'");
     }
+    double x = as_double(v);
     double scale = std::pow(10.0, (double)prec);
-    double r;
-    if (method == "common") {
-      r = std::round(x * scale) / scale;
-    } else if (method == "ceil") {
-      r = std::ceil(x * scale) / scale;
-    } else if (method == "floor") {
-      r = std::floor(x * scale) / scale;
-    } else {
-      type_error("method must be 'common', 'ceil' or 'floor'");
-    }
+    double r = method == "ceil" ? std::ceil(x * scale) / scale
+                                : std::floor(x * scale) / scale;
     return Value::floating(r);
   }
   if (name == "tojson") {

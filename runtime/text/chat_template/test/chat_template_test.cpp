@@ -38,6 +38,24 @@ TEST(ChatTemplate, FiltersAtTheEdgesOfTheirArguments) {
   EXPECT_EQ(render("{{ strftime_now('%%' * 1000)|length }}"), "1000");
 }
 
+// round is CPython's round(): ties to even on the exact binary value, an
+// int stays an int (outputs from jinja2 3 on CPython 3.11).
+TEST(ChatTemplate, RoundIsPythonsRound) {
+  EXPECT_EQ(render("{{ 2.5|round }} {{ 0.5|round }} {{ -0.5|round }} {{ 3.5|round }} "
+                   "{{ 2.675|round(2) }} {{ 1.15|round(1) }}"),
+            "2.0 0.0 -0.0 4.0 2.67 1.1");
+  EXPECT_EQ(render("{{ 25|round(-1) }} {{ 35|round(-1) }} {{ -25|round(-1) }} {{ 4|round }} "
+                   "{{ true|round }} {{ 4.5|round|int }}"),
+            "20 40 -20 4 1 4");
+  EXPECT_EQ(render("{{ 25.0|round(-1) }} {{ 35.0|round(-1) }} {{ -6.0|round(-1) }} "
+                   "{{ -4.0|round(-1) }} {{ 5.0|round(-1) }} {{ 1234.5|round(-2) }} "
+                   "{{ 0.0|round(3) }}"),
+            "20.0 40.0 -10.0 -0.0 0.0 1200.0 0.0");
+  EXPECT_EQ(render("{{ 1e300|round(-299) }} {{ 9.5|round(-1) }} "
+                   "{{ 123456789012345678|round(-17) }}"),
+            "1e+300 10.0 100000000000000000");
+}
+
 TEST(ChatTemplate, WhitespaceControl) {
   EXPECT_EQ(render("  {% if true %}\n  x\n  {% endif %}\n  y"), "  x\n  y");
   EXPECT_EQ(render("{%- for i in range(3) -%}\n  {{ i }}\n{%- endfor %}"), "012");
