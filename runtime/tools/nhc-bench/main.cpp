@@ -159,8 +159,11 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         if (o.backend != "host" && o.backend != "cuda")
           throw std::invalid_argument("--backend must be host or cuda");
       }
-      else if (arg == "--seed")
-        o.seed = std::stoull(value());
+      else if (arg == "--seed") {
+        if (!nhc::tools::parseUInt(value(), o.seed))
+          throw std::invalid_argument("--seed needs a decimal integer in "
+                                      "[0, 2^64)");
+      }
       else if (arg == "--storage") {
         std::string s = value();
         o.storage = s == "bf16"  ? NHC_DTYPE_BF16

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include "nhc/runtime/escape.h"
+#include "../common/command_line.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -204,7 +205,8 @@ bool contentLengthError(const httplib::Request &req, uint64_t maxBodyBytes,
                     " (expected the body's size in bytes, a decimal number)";
     return true;
   }
-  if (std::stoull(value) > maxBodyBytes) {
+  uint64_t length = 0; // past 2^64 is past any limit too
+  if (!nhc::tools::parseUInt(value, length) || length > maxBodyBytes) {
     error.status = 413;
     error.message = "the request body is larger than " +
                     std::to_string(maxBodyBytes) +
