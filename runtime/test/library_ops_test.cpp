@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -646,6 +647,12 @@ TEST_F(Fp8MoeTest, BadScaleEntriesAreRefused) {
     const char *message;
   };
   auto entry = [](Json &m) -> Json & { return m["schedules"]["body"][2]; };
+  auto weight = [](Json &m, const std::string &name) -> Json & {
+    for (Json &w : m["weights"])
+      if (w["name"] == name)
+        return w;
+    throw std::invalid_argument("no weight " + name);
+  };
   const Bad cases[] = {
       {"no up_scale", [&](Json &m) { entry(m).erase("up_scale"); },
        "schedules.body[2]: F8_E4M3 experts need \"up_scale\": "
@@ -667,18 +674,12 @@ TEST_F(Fp8MoeTest, BadScaleEntriesAreRefused) {
        "\"positive\""},
       {"a scale missing for one expert",
        [&](Json &m) {
-         for (Json &w : m["weights"])
-           if (w["name"] == name(2, "down_proj.weight_scale"))
-             w["name"] = "renamed";
+         weight(m, name(2, "down_proj.weight_scale"))["name"] = "renamed";
        },
        "schedules.body[2].down_scale[1]: unknown weight "
        "'experts.2.down_proj.weight_scale'"},
       {"one expert not e4m3",
-       [&](Json &m) {
-         for (Json &w : m["weights"])
-           if (w["name"] == name(1, "down_proj.weight"))
-             w["dtype"] = "F32";
-       },
+       [&](Json &m) { weight(m, name(1, "down_proj.weight"))["dtype"] = "F32"; },
        "expert weight 'experts.1.down_proj.weight' is F32 but "
        "'experts.0.up_proj.weight' is F8_E4M3; FP8 experts are all F8_E4M3 "
        "or none is"},
