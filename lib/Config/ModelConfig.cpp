@@ -701,6 +701,14 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
                                 preview(limit));
     c.timeStepLimit[0] = limit[0].get<double>();
     c.timeStepLimit[1] = limit[1].get<double>();
+    if (c.timeStepLimit[0] != 0.0 ||
+        c.timeStepLimit[1] != std::numeric_limits<double>::infinity())
+      c.notes.push_back(
+          reader.source.path + ": note: " + limitKey + " [" +
+          formatFloat(c.timeStepLimit[0]) + ", " +
+          formatFloat(c.timeStepLimit[1]) +
+          "] is ignored: as transformers 5.23, dt is clamped to "
+          "[time_step_min, inf) in prefill steps (docs/config.md)");
   }
   c.ssmCacheDtype = parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype);
 
