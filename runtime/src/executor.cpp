@@ -49,9 +49,7 @@ std::vector<bool> Executor::matrixOnlyWeights(size_t count) const {
           mark(matrix, index);
         for (size_t index : entry.moe.down)
           mark(matrix, index);
-        for (const std::vector<size_t> *scales :
-             {&entry.moe.upInputScale, &entry.moe.upWeightScale,
-              &entry.moe.downInputScale, &entry.moe.downWeightScale})
+        for (const std::vector<size_t> *scales : entry.moe.scaleLists())
           for (size_t index : *scales)
             mark(other, index);
         break;

@@ -104,9 +104,7 @@ void HostBackend::bindWeights(
     for (const ScheduleEntry &entry : *entries)
       if (entry.kind == EntryKind::MoeExperts && entry.moe.fp8()) {
         std::vector<float> &values = expertScales_[&entry.moe];
-        for (const std::vector<size_t> *scales :
-             {&entry.moe.upInputScale, &entry.moe.upWeightScale,
-              &entry.moe.downInputScale, &entry.moe.downWeightScale})
+        for (const std::vector<size_t> *scales : entry.moe.scaleLists())
           for (size_t index : *scales)
             values.push_back(weights_.data(index)[0]);
       }

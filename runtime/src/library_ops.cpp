@@ -149,12 +149,6 @@ size_t scalarWeight(const PlanContext &ctx, const Json &value,
   return scalarWeight(ctx, asString(value, where), where);
 }
 
-/// Expert e's name: `pattern` with its {e} (at `hole`) replaced by e.
-std::string expertName(std::string pattern, size_t hole, uint64_t e) {
-  return pattern.replace(hole, sizeof(schema::value::kExpertIndex) - 1,
-                         std::to_string(e));
-}
-
 /// Per-expert weights ("...experts.{e}.up_proj.weight", each `shape`) or
 /// one stacked tensor ([E] + shape) when the name has no "{e}".
 std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
@@ -175,7 +169,7 @@ std::vector<size_t> expertWeights(const PlanContext &ctx, const Json &entry,
   }
   stacked = false;
   for (uint64_t e = 0; e < experts; ++e) {
-    out.push_back(ctx.weight(expertName(pattern, hole, e), at));
+    out.push_back(ctx.weight(schema::expertName(pattern, e), at));
     checkWeightShape(ctx, out.back(), shape, at);
   }
   return out;
@@ -195,14 +189,14 @@ void expertScales(const PlanContext &ctx, const Json &entry, const char *key,
   for (size_t i = 0; i < 2; ++i) {
     std::string patternAt = cat(at, "[", i, "]");
     std::string pattern = asString(patterns[i], patternAt);
-    size_t hole = pattern.find(schema::value::kExpertIndex);
-    NHC_CHECK(hole != std::string::npos, NHC_INVALID_FORMAT,
+    NHC_CHECK(pattern.find(schema::value::kExpertIndex) != std::string::npos,
+              NHC_INVALID_FORMAT,
               cat(patternAt, ": '", pattern, "' has no ",
                   schema::value::kExpertIndex, " for the expert index"));
     out[i]->clear();
     for (uint64_t e = 0; e < experts; ++e)
       out[i]->push_back(
-          scalarWeight(ctx, expertName(pattern, hole, e), patternAt));
+          scalarWeight(ctx, schema::expertName(pattern, e), patternAt));
   }
 }
 

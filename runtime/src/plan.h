@@ -10,6 +10,7 @@
 #ifndef NHC_RUNTIME_SRC_SCHEDULE_H
 #define NHC_RUNTIME_SRC_SCHEDULE_H
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -127,6 +128,10 @@ struct MoeCall {
   std::vector<size_t> upInputScale, upWeightScale, downInputScale,
       downWeightScale;
   bool fp8() const { return !upInputScale.empty(); }
+  /// The four scale lists in MoeScales' order.
+  std::array<const std::vector<size_t> *, 4> scaleLists() const {
+    return {&upInputScale, &upWeightScale, &downInputScale, &downWeightScale};
+  }
   uint64_t numExperts = 0, topK = 0, hidden = 0, intermediate = 0;
   Activation activation = Activation::Relu2;
 };

@@ -340,9 +340,8 @@ private:
     if (!type.isFP8())
       wholes = {stacked, stacked + ".weight"};
     for (int64_t e = 0; e < type.getNumExperts(); ++e) {
-      auto ofExpert = [&](std::string pattern) {
-        pattern.replace(pattern.find("{e}"), 3, std::to_string(e));
-        return pattern;
+      auto ofExpert = [&](const std::string &pattern) {
+        return ::nhc::format::manifest::expertName(pattern, e);
       };
       SmallVector<Attribute> alternatives;
       for (const std::string &whole : wholes) {

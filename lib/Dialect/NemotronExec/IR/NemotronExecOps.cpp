@@ -294,12 +294,8 @@ LogicalResult EmbeddingOp::verifySymbolUses(SymbolTableCollection &tables) {
 }
 
 LogicalResult MoEExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
-  // Expert e's name: the pattern with its {e} replaced by e.
   auto expertName = [](StringRef pattern, int64_t e) {
-    size_t hole = pattern.find(value::kExpertIndex);
-    return (pattern.take_front(hole) + std::to_string(e) +
-            pattern.drop_front(hole + sizeof(value::kExpertIndex) - 1))
-        .str();
+    return ::nhc::format::manifest::expertName(pattern.str(), e);
   };
   auto hasHole = [&](StringRef pattern, StringRef role) -> LogicalResult {
     if (pattern.contains(value::kExpertIndex))

@@ -8,6 +8,9 @@
 #ifndef NHC_FORMAT_MANIFEST_SCHEMA_H
 #define NHC_FORMAT_MANIFEST_SCHEMA_H
 
+#include <cstdint>
+#include <string>
+
 namespace nhc::format::manifest {
 
 /// `format` and `version` of the manifest this code writes and reads.
@@ -164,6 +167,15 @@ inline constexpr const char kTapResidual[] = "residual";
 inline constexpr const char kTapMixer[] = "mixer";
 inline constexpr const char kTapFinalNorm[] = "final_norm";
 } // namespace value
+
+/// Expert `e`'s name: `pattern` with its (first) value::kExpertIndex
+/// replaced by e; `pattern` itself when it has none (a stacked tensor).
+inline std::string expertName(std::string pattern, uint64_t e) {
+  std::string::size_type hole = pattern.find(value::kExpertIndex);
+  if (hole != std::string::npos)
+    pattern.replace(hole, sizeof(value::kExpertIndex) - 1, std::to_string(e));
+  return pattern;
+}
 
 } // namespace nhc::format::manifest
 
