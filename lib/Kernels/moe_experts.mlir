@@ -218,6 +218,124 @@ func.func @nhc_moe_combine(%y: memref<?xf32>, %slot: memref<?xi32>,
   return
 }
 
+// FP8 (e4m3) routed experts (docs/fp8.md) around the bf16 matmuls, whose
+// products of e4m3 values are exact: for every sorted route position
+// p < offsets[E] and j < n, with e the expert of p (offsets[e] <= p <
+// offsets[e + 1]),
+//   dst[p * n + j] = quantize(act(src[r(p) * n + j] * scale(e)))
+// r(p) = token[p] if gather != 0, else p. `scales` holds four lists of E
+// f32 in MoeScales' order (up input_scale, up weight_scale, down
+// input_scale, down weight_scale; list L's expert e at scales[L * E + e]).
+// mul >= 0: scale(e) = scales[mul * E + e] * scales[(mul + 1) * E + e] (a
+// product's input_scale x weight_scale, multiplied first as the host's
+// scaleBlock does), else no multiply. act: an nhc_conv_activate code
+// (negative: none). quant >= 0: sat_e4m3(v / scales[quant * E + e])
+// (nhc_e4m3_quantize), else v. P = T*K positions are launched; those at or
+// past offsets[E] (skipped routes) are not written. src may be dst.
+// Needs 1 <= E <= 2048 (the expert search's 11 halvings).
+func.func @nhc_moe_fp8_rows(%src: memref<?xf32>, %token: memref<?xi32>,
+                            %offsets: memref<?xi32>, %scales: memref<?xf32>,
+                            %dst: memref<?xf32>, %P: index, %E: index,
+                            %n: index, %gather: index, %mul: index,
+                            %act: index, %quant: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  %doGather = arith.cmpi ne, %gather, %c0 : index
+  %doMul = arith.cmpi sge, %mul, %c0 : index
+  %doActivate = arith.cmpi sge, %act, %c0 : index
+  %doQuantize = arith.cmpi sge, %quant, %c0 : index
+  %count = arith.muli %P, %n : index
+  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+    %p = arith.divui %i, %n : index
+    %j = arith.remui %i, %n : index
+    // Read here, not before the loop: a launcher would read it on the host.
+    %routed32 = memref.load %offsets[%E] : memref<?xi32>
+    %routed = arith.index_cast %routed32 : i32 to index
+    %isRoute = arith.cmpi ult, %p, %routed : index
+    scf.if %isRoute {
+      %e = func.call @nhc_moe_expert_of(%offsets, %E, %p)
+          : (memref<?xi32>, index, index) -> index
+      %row = func.call @nhc_moe_source_row(%token, %p, %doGather)
+          : (memref<?xi32>, index, i1) -> index
+      %rowStart = arith.muli %row, %n : index
+      %at = arith.addi %rowStart, %j : index
+      %x = memref.load %src[%at] : memref<?xf32>
+      %factor = scf.if %doMul -> (f32) {
+        %a = func.call @nhc_moe_expert_scale(%scales, %mul, %E, %e)
+            : (memref<?xf32>, index, index, index) -> f32
+        %mul1 = arith.addi %mul, %c1 : index
+        %b = func.call @nhc_moe_expert_scale(%scales, %mul1, %E, %e)
+            : (memref<?xf32>, index, index, index) -> f32
+        %ab = arith.mulf %a, %b : f32
+        scf.yield %ab : f32
+      } else {
+        scf.yield %one : f32
+      }
+      %scaled = scf.if %doMul -> (f32) {
+        %v = arith.mulf %x, %factor : f32
+        scf.yield %v : f32
+      } else {
+        scf.yield %x : f32
+      }
+      %activated = func.call @nhc_maybe_activate(%scaled, %doActivate, %act)
+          : (f32, i1, index) -> f32
+      %q = scf.if %doQuantize -> (f32) {
+        %s = func.call @nhc_moe_expert_scale(%scales, %quant, %E, %e)
+            : (memref<?xf32>, index, index, index) -> f32
+        %v = func.call @nhc_e4m3_quantize(%activated, %s) : (f32, f32) -> f32
+        scf.yield %v : f32
+      } else {
+        scf.yield %activated : f32
+      }
+      %outRow = arith.muli %p, %n : index
+      %out = arith.addi %outRow, %j : index
+      memref.store %q, %dst[%out] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// The expert whose sorted positions hold p < offsets[E]: the last e < E
+// with offsets[e] <= p (experts without routes have empty ranges), by 11
+// halvings of [0, E) (E <= 2048).
+func.func private @nhc_moe_expert_of(%offsets: memref<?xi32>, %E: index,
+                                     %p: index) -> index {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c11 = arith.constant 11 : index
+  %p32 = arith.index_cast %p : index to i32
+  %r:2 = scf.for %s = %c0 to %c11 step %c1
+      iter_args(%lo = %c0, %hi = %E) -> (index, index) {
+    %width = arith.subi %hi, %lo : index
+    %open = arith.cmpi ugt, %width, %c1 : index
+    %sum = arith.addi %lo, %hi : index
+    %mid = arith.divui %sum, %c2 : index
+    // mid < hi <= E while open; offsets[lo] otherwise (in bounds).
+    %probe = arith.select %open, %mid, %lo : index
+    %start = memref.load %offsets[%probe] : memref<?xi32>
+    %atOrBefore = arith.cmpi sle, %start, %p32 : i32
+    %raise = arith.andi %open, %atOrBefore : i1
+    %notBefore = arith.xori %atOrBefore, %open : i1
+    %lower = arith.andi %open, %notBefore : i1
+    %lo2 = arith.select %raise, %mid, %lo : index
+    %hi2 = arith.select %lower, %mid, %hi : index
+    scf.yield %lo2, %hi2 : index, index
+  }
+  return %r#0 : index
+}
+
+// scales[list * E + e].
+func.func private @nhc_moe_expert_scale(%scales: memref<?xf32>, %list: index,
+                                        %E: index, %e: index) -> f32 {
+  %base = arith.muli %list, %E : index
+  %at = arith.addi %base, %e : index
+  %s = memref.load %scales[%at] : memref<?xf32>
+  return %s : f32
+}
+
 // Active entry a's expert e (0 if unused) and its sorted positions
 // first .. last (empty if unused).
 func.func private @nhc_moe_expert_range(%offsets: memref<?xi32>,

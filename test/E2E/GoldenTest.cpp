@@ -288,16 +288,9 @@ bool cpuRunsForcedHostIsa(std::string &level) {
          nhc::format::cpuRunsHostIsa(level);
 }
 
-/// The case with FP8 routed experts, which only the host backend runs.
-constexpr const char kFp8ExpertsCase[] = "moe_fp8";
-
 class Golden : public ::testing::TestWithParam<GoldenCase> {
 protected:
   void SetUp() override {
-    if (GetParam().name == kFp8ExpertsCase && backendUnderTest() == "cuda")
-      GTEST_SKIP() << "the cuda backend refuses FP8 routed experts "
-                      "(GoldenFp8ExpertsOnCuda checks its error); they run "
-                      "on the host backend";
     std::string level;
     if (!cpuRunsForcedHostIsa(level))
       GTEST_SKIP() << "NHC_HOST_ISA=" << level
@@ -899,7 +892,7 @@ INSTANTIATE_TEST_SUITE_P(
 // moe_fp8: the routed experts too, each expert with its own scales.
 INSTANTIATE_TEST_SUITE_P(FP8, Golden,
                          ::testing::Values(fp32Case("fp8"),
-                                           fp32Case(kFp8ExpertsCase)),
+                                           fp32Case("moe_fp8")),
                          caseName);
 
 /// A counter of the cuBLASLt test double ("e4m3_matmuls"), or -1 without it.
@@ -1519,36 +1512,37 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   }
 }
 
-/// FP8 routed experts run on the host backend only: the cuda backend
-/// refuses the session by the moe_experts entry, before any weight upload.
-TEST(GoldenFp8ExpertsOnCuda, RefusedByName) {
-  if (backendUnderTest() != "cuda")
-    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
-                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
-  nhc_artifact_t *artifact = nullptr;
-  nhc_weights_t *weights = nullptr;
-  ASSERT_EQ(nhc_artifact_load(artifactPath("moe_fp8.nhc").c_str(), &artifact),
-            NHC_OK);
-  ASSERT_EQ(nhc_weights_open(goldenPath("moe_fp8/model").c_str(), &weights),
-            NHC_OK);
-  ASSERT_EQ(nhc_weights_bind(weights, nhc_artifact_manifest(artifact)), NHC_OK);
-  nhc_session_options_t options{};
-  options.max_slots = 1;
-  options.max_seq_len = 16;
-  options.backend = "cuda";
-  nhc_session_t *session = nullptr;
-  EXPECT_EQ(nhc_session_create_ex(artifact, weights, &options, &session),
-            NHC_UNSUPPORTED);
-  std::string error = nhc_last_error();
-  EXPECT_NE(error.find("moe_experts"), std::string::npos) << error;
-  EXPECT_NE(error.find("FP8 (e4m3) routed experts run on the host backend "
-                       "only"),
-            std::string::npos)
-      << error;
-  EXPECT_EQ(session, nullptr);
-  nhc_weights_release(weights);
-  nhc_artifact_release(artifact);
-  Model::expectNoDeviceMemoryLeft();
+/// FP8 routed experts on the cuda backend: their e4m3 weights are widened
+/// to bf16 at upload (exact; a session note says so), and each expert
+/// quantizes and scales with its own scales, on the device path
+/// (nhc_moe_fp8_rows around the expert matmuls) or, with
+/// NHC_CUDA_MOE_ON_DEVICE=0 (the cuda-host-routes. run), per expert around
+/// cuBLASLt. The Golden suite checks their logits on both; this checks
+/// which path ran and what the session says.
+TEST(GoldenFp8ExpertsOnCuda, WidenedToBf16AndRunOnTheChosenExpertPath) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on its test doubles "
+                    "(NHC_GOLDEN_BACKEND=cuda-emulated): it counts the "
+                    "double's kernel launches";
+  Model model(fp32Case("moe_fp8"));
+  const char *expert = "backbone.layers.1.mixer.experts.7.up_proj.weight";
+  nhc_dtype_t dtype;
+  ASSERT_EQ(nhc_session_weight_dtype(model.session, expert, &dtype), NHC_OK);
+  EXPECT_EQ(dtype, NHC_DTYPE_BF16);
+  bool noted = false;
+  for (size_t i = 0; i < nhc_session_note_count(model.session); ++i)
+    noted = noted || std::string(nhc_session_note_at(model.session, i))
+                             .find("FP8 routed experts multiply their e4m3 "
+                                   "values in bf16") != std::string::npos;
+  EXPECT_TRUE(noted) << "no session note on the widened experts";
+  const long long before = fakeKernelLaunches("nhc_moe_fp8_rows_kernel");
+  model.expectPrefillMatches(0);
+  const long long launched =
+      fakeKernelLaunches("nhc_moe_fp8_rows_kernel") - before;
+  if (model.decodeWaitsForTheHost())
+    EXPECT_EQ(launched, 0) << "host routes: per-expert cuBLASLt gemms only";
+  else
+    EXPECT_GT(launched, 0) << "the device path quantized no route rows";
 }
 
 } // namespace

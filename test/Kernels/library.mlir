@@ -98,5 +98,6 @@
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
 // EMBED-DAG: func.func @nhc_moe_combine(
+// EMBED-DAG: func.func @nhc_moe_fp8_rows(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 28
+// COUNT: 29

@@ -201,11 +201,6 @@ public:
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
           if (entry.kind == EntryKind::MoeExperts) {
-            NHC_CHECK(!entry.moe.fp8(), NHC_UNSUPPORTED,
-                      cat(entry.where,
-                          " (moe_experts): FP8 (e4m3) routed experts run on "
-                          "the host backend only so far (the cuda backend has "
-                          "no per-expert FP8 path); use --backend host"));
             moeHidden_ = std::max(moeHidden_, entry.moe.hidden);
             moeIntermediate_ = std::max(moeIntermediate_, entry.moe.intermediate);
             moeTopK_ = std::max(moeTopK_, entry.moe.topK);
@@ -238,6 +233,7 @@ public:
       gemm_.reset();
       weights_.clear();
       expertStacks_.clear();
+      expertScales_.clear();
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
@@ -712,17 +708,31 @@ public:
                index(rows), index(H)};
       hostViews_.assign(args_.size(), nullptr);
       run(*gatherRows_, lib::kGatherRows);
-      multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
-               rows, I, H, moeH_.address(), where);
-      // The activation: in the down gemm's rounding where it has one.
-      const ExpertWeight down = expert(moe.down, moe.stacked, e, perExpert);
-      const bool inRounding =
-          roundBf16Act_ && blasType(down.dtype) == kCudaR16BF;
-      if (!inRounding)
+      if (moe.fp8()) { // the host backend's recipe (moe.cpp), per expert
+        const ExpertScales fp8 = expertScalesOf(moe, e);
+        epilogue(moeX_.address(), rows * H, 0, H, rows, H, Activation::None,
+                 moe.upInputScale[e]);
+        multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
+                 rows, I, H, moeH_.address(), where, Activation::None,
+                 fp8.upInput * fp8.upWeight);
         epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
-                 std::nullopt);
-      multiply(down, moeH_.address(), rows, H, I, moeY_.address(), where,
-               inRounding ? moe.activation : Activation::None);
+                 moe.downInputScale[e]);
+        multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
+                 rows, H, I, moeY_.address(), where, Activation::None,
+                 fp8.downInput * fp8.downWeight);
+      } else {
+        multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
+                 rows, I, H, moeH_.address(), where);
+        // The activation: in the down gemm's rounding where it has one.
+        const ExpertWeight down = expert(moe.down, moe.stacked, e, perExpert);
+        const bool inRounding =
+            roundBf16Act_ && blasType(down.dtype) == kCudaR16BF;
+        if (!inRounding)
+          epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
+                   std::nullopt);
+        multiply(down, moeH_.address(), rows, H, I, moeY_.address(), where,
+                 inRounding ? moe.activation : Activation::None);
+      }
       args_ = {memref(moeY_.address(), rows * H), memref(tokenRows, rows),
                memref(scales, rows), memref(output, T * H), index(rows),
                index(H)};
@@ -936,6 +946,17 @@ private:
   struct DeviceExperts {
     ExpertWeight up, down;
   };
+  /// Expert e's FP8 scales (MoeScales' order), read from the host copies.
+  struct ExpertScales {
+    float upInput = 1, upWeight = 1, downInput = 1, downWeight = 1;
+  };
+  ExpertScales expertScalesOf(const MoeCall &moe, uint64_t e) const {
+    auto at = [&](const std::vector<size_t> &list) {
+      return host_.data(list.at(e))[0];
+    };
+    return {at(moe.upInputScale), at(moe.upWeightScale),
+            at(moe.downInputScale), at(moe.downWeightScale)};
+  }
   ExpertWeight expert(const std::vector<size_t> &weights, bool stacked,
                       uint64_t e, uint64_t perExpert) const {
     size_t w = stacked ? weights[0] : weights[e];
@@ -1014,15 +1035,34 @@ private:
           continue;
         const MoeCall &moe = entry.moe;
         const uint64_t E = moe.numExperts, perExpert = moe.hidden * moe.intermediate;
-        if (E > kDeviceMoeMaxExperts)
+        if (E > kDeviceMoeMaxExperts || (moe.fp8() && !moeFp8Rows_))
           continue;
         std::optional<ExpertWeight> up =
             contiguousExperts(moe.up, moe.stacked, E, perExpert);
         std::optional<ExpertWeight> down =
             contiguousExperts(moe.down, moe.stacked, E, perExpert);
-        if (up && down)
-          deviceExperts_[&moe] = {*up, *down};
+        if (!up || !down)
+          continue;
+        deviceExperts_[&moe] = {*up, *down};
+        if (moe.fp8())
+          uploadExpertScales(moe, entry.where);
       }
+  }
+
+  /// expertScales_[&moe]: its four scale lists side by side on the device.
+  void uploadExpertScales(const MoeCall &moe, const std::string &where) {
+    const uint64_t E = moe.numExperts;
+    std::vector<float> packed;
+    packed.reserve(4 * E);
+    for (const std::vector<size_t> *list : moe.scaleLists())
+      for (uint64_t e = 0; e < E; ++e)
+        packed.push_back(host_.data(list->at(e))[0]);
+    DeviceBuffer buffer(api_);
+    buffer.reserve(packed.size() * 4, cat(where, ": the FP8 experts' scales"));
+    copyIn(buffer.address(), packed.data(), packed.size() * 4,
+           "the FP8 experts' scales");
+    synchronizeStream("uploading the FP8 experts' scales");
+    expertScales_.emplace(&moe, std::move(buffer));
   }
 
   /// cuBLASLt fuses no relu², so a gemm's activation epilogue is a pass of
@@ -1137,10 +1177,40 @@ private:
       run(bf16 ? *moeMatmulBf16_ : *moeMatmulF32_,
           bf16 ? lib::kMoeExpertMatmulBf16 : lib::kMoeExpertMatmulF32);
     };
-    matmul(buffers_[moe.input].address(), T, experts.up, I, H, moeH_.address(),
-           /*gather=*/true, activationCode(moe.activation));
-    matmul(moeH_.address(), T * K, experts.down, H, I, moeY_.address(),
-           /*gather=*/false, activationCode(Activation::None));
+    if (moe.fp8()) {
+      // The host's per-expert recipe (moe.cpp) on every route row at once:
+      // the tokens' rows quantized with their expert's up input_scale
+      // (into moeY_, free until the down product), the products of e4m3
+      // values (exact in bf16) scaled, activated and quantized for the
+      // down product, which is scaled last.
+      const uint64_t scales = expertScales_.at(&moe).address();
+      auto fp8Rows = [&](uint64_t src, uint64_t srcRows, uint64_t dst,
+                         uint64_t n, bool gather, int64_t mul, int64_t act,
+                         int64_t quant) {
+        args_ = {memref(src, srcRows * n), part(l.token, T * K),
+                 part(l.offsets, E + 1), memref(scales, 4 * E),
+                 memref(dst, T * K * n), index(T * K), index(E), index(n),
+                 index(gather ? 1 : 0), index(mul), index(act), index(quant)};
+        hostViews_.assign(args_.size(), nullptr);
+        run(*moeFp8Rows_, lib::kMoeFp8Rows);
+      };
+      // MoeScales' lists: 0 up input, 1 up weight, 2 down input, 3 down weight.
+      fp8Rows(buffers_[moe.input].address(), T, moeY_.address(), H,
+              /*gather=*/true, -1, -1, 0);
+      matmul(moeY_.address(), T * K, experts.up, I, H, moeH_.address(),
+             /*gather=*/false, activationCode(Activation::None));
+      fp8Rows(moeH_.address(), T * K, moeH_.address(), I, /*gather=*/false, 0,
+              activationCode(moe.activation), 2);
+      matmul(moeH_.address(), T * K, experts.down, H, I, moeY_.address(),
+             /*gather=*/false, activationCode(Activation::None));
+      fp8Rows(moeY_.address(), T * K, moeY_.address(), H, /*gather=*/false, 2,
+              -1, -1);
+    } else {
+      matmul(buffers_[moe.input].address(), T, experts.up, I, H,
+             moeH_.address(), /*gather=*/true, activationCode(moe.activation));
+      matmul(moeH_.address(), T * K, experts.down, H, I, moeY_.address(),
+             /*gather=*/false, activationCode(Activation::None));
+    }
     args_ = {memref(moeY_.address(), T * K * H), part(l.slot, T * K),
              memref(buffers_[moe.weights].address(), T * K),
              memref(buffers_[moe.output].address(), T * H), index(T), index(K),
@@ -1155,9 +1225,9 @@ private:
   /// weights take A as it is, so their callers pass no activation).
   void multiply(const ExpertWeight &w, uint64_t a, uint64_t m, uint64_t n,
                 uint64_t k, uint64_t c, const std::string &where,
-                Activation activation = Activation::None) {
+                Activation activation = Activation::None, float alpha = 1.0f) {
     GemmShape s;
-    s.type = blasType(w.dtype); // f32 or bf16: experts are never e4m3 here
+    s.type = blasType(w.dtype); // f32 or bf16: e4m3 experts are widened
     s.m = m;
     s.n = n;
     s.k = k;
@@ -1167,7 +1237,7 @@ private:
       narrowActivations(s.type, a, m * k, 0, k, m, k, activation);
       a = narrowRows_.address();
     }
-    gemm_->run(s, w.address, a, c, 0, 1.0f, 0.0f, where);
+    gemm_->run(s, w.address, a, c, 0, alpha, 0.0f, where);
   }
 
   /// narrowRows_[m, k] = the m rows of k values at `offset` in `a`, `ld`
@@ -1493,6 +1563,8 @@ private:
       moeMatmulBf16_ = require(lib::kMoeExpertMatmulBf16, /*optional=*/true);
       moeMatmulF32_ = require(lib::kMoeExpertMatmulF32, /*optional=*/true);
       moeCombine_ = require(lib::kMoeCombine, /*optional=*/true);
+      // Older artifacts lack it: FP8 experts' steps wait for the host.
+      moeFp8Rows_ = require(lib::kMoeFp8Rows, /*optional=*/true);
     }
   }
 
@@ -1537,7 +1609,10 @@ private:
         } else if (entry.kind == EntryKind::MoeExperts) {
           for (const auto *experts : {&entry.moe.up, &entry.moe.down})
             for (size_t w : *experts)
-              refuse(w, "routed experts have no activation scales");
+              refuse(w, entry.moe.fp8()
+                            ? "FP8 routed experts multiply their e4m3 values "
+                              "in bf16 here (exact; no e4m3 expert kernel)"
+                            : "routed experts have no activation scales");
         } else if (entry.kind == EntryKind::Gemm &&
                    dtypes[entry.gemm.weight] == NHC_DTYPE_F8_E4M3) {
           std::string why = e4m3Refusal(entry.gemm, sm); // asks cuBLASLt
@@ -1667,7 +1742,8 @@ private:
                     *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
                     *gatherRows_ = nullptr, *scatterAddRows_ = nullptr,
                     *moeBucket_ = nullptr, *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
-                    *moeMatmulF32_ = nullptr, *moeCombine_ = nullptr;
+                    *moeMatmulF32_ = nullptr, *moeCombine_ = nullptr,
+                    *moeFp8Rows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
@@ -1675,6 +1751,8 @@ private:
   std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
   // The moe_experts calls (plan_'s) the device path runs, found at binding.
   std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
+  // Their FP8 experts' scales, four lists of E f32 (nhc_moe_fp8_rows).
+  std::unordered_map<const MoeCall *, DeviceBuffer> expertScales_;
   // Gemm activations run in the next gemm's bf16 rounding (plan_'s calls):
   // the consumer's activation, the producers that skip their epilogue.
   std::unordered_map<const GemmCall *, Activation> deferredActivation_;

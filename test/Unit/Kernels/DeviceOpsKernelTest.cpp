@@ -84,37 +84,6 @@ TEST(KernelDeviceOps, RoundBf16IsNearestEven) {
     EXPECT_EQ(dst[i], 0xabcd) << "written past the rows";
 }
 
-/// The value of e4m3fn code `c`, from the format's definition (sign, 4
-/// exponent bits with bias 7, 3 mantissa bits; S.1111.111 is NaN).
-double e4m3Value(uint8_t c) {
-  int e = (c >> 3) & 15, mant = c & 7;
-  double sign = (c & 0x80) ? -1.0 : 1.0;
-  if (e == 15 && mant == 7)
-    return NAN;
-  if (e == 0)
-    return sign * std::ldexp(mant, -9);
-  return sign * std::ldexp(1.0 + mant / 8.0, e - 7);
-}
-
-/// The e4m3 code nearest to `x` after saturation to +-448 (ties to the even
-/// code), chosen by distance over every finite code.
-uint8_t nearestE4m3Code(float x) {
-  double v = std::min(std::max(double(x), -448.0), 448.0);
-  int best = -1;
-  double bestDistance = INFINITY;
-  for (int c = 0; c < 256; ++c) {
-    double value = e4m3Value(uint8_t(c));
-    if (std::isnan(value) || (std::signbit(value) != std::signbit(v)))
-      continue;
-    double d = std::fabs(value - v);
-    if (d < bestDistance || (d == bestDistance && (c & 1) == 0)) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return uint8_t(best);
-}
-
 TEST(KernelDeviceOps, PackE4m3GivesTheNearestCode) {
   // Every finite code's value packs to that code; off-grid values round to
   // the nearest (ties even) and saturate; NaN is 0x7f with its sign.

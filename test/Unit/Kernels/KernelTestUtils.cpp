@@ -341,6 +341,33 @@ double nhc_test::referenceActivation(int code, double x) {
   return NAN;
 }
 
+double nhc_test::e4m3Value(uint8_t c) {
+  int e = (c >> 3) & 15, mant = c & 7;
+  double sign = (c & 0x80) ? -1.0 : 1.0;
+  if (e == 15 && mant == 7)
+    return NAN;
+  if (e == 0)
+    return sign * std::ldexp(mant, -9);
+  return sign * std::ldexp(1.0 + mant / 8.0, e - 7);
+}
+
+uint8_t nhc_test::nearestE4m3Code(float x) {
+  double v = std::min(std::max(double(x), -448.0), 448.0);
+  int best = -1;
+  double bestDistance = INFINITY;
+  for (int c = 0; c < 256; ++c) {
+    double value = e4m3Value(uint8_t(c));
+    if (std::isnan(value) || (std::signbit(value) != std::signbit(v)))
+      continue;
+    double d = std::fabs(value - v);
+    if (d < bestDistance || (d == bestDistance && (c & 1) == 0)) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return uint8_t(best);
+}
+
 size_t nhc_test::firstAt16(const void *base, size_t elementBytes,
                           bool aligned) {
   const uintptr_t address = reinterpret_cast<uintptr_t>(base);

@@ -114,6 +114,14 @@ enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
 /// for a negative code, NaN for one past NumActs.
 double referenceActivation(int code, double x);
 
+/// The value of e4m3fn code `c`, from the format's definition (sign, 4
+/// exponent bits with bias 7, 3 mantissa bits; S.1111.111 is NaN).
+double e4m3Value(uint8_t c);
+
+/// The e4m3 code nearest to `x` after saturation to +-448 (ties to the even
+/// code), chosen by distance over every finite code.
+uint8_t nearestE4m3Code(float x);
+
 /// The first element of a buffer of `elementBytes` elements at `base` that
 /// lies on a 16-byte boundary (`aligned`) or one element past one: where a
 /// test places an operand so that a GPU form's 16-byte loads take it, or its

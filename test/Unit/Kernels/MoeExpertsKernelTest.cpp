@@ -367,4 +367,182 @@ TEST(KernelMoeExperts, TheFourComputeRoutedExperts) {
   expectClose(out, want, 2e-2, "routed experts");
 }
 
+/// One FP8 expert list of nhc_moe_fp8_rows' `scales` per MoeScales entry
+/// (up input, up weight, down input, down weight), E each.
+std::vector<float> fp8Scales(std::mt19937 &rng, int64_t E) {
+  std::vector<float> scales = randomFloats(rng, 4 * E, 0.002f, 0.05f);
+  return scales;
+}
+
+/// sat_e4m3(v / scale) as a float: the nearest e4m3 value.
+float quantizeReference(float v, float scale) {
+  return float(e4m3Value(nearestE4m3Code(v / scale)));
+}
+
+TEST(KernelMoeExperts, Fp8RowsScaleActivateAndQuantizeByTheRoutesExpert) {
+  // Skipped routes (outside [0, E)), unused experts, E not a power of two,
+  // gathered and in place, each of the three uses the backend makes.
+  std::mt19937 rng(43);
+  const int64_t T = 6, K = 3, E = 11, n = 13;
+  std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
+  idx[4] = -1;
+  idx[9] = int32_t(E);
+  const int64_t A = std::min(E, T * K);
+  Buckets b = runBucket(idx, T, K, E, A);
+  const int64_t routed = b.offsets[E];
+  ASSERT_EQ(routed, T * K - 2);
+  std::vector<float> scales = fp8Scales(rng, E);
+  auto expertOf = [&](int64_t p) {
+    int64_t e = 0;
+    while (!(b.offsets[e] <= p && p < b.offsets[e + 1]))
+      ++e;
+    return e;
+  };
+  struct Use {
+    const char *what;
+    int64_t gather, mul, act, quant;
+  } uses[] = {{"the up input, gathered and quantized", 1, -1, -1, 0},
+              {"the up output scaled, activated, quantized", 0, 0, kRelu2, 2},
+              {"the down output scaled", 0, 2, -1, -1},
+              {"silu without quantizing", 0, 0, Silu, -1}};
+  for (const Use &use : uses) {
+    SCOPED_TRACE(use.what);
+    const int64_t srcRows = use.gather ? T : T * K;
+    std::vector<float> src = randomFloats(rng, srcRows * n, -4.f, 4.f);
+    std::vector<float> dst(T * K * n + 1, -7.0f);
+    ArgPack a;
+    a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst)
+        .idx(T * K).idx(E).idx(n).idx(use.gather).idx(use.mul).idx(use.act)
+        .idx(use.quant);
+    runKernel("nhc_moe_fp8_rows", a);
+    for (int64_t p = 0; p < T * K; ++p)
+      for (int64_t j = 0; j < n; ++j) {
+        const float got = dst[p * n + j];
+        if (p >= routed) {
+          ASSERT_EQ(got, -7.0f) << "a skipped position written: " << p;
+          continue;
+        }
+        const int64_t e = expertOf(p);
+        const int64_t row = use.gather ? b.token[p] : p;
+        float v = src[row * n + j];
+        if (use.mul >= 0)
+          v *= scales[use.mul * E + e] * scales[(use.mul + 1) * E + e];
+        v = float(referenceActivation(int(use.act), v));
+        if (use.quant >= 0) {
+          ASSERT_EQ(got, quantizeReference(v, scales[use.quant * E + e]))
+              << "position " << p << " column " << j << " expert " << e;
+        } else {
+          ASSERT_NEAR(got, v, 1e-5 * std::max(1.0f, std::fabs(v)))
+              << "position " << p << " column " << j << " expert " << e;
+        }
+      }
+    EXPECT_EQ(dst[T * K * n], -7.0f) << "written past the rows";
+  }
+}
+
+TEST(KernelMoeExperts, Fp8RowsFindTheExpertOfEveryPositionUpTo2048Experts) {
+  // One route per expert, in reverse, and a multiply by list 0 (e + 1)
+  // times list 1 (1): each output names its expert. The buckets are the
+  // reference's (nhc_moe_bucket's GPU form takes at most 1024 experts).
+  for (int64_t E : {1, 2, 3, 1000, 1024, 2048}) {
+    SCOPED_TRACE("E = " + std::to_string(E));
+    std::vector<int32_t> idx(E);
+    for (int64_t e = 0; e < E; ++e)
+      idx[e] = int32_t(E - 1 - e);
+    const int64_t T = E, K = 1;
+    Buckets b = countingSort(idx, K, E, std::min(E, T * K));
+    std::vector<float> scales(4 * E, 1.0f), src(T, 1.0f), dst(T, -7.0f);
+    for (int64_t e = 0; e < E; ++e)
+      scales[e] = float(e + 1);
+    ArgPack a;
+    a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst).idx(T * K)
+        .idx(E).idx(1).idx(0).idx(0).idx(-1).idx(-1);
+    runKernel("nhc_moe_fp8_rows", a);
+    for (int64_t p = 0; p < T; ++p)
+      ASSERT_EQ(dst[p], float(p + 1)) << "position " << p;
+  }
+}
+
+TEST(KernelMoeExperts, Fp8ExpertsOnTheDevicePathMatchTheHostRecipe) {
+  // bucket -> fp8 rows (x quantized) -> up (bf16 matmul of e4m3 values) ->
+  // fp8 rows (scaled, relu2, quantized) -> down -> fp8 rows (scaled) ->
+  // combine, against the host backend's per-expert recipe (moe.cpp):
+  // quantize, multiply, scale, activate, quantize, multiply, scale.
+  std::mt19937 rng(47);
+  const int64_t T = 5, K = 2, E = 7, H = 16, I = 24;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
+  std::vector<float> routeWeights = randomFloats(rng, T * K, 0.f, 1.f);
+  std::vector<float> scales = fp8Scales(rng, E);
+  // e4m3 weights held as bf16 bits (every e4m3 value is a bf16 value).
+  auto e4m3Weight = [&](int64_t n, int64_t k) {
+    Stacked w;
+    std::uniform_int_distribution<int> code(0, 255);
+    for (int64_t i = 0; i < E * n * k; ++i) {
+      int c = code(rng);
+      if ((c & 0x7f) == 0x7f)
+        c = 0; // not NaN
+      float v = float(e4m3Value(uint8_t(c)));
+      w.bits.push_back(int16_t(bf16Bits(v)));
+      w.values.push_back(v);
+    }
+    return w;
+  };
+  Stacked up = e4m3Weight(I, H), down = e4m3Weight(H, I);
+  std::vector<float> x = randomFloats(rng, T * H, -2.f, 2.f);
+
+  Buckets b = runBucket(idx, T, K, E, A);
+  std::vector<float> xq(T * K * H), h(T * K * I), yRows(T * K * H),
+      out(T * H);
+  auto rows = [&](std::vector<float> &src, std::vector<float> &dst, int64_t n,
+                  int64_t gather, int64_t mul, int64_t act, int64_t quant) {
+    ArgPack a;
+    a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst).idx(T * K)
+        .idx(E).idx(n).idx(gather).idx(mul).idx(act).idx(quant);
+    runKernel("nhc_moe_fp8_rows", a);
+  };
+  auto matmul = [&](std::vector<float> &in, Stacked &w, std::vector<float> &y,
+                    int64_t n, int64_t k) {
+    ArgPack a;
+    a.buf(in).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
+        .idx(A).idx(n).idx(k).idx(0).idx(kNoActivation);
+    runKernel("nhc_moe_expert_matmul_bf16", a);
+  };
+  rows(x, xq, H, 1, -1, -1, 0);
+  matmul(xq, up, h, I, H);
+  rows(h, h, I, 0, 0, kRelu2, 2);
+  matmul(h, down, yRows, H, I);
+  rows(yRows, yRows, H, 0, 2, -1, -1);
+  ArgPack c;
+  c.buf(yRows).buf(b.slot).buf(routeWeights).buf(out).idx(T).idx(K).idx(H);
+  runKernel("nhc_moe_combine", c);
+
+  std::vector<double> want(T * H, 0.0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < K; ++j) {
+      const int64_t e = idx[t * K + j];
+      const float upIn = scales[e], upW = scales[E + e],
+                  downIn = scales[2 * E + e], downW = scales[3 * E + e];
+      std::vector<float> hq(I);
+      for (int64_t r = 0; r < I; ++r) {
+        double s = 0;
+        for (int64_t i = 0; i < H; ++i)
+          s += double(quantizeReference(x[t * H + i], upIn)) *
+               up.values[(e * I + r) * H + i];
+        float v = float(s) * (upIn * upW);
+        v = v > 0 ? v * v : 0;
+        hq[r] = quantizeReference(v, downIn);
+      }
+      for (int64_t c2 = 0; c2 < H; ++c2) {
+        double s = 0;
+        for (int64_t r = 0; r < I; ++r)
+          s += double(hq[r]) * down.values[(e * H + c2) * I + r];
+        want[t * H + c2] += routeWeights[t * K + j] * (s * (downIn * downW));
+      }
+    }
+  // The products are exact; the sums' order and an e4m3 step where a
+  // rounded sum lands on another side of a tie differ.
+  expectClose(out, want, 2e-2, "FP8 routed experts");
+}
+
 } // namespace
