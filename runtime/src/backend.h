@@ -12,6 +12,7 @@
 #ifndef NHC_RUNTIME_SRC_BACKEND_H
 #define NHC_RUNTIME_SRC_BACKEND_H
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -102,7 +103,12 @@ public:
   virtual void launch(const KernelCall &call, const StepShape &shape,
                       uint64_t logitsRows) = 0;
   virtual void gemm(const GemmCall &call, const StepShape &shape) = 0;
-  virtual void moeExperts(const MoeCall &call, const StepShape &shape) = 0;
+  /// `inputAbsmax`: null, or calibration maxima to raise (foldAbsMax) for
+  /// the call's experts, [2 * numExperts]: expert e's up input (the rows
+  /// routed to it) at 2e, its down input (the activation's output) at
+  /// 2e + 1. Only where calibratesExperts().
+  virtual void moeExperts(const MoeCall &call, const StepShape &shape,
+                          float *inputAbsmax) = 0;
   virtual void embedding(const EmbeddingCall &call, const StepShape &shape) = 0;
 
   /// Copies `width` f32 of each of `rows` rows of buffer `buffer` (starting
@@ -112,6 +118,9 @@ public:
   /// max |a[r, c]| over `rows` rows and `cols` columns of a gemm operand
   /// (NaN when any element is NaN): FP8 calibration.
   virtual float absMax(const MatrixRef &a, uint64_t rows, uint64_t cols) = 0;
+  /// Whether moeExperts() takes `inputAbsmax` (the routed experts'
+  /// calibration statistics).
+  virtual bool calibratesExperts() const { return false; }
   /// Waits until everything issued so far has finished.
   virtual void synchronize() = 0;
 
@@ -182,6 +191,13 @@ struct NotRecordable {};
 inline void foldAbsMax(float &absmax, float value) {
   if (value != value || value > absmax)
     absmax = absmax != absmax ? absmax : value;
+}
+/// foldAbsMax of |a[r * ld + c]| over `rows` x `cols`.
+inline void foldBlockAbsMax(float &absmax, uint64_t rows, uint64_t cols,
+                            const float *a, uint64_t ld) {
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t c = 0; c < cols; ++c)
+      foldAbsMax(absmax, std::fabs(a[r * ld + c]));
 }
 
 /// The state tensors kernels of `plan` read, by manifest state index (a

@@ -11,6 +11,13 @@ Executor::Executor(const ExecutionPlan &plan, Backend &backend)
     if (plan_.body[e].kind == EntryKind::Gemm) {
       bodyGemmOrdinal_[e] = bodyGemmWeights_.size();
       bodyGemmWeights_.push_back(plan_.body[e].gemm.weight);
+    } else if (plan_.body[e].kind == EntryKind::MoeExperts) {
+      const MoeCall &moe = plan_.body[e].moe;
+      bodyGemmOrdinal_[e] = bodyExpertGemmWeights_.size();
+      for (uint64_t x = 0; x < moe.numExperts; ++x)
+        for (const std::vector<size_t> *projection : {&moe.up, &moe.down})
+          bodyExpertGemmWeights_.push_back(
+              (*projection)[moe.stacked ? 0 : x]);
     }
 }
 
@@ -94,7 +101,8 @@ size_t Executor::entries(ScheduleKind schedule) const {
 void Executor::run(ScheduleKind head, const StepIo &io) {
   size_t total = entries(ScheduleKind::Body) + entries(head);
   bool decode = head == ScheduleKind::HeadLast && io.tokens == io.requests &&
-                (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax;
+                (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax &&
+                !io.expertInputAbsmax;
   if (decode && runRecorded(io, total))
     return;
   runBody(io, total);
@@ -194,7 +202,10 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
       backend_.gemm(entry.gemm, shape);
       break;
     case EntryKind::MoeExperts:
-      backend_.moeExperts(entry.moe, shape);
+      backend_.moeExperts(entry.moe, shape,
+                          schedule == ScheduleKind::Body && io.expertInputAbsmax
+                              ? io.expertInputAbsmax + bodyGemmOrdinal_[e]
+                              : nullptr);
       break;
     case EntryKind::Embedding:
       backend_.embedding(entry.embedding, shape);

@@ -35,6 +35,8 @@ struct StepIo {
   const std::vector<TapCopy> *taps = nullptr; // copied during the body
   /// Calibration: max |input| per body gemm (bodyGemmWeights() order).
   float *gemmInputAbsmax = nullptr;
+  /// ... and per routed expert's product (bodyExpertGemmWeights() order).
+  float *expertInputAbsmax = nullptr;
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;
 };
@@ -64,6 +66,12 @@ public:
 
   /// Manifest weight index of each gemm of the body, in schedule order.
   const std::vector<size_t> &bodyGemmWeights() const { return bodyGemmWeights_; }
+  /// Manifest weight index of each routed expert's product of the body:
+  /// per moe_experts entry in schedule order, per expert, up then down
+  /// (a stacked projection's one tensor for every expert).
+  const std::vector<size_t> &bodyExpertGemmWeights() const {
+    return bodyExpertGemmWeights_;
+  }
   const std::vector<TapPoint> &taps() const { return plan_.taps; }
 
 private:
@@ -83,8 +91,9 @@ private:
 
   const ExecutionPlan &plan_;
   Backend &backend_;
-  std::vector<size_t> bodyGemmWeights_;
-  /// The body gemm's ordinal by body entry index (unused for other entries).
+  std::vector<size_t> bodyGemmWeights_, bodyExpertGemmWeights_;
+  /// The body gemm's ordinal by body entry index, and a moe_experts entry's
+  /// first expert product's (unused for other entries).
   std::vector<size_t> bodyGemmOrdinal_;
   size_t done_ = 0; // entries run in the current step (progress)
   /// The rows the prepared step may run as (runRecorded): its decode

@@ -246,11 +246,8 @@ float *HostBackend::matrixBase(const MatrixRef &ref) {
 }
 
 float HostBackend::absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) {
-  const float *a = matrixBase(ref);
   float absmax = 0.0f;
-  for (uint64_t r = 0; r < rows; ++r)
-    for (uint64_t i = 0; i < cols; ++i)
-      foldAbsMax(absmax, std::fabs(a[r * ref.ld + i]));
+  foldBlockAbsMax(absmax, rows, cols, matrixBase(ref), ref.ld);
   return absmax;
 }
 
@@ -304,7 +301,8 @@ void HostBackend::experts(const std::vector<size_t> &indices, bool stacked,
                           : weights_.matrix(indices[x]));
 }
 
-void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
+void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape,
+                             float *inputAbsmax) {
   uint64_t perExpert = moe.hidden * moe.intermediate;
   experts(moe.up, moe.stacked, moe.numExperts, perExpert, up_);
   experts(moe.down, moe.stacked, moe.numExperts, perExpert, down_);
@@ -322,6 +320,7 @@ void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape) {
   p.down = down_.data();
   p.gemm = gemmScratch();
   p.activation = moe.activation;
+  p.inputAbsmax = inputAbsmax;
   MoeScales scales;
   if (moe.fp8()) {
     const float *values = expertScales_.at(&moe).data();

@@ -47,7 +47,9 @@ public:
   void launch(const KernelCall &call, const StepShape &shape,
               uint64_t logitsRows) override;
   void gemm(const GemmCall &call, const StepShape &shape) override;
-  void moeExperts(const MoeCall &call, const StepShape &shape) override;
+  void moeExperts(const MoeCall &call, const StepShape &shape,
+                  float *inputAbsmax) override;
+  bool calibratesExperts() const override { return true; }
   void embedding(const EmbeddingCall &call, const StepShape &shape) override;
   void readRows(size_t buffer, uint64_t offset, uint64_t ld, uint64_t width,
                 uint64_t rows, float *out) override;

@@ -13,6 +13,7 @@
 #include <exception>
 #include <optional>
 
+#include "backend.h"
 #include "error.h"
 #include "fp8.h"
 #include "gemm.h"
@@ -93,12 +94,16 @@ void MoeWorkspace::run(const MoeProblem &p) {
         std::memcpy(&x_[r * H], p.input + rowToken_[first + r] * H,
                     H * sizeof(float));
       const MoeScales *fp8 = p.scales;
+      if (p.inputAbsmax)
+        foldBlockAbsMax(p.inputAbsmax[2 * e], n, H, x_.data(), H);
       if (fp8)
         quantizeBlock(n, H, x_.data(), H, fp8->upInput[e]);
       gemmNT(n, I, H, x_.data(), H, p.up[e], h_.data(), I, false, p.gemm);
       if (fp8)
         scaleBlock(n, I, h_.data(), I, fp8->upInput[e] * fp8->upWeight[e]);
       activateBlock(p.activation, n, I, h_.data(), I);
+      if (p.inputAbsmax)
+        foldBlockAbsMax(p.inputAbsmax[2 * e + 1], n, I, h_.data(), I);
       if (fp8)
         quantizeBlock(n, I, h_.data(), I, fp8->downInput[e]);
       gemmNT(n, H, I, h_.data(), I, p.down[e], y_.data(), H, false, p.gemm);

@@ -32,6 +32,10 @@ struct MoeProblem {
   GemmScratch gemm; // for k up to max(hidden, intermediate), T rows
   Activation activation = Activation::Relu2;
   const MoeScales *scales = nullptr; // FP8 experts only
+  // Calibration, or null: [2 * experts] maxima raised by expert e's input
+  // rows (2e) and its activation's output (2e + 1), before any FP8
+  // quantization (Backend::moeExperts).
+  float *inputAbsmax = nullptr;
 };
 
 /// Scratch for gathering one expert's tokens. Sized up front by prepare()

@@ -44,6 +44,7 @@ struct nhc_session_t {
   std::vector<uint64_t> seenInStep;
   uint64_t stepStamp = 0;
   std::vector<std::string> gemmWeights; // body gemms' weight names
+  std::vector<std::string> expertGemmWeights; // routed experts' products
   std::vector<std::string> weightNames; // the manifest's, in its order
   std::vector<std::string> notes;       // the backend's, after binding
 };
@@ -133,6 +134,8 @@ createSession(const nhc_artifact_t &artifact, const nhc_weights_t &weights,
   session->seenInStep.assign(maxSlots, 0);
   for (size_t weight : session->executor->bodyGemmWeights())
     session->gemmWeights.push_back(manifest.weights[weight].name);
+  for (size_t weight : session->executor->bodyExpertGemmWeights())
+    session->expertGemmWeights.push_back(manifest.weights[weight].name);
   for (const auto &weight : manifest.weights)
     session->weightNames.push_back(weight.name);
   session->notes = session->backend->notes();
@@ -282,6 +285,21 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
                 options.num_gemm_input_absmax, " floats; the plan has ",
                 session.gemmWeights.size(),
                 " body gemms (nhc_session_gemm_count)"));
+  NHC_CHECK(!options.expert_input_absmax ||
+                options.num_expert_input_absmax ==
+                    session.expertGemmWeights.size(),
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: expert_input_absmax holds ",
+                options.num_expert_input_absmax, " floats; the plan has ",
+                session.expertGemmWeights.size(),
+                " routed expert products (nhc_session_expert_gemm_count)"));
+  NHC_CHECK(!options.expert_input_absmax ||
+                session.backend->calibratesExperts(),
+            NHC_UNSUPPORTED,
+            cat("nhc_session_step: expert_input_absmax: the ",
+                session.backend->name(),
+                " backend gathers no routed-expert calibration statistics; "
+                "calibrate on the host backend"));
   // A slot takes one request per step, so a longer batch is certainly
   // wrong; refusing it first also bounds how far `requests` is read.
   NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
@@ -353,6 +371,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.logits = logits;
   io.taps = &taps;
   io.gemmInputAbsmax = options.gemm_input_absmax;
+  io.expertInputAbsmax = options.expert_input_absmax;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
   if (mode != NHC_LOGITS_LAST_N) {
@@ -514,6 +533,17 @@ const char *nhc_session_gemm_weight(const nhc_session_t *session,
   if (!session || index >= session->gemmWeights.size())
     return nullptr;
   return session->gemmWeights[index].c_str();
+}
+
+size_t nhc_session_expert_gemm_count(const nhc_session_t *session) {
+  return session ? session->expertGemmWeights.size() : 0;
+}
+
+const char *nhc_session_expert_gemm_weight(const nhc_session_t *session,
+                                           size_t index) {
+  if (!session || index >= session->expertGemmWeights.size())
+    return nullptr;
+  return session->expertGemmWeights[index].c_str();
 }
 
 size_t nhc_session_note_count(const nhc_session_t *session) {

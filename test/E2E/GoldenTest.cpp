@@ -27,6 +27,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -1410,6 +1411,91 @@ TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
   }
   nhc_session_release(host);
   EXPECT_GT(downProjections, 0) << "the case has no MLP";
+}
+
+/// Routed-expert calibration (expert_input_absmax, nhc quantize): on the
+/// moe case's weights and the moe_fp8 case's prompts, each expert's max
+/// |input| of its up and down projection over the tokens routed to it is
+/// what the golden generator measured with transformers (the moe_fp8
+/// checkpoint's input_scale x 448; an expert no token reached took its
+/// layer's largest, and has 0 here). The cuda backend refuses the option
+/// before the step runs.
+TEST(GoldenMoeCalibration, ExpertInputsAreTransformersCalibration) {
+  std::string level;
+  if (!cpuRunsForcedHostIsa(level))
+    GTEST_SKIP() << "NHC_HOST_ISA=" << level
+                 << ": this CPU cannot run that host kernel level";
+  std::vector<std::vector<int32_t>> prompts;
+  {
+    Model fp8(fp32Case("moe_fp8")); // released before the next: device memory
+    for (int p = 0; p < fp8.prompts(); ++p)
+      prompts.push_back(fp8.ids(p));
+  }
+  Model model(fp32Case("moe"));
+  const size_t count = nhc_session_expert_gemm_count(model.session);
+  ASSERT_GT(count, 0u) << "the moe case has routed experts";
+  EXPECT_EQ(nhc_session_expert_gemm_weight(model.session, count), nullptr);
+  std::vector<float> absmax(count, 0.0f);
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.expert_input_absmax = absmax.data();
+  options.num_expert_input_absmax = count;
+  std::vector<float> logits(model.vocab);
+  for (const std::vector<int32_t> &ids : prompts) {
+    uint32_t slot = 0;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    const nhc_status_t status = nhc_session_step_ex(
+        model.session, &request, 1, &options, logits.data(), logits.size());
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+    if (backendUnderTest() != "host") {
+      EXPECT_EQ(status, NHC_UNSUPPORTED);
+      EXPECT_NE(std::string(nhc_last_error()).find("calibrate on the host backend"),
+                std::string::npos) << nhc_last_error();
+      return;
+    }
+    Model::check(status, "calibration step");
+  }
+  options.num_expert_input_absmax = count - 1;
+  uint32_t slot = 0;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  nhc_request_t request{slot, prompts[0].data(), 1};
+  EXPECT_EQ(nhc_session_step_ex(model.session, &request, 1, &options,
+                                logits.data(), logits.size()),
+            NHC_INVALID_ARGUMENT);
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
+
+  nhc_weights_t *fp8 = nullptr;
+  Model::check(nhc_weights_open(goldenPath("moe_fp8/model").c_str(), &fp8),
+               "open the moe_fp8 checkpoint");
+  // The layer's largest per projection, for the experts no token reached.
+  std::map<std::string, float> layerMax;
+  auto layerOf = [](const std::string &weight) {
+    return weight.substr(0, weight.find(".experts.")) +
+           (weight.find(".up_proj.") != std::string::npos ? " up" : " down");
+  };
+  for (size_t i = 0; i < count; ++i) {
+    float &m = layerMax[layerOf(nhc_session_expert_gemm_weight(model.session, i))];
+    m = std::max(m, absmax[i]);
+  }
+  size_t calibrated = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string weight = nhc_session_expert_gemm_weight(model.session, i);
+    ASSERT_NE(weight.find(i % 2 ? ".down_proj.weight" : ".up_proj.weight"),
+              std::string::npos) << "expert product " << i << ": " << weight;
+    const std::string scale =
+        weight.substr(0, weight.size() - std::string("weight").size()) +
+        "input_scale";
+    nhc_tensor_info_t info{};
+    ASSERT_EQ(nhc_weights_find(fp8, scale.c_str(), &info), NHC_OK) << scale;
+    float inputScale = 0.0f;
+    std::memcpy(&inputScale, info.data, sizeof(float));
+    const float want = absmax[i] > 0 ? absmax[i] : layerMax[layerOf(weight)];
+    calibrated += absmax[i] > 0;
+    EXPECT_NEAR(want / 448.0f, inputScale, 1e-5 * inputScale) << weight;
+  }
+  EXPECT_GT(calibrated, count / 2) << "most experts saw calibration tokens";
+  nhc_weights_release(fp8);
 }
 
 /// The chunked SSD scan keeps each head's state in dynamic shared memory

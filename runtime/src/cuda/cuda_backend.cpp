@@ -656,7 +656,8 @@ public:
   /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
   /// and a weighted scatter-add. The host waits for the routes, so such a
   /// step is not recorded as a graph. Routes outside [0, E) are skipped.
-  void moeExperts(const MoeCall &moe, const StepShape &shape) override {
+  void moeExperts(const MoeCall &moe, const StepShape &shape,
+                  float * /*inputAbsmax: never, calibratesExperts()*/) override {
     ContextScope scope = enter();
     const uint64_t T = shape.tokens, K = moe.topK, H = moe.hidden,
                    I = moe.intermediate, E = moe.numExperts;

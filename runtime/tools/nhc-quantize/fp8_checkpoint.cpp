@@ -131,15 +131,23 @@ std::string quantizedConfig(const std::string &text, const fs::path &path,
 } // namespace
 
 bool quantizesModule(const std::string &module) {
-  if (module.find(".experts.") != std::string::npos ||
-      module.find("shared_experts") != std::string::npos)
-    return false;
   for (const char *suffix :
        {".mixer.in_proj", ".mixer.out_proj", ".mixer.up_proj",
-        ".mixer.down_proj"})
+        ".mixer.down_proj", ".mixer.shared_experts.up_proj",
+        ".mixer.shared_experts.down_proj"})
     if (endsWith(module, suffix))
       return true;
-  return false;
+  // A routed expert's own projection: "...mixer.experts.<e>.up_proj".
+  const size_t experts = module.rfind(".mixer.experts.");
+  if (experts == std::string::npos)
+    return false;
+  const size_t digits = experts + std::strlen(".mixer.experts.");
+  const size_t dot = module.find('.', digits);
+  if (dot == std::string::npos || dot == digits ||
+      module.find_first_not_of("0123456789", digits) != dot)
+    return false;
+  const std::string projection = module.substr(dot);
+  return projection == ".up_proj" || projection == ".down_proj";
 }
 
 std::vector<std::string>

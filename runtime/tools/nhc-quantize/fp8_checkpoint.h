@@ -5,8 +5,9 @@
 // up_proj/down_proj in e4m3 with
 //   weight_scale = max|W| / 448,  W_q = sat_e4m3(W / weight_scale)
 //   input_scale  = max|x| / 448   over the calibration prompts' inputs
-// and everything else (embeddings, attention, conv1d, norms, MoE, lm_head)
-// as stored. The output is a checkpoint directory: model.safetensors,
+// and the MoE's shared and routed experts' up_proj/down_proj likewise (each
+// routed expert its own scales, expert_calibration.h); everything else
+// (embeddings, attention, conv1d, norms, the router, lm_head) as stored. The output is a checkpoint directory: model.safetensors,
 // config.json with quantization_config, hf_quant_config.json, and the
 // input's other files (generation config, tokenizer) copied.
 //
@@ -22,7 +23,9 @@
 
 namespace nhc::quantize {
 
-/// True for the linear modules the recipe quantizes ("...mixer.in_proj").
+/// True for the linear modules the recipe quantizes: Mamba in/out_proj, MLP
+/// and shared-expert up/down_proj, each routed expert's own up/down_proj
+/// ("...mixer.experts.3.up_proj"; not a stacked "...mixer.experts.up_proj").
 bool quantizesModule(const std::string &module);
 
 /// The exclude_modules list written to the configs: NVIDIA's wildcards that

@@ -30,6 +30,7 @@
 
 #include "../common/output_check.h"
 #include "../nhc-run/output_file.h"
+#include "expert_calibration.h"
 #include "fp8_checkpoint.h"
 #include "model_runner.h"
 #include "nhc/runtime/api.h"
@@ -420,13 +421,16 @@ int run(const Options &o) {
   checkPromptsFit(original, all, sources);
   ModelRunner base(original, o.checkpoint, maxLen);
 
-  // Calibration: max |input| of every body gemm over every prompt.
+  // Calibration: max |input| of every body gemm and routed expert product
+  // over every prompt.
   std::vector<std::string> gemms = base.gemmWeights();
   std::vector<float> absmax(gemms.size(), 0.0f);
+  const std::vector<std::string> expertGemms = base.expertGemmWeights();
+  std::vector<float> expertAbsmax(expertGemms.size(), 0.0f);
   size_t calibrationTokens = 0;
   for (size_t i = 0; i < calibration.size(); ++i) {
     try {
-      base.observe(calibration[i], absmax);
+      base.observe(calibration[i], absmax, expertAbsmax);
     } catch (const std::exception &e) {
       throw std::runtime_error("calibration prompt " + std::to_string(i + 1) +
                                ": " + e.what());
@@ -445,16 +449,27 @@ int run(const Options &o) {
     else
       unquantized.push_back(module);
   }
-  // Routed experts run in moe_experts, not as body gemms: they stay in the
-  // base dtype and must be listed too.
+  // Routed experts run in moe_experts, not as body gemms: one input scale
+  // per expert (expert_calibration.h); stacked ones stay in the base dtype.
+  // Weights bound to one expert's part of a stacked checkpoint tensor.
+  std::map<std::string, std::string> storedAs;
   for (size_t i = 0; i < nhc_manifest_weight_count(base.manifest()); ++i) {
     nhc_tensor_desc_t desc{};
+    nhc_tensor_info_t part{}, whole{};
     nhc_manifest_weight_at(base.manifest(), i, &desc);
-    std::string name = desc.name;
-    if (name.find(".experts.") != std::string::npos &&
-        name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0)
-      unquantized.push_back(name.substr(0, name.size() - 7));
+    if (nhc_weights_bound_at(base.weights(), i, &part) == NHC_OK &&
+        nhc_weights_find(base.weights(), part.desc.name, &whole) == NHC_OK &&
+        whole.byte_size != part.byte_size)
+      storedAs[desc.name] = part.desc.name;
   }
+  const ExpertCalibration experts =
+      calibrateExperts(expertGemms, expertAbsmax, storedAs);
+  inputAbsmax.insert(experts.inputAbsmax.begin(), experts.inputAbsmax.end());
+  unquantized.insert(unquantized.end(), experts.stacked.begin(),
+                     experts.stacked.end());
+  const size_t linearLayers =
+      gemms.size() + 1 /* lm_head */ + experts.inputAbsmax.size() +
+      experts.stacked.size();
   if (inputAbsmax.empty())
     throw std::runtime_error("'" + o.checkpoint +
                              "' has no Mamba in_proj/out_proj or MLP "
@@ -502,8 +517,12 @@ int run(const Options &o) {
 
   std::printf("nhc quantize: FP8 e4m3, per-tensor static scales (modelopt)\n");
   std::printf("  quantized: %zu of %zu linear layers (Mamba in/out_proj, MLP "
-              "up/down_proj)\n",
-              modules.size(), gemms.size() + 1);
+              "and experts' up/down_proj)\n",
+              modules.size(), linearLayers);
+  if (!experts.uncalibrated.empty())
+    std::printf("  routed experts no calibration token reached: %zu (each "
+                "takes its layer's largest input scale)\n",
+                experts.uncalibrated.size());
   std::printf("  calibration: %zu prompts, %zu tokens\n", calibration.size(),
               calibrationTokens);
   if (d.positions)
@@ -527,7 +546,8 @@ int run(const Options &o) {
          d.positions ? nlohmann::json(double(d.agree) / d.positions) : nullptr},
         {"mean_kl_nats",
          d.positions ? nlohmann::json(d.klSum / d.positions) : nullptr},
-        {"exclude_modules", exclude}};
+        {"exclude_modules", exclude},
+        {"uncalibrated_experts", experts.uncalibrated}};
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const QuantizedModule &m : modules)
       list.push_back({{"module", m.module},

@@ -48,6 +48,13 @@ std::vector<std::string> ModelRunner::gemmWeights() const {
   return names;
 }
 
+std::vector<std::string> ModelRunner::expertGemmWeights() const {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < nhc_session_expert_gemm_count(session_); ++i)
+    names.push_back(nhc_session_expert_gemm_weight(session_, i));
+  return names;
+}
+
 void ModelRunner::step(const Prompt &prompt, nhc_step_options_t &options,
                        std::vector<float> &out) {
   uint32_t slot = 0;
@@ -61,11 +68,16 @@ void ModelRunner::step(const Prompt &prompt, nhc_step_options_t &options,
     throw std::runtime_error(error);
 }
 
-void ModelRunner::observe(const Prompt &prompt, std::vector<float> &absmax) {
+void ModelRunner::observe(const Prompt &prompt, std::vector<float> &absmax,
+                          std::vector<float> &expertAbsmax) {
   nhc_step_options_t options{};
   options.logits_mode = NHC_LOGITS_LAST;
   options.gemm_input_absmax = absmax.data();
   options.num_gemm_input_absmax = absmax.size();
+  if (!expertAbsmax.empty()) {
+    options.expert_input_absmax = expertAbsmax.data();
+    options.num_expert_input_absmax = expertAbsmax.size();
+  }
   std::vector<float> last(vocab_);
   step(prompt, options, last);
 }

@@ -1,7 +1,7 @@
 //===- model_runner.h - An artifact, its weights and one session -*- C++ -*-===//
 //
 // What nhc-quantize runs: a compiled model with one slot, used for
-// calibration (max |input| of every body gemm) and for comparing the
+// calibration (max |input| of every body gemm and routed expert) and for comparing the
 // quantized model's logits with the original's. Errors are
 // std::runtime_error carrying the runtime's message.
 //
@@ -35,9 +35,14 @@ public:
 
   /// The body's gemms: the weight each multiplies by (manifest names).
   std::vector<std::string> gemmWeights() const;
+  /// The routed experts' products (nhc_session_expert_gemm_weight): per
+  /// expert its up, then its down projection's weight.
+  std::vector<std::string> expertGemmWeights() const;
   /// Prefills `prompt` alone (no cache), raising absmax[i] to max |x| over
-  /// the input rows of body gemm i.
-  void observe(const Prompt &prompt, std::vector<float> &absmax);
+  /// the input rows of body gemm i, and expertAbsmax[i] over those of
+  /// routed expert product i (the rows routed to the expert).
+  void observe(const Prompt &prompt, std::vector<float> &absmax,
+               std::vector<float> &expertAbsmax);
   /// Prefills `prompt` alone; [tokens, vocab] logits.
   std::vector<float> logits(const Prompt &prompt);
 

@@ -90,6 +90,15 @@ typedef struct nhc_step_options_t {
    * if an input was NaN). num_gemm_input_absmax must equal the count. */
   float *gemm_input_absmax;
   size_t num_gemm_input_absmax;
+  /* Calibration of routed experts (nhc quantize; docs/fp8.md). When not
+   * NULL, an array of nhc_session_expert_gemm_count() floats: after the
+   * step, element i is max(element i, max |x|) over the rows expert gemm i
+   * multiplied in the step (NaN if one was NaN); an expert no token was
+   * routed to leaves its elements as they were. The host backend only: the
+   * cuda backend refuses with NHC_UNSUPPORTED before the step runs.
+   * num_expert_input_absmax must equal the count. */
+  float *expert_input_absmax;
+  size_t num_expert_input_absmax;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
@@ -272,6 +281,20 @@ NHC_API nhc_status_t nhc_session_get_info(const nhc_session_t *session,
 NHC_API size_t nhc_session_gemm_count(const nhc_session_t *session);
 NHC_API const char *nhc_session_gemm_weight(const nhc_session_t *session,
                                             size_t index);
+
+/* The routed experts' products of the plan's body, for calibration
+ * (nhc_step_options_t.expert_input_absmax): per moe_experts entry in
+ * schedule order, per expert e in order, its up projection (index 2e from
+ * the entry's first; input: the tokens routed to e), then its down
+ * projection (2e + 1; input: the activation's output for those tokens).
+ * nhc_session_expert_gemm_weight names the weight tensor, as the manifest
+ * lists it (e.g. "backbone.layers.1.mixer.experts.3.up_proj.weight"; for
+ * experts stored stacked, every expert names the stacked tensor); NULL for
+ * a NULL session or an index out of range. The string lives as long as
+ * the session. */
+NHC_API size_t nhc_session_expert_gemm_count(const nhc_session_t *session);
+NHC_API const char *nhc_session_expert_gemm_weight(const nhc_session_t *session,
+                                                   size_t index);
 
 /* One-line notes on how the session's backend changed what the artifact
  * asks for, for a tool to show its user: e.g. "cuda backend: 12 FP8 (e4m3)

@@ -1,0 +1,45 @@
+//===- expert_calibration.h - Routed experts' input statistics -*- C++ -*-===//
+//
+// The routed experts' calibration as modelopt exports it: each expert's up
+// and down projection gets the max |input| over the calibration tokens
+// routed to it; an expert no token reached takes the largest of its
+// layer's experts for that projection (modelopt's
+// set_expert_quantizer_amax: its own would be 0, which no scale can be).
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_QUANTIZE_EXPERT_CALIBRATION_H
+#define NHC_QUANTIZE_EXPERT_CALIBRATION_H
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nhc::quantize {
+
+struct ExpertCalibration {
+  /// Per-expert weight (manifest name) -> the max |input| its scale takes.
+  std::map<std::string, float> inputAbsmax;
+  /// The modules (weight names without ".weight") that took their layer's
+  /// largest, in product order.
+  std::vector<std::string> uncalibrated;
+  /// Stacked projections (one checkpoint tensor for every expert), by
+  /// checkpoint tensor name: not quantized (modelopt's FP8 experts are
+  /// per-expert tensors).
+  std::vector<std::string> stacked;
+};
+
+/// `weights` and `absmax` as nhc_session_expert_gemm_weight and
+/// nhc_step_options_t.expert_input_absmax give them (expert products in
+/// order, up then down per expert). `storedAs` maps a weight that is part
+/// of a stacked checkpoint tensor to that tensor's name (a weight named
+/// for every expert counts as stacked too). Throws std::runtime_error
+/// naming the module for a NaN statistic, and for a layer's projection no
+/// calibration token reached at all.
+ExpertCalibration
+calibrateExperts(const std::vector<std::string> &weights,
+                 const std::vector<float> &absmax,
+                 const std::map<std::string, std::string> &storedAs);
+
+} // namespace nhc::quantize
+
+#endif // NHC_QUANTIZE_EXPERT_CALIBRATION_H
