@@ -16,7 +16,11 @@ def Nemotron_Activation : I32EnumAttr<"Activation", "pointwise activation", [
     I32EnumAttrCase<"relu2", 0>, I32EnumAttrCase<"relu", 1>,
     I32EnumAttrCase<"silu", 2>, I32EnumAttrCase<"gelu", 3>,
     I32EnumAttrCase<"gelu_tanh", 4>, I32EnumAttrCase<"quick_gelu", 5>,
-    I32EnumAttrCase<"relu6", 6>]> {
+    I32EnumAttrCase<"relu6", 6>, I32EnumAttrCase<"gelu_10", 7>,
+    I32EnumAttrCase<"laplace", 8>, I32EnumAttrCase<"leaky_relu", 9>,
+    I32EnumAttrCase<"linear", 10>, I32EnumAttrCase<"mish", 11>,
+    I32EnumAttrCase<"sigmoid", 12>, I32EnumAttrCase<"tanh", 13>,
+    I32EnumAttrCase<"hardswish", 14>, I32EnumAttrCase<"sqrtsoftplus", 15>]> {
   let cppNamespace = "::mlir::nemotron";
   let genSpecializedAttr = 0;
 }

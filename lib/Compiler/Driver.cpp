@@ -263,6 +263,8 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << error << "\n";
     return 1;
   }
+  for (const std::string &warning : config.warnings)
+    llvm::errs() << warning << "\n";
   if (verbose)
     for (const std::string &note : config.notes)
       llvm::errs() << note << "\n";

@@ -140,8 +140,8 @@ struct ActivationAlias {
 // transformers/activations.py ACT2CLS: gelu and gelu_python are the exact
 // erf form; gelu_new, gelu_pytorch_tanh, gelu_fast, gelu_accurate and
 // gelu_python_tanh the tanh approximation 0.5x(1 + tanh(sqrt(2/pi)(x +
-// 0.044715x^3))); silu and swish are x*sigmoid(x). Learnable ones (prelu,
-// xielu) and the rarely used rest are refused by name.
+// 0.044715x^3))); silu and swish are x*sigmoid(x). The learnable ones
+// (prelu, xielu: parameters of their own) are refused by name.
 constexpr ActivationAlias kActivations[] = {
     {"relu2", act::kActivationRelu2},
     {"relu", act::kActivationRelu},
@@ -156,6 +156,15 @@ constexpr ActivationAlias kActivations[] = {
     {"gelu_accurate", act::kActivationGeluTanh},
     {"gelu_python_tanh", act::kActivationGeluTanh},
     {"quick_gelu", act::kActivationQuickGelu},
+    {"gelu_10", act::kActivationGelu10},
+    {"laplace", act::kActivationLaplace},
+    {"leaky_relu", act::kActivationLeakyRelu},
+    {"linear", act::kActivationLinear},
+    {"mish", act::kActivationMish},
+    {"sigmoid", act::kActivationSigmoid},
+    {"tanh", act::kActivationTanh},
+    {"hardswish", act::kActivationHardswish},
+    {"sqrtsoftplus", act::kActivationSqrtSoftplus},
 };
 } // namespace
 
@@ -237,6 +246,12 @@ public:
 
   [[noreturn]] void failFile(const std::string &message) const {
     throw ConfigError{source.where({}) + "error: " + message};
+  }
+
+  /// "file:line:col: warning: 'key' message", positioned as fail() is.
+  std::string warning(const std::string &key, const std::string &message) const {
+    return source.where(source.valuePosition(key)) + "warning: '" + key + "' " +
+           message;
   }
 
   /// The JSON value at a dotted path, or nullptr when absent or null.
@@ -607,13 +622,17 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
                     "'layers_block_type' (the layer pattern)");
   }
 
+  // transformers 5.23 ignores num_hidden_layers (a property derived from
+  // the pattern) and warns when they disagree: so does nhc.
   if (reader.has("num_hidden_layers")) {
     int64_t declared = reader.getInt({"num_hidden_layers"}, 0);
     if (declared != static_cast<int64_t>(config.layers.size()))
-      reader.fail("num_hidden_layers",
-                  "is " + std::to_string(declared) + " but the layer pattern '" +
-                      config.pattern() + "' has " +
-                      std::to_string(config.layers.size()) + " layers");
+      config.warnings.push_back(reader.warning(
+          "num_hidden_layers",
+          "is " + std::to_string(declared) + " but the layer pattern '" +
+              config.pattern() + "' has " +
+              std::to_string(config.layers.size()) +
+              " layers; the pattern's are used, as transformers does"));
   }
 
   config.numNextnPredictLayers = reader.getInt({"num_nextn_predict_layers"}, 0);

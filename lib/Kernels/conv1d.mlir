@@ -231,9 +231,9 @@ func.func private @nhc_conv_rows_k4(%src: memref<?xf32>, %src_stride: index,
 }
 
 // act over out's rows off .. off+n-1, columns [c0, c1): one loop per
-// activation code, so that each is a plain loop LLVM vectorizes (silu's exp
-// as libmvec's vector expf); an unknown code gives NaN as
-// @nhc_conv_activate does.
+// activation code of 0-6, so that each is a plain loop LLVM vectorizes
+// (silu's exp as libmvec's vector expf); the rarer codes switch per element,
+// and an unknown code gives NaN as @nhc_conv_activate does.
 func.func private @nhc_conv_activate_block(%out: memref<?xf32>, %off: index,
                                            %n: index, %C: index, %c0: index,
                                            %c1: index, %act: index) {
@@ -349,8 +349,27 @@ func.func private @nhc_conv_seq_at(%q: index, %km1: index, %sbase: index,
 
 // transformers' ACT2FN formulas (activations.py), by the nemotron dialect's
 // Activation case value: 0 relu2, 1 relu, 2 silu, 3 gelu (erf), 4 gelu_tanh,
-// 5 quick_gelu, 6 relu6. Any other code yields NaN, so a bad plan is loud.
+// 5 quick_gelu, 6 relu6, 7 gelu_10 (gelu clipped to [-10, 10]), 8 laplace
+// (0.5 (1 + erf((x - 0.707107) / (0.282095 sqrt 2)))), 9 leaky_relu (slope
+// 0.01), 10 linear, 11 mish (x tanh(softplus x)), 12 sigmoid, 13 tanh,
+// 14 hardswish (x relu6(x + 3) / 6), 15 sqrtsoftplus. Any other code
+// yields NaN, so a bad plan is loud.
 func.func private @nhc_conv_activate(%x: f32, %act: index) -> f32 {
+  %c7 = arith.constant 7 : index
+  %common = arith.cmpi ult, %act, %c7 : index
+  %r = scf.if %common -> (f32) {
+    %y = func.call @nhc_activate_common(%x, %act) : (f32, index) -> f32
+    scf.yield %y : f32
+  } else {
+    %y = func.call @nhc_activate_rare(%x, %act) : (f32, index) -> f32
+    scf.yield %y : f32
+  }
+  return %r : f32
+}
+
+// Codes 0-6 of nhc_conv_activate, the activations Nemotron-H models use (NaN
+// for any other code): what the GPU gemv takes (gemv_gpu.mlir).
+func.func private @nhc_activate_common(%x: f32, %act: index) -> f32 {
   %zero = arith.constant 0.0 : f32
   %half = arith.constant 0.5 : f32
   %one = arith.constant 1.0 : f32
@@ -373,12 +392,7 @@ func.func private @nhc_conv_activate(%x: f32, %act: index) -> f32 {
     scf.yield %y : f32
   }
   case 3 {
-    %rsqrt2 = arith.constant 0.707106781186547524 : f32
-    %u = arith.mulf %x, %rsqrt2 : f32
-    %erf = math.erf %u : f32
-    %onePlus = arith.addf %one, %erf : f32
-    %hx = arith.mulf %half, %x : f32
-    %y = arith.mulf %hx, %onePlus : f32
+    %y = func.call @nhc_gelu_erf(%x) : (f32) -> f32
     scf.yield %y : f32
   }
   case 4 {
@@ -413,4 +427,102 @@ func.func private @nhc_conv_activate(%x: f32, %act: index) -> f32 {
     scf.yield %nan : f32
   }
   return %r : f32
+}
+
+// nhc_conv_activate's codes 7-15 (NaN for any other code).
+func.func private @nhc_activate_rare(%x: f32, %act: index) -> f32 {
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %one = arith.constant 1.0 : f32
+  %six = arith.constant 6.0 : f32
+  %r = scf.index_switch %act -> f32
+  case 7 {
+    %g = func.call @nhc_gelu_erf(%x) : (f32) -> f32
+    %ten = arith.constant 10.0 : f32
+    %minusTen = arith.constant -10.0 : f32
+    %lo = arith.maximumf %g, %minusTen : f32
+    %y = arith.minimumf %lo, %ten : f32
+    scf.yield %y : f32
+  }
+  case 8 {
+    // sigma sqrt(2) as transformers computes it in double, then f32.
+    %mu = arith.constant 0.707107 : f32
+    %s = arith.constant 0.39894257487763823 : f32
+    %d = arith.subf %x, %mu : f32
+    %u = arith.divf %d, %s : f32
+    %erf = math.erf %u : f32
+    %onePlus = arith.addf %one, %erf : f32
+    %y = arith.mulf %half, %onePlus : f32
+    scf.yield %y : f32
+  }
+  case 9 {
+    %slope = arith.constant 0.01 : f32
+    %pos = arith.cmpf ogt, %x, %zero : f32
+    %s = arith.mulf %x, %slope : f32
+    %y = arith.select %pos, %x, %s : f32
+    scf.yield %y : f32
+  }
+  case 10 {
+    scf.yield %x : f32
+  }
+  case 11 {
+    %sp = func.call @nhc_softplus(%x) : (f32) -> f32
+    %t = math.tanh %sp : f32
+    %y = arith.mulf %x, %t : f32
+    scf.yield %y : f32
+  }
+  case 12 {
+    %neg = arith.negf %x : f32
+    %e = math.exp %neg : f32
+    %den = arith.addf %one, %e : f32
+    %y = arith.divf %one, %den : f32
+    scf.yield %y : f32
+  }
+  case 13 {
+    %y = math.tanh %x : f32
+    scf.yield %y : f32
+  }
+  case 14 {
+    %three = arith.constant 3.0 : f32
+    %shifted = arith.addf %x, %three : f32
+    %lo = arith.maximumf %shifted, %zero : f32
+    %r6 = arith.minimumf %lo, %six : f32
+    %xr = arith.mulf %x, %r6 : f32
+    %y = arith.divf %xr, %six : f32
+    scf.yield %y : f32
+  }
+  case 15 {
+    %sp = func.call @nhc_softplus(%x) : (f32) -> f32
+    %y = math.sqrt %sp : f32
+    scf.yield %y : f32
+  }
+  default {
+    %nan = arith.constant 0x7FC00000 : f32
+    scf.yield %nan : f32
+  }
+  return %r : f32
+}
+
+// torch.nn.functional.softplus (beta 1, threshold 20): x above 20, else
+// log1p(exp(x)).
+func.func private @nhc_softplus(%x: f32) -> f32 {
+  %twenty = arith.constant 20.0 : f32
+  %big = arith.cmpf ogt, %x, %twenty : f32
+  %e = math.exp %x : f32
+  %lp = math.log1p %e : f32
+  %y = arith.select %big, %x, %lp : f32
+  return %y : f32
+}
+
+// 0.5 x (1 + erf(x / sqrt 2)): gelu, exact.
+func.func private @nhc_gelu_erf(%x: f32) -> f32 {
+  %half = arith.constant 0.5 : f32
+  %one = arith.constant 1.0 : f32
+  %rsqrt2 = arith.constant 0.707106781186547524 : f32
+  %u = arith.mulf %x, %rsqrt2 : f32
+  %erf = math.erf %u : f32
+  %onePlus = arith.addf %one, %erf : f32
+  %hx = arith.mulf %half, %x : f32
+  %y = arith.mulf %hx, %onePlus : f32
+  return %y : f32
 }

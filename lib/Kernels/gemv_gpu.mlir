@@ -20,9 +20,9 @@
 // are added by a xor butterfly of warp shuffles and then, in workgroup
 // memory, over the 8 warps in order (@nhc_gemv_block_store). `act` applies
 // to A's elements as they are read: a copy of the loops each for none and
-// relu² (the code a constant), and one for any other code taking a row of A
-// at a time. Same products as the portable form; the sums run in another
-// order.
+// relu² (the code a constant), and one for any other code of 0-6 taking a
+// row of A at a time (codes 7-15 give NaN here: nhc_gemv_maybe_activate).
+// Same products as the portable form; the sums run in another order.
 func.func private @nhc_gemv_bf16_gpu(%a: memref<?xf32>, %w: memref<?xi8>,
                                      %c: memref<?xf32>, %m: index, %n: index,
                                      %k: index, %lda: index, %ldc: index,
@@ -207,7 +207,7 @@ func.func private @nhc_gemv_bf16_share(%a: memref<?xf32>, %w: memref<?xi8>,
         %row = arith.muli %t, %lda : index
         %ai = arith.addi %row, %i : index
         %ar = memref.load %a[%ai] : memref<?xf32>
-        %av = func.call @nhc_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
+        %av = func.call @nhc_gemv_maybe_activate(%ar, %activate, %act) : (f32, i1, index) -> f32
         %y = scf.for %jr = %c0 to %c4 step %c1
             iter_args(%z = %x) -> (vector<8xf32>) {
           %wj = vector.extract %wv[%jr] : f32 from vector<4xf32>
@@ -296,9 +296,23 @@ func.func private @nhc_gemv_activate_at(%v: vector<8xf32>, %e: index,
                                         %activate: i1, %act: index)
     -> vector<8xf32> {
   %x = vector.extract %v[%e] : f32 from vector<8xf32>
-  %y = func.call @nhc_maybe_activate(%x, %activate, %act) : (f32, i1, index) -> f32
+  %y = func.call @nhc_gemv_maybe_activate(%x, %activate, %act) : (f32, i1, index) -> f32
   %out = vector.insert %y, %v[%e] : f32 into vector<8xf32>
   return %out : vector<8xf32>
+}
+
+// act(v) if `activate`, for codes 0-6 only (nhc_activate_common; NaN for
+// the rarer ones): their formulas cost this kernel registers (sm_80 spilled
+// with every code), and the cuda backend gives it relu² or none.
+func.func private @nhc_gemv_maybe_activate(%v: f32, %activate: i1, %act: index)
+    -> f32 {
+  %r = scf.if %activate -> (f32) {
+    %a = func.call @nhc_activate_common(%v, %act) : (f32, index) -> f32
+    scf.yield %a : f32
+  } else {
+    scf.yield %v : f32
+  }
+  return %r : f32
 }
 
 // acc[at] plus the products of a chunk's 8 weights (`chunk`: 4 words, each

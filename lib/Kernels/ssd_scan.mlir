@@ -260,15 +260,11 @@ func.func private @nhc_ssd_b_col(%g: index, %HP: index, %N: index) -> index {
 func.func private @nhc_ssd_dt(%proj: memref<?xf32>, %tok: index,
                               %stride: index, %col: index, %bias: f32,
                               %clamp: i1, %lo: f32, %hi: f32) -> f32 {
-  %twenty = arith.constant 20.0 : f32
   %row = arith.muli %tok, %stride : index
   %i = arith.addi %row, %col : index
   %raw = memref.load %proj[%i] : memref<?xf32>
   %u = arith.addf %raw, %bias : f32
-  %big = arith.cmpf ogt, %u, %twenty : f32
-  %eu = math.exp %u : f32
-  %lp = math.log1p %eu : f32
-  %sp = arith.select %big, %u, %lp : f32
+  %sp = func.call @nhc_softplus(%u) : (f32) -> f32
   %l = arith.maximumf %sp, %lo : f32
   %c = arith.minimumf %l, %hi : f32
   %dt = arith.select %clamp, %c, %sp : f32

@@ -23,7 +23,23 @@ constexpr Named kNames[] = {
     {value::kActivationGelu, Activation::Gelu},
     {value::kActivationGeluTanh, Activation::GeluTanh},
     {value::kActivationQuickGelu, Activation::QuickGelu},
+    {value::kActivationGelu10, Activation::Gelu10},
+    {value::kActivationLaplace, Activation::Laplace},
+    {value::kActivationLeakyRelu, Activation::LeakyRelu},
+    {value::kActivationLinear, Activation::Linear},
+    {value::kActivationMish, Activation::Mish},
+    {value::kActivationSigmoid, Activation::Sigmoid},
+    {value::kActivationTanh, Activation::Tanh},
+    {value::kActivationHardswish, Activation::Hardswish},
+    {value::kActivationSqrtSoftplus, Activation::SqrtSoftplus},
 };
+
+/// torch.nn.functional.softplus (beta 1, threshold 20).
+float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+
+float geluErf(float x) {
+  return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+}
 
 template <typename F>
 void apply(uint64_t m, uint64_t n, float *c, uint64_t ldc, F f) {
@@ -71,9 +87,7 @@ void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
     return apply(m, n, c, ldc,
                  [](float x) { return x / (1.0f + std::exp(-x)); });
   case Activation::Gelu: // 0.5 x (1 + erf(x / sqrt(2)))
-    return apply(m, n, c, ldc, [](float x) {
-      return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
-    });
+    return apply(m, n, c, ldc, geluErf);
   case Activation::GeluTanh: // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     return apply(m, n, c, ldc, [](float x) {
       float u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
@@ -82,6 +96,34 @@ void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
   case Activation::QuickGelu: // x sigmoid(1.702 x)
     return apply(m, n, c, ldc,
                  [](float x) { return x / (1.0f + std::exp(-1.702f * x)); });
+  case Activation::Gelu10: // clip(gelu(x), -10, 10)
+    return apply(m, n, c, ldc, [](float x) {
+      return std::fmin(std::fmax(geluErf(x), -10.0f), 10.0f);
+    });
+  case Activation::Laplace: // 0.5 (1 + erf((x - mu) / (sigma sqrt(2))))
+    return apply(m, n, c, ldc, [](float x) {
+      // sigma sqrt(2) as transformers computes it in double, then f32.
+      return 0.5f * (1.0f + std::erf((x - 0.707107f) / 0.39894257487763823f));
+    });
+  case Activation::LeakyRelu: // torch's default slope 0.01
+    return apply(m, n, c, ldc, [](float x) { return x > 0.0f ? x : 0.01f * x; });
+  case Activation::Linear:
+    return;
+  case Activation::Mish: // x tanh(softplus(x))
+    return apply(m, n, c, ldc,
+                 [](float x) { return x * std::tanh(softplus(x)); });
+  case Activation::Sigmoid:
+    return apply(m, n, c, ldc,
+                 [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  case Activation::Tanh:
+    return apply(m, n, c, ldc, [](float x) { return std::tanh(x); });
+  case Activation::Hardswish: // x relu6(x + 3) / 6
+    return apply(m, n, c, ldc, [](float x) {
+      return x * std::fmin(std::fmax(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    });
+  case Activation::SqrtSoftplus: // sqrt(softplus(x))
+    return apply(m, n, c, ldc,
+                 [](float x) { return std::sqrt(softplus(x)); });
   }
 }
 

@@ -14,10 +14,15 @@
 
 namespace nhc::runtime {
 
-enum class Activation { None, Relu2, Relu, Relu6, Silu, Gelu, GeluTanh, QuickGelu };
+enum class Activation {
+  None, Relu2, Relu, Relu6, Silu, Gelu, GeluTanh, QuickGelu, Gelu10, Laplace,
+  LeakyRelu, Linear, Mish, Sigmoid, Tanh, Hardswish, SqrtSoftplus
+};
 
-/// "none", "relu2", "relu", "relu6", "silu", "gelu" (erf), "gelu_tanh",
-/// "quick_gelu"; nullopt for anything else.
+/// "none" and manifest_schema.h's kActivations ("relu2", "relu", "relu6",
+/// "silu", "gelu" (erf), "gelu_tanh", "quick_gelu", "gelu_10", "laplace",
+/// "leaky_relu", "linear", "mish", "sigmoid", "tanh", "hardswish",
+/// "sqrtsoftplus"); nullopt for anything else.
 std::optional<Activation> activationFromName(const std::string &name);
 /// The accepted names, for error messages.
 const char *activationNames();

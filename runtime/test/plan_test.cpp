@@ -243,7 +243,9 @@ TEST(ScheduleTest, GemmErrors) {
                 {"head_last[2].accumulate: expected true or false"});
   expectInvalid(with("epilogue", "swiglu"),
                 {"head_last[2].epilogue: 'swiglu' is not one of none, relu2, "
-                 "relu, relu6, silu, gelu, gelu_tanh, quick_gelu"});
+                 "relu, relu6, silu, gelu, gelu_tanh, quick_gelu, gelu_10, "
+                 "laplace, leaky_relu, linear, mish, sigmoid, tanh, "
+                 "hardswish, sqrtsoftplus"});
   for (const char *act : {"relu2", "gelu", "silu", "gelu_tanh"})
     EXPECT_EQ(parseManifestStatus(with("epilogue", act)), NHC_OK) << lastError();
   expectInvalid(with("bias", "nope"), {"head_last[2].bias: unknown weight 'nope'"});

@@ -1429,6 +1429,45 @@ def x_act_gelu_tanh(out):
                      [("mlp_hidden_act", "gelu"), ("mlp_hidden_act", "gelu_new")])
 
 
+def x_act_mish(out):
+    return _act_case(out, "act_mish", "mish", "tanh",
+                     "MLP: down(mish(up(x))), mish(x) = x * tanh(softplus(x)) (ACT2FN['mish'] = MishActivation = "
+                     "torch.nn.functional.mish; softplus with threshold 20). " + ACT_NOTE_MAMBA
+                     + " Here that activation is tanh (ACT2FN['tanh'] = torch.nn.Tanh).",
+                     [("mlp_hidden_act", "silu"), ("mamba_hidden_act", "silu")])
+
+
+def x_act_hardswish(out):
+    return _act_case(out, "act_hardswish", "hardswish", "sigmoid",
+                     "MLP: down(hardswish(up(x))), hardswish(x) = x * relu6(x + 3) / 6 (ACT2FN['hardswish'] = "
+                     "torch.nn.Hardswish). " + ACT_NOTE_MAMBA + " Here that activation is sigmoid "
+                     "(ACT2FN['sigmoid'] = torch.nn.Sigmoid).",
+                     [("mlp_hidden_act", "silu"), ("mamba_hidden_act", "silu")])
+
+
+def x_act_leaky_relu(out):
+    return _act_case(out, "act_leaky_relu", "leaky_relu", "laplace",
+                     "MLP: down(leaky_relu(up(x))), slope 0.01 (ACT2FN['leaky_relu'] = torch.nn.LeakyReLU()). "
+                     + ACT_NOTE_MAMBA + " Here that activation is laplace: 0.5 * (1 + erf((x - 0.707107) / "
+                     "(0.282095 * sqrt(2)))) (ACT2FN['laplace'] = LaplaceActivation).",
+                     [("mlp_hidden_act", "relu"), ("mamba_hidden_act", "silu")])
+
+
+def x_act_gelu_10(out):
+    return _act_case(out, "act_gelu_10", "gelu_10", "sqrtsoftplus",
+                     "MLP: down(clip(gelu(up(x)), -10, 10)) (ACT2FN['gelu_10'] = ClippedGELUActivation(-10, 10), "
+                     "gelu the exact erf form). " + ACT_NOTE_MAMBA + " Here that activation is sqrtsoftplus: "
+                     "sqrt(softplus(x)) (ACT2FN['sqrtsoftplus'] = SqrtSoftplusActivation).",
+                     [("mlp_hidden_act", "gelu_pytorch_tanh"), ("mamba_hidden_act", "silu")])
+
+
+def x_act_linear(out):
+    return _act_case(out, "act_linear", "linear", "linear",
+                     "MLP: down(up(x)) (ACT2FN['linear'] = LinearActivation, the identity). " + ACT_NOTE_MAMBA
+                     + " Here that activation is linear too: the conv output as it is.",
+                     [("mlp_hidden_act", "relu"), ("mamba_hidden_act", "silu")])
+
+
 MOE_NOTE = ("MoE: 8 routed experts, top-2, n_group 2 / topk_group 1, moe_intermediate_size 8, shared expert 16, "
             "norm_topk_prob, routed_scaling_factor 2.5, random e_score_correction_bias. ")
 
@@ -1816,6 +1855,11 @@ EXTRA_CASES = {
     "act_silu": x_act_silu,
     "act_gelu": x_act_gelu,
     "act_gelu_tanh": x_act_gelu_tanh,
+    "act_mish": x_act_mish,
+    "act_hardswish": x_act_hardswish,
+    "act_leaky_relu": x_act_leaky_relu,
+    "act_gelu_10": x_act_gelu_10,
+    "act_linear": x_act_linear,
     "moe_silu": x_moe_silu,
     "moe_latent": x_moe_latent,
     "moe_latent_bias": x_moe_latent_bias,

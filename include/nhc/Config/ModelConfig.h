@@ -105,6 +105,9 @@ struct ModelConfig {
   /// What was read but deliberately not used (printed by `nhc compile
   /// --verbose`).
   std::vector<std::string> notes;
+  /// What a user should see although the config loads ("file:line:col:
+  /// warning: ..."; printed by every `nhc compile`).
+  std::vector<std::string> warnings;
 
   int64_t numLayers(LayerKind kind) const;
   std::string pattern() const;

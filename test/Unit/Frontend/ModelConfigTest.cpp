@@ -168,10 +168,20 @@ TEST(ModelConfig, ErrorsNameKeyAndPosition) {
             std::string::npos)
       << error;
 
+  // transformers ignores num_hidden_layers and warns; nhc too.
+  ModelConfig counted = parseOk(R"({"hybrid_override_pattern": "MM",
+    "hidden_size": 64, "vocab_size": 256, "num_hidden_layers": 3})");
+  EXPECT_EQ(counted.layers.size(), 2u);
+  ASSERT_EQ(counted.warnings.size(), 1u);
+  EXPECT_NE(counted.warnings[0].find("warning: 'num_hidden_layers' is 3 but "
+                                     "the layer pattern 'MM' has 2 layers"),
+            std::string::npos)
+      << counted.warnings[0];
+  EXPECT_TRUE(parseOk(R"({"hybrid_override_pattern": "MM", "hidden_size": 64,
+    "vocab_size": 256, "num_hidden_layers": 2})").warnings.empty());
   error = parseError(R"({"hybrid_override_pattern": "MM", "hidden_size": 64,
-    "vocab_size": 256, "num_hidden_layers": 3})");
-  EXPECT_NE(error.find("'num_hidden_layers' is 3 but the layer pattern 'MM' "
-                       "has 2 layers"),
+    "vocab_size": 256, "num_hidden_layers": "two"})");
+  EXPECT_NE(error.find("'num_hidden_layers' must be an integer"),
             std::string::npos)
       << error;
 }
@@ -281,7 +291,11 @@ TEST(ModelConfig, ActivationAliasesMapToOneName) {
   } cases[] = {{"relu2", "relu2"},       {"swish", "silu"},
                {"gelu_new", "gelu_tanh"}, {"gelu_pytorch_tanh", "gelu_tanh"},
                {"gelu_fast", "gelu_tanh"}, {"gelu_python", "gelu"},
-               {"quick_gelu", "quick_gelu"}};
+               {"quick_gelu", "quick_gelu"}, {"gelu_10", "gelu_10"},
+               {"laplace", "laplace"},     {"leaky_relu", "leaky_relu"},
+               {"linear", "linear"},       {"mish", "mish"},
+               {"sigmoid", "sigmoid"},     {"tanh", "tanh"},
+               {"hardswish", "hardswish"}, {"sqrtsoftplus", "sqrtsoftplus"}};
   for (const Case &k : cases) {
     ModelConfig c = parseOk(std::string(R"({"hybrid_override_pattern": "M-",
       "hidden_size": 64, "vocab_size": 256, "mlp_hidden_act": ")") +

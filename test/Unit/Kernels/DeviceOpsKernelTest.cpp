@@ -130,9 +130,11 @@ TEST(KernelDeviceOps, PackE4m3GivesTheNearestCode) {
 
 TEST(KernelDeviceOps, GemmEpilogueActivatesInPlace) {
   std::mt19937 rng(11);
+  // Every code, on [-25, 25]: past gelu_10's clip and softplus' threshold
+  // of 20 (mish, sqrtsoftplus) too.
   const int64_t m = 5, n = 13, ld = 16, offset = 3;
-  for (int code = -1; code <= 6; ++code) {
-    std::vector<float> c = randomFloats(rng, offset + m * ld, -4.0f, 4.0f);
+  for (int code = -1; code < NumActs; ++code) {
+    std::vector<float> c = randomFloats(rng, offset + m * ld, -25.0f, 25.0f);
     std::vector<float> before = c, scale = {1.0f};
     ArgPack args;
     args.buf(c).idx(offset).idx(ld).idx(m).idx(n).idx(code).idx(0).buf(scale);
@@ -152,7 +154,7 @@ TEST(KernelDeviceOps, RoundBf16ActIsTheEpilogueThenTheRounding) {
   // unfused path), for every activation and none, on strided rows.
   std::mt19937 rng(13);
   const int64_t m = 6, k = 11, ld = 14, offset = 2;
-  for (int code = -1; code <= 6; ++code) {
+  for (int code = -1; code < NumActs; ++code) {
     std::vector<float> src = randomFloats(rng, offset + m * ld, -5.0f, 5.0f);
     src[offset] = NAN;
     src[offset + ld + 1] = INFINITY;

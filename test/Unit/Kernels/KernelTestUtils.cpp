@@ -177,6 +177,16 @@ bool nhc_test::gpuFormUnderTest() {
   return testForm(error) != Form::Host;
 }
 
+void nhc_test::runGpuBody(const std::string &name, ArgPack &args) {
+  std::string formError;
+  Form form = testForm(formError);
+  ASSERT_TRUE(formError.empty()) << formError;
+  ASSERT_NE(form, Form::Host) << "runGpuBody needs NHC_KERNEL_TEST_FORM=gpu";
+  auto gpu = gpuKernels(form).entry(name, args);
+  ASSERT_TRUE(gpu) << name;
+  gpu(args.data());
+}
+
 void nhc_test::runKernel(const std::string &name, ArgPack &args,
                          double gpuTolerance, ArgPack::Scale gpuScale) {
   std::string formError;
@@ -337,6 +347,24 @@ double nhc_test::referenceActivation(int code, double x) {
     return x / (1 + std::exp(-1.702 * x));
   case Relu6:
     return std::min(std::max(x, 0.0), 6.0);
+  case Gelu10:
+    return std::min(std::max(referenceActivation(Gelu, x), -10.0), 10.0);
+  case Laplace:
+    return 0.5 * (1 + std::erf((x - 0.707107) / (0.282095 * std::sqrt(2.0))));
+  case LeakyRelu:
+    return x > 0 ? x : 0.01 * x;
+  case Linear:
+    return x;
+  case Mish:
+    return x * std::tanh(x > 20 ? x : std::log1p(std::exp(x)));
+  case Sigmoid:
+    return 1 / (1 + std::exp(-x));
+  case Tanh:
+    return std::tanh(x);
+  case Hardswish:
+    return x * std::min(std::max(x + 3, 0.0), 6.0) / 6;
+  case SqrtSoftplus:
+    return std::sqrt(x > 20 ? x : std::log1p(std::exp(x)));
   }
   return NAN;
 }

@@ -95,6 +95,11 @@ void runKernel(const std::string &name, ArgPack &args,
 /// gpu-reversed) rather than the host kernels.
 bool gpuFormUnderTest();
 
+/// Runs only the GPU body of kernel `name` (where gpuFormUnderTest()), not
+/// compared with the host kernel: for what the GPU form does differently
+/// by design.
+void runGpuBody(const std::string &name, ArgPack &args);
+
 /// A kernel's `gemm_precision` argument (nhc_gemm_precision_t).
 constexpr int64_t kGemmPrecisionF32 = 0, kGemmPrecisionBf16 = 1;
 
@@ -108,7 +113,10 @@ constexpr double kOneTf32MmaTolerance = 2e-3;
 
 /// nhc_conv_activate's codes (the nemotron dialect's Activation case value),
 /// as the kernels' `act` arguments take them; a negative code is none.
-enum ActCode { Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, NumActs };
+enum ActCode {
+  Relu2, Relu, Silu, Gelu, GeluTanh, QuickGelu, Relu6, Gelu10, Laplace,
+  LeakyRelu, Linear, Mish, Sigmoid, Tanh, Hardswish, SqrtSoftplus, NumActs
+};
 
 /// transformers' ACT2FN formulas (activations.py) in double, by ActCode: x
 /// for a negative code, NaN for one past NumActs.

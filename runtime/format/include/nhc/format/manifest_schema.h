@@ -155,12 +155,24 @@ inline constexpr const char kActivationGelu[] = "gelu";
 inline constexpr const char kActivationGeluTanh[] = "gelu_tanh";
 inline constexpr const char kActivationQuickGelu[] = "quick_gelu";
 inline constexpr const char kActivationRelu6[] = "relu6";
+inline constexpr const char kActivationGelu10[] = "gelu_10";
+inline constexpr const char kActivationLaplace[] = "laplace";
+inline constexpr const char kActivationLeakyRelu[] = "leaky_relu";
+inline constexpr const char kActivationLinear[] = "linear";
+inline constexpr const char kActivationMish[] = "mish";
+inline constexpr const char kActivationSigmoid[] = "sigmoid";
+inline constexpr const char kActivationTanh[] = "tanh";
+inline constexpr const char kActivationHardswish[] = "hardswish";
+inline constexpr const char kActivationSqrtSoftplus[] = "sqrtsoftplus";
 // Every activation but `none`, in the order of the nemotron dialect's
 // Activation codes (a compiler unit test holds the dialect to it).
 inline constexpr const char *const kActivations[] = {
     kActivationRelu2,    kActivationRelu,          kActivationSilu,
     kActivationGelu,     kActivationGeluTanh,      kActivationQuickGelu,
-    kActivationRelu6};
+    kActivationRelu6,    kActivationGelu10,        kActivationLaplace,
+    kActivationLeakyRelu, kActivationLinear,       kActivationMish,
+    kActivationSigmoid,  kActivationTanh,          kActivationHardswish,
+    kActivationSqrtSoftplus};
 // Tap `kind`s: where in the body the tapped rows were written.
 inline constexpr const char kTapEmbeddings[] = "embeddings";
 inline constexpr const char kTapResidual[] = "residual";
