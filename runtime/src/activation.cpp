@@ -37,6 +37,11 @@ constexpr Named kNames[] = {
 /// torch.nn.functional.softplus (beta 1, threshold 20).
 float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
+/// min(max(x, lo), hi) with NaN kept, as torch.clamp (std::fmax drops it).
+float clampKeepNan(float x, float lo, float hi) {
+  return x != x ? x : std::fmin(std::fmax(x, lo), hi);
+}
+
 float geluErf(float x) {
   return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
 }
@@ -75,14 +80,16 @@ void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
     return;
   case Activation::Relu2:
     return apply(m, n, c, ldc, [](float x) {
-      float r = x > 0.0f ? x : 0.0f;
+      float r = x > 0.0f || x != x ? x : 0.0f; // NaN stays, as torch's
       return r * r;
     });
   case Activation::Relu:
-    return apply(m, n, c, ldc, [](float x) { return x > 0.0f ? x : 0.0f; });
+    // NaN stays NaN, as torch's relu (x > 0 is false for it).
+    return apply(m, n, c, ldc,
+                 [](float x) { return x > 0.0f || x != x ? x : 0.0f; });
   case Activation::Relu6:
     return apply(m, n, c, ldc,
-                 [](float x) { return std::fmin(std::fmax(x, 0.0f), 6.0f); });
+                 [](float x) { return clampKeepNan(x, 0.0f, 6.0f); });
   case Activation::Silu:
     return apply(m, n, c, ldc,
                  [](float x) { return x / (1.0f + std::exp(-x)); });
@@ -97,16 +104,16 @@ void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
     return apply(m, n, c, ldc,
                  [](float x) { return x / (1.0f + std::exp(-1.702f * x)); });
   case Activation::Gelu10: // clip(gelu(x), -10, 10)
-    return apply(m, n, c, ldc, [](float x) {
-      return std::fmin(std::fmax(geluErf(x), -10.0f), 10.0f);
-    });
+    return apply(m, n, c, ldc,
+                 [](float x) { return clampKeepNan(geluErf(x), -10.0f, 10.0f); });
   case Activation::Laplace: // 0.5 (1 + erf((x - mu) / (sigma sqrt(2))))
     return apply(m, n, c, ldc, [](float x) {
       // sigma sqrt(2) as transformers computes it in double, then f32.
       return 0.5f * (1.0f + std::erf((x - 0.707107f) / 0.39894257487763823f));
     });
   case Activation::LeakyRelu: // torch's default slope 0.01
-    return apply(m, n, c, ldc, [](float x) { return x > 0.0f ? x : 0.01f * x; });
+    return apply(m, n, c, ldc,
+                 [](float x) { return x > 0.0f || x != x ? x : 0.01f * x; });
   case Activation::Linear:
     return;
   case Activation::Mish: // x tanh(softplus(x))
@@ -119,7 +126,7 @@ void activateBlock(Activation act, uint64_t m, uint64_t n, float *c,
     return apply(m, n, c, ldc, [](float x) { return std::tanh(x); });
   case Activation::Hardswish: // x relu6(x + 3) / 6
     return apply(m, n, c, ldc, [](float x) {
-      return x * std::fmin(std::fmax(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+      return x * clampKeepNan(x + 3.0f, 0.0f, 6.0f) / 6.0f;
     });
   case Activation::SqrtSoftplus: // sqrt(softplus(x))
     return apply(m, n, c, ldc,

@@ -86,6 +86,13 @@ TEST(Activation, EveryManifestNameIsTransformersFormula) {
             << "x = " << x;
       }
   }
+  // NaN stays NaN, as in torch (and the kernel library's maximumf).
+  for (const char *name : value::kActivations) {
+    float x = std::nanf("");
+    nhc::runtime::activateBlock(*nhc::runtime::activationFromName(name), 1, 1,
+                                &x, 1);
+    EXPECT_TRUE(std::isnan(x)) << name << " of NaN";
+  }
   EXPECT_FALSE(nhc::runtime::activationFromName("prelu").has_value());
   EXPECT_FALSE(nhc::runtime::activationFromName("swish").has_value())
       << "aliases are the compiler's; the manifest names one form";

@@ -19,8 +19,9 @@ namespace nhc::quantize {
 struct ExpertCalibration {
   /// Per-expert weight (manifest name) -> the max |input| its scale takes.
   std::map<std::string, float> inputAbsmax;
-  /// The modules (weight names without ".weight") that took their layer's
-  /// largest, in product order.
+  /// The projections (weight names without ".weight") whose inputs were
+  /// all zero or never reached (no token routed to the expert), which took
+  /// their layer's largest, in product order.
   std::vector<std::string> uncalibrated;
   /// Stacked projections (one checkpoint tensor for every expert), by
   /// checkpoint tensor name: not quantized (modelopt's FP8 experts are

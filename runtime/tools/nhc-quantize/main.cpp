@@ -457,10 +457,15 @@ int run(const Options &o) {
     nhc_tensor_desc_t desc{};
     nhc_tensor_info_t part{}, whole{};
     nhc_manifest_weight_at(base.manifest(), i, &desc);
+    const std::string suffix = ".weight";
     if (nhc_weights_bound_at(base.weights(), i, &part) == NHC_OK &&
-        nhc_weights_find(base.weights(), part.desc.name, &whole) == NHC_OK &&
-        whole.byte_size != part.byte_size)
-      storedAs[desc.name] = part.desc.name;
+        nhc_weights_find(base.weights(), part.desc.name, &whole) == NHC_OK) {
+      const std::string stored = part.desc.name;
+      // A stacked tensor of one expert is whole, but named for no expert.
+      if (whole.byte_size != part.byte_size || stored.size() <= suffix.size() ||
+          stored.compare(stored.size() - suffix.size(), suffix.size(), suffix))
+        storedAs[desc.name] = stored;
+    }
   }
   const ExpertCalibration experts =
       calibrateExperts(expertGemms, expertAbsmax, storedAs);
@@ -520,8 +525,8 @@ int run(const Options &o) {
               "and experts' up/down_proj)\n",
               modules.size(), linearLayers);
   if (!experts.uncalibrated.empty())
-    std::printf("  routed experts no calibration token reached: %zu (each "
-                "takes its layer's largest input scale)\n",
+    std::printf("  routed expert projections without a calibrated input: "
+                "%zu (each takes its layer's largest input scale)\n",
                 experts.uncalibrated.size());
   std::printf("  calibration: %zu prompts, %zu tokens\n", calibration.size(),
               calibrationTokens);

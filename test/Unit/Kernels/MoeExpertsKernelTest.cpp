@@ -444,12 +444,30 @@ TEST(KernelMoeExperts, Fp8RowsFindTheExpertOfEveryPositionUpTo2048Experts) {
   // One route per expert, in reverse, and a multiply by list 0 (e + 1)
   // times list 1 (1): each output names its expert. The buckets are the
   // reference's (nhc_moe_bucket's GPU form takes at most 1024 experts).
+  // Then routes to every third expert only: runs of empty experts (equal
+  // offsets) between the used ones.
   for (int64_t E : {1, 2, 3, 1000, 1024, 2048}) {
     SCOPED_TRACE("E = " + std::to_string(E));
     std::vector<int32_t> idx(E);
     for (int64_t e = 0; e < E; ++e)
       idx[e] = int32_t(E - 1 - e);
     const int64_t T = E, K = 1;
+    {
+      std::vector<int32_t> sparse;
+      for (int64_t e = E - 1; e >= 0; e -= 3)
+        sparse.push_back(int32_t(e));
+      const int64_t S = int64_t(sparse.size());
+      Buckets b = countingSort(sparse, 1, E, std::min(E, S));
+      std::vector<float> scales(4 * E, 1.0f), src(S, 1.0f), dst(S, -7.0f);
+      for (int64_t e = 0; e < E; ++e)
+        scales[e] = float(e + 1);
+      ArgPack a;
+      a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst).idx(S)
+          .idx(E).idx(1).idx(1).idx(0).idx(-1).idx(-1);
+      runKernel("nhc_moe_fp8_rows", a);
+      for (int64_t p = 0; p < S; ++p) // position p: the p-th used expert
+        ASSERT_EQ(dst[p], float(sparse[S - 1 - p] + 1)) << "sparse position " << p;
+    }
     Buckets b = countingSort(idx, K, E, std::min(E, T * K));
     std::vector<float> scales(4 * E, 1.0f), src(T, 1.0f), dst(T, -7.0f);
     for (int64_t e = 0; e < E; ++e)

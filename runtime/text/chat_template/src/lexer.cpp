@@ -315,6 +315,14 @@ private:
       }
       if (is_float) e = f;
     }
+    // jinja2's decimal integers are [1-9](_?\d)* or 0(_?0)*: "01" is the
+    // integer 0 followed by another token (a syntax error in the parser).
+    if (!is_float && s_[k] == '0') {
+      e = k + 1;
+      while (e < s_.size() &&
+             (s_[e] == '0' || (s_[e] == '_' && e + 1 < s_.size() && s_[e + 1] == '0')))
+        e += s_[e] == '_' ? 2 : 1;
+    }
     tokens_.push_back({is_float ? Tok::Float : Tok::Int, s_.substr(k, e - k), p});
     return e;
   }

@@ -24,6 +24,12 @@ TEST(ChatTemplate, PrintsPythonStr) {
   EXPECT_EQ(render("{{ \"it's\" }}|{{ [\"it's\", 'a\"b', '\\n'] }}"),
             "it's|[\"it's\", 'a\"b', '\\n']");
   EXPECT_EQ(render("{{ (1,) }}{{ () }}{{ x }}"), "(1,)()");
+  // Decimal integers as jinja2 lexes them: no leading zero but 0 itself
+  // (floats may have one).
+  EXPECT_EQ(render("{{ 00 }} {{ 0_0 }} {{ 01.5 }} {{ 0e3 }} {{ 00.5 }} {{ 0_0.5 }}"),
+            "0 0 1.5 0.0 0.5 0.5");
+  for (const char *bad : {"{{ 01 }}", "{{ 007 }}", "{{ 0_1 }}"})
+    EXPECT_THROW(render(bad), nhc::text::TextError) << bad;
 }
 
 // As jinja2: CPython's round() past a double's digits, widths as asked
