@@ -99,15 +99,7 @@ void HostBackend::bindWeights(
   weights_ = F32Weights::build(tensors, origin_, matrixOnly);
   allocateGemmPanel();
   // FP8 experts' scales are constants: read once, [4][E] per call.
-  expertScales_.clear();
-  for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
-    for (const ScheduleEntry &entry : *entries)
-      if (entry.kind == EntryKind::MoeExperts && entry.moe.fp8()) {
-        std::vector<float> &values = expertScales_[&entry.moe];
-        for (const std::vector<size_t> *scales : entry.moe.scaleLists())
-          for (size_t index : *scales)
-            values.push_back(weights_.data(index)[0]);
-      }
+  expertScales_ = packExpertScales(plan_, weights_);
 }
 
 void HostBackend::allocateGemmPanel() {
@@ -323,9 +315,7 @@ void HostBackend::moeExperts(const MoeCall &moe, const StepShape &shape,
   p.inputAbsmax = inputAbsmax;
   MoeScales scales;
   if (moe.fp8()) {
-    const float *values = expertScales_.at(&moe).data();
-    const uint64_t E = moe.numExperts;
-    scales = {values, values + E, values + 2 * E, values + 3 * E};
+    scales = moeScalesOf(expertScales_.at(&moe), moe.numExperts);
     p.scales = &scales;
   }
   moeWorkspace_.run(p);

@@ -101,7 +101,7 @@ private:
   std::vector<WeightMatrix> up_, down_; // per moe call
   // FP8 experts' scales per moe call: up input, up weight, down input,
   // down weight, each [num_experts] (MoeScales).
-  std::unordered_map<const MoeCall *, std::vector<float>> expertScales_;
+  PackedExpertScales expertScales_;
 };
 
 } // namespace nhc::runtime

@@ -53,6 +53,27 @@ void MoeWorkspace::prepare(uint64_t tokens, uint64_t experts, uint64_t topK,
   }
 }
 
+PackedExpertScales packExpertScales(const ExecutionPlan &plan,
+                                    const F32Weights &weights) {
+  PackedExpertScales packed;
+  for (const auto *entries : {&plan.body, &plan.headLast, &plan.headAll})
+    for (const ScheduleEntry &entry : *entries)
+      if (entry.kind == EntryKind::MoeExperts && entry.moe.fp8()) {
+        std::vector<float> &values = packed[&entry.moe];
+        for (const std::vector<size_t> *scales : entry.moe.scaleLists())
+          for (size_t index : *scales)
+            values.push_back(weights.data(index)[0]);
+      }
+  return packed;
+}
+
+MoeScales moeScalesOf(const std::vector<float> &packed, uint64_t experts) {
+  const float *values = packed.data();
+  return {values + kUpInputScales * experts, values + kUpWeightScales * experts,
+          values + kDownInputScales * experts,
+          values + kDownWeightScales * experts};
+}
+
 void MoeWorkspace::run(const MoeProblem &p) {
   const uint64_t T = p.tokens, E = p.experts, K = p.topK, H = p.hidden,
                  I = p.intermediate;

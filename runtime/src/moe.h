@@ -3,11 +3,14 @@
 #define NHC_RUNTIME_SRC_MOE_H
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "activation.h"
 #include "gemm.h"
+#include "plan.h"
 #include "weight_matrix.h"
+#include "weights_f32.h"
 
 namespace nhc::runtime {
 
@@ -19,6 +22,23 @@ struct MoeScales {
   const float *upInput = nullptr, *upWeight = nullptr;
   const float *downInput = nullptr, *downWeight = nullptr;
 };
+
+/// The place of each list in a packed call's scales (MoeCall::scaleLists()
+/// order): list L of expert e at packed[L * E + e], as nhc_moe_fp8_rows
+/// reads them too.
+enum MoeScaleList : int64_t {
+  kUpInputScales, kUpWeightScales, kDownInputScales, kDownWeightScales
+};
+
+/// Every FP8 moe_experts call of `plan` (body and heads) to its scales,
+/// read once from `weights` (one-element F32 tensors) and packed as four
+/// lists of E f32 (MoeScaleList).
+using PackedExpertScales =
+    std::unordered_map<const MoeCall *, std::vector<float>>;
+PackedExpertScales packExpertScales(const ExecutionPlan &plan,
+                                    const F32Weights &weights);
+/// MoeScales over one call's packed lists of `experts` each.
+MoeScales moeScalesOf(const std::vector<float> &packed, uint64_t experts);
 
 /// One moe_experts call over a step's T tokens (all row-major f32, dense).
 struct MoeProblem {

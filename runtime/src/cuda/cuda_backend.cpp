@@ -24,6 +24,7 @@
 #include "error.h"
 #include "fp8.h"
 #include "manifest.h"
+#include "moe.h"
 #include "nhc/format/library_kernels.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/artifact.h"
@@ -233,7 +234,7 @@ public:
       gemm_.reset();
       weights_.clear();
       expertStacks_.clear();
-      expertScales_.clear();
+      deviceExpertScales_.clear();
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
@@ -278,6 +279,7 @@ public:
                    const std::vector<const SyntheticTensor *> &synthetic) override {
     ContextScope scope = enter();
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
+    expertScales_ = packExpertScales(plan_, host_);
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
     const std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
@@ -710,17 +712,17 @@ public:
       hostViews_.assign(args_.size(), nullptr);
       run(*gatherRows_, lib::kGatherRows);
       if (moe.fp8()) { // the host backend's recipe (moe.cpp), per expert
-        const ExpertScales fp8 = expertScalesOf(moe, e);
+        const MoeScales fp8 = moeScalesOf(expertScales_.at(&moe), E);
         epilogue(moeX_.address(), rows * H, 0, H, rows, H, Activation::None,
                  moe.upInputScale[e]);
         multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
                  rows, I, H, moeH_.address(), where, Activation::None,
-                 fp8.upInput * fp8.upWeight);
+                 fp8.upInput[e] * fp8.upWeight[e]);
         epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
                  moe.downInputScale[e]);
         multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
                  rows, H, I, moeY_.address(), where, Activation::None,
-                 fp8.downInput * fp8.downWeight);
+                 fp8.downInput[e] * fp8.downWeight[e]);
       } else {
         multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
                  rows, I, H, moeH_.address(), where);
@@ -947,17 +949,6 @@ private:
   struct DeviceExperts {
     ExpertWeight up, down;
   };
-  /// Expert e's FP8 scales (MoeScales' order), read from the host copies.
-  struct ExpertScales {
-    float upInput = 1, upWeight = 1, downInput = 1, downWeight = 1;
-  };
-  ExpertScales expertScalesOf(const MoeCall &moe, uint64_t e) const {
-    auto at = [&](const std::vector<size_t> &list) {
-      return host_.data(list.at(e))[0];
-    };
-    return {at(moe.upInputScale), at(moe.upWeightScale),
-            at(moe.downInputScale), at(moe.downWeightScale)};
-  }
   ExpertWeight expert(const std::vector<size_t> &weights, bool stacked,
                       uint64_t e, uint64_t perExpert) const {
     size_t w = stacked ? weights[0] : weights[e];
@@ -1050,20 +1041,16 @@ private:
       }
   }
 
-  /// expertScales_[&moe]: its four scale lists side by side on the device.
+  /// deviceExpertScales_[&moe]: its packed scales (expertScales_) on the
+  /// device.
   void uploadExpertScales(const MoeCall &moe, const std::string &where) {
-    const uint64_t E = moe.numExperts;
-    std::vector<float> packed;
-    packed.reserve(4 * E);
-    for (const std::vector<size_t> *list : moe.scaleLists())
-      for (uint64_t e = 0; e < E; ++e)
-        packed.push_back(host_.data(list->at(e))[0]);
+    const std::vector<float> &packed = expertScales_.at(&moe);
     DeviceBuffer buffer(api_);
     buffer.reserve(packed.size() * 4, cat(where, ": the FP8 experts' scales"));
     copyIn(buffer.address(), packed.data(), packed.size() * 4,
            "the FP8 experts' scales");
     synchronizeStream("uploading the FP8 experts' scales");
-    expertScales_.emplace(&moe, std::move(buffer));
+    deviceExpertScales_.emplace(&moe, std::move(buffer));
   }
 
   /// cuBLASLt fuses no relu², so a gemm's activation epilogue is a pass of
@@ -1184,7 +1171,7 @@ private:
       // (into moeY_, free until the down product), the products of e4m3
       // values (exact in bf16) scaled, activated and quantized for the
       // down product, which is scaled last.
-      const uint64_t scales = expertScales_.at(&moe).address();
+      const uint64_t scales = deviceExpertScales_.at(&moe).address();
       auto fp8Rows = [&](uint64_t src, uint64_t srcRows, uint64_t dst,
                          uint64_t n, bool gather, int64_t mul, int64_t act,
                          int64_t quant) {
@@ -1195,17 +1182,18 @@ private:
         hostViews_.assign(args_.size(), nullptr);
         run(*moeFp8Rows_, lib::kMoeFp8Rows);
       };
-      // MoeScales' lists: 0 up input, 1 up weight, 2 down input, 3 down weight.
+      // mul: a list and the next (input x weight scale); -1: none.
       fp8Rows(buffers_[moe.input].address(), T, moeY_.address(), H,
-              /*gather=*/true, -1, -1, 0);
+              /*gather=*/true, -1, -1, kUpInputScales);
       matmul(moeY_.address(), T * K, experts.up, I, H, moeH_.address(),
              /*gather=*/false, activationCode(Activation::None));
-      fp8Rows(moeH_.address(), T * K, moeH_.address(), I, /*gather=*/false, 0,
-              activationCode(moe.activation), 2);
+      fp8Rows(moeH_.address(), T * K, moeH_.address(), I, /*gather=*/false,
+              kUpInputScales, activationCode(moe.activation),
+              kDownInputScales);
       matmul(moeH_.address(), T * K, experts.down, H, I, moeY_.address(),
              /*gather=*/false, activationCode(Activation::None));
-      fp8Rows(moeY_.address(), T * K, moeY_.address(), H, /*gather=*/false, 2,
-              -1, -1);
+      fp8Rows(moeY_.address(), T * K, moeY_.address(), H, /*gather=*/false,
+              kDownInputScales, -1, -1);
     } else {
       matmul(buffers_[moe.input].address(), T, experts.up, I, H,
              moeH_.address(), /*gather=*/true, activationCode(moe.activation));
@@ -1752,8 +1740,10 @@ private:
   std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
   // The moe_experts calls (plan_'s) the device path runs, found at binding.
   std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
-  // Their FP8 experts' scales, four lists of E f32 (nhc_moe_fp8_rows).
-  std::unordered_map<const MoeCall *, DeviceBuffer> expertScales_;
+  // Every FP8 call's scales, packed on the host at binding; those the
+  // device path runs also on the device (nhc_moe_fp8_rows).
+  PackedExpertScales expertScales_;
+  std::unordered_map<const MoeCall *, DeviceBuffer> deviceExpertScales_;
   // Gemm activations run in the next gemm's bf16 rounding (plan_'s calls):
   // the consumer's activation, the producers that skip their epilogue.
   std::unordered_map<const GemmCall *, Activation> deferredActivation_;
