@@ -67,6 +67,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeBucket,
       ::nhc::format::kernel::kMoeExpertMatmulBf16,
       ::nhc::format::kernel::kMoeExpertMatmulF32,
+      ::nhc::format::kernel::kMoeExpertMatmulE4m3,
       ::nhc::format::kernel::kMoeCombine,
       ::nhc::format::kernel::kMoeFp8Rows};
   return names;

@@ -75,7 +75,7 @@ func.func private @widen_f16(%bits: vector<16xi16>) -> vector<16xf32> {
 
 // e4m3fn bits -> f32, exactly: exponent bias 7 -> 127, subnormals are
 // mantissa * 2^-9, S.1111.111 is NaN (the format has no infinities).
-func.func private @widen_e4m3(%bits: vector<16xi8>) -> vector<16xf32> {
+func.func private @nhc_widen_e4m3x16(%bits: vector<16xi8>) -> vector<16xf32> {
   %c3 = arith.constant dense<3> : vector<16xi32>
   %c20 = arith.constant dense<20> : vector<16xi32>
   %c23 = arith.constant dense<23> : vector<16xi32>
@@ -122,7 +122,7 @@ func.func private @load_weights(%w: memref<?xi8>, %i: index, %dtype: index)
   %f = scf.index_switch %dtype -> vector<16xf32>
   case 2 {
     %b = vector.load %w[%i] : memref<?xi8>, vector<16xi8>
-    %v = func.call @widen_e4m3(%b) : (vector<16xi8>) -> vector<16xf32>
+    %v = func.call @nhc_widen_e4m3x16(%b) : (vector<16xi8>) -> vector<16xf32>
     scf.yield %v : vector<16xf32>
   }
   default {
@@ -171,7 +171,7 @@ func.func private @weight_at(%w: memref<?xi8>, %i: index, %dtype: index)
   case 2 {
     %b = memref.load %w[%i] : memref<?xi8>
     %v = vector.broadcast %b : i8 to vector<16xi8>
-    %x = func.call @widen_e4m3(%v) : (vector<16xi8>) -> vector<16xf32>
+    %x = func.call @nhc_widen_e4m3x16(%v) : (vector<16xi8>) -> vector<16xf32>
     %e = vector.extract %x[0] : f32 from vector<16xf32>
     scf.yield %e : f32
   }

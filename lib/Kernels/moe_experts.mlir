@@ -178,6 +178,39 @@ func.func @nhc_moe_expert_matmul_f32(%x: memref<?xf32>, %token: memref<?xi32>,
   return
 }
 
+// As nhc_moe_expert_matmul_bf16 for an e4m3 (e4m3fn bytes) weight, each
+// widened exactly (nhc_widen_e4m3): FP8 routed experts kept in their
+// checkpoint's bytes. x is rounded to bf16 as there, which leaves the e4m3
+// values nhc_moe_fp8_rows quantized it to unchanged.
+func.func @nhc_moe_expert_matmul_e4m3(%x: memref<?xf32>, %token: memref<?xi32>,
+                                      %offsets: memref<?xi32>,
+                                      %active: memref<?xi32>,
+                                      %w: memref<?xi8>, %y: memref<?xf32>,
+                                      %A: index, %n: index, %k: index,
+                                      %gather: index, %act: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %doGather = arith.cmpi ne, %gather, %c0 : index
+  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
+    // An unused entry's range is empty.
+    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
+        : (index, index, index, index) -> index
+    scf.for %p = %r#1 to %r#2 step %c1 {
+      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+          : (memref<?xi32>, index, i1) -> index
+      %xRow = arith.muli %src, %k : index
+      %sum = func.call @nhc_moe_row_dot_e4m3(%x, %xRow, %w, %wRow, %k)
+          : (memref<?xf32>, index, memref<?xi8>, index, index) -> f32
+      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index) -> ()
+    }
+    scf.reduce
+  }
+  return
+}
+
 // out[t * H + h] = sum over j < K (ascending) of w[t*K + j] *
 // y[slot[t*K + j] * H + h], routes with slot -1 skipped: each token's
 // weighted expert outputs (nhc_moe_route's weights), in route order, so a
@@ -387,6 +420,27 @@ func.func private @nhc_moe_row_dot_bf16(%x: memref<?xf32>, %xRow: index,
   return %sum : f32
 }
 
+// sum_i bf16(x[xRow + i]) * e4m3(W[wRow + i]) for i < k, in order, in f32.
+func.func private @nhc_moe_row_dot_e4m3(%x: memref<?xf32>, %xRow: index,
+                                        %w: memref<?xi8>, %wRow: index,
+                                        %k: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %sum = scf.for %i = %c0 to %k step %c1 iter_args(%acc = %zero) -> (f32) {
+    %xi = arith.addi %xRow, %i : index
+    %xv = memref.load %x[%xi] : memref<?xf32>
+    %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
+    %wi = arith.addi %wRow, %i : index
+    %wv = memref.load %w[%wi] : memref<?xi8>
+    %wf = func.call @nhc_widen_e4m3(%wv) : (i8) -> f32
+    %prod = arith.mulf %xb, %wf : f32
+    %s = arith.addf %acc, %prod : f32
+    scf.yield %s : f32
+  }
+  return %sum : f32
+}
+
 // sum_i x[xRow + i] * W[wRow + i] for i < k, in order.
 func.func private @nhc_moe_row_dot_f32(%x: memref<?xf32>, %xRow: index,
                                        %w: memref<?xf32>, %wRow: index,
@@ -442,3 +496,10 @@ func.func private @nhc_widen_bf16(%bits: i16) -> f32 {
   return %f : f32
 }
 
+// One e4m3fn byte widened exactly (nhc_widen_e4m3x16's rule, gemv.mlir).
+func.func private @nhc_widen_e4m3(%bits: i8) -> f32 {
+  %v = vector.broadcast %bits : i8 to vector<16xi8>
+  %f = func.call @nhc_widen_e4m3x16(%v) : (vector<16xi8>) -> vector<16xf32>
+  %s = vector.extract %f[0] : f32 from vector<16xf32>
+  return %s : f32
+}

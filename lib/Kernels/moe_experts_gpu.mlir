@@ -204,6 +204,58 @@ func.func private @nhc_moe_expert_matmul_bf16_gpu(
   return
 }
 
+// nhc_moe_expert_matmul_e4m3: nhc_moe_expert_matmul_bf16's blocks on e4m3
+// weights, a byte each (nhc_moe_share_e4m3): 16-byte chunks where every row
+// of the stacked weight (k % 16 == 0) and of x starts 16-byte aligned, else
+// one element at a time.
+func.func private @nhc_moe_expert_matmul_e4m3_gpu(
+    %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
+    %active: memref<?xi32>, %w: memref<?xi8>, %y: memref<?xf32>, %A: index,
+    %n: index, %k: index, %gather: index, %act: index)
+    attributes {nhc.gpu_variant_of = "nhc_moe_expert_matmul_e4m3"} {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c256 = arith.constant 256 : index
+  %tiles = arith.ceildivsi %n, %c4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %tiles, %gy = %A, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+             workgroup(%partial : memref<128xf32, #gpu.address_space<workgroup>>) {
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1 : index
+    %four = arith.constant 4 : index
+    %range:3 = func.call @nhc_moe_expert_range(%offsets, %active, %by)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %j0 = arith.muli %bx, %four : index
+    %doGather = arith.cmpi ne, %gather, %c0 : index
+    %wAddress = memref.extract_aligned_pointer_as_index %w : memref<?xi8> -> index
+    %wChunks = func.call @nhc_rows_16_byte_aligned(%wAddress, %k) : (index, index) -> i1
+    %xAddress = memref.extract_aligned_pointer_as_index %x : memref<?xf32> -> index
+    %xRowBytes = arith.muli %k, %four : index
+    %xVectors = func.call @nhc_rows_16_byte_aligned(%xAddress, %xRowBytes) : (index, index) -> i1
+    %chunked = arith.andi %wChunks, %xVectors : i1
+    scf.for %p = %range#1 to %range#2 step %c4 {
+      %src:4 = func.call @nhc_moe_source_rows4(%token, %p, %range#2, %doGather, %k)
+          : (memref<?xi32>, index, index, i1, index) -> (index, index, index, index)
+      %left = arith.subi %range#2, %p : index
+      %alone = arith.cmpi eq, %left, %one : index
+      %rows = arith.select %alone, %one, %four : index
+      %part = scf.if %alone -> (vector<16xf32>) {
+        %s1 = func.call @nhc_moe_share_e4m3(%x, %src#0, %src#1, %src#2, %src#3, %w, %range#0, %j0, %n, %k, %tx, %one, %chunked)
+            : (memref<?xf32>, index, index, index, index, memref<?xi8>, index, index, index, index, index, index, i1) -> vector<16xf32>
+        scf.yield %s1 : vector<16xf32>
+      } else {
+        %s4 = func.call @nhc_moe_share_e4m3(%x, %src#0, %src#1, %src#2, %src#3, %w, %range#0, %j0, %n, %k, %tx, %four, %chunked)
+            : (memref<?xf32>, index, index, index, index, memref<?xi8>, index, index, index, index, index, index, i1) -> vector<16xf32>
+        scf.yield %s4 : vector<16xf32>
+      }
+      func.call @nhc_moe_block_store4(%part, %rows, %tx, %partial, %y, %p, %range#2, %j0, %n, %act)
+          : (vector<16xf32>, index, index, memref<128xf32, #gpu.address_space<workgroup>>, memref<?xf32>, index, index, index, index, index) -> ()
+    }
+    gpu.terminator
+  }
+  return
+}
+
 // Column c of expert e's weight (rows j0 + c, those past n reading row
 // n - 1) times route row r of x (`rows` of them, a constant at each call:
 // 1 or 4; x rounded to bf16) in element c * 4 + r: thread tx's share, k
@@ -217,14 +269,168 @@ func.func private @nhc_moe_share_bf16(%x: memref<?xf32>, %src0: index,
                                       %e: index, %j0: index, %n: index,
                                       %k: index, %tx: index, %rows: index,
                                       %chunked: i1) -> vector<16xf32> {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c2 = arith.constant 2 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index
   %c256 = arith.constant 256 : index
   %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %wr:4 = func.call @nhc_moe_weight_rows4(%e, %j0, %n, %k)
+      : (index, index, index, index) -> (index, index, index, index)
+  %sum = scf.if %chunked -> (vector<16xf32>) {
+    %chunks = arith.divui %k, %c8 : index
+    %s = scf.for %ch = %tx to %chunks step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %i = arith.muli %ch, %c8 : index
+      %at0 = arith.addi %wr#0, %i : index
+      %at1 = arith.addi %wr#1, %i : index
+      %at2 = arith.addi %wr#2, %i : index
+      %at3 = arith.addi %wr#3, %i : index
+      %b0 = vector.load %w[%at0] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b1 = vector.load %w[%at1] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b2 = vector.load %w[%at2] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %b3 = vector.load %w[%at3] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %v0 = func.call @nhc_widen_bf16x8(%b0) : (vector<8xi16>) -> vector<8xf32>
+      %v1 = func.call @nhc_widen_bf16x8(%b1) : (vector<8xi16>) -> vector<8xf32>
+      %v2 = func.call @nhc_widen_bf16x8(%b2) : (vector<8xi16>) -> vector<8xf32>
+      %v3 = func.call @nhc_widen_bf16x8(%b3) : (vector<8xi16>) -> vector<8xf32>
+      %next = func.call @nhc_moe_routes_chunk(%acc, %rows, %src0, %src1, %src2, %src3, %i, %x, %v0, %v1, %v2, %v3)
+          : (vector<16xf32>, index, index, index, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  } else {
+    %s = scf.for %i = %tx to %k step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %at0 = arith.addi %wr#0, %i : index
+      %at1 = arith.addi %wr#1, %i : index
+      %at2 = arith.addi %wr#2, %i : index
+      %at3 = arith.addi %wr#3, %i : index
+      %b0 = memref.load %w[%at0] : memref<?xi16>
+      %b1 = memref.load %w[%at1] : memref<?xi16>
+      %b2 = memref.load %w[%at2] : memref<?xi16>
+      %b3 = memref.load %w[%at3] : memref<?xi16>
+      // Widened once for the routes.
+      %f0 = func.call @nhc_widen_bf16(%b0) : (i16) -> f32
+      %f1 = func.call @nhc_widen_bf16(%b1) : (i16) -> f32
+      %f2 = func.call @nhc_widen_bf16(%b2) : (i16) -> f32
+      %f3 = func.call @nhc_widen_bf16(%b3) : (i16) -> f32
+      %wv = vector.from_elements %f0, %f1, %f2, %f3 : vector<4xf32>
+      %next = func.call @nhc_moe_routes_element(%acc, %rows, %src0, %src1, %src2, %src3, %i, %x, %wv)
+          : (vector<16xf32>, index, index, index, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  }
+  return %sum : vector<16xf32>
+}
+
+// nhc_moe_share_bf16 for an e4m3 weight, each byte widened exactly
+// (nhc_widen_e4m3x16, gemv.mlir). With `chunked` thread tx reads the
+// 16-byte chunks tx, tx + 256, ... of the 4 weight rows (16 weights each: a
+// warp 512 consecutive bytes of a row per load) and takes each as two
+// chunks of 8 for the routes; else the elements tx, tx + 256, ... one at a
+// time.
+func.func private @nhc_moe_share_e4m3(%x: memref<?xf32>, %src0: index,
+                                      %src1: index, %src2: index,
+                                      %src3: index, %w: memref<?xi8>,
+                                      %e: index, %j0: index, %n: index,
+                                      %k: index, %tx: index, %rows: index,
+                                      %chunked: i1) -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c256 = arith.constant 256 : index
+  %zeros = arith.constant dense<0.0> : vector<16xf32>
+  %wr:4 = func.call @nhc_moe_weight_rows4(%e, %j0, %n, %k)
+      : (index, index, index, index) -> (index, index, index, index)
+  %sum = scf.if %chunked -> (vector<16xf32>) {
+    %chunks = arith.divui %k, %c16 : index
+    %s = scf.for %ch = %tx to %chunks step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %i = arith.muli %ch, %c16 : index
+      %at0 = arith.addi %wr#0, %i : index
+      %at1 = arith.addi %wr#1, %i : index
+      %at2 = arith.addi %wr#2, %i : index
+      %at3 = arith.addi %wr#3, %i : index
+      %b0 = vector.load %w[%at0] {alignment = 16} : memref<?xi8>, vector<16xi8>
+      %b1 = vector.load %w[%at1] {alignment = 16} : memref<?xi8>, vector<16xi8>
+      %b2 = vector.load %w[%at2] {alignment = 16} : memref<?xi8>, vector<16xi8>
+      %b3 = vector.load %w[%at3] {alignment = 16} : memref<?xi8>, vector<16xi8>
+      %lo:4 = func.call @nhc_widen_e4m3_half4(%b0, %b1, %b2, %b3, %c0)
+          : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>, index)
+          -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+      %z = func.call @nhc_moe_routes_chunk(%acc, %rows, %src0, %src1, %src2, %src3, %i, %x, %lo#0, %lo#1, %lo#2, %lo#3)
+          : (vector<16xf32>, index, index, index, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+      %hi:4 = func.call @nhc_widen_e4m3_half4(%b0, %b1, %b2, %b3, %c8)
+          : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>, index)
+          -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+      %i8 = arith.addi %i, %c8 : index
+      %next = func.call @nhc_moe_routes_chunk(%z, %rows, %src0, %src1, %src2, %src3, %i8, %x, %hi#0, %hi#1, %hi#2, %hi#3)
+          : (vector<16xf32>, index, index, index, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  } else {
+    %zero8 = arith.constant 0 : i8
+    %s = scf.for %i = %tx to %k step %c256
+        iter_args(%acc = %zeros) -> (vector<16xf32>) {
+      %at0 = arith.addi %wr#0, %i : index
+      %at1 = arith.addi %wr#1, %i : index
+      %at2 = arith.addi %wr#2, %i : index
+      %at3 = arith.addi %wr#3, %i : index
+      %b0 = memref.load %w[%at0] : memref<?xi8>
+      %b1 = memref.load %w[%at1] : memref<?xi8>
+      %b2 = memref.load %w[%at2] : memref<?xi8>
+      %b3 = memref.load %w[%at3] : memref<?xi8>
+      // Widened once for the routes (the other 12 lanes unused).
+      %bytes = vector.from_elements %b0, %b1, %b2, %b3, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8, %zero8 : vector<16xi8>
+      %f = func.call @nhc_widen_e4m3x16(%bytes) : (vector<16xi8>) -> vector<16xf32>
+      %wv = vector.shuffle %f, %f [0, 1, 2, 3] : vector<16xf32>, vector<16xf32>
+      %next = func.call @nhc_moe_routes_element(%acc, %rows, %src0, %src1, %src2, %src3, %i, %x, %wv)
+          : (vector<16xf32>, index, index, index, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+      scf.yield %next : vector<16xf32>
+    }
+    scf.yield %s : vector<16xf32>
+  }
+  return %sum : vector<16xf32>
+}
+
+// Elements h .. h + 7 (h 0 or 8, a constant at each call) of four chunks of
+// 16 e4m3 bytes, widened exactly (those 8 bytes only: the other half is
+// widened where it is used, which keeps 32 values live, not 64).
+func.func private @nhc_widen_e4m3_half4(%b0: vector<16xi8>, %b1: vector<16xi8>,
+                                        %b2: vector<16xi8>, %b3: vector<16xi8>,
+                                        %h: index)
+    -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+  %v0 = func.call @nhc_widen_e4m3_half(%b0, %h) : (vector<16xi8>, index) -> vector<8xf32>
+  %v1 = func.call @nhc_widen_e4m3_half(%b1, %h) : (vector<16xi8>, index) -> vector<8xf32>
+  %v2 = func.call @nhc_widen_e4m3_half(%b2, %h) : (vector<16xi8>, index) -> vector<8xf32>
+  %v3 = func.call @nhc_widen_e4m3_half(%b3, %h) : (vector<16xi8>, index) -> vector<8xf32>
+  return %v0, %v1, %v2, %v3 : vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>
+}
+
+// Bytes h .. h + 7 of `b` widened (nhc_widen_e4m3x16 on them alone).
+func.func private @nhc_widen_e4m3_half(%b: vector<16xi8>, %h: index) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %first = arith.cmpi eq, %h, %c0 : index
+  %half = scf.if %first -> (vector<16xi8>) {
+    %lo = vector.shuffle %b, %b [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7] : vector<16xi8>, vector<16xi8>
+    scf.yield %lo : vector<16xi8>
+  } else {
+    %hi = vector.shuffle %b, %b [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15] : vector<16xi8>, vector<16xi8>
+    scf.yield %hi : vector<16xi8>
+  }
+  %f = func.call @nhc_widen_e4m3x16(%half) : (vector<16xi8>) -> vector<16xf32>
+  %v = vector.shuffle %f, %f [0, 1, 2, 3, 4, 5, 6, 7] : vector<16xf32>, vector<16xf32>
+  return %v : vector<8xf32>
+}
+
+// The first elements of expert e's weight rows j0 .. j0 + 3 in a stacked
+// [E, n, k] weight, those past n reading row n - 1.
+func.func private @nhc_moe_weight_rows4(%e: index, %j0: index, %n: index,
+                                        %k: index)
+    -> (index, index, index, index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
   %nLast = arith.subi %n, %c1 : index
   %j1u = arith.addi %j0, %c1 : index
   %j2u = arith.addi %j0, %c2 : index
@@ -237,79 +443,67 @@ func.func private @nhc_moe_share_bf16(%x: memref<?xf32>, %src0: index,
   %w1 = func.call @nhc_moe_weight_row(%e, %j1, %n, %k) : (index, index, index, index) -> index
   %w2 = func.call @nhc_moe_weight_row(%e, %j2, %n, %k) : (index, index, index, index) -> index
   %w3 = func.call @nhc_moe_weight_row(%e, %j3, %n, %k) : (index, index, index, index) -> index
-  %sum = scf.if %chunked -> (vector<16xf32>) {
-    %chunks = arith.divui %k, %c8 : index
-    %s = scf.for %ch = %tx to %chunks step %c256
-        iter_args(%acc = %zeros) -> (vector<16xf32>) {
-      %i = arith.muli %ch, %c8 : index
-      %at0 = arith.addi %w0, %i : index
-      %at1 = arith.addi %w1, %i : index
-      %at2 = arith.addi %w2, %i : index
-      %at3 = arith.addi %w3, %i : index
-      %b0 = vector.load %w[%at0] {alignment = 16} : memref<?xi16>, vector<8xi16>
-      %b1 = vector.load %w[%at1] {alignment = 16} : memref<?xi16>, vector<8xi16>
-      %b2 = vector.load %w[%at2] {alignment = 16} : memref<?xi16>, vector<8xi16>
-      %b3 = vector.load %w[%at3] {alignment = 16} : memref<?xi16>, vector<8xi16>
-      %v0 = func.call @nhc_widen_bf16x8(%b0) : (vector<8xi16>) -> vector<8xf32>
-      %v1 = func.call @nhc_widen_bf16x8(%b1) : (vector<8xi16>) -> vector<8xf32>
-      %v2 = func.call @nhc_widen_bf16x8(%b2) : (vector<8xi16>) -> vector<8xf32>
-      %v3 = func.call @nhc_widen_bf16x8(%b3) : (vector<8xi16>) -> vector<8xf32>
-      // Route 0, and routes 1 to 3 unless `rows` is 1 (a constant: the
-      // positions in the accumulators stay constants, so they stay in
-      // registers).
-      %z0 = func.call @nhc_moe_route_chunk(%acc, %c0, %src0, %i, %x, %v0, %v1, %v2, %v3)
-          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
-      %more = arith.cmpi ugt, %rows, %c1 : index
-      %next = scf.if %more -> (vector<16xf32>) {
-        %z1 = func.call @nhc_moe_route_chunk(%z0, %c1, %src1, %i, %x, %v0, %v1, %v2, %v3)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
-        %z2 = func.call @nhc_moe_route_chunk(%z1, %c2, %src2, %i, %x, %v0, %v1, %v2, %v3)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
-        %z3 = func.call @nhc_moe_route_chunk(%z2, %c3, %src3, %i, %x, %v0, %v1, %v2, %v3)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
-        scf.yield %z3 : vector<16xf32>
-      } else {
-        scf.yield %z0 : vector<16xf32>
-      }
-      scf.yield %next : vector<16xf32>
-    }
-    scf.yield %s : vector<16xf32>
+  return %w0, %w1, %w2, %w3 : index, index, index, index
+}
+
+// acc plus route 0's products with the 4 columns' chunks of 8 weights at
+// element `i` (nhc_moe_route_chunk), and routes 1 to 3 unless `rows` is 1
+// (a constant at each call: the positions in the accumulators stay
+// constants, so they stay in registers).
+func.func private @nhc_moe_routes_chunk(%acc: vector<16xf32>, %rows: index,
+                                        %src0: index, %src1: index,
+                                        %src2: index, %src3: index,
+                                        %i: index, %x: memref<?xf32>,
+                                        %v0: vector<8xf32>, %v1: vector<8xf32>,
+                                        %v2: vector<8xf32>, %v3: vector<8xf32>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %z0 = func.call @nhc_moe_route_chunk(%acc, %c0, %src0, %i, %x, %v0, %v1, %v2, %v3)
+      : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+  %more = arith.cmpi ugt, %rows, %c1 : index
+  %next = scf.if %more -> (vector<16xf32>) {
+    %z1 = func.call @nhc_moe_route_chunk(%z0, %c1, %src1, %i, %x, %v0, %v1, %v2, %v3)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+    %z2 = func.call @nhc_moe_route_chunk(%z1, %c2, %src2, %i, %x, %v0, %v1, %v2, %v3)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+    %z3 = func.call @nhc_moe_route_chunk(%z2, %c3, %src3, %i, %x, %v0, %v1, %v2, %v3)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<16xf32>
+    scf.yield %z3 : vector<16xf32>
   } else {
-    %s = scf.for %i = %tx to %k step %c256
-        iter_args(%acc = %zeros) -> (vector<16xf32>) {
-      %at0 = arith.addi %w0, %i : index
-      %at1 = arith.addi %w1, %i : index
-      %at2 = arith.addi %w2, %i : index
-      %at3 = arith.addi %w3, %i : index
-      %b0 = memref.load %w[%at0] : memref<?xi16>
-      %b1 = memref.load %w[%at1] : memref<?xi16>
-      %b2 = memref.load %w[%at2] : memref<?xi16>
-      %b3 = memref.load %w[%at3] : memref<?xi16>
-      // Widened once for the routes.
-      %f0 = func.call @nhc_widen_bf16(%b0) : (i16) -> f32
-      %f1 = func.call @nhc_widen_bf16(%b1) : (i16) -> f32
-      %f2 = func.call @nhc_widen_bf16(%b2) : (i16) -> f32
-      %f3 = func.call @nhc_widen_bf16(%b3) : (i16) -> f32
-      %wv = vector.from_elements %f0, %f1, %f2, %f3 : vector<4xf32>
-      %z0 = func.call @nhc_moe_route_element(%acc, %c0, %src0, %i, %x, %wv)
-          : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
-      %more = arith.cmpi ugt, %rows, %c1 : index
-      %next = scf.if %more -> (vector<16xf32>) {
-        %z1 = func.call @nhc_moe_route_element(%z0, %c1, %src1, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
-        %z2 = func.call @nhc_moe_route_element(%z1, %c2, %src2, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
-        %z3 = func.call @nhc_moe_route_element(%z2, %c3, %src3, %i, %x, %wv)
-            : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
-        scf.yield %z3 : vector<16xf32>
-      } else {
-        scf.yield %z0 : vector<16xf32>
-      }
-      scf.yield %next : vector<16xf32>
-    }
-    scf.yield %s : vector<16xf32>
+    scf.yield %z0 : vector<16xf32>
   }
-  return %sum : vector<16xf32>
+  return %next : vector<16xf32>
+}
+
+// The same for one element's 4 column weights `wv` (nhc_moe_route_element).
+func.func private @nhc_moe_routes_element(%acc: vector<16xf32>, %rows: index,
+                                          %src0: index, %src1: index,
+                                          %src2: index, %src3: index,
+                                          %i: index, %x: memref<?xf32>,
+                                          %wv: vector<4xf32>)
+    -> vector<16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %z0 = func.call @nhc_moe_route_element(%acc, %c0, %src0, %i, %x, %wv)
+      : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+  %more = arith.cmpi ugt, %rows, %c1 : index
+  %next = scf.if %more -> (vector<16xf32>) {
+    %z1 = func.call @nhc_moe_route_element(%z0, %c1, %src1, %i, %x, %wv)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+    %z2 = func.call @nhc_moe_route_element(%z1, %c2, %src2, %i, %x, %wv)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+    %z3 = func.call @nhc_moe_route_element(%z2, %c3, %src3, %i, %x, %wv)
+        : (vector<16xf32>, index, index, index, memref<?xf32>, vector<4xf32>) -> vector<16xf32>
+    scf.yield %z3 : vector<16xf32>
+  } else {
+    scf.yield %z0 : vector<16xf32>
+  }
+  return %next : vector<16xf32>
 }
 
 // Eight bf16 values widened exactly.

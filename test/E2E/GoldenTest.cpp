@@ -1600,37 +1600,100 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   }
 }
 
-/// FP8 routed experts on the cuda backend: their e4m3 weights are widened
-/// to bf16 at upload (exact; a session note says so), and each expert
-/// quantizes and scales with its own scales, on the device path
-/// (nhc_moe_fp8_rows around the expert matmuls) or, with
-/// NHC_CUDA_MOE_ON_DEVICE=0 (the cuda-host-routes. run), per expert around
-/// cuBLASLt. The Golden suite checks their logits on both; this checks
-/// which path ran and what the session says.
-TEST(GoldenFp8ExpertsOnCuda, WidenedToBf16AndRunOnTheChosenExpertPath) {
+/// FP8 routed experts on the cuda backend stay e4m3 from sm_89 on: the
+/// device path multiplies them with nhc_moe_expert_matmul_e4m3 (a byte per
+/// weight), steps that wait for the host (NHC_CUDA_MOE_ON_DEVICE=0, the
+/// cuda-host-routes. run) with cuBLASLt's e4m3 product per expert; each
+/// expert quantizes and scales with its own scales either way. Below sm_89,
+/// or with an artifact from before the e4m3 expert kernel, they are widened
+/// to bf16 at upload (exact) and a session note says why. The Golden suite
+/// checks the logits at the double's default sm_90; this checks which form
+/// ran, what the session says and the logits on each.
+TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on its test doubles "
-                    "(NHC_GOLDEN_BACKEND=cuda-emulated): it counts the "
-                    "double's kernel launches";
-  Model model(fp32Case("moe_fp8"));
+                    "(NHC_GOLDEN_BACKEND=cuda-emulated): it sets the device's "
+                    "compute capability and counts the double's launches";
+  struct RestoreSm {
+    ~RestoreSm() { unsetenv("NHC_FAKE_CUDA_SM"); }
+  } restore;
+  int edited = 0;
+  const std::string older = withEditedLaunchTable(
+      "moe_fp8.nhc", "moe_fp8-without-e4m3-experts.nhc",
+      [&edited](nlohmann::json &table) {
+        nlohmann::json &functions = table["functions"];
+        for (size_t i = 0; i < functions.size(); ++i)
+          if (functions[i]["function"] == "nhc_moe_expert_matmul_e4m3") {
+            functions.erase(i);
+            ++edited;
+            return;
+          }
+      });
+  ASSERT_EQ(edited, 1) << "the launch table has one e4m3 expert kernel";
+  struct Form {
+    const char *sm;
+    std::string artifact;
+    bool e4m3;
+    const char *why; // the note's reason where widened
+  } forms[] = {
+      {"90", "moe_fp8.nhc", true, ""},
+      {"89", "moe_fp8.nhc", true, ""},
+      {"80", "moe_fp8.nhc", false, "from sm_89 on; this device is sm_80"},
+      {"90", older, false,
+       "the artifact has no 'nhc_moe_expert_matmul_e4m3' kernel"}};
   const char *expert = "backbone.layers.1.mixer.experts.7.up_proj.weight";
-  nhc_dtype_t dtype;
-  ASSERT_EQ(nhc_session_weight_dtype(model.session, expert, &dtype), NHC_OK);
-  EXPECT_EQ(dtype, NHC_DTYPE_BF16);
-  bool noted = false;
-  for (size_t i = 0; i < nhc_session_note_count(model.session); ++i)
-    noted = noted || std::string(nhc_session_note_at(model.session, i))
-                             .find("FP8 routed experts multiply their e4m3 "
-                                   "values in bf16") != std::string::npos;
-  EXPECT_TRUE(noted) << "no session note on the widened experts";
-  const long long before = fakeKernelLaunches("nhc_moe_fp8_rows_kernel");
-  model.expectPrefillMatches(0);
-  const long long launched =
-      fakeKernelLaunches("nhc_moe_fp8_rows_kernel") - before;
-  if (model.decodeWaitsForTheHost())
-    EXPECT_EQ(launched, 0) << "host routes: per-expert cuBLASLt gemms only";
+  long long e4m3Products[4] = {};
+  for (size_t f = 0; f < 4; ++f) {
+    const Form &form = forms[f];
+    SCOPED_TRACE(std::string("sm_") + form.sm + ", " + form.artifact);
+    setenv("NHC_FAKE_CUDA_SM", form.sm, 1);
+    GoldenCase compiled = fp32Case("moe_fp8");
+    compiled.artifact = form.artifact;
+    Model model(compiled);
+    nhc_dtype_t dtype;
+    ASSERT_EQ(nhc_session_weight_dtype(model.session, expert, &dtype), NHC_OK);
+    EXPECT_EQ(dtype, form.e4m3 ? NHC_DTYPE_F8_E4M3 : NHC_DTYPE_BF16);
+    std::string widened;
+    for (size_t i = 0; i < nhc_session_note_count(model.session); ++i) {
+      std::string note = nhc_session_note_at(model.session, i);
+      if (note.find("FP8 (e4m3) weight") != std::string::npos)
+        widened = note;
+    }
+    if (form.e4m3)
+      EXPECT_EQ(widened, "") << "nothing widened";
+    else
+      EXPECT_NE(widened.find(form.why), std::string::npos)
+          << "the note says why the experts were widened: " << widened;
+    const char *e4m3Kernel = "nhc_moe_expert_matmul_e4m3_kernel",
+               *bf16Kernel = "nhc_moe_expert_matmul_bf16_kernel";
+    const long long e4m3Before = fakeKernelLaunches(e4m3Kernel),
+                    bf16Before = fakeKernelLaunches(bf16Kernel),
+                    productsBefore =
+                        std::max(fakeBlasLtCounter("e4m3_matmuls"), 0ll);
+    model.expectPrefillMatches(0);
+    const long long e4m3Launched = fakeKernelLaunches(e4m3Kernel) - e4m3Before,
+                    bf16Launched = fakeKernelLaunches(bf16Kernel) - bf16Before;
+    e4m3Products[f] = fakeBlasLtCounter("e4m3_matmuls") - productsBefore;
+    if (model.decodeWaitsForTheHost()) {
+      EXPECT_EQ(e4m3Launched + bf16Launched, 0) << "host routes: cuBLASLt only";
+    } else {
+      EXPECT_EQ(e4m3Launched > 0, form.e4m3) << "the e4m3 expert kernel";
+      EXPECT_EQ(bf16Launched > 0, !form.e4m3) << "the bf16 expert kernel";
+    }
+  }
+  std::remove(older.c_str());
+  // The same prompt at sm_90: with the experts e4m3, steps that wait for
+  // the host add their expert products to the e4m3 ones (the device path
+  // adds none).
+  if (::testing::Test::HasFailure())
+    return;
+  if (std::getenv("NHC_CUDA_MOE_ON_DEVICE") &&
+      std::string(std::getenv("NHC_CUDA_MOE_ON_DEVICE")) == "0")
+    EXPECT_GT(e4m3Products[0], e4m3Products[3])
+        << "host-routed experts ran no e4m3 products";
   else
-    EXPECT_GT(launched, 0) << "the device path quantized no route rows";
+    EXPECT_EQ(e4m3Products[0], e4m3Products[3])
+        << "the device path's experts went to cuBLASLt";
 }
 
 } // namespace

@@ -99,7 +99,8 @@
 // EMBED-DAG: func.func @nhc_moe_bucket(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
+// EMBED-DAG: func.func @nhc_moe_expert_matmul_e4m3(
 // EMBED-DAG: func.func @nhc_moe_combine(
 // EMBED-DAG: func.func @nhc_moe_fp8_rows(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 29
+// COUNT: 30

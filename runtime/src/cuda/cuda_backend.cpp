@@ -361,7 +361,8 @@ public:
           const size_t first = experts->front();
           const uint64_t elems = host_.elems(first);
           const nhc_dtype_t dtype = onDevice[first];
-          bool fits = dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16;
+          bool fits = dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16 ||
+                      dtype == NHC_DTYPE_F8_E4M3;
           for (size_t w : *experts)
             fits = fits && w < tensors.size() && onDevice[w] == dtype &&
                    host_.elems(w) == elems && !slots[w].stacked;
@@ -1005,7 +1006,8 @@ private:
     if (weights.empty() || (!stacked && weights.size() != E))
       return std::nullopt;
     ExpertWeight first = expert(weights, stacked, 0, perExpert);
-    if (first.dtype != NHC_DTYPE_F32 && first.dtype != NHC_DTYPE_BF16)
+    if (first.dtype != NHC_DTYPE_F32 && first.dtype != NHC_DTYPE_BF16 &&
+        !(first.dtype == NHC_DTYPE_F8_E4M3 && moeMatmulE4m3_))
       return std::nullopt;
     const uint64_t bytes = perExpert * nhc_dtype_size(first.dtype);
     for (uint64_t e = 1; !stacked && e < E; ++e) {
@@ -1155,22 +1157,26 @@ private:
     auto matmul = [&](uint64_t x, uint64_t xRows, const ExpertWeight &w,
                       uint64_t n, uint64_t k, uint64_t y, bool gather,
                       int64_t act) {
-      const bool bf16 = w.dtype == NHC_DTYPE_BF16;
       args_ = {memref(x, xRows * k), part(l.token, T * K),
                part(l.offsets, E + 1), part(l.active, l.activeCount),
                memref(w.address, E * n * k), memref(y, T * K * n),
                index(l.activeCount), index(n), index(k), index(gather ? 1 : 0),
                index(act)};
       hostViews_.assign(args_.size(), nullptr);
-      run(bf16 ? *moeMatmulBf16_ : *moeMatmulF32_,
-          bf16 ? lib::kMoeExpertMatmulBf16 : lib::kMoeExpertMatmulF32);
+      if (w.dtype == NHC_DTYPE_F8_E4M3)
+        run(*moeMatmulE4m3_, lib::kMoeExpertMatmulE4m3);
+      else if (w.dtype == NHC_DTYPE_BF16)
+        run(*moeMatmulBf16_, lib::kMoeExpertMatmulBf16);
+      else
+        run(*moeMatmulF32_, lib::kMoeExpertMatmulF32);
     };
     if (moe.fp8()) {
       // The host's per-expert recipe (moe.cpp) on every route row at once:
       // the tokens' rows quantized with their expert's up input_scale
       // (into moeY_, free until the down product), the products of e4m3
-      // values (exact in bf16) scaled, activated and quantized for the
-      // down product, which is scaled last.
+      // values (e4m3 weights as stored, or widened to bf16: exact either
+      // way) scaled, activated and quantized for the down product, which
+      // is scaled last.
       const uint64_t scales = deviceExpertScales_.at(&moe).address();
       auto fp8Rows = [&](uint64_t src, uint64_t srcRows, uint64_t dst,
                          uint64_t n, bool gather, int64_t mul, int64_t act,
@@ -1216,7 +1222,7 @@ private:
                 uint64_t k, uint64_t c, const std::string &where,
                 Activation activation = Activation::None, float alpha = 1.0f) {
     GemmShape s;
-    s.type = blasType(w.dtype); // f32 or bf16: e4m3 experts are widened
+    s.type = blasType(w.dtype);
     s.m = m;
     s.n = n;
     s.k = k;
@@ -1554,17 +1560,20 @@ private:
       moeCombine_ = require(lib::kMoeCombine, /*optional=*/true);
       // Older artifacts lack it: FP8 experts' steps wait for the host.
       moeFp8Rows_ = require(lib::kMoeFp8Rows, /*optional=*/true);
+      // Older artifacts lack it: FP8 experts are widened (noted).
+      moeMatmulE4m3_ = require(lib::kMoeExpertMatmulE4m3, /*optional=*/true);
     }
   }
 
   /// The dtype each weight has on the device. Gemm weights and embedding
   /// tables stay as stored where the device multiplies that dtype (F32;
   /// BF16 from sm_80 on; FP8 e4m3 from sm_89 on, for gemms cuBLASLt's e4m3
-  /// product takes: see e4m3Refusal) and are otherwise widened exactly at
-  /// upload: F16 to f32, e4m3 to bf16 (every e4m3 value is a bf16 value;
-  /// with alpha = input_scale x weight_scale the product is the
-  /// fake-quantized one exactly), BF16 and e4m3 to f32 below sm_80. Other
-  /// tensors are the f32 copies generated kernels read. Widened e4m3
+  /// product takes and FP8 routed experts it and the artifact's e4m3 expert
+  /// kernel take: see e4m3Refusal, expertE4m3Refusal) and are otherwise
+  /// widened exactly at upload: F16 to f32, e4m3 to bf16 (every e4m3 value
+  /// is a bf16 value; with alpha = input_scale x weight_scale the product
+  /// is the fake-quantized one exactly), BF16 and e4m3 to f32 below sm_80.
+  /// Other tensors are the f32 copies generated kernels read. Widened e4m3
   /// weights are noted (notes()). Throws NHC_UNSUPPORTED for an FP8
   /// embedding table.
   std::vector<nhc_dtype_t>
@@ -1596,12 +1605,13 @@ private:
                         tensors[table].desc.name,
                         "' is F8_E4M3; FP8 embeddings are not supported"));
         } else if (entry.kind == EntryKind::MoeExperts) {
-          for (const auto *experts : {&entry.moe.up, &entry.moe.down})
-            for (size_t w : *experts)
-              refuse(w, entry.moe.fp8()
-                            ? "FP8 routed experts multiply their e4m3 values "
-                              "in bf16 here (exact; no e4m3 expert kernel)"
-                            : "routed experts have no activation scales");
+          const std::string why =
+              entry.moe.fp8() ? expertE4m3Refusal(entry.moe, sm)
+                              : "routed experts without activation scales";
+          if (!why.empty())
+            for (const auto *experts : {&entry.moe.up, &entry.moe.down})
+              for (size_t w : *experts)
+                refuse(w, why);
         } else if (entry.kind == EntryKind::Gemm &&
                    dtypes[entry.gemm.weight] == NHC_DTYPE_F8_E4M3) {
           std::string why = e4m3Refusal(entry.gemm, sm); // asks cuBLASLt
@@ -1677,6 +1687,37 @@ private:
     return "";
   }
 
+  /// Why FP8 routed experts cannot stay e4m3 on sm_`sm`, or "" when they
+  /// can: steps that wait for the host multiply each expert with cuBLASLt's
+  /// e4m3 product (e4m3Refusal's conditions for both projections, [I, H]
+  /// and [H, I]), and the device path with the artifact's
+  /// nhc_moe_expert_matmul_e4m3.
+  std::string expertE4m3Refusal(const MoeCall &moe, int sm) {
+    if (sm < kE4m3MinSm)
+      return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
+                 " on; this device is sm_", sm);
+    if (!packE4m3_ || !moeMatmulE4m3_)
+      return cat("the artifact has no '",
+                 packE4m3_ ? lib::kMoeExpertMatmulE4m3 : lib::kPackE4m3,
+                 "' kernel (an older compiler's; recompile it)");
+    const uint64_t H = moe.hidden, I = moe.intermediate;
+    if (H % 16 || I % 16)
+      return cat("experts of ", I, " x ", H, ", not multiples of 16");
+    for (const auto &[n, k] : {std::pair{I, H}, std::pair{H, I}}) {
+      GemmShape s;
+      s.type = kCudaR8FE4M3;
+      s.m = 1;
+      s.n = n;
+      s.k = k;
+      s.lda = k;
+      s.ldc = n;
+      if (!gemm_->supports(s))
+        return cat("this cuBLASLt (", gemm_->describe(),
+                   ") has no e4m3 gemm of ", n, " x ", k);
+    }
+    return "";
+  }
+
   /// Values [first, first + count) of `stored` widened exactly to `dtype`
   /// (F32 or BF16) into `out`.
   static void widenMatrix(const WeightMatrix &stored, uint64_t first,
@@ -1727,12 +1768,12 @@ private:
   const FunctionDef *gemvBf16_ = nullptr; // null: an artifact without it
   const FunctionDef *gemmEpilogue_ = nullptr, *roundBf16_ = nullptr,
                     *packE4m3_ = nullptr, *fillNormalF32_ = nullptr,
-                    *fillNormalBf16_ = nullptr,
-                    *embeddingF32_ = nullptr, *embeddingBf16_ = nullptr,
-                    *gatherRows_ = nullptr, *scatterAddRows_ = nullptr,
-                    *moeBucket_ = nullptr, *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
-                    *moeMatmulF32_ = nullptr, *moeCombine_ = nullptr,
-                    *moeFp8Rows_ = nullptr;
+                    *fillNormalBf16_ = nullptr, *embeddingF32_ = nullptr,
+                    *embeddingBf16_ = nullptr, *gatherRows_ = nullptr,
+                    *scatterAddRows_ = nullptr, *moeBucket_ = nullptr,
+                    *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
+                    *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
+                    *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)

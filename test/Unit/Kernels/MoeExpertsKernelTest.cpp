@@ -297,6 +297,138 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
         }
 }
 
+/// A stacked [E, n, k] e4m3 weight of random finite codes, of magnitude
+/// code at most `maxMagnitude` (0x7e: up to 448; 0x3f: below 2): the bytes,
+/// and their values.
+struct StackedE4m3 {
+  std::vector<int8_t> bytes;
+  std::vector<float> values;
+};
+StackedE4m3 stackedE4m3(std::mt19937 &rng, int64_t E, int64_t n, int64_t k,
+                        int maxMagnitude = 0x7e) {
+  StackedE4m3 w;
+  std::uniform_int_distribution<int> magnitude(0, maxMagnitude), sign(0, 1);
+  for (int64_t i = 0; i < E * n * k; ++i) {
+    const int c = sign(rng) << 7 | magnitude(rng);
+    w.bytes.push_back(int8_t(c));
+    w.values.push_back(float(e4m3Value(uint8_t(c))));
+  }
+  return w;
+}
+
+TEST(KernelMoeExperts, E4m3ExpertMatmulWidensEveryCodeExactly) {
+  // W[j, i] = code (8 j + i) % 256 (NaN codes replaced by zero) and route
+  // row p of x one-hot at column c_p: y[p, j] is exactly the value of code
+  // (8 j + c_p) % 256. The c_p take every residue mod 8, so every finite
+  // code (subnormals, signed zeros, +-448) is read as itself, at byte
+  // positions in both halves of the GPU form's first 16-byte chunk and in
+  // its second; k = 32 takes the chunks, k = 33 the one-element fallback.
+  // Nine tokens on one expert: 4 routes at a time twice, then one alone.
+  const int64_t T = 9, K = 1, E = 1, n = 32;
+  const std::vector<int32_t> idx(T, 0);
+  Buckets b = countingSort(idx, K, E, 1);
+  const int64_t column[T] = {0, 9, 18, 27, 4, 13, 22, 31, 3};
+  for (int64_t k : {32, 33}) {
+    SCOPED_TRACE("k " + std::to_string(k));
+    auto code = [](int64_t j, int64_t i) {
+      const int c = int((8 * j + i) % 256);
+      return (c & 0x7f) == 0x7f ? 0 : c;
+    };
+    std::vector<int8_t> room(n * k + 16);
+    const size_t first = firstAt16(room.data(), 1, true);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < k; ++i)
+        room[first + j * k + i] = int8_t(code(j, i));
+    std::vector<float> xRoom(T * k + 4, 0.0f);
+    const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), true);
+    for (int64_t t = 0; t < T; ++t)
+      xRoom[xFirst + t * k + column[t]] = 1.0f;
+    std::vector<float> y(T * n + 1, -7.0f);
+    ArgPack a;
+    a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
+        .buf(room, first).buf(y).idx(1).idx(n).idx(k).idx(1)
+        .idx(kNoActivation);
+    runKernel("nhc_moe_expert_matmul_e4m3", a);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < n; ++j) {
+        const int c = code(j, column[t]);
+        ASSERT_EQ(y[t * n + j], float(e4m3Value(uint8_t(c))))
+            << "route " << t << " column " << j << " code " << c;
+      }
+    EXPECT_EQ(y[T * n], -7.0f) << "written past the rows";
+  }
+}
+
+TEST(KernelMoeExperts, E4m3ExpertMatmulNanWeightGivesNanColumn) {
+  // A NaN code (S.1111.111) in one weight row: that column is NaN for the
+  // expert's routes, every other column and expert is not.
+  std::mt19937 rng(53);
+  const int64_t T = 4, K = 2, E = 3, n = 5, k = 32;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = {0, 1, 0, 2, 1, 0, 2, 1};
+  Buckets b = countingSort(idx, K, E, A);
+  for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)}) {
+    StackedE4m3 w = stackedE4m3(rng, E, n, k);
+    w.bytes[(1 * n + 3) * k + 17] = int8_t(nan); // expert 1, row 3
+    std::vector<float> x = randomFloats(rng, T * k, -0.5f, 0.5f);
+    std::vector<float> y(T * K * n, -7.0f);
+    ArgPack a;
+    a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bytes).buf(y)
+        .idx(A).idx(n).idx(k).idx(1).idx(kNoActivation);
+    runKernel("nhc_moe_expert_matmul_e4m3", a);
+    for (int64_t e = 0; e < E; ++e)
+      for (int32_t p = b.offsets[e]; p < b.offsets[e + 1]; ++p)
+        for (int64_t j = 0; j < n; ++j)
+          EXPECT_EQ(std::isnan(y[p * n + j]), e == 1 && j == 3)
+              << "code " << int(nan) << ", expert " << e << " position " << p
+              << " column " << j;
+  }
+}
+
+TEST(KernelMoeExperts, E4m3ExpertMatmulAlignedAndUnalignedOperands) {
+  // As the bf16 test: the GPU form's 16-byte chunks (k % 16 == 0, W and x
+  // 16-byte aligned) and its one-element fallback (either misaligned, or k
+  // % 16 != 0: k = 8 and 36); 1, 4 and 257 chunks of 16 (a thread takes
+  // chunks 256 apart); 3 of the last block's 4 columns unused; gathered
+  // with relu2 and in place; against the widened values.
+  std::mt19937 rng(59);
+  const int64_t T = 6, K = 2, E = 5, n = 9;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx = {0, 1, 0, 2, 0, 3, 0, 4, 0, 2, 4, 0};
+  Buckets b = countingSort(idx, K, E, A);
+  for (int64_t k : {16, 64, 4112, 8, 36})
+    for (bool alignW : {true, false})
+      for (bool alignX : {true, false})
+        for (bool gather : {true, false}) {
+          // Magnitudes below 2, as the bf16 test's, so that the GPU form's
+          // sums in another order stay within its 1e-5 of the host's.
+          StackedE4m3 w = stackedE4m3(rng, E, n, k, 0x3f);
+          const int64_t xRows = gather ? T : T * K;
+          std::vector<float> xRoom =
+              randomFloats(rng, xRows * k + 4, -0.5f, 0.5f);
+          const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), alignX);
+          std::vector<int8_t> wRoom(w.bytes.size() + 16);
+          const size_t wFirst = firstAt16(wRoom.data(), 1, alignW);
+          std::copy(w.bytes.begin(), w.bytes.end(), wRoom.begin() + wFirst);
+          const int64_t act = gather ? kRelu2 : kNoActivation;
+          std::vector<float> y(T * K * n + 1, -7.0f);
+          ArgPack a;
+          a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
+              .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(gather)
+              .idx(act);
+          runKernel("nhc_moe_expert_matmul_e4m3", a);
+          std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
+          std::vector<double> want = matmulReference(x, b, w.values, n, k,
+                                                     gather, true, act, T * K);
+          want.push_back(-7.0);
+          expectClose(y, want, 1e-5,
+                      "k " + std::to_string(k) +
+                          (alignW ? "" : " W unaligned") +
+                          (alignX ? "" : " x unaligned") +
+                          (gather ? " gathered" : " in place"));
+        }
+}
+
 TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {
   std::mt19937 rng(31);
   const int64_t T = 4, K = 3, H = 11;
@@ -492,75 +624,81 @@ TEST(KernelMoeExperts, Fp8ExpertsOnTheDevicePathMatchTheHostRecipe) {
   std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
   std::vector<float> routeWeights = randomFloats(rng, T * K, 0.f, 1.f);
   std::vector<float> scales = fp8Scales(rng, E);
-  // e4m3 weights held as bf16 bits (every e4m3 value is a bf16 value).
-  auto e4m3Weight = [&](int64_t n, int64_t k) {
-    Stacked w;
-    std::uniform_int_distribution<int> code(0, 255);
-    for (int64_t i = 0; i < E * n * k; ++i) {
-      int c = code(rng);
-      if ((c & 0x7f) == 0x7f)
-        c = 0; // not NaN
-      float v = float(e4m3Value(uint8_t(c)));
-      w.bits.push_back(int16_t(bf16Bits(v)));
-      w.values.push_back(v);
-    }
-    return w;
+  // e4m3 weights as their bytes (nhc_moe_expert_matmul_e4m3) and as bf16
+  // bits (every e4m3 value is a bf16 value: the cuda backend's widened
+  // form, nhc_moe_expert_matmul_bf16).
+  StackedE4m3 up = stackedE4m3(rng, E, I, H), down = stackedE4m3(rng, E, H, I);
+  auto asBf16 = [](const StackedE4m3 &w) {
+    std::vector<int16_t> bits;
+    for (float v : w.values)
+      bits.push_back(int16_t(bf16Bits(v)));
+    return bits;
   };
-  Stacked up = e4m3Weight(I, H), down = e4m3Weight(H, I);
+  std::vector<int16_t> upBits = asBf16(up), downBits = asBf16(down);
   std::vector<float> x = randomFloats(rng, T * H, -2.f, 2.f);
 
-  Buckets b = runBucket(idx, T, K, E, A);
-  std::vector<float> xq(T * K * H), h(T * K * I), yRows(T * K * H),
-      out(T * H);
-  auto rows = [&](std::vector<float> &src, std::vector<float> &dst, int64_t n,
-                  int64_t gather, int64_t mul, int64_t act, int64_t quant) {
-    ArgPack a;
-    a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst).idx(T * K)
-        .idx(E).idx(n).idx(gather).idx(mul).idx(act).idx(quant);
-    runKernel("nhc_moe_fp8_rows", a);
-  };
-  auto matmul = [&](std::vector<float> &in, Stacked &w, std::vector<float> &y,
-                    int64_t n, int64_t k) {
-    ArgPack a;
-    a.buf(in).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
-        .idx(A).idx(n).idx(k).idx(0).idx(kNoActivation);
-    runKernel("nhc_moe_expert_matmul_bf16", a);
-  };
-  rows(x, xq, H, 1, -1, -1, 0);
-  matmul(xq, up, h, I, H);
-  rows(h, h, I, 0, 0, kRelu2, 2);
-  matmul(h, down, yRows, H, I);
-  rows(yRows, yRows, H, 0, 2, -1, -1);
-  ArgPack c;
-  c.buf(yRows).buf(b.slot).buf(routeWeights).buf(out).idx(T).idx(K).idx(H);
-  runKernel("nhc_moe_combine", c);
+  for (bool bytes : {true, false}) {
+    SCOPED_TRACE(bytes ? "e4m3 weights" : "e4m3 weights widened to bf16");
+    Buckets b = runBucket(idx, T, K, E, A);
+    std::vector<float> xq(T * K * H), h(T * K * I), yRows(T * K * H),
+        out(T * H);
+    auto rows = [&](std::vector<float> &src, std::vector<float> &dst, int64_t n,
+                    int64_t gather, int64_t mul, int64_t act, int64_t quant) {
+      ArgPack a;
+      a.buf(src).buf(b.token).buf(b.offsets).buf(scales).buf(dst).idx(T * K)
+          .idx(E).idx(n).idx(gather).idx(mul).idx(act).idx(quant);
+      runKernel("nhc_moe_fp8_rows", a);
+    };
+    auto matmul = [&](std::vector<float> &in, StackedE4m3 &w,
+                      std::vector<int16_t> &bits, std::vector<float> &y,
+                      int64_t n, int64_t k) {
+      ArgPack a;
+      a.buf(in).buf(b.token).buf(b.offsets).buf(b.active);
+      if (bytes)
+        a.buf(w.bytes);
+      else
+        a.buf(bits);
+      a.buf(y).idx(A).idx(n).idx(k).idx(0).idx(kNoActivation);
+      runKernel(bytes ? "nhc_moe_expert_matmul_e4m3"
+                      : "nhc_moe_expert_matmul_bf16",
+                a);
+    };
+    rows(x, xq, H, 1, -1, -1, 0);
+    matmul(xq, up, upBits, h, I, H);
+    rows(h, h, I, 0, 0, kRelu2, 2);
+    matmul(h, down, downBits, yRows, H, I);
+    rows(yRows, yRows, H, 0, 2, -1, -1);
+    ArgPack c;
+    c.buf(yRows).buf(b.slot).buf(routeWeights).buf(out).idx(T).idx(K).idx(H);
+    runKernel("nhc_moe_combine", c);
 
-  std::vector<double> want(T * H, 0.0);
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t j = 0; j < K; ++j) {
-      const int64_t e = idx[t * K + j];
-      const float upIn = scales[e], upW = scales[E + e],
-                  downIn = scales[2 * E + e], downW = scales[3 * E + e];
-      std::vector<float> hq(I);
-      for (int64_t r = 0; r < I; ++r) {
-        double s = 0;
-        for (int64_t i = 0; i < H; ++i)
-          s += double(quantizeReference(x[t * H + i], upIn)) *
-               up.values[(e * I + r) * H + i];
-        float v = float(s) * (upIn * upW);
-        v = v > 0 ? v * v : 0;
-        hq[r] = quantizeReference(v, downIn);
+    std::vector<double> want(T * H, 0.0);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < K; ++j) {
+        const int64_t e = idx[t * K + j];
+        const float upIn = scales[e], upW = scales[E + e],
+                    downIn = scales[2 * E + e], downW = scales[3 * E + e];
+        std::vector<float> hq(I);
+        for (int64_t r = 0; r < I; ++r) {
+          double s = 0;
+          for (int64_t i = 0; i < H; ++i)
+            s += double(quantizeReference(x[t * H + i], upIn)) *
+                 up.values[(e * I + r) * H + i];
+          float v = float(s) * (upIn * upW);
+          v = v > 0 ? v * v : 0;
+          hq[r] = quantizeReference(v, downIn);
+        }
+        for (int64_t c2 = 0; c2 < H; ++c2) {
+          double s = 0;
+          for (int64_t r = 0; r < I; ++r)
+            s += double(hq[r]) * down.values[(e * H + c2) * I + r];
+          want[t * H + c2] += routeWeights[t * K + j] * (s * (downIn * downW));
+        }
       }
-      for (int64_t c2 = 0; c2 < H; ++c2) {
-        double s = 0;
-        for (int64_t r = 0; r < I; ++r)
-          s += double(hq[r]) * down.values[(e * H + c2) * I + r];
-        want[t * H + c2] += routeWeights[t * K + j] * (s * (downIn * downW));
-      }
-    }
-  // The products are exact; the sums' order and an e4m3 step where a
-  // rounded sum lands on another side of a tie differ.
-  expectClose(out, want, 2e-2, "FP8 routed experts");
+    // The products are exact; the sums' order and an e4m3 step where a
+    // rounded sum lands on another side of a tie differ.
+    expectClose(out, want, 2e-2, "FP8 routed experts");
+  }
 }
 
 } // namespace
