@@ -251,8 +251,8 @@ func.func @nhc_moe_combine(%y: memref<?xf32>, %slot: memref<?xi32>,
   return
 }
 
-// FP8 (e4m3) routed experts (docs/fp8.md) around the bf16 matmuls, whose
-// products of e4m3 values are exact: for every sorted route position
+// FP8 (e4m3) routed experts (docs/fp8.md) around the e4m3 (or, widened,
+// bf16) expert matmuls, whose products of e4m3 values are exact: for every sorted route position
 // p < offsets[E] and j < n, with e the expert of p (offsets[e] <= p <
 // offsets[e + 1]),
 //   dst[p * n + j] = quantize(act(src[r(p) * n + j] * scale(e)))

@@ -1617,19 +1617,25 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
   struct RestoreSm {
     ~RestoreSm() { unsetenv("NHC_FAKE_CUDA_SM"); }
   } restore;
-  int edited = 0;
-  const std::string older = withEditedLaunchTable(
-      "moe_fp8.nhc", "moe_fp8-without-e4m3-experts.nhc",
-      [&edited](nlohmann::json &table) {
-        nlohmann::json &functions = table["functions"];
-        for (size_t i = 0; i < functions.size(); ++i)
-          if (functions[i]["function"] == "nhc_moe_expert_matmul_e4m3") {
-            functions.erase(i);
-            ++edited;
-            return;
-          }
-      });
-  ASSERT_EQ(edited, 1) << "the launch table has one e4m3 expert kernel";
+  // The artifact as an older compiler's, without `kernel`.
+  auto without = [](const char *kernel) {
+    int edited = 0;
+    const std::string path = withEditedLaunchTable(
+        "moe_fp8.nhc", std::string("moe_fp8-without-") + kernel + ".nhc",
+        [&](nlohmann::json &table) {
+          nlohmann::json &functions = table["functions"];
+          for (size_t i = 0; i < functions.size(); ++i)
+            if (functions[i]["function"] == kernel) {
+              functions.erase(i);
+              ++edited;
+              return;
+            }
+        });
+    EXPECT_EQ(edited, 1) << "the launch table has one " << kernel;
+    return path;
+  };
+  const std::string older = without("nhc_moe_expert_matmul_e4m3"),
+                    noPack = without("nhc_pack_e4m3");
   struct Form {
     const char *sm;
     std::string artifact;
@@ -1640,10 +1646,11 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
       {"89", "moe_fp8.nhc", true, ""},
       {"80", "moe_fp8.nhc", false, "from sm_89 on; this device is sm_80"},
       {"90", older, false,
-       "the artifact has no 'nhc_moe_expert_matmul_e4m3' kernel"}};
+       "the artifact has no 'nhc_moe_expert_matmul_e4m3' kernel"},
+      {"90", noPack, false, "the artifact has no 'nhc_pack_e4m3' kernel"}};
   const char *expert = "backbone.layers.1.mixer.experts.7.up_proj.weight";
-  long long e4m3Products[4] = {};
-  for (size_t f = 0; f < 4; ++f) {
+  std::vector<long long> e4m3Products(std::size(forms));
+  for (size_t f = 0; f < std::size(forms); ++f) {
     const Form &form = forms[f];
     SCOPED_TRACE(std::string("sm_") + form.sm + ", " + form.artifact);
     setenv("NHC_FAKE_CUDA_SM", form.sm, 1);
@@ -1665,35 +1672,47 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
       EXPECT_NE(widened.find(form.why), std::string::npos)
           << "the note says why the experts were widened: " << widened;
     const char *e4m3Kernel = "nhc_moe_expert_matmul_e4m3_kernel",
-               *bf16Kernel = "nhc_moe_expert_matmul_bf16_kernel";
+               *bf16Kernel = "nhc_moe_expert_matmul_bf16_kernel",
+               *rowsKernel = "nhc_moe_fp8_rows_kernel";
     const long long e4m3Before = fakeKernelLaunches(e4m3Kernel),
                     bf16Before = fakeKernelLaunches(bf16Kernel),
+                    rowsBefore = fakeKernelLaunches(rowsKernel),
                     productsBefore =
                         std::max(fakeBlasLtCounter("e4m3_matmuls"), 0ll);
     model.expectPrefillMatches(0);
     const long long e4m3Launched = fakeKernelLaunches(e4m3Kernel) - e4m3Before,
-                    bf16Launched = fakeKernelLaunches(bf16Kernel) - bf16Before;
+                    bf16Launched = fakeKernelLaunches(bf16Kernel) - bf16Before,
+                    rowsLaunched = fakeKernelLaunches(rowsKernel) - rowsBefore;
     e4m3Products[f] = fakeBlasLtCounter("e4m3_matmuls") - productsBefore;
     if (model.decodeWaitsForTheHost()) {
-      EXPECT_EQ(e4m3Launched + bf16Launched, 0) << "host routes: cuBLASLt only";
+      EXPECT_EQ(e4m3Launched + bf16Launched + rowsLaunched, 0)
+          << "host routes: per-expert cuBLASLt gemms only";
     } else {
       EXPECT_EQ(e4m3Launched > 0, form.e4m3) << "the e4m3 expert kernel";
       EXPECT_EQ(bf16Launched > 0, !form.e4m3) << "the bf16 expert kernel";
+      EXPECT_GT(rowsLaunched, 0) << "the device path quantized no route rows";
     }
   }
   std::remove(older.c_str());
-  // The same prompt at sm_90: with the experts e4m3, steps that wait for
-  // the host add their expert products to the e4m3 ones (the device path
-  // adds none).
+  std::remove(noPack.c_str());
+  // The same prompt's dense e4m3 gemms are cuBLASLt's in every form from
+  // sm_89 on; with the experts e4m3 (sm_90, sm_89), steps that wait for the
+  // host add the experts' products to them, the device path none. The
+  // older artifact's (sm_90, experts widened) are the dense ones alone.
   if (::testing::Test::HasFailure())
     return;
-  if (std::getenv("NHC_CUDA_MOE_ON_DEVICE") &&
-      std::string(std::getenv("NHC_CUDA_MOE_ON_DEVICE")) == "0")
-    EXPECT_GT(e4m3Products[0], e4m3Products[3])
-        << "host-routed experts ran no e4m3 products";
-  else
-    EXPECT_EQ(e4m3Products[0], e4m3Products[3])
-        << "the device path's experts went to cuBLASLt";
+  const bool hostRoutes = std::getenv("NHC_CUDA_MOE_ON_DEVICE") &&
+                          std::string(std::getenv("NHC_CUDA_MOE_ON_DEVICE")) == "0";
+  EXPECT_EQ(e4m3Products[4], 0) << "without nhc_pack_e4m3 nothing is e4m3";
+  for (size_t f : {0, 1}) {
+    SCOPED_TRACE(std::string("sm_") + forms[f].sm);
+    if (hostRoutes)
+      EXPECT_GT(e4m3Products[f], e4m3Products[3])
+          << "host-routed experts ran no e4m3 products";
+    else
+      EXPECT_EQ(e4m3Products[f], e4m3Products[3])
+          << "the device path's experts went to cuBLASLt";
+  }
 }
 
 } // namespace

@@ -999,7 +999,8 @@ private:
 
   /// The experts of one projection as a stacked [E, n, k] run of device
   /// memory (a stacked weight, or per-expert tensors placed side by side by
-  /// planExpertStacks) in f32 or bf16, or nullopt.
+  /// planExpertStacks) in f32, bf16 or (with the artifact's e4m3 expert
+  /// kernel) e4m3, or nullopt.
   std::optional<ExpertWeight> contiguousExperts(const std::vector<size_t> &weights,
                                                 bool stacked, uint64_t E,
                                                 uint64_t perExpert) const {
@@ -1216,8 +1217,10 @@ private:
   }
 
   /// C[m, n] = A[m, k] . W[n, k]^T for packed A and C on the device (bf16
-  /// weights: A rounded first, as gemm() does, after `activation`; f32
-  /// weights take A as it is, so their callers pass no activation).
+  /// weights: A rounded first, as gemm() does, after `activation`; e4m3
+  /// weights: A already quantized to e4m3 values, packed to bytes by
+  /// nhc_pack_e4m3, `alpha` the FP8 scales; f32 weights take A as it is, so
+  /// their callers pass no activation).
   void multiply(const ExpertWeight &w, uint64_t a, uint64_t m, uint64_t n,
                 uint64_t k, uint64_t c, const std::string &where,
                 Activation activation = Activation::None, float alpha = 1.0f) {

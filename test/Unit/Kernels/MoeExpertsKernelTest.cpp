@@ -318,16 +318,15 @@ StackedE4m3 stackedE4m3(std::mt19937 &rng, int64_t E, int64_t n, int64_t k,
 
 TEST(KernelMoeExperts, E4m3ExpertMatmulWidensEveryCodeExactly) {
   // W[j, i] = code (8 j + i) % 256 (NaN codes replaced by zero) and route
-  // row p of x one-hot at column c_p: y[p, j] is exactly the value of code
-  // (8 j + c_p) % 256. The c_p take every residue mod 8, so every finite
-  // code (subnormals, signed zeros, +-448) is read as itself, at byte
-  // positions in both halves of the GPU form's first 16-byte chunk and in
-  // its second; k = 32 takes the chunks, k = 33 the one-element fallback.
-  // Nine tokens on one expert: 4 routes at a time twice, then one alone.
-  const int64_t T = 9, K = 1, E = 1, n = 32;
+  // row t of x one-hot at column c_t = t: y[t, j] is exactly the value of
+  // code (8 j + t) % 256. So every finite code (subnormals, +-448; a zero
+  // of either sign sums to +0) is read as itself, at every byte position of
+  // the GPU form's first 16-byte chunk and at positions of its second;
+  // k = 32 takes the chunks, k = 33 the one-element fallback. 21 tokens on
+  // one expert: 4 routes at a time five times, then one alone.
+  const int64_t T = 21, K = 1, E = 1, n = 32;
   const std::vector<int32_t> idx(T, 0);
   Buckets b = countingSort(idx, K, E, 1);
-  const int64_t column[T] = {0, 9, 18, 27, 4, 13, 22, 31, 3};
   for (int64_t k : {32, 33}) {
     SCOPED_TRACE("k " + std::to_string(k));
     auto code = [](int64_t j, int64_t i) {
@@ -342,7 +341,7 @@ TEST(KernelMoeExperts, E4m3ExpertMatmulWidensEveryCodeExactly) {
     std::vector<float> xRoom(T * k + 4, 0.0f);
     const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), true);
     for (int64_t t = 0; t < T; ++t)
-      xRoom[xFirst + t * k + column[t]] = 1.0f;
+      xRoom[xFirst + t * k + t] = 1.0f;
     std::vector<float> y(T * n + 1, -7.0f);
     ArgPack a;
     a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
@@ -351,7 +350,7 @@ TEST(KernelMoeExperts, E4m3ExpertMatmulWidensEveryCodeExactly) {
     runKernel("nhc_moe_expert_matmul_e4m3", a);
     for (int64_t t = 0; t < T; ++t)
       for (int64_t j = 0; j < n; ++j) {
-        const int c = code(j, column[t]);
+        const int c = code(j, t);
         ASSERT_EQ(y[t * n + j], float(e4m3Value(uint8_t(c))))
             << "route " << t << " column " << j << " code " << c;
       }
@@ -367,22 +366,28 @@ TEST(KernelMoeExperts, E4m3ExpertMatmulNanWeightGivesNanColumn) {
   const int64_t A = std::min(E, T * K);
   std::vector<int32_t> idx = {0, 1, 0, 2, 1, 0, 2, 1};
   Buckets b = countingSort(idx, K, E, A);
-  for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)}) {
-    StackedE4m3 w = stackedE4m3(rng, E, n, k);
-    w.bytes[(1 * n + 3) * k + 17] = int8_t(nan); // expert 1, row 3
-    std::vector<float> x = randomFloats(rng, T * k, -0.5f, 0.5f);
-    std::vector<float> y(T * K * n, -7.0f);
-    ArgPack a;
-    a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bytes).buf(y)
-        .idx(A).idx(n).idx(k).idx(1).idx(kNoActivation);
-    runKernel("nhc_moe_expert_matmul_e4m3", a);
-    for (int64_t e = 0; e < E; ++e)
-      for (int32_t p = b.offsets[e]; p < b.offsets[e + 1]; ++p)
-        for (int64_t j = 0; j < n; ++j)
-          EXPECT_EQ(std::isnan(y[p * n + j]), e == 1 && j == 3)
-              << "code " << int(nan) << ", expert " << e << " position " << p
-              << " column " << j;
-  }
+  for (uint8_t nan : {uint8_t(0x7f), uint8_t(0xff)})
+    for (bool aligned : {true, false}) { // the 16-byte chunks, one at a time
+      StackedE4m3 w = stackedE4m3(rng, E, n, k);
+      w.bytes[(1 * n + 3) * k + 17] = int8_t(nan); // expert 1, row 3
+      std::vector<int8_t> room(w.bytes.size() + 16);
+      const size_t first = firstAt16(room.data(), 1, aligned);
+      std::copy(w.bytes.begin(), w.bytes.end(), room.begin() + first);
+      std::vector<float> xRoom = randomFloats(rng, T * k + 4, -0.5f, 0.5f);
+      const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), true);
+      std::vector<float> y(T * K * n, -7.0f);
+      ArgPack a;
+      a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
+          .buf(room, first).buf(y).idx(A).idx(n).idx(k).idx(1)
+          .idx(kNoActivation);
+      runKernel("nhc_moe_expert_matmul_e4m3", a);
+      for (int64_t e = 0; e < E; ++e)
+        for (int32_t p = b.offsets[e]; p < b.offsets[e + 1]; ++p)
+          for (int64_t j = 0; j < n; ++j)
+            EXPECT_EQ(std::isnan(y[p * n + j]), e == 1 && j == 3)
+                << "code " << int(nan) << (aligned ? "" : ", W unaligned")
+                << ", expert " << e << " position " << p << " column " << j;
+    }
 }
 
 TEST(KernelMoeExperts, E4m3ExpertMatmulAlignedAndUnalignedOperands) {
@@ -619,7 +624,9 @@ TEST(KernelMoeExperts, Fp8ExpertsOnTheDevicePathMatchTheHostRecipe) {
   // combine, against the host backend's per-expert recipe (moe.cpp):
   // quantize, multiply, scale, activate, quantize, multiply, scale.
   std::mt19937 rng(47);
-  const int64_t T = 5, K = 2, E = 7, H = 16, I = 24;
+  // H and I multiples of 16: the GPU forms' 16-byte chunks in both
+  // projections.
+  const int64_t T = 5, K = 2, E = 7, H = 16, I = 32;
   const int64_t A = std::min(E, T * K);
   std::vector<int32_t> idx = distinctRoutes(rng, T, K, E);
   std::vector<float> routeWeights = randomFloats(rng, T * K, 0.f, 1.f);
