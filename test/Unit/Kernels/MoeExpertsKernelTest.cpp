@@ -14,6 +14,8 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -254,39 +256,44 @@ TEST(KernelMoeExperts, ExpertMatmulSkipsUnusedEntriesAndEmptyExperts) {
   expectClose(y, want, 1e-5, "two experts used");
 }
 
-TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
-  // The bf16 GPU form's 16-byte chunks (k % 8 == 0, the weight and x
-  // 16-byte aligned) and its one-element fallback (either misaligned, or k
-  // % 8 != 0); experts with a single route (taken alone) and with several
-  // (4 at a time and a remainder); k of 1, 8 and 257 chunks of 8 (a thread
-  // takes chunks 256 apart); n = 9 leaves 3 of the last block's 4 columns
-  // unused; the tokens' rows (up, relu2) and the positions' own (down).
-  std::mt19937 rng(41);
+/// A stacked-weight matmul `kernel` (bf16 or e4m3) against the double
+/// reference of x rounded to bf16 times the widened weights, for every `k`
+/// of `ks`, the weight (`make(rng, E, n, k)`: its storage, bf16 bits or e4m3
+/// bytes, and its values) and x each on a 16-byte boundary or one element
+/// past one, the tokens' rows with relu2 (up) or the positions' own (down).
+/// Six tokens, top-2 of 5 experts: experts with a single route (taken
+/// alone) and with several (4 at a time and a remainder); n = 9 leaves 3 of
+/// the last block's 4 columns unused.
+template <typename MakeWeight>
+void expectAlignmentCases(const char *kernel, std::vector<int64_t> ks,
+                          uint32_t seed, MakeWeight make) {
+  std::mt19937 rng(seed);
   const int64_t T = 6, K = 2, E = 5, n = 9;
   const int64_t A = std::min(E, T * K);
   std::vector<int32_t> idx = {0, 1, 0, 2, 0, 3, 0, 4, 0, 2, 4, 0};
   Buckets b = countingSort(idx, K, E, A);
-  for (int64_t k : {8, 64, 2056, 36})
+  for (int64_t k : ks)
     for (bool alignW : {true, false})
       for (bool alignX : {true, false})
         for (bool gather : {true, false}) {
-          Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+          const auto [stored, values] = make(rng, E, n, k);
+          using Storage = typename std::decay_t<decltype(stored)>::value_type;
           const int64_t xRows = gather ? T : T * K;
           std::vector<float> xRoom =
               randomFloats(rng, xRows * k + 4, -0.5f, 0.5f);
           const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), alignX);
-          std::vector<int16_t> wRoom(w.bits.size() + 8);
-          const size_t wFirst = firstAt16(wRoom.data(), sizeof(int16_t), alignW);
-          std::copy(w.bits.begin(), w.bits.end(), wRoom.begin() + wFirst);
+          std::vector<Storage> wRoom(stored.size() + 16 / sizeof(Storage));
+          const size_t wFirst = firstAt16(wRoom.data(), sizeof(Storage), alignW);
+          std::copy(stored.begin(), stored.end(), wRoom.begin() + wFirst);
           const int64_t act = gather ? kRelu2 : kNoActivation;
           std::vector<float> y(T * K * n + 1, -7.0f);
           ArgPack a;
           a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
               .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(gather)
               .idx(act);
-          runKernel("nhc_moe_expert_matmul_bf16", a);
+          runKernel(kernel, a);
           std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
-          std::vector<double> want = matmulReference(x, b, w.values, n, k,
+          std::vector<double> want = matmulReference(x, b, values, n, k,
                                                      gather, true, act, T * K);
           want.push_back(-7.0);
           expectClose(y, want, 1e-5,
@@ -295,6 +302,19 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
                           (alignX ? "" : " x unaligned") +
                           (gather ? " gathered" : " in place"));
         }
+}
+
+TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
+  // The bf16 GPU form's 16-byte chunks (k % 8 == 0, the weight and x
+  // 16-byte aligned) and its one-element fallback (either misaligned, or k
+  // % 8 != 0); k of 1, 8 and 257 chunks of 8 (a thread takes chunks 256
+  // apart).
+  expectAlignmentCases(
+      "nhc_moe_expert_matmul_bf16", {8, 64, 2056, 36}, 41,
+      [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+        return std::make_pair(w.bits, w.values);
+      });
 }
 
 /// A stacked [E, n, k] e4m3 weight of random finite codes, of magnitude
@@ -391,47 +411,17 @@ TEST(KernelMoeExperts, E4m3ExpertMatmulNanWeightGivesNanColumn) {
 }
 
 TEST(KernelMoeExperts, E4m3ExpertMatmulAlignedAndUnalignedOperands) {
-  // As the bf16 test: the GPU form's 16-byte chunks (k % 16 == 0, W and x
-  // 16-byte aligned) and its one-element fallback (either misaligned, or k
-  // % 16 != 0: k = 8 and 36); 1, 4 and 257 chunks of 16 (a thread takes
-  // chunks 256 apart); 3 of the last block's 4 columns unused; gathered
-  // with relu2 and in place; against the widened values.
-  std::mt19937 rng(59);
-  const int64_t T = 6, K = 2, E = 5, n = 9;
-  const int64_t A = std::min(E, T * K);
-  std::vector<int32_t> idx = {0, 1, 0, 2, 0, 3, 0, 4, 0, 2, 4, 0};
-  Buckets b = countingSort(idx, K, E, A);
-  for (int64_t k : {16, 64, 4112, 8, 36})
-    for (bool alignW : {true, false})
-      for (bool alignX : {true, false})
-        for (bool gather : {true, false}) {
-          // Magnitudes below 2, as the bf16 test's, so that the GPU form's
-          // sums in another order stay within its 1e-5 of the host's.
-          StackedE4m3 w = stackedE4m3(rng, E, n, k, 0x3f);
-          const int64_t xRows = gather ? T : T * K;
-          std::vector<float> xRoom =
-              randomFloats(rng, xRows * k + 4, -0.5f, 0.5f);
-          const size_t xFirst = firstAt16(xRoom.data(), sizeof(float), alignX);
-          std::vector<int8_t> wRoom(w.bytes.size() + 16);
-          const size_t wFirst = firstAt16(wRoom.data(), 1, alignW);
-          std::copy(w.bytes.begin(), w.bytes.end(), wRoom.begin() + wFirst);
-          const int64_t act = gather ? kRelu2 : kNoActivation;
-          std::vector<float> y(T * K * n + 1, -7.0f);
-          ArgPack a;
-          a.buf(xRoom, xFirst).buf(b.token).buf(b.offsets).buf(b.active)
-              .buf(wRoom, wFirst).buf(y).idx(A).idx(n).idx(k).idx(gather)
-              .idx(act);
-          runKernel("nhc_moe_expert_matmul_e4m3", a);
-          std::vector<float> x(xRoom.begin() + xFirst, xRoom.end());
-          std::vector<double> want = matmulReference(x, b, w.values, n, k,
-                                                     gather, true, act, T * K);
-          want.push_back(-7.0);
-          expectClose(y, want, 1e-5,
-                      "k " + std::to_string(k) +
-                          (alignW ? "" : " W unaligned") +
-                          (alignX ? "" : " x unaligned") +
-                          (gather ? " gathered" : " in place"));
-        }
+  // The e4m3 GPU form's 16-byte chunks (k % 16 == 0, W and x 16-byte
+  // aligned) and its one-element fallback (either misaligned, or k % 16 !=
+  // 0: k = 8 and 36); 1, 4 and 257 chunks of 16. Magnitudes below 2, as the
+  // bf16 test's, so that the GPU form's sums in another order stay within
+  // its 1e-5 of the host's.
+  expectAlignmentCases(
+      "nhc_moe_expert_matmul_e4m3", {16, 64, 4112, 8, 36}, 59,
+      [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+        StackedE4m3 w = stackedE4m3(rng, E, n, k, 0x3f);
+        return std::make_pair(w.bytes, w.values);
+      });
 }
 
 TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {
