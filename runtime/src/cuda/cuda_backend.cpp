@@ -1623,23 +1623,40 @@ private:
         }
       }
     uint64_t widened = 0, widenedBytes = 0;
-    std::string example, reason;
+    // Each reason once, with its first weight and how many more it widened.
+    struct Reason {
+      std::string why, example;
+      uint64_t more = 0;
+    };
+    std::vector<Reason> reasons;
     for (size_t i = 0; i < tensors.size(); ++i)
       if (dtypes[i] == NHC_DTYPE_F8_E4M3 && !refusal[i].empty()) {
         dtypes[i] = wide;
         widenedBytes += host_.elems(i) * (nhc_dtype_size(wide) - 1);
-        if (widened++ == 0) {
-          example = tensors[i].desc.name;
-          reason = refusal[i];
-        }
+        ++widened;
+        auto same = std::find_if(reasons.begin(), reasons.end(),
+                                 [&](const Reason &r) { return r.why == refusal[i]; });
+        if (same == reasons.end())
+          reasons.push_back({refusal[i], tensors[i].desc.name});
+        else
+          ++same->more;
       }
-    if (widened)
-      notes_.push_back(cat(
-          "cuda backend: ", widened, " FP8 (e4m3) weight",
-          widened == 1 ? "" : "s", " widened to ",
-          wide == NHC_DTYPE_BF16 ? "bf16" : "f32", " at upload (",
-          widenedBytes >> 20, " MiB more device memory; e.g. '", example,
-          "': ", reason, ")"));
+    if (widened) {
+      constexpr size_t kListed = 4; // a note stays one readable line
+      std::string listed;
+      for (size_t r = 0; r < reasons.size() && r < kListed; ++r)
+        listed += cat(r ? "; '" : "'", reasons[r].example, "'",
+                      reasons[r].more ? cat(" and ", reasons[r].more, " more")
+                                      : std::string(),
+                      ": ", reasons[r].why);
+      if (reasons.size() > kListed)
+        listed += cat("; ", reasons.size() - kListed, " other reasons");
+      notes_.push_back(cat("cuda backend: ", widened, " FP8 (e4m3) weight",
+                           widened == 1 ? "" : "s", " widened to ",
+                           wide == NHC_DTYPE_BF16 ? "bf16" : "f32",
+                           " at upload (", widenedBytes >> 20,
+                           " MiB more device memory; ", listed, ")"));
+    }
     // What the gemms multiply in: the activations' packed copy, and whether
     // BF16 checkpoint weights change the arithmetic (e4m3 products are
     // exact in bf16 with f32 sums, and in e4m3).
