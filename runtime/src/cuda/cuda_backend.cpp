@@ -659,15 +659,18 @@ public:
   /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
   /// and a weighted scatter-add. The host waits for the routes, so such a
   /// step is not recorded as a graph. Routes outside [0, E) are skipped.
+  /// With `inputAbsmax` (calibration) every step takes the host-routed path
+  /// and each expert's up and down inputs are copied out and folded in:
+  /// elements 2e and 2e + 1, as the host backend's moe_experts does.
   void moeExperts(const MoeCall &moe, const StepShape &shape,
-                  float * /*inputAbsmax: never, calibratesExperts()*/) override {
+                  float *inputAbsmax) override {
     ContextScope scope = enter();
     const uint64_t T = shape.tokens, K = moe.topK, H = moe.hidden,
                    I = moe.intermediate, E = moe.numExperts;
     if (T == 0)
       return;
     const std::string where = cat(origin_, ": moe_experts");
-    if (runExpertsOnDevice(moe, T))
+    if (!inputAbsmax && runExpertsOnDevice(moe, T))
       return;
     if (recording_)
       refuseRecording();
@@ -712,6 +715,9 @@ public:
                index(rows), index(H)};
       hostViews_.assign(args_.size(), nullptr);
       run(*gatherRows_, lib::kGatherRows);
+      if (inputAbsmax)
+        foldRowsAbsMax(inputAbsmax[2 * e], moeX_.address(), rows, H,
+                       Activation::None);
       if (moe.fp8()) { // the host backend's recipe (moe.cpp), per expert
         const MoeScales fp8 = moeScalesOf(expertScales_.at(&moe), E);
         epilogue(moeX_.address(), rows * H, 0, H, rows, H, Activation::None,
@@ -719,7 +725,14 @@ public:
         multiply(expert(moe.up, moe.stacked, e, perExpert), moeX_.address(),
                  rows, I, H, moeH_.address(), where, Activation::None,
                  fp8.upInput[e] * fp8.upWeight[e]);
-        epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
+        if (inputAbsmax) { // the activated rows before their quantization
+          epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
+                   std::nullopt);
+          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I,
+                         Activation::None);
+        }
+        epilogue(moeH_.address(), rows * I, 0, I, rows, I,
+                 inputAbsmax ? Activation::None : moe.activation,
                  moe.downInputScale[e]);
         multiply(expert(moe.down, moe.stacked, e, perExpert), moeH_.address(),
                  rows, H, I, moeY_.address(), where, Activation::None,
@@ -734,6 +747,9 @@ public:
         if (!inRounding)
           epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
                    std::nullopt);
+        if (inputAbsmax)
+          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I,
+                         inRounding ? moe.activation : Activation::None);
         multiply(down, moeH_.address(), rows, H, I, moeY_.address(), where,
                  inRounding ? moe.activation : Activation::None);
       }
@@ -743,6 +759,23 @@ public:
       hostViews_.assign(args_.size(), nullptr);
       run(*scatterAddRows_, lib::kScatterAddRows);
     }
+  }
+
+  bool calibratesExperts() const override { return true; }
+
+  /// absmax raised to max |x| over `rows` packed rows of `cols` f32 values
+  /// at device `address`, each activated by `act` first (an activation
+  /// deferred to the next gemm's rounding). Calibration only: it waits for
+  /// the device.
+  void foldRowsAbsMax(float &absmax, uint64_t address, uint64_t rows,
+                      uint64_t cols, Activation act) {
+    calibrationRows_.resize(rows * cols);
+    copyOut(calibrationRows_.data(), address, rows * cols * sizeof(float),
+            "calibration rows");
+    synchronizeStream("calibration");
+    if (act != Activation::None)
+      activateBlock(act, rows, cols, calibrationRows_.data(), cols);
+    foldBlockAbsMax(absmax, rows, cols, calibrationRows_.data(), cols);
   }
 
   void embedding(const EmbeddingCall &call, const StepShape &shape) override {
@@ -1795,6 +1828,7 @@ private:
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
+  std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
   std::vector<uint64_t> weightAddress_; // by manifest weight

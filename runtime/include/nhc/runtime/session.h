@@ -94,9 +94,9 @@ typedef struct nhc_step_options_t {
    * NULL, an array of nhc_session_expert_gemm_count() floats: after the
    * step, element i is max(element i, max |x|) over the rows expert gemm i
    * multiplied in the step (NaN if one was NaN); an expert no token was
-   * routed to leaves its elements as they were. The host backend only: the
-   * cuda backend refuses with NHC_UNSUPPORTED before the step runs.
-   * num_expert_input_absmax must equal the count. */
+   * routed to leaves its elements as they were (the cuda backend then
+   * routes the step's experts on the host and waits for each expert's
+   * rows). num_expert_input_absmax must equal the count. */
   float *expert_input_absmax;
   size_t num_expert_input_absmax;
 } nhc_step_options_t;
