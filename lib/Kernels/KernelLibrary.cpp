@@ -69,7 +69,8 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeExpertMatmulF32,
       ::nhc::format::kernel::kMoeExpertMatmulE4m3,
       ::nhc::format::kernel::kMoeCombine,
-      ::nhc::format::kernel::kMoeFp8Rows};
+      ::nhc::format::kernel::kMoeFp8Rows,
+      ::nhc::format::kernel::kArgmaxRows};
   return names;
 }
 

@@ -103,10 +103,12 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
   bool decode = head == ScheduleKind::HeadLast && io.tokens == io.requests &&
                 (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax &&
                 !io.expertInputAbsmax;
-  if (decode && runRecorded(io, total))
-    return;
-  runBody(io, total);
-  runHead(head, io, total);
+  if (!(decode && runRecorded(io, total))) {
+    runBody(io, total);
+    runHead(head, io, total);
+  }
+  if (io.greedyIds)
+    backend_.argmaxRows(io.requests, io.vocab, io.logits, io.greedyIds);
 }
 
 bool Executor::runRecorded(const StepIo &io, size_t total) {

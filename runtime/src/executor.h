@@ -37,6 +37,10 @@ struct StepIo {
   float *gemmInputAbsmax = nullptr;
   /// ... and per routed expert's product (bodyExpertGemmWeights() order).
   float *expertInputAbsmax = nullptr;
+  /// Greedy decoding (head_last): each request's argmax of its `vocab`
+  /// logits, after the step.
+  int32_t *greedyIds = nullptr;
+  uint64_t vocab = 0;
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;
 };

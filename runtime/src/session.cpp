@@ -268,7 +268,17 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
             "nhc_session_step: the batch is empty (count is 0)");
   NHC_CHECK_ARG(requests, "nhc_session_step");
-  NHC_CHECK_ARG(logits, "nhc_session_step");
+  NHC_CHECK(logits || options.greedy_ids, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: argument 'logits' must not be NULL (it may "
+            "be with greedy_ids)");
+  NHC_CHECK(!options.greedy_ids || mode == NHC_LOGITS_LAST,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: greedy_ids takes NHC_LOGITS_LAST, not ",
+                modeName(mode)));
+  NHC_CHECK(!options.greedy_ids || options.num_greedy_ids >= count,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: greedy_ids holds ", options.num_greedy_ids,
+                " ids; the batch has ", count, " requests"));
   NHC_CHECK(mode <= NHC_LOGITS_LAST_N, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: unknown logits mode ", mode,
                 " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
@@ -325,7 +335,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(needed.has_value(), NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: ", rows, " rows of ", session.vocab,
                 " logits overflow 64 bits"));
-  NHC_CHECK(capacity >= *needed, NHC_INVALID_ARGUMENT,
+  NHC_CHECK(!logits || capacity >= *needed, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: logits buffer holds ", capacity,
                 " floats; this step needs ", *needed, " (", rows, " rows of ",
                 session.vocab, ", mode ", modeName(mode), ")"));
@@ -349,6 +359,13 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
+  // Greedy ids without logits: a backend that reads them on the host gets
+  // rows of the runtime's own.
+  std::vector<float> greedyRows;
+  if (!logits && !session.backend->logitsOnDevice()) {
+    greedyRows.resize(count * session.vocab);
+    logits = greedyRows.data();
+  }
   StepInputs inputs = executor.inputs();
   int64_t *table = inputs.requestTable;
   int32_t *ids = inputs.tokenIds;
@@ -372,6 +389,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.taps = &taps;
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
+  io.greedyIds = options.greedy_ids;
+  io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
   if (mode != NHC_LOGITS_LAST_N) {

@@ -363,6 +363,94 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
   }
 }
 
+long long fakeKernelLaunches(const char *kernel); // below
+
+/// Greedy ids (nhc_step_options_t.greedy_ids): two prompts prefilled
+/// together, each step's ids the argmax of the logits it also returns; then
+/// decode steps without logits (only the ids leave the device on cuda,
+/// where nhc_argmax_rows runs and the steps still replay recordings), each
+/// feeding its ids back: the continuations are transformers' greedy ones.
+TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
+  Model model(GetParam());
+  ASSERT_GE(model.prompts(), 2);
+  std::vector<std::vector<int32_t>> prompts = {model.ids(0), model.ids(1)};
+  uint32_t slots[2];
+  std::vector<nhc_request_t> requests(2);
+  for (int r = 0; r < 2; ++r) {
+    Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
+    requests[r] = {slots[r], prompts[r].data(), prompts[r].size()};
+  }
+  int32_t ids[2] = {-1, -1};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  std::vector<float> logits(2 * model.vocab);
+  const long long argmaxBefore = fakeKernelLaunches("nhc_argmax_rows_kernel");
+  Model::check(nhc_session_step_ex(model.session, requests.data(), 2, &options,
+                                   logits.data(), logits.size()),
+               "prefill with greedy ids");
+  std::vector<std::vector<int64_t>> generated(2);
+  for (int r = 0; r < 2; ++r) {
+    // The serving sampler's rule: the first of the largest, NaN never wins.
+    int32_t want = -1;
+    for (uint64_t i = 0; i < model.vocab; ++i) {
+      const float v = logits[r * model.vocab + i];
+      if (!std::isnan(v) && (want < 0 || v > logits[r * model.vocab + want]))
+        want = static_cast<int32_t>(i);
+    }
+    EXPECT_EQ(ids[r], want) << "request " << r << "'s prefill";
+    generated[r].push_back(ids[r]);
+  }
+  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
+  for (int step = 1; step < kNewTokens; ++step) {
+    int32_t next[2] = {ids[0], ids[1]};
+    for (int r = 0; r < 2; ++r)
+      requests[r] = {slots[r], &next[r], 1};
+    Model::check(nhc_session_step_ex(model.session, requests.data(), 2,
+                                     &options, nullptr, 0),
+                 "decode with greedy ids only");
+    for (int r = 0; r < 2; ++r)
+      generated[r].push_back(ids[r]);
+  }
+  if (model.golden.relTol <= 1e-3)
+    for (int r = 0; r < 2; ++r)
+      EXPECT_EQ(generated[r],
+                model.tensor<int64_t>("prompt." + std::to_string(r) +
+                                      ".generated_ids"))
+          << "prompt " << r << ": greedy continuation differs";
+  if (argmaxBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_argmax_rows_kernel") - argmaxBefore,
+              kNewTokens)
+        << "the ids were not picked on the device";
+  if (graphsBefore >= 0 && !model.decodeWaitsForTheHost())
+    EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
+              kNewTokens - 3)
+        << "decode steps with greedy ids did not replay recorded graphs";
+  // Refused before anything runs: another logits mode, too few ids, and
+  // no logits without ids.
+  int32_t one[2] = {ids[0], ids[1]};
+  for (int r = 0; r < 2; ++r)
+    requests[r] = {slots[r], &one[r], 1};
+  options.logits_mode = NHC_LOGITS_ALL;
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 1, &options,
+                                logits.data(), logits.size()),
+            NHC_INVALID_ARGUMENT);
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.num_greedy_ids = 1;
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 2, &options,
+                                nullptr, 0),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("greedy_ids holds 1"),
+            std::string::npos) << nhc_last_error();
+  options.greedy_ids = nullptr;
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 1, &options,
+                                nullptr, 0),
+            NHC_INVALID_ARGUMENT);
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session
 /// generates them in host memory (a seed gives the same finite logits every
 /// time, another seed others); where the backend under test is cuda, its

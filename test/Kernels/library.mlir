@@ -102,5 +102,6 @@
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_e4m3(
 // EMBED-DAG: func.func @nhc_moe_combine(
 // EMBED-DAG: func.func @nhc_moe_fp8_rows(
+// EMBED-DAG: func.func @nhc_argmax_rows(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 30
+// COUNT: 31

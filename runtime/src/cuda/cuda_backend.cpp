@@ -238,7 +238,7 @@ public:
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
-                                   &moeRoutes_})
+                                   &moeRoutes_, &greedyIds_})
         buffer->reset();
       module_.reset();
       stream_.reset();
@@ -456,6 +456,7 @@ public:
     for (size_t i = 0; i < buffers_.size(); ++i)
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
     grow(logits_, *logits * 4, "logits");
+    grow(greedyIds_, shape.logitsRows * 4, "the greedy ids");
     grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
     if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
       // On the device path every route has its own rows.
@@ -831,6 +832,34 @@ public:
       copyOut(hostLogits_, logits_.address(),
               logitsRows_ * vocab_ * sizeof(float), "the logits");
     synchronizeStream("finishing the step");
+  }
+
+  bool logitsOnDevice() const override { return true; }
+
+  /// The rows' argmax by nhc_argmax_rows on the device's logits, only the
+  /// ids copied out; an artifact without the kernel copies the rows out
+  /// (into caller memory where it gave some) and picks on the host.
+  void argmaxRows(uint64_t rows, uint64_t vocab, const float *hostLogits,
+                  int32_t *out) override {
+    ContextScope scope = enter();
+    if (!argmaxRows_) {
+      if (!hostLogits) {
+        argmaxLogits_.resize(rows * vocab);
+        copyOut(argmaxLogits_.data(), logits_.address(),
+                rows * vocab * sizeof(float), "the logits");
+        synchronizeStream("copying the logits");
+        hostLogits = argmaxLogits_.data();
+      }
+      Backend::argmaxRows(rows, vocab, hostLogits, out);
+      return;
+    }
+    args_ = {memref(logits_.address(), rows * vocab),
+             memref(greedyIds_.address(), rows), index(rows), index(vocab)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*argmaxRows_, lib::kArgmaxRows);
+    copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
+            "the greedy ids");
+    synchronizeStream("copying the greedy ids");
   }
 
   bool replayRecorded(uint64_t key) override {
@@ -1584,6 +1613,8 @@ private:
     fillNormalBf16_ = require(lib::kFillNormalBf16, /*optional=*/true);
     // Older artifacts lack it: gemm activations keep their epilogue pass.
     roundBf16Act_ = require(lib::kRoundBf16Act, /*optional=*/true);
+    // Older artifacts lack it: greedy ids are picked on the host.
+    argmaxRows_ = require(lib::kArgmaxRows, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -1826,9 +1857,11 @@ private:
                     *scatterAddRows_ = nullptr, *moeBucket_ = nullptr,
                     *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
-                    *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr;
+                    *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
+                    *argmaxRows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
+  std::vector<float> argmaxLogits_; // argmaxRows without the kernel
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
   std::vector<uint64_t> weightAddress_; // by manifest weight
@@ -1849,6 +1882,7 @@ private:
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_;
   DeviceBuffer narrowRows_; // a bf16 or e4m3 gemm's activations, packed
+  DeviceBuffer greedyIds_{api_}; // argmaxRows' ids, [logits rows] int32
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;

@@ -47,6 +47,9 @@ inline constexpr const char kMoeCombine[] = "nhc_moe_combine";
 // FP8 routed experts on that path: each route row scaled, activated and
 // quantized with its expert's own scales around the bf16 matmuls.
 inline constexpr const char kMoeFp8Rows[] = "nhc_moe_fp8_rows";
+// Greedy decoding (nhc_step_options_t.greedy_ids): each logits row's
+// argmax, so that only token ids leave the device.
+inline constexpr const char kArgmaxRows[] = "nhc_argmax_rows";
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";

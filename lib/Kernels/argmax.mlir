@@ -1,0 +1,55 @@
+// Greedy decoding on the device: each logits row's argmax, so that a decode
+// step returns token ids instead of its [R, vocab] logits. Named in
+// nhc/format/library_kernels.h; not called by plans. GPU form:
+// argmax_gpu.mlir.
+
+// out[r] = argmax_j logits[r * V + j] for r < R: the first index of the
+// largest value; NaN never wins over a number, and a row of NaN gives
+// V - 1 (the serving sampler's argmax rule, nhc/serving/sampler.h).
+func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
+                           %R: index, %V: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%r) = (%c0) to (%R) step (%c1) {
+    %row = arith.muli %r, %V : index
+    %first = memref.load %logits[%row] : memref<?xf32>
+    %best:2 = scf.for %j = %c1 to %V step %c1
+        iter_args(%bv = %first, %bi = %c0) -> (f32, index) {
+      %at = arith.addi %row, %j : index
+      %v = memref.load %logits[%at] : memref<?xf32>
+      %r2:2 = func.call @nhc_argmax_better(%v, %j, %bv, %bi)
+          : (f32, index, f32, index) -> (f32, index)
+      scf.yield %r2#0, %r2#1 : f32, index
+    }
+    %id = arith.index_cast %best#1 : index to i32
+    memref.store %id, %out[%r] : memref<?xi32>
+    scf.reduce
+  }
+  return
+}
+
+// The better of two (value, index) candidates in argmax order: numbers
+// before NaN; among numbers the larger value, then the smaller index; among
+// NaN the larger index. A total order, so any grouping of a row's
+// candidates picks the same one.
+func.func private @nhc_argmax_better(%a: f32, %ia: index, %b: f32,
+                                     %ib: index) -> (f32, index) {
+  %aNan = arith.cmpf uno, %a, %a : f32
+  %bNan = arith.cmpf uno, %b, %b : f32
+  %greater = arith.cmpf ogt, %a, %b : f32
+  %equal = arith.cmpf oeq, %a, %b : f32
+  %before = arith.cmpi ult, %ia, %ib : index
+  %after = arith.cmpi ugt, %ia, %ib : index
+  %tieFirst = arith.andi %equal, %before : i1
+  %numberWins = arith.ori %greater, %tieFirst : i1
+  // a a number: it wins over NaN b, else by value.
+  %true = arith.constant true
+  %aNumberWins = arith.select %bNan, %true, %numberWins : i1
+  // a NaN: it wins only over NaN b with a smaller index.
+  %bothNan = arith.andi %aNan, %bNan : i1
+  %nanWins = arith.andi %bothNan, %after : i1
+  %aWins = arith.select %aNan, %nanWins, %aNumberWins : i1
+  %v = arith.select %aWins, %a, %b : f32
+  %i = arith.select %aWins, %ia, %ib : index
+  return %v, %i : f32, index
+}

@@ -1,0 +1,105 @@
+//===- ArgmaxKernelTest.cpp - greedy ids on the device (argmax.mlir) ------===//
+//
+// nhc_argmax_rows against the serving sampler's argmax rule written out
+// here: the first index of the largest value, NaN never over a number, a
+// row of NaN gives its last index. Rows that end inside and past the GPU
+// form's 256-thread strides, ties across its threads, infinities.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "KernelTestUtils.h"
+
+using namespace nhc_test;
+
+namespace {
+
+int32_t referenceArgmax(const float *row, int64_t n) {
+  int64_t best = -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isnan(row[i]) && (best < 0 || row[i] > row[best]))
+      best = i;
+  return int32_t(best < 0 ? n - 1 : best);
+}
+
+void expectArgmax(std::vector<float> logits, int64_t R, int64_t V,
+                  const std::string &what) {
+  std::vector<int32_t> out(R + 1, -7);
+  ArgPack a;
+  a.buf(logits).buf(out).idx(R).idx(V);
+  runKernel("nhc_argmax_rows", a);
+  for (int64_t r = 0; r < R; ++r)
+    ASSERT_EQ(out[r], referenceArgmax(&logits[r * V], V))
+        << what << ", row " << r;
+  EXPECT_EQ(out[R], -7) << what << ": written past the rows";
+}
+
+TEST(KernelArgmax, FirstLargestNanNeverWins) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  // One row per rule, V = 600 (threads take 2 or 3 elements).
+  const int64_t V = 600;
+  std::mt19937 rng(3);
+  std::vector<std::vector<float>> rows;
+  auto random = [&] { return randomFloats(rng, V, -4.f, 4.f); };
+  rows.push_back(random());
+  {
+    auto r = random(); // equal maxima far apart: the first
+    r[517] = r[3] = r[300] = 9.f;
+    rows.push_back(r);
+  }
+  {
+    auto r = random(); // NaN before, at and after the largest
+    r[0] = nan;
+    r[255] = nan;
+    r[256] = 8.f;
+    r[599] = nan;
+    rows.push_back(r);
+  }
+  rows.push_back(std::vector<float>(V, nan)); // all NaN: V - 1
+  {
+    auto r = std::vector<float>(V, -inf); // all -inf: the first
+    r[42] = nan;
+    rows.push_back(r);
+  }
+  {
+    auto r = random(); // +inf wins, the first of two
+    r[401] = inf;
+    r[599] = inf;
+    rows.push_back(r);
+  }
+  {
+    auto r = random(); // the largest at the last index
+    r[599] = 100.f;
+    rows.push_back(r);
+  }
+  std::vector<float> flat;
+  for (const auto &r : rows)
+    flat.insert(flat.end(), r.begin(), r.end());
+  expectArgmax(flat, int64_t(rows.size()), V, "rules");
+}
+
+TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
+  std::mt19937 rng(5);
+  for (int64_t V : {1, 2, 255, 256, 257, 1000, 32000}) {
+    const int64_t R = 3;
+    std::vector<float> logits = randomFloats(rng, R * V, -1.f, 1.f);
+    // Ties between threads: row 1's two maxima 256 apart (one thread) and
+    // row 2's one apart (two threads).
+    if (V > 300) {
+      logits[1 * V + 10] = logits[1 * V + 266] = 5.f;
+      logits[2 * V + 299] = logits[2 * V + 300] = 5.f;
+    }
+    expectArgmax(logits, R, V, "V " + std::to_string(V));
+  }
+}
+
+} // namespace
