@@ -91,6 +91,8 @@ public:
         LMHeadOp::create(builder, loc, logitsType, normed, headWeight);
     func::ReturnOp::create(builder, loc, logits);
     warnUnmatchedExclusions(*module);
+    if (failed(refuseSplitExpertExclusions(*module)))
+      return nullptr;
     return module;
   }
 
@@ -136,6 +138,46 @@ private:
                        << nhc::quoteConfigText(pattern, '\'')
                        << " matches no module of this model";
     }
+  }
+
+  /// A layer's routed experts are one stack of one dtype (matched by expert
+  /// 0's name in linear()): an exclude_modules entry that excludes some of
+  /// them but not all would be read as all or none. Refused, naming the
+  /// entry and the stack.
+  LogicalResult refuseSplitExpertExclusions(ModuleOp module) {
+    if (!config.quantization || config.quantization->excludeModules.empty())
+      return success();
+    const nhc::Quantization &quant = *config.quantization;
+    LogicalResult result = success();
+    module.walk([&](LinearParamOp linear) {
+      std::string name = linear.getName().str();
+      size_t hole = name.find("{e}");
+      if (hole == std::string::npos || failed(result))
+        return;
+      const int64_t experts = linear.getType().getNumExperts();
+      for (size_t i = 0; i < quant.excludeModules.size(); ++i) {
+        int64_t excluded = 0;
+        for (int64_t e = 0; e < experts; ++e)
+          excluded += nhc::isExcludedModule(
+              {quant.excludeModules[i]},
+              std::string(name).replace(hole, 3, std::to_string(e)));
+        if (excluded == 0 || excluded == experts)
+          continue;
+        int line = i < quant.excludePositions.size()
+                       ? quant.excludePositions[i].first
+                       : 0;
+        Location at = FileLineColLoc::get(&context, quant.sourcePath, line, 0);
+        emitError(at) << "exclude_modules entry "
+                      << nhc::quoteConfigText(quant.excludeModules[i], '\'')
+                      << " excludes " << excluded << " of the " << experts
+                      << " routed experts of '" << name
+                      << "'; a layer's routed experts are quantized alike "
+                         "(exclude all of them or none)";
+        result = failure();
+        return;
+      }
+    });
+    return result;
   }
 
   void setModuleAttributes(ModuleOp module) {
@@ -323,7 +365,7 @@ OwningOpRef<ModuleOp> mlir::nhc::importModel(MLIRContext &context,
                                              const ModelConfig &config) {
   context.loadDialect<NemotronDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> module = ModelBuilder(context, config).build();
-  if (failed(verify(*module)))
+  if (!module || failed(verify(*module)))
     return nullptr;
   return module;
 }
