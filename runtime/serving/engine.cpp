@@ -352,8 +352,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       if (!a.decoding())
         continue; // more prompt to go: these logits are not needed
     }
+    const float *row = logits.data() + i * vocab_;
+    if (allNan(row, vocab_)) {
+      finish(a, FinishReason::Error,
+             "the model's logits are all NaN (its weights or inputs hold "
+             "NaN): no token to pick");
+      continue;
+    }
     try {
-      emitToken(a, a.sampler.sample(logits.data() + i * vocab_, vocab_));
+      emitToken(a, a.sampler.sample(row, vocab_));
     } catch (const std::exception &e) {
       // One request's text failing must not stop the others.
       finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());

@@ -48,6 +48,13 @@ int32_t argmax(const float *logits, size_t vocab) {
   return static_cast<int32_t>(best);
 }
 
+bool allNan(const float *logits, size_t vocab) {
+  for (size_t i = 0; i < vocab; ++i)
+    if (!std::isnan(logits[i]))
+      return false;
+  return true;
+}
+
 Sampler::Sampler(const SamplingParams &params)
     : params_(params), rng_(params.seed) {}
 

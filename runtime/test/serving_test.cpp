@@ -35,6 +35,12 @@ TEST(SamplerTest, GreedyIsArgmaxAndNaNNeverWins) {
   EXPECT_EQ(greedy.sample(logits.data(), logits.size()), 2);
   std::vector<float> nanFirst = {NAN, -3.0f, -2.0f};
   EXPECT_EQ(serving::argmax(nanFirst.data(), nanFirst.size()), 2);
+  // A row of NaN has no token to pick: callers ask allNan first.
+  std::vector<float> allNan = {NAN, NAN, NAN};
+  EXPECT_TRUE(serving::allNan(allNan.data(), allNan.size()));
+  EXPECT_FALSE(serving::allNan(nanFirst.data(), nanFirst.size()));
+  std::vector<float> infinite = {NAN, -INFINITY};
+  EXPECT_FALSE(serving::allNan(infinite.data(), infinite.size()));
 }
 
 TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {

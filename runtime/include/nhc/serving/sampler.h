@@ -56,6 +56,11 @@ private:
 /// Index of the largest logit (the first on ties; NaN never wins).
 int32_t argmax(const float *logits, size_t vocab);
 
+/// Whether every one of `vocab` logits is NaN: a model (or its weights)
+/// that produced no number to pick from. Callers refuse to sample such a
+/// row rather than emit argmax's vocab - 1.
+bool allNan(const float *logits, size_t vocab);
+
 } // namespace nhc::serving
 
 #endif // NHC_SERVING_SAMPLER_H
