@@ -193,9 +193,11 @@ if (( smoke )); then
 else
   # The target model at its real size (17.8 GB of BF16 weights,
   # generated on the device: no file, no upload of matrices).
+  # Decode steps return greedy ids (argmax on the device), as a server
+  # decoding greedily would, not [B, 131072] logits.
   part bench-nano-9b-v2 200 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
-    --decode-batch 1,64 --context 1024 --decode-steps 16 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
   # The same decode at B = 1 with every gemm through cuBLASLt (a rounding
   # pass and a product) instead of nhc_gemv_bf16: which is faster decides
@@ -203,7 +205,7 @@ else
   part bench-nano-9b-v2-cublaslt 120 env NHC_CUDA_GEMV_ROWS=0 \
     "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512 \
-    --decode-batch 1 --context 1024 --decode-steps 16 \
+    --decode-batch 1 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2-cublaslt.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \

@@ -78,6 +78,7 @@ struct Options {
   uint64_t decodeSteps = 8;
   bool smoke = false;
   bool profile = false; // --profile: time per schedule entry (host)
+  bool decodeIds = false; // --decode-output ids: greedy ids, no logits
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
 };
@@ -89,6 +90,7 @@ const char *kUsage =
     "                 [--context 1024,8192] [--decode-steps 8]\n"
     "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
     "                 [--json FILE] [--smoke] [--profile]\n"
+    "                 [--decode-output logits|ids]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start (and to the first token), prefill throughput and\n"
@@ -105,6 +107,9 @@ const char *kUsage =
     "--profile adds each timed row's time per operation (a kernel, a gemm\n"
     "role over all layers, with its roofline) from the timed steps' schedule\n"
     "entries, as a table after the results and in the JSON (host only).\n"
+    "--decode-output ids has each decode step return greedy token ids\n"
+    "instead of its [B, vocab] logits (nhc_step_options_t.greedy_ids: on\n"
+    "cuda only the ids leave the device); default logits.\n"
     "--smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
@@ -148,6 +153,12 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
         o.smoke = true;
       else if (arg == "--profile")
         o.profile = true;
+      else if (arg == "--decode-output") {
+        std::string output = value();
+        if (output != "logits" && output != "ids")
+          throw std::invalid_argument("--decode-output must be logits or ids");
+        o.decodeIds = output == "ids";
+      }
       else if (arg == "--gemm-precision") {
         if (!nhc::tools::parseGemmPrecision(value(), o.precision))
           throw std::invalid_argument("--gemm-precision must be f32 or bf16");
@@ -589,6 +600,7 @@ int run(const Options &o) {
   const char *memoryName = cuda ? "device memory" : "DRAM";
   const char *memoryKey =
       cuda ? "device.memory_bytes_per_s" : "dram_read_bytes_per_s";
+  report["decode_output"] = o.decodeIds ? "ids" : "logits";
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)},
@@ -700,6 +712,7 @@ int run(const Options &o) {
       std::vector<uint32_t> slots(batch);
       std::vector<int32_t> tokens(batch);
       std::vector<nhc_request_t> requests(batch);
+      std::vector<int32_t> greedy(batch);
       auto restore = [&] {
         for (uint32_t &slot : slots)
           check(nhc_session_restore_request(session, blob.data(), blob.size(),
@@ -714,9 +727,15 @@ int run(const Options &o) {
           }
           if (profile)
             profile->stepStarts();
-          check(nhc_session_step(session, requests.data(), batch,
-                                 NHC_LOGITS_LAST, logits.data(),
-                                 logits.size()),
+          nhc_step_options_t output{};
+          output.logits_mode = NHC_LOGITS_LAST;
+          if (o.decodeIds) {
+            output.greedy_ids = greedy.data();
+            output.num_greedy_ids = batch;
+          }
+          check(nhc_session_step_ex(session, requests.data(), batch, &output,
+                                    o.decodeIds ? nullptr : logits.data(),
+                                    o.decodeIds ? 0 : logits.size()),
                 "decode");
         }
       };
