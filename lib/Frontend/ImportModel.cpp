@@ -127,17 +127,21 @@ private:
       });
       if (matched)
         continue;
-      // The line only: with a column, MLIR's handler would reopen the file
-      // and print the line raw, untrusted text and all.
-      int line = i < quant.excludePositions.size()
-                     ? quant.excludePositions[i].first
-                     : 0;
-      Location loc = FileLineColLoc::get(&context, quant.sourcePath, line, 0);
       // The entry is untrusted text: escaped and bounded.
-      emitWarning(loc) << "exclude_modules entry "
-                       << nhc::quoteConfigText(pattern, '\'')
-                       << " matches no module of this model";
+      emitWarning(exclusionLoc(i)) << "exclude_modules entry "
+                                   << nhc::quoteConfigText(pattern, '\'')
+                                   << " matches no module of this model";
     }
+  }
+
+  /// Where exclude_modules entry `i` is written: the line only (with a
+  /// column, MLIR's handler would reopen the file and print the line raw,
+  /// untrusted text and all).
+  Location exclusionLoc(size_t i) {
+    const nhc::Quantization &quant = *config.quantization;
+    int line =
+        i < quant.excludePositions.size() ? quant.excludePositions[i].first : 0;
+    return FileLineColLoc::get(&context, quant.sourcePath, line, 0);
   }
 
   /// A layer's routed experts are one stack of one dtype (matched by expert
@@ -155,27 +159,30 @@ private:
       if (hole == std::string::npos || failed(result))
         return;
       const int64_t experts = linear.getType().getNumExperts();
-      for (size_t i = 0; i < quant.excludeModules.size(); ++i) {
-        int64_t excluded = 0;
-        for (int64_t e = 0; e < experts; ++e)
-          excluded += nhc::isExcludedModule(
-              {quant.excludeModules[i]},
-              std::string(name).replace(hole, 3, std::to_string(e)));
-        if (excluded == 0 || excluded == experts)
-          continue;
-        int line = i < quant.excludePositions.size()
-                       ? quant.excludePositions[i].first
-                       : 0;
-        Location at = FileLineColLoc::get(&context, quant.sourcePath, line, 0);
-        emitError(at) << "exclude_modules entry "
-                      << nhc::quoteConfigText(quant.excludeModules[i], '\'')
-                      << " excludes " << excluded << " of the " << experts
-                      << " routed experts of '" << name
-                      << "'; a layer's routed experts are quantized alike "
-                         "(exclude all of them or none)";
-        result = failure();
+      auto expert = [&](int64_t e) {
+        return std::string(name).replace(hole, 3, std::to_string(e));
+      };
+      int64_t excluded = 0;
+      for (int64_t e = 0; e < experts; ++e)
+        excluded += nhc::isExcludedModule(quant.excludeModules, expert(e));
+      if (excluded == 0 || excluded == experts)
         return;
-      }
+      // Named at the first entry that excludes one of them.
+      size_t entry = 0;
+      for (int64_t e = 0; e < experts; ++e)
+        if (nhc::isExcludedModule(quant.excludeModules, expert(e))) {
+          while (!nhc::isExcludedModule({quant.excludeModules[entry]},
+                                        expert(e)))
+            ++entry;
+          break;
+        }
+      emitError(exclusionLoc(entry))
+          << "exclude_modules excludes " << excluded << " of the " << experts
+          << " routed experts of '" << name << "' (entry "
+          << nhc::quoteConfigText(quant.excludeModules[entry], '\'')
+          << " among them); a layer's routed experts are quantized alike "
+             "(exclude all of them or none)";
+      result = failure();
     });
     return result;
   }
