@@ -4,8 +4,9 @@
 // argmax_gpu.mlir.
 
 // out[r] = argmax_j logits[r * V + j] for r < R: the first index of the
-// largest value; NaN never wins over a number, and a row of NaN gives
-// V - 1 (the serving sampler's argmax rule, nhc/serving/sampler.h).
+// largest value, NaN never winning over a number (the serving sampler's
+// argmax, nhc/serving/sampler.h); -1 for a row of NaN, which has no token
+// to pick (the sampler's callers refuse such a row too).
 func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
                            %R: index, %V: index) {
   %c0 = arith.constant 0 : index
@@ -21,7 +22,7 @@ func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
           : (f32, index, f32, index) -> (f32, index)
       scf.yield %r2#0, %r2#1 : f32, index
     }
-    %id = arith.index_cast %best#1 : index to i32
+    %id = func.call @nhc_argmax_id(%best#0, %best#1) : (f32, index) -> i32
     memref.store %id, %out[%r] : memref<?xi32>
     scf.reduce
   }
@@ -52,4 +53,14 @@ func.func private @nhc_argmax_better(%a: f32, %ia: index, %b: f32,
   %v = arith.select %aWins, %a, %b : f32
   %i = arith.select %aWins, %ia, %ib : index
   return %v, %i : f32, index
+}
+
+// The id a row's best candidate gives: its index, or -1 if it is NaN (the
+// whole row is then NaN: nhc_argmax_better puts numbers first).
+func.func private @nhc_argmax_id(%v: f32, %i: index) -> i32 {
+  %isNan = arith.cmpf uno, %v, %v : f32
+  %i32 = arith.index_cast %i : index to i32
+  %none = arith.constant -1 : i32
+  %id = arith.select %isNan, %none, %i32 : i32
+  return %id : i32
 }

@@ -47,7 +47,7 @@ func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
             : (f32, index, f32, index) -> (f32, index)
         scf.yield %n#0, %n#1 : f32, index
       }
-      %id = arith.index_cast %all#1 : index to i32
+      %id = func.call @nhc_argmax_id(%all#0, %all#1) : (f32, index) -> i32
       memref.store %id, %out[%r] : memref<?xi32>
     }
     gpu.terminator

@@ -45,16 +45,16 @@ struct StepInputs {
   int32_t *tokenIds = nullptr;
 };
 
-/// The index of the largest of `n` >= 1 values: the first of equal ones;
-/// NaN never wins over a number, and all NaN gives n - 1. The rule of the
-/// serving sampler's argmax (nhc/serving/sampler.h) and of the kernel
-/// library's nhc_argmax_rows (lib/Kernels/argmax.mlir).
-inline int32_t argmaxRow(const float *values, uint64_t n) {
+/// The greedy id of `n` >= 1 logits: the index of the largest, the first
+/// of equal ones, NaN never winning over a number (the serving sampler's
+/// argmax, nhc/serving/sampler.h); -1 when every value is NaN (no token to
+/// pick). The kernel library's nhc_argmax_rows computes the same.
+inline int32_t greedyId(const float *values, uint64_t n) {
   uint64_t best = 0;
   for (uint64_t i = 1; i < n; ++i)
     if (values[i] > values[best] || values[best] != values[best])
       best = i;
-  return static_cast<int32_t>(best);
+  return values[best] != values[best] ? -1 : static_cast<int32_t>(best);
 }
 
 class Backend {
@@ -133,14 +133,14 @@ public:
   /// Whether moeExperts() takes `inputAbsmax` (the routed experts'
   /// calibration statistics).
   virtual bool calibratesExperts() const { return false; }
-  /// out[r] = the argmax of logits row r < rows of the step that ran
-  /// (argmaxRow's rule), `hostLogits` the rows the step wrote to caller
+  /// out[r] = the greedy id of logits row r < rows of the step that ran
+  /// (greedyId), `hostLogits` the rows the step wrote to caller
   /// memory (null where logitsOnDevice() and the caller wants none). Waits
   /// for the device.
   virtual void argmaxRows(uint64_t rows, uint64_t vocab,
                           const float *hostLogits, int32_t *out) {
     for (uint64_t r = 0; r < rows; ++r)
-      out[r] = argmaxRow(hostLogits + r * vocab, vocab);
+      out[r] = greedyId(hostLogits + r * vocab, vocab);
   }
   /// Whether the step's logits stay readable by argmaxRows() without being
   /// copied out (setLogitsOutput may then be given null).

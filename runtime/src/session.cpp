@@ -47,6 +47,7 @@ struct nhc_session_t {
   std::vector<std::string> expertGemmWeights; // routed experts' products
   std::vector<std::string> weightNames; // the manifest's, in its order
   std::vector<std::string> notes;       // the backend's, after binding
+  std::vector<float> greedyRows; // greedy ids' logits where the caller gave none
 };
 
 namespace nhc::runtime {
@@ -271,6 +272,13 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(logits || options.greedy_ids, NHC_INVALID_ARGUMENT,
             "nhc_session_step: argument 'logits' must not be NULL (it may "
             "be with greedy_ids)");
+  NHC_CHECK(mode <= NHC_LOGITS_LAST_N, NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: unknown logits mode ", mode,
+                " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
+                "NHC_LOGITS_LAST_N is 2)"));
+  NHC_CHECK(mode != NHC_LOGITS_LAST_N || options.last_n >= 1,
+            NHC_INVALID_ARGUMENT,
+            "nhc_session_step: NHC_LOGITS_LAST_N needs last_n >= 1");
   NHC_CHECK(!options.greedy_ids || mode == NHC_LOGITS_LAST,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: greedy_ids takes NHC_LOGITS_LAST, not ",
@@ -279,13 +287,6 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: greedy_ids holds ", options.num_greedy_ids,
                 " ids; the batch has ", count, " requests"));
-  NHC_CHECK(mode <= NHC_LOGITS_LAST_N, NHC_INVALID_ARGUMENT,
-            cat("nhc_session_step: unknown logits mode ", mode,
-                " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
-                "NHC_LOGITS_LAST_N is 2)"));
-  NHC_CHECK(mode != NHC_LOGITS_LAST_N || options.last_n >= 1,
-            NHC_INVALID_ARGUMENT,
-            "nhc_session_step: NHC_LOGITS_LAST_N needs last_n >= 1");
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -360,11 +361,11 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
   // Greedy ids without logits: a backend that reads them on the host gets
-  // rows of the runtime's own.
-  std::vector<float> greedyRows;
+  // rows of the session's own (grown, never shrunk: no allocation per step).
   if (!logits && !session.backend->logitsOnDevice()) {
-    greedyRows.resize(count * session.vocab);
-    logits = greedyRows.data();
+    if (session.greedyRows.size() < count * session.vocab)
+      session.greedyRows.resize(count * session.vocab); // bad_alloc: nothing changed
+    logits = session.greedyRows.data();
   }
   StepInputs inputs = executor.inputs();
   int64_t *table = inputs.requestTable;

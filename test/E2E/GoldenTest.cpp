@@ -365,33 +365,30 @@ TEST_P(Golden, GreedyDecodeMatchesGenerate) {
 
 long long fakeKernelLaunches(const char *kernel); // below
 
-/// Greedy ids (nhc_step_options_t.greedy_ids): two prompts prefilled
-/// together, each step's ids the argmax of the logits it also returns; then
-/// decode steps without logits (only the ids leave the device on cuda,
-/// where nhc_argmax_rows runs and the steps still replay recordings), each
-/// feeding its ids back: the continuations are transformers' greedy ones.
-TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
-  Model model(GetParam());
-  ASSERT_GE(model.prompts(), 2);
-  std::vector<std::vector<int32_t>> prompts = {model.ids(0), model.ids(1)};
-  uint32_t slots[2];
-  std::vector<nhc_request_t> requests(2);
-  for (int r = 0; r < 2; ++r) {
+/// Greedy ids (nhc_step_options_t.greedy_ids) for `requests` claimed from
+/// `prompts`: a prefill whose ids are the argmax of the logits it also
+/// returns, then decode steps without logits feeding their ids back; the
+/// continuations.
+std::vector<std::vector<int64_t>>
+greedyContinuations(Model &model, const std::vector<std::vector<int32_t>> &prompts) {
+  const size_t n = prompts.size();
+  std::vector<uint32_t> slots(n);
+  std::vector<nhc_request_t> requests(n);
+  for (size_t r = 0; r < n; ++r) {
     Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
     requests[r] = {slots[r], prompts[r].data(), prompts[r].size()};
   }
-  int32_t ids[2] = {-1, -1};
+  std::vector<int32_t> ids(n, -7), next(n);
   nhc_step_options_t options{};
   options.logits_mode = NHC_LOGITS_LAST;
-  options.greedy_ids = ids;
-  options.num_greedy_ids = 2;
-  std::vector<float> logits(2 * model.vocab);
-  const long long argmaxBefore = fakeKernelLaunches("nhc_argmax_rows_kernel");
-  Model::check(nhc_session_step_ex(model.session, requests.data(), 2, &options,
+  options.greedy_ids = ids.data();
+  options.num_greedy_ids = n;
+  std::vector<float> logits(n * model.vocab);
+  Model::check(nhc_session_step_ex(model.session, requests.data(), n, &options,
                                    logits.data(), logits.size()),
                "prefill with greedy ids");
-  std::vector<std::vector<int64_t>> generated(2);
-  for (int r = 0; r < 2; ++r) {
+  std::vector<std::vector<int64_t>> generated(n);
+  for (size_t r = 0; r < n; ++r) {
     // The serving sampler's rule: the first of the largest, NaN never wins.
     int32_t want = -1;
     for (uint64_t i = 0; i < model.vocab; ++i) {
@@ -402,23 +399,41 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
     EXPECT_EQ(ids[r], want) << "request " << r << "'s prefill";
     generated[r].push_back(ids[r]);
   }
-  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
   for (int step = 1; step < kNewTokens; ++step) {
-    int32_t next[2] = {ids[0], ids[1]};
-    for (int r = 0; r < 2; ++r)
+    for (size_t r = 0; r < n; ++r) {
+      next[r] = ids[r];
       requests[r] = {slots[r], &next[r], 1};
-    Model::check(nhc_session_step_ex(model.session, requests.data(), 2,
+    }
+    Model::check(nhc_session_step_ex(model.session, requests.data(), n,
                                      &options, nullptr, 0),
                  "decode with greedy ids only");
-    for (int r = 0; r < 2; ++r)
+    for (size_t r = 0; r < n; ++r)
       generated[r].push_back(ids[r]);
   }
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+  return generated;
+}
+
+/// Greedy ids: three requests (prompts 0, 1, 0: a decode bucket of 4 with a
+/// padding row on the cuda backend), prefilled together, then decode steps
+/// without logits (only the ids leave the device on cuda, where
+/// nhc_argmax_rows runs and the steps replay recordings): the continuations
+/// are transformers' greedy ones. Then what is refused before anything
+/// runs.
+TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
+  Model model(GetParam());
+  ASSERT_GE(model.prompts(), 2);
+  const long long argmaxBefore = fakeKernelLaunches("nhc_argmax_rows_kernel");
+  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
+  const std::vector<std::vector<int64_t>> generated =
+      greedyContinuations(model, {model.ids(0), model.ids(1), model.ids(0)});
   if (model.golden.relTol <= 1e-3)
-    for (int r = 0; r < 2; ++r)
+    for (int r = 0; r < 3; ++r)
       EXPECT_EQ(generated[r],
-                model.tensor<int64_t>("prompt." + std::to_string(r) +
+                model.tensor<int64_t>("prompt." + std::to_string(r % 2) +
                                       ".generated_ids"))
-          << "prompt " << r << ": greedy continuation differs";
+          << "request " << r << ": greedy continuation differs";
   if (argmaxBefore >= 0)
     EXPECT_GE(fakeKernelLaunches("nhc_argmax_rows_kernel") - argmaxBefore,
               kNewTokens)
@@ -427,28 +442,40 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
     EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
               kNewTokens - 3)
         << "decode steps with greedy ids did not replay recorded graphs";
-  // Refused before anything runs: another logits mode, too few ids, and
-  // no logits without ids.
-  int32_t one[2] = {ids[0], ids[1]};
-  for (int r = 0; r < 2; ++r)
-    requests[r] = {slots[r], &one[r], 1};
+
+  uint32_t slots[2];
+  int32_t tokens[2] = {5, 6}, ids[2];
+  nhc_request_t requests[2];
+  for (int r = 0; r < 2; ++r) {
+    Model::check(nhc_session_claim(model.session, &slots[r]), "claim");
+    requests[r] = {slots[r], &tokens[r], 1};
+  }
+  std::vector<float> logits(2 * model.vocab);
+  nhc_step_options_t options{};
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  auto refused = [&](const char *what, size_t count, float *out,
+                     size_t capacity, const char *message) {
+    EXPECT_EQ(nhc_session_step_ex(model.session, requests, count, &options,
+                                  out, capacity),
+              NHC_INVALID_ARGUMENT) << what;
+    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+        << what << ": " << nhc_last_error();
+  };
   options.logits_mode = NHC_LOGITS_ALL;
-  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 1, &options,
-                                logits.data(), logits.size()),
-            NHC_INVALID_ARGUMENT);
+  refused("ALL", 1, logits.data(), logits.size(), "greedy_ids takes NHC_LOGITS_LAST, not ALL");
+  options.logits_mode = NHC_LOGITS_LAST_N;
+  options.last_n = 1;
+  refused("LAST_N", 1, logits.data(), logits.size(), "greedy_ids takes NHC_LOGITS_LAST, not LAST_N");
   options.logits_mode = NHC_LOGITS_LAST;
   options.num_greedy_ids = 1;
-  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 2, &options,
-                                nullptr, 0),
-            NHC_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(nhc_last_error()).find("greedy_ids holds 1"),
-            std::string::npos) << nhc_last_error();
+  refused("too few ids", 2, nullptr, 0, "greedy_ids holds 1 ids; the batch has 2");
+  options.num_greedy_ids = 2;
+  refused("a short logits buffer", 2, logits.data(), model.vocab, "logits buffer holds");
   options.greedy_ids = nullptr;
-  EXPECT_EQ(nhc_session_step_ex(model.session, requests.data(), 1, &options,
-                                nullptr, 0),
-            NHC_INVALID_ARGUMENT);
-  for (uint32_t slot : slots)
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
+  refused("no logits, no ids", 1, nullptr, 0, "argument 'logits' must not be NULL");
+  for (int r = 0; r < 2; ++r) // nothing ran: both still at their start
+    EXPECT_EQ(nhc_session_release_slot(model.session, slots[r]), NHC_OK);
 }
 
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session
@@ -1623,6 +1650,42 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     EXPECT_NE(error.find("bytes of dynamic shared memory per block"),
               std::string::npos) << error;
   }
+}
+
+/// An artifact from before nhc_argmax_rows: the cuda backend copies a
+/// greedy step's logits out (into rows of the session's own where the
+/// caller gave none) and picks the ids on the host, the same ids.
+TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  int edited = 0;
+  GoldenCase old = fp32Case("dense");
+  old.artifact = withEditedLaunchTable(
+      "dense.nhc", "dense-without-argmax.nhc", [&](nlohmann::json &table) {
+        nlohmann::json &functions = table["functions"];
+        for (size_t i = 0; i < functions.size(); ++i)
+          if (functions[i]["function"] == "nhc_argmax_rows") {
+            functions.erase(i);
+            ++edited;
+            return;
+          }
+      });
+  ASSERT_EQ(edited, 1) << "the launch table has one nhc_argmax_rows";
+  std::vector<std::vector<int64_t>> generated;
+  long long launched = 0;
+  {
+    Model model(old);
+    const long long before = fakeKernelLaunches("nhc_argmax_rows_kernel");
+    generated = greedyContinuations(model, {model.ids(0), model.ids(1)});
+    launched = fakeKernelLaunches("nhc_argmax_rows_kernel") - before;
+    for (int r = 0; r < 2; ++r)
+      EXPECT_EQ(generated[r], model.tensor<int64_t>("prompt." + std::to_string(r) +
+                                                    ".generated_ids"))
+          << "request " << r;
+  }
+  std::remove(old.artifact.c_str());
+  EXPECT_EQ(launched, 0) << "an artifact without the kernel launched it";
 }
 
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with

@@ -834,25 +834,17 @@ public:
     synchronizeStream("finishing the step");
   }
 
-  bool logitsOnDevice() const override { return true; }
+  /// An artifact without nhc_argmax_rows has the logits copied out (the
+  /// session gives rows of its own) and the ids picked on the host.
+  bool logitsOnDevice() const override { return argmaxRows_ != nullptr; }
 
-  /// The rows' argmax by nhc_argmax_rows on the device's logits, only the
-  /// ids copied out; an artifact without the kernel copies the rows out
-  /// (into caller memory where it gave some) and picks on the host.
+  /// The rows' greedy ids by nhc_argmax_rows on the device's logits, only
+  /// the ids copied out (or, without the kernel, greedyId on the host).
   void argmaxRows(uint64_t rows, uint64_t vocab, const float *hostLogits,
                   int32_t *out) override {
+    if (!argmaxRows_)
+      return Backend::argmaxRows(rows, vocab, hostLogits, out);
     ContextScope scope = enter();
-    if (!argmaxRows_) {
-      if (!hostLogits) {
-        argmaxLogits_.resize(rows * vocab);
-        copyOut(argmaxLogits_.data(), logits_.address(),
-                rows * vocab * sizeof(float), "the logits");
-        synchronizeStream("copying the logits");
-        hostLogits = argmaxLogits_.data();
-      }
-      Backend::argmaxRows(rows, vocab, hostLogits, out);
-      return;
-    }
     args_ = {memref(logits_.address(), rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
     hostViews_.assign(args_.size(), nullptr);
@@ -1861,7 +1853,6 @@ private:
                     *argmaxRows_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
-  std::vector<float> argmaxLogits_; // argmaxRows without the kernel
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
   std::vector<uint64_t> weightAddress_; // by manifest weight

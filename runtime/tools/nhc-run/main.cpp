@@ -344,7 +344,8 @@ int run(nhc::run::Options options) {
         !generatedDump.appendRows(row.data(), 1, error))
       return fail(error);
     if (nhc::serving::allNan(row.data(), vocab))
-      return fail("error: the logits after " + std::to_string(promptLen + i) +
+      return fail("error: the logits after " +
+                  std::to_string(savedTokens + promptLen + i) +
                   " tokens are all NaN (the model's weights or inputs hold "
                   "NaN, e.g. an e4m3 NaN byte): no token to pick");
     int32_t token = sampler.sample(row.data(), vocab);

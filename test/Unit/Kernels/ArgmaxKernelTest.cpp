@@ -1,9 +1,9 @@
 //===- ArgmaxKernelTest.cpp - greedy ids on the device (argmax.mlir) ------===//
 //
 // nhc_argmax_rows against the serving sampler's argmax rule written out
-// here: the first index of the largest value, NaN never over a number, a
-// row of NaN gives its last index. Rows that end inside and past the GPU
-// form's 256-thread strides, ties across its threads, infinities.
+// here: the first index of the largest value, NaN never over a number; a
+// row of NaN gives -1 (no token to pick). Rows that end inside and past the
+// GPU form's 256-thread strides, ties across its threads, infinities.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +27,7 @@ int32_t referenceArgmax(const float *row, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (!std::isnan(row[i]) && (best < 0 || row[i] > row[best]))
       best = i;
-  return int32_t(best < 0 ? n - 1 : best);
+  return int32_t(best);
 }
 
 void expectArgmax(std::vector<float> logits, int64_t R, int64_t V,
@@ -64,7 +64,7 @@ TEST(KernelArgmax, FirstLargestNanNeverWins) {
     r[599] = nan;
     rows.push_back(r);
   }
-  rows.push_back(std::vector<float>(V, nan)); // all NaN: V - 1
+  rows.push_back(std::vector<float>(V, nan)); // all NaN: -1
   {
     auto r = std::vector<float>(V, -inf); // all -inf: the first
     r[42] = nan;
@@ -89,6 +89,8 @@ TEST(KernelArgmax, FirstLargestNanNeverWins) {
 
 TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
   std::mt19937 rng(5);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(referenceArgmax(&nan, 1), -1);
   for (int64_t V : {1, 2, 255, 256, 257, 1000, 32000}) {
     const int64_t R = 3;
     std::vector<float> logits = randomFloats(rng, R * V, -1.f, 1.f);
@@ -98,6 +100,7 @@ TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
       logits[1 * V + 10] = logits[1 * V + 266] = 5.f;
       logits[2 * V + 299] = logits[2 * V + 300] = 5.f;
     }
+    logits[2 * V] = nan; // row 2 starts with NaN; with V = 1 it is all NaN
     expectArgmax(logits, R, V, "V " + std::to_string(V));
   }
 }
