@@ -211,9 +211,9 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
 
 class EngineTest : public ::testing::Test {
 protected:
-  void start(serving::EngineOptions options) {
-    ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(), kSlots,
-                           kMaxSeqLen),
+  void start(serving::EngineOptions options, int32_t nanToken = -1) {
+    ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(nanToken),
+                           kSlots, kMaxSeqLen),
               NHC_OK)
         << lastError();
     engine = std::make_unique<Engine>(fixture.session, nullptr, options);
@@ -321,6 +321,27 @@ TEST_F(EngineTest, StopIdsEndTheRequestAndCountTheToken) {
   EXPECT_EQ(stopped.tokens.back(), first.tokens[1]);
   EXPECT_EQ(stopped.completionTokens, stopped.tokens.size());
   EXPECT_EQ(stopped.promptTokens, 2u);
+}
+
+TEST_F(EngineTest, AllNanLogitsFailThatRequestOnly) {
+  // Token 9's embedding is NaN: a request that reads it has no number to
+  // pick and fails with a message; one batched with it goes on as alone.
+  start({}, /*nanToken=*/9);
+  std::shared_ptr<RequestStream> poisoned = submit(greedy({2, 9}, 3));
+  std::shared_ptr<RequestStream> healthy = submit(greedy({1, 2, 3}, 3));
+  GenerationEvent failed = drain(poisoned), fine = drain(healthy);
+  EXPECT_EQ(failed.finish, FinishReason::Error);
+  EXPECT_THAT(failed.error, HasSubstr("logits are all NaN"));
+  EXPECT_TRUE(failed.tokens.empty());
+  EXPECT_EQ(fine.finish, FinishReason::Length);
+  std::vector<int32_t> chain = {1, 2, 3};
+  ASSERT_EQ(fine.tokens.size(), 3u);
+  for (size_t i = 0; i < fine.tokens.size(); ++i) {
+    auto logits = toyReferenceLogits(chain).back();
+    const int32_t next = serving::argmax(logits.data(), logits.size());
+    EXPECT_EQ(fine.tokens[i], next) << "token " << i;
+    chain.push_back(next);
+  }
 }
 
 TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {

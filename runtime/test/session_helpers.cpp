@@ -2,9 +2,11 @@
 
 #include "session_helpers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -348,9 +350,14 @@ Json toyModelManifest() {
   return m;
 }
 
-SafetensorsBuilder toyModelWeights() {
+SafetensorsBuilder toyModelWeights(int32_t nanToken) {
   SafetensorsBuilder b;
-  b.add(kEmbedding, "F32", {V, H}, f32Bytes(toyValues(kEmbedding)));
+  std::vector<float> embedding = toyValues(kEmbedding);
+  if (nanToken >= 0)
+    std::fill(embedding.begin() + nanToken * H,
+              embedding.begin() + (nanToken + 1) * H,
+              std::numeric_limits<float>::quiet_NaN());
+  b.add(kEmbedding, "F32", {V, H}, f32Bytes(embedding));
   b.add(kInProj, "BF16", {H, H}, bf16Bytes(toyValues(kInProj)));
   b.add(kOProj, "F16", {H, H}, f16Bytes(toyValues(kOProj)));
   b.add(kNorm, "F32", {H}, f32Bytes(toyValues(kNorm)));

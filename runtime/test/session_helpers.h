@@ -114,7 +114,9 @@ Json toyModelManifest();
 nhc_status_t tryToyModelSession(const format::ContainerWriter &writer,
                                 const std::string &fileName,
                                 const char *backend = nullptr);
-SafetensorsBuilder toyModelWeights();
+/// The toy model's weights; with `nanToken` >= 0 that token's embedding
+/// row is NaN (every logit after it is then NaN).
+SafetensorsBuilder toyModelWeights(int32_t nanToken = -1);
 
 /// The toy model computed naively for one sequence: logits after each of
 /// `tokens`, given nothing before them.
