@@ -717,7 +717,7 @@ public:
       hostViews_.assign(args_.size(), nullptr);
       run(*gatherRows_, lib::kGatherRows);
       if (inputAbsmax)
-        foldRowsAbsMax(inputAbsmax[2 * e], moeX_.address(), rows, H,
+        foldRowsAbsMax(inputAbsmax[2 * e], moeX_.address(), rows, H, H,
                        Activation::None);
       if (moe.fp8()) { // the host backend's recipe (moe.cpp), per expert
         const MoeScales fp8 = moeScalesOf(expertScales_.at(&moe), E);
@@ -729,7 +729,7 @@ public:
         if (inputAbsmax) { // the activated rows before their quantization
           epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
                    std::nullopt);
-          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I,
+          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I, I,
                          Activation::None);
         }
         epilogue(moeH_.address(), rows * I, 0, I, rows, I,
@@ -749,7 +749,7 @@ public:
           epilogue(moeH_.address(), rows * I, 0, I, rows, I, moe.activation,
                    std::nullopt);
         if (inputAbsmax)
-          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I,
+          foldRowsAbsMax(inputAbsmax[2 * e + 1], moeH_.address(), rows, I, I,
                          inRounding ? moe.activation : Activation::None);
         multiply(down, moeH_.address(), rows, H, I, moeY_.address(), where,
                  inRounding ? moe.activation : Activation::None);
@@ -764,15 +764,17 @@ public:
 
   bool calibratesExperts() const override { return true; }
 
-  /// absmax raised to max |x| over `rows` packed rows of `cols` f32 values
-  /// at device `address`, each activated by `act` first (an activation
-  /// deferred to the next gemm's rounding). Calibration only: it waits for
-  /// the device.
+  /// absmax raised to max |x| over `rows` rows of `cols` f32 values at
+  /// device `address`, `ld` apart, each activated by `act` first (an
+  /// activation deferred to the next gemm's rounding): FP8 calibration
+  /// (absMax, routed experts). It waits for the device.
   void foldRowsAbsMax(float &absmax, uint64_t address, uint64_t rows,
-                      uint64_t cols, Activation act) {
+                      uint64_t cols, uint64_t ld, Activation act) {
     calibrationRows_.resize(rows * cols);
-    copyOut(calibrationRows_.data(), address, rows * cols * sizeof(float),
-            "calibration rows");
+    for (uint64_t r = 0; r < rows; ++r)
+      copyOut(calibrationRows_.data() + r * cols,
+              address + r * ld * sizeof(float), cols * sizeof(float),
+              "calibration rows");
     synchronizeStream("calibration");
     if (act != Activation::None)
       activateBlock(act, rows, cols, calibrationRows_.data(), cols);
@@ -804,7 +806,6 @@ public:
 
   float absMax(const MatrixRef &ref, uint64_t rows, uint64_t cols) override {
     ContextScope scope = enter();
-    std::vector<float> row(cols);
     float absmax = 0.0f;
     // A gemm's input whose activation was deferred to the gemm's rounding
     // holds the values before it: calibrate on the activated ones.
@@ -814,15 +815,7 @@ public:
           consumer->a.buffer == ref.buffer &&
           consumer->a.offset == ref.offset && consumer->a.ld == ref.ld)
         deferred = activation;
-    for (uint64_t r = 0; r < rows; ++r) {
-      copyOut(row.data(), matrixAddress(ref) + r * ref.ld * sizeof(float),
-              cols * sizeof(float), "calibration rows");
-      synchronizeStream("calibration");
-      if (deferred != Activation::None)
-        activateBlock(deferred, 1, cols, row.data(), cols);
-      for (float v : row)
-        foldAbsMax(absmax, std::fabs(v));
-    }
+    foldRowsAbsMax(absmax, matrixAddress(ref), rows, cols, ref.ld, deferred);
     return absmax;
   }
 
