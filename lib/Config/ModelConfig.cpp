@@ -506,6 +506,62 @@ DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
 // Quantization
 //===----------------------------------------------------------------------===//
 
+/// modelopt's `config_groups` (compressed-tensors' spelling of the scheme,
+/// next to `quant_algo` in config.json) says how each group's weights and
+/// input activations are quantized. nhc runs exactly one scheme, FP8 e4m3
+/// with one static scale per tensor for both: a group that says otherwise
+/// (dynamic or per-token activations, channel or block weight scales,
+/// other bit widths, weight-only) is refused by key, not run with the
+/// wrong scales.
+void checkConfigGroups(ConfigReader &reader, const std::string &groupsKey) {
+  const nlohmann::json *groups = reader.find(groupsKey);
+  if (!groups)
+    return;
+  if (!groups->is_object())
+    reader.fail(groupsKey, "must be an object of quantization groups");
+  for (const auto &[name, group] : groups->items()) {
+    std::string groupKey = groupsKey + "." + name;
+    if (!group.is_object())
+      reader.fail(groupKey, "must be an object, got " + preview(group));
+    for (const char *role : {"weights", "input_activations"}) {
+      std::string roleKey = groupKey + "." + role;
+      const char *why = std::string(role) == "weights"
+                            ? " (nhc runs FP8 weights with a per-tensor scale)"
+                            : " (weight-only FP8 is not supported: nhc needs "
+                              "a static input_scale for every FP8 linear)";
+      auto it = group.find(role);
+      if (it == group.end())
+        reader.fail(groupKey, std::string("has no '") + role + "'" + why);
+      if (it->is_null())
+        reader.fail(roleKey, std::string("is null") + why);
+      if (!it->is_object())
+        reader.fail(roleKey, "must be an object, got " + preview(*it));
+      auto expect = [&](const char *field, const nlohmann::json &want,
+                        const char *why) {
+        auto value = it->find(field);
+        if (value == it->end() || value->is_null() || *value == want)
+          return;
+        reader.fail(roleKey + "." + field,
+                    "is " + preview(*value) + ", but nhc supports only " +
+                        want.dump() + " (" + why + ")");
+      };
+      expect("num_bits", 8, "FP8");
+      expect("type", "float", "e4m3");
+      expect("dynamic", false,
+             "static scales: a per-tensor weight_scale and input_scale "
+             "stored in the checkpoint");
+      expect("strategy", "tensor", "one scale per tensor");
+      for (const char *field : {"group_size", "block_structure"}) {
+        auto value = it->find(field);
+        if (value != it->end() && !value->is_null())
+          reader.fail(roleKey + "." + field,
+                      "is " + preview(*value) +
+                          ", but nhc supports only one scale per tensor");
+      }
+    }
+  }
+}
+
 /// Reads a modelopt quantization block: `quant_algo`, `exclude_modules`
 /// (`ignore` in compressed-tensors style), `kv_cache_quant_algo`. A null or
 /// absent `quant_algo` is how modelopt and TensorRT-LLM spell "weights not
@@ -536,6 +592,11 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
                                           "v_scale tensors are not read)"));
     return std::nullopt;
   }
+  // config.json has the groups next to quant_algo; hf_quant_config.json's
+  // "quantization" member may sit below them.
+  checkConfigGroups(reader, key("config_groups"));
+  if (key("config_groups") != "quantization_config.config_groups")
+    checkConfigGroups(reader, "quantization_config.config_groups");
   Quantization quant;
   quant.sourcePath = reader.source.path;
   quant.kvCacheAlgo = kvAlgo;

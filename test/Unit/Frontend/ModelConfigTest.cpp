@@ -268,6 +268,71 @@ TEST(ModelConfig, NullQuantAlgoIsUnquantized) {
       << error;
 }
 
+// modelopt's config_groups describe the scheme; nhc runs only FP8 with one
+// static scale per tensor, and refuses any other scheme by its key.
+TEST(ModelConfig, ConfigGroupsMustBeStaticPerTensorFp8) {
+  auto config = [](const std::string &weights, const std::string &inputs) {
+    return R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+      "vocab_size": 256, "quantization_config": {"quant_method": "modelopt",
+      "quant_algo": "FP8", "config_groups": {"group_0": {"targets": ["Linear"],
+      "weights": )" + weights + R"(, "input_activations": )" + inputs + "}}}}";
+  };
+  const std::string fp8 =
+      R"({"dynamic": false, "num_bits": 8, "type": "float"})";
+  // modelopt's own form, and with the strategy spelled out.
+  EXPECT_TRUE(parseOk(config(fp8, fp8)).quantization.has_value());
+  parseOk(config(R"({"num_bits": 8, "type": "float", "strategy": "tensor",
+    "group_size": null})", fp8));
+
+  struct Refused {
+    std::string weights, inputs, message;
+  };
+  const Refused refused[] = {
+      {fp8, R"({"dynamic": true, "num_bits": 8, "type": "float"})",
+       "'quantization_config.config_groups.group_0.input_activations.dynamic' "
+       "is true, but nhc supports only false (static scales"},
+      {fp8, R"({"num_bits": 8, "type": "float", "strategy": "token"})",
+       "'quantization_config.config_groups.group_0.input_activations."
+       "strategy' is \"token\", but nhc supports only \"tensor\""},
+      {R"({"num_bits": 8, "type": "float", "strategy": "channel"})", fp8,
+       "'quantization_config.config_groups.group_0.weights.strategy' is "
+       "\"channel\""},
+      {R"({"num_bits": 8, "type": "float", "block_structure": [128, 128]})",
+       fp8,
+       "'quantization_config.config_groups.group_0.weights.block_structure' "
+       "is [128,128], but nhc supports only one scale per tensor"},
+      {R"({"num_bits": 4, "type": "float"})", fp8,
+       "'quantization_config.config_groups.group_0.weights.num_bits' is 4, "
+       "but nhc supports only 8 (FP8)"},
+      {R"({"num_bits": 8, "type": "int"})", fp8,
+       "'quantization_config.config_groups.group_0.weights.type' is \"int\""},
+      {fp8, "null",
+       "'quantization_config.config_groups.group_0.input_activations' is "
+       "null (weight-only FP8 is not supported"},
+      {"7", fp8,
+       "'quantization_config.config_groups.group_0.weights' must be an "
+       "object, got 7"},
+  };
+  for (const Refused &r : refused) {
+    std::string error = parseError(config(r.weights, r.inputs));
+    EXPECT_NE(error.find(r.message), std::string::npos)
+        << r.weights << " / " << r.inputs << ": " << error;
+  }
+  // A group without the activations' entry is weight-only too.
+  std::string error = parseError(R"({"hybrid_override_pattern": "M-",
+    "hidden_size": 64, "vocab_size": 256, "quantization_config": {
+    "quant_algo": "FP8", "config_groups": {"g": {"weights": )" +
+                                 fp8 + "}}}}");
+  EXPECT_NE(error.find("'quantization_config.config_groups.g' has no "
+                       "'input_activations' (weight-only"),
+            std::string::npos)
+      << error;
+  // The KV-cache-only recipe (no weight quantization) reads no groups.
+  parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "quantization_config": {"quant_algo": null,
+    "config_groups": {"g": {"weights": null}}}})");
+}
+
 // modelopt writes module names with or without the "backbone." prefix, with
 // "model." instead, or as globs; all select the same modules.
 TEST(ModelConfig, ExcludeModulesSpellings) {
