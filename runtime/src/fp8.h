@@ -17,6 +17,9 @@
 
 namespace nhc::runtime {
 
+/// The largest finite e4m3fn value.
+inline constexpr float kE4M3Max = 448.0f;
+
 /// The exact f32 value of an e4m3fn byte (NaN for 0x7f and 0xff).
 float e4m3ToF32(uint8_t bits);
 

@@ -28,8 +28,8 @@ struct TensorSpec {
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
   std::vector<TensorAlternative> alternatives; // tried in order
-  /// Every value must be positive and finite (an FP8 scale); checked when
-  /// the checkpoint is bound.
+  /// Every value must be positive, normal and at most FLT_MAX / 448 (an FP8
+  /// scale); checked when the checkpoint is bound.
   bool positive = false;
 };
 

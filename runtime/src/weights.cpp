@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "aligned_buffer.h"
 #include "error.h"
 #include "float_dtype.h"
+#include "fp8.h"
 #include "json_fields.h"
 #include "manifest.h"
 #include "mapped_file.h"
@@ -310,19 +312,40 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                   " (from ", origin, ")");
     return NHC_MISMATCH;
   }
-  if (spec.positive)
-    for (uint64_t i = 0; i < tensor.byteSize / nhc_dtype_size(tensor.dtype);
-         ++i) {
-      float value =
-          floatAt(static_cast<const uint8_t *>(tensor.data), tensor.dtype, i);
-      if (std::isfinite(value) && value > 0.0f)
+  const uint64_t count = tensor.byteSize / nhc_dtype_size(tensor.dtype);
+  const auto *data = static_cast<const uint8_t *>(tensor.data);
+  if (spec.positive) {
+    // A subnormal scale is no real model's (and loses precision); one whose
+    // product with e4m3's largest value overflows f32 turns every weight or
+    // activation it scales into an infinity.
+    const float largest = std::numeric_limits<float>::max() / kE4M3Max;
+    for (uint64_t i = 0; i < count; ++i) {
+      float value = floatAt(data, tensor.dtype, i);
+      if (std::isnormal(value) && value > 0.0f && value <= largest)
         continue;
       message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
                     " is ", value, " at element ", i,
-                    "; a scale must be positive and finite (from ", origin,
-                    ")");
+                    "; an FP8 scale must be positive, normal and at most ",
+                    largest, " (", kE4M3Max,
+                    " times it must be finite in f32) (from ", origin, ")");
       return NHC_INVALID_FORMAT;
     }
+  } else if (spec.shape.size() <= 1 && isConvertibleFloat(spec.dtype) &&
+             data) { // null: synthetic, finite by construction, not made yet
+    // Vectors (norm weights, biases, A_log, D, dt_bias, the router's
+    // correction bias) are small and act on every token: a NaN or infinity
+    // in one can change the output without making it NaN (a NaN correction
+    // bias reorders the routing), so it is refused here.
+    for (uint64_t i = 0; i < count; ++i) {
+      float value = floatAt(data, tensor.dtype, i);
+      if (std::isfinite(value))
+        continue;
+      message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
+                    " is ", value, " at element ", i,
+                    "; a vector weight must be finite (from ", origin, ")");
+      return NHC_INVALID_FORMAT;
+    }
+  }
   return NHC_OK;
 }
 

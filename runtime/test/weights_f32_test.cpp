@@ -65,17 +65,18 @@ uint32_t bitsOf(float value) {
 }
 
 TEST(WeightsF32Test, Bf16AndF16ConvertExactly) {
+  // [1, kN]: matrices, since vectors must be finite to bind.
   Json m = copyModel("b", "h");
-  addWeight(m, "b", "BF16", {kN});
-  addWeight(m, "h", "F16", {kN});
+  addWeight(m, "b", "BF16", {1, kN});
+  addWeight(m, "h", "F16", {1, kN});
   SafetensorsBuilder w;
   // BF16: 1, -2, -123.5, +inf, -inf, NaN, smallest subnormal, -0.
-  w.add("b", "BF16", {kN},
+  w.add("b", "BF16", {1, kN},
         halves({0x3f80, 0xc000, 0xc2f7, 0x7f80, 0xff80, 0x7fc0, 0x0001,
                 0x8000}));
   // F16: 1, -2, 65504 (max), +inf, -inf, NaN, 2^-24 (smallest subnormal),
   // 0x0201 (subnormal 513 * 2^-24).
-  w.add("h", "F16", {kN},
+  w.add("h", "F16", {1, kN},
         halves({0x3c00, 0xc000, 0x7bff, 0x7c00, 0xfc00, 0x7e00, 0x0001,
                 0x0201}));
 

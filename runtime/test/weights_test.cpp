@@ -221,16 +221,57 @@ TEST_F(Fp8ScaleTest, PerChannelScalesAreNotSupported) {
                               "scales are not supported")));
 }
 
-TEST_F(Fp8ScaleTest, ScalesMustBePositiveAndFinite) {
+TEST_F(Fp8ScaleTest, ScalesMustBePositiveNormalAndBounded) {
+  // 448 times the largest accepted scale is finite in f32.
+  const float largest = std::numeric_limits<float>::max() / 448.0f;
+  for (float good : {largest, std::numeric_limits<float>::min(), 1.0f})
+    EXPECT_EQ(bindScale("F32", {}, {good}), NHC_OK) << good << lastError();
   for (float bad : {0.0f, -0.5f, std::numeric_limits<float>::infinity(),
-                    std::numeric_limits<float>::quiet_NaN()}) {
+                    std::numeric_limits<float>::quiet_NaN(),
+                    std::nextafter(largest, 1e38f), 1e38f,
+                    std::numeric_limits<float>::denorm_min(), 1e-40f}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(bindScale("F32", {}, {bad}), NHC_INVALID_FORMAT);
     EXPECT_THAT(lastError(),
                 AllOf(HasSubstr(std::string("tensor '") + kScale + "'"),
                       HasSubstr(file()),
-                      HasSubstr("a scale must be positive and finite")));
+                      HasSubstr("an FP8 scale must be positive, normal and "
+                                "at most 7.59")));
   }
+}
+
+// A vector (norm weight, bias, A_log, the router's correction bias) acts on
+// every token: a NaN or infinity in one is refused at binding, naming the
+// tensor, file and element, in every float storage.
+TEST_F(WeightsTest, VectorWeightsMustBeFinite) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), inf, -inf})
+    for (const char *dtype : {"F32", "BF16", "F16"}) {
+      SCOPED_TRACE(std::string(dtype) + " " + std::to_string(bad));
+      const size_t size = std::string(dtype) == "F32" ? 4 : 2;
+      Bytes data(64 * size, 0);
+      // Element 37 holds the value (bf16: f32's high half; f16: its code).
+      uint32_t bits;
+      std::memcpy(&bits, &bad, 4);
+      if (size == 4)
+        poke<uint32_t>(data, 37 * 4, bits);
+      else if (std::string(dtype) == "BF16")
+        poke<uint16_t>(data, 37 * 2, bits >> 16);
+      else
+        poke<uint16_t>(data, 37 * 2,
+                       std::isnan(bad) ? 0x7e00 : bad > 0 ? 0x7c00 : 0xfc00);
+      SafetensorsBuilder builder = tinyWith("backbone.norm_f.weight", "", {});
+      builder.add("backbone.norm_f.weight", dtype, {64}, std::move(data));
+      nhc_weights_release(weights);
+      weights = nullptr;
+      openSingle(builder);
+      EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_INVALID_FORMAT);
+      EXPECT_THAT(lastError(),
+                  AllOf(HasSubstr("tensor 'backbone.norm_f.weight' in " +
+                                  file()),
+                        HasSubstr(" at element 37; a vector weight must be "
+                                  "finite")));
+    }
 }
 
 /// The tiny manifest with lm_head tied: it falls back to the embeddings.

@@ -79,20 +79,31 @@ void forEachChunk(const nhc_tensor_info_t &info, std::vector<float> &buffer,
   }
 }
 
-/// max |W|; refuses NaN and infinities, which no scale can represent.
-float weightAbsmax(const nhc_tensor_info_t &info, std::vector<float> &buffer) {
-  float absmax = 0.0f;
+/// "tensor 'NAME' in FILE holds NaN at element I" for the tensor's first
+/// non-finite element, else empty; `absmax` gets max |W| of the finite ones.
+std::string nonFiniteElement(const nhc_tensor_info_t &info,
+                             std::vector<float> &buffer, float &absmax) {
+  absmax = 0.0f;
+  std::string found;
   forEachChunk(info, buffer, [&](const float *v, uint64_t first, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n && found.empty(); ++i) {
       if (!std::isfinite(v[i]))
-        throw std::runtime_error(
-            std::string("tensor '") + info.desc.name + "' in " + info.file +
-            " holds " + (std::isnan(v[i]) ? "NaN" : "an infinity") +
-            " at element " + std::to_string(first + i) +
-            "; it cannot be quantized");
+        found = std::string("tensor '") + info.desc.name + "' in " +
+                info.file + " holds " +
+                (std::isnan(v[i]) ? "NaN" : "an infinity") + " at element " +
+                std::to_string(first + i);
       absmax = std::max(absmax, std::fabs(v[i]));
     }
   });
+  return found;
+}
+
+/// max |W|; refuses NaN and infinities, which no scale can represent.
+float weightAbsmax(const nhc_tensor_info_t &info, std::vector<float> &buffer) {
+  float absmax = 0.0f;
+  std::string nonFinite = nonFiniteElement(info, buffer, absmax);
+  if (!nonFinite.empty())
+    throw std::runtime_error(nonFinite + "; it cannot be quantized");
   return absmax;
 }
 
@@ -176,6 +187,19 @@ excludeModules(const std::vector<std::string> &unquantized, bool hasMamba) {
       exclude.push_back(pattern);
   exclude.insert(exclude.end(), uncovered.begin(), uncovered.end());
   return exclude;
+}
+
+std::string firstNonFiniteWeight(const nhc_weights_t *weights,
+                                 const nhc_manifest_t *manifest) {
+  std::vector<float> buffer;
+  for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
+    float absmax;
+    std::string found =
+        nonFiniteElement(boundTensor(weights, i), buffer, absmax);
+    if (!found.empty())
+      return found;
+  }
+  return {};
 }
 
 std::vector<QuantizedModule>

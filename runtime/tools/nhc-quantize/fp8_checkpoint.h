@@ -39,6 +39,12 @@ struct QuantizedModule {
   float inputScale = 0, weightScale = 0;
 };
 
+/// "tensor 'NAME' in FILE holds NaN at element I" for the first weight
+/// bound to `manifest` (in manifest order) that holds NaN or an infinity,
+/// else empty. Reads every bound tensor: for explaining a failure only.
+std::string firstNonFiniteWeight(const nhc_weights_t *weights,
+                                 const nhc_manifest_t *manifest);
+
 /// Writes the FP8 checkpoint of `weights` (bound to `manifest`) into
 /// `outDir` (which exists and is empty): the modules in `inputAbsmax`
 /// (manifest weight name -> max |input|) are quantized. Copies the other

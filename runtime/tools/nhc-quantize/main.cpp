@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -436,6 +437,16 @@ int run(const Options &o) {
                                ": " + e.what());
     }
     calibrationTokens += calibration[i].size();
+  }
+  // A NaN input usually comes from a NaN weight upstream of it: name that
+  // weight rather than the first module the NaN reached.
+  auto isNan = [](float v) { return std::isnan(v); };
+  if (std::any_of(absmax.begin(), absmax.end(), isNan) ||
+      std::any_of(expertAbsmax.begin(), expertAbsmax.end(), isNan)) {
+    std::string weight = firstNonFiniteWeight(base.weights(), base.manifest());
+    if (!weight.empty())
+      throw std::runtime_error("calibration: activations held NaN: the "
+                               "checkpoint's " + weight);
   }
   std::map<std::string, float> inputAbsmax;
   std::vector<std::string> unquantized;
