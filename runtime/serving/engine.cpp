@@ -329,11 +329,21 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   if (batch.empty())
     return;
-  std::vector<float> logits(batch.size() * vocab_);
+  // When every request picks greedily, the session's argmax ids stand in
+  // for the logits (on the cuda backend only the ids leave the device).
+  const bool greedyIds =
+      std::all_of(members.begin(), members.end(),
+                  [](const Active *a) { return a->sampler.greedy(); });
+  std::vector<float> logits(greedyIds ? 0 : batch.size() * vocab_);
+  std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
+  nhc_step_options_t stepOptions{};
+  stepOptions.logits_mode = NHC_LOGITS_LAST;
+  stepOptions.greedy_ids = greedyIds ? ids.data() : nullptr;
+  stepOptions.num_greedy_ids = ids.size();
   Clock::time_point start = Clock::now();
   nhc_status_t status =
-      nhc_session_step(session_, batch.data(), batch.size(), NHC_LOGITS_LAST,
-                       logits.data(), logits.size());
+      nhc_session_step_ex(session_, batch.data(), batch.size(), &stepOptions,
+                          greedyIds ? nullptr : logits.data(), logits.size());
   double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   if (status != NHC_OK) {
@@ -352,15 +362,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       if (!a.decoding())
         continue; // more prompt to go: these logits are not needed
     }
-    const float *row = logits.data() + i * vocab_;
-    if (allNan(row, vocab_)) {
+    const float *row = greedyIds ? nullptr : logits.data() + i * vocab_;
+    if (greedyIds ? ids[i] < 0 : allNan(row, vocab_)) {
       finish(a, FinishReason::Error,
              "the model's logits are all NaN (its weights or inputs hold "
              "NaN): no token to pick");
       continue;
     }
     try {
-      emitToken(a, a.sampler.sample(row, vocab_));
+      emitToken(a, greedyIds ? ids[i] : a.sampler.sample(row, vocab_));
     } catch (const std::exception &e) {
       // One request's text failing must not stop the others.
       finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());

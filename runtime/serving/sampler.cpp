@@ -58,8 +58,12 @@ bool allNan(const float *logits, size_t vocab) {
 Sampler::Sampler(const SamplingParams &params)
     : params_(params), rng_(params.seed) {}
 
+bool Sampler::greedy() const {
+  return params_.temperature <= 0.0f || params_.topK == 1;
+}
+
 int32_t Sampler::sample(const float *logits, size_t vocab) {
-  if (params_.temperature <= 0.0f || params_.topK == 1)
+  if (greedy())
     return argmax(logits, vocab);
   candidates_.clear();
   for (size_t i = 0; i < vocab; ++i)

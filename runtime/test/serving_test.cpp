@@ -41,6 +41,14 @@ TEST(SamplerTest, GreedyIsArgmaxAndNaNNeverWins) {
   EXPECT_FALSE(serving::allNan(nanFirst.data(), nanFirst.size()));
   std::vector<float> infinite = {NAN, -INFINITY};
   EXPECT_FALSE(serving::allNan(infinite.data(), infinite.size()));
+  // greedy(): temperature 0 or top_k 1 (where the session's greedy ids may
+  // stand in for the logits).
+  EXPECT_TRUE(greedy.greedy());
+  serving::SamplingParams hot;
+  hot.temperature = 0.7f;
+  EXPECT_FALSE(serving::Sampler(hot).greedy());
+  hot.topK = 1;
+  EXPECT_TRUE(serving::Sampler(hot).greedy());
 }
 
 TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {
@@ -308,6 +316,36 @@ TEST_F(EngineTest, BatchedRequestsGetWhatTheyGetAlone) {
   EXPECT_EQ(m.running, 0u);
   EXPECT_EQ(m.queueDepth, 0u);
   EXPECT_EQ(m.requestsFinished[int(FinishReason::Length)], 12u);
+}
+
+// A step of only greedy requests reads the session's greedy ids, one with a
+// sampled request copies the logits: both give each request what it gets
+// alone (the sampled one with its seed), and a row of only NaN fails just
+// its request on either path.
+TEST_F(EngineTest, GreedyAndSampledRequestsShareAStep) {
+  start({}, /*nanToken=*/9);
+  GenerationRequest sampled = greedy({4, 1, 7}, 6);
+  sampled.sampling.temperature = 1.5f;
+  sampled.sampling.seed = 7; // a continuation that never samples token 9
+  GenerationRequest poisonedSampled = greedy({2, 9}, 3);
+  poisonedSampled.sampling = sampled.sampling;
+  const GenerationEvent sampledAlone = drain(submit(sampled));
+  const GenerationEvent greedyAlone = drain(submit(greedy({1, 2, 3}, 6)));
+  ASSERT_EQ(sampledAlone.tokens.size(), 6u);
+  ASSERT_EQ(greedyAlone.tokens.size(), 6u);
+  std::shared_ptr<RequestStream> a = submit(sampled);
+  std::shared_ptr<RequestStream> b = submit(greedy({1, 2, 3}, 6));
+  std::shared_ptr<RequestStream> c = submit(poisonedSampled);
+  EXPECT_EQ(drain(a).tokens, sampledAlone.tokens);
+  EXPECT_EQ(drain(b).tokens, greedyAlone.tokens);
+  GenerationEvent failed = drain(c);
+  EXPECT_EQ(failed.finish, FinishReason::Error);
+  EXPECT_THAT(failed.error, HasSubstr("logits are all NaN"));
+  // top_k 1 is greedy too: the same tokens as temperature 0.
+  GenerationRequest topOne = greedy({1, 2, 3}, 6);
+  topOne.sampling.temperature = 1.0f;
+  topOne.sampling.topK = 1;
+  EXPECT_EQ(drain(submit(topOne)).tokens, greedyAlone.tokens);
 }
 
 TEST_F(EngineTest, StopIdsEndTheRequestAndCountTheToken) {

@@ -338,25 +338,38 @@ int run(nhc::run::Options options) {
   nhc::serving::Sampler sampler(sampling);
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
+  // Greedy decoding without a logits dump takes each step's argmax from the
+  // session (nhc_step_options_t.greedy_ids: on the cuda backend only the id
+  // leaves the device) instead of copying out the row.
+  const bool greedyIds = sampler.greedy() && !generatedDump.isOpen();
+  int32_t greedyId = 0;
   start = Clock::now();
   for (uint64_t i = 0; i < options.maxNewTokens; ++i) {
     if (generatedDump.isOpen() &&
         !generatedDump.appendRows(row.data(), 1, error))
       return fail(error);
-    if (nhc::serving::allNan(row.data(), vocab))
+    const bool fromRow = i == 0 || !greedyIds;
+    if (fromRow ? nhc::serving::allNan(row.data(), vocab) : greedyId < 0)
       return fail("error: the logits after " +
                   std::to_string(savedTokens + promptLen + i) +
                   " tokens are all NaN (the model's weights or inputs hold "
                   "NaN, e.g. an e4m3 NaN byte): no token to pick");
-    int32_t token = sampler.sample(row.data(), vocab);
+    int32_t token = fromRow ? sampler.sample(row.data(), vocab) : greedyId;
     generated.push_back(token);
     if (text && text->onToken(token))
       break;
     if (i + 1 == options.maxNewTokens)
       break;
     nhc_request_t next{slot, &token, 1};
-    if (nhc_session_step(h.session, &next, 1, NHC_LOGITS_LAST, row.data(),
-                         row.size()) != NHC_OK)
+    nhc_step_options_t stepOptions{};
+    stepOptions.logits_mode = NHC_LOGITS_LAST;
+    if (greedyIds) {
+      stepOptions.greedy_ids = &greedyId;
+      stepOptions.num_greedy_ids = 1;
+    }
+    if (nhc_session_step_ex(h.session, &next, 1, &stepOptions,
+                            greedyIds ? nullptr : row.data(),
+                            greedyIds ? 0 : row.size()) != NHC_OK)
       return failStatus();
   }
   double decodeSeconds = seconds(start);

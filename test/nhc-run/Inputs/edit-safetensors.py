@@ -2,6 +2,7 @@
 
   edit-safetensors.py IN OUT --drop NAME
   edit-safetensors.py IN OUT --set-f32 NAME VALUE      (every element)
+  edit-safetensors.py IN OUT --set-row NAME ROW VALUE  (f32; every element of row ROW)
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
   edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
@@ -41,6 +42,13 @@ def main():
         assert dtype == "F32", dtype
         value = float(args[0])
         tensors[name] = (dtype, shape, struct.pack("<f", value) * (len(raw) // 4))
+    elif op == "--set-row":
+        assert dtype == "F32", dtype
+        row, value = int(args[0]), float(args[1])
+        width = 4 * (len(raw) // 4 // shape[0])
+        raw = (raw[:row * width] + struct.pack("<f", value) * (width // 4) +
+               raw[(row + 1) * width:])
+        tensors[name] = (dtype, shape, raw)
     elif op == "--retype":
         tensors[name] = (args[0], shape, raw)
     elif op == "--repeat":

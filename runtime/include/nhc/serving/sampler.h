@@ -45,6 +45,10 @@ public:
   /// Picks a token id from one row of `vocab` f32 logits. NaN logits are
   /// never picked; a row of only NaN gives 0.
   int32_t sample(const float *logits, size_t vocab);
+  /// Whether sample() is argmax (temperature 0 or top_k 1): the session's
+  /// greedy ids (nhc_step_options_t.greedy_ids, the same rule) then stand
+  /// in for the logits, and -1 there is a row of only NaN.
+  bool greedy() const;
 
 private:
   SamplingParams params_;
