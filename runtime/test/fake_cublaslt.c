@@ -9,7 +9,8 @@
  * (NHC_FAKE_CUDA_SM, as the driver double reads it), A transposed and B
  * not ("TN"), A's and B's leading dimensions multiples of 16 elements, C's
  * and D's of 16 bytes, every operand 16-byte aligned,
- * and a bias only in bf16. Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
+ * and a bias only in bf16 (NHC_FAKE_CUBLASLT_NO_E4M3=1: no e4m3 at all, as
+ * a cuBLASLt built without FP8 kernels). Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
  * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
  * stream records them in its graph.
@@ -60,6 +61,12 @@ struct Layout {
 };
 
 static long matmuls, e4m3Matmuls;
+
+/* Whether this "build" lacks e4m3 kernels (NHC_FAKE_CUBLASLT_NO_E4M3=1). */
+static int noE4m3(void) {
+  const char *v = getenv("NHC_FAKE_CUBLASLT_NO_E4M3");
+  return v && strcmp(v, "1") == 0;
+}
 
 /* The device's compute capability, as the driver double reports it. */
 static int deviceSm(void) {
@@ -199,7 +206,7 @@ static int supported(const struct Desc *d, const struct Layout *a,
       (a->type != R_32F && a->type != R_16BF && a->type != R_8F_E4M3))
     return 0;
   if (a->type == R_8F_E4M3 &&
-      (deviceSm() < 89 || !d->transA || d->transB || a->ld % 16 || b->ld % 16 ||
+      (deviceSm() < 89 || noE4m3() || !d->transA || d->transB || a->ld % 16 || b->ld % 16 ||
        c->ld % 4 || dl->ld % 4 ||
        (d->epilogue == EPILOGUE_BIAS && d->biasType != R_16BF)))
     return 0;

@@ -1760,7 +1760,10 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
                     "(NHC_GOLDEN_BACKEND=cuda-emulated): it sets the device's "
                     "compute capability and counts the double's launches";
   struct RestoreSm {
-    ~RestoreSm() { unsetenv("NHC_FAKE_CUDA_SM"); }
+    ~RestoreSm() {
+      unsetenv("NHC_FAKE_CUDA_SM");
+      unsetenv("NHC_FAKE_CUBLASLT_NO_E4M3");
+    }
   } restore;
   // The artifact as an older compiler's, without `kernel`.
   auto without = [](const char *kernel) {
@@ -1786,19 +1789,22 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
     std::string artifact;
     bool e4m3;
     const char *why; // the note's reason where widened
+    bool blasLtWithoutE4m3 = false; // the cuBLASLt double has no e4m3 algorithm
   } forms[] = {
       {"90", "moe_fp8.nhc", true, ""},
       {"89", "moe_fp8.nhc", true, ""},
       {"80", "moe_fp8.nhc", false, "from sm_89 on; this device is sm_80"},
       {"90", older, false,
        "the artifact has no 'nhc_moe_expert_matmul_e4m3' kernel"},
-      {"90", noPack, false, "the artifact has no 'nhc_pack_e4m3' kernel"}};
+      {"90", noPack, false, "the artifact has no 'nhc_pack_e4m3' kernel"},
+      {"90", "moe_fp8.nhc", false, ") has no e4m3 gemm of 32 x 64", true}};
   const char *expert = "backbone.layers.1.mixer.experts.7.up_proj.weight";
   std::vector<long long> e4m3Products(std::size(forms));
   for (size_t f = 0; f < std::size(forms); ++f) {
     const Form &form = forms[f];
     SCOPED_TRACE(std::string("sm_") + form.sm + ", " + form.artifact);
     setenv("NHC_FAKE_CUDA_SM", form.sm, 1);
+    setenv("NHC_FAKE_CUBLASLT_NO_E4M3", form.blasLtWithoutE4m3 ? "1" : "0", 1);
     GoldenCase compiled = fp32Case("moe_fp8");
     compiled.artifact = form.artifact;
     Model model(compiled);
@@ -1849,6 +1855,7 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
   const bool hostRoutes = std::getenv("NHC_CUDA_MOE_ON_DEVICE") &&
                           std::string(std::getenv("NHC_CUDA_MOE_ON_DEVICE")) == "0";
   EXPECT_EQ(e4m3Products[4], 0) << "without nhc_pack_e4m3 nothing is e4m3";
+  EXPECT_EQ(e4m3Products[5], 0) << "without cuBLASLt's e4m3 nothing is e4m3";
   for (size_t f : {0, 1}) {
     SCOPED_TRACE(std::string("sm_") + forms[f].sm);
     if (hostRoutes)
