@@ -1609,6 +1609,96 @@ TEST(GoldenMoeCalibration, ExpertInputsAreTransformersCalibration) {
   nhc_weights_release(fp8);
 }
 
+/// Routed-expert calibration on the cuda backend for the expert dtypes the
+/// f32 golden calibration does not reach: BF16 experts (synthetic weights of
+/// the moe case; their activation is deferred to the next product's bf16
+/// rounding) and FP8 experts (the moe_fp8 checkpoint). Each expert's max
+/// |input| of its up and down projection over a prompt's routed rows is the
+/// host backend's (bf16 products there too), within the bf16 rule, and so
+/// is every dense gemm's.
+TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  struct Form {
+    GoldenCase golden;
+    bool synthetic; // BF16 synthetic weights, else the case's checkpoint
+  } forms[] = {{fp32Case("moe"), true}, {fp32Case("moe_fp8"), false}};
+  for (const Form &form : forms) {
+    SCOPED_TRACE(form.golden.artifact);
+    Model model(form.golden);
+    const nhc_manifest_t *manifest = nhc_artifact_manifest(model.artifact);
+    nhc_weights_t *weights = model.weights;
+    if (form.synthetic) {
+      weights = nullptr;
+      Model::check(
+          nhc_weights_synthetic(manifest, 3, NHC_DTYPE_BF16, &weights),
+          "synthetic weights");
+      Model::check(nhc_weights_bind(weights, manifest), "bind");
+    }
+    const std::vector<int32_t> ids = model.ids(0);
+    struct Absmax {
+      std::vector<float> gemms, experts;
+    };
+    auto calibrate = [&](const char *backend) {
+      nhc_session_options_t options{};
+      options.max_slots = 1;
+      options.max_seq_len = 64;
+      options.backend = backend;
+      options.gemm_precision = NHC_GEMM_PRECISION_BF16; // as cuda's products
+      nhc_session_t *session = nullptr;
+      Model::check(nhc_session_create_ex(model.artifact, weights, &options,
+                                         &session),
+                   "calibration session");
+      Absmax absmax{std::vector<float>(nhc_session_gemm_count(session), 0.0f),
+                    std::vector<float>(nhc_session_expert_gemm_count(session),
+                                       0.0f)};
+      nhc_step_options_t step{};
+      step.logits_mode = NHC_LOGITS_LAST;
+      step.gemm_input_absmax = absmax.gemms.data();
+      step.num_gemm_input_absmax = absmax.gemms.size();
+      step.expert_input_absmax = absmax.experts.data();
+      step.num_expert_input_absmax = absmax.experts.size();
+      uint32_t slot = 0;
+      Model::check(nhc_session_claim(session, &slot), "claim");
+      std::vector<float> logits(model.vocab);
+      nhc_request_t request{slot, ids.data(), ids.size()};
+      Model::check(nhc_session_step_ex(session, &request, 1, &step,
+                                       logits.data(), logits.size()),
+                   "calibration step");
+      if (form.synthetic) {
+        nhc_dtype_t dtype;
+        Model::check(nhc_session_weight_dtype(
+                         session,
+                         "backbone.layers.1.mixer.experts.0.up_proj.weight",
+                         &dtype),
+                     "expert dtype");
+        EXPECT_EQ(dtype, NHC_DTYPE_BF16) << backend << " holds BF16 experts";
+      }
+      nhc_session_release(session);
+      return absmax;
+    };
+    const Absmax cuda = calibrate("cuda"), host = calibrate("host");
+    ASSERT_EQ(cuda.experts.size(), host.experts.size());
+    ASSERT_EQ(cuda.gemms.size(), host.gemms.size());
+    size_t reached = 0;
+    for (size_t i = 0; i < host.experts.size(); ++i) {
+      reached += host.experts[i] > 0;
+      EXPECT_NEAR(cuda.experts[i], host.experts[i],
+                  3e-2 * std::max(1.0f, host.experts[i]))
+          << "expert product " << i;
+    }
+    EXPECT_GT(reached, host.experts.size() / 8)
+        << "the prompt reached few experts";
+    for (size_t i = 0; i < host.gemms.size(); ++i)
+      EXPECT_NEAR(cuda.gemms[i], host.gemms[i],
+                  3e-2 * std::max(1.0f, host.gemms[i]))
+          << "gemm " << i;
+    if (form.synthetic)
+      nhc_weights_release(weights);
+  }
+}
+
 /// The chunked SSD scan keeps each head's state in dynamic shared memory
 /// beside its static tiles: the cuda backend opts its kernel in at session
 /// creation (here the driver double grants no dynamic bytes without it:
