@@ -55,7 +55,7 @@ calibrateExperts(const std::vector<std::string> &weights,
     const std::string &weight = weights[i];
     const std::string module = moduleOf(weight);
     auto stored = storedAs.find(weight);
-    if (stored != storedAs.end() || uses[weight] > 1) {
+    if (uses[weight] > 1) {
       const std::string tensor =
           stored != storedAs.end() ? stored->second : weight;
       if (std::find(result.stacked.begin(), result.stacked.end(), tensor) ==

@@ -23,17 +23,18 @@ struct ExpertCalibration {
   /// all zero or never reached (no token routed to the expert), which took
   /// their layer's largest, in product order.
   std::vector<std::string> uncalibrated;
-  /// Stacked projections (one checkpoint tensor for every expert), by
-  /// checkpoint tensor name: not quantized (modelopt's FP8 experts are
-  /// per-expert tensors).
+  /// Projections one manifest weight serves for several experts, by
+  /// checkpoint tensor name: not quantized (modelopt's FP8 experts have a
+  /// scale each). Experts with a manifest weight each, bound to slices of a
+  /// stacked tensor, are quantized (written per expert).
   std::vector<std::string> stacked;
 };
 
 /// `weights` and `absmax` as nhc_session_expert_gemm_weight and
 /// nhc_step_options_t.expert_input_absmax give them (expert products in
 /// order, up then down per expert). `storedAs` maps a weight that is part
-/// of a stacked checkpoint tensor to that tensor's name (a weight named
-/// for every expert counts as stacked too). Throws std::runtime_error
+/// of a stacked checkpoint tensor to that tensor's name (stackedTensorOf),
+/// which names a weight listed for several experts in `stacked`. Throws std::runtime_error
 /// naming the module for a NaN statistic, and for a layer's projection no
 /// calibration token reached at all.
 ExpertCalibration

@@ -189,6 +189,19 @@ excludeModules(const std::vector<std::string> &unquantized, bool hasMamba) {
   return exclude;
 }
 
+std::string stackedTensorOf(const nhc_weights_t *weights,
+                            const nhc_manifest_t *manifest, size_t index) {
+  nhc_tensor_desc_t desc{};
+  nhc_tensor_info_t part{}, whole{};
+  nhc_manifest_weight_at(manifest, index, &desc);
+  if (nhc_weights_bound_at(weights, index, &part) != NHC_OK ||
+      nhc_weights_find(weights, part.desc.name, &whole) != NHC_OK)
+    return {};
+  const bool stacked = std::string(part.desc.name) != desc.name &&
+                       whole.desc.rank == desc.rank + 1;
+  return stacked ? part.desc.name : std::string();
+}
+
 std::string firstNonFiniteWeight(const nhc_weights_t *weights,
                                  const nhc_manifest_t *manifest) {
   std::vector<float> buffer;
@@ -209,6 +222,13 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
                    const std::string &sourceDir, const std::string &outDir) {
   // Checkpoint tensor name -> (input absmax, weight scale).
   std::map<std::string, QuantizedModule> byTensor;
+  // A stacked checkpoint tensor -> its experts' slices, in manifest order.
+  struct Slice {
+    QuantizedModule module;
+    nhc_tensor_info_t part;
+    std::string name; // the per-expert tensor written
+  };
+  std::map<std::string, std::vector<Slice>> slicesOf;
   std::vector<float> buffer;
   for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
     nhc_tensor_desc_t desc{};
@@ -217,7 +237,8 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
     if (found == inputAbsmax.end())
       continue;
     nhc_tensor_info_t info = boundTensor(weights, i);
-    std::string tensor = info.desc.name;
+    const std::string stacked = stackedTensorOf(weights, manifest, i);
+    std::string tensor = stacked.empty() ? info.desc.name : desc.name;
     if (!endsWith(tensor, ".weight"))
       throw std::runtime_error("tensor '" + tensor +
                                "' is not named <module>.weight; cannot name "
@@ -241,7 +262,10 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
                                std::to_string(absmax) + ", max |weight| " +
                                std::to_string(weightMax) +
                                " are too small for an f32 scale");
-    byTensor[tensor] = module;
+    if (stacked.empty())
+      byTensor[tensor] = module;
+    else
+      slicesOf[stacked].push_back({module, info, tensor});
   }
 
   // The output: every checkpoint tensor, a quantized weight as e4m3 followed
@@ -267,22 +291,38 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
   for (const nhc_tensor_info_t &info : tensors) {
     std::vector<uint64_t> shape(info.desc.shape,
                                 info.desc.shape + info.desc.rank);
-    auto q = byTensor.find(info.desc.name);
-    if (q == byTensor.end()) {
+    auto quantized = [&](const std::string &name,
+                         const std::vector<uint64_t> &shape,
+                         const nhc_tensor_info_t &source,
+                         const QuantizedModule &m) {
+      for (const std::string &out :
+           {name, m.module + ".weight_scale", m.module + ".input_scale"})
+        if (out != info.desc.name && names.count(out))
+          throw std::runtime_error("checkpoint already holds '" + out +
+                                   "': is it quantized already?");
+      items.push_back({name, NHC_DTYPE_F8_E4M3, shape, &source, &m});
+      items.push_back({m.module + ".weight_scale", NHC_DTYPE_F32, {}, nullptr,
+                       nullptr, &m.weightScale});
+      items.push_back({m.module + ".input_scale", NHC_DTYPE_F32, {}, nullptr,
+                       nullptr, &m.inputScale});
+      written.push_back(m);
+    };
+    if (auto q = byTensor.find(info.desc.name); q != byTensor.end()) {
+      quantized(info.desc.name, shape, info, q->second);
+    } else if (auto s = slicesOf.find(info.desc.name); s != slicesOf.end()) {
+      // Every expert's slice in place of the stacked tensor: all of them,
+      // or the stacked tensor would still be needed.
+      if (shape.empty() || s->second.size() != shape[0])
+        throw std::runtime_error(
+            "internal error: " + std::to_string(s->second.size()) + " of " +
+            std::to_string(shape.empty() ? 0 : shape[0]) + " experts of '" +
+            info.desc.name + "' are quantized");
+      const std::vector<uint64_t> expertShape(shape.begin() + 1, shape.end());
+      for (const Slice &slice : s->second)
+        quantized(slice.name, expertShape, slice.part, slice.module);
+    } else {
       items.push_back({info.desc.name, info.desc.dtype, shape, &info});
-      continue;
     }
-    const QuantizedModule &m = q->second;
-    for (const char *suffix : {".weight_scale", ".input_scale"})
-      if (names.count(m.module + suffix))
-        throw std::runtime_error("checkpoint already holds '" + m.module +
-                                 suffix + "': is it quantized already?");
-    items.push_back({info.desc.name, NHC_DTYPE_F8_E4M3, shape, &info, &m});
-    items.push_back({m.module + ".weight_scale", NHC_DTYPE_F32, {}, nullptr,
-                     nullptr, &m.weightScale});
-    items.push_back({m.module + ".input_scale", NHC_DTYPE_F32, {}, nullptr,
-                     nullptr, &m.inputScale});
-    written.push_back(m);
   }
   std::stable_sort(items.begin(), items.end(), [](const Item &a, const Item &b) {
     return nhc_dtype_size(a.dtype) > nhc_dtype_size(b.dtype);

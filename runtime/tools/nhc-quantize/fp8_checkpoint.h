@@ -39,6 +39,11 @@ struct QuantizedModule {
   float inputScale = 0, weightScale = 0;
 };
 
+/// The checkpoint tensor stacking every expert ([E, ...]) that manifest
+/// weight `index` is bound to one slice of, else empty.
+std::string stackedTensorOf(const nhc_weights_t *weights,
+                            const nhc_manifest_t *manifest, size_t index);
+
 /// "tensor 'NAME' in FILE holds NaN at element I" for the first weight
 /// bound to `manifest` (in manifest order) that holds NaN or an infinity,
 /// else empty. Reads every bound tensor: for explaining a failure only.
@@ -47,7 +52,10 @@ std::string firstNonFiniteWeight(const nhc_weights_t *weights,
 
 /// Writes the FP8 checkpoint of `weights` (bound to `manifest`) into
 /// `outDir` (which exists and is empty): the modules in `inputAbsmax`
-/// (manifest weight name -> max |input|) are quantized. Copies the other
+/// (manifest weight name -> max |input|) are quantized. Experts bound to
+/// slices of a stacked tensor are written as per-expert tensors (modelopt's
+/// FP8 layout, by their manifest names) in place of the stacked one, which
+/// must then be quantized whole. Copies the other
 /// files of `sourceDir`. Returns the quantized modules in checkpoint order.
 /// Throws std::runtime_error naming the tensor or file.
 std::vector<QuantizedModule>

@@ -461,21 +461,15 @@ int run(const Options &o) {
       unquantized.push_back(module);
   }
   // Routed experts run in moe_experts, not as body gemms: one input scale
-  // per expert (expert_calibration.h); stacked ones stay in the base dtype.
-  // Weights bound to one expert's part of a stacked checkpoint tensor.
+  // per expert (expert_calibration.h); experts stored stacked are written
+  // per expert.
   std::map<std::string, std::string> storedAs;
   for (size_t i = 0; i < nhc_manifest_weight_count(base.manifest()); ++i) {
-    nhc_tensor_desc_t desc{};
-    nhc_tensor_info_t part{}, whole{};
-    nhc_manifest_weight_at(base.manifest(), i, &desc);
-    const std::string suffix = ".weight";
-    if (nhc_weights_bound_at(base.weights(), i, &part) == NHC_OK &&
-        nhc_weights_find(base.weights(), part.desc.name, &whole) == NHC_OK) {
-      const std::string stored = part.desc.name;
-      // A stacked tensor of one expert is whole, but named for no expert.
-      if (whole.byte_size != part.byte_size || stored.size() <= suffix.size() ||
-          stored.compare(stored.size() - suffix.size(), suffix.size(), suffix))
-        storedAs[desc.name] = stored;
+    std::string stacked = stackedTensorOf(base.weights(), base.manifest(), i);
+    if (!stacked.empty()) {
+      nhc_tensor_desc_t desc{};
+      nhc_manifest_weight_at(base.manifest(), i, &desc);
+      storedAs[desc.name] = stacked;
     }
   }
   const ExpertCalibration experts =
