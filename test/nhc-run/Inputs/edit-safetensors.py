@@ -6,8 +6,12 @@
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
   edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
+  edit-safetensors.py IN OUT --unstack-experts PREFIX  (every stacked
+      PREFIX...mixer.experts.{up,down}_proj[.weight] [E, out, in] split into
+      ...experts.<e>.{up,down}_proj.weight [out, in], the per-expert layout)
 """
 import json
+import re
 import struct
 import sys
 
@@ -30,6 +34,22 @@ def main():
         if renamed.keys() == tensors.keys() or len(renamed) != len(tensors):
             sys.exit(f"--rename-prefix {name!r}: nothing renamed, or a clash")
         tensors, name, op = renamed, None, None
+    elif op == "--unstack-experts":
+        stacked = re.compile(re.escape(name) +
+                             r"(.*\.mixer\.experts)\.(up_proj|down_proj)(\.weight)?$")
+        split = {}
+        for key, (dtype, shape, raw) in tensors.items():
+            match = stacked.match(key)
+            if not match or len(shape) != 3:
+                split[key] = (dtype, shape, raw)
+                continue
+            width = len(raw) // shape[0]
+            for e in range(shape[0]):
+                split[f"{name}{match.group(1)}.{e}.{match.group(2)}.weight"] = (
+                    dtype, shape[1:], raw[e * width:(e + 1) * width])
+        if len(split) == len(tensors):
+            sys.exit(f"--unstack-experts {name!r}: no stacked experts")
+        tensors, name, op = split, None, None
     elif name not in tensors:
         sys.exit(f"no tensor {name!r} in {src}")
     else:
