@@ -48,7 +48,7 @@ def NemotronExec_WeightOp : NemotronExec_Op<"weight", [Symbol]> {
     checkpoint names that may hold it: `{name}` (a whole tensor, e.g. the
     embeddings for a tied head) or `{name, index, count}` (slice `index` of a
     stacked tensor of `count`). `positive` marks an FP8 scale, which binding
-    checks is positive and finite.
+    checks is positive, normal and at most FLT_MAX / 448.
 
     ```mlir
     nemotron_exec.weight @"backbone.layers.0.norm.weight" : tensor<64xbf16>

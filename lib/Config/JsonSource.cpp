@@ -217,9 +217,9 @@ private:
   /// Positions serve diagnostics of the keys nhc reads: a few levels deep,
   /// short names. Deeper or longer paths are not recorded (their children
   /// neither), so no input can make the path table grow faster than the
-  /// input itself. The deepest read: quantization_config.config_groups.
-  /// <group>.weights.num_bits (5).
-  static constexpr size_t kMaxTrackedDepth = 5;
+  /// input itself. The deepest read: quantization_config.quantization.
+  /// config_groups.<group>.weights.num_bits (6).
+  static constexpr size_t kMaxTrackedDepth = 6;
   static constexpr size_t kMaxTrackedPath = 256;
   static inline const std::string kUntracked = std::string(1, '\x01');
 

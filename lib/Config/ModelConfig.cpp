@@ -592,11 +592,6 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
                                           "v_scale tensors are not read)"));
     return std::nullopt;
   }
-  // config.json has the groups next to quant_algo; hf_quant_config.json's
-  // "quantization" member may sit below them.
-  checkConfigGroups(reader, key("config_groups"));
-  if (key("config_groups") != "quantization_config.config_groups")
-    checkConfigGroups(reader, "quantization_config.config_groups");
   Quantization quant;
   quant.sourcePath = reader.source.path;
   quant.kvCacheAlgo = kvAlgo;
@@ -605,6 +600,12 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
     reader.fail(algoKey, "has unsupported weight quantization " +
                              quoteForMessage(quant.algo) +
                              " (supported: FP8, per-tensor static e4m3)");
+  // The scheme's details after its name: an NVFP4 export's 4-bit groups
+  // are refused as NVFP4. config.json has the groups next to quant_algo;
+  // its "quantization" member may sit below them.
+  checkConfigGroups(reader, key("config_groups"));
+  if (key("config_groups") != "quantization_config.config_groups")
+    checkConfigGroups(reader, "quantization_config.config_groups");
   // Current modelopt writes the list as `ignore` (which vLLM reads) next to
   // or instead of `exclude_modules`; a module in either stays unquantized.
   for (const char *name : {"exclude_modules", "ignore"}) {

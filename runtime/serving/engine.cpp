@@ -329,11 +329,16 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   if (batch.empty())
     return;
-  // When every request picks greedily, the session's argmax ids stand in
-  // for the logits (on the cuda backend only the ids leave the device).
+  // When every request that picks a token this step picks greedily, the
+  // session's argmax ids stand in for the logits (on the cuda backend only
+  // the ids leave the device); a prompt chunk that is not its last picks
+  // nothing.
   const bool greedyIds =
-      std::all_of(members.begin(), members.end(),
-                  [](const Active *a) { return a->sampler.greedy(); });
+      std::all_of(members.begin(), members.end(), [](const Active *a) {
+        const bool picks = a->decoding() || a->prefilled + a->stepTokens ==
+                                                 a->request.prompt.size();
+        return !picks || a->sampler.greedy();
+      });
   std::vector<float> logits(greedyIds ? 0 : batch.size() * vocab_);
   std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
   nhc_step_options_t stepOptions{};

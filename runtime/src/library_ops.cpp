@@ -135,7 +135,8 @@ size_t scalarWeight(const PlanContext &ctx, const std::string &name,
             cat(where, ": weight '", spec.name, "' must be one F32 element (a "
                        "per-tensor scale), found ",
                 nhc_dtype_name(spec.dtype), " ", shapeToString(spec.shape)));
-  // Binding proves "positive" weights positive and finite; a scale that is
+  // Binding proves "positive" weights positive, normal and at most
+  // FLT_MAX / 448; a scale that is
   // not would quantize everything to +-448 or NaN.
   NHC_CHECK(spec.positive, NHC_INVALID_FORMAT,
             cat(where, ": weight '", spec.name,

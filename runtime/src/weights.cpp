@@ -330,7 +330,8 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                     " times it must be finite in f32) (from ", origin, ")");
       return NHC_INVALID_FORMAT;
     }
-  } else if (spec.shape.size() <= 1 && isConvertibleFloat(spec.dtype) &&
+  } else if (spec.shape.size() <= 1 && tensor.shape.size() <= 1 &&
+             isConvertibleFloat(spec.dtype) &&
              data) { // null: synthetic, finite by construction, not made yet
     // Vectors (norm weights, biases, A_log, D, dt_bias, the router's
     // correction bias) are small and act on every token: a NaN or infinity
@@ -690,7 +691,7 @@ std::unique_ptr<nhc_weights_t> syntheticWeights(const nhc_manifest_t &manifest,
   weights->memory.resize(weights->synthetic.size());
   weights->files.push_back(std::move(file));
   indexTensors(*weights);
-  // Scales are checked when bound (positive and finite): generated now.
+  // Scales are checked when bound (positive, normal, bounded): generated now.
   for (size_t i = 0; i < positive.size(); ++i)
     if (positive[i])
       generate(*weights, i);

@@ -319,9 +319,9 @@ TEST_F(EngineTest, BatchedRequestsGetWhatTheyGetAlone) {
 }
 
 // A step of only greedy requests reads the session's greedy ids, one with a
-// sampled request copies the logits: both give each request what it gets
-// alone (the sampled one with its seed), and a row of only NaN fails just
-// its request on either path.
+// sampled request copies the logits: each request gets what it gets alone
+// (the sampled one with its seed) whatever steps it shares, and a row of
+// only NaN fails just its request.
 TEST_F(EngineTest, GreedyAndSampledRequestsShareAStep) {
   start({}, /*nanToken=*/9);
   GenerationRequest sampled = greedy({4, 1, 7}, 6);

@@ -292,7 +292,8 @@ private:
     weights.push_back(weight);
   }
 
-  /// An FP8 per-tensor scale: one f32, checked positive and finite at bind.
+  /// An FP8 per-tensor scale: one f32, checked positive, normal and at
+  /// most FLT_MAX / 448 at bind.
   void addScale(StringRef name) {
     addWeight(name, Float32Type::get(ctx), {}, {}, /*positive=*/true);
   }

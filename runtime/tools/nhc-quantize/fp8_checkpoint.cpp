@@ -202,6 +202,34 @@ std::string stackedTensorOf(const nhc_weights_t *weights,
   return stacked ? part.desc.name : std::string();
 }
 
+namespace {
+
+/// Expert `<e>`'s tensor of a stacked one, spelled as the stacked tensor is
+/// (its prefix: "model." or "backbone."): "P.experts.up_proj[.weight]" and
+/// manifest weight "backbone.layers.1.mixer.experts.3.up_proj.weight" give
+/// "P.experts.3.up_proj.weight". The manifest's name where either is not
+/// of that form.
+std::string perExpertName(const std::string &stacked,
+                          const std::string &manifestName) {
+  const std::string marker = ".experts.";
+  size_t at = manifestName.rfind(marker);
+  size_t end = at == std::string::npos
+                   ? std::string::npos
+                   : manifestName.find('.', at + marker.size());
+  std::string base = endsWith(stacked, ".weight")
+                         ? stacked.substr(0, stacked.size() - 7)
+                         : stacked;
+  size_t dot = base.rfind('.');
+  if (end == std::string::npos || dot == std::string::npos ||
+      !endsWith(base.substr(0, dot), ".experts"))
+    return manifestName;
+  return base.substr(0, dot) + "." +
+         manifestName.substr(at + marker.size(), end - at - marker.size()) +
+         base.substr(dot) + ".weight";
+}
+
+} // namespace
+
 std::string firstNonFiniteWeight(const nhc_weights_t *weights,
                                  const nhc_manifest_t *manifest) {
   std::vector<float> buffer;
@@ -238,7 +266,8 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
       continue;
     nhc_tensor_info_t info = boundTensor(weights, i);
     const std::string stacked = stackedTensorOf(weights, manifest, i);
-    std::string tensor = stacked.empty() ? info.desc.name : desc.name;
+    std::string tensor =
+        stacked.empty() ? info.desc.name : perExpertName(stacked, desc.name);
     if (!endsWith(tensor, ".weight"))
       throw std::runtime_error("tensor '" + tensor +
                                "' is not named <module>.weight; cannot name "

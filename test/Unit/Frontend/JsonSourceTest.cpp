@@ -76,7 +76,8 @@ TEST(JsonSource, RejectsNonObjectTopLevel) {
 TEST(JsonSource, PositionTableStaysLinear) {
   std::string key(1000, 'k');
   std::string text =
-      "{\"top\": 1, \"a\": {\"b\": {\"c\": {\"d\": {\"e\": {\"f\": 2}}}}}";
+      "{\"top\": 1, \"a\": {\"b\": {\"c\": {\"d\": {\"e\": {\"f\": "
+      "{\"g\": 2}}}}}}";
   std::string deep;
   for (int i = 0; i < 60; ++i)
     deep += "{\"" + key + "\": ";
@@ -86,8 +87,8 @@ TEST(JsonSource, PositionTableStaysLinear) {
   ASSERT_TRUE(mlir::nhc::parseJsonSource("p.json", text, source, error))
       << error;
   EXPECT_EQ(source.keyPosition("top").line, 1);
-  EXPECT_EQ(source.keyPosition("a.b.c.d.e").line, 1);
-  EXPECT_EQ(source.keyPosition("a.b.c.d.e.f").line, 0); // deeper than tracked
+  EXPECT_EQ(source.keyPosition("a.b.c.d.e.f").line, 1);
+  EXPECT_EQ(source.keyPosition("a.b.c.d.e.f.g").line, 0); // deeper than tracked
   size_t bytes = 0;
   for (const auto &[path, position] : source.keyPositions)
     bytes += path.size();

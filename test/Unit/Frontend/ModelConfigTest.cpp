@@ -327,6 +327,14 @@ TEST(ModelConfig, ConfigGroupsMustBeStaticPerTensorFp8) {
                        "'input_activations' (weight-only"),
             std::string::npos)
       << error;
+  // Another algorithm's groups (NVFP4's 4-bit weights) are refused by the
+  // algorithm's name first.
+  error = parseError(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
+    "vocab_size": 256, "quantization_config": {"quant_algo": "NVFP4",
+    "config_groups": {"g": {"weights": {"num_bits": 4, "group_size": 16}}}}})");
+  EXPECT_NE(error.find("unsupported weight quantization \"NVFP4\""),
+            std::string::npos)
+      << error;
   // The KV-cache-only recipe (no weight quantization) reads no groups.
   parseOk(R"({"hybrid_override_pattern": "M-", "hidden_size": 64,
     "vocab_size": 256, "quantization_config": {"quant_algo": null,

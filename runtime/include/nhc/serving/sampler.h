@@ -43,7 +43,8 @@ public:
   /// the callers that read them from users: nhc-run, the OpenAI API).
   explicit Sampler(const SamplingParams &params);
   /// Picks a token id from one row of `vocab` f32 logits. NaN logits are
-  /// never picked; a row of only NaN gives 0.
+  /// never picked; a row of only NaN has no token (greedy gives vocab - 1,
+  /// sampling 0): callers ask allNan() first.
   int32_t sample(const float *logits, size_t vocab);
   /// Whether sample() is argmax (temperature 0 or top_k 1): the session's
   /// greedy ids (nhc_step_options_t.greedy_ids, the same rule) then stand
