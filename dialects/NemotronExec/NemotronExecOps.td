@@ -48,17 +48,21 @@ def NemotronExec_WeightOp : NemotronExec_Op<"weight", [Symbol]> {
     checkpoint names that may hold it: `{name}` (a whole tensor, e.g. the
     embeddings for a tied head) or `{name, index, count}` (slice `index` of a
     stacked tensor of `count`). `positive` marks an FP8 scale, which binding
-    checks is positive, normal and at most FLT_MAX / 448.
+    checks is positive, normal and at most sqrt(FLT_MAX) / 448. `finite` marks a
+    float weight whose NaN or infinity would change the output without
+    making it NaN (the MoE router's gate, whose logits only choose experts
+    by top-k), which binding checks is finite everywhere.
 
     ```mlir
     nemotron_exec.weight @"backbone.layers.0.norm.weight" : tensor<64xbf16>
     nemotron_exec.weight @"backbone.layers.0.mixer.in_proj.input_scale" : tensor<f32> {positive}
+    nemotron_exec.weight @"backbone.layers.1.mixer.gate.weight" : tensor<128x2688xf32> {finite}
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<AnyStaticShapeTensor>:$type,
                        OptionalAttr<DictArrayAttr>:$alternatives,
-                       UnitAttr:$positive);
+                       UnitAttr:$positive, UnitAttr:$finite);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
 }

@@ -136,7 +136,7 @@ size_t scalarWeight(const PlanContext &ctx, const std::string &name,
                        "per-tensor scale), found ",
                 nhc_dtype_name(spec.dtype), " ", shapeToString(spec.shape)));
   // Binding proves "positive" weights positive, normal and at most
-  // FLT_MAX / 448; a scale that is
+  // sqrt(FLT_MAX) / 448; a scale that is
   // not would quantize everything to +-448 or NaN.
   NHC_CHECK(spec.positive, NHC_INVALID_FORMAT,
             cat(where, ": weight '", spec.name,

@@ -151,17 +151,19 @@ std::vector<TensorSpec> parseWeights(const Json &root,
     if (entry.contains(schema::key::kAlternatives))
       spec.alternatives = parseAlternatives(entry[schema::key::kAlternatives],
                                             spec, at + ".alternatives");
-    if (entry.contains(schema::key::kPositive)) {
-      const Json &positive = entry[schema::key::kPositive];
-      NHC_CHECK(positive.is_boolean(), NHC_INVALID_FORMAT,
-                cat(at, ".positive: expected true or false, found ",
-                    previewJson(positive)));
-      spec.positive = positive.get<bool>();
+    for (auto [key, flag] : {std::pair{schema::key::kPositive, &spec.positive},
+                             std::pair{schema::key::kFinite, &spec.finite}}) {
+      if (!entry.contains(key))
+        continue;
+      const Json &value = entry[key];
+      NHC_CHECK(value.is_boolean(), NHC_INVALID_FORMAT,
+                cat(at, ".", key, ": expected true or false, found ",
+                    previewJson(value)));
+      *flag = value.get<bool>();
+      NHC_CHECK(!*flag || isConvertibleFloat(spec.dtype), NHC_INVALID_FORMAT,
+                cat(at, ".", key, ": only a float tensor can be required ",
+                    key, ", not ", nhc_dtype_name(spec.dtype)));
     }
-    NHC_CHECK(!spec.positive || isConvertibleFloat(spec.dtype),
-              NHC_INVALID_FORMAT,
-              cat(at, ".positive: only a float tensor can be required "
-                      "positive, not ", nhc_dtype_name(spec.dtype)));
     auto [it, inserted] = seen.emplace(spec.name, i);
     NHC_CHECK(
         inserted, NHC_INVALID_FORMAT,

@@ -28,9 +28,12 @@ struct TensorSpec {
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
   std::vector<uint64_t> shape;
   std::vector<TensorAlternative> alternatives; // tried in order
-  /// Every value must be positive, normal and at most FLT_MAX / 448 (an FP8
+  /// Every value must be positive, normal and at most sqrt(FLT_MAX) / 448 (an FP8
   /// scale); checked when the checkpoint is bound.
   bool positive = false;
+  /// Every value must be finite (the MoE router's gate, whose NaN would
+  /// reorder the routing silently); checked when the checkpoint is bound.
+  bool finite = false;
 };
 
 /// One entry of the manifest's `state` list: a tensor every request owns.

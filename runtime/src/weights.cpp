@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -265,6 +266,13 @@ BoundRef wholeTensor(const TensorRef &ref) {
 }
 
 /// Element i of float data (F32, BF16 or F16, possibly unaligned) as f32.
+/// `value` with the digits that tell it from its neighbours ("%.9g").
+std::string exactFloat(float value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", double(value));
+  return text;
+}
+
 float floatAt(const uint8_t *data, nhc_dtype_t dtype, uint64_t i) {
   if (dtype == NHC_DTYPE_F32) {
     float v;
@@ -315,22 +323,27 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
   const uint64_t count = tensor.byteSize / nhc_dtype_size(tensor.dtype);
   const auto *data = static_cast<const uint8_t *>(tensor.data);
   if (spec.positive) {
-    // A subnormal scale is no real model's (and loses precision); one whose
-    // product with e4m3's largest value overflows f32 turns every weight or
-    // activation it scales into an infinity.
-    const float largest = std::numeric_limits<float>::max() / kE4M3Max;
+    // A subnormal scale is no real model's (and loses precision). A linear
+    // dequantizes with the product of its two scales: past sqrt(FLT_MAX) /
+    // 448 each, e4m3's largest weight times its largest activation, both
+    // dequantized, can overflow f32 (a scale of 1e30 on both turns the
+    // logits into NaN). Real scales are near max|x| / 448, far below.
+    const float largest = std::sqrt(std::numeric_limits<float>::max()) / kE4M3Max;
     for (uint64_t i = 0; i < count; ++i) {
       float value = floatAt(data, tensor.dtype, i);
       if (std::isnormal(value) && value > 0.0f && value <= largest)
         continue;
       message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
-                    " is ", value, " at element ", i,
+                    " is ", exactFloat(value), " at element ", i,
                     "; an FP8 scale must be positive, normal and at most ",
-                    largest, " (", kE4M3Max,
-                    " times it must be finite in f32) (from ", origin, ")");
+                    exactFloat(largest),
+                    " (sqrt(FLT_MAX) / 448: the product of two such scales "
+                    "and two e4m3 values stays finite in f32) (from ",
+                    origin, ")");
       return NHC_INVALID_FORMAT;
     }
-  } else if (spec.shape.size() <= 1 && tensor.shape.size() <= 1 &&
+  } else if ((spec.finite ||
+              (spec.shape.size() <= 1 && tensor.shape.size() <= 1)) &&
              isConvertibleFloat(spec.dtype) &&
              data) { // null: synthetic, finite by construction, not made yet
     // Vectors (norm weights, biases, A_log, D, dt_bias, the router's
@@ -343,7 +356,10 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
         continue;
       message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
                     " is ", value, " at element ", i,
-                    "; a vector weight must be finite (from ", origin, ")");
+                    spec.finite ? "; the MoE router's weight must be finite "
+                                  "(a NaN there reorders the routing)"
+                                : "; a vector weight must be finite",
+                    " (from ", origin, ")");
       return NHC_INVALID_FORMAT;
     }
   }

@@ -134,6 +134,28 @@ TEST(ManifestTest, WeightWithNegativeDimension) {
                     HasSubstr("non-negative integer")));
 }
 
+// "positive" and "finite" are booleans, and only a float tensor takes them.
+TEST(ManifestTest, WeightFlagsAreBooleansOnFloatTensors) {
+  for (const char *flag : {"positive", "finite"}) {
+    SCOPED_TRACE(flag);
+    Json manifest = tinyManifest();
+    manifest["weights"][2][flag] = "yes";
+    EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("weights[2]"),
+                      HasSubstr(std::string(".") + flag +
+                                ": expected true or false, found \"yes\"")));
+    manifest = tinyManifest();
+    manifest["weights"][2][flag] = true;
+    manifest["weights"][2]["dtype"] = "I32";
+    EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                HasSubstr(std::string(".") + flag +
+                          ": only a float tensor can be required " + flag +
+                          ", not I32"));
+  }
+}
+
 TEST(ManifestTest, DuplicateWeight) {
   Json manifest = tinyManifest();
   manifest["weights"].push_back(manifest["weights"][0]);

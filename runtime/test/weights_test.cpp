@@ -222,13 +222,14 @@ TEST_F(Fp8ScaleTest, PerChannelScalesAreNotSupported) {
 }
 
 TEST_F(Fp8ScaleTest, ScalesMustBePositiveNormalAndBounded) {
-  // 448 times the largest accepted scale is finite in f32.
-  const float largest = std::numeric_limits<float>::max() / 448.0f;
+  // 448 x 448 x two of the largest accepted scales is finite in f32.
+  const float largest = std::sqrt(std::numeric_limits<float>::max()) / 448.0f;
   for (float good : {largest, std::numeric_limits<float>::min(), 1.0f})
     EXPECT_EQ(bindScale("F32", {}, {good}), NHC_OK) << good << lastError();
   for (float bad : {0.0f, -0.5f, std::numeric_limits<float>::infinity(),
                     std::numeric_limits<float>::quiet_NaN(),
-                    std::nextafter(largest, 1e38f), 1e38f,
+                    std::nextafter(largest, 1e38f), 1e30f,
+                    std::numeric_limits<float>::max() / 448.0f,
                     std::numeric_limits<float>::denorm_min(), 1e-40f}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(bindScale("F32", {}, {bad}), NHC_INVALID_FORMAT);
@@ -236,7 +237,7 @@ TEST_F(Fp8ScaleTest, ScalesMustBePositiveNormalAndBounded) {
                 AllOf(HasSubstr(std::string("tensor '") + kScale + "'"),
                       HasSubstr(file()),
                       HasSubstr("an FP8 scale must be positive, normal and "
-                                "at most 7.59")));
+                                "at most 4.11757")));
   }
 }
 
@@ -272,6 +273,37 @@ TEST_F(WeightsTest, VectorWeightsMustBeFinite) {
                         HasSubstr(" at element 37; a vector weight must be "
                                   "finite")));
     }
+}
+
+// A matrix the manifest marks "finite" (the MoE router's gate) is scanned
+// whole; an unmarked matrix is not (a NaN there reaches the logits).
+TEST_F(WeightsTest, FiniteMarkedMatricesAreScanned) {
+  const std::string name = "backbone.layers.1.mixer.q_proj.weight";
+  // Every other tensor zero (the default byte pattern may spell a NaN).
+  SafetensorsBuilder builder;
+  const Json tiny = tinyManifest();
+  for (const Json &w : tiny["weights"]) {
+    const auto shape = w["shape"].get<std::vector<uint64_t>>();
+    uint64_t bytes = w["dtype"] == "F32" ? 4 : 2;
+    for (uint64_t d : shape)
+      bytes *= d;
+    Bytes data(bytes, 0);
+    if (w["name"] == name)
+      poke<uint16_t>(data, (5 * 64 + 9) * 2, 0x7fc0); // bf16 NaN at [5, 9]
+    builder.add(w["name"].get<std::string>(), w["dtype"].get<std::string>(),
+                shape, std::move(data));
+  }
+  openSingle(builder);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  Json marked = tinyManifest();
+  marked["weights"][tinyWeightIndex(name)]["finite"] = true;
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(marked);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("tensor '" + name + "' in " + file()),
+                    HasSubstr("is nan at element 329; the MoE router's "
+                              "weight must be finite")));
 }
 
 /// The tiny manifest with lm_head tied: it falls back to the embeddings.

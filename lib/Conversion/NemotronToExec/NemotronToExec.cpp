@@ -287,13 +287,21 @@ private:
         moduleBuilder, loc, name, RankedTensorType::get(shape, element),
         alternatives.empty() ? ArrayAttr()
                              : ArrayAttr::get(ctx, alternatives),
-        positive);
+        positive, /*finite=*/false);
     weightIndex[name] = weights.size();
     weights.push_back(weight);
   }
 
+  /// Marks a declared weight `finite` (checked at bind): one whose NaN
+  /// would change the output without making it NaN.
+  void markFinite(StringRef name) {
+    auto it = weightIndex.find(name);
+    if (it != weightIndex.end())
+      weights[it->second]->setAttr("finite", UnitAttr::get(ctx));
+  }
+
   /// An FP8 per-tensor scale: one f32, checked positive, normal and at
-  /// most FLT_MAX / 448 at bind.
+  /// most sqrt(FLT_MAX) / 448 at bind.
   void addScale(StringRef name) {
     addWeight(name, Float32Type::get(ctx), {}, {}, /*positive=*/true);
   }
@@ -719,6 +727,14 @@ private:
     FailureOr<std::string> bias = weightName(op, op.getBias());
     if (failed(logits) || failed(bias))
       return failure();
+    // The router's logits only choose experts: a NaN in its weight would
+    // reorder the routing silently, so binding checks it.
+    if (auto router = op.getLogits().getDefiningOp<nemotron::LinearOp>()) {
+      FailureOr<std::string> gate = weightName(op, router.getWeight());
+      if (failed(gate))
+        return failure();
+      markFinite(*gate);
+    }
     View indices = define(op.getIndices());
     View weights = define(op.getWeights());
     return call(op, s, "nhc_moe_route",

@@ -185,6 +185,8 @@ private:
       }
       if (weight.getPositive())
         entry[schema::key::kPositive] = true;
+      if (weight.getFinite())
+        entry[schema::key::kFinite] = true;
       list.push_back(std::move(entry));
     }
     return list;

@@ -79,9 +79,23 @@ void forEachChunk(const nhc_tensor_info_t &info, std::vector<float> &buffer,
   }
 }
 
+/// Where `info` (a bound tensor, or one expert's slice of a stacked one)
+/// starts in its checkpoint tensor, in elements.
+uint64_t elementOffset(const nhc_weights_t *weights,
+                       const nhc_tensor_info_t &info) {
+  nhc_tensor_info_t whole{};
+  if (nhc_weights_find(weights, info.desc.name, &whole) != NHC_OK)
+    return 0;
+  return uint64_t(static_cast<const uint8_t *>(info.data) -
+                  static_cast<const uint8_t *>(whole.data)) /
+         nhc_dtype_size(info.desc.dtype);
+}
+
 /// "tensor 'NAME' in FILE holds NaN at element I" for the tensor's first
-/// non-finite element, else empty; `absmax` gets max |W| of the finite ones.
-std::string nonFiniteElement(const nhc_tensor_info_t &info,
+/// non-finite element (I counted in the checkpoint's tensor), else empty;
+/// `absmax` gets max |W| of the finite ones.
+std::string nonFiniteElement(const nhc_weights_t *weights,
+                             const nhc_tensor_info_t &info,
                              std::vector<float> &buffer, float &absmax) {
   absmax = 0.0f;
   std::string found;
@@ -91,7 +105,7 @@ std::string nonFiniteElement(const nhc_tensor_info_t &info,
         found = std::string("tensor '") + info.desc.name + "' in " +
                 info.file + " holds " +
                 (std::isnan(v[i]) ? "NaN" : "an infinity") + " at element " +
-                std::to_string(first + i);
+                std::to_string(elementOffset(weights, info) + first + i);
       absmax = std::max(absmax, std::fabs(v[i]));
     }
   });
@@ -99,9 +113,10 @@ std::string nonFiniteElement(const nhc_tensor_info_t &info,
 }
 
 /// max |W|; refuses NaN and infinities, which no scale can represent.
-float weightAbsmax(const nhc_tensor_info_t &info, std::vector<float> &buffer) {
+float weightAbsmax(const nhc_weights_t *weights, const nhc_tensor_info_t &info,
+                   std::vector<float> &buffer) {
   float absmax = 0.0f;
-  std::string nonFinite = nonFiniteElement(info, buffer, absmax);
+  std::string nonFinite = nonFiniteElement(weights, info, buffer, absmax);
   if (!nonFinite.empty())
     throw std::runtime_error(nonFinite + "; it cannot be quantized");
   return absmax;
@@ -236,7 +251,7 @@ std::string firstNonFiniteWeight(const nhc_weights_t *weights,
   for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
     float absmax;
     std::string found =
-        nonFiniteElement(boundTensor(weights, i), buffer, absmax);
+        nonFiniteElement(weights, boundTensor(weights, i), buffer, absmax);
     if (!found.empty())
       return found;
   }
@@ -281,7 +296,7 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
     QuantizedModule module;
     module.module = tensor.substr(0, tensor.size() - 7);
     module.inputScale = absmax / kE4M3Max;
-    float weightMax = weightAbsmax(info, buffer);
+    float weightMax = weightAbsmax(weights, info, buffer);
     // An all-zero weight quantizes to zeros under any positive scale.
     module.weightScale = weightMax > 0.0f ? weightMax / kE4M3Max : 1.0f;
     // A subnormal scale loses precision and a zero one is refused by every
@@ -340,12 +355,29 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
       quantized(info.desc.name, shape, info, q->second);
     } else if (auto s = slicesOf.find(info.desc.name); s != slicesOf.end()) {
       // Every expert's slice in place of the stacked tensor: all of them,
-      // or the stacked tensor would still be needed.
-      if (shape.empty() || s->second.size() != shape[0])
+      // or the stacked tensor would still be needed (binding read some
+      // experts from per-expert tensors of the same layer instead).
+      if (shape.empty() || s->second.size() != shape[0]) {
+        std::set<std::string> read;
+        for (const Slice &slice : s->second)
+          read.insert(slice.name);
+        std::string other;
+        for (uint64_t e = 0; other.empty() && !shape.empty() && e < shape[0];
+             ++e) {
+          std::string name = perExpertName(
+              info.desc.name, ".experts." + std::to_string(e) + ".x");
+          if (!read.count(name))
+            other = name;
+        }
         throw std::runtime_error(
-            "internal error: " + std::to_string(s->second.size()) + " of " +
-            std::to_string(shape.empty() ? 0 : shape[0]) + " experts of '" +
-            info.desc.name + "' are quantized");
+            "'" + std::string(info.desc.name) + "' stacks " +
+            std::to_string(shape.empty() ? 0 : shape[0]) +
+            " experts, but only " + std::to_string(s->second.size()) +
+            " are read from it; the others come from per-expert tensors of "
+            "the same layer (such as '" + other +
+            "'): store a layer's experts one way, stacked or per expert, "
+            "to quantize them");
+      }
       const std::vector<uint64_t> expertShape(shape.begin() + 1, shape.end());
       for (const Slice &slice : s->second)
         quantized(slice.name, expertShape, slice.part, slice.module);

@@ -20,6 +20,11 @@ nemotron_exec.weight @s : tensor<2xf32> {positive}
 
 // -----
 
+// expected-error @+1 {{only a float tensor can be required finite, got 'tensor<4x2xi32>'}}
+nemotron_exec.weight @ids : tensor<4x2xi32> {finite}
+
+// -----
+
 // expected-error @+1 {{state must have float elements, got 'tensor<4xi32>'}}
 nemotron_exec.state @s conv_state layer 0 : tensor<4xi32>
 

@@ -16,6 +16,8 @@ nemotron_exec.weight @w.bias : tensor<4xf32>
 // CHECK: nemotron_exec.weight @w.input_scale : tensor<f32> {positive}
 nemotron_exec.weight @w.input_scale : tensor<f32> {positive}
 nemotron_exec.weight @w.weight_scale : tensor<f32> {positive}
+// CHECK: nemotron_exec.weight @gate.weight : tensor<16x64xbf16> {finite}
+nemotron_exec.weight @gate.weight : tensor<16x64xbf16> {finite}
 nemotron_exec.weight @"experts.0.up" : tensor<6x8xf32>
 nemotron_exec.weight @"experts.1.up" : tensor<6x8xf32>
 nemotron_exec.weight @"experts.0.down" : tensor<8x6xf32>

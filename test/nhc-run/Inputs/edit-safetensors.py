@@ -3,6 +3,7 @@
   edit-safetensors.py IN OUT --drop NAME
   edit-safetensors.py IN OUT --set-f32 NAME VALUE      (every element)
   edit-safetensors.py IN OUT --set-row NAME ROW VALUE  (f32; every element of row ROW)
+  edit-safetensors.py IN OUT --copy-slice NAME I NEW   (slice I of the leading dim as NEW)
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
   edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
@@ -69,6 +70,10 @@ def main():
         raw = (raw[:row * width] + struct.pack("<f", value) * (width // 4) +
                raw[(row + 1) * width:])
         tensors[name] = (dtype, shape, raw)
+    elif op == "--copy-slice":
+        index, new = int(args[0]), args[1]
+        width = len(raw) // shape[0]
+        tensors[new] = (dtype, shape[1:], raw[index * width:(index + 1) * width])
     elif op == "--retype":
         tensors[name] = (args[0], shape, raw)
     elif op == "--repeat":

@@ -110,6 +110,9 @@ LogicalResult WeightOp::verify() {
   if (getPositive() && (type.getRank() != 0 || !type.getElementType().isF32()))
     return emitOpError() << "a positive scale must be tensor<f32>, got "
                          << type;
+  if (getFinite() && !isa<FloatType>(type.getElementType()))
+    return emitOpError() << "only a float tensor can be required finite, got "
+                         << type;
   return success();
 }
 

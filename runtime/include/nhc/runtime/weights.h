@@ -20,9 +20,10 @@
  * manifest's dtype is the one the computation reads: a float one (F32, BF16,
  * F16) binds a tensor stored in any of those three (converted when a session
  * is created); FP8 must be stored as FP8. FP8 scales must be positive,
- * normal and at most FLT_MAX / 448; float vectors (rank 0 or 1: norms,
- * biases, A_log, D, dt_bias, router bias) must be finite (NHC_INVALID_FORMAT
- * naming the element). Extra checkpoint tensors are allowed (reported as a
+ * normal and at most sqrt(FLT_MAX) / 448; float vectors (rank 0 or 1: norms,
+ * biases, A_log, D, dt_bias, router bias) and weights the manifest marks
+ * "finite" (the MoE router's gate) must be finite (NHC_INVALID_FORMAT naming
+ * the element). Extra checkpoint tensors are allowed (reported as a
  * note).
  *===----------------------------------------------------------------------===*/
 #ifndef NHC_RUNTIME_WEIGHTS_H

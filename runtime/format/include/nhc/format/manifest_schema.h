@@ -51,6 +51,7 @@ inline constexpr const char kShape[] = "shape";
 inline constexpr const char kAlternatives[] = "alternatives";
 inline constexpr const char kCount[] = "count";
 inline constexpr const char kPositive[] = "positive";
+inline constexpr const char kFinite[] = "finite";
 inline constexpr const char kLayer[] = "layer";
 inline constexpr const char kPer[] = "per";
 inline constexpr const char kElems[] = "elems";
