@@ -378,6 +378,17 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
             "'): store a layer's experts one way, stacked or per expert, "
             "to quantize them");
       }
+      // Scales of the stacked tensor itself belong to an FP8 checkpoint.
+      const std::string stackedModule =
+          endsWith(info.desc.name, ".weight")
+              ? std::string(info.desc.name).substr(
+                    0, std::string(info.desc.name).size() - 7)
+              : std::string(info.desc.name);
+      for (const char *suffix : {".weight_scale", ".input_scale"})
+        if (names.count(stackedModule + suffix))
+          throw std::runtime_error("checkpoint already holds '" +
+                                   stackedModule + suffix +
+                                   "': is it quantized already?");
       const std::vector<uint64_t> expertShape(shape.begin() + 1, shape.end());
       for (const Slice &slice : s->second)
         quantized(slice.name, expertShape, slice.part, slice.module);
