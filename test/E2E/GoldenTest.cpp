@@ -1481,6 +1481,20 @@ TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
   EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
 }
 
+/// Runs `ids` as the session's only request in one step with `options`
+/// (calibration statistics), releasing its slot after.
+void stepAlone(nhc_session_t *session, const std::vector<int32_t> &ids,
+               const nhc_step_options_t &options, uint64_t vocab) {
+  uint32_t slot = 0;
+  Model::check(nhc_session_claim(session, &slot), "claim");
+  std::vector<float> logits(vocab);
+  nhc_request_t request{slot, ids.data(), ids.size()};
+  const nhc_status_t status = nhc_session_step_ex(
+      session, &request, 1, &options, logits.data(), logits.size());
+  Model::check(nhc_session_release_slot(session, slot), "release");
+  Model::check(status, "calibration step");
+}
+
 /// Calibration (gemm_input_absmax, nhc quantize) sees a gemm's inputs as
 /// the product does: where the MLP's activation runs in the down
 /// projection's rounding, the cuda backend's statistics are still those of
@@ -1498,14 +1512,7 @@ TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
     options.logits_mode = NHC_LOGITS_LAST;
     options.gemm_input_absmax = absmax.data();
     options.num_gemm_input_absmax = absmax.size();
-    uint32_t slot = 0;
-    Model::check(nhc_session_claim(session, &slot), "claim");
-    std::vector<float> logits(model.vocab);
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    Model::check(nhc_session_step_ex(session, &request, 1, &options,
-                                     logits.data(), logits.size()),
-                 "calibration step");
-    Model::check(nhc_session_release_slot(session, slot), "release");
+    stepAlone(session, ids, options, model.vocab);
     return absmax;
   };
   const std::vector<float> cuda = calibrate(model.session);
@@ -1557,17 +1564,10 @@ TEST(GoldenMoeCalibration, ExpertInputsAreTransformersCalibration) {
   options.logits_mode = NHC_LOGITS_LAST;
   options.expert_input_absmax = absmax.data();
   options.num_expert_input_absmax = count;
-  std::vector<float> logits(model.vocab);
-  for (const std::vector<int32_t> &ids : prompts) {
-    uint32_t slot = 0;
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    const nhc_status_t status = nhc_session_step_ex(
-        model.session, &request, 1, &options, logits.data(), logits.size());
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
-    Model::check(status, "calibration step");
-  }
+  for (const std::vector<int32_t> &ids : prompts)
+    stepAlone(model.session, ids, options, model.vocab);
   options.num_expert_input_absmax = count - 1;
+  std::vector<float> logits(model.vocab);
   uint32_t slot = 0;
   Model::check(nhc_session_claim(model.session, &slot), "claim");
   nhc_request_t request{slot, prompts[0].data(), 1};
@@ -1659,13 +1659,7 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
       step.num_gemm_input_absmax = absmax.gemms.size();
       step.expert_input_absmax = absmax.experts.data();
       step.num_expert_input_absmax = absmax.experts.size();
-      uint32_t slot = 0;
-      Model::check(nhc_session_claim(session, &slot), "claim");
-      std::vector<float> logits(model.vocab);
-      nhc_request_t request{slot, ids.data(), ids.size()};
-      Model::check(nhc_session_step_ex(session, &request, 1, &step,
-                                       logits.data(), logits.size()),
-                   "calibration step");
+      stepAlone(session, ids, step, model.vocab);
       if (form.synthetic) {
         nhc_dtype_t dtype;
         Model::check(nhc_session_weight_dtype(
