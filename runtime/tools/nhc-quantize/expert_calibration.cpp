@@ -1,6 +1,7 @@
 //===- expert_calibration.cpp - Routed experts' input statistics ----------===//
 
 #include "expert_calibration.h"
+#include "fp8_checkpoint.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,17 +9,6 @@
 
 namespace nhc::quantize {
 namespace {
-
-/// "backbone.layers.3.mixer.experts.5.up_proj.weight" -> the module, without
-/// ".weight".
-std::string moduleOf(const std::string &weight) {
-  const std::string suffix = ".weight";
-  return weight.size() > suffix.size() &&
-                 weight.compare(weight.size() - suffix.size(), suffix.size(),
-                                suffix) == 0
-             ? weight.substr(0, weight.size() - suffix.size())
-             : weight;
-}
 
 /// The layer's mixer ("backbone.layers.3.mixer") of an expert's weight.
 std::string layerOf(const std::string &weight) {

@@ -156,6 +156,11 @@ std::string quantizedConfig(const std::string &text, const fs::path &path,
 
 } // namespace
 
+std::string moduleOf(const std::string &weight) {
+  return endsWith(weight, ".weight") ? weight.substr(0, weight.size() - 7)
+                                     : weight;
+}
+
 bool quantizesModule(const std::string &module) {
   for (const char *suffix :
        {".mixer.in_proj", ".mixer.out_proj", ".mixer.up_proj",
@@ -231,9 +236,7 @@ std::string perExpertName(const std::string &stacked,
   size_t end = at == std::string::npos
                    ? std::string::npos
                    : manifestName.find('.', at + marker.size());
-  std::string base = endsWith(stacked, ".weight")
-                         ? stacked.substr(0, stacked.size() - 7)
-                         : stacked;
+  std::string base = moduleOf(stacked);
   size_t dot = base.rfind('.');
   if (end == std::string::npos || dot == std::string::npos ||
       !endsWith(base.substr(0, dot), ".experts"))
@@ -290,11 +293,11 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
     float absmax = found->second;
     if (!(std::isfinite(absmax) && absmax > 0.0f))
       throw std::runtime_error(
-          "calibration: the input of '" + tensor.substr(0, tensor.size() - 7) +
+          "calibration: the input of '" + moduleOf(tensor) +
           "' had max |x| = " + std::to_string(absmax) +
           "; give calibration prompts that exercise it");
     QuantizedModule module;
-    module.module = tensor.substr(0, tensor.size() - 7);
+    module.module = moduleOf(tensor);
     module.inputScale = absmax / kE4M3Max;
     float weightMax = weightAbsmax(weights, info, buffer);
     // An all-zero weight quantizes to zeros under any positive scale.
@@ -379,11 +382,7 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
             "to quantize them");
       }
       // Scales of the stacked tensor itself belong to an FP8 checkpoint.
-      const std::string stackedModule =
-          endsWith(info.desc.name, ".weight")
-              ? std::string(info.desc.name).substr(
-                    0, std::string(info.desc.name).size() - 7)
-              : std::string(info.desc.name);
+      const std::string stackedModule = moduleOf(info.desc.name);
       for (const char *suffix : {".weight_scale", ".input_scale"})
         if (names.count(stackedModule + suffix))
           throw std::runtime_error("checkpoint already holds '" +

@@ -23,6 +23,10 @@
 
 namespace nhc::quantize {
 
+/// "backbone.layers.3.mixer.experts.5.up_proj.weight" -> the module, without
+/// ".weight" (a name without the suffix as it is).
+std::string moduleOf(const std::string &weight);
+
 /// True for the linear modules the recipe quantizes: Mamba in/out_proj, MLP
 /// and shared-expert up/down_proj, each routed expert's own up/down_proj
 /// ("...mixer.experts.3.up_proj"; not a stacked "...mixer.experts.up_proj").
