@@ -265,7 +265,6 @@ BoundRef wholeTensor(const TensorRef &ref) {
   return BoundRef{ref, 0, ref.tensor->byteSize, ref.tensor->shape};
 }
 
-/// Element i of float data (F32, BF16 or F16, possibly unaligned) as f32.
 /// `value` with the digits that tell it from its neighbours ("%.9g").
 std::string exactFloat(float value) {
   char text[32];
@@ -273,6 +272,7 @@ std::string exactFloat(float value) {
   return text;
 }
 
+/// Element i of float data (F32, BF16 or F16, possibly unaligned) as f32.
 float floatAt(const uint8_t *data, nhc_dtype_t dtype, uint64_t i) {
   if (dtype == NHC_DTYPE_F32) {
     float v;
