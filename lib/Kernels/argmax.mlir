@@ -4,9 +4,10 @@
 // argmax_gpu.mlir.
 
 // out[r] = argmax_j logits[r * V + j] for r < R: the first index of the
-// largest value, NaN never winning over a number (the serving sampler's
-// argmax, nhc/serving/sampler.h); -1 for a row of NaN, which has no token
-// to pick (the sampler's callers refuse such a row too).
+// largest value (the serving sampler's argmax, nhc/serving/sampler.h), or
+// -1 - j for the first NaN j of a row that holds NaN: such logits come from
+// weights or inputs holding NaN and have no token to pick (the sampler's
+// callers refuse them too, naming j).
 func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
                            %R: index, %V: index) {
   %c0 = arith.constant 0 : index
@@ -29,9 +30,9 @@ func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
   return
 }
 
-// The better of two (value, index) candidates in argmax order: numbers
-// before NaN; among numbers the larger value, then the smaller index; among
-// NaN the larger index. A total order, so any grouping of a row's
+// The better of two (value, index) candidates in argmax order: NaN before
+// numbers; among NaN the smaller index; among numbers the larger value,
+// then the smaller index. A total order, so any grouping of a row's
 // candidates picks the same one.
 func.func private @nhc_argmax_better(%a: f32, %ia: index, %b: f32,
                                      %ib: index) -> (f32, index) {
@@ -40,27 +41,27 @@ func.func private @nhc_argmax_better(%a: f32, %ia: index, %b: f32,
   %greater = arith.cmpf ogt, %a, %b : f32
   %equal = arith.cmpf oeq, %a, %b : f32
   %before = arith.cmpi ult, %ia, %ib : index
-  %after = arith.cmpi ugt, %ia, %ib : index
   %tieFirst = arith.andi %equal, %before : i1
   %numberWins = arith.ori %greater, %tieFirst : i1
-  // a a number: it wins over NaN b, else by value.
+  // a a number: it wins over a number b by value, never over NaN b.
+  %false = arith.constant false
+  %aNumberWins = arith.select %bNan, %false, %numberWins : i1
+  // a NaN: it wins over a number b, and over NaN b with a larger index.
   %true = arith.constant true
-  %aNumberWins = arith.select %bNan, %true, %numberWins : i1
-  // a NaN: it wins only over NaN b with a smaller index.
-  %bothNan = arith.andi %aNan, %bNan : i1
-  %nanWins = arith.andi %bothNan, %after : i1
+  %nanWins = arith.select %bNan, %before, %true : i1
   %aWins = arith.select %aNan, %nanWins, %aNumberWins : i1
   %v = arith.select %aWins, %a, %b : f32
   %i = arith.select %aWins, %ia, %ib : index
   return %v, %i : f32, index
 }
 
-// The id a row's best candidate gives: its index, or -1 if it is NaN (the
-// whole row is then NaN: nhc_argmax_better puts numbers first).
+// The id a row's best candidate gives: its index, or -1 - index if it is
+// NaN (the row's first NaN: nhc_argmax_better puts NaN first).
 func.func private @nhc_argmax_id(%v: f32, %i: index) -> i32 {
   %isNan = arith.cmpf uno, %v, %v : f32
   %i32 = arith.index_cast %i : index to i32
-  %none = arith.constant -1 : i32
-  %id = arith.select %isNan, %none, %i32 : i32
+  %minusOne = arith.constant -1 : i32
+  %nanId = arith.subi %minusOne, %i32 : i32
+  %id = arith.select %isNan, %nanId, %i32 : i32
   return %id : i32
 }

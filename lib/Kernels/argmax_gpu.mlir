@@ -18,11 +18,11 @@ func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
     %one = arith.constant 1 : index
     %step = arith.constant 256 : index
     %row = arith.muli %r, %V : index
-    // A thread past the row's end holds NaN at index 0, which every
-    // candidate beats (a real NaN has a larger index).
-    %nan = arith.constant 0x7FC00000 : f32
+    // A thread past the row's end holds -inf at index V, which every
+    // candidate beats (a real -inf by its smaller index).
+    %none = arith.constant 0xFF800000 : f32
     %best:2 = scf.for %j = %tx to %V step %step
-        iter_args(%bv = %nan, %bi = %c0) -> (f32, index) {
+        iter_args(%bv = %none, %bi = %V) -> (f32, index) {
       %at = arith.addi %row, %j : index
       %v = memref.load %logits[%at] : memref<?xf32>
       %n:2 = func.call @nhc_argmax_better(%v, %j, %bv, %bi)

@@ -95,6 +95,11 @@ struct Engine::Active {
         text(tokenizer, request.stopIds, request.stop,
              request.skipSpecialTokens) {}
   bool decoding() const { return prefilled == request.prompt.size(); }
+  /// Whether this step's logits give it a token (asked before the step):
+  /// a decode step, or the prompt chunk holding the prompt's last token.
+  bool picksThisStep() const {
+    return decoding() || prefilled + stepTokens == request.prompt.size();
+  }
 };
 
 Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
@@ -335,9 +340,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // nothing.
   const bool greedyIds =
       std::all_of(members.begin(), members.end(), [](const Active *a) {
-        const bool picks = a->decoding() || a->prefilled + a->stepTokens ==
-                                                 a->request.prompt.size();
-        return !picks || a->sampler.greedy();
+        return !a->picksThisStep() || a->sampler.greedy();
       });
   std::vector<float> logits(greedyIds ? 0 : batch.size() * vocab_);
   std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
@@ -361,17 +364,18 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   uint64_t prompted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     Active &a = *members[i];
+    const bool picks = a.picksThisStep();
     if (!a.decoding()) {
       a.prefilled += a.stepTokens;
       prompted += a.stepTokens;
-      if (!a.decoding())
-        continue; // more prompt to go: these logits are not needed
     }
+    if (!picks)
+      continue; // more prompt to go: these logits are not needed
     const float *row = greedyIds ? nullptr : logits.data() + i * vocab_;
-    if (greedyIds ? ids[i] < 0 : allNan(row, vocab_)) {
-      finish(a, FinishReason::Error,
-             "the model's logits are all NaN (its weights or inputs hold "
-             "NaN): no token to pick");
+    const int64_t nanAt = greedyIds ? (ids[i] < 0 ? -1 - int64_t(ids[i]) : -1)
+                                    : firstNan(row, vocab_);
+    if (nanAt >= 0) {
+      finish(a, FinishReason::Error, nanLogitsMessage(nanAt));
       continue;
     }
     try {

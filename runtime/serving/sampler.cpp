@@ -48,11 +48,19 @@ int32_t argmax(const float *logits, size_t vocab) {
   return static_cast<int32_t>(best);
 }
 
-bool allNan(const float *logits, size_t vocab) {
+int64_t firstNan(const float *logits, size_t vocab) {
   for (size_t i = 0; i < vocab; ++i)
-    if (!std::isnan(logits[i]))
-      return false;
-  return true;
+    if (std::isnan(logits[i]))
+      return static_cast<int64_t>(i);
+  return -1;
+}
+
+std::string nanLogitsMessage(int64_t firstNanId) {
+  return "the logits hold NaN (the first at token id " +
+         std::to_string(firstNanId) +
+         "): the model's weights or inputs hold NaN (that row of the LM "
+         "head, or an earlier weight or input when every logit is NaN): no "
+         "token to pick";
 }
 
 Sampler::Sampler(const SamplingParams &params)

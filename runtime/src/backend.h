@@ -46,15 +46,19 @@ struct StepInputs {
 };
 
 /// The greedy id of `n` >= 1 logits: the index of the largest, the first
-/// of equal ones, NaN never winning over a number (the serving sampler's
-/// argmax, nhc/serving/sampler.h); -1 when every value is NaN (no token to
-/// pick). The kernel library's nhc_argmax_rows computes the same.
+/// of equal ones (the serving sampler's argmax, nhc/serving/sampler.h); or,
+/// when the values hold NaN (weights or inputs holding NaN: no token to
+/// pick), -1 - the index of the first NaN. The kernel library's
+/// nhc_argmax_rows computes the same.
 inline int32_t greedyId(const float *values, uint64_t n) {
   uint64_t best = 0;
-  for (uint64_t i = 1; i < n; ++i)
-    if (values[i] > values[best] || values[best] != values[best])
+  for (uint64_t i = 0; i < n; ++i) {
+    if (values[i] != values[i])
+      return -1 - static_cast<int32_t>(i);
+    if (values[i] > values[best])
       best = i;
-  return values[best] != values[best] ? -1 : static_cast<int32_t>(best);
+  }
+  return static_cast<int32_t>(best);
 }
 
 class Backend {

@@ -35,12 +35,15 @@ TEST(SamplerTest, GreedyIsArgmaxAndNaNNeverWins) {
   EXPECT_EQ(greedy.sample(logits.data(), logits.size()), 2);
   std::vector<float> nanFirst = {NAN, -3.0f, -2.0f};
   EXPECT_EQ(serving::argmax(nanFirst.data(), nanFirst.size()), 2);
-  // A row of NaN has no token to pick: callers ask allNan first.
-  std::vector<float> allNan = {NAN, NAN, NAN};
-  EXPECT_TRUE(serving::allNan(allNan.data(), allNan.size()));
-  EXPECT_FALSE(serving::allNan(nanFirst.data(), nanFirst.size()));
-  std::vector<float> infinite = {NAN, -INFINITY};
-  EXPECT_FALSE(serving::allNan(infinite.data(), infinite.size()));
+  // Logits holding NaN have no token to pick: callers ask firstNan first
+  // and refuse them, naming the first NaN.
+  EXPECT_EQ(serving::firstNan(logits.data(), logits.size()), 1);
+  EXPECT_EQ(serving::firstNan(nanFirst.data(), nanFirst.size()), 0);
+  std::vector<float> infinite = {-INFINITY, INFINITY, -INFINITY, NAN};
+  EXPECT_EQ(serving::firstNan(infinite.data(), infinite.size()), 3);
+  EXPECT_EQ(serving::firstNan(infinite.data(), 3), -1);
+  EXPECT_THAT(serving::nanLogitsMessage(3),
+              HasSubstr("the logits hold NaN (the first at token id 3)"));
   // greedy(): temperature 0 or top_k 1 (where the session's greedy ids may
   // stand in for the logits).
   EXPECT_TRUE(greedy.greedy());
@@ -219,9 +222,11 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
 
 class EngineTest : public ::testing::Test {
 protected:
-  void start(serving::EngineOptions options, int32_t nanToken = -1) {
-    ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(nanToken),
-                           kSlots, kMaxSeqLen),
+  void start(serving::EngineOptions options, int32_t nanToken = -1,
+             int32_t nanHeadRow = -1) {
+    ASSERT_EQ(fixture.open(toyModelManifest(),
+                           toyModelWeights(nanToken, nanHeadRow), kSlots,
+                           kMaxSeqLen),
               NHC_OK)
         << lastError();
     engine = std::make_unique<Engine>(fixture.session, nullptr, options);
@@ -340,7 +345,7 @@ TEST_F(EngineTest, GreedyAndSampledRequestsShareAStep) {
   EXPECT_EQ(drain(b).tokens, greedyAlone.tokens);
   GenerationEvent failed = drain(c);
   EXPECT_EQ(failed.finish, FinishReason::Error);
-  EXPECT_THAT(failed.error, HasSubstr("logits are all NaN"));
+  EXPECT_THAT(failed.error, HasSubstr("the logits hold NaN (the first at token id 0)"));
   // top_k 1 is greedy too: the same tokens as temperature 0.
   GenerationRequest topOne = greedy({1, 2, 3}, 6);
   topOne.sampling.temperature = 1.0f;
@@ -369,7 +374,7 @@ TEST_F(EngineTest, AllNanLogitsFailThatRequestOnly) {
   std::shared_ptr<RequestStream> healthy = submit(greedy({1, 2, 3}, 3));
   GenerationEvent failed = drain(poisoned), fine = drain(healthy);
   EXPECT_EQ(failed.finish, FinishReason::Error);
-  EXPECT_THAT(failed.error, HasSubstr("logits are all NaN"));
+  EXPECT_THAT(failed.error, HasSubstr("the logits hold NaN (the first at token id 0)"));
   EXPECT_TRUE(failed.tokens.empty());
   EXPECT_EQ(fine.finish, FinishReason::Length);
   std::vector<int32_t> chain = {1, 2, 3};
@@ -379,6 +384,27 @@ TEST_F(EngineTest, AllNanLogitsFailThatRequestOnly) {
     const int32_t next = serving::argmax(logits.data(), logits.size());
     EXPECT_EQ(fine.tokens[i], next) << "token " << i;
     chain.push_back(next);
+  }
+}
+
+TEST_F(EngineTest, OneNanLogitFailsEveryRequestThatPicks) {
+  // Row 5 of the LM head is NaN: token 5's logit is NaN after every token,
+  // the rest are numbers. Greedy (the session's ids) and sampled (the
+  // copied logits) requests alike fail naming token 5, rather than pick
+  // around it; a prompt chunk that is not the prompt's last picks nothing.
+  serving::EngineOptions chunked;
+  chunked.stepTokenBudget = 3; // raised to 5: the 8-token prompt is chunked
+  start(chunked, /*nanToken=*/-1, /*nanHeadRow=*/5);
+  GenerationRequest sampled = greedy({4, 1, 7}, 3);
+  sampled.sampling.temperature = 0.8f;
+  sampled.sampling.seed = 3;
+  for (const GenerationRequest &request :
+       {greedy({2, 3, 1, 6, 0, 4, 4, 1}, 3), sampled}) {
+    GenerationEvent failed = drain(submit(request));
+    EXPECT_EQ(failed.finish, FinishReason::Error);
+    EXPECT_THAT(failed.error,
+                HasSubstr("the logits hold NaN (the first at token id 5)"));
+    EXPECT_TRUE(failed.tokens.empty());
   }
 }
 

@@ -350,7 +350,7 @@ Json toyModelManifest() {
   return m;
 }
 
-SafetensorsBuilder toyModelWeights(int32_t nanToken) {
+SafetensorsBuilder toyModelWeights(int32_t nanToken, int32_t nanHeadRow) {
   SafetensorsBuilder b;
   std::vector<float> embedding = toyValues(kEmbedding);
   if (nanToken >= 0)
@@ -361,7 +361,12 @@ SafetensorsBuilder toyModelWeights(int32_t nanToken) {
   b.add(kInProj, "BF16", {H, H}, bf16Bytes(toyValues(kInProj)));
   b.add(kOProj, "F16", {H, H}, f16Bytes(toyValues(kOProj)));
   b.add(kNorm, "F32", {H}, f32Bytes(toyValues(kNorm)));
-  b.add(kLmHead, "BF16", {V, H}, bf16Bytes(toyValues(kLmHead)));
+  std::vector<float> lmHead = toyValues(kLmHead);
+  if (nanHeadRow >= 0)
+    std::fill(lmHead.begin() + nanHeadRow * H,
+              lmHead.begin() + (nanHeadRow + 1) * H,
+              std::numeric_limits<float>::quiet_NaN());
+  b.add(kLmHead, "BF16", {V, H}, bf16Bytes(lmHead));
   return b;
 }
 

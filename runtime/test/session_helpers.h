@@ -115,8 +115,10 @@ nhc_status_t tryToyModelSession(const format::ContainerWriter &writer,
                                 const std::string &fileName,
                                 const char *backend = nullptr);
 /// The toy model's weights; with `nanToken` >= 0 that token's embedding
-/// row is NaN (every logit after it is then NaN).
-SafetensorsBuilder toyModelWeights(int32_t nanToken = -1);
+/// row is NaN (every logit after it is then NaN), with `nanHeadRow` >= 0
+/// that row of the LM head (that token's logit is then always NaN).
+SafetensorsBuilder toyModelWeights(int32_t nanToken = -1,
+                                   int32_t nanHeadRow = -1);
 
 /// The toy model computed naively for one sequence: logits after each of
 /// `tokens`, given nothing before them.

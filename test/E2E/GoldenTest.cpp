@@ -389,11 +389,13 @@ greedyContinuations(Model &model, const std::vector<std::vector<int32_t>> &promp
                "prefill with greedy ids");
   std::vector<std::vector<int64_t>> generated(n);
   for (size_t r = 0; r < n; ++r) {
-    // The serving sampler's rule: the first of the largest, NaN never wins.
-    int32_t want = -1;
-    for (uint64_t i = 0; i < model.vocab; ++i) {
+    // The first of the largest, or -1 - the first NaN (none here).
+    int32_t want = 0;
+    for (uint64_t i = 0; i < model.vocab && want >= 0; ++i) {
       const float v = logits[r * model.vocab + i];
-      if (!std::isnan(v) && (want < 0 || v > logits[r * model.vocab + want]))
+      if (std::isnan(v))
+        want = -1 - static_cast<int32_t>(i);
+      else if (v > logits[r * model.vocab + want])
         want = static_cast<int32_t>(i);
     }
     EXPECT_EQ(ids[r], want) << "request " << r << "'s prefill";

@@ -349,11 +349,13 @@ int run(nhc::run::Options options) {
         !generatedDump.appendRows(row.data(), 1, error))
       return fail(error);
     const bool fromRow = i == 0 || !greedyIds;
-    if (fromRow ? nhc::serving::allNan(row.data(), vocab) : greedyId < 0)
-      return fail("error: the logits after " +
-                  std::to_string(savedTokens + promptLen + i) +
-                  " tokens are all NaN (the model's weights or inputs hold "
-                  "NaN, e.g. an e4m3 NaN byte): no token to pick");
+    const int64_t nanAt =
+        fromRow ? nhc::serving::firstNan(row.data(), vocab)
+                : (greedyId < 0 ? -1 - int64_t(greedyId) : -1);
+    if (nanAt >= 0)
+      return fail("error: after " +
+                  std::to_string(savedTokens + promptLen + i) + " tokens, " +
+                  nhc::serving::nanLogitsMessage(nanAt));
     int32_t token = fromRow ? sampler.sample(row.data(), vocab) : greedyId;
     generated.push_back(token);
     if (text && text->onToken(token))

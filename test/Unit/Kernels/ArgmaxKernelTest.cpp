@@ -1,9 +1,10 @@
 //===- ArgmaxKernelTest.cpp - greedy ids on the device (argmax.mlir) ------===//
 //
-// nhc_argmax_rows against the serving sampler's argmax rule written out
-// here: the first index of the largest value, NaN never over a number; a
-// row of NaN gives -1 (no token to pick). Rows that end inside and past the
-// GPU form's 256-thread strides, ties across its threads, infinities.
+// nhc_argmax_rows against the rule written out here: the first index of
+// the largest value; a row holding NaN gives -1 - its first NaN's index
+// (no token to pick; the serving sampler's callers refuse such rows too).
+// Rows that end inside and past the GPU form's 256-thread strides, ties
+// across its threads, infinities.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,10 +24,13 @@ using namespace nhc_test;
 namespace {
 
 int32_t referenceArgmax(const float *row, int64_t n) {
-  int64_t best = -1;
-  for (int64_t i = 0; i < n; ++i)
-    if (!std::isnan(row[i]) && (best < 0 || row[i] > row[best]))
+  int64_t best = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::isnan(row[i]))
+      return int32_t(-1 - i);
+    if (row[i] > row[best])
       best = i;
+  }
   return int32_t(best);
 }
 
@@ -42,7 +46,7 @@ void expectArgmax(std::vector<float> logits, int64_t R, int64_t V,
   EXPECT_EQ(out[R], -7) << what << ": written past the rows";
 }
 
-TEST(KernelArgmax, FirstLargestNanNeverWins) {
+TEST(KernelArgmax, FirstLargestOrFirstNan) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
   // One row per rule, V = 600 (threads take 2 or 3 elements).
@@ -57,17 +61,26 @@ TEST(KernelArgmax, FirstLargestNanNeverWins) {
     rows.push_back(r);
   }
   {
-    auto r = random(); // NaN before, at and after the largest
-    r[0] = nan;
-    r[255] = nan;
+    auto r = random(); // NaN after the largest, in a later thread: -1 - 599
     r[256] = 8.f;
     r[599] = nan;
+    rows.push_back(r);
+    r[255] = nan; // and before it, in the last thread: -1 - 255
+    rows.push_back(r);
+    r[0] = nan; // and at the first element: -1
+    rows.push_back(r);
+  }
+  {
+    auto r = random(); // NaN in every thread's last stride only: -1 - 512
+    for (int64_t i = 512; i < V; ++i)
+      r[i] = nan;
     rows.push_back(r);
   }
   rows.push_back(std::vector<float>(V, nan)); // all NaN: -1
   {
     auto r = std::vector<float>(V, -inf); // all -inf: the first
-    r[42] = nan;
+    rows.push_back(r);
+    r[42] = nan; // one NaN among -inf: -1 - 42
     rows.push_back(r);
   }
   {
@@ -91,6 +104,8 @@ TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
   std::mt19937 rng(5);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(referenceArgmax(&nan, 1), -1);
+  const float nanAt2[] = {1.f, 2.f, nan, 3.f};
+  EXPECT_EQ(referenceArgmax(nanAt2, 4), -3);
   for (int64_t V : {1, 2, 255, 256, 257, 1000, 32000}) {
     const int64_t R = 3;
     std::vector<float> logits = randomFloats(rng, R * V, -1.f, 1.f);
@@ -100,7 +115,7 @@ TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
       logits[1 * V + 10] = logits[1 * V + 266] = 5.f;
       logits[2 * V + 299] = logits[2 * V + 300] = 5.f;
     }
-    logits[2 * V] = nan; // row 2 starts with NaN; with V = 1 it is all NaN
+    logits[V - 1] = nan; // row 0 ends with NaN; with V = 1 it is all NaN
     expectArgmax(logits, R, V, "V " + std::to_string(V));
   }
 }

@@ -101,10 +101,10 @@ typedef struct nhc_step_options_t {
   size_t num_expert_input_absmax;
   /* Greedy decoding (NHC_LOGITS_LAST only). When not NULL, an array of
    * num_greedy_ids >= count int32: after the step, element r is the token
-   * id of request r's largest logit (the first of equal ones; NaN never
-   * wins over a number: the serving sampler's argmax,
-   * nhc/serving/sampler.h), or -1 if all of its logits are NaN (weights or
-   * inputs holding NaN: no token to pick). `logits` may then be NULL with
+   * id of request r's largest logit (the first of equal ones: the serving
+   * sampler's argmax, nhc/serving/sampler.h), or, if its logits hold NaN
+   * (weights or inputs holding NaN: no token to pick), -1 minus the index
+   * of the first NaN. `logits` may then be NULL with
    * capacity 0: the logits are not copied out, and on the cuda backend
    * only the ids leave the device (nhc_argmax_rows runs there). */
   int32_t *greedy_ids;

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -44,11 +45,11 @@ public:
   explicit Sampler(const SamplingParams &params);
   /// Picks a token id from one row of `vocab` f32 logits. NaN logits are
   /// never picked; a row of only NaN has no token (greedy gives vocab - 1,
-  /// sampling 0): callers ask allNan() first.
+  /// sampling 0): callers refuse rows holding NaN first (firstNan).
   int32_t sample(const float *logits, size_t vocab);
   /// Whether sample() is argmax (temperature 0 or top_k 1): the session's
   /// greedy ids (nhc_step_options_t.greedy_ids, the same rule) then stand
-  /// in for the logits, and -1 there is a row of only NaN.
+  /// in for the logits, and an id below 0 there is a row holding NaN.
   bool greedy() const;
 
 private:
@@ -61,10 +62,16 @@ private:
 /// Index of the largest logit (the first on ties; NaN never wins).
 int32_t argmax(const float *logits, size_t vocab);
 
-/// Whether every one of `vocab` logits is NaN: a model (or its weights)
-/// that produced no number to pick from. Callers refuse to sample such a
-/// row rather than emit argmax's vocab - 1.
-bool allNan(const float *logits, size_t vocab);
+/// The index of the first NaN of `vocab` logits, or -1 when there is none.
+/// Logits holding NaN come from weights or inputs holding NaN (a NaN row of
+/// the LM head gives one NaN logit, a NaN before it every one): callers
+/// refuse to pick a token from them (nanLogitsMessage) rather than pick
+/// around them, as torch.multinomial refuses them in transformers.
+int64_t firstNan(const float *logits, size_t vocab);
+
+/// The error for logits whose first NaN is token id `firstNanId` (from
+/// firstNan, or -1 - a greedy id below 0: nhc_step_options_t.greedy_ids).
+std::string nanLogitsMessage(int64_t firstNanId);
 
 } // namespace nhc::serving
 
