@@ -506,9 +506,10 @@ void generate(const nhc_weights_t &weights, size_t index) {
   weights.memory[index] = std::move(memory);
 }
 
-/// Warnings (a weight present under its own name and as an alternative that
-/// holds other values: a tied lm_head.weight that is not the embeddings,
-/// per-expert and stacked experts that disagree) and, as information, the
+/// Warnings (a weight present under its own name and as an alternative, or
+/// under both body prefixes, that holds other values: a tied lm_head.weight
+/// that is not the embeddings, per-expert and stacked experts that disagree)
+/// and, as information, the
 /// checkpoint tensors the artifact does not use.
 std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                                 const nhc_manifest_t &manifest,
@@ -521,6 +522,18 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
     const TensorRef *own = lookup(weights, spec.name);
     if (!own)
       continue;
+    // Both spellings of the body prefix: lookup binds the "backbone." one,
+    // which transformers 5.23 loads too (checked with two shards either way).
+    const std::string renamed = inMemoryName(spec.name);
+    if (auto it = weights.byName.find(renamed);
+        !renamed.empty() && own->tensor->name == spec.name &&
+        it != weights.byName.end() &&
+        !sameValues(wholeTensor(*own), wholeTensor(weights.sorted[it->second])))
+      notes.push_back({NHC_NOTE_WARNING,
+                       cat("checkpoint '", weights.source, "' holds both '",
+                           spec.name, "' and '", it->first,
+                           "' with different values; using '", spec.name,
+                           "' (as transformers does)")});
     for (const TensorAlternative &alt : spec.alternatives) {
       const TensorRef *other = lookup(weights, alt.name);
       if (!other)

@@ -451,6 +451,38 @@ TEST_F(WeightsTest, PerExpertAndStackedThatDifferWarn) {
   EXPECT_STREQ(info.desc.name, "x.experts.2.up_proj.weight");
 }
 
+// A tensor under both body prefixes ("backbone." and transformers 5's
+// in-memory "model."): the "backbone." one binds, as transformers 5.23
+// loads it, with a warning naming both when their values differ and none
+// when they agree.
+TEST_F(WeightsTest, BothBodyPrefixesBindBackboneAndWarnWhenTheyDiffer) {
+  const std::string name = "backbone.layers.0.mixer.in_proj.weight";
+  const std::string inMemory = "model.layers.0.mixer.in_proj.weight";
+  for (bool differ : {false, true}) {
+    SCOPED_TRACE(differ ? "different values" : "the same values");
+    SafetensorsBuilder builder = tinyCheckpoint();
+    Bytes copy = builder.data(name);
+    if (differ)
+      copy[3] ^= 0x40;
+    builder.add(inMemory, "BF16", {148, 64}, copy);
+    openSingle(builder);
+    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+    nhc_tensor_info_t info;
+    ASSERT_EQ(nhc_weights_bound_at(weights, 1, &info), NHC_OK);
+    EXPECT_STREQ(info.desc.name, name.c_str());
+    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+    if (!differ) {
+      EXPECT_TRUE(warnings.empty());
+      continue;
+    }
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_THAT(warnings[0], HasSubstr("holds both '" + name + "' and '" +
+                                       inMemory +
+                                       "' with different values; using '" +
+                                       name + "' (as transformers does)"));
+  }
+}
+
 TEST_F(WeightsTest, StackedTensorOfWrongShapeNamesIt) {
   nhc_manifest_release(manifest);
   manifest = parseManifestOrDie(stackedExpertsManifest());
