@@ -177,9 +177,23 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
       // The matcher still resumes after the token itself (tokenizers'
       // aho-corasick iterator), not after the stripped spaces.
     }
+    if (stop < start) {
+      // An earlier token's rstrip took whitespace past this token's end
+      // (this one lstrips, or is whitespace itself): no split of the text
+      // gives both (tokenizers 0.23.3 panics, "AddedVocabulary bad split").
+      throw TextError("added tokens: '" + t.content + "' (id " +
+                      std::to_string(t.id) + ") at byte " +
+                      std::to_string(base + pos - len) +
+                      " lies in the whitespace that the added token before "
+                      "it strips with rstrip (tokens whose strips overlap: "
+                      "tokenizers cannot split this text either)");
+    }
     if (startOffset < start)
       out.push_back(Segment{base + startOffset, base + start, -1});
-    out.push_back(Segment{base + start, base + stop, t.id});
+    // A match whose strips leave it empty (the rest of a run of whitespace
+    // an earlier token took) is dropped, as tokenizers drops empty splits.
+    if (start < stop)
+      out.push_back(Segment{base + start, base + stop, t.id});
     startOffset = stop;
   }
   if (startOffset < s.size())

@@ -120,6 +120,41 @@ TEST(AddedTokens, StripsOverLongRunsOfSpaces) {
   }
 }
 
+// A token of one space that strips both sides takes the whole run once: its
+// later matches inside the run are left empty and dropped (tokenizers 0.23.3
+// drops empty splits: one token for 1, 4 and 200000 spaces).
+TEST(AddedTokens, BothStripsTakeARunOnce) {
+  TempDir dir;
+  Tokenizer t = loadWithAdded(dir, R"([{"id": 256, "content": " ", "normalized": false,
+                                        "lstrip": true, "rstrip": true}])");
+  for (size_t n : {1u, 4u, 200000u})
+    EXPECT_EQ(t.encode("x" + std::string(n, ' ') + "y", false),
+              (std::vector<int32_t>{120, 256, 121}))
+        << n;
+}
+
+// A token that lstrips inside the whitespace an earlier token rstrips has
+// no split (tokenizers 0.23.3 panics, "AddedVocabulary bad split"): a clear
+// error naming the token and where it is. Without the overlap both work.
+TEST(AddedTokens, OverlappingStripsAreAnError) {
+  TempDir dir;
+  Tokenizer t = loadWithAdded(dir, R"([
+      {"id": 256, "content": "<r>", "normalized": false, "rstrip": true},
+      {"id": 257, "content": " ", "normalized": false, "lstrip": true}])");
+  EXPECT_EQ(t.encode("a<r>y b", false),
+            (std::vector<int32_t>{97, 256, 121, 257, 98}));
+  try {
+    t.encode("a<r>   y", false);
+    ADD_FAILURE() << "encoded";
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "added tokens: ' ' (id 257) at byte 4 lies in the whitespace "
+                  "that the added token before it strips with rstrip"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // An added token the text nearly repeats makes the longest-match walk from
 // every position long: past kTrieStepsPerByte steps per byte of text the
 // encode is refused, not run for a quadratic time.
