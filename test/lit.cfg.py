@@ -25,7 +25,7 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 llvm_config.use_default_substitutions()  # FileCheck, not, count
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["nhc", "nhc-opt", "nhc-translate", "nhc-kernels", "nhc-run", "nhc-bench",
-                                 "nhc-serve", "nhc-tokenize", "nhc-quantize"],
+                                 "nhc-serve", "nhc-tokenize", "nhc-quantize", "nhc-chat-template"],
                                    [config.nhc_tools_dir])
 
 config.substitutions.append(("%python", config.python_executable))

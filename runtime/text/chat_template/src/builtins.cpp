@@ -791,8 +791,16 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
       return Value::integer(acc);
     }
     if (nums) {
-      if (as_double(a) == 0.0 && as_double(b) < 0) type_error("0.0 cannot be raised to a negative power");
-      return Value::floating(std::pow(as_double(a), as_double(b)));
+      const double x = as_double(a), y = as_double(b);
+      if (x == 0.0 && y < 0) type_error("0.0 cannot be raised to a negative power");
+      // Python: a negative number to a fractional power is complex, and a
+      // finite power too large for a float an OverflowError.
+      if (x < 0 && std::isfinite(y) && y != std::floor(y))
+        type_error("unsupported: a negative number to a fractional power is complex");
+      const double r = std::pow(x, y);
+      if (std::isinf(r) && std::isfinite(x) && std::isfinite(y))
+        type_error("(34, 'Numerical result out of range')");
+      return Value::floating(r);
     }
   }
   type_error("unsupported operand type(s) for " + op + ": '" + type_name(a) + "' and '" +

@@ -1,8 +1,10 @@
 // nhc-chat-template: renders a chat template for a context, e.g.
 //   nhc-chat-template tokenizer_config.json context.json
+//   nhc-chat-template checkpoint-dir context.json   (its tokenizer_config.json)
 //   nhc-chat-template template.jinja context.json
 // The output is written to stdout byte for byte (no newline added).
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -12,11 +14,22 @@
 namespace {
 
 std::string read_file(const std::string &path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw nhc::text::TextError(path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw nhc::text::TextError(path + ": cannot open");
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw nhc::text::TextError(path + ": cannot read");
   return ss.str();
+}
+
+nlohmann::ordered_json parse_json_file(const std::string &path) {
+  try {
+    return nlohmann::ordered_json::parse(read_file(path));
+  } catch (const nlohmann::json::exception &e) {
+    throw nhc::text::TextError(path + ": " + e.what());
+  }
 }
 
 // A special token in tokenizer_config.json: a string or {"content": ...}.
@@ -36,28 +49,41 @@ const nlohmann::ordered_json *token_text(const nlohmann::ordered_json &cfg, cons
 int main(int argc, char **argv) {
   if (argc != 3) {
     std::fprintf(stderr,
-                 "usage: nhc-chat-template TEMPLATE_FILE|tokenizer_config.json CONTEXT.json\n"
+                 "usage: nhc-chat-template TEMPLATE_FILE|tokenizer_config.json|DIR CONTEXT.json\n"
                  "Renders the chat template with the variables of CONTEXT.json (an object:\n"
                  "messages, add_generation_prompt, tools, ...) and prints the result.\n");
     return 2;
   }
   try {
     std::string tpl_path = argv[1];
-    std::string source = read_file(tpl_path);
+    std::error_code ec;
+    if (std::filesystem::is_directory(tpl_path, ec))
+      tpl_path = (std::filesystem::path(tpl_path) / "tokenizer_config.json").string();
     std::string name = tpl_path;
-    auto context = nlohmann::ordered_json::parse(read_file(argv[2]));
+    auto context = parse_json_file(argv[2]);
     if (!context.is_object()) throw nhc::text::TextError(std::string(argv[2]) + ": not a JSON object");
     bool is_config = tpl_path.size() >= 5 && tpl_path.compare(tpl_path.size() - 5, 5, ".json") == 0;
-    if (is_config) {
-      auto cfg = nlohmann::ordered_json::parse(source);
+    std::string source;
+    if (!is_config) {
+      source = read_file(tpl_path);
+    } else {
+      auto cfg = parse_json_file(tpl_path);
+      if (!cfg.is_object()) throw nhc::text::TextError(tpl_path + ": not a JSON object");
       auto it = cfg.find("chat_template");
       if (it == cfg.end()) throw nhc::text::TextError(tpl_path + ": no chat_template");
       if (it->is_string()) {
         source = it->get<std::string>();
       } else if (it->is_array()) {
         bool found = false;
-        for (const auto &t : *it)
-          if (t.value("name", "") == "default") { source = t.at("template").get<std::string>(); found = true; }
+        for (const auto &t : *it) {
+          auto n = t.is_object() ? t.find("name") : t.end();
+          if (n == t.end() || *n != "default") continue;
+          auto text = t.find("template");
+          if (text == t.end() || !text->is_string())
+            throw nhc::text::TextError(tpl_path + ": chat_template 'default' has no template string");
+          source = text->get<std::string>();
+          found = true;
+        }
         if (!found) throw nhc::text::TextError(tpl_path + ": no chat_template named 'default'");
       } else {
         throw nhc::text::TextError(tpl_path + ": chat_template is neither a string nor a list");

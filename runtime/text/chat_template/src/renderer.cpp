@@ -413,7 +413,9 @@ private:
       if (k > 0) put(9, items[(std::size_t)k - 1]);
       if (k + 1 < len) put(10, items[(std::size_t)k + 1]);
       put(11, cycle);
-      it.vars["loop"] = Value::make_dict(std::move(loop), /*charge=*/false);
+      // Charged as any dict built: an iteration's cost is mostly this
+      // object, so an empty loop body still spends the work budget.
+      it.vars["loop"] = Value::make_dict(std::move(loop));
       Flow f = exec_body(*n.kids[2], it);
       if (f == Flow::Break) break;
     }

@@ -260,8 +260,10 @@ std::size_t find_sub(const std::string &s, const std::string &sub, std::size_t f
   if (sub.empty()) return from;
   const void *p = ::memmem(s.data() + from, s.size() - from, sub.data(), sub.size());
   std::size_t at = p ? (std::size_t)((const char *)p - s.data()) : std::string::npos;
-  // Charged for the bytes examined (so a loop of searches stays linear).
-  charge_work((p ? at + sub.size() : s.size()) - from + sub.size());
+  // Charged for the bytes examined (so a loop of searches stays linear) and
+  // a comparison per search started (replace() with a match every byte
+  // starts one per byte).
+  charge_work((p ? at + sub.size() : s.size()) - from + sub.size() + kCompareWork);
   return at;
 }
 

@@ -42,6 +42,10 @@ std::string parse_error(const std::string &src) {
   return "(no error)";
 }
 
+std::string render(const std::string &src, const ordered_json &ctx = ordered_json::object()) {
+  return ChatTemplate::parse(src, "tpl").render(ctx);
+}
+
 std::string render_error(const std::string &src, const ordered_json &ctx = ordered_json::object()) {
   auto t = ChatTemplate::parse(src, "tpl");
   try {
@@ -104,6 +108,15 @@ TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
             "tpl:1:8: result is larger than the 64 MiB string limit");
   EXPECT_EQ(render_error("{{ {'a': 1}|tojson(indent=2000) }}"),
             "tpl:1:12: tojson: indent 2000 is above nhc's limit of 1024");
+  // Python raises OverflowError for a float power past the largest float
+  // (a product past it is inf there too) and makes a complex number of a
+  // negative number to a fractional power.
+  EXPECT_EQ(render_error("{{ 2.0 ** 100000 }}"),
+            "tpl:1:4: (34, 'Numerical result out of range')");
+  EXPECT_EQ(render_error("{{ (-8) ** 0.5 }}"),
+            "tpl:1:4: unsupported: a negative number to a fractional power is complex");
+  EXPECT_EQ(render("{{ 10.0 ** -400 }} {{ 1e308 * 10 }} {{ (-8.0) ** 3.0 }} {{ 2 ** 0.5 }}"),
+            "0.0 inf -512.0 1.4142135623730951");
   EXPECT_EQ(parse_error("{{ '\\ud800' }}"),
             "tpl:1:11: surrogate code point in string literal (no UTF-8 form)");
 }
@@ -158,9 +171,15 @@ TEST(ChatTemplateErrors, HugeLoopsHitLimits) {
   SKIP_LIMIT_TEST_UNDER_ASAN();
   EXPECT_NE(render_error("{% for i in range(1000000000) %}x{% endfor %}").find("Range too big"),
             std::string::npos);
+  // An empty body still builds each iteration's loop object (charged as
+  // work); a long body reaches the step limit first.
   EXPECT_NE(render_error("{% set r = range(100000) %}{% for a in r %}{% for b in r %}"
                          "{% endfor %}{% endfor %}")
-                .find("steps"),
+                .find("work limit"),
+            std::string::npos);
+  std::string body;
+  for (int k = 0; k < 500; ++k) body += "{{ 1 }}";
+  EXPECT_NE(render_error("{% for a in range(100000) %}" + body + "{% endfor %}").find("steps"),
             std::string::npos);
   // Building the inner range anew each time: the work limit may come first.
   EXPECT_NE(render_error("{% for a in range(100000) %}{% for b in range(100000) %}"
@@ -229,10 +248,6 @@ TEST(ChatTemplateErrors, RecursiveMacrosHitLimits) {
   EXPECT_NE(render_error("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")
                 .find("macro calls nested deeper"),
             std::string::npos);
-}
-
-std::string render(const std::string &src, const ordered_json &ctx = ordered_json::object()) {
-  return ChatTemplate::parse(src, "tpl").render(ctx);
 }
 
 bool has(const std::string &s, const std::string &part) {
