@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <fnmatch.h>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -234,7 +235,10 @@ struct ConfigError {
 /// Typed access to the keys of one JSON file with positioned errors.
 class ConfigReader {
 public:
-  explicit ConfigReader(const JsonSource &source) : source(source) {}
+  /// `recorded`, when given, collects every key path find() looks up.
+  explicit ConfigReader(const JsonSource &source,
+                        std::map<std::string, std::string> *recorded = nullptr)
+      : source(source), recorded(recorded) {}
 
   [[noreturn]] void fail(const std::string &key, const std::string &message,
                          bool atValue = true) const {
@@ -256,6 +260,29 @@ public:
 
   /// The JSON value at a dotted path, or nullptr when absent or null.
   const nlohmann::json *find(const std::string &key) const {
+    const nlohmann::json *value = lookup(key);
+    if (recorded && !recorded->count(key) && (!value || isFinite(*value)))
+      (*recorded)[key] =
+          value ? value->dump(-1, ' ', false,
+                              nlohmann::json::error_handler_t::replace)
+                : "null";
+    return value;
+  }
+
+  const JsonSource &source;
+
+private:
+  static bool isFinite(const nlohmann::json &value) {
+    if (value.is_number_float())
+      return std::isfinite(value.get<double>());
+    if (value.is_structured())
+      for (const nlohmann::json &item : value)
+        if (!isFinite(item))
+          return false;
+    return true;
+  }
+
+  const nlohmann::json *lookup(const std::string &key) const {
     const nlohmann::json *node = &source.root;
     std::string rest = key;
     while (true) {
@@ -273,6 +300,9 @@ public:
     }
   }
 
+  std::map<std::string, std::string> *recorded;
+
+public:
   bool has(const std::string &key) const { return find(key) != nullptr; }
 
   /// True when `key` (a dotted path) is present with the value null.
@@ -401,8 +431,6 @@ public:
       fail(key, "is " + std::to_string(value) + ", above nhc's limit of " +
                     std::to_string(limit) + " (docs/security.md)");
   }
-
-  const JsonSource &source;
 };
 
 //===----------------------------------------------------------------------===//
@@ -988,12 +1016,14 @@ std::string canonicalHash(std::initializer_list<const nlohmann::json *> docs) {
 
 /// Fills `config` from `source`, or throws ConfigError.
 void readInto(const JsonSource &source, ModelConfig &config) {
-  ConfigReader reader(source);
+  std::map<std::string, std::string> recorded;
+  ConfigReader reader(source, &recorded);
   config.configPath = source.path;
   config.configHash = canonicalHash({&source.root});
   readConfig(reader, config);
   validate(reader, config);
   checkModelSize(reader, config);
+  config.readValues.assign(recorded.begin(), recorded.end());
 }
 
 bool isDirectory(const std::string &path) {

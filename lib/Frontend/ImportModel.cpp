@@ -213,7 +213,16 @@ private:
             config.tieWordEmbeddings, config.residualInFp32,
             builder.getF64ArrayAttr(
                 {config.timeStepLimit[0], config.timeStepLimit[1]}),
-            mtp, config.numNextnPredictLayers, quantization));
+            mtp, config.numNextnPredictLayers, quantization,
+            configValues()));
+  }
+
+  /// config.readValues as `config_values`.
+  DictionaryAttr configValues() {
+    SmallVector<NamedAttribute> entries;
+    for (const auto &[key, text] : config.readValues)
+      entries.push_back(builder.getNamedAttr(key, builder.getStringAttr(text)));
+    return builder.getDictionaryAttr(entries);
   }
 
   FloatAttr epsilon() { return f64(config.layerNormEpsilon); }

@@ -125,6 +125,23 @@ std::string parseConfigHash(const Json &root, const std::string &where) {
   return hash;
 }
 
+/// The optional `config.read`: an object of key paths to any JSON value.
+std::vector<std::pair<std::string, Json>> parseConfigRead(const Json &root,
+                                                          const std::string &where) {
+  std::vector<std::pair<std::string, Json>> read;
+  auto config = root.find(schema::key::kConfig);
+  if (config == root.end() || !config->is_object())
+    return read;
+  auto values = config->find(schema::key::kConfigRead);
+  if (values == config->end())
+    return read;
+  NHC_CHECK(values->is_object(), NHC_INVALID_FORMAT,
+            cat(where, ": config.read: expected an object"));
+  for (auto it = values->begin(); it != values->end(); ++it)
+    read.emplace_back(it.key(), it.value());
+  return read;
+}
+
 std::vector<TensorSpec> parseWeights(const Json &root,
                                      const std::string &where) {
   const Json &weights = requireField(root, schema::key::kWeights, where);
@@ -291,6 +308,7 @@ std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
     manifest->origin = origin;
     manifest->model = parseModel(root, where);
     manifest->configHash = parseConfigHash(root, where);
+    manifest->configRead = parseConfigRead(root, where);
     manifest->weights = parseWeights(root, where);
     parseState(root, where, *manifest);
     parseExecutionPlan(root, where, *manifest);

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "nhc/runtime/manifest.h"
 #include "plan.h"
@@ -72,6 +75,10 @@ struct nhc_manifest_t {
   /// `config.fnv1a64` (the compiled config's hash), empty when absent; names
   /// the model in state blobs.
   std::string configHash;
+  /// `config.read`: each config key path the compiler looked up (dotted)
+  /// with the value it found (null: absent); empty when absent. Binding
+  /// compares a checkpoint's config.json with it.
+  std::vector<std::pair<std::string, nlohmann::json>> configRead;
   nhc_model_info_t model{};
   std::vector<nhc::runtime::TensorSpec> weights;
   std::vector<nhc::runtime::StateSpec> state; // manifest order

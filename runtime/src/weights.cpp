@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aligned_buffer.h"
+#include "checkpoint_config.h"
 #include "error.h"
 #include "float_dtype.h"
 #include "fp8.h"
@@ -508,8 +509,9 @@ void generate(const nhc_weights_t &weights, size_t index) {
 
 /// Warnings (a weight present under its own name and as an alternative, or
 /// under both body prefixes, that holds other values: a tied lm_head.weight
-/// that is not the embeddings, per-expert and stacked experts that disagree)
-/// and, as information, the
+/// that is not the embeddings, per-expert and stacked experts that disagree;
+/// a config.json beside the checkpoint that differs from the artifact's
+/// config) and, as information, the
 /// checkpoint tensors the artifact does not use.
 std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                                 const nhc_manifest_t &manifest,
@@ -568,6 +570,14 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
       continue;
     if (count++ < 16)
       unused += cat(count > 1 ? ", " : "", "'", ref.tensor->name, "'");
+  }
+  if (weights.synthetic.empty()) {
+    ConfigComparison config = compareCheckpointConfig(
+        weights.source, manifest.configRead, manifest.origin);
+    if (!config.differences.empty())
+      notes.push_back({NHC_NOTE_WARNING, config.differences});
+    if (!config.notCompared.empty())
+      notes.push_back({NHC_NOTE_INFO, config.notCompared});
   }
   if (count > 0)
     notes.push_back({NHC_NOTE_INFO,

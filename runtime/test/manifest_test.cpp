@@ -115,6 +115,18 @@ TEST(ManifestTest, MissingModelKey) {
                     HasSubstr("missing key 'max_position_embeddings'")));
 }
 
+// config.read (the compiler's config values) is optional; when there it is
+// an object.
+TEST(ManifestTest, ConfigReadIsAnObject) {
+  Json manifest = tinyManifest();
+  manifest["config"] = {{"read", {{"hidden_size", 64}, {"n_groups", nullptr}}}};
+  ASSERT_EQ(parseManifestStatus(manifest), NHC_OK) << lastError();
+  manifest["config"]["read"] = Json::array({"hidden_size"});
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("manifest 'm.json'"),
+                                 HasSubstr("config.read: expected an object")));
+}
+
 TEST(ManifestTest, WeightWithUnknownDtype) {
   Json manifest = tinyManifest();
   manifest["weights"][2]["dtype"] = "F33";

@@ -15,6 +15,7 @@ namespace nhc::test {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -481,6 +482,61 @@ TEST_F(WeightsTest, BothBodyPrefixesBindBackboneAndWarnWhenTheyDiffer) {
                                        "' with different values; using '" +
                                        name + "' (as transformers does)"));
   }
+}
+
+// The manifest's config.read (what the compiler read) against the
+// checkpoint's own config.json: differing values (a string, a number, one
+// absent on either side, a nested key) are one warning naming each with
+// both values; numbers compare by value; a file that is no JSON is an
+// information note; without config.json or config.read nothing is said.
+TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
+  Json withRead = tinyManifest();
+  withRead["config"] = {{"fnv1a64", "0011223344556677"},
+                        {"read",
+                         {{"hidden_size", 64},
+                          {"mlp_hidden_act", "relu2"},
+                          {"layer_norm_epsilon", 1e-5},
+                          {"n_groups", nullptr},
+                          {"rms_norm_eps", 1e-6},
+                          {"quantization_config.quant_algo", "FP8"}}}};
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(withRead);
+  auto warningsWith = [&](const std::string &config) {
+    writeText(dir.file("config.json"), config);
+    openSingle(tinyCheckpoint());
+    EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+    return notesOf(weights, NHC_NOTE_WARNING);
+  };
+  EXPECT_TRUE(warningsWith(R"({"hidden_size": 64.0, "mlp_hidden_act": "relu2",
+      "layer_norm_epsilon": 1e-05, "n_groups": null, "rms_norm_eps": 0.000001,
+      "quantization_config": {"quant_algo": "FP8"}, "_name_or_path": "x"})")
+                  .empty());
+  std::vector<std::string> warnings = warningsWith(
+      R"({"hidden_size": 64, "mlp_hidden_act": "silu", "layer_norm_epsilon": 0.1,
+          "n_groups": 2, "quantization_config": {"quant_algo": "NVFP4"}})");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0],
+              AllOf(HasSubstr("checkpoint config '" + dir.file("config.json") +
+                              "' differs from the config manifest 'test' "
+                              "was compiled from: "),
+                    HasSubstr("'layer_norm_epsilon' is 0.1 there, 1e-05 in the "
+                              "artifact's"),
+                    HasSubstr("'mlp_hidden_act' is \"silu\" there, \"relu2\" in "
+                              "the artifact's"),
+                    HasSubstr("'n_groups' is 2 there, absent in the artifact's"),
+                    HasSubstr("'rms_norm_eps' is absent there, 1e-06 in the "
+                              "artifact's"),
+                    HasSubstr("'quantization_config.quant_algo' is \"NVFP4\" "
+                              "there, \"FP8\" in the artifact's"),
+                    Not(HasSubstr("hidden_size"))));
+  EXPECT_TRUE(warningsWith("{\"hidden_size\": NaN}").empty());
+  std::vector<std::string> info = notesOf(weights, NHC_NOTE_INFO);
+  EXPECT_THAT(info, Contains(HasSubstr("checkpoint config not compared with "
+                                       "the artifact's")));
+  // Without config.read (an older artifact) nothing is compared.
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(tinyManifest());
+  EXPECT_TRUE(warningsWith(R"({"mlp_hidden_act": "silu"})").empty());
 }
 
 TEST_F(WeightsTest, StackedTensorOfWrongShapeNamesIt) {

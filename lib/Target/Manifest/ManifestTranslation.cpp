@@ -78,6 +78,17 @@ json layerPlan(StringRef pattern) {
   return layers;
 }
 
+/// `config_values` as an object of parsed values (the attribute's verifier
+/// checked each is JSON text); empty for IR without it.
+json configValues(nemotron::ModelAttr model) {
+  json values = json::object();
+  if (DictionaryAttr dict = model.getConfigValues())
+    for (NamedAttribute entry : dict)
+      values[entry.getName().str()] =
+          json::parse(cast<StringAttr>(entry.getValue()).getValue().str());
+  return values;
+}
+
 class ManifestWriter {
 public:
   explicit ManifestWriter(ModuleOp module) : module(module) {}
@@ -138,7 +149,8 @@ public:
         {key::kGenerator, schema::value::kGeneratorNhc},
         {key::kConfig,
          {{key::kSource, model.getSource().str()},
-          {key::kConfigHash, model.getConfigHash().str()}}},
+          {key::kConfigHash, model.getConfigHash().str()},
+          {key::kConfigRead, configValues(model)}}},
         {key::kModel,
          {{key::kHiddenSize, model.getHiddenSize()},
           {key::kVocabSize, model.getVocabSize()},

@@ -89,3 +89,22 @@ module attributes {nemotron.model = 3 : i64} {
 // expected-error @+1 {{unknown nemotron attribute 'nemotron.layer_pattern'}}
 module attributes {nemotron.layer_pattern = "M"} {
 }
+
+// -----
+
+// config_values: each key path to the JSON text of what the import read.
+// CHECK: config_values = {hidden_size = "64", layer_norm_epsilon = "1e-05", quantization_config.quant_algo = "null"}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 64, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {hidden_size = "64", layer_norm_epsilon = "1e-05", "quantization_config.quant_algo" = "null"}>} {
+}
+
+// -----
+
+// expected-error @+1 {{config_values['hidden_size'] must be the JSON text of a value}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 64, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {hidden_size = "64,"}>} {
+}
+
+// -----
+
+// expected-error @+1 {{config_values['dtype'] must be the JSON text of a value}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 64, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {dtype = 3 : i64}>} {
+}

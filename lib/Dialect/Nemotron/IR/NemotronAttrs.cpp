@@ -8,6 +8,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronDialect.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/JSON.h"
 
 #include <cmath>
 #include "llvm/ADT/TypeSwitch.h"
@@ -39,7 +40,8 @@ LogicalResult ModelAttr::verify(
     int64_t hiddenSize, int64_t vocabSize, int64_t maxPositionEmbeddings,
     Type dtype, Type ssmStateDtype, bool, bool,
     ArrayAttr timeStepLimit, StringRef mtpLayerPattern,
-    int64_t numNextnPredictLayers, QuantizationAttr) {
+    int64_t numNextnPredictLayers, QuantizationAttr,
+    DictionaryAttr configValues) {
   if (modelType.empty())
     return emitError() << "model_type must not be empty";
   if (source.contains('/'))
@@ -74,6 +76,13 @@ LogicalResult ModelAttr::verify(
   if (!timeStepLimit || timeStepLimit.size() != 2 ||
       !(limitAt(0) <= limitAt(1)))
     return emitError() << "time_step_limit must be [min, max] with min <= max";
+  if (configValues)
+    for (NamedAttribute entry : configValues) {
+      auto text = dyn_cast<StringAttr>(entry.getValue());
+      if (!text || !llvm::json::parse(text.getValue()))
+        return emitError() << "config_values['" << entry.getName().getValue()
+                           << "'] must be the JSON text of a value";
+    }
   return success();
 }
 

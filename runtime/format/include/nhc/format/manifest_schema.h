@@ -35,6 +35,9 @@ inline constexpr const char kTaps[] = "taps";
 // config
 inline constexpr const char kSource[] = "source";
 inline constexpr const char kConfigHash[] = "fnv1a64";
+/// Key path of the config (dotted) -> the value the compiler read (null:
+/// absent): binding compares a checkpoint's config.json with it.
+inline constexpr const char kConfigRead[] = "read";
 // model
 inline constexpr const char kHiddenSize[] = "hidden_size";
 inline constexpr const char kVocabSize[] = "vocab_size";
