@@ -81,8 +81,19 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
                 kMaxSafetensorsHeaderBytes,
                 " bytes (nhc::kMaxSafetensorsHeaderBytes)"));
 
-  Json header = parseJson(reinterpret_cast<const char *>(file.data() + 8),
-                          headerSize, where + ": header");
+  // The format: the header begins with '{' and may be padded with spaces
+  // (0x20) only; the reference loader refuses a byte-order mark, NUL
+  // padding or other bytes there.
+  const char *headerText = reinterpret_cast<const char *>(file.data() + 8);
+  NHC_CHECK(headerSize > 0 && headerText[0] == '{', NHC_INVALID_FORMAT,
+            cat(where, ": header does not begin with '{' (a byte-order mark, "
+                       "or not safetensors)"));
+  const void *nul = std::memchr(headerText, 0, headerSize);
+  NHC_CHECK(!nul, NHC_INVALID_FORMAT,
+            cat(where, ": header holds a NUL byte at byte ",
+                static_cast<const char *>(nul) - headerText,
+                " (padding must be spaces)"));
+  Json header = parseJson(headerText, headerSize, where + ": header");
   requireObject(header, where + ": header");
   requireAtMost(header.size(), kMaxWeights, "nhc::kMaxWeights",
                 where + ": header: the number of tensors");
@@ -114,19 +125,31 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
   for (size_t i = 0; i < extents.size(); ++i)
     extents[i].name = &result->tensors[i].name;
 
-  // Tensors must not share bytes. Empty tensors occupy nothing.
-  extents.erase(
-      std::remove_if(extents.begin(), extents.end(),
-                     [](const Extent &e) { return e.begin == e.end; }),
-      extents.end());
-  std::sort(extents.begin(), extents.end(),
-            [](const Extent &a, const Extent &b) { return a.begin < b.begin; });
-  for (size_t i = 1; i < extents.size(); ++i)
-    NHC_CHECK(extents[i].begin >= extents[i - 1].end, NHC_INVALID_FORMAT,
-              cat(where, ": tensors '", *extents[i - 1].name, "' [",
-                  extents[i - 1].begin, ", ", extents[i - 1].end, ") and '",
-                  *extents[i].name, "' [", extents[i].begin, ", ",
-                  extents[i].end, ") overlap"));
+  // The tensors tile the data region in offset order, as the format (and
+  // its reference loader) requires: no shared bytes, no holes, nothing
+  // after the last tensor (so no second file hides in one). An empty tensor
+  // sits where the previous one ends.
+  std::sort(extents.begin(), extents.end(), [](const Extent &a, const Extent &b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t covered = 0;
+  const Extent *previous = nullptr;
+  for (const Extent &extent : extents) {
+    NHC_CHECK(extent.begin >= covered || !previous, NHC_INVALID_FORMAT,
+              cat(where, ": tensors '", *previous->name, "' [", previous->begin,
+                  ", ", previous->end, ") and '", *extent.name, "' [",
+                  extent.begin, ", ", extent.end, ") overlap"));
+    NHC_CHECK(extent.begin == covered, NHC_INVALID_FORMAT,
+              cat(where, ": bytes [", covered, ", ", extent.begin,
+                  ") of the data region, before tensor '", *extent.name,
+                  "', belong to no tensor (the format allows no holes)"));
+    covered = extent.end;
+    previous = &extent;
+  }
+  NHC_CHECK(covered == dataSize, NHC_INVALID_FORMAT,
+            cat(where, ": the data region holds ", dataSize - covered,
+                " bytes after the last tensor (at ", covered,
+                "); the format allows none"));
 
   std::sort(result->tensors.begin(), result->tensors.end(),
             [](const SafetensorsTensor &a, const SafetensorsTensor &b) {

@@ -99,7 +99,7 @@ TEST_F(SafetensorsTest, HeaderNotJson) {
 
 TEST_F(SafetensorsTest, HeaderNotObject) {
   EXPECT_EQ(open(rawSafetensors("[1, 2]", 0)), NHC_INVALID_FORMAT);
-  EXPECT_THAT(lastError(), HasSubstr("expected a JSON object"));
+  EXPECT_THAT(lastError(), HasSubstr("header does not begin with '{'"));
 }
 
 TEST_F(SafetensorsTest, OffsetsPastDataRegion) {
@@ -179,6 +179,44 @@ TEST_F(SafetensorsTest, MetadataMustMapStringsToStrings) {
             NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), AllOf(HasSubstr("__metadata__"),
                                  HasSubstr("expected a JSON object")));
+}
+
+// The format's rules, which Rust's safetensors enforces: the tensors tile
+// the data region (no hole before, between or after them; empty tensors sit
+// where the previous one ends), and the header begins with '{' and is
+// padded with spaces only.
+TEST_F(SafetensorsTest, TensorsTileTheDataRegion) {
+  auto u8 = [](uint64_t begin, uint64_t end) {
+    return Json{{"dtype", "U8"}, {"shape", {end - begin}}, {"data_offsets", {begin, end}}};
+  };
+  EXPECT_EQ(open(rawSafetensors(
+                Json{{"a", u8(0, 4)}, {"e", u8(4, 4)}, {"z", u8(0, 0)}, {"b", u8(4, 8)}}
+                    .dump(),
+                8)),
+            NHC_OK)
+      << lastError();
+  EXPECT_EQ(open(rawSafetensors(Json{{"a", u8(0, 4)}, {"b", u8(8, 12)}}.dump(), 12)),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("bytes [4, 8)"),
+                                 HasSubstr("before tensor 'b'"), HasSubstr("no holes")));
+  EXPECT_EQ(open(rawSafetensors(Json{{"t", u8(4, 8)}}.dump(), 8)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("bytes [0, 4) of the data region, before tensor 't'"));
+  EXPECT_EQ(open(rawSafetensors(Json{{"t", u8(0, 4)}}.dump(), 9)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()),
+                                 HasSubstr("5 bytes after the last tensor (at 4)")));
+  EXPECT_EQ(open(rawSafetensors(Json{{"a", u8(0, 8)}, {"e", u8(4, 4)}}.dump(), 8)),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("'a'"), HasSubstr("'e'"), HasSubstr("overlap")));
+}
+
+TEST_F(SafetensorsTest, HeaderBeginsWithABraceAndIsPaddedWithSpaces) {
+  const std::string header = Json{{"t", {{"dtype", "U8"}, {"shape", {4}}, {"data_offsets", {0, 4}}}}}.dump();
+  EXPECT_EQ(open(rawSafetensors(header + "   ", 4)), NHC_OK) << lastError();
+  EXPECT_EQ(open(rawSafetensors("\xEF\xBB\xBF" + header, 4)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr(path()), HasSubstr("does not begin with '{'")));
+  EXPECT_EQ(open(rawSafetensors(header + std::string(3, '\0'), 4)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("header holds a NUL byte at byte " +
+                                     std::to_string(header.size())));
 }
 
 TEST_F(SafetensorsTest, ShapeOverflow) {

@@ -351,22 +351,20 @@ Json toyModelManifest() {
 }
 
 SafetensorsBuilder toyModelWeights(int32_t nanToken, int32_t nanHeadRow) {
+  // The values of `name` [V, H] with row `row` NaN (none when row < 0).
+  auto withNanRow = [](const char *name, int32_t row) {
+    std::vector<float> values = toyValues(name);
+    if (row >= 0)
+      std::fill(values.begin() + row * H, values.begin() + (row + 1) * H,
+                std::numeric_limits<float>::quiet_NaN());
+    return values;
+  };
   SafetensorsBuilder b;
-  std::vector<float> embedding = toyValues(kEmbedding);
-  if (nanToken >= 0)
-    std::fill(embedding.begin() + nanToken * H,
-              embedding.begin() + (nanToken + 1) * H,
-              std::numeric_limits<float>::quiet_NaN());
-  b.add(kEmbedding, "F32", {V, H}, f32Bytes(embedding));
+  b.add(kEmbedding, "F32", {V, H}, f32Bytes(withNanRow(kEmbedding, nanToken)));
   b.add(kInProj, "BF16", {H, H}, bf16Bytes(toyValues(kInProj)));
   b.add(kOProj, "F16", {H, H}, f16Bytes(toyValues(kOProj)));
   b.add(kNorm, "F32", {H}, f32Bytes(toyValues(kNorm)));
-  std::vector<float> lmHead = toyValues(kLmHead);
-  if (nanHeadRow >= 0)
-    std::fill(lmHead.begin() + nanHeadRow * H,
-              lmHead.begin() + (nanHeadRow + 1) * H,
-              std::numeric_limits<float>::quiet_NaN());
-  b.add(kLmHead, "BF16", {V, H}, bf16Bytes(lmHead));
+  b.add(kLmHead, "BF16", {V, H}, bf16Bytes(withNanRow(kLmHead, nanHeadRow)));
   return b;
 }
 
