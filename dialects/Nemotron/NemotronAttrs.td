@@ -57,11 +57,11 @@ def Nemotron_ModelAttr : AttrDef<Nemotron_Dialect, "Model"> {
     MoE), the sizes the manifest reports, the checkpoint and SSM-state
     dtypes, the config's file name (never its directory) and the FNV-1a hash
     of the parsed config in canonical form (sorted keys, no whitespace), so
-    two files that parse alike hash alike, and `config_values`: every key
-    path of the config that the import looked up (aliases each, nested keys
-    dotted), to the JSON text of its value (`"null"` where absent), which the
-    manifest carries so that binding can name what a checkpoint's own
-    config.json says otherwise. It lives on the module as the discardable
+    two files that parse alike hash alike, and `config_values`: every value
+    the import read, keyed by the key paths it tried (aliases `|`-joined,
+    nested keys dotted), to the JSON text of the value (`"null"` where none
+    was present), which the manifest carries so that binding can name what a
+    checkpoint's own config.json says otherwise. It lives on the module as the discardable
     attribute `nemotron.model`.
 
     ```mlir
@@ -90,7 +90,7 @@ def Nemotron_ModelAttr : AttrDef<Nemotron_Dialect, "Model"> {
     DefaultValuedParameter<"int64_t", "0">:$num_nextn_predict_layers,
     OptionalParameter<"::mlir::nemotron::QuantizationAttr">:$quantization,
     OptionalParameter<"::mlir::DictionaryAttr",
-        "each config key path looked up, to the JSON text of its value">:$config_values
+        "each value read: the key paths tried ('|'-joined) to its JSON text">:$config_values
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

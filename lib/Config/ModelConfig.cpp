@@ -20,6 +20,7 @@
 #include <fnmatch.h>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -235,7 +236,8 @@ struct ConfigError {
 /// Typed access to the keys of one JSON file with positioned errors.
 class ConfigReader {
 public:
-  /// `recorded`, when given, collects every key path find() looks up.
+  /// `recorded`, when given, collects every value a getter (through pick())
+  /// reads: the key paths tried, '|'-joined, to the value found.
   explicit ConfigReader(const JsonSource &source,
                         std::map<std::string, std::string> *recorded = nullptr)
       : source(source), recorded(recorded) {}
@@ -260,29 +262,6 @@ public:
 
   /// The JSON value at a dotted path, or nullptr when absent or null.
   const nlohmann::json *find(const std::string &key) const {
-    const nlohmann::json *value = lookup(key);
-    if (recorded && !recorded->count(key) && (!value || isFinite(*value)))
-      (*recorded)[key] =
-          value ? value->dump(-1, ' ', false,
-                              nlohmann::json::error_handler_t::replace)
-                : "null";
-    return value;
-  }
-
-  const JsonSource &source;
-
-private:
-  static bool isFinite(const nlohmann::json &value) {
-    if (value.is_number_float())
-      return std::isfinite(value.get<double>());
-    if (value.is_structured())
-      for (const nlohmann::json &item : value)
-        if (!isFinite(item))
-          return false;
-    return true;
-  }
-
-  const nlohmann::json *lookup(const std::string &key) const {
     const nlohmann::json *node = &source.root;
     std::string rest = key;
     while (true) {
@@ -300,7 +279,44 @@ private:
     }
   }
 
+  const JsonSource &source;
+
+private:
+  /// Records what pick() found for `keys` (see `recorded`).
+  void record(std::initializer_list<const char *> keys,
+              const std::string &picked) const {
+    if (!recorded)
+      return;
+    std::string group;
+    for (const char *key : keys)
+      group += (group.empty() ? "" : "|") + std::string(key);
+    // A getter re-reading the key an alias group picked (parseDType) is
+    // that group's value, recorded once.
+    if (keys.size() == 1 && inGroups.count(group))
+      return;
+    if (keys.size() > 1)
+      inGroups.insert(keys.begin(), keys.end());
+    const nlohmann::json *value = picked.empty() ? nullptr : find(picked);
+    if (recorded->count(group) || (value && !isFinite(*value)))
+      return;
+    (*recorded)[group] =
+        value ? value->dump(-1, ' ', false,
+                            nlohmann::json::error_handler_t::replace)
+              : "null";
+  }
+
+  static bool isFinite(const nlohmann::json &value) {
+    if (value.is_number_float())
+      return std::isfinite(value.get<double>());
+    if (value.is_structured())
+      for (const nlohmann::json &item : value)
+        if (!isFinite(item))
+          return false;
+    return true;
+  }
+
   std::map<std::string, std::string> *recorded;
+  mutable std::set<std::string> inGroups; // keys of recorded alias groups
 
 public:
   bool has(const std::string &key) const { return find(key) != nullptr; }
@@ -339,10 +355,14 @@ public:
 
   /// The first of `keys` that is present (aliases first, as HF does).
   std::string pick(std::initializer_list<const char *> keys) const {
+    std::string picked;
     for (const char *key : keys)
-      if (has(key))
-        return key;
-    return {};
+      if (has(key)) {
+        picked = key;
+        break;
+      }
+    record(keys, picked);
+    return picked;
   }
 
   int64_t getInt(std::initializer_list<const char *> keys, int64_t fallback) {

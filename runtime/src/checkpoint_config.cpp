@@ -2,15 +2,62 @@
 
 #include "checkpoint_config.h"
 
+#include <cstring>
 #include <exception>
 
+#include "error.h"
 #include "json_fields.h"
 #include "mapped_file.h"
+#include "nhc/runtime/json_scan.h"
 #include "nhc/runtime/limits.h"
 #include "text.h"
 
 namespace nhc::runtime {
 namespace {
+
+/// `text` read as Python's json module reads it (transformers writes
+/// config.json so): the bare tokens Infinity, -Infinity and NaN and numbers
+/// beyond double range become null (the compiler records no non-finite
+/// value, so they are never compared), and a repeated key keeps its last
+/// value. Throws Error naming `where` for text that is no JSON then.
+Json parsePythonJson(const std::string &text, const std::string &where) {
+  std::vector<JsonNumberOverflow> overflows;
+  size_t tooDeep = scanJsonText(
+      text.data(), text.size(),
+      [&](const JsonNumberOverflow &n) { overflows.push_back(n); });
+  if (tooDeep != std::string::npos)
+    throw Error(NHC_INVALID_FORMAT, cat(where, ": JSON nesting deeper than ",
+                                        kMaxJsonDepth, " levels"));
+  std::string plain;
+  plain.reserve(text.size());
+  size_t nextOverflow = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"') { // a string, escapes included, copied as it is
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != '"')
+        end += text[end] == '\\' ? 2 : 1;
+      plain.append(text, i, end - i + 1);
+      i = end;
+      continue;
+    }
+    size_t replaced = 0;
+    if (nextOverflow < overflows.size() && overflows[nextOverflow].offset == i)
+      replaced = overflows[nextOverflow++].length;
+    for (const char *word : {"-Infinity", "Infinity", "NaN"})
+      if (!replaced && text.compare(i, std::strlen(word), word) == 0)
+        replaced = std::strlen(word);
+    if (replaced) {
+      plain += "null";
+      i += replaced - 1;
+    } else {
+      plain += text[i];
+    }
+  }
+  Json parsed = Json::parse(plain, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded())
+    throw Error(NHC_INVALID_FORMAT, cat(where, ": not valid JSON"));
+  return parsed;
+}
 
 /// The value at a dotted key path, or null where absent or null.
 Json valueAt(const Json &root, const std::string &path) {
@@ -30,6 +77,19 @@ Json valueAt(const Json &root, const std::string &path) {
   }
 }
 
+/// The value of the first of `group`'s '|'-joined aliases that is there
+/// (not null), as the compiler picks it; null when none is.
+Json valueOfGroup(const Json &root, const std::string &group) {
+  size_t from = 0;
+  while (true) {
+    size_t bar = group.find('|', from);
+    Json value = valueAt(root, group.substr(from, bar - from));
+    if (!value.is_null() || bar == std::string::npos)
+      return value;
+    from = bar + 1;
+  }
+}
+
 std::string describe(const Json &value) {
   return value.is_null() ? std::string("absent") : boundedDump(value);
 }
@@ -37,39 +97,36 @@ std::string describe(const Json &value) {
 } // namespace
 
 ConfigComparison
-compareCheckpointConfig(const std::string &checkpointPath,
+compareCheckpointConfig(const std::string &checkpointDir,
                         const std::vector<std::pair<std::string, Json>> &read,
                         const std::string &artifact) {
   ConfigComparison result;
   if (read.empty())
     return result;
-  std::string dir = checkpointPath;
-  if (!isDirectory(dir)) {
-    size_t slash = dir.find_last_of('/');
-    dir = slash == std::string::npos ? "." : dir.substr(0, slash + 1);
-  }
-  const std::string path = cat(dir, dir.back() == '/' ? "" : "/", "config.json");
+  const std::string path =
+      cat(checkpointDir, checkpointDir.back() == '/' ? "" : "/", "config.json");
   if (!isRegularFile(path))
     return result;
   Json config;
   try {
     auto bytes = FileBytes::read(path, "checkpoint config", kMaxConfigFileBytes,
                                  "nhc::kMaxConfigFileBytes");
-    config = parseJson(reinterpret_cast<const char *>(bytes->data()),
-                       bytes->size(), cat("'", path, "'"));
+    config = parsePythonJson(
+        std::string(reinterpret_cast<const char *>(bytes->data()), bytes->size()),
+        cat("'", path, "'"));
   } catch (const std::exception &e) {
-    result.notCompared = cat("checkpoint config not compared with the artifact's: ",
-                             e.what());
+    result.notCompared =
+        cat("checkpoint config not compared with the artifact's: ", e.what());
     return result;
   }
   size_t count = 0;
   std::string listed;
-  for (const auto &[key, compiled] : read) {
-    Json own = valueAt(config, key);
+  for (const auto &[keys, compiled] : read) {
+    Json own = valueOfGroup(config, keys);
     if (own == compiled)
       continue;
     if (count++ < 8)
-      listed += cat(count > 1 ? "; " : "", "'", key, "' is ", describe(own),
+      listed += cat(count > 1 ? "; " : "", "'", keys, "' is ", describe(own),
                     " there, ", describe(compiled), " in the artifact's");
   }
   if (count > 0)

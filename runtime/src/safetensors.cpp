@@ -81,9 +81,9 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
                 kMaxSafetensorsHeaderBytes,
                 " bytes (nhc::kMaxSafetensorsHeaderBytes)"));
 
-  // The format: the header begins with '{' and may be padded with spaces
-  // (0x20) only; the reference loader refuses a byte-order mark, NUL
-  // padding or other bytes there.
+  // The format: the header begins with '{' and is padded with spaces; the
+  // reference loader (serde_json) refuses a byte-order mark or NUL padding
+  // there and, as here, accepts JSON whitespace after the object.
   const char *headerText = reinterpret_cast<const char *>(file.data() + 8);
   NHC_CHECK(headerSize > 0 && headerText[0] == '{', NHC_INVALID_FORMAT,
             cat(where, ": header does not begin with '{' (a byte-order mark, "
@@ -92,7 +92,7 @@ std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
   NHC_CHECK(!nul, NHC_INVALID_FORMAT,
             cat(where, ": header holds a NUL byte at byte ",
                 static_cast<const char *>(nul) - headerText,
-                " (padding must be spaces)"));
+                " (padding is spaces)"));
   Json header = parseJson(headerText, headerSize, where + ": header");
   requireObject(header, where + ": header");
   requireAtMost(header.size(), kMaxWeights, "nhc::kMaxWeights",

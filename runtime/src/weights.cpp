@@ -573,7 +573,8 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
   }
   if (weights.synthetic.empty()) {
     ConfigComparison config = compareCheckpointConfig(
-        weights.source, manifest.configRead, manifest.origin);
+        isDirectory(weights.source) ? weights.source : parentDir(weights.source),
+        manifest.configRead, manifest.origin);
     if (!config.differences.empty())
       notes.push_back({NHC_NOTE_WARNING, config.differences});
     if (!config.notCompared.empty())

@@ -486,9 +486,11 @@ TEST_F(WeightsTest, BothBodyPrefixesBindBackboneAndWarnWhenTheyDiffer) {
 
 // The manifest's config.read (what the compiler read) against the
 // checkpoint's own config.json: differing values (a string, a number, one
-// absent on either side, a nested key) are one warning naming each with
-// both values; numbers compare by value; a file that is no JSON is an
-// information note; without config.json or config.read nothing is said.
+// absent on either side, a nested key, an alias group) are one warning
+// naming each with both values; numbers compare by value, an alias group by
+// its first alias present; the file is read as Python reads it (Infinity
+// and NaN tokens, a repeated key's last value); a file that is no JSON is
+// an information note; without config.json or config.read nothing is said.
 TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
   Json withRead = tinyManifest();
   withRead["config"] = {{"fnv1a64", "0011223344556677"},
@@ -497,6 +499,7 @@ TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
                           {"mlp_hidden_act", "relu2"},
                           {"layer_norm_epsilon", 1e-5},
                           {"n_groups", nullptr},
+                          {"mamba_d_conv|conv_kernel", 4},
                           {"rms_norm_eps", 1e-6},
                           {"quantization_config.quant_algo", "FP8"}}}};
   nhc_manifest_release(manifest);
@@ -509,11 +512,24 @@ TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
   };
   EXPECT_TRUE(warningsWith(R"({"hidden_size": 64.0, "mlp_hidden_act": "relu2",
       "layer_norm_epsilon": 1e-05, "n_groups": null, "rms_norm_eps": 0.000001,
-      "quantization_config": {"quant_algo": "FP8"}, "_name_or_path": "x"})")
+      "conv_kernel": 4, "time_step_limit": [0.0, Infinity], "x": NaN,
+      "quantization_config": {"quant_algo": "FP8"}, "_name_or_path": "x",
+      "mlp_hidden_act": "relu2"})")
                   .empty());
+  // The alias first in the group wins, as the compiler picks; a repeated
+  // key's last value counts.
+  std::vector<std::string> aliased = warningsWith(R"({"hidden_size": 64,
+      "mlp_hidden_act": "silu", "mlp_hidden_act": "relu2", "layer_norm_epsilon": 1e-5,
+      "rms_norm_eps": 1e-6, "quantization_config": {"quant_algo": "FP8"},
+      "mamba_d_conv": 2, "conv_kernel": 4, "time_step_min": -Infinity})");
+  ASSERT_EQ(aliased.size(), 1u);
+  EXPECT_THAT(aliased[0], AllOf(HasSubstr("'mamba_d_conv|conv_kernel' is 2 there, 4 in the "
+                                          "artifact's"),
+                                Not(HasSubstr("mlp_hidden_act"))));
   std::vector<std::string> warnings = warningsWith(
       R"({"hidden_size": 64, "mlp_hidden_act": "silu", "layer_norm_epsilon": 0.1,
-          "n_groups": 2, "quantization_config": {"quant_algo": "NVFP4"}})");
+          "n_groups": 2, "conv_kernel": 4,
+          "quantization_config": {"quant_algo": "NVFP4"}})");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_THAT(warnings[0],
               AllOf(HasSubstr("checkpoint config '" + dir.file("config.json") +
@@ -529,7 +545,7 @@ TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
                     HasSubstr("'quantization_config.quant_algo' is \"NVFP4\" "
                               "there, \"FP8\" in the artifact's"),
                     Not(HasSubstr("hidden_size"))));
-  EXPECT_TRUE(warningsWith("{\"hidden_size\": NaN}").empty());
+  EXPECT_TRUE(warningsWith("{\"hidden_size\": 64,").empty());
   std::vector<std::string> info = notesOf(weights, NHC_NOTE_INFO);
   EXPECT_THAT(info, Contains(HasSubstr("checkpoint config not compared with "
                                        "the artifact's")));

@@ -44,12 +44,13 @@ struct ModelConfig {
   /// FNV-1a 64 of the parsed config.json (and hf_quant_config.json when it
   /// was read) in canonical JSON form, as 16 hex digits.
   std::string configHash;
-  /// Every key path of config.json the reader looked up ("mlp_hidden_act",
-  /// "quantization_config.quant_algo"; aliases each), with the JSON text of
-  /// its value, "null" where absent or null. The manifest carries them
-  /// (`config.read`) so binding can name what a checkpoint's own config.json
-  /// says otherwise. Values holding a non-finite number are left out (JSON
-  /// has no spelling for them).
+  /// Every value of config.json a getter read, keyed by the key paths it
+  /// tried ("mlp_hidden_act", "mamba_n_groups|n_groups",
+  /// "quantization_config.quant_algo"), with the JSON text of the value,
+  /// "null" where none was present. The manifest carries them (`config.read`)
+  /// so binding can name what a checkpoint's own config.json says otherwise.
+  /// Values holding a non-finite number are left out (JSON has no spelling
+  /// for them).
   std::vector<std::pair<std::string, std::string>> readValues;
   std::string modelType = "nemotron_h";
   std::vector<LayerKind> layers;

@@ -78,14 +78,22 @@ json layerPlan(StringRef pattern) {
   return layers;
 }
 
-/// `config_values` as an object of parsed values (the attribute's verifier
-/// checked each is JSON text); empty for IR without it.
-json configValues(nemotron::ModelAttr model) {
+/// `config_values` as an object of parsed values; empty for IR without it.
+/// The verifier checked each is JSON text; one that JSON's number range
+/// cannot hold here (1e400) fails the translation.
+FailureOr<json> configValues(ModuleOp module, nemotron::ModelAttr model) {
   json values = json::object();
   if (DictionaryAttr dict = model.getConfigValues())
-    for (NamedAttribute entry : dict)
-      values[entry.getName().str()] =
-          json::parse(cast<StringAttr>(entry.getValue()).getValue().str());
+    for (NamedAttribute entry : dict) {
+      json value = json::parse(
+          cast<StringAttr>(entry.getValue()).getValue().str(), nullptr,
+          /*allow_exceptions=*/false);
+      if (value.is_discarded())
+        return module.emitError()
+               << "nemotron.model config_values['" << entry.getName().getValue()
+               << "'] is not JSON the manifest can hold";
+      values[entry.getName().str()] = std::move(value);
+    }
   return values;
 }
 
@@ -99,6 +107,9 @@ public:
       return module.emitError()
              << "module has no '" << nemotron::ModelAttr::kAttrName
              << "' attribute";
+    FailureOr<json> readValues = configValues(module, model);
+    if (failed(readValues))
+      return failure();
     // The dialect verifies the list; the translation needs it present.
     auto targets = module->getAttrOfType<ArrayAttr>(kTargetsAttrName);
     if (!targets)
@@ -150,7 +161,7 @@ public:
         {key::kConfig,
          {{key::kSource, model.getSource().str()},
           {key::kConfigHash, model.getConfigHash().str()},
-          {key::kConfigRead, configValues(model)}}},
+          {key::kConfigRead, *readValues}}},
         {key::kModel,
          {{key::kHiddenSize, model.getHiddenSize()},
           {key::kVocabSize, model.getVocabSize()},

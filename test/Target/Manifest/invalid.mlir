@@ -15,6 +15,12 @@ module attributes {nemotron_exec.targets = ["cpu"]} {
 
 // -----
 
+// expected-error @+1 {{nemotron.model config_values['hidden_size'] is not JSON the manifest can hold}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {hidden_size = "1e400"}>} {
+}
+
+// -----
+
 // expected-error @+1 {{module has no 'nemotron_exec.targets' list of target names}}
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "-", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0]>} {
 }

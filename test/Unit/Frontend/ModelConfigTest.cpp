@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <gtest/gtest.h>
 
 using mlir::nhc::LayerKind;
@@ -69,6 +70,28 @@ TEST(ModelConfig, AliasesWinOverCanonicalKeysAsInTransformers) {
   EXPECT_EQ(c.nRoutedExperts, 16);
   EXPECT_EQ(c.headDim, 32);
   EXPECT_EQ(c.dtype, mlir::nhc::DType::BF16);
+}
+
+// readValues: each value a getter read, keyed by the aliases tried
+// ('|'-joined), recorded once (a re-read of the picked alias is not a second
+// entry); null where none is present; a value holding a non-finite number,
+// and keys never read (_name_or_path), are left out.
+TEST(ModelConfig, ReadValuesRecordWhatTheGettersRead) {
+  ModelConfig c = parseOk(R"({"hybrid_override_pattern": "M", "hidden_size": 64,
+    "vocab_size": 256, "mamba_n_groups": 2, "n_groups": 8, "torch_dtype": "bfloat16",
+    "time_step_limit": [0.0, Infinity], "_name_or_path": "x", "layer_norm_epsilon": 1e-5})");
+  std::map<std::string, std::string> read(c.readValues.begin(), c.readValues.end());
+  EXPECT_EQ(read.size(), c.readValues.size()) << "a key recorded twice";
+  EXPECT_EQ(read["mamba_n_groups|n_groups"], "2");
+  EXPECT_EQ(read["dtype|torch_dtype"], "\"bfloat16\"");
+  EXPECT_EQ(read.count("dtype"), 0u);
+  EXPECT_EQ(read.count("torch_dtype"), 0u);
+  EXPECT_EQ(read["hidden_size"], "64");
+  EXPECT_EQ(read["layer_norm_epsilon"], "1e-05");
+  EXPECT_EQ(read["hybrid_override_pattern"], "\"M\"");
+  EXPECT_EQ(read["mamba_d_conv|conv_kernel"], "null");
+  EXPECT_EQ(read.count("mamba_dt_limit|time_step_limit"), 0u);
+  EXPECT_EQ(read.count("_name_or_path"), 0u);
 }
 
 TEST(ModelConfig, LayersBlockTypeAcceptsBothSpellings) {

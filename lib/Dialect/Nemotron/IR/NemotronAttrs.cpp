@@ -78,10 +78,18 @@ LogicalResult ModelAttr::verify(
     return emitError() << "time_step_limit must be [min, max] with min <= max";
   if (configValues)
     for (NamedAttribute entry : configValues) {
-      auto text = dyn_cast<StringAttr>(entry.getValue());
-      if (!text || !llvm::json::parse(text.getValue()))
+      auto notJson = [&] {
         return emitError() << "config_values['" << entry.getName().getValue()
                            << "'] must be the JSON text of a value";
+      };
+      auto text = dyn_cast<StringAttr>(entry.getValue());
+      if (!text)
+        return notJson();
+      llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text.getValue());
+      if (!parsed) {
+        llvm::consumeError(parsed.takeError());
+        return notJson();
+      }
     }
   return success();
 }

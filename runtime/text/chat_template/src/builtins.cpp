@@ -795,7 +795,7 @@ Value binary_op(const std::string &op, const Value &a, const Value &b) {
       if (x == 0.0 && y < 0) type_error("0.0 cannot be raised to a negative power");
       // Python: a negative number to a fractional power is complex, and a
       // finite power too large for a float an OverflowError.
-      if (x < 0 && std::isfinite(y) && y != std::floor(y))
+      if (x < 0 && std::isfinite(x) && std::isfinite(y) && y != std::floor(y))
         type_error("unsupported: a negative number to a fractional power is complex");
       const double r = std::pow(x, y);
       if (std::isinf(r) && std::isfinite(x) && std::isfinite(y))

@@ -178,9 +178,9 @@ void AddedVocabulary::findIn(const Trie &trie, std::string_view s, size_t base,
       // aho-corasick iterator), not after the stripped spaces.
     }
     if (stop < start) {
-      // An earlier token's rstrip took whitespace past this token's end
-      // (this one lstrips, or is whitespace itself): no split of the text
-      // gives both (tokenizers 0.23.3 panics, "AddedVocabulary bad split").
+      // This token lstrips, and an earlier token's rstrip took whitespace
+      // past this token's end: no split of the text gives both (tokenizers
+      // 0.23.3 panics, "AddedVocabulary bad split").
       throw TextError("added tokens: '" + t.content + "' (id " +
                       std::to_string(t.id) + ") at byte " +
                       std::to_string(base + pos - len) +
