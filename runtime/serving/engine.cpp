@@ -372,8 +372,8 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     if (!picks)
       continue; // more prompt to go: these logits are not needed
     const float *row = greedyIds ? nullptr : logits.data() + i * vocab_;
-    const int64_t nanAt = greedyIds ? (ids[i] < 0 ? -1 - int64_t(ids[i]) : -1)
-                                    : firstNan(row, vocab_);
+    const int64_t nanAt =
+        greedyIds ? firstNanOfGreedyId(ids[i]) : firstNan(row, vocab_);
     if (nanAt >= 0) {
       finish(a, FinishReason::Error, nanLogitsMessage(nanAt));
       continue;

@@ -97,14 +97,12 @@ std::string describe(const Json &value) {
 } // namespace
 
 ConfigComparison
-compareCheckpointConfig(const std::string &checkpointDir,
+compareCheckpointConfig(const std::string &path,
                         const std::vector<std::pair<std::string, Json>> &read,
                         const std::string &artifact) {
   ConfigComparison result;
   if (read.empty())
     return result;
-  const std::string path =
-      cat(checkpointDir, checkpointDir.back() == '/' ? "" : "/", "config.json");
   if (!isRegularFile(path))
     return result;
   Json config;

@@ -26,17 +26,17 @@ struct ConfigComparison {
   std::string notCompared;
 };
 
-/// Compares `checkpointDir`/config.json (read as Python's json reads it:
-/// Infinity and NaN tokens, a repeated key's last value) with `read`, the
-/// manifest's `config.read`: each entry is the key paths the compiler tried
-/// ('|'-joined aliases, dotted paths) and the value it found (null: none
-/// present); the file's value is its first alias present, as the compiler
-/// picks. A value is absent where the file lacks it or holds null; numbers
-/// compare by value (64 and 64.0 agree). Nothing is compared without a
-/// config.json or without `read`.
-/// `artifact` names the artifact in messages ("artifact '/m.nhc'").
+/// Compares `path`, the config.json beside a checkpoint (read as Python's
+/// json reads it: Infinity and NaN tokens, a repeated key's last value),
+/// with `read`, the manifest's `config.read`: each entry is the key paths
+/// the compiler tried ('|'-joined aliases, dotted paths) and the value it
+/// found (null: none present); the file's value is its first alias present,
+/// as the compiler picks. A value is absent where the file lacks it or holds
+/// null; numbers compare by value (64 and 64.0 agree). Nothing is compared
+/// without the file or without `read`. `artifact` names the artifact in
+/// messages ("artifact '/m.nhc'").
 ConfigComparison
-compareCheckpointConfig(const std::string &checkpointDir,
+compareCheckpointConfig(const std::string &path,
                         const std::vector<std::pair<std::string, nlohmann::json>> &read,
                         const std::string &artifact);
 

@@ -573,7 +573,9 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
   }
   if (weights.synthetic.empty()) {
     ConfigComparison config = compareCheckpointConfig(
-        isDirectory(weights.source) ? weights.source : parentDir(weights.source),
+        joinPath(isDirectory(weights.source) ? weights.source
+                                             : parentDir(weights.source),
+                 "config.json"),
         manifest.configRead, manifest.origin);
     if (!config.differences.empty())
       notes.push_back({NHC_NOTE_WARNING, config.differences});

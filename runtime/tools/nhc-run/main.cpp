@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "../common/output_check.h"
+#include "../common/weight_notes.h"
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
 #include "nhc/runtime/limits.h"
@@ -154,16 +155,9 @@ int run(nhc::run::Options options) {
                     std::to_string(model.vocab_size) +
                     " ids: is it this model's tokenizer?");
   }
-  // Binding here (sessions bind on their own) surfaces the notes.
-  if (nhc_weights_bind(h.weights, nhc_artifact_manifest(h.artifact)) != NHC_OK)
+  if (nhc::run::bindAndPrintNotes(h.weights, h.artifact, "nhc-run",
+                                  options.verbose) != NHC_OK)
     return failStatus();
-  for (size_t i = 0; i < nhc_weights_note_count(h.weights); ++i) {
-    nhc_note_kind_t kind = NHC_NOTE_INFO;
-    const char *note = nhc_weights_note_at(h.weights, i, &kind);
-    if (kind == NHC_NOTE_WARNING || options.verbose)
-      std::fprintf(stderr, "nhc-run: %s: %s\n",
-                   kind == NHC_NOTE_WARNING ? "warning" : "note", note);
-  }
   const uint64_t promptLen = options.promptIds.size();
   std::vector<uint8_t> savedState;
   uint64_t savedTokens = 0;
@@ -351,7 +345,7 @@ int run(nhc::run::Options options) {
     const bool fromRow = i == 0 || !greedyIds;
     const int64_t nanAt =
         fromRow ? nhc::serving::firstNan(row.data(), vocab)
-                : (greedyId < 0 ? -1 - int64_t(greedyId) : -1);
+                : nhc::serving::firstNanOfGreedyId(greedyId);
     if (nanAt >= 0)
       return fail("error: after " +
                   std::to_string(savedTokens + promptLen + i) + " tokens, " +

@@ -22,6 +22,7 @@
 #include "nhc/text/chat_template.h"
 #include "nhc/text/text_error.h"
 #include "nhc/text/tokenizer.h"
+#include "../common/weight_notes.h"
 #include "options.h"
 #include "server.h"
 
@@ -140,17 +141,9 @@ int run(const nhc::serve::Options &options) {
                  tokenizer->vocabSize(),
                  static_cast<unsigned long long>(model.vocab_size));
 
-  // Binding here (sessions bind on their own) surfaces the warnings: a
-  // checkpoint config.json that differs from the artifact's, weights stored
-  // twice with different values.
-  if (nhc_weights_bind(weights, nhc_artifact_manifest(artifact)) != NHC_OK)
+  if (nhc::run::bindAndPrintNotes(weights, artifact, "nhc-serve",
+                                  /*verbose=*/false) != NHC_OK)
     return fail(nhc_last_error());
-  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
-    nhc_note_kind_t kind = NHC_NOTE_INFO;
-    const char *note = nhc_weights_note_at(weights, i, &kind);
-    if (kind == NHC_NOTE_WARNING)
-      std::fprintf(stderr, "nhc-serve: warning: %s\n", note);
-  }
 
   nhc_session_t *session = nullptr;
   if (nhc_session_create(artifact, weights,

@@ -69,8 +69,14 @@ int32_t argmax(const float *logits, size_t vocab);
 /// around them, as torch.multinomial refuses them in transformers.
 int64_t firstNan(const float *logits, size_t vocab);
 
-/// The error for logits whose first NaN is token id `firstNanId` (from
-/// firstNan, or -1 - a greedy id below 0: nhc_step_options_t.greedy_ids).
+/// firstNan's answer from a greedy id (nhc_step_options_t.greedy_ids):
+/// -1 - the id for one below 0 (a row holding NaN), -1 otherwise.
+inline int64_t firstNanOfGreedyId(int32_t id) {
+  return id < 0 ? -1 - int64_t(id) : -1;
+}
+
+/// The error for logits whose first NaN is token id `firstNanId` (firstNan,
+/// firstNanOfGreedyId).
 std::string nanLogitsMessage(int64_t firstNanId);
 
 } // namespace nhc::serving
