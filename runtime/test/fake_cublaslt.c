@@ -10,12 +10,18 @@
  * not ("TN"), A's and B's leading dimensions multiples of 16 elements, C's
  * and D's of 16 bytes, every operand 16-byte aligned,
  * and a bias only in bf16 (NHC_FAKE_CUBLASLT_NO_E4M3=1: no e4m3 at all, as
- * a cuBLASLt built without FP8 kernels). Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
+ * a cuBLASLt built without FP8 kernels). e4m3 products are exact and summed
+ * in f32, unless NHC_FAKE_CUBLASLT_E4M3_SUM_BITS=N models the FP8 tensor
+ * cores' accumulation: each block of 32 products (one k step of an FP8
+ * mma) summed exactly, then truncated to N significant bits, the blocks
+ * added in f32 (Hopper keeps about 14 bits: DeepSeek-V3 technical report,
+ * section 3.3.2). Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
  * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
  * stream records them in its graph.
  *===----------------------------------------------------------------------===*/
 #include <dlfcn.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +72,22 @@ static long matmuls, e4m3Matmuls;
 static int noE4m3(void) {
   const char *v = getenv("NHC_FAKE_CUBLASLT_NO_E4M3");
   return v && strcmp(v, "1") == 0;
+}
+
+/* NHC_FAKE_CUBLASLT_E4M3_SUM_BITS: the significant bits an e4m3 block sum
+ * keeps, 0 (unset) for exact sums. */
+static int e4m3SumBits(void) {
+  const char *v = getenv("NHC_FAKE_CUBLASLT_E4M3_SUM_BITS");
+  int bits = v && *v ? atoi(v) : 0;
+  return bits > 0 && bits < 53 ? bits : 0;
+}
+
+/* `sum` truncated (toward zero) to `bits` significant bits. */
+static double truncateToBits(double sum, int bits) {
+  int exponent;
+  double fraction = frexp(sum, &exponent); /* in [0.5, 1) */
+  double unit = ldexp(1.0, bits);
+  return ldexp(trunc(fraction * unit) / unit, exponent);
 }
 
 /* The device's compute capability, as the driver double reports it. */
@@ -284,13 +306,24 @@ static void multiply(const void *arg) {
   const struct Desc *op = &p->op;
   uint64_t m = p->d.rows, n = p->d.cols, k = op->transA ? p->a.rows : p->a.cols;
   const void *bias = op->epilogue == EPILOGUE_BIAS ? op->bias : NULL;
+  const int sumBits = p->a.type == R_8F_E4M3 ? e4m3SumBits() : 0;
   for (uint64_t j = 0; j < n; ++j)
     for (uint64_t i = 0; i < m; ++i) {
       float sum = 0.0f;
+      double block = 0.0; /* the FP8 tensor cores' model: one mma's k step */
       for (uint64_t q = 0; q < k; ++q) {
         uint64_t ai = op->transA ? q + i * (uint64_t)p->a.ld : i + q * (uint64_t)p->a.ld;
         uint64_t bi = op->transB ? j + q * (uint64_t)p->b.ld : q + j * (uint64_t)p->b.ld;
-        sum += element(p->aData, p->a.type, ai) * element(p->bData, p->b.type, bi);
+        float product = element(p->aData, p->a.type, ai) * element(p->bData, p->b.type, bi);
+        if (!sumBits) {
+          sum += product;
+          continue;
+        }
+        block += product;
+        if (q % 32 == 31 || q + 1 == k) {
+          sum += (float)truncateToBits(block, sumBits);
+          block = 0.0;
+        }
       }
       float v = p->alpha * sum;
       if (p->beta != 0.0f)

@@ -72,12 +72,25 @@ std::string artifactPath(const std::string &artifact) {
 /// and cuBLASLt with the GPU kernels emulated on the host (ctest runs the
 /// suite so: test/E2E/CMakeLists.txt); "cuda-emulated-host-routes" is the
 /// same with NHC_CUDA_MOE_ON_DEVICE=0 (routed experts bucketed on the
-/// host); "cuda" needs a GPU.
+/// host); "cuda-emulated-fp8-tensor-cores" has the cuBLASLt double sum
+/// e4m3 products as an H200 did (13-bit block sums: docs/fp8.md) and runs
+/// as on a GPU; "cuda" needs a GPU.
 std::string backendUnderTest() {
   const char *backend = std::getenv("NHC_GOLDEN_BACKEND");
   std::string name = backend && *backend ? backend : "host";
+  const bool fp8TensorCores = name == "cuda-emulated-fp8-tensor-cores";
+  if (name == "cuda" || fp8TensorCores)
+    // FP8 tensor cores keep 13-14 bits of their block sums, and the fp8
+    // cases amplify that past any tolerance (docs/testing.md): their parity
+    // runs on products of the same e4m3 values in bf16 with f32 sums;
+    // runtime/test/blaslt_gemm_test.cpp checks the e4m3 products.
+    setenv("NHC_CUDA_E4M3", "0", 0);
+  if (name == "cuda")
+    return name;
   if (name == "cuda-emulated-host-routes")
     setenv("NHC_CUDA_MOE_ON_DEVICE", "0", 1);
+  else if (fp8TensorCores)
+    setenv("NHC_FAKE_CUBLASLT_E4M3_SUM_BITS", "13", 1);
   else if (name != "cuda-emulated")
     return name;
   setenv("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH, 0);
@@ -1339,13 +1352,14 @@ std::string withEditedLaunchTable(
   return to;
 }
 
-/// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (2
-/// by default) on BF16 weights is one nhc_gemv_bf16 launch (f32 activations
-/// times the weights widened in registers) instead of a rounding pass and a
-/// cuBLASLt product, the down projection too (the MLP's relu² in the
-/// kernel's loads of its input); a prefill's body gemms and every gemm with
-/// NHC_CUDA_GEMV_ROWS=0 keep the latter. Decode logits stay the reference's
-/// either way; a value that is not a count is refused.
+/// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (0
+/// by default: cuBLASLt was faster on an H200, docs/benchmarks.md) on BF16
+/// weights is one nhc_gemv_bf16 launch (f32 activations times the weights
+/// widened in registers) instead of a rounding pass and a cuBLASLt product,
+/// the down projection too (the MLP's relu² in the kernel's loads of its
+/// input); a prefill's body gemms and every gemm by default or with
+/// NHC_CUDA_GEMV_ROWS=0 keep the latter. Decode logits stay the
+/// reference's either way; a value that is not a count is refused.
 TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
@@ -1399,7 +1413,8 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     Model::check(nhc_session_release_slot(model.session, slot), "release");
     return launched;
   };
-  const Launches gemv = run(nullptr, bf16), blas = run("0", bf16);
+  const Launches gemv = run("2", bf16), blas = run("0", bf16),
+                 byDefault = run(nullptr, bf16);
   // The prefill's body gemms (the prompt's rows) are cuBLASLt's; its LM
   // head multiplies the last token's row only (NHC_LOGITS_LAST): a gemv.
   EXPECT_EQ(gemv.prefillGemv, 1) << "only the LM head of a prefill";
@@ -1411,6 +1426,9 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   EXPECT_GT(blas.decodeRound, 0) << "cuBLASLt's bf16 products round first";
   EXPECT_GT(blas.decodeRoundAct, 0)
       << "the down projection's rounding applies relu² (the case has an MLP)";
+  EXPECT_EQ(byDefault.prefillGemv + byDefault.decodeGemv, 0)
+      << "by default every gemm is cuBLASLt's";
+  EXPECT_GT(byDefault.decodeRound, 0) << "by default: cuBLASLt's products";
   // An older compiler's nhc_gemv_bf16 had no activation argument (9, not
   // 10): the runtime leaves that kernel alone and sends its decode gemms to
   // cuBLASLt, with the reference's logits.
@@ -1443,7 +1461,7 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
         }
       });
   EXPECT_EQ(edited, 1) << "the launch table has one nhc_gemv_bf16";
-  const Launches older = run(nullptr, old);
+  const Launches older = run("2", old);
   std::remove(old.artifact.c_str());
   EXPECT_EQ(older.decodeGemv, 0)
       << "an nhc_gemv_bf16 without the activation argument is not launched";
@@ -1776,9 +1794,11 @@ TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
 }
 
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with
-/// cuBLASLt's e4m3 product from sm_89 on; below, it widens them to bf16 and
-/// says so in a session note. Either way the logits are the reference's.
-/// The compute capability is the driver double's (NHC_FAKE_CUDA_SM).
+/// cuBLASLt's e4m3 product from sm_89 on; below, or with NHC_CUDA_E4M3=0
+/// (how the suite runs on a GPU: backendUnderTest), it widens them to bf16
+/// and says so in a session note. Either way the logits are the
+/// reference's. The compute capability is the driver double's
+/// (NHC_FAKE_CUDA_SM).
 TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on its test doubles "
@@ -1787,10 +1807,21 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   struct RestoreSm {
     ~RestoreSm() { unsetenv("NHC_FAKE_CUDA_SM"); }
   } restore;
-  for (const char *sm : {"90", "89", "80"}) {
-    SCOPED_TRACE(std::string("sm_") + sm);
+  struct Setting {
+    const char *sm;
+    bool e4m3Off; // NHC_CUDA_E4M3=0
+  };
+  for (const Setting setting :
+       {Setting{"90", false}, Setting{"89", false}, Setting{"80", false},
+        Setting{"90", true}}) {
+    const char *sm = setting.sm;
+    SCOPED_TRACE(std::string("sm_") + sm +
+                 (setting.e4m3Off ? ", NHC_CUDA_E4M3=0" : ""));
     setenv("NHC_FAKE_CUDA_SM", sm, 1);
-    const bool e4m3 = std::atoi(sm) >= 89;
+    std::optional<ScopedEnv> off;
+    if (setting.e4m3Off)
+      off.emplace("NHC_CUDA_E4M3", "0");
+    const bool e4m3 = std::atoi(sm) >= 89 && !setting.e4m3Off;
     // -1 before the first session loads the double: nothing counted yet.
     const long long before = std::max(fakeBlasLtCounter("e4m3_matmuls"), 0ll);
     Model model(fp32Case("fp8"));
@@ -1819,7 +1850,8 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
       std::string note = nhc_session_note_at(model.session, 0);
       EXPECT_NE(note.find(std::to_string(stored) + " FP8 (e4m3) weights "
                           "widened to bf16"), std::string::npos) << note;
-      EXPECT_NE(note.find("from sm_89 on; this device is sm_80"),
+      EXPECT_NE(note.find(setting.e4m3Off ? "NHC_CUDA_E4M3=0"
+                                          : "from sm_89 on; this device is sm_80"),
                 std::string::npos) << note;
     }
     model.expectPrefillMatches(0);

@@ -15,10 +15,12 @@
 #
 # Parts: the device (nvidia-smi), the golden suite on the cuda backend
 # (NHC_GOLDEN_BACKEND=cuda: parity with transformers, ragged batches, graphs,
-# saved requests), nhc-run's logits on cuda against the host's, then nhc-bench
+# saved requests; its fp8 cases with NHC_CUDA_E4M3=0), cuBLASLt's bf16 and
+# e4m3 products against their accumulation bounds (BlasLtGemmTest, with
+# NHC_TEST_GPU=1), nhc-run's logits on cuda against the host's, then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
-# config (decode B = 1, 64 at 1k, prefill 2k; then B = 1 again with every gemm
-# through cuBLASLt, NHC_CUDA_GEMV_ROWS=0), the scaled 8B config (decode
+# config (decode B = 1, 64 at 1k, prefill 2k; then B = 1 again with the decode
+# gemms as nhc_gemv_bf16, NHC_CUDA_GEMV_ROWS=2), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, then its decode with the
 # routed experts bucketed on the host, NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
@@ -107,6 +109,7 @@ if [[ -n "$bundle" ]]; then
   tar -C "$unpacked" -xJf "$bundle" || { note "FAIL: cannot unpack $bundle"; exit 1; }
   bin="$unpacked/bin"
   golden_tests="$bin/nhc-golden-tests"
+  runtime_tests="$bin/nhc_runtime_tests"
   golden_artifacts="$unpacked/golden"
   bench_dir="$unpacked/bench"
   doubles="$unpacked/doubles"
@@ -133,9 +136,10 @@ else
   deadline=$(( $(date +%s) + 1200 )) # the build's own limit
   part build 1200 bash -c "'$root/tools/scripts/setup.sh' --no-run &&
     cmake -G Ninja -S '$root' -B '$build' -DNHC_GOLDEN_CUDA_CHIPS=$chip > /dev/null &&
-    ninja -C '$build' nhc-golden-tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
+    ninja -C '$build' nhc-golden-tests nhc_runtime_tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
   bin="$build/bin"
   golden_tests="$build/test/E2E/nhc-golden-tests"
+  runtime_tests="$build/runtime/test/nhc_runtime_tests"
   golden_artifacts="$build/test/E2E/artifacts"
   bench_dir="$out/bench-artifacts"
   mkdir -p "$bench_dir"
@@ -173,6 +177,14 @@ grep -q '^\[  PASSED  \]' "$out/golden-suite.log" &&
   note "    golden suite: $(grep '^\[  PASSED  \]' "$out/golden-suite.log")"
 grep '^\[  FAILED  \]' "$out/golden-suite.log" | head -20 | sed 's/^/    /' | tee -a "$summary"
 
+# cuBLASLt's products on the device against sums in double (the doubles
+# without a GPU: the test then models the FP8 tensor cores itself).
+on_gpu=1
+(( smoke )) && on_gpu=0
+part gemm-accuracy 60 env NHC_TEST_GPU=$on_gpu "$runtime_tests" \
+  --gtest_filter='BlasLtGemmTest.*'
+grep 'worst error' "$out/gemm-accuracy.log" | sed 's/^/  /' | tee -a "$summary"
+
 prompt=258,17,74,9,300,12,5,88,41,7,63,190,2,33,71,150,8,99,14,240
 weights="$root/test/golden/dense/model"
 part parity-nhc-run 120 bash -c "
@@ -199,14 +211,14 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
-  # The same decode at B = 1 with every gemm through cuBLASLt (a rounding
-  # pass and a product) instead of nhc_gemv_bf16: which is faster decides
-  # NHC_CUDA_GEMV_ROWS's default (docs/runtime.md, "Decode gemms").
-  part bench-nano-9b-v2-cublaslt 120 env NHC_CUDA_GEMV_ROWS=0 \
+  # The same decode at B = 1 with the decode gemms as nhc_gemv_bf16
+  # instead of a rounding pass and a cuBLASLt product: which is faster
+  # decides NHC_CUDA_GEMV_ROWS's default (docs/runtime.md, "Decode gemms").
+  part bench-nano-9b-v2-gemv 120 env NHC_CUDA_GEMV_ROWS=2 \
     "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1 --context 1024 --decode-steps 16 --decode-output ids \
-    --json "$out/bench-nano-9b-v2-cublaslt.json"
+    --json "$out/bench-nano-9b-v2-gemv.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \

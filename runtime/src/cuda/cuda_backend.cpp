@@ -198,6 +198,7 @@ public:
       gemvMaxRows_ = countFromEnvironment(
           "NHC_CUDA_GEMV_ROWS", kGemvMaxRows,
           "a row count (0 runs every gemm through cuBLASLt)");
+      e4m3Products_ = enabledByEnvironment("NHC_CUDA_E4M3");
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
@@ -1018,12 +1019,13 @@ private:
   /// NHC_CUDA_MOE_ON_DEVICE moves it.
   static constexpr uint64_t kDeviceMoeMaxTokens = 256;
   static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
-  /// The most rows of a gemm that nhc_gemv_bf16 runs (runsAsGemv). Its
-  /// blocks read every row of A once per 4 rows of W (from cache): at 1 or 2
-  /// rows the weights' stream is the limit, past that the reads of A grow
-  /// with the rows while one cuBLASLt product reads W once for all. An
-  /// estimate, not a measurement: NHC_CUDA_GEMV_ROWS moves it.
-  static constexpr uint64_t kGemvMaxRows = 2;
+  /// The most rows of a gemm that nhc_gemv_bf16 runs (runsAsGemv): none
+  /// by default. On an H200 (2026-12-04, docs/benchmarks.md) Nemotron Nano
+  /// 9B v2's decode at B = 1 ran at 145.9 tok/s with every gemm through
+  /// cuBLASLt and 132.0 with nhc_gemv_bf16 (one run each);
+  /// NHC_CUDA_GEMV_ROWS=2 brings the kernel back (its blocks read every
+  /// row of A once per 4 rows of W, so past 2 rows it loses by design).
+  static constexpr uint64_t kGemvMaxRows = 0;
   /// nhc_gemv_bf16's arguments (gemv(): A, W, C, m, n, k, lda, ldc,
   /// accumulate, act).
   static constexpr size_t kGemvArgs = 10;
@@ -1735,6 +1737,8 @@ private:
   /// and output rows 16-byte aligned (FP8 kernels take 16-byte aligned
   /// operands), and an algorithm in the loaded cuBLASLt.
   std::string e4m3Refusal(const GemmCall &call, int sm) {
+    if (!e4m3Products_)
+      return "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)";
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
                  " on; this device is sm_", sm);
@@ -1762,6 +1766,8 @@ private:
   /// and [H, I]), and the device path with the artifact's
   /// nhc_moe_expert_matmul_e4m3.
   std::string expertE4m3Refusal(const MoeCall &moe, int sm) {
+    if (!e4m3Products_)
+      return "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)";
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
                  " on; this device is sm_", sm);
@@ -1885,6 +1891,7 @@ private:
   bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
   uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
+  bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
   std::set<uint64_t> seen_; // buckets whose first step ran
