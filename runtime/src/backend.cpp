@@ -11,6 +11,25 @@
 #include "thread_pool.h"
 
 namespace nhc::runtime {
+
+void Backend::beginEntryTiming(size_t entries) {
+  entryClock_.assign(entries, 0.0);
+  lastEntryEnd_ = std::chrono::steady_clock::now();
+}
+
+void Backend::entryIssued(size_t index) {
+  auto now = std::chrono::steady_clock::now();
+  if (index < entryClock_.size())
+    entryClock_[index] =
+        std::chrono::duration<double>(now - lastEntryEnd_).count();
+  lastEntryEnd_ = now;
+}
+
+void Backend::entrySeconds(double *seconds, size_t entries) {
+  for (size_t i = 0; i < entries; ++i)
+    seconds[i] = i < entryClock_.size() ? entryClock_[i] : 0.0;
+}
+
 namespace {
 
 struct BackendEntry {

@@ -12,6 +12,7 @@
 #ifndef NHC_RUNTIME_SRC_BACKEND_H
 #define NHC_RUNTIME_SRC_BACKEND_H
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -190,6 +191,23 @@ public:
     (void)bucket;
   }
 
+  //===--------------------------------------------------------------------===//
+  // Entry timing (nhc_step_options_t.entry_seconds): the executor begins it
+  // before a step's first entry, marks each entry once its work is issued,
+  // and reads the times once the step has synchronized. Such steps are
+  // never recorded or replayed. By default a monotonic clock on the calling
+  // thread: right where an entry has run when its call returns (host).
+  //===--------------------------------------------------------------------===//
+
+  /// A step of `entries` schedule entries is about to run.
+  virtual void beginEntryTiming(size_t entries);
+  /// Entry `index` (< entries) has been issued.
+  virtual void entryIssued(size_t index);
+  /// Each entry's seconds into `seconds[0, entries)`: from the end of the
+  /// entry issued before it (or the step's start) to its own end; 0 for
+  /// one never issued.
+  virtual void entrySeconds(double *seconds, size_t entries);
+
 
   //===--------------------------------------------------------------------===//
   // Accounting
@@ -207,6 +225,10 @@ public:
   /// One-line notes on how this backend changed what the artifact asks for
   /// (e.g. FP8 weights widened for a device without FP8 products).
   virtual std::vector<std::string> notes() const { return {}; }
+
+private:
+  std::vector<double> entryClock_; // seconds per entry (default timing)
+  std::chrono::steady_clock::time_point lastEntryEnd_;
 };
 
 /// Thrown by a backend's call while recording when that call cannot be

@@ -102,10 +102,11 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
   size_t total = entries(ScheduleKind::Body) + entries(head);
   bool decode = head == ScheduleKind::HeadLast && io.tokens == io.requests &&
                 (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax &&
-                !io.expertInputAbsmax;
+                !io.expertInputAbsmax && !io.entrySeconds;
   if (!(decode && runRecorded(io, total))) {
     runBody(io, total);
     runHead(head, io, total);
+    finishEntryTiming(io, total);
   }
   if (io.greedyIds)
     backend_.argmaxRows(io.requests, io.vocab, io.logits, io.greedyIds);
@@ -163,6 +164,8 @@ void Executor::runDecodeEntries(const StepIo &io, size_t total) {
 
 void Executor::runBody(const StepIo &io, size_t total) {
   done_ = 0;
+  if (io.entrySeconds)
+    backend_.beginEntryTiming(total);
   backend_.commitInputs({io.tokens, io.requests});
   runEntries(plan_.body, ScheduleKind::Body, io, done_, total);
 }
@@ -173,6 +176,11 @@ void Executor::runHead(ScheduleKind head, const StepIo &io, size_t total) {
   backend_.setLogitsOutput(io.logits, last ? io.requests : io.tokens);
   runEntries(last ? plan_.headLast : plan_.headAll, head, io, done_, total);
   backend_.synchronize();
+}
+
+void Executor::finishEntryTiming(const StepIo &io, size_t total) {
+  if (io.entrySeconds)
+    backend_.entrySeconds(io.entrySeconds, total);
 }
 
 void Executor::copyTaps(size_t entry, const StepIo &io) {
@@ -215,6 +223,8 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
     }
     if (schedule == ScheduleKind::Body && io.taps && !io.taps->empty())
       copyTaps(e, io);
+    if (io.entrySeconds)
+      backend_.entryIssued(done);
     ++done;
     if (io.progress)
       io.progress(io.progressUser, done, total);

@@ -43,6 +43,9 @@ struct StepIo {
   uint64_t vocab = 0;
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;
+  /// Entry timing: seconds per schedule entry (the progress order), at
+  /// least the step's total; the step then runs unrecorded.
+  double *entrySeconds = nullptr;
 };
 
 class Executor {
@@ -66,6 +69,9 @@ public:
   /// (last-N logits: head_last over shifted request tables).
   void runBody(const StepIo &io, size_t total);
   void runHead(ScheduleKind head, const StepIo &io, size_t total);
+  /// Writes io.entrySeconds (if set) for a step of `total` entries whose
+  /// last head has run (synchronized).
+  void finishEntryTiming(const StepIo &io, size_t total);
   size_t entries(ScheduleKind schedule) const;
 
   /// Manifest weight index of each gemm of the body, in schedule order.

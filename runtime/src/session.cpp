@@ -232,6 +232,7 @@ void lastNLogits(nhc_session_t &session, const nhc_request_t *requests,
     }
   }
   std::copy(original.begin(), original.end(), table);
+  executor.finishEntryTiming(io, total);
 }
 
 const char *modeName(uint32_t mode) {
@@ -355,6 +356,18 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   }
 
   Executor &executor = *session.executor;
+  if (options.entry_seconds) {
+    // The progress callback's total: the body, then each head pass.
+    size_t heads = mode == NHC_LOGITS_LAST_N ? options.last_n : 1;
+    size_t total =
+        executor.entries(ScheduleKind::Body) +
+        heads * executor.entries(mode == NHC_LOGITS_ALL ? ScheduleKind::HeadAll
+                                                        : ScheduleKind::HeadLast);
+    NHC_CHECK(options.num_entry_seconds >= total, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: entry_seconds holds ",
+                  options.num_entry_seconds, " values; this step has ", total,
+                  " schedule entries"));
+  }
   // Fallible: nothing changed yet.
   executor.prepare(tokens, count, mode == NHC_LOGITS_ALL ? tokens : count);
   std::vector<float> headRows;
@@ -394,6 +407,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;
+  io.entrySeconds = options.entry_seconds;
   if (mode != NHC_LOGITS_LAST_N) {
     executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
                                          : ScheduleKind::HeadAll,

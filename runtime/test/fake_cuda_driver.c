@@ -16,7 +16,10 @@
  * double enqueues through nhc_fake_cuda_enqueue) into a graph instead of
  * running it; a graph launch runs it in order. While capturing, calls that
  * would make the host wait fail with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
- * as CU_STREAM_CAPTURE_MODE_THREAD_LOCAL makes them. Shared memory: an
+ * as CU_STREAM_CAPTURE_MODE_THREAD_LOCAL makes them. An event records the
+ * host's monotonic clock when the stream reaches it (at once, or when a
+ * graph that captured it runs); elapsed time between two events that have
+ * not both been reached is CUDA_ERROR_NOT_READY. Shared memory: an
  * emulated kernel reports its static bytes (<entry>_static_shared_bytes); a
  * launch asking for more dynamic bytes than the function allows (48 KiB
  * less its static bytes, or what cuFuncSetAttribute set) fails
@@ -37,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The driver API's types by their ABI, spelled as the runtime's
  * driver_api.h spells them (UBSan checks the function types of calls). */
@@ -48,6 +52,7 @@ typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef struct CUgraph_st *CUgraph;
 typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUevent_st *CUevent;
 enum {
   SUCCESS = 0,
   INVALID_VALUE = 1,
@@ -57,6 +62,7 @@ enum {
   INVALID_IMAGE = 200,
   INVALID_CONTEXT = 201,
   INVALID_HANDLE = 400,
+  NOT_READY = 600,
   NOT_FOUND = 500,
   CAPTURE_UNSUPPORTED = 900,
   CAPTURE_INVALIDATED = 901
@@ -635,6 +641,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   case INVALID_DEVICE: *name = "CUDA_ERROR_INVALID_DEVICE"; return SUCCESS;
   case INVALID_IMAGE: *name = "CUDA_ERROR_INVALID_IMAGE"; return SUCCESS;
   case INVALID_HANDLE: *name = "CUDA_ERROR_INVALID_HANDLE"; return SUCCESS;
+  case NOT_READY: *name = "CUDA_ERROR_NOT_READY"; return SUCCESS;
   case NOT_FOUND: *name = "CUDA_ERROR_NOT_FOUND"; return SUCCESS;
   case INVALID_CONTEXT: *name = "CUDA_ERROR_INVALID_CONTEXT"; return SUCCESS;
   case CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return SUCCESS;
@@ -663,6 +670,68 @@ int nhc_fake_cuda_enqueue(CUstream s, void (*fn)(const void *), const void *arg,
     return OUT_OF_MEMORY;
   }
   memcpy(n->params, arg, bytes);
+  return SUCCESS;
+}
+
+/* Events: the clock when the stream reached the event's last record. */
+#define EVENT_MAGIC 0x65766e74
+struct CUevent_st {
+  int magic;
+  int reached;
+  struct timespec at;
+};
+static long liveEvents;
+static int isEvent(CUevent e) { return e && e->magic == EVENT_MAGIC; }
+CUresult cuEventCreate(CUevent *event, unsigned flags) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!event || flags != 0) /* CU_EVENT_DEFAULT only: the runtime's use */
+    return INVALID_VALUE;
+  CUevent e = (CUevent)calloc(1, sizeof(*e));
+  if (!e)
+    return OUT_OF_MEMORY;
+  e->magic = EVENT_MAGIC;
+  ++liveEvents;
+  *event = e;
+  return SUCCESS;
+}
+static void reach(const void *arg) {
+  CUevent e;
+  memcpy(&e, arg, sizeof(e));
+  clock_gettime(CLOCK_MONOTONIC, &e->at);
+  e->reached = 1;
+}
+CUresult cuEventRecord(CUevent event, CUstream s) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!isEvent(event))
+    return INVALID_HANDLE;
+  if (s && (void *)s != (void *)&stream)
+    return INVALID_VALUE;
+  event->reached = 0;
+  return (CUresult)nhc_fake_cuda_enqueue(s, reach, &event, sizeof(event));
+}
+CUresult cuEventElapsedTime(float *milliseconds, CUevent start, CUevent end) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!isEvent(start) || !isEvent(end))
+    return INVALID_HANDLE;
+  if (!milliseconds)
+    return INVALID_VALUE;
+  if (!start->reached || !end->reached)
+    return NOT_READY;
+  *milliseconds = (float)((double)(end->at.tv_sec - start->at.tv_sec) * 1e3 +
+                          (double)(end->at.tv_nsec - start->at.tv_nsec) * 1e-6);
+  return SUCCESS;
+}
+CUresult cuEventDestroy_v2(CUevent event) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!isEvent(event))
+    return INVALID_HANDLE;
+  event->magic = 0;
+  free(event);
+  --liveEvents;
   return SUCCESS;
 }
 
@@ -783,6 +852,8 @@ CUresult cuGraphDestroy(CUgraph graph) {
 /* For tests: launches counted so far (graph replays not included), graphs
  * launched, and device memory allocated now. */
 long nhc_fake_cuda_launches(void) { return launches; }
+/* For tests: events created and not yet destroyed. */
+long nhc_fake_cuda_live_events(void) { return liveEvents; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }
 uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
 /* For tests: launches of the emulated kernel `name` issued so far (graph

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -216,6 +217,9 @@ public:
     long long live = fakeCudaCounter("live_bytes");
     if (live >= 0)
       EXPECT_EQ(live, 0) << "device bytes still allocated";
+    long long events = fakeCudaCounter("live_events");
+    if (events >= 0)
+      EXPECT_EQ(events, 0) << "CUDA events not destroyed";
   }
 
   static void check(nhc_status_t status, const char *what) {
@@ -1984,6 +1988,77 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
       EXPECT_EQ(e4m3Products[f], e4m3Products[3])
           << "the device path's experts went to cuBLASLt";
   }
+}
+
+/// nhc_step_options_t.entry_seconds: every schedule entry of a prefill and
+/// of decode steps timed (host: a clock; cuda: events on the stream, the
+/// decode steps then not replayed from a recording), the logits unchanged,
+/// the times within the step's wall time; a buffer shorter than the step's
+/// entries is refused before anything changes.
+TEST(GoldenEntryTimes, EveryEntryIsTimedAndShortBuffersAreRefused) {
+  std::string level;
+  if (!cpuRunsForcedHostIsa(level))
+    GTEST_SKIP() << "NHC_HOST_ISA=" << level
+                 << ": this CPU cannot run that host kernel level";
+  Model model(fp32Case("dense"));
+  size_t length = 0;
+  const char *text = nhc_artifact_manifest_json(model.artifact, &length);
+  const nlohmann::json schedules =
+      nlohmann::json::parse(text, text + length).at("schedules");
+  const size_t entries =
+      schedules.at("body").size() + schedules.at("head_last").size();
+  ASSERT_GT(entries, 10u);
+  const std::vector<int32_t> ids = model.ids(0);
+  const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
+  uint32_t slot;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(model.vocab);
+  std::vector<double> seconds(entries, -1.0);
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.entry_seconds = seconds.data();
+  options.num_entry_seconds = entries - 1;
+  nhc_request_t request{slot, ids.data(), ids.size()};
+  EXPECT_EQ(nhc_session_step_ex(model.session, &request, 1, &options,
+                                logits.data(), logits.size()),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("entry_seconds holds " +
+                                               std::to_string(entries - 1)),
+            std::string::npos)
+      << nhc_last_error();
+  uint64_t slotLength = 1;
+  Model::check(nhc_session_slot_length(model.session, slot, &slotLength), "length");
+  EXPECT_EQ(slotLength, 0u) << "a refused step changed nothing";
+  EXPECT_EQ(seconds.front(), -1.0) << "nor wrote a time";
+  options.num_entry_seconds = entries;
+  const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
+  int32_t token = 0;
+  for (size_t step = 0; step < 4; ++step) {
+    std::fill(seconds.begin(), seconds.end(), -1.0);
+    auto start = std::chrono::steady_clock::now();
+    Model::check(nhc_session_step_ex(model.session, &request, 1, &options,
+                                     logits.data(), logits.size()),
+                 "timed step");
+    const double wall = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    model.expectClose(logits.data(), &ref[step * model.vocab], 1,
+                      "timed step " + std::to_string(step));
+    double sum = 0;
+    for (size_t e = 0; e < entries; ++e) {
+      EXPECT_GE(seconds[e], 0.0) << "step " << step << ", entry " << e;
+      sum += seconds[e];
+    }
+    EXPECT_GT(sum, 0.0) << "step " << step;
+    EXPECT_LE(sum, wall * 1.001 + 1e-6) << "step " << step;
+    token = static_cast<int32_t>(next[step]);
+    request = {slot, &token, 1};
+  }
+  if (graphsBefore >= 0)
+    EXPECT_EQ(Model::fakeCudaCounter("graph_launches"), graphsBefore)
+        << "timed decode steps replay no recording";
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
 }
 
 } // namespace

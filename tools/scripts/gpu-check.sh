@@ -20,7 +20,8 @@
 # NHC_TEST_GPU=1), nhc-run's logits on cuda against the host's, then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
 # config (decode B = 1, 64 at 1k, prefill 2k; then B = 1 again with the decode
-# gemms as nhc_gemv_bf16, NHC_CUDA_GEMV_ROWS=2), the scaled 8B config (decode
+# gemms as nhc_gemv_bf16, NHC_CUDA_GEMV_ROWS=2; then its time per operation,
+# --profile), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, then its decode with the
 # routed experts bucketed on the host, NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
@@ -219,6 +220,12 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2-gemv.json"
+  # Where its steps go: each schedule entry timed with CUDA events (decode
+  # profiled on steps without graph replay; docs/benchmarks.md).
+  part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+    --decode-batch 1,64 --context 1024 --decode-steps 8 --decode-output ids \
+    --profile --json "$out/profile-nano-9b-v2.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \
@@ -243,7 +250,7 @@ else
     --random-weights --backend cuda --prefill 512,2048 --decode-batch 1,64 \
     --context 1024 --decode-steps 16 --json "$out/bench-8b-scaled-fp8.json"
 fi
-for log in "$out"/bench-*.log; do
+for log in "$out"/bench-*.log "$out"/profile-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
 done
 

@@ -232,6 +232,9 @@ public:
       for (auto &entry : recorded_)
         destroy(entry.second);
       recorded_.clear();
+      for (CUevent event : entryEvents_)
+        api_.cuEventDestroy(event);
+      entryEvents_.clear();
       gemm_.reset();
       weights_.clear();
       expertStacks_.clear();
@@ -818,6 +821,57 @@ public:
         deferred = activation;
     foldRowsAbsMax(absmax, matrixAddress(ref), rows, cols, ref.ld, deferred);
     return absmax;
+  }
+
+  /// Entry timing with CUDA events on the session's stream: event 0 at the
+  /// step's start, event i + 1 after entry i; entry i's time is from the
+  /// event recorded before it. Events are made once (as many as the
+  /// longest timed step needs) and kept. Timing never fails a step: an
+  /// entry the device could not time reads NaN, one never issued 0.
+  void beginEntryTiming(size_t entries) override {
+    ContextScope scope = enter();
+    entryFrom_.assign(entries, kNotIssued);
+    lastEvent_ = kUntimed;
+    while (entryEvents_.size() < entries + 1) {
+      CUevent event = nullptr;
+      if (api_.cuEventCreate(&event, kEventDefault) != kCudaSuccess)
+        return; // every entry reads NaN
+      entryEvents_.push_back(event);
+    }
+    if (api_.cuEventRecord(entryEvents_[0], stream_->get()) == kCudaSuccess)
+      lastEvent_ = 0;
+  }
+
+  void entryIssued(size_t index) override {
+    if (index >= entryFrom_.size())
+      return;
+    ContextScope scope = enter();
+    if (index + 1 >= entryEvents_.size() ||
+        api_.cuEventRecord(entryEvents_[index + 1], stream_->get()) !=
+            kCudaSuccess) {
+      entryFrom_[index] = kUntimed;
+      lastEvent_ = kUntimed; // the next entry has no start either
+      return;
+    }
+    entryFrom_[index] = lastEvent_;
+    lastEvent_ = index + 1;
+  }
+
+  void entrySeconds(double *seconds, size_t entries) override {
+    ContextScope scope = enter();
+    for (size_t i = 0; i < entries; ++i) {
+      seconds[i] = 0.0;
+      if (i >= entryFrom_.size() || entryFrom_[i] == kNotIssued)
+        continue;
+      float milliseconds = 0.0f;
+      seconds[i] =
+          entryFrom_[i] != kUntimed &&
+                  api_.cuEventElapsedTime(&milliseconds,
+                                          entryEvents_[entryFrom_[i]],
+                                          entryEvents_[i + 1]) == kCudaSuccess
+              ? 1e-3 * milliseconds
+              : std::nan("");
+    }
   }
 
   void synchronize() override {
@@ -1892,6 +1946,13 @@ private:
   uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
+  // Entry timing (beginEntryTiming): the events, and per entry of the step
+  // the event before it (kUntimed: none; kNotIssued: the entry never ran).
+  static constexpr size_t kUntimed = ~size_t{0};
+  static constexpr size_t kNotIssued = ~size_t{0} - 1;
+  std::vector<CUevent> entryEvents_;
+  std::vector<size_t> entryFrom_;
+  size_t lastEvent_ = kUntimed;
   std::map<uint64_t, Recorded> recorded_;
   std::set<uint64_t> unrecordable_;
   std::set<uint64_t> seen_; // buckets whose first step ran

@@ -61,6 +61,12 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuGraphExecDestroy", reinterpret_cast<void **>(&api->cuGraphExecDestroy)},
       {"cuGraphDestroy", reinterpret_cast<void **>(&api->cuGraphDestroy)},
       {"cuGetErrorName", reinterpret_cast<void **>(&api->cuGetErrorName)},
+      {"cuEventCreate", reinterpret_cast<void **>(&api->cuEventCreate)},
+      {"cuEventRecord", reinterpret_cast<void **>(&api->cuEventRecord)},
+      // The first version (every driver has it; cuda.h maps to _v2 from
+      // CUDA 12.8 on, which older drivers lack): the same arguments.
+      {"cuEventElapsedTime", reinterpret_cast<void **>(&api->cuEventElapsedTime)},
+      {"cuEventDestroy_v2", reinterpret_cast<void **>(&api->cuEventDestroy)},
   }, path, "no CUDA driver");
   CUresult init = api->cuInit(0);
   NHC_CHECK(init == kCudaSuccess, NHC_UNSUPPORTED,

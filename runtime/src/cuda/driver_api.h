@@ -25,6 +25,7 @@ struct CUfunc_st;
 struct CUstream_st;
 struct CUgraph_st;
 struct CUgraphExec_st;
+struct CUevent_st;
 
 namespace nhc::runtime::cuda {
 
@@ -37,6 +38,7 @@ using CUfunction = ::CUfunc_st *;
 using CUstream = ::CUstream_st *;
 using CUgraph = ::CUgraph_st *;
 using CUgraphExec = ::CUgraphExec_st *;
+using CUevent = ::CUevent_st *;
 
 constexpr CUresult kCudaSuccess = 0;
 /// cuDeviceGetAttribute: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR/MINOR.
@@ -58,6 +60,8 @@ constexpr int kFuncAttributeMaxDynamicSharedSizeBytes = 8;
 constexpr int kCaptureModeThreadLocal = 1;
 /// CU_STREAM_NON_BLOCKING: no implicit synchronization with stream 0.
 constexpr unsigned kStreamNonBlocking = 1;
+/// CU_EVENT_DEFAULT: an event that records its time.
+constexpr unsigned kEventDefault = 0;
 
 struct DriverApi {
   std::string path; ///< the file loaded
@@ -111,6 +115,12 @@ struct DriverApi {
   CUresult (*cuGraphExecDestroy)(CUgraphExec exec) = nullptr;
   CUresult (*cuGraphDestroy)(CUgraph graph) = nullptr;
   CUresult (*cuGetErrorName)(CUresult result, const char **name) = nullptr;
+  // Events time schedule entries (nhc_step_options_t.entry_seconds).
+  CUresult (*cuEventCreate)(CUevent *event, unsigned flags) = nullptr;
+  CUresult (*cuEventRecord)(CUevent event, CUstream stream) = nullptr;
+  CUresult (*cuEventElapsedTime)(float *milliseconds, CUevent start,
+                                 CUevent end) = nullptr;
+  CUresult (*cuEventDestroy)(CUevent event) = nullptr;
 
   /// "CUDA_ERROR_OUT_OF_MEMORY (2)", or "CUDA error 2" if the driver does
   /// not name it.

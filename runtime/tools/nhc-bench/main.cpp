@@ -77,7 +77,7 @@ struct Options {
   std::vector<uint64_t> contexts = {1024, 8192};
   uint64_t decodeSteps = 8;
   bool smoke = false;
-  bool profile = false; // --profile: time per schedule entry (host)
+  bool profile = false; // --profile: time per schedule entry
   bool decodeIds = false; // --decode-output ids: greedy ids, no logits
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
@@ -105,8 +105,11 @@ const char *kUsage =
     "(stored as --storage; nhc_weights_synthetic: no file, generated inside\n"
     "the cold start, a cuda session's F32/BF16 matrices on the device).\n"
     "--profile adds each timed row's time per operation (a kernel, a gemm\n"
-    "role over all layers, with its roofline) from the timed steps' schedule\n"
-    "entries, as a table after the results and in the JSON (host only).\n"
+    "role over all layers, with its roofline) from the steps' schedule\n"
+    "entries (nhc_step_options_t.entry_seconds), as a table after the\n"
+    "results and in the JSON: on the host the timed steps', on cuda the\n"
+    "timed prefill's and, for decode, as many more steps run without graph\n"
+    "replay (CUDA events; the timed steps replay).\n"
     "--decode-output ids has each decode step return greedy token ids\n"
     "instead of its [B, vocab] logits (nhc_step_options_t.greedy_ids: on\n"
     "cuda only the ids leave the device); default logits.\n"
@@ -214,9 +217,6 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
     error = "--write-weights excludes --weights and --random-weights";
   else if (o.writeWeights.empty() && o.weights.empty() == !o.randomWeights)
     error = "give exactly one of --weights PATH and --random-weights";
-  else if (o.profile && o.backend != "host")
-    error = "--profile times schedule entries on the host backend only (the "
-            "cuda backend enqueues them)";
   if (o.smoke) {
     o.prefill = {24}; // more than 16 rows: the prefill gemm paths
     o.batches = {1, 2};
@@ -615,11 +615,18 @@ int run(const Options &o) {
     const char *text = nhc_artifact_manifest_json(artifact, &length);
     profile = std::make_unique<nhc::bench::StepProfile>(
         Json::parse(text, text + length), session);
-    profile->attach(session);
-    roofline.memoryBytesPerS = limits.dramBytesPerS;
-    roofline.f32FlopsPerS = limits.gemmFlopsPerS;
-    if (info.gemm_precision == NHC_GEMM_PRECISION_BF16)
-      roofline.bf16FlopsPerS = gemmPeak;
+    if (cuda) {
+      roofline.device = true;
+      roofline.memoryBytesPerS = device.memoryBytesPerS;
+      roofline.f32FlopsPerS = device.f32GemmFlopsPerS;
+      roofline.bf16FlopsPerS = device.bf16GemmFlopsPerS;
+      roofline.e4m3FlopsPerS = device.e4m3GemmFlopsPerS;
+    } else {
+      roofline.memoryBytesPerS = limits.dramBytesPerS;
+      roofline.f32FlopsPerS = limits.gemmFlopsPerS;
+      if (info.gemm_precision == NHC_GEMM_PRECISION_BF16)
+        roofline.bf16FlopsPerS = gemmPeak;
+    }
   }
   report["model"] = {{"artifact", o.model},
                      {"layer_pattern", cost.pattern},
@@ -656,13 +663,17 @@ int run(const Options &o) {
       uint32_t slot;
       check(nhc_session_claim(session, &slot), "claim");
       nhc_request_t request{slot, ids.data(), length};
-      if (profile)
-        profile->stepStarts();
+      nhc_step_options_t options{};
+      options.logits_mode = NHC_LOGITS_LAST;
+      if (profile) // prefill steps are never replayed: time the timed one
+        profile->arm(options);
       Clock::time_point start = Clock::now();
-      check(nhc_session_step(session, &request, 1, NHC_LOGITS_LAST,
-                             logits.data(), logits.size()),
+      check(nhc_session_step_ex(session, &request, 1, &options, logits.data(),
+                                logits.size()),
             "prefill");
       double s = seconds(start);
+      if (profile)
+        profile->stepEnded();
       check(nhc_session_release_slot(session, slot), "release");
       return s;
     };
@@ -689,6 +700,7 @@ int run(const Options &o) {
                        {"limit", peakKey}});
     if (profile) {
       results.back()["profile"] = profile->summary(length, 1, s, roofline);
+      results.back()["profile"]["of_timed_steps"] = true;
       profiles.emplace_back("prefill L=" + std::to_string(length),
                             results.back()["profile"]);
     }
@@ -719,41 +731,56 @@ int run(const Options &o) {
                                             &slot),
                 "restore");
       };
-      auto decode = [&](uint64_t steps) {
+      // `profiled`: each step's entries timed (on cuda: not replayed).
+      auto decode = [&](uint64_t steps, bool profiled) {
         for (uint64_t step = 0; step < steps; ++step) {
           for (uint64_t r = 0; r < batch; ++r) {
             tokens[r] = static_cast<int32_t>(rng() % cost.vocab);
             requests[r] = {slots[r], &tokens[r], 1};
           }
-          if (profile)
-            profile->stepStarts();
           nhc_step_options_t output{};
           output.logits_mode = NHC_LOGITS_LAST;
           if (o.decodeIds) {
             output.greedy_ids = greedy.data();
             output.num_greedy_ids = batch;
           }
+          if (profiled)
+            profile->arm(output);
           check(nhc_session_step_ex(session, requests.data(), batch, &output,
                                     o.decodeIds ? nullptr : logits.data(),
                                     o.decodeIds ? 0 : logits.size()),
                 "decode");
+          if (profiled)
+            profile->stepEnded();
         }
       };
       // Two untimed steps first (first use of the shape: cuBLASLt plans,
       // oneDNN primitives, the cuda backend's graph recording), then the
       // requests restored again and the timed steps from the same context.
       restore();
-      decode(std::min<uint64_t>(2, o.decodeSteps));
+      decode(std::min<uint64_t>(2, o.decodeSteps), false);
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
       restore();
       if (profile)
         profile->reset();
+      // On the host timing entries changes nothing: the timed steps are
+      // the profiled ones. On cuda it stops graph replay: more steps follow.
+      const bool profileTimed = profile && !cuda;
       Clock::time_point start = Clock::now();
-      decode(o.decodeSteps);
+      decode(o.decodeSteps, profileTimed);
       double s = seconds(start);
       for (uint32_t slot : slots)
         check(nhc_session_release_slot(session, slot), "release");
+      double profiledStepS = s / o.decodeSteps;
+      if (profile && !profileTimed) {
+        restore();
+        Clock::time_point profiled = Clock::now();
+        decode(o.decodeSteps, true);
+        profiledStepS = seconds(profiled) / o.decodeSteps;
+        for (uint32_t slot : slots)
+          check(nhc_session_release_slot(session, slot), "release");
+      }
       // The KV caches hold context - steps .. context - 1 rows: the mean.
       const uint64_t meanContext = context - (o.decodeSteps + 1) / 2;
       double stateBytesPerStep =
@@ -800,8 +827,11 @@ int run(const Options &o) {
                                                           : peakKey}});
       if (profile) {
         results.back()["profile"] =
-            profile->summary(batch, batch, stepS, roofline);
-        profiles.emplace_back("decode " + shape, results.back()["profile"]);
+            profile->summary(batch, batch, profiledStepS, roofline);
+        results.back()["profile"]["of_timed_steps"] = profileTimed;
+        profiles.emplace_back(
+            "decode " + shape + (profileTimed ? "" : " (steps without graph replay)"),
+            results.back()["profile"]);
       }
     }
   }
@@ -821,8 +851,6 @@ int run(const Options &o) {
               info.state_bytes / 1e6, info.weight_f32_bytes / 1e6);
   for (const auto &[title, summary] : profiles)
     nhc::bench::StepProfile::print(title, summary);
-  if (profile)
-    profile->detach(session);
   if (!o.json.empty()) {
     std::string text = report.dump(2) + "\n";
     std::string error;

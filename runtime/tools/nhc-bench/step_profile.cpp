@@ -67,21 +67,19 @@ StepProfile::StepProfile(const Json &manifest, const nhc_session_t *session) {
       entries_.push_back(std::move(entry));
     }
   seconds_.assign(entries_.size(), 0.0);
+  step_.assign(entries_.size(), 0.0);
 }
 
-void StepProfile::attach(nhc_session_t *session) {
-  if (nhc_session_set_progress(session, &StepProfile::onProgress, this) !=
-      NHC_OK)
-    throw std::runtime_error(std::string("profile: ") + nhc_last_error());
+void StepProfile::arm(nhc_step_options_t &options) {
+  std::fill(step_.begin(), step_.end(), 0.0);
+  options.entry_seconds = step_.data();
+  options.num_entry_seconds = step_.size();
 }
 
-void StepProfile::detach(nhc_session_t *session) {
-  (void)nhc_session_set_progress(session, nullptr, nullptr);
-}
-
-void StepProfile::stepStarts() {
+void StepProfile::stepEnded() {
   ++steps_;
-  last_ = Clock::now();
+  for (size_t i = 0; i < step_.size(); ++i)
+    seconds_[i] += step_[i];
 }
 
 void StepProfile::reset() {
@@ -89,24 +87,9 @@ void StepProfile::reset() {
   steps_ = 0;
 }
 
-void StepProfile::onProgress(void *self, size_t completed, size_t total) {
-  auto &profile = *static_cast<StepProfile *>(self);
-  Clock::time_point now = Clock::now();
-  profile.reportedTotal_ = total;
-  if (completed >= 1 && completed <= profile.seconds_.size())
-    profile.seconds_[completed - 1] +=
-        std::chrono::duration<double>(now - profile.last_).count();
-  profile.last_ = now;
-}
-
 Json StepProfile::summary(uint64_t tokens, uint64_t requests,
                           double stepSeconds,
                           const GemmRoofline &limits) const {
-  if (reportedTotal_ != entries_.size())
-    throw std::runtime_error(
-        "profile: the session ran " + std::to_string(reportedTotal_) +
-        " schedule entries a step, the manifest's body and head_last have " +
-        std::to_string(entries_.size()));
   struct Op {
     uint64_t entries = 0;
     double seconds = 0, bytes = 0, flops = 0, limitSeconds = 0;
@@ -128,8 +111,11 @@ Json StepProfile::summary(uint64_t tokens, uint64_t requests,
                          4.0 * m * (k + n); // A read, C written (f32)
     const double flops = 2.0 * m * n * k;
     const bool bf16 = limits.bf16FlopsPerS > 0 && e.dtype == NHC_DTYPE_BF16 &&
-                      m > NHC_GEMV_MAX_ROWS;
-    const double peak = bf16 ? limits.bf16FlopsPerS : limits.f32FlopsPerS;
+                      (limits.device || m > NHC_GEMV_MAX_ROWS);
+    const bool e4m3 = limits.e4m3FlopsPerS > 0 && e.dtype == NHC_DTYPE_F8_E4M3;
+    const double peak = e4m3   ? limits.e4m3FlopsPerS
+                        : bf16 ? limits.bf16FlopsPerS
+                               : limits.f32FlopsPerS;
     op.bytes += bytes;
     op.flops += flops;
     op.limitSeconds += std::max(bytes / limits.memoryBytesPerS, flops / peak);

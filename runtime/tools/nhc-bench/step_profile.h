@@ -1,21 +1,19 @@
 //===- step_profile.h - Time per schedule entry of timed steps -*- C++ -*-===//
 //
-// nhc-bench --profile: where a step's time goes. The session's progress
-// callback reports each schedule entry once the host backend has run it, so
-// the time between two reports is that entry's (the first also holds the
-// step's validation and input copy). Entries are the manifest's
-// schedules.body, then head_last: the order the callback counts them
-// (session.h). Times are summed per operation: a kernel ("nhc_ssd_scan"),
-// a gemm role over every layer ("gemm mixer.in_proj", "gemm lm_head"),
-// "moe_experts", "embedding". Gemms are also judged against their roofline,
-// max(bytes / DRAM bandwidth, FLOPs / GEMM peak) per call. The cuda backend
-// reports entries as it enqueues them, so nhc-bench profiles the host only.
+// nhc-bench --profile: where a step's time goes. Each profiled step asks the
+// runtime for its time per schedule entry (nhc_step_options_t.entry_seconds:
+// a monotonic clock on the host, CUDA events on the cuda backend's stream,
+// where such steps run without graph replay). Entries are the manifest's
+// schedules.body, then head_last (session.h). Times are summed per
+// operation: a kernel ("nhc_ssd_scan"), a gemm role over every layer ("gemm
+// mixer.in_proj", "gemm lm_head"), "moe_experts", "embedding". Gemms are also
+// judged against their roofline, max(bytes / memory bandwidth, FLOPs / the
+// peak of the arithmetic they run in) per call.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_TOOLS_NHC_BENCH_STEP_PROFILE_H
 #define NHC_TOOLS_NHC_BENCH_STEP_PROFILE_H
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,13 +24,17 @@
 
 namespace nhc::bench {
 
-/// The host's limits a gemm is judged against.
+/// The limits a gemm is judged against.
 struct GemmRoofline {
-  double memoryBytesPerS = 0; // DRAM read rate
+  double memoryBytesPerS = 0; // DRAM read rate, or the device's bandwidth
   double f32FlopsPerS = 0;    // f32 GEMM peak
   /// bf16 GEMM peak when the session's gemm precision is bf16, else 0:
-  /// BF16-weight gemms of more than NHC_GEMV_MAX_ROWS rows run at it.
+  /// on the host BF16-weight gemms of more than NHC_GEMV_MAX_ROWS rows run
+  /// at it; on a device (`device`) every gemm whose weight it holds in bf16.
   double bf16FlopsPerS = 0;
+  /// A device's e4m3 GEMM peak: its gemms on e4m3 weights (0: none).
+  double e4m3FlopsPerS = 0;
+  bool device = false;
 };
 
 class StepProfile {
@@ -44,11 +46,11 @@ public:
   StepProfile(const StepProfile &) = delete;
   StepProfile &operator=(const StepProfile &) = delete;
 
-  /// Installs the progress callback on `session` (removed by detach()).
-  void attach(nhc_session_t *session);
-  void detach(nhc_session_t *session);
-  /// Call right before each nhc_session_step (NHC_LOGITS_LAST) to profile.
-  void stepStarts();
+  /// Makes the step `options` go to (NHC_LOGITS_LAST) a profiled one: its
+  /// entry times land here. Call stepEnded() once it returned.
+  void arm(nhc_step_options_t &options);
+  /// Adds the armed step's entry times.
+  void stepEnded();
   /// Forgets the steps timed so far (the untimed warm-up runs).
   void reset();
   /// The steps timed since reset(), per step: {"steps", "seconds_per_step"
@@ -57,8 +59,7 @@ public:
   /// "entries", "seconds_per_step", "share"} and, for gemms,
   /// "bytes_per_step", "flops_per_step", "limit_seconds_per_step",
   /// "fraction_of_limit"], slowest first}. `tokens` and `requests` are one
-  /// step's (a gemm's m is one of them). Throws when the session reported
-  /// another number of entries than the manifest has.
+  /// step's (a gemm's m is one of them).
   nlohmann::json summary(uint64_t tokens, uint64_t requests,
                          double stepSeconds, const GemmRoofline &limits) const;
   /// Prints `summary` under `title`: ops of at least 1 % of the step, the
@@ -66,7 +67,6 @@ public:
   static void print(const std::string &title, const nlohmann::json &summary);
 
 private:
-  using Clock = std::chrono::steady_clock;
   struct Entry {
     std::string op;
     bool gemm = false;
@@ -74,13 +74,10 @@ private:
     uint64_t n = 0, k = 0;
     nhc_dtype_t dtype = NHC_DTYPE_F32; // the gemm's weight as held
   };
-  static void onProgress(void *self, size_t completed, size_t total);
-
   std::vector<Entry> entries_;
   std::vector<double> seconds_; // per entry, summed over the steps
+  std::vector<double> step_;    // per entry, the armed step's
   uint64_t steps_ = 0;
-  size_t reportedTotal_ = 0; // the callback's `total`; 0: none yet
-  Clock::time_point last_;
 };
 
 } // namespace nhc::bench

@@ -74,10 +74,18 @@ positive(report["memory"]["peak_rss_bytes"], "memory.peak_rss_bytes")
 
 
 def check_profile(row):
-    """--profile: the timed steps' time per operation (step_profile.h)."""
+    """--profile: time per operation (step_profile.h) of the timed steps, or
+    (cuda decode: of_timed_steps false) of as many more steps run without
+    graph replay, whose own time per step it then has."""
     profile, what = row["profile"], f"results[{row['phase']}].profile"
     steps = row.get("steps", 1)
-    step_s = row["seconds"] / steps
+    if not isinstance(profile.get("of_timed_steps"), bool):
+        sys.exit(f"{what}: of_timed_steps must be true or false")
+    if profile["of_timed_steps"]:
+        step_s = row["seconds"] / steps
+    else:
+        step_s = profile["seconds_per_step"]
+        positive(step_s, f"{what}.seconds_per_step")
     if profile["steps"] != steps or abs(profile["seconds_per_step"] - step_s) > 1e-9 * step_s:
         sys.exit(f"{what}: steps {profile['steps']}, {profile['seconds_per_step']} s per step; "
                  f"want {steps} and {step_s}")

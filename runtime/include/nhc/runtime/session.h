@@ -109,6 +109,19 @@ typedef struct nhc_step_options_t {
    * only the ids leave the device (nhc_argmax_rows runs there). */
   int32_t *greedy_ids;
   size_t num_greedy_ids;
+  /* Time per schedule entry (nhc-bench --profile). When not NULL, an array
+   * of num_entry_seconds doubles, at least the step's entry count (the
+   * progress callback's `total`: schedules.body, then the head's entries,
+   * once per position for NHC_LOGITS_LAST_N; else NHC_INVALID_ARGUMENT):
+   * after the step, element i is the seconds entry i took, in that order,
+   * from the end of the entry before it (the step's start for the first),
+   * 0 for a LAST_N pass with no request left. The host backend reads a
+   * monotonic clock as each entry returns; the cuda backend records a CUDA
+   * event on its stream after each entry's work, so an entry's time is the
+   * device's, including any wait for the host to issue its launches. Such
+   * a step is never recorded into, or replayed from, a CUDA graph. */
+  double *entry_seconds;
+  size_t num_entry_seconds;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
