@@ -205,7 +205,8 @@ public:
   virtual void entryIssued(size_t index);
   /// Each entry's seconds into `seconds[0, entries)`: from the end of the
   /// entry issued before it (or the step's start) to its own end; 0 for
-  /// one never issued.
+  /// one never issued, NaN for one that could not be timed. None of the
+  /// three throws: timing never fails a step.
   virtual void entrySeconds(double *seconds, size_t entries);
 
 
@@ -228,6 +229,7 @@ public:
 
 private:
   std::vector<double> entryClock_; // seconds per entry (default timing)
+  size_t entriesTimed_ = 0;
   std::chrono::steady_clock::time_point lastEntryEnd_;
 };
 

@@ -85,7 +85,7 @@ static int e4m3SumBits(void) {
 /* `sum` truncated (toward zero) to `bits` significant bits. */
 static double truncateToBits(double sum, int bits) {
   int exponent;
-  double fraction = frexp(sum, &exponent); /* in [0.5, 1) */
+  double fraction = frexp(sum, &exponent); /* |fraction| in [0.5, 1) */
   double unit = ldexp(1.0, bits);
   return ldexp(trunc(fraction * unit) / unit, exponent);
 }

@@ -73,9 +73,10 @@ std::string artifactPath(const std::string &artifact) {
 /// and cuBLASLt with the GPU kernels emulated on the host (ctest runs the
 /// suite so: test/E2E/CMakeLists.txt); "cuda-emulated-host-routes" is the
 /// same with NHC_CUDA_MOE_ON_DEVICE=0 (routed experts bucketed on the
-/// host); "cuda-emulated-fp8-tensor-cores" has the cuBLASLt double sum
-/// e4m3 products as an H200 did (13-bit block sums: docs/fp8.md) and runs
-/// as on a GPU; "cuda" needs a GPU.
+/// host); "cuda-emulated-fp8-tensor-cores" runs as on a GPU, with the
+/// cuBLASLt double summing any e4m3 product as an H200 did (13-bit block
+/// sums: docs/fp8.md), so a product the GPU setting leaves in e4m3 breaks
+/// the fp8 cases' parity; "cuda" needs a GPU.
 std::string backendUnderTest() {
   const char *backend = std::getenv("NHC_GOLDEN_BACKEND");
   std::string name = backend && *backend ? backend : "host";

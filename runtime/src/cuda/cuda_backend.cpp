@@ -825,32 +825,36 @@ public:
 
   /// Entry timing with CUDA events on the session's stream: event 0 at the
   /// step's start, event i + 1 after entry i; entry i's time is from the
-  /// event recorded before it. Events are made once (as many as the
-  /// longest timed step needs) and kept. Timing never fails a step: an
-  /// entry the device could not time reads NaN, one never issued 0.
+  /// event recorded before it. Events are made as entries first need them
+  /// and kept for the session. Timing never fails a step: an entry the
+  /// device could not time reads NaN, one never issued 0.
   void beginEntryTiming(size_t entries) override {
-    ContextScope scope = enter();
-    entryFrom_.assign(entries, kNotIssued);
     lastEvent_ = kUntimed;
-    while (entryEvents_.size() < entries + 1) {
-      CUevent event = nullptr;
-      if (api_.cuEventCreate(&event, kEventDefault) != kCudaSuccess)
-        return; // every entry reads NaN
-      entryEvents_.push_back(event);
+    try {
+      entryFrom_.assign(entries, kNotIssued);
+      ContextScope scope = enter();
+      if (event(0) &&
+          api_.cuEventRecord(entryEvents_[0], stream_->get()) == kCudaSuccess)
+        lastEvent_ = 0;
+    } catch (...) { // timing never fails a step: its entries read NaN
+      entryFrom_.clear();
     }
-    if (api_.cuEventRecord(entryEvents_[0], stream_->get()) == kCudaSuccess)
-      lastEvent_ = 0;
   }
 
   void entryIssued(size_t index) override {
     if (index >= entryFrom_.size())
       return;
-    ContextScope scope = enter();
-    if (index + 1 >= entryEvents_.size() ||
-        api_.cuEventRecord(entryEvents_[index + 1], stream_->get()) !=
-            kCudaSuccess) {
-      entryFrom_[index] = kUntimed;
-      lastEvent_ = kUntimed; // the next entry has no start either
+    entryFrom_[index] = kUntimed;
+    try {
+      ContextScope scope = enter();
+      if (!event(index + 1) ||
+          api_.cuEventRecord(entryEvents_[index + 1], stream_->get()) !=
+              kCudaSuccess) {
+        lastEvent_ = kUntimed; // the next entry has no start either
+        return;
+      }
+    } catch (...) {
+      lastEvent_ = kUntimed;
       return;
     }
     entryFrom_[index] = lastEvent_;
@@ -858,20 +862,45 @@ public:
   }
 
   void entrySeconds(double *seconds, size_t entries) override {
-    ContextScope scope = enter();
+    const bool timed = !entryFrom_.empty() || entries == 0;
+    std::optional<ContextScope> scope;
+    try {
+      scope.emplace(api_, device_.context());
+    } catch (...) {
+    }
     for (size_t i = 0; i < entries; ++i) {
-      seconds[i] = 0.0;
-      if (i >= entryFrom_.size() || entryFrom_[i] == kNotIssued)
+      if (i < entryFrom_.size() && entryFrom_[i] == kNotIssued) {
+        seconds[i] = 0.0;
         continue;
+      }
       float milliseconds = 0.0f;
       seconds[i] =
-          entryFrom_[i] != kUntimed &&
+          timed && scope && i < entryFrom_.size() &&
+                  entryFrom_[i] != kUntimed &&
                   api_.cuEventElapsedTime(&milliseconds,
                                           entryEvents_[entryFrom_[i]],
                                           entryEvents_[i + 1]) == kCudaSuccess
               ? 1e-3 * milliseconds
               : std::nan("");
     }
+  }
+
+  /// Whether the timing event `index` exists, made now if not (events are
+  /// made as entries need them and kept for the session). Needs the
+  /// context current; throws only std::bad_alloc.
+  bool event(size_t index) {
+    while (entryEvents_.size() <= index) {
+      CUevent made = nullptr;
+      if (api_.cuEventCreate(&made, kEventDefault) != kCudaSuccess)
+        return false;
+      try {
+        entryEvents_.push_back(made);
+      } catch (...) {
+        api_.cuEventDestroy(made);
+        throw;
+      }
+    }
+    return true;
   }
 
   void synchronize() override {
