@@ -86,6 +86,10 @@ void Executor::prepare(uint64_t tokens, uint64_t requests,
   backend_.prepare({tokens, requests, logitsRows});
 }
 
+size_t Executor::stepEntries(ScheduleKind head, uint64_t headPasses) const {
+  return entries(ScheduleKind::Body) + headPasses * entries(head);
+}
+
 size_t Executor::entries(ScheduleKind schedule) const {
   switch (schedule) {
   case ScheduleKind::Body:
@@ -99,7 +103,7 @@ size_t Executor::entries(ScheduleKind schedule) const {
 }
 
 void Executor::run(ScheduleKind head, const StepIo &io) {
-  size_t total = entries(ScheduleKind::Body) + entries(head);
+  size_t total = stepEntries(head);
   bool decode = head == ScheduleKind::HeadLast && io.tokens == io.requests &&
                 (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax &&
                 !io.expertInputAbsmax && !io.entrySeconds;

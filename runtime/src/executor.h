@@ -73,6 +73,9 @@ public:
   /// last head has run (synchronized).
   void finishEntryTiming(const StepIo &io, size_t total);
   size_t entries(ScheduleKind schedule) const;
+  /// A step's entries, the progress callback's `total`: the body, then
+  /// `headPasses` passes of `head` (last-N logits: N of head_last).
+  size_t stepEntries(ScheduleKind head, uint64_t headPasses = 1) const;
 
   /// Manifest weight index of each gemm of the body, in schedule order.
   const std::vector<size_t> &bodyGemmWeights() const { return bodyGemmWeights_; }

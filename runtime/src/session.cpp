@@ -194,8 +194,7 @@ void lastNLogits(nhc_session_t &session, const nhc_request_t *requests,
                  size_t count, uint64_t n, StepIo &io,
                  std::vector<float> &headRows, float *logits) {
   Executor &executor = *session.executor;
-  size_t total = executor.entries(ScheduleKind::Body) +
-                 n * executor.entries(ScheduleKind::HeadLast);
+  size_t total = executor.stepEntries(ScheduleKind::HeadLast, n);
   executor.runBody(io, total);
   int64_t *table = executor.inputs().requestTable;
   std::vector<int64_t> original(table, table + 4 * count);
@@ -357,12 +356,9 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
 
   Executor &executor = *session.executor;
   if (options.entry_seconds) {
-    // The progress callback's total: the body, then each head pass.
-    size_t heads = mode == NHC_LOGITS_LAST_N ? options.last_n : 1;
-    size_t total =
-        executor.entries(ScheduleKind::Body) +
-        heads * executor.entries(mode == NHC_LOGITS_ALL ? ScheduleKind::HeadAll
-                                                        : ScheduleKind::HeadLast);
+    size_t total = executor.stepEntries(
+        mode == NHC_LOGITS_ALL ? ScheduleKind::HeadAll : ScheduleKind::HeadLast,
+        mode == NHC_LOGITS_LAST_N ? options.last_n : 1);
     NHC_CHECK(options.num_entry_seconds >= total, NHC_INVALID_ARGUMENT,
               cat("nhc_session_step: entry_seconds holds ",
                   options.num_entry_seconds, " values; this step has ", total,

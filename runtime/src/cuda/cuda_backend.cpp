@@ -862,7 +862,6 @@ public:
   }
 
   void entrySeconds(double *seconds, size_t entries) override {
-    const bool timed = !entryFrom_.empty() || entries == 0;
     std::optional<ContextScope> scope;
     try {
       scope.emplace(api_, device_.context());
@@ -875,7 +874,7 @@ public:
       }
       float milliseconds = 0.0f;
       seconds[i] =
-          timed && scope && i < entryFrom_.size() &&
+          scope && i < entryFrom_.size() &&
                   entryFrom_[i] != kUntimed &&
                   api_.cuEventElapsedTime(&milliseconds,
                                           entryEvents_[entryFrom_[i]],
@@ -1821,7 +1820,7 @@ private:
   /// operands), and an algorithm in the loaded cuBLASLt.
   std::string e4m3Refusal(const GemmCall &call, int sm) {
     if (!e4m3Products_)
-      return "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)";
+      return kE4m3Off;
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
                  " on; this device is sm_", sm);
@@ -1850,7 +1849,7 @@ private:
   /// nhc_moe_expert_matmul_e4m3.
   std::string expertE4m3Refusal(const MoeCall &moe, int sm) {
     if (!e4m3Products_)
-      return "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)";
+      return kE4m3Off;
     if (sm < kE4m3MinSm)
       return cat("cuBLASLt multiplies e4m3 from sm_", kE4m3MinSm,
                  " on; this device is sm_", sm);
@@ -1975,6 +1974,8 @@ private:
   uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
+  static constexpr const char *kE4m3Off =
+      "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)"; // the refusal
   // Entry timing (beginEntryTiming): the events, and per entry of the step
   // the event before it (kUntimed: none; kNotIssued: the entry never ran).
   static constexpr size_t kUntimed = ~size_t{0};

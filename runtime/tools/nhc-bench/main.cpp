@@ -754,39 +754,34 @@ int run(const Options &o) {
             profile->stepEnded();
         }
       };
+      // The requests restored, `steps` decode steps timed, the slots
+      // released: every pass starts from the same context.
+      auto pass = [&](uint64_t steps, bool profiled) {
+        restore();
+        Clock::time_point start = Clock::now();
+        decode(steps, profiled);
+        double s = seconds(start);
+        for (uint32_t slot : slots)
+          check(nhc_session_release_slot(session, slot), "release");
+        return s;
+      };
       // Two untimed steps first (first use of the shape: cuBLASLt plans,
       // oneDNN primitives, the cuda backend's graph recording), then the
-      // requests restored again and the timed steps from the same context.
-      restore();
-      decode(std::min<uint64_t>(2, o.decodeSteps), false);
-      for (uint32_t slot : slots)
-        check(nhc_session_release_slot(session, slot), "release");
-      restore();
+      // timed steps.
+      pass(std::min<uint64_t>(2, o.decodeSteps), false);
       if (profile)
         profile->reset();
       // On the host timing entries changes nothing: the timed steps are
       // the profiled ones. On cuda it stops graph replay: more steps follow.
       const bool profileTimed = profile && !cuda;
-      Clock::time_point start = Clock::now();
-      decode(o.decodeSteps, profileTimed);
-      double s = seconds(start);
-      for (uint32_t slot : slots)
-        check(nhc_session_release_slot(session, slot), "release");
+      double s = pass(o.decodeSteps, profileTimed);
       double profiledStepS = s / o.decodeSteps;
       if (profile && !profileTimed) {
         // Unrecorded steps run the batch unpadded: a shape of its own,
         // whose first use (cuBLASLt plans) one untimed step takes.
-        restore();
-        decode(1, true);
-        for (uint32_t slot : slots)
-          check(nhc_session_release_slot(session, slot), "release");
+        pass(1, true);
         profile->reset();
-        restore();
-        Clock::time_point profiled = Clock::now();
-        decode(o.decodeSteps, true);
-        profiledStepS = seconds(profiled) / o.decodeSteps;
-        for (uint32_t slot : slots)
-          check(nhc_session_release_slot(session, slot), "release");
+        profiledStepS = pass(o.decodeSteps, true) / o.decodeSteps;
       }
       // The KV caches hold context - steps .. context - 1 rows: the mean.
       const uint64_t meanContext = context - (o.decodeSteps + 1) / 2;
