@@ -1,8 +1,9 @@
 // GPU form of attention.mlir's nhc_attention (nhc-select-kernel-variants),
 // blocks of 256 threads, four phases (the prefill in two launches):
 //
-// 1. Append: one thread per (request, column of the K/V row), 256 columns
-//    per block, as the portable form.
+// 1. Append: one thread per (token of the step, column of the K/V row),
+//    256 columns per block; each block finds its token's request
+//    (@nhc_request_of_token).
 // 2. Decode (one new token): one block per (KV head, request, lane), its
 //    GQA group's query heads 8 at a time (a pass), so each K and V tile is
 //    read once for 8 query heads; `splits` lanes, the query split over the
@@ -70,25 +71,34 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
   %columnBlocks = arith.divui %rowKV255, %c256 : index
   %lanes = arith.maxui %splits, %c1 : index
 
-  // Phase 1: append K and V.
-  gpu.launch blocks(%bx, %r, %bz) in (%gx = %columnBlocks, %gy = %R, %gz = %c1)
+  // Phase 1: append K and V, a block per (token of the step, 256 columns of
+  // its K and V rows): a prefill's rows all at once (a block per request
+  // and 256 columns, tokens in turn, left a long prompt on a few SMs).
+  %anyRequest = arith.cmpi uge, %R, %c1 : index
+  %noTokens = arith.constant 0 : index
+  %appendTokens = arith.select %anyRequest, %T, %noTokens : index
+  %appendBlocks = arith.muli %columnBlocks, %appendTokens : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %appendBlocks, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
-    %c0 = arith.constant 0 : index
-    %one = arith.constant 1 : index
     %step = arith.constant 256 : index
-    %first = arith.muli %bx, %step : index
+    %tok = arith.divui %bx, %columnBlocks : index
+    %cb = arith.remui %bx, %columnBlocks : index
+    %first = arith.muli %cb, %step : index
     %j = arith.addi %first, %tx : index
     %inRow = arith.cmpi ult, %j, %rowKV : index
     scf.if %inRow {
+      %r = func.call @nhc_request_of_token(%req, %R, %tok)
+          : (memref<?xi64>, index, index) -> index
       %rq:4 = func.call @nhc_request(%req, %r)
           : (memref<?xi64>, index) -> (index, index, index, index)
-      %slotElems = arith.muli %max_seq, %rowKV : index
-      %slotBase = arith.muli %rq#3, %slotElems : index
-      %kcol = arith.addi %k_offset, %j : index
-      %vcol = arith.addi %v_offset, %j : index
-      scf.for %i = %c0 to %rq#1 step %one {
-        %tok = arith.addi %rq#0, %i : index
+      %i = arith.subi %tok, %rq#0 : index
+      %ofRequest = arith.cmpi ult, %i, %rq#1 : index
+      scf.if %ofRequest {
+        %slotElems = arith.muli %max_seq, %rowKV : index
+        %slotBase = arith.muli %rq#3, %slotElems : index
         %row = arith.muli %tok, %qkv_stride : index
+        %kcol = arith.addi %k_offset, %j : index
+        %vcol = arith.addi %v_offset, %j : index
         %ki = arith.addi %row, %kcol : index
         %vi = arith.addi %row, %vcol : index
         %kv = memref.load %qkv[%ki] : memref<?xf32>

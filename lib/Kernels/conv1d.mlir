@@ -14,14 +14,15 @@
 // the state), then those of the rest (every tap a row of src; K = 4, every
 // published config, spelled out), then the activation over the block's
 // rows (one loop per activation: vector expf through libmvec), then the
-// state. The GPU form (conv1d_gpu.mlir) keeps a thread per (request,
-// channel), @nhc_conv1d_channel.
+// state. The GPU form (conv1d_gpu.mlir) is a thread per (token, channel),
+// @nhc_conv1d_token. %T (the step's tokens) sizes the GPU form's grid; the
+// host form does not read it.
 func.func @nhc_conv1d_act(%src: memref<?xf32>, %src_stride: index,
                           %src_offset: index, %out: memref<?xf32>,
                           %w: memref<?xf32>, %b: memref<?xf32>,
                           %has_bias: index, %act: index,
                           %conv_state: memref<?xf32>, %req: memref<?xi64>,
-                          %R: index, %C: index, %K: index) {
+                          %R: index, %C: index, %K: index, %T: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
@@ -75,44 +76,25 @@ func.func @nhc_conv1d_act(%src: memref<?xf32>, %src_stride: index,
   return
 }
 
-// Request r, channel c: every token in order, then the state (the GPU
-// form's thread; the same arithmetic as the host form).
-func.func private @nhc_conv1d_channel(%r: index, %c: index,
-                                      %src: memref<?xf32>, %src_stride: index,
-                                      %src_offset: index, %out: memref<?xf32>,
-                                      %w: memref<?xf32>, %b: memref<?xf32>,
-                                      %has_bias: index, %act: index,
-                                      %conv_state: memref<?xf32>,
-                                      %req: memref<?xi64>, %C: index,
-                                      %K: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c3 = arith.constant 3 : index
-  %c4 = arith.constant 4 : index
-  %km1 = arith.subi %K, %c1 : index
-  %slotElems = arith.muli %C, %km1 : index
-  %r4 = arith.muli %r, %c4 : index
-  %off64 = memref.load %req[%r4] : memref<?xi64>
-  %r4n = arith.addi %r4, %c1 : index
-  %n64 = memref.load %req[%r4n] : memref<?xi64>
-  %r4s = arith.addi %r4, %c3 : index
-  %slot64 = memref.load %req[%r4s] : memref<?xi64>
-  %off = arith.index_cast %off64 : i64 to index
-  %n = arith.index_cast %n64 : i64 to index
-  %slot = arith.index_cast %slot64 : i64 to index
-  %slotBase = arith.muli %slot, %slotElems : index
-  scf.for %t = %c0 to %n step %c1 {
-    func.call @nhc_conv_pre_activation(%t, %c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %conv_state, %slotBase, %off, %C, %K)
-        : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index) -> ()
-    %tok = arith.addi %off, %t : index
-    %orow = arith.muli %tok, %C : index
-    %oi = arith.addi %orow, %c : index
-    %pre = memref.load %out[%oi] : memref<?xf32>
-    %activated = func.call @nhc_conv_activate(%pre, %act) : (f32, index) -> f32
-    memref.store %activated, %out[%oi] : memref<?xf32>
-  }
-  func.call @nhc_conv_update_state(%c, %n, %src, %src_stride, %src_offset, %conv_state, %slotBase, %off, %K)
-      : (index, index, memref<?xf32>, index, index, memref<?xf32>, index, index, index) -> ()
+// Token t of the request whose first token is row off, channel c: its
+// pre-activation, then the activation in place (the GPU form's thread; the
+// same arithmetic as the host form).
+func.func private @nhc_conv1d_token(%t: index, %c: index,
+                                    %src: memref<?xf32>, %src_stride: index,
+                                    %src_offset: index, %out: memref<?xf32>,
+                                    %w: memref<?xf32>, %b: memref<?xf32>,
+                                    %has_bias: index, %act: index,
+                                    %conv_state: memref<?xf32>,
+                                    %slotBase: index, %off: index, %C: index,
+                                    %K: index) {
+  func.call @nhc_conv_pre_activation(%t, %c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %conv_state, %slotBase, %off, %C, %K)
+      : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index) -> ()
+  %tok = arith.addi %off, %t : index
+  %orow = arith.muli %tok, %C : index
+  %oi = arith.addi %orow, %c : index
+  %pre = memref.load %out[%oi] : memref<?xf32>
+  %activated = func.call @nhc_conv_activate(%pre, %act) : (f32, index) -> f32
+  memref.store %activated, %out[%oi] : memref<?xf32>
   return
 }
 

@@ -627,7 +627,8 @@ private:
                  index(s, op.getBias() ? 1 : 0),
                  index(s, static_cast<int64_t>(op.getActivation())),
                  stateRef(s, conv), requestTable(s), dim(s, Dim::requests),
-                 index(s, channels), index(s, kernelSize)});
+                 index(s, channels), index(s, kernelSize),
+                 dim(s, Dim::tokens)});
   }
 
   LogicalResult emitSSD(SSDScanOp op) {

@@ -26,7 +26,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_rms_norm", {m, m, m, i, i, f, m, i}},
       {"nhc_add_rms_norm", {m, m, m, m, i, i, f, m, i}},
       {"nhc_add", {m, m, i}},
-      {"nhc_conv1d_act", {m, i, i, m, m, m, i, i, m, m, i, i, i}},
+      {"nhc_conv1d_act", {m, i, i, m, m, m, i, i, m, m, i, i, i, i}},
       {"nhc_ssd_scan", {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, f, f}},
       {"nhc_ssd_chunk_scan",
        {m, m, i, i, m, m, m, m, m, m, i, i, i, i, i, i, f, f, i, i}},

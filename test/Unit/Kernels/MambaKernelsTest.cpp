@@ -48,7 +48,7 @@ std::vector<float> runConv(ConvCase &c) {
   std::vector<float> noBias;
   a.buf(c.src).idx(c.stride).idx(c.column).buf(out).buf(c.w)
       .buf(c.hasBias ? c.b : noBias).idx(c.hasBias ? 1 : 0).idx(c.act)
-      .buf(c.state).buf(req).idx(c.reqs.size()).idx(c.C).idx(c.K);
+      .buf(c.state).buf(req).idx(c.reqs.size()).idx(c.C).idx(c.K).idx(T);
   runKernel("nhc_conv1d_act", a);
   return out;
 }
@@ -107,12 +107,14 @@ TEST(KernelMamba, Conv1dActivationsAndOptionalBias) {
 }
 
 // The host form's blocks of 64 channels (C = 64 one full block, 150 two and
-// a part) and its paths: tokens whose taps reach into the state, the K = 4
-// rows, any other K; prompts shorter than, as long as and longer than K - 1,
-// decodes, and a chunked continuation.
+// a part) and the GPU form's of 256 (300: two, the second partly empty); the
+// paths: tokens whose taps reach into the state (the GPU form's first-token
+// thread, which also writes the state), the K = 4 rows, any other K; prompts
+// shorter than, as long as and longer than K - 1, decodes, and a chunked
+// continuation.
 TEST(KernelMamba, Conv1dChannelBlocksAndKernelSizes) {
   for (int64_t K : {2, 3, 4, 5}) {
-    for (int64_t C : {5, 64, 150}) {
+    for (int64_t C : {5, 64, 150, 300}) {
       ConvCase shape;
       shape.K = K;
       shape.C = C;
