@@ -239,8 +239,9 @@ func.func private @nhc_ssd_decode_y(%y: memref<?xf32>, %yrow: index,
 }
 
 // GPU form of ssd_scan.mlir's chunked prefill scan: one block of 256 threads
-// per (head, part of the head's state rows, request; one part for every
-// published config: nhc_ssd_chunk_state_parts), chunks of min(chunk, 64)
+// per (head, part of the head's state rows, request; nhc_ssd_chunk_state_parts:
+// one part for every published config unless the step's heads leave SMs
+// idle), chunks of min(chunk, 64)
 // tokens (the same
 // recurrence; only rounding differs from the portable form's longer
 // chunks). Per chunk:
@@ -286,8 +287,8 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     attributes {nhc.gpu_variant_of = "nhc_ssd_chunk_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
-  %split:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N)
-      : (index, index) -> (index, index, index)
+  %split:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N, %H, %R)
+      : (index, index, index, index) -> (index, index, index)
   %stateBytes32 = arith.index_cast %split#2 : index to i32
   // A step of one token per request (T == R: every decode step and its
   // recorded graph) has no prefill: both launches are empty and dropped.
@@ -312,12 +313,12 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %allTerms = arith.constant true
     func.call @nhc_ssd_chunk_scan_block(%xbc, %proj, %proj_stride, %dt_offset,
         %dt_bias, %a_log, %d, %ssm_state, %y, %req, %H, %P, %N, %G, %chunk,
-        %dt_min, %dt_max, %hPart, %r, %tx, %allTerms, %dtbuf, %cumbuf,
+        %dt_min, %dt_max, %hPart, %r, %R, %tx, %allTerms, %dtbuf, %cumbuf,
         %coefbuf, %wT, %stage)
         : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>,
            memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>,
            memref<?xi64>, index, index, index, index, index, f32, f32, index,
-           index, index, i1, memref<64xf32, #gpu.address_space<workgroup>>, memref<64xf32, #gpu.address_space<workgroup>>,
+           index, index, index, i1, memref<64xf32, #gpu.address_space<workgroup>>, memref<64xf32, #gpu.address_space<workgroup>>,
            memref<64xf32, #gpu.address_space<workgroup>>, memref<4608xf32, #gpu.address_space<workgroup>>,
            memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
     gpu.terminator
@@ -333,12 +334,12 @@ func.func private @nhc_ssd_chunk_scan_gpu(%xbc: memref<?xf32>,
     %allTerms = arith.constant false
     func.call @nhc_ssd_chunk_scan_block(%xbc, %proj, %proj_stride, %dt_offset,
         %dt_bias, %a_log, %d, %ssm_state, %y, %req, %H, %P, %N, %G, %chunk,
-        %dt_min, %dt_max, %hPart, %r, %tx, %allTerms, %dtbuf, %cumbuf,
+        %dt_min, %dt_max, %hPart, %r, %R, %tx, %allTerms, %dtbuf, %cumbuf,
         %coefbuf, %wT, %stage)
         : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>,
            memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>,
            memref<?xi64>, index, index, index, index, index, f32, f32, index,
-           index, index, i1, memref<64xf32, #gpu.address_space<workgroup>>, memref<64xf32, #gpu.address_space<workgroup>>,
+           index, index, index, i1, memref<64xf32, #gpu.address_space<workgroup>>, memref<64xf32, #gpu.address_space<workgroup>>,
            memref<64xf32, #gpu.address_space<workgroup>>, memref<4608xf32, #gpu.address_space<workgroup>>,
            memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
     gpu.terminator
@@ -355,7 +356,8 @@ func.func private @nhc_ssd_chunk_scan_block(%xbc: memref<?xf32>,
     %dt_bias: memref<?xf32>, %a_log: memref<?xf32>, %d: memref<?xf32>,
     %ssm_state: memref<?xf32>, %y: memref<?xf32>, %req: memref<?xi64>,
     %H: index, %P: index, %N: index, %G: index, %chunk: index, %dt_min: f32,
-    %dt_max: f32, %hPart: index, %r: index, %tx: index, %allTerms: i1,
+    %dt_max: f32, %hPart: index, %r: index, %R: index, %tx: index,
+    %allTerms: i1,
     %dtbuf: memref<64xf32, #gpu.address_space<workgroup>>,
     %cumbuf: memref<64xf32, #gpu.address_space<workgroup>>,
     %coefbuf: memref<64xf32, #gpu.address_space<workgroup>>,
@@ -386,8 +388,8 @@ func.func private @nhc_ssd_chunk_scan_block(%xbc: memref<?xf32>,
       : (index, index, index, index) -> index
   // A zero chunk would never advance; a longer one than the buffers is cut.
   // The head and the state rows [pBegin, pEnd) this block keeps.
-  %parts:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N)
-      : (index, index) -> (index, index, index)
+  %parts:3 = func.call @nhc_ssd_chunk_state_parts(%P, %N, %H, %R)
+      : (index, index, index, index) -> (index, index, index)
   %h = arith.divui %hPart, %parts#0 : index
   %part = arith.remui %hPart, %parts#0 : index
   %pBegin0 = arith.muli %part, %parts#1 : index
@@ -2715,14 +2717,24 @@ func.func private @nhc_ssd_chunk_state_stride(%N: index) -> index {
 // bytes of static tiles (dtbuf, cumbuf, coefbuf: 64 floats each; wT,
 // stage: 4608) in 99 KiB, the smallest opt-in shared memory per block of
 // the chips its tensor-core products run on (sm_86, sm_89, sm_120; sm_80
-// has 163 KiB, sm_90 227 KiB); parts as even as whole rows allow. Every
-// published config is one part (N = 128: up to 120 rows, 62 KiB, fit);
-// N = 256 with P = 64 takes two.
-func.func private @nhc_ssd_chunk_state_parts(%P: index, %N: index)
+// has 163 KiB, sm_90 227 KiB): N = 128 fits up to 120 rows (62 KiB), N =
+// 256 with P = 64 takes two parts. And where the step's H x R blocks (every
+// request's heads) leave a GPU's SMs short of two blocks each (fewer than
+// 256 blocks), a part holds at most one 64-row tile, so that each block
+// runs one tile of rows per product instead of several in turn, the extra
+// blocks taking SMs that would idle: Nano-9B-v2's P = 80 (two tiles) is
+// two parts of 40 rows for a single prompt. Parts as even as whole rows
+// allow. The products per state element and output are the same whatever
+// the split.
+func.func private @nhc_ssd_chunk_state_parts(%P: index, %N: index,
+                                             %H: index, %R: index)
     -> (index, index, index) {
   %one = arith.constant 1 : index
   %floatBytes = arith.constant 4 : index
   %budget = arith.constant 63744 : index // 101376 - 37632
+  %fillBlocks = arith.constant 256 : index
+  %c63 = arith.constant 63 : index
+  %c64 = arith.constant 64 : index
   %stride = func.call @nhc_ssd_chunk_state_stride(%N) : (index) -> index
   %rowBytes = arith.muli %stride, %floatBytes : index
   %fit0 = arith.divui %budget, %rowBytes : index
@@ -2730,7 +2742,14 @@ func.func private @nhc_ssd_chunk_state_parts(%P: index, %N: index)
   %fitLess = arith.subi %fit, %one : index
   %parts0 = arith.addi %P, %fitLess : index
   %parts1 = arith.divui %parts0, %fit : index
-  %parts = arith.maxui %parts1, %one : index
+  %memParts = arith.maxui %parts1, %one : index
+  %HR = arith.muli %H, %R : index
+  %blocks = arith.muli %HR, %memParts : index
+  %few = arith.cmpi ult, %blocks, %fillBlocks : index
+  %P63 = arith.addi %P, %c63 : index
+  %tiles = arith.divui %P63, %c64 : index
+  %tileParts = arith.select %few, %tiles, %one : index
+  %parts = arith.maxui %memParts, %tileParts : index
   %partsLess = arith.subi %parts, %one : index
   %rows0 = arith.addi %P, %partsLess : index
   %rows = arith.divui %rows0, %parts : index

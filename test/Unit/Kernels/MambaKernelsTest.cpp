@@ -342,11 +342,24 @@ TEST(KernelMamba, SSDDecodeFewerRowsThanAPass) {
 }
 
 TEST(KernelMamba, SSDPartialStateTiles) {
-  // N = 100 and P = 70: a partial second 64-wide tile of state columns and
-  // of rows in every product (the GPU form's W, outputs and chunk-end
-  // state), over chunks of 64 with a partial last one.
+  // N = 100 and P = 70: a partial second 64-wide tile of state columns, and
+  // the GPU form's head split into two blocks of 35 rows (one head of two
+  // requests leaves a GPU idle: nhc_ssd_chunk_state_parts), each a partial
+  // tile of rows in every product (W, outputs, chunk-end state), over chunks
+  // of 64 with a partial last one.
   SSDCase c = makeSSDCase({{90, 0, 0}, {1, 11, 1}}, 41,
                           headShape(1, 70, 100, 1, 64));
+  expectSSDMatchesReference(c, 1e-4);
+}
+
+TEST(KernelMamba, SSDRowTilesInTurnWhenTheHeadsFillTheDevice) {
+  // 128 heads of two requests are 256 blocks, enough for the GPU form to
+  // keep each head's P = 70 rows in one block: a full and a partial tile of
+  // rows in turn in every product, as the published Nano-9B-v2 head (P = 80)
+  // runs in a batch; a prefill of a chunk and a part beside a decode.
+  SSDCase shape = headShape(128, 70, 8, 2, 64);
+  shape.projStride = shape.dtOffset + shape.H + 3;
+  SSDCase c = makeSSDCase({{70, 0, 0}, {1, 5, 1}}, 45, shape);
   expectSSDMatchesReference(c, 1e-4);
 }
 
