@@ -13,88 +13,103 @@ func.func @nhc_moe_route(%logits: memref<?xf32>, %bias: memref<?xf32>,
                          %topk_group: index, %norm: index, %scale: f32) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %gsz = arith.divui %E, %n_group : index
+  %normalize = arith.cmpi ne, %norm, %c0 : index
+  scf.parallel (%t) = (%c0) to (%T) step (%c1) {
+    func.call @nhc_moe_route_token(%logits, %bias, %idx, %weight, %t, %E, %k,
+                                   %n_group, %topk_group, %gsz, %normalize,
+                                   %scale)
+        : (memref<?xf32>, memref<?xf32>, memref<?xi32>, memref<?xf32>, index,
+           index, index, index, index, index, i1, f32) -> ()
+    scf.reduce
+  }
+  return
+}
+
+// Token t's routes (the host form's iteration, and the GPU form's path for
+// more experts or groups than its workgroup buffers hold); groups of gsz.
+func.func private @nhc_moe_route_token(%logits: memref<?xf32>,
+                                       %bias: memref<?xf32>,
+                                       %idx: memref<?xi32>,
+                                       %weight: memref<?xf32>, %t: index,
+                                       %E: index, %k: index, %n_group: index,
+                                       %topk_group: index, %gsz: index,
+                                       %normalize: i1, %scale: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
   %none = arith.constant -1 : index
   %zero = arith.constant 0.0 : f32
   %tiny = arith.constant 1.0e-20 : f32
   %inf = arith.constant 0x7F800000 : f32
   %ninf = arith.constant 0xFF800000 : f32
-  %gsz = arith.divui %E, %n_group : index
-  %normalize = arith.cmpi ne, %norm, %c0 : index
-  scf.parallel (%t) = (%c0) to (%T) step (%c1) {
-    %row = arith.muli %t, %E : index
-    // The topk_group-th best group: a group is kept iff it is not after it.
-    %thr:2 = scf.for %p = %c0 to %topk_group step %c1
-        iter_args(%ps = %inf, %pg = %none) -> (f32, index) {
-      %best:2 = scf.for %g = %c0 to %n_group step %c1
-          iter_args(%bs = %ninf, %bg = %none) -> (f32, index) {
-        %gs = func.call @nhc_moe_group_score(%logits, %bias, %row, %g, %gsz)
-            : (memref<?xf32>, memref<?xf32>, index, index, index) -> f32
-        %take = func.call @nhc_moe_better(%gs, %g, %ps, %pg, %bs, %bg)
-            : (f32, index, f32, index, f32, index) -> i1
-        %nbs = arith.select %take, %gs, %bs : f32
-        %nbg = arith.select %take, %g, %bg : index
-        scf.yield %nbs, %nbg : f32, index
-      }
-      scf.yield %best#0, %best#1 : f32, index
+  %row = arith.muli %t, %E : index
+  // The topk_group-th best group: a group is kept iff it is not after it.
+  %thr:2 = scf.for %p = %c0 to %topk_group step %c1
+      iter_args(%ps = %inf, %pg = %none) -> (f32, index) {
+    %best:2 = scf.for %g = %c0 to %n_group step %c1
+        iter_args(%bs = %ninf, %bg = %none) -> (f32, index) {
+      %gs = func.call @nhc_moe_group_score(%logits, %bias, %row, %g, %gsz)
+          : (memref<?xf32>, memref<?xf32>, index, index, index) -> f32
+      %take = func.call @nhc_moe_better(%gs, %g, %ps, %pg, %bs, %bg)
+          : (f32, index, f32, index, f32, index) -> i1
+      %nbs = arith.select %take, %gs, %bs : f32
+      %nbg = arith.select %take, %g, %bg : index
+      scf.yield %nbs, %nbg : f32, index
     }
-    %obase = arith.muli %t, %k : index
-    %picked:3 = scf.for %s = %c0 to %k step %c1
-        iter_args(%pc = %inf, %pe = %none, %wsum = %zero)
-        -> (f32, index, f32) {
-      %best:2 = scf.for %g = %c0 to %n_group step %c1
-          iter_args(%bc = %ninf, %be = %none) -> (f32, index) {
-        %gs = func.call @nhc_moe_group_score(%logits, %bias, %row, %g, %gsz)
-            : (memref<?xf32>, memref<?xf32>, index, index, index) -> f32
-        // Kept iff (gs, g) is not after the threshold group.
-        %gsAbove = arith.cmpf ogt, %gs, %thr#0 : f32
-        %gsTie = arith.cmpf oeq, %gs, %thr#0 : f32
-        %gUpTo = arith.cmpi sle, %g, %thr#1 : index
-        %tieKept = arith.andi %gsTie, %gUpTo : i1
-        %kept = arith.ori %gsAbove, %tieKept : i1
-        %r:2 = scf.if %kept -> (f32, index) {
-          %e0 = arith.muli %g, %gsz : index
-          %e1 = arith.addi %e0, %gsz : index
-          %in:2 = scf.for %e = %e0 to %e1 step %c1
-              iter_args(%bc2 = %bc, %be2 = %be) -> (f32, index) {
-            %c = func.call @nhc_moe_choice(%logits, %bias, %row, %e)
-                : (memref<?xf32>, memref<?xf32>, index, index) -> f32
-            %take = func.call @nhc_moe_better(%c, %e, %pc, %pe, %bc2, %be2)
-                : (f32, index, f32, index, f32, index) -> i1
-            %nbc = arith.select %take, %c, %bc2 : f32
-            %nbe = arith.select %take, %e, %be2 : index
-            scf.yield %nbc, %nbe : f32, index
-          }
-          scf.yield %in#0, %in#1 : f32, index
-        } else {
-          scf.yield %bc, %be : f32, index
+    scf.yield %best#0, %best#1 : f32, index
+  }
+  %obase = arith.muli %t, %k : index
+  %picked:3 = scf.for %s = %c0 to %k step %c1
+      iter_args(%pc = %inf, %pe = %none, %wsum = %zero)
+      -> (f32, index, f32) {
+    %best:2 = scf.for %g = %c0 to %n_group step %c1
+        iter_args(%bc = %ninf, %be = %none) -> (f32, index) {
+      %gs = func.call @nhc_moe_group_score(%logits, %bias, %row, %g, %gsz)
+          : (memref<?xf32>, memref<?xf32>, index, index, index) -> f32
+      %kept = func.call @nhc_moe_group_kept(%gs, %g, %thr#0, %thr#1)
+          : (f32, index, f32, index) -> i1
+      %r:2 = scf.if %kept -> (f32, index) {
+        %e0 = arith.muli %g, %gsz : index
+        %e1 = arith.addi %e0, %gsz : index
+        %in:2 = scf.for %e = %e0 to %e1 step %c1
+            iter_args(%bc2 = %bc, %be2 = %be) -> (f32, index) {
+          %c = func.call @nhc_moe_choice(%logits, %bias, %row, %e)
+              : (memref<?xf32>, memref<?xf32>, index, index) -> f32
+          %take = func.call @nhc_moe_better(%c, %e, %pc, %pe, %bc2, %be2)
+              : (f32, index, f32, index, f32, index) -> i1
+          %nbc = arith.select %take, %c, %bc2 : f32
+          %nbe = arith.select %take, %e, %be2 : index
+          scf.yield %nbc, %nbe : f32, index
         }
-        scf.yield %r#0, %r#1 : f32, index
+        scf.yield %in#0, %in#1 : f32, index
+      } else {
+        scf.yield %bc, %be : f32, index
       }
-      // Only an invalid config (k > kept experts) finds nothing: index -1,
-      // weight 0.
-      %found = arith.cmpi sge, %best#1, %c0 : index
-      %eSafe = arith.select %found, %best#1, %c0 : index
-      %li = arith.addi %row, %eSafe : index
-      %lv = memref.load %logits[%li] : memref<?xf32>
-      %sc = func.call @nhc_sigmoid(%lv) : (f32) -> f32
-      %w = arith.select %found, %sc, %zero : f32
-      %oi = arith.addi %obase, %s : index
-      %e32 = arith.index_cast %best#1 : index to i32
-      memref.store %e32, %idx[%oi] : memref<?xi32>
-      memref.store %w, %weight[%oi] : memref<?xf32>
-      %ws2 = arith.addf %wsum, %w : f32
-      scf.yield %best#0, %best#1, %ws2 : f32, index, f32
+      scf.yield %r#0, %r#1 : f32, index
     }
-    %denom = arith.addf %picked#2, %tiny : f32
-    scf.for %s = %c0 to %k step %c1 {
-      %oi = arith.addi %obase, %s : index
-      %w = memref.load %weight[%oi] : memref<?xf32>
-      %wn = arith.divf %w, %denom : f32
-      %w1 = arith.select %normalize, %wn, %w : f32
-      %w2 = arith.mulf %w1, %scale : f32
-      memref.store %w2, %weight[%oi] : memref<?xf32>
-    }
-    scf.reduce
+    // Only an invalid config (k > kept experts) finds nothing: index -1,
+    // weight 0.
+    %found = arith.cmpi sge, %best#1, %c0 : index
+    %eSafe = arith.select %found, %best#1, %c0 : index
+    %li = arith.addi %row, %eSafe : index
+    %lv = memref.load %logits[%li] : memref<?xf32>
+    %sc = func.call @nhc_sigmoid(%lv) : (f32) -> f32
+    %w = arith.select %found, %sc, %zero : f32
+    %oi = arith.addi %obase, %s : index
+    %e32 = arith.index_cast %best#1 : index to i32
+    memref.store %e32, %idx[%oi] : memref<?xi32>
+    memref.store %w, %weight[%oi] : memref<?xf32>
+    %ws2 = arith.addf %wsum, %w : f32
+    scf.yield %best#0, %best#1, %ws2 : f32, index, f32
+  }
+  %denom = arith.addf %picked#2, %tiny : f32
+  scf.for %s = %c0 to %k step %c1 {
+    %oi = arith.addi %obase, %s : index
+    %w = memref.load %weight[%oi] : memref<?xf32>
+    %wn = arith.divf %w, %denom : f32
+    %w1 = arith.select %normalize, %wn, %w : f32
+    %w2 = arith.mulf %w1, %scale : f32
+    memref.store %w2, %weight[%oi] : memref<?xf32>
   }
   return
 }
@@ -130,15 +145,34 @@ func.func private @nhc_moe_group_score(%logits: memref<?xf32>,
       iter_args(%t1 = %ninf, %t2 = %ninf) -> (f32, f32) {
     %c = func.call @nhc_moe_choice(%logits, %bias, %row, %e)
         : (memref<?xf32>, memref<?xf32>, index, index) -> f32
-    %gt1 = arith.cmpf ogt, %c, %t1 : f32
-    %gt2 = arith.cmpf ogt, %c, %t2 : f32
-    %n1 = arith.select %gt1, %c, %t1 : f32
-    %mid = arith.select %gt2, %c, %t2 : f32
-    %n2 = arith.select %gt1, %t1, %mid : f32
-    scf.yield %n1, %n2 : f32, f32
+    %n:2 = func.call @nhc_moe_top2(%c, %t1, %t2) : (f32, f32, f32) -> (f32, f32)
+    scf.yield %n#0, %n#1 : f32, f32
   }
   %sum = arith.addf %top#0, %top#1 : f32
   return %sum : f32
+}
+
+// The two largest of (t1 >= t2) and c, visited after them (a NaN c is
+// never taken).
+func.func private @nhc_moe_top2(%c: f32, %t1: f32, %t2: f32) -> (f32, f32) {
+  %gt1 = arith.cmpf ogt, %c, %t1 : f32
+  %gt2 = arith.cmpf ogt, %c, %t2 : f32
+  %n1 = arith.select %gt1, %c, %t1 : f32
+  %mid = arith.select %gt2, %c, %t2 : f32
+  %n2 = arith.select %gt1, %t1, %mid : f32
+  return %n1, %n2 : f32, f32
+}
+
+// Whether group g (score gs) is kept: not after the topk_group-th best
+// group (thr, thrGroup) in the order (score descending, index ascending).
+func.func private @nhc_moe_group_kept(%gs: f32, %g: index, %thr: f32,
+                                      %thrGroup: index) -> i1 {
+  %gsAbove = arith.cmpf ogt, %gs, %thr : f32
+  %gsTie = arith.cmpf oeq, %gs, %thr : f32
+  %gUpTo = arith.cmpi sle, %g, %thrGroup : index
+  %tieKept = arith.andi %gsTie, %gUpTo : i1
+  %kept = arith.ori %gsAbove, %tieKept : i1
+  return %kept : i1
 }
 
 // Selection score of expert e: sigmoid(logit) + bias.

@@ -392,6 +392,44 @@ TEST(KernelLibrary, MoeRoute) {
                 logits, bias);
 }
 
+// The GPU form's shapes: more experts than its 256 threads (each thread a
+// strided share: Nemotron-3 Nano's 128 experts, top 6, one group; 300 in
+// 10 groups, 3 kept), and past its workgroup buffers (1100 experts; 260
+// groups of 2), where one thread runs the host form's token.
+TEST(KernelLibrary, MoeRouteAtTheGpuFormsShapes) {
+  struct Shape {
+    int64_t T, E, k, nGroup, topkGroup;
+  };
+  for (Shape s : {Shape{3, 128, 6, 1, 1}, Shape{4, 300, 8, 10, 3},
+                  Shape{2, 1100, 8, 1, 1}, Shape{2, 520, 5, 260, 7}}) {
+    std::mt19937 rng(unsigned(s.E + s.nGroup));
+    std::vector<float> logits = randomFloats(rng, s.T * s.E, -4, 4);
+    std::vector<float> bias = randomFloats(rng, s.E, -0.3, 0.3);
+    SCOPED_TRACE("E " + std::to_string(s.E) + " n_group " +
+                 std::to_string(s.nGroup));
+    checkMoeRoute(s.T, s.E, s.k, s.nGroup, s.topkGroup, true, 2.5f, logits,
+                  bias);
+  }
+}
+
+// Equal choices in every thread's share: the block's best is the lowest
+// index, pass after pass, across threads and warps.
+TEST(KernelLibrary, MoeRouteTiesAcrossTheBlockGoToTheLowerIndex) {
+  const int64_t E = 600;
+  std::vector<float> logits(E, 0.5f), bias(E, 0.f);
+  for (int64_t e = 0; e < E; e += 7)
+    logits[e] = 1.5f; // 0, 7, 14, ...: the best, tied
+  checkMoeRoute(1, E, /*k=*/9, /*nGroup=*/1, /*topkGroup=*/1, false, 1.0f,
+                logits, bias);
+  std::vector<int32_t> idx(9);
+  std::vector<float> weight(9);
+  ArgPack a;
+  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(1).idx(E).idx(9).idx(1)
+      .idx(1).idx(0).f32(1.f);
+  runKernel("nhc_moe_route", a);
+  EXPECT_EQ(idx, (std::vector<int32_t>{0, 7, 14, 21, 28, 35, 42, 49, 56}));
+}
+
 TEST(KernelLibrary, MoeRouteTiesGoToTheLowerIndex) {
   const int64_t E = 8;
   // Groups of 2: group scores tie pairwise, experts tie within groups.
