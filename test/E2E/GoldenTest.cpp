@@ -1506,6 +1506,66 @@ TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
   EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
 }
 
+/// A norm whose output a bf16 product reads next runs as its `_bf16`
+/// library kernel, which also rounds the rows for the product: no rounding
+/// pass there (on BF16 weights, in prefill and in decode steps), the same
+/// logits; an artifact without those kernels keeps the pass, with the same
+/// logits too; f32 weights round nothing.
+TEST(GoldenOnCuda, NormsRoundTheirRowsForTheNextBf16Gemm) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  const char *const fused[] = {"nhc_rms_norm_bf16", "nhc_add_rms_norm_bf16",
+                               "nhc_gated_rms_norm_bf16"};
+  struct Launches {
+    long long fused = 0, round = 0;
+  };
+  auto count = [&] {
+    Launches l;
+    for (const char *name : fused)
+      l.fused += fakeKernelLaunches((std::string(name) + "_kernel").c_str());
+    l.round = fakeKernelLaunches("nhc_round_bf16_kernel");
+    return l;
+  };
+  auto prefillAndDecode = [&](const GoldenCase &c) {
+    Model model(c); // loads the double: its counters exist from here
+    const Launches before = count();
+    model.expectPrefillMatches(0);
+    const std::vector<std::vector<int64_t>> generated =
+        greedyContinuations(model, {model.ids(0)});
+    EXPECT_EQ(generated[0], model.tensor<int64_t>("prompt.0.generated_ids"))
+        << c.artifact;
+    const Launches after = count();
+    return Launches{after.fused - before.fused, after.round - before.round};
+  };
+  const GoldenCase bf16{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2};
+  const Launches withKernels = prefillAndDecode(bf16);
+  EXPECT_GT(withKernels.fused, 0) << "BF16 weights: norms round their rows";
+  GoldenCase old = bf16;
+  int edited = 0;
+  old.artifact = withEditedLaunchTable(
+      bf16.artifact, "dense-bf16-without-rounding-norms.nhc",
+      [&](nlohmann::json &table) {
+        nlohmann::json &functions = table["functions"];
+        for (size_t i = functions.size(); i-- > 0;)
+          for (const char *name : fused)
+            if (functions[i]["function"] == name) {
+              functions.erase(i);
+              ++edited;
+              break;
+            }
+      });
+  EXPECT_EQ(edited, 3) << "the launch table has the three _bf16 norms";
+  const Launches without = prefillAndDecode(old);
+  std::remove(old.artifact.c_str());
+  EXPECT_EQ(without.fused, 0);
+  EXPECT_EQ(without.round - withKernels.round, withKernels.fused)
+      << "each norm that rounds its rows saves one rounding pass";
+  const Launches f32 = prefillAndDecode(fp32Case("dense"));
+  EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
+  EXPECT_EQ(f32.round, 0);
+}
+
 /// Runs `ids` as the session's only request in one step with `options`
 /// (calibration statistics), releasing its slot after.
 void stepAlone(nhc_session_t *session, const std::vector<int32_t> &ids,

@@ -22,8 +22,9 @@
 // GATHER-LABEL: func.func @nhc_gather_last(
 // GATHER-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
 
-// norms.mlir calls fp8.mlir's quantization helpers.
-// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=NORMS
+// norms.mlir calls fp8.mlir's quantization helpers and device_ops.mlir's bf16
+// rounding (which calls conv1d.mlir's activations).
+// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=NORMS
 // NORMS-LABEL: func.func @nhc_rms_norm(
 // NORMS-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // NORMS:         math.rsqrt
@@ -103,5 +104,8 @@
 // EMBED-DAG: func.func @nhc_moe_combine(
 // EMBED-DAG: func.func @nhc_moe_fp8_rows(
 // EMBED-DAG: func.func @nhc_argmax_rows(
+// EMBED-DAG: func.func @nhc_rms_norm_bf16(
+// EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
+// EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 31
+// COUNT: 34

@@ -1,4 +1,4 @@
-// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
+// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=NORMS
 // RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/ssd_scan.mlir %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=SSD
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/gather.mlir --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=GATHER
 // RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir %nhc_src_root/lib/Kernels/attention_prefill.mlir | nhc-opt --nhc-kernels-to-host-pipeline | FileCheck %s --check-prefix=ATTN

@@ -1,6 +1,6 @@
 // RUN: nhc-opt %nhc_src_root/lib/Kernels/elementwise.mlir --pass-pipeline='builtin.module(nhc-kernels-to-nvvm-pipeline{chip=sm_90})' | FileCheck %s
 // RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir %nhc_src_root/lib/Kernels/attention_prefill.mlir | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-nvvm-pipeline{chip=sm_80,sm_90 block-size=64})' | FileCheck %s --check-prefix=ATTN
-// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-nvvm-pipeline{format=})' | FileCheck %s --check-prefix=NVVM
+// RUN: cat %nhc_src_root/lib/Kernels/fp8.mlir %nhc_src_root/lib/Kernels/norms.mlir %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir | nhc-opt --pass-pipeline='builtin.module(nhc-kernels-to-nvvm-pipeline{format=})' | FileCheck %s --check-prefix=NVVM
 
 // The host functions keep the grid computation and launch blocks of 128
 // threads; one gpu.binary after them holds the PTX of every kernel.

@@ -329,6 +329,7 @@ public:
     synchronizeStream("uploading the weights");
     findDeviceExperts();
     findDeferredActivations();
+    findRoundingNorms();
     checkSharedMemory();
     if (generatedWeights_)
       notes_.push_back(cat("cuda backend: ", generatedWeights_,
@@ -519,7 +520,26 @@ public:
               uint64_t logitsRows) override {
     ContextScope scope = enter();
     bindArgs(call, shape, logitsRows);
+    auto norm = roundingNorm_.find(&call);
+    if (norm != roundingNorm_.end() &&
+        normRounds(*norm->second.gemm, shape)) {
+      // The norm, and its rows in bf16 where the next gemm's product reads
+      // them (that gemm then skips its rounding pass).
+      args_.push_back(memref(narrowRows_.address(),
+                             shape.tokens * norm->second.gemm->k));
+      hostViews_.push_back(nullptr);
+      run(*norm->second.kernel, norm->second.name);
+      return;
+    }
     run(*planFunctions_[call.kernel], plan_.kernels[call.kernel].name);
+  }
+
+  /// Whether `gemm`'s input in a step of `shape` was rounded to bf16 by the
+  /// norm before it (findRoundingNorms): a product cuBLASLt runs, not the
+  /// GEMV (which reads the f32 rows).
+  bool normRounds(const GemmCall &gemm, const StepShape &shape) const {
+    return roundedByNorm_.count(&gemm) && shape.tokens > 0 &&
+           !runsAsGemv(gemm, shape.tokens);
   }
 
   /// args_ and hostViews_ for `call` in a step of `shape`.
@@ -634,7 +654,7 @@ public:
     } else {
       GemmShape s = gemmShape(call, m);
       uint64_t a = gemmInput(call);
-      if (s.type != kCudaR32F)
+      if (s.type != kCudaR32F && !normRounds(call, shape))
         narrowActivations(s.type, bufferBase(call.a), bufferElemsOf(call.a),
                           call.a.offset, call.a.ld, m, call.k,
                           deferredInput(call));
@@ -1247,6 +1267,61 @@ private:
       }
   }
 
+  /// A plan RMS norm whose output the next entry, a bf16 gemm, reads
+  /// exactly (the norm's rows, contiguous, one per token; not quantized for
+  /// FP8) runs as its `_bf16` library kernel, which also stores those rows
+  /// rounded to bf16 where the product reads them: one launch instead of
+  /// the norm and nhc_round_bf16 (the same bf16 values). The norm's f32
+  /// output is still written (taps and calibration read it). Decided once
+  /// the weights' device dtypes are known; older artifacts lack the
+  /// kernels.
+  void findRoundingNorms() {
+    roundingNorm_.clear();
+    roundedByNorm_.clear();
+    struct Form {
+      const char *plan, *name;
+      const FunctionDef *kernel;
+      size_t out, tokens, width, quantize; // argument positions
+    };
+    const Form forms[] = {
+        {"nhc_rms_norm", lib::kRmsNormBf16, rmsNormBf16_, 2, 3, 4, 7},
+        {"nhc_add_rms_norm", lib::kAddRmsNormBf16, addRmsNormBf16_, 3, 4, 5, 8},
+        {"nhc_gated_rms_norm", lib::kGatedRmsNormBf16, gatedRmsNormBf16_, 4,
+         5, 6, 10}};
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (size_t i = 0; i + 1 < entries->size(); ++i) {
+        const ScheduleEntry &entry = (*entries)[i];
+        const ScheduleEntry &next = (*entries)[i + 1];
+        if (entry.kind != EntryKind::Kernel || next.kind != EntryKind::Gemm)
+          continue;
+        const KernelCall &norm = entry.kernel;
+        const GemmCall &gemm = next.gemm;
+        for (const Form &form : forms) {
+          if (plan_.kernels[norm.kernel].name != form.plan || !form.kernel ||
+              norm.args.size() != form.quantize + 1)
+            continue;
+          const KernelArg &out = norm.args[form.out];
+          const KernelArg &tokens = norm.args[form.tokens];
+          const KernelArg &width = norm.args[form.width];
+          const KernelArg &quantize = norm.args[form.quantize];
+          const bool readsTheRows =
+              out.kind == ArgKind::Buffer && !gemm.a.logits &&
+              gemm.a.buffer == out.ref && gemm.a.offset == 0 &&
+              width.kind == ArgKind::Index && width.index > 0 &&
+              uint64_t(width.index) == gemm.k && gemm.a.ld == gemm.k &&
+              tokens.kind == ArgKind::Dim && tokens.dim == DimKind::Tokens &&
+              tokens.times == 1 && gemm.rows == Rows::Tokens;
+          if (readsTheRows && quantize.kind == ArgKind::Index &&
+              quantize.index == 0 && !gemm.scaled &&
+              blasType(weightDtype_[gemm.weight]) == kCudaR16BF &&
+              deferredInput(gemm) == Activation::None) {
+            roundingNorm_[&norm] = {&gemm, form.kernel, form.name};
+            roundedByNorm_.insert(&gemm);
+          }
+        }
+      }
+  }
+
   /// Whether `producer`'s activation can run in `consumer`'s bf16 rounding:
   /// the consumer reads exactly the producer's block, rows for rows.
   bool defersTo(const GemmCall &producer, const GemmCall &consumer) const {
@@ -1684,6 +1759,11 @@ private:
     roundBf16Act_ = require(lib::kRoundBf16Act, /*optional=*/true);
     // Older artifacts lack it: greedy ids are picked on the host.
     argmaxRows_ = require(lib::kArgmaxRows, /*optional=*/true);
+    // Older artifacts lack them: bf16 gemms after a norm keep their
+    // rounding pass.
+    rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
+    addRmsNormBf16_ = require(lib::kAddRmsNormBf16, /*optional=*/true);
+    gatedRmsNormBf16_ = require(lib::kGatedRmsNormBf16, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -1931,7 +2011,8 @@ private:
                     *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
-                    *argmaxRows_ = nullptr;
+                    *argmaxRows_ = nullptr, *rmsNormBf16_ = nullptr,
+                    *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
   F32Weights host_; // scalars for launches; the checkpoint's matrices
@@ -1948,6 +2029,15 @@ private:
   // the consumer's activation, the producers that skip their epilogue.
   std::unordered_map<const GemmCall *, Activation> deferredActivation_;
   std::set<const GemmCall *> epilogueDeferred_;
+  // Plan norms that also round their output for the next gemm
+  // (findRoundingNorms), and the gemms whose input they round.
+  struct RoundingNorm {
+    const GemmCall *gemm = nullptr;
+    const FunctionDef *kernel = nullptr;
+    const char *name = nullptr;
+  };
+  std::unordered_map<const KernelCall *, RoundingNorm> roundingNorm_;
+  std::set<const GemmCall *> roundedByNorm_;
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer

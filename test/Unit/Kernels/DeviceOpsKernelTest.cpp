@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -320,4 +322,71 @@ TEST(KernelDeviceOps, FillNormalMatchesTheRuntimesGenerator) {
   }
 }
 
+/// Every element of `bits` is the bf16 nearest to the same element of `out`.
+void expectBf16Of(const std::vector<float> &out,
+                  const std::vector<uint16_t> &bits, const std::string &what) {
+  ASSERT_EQ(out.size(), bits.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    ASSERT_EQ(bits[i], nearestBf16(out[i])) << what << " element " << i;
+}
+
+// The norms' _bf16 forms (a device backend's norm before a bf16 product):
+// the plan norm's outputs (and residual) bit for bit, and those outputs
+// rounded to bf16 in `bits`, rows contiguous; rows narrower (37) and wider
+// (300) than a GPU block, gated groups of 8 and of 150.
+TEST(KernelDeviceOps, NormsAlsoStoreTheirOutputsAsBf16) {
+  std::mt19937 rng(61);
+  const float eps = 1e-5f;
+  for (int64_t H : {37, 300}) {
+    const int64_t T = 3;
+    const std::string what = "H " + std::to_string(H);
+    std::vector<float> x = randomFloats(rng, T * H, -3, 3),
+                       w = randomFloats(rng, H, 0.5, 1.5), plain(T * H),
+                       out(T * H, -9.f);
+    std::vector<uint16_t> bits(T * H, 0xabcd);
+    ArgPack a;
+    a.buf(x).buf(w).buf(plain).idx(T).idx(H).f32(eps).buf(w).idx(0);
+    runKernel("nhc_rms_norm", a);
+    ArgPack b;
+    b.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0).buf(bits);
+    runKernel("nhc_rms_norm_bf16", b);
+    EXPECT_EQ(out, plain) << what;
+    expectBf16Of(out, bits, "rms_norm " + what);
+
+    std::vector<float> residual = randomFloats(rng, T * H, -2, 2),
+                       update = randomFloats(rng, T * H, -2, 2);
+    std::vector<float> residualPlain = residual;
+    ArgPack c;
+    c.buf(residualPlain).buf(update).buf(w).buf(plain).idx(T).idx(H).f32(eps)
+        .buf(w).idx(0);
+    runKernel("nhc_add_rms_norm", c);
+    std::fill(bits.begin(), bits.end(), 0xabcd);
+    ArgPack d;
+    d.buf(residual).buf(update).buf(w).buf(out).idx(T).idx(H).f32(eps)
+        .buf(w).idx(0).buf(bits);
+    runKernel("nhc_add_rms_norm_bf16", d);
+    EXPECT_EQ(residual, residualPlain) << what;
+    EXPECT_EQ(out, plain) << what;
+    expectBf16Of(out, bits, "add_rms_norm " + what);
+  }
+  for (auto [I, G] : {std::pair<int64_t, int64_t>{24, 3}, {300, 2}}) {
+    const int64_t T = 2, stride = I + 5;
+    const std::string what = "I " + std::to_string(I);
+    std::vector<float> y = randomFloats(rng, T * I, -2, 2),
+                       proj = randomFloats(rng, T * stride, -4, 4),
+                       w = randomFloats(rng, I, 0.5, 1.5), plain(T * I),
+                       out(T * I, -9.f);
+    std::vector<uint16_t> bits(T * I, 0xabcd);
+    ArgPack a;
+    a.buf(y).buf(proj).idx(stride).buf(w).buf(plain).idx(T).idx(I).idx(G)
+        .f32(eps).buf(w).idx(0);
+    runKernel("nhc_gated_rms_norm", a);
+    ArgPack b;
+    b.buf(y).buf(proj).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G)
+        .f32(eps).buf(w).idx(0).buf(bits);
+    runKernel("nhc_gated_rms_norm_bf16", b);
+    EXPECT_EQ(out, plain) << what;
+    expectBf16Of(out, bits, "gated_rms_norm " + what);
+  }
+}
 } // namespace

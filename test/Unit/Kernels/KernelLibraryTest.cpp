@@ -43,6 +43,9 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_round_bf16", {m, i, i, i, i, m}},
       {"nhc_round_bf16_act", {m, i, i, i, i, i, m}},
       {"nhc_pack_e4m3", {m, i, i, i, i, m}},
+      {"nhc_rms_norm_bf16", {m, m, m, i, i, f, m, i, m}},
+      {"nhc_add_rms_norm_bf16", {m, m, m, m, i, i, f, m, i, m}},
+      {"nhc_gated_rms_norm_bf16", {m, m, i, m, m, i, i, i, f, m, i, m}},
       {"nhc_embedding_f32", {m, m, m, i, i}},
       {"nhc_embedding_bf16", {m, m, m, i, i}},
       {"nhc_gather_rows", {m, m, m, i, i}},
@@ -83,6 +86,10 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       EXPECT_EQ(sig.params[5].elementType, "i8");
     if (sig.name == "nhc_embedding_bf16")
       EXPECT_EQ(sig.params[0].elementType, "i16");
+    if (sig.name == "nhc_rms_norm_bf16" ||
+        sig.name == "nhc_add_rms_norm_bf16" ||
+        sig.name == "nhc_gated_rms_norm_bf16") // the norms' bf16 rows
+      EXPECT_EQ(sig.params.back().elementType, "i16");
     for (const mlir::nhc::KernelParam &p : sig.params)
       if (p.kind == "memref")
         EXPECT_EQ(p.abiSlots, 5u);

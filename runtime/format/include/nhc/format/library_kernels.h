@@ -27,6 +27,14 @@ inline constexpr const char kRoundBf16[] = "nhc_round_bf16";
 inline constexpr const char kRoundBf16Act[] = "nhc_round_bf16_act";
 // Quantized activations as e4m3 bytes for an e4m3 x e4m3 product.
 inline constexpr const char kPackE4m3[] = "nhc_pack_e4m3";
+// A plan's RMS norms that also store their output rows rounded to bf16
+// (norms.mlir): the plan kernel's arguments, then `bits` (memref i16,
+// bits[t * width + j]). A device backend runs one instead of the plan's
+// norm where a bf16 x bf16 product reads the norm's output next, instead of
+// a rounding pass (kRoundBf16) before that product.
+inline constexpr const char kRmsNormBf16[] = "nhc_rms_norm_bf16";
+inline constexpr const char kAddRmsNormBf16[] = "nhc_add_rms_norm_bf16";
+inline constexpr const char kGatedRmsNormBf16[] = "nhc_gated_rms_norm_bf16";
 inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
 inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 // Routed experts: tokens gathered per expert, outputs weighted and added
