@@ -77,7 +77,7 @@ func.func @nhc_conv1d_act(%src: memref<?xf32>, %src_stride: index,
 }
 
 // Token t of the request whose first token is row off, channel c: its
-// pre-activation, then the activation in place (the GPU form's thread; the
+// pre-activation, activated and stored once (the GPU form's thread; the
 // same arithmetic as the host form).
 func.func private @nhc_conv1d_token(%t: index, %c: index,
                                     %src: memref<?xf32>, %src_stride: index,
@@ -87,13 +87,12 @@ func.func private @nhc_conv1d_token(%t: index, %c: index,
                                     %conv_state: memref<?xf32>,
                                     %slotBase: index, %off: index, %C: index,
                                     %K: index) {
-  func.call @nhc_conv_pre_activation(%t, %c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %conv_state, %slotBase, %off, %C, %K)
-      : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index) -> ()
+  %pre = func.call @nhc_conv_pre_value(%t, %c, %src, %src_stride, %src_offset, %w, %b, %has_bias, %conv_state, %slotBase, %off, %K)
+      : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index) -> f32
+  %activated = func.call @nhc_conv_activate(%pre, %act) : (f32, index) -> f32
   %tok = arith.addi %off, %t : index
   %orow = arith.muli %tok, %C : index
   %oi = arith.addi %orow, %c : index
-  %pre = memref.load %out[%oi] : memref<?xf32>
-  %activated = func.call @nhc_conv_activate(%pre, %act) : (f32, index) -> f32
   memref.store %activated, %out[%oi] : memref<?xf32>
   return
 }
@@ -110,6 +109,24 @@ func.func private @nhc_conv_pre_activation(%t: index, %c: index,
                                            %conv_state: memref<?xf32>,
                                            %slotBase: index, %off: index,
                                            %C: index, %K: index) {
+  %pre = func.call @nhc_conv_pre_value(%t, %c, %src, %src_stride, %src_offset, %w, %b, %has_bias, %conv_state, %slotBase, %off, %K)
+      : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index) -> f32
+  %tok = arith.addi %off, %t : index
+  %orow = arith.muli %tok, %C : index
+  %oi = arith.addi %orow, %c : index
+  memref.store %pre, %out[%oi] : memref<?xf32>
+  return
+}
+
+// b[c] + sum_j w[c*K + j] * seq[t + j] (the sum from j = 0 up, then the
+// bias): token t's pre-activation for channel c.
+func.func private @nhc_conv_pre_value(%t: index, %c: index,
+                                      %src: memref<?xf32>, %src_stride: index,
+                                      %src_offset: index, %w: memref<?xf32>,
+                                      %b: memref<?xf32>, %has_bias: index,
+                                      %conv_state: memref<?xf32>,
+                                      %slotBase: index, %off: index,
+                                      %K: index) -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32
@@ -132,11 +149,7 @@ func.func private @nhc_conv_pre_activation(%t: index, %c: index,
   }
   %bias = func.call @nhc_conv_bias(%b, %c, %has_bias) : (memref<?xf32>, index, index) -> f32
   %pre = arith.addf %acc, %bias : f32
-  %tok = arith.addi %off, %t : index
-  %orow = arith.muli %tok, %C : index
-  %oi = arith.addi %orow, %c : index
-  memref.store %pre, %out[%oi] : memref<?xf32>
-  return
+  return %pre : f32
 }
 
 // b[c], or 0 without a bias (%b is then not read).
