@@ -1133,7 +1133,8 @@ struct ScopedEnv {
 /// Creates (and releases) a cuda session on the golden artifact `file` with
 /// synthetic weights: its status and nhc_last_error().
 std::pair<nhc_status_t, std::string>
-tryCudaSession(const char *file, nhc_dtype_t weightDtype = NHC_DTYPE_F32) {
+tryCudaSession(const char *file, nhc_dtype_t weightDtype = NHC_DTYPE_F32,
+               uint32_t maxSlots = 2) {
   nhc_artifact_t *artifact = nullptr;
   if (nhc_artifact_load(artifactPath(file).c_str(), &artifact) != NHC_OK)
     return {NHC_NOT_FOUND, nhc_last_error()};
@@ -1143,7 +1144,7 @@ tryCudaSession(const char *file, nhc_dtype_t weightDtype = NHC_DTYPE_F32) {
   nhc_session_t *session = nullptr;
   if (status == NHC_OK) {
     nhc_session_options_t options{};
-    options.max_slots = 2;
+    options.max_slots = maxSlots;
     options.max_seq_len = 16;
     options.backend = "cuda";
     status = nhc_session_create_ex(artifact, weights, &options, &session);
@@ -1820,6 +1821,31 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     EXPECT_NE(error.find("bytes of dynamic shared memory per block"),
               std::string::npos) << error;
   }
+}
+
+/// The chunked scan keeps a head's 80 state rows in two blocks of 40 when a
+/// step has few requests and in one block when its heads fill a GPU (4
+/// heads of 64 requests: 256 blocks), which needs twice the shared memory:
+/// a session whose steps can have that many requests is refused at
+/// creation where a device cannot give it, not half-way through a step.
+TEST(GoldenOnCuda, DynamicSharedMemoryCoversStepsOfManyRequests) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), whose shared memory limits are set "
+                    "by NHC_FAKE_CUDA_SHARED_*";
+  // Beside the kernel's 37632 static bytes: room for 40 rows of 132 floats
+  // (21120 bytes), not for 80.
+  ScopedEnv optin("NHC_FAKE_CUDA_SHARED_OPTIN", "70000");
+  const auto [few, fewError] =
+      tryCudaSession("wide-head.nhc", NHC_DTYPE_F32, /*maxSlots=*/2);
+  EXPECT_EQ(few, NHC_OK) << fewError;
+  const auto [many, manyError] =
+      tryCudaSession("wide-head.nhc", NHC_DTYPE_F32, /*maxSlots=*/64);
+  EXPECT_EQ(many, NHC_UNSUPPORTED) << manyError;
+  EXPECT_NE(manyError.find("GPU kernel 'nhc_ssd_chunk_scan_kernel'"),
+            std::string::npos) << manyError;
+  EXPECT_NE(manyError.find("needs 42240 bytes of dynamic shared memory"),
+            std::string::npos) << manyError;
 }
 
 /// An artifact from before nhc_argmax_rows: the cuda backend copies a

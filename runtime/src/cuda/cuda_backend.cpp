@@ -591,11 +591,13 @@ public:
   /// Refuses, when the session is made, a kernel of the plan whose
   /// launches need more dynamic shared memory than the device allows it
   /// (allowDynamicShared), rather than failing a step half-way: each call
-  /// resolved for one request of two tokens, a prefill step, which no
-  /// kernel gives an empty grid (a step of one token per request drops the
-  /// prefill kernels); the bytes follow the model's shapes, not the
-  /// step's. A call whose host code reads device memory is left to the
-  /// step's own check (run).
+  /// resolved for prefill steps, which no kernel gives an empty grid (a
+  /// step of one token per request drops the prefill kernels), of one
+  /// request and of max_slots requests (the chunked scan keeps a head's
+  /// rows in fewer, larger parts when a step has many: the bytes follow the
+  /// model's shapes and the step's request count, nothing else). A call
+  /// whose host code reads device memory is left to the step's own check
+  /// (run).
   void checkSharedMemory() {
     struct ReadsDevice {};
     LoadScalar refuse = [](size_t, uint64_t, ParamKind) -> double {
@@ -610,18 +612,24 @@ public:
                          [](const LaunchDef &l) { return l.takesDynamicShared(); }))
           continue; // nothing to check: no work at start-up
         const std::string &kernel = plan_.kernels[entry.kernel.kernel].name;
-        bindArgs(entry.kernel, StepShape{2, 1, 1}, 1);
-        std::vector<ResolvedLaunch> launches;
-        try {
-          launches = resolveLaunches(fn, args_, image_.chip, refuse,
-                                     cat(origin_, ": kernel '", kernel, "'"));
-        } catch (const ReadsDevice &) {
-          continue;
-        } catch (const Error &) {
-          continue; // not resolvable for this step: the step checks
+        // A prefill of one request, and one beside a full pool's decodes:
+        // how a kernel splits its work (the chunked scan's state rows) may
+        // follow the step's requests.
+        const uint64_t most = std::max<uint64_t>(maxSlots_, 1);
+        for (StepShape shape : {StepShape{2, 1, 1}, StepShape{most + 1, most, most}}) {
+          bindArgs(entry.kernel, shape, shape.logitsRows);
+          std::vector<ResolvedLaunch> launches;
+          try {
+            launches = resolveLaunches(fn, args_, image_.chip, refuse,
+                                       cat(origin_, ": kernel '", kernel, "'"));
+          } catch (const ReadsDevice &) {
+            continue;
+          } catch (const Error &) {
+            continue; // not resolvable for this step: the step checks
+          }
+          for (const ResolvedLaunch &launch : launches)
+            checkDynamicShared(launch, kernel);
         }
-        for (const ResolvedLaunch &launch : launches)
-          checkDynamicShared(launch, kernel);
       }
   }
 
