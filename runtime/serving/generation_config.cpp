@@ -52,9 +52,13 @@ nlohmann::json readJsonObject(const std::string &path) {
   text << in.rdbuf();
   if (!in && !in.eof())
     throw ServingError("cannot read '" + path + "'");
-  const std::string content = text.str();
-  if (scanJsonText(content.data(), content.size(), [](const auto &) {}) !=
-      std::string::npos)
+  // Infinity and numbers past double range (Python's json reads them) read
+  // as the largest finite double, which the range checks of the keys nhc
+  // uses refuse by name; NaN reads as null (absent).
+  size_t tooDeep = std::string::npos;
+  const std::string content = withNonFiniteNumbersReplaced(
+      text.str(), NonFiniteJson::Nearest, tooDeep);
+  if (tooDeep != std::string::npos)
     throw ServingError("'" + path + "': JSON nested more than " +
                        std::to_string(kMaxJsonDepth) + " levels deep");
   nlohmann::json json;

@@ -21,38 +21,11 @@ namespace {
 /// value, so they are never compared), and a repeated key keeps its last
 /// value. Throws Error naming `where` for text that is no JSON then.
 Json parsePythonJson(const std::string &text, const std::string &where) {
-  std::vector<JsonNumberOverflow> overflows;
-  size_t tooDeep = scanJsonText(
-      text.data(), text.size(),
-      [&](const JsonNumberOverflow &n) { overflows.push_back(n); });
+  size_t tooDeep = std::string::npos;
+  const std::string plain = withNonFiniteNumbersReplaced(text, NonFiniteJson::Null, tooDeep);
   if (tooDeep != std::string::npos)
     throw Error(NHC_INVALID_FORMAT, cat(where, ": JSON nesting deeper than ",
                                         kMaxJsonDepth, " levels"));
-  std::string plain;
-  plain.reserve(text.size());
-  size_t nextOverflow = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '"') { // a string, escapes included, copied as it is
-      size_t end = i + 1;
-      while (end < text.size() && text[end] != '"')
-        end += text[end] == '\\' ? 2 : 1;
-      plain.append(text, i, end - i + 1);
-      i = end;
-      continue;
-    }
-    size_t replaced = 0;
-    if (nextOverflow < overflows.size() && overflows[nextOverflow].offset == i)
-      replaced = overflows[nextOverflow++].length;
-    for (const char *word : {"-Infinity", "Infinity", "NaN"})
-      if (!replaced && text.compare(i, std::strlen(word), word) == 0)
-        replaced = std::strlen(word);
-    if (replaced) {
-      plain += "null";
-      i += replaced - 1;
-    } else {
-      plain += text[i];
-    }
-  }
   Json parsed = Json::parse(plain, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded())
     throw Error(NHC_INVALID_FORMAT, cat(where, ": not valid JSON"));

@@ -522,13 +522,11 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
     used[ref.ref.tensor->name] = true;
   for (const TensorSpec &spec : manifest.weights) {
     const TensorRef *own = lookup(weights, spec.name);
-    if (!own)
-      continue;
     // Both spellings of the body prefix: lookup binds the "backbone." one,
     // which transformers 5.23 loads too (checked with two shards either way).
     const std::string renamed = inMemoryName(spec.name);
     if (auto it = weights.byName.find(renamed);
-        !renamed.empty() && own->tensor->name == spec.name &&
+        own && !renamed.empty() && own->tensor->name == spec.name &&
         it != weights.byName.end() &&
         !sameValues(wholeTensor(*own), wholeTensor(weights.sorted[it->second])))
       notes.push_back({NHC_NOTE_WARNING,
@@ -536,6 +534,13 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                            spec.name, "' and '", it->first,
                            "' with different values; using '", spec.name,
                            "' (as transformers does)")});
+    // The spelling bound (checkTensor: its own name, else the first
+    // alternative present); every other spelling present is compared with it.
+    // Each spelling quoted, a stacked one with its expert: 'name' [e].
+    std::string chosenName = own ? cat("'", spec.name, "'") : std::string();
+    std::optional<BoundRef> chosen;
+    if (own)
+      chosen = wholeTensor(*own);
     for (const TensorAlternative &alt : spec.alternatives) {
       const TensorRef *other = lookup(weights, alt.name);
       if (!other)
@@ -550,17 +555,25 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
         otherView = BoundRef{*other, sliceBytes * alt.index, sliceBytes,
                              spec.shape};
       }
-      for (const TensorRef *ref : {own, other}) // synthetic: generated now
+      const std::string otherName =
+          cat("'", alt.name, "'",
+              alt.slice ? cat(" [", alt.index, "]") : std::string());
+      if (!chosen) {
+        chosenName = otherName;
+        chosen = otherView;
+        continue;
+      }
+      for (const TensorRef *ref : {static_cast<const TensorRef *>(&chosen->ref), other}) // synthetic: now
         if (size_t k = syntheticIndex(weights, *ref->tensor); k != SIZE_MAX)
           generate(weights, k);
-      if (!sameValues(wholeTensor(*own), otherView))
+      if (!sameValues(*chosen, otherView))
         notes.push_back(
             {NHC_NOTE_WARNING,
-             cat("checkpoint '", weights.source, "' holds both '", spec.name,
-                 "' and '", alt.name, "'",
-                 alt.slice ? cat(" [", alt.index, "]") : std::string(),
-                 " with different values; using '", spec.name, "'",
-                 alt.slice ? std::string() : " (as transformers does)")});
+             cat("checkpoint '", weights.source, "' holds both ", chosenName,
+                 " and ", otherName, " with different values; using ",
+                 chosenName,
+                 own && !alt.slice ? " (as transformers does)"
+                                   : std::string())});
     }
   }
   std::string unused;

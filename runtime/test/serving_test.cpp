@@ -160,6 +160,29 @@ TEST(GenerationConfigTest, EosFallsBackToConfigThenTokenizer) {
   EXPECT_EQ(serving::checkpointDirectory(dir.path()), dir.path());
 }
 
+// Python's json reads Infinity, NaN and numbers past double range (a
+// transformers checkpoint may hold them): in keys nhc does not use they are
+// harmless; in one it uses, its range check names it.
+TEST(GenerationConfigTest, NonFiniteNumbersReadAsPythonDoes) {
+  TempDir dir;
+  writeText(dir.file("generation_config.json"),
+            R"({"eos_token_id": 2, "max_time": 1e400, "x": -Infinity,
+                "y": NaN, "do_sample": true, "temperature": 0.7})");
+  serving::GenerationDefaults d = serving::readGenerationDefaults(dir.path());
+  EXPECT_EQ(d.eosIds, (std::vector<int32_t>{2}));
+  EXPECT_FLOAT_EQ(*d.temperature, 0.7f);
+  for (const char *text : {R"({"do_sample": true, "temperature": Infinity})",
+                           R"({"do_sample": true, "temperature": 1e999})"}) {
+    writeText(dir.file("generation_config.json"), text);
+    try {
+      serving::readGenerationDefaults(dir.path());
+      ADD_FAILURE() << "accepted " << text;
+    } catch (const serving::ServingError &e) {
+      EXPECT_THAT(e.what(), HasSubstr("'temperature'")) << text;
+    }
+  }
+}
+
 TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
   struct Case {
     const char *text, *needle;

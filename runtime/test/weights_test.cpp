@@ -452,6 +452,50 @@ TEST_F(WeightsTest, PerExpertAndStackedThatDifferWarn) {
   EXPECT_STREQ(info.desc.name, "x.experts.2.up_proj.weight");
 }
 
+// Two stacked spellings and no per-expert tensors: the first alternative
+// binds, with a warning naming both (and the expert) where they differ, and
+// none where they agree.
+TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
+  nhc_manifest_release(manifest);
+  Json m = tinyManifest();
+  for (int e = 0; e < 3; ++e)
+    m["weights"].push_back(
+        {{"name", "x.experts." + std::to_string(e) + ".up_proj.weight"},
+         {"dtype", "F32"},
+         {"shape", {4, 8}},
+         {"alternatives",
+          Json::array({Json::object({{"name", "x.experts.up_proj"},
+                                     {"index", e},
+                                     {"count", 3}}),
+                       Json::object({{"name", "x.experts.up_proj.weight"},
+                                     {"index", e},
+                                     {"count", 3}})})}});
+  manifest = parseManifestOrDie(m);
+  for (bool differ : {false, true}) {
+    SCOPED_TRACE(differ ? "differ" : "agree");
+    SafetensorsBuilder builder = tinyCheckpoint();
+    builder.add("x.experts.up_proj", "F32", {3, 4, 8});
+    Bytes other = builder.data("x.experts.up_proj");
+    if (differ)
+      other[128 + 9] ^= 0x40; // expert 1
+    builder.add("x.experts.up_proj.weight", "F32", {3, 4, 8}, other);
+    nhc_weights_release(weights);
+    weights = nullptr;
+    openSingle(builder);
+    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+    if (!differ) {
+      EXPECT_TRUE(warnings.empty());
+      continue;
+    }
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_THAT(warnings[0],
+                HasSubstr("holds both 'x.experts.up_proj' [1] and "
+                          "'x.experts.up_proj.weight' [1] with different "
+                          "values; using 'x.experts.up_proj' [1]"));
+  }
+}
+
 // A tensor under both body prefixes ("backbone." and transformers 5's
 // in-memory "model."): the "backbone." one binds, as transformers 5.23
 // loads it, with a warning naming both when their values differ and none

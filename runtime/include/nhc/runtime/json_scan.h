@@ -15,7 +15,9 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace nhc {
 
@@ -81,6 +83,64 @@ size_t scanJsonText(const char *text, size_t size, OnOverflow onOverflow) {
     }
   }
   return std::string::npos;
+}
+
+/// How withNonFiniteNumbersReplaced spells a non-finite number.
+enum class NonFiniteJson {
+  Null,    // every one as null
+  Nearest, // +-infinity as the largest finite double of its sign (so that a
+           // range check on a value nhc uses refuses it by name), NaN as null
+};
+
+/// `text` with every non-finite number outside strings — the bare tokens
+/// Infinity, -Infinity and NaN that Python's json module writes and reads,
+/// and numbers beyond double range (Python: +-infinity) — replaced as `as`
+/// says, so that a strict JSON parser reads the rest as Python does: for
+/// files nhc reads as Hugging Face writes them (config.json,
+/// generation_config.json, tokenizer files). Sets `tooDeep` to the scan's
+/// result (scanJsonText).
+inline std::string withNonFiniteNumbersReplaced(const std::string &text,
+                                                NonFiniteJson as,
+                                                size_t &tooDeep) {
+  std::vector<JsonNumberOverflow> overflows;
+  tooDeep = scanJsonText(text.data(), text.size(),
+                         [&](const JsonNumberOverflow &n) { overflows.push_back(n); });
+  const bool nearest = as == NonFiniteJson::Nearest;
+  std::string plain;
+  plain.reserve(text.size());
+  size_t nextOverflow = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '"') { // a string, escapes included, copied as it is
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != '"')
+        end += text[end] == '\\' ? 2 : 1;
+      plain.append(text, i, end - i + 1);
+      i = end;
+      continue;
+    }
+    size_t replaced = 0;
+    const char *spelling = "null";
+    if (nextOverflow < overflows.size() && overflows[nextOverflow].offset == i) {
+      const JsonNumberOverflow &n = overflows[nextOverflow++];
+      replaced = n.length;
+      if (nearest)
+        spelling = n.negative ? "-1.7976931348623157e308" : "1.7976931348623157e308";
+    }
+    for (const char *word : {"-Infinity", "Infinity", "NaN"})
+      if (!replaced && text.compare(i, std::strlen(word), word) == 0) {
+        replaced = std::strlen(word);
+        if (nearest && word[0] != 'N')
+          spelling = word[0] == '-' ? "-1.7976931348623157e308"
+                                    : "1.7976931348623157e308";
+      }
+    if (replaced) {
+      plain += spelling;
+      i += replaced - 1;
+    } else {
+      plain += text[i];
+    }
+  }
+  return plain;
 }
 
 /// 1-based line and column of byte `offset` in `text`.

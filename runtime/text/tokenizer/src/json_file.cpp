@@ -34,21 +34,20 @@ std::string readAll(const std::string &path) {
   return data;
 }
 
-/// Deep nesting is refused before nlohmann builds (and recursively frees)
-/// a tree: the runtime's shared pre-check.
-void checkDepth(const std::string &text, const std::string &path) {
-  size_t at = nhc::scanJsonText(text.data(), text.size(), [](const auto &) {});
-  if (at != std::string::npos)
-    throw TextError(path + ": JSON nested more than " +
-                    std::to_string(nhc::kMaxJsonDepth) +
-                    " levels deep (byte " + std::to_string(at) + ")");
-}
-
 } // namespace
 
 nlohmann::json readJsonFile(const std::string &path) {
-  std::string text = readAll(path);
-  checkDepth(text, path);
+  // Deep nesting is refused before nlohmann builds (and recursively frees)
+  // a tree (the runtime's shared pre-check); Infinity and numbers past
+  // double range, which Python's json reads, read as the largest finite
+  // double (a value nhc uses is then refused by its range), NaN as null.
+  size_t tooDeep = std::string::npos;
+  const std::string text = nhc::withNonFiniteNumbersReplaced(
+      readAll(path), nhc::NonFiniteJson::Nearest, tooDeep);
+  if (tooDeep != std::string::npos)
+    throw TextError(path + ": JSON nested more than " +
+                    std::to_string(nhc::kMaxJsonDepth) +
+                    " levels deep (byte " + std::to_string(tooDeep) + ")");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception &e) {

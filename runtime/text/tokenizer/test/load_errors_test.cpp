@@ -47,6 +47,21 @@ TEST(LoadErrors, GoodMinimalFileLoads) {
   EXPECT_EQ(t.chatTemplate(), "");
 }
 
+// Numbers Python's json reads and strict JSON does not (Infinity, NaN, a
+// number past double range), in keys nhc does not use, load as transformers
+// loads them.
+TEST(LoadErrors, NonFiniteNumbersInUnusedKeysLoad) {
+  TempDir dir;
+  std::string json = makeTokenizerJson(kVocab, kMerges);
+  json.insert(json.find('{') + 1,
+              R"("x_inf": Infinity, "x_nan": NaN, "x_big": -1e400, )");
+  dir.write("tokenizer.json", json);
+  dir.write("tokenizer_config.json",
+            R"({"model_max_length": 1e400, "x": -Infinity, "add_bos_token": false})");
+  Tokenizer t = Tokenizer::load(dir.path());
+  EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{2}));
+}
+
 TEST(LoadErrors, FileProblems) {
   EXPECT_THROW(Tokenizer::load("/nonexistent/tokenizer.json"), TextError);
   TempDir dir;
