@@ -386,18 +386,22 @@ TEST_F(WeightsTest, UnusedTensorsAreANote) {
   EXPECT_THAT(info[0], HasSubstr("'backbone.layers.1.mixer.k_scale'"));
 }
 
-/// Experts 0..2 of [3, 4, 8] weights, each bindable from a stacked tensor.
-Json stackedExpertsManifest() {
+/// Experts 0..2 of [3, 4, 8] weights, each bindable from a stacked tensor
+/// under each of `stacked` (alternatives in that order).
+Json stackedExpertsManifest(
+    const std::vector<std::string> &stacked = {"x.experts.up_proj"}) {
   Json m = tinyManifest();
-  for (int e = 0; e < 3; ++e)
+  for (int e = 0; e < 3; ++e) {
+    Json alternatives = Json::array();
+    for (const std::string &name : stacked)
+      alternatives.push_back(
+          Json::object({{"name", name}, {"index", e}, {"count", 3}}));
     m["weights"].push_back(
         {{"name", "x.experts." + std::to_string(e) + ".up_proj.weight"},
          {"dtype", "F32"},
          {"shape", {4, 8}},
-         {"alternatives",
-          Json::array({Json::object({{"name", "x.experts.up_proj"},
-                                     {"index", e},
-                                     {"count", 3}})})}});
+         {"alternatives", alternatives}});
+  }
   return m;
 }
 
@@ -457,20 +461,8 @@ TEST_F(WeightsTest, PerExpertAndStackedThatDifferWarn) {
 // none where they agree.
 TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
   nhc_manifest_release(manifest);
-  Json m = tinyManifest();
-  for (int e = 0; e < 3; ++e)
-    m["weights"].push_back(
-        {{"name", "x.experts." + std::to_string(e) + ".up_proj.weight"},
-         {"dtype", "F32"},
-         {"shape", {4, 8}},
-         {"alternatives",
-          Json::array({Json::object({{"name", "x.experts.up_proj"},
-                                     {"index", e},
-                                     {"count", 3}}),
-                       Json::object({{"name", "x.experts.up_proj.weight"},
-                                     {"index", e},
-                                     {"count", 3}})})}});
-  manifest = parseManifestOrDie(m);
+  manifest = parseManifestOrDie(
+      stackedExpertsManifest({"x.experts.up_proj", "x.experts.up_proj.weight"}));
   for (bool differ : {false, true}) {
     SCOPED_TRACE(differ ? "differ" : "agree");
     SafetensorsBuilder builder = tinyCheckpoint();

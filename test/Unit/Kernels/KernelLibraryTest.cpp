@@ -399,6 +399,20 @@ TEST(KernelLibrary, MoeRoute) {
                 logits, bias);
 }
 
+/// The experts nhc_moe_route picks for one token's `logits`, best first.
+std::vector<int32_t> routeOneToken(std::vector<float> logits,
+                                   std::vector<float> bias, int64_t k,
+                                   int64_t nGroup, int64_t topkGroup,
+                                   bool norm) {
+  std::vector<int32_t> idx(k);
+  std::vector<float> weight(k);
+  ArgPack a;
+  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(1).idx(logits.size())
+      .idx(k).idx(nGroup).idx(topkGroup).idx(norm ? 1 : 0).f32(1.f);
+  runKernel("nhc_moe_route", a);
+  return idx;
+}
+
 // The GPU form's shapes: more experts than its 256 threads (each thread a
 // strided share: Nemotron-3 Nano's 128 experts, top 6, one group; 300 in
 // 10 groups, 3 kept), and past its workgroup buffers (1100 experts; 260
@@ -428,13 +442,9 @@ TEST(KernelLibrary, MoeRouteTiesAcrossTheBlockGoToTheLowerIndex) {
     logits[e] = 1.5f; // 0, 7, 14, ...: the best, tied
   checkMoeRoute(1, E, /*k=*/9, /*nGroup=*/1, /*topkGroup=*/1, false, 1.0f,
                 logits, bias);
-  std::vector<int32_t> idx(9);
-  std::vector<float> weight(9);
-  ArgPack a;
-  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(1).idx(E).idx(9).idx(1)
-      .idx(1).idx(0).f32(1.f);
-  runKernel("nhc_moe_route", a);
-  EXPECT_EQ(idx, (std::vector<int32_t>{0, 7, 14, 21, 28, 35, 42, 49, 56}));
+  EXPECT_EQ(routeOneToken(logits, bias, /*k=*/9, /*nGroup=*/1,
+                          /*topkGroup=*/1, false),
+            (std::vector<int32_t>{0, 7, 14, 21, 28, 35, 42, 49, 56}));
 }
 
 TEST(KernelLibrary, MoeRouteTiesGoToTheLowerIndex) {
@@ -444,12 +454,8 @@ TEST(KernelLibrary, MoeRouteTiesGoToTheLowerIndex) {
   std::vector<float> bias(E, 0.f);
   checkMoeRoute(1, E, /*k=*/3, /*nGroup=*/4, /*topkGroup=*/2, true, 1.0f,
                 logits, bias);
-  std::vector<int32_t> idx(3);
-  std::vector<float> weight(3);
-  ArgPack a;
-  a.buf(logits).buf(bias).buf(idx).buf(weight).idx(1).idx(E).idx(3).idx(4)
-      .idx(2).idx(1).f32(1.f);
-  runKernel("nhc_moe_route", a);
-  EXPECT_EQ(idx, (std::vector<int32_t>{2, 3, 4}));
+  EXPECT_EQ(routeOneToken(logits, bias, /*k=*/3, /*nGroup=*/4,
+                          /*topkGroup=*/2, true),
+            (std::vector<int32_t>{2, 3, 4}));
 }
 } // namespace
