@@ -39,7 +39,6 @@ func.func private @nhc_moe_route_token(%logits: memref<?xf32>,
   %c1 = arith.constant 1 : index
   %none = arith.constant -1 : index
   %zero = arith.constant 0.0 : f32
-  %tiny = arith.constant 1.0e-20 : f32
   %inf = arith.constant 0x7F800000 : f32
   %ninf = arith.constant 0xFF800000 : f32
   %row = arith.muli %t, %E : index
@@ -87,24 +86,58 @@ func.func private @nhc_moe_route_token(%logits: memref<?xf32>,
       }
       scf.yield %r#0, %r#1 : f32, index
     }
-    // Only an invalid config (k > kept experts) finds nothing: index -1,
-    // weight 0.
-    %found = arith.cmpi sge, %best#1, %c0 : index
-    %eSafe = arith.select %found, %best#1, %c0 : index
-    %li = arith.addi %row, %eSafe : index
-    %lv = memref.load %logits[%li] : memref<?xf32>
-    %sc = func.call @nhc_sigmoid(%lv) : (f32) -> f32
-    %w = arith.select %found, %sc, %zero : f32
+    %w = func.call @nhc_moe_pick_weight(%logits, %row, %best#1)
+        : (memref<?xf32>, index, index) -> f32
     %oi = arith.addi %obase, %s : index
-    %e32 = arith.index_cast %best#1 : index to i32
-    memref.store %e32, %idx[%oi] : memref<?xi32>
-    memref.store %w, %weight[%oi] : memref<?xf32>
+    func.call @nhc_moe_store_pick(%idx, %weight, %oi, %best#1, %w)
+        : (memref<?xi32>, memref<?xf32>, index, index, f32) -> ()
     %ws2 = arith.addf %wsum, %w : f32
     scf.yield %best#0, %best#1, %ws2 : f32, index, f32
   }
-  %denom = arith.addf %picked#2, %tiny : f32
+  func.call @nhc_moe_normalize_weights(%weight, %obase, %k, %picked#2,
+                                       %normalize, %scale)
+      : (memref<?xf32>, index, index, f32, i1, f32) -> ()
+  return
+}
+
+// The weight of pick e of the token whose logits start at `row`: its
+// sigmoid score; 0 where nothing was found (e = -1: only an invalid config,
+// k above the kept experts, finds nothing).
+func.func private @nhc_moe_pick_weight(%logits: memref<?xf32>, %row: index,
+                                       %e: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %found = arith.cmpi sge, %e, %c0 : index
+  %eSafe = arith.select %found, %e, %c0 : index
+  %li = arith.addi %row, %eSafe : index
+  %lv = memref.load %logits[%li] : memref<?xf32>
+  %sc = func.call @nhc_sigmoid(%lv) : (f32) -> f32
+  %w = arith.select %found, %sc, %zero : f32
+  return %w : f32
+}
+
+// Route `at`: expert e (-1: none) and its weight before normalization.
+func.func private @nhc_moe_store_pick(%idx: memref<?xi32>,
+                                      %weight: memref<?xf32>, %at: index,
+                                      %e: index, %w: f32) {
+  %e32 = arith.index_cast %e : index to i32
+  memref.store %e32, %idx[%at] : memref<?xi32>
+  memref.store %w, %weight[%at] : memref<?xf32>
+  return
+}
+
+// A token's k weights from `first` on: divided by (sum + 1e-20) if
+// `normalize`, times `scale`, in pick order.
+func.func private @nhc_moe_normalize_weights(%weight: memref<?xf32>,
+                                             %first: index, %k: index,
+                                             %sum: f32, %normalize: i1,
+                                             %scale: f32) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %tiny = arith.constant 1.0e-20 : f32
+  %denom = arith.addf %sum, %tiny : f32
   scf.for %s = %c0 to %k step %c1 {
-    %oi = arith.addi %obase, %s : index
+    %oi = arith.addi %first, %s : index
     %w = memref.load %weight[%oi] : memref<?xf32>
     %wn = arith.divf %w, %denom : f32
     %w1 = arith.select %normalize, %wn, %w : f32

@@ -40,7 +40,6 @@ func.func private @nhc_moe_route_gpu(%logits: memref<?xf32>,
     %maxExperts = arith.constant 1024 : index
     %none = arith.constant -1 : index
     %zero = arith.constant 0.0 : f32
-    %tiny = arith.constant 1.0e-20 : f32
     %inf = arith.constant 0x7F800000 : f32
     %ninf = arith.constant 0xFF800000 : f32
     %isFirst = arith.cmpi eq, %tx, %c0 : index
@@ -128,33 +127,20 @@ func.func private @nhc_moe_route_gpu(%logits: memref<?xf32>,
                                                 %warpValue, %warpIndex)
             : (f32, index, index, memref<8xf32, #gpu.address_space<workgroup>>,
                memref<8xi32, #gpu.address_space<workgroup>>) -> (f32, index)
-        // Only an invalid config (k > kept experts) finds nothing: index
-        // -1, weight 0.
-        %found = arith.cmpi sge, %best#1, %c0 : index
-        %eSafe = arith.select %found, %best#1, %c0 : index
-        %li = arith.addi %row, %eSafe : index
-        %lv = memref.load %logits[%li] : memref<?xf32>
-        %sc = func.call @nhc_sigmoid(%lv) : (f32) -> f32
-        %w = arith.select %found, %sc, %zero : f32
+        %w = func.call @nhc_moe_pick_weight(%logits, %row, %best#1)
+            : (memref<?xf32>, index, index) -> f32
         scf.if %isFirst {
           %oi = arith.addi %obase, %s : index
-          %e32 = arith.index_cast %best#1 : index to i32
-          memref.store %e32, %idx[%oi] : memref<?xi32>
-          memref.store %w, %weight[%oi] : memref<?xf32>
+          func.call @nhc_moe_store_pick(%idx, %weight, %oi, %best#1, %w)
+              : (memref<?xi32>, memref<?xf32>, index, index, f32) -> ()
         }
         %ws2 = arith.addf %wsum, %w : f32
         scf.yield %best#0, %best#1, %ws2 : f32, index, f32
       }
       scf.if %isFirst {
-        %denom = arith.addf %picked#2, %tiny : f32
-        scf.for %s = %c0 to %k step %one {
-          %oi = arith.addi %obase, %s : index
-          %w = memref.load %weight[%oi] : memref<?xf32>
-          %wn = arith.divf %w, %denom : f32
-          %w1 = arith.select %normalize, %wn, %w : f32
-          %w2 = arith.mulf %w1, %scale : f32
-          memref.store %w2, %weight[%oi] : memref<?xf32>
-        }
+        func.call @nhc_moe_normalize_weights(%weight, %obase, %k, %picked#2,
+                                             %normalize, %scale)
+            : (memref<?xf32>, index, index, f32, i1, f32) -> ()
       }
     }
     gpu.terminator
