@@ -10,6 +10,8 @@
 //     technical report, section 3.3.2; a block sum truncated to 13 bits is
 //     off by under 2^-12 of its products' magnitudes).
 // Each check prints the worst error it saw, as log2 of its share of S.
+// On a GPU every product runs with the algorithm tuning picks
+// (BlasLtGemm::prepare with `tune`): the checks cover what decode runs.
 // The golden suite runs its FP8 cases on a GPU with NHC_CUDA_E4M3=0
 // (products in bf16; docs/testing.md): this test is where the device's
 // e4m3 products are checked. By default on the test doubles, with the
@@ -22,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <optional>
 #include <random>
 #include <string>
@@ -77,7 +80,10 @@ public:
 
   int sm() const { return device_.sm(); }
 
-  double worstRelativeError(int type, const Problem &p, uint32_t seed) {
+  /// Tuned on a GPU by default (on the doubles every candidate computes
+  /// the same products, and timing them would only slow the checks).
+  double worstRelativeError(int type, const Problem &p, uint32_t seed,
+                            bool tune = onGpu()) {
     std::mt19937 random(seed);
     std::normal_distribution<float> normal(0.0f, 40.0f);
     const size_t bytesPer = type == kCudaR8FE4M3 ? 1 : 2;
@@ -113,6 +119,8 @@ public:
     shape.lda = p.k;
     shape.ldc = p.n;
     const float alpha = 0.375f; // an FP8 scale product, exact in binary
+    gemm_.prepare(shape, wBuffer.address(), aBuffer.address(),
+                  cBuffer.address(), "the product under test", tune);
     gemm_.run(shape, wBuffer.address(), aBuffer.address(), cBuffer.address(),
               0, alpha, 0.0f, "the product under test");
     std::vector<float> c(p.m * p.n);
@@ -139,6 +147,8 @@ public:
       }
     return worst;
   }
+
+  BlasLtGemm &gemm() { return gemm_; }
 
 private:
   void copyIn(const DeviceBuffer &buffer, const std::vector<uint8_t> &bytes) {
@@ -231,6 +241,58 @@ TEST(BlasLtGemmTest, TheE4m3BoundCatchesCoarserSums) {
   ProductCheck check;
   EXPECT_GT(check.worstRelativeError(kCudaR8FE4M3, {24, 592, 64}, 7),
             kE4m3Bound);
+}
+
+/// A function of the cuBLASLt double (loaded by the test's Backend).
+template <typename Function> Function *doubleFunction(const char *name) {
+  void *handle = dlopen(NHC_FAKE_CUBLASLT_PATH, RTLD_NOW | RTLD_NOLOAD);
+  void *symbol = handle ? dlsym(handle, name) : nullptr;
+  if (handle)
+    dlclose(handle);
+  return reinterpret_cast<Function *>(symbol);
+}
+
+/// Tuning runs the heuristic's candidates and keeps the fastest: with the
+/// double's third of four candidates the only one that does not wait, a
+/// tuned plan's products run it, an untuned plan's the first, and both
+/// compute the same products.
+TEST(BlasLtGemmTest, TunedPlansRunTheFastestCandidate) {
+  if (onGpu())
+    GTEST_SKIP() << "needs the cuBLASLt double's timing model; on a GPU the "
+                    "product checks above run the tuned algorithms";
+  Backend backend;
+  ScopedEnv algos("NHC_FAKE_CUBLASLT_ALGOS", "4");
+  ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
+  ProductCheck check;
+  auto lastAlgo = doubleFunction<long()>("nhc_fake_cublaslt_last_algo");
+  ASSERT_NE(lastAlgo, nullptr);
+  const Problem tuned{2, 64, 64}, untuned{3, 64, 64};
+  EXPECT_LE(check.worstRelativeError(kCudaR16BF, tuned, 5, true), kBf16Bound);
+  EXPECT_EQ(lastAlgo(), 2);
+  EXPECT_EQ(check.gemm().tunedPlans(), 1u);
+  EXPECT_LE(check.worstRelativeError(kCudaR16BF, untuned, 6, false),
+            kBf16Bound);
+  EXPECT_EQ(lastAlgo(), 0);
+  EXPECT_EQ(check.gemm().tunedPlans(), 1u);
+}
+
+/// A gemm with a bias is not tuned (its timing products would need the
+/// bias's address): the heuristic's first choice, no product run.
+TEST(BlasLtGemmTest, GemmsWithABiasTakeTheHeuristicsFirstChoice) {
+  if (onGpu())
+    GTEST_SKIP() << "counts the cuBLASLt double's products";
+  Backend backend;
+  ProductCheck check;
+  auto matmuls = doubleFunction<long()>("nhc_fake_cublaslt_matmuls");
+  ASSERT_NE(matmuls, nullptr);
+  GemmShape shape;
+  shape.type = kCudaR32F;
+  shape.m = shape.n = shape.k = shape.lda = shape.ldc = 16;
+  shape.bias = true;
+  const long before = matmuls();
+  check.gemm().prepare(shape, 256, 256, 256, "a gemm with a bias", true);
+  EXPECT_EQ(matmuls(), before);
+  EXPECT_EQ(check.gemm().tunedPlans(), 0u);
 }
 
 } // namespace

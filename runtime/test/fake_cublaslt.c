@@ -16,12 +16,18 @@
  * mma) summed exactly, then truncated to N significant bits, the blocks
  * added in f32 (Hopper keeps about 14 bits: DeepSeek-V3 technical report,
  * section 3.3.2). Anything else is CUBLAS_STATUS_NOT_SUPPORTED at
- * the heuristic, as cuBLASLt refuses what it has no kernel for. Products are issued on the
+ * the heuristic, as cuBLASLt refuses what it has no kernel for. The
+ * heuristic offers NHC_FAKE_CUBLASLT_ALGOS candidates (default 3, at most
+ * 16), all computing the same products; with NHC_FAKE_CUBLASLT_FAST_ALGO=i
+ * every other candidate's product also waits 2 ms on the stream, so timing
+ * them picks i (nhc_fake_cublaslt_last_algo() says which one ran last).
+ * Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
  * stream records them in its graph.
  *===----------------------------------------------------------------------===*/
 #include <dlfcn.h>
 #include <math.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +72,11 @@ struct Layout {
   int64_t ld;
 };
 
-static long matmuls, e4m3Matmuls;
+static long matmuls, e4m3Matmuls, lastAlgo = -1;
+
+/* The slot of a candidate's index in cublasLtMatmulAlgo_t.data (0 holds
+ * MAGIC, 1-4 the alignments it assumes). */
+enum { ALGO_INDEX = 5 };
 
 /* Whether this "build" lacks e4m3 kernels (NHC_FAKE_CUBLASLT_NO_E4M3=1). */
 static int noE4m3(void) {
@@ -88,6 +98,20 @@ static double truncateToBits(double sum, int bits) {
   double fraction = frexp(sum, &exponent); /* |fraction| in [0.5, 1) */
   double unit = ldexp(1.0, bits);
   return ldexp(trunc(fraction * unit) / unit, exponent);
+}
+
+/* NHC_FAKE_CUBLASLT_ALGOS: the candidates the heuristic offers (1-16). */
+static int algoCount(void) {
+  const char *v = getenv("NHC_FAKE_CUBLASLT_ALGOS");
+  int n = v && *v ? atoi(v) : 3;
+  return n < 1 ? 1 : n > 16 ? 16 : n;
+}
+
+/* NHC_FAKE_CUBLASLT_FAST_ALGO: the one candidate that does not wait
+ * (-1, unset: none waits). */
+static long fastAlgo(void) {
+  const char *v = getenv("NHC_FAKE_CUBLASLT_FAST_ALGO");
+  return v && *v ? atol(v) : -1;
 }
 
 /* The device's compute capability, as the driver double reports it. */
@@ -260,13 +284,17 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
     for (int i = 1; i <= 4; ++i)
       if (preference->data[i] < 16)
         return NOT_SUPPORTED;
-  memset(&results[0], 0, sizeof(results[0]));
-  results[0].algo.data[0] = MAGIC;
-  /* The algorithm needs the alignments the preference promised. */
-  for (int i = 1; i <= 4; ++i)
-    results[0].algo.data[i] = preference->data[i];
-  results[0].wavesCount = 1.0f;
-  *returned = 1;
+  int count = algoCount() < requested ? algoCount() : requested;
+  for (int r = 0; r < count; ++r) {
+    memset(&results[r], 0, sizeof(results[r]));
+    results[r].algo.data[0] = MAGIC;
+    /* The algorithm needs the alignments the preference promised. */
+    for (int i = 1; i <= 4; ++i)
+      results[r].algo.data[i] = preference->data[i];
+    results[r].algo.data[ALGO_INDEX] = (uint64_t)r;
+    results[r].wavesCount = 1.0f;
+  }
+  *returned = count;
   return SUCCESS;
 }
 
@@ -295,6 +323,7 @@ static float element(const void *base, int type, uint64_t at) {
 /* A product with everything it reads, by value: what a graph replays. */
 struct Product {
   struct Desc op;
+  long algo;
   struct Layout a, b, c, d;
   float alpha, beta;
   const void *aData, *bData, *cData;
@@ -335,6 +364,12 @@ static void multiply(const void *arg) {
   ++matmuls;
   if (p->a.type == R_8F_E4M3)
     ++e4m3Matmuls;
+  lastAlgo = p->algo;
+  long fast = fastAlgo();
+  if (fast >= 0 && p->algo != fast) {
+    struct timespec wait = {0, 2000000};
+    nanosleep(&wait, NULL);
+  }
 }
 
 typedef int (*Enqueue)(struct CUstream_st *, void (*)(const void *),
@@ -379,6 +414,7 @@ cublasStatus_t cublasLtMatmul(
   for (int i = 0; i < 4; ++i)
     if ((uintptr_t)operands[i] % algo->data[1 + i] != 0)
       return INVALID_VALUE;
+  p.algo = (long)algo->data[ALGO_INDEX];
   memcpy(&p.alpha, alpha, 4);
   memcpy(&p.beta, beta, 4);
   p.aData = a;
@@ -396,3 +432,5 @@ cublasStatus_t cublasLtMatmul(
 /* For tests: products computed so far, and those in e4m3. */
 long nhc_fake_cublaslt_matmuls(void) { return matmuls; }
 long nhc_fake_cublaslt_e4m3_matmuls(void) { return e4m3Matmuls; }
+/* The heuristic's index of the candidate whose product ran last (-1: none). */
+long nhc_fake_cublaslt_last_algo(void) { return lastAlgo; }

@@ -1479,6 +1479,73 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   EXPECT_NE(error.find("NHC_CUDA_GEMV_ROWS='two'"), std::string::npos) << error;
 }
 
+/// A decode step's cuBLASLt gemms (at most NHC_CUDA_GEMM_TUNE_ROWS rows,
+/// 256 by default) run the fastest of the heuristic's candidates, timed
+/// when the step's shape is first prepared; a prefill's (its rows vary
+/// from prompt to prompt) and every gemm with NHC_CUDA_GEMM_TUNE_ROWS=0
+/// run the heuristic's first. The cuBLASLt double offers four candidates
+/// that compute the same products, the third the only one that does not
+/// wait; the logits stay the reference's, and a value that is not a count
+/// is refused.
+TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver and cuBLASLt "
+                    "doubles (the cuda-emulated. run), whose candidates' "
+                    "timing the test sets";
+  ScopedEnv algos("NHC_FAKE_CUBLASLT_ALGOS", "4");
+  ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
+  struct Algorithms {
+    long prefill = -1, decode = -1;
+  };
+  // nullptr rows: the default.
+  auto run = [](const char *rows) {
+    std::optional<ScopedEnv> setting;
+    if (rows)
+      setting.emplace("NHC_CUDA_GEMM_TUNE_ROWS", rows);
+    const GoldenCase f32 = fp32Case("dense");
+    Model model(f32);
+    const std::vector<int32_t> ids = model.ids(0);
+    const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
+    const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "prefill");
+    model.expectClose(logits.data(), ref.data(), 1, "prefill");
+    Algorithms ran;
+    ran.prefill = fakeBlasLtCounter("last_algo");
+    int32_t token = 0;
+    for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
+      token = static_cast<int32_t>(next[step]);
+      request = {slot, &token, 1};
+      Model::check(nhc_session_step(model.session, &request, 1,
+                                    NHC_LOGITS_LAST, logits.data(),
+                                    logits.size()),
+                   "decode");
+      model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
+                        std::string("NHC_CUDA_GEMM_TUNE_ROWS=") +
+                            (rows ? rows : "(default)") + ", decode step " +
+                            std::to_string(step));
+    }
+    ran.decode = fakeBlasLtCounter("last_algo");
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+    return ran;
+  };
+  const Algorithms byDefault = run(nullptr), untuned = run("0");
+  EXPECT_EQ(byDefault.prefill, 0) << "a prefill's gemms are not tuned";
+  EXPECT_EQ(byDefault.decode, 2) << "decode gemms run the fastest candidate";
+  EXPECT_EQ(untuned.prefill, 0);
+  EXPECT_EQ(untuned.decode, 0) << "NHC_CUDA_GEMM_TUNE_ROWS=0";
+  ScopedEnv bad("NHC_CUDA_GEMM_TUNE_ROWS", "all");
+  const auto [status, error] = tryCudaSession("dense.nhc", NHC_DTYPE_F32);
+  EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;
+  EXPECT_NE(error.find("NHC_CUDA_GEMM_TUNE_ROWS='all'"), std::string::npos)
+      << error;
+}
+
 /// cuBLASLt fuses no relu², so on the cuda backend the MLP's activation runs
 /// in the down projection's rounding of its input to bf16 (one pass over
 /// the intermediate instead of two) where the weights are BF16; f32 weights

@@ -19,8 +19,9 @@
 # e4m3 products against their accumulation bounds (BlasLtGemmTest, with
 # NHC_TEST_GPU=1), nhc-run's logits on cuda against the host's, then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
-# config (decode B = 1, 64 at 1k, prefill 2k; then B = 1 again with the decode
-# gemms as nhc_gemv_bf16, NHC_CUDA_GEMV_ROWS=2; then its time per operation,
+# config (decode B = 1, 64 at 1k, prefill 2k; then the decode again with
+# cuBLASLt's first heuristic choice for every gemm, NHC_CUDA_GEMM_TUNE_ROWS=0,
+# not the fastest candidate timed on the device; then its time per operation,
 # --profile), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, then its decode with the
@@ -212,14 +213,15 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
-  # The same decode at B = 1 with the decode gemms as nhc_gemv_bf16
-  # instead of a rounding pass and a cuBLASLt product: which is faster
-  # decides NHC_CUDA_GEMV_ROWS's default (docs/runtime.md, "Decode gemms").
-  part bench-nano-9b-v2-gemv 120 env NHC_CUDA_GEMV_ROWS=2 \
+  # The same decode with every gemm on cuBLASLt's first heuristic choice
+  # (NHC_CUDA_GEMM_TUNE_ROWS=0) instead of the fastest candidate timed on
+  # the device: what tuning gains decides its default (docs/runtime.md,
+  # "cuBLASLt's algorithm").
+  part bench-nano-9b-v2-untuned 140 env NHC_CUDA_GEMM_TUNE_ROWS=0 \
     "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512 \
-    --decode-batch 1 --context 1024 --decode-steps 16 --decode-output ids \
-    --json "$out/bench-nano-9b-v2-gemv.json"
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
+    --json "$out/bench-nano-9b-v2-untuned.json"
   # Where its steps go: each schedule entry timed with CUDA events (decode
   # profiled on steps without graph replay; docs/benchmarks.md).
   part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \

@@ -2,6 +2,7 @@
 
 #include "cuda/blaslt_gemm.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "error.h"
@@ -25,7 +26,8 @@ uint32_t alignment(uint64_t address) {
 BlasLtGemm::BlasLtGemm(std::shared_ptr<const BlasLtApi> api,
                        const DriverApi &driver, CUstream stream,
                        uint64_t workspaceBytes)
-    : api_(std::move(api)), stream_(stream), workspace_(driver) {
+    : api_(std::move(api)), driver_(driver), stream_(stream),
+      workspace_(driver) {
   workspace_.reserve(workspaceBytes, "the cuBLASLt workspace");
   checkBlasLt(api_->cublasLtCreate(&handle_), NHC_UNSUPPORTED,
               cat("cuda backend: cublasLtCreate (", api_->path, ")"));
@@ -36,6 +38,9 @@ BlasLtGemm::~BlasLtGemm() {
     destroy(entry.second);
   if (handle_)
     api_->cublasLtDestroy(handle_);
+  for (CUevent event : {tuneStart_, tuneEnd_})
+    if (event)
+      driver_.cuEventDestroy(event);
 }
 
 std::string BlasLtGemm::describe() const {
@@ -52,13 +57,13 @@ void BlasLtGemm::destroy(Plan &plan) {
 }
 
 void BlasLtGemm::prepare(const GemmShape &shape, uint64_t w, uint64_t a,
-                         uint64_t c, const std::string &where) {
-  plan(shape, w, a, c, where);
+                         uint64_t c, const std::string &where, bool tune) {
+  plan(shape, w, a, c, where, tune);
 }
 
 bool BlasLtGemm::supports(const GemmShape &shape) {
   try {
-    plan(shape, 256, 256, 256, "cuda backend: probing cuBLASLt");
+    plan(shape, 256, 256, 256, "cuda backend: probing cuBLASLt", false);
     return true;
   } catch (const Error &e) {
     if (e.status() == NHC_UNSUPPORTED)
@@ -69,14 +74,20 @@ bool BlasLtGemm::supports(const GemmShape &shape) {
 
 BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
                                    uint64_t aAddress, uint64_t cAddress,
-                                   const std::string &where) {
+                                   const std::string &where, bool tune) {
   // cuBLASLt's operand A is W, B the activations, C and D the output.
   const uint32_t alignW = alignment(wAddress), alignA = alignment(aAddress),
                  alignC = alignment(cAddress);
   Key key{s.type, s.m, s.n, s.k, s.lda, s.ldc, s.bias, alignW, alignA, alignC};
+  // Tuning needs no bias pointer: it times candidates with C written.
+  tune = tune && !s.bias;
   auto found = plans_.find(key);
-  if (found != plans_.end())
-    return found->second;
+  if (found != plans_.end()) {
+    if (!tune || found->second.tuned)
+      return found->second;
+    destroy(found->second); // made untuned (a prefill's LM head row): tune it
+    plans_.erase(found);
+  }
   if (plans_.size() >= kMaxPlans) {
     for (auto &entry : plans_)
       destroy(entry.second);
@@ -124,7 +135,8 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
   cublasLtMatmulPreference_t preference = nullptr;
   check(api.cublasLtMatmulPreferenceCreate(&preference), "a preference");
   const uint64_t workspace = workspace_.bytes();
-  cublasLtMatmulHeuristicResult_t result{};
+  cublasLtMatmulHeuristicResult_t results[kTuneCandidates] = {};
+  const int requested = tune ? kTuneCandidates : 1;
   int returned = 0;
   cublasStatus_t status = api.cublasLtMatmulPreferenceSetAttribute(
       preference, kPrefMaxWorkspaceBytes, &workspace, sizeof(workspace));
@@ -138,27 +150,94 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
                                                         &bytes, sizeof(bytes));
   if (status == kBlasSuccess)
     status = api.cublasLtMatmulAlgoGetHeuristic(handle_, p.desc, p.w, p.a,
-                                                p.c, p.c, preference, 1,
-                                                &result, &returned);
+                                                p.c, p.c, preference, requested,
+                                                results, &returned);
   api.cublasLtMatmulPreferenceDestroy(preference);
   if (status != kBlasNotSupported)
     check(status, "cublasLtMatmulAlgoGetHeuristic");
   if (status == kBlasNotSupported || returned < 1 ||
-      result.state != kBlasSuccess) {
+      results[0].state != kBlasSuccess) {
     destroy(p);
     throw Error(NHC_UNSUPPORTED,
                 cat(where, ": cuBLASLt has no algorithm for a ",
                     typeName(s.type), " gemm of ", s.m,
                     " x ", s.n, " x ", s.k));
   }
-  p.algo = result.algo;
+  int chosen = 0;
+  if (tune && returned > 1) {
+    try {
+      chosen = fastest(p, results, std::min(returned, kTuneCandidates),
+                       wAddress, aAddress, cAddress, where);
+    } catch (...) {
+      destroy(p);
+      throw;
+    }
+    if (chosen < 0) {
+      destroy(p);
+      throw Error(NHC_INTERNAL,
+                  cat(where, ": none of cuBLASLt's ", returned,
+                      " algorithms for a ", typeName(s.type), " gemm of ",
+                      s.m, " x ", s.n, " x ", s.k, " ran"));
+    }
+    ++tunedPlans_;
+  }
+  p.tuned = tune; // with one candidate, the heuristic's is the tuned choice
+  p.algo = results[chosen].algo;
   return plans_.emplace(key, p).first->second;
+}
+
+int BlasLtGemm::fastest(const Plan &p,
+                        const cublasLtMatmulHeuristicResult_t *candidates,
+                        int count, uint64_t w, uint64_t a, uint64_t c,
+                        const std::string &where) {
+  auto check = [&](CUresult result, const char *what) {
+    checkCuda(driver_, result, NHC_INTERNAL,
+              cat(where, ": timing cuBLASLt's algorithms (", what, ")"));
+  };
+  for (CUevent *event : {&tuneStart_, &tuneEnd_})
+    if (!*event)
+      check(driver_.cuEventCreate(event, kEventDefault), "cuEventCreate");
+  const float alpha = 1.0f, beta = 0.0f;
+  void *cPointer = reinterpret_cast<void *>(c);
+  auto product = [&](const cublasLtMatmulAlgo_t &algo) {
+    return api_->cublasLtMatmul(
+               handle_, p.desc, &alpha, reinterpret_cast<const void *>(w),
+               p.w, reinterpret_cast<const void *>(a), p.a, &beta, cPointer,
+               p.c, cPointer, p.c, &algo,
+               reinterpret_cast<void *>(workspace_.address()),
+               workspace_.bytes(), stream_) == kBlasSuccess;
+  };
+  int best = -1;
+  float bestMs = 0.0f;
+  for (int i = 0; i < count; ++i) {
+    const cublasLtMatmulHeuristicResult_t &candidate = candidates[i];
+    // One the library refuses to launch is skipped, as the heuristic's
+    // ranking would have it if it knew.
+    if (candidate.state != kBlasSuccess ||
+        candidate.workspaceSize > workspace_.bytes() ||
+        !product(candidate.algo)) // untimed: first use of its kernel
+      continue;
+    check(driver_.cuEventRecord(tuneStart_, stream_), "cuEventRecord");
+    bool ran = true;
+    for (int run = 0; run < kTuneTimedRuns && ran; ++run)
+      ran = product(candidate.algo);
+    check(driver_.cuEventRecord(tuneEnd_, stream_), "cuEventRecord");
+    check(driver_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
+    float ms = 0.0f;
+    check(driver_.cuEventElapsedTime(&ms, tuneStart_, tuneEnd_),
+          "cuEventElapsedTime");
+    if (ran && (best < 0 || ms < bestMs)) {
+      best = i;
+      bestMs = ms;
+    }
+  }
+  return best;
 }
 
 void BlasLtGemm::run(const GemmShape &shape, uint64_t w, uint64_t a,
                      uint64_t c, uint64_t bias, float alpha, float beta,
                      const std::string &where) {
-  Plan &p = plan(shape, w, a, c, where);
+  Plan &p = plan(shape, w, a, c, where, false);
   if (shape.bias) {
     const void *pointer = reinterpret_cast<const void *>(bias);
     checkBlasLt(api_->cublasLtMatmulDescSetAttribute(

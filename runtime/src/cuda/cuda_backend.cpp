@@ -198,6 +198,9 @@ public:
       gemvMaxRows_ = countFromEnvironment(
           "NHC_CUDA_GEMV_ROWS", kGemvMaxRows,
           "a row count (0 runs every gemm through cuBLASLt)");
+      tuneMaxRows_ = countFromEnvironment(
+          "NHC_CUDA_GEMM_TUNE_ROWS", kTuneMaxRows,
+          "a row count (0 takes cuBLASLt's first choice for every gemm)");
       e4m3Products_ = enabledByEnvironment("NHC_CUDA_E4M3");
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
@@ -483,7 +486,11 @@ public:
     grow(tokenIds_, T * sizeof(int32_t), "the token ids");
     // Every gemm's cuBLASLt plan for this step's row counts, now: a step
     // must not fail halfway (backend.h). Gemms that run as nhc_gemv_bf16
-    // need none.
+    // need none. A decode step's (one token per request: what graphs
+    // replay) are timed on the device (kTuneMaxRows); this is between
+    // steps, outside any graph capture, and the step writes every buffer
+    // the timing products write before it reads it.
+    const bool decodeStep = T == R;
     for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
       for (const ScheduleEntry &entry : *entries) {
         if (entry.kind != EntryKind::Gemm)
@@ -492,7 +499,8 @@ public:
         uint64_t m = call.rows == Rows::Tokens ? T : R;
         if (m && !runsAsGemv(call, m))
           gemm_->prepare(gemmShape(call, m), weightAddress_[call.weight],
-                         gemmInput(call), matrixAddress(call.c), entry.where);
+                         gemmInput(call), matrixAddress(call.c), entry.where,
+                         decodeStep && m <= tuneMaxRows_);
       }
     // Growth only: a padded decode step's rows stay (Executor::prepare).
     hostTable_.resize(std::max<uint64_t>({R * 4, 1, hostTable_.size()}));
@@ -1136,6 +1144,13 @@ private:
   /// NHC_CUDA_GEMV_ROWS=2 brings the kernel back (its blocks read every
   /// row of A once per 4 rows of W, so past 2 rows it loses by design).
   static constexpr uint64_t kGemvMaxRows = 0;
+  /// The most rows of a decode step's gemm whose cuBLASLt algorithm is
+  /// the fastest of the heuristic's candidates on the device, timed when
+  /// the step's shape is first prepared (BlasLtGemm::prepare); prefill
+  /// gemms, whose row counts vary from prompt to prompt, take the
+  /// heuristic's first choice. NHC_CUDA_GEMM_TUNE_ROWS=0 takes it for
+  /// every gemm: the same algorithm in every session.
+  static constexpr uint64_t kTuneMaxRows = 256;
   /// nhc_gemv_bf16's arguments (gemv(): A, W, C, m, n, k, lda, ldc,
   /// accumulate, act).
   static constexpr size_t kGemvArgs = 10;
@@ -2071,6 +2086,7 @@ private:
   bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
   uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
+  uint64_t tuneMaxRows_ = 0;  // decode gemms' cuBLASLt algorithms timed up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
   static constexpr const char *kE4m3Off =
       "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)"; // the refusal
