@@ -24,8 +24,9 @@
 # not the fastest candidate timed on the device; then its time per operation,
 # --profile), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
-# Nemotron-3 Nano 30B-A3B MoE config (as the 9B, then its decode with the
-# routed experts bucketed on the host, NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
+# Nemotron-3 Nano 30B-A3B MoE config (as the 9B, its time per operation, then
+# its decode with the routed experts bucketed on the host,
+# NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
 # config's modelopt FP8 variant (decode B = 1, 64 at 1k, prefill 512, 2k). Results
 # go to $NHC_GPU_CHECK_OUT (default
 # ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
@@ -241,6 +242,12 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-3-nano-30b.json"
+  # Where its decode step goes (15 % of its roofline on the first H200 run,
+  # against 53 % for Nano 9B v2): each schedule entry timed with CUDA events.
+  part profile-3-nano-30b 120 "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 8 --decode-output ids \
+    --profile --json "$out/profile-3-nano-30b.json"
   part bench-3-nano-30b-host-routes 150 env NHC_CUDA_MOE_ON_DEVICE=0 \
     "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512 \
