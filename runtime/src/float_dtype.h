@@ -2,6 +2,9 @@
 #ifndef NHC_RUNTIME_SRC_FLOAT_DTYPE_H
 #define NHC_RUNTIME_SRC_FLOAT_DTYPE_H
 
+#include <cstdint>
+#include <optional>
+
 #include "nhc/runtime/dtype.h"
 
 namespace nhc::runtime {
@@ -12,6 +15,14 @@ inline bool isConvertibleFloat(nhc_dtype_t dtype) {
   return dtype == NHC_DTYPE_F32 || dtype == NHC_DTYPE_BF16 ||
          dtype == NHC_DTYPE_F16;
 }
+
+/// Element i of F32, BF16 or F16 data (possibly unaligned) as f32.
+float floatElement(const uint8_t *data, nhc_dtype_t dtype, uint64_t i);
+
+/// The index of the first NaN or infinity among `count` elements of F32,
+/// BF16 or F16 data; nullopt if all are finite (or the dtype is another).
+std::optional<uint64_t> firstNonFinite(const uint8_t *data, nhc_dtype_t dtype,
+                                       uint64_t count);
 
 } // namespace nhc::runtime
 

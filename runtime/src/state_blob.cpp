@@ -11,16 +11,19 @@
 //       u32 name length, the name (no NUL), u32 dtype, u32 rank,
 //       u64 shape[rank] (a sequence tensor's first dimension: seq_len),
 //       u64 bytes, then `bytes` bytes (a sequence tensor: seq_len rows)
-// A blob is checked completely before anything changes.
+// A blob is checked completely before anything changes, its float tensors
+// for NaN and infinities too.
 //
 //===----------------------------------------------------------------------===//
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "error.h"
+#include "float_dtype.h"
 #include "json_fields.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
@@ -203,7 +206,17 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
     NHC_CHECK(bytes == savedBytes(t, seqLen), NHC_MISMATCH,
               cat("state blob: ", what, " has ", bytes, " bytes, expected ",
                   savedBytes(t, seqLen)));
-    payloads.push_back(r.take(bytes, "tensor data"));
+    const uint8_t *payload = r.take(bytes, "tensor data");
+    // A state a model's step wrote from finite inputs and weights is finite;
+    // a NaN or infinity would end as NaN logits steps later, far from here.
+    const nhc_dtype_t type = static_cast<nhc_dtype_t>(dtype);
+    if (std::optional<uint64_t> at =
+            firstNonFinite(payload, type, bytes / nhc_dtype_size(type)))
+      throw Error(NHC_INVALID_FORMAT,
+                  cat("state blob: ", what, " holds ",
+                      floatElement(payload, type, *at), " at element ", *at,
+                      "; a request's state must be finite"));
+    payloads.push_back(payload);
   }
   NHC_CHECK(r.remaining() == 0, NHC_INVALID_FORMAT,
             cat("state blob: ", r.remaining(),

@@ -273,18 +273,6 @@ std::string exactFloat(float value) {
   return text;
 }
 
-/// Element i of float data (F32, BF16 or F16, possibly unaligned) as f32.
-float floatAt(const uint8_t *data, nhc_dtype_t dtype, uint64_t i) {
-  if (dtype == NHC_DTYPE_F32) {
-    float v;
-    std::memcpy(&v, data + 4 * i, sizeof(v));
-    return v;
-  }
-  uint16_t bits;
-  std::memcpy(&bits, data + 2 * i, sizeof(bits));
-  return dtype == NHC_DTYPE_BF16 ? bf16ToF32(bits) : f16ToF32(bits);
-}
-
 /// Checks that `tensor` (found under `name`) can feed `spec` with `shape`.
 nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                           const std::vector<uint64_t> &shape,
@@ -331,7 +319,7 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
     // logits into NaN). Real scales are near max|x| / 448, far below.
     const float largest = std::sqrt(std::numeric_limits<float>::max()) / kE4M3Max;
     for (uint64_t i = 0; i < count; ++i) {
-      float value = floatAt(data, tensor.dtype, i);
+      float value = floatElement(data, tensor.dtype, i);
       if (std::isnormal(value) && value > 0.0f && value <= largest)
         continue;
       message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
@@ -352,7 +340,7 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
     // in one can change the output without making it NaN (a NaN correction
     // bias reorders the routing), so it is refused here.
     for (uint64_t i = 0; i < count; ++i) {
-      float value = floatAt(data, tensor.dtype, i);
+      float value = floatElement(data, tensor.dtype, i);
       if (std::isfinite(value))
         continue;
       message = cat("weights: tensor '", tensor.name, "'", as, " in ", file,
@@ -452,9 +440,9 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
 
 /// Element i of a bound float tensor (or slice) as f32, for comparisons.
 float floatAt(const BoundRef &ref, uint64_t i) {
-  return floatAt(static_cast<const uint8_t *>(ref.ref.tensor->data) +
-                     ref.byteOffset,
-                 ref.ref.tensor->dtype, i);
+  return floatElement(static_cast<const uint8_t *>(ref.ref.tensor->data) +
+                          ref.byteOffset,
+                      ref.ref.tensor->dtype, i);
 }
 
 /// The same values (after conversion to f32 when the dtypes differ).

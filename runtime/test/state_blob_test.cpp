@@ -1,8 +1,10 @@
 //===- state_blob_test.cpp - Saving and restoring a slot's state ----------===//
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,8 +37,12 @@ protected:
   }
 
   /// Claims a slot and fills every state tensor with bytes derived from
-  /// `seed`, then advances it by `tokens`.
+  /// `seed`, then advances it by `tokens`. An odd seed keeps every f32 and
+  /// bf16 element finite (restoring refuses NaN and infinities): the top
+  /// byte of each (byte i holds seed + 7 i, i odd) is then even, so its
+  /// exponent is never all ones.
   uint32_t filledSlot(uint8_t seed, uint64_t tokens) {
+    EXPECT_EQ(seed % 2, 1) << "an even seed makes NaN and infinities";
     uint32_t slot;
     EXPECT_EQ(nhc_state_pool_claim_slot(pool, &slot), NHC_OK);
     forEachTensor(slot, [&](uint8_t *data, uint64_t bytes) {
@@ -123,7 +129,7 @@ TEST_F(StateBlobTest, RoundTripRestoresEveryTensorAndTheLength) {
 }
 
 TEST_F(StateBlobTest, BlobsNameEveryTensorAndTheVersion) {
-  std::vector<uint8_t> blob = save(filledSlot(2, 3));
+  std::vector<uint8_t> blob = save(filledSlot(7, 3));
   ASSERT_GE(blob.size(), 24u);
   EXPECT_EQ(std::memcmp(blob.data(), NHC_STATE_BLOB_MAGIC, 8), 0);
   uint32_t version = 0, count = 0;
@@ -351,6 +357,38 @@ TEST_F(StateBlobTest, TensorRecordsAreCheckedByName) {
   EXPECT_EQ(freeSlots(), free);
 }
 
+// A NaN or infinity in a state tensor (behind a valid checksum: a writer of
+// its own, or a request that diverged) is refused naming the tensor and the
+// element, before anything changes.
+TEST_F(StateBlobTest, NonFiniteStateIsRefused) {
+  std::vector<uint8_t> blob = save(filledSlot(5, 3));
+  uint32_t free = freeSlots();
+  uint32_t slot = 99;
+  // The first record: name length, "layers.0.conv_state", dtype (F32),
+  // rank 2, shape [80, 3], bytes, then its elements.
+  const size_t payload = 40 + 4 + std::strlen("layers.0.conv_state") + 4 + 4 +
+                         2 * 8 + 8;
+  uint32_t dtype;
+  std::memcpy(&dtype, blob.data() + 44 + std::strlen("layers.0.conv_state"), 4);
+  ASSERT_EQ(dtype, static_cast<uint32_t>(NHC_DTYPE_F32));
+  for (const auto &[value, element, text] :
+       {std::tuple<float, size_t, const char *>{std::nanf(""), 0, "nan"},
+        {-INFINITY, 17, "-inf"}}) {
+    std::vector<uint8_t> poisoned = blob;
+    std::memcpy(poisoned.data() + payload + 4 * element, &value, 4);
+    reseal(poisoned);
+    EXPECT_EQ(nhc_state_pool_restore_slot(pool, poisoned.data(),
+                                          poisoned.size(), &slot),
+              NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                HasSubstr(std::string("state tensor 'layers.0.conv_state' "
+                                      "holds ") +
+                          text + " at element " + std::to_string(element)));
+    EXPECT_EQ(freeSlots(), free);
+    EXPECT_EQ(slot, 99u);
+  }
+}
+
 TEST_F(StateBlobTest, MoreTokensThanMaxSeqLenOrNoFreeSlot) {
   std::vector<uint8_t> blob = save(filledSlot(5, 9));
   nhc_state_pool_t *shortPool = nullptr;
@@ -364,7 +402,7 @@ TEST_F(StateBlobTest, MoreTokensThanMaxSeqLenOrNoFreeSlot) {
   nhc_state_pool_release(shortPool);
 
   filledSlot(1, 1);
-  filledSlot(2, 1); // all 3 slots claimed
+  filledSlot(7, 1); // all 3 slots claimed
   EXPECT_EQ(nhc_state_pool_restore_slot(pool, blob.data(), blob.size(), &slot),
             NHC_RESOURCE_EXHAUSTED);
   EXPECT_EQ(nhc_state_pool_restore_slot(pool, nullptr, 4, &slot),
