@@ -172,7 +172,8 @@ TEST(GenerationConfigTest, NonFiniteNumbersReadAsPythonDoes) {
   EXPECT_EQ(d.eosIds, (std::vector<int32_t>{2}));
   EXPECT_FLOAT_EQ(*d.temperature, 0.7f);
   for (const char *text : {R"({"do_sample": true, "temperature": Infinity})",
-                           R"({"do_sample": true, "temperature": 1e999})"}) {
+                           R"({"do_sample": true, "temperature": 1e999})",
+                           R"({"do_sample": true, "temperature": NaN})"}) {
     writeText(dir.file("generation_config.json"), text);
     try {
       serving::readGenerationDefaults(dir.path());
@@ -199,6 +200,9 @@ TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
                {R"({"do_sample": true, "top_p": 1.5})", "'top_p'"},
                {R"({"do_sample": true, "top_k": 1e30})", "'top_k'"},
                {R"({"do_sample": true, "top_k": -3})", "'top_k'"},
+               {R"({"do_sample": true, "top_p": NaN})", "'top_p'"},
+               {R"({"eos_token_id": NaN})", "'eos_token_id'"},
+               {R"({"eos_token_id": [2, NaN]})", "'eos_token_id'[1]"},
                {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
                 "[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
                 "]]]]]]]]]]]]]]]]]]]]]]",

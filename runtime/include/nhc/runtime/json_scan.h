@@ -89,7 +89,9 @@ size_t scanJsonText(const char *text, size_t size, OnOverflow onOverflow) {
 enum class NonFiniteJson {
   Null,    // every one as null
   Nearest, // +-infinity as the largest finite double of its sign (so that a
-           // range check on a value nhc uses refuses it by name), NaN as null
+           // range check on a value nhc uses refuses it by name), NaN as the
+           // string "NaN" (so that a type check on a value nhc uses refuses
+           // it by name, where null would read as absent)
 };
 
 /// `text` with every non-finite number outside strings — the bare tokens
@@ -129,9 +131,10 @@ inline std::string withNonFiniteNumbersReplaced(const std::string &text,
     for (const char *word : {"-Infinity", "Infinity", "NaN"})
       if (!replaced && text.compare(i, std::strlen(word), word) == 0) {
         replaced = std::strlen(word);
-        if (nearest && word[0] != 'N')
-          spelling = word[0] == '-' ? "-1.7976931348623157e308"
-                                    : "1.7976931348623157e308";
+        if (nearest)
+          spelling = word[0] == 'N'   ? "\"NaN\""
+                     : word[0] == '-' ? "-1.7976931348623157e308"
+                                      : "1.7976931348623157e308";
       }
     if (replaced) {
       plain += spelling;

@@ -62,6 +62,21 @@ TEST(LoadErrors, NonFiniteNumbersInUnusedKeysLoad) {
   EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{2}));
 }
 
+// A NaN where nhc reads a value is refused naming the key, not read as
+// absent (which would silently take the default).
+TEST(LoadErrors, NaNInAUsedKeyIsRefusedByName) {
+  TempDir dir;
+  dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+  dir.write("tokenizer_config.json", R"({"add_bos_token": NaN})");
+  try {
+    Tokenizer::load(dir.path());
+    FAIL() << "a NaN add_bos_token loaded";
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("add_bos_token"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(LoadErrors, FileProblems) {
   EXPECT_THROW(Tokenizer::load("/nonexistent/tokenizer.json"), TextError);
   TempDir dir;
