@@ -1,7 +1,9 @@
 // GPU form of ssd_scan.mlir's decode scan (nhc-select-kernel-variants): one
-// block of 256 threads per (head, request) instead of one thread per state
-// row. The head's P x N state (contiguous in the pool) is streamed once per
-// token, 16 rows a pass, two per warp: where N % 4 == 0 and the rows are
+// block of 256 threads per (head, part of its state rows, request) instead
+// of one thread per state row (nhc_ssd_decode_parts: a part is the whole
+// head unless the step's heads leave the device short of blocks). The
+// part's rows of the head's P x N state (contiguous in the pool) are
+// streamed once per token, 16 rows a pass, two per warp: where N % 4 == 0 and the rows are
 // 16-byte aligned each lane takes 16-byte chunks lane, lane + 32, ... of
 // both rows (a warp 512 consecutive bytes of a row per load: Nano-9B-v2's
 // rows of 128 in one), both rows' loads and B's and C's issued before the
@@ -22,13 +24,25 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     attributes {nhc.gpu_variant_of = "nhc_ssd_scan"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
-  gpu.launch blocks(%h, %r, %bz) in (%gx = %H, %gy = %R, %gz = %c1)
+  %split:2 = func.call @nhc_ssd_decode_parts(%P, %H, %R)
+      : (index, index, index) -> (index, index)
+  %headParts = arith.muli %H, %split#0 : index
+  gpu.launch blocks(%hPart, %r, %bz) in (%gx = %headParts, %gy = %R, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
     %c0 = arith.constant 0 : index
     %one = arith.constant 1 : index
     %c8 = arith.constant 8 : index
     %c32 = arith.constant 32 : index
     %zero = arith.constant 0.0 : f32
+    // The head and the state rows [pBegin, pEnd) this block updates.
+    %parts:2 = func.call @nhc_ssd_decode_parts(%P, %H, %R)
+        : (index, index, index) -> (index, index)
+    %h = arith.divui %hPart, %parts#0 : index
+    %part = arith.remui %hPart, %parts#0 : index
+    %pBegin0 = arith.muli %part, %parts#1 : index
+    %pBegin = arith.minui %pBegin0, %P : index
+    %pEnd0 = arith.addi %pBegin, %parts#1 : index
+    %pEnd = arith.minui %pEnd0, %P : index
     %HP = arith.muli %H, %P : index
     %GN = arith.muli %G, %N : index
     %xbcStride = func.call @nhc_ssd_xbc_stride(%H, %P, %N, %G)
@@ -54,7 +68,7 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     %isLead = arith.cmpi eq, %lane, %c0 : index
     %c4 = arith.constant 4 : index
     %c16 = arith.constant 16 : index
-    %pLast = arith.subi %P, %one : index
+    %pLast = arith.subi %pEnd, %one : index
     // 16-byte loads where every state row (N % 4 == 0 and the pool) and B's
     // and C's columns (xbc and its row stride) start on a 16-byte boundary.
     %stateAddress = memref.extract_aligned_pointer_as_index %ssm_state : memref<?xf32> -> index
@@ -78,13 +92,13 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
       %cbase = arith.addi %xrow, %ccol : index
       %yrow = arith.muli %tok, %HP : index
       // Two rows per warp a pass (p and p + 8 of the block's 16), their
-      // state chunks loaded together; rows past P read row P - 1 and store
-      // nothing.
-      scf.for %p0 = %c0 to %P step %c16 {
+      // state chunks loaded together; rows past the part's read its last
+      // row and store nothing.
+      scf.for %p0 = %pBegin to %pEnd step %c16 {
         %pa = arith.addi %p0, %row : index
         %pb = arith.addi %pa, %c8 : index
-        %activeA = arith.cmpi ult, %pa, %P : index
-        %activeB = arith.cmpi ult, %pb, %P : index
+        %activeA = arith.cmpi ult, %pa, %pEnd : index
+        %activeB = arith.cmpi ult, %pb, %pEnd : index
         %paSafe = arith.minui %pa, %pLast : index
         %pbSafe = arith.minui %pb, %pLast : index
         %hpa = arith.addi %hp0, %paSafe : index
@@ -125,6 +139,35 @@ func.func private @nhc_ssd_scan_gpu(%xbc: memref<?xf32>, %proj: memref<?xf32>,
     gpu.terminator
   }
   return
+}
+
+// How the decode scan splits a head's P state rows between blocks: (parts,
+// rows per part, a multiple of the 16 rows a block updates per pass). A
+// block streams its rows pass after pass, each waiting for its loads, so
+// where the step's H x R blocks are fewer than 1024 (8 resident blocks of
+// 256 threads on each of an H100's or H200's 132 SMs) a head takes as many
+// parts as bring them near 1024, at most one per pass: Nano-9B-v2's
+// decode of one request (128 heads of P = 80) runs 640 blocks of one pass
+// instead of 128 of five. Every state element's arithmetic is the same
+// whatever the split.
+func.func private @nhc_ssd_decode_parts(%P: index, %H: index, %R: index)
+    -> (index, index) {
+  %one = arith.constant 1 : index
+  %c15 = arith.constant 15 : index
+  %c16 = arith.constant 16 : index
+  %fillBlocks = arith.constant 1024 : index
+  %P15 = arith.addi %P, %c15 : index
+  %passes0 = arith.divui %P15, %c16 : index
+  %passes = arith.maxui %passes0, %one : index
+  %HR0 = arith.muli %H, %R : index
+  %HR = arith.maxui %HR0, %one : index
+  %want = arith.ceildivsi %fillBlocks, %HR : index
+  %parts0 = arith.minui %want, %passes : index
+  %parts1 = arith.maxui %parts0, %one : index
+  %passesPer = arith.ceildivsi %passes, %parts1 : index
+  %rows = arith.muli %passesPer, %c16 : index
+  %parts = arith.ceildivsi %passes, %passesPer : index
+  return %parts, %rows : index, index
 }
 
 // A decode step's update of one state row (at sbase) by the lane's

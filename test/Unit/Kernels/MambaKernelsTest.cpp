@@ -363,6 +363,23 @@ TEST(KernelMamba, SSDRowTilesInTurnWhenTheHeadsFillTheDevice) {
   expectSSDMatchesReference(c, 1e-4);
 }
 
+TEST(KernelMamba, SSDDecodeRowsSplitUnlessTheHeadsFillTheDevice) {
+  // The decode form's head split into parts of whole 16-row passes while
+  // the step's heads are under 1024 blocks (nhc_ssd_decode_parts): two
+  // decodes of Nano-9B-v2's head shape (P = 80, N = 128) are five parts of
+  // 16 rows per head, P = 70 parts of 16 and a last of 6; 512 heads of two
+  // decodes fill the device in one part each.
+  for (int64_t P : {80, 70}) {
+    SSDCase c = makeSSDCase({{1, 9, 0}, {1, 3, 2}}, 49,
+                            headShape(2, P, 128, 1, 64));
+    expectSSDMatchesReference(c, 1e-4);
+  }
+  SSDCase wide = headShape(512, 20, 8, 4, 64);
+  wide.projStride = wide.dtOffset + wide.H + 1;
+  SSDCase c = makeSSDCase({{1, 4, 0}, {1, 6, 3}}, 51, wide);
+  expectSSDMatchesReference(c, 1e-4);
+}
+
 TEST(KernelMamba, SSDStateSplitBetweenBlocks) {
   // N = 256 (the GPU form's state rows of 260 floats): a head's 64 state
   // rows do not fit beside its tiles in 99 KiB of shared memory, so two
