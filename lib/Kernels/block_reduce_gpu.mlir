@@ -24,6 +24,27 @@ func.func private @nhc_warp_sum(%v: f32) -> f32 {
   return %sum : f32
 }
 
+// The inclusive prefix sum of `v` over the warp's lanes (lane l gets
+// v_0 + ... + v_l): shuffles up by 1, 2, 4, 8 and 16, each lane adding what
+// the lane that far below holds (Hillis and Steele's scan; a lane with none
+// that far below keeps its value). Every lane of the warp must call it.
+func.func private @nhc_warp_inclusive_sum(%v: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %one = arith.constant 1 : i32
+  %width = arith.constant 32 : i32
+  %scanned = scf.for %k = %c0 to %c5 step %c1 iter_args(%x = %v) -> (f32) {
+    %k32 = arith.index_cast %k : index to i32
+    %distance = arith.shli %one, %k32 : i32
+    %below, %valid = gpu.shuffle up %x, %distance, %width : f32
+    %sum = arith.addf %x, %below : f32
+    %next = arith.select %valid, %sum, %x : f32
+    scf.yield %next : f32
+  }
+  return %scanned : f32
+}
+
 // The sum (or, if `is_max`, the maximum: maximumf, NaN propagates) of `v`
 // within each aligned stretch of `stretch` lanes (a power of two; 32 or
 // more: the whole warp), in every lane of the stretch: a xor butterfly of

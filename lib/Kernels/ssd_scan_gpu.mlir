@@ -288,9 +288,9 @@ func.func private @nhc_ssd_decode_y(%y: memref<?xf32>, %yrow: index,
 // tokens (the same
 // recurrence; only rounding differs from the portable form's longer
 // chunks). Per chunk:
-//   1. thread s computes dt_s and A dt_s; the first thread sums cum_s in
-//      token order; thread s then the chunk-end coefficient
-//      exp(cum_last - cum_s) dt_s;
+//   1. thread s computes dt_s and A dt_s; a warp scan gives their
+//      inclusive sums cum_s (nhc_warp_inclusive_sum); thread s then the
+//      chunk-end coefficient exp(cum_last - cum_s) dt_s;
 //   2. W = (C Bᵀ) ∘ exp(cum_l - cum_s) dt_s, lower triangle, a 64 x 64
 //      tile in workgroup memory;
 //   3. per tile of 64 columns p: y = exp(cum_l) (C h_prevᵀ) + D x + W X;
@@ -457,7 +457,6 @@ func.func private @nhc_ssd_chunk_scan_block(%xbc: memref<?xf32>,
   %bcol = func.call @nhc_ssd_b_col(%grp, %HP, %N) : (index, index, index) -> index
   %ccol = arith.addi %bcol, %GN : index
   %dtcol = arith.addi %dt_offset, %h : index
-  %isFirst = arith.cmpi eq, %tx, %c0 : index
   // The part's state on chip, h(p, k) at hs[(p - pBegin) * hStride + k],
   // columns N .. hStride - 1 zero (C h_prevᵀ reads them against C's
   // zeros).
@@ -546,13 +545,32 @@ func.func private @nhc_ssd_chunk_scan_block(%xbc: memref<?xf32>,
       memref.store %ai, %cumbuf[%tx] : memref<64xf32, #gpu.address_space<workgroup>>
     }
     gpu.barrier
-    scf.if %isFirst {
-      %a0 = memref.load %cumbuf[%c0] : memref<64xf32, #gpu.address_space<workgroup>>
-      %unused = scf.for %i = %one to %n step %one iter_args(%cum = %a0) -> (f32) {
-        %ai = memref.load %cumbuf[%i] : memref<64xf32, #gpu.address_space<workgroup>>
-        %cumi = arith.addf %cum, %ai : f32
-        memref.store %cumi, %cumbuf[%i] : memref<64xf32, #gpu.address_space<workgroup>>
-        scf.yield %cumi : f32
+    // The inclusive sum over the chunk's (at most 64) tokens: lane l of
+    // every warp scans tokens l and l + 32 (nhc_warp_inclusive_sum: every
+    // lane of the block meets the shuffles), the second half offset by the
+    // first's total; the first warp stores them.
+    %scanLane = arith.remui %tx, %c32 : index
+    %scanHigh = arith.addi %scanLane, %c32 : index
+    %lowIn = arith.cmpi ult, %scanLane, %n : index
+    %highIn = arith.cmpi ult, %scanHigh, %n : index
+    %lowV = memref.load %cumbuf[%scanLane] : memref<64xf32, #gpu.address_space<workgroup>>
+    %highV = memref.load %cumbuf[%scanHigh] : memref<64xf32, #gpu.address_space<workgroup>>
+    %lowA = arith.select %lowIn, %lowV, %zero : f32
+    %highA = arith.select %highIn, %highV, %zero : f32
+    %lowSum = func.call @nhc_warp_inclusive_sum(%lowA) : (f32) -> f32
+    %highSum0 = func.call @nhc_warp_inclusive_sum(%highA) : (f32) -> f32
+    %c31i = arith.constant 31 : i32
+    %width32 = arith.constant 32 : i32
+    %lowTotal, %lowTotalValid = gpu.shuffle idx %lowSum, %c31i, %width32 : f32
+    %highSum = arith.addf %lowTotal, %highSum0 : f32
+    %scanWarp = arith.cmpi ult, %tx, %c32 : index
+    gpu.barrier
+    scf.if %scanWarp {
+      scf.if %lowIn {
+        memref.store %lowSum, %cumbuf[%scanLane] : memref<64xf32, #gpu.address_space<workgroup>>
+      }
+      scf.if %highIn {
+        memref.store %highSum, %cumbuf[%scanHigh] : memref<64xf32, #gpu.address_space<workgroup>>
       }
     }
     gpu.barrier
