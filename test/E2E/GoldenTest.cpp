@@ -1313,6 +1313,52 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   }
 }
 
+/// On the cuda backend attention's q, k and v projections (one input, their
+/// outputs side by side in one buffer) run as one cuBLASLt product over
+/// their weights placed one after another: a prefill of the dense case
+/// (f32 and BF16 weights) issues a product for every plan gemm but the k
+/// and v projections, with the reference's logits.
+TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver and cuBLASLt "
+                    "doubles (the cuda-emulated. run), which count products "
+                    "and launches";
+  struct Counts {
+    long long products = 0, planGemms = 0, siblings = 0;
+  };
+  auto prefill = [](const GoldenCase &c) {
+    Model model(c); // loads the doubles: their counters exist from here
+    size_t length = 0;
+    const char *text = nhc_artifact_manifest_json(model.artifact, &length);
+    const nlohmann::json manifest =
+        nlohmann::json::parse(std::string(text, length));
+    Counts counts;
+    for (const char *schedule : {"body", "head_all"})
+      for (const nlohmann::json &entry : manifest["schedules"][schedule]) {
+        if (entry.value("library", "") != "gemm")
+          continue;
+        ++counts.planGemms;
+        const std::string weight = entry.value("w", "");
+        for (const char *sibling : {"k_proj.weight", "v_proj.weight"})
+          if (weight.size() > std::strlen(sibling) &&
+              weight.compare(weight.size() - std::strlen(sibling),
+                             std::string::npos, sibling) == 0)
+            ++counts.siblings;
+      }
+    const long long products = fakeBlasLtCounter("matmuls");
+    model.expectPrefillMatches(0);
+    counts.products = fakeBlasLtCounter("matmuls") - products;
+    return counts;
+  };
+  const Counts f32 = prefill(fp32Case("dense"));
+  EXPECT_GT(f32.siblings, 0) << "the dense case has attention";
+  EXPECT_EQ(f32.products, f32.planGemms - f32.siblings)
+      << "one product per plan gemm but attention's k and v projections";
+  const Counts bf16 = prefill(
+      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+  EXPECT_EQ(bf16.products, bf16.planGemms - bf16.siblings);
+}
+
 /// A copy of the compiled case `file`, named after `name` in the test's
 /// temporary directory, whose cuda launch table `edit` has changed (every
 /// other section as it was): an artifact of an older compiler, for one.

@@ -288,7 +288,8 @@ public:
     host_ = F32Weights::build(tensors, origin_, matrixOnly);
     expertScales_ = packExpertScales(plan_, host_);
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
-    const std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
+    std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
+    planSiblingGemms(tensors, onDevice, slots);
     std::vector<uint8_t> chunk; // a part of a matrix widened for the device
     for (size_t i = 0; i < tensors.size(); ++i) {
       if (i < synthetic.size() && synthetic[i]) {
@@ -332,6 +333,7 @@ public:
     synchronizeStream("uploading the weights");
     findDeviceExperts();
     findDeferredActivations();
+    fuseSiblingGemms();
     findRoundingNorms();
     checkSharedMemory();
     if (generatedWeights_)
@@ -388,6 +390,112 @@ public:
         }
       }
     return slots;
+  }
+
+  /// Consecutive plain gemms of a schedule (no bias, FP8 scale, quantized
+  /// output, epilogue or accumulation) that read the same rows and write
+  /// columns side by side in one buffer, attention's q, k and v projections
+  /// (offsets 0, n_q, n_q + n_k of rows n_q + n_k + n_v wide), get their
+  /// weights placed one after another in one device buffer (`slots`), in
+  /// one device dtype (BF16 or F32): the row-major [n_q, k], [n_k, k] and
+  /// [n_v, k] matrices side by side are the [n_q + n_k + n_v, k] matrix
+  /// of the three, so one product writes all their columns
+  /// (fuseSiblingGemms; vLLM's QKVParallelLinear concatenates the
+  /// checkpoint's three at load the same way). Records the groups.
+  void planSiblingGemms(const std::vector<nhc_tensor_info_t> &tensors,
+                        const std::vector<nhc_dtype_t> &onDevice,
+                        std::vector<StackSlot> &slots) {
+    siblingGroups_.clear();
+    auto plain = [&](const GemmCall &g) {
+      return !g.hasBias && !g.scaled && !g.quantizeOutput && !g.accumulate &&
+             g.epilogue == Activation::None && !g.c.logits &&
+             g.weight < tensors.size() && !slots[g.weight].stacked &&
+             (onDevice[g.weight] == NHC_DTYPE_BF16 ||
+              onDevice[g.weight] == NHC_DTYPE_F32) &&
+             g.n > 0 && host_.elems(g.weight) == g.n * g.k;
+    };
+    auto sibling = [&](const std::vector<const GemmCall *> &group,
+                       const GemmCall &next) {
+      const GemmCall &head = *group.front(), &last = *group.back();
+      bool fresh = true;
+      for (const GemmCall *g : group)
+        fresh = fresh && g->weight != next.weight;
+      return fresh && plain(next) && next.a.logits == head.a.logits &&
+             next.a.buffer == head.a.buffer &&
+             next.a.offset == head.a.offset && next.a.ld == head.a.ld &&
+             next.k == head.k && next.rows == head.rows &&
+             next.c.buffer == head.c.buffer && next.c.ld == head.c.ld &&
+             next.c.offset == last.c.offset + last.n &&
+             onDevice[next.weight] == onDevice[head.weight];
+    };
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (size_t i = 0; i < entries->size();) {
+        const ScheduleEntry &entry = (*entries)[i++];
+        if (entry.kind != EntryKind::Gemm || !plain(entry.gemm))
+          continue;
+        std::vector<const GemmCall *> group{&entry.gemm};
+        for (; i < entries->size() && (*entries)[i].kind == EntryKind::Gemm &&
+               sibling(group, (*entries)[i].gemm);
+             ++i)
+          group.push_back(&(*entries)[i].gemm);
+        if (group.size() < 2)
+          continue;
+        const nhc_dtype_t dtype = onDevice[entry.gemm.weight];
+        uint64_t bytes = 0, columns = 0;
+        for (const GemmCall *g : group) {
+          bytes += host_.elems(g->weight) * nhc_dtype_size(dtype);
+          columns += g->n;
+        }
+        DeviceBuffer stack(api_);
+        stack.reserve(bytes, cat("the weights of '",
+                                 tensors[entry.gemm.weight].desc.name,
+                                 "' and the gemms beside it"));
+        uint64_t at = stack.address();
+        for (const GemmCall *g : group) {
+          const uint64_t size = host_.elems(g->weight) * nhc_dtype_size(dtype);
+          slots[g->weight] = {true, at, size, dtype};
+          at += size;
+        }
+        expertStacks_.push_back(std::move(stack));
+        siblingGroups_.push_back({group, columns});
+      }
+  }
+
+  /// The sibling gemms (planSiblingGemms) run as one product, the first
+  /// with all their columns, the others not at all; not a group whose
+  /// input has an activation deferred to it (each member's rounding would
+  /// apply it; none of attention's does) or whose weights did not land
+  /// side by side.
+  void fuseSiblingGemms() {
+    fusedColumns_.clear();
+    fusedAway_.clear();
+    for (const SiblingGroup &group : siblingGroups_) {
+      const GemmCall &head = *group.members.front();
+      uint64_t at = weightAddress_[head.weight];
+      bool fusable = true;
+      for (const GemmCall *g : group.members) {
+        fusable = fusable && deferredInput(*g) == Activation::None &&
+                  !epilogueDeferred_.count(g) && weightAddress_[g->weight] == at;
+        at += host_.elems(g->weight) * nhc_dtype_size(weightDtype_[g->weight]);
+      }
+      if (!fusable)
+        continue;
+      fusedColumns_[&head] = group.columns;
+      for (size_t i = 1; i < group.members.size(); ++i)
+        fusedAway_.insert(group.members[i]);
+    }
+  }
+
+  /// The columns `call`'s product writes: its own, or, as the first of
+  /// fused sibling gemms, all of theirs.
+  uint64_t columns(const GemmCall &call) const {
+    auto fused = fusedColumns_.find(&call);
+    return fused == fusedColumns_.end() ? call.n : fused->second;
+  }
+  /// The weight elements `call`'s product reads (with its siblings').
+  uint64_t weightElems(const GemmCall &call) const {
+    return fusedColumns_.count(&call) ? columns(call) * call.k
+                                      : host_.elems(call.weight);
   }
 
   /// Where weight `weight` (the next one: weights are placed in manifest
@@ -497,7 +605,7 @@ public:
           continue;
         const GemmCall &call = entry.gemm;
         uint64_t m = call.rows == Rows::Tokens ? T : R;
-        if (m && !runsAsGemv(call, m))
+        if (m && !runsAsGemv(call, m) && !fusedAway_.count(&call))
           gemm_->prepare(gemmShape(call, m), weightAddress_[call.weight],
                          gemmInput(call), matrixAddress(call.c), entry.where,
                          decodeStep && m <= tuneMaxRows_);
@@ -660,6 +768,8 @@ public:
   }
 
   void gemm(const GemmCall &call, const StepShape &shape) override {
+    if (fusedAway_.count(&call))
+      return; // the first of its sibling gemms wrote its columns
     ContextScope scope = enter();
     const std::string where = gemmWhere(call);
     uint64_t m = call.rows == Rows::Tokens ? shape.tokens : shape.requests;
@@ -1550,10 +1660,10 @@ private:
     const uint64_t cElems = bufferElemsOf(call.c) - call.c.offset;
     args_ = {memref(matrixAddress(call.a), aElems),
              memref(weightAddress_[call.weight],
-                    host_.elems(call.weight) * nhc_dtype_size(NHC_DTYPE_BF16)),
+                    weightElems(call) * nhc_dtype_size(NHC_DTYPE_BF16)),
              memref(matrixAddress(call.c), cElems),
              index(m),
-             index(call.n),
+             index(static_cast<int64_t>(columns(call))),
              index(call.k),
              index(call.a.ld),
              index(call.c.ld),
@@ -1579,7 +1689,7 @@ private:
                       std::optional<nhc_dtype_t> dtype = std::nullopt) const {
     GemmShape s;
     s.m = m;
-    s.n = call.n;
+    s.n = columns(call);
     s.k = call.k;
     s.ldc = call.c.ld;
     s.bias = call.hasBias;
@@ -2041,7 +2151,18 @@ private:
   F32Weights host_; // scalars for launches; the checkpoint's matrices
   std::vector<DeviceBuffer> weights_; // by manifest weight (empty: stacked)
   std::vector<uint64_t> weightAddress_; // by manifest weight
-  std::vector<DeviceBuffer> expertStacks_; // per-expert tensors side by side
+  // Weights side by side: per-expert tensors, sibling gemms' weights.
+  std::vector<DeviceBuffer> expertStacks_;
+  // Gemms of one schedule that read the same rows and write adjacent
+  // columns (planSiblingGemms), and those run as one product: the first
+  // one's columns then, the others skipped (fuseSiblingGemms).
+  struct SiblingGroup {
+    std::vector<const GemmCall *> members;
+    uint64_t columns = 0;
+  };
+  std::vector<SiblingGroup> siblingGroups_;
+  std::unordered_map<const GemmCall *, uint64_t> fusedColumns_;
+  std::set<const GemmCall *> fusedAway_;
   // The moe_experts calls (plan_'s) the device path runs, found at binding.
   std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
   // Every FP8 call's scales, packed on the host at binding; those the

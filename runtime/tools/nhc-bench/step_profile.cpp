@@ -131,7 +131,10 @@ Json StepProfile::summary(uint64_t tokens, uint64_t requests,
       row["bytes_per_step"] = op.bytes;
       row["flops_per_step"] = op.flops;
       row["limit_seconds_per_step"] = op.limitSeconds;
-      row["fraction_of_limit"] = op.limitSeconds / op.seconds;
+      // An entry the backend ran inside another's product (the cuda
+      // backend's fused q, k and v projections) takes no time of its own.
+      if (op.seconds > 0)
+        row["fraction_of_limit"] = op.limitSeconds / op.seconds;
     }
     covered += op.seconds / stepSeconds;
     list.push_back(std::move(row));
