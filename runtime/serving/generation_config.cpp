@@ -54,8 +54,8 @@ nlohmann::json readJsonObject(const std::string &path) {
     throw ServingError("cannot read '" + path + "'");
   // Infinity and numbers past double range (Python's json reads them) read
   // as the largest finite double, which the range checks of the keys nhc
-  // uses refuse by name; NaN as the string "NaN", which their type checks
-  // refuse by name (transformers refuses a NaN temperature too).
+  // uses refuse by name; NaN as an object (kNaNMarker), which their type
+  // checks refuse by name (transformers refuses a NaN temperature too).
   size_t tooDeep = std::string::npos;
   const std::string content = withNonFiniteNumbersReplaced(
       text.str(), NonFiniteJson::Nearest, tooDeep);

@@ -279,6 +279,33 @@ TEST(BlasLtGemmTest, TunedPlansRunTheFastestCandidate) {
   EXPECT_EQ(check.gemm().tunedPlans(), 1u);
 }
 
+/// The plan cache (4096 plans) makes room by dropping untuned plans first:
+/// a tuned decode plan outlives thousands of prefill shapes, and is not
+/// timed again.
+TEST(BlasLtGemmTest, TunedPlansOutliveAFullCache) {
+  if (onGpu())
+    GTEST_SKIP() << "needs the cuBLASLt double's timing model";
+  Backend backend;
+  ScopedEnv algos("NHC_FAKE_CUBLASLT_ALGOS", "4");
+  ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
+  ProductCheck check;
+  auto lastAlgo = doubleFunction<long()>("nhc_fake_cublaslt_last_algo");
+  ASSERT_NE(lastAlgo, nullptr);
+  const Problem decode{2, 64, 64};
+  EXPECT_LE(check.worstRelativeError(kCudaR16BF, decode, 5, true), kBf16Bound);
+  EXPECT_EQ(check.gemm().tunedPlans(), 1u);
+  GemmShape prefill;
+  prefill.type = kCudaR16BF;
+  prefill.n = prefill.k = prefill.lda = prefill.ldc = 64;
+  for (uint64_t rows = 100; rows < 100 + 5000; ++rows) {
+    prefill.m = rows;
+    check.gemm().prepare(prefill, 256, 256, 256, "a prefill shape", false);
+  }
+  EXPECT_LE(check.worstRelativeError(kCudaR16BF, decode, 6, true), kBf16Bound);
+  EXPECT_EQ(lastAlgo(), 2);
+  EXPECT_EQ(check.gemm().tunedPlans(), 1u) << "the tuned plan was kept";
+}
+
 /// A gemm with a bias is not tuned (its timing products would need the
 /// bias's address): the heuristic's first choice, no product run.
 TEST(BlasLtGemmTest, GemmsWithABiasTakeTheHeuristicsFirstChoice) {

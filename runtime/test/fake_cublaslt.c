@@ -20,7 +20,8 @@
  * heuristic offers NHC_FAKE_CUBLASLT_ALGOS candidates (default 3, at most
  * 16), all computing the same products; with NHC_FAKE_CUBLASLT_FAST_ALGO=i
  * every other candidate's product also waits 2 ms on the stream, so timing
- * them picks i (nhc_fake_cublaslt_last_algo() says which one ran last).
+ * them picks i (nhc_fake_cublaslt_last_algo() says which one ran last,
+ * nhc_fake_cublaslt_first_algo_matmuls() how many products ran the first).
  * Products are issued on the
  * stream through the driver double's nhc_fake_cuda_enqueue, so a captured
  * stream records them in its graph.
@@ -72,7 +73,7 @@ struct Layout {
   int64_t ld;
 };
 
-static long matmuls, e4m3Matmuls, lastAlgo = -1;
+static long matmuls, e4m3Matmuls, firstAlgoMatmuls, lastAlgo = -1;
 
 /* The slot of a candidate's index in cublasLtMatmulAlgo_t.data (0 holds
  * MAGIC, 1-4 the alignments it assumes). */
@@ -365,6 +366,8 @@ static void multiply(const void *arg) {
   if (p->a.type == R_8F_E4M3)
     ++e4m3Matmuls;
   lastAlgo = p->algo;
+  if (p->algo == 0)
+    ++firstAlgoMatmuls;
   long fast = fastAlgo();
   if (fast >= 0 && p->algo != fast) {
     struct timespec wait = {0, 2000000};
@@ -432,5 +435,7 @@ cublasStatus_t cublasLtMatmul(
 /* For tests: products computed so far, and those in e4m3. */
 long nhc_fake_cublaslt_matmuls(void) { return matmuls; }
 long nhc_fake_cublaslt_e4m3_matmuls(void) { return e4m3Matmuls; }
-/* The heuristic's index of the candidate whose product ran last (-1: none). */
+/* The heuristic's index of the candidate whose product ran last (-1: none),
+ * and the products that ran its first candidate. */
 long nhc_fake_cublaslt_last_algo(void) { return lastAlgo; }
+long nhc_fake_cublaslt_first_algo_matmuls(void) { return firstAlgoMatmuls; }

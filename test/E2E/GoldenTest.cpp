@@ -1317,7 +1317,8 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
 /// outputs side by side in one buffer) run as one cuBLASLt product over
 /// their weights placed one after another: a prefill of the dense case
 /// (f32 and BF16 weights) issues a product for every plan gemm but the k
-/// and v projections, with the reference's logits.
+/// and v projections, with the reference's logits, and timed, their entries
+/// take 0 s.
 TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver and cuBLASLt "
@@ -1348,6 +1349,32 @@ TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
     const long long products = fakeBlasLtCounter("matmuls");
     model.expectPrefillMatches(0);
     counts.products = fakeBlasLtCounter("matmuls") - products;
+    // Timed, the k and v entries issue nothing: 0 s, as never issued.
+    const nlohmann::json &body = manifest["schedules"]["body"];
+    const size_t entries = body.size() + manifest["schedules"]["head_last"].size();
+    std::vector<double> seconds(entries, -1.0);
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    options.entry_seconds = seconds.data();
+    options.num_entry_seconds = entries;
+    const std::vector<int32_t> ids = model.ids(0);
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    Model::check(nhc_session_step_ex(model.session, &request, 1, &options,
+                                     logits.data(), logits.size()),
+                 "timed prefill");
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+    for (size_t e = 0; e < body.size(); ++e) {
+      const std::string weight = body[e].value("w", "");
+      const bool sibling = weight.find("k_proj") != std::string::npos ||
+                           weight.find("v_proj") != std::string::npos;
+      if (sibling)
+        EXPECT_EQ(seconds[e], 0.0) << weight;
+      else if (weight.find("q_proj") != std::string::npos)
+        EXPECT_GT(seconds[e], 0.0) << weight;
+    }
     return counts;
   };
   const Counts f32 = prefill(fp32Case("dense"));
@@ -1542,6 +1569,7 @@ TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
   ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
   struct Algorithms {
     long prefill = -1, decode = -1;
+    long long decodeProducts = 0, decodeOnFirst = 0; // of the decode steps
   };
   // nullptr rows: the default.
   auto run = [](const char *rows) {
@@ -1563,6 +1591,8 @@ TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
     model.expectClose(logits.data(), ref.data(), 1, "prefill");
     Algorithms ran;
     ran.prefill = fakeBlasLtCounter("last_algo");
+    const long long products = fakeBlasLtCounter("matmuls");
+    const long long onFirst = fakeBlasLtCounter("first_algo_matmuls");
     int32_t token = 0;
     for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
       token = static_cast<int32_t>(next[step]);
@@ -1577,14 +1607,26 @@ TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
                             std::to_string(step));
     }
     ran.decode = fakeBlasLtCounter("last_algo");
+    // Decode products, the timing runs included (on candidates 0 to 3).
+    ran.decodeProducts = fakeBlasLtCounter("matmuls") - products;
+    ran.decodeOnFirst = fakeBlasLtCounter("first_algo_matmuls") - onFirst;
     Model::check(nhc_session_release_slot(model.session, slot), "release");
     return ran;
   };
   const Algorithms byDefault = run(nullptr), untuned = run("0");
   EXPECT_EQ(byDefault.prefill, 0) << "a prefill's gemms are not tuned";
   EXPECT_EQ(byDefault.decode, 2) << "decode gemms run the fastest candidate";
+  // Each decode gemm shape is timed once, when first prepared: 4 of its 16
+  // timing products run candidate 0; every step's products then run
+  // candidate 2. So under a third of the decode products run candidate 0,
+  // while an untuned gemm would run it in every step.
+  EXPECT_GT(byDefault.decodeProducts, 0);
+  EXPECT_LT(byDefault.decodeOnFirst, byDefault.decodeProducts / 3)
+      << "decode products on the heuristic's first candidate";
   EXPECT_EQ(untuned.prefill, 0);
   EXPECT_EQ(untuned.decode, 0) << "NHC_CUDA_GEMM_TUNE_ROWS=0";
+  EXPECT_EQ(untuned.decodeOnFirst, untuned.decodeProducts)
+      << "NHC_CUDA_GEMM_TUNE_ROWS=0: every product on the first candidate";
   ScopedEnv bad("NHC_CUDA_GEMM_TUNE_ROWS", "all");
   const auto [status, error] = tryCudaSession("dense.nhc", NHC_DTYPE_F32);
   EXPECT_EQ(status, NHC_INVALID_ARGUMENT) << error;

@@ -89,9 +89,18 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
     plans_.erase(found);
   }
   if (plans_.size() >= kMaxPlans) {
-    for (auto &entry : plans_)
-      destroy(entry.second);
-    plans_.clear();
+    // Untuned plans go first (serving's prefills make one per prompt
+    // length); tuned ones, which decode steps replay and re-timing could
+    // change, only when nothing else is left.
+    for (bool tuned : {false, true})
+      for (auto entry = plans_.begin();
+           plans_.size() >= kMaxPlans && entry != plans_.end();)
+        if (entry->second.tuned == tuned) {
+          destroy(entry->second);
+          entry = plans_.erase(entry);
+        } else {
+          ++entry;
+        }
   }
   // cuBLASLt's e4m3 products add no bias to an f32 output (it would have
   // to be bf16); the backend keeps such gemms out of e4m3.

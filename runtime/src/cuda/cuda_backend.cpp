@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <utility>
 
 #include "activation.h"
 #include "cuda/blaslt_gemm.h"
@@ -438,14 +439,17 @@ public:
                sibling(group, (*entries)[i].gemm);
              ++i)
           group.push_back(&(*entries)[i].gemm);
-        if (group.size() < 2)
-          continue;
         const nhc_dtype_t dtype = onDevice[entry.gemm.weight];
         uint64_t bytes = 0, columns = 0;
         for (const GemmCall *g : group) {
           bytes += host_.elems(g->weight) * nhc_dtype_size(dtype);
           columns += g->n;
         }
+        // One product's columns fit a row of C, and C is not its input.
+        const GemmCall &head = entry.gemm;
+        if (group.size() < 2 || head.c.offset + columns > head.c.ld ||
+            (!head.a.logits && head.a.buffer == head.c.buffer))
+          continue;
         DeviceBuffer stack(api_);
         stack.reserve(bytes, cat("the weights of '",
                                  tensors[entry.gemm.weight].desc.name,
@@ -768,8 +772,10 @@ public:
   }
 
   void gemm(const GemmCall &call, const StepShape &shape) override {
-    if (fusedAway_.count(&call))
+    if (fusedAway_.count(&call)) {
+      issuedNothing_ = true; // its entry times as never issued: 0 s
       return; // the first of its sibling gemms wrote its columns
+    }
     ContextScope scope = enter();
     const std::string where = gemmWhere(call);
     uint64_t m = call.rows == Rows::Tokens ? shape.tokens : shape.requests;
@@ -976,6 +982,7 @@ public:
   /// device could not time reads NaN, one never issued 0.
   void beginEntryTiming(size_t entries) override {
     lastEvent_ = kUntimed;
+    issuedNothing_ = false;
     try {
       entryFrom_.assign(entries, kNotIssued);
       ContextScope scope = enter();
@@ -988,8 +995,8 @@ public:
   }
 
   void entryIssued(size_t index) override {
-    if (index >= entryFrom_.size())
-      return;
+    if (std::exchange(issuedNothing_, false) || index >= entryFrom_.size())
+      return; // a fused sibling gemm stays "not issued"
     entryFrom_[index] = kUntimed;
     try {
       ContextScope scope = enter();
@@ -2163,6 +2170,7 @@ private:
   std::vector<SiblingGroup> siblingGroups_;
   std::unordered_map<const GemmCall *, uint64_t> fusedColumns_;
   std::set<const GemmCall *> fusedAway_;
+  bool issuedNothing_ = false; // the last gemm() was a fused-away sibling
   // The moe_experts calls (plan_'s) the device path runs, found at binding.
   std::unordered_map<const MoeCall *, DeviceExperts> deviceExperts_;
   // Every FP8 call's scales, packed on the host at binding; those the

@@ -89,10 +89,14 @@ size_t scanJsonText(const char *text, size_t size, OnOverflow onOverflow) {
 enum class NonFiniteJson {
   Null,    // every one as null
   Nearest, // +-infinity as the largest finite double of its sign (so that a
-           // range check on a value nhc uses refuses it by name), NaN as the
-           // string "NaN" (so that a type check on a value nhc uses refuses
-           // it by name, where null would read as absent)
+           // range check on a value nhc uses refuses it by name), NaN as
+           // kNaNMarker, an object no number, string, bool or token reader
+           // takes (so that a value nhc uses is refused by name, where null
+           // would read as absent and a string as text)
 };
+
+/// What NonFiniteJson::Nearest makes of NaN.
+inline constexpr const char *kNaNMarker = "{\"not a number\": \"NaN\"}";
 
 /// `text` with every non-finite number outside strings — the bare tokens
 /// Infinity, -Infinity and NaN that Python's json module writes and reads,
@@ -132,7 +136,7 @@ inline std::string withNonFiniteNumbersReplaced(const std::string &text,
       if (!replaced && text.compare(i, std::strlen(word), word) == 0) {
         replaced = std::strlen(word);
         if (nearest)
-          spelling = word[0] == 'N'   ? "\"NaN\""
+          spelling = word[0] == 'N'   ? kNaNMarker
                      : word[0] == '-' ? "-1.7976931348623157e308"
                                       : "1.7976931348623157e308";
       }

@@ -40,8 +40,8 @@ nlohmann::json readJsonFile(const std::string &path) {
   // Deep nesting is refused before nlohmann builds (and recursively frees)
   // a tree (the runtime's shared pre-check); Infinity and numbers past
   // double range, which Python's json reads, read as the largest finite
-  // double (a value nhc uses is then refused by its range), NaN as the
-  // string "NaN" (refused by its type).
+  // double (a value nhc uses is then refused by its range), NaN as an
+  // object no reader of a used key takes (kNaNMarker).
   size_t tooDeep = std::string::npos;
   const std::string text = nhc::withNonFiniteNumbersReplaced(
       readAll(path), nhc::NonFiniteJson::Nearest, tooDeep);

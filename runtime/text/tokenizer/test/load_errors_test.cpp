@@ -65,15 +65,19 @@ TEST(LoadErrors, NonFiniteNumbersInUnusedKeysLoad) {
 // A NaN where nhc reads a value is refused naming the key, not read as
 // absent (which would silently take the default).
 TEST(LoadErrors, NaNInAUsedKeyIsRefusedByName) {
-  TempDir dir;
-  dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
-  dir.write("tokenizer_config.json", R"({"add_bos_token": NaN})");
-  try {
-    Tokenizer::load(dir.path());
-    FAIL() << "a NaN add_bos_token loaded";
-  } catch (const TextError &e) {
-    EXPECT_NE(std::string(e.what()).find("add_bos_token"), std::string::npos)
-        << e.what();
+  // A bool, a token (a string or an AddedToken object) and a string.
+  for (const char *key : {"add_bos_token", "eos_token", "chat_template"}) {
+    TempDir dir;
+    dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+    dir.write("tokenizer_config.json",
+              std::string("{\"") + key + "\": NaN}");
+    try {
+      Tokenizer::load(dir.path());
+      ADD_FAILURE() << "a NaN " << key << " loaded";
+    } catch (const TextError &e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos)
+          << e.what();
+    }
   }
 }
 
