@@ -9,6 +9,7 @@
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
 #include "nhc/runtime/artifact.h"
+#include "nhc/runtime/checkpoint_files.h"
 #include "nhc/runtime/escape.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/limits.h"
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fnmatch.h>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -1061,6 +1063,27 @@ bool pathExists(const std::string &path) {
   struct stat info;
   return lstat(path.c_str(), &info) == 0;
 }
+
+/// The shard files `dir`'s model.safetensors.index.json names (its
+/// weight_map's values, each under `dir`); none when there is no readable
+/// index of at most 64 MiB (the compiler does not read weights: this only
+/// keeps an output off them, whatever the runtime will make of the index).
+std::vector<std::string> indexedShards(const std::string &dir) {
+  const std::string index = dir + "/model.safetensors.index.json";
+  struct stat info;
+  if (::stat(index.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+      info.st_size > (64 << 20))
+    return {};
+  std::ifstream in(index, std::ios::binary);
+  nlohmann::json parsed = nlohmann::json::parse(in, nullptr, false);
+  std::set<std::string> shards;
+  if (parsed.is_object() && parsed.contains("weight_map") &&
+      parsed["weight_map"].is_object())
+    for (const auto &entry : parsed["weight_map"].items())
+      if (entry.value().is_string())
+        shards.insert(dir + "/" + entry.value().get<std::string>());
+  return {shards.begin(), shards.end()};
+}
 } // namespace
 
 bool parseModelConfig(const std::string &path, const std::string &text,
@@ -1096,15 +1119,19 @@ bool loadModelConfig(const std::string &path, ModelConfig &config,
       quantPath = dir + "hf_quant_config.json";
   }
   // Listed before anything is parsed, so they hold whatever the outcome:
-  // the checkpoint's hf_quant_config.json too, there or not (a later
-  // compile of the directory reads it).
+  // the checkpoint's other files too, there or not (a later compile reads
+  // hf_quant_config.json; nhc-run and nhc-serve its weights, tokenizer and
+  // generation defaults), and the shards its index names.
   config.inputPaths = {configPath};
   {
     size_t slash = configPath.find_last_of('/');
-    config.inputPaths.push_back(
-        (slash == std::string::npos ? std::string()
-                                    : configPath.substr(0, slash + 1)) +
-        "hf_quant_config.json");
+    const std::string dir = slash == std::string::npos ? std::string(".")
+                            : slash == 0 ? std::string("/")
+                                         : configPath.substr(0, slash);
+    for (std::string &file : ::nhc::checkpointFiles(dir))
+      config.inputPaths.push_back(std::move(file));
+    for (std::string &shard : indexedShards(dir))
+      config.inputPaths.push_back(std::move(shard));
   }
   JsonSource source;
   if (!loadJsonSource(configPath, source, error))

@@ -37,9 +37,10 @@ struct Quantization {
 
 struct ModelConfig {
   std::string configPath;
-  /// config.json and the hf_quant_config.json beside it (read or not,
-  /// there or not: a compile of the directory reads it): an output must
-  /// never replace one.
+  /// config.json and the checkpoint's other files beside it, read or not,
+  /// there or not (nhc/runtime/checkpoint_files.h: hf_quant_config.json,
+  /// weights and shards, tokenizer, generation defaults; a later compile,
+  /// run or server reads them): an output must never replace one.
   std::vector<std::string> inputPaths;
   /// FNV-1a 64 of the parsed config.json (and hf_quant_config.json when it
   /// was read) in canonical JSON form, as 16 hex digits.

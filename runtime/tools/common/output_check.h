@@ -18,6 +18,7 @@
 
 #include "../nhc-run/output_file.h"
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/checkpoint_files.h"
 #include "nhc/runtime/escape.h"
 #include "nhc/runtime/same_path.h"
 
@@ -60,12 +61,8 @@ inline void addCheckpointFiles(const std::string &weightsPath,
   inputs.insert(weightsPath);
   // There or not: a file written under one of these names would be read
   // by the next run, compile or server on this checkpoint.
-  std::string dir = checkpointDirectory(weightsPath);
-  for (const char *name :
-       {"model.safetensors", "model.safetensors.index.json", "config.json",
-        "hf_quant_config.json", "generation_config.json", "tokenizer.json",
-        "tokenizer_config.json"})
-    inputs.insert(dir + "/" + name);
+  for (std::string &file : checkpointFiles(checkpointDirectory(weightsPath)))
+    inputs.insert(std::move(file));
 }
 
 /// Adds the files Tokenizer::load(path) reads: tokenizer.json (or the file

@@ -1,0 +1,54 @@
+//===- nhc/runtime/checkpoint_files.h - A checkpoint's files ----*- C++ -*-===//
+//
+// The files of a Hugging Face checkpoint directory that nhc's tools read
+// (weights, shard index, configs, tokenizer, generation defaults) or compile
+// from. No tool writes over one: nhc compile's -o and the runtime tools'
+// outputs are checked against this set (nhc/runtime/same_path.h says when
+// two paths name one file). Header-only and POSIX-only, shared by the
+// compiler driver and the runtime tools.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_RUNTIME_CHECKPOINT_FILES_H
+#define NHC_RUNTIME_CHECKPOINT_FILES_H
+
+#include <dirent.h>
+#include <string>
+#include <vector>
+
+namespace nhc {
+
+/// The checkpoint's own files by name, there or not: a file written under
+/// one of these would be read by the next run, compile or server on it.
+inline constexpr const char *kCheckpointFileNames[] = {
+    "model.safetensors",      "model.safetensors.index.json",
+    "config.json",            "hf_quant_config.json",
+    "generation_config.json", "tokenizer.json",
+    "tokenizer_config.json"};
+
+/// Whether `name` (a file name, no directory) ends in ".safetensors": a
+/// weights file or shard of the directory's checkpoint.
+inline bool isSafetensorsName(const std::string &name) {
+  static const std::string suffix = ".safetensors";
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// The paths of checkpoint directory `dir`'s files: kCheckpointFileNames
+/// (there or not) and every "*.safetensors" in it (the shards an index
+/// names sit beside it; the runtime refuses one elsewhere).
+inline std::vector<std::string> checkpointFiles(const std::string &dir) {
+  std::vector<std::string> files;
+  for (const char *name : kCheckpointFileNames)
+    files.push_back(dir + "/" + name);
+  if (DIR *listing = ::opendir(dir.c_str())) {
+    while (const dirent *entry = ::readdir(listing))
+      if (isSafetensorsName(entry->d_name))
+        files.push_back(dir + "/" + entry->d_name);
+    ::closedir(listing);
+  }
+  return files;
+}
+
+} // namespace nhc
+
+#endif // NHC_RUNTIME_CHECKPOINT_FILES_H
