@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <vector>
 
 #include "error.h"
 #include "nhc/runtime/artifact.h"
@@ -57,6 +58,41 @@ int anonymousFile(std::string &error) {
   return fd;
 }
 
+/// Why some allocated section of the library (code, its dynamic table and
+/// symbols, data) lies in no loadable segment, or code in one that is not
+/// executable, or "" if none does: the loader would leave it unmapped and
+/// the first use, at load (initializers) or in a step, would fault.
+/// Thread-local sections are placed by the TLS block, not a segment.
+std::string sectionsOutsideSegments(const uint8_t *data,
+                                    const Elf64_Ehdr &header,
+                                    const std::vector<Elf64_Phdr> &loaded) {
+  if (header.e_shoff == 0 || header.e_shentsize != sizeof(Elf64_Shdr))
+    return "it has no section headers to check its segments against";
+  for (uint16_t i = 0; i < header.e_shnum; ++i) {
+    Elf64_Shdr section;
+    std::memcpy(&section, data + header.e_shoff + i * sizeof(section),
+                sizeof(section));
+    if (!(section.sh_flags & SHF_ALLOC) || (section.sh_flags & SHF_TLS) ||
+        section.sh_size == 0)
+      continue;
+    const bool code = section.sh_flags & SHF_EXECINSTR;
+    bool mapped = false;
+    for (const Elf64_Phdr &segment : loaded)
+      mapped = mapped ||
+               (section.sh_addr >= segment.p_vaddr &&
+                section.sh_addr - segment.p_vaddr <= segment.p_memsz &&
+                section.sh_size <=
+                    segment.p_memsz - (section.sh_addr - segment.p_vaddr) &&
+                (!code || (segment.p_flags & PF_X)));
+    if (!mapped)
+      return cat("its section ", i, " (address ", section.sh_addr, ", ",
+                 section.sh_size, " bytes", code ? ", code" : "",
+                 ") lies in no loadable", code ? " executable" : "",
+                 " segment");
+  }
+  return "";
+}
+
 /// Why `data` is not a whole ELF64 shared object whose headers and segments
 /// lie inside its `size` bytes, or "" if it is. The loader maps
 /// segments from the file: one cut short would be mapped past its end and
@@ -78,6 +114,7 @@ std::string elfOutOfBounds(const uint8_t *data, uint64_t size) {
       (header.e_shoff > size || uint64_t(header.e_shnum) * header.e_shentsize >
                                     size - header.e_shoff))
     return "its section headers lie outside the section: truncated";
+  std::vector<Elf64_Phdr> loaded; // the PT_LOAD segments
   for (uint16_t i = 0; i < header.e_phnum; ++i) {
     Elf64_Phdr segment;
     std::memcpy(&segment, data + header.e_phoff + i * sizeof(segment),
@@ -85,8 +122,10 @@ std::string elfOutOfBounds(const uint8_t *data, uint64_t size) {
     if (segment.p_offset > size || segment.p_filesz > size - segment.p_offset)
       return cat("segment ", i, " (bytes ", segment.p_offset, " + ",
                  segment.p_filesz, ") runs past its end: truncated");
+    if (segment.p_type == PT_LOAD)
+      loaded.push_back(segment);
   }
-  return "";
+  return sectionsOutsideSegments(data, header, loaded);
 }
 
 } // namespace

@@ -11,6 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <elf.h>
+
 #include "nhc/runtime/api.h"
 #include "host_isa.h"
 #include "nhc/format/container.h"
@@ -201,6 +203,49 @@ TEST(SessionCreateTest, TruncatedHostLibraryIsRefusedBeforeLoading) {
                 AllOf(HasSubstr("cut.nhc"), HasSubstr("section 'host'"),
                       HasSubstr("cannot load the host library (" +
                                 std::to_string(keep) + " bytes)")));
+  }
+}
+
+TEST(SessionCreateTest, HostLibraryWithAnUnmappedSegmentIsRefusedBeforeLoading) {
+  // A program header's type changed from PT_LOAD (the checksum recomputed
+  // by whoever changed it): the loader would leave that segment's code or
+  // data unmapped and the first call into it would fault.
+  const Bytes &library = testKernelLibrary();
+  Elf64_Ehdr header;
+  ASSERT_GE(library.size(), sizeof(header));
+  std::memcpy(&header, library.data(), sizeof(header));
+  int unmapped = 0;
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    const size_t at = header.e_phoff + i * sizeof(Elf64_Phdr);
+    Elf64_Phdr segment;
+    std::memcpy(&segment, library.data() + at, sizeof(segment));
+    if (segment.p_type != PT_LOAD)
+      continue;
+    ++unmapped;
+    SCOPED_TRACE(i);
+    std::string edited(reinterpret_cast<const char *>(library.data()),
+                       library.size());
+    segment.p_type = PT_NULL;
+    std::memcpy(edited.data() + at, &segment, sizeof(segment));
+    EXPECT_EQ(openWithHostLibrary(edited, "unmapped.nhc"), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(),
+                AllOf(HasSubstr("unmapped.nhc"), HasSubstr("section 'host'"),
+                      HasSubstr("lies in no loadable")));
+  }
+  EXPECT_GT(unmapped, 1) << "the library has code and data segments";
+  // Its code segment made non-executable: the code lies in no executable one.
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    const size_t at = header.e_phoff + i * sizeof(Elf64_Phdr);
+    Elf64_Phdr segment;
+    std::memcpy(&segment, library.data() + at, sizeof(segment));
+    if (segment.p_type != PT_LOAD || !(segment.p_flags & PF_X))
+      continue;
+    std::string edited(reinterpret_cast<const char *>(library.data()),
+                       library.size());
+    segment.p_flags &= ~PF_X;
+    std::memcpy(edited.data() + at, &segment, sizeof(segment));
+    EXPECT_EQ(openWithHostLibrary(edited, "noexec.nhc"), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(), HasSubstr("lies in no loadable executable segment"));
   }
 }
 
