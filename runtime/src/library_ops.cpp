@@ -260,6 +260,12 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
     NHC_CHECK(g.rows == Rows::Requests, NHC_INVALID_FORMAT,
               cat(where, ".m: head_last logits have one row per request; "
                          "set \"m\": \"requests\""));
+  // head_all's logits are the caller's rows, one per token: a gemm of one
+  // row per request would leave the other tokens' rows unwritten.
+  if (schedule == ScheduleKind::HeadAll && g.c.logits)
+    NHC_CHECK(g.rows == Rows::Tokens, NHC_INVALID_FORMAT,
+              cat(where, ".m: head_all logits have one row per token; "
+                         "set \"m\": \"tokens\""));
   std::string wAt = cat(where, ".", schema::key::kW);
   std::string w = asString(requireField(entry, schema::key::kW, where), wAt);
   g.weight = ctx.weight(w, wAt);

@@ -132,6 +132,21 @@ TEST(WrapAroundTest, GemmOffsetsThatWrapAreRejected) {
                  "lda 4, 4 columns) does not fit in buffer 'x'"});
 }
 
+/// The logits' rows: one per request in head_last, one per token in
+/// head_all; a gemm of the other count would leave rows unwritten (a hunt's
+/// head_all of "requests" dumped zero rows for the prompt's other tokens).
+TEST(WrapAroundTest, LogitsGemmsWriteEveryRowOfTheirSchedule) {
+  Json m = gemmOnlyManifest(0, 0);
+  m["schedules"]["head_all"][0]["m"] = "requests";
+  expectInvalid(m, {"schedules.head_all[0].m: head_all logits have one row "
+                    "per token; set \"m\": \"tokens\""});
+  m = gemmOnlyManifest(0, 0);
+  m["schedules"]["head_last"][0]["m"] = "tokens";
+  expectInvalid(m, {"schedules.head_last[0].c: the logits output ([requests, "
+                    "4] in head_last) has one row per request, but the gemm "
+                    "has one row per token"});
+}
+
 TEST(WrapAroundTest, WrappedGemmOffsetFailsTheArtifactLoad) {
   TempDir dir;
   std::string path = dir.file("wrap.nhc");
