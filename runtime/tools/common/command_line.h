@@ -33,7 +33,8 @@ inline bool parseGemmPrecision(const std::string &text,
 
 /// A decimal integer in [0, 2^64) with nothing else around it.
 inline bool parseUInt(const std::string &text, uint64_t &out) {
-  if (text.empty() || text[0] == '-' || text[0] == '+')
+  // strtoull would skip leading blanks and take a sign.
+  if (text.empty() || text[0] < '0' || text[0] > '9')
     return false;
   char *end = nullptr;
   errno = 0;

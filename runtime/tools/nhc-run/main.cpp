@@ -330,6 +330,11 @@ int run(nhc::run::Options options) {
   sampling.topP = options.topP;
   sampling.seed = options.seed;
   nhc::serving::Sampler sampler(sampling);
+  // As transformers warns when do_sample is off: the filters only shape
+  // sampling, and greedy decoding (temperature 0) ignores them.
+  if (sampler.greedy() && (options.topK > 0 || options.topP < 1.0f))
+    std::fprintf(stderr, "nhc-run: warning: --top-k and --top-p take effect "
+                         "only with --temperature above 0; decoding greedily\n");
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
   // Greedy decoding without a logits dump takes each step's argmax from the
