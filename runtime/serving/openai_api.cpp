@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 
 #include "nhc/runtime/json_scan.h"
@@ -338,12 +339,22 @@ ChatPrompt OpenAiApi::renderChat(const json &body) const {
 }
 
 ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
-  size_t tooDeep =
-      scanJsonText(text.data(), text.size(), [](const auto &) {});
+  std::optional<JsonNumberOverflow> overflow;
+  size_t tooDeep = scanJsonText(text.data(), text.size(),
+                                [&](const JsonNumberOverflow &number) {
+                                  if (!overflow)
+                                    overflow = number;
+                                });
   if (tooDeep != std::string::npos)
     invalid("", "the body nests JSON more than " +
                     std::to_string(kMaxJsonDepth) + " levels deep (byte " +
                     std::to_string(tooDeep) + ")");
+  // A strict parser's own words for it name none of the request's terms.
+  if (overflow)
+    invalid("", "the body holds a number beyond double range ('" +
+                    text.substr(overflow->offset,
+                                std::min<size_t>(overflow->length, 32)) +
+                    "' at byte " + std::to_string(overflow->offset) + ")");
   json body;
   try {
     body = json::parse(text);
