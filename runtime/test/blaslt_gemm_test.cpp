@@ -255,6 +255,14 @@ template <typename Function> Function *doubleFunction(const char *name) {
   return reinterpret_cast<Function *>(symbol);
 }
 
+/// The doubles, the cuBLASLt double offering four candidates of which the
+/// third is the only one that does not wait (NHC_FAKE_CUBLASLT_FAST_ALGO).
+struct FastThirdCandidate {
+  Backend backend;
+  ScopedEnv algos{"NHC_FAKE_CUBLASLT_ALGOS", "4"};
+  ScopedEnv fast{"NHC_FAKE_CUBLASLT_FAST_ALGO", "2"};
+};
+
 /// Tuning runs the heuristic's candidates and keeps the fastest: with the
 /// double's third of four candidates the only one that does not wait, a
 /// tuned plan's products run it, an untuned plan's the first, and both
@@ -263,9 +271,7 @@ TEST(BlasLtGemmTest, TunedPlansRunTheFastestCandidate) {
   if (onGpu())
     GTEST_SKIP() << "needs the cuBLASLt double's timing model; on a GPU the "
                     "product checks above run the tuned algorithms";
-  Backend backend;
-  ScopedEnv algos("NHC_FAKE_CUBLASLT_ALGOS", "4");
-  ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
+  FastThirdCandidate doubles;
   ProductCheck check;
   auto lastAlgo = doubleFunction<long()>("nhc_fake_cublaslt_last_algo");
   ASSERT_NE(lastAlgo, nullptr);
@@ -285,9 +291,7 @@ TEST(BlasLtGemmTest, TunedPlansRunTheFastestCandidate) {
 TEST(BlasLtGemmTest, TunedPlansOutliveAFullCache) {
   if (onGpu())
     GTEST_SKIP() << "needs the cuBLASLt double's timing model";
-  Backend backend;
-  ScopedEnv algos("NHC_FAKE_CUBLASLT_ALGOS", "4");
-  ScopedEnv fast("NHC_FAKE_CUBLASLT_FAST_ALGO", "2");
+  FastThirdCandidate doubles;
   ProductCheck check;
   auto lastAlgo = doubleFunction<long()>("nhc_fake_cublaslt_last_algo");
   ASSERT_NE(lastAlgo, nullptr);

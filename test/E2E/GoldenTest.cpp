@@ -1431,6 +1431,37 @@ std::string withEditedLaunchTable(
   return to;
 }
 
+/// Prefills prompt 0 into a slot of `model` and feeds up to three tokens of
+/// its reference continuation, a token a step, checking the prefill's and
+/// every step's last logits against the reference (`label` names the run
+/// in failures); `afterPrefill` runs between the two. Releases the slot.
+void prefillThenDecode(Model &model, const std::string &label,
+                       const std::function<void()> &afterPrefill) {
+  const std::vector<int32_t> ids = model.ids(0);
+  const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
+  const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+  uint32_t slot;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(model.vocab);
+  nhc_request_t request{slot, ids.data(), ids.size()};
+  Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "prefill");
+  model.expectClose(logits.data(), ref.data(), 1, label + ", prefill");
+  afterPrefill();
+  int32_t token = 0;
+  for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
+    token = static_cast<int32_t>(next[step]);
+    request = {slot, &token, 1};
+    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "decode");
+    model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
+                      label + ", decode step " + std::to_string(step));
+  }
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
 /// On the cuda backend a decode gemm of at most NHC_CUDA_GEMV_ROWS rows (0
 /// by default: cuBLASLt was faster on an H200, docs/benchmarks.md) on BF16
 /// weights is one nhc_gemv_bf16 launch (f32 activations times the weights
@@ -1454,42 +1485,23 @@ TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
     if (rows)
       setting.emplace("NHC_CUDA_GEMV_ROWS", rows);
     Model model(compiled);
-    const std::vector<int32_t> ids = model.ids(0);
-    const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
-    const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
-    uint32_t slot;
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    std::vector<float> logits(model.vocab);
     Launches launched;
     const long long gemvStart = fakeKernelLaunches("nhc_gemv_bf16_kernel");
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
-                                  logits.data(), logits.size()),
-                 "prefill");
-    model.expectClose(logits.data(), ref.data(), 1, "prefill");
-    launched.prefillGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvStart;
-    const long long gemvBefore = fakeKernelLaunches("nhc_gemv_bf16_kernel");
-    const long long roundBefore = fakeKernelLaunches("nhc_round_bf16_kernel");
-    const long long roundActBefore =
-        fakeKernelLaunches("nhc_round_bf16_act_kernel");
-    int32_t token = 0;
-    for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
-      token = static_cast<int32_t>(next[step]);
-      request = {slot, &token, 1};
-      Model::check(nhc_session_step(model.session, &request, 1,
-                                    NHC_LOGITS_LAST, logits.data(),
-                                    logits.size()),
-                   "decode");
-      model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
-                        compiled.artifact + ", NHC_CUDA_GEMV_ROWS=" +
-                            (rows ? rows : "(default)") + ", decode step " +
-                            std::to_string(step));
-    }
+    long long gemvBefore = 0, roundBefore = 0, roundActBefore = 0;
+    prefillThenDecode(
+        model,
+        compiled.artifact + ", NHC_CUDA_GEMV_ROWS=" + (rows ? rows : "(default)"),
+        [&] {
+          launched.prefillGemv =
+              fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvStart;
+          gemvBefore = fakeKernelLaunches("nhc_gemv_bf16_kernel");
+          roundBefore = fakeKernelLaunches("nhc_round_bf16_kernel");
+          roundActBefore = fakeKernelLaunches("nhc_round_bf16_act_kernel");
+        });
     launched.decodeGemv = fakeKernelLaunches("nhc_gemv_bf16_kernel") - gemvBefore;
     launched.decodeRound = fakeKernelLaunches("nhc_round_bf16_kernel") - roundBefore;
     launched.decodeRoundAct =
         fakeKernelLaunches("nhc_round_bf16_act_kernel") - roundActBefore;
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
     return launched;
   };
   const Launches gemv = run("2", bf16), blas = run("0", bf16),
@@ -1578,39 +1590,20 @@ TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
       setting.emplace("NHC_CUDA_GEMM_TUNE_ROWS", rows);
     const GoldenCase f32 = fp32Case("dense");
     Model model(f32);
-    const std::vector<int32_t> ids = model.ids(0);
-    const std::vector<int64_t> next = model.tensor<int64_t>("prompt.0.generated_ids");
-    const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
-    uint32_t slot;
-    Model::check(nhc_session_claim(model.session, &slot), "claim");
-    std::vector<float> logits(model.vocab);
-    nhc_request_t request{slot, ids.data(), ids.size()};
-    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
-                                  logits.data(), logits.size()),
-                 "prefill");
-    model.expectClose(logits.data(), ref.data(), 1, "prefill");
     Algorithms ran;
-    ran.prefill = fakeBlasLtCounter("last_algo");
-    const long long products = fakeBlasLtCounter("matmuls");
-    const long long onFirst = fakeBlasLtCounter("first_algo_matmuls");
-    int32_t token = 0;
-    for (size_t step = 0; step < 3 && step + 1 < next.size(); ++step) {
-      token = static_cast<int32_t>(next[step]);
-      request = {slot, &token, 1};
-      Model::check(nhc_session_step(model.session, &request, 1,
-                                    NHC_LOGITS_LAST, logits.data(),
-                                    logits.size()),
-                   "decode");
-      model.expectClose(logits.data(), &ref[(step + 1) * model.vocab], 1,
-                        std::string("NHC_CUDA_GEMM_TUNE_ROWS=") +
-                            (rows ? rows : "(default)") + ", decode step " +
-                            std::to_string(step));
-    }
+    long long products = 0, onFirst = 0;
+    prefillThenDecode(
+        model,
+        std::string("NHC_CUDA_GEMM_TUNE_ROWS=") + (rows ? rows : "(default)"),
+        [&] {
+          ran.prefill = fakeBlasLtCounter("last_algo");
+          products = fakeBlasLtCounter("matmuls");
+          onFirst = fakeBlasLtCounter("first_algo_matmuls");
+        });
     ran.decode = fakeBlasLtCounter("last_algo");
     // Decode products, the timing runs included (on candidates 0 to 3).
     ran.decodeProducts = fakeBlasLtCounter("matmuls") - products;
     ran.decodeOnFirst = fakeBlasLtCounter("first_algo_matmuls") - onFirst;
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
     return ran;
   };
   const Algorithms byDefault = run(nullptr), untuned = run("0");
