@@ -256,12 +256,9 @@ ScheduleEntry parseGemm(const PlanContext &ctx, const Json &entry,
   NHC_CHECK(g.c.logits || g.a.buffer != g.c.buffer, NHC_INVALID_FORMAT,
             cat(where, ": a and c are the same buffer '",
                 ctx.bufferSpec(g.a.buffer).name, "'"));
-  if (schedule == ScheduleKind::HeadLast && g.c.logits)
-    NHC_CHECK(g.rows == Rows::Requests, NHC_INVALID_FORMAT,
-              cat(where, ".m: head_last logits have one row per request; "
-                         "set \"m\": \"requests\""));
   // head_all's logits are the caller's rows, one per token: a gemm of one
-  // row per request would leave the other tokens' rows unwritten.
+  // row per request would leave the other tokens' rows unwritten
+  // (head_last's, one per request, take no other count: parseMatrix).
   if (schedule == ScheduleKind::HeadAll && g.c.logits)
     NHC_CHECK(g.rows == Rows::Tokens, NHC_INVALID_FORMAT,
               cat(where, ".m: head_all logits have one row per token; "

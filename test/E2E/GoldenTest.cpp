@@ -1928,6 +1928,11 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
   }
 }
 
+/// Why the shared memory tests skip outside the cuda-emulated. run.
+constexpr const char *kNeedsSharedMemoryLimits =
+    "needs the cuda backend on the CUDA driver double (the cuda-emulated. "
+    "run), whose shared memory limits are set by NHC_FAKE_CUDA_SHARED_*";
+
 /// The chunked SSD scan keeps each head's state in dynamic shared memory
 /// beside its static tiles: the cuda backend opts its kernel in at session
 /// creation (here the driver double grants no dynamic bytes without it:
@@ -1936,9 +1941,7 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
 /// step could fail half-way.
 TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), whose shared memory limits are set "
-                    "by NHC_FAKE_CUDA_SHARED_*";
+    GTEST_SKIP() << kNeedsSharedMemoryLimits;
   ScopedEnv noDefault("NHC_FAKE_CUDA_SHARED_DEFAULT", "0");
   // The chunked scan's 3xTF32 kernel (f32 weights) and its one-mma kernel
   // (BF16 weights, a bf16 session) both take the state's bytes.
@@ -1978,9 +1981,7 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
 /// creation where a device cannot give it, not half-way through a step.
 TEST(GoldenOnCuda, DynamicSharedMemoryCoversStepsOfManyRequests) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), whose shared memory limits are set "
-                    "by NHC_FAKE_CUDA_SHARED_*";
+    GTEST_SKIP() << kNeedsSharedMemoryLimits;
   // Beside the kernel's 37632 static bytes: room for 40 rows of 132 floats
   // (21120 bytes), not for 80.
   ScopedEnv optin("NHC_FAKE_CUDA_SHARED_OPTIN", "70000");

@@ -195,6 +195,18 @@ BlasLtGemm::Plan &BlasLtGemm::plan(const GemmShape &s, uint64_t wAddress,
   return plans_.emplace(key, p).first->second;
 }
 
+cublasStatus_t BlasLtGemm::matmul(const Plan &p,
+                                  const cublasLtMatmulAlgo_t &algo, uint64_t w,
+                                  uint64_t a, uint64_t c, float alpha,
+                                  float beta) {
+  void *cPointer = reinterpret_cast<void *>(c);
+  return api_->cublasLtMatmul(
+      handle_, p.desc, &alpha, reinterpret_cast<const void *>(w), p.w,
+      reinterpret_cast<const void *>(a), p.a, &beta, cPointer, p.c, cPointer,
+      p.c, &algo, reinterpret_cast<void *>(workspace_.address()),
+      workspace_.bytes(), stream_);
+}
+
 int BlasLtGemm::fastest(const Plan &p,
                         const cublasLtMatmulHeuristicResult_t *candidates,
                         int count, uint64_t w, uint64_t a, uint64_t c,
@@ -206,15 +218,8 @@ int BlasLtGemm::fastest(const Plan &p,
   for (CUevent *event : {&tuneStart_, &tuneEnd_})
     if (!*event)
       check(driver_.cuEventCreate(event, kEventDefault), "cuEventCreate");
-  const float alpha = 1.0f, beta = 0.0f;
-  void *cPointer = reinterpret_cast<void *>(c);
   auto product = [&](const cublasLtMatmulAlgo_t &algo) {
-    return api_->cublasLtMatmul(
-               handle_, p.desc, &alpha, reinterpret_cast<const void *>(w),
-               p.w, reinterpret_cast<const void *>(a), p.a, &beta, cPointer,
-               p.c, cPointer, p.c, &algo,
-               reinterpret_cast<void *>(workspace_.address()),
-               workspace_.bytes(), stream_) == kBlasSuccess;
+    return matmul(p, algo, w, a, c, 1.0f, 0.0f) == kBlasSuccess;
   };
   int best = -1;
   float bestMs = 0.0f;
@@ -253,14 +258,8 @@ void BlasLtGemm::run(const GemmShape &shape, uint64_t w, uint64_t a,
                     p.desc, kDescBiasPointer, &pointer, sizeof(pointer)),
                 NHC_INTERNAL, cat(where, ": setting the bias"));
   }
-  void *cPointer = reinterpret_cast<void *>(c);
-  checkBlasLt(api_->cublasLtMatmul(
-                  handle_, p.desc, &alpha, reinterpret_cast<const void *>(w),
-                  p.w, reinterpret_cast<const void *>(a), p.a, &beta, cPointer,
-                  p.c, cPointer, p.c, &p.algo,
-                  reinterpret_cast<void *>(workspace_.address()),
-                  workspace_.bytes(), stream_),
-              NHC_INTERNAL, cat(where, ": cublasLtMatmul"));
+  checkBlasLt(matmul(p, p.algo, w, a, c, alpha, beta), NHC_INTERNAL,
+              cat(where, ": cublasLtMatmul"));
 }
 
 } // namespace nhc::runtime::cuda

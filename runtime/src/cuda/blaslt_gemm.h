@@ -93,6 +93,10 @@ private:
                          uint64_t, bool, uint32_t, uint32_t, uint32_t>;
   Plan &plan(const GemmShape &shape, uint64_t w, uint64_t a, uint64_t c,
              const std::string &where, bool tune);
+  /// Enqueues C = alpha W·A (+ beta C) with `plan`'s descriptors and `algo`.
+  cublasStatus_t matmul(const Plan &plan, const cublasLtMatmulAlgo_t &algo,
+                        uint64_t w, uint64_t a, uint64_t c, float alpha,
+                        float beta);
   /// The index in `candidates` of the one whose products took least time
   /// (-1: none ran), each run with `plan`'s descriptors on these operands.
   int fastest(const Plan &plan,
