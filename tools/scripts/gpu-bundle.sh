@@ -15,13 +15,13 @@ chips="${2:-sm_90}"
 [[ "$out" = /* ]] || out="$PWD/$out"
 
 cmake -G Ninja -S "$root" -B "$build" -DNHC_GOLDEN_CUDA_CHIPS="$chips" > /dev/null
-ninja -C "$build" nhc nhc-run nhc-bench nhc-golden-tests nhc_runtime_tests nhc-kernels \
+ninja -C "$build" nhc nhc-run nhc-serve nhc-bench nhc-golden-tests nhc_runtime_tests nhc-kernels \
   nhc_fake_cuda_driver nhc_fake_cublaslt nhc-gpu-emulation
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,lib,golden,bench,doubles}
-cp "$build"/bin/nhc-run "$build"/bin/nhc-bench "$build"/test/E2E/nhc-golden-tests \
+cp "$build"/bin/nhc-run "$build"/bin/nhc-serve "$build"/bin/nhc-bench "$build"/test/E2E/nhc-golden-tests \
    "$build"/runtime/test/nhc_runtime_tests "$stage/bin/"
 cp "$build"/test/E2E/artifacts/*.nhc "$stage/golden/"
 # The doubles, for a dry run of gpu-check.sh without a GPU.

@@ -17,12 +17,14 @@
 # (NHC_GOLDEN_BACKEND=cuda: parity with transformers, ragged batches, graphs,
 # saved requests; its fp8 cases with NHC_CUDA_E4M3=0), cuBLASLt's bf16 and
 # e4m3 products against their accumulation bounds (BlasLtGemmTest, with
-# NHC_TEST_GPU=1), nhc-run's logits on cuda against the host's, then nhc-bench
+# NHC_TEST_GPU=1), nhc-run's logits on cuda against the host's, nhc-serve on
+# cuda against nhc-serve on the host (16 concurrent clients), then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
-# config (decode B = 1, 64 at 1k, prefill 2k; then the decode again with
+# config (decode B = 1, 64 at 1k, prefill 2k and 8k, the issue's target
+# shape; then the decode again with
 # cuBLASLt's first heuristic choice for every gemm, NHC_CUDA_GEMM_TUNE_ROWS=0,
 # not the fastest candidate timed on the device; then its time per operation,
-# --profile), the scaled 8B config (decode
+# --profile, with an 8k prefill), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, its time per operation, then
 # its decode with the routed experts bucketed on the host,
@@ -139,7 +141,7 @@ else
   deadline=$(( $(date +%s) + 1200 )) # the build's own limit
   part build 1200 bash -c "'$root/tools/scripts/setup.sh' --no-run &&
     cmake -G Ninja -S '$root' -B '$build' -DNHC_GOLDEN_CUDA_CHIPS=$chip > /dev/null &&
-    ninja -C '$build' nhc-golden-tests nhc_runtime_tests nhc-run nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
+    ninja -C '$build' nhc-golden-tests nhc_runtime_tests nhc-run nhc-serve nhc-bench nhc-gpu-emulation nhc_fake_cuda_driver nhc_fake_cublaslt" || exit 1
   bin="$build/bin"
   golden_tests="$build/test/E2E/nhc-golden-tests"
   runtime_tests="$build/runtime/test/nhc_runtime_tests"
@@ -198,6 +200,12 @@ part parity-nhc-run 120 bash -c "
   python3 '$root/test/nhc-run/Inputs/compare-logits.py' --tol 1e-3 '$out/host.P' '$out/cuda.P' &&
   diff <(grep generated '$out/host.ids') <(grep generated '$out/cuda.ids')"
 
+# nhc-serve on the device: 16 concurrent clients (4 slots, prompt chunks
+# sharing steps with decodes, several decode buckets) get a host server's
+# greedy ids and text, streaming or not.
+part serve-cuda 120 python3 "$root/test/Serving/cuda_serving_test.py" \
+  --serve "$bin/nhc-serve" --artifact "$golden_artifacts/dense.nhc" --weights "$weights"
+
 # --- Benchmarks ------------------------------------------------------------------
 if (( smoke )); then
   part bench-dense 120 "$bin/nhc-bench" "$golden_artifacts/dense.nhc" --weights "$weights" \
@@ -210,8 +218,8 @@ else
   # generated on the device: no file, no upload of matrices).
   # Decode steps return greedy ids (argmax on the device), as a server
   # decoding greedily would, not [B, 131072] logits.
-  part bench-nano-9b-v2 200 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
-    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+  part bench-nano-9b-v2 220 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 2048,8192 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
   # The same decode with every gemm on cuBLASLt's first heuristic choice
@@ -226,7 +234,7 @@ else
   # Where its steps go: each schedule entry timed with CUDA events (decode
   # profiled on steps without graph replay; docs/benchmarks.md).
   part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
-    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+    --random-weights --storage bf16 --backend cuda --prefill 8192 \
     --decode-batch 1,64 --context 1024 --decode-steps 8 --decode-output ids \
     --profile --json "$out/profile-nano-9b-v2.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.

@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "../common/output_check.h"
+#include "../common/session_notes.h"
 #include "../common/weight_notes.h"
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
@@ -206,22 +207,12 @@ int run(nhc::run::Options options) {
   if (nhc_session_create_ex(h.artifact, h.weights, &sessionOptions,
                             &h.session) != NHC_OK)
     return failStatus();
-  // How the device changed what the artifact asks for: always shown.
-  for (size_t i = 0; i < nhc_session_note_count(h.session); ++i)
-    std::fprintf(stderr, "nhc-run: note: %s\n",
-                 nhc_session_note_at(h.session, i));
   nhc_session_info_t info;
   uint32_t slot;
-  if (nhc_session_get_info(h.session, &info) != NHC_OK)
+  if (nhc::run::printSessionNotes(h.session, "nhc-run",
+                                  options.gemmPrecision) != NHC_OK ||
+      nhc_session_get_info(h.session, &info) != NHC_OK)
     return failStatus();
-  if (info.gemm_precision != options.gemmPrecision)
-    std::fprintf(stderr, "nhc-run: note: --gemm-precision %s: %s; gemms run in %s\n",
-                 nhc_gemm_precision_name(options.gemmPrecision),
-                 std::strcmp(nhc_session_backend(h.session), "host") == 0
-                     ? "this CPU has no bf16 dot-product instructions"
-                     : "the device runs BF16 gemm weights in bf16 and F32 "
-                       "ones in f32",
-                 nhc_gemm_precision_name(info.gemm_precision));
   if (!options.loadState.empty()) {
     if (nhc_session_restore_request(h.session, savedState.data(),
                                     savedState.size(), &slot) != NHC_OK)

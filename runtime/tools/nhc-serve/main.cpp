@@ -22,6 +22,7 @@
 #include "nhc/text/chat_template.h"
 #include "nhc/text/text_error.h"
 #include "nhc/text/tokenizer.h"
+#include "../common/session_notes.h"
 #include "../common/weight_notes.h"
 #include "options.h"
 #include "server.h"
@@ -145,10 +146,16 @@ int run(const nhc::serve::Options &options) {
                                   /*verbose=*/false) != NHC_OK)
     return fail(nhc_last_error());
 
+  nhc_session_options_t sessionOptions{};
+  sessionOptions.max_slots = static_cast<uint32_t>(options.maxSlots);
+  sessionOptions.max_seq_len = maxSeqLen;
+  sessionOptions.backend = options.backend.c_str();
+  sessionOptions.gemm_precision = options.gemmPrecision;
   nhc_session_t *session = nullptr;
-  if (nhc_session_create(artifact, weights,
-                         static_cast<uint32_t>(options.maxSlots), maxSeqLen,
-                         &session) != NHC_OK)
+  if (nhc_session_create_ex(artifact, weights, &sessionOptions, &session) !=
+          NHC_OK ||
+      nhc::run::printSessionNotes(session, "nhc-serve",
+                                  options.gemmPrecision) != NHC_OK)
     return fail(nhc_last_error());
   nhc::serving::EngineOptions engineOptions;
   engineOptions.stepTokenBudget = options.stepTokens;
@@ -160,9 +167,11 @@ int run(const nhc::serve::Options &options) {
                                       : options.servedModelName,
       maxSeqLen);
   std::fprintf(stderr,
-               "nhc-serve: model '%s': %u slots x %llu tokens, step budget "
-               "%llu tokens, eos ids from %s, chat template: %s\n",
-               api.modelName().c_str(), static_cast<unsigned>(options.maxSlots),
+               "nhc-serve: model '%s' on the %s backend: %u slots x %llu "
+               "tokens, step budget %llu tokens, eos ids from %s, chat "
+               "template: %s\n",
+               api.modelName().c_str(), nhc_session_backend(session),
+               static_cast<unsigned>(options.maxSlots),
                static_cast<unsigned long long>(maxSeqLen),
                static_cast<unsigned long long>(options.stepTokens),
                defaults.eosSource.empty() ? "nowhere (none)"

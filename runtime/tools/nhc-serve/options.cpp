@@ -44,6 +44,14 @@ const char *usageText() {
          "                             at most 4096)\n"
          "  --served-model-name NAME   the model id clients use (default: "
          "MODEL's stem)\n"
+         "  --backend NAME             device backend: host (default) or "
+         "cuda (one GPU;\n"
+         "                             see nhc_backends())\n"
+         "  --gemm-precision P         f32 (default) or bf16: host prefill "
+         "gemms on BF16\n"
+         "                             weights in bf16 arithmetic (the cuda "
+         "backend runs\n"
+         "                             BF16 weights in bf16 whatever P)\n"
          "Prints 'nhc-serve: listening on http://HOST:PORT' when ready; one "
          "log line per\nrequest on stderr. Exit status: 0 after SIGINT/"
          "SIGTERM, 1 error, 2 bad usage.\n";
@@ -75,14 +83,23 @@ bool parseOptions(int argc, char **argv, Options &options,
            : name == "--tokenizer"         ? &options.tokenizer
            : name == "--host"              ? &options.host
            : name == "--served-model-name" ? &options.servedModelName
+           : name == "--backend"           ? &options.backend
                                            : nullptr;
   };
   auto kindOf = [&](const std::string &name) {
-    return numericOf(name) || textOf(name) ? tools::OptionKind::Valued
-                                           : tools::OptionKind::Unknown;
+    return numericOf(name) || textOf(name) || name == "--gemm-precision"
+               ? tools::OptionKind::Valued
+               : tools::OptionKind::Unknown;
   };
   auto onOption = [&](const std::string &name, const std::string &value,
                       std::string &error) {
+    if (name == "--gemm-precision") {
+      if (tools::parseGemmPrecision(value, options.gemmPrecision))
+        return true;
+      error = "invalid value '" + value + "' for --gemm-precision (expected "
+              "f32 or bf16)";
+      return false;
+    }
     if (std::string *text = textOf(name)) {
       if (value.empty()) {
         error = "option '" + name + "' needs a non-empty value";

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "nhc/runtime/session.h"
+
 namespace nhc::serve {
 
 /// HTTP worker threads at most: each is a thread with its own stack, and
@@ -24,6 +26,8 @@ struct Options {
   uint64_t maxBodyBytes = 4u << 20;
   uint64_t httpThreads = 0; // 0: max-slots + max-queue + 16
   std::string servedModelName; // default: the artifact's file stem
+  std::string backend; // --backend: empty = the runtime's default (host)
+  nhc_gemm_precision_t gemmPrecision = NHC_GEMM_PRECISION_F32;
   bool help = false;
 };
 

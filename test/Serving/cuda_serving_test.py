@@ -1,0 +1,158 @@
+"""nhc-serve on the cuda backend against nhc-serve on the host (issue 11).
+
+    python cuda_serving_test.py --serve BIN/nhc-serve --artifact dense.nhc \
+        --weights test/golden/dense/model [--doubles DRIVER CUBLASLT KERNELS]
+
+Two servers on the same artifact and checkpoint, `--backend host` and
+`--backend cuda`, each with 4 slots and a step budget of 7 tokens, so 16
+concurrent clients queue, prompt chunks share steps with decodes, and the
+cuda server's decode steps run in several batch buckets (recorded graphs
+replayed). Every client's greedy ids, text and finish reason must be the
+host server's, streaming or not, and a bad request on the cuda server gets
+its 4xx while the server keeps serving.
+
+Without a GPU (CI), --doubles runs the cuda server through the test doubles
+of the CUDA driver and cuBLASLt with the kernels emulated on the host
+(docs/testing.md); without --doubles it needs a GPU and its driver
+(tools/scripts/gpu-check.sh runs it so). The standard library only: the GPU
+machine has no PyPI.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import sys
+import unittest
+import urllib.error
+import urllib.request
+
+from serve_fixture import Server
+
+ARGS = None
+PROMPTS = [
+    "The quick brown fox", "Once upon a time", "def fibonacci(n):",
+    "Привет, мир", "1 2 3 4 5", "Nemotron-H is a hybrid",
+    "   leading spaces", "emoji 🙂 and more", "a",
+    "The capital of France is", "SELECT * FROM", "\tTabs\tand\nnewlines",
+    "Zebra", "x = [i for i in range(10)]", "Ünïcödé",
+    "hello world hello world",
+]
+MAX_TOKENS = 16
+
+
+def post(server, path, body):
+    """(status, parsed JSON or the SSE events' JSON list)."""
+    request = urllib.request.Request(
+        server.url + path, data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            raw = response.read().decode()
+            status = response.status
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+    if not body.get("stream"):
+        return status, json.loads(raw)
+    events = []
+    for line in raw.splitlines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            events.append(json.loads(line[len("data: "):]))
+    return status, events
+
+
+def complete(server, prompt, stream):
+    """(generated ids, text, finish reason) of a greedy completion."""
+    status, reply = post(server, "/v1/completions", {
+        "model": "tiny", "prompt": prompt, "max_tokens": MAX_TOKENS,
+        "temperature": 0, "return_token_ids": True, "stream": stream})
+    if status != 200:
+        raise AssertionError(f"{prompt!r}: HTTP {status}: {reply}")
+    if not stream:
+        choice = reply["choices"][0]
+        return choice["token_ids"], choice["text"], choice["finish_reason"]
+    ids, text, finish = [], "", None
+    for event in reply:
+        for choice in event.get("choices", []):
+            ids += choice.get("token_ids") or []
+            text += choice.get("text") or ""
+            finish = choice.get("finish_reason") or finish
+    return ids, text, finish
+
+
+def all_at_once(server):
+    """Every prompt from its own client at once, odd ones streaming."""
+    with concurrent.futures.ThreadPoolExecutor(len(PROMPTS)) as pool:
+        return list(pool.map(
+            lambda i: complete(server, PROMPTS[i], stream=i % 2 == 1),
+            range(len(PROMPTS))))
+
+
+class CudaServingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        extra = ("--max-slots", "4", "--step-tokens", "7")
+        cls.host = Server(ARGS.serve, ARGS.artifact, ARGS.weights,
+                          "--backend", "host", *extra)
+        try:
+            cls.cuda = Server(ARGS.serve, ARGS.artifact, ARGS.weights,
+                              "--backend", "cuda", *extra)
+        except Exception:
+            cls.host.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in (cls.cuda, cls.host):
+            code = server.stop()
+            assert code == 0, f"nhc-serve exited with {code} on SIGTERM"
+
+    def test_the_server_says_its_backend(self):
+        self.assertTrue(any("on the cuda backend" in line
+                            for line in self.cuda.log), self.cuda.log)
+        self.assertTrue(any("on the host backend" in line
+                            for line in self.host.log), self.host.log)
+
+    def test_concurrent_clients_get_the_hosts_greedy_text(self):
+        host = all_at_once(self.host)
+        cuda = all_at_once(self.cuda)
+        for prompt, h, c in zip(PROMPTS, host, cuda):
+            self.assertEqual(c, h, prompt)
+            self.assertTrue(h[0], prompt)
+            if h[2] == "length":
+                self.assertEqual(len(h[0]), MAX_TOKENS, prompt)
+        # Alone, one request at a time (a decode bucket of 1): the same.
+        for prompt, h in list(zip(PROMPTS, host))[:3]:
+            self.assertEqual(complete(self.cuda, prompt, stream=False), h,
+                             prompt)
+        self.assertGreaterEqual(
+            self.cuda.metric("nhc_generation_tokens_total"),
+            sum(len(h[0]) for h in host))
+
+    def test_a_bad_request_leaves_the_server_serving(self):
+        status, reply = post(self.cuda, "/v1/completions", {
+            "model": "tiny", "prompt": "x", "max_tokens": -1})
+        self.assertEqual(status, 400, reply)
+        self.assertIn("max_tokens", reply["error"]["message"])
+        self.assertEqual(complete(self.cuda, PROMPTS[0], stream=False),
+                         complete(self.host, PROMPTS[0], stream=False))
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    for flag in ("--serve", "--artifact", "--weights"):
+        parser.add_argument(flag, required=True)
+    parser.add_argument("--doubles", nargs=3,
+                        metavar=("DRIVER", "CUBLASLT", "KERNELS"),
+                        help="the CUDA driver and cuBLASLt test doubles and "
+                        "the emulated kernels: no GPU needed")
+    ARGS, rest = parser.parse_known_args()
+    if ARGS.doubles:
+        driver, cublaslt, kernels = ARGS.doubles
+        os.environ.update(NHC_CUDA_DRIVER=driver, NHC_CUBLASLT=cublaslt,
+                          NHC_FAKE_CUDA_KERNELS=kernels)
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
+
+
+if __name__ == "__main__":
+    main()
