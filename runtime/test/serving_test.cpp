@@ -1,10 +1,13 @@
 //===- serving_test.cpp - Sampling, stop strings, generation config, engine -===//
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -90,6 +93,83 @@ TEST(SamplerTest, SameSeedSameTokens) {
   for (int i = 0; i < 50; ++i)
     EXPECT_EQ(a.sample(logits.data(), logits.size()),
               b.sample(logits.data(), logits.size()));
+}
+
+namespace {
+
+/// The sampling rule written out with every candidate sorted first (the
+/// total over the kept candidates in the order Sampler sums it: sorted
+/// under top-k, by id otherwise), to check Sampler's lazy sorting against.
+int32_t sampleBySortingAll(const std::vector<float> &logits,
+                           const serving::SamplingParams &p,
+                           serving::Xoshiro256 &rng) {
+  std::vector<std::pair<float, int32_t>> c;
+  for (size_t i = 0; i < logits.size(); ++i)
+    if (!std::isnan(logits[i]))
+      c.emplace_back(logits[i], int32_t(i));
+  std::vector<std::pair<float, int32_t>> byId = c;
+  std::sort(c.begin(), c.end(), [](const auto &a, const auto &b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  size_t k = p.topK == 0 ? c.size() : std::min<size_t>(p.topK, c.size());
+  double top = c[0].first, t = p.temperature, total = 0.0;
+  for (size_t i = 0; i < k; ++i)
+    total += std::exp(((p.topK == 0 ? byId : c)[i].first - top) / t);
+  size_t kept = k;
+  if (p.topP < 1.0f) {
+    double mass = 0.0, limit = p.topP * total;
+    for (kept = 0; kept < k;) {
+      mass += std::exp((c[kept++].first - top) / t);
+      if (mass >= limit)
+        break;
+    }
+    total = mass;
+  }
+  double target = rng.uniform() * total;
+  for (size_t i = 0; i < kept; ++i) {
+    target -= std::exp((c[i].first - top) / t);
+    if (target < 0.0)
+      return c[i].second;
+  }
+  return c[kept - 1].second;
+}
+
+} // namespace
+
+TEST(SamplerTest, SortsOnlyWhatItWalksYetPicksAsSortingEverything) {
+  // Vocabularies past the first sorted block (256) and its doublings, flat
+  // rows (hot temperatures walk deep) and peaked ones, ties, -inf and NaN.
+  std::mt19937 gen(5);
+  for (size_t vocab : {1u, 7u, 300u, 5000u, 131072u}) {
+    for (float spread : {0.05f, 1.0f, 6.0f}) {
+      std::normal_distribution<float> normal(0.0f, spread);
+      std::vector<float> logits(vocab);
+      for (float &v : logits)
+        v = std::round(normal(gen) * 64) / 64; // ties
+      if (vocab > 7) {
+        logits[3] = NAN;
+        logits[5] = -INFINITY;
+      }
+      for (auto [temperature, topK, topP] :
+           std::vector<std::tuple<float, uint64_t, float>>{
+               {1.0f, 0, 1.0f}, {4.0f, 0, 1.0f}, {0.7f, 0, 0.9f},
+               {2.0f, 0, 0.999f}, {1.0f, 40, 1.0f}, {1.5f, 600, 0.95f}}) {
+        serving::SamplingParams p;
+        p.temperature = temperature;
+        p.topK = topK;
+        p.topP = topP;
+        p.seed = vocab + topK;
+        serving::Sampler sampler(p);
+        serving::Xoshiro256 rng(p.seed);
+        for (int draw = 0; draw < (vocab > 5000 ? 3 : 20); ++draw)
+          ASSERT_EQ(sampler.sample(logits.data(), logits.size()),
+                    sampleBySortingAll(logits, p, rng))
+              << "vocab " << vocab << " spread " << spread << " T "
+              << temperature << " top_k " << topK << " top_p " << topP
+              << " draw " << draw;
+      }
+    }
+  }
 }
 
 //===--- Stop strings -----------------------------------------------------===//

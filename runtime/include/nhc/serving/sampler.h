@@ -43,7 +43,12 @@ public:
   /// `params` must be valid: temperature >= 0, 0 < topP <= 1 (checked by
   /// the callers that read them from users: nhc-run, the OpenAI API).
   explicit Sampler(const SamplingParams &params);
-  /// Picks a token id from one row of `vocab` f32 logits. NaN logits are
+  /// Picks a token id from one row of `vocab` f32 logits: the candidates in
+  /// order of logit (ties by lower id), softmax of logit / temperature in
+  /// double, top-k, the shortest prefix reaching top_p, one uniform draw
+  /// walked down that order. Sorts only the prefix its walks reach, so its
+  /// cost is about one pass over the row (an exp each) unless a hot
+  /// temperature spreads the mass. NaN logits are
   /// never picked; a row of only NaN has no token (greedy gives vocab - 1,
   /// sampling 0): callers refuse rows holding NaN first (firstNan).
   int32_t sample(const float *logits, size_t vocab);
