@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include "nhc/serving/text_stream.h"
 
@@ -300,6 +303,33 @@ void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
     finish(*request, FinishReason::Cancelled);
 }
 
+void forEachInParallel(size_t count, const std::function<void(size_t)> &fn) {
+  const size_t threads = std::min<size_t>(
+      std::max(1u, std::thread::hardware_concurrency()),
+      count / kItemsPerThread);
+  std::vector<std::thread> workers;
+  size_t next = 0; // items [0, next) belong to started workers
+  if (threads > 1) {
+    const size_t per = (count + threads - 1) / threads;
+    try {
+      for (size_t from = 0; from + per < count; from += per) {
+        workers.emplace_back([&fn, from, to = from + per] {
+          for (size_t i = from; i < to; ++i)
+            fn(i);
+        });
+        next = from + per;
+      }
+    } catch (const std::system_error &) {
+      // No more threads: this one runs the rest.
+    }
+  }
+  for (size_t i = next; i < count; ++i)
+    fn(i);
+  for (std::thread &worker : workers)
+    worker.join();
+}
+
+
 uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
                            uint64_t budget) {
   for (uint64_t n = std::min(remaining, budget); n > 0; --n)
@@ -361,25 +391,47 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       finish(*a, FinishReason::Error, message);
     return;
   }
+  // Each picking row's token (a prompt chunk that is not its last picks
+  // none): the session's greedy id, or its own sampler's pick from the
+  // row, rows on several threads when many sample; then the tokens go out
+  // in order.
+  std::vector<char> picks(members.size(), 0);
+  std::vector<int64_t> nanAt(members.size(), -1);
+  std::vector<int32_t> token(members.size(), 0);
+  std::vector<size_t> fromLogits;
+  for (size_t i = 0; i < members.size(); ++i) {
+    picks[i] = members[i]->picksThisStep();
+    if (!picks[i])
+      continue;
+    if (greedyIds) {
+      nanAt[i] = firstNanOfGreedyId(ids[i]);
+      token[i] = ids[i];
+    } else {
+      fromLogits.push_back(i);
+    }
+  }
+  forEachInParallel(fromLogits.size(), [&](size_t j) {
+    const size_t i = fromLogits[j];
+    const float *row = logits.data() + i * vocab_;
+    nanAt[i] = firstNan(row, vocab_);
+    if (nanAt[i] < 0)
+      token[i] = members[i]->sampler.sample(row, vocab_);
+  });
   uint64_t prompted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     Active &a = *members[i];
-    const bool picks = a.picksThisStep();
     if (!a.decoding()) {
       a.prefilled += a.stepTokens;
       prompted += a.stepTokens;
     }
-    if (!picks)
+    if (!picks[i])
       continue; // more prompt to go: these logits are not needed
-    const float *row = greedyIds ? nullptr : logits.data() + i * vocab_;
-    const int64_t nanAt =
-        greedyIds ? firstNanOfGreedyId(ids[i]) : firstNan(row, vocab_);
-    if (nanAt >= 0) {
-      finish(a, FinishReason::Error, nanLogitsMessage(nanAt));
+    if (nanAt[i] >= 0) {
+      finish(a, FinishReason::Error, nanLogitsMessage(nanAt[i]));
       continue;
     }
     try {
-      emitToken(a, greedyIds ? ids[i] : a.sampler.sample(row, vocab_));
+      emitToken(a, token[i]);
     } catch (const std::exception &e) {
       // One request's text failing must not stop the others.
       finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <set>
 #include <random>
 #include <string>
 #include <thread>
@@ -330,9 +333,9 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
 class EngineTest : public ::testing::Test {
 protected:
   void start(serving::EngineOptions options, int32_t nanToken = -1,
-             int32_t nanHeadRow = -1) {
+             int32_t nanHeadRow = -1, uint32_t slots = kSlots) {
     ASSERT_EQ(fixture.open(toyModelManifest(),
-                           toyModelWeights(nanToken, nanHeadRow), kSlots,
+                           toyModelWeights(nanToken, nanHeadRow), slots,
                            kMaxSeqLen),
               NHC_OK)
         << lastError();
@@ -458,6 +461,53 @@ TEST_F(EngineTest, GreedyAndSampledRequestsShareAStep) {
   topOne.sampling.temperature = 1.0f;
   topOne.sampling.topK = 1;
   EXPECT_EQ(drain(submit(topOne)).tokens, greedyAlone.tokens);
+}
+
+// Many sampled requests at once: their rows are sampled on several threads
+// (forEachInParallel), each with its own seed, so each gets what it gets
+// alone.
+TEST_F(EngineTest, ManySampledRequestsGetWhatTheyGetAlone) {
+  start({}, -1, -1, /*slots=*/16);
+  std::vector<GenerationRequest> requests;
+  std::vector<GenerationEvent> alone;
+  for (uint64_t seed = 0; seed < 16; ++seed) {
+    GenerationRequest r = greedy({int32_t(seed % 5), 1, 7}, 6);
+    r.sampling.temperature = 2.0f;
+    r.sampling.topP = seed % 2 ? 0.9f : 1.0f;
+    r.sampling.seed = seed;
+    requests.push_back(r);
+    alone.push_back(drain(submit(r)));
+    ASSERT_EQ(alone.back().tokens.size(), 6u);
+  }
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  for (const GenerationRequest &r : requests)
+    streams.push_back(submit(r));
+  for (size_t i = 0; i < streams.size(); ++i)
+    EXPECT_EQ(drain(streams[i]).tokens, alone[i].tokens) << "request " << i;
+}
+
+TEST(ForEachInParallelTest, EachItemOnceOnSeveralThreadsWhenMany) {
+  for (size_t count : {0u, 1u, 7u, 8u, 9u, 64u, 1001u}) {
+    std::vector<std::atomic<int>> visits(count);
+    std::mutex mutex;
+    std::set<std::thread::id> threads;
+    serving::forEachInParallel(count, [&](size_t i) {
+      visits[i]++;
+      std::lock_guard<std::mutex> lock(mutex);
+      threads.insert(std::this_thread::get_id());
+    });
+    for (size_t i = 0; i < count; ++i)
+      EXPECT_EQ(visits[i].load(), 1) << "item " << i << " of " << count;
+    const size_t most = std::min<size_t>(
+        std::max(1u, std::thread::hardware_concurrency()),
+        std::max<size_t>(1, count / serving::kItemsPerThread));
+    EXPECT_LE(threads.size(), most) << count;
+    if (count >= 2 * serving::kItemsPerThread &&
+        std::thread::hardware_concurrency() > 1)
+      EXPECT_GT(threads.size(), 1u) << count;
+    if (count < 2 * serving::kItemsPerThread)
+      EXPECT_LE(threads.size(), 1u) << count;
+  }
 }
 
 TEST_F(EngineTest, StopIdsEndTheRequestAndCountTheToken) {

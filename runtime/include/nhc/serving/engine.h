@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -106,6 +107,18 @@ inline constexpr uint64_t kPromptChunkSlack = 2;
 /// token follows others, and no chunk leaves one token behind.
 uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
                            uint64_t budget);
+
+/// At least this many items per thread before forEachInParallel starts one.
+constexpr size_t kItemsPerThread = 4;
+
+/// fn(0) .. fn(count - 1), each once, split over up to
+/// hardware_concurrency threads with at least kItemsPerThread items each
+/// (a sampled token of a 131072-entry row costs about 1.5 ms,
+/// docs/serving.md: 64 sampled requests would hold a GPU's steps for about
+/// 0.1 s on one thread); on the caller's thread alone when fewer, or when
+/// no thread can be started. Each call must touch only its own item's
+/// state. Returns when every call has.
+void forEachInParallel(size_t count, const std::function<void(size_t)> &fn);
 
 /// Point-in-time counters for /metrics.
 struct EngineMetrics {
