@@ -37,25 +37,25 @@ from cuda_shape_sweep import LAYER_KINDS, draw_config, seeds  # noqa: E402
 NEW_TOKENS = 4
 
 
-def logits_rows(path):
-    meta = json.load(open(path + ".json"))
-    data = array.array("f")
-    with open(path, "rb") as f:
-        data.frombytes(f.read())
-    vocab = meta["shape"][1]
-    return [data[i:i + vocab] for i in range(0, len(data), vocab)]
+COMPARE = os.path.join(HERE, "..", "..", "test", "nhc-run", "Inputs",
+                       "compare-logits.py")
 
 
-def worst(reference, rows):
-    """max |row - ref| / max(1, max |ref|) over the rows (compare-logits.py's
-    rule); infinity when the row counts differ."""
-    if len(reference) != len(rows):
-        return float("inf")
-    w = 0.0
-    for ref, row in zip(reference, rows):
-        scale = max(1.0, max(abs(v) for v in ref))
-        w = max(w, max(abs(a - b) for a, b in zip(ref, row)) / scale)
-    return w
+def write_logits(path, rows):
+    """rows as an nhc-run logits dump (raw f32 and its JSON shape), for
+    compare-logits.py."""
+    with open(path, "wb") as f:
+        for row in rows:
+            f.write(array.array("f", row).tobytes())
+    with open(path + ".json", "w") as f:
+        json.dump({"shape": [len(rows), len(rows[0]) if rows else 0]}, f)
+
+
+def compare(reference, other):
+    """(within 1e-3 of scale, compare-logits.py's line)."""
+    out = subprocess.run([sys.executable, COMPARE, "--tol", "1e-3", reference,
+                          other], capture_output=True, text=True)
+    return out.returncode == 0, out.stdout.strip()
 
 
 def check(seed, args, backends):
@@ -85,6 +85,8 @@ def check(seed, args, backends):
             decode.append(last.tolist())
             ref_ids.append(int(last.argmax()))
             sequence.append(ref_ids[-1])
+    write_logits(os.path.join(model_dir, "ref.P"), prefill)
+    write_logits(os.path.join(model_dir, "ref.G"), decode)
     artifact = os.path.join(model_dir, "model.nhc")
     subprocess.run([os.path.join(args.build, "bin", "nhc"), "compile", model_dir,
                     "--target=cuda:sm_90", "-o", artifact], check=True,
@@ -102,12 +104,14 @@ def check(seed, args, backends):
             return False, f"{backend}: nhc-run exited {out.returncode}: {out.stderr[-500:]}"
         got_ids = [int(t) for line in out.stdout.splitlines()
                    if line.startswith("generated:") for t in line.split()[1:]]
-        p = worst(prefill, logits_rows(prefix + ".P"))
-        d = worst(decode, logits_rows(prefix + ".G"))
-        report.append(f"{backend} {max(p, d):.1e}")
-        if p > 1e-3 or d > 1e-3 or got_ids != ref_ids:
-            return False, (f"{backend}: prefill {p:.2e}, decode {d:.2e}, ids "
-                           f"{got_ids} vs transformers' {ref_ids} ({model_dir})")
+        results = [compare(os.path.join(model_dir, "ref." + dump), prefix + "." + dump)
+                   for dump in ("P", "G")]
+        report.append(f"{backend}: " + ", ".join(
+            f"{what} {line.rpartition('(')[2].rstrip(')')}"
+            for what, (_, line) in zip(("prefill", "decode"), results)))
+        if not all(ok for ok, _ in results) or got_ids != ref_ids:
+            return False, (f"{report[-1]}; ids {got_ids} vs transformers' "
+                           f"{ref_ids} ({model_dir})")
     shutil.rmtree(model_dir)
     kinds = {name: letter for letter, name in LAYER_KINDS.items()}
     pattern = "".join(kinds[k] for k in config["layers_block_type"])
