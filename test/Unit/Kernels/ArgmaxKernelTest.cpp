@@ -120,4 +120,54 @@ TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
   }
 }
 
+// The GPU form reads 16-byte chunks, eight per thread per round (2048
+// chunks a round), where the rows are 16-byte aligned, re-reading the last
+// chunk for rounds that pass the row's end; rows placed one float off an
+// aligned address take its one-element path. Both must give the rule's
+// answer: ties across rounds, warps and within a chunk, the largest in the
+// re-read last chunk, NaN there and in an early round.
+TEST(KernelArgmax, ChunkedRowsAndUnalignedRows) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::mt19937 rng(11);
+  for (int64_t V : {8192 + 4, 131072}) {
+    std::vector<std::vector<float>> rows;
+    auto random = [&] { return randomFloats(rng, V, -1.f, 1.f); };
+    rows.push_back(random());
+    {
+      auto r = random(); // equal maxima in two warps and two rounds: the first
+      r[V - 4 * 3 + 2] = r[4 * (37 + 1024) + 2] = r[4 * 1900 + 1] = 7.f;
+      rows.push_back(r);
+    }
+    {
+      auto r = random(); // equal maxima within one chunk: the first
+      r[4 * 555 + 3] = r[4 * 555 + 1] = 6.f;
+      rows.push_back(r);
+    }
+    {
+      auto r = random(); // the largest in the last chunk, which later
+      r[V - 2] = 9.f;    // rounds of other threads read again
+      rows.push_back(r);
+      r[V - 1] = nan; // and a NaN after it there: -1 - (V - 1)
+      rows.push_back(r);
+      r[V / 2 + 1] = nan; // and an earlier one, in another round
+      rows.push_back(r);
+    }
+    const int64_t R = int64_t(rows.size());
+    for (bool misaligned : {false, true}) {
+      std::vector<float> room(R * V + 4);
+      const size_t first = firstAt16(room.data(), sizeof(float), !misaligned);
+      for (int64_t r = 0; r < R; ++r)
+        std::copy(rows[r].begin(), rows[r].end(), room.begin() + first + r * V);
+      std::vector<int32_t> out(R + 1, -7);
+      ArgPack a;
+      a.buf(room, first).buf(out).idx(R).idx(V);
+      runKernel("nhc_argmax_rows", a);
+      for (int64_t r = 0; r < R; ++r)
+        ASSERT_EQ(out[r], referenceArgmax(rows[r].data(), V))
+            << "V " << V << (misaligned ? ", misaligned" : "") << ", row " << r;
+      EXPECT_EQ(out[R], -7);
+    }
+  }
+}
+
 } // namespace
