@@ -122,10 +122,16 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
     return weights_[i];
   };
   // The sum over every kept candidate: in order when top-k sorted them,
-  // else in id order (the unsorted rest), without sorting.
+  // else over the row in id order (NaN skipped), without sorting.
   double total = 0.0;
-  for (size_t i = 0; i < k; ++i)
-    total += weight(i);
+  if (k < all) {
+    for (size_t i = 0; i < k; ++i)
+      total += weight(i);
+  } else {
+    for (size_t i = 0; i < vocab; ++i)
+      if (!std::isnan(logits[i]))
+        total += std::exp((logits[i] - top) / temperature);
+  }
   size_t kept = k;
   // Top-p: the shortest prefix whose probability reaches p (at least one).
   if (params_.topP < 1.0f) {

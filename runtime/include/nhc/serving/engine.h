@@ -113,7 +113,7 @@ constexpr size_t kItemsPerThread = 4;
 
 /// fn(0) .. fn(count - 1), each once, split over up to
 /// hardware_concurrency threads with at least kItemsPerThread items each
-/// (a sampled token of a 131072-entry row costs about 1.5 ms,
+/// (a sampled token of a 131072-entry row costs about 1.7 ms,
 /// docs/serving.md: 64 sampled requests would hold a GPU's steps for about
 /// 0.1 s on one thread); on the caller's thread alone when fewer, or when
 /// no thread can be started. Each call must touch only its own item's
