@@ -1387,11 +1387,12 @@ TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
 }
 
 /// A copy of the compiled case `file`, named after `name` in the test's
-/// temporary directory, whose cuda launch table `edit` has changed (every
-/// other section as it was): an artifact of an older compiler, for one.
-/// Returns its absolute path; the caller removes the file.
-std::string withEditedLaunchTable(
-    const std::string &file, const std::string &name,
+/// temporary directory, whose JSON section of `kind` (the manifest or the
+/// cuda launch table) `edit` has changed, every other section as it was:
+/// an artifact of an older compiler, or a hand-edited one. Returns its
+/// absolute path; the caller removes the file.
+std::string withEditedJsonSection(
+    const std::string &file, const std::string &name, uint32_t kind,
     const std::function<void(nlohmann::json &)> &edit) {
   const std::string from = artifactPath(file);
   std::ifstream in(from, std::ios::binary);
@@ -1410,25 +1411,30 @@ std::string withEditedLaunchTable(
   bool edited = false;
   for (const nhc::format::SectionRecord &section : sections) {
     std::string content = bytes.substr(section.offset, section.size);
-    if (section.kind == NHC_SECTION_MANIFEST_JSON) {
-      writer.setManifest(content);
-      continue;
-    }
-    if (section.kind == NHC_SECTION_LAUNCH_TABLE_JSON) {
-      nlohmann::json table = nlohmann::json::parse(content);
-      edit(table);
-      content = table.dump();
+    if (section.kind == kind) {
+      nlohmann::json json = nlohmann::json::parse(content);
+      edit(json);
+      content = json.dump();
       edited = true;
     }
-    writer.addSection(section.kind, section.name, content);
+    if (section.kind == NHC_SECTION_MANIFEST_JSON)
+      writer.setManifest(content);
+    else
+      writer.addSection(section.kind, section.name, content);
   }
-  EXPECT_TRUE(edited) << from << " has no launch table";
+  EXPECT_TRUE(edited) << from << " has no section of kind " << kind;
   // TempDir() ends in '/'; the pid keeps concurrent runs apart.
   const std::string to =
       ::testing::TempDir() + std::to_string(getpid()) + "-" + name;
   error = writer.writeFile(to);
   EXPECT_FALSE(error.failed()) << error.message;
   return to;
+}
+
+std::string withEditedLaunchTable(
+    const std::string &file, const std::string &name,
+    const std::function<void(nlohmann::json &)> &edit) {
+  return withEditedJsonSection(file, name, NHC_SECTION_LAUNCH_TABLE_JSON, edit);
 }
 
 /// Prefills prompt 0 into a slot of `model` and feeds up to three tokens of
@@ -2031,6 +2037,48 @@ TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
   }
   std::remove(old.artifact.c_str());
   EXPECT_EQ(launched, 0) << "an artifact without the kernel launched it";
+}
+
+/// The cuda backend's buffers are zeroed when allocated, as the host
+/// backend's scratch is: a plan whose head reads a buffer no entry writes
+/// (a hand-edited manifest) gives the host's logits, zero, not what device
+/// memory held (the driver double fills new allocations with 0xff bytes:
+/// NaN).
+TEST(GoldenOnCuda, ABufferNoEntryWritesReadsAsZeroAsOnTheHost) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), whose fresh memory is not zero";
+  int edited = 0;
+  GoldenCase c = fp32Case("dense");
+  c.artifact = withEditedJsonSection(
+      "dense.nhc", "dense-unwritten-buffer.nhc", NHC_SECTION_MANIFEST_JSON,
+      [&](nlohmann::json &manifest) {
+        const int64_t hidden = manifest["model"]["hidden_size"];
+        manifest["buffers"].push_back({{"name", "never_written"},
+                                       {"per", "request"},
+                                       {"elems", hidden},
+                                       {"dtype", "F32"}});
+        for (nlohmann::json &entry : manifest["schedules"]["head_last"])
+          if (entry.value("library", "") == "gemm") {
+            entry["a"] = "never_written";
+            ++edited;
+          }
+      });
+  ASSERT_EQ(edited, 1) << "dense's head has one gemm";
+  {
+    Model model(c);
+    const std::vector<int32_t> ids = model.ids(0);
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    std::vector<float> logits(model.vocab, 1.0f);
+    Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "prefill");
+    for (size_t v = 0; v < logits.size(); ++v)
+      ASSERT_EQ(logits[v], 0.0f) << "logit " << v;
+  }
+  std::remove(c.artifact.c_str());
 }
 
 /// The cuda backend keeps FP8 gemm weights in e4m3 and multiplies them with

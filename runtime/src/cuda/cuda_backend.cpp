@@ -568,10 +568,18 @@ public:
     // Growth only; a failure leaves the larger buffers of earlier steps. A
     // buffer that moves invalidates every recorded step.
     // Counted at once: a later reserve may throw after this one moved.
+    // Zeroed when allocated, as the host backend's scratch is: a plan that
+    // reads a buffer before any entry writes it gets the host's numbers,
+    // not what earlier steps or sessions left in device memory.
     auto grow = [&](DeviceBuffer &buffer, uint64_t wanted,
                     const std::string &what) {
-      if (buffer.reserve(std::max<uint64_t>(wanted, 8), what))
-        invalidateRecordings();
+      if (!buffer.reserve(std::max<uint64_t>(wanted, 8), what))
+        return;
+      checkCuda(api_,
+                api_.cuMemsetD8Async(buffer.address(), 0, buffer.bytes(),
+                                     stream_->get()),
+                NHC_INTERNAL, cat("cuda backend: clearing ", what));
+      invalidateRecordings();
     };
     for (size_t i = 0; i < buffers_.size(); ++i)
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));

@@ -120,6 +120,17 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
   const Json &params = requireArrayField(fn, key::kParams, at);
   for (size_t i = 0; i < params.size(); ++i)
     def.params.push_back(parseKind(params[i], cat(at, ".params[", i, "]")));
+  // A memref argument is a pointer: only a load's source and a memref
+  // parameter may take it; a number taken from it (read as 0) would reach a
+  // kernel as a size or a divisor.
+  auto requireNumber = [&](const Operand &operand, const std::string &path) {
+    NHC_CHECK(operand.kind != Operand::Kind::Arg ||
+                  def.params[operand.index] != ParamKind::Memref,
+              NHC_INVALID_FORMAT,
+              cat(path, ": argument ", operand.index,
+                  " is a memref, not a number"));
+    return operand;
+  };
   const Json &values = requireArrayField(fn, key::kValues, at);
   for (size_t i = 0; i < values.size(); ++i) {
     std::string vat = cat(at, ".values[", i, "]");
@@ -136,9 +147,13 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
                    cat(vat, ".predicate")),
           vat);
     const Json &operands = requireArrayField(values[i], key::kOperands, vat);
-    for (size_t j = 0; j < operands.size(); ++j)
-      v.operands.push_back(parseOperand(operands[j], def.params.size(), i,
-                                        cat(vat, ".operands[", j, "]")));
+    for (size_t j = 0; j < operands.size(); ++j) {
+      std::string oat = cat(vat, ".operands[", j, "]");
+      Operand operand = parseOperand(operands[j], def.params.size(), i, oat);
+      v.operands.push_back(v.op == ValueOp::Load && j == 0
+                               ? operand
+                               : requireNumber(operand, oat));
+    }
     size_t arity = v.op == ValueOp::Select                          ? 3
                    : v.op == ValueOp::IndexCast || v.op == ValueOp::SIToFP ? 1
                                                                     : 2;
@@ -172,17 +187,20 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
     auto operand = [&](const Json &v, const std::string &path) {
       return parseOperand(v, def.params.size(), def.values.size(), path);
     };
+    auto number = [&](const Json &v, const std::string &path) {
+      return requireNumber(operand(v, path), path);
+    };
     for (const char *dims : {key::kGrid, key::kBlock}) {
       const Json &list = requireField(l, dims, lat);
       NHC_CHECK(list.is_array() && list.size() == 3, NHC_INVALID_FORMAT,
                 cat(lat, ".", dims, ": not a list of 3 sizes"));
       for (size_t d = 0; d < 3; ++d)
         (dims == key::kGrid ? launch.grid : launch.block)[d] =
-            operand(list[d], cat(lat, ".", dims, "[", d, "]"));
+            number(list[d], cat(lat, ".", dims, "[", d, "]"));
     }
     launch.sharedBytes =
-        operand(requireField(l, key::kDynamicSharedMemory, lat),
-                cat(lat, ".dynamic_shared_memory"));
+        number(requireField(l, key::kDynamicSharedMemory, lat),
+               cat(lat, ".dynamic_shared_memory"));
     const Json &args = requireArrayField(l, key::kArgs, lat);
     for (size_t a = 0; a < args.size(); ++a) {
       std::string aat = cat(lat, ".args[", a, "]");
@@ -196,6 +214,8 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
                      def.params[from.index] == ParamKind::Memref),
                 NHC_INVALID_FORMAT,
                 cat(aat, ": a memref parameter must be a memref argument"));
+      if (kind != ParamKind::Memref)
+        requireNumber(from, cat(aat, ".from"));
       launch.args.emplace_back(kind, from);
     }
     def.launches.push_back(std::move(launch));
