@@ -9,6 +9,7 @@
 #include <system_error>
 #include <thread>
 
+#include "nhc/serving/parallel_for.h"
 #include "nhc/serving/text_stream.h"
 
 namespace nhc::serving {
@@ -303,33 +304,6 @@ void Engine::admit(std::vector<std::unique_ptr<Active>> &active) {
     finish(*request, FinishReason::Cancelled);
 }
 
-void forEachInParallel(size_t count, const std::function<void(size_t)> &fn) {
-  const size_t threads = std::min<size_t>(
-      std::max(1u, std::thread::hardware_concurrency()),
-      count / kItemsPerThread);
-  std::vector<std::thread> workers;
-  size_t next = 0; // items [0, next) belong to started workers
-  if (threads > 1) {
-    const size_t per = (count + threads - 1) / threads;
-    try {
-      for (size_t from = 0; from + per < count; from += per) {
-        workers.emplace_back([&fn, from, to = from + per] {
-          for (size_t i = from; i < to; ++i)
-            fn(i);
-        });
-        next = from + per;
-      }
-    } catch (const std::system_error &) {
-      // No more threads: this one runs the rest.
-    }
-  }
-  for (size_t i = next; i < count; ++i)
-    fn(i);
-  for (std::thread &worker : workers)
-    worker.join();
-}
-
-
 uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
                            uint64_t budget) {
   for (uint64_t n = std::min(remaining, budget); n > 0; --n)
@@ -410,12 +384,19 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       fromLogits.push_back(i);
     }
   }
+  std::vector<std::string> sampleError(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
     const size_t i = fromLogits[j];
-    const float *row = logits.data() + i * vocab_;
-    nanAt[i] = firstNan(row, vocab_);
-    if (nanAt[i] < 0)
-      token[i] = members[i]->sampler.sample(row, vocab_);
+    try {
+      const float *row = logits.data() + i * vocab_;
+      nanAt[i] = firstNan(row, vocab_);
+      if (nanAt[i] < 0)
+        token[i] = members[i]->sampler.sample(row, vocab_);
+    } catch (const std::exception &e) {
+      sampleError[i] = std::string("sampling: ") + e.what();
+    } catch (...) {
+      sampleError[i] = "sampling failed";
+    }
   });
   uint64_t prompted = 0;
   for (size_t i = 0; i < members.size(); ++i) {
@@ -428,6 +409,10 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       continue; // more prompt to go: these logits are not needed
     if (nanAt[i] >= 0) {
       finish(a, FinishReason::Error, nanLogitsMessage(nanAt[i]));
+      continue;
+    }
+    if (!sampleError[i].empty()) {
+      finish(a, FinishReason::Error, sampleError[i]);
       continue;
     }
     try {

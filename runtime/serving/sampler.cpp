@@ -91,7 +91,7 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
   // candidates_[0, sorted) are the `sorted` highest, in order. The walks
   // below sort further only as far as they reach, so a temperature over a
   // 131072-token vocabulary sorts the few hundred candidates that hold the
-  // probability mass, not all of them (14 ms -> about 1 ms a token).
+  // probability mass, not all of them (timings in docs/serving.md).
   size_t sorted = 0;
   auto sortTo = [&](size_t want) {
     want = std::min(want, k);
@@ -107,6 +107,24 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
   const double top = candidates_[0].first;
   if (std::isinf(top) && top < 0) // every logit -inf: nothing to weigh
     return candidates_[0].second;
+  if (std::isinf(top)) {
+    // +inf logits: the softmax's limit gives each of them an equal share
+    // and the rest nothing (exp(inf - inf) would be NaN).
+    size_t infinite = 0;
+    for (size_t i = 0; i < vocab; ++i)
+      infinite += logits[i] == logits[i] && logits[i] == top;
+    infinite = std::min(infinite, k);
+    sortTo(infinite); // the +inf candidates, by id
+    size_t kept = infinite;
+    if (params_.topP < 1.0f) {
+      const double limit = double(params_.topP) * double(infinite);
+      kept = 1;
+      while (kept < infinite && double(kept) < limit)
+        ++kept;
+    }
+    const size_t pick = static_cast<size_t>(rng_.uniform() * double(kept));
+    return candidates_[std::min(pick, kept - 1)].second;
+  }
   // Softmax of logits / T over the kept candidates, in double.
   const double temperature = static_cast<double>(params_.temperature);
   auto weight = [&](size_t i) {
@@ -150,8 +168,12 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
     if (target < 0.0)
       return candidates_[i].second;
   }
-  sortTo(kept);
-  return candidates_[kept - 1].second;
+  // Rounding left a sliver of the draw: the last candidate with weight
+  // (one whose weight underflowed to 0 has no chance to be picked).
+  size_t last = kept;
+  while (last > 1 && weightAt(last - 1) == 0.0)
+    --last;
+  return candidates_[last - 1].second;
 }
 
 } // namespace nhc::serving

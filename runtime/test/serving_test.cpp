@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <random>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include "nhc/serving/engine.h"
 #include "nhc/serving/generation_config.h"
+#include "nhc/serving/parallel_for.h"
 #include "nhc/serving/sampler.h"
 #include "nhc/serving/stop_strings.h"
 #include "session_helpers.h"
@@ -102,7 +104,7 @@ namespace {
 
 /// The sampling rule written out with every candidate sorted first (the
 /// total over the kept candidates in the order Sampler sums it: sorted
-/// under top-k, by id otherwise), to check Sampler's lazy sorting against.
+/// when top-k drops some, by id when it keeps all), to check Sampler's lazy sorting against.
 int32_t sampleBySortingAll(const std::vector<float> &logits,
                            const serving::SamplingParams &p,
                            serving::Xoshiro256 &rng) {
@@ -117,7 +119,7 @@ int32_t sampleBySortingAll(const std::vector<float> &logits,
   size_t k = p.topK == 0 ? c.size() : std::min<size_t>(p.topK, c.size());
   double top = c[0].first, t = p.temperature, total = 0.0;
   for (size_t i = 0; i < k; ++i)
-    total += std::exp(((p.topK == 0 ? byId : c)[i].first - top) / t);
+    total += std::exp(((k == c.size() ? byId : c)[i].first - top) / t);
   size_t kept = k;
   if (p.topP < 1.0f) {
     double mass = 0.0, limit = p.topP * total;
@@ -134,6 +136,8 @@ int32_t sampleBySortingAll(const std::vector<float> &logits,
     if (target < 0.0)
       return c[i].second;
   }
+  while (kept > 1 && std::exp((c[kept - 1].first - top) / t) == 0.0)
+    --kept;
   return c[kept - 1].second;
 }
 
@@ -156,7 +160,8 @@ TEST(SamplerTest, SortsOnlyWhatItWalksYetPicksAsSortingEverything) {
       for (auto [temperature, topK, topP] :
            std::vector<std::tuple<float, uint64_t, float>>{
                {1.0f, 0, 1.0f}, {4.0f, 0, 1.0f}, {0.7f, 0, 0.9f},
-               {2.0f, 0, 0.999f}, {1.0f, 40, 1.0f}, {1.5f, 600, 0.95f}}) {
+               {2.0f, 0, 0.999f}, {1.0f, 40, 1.0f}, {1.5f, 600, 0.95f},
+               {0.9f, 300, 1.0f}}) {
         serving::SamplingParams p;
         p.temperature = temperature;
         p.topK = topK;
@@ -172,6 +177,44 @@ TEST(SamplerTest, SortsOnlyWhatItWalksYetPicksAsSortingEverything) {
               << " draw " << draw;
       }
     }
+  }
+}
+
+// A logit of +inf (an overflow greedy decoding would pick): every +inf
+// candidate gets an equal share and nothing else any, as the softmax's
+// limit gives (exp(inf - inf) is NaN; each draw picked the lowest-logit
+// candidate). Top-k and top-p then cut that equal share by id.
+TEST(SamplerTest, InfiniteLogitsShareTheDrawEqually) {
+  std::vector<float> logits(1000, 0.0f);
+  const std::vector<int32_t> infinite = {17, 40, 41, 900};
+  for (int32_t id : infinite)
+    logits[id] = INFINITY;
+  logits[3] = NAN;
+  logits[5] = -INFINITY;
+  for (auto [topK, topP, expected] :
+       std::vector<std::tuple<uint64_t, float, std::set<int32_t>>>{
+           {0, 1.0f, {17, 40, 41, 900}},
+           {3, 1.0f, {17, 40, 41}},
+           {0, 0.5f, {17, 40}},
+           {0, 0.51f, {17, 40, 41}},
+           {0, 0.01f, {17}}}) {
+    serving::SamplingParams p;
+    p.temperature = 1.0f;
+    p.topK = topK;
+    p.topP = topP;
+    std::map<int32_t, int> counts;
+    for (uint64_t seed = 0; seed < 200; ++seed) {
+      p.seed = seed;
+      serving::Sampler sampler(p);
+      ++counts[sampler.sample(logits.data(), logits.size())];
+    }
+    std::set<int32_t> picked;
+    for (auto [id, n] : counts) {
+      picked.insert(id);
+      EXPECT_GT(n, 200 / int(expected.size()) / 3)
+          << "id " << id << " top_k " << topK << " top_p " << topP;
+    }
+    EXPECT_EQ(picked, expected) << "top_k " << topK << " top_p " << topP;
   }
 }
 
@@ -507,6 +550,28 @@ TEST(ForEachInParallelTest, EachItemOnceOnSeveralThreadsWhenMany) {
       EXPECT_GT(threads.size(), 1u) << count;
     if (count < 2 * serving::kItemsPerThread)
       EXPECT_LE(threads.size(), 1u) << count;
+  }
+}
+
+// An item that throws (on a worker or on the caller's thread) neither
+// terminates the process nor stops the other items; the lowest failing
+// item's exception comes out once all have run.
+TEST(ForEachInParallelTest, AThrowingItemLetsTheOthersRunThenIsRethrown) {
+  for (size_t count : {1u, 9u, 64u, 1001u}) {
+    std::vector<std::atomic<int>> visits(count);
+    const std::set<size_t> failing = {count / 2, count - 1};
+    try {
+      serving::forEachInParallel(count, [&](size_t i) {
+        visits[i]++;
+        if (failing.count(i))
+          throw std::runtime_error("item " + std::to_string(i));
+      });
+      ADD_FAILURE() << "nothing rethrown for " << count;
+    } catch (const std::runtime_error &e) {
+      EXPECT_EQ(std::string(e.what()), "item " + std::to_string(count / 2));
+    }
+    for (size_t i = 0; i < count; ++i)
+      EXPECT_EQ(visits[i].load(), 1) << "item " << i << " of " << count;
   }
 }
 

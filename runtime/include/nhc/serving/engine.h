@@ -108,18 +108,6 @@ inline constexpr uint64_t kPromptChunkSlack = 2;
 uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
                            uint64_t budget);
 
-/// At least this many items per thread before forEachInParallel starts one.
-constexpr size_t kItemsPerThread = 4;
-
-/// fn(0) .. fn(count - 1), each once, split over up to
-/// hardware_concurrency threads with at least kItemsPerThread items each
-/// (a sampled token of a 131072-entry row costs about 1.7 ms,
-/// docs/serving.md: 64 sampled requests would hold a GPU's steps for about
-/// 0.1 s on one thread); on the caller's thread alone when fewer, or when
-/// no thread can be started. Each call must touch only its own item's
-/// state. Returns when every call has.
-void forEachInParallel(size_t count, const std::function<void(size_t)> &fn);
-
 /// Point-in-time counters for /metrics.
 struct EngineMetrics {
   uint64_t requestsFinished[5] = {}; ///< by FinishReason
