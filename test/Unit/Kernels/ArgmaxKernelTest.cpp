@@ -129,7 +129,9 @@ TEST(KernelArgmax, RowLengthsAroundTheThreadStride) {
 TEST(KernelArgmax, ChunkedRowsAndUnalignedRows) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::mt19937 rng(11);
-  for (int64_t V : {8192 + 4, 131072}) {
+  // 8192 + 4 and 3 * 8192 + 12: the last round's chunks past the row read
+  // its last chunk again (131072: no partial round).
+  for (int64_t V : {8192 + 4, 3 * 8192 + 12, 131072}) {
     std::vector<std::vector<float>> rows;
     auto random = [&] { return randomFloats(rng, V, -1.f, 1.f); };
     rows.push_back(random());
@@ -152,12 +154,19 @@ TEST(KernelArgmax, ChunkedRowsAndUnalignedRows) {
       r[V / 2 + 1] = nan; // and an earlier one, in another round
       rows.push_back(r);
     }
+    {
+      auto r = random(); // the largest in the first chunk: a chunk read past
+      r[0] = r[3] = 50.f; // the previous row's end would find it there
+      rows.push_back(r);
+      rows.push_back(random()); // and past the last row: 1e30 (below)
+    }
     const int64_t R = int64_t(rows.size());
     for (bool misaligned : {false, true}) {
       std::vector<float> room(R * V + 4);
       const size_t first = firstAt16(room.data(), sizeof(float), !misaligned);
       for (int64_t r = 0; r < R; ++r)
         std::copy(rows[r].begin(), rows[r].end(), room.begin() + first + r * V);
+      std::fill(room.begin() + first + R * V, room.end(), 1e30f);
       std::vector<int32_t> out(R + 1, -7);
       ArgPack a;
       a.buf(room, first).buf(out).idx(R).idx(V);
