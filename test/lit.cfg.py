@@ -28,6 +28,8 @@ llvm_config.add_tool_substitutions(["nhc", "nhc-opt", "nhc-translate", "nhc-kern
                                  "nhc-serve", "nhc-tokenize", "nhc-quantize", "nhc-chat-template"],
                                    [config.nhc_tools_dir])
 
+# %exits STATUS [NAME=VALUE ...] -- COMMAND: COMMAND must exit with STATUS.
+config.substitutions.append(("%exits", config.python_executable + " " + os.path.join(config.nhc_src_root, "test", "Inputs", "exits.py")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%nhc_src_root", config.nhc_src_root))
 config.substitutions.append(("%configs", os.path.join(config.nhc_src_root, "test", "configs")))

@@ -1,6 +1,7 @@
 //===- Driver.cpp - the nhc command-line driver -----------------*- C++ -*-===//
 
 #include "nhc/Compiler/Driver.h"
+#include "nhc/Compiler/OutputFile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -19,7 +20,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
@@ -55,57 +55,6 @@ bool checkOutputPath(const std::string &output,
   }
   if (llvm::sys::fs::is_directory(output)) {
     error = "-o: '" + ::nhc::escapeControls(output) + "' is a directory";
-    return false;
-  }
-  return true;
-}
-
-/// Writes `text` to `path` ('-' = stdout) through a temporary file in the
-/// same directory that is renamed over `path` once complete: a failure
-/// never leaves a partial artifact.
-bool writeOutput(const std::string &path, const std::string &text,
-                 std::string &error) {
-  if (path == "-") {
-    llvm::outs() << text;
-    llvm::outs().flush();
-    return true;
-  }
-  // A device, FIFO or symlink is written through, never replaced (renaming
-  // over /dev/null would make it a regular file).
-  llvm::sys::fs::file_status status;
-  if (!llvm::sys::fs::status(path, status, /*follow=*/false) &&
-      status.type() != llvm::sys::fs::file_type::regular_file) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec);
-    if (!ec) {
-      os << text;
-      os.flush();
-      ec = os.error();
-      os.clear_error();
-    }
-    if (ec)
-      error = "cannot write '" + path + "': " + ec.message();
-    return !ec;
-  }
-  llvm::Expected<llvm::sys::fs::TempFile> temp =
-      llvm::sys::fs::TempFile::create(path + ".nhc-tmp-%%%%%%");
-  if (!temp) {
-    error = "cannot write '" + path + "': " + llvm::toString(temp.takeError());
-    return false;
-  }
-  {
-    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    os << text;
-    os.flush();
-    if (os.has_error()) {
-      error = "cannot write '" + path + "': " + os.error().message();
-      os.clear_error();
-      llvm::consumeError(temp->discard());
-      return false;
-    }
-  }
-  if (llvm::Error e = temp->keep(path)) {
-    error = "cannot write '" + path + "': " + llvm::toString(std::move(e));
     return false;
   }
   return true;
@@ -291,7 +240,7 @@ int runCompile(int argc, char **argv) {
                   options.emit == EmitKind::LaunchTable))
     printCacheUse(options.cache);
 
-  if (!writeOutput(outputPath, *output, error)) {
+  if (!writeOutputFile(outputPath, *output, error)) {
     llvm::errs() << "nhc: error: " << error << "\n";
     return 1;
   }

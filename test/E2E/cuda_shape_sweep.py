@@ -204,16 +204,9 @@ def check_seed(seed, cuda_env):
 def serve_all(artifact, model, backend, env, prompts):
     """Each prompt's 6 greedy ids from one nhc-serve, all clients at once."""
     from serve_fixture import Server
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env or saved)
-    try:
-        server = Server(ARGS.serve, artifact, model, "--tokenizer",
-                        ARGS.tokenizer, "--backend", backend, "--max-slots",
-                        "4", "--step-tokens", "11")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    server = Server(ARGS.serve, artifact, model, "--tokenizer",
+                    ARGS.tokenizer, "--backend", backend, "--max-slots", "4",
+                    "--step-tokens", "11", env=env)
 
     def complete(prompt):
         body = json.dumps({"model": "tiny", "prompt": prompt, "max_tokens": 6,
@@ -230,11 +223,17 @@ def serve_all(artifact, model, backend, env, prompts):
 
     try:
         with ThreadPoolExecutor(len(prompts)) as pool:
-            return list(pool.map(complete, prompts))
-    finally:
-        code = server.stop()
-        if code != 0:
-            raise AssertionError(f"nhc-serve --backend {backend} exited {code}")
+            served = list(pool.map(complete, prompts))
+    except BaseException:
+        try:
+            server.stop()
+        except RuntimeError:
+            pass  # the first failure is the one to report
+        raise
+    code = server.stop()
+    if code != 0:
+        raise AssertionError(f"nhc-serve --backend {backend} exited {code}")
+    return served
 
 
 def seeds(text):
@@ -253,6 +252,8 @@ def main():
                         metavar=("DRIVER", "CUBLASLT", "KERNELS"))
     parser.add_argument("--seeds", type=seeds, default=seeds("0-23"))
     ARGS = parser.parse_args()
+    if ARGS.serve and not ARGS.tokenizer:
+        parser.error("--serve needs --tokenizer")
     driver, cublaslt, kernels = ARGS.doubles
     cuda_env = dict(os.environ, NHC_CUDA_DRIVER=driver, NHC_CUBLASLT=cublaslt,
                     NHC_FAKE_CUDA_KERNELS=kernels)
@@ -260,9 +261,10 @@ def main():
     for seed in ARGS.seeds:
         try:
             print(f"seed {seed}: {check_seed(seed, cuda_env)}", flush=True)
-        except AssertionError as e:
-            failures.append(str(e))
-            print(f"seed {seed}: FAILED {e}", flush=True)
+        except Exception as e:  # a crash or a timeout fails its seed alone
+            detail = str(e) if isinstance(e, AssertionError) else repr(e)
+            failures.append(detail)
+            print(f"seed {seed}: FAILED {detail}", flush=True)
     print(f"{len(ARGS.seeds) - len(failures)} of {len(ARGS.seeds)} shapes "
           "agree")
     sys.exit(1 if failures else 0)

@@ -13,12 +13,14 @@ import urllib.request
 
 
 class Server:
-    def __init__(self, serve, artifact, weights, *extra, name="tiny"):
+    def __init__(self, serve, artifact, weights, *extra, name="tiny",
+                 env=None):
         self.log = []
         args = [serve, artifact, "--weights", weights, "--port", "0",
                 "--served-model-name", name, *extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     env=env)
         line = self.proc.stdout.readline()
         match = re.search(r"listening on (http://\S+)", line)
         if not match:

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "nhc/Compiler/OutputFile.h"
 #include "nhc/Kernels/KernelLibrary.h"
 #include "nhc/Pipelines/Pipelines.h"
 #include "nhc/Target/CPU/HostLibrary.h"
@@ -18,7 +19,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -185,13 +185,10 @@ int main(int argc, char **argv) {
   if (!bytes)
     return 1;
 
-  std::string err;
-  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(output, &err);
-  if (!out) {
-    llvm::errs() << err << "\n";
+  std::string error;
+  if (!writeOutputFile(output, *bytes, error)) {
+    llvm::errs() << "nhc-kernels: " << error << "\n";
     return 1;
   }
-  out->os() << *bytes;
-  out->keep();
   return 0;
 }

@@ -18,14 +18,17 @@ namespace nhc::run {
 
 /// Prints `session`'s notes to stderr as "<tool>: note: ...", then, when
 /// the gemms run in another precision than `requested`, why. Returns the
-/// status of reading the session's info (nhc_last_error() has the message).
+/// status of reading the session's info (nhc_last_error() has the message),
+/// which it leaves in `*infoOut` when given.
 inline nhc_status_t printSessionNotes(const nhc_session_t *session,
                                       const char *tool,
-                                      nhc_gemm_precision_t requested) {
+                                      nhc_gemm_precision_t requested,
+                                      nhc_session_info_t *infoOut = nullptr) {
   for (size_t i = 0; i < nhc_session_note_count(session); ++i)
     std::fprintf(stderr, "%s: note: %s\n", tool,
                  nhc_session_note_at(session, i));
-  nhc_session_info_t info;
+  nhc_session_info_t local;
+  nhc_session_info_t &info = infoOut ? *infoOut : local;
   nhc_status_t status = nhc_session_get_info(session, &info);
   if (status != NHC_OK)
     return status;

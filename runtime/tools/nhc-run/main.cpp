@@ -209,9 +209,8 @@ int run(nhc::run::Options options) {
     return failStatus();
   nhc_session_info_t info;
   uint32_t slot;
-  if (nhc::run::printSessionNotes(h.session, "nhc-run",
-                                  options.gemmPrecision) != NHC_OK ||
-      nhc_session_get_info(h.session, &info) != NHC_OK)
+  if (nhc::run::printSessionNotes(h.session, "nhc-run", options.gemmPrecision,
+                                  &info) != NHC_OK)
     return failStatus();
   if (!options.loadState.empty()) {
     if (nhc_session_restore_request(h.session, savedState.data(),
