@@ -69,6 +69,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kFillNormalBf16,
       ::nhc::format::kernel::kMoeBucket,
       ::nhc::format::kernel::kMoeExpertMatmulBf16,
+      ::nhc::format::kernel::kMoeExpertMatmulBf16Tiled,
       ::nhc::format::kernel::kMoeExpertMatmulF32,
       ::nhc::format::kernel::kMoeExpertMatmulE4m3,
       ::nhc::format::kernel::kMoeCombine,

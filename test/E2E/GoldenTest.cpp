@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <random>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -1932,6 +1933,111 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
     if (form.synthetic)
       nhc_weights_release(weights);
   }
+}
+
+/// BF16 routed experts keep every step on the device by default: a step of
+/// two prompts (380 tokens, past the 256 that f32 and e4m3 experts keep
+/// there) runs its experts' products as tensor-core tiles
+/// (nhc_moe_expert_matmul_bf16_tiled: 1140 routes over 16 experts) without
+/// the host's per-expert path, and the decode steps after it (2 routes of
+/// 16 experts) the untiled kernel; every step's logits are the host
+/// backend's (bf16 products on both, synthetic BF16 weights of the moe
+/// case) within the bf16 rule. The launch counts need the driver double.
+TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  if (std::getenv("NHC_CUDA_MOE_ON_DEVICE"))
+    GTEST_SKIP() << "checks the default expert path; NHC_CUDA_MOE_ON_DEVICE "
+                    "is set (the cuda-host-routes. run)";
+  Model model(fp32Case("moe"));
+  const nhc_manifest_t *manifest = nhc_artifact_manifest(model.artifact);
+  nhc_weights_t *weights = nullptr;
+  Model::check(nhc_weights_synthetic(manifest, 5, NHC_DTYPE_BF16, &weights),
+               "synthetic weights");
+  Model::check(nhc_weights_bind(weights, manifest), "bind");
+  const size_t V = model.vocab;
+  const std::vector<size_t> lengths = {200, 180};
+  std::vector<std::vector<int32_t>> prompts;
+  std::mt19937 rng(17);
+  for (size_t length : lengths) {
+    std::vector<int32_t> ids(length);
+    for (int32_t &id : ids)
+      id = int32_t(rng() % V);
+    prompts.push_back(ids);
+  }
+  const int steps = 3; // the prefill, then two decode steps
+  auto run = [&](const char *backend) {
+    nhc_session_options_t options{};
+    options.max_slots = 2;
+    options.max_seq_len = 256;
+    options.backend = backend;
+    options.gemm_precision = NHC_GEMM_PRECISION_BF16; // as cuda's products
+    nhc_session_t *session = nullptr;
+    Model::check(nhc_session_create_ex(model.artifact, weights, &options,
+                                       &session),
+                 "session");
+    std::vector<uint32_t> slots(prompts.size());
+    std::vector<nhc_request_t> batch;
+    for (size_t r = 0; r < prompts.size(); ++r) {
+      Model::check(nhc_session_claim(session, &slots[r]), "claim");
+      batch.push_back({slots[r], prompts[r].data(), prompts[r].size()});
+    }
+    struct Launches {
+      long long tiled, untiled, gathered;
+    };
+    auto launches = [] {
+      return Launches{
+          fakeKernelLaunches("nhc_moe_expert_matmul_bf16_tiled_kernel"),
+          fakeKernelLaunches("nhc_moe_expert_matmul_bf16_kernel"),
+          fakeKernelLaunches("nhc_gather_rows_kernel")};
+    };
+    std::vector<std::vector<float>> logits(steps);
+    std::vector<Launches> during(steps);
+    std::vector<int32_t> next(prompts.size());
+    for (int step = 0; step < steps; ++step) {
+      logits[step].resize(prompts.size() * V);
+      const Launches before = launches();
+      Model::check(nhc_session_step(session, batch.data(), batch.size(),
+                                    NHC_LOGITS_LAST, logits[step].data(),
+                                    logits[step].size()),
+                   step ? "decode" : "prefill of 380 tokens");
+      const Launches after = launches();
+      during[step] = {after.tiled - before.tiled,
+                      after.untiled - before.untiled,
+                      after.gathered - before.gathered};
+      for (size_t r = 0; r < prompts.size(); ++r) {
+        const float *row = &logits[step][r * V];
+        next[r] = int32_t(std::max_element(row, row + V) - row);
+        batch[r] = {slots[r], &next[r], 1};
+      }
+    }
+    nhc_session_release(session);
+    return std::make_pair(logits, during);
+  };
+  const auto [cuda, launched] = run("cuda");
+  const auto [host, unused] = run("host");
+  for (int step = 0; step < steps; ++step)
+    for (size_t r = 0; r < prompts.size(); ++r) {
+      const float *want = &host[step][r * V], *got = &cuda[step][r * V];
+      double scale = 1.0, worst = 0.0;
+      for (size_t v = 0; v < V; ++v) {
+        scale = std::max(scale, std::fabs(double(want[v])));
+        worst = std::max(worst, std::fabs(double(got[v]) - want[v]));
+      }
+      EXPECT_LE(worst, 3e-2 * scale)
+          << "step " << step << ", request " << r;
+    }
+  if (onCudaDriverDouble()) {
+    EXPECT_GT(launched[0].tiled, 0) << "the prefill's experts in tiles";
+    EXPECT_EQ(launched[0].untiled, 0);
+    EXPECT_EQ(launched[0].gathered, 0) << "the prefill waited for the host";
+    for (int step = 1; step < steps; ++step) {
+      EXPECT_EQ(launched[step].tiled, 0) << "decode step " << step;
+      EXPECT_EQ(launched[step].gathered, 0) << "decode step " << step;
+    }
+  }
+  nhc_weights_release(weights);
 }
 
 /// Why the shared memory tests skip outside the cuda-emulated. run.

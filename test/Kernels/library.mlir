@@ -99,6 +99,7 @@
 // EMBED-DAG: func.func @nhc_fill_normal_bf16(
 // EMBED-DAG: func.func @nhc_moe_bucket(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16(
+// EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16_tiled(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_e4m3(
 // EMBED-DAG: func.func @nhc_moe_combine(
@@ -108,4 +109,4 @@
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 34
+// COUNT: 35

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the tensor-core tiles of the GPU forms' 64 x 64 products.
 
-The GPU chunked SSD scan (lib/Kernels/ssd_scan_gpu.mlir) and the GPU
-attention's prefill (lib/Kernels/attention_gpu.mlir) compute 64 x 64
+The GPU chunked SSD scan (lib/Kernels/ssd_scan_gpu.mlir), the GPU
+attention's prefill (lib/Kernels/attention_gpu.mlir) and the tiled routed
+experts' matmul (lib/Kernels/moe_experts_tiled_gpu.mlir) compute 64 x 64
 products with warp-level mmas (nvgpu.mma.sync), each lane holding four
 accumulator fragments and its operands' fragments. MLIR has no loop that
 keeps named fragments in registers across unrolled k-steps without spelling
@@ -19,6 +20,8 @@ Parts, by file:
                       step3 (y = exp(cum) C h_prevᵀ + D x + W X),
                       step4 ((coef ∘ X)ᵀ B)
   attention_gpu.mlir  lanes, scores (S = Q Kᵀ), values (O = O corr + P V)
+  moe_experts_tiled_gpu.mlir  lanes, experts (a tile of routes by output
+                      columns, X Wᵀ)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -510,8 +513,49 @@ def values(I):
     return o
 
 
+# The tensor-core expert matmul's buffers: %stage (x's 32 k-rows at 0, the
+# weight's at 2304), %srcRows (each tile row's row of x).
+SRC = f'memref<64xi32, {WG}>'
+
+
+def experts(I):
+    """A tile of 64 routes of one expert by 64 output columns: acc = X Wᵀ
+    over k 32 at a time (nhc_moe_tile_operands stages x's rows rounded to
+    bf16 and the expert's widened weight rows, 0 past the tile, n or k),
+    partial sums carried in registers, then each element activated and
+    stored where it exists (nhc_moe_tile_store). The operands are bf16
+    values, exact in tf32: one mma per product."""
+    J=I+'  '
+    K=J+'  '
+    carried=', '.join(f'%ea{j} = %ezero' for j in range(4))
+    types=', '.join([TC] * 4)
+    o=[f'{I}%ezero = arith.constant dense<0.0> : {TC}',
+       f'{I}%eacc:4 = scf.for %k0 = %c0 to %k step %c32',
+       f'{I}    iter_args({carried}) -> ({types}) {{',
+       f'{J}scf.for %e = %tx to %kStage step %threads {{']
+    o+=warp_staging_place(K)
+    o+=[f'{K}%xw:2 = func.call @nhc_moe_tile_operands(%x, %srcRows, %w, %wBase, %row, %kk, %k0, %rows, %j0, %n, %k)',
+        f'{K}    : (memref<?xf32>, {SRC}, memref<?xi16>, index, index, index, index, index, index, index, index) -> (f32, f32)']
+    o+=stage_pair(K, 'xw#0', 'xw#1')
+    o+=[f'{J}}}', f'{J}gpu.barrier']
+    steps, acc = mma_steps(J, 'e', [f'%ea{j}' for j in range(4)], '%stage',
+                           0, '%stage', 2304, 4)
+    o+=steps
+    # The stage is free for the next one only when every warp is done.
+    o+=[f'{J}gpu.barrier',
+        f'{J}scf.yield ' + ', '.join(acc) + f' : {types}',
+        f'{I}}}']
+    for j, i in elements():
+        row, col = element(j, i)
+        o+=[f'{I}%ev{j}{i} = vector.extract %eacc#{j}[{i // 2}, {i % 2}] : f32 from {TC}',
+            f'{I}func.call @nhc_moe_tile_store(%ev{j}{i}, %y, %p0, %rows, {row}, %j0, {col}, %n, %act)',
+            f'{I}    : (f32, memref<?xf32>, index, index, index, index, index, index, index) -> ()']
+    return o
+
+
 # The parts each kernel file holds.
 FILES = {
+    'moe_experts_tiled_gpu.mlir': {'lanes': lanes, 'experts': experts},
     'ssd_scan_gpu.mlir': {'lanes': lanes, 'step2': step2, 'step3': step3,
                           'step4': step4},
     'attention_gpu.mlir': {'lanes': lanes, 'scores': scores,

@@ -244,8 +244,10 @@ else
     --json "$out/bench-8b-scaled.json"
   # The MoE model of the issue (128 routed experts, top-6; about 63 GB of
   # BF16 weights generated on the device): decode with the experts on the
-  # device (recorded graphs), then the same batches with the routes bucketed
-  # on the host (NHC_CUDA_MOE_ON_DEVICE=0), to place the crossover.
+  # device (recorded graphs; a prefill's bf16 experts as tensor-core tiles,
+  # nhc_moe_expert_matmul_bf16_tiled), then the same shapes with the routes
+  # bucketed on the host (NHC_CUDA_MOE_ON_DEVICE=0): per-expert cuBLASLt
+  # gemms, which prefills past 256 tokens ran before the tiled kernel.
   part bench-3-nano-30b 200 "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
@@ -258,7 +260,7 @@ else
     --profile --json "$out/profile-3-nano-30b.json"
   part bench-3-nano-30b-host-routes 150 env NHC_CUDA_MOE_ON_DEVICE=0 \
     "$bin/nhc-bench" "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" \
-    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --random-weights --storage bf16 --backend cuda --prefill 512,2048 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-3-nano-30b-host-routes.json"
   # The scaled 8B config's modelopt FP8 variant (issue 12): e4m3 GEMMs on

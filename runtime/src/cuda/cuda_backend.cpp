@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <cstdlib>
 #include <map>
@@ -193,9 +194,10 @@ public:
       ContextScope scope = enter();
       // The most tokens a step may have for its routed experts to stay on
       // the device, and the most rows a gemm runs as nhc_gemv_bf16.
-      moeMaxTokens_ = countFromEnvironment(
-          "NHC_CUDA_MOE_ON_DEVICE", kDeviceMoeMaxTokens,
-          "a token count (0 keeps routed experts on the host)");
+      if (std::getenv("NHC_CUDA_MOE_ON_DEVICE"))
+        moeMaxTokens_ = countFromEnvironment(
+            "NHC_CUDA_MOE_ON_DEVICE", kDeviceMoeMaxTokens,
+            "a token count (0 keeps routed experts on the host)");
       gemvMaxRows_ = countFromEnvironment(
           "NHC_CUDA_GEMV_ROWS", kGemvMaxRows,
           "a row count (0 runs every gemm through cuBLASLt)");
@@ -817,8 +819,9 @@ public:
   }
 
   /// out[t] = sum_j w[t, j] down_e(act(up_e(x[t]))), e = idx[t, j]. Steps
-  /// of at most moeMaxTokens_ tokens (decode batches, short prefills) stay
-  /// on the device (runExpertsOnDevice) and may be recorded. Larger ones: the
+  /// of at most deviceMoeMaxTokens() tokens (every step for bf16 experts;
+  /// else decode batches and short prefills) stay on the device
+  /// (runExpertsOnDevice) and may be recorded. Larger ones: the
   /// routes come to the host, which buckets them by expert (a counting sort,
   /// as the host backend does) and sends each expert's rows back; per expert
   /// a gather kernel, two cuBLASLt gemms with the activation kernel between,
@@ -1253,15 +1256,20 @@ private:
   /// bucketed by expert (nhc_moe_bucket), the up projection of every used
   /// expert's token rows with the activation, the down projection
   /// (nhc_moe_expert_matmul_*: CUDA cores, four route rows per weight load;
-  /// docs/kernels.md), and each token's routes added in route
-  /// order (nhc_moe_combine). The products cost 2 T top_k H I flops on CUDA
-  /// cores, the weights' bytes at most 2 E H I dtype bytes: up to a few
-  /// hundred rows the bytes dominate, past that per-expert cuBLASLt gemms
-  /// (tensor cores) win despite the host's wait. 256 tokens (the largest
-  /// bucket of 8s) is an estimate, not a measurement:
-  /// NHC_CUDA_MOE_ON_DEVICE moves it.
+  /// bf16 experts with many routes each: _bf16_tiled, tensor cores, 64
+  /// routes per weight load; docs/kernels.md), and each token's routes
+  /// added in route order (nhc_moe_combine). For f32 and e4m3 experts the
+  /// products cost 2 T top_k H I flops on CUDA cores, the weights' bytes at
+  /// most 2 E H I dtype bytes: up to a few hundred rows the bytes dominate,
+  /// past that per-expert cuBLASLt gemms (tensor cores) win despite the
+  /// host's wait. 256 tokens (the largest bucket of 8s) is an estimate,
+  /// not a measurement: NHC_CUDA_MOE_ON_DEVICE moves it (and bf16 experts'
+  /// unlimited default, deviceMoeMaxTokens).
   static constexpr uint64_t kDeviceMoeMaxTokens = 256;
   static constexpr uint64_t kDeviceMoeMaxExperts = 1024; // nhc_moe_bucket's
+  /// Routes per expert on average from which bf16 expert products run as
+  /// tensor-core tiles (tiledExperts). An estimate, not a measurement.
+  static constexpr uint64_t kTiledMinRoutesPerExpert = 16;
   /// The most rows of a gemm that nhc_gemv_bf16 runs (runsAsGemv): none
   /// by default. On an H200 (2026-12-04, docs/benchmarks.md) Nemotron Nano
   /// 9B v2's decode at B = 1 ran at 145.9 tok/s with every gemm through
@@ -1483,10 +1491,33 @@ private:
            blasType(weightDtype_[consumer.weight]) == kCudaR16BF;
   }
 
+  /// The most tokens a step may have for its routed experts to stay on
+  /// the device: NHC_CUDA_MOE_ON_DEVICE's count; else any number where
+  /// every device expert is bf16 and the artifact has the tiled product
+  /// (a prefill's products on tensor cores, no wait for the host), else
+  /// kDeviceMoeMaxTokens.
+  uint64_t deviceMoeMaxTokens() const {
+    if (moeMaxTokens_)
+      return *moeMaxTokens_;
+    bool tiled = moeMatmulBf16Tiled_ && !deviceExperts_.empty();
+    for (const auto &[moe, experts] : deviceExperts_)
+      tiled = tiled && experts.up.dtype == NHC_DTYPE_BF16 &&
+              experts.down.dtype == NHC_DTYPE_BF16;
+    return tiled ? std::numeric_limits<uint64_t>::max() : kDeviceMoeMaxTokens;
+  }
+
   bool deviceMoeAvailable(uint64_t T) const {
-    return T <= moeMaxTokens_ && moeBucket_ &&
-           moeMatmulBf16_ &&
+    return T <= deviceMoeMaxTokens() && moeBucket_ && moeMatmulBf16_ &&
            moeMatmulF32_ && moeCombine_;
+  }
+
+  /// Whether a bf16 expert product of T tokens' K routes over E experts
+  /// runs as tensor-core tiles: from kTiledMinRoutesPerExpert routes per
+  /// expert on average (each weight tile read once per 64 routes instead
+  /// of once per 4); below that the untiled kernel's 16-byte weight loads
+  /// serve a decode step's one or two routes per expert better.
+  bool tiledExperts(uint64_t T, uint64_t K, uint64_t E) const {
+    return moeMatmulBf16Tiled_ && T * K >= kTiledMinRoutesPerExpert * E;
   }
 
   /// Runs `moe` for T tokens on the device if it can (false: it did
@@ -1520,6 +1551,8 @@ private:
       hostViews_.assign(args_.size(), nullptr);
       if (w.dtype == NHC_DTYPE_F8_E4M3)
         run(*moeMatmulE4m3_, lib::kMoeExpertMatmulE4m3);
+      else if (w.dtype == NHC_DTYPE_BF16 && tiledExperts(T, K, E))
+        run(*moeMatmulBf16Tiled_, lib::kMoeExpertMatmulBf16Tiled);
       else if (w.dtype == NHC_DTYPE_BF16)
         run(*moeMatmulBf16_, lib::kMoeExpertMatmulBf16);
       else
@@ -1920,6 +1953,10 @@ private:
       // Older artifacts lack them: every step's experts wait for the host.
       moeBucket_ = require(lib::kMoeBucket, /*optional=*/true);
       moeMatmulBf16_ = require(lib::kMoeExpertMatmulBf16, /*optional=*/true);
+      // Older artifacts lack it: prefills past kDeviceMoeMaxTokens wait
+      // for the host.
+      moeMatmulBf16Tiled_ =
+          require(lib::kMoeExpertMatmulBf16Tiled, /*optional=*/true);
       moeMatmulF32_ = require(lib::kMoeExpertMatmulF32, /*optional=*/true);
       moeCombine_ = require(lib::kMoeCombine, /*optional=*/true);
       // Older artifacts lack it: FP8 experts' steps wait for the host.
@@ -2157,6 +2194,7 @@ private:
                     *embeddingBf16_ = nullptr, *gatherRows_ = nullptr,
                     *scatterAddRows_ = nullptr, *moeBucket_ = nullptr,
                     *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
+                    *moeMatmulBf16Tiled_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
                     *argmaxRows_ = nullptr, *rmsNormBf16_ = nullptr,
@@ -2221,7 +2259,9 @@ private:
   uint64_t logitsRows_ = 0;
   // Recorded decode steps by bucket (NHC_CUDA_GRAPHS=0: none).
   bool graphsEnabled_ = enabledByEnvironment("NHC_CUDA_GRAPHS");
-  uint64_t moeMaxTokens_ = 0; // steps' routed experts on the device up to it
+  /// NHC_CUDA_MOE_ON_DEVICE: steps' routed experts on the device up to it
+  /// (unset: deviceMoeMaxTokens decides).
+  std::optional<uint64_t> moeMaxTokens_;
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   uint64_t tuneMaxRows_ = 0;  // decode gemms' cuBLASLt algorithms timed up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16

@@ -54,6 +54,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_fill_normal_bf16", {m, i, i, f}},
       {"nhc_moe_bucket", {m, m, m, m, m, i, i, i, i}},
       {"nhc_moe_expert_matmul_bf16", {m, m, m, m, m, m, i, i, i, i, i}},
+      {"nhc_moe_expert_matmul_bf16_tiled", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_expert_matmul_f32", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_expert_matmul_e4m3", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_combine", {m, m, m, m, i, i, i}},

@@ -304,6 +304,15 @@ void expectAlignmentCases(const char *kernel, std::vector<int64_t> ks,
         }
 }
 
+TEST(KernelMoeExperts, TiledExpertMatmulAlignedAndUnalignedOperands) {
+  expectAlignmentCases(
+      "nhc_moe_expert_matmul_bf16_tiled", {8, 64, 2056, 36}, 53,
+      [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+        return std::make_pair(w.bits, w.values);
+      });
+}
+
 TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
   // The bf16 GPU form's 16-byte chunks (k % 8 == 0, the weight and x
   // 16-byte aligned) and its one-element fallback (either misaligned, or k
@@ -315,6 +324,85 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
         Stacked w = stackedWeight(rng, E, n, k, 0.5f);
         return std::make_pair(w.bits, w.values);
       });
+}
+
+// The tiled form (tensor cores in its GPU form): experts with more routes
+// than a 64-route tile (one with 150: tiles of 64, 64 and 22), with one
+// route, with none; n past a 64-column tile with a partial one (130), k
+// with a partial 32-wide stage (100); gathered and not, relu2 and none; the
+// nhc_moe_expert_matmul_bf16 sums to rounding (each product of bf16 values
+// exact in both).
+TEST(KernelMoeExperts, TiledExpertMatmulCrossesRouteColumnAndKTiles) {
+  std::mt19937 rng(43);
+  const int64_t T = 150, K = 2, E = 5, n = 130, k = 100;
+  const int64_t A = std::min(E, T * K);
+  std::vector<int32_t> idx;
+  for (int64_t t = 0; t < T; ++t) {
+    idx.push_back(0); // every token: expert 0 has 150 routes
+    idx.push_back(t == 7 ? 3 : (t % 3 == 0 ? 1 : 2)); // expert 3: one
+  }
+  Buckets b = countingSort(idx, K, E, A);
+  ASSERT_EQ(b.offsets[1] - b.offsets[0], 150);
+  ASSERT_EQ(b.offsets[4] - b.offsets[3], 1);
+  ASSERT_EQ(b.offsets[5] - b.offsets[4], 0); // expert 4 unused
+  Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+  for (bool gather : {true, false})
+    for (int64_t act : {kRelu2, kNoActivation}) {
+      const size_t xRows = gather ? T : T * K;
+      std::vector<float> x = randomFloats(rng, xRows * k, -2.0f, 2.0f);
+      std::vector<float> y(T * K * n + 3, -7.0f);
+      std::vector<float> untiled = y;
+      ArgPack a, u;
+      a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
+          .idx(A).idx(n).idx(k).idx(gather).idx(act);
+      u.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits)
+          .buf(untiled).idx(A).idx(n).idx(k).idx(gather).idx(act);
+      runKernel("nhc_moe_expert_matmul_bf16_tiled", a);
+      runKernel("nhc_moe_expert_matmul_bf16", u);
+      std::vector<double> want = matmulReference(x, b, w.values, n, k, gather,
+                                                 true, act, T * K);
+      want.resize(y.size(), -7.0);
+      const std::string what = std::string(gather ? "gathered" : "in place") +
+                               (act == kRelu2 ? " relu2" : "");
+      expectClose(y, want, 1e-5, "tiled " + what);
+      std::vector<double> untiledSums(untiled.begin(), untiled.end());
+      expectClose(y, untiledSums, 1e-5, "tiled against untiled " + what);
+    }
+}
+
+// A NaN or infinity reaches only its own outputs: a NaN weight its
+// column, an infinite x its route's row; the padding of a partial tile
+// (zeros beside them) spreads neither.
+TEST(KernelMoeExperts, TiledExpertMatmulKeepsNonFiniteValuesInTheirRowAndColumn) {
+  std::mt19937 rng(47);
+  const int64_t T = 70, K = 1, E = 2, n = 70, k = 40, A = 2;
+  std::vector<int32_t> idx(T, 0);
+  idx[5] = 1;
+  Buckets b = countingSort(idx, K, E, A);
+  Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+  const int64_t nanColumn = 66; // in the partial column tile
+  w.bits[(0 * n + nanColumn) * k + 3] = int16_t(0x7fc0);
+  std::vector<float> x = randomFloats(rng, T * k, -1.0f, 1.0f);
+  const int64_t infToken = 69; // the last route of expert 0: a partial tile
+  x[infToken * k + 9] = INFINITY;
+  std::vector<float> y(T * n, -7.0f);
+  ArgPack a;
+  a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
+      .idx(A).idx(n).idx(k).idx(1).idx(kNoActivation);
+  runKernel("nhc_moe_expert_matmul_bf16_tiled", a);
+  for (int32_t p = 0; p < b.offsets[2]; ++p)
+    for (int64_t j = 0; j < n; ++j) {
+      const float v = y[p * n + j];
+      const bool expert0 = p < b.offsets[1];
+      const bool nanHere = expert0 && j == nanColumn;
+      const bool infRow = b.token[p] == infToken;
+      if (nanHere)
+        EXPECT_TRUE(std::isnan(v)) << "route " << p << " column " << j;
+      else if (infRow)
+        EXPECT_FALSE(std::isfinite(v)) << "route " << p << " column " << j;
+      else
+        EXPECT_TRUE(std::isfinite(v)) << "route " << p << " column " << j;
+    }
 }
 
 /// A stacked [E, n, k] e4m3 weight of random finite codes, of magnitude

@@ -47,6 +47,10 @@ inline constexpr const char kScatterAddRows[] = "nhc_scatter_add_rows";
 inline constexpr const char kMoeBucket[] = "nhc_moe_bucket";
 inline constexpr const char kMoeExpertMatmulBf16[] =
     "nhc_moe_expert_matmul_bf16";
+// The same products on tensor cores in 64 x 64 tiles (GPU form), for steps
+// with many routes per expert.
+inline constexpr const char kMoeExpertMatmulBf16Tiled[] =
+    "nhc_moe_expert_matmul_bf16_tiled";
 inline constexpr const char kMoeExpertMatmulF32[] = "nhc_moe_expert_matmul_f32";
 // FP8 routed experts' e4m3 weights as stored, a byte each.
 inline constexpr const char kMoeExpertMatmulE4m3[] =
