@@ -11,8 +11,9 @@
 // Each weight tile is read once per 64 routes of its expert, where
 // nhc_moe_expert_matmul_bf16's GPU form reads it once per 4: past a few
 // routes per expert (a prefill's) this form moves a sixteenth of the
-// weight bytes and does its products on tensor cores. Not measured on a
-// GPU.
+// weight bytes and does its products on tensor cores. A thread stages 8
+// columns of one row of x and of the weight per stage, as 16-byte loads
+// where the rows are aligned (nhc_moe_tile_stage). Not measured on a GPU.
 func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xi16>, %y: memref<?xf32>, %A: index,
@@ -35,10 +36,7 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %c24 = arith.constant 24 : index
     %c32 = arith.constant 32 : index
     %c72 = arith.constant 72 : index
-    %c2304 = arith.constant 2304 : index
-    %threads = arith.constant 256 : index
     %kTile = arith.constant 64 : index
-    %kStage = arith.constant 2048 : index // 64 rows x 32 columns
     // One mma per product: the operands are exact in tf32.
     %allTerms = arith.constant false
     %range:3 = func.call @nhc_moe_expert_range(%offsets, %active, %by)
@@ -47,6 +45,15 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %wBase = func.call @nhc_moe_weight_row(%range#0, %c0, %n, %k)
         : (index, index, index, index) -> index
     %doGather = arith.cmpi ne, %gather, %c0 : index
+    // 16-byte loads where every row of x and of the weight starts 16-byte
+    // aligned (k % 8 == 0), else one element at a time.
+    %wAddress = memref.extract_aligned_pointer_as_index %w : memref<?xi16> -> index
+    %wRowBytes = arith.muli %k, %c2 : index
+    %wChunks = func.call @nhc_rows_16_byte_aligned(%wAddress, %wRowBytes) : (index, index) -> i1
+    %xAddress = memref.extract_aligned_pointer_as_index %x : memref<?xf32> -> index
+    %xRowBytes = arith.muli %k, %c4 : index
+    %xChunks = func.call @nhc_rows_16_byte_aligned(%xAddress, %xRowBytes) : (index, index) -> i1
+    %chunked = arith.andi %wChunks, %xChunks : i1
     // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile.
     // BEGIN GENERATED lanes: tools/scripts/gen-gpu-tiles.py
     %laneId = arith.remui %tx, %c32 : index
@@ -110,25 +117,8 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
       %ezero = arith.constant dense<0.0> : vector<2x2xf32>
       %eacc:4 = scf.for %k0 = %c0 to %k step %c32
           iter_args(%ea0 = %ezero, %ea1 = %ezero, %ea2 = %ezero, %ea3 = %ezero) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
-        scf.for %e = %tx to %kStage step %threads {
-          %rowLow = arith.remui %e, %c8 : index
-          %e8 = arith.divui %e, %c8 : index
-          %kkLow = arith.remui %e8, %c4 : index
-          %e32 = arith.divui %e, %c32 : index
-          %kkHigh = arith.remui %e32, %c8 : index
-          %rowHigh = arith.divui %e32, %c8 : index
-          %kk4 = arith.muli %kkHigh, %c4 : index
-          %kk = arith.addi %kk4, %kkLow : index
-          %row8 = arith.muli %rowHigh, %c8 : index
-          %row = arith.addi %row8, %rowLow : index
-          %xw:2 = func.call @nhc_moe_tile_operands(%x, %srcRows, %w, %wBase, %row, %kk, %k0, %rows, %j0, %n, %k)
-              : (memref<?xf32>, memref<64xi32, #gpu.address_space<workgroup>>, memref<?xi16>, index, index, index, index, index, index, index, index) -> (f32, f32)
-          %sr = arith.muli %kk, %c72 : index
-          %aAt = arith.addi %sr, %row : index
-          %bAt = arith.addi %aAt, %c2304 : index
-          memref.store %xw#0, %stage[%aAt] : memref<4608xf32, #gpu.address_space<workgroup>>
-          memref.store %xw#1, %stage[%bAt] : memref<4608xf32, #gpu.address_space<workgroup>>
-        }
+        func.call @nhc_moe_tile_stage(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)
+            : (memref<?xf32>, memref<64xi32, #gpu.address_space<workgroup>>, memref<?xi16>, index, index, index, index, index, index, index, i1, memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
         gpu.barrier
         %e0k = arith.constant 0 : index
         %e0kb = arith.constant 2304 : index
@@ -496,39 +486,128 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
   return
 }
 
-// Staging element (k-row kk, tile row `row`) of a stage from k0: x's bf16
-// value of the tile's route `row` (srcRows) at column k0 + kk, and the
-// expert's weight (rows from wBase) of output column j0 + row at that
-// column; 0 past the tile's `rows` routes, n or k.
-func.func private @nhc_moe_tile_operands(%x: memref<?xf32>,
+// Thread tx's share of a stage from k0: tile row `row` = tx % 64 and the
+// 8 columns k0 + 8 (tx / 64) + s, s < 8, of x's bf16 values of the tile's
+// route `row` (srcRows) as A(row, kk) at kk * 72 + row, and of the
+// expert's weight row j0 + row (rows from wBase) as B(kk, row) 2304 later;
+// 0 past the tile's `rows` routes, n or k. A warp's 32 threads take 32
+// consecutive rows, so each of its stores hits 32 banks. With `chunked`
+// (every row of x and of the weight 16-byte aligned, k % 8 == 0) the 8
+// columns are two 16-byte loads of x and one of the weight, else 8 loads
+// of each.
+func.func private @nhc_moe_tile_stage(%x: memref<?xf32>,
     %srcRows: memref<64xi32, #gpu.address_space<workgroup>>,
-    %w: memref<?xi16>, %wBase: index, %row: index, %kk: index, %k0: index,
-    %rows: index, %j0: index, %n: index, %k: index) -> (f32, f32) {
+    %w: memref<?xi16>, %wBase: index, %k0: index, %rows: index, %j0: index,
+    %n: index, %k: index, %tx: index, %chunked: i1,
+    %stage: memref<4608xf32, #gpu.address_space<workgroup>>) {
   %c0 = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c72 = arith.constant 72 : index
+  %c2304 = arith.constant 2304 : index
   %zero = arith.constant 0.0 : f32
-  %col = arith.addi %k0, %kk : index
-  %kIn = arith.cmpi ult, %col, %k : index
-  %kSafe = arith.select %kIn, %col, %c0 : index
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %row = arith.remui %tx, %c64 : index
+  %chunk = arith.divui %tx, %c64 : index
+  %kk0 = arith.muli %chunk, %c8 : index
+  %kc = arith.addi %k0, %kk0 : index
   %rowIn = arith.cmpi ult, %row, %rows : index
   %src32 = memref.load %srcRows[%row] : memref<64xi32, #gpu.address_space<workgroup>>
   %src = arith.index_cast %src32 : i32 to index
   %xRow = arith.muli %src, %k : index
-  %xi = arith.addi %xRow, %kSafe : index
-  %xv = memref.load %x[%xi] : memref<?xf32>
-  %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
-  %xOk = arith.andi %kIn, %rowIn : i1
-  %a = arith.select %xOk, %xb, %zero : f32
   %j = arith.addi %j0, %row : index
   %jIn = arith.cmpi ult, %j, %n : index
   %jSafe = arith.select %jIn, %j, %c0 : index
-  %wRow = arith.muli %jSafe, %k : index
-  %wi0 = arith.addi %wBase, %wRow : index
-  %wi = arith.addi %wi0, %kSafe : index
-  %wv = memref.load %w[%wi] : memref<?xi16>
-  %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
-  %wOk = arith.andi %kIn, %jIn : i1
-  %b = arith.select %wOk, %wf, %zero : f32
-  return %a, %b : f32, f32
+  %wRow0 = arith.muli %jSafe, %k : index
+  %wRow = arith.addi %wBase, %wRow0 : index
+  %aRow = arith.muli %kk0, %c72 : index
+  %aAt = arith.addi %aRow, %row : index
+  %bAt = arith.addi %aAt, %c2304 : index
+  scf.if %chunked {
+    %kIn = arith.cmpi ult, %kc, %k : index // the whole chunk: k % 8 == 0
+    %xOk = arith.andi %kIn, %rowIn : i1
+    %a8 = scf.if %xOk -> (vector<8xf32>) {
+      %xi = arith.addi %xRow, %kc : index
+      %xi4 = arith.addi %xi, %c4 : index
+      %lo = vector.load %x[%xi] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %hi = vector.load %x[%xi4] {alignment = 16} : memref<?xf32>, vector<4xf32>
+      %x8 = vector.shuffle %lo, %hi [0, 1, 2, 3, 4, 5, 6, 7] : vector<4xf32>, vector<4xf32>
+      %xb = func.call @nhc_round_to_bf16x8(%x8) : (vector<8xf32>) -> vector<8xf32>
+      scf.yield %xb : vector<8xf32>
+    } else {
+      scf.yield %zeros : vector<8xf32>
+    }
+    %wOk = arith.andi %kIn, %jIn : i1
+    %b8 = scf.if %wOk -> (vector<8xf32>) {
+      %wi = arith.addi %wRow, %kc : index
+      %bits = vector.load %w[%wi] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %wf = func.call @nhc_widen_bf16x8(%bits) : (vector<8xi16>) -> vector<8xf32>
+      scf.yield %wf : vector<8xf32>
+    } else {
+      scf.yield %zeros : vector<8xf32>
+    }
+    func.call @nhc_moe_stage_column8(%stage, %aAt, %a8)
+        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>) -> ()
+    func.call @nhc_moe_stage_column8(%stage, %bAt, %b8)
+        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>) -> ()
+  } else {
+    scf.for %s = %c0 to %c8 step %one {
+      %col = arith.addi %kc, %s : index
+      %kIn = arith.cmpi ult, %col, %k : index
+      %kSafe = arith.select %kIn, %col, %c0 : index
+      %xi = arith.addi %xRow, %kSafe : index
+      %xv = memref.load %x[%xi] : memref<?xf32>
+      %xb = func.call @nhc_round_to_bf16(%xv) : (f32) -> f32
+      %xOk = arith.andi %kIn, %rowIn : i1
+      %a = arith.select %xOk, %xb, %zero : f32
+      %wi = arith.addi %wRow, %kSafe : index
+      %wv = memref.load %w[%wi] : memref<?xi16>
+      %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
+      %wOk = arith.andi %kIn, %jIn : i1
+      %b = arith.select %wOk, %wf, %zero : f32
+      %sRow = arith.muli %s, %c72 : index
+      %as = arith.addi %aAt, %sRow : index
+      %bs = arith.addi %bAt, %sRow : index
+      memref.store %a, %stage[%as] : memref<4608xf32, #gpu.address_space<workgroup>>
+      memref.store %b, %stage[%bs] : memref<4608xf32, #gpu.address_space<workgroup>>
+    }
+  }
+  return
+}
+
+// stage[at + 72 s] = v[s] for s < 8 (k-rows of one staged column), the
+// positions constants (indexing a vector by a value would put it in local
+// memory).
+func.func private @nhc_moe_stage_column8(
+    %stage: memref<4608xf32, #gpu.address_space<workgroup>>, %at: index,
+    %v: vector<8xf32>) {
+  %c72 = arith.constant 72 : index
+  %v0 = vector.extract %v[0] : f32 from vector<8xf32>
+  %v1 = vector.extract %v[1] : f32 from vector<8xf32>
+  %v2 = vector.extract %v[2] : f32 from vector<8xf32>
+  %v3 = vector.extract %v[3] : f32 from vector<8xf32>
+  %v4 = vector.extract %v[4] : f32 from vector<8xf32>
+  %v5 = vector.extract %v[5] : f32 from vector<8xf32>
+  %v6 = vector.extract %v[6] : f32 from vector<8xf32>
+  %v7 = vector.extract %v[7] : f32 from vector<8xf32>
+  %a1 = arith.addi %at, %c72 : index
+  %a2 = arith.addi %a1, %c72 : index
+  %a3 = arith.addi %a2, %c72 : index
+  %a4 = arith.addi %a3, %c72 : index
+  %a5 = arith.addi %a4, %c72 : index
+  %a6 = arith.addi %a5, %c72 : index
+  %a7 = arith.addi %a6, %c72 : index
+  memref.store %v0, %stage[%at] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v1, %stage[%a1] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v2, %stage[%a2] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v3, %stage[%a3] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v4, %stage[%a4] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v5, %stage[%a5] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v6, %stage[%a6] : memref<4608xf32, #gpu.address_space<workgroup>>
+  memref.store %v7, %stage[%a7] : memref<4608xf32, #gpu.address_space<workgroup>>
+  return
 }
 
 // y[(p0 + row) * n + j0 + col] = act(v) where the route and the column

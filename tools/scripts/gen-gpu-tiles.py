@@ -520,24 +520,20 @@ SRC = f'memref<64xi32, {WG}>'
 
 def experts(I):
     """A tile of 64 routes of one expert by 64 output columns: acc = X Wᵀ
-    over k 32 at a time (nhc_moe_tile_operands stages x's rows rounded to
+    over k 32 at a time (nhc_moe_tile_stage stages x's rows rounded to
     bf16 and the expert's widened weight rows, 0 past the tile, n or k),
     partial sums carried in registers, then each element activated and
     stored where it exists (nhc_moe_tile_store). The operands are bf16
     values, exact in tf32: one mma per product."""
     J=I+'  '
-    K=J+'  '
     carried=', '.join(f'%ea{j} = %ezero' for j in range(4))
     types=', '.join([TC] * 4)
     o=[f'{I}%ezero = arith.constant dense<0.0> : {TC}',
        f'{I}%eacc:4 = scf.for %k0 = %c0 to %k step %c32',
        f'{I}    iter_args({carried}) -> ({types}) {{',
-       f'{J}scf.for %e = %tx to %kStage step %threads {{']
-    o+=warp_staging_place(K)
-    o+=[f'{K}%xw:2 = func.call @nhc_moe_tile_operands(%x, %srcRows, %w, %wBase, %row, %kk, %k0, %rows, %j0, %n, %k)',
-        f'{K}    : (memref<?xf32>, {SRC}, memref<?xi16>, index, index, index, index, index, index, index, index) -> (f32, f32)']
-    o+=stage_pair(K, 'xw#0', 'xw#1')
-    o+=[f'{J}}}', f'{J}gpu.barrier']
+       f'{J}func.call @nhc_moe_tile_stage(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)',
+       f'{J}    : (memref<?xf32>, {SRC}, memref<?xi16>, index, index, index, index, index, index, index, i1, {AST}) -> ()',
+       f'{J}gpu.barrier']
     steps, acc = mma_steps(J, 'e', [f'%ea{j}' for j in range(4)], '%stage',
                            0, '%stage', 2304, 4)
     o+=steps

@@ -326,15 +326,11 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
       });
 }
 
-// The tiled form (tensor cores in its GPU form): experts with more routes
-// than a 64-route tile (one with 150: tiles of 64, 64 and 22), with one
-// route, with none; n past a 64-column tile with a partial one (130), k
-// with a partial 32-wide stage (100); gathered and not, relu2 and none; the
-// nhc_moe_expert_matmul_bf16 sums to rounding (each product of bf16 values
-// exact in both).
-TEST(KernelMoeExperts, TiledExpertMatmulCrossesRouteColumnAndKTiles) {
-  std::mt19937 rng(43);
-  const int64_t T = 150, K = 2, E = 5, n = 130, k = 100;
+/// TiledExpertMatmulCrossesRouteColumnAndKTiles for one k.
+void expectTiledMatchesUntiled(int64_t k) {
+  SCOPED_TRACE("k " + std::to_string(k));
+  std::mt19937 rng(43 + uint32_t(k));
+  const int64_t T = 150, K = 2, E = 5, n = 130;
   const int64_t A = std::min(E, T * K);
   std::vector<int32_t> idx;
   for (int64_t t = 0; t < T; ++t) {
@@ -368,6 +364,18 @@ TEST(KernelMoeExperts, TiledExpertMatmulCrossesRouteColumnAndKTiles) {
       std::vector<double> untiledSums(untiled.begin(), untiled.end());
       expectClose(y, untiledSums, 1e-5, "tiled against untiled " + what);
     }
+}
+
+// The tiled form (tensor cores in its GPU form): experts with more routes
+// than a 64-route tile (one with 150: tiles of 64, 64 and 22), with one
+// route, with none; n past a 64-column tile with a partial one (130), k
+// with a partial 32-wide stage (100: one element at a time; 104: 16-byte
+// loads, one chunk of 8 in the last stage); gathered and not, relu2 and
+// none; the nhc_moe_expert_matmul_bf16 sums to rounding (each product of
+// bf16 values exact in both).
+TEST(KernelMoeExperts, TiledExpertMatmulCrossesRouteColumnAndKTiles) {
+  for (int64_t k : {100, 104})
+    expectTiledMatchesUntiled(k);
 }
 
 // A NaN or infinity reaches only its own outputs: a NaN weight its
