@@ -72,6 +72,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeExpertMatmulBf16Tiled,
       ::nhc::format::kernel::kMoeExpertMatmulF32,
       ::nhc::format::kernel::kMoeExpertMatmulE4m3,
+      ::nhc::format::kernel::kMoeExpertMatmulE4m3Tiled,
       ::nhc::format::kernel::kMoeCombine,
       ::nhc::format::kernel::kMoeFp8Rows,
       ::nhc::format::kernel::kArgmaxRows};

@@ -182,6 +182,39 @@ func.func @nhc_moe_expert_matmul_bf16_tiled(%x: memref<?xf32>,
   return
 }
 
+// nhc_moe_expert_matmul_e4m3's arguments and results for steps with many
+// routes per expert: its GPU form multiplies the tiles of
+// nhc_moe_expert_matmul_bf16_tiled's GPU form on e4m3 weights.
+func.func @nhc_moe_expert_matmul_e4m3_tiled(%x: memref<?xf32>,
+                                            %token: memref<?xi32>,
+                                            %offsets: memref<?xi32>,
+                                            %active: memref<?xi32>,
+                                            %w: memref<?xi8>,
+                                            %y: memref<?xf32>, %A: index,
+                                            %n: index, %k: index,
+                                            %gather: index, %act: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %doGather = arith.cmpi ne, %gather, %c0 : index
+  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
+    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
+        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
+    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
+        : (index, index, index, index) -> index
+    scf.for %p = %r#1 to %r#2 step %c1 {
+      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
+          : (memref<?xi32>, index, i1) -> index
+      %xRow = arith.muli %src, %k : index
+      %sum = func.call @nhc_moe_row_dot_e4m3(%x, %xRow, %w, %wRow, %k)
+          : (memref<?xf32>, index, memref<?xi8>, index, index) -> f32
+      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
+          : (f32, memref<?xf32>, index, index, index, index) -> ()
+    }
+    scf.reduce
+  }
+  return
+}
+
 // As nhc_moe_expert_matmul_bf16 for an f32 weight: x as it is.
 func.func @nhc_moe_expert_matmul_f32(%x: memref<?xf32>, %token: memref<?xi32>,
                                      %offsets: memref<?xi32>,

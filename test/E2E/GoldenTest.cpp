@@ -1935,27 +1935,19 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
   }
 }
 
-/// BF16 routed experts keep every step on the device by default: a step of
-/// two prompts (380 tokens, past the 256 that f32 and e4m3 experts keep
-/// there) runs its experts' products as tensor-core tiles
-/// (nhc_moe_expert_matmul_bf16_tiled: 1140 routes over 16 experts) without
-/// the host's per-expert path, and the decode steps after it (2 routes of
-/// 16 experts) the untiled kernel; every step's logits are the host
-/// backend's (bf16 products on both, synthetic BF16 weights of the moe
-/// case) within the bf16 rule. The launch counts need the driver double.
-TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
-  if (backendUnderTest() != "cuda")
-    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
-                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
-  if (std::getenv("NHC_CUDA_MOE_ON_DEVICE"))
-    GTEST_SKIP() << "checks the default expert path; NHC_CUDA_MOE_ON_DEVICE "
-                    "is set (the cuda-host-routes. run)";
-  Model model(fp32Case("moe"));
+/// LongPrefillsRunTheirExpertsOnTheDeviceInTiles for one golden case.
+void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
+                              const char *untiledKernel, bool synthetic,
+                              nhc_gemm_precision_t precision) {
+  Model model(fp32Case(golden));
   const nhc_manifest_t *manifest = nhc_artifact_manifest(model.artifact);
-  nhc_weights_t *weights = nullptr;
-  Model::check(nhc_weights_synthetic(manifest, 5, NHC_DTYPE_BF16, &weights),
-               "synthetic weights");
-  Model::check(nhc_weights_bind(weights, manifest), "bind");
+  nhc_weights_t *weights = model.weights;
+  if (synthetic) {
+    weights = nullptr;
+    Model::check(nhc_weights_synthetic(manifest, 5, NHC_DTYPE_BF16, &weights),
+                 "synthetic weights");
+    Model::check(nhc_weights_bind(weights, manifest), "bind");
+  }
   const size_t V = model.vocab;
   const std::vector<size_t> lengths = {200, 180};
   std::vector<std::vector<int32_t>> prompts;
@@ -1967,12 +1959,20 @@ TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
     prompts.push_back(ids);
   }
   const int steps = 3; // the prefill, then two decode steps
+  struct Launches {
+    long long tiled, untiled, gathered;
+  };
+  auto launches = [&] {
+    return Launches{fakeKernelLaunches(tiledKernel),
+                    fakeKernelLaunches(untiledKernel),
+                    fakeKernelLaunches("nhc_gather_rows_kernel")};
+  };
   auto run = [&](const char *backend) {
     nhc_session_options_t options{};
     options.max_slots = 2;
     options.max_seq_len = 256;
     options.backend = backend;
-    options.gemm_precision = NHC_GEMM_PRECISION_BF16; // as cuda's products
+    options.gemm_precision = precision;
     nhc_session_t *session = nullptr;
     Model::check(nhc_session_create_ex(model.artifact, weights, &options,
                                        &session),
@@ -1983,15 +1983,6 @@ TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
       Model::check(nhc_session_claim(session, &slots[r]), "claim");
       batch.push_back({slots[r], prompts[r].data(), prompts[r].size()});
     }
-    struct Launches {
-      long long tiled, untiled, gathered;
-    };
-    auto launches = [] {
-      return Launches{
-          fakeKernelLaunches("nhc_moe_expert_matmul_bf16_tiled_kernel"),
-          fakeKernelLaunches("nhc_moe_expert_matmul_bf16_kernel"),
-          fakeKernelLaunches("nhc_gather_rows_kernel")};
-    };
     std::vector<std::vector<float>> logits(steps);
     std::vector<Launches> during(steps);
     std::vector<int32_t> next(prompts.size());
@@ -2025,8 +2016,7 @@ TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
         scale = std::max(scale, std::fabs(double(want[v])));
         worst = std::max(worst, std::fabs(double(got[v]) - want[v]));
       }
-      EXPECT_LE(worst, 3e-2 * scale)
-          << "step " << step << ", request " << r;
+      EXPECT_LE(worst, 3e-2 * scale) << "step " << step << ", request " << r;
     }
   if (onCudaDriverDouble()) {
     EXPECT_GT(launched[0].tiled, 0) << "the prefill's experts in tiles";
@@ -2037,7 +2027,42 @@ TEST(GoldenMoeOnCuda, LongBf16PrefillsRunTheirExpertsOnTheDeviceInTiles) {
       EXPECT_EQ(launched[step].gathered, 0) << "decode step " << step;
     }
   }
-  nhc_weights_release(weights);
+  if (synthetic)
+    nhc_weights_release(weights);
+}
+
+/// Routed experts with a tiled product keep every step on the device by
+/// default: a step of two prompts (380 tokens, past the 256 that experts
+/// without one keep there) runs its experts' products as tensor-core tiles
+/// (1140 routes over 16 experts) without the host's per-expert path, and
+/// the decode steps after it (2 routes, about one per expert) the untiled
+/// kernel; every step's logits are the host backend's within the bf16 rule.
+/// BF16 experts (synthetic weights of the moe case, bf16 products on both
+/// backends: nhc_moe_expert_matmul_bf16_tiled) and e4m3 ones (the moe_fp8
+/// checkpoint at the driver double's sm_90: _e4m3_tiled). The launch counts
+/// need the driver double.
+TEST(GoldenMoeOnCuda, LongPrefillsRunTheirExpertsOnTheDeviceInTiles) {
+  if (backendUnderTest() != "cuda")
+    GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
+                    "NHC_GOLDEN_BACKEND=cuda on a GPU)";
+  if (std::getenv("NHC_CUDA_MOE_ON_DEVICE"))
+    GTEST_SKIP() << "checks the default expert path; NHC_CUDA_MOE_ON_DEVICE "
+                    "is set (the cuda-host-routes. run)";
+  const struct Form {
+    const char *golden, *tiled, *untiled;
+    bool synthetic; // BF16 synthetic weights, else the case's checkpoint
+    nhc_gemm_precision_t precision;
+  } forms[] = {{"moe", "nhc_moe_expert_matmul_bf16_tiled_kernel",
+                "nhc_moe_expert_matmul_bf16_kernel", true,
+                NHC_GEMM_PRECISION_BF16},
+               {"moe_fp8", "nhc_moe_expert_matmul_e4m3_tiled_kernel",
+                "nhc_moe_expert_matmul_e4m3_kernel", false,
+                NHC_GEMM_PRECISION_F32}};
+  for (const Form &form : forms) {
+    SCOPED_TRACE(form.golden);
+    expectLongPrefillInTiles(form.golden, form.tiled, form.untiled,
+                             form.synthetic, form.precision);
+  }
 }
 
 /// Why the shared memory tests skip outside the cuda-emulated. run.

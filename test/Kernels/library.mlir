@@ -102,6 +102,7 @@
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_bf16_tiled(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_f32(
 // EMBED-DAG: func.func @nhc_moe_expert_matmul_e4m3(
+// EMBED-DAG: func.func @nhc_moe_expert_matmul_e4m3_tiled(
 // EMBED-DAG: func.func @nhc_moe_combine(
 // EMBED-DAG: func.func @nhc_moe_fp8_rows(
 // EMBED-DAG: func.func @nhc_argmax_rows(
@@ -109,4 +110,4 @@
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 35
+// COUNT: 36

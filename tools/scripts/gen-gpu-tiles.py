@@ -20,8 +20,9 @@ Parts, by file:
                       step3 (y = exp(cum) C h_prevᵀ + D x + W X),
                       step4 ((coef ∘ X)ᵀ B)
   attention_gpu.mlir  lanes, scores (S = Q Kᵀ), values (O = O corr + P V)
-  moe_experts_tiled_gpu.mlir  lanes, experts (a tile of routes by output
-                      columns, X Wᵀ)
+  moe_experts_tiled_gpu.mlir  lanes (once per kernel), experts and
+                      experts_e4m3 (a tile of routes by output columns,
+                      X Wᵀ, for bf16 and e4m3 weights)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -518,21 +519,21 @@ def values(I):
 SRC = f'memref<64xi32, {WG}>'
 
 
-def experts(I):
+def experts_tile(I, stage, weight):
     """A tile of 64 routes of one expert by 64 output columns: acc = X Wᵀ
-    over k 32 at a time (nhc_moe_tile_stage stages x's rows rounded to
-    bf16 and the expert's widened weight rows, 0 past the tile, n or k),
-    partial sums carried in registers, then each element activated and
-    stored where it exists (nhc_moe_tile_store). The operands are bf16
-    values, exact in tf32: one mma per product."""
+    over k 32 at a time (`stage` stages x's rows rounded to bf16 and the
+    expert's widened weight rows, a `weight` memref, 0 past the tile, n or
+    k), partial sums carried in registers, then each element activated and
+    stored where it exists (nhc_moe_tile_store). The operands are bf16 or
+    e4m3 values, exact in tf32: one mma per product."""
     J=I+'  '
     carried=', '.join(f'%ea{j} = %ezero' for j in range(4))
     types=', '.join([TC] * 4)
     o=[f'{I}%ezero = arith.constant dense<0.0> : {TC}',
        f'{I}%eacc:4 = scf.for %k0 = %c0 to %k step %c32',
        f'{I}    iter_args({carried}) -> ({types}) {{',
-       f'{J}func.call @nhc_moe_tile_stage(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)',
-       f'{J}    : (memref<?xf32>, {SRC}, memref<?xi16>, index, index, index, index, index, index, index, i1, {AST}) -> ()',
+       f'{J}func.call {stage}(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)',
+       f'{J}    : (memref<?xf32>, {SRC}, {weight}, index, index, index, index, index, index, index, i1, {AST}) -> ()',
        f'{J}gpu.barrier']
     steps, acc = mma_steps(J, 'e', [f'%ea{j}' for j in range(4)], '%stage',
                            0, '%stage', 2304, 4)
@@ -549,9 +550,20 @@ def experts(I):
     return o
 
 
+def experts(I):
+    """experts_tile for bf16 weights (nhc_moe_tile_stage)."""
+    return experts_tile(I, '@nhc_moe_tile_stage', 'memref<?xi16>')
+
+
+def experts_e4m3(I):
+    """experts_tile for e4m3 weights (nhc_moe_tile_stage_e4m3)."""
+    return experts_tile(I, '@nhc_moe_tile_stage_e4m3', 'memref<?xi8>')
+
+
 # The parts each kernel file holds.
 FILES = {
-    'moe_experts_tiled_gpu.mlir': {'lanes': lanes, 'experts': experts},
+    'moe_experts_tiled_gpu.mlir': {'lanes': lanes, 'experts': experts,
+                                   'experts_e4m3': experts_e4m3},
     'ssd_scan_gpu.mlir': {'lanes': lanes, 'step2': step2, 'step3': step3,
                           'step4': step4},
     'attention_gpu.mlir': {'lanes': lanes, 'scores': scores,
@@ -573,8 +585,9 @@ def regenerate(text, parts):
         return (f'{indent}// BEGIN GENERATED {name}: tools/scripts/gen-gpu-tiles.py\n'
                 + '\n'.join(lines) + f'\n{indent}// END GENERATED {name}\n')
     new = MARKER.sub(part, text)
-    if sorted(found) != sorted(parts):
-        sys.exit(f'gen-gpu-tiles.py: found the parts {sorted(found)}, '
+    # A part may be written at several places (each kernel's lanes).
+    if sorted(set(found)) != sorted(parts):
+        sys.exit(f'gen-gpu-tiles.py: found the parts {sorted(set(found))}, '
                  f'expected {sorted(parts)}')
     return new
 

@@ -1491,18 +1491,26 @@ private:
            blasType(weightDtype_[consumer.weight]) == kCudaR16BF;
   }
 
+  /// The tiled product for expert weights of `dtype`, if the artifact has
+  /// it (bf16 and e4m3; f32 experts have none).
+  const FunctionDef *tiledKernel(nhc_dtype_t dtype) const {
+    return dtype == NHC_DTYPE_BF16      ? moeMatmulBf16Tiled_
+           : dtype == NHC_DTYPE_F8_E4M3 ? moeMatmulE4m3Tiled_
+                                        : nullptr;
+  }
+
   /// The most tokens a step may have for its routed experts to stay on
   /// the device: NHC_CUDA_MOE_ON_DEVICE's count; else any number where
-  /// every device expert is bf16 and the artifact has the tiled product
-  /// (a prefill's products on tensor cores, no wait for the host), else
+  /// the artifact has a tiled product for every device expert's dtype (a
+  /// prefill's products on tensor cores, no wait for the host), else
   /// kDeviceMoeMaxTokens.
   uint64_t deviceMoeMaxTokens() const {
     if (moeMaxTokens_)
       return *moeMaxTokens_;
-    bool tiled = moeMatmulBf16Tiled_ && !deviceExperts_.empty();
+    bool tiled = !deviceExperts_.empty();
     for (const auto &[moe, experts] : deviceExperts_)
-      tiled = tiled && experts.up.dtype == NHC_DTYPE_BF16 &&
-              experts.down.dtype == NHC_DTYPE_BF16;
+      tiled = tiled && tiledKernel(experts.up.dtype) &&
+              tiledKernel(experts.down.dtype);
     return tiled ? std::numeric_limits<uint64_t>::max() : kDeviceMoeMaxTokens;
   }
 
@@ -1511,13 +1519,13 @@ private:
            moeMatmulF32_ && moeCombine_;
   }
 
-  /// Whether a bf16 expert product of T tokens' K routes over E experts
-  /// runs as tensor-core tiles: from kTiledMinRoutesPerExpert routes per
-  /// expert on average (each weight tile read once per 64 routes instead
-  /// of once per 4); below that the untiled kernel's 16-byte weight loads
-  /// serve a decode step's one or two routes per expert better.
-  bool tiledExperts(uint64_t T, uint64_t K, uint64_t E) const {
-    return moeMatmulBf16Tiled_ && T * K >= kTiledMinRoutesPerExpert * E;
+  /// Whether an expert product of T tokens' K routes over E experts runs
+  /// as tensor-core tiles: from kTiledMinRoutesPerExpert routes per expert
+  /// on average (each weight tile read once per 64 routes instead of once
+  /// per 4); below that the untiled kernels' weight loads serve a decode
+  /// step's one or two routes per expert better.
+  static bool tiledExperts(uint64_t T, uint64_t K, uint64_t E) {
+    return T * K >= kTiledMinRoutesPerExpert * E;
   }
 
   /// Runs `moe` for T tokens on the device if it can (false: it did
@@ -1549,9 +1557,12 @@ private:
                index(l.activeCount), index(n), index(k), index(gather ? 1 : 0),
                index(act)};
       hostViews_.assign(args_.size(), nullptr);
-      if (w.dtype == NHC_DTYPE_F8_E4M3)
+      const bool tiled = tiledKernel(w.dtype) && tiledExperts(T, K, E);
+      if (w.dtype == NHC_DTYPE_F8_E4M3 && tiled)
+        run(*moeMatmulE4m3Tiled_, lib::kMoeExpertMatmulE4m3Tiled);
+      else if (w.dtype == NHC_DTYPE_F8_E4M3)
         run(*moeMatmulE4m3_, lib::kMoeExpertMatmulE4m3);
-      else if (w.dtype == NHC_DTYPE_BF16 && tiledExperts(T, K, E))
+      else if (w.dtype == NHC_DTYPE_BF16 && tiled)
         run(*moeMatmulBf16Tiled_, lib::kMoeExpertMatmulBf16Tiled);
       else if (w.dtype == NHC_DTYPE_BF16)
         run(*moeMatmulBf16_, lib::kMoeExpertMatmulBf16);
@@ -1963,6 +1974,8 @@ private:
       moeFp8Rows_ = require(lib::kMoeFp8Rows, /*optional=*/true);
       // Older artifacts lack it: FP8 experts are widened (noted).
       moeMatmulE4m3_ = require(lib::kMoeExpertMatmulE4m3, /*optional=*/true);
+      moeMatmulE4m3Tiled_ =
+          require(lib::kMoeExpertMatmulE4m3Tiled, /*optional=*/true);
     }
   }
 
@@ -2195,6 +2208,7 @@ private:
                     *scatterAddRows_ = nullptr, *moeBucket_ = nullptr,
                     *roundBf16Act_ = nullptr, *moeMatmulBf16_ = nullptr,
                     *moeMatmulBf16Tiled_ = nullptr,
+                    *moeMatmulE4m3Tiled_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
                     *argmaxRows_ = nullptr, *rmsNormBf16_ = nullptr,

@@ -57,6 +57,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_moe_expert_matmul_bf16_tiled", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_expert_matmul_f32", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_expert_matmul_e4m3", {m, m, m, m, m, m, i, i, i, i, i}},
+      {"nhc_moe_expert_matmul_e4m3_tiled", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_combine", {m, m, m, m, i, i, i}},
       {"nhc_moe_fp8_rows", {m, m, m, m, m, i, i, i, i, i, i, i}},
       {"nhc_argmax_rows", {m, m, i, i}},

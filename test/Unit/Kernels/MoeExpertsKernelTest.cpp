@@ -326,9 +326,14 @@ TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
       });
 }
 
-/// TiledExpertMatmulCrossesRouteColumnAndKTiles for one k.
-void expectTiledMatchesUntiled(int64_t k) {
-  SCOPED_TRACE("k " + std::to_string(k));
+/// A tiled expert matmul `tiled` against the double reference and against
+/// the untiled kernel `untiled` of the same weight dtype, at one k:
+/// TiledExpertMatmulCrossesRouteColumnAndKTiles's shapes; `make(rng, E, n,
+/// k)` gives the weight's storage and values.
+template <typename MakeWeight>
+void expectTiledMatchesUntiled(const char *tiled, const char *untiled,
+                               int64_t k, MakeWeight make) {
+  SCOPED_TRACE(std::string(tiled) + ", k " + std::to_string(k));
   std::mt19937 rng(43 + uint32_t(k));
   const int64_t T = 150, K = 2, E = 5, n = 130;
   const int64_t A = std::min(E, T * K);
@@ -341,27 +346,27 @@ void expectTiledMatchesUntiled(int64_t k) {
   ASSERT_EQ(b.offsets[1] - b.offsets[0], 150);
   ASSERT_EQ(b.offsets[4] - b.offsets[3], 1);
   ASSERT_EQ(b.offsets[5] - b.offsets[4], 0); // expert 4 unused
-  Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+  auto [stored, values] = make(rng, E, n, k);
   for (bool gather : {true, false})
     for (int64_t act : {kRelu2, kNoActivation}) {
       const size_t xRows = gather ? T : T * K;
       std::vector<float> x = randomFloats(rng, xRows * k, -2.0f, 2.0f);
       std::vector<float> y(T * K * n + 3, -7.0f);
-      std::vector<float> untiled = y;
+      std::vector<float> fromUntiled = y;
       ArgPack a, u;
-      a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits).buf(y)
+      a.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(stored).buf(y)
           .idx(A).idx(n).idx(k).idx(gather).idx(act);
-      u.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(w.bits)
-          .buf(untiled).idx(A).idx(n).idx(k).idx(gather).idx(act);
-      runKernel("nhc_moe_expert_matmul_bf16_tiled", a);
-      runKernel("nhc_moe_expert_matmul_bf16", u);
-      std::vector<double> want = matmulReference(x, b, w.values, n, k, gather,
+      u.buf(x).buf(b.token).buf(b.offsets).buf(b.active).buf(stored)
+          .buf(fromUntiled).idx(A).idx(n).idx(k).idx(gather).idx(act);
+      runKernel(tiled, a);
+      runKernel(untiled, u);
+      std::vector<double> want = matmulReference(x, b, values, n, k, gather,
                                                  true, act, T * K);
       want.resize(y.size(), -7.0);
       const std::string what = std::string(gather ? "gathered" : "in place") +
                                (act == kRelu2 ? " relu2" : "");
       expectClose(y, want, 1e-5, "tiled " + what);
-      std::vector<double> untiledSums(untiled.begin(), untiled.end());
+      std::vector<double> untiledSums(fromUntiled.begin(), fromUntiled.end());
       expectClose(y, untiledSums, 1e-5, "tiled against untiled " + what);
     }
 }
@@ -375,7 +380,12 @@ void expectTiledMatchesUntiled(int64_t k) {
 // bf16 values exact in both).
 TEST(KernelMoeExperts, TiledExpertMatmulCrossesRouteColumnAndKTiles) {
   for (int64_t k : {100, 104})
-    expectTiledMatchesUntiled(k);
+    expectTiledMatchesUntiled(
+        "nhc_moe_expert_matmul_bf16_tiled", "nhc_moe_expert_matmul_bf16", k,
+        [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+          Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+          return std::make_pair(w.bits, w.values);
+        });
 }
 
 // A NaN or infinity reaches only its own outputs: a NaN weight its
@@ -518,6 +528,21 @@ TEST(KernelMoeExperts, E4m3ExpertMatmulAlignedAndUnalignedOperands) {
         StackedE4m3 w = stackedE4m3(rng, E, n, k, 0x3f);
         return std::make_pair(w.bytes, w.values);
       });
+}
+
+// The tiled form on e4m3 weights: the bf16 tiled tests' shapes (k = 100:
+// one byte at a time; 104: 8-byte loads), and operands aligned and not
+// (k = 8, 64, 4112: 8-byte loads where aligned; 36: one byte at a time).
+TEST(KernelMoeExperts, TiledE4m3ExpertMatmulMatchesTheUntiledOne) {
+  auto make = [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+    StackedE4m3 w = stackedE4m3(rng, E, n, k, 0x3f);
+    return std::make_pair(w.bytes, w.values);
+  };
+  for (int64_t k : {100, 104})
+    expectTiledMatchesUntiled("nhc_moe_expert_matmul_e4m3_tiled",
+                              "nhc_moe_expert_matmul_e4m3", k, make);
+  expectAlignmentCases("nhc_moe_expert_matmul_e4m3_tiled", {8, 64, 4112, 36},
+                       61, make);
 }
 
 TEST(KernelMoeExperts, CombineAddsEachTokensRoutesInOrder) {

@@ -55,6 +55,8 @@ inline constexpr const char kMoeExpertMatmulF32[] = "nhc_moe_expert_matmul_f32";
 // FP8 routed experts' e4m3 weights as stored, a byte each.
 inline constexpr const char kMoeExpertMatmulE4m3[] =
     "nhc_moe_expert_matmul_e4m3";
+inline constexpr const char kMoeExpertMatmulE4m3Tiled[] =
+    "nhc_moe_expert_matmul_e4m3_tiled";
 inline constexpr const char kMoeCombine[] = "nhc_moe_combine";
 // FP8 routed experts on that path: each route row scaled, activated and
 // quantized with its expert's own scales around the bf16 matmuls.
