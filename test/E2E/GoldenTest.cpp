@@ -1936,8 +1936,7 @@ TEST(GoldenMoeOnCuda, Bf16AndFp8ExpertCalibrationIsTheHosts) {
 }
 
 /// LongPrefillsRunTheirExpertsOnTheDeviceInTiles for one golden case.
-void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
-                              const char *untiledKernel, bool synthetic,
+void expectLongPrefillInTiles(const char *golden, bool synthetic,
                               nhc_gemm_precision_t precision) {
   Model model(fp32Case(golden));
   const nhc_manifest_t *manifest = nhc_artifact_manifest(model.artifact);
@@ -1960,13 +1959,17 @@ void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
   }
   const int steps = 3; // the prefill, then two decode steps
   struct Launches {
-    long long tiled, untiled, gathered;
+    long long tiledBf16, tiledE4m3, untiled, gathered;
   };
   auto launches = [&] {
-    return Launches{fakeKernelLaunches(tiledKernel),
-                    fakeKernelLaunches(untiledKernel),
-                    fakeKernelLaunches("nhc_gather_rows_kernel")};
+    return Launches{
+        fakeKernelLaunches("nhc_moe_expert_matmul_bf16_tiled_kernel"),
+        fakeKernelLaunches("nhc_moe_expert_matmul_e4m3_tiled_kernel"),
+        fakeKernelLaunches("nhc_moe_expert_matmul_bf16_kernel") +
+            fakeKernelLaunches("nhc_moe_expert_matmul_e4m3_kernel"),
+        fakeKernelLaunches("nhc_gather_rows_kernel")};
   };
+  nhc_dtype_t expertDtype = NHC_DTYPE_F32; // as the cuda session holds them
   auto run = [&](const char *backend) {
     nhc_session_options_t options{};
     options.max_slots = 2;
@@ -1994,7 +1997,8 @@ void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
                                     logits[step].size()),
                    step ? "decode" : "prefill of 380 tokens");
       const Launches after = launches();
-      during[step] = {after.tiled - before.tiled,
+      during[step] = {after.tiledBf16 - before.tiledBf16,
+                      after.tiledE4m3 - before.tiledE4m3,
                       after.untiled - before.untiled,
                       after.gathered - before.gathered};
       for (size_t r = 0; r < prompts.size(); ++r) {
@@ -2003,6 +2007,11 @@ void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
         batch[r] = {slots[r], &next[r], 1};
       }
     }
+    if (std::string(backend) == "cuda")
+      Model::check(nhc_session_weight_dtype(
+                       session, "backbone.layers.1.mixer.experts.0.up_proj.weight",
+                       &expertDtype),
+                   "expert dtype");
     nhc_session_release(session);
     return std::make_pair(logits, during);
   };
@@ -2019,11 +2028,19 @@ void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
       EXPECT_LE(worst, 3e-2 * scale) << "step " << step << ", request " << r;
     }
   if (onCudaDriverDouble()) {
-    EXPECT_GT(launched[0].tiled, 0) << "the prefill's experts in tiles";
+    // The tiles of the dtype the session holds its experts in: e4m3 from
+    // sm_89 on, bf16 when widened (NHC_CUDA_E4M3=0: the
+    // cuda-fp8-tensor-cores. run).
+    const bool e4m3 = expertDtype == NHC_DTYPE_F8_E4M3;
+    EXPECT_TRUE(e4m3 || expertDtype == NHC_DTYPE_BF16) << expertDtype;
+    EXPECT_GT(e4m3 ? launched[0].tiledE4m3 : launched[0].tiledBf16, 0)
+        << "the prefill's experts in tiles";
+    EXPECT_EQ(e4m3 ? launched[0].tiledBf16 : launched[0].tiledE4m3, 0);
     EXPECT_EQ(launched[0].untiled, 0);
     EXPECT_EQ(launched[0].gathered, 0) << "the prefill waited for the host";
     for (int step = 1; step < steps; ++step) {
-      EXPECT_EQ(launched[step].tiled, 0) << "decode step " << step;
+      EXPECT_EQ(launched[step].tiledBf16 + launched[step].tiledE4m3, 0)
+          << "decode step " << step;
       EXPECT_EQ(launched[step].gathered, 0) << "decode step " << step;
     }
   }
@@ -2038,9 +2055,9 @@ void expectLongPrefillInTiles(const char *golden, const char *tiledKernel,
 /// the decode steps after it (2 routes, about one per expert) the untiled
 /// kernel; every step's logits are the host backend's within the bf16 rule.
 /// BF16 experts (synthetic weights of the moe case, bf16 products on both
-/// backends: nhc_moe_expert_matmul_bf16_tiled) and e4m3 ones (the moe_fp8
-/// checkpoint at the driver double's sm_90: _e4m3_tiled). The launch counts
-/// need the driver double.
+/// backends: nhc_moe_expert_matmul_bf16_tiled) and FP8 ones (the moe_fp8
+/// checkpoint: e4m3 at the driver double's sm_90, _e4m3_tiled; widened to
+/// bf16 with NHC_CUDA_E4M3=0). The launch counts need the driver double.
 TEST(GoldenMoeOnCuda, LongPrefillsRunTheirExpertsOnTheDeviceInTiles) {
   if (backendUnderTest() != "cuda")
     GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
@@ -2049,19 +2066,14 @@ TEST(GoldenMoeOnCuda, LongPrefillsRunTheirExpertsOnTheDeviceInTiles) {
     GTEST_SKIP() << "checks the default expert path; NHC_CUDA_MOE_ON_DEVICE "
                     "is set (the cuda-host-routes. run)";
   const struct Form {
-    const char *golden, *tiled, *untiled;
+    const char *golden;
     bool synthetic; // BF16 synthetic weights, else the case's checkpoint
     nhc_gemm_precision_t precision;
-  } forms[] = {{"moe", "nhc_moe_expert_matmul_bf16_tiled_kernel",
-                "nhc_moe_expert_matmul_bf16_kernel", true,
-                NHC_GEMM_PRECISION_BF16},
-               {"moe_fp8", "nhc_moe_expert_matmul_e4m3_tiled_kernel",
-                "nhc_moe_expert_matmul_e4m3_kernel", false,
-                NHC_GEMM_PRECISION_F32}};
+  } forms[] = {{"moe", true, NHC_GEMM_PRECISION_BF16},
+               {"moe_fp8", false, NHC_GEMM_PRECISION_F32}};
   for (const Form &form : forms) {
     SCOPED_TRACE(form.golden);
-    expectLongPrefillInTiles(form.golden, form.tiled, form.untiled,
-                             form.synthetic, form.precision);
+    expectLongPrefillInTiles(form.golden, form.synthetic, form.precision);
   }
 }
 
