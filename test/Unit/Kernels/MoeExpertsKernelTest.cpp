@@ -267,6 +267,7 @@ TEST(KernelMoeExperts, ExpertMatmulSkipsUnusedEntriesAndEmptyExperts) {
 template <typename MakeWeight>
 void expectAlignmentCases(const char *kernel, std::vector<int64_t> ks,
                           uint32_t seed, MakeWeight make) {
+  SCOPED_TRACE(kernel);
   std::mt19937 rng(seed);
   const int64_t T = 6, K = 2, E = 5, n = 9;
   const int64_t A = std::min(E, T * K);
@@ -304,26 +305,19 @@ void expectAlignmentCases(const char *kernel, std::vector<int64_t> ks,
         }
 }
 
-TEST(KernelMoeExperts, TiledExpertMatmulAlignedAndUnalignedOperands) {
-  expectAlignmentCases(
-      "nhc_moe_expert_matmul_bf16_tiled", {8, 64, 2056, 36}, 53,
-      [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
-        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
-        return std::make_pair(w.bits, w.values);
-      });
-}
-
 TEST(KernelMoeExperts, ExpertMatmulAlignedAndUnalignedOperands) {
-  // The bf16 GPU form's 16-byte chunks (k % 8 == 0, the weight and x
-  // 16-byte aligned) and its one-element fallback (either misaligned, or k
-  // % 8 != 0); k of 1, 8 and 257 chunks of 8 (a thread takes chunks 256
-  // apart).
-  expectAlignmentCases(
-      "nhc_moe_expert_matmul_bf16", {8, 64, 2056, 36}, 41,
-      [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
-        Stacked w = stackedWeight(rng, E, n, k, 0.5f);
-        return std::make_pair(w.bits, w.values);
-      });
+  // The bf16 GPU forms' 16-byte loads (k % 8 == 0, the weight and x
+  // 16-byte aligned) and their one-element fallback (either misaligned, or
+  // k % 8 != 0); k of 1, 8 and 257 chunks of 8 (the untiled form: a thread
+  // takes chunks 256 apart; the tiled one: 1, 2 and 65 stages of 32).
+  for (auto [kernel, seed] : {std::make_pair("nhc_moe_expert_matmul_bf16", 41u),
+                              std::make_pair("nhc_moe_expert_matmul_bf16_tiled", 53u)})
+    expectAlignmentCases(
+        kernel, {8, 64, 2056, 36}, seed,
+        [](std::mt19937 &rng, int64_t E, int64_t n, int64_t k) {
+          Stacked w = stackedWeight(rng, E, n, k, 0.5f);
+          return std::make_pair(w.bits, w.values);
+        });
 }
 
 /// A tiled expert matmul `tiled` against the double reference and against
