@@ -143,8 +143,12 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
       defaults.temperature = static_cast<float>(*t);
     if (auto p = number("top_p", 0.0, 1.0, true))
       defaults.topP = static_cast<float>(*p);
-    if (auto k = number("top_k", 0.0, 2147483647.0, false))
+    if (auto k = number("top_k", 0.0, 2147483647.0, false)) {
+      if (*k != std::floor(*k))
+        throw ServingError("'" + generationPath + "' key 'top_k': expected "
+                           "an integer, got " + generation["top_k"].dump());
       defaults.topK = static_cast<uint64_t>(*k);
+    }
   }
   return defaults;
 }

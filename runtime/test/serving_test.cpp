@@ -326,6 +326,7 @@ TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
                {R"({"do_sample": true, "top_p": 1.5})", "'top_p'"},
                {R"({"do_sample": true, "top_k": 1e30})", "'top_k'"},
                {R"({"do_sample": true, "top_k": -3})", "'top_k'"},
+               {R"({"do_sample": true, "top_k": 1.5})", "'top_k'"},
                {R"({"do_sample": true, "top_p": NaN})", "'top_p'"},
                {R"({"eos_token_id": NaN})", "'eos_token_id'"},
                {R"({"eos_token_id": [2, NaN]})", "'eos_token_id'[1]"},

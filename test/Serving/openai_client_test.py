@@ -15,6 +15,7 @@ import concurrent.futures
 import functools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -660,6 +661,34 @@ class SlotTest(unittest.TestCase):
 
 class PortTest(unittest.TestCase):
     """A port in use is an error, never shared with another server."""
+
+    def test_eos_ids_outside_the_vocabulary_are_ignored_with_a_warning(self):
+        # generation_config.json naming an id the model cannot produce: a
+        # warning at startup naming the file, the startup line's step
+        # budget as the engine runs it (one token per slot and 2 more), and
+        # requests served as with the other ids alone.
+        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+        try:
+            checkpoint = os.path.join(tmp, "ckpt")
+            shutil.copytree(ARGS.weights, checkpoint)
+            with open(os.path.join(checkpoint, "generation_config.json"),
+                      "w") as f:
+                json.dump({"eos_token_id": [2, 100000]}, f)
+            with Server(ARGS.serve, ARGS.artifact, checkpoint,
+                        "--max-slots", "8", "--step-tokens", "1") as s:
+                reply = openai.OpenAI(
+                    base_url=s.base_url, api_key="x", max_retries=0,
+                    timeout=60).completions.create(
+                        model="tiny", prompt="hello", max_tokens=4,
+                        temperature=0)
+                self.assertTrue(reply.choices[0].finish_reason)
+            log = "\n".join(s.log)  # complete once the server stopped
+            self.assertIn("eos id 100000 from", log)
+            self.assertIn("generation_config.json is outside the model's "
+                          "vocabulary", log)
+            self.assertIn("step budget 10 tokens", log)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_second_server_on_a_port_in_use_exits_1(self):
         with Server(ARGS.serve, ARGS.artifact, ARGS.weights) as s:

@@ -322,7 +322,8 @@ int run(nhc::run::Options options) {
   nhc::serving::Sampler sampler(sampling);
   // As transformers warns when do_sample is off: the filters only shape
   // sampling, and greedy decoding (temperature 0) ignores them.
-  if (sampler.greedy() && (options.topK > 0 || options.topP < 1.0f))
+  if (sampler.greedy() && options.temperature <= 0.0f &&
+      (options.topK > 0 || options.topP < 1.0f))
     std::fprintf(stderr, "nhc-run: warning: --top-k and --top-p take effect "
                          "only with --temperature above 0; decoding greedily\n");
   std::vector<int32_t> generated;

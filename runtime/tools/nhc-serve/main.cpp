@@ -135,6 +135,19 @@ int run(const nhc::serve::Options &options) {
     maxSeqLen = model.max_position_embeddings
                     ? std::min<uint64_t>(model.max_position_embeddings, 8192)
                     : 8192;
+  // An EOS id the model cannot produce never ends a request: dropped, so
+  // that requests do not each get it refused as a stop id.
+  std::vector<int32_t> producible;
+  for (int32_t id : defaults.eosIds)
+    if (id >= 0 && uint64_t(id) < model.vocab_size)
+      producible.push_back(id);
+    else
+      std::fprintf(stderr,
+                   "nhc-serve: warning: eos id %d from %s is outside the "
+                   "model's vocabulary [0, %llu); ignored\n",
+                   id, defaults.eosSource.c_str(),
+                   static_cast<unsigned long long>(model.vocab_size));
+  defaults.eosIds = producible;
   if (tokenizer->vocabSize() > model.vocab_size)
     std::fprintf(stderr,
                  "nhc-serve: warning: the tokenizer has %zu tokens, the "
@@ -173,7 +186,7 @@ int run(const nhc::serve::Options &options) {
                api.modelName().c_str(), nhc_session_backend(session),
                static_cast<unsigned>(options.maxSlots),
                static_cast<unsigned long long>(maxSeqLen),
-               static_cast<unsigned long long>(options.stepTokens),
+               static_cast<unsigned long long>(engine.stepTokenBudget()),
                defaults.eosSource.empty() ? "nowhere (none)"
                                           : defaults.eosSource.c_str(),
                chatTemplate ? "yes" : "none (chat requests get 400)");

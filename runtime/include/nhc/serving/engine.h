@@ -148,6 +148,9 @@ public:
   EngineMetrics metrics() const;
   uint64_t vocabSize() const { return vocab_; }
   uint64_t maxSeqLen() const { return maxSeqLen_; }
+  /// The step token budget in effect: EngineOptions' raised to at least
+  /// one token per slot plus kPromptChunkSlack.
+  uint64_t stepTokenBudget() const { return options_.stepTokenBudget; }
 
 private:
   struct Active;
