@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -34,8 +33,10 @@ void forEachInParallel(size_t count, const std::function<void(size_t)> &fn) {
     for (size_t from = 0; from + per < count; from += per) {
       try {
         workers.emplace_back(runRange, from, from + per);
-      } catch (const std::system_error &) {
-        break; // no more threads: this one runs the rest
+      } catch (...) {
+        // No more threads (system_error) or no memory for one (bad_alloc):
+        // this thread runs the rest.
+        break;
       }
       next = from + per;
     }

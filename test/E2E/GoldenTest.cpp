@@ -2043,6 +2043,14 @@ void expectLongPrefillInTiles(const char *golden, bool synthetic,
           << "decode step " << step;
       EXPECT_EQ(launched[step].gathered, 0) << "decode step " << step;
     }
+    // The gather counter counts: the same prefill routed on the host
+    // gathers each used expert's rows.
+    const auto hostRouted = [&] {
+      ScopedEnv hostRoutes("NHC_CUDA_MOE_ON_DEVICE", "0");
+      return run("cuda").second;
+    }();
+    EXPECT_GT(hostRouted[0].gathered, 0) << "host-routed prefill";
+    EXPECT_EQ(hostRouted[0].tiledBf16 + hostRouted[0].tiledE4m3, 0);
   }
   if (synthetic)
     nhc_weights_release(weights);
