@@ -151,7 +151,7 @@ func.func @nhc_moe_expert_matmul_bf16(%x: memref<?xf32>, %token: memref<?xi32>,
 // nhc_moe_expert_matmul_bf16's arguments and results for steps with many
 // routes per expert: its GPU form (moe_experts_tiled_gpu.mlir) multiplies
 // 64 x 64 tiles on tensor cores, each weight tile read once per 64 routes
-// of its expert. The portable form is nhc_moe_expert_matmul_bf16's.
+// of its expert. The portable form is a call of nhc_moe_expert_matmul_bf16.
 func.func @nhc_moe_expert_matmul_bf16_tiled(%x: memref<?xf32>,
                                             %token: memref<?xi32>,
                                             %offsets: memref<?xi32>,
@@ -160,31 +160,18 @@ func.func @nhc_moe_expert_matmul_bf16_tiled(%x: memref<?xf32>,
                                             %y: memref<?xf32>, %A: index,
                                             %n: index, %k: index,
                                             %gather: index, %act: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %doGather = arith.cmpi ne, %gather, %c0 : index
-  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
-    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
-        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
-    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
-        : (index, index, index, index) -> index
-    scf.for %p = %r#1 to %r#2 step %c1 {
-      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-          : (memref<?xi32>, index, i1) -> index
-      %xRow = arith.muli %src, %k : index
-      %sum = func.call @nhc_moe_row_dot_bf16(%x, %xRow, %w, %wRow, %k)
-          : (memref<?xf32>, index, memref<?xi16>, index, index) -> f32
-      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
-          : (f32, memref<?xf32>, index, index, index, index) -> ()
-    }
-    scf.reduce
-  }
+  func.call @nhc_moe_expert_matmul_bf16(%x, %token, %offsets, %active, %w,
+                                        %y, %A, %n, %k, %gather, %act)
+      : (memref<?xf32>, memref<?xi32>, memref<?xi32>, memref<?xi32>,
+         memref<?xi16>, memref<?xf32>, index, index, index, index, index)
+      -> ()
   return
 }
 
 // nhc_moe_expert_matmul_e4m3's arguments and results for steps with many
 // routes per expert: its GPU form multiplies the tiles of
-// nhc_moe_expert_matmul_bf16_tiled's GPU form on e4m3 weights.
+// nhc_moe_expert_matmul_bf16_tiled's GPU form on e4m3 weights; the portable
+// form is a call of nhc_moe_expert_matmul_e4m3.
 func.func @nhc_moe_expert_matmul_e4m3_tiled(%x: memref<?xf32>,
                                             %token: memref<?xi32>,
                                             %offsets: memref<?xi32>,
@@ -193,25 +180,11 @@ func.func @nhc_moe_expert_matmul_e4m3_tiled(%x: memref<?xf32>,
                                             %y: memref<?xf32>, %A: index,
                                             %n: index, %k: index,
                                             %gather: index, %act: index) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %doGather = arith.cmpi ne, %gather, %c0 : index
-  scf.parallel (%a, %j) = (%c0, %c0) to (%A, %n) step (%c1, %c1) {
-    %r:3 = func.call @nhc_moe_expert_range(%offsets, %active, %a)
-        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)
-    %wRow = func.call @nhc_moe_weight_row(%r#0, %j, %n, %k)
-        : (index, index, index, index) -> index
-    scf.for %p = %r#1 to %r#2 step %c1 {
-      %src = func.call @nhc_moe_source_row(%token, %p, %doGather)
-          : (memref<?xi32>, index, i1) -> index
-      %xRow = arith.muli %src, %k : index
-      %sum = func.call @nhc_moe_row_dot_e4m3(%x, %xRow, %w, %wRow, %k)
-          : (memref<?xf32>, index, memref<?xi8>, index, index) -> f32
-      func.call @nhc_moe_store_output(%sum, %y, %p, %j, %n, %act)
-          : (f32, memref<?xf32>, index, index, index, index) -> ()
-    }
-    scf.reduce
-  }
+  func.call @nhc_moe_expert_matmul_e4m3(%x, %token, %offsets, %active, %w,
+                                        %y, %A, %n, %k, %gather, %act)
+      : (memref<?xf32>, memref<?xi32>, memref<?xi32>, memref<?xi32>,
+         memref<?xi8>, memref<?xf32>, index, index, index, index, index)
+      -> ()
   return
 }
 
