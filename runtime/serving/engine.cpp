@@ -129,59 +129,54 @@ Engine::~Engine() {
 
 SubmitStatus Engine::submit(GenerationRequest request,
                             std::shared_ptr<RequestStream> &stream,
-                            std::string &error) {
+                            std::string &error, std::string *param) {
+  // An InvalidRequest names the OpenAI parameter it is about.
+  auto refuse = [&](const char *name, std::string message) {
+    error = std::move(message);
+    if (param)
+      *param = name;
+    return SubmitStatus::InvalidRequest;
+  };
   const uint64_t promptLen = request.prompt.size();
-  if (promptLen == 0) {
-    error = "the prompt is empty (it must have at least one token)";
-    return SubmitStatus::InvalidRequest;
-  }
+  if (promptLen == 0)
+    return refuse("prompt",
+                  "the prompt is empty (it must have at least one token)");
   for (size_t i = 0; i < promptLen; ++i)
-    if (request.prompt[i] < 0 || uint64_t(request.prompt[i]) >= vocab_) {
-      error = "prompt token " + std::to_string(i) + " (id " +
-              std::to_string(request.prompt[i]) +
-              ") is outside the vocabulary [0, " + std::to_string(vocab_) +
-              ")";
-      return SubmitStatus::InvalidRequest;
-    }
-  if (promptLen > maxSeqLen_) {
-    error = "the prompt has " + std::to_string(promptLen) +
-            " tokens; this server's max_seq_len is " +
-            std::to_string(maxSeqLen_) + " tokens";
-    return SubmitStatus::InvalidRequest;
-  }
-  if (request.maxTokens == 0) {
-    error = "max_tokens must be at least 1";
-    return SubmitStatus::InvalidRequest;
-  }
+    if (request.prompt[i] < 0 || uint64_t(request.prompt[i]) >= vocab_)
+      return refuse("prompt", "prompt token " + std::to_string(i) + " (id " +
+                                  std::to_string(request.prompt[i]) +
+                                  ") is outside the vocabulary [0, " +
+                                  std::to_string(vocab_) + ")");
+  if (promptLen > maxSeqLen_)
+    return refuse("prompt", "the prompt has " + std::to_string(promptLen) +
+                                " tokens; this server's max_seq_len is " +
+                                std::to_string(maxSeqLen_) + " tokens");
+  if (request.maxTokens == 0)
+    return refuse("max_tokens", "max_tokens must be at least 1");
   // The last generated token is never fed back, so it takes no position.
-  if (request.maxTokens - 1 > maxSeqLen_ - promptLen) {
-    error = "the prompt (" + std::to_string(promptLen) +
-            " tokens) + max_tokens (" + std::to_string(request.maxTokens) +
-            ") - 1 exceeds this server's max_seq_len of " +
-            std::to_string(maxSeqLen_) + " tokens; at most " +
-            std::to_string(maxSeqLen_ - promptLen + 1) +
-            " tokens can follow this prompt";
-    return SubmitStatus::InvalidRequest;
-  }
+  if (request.maxTokens - 1 > maxSeqLen_ - promptLen)
+    return refuse("max_tokens",
+                  "the prompt (" + std::to_string(promptLen) +
+                      " tokens) + max_tokens (" +
+                      std::to_string(request.maxTokens) +
+                      ") - 1 exceeds this server's max_seq_len of " +
+                      std::to_string(maxSeqLen_) + " tokens; at most " +
+                      std::to_string(maxSeqLen_ - promptLen + 1) +
+                      " tokens can follow this prompt");
   const SamplingParams &s = request.sampling;
-  if (!(s.temperature >= 0.0f) || !std::isfinite(s.temperature)) {
-    error = "temperature must be a finite number >= 0";
-    return SubmitStatus::InvalidRequest;
-  }
-  if (!(s.topP > 0.0f && s.topP <= 1.0f)) {
-    error = "top_p must be in (0, 1]";
-    return SubmitStatus::InvalidRequest;
-  }
+  if (!(s.temperature >= 0.0f) || !std::isfinite(s.temperature))
+    return refuse("temperature", "temperature must be a finite number >= 0");
+  if (!(s.topP > 0.0f && s.topP <= 1.0f))
+    return refuse("top_p", "top_p must be in (0, 1]");
   for (int32_t id : request.stopIds)
-    if (id < 0 || uint64_t(id) >= vocab_) {
-      error = "stop token id " + std::to_string(id) +
-              " is outside the vocabulary [0, " + std::to_string(vocab_) + ")";
-      return SubmitStatus::InvalidRequest;
-    }
-  if (!request.stop.empty() && !tokenizer_) {
-    error = "stop strings need a tokenizer; this engine has none";
-    return SubmitStatus::InvalidRequest;
-  }
+    if (id < 0 || uint64_t(id) >= vocab_)
+      return refuse("", // the server's eos ids: no request parameter
+                    "stop token id " + std::to_string(id) +
+                        " is outside the vocabulary [0, " +
+                        std::to_string(vocab_) + ")");
+  if (!request.stop.empty() && !tokenizer_)
+    return refuse("stop",
+                  "stop strings need a tokenizer; this engine has none");
   auto created = std::make_shared<RequestStream>();
   {
     std::lock_guard<std::mutex> lock(mutex_);

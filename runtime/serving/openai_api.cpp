@@ -63,6 +63,19 @@ std::optional<int64_t> integer(const json &body, const char *key, int64_t lo,
   const json *value = field(body, key);
   if (!value)
     return std::nullopt;
+  // An integer literal beyond 64 bits reads as a float, rounded (to
+  // +-2^63 at the edges, whose int64 neighbours no float literal means):
+  // say the range.
+  const auto outside = [&](double v) {
+    return v < double(lo) || v > double(hi) ||
+           (lo == INT64_MIN && v <= double(lo)) ||
+           (hi == INT64_MAX && v >= double(hi));
+  };
+  if (value->is_number_float() && std::isfinite(value->get<double>()) &&
+      std::trunc(value->get<double>()) == value->get<double>() &&
+      outside(value->get<double>()))
+    invalid(key, "must be an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got " + value->dump());
   if (!value->is_number_integer())
     invalid(key, "must be an integer, got " + typeName(*value) +
                      (value->is_number() ? " " + value->dump() : ""));

@@ -635,7 +635,7 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
   start({});
   struct Case {
     GenerationRequest request;
-    const char *needle;
+    const char *needle, *param; // the OpenAI parameter named
   };
   GenerationRequest badTemperature = greedy({1}, 2);
   badTemperature.sampling.temperature = NAN;
@@ -644,24 +644,31 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
   GenerationRequest stopText = greedy({1}, 2);
   stopText.stop = {"x"};
   std::vector<Case> cases = {
-      {greedy({}, 2), "empty"},
-      {greedy({1, 16}, 2), "(id 16) is outside the vocabulary [0, 16)"},
-      {greedy({1, -1}, 2), "(id -1)"},
-      {greedy(std::vector<int32_t>(13, 1), 1), "max_seq_len is 12"},
-      {greedy({1, 2}, 0), "max_tokens"},
-      {greedy({1, 2}, 12), "at most 11 tokens can follow"},
-      {badTemperature, "temperature"},
-      {badTopP, "top_p"},
-      {stopText, "tokenizer"}};
+      {greedy({}, 2), "empty", "prompt"},
+      {greedy({1, 16}, 2), "(id 16) is outside the vocabulary [0, 16)",
+       "prompt"},
+      {greedy({1, -1}, 2), "(id -1)", "prompt"},
+      {greedy(std::vector<int32_t>(13, 1), 1), "max_seq_len is 12", "prompt"},
+      {greedy({1, 2}, 0), "max_tokens", "max_tokens"},
+      {greedy({1, 2}, 12), "at most 11 tokens can follow", "max_tokens"},
+      {badTemperature, "temperature", "temperature"},
+      {badTopP, "top_p", "top_p"},
+      {stopText, "tokenizer", "stop"}};
   for (Case &c : cases) {
     std::shared_ptr<RequestStream> stream;
-    std::string error;
-    EXPECT_EQ(engine->submit(c.request, stream, error),
+    std::string error, param = "unset";
+    EXPECT_EQ(engine->submit(c.request, stream, error, &param),
               SubmitStatus::InvalidRequest)
         << c.needle;
     EXPECT_THAT(error, HasSubstr(c.needle));
+    EXPECT_EQ(param, c.param) << c.needle;
     EXPECT_FALSE(stream);
   }
+  // Without the out-parameter, the same refusal.
+  std::shared_ptr<RequestStream> none;
+  std::string error;
+  EXPECT_EQ(engine->submit(greedy({}, 2), none, error),
+            SubmitStatus::InvalidRequest);
   // The engine still serves.
   EXPECT_EQ(drain(submit(greedy({1}, 3))).tokens.size(), 3u);
 }

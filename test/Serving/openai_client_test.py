@@ -326,6 +326,11 @@ class ServingTest(unittest.TestCase):
              "must be in (0.0, 1.0]"),
             (json.dumps({"model": "tiny", "prompt": [999999]}).encode(), 400,
              "vocabulary"),
+            # Past 64 bits the literal reads as a float: the range is said.
+            (b'{"model": "tiny", "prompt": "hi", '
+             b'"seed": -9223372036854775809}', 400,
+             "'seed' must be an integer in [-9223372036854775808, "
+             "9223372036854775807]"),
             (json.dumps({"model": "nope", "prompt": "hi"}).encode(), 404,
              "nope"),
             (json.dumps({"model": "tiny", "prompt": "word " * 400}).encode(),
@@ -405,6 +410,27 @@ class ServingTest(unittest.TestCase):
         self.assertIsNone(error["param"])
         self.assertRegex(error["message"],
                          r"^the chat request is \d+ bytes, far more than")
+
+    def test_engine_refusals_name_their_parameter(self):
+        """Requests the engine refuses (a token id outside the vocabulary,
+        more tokens than max_seq_len leaves) are 400 naming the parameter:
+        a chat request's prompt is its 'messages'."""
+        cases = [
+            ("/v1/completions", {"prompt": [1, 10 ** 6]}, "prompt",
+             "is outside the vocabulary"),
+            ("/v1/completions", {"prompt": "hi", "max_tokens": 10 ** 6},
+             "max_tokens", "max_seq_len"),
+            ("/v1/chat/completions",
+             {"messages": [{"role": "user", "content": "word " * 400}]},
+             "messages", "max_seq_len"),
+        ]
+        for path, body, param, needle in cases:
+            code, text = post_raw(self.server, path, json.dumps(
+                {"model": "tiny", **body}).encode())
+            self.assertEqual(code, 400, (path, text))
+            error = json.loads(text)["error"]
+            self.assertEqual(error["param"], param, (path, text))
+            self.assertIn(needle, error["message"], (path, text))
 
     def test_unsupported_fields_are_refused(self):
         """Fields that would change the output and that nhc-serve does not

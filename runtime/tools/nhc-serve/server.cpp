@@ -832,12 +832,16 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   }
   request.generation.id = id;
   std::shared_ptr<serving::RequestStream> stream;
-  std::string message;
+  std::string message, param;
   serving::SubmitStatus submitted =
-      engine_.submit(request.generation, stream, message);
+      engine_.submit(request.generation, stream, message, &param);
   if (submitted != serving::SubmitStatus::Ok) {
     ApiError error;
     error.message = message;
+    // A chat request's prompt is its rendered messages.
+    error.param = param == "prompt" && endpoint == Endpoint::ChatCompletions
+                      ? "messages"
+                      : param;
     if (submitted != serving::SubmitStatus::InvalidRequest) {
       error.status = 503;
       error.type = "server_busy_error";

@@ -137,10 +137,13 @@ public:
   /// limit) for an empty prompt, an id outside [0, vocab), maxTokens == 0,
   /// prompt + maxTokens - 1 > max_seq_len, stop strings without a
   /// tokenizer; QueueFull when maxQueue requests already wait;
-  /// ShuttingDown after stop(). Nothing is queued on an error.
+  /// ShuttingDown after stop(). Nothing is queued on an error. On
+  /// InvalidRequest, `param` (if given) is set to the OpenAI request
+  /// parameter at fault ("prompt", "max_tokens", "temperature", "top_p",
+  /// "stop"; empty for a stop id, which comes from the server).
   SubmitStatus submit(GenerationRequest request,
                       std::shared_ptr<RequestStream> &stream,
-                      std::string &error);
+                      std::string &error, std::string *param = nullptr);
 
   /// Finishes the running requests as cancelled and joins the thread.
   void stop();
