@@ -14,6 +14,10 @@
 // weight bytes and does its products on tensor cores. A thread stages 8
 // columns of one row of x and of the weight per stage, as 16-byte loads
 // where the rows are aligned (nhc_moe_tile_stage). Not measured on a GPU.
+// Both dtypes' kernels are written whole by tools/scripts/gen-gpu-tiles.py
+// (they differ in the weight's type and staging only); the helpers below
+// are written by hand.
+// BEGIN GENERATED experts: tools/scripts/gen-gpu-tiles.py
 func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xi16>, %y: memref<?xf32>, %A: index,
@@ -50,7 +54,6 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %chunked = func.call @nhc_moe_tile_chunked(%xAddress, %wAddress, %k, %c2)
         : (index, index, index, index) -> i1
     // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile.
-    // BEGIN GENERATED lanes: tools/scripts/gen-gpu-tiles.py
     %laneId = arith.remui %tx, %c32 : index
     %warpId = arith.divui %tx, %c32 : index
     %g = arith.divui %laneId, %c4 : index
@@ -89,14 +92,12 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %cj31 = arith.addi %cj30, %one : index
     %pc30 = arith.muli %cj30, %c72 : index
     %pc31 = arith.muli %cj31, %c72 : index
-    // END GENERATED lanes
     scf.for %p0 = %range#1 to %range#2 step %kTile {
       %left = arith.subi %range#2, %p0 : index
       %rows = arith.minui %left, %kTile : index
       func.call @nhc_moe_tile_sources(%token, %srcRows, %p0, %rows, %range#1, %doGather, %tx)
           : (memref<?xi32>, memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, i1, index) -> ()
       gpu.barrier
-      // BEGIN GENERATED experts: tools/scripts/gen-gpu-tiles.py
       %ezero = arith.constant dense<0.0> : vector<2x2xf32>
       %eacc:4 = scf.for %k0 = %c0 to %k step %c32
           iter_args(%ea0 = %ezero, %ea1 = %ezero, %ea2 = %ezero, %ea3 = %ezero) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
@@ -462,18 +463,19 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
       %ev33 = vector.extract %eacc#3[1, 1] : f32 from vector<2x2xf32>
       func.call @nhc_moe_tile_store(%ev33, %y, %p0, %rows, %rowB, %j0, %cj31, %n, %act)
           : (f32, memref<?xf32>, index, index, index, index, index, index, index) -> ()
-      // END GENERATED experts
     }
     gpu.terminator
   }
   return
 }
+// END GENERATED experts
 
 // nhc_moe_expert_matmul_e4m3_tiled: the same tiles on e4m3 weights (FP8
 // routed experts as stored, a byte each), widened exactly as staged
 // (nhc_moe_tile_stage_e4m3); x rounded to bf16 as the untiled e4m3 form
 // does (the FP8 recipe's quantized rows are e4m3 values, unchanged by it).
 // e4m3 values are exact in tf32: one mma per product.
+// BEGIN GENERATED experts_e4m3: tools/scripts/gen-gpu-tiles.py
 func.func private @nhc_moe_expert_matmul_e4m3_tiled_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
     %active: memref<?xi32>, %w: memref<?xi8>, %y: memref<?xf32>, %A: index,
@@ -510,7 +512,6 @@ func.func private @nhc_moe_expert_matmul_e4m3_tiled_gpu(
     %chunked = func.call @nhc_moe_tile_chunked(%xAddress, %wAddress, %k, %one)
         : (index, index, index, index) -> i1
     // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile.
-    // BEGIN GENERATED lanes: tools/scripts/gen-gpu-tiles.py
     %laneId = arith.remui %tx, %c32 : index
     %warpId = arith.divui %tx, %c32 : index
     %g = arith.divui %laneId, %c4 : index
@@ -549,14 +550,12 @@ func.func private @nhc_moe_expert_matmul_e4m3_tiled_gpu(
     %cj31 = arith.addi %cj30, %one : index
     %pc30 = arith.muli %cj30, %c72 : index
     %pc31 = arith.muli %cj31, %c72 : index
-    // END GENERATED lanes
     scf.for %p0 = %range#1 to %range#2 step %kTile {
       %left = arith.subi %range#2, %p0 : index
       %rows = arith.minui %left, %kTile : index
       func.call @nhc_moe_tile_sources(%token, %srcRows, %p0, %rows, %range#1, %doGather, %tx)
           : (memref<?xi32>, memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, i1, index) -> ()
       gpu.barrier
-      // BEGIN GENERATED experts_e4m3: tools/scripts/gen-gpu-tiles.py
       %ezero = arith.constant dense<0.0> : vector<2x2xf32>
       %eacc:4 = scf.for %k0 = %c0 to %k step %c32
           iter_args(%ea0 = %ezero, %ea1 = %ezero, %ea2 = %ezero, %ea3 = %ezero) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
@@ -922,12 +921,12 @@ func.func private @nhc_moe_expert_matmul_e4m3_tiled_gpu(
       %ev33 = vector.extract %eacc#3[1, 1] : f32 from vector<2x2xf32>
       func.call @nhc_moe_tile_store(%ev33, %y, %p0, %rows, %rowB, %j0, %cj31, %n, %act)
           : (f32, memref<?xf32>, index, index, index, index, index, index, index) -> ()
-      // END GENERATED experts_e4m3
     }
     gpu.terminator
   }
   return
 }
+// END GENERATED experts_e4m3
 
 // Whether a stage's loads may be vectors: every row of x 16-byte aligned
 // and every row of the weight (wBytes bytes an element) aligned to 8 of its

@@ -20,9 +20,9 @@ Parts, by file:
                       step3 (y = exp(cum) C h_prevᵀ + D x + W X),
                       step4 ((coef ∘ X)ᵀ B)
   attention_gpu.mlir  lanes, scores (S = Q Kᵀ), values (O = O corr + P V)
-  moe_experts_tiled_gpu.mlir  lanes (once per kernel), experts and
-                      experts_e4m3 (a tile of routes by output columns,
-                      X Wᵀ, for bf16 and e4m3 weights)
+  moe_experts_tiled_gpu.mlir  experts and experts_e4m3 (the whole kernel
+                      for bf16 and e4m3 weights: tiles of routes by output
+                      columns, X Wᵀ)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -550,19 +550,73 @@ def experts_tile(I, stage, weight):
     return o
 
 
+def experts_kernel(I, dtype, element, stage, width):
+    """The whole GPU form of nhc_moe_expert_matmul_<dtype>_tiled: a block
+    of 256 threads per (64 output columns, active entry) walking its
+    expert's sorted routes 64 at a time (nhc_moe_tile_sources), each tile
+    an experts_tile. The two weight dtypes differ only in the weight's
+    element type, its staging function and its bytes per element (`width`,
+    for nhc_moe_tile_chunked)."""
+    weight = f'memref<?x{element}>'
+    o=[f'func.func private @nhc_moe_expert_matmul_{dtype}_tiled_gpu(',
+       '    %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,',
+       f'    %active: memref<?xi32>, %w: {weight}, %y: memref<?xf32>, %A: index,',
+       '    %n: index, %k: index, %gather: index, %act: index)',
+       f'    attributes {{nhc.gpu_variant_of = "nhc_moe_expert_matmul_{dtype}_tiled"}} {{',
+       '  %c1 = arith.constant 1 : index',
+       '  %c64 = arith.constant 64 : index',
+       '  %c256 = arith.constant 256 : index',
+       '  %tiles = arith.ceildivsi %n, %c64 : index',
+       '  gpu.launch blocks(%bx, %by, %bz) in (%gx = %tiles, %gy = %A, %gz = %c1)',
+       '             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)',
+       f'             workgroup(%stage : {AST},',
+       f'                       %srcRows : {SRC}) {{']
+    for name, value in (('c0', 0), ('one', 1), ('c2', 2), ('c4', 4), ('c8', 8),
+                        ('c16', 16), ('c24', 24), ('c32', 32), ('c72', 72),
+                        ('kTile', 64)):
+        o.append(f'    %{name} = arith.constant {value} : index')
+    o+=['    // One mma per product: the operands are exact in tf32.',
+        '    %allTerms = arith.constant false',
+        '    %range:3 = func.call @nhc_moe_expert_range(%offsets, %active, %by)',
+        '        : (memref<?xi32>, memref<?xi32>, index) -> (index, index, index)',
+        '    %j0 = arith.muli %bx, %kTile : index',
+        '    %wBase = func.call @nhc_moe_weight_row(%range#0, %c0, %n, %k)',
+        '        : (index, index, index, index) -> index',
+        '    %doGather = arith.cmpi ne, %gather, %c0 : index',
+        f'    %wAddress = memref.extract_aligned_pointer_as_index %w : {weight} -> index',
+        '    %xAddress = memref.extract_aligned_pointer_as_index %x : memref<?xf32> -> index',
+        f'    %chunked = func.call @nhc_moe_tile_chunked(%xAddress, %wAddress, %k, {width})',
+        '        : (index, index, index, index) -> i1',
+        "    // This lane's places in its warp's 16 x 32 part of a 64 x 64 tile."]
+    o+=lanes('    ')
+    o+=['    scf.for %p0 = %range#1 to %range#2 step %kTile {',
+        '      %left = arith.subi %range#2, %p0 : index',
+        '      %rows = arith.minui %left, %kTile : index',
+        '      func.call @nhc_moe_tile_sources(%token, %srcRows, %p0, %rows, %range#1, %doGather, %tx)',
+        f'          : (memref<?xi32>, {SRC}, index, index, index, i1, index) -> ()',
+        '      gpu.barrier']
+    o+=experts_tile('      ', stage, weight)
+    o+=['    }',
+        '    gpu.terminator',
+        '  }',
+        '  return',
+        '}']
+    return [I + line if line else line for line in o]
+
+
 def experts(I):
-    """experts_tile for bf16 weights (nhc_moe_tile_stage)."""
-    return experts_tile(I, '@nhc_moe_tile_stage', 'memref<?xi16>')
+    """experts_kernel for bf16 weights (nhc_moe_tile_stage)."""
+    return experts_kernel(I, 'bf16', 'i16', '@nhc_moe_tile_stage', '%c2')
 
 
 def experts_e4m3(I):
-    """experts_tile for e4m3 weights (nhc_moe_tile_stage_e4m3)."""
-    return experts_tile(I, '@nhc_moe_tile_stage_e4m3', 'memref<?xi8>')
+    """experts_kernel for e4m3 weights (nhc_moe_tile_stage_e4m3)."""
+    return experts_kernel(I, 'e4m3', 'i8', '@nhc_moe_tile_stage_e4m3', '%one')
 
 
 # The parts each kernel file holds.
 FILES = {
-    'moe_experts_tiled_gpu.mlir': {'lanes': lanes, 'experts': experts,
+    'moe_experts_tiled_gpu.mlir': {'experts': experts,
                                    'experts_e4m3': experts_e4m3},
     'ssd_scan_gpu.mlir': {'lanes': lanes, 'step2': step2, 'step3': step3,
                           'step4': step4},
