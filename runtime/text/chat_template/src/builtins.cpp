@@ -2,11 +2,14 @@
 #include "builtins.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <utility>
 #include <vector>
 
 namespace nhc::text::tpl {
@@ -577,6 +580,106 @@ void undefined_error(const Value &v) {
                                            : v.undefined_hint);
 }
 
+/// Python's int(s, base) for a stripped string: an optional sign, digits
+/// of `base` (2-36; 0: the prefix's, 0x / 0o / 0b, else decimal without
+/// leading zeros), single underscores between digits or after a prefix.
+/// False where Python raises ValueError; `overflow` past 64 bits.
+bool parse_py_int(const std::string &s, std::int64_t base, std::int64_t &out,
+                  bool &overflow) {
+  if (base != 0 && (base < 2 || base > 36)) return false;
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  auto prefix = [&](char letter) {
+    return i + 1 < s.size() && s[i] == '0' &&
+           std::tolower((unsigned char)s[i + 1]) == letter;
+  };
+  bool prefixed = false;
+  for (auto [letter, b] : {std::pair<char, int>{'x', 16}, {'o', 8}, {'b', 2}})
+    if ((base == 0 || base == b) && prefix(letter)) {
+      base = b, i += 2, prefixed = true;
+      break;
+    }
+  const bool zeroOnly = base == 0; // decimal by default: no leading zeros
+  if (base == 0) base = 10;
+  unsigned __int128 value = 0;
+  bool digits = false, lastUnderscore = false, nonzero = false,
+       leadingZero = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '_') {
+      if (lastUnderscore || (!digits && !prefixed)) return false;
+      lastUnderscore = true;
+      continue;
+    }
+    int d = std::isdigit((unsigned char)c) ? c - '0'
+            : std::isalpha((unsigned char)c)
+                ? std::tolower((unsigned char)c) - 'a' + 10
+                : 99;
+    if (d >= base) return false;
+    if (!digits && d == 0) leadingZero = true;
+    nonzero = nonzero || d != 0;
+    digits = true;
+    lastUnderscore = false;
+    value = value * base + d;
+    if (value > (unsigned __int128)INT64_MAX + 1) overflow = true, value = 0;
+  }
+  if (!digits || lastUnderscore) return false;
+  if (zeroOnly && !prefixed && leadingZero && nonzero) return false;
+  if (!overflow && !negative && value > (unsigned __int128)INT64_MAX)
+    overflow = true;
+  out = overflow ? 0
+        : negative ? (std::int64_t)(0 - (std::uint64_t)value)
+                   : (std::int64_t)value;
+  return true;
+}
+
+/// Python's float(s) for a stripped string: decimal digits with single
+/// underscores between them, a point, an exponent, or inf / infinity / nan
+/// in any case, each after an optional sign (no hex). False where Python
+/// raises ValueError.
+bool parse_py_float(const std::string &s, double &out) {
+  std::size_t i = 0;
+  std::string clean;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) clean += s[i++];
+  std::string rest = s.substr(i);
+  std::string lowered;
+  for (char c : rest) lowered += (char)std::tolower((unsigned char)c);
+  if (lowered == "inf" || lowered == "infinity" || lowered == "nan") {
+    out = std::strtod((clean + lowered).c_str(), nullptr);
+    return true;
+  }
+  // digitpart: digit (["_"] digit)*; returns the count of digits.
+  auto digitpart = [&]() -> int {
+    int count = 0;
+    while (i < s.size()) {
+      if (std::isdigit((unsigned char)s[i])) {
+        clean += s[i++], ++count;
+      } else if (s[i] == '_' && count && i + 1 < s.size() &&
+                 std::isdigit((unsigned char)s[i + 1])) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    return count;
+  };
+  int mantissa = digitpart();
+  if (i < s.size() && s[i] == '.') {
+    clean += s[i++];
+    mantissa += digitpart();
+  }
+  if (!mantissa) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    clean += s[i++];
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) clean += s[i++];
+    if (!digitpart()) return false;
+  }
+  if (i != s.size()) return false;
+  out = std::strtod(clean.c_str(), nullptr);
+  return true;
+}
+
 // --- attribute / item access ------------------------------------------------
 Value get_attr(const Value &obj, const std::string &name) {
   switch (obj.kind) {
@@ -908,8 +1011,15 @@ bool apply_test(const std::string &name, const Value &v, CallArgs &a) {
     if (d == 0) type_error("integer division or modulo by zero");
     return need_int(v, "divisibleby") % d == 0;
   }
-  if (name == "lower") return py_lower(to_str(v)) == to_str(v);
-  if (name == "upper") return py_upper(to_str(v)) == to_str(v);
+  // str.islower() / str.isupper(): at least one cased character.
+  if (name == "lower") {
+    const std::string t = to_str(v);
+    return py_lower(t) == t && py_upper(t) != t;
+  }
+  if (name == "upper") {
+    const std::string t = to_str(v);
+    return py_upper(t) == t && py_lower(t) != t;
+  }
   if (name == "escaped") return false;
   if (name == "filter") return v.is_string() && has_filter(v.str());
   if (name == "test") return v.is_string() && has_test(v.str());
@@ -1075,7 +1185,11 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "attr") {
     a.check(n, 1, {});
     if (a.args.empty()) type_error("attr needs a name");
-    return get_attr(v, need_str(a.args[0], "attr"));
+    // getattr(): a dict's keys are items, not attributes.
+    const std::string attr = need_str(a.args[0], "attr");
+    if (v.kind == Kind::Dict && !is_method(v, attr))
+      return Value::undefined(no_attr_hint(v, attr));
+    return get_attr(v, attr);
   }
   if (name == "int") {
     a.check(n, 2, {"default", "base"});
@@ -1095,18 +1209,17 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
       return Value::integer((std::int64_t)std::trunc(v.f));
     }
     if (v.is_string()) {
-      std::string s = py_strip(v.str(), nullptr, true, true);
-      std::string t;
-      for (char c : s) if (c != '_') t += c;
-      int base = basev ? (int)need_int(*basev, n) : 10;
-      errno = 0;
-      char *end = nullptr;
-      long long r = std::strtoll(t.c_str(), &end, base);
-      if (!t.empty() && end && *end == 0 && errno == 0) return Value::integer(r);
-      if (!t.empty() && end && *end == 0 && errno == ERANGE) return too_big("'" + s + "'");
-      char *fend = nullptr;
-      double d = std::strtod(t.c_str(), &fend);
-      if (!t.empty() && fend && *fend == 0 && !std::isnan(d)) {
+      // Python: int(s, base), else int(float(s)) (jinja2's do_int).
+      const std::string s = py_strip(v.str(), nullptr, true, true);
+      std::int64_t base = basev ? need_int(*basev, n) : 10;
+      bool overflow = false;
+      std::int64_t r = 0;
+      if (parse_py_int(s, base, r, overflow)) {
+        if (overflow) return too_big("'" + s + "'");
+        return Value::integer(r);
+      }
+      double d = 0.0;
+      if (parse_py_float(s, d) && !std::isnan(d)) {
         if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return too_big("'" + s + "'");
         return Value::integer((std::int64_t)std::trunc(d));
       }
@@ -1118,10 +1231,9 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     const Value *def = a.get(0, "default");
     if (v.is_number()) return Value::floating(as_double(v));
     if (v.is_string()) {
-      std::string s = py_strip(v.str(), nullptr, true, true);
-      char *end = nullptr;
-      double d = std::strtod(s.c_str(), &end);
-      if (!s.empty() && end && *end == 0) return Value::floating(d);
+      double d = 0.0;
+      if (parse_py_float(py_strip(v.str(), nullptr, true, true), d))
+        return Value::floating(d);
     }
     return def ? *def : Value::floating(0.0);
   }

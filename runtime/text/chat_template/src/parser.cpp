@@ -310,7 +310,11 @@ private:
     while (skip_name("if")) {
       NodePtr cond = parse_or();
       NodePtr expr3;
-      if (skip_name("else")) expr3 = parse_condexpr();
+      if (skip_name("else")) {
+        // `a if c else b if d else ...` nests by recursion here.
+        DepthGuard g(*this, cur().pos);
+        expr3 = parse_condexpr();
+      }
       auto n = node(NK::Cond, p);
       adopt(*n, std::move(expr1));
       adopt(*n, std::move(cond));

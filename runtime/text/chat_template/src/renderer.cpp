@@ -422,12 +422,27 @@ private:
     return Flow::Normal;
   }
 
+  /// Whether `n` or a node below it reads the variable `name` (the walk
+  /// is as deep as the parser's bounded height).
+  static bool reads(const Node &n, const char *name) {
+    if (n.kind == NK::Name && n.name == name) return true;
+    for (const NodePtr &kid : n.kids)
+      if (kid && reads(*kid, name)) return true;
+    return false;
+  }
+
   Value make_macro(const Node &n) {
     const Node *def = &n;
-    return Value::make_callable(n.name, [this, def](CallArgs &a) -> Value {
+    // As jinja2: a macro whose body reads `varargs` takes extra positional
+    // arguments as that tuple, one that reads `kwargs` extra keywords as
+    // that dict.
+    const bool takesVarargs = reads(*n.kids.back(), "varargs");
+    const bool takesKwargs = reads(*n.kids.back(), "kwargs");
+    return Value::make_callable(n.name, [this, def, takesVarargs,
+                                         takesKwargs](CallArgs &a) -> Value {
       const Node &m = *def;
       const std::size_t nparams = m.targets.size();
-      if (a.args.size() > nparams)
+      if (a.args.size() > nparams && !takesVarargs)
         throw EvalError("macro '" + m.name + "' takes not more than " + std::to_string(nparams) +
                         " argument(s)");
       // Counted before the parameters' default values are evaluated: a
@@ -445,11 +460,20 @@ private:
         if (m.kids[k]) ms.vars[p] = eval(*m.kids[k], ms);
         else ms.vars[p] = Value::undefined("parameter '" + p + "' was not provided");
       }
+      DictData extraKeywords;
       for (const auto &kv : a.kwargs) {
         bool known = false;
         for (const auto &p : m.targets) known = known || p == kv.first;
-        if (!known) throw EvalError("macro '" + m.name + "' takes no keyword argument '" + kv.first + "'");
+        if (known) continue;
+        if (!takesKwargs)
+          throw EvalError("macro '" + m.name + "' takes no keyword argument '" + kv.first + "'");
+        extraKeywords.set(Value::string(kv.first), kv.second);
       }
+      if (takesVarargs)
+        ms.vars["varargs"] = Value::make_tuple(ValueList(
+            a.args.begin() + std::min(a.args.size(), nparams), a.args.end()));
+      if (takesKwargs)
+        ms.vars["kwargs"] = Value::make_dict(std::move(extraKeywords));
       std::string out = capture(*m.kids.back(), ms);
       return Value::string(std::move(out));
     });

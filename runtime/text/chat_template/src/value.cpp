@@ -343,16 +343,51 @@ static char32_t upper_cp(char32_t c) {
   return c;
 }
 
+// Unicode's Case_Ignorable characters among those the tables above map,
+// plus the common ones between letters: apostrophes, periods, colons,
+// the middle dot and combining marks (the Final_Sigma context skips them).
+static bool case_ignorable(char32_t c) {
+  return c == 0x27 || c == 0x2e || c == 0x3a || c == 0x5e || c == 0x60 ||
+         c == 0xa8 || c == 0xad || c == 0xaf || c == 0xb4 || c == 0xb7 ||
+         c == 0xb8 || c == 0x2019 || (c >= 0x2b0 && c <= 0x36f);
+}
+
+static bool cased(char32_t c) {
+  return lower_cp(c) != c || upper_cp(c) != c || c == 0xdf || c == 0x131 ||
+         c == 0x138 || c == 0x149 || c == 0x17f || c == 0x3c2;
+}
+
 std::string py_lower(const std::string &s) {
   std::string out;
-  for (char32_t c : utf8_decode(s)) utf8_append(out, lower_cp(c));
+  const std::u32string u = utf8_decode(s);
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    const char32_t c = u[i];
+    if (c == 0x130) { out += "i\xcc\x87"; continue; } // İ: i + combining dot
+    if (c == 0x3a3) {
+      // Final_Sigma (Unicode 3.13, as str.lower): after a cased letter and
+      // not before one, Σ is ς.
+      std::size_t b = i, e = i + 1;
+      while (b > 0 && case_ignorable(u[b - 1])) --b;
+      while (e < u.size() && case_ignorable(u[e])) ++e;
+      const bool after = b > 0 && cased(u[b - 1]);
+      const bool before = e < u.size() && cased(u[e]);
+      utf8_append(out, after && !before ? 0x3c2 : 0x3c3);
+      continue;
+    }
+    utf8_append(out, lower_cp(c));
+  }
   return out;
 }
 
 std::string py_upper(const std::string &s) {
   std::string out;
   for (char32_t c : utf8_decode(s)) {
+    // Unicode's special and single upper cases of Latin-1 and Latin
+    // Extended-A that the table leaves out.
     if (c == 0xdf) { out += "SS"; continue; }
+    if (c == 0x149) { out += "\xca\xbc" "N"; continue; } // ŉ: ʼN
+    if (c == 0x131) { out += "I"; continue; }        // dotless ı
+    if (c == 0x17f) { out += "S"; continue; }        // long ſ
     utf8_append(out, upper_cp(c));
   }
   return out;

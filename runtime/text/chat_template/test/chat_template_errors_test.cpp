@@ -141,6 +141,21 @@ TEST(ChatTemplateErrors, DeepNestingIsRejected) {
   for (int k = 0; k < 5000; ++k) nots += "not ";
   nots += "x }}";
   EXPECT_NE(parse_error(nots).find("nesting is deeper than"), std::string::npos);
+  // `x if c else y if d else ...` recurses at each `else` (100,000 of them
+  // overflowed the stack), wherever the expression stands.
+  std::string chain = "1";
+  for (int k = 0; k < 100000; ++k) chain += " if 1 else 1";
+  for (const std::string &form :
+       {"{{ " + chain + " }}", "{% set x = " + chain + " %}",
+        "{{ [" + chain + "] }}", "{{ f(" + chain + ") }}",
+        "{% if " + chain + " %}{% endif %}"}) {
+    const std::string e = parse_error(form);
+    EXPECT_NE(e.find("nesting is deeper than 200"), std::string::npos)
+        << form.substr(0, 16) << ": " << e.substr(0, 80);
+    EXPECT_EQ(e.rfind("tpl:1:", 0), 0u) << e.substr(0, 80); // positioned
+  }
+  // A short chain renders as jinja2 does.
+  EXPECT_EQ(render_error("{{ 0 if 0 else 1 if 0 else 2 }}"), "(no error)");
 }
 
 // Chains are parsed by loops, not recursion, yet make a tree as deep as they

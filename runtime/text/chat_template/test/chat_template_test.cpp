@@ -46,6 +46,37 @@ TEST(ChatTemplate, FiltersAtTheEdgesOfTheirArguments) {
 
 // round is CPython's round(): ties to even on the exact binary value, an
 // int stays an int (outputs from jinja2 3 on CPython 3.11).
+// Each expected value is jinja2 3.1's (ImmutableSandboxedEnvironment, as
+// transformers renders): int(s, base) then int(float(s)) with Python's
+// literal grammar (prefixes, underscores, no hex floats), str.islower/
+// isupper needing a cased character, attr reading attributes only (a
+// dict's keys are items), a macro's varargs and kwargs, Unicode's special
+// cases (final sigma, dotted and dotless i, long s).
+TEST(ChatTemplate, MatchesJinja2AtTheEdges) {
+  EXPECT_EQ(render(R"({{ "1" is lower }}|{{ "" is upper }}|{{ "a1" is lower }}|{{ "A1" is upper }})"),
+            "False|False|True|True");
+  EXPECT_EQ(render(R"({{ "0x1f"|int }}|{{ "0b11"|int(0, 0) }}|{{ "0x_1f"|int(0,16) }}|)"
+                   R"({{ "010"|int(7,0) }}|{{ "00"|int(7,0) }}|{{ "1_0"|int }}|)"
+                   R"({{ "1__0"|int(5) }}|{{ "_1"|int(5) }}|{{ "-0x10"|int(0,0) }}|)"
+                   R"({{ "1.5"|int(0,16) }}|{{ "9223372036854775807"|int }}|)"
+                   R"({{ "-9223372036854775808"|int }}|{{ "z"|int(0,36) }}|{{ "10"|int(0,1) }})"),
+            "0|3|31|10|0|10|5|5|-16|1|9223372036854775807|-9223372036854775808|35|10");
+  EXPECT_EQ(render(R"({{ "1_0"|float }}|{{ "0x10"|float }}|{{ "inf"|float }}|)"
+                   R"({{ "-Infinity"|float }}|{{ "nan"|float }}|{{ "1."|float }}|)"
+                   R"({{ ".5"|float }}|{{ "1e5"|float }}|{{ "1_e5"|float(7) }}|)"
+                   R"({{ "1e"|float(7) }}|{{ "."|float(7) }}|{{ "1_000.0_1"|float }})"),
+            "10.0|0.0|inf|-inf|nan|1.0|0.5|100000.0|7|7|7|1000.01");
+  EXPECT_EQ(render(R"({{ messages[0]|attr("role") }}|{{ (messages[0]|attr("items")) is defined }})",
+                   ordered_json::parse(R"({"messages": [{"role": "user"}]})")),
+            "|True");
+  EXPECT_EQ(render("{% macro f(a) %}{{ varargs }}{{ kwargs }}{% endmacro %}"
+                   "{{ f(1) }}|{{ f(1, 2, 3, b=4) }}"),
+            "(){}|(2, 3){'b': 4}");
+  EXPECT_EQ(render(R"({{ "ΣΑΣ"|lower }}|{{ "ΑΣ ΑΣ."|lower }}|{{ "Σ"|lower }}|{{ "ΑΣΑ"|lower }}|)"
+                   R"({{ "ı"|upper }}{{ "ſ"|upper }}{{ "ŉ"|upper }}|{{ "İ"|lower }})"),
+            "σας|ας ας.|σ|ασα|ISʼN|i\xcc\x87");
+}
+
 TEST(ChatTemplate, RoundIsPythonsRound) {
   EXPECT_EQ(render("{{ 2.5|round }} {{ 0.5|round }} {{ -0.5|round }} {{ 3.5|round }} "
                    "{{ 2.675|round(2) }} {{ 1.15|round(1) }}"),
