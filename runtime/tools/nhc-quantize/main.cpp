@@ -13,6 +13,7 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -312,6 +313,16 @@ struct StagingDir {
     path = pattern;
   }
   void moveTo(const fs::path &out) {
+    // mkdtemp made it 0700: give it an empty directory's mode it replaces,
+    // else the mode mkdir would (0777 less the umask).
+    std::error_code ec;
+    fs::perms mode = fs::status(out, ec).permissions();
+    if (ec || mode == fs::perms::unknown) {
+      const mode_t mask = ::umask(0);
+      ::umask(mask);
+      mode = fs::perms(0777 & ~mask);
+    }
+    fs::permissions(path, mode & fs::perms::mask);
     if (fs::exists(out))
       fs::remove(out); // an empty directory, checked before anything ran
     fs::rename(path, out);
@@ -361,9 +372,22 @@ int run(const Options &o) {
   fs::path out = fs::absolute(o.out).lexically_normal();
   if (out.filename().empty())
     out = out.parent_path();
-  // OUT and each directory above it (a path that does not exist is no
-  // checkpoint): OUT_DIR never lands inside the checkpoint, at any depth.
-  for (fs::path dir = out;; dir = dir.parent_path()) {
+  // OUT_DIR is put in place by renaming a finished directory over its
+  // path, which would replace a link rather than write where it points.
+  {
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(out, ec)))
+      throw std::runtime_error("-o '" + o.out +
+                               "' is a symbolic link; name the directory "
+                               "itself (a new or empty one)");
+  }
+  // OUT and each directory above it, links resolved (a path that does not
+  // exist is no checkpoint): OUT_DIR never lands inside the checkpoint, at
+  // any depth.
+  std::error_code resolveError;
+  const fs::path resolved = fs::weakly_canonical(out, resolveError);
+  for (fs::path dir = resolveError ? out : resolved;;
+       dir = dir.parent_path()) {
     std::error_code ec;
     if (fs::equivalent(checkpoint, dir, ec))
       throw std::runtime_error("-o must name a new directory, not the "
