@@ -32,6 +32,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
@@ -495,8 +496,16 @@ void checkOutputs(const Options &o, const nhc_weights_t *weights) {
 
 int run(const Options &o) {
   checkOutputs(o, nullptr);
-  if (!o.writeWeights.empty())
+  if (!o.writeWeights.empty()) {
+    // Random weights over a file that exists (often a real checkpoint's
+    // model.safetensors) would destroy it: the user removes it first.
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(o.writeWeights, ec)))
+      throw std::runtime_error("--write-weights: '" + o.writeWeights +
+                               "' exists; nhc-bench never replaces a file "
+                               "with random weights (remove it first)");
     return writeWeights(o);
+  }
   Json report;
   const bool cuda = o.backend == "cuda";
   report["backend"] = o.backend;
