@@ -146,8 +146,8 @@ bool parseOptions(int argc, char **argv, Options &options,
       options.promptIdsGiven = true;
     else if (name == "--prompt")
       options.prompt = value, ok = !value.empty();
-    else if (name == "--chat")
-      options.chat = value, ok = !value.empty();
+    else if (name == "--chat") // an empty user turn is a turn
+      options.chat = value, options.chatGiven = true;
     else if (name == "--system")
       options.system = value;
     else if (name == "--chat-template-kwargs")
@@ -192,7 +192,7 @@ bool parseOptions(int argc, char **argv, Options &options,
   if (options.help)
     return true;
   int promptKinds = options.promptIdsGiven + !options.prompt.empty() +
-                    !options.chat.empty();
+                    options.chatGiven;
   if (promptKinds > 1) {
     error = "--prompt-ids, --prompt and --chat exclude each other";
     return false;
@@ -204,7 +204,7 @@ bool parseOptions(int argc, char **argv, Options &options,
             "--prompt or --chat";
     return false;
   }
-  if (options.chat.empty() &&
+  if (!options.chatGiven &&
       (!options.system.empty() || !options.chatTemplateKwargs.empty())) {
     error = "--system and --chat-template-kwargs need --chat";
     return false;

@@ -22,12 +22,13 @@ struct Options {
   uint64_t seed = 0;
   // Text mode (--prompt / --chat): tokenizer, template, streamed text.
   std::string prompt;             // --prompt TEXT
-  std::string chat;               // --chat TEXT: one user turn
+  std::string chat;               // --chat TEXT: one user turn (may be empty)
+  bool chatGiven = false;         // --chat was given
   std::string system;             // --system TEXT (with --chat)
   std::string chatTemplateKwargs; // --chat-template-kwargs JSON
   std::string tokenizer;          // --tokenizer: default the checkpoint dir
   std::vector<std::string> stop;  // --stop STR (repeatable)
-  bool textMode() const { return !prompt.empty() || !chat.empty(); }
+  bool textMode() const { return !prompt.empty() || chatGiven; }
   std::string dumpLogits;       // per generated token
   std::string dumpPromptLogits; // every prompt position (head_all)
   std::string dumpHiddenStates; // the prompt's hidden states (taps)

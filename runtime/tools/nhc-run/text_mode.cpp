@@ -32,7 +32,7 @@ TextMode::TextMode(const Options &options)
       tokenizer_(text::Tokenizer::load(tokenizerSource_)) {
   serving::GenerationDefaults defaults = serving::readGenerationDefaults(
       serving::checkpointDirectory(options.weights), tokenizer_.eosId());
-  if (!options.chat.empty()) {
+  if (options.chatGiven) {
     if (tokenizer_.chatTemplate().empty())
       throw text::TextError("--chat: the tokenizer's tokenizer_config.json "
                             "has no chat_template; use --prompt");
