@@ -13,10 +13,10 @@
 // routes per expert (a prefill's) this form moves a sixteenth of the
 // weight bytes and does its products on tensor cores. A thread stages 8
 // columns of one row of x and of the weight per stage, as 16-byte loads
-// where the rows are aligned (nhc_moe_tile_stage). Not measured on a GPU.
-// Both dtypes' kernels are written whole by tools/scripts/gen-gpu-tiles.py
-// (they differ in the weight's type and staging only); the helpers below
-// are written by hand.
+// where the rows are aligned (nhc_moe_tile_stage_bf16). Not measured on a GPU.
+// Both dtypes' kernels and staging functions are written whole by
+// tools/scripts/gen-gpu-tiles.py (they differ in the weight's type, width
+// and widening only); the helpers below are written by hand.
 // BEGIN GENERATED experts: tools/scripts/gen-gpu-tiles.py
 func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
     %x: memref<?xf32>, %token: memref<?xi32>, %offsets: memref<?xi32>,
@@ -101,7 +101,7 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
       %ezero = arith.constant dense<0.0> : vector<2x2xf32>
       %eacc:4 = scf.for %k0 = %c0 to %k step %c32
           iter_args(%ea0 = %ezero, %ea1 = %ezero, %ea2 = %ezero, %ea3 = %ezero) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
-        func.call @nhc_moe_tile_stage(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)
+        func.call @nhc_moe_tile_stage_bf16(%x, %srcRows, %w, %wBase, %k0, %rows, %j0, %n, %k, %tx, %chunked, %stage)
             : (memref<?xf32>, memref<64xi32, #gpu.address_space<workgroup>>, memref<?xi16>, index, index, index, index, index, index, index, i1, memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
         gpu.barrier
         %e0k = arith.constant 0 : index
@@ -465,6 +465,65 @@ func.func private @nhc_moe_expert_matmul_bf16_tiled_gpu(
           : (f32, memref<?xf32>, index, index, index, index, index, index, index) -> ()
     }
     gpu.terminator
+  }
+  return
+}
+
+// Thread tx's share of a stage from k0: tile row `row` = tx % 64 and the
+// 8 columns k0 + 8 (tx / 64) + s, s < 8, of x's bf16 values of the tile's
+// route `row` (srcRows) as A(row, kk) at kk * 72 + row, and of the
+// expert's bf16 weight row j0 + row (rows from wBase), widened exactly
+// (nhc_widen_bf16), as B(kk, row) 2304 later; 0 past the tile's `rows`
+// routes, n or k. A warp's 32 threads take 32 consecutive rows, so each
+// of its stores hits 32 banks. With `chunked` (every row of x 16-byte
+// aligned and of the weight 16-byte, k % 8 == 0) the 8 columns are
+// two 16-byte loads of x and one of the weight, else 8 loads of each.
+func.func private @nhc_moe_tile_stage_bf16(%x: memref<?xf32>,
+    %srcRows: memref<64xi32, #gpu.address_space<workgroup>>,
+    %w: memref<?xi16>, %wBase: index, %k0: index, %rows: index, %j0: index,
+    %n: index, %k: index, %tx: index, %chunked: i1,
+    %stage: memref<4608xf32, #gpu.address_space<workgroup>>) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c72 = arith.constant 72 : index
+  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %at:6 = func.call @nhc_moe_tile_place(%srcRows, %k0, %rows, %j0, %n, %k, %wBase, %tx)
+      : (memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index)
+      -> (index, index, i1, i1, index, index)
+  scf.if %chunked {
+    %kIn = arith.cmpi ult, %at#0, %k : index // the whole chunk: k % 8 == 0
+    %a8 = func.call @nhc_moe_tile_x8(%x, %at#1, %at#0, %kIn, %at#2)
+        : (memref<?xf32>, index, index, i1, i1) -> vector<8xf32>
+    %wOk = arith.andi %kIn, %at#3 : i1
+    %b8 = scf.if %wOk -> (vector<8xf32>) {
+      %wi = arith.addi %at#4, %at#0 : index
+      %bits = vector.load %w[%wi] {alignment = 16} : memref<?xi16>, vector<8xi16>
+      %wf = func.call @nhc_widen_bf16x8(%bits) : (vector<8xi16>) -> vector<8xf32>
+      scf.yield %wf : vector<8xf32>
+    } else {
+      scf.yield %zeros : vector<8xf32>
+    }
+    func.call @nhc_moe_stage_pair8(%stage, %at#5, %a8, %b8)
+        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>, vector<8xf32>) -> ()
+  } else {
+    scf.for %s = %c0 to %c8 step %one {
+      %col = arith.addi %at#0, %s : index
+      %kIn = arith.cmpi ult, %col, %k : index
+      %kSafe = arith.select %kIn, %col, %c0 : index
+      %a = func.call @nhc_moe_tile_x1(%x, %at#1, %kSafe, %kIn, %at#2)
+          : (memref<?xf32>, index, index, i1, i1) -> f32
+      %wi = arith.addi %at#4, %kSafe : index
+      %wv = memref.load %w[%wi] : memref<?xi16>
+      %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
+      %wOk = arith.andi %kIn, %at#3 : i1
+      %b = arith.select %wOk, %wf, %zero : f32
+      %sRow = arith.muli %s, %c72 : index
+      %as = arith.addi %at#5, %sRow : index
+      func.call @nhc_moe_stage_pair1(%stage, %as, %a, %b)
+          : (memref<4608xf32, #gpu.address_space<workgroup>>, index, f32, f32) -> ()
+    }
   }
   return
 }
@@ -926,6 +985,65 @@ func.func private @nhc_moe_expert_matmul_e4m3_tiled_gpu(
   }
   return
 }
+
+// Thread tx's share of a stage from k0: tile row `row` = tx % 64 and the
+// 8 columns k0 + 8 (tx / 64) + s, s < 8, of x's bf16 values of the tile's
+// route `row` (srcRows) as A(row, kk) at kk * 72 + row, and of the
+// expert's e4m3 weight row j0 + row (rows from wBase), widened exactly
+// (nhc_widen_e4m3), as B(kk, row) 2304 later; 0 past the tile's `rows`
+// routes, n or k. A warp's 32 threads take 32 consecutive rows, so each
+// of its stores hits 32 banks. With `chunked` (every row of x 16-byte
+// aligned and of the weight 8-byte, k % 8 == 0) the 8 columns are
+// two 16-byte loads of x and one of the weight, else 8 loads of each.
+func.func private @nhc_moe_tile_stage_e4m3(%x: memref<?xf32>,
+    %srcRows: memref<64xi32, #gpu.address_space<workgroup>>,
+    %w: memref<?xi8>, %wBase: index, %k0: index, %rows: index, %j0: index,
+    %n: index, %k: index, %tx: index, %chunked: i1,
+    %stage: memref<4608xf32, #gpu.address_space<workgroup>>) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c72 = arith.constant 72 : index
+  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %at:6 = func.call @nhc_moe_tile_place(%srcRows, %k0, %rows, %j0, %n, %k, %wBase, %tx)
+      : (memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index)
+      -> (index, index, i1, i1, index, index)
+  scf.if %chunked {
+    %kIn = arith.cmpi ult, %at#0, %k : index // the whole chunk: k % 8 == 0
+    %a8 = func.call @nhc_moe_tile_x8(%x, %at#1, %at#0, %kIn, %at#2)
+        : (memref<?xf32>, index, index, i1, i1) -> vector<8xf32>
+    %wOk = arith.andi %kIn, %at#3 : i1
+    %b8 = scf.if %wOk -> (vector<8xf32>) {
+      %wi = arith.addi %at#4, %at#0 : index
+      %bits = vector.load %w[%wi] {alignment = 8} : memref<?xi8>, vector<8xi8>
+      %wf = func.call @nhc_widen_e4m3x8(%bits) : (vector<8xi8>) -> vector<8xf32>
+      scf.yield %wf : vector<8xf32>
+    } else {
+      scf.yield %zeros : vector<8xf32>
+    }
+    func.call @nhc_moe_stage_pair8(%stage, %at#5, %a8, %b8)
+        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>, vector<8xf32>) -> ()
+  } else {
+    scf.for %s = %c0 to %c8 step %one {
+      %col = arith.addi %at#0, %s : index
+      %kIn = arith.cmpi ult, %col, %k : index
+      %kSafe = arith.select %kIn, %col, %c0 : index
+      %a = func.call @nhc_moe_tile_x1(%x, %at#1, %kSafe, %kIn, %at#2)
+          : (memref<?xf32>, index, index, i1, i1) -> f32
+      %wi = arith.addi %at#4, %kSafe : index
+      %wv = memref.load %w[%wi] : memref<?xi8>
+      %wf = func.call @nhc_widen_e4m3(%wv) : (i8) -> f32
+      %wOk = arith.andi %kIn, %at#3 : i1
+      %b = arith.select %wOk, %wf, %zero : f32
+      %sRow = arith.muli %s, %c72 : index
+      %as = arith.addi %at#5, %sRow : index
+      func.call @nhc_moe_stage_pair1(%stage, %as, %a, %b)
+          : (memref<4608xf32, #gpu.address_space<workgroup>>, index, f32, f32) -> ()
+    }
+  }
+  return
+}
 // END GENERATED experts_e4m3
 
 // Whether a stage's loads may be vectors: every row of x 16-byte aligned
@@ -972,66 +1090,7 @@ func.func private @nhc_moe_tile_sources(%token: memref<?xi32>,
   return
 }
 
-// Thread tx's share of a stage from k0: tile row `row` = tx % 64 and the
-// 8 columns k0 + 8 (tx / 64) + s, s < 8, of x's bf16 values of the tile's
-// route `row` (srcRows) as A(row, kk) at kk * 72 + row, and of the
-// expert's weight row j0 + row (rows from wBase) as B(kk, row) 2304 later;
-// 0 past the tile's `rows` routes, n or k. A warp's 32 threads take 32
-// consecutive rows, so each of its stores hits 32 banks. With `chunked`
-// (every row of x and of the weight 16-byte aligned, k % 8 == 0) the 8
-// columns are two 16-byte loads of x and one of the weight, else 8 loads
-// of each.
-func.func private @nhc_moe_tile_stage(%x: memref<?xf32>,
-    %srcRows: memref<64xi32, #gpu.address_space<workgroup>>,
-    %w: memref<?xi16>, %wBase: index, %k0: index, %rows: index, %j0: index,
-    %n: index, %k: index, %tx: index, %chunked: i1,
-    %stage: memref<4608xf32, #gpu.address_space<workgroup>>) {
-  %c0 = arith.constant 0 : index
-  %one = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c72 = arith.constant 72 : index
-  %zero = arith.constant 0.0 : f32
-  %zeros = arith.constant dense<0.0> : vector<8xf32>
-  %at:6 = func.call @nhc_moe_tile_place(%srcRows, %k0, %rows, %j0, %n, %k, %wBase, %tx)
-      : (memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index)
-      -> (index, index, i1, i1, index, index)
-  scf.if %chunked {
-    %kIn = arith.cmpi ult, %at#0, %k : index // the whole chunk: k % 8 == 0
-    %a8 = func.call @nhc_moe_tile_x8(%x, %at#1, %at#0, %kIn, %at#2)
-        : (memref<?xf32>, index, index, i1, i1) -> vector<8xf32>
-    %wOk = arith.andi %kIn, %at#3 : i1
-    %b8 = scf.if %wOk -> (vector<8xf32>) {
-      %wi = arith.addi %at#4, %at#0 : index
-      %bits = vector.load %w[%wi] {alignment = 16} : memref<?xi16>, vector<8xi16>
-      %wf = func.call @nhc_widen_bf16x8(%bits) : (vector<8xi16>) -> vector<8xf32>
-      scf.yield %wf : vector<8xf32>
-    } else {
-      scf.yield %zeros : vector<8xf32>
-    }
-    func.call @nhc_moe_stage_pair8(%stage, %at#5, %a8, %b8)
-        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>, vector<8xf32>) -> ()
-  } else {
-    scf.for %s = %c0 to %c8 step %one {
-      %col = arith.addi %at#0, %s : index
-      %kIn = arith.cmpi ult, %col, %k : index
-      %kSafe = arith.select %kIn, %col, %c0 : index
-      %a = func.call @nhc_moe_tile_x1(%x, %at#1, %kSafe, %kIn, %at#2)
-          : (memref<?xf32>, index, index, i1, i1) -> f32
-      %wi = arith.addi %at#4, %kSafe : index
-      %wv = memref.load %w[%wi] : memref<?xi16>
-      %wf = func.call @nhc_widen_bf16(%wv) : (i16) -> f32
-      %wOk = arith.andi %kIn, %at#3 : i1
-      %b = arith.select %wOk, %wf, %zero : f32
-      %sRow = arith.muli %s, %c72 : index
-      %as = arith.addi %at#5, %sRow : index
-      func.call @nhc_moe_stage_pair1(%stage, %as, %a, %b)
-          : (memref<4608xf32, #gpu.address_space<workgroup>>, index, f32, f32) -> ()
-    }
-  }
-  return
-}
-
-// Where thread tx stages (nhc_moe_tile_stage): its first column kc = k0 +
+// Where thread tx stages (nhc_moe_tile_stage_bf16, _e4m3): its first column kc = k0 +
 // 8 (tx / 64), the first element of its x row (srcRows[tx % 64] * k),
 // whether the route and the weight row j0 + tx % 64 exist, that weight
 // row's first element (from wBase; row 0 past n) and its A slot kk * 72 +
@@ -1143,59 +1202,6 @@ func.func private @nhc_widen_e4m3x8(%bits: vector<8xi8>) -> vector<8xf32> {
   %f7 = func.call @nhc_widen_e4m3(%b7) : (i8) -> f32
   %v = vector.from_elements %f0, %f1, %f2, %f3, %f4, %f5, %f6, %f7 : vector<8xf32>
   return %v : vector<8xf32>
-}
-
-// nhc_moe_tile_stage for e4m3 weight bytes, each widened exactly
-// (nhc_widen_e4m3): with `chunked` a thread's 8 weights are one 8-byte
-// load.
-func.func private @nhc_moe_tile_stage_e4m3(%x: memref<?xf32>,
-    %srcRows: memref<64xi32, #gpu.address_space<workgroup>>,
-    %w: memref<?xi8>, %wBase: index, %k0: index, %rows: index, %j0: index,
-    %n: index, %k: index, %tx: index, %chunked: i1,
-    %stage: memref<4608xf32, #gpu.address_space<workgroup>>) {
-  %c0 = arith.constant 0 : index
-  %one = arith.constant 1 : index
-  %c8 = arith.constant 8 : index
-  %c72 = arith.constant 72 : index
-  %zero = arith.constant 0.0 : f32
-  %zeros = arith.constant dense<0.0> : vector<8xf32>
-  %at:6 = func.call @nhc_moe_tile_place(%srcRows, %k0, %rows, %j0, %n, %k, %wBase, %tx)
-      : (memref<64xi32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index)
-      -> (index, index, i1, i1, index, index)
-  scf.if %chunked {
-    %kIn = arith.cmpi ult, %at#0, %k : index // the whole chunk: k % 8 == 0
-    %a8 = func.call @nhc_moe_tile_x8(%x, %at#1, %at#0, %kIn, %at#2)
-        : (memref<?xf32>, index, index, i1, i1) -> vector<8xf32>
-    %wOk = arith.andi %kIn, %at#3 : i1
-    %b8 = scf.if %wOk -> (vector<8xf32>) {
-      %wi = arith.addi %at#4, %at#0 : index
-      %bits = vector.load %w[%wi] {alignment = 8} : memref<?xi8>, vector<8xi8>
-      %wf = func.call @nhc_widen_e4m3x8(%bits) : (vector<8xi8>) -> vector<8xf32>
-      scf.yield %wf : vector<8xf32>
-    } else {
-      scf.yield %zeros : vector<8xf32>
-    }
-    func.call @nhc_moe_stage_pair8(%stage, %at#5, %a8, %b8)
-        : (memref<4608xf32, #gpu.address_space<workgroup>>, index, vector<8xf32>, vector<8xf32>) -> ()
-  } else {
-    scf.for %s = %c0 to %c8 step %one {
-      %col = arith.addi %at#0, %s : index
-      %kIn = arith.cmpi ult, %col, %k : index
-      %kSafe = arith.select %kIn, %col, %c0 : index
-      %a = func.call @nhc_moe_tile_x1(%x, %at#1, %kSafe, %kIn, %at#2)
-          : (memref<?xf32>, index, index, i1, i1) -> f32
-      %wi = arith.addi %at#4, %kSafe : index
-      %wv = memref.load %w[%wi] : memref<?xi8>
-      %wf = func.call @nhc_widen_e4m3(%wv) : (i8) -> f32
-      %wOk = arith.andi %kIn, %at#3 : i1
-      %b = arith.select %wOk, %wf, %zero : f32
-      %sRow = arith.muli %s, %c72 : index
-      %as = arith.addi %at#5, %sRow : index
-      func.call @nhc_moe_stage_pair1(%stage, %as, %a, %b)
-          : (memref<4608xf32, #gpu.address_space<workgroup>>, index, f32, f32) -> ()
-    }
-  }
-  return
 }
 
 // stage[at + 72 s] = v[s] for s < 8 (k-rows of one staged column), the

@@ -21,8 +21,8 @@ Parts, by file:
                       step4 ((coef ∘ X)ᵀ B)
   attention_gpu.mlir  lanes, scores (S = Q Kᵀ), values (O = O corr + P V)
   moe_experts_tiled_gpu.mlir  experts and experts_e4m3 (the whole kernel
-                      for bf16 and e4m3 weights: tiles of routes by output
-                      columns, X Wᵀ)
+                      and its staging for bf16 and e4m3 weights: tiles of
+                      routes by output columns, X Wᵀ)
 
     gen-gpu-tiles.py FILE            rewrite the parts in FILE
     gen-gpu-tiles.py --check FILE    exit 1 if any part differs from what
@@ -604,14 +604,82 @@ def experts_kernel(I, dtype, element, stage, width):
     return [I + line if line else line for line in o]
 
 
+def experts_stage(I, dtype, element, width):
+    """nhc_moe_tile_stage_<dtype>: thread tx's share of a stage (below);
+    the dtypes differ in the weight's element type, its bytes (the
+    chunk's alignment) and its widening (nhc_widen_<dtype>, x8)."""
+    weight = f'memref<?x{element}>'
+    o=["// Thread tx's share of a stage from k0: tile row `row` = tx % 64 and the",
+       "// 8 columns k0 + 8 (tx / 64) + s, s < 8, of x's bf16 values of the tile's",
+       "// route `row` (srcRows) as A(row, kk) at kk * 72 + row, and of the",
+       f"// expert's {dtype} weight row j0 + row (rows from wBase), widened exactly",
+       "// (nhc_widen_" + dtype + "), as B(kk, row) 2304 later; 0 past the tile's `rows`",
+       "// routes, n or k. A warp's 32 threads take 32 consecutive rows, so each",
+       "// of its stores hits 32 banks. With `chunked` (every row of x 16-byte",
+       "// aligned and of the weight " + str(8 * width) + "-byte, k % 8 == 0) the 8 columns are",
+       "// two 16-byte loads of x and one of the weight, else 8 loads of each.",
+       f'func.func private @nhc_moe_tile_stage_{dtype}(%x: memref<?xf32>,',
+       f'    %srcRows: {SRC},',
+       f'    %w: {weight}, %wBase: index, %k0: index, %rows: index, %j0: index,',
+       '    %n: index, %k: index, %tx: index, %chunked: i1,',
+       f'    %stage: {AST}) {{',
+       '  %c0 = arith.constant 0 : index',
+       '  %one = arith.constant 1 : index',
+       '  %c8 = arith.constant 8 : index',
+       '  %c72 = arith.constant 72 : index',
+       '  %zero = arith.constant 0.0 : f32',
+       '  %zeros = arith.constant dense<0.0> : vector<8xf32>',
+       '  %at:6 = func.call @nhc_moe_tile_place(%srcRows, %k0, %rows, %j0, %n, %k, %wBase, %tx)',
+       f'      : ({SRC}, index, index, index, index, index, index, index)',
+       '      -> (index, index, i1, i1, index, index)',
+       '  scf.if %chunked {',
+       '    %kIn = arith.cmpi ult, %at#0, %k : index // the whole chunk: k % 8 == 0',
+       '    %a8 = func.call @nhc_moe_tile_x8(%x, %at#1, %at#0, %kIn, %at#2)',
+       '        : (memref<?xf32>, index, index, i1, i1) -> vector<8xf32>',
+       '    %wOk = arith.andi %kIn, %at#3 : i1',
+       '    %b8 = scf.if %wOk -> (vector<8xf32>) {',
+       '      %wi = arith.addi %at#4, %at#0 : index',
+       f'      %bits = vector.load %w[%wi] {{alignment = {8 * width}}} : {weight}, vector<8x{element}>',
+       f'      %wf = func.call @nhc_widen_{dtype}x8(%bits) : (vector<8x{element}>) -> vector<8xf32>',
+       '      scf.yield %wf : vector<8xf32>',
+       '    } else {',
+       '      scf.yield %zeros : vector<8xf32>',
+       '    }',
+       '    func.call @nhc_moe_stage_pair8(%stage, %at#5, %a8, %b8)',
+       f'        : ({AST}, index, vector<8xf32>, vector<8xf32>) -> ()',
+       '  } else {',
+       '    scf.for %s = %c0 to %c8 step %one {',
+       '      %col = arith.addi %at#0, %s : index',
+       '      %kIn = arith.cmpi ult, %col, %k : index',
+       '      %kSafe = arith.select %kIn, %col, %c0 : index',
+       '      %a = func.call @nhc_moe_tile_x1(%x, %at#1, %kSafe, %kIn, %at#2)',
+       '          : (memref<?xf32>, index, index, i1, i1) -> f32',
+       '      %wi = arith.addi %at#4, %kSafe : index',
+       f'      %wv = memref.load %w[%wi] : {weight}',
+       f'      %wf = func.call @nhc_widen_{dtype}(%wv) : ({element}) -> f32',
+       '      %wOk = arith.andi %kIn, %at#3 : i1',
+       '      %b = arith.select %wOk, %wf, %zero : f32',
+       '      %sRow = arith.muli %s, %c72 : index',
+       '      %as = arith.addi %at#5, %sRow : index',
+       '      func.call @nhc_moe_stage_pair1(%stage, %as, %a, %b)',
+       f'          : ({AST}, index, f32, f32) -> ()',
+       '    }',
+       '  }',
+       '  return',
+       '}']
+    return [I + line if line else line for line in o]
+
+
 def experts(I):
-    """experts_kernel for bf16 weights (nhc_moe_tile_stage)."""
-    return experts_kernel(I, 'bf16', 'i16', '@nhc_moe_tile_stage', '%c2')
+    """The bf16 experts' kernel and its staging."""
+    return (experts_kernel(I, 'bf16', 'i16', '@nhc_moe_tile_stage_bf16', '%c2')
+            + [''] + experts_stage(I, 'bf16', 'i16', 2))
 
 
 def experts_e4m3(I):
-    """experts_kernel for e4m3 weights (nhc_moe_tile_stage_e4m3)."""
-    return experts_kernel(I, 'e4m3', 'i8', '@nhc_moe_tile_stage_e4m3', '%one')
+    """The e4m3 experts' kernel and its staging."""
+    return (experts_kernel(I, 'e4m3', 'i8', '@nhc_moe_tile_stage_e4m3', '%one')
+            + [''] + experts_stage(I, 'e4m3', 'i8', 1))
 
 
 # The parts each kernel file holds.
