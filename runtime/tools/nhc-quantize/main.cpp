@@ -94,6 +94,12 @@ bool parse(int argc, char **argv, Options &o, std::string &error) {
       error = name + " needs a non-empty value";
       return false;
     }
+    // Each names one file or directory: a second one is a mistake (which
+    // would win is not obvious), found before a long run.
+    if (!dest->empty()) {
+      error = name + " is given twice ('" + *dest + "' and '" + value + "')";
+      return false;
+    }
     fp8 = fp8 || name == "--fp8";
     *dest = value;
   }
