@@ -1185,11 +1185,7 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "attr") {
     a.check(n, 1, {});
     if (a.args.empty()) type_error("attr needs a name");
-    // getattr(): a dict's keys are items, not attributes.
-    const std::string attr = need_str(a.args[0], "attr");
-    if (v.kind == Kind::Dict && !is_method(v, attr))
-      return Value::undefined(no_attr_hint(v, attr));
-    return get_attr(v, attr);
+    return get_attr(v, need_str(a.args[0], "attr"));
   }
   if (name == "int") {
     a.check(n, 2, {"default", "base"});

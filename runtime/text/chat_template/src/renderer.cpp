@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "builtins.h"
@@ -73,6 +74,8 @@ private:
   int nesting_ = 0;
   std::vector<std::shared_ptr<NamespaceData>> namespaces_;
   std::size_t compact_at_ = 1024;
+  /// Per macro node: whether it takes varargs, kwargs (make_macro).
+  std::unordered_map<const Node *, std::pair<bool, bool>> macroSpecials_;
 
   /// Counts one level of statement/expression nesting while alive.
   class Nest {
@@ -435,9 +438,22 @@ private:
     const Node *def = &n;
     // As jinja2: a macro whose body reads `varargs` takes extra positional
     // arguments as that tuple, one that reads `kwargs` extra keywords as
-    // that dict.
-    const bool takesVarargs = reads(*n.kids.back(), "varargs");
-    const bool takesKwargs = reads(*n.kids.back(), "kwargs");
+    // that dict, unless a parameter has the name. Found once per macro
+    // node (a definition inside a loop would walk its body every pass).
+    auto found = macroSpecials_.find(&n);
+    if (found == macroSpecials_.end()) {
+      auto special = [&](const char *name) {
+        for (const std::string &p : n.targets)
+          if (p == name) return false;
+        return reads(*n.kids.back(), name);
+      };
+      found = macroSpecials_
+                  .emplace(&n, std::make_pair(special("varargs"),
+                                              special("kwargs")))
+                  .first;
+    }
+    const bool takesVarargs = found->second.first;
+    const bool takesKwargs = found->second.second;
     return Value::make_callable(n.name, [this, def, takesVarargs,
                                          takesKwargs](CallArgs &a) -> Value {
       const Node &m = *def;

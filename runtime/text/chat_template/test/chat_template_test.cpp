@@ -49,9 +49,9 @@ TEST(ChatTemplate, FiltersAtTheEdgesOfTheirArguments) {
 // Each expected value is jinja2 3.1's (ImmutableSandboxedEnvironment, as
 // transformers renders): int(s, base) then int(float(s)) with Python's
 // literal grammar (prefixes, underscores, no hex floats), str.islower/
-// isupper needing a cased character, attr reading attributes only (a
-// dict's keys are items), a macro's varargs and kwargs, Unicode's special
-// cases (final sigma, dotted and dotless i, long s).
+// isupper needing a cased character, `loop|attr`, a macro's varargs and
+// kwargs, Unicode's special cases (final sigma, dotted and dotless i, long
+// s).
 TEST(ChatTemplate, MatchesJinja2AtTheEdges) {
   EXPECT_EQ(render(R"({{ "1" is lower }}|{{ "" is upper }}|{{ "a1" is lower }}|{{ "A1" is upper }})"),
             "False|False|True|True");
@@ -66,12 +66,14 @@ TEST(ChatTemplate, MatchesJinja2AtTheEdges) {
                    R"({{ ".5"|float }}|{{ "1e5"|float }}|{{ "1_e5"|float(7) }}|)"
                    R"({{ "1e"|float(7) }}|{{ "."|float(7) }}|{{ "1_000.0_1"|float }})"),
             "10.0|0.0|inf|-inf|nan|1.0|0.5|100000.0|7|7|7|1000.01");
-  EXPECT_EQ(render(R"({{ messages[0]|attr("role") }}|{{ (messages[0]|attr("items")) is defined }})",
-                   ordered_json::parse(R"({"messages": [{"role": "user"}]})")),
-            "|True");
+  EXPECT_EQ(render("{% for x in [1, 2] %}{{ loop|attr('index') }}{% endfor %}"), "12");
   EXPECT_EQ(render("{% macro f(a) %}{{ varargs }}{{ kwargs }}{% endmacro %}"
                    "{{ f(1) }}|{{ f(1, 2, 3, b=4) }}"),
             "(){}|(2, 3){'b': 4}");
+  // A parameter of the name is an ordinary parameter.
+  EXPECT_EQ(render("{% macro f(varargs) %}{{ varargs }}{% endmacro %}{{ f(1) }}|"
+                   "{% macro g(kwargs) %}{{ kwargs }}{% endmacro %}{{ g(kwargs=5) }}{{ g(3) }}"),
+            "1|53");
   EXPECT_EQ(render(R"({{ "ΣΑΣ"|lower }}|{{ "ΑΣ ΑΣ."|lower }}|{{ "Σ"|lower }}|{{ "ΑΣΑ"|lower }}|)"
                    R"({{ "ı"|upper }}{{ "ſ"|upper }}{{ "ŉ"|upper }}|{{ "İ"|lower }})"),
             "σας|ας ας.|σ|ασα|ISʼN|i\xcc\x87");
