@@ -1194,8 +1194,8 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     Value dflt = def ? *def : Value::integer(0);
     if (is_intlike(v)) return Value::integer(as_int(v));
     // Python's int has no bound; one past 64 bits is an error here, not
-    // the default (which jinja2 returns only for what int() refuses: NaN,
-    // text that is no number).
+    // the default (which jinja2 returns only for what int() refuses: text
+    // that is no number, or names NaN or an infinity).
     auto too_big = [&](const std::string &what) -> Value {
       throw EvalError("int: " + what + " does not fit in a 64-bit integer");
     };
@@ -1214,9 +1214,11 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
         if (overflow) return too_big("'" + s + "'");
         return Value::integer(r);
       }
+      // jinja2 3.1 catches int(float(s))'s OverflowError: "inf"|int is
+      // the default, as "nan"|int is (an inf value raises, above).
       double d = 0.0;
-      if (parse_py_float(s, d) && !std::isnan(d)) {
-        if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) return too_big("'" + s + "'");
+      if (parse_py_float(s, d) && std::isfinite(d)) {
+        if (std::fabs(d) >= 9.2e18) return too_big("'" + s + "'");
         return Value::integer((std::int64_t)std::trunc(d));
       }
     }

@@ -100,6 +100,8 @@ TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
   EXPECT_EQ(render_error("{{ '99999999999999999999999'|int }}"),
             "tpl:1:29: int: '99999999999999999999999' does not fit in a 64-bit integer");
   EXPECT_EQ(render_error("{{ 1e30|int }}"), "tpl:1:8: int: 1e+30 does not fit in a 64-bit integer");
+  // An infinite value: jinja2 3.1.6 raises OverflowError ('inf'|int is the default).
+  EXPECT_EQ(render_error("{{ 1e999|int(7) }}"), "tpl:1:9: int: inf does not fit in a 64-bit integer");
   EXPECT_EQ(render_error("{{ 1.5|round(1000000, 'floor') }}"),
             "tpl:1:7: round: precision 1000000 is out of range for 'floor'");
   EXPECT_EQ(render_error("{{ 'a'|center(100000000) }}"),
