@@ -74,7 +74,10 @@ std::string cudaKey(ModuleOp library, const CudaTargetOptions &options) {
                                     std::to_string(options.optLevel),
                                     std::to_string(options.blockSize),
                                     tools.cudaPath,
-                                    options.assemble ? "assemble" : "ptx"};
+                                    options.assemble ? "assemble" : "ptx",
+                                    options.gridDependencyControl
+                                        ? "griddepcontrol"
+                                        : "no griddepcontrol"};
   parts.insert(parts.end(), options.chips.begin(), options.chips.end());
   // The files the code depends on: ptxas (the cubins) and libdevice.
   for (const std::optional<std::string> &file :

@@ -40,7 +40,11 @@ void mlir::nhc::buildKernelsToGPUKernelsPipeline(OpPassManager &pm,
 void mlir::nhc::buildKernelsToNVVMPipeline(
     OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
   buildKernelsToGPUKernelsPipeline(pm, options.blockSize);
+  buildGPUKernelsToNVVMPipeline(pm, options);
+}
 
+void mlir::nhc::buildGPUKernelsToNVVMPipeline(
+    OpPassManager &pm, const KernelsToNVVMPipelineOptions &options) {
   // One NVVM target per chip; gpu-module-to-binary emits one object each.
   std::vector<std::string> chips(options.chips.begin(), options.chips.end());
   if (chips.empty())
@@ -54,6 +58,8 @@ void mlir::nhc::buildKernelsToNVVMPipeline(
   }
 
   OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
+  if (options.gridDependencyControl)
+    gpuPm.addPass(createNHCInsertGridDependencyControlPass());
   gpuPm.addPass(createSCFToControlFlowPass());
   // Tensor-core fragments (nvgpu.mma.sync) to nvvm.mma.sync first.
   gpuPm.addPass(createConvertNVGPUToNVVMPass());

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -21,6 +22,11 @@ namespace mlir::nhc {
 
 #define GEN_PASS_REGISTRATION
 #include "nhc/Kernels/Passes.h.inc"
+
+/// Whether `chip` ("sm_<n>", with or without an "a"/"f" suffix) has PTX's
+/// griddepcontrol (sm_90 or newer): the chips
+/// nhc-insert-grid-dependency-control accepts.
+bool chipHasGridDependencyControl(StringRef chip);
 
 } // namespace mlir::nhc
 

@@ -375,4 +375,42 @@ def NHCExternDynamicSharedMemoryPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def NHCInsertGridDependencyControlPass
+    : Pass<"nhc-insert-grid-dependency-control", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Start every kernel with griddepcontrol.wait and "
+                "launch_dependents, so launches may overlap their "
+                "predecessors (programmatic dependent launch, sm_90+)";
+  let description = [{
+    Programmatic dependent launch (CUDA Programming Guide, "Programmatic
+    Dependent Launch and Synchronization"; PTX ISA, `griddepcontrol`) lets
+    the driver start a kernel launched with
+    `CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION` before the
+    kernel ahead of it on the stream has finished: its launch and its
+    blocks' placement overlap the predecessor's last blocks, which at one
+    decode token is a large part of a small kernel's time. Such a kernel
+    must itself wait for its predecessor before it reads anything:
+    `griddepcontrol.wait` blocks until every prerequisite grid has
+    completed and its memory is visible.
+
+    This pass puts, at the start of every kernel's entry block (before any
+    load, in every block of every grid, so a kernel never completes before
+    its predecessor and the stream's order stays transitive):
+
+    ```mlir
+    nvvm.griddepcontrol wait
+    nvvm.griddepcontrol launch_dependents
+    ```
+
+    `launch_dependents` after the wait lets the next kernel be placed once
+    every block of this one has started, and at most one grid runs ahead
+    of the one it waits for. Without the launch attribute both are no-ops,
+    so the code is correct under any launch; the runtime launches with the
+    attribute only code this pass ran on (the launch table's
+    `grid_dependency_control`, docs/artifact-format.md). `griddepcontrol`
+    needs sm_90 or newer: a module with an `#nvvm.target` for an older chip
+    is an error.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 #endif // NHC_KERNELS_PASSES_TD

@@ -47,6 +47,12 @@ struct KernelsToNVVMPipelineOptions
       llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin, fatbin; "
                      "empty: stop before serialization"),
       llvm::cl::init("isa")};
+  Option<bool> gridDependencyControl{
+      *this, "grid-dependency-control",
+      llvm::cl::desc("Start every kernel with griddepcontrol.wait and "
+                     "launch_dependents (nhc-insert-grid-dependency-control; "
+                     "every chip sm_90 or newer)"),
+      llvm::cl::init(false)};
 };
 
 /// Lowers the kernel library to GPU kernels: each top-level parallel loop is
@@ -57,6 +63,14 @@ struct KernelsToNVVMPipelineOptions
 /// Registered as `nhc-kernels-to-nvvm-pipeline`.
 void buildKernelsToNVVMPipeline(OpPassManager &pm,
                                 const KernelsToNVVMPipelineOptions &options);
+
+/// The second half of `nhc-kernels-to-nvvm-pipeline`: on the output of
+/// buildKernelsToGPUKernelsPipeline, attach an NVVM target per chip, lower
+/// the `gpu.module` to NVVM (with griddepcontrol where
+/// `gridDependencyControl`) and serialize it (`format`). `blockSize` is not
+/// used.
+void buildGPUKernelsToNVVMPipeline(OpPassManager &pm,
+                                   const KernelsToNVVMPipelineOptions &options);
 
 /// The first half of `nhc-kernels-to-nvvm-pipeline`: host-only kernels
 /// dropped, parallel loops mapped to blocks of `blockSize` threads, kernels

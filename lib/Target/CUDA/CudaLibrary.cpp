@@ -4,6 +4,7 @@
 
 #include "LaunchTable.h"
 
+#include "nhc/Kernels/Passes.h"
 #include "nhc/Pipelines/Pipelines.h"
 #include "nhc/Target/ExternalTool.h"
 
@@ -16,6 +17,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::nhc;
@@ -69,53 +73,90 @@ FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
   const std::optional<std::string> &ptxas = tools.ptxas;
   const std::string &cudaPath = tools.cudaPath;
 
-  KernelsToNVVMPipelineOptions pipeline;
-  pipeline.chips = ArrayRef<std::string>(options.chips);
-  pipeline.features = options.features;
-  pipeline.optLevel = options.optLevel;
-  pipeline.blockSize = options.blockSize;
-  pipeline.cudaPath = cudaPath;
-  pipeline.format = "isa";
+  std::vector<std::string> chips = options.chips;
+  if (chips.empty())
+    chips.push_back("sm_90");
+  // The NVVM half runs once per group: griddepcontrol is an sm_90 instruction.
+  std::vector<std::string> plain, waiting;
+  for (const std::string &chip : chips)
+    (options.gridDependencyControl && chipHasGridDependencyControl(chip)
+         ? waiting
+         : plain)
+        .push_back(chip);
 
-  OwningOpRef<ModuleOp> module = kernels.clone();
+  auto collectInto = [&error](MLIRContext *ctx) {
+    return std::make_unique<ScopedDiagnosticHandler>(
+        ctx, [&error](Diagnostic &diag) {
+          llvm::raw_string_ostream(error)
+              << diag.getLocation() << ": " << diag << "\n";
+          return success();
+        });
+  };
+  OwningOpRef<ModuleOp> kernelsOnGpu = kernels.clone();
   {
-    ScopedDiagnosticHandler collect(ctx, [&error](Diagnostic &diag) {
-      llvm::raw_string_ostream(error)
-          << diag.getLocation() << ": " << diag << "\n";
-      return success();
-    });
+    auto collect = collectInto(ctx);
     PassManager pm(ctx);
-    buildKernelsToNVVMPipeline(pm, pipeline);
-    if (failed(pm.run(*module))) {
+    buildKernelsToGPUKernelsPipeline(pm, options.blockSize);
+    if (failed(pm.run(*kernelsOnGpu))) {
       error = "nhc-kernels-to-nvvm-pipeline failed:\n" + error;
       return failure();
     }
   }
 
-  CudaLibrary lib;
-  SmallVector<gpu::BinaryOp> binaries(module->getOps<gpu::BinaryOp>());
-  if (binaries.size() != 1) {
-    error = "expected one gpu.binary, got " + std::to_string(binaries.size());
-    return failure();
-  }
-  for (Attribute attr : binaries.front().getObjects()) {
-    auto object = cast<gpu::ObjectAttr>(attr);
-    auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget());
-    if (!target) {
-      error = "gpu.binary holds a non-NVVM object";
+  std::map<std::string, std::string> ptxOf;
+  OwningOpRef<ModuleOp> module; // the first group's: its host side
+  for (const std::vector<std::string> *group : {&plain, &waiting}) {
+    if (group->empty())
+      continue;
+    KernelsToNVVMPipelineOptions pipeline;
+    pipeline.chips = ArrayRef<std::string>(*group);
+    pipeline.features = options.features;
+    pipeline.optLevel = options.optLevel;
+    pipeline.cudaPath = cudaPath;
+    pipeline.format = "isa";
+    pipeline.gridDependencyControl = group == &waiting;
+    OwningOpRef<ModuleOp> lowered = kernelsOnGpu->clone();
+    {
+      auto collect = collectInto(ctx);
+      PassManager pm(ctx);
+      buildGPUKernelsToNVVMPipeline(pm, pipeline);
+      if (failed(pm.run(*lowered))) {
+        error = "nhc-kernels-to-nvvm-pipeline failed:\n" + error;
+        return failure();
+      }
+    }
+    SmallVector<gpu::BinaryOp> binaries(lowered->getOps<gpu::BinaryOp>());
+    if (binaries.size() != 1) {
+      error = "expected one gpu.binary, got " + std::to_string(binaries.size());
       return failure();
     }
-    lib.images.push_back(
-        {target.getChip().str(), object.getObject().getValue().str(), {}, {}});
+    for (Attribute attr : binaries.front().getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget());
+      if (!target) {
+        error = "gpu.binary holds a non-NVVM object";
+        return failure();
+      }
+      ptxOf[target.getChip().str()] = object.getObject().getValue().str();
+    }
+    if (!module)
+      module = std::move(lowered);
+  }
+
+  CudaLibrary lib;
+  for (const std::string &chip : chips) {
+    auto ptx = ptxOf.find(chip);
+    if (ptx == ptxOf.end()) {
+      error = "gpu-module-to-binary made no PTX for " + chip;
+      return failure();
+    }
+    lib.images.push_back({chip, ptx->second, {}, {}});
   }
 
   {
-    ScopedDiagnosticHandler collect(ctx, [&error](Diagnostic &diag) {
-      llvm::raw_string_ostream(error)
-          << diag.getLocation() << ": " << diag << "\n";
-      return success();
-    });
-    FailureOr<nlohmann::json> table = buildLaunchTable(*module, options.chips);
+    auto collect = collectInto(ctx);
+    FailureOr<nlohmann::json> table =
+        buildLaunchTable(*module, chips, waiting);
     if (failed(table)) {
       error = "launch table: " + error;
       return failure();
@@ -124,7 +165,9 @@ FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(
   }
 
   // The launches now reference a missing symbol: print without verifying.
-  binaries.front().erase();
+  for (gpu::BinaryOp binary :
+       llvm::make_early_inc_range(module->getOps<gpu::BinaryOp>()))
+    binary.erase();
   llvm::raw_string_ostream hostIR(lib.hostIR);
   module->print(hostIR, OpPrintingFlags().assumeVerified());
 

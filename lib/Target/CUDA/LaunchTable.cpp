@@ -184,8 +184,9 @@ private:
 
 } // namespace
 
-FailureOr<json> mlir::nhc::buildLaunchTable(ModuleOp host,
-                                            ArrayRef<std::string> chips) {
+FailureOr<json>
+mlir::nhc::buildLaunchTable(ModuleOp host, ArrayRef<std::string> chips,
+                            ArrayRef<std::string> waitingChips) {
   json functions = json::array();
   for (auto fn : host.getOps<func::FuncOp>()) {
     if (fn.isPrivate() || fn.isDeclaration())
@@ -198,8 +199,12 @@ FailureOr<json> mlir::nhc::buildLaunchTable(ModuleOp host,
   json targets = json::array();
   for (const std::string &chip : chips)
     targets.push_back(chip);
+  json waiting = json::array();
+  for (const std::string &chip : waitingChips)
+    waiting.push_back(chip);
   return json{{key::kFormat, ::nhc::format::launch_table::kFormatName},
               {key::kVersion, ::nhc::format::launch_table::kVersion},
               {key::kTargets, targets},
+              {key::kGridDependencyControl, waiting},
               {key::kFunctions, functions}};
 }

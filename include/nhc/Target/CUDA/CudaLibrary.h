@@ -29,6 +29,11 @@ struct CudaTargetOptions {
   bool assemble = true;
   /// ptxas to use; empty: PATH, then <cudaPath>/bin, then /usr/local/cuda/bin.
   std::string ptxas;
+  /// Start every kernel of the chips sm_90 and newer with griddepcontrol
+  /// (nhc-insert-grid-dependency-control), so the runtime may launch them
+  /// with programmatic stream serialization; the launch table lists those
+  /// chips (`grid_dependency_control`).
+  bool gridDependencyControl = true;
 };
 
 /// The PTX (and, when ptxas ran, the cubin) of the library for one chip.
@@ -55,7 +60,9 @@ struct CudaLibrary {
 };
 
 /// Compiles the kernels (not modified) through `nhc-kernels-to-nvvm-pipeline`
-/// for every chip and extracts the PTX. If ptxas is found (and `assemble`),
+/// for every chip and extracts the PTX: the pipeline's first half once, its
+/// NVVM half once for the chips below sm_90 and once, with
+/// griddepcontrol when `gridDependencyControl`, for the others. If ptxas is found (and `assemble`),
 /// assembles each PTX for its chip; a ptxas error fails the compilation.
 FailureOr<CudaLibrary> compileCudaLibrary(ModuleOp kernels,
                                           const CudaTargetOptions &options,

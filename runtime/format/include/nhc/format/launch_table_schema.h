@@ -18,6 +18,11 @@ namespace key {
 inline constexpr const char kFormat[] = "format";
 inline constexpr const char kVersion[] = "version";
 inline constexpr const char kTargets[] = "targets";
+/// The targets whose kernels start with griddepcontrol.wait (optional; none
+/// when absent): a launcher may launch them with programmatic stream
+/// serialization.
+inline constexpr const char kGridDependencyControl[] =
+    "grid_dependency_control";
 inline constexpr const char kFunctions[] = "functions";
 // A function.
 inline constexpr const char kFunction[] = "function";

@@ -1,0 +1,62 @@
+//===- InsertGridDependencyControl.cpp - programmatic dependent launch ----===//
+//
+// Every kernel waits for the grids ahead of it before its first load and
+// then lets the next one be placed, so the runtime may launch it with
+// programmatic stream serialization (see the pass's description in
+// Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "nhc/Kernels/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::nhc {
+
+#define GEN_PASS_DEF_NHCINSERTGRIDDEPENDENCYCONTROLPASS
+#include "nhc/Kernels/Passes.h.inc"
+
+bool chipHasGridDependencyControl(StringRef chip) {
+  // PTX ISA, griddepcontrol: "Requires sm_90 or higher".
+  if (!chip.consume_front("sm_"))
+    return false;
+  StringRef digits =
+      chip.take_while([](char c) { return c >= '0' && c <= '9'; });
+  unsigned n = 0;
+  return !digits.getAsInteger(10, n) && n >= 90;
+}
+
+namespace {
+
+struct NHCInsertGridDependencyControlPass
+    : impl::NHCInsertGridDependencyControlPassBase<
+          NHCInsertGridDependencyControlPass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    if (ArrayAttr targets = module.getTargetsAttr()) {
+      for (Attribute attr : targets) {
+        auto target = dyn_cast<NVVM::NVVMTargetAttr>(attr);
+        if (target && !chipHasGridDependencyControl(target.getChip())) {
+          module.emitError() << "griddepcontrol needs sm_90 or newer; the "
+                                "module targets "
+                             << target.getChip();
+          return signalPassFailure();
+        }
+      }
+    }
+    for (auto fn : module.getOps<gpu::GPUFuncOp>()) {
+      if (!fn.isKernel() || fn.getBody().empty())
+        continue;
+      OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
+      NVVM::GriddepcontrolOp::create(b, fn.getLoc(),
+                                     NVVM::GridDepActionKind::wait);
+      NVVM::GriddepcontrolOp::create(b, fn.getLoc(),
+                                     NVVM::GridDepActionKind::launch_dependents);
+    }
+  }
+};
+} // namespace
+
+} // namespace mlir::nhc
