@@ -24,6 +24,15 @@
   X("CU_STREAM_CAPTURE_MODE_THREAD_LOCAL", CU_STREAM_CAPTURE_MODE_THREAD_LOCAL, kCaptureModeThreadLocal) \
   X("CU_STREAM_NON_BLOCKING", CU_STREAM_NON_BLOCKING, kStreamNonBlocking) \
   X("CU_EVENT_DEFAULT", CU_EVENT_DEFAULT, kEventDefault) \
+  X("CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION", CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION, kLaunchAttributeProgrammaticStreamSerialization) \
+  X("sizeof(CUlaunchAttribute)", sizeof(CUlaunchAttribute), sizeof(LaunchAttribute)) \
+  X("offsetof(CUlaunchAttribute, value)", offsetof(CUlaunchAttribute, value), offsetof(LaunchAttribute, value)) \
+  X("offsetof(CUlaunchAttribute, value.programmaticStreamSerializationAllowed)", offsetof(CUlaunchAttribute, value.programmaticStreamSerializationAllowed), offsetof(LaunchAttribute, value.programmaticStreamSerializationAllowed)) \
+  X("sizeof(CUlaunchConfig)", sizeof(CUlaunchConfig), sizeof(LaunchConfig)) \
+  X("offsetof(CUlaunchConfig, sharedMemBytes)", offsetof(CUlaunchConfig, sharedMemBytes), offsetof(LaunchConfig, sharedMemBytes)) \
+  X("offsetof(CUlaunchConfig, hStream)", offsetof(CUlaunchConfig, hStream), offsetof(LaunchConfig, hStream)) \
+  X("offsetof(CUlaunchConfig, attrs)", offsetof(CUlaunchConfig, attrs), offsetof(LaunchConfig, attrs)) \
+  X("offsetof(CUlaunchConfig, numAttrs)", offsetof(CUlaunchConfig, numAttrs), offsetof(LaunchConfig, numAttrs)) \
   X("sizeof(CUdeviceptr)", sizeof(CUdeviceptr), sizeof(CUdeviceptr)) \
   X("CUBLAS_STATUS_SUCCESS", CUBLAS_STATUS_SUCCESS, kBlasSuccess) \
   X("CUBLAS_STATUS_NOT_SUPPORTED", CUBLAS_STATUS_NOT_SUPPORTED, kBlasNotSupported) \

@@ -154,6 +154,20 @@ TEST(LaunchTableTest, EvaluatesGridsAndPacksParameters) {
     EXPECT_EQ(l.offsets[i] % (i >= 6 ? (i == 8 ? 1 : 4) : 8), 0u) << i;
 }
 
+/// grid_dependency_control names the targets whose kernels start with
+/// griddepcontrol.wait; a table without it (older compilers) has none.
+TEST(LaunchTableTest, NamesTheTargetsWhoseKernelsWaitForPriorGrids) {
+  Json table = tableWith({addFunction()});
+  LaunchTable without = parse(table);
+  EXPECT_FALSE(without.waitsOnPriorGrids("sm_80"));
+  EXPECT_FALSE(without.waitsOnPriorGrids("sm_90"));
+  table["grid_dependency_control"] = {"sm_90"};
+  LaunchTable with = parse(table);
+  EXPECT_FALSE(with.waitsOnPriorGrids("sm_80"));
+  EXPECT_TRUE(with.waitsOnPriorGrids("sm_90"));
+  EXPECT_FALSE(with.waitsOnPriorGrids("sm_100"));
+}
+
 TEST(LaunchTableTest, EmptyGridsAreDroppedAndBadSizesRefused) {
   LaunchTable table = parse(tableWith({addFunction()}));
   const FunctionDef &add = *table.find("nhc_add");
@@ -280,6 +294,12 @@ TEST(LaunchTableTest, MalformedTablesAreRefusedWithTheirPath) {
   std::vector<Bad> cases = {
       {[](Json &t) { t["version"] = 2; }, NHC_UNSUPPORTED_VERSION,
        "launch table version 2; this runtime reads version 1"},
+      // The chips whose kernels wait for the grids before them: targets.
+      {[](Json &t) { t["grid_dependency_control"] = {"sm_90", "sm_100"}; },
+       NHC_INVALID_FORMAT,
+       "grid_dependency_control[1]: 'sm_100' is not one of the targets"},
+      {[](Json &t) { t["grid_dependency_control"] = "sm_90"; },
+       NHC_INVALID_FORMAT, "grid_dependency_control"},
       {[](Json &t) { t["format"] = "nhc-manifest"; }, NHC_INVALID_FORMAT,
        "format 'nhc-manifest', expected 'nhc-launch-table'"},
       {[](Json &t) { t["functions"][0]["values"][0]["operands"][0] = {{"value", 3}}; },

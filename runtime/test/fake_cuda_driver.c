@@ -25,8 +25,12 @@
  * less its static bytes, or what cuFuncSetAttribute set) fails
  * with CUDA_ERROR_INVALID_VALUE, as does raising it past the device's
  * opt-in limit.
+ * cuLaunchKernelEx takes programmatic stream serialization only: on sm_90
+ * and newer, and, for PTX, of kernels whose body has griddepcontrol.wait
+ * (counted: nhc_fake_cuda_programmatic_launches).
  *   NHC_FAKE_CUDA_DEVICES  device count (default 1)
  *   NHC_FAKE_CUDA_SM       compute capability as major*10+minor (default 90)
+ *   NHC_FAKE_CUDA_DRIVER_VERSION  cuDriverGetVersion's (default 13000)
  *   NHC_FAKE_CUDA_INIT     "fail": cuInit returns CUDA_ERROR_NO_DEVICE
  *   NHC_FAKE_CUDA_KERNELS  the emulated kernels (a shared object)
  *   NHC_FAKE_CUDA_MEMORY   bytes of device memory (default: unlimited)
@@ -110,7 +114,7 @@ CUresult cuInit(unsigned flags) {
   return init && strcmp(init, "fail") == 0 ? NO_DEVICE : SUCCESS;
 }
 CUresult cuDriverGetVersion(int *version) {
-  *version = 13000;
+  *version = envInt("NHC_FAKE_CUDA_DRIVER_VERSION", 13000);
   return SUCCESS;
 }
 CUresult cuDeviceGetCount(int *count) {
@@ -229,12 +233,28 @@ CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   *module = (CUmodule)m;
   return SUCCESS;
 }
-static int contains(const struct Module *m, const char *needle) {
+/* The first `needle` in m's image at or after `from` (NULL: its start),
+ * or NULL. */
+static const char *findFrom(const struct Module *m, const char *from,
+                            const char *needle) {
   size_t n = strlen(needle);
-  for (size_t i = 0; i + n <= m->size; ++i)
+  size_t start = from ? (size_t)(from - m->image) : 0;
+  for (size_t i = start; i + n <= m->size; ++i)
     if (memcmp(m->image + i, needle, n) == 0)
-      return 1;
-  return 0;
+      return m->image + i;
+  return NULL;
+}
+static const char *find(const struct Module *m, const char *needle) {
+  return findFrom(m, NULL, needle);
+}
+/* Whether the PTX entry at `at` has griddepcontrol.wait before the next
+ * entry; -1 for a cubin (its instructions are not read here). */
+static int entryWaits(const struct Module *m, const char *at) {
+  if (memcmp(m->image, "\177ELF", 4) == 0)
+    return -1;
+  const char *next = findFrom(m, at + 1, ".entry ");
+  const char *wait = findFrom(m, at, "griddepcontrol.wait");
+  return wait && (!next || wait < next);
 }
 /* An emulated kernel of a loaded module (a function handle, as the driver's
  * are per module: its attributes start afresh in each): its packed entry,
@@ -246,6 +266,8 @@ struct Kernel {
   int64_t slots;
   int staticShared, maxDynamicShared;
   long launched; /* launches issued (graph replays not included) */
+  long programmatic; /* of them with programmatic stream serialization */
+  int waits; /* PTX: whether its body has griddepcontrol.wait; cubin: -1 */
   char name[400];
   struct Kernel *next;
 };
@@ -311,7 +333,8 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
     strcat(entry, name);
     strcat(entry, "(");
   }
-  if (!contains(m, entry))
+  const char *at = find(m, entry);
+  if (!at)
     return NOT_FOUND;
   if (!emulationWanted()) {
     *function = (CUfunction)m;
@@ -335,6 +358,7 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
     return OUT_OF_MEMORY;
   memcpy(&k->packed, &packed, sizeof(packed));
   k->slots = emulatedConstant(slots);
+  k->waits = entryWaits(m, at);
   k->staticShared = (int)emulatedConstant(staticBytes);
   k->module = m;
   k->maxDynamicShared = defaultShared() - k->staticShared;
@@ -614,6 +638,65 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
   return runKernel(k, gx, gy, gz, bx, by, bz, shared, params);
 }
 
+/* cuda.h's CUlaunchAttribute (an id, padding, a 64-byte value union) and
+ * CUlaunchConfig. */
+typedef struct {
+  int id;
+  char pad[4];
+  union {
+    int programmaticStreamSerializationAllowed;
+    uint64_t align;
+    unsigned char bytes[64];
+  } value;
+} CUlaunchAttribute;
+typedef struct {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute *attrs;
+  unsigned numAttrs;
+} CUlaunchConfig;
+enum { PROGRAMMATIC_STREAM_SERIALIZATION = 6 };
+static long programmaticLaunches;
+/* cuLaunchKernel with attributes; only programmatic stream serialization
+ * is known here (others: CUDA_ERROR_INVALID_VALUE). A programmatic launch
+ * needs a chip with griddepcontrol (sm_90 and newer) and, where the
+ * kernel's PTX is read, a kernel that waits (griddepcontrol.wait) before it
+ * reads its predecessor's results: a device would run one that does not
+ * with a race and no error; the double refuses it. */
+CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
+                          void **params, void **extra) {
+  if (!config || (config->numAttrs && !config->attrs))
+    return INVALID_VALUE;
+  int programmatic = 0;
+  for (unsigned i = 0; i < config->numAttrs; ++i) {
+    if (config->attrs[i].id != PROGRAMMATIC_STREAM_SERIALIZATION)
+      return INVALID_VALUE;
+    programmatic =
+        config->attrs[i].value.programmaticStreamSerializationAllowed != 0;
+  }
+  struct Kernel *k = NULL;
+  if (programmatic) {
+    if (envInt("NHC_FAKE_CUDA_SM", 90) < 90)
+      return INVALID_VALUE;
+    if (current() && emulatedKernel(f, &k) == SUCCESS && k && k->waits == 0) {
+      fprintf(stderr, "fake_cuda_driver: programmatic launch of %s, whose "
+                      "PTX has no griddepcontrol.wait\n", k->name);
+      return INVALID_VALUE;
+    }
+  }
+  CUresult result = cuLaunchKernel(
+      f, config->gridDimX, config->gridDimY, config->gridDimZ,
+      config->blockDimX, config->blockDimY, config->blockDimZ,
+      config->sharedMemBytes, config->hStream, params, extra);
+  if (result == SUCCESS && programmatic) {
+    ++programmaticLaunches;
+    if (k)
+      ++k->programmatic;
+  }
+  return result;
+}
+
 /* The emulated kernel's arguments: the parameters, then the grid's and the
  * block's sizes and the dynamic shared bytes. */
 static CUresult runKernel(const struct Kernel *k, unsigned gx, unsigned gy,
@@ -852,6 +935,9 @@ CUresult cuGraphDestroy(CUgraph graph) {
 /* For tests: launches counted so far (graph replays not included), graphs
  * launched, and device memory allocated now. */
 long nhc_fake_cuda_launches(void) { return launches; }
+/* For tests: launches with programmatic stream serialization so far
+ * (graph replays not included). */
+long nhc_fake_cuda_programmatic_launches(void) { return programmaticLaunches; }
 /* For tests: events created and not yet destroyed. */
 long nhc_fake_cuda_live_events(void) { return liveEvents; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }

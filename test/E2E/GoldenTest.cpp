@@ -2131,6 +2131,82 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
   }
 }
 
+/// Programmatic dependent launch (docs/runtime.md): the kernels of sm_90
+/// and newer start with griddepcontrol.wait (the launch table's
+/// grid_dependency_control), so the cuda backend launches every one of them
+/// with programmatic stream serialization, in a prefill, a decode step and
+/// its graph; sm_80 code (no griddepcontrol), a driver older than CUDA 12.3
+/// (whose stream capture does not keep programmatic launches) and
+/// NHC_CUDA_PDL=0 launch without it. On an sm_100 device the sm_90 PTX is JIT-compiled, and the
+/// driver double refuses a programmatic launch of a PTX kernel that does
+/// not wait. The logits are the reference's either way.
+TEST(GoldenOnCuda, KernelsLaunchProgrammaticallyWhereTheirCodeWaits) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on its test doubles "
+                    "(NHC_GOLDEN_BACKEND=cuda-emulated): the launch "
+                    "attributes are counted by the driver double";
+  struct Setting {
+    const char *sm;
+    const char *golden; // dense: sm_90 code; fp8: sm_80 and sm_90 code
+    bool pdlOff;        // NHC_CUDA_PDL=0
+    const char *driver; // cuDriverGetVersion's
+    bool programmatic;
+  };
+  for (const Setting setting :
+       {Setting{"90", "dense", false, "13000", true},
+        Setting{"100", "dense", false, "12030", true},
+        Setting{"90", "dense", true, "13000", false},
+        Setting{"90", "dense", false, "12020", false},
+        Setting{"80", "fp8", false, "13000", false}}) {
+    SCOPED_TRACE(std::string("sm_") + setting.sm + ", " + setting.golden +
+                 ", driver " + setting.driver +
+                 (setting.pdlOff ? ", NHC_CUDA_PDL=0" : ""));
+    ScopedEnv sm("NHC_FAKE_CUDA_SM", setting.sm);
+    ScopedEnv driver("NHC_FAKE_CUDA_DRIVER_VERSION", setting.driver);
+    std::optional<ScopedEnv> off;
+    if (setting.pdlOff)
+      off.emplace("NHC_CUDA_PDL", "0");
+    // -1 before the first session loads the double: nothing counted yet.
+    const long long launchesBefore =
+        std::max(Model::fakeCudaCounter("launches"), 0ll);
+    const long long programmaticBefore =
+        std::max(Model::fakeCudaCounter("programmatic_launches"), 0ll);
+    const long long graphsBefore =
+        std::max(Model::fakeCudaCounter("graph_launches"), 0ll);
+    Model model(fp32Case(setting.golden));
+    const std::vector<int32_t> ids = model.ids(0);
+    const std::vector<int64_t> next =
+        model.tensor<int64_t>("prompt.0.generated_ids");
+    const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
+    const size_t V = model.vocab;
+    const int steps = 5; // the prefill, a warm-up, a recording, replays
+    ASSERT_GE(next.size(), static_cast<size_t>(steps));
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    std::vector<float> logits(V);
+    int32_t token = 0;
+    nhc_request_t request{slot, ids.data(), ids.size()};
+    for (int step = 0; step < steps; ++step) {
+      Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                    logits.data(), logits.size()),
+                   step ? "decode" : "prefill");
+      model.expectClose(logits.data(), &ref[step * V], 1,
+                        "step " + std::to_string(step));
+      token = static_cast<int32_t>(next[step]);
+      request = {slot, &token, 1};
+    }
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+    const long long launches = Model::fakeCudaCounter("launches") - launchesBefore;
+    const long long programmatic =
+        Model::fakeCudaCounter("programmatic_launches") - programmaticBefore;
+    ASSERT_GT(launches, 0);
+    EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore, 2)
+        << "the decode steps were not replayed from a graph";
+    EXPECT_EQ(programmatic, setting.programmatic ? launches : 0)
+        << launches << " kernel launches";
+  }
+}
+
 /// The chunked scan keeps a head's 80 state rows in two blocks of 40 when a
 /// step has few requests and in one block when its heads fill a GPU (4
 /// heads of 64 requests: 256 blocks), which needs twice the shared memory:

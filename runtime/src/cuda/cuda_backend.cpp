@@ -558,6 +558,7 @@ public:
   }
 
   void prepare(const StepShape &shape) override {
+    timedStep_ = false;
     ContextScope scope = enter();
     const uint64_t T = shape.tokens, R = shape.requests;
     std::vector<uint64_t> bytes(plan_.buffers.size());
@@ -992,6 +993,7 @@ public:
   /// and kept for the session. Timing never fails a step: an entry the
   /// device could not time reads NaN, one never issued 0.
   void beginEntryTiming(size_t entries) override {
+    timedStep_ = true; // until the next step's prepare
     lastEvent_ = kUntimed;
     issuedNothing_ = false;
     try {
@@ -1846,17 +1848,55 @@ private:
       for (size_t i = 0; i < params.size(); ++i)
         params[i] = launch.storage.data() + launch.offsets[i];
       checkDynamicShared(launch, kernel);
-      checkCuda(api_,
-                api_.cuLaunchKernel(functions_.at(launch.entry), launch.grid[0],
-                                    launch.grid[1], launch.grid[2],
-                                    launch.block[0], launch.block[1],
-                                    launch.block[2], launch.sharedBytes,
-                                    stream_->get(), params.data(), nullptr),
-                NHC_INTERNAL,
+      checkCuda(api_, launchOnStream(launch, params.data()), NHC_INTERNAL,
                 cat(origin_, ": launching '", launch.entry, "' of '", kernel,
                     "' (grid ", launch.grid[0], "x", launch.grid[1], "x",
                     launch.grid[2], ", block ", launch.block[0], ")"));
     }
+  }
+
+  /// Issues `launch` on the session's stream: with programmatic stream
+  /// serialization where the code waits for the grids before it
+  /// (programmatic_) and the step is not timed (its entries' events would
+  /// time overlapping kernels), else as cuLaunchKernel does.
+  CUresult launchOnStream(const ResolvedLaunch &launch, void **params) {
+    CUfunction function = functions_.at(launch.entry);
+    if (!programmatic_ || timedStep_)
+      return api_.cuLaunchKernel(function, launch.grid[0], launch.grid[1],
+                                 launch.grid[2], launch.block[0],
+                                 launch.block[1], launch.block[2],
+                                 launch.sharedBytes, stream_->get(), params,
+                                 nullptr);
+    LaunchAttribute programmatic;
+    programmatic.id = kLaunchAttributeProgrammaticStreamSerialization;
+    programmatic.value.programmaticStreamSerializationAllowed = 1;
+    LaunchConfig config;
+    config.gridDimX = launch.grid[0];
+    config.gridDimY = launch.grid[1];
+    config.gridDimZ = launch.grid[2];
+    config.blockDimX = launch.block[0];
+    config.blockDimY = launch.block[1];
+    config.blockDimZ = launch.block[2];
+    config.sharedMemBytes = launch.sharedBytes;
+    config.hStream = stream_->get();
+    config.attrs = &programmatic;
+    config.numAttrs = 1;
+    return api_.cuLaunchKernelEx(&config, function, params, nullptr);
+  }
+
+  /// Whether this session launches its kernels with programmatic stream
+  /// serialization (programmatic dependent launch): the loaded code starts
+  /// every kernel with griddepcontrol.wait (the launch table's
+  /// grid_dependency_control names its chip: sm_90 and newer), the driver
+  /// has cuLaunchKernelEx and records such launches in stream capture
+  /// (CUDA 12.3), and NHC_CUDA_PDL is not 0.
+  bool launchesProgrammatically() const {
+    if (!table_.waitsOnPriorGrids(image_.chip) || !api_.cuLaunchKernelEx ||
+        !enabledByEnvironment("NHC_CUDA_PDL"))
+      return false;
+    int version = 0;
+    return api_.cuDriverGetVersion(&version) == kCudaSuccess &&
+           version >= kProgrammaticCaptureDriverVersion;
   }
 
   /// Lets `entry` (a kernel of `name` whose launches take dynamic shared
@@ -1901,6 +1941,7 @@ private:
     table_ = LaunchTable::parse(static_cast<const char *>(section.data),
                                 section.size, where);
     image_ = selectGpuImage(*context.artifact, device_.sm(), origin_);
+    programmatic_ = launchesProgrammatically();
     module_ = std::make_unique<Module>(
         api_, image_,
         cat(origin_, ": loading the ", image_.cubin ? "cubin" : "PTX", " '",
@@ -2279,6 +2320,8 @@ private:
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   uint64_t tuneMaxRows_ = 0;  // decode gemms' cuBLASLt algorithms timed up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
+  bool programmatic_ = false; // launchesProgrammatically()
+  bool timedStep_ = false;    // beginEntryTiming ran for this step
   static constexpr const char *kE4m3Off =
       "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)"; // the refusal
   // Entry timing (beginEntryTiming): the events, and per entry of the step

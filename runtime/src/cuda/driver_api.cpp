@@ -68,6 +68,9 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       {"cuEventElapsedTime", reinterpret_cast<void **>(&api->cuEventElapsedTime)},
       {"cuEventDestroy_v2", reinterpret_cast<void **>(&api->cuEventDestroy)},
   }, path, "no CUDA driver");
+  // Optional entry points: null where this driver lacks them.
+  api->cuLaunchKernelEx = reinterpret_cast<decltype(api->cuLaunchKernelEx)>(
+      dlsym(api->handle, "cuLaunchKernelEx"));
   CUresult init = api->cuInit(0);
   NHC_CHECK(init == kCudaSuccess, NHC_UNSUPPORTED,
             cat("no CUDA driver (", path, ": cuInit failed: ",

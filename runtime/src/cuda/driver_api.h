@@ -62,6 +62,36 @@ constexpr int kCaptureModeThreadLocal = 1;
 constexpr unsigned kStreamNonBlocking = 1;
 /// CU_EVENT_DEFAULT: an event that records its time.
 constexpr unsigned kEventDefault = 0;
+/// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the launch may
+/// start before the kernel ahead of it on the stream completes; the kernel
+/// itself waits for it (griddepcontrol.wait) before reading its results.
+constexpr int kLaunchAttributeProgrammaticStreamSerialization = 6;
+/// The first driver whose stream capture records programmatic launches as
+/// graph edges (CUDA 12.3, cuDriverGetVersion's 1000 * major + 10 * minor).
+constexpr int kProgrammaticCaptureDriverVersion = 12030;
+
+/// cuda.h's CUlaunchAttribute: an id, padding to 8 bytes, a 64-byte value
+/// union (here only its first int, programmaticStreamSerializationAllowed).
+struct LaunchAttribute {
+  int id = 0;
+  char pad[4] = {};
+  union {
+    int programmaticStreamSerializationAllowed;
+    alignas(8) unsigned char bytes[64];
+  } value = {};
+};
+static_assert(sizeof(LaunchAttribute) == 72, "cuda.h's CUlaunchAttribute");
+
+/// cuda.h's CUlaunchConfig: cuLaunchKernel's sizes and stream, and
+/// attributes.
+struct LaunchConfig {
+  unsigned gridDimX = 1, gridDimY = 1, gridDimZ = 1;
+  unsigned blockDimX = 1, blockDimY = 1, blockDimZ = 1;
+  unsigned sharedMemBytes = 0;
+  CUstream hStream = nullptr;
+  LaunchAttribute *attrs = nullptr;
+  unsigned numAttrs = 0;
+};
 
 struct DriverApi {
   std::string path; ///< the file loaded
@@ -107,6 +137,10 @@ struct DriverApi {
                              unsigned blockY, unsigned blockZ,
                              unsigned sharedBytes, CUstream stream,
                              void **params, void **extra) = nullptr;
+  /// Optional (drivers of CUDA 11.8 and newer have it): nullptr where the
+  /// driver lacks it, and launches do without attributes.
+  CUresult (*cuLaunchKernelEx)(const LaunchConfig *config, CUfunction function,
+                               void **params, void **extra) = nullptr;
   CUresult (*cuStreamBeginCapture)(CUstream stream, int mode) = nullptr;
   CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph *graph) = nullptr;
   CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *exec, CUgraph graph,

@@ -2,6 +2,8 @@
 
 #include "cuda/launch_table.h"
 
+#include <algorithm>
+
 #include <cstring>
 #include <limits>
 
@@ -412,6 +414,20 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
     const Json &targets = requireArrayField(root, key::kTargets, where);
     for (size_t i = 0; i < targets.size(); ++i)
       table.targets_.push_back(asName(targets[i], cat(where, ".targets[", i, "]")));
+    // Optional: tables written before it have no waiting targets.
+    if (root.contains(key::kGridDependencyControl)) {
+      const Json &waiting =
+          requireArrayField(root, key::kGridDependencyControl, where);
+      for (size_t i = 0; i < waiting.size(); ++i) {
+        std::string at = cat(where, ".", key::kGridDependencyControl, "[", i, "]");
+        std::string chip = asName(waiting[i], at);
+        NHC_CHECK(std::find(table.targets_.begin(), table.targets_.end(),
+                            chip) != table.targets_.end(),
+                  NHC_INVALID_FORMAT,
+                  cat(at, ": '", chip, "' is not one of the targets"));
+        table.waitingTargets_.push_back(chip);
+      }
+    }
     const Json &functions = requireArrayField(root, key::kFunctions, where);
     for (size_t i = 0; i < functions.size(); ++i) {
       FunctionDef fn = parseFunction(functions[i], table.targets_,
@@ -424,6 +440,11 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
     }
     return table;
   });
+}
+
+bool LaunchTable::waitsOnPriorGrids(const std::string &chip) const {
+  return std::find(waitingTargets_.begin(), waitingTargets_.end(), chip) !=
+         waitingTargets_.end();
 }
 
 const FunctionDef *LaunchTable::find(const std::string &name) const {

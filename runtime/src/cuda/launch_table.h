@@ -77,11 +77,16 @@ public:
                            const std::string &where);
 
   const std::vector<std::string> &targets() const { return targets_; }
+  /// Whether the kernels of `chip` start with griddepcontrol.wait (the
+  /// table's `grid_dependency_control`), so they may be launched with
+  /// programmatic stream serialization: each waits for the grids before it.
+  bool waitsOnPriorGrids(const std::string &chip) const;
   /// The function called `name`, or nullptr.
   const FunctionDef *find(const std::string &name) const;
 
 private:
   std::vector<std::string> targets_;
+  std::vector<std::string> waitingTargets_; // a subset of targets_
   std::vector<FunctionDef> functions_;
   std::unordered_map<std::string, size_t> index_; // name -> functions_[i]
 };
