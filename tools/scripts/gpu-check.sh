@@ -21,11 +21,13 @@
 # cuda against nhc-serve on the host (16 concurrent clients), then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
 # config (decode B = 1, 64 at 1k, prefill 2k and 8k, the issue's target
-# shape; then the decode again with
+# shape; then the decode again without programmatic dependent launch,
+# NHC_CUDA_PDL=0; then with
 # cuBLASLt's first heuristic choice for every gemm, NHC_CUDA_GEMM_TUNE_ROWS=0,
 # not the fastest candidate timed on the device; then its time per operation,
 # --profile, with an 8k prefill), the scaled 8B config (decode
-# B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k), the
+# B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k; then decode
+# B = 1, 64 without programmatic dependent launch), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, its time per operation, then
 # its decode with the routed experts bucketed on the host,
 # NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
@@ -222,6 +224,14 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048,8192 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
+  # The same decode with every kernel launched after the one before it has
+  # finished (NHC_CUDA_PDL=0), not with programmatic dependent launch:
+  # what overlapping the kernels' launches gains (docs/runtime.md).
+  part bench-nano-9b-v2-no-pdl 140 env NHC_CUDA_PDL=0 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
+    --json "$out/bench-nano-9b-v2-no-pdl.json"
   # The same decode with every gemm on cuBLASLt's first heuristic choice
   # (NHC_CUDA_GEMM_TUNE_ROWS=0) instead of the fastest candidate timed on
   # the device: what tuning gains decides its default (docs/runtime.md,
@@ -242,6 +252,13 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \
     --decode-batch 1,8,32,64 --context 1024,8192 --decode-steps 16 \
     --json "$out/bench-8b-scaled.json"
+  # Its decode without programmatic dependent launch: a small model's step
+  # is mostly its kernels' launches and tails, where it matters most.
+  part bench-8b-scaled-no-pdl 90 env NHC_CUDA_PDL=0 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 \
+    --json "$out/bench-8b-scaled-no-pdl.json"
   # The MoE model of the issue (128 routed experts, top-6; about 63 GB of
   # BF16 weights generated on the device): decode with the experts on the
   # device (recorded graphs; a prefill's bf16 experts as tensor-core tiles,
