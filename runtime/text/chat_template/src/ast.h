@@ -55,6 +55,10 @@ struct Node {
   std::string attr;
   bool negated = false;
   bool has_else = false;
+  /// Macro: its body reads `varargs` / `kwargs` and no parameter has that
+  /// name, so it takes extra positional / keyword arguments (as jinja2).
+  bool takes_varargs = false;
+  bool takes_kwargs = false;
   /// The longest path from here to a leaf, this node included (the parser
   /// bounds it, so walks and the destructor recurse a bounded depth).
   int height = 1;

@@ -264,7 +264,26 @@ private:
     ++k_;
     if (cur().type == Tok::Name && cur().text == s->name) ++k_;
     expect_block_end();
+    // As jinja2: a macro whose body reads `varargs` takes extra positional
+    // arguments as that tuple, one that reads `kwargs` extra keywords as
+    // that dict, unless a parameter has the name.
+    auto special = [&](const char *name) {
+      for (const std::string &p : s->targets)
+        if (p == name) return false;
+      return reads(*s->kids.back(), name);
+    };
+    s->takes_varargs = special("varargs");
+    s->takes_kwargs = special("kwargs");
     return s;
+  }
+
+  /// Whether `n` or a node below it reads the variable `name` (the walk
+  /// is as deep as the parser's bounded height).
+  static bool reads(const Node &n, const char *name) {
+    if (n.kind == NK::Name && n.name == name) return true;
+    for (const NodePtr &kid : n.kids)
+      if (kid && reads(*kid, name)) return true;
+    return false;
   }
 
   // --- expressions ----------------------------------------------------------

@@ -74,8 +74,6 @@ private:
   int nesting_ = 0;
   std::vector<std::shared_ptr<NamespaceData>> namespaces_;
   std::size_t compact_at_ = 1024;
-  /// Per macro node: whether it takes varargs, kwargs (make_macro).
-  std::unordered_map<const Node *, std::pair<bool, bool>> macroSpecials_;
 
   /// Counts one level of statement/expression nesting while alive.
   class Nest {
@@ -425,35 +423,10 @@ private:
     return Flow::Normal;
   }
 
-  /// Whether `n` or a node below it reads the variable `name` (the walk
-  /// is as deep as the parser's bounded height).
-  static bool reads(const Node &n, const char *name) {
-    if (n.kind == NK::Name && n.name == name) return true;
-    for (const NodePtr &kid : n.kids)
-      if (kid && reads(*kid, name)) return true;
-    return false;
-  }
-
   Value make_macro(const Node &n) {
     const Node *def = &n;
-    // As jinja2: a macro whose body reads `varargs` takes extra positional
-    // arguments as that tuple, one that reads `kwargs` extra keywords as
-    // that dict, unless a parameter has the name. Found once per macro
-    // node (a definition inside a loop would walk its body every pass).
-    auto found = macroSpecials_.find(&n);
-    if (found == macroSpecials_.end()) {
-      auto special = [&](const char *name) {
-        for (const std::string &p : n.targets)
-          if (p == name) return false;
-        return reads(*n.kids.back(), name);
-      };
-      found = macroSpecials_
-                  .emplace(&n, std::make_pair(special("varargs"),
-                                              special("kwargs")))
-                  .first;
-    }
-    const bool takesVarargs = found->second.first;
-    const bool takesKwargs = found->second.second;
+    const bool takesVarargs = n.takes_varargs; // set by the parser
+    const bool takesKwargs = n.takes_kwargs;
     return Value::make_callable(n.name, [this, def, takesVarargs,
                                          takesKwargs](CallArgs &a) -> Value {
       const Node &m = *def;

@@ -100,7 +100,10 @@ TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
   EXPECT_EQ(render_error("{{ '99999999999999999999999'|int }}"),
             "tpl:1:29: int: '99999999999999999999999' does not fit in a 64-bit integer");
   EXPECT_EQ(render_error("{{ 1e30|int }}"), "tpl:1:8: int: 1e+30 does not fit in a 64-bit integer");
-  // An infinite value: jinja2 3.1.6 raises OverflowError ('inf'|int is the default).
+  // An infinite float (the literal overflows to inf here): jinja2 3.1.6's
+  // int of an infinite value from the context raises OverflowError, while
+  // 'inf'|int (text) is int's default. (jinja2's own compiler fails this
+  // literal earlier, with a NameError: it writes inf into Python code.)
   EXPECT_EQ(render_error("{{ 1e999|int(7) }}"), "tpl:1:9: int: inf does not fit in a 64-bit integer");
   EXPECT_EQ(render_error("{{ 1.5|round(1000000, 'floor') }}"),
             "tpl:1:7: round: precision 1000000 is out of range for 'floor'");
