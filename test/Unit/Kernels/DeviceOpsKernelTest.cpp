@@ -332,12 +332,16 @@ void expectBf16Of(const std::vector<float> &out,
 
 // The norms' _bf16 forms (a device backend's norm before a bf16 product):
 // the plan norm's outputs (and residual) bit for bit, and those outputs
-// rounded to bf16 in `bits`, rows contiguous; rows narrower (37) and wider
-// (300) than a GPU block, gated groups of 8 and of 150.
+// rounded to bf16 in `bits`, rows contiguous; rows the GPU forms take
+// element by element (37, 8200) and in registers (300, 4480), gated groups
+// of 8 and of 150 and 8204 (elements) and of 1280 (registers). In the
+// `gpu-form.` runs the bits are the GPU body's own outputs rounded; its
+// outputs, summed in another order, are compared with the host kernel's to
+// 1e-5, so their bf16 roundings may differ from the host's in a last bit.
 TEST(KernelDeviceOps, NormsAlsoStoreTheirOutputsAsBf16) {
   std::mt19937 rng(61);
   const float eps = 1e-5f;
-  for (int64_t H : {37, 300}) {
+  for (int64_t H : {37, 300, 4480, 8200}) {
     const int64_t T = 3;
     const std::string what = "H " + std::to_string(H);
     std::vector<float> x = randomFloats(rng, T * H, -3, 3),
@@ -348,7 +352,7 @@ TEST(KernelDeviceOps, NormsAlsoStoreTheirOutputsAsBf16) {
     a.buf(x).buf(w).buf(plain).idx(T).idx(H).f32(eps).buf(w).idx(0);
     runKernel("nhc_rms_norm", a);
     ArgPack b;
-    b.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0).buf(bits);
+    b.buf(x).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0).derived(bits);
     runKernel("nhc_rms_norm_bf16", b);
     EXPECT_EQ(out, plain) << what;
     expectBf16Of(out, bits, "rms_norm " + what);
@@ -363,13 +367,14 @@ TEST(KernelDeviceOps, NormsAlsoStoreTheirOutputsAsBf16) {
     std::fill(bits.begin(), bits.end(), 0xabcd);
     ArgPack d;
     d.buf(residual).buf(update).buf(w).buf(out).idx(T).idx(H).f32(eps)
-        .buf(w).idx(0).buf(bits);
+        .buf(w).idx(0).derived(bits);
     runKernel("nhc_add_rms_norm_bf16", d);
     EXPECT_EQ(residual, residualPlain) << what;
     EXPECT_EQ(out, plain) << what;
     expectBf16Of(out, bits, "add_rms_norm " + what);
   }
-  for (auto [I, G] : {std::pair<int64_t, int64_t>{24, 3}, {300, 2}}) {
+  for (auto [I, G] : {std::pair<int64_t, int64_t>{24, 3}, {300, 2},
+                       {10240, 8}, {16408, 2}}) {
     const int64_t T = 2, stride = I + 5;
     const std::string what = "I " + std::to_string(I);
     std::vector<float> y = randomFloats(rng, T * I, -2, 2),
@@ -383,7 +388,7 @@ TEST(KernelDeviceOps, NormsAlsoStoreTheirOutputsAsBf16) {
     runKernel("nhc_gated_rms_norm", a);
     ArgPack b;
     b.buf(y).buf(proj).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G)
-        .f32(eps).buf(w).idx(0).buf(bits);
+        .f32(eps).buf(w).idx(0).derived(bits);
     runKernel("nhc_gated_rms_norm_bf16", b);
     EXPECT_EQ(out, plain) << what;
     expectBf16Of(out, bits, "gated_rms_norm " + what);

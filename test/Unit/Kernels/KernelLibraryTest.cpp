@@ -218,6 +218,94 @@ TEST(KernelLibrary, AddRmsNorm) {
   expectQuantized(quantized, out, scale[0]);
 }
 
+// Rows the GPU forms hold in registers (a multiple of 4 elements, at most
+// 8192, 16-byte aligned: Nemotron Nano 9B v2's 4480, its gated groups of
+// 1280, the 8192 of a 47B) and rows they take element by element (an
+// input one element off a 16-byte boundary, 8200 elements, a group of
+// 8204): each against the reference, quantized too, and the residual sum
+// exactly; in the `gpu-form.` runs the GPU bodies also against the host
+// kernels.
+TEST(KernelLibrary, NormsOfRegisterRowsAndElementRows) {
+  std::mt19937 rng(9);
+  const float eps = 1e-6f;
+  struct Shape {
+    int64_t H;
+    bool misaligned; // the row input one element past a 16-byte boundary
+  };
+  for (const Shape shape : {Shape{4480, false}, Shape{8192, false},
+                            Shape{4480, true}, Shape{8200, false}}) {
+    const int64_t T = 2, H = shape.H;
+    const std::string what =
+        "H " + std::to_string(H) + (shape.misaligned ? ", misaligned" : "");
+    std::vector<float> room(T * H + 4);
+    const size_t first = firstAt16(room.data(), sizeof(float), !shape.misaligned);
+    std::vector<float> x = randomFloats(rng, T * H, -3, 3),
+                       w = randomFloats(rng, H, 0.5, 1.5), out(T * H);
+    std::copy(x.begin(), x.end(), room.begin() + first);
+    std::vector<double> want = rmsNormRef({x.begin(), x.end()}, w, T, H, eps);
+    ArgPack a;
+    a.buf(room, first).buf(w).buf(out).idx(T).idx(H).f32(eps).buf(w).idx(0);
+    runKernel("nhc_rms_norm", a);
+    expectClose(out, want, 1e-5, "rms_norm " + what);
+    std::vector<float> scale = {0.004f}, quantized(T * H);
+    ArgPack q;
+    q.buf(room, first).buf(w).buf(quantized).idx(T).idx(H).f32(eps).buf(scale)
+        .idx(1);
+    runKernel("nhc_rms_norm", q);
+    expectQuantized(quantized, out, scale[0]);
+
+    std::vector<float> update = randomFloats(rng, T * H, -2, 2), sum(T * H);
+    for (int64_t i = 0; i < T * H; ++i)
+      sum[i] = x[i] + update[i];
+    std::copy(x.begin(), x.end(), room.begin() + first); // the residual
+    ArgPack r;
+    r.buf(room, first).buf(update).buf(w).buf(out).idx(T).idx(H).f32(eps)
+        .buf(w).idx(0);
+    runKernel("nhc_add_rms_norm", r);
+    EXPECT_TRUE(std::equal(sum.begin(), sum.end(), room.begin() + first))
+        << "add_rms_norm residual, " << what;
+    expectClose(out, rmsNormRef({sum.begin(), sum.end()}, w, T, H, eps), 1e-5,
+                "add_rms_norm " + what);
+  }
+  struct Groups {
+    int64_t I, G;
+    bool misaligned; // z one element past a 16-byte boundary
+  };
+  for (const Groups shape : {Groups{10240, 8, false}, Groups{16384, 2, false},
+                             Groups{10240, 8, true}, Groups{16408, 2, false}}) {
+    const int64_t T = 2, I = shape.I, G = shape.G, stride = I + 8;
+    const std::string what = "I " + std::to_string(I) + ", G " +
+                             std::to_string(G) +
+                             (shape.misaligned ? ", misaligned" : "");
+    std::vector<float> room(T * stride + 4);
+    const size_t first = firstAt16(room.data(), sizeof(float), !shape.misaligned);
+    std::vector<float> y = randomFloats(rng, T * I, -2, 2),
+                       w = randomFloats(rng, I, 0.5, 1.5), out(T * I);
+    for (int64_t i = 0; i < T * stride; ++i)
+      room[first + i] = std::uniform_real_distribution<float>(-4, 4)(rng);
+    std::vector<double> want(T * I);
+    const int64_t gs = I / G;
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t g = 0; g < G; ++g) {
+        double ss = 0;
+        std::vector<double> gv(gs);
+        for (int64_t k = 0; k < gs; ++k) {
+          double z = room[first + t * stride + g * gs + k];
+          gv[k] = y[t * I + g * gs + k] * (z / (1 + std::exp(-z)));
+          ss += gv[k] * gv[k];
+        }
+        double rs = 1.0 / std::sqrt(ss / gs + eps);
+        for (int64_t k = 0; k < gs; ++k)
+          want[t * I + g * gs + k] = w[g * gs + k] * gv[k] * rs;
+      }
+    ArgPack a;
+    a.buf(y).buf(room, first).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G)
+        .f32(eps).buf(w).idx(0);
+    runKernel("nhc_gated_rms_norm", a);
+    expectClose(out, want, 1e-5, "gated_rms_norm " + what);
+  }
+}
+
 TEST(KernelLibrary, Add) {
   std::mt19937 rng(4);
   const int64_t n = 101;
