@@ -300,6 +300,10 @@ TEST(LaunchTableTest, MalformedTablesAreRefusedWithTheirPath) {
        "grid_dependency_control[1]: 'sm_100' is not one of the targets"},
       {[](Json &t) { t["grid_dependency_control"] = "sm_90"; },
        NHC_INVALID_FORMAT, "grid_dependency_control"},
+      {[](Json &t) { t["grid_dependency_control"] = {"sm_80"}; },
+       NHC_INVALID_FORMAT,
+       "grid_dependency_control[0]: 'sm_80' has no griddepcontrol (sm_90 or "
+       "newer)"},
       {[](Json &t) { t["format"] = "nhc-manifest"; }, NHC_INVALID_FORMAT,
        "format 'nhc-manifest', expected 'nhc-launch-table'"},
       {[](Json &t) { t["functions"][0]["values"][0]["operands"][0] = {{"value", 3}}; },

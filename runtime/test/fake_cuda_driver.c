@@ -28,6 +28,10 @@
  * cuLaunchKernelEx takes programmatic stream serialization only: on sm_90
  * and newer, and, for PTX, of kernels whose body has griddepcontrol.wait
  * (counted: nhc_fake_cuda_programmatic_launches).
+ *   NHC_FAKE_CUDA_REFUSE_PROGRAMMATIC  "always": such launches fail with
+ *                          CUDA_ERROR_NOT_SUPPORTED; "capture": only while
+ *                          capturing, which that error ends (the capture's
+ *                          end then reports it invalidated)
  *   NHC_FAKE_CUDA_DEVICES  device count (default 1)
  *   NHC_FAKE_CUDA_SM       compute capability as major*10+minor (default 90)
  *   NHC_FAKE_CUDA_DRIVER_VERSION  cuDriverGetVersion's (default 13000)
@@ -68,6 +72,7 @@ enum {
   INVALID_HANDLE = 400,
   NOT_READY = 600,
   NOT_FOUND = 500,
+  NOT_SUPPORTED = 801,
   CAPTURE_UNSUPPORTED = 900,
   CAPTURE_INVALIDATED = 901
 };
@@ -90,6 +95,10 @@ struct Graph {
   size_t count, capacity;
 };
 static struct Graph *capturing; /* the graph being captured, if any */
+static void freeGraph(struct Graph *g);
+/* A capture an error ended: what the stream issues until cuStreamEndCapture
+ * runs at once (a device would refuse it; nothing here depends on that). */
+static int captureInvalidated;
 static long graphLaunches;
 
 static int envInt(const char *name, int fallback) {
@@ -679,6 +688,16 @@ CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
   if (programmatic) {
     if (envInt("NHC_FAKE_CUDA_SM", 90) < 90)
       return INVALID_VALUE;
+    const char *refuse = getenv("NHC_FAKE_CUDA_REFUSE_PROGRAMMATIC");
+    if (refuse && (strcmp(refuse, "always") == 0 ||
+                   (strcmp(refuse, "capture") == 0 && capturing))) {
+      if (capturing) { /* an error in a capture invalidates it */
+        freeGraph(capturing);
+        capturing = NULL;
+        captureInvalidated = 1;
+      }
+      return NOT_SUPPORTED;
+    }
     if (current() && emulatedKernel(f, &k) == SUCCESS && k && k->waits == 0) {
       fprintf(stderr, "fake_cuda_driver: programmatic launch of %s, whose "
                       "PTX has no griddepcontrol.wait\n", k->name);
@@ -729,6 +748,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   case INVALID_CONTEXT: *name = "CUDA_ERROR_INVALID_CONTEXT"; return SUCCESS;
   case CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return SUCCESS;
   case CAPTURE_INVALIDATED: *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"; return SUCCESS;
+  case NOT_SUPPORTED: *name = "CUDA_ERROR_NOT_SUPPORTED"; return SUCCESS;
   default: *name = NULL; return INVALID_VALUE;
   }
 }
@@ -838,6 +858,11 @@ CUresult cuStreamEndCapture(CUstream s, CUgraph *graph) {
   if (!current())
     return INVALID_CONTEXT;
   (void)s;
+  if (captureInvalidated) {
+    captureInvalidated = 0;
+    *graph = NULL;
+    return CAPTURE_INVALIDATED;
+  }
   if (!capturing)
     return CAPTURE_INVALIDATED;
   *graph = (CUgraph)capturing;

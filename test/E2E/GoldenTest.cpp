@@ -2137,32 +2137,42 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
 /// with programmatic stream serialization, in a prefill, a decode step and
 /// its graph; sm_80 code (no griddepcontrol), a driver older than CUDA 12.3
 /// (whose stream capture does not keep programmatic launches) and
-/// NHC_CUDA_PDL=0 launch without it. On an sm_100 device the sm_90 PTX is JIT-compiled, and the
-/// driver double refuses a programmatic launch of a PTX kernel that does
-/// not wait. The logits are the reference's either way.
+/// NHC_CUDA_PDL=0 launch without it. On an sm_100 device the sm_90 PTX is
+/// JIT-compiled, and the driver double refuses a programmatic launch of a
+/// PTX kernel that does not wait. A driver that refuses such launches gets
+/// plain ones from its first refusal on: always (none is programmatic), or
+/// only in stream capture (the recording it ended is made again, plainly,
+/// at the bucket's next step). The logits are the reference's in every case.
 TEST(GoldenOnCuda, KernelsLaunchProgrammaticallyWhereTheirCodeWaits) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on its test doubles "
                     "(NHC_GOLDEN_BACKEND=cuda-emulated): the launch "
                     "attributes are counted by the driver double";
+  enum class Expect { All, None, Some };
   struct Setting {
     const char *sm;
     const char *golden; // dense: sm_90 code; fp8: sm_80 and sm_90 code
     bool pdlOff;        // NHC_CUDA_PDL=0
     const char *driver; // cuDriverGetVersion's
-    bool programmatic;
+    const char *refuse; // NHC_FAKE_CUDA_REFUSE_PROGRAMMATIC
+    Expect programmatic;
   };
   for (const Setting setting :
-       {Setting{"90", "dense", false, "13000", true},
-        Setting{"100", "dense", false, "12030", true},
-        Setting{"90", "dense", true, "13000", false},
-        Setting{"90", "dense", false, "12020", false},
-        Setting{"80", "fp8", false, "13000", false}}) {
+       {Setting{"90", "dense", false, "13000", "", Expect::All},
+        Setting{"100", "dense", false, "12030", "", Expect::All},
+        Setting{"90", "dense", true, "13000", "", Expect::None},
+        Setting{"90", "dense", false, "12020", "", Expect::None},
+        Setting{"80", "fp8", false, "13000", "", Expect::None},
+        Setting{"90", "dense", false, "13000", "always", Expect::None},
+        Setting{"90", "dense", false, "13000", "capture", Expect::Some}}) {
     SCOPED_TRACE(std::string("sm_") + setting.sm + ", " + setting.golden +
                  ", driver " + setting.driver +
-                 (setting.pdlOff ? ", NHC_CUDA_PDL=0" : ""));
+                 (setting.pdlOff ? ", NHC_CUDA_PDL=0" : "") +
+                 (*setting.refuse ? std::string(", refused ") + setting.refuse
+                                  : std::string()));
     ScopedEnv sm("NHC_FAKE_CUDA_SM", setting.sm);
     ScopedEnv driver("NHC_FAKE_CUDA_DRIVER_VERSION", setting.driver);
+    ScopedEnv refuse("NHC_FAKE_CUDA_REFUSE_PROGRAMMATIC", setting.refuse);
     std::optional<ScopedEnv> off;
     if (setting.pdlOff)
       off.emplace("NHC_CUDA_PDL", "0");
@@ -2179,8 +2189,11 @@ TEST(GoldenOnCuda, KernelsLaunchProgrammaticallyWhereTheirCodeWaits) {
         model.tensor<int64_t>("prompt.0.generated_ids");
     const std::vector<float> ref = model.tensor<float>("prompt.0.decode_logits");
     const size_t V = model.vocab;
-    const int steps = 5; // the prefill, a warm-up, a recording, replays
+    // The prefill, a warm-up, a recording (made again after a refusal in
+    // it), replays.
+    const int steps = 5;
     ASSERT_GE(next.size(), static_cast<size_t>(steps));
+    ASSERT_GE(ref.size(), (steps + 1) * V) << "and a timed step";
     uint32_t slot;
     Model::check(nhc_session_claim(model.session, &slot), "claim");
     std::vector<float> logits(V);
@@ -2195,15 +2208,36 @@ TEST(GoldenOnCuda, KernelsLaunchProgrammaticallyWhereTheirCodeWaits) {
       token = static_cast<int32_t>(next[step]);
       request = {slot, &token, 1};
     }
-    Model::check(nhc_session_release_slot(model.session, slot), "release");
     const long long launches = Model::fakeCudaCounter("launches") - launchesBefore;
     const long long programmatic =
         Model::fakeCudaCounter("programmatic_launches") - programmaticBefore;
     ASSERT_GT(launches, 0);
     EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore, 2)
         << "the decode steps were not replayed from a graph";
-    EXPECT_EQ(programmatic, setting.programmatic ? launches : 0)
-        << launches << " kernel launches";
+    if (setting.programmatic == Expect::All)
+      EXPECT_EQ(programmatic, launches);
+    else if (setting.programmatic == Expect::None)
+      EXPECT_EQ(programmatic, 0);
+    else
+      EXPECT_TRUE(programmatic > 0 && programmatic < launches)
+          << programmatic << " programmatic launches";
+
+    // A step whose entries are timed launches plainly: each entry's events
+    // time that entry alone.
+    const long long timedBefore = Model::fakeCudaCounter("programmatic_launches");
+    std::vector<double> seconds(4096, -1.0);
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    options.entry_seconds = seconds.data();
+    options.num_entry_seconds = seconds.size();
+    request = {slot, &token, 1};
+    Model::check(nhc_session_step_ex(model.session, &request, 1, &options,
+                                     logits.data(), logits.size()),
+                 "timed decode");
+    model.expectClose(logits.data(), &ref[steps * V], 1, "timed step");
+    EXPECT_EQ(Model::fakeCudaCounter("programmatic_launches"), timedBefore);
+    EXPECT_GE(seconds[0], 0.0) << "the step was timed";
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
   }
 }
 

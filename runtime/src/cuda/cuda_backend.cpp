@@ -1139,7 +1139,9 @@ public:
         api_.cuGraphInstantiateWithFlags(&recorded.exec, graph, 0) !=
             kCudaSuccess) {
       destroy(recorded);
-      unrecordable_.insert(key);
+      // A refused programmatic launch: its next step records plain ones.
+      if (!std::exchange(recordAgain_, false))
+        unrecordable_.insert(key);
       return false;
     }
     recorded_[key] = recorded;
@@ -1858,15 +1860,30 @@ private:
   /// Issues `launch` on the session's stream: with programmatic stream
   /// serialization where the code waits for the grids before it
   /// (programmatic_) and the step is not timed (its entries' events would
-  /// time overlapping kernels), else as cuLaunchKernel does.
+  /// time overlapping kernels), else as cuLaunchKernel does. A driver that
+  /// refuses the attribute (e.g. under MPS or in a capture) is not asked
+  /// again: the launch is made plainly, or, while recording, the step runs
+  /// unrecorded and its bucket is recorded again at its next step.
   CUresult launchOnStream(const ResolvedLaunch &launch, void **params) {
     CUfunction function = functions_.at(launch.entry);
-    if (!programmatic_ || timedStep_)
-      return api_.cuLaunchKernel(function, launch.grid[0], launch.grid[1],
-                                 launch.grid[2], launch.block[0],
-                                 launch.block[1], launch.block[2],
-                                 launch.sharedBytes, stream_->get(), params,
-                                 nullptr);
+    if (programmatic_ && !timedStep_) {
+      if (launchProgrammatically(launch, function, params) == kCudaSuccess)
+        return kCudaSuccess;
+      programmatic_ = false;
+      if (recording_) {
+        recordAgain_ = true;
+        refuseRecording();
+      }
+    }
+    return api_.cuLaunchKernel(function, launch.grid[0], launch.grid[1],
+                               launch.grid[2], launch.block[0],
+                               launch.block[1], launch.block[2],
+                               launch.sharedBytes, stream_->get(), params,
+                               nullptr);
+  }
+
+  CUresult launchProgrammatically(const ResolvedLaunch &launch,
+                                  CUfunction function, void **params) {
     LaunchAttribute programmatic;
     programmatic.id = kLaunchAttributeProgrammaticStreamSerialization;
     programmatic.value.programmaticStreamSerializationAllowed = 1;
@@ -1891,7 +1908,8 @@ private:
   /// has cuLaunchKernelEx and records such launches in stream capture
   /// (CUDA 12.3), and NHC_CUDA_PDL is not 0.
   bool launchesProgrammatically() const {
-    if (!table_.waitsOnPriorGrids(image_.chip) || !api_.cuLaunchKernelEx ||
+    if (device_.sm() < kGridDependencyControlMinSm ||
+        !table_.waitsOnPriorGrids(image_.chip) || !api_.cuLaunchKernelEx ||
         !enabledByEnvironment("NHC_CUDA_PDL"))
       return false;
     int version = 0;
@@ -2320,7 +2338,8 @@ private:
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   uint64_t tuneMaxRows_ = 0;  // decode gemms' cuBLASLt algorithms timed up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
-  bool programmatic_ = false; // launchesProgrammatically()
+  bool programmatic_ = false; // launchesProgrammatically(), until refused
+  bool recordAgain_ = false;  // a recording ended by a refused one
   bool timedStep_ = false;    // beginEntryTiming ran for this step
   static constexpr const char *kE4m3Off =
       "NHC_CUDA_E4M3=0 (products of e4m3 values in bf16)"; // the refusal

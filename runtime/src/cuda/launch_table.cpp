@@ -17,6 +17,18 @@ namespace {
 namespace key = format::launch_table::key;
 namespace kinds = format::launch_table::kind;
 
+/// n of a target "sm_<n>" with or without a letter suffix ("sm_90a"),
+/// else -1.
+int chipNumber(const std::string &chip) {
+  if (chip.compare(0, 3, "sm_") != 0)
+    return -1;
+  int n = 0;
+  size_t i = 3;
+  for (; i < chip.size() && i < 7 && chip[i] >= '0' && chip[i] <= '9'; ++i)
+    n = n * 10 + (chip[i] - '0');
+  return i > 3 ? n : -1;
+}
+
 ParamKind parseKind(const Json &value, const std::string &where) {
   std::string name = asString(value, where);
   if (name == kinds::kMemref)
@@ -425,6 +437,10 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
                             chip) != table.targets_.end(),
                   NHC_INVALID_FORMAT,
                   cat(at, ": '", chip, "' is not one of the targets"));
+        NHC_CHECK(chipNumber(chip) >= kGridDependencyControlMinSm,
+                  NHC_INVALID_FORMAT,
+                  cat(at, ": '", chip, "' has no griddepcontrol (sm_",
+                      kGridDependencyControlMinSm, " or newer)"));
         table.waitingTargets_.push_back(chip);
       }
     }

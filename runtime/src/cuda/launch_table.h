@@ -22,6 +22,11 @@
 
 namespace nhc::runtime::cuda {
 
+/// The first compute capability (major * 10 + minor) with griddepcontrol,
+/// which programmatic launches need (PTX ISA: sm_90 or higher): the least
+/// target a table's grid_dependency_control may name.
+constexpr int kGridDependencyControlMinSm = 90;
+
 enum class ParamKind { Memref, Index, I64, I32, I1, F32 };
 
 /// An operand: the call's argument `index`, the function's value `index`,
@@ -70,7 +75,8 @@ struct FunctionDef {
 class LaunchTable {
 public:
   /// Parses and checks the table: every operand names an earlier value or
-  /// an argument of the right kind, every launch has an entry per target.
+  /// an argument of the right kind, every launch has an entry per target,
+  /// grid_dependency_control names targets of sm_90 or newer.
   /// Throws NHC_INVALID_FORMAT naming `where` and the JSON path, or
   /// NHC_UNSUPPORTED_VERSION.
   static LaunchTable parse(const char *json, size_t size,
