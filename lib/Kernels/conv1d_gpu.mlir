@@ -9,9 +9,11 @@
 // and then writes the new state: the only thread that reads or writes the
 // slot's state for its channel, so the old state is read before it is
 // replaced without a second launch. A decode step (one token per request)
-// is the same grid as a block per (request, channel block). Each output is
-// @nhc_conv_pre_activation then @nhc_conv_activate: the host form's
-// arithmetic.
+// is the same grid as a block per (request, channel block); with K = 4 its
+// thread loads every tap, weight and state element at once
+// (@nhc_conv1d_decode_k4) instead of one round trip per tap and per state
+// element. Each output is @nhc_conv_pre_activation's sum then
+// @nhc_conv_activate: the host form's arithmetic.
 func.func private @nhc_conv1d_act_gpu(%src: memref<?xf32>, %src_stride: index,
                                       %src_offset: index, %out: memref<?xf32>,
                                       %w: memref<?xf32>, %b: memref<?xf32>,
@@ -62,19 +64,87 @@ func.func private @nhc_conv1d_act_gpu(%src: memref<?xf32>, %src_stride: index,
             : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, index, index, index, index) -> ()
       }
       %lead = arith.andi %ofRequest, %first : i1
+      %c4 = arith.constant 4 : index
+      %oneToken = arith.cmpi eq, %q#1, %one : index
+      %k4 = arith.cmpi eq, %K, %c4 : index
+      %decodeK4 = arith.andi %oneToken, %k4 : i1
       scf.if %lead {
-        // Tokens t < K-1 (and t = 0 when K = 1), then the state.
-        %head0 = arith.minui %q#1, %km1 : index
-        %head = arith.maxui %head0, %one : index
-        scf.for %u = %c0 to %head step %one {
-          func.call @nhc_conv1d_token(%u, %c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %act, %conv_state, %slotBase, %q#0, %C, %K)
-              : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, index, index, index, index) -> ()
+        scf.if %decodeK4 {
+          func.call @nhc_conv1d_decode_k4(%c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %act, %conv_state, %slotBase, %q#0, %C)
+              : (index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, index, index, index) -> ()
+        } else {
+          // Tokens t < K-1 (and t = 0 when K = 1), then the state.
+          %head0 = arith.minui %q#1, %km1 : index
+          %head = arith.maxui %head0, %one : index
+          scf.for %u = %c0 to %head step %one {
+            func.call @nhc_conv1d_token(%u, %c, %src, %src_stride, %src_offset, %out, %w, %b, %has_bias, %act, %conv_state, %slotBase, %q#0, %C, %K)
+                : (index, index, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, index, index, index, index) -> ()
+          }
+          func.call @nhc_conv_update_state(%c, %q#1, %src, %src_stride, %src_offset, %conv_state, %slotBase, %q#0, %K)
+              : (index, index, memref<?xf32>, index, index, memref<?xf32>, index, index, index) -> ()
         }
-        func.call @nhc_conv_update_state(%c, %q#1, %src, %src_stride, %src_offset, %conv_state, %slotBase, %q#0, %K)
-            : (index, index, memref<?xf32>, index, index, memref<?xf32>, index, index, index) -> ()
       }
     }
     gpu.terminator
   }
+  return
+}
+
+// A decode token (the request's only one) of channel c with K = 4 (every
+// published config): the three state taps, the input, the four weights and
+// the bias loaded at once (the loops above wait for each tap's load, then
+// for each state element's before storing it), then @nhc_conv_pre_value's
+// sum in its order, the activation, the output and the new state
+// (s1, s2, x) from registers.
+func.func private @nhc_conv1d_decode_k4(%c: index, %src: memref<?xf32>,
+                                        %src_stride: index,
+                                        %src_offset: index,
+                                        %out: memref<?xf32>,
+                                        %w: memref<?xf32>, %b: memref<?xf32>,
+                                        %has_bias: index, %act: index,
+                                        %conv_state: memref<?xf32>,
+                                        %slotBase: index, %off: index,
+                                        %C: index) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %cState = arith.muli %c, %c3 : index
+  %s0i = arith.addi %slotBase, %cState : index
+  %s1i = arith.addi %s0i, %c1 : index
+  %s2i = arith.addi %s0i, %c2 : index
+  %row = arith.muli %off, %src_stride : index
+  %col = arith.addi %src_offset, %c : index
+  %xi = arith.addi %row, %col : index
+  %w0i = arith.muli %c, %c4 : index
+  %w1i = arith.addi %w0i, %c1 : index
+  %w2i = arith.addi %w0i, %c2 : index
+  %w3i = arith.addi %w0i, %c3 : index
+  %s0 = memref.load %conv_state[%s0i] : memref<?xf32>
+  %s1 = memref.load %conv_state[%s1i] : memref<?xf32>
+  %s2 = memref.load %conv_state[%s2i] : memref<?xf32>
+  %x = memref.load %src[%xi] : memref<?xf32>
+  %w0 = memref.load %w[%w0i] : memref<?xf32>
+  %w1 = memref.load %w[%w1i] : memref<?xf32>
+  %w2 = memref.load %w[%w2i] : memref<?xf32>
+  %w3 = memref.load %w[%w3i] : memref<?xf32>
+  %bias = func.call @nhc_conv_bias(%b, %c, %has_bias) : (memref<?xf32>, index, index) -> f32
+  %p0 = arith.mulf %w0, %s0 : f32
+  %a0 = arith.addf %zero, %p0 : f32
+  %p1 = arith.mulf %w1, %s1 : f32
+  %a1 = arith.addf %a0, %p1 : f32
+  %p2 = arith.mulf %w2, %s2 : f32
+  %a2 = arith.addf %a1, %p2 : f32
+  %p3 = arith.mulf %w3, %x : f32
+  %a3 = arith.addf %a2, %p3 : f32
+  %pre = arith.addf %a3, %bias : f32
+  %activated = func.call @nhc_conv_activate(%pre, %act) : (f32, index) -> f32
+  %orow = arith.muli %off, %C : index
+  %oi = arith.addi %orow, %c : index
+  memref.store %activated, %out[%oi] : memref<?xf32>
+  memref.store %s1, %conv_state[%s0i] : memref<?xf32>
+  memref.store %s2, %conv_state[%s1i] : memref<?xf32>
+  memref.store %x, %conv_state[%s2i] : memref<?xf32>
   return
 }

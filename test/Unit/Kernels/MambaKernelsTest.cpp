@@ -106,6 +106,33 @@ TEST(KernelMamba, Conv1dActivationsAndOptionalBias) {
   }
 }
 
+// A decode step (one token per request, the GPU form's K = 4 path that
+// loads every tap at once), with and without a bias, requests on slots in
+// any order, over channel blocks of 256 and a partial one; then a second
+// step from the state the first left.
+TEST(KernelMamba, Conv1dDecodeSteps) {
+  for (bool hasBias : {true, false}) {
+    ConvCase shape;
+    shape.C = 300;
+    shape.column = 5;
+    shape.stride = 320;
+    shape.slots = 6;
+    shape.hasBias = hasBias;
+    ConvCase c = makeConvCase({{1, 9, 4}, {1, 3, 0}, {1, 0, 5}}, 23, shape);
+    std::vector<double> state(c.state.begin(), c.state.end());
+    for (int step = 0; step < 2; ++step) {
+      const std::string what = std::string(hasBias ? "with" : "without") +
+                               " bias, step " + std::to_string(step);
+      std::vector<double> want = convRef(c, state);
+      std::vector<float> out = runConv(c);
+      expectClose(out, want, 1e-5, what);
+      expectClose(c.state, state, 0, what + " conv_state");
+      std::mt19937 rng(29 + step);
+      c.src = randomFloats(rng, c.src.size(), -2, 2);
+    }
+  }
+}
+
 // The host form's blocks of 64 channels (C = 64 one full block, 150 two and
 // a part) and the GPU form's of 256 (300: two, the second partly empty); the
 // paths: tokens whose taps reach into the state (the GPU form's first-token
