@@ -172,6 +172,30 @@ std::vector<double> rmsNormRef(const std::vector<double> &x,
   return out;
 }
 
+/// Mamba-2's gated norm: per (token, group of I / G channels) of y times
+/// silu(z), z's rows `stride` apart from `z`.
+std::vector<double> gatedRmsNormRef(const std::vector<float> &y,
+                                    const float *z, int64_t stride,
+                                    const std::vector<float> &w, int64_t T,
+                                    int64_t I, int64_t G, double eps) {
+  std::vector<double> want(T * I);
+  const int64_t gs = I / G;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t g = 0; g < G; ++g) {
+      double ss = 0;
+      std::vector<double> gv(gs);
+      for (int64_t k = 0; k < gs; ++k) {
+        double zv = z[t * stride + g * gs + k];
+        gv[k] = y[t * I + g * gs + k] * (zv / (1 + std::exp(-zv)));
+        ss += gv[k] * gv[k];
+      }
+      double r = 1.0 / std::sqrt(ss / gs + eps);
+      for (int64_t k = 0; k < gs; ++k)
+        want[t * I + g * gs + k] = w[g * gs + k] * gv[k] * r;
+    }
+  return want;
+}
+
 TEST(KernelLibrary, RmsNorm) {
   std::mt19937 rng(2);
   const int64_t T = 6, H = 37;
@@ -283,21 +307,8 @@ TEST(KernelLibrary, NormsOfRegisterRowsAndElementRows) {
                        w = randomFloats(rng, I, 0.5, 1.5), out(T * I);
     for (int64_t i = 0; i < T * stride; ++i)
       room[first + i] = std::uniform_real_distribution<float>(-4, 4)(rng);
-    std::vector<double> want(T * I);
-    const int64_t gs = I / G;
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t g = 0; g < G; ++g) {
-        double ss = 0;
-        std::vector<double> gv(gs);
-        for (int64_t k = 0; k < gs; ++k) {
-          double z = room[first + t * stride + g * gs + k];
-          gv[k] = y[t * I + g * gs + k] * (z / (1 + std::exp(-z)));
-          ss += gv[k] * gv[k];
-        }
-        double rs = 1.0 / std::sqrt(ss / gs + eps);
-        for (int64_t k = 0; k < gs; ++k)
-          want[t * I + g * gs + k] = w[g * gs + k] * gv[k] * rs;
-      }
+    std::vector<double> want =
+        gatedRmsNormRef(y, room.data() + first, stride, w, T, I, G, eps);
     ArgPack a;
     a.buf(y).buf(room, first).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G)
         .f32(eps).buf(w).idx(0);
@@ -326,21 +337,8 @@ TEST(KernelLibrary, GatedRmsNorm) {
   std::vector<float> y = randomFloats(rng, T * I, -2, 2),
                      proj = randomFloats(rng, T * stride, -4, 4),
                      w = randomFloats(rng, I, 0.5, 1.5), out(T * I);
-  std::vector<double> want(T * I);
-  const int64_t gs = I / G;
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t g = 0; g < G; ++g) {
-      double ss = 0;
-      std::vector<double> gv(gs);
-      for (int64_t k = 0; k < gs; ++k) {
-        double z = proj[t * stride + g * gs + k];
-        gv[k] = y[t * I + g * gs + k] * (z / (1 + std::exp(-z)));
-        ss += gv[k] * gv[k];
-      }
-      double r = 1.0 / std::sqrt(ss / gs + eps);
-      for (int64_t k = 0; k < gs; ++k)
-        want[t * I + g * gs + k] = w[g * gs + k] * gv[k] * r;
-    }
+  std::vector<double> want =
+      gatedRmsNormRef(y, proj.data(), stride, w, T, I, G, eps);
   ArgPack a;
   a.buf(y).buf(proj).idx(stride).buf(w).buf(out).idx(T).idx(I).idx(G).f32(
       eps).buf(w).idx(0);
