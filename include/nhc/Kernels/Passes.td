@@ -407,8 +407,9 @@ def NHCInsertGridDependencyControlPass
     so the code is correct under any launch; the runtime launches with the
     attribute only code this pass ran on (the launch table's
     `grid_dependency_control`, docs/artifact-format.md). `griddepcontrol`
-    needs sm_90 or newer: a module with an `#nvvm.target` for an older chip
-    is an error.
+    needs sm_90 or newer and PTX ISA 7.8: a module with an `#nvvm.target`
+    for an older chip, or whose features name an older PTX ISA, is an
+    error.
   }];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
 }

@@ -29,6 +29,21 @@ bool chipHasGridDependencyControl(StringRef chip) {
 }
 
 namespace {
+/// PTX ISA 7.8, where griddepcontrol appears.
+constexpr unsigned kMinPtx = 78;
+
+/// Whether `features` (e.g. "+ptx80") name a PTX ISA version below `min`;
+/// none named leaves the backend's default for the chip (7.8 or newer for
+/// sm_90).
+bool ptxVersionBelow(StringRef features, unsigned min) {
+  size_t at = features.find("+ptx");
+  if (at == StringRef::npos)
+    return false;
+  StringRef digits = features.drop_front(at + 4).take_while(
+      [](char c) { return c >= '0' && c <= '9'; });
+  unsigned version = 0;
+  return !digits.getAsInteger(10, version) && version < min;
+}
 
 struct NHCInsertGridDependencyControlPass
     : impl::NHCInsertGridDependencyControlPassBase<
@@ -42,6 +57,12 @@ struct NHCInsertGridDependencyControlPass
           module.emitError() << "griddepcontrol needs sm_90 or newer; the "
                                 "module targets "
                              << target.getChip();
+          return signalPassFailure();
+        }
+        if (target && ptxVersionBelow(target.getFeatures(), kMinPtx)) {
+          module.emitError() << "griddepcontrol needs PTX ISA 7.8 or newer; "
+                                "the module's target has features '"
+                             << target.getFeatures() << "'";
           return signalPassFailure();
         }
       }

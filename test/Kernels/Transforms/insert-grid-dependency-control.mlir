@@ -51,3 +51,13 @@ gpu.module @older [#nvvm.target<chip = "sm_90">, #nvvm.target<chip = "sm_80">] {
     gpu.return
   }
 }
+
+// -----
+
+// ... and PTX ISA 7.8.
+// expected-error @+1 {{griddepcontrol needs PTX ISA 7.8 or newer; the module's target has features '+ptx75'}}
+gpu.module @oldPtx [#nvvm.target<chip = "sm_90", features = "+ptx75">] {
+  gpu.func @k() kernel {
+    gpu.return
+  }
+}
