@@ -67,6 +67,20 @@ double seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// The NHC_* environment variables of this run, by name: the runtime's
+/// switches (docs/runtime.md: NHC_CUDA_PDL, NHC_CUDA_GRAPHS, ...) that make
+/// two runs of the same command measure different things.
+std::map<std::string, std::string> nhcEnvironment() {
+  std::map<std::string, std::string> settings;
+  for (char **entry = environ; entry && *entry; ++entry) {
+    std::string text = *entry;
+    size_t equals = text.find('=');
+    if (text.compare(0, 4, "NHC_") == 0 && equals != std::string::npos)
+      settings[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return settings;
+}
+
 struct Options {
   std::string model, weights, json;
   std::string writeWeights; // --write-weights: write the checkpoint, exit
@@ -652,6 +666,11 @@ int run(const Options &o) {
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
   std::vector<float> logits(maxBatch * cost.vocab);
   Json results = Json::array();
+  // Above the table: what the run was asked to switch.
+  const std::map<std::string, std::string> environment = nhcEnvironment();
+  report["environment"] = environment;
+  for (const auto &[name, setting] : environment)
+    std::printf("environment %s=%s\n", name.c_str(), setting.c_str());
   std::printf("%-8s %-22s %12s %10s  %s\n", "phase", "shape", "tok/s",
               "of limit", "limit");
 
@@ -860,6 +879,7 @@ int run(const Options &o) {
               "(state %.1f MB, f32 weight copies %.1f MB)\n",
               coldStartS, firstTokenS, peakRssBytes() / 1e6,
               info.state_bytes / 1e6, info.weight_f32_bytes / 1e6);
+
   for (const auto &[title, summary] : profiles)
     nhc::bench::StepProfile::print(title, summary);
   if (!o.json.empty()) {

@@ -20,6 +20,11 @@ cuda = report.get("backend") == "cuda"
 if report.get("backend") not in ("host", "cuda"):
     sys.exit(f"backend: {report.get('backend')!r}")
 positive(report["cold_start_s"], "cold_start_s")
+environment = report.get("environment")
+if not isinstance(environment, dict) or any(
+        not k.startswith("NHC_") or not isinstance(v, str)
+        for k, v in environment.items()):
+    sys.exit(f"environment: expected the run's NHC_* variables, found {environment!r}")
 precision = report["gemm_precision"]
 requested = sys.argv[2] if len(sys.argv) > 2 else "f32"
 if cuda:
