@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nhc/Kernels/Passes.h"
+#include "nhc/format/launch_table_schema.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -25,7 +26,8 @@ bool chipHasGridDependencyControl(StringRef chip) {
   StringRef digits =
       chip.take_while([](char c) { return c >= '0' && c <= '9'; });
   unsigned n = 0;
-  return !digits.getAsInteger(10, n) && n >= 90;
+  return !digits.getAsInteger(10, n) &&
+         n >= unsigned(::nhc::format::launch_table::kGridDependencyControlMinSm);
 }
 
 namespace {

@@ -28,6 +28,7 @@
 #include "manifest.h"
 #include "moe.h"
 #include "nhc/format/library_kernels.h"
+#include "nhc/format/launch_table_schema.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
@@ -36,18 +37,11 @@
 namespace nhc::runtime::cuda {
 namespace {
 
-/// n of a section named "sm_<n>", or -1.
+/// n of a section named "sm_<n>", or -1 ("sm_90a", arch-specific code, is
+/// not loaded by number).
 int chipNumber(const char *name) {
-  std::string s = name ? name : "";
-  if (s.size() < 4 || s.size() > 6 || s.compare(0, 3, "sm_") != 0)
-    return -1;
-  int n = 0;
-  for (size_t i = 3; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9')
-      return -1; // "sm_90a" (arch-specific) is not loaded by number
-    n = n * 10 + (s[i] - '0');
-  }
-  return n > 0 ? n : -1;
+  ChipName chip = parseChipName(name ? name : "");
+  return chip.suffixed ? -1 : chip.number;
 }
 
 /// Whether `bytes` hold a whole 64-bit ELF file as its header describes it
@@ -1908,7 +1902,7 @@ private:
   /// has cuLaunchKernelEx and records such launches in stream capture
   /// (CUDA 12.3), and NHC_CUDA_PDL is not 0.
   bool launchesProgrammatically() const {
-    if (device_.sm() < kGridDependencyControlMinSm ||
+    if (device_.sm() < ::nhc::format::launch_table::kGridDependencyControlMinSm ||
         !table_.waitsOnPriorGrids(image_.chip) || !api_.cuLaunchKernelEx ||
         !enabledByEnvironment("NHC_CUDA_PDL"))
       return false;

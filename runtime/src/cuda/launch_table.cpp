@@ -17,18 +17,6 @@ namespace {
 namespace key = format::launch_table::key;
 namespace kinds = format::launch_table::kind;
 
-/// n of a target "sm_<n>" with or without a letter suffix ("sm_90a"),
-/// else -1.
-int chipNumber(const std::string &chip) {
-  if (chip.compare(0, 3, "sm_") != 0)
-    return -1;
-  int n = 0;
-  size_t i = 3;
-  for (; i < chip.size() && i < 7 && chip[i] >= '0' && chip[i] <= '9'; ++i)
-    n = n * 10 + (chip[i] - '0');
-  return i > 3 ? n : -1;
-}
-
 ParamKind parseKind(const Json &value, const std::string &where) {
   std::string name = asString(value, where);
   if (name == kinds::kMemref)
@@ -437,10 +425,12 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
                             chip) != table.targets_.end(),
                   NHC_INVALID_FORMAT,
                   cat(at, ": '", chip, "' is not one of the targets"));
-        NHC_CHECK(chipNumber(chip) >= kGridDependencyControlMinSm,
+        NHC_CHECK(parseChipName(chip).number >=
+                      format::launch_table::kGridDependencyControlMinSm,
                   NHC_INVALID_FORMAT,
                   cat(at, ": '", chip, "' has no griddepcontrol (sm_",
-                      kGridDependencyControlMinSm, " or newer)"));
+                      format::launch_table::kGridDependencyControlMinSm,
+                      " or newer)"));
         table.waitingTargets_.push_back(chip);
       }
     }
@@ -456,6 +446,24 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
     }
     return table;
   });
+}
+
+ChipName parseChipName(const std::string &name) {
+  ChipName chip;
+  if (name.compare(0, 3, "sm_") != 0)
+    return chip;
+  size_t i = 3;
+  int n = 0;
+  for (; i < name.size() && i < 6 && name[i] >= '0' && name[i] <= '9'; ++i)
+    n = n * 10 + (name[i] - '0');
+  if (i == 3 || n == 0)
+    return chip;
+  for (size_t j = i; j < name.size(); ++j)
+    if (name[j] < 'a' || name[j] > 'z')
+      return chip;
+  chip.number = n;
+  chip.suffixed = i < name.size();
+  return chip;
 }
 
 bool LaunchTable::waitsOnPriorGrids(const std::string &chip) const {

@@ -22,10 +22,14 @@
 
 namespace nhc::runtime::cuda {
 
-/// The first compute capability (major * 10 + minor) with griddepcontrol,
-/// which programmatic launches need (PTX ISA: sm_90 or higher): the least
-/// target a table's grid_dependency_control may name.
-constexpr int kGridDependencyControlMinSm = 90;
+/// A GPU target's name: "sm_<n>" (1 to 3 digits, n > 0), with or without
+/// a letter suffix ("sm_90a": arch-specific code); number -1 for any other
+/// name.
+struct ChipName {
+  int number = -1;
+  bool suffixed = false;
+};
+ChipName parseChipName(const std::string &name);
 
 enum class ParamKind { Memref, Index, I64, I32, I1, F32 };
 

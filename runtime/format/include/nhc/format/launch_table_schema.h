@@ -12,6 +12,11 @@ namespace nhc::format::launch_table {
 
 inline constexpr const char kFormatName[] = "nhc-launch-table";
 inline constexpr int kVersion = 1;
+/// The first chip (sm_<n>) with PTX's griddepcontrol ("Requires sm_90 or
+/// higher"): the least target `grid_dependency_control` may name, and the
+/// least device compute capability (major * 10 + minor) a programmatic
+/// launch needs.
+inline constexpr int kGridDependencyControlMinSm = 90;
 
 namespace key {
 // Top level.
