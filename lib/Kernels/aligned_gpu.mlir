@@ -16,3 +16,15 @@ func.func private @nhc_rows_16_byte_aligned(%address: index, %rowBytes: index)
   %aligned = arith.cmpi eq, %either, %c0 : index
   return %aligned : i1
 }
+
+// Whether a row-major f32 buffer's rows of `width` elements can be read in
+// 16-byte chunks: every row starts 16-byte aligned.
+func.func private @nhc_f32_rows_in_chunks(%buf: memref<?xf32>, %width: index)
+    -> i1 {
+  %c4 = arith.constant 4 : index
+  %address = memref.extract_aligned_pointer_as_index %buf : memref<?xf32> -> index
+  %rowBytes = arith.muli %width, %c4 : index
+  %aligned = func.call @nhc_rows_16_byte_aligned(%address, %rowBytes)
+      : (index, index) -> i1
+  return %aligned : i1
+}

@@ -142,3 +142,26 @@ func.func private @nhc_sum_over_warps(
   }
   return %total : f32
 }
+
+// The sum of `v` over a block of 1024 threads, in every thread: each warp's
+// sum by shuffles (@nhc_warp_sum), the 32 warps' sums through workgroup
+// memory, then summed by every warp the same way (bit-identical in every
+// thread: a xor butterfly adds the same pairs in each lane).
+func.func private @nhc_block_sum_1024(%v: f32, %tx: index,
+    %partial: memref<32xf32, #gpu.address_space<workgroup>>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %own = func.call @nhc_warp_sum(%v) : (f32) -> f32
+  %lane = arith.remui %tx, %c32 : index
+  %warp = arith.divui %tx, %c32 : index
+  %first = arith.cmpi eq, %lane, %c0 : index
+  scf.if %first {
+    memref.store %own, %partial[%warp] : memref<32xf32, #gpu.address_space<workgroup>>
+  }
+  gpu.barrier
+  %p = memref.load %partial[%lane] : memref<32xf32, #gpu.address_space<workgroup>>
+  %total = func.call @nhc_warp_sum(%p) : (f32) -> f32
+  // The buffer may be written again by a later sum of the block.
+  gpu.barrier
+  return %total : f32
+}

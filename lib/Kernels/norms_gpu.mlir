@@ -26,41 +26,6 @@ func.func private @nhc_rms_scale(%sum: f32, %H: index, %eps: f32) -> f32 {
   return %rs : f32
 }
 
-// The sum of `v` over a block of 1024 threads, in every thread: each warp's
-// sum by shuffles (@nhc_warp_sum), the 32 warps' sums through workgroup
-// memory, then summed by every warp the same way (bit-identical in every
-// thread: a xor butterfly adds the same pairs in each lane).
-func.func private @nhc_block_sum_1024(%v: f32, %tx: index,
-    %partial: memref<32xf32, #gpu.address_space<workgroup>>) -> f32 {
-  %c0 = arith.constant 0 : index
-  %c32 = arith.constant 32 : index
-  %own = func.call @nhc_warp_sum(%v) : (f32) -> f32
-  %lane = arith.remui %tx, %c32 : index
-  %warp = arith.divui %tx, %c32 : index
-  %first = arith.cmpi eq, %lane, %c0 : index
-  scf.if %first {
-    memref.store %own, %partial[%warp] : memref<32xf32, #gpu.address_space<workgroup>>
-  }
-  gpu.barrier
-  %p = memref.load %partial[%lane] : memref<32xf32, #gpu.address_space<workgroup>>
-  %total = func.call @nhc_warp_sum(%p) : (f32) -> f32
-  // The buffer may be written again by a later sum of the block.
-  gpu.barrier
-  return %total : f32
-}
-
-// Whether a row-major f32 buffer's rows of `width` elements can be read in
-// 16-byte chunks: every row starts 16-byte aligned.
-func.func private @nhc_f32_rows_in_chunks(%buf: memref<?xf32>, %width: index)
-    -> i1 {
-  %c4 = arith.constant 4 : index
-  %address = memref.extract_aligned_pointer_as_index %buf : memref<?xf32> -> index
-  %rowBytes = arith.muli %width, %c4 : index
-  %aligned = func.call @nhc_rows_16_byte_aligned(%address, %rowBytes)
-      : (index, index) -> i1
-  return %aligned : i1
-}
-
 // Whether a row of `n` elements fits the registers of a 1024-thread block
 // in 16-byte chunks (two per thread): n a multiple of 4, at most 8192.
 func.func private @nhc_row_fits_two_chunks(%n: index) -> i1 {
@@ -72,6 +37,22 @@ func.func private @nhc_row_fits_two_chunks(%n: index) -> i1 {
   %small = arith.cmpi ule, %n, %c8192 : index
   %fits = arith.andi %whole, %small : i1
   return %fits : i1
+}
+
+// Thread tx's two 16-byte chunks of a row of `n` elements held in
+// registers: whether each lies in the row, and its first element's offset
+// in the row (4 tx and 4 (tx + 1024)).
+func.func private @nhc_two_chunks(%tx: index, %n: index)
+    -> (i1, i1, index, index) {
+  %c4 = arith.constant 4 : index
+  %step = arith.constant 1024 : index
+  %n4 = arith.divui %n, %c4 : index
+  %k1 = arith.addi %tx, %step : index
+  %in0 = arith.cmpi ult, %tx, %n4 : index
+  %in1 = arith.cmpi ult, %k1, %n4 : index
+  %j0 = arith.muli %tx, %c4 : index
+  %j1 = arith.muli %k1, %c4 : index
+  return %in0, %in1, %j0, %j1 : i1, i1, index, index
 }
 
 // The 16-byte chunk of `buf` at element `at` where `inside`, else zeros.
@@ -180,15 +161,10 @@ func.func private @nhc_store_bits_chunk(%v: vector<4xf32>,
 func.func private @nhc_norm_row_bits(%o0: vector<4xf32>, %o1: vector<4xf32>,
     %inRegisters: i1, %out: memref<?xf32>, %bits: memref<?xi16>,
     %base: index, %n: index, %tx: index) {
-  %c4 = arith.constant 4 : index
   %step = arith.constant 1024 : index
   scf.if %inRegisters {
-    %n4 = arith.divui %n, %c4 : index
-    %k1 = arith.addi %tx, %step : index
-    %in0 = arith.cmpi ult, %tx, %n4 : index
-    %in1 = arith.cmpi ult, %k1, %n4 : index
-    %j0 = arith.muli %tx, %c4 : index
-    %j1 = arith.muli %k1, %c4 : index
+    %in0, %in1, %j0, %j1 = func.call @nhc_two_chunks(%tx, %n)
+        : (index, index) -> (i1, i1, index, index)
     %i0 = arith.addi %base, %j0 : index
     %i1 = arith.addi %base, %j1 : index
     func.call @nhc_store_bits_chunk(%o0, %bits, %i0, %in0)
@@ -203,9 +179,6 @@ func.func private @nhc_norm_row_bits(%o0: vector<4xf32>, %o1: vector<4xf32>,
   }
   return
 }
-
-// The block helpers' results: the chunks they stored (elements 4 tx and
-// 4 (tx + 1024) of the row) and whether the row was held in registers.
 
 func.func private @nhc_rms_norm_gpu(%x: memref<?xf32>, %w: memref<?xf32>,
                                     %out: memref<?xf32>, %T: index, %H: index,
@@ -256,14 +229,15 @@ func.func private @nhc_rms_norm_bf16_gpu(%x: memref<?xf32>, %w: memref<?xf32>,
   return
 }
 
-// Row t of nhc_rms_norm by a block's thread tx.
+// Row t of nhc_rms_norm by a block's thread tx. The block helpers return
+// the chunks they stored (@nhc_two_chunks) and whether the row was held in
+// registers, for @nhc_norm_row_bits.
 func.func private @nhc_rms_norm_block(%x: memref<?xf32>, %w: memref<?xf32>,
     %out: memref<?xf32>, %t: index, %H: index, %eps: f32,
     %qscale: memref<?xf32>, %quantize: index, %tx: index,
     %partial: memref<32xf32, #gpu.address_space<workgroup>>)
     -> (vector<4xf32>, vector<4xf32>, i1) {
   %c0 = arith.constant 0 : index
-  %c4 = arith.constant 4 : index
   %step = arith.constant 1024 : index
   %zero = arith.constant 0.0 : f32
   %none = arith.constant dense<0.0> : vector<4xf32>
@@ -278,12 +252,8 @@ func.func private @nhc_rms_norm_block(%x: memref<?xf32>, %w: memref<?xf32>,
   %a2 = arith.andi %a1, %wc : i1
   %inRegisters = arith.andi %a2, %oc : i1
   %o:2 = scf.if %inRegisters -> (vector<4xf32>, vector<4xf32>) {
-    %n4 = arith.divui %H, %c4 : index
-    %k1 = arith.addi %tx, %step : index
-    %in0 = arith.cmpi ult, %tx, %n4 : index
-    %in1 = arith.cmpi ult, %k1, %n4 : index
-    %j0 = arith.muli %tx, %c4 : index
-    %j1 = arith.muli %k1, %c4 : index
+    %in0, %in1, %j0, %j1 = func.call @nhc_two_chunks(%tx, %H)
+        : (index, index) -> (i1, i1, index, index)
     %i0 = arith.addi %row, %j0 : index
     %i1 = arith.addi %row, %j1 : index
     %v0 = func.call @nhc_chunk_or_zero(%x, %i0, %in0) : (memref<?xf32>, index, i1) -> vector<4xf32>
@@ -390,7 +360,6 @@ func.func private @nhc_add_rms_norm_block(%residual: memref<?xf32>,
     %partial: memref<32xf32, #gpu.address_space<workgroup>>)
     -> (vector<4xf32>, vector<4xf32>, i1) {
   %c0 = arith.constant 0 : index
-  %c4 = arith.constant 4 : index
   %step = arith.constant 1024 : index
   %zero = arith.constant 0.0 : f32
   %none = arith.constant dense<0.0> : vector<4xf32>
@@ -407,12 +376,8 @@ func.func private @nhc_add_rms_norm_block(%residual: memref<?xf32>,
   %a3 = arith.andi %a2, %wc : i1
   %inRegisters = arith.andi %a3, %oc : i1
   %o:2 = scf.if %inRegisters -> (vector<4xf32>, vector<4xf32>) {
-    %n4 = arith.divui %H, %c4 : index
-    %k1 = arith.addi %tx, %step : index
-    %in0 = arith.cmpi ult, %tx, %n4 : index
-    %in1 = arith.cmpi ult, %k1, %n4 : index
-    %j0 = arith.muli %tx, %c4 : index
-    %j1 = arith.muli %k1, %c4 : index
+    %in0, %in1, %j0, %j1 = func.call @nhc_two_chunks(%tx, %H)
+        : (index, index) -> (i1, i1, index, index)
     %i0 = arith.addi %row, %j0 : index
     %i1 = arith.addi %row, %j1 : index
     %r0 = func.call @nhc_chunk_or_zero(%residual, %i0, %in0) : (memref<?xf32>, index, i1) -> vector<4xf32>
@@ -555,7 +520,6 @@ func.func private @nhc_gated_rms_norm_block(%y: memref<?xf32>,
     %partial: memref<32xf32, #gpu.address_space<workgroup>>)
     -> (vector<4xf32>, vector<4xf32>, i1) {
   %c0 = arith.constant 0 : index
-  %c4 = arith.constant 4 : index
   %step = arith.constant 1024 : index
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32
@@ -580,12 +544,8 @@ func.func private @nhc_gated_rms_norm_block(%y: memref<?xf32>,
   %a3 = arith.andi %a2, %wc : i1
   %inRegisters = arith.andi %a3, %oc : i1
   %o:2 = scf.if %inRegisters -> (vector<4xf32>, vector<4xf32>) {
-    %n4 = arith.divui %gs, %c4 : index
-    %c1i = arith.addi %tx, %step : index
-    %in0 = arith.cmpi ult, %tx, %n4 : index
-    %in1 = arith.cmpi ult, %c1i, %n4 : index
-    %d0 = arith.muli %tx, %c4 : index
-    %d1 = arith.muli %c1i, %c4 : index
+    %in0, %in1, %d0, %d1 = func.call @nhc_two_chunks(%tx, %gs)
+        : (index, index) -> (i1, i1, index, index)
     %kk0 = arith.addi %k0, %d0 : index
     %kk1 = arith.addi %k0, %d1 : index
     %yi0 = arith.addi %yrow, %kk0 : index
