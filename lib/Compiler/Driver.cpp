@@ -12,6 +12,7 @@
 #include "nhc/Compiler/CompileModel.h"
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/InitAll.h"
+#include "nhc/format/chip_name.h"
 #include "nhc/runtime/escape.h"
 #include "nhc/runtime/same_path.h"
 #include "llvm/Support/CommandLine.h"
@@ -81,14 +82,13 @@ bool parseTargets(const std::vector<std::string> &specs, CompileOptions &options
     llvm::SmallVector<llvm::StringRef> chips;
     llvm::StringRef(spec).drop_front(5).split(chips, ',');
     for (llvm::StringRef chip : chips) {
-      unsigned arch = 0;
-      if (!chip.consume_front("sm_") || chip.getAsInteger(10, arch) ||
-          arch < 80) {
+      ::nhc::format::ChipName name = ::nhc::format::parseChipName(chip);
+      if (name.suffixed || name.number < 80) {
         error = "unsupported CUDA target '" + spec +
                 "' (expected sm_80 or newer, e.g. cuda:sm_90)";
         return false;
       }
-      options.cudaChips.push_back("sm_" + std::to_string(arch));
+      options.cudaChips.push_back("sm_" + std::to_string(name.number));
     }
   }
   return true;

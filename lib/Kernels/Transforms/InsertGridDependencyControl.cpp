@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nhc/Kernels/Passes.h"
+#include "nhc/format/chip_name.h"
 #include "nhc/format/launch_table_schema.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -21,13 +22,8 @@ namespace mlir::nhc {
 
 bool chipHasGridDependencyControl(StringRef chip) {
   // PTX ISA, griddepcontrol: "Requires sm_90 or higher".
-  if (!chip.consume_front("sm_"))
-    return false;
-  StringRef digits =
-      chip.take_while([](char c) { return c >= '0' && c <= '9'; });
-  unsigned n = 0;
-  return !digits.getAsInteger(10, n) &&
-         n >= unsigned(::nhc::format::launch_table::kGridDependencyControlMinSm);
+  return ::nhc::format::parseChipName(chip).number >=
+         ::nhc::format::launch_table::kGridDependencyControlMinSm;
 }
 
 namespace {

@@ -448,24 +448,6 @@ LaunchTable LaunchTable::parse(const char *json, size_t size,
   });
 }
 
-ChipName parseChipName(const std::string &name) {
-  ChipName chip;
-  if (name.compare(0, 3, "sm_") != 0)
-    return chip;
-  size_t i = 3;
-  int n = 0;
-  for (; i < name.size() && i < 6 && name[i] >= '0' && name[i] <= '9'; ++i)
-    n = n * 10 + (name[i] - '0');
-  if (i == 3 || n == 0)
-    return chip;
-  for (size_t j = i; j < name.size(); ++j)
-    if (name[j] < 'a' || name[j] > 'z')
-      return chip;
-  chip.number = n;
-  chip.suffixed = i < name.size();
-  return chip;
-}
-
 bool LaunchTable::waitsOnPriorGrids(const std::string &chip) const {
   return std::find(waitingTargets_.begin(), waitingTargets_.end(), chip) !=
          waitingTargets_.end();

@@ -11,6 +11,8 @@
 #ifndef NHC_RUNTIME_SRC_CUDA_LAUNCH_TABLE_H
 #define NHC_RUNTIME_SRC_CUDA_LAUNCH_TABLE_H
 
+#include "nhc/format/chip_name.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -22,14 +24,8 @@
 
 namespace nhc::runtime::cuda {
 
-/// A GPU target's name: "sm_<n>" (1 to 3 digits, n > 0), with or without
-/// a letter suffix ("sm_90a": arch-specific code); number -1 for any other
-/// name.
-struct ChipName {
-  int number = -1;
-  bool suffixed = false;
-};
-ChipName parseChipName(const std::string &name);
+using ::nhc::format::ChipName; // nhc/format/chip_name.h: the one parser
+using ::nhc::format::parseChipName;
 
 enum class ParamKind { Memref, Index, I64, I32, I1, F32 };
 
