@@ -290,5 +290,22 @@ for log in "$out"/bench-*.log "$out"/profile-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
 done
 
+# Issue 11's targets read off the target model's report (with the doubles:
+# the dense smoke run's, which measures nothing), and its decode beside the
+# same decode without PDL and with cuBLASLt's first choices.
+target_json="$out/bench-nano-9b-v2.json"
+(( smoke )) && target_json="$out/bench-dense.json"
+if [[ -f "$target_json" ]]; then
+  compare=()
+  for other in no-pdl untuned; do
+    [[ -f "$out/bench-nano-9b-v2-$other.json" ]] &&
+      compare+=(--compare "$other=$out/bench-nano-9b-v2-$other.json")
+  done
+  python3 "$root/tools/bench/issue_targets.py" "$target_json" "${compare[@]}" |
+    tee -a "$summary"
+else
+  note "issue 11 targets: NOT MEASURED (no $target_json)"
+fi
+
 note "gpu-check: $([[ $failed == 0 ]] && echo PASSED || echo FAILED) in $(( $(date +%s) - started )) s; $summary"
 exit $failed

@@ -523,6 +523,7 @@ int run(const Options &o) {
   Json report;
   const bool cuda = o.backend == "cuda";
   report["backend"] = o.backend;
+  report["smoke"] = o.smoke; // tiny sizes: checks the output, not the speed
   nhc::bench::MachineLimits limits;
   nhc::bench::DeviceLimits device;
   if (cuda) {

@@ -20,6 +20,8 @@ cuda = report.get("backend") == "cuda"
 if report.get("backend") not in ("host", "cuda"):
     sys.exit(f"backend: {report.get('backend')!r}")
 positive(report["cold_start_s"], "cold_start_s")
+if not isinstance(report.get("smoke"), bool):
+    sys.exit(f"smoke: expected true or false, found {report.get('smoke')!r}")
 environment = report.get("environment")
 if not isinstance(environment, dict) or any(
         not k.startswith("NHC_") or not isinstance(v, str)
