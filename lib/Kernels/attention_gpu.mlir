@@ -8,16 +8,19 @@
 //    GQA group's query heads 8 at a time (a pass), so each K and V tile is
 //    read once for 8 query heads; `splits` lanes, the query split over the
 //    KV length (flash-decoding): positions 0 .. len-1 go in spans of
-//    span = max(256, ceil(len / splits) rounded up to 64), one span per
-//    lane; lanes past the last span return. A lane walks its span in tiles
-//    of 64: K rows staged in workgroup memory 128 columns at a time
-//    (consecutive threads load consecutive floats; rows 129 floats apart)
-//    beside the pass's query columns, each thread scoring two (head,
+//    span = ceil(len / splits) rounded up to 64, one span per lane; lanes
+//    past the last span return. A lane walks its span in tiles of 64: K
+//    rows staged in workgroup memory 128 columns at a time (rows 129 floats
+//    apart), in 16-byte chunks each thread loads all of before it stores
+//    any (one round trip a tile; element by element where D % 4 != 0 or a
+//    cache is not 16-byte aligned), beside the pass's query columns
+//    (staged once per pass where D <= 128), each thread scoring two (head,
 //    position) slots, then per head (a segment of 64 threads)
 //    m' = max(m, tile max of s), p = exp(s - m'),
 //    l' = l exp(m - m') + tile sum of p; then V's tile staged the same way
 //    and o' = o exp(m - m') + sum p v, the pass's (head, column) outputs
-//    dealt to the threads; m, l and the rescale in workgroup memory
+//    dealt to the threads (each thread's up to 4 partials loaded at
+//    once); m, l and the rescale in workgroup memory
 //    (`stats`). Each lane writes each head's unnormalized partial
 //    (o[0 .. D-1], m, l) to `partials`.
 // 3. Prefill (more new tokens): one block per (query head, request, lane);
@@ -42,7 +45,9 @@
 //    Each query head reads K and V once per 64 queries (the former form
 //    once per 4); Q's chunks are staged again for every tile of positions.
 // 4. Combine (decode requests only), one block per (query head, request):
-//    M = max m_z, L = sum exp(m_z - M) l_z, out = sum exp(m_z - M) o_z / L.
+//    M = max m_z, L = sum exp(m_z - M) l_z, out = sum exp(m_z - M) o_z / L,
+//    the spans four at a time (their m, l, o loaded at once) into a running
+//    M, L and O rescaled as M grows.
 //
 // The split depends on the request's own length only, never on the batch,
 // so a request's result does not depend on the others in its step. Same
@@ -173,6 +178,19 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
     %qRow0 = arith.muli %hl0, %c128 : index
     %qRow1 = arith.muli %hl1, %c128 : index
     %leads = arith.cmpi eq, %pos, %c0 : index
+    // 16-byte loads of K and V rows where the head's columns and every
+    // cache row start on a 16-byte boundary (D % 4 == 0, aligned caches).
+    %dRem = arith.remui %D, %c4 : index
+    %dWhole = arith.cmpi eq, %dRem, %c0 : index
+    %rowKVBytes = arith.muli %rowKV, %c4 : index
+    %kAddress = memref.extract_aligned_pointer_as_index %k_cache : memref<?xf32> -> index
+    %vAddress = memref.extract_aligned_pointer_as_index %v_cache : memref<?xf32> -> index
+    %kAligned = func.call @nhc_rows_16_byte_aligned(%kAddress, %rowKVBytes) : (index, index) -> i1
+    %vAligned = func.call @nhc_rows_16_byte_aligned(%vAddress, %rowKVBytes) : (index, index) -> i1
+    %kvAligned = arith.andi %kAligned, %vAligned : i1
+    %kvChunked = arith.andi %kvAligned, %dWhole : i1
+    %qPerPass = arith.cmpi ule, %D, %c128 : index
+    %qPerChunk = arith.cmpi ugt, %D, %c128 : index
     scf.for %w = %lane to %items step %lanes {
       %lo = arith.muli %w, %span : index
       %spanHi = arith.addi %lo, %span : index
@@ -202,8 +220,12 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           %oi = arith.addi %oBase, %d : index
           memref.store %zero, %partials[%oi] : memref<?xf32>
         }
-        // (The first tile's barriers publish the reset before any thread
-        // reads it.)
+        // (The first tile's barriers publish the reset, and a query staged
+        // here, before any thread reads them.)
+        scf.if %qPerPass {
+          func.call @nhc_attention_stage_query(%qkv, %qt, %qHeads, %passHead, %D, %c0, %D, %gc, %tx)
+              : (memref<?xf32>, memref<1024xf32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index) -> ()
+        }
         scf.for %p0 = %lo to %hi step %c64 {
           %rest = arith.subi %hi, %p0 : index
           %tileN = arith.minui %rest, %c64 : index
@@ -212,6 +234,13 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           scf.for %c0s = %c0 to %D step %c128 {
             %restD = arith.subi %D, %c0s : index
             %cw = arith.minui %restD, %c128 : index
+            %kTile0 = arith.muli %p0, %rowKV : index
+            %kTile1 = arith.addi %kvbase, %kTile0 : index
+            %kTile = arith.addi %kTile1, %c0s : index
+            scf.if %kvChunked {
+              func.call @nhc_attention_stage_kv_chunks(%k_cache, %kvt, %kTile, %rowKV, %tileN, %cw, %tx)
+                  : (memref<?xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+            } else {
             %kElems = arith.muli %c64, %cw : index
             scf.for %e = %tx to %kElems step %c256b {
               %kp = arith.divui %e, %cw : index
@@ -232,19 +261,12 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
               %ki = arith.addi %kr, %col : index
               memref.store %kv, %kvt[%ki] : memref<8256xf32, #gpu.address_space<workgroup>>
             }
-            %qElems = arith.muli %gc, %cw : index
-            scf.for %e = %tx to %qElems step %c256b {
-              %hl = arith.divui %e, %cw : index
-              %col = arith.remui %e, %cw : index
-              %qh = arith.addi %passHead, %hl : index
-              %qhD = arith.muli %qh, %D : index
-              %qb = arith.addi %qHeads, %qhD : index
-              %qc = arith.addi %qb, %c0s : index
-              %gi = arith.addi %qc, %col : index
-              %qv = memref.load %qkv[%gi] : memref<?xf32>
-              %qr = arith.muli %hl, %c128 : index
-              %qix = arith.addi %qr, %col : index
-              memref.store %qv, %qt[%qix] : memref<1024xf32, #gpu.address_space<workgroup>>
+            }
+            // A head of at most 128 columns has its query staged once per
+            // pass (below); wider heads a chunk per round.
+            scf.if %qPerChunk {
+              func.call @nhc_attention_stage_query(%qkv, %qt, %qHeads, %passHead, %D, %c0s, %cw, %gc, %tx)
+                  : (memref<?xf32>, memref<1024xf32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index) -> ()
             }
             gpu.barrier
             // (A slot of a head past the pass reads stale qt; its score is
@@ -344,6 +366,13 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
           scf.for %d0 = %c0 to %D step %c128 {
             %restD = arith.subi %D, %d0 : index
             %cw = arith.minui %restD, %c128 : index
+            %vTile0 = arith.muli %p0, %rowKV : index
+            %vTile1 = arith.addi %kvbase, %vTile0 : index
+            %vTile = arith.addi %vTile1, %d0 : index
+            scf.if %kvChunked {
+              func.call @nhc_attention_stage_kv_chunks(%v_cache, %kvt, %vTile, %rowKV, %tileN, %cw, %tx)
+                  : (memref<?xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+            } else {
             %vElems = arith.muli %c64, %cw : index
             scf.for %e = %tx to %vElems step %c256b {
               %vp = arith.divui %e, %cw : index
@@ -364,33 +393,11 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
               %vi = arith.addi %vr, %col : index
               memref.store %vv, %kvt[%vi] : memref<8256xf32, #gpu.address_space<workgroup>>
             }
+            }
             gpu.barrier
             %pvElems = arith.muli %gc, %cw : index
-            scf.for %e = %tx to %pvElems step %c256b {
-              %hl = arith.divui %e, %cw : index
-              %dd = arith.remui %e, %cw : index
-              %cAt:3 = func.call @nhc_attention_decode_stat_slots(%hl)
-                  : (index) -> (index, index, index)
-              %oc = memref.load %stats[%cAt#2] : memref<24xf32, #gpu.address_space<workgroup>>
-              %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %hl, %lanes, %w, %D2)
-                  : (index, index, index, index, index, index) -> index
-              %od = arith.addi %oBase, %d0 : index
-              %oi = arith.addi %od, %dd : index
-              %ov = memref.load %partials[%oi] : memref<?xf32>
-              %os = arith.mulf %ov, %oc : f32
-              %pRow = arith.muli %hl, %c64 : index
-              %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
-                %pix = arith.addi %pRow, %jj : index
-                %pj = memref.load %probs[%pix] : memref<512xf32, #gpu.address_space<workgroup>>
-                %jr = arith.muli %jj, %c129 : index
-                %ji = arith.addi %jr, %dd : index
-                %vj = memref.load %kvt[%ji] : memref<8256xf32, #gpu.address_space<workgroup>>
-                %pv = arith.mulf %pj, %vj : f32
-                %a2 = arith.addf %a, %pv : f32
-                scf.yield %a2 : f32
-              }
-              memref.store %o2, %partials[%oi] : memref<?xf32>
-            }
+            func.call @nhc_attention_decode_pv(%partials, %stats, %probs, %kvt, %pvElems, %cw, %tileN, %pRequest, %passHead, %lanes, %w, %D2, %d0, %tx)
+                : (memref<?xf32>, memref<24xf32, #gpu.address_space<workgroup>>, memref<512xf32, #gpu.address_space<workgroup>>, memref<8256xf32, #gpu.address_space<workgroup>>, index, index, index, index, index, index, index, index, index, index) -> ()
             // Every thread is done with V's tile.
             gpu.barrier
           }
@@ -490,46 +497,51 @@ func.func private @nhc_attention_gpu(%qkv: memref<?xf32>, %qkv_stride: index,
       %pHead = arith.addi %pRequest, %h : index
       %pLanes = arith.muli %pHead, %lanes : index
       %pFirst = arith.muli %pLanes, %D2 : index
-      %M = scf.for %z = %c0 to %spans step %one iter_args(%a = %ninf) -> (f32) {
-        %zb = arith.muli %z, %D2 : index
-        %b = arith.addi %pFirst, %zb : index
-        %mi = arith.addi %b, %D : index
-        %mz = memref.load %partials[%mi] : memref<?xf32>
-        %a2 = arith.maximumf %a, %mz : f32
-        scf.yield %a2 : f32
-      }
-      %L = scf.for %z = %c0 to %spans step %one iter_args(%a = %zero) -> (f32) {
-        %zb = arith.muli %z, %D2 : index
-        %b = arith.addi %pFirst, %zb : index
-        %mi = arith.addi %b, %D : index
-        %li = arith.addi %mi, %one : index
-        %mz = memref.load %partials[%mi] : memref<?xf32>
-        %lz = memref.load %partials[%li] : memref<?xf32>
-        %dz = arith.subf %mz, %M : f32
-        %wz = math.exp %dz : f32
-        %t = arith.mulf %wz, %lz : f32
-        %a2 = arith.addf %a, %t : f32
-        scf.yield %a2 : f32
-      }
       %rowOut = arith.muli %Hq, %D : index
       %orow = arith.muli %rq#0, %rowOut : index
       %hD = arith.muli %h, %D : index
       %obase = arith.addi %orow, %hD : index
+      %c4 = arith.constant 4 : index
+      // The spans four at a time, each four's m, l and o loaded at once
+      // (one round trip per four spans, not three per span), merged into
+      // the running M, L and O with the online softmax's rescale.
       scf.for %d = %tx to %D step %step {
-        %o = scf.for %z = %c0 to %spans step %one iter_args(%a = %zero) -> (f32) {
-          %zb = arith.muli %z, %D2 : index
-          %b = arith.addi %pFirst, %zb : index
-          %mi = arith.addi %b, %D : index
-          %oi = arith.addi %b, %d : index
-          %mz = memref.load %partials[%mi] : memref<?xf32>
-          %oz = memref.load %partials[%oi] : memref<?xf32>
-          %dz = arith.subf %mz, %M : f32
-          %wz = math.exp %dz : f32
-          %t = arith.mulf %wz, %oz : f32
-          %a2 = arith.addf %a, %t : f32
-          scf.yield %a2 : f32
+        %mlo:3 = scf.for %z0 = %c0 to %spans step %c4
+            iter_args(%M = %ninf, %L = %zero, %O = %zero) -> (f32, f32, f32) {
+          %s0:3 = func.call @nhc_attention_combine_span(%partials, %pFirst, %z0, %c0, %spans, %D2, %D, %d)
+              : (memref<?xf32>, index, index, index, index, index, index, index) -> (f32, f32, f32)
+          %s1:3 = func.call @nhc_attention_combine_span(%partials, %pFirst, %z0, %one, %spans, %D2, %D, %d)
+              : (memref<?xf32>, index, index, index, index, index, index, index) -> (f32, f32, f32)
+          %s2:3 = func.call @nhc_attention_combine_span(%partials, %pFirst, %z0, %c2, %spans, %D2, %D, %d)
+              : (memref<?xf32>, index, index, index, index, index, index, index) -> (f32, f32, f32)
+          %c3 = arith.constant 3 : index
+          %s3:3 = func.call @nhc_attention_combine_span(%partials, %pFirst, %z0, %c3, %spans, %D2, %D, %d)
+              : (memref<?xf32>, index, index, index, index, index, index, index) -> (f32, f32, f32)
+          %m01 = arith.maximumf %s0#0, %s1#0 : f32
+          %m23 = arith.maximumf %s2#0, %s3#0 : f32
+          %m03 = arith.maximumf %m01, %m23 : f32
+          %Mn = arith.maximumf %M, %m03 : f32
+          %run:2 = func.call @nhc_attention_combine_rescale(%M, %Mn, %L, %O)
+              : (f32, f32, f32, f32) -> (f32, f32)
+          %a0:2 = func.call @nhc_attention_combine_rescale(%s0#0, %Mn, %s0#1, %s0#2)
+              : (f32, f32, f32, f32) -> (f32, f32)
+          %a1:2 = func.call @nhc_attention_combine_rescale(%s1#0, %Mn, %s1#1, %s1#2)
+              : (f32, f32, f32, f32) -> (f32, f32)
+          %a2:2 = func.call @nhc_attention_combine_rescale(%s2#0, %Mn, %s2#1, %s2#2)
+              : (f32, f32, f32, f32) -> (f32, f32)
+          %a3:2 = func.call @nhc_attention_combine_rescale(%s3#0, %Mn, %s3#1, %s3#2)
+              : (f32, f32, f32, f32) -> (f32, f32)
+          %L0 = arith.addf %run#0, %a0#0 : f32
+          %L1 = arith.addf %L0, %a1#0 : f32
+          %L2 = arith.addf %L1, %a2#0 : f32
+          %Ln = arith.addf %L2, %a3#0 : f32
+          %O0 = arith.addf %run#1, %a0#1 : f32
+          %O1 = arith.addf %O0, %a1#1 : f32
+          %O2 = arith.addf %O1, %a2#1 : f32
+          %On = arith.addf %O2, %a3#1 : f32
+          scf.yield %Mn, %Ln, %On : f32, f32, f32
         }
-        %y = arith.divf %o, %L : f32
+        %y = arith.divf %mlo#2, %mlo#1 : f32
         %oi = arith.addi %obase, %d : index
         memref.store %y, %out[%oi] : memref<?xf32>
       }
@@ -2021,6 +2033,322 @@ func.func private @nhc_attention_prefill_block(%qkv: memref<?xf32>,
   return
 }
 
+// A decode tile's K or V rows staged in `kvt` (rows 129 floats apart):
+// positions [0, 64) of the tile, columns [0, cw) of each row from `tile`
+// (the tile's first row and column in the cache, rows `rowKV` apart), zeros
+// for positions past tileN. In 16-byte chunks (cw % 4 == 0 and the rows
+// 16-byte aligned: the caller checks): thread tx's chunks tx + 256 j (a
+// tile of 64 x 128 is 2048 chunks, at most 8 a thread) are all loaded
+// before any is stored, so a tile costs one round trip to memory, not one
+// per element a thread stages in turn.
+func.func private @nhc_attention_stage_kv_chunks(%cache: memref<?xf32>,
+    %kvt: memref<8256xf32, #gpu.address_space<workgroup>>, %tile: index,
+    %rowKV: index, %tileN: index, %cw: index, %tx: index) {
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %cw4 = arith.divui %cw, %c4 : index
+  %n4 = arith.muli %cw, %c16 : index
+  %j0 = arith.constant 0 : index
+  %k0:4 = func.call @nhc_attention_kv_chunk(%tx, %j0, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v0 = func.call @nhc_chunk_or_zero(%cache, %k0#0, %k0#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j1 = arith.constant 1 : index
+  %k1:4 = func.call @nhc_attention_kv_chunk(%tx, %j1, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v1 = func.call @nhc_chunk_or_zero(%cache, %k1#0, %k1#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j2 = arith.constant 2 : index
+  %k2:4 = func.call @nhc_attention_kv_chunk(%tx, %j2, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v2 = func.call @nhc_chunk_or_zero(%cache, %k2#0, %k2#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j3 = arith.constant 3 : index
+  %k3:4 = func.call @nhc_attention_kv_chunk(%tx, %j3, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v3 = func.call @nhc_chunk_or_zero(%cache, %k3#0, %k3#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j4 = arith.constant 4 : index
+  %k4:4 = func.call @nhc_attention_kv_chunk(%tx, %j4, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v4 = func.call @nhc_chunk_or_zero(%cache, %k4#0, %k4#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j5 = arith.constant 5 : index
+  %k5:4 = func.call @nhc_attention_kv_chunk(%tx, %j5, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v5 = func.call @nhc_chunk_or_zero(%cache, %k5#0, %k5#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j6 = arith.constant 6 : index
+  %k6:4 = func.call @nhc_attention_kv_chunk(%tx, %j6, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v6 = func.call @nhc_chunk_or_zero(%cache, %k6#0, %k6#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  %j7 = arith.constant 7 : index
+  %k7:4 = func.call @nhc_attention_kv_chunk(%tx, %j7, %cw4, %n4, %tileN, %tile, %rowKV)
+      : (index, index, index, index, index, index, index) -> (index, i1, i1, index)
+  %v7 = func.call @nhc_chunk_or_zero(%cache, %k7#0, %k7#2) : (memref<?xf32>, index, i1) -> vector<4xf32>
+  func.call @nhc_attention_store_kv_chunk(%v0, %kvt, %k0#3, %k0#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v1, %kvt, %k1#3, %k1#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v2, %kvt, %k2#3, %k2#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v3, %kvt, %k3#3, %k3#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v4, %kvt, %k4#3, %k4#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v5, %kvt, %k5#3, %k5#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v6, %kvt, %k6#3, %k6#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  func.call @nhc_attention_store_kv_chunk(%v7, %kvt, %k7#3, %k7#1)
+      : (vector<4xf32>, memref<8256xf32, #gpu.address_space<workgroup>>, index, i1) -> ()
+  return
+}
+
+// Thread tx's chunk tx + 256 j of a staged tile (cw4 chunks a row, n4 in
+// all): where it is in the cache, whether it is in the tile's rows at all,
+// whether it is a position of the tile (else it is staged as zeros), and
+// where it goes in kvt.
+func.func private @nhc_attention_kv_chunk(%tx: index, %j: index, %cw4: index,
+    %n4: index, %tileN: index, %tile: index, %rowKV: index)
+    -> (index, i1, i1, index) {
+  %c4 = arith.constant 4 : index
+  %c129 = arith.constant 129 : index
+  %c256 = arith.constant 256 : index
+  %j256 = arith.muli %j, %c256 : index
+  %k = arith.addi %tx, %j256 : index
+  %inRange = arith.cmpi ult, %k, %n4 : index
+  %kp = arith.divui %k, %cw4 : index
+  %c4i = arith.remui %k, %cw4 : index
+  %inTile0 = arith.cmpi ult, %kp, %tileN : index
+  %inTile = arith.andi %inRange, %inTile0 : i1
+  %col = arith.muli %c4i, %c4 : index
+  %row = arith.muli %kp, %rowKV : index
+  %at0 = arith.addi %tile, %row : index
+  %at = arith.addi %at0, %col : index
+  %srow = arith.muli %kp, %c129 : index
+  %shared = arith.addi %srow, %col : index
+  return %at, %inRange, %inTile, %shared : index, i1, i1, index
+}
+
+// The 4 floats of a staged chunk into kvt from `at` on, where `inRange`
+// (rows 129 floats apart are not 16-byte aligned: four stores).
+func.func private @nhc_attention_store_kv_chunk(%v: vector<4xf32>,
+    %kvt: memref<8256xf32, #gpu.address_space<workgroup>>, %at: index,
+    %inRange: i1) {
+  scf.if %inRange {
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %e0 = vector.extract %v[0] : f32 from vector<4xf32>
+    %e1 = vector.extract %v[1] : f32 from vector<4xf32>
+    %e2 = vector.extract %v[2] : f32 from vector<4xf32>
+    %e3 = vector.extract %v[3] : f32 from vector<4xf32>
+    %a1 = arith.addi %at, %c1 : index
+    %a2 = arith.addi %at, %c2 : index
+    %a3 = arith.addi %at, %c3 : index
+    memref.store %e0, %kvt[%at] : memref<8256xf32, #gpu.address_space<workgroup>>
+    memref.store %e1, %kvt[%a1] : memref<8256xf32, #gpu.address_space<workgroup>>
+    memref.store %e2, %kvt[%a2] : memref<8256xf32, #gpu.address_space<workgroup>>
+    memref.store %e3, %kvt[%a3] : memref<8256xf32, #gpu.address_space<workgroup>>
+  }
+  return
+}
+
+// A decode pass's query columns [c0, c0 + cw) of its gc (<= 8) heads in
+// qt (rows of 128): head passHead + hl's column c0 + col from qkv's row at
+// qHeads. Thread tx's up to 4 elements tx + 256 j are loaded before any is
+// stored (one round trip, not four).
+func.func private @nhc_attention_stage_query(%qkv: memref<?xf32>,
+    %qt: memref<1024xf32, #gpu.address_space<workgroup>>, %qHeads: index,
+    %passHead: index, %D: index, %c0: index, %cw: index, %gc: index,
+    %tx: index) {
+  %qElems = arith.muli %gc, %cw : index
+  %j0 = arith.constant 0 : index
+  %q0:3 = func.call @nhc_attention_query_element(%qkv, %qHeads, %passHead, %D, %c0, %cw, %qElems, %tx, %j0)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index) -> (f32, i1, index)
+  %j1 = arith.constant 1 : index
+  %q1:3 = func.call @nhc_attention_query_element(%qkv, %qHeads, %passHead, %D, %c0, %cw, %qElems, %tx, %j1)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index) -> (f32, i1, index)
+  %j2 = arith.constant 2 : index
+  %q2:3 = func.call @nhc_attention_query_element(%qkv, %qHeads, %passHead, %D, %c0, %cw, %qElems, %tx, %j2)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index) -> (f32, i1, index)
+  %j3 = arith.constant 3 : index
+  %q3:3 = func.call @nhc_attention_query_element(%qkv, %qHeads, %passHead, %D, %c0, %cw, %qElems, %tx, %j3)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index) -> (f32, i1, index)
+  scf.if %q0#1 {
+    memref.store %q0#0, %qt[%q0#2] : memref<1024xf32, #gpu.address_space<workgroup>>
+  }
+  scf.if %q1#1 {
+    memref.store %q1#0, %qt[%q1#2] : memref<1024xf32, #gpu.address_space<workgroup>>
+  }
+  scf.if %q2#1 {
+    memref.store %q2#0, %qt[%q2#2] : memref<1024xf32, #gpu.address_space<workgroup>>
+  }
+  scf.if %q3#1 {
+    memref.store %q3#0, %qt[%q3#2] : memref<1024xf32, #gpu.address_space<workgroup>>
+  }
+  return
+}
+
+// Element tx + 256 j of a decode pass's query staging: its value from qkv
+// (zero past the pass's elements), whether it exists, and its place in qt.
+func.func private @nhc_attention_query_element(%qkv: memref<?xf32>,
+    %qHeads: index, %passHead: index, %D: index, %c0: index, %cw: index,
+    %qElems: index, %tx: index, %j: index) -> (f32, i1, index) {
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %j256 = arith.muli %j, %c256 : index
+  %e = arith.addi %tx, %j256 : index
+  %valid = arith.cmpi ult, %e, %qElems : index
+  %hl = arith.divui %e, %cw : index
+  %col = arith.remui %e, %cw : index
+  %q = scf.if %valid -> (f32) {
+    %qh = arith.addi %passHead, %hl : index
+    %qhD = arith.muli %qh, %D : index
+    %qb = arith.addi %qHeads, %qhD : index
+    %qc = arith.addi %qb, %c0 : index
+    %gi = arith.addi %qc, %col : index
+    %x = memref.load %qkv[%gi] : memref<?xf32>
+    scf.yield %x : f32
+  } else {
+    %zero = arith.constant 0.0 : f32
+    scf.yield %zero : f32
+  }
+  %qr = arith.muli %hl, %c128 : index
+  %qix = arith.addi %qr, %col : index
+  return %q, %valid, %qix : f32, i1, index
+}
+
+// O = O exp(m - m') + P V for a decode pass's gc heads' columns
+// [d0, d0 + cw) (pvElems = gc cw <= 1024 outputs, V's tile in kvt, the
+// tile's p in probs, the rescales in stats): thread tx's up to 4 outputs
+// tx + 256 j, their partials loaded at once before any is updated.
+func.func private @nhc_attention_decode_pv(%partials: memref<?xf32>,
+    %stats: memref<24xf32, #gpu.address_space<workgroup>>,
+    %probs: memref<512xf32, #gpu.address_space<workgroup>>,
+    %kvt: memref<8256xf32, #gpu.address_space<workgroup>>, %pvElems: index,
+    %cw: index, %tileN: index, %pRequest: index, %passHead: index,
+    %lanes: index, %w: index, %D2: index, %d0: index, %tx: index) {
+  %j0 = arith.constant 0 : index
+  %o0:5 = func.call @nhc_attention_pv_output(%partials, %pvElems, %cw, %pRequest, %passHead, %lanes, %w, %D2, %d0, %tx, %j0)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index, index, index) -> (i1, index, index, index, f32)
+  %j1 = arith.constant 1 : index
+  %o1:5 = func.call @nhc_attention_pv_output(%partials, %pvElems, %cw, %pRequest, %passHead, %lanes, %w, %D2, %d0, %tx, %j1)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index, index, index) -> (i1, index, index, index, f32)
+  %j2 = arith.constant 2 : index
+  %o2:5 = func.call @nhc_attention_pv_output(%partials, %pvElems, %cw, %pRequest, %passHead, %lanes, %w, %D2, %d0, %tx, %j2)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index, index, index) -> (i1, index, index, index, f32)
+  %j3 = arith.constant 3 : index
+  %o3:5 = func.call @nhc_attention_pv_output(%partials, %pvElems, %cw, %pRequest, %passHead, %lanes, %w, %D2, %d0, %tx, %j3)
+      : (memref<?xf32>, index, index, index, index, index, index, index, index, index, index) -> (i1, index, index, index, f32)
+  func.call @nhc_attention_pv_update(%partials, %stats, %probs, %kvt, %o0#0, %o0#1, %o0#2, %o0#3, %o0#4, %tileN)
+      : (memref<?xf32>, memref<24xf32, #gpu.address_space<workgroup>>, memref<512xf32, #gpu.address_space<workgroup>>, memref<8256xf32, #gpu.address_space<workgroup>>, i1, index, index, index, f32, index) -> ()
+  func.call @nhc_attention_pv_update(%partials, %stats, %probs, %kvt, %o1#0, %o1#1, %o1#2, %o1#3, %o1#4, %tileN)
+      : (memref<?xf32>, memref<24xf32, #gpu.address_space<workgroup>>, memref<512xf32, #gpu.address_space<workgroup>>, memref<8256xf32, #gpu.address_space<workgroup>>, i1, index, index, index, f32, index) -> ()
+  func.call @nhc_attention_pv_update(%partials, %stats, %probs, %kvt, %o2#0, %o2#1, %o2#2, %o2#3, %o2#4, %tileN)
+      : (memref<?xf32>, memref<24xf32, #gpu.address_space<workgroup>>, memref<512xf32, #gpu.address_space<workgroup>>, memref<8256xf32, #gpu.address_space<workgroup>>, i1, index, index, index, f32, index) -> ()
+  func.call @nhc_attention_pv_update(%partials, %stats, %probs, %kvt, %o3#0, %o3#1, %o3#2, %o3#3, %o3#4, %tileN)
+      : (memref<?xf32>, memref<24xf32, #gpu.address_space<workgroup>>, memref<512xf32, #gpu.address_space<workgroup>>, memref<8256xf32, #gpu.address_space<workgroup>>, i1, index, index, index, f32, index) -> ()
+  return
+}
+
+// Output tx + 256 j of a decode pass's P V: whether it exists, its head
+// and column (hl, dd), where its partial is and the partial's value (zero
+// where it does not exist).
+func.func private @nhc_attention_pv_output(%partials: memref<?xf32>,
+    %pvElems: index, %cw: index, %pRequest: index, %passHead: index,
+    %lanes: index, %w: index, %D2: index, %d0: index, %tx: index, %j: index)
+    -> (i1, index, index, index, f32) {
+  %c256 = arith.constant 256 : index
+  %j256 = arith.muli %j, %c256 : index
+  %e = arith.addi %tx, %j256 : index
+  %valid = arith.cmpi ult, %e, %pvElems : index
+  %hl = arith.divui %e, %cw : index
+  %dd = arith.remui %e, %cw : index
+  %oBase = func.call @nhc_attention_partial_base(%pRequest, %passHead, %hl, %lanes, %w, %D2)
+      : (index, index, index, index, index, index) -> index
+  %od = arith.addi %oBase, %d0 : index
+  %oi = arith.addi %od, %dd : index
+  %ov = scf.if %valid -> (f32) {
+    %x = memref.load %partials[%oi] : memref<?xf32>
+    scf.yield %x : f32
+  } else {
+    %zero = arith.constant 0.0 : f32
+    scf.yield %zero : f32
+  }
+  return %valid, %hl, %dd, %oi, %ov : i1, index, index, index, f32
+}
+
+// One output of a decode pass's P V (@nhc_attention_pv_output): its
+// partial ov rescaled by its head's exp(m - m'), plus the tile's p v over
+// its column, stored back where `valid`.
+func.func private @nhc_attention_pv_update(%partials: memref<?xf32>,
+    %stats: memref<24xf32, #gpu.address_space<workgroup>>,
+    %probs: memref<512xf32, #gpu.address_space<workgroup>>,
+    %kvt: memref<8256xf32, #gpu.address_space<workgroup>>, %valid: i1,
+    %hl: index, %dd: index, %oi: index, %ov: f32, %tileN: index) {
+  scf.if %valid {
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %c129 = arith.constant 129 : index
+    %cAt:3 = func.call @nhc_attention_decode_stat_slots(%hl)
+        : (index) -> (index, index, index)
+    %oc = memref.load %stats[%cAt#2] : memref<24xf32, #gpu.address_space<workgroup>>
+    %os = arith.mulf %ov, %oc : f32
+    %pRow = arith.muli %hl, %c64 : index
+    %o2 = scf.for %jj = %c0 to %tileN step %one iter_args(%a = %os) -> (f32) {
+      %pix = arith.addi %pRow, %jj : index
+      %pj = memref.load %probs[%pix] : memref<512xf32, #gpu.address_space<workgroup>>
+      %jr = arith.muli %jj, %c129 : index
+      %ji = arith.addi %jr, %dd : index
+      %vj = memref.load %kvt[%ji] : memref<8256xf32, #gpu.address_space<workgroup>>
+      %pv = arith.mulf %pj, %vj : f32
+      %a2 = arith.addf %a, %pv : f32
+      scf.yield %a2 : f32
+    }
+    memref.store %o2, %partials[%oi] : memref<?xf32>
+  }
+  return
+}
+
+// Span z0 + k of a decode head's partials (from pFirst, D + 2 floats a
+// span): its m, l and output column d, or (-inf, 0, 0) past the spans.
+func.func private @nhc_attention_combine_span(%partials: memref<?xf32>,
+    %pFirst: index, %z0: index, %k: index, %spans: index, %D2: index,
+    %D: index, %d: index) -> (f32, f32, f32) {
+  %z = arith.addi %z0, %k : index
+  %valid = arith.cmpi ult, %z, %spans : index
+  %r:3 = scf.if %valid -> (f32, f32, f32) {
+    %one = arith.constant 1 : index
+    %zb = arith.muli %z, %D2 : index
+    %b = arith.addi %pFirst, %zb : index
+    %mi = arith.addi %b, %D : index
+    %li = arith.addi %mi, %one : index
+    %oi = arith.addi %b, %d : index
+    %m = memref.load %partials[%mi] : memref<?xf32>
+    %l = memref.load %partials[%li] : memref<?xf32>
+    %o = memref.load %partials[%oi] : memref<?xf32>
+    scf.yield %m, %l, %o : f32, f32, f32
+  } else {
+    %ninf = arith.constant 0xFF800000 : f32
+    %zero = arith.constant 0.0 : f32
+    scf.yield %ninf, %zero, %zero : f32, f32, f32
+  }
+  return %r#0, %r#1, %r#2 : f32, f32, f32
+}
+
+// A span's (or the running) l and o on the scale of the maximum mNew:
+// times exp(m - mNew), or zeros where m is -inf (no span, or none yet).
+func.func private @nhc_attention_combine_rescale(%m: f32, %mNew: f32,
+                                                 %l: f32, %o: f32)
+    -> (f32, f32) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %none = arith.cmpf oeq, %m, %ninf : f32
+  %dm = arith.subf %m, %mNew : f32
+  %e = math.exp %dm : f32
+  %w = arith.select %none, %zero, %e : f32
+  %lw = arith.mulf %l, %w : f32
+  %ow = arith.mulf %o, %w : f32
+  return %lw, %ow : f32, f32
+}
+
 // Where a decode lane's partial for query head head0 + hl of a request
 // starts in `partials` (pRequest = r Hq, D2 = D + 2):
 // ((pRequest + head0 + hl) lanes + w) D2.
@@ -2069,20 +2397,19 @@ func.func private @nhc_attention_decode_stats(
 }
 
 // The KV span of one decode lane: ceil(len / lanes) rounded up to a tile
-// of 64 positions, at least 256 (a shorter span saves less than a block's
-// fixed cost).
+// of 64 positions (at least one tile), so a request of 1k positions is 9
+// blocks of 2 tiles a KV head, not 5 of 4 tiles in turn.
 func.func private @nhc_attention_span(%len: index, %lanes: index) -> index {
   %c1 = arith.constant 1 : index
   %c63 = arith.constant 63 : index
   %c64 = arith.constant 64 : index
-  %c256 = arith.constant 256 : index
   %a = arith.addi %len, %lanes : index
   %b = arith.subi %a, %c1 : index
   %per = arith.divui %b, %lanes : index
   %c = arith.addi %per, %c63 : index
   %tiles = arith.divui %c, %c64 : index
   %rounded = arith.muli %tiles, %c64 : index
-  %span = arith.maxui %rounded, %c256 : index
+  %span = arith.maxui %rounded, %c64 : index
   return %span : index
 }
 

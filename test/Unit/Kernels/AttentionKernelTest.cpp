@@ -164,10 +164,12 @@ TEST(KernelAttention, LongContextsCrossPositionBlocks) {
 
 TEST(KernelAttention, ContextsPastSeveralGPUTiles) {
   // The GPU form takes positions in tiles of 64, K columns 128 at a time and
-  // decodes in spans of at least 256: a decode at 600 (three spans, the last
-  // partial), a prefill of 65 query tiles crossing tile ends inside the
+  // decodes in spans of whole tiles: a decode at 600 (ten spans of 64, the
+  // last partial), a prefill of 65 query tiles crossing tile ends inside the
   // prompt, a continuation from 250 (3 query tiles, the last of one query);
-  // D = 260 gives K three column rounds and the output columns a second.
+  // D = 260 gives K three column rounds (the last of 4 columns: one 16-byte
+  // chunk a row) and the output columns a second; the query is staged per
+  // round (D > 128).
   AttnCase c = shapedCase({{1, 600, 0}, {260, 0, 1}, {9, 250, 3}}, 61,
                           /*hq=*/4, /*hkv=*/2, /*d=*/260, /*maxSeq=*/640);
   expectMatchesReference(c);
@@ -304,9 +306,11 @@ TEST(KernelAttention, ManyDecodesInOneStep) {
 }
 
 TEST(KernelAttention, DecodesSplitOverTheKVLength) {
-  // Decodes at 1500 (6 spans of 256 with 16 splits, 3 of 512 with 3), at
-  // 511 and 512 (a span boundary, the last span of one position) and at
-  // 255 (one span): the partials must combine to the softmax over all.
+  // Decodes after 1500 positions (12 spans of 128 with 16 splits: the
+  // GPU form combines them four at a time; 3 of 512 with 3), after 511 and
+  // 512 (8 spans of 64, and 9 whose last has one position: a partial four)
+  // and after 255 (4 spans, one tile each): the partials must combine to
+  // the softmax over all.
   for (int64_t splits : {16, 3, 1}) {
     SCOPED_TRACE("splits = " + std::to_string(splits));
     AttnCase c = shapedCase({{1, 1500, 0}, {1, 511, 1}, {1, 512, 2},
