@@ -34,10 +34,11 @@ TextMode::TextMode(const Options &options)
       serving::checkpointDirectory(options.weights), tokenizer_.eosId());
   if (options.chatGiven) {
     if (tokenizer_.chatTemplate().empty())
-      throw text::TextError("--chat: the tokenizer's tokenizer_config.json "
-                            "has no chat_template; use --prompt");
+      throw text::TextError("--chat: the tokenizer has no chat template "
+                            "(no chat_template.jinja, no chat_template in "
+                            "tokenizer_config.json); use --prompt");
     text::ChatTemplate chatTemplate = text::ChatTemplate::parse(
-        tokenizer_.chatTemplate(), "tokenizer_config.json chat_template");
+        tokenizer_.chatTemplate(), tokenizer_.chatTemplateSource());
     // An object: parseOptions checked it.
     nlohmann::ordered_json kwargs =
         options.chatTemplateKwargs.empty()

@@ -121,7 +121,7 @@ int run(const nhc::serve::Options &options) {
     tokenizer.emplace(nhc::text::Tokenizer::load(tokenizerPath));
     if (!tokenizer->chatTemplate().empty())
       chatTemplate.emplace(nhc::text::ChatTemplate::parse(
-          tokenizer->chatTemplate(), "tokenizer_config.json chat_template"));
+          tokenizer->chatTemplate(), tokenizer->chatTemplateSource()));
     defaults = nhc::serving::readGenerationDefaults(checkpointDir,
                                                     tokenizer->eosId());
   } catch (const std::exception &e) {

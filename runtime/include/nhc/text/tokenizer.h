@@ -30,6 +30,10 @@
 
 namespace nhc::text {
 
+/// The file beside tokenizer.json that holds the chat template in
+/// checkpoints transformers 5 saved (it wins over tokenizer_config.json's).
+inline constexpr const char kChatTemplateFile[] = "chat_template.jinja";
+
 class Tokenizer {
 public:
   /// `path`: a tokenizer.json file, or a directory holding tokenizer.json
@@ -84,9 +88,15 @@ public:
   /// encode() follows tokenizer.json's post_processor, as tokenizers does).
   std::optional<bool> addBosToken() const;
   std::optional<bool> addEosToken() const;
+  /// The chat template, as transformers 5 finds it: the contents of
+  /// chat_template.jinja beside the tokenizer (kChatTemplateFile), else
   /// tokenizer_config.json "chat_template": the string, or from a list of
   /// {"name", "template"} the one named "default". "" when there is none.
   const std::string &chatTemplate() const;
+  /// Where chatTemplate() came from ("<dir>/chat_template.jinja" or
+  /// "<dir>/tokenizer_config.json chat_template"), for diagnostics; "" when
+  /// there is none.
+  const std::string &chatTemplateSource() const;
 
   /// The raw bytes token `id` stands for after the ByteLevel decoder (what
   /// incremental decoding concatenates). Added/special tokens give their

@@ -1,6 +1,7 @@
 // nhc-chat-template: renders a chat template for a context, e.g.
 //   nhc-chat-template tokenizer_config.json context.json
-//   nhc-chat-template checkpoint-dir context.json   (its tokenizer_config.json)
+//   nhc-chat-template checkpoint-dir context.json   (its chat_template.jinja,
+//                                                   else tokenizer_config.json)
 //   nhc-chat-template template.jinja context.json
 // The output is written to stdout byte for byte (no newline added).
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include <nhc/text/chat_template.h>
+#include <nhc/text/tokenizer.h>
 
 namespace {
 
@@ -50,6 +52,8 @@ int main(int argc, char **argv) {
   if (argc != 3) {
     std::fprintf(stderr,
                  "usage: nhc-chat-template TEMPLATE_FILE|tokenizer_config.json|DIR CONTEXT.json\n"
+                 "(a DIR's chat_template.jinja, else its tokenizer_config.json's template,\n"
+                 "as transformers 5 picks)\n"
                  "Renders the chat template with the variables of CONTEXT.json (an object:\n"
                  "messages, add_generation_prompt, tools, ...) and prints the result.\n");
     return 2;
@@ -57,11 +61,25 @@ int main(int argc, char **argv) {
   try {
     std::string tpl_path = argv[1];
     std::error_code ec;
-    if (std::filesystem::is_directory(tpl_path, ec))
-      tpl_path = (std::filesystem::path(tpl_path) / "tokenizer_config.json").string();
+    // A directory's tokens (bos/eos) come from its tokenizer_config.json
+    // even when its template is chat_template.jinja.
+    std::string tokens_path;
+    if (std::filesystem::is_directory(tpl_path, ec)) {
+      std::filesystem::path dir(tpl_path);
+      tokens_path = (dir / "tokenizer_config.json").string();
+      std::filesystem::path jinja = dir / nhc::text::kChatTemplateFile;
+      tpl_path = std::filesystem::exists(jinja, ec) ? jinja.string() : tokens_path;
+    }
     std::string name = tpl_path;
     auto context = parse_json_file(argv[2]);
     if (!context.is_object()) throw nhc::text::TextError(std::string(argv[2]) + ": not a JSON object");
+    if (!tokens_path.empty() && tokens_path != tpl_path &&
+        std::filesystem::exists(tokens_path, ec)) {
+      auto cfg = parse_json_file(tokens_path);
+      for (const char *key : {"bos_token", "eos_token"})
+        if (cfg.is_object() && !context.contains(key))
+          if (const auto *t = token_text(cfg, key)) context[key] = *t;
+    }
     bool is_config = tpl_path.size() >= 5 && tpl_path.compare(tpl_path.size() - 5, 5, ".json") == 0;
     std::string source;
     if (!is_config) {

@@ -9,9 +9,7 @@
 #include <sys/stat.h>
 
 namespace nhc::text::detail {
-namespace {
-
-std::string readAll(const std::string &path) {
+std::string readTextFile(const std::string &path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0)
     throw TextError(path + ": cannot read: " + std::strerror(errno));
@@ -34,8 +32,6 @@ std::string readAll(const std::string &path) {
   return data;
 }
 
-} // namespace
-
 nlohmann::json readJsonFile(const std::string &path) {
   // Deep nesting is refused before nlohmann builds (and recursively frees)
   // a tree (the runtime's shared pre-check); Infinity and numbers past
@@ -44,7 +40,7 @@ nlohmann::json readJsonFile(const std::string &path) {
   // object no reader of a used key takes (kNaNMarker).
   size_t tooDeep = std::string::npos;
   const std::string text = nhc::withNonFiniteNumbersReplaced(
-      readAll(path), nhc::NonFiniteJson::Nearest, tooDeep);
+      readTextFile(path), nhc::NonFiniteJson::Nearest, tooDeep);
   if (tooDeep != std::string::npos)
     throw TextError(path + ": JSON nested more than " +
                     std::to_string(nhc::kMaxJsonDepth) +

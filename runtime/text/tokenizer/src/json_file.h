@@ -19,6 +19,10 @@ constexpr uint64_t kMaxJsonBytes = 256ull << 20; // 256 MiB
 /// not valid JSON.
 nlohmann::json readJsonFile(const std::string &path);
 
+/// Reads `path` whole (a regular file of at most kMaxJsonBytes). Throws
+/// TextError("<path>: ...").
+std::string readTextFile(const std::string &path);
+
 /// Field access; `where` is "<file>: <key path>" for the object `j`.
 struct JsonAt {
   const nlohmann::json &j;

@@ -37,7 +37,9 @@ Tokenizer Tokenizer::load(const std::string &path) {
   }
   std::string config = dir + "/tokenizer_config.json";
   if (!exists(config)) config.clear();
-  return Tokenizer(loadTokenizer(json, config));
+  std::string chatTemplate = dir + "/" + kChatTemplateFile;
+  if (!exists(chatTemplate)) chatTemplate.clear();
+  return Tokenizer(loadTokenizer(json, config, chatTemplate));
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view input,
@@ -115,6 +117,9 @@ const std::string &Tokenizer::eosToken() const { return impl_->eosToken; }
 std::optional<bool> Tokenizer::addBosToken() const { return impl_->addBos; }
 std::optional<bool> Tokenizer::addEosToken() const { return impl_->addEos; }
 const std::string &Tokenizer::chatTemplate() const { return impl_->chatTemplate; }
+const std::string &Tokenizer::chatTemplateSource() const {
+  return impl_->chatTemplateSource;
+}
 
 std::string Tokenizer::tokenBytes(int32_t id) const {
   const IdEntry *e = impl_->entry(id);

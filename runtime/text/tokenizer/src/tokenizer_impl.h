@@ -40,6 +40,8 @@ struct Tokenizer::Impl {
   std::vector<IdEntry> entries;
 
   std::string bosToken, eosToken, chatTemplate;
+  /// Where chatTemplate came from, for diagnostics ("" when none).
+  std::string chatTemplateSource;
   std::optional<int32_t> bosId, eosId;
   std::optional<bool> addBos, addEos;
 
@@ -55,9 +57,13 @@ struct Tokenizer::Impl {
 
 namespace detail {
 /// Parses tokenizer.json at `jsonPath` and, when `configPath` is not empty,
-/// tokenizer_config.json. Throws TextError.
+/// tokenizer_config.json; when `templatePath` is not empty its contents
+/// (chat_template.jinja) are the chat template, ahead of the config's
+/// (transformers 5 saves the template there and reads that file first).
+/// Throws TextError.
 std::unique_ptr<Tokenizer::Impl> loadTokenizer(const std::string &jsonPath,
-                                               const std::string &configPath);
+                                               const std::string &configPath,
+                                               const std::string &templatePath = {});
 } // namespace detail
 
 } // namespace nhc::text

@@ -386,11 +386,18 @@ void loadTokenizerJson(const std::string &jsonPath, Tokenizer::Impl *impl);
 } // namespace
 
 std::unique_ptr<Tokenizer::Impl> loadTokenizer(const std::string &jsonPath,
-                                               const std::string &configPath) {
+                                               const std::string &configPath,
+                                               const std::string &templatePath) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->jsonPath = jsonPath;
   guarded(jsonPath, [&] { loadTokenizerJson(jsonPath, impl.get()); });
   if (!configPath.empty()) guarded(configPath, [&] { parseConfig(configPath, *impl); });
+  if (!impl->chatTemplate.empty())
+    impl->chatTemplateSource = configPath + " chat_template";
+  if (!templatePath.empty()) {
+    impl->chatTemplate = readTextFile(templatePath);
+    impl->chatTemplateSource = templatePath;
+  }
   auto idOf = [&](const std::string &tok) -> std::optional<int32_t> {
     if (const AddedToken *t = impl->added.byContent(tok)) return t->id;
     return impl->model->tokenToId(tok);

@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 #include <fcntl.h>
@@ -302,6 +306,36 @@ TEST(LoadErrors, ConfigProblems) {
   EXPECT_EQ(t.eosId(), 1);
   EXPECT_EQ(t.addBosToken(), true);
   EXPECT_EQ(t.chatTemplate(), "D");
+}
+
+TEST(LoadErrors, ChatTemplateJinjaFileWinsOverTheConfig) {
+  // transformers 5 saves a tokenizer's template as chat_template.jinja (its
+  // tokenizer_config.json then has none) and reads that file first.
+  TempDir dir;
+  dir.write("tokenizer.json", makeTokenizerJson(kVocab, kMerges));
+  std::string jinja = dir.write("chat_template.jinja", "{{ messages }}\n");
+  Tokenizer alone = Tokenizer::load(dir.path());
+  EXPECT_EQ(alone.chatTemplate(), "{{ messages }}\n"); // byte for byte
+  EXPECT_EQ(alone.chatTemplateSource(), jinja);
+  std::string cfg = dir.write("tokenizer_config.json",
+                              R"({"chat_template": "FROM_CONFIG", "eos_token": "b"})");
+  Tokenizer both = Tokenizer::load(dir.path());
+  EXPECT_EQ(both.chatTemplate(), "{{ messages }}\n");
+  EXPECT_EQ(both.eosId(), 1); // the config still gives the tokens
+  std::remove(jinja.c_str());
+  Tokenizer config = Tokenizer::load(dir.path());
+  EXPECT_EQ(config.chatTemplate(), "FROM_CONFIG");
+  EXPECT_EQ(config.chatTemplateSource(), cfg + " chat_template");
+  // A chat_template.jinja that is not a readable file is an error naming it.
+  ASSERT_EQ(::mkdir(jinja.c_str(), 0700), 0);
+  try {
+    Tokenizer::load(dir.path());
+    FAIL();
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find(jinja + ": not a regular file"),
+              std::string::npos) << e.what();
+  }
+  ::rmdir(jinja.c_str());
 }
 
 TEST(LoadErrors, RandomCorruptionNeverCrashes) {
