@@ -405,6 +405,31 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
   return NHC_NOT_FOUND;
 }
 
+/// Where an FP8 artifact meets a checkpoint with no FP8 tensor at all, the
+/// cause in words: the config it was compiled from said FP8 (config.json's
+/// quantization_config or an hf_quant_config.json beside it, which
+/// transformers does not read: a stale one makes nhc compile FP8), so every
+/// e4m3 weight and scale is missing. "" otherwise.
+std::string unquantizedCheckpointHint(const nhc_weights_t &weights,
+                                      const nhc_manifest_t &manifest) {
+  bool artifactFp8 = std::any_of(
+      manifest.weights.begin(), manifest.weights.end(),
+      [](const TensorSpec &spec) { return spec.dtype == NHC_DTYPE_F8_E4M3; });
+  bool checkpointFp8 = std::any_of(
+      weights.sorted.begin(), weights.sorted.end(), [](const TensorRef &ref) {
+        return ref.tensor->dtype == NHC_DTYPE_F8_E4M3;
+      });
+  if (!artifactFp8 || checkpointFp8)
+    return {};
+  return cat(". The artifact was compiled as a modelopt FP8 model (its config "
+             "said quant_algo FP8: config.json's quantization_config or an "
+             "hf_quant_config.json beside it) but checkpoint '",
+             weights.source,
+             "' holds no F8_E4M3 tensor: compile the artifact from this "
+             "checkpoint's config without FP8 quantization (a stale "
+             "hf_quant_config.json?)");
+}
+
 /// Every manifest tensor, in manifest order; throws describing the first
 /// problem and counting the rest.
 std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
@@ -434,6 +459,8 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
     firstMessage +=
         cat("; ", problems - 1, " more of the ", manifest.weights.size(),
             " artifact tensors are missing or mismatched");
+  if (problems > 0)
+    firstMessage += unquantizedCheckpointHint(weights, manifest);
   NHC_CHECK(problems == 0, firstStatus, firstMessage);
   return bound;
 }
