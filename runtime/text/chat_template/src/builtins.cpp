@@ -737,6 +737,8 @@ Value get_item(const Value &obj, const Value &key) {
 
 Value get_slice(const Value &obj, const Value *start, const Value *stop, const Value *step) {
   if (obj.is_undefined()) undefined_error(obj);
+  // jinja2 slices with Python's own subscript (not environment.getitem):
+  // None[1:], 7[::-1] or a non-integer bound is an error, as here.
   auto opt = [](const Value *v, const char *what) -> std::pair<bool, std::int64_t> {
     if (!v || v->is_none()) return {false, 0};
     return {true, need_int(*v, what)};
@@ -980,8 +982,10 @@ bool apply_test(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "mapping") return v.kind == Kind::Dict;
   if (name == "iterable")
     return v.is_undefined() || v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict;
-  if (name == "sequence") return v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict;
-  if (name == "callable") return v.kind == Kind::Callable;
+  // Undefined has __len__, __getitem__ and __call__ in jinja2.
+  if (name == "sequence")
+    return v.is_undefined() || v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict;
+  if (name == "callable") return v.is_undefined() || v.kind == Kind::Callable;
   if (name == "sameas") {
     const Value &o = arg("sameas");
     if (v.kind != o.kind) return false;
@@ -1004,13 +1008,12 @@ bool apply_test(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "gt" || name == "greaterthan" || name == ">") return compare_op(">", v, arg("gt"));
   if (name == "ge" || name == ">=") return compare_op(">=", v, arg("ge"));
   if (name == "in") return compare_op("in", v, arg("in"));
-  if (name == "odd") return need_int(v, "odd") % 2 != 0;
-  if (name == "even") return need_int(v, "even") % 2 == 0;
-  if (name == "divisibleby") {
-    std::int64_t d = need_int(arg("divisibleby"), "divisibleby");
-    if (d == 0) type_error("integer division or modulo by zero");
-    return need_int(v, "divisibleby") % d == 0;
-  }
+  // jinja2: value % 2 == 1, value % 2 == 0, value % num == 0, with
+  // Python's % (floats too: 2.0 is even, 1.5 neither).
+  if (name == "odd") return compare_op("==", binary_op("%", v, Value::integer(2)), Value::integer(1));
+  if (name == "even") return compare_op("==", binary_op("%", v, Value::integer(2)), Value::integer(0));
+  if (name == "divisibleby")
+    return compare_op("==", binary_op("%", v, arg("divisibleby")), Value::integer(0));
   // str.islower() / str.isupper(): at least one cased character.
   if (name == "lower") {
     const std::string t = to_str(v);
@@ -1189,6 +1192,7 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   }
   if (name == "int") {
     a.check(n, 2, {"default", "base"});
+    if (v.is_undefined()) undefined_error(v); // int(Undefined) fails in jinja2
     const Value *def = a.get(0, "default");
     const Value *basev = a.get(1, "base");
     Value dflt = def ? *def : Value::integer(0);
@@ -1226,6 +1230,7 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   }
   if (name == "float") {
     a.check(n, 1, {"default"});
+    if (v.is_undefined()) undefined_error(v); // float(Undefined) fails in jinja2
     const Value *def = a.get(0, "default");
     if (v.is_number()) return Value::floating(as_double(v));
     if (v.is_string()) {
@@ -1299,6 +1304,11 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
   }
   if (name == "indent") {
     a.check(n, 3, {"width", "first", "blank"});
+    // jinja2's indent appends "\n" to its input: a string only.
+    if (v.is_undefined()) undefined_error(v);
+    if (!v.is_string())
+      type_error(std::string("unsupported operand type(s) for +=: '") + type_name(v) +
+                 "' and 'str'");
     const Value *w = a.get(0, "width");
     std::string pad = "    ";
     if (w && w->is_string()) {

@@ -375,10 +375,6 @@ private:
       }
       items = std::move(kept);
     }
-    if (items.empty()) {
-      if (n.kids[3]) return exec_body(*n.kids[3], scope) == Flow::Normal ? Flow::Normal : Flow::Normal;
-      return Flow::Normal;
-    }
     const std::int64_t len = (std::int64_t)items.size();
     static const char *const kKeys[] = {"index", "index0", "revindex", "revindex0", "first",
                                         "last", "length", "depth", "depth0", "previtem",
@@ -393,6 +389,7 @@ private:
       if (a.args.empty()) throw EvalError("no items for cycling given");
       return a.args[(std::size_t)(*current % (std::int64_t)a.args.size())];
     });
+    bool completed = false;
     for (std::int64_t k = 0; k < len; ++k) {
       step(n);
       *current = k;
@@ -419,7 +416,11 @@ private:
       it.vars["loop"] = Value::make_dict(std::move(loop));
       Flow f = exec_body(*n.kids[2], it);
       if (f == Flow::Break) break;
+      if (f == Flow::Normal) completed = true;
     }
+    // jinja2 runs `else` unless an iteration reached the end of the body:
+    // no items, or every iteration left by continue or break.
+    if (!completed && n.kids[3]) exec_body(*n.kids[3], scope);
     return Flow::Normal;
   }
 

@@ -179,6 +179,39 @@ TEST(ChatTemplate, UndefinedSemantics) {
   EXPECT_EQ(render("{% for x in nothing %}x{% endfor %}{{ nothing ~ 'a' }}"), "a");
 }
 
+TEST(ChatTemplate, ForElseRunsUnlessAnIterationReachesTheEndOfTheBody) {
+  // jinja2 clears its "no iteration" flag at the end of the body, so an
+  // iteration that leaves by continue or break does not count.
+  EXPECT_EQ(render("{% for i in [] %}{{ i }}{% else %}E{% endfor %}"), "E");
+  EXPECT_EQ(render("{% for i in [1, 2] %}{{ i }}{% continue %}{% else %}E{% endfor %}"), "12E");
+  EXPECT_EQ(render("{% for i in [1, 2] %}{{ i }}{% break %}{% else %}E{% endfor %}"), "1E");
+  EXPECT_EQ(render("{% for i in [1, 2] %}{{ i }}{% if i == 2 %}{% continue %}{% endif %}"
+                   "{% else %}E{% endfor %}"),
+            "12");
+  EXPECT_EQ(render("{% for i in [1] if i > 5 %}{{ i }}{% else %}E{% endfor %}"), "E");
+}
+
+TEST(ChatTemplate, ParityTestsUsePythonsModulo) {
+  // jinja2: value % 2 == 1 (odd), == 0 (even), value % num == 0.
+  EXPECT_EQ(render("{{ 2.0 is even }}{{ 1.5 is odd }}{{ 3.0 is odd }}{{ 2.0 is divisibleby(2) }}"
+                   "{{ -3 is odd }}{{ 7 is divisibleby(3.5) }}{{ true is odd }}"),
+            "TrueFalseTrueTrueTrueTrueTrue");
+  EXPECT_THROW(render("{{ 4 is divisibleby(0) }}"), nhc::text::TextError);
+  EXPECT_THROW(render("{{ 'a' is odd }}"), nhc::text::TextError);
+}
+
+TEST(ChatTemplate, UndefinedIsASequenceAndCallableButNoNumber) {
+  // jinja2's Undefined has __len__, __getitem__ and __call__, and fails in
+  // int(), float() and `+= "\n"` (indent).
+  EXPECT_EQ(render("{{ x is sequence }}{{ x is callable }}"), "TrueTrue");
+  for (const char *filter : {"int", "float", "indent"})
+    EXPECT_THROW(render(std::string("{{ x | ") + filter + " }}"), nhc::text::TextError)
+        << filter;
+  EXPECT_THROW(render("{{ 1 | indent }}"), nhc::text::TextError);
+  EXPECT_THROW(render("{{ [1] | indent }}"), nhc::text::TextError);
+  EXPECT_EQ(render("{{ 'a\nb' | indent(2, true) }}"), "  a\n  b");
+}
+
 TEST(ChatTemplate, DictAttributeLookupPrefersMethods) {
   // jinja2 getattr: d.items is the method; d['items'] is the key.
   EXPECT_EQ(render("{{ d['items'] }}{{ d.get('items') }}{{ d.keys()|list }}",
