@@ -61,7 +61,9 @@ def Nemotron_ModelAttr : AttrDef<Nemotron_Dialect, "Model"> {
     the import read, keyed by the key paths it tried (aliases `|`-joined,
     nested keys dotted), to the JSON text of the value (`"null"` where none
     was present), which the manifest carries so that binding can name what a
-    checkpoint's own config.json says otherwise. It lives on the module as the discardable
+    checkpoint's own config.json says otherwise, and `config_defaults`: the
+    default of each of those that has one, present or not (an absent key
+    and its default written out compare equal). It lives on the module as the discardable
     attribute `nemotron.model`.
 
     ```mlir
@@ -90,7 +92,9 @@ def Nemotron_ModelAttr : AttrDef<Nemotron_Dialect, "Model"> {
     DefaultValuedParameter<"int64_t", "0">:$num_nextn_predict_layers,
     OptionalParameter<"::mlir::nemotron::QuantizationAttr">:$quantization,
     OptionalParameter<"::mlir::DictionaryAttr",
-        "each value read: the key paths tried ('|'-joined) to its JSON text">:$config_values
+        "each value read: the key paths tried ('|'-joined) to its JSON text">:$config_values,
+    OptionalParameter<"::mlir::DictionaryAttr",
+        "the default of each key path of config_values that has one, as JSON text">:$config_defaults
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -8,6 +8,7 @@
 
 #include "nhc/Config/ModelConfig.h"
 #include "nhc/Config/JsonSource.h"
+#include "nhc/format/layer_pattern.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checkpoint_files.h"
 #include "nhc/runtime/escape.h"
@@ -241,8 +242,9 @@ public:
   /// `recorded`, when given, collects every value a getter (through pick())
   /// reads: the key paths tried, '|'-joined, to the value found.
   explicit ConfigReader(const JsonSource &source,
-                        std::map<std::string, std::string> *recorded = nullptr)
-      : source(source), recorded(recorded) {}
+                        std::map<std::string, std::string> *recorded = nullptr,
+                        std::map<std::string, std::string> *defaults = nullptr)
+      : source(source), recorded(recorded), defaults(defaults) {}
 
   [[noreturn]] void fail(const std::string &key, const std::string &message,
                          bool atValue = true) const {
@@ -284,14 +286,32 @@ public:
   const JsonSource &source;
 
 private:
+  /// `keys` '|'-joined: the name a recorded value goes by.
+  static std::string groupOf(std::initializer_list<const char *> keys) {
+    std::string group;
+    for (const char *key : keys)
+      group += (group.empty() ? "" : "|") + std::string(key);
+    return group;
+  }
+
+  /// Records `fallback`, what a getter uses where none of `keys` is there
+  /// (see `defaults`), whether or not one is; the first use of a group
+  /// wins.
+  void recordDefault(std::initializer_list<const char *> keys,
+                     const nlohmann::json &fallback) const {
+    if (!defaults || !isFinite(fallback))
+      return;
+    defaults->emplace(groupOf(keys),
+                      fallback.dump(-1, ' ', false,
+                                    nlohmann::json::error_handler_t::replace));
+  }
+
   /// Records what pick() found for `keys` (see `recorded`).
   void record(std::initializer_list<const char *> keys,
               const std::string &picked) const {
     if (!recorded)
       return;
-    std::string group;
-    for (const char *key : keys)
-      group += (group.empty() ? "" : "|") + std::string(key);
+    std::string group = groupOf(keys);
     // A getter re-reading the key an alias group picked (parseDType) is
     // that group's value, recorded once.
     if (keys.size() == 1 && inGroups.count(group))
@@ -318,6 +338,8 @@ private:
   }
 
   std::map<std::string, std::string> *recorded;
+  /// The value a getter uses for a group none of whose keys is there.
+  std::map<std::string, std::string> *defaults;
   mutable std::set<std::string> inGroups; // keys of recorded alias groups
 
 public:
@@ -369,6 +391,7 @@ public:
 
   int64_t getInt(std::initializer_list<const char *> keys, int64_t fallback) {
     std::string key = pick(keys);
+    recordDefault(keys, fallback);
     if (key.empty()) {
       refuseNull(keys);
       return fallback;
@@ -402,6 +425,7 @@ public:
 
   double getFloat(std::initializer_list<const char *> keys, double fallback) {
     std::string key = pick(keys);
+    recordDefault(keys, fallback);
     if (key.empty()) {
       refuseNull(keys);
       return fallback;
@@ -414,6 +438,7 @@ public:
 
   bool getBool(std::initializer_list<const char *> keys, bool fallback) {
     std::string key = pick(keys);
+    recordDefault(keys, fallback);
     if (key.empty()) {
       refuseNull(keys);
       return fallback;
@@ -427,6 +452,7 @@ public:
   std::string getString(std::initializer_list<const char *> keys,
                         const std::string &fallback) {
     std::string key = pick(keys);
+    recordDefault(keys, fallback);
     if (key.empty()) {
       refuseNull(keys);
       return fallback;
@@ -517,13 +543,14 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
     const nlohmann::json &item = list[i];
     std::string name = item.is_string() ? item.get<std::string>() : preview(item);
     // Current transformers spellings, then the legacy ones it remaps.
-    if (name == "linear_attention" || name == "mamba")
+    char kind = item.is_string() ? ::nhc::format::layerPatternChar(name) : 0;
+    if (kind == 'M')
       layers.push_back(LayerKind::Mamba);
-    else if (name == "full_attention" || name == "attention")
+    else if (kind == '*')
       layers.push_back(LayerKind::Attention);
-    else if (name == "mlp")
+    else if (kind == '-')
       layers.push_back(LayerKind::MLP);
-    else if (name == "moe")
+    else if (kind == 'E')
       layers.push_back(LayerKind::MoE);
     else
       reader.fail(key, "has unknown layer type " + preview(item) + " at index " +
@@ -722,11 +749,13 @@ std::optional<Quantization> readQuantizationConfig(ConfigReader &reader,
 void readLayers(ConfigReader &reader, ModelConfig &config) {
   // As in transformers, layers_block_type (or its alias layer_types, which
   // wins over it) wins over the legacy hybrid_override_pattern.
-  std::string listKey = reader.pick({"layer_types", "layers_block_type"});
+  namespace format = ::nhc::format;
+  std::string listKey = reader.pick(
+      {format::kLayerTypesKey, format::kLayersBlockTypeKey});
   if (!listKey.empty())
     config.layers = parseBlockTypes(reader, listKey.c_str());
-  else if (reader.has("hybrid_override_pattern"))
-    config.layers = parsePattern(reader, "hybrid_override_pattern");
+  else if (reader.has(format::kLayerPatternKey))
+    config.layers = parsePattern(reader, format::kLayerPatternKey);
   else {
     reader.refuseNull(
         {"layer_types", "layers_block_type", "hybrid_override_pattern"});
@@ -1038,14 +1067,15 @@ std::string canonicalHash(std::initializer_list<const nlohmann::json *> docs) {
 
 /// Fills `config` from `source`, or throws ConfigError.
 void readInto(const JsonSource &source, ModelConfig &config) {
-  std::map<std::string, std::string> recorded;
-  ConfigReader reader(source, &recorded);
+  std::map<std::string, std::string> recorded, defaults;
+  ConfigReader reader(source, &recorded, &defaults);
   config.configPath = source.path;
   config.configHash = canonicalHash({&source.root});
   readConfig(reader, config);
   validate(reader, config);
   checkModelSize(reader, config);
   config.readValues.assign(recorded.begin(), recorded.end());
+  config.defaultValues.assign(defaults.begin(), defaults.end());
 }
 
 bool isDirectory(const std::string &path) {

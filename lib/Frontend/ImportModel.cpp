@@ -214,13 +214,15 @@ private:
             builder.getF64ArrayAttr(
                 {config.timeStepLimit[0], config.timeStepLimit[1]}),
             mtp, config.numNextnPredictLayers, quantization,
-            configValues()));
+            jsonTexts(config.readValues), jsonTexts(config.defaultValues)));
   }
 
-  /// config.readValues as `config_values`.
-  DictionaryAttr configValues() {
+  /// config.readValues (`config_values`) or defaultValues
+  /// (`config_defaults`) as a dictionary of JSON texts.
+  DictionaryAttr
+  jsonTexts(const std::vector<std::pair<std::string, std::string>> &values) {
     SmallVector<NamedAttribute> entries;
-    for (const auto &[key, text] : config.readValues)
+    for (const auto &[key, text] : values)
       entries.push_back(builder.getNamedAttr(key, builder.getStringAttr(text)));
     return builder.getDictionaryAttr(entries);
   }

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "json_fields.h"
 #include "mapped_file.h"
+#include "nhc/format/layer_pattern.h"
 #include "nhc/runtime/json_scan.h"
 #include "nhc/runtime/limits.h"
 #include "text.h"
@@ -67,11 +68,47 @@ std::string describe(const Json &value) {
   return value.is_null() ? std::string("absent") : boundedDump(value);
 }
 
+/// The value of `key` in `values` (key paths to values), or null.
+const Json &entryOf(const std::vector<std::pair<std::string, Json>> &values,
+                    const std::string &key) {
+  static const Json none;
+  for (const auto &[k, v] : values)
+    if (k == key)
+      return v;
+  return none;
+}
+
+/// The '|'-joined name the compiler records the layer lists under.
+std::string layerListGroup() {
+  return cat(format::kLayerTypesKey, "|", format::kLayersBlockTypeKey);
+}
+
+bool isLayerGroup(const std::string &group) {
+  return group == layerListGroup() || group == format::kLayerPatternKey;
+}
+
+/// The layer pattern a list of block types or a pattern string spells
+/// ('?' for a block type nhc does not know); null when neither is given.
+Json layerPattern(const Json &list, const Json &pattern) {
+  if (list.is_array()) {
+    std::string chars;
+    for (const Json &item : list) {
+      char c = item.is_string()
+                   ? format::layerPatternChar(item.get<std::string>())
+                   : 0;
+      chars.push_back(c ? c : '?');
+    }
+    return chars;
+  }
+  return pattern.is_string() ? pattern : Json();
+}
+
 } // namespace
 
 ConfigComparison
 compareCheckpointConfig(const std::string &path,
                         const std::vector<std::pair<std::string, Json>> &read,
+                        const std::vector<std::pair<std::string, Json>> &defaults,
                         const std::string &artifact) {
   ConfigComparison result;
   if (read.empty())
@@ -92,13 +129,34 @@ compareCheckpointConfig(const std::string &path,
   }
   size_t count = 0;
   std::string listed;
-  for (const auto &[keys, compiled] : read) {
-    Json own = valueOfGroup(config, keys);
-    if (own == compiled)
-      continue;
+  auto differ = [&](const std::string &keys, const Json &own,
+                    const Json &compiled) {
     if (count++ < 8)
       listed += cat(count > 1 ? "; " : "", "'", keys, "' is ", describe(own),
                     " there, ", describe(compiled), " in the artifact's");
+  };
+  bool layersRead = false;
+  for (const auto &[keys, recorded] : read) {
+    if (isLayerGroup(keys)) {
+      layersRead = true;
+      continue;
+    }
+    Json own = valueOfGroup(config, keys);
+    const Json &fallback = entryOf(defaults, keys);
+    if (own.is_null())
+      own = fallback;
+    const Json &compiled = recorded.is_null() ? fallback : recorded;
+    if (own != compiled)
+      differ(keys, own, compiled);
+  }
+  // The layers as the one pattern they spell, a list or a string.
+  if (layersRead) {
+    Json own = layerPattern(valueOfGroup(config, layerListGroup()),
+                            valueAt(config, format::kLayerPatternKey));
+    Json compiled = layerPattern(entryOf(read, layerListGroup()),
+                                 entryOf(read, format::kLayerPatternKey));
+    if (own != compiled)
+      differ("layer pattern", own, compiled);
   }
   if (count > 0)
     result.differences =

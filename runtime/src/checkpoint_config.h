@@ -33,11 +33,17 @@ struct ConfigComparison {
 /// found (null: none present); the file's value is its first alias present,
 /// as the compiler picks. A value is absent where the file lacks it or holds
 /// null; numbers compare by value (64 and 64.0 agree). Nothing is compared
-/// without the file or without `read`. `artifact` names the artifact in
-/// messages ("artifact '/m.nhc'").
+/// without the file or without `read`. An absent value on either side
+/// reads as `defaults`' entry for its key paths where there is one (the
+/// manifest's `config.defaults`: what the compiler used), so a default
+/// left out and written out agree. The layer list (layer_types,
+/// layers_block_type) and hybrid_override_pattern are compared as the one
+/// layer pattern they spell (nhc/format/layer_pattern.h). `artifact` names
+/// the artifact in messages ("artifact '/m.nhc'").
 ConfigComparison
 compareCheckpointConfig(const std::string &path,
                         const std::vector<std::pair<std::string, nlohmann::json>> &read,
+                        const std::vector<std::pair<std::string, nlohmann::json>> &defaults,
                         const std::string &artifact);
 
 } // namespace nhc::runtime

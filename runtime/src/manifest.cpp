@@ -125,18 +125,20 @@ std::string parseConfigHash(const Json &root, const std::string &where) {
   return hash;
 }
 
-/// The optional `config.read`: an object of key paths to any JSON value.
-std::vector<std::pair<std::string, Json>> parseConfigRead(const Json &root,
-                                                          const std::string &where) {
+/// The optional `config.read` or `config.defaults` (`key`): an object of
+/// key paths to any JSON value.
+std::vector<std::pair<std::string, Json>> parseConfigValues(const Json &root,
+                                                            const char *key,
+                                                            const std::string &where) {
   std::vector<std::pair<std::string, Json>> read;
   auto config = root.find(schema::key::kConfig);
   if (config == root.end() || !config->is_object())
     return read;
-  auto values = config->find(schema::key::kConfigRead);
+  auto values = config->find(key);
   if (values == config->end())
     return read;
   NHC_CHECK(values->is_object(), NHC_INVALID_FORMAT,
-            cat(where, ": config.read: expected an object"));
+            cat(where, ": config.", key, ": expected an object"));
   for (auto it = values->begin(); it != values->end(); ++it)
     read.emplace_back(it.key(), it.value());
   return read;
@@ -308,7 +310,10 @@ std::unique_ptr<nhc_manifest_t> parseManifest(const char *json, size_t size,
     manifest->origin = origin;
     manifest->model = parseModel(root, where);
     manifest->configHash = parseConfigHash(root, where);
-    manifest->configRead = parseConfigRead(root, where);
+    manifest->configRead =
+        parseConfigValues(root, schema::key::kConfigRead, where);
+    manifest->configDefaults =
+        parseConfigValues(root, schema::key::kConfigDefaults, where);
     manifest->weights = parseWeights(root, where);
     parseState(root, where, *manifest);
     parseExecutionPlan(root, where, *manifest);

@@ -79,6 +79,9 @@ struct nhc_manifest_t {
   /// with the value it found (null: absent); empty when absent. Binding
   /// compares a checkpoint's config.json with it.
   std::vector<std::pair<std::string, nlohmann::json>> configRead;
+  /// `config.defaults`: the compiler's default for entries of configRead
+  /// that have one (optional; empty when absent).
+  std::vector<std::pair<std::string, nlohmann::json>> configDefaults;
   nhc_model_info_t model{};
   std::vector<nhc::runtime::TensorSpec> weights;
   std::vector<nhc::runtime::StateSpec> state; // manifest order

@@ -604,7 +604,7 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
         joinPath(isDirectory(weights.source) ? weights.source
                                              : parentDir(weights.source),
                  "config.json"),
-        manifest.configRead, manifest.origin);
+        manifest.configRead, manifest.configDefaults, manifest.origin);
     if (!config.differences.empty())
       notes.push_back({NHC_NOTE_WARNING, config.differences});
     if (!config.notCompared.empty())

@@ -53,6 +53,11 @@ struct ModelConfig {
   /// Values holding a non-finite number are left out (JSON has no spelling
   /// for them).
   std::vector<std::pair<std::string, std::string>> readValues;
+  /// The default of each group of readValues that has one, present or not
+  /// ("mamba_dt_min|time_step_min" -> "0.001"), as JSON text: binding reads
+  /// an absent key of either config as its default, so a default written
+  /// out and one left out compare equal.
+  std::vector<std::pair<std::string, std::string>> defaultValues;
   std::string modelType = "nemotron_h";
   std::vector<LayerKind> layers;
 

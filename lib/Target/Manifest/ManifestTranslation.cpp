@@ -78,19 +78,21 @@ json layerPlan(StringRef pattern) {
   return layers;
 }
 
-/// `config_values` as an object of parsed values; empty for IR without it.
-/// The verifier checked each is JSON text; one that JSON's number range
-/// cannot hold here (1e400) fails the translation.
-FailureOr<json> configValues(ModuleOp module, nemotron::ModelAttr model) {
+/// `config_values` or `config_defaults` (`name`) as an object of parsed
+/// values; empty for IR without it. The verifier checked each is JSON text;
+/// one that JSON's number range cannot hold here (1e400) fails the
+/// translation.
+FailureOr<json> jsonValues(ModuleOp module, DictionaryAttr dict,
+                           StringRef name) {
   json values = json::object();
-  if (DictionaryAttr dict = model.getConfigValues())
+  if (dict)
     for (NamedAttribute entry : dict) {
       json value = json::parse(
           cast<StringAttr>(entry.getValue()).getValue().str(), nullptr,
           /*allow_exceptions=*/false);
       if (value.is_discarded())
         return module.emitError()
-               << "nemotron.model config_values['" << entry.getName().getValue()
+               << "nemotron.model " << name << "['" << entry.getName().getValue()
                << "'] is not JSON the manifest can hold";
       values[entry.getName().str()] = std::move(value);
     }
@@ -107,8 +109,11 @@ public:
       return module.emitError()
              << "module has no '" << nemotron::ModelAttr::kAttrName
              << "' attribute";
-    FailureOr<json> readValues = configValues(module, model);
-    if (failed(readValues))
+    FailureOr<json> readValues =
+        jsonValues(module, model.getConfigValues(), "config_values");
+    FailureOr<json> defaultValues =
+        jsonValues(module, model.getConfigDefaults(), "config_defaults");
+    if (failed(readValues) || failed(defaultValues))
       return failure();
     // The dialect verifies the list; the translation needs it present.
     auto targets = module->getAttrOfType<ArrayAttr>(kTargetsAttrName);
@@ -161,7 +166,8 @@ public:
         {key::kConfig,
          {{key::kSource, model.getSource().str()},
           {key::kConfigHash, model.getConfigHash().str()},
-          {key::kConfigRead, *readValues}}},
+          {key::kConfigRead, *readValues},
+          {key::kConfigDefaults, *defaultValues}}},
         {key::kModel,
          {{key::kHiddenSize, model.getHiddenSize()},
           {key::kVocabSize, model.getVocabSize()},

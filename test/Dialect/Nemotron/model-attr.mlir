@@ -108,3 +108,10 @@ module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", s
 // expected-error @+1 {{config_values['dtype'] must be the JSON text of a value}}
 module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 64, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {dtype = 3 : i64}>} {
 }
+
+// -----
+
+// config_defaults: the default used for each absent key path, JSON text too.
+// expected-error @+1 {{config_defaults['layer_norm_epsilon'] must be the JSON text of a value}}
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "00112233445566aa", layer_pattern = "M", hidden_size = 64, vocab_size = 8, max_position_embeddings = 8, dtype = f32, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {layer_norm_epsilon = "null"}, config_defaults = {layer_norm_epsilon = "1e-05,"}>} {
+}

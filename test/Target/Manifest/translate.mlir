@@ -8,8 +8,12 @@
 // CHECK-NEXT:     "elems": 8,
 // CHECK-NEXT:     "name": "b0",
 // CHECK-NEXT:     "per": "token"
-// The config's values as the import read them (config_values, parsed).
+// The config's values as the import read them (config_values, parsed), and
+// the default used for each absent one (config_defaults).
 // CHECK: "config": {
+// CHECK-NEXT:   "defaults": {
+// CHECK-NEXT:     "mamba_n_groups|n_groups": 1
+// CHECK-NEXT:   },
 // CHECK-NEXT:   "fnv1a64": "0011223344556677",
 // CHECK-NEXT:   "read": {
 // CHECK-NEXT:     "hidden_size": 8,
@@ -262,7 +266,7 @@
 // CHECK-NEXT:     "positive": true,
 // CHECK-NEXT:     "shape": []
 
-module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "M*", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {hidden_size = "8", "mamba_n_groups|n_groups" = "null", "quantization_config.quant_algo" = "\"FP8\"", time_step_limit = "[0.0,1.0]"}>, nemotron_exec.targets = ["cpu", "cuda:sm_90"]} {
+module attributes {nemotron.model = #nemotron.model<model_type = "nemotron_h", source = "config.json", config_hash = "0011223344556677", layer_pattern = "M*", hidden_size = 8, vocab_size = 16, max_position_embeddings = 64, dtype = bf16, ssm_state_dtype = f32, tie_word_embeddings = false, residual_in_fp32 = false, time_step_limit = [0.0, 1.0], config_values = {hidden_size = "8", "mamba_n_groups|n_groups" = "null", "quantization_config.quant_algo" = "\"FP8\"", time_step_limit = "[0.0,1.0]"}, config_defaults = {"mamba_n_groups|n_groups" = "1"}>, nemotron_exec.targets = ["cpu", "cuda:sm_90"]} {
   func.func private @nhc_add(memref<?xf32>, memref<?xf32>, index)
   func.func private @nhc_attention(memref<?xf32>, index, index, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xi64>, index, index, index, index, index, index, f32, index, index)
   nemotron_exec.weight @emb : tensor<16x8xbf16>

@@ -41,7 +41,7 @@ LogicalResult ModelAttr::verify(
     Type dtype, Type ssmStateDtype, bool, bool,
     ArrayAttr timeStepLimit, StringRef mtpLayerPattern,
     int64_t numNextnPredictLayers, QuantizationAttr,
-    DictionaryAttr configValues) {
+    DictionaryAttr configValues, DictionaryAttr configDefaults) {
   if (modelType.empty())
     return emitError() << "model_type must not be empty";
   if (source.contains('/'))
@@ -76,10 +76,14 @@ LogicalResult ModelAttr::verify(
   if (!timeStepLimit || timeStepLimit.size() != 2 ||
       !(limitAt(0) <= limitAt(1)))
     return emitError() << "time_step_limit must be [min, max] with min <= max";
-  if (configValues)
-    for (NamedAttribute entry : configValues) {
-      auto notJson = [&] {
-        return emitError() << "config_values['" << entry.getName().getValue()
+  for (auto [name, dict] : {std::pair<StringRef, DictionaryAttr>{
+                                "config_values", configValues},
+                            {"config_defaults", configDefaults}}) {
+    if (!dict)
+      continue;
+    for (NamedAttribute entry : dict) {
+      auto notJson = [&, name = name] {
+        return emitError() << name << "['" << entry.getName().getValue()
                            << "'] must be the JSON text of a value";
       };
       auto text = dyn_cast<StringAttr>(entry.getValue());
@@ -91,6 +95,7 @@ LogicalResult ModelAttr::verify(
         return notJson();
       }
     }
+  }
   return success();
 }
 

@@ -38,6 +38,9 @@ inline constexpr const char kConfigHash[] = "fnv1a64";
 /// Key path of the config (dotted) -> the value the compiler read (null:
 /// absent): binding compares a checkpoint's config.json with it.
 inline constexpr const char kConfigRead[] = "read";
+/// Key path of `read` -> the compiler's default for it, where it has one
+/// (optional): an absent key and its default written out compare equal.
+inline constexpr const char kConfigDefaults[] = "defaults";
 // model
 inline constexpr const char kHiddenSize[] = "hidden_size";
 inline constexpr const char kVocabSize[] = "vocab_size";
