@@ -296,10 +296,12 @@ private:
 
   /// Records `fallback`, what a getter uses where none of `keys` is there
   /// (see `defaults`), whether or not one is; the first use of a group
-  /// wins.
+  /// wins. Not for a read of a key known to be present (KeyPresent), whose
+  /// fallback is a placeholder, not the config's default.
   void recordDefault(std::initializer_list<const char *> keys,
                      const nlohmann::json &fallback) const {
-    if (!defaults || !isFinite(fallback))
+    if (!defaults || presentDepth > 0 || notComparedDepth > 0 ||
+        !isFinite(fallback))
       return;
     defaults->emplace(groupOf(keys),
                       fallback.dump(-1, ' ', false,
@@ -309,7 +311,7 @@ private:
   /// Records what pick() found for `keys` (see `recorded`).
   void record(std::initializer_list<const char *> keys,
               const std::string &picked) const {
-    if (!recorded)
+    if (!recorded || notComparedDepth > 0)
       return;
     std::string group = groupOf(keys);
     // A getter re-reading the key an alias group picked (parseDType) is
@@ -341,8 +343,34 @@ private:
   /// The value a getter uses for a group none of whose keys is there.
   std::map<std::string, std::string> *defaults;
   mutable std::set<std::string> inGroups; // keys of recorded alias groups
+  mutable int presentDepth = 0;     // KeyPresent scopes open
+  mutable int notComparedDepth = 0; // NotCompared scopes open
 
 public:
+  /// Records `fallback` as the default of the group `keys` (for readers
+  /// outside the getters, such as parseDType).
+  void noteDefault(std::initializer_list<const char *> keys,
+                   const nlohmann::json &fallback) const {
+    recordDefault(keys, fallback);
+  }
+
+  /// Reads, in its scope, of keys the caller knows are present: their
+  /// getters' fallbacks are placeholders, recorded as no default.
+  struct KeyPresent {
+    const ConfigReader &reader;
+    explicit KeyPresent(const ConfigReader &r) : reader(r) { ++reader.presentDepth; }
+    ~KeyPresent() { --reader.presentDepth; }
+  };
+  /// Reads, in its scope, of keys that do not change what the artifact
+  /// computes (num_hidden_layers, the MTP layers nhc does not run):
+  /// neither value nor default is recorded, so binding does not compare
+  /// them with a checkpoint's config.
+  struct NotCompared {
+    const ConfigReader &reader;
+    explicit NotCompared(const ConfigReader &r) : reader(r) { ++reader.notComparedDepth; }
+    ~NotCompared() { --reader.notComparedDepth; }
+  };
+
   bool has(const std::string &key) const { return find(key) != nullptr; }
 
   /// True when `key` (a dotted path) is present with the value null.
@@ -420,6 +448,7 @@ public:
   std::optional<int64_t> getOptionalInt(const char *key) {
     if (!has(key))
       return std::nullopt;
+    KeyPresent present(*this);
     return getInt({key}, 0);
   }
 
@@ -465,7 +494,10 @@ public:
 
   /// getString() for the quantization keys, where null means absent.
   std::string getOptionalString(const std::string &key) {
-    return has(key) ? getString({key.c_str()}, "") : std::string();
+    if (!has(key))
+      return std::string();
+    KeyPresent present(*this);
+    return getString({key.c_str()}, "");
   }
 
   /// A size in [1, limit]: the limits (nhc/runtime/limits.h,
@@ -486,6 +518,7 @@ public:
 //===----------------------------------------------------------------------===//
 
 std::vector<LayerKind> parsePattern(ConfigReader &reader, const char *key) {
+  ConfigReader::KeyPresent present(reader); // callers check has(key)
   std::string pattern = reader.getString({key}, "");
   if (pattern.size() > kMaxLayers)
     reader.fail(key, "has " + std::to_string(pattern.size()) +
@@ -564,8 +597,13 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
 DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
                  DType fallback) {
   std::string key = reader.pick(keys);
+  // The default as transformers spells a dtype (torch's name).
+  reader.noteDefault(keys, fallback == DType::BF16  ? "bfloat16"
+                           : fallback == DType::F16 ? "float16"
+                                                    : "float32");
   if (key.empty())
     return fallback;
+  ConfigReader::KeyPresent present(reader);
   std::string name = reader.getString({key.c_str()}, "");
   if (name.rfind("torch.", 0) == 0)
     name = name.substr(6);
@@ -672,7 +710,10 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
   Quantization quant;
   quant.sourcePath = reader.source.path;
   quant.kvCacheAlgo = kvAlgo;
-  quant.algo = reader.getString({algoKey.c_str()}, "");
+  quant.algo = [&] {
+    ConfigReader::KeyPresent present(reader); // the key picked above
+    return reader.getString({algoKey.c_str()}, "");
+  }();
   if (quant.algo != "FP8")
     reader.fail(algoKey, "has unsupported weight quantization " +
                              quoteForMessage(quant.algo) +
@@ -766,6 +807,7 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
   // transformers 5.23 ignores num_hidden_layers (a property derived from
   // the pattern) and warns when they disagree: so does nhc.
   if (reader.has("num_hidden_layers")) {
+    ConfigReader::NotCompared informational(reader);
     int64_t declared = reader.getInt({"num_hidden_layers"}, 0);
     if (declared != static_cast<int64_t>(config.layers.size()))
       config.warnings.push_back(reader.warning(
@@ -776,6 +818,8 @@ void readLayers(ConfigReader &reader, ModelConfig &config) {
               " layers; the pattern's are used, as transformers does"));
   }
 
+  // The MTP layers are recorded, not run (docs/config.md).
+  ConfigReader::NotCompared notRun(reader);
   config.numNextnPredictLayers = reader.getInt({"num_nextn_predict_layers"}, 0);
   if (config.numNextnPredictLayers < 0 ||
       config.numNextnPredictLayers > static_cast<int64_t>(kMaxLayers))
@@ -799,6 +843,7 @@ void readRequired(ConfigReader &reader, const char *key) {
 
 void readConfig(ConfigReader &reader, ModelConfig &config) {
   if (reader.has("model_type")) {
+    ConfigReader::KeyPresent present(reader);
     config.modelType = reader.getString({"model_type"}, "");
     if (config.modelType != "nemotron_h")
       reader.fail("model_type", "is " + quoteForMessage(config.modelType) +

@@ -51,6 +51,29 @@ Json valueAt(const Json &root, const std::string &path) {
   }
 }
 
+/// Whether the config at `path` (a dotted key path) is there at all, null
+/// included.
+bool keyPresent(const Json &root, const std::string &path) {
+  size_t dot = path.rfind('.');
+  const Json parent =
+      dot == std::string::npos ? root : valueAt(root, path.substr(0, dot));
+  return parent.is_object() &&
+         parent.contains(dot == std::string::npos ? path : path.substr(dot + 1));
+}
+
+/// Whether any of `group`'s '|'-joined aliases is there, null included.
+bool groupPresent(const Json &root, const std::string &group) {
+  size_t from = 0;
+  while (true) {
+    size_t bar = group.find('|', from);
+    if (keyPresent(root, group.substr(from, bar - from)))
+      return true;
+    if (bar == std::string::npos)
+      return false;
+    from = bar + 1;
+  }
+}
+
 /// The value of the first of `group`'s '|'-joined aliases that is there
 /// (not null), as the compiler picks it; null when none is.
 Json valueOfGroup(const Json &root, const std::string &group) {
@@ -143,7 +166,10 @@ compareCheckpointConfig(const std::string &path,
     }
     Json own = valueOfGroup(config, keys);
     const Json &fallback = entryOf(defaults, keys);
-    if (own.is_null())
+    // An explicit null may mean something of its own (a null
+    // num_key_value_heads is multi-head attention): only a key that is
+    // not there at all reads as its default.
+    if (own.is_null() && !groupPresent(config, keys))
       own = fallback;
     const Json &compiled = recorded.is_null() ? fallback : recorded;
     if (own != compiled)

@@ -301,7 +301,7 @@ if [[ -f "$target_json" ]]; then
     [[ -f "$out/bench-nano-9b-v2-$other.json" ]] &&
       compare+=(--compare "$other=$out/bench-nano-9b-v2-$other.json")
   done
-  python3 "$root/tools/bench/issue_targets.py" "$target_json" "${compare[@]}" |
+  python3 "$root/tools/bench/issue_targets.py" "$target_json" ${compare[@]+"${compare[@]}"} |
     tee -a "$summary"
 else
   note "issue 11 targets: NOT MEASURED (no $target_json)"

@@ -29,5 +29,6 @@ for setting in sys.argv[3:]:
     if not rows:
         sys.exit(f"no {phase} row with {field} {size}")
     for row in rows:
-        row["fraction_of_limit"] = float(value)
+        # "null": what nhc-bench's JSON holds for a NaN.
+        row["fraction_of_limit"] = None if value == "null" else float(value)
 json.dump(report, open(sys.argv[2], "w"))
