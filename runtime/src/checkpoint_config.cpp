@@ -61,30 +61,35 @@ bool keyPresent(const Json &root, const std::string &path) {
          parent.contains(dot == std::string::npos ? path : path.substr(dot + 1));
 }
 
-/// Whether any of `group`'s '|'-joined aliases is there, null included.
-bool groupPresent(const Json &root, const std::string &group) {
-  size_t from = 0;
-  while (true) {
+/// `group`'s '|'-joined aliases, in the order the compiler tries them.
+std::vector<std::string> aliasesOf(const std::string &group) {
+  std::vector<std::string> aliases;
+  for (size_t from = 0;;) {
     size_t bar = group.find('|', from);
-    if (keyPresent(root, group.substr(from, bar - from)))
-      return true;
+    aliases.push_back(group.substr(from, bar - from));
     if (bar == std::string::npos)
-      return false;
+      return aliases;
     from = bar + 1;
   }
 }
 
-/// The value of the first of `group`'s '|'-joined aliases that is there
-/// (not null), as the compiler picks it; null when none is.
+/// Whether any of `group`'s aliases is there, null included.
+bool groupPresent(const Json &root, const std::string &group) {
+  for (const std::string &alias : aliasesOf(group))
+    if (keyPresent(root, alias))
+      return true;
+  return false;
+}
+
+/// The value of the first of `group`'s aliases that is there (not null),
+/// as the compiler picks it; null when none is.
 Json valueOfGroup(const Json &root, const std::string &group) {
-  size_t from = 0;
-  while (true) {
-    size_t bar = group.find('|', from);
-    Json value = valueAt(root, group.substr(from, bar - from));
-    if (!value.is_null() || bar == std::string::npos)
+  for (const std::string &alias : aliasesOf(group)) {
+    Json value = valueAt(root, alias);
+    if (!value.is_null())
       return value;
-    from = bar + 1;
   }
+  return nullptr;
 }
 
 std::string describe(const Json &value) {

@@ -46,6 +46,15 @@ const nlohmann::ordered_json *token_text(const nlohmann::ordered_json &cfg, cons
   return nullptr;
 }
 
+// Fills the context's bos_token / eos_token from tokenizer_config.json
+// `cfg` where the context lacks them.
+void fill_tokens(const nlohmann::ordered_json &cfg, nlohmann::ordered_json &context) {
+  if (!cfg.is_object()) return;
+  for (const char *key : {"bos_token", "eos_token"})
+    if (!context.contains(key))
+      if (const auto *t = token_text(cfg, key)) context[key] = *t;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -75,10 +84,7 @@ int main(int argc, char **argv) {
     if (!context.is_object()) throw nhc::text::TextError(std::string(argv[2]) + ": not a JSON object");
     if (!tokens_path.empty() && tokens_path != tpl_path &&
         std::filesystem::exists(tokens_path, ec)) {
-      auto cfg = parse_json_file(tokens_path);
-      for (const char *key : {"bos_token", "eos_token"})
-        if (cfg.is_object() && !context.contains(key))
-          if (const auto *t = token_text(cfg, key)) context[key] = *t;
+      fill_tokens(parse_json_file(tokens_path), context);
     }
     bool is_config = tpl_path.size() >= 5 && tpl_path.compare(tpl_path.size() - 5, 5, ".json") == 0;
     std::string source;
@@ -107,9 +113,7 @@ int main(int argc, char **argv) {
         throw nhc::text::TextError(tpl_path + ": chat_template is neither a string nor a list");
       }
       name = tpl_path + " chat_template";
-      for (const char *key : {"bos_token", "eos_token"})
-        if (!context.contains(key))
-          if (const auto *t = token_text(cfg, key)) context[key] = *t;
+      fill_tokens(cfg, context);
     }
     auto tpl = nhc::text::ChatTemplate::parse(std::move(source), std::move(name));
     std::string out = tpl.render(context);
