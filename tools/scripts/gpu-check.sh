@@ -241,6 +241,15 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2-untuned.json"
+  # The same decode with its gemms of up to 2 rows on the generated
+  # nhc_gemv_bf16 (NHC_CUDA_GEMV_ROWS=2: one launch per gemm, no rounding
+  # pass) instead of cuBLASLt: its 16-byte form has not been timed against
+  # cuBLASLt, which beat the former form on the H200 (docs/runtime.md).
+  part bench-nano-9b-v2-gemv 140 env NHC_CUDA_GEMV_ROWS=2 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
+    --json "$out/bench-nano-9b-v2-gemv.json"
   # Where its steps go: each schedule entry timed with CUDA events (decode
   # profiled on steps without graph replay; docs/benchmarks.md).
   part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
@@ -297,7 +306,7 @@ target_json="$out/bench-nano-9b-v2.json"
 (( smoke )) && target_json="$out/bench-dense.json"
 if [[ -f "$target_json" ]]; then
   compare=()
-  for other in no-pdl untuned; do
+  for other in no-pdl untuned gemv; do
     [[ -f "$out/bench-nano-9b-v2-$other.json" ]] &&
       compare+=(--compare "$other=$out/bench-nano-9b-v2-$other.json")
   done
