@@ -296,8 +296,9 @@ OpenAiApi::OpenAiApi(const text::Tokenizer &tokenizer,
 ChatPrompt OpenAiApi::renderChat(const json &body) const {
   if (!chatTemplate_) {
     ApiError error;
-    error.message = "this model has no chat template (tokenizer_config.json "
-                    "has no 'chat_template'); use /v1/completions";
+    error.message = "this model has no chat template (no chat_template.jinja, "
+                    "no 'chat_template' in tokenizer_config.json, or an empty "
+                    "one); use /v1/completions";
     throw error;
   }
   const json *messages = field(body, "messages");

@@ -34,9 +34,13 @@ TextMode::TextMode(const Options &options)
       serving::checkpointDirectory(options.weights), tokenizer_.eosId());
   if (options.chatGiven) {
     if (tokenizer_.chatTemplate().empty())
-      throw text::TextError("--chat: the tokenizer has no chat template "
-                            "(no chat_template.jinja, no chat_template in "
-                            "tokenizer_config.json); use --prompt");
+      throw text::TextError(
+          tokenizer_.chatTemplateSource().empty()
+              ? "--chat: the tokenizer has no chat template (no "
+                "chat_template.jinja, no chat_template in "
+                "tokenizer_config.json); use --prompt"
+              : "--chat: the chat template (" +
+                    tokenizer_.chatTemplateSource() + ") is empty; use --prompt");
     text::ChatTemplate chatTemplate = text::ChatTemplate::parse(
         tokenizer_.chatTemplate(), tokenizer_.chatTemplateSource());
     // An object: parseOptions checked it.

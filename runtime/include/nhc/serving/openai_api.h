@@ -55,8 +55,8 @@ struct ApiRequest {
 
 class OpenAiApi {
 public:
-  /// `chatTemplate` may be null: chat requests then get 400 naming the
-  /// missing tokenizer_config.json chat_template. The references must
+  /// `chatTemplate` may be null: chat requests then get 400 saying the
+  /// model has no chat template. The references must
   /// outlive the API object.
   OpenAiApi(const text::Tokenizer &tokenizer,
             const text::ChatTemplate *chatTemplate,

@@ -346,7 +346,10 @@ template <class F> void guarded(const std::string &path, F &&load) {
   }
 }
 
-void parseConfig(const std::string &path, Tokenizer::Impl &impl) {
+// `readChatTemplate` false: chat_template.jinja wins, as in transformers, so
+// the config's template is not read (a malformed one does not matter).
+void parseConfig(const std::string &path, bool readChatTemplate,
+                 Tokenizer::Impl &impl) {
   json j = readJsonFile(path);
   requireObject(j, path);
   JsonAt o{j, path};
@@ -354,7 +357,7 @@ void parseConfig(const std::string &path, Tokenizer::Impl &impl) {
   if (auto e = tokenField(o, "eos_token")) impl.eosToken = *e;
   impl.addBos = o.optBool("add_bos_token");
   impl.addEos = o.optBool("add_eos_token");
-  if (o.has("chat_template")) {
+  if (readChatTemplate && o.has("chat_template")) {
     const json &ct = j.at("chat_template");
     if (ct.is_string()) {
       impl.chatTemplate = ct.get<std::string>();
@@ -391,7 +394,8 @@ std::unique_ptr<Tokenizer::Impl> loadTokenizer(const std::string &jsonPath,
   auto impl = std::make_unique<Tokenizer::Impl>();
   impl->jsonPath = jsonPath;
   guarded(jsonPath, [&] { loadTokenizerJson(jsonPath, impl.get()); });
-  if (!configPath.empty()) guarded(configPath, [&] { parseConfig(configPath, *impl); });
+  if (!configPath.empty())
+    guarded(configPath, [&] { parseConfig(configPath, templatePath.empty(), *impl); });
   if (!impl->chatTemplate.empty())
     impl->chatTemplateSource = configPath + " chat_template";
   if (!templatePath.empty()) {

@@ -336,6 +336,18 @@ TEST(LoadErrors, ChatTemplateJinjaFileWinsOverTheConfig) {
               std::string::npos) << e.what();
   }
   ::rmdir(jinja.c_str());
+  // The file wins, so the config's template is never read: a malformed one
+  // does not stop the tokenizer loading (transformers overwrites it too).
+  dir.write("chat_template.jinja", "J");
+  dir.write("tokenizer_config.json", R"({"chat_template": 7, "eos_token": "b"})");
+  Tokenizer winner = Tokenizer::load(dir.path());
+  EXPECT_EQ(winner.chatTemplate(), "J");
+  EXPECT_EQ(winner.eosId(), 1);
+  // An empty file is still the template (and the source says where it is).
+  dir.write("chat_template.jinja", "");
+  Tokenizer empty = Tokenizer::load(dir.path());
+  EXPECT_EQ(empty.chatTemplate(), "");
+  EXPECT_EQ(empty.chatTemplateSource(), jinja);
 }
 
 TEST(LoadErrors, RandomCorruptionNeverCrashes) {
