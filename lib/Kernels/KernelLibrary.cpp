@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -61,6 +62,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kRmsNormBf16,
       ::nhc::format::kernel::kAddRmsNormBf16,
       ::nhc::format::kernel::kGatedRmsNormBf16,
+      ::nhc::format::kernel::kSsdConvScan,
       ::nhc::format::kernel::kEmbeddingF32,
       ::nhc::format::kernel::kEmbeddingBf16,
       ::nhc::format::kernel::kGatherRows,
@@ -82,7 +84,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
 void mlir::nhc::registerKernelLibraryDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, gpu::GPUDialect,
                   math::MathDialect, memref::MemRefDialect,
-                  nvgpu::NVGPUDialect, scf::SCFDialect,
+                  nvgpu::NVGPUDialect, NVVM::NVVMDialect, scf::SCFDialect,
                   vector::VectorDialect>();
 }
 

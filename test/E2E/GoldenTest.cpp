@@ -1242,7 +1242,13 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   std::vector<long long> before;
   for (const char *kernel : prefillKernels)
     before.push_back(fakeKernelLaunches(kernel));
-  const long long decodeScansBefore = fakeKernelLaunches("nhc_ssd_scan_kernel");
+  // A decode step's scan: the decode scan, or (its conv folded in) the
+  // conv and scan kernel.
+  auto decodeScans = [] {
+    return fakeKernelLaunches("nhc_ssd_scan_kernel") +
+           std::max(fakeKernelLaunches("nhc_ssd_conv_scan_kernel"), 0LL);
+  };
+  const long long decodeScansBefore = decodeScans();
   int32_t token[2];
   for (size_t step = 0; step < steps; ++step) {
     // The continuing request's next token, and the other prompt one token
@@ -1270,7 +1276,7 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   // The prefill launched the decode scan too (its blocks found no work):
   // a model with Mamba layers on the double.
   if (decodeScansBefore > 0)
-    EXPECT_GT(fakeKernelLaunches("nhc_ssd_scan_kernel"), decodeScansBefore)
+    EXPECT_GT(decodeScans(), decodeScansBefore)
         << "the one-token steps ran no decode scan";
   Model::check(nhc_session_release_slot(model.session, continuing), "release");
   Model::check(nhc_session_release_slot(model.session, started), "release");
@@ -1720,6 +1726,64 @@ TEST(GoldenOnCuda, NormsRoundTheirRowsForTheNextBf16Gemm) {
   const Launches f32 = prefillAndDecode(fp32Case("dense"));
   EXPECT_EQ(f32.fused, 0) << "f32 weights: nothing to round";
   EXPECT_EQ(f32.round, 0);
+}
+
+/// A decode step runs each Mamba layer's conv1d and decode scan as one
+/// nhc_ssd_conv_scan launch (docs/runtime.md, "Conv and scan in one
+/// launch"); a prefill keeps the pair. The reference's logits and greedy
+/// tokens either way: with NHC_CUDA_CONV_SCAN=0 and with an artifact
+/// without the kernel every fused launch is a conv and a scan again.
+TEST(GoldenOnCuda, DecodeStepsRunTheConvAndScanAsOneLaunch) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  struct Launches {
+    long long conv = 0, scan = 0, fused = 0;
+  };
+  auto count = [] {
+    return Launches{fakeKernelLaunches("nhc_conv1d_act_kernel"),
+                    fakeKernelLaunches("nhc_ssd_scan_kernel"),
+                    std::max(fakeKernelLaunches("nhc_ssd_conv_scan_kernel"), 0LL)};
+  };
+  auto prefillAndDecode = [&](const GoldenCase &c) {
+    Model model(c);
+    const Launches before = count();
+    model.expectPrefillMatches(0);
+    const std::vector<std::vector<int64_t>> generated =
+        greedyContinuations(model, {model.ids(0)});
+    EXPECT_EQ(generated[0], model.tensor<int64_t>("prompt.0.generated_ids"))
+        << c.artifact;
+    const Launches after = count();
+    return Launches{after.conv - before.conv, after.scan - before.scan,
+                    after.fused - before.fused};
+  };
+  const GoldenCase dense = fp32Case("dense");
+  const Launches fused = prefillAndDecode(dense);
+  EXPECT_GT(fused.fused, 0) << "decode steps launch the fused kernel";
+  EXPECT_EQ(fused.conv, fused.scan) << "prefills launch both";
+  ::setenv("NHC_CUDA_CONV_SCAN", "0", 1);
+  const Launches off = prefillAndDecode(dense);
+  ::unsetenv("NHC_CUDA_CONV_SCAN");
+  EXPECT_EQ(off.fused, 0);
+  EXPECT_EQ(off.conv - fused.conv, fused.fused)
+      << "each fused launch stands for a conv and a scan";
+  EXPECT_EQ(off.scan - fused.scan, fused.fused);
+  GoldenCase old = dense;
+  int edited = 0;
+  old.artifact = withEditedLaunchTable(
+      dense.artifact, "dense-without-conv-scan.nhc", [&](nlohmann::json &table) {
+        nlohmann::json &functions = table["functions"];
+        for (size_t i = functions.size(); i-- > 0;)
+          if (functions[i]["function"] == "nhc_ssd_conv_scan") {
+            functions.erase(i);
+            ++edited;
+          }
+      });
+  EXPECT_EQ(edited, 1) << "the launch table has nhc_ssd_conv_scan";
+  const Launches without = prefillAndDecode(old);
+  std::remove(old.artifact.c_str());
+  EXPECT_EQ(without.fused, 0);
+  EXPECT_EQ(without.conv, off.conv);
 }
 
 /// Runs `ids` as the session's only request in one step with `options`

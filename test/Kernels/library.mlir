@@ -109,5 +109,6 @@
 // EMBED-DAG: func.func @nhc_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
+// EMBED-DAG: func.func @nhc_ssd_conv_scan(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 36
+// COUNT: 37

@@ -10,6 +10,7 @@
 #include "nhc/Kernels/Passes.h"
 
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
@@ -226,6 +227,11 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
             "m16n8k8 with tf32 ones (f32 accumulators)";
       return WalkResult::interrupt();
     }
+    if (!isa<NVVM::MembarOp>(op) && isa<NVVM::NVVMDialect>(op->getDialect())) {
+      why = "it uses '" + op->getName().getStringRef().str() +
+            "', which the emulation does not run";
+      return WalkResult::interrupt();
+    }
     if (!isa<nvgpu::MmaSyncOp>(op) && isa<nvgpu::NVGPUDialect>(op->getDialect())) {
       why = "it uses '" + op->getName().getStringRef().str() +
             "', which the emulation does not run";
@@ -272,6 +278,11 @@ struct NHCEmulateGPUKernelsPass
                                  << kHelperPrefix << "'";
         return signalPassFailure();
       }
+
+    // A memory fence orders nothing more where blocks and threads run one
+    // after another.
+    for (gpu::GPUFuncOp kernel : kernels)
+      kernel.walk([](NVVM::MembarOp fence) { fence.erase(); });
 
     SmallVector<Operation *> created;
     OpBuilder b(module.getContext());

@@ -242,7 +242,7 @@ public:
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
-                                   &moeRoutes_, &greedyIds_})
+                                   &moeRoutes_, &greedyIds_, &groupArrivals_})
         buffer->reset();
       module_.reset();
       stream_.reset();
@@ -332,6 +332,7 @@ public:
     findDeferredActivations();
     fuseSiblingGemms();
     findRoundingNorms();
+    findConvScans();
     checkSharedMemory();
     if (generatedWeights_)
       notes_.push_back(cat("cuda backend: ", generatedWeights_,
@@ -583,6 +584,9 @@ public:
     grow(logits_, *logits * 4, "logits");
     grow(greedyIds_, shape.logitsRows * 4, "the greedy ids");
     grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
+    if (convScanGroups_) // zero as made; each launch leaves them zero
+      grow(groupArrivals_, R * convScanGroups_ * 4,
+           "the conv and scan's group arrival counts");
     if (moeTopK_) { // routed experts: a token's rows per expert, and its routes
       // On the device path every route has its own rows.
       const bool device = deviceMoeAvailable(T) && !deviceExperts_.empty();
@@ -644,6 +648,17 @@ public:
   void launch(const KernelCall &call, const StepShape &shape,
               uint64_t logitsRows) override {
     ContextScope scope = enter();
+    if (shape.tokens == shape.requests && shape.requests > 0) {
+      // A decode step: a paired conv runs in its scan's launch.
+      if (convInConvScan_.count(&call)) {
+        issuedNothing_ = true; // its entry times as never issued: 0 s
+        return;
+      }
+      if (auto pair = convOfScan_.find(&call); pair != convOfScan_.end()) {
+        launchConvScan(*pair->second, call, shape, logitsRows);
+        return;
+      }
+    }
     bindArgs(call, shape, logitsRows);
     auto norm = roundingNorm_.find(&call);
     if (norm != roundingNorm_.end() &&
@@ -1421,6 +1436,76 @@ private:
       }
   }
 
+  /// Pairs each plan nhc_conv1d_act with the nhc_ssd_scan that reads its
+  /// output (the schedule's conv, chunked scan, decode scan: nothing else
+  /// between them), so that a decode step runs both as one
+  /// nhc_ssd_conv_scan at the scan's entry (lib/Kernels/ssd_conv_scan.mlir):
+  /// one launch fewer per Mamba layer and step. A step of more tokens than
+  /// requests keeps the pair (the chunked scan reads the conv's output).
+  /// Not for a state wider than the kernel stages (N >
+  /// kSsdConvScanMaxStateSize), nor where NHC_CUDA_CONV_SCAN=0 or the
+  /// artifact lacks the kernel.
+  void findConvScans() {
+    convOfScan_.clear();
+    convInConvScan_.clear();
+    convScanGroups_ = 0;
+    if (!ssdConvScan_ || !enabledByEnvironment("NHC_CUDA_CONV_SCAN"))
+      return;
+    auto named = [&](const ScheduleEntry &entry, const char *name) {
+      return entry.kind == EntryKind::Kernel &&
+             plan_.kernels[entry.kernel.kernel].name == name;
+    };
+    auto buffer = [](const KernelArg &arg, size_t ref) {
+      return arg.kind == ArgKind::Buffer && arg.ref == ref;
+    };
+    constexpr size_t kConvArgs = 14, kScanArgs = 17;
+    for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
+      for (size_t i = 0; i + 2 < entries->size(); ++i) {
+        const ScheduleEntry &conv = (*entries)[i];
+        const ScheduleEntry &chunked = (*entries)[i + 1];
+        const ScheduleEntry &scan = (*entries)[i + 2];
+        if (!named(conv, "nhc_conv1d_act") ||
+            !named(chunked, "nhc_ssd_chunk_scan") ||
+            !named(scan, "nhc_ssd_scan") ||
+            conv.kernel.args.size() != kConvArgs ||
+            scan.kernel.args.size() != kScanArgs)
+          continue;
+        const std::vector<KernelArg> &c = conv.kernel.args, &d = scan.kernel.args;
+        const KernelArg &N = d[13], &G = d[14];
+        if (c[3].kind != ArgKind::Buffer || !buffer(d[0], c[3].ref) ||
+            !buffer(chunked.kernel.args[0], c[3].ref) ||
+            c[9].kind != ArgKind::Requests || d[9].kind != ArgKind::Requests ||
+            N.kind != ArgKind::Index || N.index < 1 ||
+            N.index > lib::kSsdConvScanMaxStateSize ||
+            G.kind != ArgKind::Index || G.index < 1)
+          continue;
+        convOfScan_[&scan.kernel] = &conv.kernel;
+        convInConvScan_.insert(&conv.kernel);
+        convScanGroups_ = std::max<uint64_t>(convScanGroups_, G.index);
+      }
+  }
+
+  /// A decode step's `conv` and `scan` as one nhc_ssd_conv_scan: the
+  /// conv's arguments, the scan's from `proj` on less its request table
+  /// and count, then the arrival counts.
+  void launchConvScan(const KernelCall &conv, const KernelCall &scan,
+                      const StepShape &shape, uint64_t logitsRows) {
+    bindArgs(scan, shape, logitsRows);
+    std::vector<CallArg> scanArgs = args_;
+    std::vector<const float *> scanViews = hostViews_;
+    bindArgs(conv, shape, logitsRows);
+    for (size_t i = 1; i < scanArgs.size(); ++i) {
+      if (i == 9 || i == 10) // the request table and count: the conv's
+        continue;
+      args_.push_back(scanArgs[i]);
+      hostViews_.push_back(scanViews[i]);
+    }
+    args_.push_back(
+        memref(groupArrivals_.address(), shape.requests * convScanGroups_));
+    hostViews_.push_back(nullptr);
+    run(*ssdConvScan_, lib::kSsdConvScan);
+  }
+
   /// A plan RMS norm whose output the next entry, a bf16 gemm, reads
   /// exactly (the norm's rows, contiguous, one per token; not quantized for
   /// FP8) runs as its `_bf16` library kernel, which also stores those rows
@@ -2009,6 +2094,8 @@ private:
     rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
     addRmsNormBf16_ = require(lib::kAddRmsNormBf16, /*optional=*/true);
     gatedRmsNormBf16_ = require(lib::kGatedRmsNormBf16, /*optional=*/true);
+    // Older artifacts lack it: decode steps launch the conv and the scan.
+    ssdConvScan_ = require(lib::kSsdConvScan, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -2265,7 +2352,8 @@ private:
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
                     *argmaxRows_ = nullptr, *rmsNormBf16_ = nullptr,
-                    *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr;
+                    *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr,
+                    *ssdConvScan_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
   F32Weights host_; // scalars for launches; the checkpoint's matrices
@@ -2303,6 +2391,13 @@ private:
   };
   std::unordered_map<const KernelCall *, RoundingNorm> roundingNorm_;
   std::set<const GemmCall *> roundedByNorm_;
+  // Decode steps' conv1d and SSD scan pairs run as one nhc_ssd_conv_scan
+  // (findConvScans): the scan call's conv call, the conv calls so paired,
+  // the most groups of a pair (its arrival counts: groups per request).
+  std::unordered_map<const KernelCall *, const KernelCall *> convOfScan_;
+  std::set<const KernelCall *> convInConvScan_;
+  uint64_t convScanGroups_ = 0;
+  DeviceBuffer groupArrivals_{api_}; // [R][groups] int32, zero between steps
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer

@@ -46,6 +46,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_rms_norm_bf16", {m, m, m, i, i, f, m, i, m}},
       {"nhc_add_rms_norm_bf16", {m, m, m, m, i, i, f, m, i, m}},
       {"nhc_gated_rms_norm_bf16", {m, m, i, m, m, i, i, i, f, m, i, m}},
+      {"nhc_ssd_conv_scan", {m, i, i, m, m, m, i, i, m, m, i, i, i, i,
+                             m, i, i, m, m, m, m, m, i, i, i, i, f, f, m}},
       {"nhc_embedding_f32", {m, m, m, i, i}},
       {"nhc_embedding_bf16", {m, m, m, i, i}},
       {"nhc_gather_rows", {m, m, m, i, i}},
@@ -80,6 +82,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       EXPECT_EQ(sig.params[2].elementType, "i32");
     if (sig.name.rfind("nhc_gemv_", 0) == 0) // the weight's bytes
       EXPECT_EQ(sig.params[1].elementType, "i8");
+    if (sig.name == "nhc_ssd_conv_scan") // the arrival counts
+      EXPECT_EQ(sig.params.back().elementType, "i32");
     if (sig.name == "nhc_round_bf16") // bf16 bits
       EXPECT_EQ(sig.params[5].elementType, "i16");
     if (sig.name == "nhc_round_bf16_act")

@@ -35,6 +35,15 @@ inline constexpr const char kPackE4m3[] = "nhc_pack_e4m3";
 inline constexpr const char kRmsNormBf16[] = "nhc_rms_norm_bf16";
 inline constexpr const char kAddRmsNormBf16[] = "nhc_add_rms_norm_bf16";
 inline constexpr const char kGatedRmsNormBf16[] = "nhc_gated_rms_norm_bf16";
+// A decode step's conv1d and SSD decode scan in one launch
+// (ssd_conv_scan.mlir): nhc_conv1d_act's arguments, then nhc_ssd_scan's
+// from `proj` on less its request table and count, then the (request,
+// group) arrival counts (memref i32, R * G zeros). A device backend runs it
+// instead of the plan's pair in steps of one token per request; the GPU
+// form stages the group's B and C in workgroup memory, so N is at most
+// kSsdConvScanMaxStateSize.
+inline constexpr const char kSsdConvScan[] = "nhc_ssd_conv_scan";
+inline constexpr long kSsdConvScanMaxStateSize = 512;
 inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
 inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
 // Routed experts: tokens gathered per expert, outputs weighted and added
