@@ -250,6 +250,14 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2-gemv.json"
+  # The same decode with each Mamba layer's conv1d and SSD scan launched
+  # apart (NHC_CUDA_CONV_SCAN=0), not as one nhc_ssd_conv_scan: what the
+  # fused kernel gains (docs/runtime.md, "Conv and scan in one launch").
+  part bench-nano-9b-v2-no-conv-scan 140 env NHC_CUDA_CONV_SCAN=0 \
+    "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
+    --json "$out/bench-nano-9b-v2-no-conv-scan.json"
   # Where its steps go: each schedule entry timed with CUDA events (decode
   # profiled on steps without graph replay; docs/benchmarks.md).
   part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
@@ -306,7 +314,7 @@ target_json="$out/bench-nano-9b-v2.json"
 (( smoke )) && target_json="$out/bench-dense.json"
 if [[ -f "$target_json" ]]; then
   compare=()
-  for other in no-pdl untuned gemv; do
+  for other in no-pdl untuned gemv no-conv-scan; do
     [[ -f "$out/bench-nano-9b-v2-$other.json" ]] &&
       compare+=(--compare "$other=$out/bench-nano-9b-v2-$other.json")
   done

@@ -365,3 +365,37 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A memory fence orders nothing more where blocks and threads run one after
+// another: dropped. Other NVVM operations are refused by name.
+// CHECK-LABEL: func.func @fenced_kernel(
+// CHECK-NOT: nvvm.
+// CHECK: memref.atomic_rmw addi
+// CHECK-NOT: nvvm.
+// CHECK: return
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @fenced_kernel(%count: memref<?xi32>) kernel {
+      %c0 = arith.constant 0 : index
+      %one = arith.constant 1 : i32
+      nvvm.memory.barrier <gpu>
+      %before = memref.atomic_rmw addi %one, %count[%c0] : (i32, memref<?xi32>) -> i32
+      nvvm.memory.barrier <gpu>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{cannot emulate GPU kernel 'cluster_fence_kernel': it uses 'nvvm.fence.sc.cluster', which the emulation does not run}}
+    gpu.func @cluster_fence_kernel(%x: memref<?xf32>) kernel {
+      nvvm.fence.sc.cluster
+      gpu.return
+    }
+  }
+}
