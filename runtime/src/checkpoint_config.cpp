@@ -4,11 +4,13 @@
 
 #include <cstring>
 #include <exception>
+#include <unordered_map>
 
 #include "error.h"
 #include "json_fields.h"
 #include "mapped_file.h"
 #include "nhc/format/layer_pattern.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/json_scan.h"
 #include "nhc/runtime/limits.h"
 #include "text.h"
@@ -33,8 +35,9 @@ Json parsePythonJson(const std::string &text, const std::string &where) {
   return parsed;
 }
 
-/// The value at a dotted key path, or null where absent or null.
-Json valueAt(const Json &root, const std::string &path) {
+/// The value at a dotted key path, or nullptr where absent (a JSON null is
+/// returned as itself). A pointer into `root`: no copy per key.
+const Json *valueAt(const Json &root, const std::string &path) {
   const Json *node = &root;
   size_t from = 0;
   while (true) {
@@ -46,19 +49,9 @@ Json valueAt(const Json &root, const std::string &path) {
       return nullptr;
     node = &*it;
     if (dot == std::string::npos)
-      return *node;
+      return node;
     from = dot + 1;
   }
-}
-
-/// Whether the config at `path` (a dotted key path) is there at all, null
-/// included.
-bool keyPresent(const Json &root, const std::string &path) {
-  size_t dot = path.rfind('.');
-  const Json parent =
-      dot == std::string::npos ? root : valueAt(root, path.substr(0, dot));
-  return parent.is_object() &&
-         parent.contains(dot == std::string::npos ? path : path.substr(dot + 1));
 }
 
 /// `group`'s '|'-joined aliases, in the order the compiler tries them.
@@ -76,34 +69,40 @@ std::vector<std::string> aliasesOf(const std::string &group) {
 /// Whether any of `group`'s aliases is there, null included.
 bool groupPresent(const Json &root, const std::string &group) {
   for (const std::string &alias : aliasesOf(group))
-    if (keyPresent(root, alias))
+    if (valueAt(root, alias))
       return true;
   return false;
 }
 
 /// The value of the first of `group`'s aliases that is there (not null),
 /// as the compiler picks it; null when none is.
-Json valueOfGroup(const Json &root, const std::string &group) {
-  for (const std::string &alias : aliasesOf(group)) {
-    Json value = valueAt(root, alias);
-    if (!value.is_null())
-      return value;
-  }
-  return nullptr;
+const Json &valueOfGroup(const Json &root, const std::string &group) {
+  static const Json none;
+  for (const std::string &alias : aliasesOf(group))
+    if (const Json *value = valueAt(root, alias); value && !value->is_null())
+      return *value;
+  return none;
 }
 
 std::string describe(const Json &value) {
   return value.is_null() ? std::string("absent") : boundedDump(value);
 }
 
-/// The value of `key` in `values` (key paths to values), or null.
-const Json &entryOf(const std::vector<std::pair<std::string, Json>> &values,
-                    const std::string &key) {
-  static const Json none;
+/// `values` (key paths to values) by key, for lookups in constant time.
+using ConfigIndex = std::unordered_map<std::string, const Json *>;
+ConfigIndex indexOf(const std::vector<std::pair<std::string, Json>> &values) {
+  ConfigIndex index;
+  index.reserve(values.size());
   for (const auto &[k, v] : values)
-    if (k == key)
-      return v;
-  return none;
+    index.emplace(k, &v);
+  return index;
+}
+
+/// The value of `key` in `index`, or null.
+const Json &entryOf(const ConfigIndex &index, const std::string &key) {
+  static const Json none;
+  auto it = index.find(key);
+  return it == index.end() ? none : *it->second;
 }
 
 /// The '|'-joined name the compiler records the layer lists under.
@@ -157,41 +156,49 @@ compareCheckpointConfig(const std::string &path,
   }
   size_t count = 0;
   std::string listed;
-  auto differ = [&](const std::string &keys, const Json &own,
+  // `ownPresent`: the key is in the checkpoint's config, its value null (or
+  // a number Python reads as non-finite) when `own` is.
+  auto differ = [&](const std::string &keys, const Json &own, bool ownPresent,
                     const Json &compiled) {
     if (count++ < 8)
-      listed += cat(count > 1 ? "; " : "", "'", keys, "' is ", describe(own),
+      listed += cat(count > 1 ? "; " : "", quoteForMessage(keys, '\''), " is ",
+                    own.is_null() && ownPresent ? std::string("null")
+                                                : describe(own),
                     " there, ", describe(compiled), " in the artifact's");
   };
+  const ConfigIndex readIndex = indexOf(read), defaultIndex = indexOf(defaults);
   bool layersRead = false;
   for (const auto &[keys, recorded] : read) {
     if (isLayerGroup(keys)) {
       layersRead = true;
       continue;
     }
-    Json own = valueOfGroup(config, keys);
-    const Json &fallback = entryOf(defaults, keys);
+    const Json *own = &valueOfGroup(config, keys);
+    const Json &fallback = entryOf(defaultIndex, keys);
     // An explicit null may mean something of its own (a null
     // num_key_value_heads is multi-head attention): only a key that is
     // not there at all reads as its default.
-    if (own.is_null() && !groupPresent(config, keys))
-      own = fallback;
+    const bool present = !own->is_null() || groupPresent(config, keys);
+    if (!present)
+      own = &fallback;
     const Json &compiled = recorded.is_null() ? fallback : recorded;
-    if (own != compiled)
-      differ(keys, own, compiled);
+    if (*own != compiled)
+      differ(keys, *own, present, compiled);
   }
   // The layers as the one pattern they spell, a list or a string.
   if (layersRead) {
+    const Json *pattern = valueAt(config, format::kLayerPatternKey);
     Json own = layerPattern(valueOfGroup(config, layerListGroup()),
-                            valueAt(config, format::kLayerPatternKey));
-    Json compiled = layerPattern(entryOf(read, layerListGroup()),
-                                 entryOf(read, format::kLayerPatternKey));
+                            pattern ? *pattern : Json());
+    Json compiled = layerPattern(entryOf(readIndex, layerListGroup()),
+                                 entryOf(readIndex, format::kLayerPatternKey));
     if (own != compiled)
-      differ("layer pattern", own, compiled);
+      differ("layer pattern", own, false, compiled);
   }
   if (count > 0)
     result.differences =
-        cat("checkpoint config '", path, "' differs from the config ", artifact,
+        cat("checkpoint config '", escapeControls(path),
+            "' differs from the config ", artifact,
             " was compiled from: ", listed,
             count > 8 ? cat("; and ", count - 8, " more") : std::string(),
             ". The artifact computes with its own values; compile this "

@@ -6,17 +6,23 @@
 #include <unordered_set>
 
 #include "error.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/json_scan.h"
 
 namespace nhc::runtime {
 
 std::string boundedDump(const Json &value) {
-  // Linear in the value's size and shallow: parseJson limits nesting.
-  constexpr size_t kMax = 60;
-  std::string text = value.dump();
-  if (text.size() > kMax)
-    text = text.substr(0, kMax) + "...";
-  return text;
+  // Linear in the value's size and shallow: parseJson limits nesting. A
+  // string's direction marks and other format characters pass dump() as
+  // UTF-8: escaped here (docs/security.md), cut at a code point.
+  const std::string text = value.dump();
+  std::string out;
+  size_t i = 0;
+  for (size_t shown = 0; i < text.size() && shown < kMaxQuotedChars; ++shown)
+    i = escape_detail::appendEscaped(out, text, i, 0);
+  if (i < text.size())
+    out += "...";
+  return out;
 }
 
 std::string previewJson(const Json &value) {

@@ -8,6 +8,7 @@
 
 #include "manifest.h"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "json_fields.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/limits.h"
 
 namespace nhc::runtime {
@@ -139,8 +141,16 @@ std::vector<std::pair<std::string, Json>> parseConfigValues(const Json &root,
     return read;
   NHC_CHECK(values->is_object(), NHC_INVALID_FORMAT,
             cat(where, ": config.", key, ": expected an object"));
-  for (auto it = values->begin(); it != values->end(); ++it)
-    read.emplace_back(it.key(), it.value());
+  requireAtMost(values->size(), kMaxConfigValues, "nhc::kMaxConfigValues",
+                cat(where, ": config.", key, ": the number of entries"));
+  for (auto it = values->begin(); it != values->end(); ++it) {
+    const std::string &group = it.key();
+    requireAtMost(std::count(group.begin(), group.end(), '|') + 1,
+                  kMaxConfigAliases, "nhc::kMaxConfigAliases",
+                  cat(where, ": config.", key, ": the aliases of entry ",
+                      quoteForMessage(group, '\'')));
+    read.emplace_back(group, it.value());
+  }
   return read;
 }
 

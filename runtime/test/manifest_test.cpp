@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/limits.h"
 #include "session_helpers.h"
 #include "test_helpers.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 /// Expects `manifest` to be rejected with a message containing all of
 /// `parts`.
@@ -125,6 +127,33 @@ TEST(ManifestTest, ConfigReadIsAnObject) {
   EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), AllOf(HasSubstr("manifest 'm.json'"),
                                  HasSubstr("config.read: expected an object")));
+}
+
+// Binding compares each entry with the checkpoint's config: the entries
+// and each one's aliases are bounded (a hostile manifest could otherwise
+// make binding take hours), the error naming the limit.
+TEST(ManifestTest, ConfigValuesAreBounded) {
+  Json manifest = tinyManifest();
+  Json many = Json::object();
+  for (uint64_t i = 0; i <= nhc::kMaxConfigValues; ++i)
+    many["k" + std::to_string(i)] = 1;
+  manifest["config"] = {{"defaults", many}};
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("config.defaults: the number of entries: 4097 "
+                              "exceeds the limit 4096"),
+                    HasSubstr("nhc::kMaxConfigValues")));
+  std::string aliases = "a";
+  for (uint64_t i = 0; i < nhc::kMaxConfigAliases; ++i)
+    aliases += "|a";
+  manifest["config"] = {{"read", {{aliases + "\x1b", 1}}}};
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), AllOf(HasSubstr("config.read: the aliases of entry 'a|a"),
+                                 HasSubstr("17 exceeds the limit 16"),
+                                 Not(HasSubstr("\x1b"))));
+  many.erase("k0");
+  manifest["config"] = {{"read", many}};
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_OK) << lastError();
 }
 
 TEST(ManifestTest, WeightWithUnknownDtype) {

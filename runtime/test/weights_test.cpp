@@ -581,6 +581,17 @@ TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
                     HasSubstr("'quantization_config.quant_algo' is \"NVFP4\" "
                               "there, \"FP8\" in the artifact's"),
                     Not(HasSubstr("hidden_size"))));
+  // Text from either file is escaped; an explicit null (or a number Python
+  // reads as infinite) is named as null, not as absent.
+  std::vector<std::string> hostile = warningsWith(
+      "{\"hidden_size\": Infinity, \"mlp_hidden_act\": \"relu2\\u202e\\u001b[2J\", "
+      "\"layer_norm_epsilon\": 1e-5, \"rms_norm_eps\": 1e-6, \"conv_kernel\": 4, "
+      "\"quantization_config\": {\"quant_algo\": \"FP8\"}}");
+  ASSERT_EQ(hostile.size(), 1u);
+  EXPECT_THAT(hostile[0],
+              AllOf(HasSubstr("'hidden_size' is null there, 64 in the artifact's"),
+                    HasSubstr("'mlp_hidden_act' is \"relu2\\u202e\\u001b[2J\" there"),
+                    Not(HasSubstr("\u202e")), Not(HasSubstr("\x1b"))));
   EXPECT_TRUE(warningsWith("{\"hidden_size\": 64,").empty());
   std::vector<std::string> info = notesOf(weights, NHC_NOTE_INFO);
   EXPECT_THAT(info, Contains(HasSubstr("checkpoint config not compared with "

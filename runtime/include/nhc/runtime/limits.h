@@ -60,6 +60,10 @@ constexpr uint64_t kMaxSafetensorsHeaderBytes = uint64_t{100} << 20;
 constexpr uint64_t kMaxWeights = uint64_t{1} << 18;
 /// Scratch buffers in an execution plan; real plans use a few dozen.
 constexpr uint64_t kMaxBuffers = 4096;
+/// Entries of a manifest's `config.read` or `config.defaults` (the config
+/// keys the compiler read; about 60 today), and '|'-joined aliases of one.
+constexpr uint64_t kMaxConfigValues = 4096;
+constexpr uint64_t kMaxConfigAliases = 16;
 /// Elements per token (or request) of one scratch buffer (16,777,216);
 /// the widest real one is a vocabulary row (at most 262144).
 constexpr uint64_t kMaxBufferElems = uint64_t{1} << 24;
