@@ -726,6 +726,7 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
     checkConfigGroups(reader, "quantization_config.config_groups");
   // Current modelopt writes the list as `ignore` (which vLLM reads) next to
   // or instead of `exclude_modules`; a module in either stays unquantized.
+  std::set<std::string> excluded; // each entry once, in linear time
   for (const char *name : {"exclude_modules", "ignore"}) {
     std::string excludeKey = key(name);
     const nlohmann::json *list = reader.find(excludeKey);
@@ -733,6 +734,12 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
       continue;
     if (!list->is_array())
       reader.fail(excludeKey, "must be a list of module names");
+    if (excluded.size() + list->size() > ::nhc::kMaxExcludedModules)
+      reader.fail(excludeKey,
+                  "holds " + std::to_string(list->size()) +
+                      " entries; with the other list more than the " +
+                      std::to_string(::nhc::kMaxExcludedModules) +
+                      " nhc reads (nhc::kMaxExcludedModules)");
     // Where each entry is written, for the frontend's "matches no module".
     std::vector<SourcePosition> positions =
         reader.source.elementPositions(excludeKey);
@@ -742,8 +749,7 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
         reader.fail(excludeKey, "must contain only strings, got " + preview(item));
       // The two lists usually repeat each other: keep each entry once.
       std::string module = item.get<std::string>();
-      if (std::find(quant.excludeModules.begin(), quant.excludeModules.end(),
-                    module) != quant.excludeModules.end())
+      if (!excluded.insert(module).second)
         continue;
       SourcePosition at = i < positions.size()
                               ? positions[i]

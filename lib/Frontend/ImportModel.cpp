@@ -120,18 +120,25 @@ private:
       }
     });
     const nhc::Quantization &quant = *config.quantization;
+    // The first few by name; a long list's others counted in one line.
+    constexpr size_t kNamed = 8;
+    size_t unmatched = 0;
     for (size_t i = 0; i < quant.excludeModules.size(); ++i) {
       const std::string &pattern = quant.excludeModules[i];
       bool matched = llvm::any_of(modules, [&](const std::string &name) {
         return nhc::isExcludedModule({pattern}, name);
       });
-      if (matched)
+      if (matched || ++unmatched > kNamed)
         continue;
       // The entry is untrusted text: escaped and bounded.
       emitWarning(exclusionLoc(i)) << "exclude_modules entry "
                                    << nhc::quoteConfigText(pattern, '\'')
                                    << " matches no module of this model";
     }
+    if (unmatched > kNamed)
+      emitWarning(exclusionLoc(0))
+          << "and " << unmatched - kNamed
+          << " more exclude_modules entries match no module of this model";
   }
 
   /// Where exclude_modules entry `i` is written: the line only (with a

@@ -15,14 +15,7 @@ std::string boundedDump(const Json &value) {
   // Linear in the value's size and shallow: parseJson limits nesting. A
   // string's direction marks and other format characters pass dump() as
   // UTF-8: escaped here (docs/security.md), cut at a code point.
-  const std::string text = value.dump();
-  std::string out;
-  size_t i = 0;
-  for (size_t shown = 0; i < text.size() && shown < kMaxQuotedChars; ++shown)
-    i = escape_detail::appendEscaped(out, text, i, 0);
-  if (i < text.size())
-    out += "...";
-  return out;
+  return escapeBounded(value.dump(), kMaxQuotedChars);
 }
 
 std::string previewJson(const Json &value) {

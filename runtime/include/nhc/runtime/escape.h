@@ -92,6 +92,18 @@ inline std::string escapeControls(std::string_view text) {
   return out;
 }
 
+/// `text` escaped as above, at most `maxChars` code points, a longer one
+/// followed by "... (N bytes)": unquoted text from a file in a message.
+inline std::string escapeBounded(std::string_view text, size_t maxChars) {
+  std::string out;
+  size_t i = 0;
+  for (size_t shown = 0; i < text.size() && shown < maxChars; ++shown)
+    i = escape_detail::appendEscaped(out, text, i, 0);
+  if (i < text.size())
+    out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 /// `text` quoted for a message: escaped as above (and the quote character
 /// and backslash too), at most `maxChars` code points, a longer value
 /// followed by "... (N bytes)".

@@ -63,6 +63,10 @@ constexpr uint64_t kMaxBuffers = 4096;
 /// Entries of a manifest's `config.read` or `config.defaults` (the config
 /// keys the compiler read; about 60 today), and '|'-joined aliases of one.
 constexpr uint64_t kMaxConfigValues = 4096;
+/// Entries of a quantization config's `exclude_modules` and `ignore` lists
+/// together (65,536): each is a glob matched against every module, and
+/// published lists name at most a few thousand.
+constexpr uint64_t kMaxExcludedModules = uint64_t{1} << 16;
 constexpr uint64_t kMaxConfigAliases = 16;
 /// Elements per token (or request) of one scratch buffer (16,777,216);
 /// the widest real one is a vocabulary row (at most 262144).

@@ -51,6 +51,11 @@ struct RenderLimits {
   std::size_t max_namespaces = 100000;
 };
 
+/// The largest template source ChatTemplate::parse takes (1 MiB): its
+/// syntax tree costs about 170 bytes per source byte, and published
+/// templates are a few KiB.
+inline constexpr std::size_t kMaxChatTemplateBytes = std::size_t{1} << 20;
+
 class ChatTemplate {
 public:
   /// Parses `source`; `name` is used in error messages (e.g.

@@ -71,6 +71,12 @@ ChatTemplate::~ChatTemplate() = default;
 ChatTemplate ChatTemplate::parse(std::string source, std::string name) {
   auto impl = std::make_unique<Impl>();
   impl->name = std::move(name);
+  // The syntax tree costs about 170 bytes per byte of source; published
+  // templates are a few KiB.
+  if (source.size() > kMaxChatTemplateBytes)
+    throw TextError(impl->name + ": a chat template of " +
+                    std::to_string(source.size()) + " bytes, more than the " +
+                    std::to_string(kMaxChatTemplateBytes) + " nhc reads");
   try {
     std::string normalized = tpl::normalize_newlines(source);
     impl->root = tpl::parse(tpl::lex(normalized));

@@ -1,6 +1,7 @@
 // nhc chat template: the renderer (see renderer.h).
 #include "renderer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "builtins.h"
+#include "nhc/runtime/escape.h"
 
 namespace nhc::text::tpl {
 namespace {
@@ -241,7 +243,9 @@ private:
     });
     g["raise_exception"] = Value::make_callable("raise_exception", [](CallArgs &a) -> Value {
       std::string msg = a.args.empty() ? std::string() : to_str(a.args[0]);
-      throw EvalError("raise_exception: " + msg);
+      // The template's text goes to a terminal or a log: controls escaped,
+      // a long message cut (docs/security.md).
+      throw EvalError("raise_exception: " + nhc::escapeBounded(msg, 1000));
     });
     g["strftime_now"] = Value::make_callable("strftime_now", [](CallArgs &a) {
       a.check("strftime_now", 1, {});
@@ -253,8 +257,14 @@ private:
       // the buffer grows until the text fits or could not be shorter than
       // the limit (no conversion writes more than 64 bytes).
       const std::string &format = a.args[0].str();
+      // A conversion costs far more than a byte (%s runs mktime): each call
+      // is charged per conversion, so a render of many stays within the
+      // work limit's second.
+      const std::uint64_t conversions =
+          static_cast<std::uint64_t>(std::count(format.begin(), format.end(), '%'));
       std::vector<char> buf(512);
       while (true) {
+        charge_work(format.size() + 2000 * conversions);
         std::size_t n = std::strftime(buf.data(), buf.size(), format.c_str(), &tm);
         if (n > 0 || format.empty()) return Value::string(std::string(buf.data(), n));
         if (buf.size() > 64 * format.size() + 64) return Value::string(std::string());

@@ -135,6 +135,40 @@ TEST(ChatTemplateErrors, RaiseExceptionMessageSurfaces) {
   EXPECT_EQ(e, "tpl:2:19: raise_exception: Conversation roles must alternate!");
 }
 
+TEST(ChatTemplateErrors, RaiseExceptionMessageIsEscapedAndBounded) {
+  // The template's text reaches a terminal or a log: controls and direction
+  // marks escaped, a long message cut with its length.
+  EXPECT_EQ(render_error("{{ raise_exception('a\\x1b[2J\\u202eb') }}"),
+            "tpl:1:19: raise_exception: a\\x1b[2J\\u202eb");
+  std::string e = render_error("{{ raise_exception('x' * 30000000) }}");
+  EXPECT_LT(e.size(), 1100u);
+  EXPECT_NE(e.find("... (30000000 bytes)"), std::string::npos) << e;
+}
+
+TEST(ChatTemplateErrors, StrftimeConversionsCountAsWork) {
+  // Each %s runs mktime: a million of them per call, a thousand calls,
+  // would render for minutes; charged per conversion, the work limit ends
+  // it (the default limit: about a second).
+  std::string e = render_error(
+      "{% set f = '%s' * 1000000 %}{% for i in range(1000) %}"
+      "{% set x = strftime_now(f) %}{% endfor %}");
+  EXPECT_NE(e.find("work limit"), std::string::npos) << e;
+  EXPECT_EQ(render("{{ strftime_now('%Y')|length }}"), "4");
+}
+
+TEST(ChatTemplateErrors, OversizedSourceIsRefusedByName) {
+  std::string big(nhc::text::kMaxChatTemplateBytes + 1, 'x');
+  try {
+    nhc::text::ChatTemplate::parse(big, "big.jinja");
+    FAIL() << "parsed";
+  } catch (const nhc::text::TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("big.jinja: a chat template of 1048577 "
+                                         "bytes, more than the 1048576 nhc reads"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ChatTemplateErrors, DeepNestingIsRejected) {
   std::string deep(5000, '(');
   deep = "{{ " + deep + "1" + std::string(5000, ')') + " }}";
@@ -149,7 +183,7 @@ TEST(ChatTemplateErrors, DeepNestingIsRejected) {
   // `x if c else y if d else ...` recurses at each `else` (100,000 of them
   // overflowed the stack), wherever the expression stands.
   std::string chain = "1";
-  for (int k = 0; k < 100000; ++k) chain += " if 1 else 1";
+  for (int k = 0; k < 80000; ++k) chain += " if 1 else 1"; // under 1 MiB
   for (const std::string &form :
        {"{{ " + chain + " }}", "{% set x = " + chain + " %}",
         "{{ [" + chain + "] }}", "{{ f(" + chain + ") }}",

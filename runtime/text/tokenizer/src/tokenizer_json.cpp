@@ -445,8 +445,17 @@ void loadTokenizerJson(const std::string &jsonPath, Tokenizer::Impl *impl) {
                                   "\" (only null is supported)");
   }
   impl->model = parseModel(root.req("model"), root.key("model"));
-  if (root.has("pre_tokenizer"))
+  if (root.has("pre_tokenizer")) {
     parsePreStep(j.at("pre_tokenizer"), root.key("pre_tokenizer"), impl->pre, 0);
+    // Each step passes over the whole text: a bound keeps an encode linear
+    // in practice (published tokenizers have one to three).
+    constexpr size_t kMaxPreTokenizerSplits = 64;
+    if (impl->pre.splits.size() > kMaxPreTokenizerSplits)
+      throw TextError(root.key("pre_tokenizer") + ": " +
+                      std::to_string(impl->pre.splits.size()) +
+                      " Split steps, more than the " +
+                      std::to_string(kMaxPreTokenizerSplits) + " nhc runs");
+  }
   if (root.has("post_processor"))
     parsePost(j.at("post_processor"), root.key("post_processor"), impl->post, 0);
   if (root.has("decoder"))

@@ -4,6 +4,8 @@
 
 #include "nhc/text/tokenizer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -348,6 +350,33 @@ TEST(LoadErrors, ChatTemplateJinjaFileWinsOverTheConfig) {
   Tokenizer empty = Tokenizer::load(dir.path());
   EXPECT_EQ(empty.chatTemplate(), "");
   EXPECT_EQ(empty.chatTemplateSource(), jinja);
+}
+
+TEST(LoadErrors, PreTokenizerStepsAreBounded) {
+  // Each Split step passes over the whole text: 65 of them are refused by
+  // key at load, not run at every encode.
+  nlohmann::json j = nlohmann::json::parse(makeTokenizerJson(kVocab, kMerges));
+  nlohmann::json steps = nlohmann::json::array();
+  for (int i = 0; i < 65; ++i)
+    steps.push_back({{"type", "Split"},
+                     {"pattern", {{"Regex", "."}}},
+                     {"behavior", "Isolated"},
+                     {"invert", false}});
+  j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", steps}};
+  TempDir dir;
+  std::string path = dir.write("tokenizer.json", j.dump());
+  try {
+    Tokenizer::load(path);
+    FAIL() << "loaded";
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find("pre_tokenizer: 65 Split steps, more than the 64"),
+              std::string::npos)
+        << e.what();
+  }
+  steps.erase(steps.begin());
+  j["pre_tokenizer"]["pretokenizers"] = steps;
+  dir.write("tokenizer.json", j.dump());
+  EXPECT_NO_THROW(Tokenizer::load(path));
 }
 
 TEST(LoadErrors, RandomCorruptionNeverCrashes) {
