@@ -8,13 +8,13 @@
 
 namespace nhc::serving {
 
-ChatPrompt renderChatPrompt(const text::ChatTemplate &chatTemplate,
-                            const text::Tokenizer &tokenizer,
-                            const nlohmann::ordered_json &messages,
-                            const nlohmann::ordered_json &tools,
-                            const nlohmann::ordered_json &documents,
-                            const nlohmann::ordered_json &kwargs,
-                            bool addGenerationPrompt) {
+std::string renderChatText(const text::ChatTemplate &chatTemplate,
+                           const text::Tokenizer &tokenizer,
+                           const nlohmann::ordered_json &messages,
+                           const nlohmann::ordered_json &tools,
+                           const nlohmann::ordered_json &documents,
+                           const nlohmann::ordered_json &kwargs,
+                           bool addGenerationPrompt) {
   static const char *const kReserved[] = {
       "messages",  "tools",     "documents", "add_generation_prompt",
       "bos_token", "eos_token"};
@@ -37,8 +37,19 @@ ChatPrompt renderChatPrompt(const text::ChatTemplate &chatTemplate,
       context[it.key()] = it.value();
     }
   }
+  return chatTemplate.render(context);
+}
+
+ChatPrompt renderChatPrompt(const text::ChatTemplate &chatTemplate,
+                            const text::Tokenizer &tokenizer,
+                            const nlohmann::ordered_json &messages,
+                            const nlohmann::ordered_json &tools,
+                            const nlohmann::ordered_json &documents,
+                            const nlohmann::ordered_json &kwargs,
+                            bool addGenerationPrompt) {
   ChatPrompt prompt;
-  prompt.text = chatTemplate.render(context);
+  prompt.text = renderChatText(chatTemplate, tokenizer, messages, tools,
+                               documents, kwargs, addGenerationPrompt);
   prompt.ids = tokenizer.encode(prompt.text, false);
   return prompt;
 }

@@ -4,11 +4,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
+#include "nhc/runtime/escape.h"
 #include "nhc/runtime/json_scan.h"
 
 namespace nhc::serving {
@@ -30,11 +32,25 @@ bool regularFileSize(const std::string &path, uint64_t &size) {
   return true;
 }
 
+/// `value` as the file spelled it, for a message: readJsonObject reads NaN
+/// as kNaNMarker and +-Infinity (or a number past double range) as the
+/// largest finite double; text escaped and cut (docs/security.md).
+std::string shownValue(const nlohmann::json &value) {
+  static const nlohmann::json nanMarker = nlohmann::json::parse(kNaNMarker);
+  if (value == nanMarker)
+    return "NaN";
+  if (value.is_number_float() &&
+      std::fabs(value.get<double>()) == std::numeric_limits<double>::max())
+    return std::string(value.get<double>() < 0 ? "-" : "") +
+           "Infinity (or a number past double range)";
+  return escapeBounded(value.dump(), kMaxQuotedChars);
+}
+
 int32_t readId(const nlohmann::json &value, const std::string &where) {
   if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
       value.get<int64_t>() > INT32_MAX)
     throw ServingError(where + ": expected a token id (an integer in [0, "
-                       "2^31)), got " + value.dump());
+                       "2^31)), got " + shownValue(value));
   return static_cast<int32_t>(value.get<int64_t>());
 }
 
@@ -129,14 +145,14 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
       throw ServingError("'" + generationPath + "' key '" + key +
                          "': expected a number in " + (loOpen ? "(" : "[") +
                          nlohmann::json(lo).dump() + ", " +
-                         nlohmann::json(hi).dump() + "], got " + it->dump());
+                         nlohmann::json(hi).dump() + "], got " + shownValue(*it));
     return x;
   };
   auto doSample = generation.find("do_sample");
   if (doSample != generation.end() && !doSample->is_boolean() &&
       !doSample->is_null())
     throw ServingError("'" + generationPath + "' key 'do_sample': expected "
-                       "true or false, got " + doSample->dump());
+                       "true or false, got " + shownValue(*doSample));
   if (doSample != generation.end() && doSample->is_boolean() &&
       doSample->get<bool>()) {
     if (auto t = number("temperature", 0.0, 1e4, false))
@@ -146,7 +162,7 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
     if (auto k = number("top_k", 0.0, 2147483647.0, false)) {
       if (*k != std::floor(*k))
         throw ServingError("'" + generationPath + "' key 'top_k': expected "
-                           "an integer, got " + generation["top_k"].dump());
+                           "an integer, got " + shownValue(generation["top_k"]));
       defaults.topK = static_cast<uint64_t>(*k);
     }
   }

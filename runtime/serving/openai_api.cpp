@@ -33,6 +33,23 @@ constexpr size_t kMaxPromptBytesPerToken = 64;
   throw error;
 }
 
+/// The prompt's tokens. The tokenizer is the server's file, so a text it
+/// cannot encode (an unk_token missing from its vocabulary, a
+/// pre-tokenizer regex past its match limits) is the server's fault: 500.
+std::vector<int32_t> encodePrompt(const text::Tokenizer &tokenizer,
+                                  const std::string &text, bool addSpecial) {
+  try {
+    return tokenizer.encode(text, addSpecial);
+  } catch (const text::TextError &e) {
+    ApiError error;
+    error.status = 500;
+    error.type = "server_error";
+    error.message = std::string("the server's tokenizer cannot encode the "
+                                "prompt: ") + e.what();
+    throw error;
+  }
+}
+
 std::string typeName(const json &value) {
   return value.is_null() ? "null" : value.type_name();
 }
@@ -340,16 +357,20 @@ ChatPrompt OpenAiApi::renderChat(const json &body) const {
   const json *kwargs = field(body, "chat_template_kwargs");
   if (kwargs && !kwargs->is_object())
     invalid("chat_template_kwargs", "must be an object");
+  ChatPrompt prompt;
   try {
-    return renderChatPrompt(*chatTemplate_, tokenizer_, rendered, tools,
-                            documents, kwargs ? *kwargs : json(),
-                            boolean(body, "add_generation_prompt").value_or(true));
+    prompt.text = renderChatText(
+        *chatTemplate_, tokenizer_, rendered, tools, documents,
+        kwargs ? *kwargs : json(),
+        boolean(body, "add_generation_prompt").value_or(true));
   } catch (const ServingError &e) {
     invalid("chat_template_kwargs", e.what());
   } catch (const text::TextError &e) {
     invalid("messages", std::string("cannot be rendered by the chat "
                                     "template: ") + e.what());
   }
+  prompt.ids = encodePrompt(tokenizer_, prompt.text, false);
+  return prompt;
 }
 
 ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
@@ -429,8 +450,8 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       prompt = &(*prompt)[0]; // ["text"] or [[ids]]
     if (prompt->is_string()) {
       checkBytes(prompt->get_ref<const std::string &>(), "prompt", "is ");
-      g.prompt = tokenizer_.encode(prompt->get<std::string>(),
-                                   addSpecial.value_or(true));
+      g.prompt = encodePrompt(tokenizer_, prompt->get_ref<const std::string &>(),
+                              addSpecial.value_or(true));
     } else if (prompt->is_array() && !prompt->empty() &&
                (*prompt)[0].is_number()) {
       g.prompt = tokenIds(*prompt, "prompt");

@@ -34,6 +34,7 @@ using serving::GenerationRequest;
 using serving::RequestStream;
 using serving::SubmitStatus;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 //===--- Sampler ----------------------------------------------------------===//
 
@@ -297,15 +298,26 @@ TEST(GenerationConfigTest, NonFiniteNumbersReadAsPythonDoes) {
   serving::GenerationDefaults d = serving::readGenerationDefaults(dir.path());
   EXPECT_EQ(d.eosIds, (std::vector<int32_t>{2}));
   EXPECT_FLOAT_EQ(*d.temperature, 0.7f);
-  for (const char *text : {R"({"do_sample": true, "temperature": Infinity})",
-                           R"({"do_sample": true, "temperature": 1e999})",
-                           R"({"do_sample": true, "temperature": NaN})"}) {
-    writeText(dir.file("generation_config.json"), text);
+  // The message shows the value as the file spelled it, not as read.
+  struct Case {
+    const char *text, *shown;
+  } cases[] = {
+      {R"({"do_sample": true, "temperature": Infinity})", "got Infinity"},
+      {R"({"do_sample": true, "temperature": 1e999})", "got Infinity"},
+      {R"({"do_sample": true, "temperature": -Infinity})", "got -Infinity"},
+      {R"({"do_sample": true, "temperature": NaN})", "got NaN"},
+      {R"({"do_sample": true, "top_k": NaN})", "got NaN"},
+      {R"({"eos_token_id": NaN})", "got NaN"}};
+  for (const Case &c : cases) {
+    writeText(dir.file("generation_config.json"), c.text);
     try {
       serving::readGenerationDefaults(dir.path());
-      ADD_FAILURE() << "accepted " << text;
+      ADD_FAILURE() << "accepted " << c.text;
     } catch (const serving::ServingError &e) {
-      EXPECT_THAT(e.what(), HasSubstr("'temperature'")) << text;
+      EXPECT_THAT(e.what(), HasSubstr(c.shown)) << c.text;
+      EXPECT_THAT(e.what(), Not(HasSubstr("not a number"))) << c.text;
+      EXPECT_THAT(e.what(), Not(HasSubstr("1.7976931348623157e+308")))
+          << c.text;
     }
   }
 }

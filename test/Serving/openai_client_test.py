@@ -723,6 +723,50 @@ class PortTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_a_prompt_the_servers_tokenizer_cannot_encode_is_a_500(self):
+        # tokenizer.json whose unk_token is not in its vocabulary, and "Q"
+        # (with the merges that use it) removed: as in tokenizers, it loads,
+        # encodes text without a "Q", and fails on text with one. That is
+        # the server's file, not the request: 500 naming the file; the
+        # server keeps serving.
+        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+        try:
+            checkpoint = os.path.join(tmp, "ckpt")
+            shutil.copytree(ARGS.weights, checkpoint)
+            path = os.path.join(checkpoint, "tokenizer.json")
+            with open(path) as f:
+                tok = json.load(f)
+            model = tok["model"]
+            model["unk_token"] = "<nope>"
+            del model["vocab"]["Q"]
+
+            def keeps(merge):
+                parts = merge.split(" ") if isinstance(merge, str) else merge
+                return "Q" not in parts
+            model["merges"] = [m for m in model["merges"] if keeps(m)]
+            with open(path, "w") as f:
+                json.dump(tok, f)
+            with Server(ARGS.serve, ARGS.artifact, checkpoint) as s:
+                for route, body in (
+                        ("/v1/completions", {"prompt": "Quick"}),
+                        ("/v1/chat/completions",
+                         {"messages": [{"role": "user",
+                                        "content": "Quick"}]})):
+                    code, text = post_raw(s, route, json.dumps(
+                        dict(body, max_tokens=2)).encode())
+                    self.assertEqual(code, 500, (route, text))
+                    error = json.loads(text)["error"]
+                    self.assertEqual(error["type"], "server_error")
+                    self.assertIn(path + ': model.unk_token "<nope>" is not '
+                                  "in model.vocab", error["message"])
+                code, text = post_raw(s, "/v1/completions", json.dumps(
+                    {"prompt": "hello", "max_tokens": 2}).encode())
+                self.assertEqual(code, 200, text)
+                _, metrics = s.get("/metrics")
+                self.assertIn('code="500"', metrics)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_second_server_on_a_port_in_use_exits_1(self):
         with Server(ARGS.serve, ARGS.artifact, ARGS.weights) as s:
             port = s.url.rsplit(":", 1)[1]

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "nhc/runtime/escape.h"
+
 namespace nhc::text::tpl {
 namespace {
 
@@ -586,6 +588,7 @@ void undefined_error(const Value &v) {
 /// False where Python raises ValueError; `overflow` past 64 bits.
 bool parse_py_int(const std::string &s, std::int64_t base, std::int64_t &out,
                   bool &overflow) {
+  charge_work(kCodePointWork * s.size());
   if (base != 0 && (base < 2 || base > 36)) return false;
   std::size_t i = 0;
   bool negative = false;
@@ -639,6 +642,7 @@ bool parse_py_int(const std::string &s, std::int64_t base, std::int64_t &out,
 /// in any case, each after an optional sign (no hex). False where Python
 /// raises ValueError.
 bool parse_py_float(const std::string &s, double &out) {
+  charge_work(kCodePointWork * s.size());
   std::size_t i = 0;
   std::string clean;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) clean += s[i++];
@@ -1215,14 +1219,14 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
       bool overflow = false;
       std::int64_t r = 0;
       if (parse_py_int(s, base, r, overflow)) {
-        if (overflow) return too_big("'" + s + "'");
+        if (overflow) return too_big(nhc::quoteForMessage(s, '\''));
         return Value::integer(r);
       }
       // jinja2 3.1 catches int(float(s))'s OverflowError: "inf"|int is
       // the default, as "nan"|int is (an inf value raises, above).
       double d = 0.0;
       if (parse_py_float(s, d) && std::isfinite(d)) {
-        if (std::fabs(d) >= 9.2e18) return too_big("'" + s + "'");
+        if (std::fabs(d) >= 9.2e18) return too_big(nhc::quoteForMessage(s, '\''));
         return Value::integer((std::int64_t)std::trunc(d));
       }
     }

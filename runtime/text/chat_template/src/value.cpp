@@ -209,7 +209,7 @@ std::string float_repr(double d) {
 
 // --- UTF-8 ------------------------------------------------------------------
 std::u32string utf8_decode(const std::string &s) {
-  charge_work(s.size());
+  charge_work(kCodePointWork * s.size());
   std::u32string out;
   out.reserve(s.size());
   for (std::size_t k = 0; k < s.size();) {

@@ -100,6 +100,10 @@ TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
   EXPECT_EQ(render_error("{{ '99999999999999999999999'|int }}"),
             "tpl:1:29: int: '99999999999999999999999' does not fit in a 64-bit integer");
   EXPECT_EQ(render_error("{{ 1e30|int }}"), "tpl:1:8: int: 1e+30 does not fit in a 64-bit integer");
+  // A long number is quoted cut, with its length (a message, not a dump).
+  EXPECT_EQ(render_error("{{ ('9' * 5000)|int }}"),
+            "tpl:1:16: int: '" + std::string(60, '9') +
+                "'... (5000 bytes) does not fit in a 64-bit integer");
   // An infinite float (the literal overflows to inf here): jinja2 3.1.6's
   // int of an infinite value from the context raises OverflowError, while
   // 'inf'|int (text) is int's default. (jinja2's own compiler fails this
@@ -266,6 +270,17 @@ TEST(ChatTemplateErrors, CallerLimitsAreHonoured) {
   work.max_work = 10000;
   EXPECT_NE(error_with("{{ ('x' * 20000)|length }}", work).find("work limit of 10000"),
             std::string::npos);
+  // Work on code points is charged by its cost (kCodePointWork per byte,
+  // about 8 times a byte scan): 2000 bytes fit 10000 units for a scan, not
+  // for a decode or a number parse.
+  EXPECT_EQ(error_with("{{ ('7' * 2000)|length }}", work), "(no error)");
+  for (const char *op : {".isalpha()", ".isdigit()", ".lower()", ".strip()",
+                         "|title", "|int", "|float"}) {
+    EXPECT_NE(error_with(std::string("{{ ('7' * 2000)") + op + " }}", work)
+                  .find("work limit of 10000"),
+              std::string::npos)
+        << op;
+  }
   nhc::text::RenderLimits namespaces;
   namespaces.max_namespaces = 3;
   EXPECT_NE(error_with("{% for i in range(5000) %}{% set n = namespace(i=i) %}"

@@ -1,5 +1,6 @@
 #include "bpe_model.h"
 
+#include "nhc/runtime/escape.h"
 #include "nhc/text/text_error.h"
 #include "utf8.h"
 
@@ -12,7 +13,8 @@ namespace nhc::text::detail {
 BpeModel::BpeModel(std::unordered_map<std::string, int32_t> vocab,
                    const std::vector<std::pair<std::string, std::string>> &merges,
                    BpeOptions options, const std::string &where)
-    : vocab_(std::move(vocab)), opt_(std::move(options)) {
+    : vocab_(std::move(vocab)), opt_(std::move(options)),
+      file_(where) {
   const size_t prefixLen =
       opt_.continuingSubwordPrefix ? opt_.continuingSubwordPrefix->size() : 0;
   merges_.reserve(merges.size());
@@ -136,8 +138,10 @@ void BpeModel::tokenize(std::string_view w, std::vector<int32_t> &out) const {
     }
     if (opt_.unkToken) {
       if (!unkId_)
-        throw TextError("tokenizer.json: model.unk_token \"" +
-                        *opt_.unkToken + "\" is not in model.vocab");
+        throw TextError(file_ + ": model.unk_token " +
+                        nhc::quoteForMessage(*opt_.unkToken) +
+                        " is not in model.vocab, and the text has a piece "
+                        "only it could encode");
       if (pendingUnk && !opt_.fuseUnk) push(*pendingUnk);
       pendingUnk = *unkId_;
     }

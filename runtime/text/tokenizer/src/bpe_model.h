@@ -28,8 +28,9 @@ class BpeModel {
 public:
   /// `vocab`: token -> id. `merges`: pairs in rank order; a pair listed
   /// twice takes its last rank (tokenizers collects them into a map).
-  /// Throws TextError(where + key) for merges naming tokens not in the
-  /// vocabulary or an unk_token missing from it.
+  /// `where`: the tokenizer file. Throws TextError(where + key) for merges
+  /// naming tokens not in the vocabulary. An unk_token missing from it is
+  /// refused only by a tokenize() that needs it (as tokenizers does).
   BpeModel(std::unordered_map<std::string, int32_t> vocab,
            const std::vector<std::pair<std::string, std::string>> &merges,
            BpeOptions options, const std::string &where);
@@ -64,6 +65,8 @@ private:
   std::unordered_map<std::string, int32_t> vocab_;
   std::unordered_map<uint64_t, Merge, PairHash> merges_;
   BpeOptions opt_;
+  /// The tokenizer file, for messages at encode time.
+  std::string file_;
   std::optional<int32_t> unkId_;
   /// id of the one-character token for code points < 512 (no prefix or
   /// suffix options), -2 when not yet looked up is not needed: -1 = absent.

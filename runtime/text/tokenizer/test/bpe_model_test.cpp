@@ -66,6 +66,27 @@ TEST(BpeModel, UnknownCharactersUnkFuseAndDrop) {
   EXPECT_EQ(run(BpeModel(v, {}, o, "t"), "axya"), (std::vector<int32_t>{1, 0, 1}));
 }
 
+// As in tokenizers, an unk_token missing from the vocabulary is an error
+// only for a text that needs it; the error names the file and shows the
+// token escaped.
+TEST(BpeModel, MissingUnkTokenIsRefusedWhenNeededNamingTheFile) {
+  std::unordered_map<std::string, int32_t> v{{"a", 1}};
+  BpeOptions o;
+  o.unkToken = "<nope\x1b[2J>";
+  BpeModel m(v, {}, o, "/models/x/tokenizer.json");
+  EXPECT_EQ(run(m, "aa"), (std::vector<int32_t>{1, 1}));
+  try {
+    run(m, "ax");
+    ADD_FAILURE() << "an unknown character encoded without its unk_token";
+  } catch (const TextError &e) {
+    std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("/models/x/tokenizer.json: model.unk_token ", 0), 0u)
+        << msg;
+    EXPECT_NE(msg.find("\\x1b[2J"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
+  }
+}
+
 TEST(BpeModel, ByteFallback) {
   std::unordered_map<std::string, int32_t> v{{"a", 0}, {"<0xC3>", 1}, {"<0xA9>", 2}};
   BpeOptions o;
