@@ -4,6 +4,7 @@
 
 #include "../common/command_line.h"
 
+#include "nhc/runtime/json_scan.h"
 #include "nhc/runtime/limits.h"
 
 #include <nlohmann/json.hpp>
@@ -210,6 +211,16 @@ bool parseOptions(int argc, char **argv, Options &options,
     return false;
   }
   if (!options.chatTemplateKwargs.empty()) {
+    // Scanned first, in constant stack: nlohmann's parser recurses per level.
+    size_t tooDeep = scanJsonText(options.chatTemplateKwargs.data(),
+                                  options.chatTemplateKwargs.size(),
+                                  [](const JsonNumberOverflow &) {});
+    if (tooDeep != std::string::npos) {
+      error = "--chat-template-kwargs: the JSON nests more than " +
+              std::to_string(kMaxJsonDepth) + " levels deep (byte " +
+              std::to_string(tooDeep) + ")";
+      return false;
+    }
     nlohmann::ordered_json kwargs = nlohmann::ordered_json::parse(
         options.chatTemplateKwargs, nullptr, /*allow_exceptions=*/false);
     if (!kwargs.is_object()) {
