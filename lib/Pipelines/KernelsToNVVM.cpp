@@ -63,6 +63,8 @@ void mlir::nhc::buildGPUKernelsToNVVMPipeline(
   gpuPm.addPass(createSCFToControlFlowPass());
   // Tensor-core fragments (nvgpu.mma.sync) to nvvm.mma.sync first.
   gpuPm.addPass(createConvertNVGPUToNVVMPass());
+  // Before the lowering reads the attributions' alignment.
+  gpuPm.addPass(createNHCAlignWorkgroupMemoryPass());
   gpuPm.addPass(createConvertGpuOpsToNVVMOps());
   gpuPm.addPass(createNHCExternDynamicSharedMemoryPass());
   gpuPm.addPass(createCanonicalizerPass());

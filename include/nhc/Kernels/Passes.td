@@ -375,6 +375,37 @@ def NHCExternDynamicSharedMemoryPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def NHCAlignWorkgroupMemoryPass
+    : Pass<"nhc-align-workgroup-memory", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's workgroup buffers for the widest "
+                "vector access (16 bytes)";
+  let description = [{
+    `convert-gpu-to-nvvm` (MLIR 22) lowers a `gpu.func` workgroup
+    attribution to an `llvm.mlir.global` in the shared address space with
+    the alignment of its element type unless the attribution carries
+    `llvm.align`: an f32 buffer becomes `.shared .align 4`. The NVPTX
+    backend still merges neighbouring loads and stores of such a buffer
+    into `ld.shared.v4`/`v2` (16 and 8 bytes), which the PTX ISA requires
+    to be aligned to their whole size ("Vectors", "Addresses as Operands");
+    whether the buffer happens to be is up to where ptxas places it, and a
+    misaligned one faults (`CUDA_ERROR_MISALIGNED_ADDRESS`) only on a GPU.
+    This pass gives every workgroup attribution of every `gpu.func`
+    `llvm.align` of at least `alignment` bytes (an attribution's larger
+    one is kept).
+
+    ```mlir
+    gpu.func @k() workgroup(%b : memref<1024xf32, #gpu.address_space<workgroup>>) kernel
+    // becomes
+    gpu.func @k() workgroup(%b : memref<1024xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", "16",
+           "least alignment in bytes (a power of two)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def NHCInsertGridDependencyControlPass
     : Pass<"nhc-insert-grid-dependency-control", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Start every kernel with griddepcontrol.wait and "

@@ -1471,7 +1471,17 @@ private:
             scan.kernel.args.size() != kScanArgs)
           continue;
         const std::vector<KernelArg> &c = conv.kernel.args, &d = scan.kernel.args;
-        const KernelArg &N = d[13], &G = d[14];
+        const KernelArg &N = d[13], &G = d[14], &H = d[11], &P = d[12];
+        const KernelArg &C = c[11];
+        auto index = [](const KernelArg &arg) {
+          return arg.kind == ArgKind::Index;
+        };
+        // The fused kernel finds x, B and C at H P and H P + G N of the
+        // conv's C channels and reads src while writing out.
+        if (!index(C) || !index(H) || !index(P) || !index(N) || !index(G) ||
+            C.index != H.index * P.index + 2 * G.index * N.index ||
+            c[0].kind != ArgKind::Buffer || buffer(c[3], c[0].ref))
+          continue;
         if (c[3].kind != ArgKind::Buffer || !buffer(d[0], c[3].ref) ||
             !buffer(chunked.kernel.args[0], c[3].ref) ||
             c[9].kind != ArgKind::Requests || d[9].kind != ArgKind::Requests ||
