@@ -1444,6 +1444,30 @@ std::string withEditedLaunchTable(
   return withEditedJsonSection(file, name, NHC_SECTION_LAUNCH_TABLE_JSON, edit);
 }
 
+/// A copy of artifact `file` (saved as `name`) as an older compiler's,
+/// without the launch-table functions `kernels`; expects each of them in the
+/// table exactly once.
+std::string withoutLaunchTableFunctions(const std::string &file,
+                                        const std::string &name,
+                                        const std::vector<std::string> &kernels) {
+  std::map<std::string, int> removed;
+  std::string copy = withEditedLaunchTable(
+      file, name, [&](nlohmann::json &table) {
+        nlohmann::json &functions = table["functions"];
+        for (size_t i = functions.size(); i-- > 0;)
+          for (const std::string &kernel : kernels)
+            if (functions[i]["function"] == kernel) {
+              functions.erase(i);
+              ++removed[kernel];
+              break;
+            }
+      });
+  for (const std::string &kernel : kernels)
+    EXPECT_EQ(removed[kernel], 1) << "the launch table of " << file
+                                  << " has one " << kernel;
+  return copy;
+}
+
 /// Prefills prompt 0 into a slot of `model` and feeds up to three tokens of
 /// its reference continuation, a token a step, checking the prefill's and
 /// every step's last logits against the reference (`label` names the run
@@ -1704,20 +1728,9 @@ TEST(GoldenOnCuda, NormsRoundTheirRowsForTheNextBf16Gemm) {
   const Launches withKernels = prefillAndDecode(bf16);
   EXPECT_GT(withKernels.fused, 0) << "BF16 weights: norms round their rows";
   GoldenCase old = bf16;
-  int edited = 0;
-  old.artifact = withEditedLaunchTable(
+  old.artifact = withoutLaunchTableFunctions(
       bf16.artifact, "dense-bf16-without-rounding-norms.nhc",
-      [&](nlohmann::json &table) {
-        nlohmann::json &functions = table["functions"];
-        for (size_t i = functions.size(); i-- > 0;)
-          for (const char *name : fused)
-            if (functions[i]["function"] == name) {
-              functions.erase(i);
-              ++edited;
-              break;
-            }
-      });
-  EXPECT_EQ(edited, 3) << "the launch table has the three _bf16 norms";
+      std::vector<std::string>(std::begin(fused), std::end(fused)));
   const Launches without = prefillAndDecode(old);
   std::remove(old.artifact.c_str());
   EXPECT_EQ(without.fused, 0);
@@ -1769,17 +1782,8 @@ TEST(GoldenOnCuda, DecodeStepsRunTheConvAndScanAsOneLaunch) {
       << "each fused launch stands for a conv and a scan";
   EXPECT_EQ(off.scan - fused.scan, fused.fused);
   GoldenCase old = dense;
-  int edited = 0;
-  old.artifact = withEditedLaunchTable(
-      dense.artifact, "dense-without-conv-scan.nhc", [&](nlohmann::json &table) {
-        nlohmann::json &functions = table["functions"];
-        for (size_t i = functions.size(); i-- > 0;)
-          if (functions[i]["function"] == "nhc_ssd_conv_scan") {
-            functions.erase(i);
-            ++edited;
-          }
-      });
-  EXPECT_EQ(edited, 1) << "the launch table has nhc_ssd_conv_scan";
+  old.artifact = withoutLaunchTableFunctions(
+      dense.artifact, "dense-without-conv-scan.nhc", {"nhc_ssd_conv_scan"});
   const Launches without = prefillAndDecode(old);
   std::remove(old.artifact.c_str());
   EXPECT_EQ(without.fused, 0);
@@ -2335,19 +2339,11 @@ TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
                     "cuda-emulated. run), which counts launches per kernel";
-  int edited = 0;
   GoldenCase old = fp32Case("dense");
-  old.artifact = withEditedLaunchTable(
-      "dense.nhc", "dense-without-argmax.nhc", [&](nlohmann::json &table) {
-        nlohmann::json &functions = table["functions"];
-        for (size_t i = 0; i < functions.size(); ++i)
-          if (functions[i]["function"] == "nhc_argmax_rows") {
-            functions.erase(i);
-            ++edited;
-            return;
-          }
-      });
-  ASSERT_EQ(edited, 1) << "the launch table has one nhc_argmax_rows";
+  old.artifact = withoutLaunchTableFunctions(
+      "dense.nhc", "dense-without-argmax.nhc", {"nhc_argmax_rows"});
+  if (::testing::Test::HasFailure())
+    return;
   std::vector<std::vector<int64_t>> generated;
   long long launched = 0;
   {
@@ -2499,20 +2495,9 @@ TEST(GoldenFp8ExpertsOnCuda, E4m3FromSm89WidenedBelowOrForAnOlderArtifact) {
   } restore;
   // The artifact as an older compiler's, without `kernel`.
   auto without = [](const char *kernel) {
-    int edited = 0;
-    const std::string path = withEditedLaunchTable(
+    return withoutLaunchTableFunctions(
         "moe_fp8.nhc", std::string("moe_fp8-without-") + kernel + ".nhc",
-        [&](nlohmann::json &table) {
-          nlohmann::json &functions = table["functions"];
-          for (size_t i = 0; i < functions.size(); ++i)
-            if (functions[i]["function"] == kernel) {
-              functions.erase(i);
-              ++edited;
-              return;
-            }
-        });
-    EXPECT_EQ(edited, 1) << "the launch table has one " << kernel;
-    return path;
+        {kernel});
   };
   const std::string older = without("nhc_moe_expert_matmul_e4m3"),
                     noPack = without("nhc_pack_e4m3");
