@@ -40,18 +40,4 @@ std::string renderChatText(const text::ChatTemplate &chatTemplate,
   return chatTemplate.render(context);
 }
 
-ChatPrompt renderChatPrompt(const text::ChatTemplate &chatTemplate,
-                            const text::Tokenizer &tokenizer,
-                            const nlohmann::ordered_json &messages,
-                            const nlohmann::ordered_json &tools,
-                            const nlohmann::ordered_json &documents,
-                            const nlohmann::ordered_json &kwargs,
-                            bool addGenerationPrompt) {
-  ChatPrompt prompt;
-  prompt.text = renderChatText(chatTemplate, tokenizer, messages, tools,
-                               documents, kwargs, addGenerationPrompt);
-  prompt.ids = tokenizer.encode(prompt.text, false);
-  return prompt;
-}
-
 } // namespace nhc::serving

@@ -52,14 +52,14 @@ TextMode::TextMode(const Options &options)
     if (!options.system.empty())
       messages.push_back({{"role", "system"}, {"content", options.system}});
     messages.push_back({{"role", "user"}, {"content", options.chat}});
-    serving::ChatPrompt prompt;
+    std::string prompt;
     try {
-      prompt = serving::renderChatPrompt(chatTemplate, tokenizer_, messages,
-                                         nullptr, nullptr, kwargs, true);
+      prompt = serving::renderChatText(chatTemplate, tokenizer_, messages,
+                                       nullptr, nullptr, kwargs, true);
     } catch (const serving::ServingError &e) {
       throw text::TextError(std::string("--chat-template-kwargs: ") + e.what());
     }
-    promptIds_ = std::move(prompt.ids);
+    promptIds_ = tokenizer_.encode(prompt, false);
   } else {
     promptIds_ = tokenizer_.encode(options.prompt, true);
   }

@@ -30,7 +30,8 @@ struct ChatPrompt {
   std::vector<int32_t> ids;  ///< its tokens, no special tokens added
 };
 
-/// The rendered text alone. `messages`: an array of message objects;
+/// The rendered text; callers tokenize it without adding special tokens
+/// (the template writes them). `messages`: an array of message objects;
 /// `tools`, `documents`: arrays or null; `kwargs`: an object (or null) of
 /// extra template variables, which may not name the variables above
 /// (ServingError naming the key). Template errors (raise_exception
@@ -42,16 +43,6 @@ std::string renderChatText(const text::ChatTemplate &chatTemplate,
                            const nlohmann::ordered_json &documents,
                            const nlohmann::ordered_json &kwargs,
                            bool addGenerationPrompt);
-
-/// renderChatText, then the text's tokens (tokenizer errors also throw
-/// text::TextError).
-ChatPrompt renderChatPrompt(const text::ChatTemplate &chatTemplate,
-                            const text::Tokenizer &tokenizer,
-                            const nlohmann::ordered_json &messages,
-                            const nlohmann::ordered_json &tools,
-                            const nlohmann::ordered_json &documents,
-                            const nlohmann::ordered_json &kwargs,
-                            bool addGenerationPrompt);
 
 } // namespace nhc::serving
 
