@@ -14,9 +14,13 @@
 //      (@nhc_moe_block_best: value descending, index ascending);
 //   4. thread 0 writes the picks, their sigmoid weights, and normalizes
 //      them in pick order.
-// The order is total and no NaN is ever a candidate, so the picks are the
-// host form's exactly, and so are the weights (same arithmetic, same
-// order). More experts or groups: thread 0 runs the host form's token
+// The order is total and no NaN is ever a candidate, so given the same
+// sigmoid scores the picks and weights are the host form's (same
+// arithmetic, same order). The scores themselves are only as close as the
+// two `math.exp`s: the host's libm expf and, on a GPU, libdevice's
+// __nv_expf (ex2.approx, within 2 ulp), so a near-tie between experts can
+// pick differently on a GPU than on the host or in the emulation (which
+// runs the host's expf). More experts or groups: thread 0 runs the host form's token
 // (@nhc_moe_route_token).
 func.func private @nhc_moe_route_gpu(%logits: memref<?xf32>,
                                      %bias: memref<?xf32>,
