@@ -34,9 +34,6 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%nhc_src_root", config.nhc_src_root))
 config.substitutions.append(("%configs", os.path.join(config.nhc_src_root, "test", "configs")))
 
-if config.enable_cuda_tests:
-    config.available_features.add("cuda")
-
 # The CUDA test doubles (runtime/test/fake_*.c): `--backend cuda` without a
 # GPU. %cuda_doubles is the environment that loads them, with launches run by
 # the kernel library's GPU kernels compiled for the host (the test makes
