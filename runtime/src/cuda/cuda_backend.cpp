@@ -1476,18 +1476,17 @@ private:
         auto index = [](const KernelArg &arg) {
           return arg.kind == ArgKind::Index;
         };
-        // The fused kernel finds x, B and C at H P and H P + G N of the
-        // conv's C channels and reads src while writing out.
-        if (!index(C) || !index(H) || !index(P) || !index(N) || !index(G) ||
-            C.index != H.index * P.index + 2 * G.index * N.index ||
-            c[0].kind != ArgKind::Buffer || buffer(c[3], c[0].ref))
-          continue;
-        if (c[3].kind != ArgKind::Buffer || !buffer(d[0], c[3].ref) ||
+        // The scans read the conv's output; the fused kernel finds x, B and
+        // C at 0, H P and H P + G N of the conv's C channels and reads src
+        // while writing out.
+        if (c[0].kind != ArgKind::Buffer || c[3].kind != ArgKind::Buffer ||
+            buffer(c[3], c[0].ref) || !buffer(d[0], c[3].ref) ||
             !buffer(chunked.kernel.args[0], c[3].ref) ||
             c[9].kind != ArgKind::Requests || d[9].kind != ArgKind::Requests ||
-            N.kind != ArgKind::Index || N.index < 1 ||
-            N.index > lib::kSsdConvScanMaxStateSize ||
-            G.kind != ArgKind::Index || G.index < 1)
+            !index(C) || !index(H) || !index(P) || !index(N) || !index(G) ||
+            N.index < 1 || N.index > lib::kSsdConvScanMaxStateSize ||
+            G.index < 1 ||
+            C.index != H.index * P.index + 2 * G.index * N.index)
           continue;
         convOfScan_[&scan.kernel] = &conv.kernel;
         convInConvScan_.insert(&conv.kernel);
