@@ -3,6 +3,7 @@
 #include "nhc/Compiler/CompileCache.h"
 
 #include "nhc/format/container.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
@@ -16,9 +17,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <fcntl.h>
 #include <link.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace mlir::nhc {
@@ -137,11 +141,35 @@ std::string CompileCache::entryPath(llvm::StringRef key) const {
   return std::string(path);
 }
 
+std::string CompileCache::lockPath(llvm::StringRef key) const {
+  llvm::SmallString<256> path(directory_);
+  llvm::sys::path::append(path, key + ".lock");
+  return std::string(path);
+}
+
 std::optional<std::vector<CachedSection>>
 CompileCache::lookup(llvm::StringRef key) const {
   if (!enabled() || key.empty())
     return std::nullopt;
-  ++lookups_;
+  ++counts_.lookups;
+  std::optional<std::vector<CachedSection>> sections = read(key);
+  if (sections)
+    ++counts_.hits;
+  return sections;
+}
+
+std::optional<std::vector<CachedSection>>
+CompileCache::lookupAgain(llvm::StringRef key) const {
+  if (!enabled() || key.empty())
+    return std::nullopt;
+  std::optional<std::vector<CachedSection>> sections = read(key);
+  if (sections)
+    ++counts_.hits;
+  return sections;
+}
+
+std::optional<std::vector<CachedSection>>
+CompileCache::read(llvm::StringRef key) const {
   std::string path = entryPath(key);
   // Only a regular file of this user's, within the size limit: an entry's
   // host library ends up dlopened, and a FIFO or /dev/zero must not hang
@@ -183,7 +211,6 @@ CompileCache::lookup(llvm::StringRef key) const {
     if (i != manifest)
       sections.push_back({records[i].kind, records[i].name,
                           bytesOf(records[i])});
-  ++hits_;
   // Least recently used first out (evictIfOverLimit): a hit is a use.
   (void)::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   return sections;
@@ -195,7 +222,7 @@ std::string CompileCache::store(llvm::StringRef key,
     return {};
   std::string error = writeEntry(key, sections);
   if (!error.empty())
-    ++storeFailures_;
+    ++counts_.storeFailures;
   else
     evictIfOverLimit();
   return error;
@@ -244,6 +271,101 @@ CompileCache::writeEntry(llvm::StringRef key,
   return {};
 }
 
+CompileCache::FillLock::FillLock(FillLock &&other) noexcept
+    : held_(std::move(other.held_)), waited_(other.waited_) {
+  other.held_.clear();
+}
+
+CompileCache::FillLock &
+CompileCache::FillLock::operator=(FillLock &&other) noexcept {
+  if (this != &other) {
+    release();
+    held_ = std::move(other.held_);
+    other.held_.clear();
+    waited_ = other.waited_;
+  }
+  return *this;
+}
+
+CompileCache::FillLock::~FillLock() { release(); }
+
+void CompileCache::FillLock::release() {
+  for (const auto &[fd, path] : held_) {
+    // Removed while still held, and only if the path is still this file:
+    // whoever opens the path later takes a new file, and by then the entry
+    // is stored (or its compile failed, and it is compiled again). A
+    // waiter still holding the removed file takes its lock, then the entry.
+    struct stat mine, named;
+    if (::fstat(fd, &mine) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+        mine.st_dev == named.st_dev && mine.st_ino == named.st_ino)
+      (void)::unlink(path.c_str());
+    ::close(fd); // releases the flock
+  }
+  held_.clear();
+}
+
+CompileCache::FillLock
+CompileCache::lockForFill(llvm::ArrayRef<std::string> keys,
+                          std::chrono::milliseconds wait) const {
+  FillLock lock;
+  if (!enabled() ||
+      llvm::sys::fs::create_directories(directory_, /*IgnoreExisting=*/true,
+                                        llvm::sys::fs::owner_all))
+    return lock;
+  std::vector<std::string> sorted;
+  for (const std::string &key : keys)
+    if (!key.empty())
+      sorted.push_back(key);
+  llvm::sort(sorted);
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + wait;
+  for (const std::string &key : sorted) {
+    // The same checks as an entry's: a regular file of this user's only
+    // (O_NONBLOCK: a FIFO put there must not hang the open).
+    std::string path = lockPath(key);
+    int fd = ::open(path.c_str(),
+                    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                    0600);
+    if (fd < 0)
+      continue;
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != ::geteuid()) {
+      ::close(fd);
+      continue;
+    }
+    bool held = false;
+    for (;;) {
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        held = true;
+        break;
+      }
+      if (errno == EINTR)
+        continue;
+      if (errno != EWOULDBLOCK)
+        break; // locks unsupported here: compile without one
+      lock.waited_ = true;
+      if (std::chrono::steady_clock::now() >= deadline)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!held) {
+      ::close(fd);
+      continue;
+    }
+    (void)::futimens(fd, nullptr); // in use: not stale (evictIfOverLimit)
+    lock.held_.emplace_back(fd, std::move(path));
+  }
+  if (lock.waited_)
+    counts_.fillWaitMicros += uint64_t(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start)
+            .count());
+  return lock;
+}
+
 void CompileCache::evictIfOverLimit() const {
   struct Entry {
     std::string path;
@@ -260,8 +382,10 @@ void CompileCache::evictIfOverLimit() const {
     if (llvm::sys::fs::status(it->path(), status))
       continue;
     llvm::StringRef extension = llvm::sys::path::extension(it->path());
-    // A store's temporary file an hour old lost its process.
-    if (extension == ".tmp" &&
+    // A store's temporary file an hour old lost its process; a lock file
+    // that old is not in use (lockForFill touches the ones it takes), and
+    // were it, removing it costs at most a compile done twice.
+    if ((extension == ".tmp" || extension == ".lock") &&
         now - status.getLastModificationTime() > std::chrono::hours(1))
       (void)llvm::sys::fs::remove(it->path());
     if (extension != ".nhc")

@@ -88,17 +88,15 @@ FailureOr<std::string> compileModel(MLIRContext &context,
     return cuda->launchTable;
   }
 
-  auto hostLibraries = compileHostKernels(*library, options.cache);
-  if (failed(hostLibraries))
+  FailureOr<KernelCode> code =
+      compileKernelCode(*library, options.cudaChips, options.cache);
+  if (failed(code))
     return failure();
   ::nhc::format::ContainerWriter writer;
   writer.setManifest(manifest->dump());
-  for (auto &[level, sharedObject] : *hostLibraries)
+  for (auto &[level, sharedObject] : code->host)
     writer.addSection(NHC_SECTION_HOST_SHARED_LIBRARY, level, sharedObject);
-  if (!options.cudaChips.empty()) {
-    FailureOr<CudaCode> cuda = compileCudaKernels(*library, options.cudaChips, options.cache);
-    if (failed(cuda))
-      return failure();
+  if (std::optional<CudaCode> &cuda = code->cuda) {
     for (auto &[chip, ptx] : cuda->ptx)
       writer.addSection(NHC_SECTION_PTX, chip, ptx);
     for (auto &[chip, cubin] : cuda->cubin)

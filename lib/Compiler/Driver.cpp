@@ -19,6 +19,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -113,7 +114,11 @@ void printCacheUse(const CompileCache &cache) {
   }
   llvm::errs() << "nhc: kernel code: " << cache.hits() << " of "
                << cache.lookups() << " builds from the compile cache '"
-               << cache.directory() << "'\n";
+               << cache.directory() << "'";
+  if (double waited = cache.fillWaitSeconds(); waited > 0)
+    llvm::errs() << " (" << llvm::format("%.1f", waited)
+                 << " s spent waiting for another compile of the same code)";
+  llvm::errs() << "\n";
 }
 
 int runCompile(int argc, char **argv) {

@@ -14,6 +14,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <iterator>
+#include <thread>
 
 namespace mlir::nhc {
 
@@ -33,10 +34,10 @@ std::string printedLibrary(ModuleOp library) {
 }
 
 /// A cache that cannot be written slows the next compile down but does not
-/// fail this one; said once per compile.
+/// fail this one; said once per compile (whichever store failed first).
 void warnIfNotStored(ModuleOp library, const CompileCache &cache,
                      const std::string &storeError) {
-  if (!storeError.empty() && cache.storeFailures() == 1)
+  if (!storeError.empty() && cache.claimStoreFailureReport())
     emitWarning(library.getLoc())
         << "nhc: compile cache not written (" << storeError
         << "); NHC_CACHE_DISABLE=1 turns it off";
@@ -138,18 +139,32 @@ compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
   std::string text = cache.enabled() ? printedLibrary(library) : "";
   std::vector<std::string> keys;
   std::vector<std::pair<std::string, std::string>> objects;
+  // Whether an entry is cpus[i]'s host library; if so it is taken.
+  auto take = [&](size_t i, std::optional<std::vector<CachedSection>> hit) {
+    if (!hit || hit->size() != 1 ||
+        hit->front().kind != NHC_SECTION_HOST_SHARED_LIBRARY ||
+        hit->front().name != cpus[i] || hit->front().bytes.empty())
+      return false;
+    objects[i].second = std::move(hit->front().bytes);
+    return true;
+  };
   std::vector<size_t> missing; // indices into cpus
   for (const std::string &cpu : cpus) {
     keys.push_back(cache.enabled() ? hostKey(options, cpu, text) : "");
     objects.emplace_back(cpu, "");
-    std::optional<std::vector<CachedSection>> hit = cache.lookup(keys.back());
-    if (hit && hit->size() == 1 &&
-        hit->front().kind == NHC_SECTION_HOST_SHARED_LIBRARY &&
-        hit->front().name == cpu && !hit->front().bytes.empty())
-      objects.back().second = std::move(hit->front().bytes);
-    else
+    if (!take(objects.size() - 1, cache.lookup(keys.back())))
       missing.push_back(objects.size() - 1);
   }
+  if (missing.empty())
+    return objects;
+  // Another process may be compiling the same code: wait for it, and take
+  // what it stored.
+  std::vector<std::string> missingKeys;
+  for (size_t i : missing)
+    missingKeys.push_back(keys[i]);
+  CompileCache::FillLock lock = cache.lockForFill(missingKeys);
+  llvm::erase_if(missing,
+                 [&](size_t i) { return take(i, cache.lookupAgain(keys[i])); });
   if (missing.empty())
     return objects;
 
@@ -190,22 +205,30 @@ FailureOr<std::string> emitHostLLVMIR(ModuleOp library) {
   return std::move(host->llvmIR);
 }
 
-FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
-                                       const std::vector<std::string> &chips,
-                                       const CompileCache &cache) {
+namespace {
+/// compileCudaKernels without diagnostics: a failure's message in `error`,
+/// a failed store's in `storeError` (for the thread of compileKernelCode,
+/// whose context is not the caller's).
+FailureOr<CudaCode> compileCudaCode(ModuleOp library,
+                                    const std::vector<std::string> &chips,
+                                    const CompileCache &cache,
+                                    std::string &error,
+                                    std::string &storeError) {
   CudaTargetOptions options;
   options.chips = chips;
   std::string key = cache.enabled() ? cudaKey(library, options) : "";
   if (std::optional<std::vector<CachedSection>> hit = cache.lookup(key))
     if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
       return std::move(*code);
+  // Another process may be compiling the same code: wait for it.
+  CompileCache::FillLock lock = cache.lockForFill({key});
+  if (std::optional<std::vector<CachedSection>> hit = cache.lookupAgain(key))
+    if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
+      return std::move(*code);
 
-  std::string error;
   FailureOr<CudaLibrary> cuda = compileCudaLibrary(library, options, error);
-  if (failed(cuda)) {
-    (void)report(library, error);
+  if (failed(cuda))
     return failure();
-  }
   CudaCode code;
   code.launchTable = std::move(cuda->launchTable);
   for (CudaImage &image : cuda->images) {
@@ -214,8 +237,78 @@ FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
       code.cubin.emplace_back(image.chip, std::move(image.cubin));
   }
   if (!key.empty())
-    warnIfNotStored(library, cache, cache.store(key, cachedSections(code)));
+    storeError = cache.store(key, cachedSections(code));
   return code;
+}
+} // namespace
+
+FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
+                                       const std::vector<std::string> &chips,
+                                       const CompileCache &cache) {
+  std::string error, storeError;
+  FailureOr<CudaCode> code =
+      compileCudaCode(library, chips, cache, error, storeError);
+  if (failed(code)) {
+    (void)report(library, error);
+    return failure();
+  }
+  warnIfNotStored(library, cache, storeError);
+  return code;
+}
+
+FailureOr<KernelCode> compileKernelCode(ModuleOp library,
+                                        const std::vector<std::string> &chips,
+                                        const CompileCache &cache) {
+  KernelCode out;
+  MLIRContext *context = library.getContext();
+  if (chips.empty() || !context->isMultithreadingEnabled()) {
+    auto host = compileHostKernels(library, cache);
+    if (failed(host))
+      return failure();
+    out.host = std::move(*host);
+    if (!chips.empty()) {
+      FailureOr<CudaCode> cuda = compileCudaKernels(library, chips, cache);
+      if (failed(cuda))
+        return failure();
+      out.cuda = std::move(*cuda);
+    }
+    return out;
+  }
+
+  // The CUDA code in a context of its own: MLIR contexts do not take pass
+  // pipelines from two threads that may load dialects. Its diagnostics are
+  // collected there and said here, on this library's location. LLVM's
+  // target registry is written before either thread reads it.
+  registerHostTarget();
+  registerNVPTXTarget();
+  std::string cudaError, cudaStoreError;
+  std::optional<CudaCode> cudaCode;
+  std::thread cudaThread([&] {
+    MLIRContext cudaContext(context->getDialectRegistry());
+    ScopedDiagnosticHandler collect(&cudaContext, [&](Diagnostic &diag) {
+      llvm::raw_string_ostream(cudaError) << diag << "\n";
+      return success();
+    });
+    OwningOpRef<ModuleOp> copy = parseKernels(cudaContext);
+    if (!copy)
+      return;
+    FailureOr<CudaCode> code =
+        compileCudaCode(*copy, chips, cache, cudaError, cudaStoreError);
+    if (succeeded(code))
+      cudaCode = std::move(*code);
+  });
+  auto host = compileHostKernels(library, cache);
+  cudaThread.join();
+  if (failed(host))
+    return failure();
+  if (!cudaCode) {
+    (void)report(library, cudaError);
+    return failure();
+  }
+  warnIfNotStored(library, cache, cudaStoreError);
+  out.host = std::move(*host);
+  out.cuda = std::move(*cudaCode);
+  return out;
 }
 
 } // namespace mlir::nhc

@@ -14,6 +14,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/LLVM.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,23 @@ FailureOr<std::string> emitHostLLVMIR(ModuleOp library);
 FailureOr<CudaCode> compileCudaKernels(ModuleOp library,
                                        const std::vector<std::string> &chips,
                                        const CompileCache &cache);
+
+/// What an artifact carries of the kernel library: the host library of
+/// every level of nhc::format::kHostIsaLevels, and the CUDA code.
+struct KernelCode {
+  std::vector<std::pair<std::string, std::string>> host; // level -> ELF
+  std::optional<CudaCode> cuda; // when chips were asked for
+};
+
+/// compileHostKernels for every level and, when `chips` is not empty,
+/// compileCudaKernels, at the same time: the CUDA code on a thread and in
+/// an MLIRContext of its own (the library parsed again there), its errors
+/// reported on `library`'s location as compileCudaKernels reports them.
+/// One after the other where `library`'s context has multithreading off
+/// (`--mlir-disable-threading`).
+FailureOr<KernelCode> compileKernelCode(ModuleOp library,
+                                        const std::vector<std::string> &chips,
+                                        const CompileCache &cache);
 
 } // namespace mlir::nhc
 

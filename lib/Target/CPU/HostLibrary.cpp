@@ -50,16 +50,7 @@ private:
 
 std::unique_ptr<llvm::TargetMachine>
 createHostTargetMachine(const HostTargetOptions &options, std::string &error) {
-  // Registration writes LLVM's target registry: once per process, before
-  // any thread reads it.
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    LLVMInitializeX86TargetInfo();
-    LLVMInitializeX86Target();
-    LLVMInitializeX86TargetMC();
-    LLVMInitializeX86AsmPrinter();
-  });
-
+  mlir::nhc::registerHostTarget();
   llvm::Triple triple(options.triple);
   if (triple.getArch() != llvm::Triple::x86_64) {
     error = "unsupported host triple '" + options.triple +
@@ -309,6 +300,18 @@ definedFunctions(StringRef bitcode, std::string &error) {
     if (!fn.isDeclaration())
       defined.emplace_back(fn.getName().str(), fn.arg_size());
   return defined;
+}
+
+void mlir::nhc::registerHostTarget() {
+  // Registration writes LLVM's target registry: once per process, before
+  // any thread reads it.
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
 }
 
 std::optional<std::string>

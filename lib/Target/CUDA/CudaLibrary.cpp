@@ -16,10 +16,12 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
 #include <memory>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::nhc;
@@ -60,6 +62,16 @@ CudaToolchain mlir::nhc::findCudaToolchain(const CudaTargetOptions &options) {
       options.cudaPath.empty() ? findCudaPath(tools.ptxas) : options.cudaPath;
   tools.libdevice = findLibdevice(tools.cudaPath);
   return tools;
+}
+
+void mlir::nhc::registerNVPTXTarget() {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+  });
 }
 
 FailureOr<CudaLibrary> mlir::nhc::compileCudaLibrary(

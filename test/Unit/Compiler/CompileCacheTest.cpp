@@ -12,9 +12,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using mlir::nhc::CachedSection;
 using mlir::nhc::CompileCache;
@@ -32,6 +35,11 @@ protected:
   std::string entry(llvm::StringRef key) const {
     llvm::SmallString<256> path(dir_);
     llvm::sys::path::append(path, key + ".nhc");
+    return std::string(path);
+  }
+  std::string lockFile(llvm::StringRef key) const {
+    llvm::SmallString<256> path(dir_);
+    llvm::sys::path::append(path, key + ".lock");
     return std::string(path);
   }
   static std::vector<CachedSection> sections(size_t payload = 1000) {
@@ -182,6 +190,31 @@ TEST_F(CompileCacheTest, UnwritableDirectoryIsReportedAndHarmless) {
   EXPECT_EQ(readFile(std::string(file)), "x");
 }
 
+// The host and CUDA code store from two threads; whichever fails first,
+// one of them says so.
+TEST_F(CompileCacheTest, AFailedStoreIsReportedOnceWhateverTheThreads) {
+  llvm::SmallString<256> file(dir_);
+  llvm::sys::path::append(file, "not-a-directory");
+  writeFile(std::string(file), "x");
+  llvm::SmallString<256> under(file);
+  llvm::sys::path::append(under, "cache");
+  CompileCache cache{std::string(under)};
+  EXPECT_FALSE(cache.claimStoreFailureReport()) << "nothing failed yet";
+  std::atomic<int> claims{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      EXPECT_NE(cache.store(CompileCache::key({std::to_string(i)}), sections()),
+                "");
+      if (cache.claimStoreFailureReport())
+        ++claims;
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(claims, 1);
+  EXPECT_EQ(cache.storeFailures(), 4u);
+}
+
 TEST_F(CompileCacheTest, DisabledCacheNeitherReadsNorWrites) {
   CompileCache cache;
   EXPECT_FALSE(cache.enabled());
@@ -227,6 +260,113 @@ TEST_F(CompileCacheTest, StoresRemoveTemporaryFilesTheirProcessLeft) {
   ASSERT_EQ(cache.store(CompileCache::key({"c"}), sections()), "");
   EXPECT_FALSE(llvm::sys::fs::exists(stale));
   EXPECT_TRUE(llvm::sys::fs::exists(fresh)) << "another store may be writing it";
+}
+
+TEST_F(CompileCacheTest, StoresRemoveLockFilesAnHourOld) {
+  CompileCache cache{std::string(dir_)};
+  std::string stale = lockFile("a"), fresh = lockFile("b");
+  writeFile(stale, "");
+  writeFile(fresh, "");
+  setModified(stale, std::chrono::hours(2));
+  ASSERT_EQ(cache.store(CompileCache::key({"c"}), sections()), "");
+  EXPECT_FALSE(llvm::sys::fs::exists(stale));
+  EXPECT_TRUE(llvm::sys::fs::exists(fresh));
+}
+
+// Two compiles of the same code at once (two processes in use; here two
+// caches on one directory, each lock its own open file, as flock(2) sees
+// two processes): the second waits for the first's lock and then finds
+// its entry instead of compiling it again.
+TEST_F(CompileCacheTest, ASecondCompileWaitsForTheFirstsEntry) {
+  CompileCache first{std::string(dir_)}, second{std::string(dir_)};
+  std::string key = CompileCache::key({"fill"});
+  ASSERT_FALSE(second.lookup(key));
+  CompileCache::FillLock held = first.lockForFill({key});
+  ASSERT_EQ(held.held(), 1u);
+  EXPECT_FALSE(held.waited());
+  EXPECT_TRUE(llvm::sys::fs::exists(lockFile(key)));
+
+  std::atomic<bool> asking{false};
+  bool waited = false;
+  std::optional<std::vector<CachedSection>> found;
+  std::thread other([&] {
+    asking = true;
+    CompileCache::FillLock lock =
+        second.lockForFill({key}, std::chrono::seconds(120));
+    waited = lock.waited();
+    EXPECT_EQ(lock.held(), 1u);
+    found = second.lookupAgain(key);
+  });
+  while (!asking)
+    std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(first.store(key, sections()), "");
+  held = CompileCache::FillLock(); // released
+  other.join();
+
+  EXPECT_TRUE(waited);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->size(), 2u);
+  EXPECT_EQ(second.lookups(), 1u) << "lookupAgain is not another lookup";
+  EXPECT_EQ(second.hits(), 1u);
+  EXPECT_GT(second.fillWaitSeconds(), 0.1);
+  EXPECT_EQ(first.fillWaitSeconds(), 0.0);
+  EXPECT_FALSE(llvm::sys::fs::exists(lockFile(key)))
+      << "a released lock's file is removed";
+}
+
+TEST_F(CompileCacheTest, AFillLockIsWaitedForNoLongerThanAsked) {
+  CompileCache first{std::string(dir_)}, second{std::string(dir_)};
+  std::string key = CompileCache::key({"stuck"});
+  CompileCache::FillLock held = first.lockForFill({key});
+  ASSERT_EQ(held.held(), 1u);
+  auto start = std::chrono::steady_clock::now();
+  CompileCache::FillLock lock =
+      second.lockForFill({key}, std::chrono::milliseconds(100));
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(100));
+  EXPECT_TRUE(lock.waited());
+  EXPECT_EQ(lock.held(), 0u) << "the caller compiles without it";
+  EXPECT_TRUE(llvm::sys::fs::exists(lockFile(key)))
+      << "only its holder removes it";
+}
+
+TEST_F(CompileCacheTest, FillLocksOfOtherKeysAreNotWaitedFor) {
+  CompileCache first{std::string(dir_)}, second{std::string(dir_)};
+  std::string a = CompileCache::key({"a"}), b = CompileCache::key({"b"}),
+              c = CompileCache::key({"c"});
+  CompileCache::FillLock held = first.lockForFill({a});
+  CompileCache::FillLock lock =
+      second.lockForFill({c, b, c}, std::chrono::seconds(120));
+  EXPECT_EQ(lock.held(), 2u);
+  EXPECT_FALSE(lock.waited());
+}
+
+TEST_F(CompileCacheTest, FillLocksNeedAWritableDirectoryAndARegularFile) {
+  std::string key = CompileCache::key({"odd"});
+  CompileCache off;
+  EXPECT_EQ(off.lockForFill({key}).held(), 0u);
+
+  llvm::SmallString<256> file(dir_);
+  llvm::sys::path::append(file, "not-a-directory");
+  writeFile(std::string(file), "x");
+  llvm::SmallString<256> under(file);
+  llvm::sys::path::append(under, "cache");
+  CompileCache unwritable{std::string(under)};
+  CompileCache::FillLock none = unwritable.lockForFill({key});
+  EXPECT_EQ(none.held(), 0u);
+  EXPECT_FALSE(none.waited());
+
+  // A FIFO (whose open would wait for a writer) or a symbolic link in the
+  // lock's place: no lock, no wait, the link's target untouched.
+  CompileCache cache{std::string(dir_)};
+  ASSERT_EQ(::mkfifo(lockFile(key).c_str(), 0600), 0);
+  EXPECT_EQ(cache.lockForFill({key}, std::chrono::seconds(120)).held(), 0u);
+  std::string linked = CompileCache::key({"linked"});
+  ASSERT_EQ(::symlink(std::string(file).c_str(), lockFile(linked).c_str()), 0);
+  EXPECT_EQ(cache.lockForFill({linked}, std::chrono::seconds(120)).held(), 0u);
+  EXPECT_EQ(readFile(std::string(file)), "x");
+  EXPECT_TRUE(llvm::sys::fs::exists(lockFile(key)));
 }
 
 TEST(CompileCacheEnvironment, DirectoryAndSwitchComeFromTheEnvironment) {

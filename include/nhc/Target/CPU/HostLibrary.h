@@ -39,6 +39,11 @@ struct HostTargetOptions {
 /// first of cc, clang, clang-22, gcc on PATH; nothing if none is found.
 std::optional<std::string> findHostLinker(const HostTargetOptions &options);
 
+/// Registers the x86 target with LLVM's target registry, once per process.
+/// The registry is not thread-safe: call it (and registerNVPTXTarget) before
+/// starting threads that compile for different targets (compileKernelCode).
+void registerHostTarget();
+
 /// The host build of the kernel library.
 struct HostLibrary {
   /// ELF shared object exporting `void nhc_<name>_packed(void **args)` and

@@ -92,6 +92,11 @@ struct CudaToolchain {
 };
 CudaToolchain findCudaToolchain(const CudaTargetOptions &options);
 
+/// Registers the NVPTX target with LLVM's target registry, once per
+/// process (MLIR's NVVM serialization would do it on first use, from
+/// whichever thread gets there; see registerHostTarget).
+void registerNVPTXTarget();
+
 /// ptxas on PATH or in the usual CUDA locations, if any.
 std::optional<std::string> findPtxas(StringRef cudaPath = {});
 
