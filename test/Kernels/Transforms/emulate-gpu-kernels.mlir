@@ -1,8 +1,8 @@
 // RUN: nhc-opt %s --split-input-file --nhc-emulate-gpu-kernels --verify-diagnostics | FileCheck %s
 // The library's kernels all emulate, and each entry of the launch table gets
-// a packed entry and its parameter count:
-// RUN: nhc-kernels --emit=gpu-emulation-so -o %t.so
-// RUN: %python -c "import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); slots = ctypes.CFUNCTYPE(ctypes.c_int64)(('nhc_add_kernel_abi_slots', lib)); sys.exit(0 if slots() == 11 else 1)" %t.so
+// a packed entry and its parameter count (%gpu_emulation_so: the build's
+// nhc-kernels --emit=gpu-emulation-so):
+// RUN: %python -c "import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); slots = ctypes.CFUNCTYPE(ctypes.c_int64)(('nhc_add_kernel_abi_slots', lib)); sys.exit(0 if slots() == 11 else 1)" %gpu_emulation_so
 
 // A kernel becomes a host function over every block and thread of its
 // launch: seven more index arguments (grid x, y, z, block x, y, z, dynamic
