@@ -358,11 +358,16 @@ CompileCache::lockForFill(llvm::ArrayRef<std::string> keys,
     (void)::futimens(fd, nullptr); // in use: not stale (evictIfOverLimit)
     lock.held_.emplace_back(fd, std::move(path));
   }
-  if (lock.waited_)
-    counts_.fillWaitMicros += uint64_t(
+  if (lock.waited_) {
+    uint64_t micros = uint64_t(
         std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - start)
             .count());
+    uint64_t longest = counts_.fillWaitMicros;
+    while (micros > longest &&
+           !counts_.fillWaitMicros.compare_exchange_weak(longest, micros)) {
+    }
+  }
   return lock;
 }
 

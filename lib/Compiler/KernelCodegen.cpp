@@ -167,6 +167,10 @@ compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
                  [&](size_t i) { return take(i, cache.lookupAgain(keys[i])); });
   if (missing.empty())
     return objects;
+  // The compile waited for stored nothing (it failed, or its store did):
+  // other waiters compile now too, not one after another behind this one.
+  if (lock.waited())
+    lock = CompileCache::FillLock();
 
   std::vector<std::string> missingCpus;
   for (size_t i : missing)
@@ -225,6 +229,8 @@ FailureOr<CudaCode> compileCudaCode(ModuleOp library,
   if (std::optional<std::vector<CachedSection>> hit = cache.lookupAgain(key))
     if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
       return std::move(*code);
+  if (lock.waited()) // as in compileHostKernels
+    lock = CompileCache::FillLock();
 
   FailureOr<CudaLibrary> cuda = compileCudaLibrary(library, options, error);
   if (failed(cuda))
@@ -279,12 +285,17 @@ FailureOr<KernelCode> compileKernelCode(ModuleOp library,
   // pipelines from two threads that may load dialects. Its diagnostics are
   // collected there and said here, on this library's location. LLVM's
   // target registry is written before either thread reads it.
+  // The registry is copied here too: the host passes may append to the
+  // context's while the thread runs. (Code under lib/ has no exceptions: a
+  // thread that cannot start ends the process, as running out of memory.)
   registerHostTarget();
   registerNVPTXTarget();
+  DialectRegistry registry;
+  context->getDialectRegistry().appendTo(registry);
   std::string cudaError, cudaStoreError;
   std::optional<CudaCode> cudaCode;
   std::thread cudaThread([&] {
-    MLIRContext cudaContext(context->getDialectRegistry());
+    MLIRContext cudaContext(registry);
     ScopedDiagnosticHandler collect(&cudaContext, [&](Diagnostic &diag) {
       llvm::raw_string_ostream(cudaError) << diag << "\n";
       return success();

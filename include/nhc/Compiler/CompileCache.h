@@ -138,7 +138,8 @@ public:
   bool claimStoreFailureReport() const {
     return storeFailures() != 0 && !counts_.failureReported.exchange(true);
   }
-  /// Seconds lockForFill waited for other processes' compiles.
+  /// The longest lockForFill waited for other processes' compiles, in
+  /// seconds (the longest, not the sum: two threads may wait at once).
   double fillWaitSeconds() const { return counts_.fillWaitMicros / 1e6; }
 
 private:
@@ -146,7 +147,7 @@ private:
   struct Counts {
     std::atomic<unsigned> lookups{0}, hits{0}, storeFailures{0};
     std::atomic<uint64_t> fillWaitMicros{0};
-    mutable std::atomic<bool> failureReported{false};
+    std::atomic<bool> failureReported{false};
     Counts() = default;
     Counts(const Counts &other)
         : lookups(other.lookups.load()), hits(other.hits.load()),

@@ -54,7 +54,8 @@ struct KernelCode {
 
 /// compileHostKernels for every level and, when `chips` is not empty,
 /// compileCudaKernels, at the same time: the CUDA code on a thread and in
-/// an MLIRContext of its own (the library parsed again there), its errors
+/// an MLIRContext of its own (the library parsed again there, so `library`
+/// must be parseKernels' unchanged), its errors
 /// reported on `library`'s location as compileCudaKernels reports them.
 /// One after the other where `library`'s context has multithreading off
 /// (`--mlir-disable-threading`).

@@ -8,13 +8,17 @@ usage: compile-while-another-does.py DIR COUNT FIRST-ARGS... -- SECOND-ARGS...
 import pathlib
 import subprocess
 import sys
+import tempfile
 import time
 
 directory, count = pathlib.Path(sys.argv[1]), int(sys.argv[2])
 split = sys.argv.index("--")
 first_args, second_args = sys.argv[3:split], sys.argv[split + 1:]
 
-first = subprocess.Popen(first_args, stderr=subprocess.PIPE, text=True)
+# A file, not a pipe: a pipe nobody reads until the end could fill up and
+# stop the first compile while it holds its locks.
+first_log = tempfile.TemporaryFile(mode="w+")
+first = subprocess.Popen(first_args, stderr=first_log, text=True)
 deadline = time.monotonic() + 120
 while len(list(directory.glob("*.lock"))) < count:
     if first.poll() is not None or time.monotonic() > deadline:
@@ -23,7 +27,9 @@ while len(list(directory.glob("*.lock"))) < count:
                  f" of {count} fill locks (exit {first.returncode})")
     time.sleep(0.01)
 second = subprocess.run(second_args, stderr=subprocess.PIPE, text=True)
-_, first_err = first.communicate()
+first.wait()
+first_log.seek(0)
+first_err = first_log.read()
 for name, code, err in (("first", first.returncode, first_err),
                         ("second", second.returncode, second.stderr)):
     for line in err.splitlines():
