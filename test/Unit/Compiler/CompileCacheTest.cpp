@@ -37,6 +37,16 @@ protected:
     llvm::sys::path::append(path, key + ".nhc");
     return std::string(path);
   }
+  /// A regular file holding "x", and a directory path under it, which
+  /// therefore cannot be created: {file, directory}.
+  std::pair<std::string, std::string> directoryUnderAFile() const {
+    llvm::SmallString<256> file(dir_);
+    llvm::sys::path::append(file, "not-a-directory");
+    writeFile(std::string(file), "x");
+    llvm::SmallString<256> under(file);
+    llvm::sys::path::append(under, "cache");
+    return {std::string(file), std::string(under)};
+  }
   std::string lockFile(llvm::StringRef key) const {
     llvm::SmallString<256> path(dir_);
     llvm::sys::path::append(path, key + ".lock");
@@ -176,29 +186,21 @@ TEST_F(CompileCacheTest, OnlyRegularFilesWithinTheLimitAreRead) {
 }
 
 TEST_F(CompileCacheTest, UnwritableDirectoryIsReportedAndHarmless) {
-  llvm::SmallString<256> file(dir_);
-  llvm::sys::path::append(file, "not-a-directory");
-  writeFile(std::string(file), "x");
-  llvm::SmallString<256> under(file);
-  llvm::sys::path::append(under, "cache");
-  CompileCache cache{std::string(under)};
+  auto [file, under] = directoryUnderAFile();
+  CompileCache cache{under};
   std::string key = CompileCache::key({"unwritable"});
   std::string error = cache.store(key, sections());
-  EXPECT_NE(error.find(std::string(under)), std::string::npos) << error;
+  EXPECT_NE(error.find(under), std::string::npos) << error;
   EXPECT_EQ(cache.storeFailures(), 1u);
   EXPECT_FALSE(cache.lookup(key));
-  EXPECT_EQ(readFile(std::string(file)), "x");
+  EXPECT_EQ(readFile(file), "x");
 }
 
 // The host and CUDA code store from two threads; whichever fails first,
 // one of them says so.
 TEST_F(CompileCacheTest, AFailedStoreIsReportedOnceWhateverTheThreads) {
-  llvm::SmallString<256> file(dir_);
-  llvm::sys::path::append(file, "not-a-directory");
-  writeFile(std::string(file), "x");
-  llvm::SmallString<256> under(file);
-  llvm::sys::path::append(under, "cache");
-  CompileCache cache{std::string(under)};
+  auto [file, under] = directoryUnderAFile();
+  CompileCache cache{under};
   EXPECT_FALSE(cache.claimStoreFailureReport()) << "nothing failed yet";
   std::atomic<int> claims{0};
   std::vector<std::thread> threads;
@@ -347,12 +349,8 @@ TEST_F(CompileCacheTest, FillLocksNeedAWritableDirectoryAndARegularFile) {
   CompileCache off;
   EXPECT_EQ(off.lockForFill({key}).held(), 0u);
 
-  llvm::SmallString<256> file(dir_);
-  llvm::sys::path::append(file, "not-a-directory");
-  writeFile(std::string(file), "x");
-  llvm::SmallString<256> under(file);
-  llvm::sys::path::append(under, "cache");
-  CompileCache unwritable{std::string(under)};
+  auto [file, under] = directoryUnderAFile();
+  CompileCache unwritable{under};
   CompileCache::FillLock none = unwritable.lockForFill({key});
   EXPECT_EQ(none.held(), 0u);
   EXPECT_FALSE(none.waited());
@@ -363,9 +361,9 @@ TEST_F(CompileCacheTest, FillLocksNeedAWritableDirectoryAndARegularFile) {
   ASSERT_EQ(::mkfifo(lockFile(key).c_str(), 0600), 0);
   EXPECT_EQ(cache.lockForFill({key}, std::chrono::seconds(120)).held(), 0u);
   std::string linked = CompileCache::key({"linked"});
-  ASSERT_EQ(::symlink(std::string(file).c_str(), lockFile(linked).c_str()), 0);
+  ASSERT_EQ(::symlink(file.c_str(), lockFile(linked).c_str()), 0);
   EXPECT_EQ(cache.lockForFill({linked}, std::chrono::seconds(120)).held(), 0u);
-  EXPECT_EQ(readFile(std::string(file)), "x");
+  EXPECT_EQ(readFile(file), "x");
   EXPECT_TRUE(llvm::sys::fs::exists(lockFile(key)));
 }
 
