@@ -152,10 +152,7 @@ CompileCache::lookup(llvm::StringRef key) const {
   if (!enabled() || key.empty())
     return std::nullopt;
   ++counts_.lookups;
-  std::optional<std::vector<CachedSection>> sections = read(key);
-  if (sections)
-    ++counts_.hits;
-  return sections;
+  return lookupAgain(key);
 }
 
 std::optional<std::vector<CachedSection>>

@@ -283,11 +283,11 @@ FailureOr<KernelCode> compileKernelCode(ModuleOp library,
 
   // The CUDA code in a context of its own: MLIR contexts do not take pass
   // pipelines from two threads that may load dialects. Its diagnostics are
-  // collected there and said here, on this library's location. LLVM's
-  // target registry is written before either thread reads it.
-  // The registry is copied here too: the host passes may append to the
-  // context's while the thread runs. (Code under lib/ has no exceptions: a
-  // thread that cannot start ends the process, as running out of memory.)
+  // collected there and said here, on this library's location. Written
+  // before the thread starts: LLVM's target registry (both threads read
+  // it) and the copy of the dialect registry (the host passes may append to
+  // the context's). Code under lib/ has no exceptions: a thread that cannot
+  // start ends the process, as running out of memory does.
   registerHostTarget();
   registerNVPTXTarget();
   DialectRegistry registry;
