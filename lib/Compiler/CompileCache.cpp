@@ -368,6 +368,26 @@ CompileCache::lockForFill(llvm::ArrayRef<std::string> keys,
   return lock;
 }
 
+CompileCache::Fill
+CompileCache::takeOrLockForFill(llvm::ArrayRef<std::string> keys,
+                                TakeEntry take) const {
+  Fill fill;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (!take(i, lookup(keys[i])))
+      fill.missing.push_back(i);
+  if (fill.missing.empty())
+    return fill;
+  std::vector<std::string> missingKeys;
+  for (size_t i : fill.missing)
+    missingKeys.push_back(keys[i]);
+  fill.lock = lockForFill(missingKeys);
+  llvm::erase_if(fill.missing,
+                 [&](size_t i) { return take(i, lookupAgain(keys[i])); });
+  if (!fill.missing.empty() && fill.lock.waited())
+    fill.lock = FillLock();
+  return fill;
+}
+
 void CompileCache::evictIfOverLimit() const {
   struct Entry {
     std::string path;

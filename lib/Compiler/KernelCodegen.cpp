@@ -148,29 +148,14 @@ compileHostKernels(ModuleOp library, ArrayRef<std::string> cpus,
     objects[i].second = std::move(hit->front().bytes);
     return true;
   };
-  std::vector<size_t> missing; // indices into cpus
   for (const std::string &cpu : cpus) {
     keys.push_back(cache.enabled() ? hostKey(options, cpu, text) : "");
     objects.emplace_back(cpu, "");
-    if (!take(objects.size() - 1, cache.lookup(keys.back())))
-      missing.push_back(objects.size() - 1);
   }
+  CompileCache::Fill fill = cache.takeOrLockForFill(keys, take);
+  const std::vector<size_t> &missing = fill.missing; // indices into cpus
   if (missing.empty())
     return objects;
-  // Another process may be compiling the same code: wait for it, and take
-  // what it stored.
-  std::vector<std::string> missingKeys;
-  for (size_t i : missing)
-    missingKeys.push_back(keys[i]);
-  CompileCache::FillLock lock = cache.lockForFill(missingKeys);
-  llvm::erase_if(missing,
-                 [&](size_t i) { return take(i, cache.lookupAgain(keys[i])); });
-  if (missing.empty())
-    return objects;
-  // The compile waited for stored nothing (it failed, or its store did):
-  // other waiters compile now too, not one after another behind this one.
-  if (lock.waited())
-    lock = CompileCache::FillLock();
 
   std::vector<std::string> missingCpus;
   for (size_t i : missing)
@@ -221,16 +206,15 @@ FailureOr<CudaCode> compileCudaCode(ModuleOp library,
   CudaTargetOptions options;
   options.chips = chips;
   std::string key = cache.enabled() ? cudaKey(library, options) : "";
-  if (std::optional<std::vector<CachedSection>> hit = cache.lookup(key))
-    if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
-      return std::move(*code);
-  // Another process may be compiling the same code: wait for it.
-  CompileCache::FillLock lock = cache.lockForFill({key});
-  if (std::optional<std::vector<CachedSection>> hit = cache.lookupAgain(key))
-    if (std::optional<CudaCode> code = cudaCodeFrom(std::move(*hit), chips))
-      return std::move(*code);
-  if (lock.waited()) // as in compileHostKernels
-    lock = CompileCache::FillLock();
+  std::optional<CudaCode> cached;
+  CompileCache::Fill fill = cache.takeOrLockForFill(
+      {key}, [&](size_t, std::optional<std::vector<CachedSection>> hit) {
+        if (hit)
+          cached = cudaCodeFrom(std::move(*hit), chips);
+        return cached.has_value();
+      });
+  if (cached)
+    return std::move(*cached);
 
   FailureOr<CudaLibrary> cuda = compileCudaLibrary(library, options, error);
   if (failed(cuda))

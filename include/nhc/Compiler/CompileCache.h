@@ -13,6 +13,7 @@
 #define NHC_COMPILER_COMPILECACHE_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <atomic>
@@ -121,6 +122,26 @@ public:
   /// lockForFill): a hit counts as one, the lookup not again.
   std::optional<std::vector<CachedSection>>
   lookupAgain(llvm::StringRef key) const;
+
+  /// What a compile of several pieces of code does with the cache before
+  /// compiling: `missing`, the indices into `keys` whose entries `take` did
+  /// not accept (it is called with each key's index and lookup result, and
+  /// keeps what it accepts), to be compiled and stored while `lock` is held.
+  struct Fill {
+    std::vector<size_t> missing;
+    FillLock lock;
+  };
+  using TakeEntry = llvm::function_ref<bool(
+      size_t index, std::optional<std::vector<CachedSection>> entry)>;
+
+  /// The whole protocol: lookup() of every key; lockForFill() of the
+  /// misses (another process may be compiling the same code); lookupAgain()
+  /// of each; and, if the process waited for stored nothing (its compile or
+  /// its store failed), the lock let go, so that every waiter compiles now
+  /// rather than one after another behind this one. With the cache off
+  /// every key is missing and nothing is locked.
+  Fill takeOrLockForFill(llvm::ArrayRef<std::string> keys,
+                         TakeEntry take) const;
 
   /// Writes the entry (replacing one of the same key), creating the
   /// directory for this user only. Returns an empty string, or why nothing

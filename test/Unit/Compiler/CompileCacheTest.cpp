@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -365,6 +366,92 @@ TEST_F(CompileCacheTest, FillLocksNeedAWritableDirectoryAndARegularFile) {
   EXPECT_EQ(cache.lockForFill({linked}, std::chrono::seconds(120)).held(), 0u);
   EXPECT_EQ(readFile(file), "x");
   EXPECT_TRUE(llvm::sys::fs::exists(lockFile(key)));
+}
+
+/// takeOrLockForFill's `take` that accepts entries of two sections and
+/// records which indices it was offered.
+struct Taker {
+  std::vector<size_t> offered, taken;
+  bool operator()(size_t i, std::optional<std::vector<CachedSection>> entry) {
+    offered.push_back(i);
+    if (!entry || entry->size() != 2)
+      return false;
+    taken.push_back(i);
+    return true;
+  }
+};
+
+TEST_F(CompileCacheTest, TakeOrLockForFillLocksOnlyWhatItMustCompile) {
+  CompileCache cache{std::string(dir_)};
+  std::string stored = CompileCache::key({"stored"}),
+              wrong = CompileCache::key({"wrong"}),
+              absent = CompileCache::key({"absent"});
+  ASSERT_EQ(cache.store(stored, sections()), "");
+  ASSERT_EQ(cache.store(wrong, {sections().front()}), "");
+  Taker taker;
+  CompileCache::Fill fill =
+      cache.takeOrLockForFill({stored, wrong, absent}, taker);
+  EXPECT_EQ(fill.missing, (std::vector<size_t>{1, 2}))
+      << "an entry `take` refuses is compiled again";
+  EXPECT_EQ(taker.taken, (std::vector<size_t>{0}));
+  EXPECT_EQ(taker.offered, (std::vector<size_t>{0, 1, 2, 1, 2}))
+      << "the misses are looked up again once locked";
+  EXPECT_EQ(fill.lock.held(), 2u);
+  EXPECT_FALSE(fill.lock.waited());
+  EXPECT_EQ(cache.lookups(), 3u);
+  EXPECT_FALSE(llvm::sys::fs::exists(lockFile(stored)));
+  EXPECT_TRUE(llvm::sys::fs::exists(lockFile(absent)));
+
+  Taker again;
+  CompileCache::Fill all = cache.takeOrLockForFill({stored}, again);
+  EXPECT_TRUE(all.missing.empty());
+  EXPECT_EQ(all.lock.held(), 0u) << "nothing to compile, nothing locked";
+
+  CompileCache off;
+  Taker offTaker;
+  CompileCache::Fill none = off.takeOrLockForFill({"", ""}, offTaker);
+  EXPECT_EQ(none.missing, (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(none.lock.held(), 0u);
+}
+
+TEST_F(CompileCacheTest, TakeOrLockForFillTakesTheEntryItWaitedFor) {
+  CompileCache first{std::string(dir_)}, second{std::string(dir_)};
+  std::string key = CompileCache::key({"waited"});
+  CompileCache::FillLock held = first.lockForFill({key});
+  ASSERT_EQ(held.held(), 1u);
+  std::thread firstCompile([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(first.store(key, sections()), "");
+    held = CompileCache::FillLock();
+  });
+  Taker taker;
+  CompileCache::Fill fill = second.takeOrLockForFill({key}, taker);
+  firstCompile.join();
+  EXPECT_TRUE(fill.missing.empty());
+  EXPECT_EQ(taker.taken, (std::vector<size_t>{0}));
+  EXPECT_EQ(second.hits(), 1u);
+}
+
+TEST_F(CompileCacheTest, TakeOrLockForFillLetsGoWhenTheOtherStoredNothing) {
+  // The process waited for fails: this one compiles, and holds no lock, so
+  // that a third waiting process compiles at once rather than after it.
+  CompileCache first{std::string(dir_)}, second{std::string(dir_)};
+  std::string key = CompileCache::key({"failed"});
+  CompileCache::FillLock held = first.lockForFill({key});
+  std::thread failedCompile([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    held = CompileCache::FillLock();
+  });
+  Taker taker;
+  CompileCache::Fill fill = second.takeOrLockForFill({key}, taker);
+  failedCompile.join();
+  EXPECT_EQ(fill.missing, (std::vector<size_t>{0}));
+  EXPECT_EQ(fill.lock.held(), 0u);
+  EXPECT_GT(second.fillWaitSeconds(), 0.0);
+  CompileCache::FillLock third =
+      first.lockForFill({key}, std::chrono::milliseconds(0));
+  EXPECT_EQ(third.held(), 1u);
+  EXPECT_FALSE(third.waited());
 }
 
 TEST(CompileCacheEnvironment, DirectoryAndSwitchComeFromTheEnvironment) {
