@@ -81,6 +81,36 @@ const std::string &compilerIdentity() {
   return identity;
 }
 
+/// What a file of the cache directory is, by its name: an entry
+/// `<key>.nhc`, a store's temporary `<key>.nhc.<pid>.<hex>.tmp`, a fill lock
+/// `<key>.lock` (a key being 64 lowercase hex digits), or none of the
+/// cache's.
+enum class CacheFile { None, Entry, Temporary, Lock };
+CacheFile cacheFileKind(llvm::StringRef name) {
+  constexpr size_t keyLength = 64;
+  if (name.size() <= keyLength ||
+      !llvm::all_of(name.take_front(keyLength), [](char c) {
+        return llvm::isDigit(c) || (c >= 'a' && c <= 'f');
+      }))
+    return CacheFile::None;
+  llvm::StringRef rest = name.drop_front(keyLength);
+  if (rest == ".nhc")
+    return CacheFile::Entry;
+  if (rest == ".lock")
+    return CacheFile::Lock;
+  // .nhc.<pid>.<hex>.tmp
+  llvm::SmallVector<llvm::StringRef, 5> parts;
+  rest.split(parts, '.');
+  auto allOf = [](llvm::StringRef part, auto pred) {
+    return !part.empty() && llvm::all_of(part, pred);
+  };
+  if (parts.size() == 5 && parts[0].empty() && parts[1] == "nhc" &&
+      allOf(parts[2], llvm::isDigit) && allOf(parts[3], llvm::isHexDigit) &&
+      parts[4] == "tmp")
+    return CacheFile::Temporary;
+  return CacheFile::None;
+}
+
 std::string fileError(llvm::StringRef path, std::error_code ec) {
   return (path + ": " + ec.message()).str();
 }
@@ -400,18 +430,23 @@ void CompileCache::evictIfOverLimit() const {
   auto now = std::chrono::system_clock::now();
   for (llvm::sys::fs::directory_iterator it(directory_, ec), end;
        it != end && !ec; it.increment(ec)) {
+    // Only the cache's own files: the directory may be one the user keeps
+    // other things in (NHC_CACHE_DIR=.), and those are never touched.
+    CacheFile kind = cacheFileKind(llvm::sys::path::filename(it->path()));
     llvm::sys::fs::file_status status;
-    if (llvm::sys::fs::status(it->path(), status))
+    if (kind == CacheFile::None ||
+        llvm::sys::fs::status(it->path(), status, /*Follow=*/false) ||
+        status.type() != llvm::sys::fs::file_type::regular_file ||
+        status.getUser() != ::geteuid())
       continue;
-    llvm::StringRef extension = llvm::sys::path::extension(it->path());
     // A store's temporary file an hour old lost its process; a lock file
     // that old is not in use (lockForFill touches the ones it takes), and
     // were it, removing it costs at most a compile done twice.
-    if ((extension == ".tmp" || extension == ".lock") &&
-        now - status.getLastModificationTime() > std::chrono::hours(1))
-      (void)llvm::sys::fs::remove(it->path());
-    if (extension != ".nhc")
+    if (kind != CacheFile::Entry) {
+      if (now - status.getLastModificationTime() > std::chrono::hours(1))
+        (void)llvm::sys::fs::remove(it->path());
       continue;
+    }
     entries.push_back(
         {it->path(), status.getSize(), status.getLastModificationTime()});
     total += status.getSize();

@@ -4,6 +4,7 @@
 #include "nhc/runtime/artifact.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -253,10 +254,45 @@ TEST_F(CompileCacheTest, LeastRecentlyUsedEntriesGoPastTheLimit) {
   EXPECT_TRUE(cache.lookup(c));
 }
 
+// NHC_CACHE_DIR may name a directory the user keeps other files in:
+// eviction and the removal of stale files touch the cache's own names only
+// (`<64 hex digits>.nhc`, `.lock`, `.nhc.<pid>.<hex>.tmp`), and only regular
+// files, however old or large the others are.
+TEST_F(CompileCacheTest, FilesThatAreNotTheCachesAreNeverRemoved) {
+  std::string key = CompileCache::key({"own"});
+  std::vector<std::string> users;
+  for (const char *name :
+       {"nemotron-8b.nhc", "notes.tmp", "build.lock", "model.nhc.1.2.tmp",
+        "0123.nhc"})
+    users.push_back((llvm::Twine(dir_) + "/" + name).str());
+  users.push_back(entry(std::string(64, 'A'))); // upper case: no key of ours
+  users.push_back(entry(key.substr(1)));        // 63 digits
+  users.push_back(entry(key) + ".1.2.tmp.bak");
+  for (const std::string &path : users) {
+    writeFile(path, std::string(4096, 'u'));
+    setModified(path, std::chrono::hours(48));
+  }
+  // A link named as a stale lock, to a user's file: neither is removed.
+  std::string target = users.front(), link = lockFile(CompileCache::key({"l"}));
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+
+  CompileCache cache{std::string(dir_), /*maxBytes=*/1}; // every store evicts
+  ASSERT_EQ(cache.store(key, sections()), "");
+  ASSERT_EQ(cache.store(CompileCache::key({"other"}), sections()), "");
+  for (const std::string &path : users) {
+    EXPECT_TRUE(llvm::sys::fs::exists(path)) << path;
+    EXPECT_EQ(readFile(path), std::string(4096, 'u')) << path;
+  }
+  EXPECT_TRUE(llvm::sys::fs::is_symlink_file(link));
+  EXPECT_FALSE(llvm::sys::fs::exists(entry(key)))
+      << "the cache's own entries are evicted past the limit";
+}
+
 TEST_F(CompileCacheTest, StoresRemoveTemporaryFilesTheirProcessLeft) {
   CompileCache cache{std::string(dir_)};
-  std::string stale = entry("a") + ".12345678.tmp";
-  std::string fresh = entry("b") + ".12345678.tmp";
+  // As a store names them: <entry>.<pid>.<hex>.tmp
+  std::string stale = entry(CompileCache::key({"a"})) + ".4242.1F2E.tmp";
+  std::string fresh = entry(CompileCache::key({"b"})) + ".4242.1F2E.tmp";
   writeFile(stale, "partial");
   writeFile(fresh, "partial");
   setModified(stale, std::chrono::hours(2));
@@ -267,7 +303,8 @@ TEST_F(CompileCacheTest, StoresRemoveTemporaryFilesTheirProcessLeft) {
 
 TEST_F(CompileCacheTest, StoresRemoveLockFilesAnHourOld) {
   CompileCache cache{std::string(dir_)};
-  std::string stale = lockFile("a"), fresh = lockFile("b");
+  std::string stale = lockFile(CompileCache::key({"a"})),
+              fresh = lockFile(CompileCache::key({"b"}));
   writeFile(stale, "");
   writeFile(fresh, "");
   setModified(stale, std::chrono::hours(2));
