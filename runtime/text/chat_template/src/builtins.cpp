@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -525,29 +526,59 @@ std::string html_escape(const std::string &s) {
   return out;
 }
 
-// select/reject/selectattr/rejectattr
+// A jinja2 generator filter: `start` is the generator's body up to its
+// loop (argument checks, the source's iter()), run at the first pull as
+// Python runs it, and returns the pull of the items (nothing: no items).
+static Value lazy_generator(const char *function, const Value &source,
+                            std::function<PullFn()> start) {
+  struct State {
+    std::function<PullFn()> start;
+    PullFn pull;
+  };
+  auto state = std::make_shared<State>(State{std::move(start), nullptr});
+  return Value::make_iterator("generator", std::string("generator object ") + function,
+                              source, [state](Value &out) {
+                                if (state->start) {
+                                  auto start = std::move(state->start);
+                                  state->start = nullptr;
+                                  state->pull = start();
+                                }
+                                return state->pull && state->pull(out);
+                              });
+}
+
+// select/reject/selectattr/rejectattr (jinja2's select_or_reject generator)
 Value select_impl(const Value &seq, CallArgs &a, bool attr, bool keep_when) {
-  ValueList out;
-  std::size_t first_test = attr ? 1 : 0;
-  Value attribute;
-  if (attr) {
-    if (a.args.empty()) type_error("selectattr/rejectattr need an attribute name");
-    attribute = a.args[0];
-  }
-  std::string test;
-  CallArgs targs;
-  if (a.args.size() > first_test) {
-    test = need_str(a.args[first_test], "select");
-    if (!has_test(test)) type_error("No test named '" + test + "'");
-    targs.args.assign(a.args.begin() + first_test + 1, a.args.end());
-  }
-  targs.kwargs = a.kwargs;
-  for (const auto &item : iterate(seq)) {
-    Value subject = attr ? attr_path(item, attribute) : item;
-    bool ok = test.empty() ? truthy(subject) : apply_test(test, subject, targs);
-    if (ok == keep_when) out.push_back(item);
-  }
-  return Value::make_list(std::move(out));
+  return lazy_generator("select_or_reject", seq, [seq, a, attr, keep_when]() -> PullFn {
+    if (!truthy(seq)) return nullptr;
+    std::size_t first_test = attr ? 1 : 0;
+    Value attribute;
+    if (attr) {
+      if (a.args.empty()) type_error("selectattr/rejectattr need an attribute name");
+      attribute = a.args[0];
+    }
+    std::string test;
+    CallArgs targs;
+    if (a.args.size() > first_test) {
+      test = need_str(a.args[first_test], "select");
+      if (!has_test(test)) type_error("No test named '" + test + "'");
+      targs.args.assign(a.args.begin() + first_test + 1, a.args.end());
+    }
+    targs.kwargs = a.kwargs;
+    PullFn source = pull_from(seq);
+    return [=](Value &out) mutable {
+      Value item;
+      while (source(item)) {
+        Value subject = attr ? attr_path(item, attribute) : item;
+        bool ok = test.empty() ? truthy(subject) : apply_test(test, subject, targs);
+        if (ok == keep_when) {
+          out = std::move(item);
+          return true;
+        }
+      }
+      return false;
+    };
+  });
 }
 
 std::int64_t checked(bool overflow, std::int64_t v) {
@@ -943,7 +974,13 @@ bool compare_op(const std::string &op, const Value &a, const Value &b) {
     case Kind::List: case Kind::Tuple:
       r = std::any_of(b.list->begin(), b.list->end(), [&](const Value &x) { return equals(x, a); });
       break;
-    case Kind::Dict: r = b.dict->find(a) != nullptr; break;
+    case Kind::Dict: require_hashable(a); r = b.dict->find(a) != nullptr; break;
+    case Kind::Iterator: { // consumes up to the match, as Python's does
+      Value x;
+      r = false;
+      while (!r && next_item(b, x)) r = equals(x, a);
+      break;
+    }
     default:
       type_error(std::string("argument of type '") + type_name(b) + "' is not iterable");
     }
@@ -985,7 +1022,8 @@ bool apply_test(const std::string &name, const Value &v, CallArgs &a) {
   if (name == "string") return v.is_string();
   if (name == "mapping") return v.kind == Kind::Dict;
   if (name == "iterable")
-    return v.is_undefined() || v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict;
+    return v.is_undefined() || v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict ||
+           v.kind == Kind::Iterator;
   // Undefined has __len__, __getitem__ and __call__ in jinja2.
   if (name == "sequence")
     return v.is_undefined() || v.is_string() || v.is_sequence_like() || v.kind == Kind::Dict;
@@ -1002,6 +1040,7 @@ bool apply_test(const std::string &name, const Value &v, CallArgs &a) {
     case Kind::Dict: return v.dict == o.dict;
     case Kind::Namespace: return v.ns == o.ns;
     case Kind::Callable: return v.fn == o.fn;
+    case Kind::Iterator: return v.iter == o.iter;
     default: return false;
     }
   }
@@ -1080,11 +1119,18 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     if (attr) for (auto &it : items) it = attr_path(it, *attr);
     return Value::string(join_values(items, d ? to_str(*d) : ""));
   }
-  if (name == "first" || name == "last") {
+  if (name == "first") { // sync_do_first: the first item iterating gives
     a.check(n, 0, {});
+    Value item;
+    if (pull_from(v)(item)) return item;
+    return Value::undefined("No first item, sequence was empty.");
+  }
+  if (name == "last") { // do_last: next(iter(reversed(seq)))
+    a.check(n, 0, {});
+    if (v.kind == Kind::Iterator) type_error("'" + v.iter->type + "' object is not reversible");
     ValueList items = iterate(v);
-    if (items.empty()) return Value::undefined("No " + name + " item, sequence was empty.");
-    return name == "first" ? items.front() : items.back();
+    if (items.empty()) return Value::undefined("No last item, sequence was empty.");
+    return items.back();
   }
   if (name == "list") { a.check(n, 0, {}); return Value::make_list(iterate(v)); }
   if (name == "reverse") {
@@ -1096,14 +1142,24 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     }
     ValueList items = iterate(v);
     std::reverse(items.begin(), items.end());
-    return Value::make_list(std::move(items));
+    // do_reverse: reversed(value) where Python has it, else a reversed list
+    // (an iterator's items).
+    const char *type = v.kind == Kind::List    ? "list_reverseiterator"
+                       : v.kind == Kind::Dict  ? "dict_reversekeyiterator"
+                       : v.kind == Kind::Tuple || v.is_undefined() ? "reversed"
+                                                                   : nullptr;
+    if (!type) return Value::make_list(std::move(items));
+    return Value::make_iterator(type, std::string(type) + " object", v,
+                                pull_from(Value::make_list(std::move(items))));
   }
-  if (name == "items") {
+  if (name == "items") { // do_items, a generator
     a.check(n, 0, {});
-    if (v.is_undefined()) return Value::make_list({});
-    if (v.kind != Kind::Dict) type_error("Can only get item pairs from a mapping.");
-    CallArgs none;
-    return get_attr(v, "items").fn->call(none);
+    return lazy_generator("do_items", v, [v]() -> PullFn {
+      if (v.is_undefined()) return nullptr;
+      if (v.kind != Kind::Dict) type_error("Can only get item pairs from a mapping.");
+      CallArgs none;
+      return pull_from(get_attr(v, "items").fn->call(none));
+    });
   }
   if (name == "dictsort") {
     a.check(n, 3, {"case_sensitive", "by", "reverse"});
@@ -1125,18 +1181,30 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
                                           arg_bool(a, 1, "case_sensitive", false),
                                           a.get(2, "attribute")));
   }
-  if (name == "unique") {
+  if (name == "unique") { // do_unique, a generator
     a.check(n, 0, {"case_sensitive", "attribute"});
     bool cs = arg_bool(a, 99, "case_sensitive", false);
-    const Value *attr = a.get(99, "attribute");
-    ValueList out, seen;
-    for (const auto &it : iterate(v)) {
-      Value key = fold_case(attr ? attr_path(it, *attr) : it, cs);
-      if (std::any_of(seen.begin(), seen.end(), [&](const Value &s) { return equals(s, key); })) continue;
-      seen.push_back(key);
-      out.push_back(it);
-    }
-    return Value::make_list(std::move(out));
+    const Value *attrp = a.get(99, "attribute");
+    std::optional<Value> attr = attrp ? std::optional<Value>(*attrp) : std::nullopt;
+    return lazy_generator("sync_do_unique", v, [v, cs, attr]() -> PullFn {
+      PullFn source = pull_from(v);
+      auto seen = std::make_shared<ValueList>();
+      return [source, seen, cs, attr](Value &out) mutable {
+        Value it;
+        while (source(it)) {
+          Value key = fold_case(attr ? attr_path(it, *attr) : it, cs);
+          require_hashable(key); // do_unique keeps a set
+          if (std::any_of(seen->begin(), seen->end(),
+                          [&](const Value &s) { return equals(s, key); }))
+            continue;
+          check_list_items(seen->size() + 1);
+          seen->push_back(std::move(key));
+          out = std::move(it);
+          return true;
+        }
+        return false;
+      };
+    });
   }
   if (name == "min" || name == "max") {
     a.check(n, 0, {"case_sensitive", "attribute"});
@@ -1160,30 +1228,43 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     for (const auto &it : iterate(v)) acc = binary_op("+", acc, attr ? attr_path(it, *attr) : it);
     return acc;
   }
-  if (name == "map") {
-    ValueList out;
-    const Value *attr = nullptr;
-    for (const auto &kv : a.kwargs) if (kv.first == "attribute") attr = &kv.second;
-    if (attr) {
-      const Value *def = nullptr;
-      for (const auto &kv : a.kwargs) {
-        if (kv.first == "default") def = &kv.second;
-        else if (kv.first != "attribute") type_error("Unexpected keyword argument '" + kv.first + "'");
+  if (name == "map") { // sync_do_map, a generator
+    return lazy_generator("sync_do_map", v, [v, a]() -> PullFn {
+      if (!truthy(v)) return nullptr;
+      PullFn source;
+      const Value *attr = nullptr;
+      for (const auto &kv : a.kwargs) if (kv.first == "attribute") attr = &kv.second;
+      if (attr) {
+        const Value *def = nullptr;
+        for (const auto &kv : a.kwargs) {
+          if (kv.first == "default") def = &kv.second;
+          else if (kv.first != "attribute") type_error("Unexpected keyword argument '" + kv.first + "'");
+        }
+        Value attribute = *attr;
+        std::optional<Value> dflt = def ? std::optional<Value>(*def) : std::nullopt;
+        source = pull_from(v);
+        return [source, attribute, dflt](Value &out) mutable {
+          Value it;
+          if (!source(it)) return false;
+          Value x = attr_path(it, attribute);
+          out = x.is_undefined() && dflt ? *dflt : x;
+          return true;
+        };
       }
-      for (const auto &it : iterate(v)) {
-        Value x = attr_path(it, *attr);
-        out.push_back(x.is_undefined() && def ? *def : x);
-      }
-      return Value::make_list(std::move(out));
-    }
-    if (a.args.empty()) type_error("map requires a filter argument");
-    std::string f = need_str(a.args[0], "map");
-    if (!has_filter(f)) type_error("No filter named '" + f + "'");
-    CallArgs fa;
-    fa.args.assign(a.args.begin() + 1, a.args.end());
-    fa.kwargs = a.kwargs;
-    for (const auto &it : iterate(v)) out.push_back(apply_filter(f, it, fa));
-    return Value::make_list(std::move(out));
+      if (a.args.empty()) type_error("map requires a filter argument");
+      std::string f = need_str(a.args[0], "map");
+      if (!has_filter(f)) type_error("No filter named '" + f + "'");
+      CallArgs fa;
+      fa.args.assign(a.args.begin() + 1, a.args.end());
+      fa.kwargs = a.kwargs;
+      source = pull_from(v);
+      return [source, f, fa](Value &out) mutable {
+        Value it;
+        if (!source(it)) return false;
+        out = apply_filter(f, it, fa);
+        return true;
+      };
+    });
   }
   if (name == "select") return select_impl(v, a, false, true);
   if (name == "reject") return select_impl(v, a, false, false);

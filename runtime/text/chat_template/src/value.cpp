@@ -101,13 +101,75 @@ Value Value::make_callable(std::string name,
   return v;
 }
 
+Value Value::make_iterator(std::string type, std::string shown,
+                           const Value &source, PullFn pull) {
+  if (source.depth + 1 > kMaxValueDepth)
+    throw EvalError("iterators chained deeper than " + std::to_string(kMaxValueDepth) +
+                    " levels");
+  Value v;
+  v.kind = Kind::Iterator;
+  v.depth = source.depth + 1;
+  v.iter = std::make_shared<IteratorData>();
+  v.iter->type = std::move(type);
+  v.iter->shown = std::move(shown);
+  v.iter->pull = std::move(pull);
+  return v;
+}
+
+bool next_item(const Value &it, Value &out) {
+  IteratorData &d = *it.iter;
+  if (d.exhausted) return false;
+  if (d.running) throw EvalError(d.type + " already executing");
+  d.running = true;
+  bool got;
+  try {
+    got = d.pull(out);
+  } catch (...) {
+    // Python: a generator that raised is finished.
+    d.running = false;
+    d.exhausted = true;
+    throw;
+  }
+  d.running = false;
+  if (!got) {
+    d.exhausted = true;
+    d.pull = nullptr; // lets go of its source
+  }
+  return got;
+}
+
+PullFn pull_from(const Value &v) {
+  if (v.kind == Kind::Iterator)
+    return [v](Value &out) { return next_item(v, out); };
+  auto items = std::make_shared<ValueList>(iterate(v, /*charge=*/false));
+  auto at = std::make_shared<std::size_t>(0);
+  return [items, at](Value &out) {
+    if (*at >= items->size()) return false;
+    charge_work(kItemWork);
+    out = (*items)[(*at)++];
+    return true;
+  };
+}
+
 const Value *DictData::find(const Value &key) const {
   for (const auto &kv : items)
     if (equals(kv.first, key)) return &kv.second;
   return nullptr;
 }
 
+void require_hashable(const Value &v) {
+  switch (v.kind) {
+  case Kind::List: case Kind::Dict:
+    throw EvalError(std::string("unhashable type: '") + type_name(v) + "'");
+  case Kind::Tuple:
+    for (const Value &item : *v.list) require_hashable(item);
+    return;
+  default: return; // Undefined, namespaces, functions, iterators: by identity
+  }
+}
+
 void DictData::set(Value key, Value value) {
+  require_hashable(key);
   for (auto &kv : items)
     if (equals(kv.first, key)) { kv.second = std::move(value); return; }
   items.emplace_back(std::move(key), std::move(value));
@@ -144,7 +206,7 @@ bool truthy(const Value &v) {
   case Kind::String: return !v.s->empty();
   case Kind::List: case Kind::Tuple: return !v.list->empty();
   case Kind::Dict: return !v.dict->items.empty();
-  case Kind::Namespace: case Kind::Callable: return true;
+  case Kind::Namespace: case Kind::Callable: case Kind::Iterator: return true;
   }
   return false;
 }
@@ -162,6 +224,7 @@ const char *type_name(const Value &v) {
   case Kind::Dict: return "dict";
   case Kind::Namespace: return "Namespace";
   case Kind::Callable: return "function";
+  case Kind::Iterator: return v.iter->type.c_str();
   }
   return "object";
 }
@@ -506,6 +569,9 @@ struct ReprWalk {
     case Kind::Callable:
       throw EvalError("printing the function '" + v.fn->name +
                       "' is not supported (call it)");
+    case Kind::Iterator: // Python adds the object's address
+      put("<" + v.iter->shown + ">");
+      return;
     }
   }
 };
@@ -590,6 +656,7 @@ bool equals(const Value &a, const Value &b) {
   }
   case Kind::Namespace: return a.ns == b.ns;
   case Kind::Callable: return a.fn == b.fn;
+  case Kind::Iterator: return a.iter == b.iter;
   default: return false;
   }
 }
@@ -669,6 +736,16 @@ ValueList iterate(const Value &v, bool charge) {
     charge_items(v.dict->items.size());
     ValueList out;
     for (const auto &kv : v.dict->items) out.push_back(kv.first);
+    return out;
+  }
+  case Kind::Iterator: {
+    ValueList out;
+    Value item;
+    while (next_item(v, item)) {
+      check_list_items(out.size() + 1);
+      charge_items(1);
+      out.push_back(std::move(item));
+    }
     return out;
   }
   case Kind::String: {

@@ -73,12 +73,17 @@ struct Value;
 struct DictData;
 struct NamespaceData;
 struct Callable;
+struct IteratorData;
 using ValueList = std::vector<Value>;
 
 enum class Kind {
   Undefined, None, Bool, Int, Float, String, List, Tuple, Dict, Namespace,
-  Callable
+  Callable, Iterator
 };
+
+/// Puts the next item of an iterator into its argument; false once there is
+/// none (and from then on).
+using PullFn = std::function<bool(Value &)>;
 
 struct Value {
   Kind kind = Kind::Undefined;
@@ -90,6 +95,7 @@ struct Value {
   std::shared_ptr<const DictData> dict;   // Dict
   std::shared_ptr<NamespaceData> ns;      // Namespace (mutable, shared)
   std::shared_ptr<const Callable> fn;     // Callable
+  std::shared_ptr<IteratorData> iter;     // Iterator (mutable, shared)
   std::string undefined_hint;             // Undefined: what was missing
   int depth = 0; // container nesting: 0 scalars, 1 + max over items for
                  // lists/tuples/dicts, 1 for namespaces (mutable, unbounded)
@@ -107,6 +113,14 @@ struct Value {
   static Value make_dict(DictData d, bool charge = true);
   static Value make_callable(std::string name,
                              std::function<Value(struct CallArgs &)> fn);
+  /// A Python iterator: what jinja2's generator filters (select, map,
+  /// unique, items, ...) and reversed() return. `type` is its Python type
+  /// name ("generator", "list_reverseiterator"), `shown` what str() prints
+  /// between < and > ("generator object select_or_reject"); `source` the
+  /// value `pull` reads (for the nesting bound: a chain of generators is
+  /// pulled, and destroyed, recursively).
+  static Value make_iterator(std::string type, std::string shown,
+                             const Value &source, PullFn pull);
 
   bool is_undefined() const { return kind == Kind::Undefined; }
   bool is_none() const { return kind == Kind::None; }
@@ -128,6 +142,17 @@ struct DictData {
 
 struct NamespaceData {
   DictData attrs;
+};
+
+/// A single-pass iterator, as in Python: truthy whatever it holds, no len(),
+/// no indexing; its items go to whoever iterates first, and copies share
+/// the position (`{% set g = x|select %}` then two loops over `g`: the
+/// second sees nothing, as in jinja2).
+struct IteratorData {
+  std::string type, shown;
+  PullFn pull;
+  bool exhausted = false;
+  bool running = false; // inside pull: pulling again is Python's ValueError
 };
 
 /// Arguments of a call: positional then keyword (in call order).
@@ -154,6 +179,9 @@ std::string to_str(const Value &v);
 std::string to_repr(const Value &v);
 std::string repr_string(const std::string &s);
 std::string float_repr(double d);
+/// Throws Python's TypeError for a value that cannot be a dict key or set
+/// member (a list, a dict, a tuple holding one).
+void require_hashable(const Value &v);
 /// Python ==.
 bool equals(const Value &a, const Value &b);
 /// Python <; throws EvalError for unorderable types. int/float compare
@@ -170,6 +198,12 @@ std::int64_t length(const Value &v);
 /// undefined -> empty. Throws for non-iterables. `charge`: count copying the
 /// items as work (a for loop does not: it spends a step per item anyway).
 ValueList iterate(const Value &v, bool charge = true);
+/// Python's iter(v) as a pull function over a snapshot of list, tuple, dict
+/// (keys), string (characters) or undefined (nothing); an iterator's own
+/// pull. Throws for non-iterables.
+PullFn pull_from(const Value &v);
+/// next(it) of an Iterator value: false when exhausted.
+bool next_item(const Value &it, Value &out);
 
 /// json.dumps(v, ensure_ascii, indent, separators, sort_keys).
 struct JsonOptions {

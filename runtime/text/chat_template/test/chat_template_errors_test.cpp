@@ -131,6 +131,30 @@ TEST(ChatTemplateErrors, ResultsBeyondOurFormsAreErrorsNotSubstitutes) {
             "tpl:1:11: surrogate code point in string literal (no UTF-8 form)");
 }
 
+// jinja2 3.1.6's errors for what a generator or an unhashable value cannot do.
+TEST(ChatTemplateErrors, GeneratorsAndUnhashableValuesFailAsInPython) {
+  EXPECT_EQ(render_error("{{ ([1,2]|select)|length }}"),
+            "tpl:1:18: object of type 'generator' has no len()");
+  EXPECT_EQ(render_error("{{ [1]|select|last }}"),
+            "tpl:1:14: 'generator' object is not reversible");
+  EXPECT_EQ(render_error("{{ 5|select|list }}"), "tpl:1:12: 'int' object is not iterable");
+  EXPECT_EQ(render_error("{{ [1]|select|tojson }}"),
+            "tpl:1:14: Object of type generator is not JSON serializable");
+  EXPECT_EQ(render_error("{{ [1,2]|map('nosuchfilter')|list }}"),
+            "tpl:1:29: No filter named 'nosuchfilter'");
+  EXPECT_EQ(render_error("{{ 3|items|list }}"), "tpl:1:11: Can only get item pairs from a mapping.");
+  EXPECT_EQ(render_error("{{ [1]|select + [2] }}"),
+            "tpl:1:4: unsupported operand type(s) for +: 'generator' and 'list'");
+  EXPECT_EQ(render_error("{{ [[1],[1]]|unique|list }}"), "tpl:1:20: unhashable type: 'list'");
+  EXPECT_EQ(render_error("{{ {} in {} }}"), "tpl:1:4: unhashable type: 'dict'");
+  EXPECT_EQ(render_error("{{ {(1, [2]): 3} }}"), "tpl:1:4: unhashable type: 'list'");
+  // A chain of generators is pulled (and destroyed) recursively: bounded.
+  EXPECT_NE(render_error("{% set ns = namespace(g=[1]) %}{% for i in range(300) %}"
+                         "{% set ns.g = ns.g|select %}{% endfor %}{{ ns.g|list }}")
+                .find("iterators chained deeper than 256 levels"),
+            std::string::npos);
+}
+
 TEST(ChatTemplateErrors, RaiseExceptionMessageSurfaces) {
   std::string e = render_error("{% if messages|length == 0 %}\n"
                                "{{ raise_exception('Conversation roles must alternate!') }}\n"

@@ -226,6 +226,50 @@ TEST(ChatTemplate, GlobalsAndKwargs) {
             "off");
 }
 
+// select, reject, selectattr, rejectattr, map, unique and items are
+// jinja2 generators, reverse a reversed iterator: truthy even when empty,
+// single pass (the second loop over one sees nothing), no len(), bodies
+// run at the first pull (expected strings from jinja2 3.1.6).
+TEST(ChatTemplate, GeneratorFiltersAreSinglePassIterators) {
+  ordered_json user = {{"messages", {{{"role", "user"}, {"content", "x"}}}}};
+  EXPECT_EQ(render("{% if messages|selectattr('role', 'equalto', 'system') %}yes{% else %}no"
+                   "{% endif %}|{% if messages|selectattr('role', 'equalto', 'system')|list %}"
+                   "yes{% else %}no{% endif %}",
+                   user),
+            "yes|no");
+  EXPECT_EQ(render("{% set g = [1,2,3]|select('odd') %}{% for x in g %}{{ x }}{% endfor %}|"
+                   "{% for x in g %}{{ x }}{% endfor %}"),
+            "13|");
+  EXPECT_EQ(render("{% set g = [1,2,3,4]|select %}{{ 2 in g }}{{ g|list }}"), "True[3, 4]");
+  EXPECT_EQ(render("{% set g = [1,2,3]|select %}{{ g|first }}{{ g|list }}"), "1[2, 3]");
+  EXPECT_EQ(render("{% set g = [1,2]|select %}{{ g|select|list }}{{ g|list }}"), "[1, 2][]");
+  EXPECT_EQ(render("{{ [1,2,3]|map('string')|join(',') }} {{ [1,2]|select|list|length }}"),
+            "1,2,3 2");
+  EXPECT_EQ(render("{{ [1,2,3]|reverse|list }}{% if []|reverse %}t{% endif %}"
+                   "{{ (1,2)|reverse|list }}{{ {'a':1,'b':2}|reverse|list }}"
+                   "{{ [1,2]|select|reverse }}"),
+            "[3, 2, 1]t[2, 1]['b', 'a'][2, 1]");
+  EXPECT_EQ(render("{{ x|items|list }}{% if x|items %}t{% endif %}{{ {'a':1}|items|list }}"),
+            "[]t[('a', 1)]");
+  // Printed without the address Python adds.
+  EXPECT_EQ(render("{{ 5|select }} {{ [1]|map('string') }} {{ [1]|reverse }}"),
+            "<generator object select_or_reject> <generator object sync_do_map> "
+            "<list_reverseiterator object>");
+  // The body runs at the first pull: never pulled, no error.
+  EXPECT_EQ(render("{{ [1,2]|map('nosuchfilter') is defined }} {{ 3|items is defined }} "
+                   "{{ 0|select|list }}{{ none|map('x')|list }}"),
+            "True True [][]");
+  EXPECT_EQ(render("{{ [1]|select is iterable }}{{ [1]|select is sequence }}"
+                   "{{ [1]|select is mapping }}"),
+            "TrueFalseFalse");
+  EXPECT_EQ(render("{{ [1,2]|select == [1,2]|select }}{% set g = [1]|select %}{{ g == g }}"
+                   "{{ g is sameas g }}"),
+            "FalseTrueTrue");
+  EXPECT_EQ(render("{{ [3,1,2]|select|sort }}{{ [3,1,2]|select|max }}{{ [3,1,2]|select|sum }}"
+                   "{{ dict([('a',1)]|select) }}{{ ([1,2]|select)[0] }}|{{ ([1,2]|select|int) }}"),
+            "[1, 2, 3]36{'a': 1}|0");
+}
+
 TEST(ChatTemplate, JsonContextKeyOrder) {
   // ordered_json keeps document order; nlohmann::json sorts keys.
   auto tpl = ChatTemplate::parse("{{ d|tojson }}", "t");
