@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -52,9 +53,21 @@ template <typename Fn> void asPart(size_t part, Fn &&fn) {
 
 class Pool {
 public:
+  /// Starts threads - 1 workers, or as many as the system allows (a
+  /// process or cgroup thread limit, address space for their stacks): the
+  /// pool then runs loops on fewer parts, and startError() says why.
+  /// (Letting the exception out would destroy the condition variables with
+  /// the started workers waiting on them, which never returns.)
   explicit Pool(size_t threads) {
-    for (size_t i = 1; i < threads; ++i)
-      workers_.emplace_back([this, i] { work(i); });
+    workers_.reserve(threads);
+    for (size_t i = 1; i < threads; ++i) {
+      try {
+        workers_.emplace_back([this, i] { work(i); });
+      } catch (const std::exception &e) {
+        startError_ = e.what();
+        break;
+      }
+    }
   }
   ~Pool() {
     {
@@ -66,6 +79,7 @@ public:
       t.join();
   }
   size_t size() const { return workers_.size() + 1; }
+  const std::string &startError() const { return startError_; }
 
   /// Runs part(i) for i in [0, parts) with part 0 on the caller.
   void run(size_t parts, const std::function<void(size_t)> &part) {
@@ -128,6 +142,7 @@ private:
   }
 
   std::vector<std::thread> workers_;
+  std::string startError_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
   const std::function<void(size_t)> *part_ = nullptr;
@@ -166,6 +181,15 @@ void checkThreadEnvironment() {
             cat("NHC_NUM_THREADS=", quoteForMessage(env ? env : "", '\''),
                 " is not a thread count from 1 to ", kMaxHostThreads,
                 " (unset: one per hardware thread)"));
+  // The pool starts here, where an error reaches the caller: a count asked
+  // for that the system cannot start is refused; without one the pool
+  // runs on the threads it could start.
+  const Pool &started = pool();
+  NHC_CHECK(threadsFromEnvironment() == 0 || started.size() == hostThreads(),
+            NHC_RESOURCE_EXHAUSTED,
+            cat("NHC_NUM_THREADS=", hostThreads(), ": only ", started.size(),
+                " threads could be started (", started.startError(),
+                "); ask for fewer"));
 }
 
 size_t hostThreads() {
@@ -188,8 +212,8 @@ void parallelForParts(
     return;
   }
   grain = std::max<size_t>(grain, 1);
-  size_t parts = std::min(hostThreads(), (count + grain - 1) / grain);
   Pool &p = pool();
+  size_t parts = std::min(p.size(), (count + grain - 1) / grain);
   std::unique_lock<std::mutex> busy(p.busy, std::try_to_lock);
   if (parts <= 1 || !busy.owns_lock()) {
     body(0, 0, count);

@@ -23,11 +23,15 @@ size_t hostThreads();
 
 /// Throws NHC_INVALID_ARGUMENT naming NHC_NUM_THREADS when it is set, not
 /// empty, and not a count from 1 to 1024 (hostThreads() would use the
-/// hardware threads).
+/// hardware threads). Starts the pool: NHC_RESOURCE_EXHAUSTED naming
+/// NHC_NUM_THREADS when the system cannot start that many threads (a
+/// thread limit, address space for their stacks); unset, the pool runs on
+/// the threads it could start.
 void checkThreadEnvironment();
 
 /// Calls body(begin, end) over disjoint ranges covering [0, count), split
-/// into at most hostThreads() contiguous parts of at least `grain` items;
+/// into at most hostThreads() (or the threads the pool could start)
+/// contiguous parts of at least `grain` items;
 /// returns when all are done. `body` must not throw.
 void parallelFor(size_t count, size_t grain,
                  const std::function<void(size_t, size_t)> &body);
