@@ -530,10 +530,16 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       invalid("stop", "has " + std::to_string(g.stop.size()) +
                           " strings; at most " +
                           std::to_string(kMaxStopStrings) + " are allowed");
-    for (const std::string &s : g.stop)
-      if (s.size() > kMaxStopLength)
+    for (size_t i = 0; i < g.stop.size(); ++i) {
+      std::string name = stop->is_array() ? "stop[" + std::to_string(i) + "]"
+                                          : std::string("stop");
+      if (g.stop[i].size() > kMaxStopLength)
         invalid("stop", "strings are at most " +
                             std::to_string(kMaxStopLength) + " bytes");
+      // vLLM refuses it too; nhc-run's --stop '' is a usage error.
+      if (g.stop[i].empty())
+        invalid(name, "must not be empty");
+    }
   }
   if (!boolean(body, "ignore_eos").value_or(false))
     g.stopIds = defaults_.eosIds;

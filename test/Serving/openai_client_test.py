@@ -343,6 +343,13 @@ class ServingTest(unittest.TestCase):
             (b"{\"prompt\": \"\xff\xfe\"}", 400, "not valid JSON"),
             (b"{\"prompt\": \"hi\", \"temperature\": 1e400}", 400,
              "a number beyond double range ('1e400' at byte 32)"),
+            # An empty stop string would match at once (vLLM refuses it).
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "stop": ""}).encode(), 400,
+             "'stop' must not be empty"),
+            (json.dumps({"model": "tiny", "prompt": "hi",
+                         "stop": ["x", ""]}).encode(), 400,
+             "'stop[1]' must not be empty"),
         ]
         for body, status, needle in cases:
             code, text = post_raw(self.server, "/v1/completions", body)
