@@ -866,6 +866,12 @@ int run(const Options &o) {
       }
     }
   }
+  if (results.empty()) // a report of nothing but the cold start is no benchmark
+    throw std::runtime_error(
+        "no row ran: every --prefill length and --context above was skipped "
+        "(the model's max_position_embeddings is " +
+        std::to_string(maxSeqLen) + ", --decode-steps " +
+        std::to_string(o.decodeSteps) + ")");
   check(nhc_session_get_info(session, &info), "session info");
   report["results"] = results;
   report["memory"] = {{"peak_rss_bytes", peakRssBytes()},
