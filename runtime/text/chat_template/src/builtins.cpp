@@ -491,7 +491,7 @@ Value fold_case(const Value &v, bool case_sensitive) {
 }
 
 ValueList sorted_values(ValueList items, bool reverse, bool case_sensitive,
-                        const Value *attribute) {
+                        const Value *attribute, bool list_keys) {
   // Python's sort is stable: ties keep their order (the index breaks them).
   std::vector<std::pair<Value, std::size_t>> keyed;
   for (std::size_t k = 0; k < items.size(); ++k) {
@@ -501,7 +501,11 @@ ValueList sorted_values(ValueList items, bool reverse, bool case_sensitive,
   // sort_compare is a total order (NaN sorts last), so with the index as the
   // tie-break the comparator is a strict weak ordering, as std::sort needs.
   std::sort(keyed.begin(), keyed.end(), [&](const auto &a, const auto &b) {
-    int c = sort_compare(a.first, b.first);
+    // do_sort's keys are one-element lists (make_multi_attrgetter), which
+    // Python compares by == before <: equal keys never reach <, so two
+    // missing attributes (Undefined) sort as equal rather than fail.
+    // dictsort compares its keys or values directly.
+    int c = list_keys && equals(a.first, b.first) ? 0 : sort_compare(a.first, b.first);
     if (reverse) c = -c;
     if (c != 0) return c < 0;
     return a.second < b.second;
@@ -1173,13 +1177,13 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     Value idx = Value::integer(pos);
     CallArgs none;
     ValueList items = iterate(get_attr(v, "items").fn->call(none));
-    return Value::make_list(sorted_values(std::move(items), rev, cs, &idx));
+    return Value::make_list(sorted_values(std::move(items), rev, cs, &idx, false));
   }
   if (name == "sort") {
     a.check(n, 3, {"reverse", "case_sensitive", "attribute"});
     return Value::make_list(sorted_values(iterate(v), arg_bool(a, 0, "reverse", false),
                                           arg_bool(a, 1, "case_sensitive", false),
-                                          a.get(2, "attribute")));
+                                          a.get(2, "attribute"), true));
   }
   if (name == "unique") { // do_unique, a generator
     a.check(n, 0, {"case_sensitive", "attribute"});

@@ -662,6 +662,11 @@ bool equals(const Value &a, const Value &b) {
 }
 
 [[noreturn]] static void unorderable(const Value &a, const Value &b) {
+  // jinja2's Undefined fails any ordering with its own message (a missing
+  // attribute's name), whichever side it is on.
+  for (const Value *v : {&a, &b})
+    if (v->is_undefined())
+      throw EvalError(v->undefined_hint.empty() ? "value is undefined" : v->undefined_hint);
   throw EvalError(std::string("'<' not supported between instances of '") +
                   type_name(a) + "' and '" + type_name(b) + "'");
 }

@@ -148,6 +148,9 @@ TEST(ChatTemplateErrors, GeneratorsAndUnhashableValuesFailAsInPython) {
   EXPECT_EQ(render_error("{{ [[1],[1]]|unique|list }}"), "tpl:1:20: unhashable type: 'list'");
   EXPECT_EQ(render_error("{{ {} in {} }}"), "tpl:1:4: unhashable type: 'dict'");
   EXPECT_EQ(render_error("{{ {(1, [2]): 3} }}"), "tpl:1:4: unhashable type: 'list'");
+  // Ordering an undefined value fails with its own message, as jinja2's.
+  EXPECT_EQ(render_error("{{ [{'a': 1}, {'b': 2}]|sort(attribute='a') }}"),
+            "tpl:1:24: 'dict object' has no attribute 'a'");
   // A chain of generators is pulled (and destroyed) recursively: bounded.
   EXPECT_NE(render_error("{% set ns = namespace(g=[1]) %}{% for i in range(300) %}"
                          "{% set ns.g = ns.g|select %}{% endfor %}{{ ns.g|list }}")

@@ -270,6 +270,16 @@ TEST(ChatTemplate, GeneratorFiltersAreSinglePassIterators) {
             "[1, 2, 3]36{'a': 1}|0");
 }
 
+// jinja2's sort keys are one-element lists, compared by == before <:
+// items that all miss the attribute keep their order; dictsort compares
+// directly (jinja2 3.1.6).
+TEST(ChatTemplate, SortKeysCompareAsPythonListsDo) {
+  EXPECT_EQ(render("{{ ['ab', 'c']|sort(attribute='role') }}{{ [none, none]|sort }}"),
+            "['ab', 'c'][None, None]");
+  EXPECT_THROW(render("{{ {'x': none, 'y': none}|dictsort(by='value') }}"),
+               nhc::text::TextError);
+}
+
 TEST(ChatTemplate, JsonContextKeyOrder) {
   // ordered_json keeps document order; nlohmann::json sorts keys.
   auto tpl = ChatTemplate::parse("{{ d|tojson }}", "t");
