@@ -494,7 +494,25 @@ ValueList sorted_values(ValueList items, bool reverse, bool case_sensitive,
                         const Value *attribute, bool list_keys) {
   // Python's sort is stable: ties keep their order (the index breaks them).
   std::vector<std::pair<Value, std::size_t>> keyed;
+  // do_sort's make_multi_attrgetter: 'a,b' sorts by a, then b.
+  std::vector<Value> parts;
+  if (list_keys && attribute && attribute->is_string() &&
+      attribute->str().find(',') != std::string::npos) {
+    const std::string &all = attribute->str();
+    for (std::size_t k = 0, e; k <= all.size(); k = e + 1) {
+      e = all.find(',', k);
+      if (e == std::string::npos) e = all.size();
+      parts.push_back(Value::string(all.substr(k, e - k)));
+    }
+  }
   for (std::size_t k = 0; k < items.size(); ++k) {
+    if (!parts.empty()) {
+      ValueList key;
+      for (const Value &part : parts)
+        key.push_back(fold_case(attr_path(items[k], part), case_sensitive));
+      keyed.emplace_back(Value::make_list(std::move(key)), k);
+      continue;
+    }
     Value key = attribute ? attr_path(items[k], *attribute) : items[k];
     keyed.emplace_back(fold_case(key, case_sensitive), k);
   }
@@ -533,7 +551,7 @@ std::string html_escape(const std::string &s) {
 // A jinja2 generator filter: `start` is the generator's body up to its
 // loop (argument checks, the source's iter()), run at the first pull as
 // Python runs it, and returns the pull of the items (nothing: no items).
-static Value lazy_generator(const char *function, const Value &source,
+static Value lazy_generator(const char *function, int captured_depth,
                             std::function<PullFn()> start) {
   struct State {
     std::function<PullFn()> start;
@@ -541,7 +559,7 @@ static Value lazy_generator(const char *function, const Value &source,
   };
   auto state = std::make_shared<State>(State{std::move(start), nullptr});
   return Value::make_iterator("generator", std::string("generator object ") + function,
-                              source, [state](Value &out) {
+                              captured_depth, [state](Value &out) {
                                 if (state->start) {
                                   auto start = std::move(state->start);
                                   state->start = nullptr;
@@ -551,9 +569,19 @@ static Value lazy_generator(const char *function, const Value &source,
                               });
 }
 
+// The deepest of a generator's source and a filter's arguments, which its
+// pull holds.
+static int captured_depth(const Value &source, const CallArgs &a) {
+  int depth = source.depth;
+  for (const Value &v : a.args) depth = std::max(depth, v.depth);
+  for (const auto &kv : a.kwargs) depth = std::max(depth, kv.second.depth);
+  return depth;
+}
+
 // select/reject/selectattr/rejectattr (jinja2's select_or_reject generator)
 Value select_impl(const Value &seq, CallArgs &a, bool attr, bool keep_when) {
-  return lazy_generator("select_or_reject", seq, [seq, a, attr, keep_when]() -> PullFn {
+  return lazy_generator("select_or_reject", captured_depth(seq, a),
+                        [seq, a, attr, keep_when]() -> PullFn {
     if (!truthy(seq)) return nullptr;
     std::size_t first_test = attr ? 1 : 0;
     Value attribute;
@@ -1153,12 +1181,12 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
                        : v.kind == Kind::Tuple || v.is_undefined() ? "reversed"
                                                                    : nullptr;
     if (!type) return Value::make_list(std::move(items));
-    return Value::make_iterator(type, std::string(type) + " object", v,
+    return Value::make_iterator(type, std::string(type) + " object", v.depth,
                                 pull_from(Value::make_list(std::move(items))));
   }
   if (name == "items") { // do_items, a generator
     a.check(n, 0, {});
-    return lazy_generator("do_items", v, [v]() -> PullFn {
+    return lazy_generator("do_items", v.depth, [v]() -> PullFn {
       if (v.is_undefined()) return nullptr;
       if (v.kind != Kind::Dict) type_error("Can only get item pairs from a mapping.");
       CallArgs none;
@@ -1190,7 +1218,7 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     bool cs = arg_bool(a, 99, "case_sensitive", false);
     const Value *attrp = a.get(99, "attribute");
     std::optional<Value> attr = attrp ? std::optional<Value>(*attrp) : std::nullopt;
-    return lazy_generator("sync_do_unique", v, [v, cs, attr]() -> PullFn {
+    return lazy_generator("sync_do_unique", captured_depth(v, a), [v, cs, attr]() -> PullFn {
       PullFn source = pull_from(v);
       auto seen = std::make_shared<ValueList>();
       return [source, seen, cs, attr](Value &out) mutable {
@@ -1233,7 +1261,7 @@ Value apply_filter(const std::string &name, const Value &v, CallArgs &a) {
     return acc;
   }
   if (name == "map") { // sync_do_map, a generator
-    return lazy_generator("sync_do_map", v, [v, a]() -> PullFn {
+    return lazy_generator("sync_do_map", captured_depth(v, a), [v, a]() -> PullFn {
       if (!truthy(v)) return nullptr;
       PullFn source;
       const Value *attr = nullptr;

@@ -101,14 +101,14 @@ Value Value::make_callable(std::string name,
   return v;
 }
 
-Value Value::make_iterator(std::string type, std::string shown,
-                           const Value &source, PullFn pull) {
-  if (source.depth + 1 > kMaxValueDepth)
+Value Value::make_iterator(std::string type, std::string shown, int captured_depth,
+                           PullFn pull) {
+  if (captured_depth + 1 > kMaxValueDepth)
     throw EvalError("iterators chained deeper than " + std::to_string(kMaxValueDepth) +
                     " levels");
   Value v;
   v.kind = Kind::Iterator;
-  v.depth = source.depth + 1;
+  v.depth = captured_depth + 1;
   v.iter = std::make_shared<IteratorData>();
   v.iter->type = std::move(type);
   v.iter->shown = std::move(shown);
@@ -116,20 +116,35 @@ Value Value::make_iterator(std::string type, std::string shown,
   return v;
 }
 
+namespace {
+/// Pulls in progress on this thread: a pull may pull another iterator (a
+/// chain, or one reached through a namespace that make_iterator's depth
+/// does not see), each a few stack frames deep.
+thread_local int pullDepth = 0;
+constexpr int kMaxPullDepth = 2 * kMaxValueDepth;
+} // namespace
+
 bool next_item(const Value &it, Value &out) {
   IteratorData &d = *it.iter;
   if (d.exhausted) return false;
   if (d.running) throw EvalError(d.type + " already executing");
+  if (pullDepth >= kMaxPullDepth)
+    throw EvalError("iterators nested deeper than " + std::to_string(kMaxPullDepth) +
+                    " levels");
+  charge_work(kItemWork); // per pull at every level of a chain
   d.running = true;
+  ++pullDepth;
   bool got;
   try {
     got = d.pull(out);
   } catch (...) {
     // Python: a generator that raised is finished.
+    --pullDepth;
     d.running = false;
     d.exhausted = true;
     throw;
   }
+  --pullDepth;
   d.running = false;
   if (!got) {
     d.exhausted = true;
@@ -139,16 +154,40 @@ bool next_item(const Value &it, Value &out) {
 }
 
 PullFn pull_from(const Value &v) {
-  if (v.kind == Kind::Iterator)
-    return [v](Value &out) { return next_item(v, out); };
-  auto items = std::make_shared<ValueList>(iterate(v, /*charge=*/false));
+  // Lists, tuples and dicts are immutable: a cursor over the shared items,
+  // nothing copied.
   auto at = std::make_shared<std::size_t>(0);
-  return [items, at](Value &out) {
-    if (*at >= items->size()) return false;
-    charge_work(kItemWork);
-    out = (*items)[(*at)++];
-    return true;
-  };
+  switch (v.kind) {
+  case Kind::Iterator:
+    return [v](Value &out) { return next_item(v, out); };
+  case Kind::List: case Kind::Tuple: {
+    std::shared_ptr<const ValueList> items = v.list;
+    return [items, at](Value &out) {
+      if (*at >= items->size()) return false;
+      charge_work(kItemWork);
+      out = (*items)[(*at)++];
+      return true;
+    };
+  }
+  case Kind::Dict: {
+    std::shared_ptr<const DictData> dict = v.dict;
+    return [dict, at](Value &out) {
+      if (*at >= dict->items.size()) return false;
+      charge_work(kItemWork);
+      out = dict->items[(*at)++].first;
+      return true;
+    };
+  }
+  default: { // a string's characters (decoding charged), undefined: none
+    auto items = std::make_shared<const ValueList>(iterate(v));
+    return [items, at](Value &out) {
+      if (*at >= items->size()) return false;
+      charge_work(kItemWork);
+      out = (*items)[(*at)++];
+      return true;
+    };
+  }
+  }
 }
 
 const Value *DictData::find(const Value &key) const {
@@ -708,8 +747,10 @@ int sort_compare(const Value &a, const Value &b) {
   }
   if (a.kind == Kind::String && b.kind == Kind::String) return cmp_strings(*a.s, *b.s);
   if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple)) {
+    // Python's list order: the first items that are not == decide by <.
     const ValueList &x = *a.list, &y = *b.list;
     for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
+      if (equals(x[k], y[k])) continue;
       int c = sort_compare(x[k], y[k]);
       if (c != 0) return c;
     }

@@ -116,11 +116,12 @@ struct Value {
   /// A Python iterator: what jinja2's generator filters (select, map,
   /// unique, items, ...) and reversed() return. `type` is its Python type
   /// name ("generator", "list_reverseiterator"), `shown` what str() prints
-  /// between < and > ("generator object select_or_reject"); `source` the
-  /// value `pull` reads (for the nesting bound: a chain of generators is
-  /// pulled, and destroyed, recursively).
-  static Value make_iterator(std::string type, std::string shown,
-                             const Value &source, PullFn pull);
+  /// between < and > ("generator object select_or_reject");
+  /// `captured_depth` the largest depth of the values `pull` holds (its
+  /// source, a filter's arguments): a chain of generators is pulled, and
+  /// destroyed, recursively, so it is bounded as nesting is.
+  static Value make_iterator(std::string type, std::string shown, int captured_depth,
+                             PullFn pull);
 
   bool is_undefined() const { return kind == Kind::Undefined; }
   bool is_none() const { return kind == Kind::None; }
@@ -198,9 +199,10 @@ std::int64_t length(const Value &v);
 /// undefined -> empty. Throws for non-iterables. `charge`: count copying the
 /// items as work (a for loop does not: it spends a step per item anyway).
 ValueList iterate(const Value &v, bool charge = true);
-/// Python's iter(v) as a pull function over a snapshot of list, tuple, dict
-/// (keys), string (characters) or undefined (nothing); an iterator's own
-/// pull. Throws for non-iterables.
+/// Python's iter(v) as a pull function: a cursor over a list's or tuple's
+/// items or a dict's keys (shared, immutable: nothing copied), a string's
+/// characters, nothing for undefined, an iterator's own pull. Throws for
+/// non-iterables.
 PullFn pull_from(const Value &v);
 /// next(it) of an Iterator value: false when exhausted.
 bool next_item(const Value &it, Value &out);

@@ -151,10 +151,22 @@ TEST(ChatTemplateErrors, GeneratorsAndUnhashableValuesFailAsInPython) {
   // Ordering an undefined value fails with its own message, as jinja2's.
   EXPECT_EQ(render_error("{{ [{'a': 1}, {'b': 2}]|sort(attribute='a') }}"),
             "tpl:1:24: 'dict object' has no attribute 'a'");
-  // A chain of generators is pulled (and destroyed) recursively: bounded.
-  EXPECT_NE(render_error("{% set ns = namespace(g=[1]) %}{% for i in range(300) %}"
-                         "{% set ns.g = ns.g|select %}{% endfor %}{{ ns.g|list }}")
-                .find("iterators chained deeper than 256 levels"),
+  // A chain of generators is pulled (and destroyed) recursively: bounded,
+  // whether it runs through the source or a filter's arguments; and a pull
+  // that reaches other iterators through namespaces (which the chain's
+  // depth does not see) stops at a pull depth.
+  for (const char *chain :
+       {"{% set ns.g = ns.g|select %}", "{% set ns.g = [1]|map('default', ns.g) %}",
+        "{% set ns.g = [1]|select('in', ns.g) %}"})
+    EXPECT_NE(render_error(std::string("{% set ns = namespace(g=[1]) %}{% for i in range(300) %}") +
+                           chain + "{% endfor %}{{ ns.g|list }}")
+                  .find("iterators chained deeper than 256 levels"),
+              std::string::npos)
+        << chain;
+  EXPECT_NE(render_error("{% set ns = namespace(p=none) %}{% for i in range(2000) %}"
+                         "{% set ns.p = namespace(p=ns.p, g=[ns.p]|map(attribute='g')|"
+                         "map('list')) %}{% endfor %}{{ ns.p.g|list }}")
+                .find("iterators nested deeper than 512 levels"),
             std::string::npos);
 }
 

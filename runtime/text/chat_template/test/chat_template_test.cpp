@@ -276,6 +276,13 @@ TEST(ChatTemplate, GeneratorFiltersAreSinglePassIterators) {
 TEST(ChatTemplate, SortKeysCompareAsPythonListsDo) {
   EXPECT_EQ(render("{{ ['ab', 'c']|sort(attribute='role') }}{{ [none, none]|sort }}"),
             "['ab', 'c'][None, None]");
+  // Python's list order inside keys too: the first items not == decide.
+  EXPECT_EQ(render("{{ [(none,2),(none,1)]|sort }}{{ {(none,2):1,(none,1):2}|dictsort }}"),
+            "[(None, 1), (None, 2)][((None, 1), 2), ((None, 2), 1)]");
+  // 'a,b': by a, then b (make_multi_attrgetter), each case-folded.
+  EXPECT_EQ(render("{{ [{'a':1,'b':'B'},{'a':1,'b':'a'},{'a':0,'b':'z'}]"
+                   "|sort(attribute='a,b') }}"),
+            "[{'a': 0, 'b': 'z'}, {'a': 1, 'b': 'a'}, {'a': 1, 'b': 'B'}]");
   EXPECT_THROW(render("{{ {'x': none, 'y': none}|dictsort(by='value') }}"),
                nhc::text::TextError);
 }
