@@ -336,6 +336,15 @@ TEST(LaunchTableTest, MalformedTablesAreRefusedWithTheirPath) {
        "dynamic_shared_memory: argument 1 is a memref, not a number"},
       {[](Json &t) { t["functions"].push_back(t["functions"][0]); },
        NHC_INVALID_FORMAT, "'nhc_add' appears twice"},
+      // A parameter's kind and its operand's agree (the kernel reads the
+      // bits as its kind): an f32 literal, argument or value as an index,
+      // an integer as an f32.
+      {[](Json &t) { t["functions"][0]["launches"][0]["args"][0]["from"] = {{"f32_bits", 22}}; },
+       NHC_INVALID_FORMAT, "launches[0].args[0]: an integer parameter from an f32 operand"},
+      {[](Json &t) { t["functions"][0]["launches"][0]["args"][0]["from"] = {{"value", 1}}; },
+       NHC_INVALID_FORMAT, "launches[0].args[0]: an integer parameter from an f32 operand"},
+      {[](Json &t) { t["functions"][0]["launches"][0]["args"][2]["from"] = {{"arg", 2}}; },
+       NHC_INVALID_FORMAT, "launches[0].args[2]: an f32 parameter from an integer operand"},
       {[](Json &t) { t["functions"][0]["launches"][0]["grid"].erase(2); },
        NHC_INVALID_FORMAT, "grid: not a list of 3 sizes"},
   };

@@ -216,8 +216,22 @@ FunctionDef parseFunction(const Json &fn, const std::vector<std::string> &target
                      def.params[from.index] == ParamKind::Memref),
                 NHC_INVALID_FORMAT,
                 cat(aat, ": a memref parameter must be a memref argument"));
-      if (kind != ParamKind::Memref)
+      if (kind != ParamKind::Memref) {
         requireNumber(from, cat(aat, ".from"));
+        // The kernel reads the parameter's bits as its kind: an f32's bits
+        // taken as a size or a divisor (or an integer's as a float) would
+        // reach it unconverted.
+        bool isFloat =
+            from.kind == Operand::Kind::F32 ||
+            (from.kind == Operand::Kind::Arg &&
+             def.params[from.index] == ParamKind::F32) ||
+            (from.kind == Operand::Kind::Value &&
+             def.values[from.index].type == ParamKind::F32);
+        NHC_CHECK(isFloat == (kind == ParamKind::F32), NHC_INVALID_FORMAT,
+                  cat(aat, ": ", kind == ParamKind::F32 ? "an f32" : "an integer",
+                      " parameter from ", isFloat ? "an f32" : "an integer",
+                      " operand"));
+      }
       launch.args.emplace_back(kind, from);
     }
     def.launches.push_back(std::move(launch));
