@@ -140,15 +140,20 @@ compareCheckpointConfig(const std::string &path,
   ConfigComparison result;
   if (read.empty())
     return result;
-  if (!isRegularFile(path))
-    return result;
+  if (!pathExists(path))
+    return result; // a checkpoint without one: nothing to compare
   Json config;
   try {
+    // Something else by that name is said, not passed over as missing.
+    NHC_CHECK(isRegularFile(path), NHC_INVALID_ARGUMENT,
+              cat("'", escapeControls(path), "' is not a regular file"));
     auto bytes = FileBytes::read(path, "checkpoint config", kMaxConfigFileBytes,
                                  "nhc::kMaxConfigFileBytes");
     config = parsePythonJson(
         std::string(reinterpret_cast<const char *>(bytes->data()), bytes->size()),
         cat("'", path, "'"));
+    NHC_CHECK(config.is_object(), NHC_INVALID_FORMAT,
+              cat("'", escapeControls(path), "' is not a JSON object"));
   } catch (const std::exception &e) {
     result.notCompared =
         cat("checkpoint config not compared with the artifact's: ", e.what());
@@ -162,8 +167,9 @@ compareCheckpointConfig(const std::string &path,
                     const Json &compiled) {
     if (count++ < 8)
       listed += cat(count > 1 ? "; " : "", quoteForMessage(keys, '\''), " is ",
-                    own.is_null() && ownPresent ? std::string("null")
-                                                : describe(own),
+                    own.is_null() && ownPresent
+                        ? std::string("null (or a number that is not finite)")
+                        : describe(own),
                     " there, ", describe(compiled), " in the artifact's");
   };
   const ConfigIndex readIndex = indexOf(read), defaultIndex = indexOf(defaults);

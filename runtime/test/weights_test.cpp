@@ -1,9 +1,11 @@
 //===- weights_test.cpp - Checkpoint layouts and binding to a manifest ----===//
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <sys/stat.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -589,13 +591,27 @@ TEST_F(WeightsTest, CheckpointConfigThatDiffersFromTheArtifactsWarns) {
       "\"quantization_config\": {\"quant_algo\": \"FP8\"}}");
   ASSERT_EQ(hostile.size(), 1u);
   EXPECT_THAT(hostile[0],
-              AllOf(HasSubstr("'hidden_size' is null there, 64 in the artifact's"),
+              AllOf(HasSubstr("'hidden_size' is null (or a number that is not finite) "
+                              "there, 64 in the artifact's"),
                     HasSubstr("'mlp_hidden_act' is \"relu2\\u202e\\u001b[2J\" there"),
                     Not(HasSubstr("\u202e")), Not(HasSubstr("\x1b"))));
   EXPECT_TRUE(warningsWith("{\"hidden_size\": 64,").empty());
   std::vector<std::string> info = notesOf(weights, NHC_NOTE_INFO);
   EXPECT_THAT(info, Contains(HasSubstr("checkpoint config not compared with "
                                        "the artifact's")));
+  // JSON that is no object, and something that is no file by that name, are
+  // said (as not compared), not compared key by key or passed over.
+  EXPECT_TRUE(warningsWith("[1, 2]").empty());
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_INFO),
+              Contains(HasSubstr("config.json' is not a JSON object")));
+  std::remove(dir.file("config.json").c_str());
+  ASSERT_EQ(::mkfifo(dir.file("config.json").c_str(), 0600), 0);
+  openSingle(tinyCheckpoint());
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_INFO),
+              Contains(HasSubstr("config.json' is not a regular file")));
+  std::remove(dir.file("config.json").c_str());
   // Without config.read (an older artifact) nothing is compared.
   nhc_manifest_release(manifest);
   manifest = parseManifestOrDie(tinyManifest());
