@@ -493,37 +493,36 @@ Value fold_case(const Value &v, bool case_sensitive) {
 ValueList sorted_values(ValueList items, bool reverse, bool case_sensitive,
                         const Value *attribute, bool list_keys) {
   // Python's sort is stable: ties keep their order (the index breaks them).
-  std::vector<std::pair<Value, std::size_t>> keyed;
-  // do_sort's make_multi_attrgetter: 'a,b' sorts by a, then b.
+  // A key is its parts: do_sort's make_multi_attrgetter makes a list of one
+  // per comma-separated attribute ('a,b' sorts by a, then b), compared in
+  // Python's list order (== before <: items that all miss the attribute
+  // keep their order); dictsort's is its key or value alone, compared
+  // directly.
   std::vector<Value> parts;
-  if (list_keys && attribute && attribute->is_string() &&
-      attribute->str().find(',') != std::string::npos) {
+  if (list_keys && attribute && attribute->is_string()) {
     const std::string &all = attribute->str();
     for (std::size_t k = 0, e; k <= all.size(); k = e + 1) {
       e = all.find(',', k);
       if (e == std::string::npos) e = all.size();
       parts.push_back(Value::string(all.substr(k, e - k)));
     }
+  } else if (attribute) {
+    parts.push_back(*attribute);
   }
+  std::vector<std::pair<ValueList, std::size_t>> keyed;
   for (std::size_t k = 0; k < items.size(); ++k) {
-    if (!parts.empty()) {
-      ValueList key;
-      for (const Value &part : parts)
-        key.push_back(fold_case(attr_path(items[k], part), case_sensitive));
-      keyed.emplace_back(Value::make_list(std::move(key)), k);
-      continue;
-    }
-    Value key = attribute ? attr_path(items[k], *attribute) : items[k];
-    keyed.emplace_back(fold_case(key, case_sensitive), k);
+    ValueList key;
+    for (const Value &part : parts)
+      key.push_back(fold_case(attr_path(items[k], part), case_sensitive));
+    if (parts.empty())
+      key.push_back(fold_case(items[k], case_sensitive));
+    keyed.emplace_back(std::move(key), k);
   }
   // sort_compare is a total order (NaN sorts last), so with the index as the
   // tie-break the comparator is a strict weak ordering, as std::sort needs.
   std::sort(keyed.begin(), keyed.end(), [&](const auto &a, const auto &b) {
-    // do_sort's keys are one-element lists (make_multi_attrgetter), which
-    // Python compares by == before <: equal keys never reach <, so two
-    // missing attributes (Undefined) sort as equal rather than fail.
-    // dictsort compares its keys or values directly.
-    int c = list_keys && equals(a.first, b.first) ? 0 : sort_compare(a.first, b.first);
+    int c = list_keys ? sort_compare_items(a.first, b.first)
+                      : sort_compare(a.first.front(), b.first.front());
     if (reverse) c = -c;
     if (c != 0) return c < 0;
     return a.second < b.second;

@@ -746,17 +746,19 @@ int sort_compare(const Value &a, const Value &b) {
     return na == nb ? 0 : na ? 1 : -1; // NaN after every number
   }
   if (a.kind == Kind::String && b.kind == Kind::String) return cmp_strings(*a.s, *b.s);
-  if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple)) {
-    // Python's list order: the first items that are not == decide by <.
-    const ValueList &x = *a.list, &y = *b.list;
-    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
-      if (equals(x[k], y[k])) continue;
-      int c = sort_compare(x[k], y[k]);
-      if (c != 0) return c;
-    }
-    return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
-  }
+  if (a.kind == b.kind && (a.kind == Kind::List || a.kind == Kind::Tuple))
+    return sort_compare_items(*a.list, *b.list);
   unorderable(a, b);
+}
+
+int sort_compare_items(const ValueList &x, const ValueList &y) {
+  // Python's list order: the first items that are not == decide by <.
+  for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) {
+    if (equals(x[k], y[k])) continue;
+    int c = sort_compare(x[k], y[k]);
+    if (c != 0) return c;
+  }
+  return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
 }
 
 std::int64_t length(const Value &v) {

@@ -192,6 +192,9 @@ bool less(const Value &a, const Value &b);
 /// sorts after every other number and equal to NaN, so the order is a strict
 /// weak ordering. Returns <0, 0, >0; throws EvalError for unorderable types.
 int sort_compare(const Value &a, const Value &b);
+/// sort_compare of two lists' items in Python's list order: the first pair
+/// that is not == decides, else the shorter list sorts first.
+int sort_compare_items(const ValueList &x, const ValueList &y);
 const char *type_name(const Value &v);
 /// len(); throws for unsized values.
 std::int64_t length(const Value &v);
