@@ -154,22 +154,10 @@ bool next_item(const Value &it, Value &out) {
 }
 
 PullFn pull_from(const Value &v) {
-  // Lists, tuples and dicts are immutable: a cursor over the shared items,
-  // nothing copied.
-  auto at = std::make_shared<std::size_t>(0);
-  switch (v.kind) {
-  case Kind::Iterator:
+  if (v.kind == Kind::Iterator)
     return [v](Value &out) { return next_item(v, out); };
-  case Kind::List: case Kind::Tuple: {
-    std::shared_ptr<const ValueList> items = v.list;
-    return [items, at](Value &out) {
-      if (*at >= items->size()) return false;
-      charge_work(kItemWork);
-      out = (*items)[(*at)++];
-      return true;
-    };
-  }
-  case Kind::Dict: {
+  auto at = std::make_shared<std::size_t>(0);
+  if (v.kind == Kind::Dict) { // its keys, shared (dicts are immutable)
     std::shared_ptr<const DictData> dict = v.dict;
     return [dict, at](Value &out) {
       if (*at >= dict->items.size()) return false;
@@ -178,16 +166,16 @@ PullFn pull_from(const Value &v) {
       return true;
     };
   }
-  default: { // a string's characters (decoding charged), undefined: none
-    auto items = std::make_shared<const ValueList>(iterate(v));
-    return [items, at](Value &out) {
-      if (*at >= items->size()) return false;
-      charge_work(kItemWork);
-      out = (*items)[(*at)++];
-      return true;
-    };
-  }
-  }
+  // A list's or tuple's items shared (immutable: nothing copied); a
+  // string's characters (decoding charged); nothing for undefined.
+  std::shared_ptr<const ValueList> items =
+      v.is_sequence_like() ? v.list : std::make_shared<const ValueList>(iterate(v));
+  return [items, at](Value &out) {
+    if (*at >= items->size()) return false;
+    charge_work(kItemWork);
+    out = (*items)[(*at)++];
+    return true;
+  };
 }
 
 const Value *DictData::find(const Value &key) const {
