@@ -10,22 +10,33 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <unistd.h>
 
 namespace nhc::fuzz {
 
-/// A directory created once per process (under $TMPDIR or /tmp).
+/// A directory created once per process (under $TMPDIR or /tmp), removed
+/// with its files when the process exits normally (a crash leaves it, with
+/// the input that crashed).
 inline const std::string &scratchDir() {
-  static const std::string dir = [] {
+  // Never destroyed, so the exit handler can still read it.
+  static const std::string *dir = [] {
     const char *base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") +
-                          "/nhc-fuzz-XXXXXX";
-    if (!::mkdtemp(pattern.data()))
+    auto *pattern = new std::string(
+        std::string(base && *base ? base : "/tmp") + "/nhc-fuzz-XXXXXX");
+    if (!::mkdtemp(pattern->data()))
       std::abort();
     return pattern;
   }();
-  return dir;
+  static const bool removedAtExit = [] {
+    return std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(*dir, ignored);
+    }) == 0;
+  }();
+  (void)removedAtExit;
+  return *dir;
 }
 
 /// Writes `size` bytes to `name` inside scratchDir(); returns the path.

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <sys/stat.h>
 #include <thread>
@@ -32,7 +33,12 @@ protected:
     ASSERT_FALSE(
         llvm::sys::fs::createUniqueDirectory("nhc-compile-cache", dir_));
   }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir_); }
+  // std::filesystem, not llvm::sys::fs::remove_directories: the tests leave
+  // FIFOs, which LLVM's walk does not remove (the directory stayed in /tmp).
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(std::string(dir_), ignored);
+  }
 
   std::string entry(llvm::StringRef key) const {
     llvm::SmallString<256> path(dir_);
