@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -46,6 +47,9 @@ bool RequestStream::next(GenerationEvent &out,
   while (!events_.empty() && !out.done) {
     GenerationEvent &more = events_.front();
     out.tokens.insert(out.tokens.end(), more.tokens.begin(), more.tokens.end());
+    out.logprobs.insert(out.logprobs.end(),
+                        std::make_move_iterator(more.logprobs.begin()),
+                        std::make_move_iterator(more.logprobs.end()));
     out.text += more.text;
     out.done = more.done;
     out.finish = more.finish;
@@ -79,10 +83,20 @@ void RequestStream::push(GenerationEvent event) {
 // Engine
 //===----------------------------------------------------------------------===//
 
+namespace {
+std::vector<int32_t> concat(std::vector<int32_t> a,
+                            const std::vector<int32_t> &b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+} // namespace
+
 struct Engine::Active {
   GenerationRequest request;
   std::shared_ptr<RequestStream> stream;
   Sampler sampler;
+  LogitsProcessor processor;
+  std::vector<int32_t> allStopIds; ///< stopIds and stopTokenIds
   TextStream text;
   uint32_t slot = 0;
   bool hasSlot = false;
@@ -96,13 +110,24 @@ struct Engine::Active {
          const text::Tokenizer *tokenizer)
       : request(std::move(r)), stream(std::move(s)),
         sampler(request.sampling),
-        text(tokenizer, request.stopIds, request.stop,
-             request.skipSpecialTokens) {}
+        processor(request.adjustments, request.prompt),
+        allStopIds(concat(request.stopIds, request.stopTokenIds)),
+        text(tokenizer, allStopIds, request.stop, request.skipSpecialTokens,
+             request.includeStop) {}
   bool decoding() const { return prefilled == request.prompt.size(); }
   /// Whether this step's logits give it a token (asked before the step):
   /// a decode step, or the prompt chunk holding the prompt's last token.
   bool picksThisStep() const {
     return decoding() || prefilled + stepTokens == request.prompt.size();
+  }
+  /// The stop ids banned now (min_tokens not reached), else none.
+  bool banningStops() const {
+    return generated < request.minTokens && !allStopIds.empty();
+  }
+  /// Whether its pick needs the row of logits, not the session's argmax.
+  bool needsLogits() const {
+    return !sampler.greedy() || processor.active() || banningStops() ||
+           request.logprobs >= 0;
   }
 };
 
@@ -163,17 +188,55 @@ SubmitStatus Engine::submit(GenerationRequest request,
                       std::to_string(maxSeqLen_) + " tokens; at most " +
                       std::to_string(maxSeqLen_ - promptLen + 1) +
                       " tokens can follow this prompt");
+  if (request.minTokens > request.maxTokens)
+    return refuse("min_tokens", "min_tokens (" +
+                                    std::to_string(request.minTokens) +
+                                    ") must be at most max_tokens (" +
+                                    std::to_string(request.maxTokens) + ")");
+  if (request.logprobs < -1 || request.logprobs > kMaxTopLogprobs)
+    return refuse("logprobs", "logprobs must be in [0, " +
+                                  std::to_string(kMaxTopLogprobs) + "]");
   const SamplingParams &s = request.sampling;
   if (!(s.temperature >= 0.0f) || !std::isfinite(s.temperature))
     return refuse("temperature", "temperature must be a finite number >= 0");
   if (!(s.topP > 0.0f && s.topP <= 1.0f))
     return refuse("top_p", "top_p must be in (0, 1]");
+  if (!(s.minP >= 0.0f && s.minP <= 1.0f))
+    return refuse("min_p", "min_p must be in [0, 1]");
+  const LogitAdjustments &adjust = request.adjustments;
+  if (!(adjust.repetitionPenalty > 0.0f) ||
+      !std::isfinite(adjust.repetitionPenalty))
+    return refuse("repetition_penalty",
+                  "repetition_penalty must be a finite number > 0");
+  if (!(std::fabs(adjust.frequencyPenalty) <= 2.0f))
+    return refuse("frequency_penalty", "frequency_penalty must be in [-2, 2]");
+  if (!(std::fabs(adjust.presencePenalty) <= 2.0f))
+    return refuse("presence_penalty", "presence_penalty must be in [-2, 2]");
+  auto outside = [&](int32_t id) {
+    return id < 0 || uint64_t(id) >= vocab_;
+  };
+  auto vocabulary = [&] { return " [0, " + std::to_string(vocab_) + ")"; };
+  for (const auto &[id, bias] : adjust.logitBias) {
+    if (outside(id))
+      return refuse("logit_bias", "logit_bias token id " + std::to_string(id) +
+                                      " is outside the vocabulary" +
+                                      vocabulary());
+    if (!(std::fabs(bias) <= 100.0f))
+      return refuse("logit_bias", "logit_bias of token id " +
+                                      std::to_string(id) +
+                                      " must be in [-100, 100]");
+  }
   for (int32_t id : request.stopIds)
-    if (id < 0 || uint64_t(id) >= vocab_)
+    if (outside(id))
       return refuse("", // the server's eos ids: no request parameter
                     "stop token id " + std::to_string(id) +
-                        " is outside the vocabulary [0, " +
-                        std::to_string(vocab_) + ")");
+                        " is outside the vocabulary" + vocabulary());
+  for (int32_t id : request.stopTokenIds)
+    if (outside(id))
+      return refuse("stop_token_ids", "stop_token_ids holds id " +
+                                          std::to_string(id) +
+                                          ", outside the vocabulary" +
+                                          vocabulary());
   if (!request.stop.empty() && !tokenizer_)
     return refuse("stop",
                   "stop strings need a tokenizer; this engine has none");
@@ -245,13 +308,19 @@ void Engine::finish(Active &request, FinishReason reason, std::string error) {
   request.stream->push(std::move(event));
 }
 
-void Engine::emitToken(Active &a, int32_t token) {
+void Engine::emitToken(Active &a, int32_t token,
+                       std::optional<PickLogprobs> logprobs) {
   ++a.generated;
+  a.processor.accept(token);
   GenerationEvent event;
   event.tokens.push_back(token);
+  if (logprobs)
+    event.logprobs.push_back(std::move(*logprobs));
   event.promptTokens = a.request.prompt.size();
   event.completionTokens = a.generated;
-  TextStream::Piece piece = a.text.push(token);
+  // vLLM's min_tokens: no stop string starts in the first tokens' text.
+  TextStream::Piece piece =
+      a.text.push(token, /*matchStops=*/a.generated > a.request.minTokens);
   event.text = std::move(piece.text);
   FinishReason reason = FinishReason::None;
   if (piece.ended) {
@@ -333,13 +402,14 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   if (batch.empty())
     return;
-  // When every request that picks a token this step picks greedily, the
+  // When every request that picks a token this step picks greedily from
+  // the model's own logits (no penalties, biases or logprobs), the
   // session's argmax ids stand in for the logits (on the cuda backend only
   // the ids leave the device); a prompt chunk that is not its last picks
   // nothing.
   const bool greedyIds =
       std::all_of(members.begin(), members.end(), [](const Active *a) {
-        return !a->picksThisStep() || a->sampler.greedy();
+        return !a->picksThisStep() || !a->needsLogits();
       });
   std::vector<float> logits(greedyIds ? 0 : batch.size() * vocab_);
   std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
@@ -380,13 +450,29 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     }
   }
   std::vector<std::string> sampleError(members.size());
+  std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
     const size_t i = fromLogits[j];
+    Active &a = *members[i];
     try {
-      const float *row = logits.data() + i * vocab_;
+      float *row = logits.data() + i * vocab_;
       nanAt[i] = firstNan(row, vocab_);
-      if (nanAt[i] < 0)
-        token[i] = members[i]->sampler.sample(row, vocab_);
+      if (nanAt[i] >= 0)
+        return;
+      // Logprobs are the model's (before the adjustments): the raw row,
+      // kept aside when the adjustments change it in place.
+      std::vector<float> raw;
+      const bool adjusts = a.processor.active() || a.banningStops();
+      if (a.request.logprobs >= 0 && adjusts)
+        raw.assign(row, row + vocab_);
+      if (adjusts)
+        a.processor.apply(row, vocab_, a.banningStops()
+                                           ? a.allStopIds
+                                           : std::vector<int32_t>{});
+      token[i] = a.sampler.sample(row, vocab_);
+      if (a.request.logprobs >= 0)
+        logprobs[i] = pickLogprobs(raw.empty() ? row : raw.data(), vocab_,
+                                   token[i], size_t(a.request.logprobs));
     } catch (const std::exception &e) {
       sampleError[i] = std::string("sampling: ") + e.what();
     } catch (...) {
@@ -411,7 +497,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       continue;
     }
     try {
-      emitToken(a, token[i]);
+      emitToken(a, token[i], std::move(logprobs[i]));
     } catch (const std::exception &e) {
       // One request's text failing must not stop the others.
       finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());

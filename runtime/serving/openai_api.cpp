@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <random>
 
@@ -22,6 +23,10 @@ using json = nlohmann::ordered_json;
 /// At most this many stop strings, each at most this long (OpenAI: 4).
 constexpr size_t kMaxStopStrings = 16;
 constexpr size_t kMaxStopLength = 256;
+/// At most this many stop_token_ids (each generated id is looked up in them).
+constexpr size_t kMaxStopTokenIds = 256;
+/// OpenAI's logit_bias range; vLLM's too.
+constexpr double kMaxLogitBias = 100.0;
 /// Prompt text beyond this many bytes per token of max_seq_len is refused
 /// untokenized (Nemotron-H tokens average ~4 bytes of text).
 constexpr size_t kMaxPromptBytesPerToken = 64;
@@ -154,7 +159,7 @@ std::string textContent(const json &content, const std::string &param) {
 /// OpenAI and vLLM request fields that change the output and that this
 /// server does not implement, with the values that leave the output as it
 /// is (their defaults). Any other value is refused, not ignored: a client
-/// asking for JSON, a bias or a penalty must not get plain text silently.
+/// asking for JSON or beam search must not get plain text silently.
 /// Metadata (user, metadata, store, service_tier, priority, request_id,
 /// prediction, parallel_tool_calls, ...) is accepted and ignored.
 enum class Neutral {
@@ -173,9 +178,7 @@ struct Unsupported {
 };
 constexpr Unsupported kUnsupported[] = {
     // OpenAI
-    {"logit_bias", Neutral::Empty},
     {"suffix", Neutral::Empty},
-    {"top_logprobs", Neutral::Zero},
     {"response_format", Neutral::TextOnly},
     {"tool_choice", Neutral::NoneOrAuto},
     {"functions", Neutral::Empty},
@@ -186,15 +189,10 @@ constexpr Unsupported kUnsupported[] = {
     {"verbosity", Neutral::Null},
     {"web_search_options", Neutral::Null},
     // vLLM's sampling and prompt extensions
-    {"repetition_penalty", Neutral::One},
     {"length_penalty", Neutral::One},
-    {"min_p", Neutral::Zero},
-    {"min_tokens", Neutral::Zero},
-    {"stop_token_ids", Neutral::Empty},
     {"bad_words", Neutral::Empty},
     {"allowed_token_ids", Neutral::Null},
     {"use_beam_search", Neutral::False},
-    {"include_stop_str_in_output", Neutral::False},
     {"spaces_between_special_tokens", Neutral::True},
     {"prompt_logprobs", Neutral::Null},
     {"return_tokens_as_token_ids", Neutral::False},
@@ -274,6 +272,72 @@ void refuseUnsupported(const json &body) {
         it.key() != "guided_whitespace_pattern")
       invalid(it.key(), "is not supported by this server: it has no guided "
                         "decoding (only null)");
+}
+
+/// The engine's logprobs (-1 none, else alternatives per token) from
+/// completions' `logprobs: N` or chat's `logprobs: true` with
+/// `top_logprobs: N`.
+int64_t parseLogprobs(Endpoint endpoint, const json &body) {
+  const json *logprobs = field(body, "logprobs");
+  const bool off = !logprobs || (logprobs->is_boolean() && !logprobs->get<bool>());
+  if (endpoint == Endpoint::Completions) {
+    if (const json *top = field(body, "top_logprobs");
+        top && !(top->is_number() && top->get<double>() == 0.0))
+      invalid("top_logprobs", "is a chat completions field; completions take "
+                              "'logprobs': N (0 to " +
+                                  std::to_string(kMaxTopLogprobs) + ")");
+    if (off)
+      return -1;
+    return *integer(body, "logprobs", 0, kMaxTopLogprobs);
+  }
+  if (!off && !logprobs->is_boolean())
+    invalid("logprobs", "must be true or false, got " + typeName(*logprobs));
+  std::optional<int64_t> top = integer(body, "top_logprobs", 0, kMaxTopLogprobs);
+  if (off && top && *top != 0)
+    invalid("top_logprobs", "needs \"logprobs\": true");
+  return off ? -1 : top.value_or(0);
+}
+
+/// logit_bias, repetition_penalty, frequency_penalty, presence_penalty.
+void parseAdjustments(const json &body, GenerationRequest &g) {
+  LogitAdjustments &adjust = g.adjustments;
+  if (const json *bias = field(body, "logit_bias")) {
+    if (!bias->is_object())
+      invalid("logit_bias", "must be an object of token ids (as strings) to "
+                            "biases, got " + typeName(*bias));
+    std::map<int32_t, float> biases; // "5" and "05": the later, as Python
+    for (auto it = bias->begin(); it != bias->end(); ++it) {
+      const std::string &key = it.key();
+      std::string where = "logit_bias[" + json(key).dump() + "]";
+      const bool digits =
+          !key.empty() && key.size() <= 10 &&
+          std::all_of(key.begin(), key.end(),
+                      [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || std::stoll(key) > INT32_MAX)
+        invalid("logit_bias", "keys must be token ids (decimal integers), "
+                              "got " + json(key).dump());
+      if (!it->is_number())
+        invalid(where, "must be a number, got " + typeName(*it));
+      double value = it->get<double>();
+      if (!(std::fabs(value) <= kMaxLogitBias))
+        invalid(where, "must be in [-100, 100], got " + it->dump());
+      biases[int32_t(std::stoll(key))] = float(value);
+    }
+    adjust.logitBias.assign(biases.begin(), biases.end());
+  }
+  if (const json *penalty = field(body, "repetition_penalty")) {
+    if (!penalty->is_number() || !(penalty->get<double>() > 0.0) ||
+        penalty->get<double>() > std::numeric_limits<float>::max())
+      invalid("repetition_penalty",
+              "must be a number > 0 (1 = none), got " + penalty->dump());
+    adjust.repetitionPenalty = static_cast<float>(penalty->get<double>());
+  }
+  adjust.frequencyPenalty =
+      static_cast<float>(number(body, "frequency_penalty", -2.0, 2.0)
+                             .value_or(0.0));
+  adjust.presencePenalty =
+      static_cast<float>(number(body, "presence_penalty", -2.0, 2.0)
+                             .value_or(0.0));
 }
 
 json usage(const GenerationEvent &last) {
@@ -507,6 +571,8 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
     g.sampling.topK = *k <= 0 ? 0 : uint64_t(*k); // vLLM: -1 = all
   else
     g.sampling.topK = defaults_.topK.value_or(0);
+  g.sampling.minP = static_cast<float>(number(body, "min_p", 0.0, 1.0)
+                                           .value_or(0.0));
   if (auto seed = integer(body, "seed", INT64_MIN, INT64_MAX))
     g.sampling.seed = static_cast<uint64_t>(*seed);
   else
@@ -543,6 +609,24 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   }
   if (!boolean(body, "ignore_eos").value_or(false))
     g.stopIds = defaults_.eosIds;
+  if (const json *ids = field(body, "stop_token_ids")) {
+    if (!ids->is_array())
+      invalid("stop_token_ids", "must be an array of token ids");
+    if (ids->size() > kMaxStopTokenIds)
+      invalid("stop_token_ids", "has " + std::to_string(ids->size()) +
+                                    " ids; at most " +
+                                    std::to_string(kMaxStopTokenIds) +
+                                    " are allowed");
+    g.stopTokenIds = tokenIds(*ids, "stop_token_ids");
+  }
+  g.includeStop = boolean(body, "include_stop_str_in_output").value_or(false);
+  if (auto minTokens = integer(body, "min_tokens", 0, INT64_MAX)) {
+    if (uint64_t(*minTokens) > g.maxTokens)
+      invalid("min_tokens", "is " + std::to_string(*minTokens) +
+                                ", more than max_tokens (" +
+                                std::to_string(g.maxTokens) + ")");
+    g.minTokens = uint64_t(*minTokens);
+  }
   g.skipSpecialTokens = boolean(body, "skip_special_tokens").value_or(true);
   request.stream = boolean(body, "stream").value_or(false);
   request.returnTokenIds = boolean(body, "return_token_ids").value_or(false);
@@ -556,25 +640,106 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
         boolean(*options, "include_usage").value_or(false);
   }
 
+  g.logprobs = parseLogprobs(endpoint, body);
+  parseAdjustments(body, g);
+
   // What this server does not do is refused, not ignored.
   if (boolean(body, "echo").value_or(false))
     invalid("echo", "is not supported");
-  if (const json *logprobs = field(body, "logprobs");
-      logprobs && !(logprobs->is_boolean() && !logprobs->get<bool>()))
-    invalid("logprobs", "is not supported");
-  for (const char *penalty : {"presence_penalty", "frequency_penalty"})
-    if (auto p = number(body, penalty, -2.0, 2.0); p && *p != 0.0)
-      invalid(penalty, "is not supported (only 0)");
   integer(body, "best_of", 1, 1); // only the default, 1
   return request;
+}
+
+namespace {
+
+/// A logprob as JSON: -inf (a -inf logit) as OpenAI's -9999.0.
+double jsonLogprob(float logprob) { return std::max(double(logprob), -9999.0); }
+
+/// Python's len() of UTF-8 text: its code points.
+uint64_t codePoints(const std::string &text) {
+  return uint64_t(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+} // namespace
+
+std::string OpenAiApi::tokenText(int32_t id) const {
+  try {
+    return tokenizer_.decode({id}, /*skipSpecialTokens=*/false);
+  } catch (const text::TextError &) {
+    return ""; // an id the tokenizer has no token for
+  }
+}
+
+json OpenAiApi::logprobsValue(const ApiRequest &request,
+                              const std::vector<int32_t> &tokens,
+                              const std::vector<PickLogprobs> &logprobs,
+                              uint64_t &textOffset) const {
+  if (request.generation.logprobs < 0)
+    return nullptr;
+  const size_t n = std::min(tokens.size(), logprobs.size());
+  if (request.endpoint == Endpoint::ChatCompletions) {
+    // {"content": [{token, logprob, bytes, top_logprobs: [...]}]}
+    auto entry = [&](const TokenLogprob &t) {
+      std::string bytes;
+      try {
+        bytes = tokenizer_.tokenBytes(t.id);
+      } catch (const text::TextError &) {
+      }
+      json byteList = json::array();
+      for (char c : bytes)
+        byteList.push_back(int(static_cast<unsigned char>(c)));
+      return json{{"token", tokenText(t.id)},
+                  {"logprob", jsonLogprob(t.logprob)},
+                  {"bytes", std::move(byteList)}};
+    };
+    json content = json::array();
+    for (size_t i = 0; i < n; ++i) {
+      json item = entry(logprobs[i].picked);
+      json top = json::array();
+      for (const TokenLogprob &t : logprobs[i].top)
+        top.push_back(entry(t));
+      item["top_logprobs"] = std::move(top);
+      content.push_back(std::move(item));
+    }
+    return {{"content", std::move(content)}};
+  }
+  // Completions: {text_offset, token_logprobs, tokens, top_logprobs}, each
+  // step's top_logprobs the picked token and the `logprobs` most likely,
+  // keyed by their text (as vLLM).
+  json offsets = json::array(), values = json::array(),
+       strings = json::array(), tops = json::array();
+  for (size_t i = 0; i < n; ++i) {
+    std::string token = tokenText(logprobs[i].picked.id);
+    offsets.push_back(textOffset);
+    textOffset += codePoints(token);
+    values.push_back(jsonLogprob(logprobs[i].picked.logprob));
+    json top = json::object();
+    top[token] = jsonLogprob(logprobs[i].picked.logprob);
+    for (const TokenLogprob &t : logprobs[i].top) {
+      std::string key = tokenText(t.id);
+      if (!top.contains(key))
+        top[key] = jsonLogprob(t.logprob);
+    }
+    strings.push_back(std::move(token));
+    tops.push_back(std::move(top));
+  }
+  return {{"text_offset", std::move(offsets)},
+          {"token_logprobs", std::move(values)},
+          {"tokens", std::move(strings)},
+          {"top_logprobs", std::move(tops)}};
 }
 
 json OpenAiApi::response(const ApiRequest &request, const std::string &id,
                          int64_t created, const std::string &text,
                          const std::vector<int32_t> &tokens,
+                         const std::vector<PickLogprobs> &logprobs,
                          const GenerationEvent &last) const {
+  uint64_t textOffset = 0;
   json choice = {{"index", 0},
-                 {"logprobs", nullptr},
+                 {"logprobs", logprobsValue(request, tokens, logprobs,
+                                            textOffset)},
                  {"finish_reason", finishValue(last.finish)}};
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
   if (request.endpoint == Endpoint::ChatCompletions) {
@@ -596,9 +761,12 @@ json OpenAiApi::response(const ApiRequest &request, const std::string &id,
 json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
                       int64_t created, const std::string &text,
                       const std::vector<int32_t> &tokens,
-                      FinishReason finish, bool first) const {
+                      const std::vector<PickLogprobs> &logprobs,
+                      uint64_t &textOffset, FinishReason finish,
+                      bool first) const {
   json choice = {{"index", 0},
-                 {"logprobs", nullptr},
+                 {"logprobs", logprobsValue(request, tokens, logprobs,
+                                            textOffset)},
                  {"finish_reason", finishValue(finish)}};
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
   if (request.endpoint == Endpoint::ChatCompletions) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace nhc::serving {
 namespace {
@@ -73,9 +74,27 @@ bool Sampler::greedy() const {
 int32_t Sampler::sample(const float *logits, size_t vocab) {
   if (greedy())
     return argmax(logits, vocab);
+  const double temperature = static_cast<double>(params_.temperature);
+  // Min-p: a weight exp((l - top) / T) below min_p is a logit below
+  // top + T log(min_p). Without min-p the floor is -inf: every non-NaN
+  // logit stays, -inf ones included.
+  double floor = -std::numeric_limits<double>::infinity();
+  if (params_.minP > 0.0f) {
+    float top = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < vocab; ++i)
+      if (logits[i] > top) // NaN never is
+        top = logits[i];
+    if (std::isfinite(top))
+      floor = double(top) + temperature * std::log(double(params_.minP));
+    else if (top > 0) // +inf logits: the rest have no weight
+      floor = top;
+  }
+  auto kept = [&](float logit) {
+    return !std::isnan(logit) && double(logit) >= floor;
+  };
   candidates_.clear();
   for (size_t i = 0; i < vocab; ++i)
-    if (!std::isnan(logits[i]))
+    if (kept(logits[i]))
       candidates_.emplace_back(logits[i], static_cast<int32_t>(i));
   if (candidates_.empty())
     return 0;
@@ -115,18 +134,17 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
       infinite += logits[i] == logits[i] && logits[i] == top;
     infinite = std::min(infinite, k);
     sortTo(infinite); // the +inf candidates, by id
-    size_t kept = infinite;
+    size_t shared = infinite;
     if (params_.topP < 1.0f) {
       const double limit = double(params_.topP) * double(infinite);
-      kept = 1;
-      while (kept < infinite && double(kept) < limit)
-        ++kept;
+      shared = 1;
+      while (shared < infinite && double(shared) < limit)
+        ++shared;
     }
-    const size_t pick = static_cast<size_t>(rng_.uniform() * double(kept));
-    return candidates_[std::min(pick, kept - 1)].second;
+    const size_t pick = static_cast<size_t>(rng_.uniform() * double(shared));
+    return candidates_[std::min(pick, shared - 1)].second;
   }
   // Softmax of logits / T over the kept candidates, in double.
-  const double temperature = static_cast<double>(params_.temperature);
   auto weight = [&](size_t i) {
     return std::exp((candidates_[i].first - top) / temperature);
   };
@@ -147,30 +165,30 @@ int32_t Sampler::sample(const float *logits, size_t vocab) {
       total += weight(i);
   } else {
     for (size_t i = 0; i < vocab; ++i)
-      if (!std::isnan(logits[i]))
+      if (kept(logits[i]))
         total += std::exp((logits[i] - top) / temperature);
   }
-  size_t kept = k;
+  size_t nucleus = k;
   // Top-p: the shortest prefix whose probability reaches p (at least one).
   if (params_.topP < 1.0f) {
     double mass = 0.0, limit = params_.topP * total;
-    kept = 0;
-    while (kept < k) {
-      mass += weightAt(kept++);
+    nucleus = 0;
+    while (nucleus < k) {
+      mass += weightAt(nucleus++);
       if (mass >= limit)
         break;
     }
     total = mass;
   }
   double target = rng_.uniform() * total;
-  for (size_t i = 0; i < kept; ++i) {
+  for (size_t i = 0; i < nucleus; ++i) {
     target -= weightAt(i);
     if (target < 0.0)
       return candidates_[i].second;
   }
   // Rounding left a sliver of the draw: the last candidate with weight
   // (one whose weight underflowed to 0 has no chance to be picked).
-  size_t last = kept;
+  size_t last = nucleus;
   while (last > 1 && weightAt(last - 1) == 0.0)
     --last;
   return candidates_[last - 1].second;

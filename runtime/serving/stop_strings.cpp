@@ -6,7 +6,9 @@
 
 namespace nhc::serving {
 
-StopStringMatcher::StopStringMatcher(std::vector<std::string> stops) {
+StopStringMatcher::StopStringMatcher(std::vector<std::string> stops,
+                                     bool includeStop)
+    : includeStop_(includeStop) {
   for (std::string &stop : stops)
     if (!stop.empty())
       stops_.push_back(std::move(stop));
@@ -18,15 +20,17 @@ std::string StopStringMatcher::push(std::string_view text, bool &stopped) {
     return std::string(text);
   pending_.append(text);
   // The stop string that appears first wins.
-  size_t first = std::string::npos;
+  size_t first = std::string::npos, length = 0;
   for (const std::string &stop : stops_) {
     size_t at = pending_.find(stop);
-    if (at < first)
+    if (at < first) {
       first = at;
+      length = stop.size();
+    }
   }
   if (first != std::string::npos) {
     stopped = true;
-    std::string shown = pending_.substr(0, first);
+    std::string shown = pending_.substr(0, first + (includeStop_ ? length : 0));
     pending_.clear();
     return shown;
   }
@@ -42,6 +46,12 @@ std::string StopStringMatcher::push(std::string_view text, bool &stopped) {
   }
   std::string shown = pending_.substr(0, pending_.size() - held);
   pending_.erase(0, pending_.size() - held);
+  return shown;
+}
+
+std::string StopStringMatcher::pushUnmatched(std::string_view text) {
+  std::string shown = flush();
+  shown.append(text);
   return shown;
 }
 

@@ -8,8 +8,10 @@ namespace nhc::serving {
 
 TextStream::TextStream(const text::Tokenizer *tokenizer,
                        std::vector<int32_t> eosIds,
-                       std::vector<std::string> stop, bool skipSpecialTokens)
-    : eosIds_(std::move(eosIds)), stops_(std::move(stop)) {
+                       std::vector<std::string> stop, bool skipSpecialTokens,
+                       bool includeStop)
+    : eosIds_(std::move(eosIds)), includeStop_(includeStop),
+      stops_(std::move(stop), includeStop) {
   if (tokenizer)
     decoder_.emplace(*tokenizer, skipSpecialTokens);
 }
@@ -24,20 +26,27 @@ std::string TextStream::drain(std::string text) {
   return text;
 }
 
-TextStream::Piece TextStream::push(int32_t id) {
+TextStream::Piece TextStream::push(int32_t id, bool matchStops) {
   Piece piece;
   if (ended_) {
     piece.ended = true;
     return piece;
   }
   if (std::find(eosIds_.begin(), eosIds_.end(), id) != eosIds_.end()) {
-    piece.text = drain({});
+    bool stopped = false;
+    if (includeStop_ && decoder_)
+      piece.text = stops_.push(decoder_->push(id), stopped);
+    if (!stopped)
+      piece.text = drain(std::move(piece.text));
     piece.ended = ended_ = true;
     return piece;
   }
   if (decoder_) {
     bool stopped = false;
-    piece.text = stops_.push(decoder_->push(id), stopped);
+    if (matchStops)
+      piece.text = stops_.push(decoder_->push(id), stopped);
+    else
+      piece.text = stops_.pushUnmatched(decoder_->push(id));
     piece.ended = ended_ = stopped;
   }
   return piece;

@@ -19,6 +19,8 @@
 
 #include "nhc/serving/engine.h"
 #include "nhc/serving/generation_config.h"
+#include "nhc/serving/logits_processor.h"
+#include "nhc/serving/logprobs.h"
 #include "nhc/serving/parallel_for.h"
 #include "nhc/serving/sampler.h"
 #include "nhc/serving/stop_strings.h"
@@ -246,6 +248,112 @@ TEST(StopStringsTest, EarliestStopWinsAndFlushReturnsTheRest) {
   EXPECT_EQ(none.push("anything", stopped), "anything");
 }
 
+TEST(StopStringsTest, IncludedStopsAndUnmatchedText) {
+  serving::StopStringMatcher stops({"cd", "b"}, /*includeStop=*/true);
+  bool stopped = false;
+  EXPECT_EQ(stops.push("abcd", stopped), "ab"); // the earliest, included
+  EXPECT_TRUE(stopped);
+  // Text no stop may start in is shown at once, with what was held back;
+  // a stop after it still stops.
+  serving::StopStringMatcher later({"xyz"});
+  EXPECT_EQ(later.push("ax", stopped), "a");
+  EXPECT_EQ(later.pushUnmatched("yz "), "xyz ");
+  EXPECT_EQ(later.push("q xyz r", stopped), "q ");
+  EXPECT_TRUE(stopped);
+}
+
+TEST(SamplerTest, MinPKeepsTokensNearTheMostLikely) {
+  // Probabilities relative to the top: 1, 0.7, 0.5, 0.1 (at temperature 1).
+  const float top = 2.0f;
+  const std::vector<float> logits = {top + std::log(0.5f), top,
+                                     top + std::log(0.1f),
+                                     top + std::log(0.7f)};
+  auto drawn = [&](float temperature, float minP) {
+    std::set<int32_t> seen;
+    for (uint64_t seed = 0; seed < 400; ++seed) {
+      serving::SamplingParams p;
+      p.temperature = temperature;
+      p.minP = minP;
+      p.seed = seed;
+      seen.insert(serving::Sampler(p).sample(logits.data(), logits.size()));
+    }
+    return seen;
+  };
+  EXPECT_EQ(drawn(1.0f, 0.0f), (std::set<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(drawn(1.0f, 0.6f), (std::set<int32_t>{1, 3}));
+  EXPECT_EQ(drawn(1.0f, 1.0f), (std::set<int32_t>{1}));
+  // After temperature: at T = 2 the ratios are their square roots (0.84,
+  // 0.71, 0.32), so 0.6 keeps three.
+  EXPECT_EQ(drawn(2.0f, 0.6f), (std::set<int32_t>{0, 1, 3}));
+  // With top-p over what min-p left: 1 / 1.7 of the mass is token 1.
+  serving::SamplingParams p;
+  p.temperature = 1.0f;
+  p.minP = 0.6f;
+  p.topP = 0.5f;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    p.seed = seed;
+    EXPECT_EQ(serving::Sampler(p).sample(logits.data(), logits.size()), 1);
+  }
+}
+
+TEST(LogitsProcessorTest, BiasBanAndPenaltiesInVllmsOrder) {
+  serving::LogitAdjustments adjust;
+  adjust.logitBias = {{0, 1.5f}, {3, -4.0f}};
+  adjust.repetitionPenalty = 2.0f;
+  adjust.frequencyPenalty = 0.5f;
+  adjust.presencePenalty = 0.25f;
+  serving::LogitsProcessor processor(adjust, /*prompt=*/{1, 1, 4});
+  EXPECT_TRUE(processor.active());
+  processor.accept(2);
+  processor.accept(2);
+  processor.accept(4);
+  std::vector<float> row = {1.0f, 3.0f, -2.0f, 0.5f, 6.0f, 1.0f};
+  processor.apply(row.data(), row.size(), /*banned=*/{5});
+  // 0: bias only; 1: prompt, divided; 2: generated twice, negative,
+  // multiplied, then 2 x 0.5 + 0.25; 3: bias; 4: prompt and generated once
+  // (penalized once), 6 / 2 - 0.5 - 0.25; 5: banned.
+  EXPECT_FLOAT_EQ(row[0], 2.5f);
+  EXPECT_FLOAT_EQ(row[1], 1.5f);
+  EXPECT_FLOAT_EQ(row[2], -4.0f - 1.0f - 0.25f);
+  EXPECT_FLOAT_EQ(row[3], -3.5f);
+  EXPECT_FLOAT_EQ(row[4], 3.0f - 0.5f - 0.25f);
+  EXPECT_TRUE(std::isinf(row[5]) && row[5] < 0);
+  // Nothing asked: nothing changes, and the engine may use greedy ids.
+  serving::LogitsProcessor none({}, {1, 2});
+  EXPECT_FALSE(none.active());
+  std::vector<float> same = {1.0f, -1.0f};
+  none.accept(1);
+  none.apply(same.data(), same.size());
+  EXPECT_EQ(same, (std::vector<float>{1.0f, -1.0f}));
+}
+
+TEST(LogprobsTest, LogSoftmaxInDoubleAndTheMostLikelyIds) {
+  const std::vector<float> logits = {0.5f, 3.0f, -1.0f, 3.0f, 2.0f, -INFINITY};
+  double sum = 0.0;
+  for (float l : logits)
+    sum += std::exp(double(l));
+  auto expected = [&](int i) { return float(double(logits[i]) - std::log(sum)); };
+  serving::PickLogprobs lp = serving::pickLogprobs(logits.data(), 6, 2, 3);
+  EXPECT_EQ(lp.picked.id, 2);
+  EXPECT_FLOAT_EQ(lp.picked.logprob, expected(2));
+  ASSERT_EQ(lp.top.size(), 3u);
+  // Ties by lower id.
+  EXPECT_EQ(lp.top[0].id, 1);
+  EXPECT_EQ(lp.top[1].id, 3);
+  EXPECT_EQ(lp.top[2].id, 4);
+  EXPECT_FLOAT_EQ(lp.top[2].logprob, expected(4));
+  EXPECT_TRUE(std::isinf(serving::pickLogprobs(logits.data(), 6, 5, 0)
+                             .picked.logprob));
+  EXPECT_TRUE(serving::pickLogprobs(logits.data(), 6, 1, 0).top.empty());
+  // More asked than the vocabulary has: all of it, in order.
+  EXPECT_EQ(serving::pickLogprobs(logits.data(), 6, 1, 20).top.size(), 6u);
+  // +inf logits share the mass; the rest get -inf.
+  const std::vector<float> infinite = {INFINITY, 1.0f, INFINITY};
+  serving::PickLogprobs inf = serving::pickLogprobs(infinite.data(), 3, 0, 3);
+  EXPECT_FLOAT_EQ(inf.picked.logprob, float(-std::log(2.0)));
+  EXPECT_TRUE(std::isinf(inf.top[2].logprob) && inf.top[2].logprob < 0);
+}
+
 //===--- Generation config ------------------------------------------------===//
 
 TEST(GenerationConfigTest, ReadsEosIdsAndSamplingDefaults) {
@@ -377,6 +485,8 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
       continue;
     all.tokens.insert(all.tokens.end(), event.tokens.begin(),
                       event.tokens.end());
+    all.logprobs.insert(all.logprobs.end(), event.logprobs.begin(),
+                        event.logprobs.end());
     all.done = event.done;
     all.finish = event.finish;
     all.error = event.error;
@@ -601,6 +711,109 @@ TEST_F(EngineTest, StopIdsEndTheRequestAndCountTheToken) {
   EXPECT_EQ(stopped.promptTokens, 2u);
 }
 
+/// log_softmax of a toy reference row, in double.
+double referenceLogprob(const std::vector<float> &row, int32_t id) {
+  double top = *std::max_element(row.begin(), row.end()), sum = 0.0;
+  for (float l : row)
+    sum += std::exp(double(l) - top);
+  return double(row[id]) - top - std::log(sum);
+}
+
+// Logprobs are the model's own distribution at each step (not the
+// session's greedy ids, which carry none), and asking for them changes no
+// token.
+TEST_F(EngineTest, LogprobsAreTheModelsDistributionAtEachStep) {
+  start({});
+  const GenerationEvent plain = drain(submit(greedy({5, 2, 7}, 5)));
+  GenerationRequest request = greedy({5, 2, 7}, 5);
+  request.logprobs = 3;
+  const GenerationEvent with = drain(submit(request));
+  EXPECT_EQ(with.tokens, plain.tokens);
+  ASSERT_EQ(with.logprobs.size(), with.tokens.size());
+  EXPECT_TRUE(plain.logprobs.empty());
+  std::vector<int32_t> chain = {5, 2, 7};
+  for (size_t i = 0; i < with.tokens.size(); ++i) {
+    const std::vector<float> row = toyReferenceLogits(chain).back();
+    const serving::PickLogprobs &lp = with.logprobs[i];
+    EXPECT_EQ(lp.picked.id, with.tokens[i]);
+    EXPECT_NEAR(lp.picked.logprob, referenceLogprob(row, with.tokens[i]), 1e-4);
+    ASSERT_EQ(lp.top.size(), 3u);
+    EXPECT_EQ(lp.top[0].id, with.tokens[i]) << "greedy picks the top";
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_NEAR(lp.top[k].logprob, referenceLogprob(row, lp.top[k].id), 1e-4);
+      if (k)
+        EXPECT_LE(lp.top[k].logprob, lp.top[k - 1].logprob);
+    }
+    chain.push_back(with.tokens[i]);
+  }
+}
+
+// Greedy decoding with biases and penalties takes the argmax of the
+// adjusted row: each token checked against the toy reference adjusted by
+// hand (vLLM's formulas, logits_processor.h).
+TEST_F(EngineTest, BiasesAndPenaltiesSteerGreedyDecoding) {
+  start({});
+  GenerationRequest forced = greedy({1, 2}, 4);
+  forced.adjustments.logitBias = {{11, 100.0f}};
+  EXPECT_EQ(drain(submit(forced)).tokens, (std::vector<int32_t>{11, 11, 11, 11}));
+  GenerationRequest penalized = greedy({3, 3, 4}, 8);
+  penalized.adjustments.repetitionPenalty = 1.7f;
+  penalized.adjustments.frequencyPenalty = 0.9f;
+  penalized.adjustments.presencePenalty = 0.4f;
+  const GenerationEvent got = drain(submit(penalized));
+  ASSERT_EQ(got.tokens.size(), 8u);
+  std::vector<int32_t> chain = {3, 3, 4};
+  std::map<int32_t, int> counts;
+  for (size_t i = 0; i < got.tokens.size(); ++i) {
+    std::vector<float> row = toyReferenceLogits(chain).back();
+    for (size_t id = 0; id < row.size(); ++id) {
+      const bool inPrompt = id == 3 || id == 4;
+      const int count = counts.count(int32_t(id)) ? counts[int32_t(id)] : 0;
+      if (inPrompt || count)
+        row[id] = row[id] > 0 ? row[id] / 1.7f : row[id] * 1.7f;
+      row[id] -= 0.9f * float(count);
+      row[id] -= count ? 0.4f : 0.0f;
+    }
+    const int32_t next = serving::argmax(row.data(), row.size());
+    EXPECT_EQ(got.tokens[i], next) << "token " << i;
+    ++counts[next];
+    chain.push_back(next);
+  }
+  // The unpenalized chain differs (else the test shows nothing).
+  EXPECT_NE(drain(submit(greedy({3, 3, 4}, 8))).tokens, got.tokens);
+}
+
+// min_tokens bans the stop ids (the server's and the request's) until that
+// many tokens were generated; a request stop id then ends the request.
+TEST_F(EngineTest, MinTokensBanStopIdsUntilReached) {
+  start({});
+  const GenerationEvent free = drain(submit(greedy({6, 1}, 6)));
+  ASSERT_EQ(free.tokens.size(), 6u);
+  GenerationRequest stopping = greedy({6, 1}, 6);
+  stopping.stopTokenIds = {free.tokens[0]};
+  const GenerationEvent early = drain(submit(stopping));
+  EXPECT_EQ(early.finish, FinishReason::Stop);
+  EXPECT_EQ(early.tokens, (std::vector<int32_t>{free.tokens[0]}));
+  GenerationRequest held = stopping;
+  held.minTokens = 3;
+  held.stopIds = {free.tokens[1]};
+  const GenerationEvent got = drain(submit(held));
+  std::vector<int32_t> chain = {6, 1};
+  for (size_t i = 0; i < got.tokens.size(); ++i) {
+    std::vector<float> row = toyReferenceLogits(chain).back();
+    if (i < 3)
+      row[free.tokens[0]] = row[free.tokens[1]] = -INFINITY;
+    const int32_t next = serving::argmax(row.data(), row.size());
+    EXPECT_EQ(got.tokens[i], next) << "token " << i;
+    chain.push_back(next);
+  }
+  ASSERT_GE(got.tokens.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NE(got.tokens[i], free.tokens[0]);
+    EXPECT_NE(got.tokens[i], free.tokens[1]);
+  }
+}
+
 TEST_F(EngineTest, AllNanLogitsFailThatRequestOnly) {
   // Token 9's embedding is NaN: a request that reads it has no number to
   // pick and fails with a message; one batched with it goes on as alone.
@@ -655,6 +868,24 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
   badTopP.sampling.topP = 0.0f;
   GenerationRequest stopText = greedy({1}, 2);
   stopText.stop = {"x"};
+  GenerationRequest badMinP = greedy({1}, 2);
+  badMinP.sampling.minP = 1.5f;
+  GenerationRequest manyMin = greedy({1}, 2);
+  manyMin.minTokens = 3;
+  GenerationRequest manyLogprobs = greedy({1}, 2);
+  manyLogprobs.logprobs = serving::kMaxTopLogprobs + 1;
+  GenerationRequest badRepetition = greedy({1}, 2);
+  badRepetition.adjustments.repetitionPenalty = 0.0f;
+  GenerationRequest badFrequency = greedy({1}, 2);
+  badFrequency.adjustments.frequencyPenalty = 2.5f;
+  GenerationRequest badPresence = greedy({1}, 2);
+  badPresence.adjustments.presencePenalty = NAN;
+  GenerationRequest biasOutside = greedy({1}, 2);
+  biasOutside.adjustments.logitBias = {{16, 1.0f}};
+  GenerationRequest biasTooBig = greedy({1}, 2);
+  biasTooBig.adjustments.logitBias = {{3, 101.0f}};
+  GenerationRequest stopIdOutside = greedy({1}, 2);
+  stopIdOutside.stopTokenIds = {2, 16};
   std::vector<Case> cases = {
       {greedy({}, 2), "empty", "prompt"},
       {greedy({1, 16}, 2), "(id 16) is outside the vocabulary [0, 16)",
@@ -665,7 +896,18 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
       {greedy({1, 2}, 12), "at most 11 tokens can follow", "max_tokens"},
       {badTemperature, "temperature", "temperature"},
       {badTopP, "top_p", "top_p"},
-      {stopText, "tokenizer", "stop"}};
+      {stopText, "tokenizer", "stop"},
+      {badMinP, "min_p must be in [0, 1]", "min_p"},
+      {manyMin, "min_tokens (3) must be at most max_tokens (2)", "min_tokens"},
+      {manyLogprobs, "logprobs must be in [0, 20]", "logprobs"},
+      {badRepetition, "repetition_penalty", "repetition_penalty"},
+      {badFrequency, "frequency_penalty must be in [-2, 2]",
+       "frequency_penalty"},
+      {badPresence, "presence_penalty", "presence_penalty"},
+      {biasOutside, "token id 16 is outside the vocabulary [0, 16)",
+       "logit_bias"},
+      {biasTooBig, "[-100, 100]", "logit_bias"},
+      {stopIdOutside, "holds id 16, outside the vocabulary", "stop_token_ids"}};
   for (Case &c : cases) {
     std::shared_ptr<RequestStream> stream;
     std::string error, param = "unset";

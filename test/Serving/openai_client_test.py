@@ -11,12 +11,15 @@ types, unknown models, oversized bodies and over-long prompts get 4xx with a
 message while the server keeps serving.
 """
 import argparse
+import atexit
 import concurrent.futures
 import functools
 import json
+import math
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import sys
@@ -65,6 +68,36 @@ def nhc_run(*args):
     return out.stdout[:-1]
 
 
+def model_logprobs(prompt_ids, steps):
+    """Each generated step's log_softmax over the vocabulary, from the logits
+    nhc-run dumps for greedy decoding of `prompt_ids` (its rows, summed in
+    Python floats here), and the ids it generated."""
+    tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+    try:
+        path = os.path.join(tmp, "logits.bin")
+        out = subprocess.run(
+            [ARGS.run, ARGS.artifact, "--weights", ARGS.weights,
+             "--prompt-ids", ",".join(map(str, prompt_ids)),
+             "--max-new-tokens", str(steps), "--dump-logits", path],
+            capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise AssertionError(f"nhc-run failed: {out.stderr}")
+        with open(path + ".json") as f:
+            meta = json.load(f)
+        with open(path, "rb") as f:
+            data = f.read()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    count, vocab = meta["shape"]
+    rows = []
+    for r in range(count):
+        row = struct.unpack_from(f"<{vocab}f", data, r * vocab * 4)
+        top = max(row)
+        log_sum = math.log(sum(math.exp(x - top) for x in row))
+        rows.append([x - top - log_sum for x in row])
+    return rows, meta["generated_ids"]
+
+
 def reference_prompt_ids(messages):
     """The ids transformers' apply_chat_template gives: the template rendered
     by jinja2 as transformers configures it, tokenized without adding
@@ -98,6 +131,7 @@ def long_context_artifact():
         config = json.load(f)
     config["max_position_embeddings"] = 65536
     tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     with open(os.path.join(tmp, "config.json"), "w") as f:
         json.dump(config, f)
     artifact = os.path.join(tmp, "long.nhc")
@@ -180,7 +214,7 @@ class ServingTest(unittest.TestCase):
     def complete(self, prompt, max_tokens=12, stream=False, **extra):
         """(text, finish_reason, usage, generated ids, prompt ids), the ids
         through vLLM's return_token_ids extension."""
-        body = {"return_token_ids": True}
+        body = {"return_token_ids": True, **extra.pop("extra_body", {})}
         if not stream:
             r = self.client.completions.create(
                 model="tiny", prompt=prompt, max_tokens=max_tokens,
@@ -289,6 +323,164 @@ class ServingTest(unittest.TestCase):
             model="tiny", prompt=PROMPTS[1], max_tokens=16, temperature=1.0,
             top_p=1e-300, seed=7).choices[0].text
         self.assertEqual(tiny, greedy)
+
+    def test_logprobs_are_the_models_distribution(self):
+        """Completions' `logprobs: N` and chat's `logprobs` with
+        `top_logprobs: N`: each generated token's log probability under the
+        model's logits (nhc-run's dumped logits, normalized here) and the N
+        most likely tokens, named as the Python tokenizer decodes them; the
+        same streamed and not; asking for them changes no token."""
+        tok = tokenizers.Tokenizer.from_file(
+            os.path.join(ARGS.weights, "tokenizer.json"))
+        plain = self.complete(PROMPTS[9], max_tokens=6)
+        r = self.client.completions.create(
+            model="tiny", prompt=PROMPTS[9], max_tokens=6, temperature=0,
+            logprobs=3, extra_body={"return_token_ids": True})
+        c = r.choices[0]
+        self.assertEqual(c.token_ids, plain[3])
+        self.assertEqual(c.text, plain[0])
+        rows, generated = model_logprobs(r.prompt_token_ids, 6)
+        self.assertEqual(generated[:len(c.token_ids)], c.token_ids)
+        lp = c.logprobs
+        self.assertEqual(len(lp.tokens), len(c.token_ids))
+        offset = 0
+        for i, token_id in enumerate(c.token_ids):
+            name = tok.decode([token_id], skip_special_tokens=False)
+            self.assertEqual(lp.tokens[i], name)
+            self.assertAlmostEqual(lp.token_logprobs[i], rows[i][token_id],
+                                   places=4)
+            self.assertEqual(lp.text_offset[i], offset)
+            offset += len(name)
+            best = sorted(range(len(rows[i])), key=lambda t: -rows[i][t])[:3]
+            expected = {name: rows[i][token_id]}
+            for t in best:
+                expected.setdefault(
+                    tok.decode([t], skip_special_tokens=False), rows[i][t])
+            self.assertEqual(set(lp.top_logprobs[i]), set(expected))
+            for key, value in expected.items():
+                self.assertAlmostEqual(lp.top_logprobs[i][key], value, places=4)
+        streamed = []
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=PROMPTS[9], max_tokens=6, temperature=0,
+                logprobs=3, stream=True):
+            for choice in chunk.choices:
+                if choice.logprobs:
+                    streamed += list(zip(choice.logprobs.tokens,
+                                         choice.logprobs.token_logprobs,
+                                         choice.logprobs.text_offset))
+        self.assertEqual(streamed, list(zip(lp.tokens, lp.token_logprobs,
+                                            lp.text_offset)))
+        # Chat: {"content": [{token, logprob, bytes, top_logprobs}]}.
+        messages = [{"role": "user", "content": "Hello there"}]
+        r = self.client.chat.completions.create(
+            model="tiny", messages=messages, max_tokens=5, temperature=0,
+            logprobs=True, top_logprobs=2,
+            extra_body={"return_token_ids": True})
+        c = r.choices[0]
+        rows, _ = model_logprobs(r.prompt_token_ids, 5)
+        self.assertEqual(len(c.logprobs.content), len(c.token_ids))
+        for i, (entry, token_id) in enumerate(zip(c.logprobs.content,
+                                                  c.token_ids)):
+            self.assertEqual(entry.token,
+                             tok.decode([token_id], skip_special_tokens=False))
+            self.assertAlmostEqual(entry.logprob, rows[i][token_id], places=4)
+            self.assertEqual(bytes(entry.bytes).decode("utf-8", "replace"),
+                             entry.token)
+            best = sorted(range(len(rows[i])), key=lambda t: -rows[i][t])[:2]
+            self.assertEqual([e.token for e in entry.top_logprobs],
+                             [tok.decode([t], skip_special_tokens=False)
+                              for t in best])
+        streamed = []
+        for chunk in self.client.chat.completions.create(
+                model="tiny", messages=messages, max_tokens=5, temperature=0,
+                logprobs=True, top_logprobs=2, stream=True):
+            for choice in chunk.choices:
+                if choice.logprobs:
+                    streamed += [(e.token, e.logprob)
+                                 for e in choice.logprobs.content]
+        self.assertEqual(streamed, [(e.token, e.logprob)
+                                    for e in c.logprobs.content])
+
+    def test_biases_penalties_and_stop_options(self):
+        """logit_bias, frequency/presence/repetition penalties, min_p,
+        stop_token_ids, min_tokens and include_stop_str_in_output, as vLLM
+        serves them."""
+        _, _, _, greedy, prompt_ids = self.complete(PROMPTS[15], max_tokens=12)
+        self.assertEqual(len(greedy), 12, "a greedy run to compare with")
+        # A +100 bias makes one token the argmax at every step.
+        forced = greedy[0] + 1
+        ids = self.complete(PROMPTS[15], max_tokens=4,
+                            logit_bias={str(forced): 100})[3]
+        self.assertEqual(ids, [forced] * 4)
+        # Penalties change a repetitive greedy run (and are seeded-free).
+        self.assertGreater(len(greedy), len(set(greedy)), "repeats to penalize")
+        penalized = self.complete(PROMPTS[15], max_tokens=12,
+                                  frequency_penalty=2.0,
+                                  presence_penalty=2.0)[3]
+        self.assertNotEqual(penalized, greedy)
+        self.assertGreater(len(set(penalized)), len(set(greedy)))
+        repeated = self.complete(PROMPTS[15], max_tokens=12, extra_body={
+            "repetition_penalty": 3.0, "return_token_ids": True})[3]
+        self.assertNotEqual(repeated, greedy)
+        # min_p 1 keeps the most likely token alone: the greedy ids.
+        r = self.client.completions.create(
+            model="tiny", prompt=PROMPTS[15], max_tokens=12, temperature=1.5,
+            seed=5, extra_body={"min_p": 1.0, "return_token_ids": True})
+        self.assertEqual(r.choices[0].token_ids, greedy)
+        # A request's stop id ends it (counted, not shown).
+        stop_id = greedy[2]
+        text, finish, usage, ids, _ = self.complete(
+            PROMPTS[15], max_tokens=12, extra_body={
+                "stop_token_ids": [stop_id], "return_token_ids": True})
+        self.assertEqual(ids, greedy[:greedy.index(stop_id) + 1])
+        self.assertEqual(finish, "stop")
+        # min_tokens holds it off: no stop id among the first tokens.
+        ids = self.complete(PROMPTS[15], max_tokens=12, extra_body={
+            "stop_token_ids": [greedy[0]], "min_tokens": 3,
+            "return_token_ids": True})[3]
+        self.assertGreaterEqual(len(ids), 3)
+        self.assertNotIn(greedy[0], ids[:3])
+        # include_stop_str_in_output keeps the stop string.
+        text = self.complete(PROMPTS[0], max_tokens=30)[0]
+        stop = text[2:4]
+        cut = self.complete(PROMPTS[0], max_tokens=30, stop=[stop],
+                            extra_body={"include_stop_str_in_output": True,
+                                        "return_token_ids": True})[0]
+        self.assertEqual(cut, text[:text.index(stop) + len(stop)])
+        # Their bad values are 400 naming the field.
+        completion = {"model": "tiny", "prompt": "hi", "max_tokens": 2}
+        chat = {"model": "tiny", "max_tokens": 2,
+                "messages": [{"role": "user", "content": "hi"}]}
+        for path, body, param, needle in (
+                ("/v1/completions", {"logit_bias": {"x": 1}}, "logit_bias",
+                 "keys must be token ids"),
+                ("/v1/completions", {"logit_bias": {"5": 500}},
+                 'logit_bias["5"]', "[-100, 100]"),
+                ("/v1/completions", {"logit_bias": {"999999": 1}},
+                 "logit_bias", "outside the vocabulary"),
+                ("/v1/completions", {"logprobs": 21}, "logprobs", "at most 20"),
+                ("/v1/completions", {"logprobs": 2, "top_logprobs": 2},
+                 "top_logprobs", "chat completions field"),
+                ("/v1/chat/completions", {"top_logprobs": 2}, "top_logprobs",
+                 '"logprobs": true'),
+                ("/v1/chat/completions", {"logprobs": 3}, "logprobs",
+                 "true or false"),
+                ("/v1/completions", {"min_tokens": 3}, "min_tokens",
+                 "more than max_tokens"),
+                ("/v1/completions", {"stop_token_ids": [10 ** 6]},
+                 "stop_token_ids", "outside the vocabulary"),
+                ("/v1/completions", {"frequency_penalty": 2.5},
+                 "frequency_penalty", "[-2.0, 2.0]"),
+                ("/v1/completions", {"repetition_penalty": 0},
+                 "repetition_penalty", "must be a number > 0"),
+                ("/v1/completions", {"min_p": 1.5}, "min_p", "[0.0, 1.0]")):
+            base = chat if path.endswith("chat/completions") else completion
+            code, reply = post_raw(self.server, path, json.dumps(
+                {**base, **body}).encode())
+            self.assertEqual(code, 400, (body, reply))
+            error = json.loads(reply)["error"]
+            self.assertEqual(error["param"], param, (body, reply))
+            self.assertIn(needle, error["message"], (body, reply))
 
     def test_16_concurrent_clients_match_alone(self):
         alone = {p: self.complete(p, max_tokens=16) for p in PROMPTS}
@@ -444,18 +636,15 @@ class ServingTest(unittest.TestCase):
         implement get 400 naming them; their neutral values and metadata
         are accepted."""
         refused = [
-            ("logit_bias", {"5": 100}), ("suffix", "tail"),
-            ("repetition_penalty", 1.2), ("min_tokens", 4),
-            ("stop_token_ids", [3]), ("bad_words", ["x"]),
-            ("use_beam_search", True), ("min_p", 0.1),
+            ("suffix", "tail"), ("bad_words", ["x"]),
+            ("use_beam_search", True),
             ("response_format", {"type": "json_object"}),
             ("guided_json", {"type": "object"}), ("guided_regex", "a+"),
             ("guided_choice", ["a", "b"]), ("guided_grammar", "root ::= x"),
-            ("structured_outputs", {"json": {}}), ("top_logprobs", 2),
+            ("structured_outputs", {"json": {}}),
             ("prompt_logprobs", 1), ("allowed_token_ids", [1, 2]),
-            ("include_stop_str_in_output", True), ("tool_choice", "required"),
-            ("truncate_prompt_tokens", 3), ("logprobs", 1), ("echo", True),
-            ("presence_penalty", 0.5), ("best_of", 2),
+            ("tool_choice", "required"),
+            ("truncate_prompt_tokens", 3), ("echo", True), ("best_of", 2),
             # The options of a stream, without one (as OpenAI and vLLM).
             ("stream_options", {"include_usage": True}),
         ]
@@ -469,7 +658,8 @@ class ServingTest(unittest.TestCase):
                    ("guided_json", None), ("user", "someone"),
                    ("metadata", {"k": "v"}), ("tool_choice", "auto"),
                    ("presence_penalty", 0), ("best_of", 1),
-                   ("stream_options", None)]
+                   ("stream_options", None), ("logprobs", False),
+                   ("min_p", 0), ("include_stop_str_in_output", False)]
         completion = {"model": "tiny", "prompt": "hi", "max_tokens": 2,
                       "temperature": 0}
         chat = {"model": "tiny", "max_tokens": 2, "temperature": 0,

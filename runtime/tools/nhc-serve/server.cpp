@@ -119,6 +119,8 @@ struct StreamState {
   bool first = true;
   bool finished = false;
   std::vector<int32_t> pendingIds; ///< generated, not yet sent
+  std::vector<serving::PickLogprobs> pendingLogprobs; ///< theirs, if asked
+  uint64_t textOffset = 0; ///< completions' logprobs.text_offset so far
   GenerationEvent last;
 };
 
@@ -856,6 +858,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   if (!request.stream) {
     std::string text;
     std::vector<int32_t> tokens;
+    std::vector<serving::PickLogprobs> logprobs;
     GenerationEvent event, last;
     double ttft = -1.0;
     bool clientGone = false;
@@ -875,6 +878,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         ttft = since(start);
       text += event.text;
       tokens.insert(tokens.end(), event.tokens.begin(), event.tokens.end());
+      logprobs.insert(logprobs.end(), event.logprobs.begin(),
+                      event.logprobs.end());
       last = std::move(event);
     }
     metrics_.countGeneration(ttft, since(start));
@@ -892,7 +897,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
       return;
     }
     res.set_content(serving::toJsonText(
-                        api_.response(request, id, created, text, tokens, last)),
+                        api_.response(request, id, created, text, tokens,
+                                      logprobs, last)),
                     "application/json");
     metrics_.countResponse(route, 200);
     logRequest(id, route, 200, &last, ttft, since(start), "");
@@ -929,13 +935,18 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         // unless the client asked for ids: then every batch of ids is sent.
         state->pendingIds.insert(state->pendingIds.end(), event.tokens.begin(),
                                  event.tokens.end());
+        state->pendingLogprobs.insert(state->pendingLogprobs.end(),
+                                      event.logprobs.begin(),
+                                      event.logprobs.end());
         bool idsToSend = state->request.returnTokenIds && !event.done &&
                          !state->pendingIds.empty();
         if (!event.text.empty() || state->first || idsToSend) {
           out += sse(api_.chunk(state->request, state->id, state->created,
                                 event.text, state->pendingIds,
+                                state->pendingLogprobs, state->textOffset,
                                 FinishReason::None, state->first));
           state->pendingIds.clear();
+          state->pendingLogprobs.clear();
         }
         state->first = false;
         if (event.done) {
@@ -951,7 +962,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
             out += sse(error.body());
           } else {
             out += sse(api_.chunk(state->request, state->id, state->created,
-                                  "", state->pendingIds, event.finish, false));
+                                  "", state->pendingIds, state->pendingLogprobs,
+                                  state->textOffset, event.finish, false));
             if (state->request.includeUsage)
               out += sse(api_.usageChunk(state->request, state->id,
                                          state->created, event));

@@ -27,11 +27,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "nhc/runtime/session.h"
+#include "nhc/serving/logits_processor.h"
+#include "nhc/serving/logprobs.h"
 #include "nhc/serving/sampler.h"
 
 namespace nhc::text {
@@ -49,8 +52,20 @@ struct GenerationRequest {
   std::vector<int32_t> prompt;     ///< >= 1 ids, each in [0, vocab)
   uint64_t maxTokens = 16;         ///< >= 1 generated tokens at most
   SamplingParams sampling;
-  std::vector<int32_t> stopIds;    ///< end of sequence (not shown as text)
+  LogitAdjustments adjustments;    ///< biases and penalties, before sampling
+  std::vector<int32_t> stopIds;    ///< end of sequence (not shown as text): the server's EOS ids
+  std::vector<int32_t> stopTokenIds; ///< the request's own (vLLM's stop_token_ids), the same
   std::vector<std::string> stop;   ///< stop strings (need a tokenizer)
+  /// vLLM's min_tokens: until this many tokens were generated, stopIds and
+  /// stopTokenIds are banned (-inf logits) and no stop string may start.
+  /// At most maxTokens.
+  uint64_t minTokens = 0;
+  /// vLLM's include_stop_str_in_output: the stop string, or the stop id's
+  /// text, ends the shown text.
+  bool includeStop = false;
+  /// OpenAI's logprobs: -1 none; else each token's log probability and
+  /// this many alternatives (at most kMaxTopLogprobs).
+  int64_t logprobs = -1;
   bool skipSpecialTokens = true;   ///< in the text of the events
   std::string id;                  ///< for logs
 };
@@ -58,6 +73,8 @@ struct GenerationRequest {
 /// What a request produced since the last event.
 struct GenerationEvent {
   std::vector<int32_t> tokens; ///< new token ids (EOS included)
+  /// One per token when the request asked for logprobs, else empty.
+  std::vector<PickLogprobs> logprobs;
   std::string text;            ///< new text: whole UTF-8 characters only
   bool done = false;
   FinishReason finish = FinishReason::None;
@@ -134,13 +151,15 @@ public:
   Engine &operator=(const Engine &) = delete;
 
   /// Queues a request. InvalidRequest (with `error` naming the field and
-  /// limit) for an empty prompt, an id outside [0, vocab), maxTokens == 0,
-  /// prompt + maxTokens - 1 > max_seq_len, stop strings without a
-  /// tokenizer; QueueFull when maxQueue requests already wait;
+  /// limit) for an empty prompt, an id outside [0, vocab) (prompt, stop
+  /// ids, logit biases), maxTokens == 0, prompt + maxTokens - 1 >
+  /// max_seq_len, minTokens > maxTokens, sampling or adjustment values out
+  /// of range, stop strings without a tokenizer; QueueFull when maxQueue requests already wait;
   /// ShuttingDown after stop(). Nothing is queued on an error. On
   /// InvalidRequest, `param` (if given) is set to the OpenAI request
   /// parameter at fault ("prompt", "max_tokens", "temperature", "top_p",
-  /// "stop"; empty for a stop id, which comes from the server).
+  /// "stop", "logit_bias", ...; empty for a stopIds id, which comes from
+  /// the server).
   SubmitStatus submit(GenerationRequest request,
                       std::shared_ptr<RequestStream> &stream,
                       std::string &error, std::string *param = nullptr);
@@ -161,7 +180,8 @@ private:
   void runStep(std::vector<std::unique_ptr<Active>> &active);
   void admit(std::vector<std::unique_ptr<Active>> &active);
   void finish(Active &request, FinishReason reason, std::string error = {});
-  void emitToken(Active &request, int32_t token);
+  void emitToken(Active &request, int32_t token,
+                 std::optional<PickLogprobs> logprobs);
 
   nhc_session_t *session_;
   const text::Tokenizer *tokenizer_;

@@ -2,9 +2,10 @@
 //
 // Turns /v1/completions and /v1/chat/completions bodies into engine requests
 // and engine events into OpenAI's response, chunk and error objects
-// (https://platform.openai.com/docs/api-reference; the `top_k`,
-// `ignore_eos`, `skip_special_tokens` and `chat_template_kwargs` extensions
-// follow vLLM's). No HTTP here: nhc-serve does the transport, so this layer
+// (https://platform.openai.com/docs/api-reference; the `top_k`, `min_p`,
+// `repetition_penalty`, `min_tokens`, `stop_token_ids`,
+// `include_stop_str_in_output`, `ignore_eos`, `skip_special_tokens` and
+// `chat_template_kwargs` extensions follow vLLM's). No HTTP here: nhc-serve does the transport, so this layer
 // is tested on its own.
 //
 //===----------------------------------------------------------------------===//
@@ -70,17 +71,23 @@ public:
   /// The prompt a chat request renders to (text and ids).
   ChatPrompt renderChat(const nlohmann::ordered_json &request) const;
 
-  /// Non-streaming response for a finished request.
+  /// Non-streaming response for a finished request. `logprobs`: one per
+  /// token when the request asked (GenerationEvent::logprobs).
   nlohmann::ordered_json response(const ApiRequest &request, const std::string &id,
                           int64_t created, const std::string &text,
                           const std::vector<int32_t> &tokens,
+                          const std::vector<PickLogprobs> &logprobs,
                           const GenerationEvent &last) const;
   /// One streamed chunk; `finish` None while running. `first` adds the
-  /// chat role delta.
+  /// chat role delta. `textOffset`: the completion's text before these
+  /// tokens, in code points (completions' logprobs.text_offset), advanced
+  /// past them.
   nlohmann::ordered_json chunk(const ApiRequest &request, const std::string &id,
                        int64_t created, const std::string &text,
                        const std::vector<int32_t> &tokens,
-                       FinishReason finish, bool first) const;
+                       const std::vector<PickLogprobs> &logprobs,
+                       uint64_t &textOffset, FinishReason finish,
+                       bool first) const;
   /// The usage-only chunk of stream_options.include_usage.
   nlohmann::ordered_json usageChunk(const ApiRequest &request, const std::string &id,
                             int64_t created,
@@ -91,6 +98,16 @@ public:
   const std::string &modelName() const { return modelName_; }
 
 private:
+  /// A choice's `logprobs`: null unless asked; completions' object
+  /// (text_offset, token_logprobs, tokens, top_logprobs) or chat's
+  /// {"content": [{token, logprob, bytes, top_logprobs}]}.
+  nlohmann::ordered_json logprobsValue(const ApiRequest &request,
+                                       const std::vector<int32_t> &tokens,
+                                       const std::vector<PickLogprobs> &logprobs,
+                                       uint64_t &textOffset) const;
+  /// Token `id`'s text as decode() gives it alone (special tokens kept).
+  std::string tokenText(int32_t id) const;
+
   const text::Tokenizer &tokenizer_;
   const text::ChatTemplate *chatTemplate_;
   GenerationDefaults defaults_;

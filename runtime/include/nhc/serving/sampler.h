@@ -1,8 +1,10 @@
 //===- nhc/serving/sampler.h - Token sampling from logits ----*- C++ -*-===//
 //
 // Picks the next token from one row of logits: greedy, or temperature with
-// top-k and top-p (nucleus, Holtzman et al. 2019) truncation, in that order
-// (transformers' TopKLogitsWarper then TopPLogitsWarper). Each sampler owns
+// min-p (Nguyen et al. 2024), top-k and top-p (nucleus, Holtzman et al.
+// 2019) truncation, in that order (vLLM's sampler: min-p, then top-k and
+// top-p over what is left). Penalties and biases come before, in
+// nhc/serving/logits_processor.h. Each sampler owns
 // its random stream, so a request's tokens depend only on its own seed, not
 // on what else shares the batch.
 //
@@ -35,17 +37,22 @@ struct SamplingParams {
   float temperature = 0.0f; ///< 0 = greedy (argmax)
   uint64_t topK = 0;        ///< keep the k most likely; 0 = all
   float topP = 1.0f;        ///< keep the smallest set with mass >= p; 1 = all
+  /// Keep the tokens whose probability (after temperature) is at least
+  /// min_p times the most likely one's; 0 = all. In [0, 1].
+  float minP = 0.0f;
   uint64_t seed = 0;
 };
 
 class Sampler {
 public:
-  /// `params` must be valid: temperature >= 0, 0 < topP <= 1 (checked by
-  /// the callers that read them from users: nhc-run, the OpenAI API).
+  /// `params` must be valid: temperature >= 0, 0 < topP <= 1,
+  /// 0 <= minP <= 1 (checked by the callers that read them from users:
+  /// nhc-run, the OpenAI API).
   explicit Sampler(const SamplingParams &params);
   /// Picks a token id from one row of `vocab` f32 logits: the candidates in
   /// order of logit (ties by lower id), softmax of logit / temperature in
-  /// double, top-k, the shortest prefix reaching top_p, one uniform draw
+  /// double, min-p (those below min_p times the top's weight dropped),
+  /// top-k, the shortest prefix reaching top_p, one uniform draw
   /// walked down that order. Sorts only the prefix its walks reach, so its
   /// cost is about one pass over the row (an exp each) unless a hot
   /// temperature spreads the mass. NaN logits are

@@ -2,8 +2,9 @@
 //
 // Holds back generated text that could still grow into a stop string, so a
 // stream never shows part of one (OpenAI's `stop`: the stop string itself is
-// not returned). Text arrives in whole UTF-8 characters (from
-// nhc::text::IncrementalDecoder); held-back text always starts at a
+// not returned, unless vLLM's include_stop_str_in_output asks for it). Text
+// arrives in whole UTF-8 characters (from nhc::text::IncrementalDecoder);
+// held-back text always starts at a
 // character boundary because stop strings do.
 //
 //===----------------------------------------------------------------------===//
@@ -18,13 +19,22 @@ namespace nhc::serving {
 
 class StopStringMatcher {
 public:
-  /// Empty strings in `stops` are ignored.
-  explicit StopStringMatcher(std::vector<std::string> stops = {});
+  /// Empty strings in `stops` are ignored. `includeStop`: the shown text
+  /// ends with the stop string rather than before it.
+  explicit StopStringMatcher(std::vector<std::string> stops = {},
+                             bool includeStop = false);
 
   /// Appends `text`; returns the text that can be shown now. When a stop
   /// string appears, `stopped` becomes true and the returned text ends
-  /// right before it (what follows it is dropped).
+  /// right before it (or with it, `includeStop`); what follows it is
+  /// dropped. Of the stop strings found, the one that starts first wins
+  /// (on a tie, the first listed).
   std::string push(std::string_view text, bool &stopped);
+
+  /// Appends text no stop string may start in (vLLM's min_tokens: stop
+  /// strings are searched only after the first min_tokens tokens' text):
+  /// it and what was held back are shown at once.
+  std::string pushUnmatched(std::string_view text);
 
   /// The end of the generation without a stop string: what was held back.
   std::string flush();
@@ -33,6 +43,7 @@ public:
 
 private:
   std::vector<std::string> stops_;
+  bool includeStop_;
   std::string pending_;
 };
 

@@ -23,8 +23,11 @@ class TextStream {
 public:
   /// `tokenizer` may be null: no text, only EOS ids end the stream (stop
   /// strings then must be empty). It must outlive the stream.
+  /// `includeStop` (vLLM's include_stop_str_in_output): the stop string,
+  /// or the text of the EOS id that ended the stream, is shown.
   TextStream(const text::Tokenizer *tokenizer, std::vector<int32_t> eosIds,
-             std::vector<std::string> stop, bool skipSpecialTokens);
+             std::vector<std::string> stop, bool skipSpecialTokens,
+             bool includeStop = false);
 
   struct Piece {
     std::string text; ///< what can be shown now
@@ -32,8 +35,9 @@ public:
   };
 
   /// Feeds one generated id. At an EOS id the held-back text is released
-  /// (it can no longer become a stop string).
-  Piece push(int32_t id);
+  /// (it can no longer become a stop string). `matchStops` false (the
+  /// first min_tokens ids): no stop string may start in this id's text.
+  Piece push(int32_t id, bool matchStops = true);
   /// The end for another reason (max tokens): the held-back text.
   std::string finish();
 
@@ -41,6 +45,7 @@ private:
   std::string drain(std::string text);
 
   std::vector<int32_t> eosIds_;
+  bool includeStop_;
   std::optional<text::IncrementalDecoder> decoder_;
   StopStringMatcher stops_;
   bool ended_ = false;

@@ -1,0 +1,43 @@
+//===- nhc/serving/logprobs.h - Log probabilities of picked tokens -*- C++ -*-===//
+//
+// OpenAI's `logprobs`: for each generated token its log probability and the
+// most likely alternatives at that step. As vLLM's default
+// (`logprobs_mode` "raw_logprobs"), they are the model's own distribution:
+// log_softmax of the step's logits before biases, penalties, temperature
+// and truncation.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NHC_SERVING_LOGPROBS_H
+#define NHC_SERVING_LOGPROBS_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace nhc::serving {
+
+/// Alternatives a request may ask for per token (OpenAI's top_logprobs and
+/// vLLM's max_logprobs: 20).
+inline constexpr int64_t kMaxTopLogprobs = 20;
+
+struct TokenLogprob {
+  int32_t id = 0;
+  float logprob = 0.0f; ///< natural log; -inf for a -inf logit
+};
+
+/// One generated token's entry.
+struct PickLogprobs {
+  TokenLogprob picked;
+  std::vector<TokenLogprob> top; ///< most likely first, ties by lower id
+};
+
+/// log_softmax of `vocab` f32 logits (no NaN: callers refuse such rows
+/// first, sampler.h firstNan), summed in double: `picked`'s entry and the
+/// `topN` (at most vocab) most likely ids. One pass over the row for the
+/// sum and one for the top ids.
+PickLogprobs pickLogprobs(const float *logits, size_t vocab, int32_t picked,
+                          size_t topN);
+
+} // namespace nhc::serving
+
+#endif // NHC_SERVING_LOGPROBS_H
