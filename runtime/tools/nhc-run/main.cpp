@@ -28,6 +28,7 @@
 #include "nhc/runtime/limits.h"
 #include "options.h"
 #include "output_file.h"
+#include "nhc/serving/logits_processor.h"
 #include "nhc/serving/sampler.h"
 #include "text_mode.h"
 
@@ -318,20 +319,30 @@ int run(nhc::run::Options options) {
   sampling.temperature = options.temperature;
   sampling.topK = options.topK;
   sampling.topP = options.topP;
+  sampling.minP = options.minP;
   sampling.seed = options.seed;
   nhc::serving::Sampler sampler(sampling);
+  nhc::serving::LogitAdjustments adjustments;
+  adjustments.repetitionPenalty = options.repetitionPenalty;
+  adjustments.frequencyPenalty = options.frequencyPenalty;
+  adjustments.presencePenalty = options.presencePenalty;
+  // Over the ids this run feeds (a loaded state's earlier tokens are not
+  // known here) and the generated ones.
+  nhc::serving::LogitsProcessor processor(adjustments, options.promptIds);
   // As transformers warns when do_sample is off: the filters only shape
   // sampling, and greedy decoding (temperature 0) ignores them.
   if (sampler.greedy() && options.temperature <= 0.0f &&
-      (options.topK > 0 || options.topP < 1.0f))
-    std::fprintf(stderr, "nhc-run: warning: --top-k and --top-p take effect "
-                         "only with --temperature above 0; decoding greedily\n");
+      (options.topK > 0 || options.topP < 1.0f || options.minP > 0.0f))
+    std::fprintf(stderr, "nhc-run: warning: --top-k, --top-p and --min-p take "
+                         "effect only with --temperature above 0; decoding "
+                         "greedily\n");
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
-  // Greedy decoding without a logits dump takes each step's argmax from the
-  // session (nhc_step_options_t.greedy_ids: on the cuda backend only the id
-  // leaves the device) instead of copying out the row.
-  const bool greedyIds = sampler.greedy() && !generatedDump.isOpen();
+  // Greedy decoding without a logits dump or penalties takes each step's
+  // argmax from the session (nhc_step_options_t.greedy_ids: on the cuda
+  // backend only the id leaves the device) instead of copying out the row.
+  const bool greedyIds =
+      sampler.greedy() && !processor.active() && !generatedDump.isOpen();
   int32_t greedyId = 0;
   start = Clock::now();
   for (uint64_t i = 0; i < options.maxNewTokens; ++i) {
@@ -346,7 +357,10 @@ int run(nhc::run::Options options) {
       return fail("error: after " +
                   std::to_string(savedTokens + promptLen + i) + " tokens, " +
                   nhc::serving::nanLogitsMessage(nanAt));
+    if (fromRow)
+      processor.apply(row.data(), vocab); // after the dump: it holds the model's
     int32_t token = fromRow ? sampler.sample(row.data(), vocab) : greedyId;
+    processor.accept(token);
     generated.push_back(token);
     if (text && text->onToken(token))
       break;

@@ -82,6 +82,15 @@ const char *usageText() {
          "  --top-k K                  sample among the K most likely (0 = all)\n"
          "  --top-p P                  sample among the most likely tokens whose\n"
          "                             probabilities sum to P (default: 1 = all)\n"
+         "  --min-p P                  sample among tokens at least P times as\n"
+         "                             likely as the most likely (default: 0)\n"
+         "  --repetition-penalty R     divide (multiply, if negative) the logits\n"
+         "                             of prompt and generated ids by R > 0\n"
+         "                             (default: 1 = none; greedy decoding too)\n"
+         "  --frequency-penalty F      subtract F x count from each generated\n"
+         "                             id's logit, F in [-2, 2] (default: 0)\n"
+         "  --presence-penalty P       subtract P from each generated id's logit,\n"
+         "                             P in [-2, 2] (default: 0)\n"
          "  --seed S                   sampling seed (default: 0)\n"
          "  --max-seq-len L            state size in tokens (default: saved +\n"
          "                             prompt + new tokens - 1; the last new\n"
@@ -122,7 +131,8 @@ bool parseOptions(int argc, char **argv, Options &options,
       "--prefill-chunk", "--save-state", "--load-state",
       "--dump-hidden-states", "--prompt", "--chat", "--system",
       "--chat-template-kwargs", "--tokenizer", "--top-p", "--stop",
-      "--backend", "--gemm-precision"};
+      "--backend", "--gemm-precision", "--min-p", "--repetition-penalty",
+      "--frequency-penalty", "--presence-penalty"};
   auto kindOf = [](const std::string &name) {
     if (name == "--verbose")
       return tools::OptionKind::Flag;
@@ -160,6 +170,19 @@ bool parseOptions(int argc, char **argv, Options &options,
     else if (name == "--top-p")
       ok = parseFloat(value, options.topP) && options.topP > 0.0f &&
            options.topP <= 1.0f;
+    else if (name == "--min-p")
+      ok = parseFloat(value, options.minP) && options.minP >= 0.0f &&
+           options.minP <= 1.0f;
+    else if (name == "--repetition-penalty")
+      ok = parseFloat(value, options.repetitionPenalty) &&
+           options.repetitionPenalty > 0.0f &&
+           std::isfinite(options.repetitionPenalty);
+    else if (name == "--frequency-penalty")
+      ok = parseFloat(value, options.frequencyPenalty) &&
+           std::fabs(options.frequencyPenalty) <= 2.0f;
+    else if (name == "--presence-penalty")
+      ok = parseFloat(value, options.presencePenalty) &&
+           std::fabs(options.presencePenalty) <= 2.0f;
     else if (name == "--max-new-tokens")
       // No request can hold more tokens than nhc's longest sequence.
       ok = parseUInt(value, options.maxNewTokens) &&

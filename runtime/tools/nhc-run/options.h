@@ -19,6 +19,10 @@ struct Options {
   float temperature = 0.0f; // 0 = greedy
   uint64_t topK = 0;        // 0 = whole vocabulary
   float topP = 1.0f;        // 1 = no nucleus truncation
+  float minP = 0.0f;        // 0 = no min-p truncation
+  float repetitionPenalty = 1.0f; // 1 = none (> 0)
+  float frequencyPenalty = 0.0f;  // [-2, 2]
+  float presencePenalty = 0.0f;   // [-2, 2]
   uint64_t seed = 0;
   // Text mode (--prompt / --chat): tokenizer, template, streamed text.
   std::string prompt;             // --prompt TEXT
