@@ -50,6 +50,10 @@ bool RequestStream::next(GenerationEvent &out,
     out.logprobs.insert(out.logprobs.end(),
                         std::make_move_iterator(more.logprobs.begin()),
                         std::make_move_iterator(more.logprobs.end()));
+    out.promptLogprobs.insert(
+        out.promptLogprobs.end(),
+        std::make_move_iterator(more.promptLogprobs.begin()),
+        std::make_move_iterator(more.promptLogprobs.end()));
     out.text += more.text;
     out.done = more.done;
     out.finish = more.finish;
@@ -105,6 +109,9 @@ struct Engine::Active {
   uint64_t stepTokens = 0; ///< prompt tokens in the current step
   uint64_t generated = 0;
   int32_t nextToken = 0; ///< decoding: the token the next step feeds
+  /// promptLogprobs: entry q for prompt token q + 1, filled chunk by chunk,
+  /// sent with the first token (or the end, maxTokens 0).
+  std::vector<PickLogprobs> promptEntries;
 
   Active(GenerationRequest r, std::shared_ptr<RequestStream> s,
          const text::Tokenizer *tokenizer)
@@ -123,6 +130,10 @@ struct Engine::Active {
   /// The stop ids banned now (min_tokens not reached), else none.
   bool banningStops() const {
     return generated < request.minTokens && !allStopIds.empty();
+  }
+  /// Whether this step's chunk needs the logits of each of its tokens.
+  bool needsEveryRow() const {
+    return request.promptLogprobs && !decoding();
   }
   /// Whether its pick needs the row of logits, not the session's argmax.
   bool needsLogits() const {
@@ -176,10 +187,12 @@ SubmitStatus Engine::submit(GenerationRequest request,
     return refuse("prompt", "the prompt has " + std::to_string(promptLen) +
                                 " tokens; this server's max_seq_len is " +
                                 std::to_string(maxSeqLen_) + " tokens");
-  if (request.maxTokens == 0)
+  if (request.promptLogprobs && request.logprobs < 0)
+    return refuse("logprobs", "prompt logprobs need logprobs >= 0");
+  if (request.maxTokens == 0 && !request.promptLogprobs)
     return refuse("max_tokens", "max_tokens must be at least 1");
   // The last generated token is never fed back, so it takes no position.
-  if (request.maxTokens - 1 > maxSeqLen_ - promptLen)
+  if (request.maxTokens > 0 && request.maxTokens - 1 > maxSeqLen_ - promptLen)
     return refuse("max_tokens",
                   "the prompt (" + std::to_string(promptLen) +
                       " tokens) + max_tokens (" +
@@ -316,6 +329,8 @@ void Engine::emitToken(Active &a, int32_t token,
   event.tokens.push_back(token);
   if (logprobs)
     event.logprobs.push_back(std::move(*logprobs));
+  if (a.generated == 1)
+    event.promptLogprobs = std::move(a.promptEntries);
   event.promptTokens = a.request.prompt.size();
   event.completionTokens = a.generated;
   // vLLM's min_tokens: no stop string starts in the first tokens' text.
@@ -376,6 +391,46 @@ uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
   return 0;
 }
 
+void Engine::promptLogprobsOfStep(const std::vector<Active *> &members,
+                                  const std::vector<nhc_request_t> &batch,
+                                  const std::vector<size_t> &rowOf,
+                                  const std::vector<float> &logits,
+                                  std::vector<int64_t> &nanAt) {
+  // Position q's row (q in this chunk, q + 1 in the prompt) is the
+  // distribution of prompt token q + 1: entry q. Jobs run on several
+  // threads; a row holding NaN fails its request as a pick's would.
+  struct Job {
+    size_t member;
+    uint64_t position;
+  };
+  std::vector<Job> jobs;
+  for (size_t i = 0; i < members.size(); ++i) {
+    Active &a = *members[i];
+    if (!a.needsEveryRow())
+      continue;
+    const uint64_t promptLen = a.request.prompt.size();
+    a.promptEntries.resize(promptLen - 1);
+    for (uint64_t q = a.prefilled; q < a.prefilled + batch[i].num_tokens &&
+                                   q + 1 < promptLen;
+         ++q)
+      jobs.push_back({i, q});
+  }
+  std::vector<int64_t> jobNan(jobs.size(), -1);
+  forEachInParallel(jobs.size(), [&](size_t j) {
+    Active &a = *members[jobs[j].member];
+    const uint64_t q = jobs[j].position;
+    const float *row =
+        logits.data() + (rowOf[jobs[j].member] + (q - a.prefilled)) * vocab_;
+    jobNan[j] = firstNan(row, vocab_);
+    if (jobNan[j] < 0)
+      a.promptEntries[q] = pickLogprobs(row, vocab_, a.request.prompt[q + 1],
+                                        size_t(a.request.logprobs));
+  });
+  for (size_t j = 0; j < jobs.size(); ++j)
+    if (jobNan[j] >= 0 && nanAt[jobs[j].member] < 0)
+      nanAt[jobs[j].member] = jobNan[j];
+}
+
 void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<nhc_request_t> batch;
   std::vector<Active *> members;
@@ -387,7 +442,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       members.push_back(a.get());
       budget = budget ? budget - 1 : 0;
     }
-  // Then chunks of prompts, oldest first, while the budget lasts.
+  // Then chunks of prompts, oldest first, while the budget lasts; fewer
+  // while a prompt's logprobs are prefilled (every token's logits copied).
+  if (std::any_of(active.begin(), active.end(),
+                  [](const auto &a) { return a->needsEveryRow(); }))
+    budget = std::min(budget, kPromptLogprobsStepTokens);
   for (auto &a : active) {
     if (a->decoding() || budget == 0)
       continue;
@@ -407,14 +466,30 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // session's argmax ids stand in for the logits (on the cuda backend only
   // the ids leave the device); a prompt chunk that is not its last picks
   // nothing.
+  // A prompt's logprobs need every token's logits (NHC_LOGITS_ALL, in flat
+  // token order); rowOf[i] is then member i's first row, its pick's row its
+  // last.
+  const bool allRows =
+      std::any_of(members.begin(), members.end(),
+                  [](const Active *a) { return a->needsEveryRow(); });
+  std::vector<size_t> rowOf(members.size());
+  size_t rows = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    rowOf[i] = allRows ? rows : i;
+    rows += allRows ? batch[i].num_tokens : 1;
+  }
+  auto pickRow = [&](size_t i) {
+    return allRows ? rowOf[i] + batch[i].num_tokens - 1 : i;
+  };
   const bool greedyIds =
+      !allRows &&
       std::all_of(members.begin(), members.end(), [](const Active *a) {
         return !a->picksThisStep() || !a->needsLogits();
       });
-  std::vector<float> logits(greedyIds ? 0 : batch.size() * vocab_);
+  std::vector<float> logits(greedyIds ? 0 : rows * vocab_);
   std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
   nhc_step_options_t stepOptions{};
-  stepOptions.logits_mode = NHC_LOGITS_LAST;
+  stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
   stepOptions.greedy_ids = greedyIds ? ids.data() : nullptr;
   stepOptions.num_greedy_ids = ids.size();
   Clock::time_point start = Clock::now();
@@ -440,8 +515,8 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<size_t> fromLogits;
   for (size_t i = 0; i < members.size(); ++i) {
     picks[i] = members[i]->picksThisStep();
-    if (!picks[i])
-      continue;
+    if (!picks[i] || members[i]->request.maxTokens == 0)
+      continue; // nothing to pick (maxTokens 0: the prompt's logprobs only)
     if (greedyIds) {
       nanAt[i] = firstNanOfGreedyId(ids[i]);
       token[i] = ids[i];
@@ -450,12 +525,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     }
   }
   std::vector<std::string> sampleError(members.size());
+  promptLogprobsOfStep(members, batch, rowOf, logits, nanAt);
   std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
     const size_t i = fromLogits[j];
     Active &a = *members[i];
     try {
-      float *row = logits.data() + i * vocab_;
+      float *row = logits.data() + pickRow(i) * vocab_;
+      if (nanAt[i] >= 0) // a prompt logprobs row: the request fails
+        return;
       nanAt[i] = firstNan(row, vocab_);
       if (nanAt[i] >= 0)
         return;
@@ -486,10 +564,18 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       a.prefilled += a.stepTokens;
       prompted += a.stepTokens;
     }
+    if (nanAt[i] >= 0) { // the pick's row, or a prompt logprobs row
+      finish(a, FinishReason::Error, nanLogitsMessage(nanAt[i]));
+      continue;
+    }
     if (!picks[i])
       continue; // more prompt to go: these logits are not needed
-    if (nanAt[i] >= 0) {
-      finish(a, FinishReason::Error, nanLogitsMessage(nanAt[i]));
+    if (a.request.maxTokens == 0) {
+      GenerationEvent event;
+      event.promptLogprobs = std::move(a.promptEntries);
+      event.promptTokens = a.request.prompt.size();
+      a.stream->push(std::move(event));
+      finish(a, FinishReason::Length);
       continue;
     }
     if (!sampleError[i].empty()) {

@@ -27,6 +27,11 @@ constexpr size_t kMaxStopLength = 256;
 constexpr size_t kMaxStopTokenIds = 256;
 /// OpenAI's logit_bias range; vLLM's too.
 constexpr double kMaxLogitBias = 100.0;
+/// Keys a body's objects may hold, each and in all: an ordered JSON object
+/// finds each key by a linear search, so a body's parse costs about the sum
+/// over its objects of keys squared (40,000 keys in one object took 5 s).
+constexpr size_t kMaxObjectKeys = 4096;
+constexpr size_t kMaxBodyKeys = 65536;
 /// Prompt text beyond this many bytes per token of max_seq_len is refused
 /// untokenized (Nemotron-H tokens average ~4 bytes of text).
 constexpr size_t kMaxPromptBytesPerToken = 64;
@@ -309,11 +314,14 @@ void parseAdjustments(const json &body, GenerationRequest &g) {
     for (auto it = bias->begin(); it != bias->end(); ++it) {
       const std::string &key = it.key();
       std::string where = "logit_bias[" + json(key).dump() + "]";
+      // Decimal digits, as Python's int() reads them (leading zeros too).
+      const size_t significant = std::min(key.find_first_not_of('0'),
+                                          key.empty() ? 0 : key.size() - 1);
       const bool digits =
-          !key.empty() && key.size() <= 10 &&
+          !key.empty() && key.size() - significant <= 10 &&
           std::all_of(key.begin(), key.end(),
                       [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits || std::stoll(key) > INT32_MAX)
+      if (!digits || std::stoll(key.substr(significant)) > INT32_MAX)
         invalid("logit_bias", "keys must be token ids (decimal integers), "
                               "got " + json(key).dump());
       if (!it->is_number())
@@ -321,12 +329,13 @@ void parseAdjustments(const json &body, GenerationRequest &g) {
       double value = it->get<double>();
       if (!(std::fabs(value) <= kMaxLogitBias))
         invalid(where, "must be in [-100, 100], got " + it->dump());
-      biases[int32_t(std::stoll(key))] = float(value);
+      biases[int32_t(std::stoll(key.substr(significant)))] = float(value);
     }
     adjust.logitBias.assign(biases.begin(), biases.end());
   }
   if (const json *penalty = field(body, "repetition_penalty")) {
-    if (!penalty->is_number() || !(penalty->get<double>() > 0.0) ||
+    if (!penalty->is_number() ||
+        !(static_cast<float>(penalty->get<double>()) > 0.0f) ||
         penalty->get<double>() > std::numeric_limits<float>::max())
       invalid("repetition_penalty",
               "must be a number > 0 (1 = none), got " + penalty->dump());
@@ -455,8 +464,36 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                                 std::min<size_t>(overflow->length, 32)) +
                     "' at byte " + std::to_string(overflow->offset) + ")");
   json body;
+  // Keys counted as they are read (the parse stops at the limit): per open
+  // container, and in all.
+  std::vector<size_t> keys;
+  size_t allKeys = 0;
+  auto countKeys = [&](int, json::parse_event_t event, json &) {
+    switch (event) {
+    case json::parse_event_t::object_start:
+    case json::parse_event_t::array_start:
+      keys.push_back(0);
+      break;
+    case json::parse_event_t::object_end:
+    case json::parse_event_t::array_end:
+      if (!keys.empty())
+        keys.pop_back();
+      break;
+    case json::parse_event_t::key:
+      if (!keys.empty() && ++keys.back() > kMaxObjectKeys)
+        invalid("", "the body has an object with more than " +
+                        std::to_string(kMaxObjectKeys) + " keys");
+      if (++allKeys > kMaxBodyKeys)
+        invalid("", "the body has more than " + std::to_string(kMaxBodyKeys) +
+                        " keys in all");
+      break;
+    case json::parse_event_t::value:
+      break;
+    }
+    return true;
+  };
   try {
-    body = json::parse(text);
+    body = json::parse(text, countKeys);
   } catch (const json::exception &e) { // syntax, bad UTF-8, 1e400
     invalid("", std::string("the body is not valid JSON: ") + e.what());
   }
@@ -498,7 +535,10 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   // vLLM's add_special_tokens: default true for completions; false for
   // chat (the template writes them), where true is not supported.
   std::optional<bool> addSpecial = boolean(body, "add_special_tokens");
+  request.echo = boolean(body, "echo").value_or(false);
   if (endpoint == Endpoint::ChatCompletions) {
+    if (request.echo)
+      invalid("echo", "is not supported for chat (only false)");
     if (addSpecial.value_or(false))
       invalid("add_special_tokens", "is not supported for chat (only false: "
                                     "the chat template writes the special "
@@ -516,9 +556,13 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       checkBytes(prompt->get_ref<const std::string &>(), "prompt", "is ");
       g.prompt = encodePrompt(tokenizer_, prompt->get_ref<const std::string &>(),
                               addSpecial.value_or(true));
+      if (request.echo)
+        request.echoText = prompt->get<std::string>();
     } else if (prompt->is_array() && !prompt->empty() &&
                (*prompt)[0].is_number()) {
       g.prompt = tokenIds(*prompt, "prompt");
+      if (request.echo) // as vLLM: the ids' text, special tokens kept
+        request.echoText = tokenText(g.prompt);
     } else if (prompt->is_array() && prompt->size() > 1) {
       invalid("prompt", "holds " + std::to_string(prompt->size()) +
                             " prompts; this server takes one per request");
@@ -539,9 +583,12 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   // Lengths: the OpenAI defaults (16 for completions, the rest of the
   // context for chat), never past max_seq_len.
   const uint64_t room = maxSeqLen_ - g.prompt.size() + 1;
+  // Echo may ask for no tokens: the prompt (and its logprobs) alone.
+  const int64_t fewest = request.echo ? 0 : 1;
   std::optional<int64_t> maxTokens =
-      integer(body, "max_tokens", 1, INT64_MAX);
-  if (auto completion = integer(body, "max_completion_tokens", 1, INT64_MAX))
+      integer(body, "max_tokens", fewest, INT64_MAX);
+  if (auto completion =
+          integer(body, "max_completion_tokens", fewest, INT64_MAX))
     maxTokens = completion;
   if (maxTokens && uint64_t(*maxTokens) > room)
     invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
@@ -643,9 +690,14 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   g.logprobs = parseLogprobs(endpoint, body);
   parseAdjustments(body, g);
 
-  // What this server does not do is refused, not ignored.
-  if (boolean(body, "echo").value_or(false))
-    invalid("echo", "is not supported");
+  request.reportLogprobs = g.logprobs >= 0;
+  if (request.echo) {
+    // The prompt's logprobs come with the generated ones; max_tokens 0
+    // asks for the prompt alone, which the engine prefills for them.
+    g.promptLogprobs = g.logprobs >= 0 || g.maxTokens == 0;
+    if (g.promptLogprobs && g.logprobs < 0)
+      g.logprobs = 0;
+  }
   integer(body, "best_of", 1, 1); // only the default, 1
   return request;
 }
@@ -664,19 +716,24 @@ uint64_t codePoints(const std::string &text) {
 
 } // namespace
 
-std::string OpenAiApi::tokenText(int32_t id) const {
+std::string OpenAiApi::tokenText(const std::vector<int32_t> &ids) const {
   try {
-    return tokenizer_.decode({id}, /*skipSpecialTokens=*/false);
+    return tokenizer_.decode(ids, /*skipSpecialTokens=*/false);
   } catch (const text::TextError &) {
-    return ""; // an id the tokenizer has no token for
+    return ""; // ids the tokenizer has no token for
   }
+}
+
+std::string OpenAiApi::tokenText(int32_t id) const {
+  return tokenText(std::vector<int32_t>{id});
 }
 
 json OpenAiApi::logprobsValue(const ApiRequest &request,
                               const std::vector<int32_t> &tokens,
                               const std::vector<PickLogprobs> &logprobs,
-                              uint64_t &textOffset) const {
-  if (request.generation.logprobs < 0)
+                              const std::vector<PickLogprobs> &promptLogprobs,
+                              bool withPrompt, uint64_t &textOffset) const {
+  if (!request.reportLogprobs)
     return nullptr;
   const size_t n = std::min(tokens.size(), logprobs.size());
   if (request.endpoint == Endpoint::ChatCompletions) {
@@ -710,21 +767,37 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
   // keyed by their text (as vLLM).
   json offsets = json::array(), values = json::array(),
        strings = json::array(), tops = json::array();
-  for (size_t i = 0; i < n; ++i) {
-    std::string token = tokenText(logprobs[i].picked.id);
+  // One token: its text and offset; its logprob and top dict, or nulls.
+  auto add = [&](int32_t id, const PickLogprobs *entry) {
+    std::string token = tokenText(id);
     offsets.push_back(textOffset);
     textOffset += codePoints(token);
-    values.push_back(jsonLogprob(logprobs[i].picked.logprob));
+    if (!entry) { // the prompt's first token: nothing predicts it
+      values.push_back(nullptr);
+      tops.push_back(nullptr);
+      strings.push_back(std::move(token));
+      return;
+    }
+    values.push_back(jsonLogprob(entry->picked.logprob));
     json top = json::object();
-    top[token] = jsonLogprob(logprobs[i].picked.logprob);
-    for (const TokenLogprob &t : logprobs[i].top) {
+    top[token] = jsonLogprob(entry->picked.logprob);
+    for (const TokenLogprob &t : entry->top) {
       std::string key = tokenText(t.id);
       if (!top.contains(key))
         top[key] = jsonLogprob(t.logprob);
     }
     strings.push_back(std::move(token));
     tops.push_back(std::move(top));
+  };
+  if (withPrompt) {
+    const std::vector<int32_t> &prompt = request.generation.prompt;
+    for (size_t i = 0; i < prompt.size(); ++i)
+      add(prompt[i], i == 0 || i > promptLogprobs.size()
+                         ? nullptr
+                         : &promptLogprobs[i - 1]);
   }
+  for (size_t i = 0; i < n; ++i)
+    add(logprobs[i].picked.id, &logprobs[i]);
   return {{"text_offset", std::move(offsets)},
           {"token_logprobs", std::move(values)},
           {"tokens", std::move(strings)},
@@ -735,10 +808,12 @@ json OpenAiApi::response(const ApiRequest &request, const std::string &id,
                          int64_t created, const std::string &text,
                          const std::vector<int32_t> &tokens,
                          const std::vector<PickLogprobs> &logprobs,
+                         const std::vector<PickLogprobs> &promptLogprobs,
                          const GenerationEvent &last) const {
   uint64_t textOffset = 0;
   json choice = {{"index", 0},
                  {"logprobs", logprobsValue(request, tokens, logprobs,
+                                            promptLogprobs, request.echo,
                                             textOffset)},
                  {"finish_reason", finishValue(last.finish)}};
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
@@ -747,7 +822,7 @@ json OpenAiApi::response(const ApiRequest &request, const std::string &id,
     choice["message"] = {{"role", "assistant"}, {"content", text}};
   } else {
     out["object"] = "text_completion";
-    choice["text"] = text;
+    choice["text"] = request.echo ? request.echoText + text : text;
   }
   if (request.returnTokenIds) {
     choice["token_ids"] = tokens;
@@ -762,10 +837,13 @@ json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
                       int64_t created, const std::string &text,
                       const std::vector<int32_t> &tokens,
                       const std::vector<PickLogprobs> &logprobs,
+                      const std::vector<PickLogprobs> &promptLogprobs,
                       uint64_t &textOffset, FinishReason finish,
                       bool first) const {
+  const bool echoNow = request.echo && first;
   json choice = {{"index", 0},
                  {"logprobs", logprobsValue(request, tokens, logprobs,
+                                            promptLogprobs, echoNow,
                                             textOffset)},
                  {"finish_reason", finishValue(finish)}};
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
@@ -779,7 +857,7 @@ json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
     choice["delta"] = std::move(delta);
   } else {
     out["object"] = "text_completion";
-    choice["text"] = text;
+    choice["text"] = echoNow ? request.echoText + text : text;
   }
   if (request.returnTokenIds) {
     choice["token_ids"] = tokens;

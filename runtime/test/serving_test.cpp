@@ -260,6 +260,25 @@ TEST(StopStringsTest, IncludedStopsAndUnmatchedText) {
   EXPECT_EQ(later.pushUnmatched("yz "), "xyz ");
   EXPECT_EQ(later.push("q xyz r", stopped), "q ");
   EXPECT_TRUE(stopped);
+  // A stop inside unmatched text never matches; one that starts there and
+  // ends later does (vLLM's min_tokens search), its shown part kept.
+  serving::StopStringMatcher inside({"xyz"});
+  EXPECT_EQ(inside.pushUnmatched("axyz"), "axyz");
+  EXPECT_EQ(inside.push("b", stopped), "b");
+  EXPECT_FALSE(stopped);
+  for (bool include : {false, true}) {
+    serving::StopStringMatcher across({"xyz"}, include);
+    EXPECT_EQ(across.pushUnmatched("ax"), "ax");
+    EXPECT_EQ(across.push("y", stopped), ""); // held: "xy" may become it
+    EXPECT_FALSE(stopped);
+    EXPECT_EQ(across.push("z tail", stopped), include ? "yz" : "");
+    EXPECT_TRUE(stopped);
+    serving::StopStringMatcher notStop({"xyz"}, include);
+    EXPECT_EQ(notStop.pushUnmatched("ax"), "ax");
+    EXPECT_EQ(notStop.push("y", stopped), "");
+    EXPECT_EQ(notStop.push("q", stopped), "yq");
+    EXPECT_FALSE(stopped);
+  }
 }
 
 TEST(SamplerTest, MinPKeepsTokensNearTheMostLikely) {
@@ -487,6 +506,9 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
                       event.tokens.end());
     all.logprobs.insert(all.logprobs.end(), event.logprobs.begin(),
                         event.logprobs.end());
+    all.promptLogprobs.insert(all.promptLogprobs.end(),
+                              event.promptLogprobs.begin(),
+                              event.promptLogprobs.end());
     all.done = event.done;
     all.finish = event.finish;
     all.error = event.error;
@@ -746,6 +768,51 @@ TEST_F(EngineTest, LogprobsAreTheModelsDistributionAtEachStep) {
     }
     chain.push_back(with.tokens[i]);
   }
+}
+
+// A prompt's logprobs (echo) come from the logits of every prompt position,
+// however the prompt is cut into steps and whatever shares them; asking for
+// them changes no token, and max_tokens 0 gives them alone.
+TEST_F(EngineTest, PromptLogprobsComeFromEveryPosition) {
+  serving::EngineOptions chunked;
+  chunked.stepTokenBudget = 3; // raised to 5: the prompt takes three steps
+  start(chunked);
+  const std::vector<int32_t> prompt = {2, 9, 4, 4, 13, 0, 7, 1, 3, 5};
+  const GenerationEvent plain = drain(submit(greedy(prompt, 2)));
+  GenerationRequest echo = greedy(prompt, 2);
+  echo.logprobs = 2;
+  echo.promptLogprobs = true;
+  std::shared_ptr<RequestStream> beside = submit(greedy({1, 2, 3}, 2));
+  const GenerationEvent got = drain(submit(echo));
+  EXPECT_EQ(got.tokens, plain.tokens);
+  EXPECT_EQ(drain(beside).tokens, drain(submit(greedy({1, 2, 3}, 2))).tokens);
+  const std::vector<std::vector<float>> rows = toyReferenceLogits(prompt);
+  ASSERT_EQ(got.promptLogprobs.size(), prompt.size() - 1);
+  for (size_t q = 0; q + 1 < prompt.size(); ++q) {
+    const serving::PickLogprobs &lp = got.promptLogprobs[q];
+    EXPECT_EQ(lp.picked.id, prompt[q + 1]);
+    EXPECT_NEAR(lp.picked.logprob, referenceLogprob(rows[q], prompt[q + 1]),
+                1e-4)
+        << "prompt token " << q + 1;
+    ASSERT_EQ(lp.top.size(), 2u);
+    EXPECT_EQ(lp.top[0].id, serving::argmax(rows[q].data(), rows[q].size()));
+  }
+  GenerationRequest only = echo;
+  only.maxTokens = 0;
+  const GenerationEvent alone = drain(submit(only));
+  EXPECT_EQ(alone.finish, FinishReason::Length);
+  EXPECT_TRUE(alone.tokens.empty());
+  EXPECT_EQ(alone.completionTokens, 0u);
+  ASSERT_EQ(alone.promptLogprobs.size(), prompt.size() - 1);
+  for (size_t q = 0; q + 1 < prompt.size(); ++q)
+    EXPECT_EQ(alone.promptLogprobs[q].picked.logprob,
+              got.promptLogprobs[q].picked.logprob);
+  // Without prompt logprobs, max_tokens 0 is refused.
+  std::shared_ptr<RequestStream> none;
+  std::string error, param;
+  EXPECT_EQ(engine->submit(greedy(prompt, 0), none, error, &param),
+            SubmitStatus::InvalidRequest);
+  EXPECT_EQ(param, "max_tokens");
 }
 
 // Greedy decoding with biases and penalties takes the argmax of the

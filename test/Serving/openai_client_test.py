@@ -68,17 +68,18 @@ def nhc_run(*args):
     return out.stdout[:-1]
 
 
-def model_logprobs(prompt_ids, steps):
-    """Each generated step's log_softmax over the vocabulary, from the logits
-    nhc-run dumps for greedy decoding of `prompt_ids` (its rows, summed in
-    Python floats here), and the ids it generated."""
+def dumped_logprobs(prompt_ids, steps, dump_flag):
+    """log_softmax (in Python floats) of the logits nhc-run dumps with
+    `dump_flag` (--dump-logits: each generated step's; --dump-prompt-logits:
+    each prompt position's, row q predicting token q + 1) for greedy
+    decoding of `prompt_ids`; and the dump's description."""
     tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
     try:
         path = os.path.join(tmp, "logits.bin")
         out = subprocess.run(
             [ARGS.run, ARGS.artifact, "--weights", ARGS.weights,
              "--prompt-ids", ",".join(map(str, prompt_ids)),
-             "--max-new-tokens", str(steps), "--dump-logits", path],
+             "--max-new-tokens", str(steps), dump_flag, path],
             capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise AssertionError(f"nhc-run failed: {out.stderr}")
@@ -89,13 +90,26 @@ def model_logprobs(prompt_ids, steps):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     count, vocab = meta["shape"]
-    rows = []
-    for r in range(count):
-        row = struct.unpack_from(f"<{vocab}f", data, r * vocab * 4)
-        top = max(row)
-        log_sum = math.log(sum(math.exp(x - top) for x in row))
-        rows.append([x - top - log_sum for x in row])
+    return [log_softmax(struct.unpack_from(f"<{vocab}f", data, r * vocab * 4))
+            for r in range(count)], meta
+
+
+def model_logprobs(prompt_ids, steps):
+    """Each generated step's log_softmax over the vocabulary, and the ids
+    nhc-run generated."""
+    rows, meta = dumped_logprobs(prompt_ids, steps, "--dump-logits")
     return rows, meta["generated_ids"]
+
+
+def prompt_logprobs_reference(prompt_ids):
+    """Every prompt position's log_softmax: row q predicts token q + 1."""
+    return dumped_logprobs(prompt_ids, 1, "--dump-prompt-logits")[0]
+
+
+def log_softmax(row):
+    top = max(row)
+    log_sum = math.log(sum(math.exp(x - top) for x in row))
+    return [x - top - log_sum for x in row]
 
 
 def reference_prompt_ids(messages):
@@ -401,6 +415,67 @@ class ServingTest(unittest.TestCase):
         self.assertEqual(streamed, [(e.token, e.logprob)
                                     for e in c.logprobs.content])
 
+    def test_echo_gives_the_prompts_logprobs(self):
+        """Completions' echo with logprobs, as lm-evaluation-harness asks for
+        a loglikelihood: the prompt's text first, its tokens' logprobs (the
+        first null) from the logits of the positions before them (nhc-run's
+        --dump-prompt-logits, normalized here), then the generated token's;
+        max_tokens 0 gives the prompt alone; streamed, the first chunk."""
+        tok = tokenizers.Tokenizer.from_file(
+            os.path.join(ARGS.weights, "tokenizer.json"))
+        prompt = PROMPTS[5]
+        r = self.client.completions.create(
+            model="tiny", prompt=prompt, max_tokens=1, temperature=0,
+            logprobs=1, echo=True, extra_body={"return_token_ids": True})
+        c = r.choices[0]
+        ids = r.prompt_token_ids
+        self.assertTrue(c.text.startswith(prompt), c.text)
+        lp = c.logprobs
+        self.assertEqual(len(lp.tokens), len(ids) + len(c.token_ids))
+        self.assertIsNone(lp.token_logprobs[0])
+        self.assertIsNone(lp.top_logprobs[0])
+        rows = prompt_logprobs_reference(ids)
+        for q in range(1, len(ids)):
+            self.assertEqual(lp.tokens[q],
+                             tok.decode([ids[q]], skip_special_tokens=False))
+            self.assertAlmostEqual(lp.token_logprobs[q], rows[q - 1][ids[q]],
+                                   places=4)
+            best = max(range(len(rows[q - 1])), key=lambda t: rows[q - 1][t])
+            self.assertIn(tok.decode([best], skip_special_tokens=False),
+                          lp.top_logprobs[q])
+        # The generated token's entry follows, as without echo (up to the
+        # rounding of another logits head: every position's, not the last).
+        plain = self.client.completions.create(
+            model="tiny", prompt=prompt, max_tokens=1, temperature=0,
+            logprobs=1)
+        self.assertEqual(len(lp.token_logprobs), len(ids) + 1)
+        self.assertAlmostEqual(lp.token_logprobs[-1],
+                               plain.choices[0].logprobs.token_logprobs[0],
+                               places=5)
+        self.assertEqual(c.text, prompt + plain.choices[0].text)
+        # max_tokens 0: the prompt alone, with or without logprobs.
+        only = self.client.completions.create(
+            model="tiny", prompt=prompt, max_tokens=0, temperature=0,
+            logprobs=1, echo=True)
+        self.assertEqual(only.choices[0].text, prompt)
+        self.assertEqual(only.choices[0].logprobs.token_logprobs,
+                         lp.token_logprobs[:len(ids)])
+        self.assertEqual(only.usage.completion_tokens, 0)
+        bare = self.client.completions.create(
+            model="tiny", prompt=prompt, max_tokens=0, echo=True)
+        self.assertEqual(bare.choices[0].text, prompt)
+        self.assertIsNone(bare.choices[0].logprobs)
+        streamed_text, streamed = "", []
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=prompt, max_tokens=1, temperature=0,
+                logprobs=1, echo=True, stream=True):
+            for choice in chunk.choices:
+                streamed_text += choice.text
+                if choice.logprobs:
+                    streamed += choice.logprobs.token_logprobs
+        self.assertEqual(streamed_text, c.text)
+        self.assertEqual(streamed, lp.token_logprobs)
+
     def test_biases_penalties_and_stop_options(self):
         """logit_bias, frequency/presence/repetition penalties, min_p,
         stop_token_ids, min_tokens and include_stop_str_in_output, as vLLM
@@ -412,6 +487,10 @@ class ServingTest(unittest.TestCase):
         ids = self.complete(PROMPTS[15], max_tokens=4,
                             logit_bias={str(forced): 100})[3]
         self.assertEqual(ids, [forced] * 4)
+        # Keys as Python's int() reads them: leading zeros too.
+        ids = self.complete(PROMPTS[15], max_tokens=2,
+                            logit_bias={"000" + str(forced): 100})[3]
+        self.assertEqual(ids, [forced] * 2)
         # Penalties change a repetitive greedy run (and are seeded-free).
         self.assertGreater(len(greedy), len(set(greedy)), "repeats to penalize")
         penalized = self.complete(PROMPTS[15], max_tokens=12,
@@ -473,7 +552,15 @@ class ServingTest(unittest.TestCase):
                  "frequency_penalty", "[-2.0, 2.0]"),
                 ("/v1/completions", {"repetition_penalty": 0},
                  "repetition_penalty", "must be a number > 0"),
-                ("/v1/completions", {"min_p": 1.5}, "min_p", "[0.0, 1.0]")):
+                ("/v1/completions", {"min_p": 1.5}, "min_p", "[0.0, 1.0]"),
+                # Objects keep their keys' order, found by a linear search:
+                # their size is bounded, so is the parse.
+                ("/v1/completions",
+                 {"logit_bias": {str(i): 1 for i in range(5000)}}, None,
+                 "an object with more than 4096 keys"),
+                ("/v1/completions",
+                 {"metadata": [{f"k{i}": 1 for i in range(4000)}] * 17},
+                 None, "more than 65536 keys in all")):
             base = chat if path.endswith("chat/completions") else completion
             code, reply = post_raw(self.server, path, json.dumps(
                 {**base, **body}).encode())
@@ -644,11 +731,11 @@ class ServingTest(unittest.TestCase):
             ("structured_outputs", {"json": {}}),
             ("prompt_logprobs", 1), ("allowed_token_ids", [1, 2]),
             ("tool_choice", "required"),
-            ("truncate_prompt_tokens", 3), ("echo", True), ("best_of", 2),
+            ("truncate_prompt_tokens", 3), ("best_of", 2),
             # The options of a stream, without one (as OpenAI and vLLM).
             ("stream_options", {"include_usage": True}),
         ]
-        chat_refused = [("continue_final_message", True),
+        chat_refused = [("continue_final_message", True), ("echo", True),
                         ("add_special_tokens", True),
                         ("chat_template", "{{ messages }}")]
         neutral = [("logit_bias", {}), ("logit_bias", None),

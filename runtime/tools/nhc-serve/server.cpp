@@ -120,6 +120,7 @@ struct StreamState {
   bool finished = false;
   std::vector<int32_t> pendingIds; ///< generated, not yet sent
   std::vector<serving::PickLogprobs> pendingLogprobs; ///< theirs, if asked
+  std::vector<serving::PickLogprobs> promptLogprobs;  ///< echo's, until sent
   uint64_t textOffset = 0; ///< completions' logprobs.text_offset so far
   GenerationEvent last;
 };
@@ -858,7 +859,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   if (!request.stream) {
     std::string text;
     std::vector<int32_t> tokens;
-    std::vector<serving::PickLogprobs> logprobs;
+    std::vector<serving::PickLogprobs> logprobs, promptLogprobs;
     GenerationEvent event, last;
     double ttft = -1.0;
     bool clientGone = false;
@@ -880,6 +881,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
       tokens.insert(tokens.end(), event.tokens.begin(), event.tokens.end());
       logprobs.insert(logprobs.end(), event.logprobs.begin(),
                       event.logprobs.end());
+      promptLogprobs.insert(promptLogprobs.end(), event.promptLogprobs.begin(),
+                            event.promptLogprobs.end());
       last = std::move(event);
     }
     metrics_.countGeneration(ttft, since(start));
@@ -898,7 +901,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     }
     res.set_content(serving::toJsonText(
                         api_.response(request, id, created, text, tokens,
-                                      logprobs, last)),
+                                      logprobs, promptLogprobs, last)),
                     "application/json");
     metrics_.countResponse(route, 200);
     logRequest(id, route, 200, &last, ttft, since(start), "");
@@ -938,13 +941,17 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         state->pendingLogprobs.insert(state->pendingLogprobs.end(),
                                       event.logprobs.begin(),
                                       event.logprobs.end());
+        state->promptLogprobs.insert(state->promptLogprobs.end(),
+                                     event.promptLogprobs.begin(),
+                                     event.promptLogprobs.end());
         bool idsToSend = state->request.returnTokenIds && !event.done &&
                          !state->pendingIds.empty();
         if (!event.text.empty() || state->first || idsToSend) {
           out += sse(api_.chunk(state->request, state->id, state->created,
                                 event.text, state->pendingIds,
-                                state->pendingLogprobs, state->textOffset,
-                                FinishReason::None, state->first));
+                                state->pendingLogprobs, state->promptLogprobs,
+                                state->textOffset, FinishReason::None,
+                                state->first));
           state->pendingIds.clear();
           state->pendingLogprobs.clear();
         }
@@ -963,7 +970,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
           } else {
             out += sse(api_.chunk(state->request, state->id, state->created,
                                   "", state->pendingIds, state->pendingLogprobs,
-                                  state->textOffset, event.finish, false));
+                                  {}, state->textOffset, event.finish, false));
             if (state->request.includeUsage)
               out += sse(api_.usageChunk(state->request, state->id,
                                          state->created, event));

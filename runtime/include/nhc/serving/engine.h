@@ -50,7 +50,9 @@ const char *finishReasonName(FinishReason reason);
 
 struct GenerationRequest {
   std::vector<int32_t> prompt;     ///< >= 1 ids, each in [0, vocab)
-  uint64_t maxTokens = 16;         ///< >= 1 generated tokens at most
+  /// Generated tokens at most: >= 1, or 0 with promptLogprobs (the prompt
+  /// is prefilled for its logprobs and nothing is generated).
+  uint64_t maxTokens = 16;
   SamplingParams sampling;
   LogitAdjustments adjustments;    ///< biases and penalties, before sampling
   std::vector<int32_t> stopIds;    ///< end of sequence (not shown as text): the server's EOS ids
@@ -66,6 +68,10 @@ struct GenerationRequest {
   /// OpenAI's logprobs: -1 none; else each token's log probability and
   /// this many alternatives (at most kMaxTopLogprobs).
   int64_t logprobs = -1;
+  /// The same for the prompt's tokens after its first (OpenAI's `echo`
+  /// with logprobs, vLLM's prompt_logprobs), from the logits of every
+  /// prompt position; needs logprobs >= 0.
+  bool promptLogprobs = false;
   bool skipSpecialTokens = true;   ///< in the text of the events
   std::string id;                  ///< for logs
 };
@@ -75,6 +81,9 @@ struct GenerationEvent {
   std::vector<int32_t> tokens; ///< new token ids (EOS included)
   /// One per token when the request asked for logprobs, else empty.
   std::vector<PickLogprobs> logprobs;
+  /// With promptLogprobs: one per prompt token after the first, all in the
+  /// event of the first generated token (or the final one, maxTokens 0).
+  std::vector<PickLogprobs> promptLogprobs;
   std::string text;            ///< new text: whole UTF-8 characters only
   bool done = false;
   FinishReason finish = FinishReason::None;
@@ -115,6 +124,11 @@ struct EngineOptions {
 /// Step tokens beyond one per slot that a prompt chunk may need: with at
 /// least 3 tokens left for it, promptChunkTokens never waits.
 inline constexpr uint64_t kPromptChunkSlack = 2;
+
+/// Prompt tokens a step holds at most while a request's prompt logprobs
+/// are prefilled: such a step copies the logits of every token
+/// (NHC_LOGITS_ALL), 64 MiB at Nemotron-H's 131072-token vocabulary.
+inline constexpr uint64_t kPromptLogprobsStepTokens = 128;
 
 /// How many of a prompt's `remaining` tokens (`prefilled` already in its
 /// slot) a step with `budget` tokens left takes, 0 to wait for a larger
@@ -178,6 +192,13 @@ private:
   struct Active;
   void loop();
   void runStep(std::vector<std::unique_ptr<Active>> &active);
+  /// The prompt logprobs of this step's chunks (NHC_LOGITS_ALL rows from
+  /// rowOf[i]); a NaN row sets nanAt[i].
+  void promptLogprobsOfStep(const std::vector<Active *> &members,
+                            const std::vector<nhc_request_t> &batch,
+                            const std::vector<size_t> &rowOf,
+                            const std::vector<float> &logits,
+                            std::vector<int64_t> &nanAt);
   void admit(std::vector<std::unique_ptr<Active>> &active);
   void finish(Active &request, FinishReason reason, std::string error = {});
   void emitToken(Active &request, int32_t token,

@@ -52,6 +52,14 @@ struct ApiRequest {
   /// vLLM's return_token_ids: the prompt's ids in the response and each
   /// choice's (or chunk's) generated ids.
   bool returnTokenIds = false;
+  /// Completions' echo: the prompt's text (the string given, or the ids
+  /// decoded) starts the choice's text, and with logprobs its tokens start
+  /// the logprobs (the first with null), from generation.promptLogprobs.
+  bool echo = false;
+  std::string echoText;
+  /// Whether the response carries logprobs (the client asked): echo with
+  /// max_tokens 0 asks the engine for the prompt's logprobs alone.
+  bool reportLogprobs = false;
 };
 
 class OpenAiApi {
@@ -77,15 +85,17 @@ public:
                           int64_t created, const std::string &text,
                           const std::vector<int32_t> &tokens,
                           const std::vector<PickLogprobs> &logprobs,
+                          const std::vector<PickLogprobs> &promptLogprobs,
                           const GenerationEvent &last) const;
   /// One streamed chunk; `finish` None while running. `first` adds the
-  /// chat role delta. `textOffset`: the completion's text before these
-  /// tokens, in code points (completions' logprobs.text_offset), advanced
-  /// past them.
+  /// chat role delta, or echo's prompt text and (`promptLogprobs`) its
+  /// entries. `textOffset`: the completion's text before these tokens, in
+  /// code points (completions' logprobs.text_offset), advanced past them.
   nlohmann::ordered_json chunk(const ApiRequest &request, const std::string &id,
                        int64_t created, const std::string &text,
                        const std::vector<int32_t> &tokens,
                        const std::vector<PickLogprobs> &logprobs,
+                       const std::vector<PickLogprobs> &promptLogprobs,
                        uint64_t &textOffset, FinishReason finish,
                        bool first) const;
   /// The usage-only chunk of stream_options.include_usage.
@@ -101,12 +111,17 @@ private:
   /// A choice's `logprobs`: null unless asked; completions' object
   /// (text_offset, token_logprobs, tokens, top_logprobs) or chat's
   /// {"content": [{token, logprob, bytes, top_logprobs}]}.
+  /// With `withPrompt` (echo's first chunk or response), the prompt's
+  /// tokens come first: the first with null, then `promptLogprobs`.
   nlohmann::ordered_json logprobsValue(const ApiRequest &request,
                                        const std::vector<int32_t> &tokens,
                                        const std::vector<PickLogprobs> &logprobs,
+                                       const std::vector<PickLogprobs> &promptLogprobs,
+                                       bool withPrompt,
                                        uint64_t &textOffset) const;
   /// Token `id`'s text as decode() gives it alone (special tokens kept).
   std::string tokenText(int32_t id) const;
+  std::string tokenText(const std::vector<int32_t> &ids) const;
 
   const text::Tokenizer &tokenizer_;
   const text::ChatTemplate *chatTemplate_;

@@ -31,9 +31,11 @@ public:
   /// (on a tie, the first listed).
   std::string push(std::string_view text, bool &stopped);
 
-  /// Appends text no stop string may start in (vLLM's min_tokens: stop
-  /// strings are searched only after the first min_tokens tokens' text):
-  /// it and what was held back are shown at once.
+  /// Appends text no stop string may lie in (vLLM's min_tokens: the first
+  /// min_tokens tokens' text): it and what was held back are shown at
+  /// once. A stop may still start in its last (stop length - 1) bytes and
+  /// end in text pushed later, as vLLM's search does; the stop's part in
+  /// text already shown is not taken back.
   std::string pushUnmatched(std::string_view text);
 
   /// The end of the generation without a stop string: what was held back.
@@ -45,6 +47,7 @@ private:
   std::vector<std::string> stops_;
   bool includeStop_;
   std::string pending_;
+  std::string context_; ///< shown text a stop may start in (pushUnmatched)
 };
 
 } // namespace nhc::serving
