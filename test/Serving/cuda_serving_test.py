@@ -134,6 +134,35 @@ class CudaServingTest(unittest.TestCase):
             self.cuda.metric("nhc_generation_tokens_total"),
             sum(len(h[0]) for h in host))
 
+    def test_logprobs_and_echo_are_the_hosts(self):
+        """Logprobs (rows copied out, not greedy ids) and echo's prompt
+        logprobs (every position's logits, NHC_LOGITS_ALL) on the cuda
+        backend: the host's tokens, and its numbers to 1e-3."""
+        for body in ({"logprobs": 3, "max_tokens": 6},
+                     {"logprobs": 2, "echo": True, "max_tokens": 2},
+                     {"logprobs": 1, "echo": True, "max_tokens": 0},
+                     {"frequency_penalty": 1.5, "max_tokens": 8}):
+            request = {"model": "tiny", "prompt": PROMPTS[9],
+                       "temperature": 0, **body}
+            replies = []
+            for server in (self.host, self.cuda):
+                status, reply = post(server, "/v1/completions", request)
+                self.assertEqual(status, 200, (body, reply))
+                replies.append(reply["choices"][0])
+            host, cuda = replies
+            self.assertEqual(cuda["text"], host["text"], body)
+            if "logprobs" not in body:
+                continue
+            h, c = host["logprobs"], cuda["logprobs"]
+            self.assertEqual(c["tokens"], h["tokens"], body)
+            self.assertEqual(len(c["token_logprobs"]),
+                             len(h["token_logprobs"]), body)
+            for x, y in zip(c["token_logprobs"], h["token_logprobs"]):
+                if y is None:
+                    self.assertIsNone(x, body)
+                else:
+                    self.assertAlmostEqual(x, y, delta=1e-3, msg=body)
+
     def test_a_bad_request_leaves_the_server_serving(self):
         status, reply = post(self.cuda, "/v1/completions", {
             "model": "tiny", "prompt": "x", "max_tokens": -1})
