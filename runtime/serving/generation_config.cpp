@@ -165,7 +165,19 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
                            "an integer, got " + shownValue(generation["top_k"]));
       defaults.topK = static_cast<uint64_t>(*k);
     }
+    if (auto m = number("min_p", 0.0, 1.0, false))
+      defaults.minP = static_cast<float>(*m);
   }
+  // transformers applies it whether or not it samples (a logits processor,
+  // not a warper), as vLLM takes it from this file.
+  if (auto r = number("repetition_penalty", 0.0,
+                      double(std::numeric_limits<float>::max()), true);
+      r && static_cast<float>(*r) > 0.0f)
+    defaults.repetitionPenalty = static_cast<float>(*r);
+  else if (r)
+    throw ServingError("'" + generationPath +
+                       "' key 'repetition_penalty': expected a number > 0, "
+                       "got " + shownValue(generation["repetition_penalty"]));
   return defaults;
 }
 

@@ -304,8 +304,10 @@ int64_t parseLogprobs(Endpoint endpoint, const json &body) {
 }
 
 /// logit_bias, repetition_penalty, frequency_penalty, presence_penalty.
-void parseAdjustments(const json &body, GenerationRequest &g) {
+void parseAdjustments(const json &body, const GenerationDefaults &defaults,
+                      GenerationRequest &g) {
   LogitAdjustments &adjust = g.adjustments;
+  adjust.repetitionPenalty = defaults.repetitionPenalty.value_or(1.0f);
   if (const json *bias = field(body, "logit_bias")) {
     if (!bias->is_object())
       invalid("logit_bias", "must be an object of token ids (as strings) to "
@@ -619,7 +621,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   else
     g.sampling.topK = defaults_.topK.value_or(0);
   g.sampling.minP = static_cast<float>(number(body, "min_p", 0.0, 1.0)
-                                           .value_or(0.0));
+                                           .value_or(defaults_.minP.value_or(0.0f)));
   if (auto seed = integer(body, "seed", INT64_MIN, INT64_MAX))
     g.sampling.seed = static_cast<uint64_t>(*seed);
   else
@@ -688,7 +690,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   }
 
   g.logprobs = parseLogprobs(endpoint, body);
-  parseAdjustments(body, g);
+  parseAdjustments(body, defaults_, g);
 
   request.reportLogprobs = g.logprobs >= 0;
   if (request.echo) {

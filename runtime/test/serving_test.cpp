@@ -379,12 +379,24 @@ TEST(GenerationConfigTest, ReadsEosIdsAndSamplingDefaults) {
   TempDir dir;
   writeText(dir.file("generation_config.json"),
             R"({"eos_token_id": [2, 11], "do_sample": true,
-                "temperature": 0.6, "top_p": 0.95, "top_k": 20})");
+                "temperature": 0.6, "top_p": 0.95, "top_k": 20,
+                "min_p": 0.05, "repetition_penalty": 1.1})");
   serving::GenerationDefaults d = serving::readGenerationDefaults(dir.path());
   EXPECT_EQ(d.eosIds, (std::vector<int32_t>{2, 11}));
   EXPECT_FLOAT_EQ(*d.temperature, 0.6f);
   EXPECT_FLOAT_EQ(*d.topP, 0.95f);
   EXPECT_EQ(*d.topK, 20u);
+  EXPECT_FLOAT_EQ(*d.minP, 0.05f);
+  EXPECT_FLOAT_EQ(*d.repetitionPenalty, 1.1f);
+  // Greedy (no do_sample): the sampling warpers' values are not defaults,
+  // the repetition penalty (a logits processor) still is, as transformers.
+  TempDir greedy;
+  writeText(greedy.file("generation_config.json"),
+            R"({"temperature": 0.6, "min_p": 0.05, "repetition_penalty": 1.2})");
+  d = serving::readGenerationDefaults(greedy.path());
+  EXPECT_FALSE(d.temperature);
+  EXPECT_FALSE(d.minP);
+  EXPECT_FLOAT_EQ(*d.repetitionPenalty, 1.2f);
 
   TempDir configOnly;
   writeText(configOnly.file("config.json"), R"({"eos_token_id": 7})");
@@ -466,6 +478,10 @@ TEST(GenerationConfigTest, BadFilesNameTheFileAndKey) {
                {R"({"do_sample": true, "top_k": 1e30})", "'top_k'"},
                {R"({"do_sample": true, "top_k": -3})", "'top_k'"},
                {R"({"do_sample": true, "top_k": 1.5})", "'top_k'"},
+               {R"({"do_sample": true, "min_p": 2})", "'min_p'"},
+               {R"({"repetition_penalty": 0})", "'repetition_penalty'"},
+               {R"({"repetition_penalty": 1e-300})", "'repetition_penalty'"},
+               {R"({"repetition_penalty": "high"})", "'repetition_penalty'"},
                {R"({"do_sample": true, "top_p": NaN})", "'top_p'"},
                {R"({"eos_token_id": NaN})", "'eos_token_id'"},
                {R"({"eos_token_id": [2, NaN]})", "'eos_token_id'[1]"},

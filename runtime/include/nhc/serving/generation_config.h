@@ -28,6 +28,8 @@ struct GenerationDefaults {
   std::optional<float> temperature; ///< only when do_sample is true
   std::optional<float> topP;
   std::optional<uint64_t> topK;
+  std::optional<float> minP;               ///< only when do_sample is true
+  std::optional<float> repetitionPenalty;  ///< whether or not it samples
   std::string eosSource; ///< where eosIds came from ("" when nowhere)
 };
 
@@ -35,8 +37,9 @@ struct GenerationDefaults {
 /// missing); `tokenizerEos` is the last fallback for the EOS ids. Throws
 /// ServingError naming the file and key for malformed JSON, ids that are
 /// not integers in [0, 2^31), sampling defaults out of range (temperature
-/// not finite or < 0, top_p outside (0, 1], top_k outside [0, 2^31)), or a
-/// file over 16 MiB.
+/// not finite or < 0, top_p outside (0, 1], top_k outside [0, 2^31), min_p
+/// outside [0, 1], repetition_penalty not > 0 as an f32), or a file over
+/// 16 MiB.
 GenerationDefaults readGenerationDefaults(
     const std::string &dir, std::optional<int32_t> tokenizerEos = std::nullopt);
 
