@@ -351,10 +351,15 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
                              .value_or(0.0));
 }
 
-json usage(const GenerationEvent &last) {
-  return {{"prompt_tokens", last.promptTokens},
-          {"completion_tokens", last.completionTokens},
-          {"total_tokens", last.promptTokens + last.completionTokens}};
+/// Usage: each prompt's tokens once (not n times, as vLLM), every choice's
+/// generated tokens.
+json usage(const ApiRequest &request, uint64_t completionTokens) {
+  uint64_t promptTokens = 0;
+  for (const PromptInput &input : request.prompts)
+    promptTokens += input.ids.size();
+  return {{"prompt_tokens", promptTokens},
+          {"completion_tokens", completionTokens},
+          {"total_tokens", promptTokens + completionTokens}};
 }
 
 json finishValue(FinishReason finish) {
@@ -546,45 +551,68 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                                     "the chat template writes the special "
                                     "tokens)");
     checkBytes(text, "", "the chat request is ");
-    g.prompt = renderChat(body).ids;
+    request.prompts.push_back({renderChat(body).ids, "", 0});
   } else {
     const json *prompt = field(body, "prompt");
     if (!prompt)
       invalid("prompt", "is required");
-    if (prompt->is_array() && prompt->size() == 1 &&
-        !(*prompt)[0].is_number())
-      prompt = &(*prompt)[0]; // ["text"] or [[ids]]
-    if (prompt->is_string()) {
-      checkBytes(prompt->get_ref<const std::string &>(), "prompt", "is ");
-      g.prompt = encodePrompt(tokenizer_, prompt->get_ref<const std::string &>(),
-                              addSpecial.value_or(true));
-      if (request.echo)
-        request.echoText = prompt->get<std::string>();
-    } else if (prompt->is_array() && !prompt->empty() &&
-               (*prompt)[0].is_number()) {
-      g.prompt = tokenIds(*prompt, "prompt");
-      if (request.echo) // as vLLM: the ids' text, special tokens kept
-        request.echoText = tokenText(g.prompt);
-    } else if (prompt->is_array() && prompt->size() > 1) {
-      invalid("prompt", "holds " + std::to_string(prompt->size()) +
-                            " prompts; this server takes one per request");
+    // A string, ids, or an array of strings or of id arrays: one prompt
+    // each (a choice per prompt, times n).
+    auto onePrompt = [&](const json &value, const std::string &where) {
+      PromptInput input;
+      if (value.is_string()) {
+        checkBytes(value.get_ref<const std::string &>(), where.c_str(), "is ");
+        input.ids = encodePrompt(tokenizer_,
+                                 value.get_ref<const std::string &>(),
+                                 addSpecial.value_or(true));
+        if (request.echo)
+          input.echoText = value.get<std::string>();
+      } else if (value.is_array() && !value.empty() && value[0].is_number()) {
+        input.ids = tokenIds(value, where);
+        if (request.echo) // as vLLM: the ids' text, special tokens kept
+          input.echoText = tokenText(input.ids);
+      } else {
+        invalid(where, "must be a string or an array of token ids; got " +
+                           (value.is_array() && value.empty()
+                                ? std::string("an empty array")
+                                : typeName(value)));
+      }
+      return input;
+    };
+    if (prompt->is_array() && !prompt->empty() && !(*prompt)[0].is_number()) {
+      if (prompt->size() > kMaxChoices)
+        invalid("prompt", "holds " + std::to_string(prompt->size()) +
+                              " prompts; at most " +
+                              std::to_string(kMaxChoices) + " are allowed");
+      for (size_t i = 0; i < prompt->size(); ++i)
+        request.prompts.push_back(
+            onePrompt((*prompt)[i], "prompt[" + std::to_string(i) + "]"));
+    } else if (prompt->is_string() || prompt->is_array()) {
+      request.prompts.push_back(onePrompt(*prompt, "prompt"));
     } else {
       invalid("prompt", "must be a string, an array of token ids, or an "
-                        "array with one of those; got " + typeName(*prompt));
+                        "array of those; got " + typeName(*prompt));
     }
   }
-  if (g.prompt.empty())
-    invalid(endpoint == Endpoint::ChatCompletions ? "messages" : "prompt",
-            "gives no tokens");
-  if (g.prompt.size() > maxSeqLen_)
-    invalid(endpoint == Endpoint::ChatCompletions ? "messages" : "prompt",
-            "is " + std::to_string(g.prompt.size()) +
-                " tokens; this server's max_seq_len is " +
-                std::to_string(maxSeqLen_) + " tokens");
+  // A chat request's prompt is its messages; a completions list's, each.
+  auto promptName = [&](size_t i) {
+    if (endpoint == Endpoint::ChatCompletions)
+      return std::string("messages");
+    return request.prompts.size() == 1 ? std::string("prompt")
+                                       : "prompt[" + std::to_string(i) + "]";
+  };
+  for (size_t i = 0; i < request.prompts.size(); ++i) {
+    const std::vector<int32_t> &ids = request.prompts[i].ids;
+    if (ids.empty())
+      invalid(promptName(i), "gives no tokens");
+    if (ids.size() > maxSeqLen_)
+      invalid(promptName(i), "is " + std::to_string(ids.size()) +
+                                 " tokens; this server's max_seq_len is " +
+                                 std::to_string(maxSeqLen_) + " tokens");
+  }
 
   // Lengths: the OpenAI defaults (16 for completions, the rest of the
   // context for chat), never past max_seq_len.
-  const uint64_t room = maxSeqLen_ - g.prompt.size() + 1;
   // Echo may ask for no tokens: the prompt (and its logprobs) alone.
   const int64_t fewest = request.echo ? 0 : 1;
   std::optional<int64_t> maxTokens =
@@ -592,18 +620,26 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   if (auto completion =
           integer(body, "max_completion_tokens", fewest, INT64_MAX))
     maxTokens = completion;
-  if (maxTokens && uint64_t(*maxTokens) > room)
-    invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
-                                                 : "max_tokens",
-            "is " + std::to_string(*maxTokens) + ", but the prompt is " +
-                std::to_string(g.prompt.size()) +
-                " tokens and this server's max_seq_len is " +
-                std::to_string(maxSeqLen_) + ": at most " +
-                std::to_string(room) + " tokens can follow it");
-  g.maxTokens = maxTokens ? uint64_t(*maxTokens)
-                          : endpoint == Endpoint::Completions
-                                ? std::min<uint64_t>(16, room)
-                                : room;
+  for (size_t i = 0; i < request.prompts.size(); ++i) {
+    PromptInput &input = request.prompts[i];
+    const uint64_t room = maxSeqLen_ - input.ids.size() + 1;
+    if (maxTokens && uint64_t(*maxTokens) > room)
+      invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
+                                                   : "max_tokens",
+              "is " + std::to_string(*maxTokens) + ", but " +
+                  (request.prompts.size() == 1 ? std::string("the prompt")
+                                               : promptName(i)) +
+                  " is " + std::to_string(input.ids.size()) +
+                  " tokens and this server's max_seq_len is " +
+                  std::to_string(maxSeqLen_) + ": at most " +
+                  std::to_string(room) + " tokens can follow it");
+    input.maxTokens = maxTokens ? uint64_t(*maxTokens)
+                                : endpoint == Endpoint::Completions
+                                      ? std::min<uint64_t>(16, room)
+                                      : room;
+  }
+  g.prompt = request.prompts[0].ids;
+  g.maxTokens = request.prompts[0].maxTokens;
 
   // Sampling: the request, else the checkpoint's generation_config.json,
   // else OpenAI's defaults (temperature 1, top_p 1).
@@ -627,8 +663,12 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   else
     g.sampling.seed = std::random_device{}();
 
-  if (auto n = integer(body, "n", 1, INT32_MAX); n && *n != 1)
-    invalid("n", "must be 1: this server returns one choice per request");
+  request.n = uint64_t(integer(body, "n", 1, int64_t(kMaxChoices)).value_or(1));
+  if (request.numChoices() > kMaxChoices)
+    invalid("n", "is " + std::to_string(request.n) + " for " +
+                     std::to_string(request.prompts.size()) +
+                     " prompts: at most " + std::to_string(kMaxChoices) +
+                     " choices per request");
   if (const json *stop = field(body, "stop")) {
     if (stop->is_string()) {
       g.stop.push_back(stop->get<std::string>());
@@ -670,10 +710,11 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   }
   g.includeStop = boolean(body, "include_stop_str_in_output").value_or(false);
   if (auto minTokens = integer(body, "min_tokens", 0, INT64_MAX)) {
-    if (uint64_t(*minTokens) > g.maxTokens)
-      invalid("min_tokens", "is " + std::to_string(*minTokens) +
-                                ", more than max_tokens (" +
-                                std::to_string(g.maxTokens) + ")");
+    for (const PromptInput &input : request.prompts)
+      if (uint64_t(*minTokens) > input.maxTokens)
+        invalid("min_tokens", "is " + std::to_string(*minTokens) +
+                                  ", more than max_tokens (" +
+                                  std::to_string(input.maxTokens) + ")");
     g.minTokens = uint64_t(*minTokens);
   }
   g.skipSpecialTokens = boolean(body, "skip_special_tokens").value_or(true);
@@ -696,7 +737,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   if (request.echo) {
     // The prompt's logprobs come with the generated ones; max_tokens 0
     // asks for the prompt alone, which the engine prefills for them.
-    g.promptLogprobs = g.logprobs >= 0 || g.maxTokens == 0;
+    g.promptLogprobs = g.logprobs >= 0 || g.maxTokens == 0; // one max_tokens
     if (g.promptLogprobs && g.logprobs < 0)
       g.logprobs = 0;
   }
@@ -731,6 +772,7 @@ std::string OpenAiApi::tokenText(int32_t id) const {
 }
 
 json OpenAiApi::logprobsValue(const ApiRequest &request,
+                              const PromptInput &promptInput,
                               const std::vector<int32_t> &tokens,
                               const std::vector<PickLogprobs> &logprobs,
                               const std::vector<PickLogprobs> &promptLogprobs,
@@ -792,7 +834,7 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
     tops.push_back(std::move(top));
   };
   if (withPrompt) {
-    const std::vector<int32_t> &prompt = request.generation.prompt;
+    const std::vector<int32_t> &prompt = promptInput.ids;
     for (size_t i = 0; i < prompt.size(); ++i)
       add(prompt[i], i == 0 || i > promptLogprobs.size()
                          ? nullptr
@@ -806,45 +848,72 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
           {"top_logprobs", std::move(tops)}};
 }
 
+void ChoiceOutput::add(GenerationEvent event) {
+  text += event.text;
+  tokens.insert(tokens.end(), event.tokens.begin(), event.tokens.end());
+  logprobs.insert(logprobs.end(), event.logprobs.begin(), event.logprobs.end());
+  promptLogprobs.insert(promptLogprobs.end(), event.promptLogprobs.begin(),
+                        event.promptLogprobs.end());
+  last = std::move(event);
+}
+
+GenerationRequest ApiRequest::choice(size_t index) const {
+  GenerationRequest g = generation;
+  const PromptInput &input = promptOf(index);
+  g.prompt = input.ids;
+  g.maxTokens = input.maxTokens;
+  g.sampling.seed += index % n;
+  return g;
+}
+
 json OpenAiApi::response(const ApiRequest &request, const std::string &id,
-                         int64_t created, const std::string &text,
-                         const std::vector<int32_t> &tokens,
-                         const std::vector<PickLogprobs> &logprobs,
-                         const std::vector<PickLogprobs> &promptLogprobs,
-                         const GenerationEvent &last) const {
-  uint64_t textOffset = 0;
-  json choice = {{"index", 0},
-                 {"logprobs", logprobsValue(request, tokens, logprobs,
-                                            promptLogprobs, request.echo,
-                                            textOffset)},
-                 {"finish_reason", finishValue(last.finish)}};
+                         int64_t created,
+                         const std::vector<ChoiceOutput> &outputs) const {
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
-  if (request.endpoint == Endpoint::ChatCompletions) {
-    out["object"] = "chat.completion";
-    choice["message"] = {{"role", "assistant"}, {"content", text}};
-  } else {
-    out["object"] = "text_completion";
-    choice["text"] = request.echo ? request.echoText + text : text;
+  out["object"] = request.endpoint == Endpoint::ChatCompletions
+                      ? "chat.completion"
+                      : "text_completion";
+  json choices = json::array();
+  uint64_t completionTokens = 0;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ChoiceOutput &o = outputs[i];
+    const PromptInput &input = request.promptOf(i);
+    uint64_t textOffset = 0;
+    json choice = {{"index", i},
+                   {"logprobs", logprobsValue(request, input, o.tokens,
+                                              o.logprobs, o.promptLogprobs,
+                                              request.echo, textOffset)},
+                   {"finish_reason", finishValue(o.last.finish)}};
+    if (request.endpoint == Endpoint::ChatCompletions)
+      choice["message"] = {{"role", "assistant"}, {"content", o.text}};
+    else
+      choice["text"] = request.echo ? input.echoText + o.text : o.text;
+    if (request.returnTokenIds) {
+      choice["token_ids"] = o.tokens;
+      if (request.prompts.size() > 1) // each choice's own prompt
+        choice["prompt_token_ids"] = input.ids;
+    }
+    choices.push_back(std::move(choice));
+    completionTokens += o.last.completionTokens;
   }
-  if (request.returnTokenIds) {
-    choice["token_ids"] = tokens;
-    out["prompt_token_ids"] = request.generation.prompt;
-  }
-  out["choices"] = json::array({choice});
-  out["usage"] = usage(last);
+  if (request.returnTokenIds && request.prompts.size() == 1)
+    out["prompt_token_ids"] = request.prompts[0].ids;
+  out["choices"] = std::move(choices);
+  out["usage"] = usage(request, completionTokens);
   return out;
 }
 
 json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
-                      int64_t created, const std::string &text,
+                      int64_t created, size_t index, const std::string &text,
                       const std::vector<int32_t> &tokens,
                       const std::vector<PickLogprobs> &logprobs,
                       const std::vector<PickLogprobs> &promptLogprobs,
                       uint64_t &textOffset, FinishReason finish,
                       bool first) const {
   const bool echoNow = request.echo && first;
-  json choice = {{"index", 0},
-                 {"logprobs", logprobsValue(request, tokens, logprobs,
+  const PromptInput &input = request.promptOf(index);
+  json choice = {{"index", index},
+                 {"logprobs", logprobsValue(request, input, tokens, logprobs,
                                             promptLogprobs, echoNow,
                                             textOffset)},
                  {"finish_reason", finishValue(finish)}};
@@ -859,20 +928,21 @@ json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
     choice["delta"] = std::move(delta);
   } else {
     out["object"] = "text_completion";
-    choice["text"] = echoNow ? request.echoText + text : text;
+    choice["text"] = echoNow ? input.echoText + text : text;
   }
   if (request.returnTokenIds) {
     choice["token_ids"] = tokens;
-    if (first)
-      out["prompt_token_ids"] = request.generation.prompt;
+    if (first && request.prompts.size() > 1)
+      choice["prompt_token_ids"] = input.ids;
+    else if (first && index == 0)
+      out["prompt_token_ids"] = input.ids;
   }
   out["choices"] = json::array({choice});
   return out;
 }
 
 json OpenAiApi::usageChunk(const ApiRequest &request, const std::string &id,
-                           int64_t created,
-                           const GenerationEvent &last) const {
+                           int64_t created, uint64_t completionTokens) const {
   return {{"id", id},
           {"object", request.endpoint == Endpoint::ChatCompletions
                          ? "chat.completion.chunk"
@@ -880,7 +950,7 @@ json OpenAiApi::usageChunk(const ApiRequest &request, const std::string &id,
           {"created", created},
           {"model", modelName_},
           {"choices", json::array()},
-          {"usage", usage(last)}};
+          {"usage", usage(request, completionTokens)}};
 }
 
 json OpenAiApi::models(int64_t created) const {

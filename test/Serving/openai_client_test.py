@@ -476,6 +476,70 @@ class ServingTest(unittest.TestCase):
         self.assertEqual(streamed_text, c.text)
         self.assertEqual(streamed, lp.token_logprobs)
 
+    def test_several_prompts_and_n_choices(self):
+        """A list of prompts and `n` give a choice each (prompt by prompt, n
+        apiece), each what it would be alone: the i-th of n sampled with the
+        seed plus i; usage counts each prompt once; streamed, the chunks of
+        each index make the same choices."""
+        r = self.client.completions.create(
+            model="tiny", prompt=PROMPTS[2:4], max_tokens=6, temperature=0,
+            extra_body={"return_token_ids": True})
+        self.assertEqual([c.index for c in r.choices], [0, 1])
+        for c, prompt in zip(r.choices, PROMPTS[2:4]):
+            alone = self.complete(prompt, max_tokens=6)
+            self.assertEqual((c.text, c.token_ids), (alone[0], alone[3]))
+            self.assertEqual(c.prompt_token_ids, alone[4])
+        self.assertEqual(r.usage.prompt_tokens,
+                         sum(len(c.prompt_token_ids) for c in r.choices))
+        sampled = dict(model="tiny", prompt=PROMPTS[1], max_tokens=8,
+                       temperature=1.0)
+        r = self.client.completions.create(n=3, seed=40, **sampled)
+        texts = [c.text for c in r.choices]
+        self.assertEqual(len(set(texts)), 3, texts)
+        for i, text in enumerate(texts):
+            alone = self.client.completions.create(seed=40 + i, **sampled)
+            self.assertEqual(text, alone.choices[0].text)
+        self.assertEqual(r.usage.completion_tokens, 24)
+        streamed = {}
+        for chunk in self.client.completions.create(
+                n=3, seed=40, stream=True, **sampled):
+            for c in chunk.choices:
+                streamed[c.index] = streamed.get(c.index, "") + c.text
+        self.assertEqual([streamed[i] for i in range(3)], texts)
+        # Chat: n choices of one prompt, streamed and not.
+        messages = [{"role": "user", "content": "Hello there"}]
+        r = self.client.chat.completions.create(
+            model="tiny", messages=messages, max_tokens=6, temperature=1.0,
+            seed=3, n=2)
+        replies = [c.message.content for c in r.choices]
+        streamed, roles = {}, {}
+        for chunk in self.client.chat.completions.create(
+                model="tiny", messages=messages, max_tokens=6,
+                temperature=1.0, seed=3, n=2, stream=True):
+            for c in chunk.choices:
+                streamed[c.index] = (streamed.get(c.index, "")
+                                     + (c.delta.content or ""))
+                if c.delta.role:
+                    roles[c.index] = roles.get(c.index, 0) + 1
+        self.assertEqual([streamed[0], streamed[1]], replies)
+        self.assertEqual(roles, {0: 1, 1: 1})
+        # Bounds, and a bad prompt named by its place.
+        for body, param, needle in (
+                ({"prompt": "hi", "n": 129}, "n", "at most 128"),
+                ({"prompt": ["a"] * 65, "n": 2}, "n", "128 choices"),
+                ({"prompt": ["a", 5]}, "prompt[1]", "must be a string"),
+                ({"prompt": ["a", []]}, "prompt[1]", "an empty array"),
+                ({"prompt": [[1, 2], [3, -1]]}, "prompt[1][1]",
+                 "must be a token id"),
+                ({"prompt": ["a", [1, 10 ** 6]]}, "prompt[1]",
+                 "outside the vocabulary")):
+            code, reply = post_raw(self.server, "/v1/completions", json.dumps(
+                {"model": "tiny", "max_tokens": 2, **body}).encode())
+            self.assertEqual(code, 400, (body, reply))
+            error = json.loads(reply)["error"]
+            self.assertEqual(error["param"], param, (body, reply))
+            self.assertIn(needle, error["message"], (body, reply))
+
     def test_biases_penalties_and_stop_options(self):
         """logit_bias, frequency/presence/repetition penalties, min_p,
         stop_token_ids, min_tokens and include_stop_str_in_output, as vLLM
@@ -596,7 +660,7 @@ class ServingTest(unittest.TestCase):
              "prompt"),
             (json.dumps({"model": "tiny", "prompt": "hi",
                          "temperature": -1}).encode(), 400, "temperature"),
-            (json.dumps({"model": "tiny", "prompt": "hi", "n": 3}).encode(),
+            (json.dumps({"model": "tiny", "prompt": "hi", "n": 0}).encode(),
              400, "'n'"),
             (json.dumps({"model": "tiny", "prompt": "hi",
                          "top_p": 0}).encode(), 400, "must be in (0.0, 1.0]"),

@@ -108,14 +108,25 @@ void logRequest(const std::string &id, const char *rawRoute, int status,
                  route.c_str(), status, note.c_str());
 }
 
-/// What a streaming response carries between the provider's calls.
-struct StreamState {
+/// One request's totals over its choices, for the log line: prompt and
+/// generated tokens summed, the first choice's finish unless one failed.
+GenerationEvent summarize(const std::vector<serving::ChoiceOutput> &outputs) {
+  GenerationEvent summary;
+  summary.done = true;
+  for (const serving::ChoiceOutput &o : outputs) {
+    summary.promptTokens += o.last.promptTokens;
+    summary.completionTokens += o.last.completionTokens;
+    if (summary.finish == FinishReason::None ||
+        o.last.finish == FinishReason::Error ||
+        o.last.finish == FinishReason::Cancelled)
+      summary.finish = o.last.finish;
+  }
+  return summary;
+}
+
+/// One choice of a streaming response.
+struct ChoiceState {
   std::shared_ptr<serving::RequestStream> stream;
-  serving::ApiRequest request;
-  std::string id;
-  int64_t created = 0;
-  Clock::time_point start;
-  double ttft = -1.0;
   bool first = true;
   bool finished = false;
   std::vector<int32_t> pendingIds; ///< generated, not yet sent
@@ -123,6 +134,58 @@ struct StreamState {
   std::vector<serving::PickLogprobs> promptLogprobs;  ///< echo's, until sent
   uint64_t textOffset = 0; ///< completions' logprobs.text_offset so far
   GenerationEvent last;
+};
+
+/// What a streaming response carries between the provider's calls.
+struct StreamState {
+  std::vector<ChoiceState> choices;
+  serving::ApiRequest request;
+  std::string id;
+  int64_t created = 0;
+  Clock::time_point start;
+  double ttft = -1.0;
+  bool finished = false;
+  size_t turn = 0; ///< the choice polled first next time (round robin)
+
+  /// The next event of any unfinished choice into `event` and `which`;
+  /// false once `writable` says the client left while waiting.
+  template <typename Writable>
+  bool nextEvent(GenerationEvent &event, size_t &which, Writable writable) {
+    for (;;) {
+      // With one choice, wait on it; with several, take whichever has an
+      // event, waiting briefly on one between sweeps.
+      for (size_t k = 0; k < choices.size(); ++k) {
+        size_t i = (turn + k) % choices.size();
+        if (choices[i].finished)
+          continue;
+        std::chrono::milliseconds wait =
+            choices.size() == 1 ? kPoll : std::chrono::milliseconds(0);
+        if (choices[i].stream->next(event, wait)) {
+          which = i;
+          turn = (i + 1) % choices.size();
+          return true;
+        }
+      }
+      if (choices.size() > 1)
+        for (ChoiceState &c : choices)
+          if (!c.finished) {
+            if (c.stream->next(event, std::chrono::milliseconds(5))) {
+              which = size_t(&c - choices.data());
+              return true;
+            }
+            break;
+          }
+      if (!writable())
+        return false;
+    }
+  }
+
+  GenerationEvent summary() const {
+    std::vector<serving::ChoiceOutput> outputs(choices.size());
+    for (size_t i = 0; i < choices.size(); ++i)
+      outputs[i].last = choices[i].last;
+    return summarize(outputs);
+  }
 };
 
 std::string sse(const nlohmann::ordered_json &data) {
@@ -833,17 +896,30 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     logRequest(id, route, error.status, nullptr, 0, 0, error.message);
     return;
   }
-  request.generation.id = id;
-  std::shared_ptr<serving::RequestStream> stream;
-  std::string message, param;
-  serving::SubmitStatus submitted =
-      engine_.submit(request.generation, stream, message, &param);
-  if (submitted != serving::SubmitStatus::Ok) {
+  // One engine request per choice (prompts times n); a refusal cancels
+  // those already queued.
+  const size_t numChoices = request.numChoices();
+  std::vector<std::shared_ptr<serving::RequestStream>> streams;
+  for (size_t i = 0; i < numChoices; ++i) {
+    serving::GenerationRequest choice = request.choice(i);
+    choice.id = numChoices == 1 ? id : id + "/" + std::to_string(i);
+    std::shared_ptr<serving::RequestStream> stream;
+    std::string message, param;
+    serving::SubmitStatus submitted =
+        engine_.submit(std::move(choice), stream, message, &param);
+    if (submitted == serving::SubmitStatus::Ok) {
+      streams.push_back(std::move(stream));
+      continue;
+    }
+    for (auto &queued : streams)
+      queued->cancel();
     ApiError error;
     error.message = message;
-    // A chat request's prompt is its rendered messages.
+    // A chat request's prompt is its rendered messages; a list's, its own.
     error.param = param == "prompt" && endpoint == Endpoint::ChatCompletions
                       ? "messages"
+                  : param == "prompt" && request.prompts.size() > 1
+                      ? "prompt[" + std::to_string(i / request.n) + "]"
                       : param;
     if (submitted != serving::SubmitStatus::InvalidRequest) {
       error.status = 503;
@@ -857,61 +933,67 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   int64_t created = unixSeconds();
 
   if (!request.stream) {
-    std::string text;
-    std::vector<int32_t> tokens;
-    std::vector<serving::PickLogprobs> logprobs, promptLogprobs;
-    GenerationEvent event, last;
+    std::vector<serving::ChoiceOutput> outputs(numChoices);
+    GenerationEvent event;
     double ttft = -1.0;
     bool clientGone = false;
     Clock::time_point nextCheck = Clock::now() + kPoll;
-    while (!last.done) {
-      // Queued or running, a request nobody waits for gives its place up.
-      if (!clientGone && Clock::now() >= nextCheck) {
-        nextCheck = Clock::now() + kPoll;
-        if (clientLeft()) {
-          clientGone = true;
-          stream->cancel();
+    // The choices run at once in the engine; their events are read in turn.
+    for (size_t i = 0; i < numChoices; ++i) {
+      serving::ChoiceOutput &output = outputs[i];
+      while (!output.last.done) {
+        // Queued or running, a request nobody waits for gives its place up.
+        if (!clientGone && Clock::now() >= nextCheck) {
+          nextCheck = Clock::now() + kPoll;
+          if (clientLeft()) {
+            clientGone = true;
+            for (auto &stream : streams)
+              stream->cancel();
+          }
         }
+        if (!streams[i]->next(event, kPoll))
+          continue;
+        if (ttft < 0.0 && !event.tokens.empty())
+          ttft = since(start);
+        output.add(std::move(event));
       }
-      if (!stream->next(event, kPoll))
-        continue;
-      if (ttft < 0.0 && !event.tokens.empty())
-        ttft = since(start);
-      text += event.text;
-      tokens.insert(tokens.end(), event.tokens.begin(), event.tokens.end());
-      logprobs.insert(logprobs.end(), event.logprobs.begin(),
-                      event.logprobs.end());
-      promptLogprobs.insert(promptLogprobs.end(), event.promptLogprobs.begin(),
-                            event.promptLogprobs.end());
-      last = std::move(event);
+      if (output.last.finish == FinishReason::Error ||
+          output.last.finish == FinishReason::Cancelled)
+        for (auto &stream : streams) // the answer is an error: free them
+          stream->cancel();
     }
     metrics_.countGeneration(ttft, since(start));
-    if (last.finish == FinishReason::Error ||
-        last.finish == FinishReason::Cancelled) {
+    const GenerationEvent summary = summarize(outputs);
+    for (const serving::ChoiceOutput &output : outputs) {
+      if (output.last.finish != FinishReason::Error &&
+          output.last.finish != FinishReason::Cancelled)
+        continue;
       ApiError error;
       error.status = 500;
       error.type = "server_error";
-      error.message = last.error.empty() ? "the request was cancelled"
-                                         : last.error;
+      error.message = output.last.error.empty() ? "the request was cancelled"
+                                                : output.last.error;
       sendError(res, route, error);
-      logRequest(id, route, 500, &last, ttft, since(start),
+      logRequest(id, route, 500, &summary, ttft, since(start),
                  clientGone ? "client disconnected; request cancelled"
-                            : last.error);
+                            : output.last.error);
       return;
     }
     res.set_content(serving::toJsonText(
-                        api_.response(request, id, created, text, tokens,
-                                      logprobs, promptLogprobs, last)),
+                        api_.response(request, id, created, outputs)),
                     "application/json");
     metrics_.countResponse(route, 200);
-    logRequest(id, route, 200, &last, ttft, since(start), "");
+    logRequest(id, route, 200, &summary, ttft, since(start), "");
     return;
   }
 
-  // Server-sent events: a chunk per batch of new text, then the finish
-  // chunk, the usage chunk if asked, and [DONE].
+  // Server-sent events: a chunk per batch of new text of a choice, then
+  // each choice's finish chunk, the usage chunk if asked, and [DONE].
   auto state = std::make_shared<StreamState>();
-  state->stream = stream;
+  for (auto &stream : streams) {
+    state->choices.emplace_back();
+    state->choices.back().stream = std::move(stream);
+  }
   state->request = request;
   state->id = id;
   state->created = created;
@@ -927,38 +1009,39 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
           return true;
         }
         GenerationEvent event;
-        while (!state->stream->next(event, kPoll))
-          if (!sink.is_writable())
-            return false; // the client is gone: the releaser cancels
+        size_t which = 0;
+        if (!state->nextEvent(event, which, [&] { return sink.is_writable(); }))
+          return false; // the client is gone: the releaser cancels
+        ChoiceState &choice = state->choices[which];
         if (state->ttft < 0.0 && !event.tokens.empty())
           state->ttft = since(state->start);
         std::string out;
         // A chunk per batch of text; ids that made no text yet (part of a
         // character, a held-back stop prefix, EOS) ride with the next one,
         // unless the client asked for ids: then every batch of ids is sent.
-        state->pendingIds.insert(state->pendingIds.end(), event.tokens.begin(),
+        choice.pendingIds.insert(choice.pendingIds.end(), event.tokens.begin(),
                                  event.tokens.end());
-        state->pendingLogprobs.insert(state->pendingLogprobs.end(),
+        choice.pendingLogprobs.insert(choice.pendingLogprobs.end(),
                                       event.logprobs.begin(),
                                       event.logprobs.end());
-        state->promptLogprobs.insert(state->promptLogprobs.end(),
+        choice.promptLogprobs.insert(choice.promptLogprobs.end(),
                                      event.promptLogprobs.begin(),
                                      event.promptLogprobs.end());
         bool idsToSend = state->request.returnTokenIds && !event.done &&
-                         !state->pendingIds.empty();
-        if (!event.text.empty() || state->first || idsToSend) {
+                         !choice.pendingIds.empty();
+        if (!event.text.empty() || choice.first || idsToSend) {
           out += sse(api_.chunk(state->request, state->id, state->created,
-                                event.text, state->pendingIds,
-                                state->pendingLogprobs, state->promptLogprobs,
-                                state->textOffset, FinishReason::None,
-                                state->first));
-          state->pendingIds.clear();
-          state->pendingLogprobs.clear();
+                                which, event.text, choice.pendingIds,
+                                choice.pendingLogprobs, choice.promptLogprobs,
+                                choice.textOffset, FinishReason::None,
+                                choice.first));
+          choice.pendingIds.clear();
+          choice.pendingLogprobs.clear();
         }
-        state->first = false;
+        choice.first = false;
         if (event.done) {
-          state->finished = true;
-          state->last = event;
+          choice.finished = true;
+          choice.last = event;
           if (event.finish == FinishReason::Error ||
               event.finish == FinishReason::Cancelled) {
             ApiError error;
@@ -967,18 +1050,32 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
             error.message = event.error.empty() ? "the request was cancelled"
                                                 : event.error;
             out += sse(error.body());
+            for (ChoiceState &other : state->choices)
+              other.stream->cancel(); // the stream ends here
+            state->finished = true;
           } else {
             out += sse(api_.chunk(state->request, state->id, state->created,
-                                  "", state->pendingIds, state->pendingLogprobs,
-                                  {}, state->textOffset, event.finish, false));
-            if (state->request.includeUsage)
+                                  which, "", choice.pendingIds,
+                                  choice.pendingLogprobs, {},
+                                  choice.textOffset, event.finish, false));
+            state->finished = std::all_of(
+                state->choices.begin(), state->choices.end(),
+                [](const ChoiceState &c) { return c.finished; });
+            if (state->finished && state->request.includeUsage) {
+              uint64_t generated = 0;
+              for (const ChoiceState &c : state->choices)
+                generated += c.last.completionTokens;
               out += sse(api_.usageChunk(state->request, state->id,
-                                         state->created, event));
+                                         state->created, generated));
+            }
           }
-          out += "data: [DONE]\n\n";
-          metrics_.countGeneration(state->ttft, since(state->start));
-          logRequest(state->id, route, 200, &state->last, state->ttft,
-                     since(state->start), "stream");
+          if (state->finished) {
+            out += "data: [DONE]\n\n";
+            metrics_.countGeneration(state->ttft, since(state->start));
+            const GenerationEvent summary = state->summary();
+            logRequest(state->id, route, 200, &summary, state->ttft,
+                       since(state->start), "stream");
+          }
         }
         if (!out.empty() && !sink.write(out.data(), out.size()))
           return false;
@@ -990,8 +1087,9 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         --openStreams_;
         if (success || state->finished)
           return;
-        // The client went away mid-stream: free the slot now.
-        state->stream->cancel();
+        // The client went away mid-stream: free the slots now.
+        for (ChoiceState &choice : state->choices)
+          choice.stream->cancel();
         logRequest(state->id, route, 200, nullptr, 0, since(state->start),
                    "client disconnected; request cancelled");
       });

@@ -44,9 +44,41 @@ struct ApiError {
 
 enum class Endpoint { Completions, ChatCompletions };
 
+/// What one choice produced, gathered from its events.
+struct ChoiceOutput {
+  std::string text;
+  std::vector<int32_t> tokens;
+  std::vector<PickLogprobs> logprobs, promptLogprobs;
+  GenerationEvent last; ///< the final event: finish reason, token counts
+  /// Appends an event's tokens, text and logprobs; keeps it as `last`.
+  void add(GenerationEvent event);
+};
+
+/// One prompt of a request: a chat's one, or each of a completions list.
+struct PromptInput {
+  std::vector<int32_t> ids;
+  std::string echoText;   ///< echo's text for it (the string, or the ids')
+  uint64_t maxTokens = 0; ///< its max_tokens (the default fits its length)
+};
+
+/// At most this many choices (prompts times n) per request.
+inline constexpr uint64_t kMaxChoices = 128;
+
 struct ApiRequest {
   Endpoint endpoint = Endpoint::Completions;
+  /// What every choice shares (sampling, stops, logprobs, ...); its prompt
+  /// and maxTokens are the first prompt's, each choice's come from choice().
   GenerationRequest generation;
+  std::vector<PromptInput> prompts; ///< >= 1
+  uint64_t n = 1;                   ///< choices per prompt
+  /// Choices in OpenAI's order: prompt by prompt, n each.
+  size_t numChoices() const { return prompts.size() * n; }
+  const PromptInput &promptOf(size_t choice) const {
+    return prompts[choice / n];
+  }
+  /// Choice `index`'s request: its prompt and max_tokens, the seed plus
+  /// its place among its prompt's n (so n samples differ, each seeded).
+  GenerationRequest choice(size_t index) const;
   bool stream = false;
   bool includeUsage = false; ///< stream_options.include_usage
   /// vLLM's return_token_ids: the prompt's ids in the response and each
@@ -56,7 +88,6 @@ struct ApiRequest {
   /// decoded) starts the choice's text, and with logprobs its tokens start
   /// the logprobs (the first with null), from generation.promptLogprobs.
   bool echo = false;
-  std::string echoText;
   /// Whether the response carries logprobs (the client asked): echo with
   /// max_tokens 0 asks the engine for the prompt's logprobs alone.
   bool reportLogprobs = false;
@@ -79,29 +110,28 @@ public:
   /// The prompt a chat request renders to (text and ids).
   ChatPrompt renderChat(const nlohmann::ordered_json &request) const;
 
-  /// Non-streaming response for a finished request. `logprobs`: one per
-  /// token when the request asked (GenerationEvent::logprobs).
+  /// Non-streaming response for a finished request: `outputs[i]` is
+  /// choice i's.
   nlohmann::ordered_json response(const ApiRequest &request, const std::string &id,
-                          int64_t created, const std::string &text,
-                          const std::vector<int32_t> &tokens,
-                          const std::vector<PickLogprobs> &logprobs,
-                          const std::vector<PickLogprobs> &promptLogprobs,
-                          const GenerationEvent &last) const;
-  /// One streamed chunk; `finish` None while running. `first` adds the
-  /// chat role delta, or echo's prompt text and (`promptLogprobs`) its
-  /// entries. `textOffset`: the completion's text before these tokens, in
-  /// code points (completions' logprobs.text_offset), advanced past them.
+                          int64_t created,
+                          const std::vector<ChoiceOutput> &outputs) const;
+  /// One streamed chunk of choice `index`; `finish` None while running.
+  /// `first` (the choice's first chunk) adds the chat role delta, or echo's
+  /// prompt text and (`promptLogprobs`) its entries. `textOffset`: the
+  /// choice's text before these tokens, in code points (completions'
+  /// logprobs.text_offset), advanced past them.
   nlohmann::ordered_json chunk(const ApiRequest &request, const std::string &id,
-                       int64_t created, const std::string &text,
+                       int64_t created, size_t index, const std::string &text,
                        const std::vector<int32_t> &tokens,
                        const std::vector<PickLogprobs> &logprobs,
                        const std::vector<PickLogprobs> &promptLogprobs,
                        uint64_t &textOffset, FinishReason finish,
                        bool first) const;
-  /// The usage-only chunk of stream_options.include_usage.
+  /// The usage-only chunk of stream_options.include_usage:
+  /// `completionTokens` over every choice.
   nlohmann::ordered_json usageChunk(const ApiRequest &request, const std::string &id,
                             int64_t created,
-                            const GenerationEvent &last) const;
+                            uint64_t completionTokens) const;
   /// GET /v1/models.
   nlohmann::ordered_json models(int64_t created) const;
 
@@ -114,6 +144,7 @@ private:
   /// With `withPrompt` (echo's first chunk or response), the prompt's
   /// tokens come first: the first with null, then `promptLogprobs`.
   nlohmann::ordered_json logprobsValue(const ApiRequest &request,
+                                       const PromptInput &prompt,
                                        const std::vector<int32_t> &tokens,
                                        const std::vector<PickLogprobs> &logprobs,
                                        const std::vector<PickLogprobs> &promptLogprobs,
