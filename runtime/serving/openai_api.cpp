@@ -279,6 +279,50 @@ void refuseUnsupported(const json &body) {
                         "decoding (only null)");
 }
 
+/// Counts a JSON text's object keys, each object's and in all, refusing
+/// the body (ApiError) past kMaxObjectKeys or kMaxBodyKeys.
+struct KeyCounter : nlohmann::json_sax<json> {
+  std::vector<size_t> keys; ///< per open container
+  size_t all = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t &) override { return true; }
+  bool string(string_t &) override { return true; }
+  bool binary(binary_t &) override { return true; }
+  bool start_object(std::size_t) override {
+    keys.push_back(0);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override {
+    keys.push_back(0);
+    return true;
+  }
+  bool end_array() override { return close(); }
+  bool key(string_t &) override {
+    if (!keys.empty() && ++keys.back() > kMaxObjectKeys)
+      invalid("", "the body has an object with more than " +
+                      std::to_string(kMaxObjectKeys) + " keys");
+    if (++all > kMaxBodyKeys)
+      invalid("", "the body has more than " + std::to_string(kMaxBodyKeys) +
+                      " keys in all");
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string &,
+                   const nlohmann::detail::exception &) override {
+    return false;
+  }
+
+private:
+  bool close() {
+    if (!keys.empty())
+      keys.pop_back();
+    return true;
+  }
+};
+
 /// The engine's logprobs (-1 none, else alternatives per token) from
 /// completions' `logprobs: N` or chat's `logprobs: true` with
 /// `top_logprobs: N`.
@@ -470,37 +514,15 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                     text.substr(overflow->offset,
                                 std::min<size_t>(overflow->length, 32)) +
                     "' at byte " + std::to_string(overflow->offset) + ")");
+  // Keys counted first by a SAX pass that builds nothing (nlohmann's
+  // parse callback rescans a parent array at each closing object: itself
+  // quadratic), then the parse proper. A syntax error stops the count; the
+  // parse then says what it is.
+  KeyCounter counter;
+  json::sax_parse(text, &counter);
   json body;
-  // Keys counted as they are read (the parse stops at the limit): per open
-  // container, and in all.
-  std::vector<size_t> keys;
-  size_t allKeys = 0;
-  auto countKeys = [&](int, json::parse_event_t event, json &) {
-    switch (event) {
-    case json::parse_event_t::object_start:
-    case json::parse_event_t::array_start:
-      keys.push_back(0);
-      break;
-    case json::parse_event_t::object_end:
-    case json::parse_event_t::array_end:
-      if (!keys.empty())
-        keys.pop_back();
-      break;
-    case json::parse_event_t::key:
-      if (!keys.empty() && ++keys.back() > kMaxObjectKeys)
-        invalid("", "the body has an object with more than " +
-                        std::to_string(kMaxObjectKeys) + " keys");
-      if (++allKeys > kMaxBodyKeys)
-        invalid("", "the body has more than " + std::to_string(kMaxBodyKeys) +
-                        " keys in all");
-      break;
-    case json::parse_event_t::value:
-      break;
-    }
-    return true;
-  };
   try {
-    body = json::parse(text, countKeys);
+    body = json::parse(text);
   } catch (const json::exception &e) { // syntax, bad UTF-8, 1e400
     invalid("", std::string("the body is not valid JSON: ") + e.what());
   }

@@ -1029,7 +1029,10 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
                                      event.promptLogprobs.end());
         bool idsToSend = state->request.returnTokenIds && !event.done &&
                          !choice.pendingIds.empty();
-        if (!event.text.empty() || choice.first || idsToSend) {
+        const bool failed = event.done &&
+                            (event.finish == FinishReason::Error ||
+                             event.finish == FinishReason::Cancelled);
+        if (!failed && (!event.text.empty() || choice.first || idsToSend)) {
           out += sse(api_.chunk(state->request, state->id, state->created,
                                 which, event.text, choice.pendingIds,
                                 choice.pendingLogprobs, choice.promptLogprobs,
