@@ -8,7 +8,10 @@ not, give the text nhc-run gives for the same prompt; 16 concurrent clients
 each get exactly the greedy text they get alone; a client that disconnects
 mid-stream frees its slot; a full server answers 503; malformed JSON, wrong
 types, unknown models, oversized bodies and over-long prompts get 4xx with a
-message while the server keeps serving.
+message while the server keeps serving. Since 2026-12-06 also: logprobs and
+echo's prompt logprobs against nhc-run's dumped logits, logit_bias, the
+penalties, min_p, stop_token_ids, min_tokens, include_stop_str_in_output,
+several prompts and n choices.
 """
 import argparse
 import atexit
