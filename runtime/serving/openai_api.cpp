@@ -756,13 +756,10 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   parseAdjustments(body, defaults_, g);
 
   request.reportLogprobs = g.logprobs >= 0;
-  if (request.echo) {
-    // The prompt's logprobs come with the generated ones; max_tokens 0
-    // asks for the prompt alone, which the engine prefills for them.
-    g.promptLogprobs = g.logprobs >= 0 || g.maxTokens == 0; // one max_tokens
-    if (g.promptLogprobs && g.logprobs < 0)
-      g.logprobs = 0;
-  }
+  // The prompt's logprobs come with the generated ones. Echo's max_tokens
+  // 0 without logprobs asks for nothing the engine computes (the server
+  // answers it alone, ApiRequest::needsEngine).
+  g.promptLogprobs = request.echo && g.logprobs >= 0;
   integer(body, "best_of", 1, 1); // only the default, 1
   return request;
 }

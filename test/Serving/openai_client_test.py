@@ -468,6 +468,16 @@ class ServingTest(unittest.TestCase):
             model="tiny", prompt=prompt, max_tokens=0, echo=True)
         self.assertEqual(bare.choices[0].text, prompt)
         self.assertIsNone(bare.choices[0].logprobs)
+        self.assertEqual(bare.choices[0].finish_reason, "length")
+        self.assertEqual(bare.usage.prompt_tokens, len(ids))
+        text, finish = "", None
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=prompt, max_tokens=0, echo=True,
+                stream=True):
+            for choice in chunk.choices:
+                text += choice.text
+                finish = choice.finish_reason or finish
+        self.assertEqual((text, finish), (prompt, "length"))
         streamed_text, streamed = "", []
         for chunk in self.client.completions.create(
                 model="tiny", prompt=prompt, max_tokens=1, temperature=0,

@@ -904,6 +904,17 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     serving::GenerationRequest choice = request.choice(i);
     choice.id = numChoices == 1 ? id : id + "/" + std::to_string(i);
     std::shared_ptr<serving::RequestStream> stream;
+    if (!request.needsEngine()) {
+      // Echo of the prompt alone: its one, final event, no slot.
+      stream = std::make_shared<serving::RequestStream>();
+      GenerationEvent done;
+      done.done = true;
+      done.finish = FinishReason::Length;
+      done.promptTokens = choice.prompt.size();
+      stream->push(std::move(done));
+      streams.push_back(std::move(stream));
+      continue;
+    }
     std::string message, param;
     serving::SubmitStatus submitted =
         engine_.submit(std::move(choice), stream, message, &param);

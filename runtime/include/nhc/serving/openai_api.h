@@ -79,6 +79,11 @@ struct ApiRequest {
   /// Choice `index`'s request: its prompt and max_tokens, the seed plus
   /// its place among its prompt's n (so n samples differ, each seeded).
   GenerationRequest choice(size_t index) const;
+  /// Whether choice requests need the engine: not for echo with max_tokens
+  /// 0 and no logprobs (the prompt's text is the whole answer).
+  bool needsEngine() const {
+    return generation.maxTokens > 0 || generation.promptLogprobs;
+  }
   bool stream = false;
   bool includeUsage = false; ///< stream_options.include_usage
   /// vLLM's return_token_ids: the prompt's ids in the response and each
@@ -88,8 +93,7 @@ struct ApiRequest {
   /// decoded) starts the choice's text, and with logprobs its tokens start
   /// the logprobs (the first with null), from generation.promptLogprobs.
   bool echo = false;
-  /// Whether the response carries logprobs (the client asked): echo with
-  /// max_tokens 0 asks the engine for the prompt's logprobs alone.
+  /// Whether the response carries logprobs (the client asked).
   bool reportLogprobs = false;
 };
 
