@@ -163,9 +163,8 @@ Engine::~Engine() {
   nhc_session_release(session_);
 }
 
-SubmitStatus Engine::submit(GenerationRequest request,
-                            std::shared_ptr<RequestStream> &stream,
-                            std::string &error, std::string *param) {
+SubmitStatus Engine::validate(const GenerationRequest &request,
+                              std::string &error, std::string *param) const {
   // An InvalidRequest names the OpenAI parameter it is about.
   auto refuse = [&](const char *name, std::string message) {
     error = std::move(message);
@@ -253,7 +252,47 @@ SubmitStatus Engine::submit(GenerationRequest request,
   if (!request.stop.empty() && !tokenizer_)
     return refuse("stop",
                   "stop strings need a tokenizer; this engine has none");
-  auto created = std::make_shared<RequestStream>();
+  return SubmitStatus::Ok;
+}
+
+SubmitStatus Engine::submit(GenerationRequest request,
+                            std::shared_ptr<RequestStream> &stream,
+                            std::string &error, std::string *param) {
+  std::vector<GenerationRequest> one;
+  one.push_back(std::move(request));
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  SubmitStatus status = submitAll(std::move(one), streams, error, param);
+  if (status == SubmitStatus::Ok)
+    stream = std::move(streams.front());
+  return status;
+}
+
+SubmitStatus Engine::submitAll(std::vector<GenerationRequest> requests,
+                               std::vector<std::shared_ptr<RequestStream>> &streams,
+                               std::string &error, std::string *param,
+                               size_t *failed) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    SubmitStatus status = validate(requests[i], error, param);
+    if (status != SubmitStatus::Ok) {
+      if (failed)
+        *failed = i;
+      return status;
+    }
+  }
+  const uint64_t count = requests.size();
+  // More than the engine ever holds at once can never be served: not a
+  // "retry later".
+  if (count > slots_ + options_.maxQueue) {
+    error = std::to_string(count) + " requests at once are more than this "
+            "server holds (" + std::to_string(slots_) + " slots and a queue "
+            "of " + std::to_string(options_.maxQueue) + ")";
+    if (param)
+      *param = "n";
+    if (failed)
+      *failed = 0;
+    return SubmitStatus::InvalidRequest;
+  }
+  std::vector<std::shared_ptr<RequestStream>> created;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
@@ -261,22 +300,34 @@ SubmitStatus Engine::submit(GenerationRequest request,
       return SubmitStatus::ShuttingDown;
     }
     // Requests wait only when no slot is free: free slots take requests
-    // beyond the queue's capacity.
+    // beyond the queue's capacity. All of them are queued, or none.
     uint64_t freeSlots = slots_ - std::min<uint64_t>(metrics_.running, slots_);
-    if (waiting_.size() >= options_.maxQueue + freeSlots) {
+    if (waiting_.size() + count > options_.maxQueue + freeSlots) {
       // Of those waiting, `freeSlots` are about to take the free slots.
-      error = "all " + std::to_string(slots_) + " slots are busy and " +
-              std::to_string(waiting_.size() - freeSlots) +
-              " requests wait for one (the queue holds " +
-              std::to_string(options_.maxQueue) + "); retry later";
+      const uint64_t queued =
+          waiting_.size() - std::min<uint64_t>(waiting_.size(), freeSlots);
+      error = count == 1
+                  ? "all " + std::to_string(slots_) + " slots are busy and " +
+                        std::to_string(queued) +
+                        " requests wait for one (the queue holds " +
+                        std::to_string(options_.maxQueue) + "); retry later"
+                  : std::to_string(count) + " requests need as many places; " +
+                        std::to_string(freeSlots) + " of " +
+                        std::to_string(slots_) + " slots are free and " +
+                        std::to_string(queued) + " of the queue's " +
+                        std::to_string(options_.maxQueue) +
+                        " places are taken; retry later";
       return SubmitStatus::QueueFull;
     }
-    waiting_.push_back(
-        std::make_unique<Active>(std::move(request), created, tokenizer_));
+    for (GenerationRequest &request : requests) {
+      created.push_back(std::make_shared<RequestStream>());
+      waiting_.push_back(std::make_unique<Active>(std::move(request),
+                                                  created.back(), tokenizer_));
+    }
     metrics_.queueDepth = waiting_.size();
   }
   wake_.notify_one();
-  stream = std::move(created);
+  streams = std::move(created);
   return SubmitStatus::Ok;
 }
 

@@ -602,6 +602,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       return input;
     };
     if (prompt->is_array() && !prompt->empty() && !(*prompt)[0].is_number()) {
+      request.promptList = true;
       if (prompt->size() > kMaxChoices)
         invalid("prompt", "holds " + std::to_string(prompt->size()) +
                               " prompts; at most " +
@@ -616,13 +617,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                         "array of those; got " + typeName(*prompt));
     }
   }
-  // A chat request's prompt is its messages; a completions list's, each.
-  auto promptName = [&](size_t i) {
-    if (endpoint == Endpoint::ChatCompletions)
-      return std::string("messages");
-    return request.prompts.size() == 1 ? std::string("prompt")
-                                       : "prompt[" + std::to_string(i) + "]";
-  };
+  auto promptName = [&](size_t i) { return request.promptName(i); };
   for (size_t i = 0; i < request.prompts.size(); ++i) {
     const std::vector<int32_t> &ids = request.prompts[i].ids;
     if (ids.empty())
@@ -649,8 +644,8 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
       invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
                                                    : "max_tokens",
               "is " + std::to_string(*maxTokens) + ", but " +
-                  (request.prompts.size() == 1 ? std::string("the prompt")
-                                               : promptName(i)) +
+                  (request.promptList ? promptName(i)
+                                      : std::string("the prompt")) +
                   " is " + std::to_string(input.ids.size()) +
                   " tokens and this server's max_seq_len is " +
                   std::to_string(maxSeqLen_) + ": at most " +
@@ -732,11 +727,18 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   }
   g.includeStop = boolean(body, "include_stop_str_in_output").value_or(false);
   if (auto minTokens = integer(body, "min_tokens", 0, INT64_MAX)) {
-    for (const PromptInput &input : request.prompts)
-      if (uint64_t(*minTokens) > input.maxTokens)
-        invalid("min_tokens", "is " + std::to_string(*minTokens) +
-                                  ", more than max_tokens (" +
-                                  std::to_string(input.maxTokens) + ")");
+    for (size_t i = 0; i < request.prompts.size(); ++i)
+      if (uint64_t(*minTokens) > request.prompts[i].maxTokens)
+        invalid("min_tokens",
+                "is " + std::to_string(*minTokens) + ", more than max_tokens (" +
+                    std::to_string(request.prompts[i].maxTokens) +
+                    (field(body, "max_tokens") ||
+                             field(body, "max_completion_tokens")
+                         ? std::string()
+                         : ", the default for the length of " +
+                               (request.promptList ? promptName(i)
+                                                   : std::string("the prompt"))) +
+                    ")");
     g.minTokens = uint64_t(*minTokens);
   }
   g.skipSpecialTokens = boolean(body, "skip_special_tokens").value_or(true);
@@ -874,6 +876,12 @@ void ChoiceOutput::add(GenerationEvent event) {
   promptLogprobs.insert(promptLogprobs.end(), event.promptLogprobs.begin(),
                         event.promptLogprobs.end());
   last = std::move(event);
+}
+
+std::string ApiRequest::promptName(size_t prompt) const {
+  if (endpoint == Endpoint::ChatCompletions)
+    return "messages";
+  return promptList ? "prompt[" + std::to_string(prompt) + "]" : "prompt";
 }
 
 GenerationRequest ApiRequest::choice(size_t index) const {

@@ -1010,6 +1010,56 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
   EXPECT_EQ(drain(submit(greedy({1}, 3))).tokens.size(), 3u);
 }
 
+// A response's choices are queued together: all or none, so a refused
+// batch leaves nothing behind, and one larger than the slots and the queue
+// together is a bad request, never a "retry later".
+TEST_F(EngineTest, BatchesQueueWholeOrNotAtAll) {
+  serving::EngineOptions options;
+  options.maxQueue = 1;
+  start(options); // 3 slots
+  auto batch = [](size_t count, uint64_t maxTokens) {
+    std::vector<GenerationRequest> requests;
+    for (size_t i = 0; i < count; ++i)
+      requests.push_back(greedy({int32_t(i % 5), 1}, maxTokens));
+    return requests;
+  };
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string error, param;
+  size_t failed = 99;
+  EXPECT_EQ(engine->submitAll(batch(5, 2), streams, error, &param, &failed),
+            SubmitStatus::InvalidRequest);
+  EXPECT_EQ(param, "n");
+  EXPECT_THAT(error, HasSubstr("more than this server holds (3 slots and a "
+                               "queue of 1)"));
+  EXPECT_TRUE(streams.empty());
+  // One bad request refuses the batch, naming its index.
+  std::vector<GenerationRequest> bad = batch(3, 2);
+  bad[1].prompt = {1, 99};
+  EXPECT_EQ(engine->submitAll(std::move(bad), streams, error, &param, &failed),
+            SubmitStatus::InvalidRequest);
+  EXPECT_EQ(failed, 1u);
+  EXPECT_EQ(param, "prompt");
+  // Four fit an idle engine (3 slots, 1 queued); each is what it is alone.
+  ASSERT_EQ(engine->submitAll(batch(4, 3), streams, error), SubmitStatus::Ok)
+      << error;
+  ASSERT_EQ(streams.size(), 4u);
+  // While they hold every place, a batch of two is refused whole.
+  std::vector<std::shared_ptr<RequestStream>> more;
+  const uint64_t queuedBefore = engine->metrics().queueDepth;
+  if (engine->submitAll(batch(2, 2), more, error) == SubmitStatus::QueueFull) {
+    EXPECT_THAT(error, HasSubstr("2 requests need as many places"));
+    EXPECT_TRUE(more.empty());
+    EXPECT_LE(engine->metrics().queueDepth, queuedBefore);
+  } else {
+    // (the first batch finished in between: then both are served)
+    for (auto &stream : more)
+      EXPECT_EQ(drain(stream).tokens.size(), 2u);
+  }
+  for (size_t i = 0; i < streams.size(); ++i)
+    EXPECT_EQ(drain(streams[i]).tokens,
+              drain(submit(greedy({int32_t(i % 5), 1}, 3))).tokens);
+}
+
 TEST_F(EngineTest, CancelFreesTheSlotAndAFullQueueRefuses) {
   serving::EngineOptions options;
   options.maxQueue = 1;

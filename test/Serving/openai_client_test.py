@@ -539,6 +539,12 @@ class ServingTest(unittest.TestCase):
         # Bounds, and a bad prompt named by its place.
         for body, param, needle in (
                 ({"prompt": "hi", "n": 129}, "n", "at most 128"),
+                # More than the slots and the queue hold: never servable,
+                # so 400, not 503.
+                ({"prompt": "hi", "n": 100}, "n",
+                 "more than this server holds"),
+                ({"prompt": ["a"] * 100}, "prompt",
+                 "more than this server holds"),
                 ({"prompt": ["a"] * 65, "n": 2}, "n", "128 choices"),
                 ({"prompt": ["a", 5]}, "prompt[1]", "must be a string"),
                 ({"prompt": ["a", []]}, "prompt[1]", "an empty array"),

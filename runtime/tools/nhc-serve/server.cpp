@@ -108,13 +108,16 @@ void logRequest(const std::string &id, const char *rawRoute, int status,
                  route.c_str(), status, note.c_str());
 }
 
-/// One request's totals over its choices, for the log line: prompt and
-/// generated tokens summed, the first choice's finish unless one failed.
-GenerationEvent summarize(const std::vector<serving::ChoiceOutput> &outputs) {
+/// One request's totals over its choices, for the log line: its prompts'
+/// tokens (each once, as its usage), every choice's generated tokens, the
+/// first choice's finish unless one failed.
+GenerationEvent summarize(const serving::ApiRequest &request,
+                          const std::vector<serving::ChoiceOutput> &outputs) {
   GenerationEvent summary;
   summary.done = true;
+  for (const serving::PromptInput &input : request.prompts)
+    summary.promptTokens += input.ids.size();
   for (const serving::ChoiceOutput &o : outputs) {
-    summary.promptTokens += o.last.promptTokens;
     summary.completionTokens += o.last.completionTokens;
     if (summary.finish == FinishReason::None ||
         o.last.finish == FinishReason::Error ||
@@ -124,11 +127,59 @@ GenerationEvent summarize(const std::vector<serving::ChoiceOutput> &outputs) {
   return summary;
 }
 
+/// Reads the events of a response's choices as they come: with one choice
+/// it waits on it; with several it takes whichever has one (round robin),
+/// waiting briefly on one between sweeps.
+class ChoiceReader {
+public:
+  explicit ChoiceReader(
+      std::vector<std::shared_ptr<serving::RequestStream>> streams)
+      : streams_(std::move(streams)), done_(streams_.size(), false) {}
+
+  /// The next event of an unfinished choice, false after a wait without
+  /// one (up to kPoll). A final event marks its choice done.
+  bool next(GenerationEvent &event, size_t &which) {
+    const size_t count = streams_.size();
+    const std::chrono::milliseconds sweep =
+        count == 1 ? kPoll : std::chrono::milliseconds(0);
+    for (size_t k = 0; k < count; ++k) {
+      size_t i = (turn_ + k) % count;
+      if (!done_[i] && streams_[i]->next(event, sweep))
+        return take(event, i, which);
+    }
+    if (count > 1)
+      for (size_t i = 0; i < count; ++i)
+        if (!done_[i])
+          return streams_[i]->next(event, std::chrono::milliseconds(5)) &&
+                 take(event, i, which);
+    return false;
+  }
+  bool allDone() const {
+    return std::all_of(done_.begin(), done_.end(), [](bool d) { return d; });
+  }
+  bool done(size_t i) const { return done_[i]; }
+  size_t size() const { return streams_.size(); }
+  void cancelAll() {
+    for (auto &stream : streams_)
+      stream->cancel();
+  }
+
+private:
+  bool take(const GenerationEvent &event, size_t i, size_t &which) {
+    which = i;
+    turn_ = (i + 1) % streams_.size();
+    if (event.done)
+      done_[i] = true;
+    return true;
+  }
+  std::vector<std::shared_ptr<serving::RequestStream>> streams_;
+  std::vector<bool> done_;
+  size_t turn_ = 0;
+};
+
 /// One choice of a streaming response.
 struct ChoiceState {
-  std::shared_ptr<serving::RequestStream> stream;
   bool first = true;
-  bool finished = false;
   std::vector<int32_t> pendingIds; ///< generated, not yet sent
   std::vector<serving::PickLogprobs> pendingLogprobs; ///< theirs, if asked
   std::vector<serving::PickLogprobs> promptLogprobs;  ///< echo's, until sent
@@ -138,6 +189,10 @@ struct ChoiceState {
 
 /// What a streaming response carries between the provider's calls.
 struct StreamState {
+  explicit StreamState(
+      std::vector<std::shared_ptr<serving::RequestStream>> streams)
+      : reader(std::move(streams)), choices(reader.size()) {}
+  ChoiceReader reader;
   std::vector<ChoiceState> choices;
   serving::ApiRequest request;
   std::string id;
@@ -145,46 +200,12 @@ struct StreamState {
   Clock::time_point start;
   double ttft = -1.0;
   bool finished = false;
-  size_t turn = 0; ///< the choice polled first next time (round robin)
-
-  /// The next event of any unfinished choice into `event` and `which`;
-  /// false once `writable` says the client left while waiting.
-  template <typename Writable>
-  bool nextEvent(GenerationEvent &event, size_t &which, Writable writable) {
-    for (;;) {
-      // With one choice, wait on it; with several, take whichever has an
-      // event, waiting briefly on one between sweeps.
-      for (size_t k = 0; k < choices.size(); ++k) {
-        size_t i = (turn + k) % choices.size();
-        if (choices[i].finished)
-          continue;
-        std::chrono::milliseconds wait =
-            choices.size() == 1 ? kPoll : std::chrono::milliseconds(0);
-        if (choices[i].stream->next(event, wait)) {
-          which = i;
-          turn = (i + 1) % choices.size();
-          return true;
-        }
-      }
-      if (choices.size() > 1)
-        for (ChoiceState &c : choices)
-          if (!c.finished) {
-            if (c.stream->next(event, std::chrono::milliseconds(5))) {
-              which = size_t(&c - choices.data());
-              return true;
-            }
-            break;
-          }
-      if (!writable())
-        return false;
-    }
-  }
 
   GenerationEvent summary() const {
     std::vector<serving::ChoiceOutput> outputs(choices.size());
     for (size_t i = 0; i < choices.size(); ++i)
       outputs[i].last = choices[i].last;
-    return summarize(outputs);
+    return summarize(request, outputs);
   }
 };
 
@@ -896,85 +917,81 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     logRequest(id, route, error.status, nullptr, 0, 0, error.message);
     return;
   }
-  // One engine request per choice (prompts times n); a refusal cancels
-  // those already queued.
+  // One engine request per choice (prompts times n), queued together: all
+  // or none.
   const size_t numChoices = request.numChoices();
   std::vector<std::shared_ptr<serving::RequestStream>> streams;
-  for (size_t i = 0; i < numChoices; ++i) {
-    serving::GenerationRequest choice = request.choice(i);
-    choice.id = numChoices == 1 ? id : id + "/" + std::to_string(i);
-    std::shared_ptr<serving::RequestStream> stream;
-    if (!request.needsEngine()) {
-      // Echo of the prompt alone: its one, final event, no slot.
-      stream = std::make_shared<serving::RequestStream>();
+  if (!request.needsEngine()) {
+    // Echo of the prompt alone: one final event per choice, no slot.
+    for (size_t i = 0; i < numChoices; ++i) {
+      streams.push_back(std::make_shared<serving::RequestStream>());
       GenerationEvent done;
       done.done = true;
       done.finish = FinishReason::Length;
-      done.promptTokens = choice.prompt.size();
-      stream->push(std::move(done));
-      streams.push_back(std::move(stream));
-      continue;
+      done.promptTokens = request.promptOf(i).ids.size();
+      streams.back()->push(std::move(done));
+    }
+  } else {
+    std::vector<serving::GenerationRequest> choices;
+    for (size_t i = 0; i < numChoices; ++i) {
+      choices.push_back(request.choice(i));
+      choices.back().id = numChoices == 1 ? id : id + "/" + std::to_string(i);
     }
     std::string message, param;
+    size_t failed = 0;
     serving::SubmitStatus submitted =
-        engine_.submit(std::move(choice), stream, message, &param);
-    if (submitted == serving::SubmitStatus::Ok) {
-      streams.push_back(std::move(stream));
-      continue;
+        engine_.submitAll(std::move(choices), streams, message, &param, &failed);
+    if (submitted != serving::SubmitStatus::Ok) {
+      ApiError error;
+      error.message = message;
+      // A chat request's prompt is its rendered messages; a list's, its own.
+      error.param = param == "prompt" ? request.promptName(failed / request.n)
+                    : param == "n" && request.n == 1 ? "prompt"
+                                                     : param;
+      if (submitted != serving::SubmitStatus::InvalidRequest) {
+        error.status = 503;
+        error.type = "server_busy_error";
+        res.set_header("Retry-After", "1");
+      }
+      sendError(res, route, error);
+      logRequest(id, route, error.status, nullptr, 0, 0, message);
+      return;
     }
-    for (auto &queued : streams)
-      queued->cancel();
-    ApiError error;
-    error.message = message;
-    // A chat request's prompt is its rendered messages; a list's, its own.
-    error.param = param == "prompt" && endpoint == Endpoint::ChatCompletions
-                      ? "messages"
-                  : param == "prompt" && request.prompts.size() > 1
-                      ? "prompt[" + std::to_string(i / request.n) + "]"
-                      : param;
-    if (submitted != serving::SubmitStatus::InvalidRequest) {
-      error.status = 503;
-      error.type = "server_busy_error";
-      res.set_header("Retry-After", "1");
-    }
-    sendError(res, route, error);
-    logRequest(id, route, error.status, nullptr, 0, 0, message);
-    return;
   }
   int64_t created = unixSeconds();
 
   if (!request.stream) {
     std::vector<serving::ChoiceOutput> outputs(numChoices);
+    ChoiceReader reader(streams);
     GenerationEvent event;
     double ttft = -1.0;
     bool clientGone = false;
     Clock::time_point nextCheck = Clock::now() + kPoll;
-    // The choices run at once in the engine; their events are read in turn.
-    for (size_t i = 0; i < numChoices; ++i) {
-      serving::ChoiceOutput &output = outputs[i];
-      while (!output.last.done) {
-        // Queued or running, a request nobody waits for gives its place up.
-        if (!clientGone && Clock::now() >= nextCheck) {
-          nextCheck = Clock::now() + kPoll;
-          if (clientLeft()) {
-            clientGone = true;
-            for (auto &stream : streams)
-              stream->cancel();
-          }
+    // The choices run at once in the engine; their events are read as they
+    // come, so a failure cancels the others at once.
+    size_t which = 0;
+    while (!reader.allDone()) {
+      // Queued or running, a request nobody waits for gives its place up.
+      if (!clientGone && Clock::now() >= nextCheck) {
+        nextCheck = Clock::now() + kPoll;
+        if (clientLeft()) {
+          clientGone = true;
+          reader.cancelAll();
         }
-        if (!streams[i]->next(event, kPoll))
-          continue;
-        if (ttft < 0.0 && !event.tokens.empty())
-          ttft = since(start);
-        output.add(std::move(event));
       }
-      if (output.last.finish == FinishReason::Error ||
-          output.last.finish == FinishReason::Cancelled)
-        for (auto &stream : streams) // the answer is an error: free them
-          stream->cancel();
+      if (!reader.next(event, which))
+        continue;
+      if (ttft < 0.0 && !event.tokens.empty())
+        ttft = since(start);
+      const bool failed = event.done &&
+                          (event.finish == FinishReason::Error ||
+                           event.finish == FinishReason::Cancelled);
+      outputs[which].add(std::move(event));
+      if (failed)
+        reader.cancelAll(); // the answer is an error: free the others
     }
     metrics_.countGeneration(ttft, since(start));
-    const GenerationEvent summary = summarize(outputs);
+    const GenerationEvent summary = summarize(request, outputs);
     for (const serving::ChoiceOutput &output : outputs) {
       if (output.last.finish != FinishReason::Error &&
           output.last.finish != FinishReason::Cancelled)
@@ -1000,11 +1017,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
 
   // Server-sent events: a chunk per batch of new text of a choice, then
   // each choice's finish chunk, the usage chunk if asked, and [DONE].
-  auto state = std::make_shared<StreamState>();
-  for (auto &stream : streams) {
-    state->choices.emplace_back();
-    state->choices.back().stream = std::move(stream);
-  }
+  auto state = std::make_shared<StreamState>(std::move(streams));
   state->request = request;
   state->id = id;
   state->created = created;
@@ -1021,8 +1034,9 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         }
         GenerationEvent event;
         size_t which = 0;
-        if (!state->nextEvent(event, which, [&] { return sink.is_writable(); }))
-          return false; // the client is gone: the releaser cancels
+        while (!state->reader.next(event, which))
+          if (!sink.is_writable())
+            return false; // the client is gone: the releaser cancels
         ChoiceState &choice = state->choices[which];
         if (state->ttft < 0.0 && !event.tokens.empty())
           state->ttft = since(state->start);
@@ -1054,7 +1068,6 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         }
         choice.first = false;
         if (event.done) {
-          choice.finished = true;
           choice.last = event;
           if (event.finish == FinishReason::Error ||
               event.finish == FinishReason::Cancelled) {
@@ -1064,17 +1077,14 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
             error.message = event.error.empty() ? "the request was cancelled"
                                                 : event.error;
             out += sse(error.body());
-            for (ChoiceState &other : state->choices)
-              other.stream->cancel(); // the stream ends here
+            state->reader.cancelAll(); // the stream ends here
             state->finished = true;
           } else {
             out += sse(api_.chunk(state->request, state->id, state->created,
                                   which, "", choice.pendingIds,
                                   choice.pendingLogprobs, {},
                                   choice.textOffset, event.finish, false));
-            state->finished = std::all_of(
-                state->choices.begin(), state->choices.end(),
-                [](const ChoiceState &c) { return c.finished; });
+            state->finished = state->reader.allDone();
             if (state->finished && state->request.includeUsage) {
               uint64_t generated = 0;
               for (const ChoiceState &c : state->choices)
@@ -1102,8 +1112,7 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         if (success || state->finished)
           return;
         // The client went away mid-stream: free the slots now.
-        for (ChoiceState &choice : state->choices)
-          choice.stream->cancel();
+        state->reader.cancelAll();
         logRequest(state->id, route, 200, nullptr, 0, since(state->start),
                    "client disconnected; request cancelled");
       });

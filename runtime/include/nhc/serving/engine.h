@@ -178,6 +178,18 @@ public:
                       std::shared_ptr<RequestStream> &stream,
                       std::string &error, std::string *param = nullptr);
 
+  /// Queues several requests (a response's choices) together: all, or none
+  /// (QueueFull when the free slots and queue places are fewer than the
+  /// requests, counted under one lock, so two such batches never take each
+  /// other's places). InvalidRequest as submit() for any of them (`failed`,
+  /// if given, is its index), or with `param` "n" when they are more than
+  /// the slots and the queue hold at all. `streams` gets one per request,
+  /// in order.
+  SubmitStatus submitAll(std::vector<GenerationRequest> requests,
+                         std::vector<std::shared_ptr<RequestStream>> &streams,
+                         std::string &error, std::string *param = nullptr,
+                         size_t *failed = nullptr);
+
   /// Finishes the running requests as cancelled and joins the thread.
   void stop();
 
@@ -190,6 +202,9 @@ public:
 
 private:
   struct Active;
+  /// submit()'s checks of one request (InvalidRequest or Ok).
+  SubmitStatus validate(const GenerationRequest &request, std::string &error,
+                        std::string *param) const;
   void loop();
   void runStep(std::vector<std::unique_ptr<Active>> &active);
   /// The prompt logprobs of this step's chunks (NHC_LOGITS_ALL rows from

@@ -70,7 +70,11 @@ struct ApiRequest {
   /// and maxTokens are the first prompt's, each choice's come from choice().
   GenerationRequest generation;
   std::vector<PromptInput> prompts; ///< >= 1
+  bool promptList = false;          ///< `prompt` was an array of prompts
   uint64_t n = 1;                   ///< choices per prompt
+  /// The request field a prompt is: "messages" (chat), "prompt[i]" (a
+  /// list's), "prompt".
+  std::string promptName(size_t prompt) const;
   /// Choices in OpenAI's order: prompt by prompt, n each.
   size_t numChoices() const { return prompts.size() * n; }
   const PromptInput &promptOf(size_t choice) const {
