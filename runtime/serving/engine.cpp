@@ -45,24 +45,26 @@ bool RequestStream::next(GenerationEvent &out,
   out = std::move(events_.front());
   events_.pop_front();
   while (!events_.empty() && !out.done) {
-    GenerationEvent &more = events_.front();
-    out.tokens.insert(out.tokens.end(), more.tokens.begin(), more.tokens.end());
-    out.logprobs.insert(out.logprobs.end(),
-                        std::make_move_iterator(more.logprobs.begin()),
-                        std::make_move_iterator(more.logprobs.end()));
-    out.promptLogprobs.insert(
-        out.promptLogprobs.end(),
-        std::make_move_iterator(more.promptLogprobs.begin()),
-        std::make_move_iterator(more.promptLogprobs.end()));
-    out.text += more.text;
-    out.done = more.done;
-    out.finish = more.finish;
-    out.error = std::move(more.error);
-    out.promptTokens = more.promptTokens;
-    out.completionTokens = more.completionTokens;
+    mergeEvent(out, std::move(events_.front()));
     events_.pop_front();
   }
   return true;
+}
+
+void mergeEvent(GenerationEvent &into, GenerationEvent &&more) {
+  auto append = [](auto &to, auto &from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()),
+              std::make_move_iterator(from.end()));
+  };
+  append(into.tokens, more.tokens);
+  append(into.logprobs, more.logprobs);
+  append(into.promptLogprobs, more.promptLogprobs);
+  into.text += more.text;
+  into.done = more.done;
+  into.finish = more.finish;
+  into.error = std::move(more.error);
+  into.promptTokens = more.promptTokens;
+  into.completionTokens = more.completionTokens;
 }
 
 void RequestStream::cancel() {
@@ -384,7 +386,7 @@ void Engine::emitToken(Active &a, int32_t token,
     event.promptLogprobs = std::move(a.promptEntries);
   event.promptTokens = a.request.prompt.size();
   event.completionTokens = a.generated;
-  // vLLM's min_tokens: no stop string starts in the first tokens' text.
+  // vLLM's min_tokens: no stop string lies in the first tokens' text.
   TextStream::Piece piece =
       a.text.push(token, /*matchStops=*/a.generated > a.request.minTokens);
   event.text = std::move(piece.text);

@@ -31,6 +31,10 @@ constexpr double kMaxLogitBias = 100.0;
 /// finds each key by a linear search, so a body's parse costs about the sum
 /// over its objects of keys squared (40,000 keys in one object took 5 s).
 constexpr size_t kMaxObjectKeys = 4096;
+/// Logprob entries (picked tokens and alternatives) a request may ask for:
+/// all are held until its response is written, about 8 bytes each and
+/// more as JSON (a 128k-token generation with 20 alternatives: 2.75 M).
+constexpr uint64_t kMaxLogprobEntries = uint64_t(1) << 24;
 constexpr size_t kMaxBodyKeys = 65536;
 /// Prompt text beyond this many bytes per token of max_seq_len is refused
 /// untokenized (Nemotron-H tokens average ~4 bytes of text).
@@ -655,8 +659,6 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                                       ? std::min<uint64_t>(16, room)
                                       : room;
   }
-  g.prompt = request.prompts[0].ids;
-  g.maxTokens = request.prompts[0].maxTokens;
 
   // Sampling: the request, else the checkpoint's generation_config.json,
   // else OpenAI's defaults (temperature 1, top_p 1).
@@ -762,6 +764,23 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   // 0 without logprobs asks for nothing the engine computes (the server
   // answers it alone, ApiRequest::needsEngine).
   g.promptLogprobs = request.echo && g.logprobs >= 0;
+  // Every logprob entry is held until the response is written: bounded.
+  if (g.logprobs >= 0) {
+    uint64_t positions = 0;
+    for (const PromptInput &input : request.prompts)
+      positions += (input.maxTokens + (request.echo ? input.ids.size() : 0)) *
+                   request.n;
+    const uint64_t entries = positions * uint64_t(g.logprobs + 1);
+    if (entries > kMaxLogprobEntries)
+      invalid("logprobs", "would hold " + std::to_string(entries) +
+                              " entries for this request (" +
+                              std::to_string(positions) +
+                              " tokens times the picked one and " +
+                              std::to_string(g.logprobs) +
+                              " alternatives); at most " +
+                              std::to_string(kMaxLogprobEntries) +
+                              ": ask for fewer tokens, choices or alternatives");
+  }
   integer(body, "best_of", 1, 1); // only the default, 1
   return request;
 }
@@ -869,15 +888,6 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
           {"top_logprobs", std::move(tops)}};
 }
 
-void ChoiceOutput::add(GenerationEvent event) {
-  text += event.text;
-  tokens.insert(tokens.end(), event.tokens.begin(), event.tokens.end());
-  logprobs.insert(logprobs.end(), event.logprobs.begin(), event.logprobs.end());
-  promptLogprobs.insert(promptLogprobs.end(), event.promptLogprobs.begin(),
-                        event.promptLogprobs.end());
-  last = std::move(event);
-}
-
 std::string ApiRequest::promptName(size_t prompt) const {
   if (endpoint == Endpoint::ChatCompletions)
     return "messages";
@@ -895,7 +905,7 @@ GenerationRequest ApiRequest::choice(size_t index) const {
 
 json OpenAiApi::response(const ApiRequest &request, const std::string &id,
                          int64_t created,
-                         const std::vector<ChoiceOutput> &outputs) const {
+                         const std::vector<GenerationEvent> &outputs) const {
   json out = {{"id", id}, {"created", created}, {"model", modelName_}};
   out["object"] = request.endpoint == Endpoint::ChatCompletions
                       ? "chat.completion"
@@ -903,14 +913,14 @@ json OpenAiApi::response(const ApiRequest &request, const std::string &id,
   json choices = json::array();
   uint64_t completionTokens = 0;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const ChoiceOutput &o = outputs[i];
+    const GenerationEvent &o = outputs[i];
     const PromptInput &input = request.promptOf(i);
     uint64_t textOffset = 0;
     json choice = {{"index", i},
                    {"logprobs", logprobsValue(request, input, o.tokens,
                                               o.logprobs, o.promptLogprobs,
                                               request.echo, textOffset)},
-                   {"finish_reason", finishValue(o.last.finish)}};
+                   {"finish_reason", finishValue(o.finish)}};
     if (request.endpoint == Endpoint::ChatCompletions)
       choice["message"] = {{"role", "assistant"}, {"content", o.text}};
     else
@@ -921,7 +931,7 @@ json OpenAiApi::response(const ApiRequest &request, const std::string &id,
         choice["prompt_token_ids"] = input.ids;
     }
     choices.push_back(std::move(choice));
-    completionTokens += o.last.completionTokens;
+    completionTokens += o.completionTokens;
   }
   if (request.returnTokenIds && request.prompts.size() == 1)
     out["prompt_token_ids"] = request.prompts[0].ids;

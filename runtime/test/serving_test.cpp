@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -365,7 +366,11 @@ TEST(LogprobsTest, LogSoftmaxInDoubleAndTheMostLikelyIds) {
                              .picked.logprob));
   EXPECT_TRUE(serving::pickLogprobs(logits.data(), 6, 1, 0).top.empty());
   // More asked than the vocabulary has: all of it, in order.
-  EXPECT_EQ(serving::pickLogprobs(logits.data(), 6, 1, 20).top.size(), 6u);
+  std::vector<int32_t> all;
+  for (const serving::TokenLogprob &t :
+       serving::pickLogprobs(logits.data(), 6, 1, 20).top)
+    all.push_back(t.id);
+  EXPECT_EQ(all, (std::vector<int32_t>{1, 3, 4, 0, 2, 5}));
   // +inf logits share the mass; the rest get -inf.
   const std::vector<float> infinite = {INFINITY, 1.0f, INFINITY};
   serving::PickLogprobs inf = serving::pickLogprobs(infinite.data(), 3, 0, 3);
@@ -518,18 +523,7 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
     }
     if (!stream->next(event, std::chrono::milliseconds(50)))
       continue;
-    all.tokens.insert(all.tokens.end(), event.tokens.begin(),
-                      event.tokens.end());
-    all.logprobs.insert(all.logprobs.end(), event.logprobs.begin(),
-                        event.logprobs.end());
-    all.promptLogprobs.insert(all.promptLogprobs.end(),
-                              event.promptLogprobs.begin(),
-                              event.promptLogprobs.end());
-    all.done = event.done;
-    all.finish = event.finish;
-    all.error = event.error;
-    all.promptTokens = event.promptTokens;
-    all.completionTokens = event.completionTokens;
+    serving::mergeEvent(all, std::move(event));
   }
   return all;
 }
@@ -895,6 +889,19 @@ TEST_F(EngineTest, MinTokensBanStopIdsUntilReached) {
     EXPECT_NE(got.tokens[i], free.tokens[0]);
     EXPECT_NE(got.tokens[i], free.tokens[1]);
   }
+  // After them a stop id ends it (and is its last token), else the length.
+  auto isStop = [&](int32_t t) {
+    return t == free.tokens[0] || t == free.tokens[1];
+  };
+  const auto stop =
+      std::find_if(got.tokens.begin() + 3, got.tokens.end(), isStop);
+  if (stop != got.tokens.end()) {
+    EXPECT_EQ(stop + 1, got.tokens.end());
+    EXPECT_EQ(got.finish, FinishReason::Stop);
+  } else {
+    EXPECT_EQ(got.tokens.size(), 6u);
+    EXPECT_EQ(got.finish, FinishReason::Length);
+  }
 }
 
 TEST_F(EngineTest, AllNanLogitsFailThatRequestOnly) {
@@ -1010,51 +1017,81 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
   EXPECT_EQ(drain(submit(greedy({1}, 3))).tokens.size(), 3u);
 }
 
+/// Holds the engine's steps (a session progress callback waits) until
+/// opened: the slots stay taken while a test looks.
+struct StepGate {
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  static void wait(void *self, size_t, size_t) {
+    auto *gate = static_cast<StepGate *>(self);
+    std::unique_lock<std::mutex> lock(gate->mutex);
+    gate->opened.wait(lock, [&] { return gate->open; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      open = true;
+    }
+    opened.notify_all();
+  }
+};
+
 // A response's choices are queued together: all or none, so a refused
 // batch leaves nothing behind, and one larger than the slots and the queue
 // together is a bad request, never a "retry later".
 TEST_F(EngineTest, BatchesQueueWholeOrNotAtAll) {
+  StepGate gate;
+  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
+                         kMaxSeqLen),
+            NHC_OK)
+      << lastError();
+  nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
   serving::EngineOptions options;
   options.maxQueue = 1;
-  start(options); // 3 slots
-  auto batch = [](size_t count, uint64_t maxTokens) {
+  engine = std::make_unique<Engine>(fixture.session, nullptr, options);
+  fixture.session = nullptr;
+  struct Release { // whatever fails below, the engine can stop
+    StepGate &gate;
+    ~Release() { gate.release(); }
+  } release{gate};
+  auto batch = [](size_t count) {
     std::vector<GenerationRequest> requests;
     for (size_t i = 0; i < count; ++i)
-      requests.push_back(greedy({int32_t(i % 5), 1}, maxTokens));
+      requests.push_back(greedy({int32_t(i % 5), 1}, 3));
     return requests;
   };
   std::vector<std::shared_ptr<RequestStream>> streams;
   std::string error, param;
   size_t failed = 99;
-  EXPECT_EQ(engine->submitAll(batch(5, 2), streams, error, &param, &failed),
+  EXPECT_EQ(engine->submitAll(batch(5), streams, error, &param, &failed),
             SubmitStatus::InvalidRequest);
   EXPECT_EQ(param, "n");
   EXPECT_THAT(error, HasSubstr("more than this server holds (3 slots and a "
                                "queue of 1)"));
   EXPECT_TRUE(streams.empty());
   // One bad request refuses the batch, naming its index.
-  std::vector<GenerationRequest> bad = batch(3, 2);
+  std::vector<GenerationRequest> bad = batch(3);
   bad[1].prompt = {1, 99};
   EXPECT_EQ(engine->submitAll(std::move(bad), streams, error, &param, &failed),
             SubmitStatus::InvalidRequest);
   EXPECT_EQ(failed, 1u);
   EXPECT_EQ(param, "prompt");
-  // Four fit an idle engine (3 slots, 1 queued); each is what it is alone.
-  ASSERT_EQ(engine->submitAll(batch(4, 3), streams, error), SubmitStatus::Ok)
+  // Four fit the idle engine (3 slots, 1 queued); held at their first
+  // step, they keep every place, so a batch of two is refused whole, and a
+  // single request too: nothing of either is queued.
+  ASSERT_EQ(engine->submitAll(batch(4), streams, error), SubmitStatus::Ok)
       << error;
   ASSERT_EQ(streams.size(), 4u);
-  // While they hold every place, a batch of two is refused whole.
   std::vector<std::shared_ptr<RequestStream>> more;
-  const uint64_t queuedBefore = engine->metrics().queueDepth;
-  if (engine->submitAll(batch(2, 2), more, error) == SubmitStatus::QueueFull) {
-    EXPECT_THAT(error, HasSubstr("2 requests need as many places"));
-    EXPECT_TRUE(more.empty());
-    EXPECT_LE(engine->metrics().queueDepth, queuedBefore);
-  } else {
-    // (the first batch finished in between: then both are served)
-    for (auto &stream : more)
-      EXPECT_EQ(drain(stream).tokens.size(), 2u);
-  }
+  EXPECT_EQ(engine->submitAll(batch(2), more, error), SubmitStatus::QueueFull);
+  EXPECT_THAT(error, HasSubstr("2 requests need as many places"));
+  EXPECT_TRUE(more.empty());
+  std::shared_ptr<RequestStream> single;
+  EXPECT_EQ(engine->submit(greedy({1}, 2), single, error),
+            SubmitStatus::QueueFull);
+  EXPECT_LE(engine->metrics().queueDepth, 4u);
+  gate.release();
   for (size_t i = 0; i < streams.size(); ++i)
     EXPECT_EQ(drain(streams[i]).tokens,
               drain(submit(greedy({int32_t(i % 5), 1}, 3))).tokens);

@@ -464,6 +464,12 @@ class ServingTest(unittest.TestCase):
         self.assertEqual(only.choices[0].logprobs.token_logprobs,
                          lp.token_logprobs[:len(ids)])
         self.assertEqual(only.usage.completion_tokens, 0)
+        # Answered without the engine, still checked as it checks ids.
+        code, reply = post_raw(self.server, "/v1/completions", json.dumps(
+            {"model": "tiny", "prompt": [1, 10 ** 6], "max_tokens": 0,
+             "echo": True}).encode())
+        self.assertEqual(code, 400, reply)
+        self.assertEqual(json.loads(reply)["error"]["param"], "prompt")
         bare = self.client.completions.create(
             model="tiny", prompt=prompt, max_tokens=0, echo=True)
         self.assertEqual(bare.choices[0].text, prompt)
@@ -1050,6 +1056,16 @@ class SlotTest(unittest.TestCase):
             self.assertEqual(r.usage.completion_tokens, 3)
             self.assertTrue(any("client disconnected" in line
                                 for line in s.log), s.log)
+            # Logprob entries are held until the answer is written: a
+            # request that would hold more than 2^24 is refused (a long
+            # context makes one possible: 40000 x 2 x 21 x ... ).
+            code, reply = post_raw(s, "/v1/completions", json.dumps(
+                {"model": "tiny", "prompt": ["hi"] * 20, "n": 2,
+                 "max_tokens": 20000, "logprobs": 20}).encode())
+            self.assertEqual(code, 400, reply)
+            error = json.loads(reply)["error"]
+            self.assertEqual(error["param"], "logprobs")
+            self.assertIn("at most 16777216", error["message"])
 
 
 class PortTest(unittest.TestCase):

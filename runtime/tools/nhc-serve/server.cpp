@@ -13,6 +13,7 @@
 #include <ctime>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -108,23 +109,33 @@ void logRequest(const std::string &id, const char *rawRoute, int status,
                  route.c_str(), status, note.c_str());
 }
 
-/// One request's totals over its choices, for the log line: its prompts'
-/// tokens (each once, as its usage), every choice's generated tokens, the
-/// first choice's finish unless one failed.
+/// One request's totals over its choices (each its events merged), for
+/// the log line: its prompts' tokens (each once, as its usage), every
+/// choice's generated tokens, the first choice's finish, or `failure`'s.
 GenerationEvent summarize(const serving::ApiRequest &request,
-                          const std::vector<serving::ChoiceOutput> &outputs) {
+                          const std::vector<GenerationEvent> &outputs,
+                          const GenerationEvent *failure) {
   GenerationEvent summary;
   summary.done = true;
   for (const serving::PromptInput &input : request.prompts)
     summary.promptTokens += input.ids.size();
-  for (const serving::ChoiceOutput &o : outputs) {
-    summary.completionTokens += o.last.completionTokens;
-    if (summary.finish == FinishReason::None ||
-        o.last.finish == FinishReason::Error ||
-        o.last.finish == FinishReason::Cancelled)
-      summary.finish = o.last.finish;
-  }
+  for (const GenerationEvent &o : outputs)
+    summary.completionTokens += o.completionTokens;
+  summary.finish = failure ? failure->finish
+                   : outputs.empty() ? FinishReason::None
+                                     : outputs.front().finish;
   return summary;
+}
+
+/// A failed request's answer: 500 with its error (or that it was
+/// cancelled).
+ApiError failureError(const GenerationEvent &failure) {
+  ApiError error;
+  error.status = 500;
+  error.type = "server_error";
+  error.message =
+      failure.error.empty() ? "the request was cancelled" : failure.error;
+  return error;
 }
 
 /// Reads the events of a response's choices as they come: with one choice
@@ -202,10 +213,14 @@ struct StreamState {
   bool finished = false;
 
   GenerationEvent summary() const {
-    std::vector<serving::ChoiceOutput> outputs(choices.size());
-    for (size_t i = 0; i < choices.size(); ++i)
-      outputs[i].last = choices[i].last;
-    return summarize(request, outputs);
+    std::vector<GenerationEvent> outputs(choices.size());
+    const GenerationEvent *failure = nullptr;
+    for (size_t i = 0; i < choices.size(); ++i) {
+      outputs[i] = choices[i].last;
+      if (!failure && choices[i].last.done && serving::failed(choices[i].last))
+        failure = &choices[i].last;
+    }
+    return summarize(request, outputs, failure);
   }
 };
 
@@ -921,47 +936,60 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
   // or none.
   const size_t numChoices = request.numChoices();
   std::vector<std::shared_ptr<serving::RequestStream>> streams;
+  std::vector<serving::GenerationRequest> choices;
+  for (size_t i = 0; i < numChoices; ++i) {
+    choices.push_back(request.choice(i));
+    choices.back().id = numChoices == 1 ? id : id + "/" + std::to_string(i);
+  }
+  std::string message, param;
+  size_t failed = 0;
+  serving::SubmitStatus submitted = serving::SubmitStatus::Ok;
   if (!request.needsEngine()) {
-    // Echo of the prompt alone: one final event per choice, no slot.
-    for (size_t i = 0; i < numChoices; ++i) {
+    // Echo of the prompt alone: checked as the engine checks a request
+    // (as one that would generate a token: the engine runs none of max
+    // tokens 0 without logprobs), then one final event per choice, no slot.
+    for (size_t i = 0; i < numChoices && submitted == serving::SubmitStatus::Ok;
+         ++i) {
+      serving::GenerationRequest asIfOne = choices[i];
+      asIfOne.maxTokens = 1;
+      if ((submitted = engine_.validate(asIfOne, message, &param)) !=
+          serving::SubmitStatus::Ok)
+        failed = i;
+    }
+    for (size_t i = 0; i < numChoices && submitted == serving::SubmitStatus::Ok;
+         ++i) {
       streams.push_back(std::make_shared<serving::RequestStream>());
       GenerationEvent done;
       done.done = true;
       done.finish = FinishReason::Length;
-      done.promptTokens = request.promptOf(i).ids.size();
+      done.promptTokens = choices[i].prompt.size();
       streams.back()->push(std::move(done));
     }
   } else {
-    std::vector<serving::GenerationRequest> choices;
-    for (size_t i = 0; i < numChoices; ++i) {
-      choices.push_back(request.choice(i));
-      choices.back().id = numChoices == 1 ? id : id + "/" + std::to_string(i);
+    submitted = engine_.submitAll(std::move(choices), streams, message, &param,
+                                  &failed);
+  }
+  if (submitted != serving::SubmitStatus::Ok) {
+    ApiError error;
+    error.message = message;
+    // A chat request's prompt is its rendered messages; a list's, its own.
+    error.param = param == "prompt" ? request.promptName(failed / request.n)
+                  : param == "n" && request.n == 1 ? "prompt"
+                                                   : param;
+    if (submitted != serving::SubmitStatus::InvalidRequest) {
+      error.status = 503;
+      error.type = "server_busy_error";
+      res.set_header("Retry-After", "1");
     }
-    std::string message, param;
-    size_t failed = 0;
-    serving::SubmitStatus submitted =
-        engine_.submitAll(std::move(choices), streams, message, &param, &failed);
-    if (submitted != serving::SubmitStatus::Ok) {
-      ApiError error;
-      error.message = message;
-      // A chat request's prompt is its rendered messages; a list's, its own.
-      error.param = param == "prompt" ? request.promptName(failed / request.n)
-                    : param == "n" && request.n == 1 ? "prompt"
-                                                     : param;
-      if (submitted != serving::SubmitStatus::InvalidRequest) {
-        error.status = 503;
-        error.type = "server_busy_error";
-        res.set_header("Retry-After", "1");
-      }
-      sendError(res, route, error);
-      logRequest(id, route, error.status, nullptr, 0, 0, message);
-      return;
-    }
+    sendError(res, route, error);
+    logRequest(id, route, error.status, nullptr, 0, 0, message);
+    return;
   }
   int64_t created = unixSeconds();
 
   if (!request.stream) {
-    std::vector<serving::ChoiceOutput> outputs(numChoices);
+    std::vector<GenerationEvent> outputs(numChoices);
+    std::optional<size_t> firstFailure; // the one that cancelled the others
     ChoiceReader reader(streams);
     GenerationEvent event;
     double ttft = -1.0;
@@ -983,28 +1011,22 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         continue;
       if (ttft < 0.0 && !event.tokens.empty())
         ttft = since(start);
-      const bool failed = event.done &&
-                          (event.finish == FinishReason::Error ||
-                           event.finish == FinishReason::Cancelled);
-      outputs[which].add(std::move(event));
-      if (failed)
+      const bool choiceFailed = event.done && serving::failed(event);
+      serving::mergeEvent(outputs[which], std::move(event));
+      if (choiceFailed && !firstFailure) {
+        firstFailure = which;
         reader.cancelAll(); // the answer is an error: free the others
+      }
     }
     metrics_.countGeneration(ttft, since(start));
-    const GenerationEvent summary = summarize(request, outputs);
-    for (const serving::ChoiceOutput &output : outputs) {
-      if (output.last.finish != FinishReason::Error &&
-          output.last.finish != FinishReason::Cancelled)
-        continue;
-      ApiError error;
-      error.status = 500;
-      error.type = "server_error";
-      error.message = output.last.error.empty() ? "the request was cancelled"
-                                                : output.last.error;
-      sendError(res, route, error);
+    const GenerationEvent *failure =
+        firstFailure ? &outputs[*firstFailure] : nullptr;
+    const GenerationEvent summary = summarize(request, outputs, failure);
+    if (failure) {
+      sendError(res, route, failureError(*failure));
       logRequest(id, route, 500, &summary, ttft, since(start),
                  clientGone ? "client disconnected; request cancelled"
-                            : output.last.error);
+                            : failure->error);
       return;
     }
     res.set_content(serving::toJsonText(
@@ -1054,10 +1076,9 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
                                      event.promptLogprobs.end());
         bool idsToSend = state->request.returnTokenIds && !event.done &&
                          !choice.pendingIds.empty();
-        const bool failed = event.done &&
-                            (event.finish == FinishReason::Error ||
-                             event.finish == FinishReason::Cancelled);
-        if (!failed && (!event.text.empty() || choice.first || idsToSend)) {
+        const bool choiceFailed = event.done && serving::failed(event);
+        if (!choiceFailed &&
+            (!event.text.empty() || choice.first || idsToSend)) {
           out += sse(api_.chunk(state->request, state->id, state->created,
                                 which, event.text, choice.pendingIds,
                                 choice.pendingLogprobs, choice.promptLogprobs,
@@ -1069,14 +1090,8 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         choice.first = false;
         if (event.done) {
           choice.last = event;
-          if (event.finish == FinishReason::Error ||
-              event.finish == FinishReason::Cancelled) {
-            ApiError error;
-            error.status = 500;
-            error.type = "server_error";
-            error.message = event.error.empty() ? "the request was cancelled"
-                                                : event.error;
-            out += sse(error.body());
+          if (choiceFailed) {
+            out += sse(failureError(event).body());
             state->reader.cancelAll(); // the stream ends here
             state->finished = true;
           } else {

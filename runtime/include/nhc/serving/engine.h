@@ -13,8 +13,9 @@
 // request's tokens do not depend on what else shares its steps: greedy
 // requests get what they get alone, sampled ones what their seed gives.
 //
-// Thread safety: submit(), cancel (RequestStream::cancel), metrics() and
-// stop() may be called from any thread.
+// Thread safety: submit(), submitAll(), validate(), cancel
+// (RequestStream::cancel), metrics() and stop() may be called from any
+// thread.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_SERVING_ENGINE_H
@@ -59,8 +60,9 @@ struct GenerationRequest {
   std::vector<int32_t> stopTokenIds; ///< the request's own (vLLM's stop_token_ids), the same
   std::vector<std::string> stop;   ///< stop strings (need a tokenizer)
   /// vLLM's min_tokens: until this many tokens were generated, stopIds and
-  /// stopTokenIds are banned (-inf logits) and no stop string may start.
-  /// At most maxTokens.
+  /// stopTokenIds are banned (-inf logits) and no stop string may lie
+  /// entirely in their text (one may start there and end later). At most
+  /// maxTokens.
   uint64_t minTokens = 0;
   /// vLLM's include_stop_str_in_output: the stop string, or the stop id's
   /// text, ends the shown text.
@@ -82,7 +84,8 @@ struct GenerationEvent {
   /// One per token when the request asked for logprobs, else empty.
   std::vector<PickLogprobs> logprobs;
   /// With promptLogprobs: one per prompt token after the first, all in the
-  /// event of the first generated token (or the final one, maxTokens 0).
+  /// event of the first generated token (maxTokens 0: the event before the
+  /// final one).
   std::vector<PickLogprobs> promptLogprobs;
   std::string text;            ///< new text: whole UTF-8 characters only
   bool done = false;
@@ -92,12 +95,24 @@ struct GenerationEvent {
   uint64_t completionTokens = 0; ///< generated so far (EOS included)
 };
 
+/// Appends `more`, a later event of the same request, to `into`: tokens,
+/// text and logprobs concatenated; done, finish, error and the counts are
+/// `more`'s. What a client sees of a request is its events merged so.
+void mergeEvent(GenerationEvent &into, GenerationEvent &&more);
+
+/// Whether a (final) event ends its request in failure: an error, or
+/// cancelled (a client gone, a sibling choice failed, shutdown).
+inline bool failed(const GenerationEvent &event) {
+  return event.finish == FinishReason::Error ||
+         event.finish == FinishReason::Cancelled;
+}
+
 /// One request's side of the engine: its events, in order, and a cancel.
 class RequestStream {
 public:
   /// Waits up to `timeout` for events; returns false on timeout. Merges
-  /// everything pending into `out` (tokens and text concatenated; done when
-  /// the request finished).
+  /// everything pending into `out` (mergeEvent; done when the request
+  /// finished).
   bool next(GenerationEvent &out, std::chrono::milliseconds timeout);
   /// Ends the request at the next step boundary (FinishReason::Cancelled);
   /// its slot is freed then. Idempotent.
@@ -165,10 +180,13 @@ public:
   Engine &operator=(const Engine &) = delete;
 
   /// Queues a request. InvalidRequest (with `error` naming the field and
-  /// limit) for an empty prompt, an id outside [0, vocab) (prompt, stop
-  /// ids, logit biases), maxTokens == 0, prompt + maxTokens - 1 >
-  /// max_seq_len, minTokens > maxTokens, sampling or adjustment values out
-  /// of range, stop strings without a tokenizer; QueueFull when maxQueue requests already wait;
+  /// limit) for an empty prompt, an id outside [0, vocab) (prompt,
+  /// stopIds, stopTokenIds, logit biases), maxTokens == 0 without
+  /// promptLogprobs, promptLogprobs without logprobs, prompt + maxTokens -
+  /// 1 > max_seq_len, minTokens > maxTokens, logprobs past
+  /// kMaxTopLogprobs, sampling or adjustment values out of range, stop
+  /// strings without a tokenizer; QueueFull when maxQueue requests already
+  /// wait;
   /// ShuttingDown after stop(). Nothing is queued on an error. On
   /// InvalidRequest, `param` (if given) is set to the OpenAI request
   /// parameter at fault ("prompt", "max_tokens", "temperature", "top_p",
@@ -190,6 +208,12 @@ public:
                          std::string &error, std::string *param = nullptr,
                          size_t *failed = nullptr);
 
+  /// submit()'s checks of one request, queueing nothing: InvalidRequest
+  /// (with `error` and `param` as submit() sets them) or Ok. For answers
+  /// that need no engine (an echo of the prompt alone).
+  SubmitStatus validate(const GenerationRequest &request, std::string &error,
+                        std::string *param = nullptr) const;
+
   /// Finishes the running requests as cancelled and joins the thread.
   void stop();
 
@@ -202,9 +226,6 @@ public:
 
 private:
   struct Active;
-  /// submit()'s checks of one request (InvalidRequest or Ok).
-  SubmitStatus validate(const GenerationRequest &request, std::string &error,
-                        std::string *param) const;
   void loop();
   void runStep(std::vector<std::unique_ptr<Active>> &active);
   /// The prompt logprobs of this step's chunks (NHC_LOGITS_ALL rows from

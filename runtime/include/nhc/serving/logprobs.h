@@ -32,9 +32,11 @@ struct PickLogprobs {
 };
 
 /// log_softmax of `vocab` f32 logits (no NaN: callers refuse such rows
-/// first, sampler.h firstNan), summed in double: `picked`'s entry and the
-/// `topN` (at most vocab) most likely ids. One pass over the row for the
-/// sum and one for the top ids.
+/// first, sampler.h firstNan), summed in double: `picked`'s entry (-inf for
+/// an id outside [0, vocab)) and the `topN` (at most vocab) most likely
+/// ids. A row of only -inf gives -inf everywhere; +inf logits share the
+/// mass (log(1 / their count)), the rest -inf: the softmax's limits. One
+/// pass over the row for the sum and one for the top ids.
 PickLogprobs pickLogprobs(const float *logits, size_t vocab, int32_t picked,
                           size_t topN);
 

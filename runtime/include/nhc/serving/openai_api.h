@@ -12,6 +12,7 @@
 #ifndef NHC_SERVING_OPENAI_API_H
 #define NHC_SERVING_OPENAI_API_H
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -44,15 +45,6 @@ struct ApiError {
 
 enum class Endpoint { Completions, ChatCompletions };
 
-/// What one choice produced, gathered from its events.
-struct ChoiceOutput {
-  std::string text;
-  std::vector<int32_t> tokens;
-  std::vector<PickLogprobs> logprobs, promptLogprobs;
-  GenerationEvent last; ///< the final event: finish reason, token counts
-  /// Appends an event's tokens, text and logprobs; keeps it as `last`.
-  void add(GenerationEvent event);
-};
 
 /// One prompt of a request: a chat's one, or each of a completions list.
 struct PromptInput {
@@ -67,7 +59,7 @@ inline constexpr uint64_t kMaxChoices = 128;
 struct ApiRequest {
   Endpoint endpoint = Endpoint::Completions;
   /// What every choice shares (sampling, stops, logprobs, ...); its prompt
-  /// and maxTokens are the first prompt's, each choice's come from choice().
+  /// is empty: each choice's prompt and maxTokens come from choice().
   GenerationRequest generation;
   std::vector<PromptInput> prompts; ///< >= 1
   bool promptList = false;          ///< `prompt` was an array of prompts
@@ -86,7 +78,9 @@ struct ApiRequest {
   /// Whether choice requests need the engine: not for echo with max_tokens
   /// 0 and no logprobs (the prompt's text is the whole answer).
   bool needsEngine() const {
-    return generation.maxTokens > 0 || generation.promptLogprobs;
+    return generation.promptLogprobs ||
+           std::any_of(prompts.begin(), prompts.end(),
+                       [](const PromptInput &p) { return p.maxTokens > 0; });
   }
   bool stream = false;
   bool includeUsage = false; ///< stream_options.include_usage
@@ -119,10 +113,10 @@ public:
   ChatPrompt renderChat(const nlohmann::ordered_json &request) const;
 
   /// Non-streaming response for a finished request: `outputs[i]` is
-  /// choice i's.
+  /// choice i's events merged (mergeEvent).
   nlohmann::ordered_json response(const ApiRequest &request, const std::string &id,
                           int64_t created,
-                          const std::vector<ChoiceOutput> &outputs) const;
+                          const std::vector<GenerationEvent> &outputs) const;
   /// One streamed chunk of choice `index`; `finish` None while running.
   /// `first` (the choice's first chunk) adds the chat role delta, or echo's
   /// prompt text and (`promptLogprobs`) its entries. `textOffset`: the

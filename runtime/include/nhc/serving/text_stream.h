@@ -36,7 +36,8 @@ public:
 
   /// Feeds one generated id. At an EOS id the held-back text is released
   /// (it can no longer become a stop string). `matchStops` false (the
-  /// first min_tokens ids): no stop string may start in this id's text.
+  /// first min_tokens ids): no stop string may lie entirely in this id's
+  /// text (StopStringMatcher::pushUnmatched).
   Piece push(int32_t id, bool matchStops = true);
   /// The end for another reason (max tokens): the held-back text.
   std::string finish();
