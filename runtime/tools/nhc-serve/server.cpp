@@ -1091,8 +1091,17 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         if (event.done) {
           choice.last = event;
           if (choiceFailed) {
+            // The stream ends here: the other choices are cancelled and
+            // read to their end first, so their slots are free when the
+            // client sees [DONE] (the engine frees a slot before it
+            // publishes the final event).
+            state->reader.cancelAll();
+            GenerationEvent rest;
+            size_t other = 0;
+            while (!state->reader.allDone())
+              if (state->reader.next(rest, other) && rest.done)
+                state->choices[other].last = rest; // for the log line
             out += sse(failureError(event).body());
-            state->reader.cancelAll(); // the stream ends here
             state->finished = true;
           } else {
             out += sse(api_.chunk(state->request, state->id, state->created,
