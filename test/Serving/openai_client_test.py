@@ -1178,6 +1178,59 @@ def send_completion(server, stream, max_tokens=5):
     return sock
 
 
+def nan_embedding_checkpoint(tmp, token):
+    """A copy of the checkpoint whose embedding row `token` is NaN: a choice
+    whose prompt holds it fails (its logits are NaN), the others do not."""
+    checkpoint = os.path.join(tmp, "ckpt")
+    shutil.copytree(ARGS.weights, checkpoint)
+    path = os.path.join(checkpoint, "model.safetensors")
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    size = struct.unpack_from("<Q", data, 0)[0]
+    header = json.loads(data[8:8 + size])
+    entry = header["backbone.embeddings.weight"]
+    assert entry["dtype"] == "F32", entry
+    hidden = entry["shape"][1]
+    row = 8 + size + entry["data_offsets"][0] + token * hidden * 4
+    data[row:row + hidden * 4] = struct.pack("<f", float("nan")) * hidden
+    with open(path, "wb") as f:
+        f.write(data)
+    return checkpoint
+
+
+class FailingChoiceTest(unittest.TestCase):
+    """A choice that fails ends its response with the error; its siblings
+    are cancelled and have left their slots when the client sees it."""
+
+    def test_siblings_are_gone_when_the_error_arrives(self):
+        tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
+        try:
+            checkpoint = nan_embedding_checkpoint(tmp, 300)
+            with Server(ARGS.serve, ARGS.artifact, checkpoint, "--max-slots",
+                        "4", "--step-tokens", "7", "--max-queue", "2") as s:
+                failing = {"model": "tiny", "prompt": [[5, 6, 7], [300, 5]],
+                           "n": 3, "max_tokens": 100, "ignore_eos": True}
+                code, reply = post_raw(s, "/v1/completions",
+                                       json.dumps(failing).encode())
+                self.assertEqual(code, 500, reply)
+                self.assertIn("the logits hold NaN",
+                              json.loads(reply)["error"]["message"])
+                for _ in range(3):
+                    code, reply = post_raw(s, "/v1/completions", json.dumps(
+                        {**failing, "stream": True}).encode())
+                    self.assertEqual(code, 200)
+                    self.assertIn("the logits hold NaN", reply)
+                    self.assertTrue(reply.rstrip().endswith("data: [DONE]"))
+                    # At once, a batch as large as the server holds: every
+                    # slot and queue place is free again.
+                    code, reply = post_raw(s, "/v1/completions", json.dumps(
+                        {"model": "tiny", "prompt": [[5]] * 6,
+                         "max_tokens": 2}).encode())
+                    self.assertEqual(code, 200, reply)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class QueueTest(unittest.TestCase):
     """A queued request whose client leaves gives its place up at once,
     before it ever gets a slot, streamed or not."""
