@@ -42,10 +42,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string body(reinterpret_cast<const char *>(data) + 1, size - 1);
   try {
     nhc::serving::ApiRequest request = fixture.api->parse(endpoint, body);
-    const auto &g = request.generation;
-    if (g.prompt.empty() || g.maxTokens == 0 ||
-        g.prompt.size() + g.maxTokens - 1 > 256)
-      std::abort(); // parse must enforce what the engine requires
+    // parse must enforce what the engine requires of every choice: a
+    // prompt, room for its tokens (the last never stored), at least one
+    // token unless echo asks for the prompt alone, min_tokens within them.
+    const size_t choices = request.numChoices();
+    if (choices == 0 || choices > nhc::serving::kMaxChoices)
+      std::abort();
+    for (size_t i = 0; i < choices; ++i) {
+      const nhc::serving::GenerationRequest g = request.choice(i);
+      if (g.prompt.empty() || g.prompt.size() > 256 ||
+          (g.maxTokens == 0 && !request.echo) ||
+          (g.maxTokens > 0 && g.prompt.size() + g.maxTokens - 1 > 256) ||
+          g.minTokens > g.maxTokens)
+        std::abort();
+    }
   } catch (const nhc::serving::ApiError &e) {
     if (e.status < 400 || e.status > 499)
       std::abort();
