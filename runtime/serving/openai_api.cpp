@@ -31,11 +31,11 @@ constexpr double kMaxLogitBias = 100.0;
 /// finds each key by a linear search, so a body's parse costs about the sum
 /// over its objects of keys squared (40,000 keys in one object took 5 s).
 constexpr size_t kMaxObjectKeys = 4096;
+constexpr size_t kMaxBodyKeys = 65536;
 /// Logprob entries (picked tokens and alternatives) a request may ask for:
 /// all are held until its response is written, about 8 bytes each and
 /// more as JSON (a 128k-token generation with 20 alternatives: 2.75 M).
 constexpr uint64_t kMaxLogprobEntries = uint64_t(1) << 24;
-constexpr size_t kMaxBodyKeys = 65536;
 /// Prompt text beyond this many bytes per token of max_seq_len is refused
 /// untokenized (Nemotron-H tokens average ~4 bytes of text).
 constexpr size_t kMaxPromptBytesPerToken = 64;
@@ -371,7 +371,8 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
           !key.empty() && key.size() - significant <= 10 &&
           std::all_of(key.begin(), key.end(),
                       [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits || std::stoll(key.substr(significant)) > INT32_MAX)
+      const long long id = digits ? std::stoll(key.substr(significant)) : -1;
+      if (id < 0 || id > INT32_MAX)
         invalid("logit_bias", "keys must be token ids (decimal integers), "
                               "got " + json(key).dump());
       if (!it->is_number())
@@ -379,7 +380,7 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
       double value = it->get<double>();
       if (!(std::fabs(value) <= kMaxLogitBias))
         invalid(where, "must be in [-100, 100], got " + it->dump());
-      biases[int32_t(std::stoll(key.substr(significant)))] = float(value);
+      biases[int32_t(id)] = float(value);
     }
     adjust.logitBias.assign(biases.begin(), biases.end());
   }
@@ -402,9 +403,7 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
 /// Usage: each prompt's tokens once (not n times, as vLLM), every choice's
 /// generated tokens.
 json usage(const ApiRequest &request, uint64_t completionTokens) {
-  uint64_t promptTokens = 0;
-  for (const PromptInput &input : request.prompts)
-    promptTokens += input.ids.size();
+  const uint64_t promptTokens = request.promptTokens();
   return {{"prompt_tokens", promptTokens},
           {"completion_tokens", completionTokens},
           {"total_tokens", promptTokens + completionTokens}};
@@ -621,13 +620,18 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                         "array of those; got " + typeName(*prompt));
     }
   }
-  auto promptName = [&](size_t i) { return request.promptName(i); };
+  // A prompt as a message names it: "prompt[i]" in a list, else "the
+  // prompt" (a chat's too: its messages are one).
+  auto thePrompt = [&](size_t i) {
+    return request.promptList ? request.promptName(i)
+                              : std::string("the prompt");
+  };
   for (size_t i = 0; i < request.prompts.size(); ++i) {
     const std::vector<int32_t> &ids = request.prompts[i].ids;
     if (ids.empty())
-      invalid(promptName(i), "gives no tokens");
+      invalid(request.promptName(i), "gives no tokens");
     if (ids.size() > maxSeqLen_)
-      invalid(promptName(i), "is " + std::to_string(ids.size()) +
+      invalid(request.promptName(i), "is " + std::to_string(ids.size()) +
                                  " tokens; this server's max_seq_len is " +
                                  std::to_string(maxSeqLen_) + " tokens");
   }
@@ -647,9 +651,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
     if (maxTokens && uint64_t(*maxTokens) > room)
       invalid(field(body, "max_completion_tokens") ? "max_completion_tokens"
                                                    : "max_tokens",
-              "is " + std::to_string(*maxTokens) + ", but " +
-                  (request.promptList ? promptName(i)
-                                      : std::string("the prompt")) +
+              "is " + std::to_string(*maxTokens) + ", but " + thePrompt(i) +
                   " is " + std::to_string(input.ids.size()) +
                   " tokens and this server's max_seq_len is " +
                   std::to_string(maxSeqLen_) + ": at most " +
@@ -737,9 +739,7 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
                     (field(body, "max_tokens") ||
                              field(body, "max_completion_tokens")
                          ? std::string()
-                         : ", the default for the length of " +
-                               (request.promptList ? promptName(i)
-                                                   : std::string("the prompt"))) +
+                         : ", the default for the length of " + thePrompt(i)) +
                     ")");
     g.minTokens = uint64_t(*minTokens);
   }
@@ -759,7 +759,6 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   g.logprobs = parseLogprobs(endpoint, body);
   parseAdjustments(body, defaults_, g);
 
-  request.reportLogprobs = g.logprobs >= 0;
   // The prompt's logprobs come with the generated ones. Echo's max_tokens
   // 0 without logprobs asks for nothing the engine computes (the server
   // answers it alone, ApiRequest::needsEngine).
@@ -817,7 +816,7 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
                               const std::vector<PickLogprobs> &logprobs,
                               const std::vector<PickLogprobs> &promptLogprobs,
                               bool withPrompt, uint64_t &textOffset) const {
-  if (!request.reportLogprobs)
+  if (!request.reportsLogprobs())
     return nullptr;
   const size_t n = std::min(tokens.size(), logprobs.size());
   if (request.endpoint == Endpoint::ChatCompletions) {
@@ -886,6 +885,13 @@ json OpenAiApi::logprobsValue(const ApiRequest &request,
           {"token_logprobs", std::move(values)},
           {"tokens", std::move(strings)},
           {"top_logprobs", std::move(tops)}};
+}
+
+uint64_t ApiRequest::promptTokens() const {
+  uint64_t tokens = 0;
+  for (const PromptInput &input : prompts)
+    tokens += input.ids.size();
+  return tokens;
 }
 
 std::string ApiRequest::promptName(size_t prompt) const {

@@ -117,8 +117,7 @@ GenerationEvent summarize(const serving::ApiRequest &request,
                           const GenerationEvent *failure) {
   GenerationEvent summary;
   summary.done = true;
-  for (const serving::PromptInput &input : request.prompts)
-    summary.promptTokens += input.ids.size();
+  summary.promptTokens = request.promptTokens();
   for (const GenerationEvent &o : outputs)
     summary.completionTokens += o.completionTokens;
   summary.finish = failure ? failure->finish
@@ -168,7 +167,6 @@ public:
   bool allDone() const {
     return std::all_of(done_.begin(), done_.end(), [](bool d) { return d; });
   }
-  bool done(size_t i) const { return done_[i]; }
   size_t size() const { return streams_.size(); }
   void cancelAll() {
     for (auto &stream : streams_)

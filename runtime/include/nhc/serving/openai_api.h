@@ -92,7 +92,9 @@ struct ApiRequest {
   /// the logprobs (the first with null), from generation.promptLogprobs.
   bool echo = false;
   /// Whether the response carries logprobs (the client asked).
-  bool reportLogprobs = false;
+  bool reportsLogprobs() const { return generation.logprobs >= 0; }
+  /// Usage's prompt tokens: each prompt's once (not n times, as vLLM).
+  uint64_t promptTokens() const;
 };
 
 class OpenAiApi {
