@@ -7,9 +7,14 @@
 // largest value (the serving sampler's argmax, nhc/serving/sampler.h), or
 // -1 - j for the first NaN j of a row that holds NaN: such logits come from
 // weights or inputs holding NaN and have no token to pick (the sampler's
-// callers refuse them too, naming j).
+// callers refuse them too, naming j). The GPU form reads each row as
+// max(S, 1) slices, a block each, and keeps each slice's best in
+// `partials` (f32 scratch, at least 2 R max(S, 1) elements: its value and
+// its index's bits) for a second launch to pick from; the host form reads
+// neither.
 func.func @nhc_argmax_rows(%logits: memref<?xf32>, %out: memref<?xi32>,
-                           %R: index, %V: index) {
+                           %R: index, %V: index, %partials: memref<?xf32>,
+                           %S: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   scf.parallel (%r) = (%c0) to (%R) step (%c1) {

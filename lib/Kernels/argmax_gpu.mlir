@@ -1,35 +1,41 @@
-// GPU form of argmax.mlir (nhc-select-kernel-variants): one block of 256
-// threads per row. Where the rows are 16-byte aligned (V % 4 == 0, an
-// aligned buffer) thread t takes the row's 16-byte chunks t, t + 256, ...,
-// eight a round (a chunk past the row reads the last one again: the same
-// candidates, the same winner), each chunk's best, then a tree over the 8:
-// independent chains, so ptxas (sm_90: 43 registers) issues about three
-// 16-byte loads at once, where one chain through all 32 elements got two,
-// and the one-element form (LLVM unrolls it by 4) four 4-byte loads: about
-// three times the bytes in flight for a decode step's 131072-entry row,
-// 128 loads per thread (not measured on a GPU). Else elements t, t + 256,
-// ... one at a time. Each warp's candidates meet by xor shuffles, the 8
-// warps' in workgroup memory in warp order (one thread used to go through
-// all 256 in turn). nhc_argmax_better is a total order, so the result is
-// the portable form's exactly.
+// GPU form of argmax.mlir (nhc-select-kernel-variants), two launches. The
+// first splits each row into S slices (at least one; the caller's choice:
+// the cuda backend's is nhc::format::kernel::argmaxSlices), a block of 256
+// threads per (slice,
+// row), so that a decode step's few rows of 131072 logits are read by
+// tens of SMs at once (one block per row read a row as 128 loads per
+// thread in 16 rounds, each waiting for its loads; not measured on a GPU).
+// Where the rows are 16-byte aligned (V % 4 == 0, an aligned buffer)
+// thread t takes its slice's 16-byte chunks t, t + 256, ..., eight a round
+// (a chunk past the slice reads its last one again: the same candidates,
+// the same winner), each chunk's best, then a tree over the 8: independent
+// chains, so ptxas issues the round's loads together. Else elements t,
+// t + 256, ... of the slice one at a time. A block's candidates meet by
+// xor shuffles within each warp, then over the 8 warps in warp order
+// (@nhc_argmax_block_best); its best goes to partials[2 (r S + s)] (the
+// value) and the element after it (the index's bits). The second launch, a
+// block per row, picks the row's best of its S candidates the same way and
+// writes the id. nhc_argmax_better is a total order, so the result is the
+// portable form's exactly.
 func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
                                        %out: memref<?xi32>, %R: index,
-                                       %V: index)
+                                       %V: index, %partials: memref<?xf32>,
+                                       %slices: index)
     attributes {nhc.gpu_variant_of = "nhc_argmax_rows"} {
   %c1 = arith.constant 1 : index
   %c256 = arith.constant 256 : index
-  gpu.launch blocks(%r, %by, %bz) in (%gx = %R, %gy = %c1, %gz = %c1)
+  %S = arith.maxui %slices, %c1 : index
+  gpu.launch blocks(%s, %r, %bz) in (%gx = %S, %gy = %R, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
              workgroup(%values : memref<8xf32, #gpu.address_space<workgroup>>,
                        %indices : memref<8xi32, #gpu.address_space<workgroup>>) {
-    %c0 = arith.constant 0 : index
+    %zero = arith.constant 0 : index
     %one = arith.constant 1 : index
+    %two = arith.constant 2 : index
     %c4 = arith.constant 4 : index
-    %c8 = arith.constant 8 : index
-    %c32 = arith.constant 32 : index
     %step = arith.constant 256 : index
     %row = arith.muli %r, %V : index
-    // A thread past the row's end holds -inf at index V, which every
+    // A thread past its slice's end holds -inf at index V, which every
     // candidate beats (a real -inf by its smaller index).
     %none = arith.constant 0xFF800000 : f32
     %address = memref.extract_aligned_pointer_as_index %logits : memref<?xf32> -> index
@@ -37,9 +43,12 @@ func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
     %chunked = func.call @nhc_rows_16_byte_aligned(%address, %rowBytes) : (index, index) -> i1
     %best:2 = scf.if %chunked -> (f32, index) {
       %chunks = arith.divui %V, %c4 : index
-      %lastChunk = arith.subi %chunks, %one : index
+      %slice:2 = func.call @nhc_argmax_slice(%chunks, %S, %s) : (index, index, index) -> (index, index)
+      // Unused when the slice is empty (no round runs).
+      %lastChunk = arith.subi %slice#1, %one : index
       %round = arith.constant 2048 : index // 8 chunks of 256 threads
-      %b:2 = scf.for %first = %tx to %chunks step %round
+      %from = arith.addi %slice#0, %tx : index
+      %b:2 = scf.for %first = %from to %slice#1 step %round
           iter_args(%bv = %none, %bi = %V) -> (f32, index) {
         %at:8 = func.call @nhc_argmax_chunks8(%first, %lastChunk)
             : (index, index) -> (index, index, index, index, index, index, index, index)
@@ -73,7 +82,9 @@ func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
       }
       scf.yield %b#0, %b#1 : f32, index
     } else {
-      %b:2 = scf.for %j = %tx to %V step %step
+      %slice:2 = func.call @nhc_argmax_slice(%V, %S, %s) : (index, index, index) -> (index, index)
+      %from = arith.addi %slice#0, %tx : index
+      %b:2 = scf.for %j = %from to %slice#1 step %step
           iter_args(%bv = %none, %bi = %V) -> (f32, index) {
         %at = arith.addi %row, %j : index
         %v = memref.load %logits[%at] : memref<?xf32>
@@ -83,35 +94,101 @@ func.func private @nhc_argmax_rows_gpu(%logits: memref<?xf32>,
       }
       scf.yield %b#0, %b#1 : f32, index
     }
-    // The warp's best in every lane, then the 8 warps' in order.
-    %warpBest:2 = func.call @nhc_argmax_warp_best(%best#0, %best#1)
-        : (f32, index) -> (f32, index)
-    %lane = arith.remui %tx, %c32 : index
-    %warp = arith.divui %tx, %c32 : index
-    %warpLeader = arith.cmpi eq, %lane, %c0 : index
-    scf.if %warpLeader {
-      %wi32 = arith.index_cast %warpBest#1 : index to i32
-      memref.store %warpBest#0, %values[%warp] : memref<8xf32, #gpu.address_space<workgroup>>
-      memref.store %wi32, %indices[%warp] : memref<8xi32, #gpu.address_space<workgroup>>
-    }
-    gpu.barrier
-    %leader = arith.cmpi eq, %tx, %c0 : index
+    %block:2 = func.call @nhc_argmax_block_best(%best#0, %best#1, %tx, %V, %values, %indices)
+        : (f32, index, index, index, memref<8xf32, #gpu.address_space<workgroup>>, memref<8xi32, #gpu.address_space<workgroup>>) -> (f32, index)
+    %leader = arith.cmpi eq, %tx, %zero : index
     scf.if %leader {
-      %all:2 = scf.for %w = %c0 to %c8 step %one
-          iter_args(%av = %none, %ai = %V) -> (f32, index) {
-        %v = memref.load %values[%w] : memref<8xf32, #gpu.address_space<workgroup>>
-        %i = memref.load %indices[%w] : memref<8xi32, #gpu.address_space<workgroup>>
-        %ix = arith.index_cast %i : i32 to index
-        %n:2 = func.call @nhc_argmax_better(%v, %ix, %av, %ai)
-            : (f32, index, f32, index) -> (f32, index)
-        scf.yield %n#0, %n#1 : f32, index
-      }
-      %id = func.call @nhc_argmax_id(%all#0, %all#1) : (f32, index) -> i32
+      %rs = arith.muli %r, %S : index
+      %slot = arith.addi %rs, %s : index
+      %at = arith.muli %slot, %two : index
+      %atIndex = arith.addi %at, %one : index
+      %i32 = arith.index_cast %block#1 : index to i32
+      %bits = arith.bitcast %i32 : i32 to f32
+      memref.store %block#0, %partials[%at] : memref<?xf32>
+      memref.store %bits, %partials[%atIndex] : memref<?xf32>
+    }
+    gpu.terminator
+  }
+  // The row's S candidates: thread t those t, t + 256, ...
+  gpu.launch blocks(%r, %by, %bz) in (%gx = %R, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1)
+             workgroup(%values : memref<8xf32, #gpu.address_space<workgroup>>,
+                       %indices : memref<8xi32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant 0 : index
+    %one = arith.constant 1 : index
+    %two = arith.constant 2 : index
+    %step = arith.constant 256 : index
+    %none = arith.constant 0xFF800000 : f32
+    %rs = arith.muli %r, %S : index
+    %best:2 = scf.for %j = %tx to %S step %step
+        iter_args(%bv = %none, %bi = %V) -> (f32, index) {
+      %slot = arith.addi %rs, %j : index
+      %at = arith.muli %slot, %two : index
+      %atIndex = arith.addi %at, %one : index
+      %v = memref.load %partials[%at] : memref<?xf32>
+      %bits = memref.load %partials[%atIndex] : memref<?xf32>
+      %i32 = arith.bitcast %bits : f32 to i32
+      %i = arith.index_castui %i32 : i32 to index
+      %n:2 = func.call @nhc_argmax_better(%v, %i, %bv, %bi)
+          : (f32, index, f32, index) -> (f32, index)
+      scf.yield %n#0, %n#1 : f32, index
+    }
+    %block:2 = func.call @nhc_argmax_block_best(%best#0, %best#1, %tx, %V, %values, %indices)
+        : (f32, index, index, index, memref<8xf32, #gpu.address_space<workgroup>>, memref<8xi32, #gpu.address_space<workgroup>>) -> (f32, index)
+    %leader = arith.cmpi eq, %tx, %zero : index
+    scf.if %leader {
+      %id = func.call @nhc_argmax_id(%block#0, %block#1) : (f32, index) -> i32
       memref.store %id, %out[%r] : memref<?xi32>
     }
     gpu.terminator
   }
   return
+}
+
+// Slice `s` of S of `count` items (chunks or elements): [begin, end), the
+// first slices ceil(count / S) long, later ones shorter or empty.
+func.func private @nhc_argmax_slice(%count: index, %S: index, %s: index)
+    -> (index, index) {
+  %per = arith.ceildivui %count, %S : index
+  %begin0 = arith.muli %s, %per : index
+  %begin = arith.minui %begin0, %count : index
+  %end0 = arith.addi %begin, %per : index
+  %end = arith.minui %end0, %count : index
+  return %begin, %end : index, index
+}
+
+// The best of the block's 256 candidates (v, i), one per thread, in every
+// thread: each warp's by xor shuffles, then the 8 warps' in warp order
+// through workgroup memory (one barrier; the buffers are used once).
+func.func private @nhc_argmax_block_best(%v: f32, %i: index, %tx: index,
+    %V: index, %values: memref<8xf32, #gpu.address_space<workgroup>>,
+    %indices: memref<8xi32, #gpu.address_space<workgroup>>) -> (f32, index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %none = arith.constant 0xFF800000 : f32
+  %warpBest:2 = func.call @nhc_argmax_warp_best(%v, %i)
+      : (f32, index) -> (f32, index)
+  %lane = arith.remui %tx, %c32 : index
+  %warp = arith.divui %tx, %c32 : index
+  %warpLeader = arith.cmpi eq, %lane, %c0 : index
+  scf.if %warpLeader {
+    %wi32 = arith.index_cast %warpBest#1 : index to i32
+    memref.store %warpBest#0, %values[%warp] : memref<8xf32, #gpu.address_space<workgroup>>
+    memref.store %wi32, %indices[%warp] : memref<8xi32, #gpu.address_space<workgroup>>
+  }
+  gpu.barrier
+  %all:2 = scf.for %w = %c0 to %c8 step %c1
+      iter_args(%av = %none, %ai = %V) -> (f32, index) {
+    %wv = memref.load %values[%w] : memref<8xf32, #gpu.address_space<workgroup>>
+    %wi = memref.load %indices[%w] : memref<8xi32, #gpu.address_space<workgroup>>
+    %wx = arith.index_castui %wi : i32 to index
+    %n:2 = func.call @nhc_argmax_better(%wv, %wx, %av, %ai)
+        : (f32, index, f32, index) -> (f32, index)
+    scf.yield %n#0, %n#1 : f32, index
+  }
+  return %all#0, %all#1 : f32, index
 }
 
 // The 8 chunks a thread reads in one round from chunk `first`: first,

@@ -446,6 +446,8 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
   Model model(GetParam());
   ASSERT_GE(model.prompts(), 2);
   const long long argmaxBefore = fakeKernelLaunches("nhc_argmax_rows_kernel");
+  const long long argmaxBefore1 =
+      fakeKernelLaunches("nhc_argmax_rows_kernel_1");
   const long long graphsBefore = Model::fakeCudaCounter("graph_launches");
   const std::vector<std::vector<int64_t>> generated =
       greedyContinuations(model, {model.ids(0), model.ids(1), model.ids(0)});
@@ -455,10 +457,14 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
                 model.tensor<int64_t>("prompt." + std::to_string(r % 2) +
                                       ".generated_ids"))
           << "request " << r << ": greedy continuation differs";
-  if (argmaxBefore >= 0)
+  if (argmaxBefore >= 0) {
     EXPECT_GE(fakeKernelLaunches("nhc_argmax_rows_kernel") - argmaxBefore,
               kNewTokens)
         << "the ids were not picked on the device";
+    // Its second launch: the best of each row's slices.
+    EXPECT_EQ(fakeKernelLaunches("nhc_argmax_rows_kernel_1") - argmaxBefore1,
+              fakeKernelLaunches("nhc_argmax_rows_kernel") - argmaxBefore);
+  }
   if (graphsBefore >= 0 && !model.decodeWaitsForTheHost())
     EXPECT_GE(Model::fakeCudaCounter("graph_launches") - graphsBefore,
               kNewTokens - 3)

@@ -242,7 +242,8 @@ public:
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
-                                   &moeRoutes_, &greedyIds_, &groupArrivals_})
+                                   &moeRoutes_, &greedyIds_, &argmaxPartials_,
+                                   &groupArrivals_})
         buffer->reset();
       module_.reset();
       stream_.reset();
@@ -583,6 +584,10 @@ public:
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
     grow(logits_, *logits * 4, "logits");
     grow(greedyIds_, shape.logitsRows * 4, "the greedy ids");
+    if (argmaxRows_)
+      grow(argmaxPartials_,
+           shape.logitsRows * lib::argmaxSlices(vocab_) * 2 * 4,
+           "the greedy ids' slice candidates");
     grow(narrowRows_, *narrow, "bf16/e4m3 gemm activations");
     if (convScanGroups_) // zero as made; each launch leaves them zero
       grow(groupArrivals_, R * convScanGroups_ * 4,
@@ -1098,6 +1103,9 @@ public:
     ContextScope scope = enter();
     args_ = {memref(logits_.address(), rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
+    const uint64_t slices = lib::argmaxSlices(vocab);
+    args_.push_back(memref(argmaxPartials_.address(), rows * slices * 2));
+    args_.push_back(index(slices));
     hostViews_.assign(args_.size(), nullptr);
     run(*argmaxRows_, lib::kArgmaxRows);
     copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
@@ -2096,8 +2104,11 @@ private:
     fillNormalBf16_ = require(lib::kFillNormalBf16, /*optional=*/true);
     // Older artifacts lack it: gemm activations keep their epilogue pass.
     roundBf16Act_ = require(lib::kRoundBf16Act, /*optional=*/true);
-    // Older artifacts lack it: greedy ids are picked on the host.
+    // Older artifacts lack it, or have its form without scratch (a block
+    // per row, 4 arguments): greedy ids are then picked on the host.
     argmaxRows_ = require(lib::kArgmaxRows, /*optional=*/true);
+    if (argmaxRows_ && argmaxRows_->params.size() != lib::kArgmaxRowsArgs)
+      argmaxRows_ = nullptr;
     // Older artifacts lack them: bf16 gemms after a norm keep their
     // rounding pass.
     rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
@@ -2414,6 +2425,8 @@ private:
   DeviceBuffer logits_, requestTable_, tokenIds_;
   DeviceBuffer narrowRows_; // a bf16 or e4m3 gemm's activations, packed
   DeviceBuffer greedyIds_{api_}; // argmaxRows' ids, [logits rows] int32
+  /// argmaxRows' candidates, [logits rows][argmaxSlices(vocab)][2] f32
+  DeviceBuffer argmaxPartials_{api_};
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;

@@ -4,7 +4,9 @@
 // the largest value; a row holding NaN gives -1 - its first NaN's index
 // (no token to pick; the serving sampler's callers refuse such rows too).
 // Rows that end inside and past the GPU form's 256-thread strides, ties
-// across its threads, infinities.
+// across its threads, infinities; each row read as one slice, a few, and
+// more slices than it has chunks (the GPU form's blocks per row; empty
+// slices hold no candidate).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "KernelTestUtils.h"
+#include "nhc/format/library_kernels.h"
 
 using namespace nhc_test;
 
@@ -34,16 +37,23 @@ int32_t referenceArgmax(const float *row, int64_t n) {
   return int32_t(best);
 }
 
+/// The slice counts each case runs with: one block per row, a few, and
+/// (for short rows) more than the row has chunks.
+const int64_t kSliceCounts[] = {1, 2, 3, 16, 61};
+
 void expectArgmax(std::vector<float> logits, int64_t R, int64_t V,
                   const std::string &what) {
-  std::vector<int32_t> out(R + 1, -7);
-  ArgPack a;
-  a.buf(logits).buf(out).idx(R).idx(V);
-  runKernel("nhc_argmax_rows", a);
-  for (int64_t r = 0; r < R; ++r)
-    ASSERT_EQ(out[r], referenceArgmax(&logits[r * V], V))
-        << what << ", row " << r;
-  EXPECT_EQ(out[R], -7) << what << ": written past the rows";
+  for (int64_t slices : kSliceCounts) {
+    std::vector<int32_t> out(R + 1, -7);
+    std::vector<float> partials(R * slices * 2);
+    ArgPack a;
+    a.buf(logits).buf(out).idx(R).idx(V).scratch(partials).idx(slices);
+    runKernel("nhc_argmax_rows", a);
+    for (int64_t r = 0; r < R; ++r)
+      ASSERT_EQ(out[r], referenceArgmax(&logits[r * V], V))
+          << what << ", " << slices << " slices, row " << r;
+    EXPECT_EQ(out[R], -7) << what << ": written past the rows";
+  }
 }
 
 TEST(KernelArgmax, FirstLargestOrFirstNan) {
@@ -167,14 +177,23 @@ TEST(KernelArgmax, ChunkedRowsAndUnalignedRows) {
       for (int64_t r = 0; r < R; ++r)
         std::copy(rows[r].begin(), rows[r].end(), room.begin() + first + r * V);
       std::fill(room.begin() + first + R * V, room.end(), 1e30f);
-      std::vector<int32_t> out(R + 1, -7);
-      ArgPack a;
-      a.buf(room, first).buf(out).idx(R).idx(V);
-      runKernel("nhc_argmax_rows", a);
-      for (int64_t r = 0; r < R; ++r)
-        ASSERT_EQ(out[r], referenceArgmax(rows[r].data(), V))
-            << "V " << V << (misaligned ? ", misaligned" : "") << ", row " << r;
-      EXPECT_EQ(out[R], -7);
+      // One block per row; the cuda backend's split (16 slices of 8192 for
+      // 131072); slices that end inside a round and inside a chunk's stride.
+      for (int64_t slices :
+           {int64_t(1), int64_t(nhc::format::kernel::argmaxSlices(V)),
+            int64_t(7)}) {
+        std::vector<int32_t> out(R + 1, -7);
+        std::vector<float> partials(R * slices * 2);
+        ArgPack a;
+        a.buf(room, first).buf(out).idx(R).idx(V).scratch(partials).idx(
+            slices);
+        runKernel("nhc_argmax_rows", a);
+        for (int64_t r = 0; r < R; ++r)
+          ASSERT_EQ(out[r], referenceArgmax(rows[r].data(), V))
+              << "V " << V << (misaligned ? ", misaligned" : "") << ", "
+              << slices << " slices, row " << r;
+        EXPECT_EQ(out[R], -7);
+      }
     }
   }
 }

@@ -62,7 +62,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_moe_expert_matmul_e4m3_tiled", {m, m, m, m, m, m, i, i, i, i, i}},
       {"nhc_moe_combine", {m, m, m, m, i, i, i}},
       {"nhc_moe_fp8_rows", {m, m, m, m, m, i, i, i, i, i, i, i}},
-      {"nhc_argmax_rows", {m, m, i, i}},
+      {"nhc_argmax_rows", {m, m, i, i, m, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);

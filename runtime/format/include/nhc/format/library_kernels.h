@@ -71,8 +71,21 @@ inline constexpr const char kMoeCombine[] = "nhc_moe_combine";
 // quantized with its expert's own scales around the bf16 matmuls.
 inline constexpr const char kMoeFp8Rows[] = "nhc_moe_fp8_rows";
 // Greedy decoding (nhc_step_options_t.greedy_ids): each logits row's
-// argmax, so that only token ids leave the device.
+// argmax, so that only token ids leave the device. Its last two arguments
+// are scratch of 2 floats per (row, slice) and the slices per row: the GPU
+// form reads each row as that many slices, a block each (argmax.mlir).
 inline constexpr const char kArgmaxRows[] = "nhc_argmax_rows";
+/// The arguments of nhc_argmax_rows (artifacts from before 2026-12-06 have
+/// 4: no scratch, one block per row; a device backend picks their ids on
+/// the host).
+inline constexpr unsigned kArgmaxRowsArgs = 6;
+/// The slices a device backend splits a row of `vocab` logits into for
+/// nhc_argmax_rows: one per 8192 (one round of the GPU form's 256 threads
+/// reading eight 16-byte chunks each), so a 131072-entry row is read by 16
+/// blocks at once.
+inline constexpr unsigned long long argmaxSlices(unsigned long long vocab) {
+  return vocab <= 8192 ? 1 : (vocab + 8191) / 8192;
+}
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
