@@ -28,6 +28,7 @@
 #include "nhc/runtime/limits.h"
 #include "options.h"
 #include "output_file.h"
+#include "nhc/serving/engine.h"
 #include "nhc/serving/logits_processor.h"
 #include "nhc/serving/sampler.h"
 #include "text_mode.h"
@@ -265,11 +266,19 @@ int run(nhc::run::Options options) {
                 std::to_string(vocab) + " do not fit in memory");
   std::vector<float> logits(rows * vocab);
   // --prefill-chunk splits the prompt into steps; each continues from the
-  // slot's state, so the logits are those of one whole-prompt step.
+  // slot's state, so the logits are those of one whole-prompt step. As in
+  // nhc-serve, no chunk of one token follows others (transformers'
+  // one-token step with history does not clamp dt; docs/config.md): a
+  // chunk that would leave one token takes one fewer, or (N = 2 and an odd
+  // rest) one more. N = 1 feeds the prompt token by token, as asked.
   uint64_t chunk = options.prefillChunk ? options.prefillChunk : promptLen;
   Clock::time_point start = Clock::now();
-  for (uint64_t begin = 0; begin < promptLen; begin += chunk) {
-    uint64_t count = std::min(chunk, promptLen - begin);
+  uint64_t count = 0;
+  for (uint64_t begin = 0; begin < promptLen; begin += count) {
+    const uint64_t rest = promptLen - begin;
+    count = chunk == 1 ? 1 : nhc::serving::promptChunkTokens(rest, begin, chunk);
+    if (count == 0)
+      count = std::min(rest, chunk + 1);
     nhc_request_t request{slot, options.promptIds.data() + begin, count};
     float *out = logits.data() + (allRows ? begin * vocab : 0);
     std::vector<nhc_tap_t> taps;
