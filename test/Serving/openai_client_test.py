@@ -1272,6 +1272,18 @@ class NonStreamingDisconnectTest(unittest.TestCase):
             wait_for(lambda: any("client disconnected" in line
                                  for line in s.log), 5,
                      "the log line of the cancelled request")
+            # Counted as the client's leaving (nginx's 499), not as a
+            # server error.
+            self.assertTrue(any(" 499 " in line and "client disconnected"
+                                in line for line in s.log), s.log)
+            def responses(code):
+                try:
+                    return s.metric('nhc_http_responses_total{route='
+                                    f'"/v1/completions",code="{code}"}}')
+                except KeyError:
+                    return 0
+            wait_for(lambda: responses(499) == 1, 5, "the 499 in /metrics")
+            self.assertEqual(responses(500), 0)
 
 
 class ShutdownTest(unittest.TestCase):

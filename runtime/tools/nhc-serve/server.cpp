@@ -40,6 +40,10 @@ using serving::FinishReason;
 using serving::GenerationEvent;
 
 constexpr std::chrono::milliseconds kPoll{50};
+/// The status a non-streamed request whose client left is counted and
+/// logged with: no answer is read, and it is not a server error (nginx's
+/// "client closed request").
+constexpr int kClientClosedRequest = 499;
 
 int64_t unixSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -1020,11 +1024,22 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
     const GenerationEvent *failure =
         firstFailure ? &outputs[*firstFailure] : nullptr;
     const GenerationEvent summary = summarize(request, outputs, failure);
+    if (clientGone) {
+      // Nobody reads the answer; not a server error (nginx's 499). Its
+      // body keeps httplib's error handler from counting it again.
+      ApiError gone;
+      gone.status = kClientClosedRequest;
+      gone.type = "client_closed_request";
+      gone.message = "client disconnected; request cancelled";
+      sendError(res, route, gone);
+      logRequest(id, route, kClientClosedRequest, &summary, ttft, since(start),
+                 gone.message);
+      return;
+    }
     if (failure) {
       sendError(res, route, failureError(*failure));
       logRequest(id, route, 500, &summary, ttft, since(start),
-                 clientGone ? "client disconnected; request cancelled"
-                            : failure->error);
+                 failure->error);
       return;
     }
     res.set_content(serving::toJsonText(
