@@ -41,11 +41,6 @@ static_assert(NHC_STATE_BLOB_MAGIC_SIZE == 8, "the header layout has 8");
 constexpr uint32_t kVersion = 2;
 constexpr size_t kHeaderBytes = 40;
 
-/// Bytes of `t` that a slot of length seqLen holds.
-uint64_t savedBytes(const SlotTensor &t, uint64_t seqLen) {
-  return t.tokenStride ? t.tokenStride * seqLen : t.bytes;
-}
-
 /// Shape as saved: a sequence tensor holds seq_len rows.
 std::vector<uint64_t> savedShape(const SlotTensor &t, uint64_t seqLen) {
   std::vector<uint64_t> shape = t.shape;
@@ -118,7 +113,7 @@ std::vector<uint8_t> saveSlot(nhc_state_pool_t &pool, uint32_t slot) {
     w.u32(static_cast<uint32_t>(shape.size()));
     for (uint64_t dim : shape)
       w.u64(dim);
-    uint64_t bytes = savedBytes(t, seqLen);
+    uint64_t bytes = t.heldBytes(seqLen);
     w.u64(bytes);
     // Sequence tensors: rows 0..seq_len-1, read through the pool's memory
     // (which may be a device's).
@@ -203,9 +198,9 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
               cat("state blob: ", what, " has shape ", shapeToString(shape),
                   ", expected ", shapeToString(savedShape(t, seqLen))));
     uint64_t bytes = r.u64("a tensor size");
-    NHC_CHECK(bytes == savedBytes(t, seqLen), NHC_MISMATCH,
+    NHC_CHECK(bytes == t.heldBytes(seqLen), NHC_MISMATCH,
               cat("state blob: ", what, " has ", bytes, " bytes, expected ",
-                  savedBytes(t, seqLen)));
+                  t.heldBytes(seqLen)));
     const uint8_t *payload = r.take(bytes, "tensor data");
     // A state a model's step wrote from finite inputs and weights is finite;
     // a NaN or infinity would end as NaN logits steps later, far from here.
@@ -235,7 +230,7 @@ uint32_t restoreSlot(nhc_state_pool_t &pool, const uint8_t *blob,
     std::vector<const uint8_t *> payloads;
     uint64_t seqLen = checkBlob(pool, layout, blob, size, payloads);
     for (size_t i = 0; i < layout.size(); ++i)
-      layout[i].memory->write(layout[i].offset, savedBytes(layout[i], seqLen),
+      layout[i].memory->write(layout[i].offset, layout[i].heldBytes(seqLen),
                               payloads[i]);
     advanceSlot(pool, slot, seqLen);
   } catch (...) {
@@ -290,6 +285,15 @@ nhc_status_t nhc_state_pool_restore_slot(nhc_state_pool_t *pool,
   });
 }
 
+nhc_status_t nhc_state_pool_fork_slot(nhc_state_pool_t *pool, uint32_t slot,
+                                      uint32_t *out_slot) {
+  return guard("nhc_state_pool_fork_slot", [&] {
+    NHC_CHECK_ARG(pool, "nhc_state_pool_fork_slot");
+    NHC_CHECK_ARG(out_slot, "nhc_state_pool_fork_slot");
+    *out_slot = forkSlot(*pool, slot);
+  });
+}
+
 nhc_status_t nhc_state_blob_seq_len(const void *blob, size_t size,
                                     uint64_t *out_seq_len) {
   return guard("nhc_state_blob_seq_len", [&] {
@@ -310,6 +314,15 @@ nhc_status_t nhc_session_save_request(nhc_session_t *session, uint32_t slot,
     NHC_CHECK_ARG(session, "nhc_session_save_request");
     saveToCaller(nhc_session_state_pool(session), slot, out, capacity,
                  out_size, "nhc_session_save_request");
+  });
+}
+
+nhc_status_t nhc_session_fork_request(nhc_session_t *session, uint32_t slot,
+                                      uint32_t *out_slot) {
+  return guard("nhc_session_fork_request", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_fork_request");
+    NHC_CHECK_ARG(out_slot, "nhc_session_fork_request");
+    *out_slot = forkSlot(*nhc_session_state_pool(session), slot);
   });
 }
 

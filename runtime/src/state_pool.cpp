@@ -113,6 +113,10 @@ public:
     if (bytes)
       std::memcpy(buffer_.get() + offset, in, bytes);
   }
+  void copy(uint64_t from, uint64_t to, uint64_t bytes) override {
+    if (bytes)
+      std::memcpy(buffer_.get() + to, buffer_.get() + from, bytes);
+  }
   uint8_t *hostAddress(uint64_t offset) override {
     return buffer_.get() + offset;
   }
@@ -302,6 +306,23 @@ std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
     out.push_back({&t.spec.name, t.spec.dtype, t.shape, pool.memory.get(),
                    slotOffset(t, slot), t.bytes, t.tokenStride});
   return out;
+}
+
+uint32_t forkSlot(nhc_state_pool_t &pool, uint32_t source) {
+  const uint64_t seqLen = slotLength(pool, source); // a claimed slot
+  const uint32_t slot = claimSlot(pool);
+  try {
+    const std::vector<SlotTensor> from = slotTensors(pool, source);
+    const std::vector<SlotTensor> to = slotTensors(pool, slot);
+    for (size_t i = 0; i < from.size(); ++i)
+      pool.memory->copy(from[i].offset, to[i].offset,
+                        from[i].heldBytes(seqLen));
+    advanceSlot(pool, slot, seqLen);
+  } catch (...) {
+    releaseSlot(pool, slot);
+    throw;
+  }
+  return slot;
 }
 
 uint64_t stateModelId(const nhc_state_pool_t &pool) {

@@ -38,6 +38,9 @@ public:
   virtual void read(uint64_t offset, uint64_t bytes, void *out) const = 0;
   /// Copies `bytes` bytes of host memory `in` to [offset, offset + bytes).
   virtual void write(uint64_t offset, uint64_t bytes, const void *in) = 0;
+  /// Copies [from, from + bytes) to [to, to + bytes) within this memory
+  /// (ranges that do not overlap), without a trip through host memory.
+  virtual void copy(uint64_t from, uint64_t to, uint64_t bytes) = 0;
   /// The host address of byte `offset`; null when the memory is not host
   /// memory (a device's).
   virtual uint8_t *hostAddress(uint64_t offset) = 0;
@@ -93,6 +96,11 @@ struct SlotTensor {
   uint64_t offset = 0;           // of this slot's tensor in `memory`
   uint64_t bytes = 0;       // the whole tensor
   uint64_t tokenStride = 0; // sequence tensors: bytes per row; else 0
+  /// The bytes a slot of length seqLen holds: a sequence tensor's first
+  /// seqLen rows, another tensor whole.
+  uint64_t heldBytes(uint64_t seqLen) const {
+    return tokenStride ? tokenStride * seqLen : bytes;
+  }
 };
 /// In manifest order; throws for unknown or unclaimed slots.
 std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot);
@@ -106,6 +114,9 @@ uint64_t stateModelId(const nhc_state_pool_t &pool);
 uint32_t claimSlot(nhc_state_pool_t &pool);
 void releaseSlot(nhc_state_pool_t &pool, uint32_t slot);
 void advanceSlot(nhc_state_pool_t &pool, uint32_t slot, uint64_t tokens);
+/// Claims a free slot holding a copy of claimed slot `source`'s state and
+/// length; on any error no slot is claimed.
+uint32_t forkSlot(nhc_state_pool_t &pool, uint32_t source);
 /// Length of a claimed slot; throws for unknown or unclaimed slots.
 uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot);
 uint32_t maxSlots(const nhc_state_pool_t &pool);

@@ -128,6 +128,49 @@ TEST_F(StateBlobTest, RoundTripRestoresEveryTensorAndTheLength) {
   EXPECT_EQ(save(restored), blob);
 }
 
+/// A fork is a new slot with the source's state and length, the source
+/// untouched; a refused fork claims nothing.
+TEST_F(StateBlobTest, ForkCopiesEveryTensorAndTheLength) {
+  uint32_t source = filledSlot(13, 6);
+  const std::vector<uint8_t> blob = save(source);
+  uint32_t forked = 99;
+  ASSERT_EQ(nhc_state_pool_fork_slot(pool, source, &forked), NHC_OK)
+      << lastError();
+  EXPECT_NE(forked, source);
+  uint64_t length = 0;
+  ASSERT_EQ(nhc_state_pool_slot_seq_len(pool, forked, &length), NHC_OK);
+  EXPECT_EQ(length, 6u);
+  EXPECT_EQ(contents(forked), contents(source));
+  EXPECT_EQ(save(forked), blob);
+  EXPECT_EQ(save(source), blob);
+
+  // An empty slot forks too (length 0, zeroed fixed tensors).
+  uint32_t fresh, emptyFork;
+  ASSERT_EQ(nhc_state_pool_claim_slot(pool, &fresh), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_release_slot(pool, forked), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_fork_slot(pool, fresh, &emptyFork), NHC_OK)
+      << lastError();
+  EXPECT_EQ(save(emptyFork), save(fresh)); // no rows of its sequence tensors
+  ASSERT_EQ(nhc_state_pool_release_slot(pool, emptyFork), NHC_OK);
+  ASSERT_EQ(nhc_state_pool_release_slot(pool, fresh), NHC_OK);
+
+  const uint32_t before = freeSlots();
+  uint32_t out = 99;
+  EXPECT_EQ(nhc_state_pool_fork_slot(pool, 7, &out), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_state_pool_fork_slot(pool, fresh, &out),
+            NHC_FAILED_PRECONDITION);
+  EXPECT_EQ(nhc_state_pool_fork_slot(pool, source, nullptr),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(freeSlots(), before);
+  filledSlot(1, 1);
+  filledSlot(3, 1); // all 3 slots claimed
+  EXPECT_EQ(nhc_state_pool_fork_slot(pool, source, &out),
+            NHC_RESOURCE_EXHAUSTED);
+  EXPECT_THAT(lastError(), HasSubstr("no free slot"));
+  EXPECT_EQ(out, 99u);
+  EXPECT_EQ(save(source), blob);
+}
+
 TEST_F(StateBlobTest, BlobsNameEveryTensorAndTheVersion) {
   std::vector<uint8_t> blob = save(filledSlot(7, 3));
   ASSERT_GE(blob.size(), 24u);

@@ -479,8 +479,13 @@ public:
   void write(uint64_t offset, uint64_t bytes, const void *in) override {
     std::memcpy(bytes_.data() + offset, in, bytes);
   }
+  void copy(uint64_t from, uint64_t to, uint64_t bytes) override {
+    ++copies;
+    std::memcpy(bytes_.data() + to, bytes_.data() + from, bytes);
+  }
   uint8_t *hostAddress(uint64_t) override { return nullptr; }
   static inline int zeroes = 0;
+  static inline int copies = 0;
 
 private:
   std::vector<uint8_t> bytes_;
@@ -524,6 +529,19 @@ TEST(StatePoolMemoryTest, NonHostMemoryGoesThroughTheSeam) {
       << lastError();
   std::vector<uint8_t> again(size);
   ASSERT_EQ(nhc_state_pool_save_slot(pool.get(), restored, again.data(), size,
+                                     &size),
+            NHC_OK);
+  EXPECT_EQ(blob, again);
+
+  // A fork copies within the memory, tensor by tensor, not through the
+  // host.
+  DeviceLikeMemory::copies = 0;
+  ASSERT_EQ(nhc_state_pool_release_slot(pool.get(), restored), NHC_OK);
+  uint32_t forked = ~0u;
+  ASSERT_EQ(nhc_state_pool_fork_slot(pool.get(), slot, &forked), NHC_OK)
+      << lastError();
+  EXPECT_EQ(DeviceLikeMemory::copies, 6); // every state tensor
+  ASSERT_EQ(nhc_state_pool_save_slot(pool.get(), forked, again.data(), size,
                                      &size),
             NHC_OK);
   EXPECT_EQ(blob, again);

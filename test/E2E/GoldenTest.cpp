@@ -918,6 +918,53 @@ TEST_P(Golden, SavedRequestContinuesExactly) {
   model.expectClose(logits.data(), &decodeRef[V], 1, "resumed decode");
 }
 
+/// A request forked after part of its prompt continues exactly, as does
+/// its source, in one batch: the rest of the prompt and a decode step give
+/// transformers' logits for both (on cuda the copy stays on the device).
+TEST_P(Golden, ForkedRequestsContinueExactly) {
+  Model model(GetParam());
+  std::vector<int32_t> ids = model.ids(1);
+  std::vector<float> prefillRef = model.tensor<float>("prompt.1.prefill_logits");
+  std::vector<float> decodeRef = model.tensor<float>("prompt.1.decode_logits");
+  std::vector<int64_t> next = model.tensor<int64_t>("prompt.1.generated_ids");
+  const size_t V = model.vocab, split = ids.size() / 2, rest = ids.size() - split;
+  uint32_t source;
+  Model::check(nhc_session_claim(model.session, &source), "claim");
+  std::vector<float> logits(2 * ids.size() * V);
+  nhc_request_t first{source, ids.data(), split};
+  Model::check(nhc_session_step(model.session, &first, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "first half");
+  uint32_t forked;
+  Model::check(nhc_session_fork_request(model.session, source, &forked),
+               "fork");
+  uint64_t length = 0;
+  Model::check(nhc_session_slot_length(model.session, forked, &length),
+               "length");
+  EXPECT_EQ(length, split);
+  nhc_request_t both[2] = {{source, ids.data() + split, rest},
+                           {forked, ids.data() + split, rest}};
+  Model::check(nhc_session_step(model.session, both, 2, NHC_LOGITS_ALL,
+                                logits.data(), logits.size()),
+               "second half");
+  model.expectClose(logits.data(), &prefillRef[split * V], rest,
+                    "the source's rest of the prompt");
+  model.expectClose(logits.data() + rest * V, &prefillRef[split * V], rest,
+                    "the fork's rest of the prompt");
+  int32_t tokens[2] = {static_cast<int32_t>(next[0]),
+                       static_cast<int32_t>(next[0])};
+  nhc_request_t decode[2] = {{source, &tokens[0], 1}, {forked, &tokens[1], 1}};
+  Model::check(nhc_session_step(model.session, decode, 2, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "decode");
+  model.expectClose(logits.data(), &decodeRef[V], 1, "the source's decode");
+  model.expectClose(logits.data() + V, &decodeRef[V], 1, "the fork's decode");
+  uint32_t out = 77;
+  EXPECT_EQ(nhc_session_fork_request(model.session, 100000, &out),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(out, 77u);
+}
+
 /// Taps: every kind, in a ragged batch; the residual after layer k minus
 /// the one before is layer k's mixer output; the logits do not change.
 TEST_P(Golden, TapsAreConsistentAndFree) {

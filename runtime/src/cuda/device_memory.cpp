@@ -80,4 +80,16 @@ void DeviceStateMemory::write(uint64_t offset, uint64_t bytes, const void *in) {
             "cuda backend: writing state");
 }
 
+void DeviceStateMemory::copy(uint64_t from, uint64_t to, uint64_t bytes) {
+  if (!bytes)
+    return;
+  ContextScope scope(api_, context_);
+  checkCuda(api_,
+            api_.cuMemcpyDtoDAsync(memory_.address() + to,
+                                   memory_.address() + from, bytes, stream_),
+            NHC_INTERNAL, "cuda backend: copying state");
+  checkCuda(api_, api_.cuStreamSynchronize(stream_), NHC_INTERNAL,
+            "cuda backend: copying state");
+}
+
 } // namespace nhc::runtime::cuda

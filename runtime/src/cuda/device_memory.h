@@ -56,6 +56,7 @@ public:
   void zero(uint64_t offset, uint64_t bytes) override;
   void read(uint64_t offset, uint64_t bytes, void *out) const override;
   void write(uint64_t offset, uint64_t bytes, const void *in) override;
+  void copy(uint64_t from, uint64_t to, uint64_t bytes) override;
   uint8_t *hostAddress(uint64_t) override { return nullptr; }
   uint64_t deviceAddress(uint64_t offset) override {
     return memory_.address() + offset;

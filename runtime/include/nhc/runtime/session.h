@@ -355,6 +355,12 @@ NHC_API nhc_status_t nhc_session_save_request(nhc_session_t *session,
 NHC_API nhc_status_t nhc_session_restore_request(nhc_session_t *session,
                                                  const void *blob, size_t size,
                                                  uint32_t *out_slot);
+/* A new request continuing from claimed `slot`'s tokens: the session's
+ * nhc_state_pool_fork_slot (state_pool.h). Its next step gives the logits
+ * the source's next step would for the same token. */
+NHC_API nhc_status_t nhc_session_fork_request(nhc_session_t *session,
+                                              uint32_t slot,
+                                              uint32_t *out_slot);
 
 #ifdef __cplusplus
 } /* extern "C" */

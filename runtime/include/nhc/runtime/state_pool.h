@@ -157,6 +157,17 @@ NHC_API nhc_status_t nhc_state_pool_save_slot(nhc_state_pool_t *pool,
 NHC_API nhc_status_t nhc_state_pool_restore_slot(nhc_state_pool_t *pool,
                                                  const void *blob, size_t size,
                                                  uint32_t *out_slot);
+/* Claims a free slot holding a copy of claimed `slot`'s state (every
+ * state tensor, of a sequence tensor its first seq_len rows) and seq_len:
+ * a second request continuing from the same tokens (n completions of one
+ * prompt) without reading them again. The copy stays in the pool's memory
+ * (a GPU backend's: a device-to-device copy). *out_slot receives the new
+ * slot. NHC_INVALID_ARGUMENT / NHC_FAILED_PRECONDITION for an unknown /
+ * unclaimed `slot`, NHC_RESOURCE_EXHAUSTED when no slot is free; on any
+ * error no slot is claimed and nothing changes. */
+NHC_API nhc_status_t nhc_state_pool_fork_slot(nhc_state_pool_t *pool,
+                                              uint32_t slot,
+                                              uint32_t *out_slot);
 /* The number of tokens a blob holds (to size a session for it), after
  * checking its magic, version and checksum (errors as above). */
 NHC_API nhc_status_t nhc_state_blob_seq_len(const void *blob, size_t size,
