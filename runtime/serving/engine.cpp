@@ -95,10 +95,43 @@ std::vector<int32_t> concat(std::vector<int32_t> a,
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
+
+/// For each request, the index of the first one with the same prompt (and,
+/// where prompt logprobs are asked for, the same logprobs: a follower takes
+/// the first one's): itself when none comes before it.
+std::vector<size_t>
+sharedPromptLeaders(const std::vector<GenerationRequest> &requests) {
+  std::vector<size_t> leaders(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    leaders[i] = i;
+    const GenerationRequest &r = requests[i];
+    for (size_t j = 0; j < i; ++j) {
+      const GenerationRequest &l = requests[j];
+      if (leaders[j] == j && l.prompt == r.prompt &&
+          l.promptLogprobs == r.promptLogprobs &&
+          (!r.promptLogprobs || l.logprobs == r.logprobs)) {
+        leaders[i] = j;
+        break;
+      }
+    }
+  }
+  return leaders;
+}
 } // namespace
+
+/// Requests queued together (one submitAll) with the same prompt share its
+/// prefill: the first prefills it; the others, once admitted, wait while it
+/// does (`open`), then fork its state (nhc_session_fork_request) and pick
+/// their first tokens from its last row. Closed when the first's prompt is
+/// done or it ends: later ones prefill the prompt themselves.
+struct Engine::PromptShare {
+  bool open = true;
+};
 
 struct Engine::Active {
   GenerationRequest request;
+  std::shared_ptr<PromptShare> share; ///< null when the prompt is its own
+  bool leads = false;                 ///< prefills the shared prompt
   std::shared_ptr<RequestStream> stream;
   Sampler sampler;
   LogitsProcessor processor;
@@ -128,6 +161,10 @@ struct Engine::Active {
         text(tokenizer, allStopIds, request.stop, request.skipSpecialTokens,
              request.includeStop) {}
   bool decoding() const { return prefilled == request.prompt.size(); }
+  /// Whether it waits for the request it shares its prompt with.
+  bool waitsForShare() const {
+    return share && !leads && share->open && prefilled == 0;
+  }
   /// Whether this step's logits give it a token (asked before the step):
   /// a decode step, or the prompt chunk holding the prompt's last token.
   bool picksThisStep() const {
@@ -298,6 +335,7 @@ SubmitStatus Engine::submitAll(std::vector<GenerationRequest> requests,
       *failed = 0;
     return SubmitStatus::InvalidRequest;
   }
+  const std::vector<size_t> leaders = sharedPromptLeaders(requests);
   std::vector<std::shared_ptr<RequestStream>> created;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -325,10 +363,20 @@ SubmitStatus Engine::submitAll(std::vector<GenerationRequest> requests,
                         " places are taken; retry later";
       return SubmitStatus::QueueFull;
     }
-    for (GenerationRequest &request : requests) {
+    const size_t first = waiting_.size();
+    for (size_t i = 0; i < requests.size(); ++i) {
       created.push_back(std::make_shared<RequestStream>());
-      waiting_.push_back(std::make_unique<Active>(std::move(request),
+      waiting_.push_back(std::make_unique<Active>(std::move(requests[i]),
                                                   created.back(), tokenizer_));
+      Active &a = *waiting_.back();
+      if (leaders[i] != i) {
+        Active &leader = *waiting_[first + leaders[i]];
+        if (!leader.share) {
+          leader.share = std::make_shared<PromptShare>();
+          leader.leads = true;
+        }
+        a.share = leader.share;
+      }
     }
     metrics_.queueDepth = waiting_.size();
   }
@@ -356,6 +404,8 @@ void Engine::finish(Active &request, FinishReason reason, std::string error) {
   if (request.finished)
     return;
   request.finished = true;
+  if (request.leads)
+    request.share->open = false; // its followers prefill themselves
   bool hadSlot = request.hasSlot;
   if (request.hasSlot) {
     nhc_session_release_slot(session_, request.slot);
@@ -501,11 +551,12 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     }
   // Then chunks of prompts, oldest first, while the budget lasts; fewer
   // while a prompt's logprobs are prefilled (every token's logits copied).
+  // A prompt another request prefills for it waits.
   if (std::any_of(active.begin(), active.end(),
                   [](const auto &a) { return a->needsEveryRow(); }))
     budget = std::min(budget, kPromptLogprobsStepTokens);
   for (auto &a : active) {
-    if (a->decoding() || budget == 0)
+    if (a->decoding() || a->waitsForShare() || budget == 0)
       continue;
     uint64_t n = promptChunkTokens(a->request.prompt.size() - a->prefilled,
                                    a->prefilled, budget);
@@ -518,6 +569,16 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   if (batch.empty())
     return;
+  // The requests waiting for a prompt this step finishes: they take its
+  // state and its last row after the step.
+  std::vector<std::vector<Active *>> followers(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    Active &a = *members[i];
+    if (a.leads && a.share->open && !a.decoding() && a.picksThisStep())
+      for (auto &f : active)
+        if (f->share == a.share && f->waitsForShare())
+          followers[i].push_back(f.get());
+  }
   // A prompt's logprobs need every token's logits (NHC_LOGITS_ALL, in flat
   // token order); rowOf[i] is then member i's first row, its pick's row its
   // last.
@@ -538,10 +599,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // session's argmax ids stand in for the logits (on the cuda backend only
   // the ids leave the device); a prompt chunk that is not its last picks
   // nothing.
+  auto greedyPick = [](const Active *a) { return !a->needsLogits(); };
   const bool greedyIds =
       !allRows &&
-      std::all_of(members.begin(), members.end(), [](const Active *a) {
-        return !a->picksThisStep() || !a->needsLogits();
+      std::all_of(members.begin(), members.end(),
+                  [&](const Active *a) {
+                    return !a->picksThisStep() || greedyPick(a);
+                  }) &&
+      std::all_of(followers.begin(), followers.end(), [&](const auto &fs) {
+        return std::all_of(fs.begin(), fs.end(), greedyPick);
       });
   std::vector<float> logits(greedyIds ? 0 : rows * vocab_);
   std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
@@ -561,6 +627,38 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     for (Active *a : members)
       finish(*a, FinishReason::Error, message);
     return;
+  }
+  // A prompt finished this step hands its state and row over (before its
+  // own pick adjusts the row in place, and before it may finish and free
+  // its slot); one whose row holds NaN does not (they would fail alike;
+  // they prefill it themselves and fail on their own).
+  std::vector<Active *> forked;
+  std::vector<size_t> forkedFrom; // the leader's member index
+  std::vector<const float *> forkedRow; // the leader's raw row, or null
+  std::vector<int32_t> forkedId;        // the leader's greedy id
+  std::vector<std::vector<float>> leaderRows(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (followers[i].empty())
+      continue;
+    Active &leader = *members[i];
+    leader.share->open = false;
+    const bool finite =
+        greedyIds ? firstNanOfGreedyId(ids[i]) < 0
+                  : firstNan(logits.data() + pickRow(i) * vocab_, vocab_) < 0;
+    if (!finite)
+      continue;
+    if (!greedyIds) {
+      const float *row = logits.data() + pickRow(i) * vocab_;
+      leaderRows[i].assign(row, row + vocab_);
+    }
+    for (Active *f : followers[i]) {
+      if (!forkInto(*f, leader))
+        continue;
+      forked.push_back(f);
+      forkedFrom.push_back(i);
+      forkedRow.push_back(greedyIds ? nullptr : leaderRows[i].data());
+      forkedId.push_back(greedyIds ? ids[i] : 0);
+    }
   }
   // Each picking row's token (a prompt chunk that is not its last picks
   // none): the session's greedy id, or its own sampler's pick from the
@@ -583,38 +681,39 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   std::vector<std::string> sampleError(members.size());
   promptLogprobsOfStep(members, batch, rowOf, logits, nanAt);
+  std::vector<int64_t> forkedNan(forked.size(), -1);
+  for (size_t k = 0; k < forked.size(); ++k) {
+    // Complete now; a prompt row holding NaN fails them as it fails it.
+    forked[k]->promptEntries = members[forkedFrom[k]]->promptEntries;
+    if (forked[k]->request.promptLogprobs)
+      forkedNan[k] = nanAt[forkedFrom[k]];
+  }
   std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
     const size_t i = fromLogits[j];
-    Active &a = *members[i];
-    try {
-      float *row = logits.data() + pickRow(i) * vocab_;
-      if (nanAt[i] >= 0) // a prompt logprobs row: the request fails
-        return;
-      nanAt[i] = firstNan(row, vocab_);
-      if (nanAt[i] >= 0)
-        return;
-      // Logprobs are the model's (before the adjustments): the raw row,
-      // kept aside when the adjustments change it in place.
-      const bool adjusts = a.processor.active() || a.banningStops();
-      const bool keepRaw = a.request.logprobs >= 0 && adjusts;
-      if (keepRaw)
-        a.rawRow.assign(row, row + vocab_);
-      if (adjusts)
-        a.processor.apply(row, vocab_, a.banningStops()
-                                           ? a.allStopIds
-                                           : std::vector<int32_t>{});
-      token[i] = a.sampler.sample(row, vocab_);
-      if (a.request.logprobs >= 0)
-        logprobs[i] = pickLogprobs(keepRaw ? a.rawRow.data() : row, vocab_,
-                                   token[i], size_t(a.request.logprobs));
-    } catch (const std::exception &e) {
-      sampleError[i] = std::string("sampling: ") + e.what();
-    } catch (...) {
-      sampleError[i] = "sampling failed";
-    }
+    if (nanAt[i] >= 0) // a prompt logprobs row: the request fails
+      return;
+    pick(*members[i], logits.data() + pickRow(i) * vocab_, token[i],
+         logprobs[i], nanAt[i], sampleError[i]);
   });
-  uint64_t prompted = 0;
+  // The forked requests' first tokens, from copies of their leaders' rows.
+  std::vector<int32_t> forkedToken(forked.size(), 0);
+  std::vector<std::optional<PickLogprobs>> forkedLogprobs(forked.size());
+  std::vector<std::string> forkedError(forked.size());
+  forEachInParallel(forked.size(), [&](size_t k) {
+    if (forked[k]->request.maxTokens == 0 || forkedNan[k] >= 0)
+      return;
+    if (!forkedRow[k]) { // greedy from the leader's id
+      forkedToken[k] = forkedId[k];
+      return;
+    }
+    std::vector<float> row(forkedRow[k], forkedRow[k] + vocab_);
+    pick(*forked[k], row.data(), forkedToken[k], forkedLogprobs[k],
+         forkedNan[k], forkedError[k]);
+  });
+  uint64_t prompted = 0, shared = 0;
+  for (Active *f : forked)
+    shared += f->request.prompt.size();
   for (size_t i = 0; i < members.size(); ++i) {
     Active &a = *members[i];
     if (!a.decoding()) {
@@ -627,29 +726,95 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     }
     if (!picks[i])
       continue; // more prompt to go: these logits are not needed
-    if (a.request.maxTokens == 0) {
-      GenerationEvent event;
-      event.promptLogprobs = std::move(a.promptEntries);
-      event.promptTokens = a.request.prompt.size();
-      a.stream->push(std::move(event));
-      finish(a, FinishReason::Length);
+    deliverPick(a, token[i], std::move(logprobs[i]), sampleError[i]);
+  }
+  for (size_t k = 0; k < forked.size(); ++k) {
+    if (forkedNan[k] >= 0) {
+      finish(*forked[k], FinishReason::Error, nanLogitsMessage(forkedNan[k]));
       continue;
     }
-    if (!sampleError[i].empty()) {
-      finish(a, FinishReason::Error, sampleError[i]);
-      continue;
-    }
-    try {
-      emitToken(a, token[i], std::move(logprobs[i]));
-    } catch (const std::exception &e) {
-      // One request's text failing must not stop the others.
-      finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());
-    }
+    deliverPick(*forked[k], forkedToken[k], std::move(forkedLogprobs[k]),
+                     forkedError[k]);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   ++metrics_.steps;
   metrics_.stepSeconds += seconds;
   metrics_.promptTokens += prompted;
+  metrics_.promptTokensShared += shared;
+}
+
+bool Engine::forkInto(Active &follower, const Active &leader) {
+  // Its own slot goes back and the fork claims a free one (that one); if
+  // the fork fails it claims one again and prefills the prompt itself.
+  nhc_session_release_slot(session_, follower.slot);
+  uint32_t slot = 0;
+  if (nhc_session_fork_request(session_, leader.slot, &slot) == NHC_OK) {
+    follower.slot = slot;
+    follower.prefilled = follower.request.prompt.size();
+    return true;
+  }
+  const std::string why = nhc_last_error();
+  if (nhc_session_claim(session_, &follower.slot) != NHC_OK) {
+    follower.hasSlot = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --metrics_.running;
+    }
+    finish(follower, FinishReason::Error,
+           "sharing the prompt's state failed: " + why);
+  }
+  return false;
+}
+
+void Engine::pick(Active &a, float *row, int32_t &token,
+                  std::optional<PickLogprobs> &logprobs, int64_t &nanAt,
+                  std::string &error) const {
+  try {
+    nanAt = firstNan(row, vocab_);
+    if (nanAt >= 0)
+      return;
+    // Logprobs are the model's (before the adjustments): the raw row,
+    // kept aside when the adjustments change it in place.
+    const bool adjusts = a.processor.active() || a.banningStops();
+    const bool keepRaw = a.request.logprobs >= 0 && adjusts;
+    if (keepRaw)
+      a.rawRow.assign(row, row + vocab_);
+    if (adjusts)
+      a.processor.apply(row, vocab_, a.banningStops()
+                                         ? a.allStopIds
+                                         : std::vector<int32_t>{});
+    token = a.sampler.sample(row, vocab_);
+    if (a.request.logprobs >= 0)
+      logprobs = pickLogprobs(keepRaw ? a.rawRow.data() : row, vocab_, token,
+                              size_t(a.request.logprobs));
+  } catch (const std::exception &e) {
+    error = std::string("sampling: ") + e.what();
+  } catch (...) {
+    error = "sampling failed";
+  }
+}
+
+void Engine::deliverPick(Active &a, int32_t token,
+                         std::optional<PickLogprobs> logprobs,
+                         const std::string &error) {
+  if (a.request.maxTokens == 0) {
+    GenerationEvent event;
+    event.promptLogprobs = std::move(a.promptEntries);
+    event.promptTokens = a.request.prompt.size();
+    a.stream->push(std::move(event));
+    finish(a, FinishReason::Length);
+    return;
+  }
+  if (!error.empty()) {
+    finish(a, FinishReason::Error, error);
+    return;
+  }
+  try {
+    emitToken(a, token, std::move(logprobs));
+  } catch (const std::exception &e) {
+    // One request's text failing must not stop the others.
+    finish(a, FinishReason::Error, std::string("detokenizing: ") + e.what());
+  }
 }
 
 void Engine::loop() {

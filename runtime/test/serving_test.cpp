@@ -1097,6 +1097,122 @@ TEST_F(EngineTest, BatchesQueueWholeOrNotAtAll) {
               drain(submit(greedy({int32_t(i % 5), 1}, 3))).tokens);
 }
 
+/// Logprob entries as comparable numbers: (id, logprob) of the pick, then
+/// of each alternative.
+std::vector<std::pair<int32_t, double>>
+flatLogprobs(const std::vector<serving::PickLogprobs> &entries) {
+  std::vector<std::pair<int32_t, double>> out;
+  for (const serving::PickLogprobs &e : entries) {
+    out.emplace_back(e.picked.id, e.picked.logprob);
+    for (const serving::TokenLogprob &t : e.top)
+      out.emplace_back(t.id, t.logprob);
+  }
+  return out;
+}
+
+// Choices of one batch with the same prompt (a request's n) share its
+// prefill: the first prefills it over several steps while the others wait,
+// then they fork its state and pick their first tokens from its last row.
+// Each still gets exactly what it gets alone (greedy, seeded sampling with
+// logprobs, penalties; greedy ids when all are greedy; prompt logprobs),
+// and the prompt is prefilled once. With fewer slots than choices, the
+// ones admitted later prefill it themselves.
+TEST_F(EngineTest, ChoicesWithOnePromptShareItsPrefill) {
+  serving::EngineOptions chunked;
+  chunked.stepTokenBudget = 3; // raised to 5: the prompt takes two steps
+  start(chunked);
+  const std::vector<int32_t> prompt = {2, 9, 4, 4, 13, 0, 7, 1, 3};
+  GenerationRequest plain = greedy(prompt, 3);
+  GenerationRequest sampled = plain;
+  sampled.sampling.temperature = 1.3f;
+  sampled.sampling.seed = 5;
+  sampled.logprobs = 2;
+  GenerationRequest penalized = plain;
+  penalized.adjustments.repetitionPenalty = 1.5f;
+  penalized.adjustments.presencePenalty = 0.5f;
+  GenerationRequest echo = plain;
+  echo.logprobs = 1;
+  echo.promptLogprobs = true;
+  const std::vector<std::vector<GenerationRequest>> batches = {
+      {plain, sampled, penalized}, // the first greedy, the others need rows
+      {plain, plain, plain},       // all greedy: the leader's id
+      {sampled, plain, sampled},   // the same seed twice: the same tokens
+      {echo, echo},                // prompt logprobs copied
+      {plain, sampled, penalized, plain}, // the fourth waits for a slot
+  };
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const std::vector<GenerationRequest> &choices = batches[b];
+    std::vector<GenerationEvent> alone;
+    for (const GenerationRequest &r : choices)
+      alone.push_back(drain(submit(r)));
+    const serving::EngineMetrics before = engine->metrics();
+    std::vector<std::shared_ptr<RequestStream>> streams;
+    std::string error;
+    ASSERT_EQ(engine->submitAll(choices, streams, error), SubmitStatus::Ok)
+        << error;
+    for (size_t i = 0; i < choices.size(); ++i) {
+      const GenerationEvent got = drain(streams[i]);
+      EXPECT_EQ(got.finish, FinishReason::Length) << b << "." << i;
+      EXPECT_EQ(got.tokens, alone[i].tokens) << "batch " << b << ", choice " << i;
+      EXPECT_EQ(flatLogprobs(got.logprobs), flatLogprobs(alone[i].logprobs))
+          << "batch " << b << ", choice " << i;
+      EXPECT_EQ(flatLogprobs(got.promptLogprobs),
+                flatLogprobs(alone[i].promptLogprobs))
+          << "batch " << b << ", choice " << i;
+      if (choices[i].promptLogprobs)
+        EXPECT_EQ(got.promptLogprobs.size(), prompt.size() - 1);
+    }
+    const serving::EngineMetrics after = engine->metrics();
+    // Three slots: the first prefills, two fork, a fourth prefills again.
+    const uint64_t forks = std::min<size_t>(choices.size(), kSlots) - 1;
+    EXPECT_EQ(after.promptTokensShared - before.promptTokensShared,
+              forks * prompt.size())
+        << "batch " << b;
+    EXPECT_EQ(after.promptTokens - before.promptTokens,
+              (choices.size() - forks) * prompt.size())
+        << "batch " << b;
+  }
+}
+
+// The request that prefills a shared prompt ends before it is done (its
+// client left): the others prefill the prompt themselves and still get
+// what they get alone.
+TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
+  StepGate gate;
+  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
+                         kMaxSeqLen),
+            NHC_OK)
+      << lastError();
+  nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
+  serving::EngineOptions chunked;
+  chunked.stepTokenBudget = 3; // raised to 5: the prompt takes two steps
+  engine = std::make_unique<Engine>(fixture.session, nullptr, chunked);
+  fixture.session = nullptr;
+  struct Release {
+    StepGate &gate;
+    ~Release() { gate.release(); }
+  } release{gate};
+  const std::vector<int32_t> prompt = {2, 9, 4, 4, 13, 0, 7, 1, 3};
+  GenerationRequest sampled = greedy(prompt, 3);
+  sampled.sampling.temperature = 1.3f;
+  sampled.sampling.seed = 5;
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string error;
+  ASSERT_EQ(engine->submitAll({greedy(prompt, 3), sampled, greedy(prompt, 3)},
+                              streams, error),
+            SubmitStatus::Ok)
+      << error;
+  // Its first chunk is held in the step; it leaves meanwhile.
+  streams[0]->cancel();
+  gate.release();
+  EXPECT_EQ(drain(streams[0]).finish, FinishReason::Cancelled);
+  const GenerationEvent second = drain(streams[1]);
+  const GenerationEvent third = drain(streams[2]);
+  EXPECT_EQ(second.tokens, drain(submit(sampled)).tokens);
+  EXPECT_EQ(third.tokens, drain(submit(greedy(prompt, 3))).tokens);
+  EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
+}
+
 TEST_F(EngineTest, CancelFreesTheSlotAndAFullQueueRefuses) {
   serving::EngineOptions options;
   options.maxQueue = 1;

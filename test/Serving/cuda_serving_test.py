@@ -163,6 +163,27 @@ class CudaServingTest(unittest.TestCase):
                 else:
                     self.assertAlmostEqual(x, y, delta=1e-3, msg=body)
 
+    def test_n_choices_fork_the_prompt_on_the_device(self):
+        """n choices of one prompt: the first prefills it, the others
+        fork its state (a device-to-device copy on cuda) and pick from its
+        last row: the host's choices, greedy ids and seeded samples."""
+        for body in ({"temperature": 0, "n": 3},
+                     {"temperature": 1.0, "seed": 11, "n": 3}):
+            request = {"model": "tiny", "prompt": PROMPTS[4],
+                       "max_tokens": 8, "return_token_ids": True, **body}
+            replies = []
+            for server in (self.host, self.cuda):
+                shared = server.metric("nhc_prompt_tokens_shared_total")
+                status, reply = post(server, "/v1/completions", request)
+                self.assertEqual(status, 200, (body, reply))
+                self.assertEqual(
+                    server.metric("nhc_prompt_tokens_shared_total") - shared,
+                    2 * reply["usage"]["prompt_tokens"], body)
+                replies.append([c["token_ids"] for c in reply["choices"]])
+            self.assertEqual(replies[1], replies[0], body)
+            if body["temperature"] == 0:
+                self.assertEqual(replies[0][1], replies[0][0])
+
     def test_a_bad_request_leaves_the_server_serving(self):
         status, reply = post(self.cuda, "/v1/completions", {
             "model": "tiny", "prompt": "x", "max_tokens": -1})

@@ -512,8 +512,13 @@ class ServingTest(unittest.TestCase):
                          sum(len(c.prompt_token_ids) for c in r.choices))
         sampled = dict(model="tiny", prompt=PROMPTS[1], max_tokens=8,
                        temperature=1.0)
+        shared = self.server.metric("nhc_prompt_tokens_shared_total")
         r = self.client.completions.create(n=3, seed=40, **sampled)
         texts = [c.text for c in r.choices]
+        # The first choice prefilled the prompt, the other two forked it.
+        self.assertEqual(
+            self.server.metric("nhc_prompt_tokens_shared_total") - shared,
+            2 * r.usage.prompt_tokens)
         self.assertEqual(len(set(texts)), 3, texts)
         for i, text in enumerate(texts):
             alone = self.client.completions.create(seed=40 + i, **sampled)

@@ -55,6 +55,10 @@ std::string HttpMetrics::render(const serving::EngineMetrics &e) const {
         << e.requestsFinished[static_cast<int>(reason)] << '\n';
   metric("nhc_prompt_tokens_total", "counter", "Prompt tokens prefilled.");
   out << "nhc_prompt_tokens_total " << e.promptTokens << '\n';
+  metric("nhc_prompt_tokens_shared_total", "counter",
+         "Prompt tokens not prefilled: the state of another choice of the "
+         "same request with the same prompt, forked.");
+  out << "nhc_prompt_tokens_shared_total " << e.promptTokensShared << '\n';
   metric("nhc_generation_tokens_total", "counter", "Tokens generated.");
   out << "nhc_generation_tokens_total " << e.generatedTokens << '\n';
   metric("nhc_step_duration_seconds", "summary",

@@ -158,6 +158,9 @@ uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
 struct EngineMetrics {
   uint64_t requestsFinished[5] = {}; ///< by FinishReason
   uint64_t promptTokens = 0;         ///< processed (prefilled)
+  /// Prompt tokens not prefilled: forked from another request of the same
+  /// batch with the same prompt (n choices).
+  uint64_t promptTokensShared = 0;
   uint64_t generatedTokens = 0;
   uint64_t steps = 0;
   double stepSeconds = 0.0; ///< sum over steps
@@ -226,6 +229,7 @@ public:
 
 private:
   struct Active;
+  struct PromptShare;
   void loop();
   void runStep(std::vector<std::unique_ptr<Active>> &active);
   /// The prompt logprobs of this step's chunks (NHC_LOGITS_ALL rows from
@@ -236,6 +240,21 @@ private:
                             const std::vector<float> &logits,
                             std::vector<int64_t> &nanAt);
   void admit(std::vector<std::unique_ptr<Active>> &active);
+  /// Moves `follower` into a fork of `leader`'s slot (its prompt done);
+  /// false (and it prefills itself, or failed when no slot is left) if the
+  /// fork fails.
+  bool forkInto(Active &follower, const Active &leader);
+  /// `a`'s token from `row` (adjusted in place): its processor, sampler and
+  /// logprobs; nanAt the row's first NaN (then no token), error a
+  /// sampling failure. Touches only `a`: runs on several threads at once.
+  void pick(Active &a, float *row, int32_t &token,
+            std::optional<PickLogprobs> &logprobs, int64_t &nanAt,
+            std::string &error) const;
+  /// Sends a picked token (or, maxTokens 0, the prompt's logprobs; or the
+  /// pick's error) and finishes `a` when it ends.
+  void deliverPick(Active &a, int32_t token,
+                   std::optional<PickLogprobs> logprobs,
+                   const std::string &error);
   void finish(Active &request, FinishReason reason, std::string error = {});
   void emitToken(Active &request, int32_t token,
                  std::optional<PickLogprobs> logprobs);
