@@ -528,6 +528,25 @@ GenerationEvent drain(const std::shared_ptr<RequestStream> &stream) {
   return all;
 }
 
+/// Holds every step in the session's progress callback until released.
+struct StepGate {
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  static void wait(void *self, size_t, size_t) {
+    auto *gate = static_cast<StepGate *>(self);
+    std::unique_lock<std::mutex> lock(gate->mutex);
+    gate->opened.wait(lock, [&] { return gate->open; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      open = true;
+    }
+    opened.notify_all();
+  }
+};
+
 class EngineTest : public ::testing::Test {
 protected:
   void start(serving::EngineOptions options, int32_t nanToken = -1,
@@ -540,6 +559,18 @@ protected:
     engine = std::make_unique<Engine>(fixture.session, nullptr, options);
     fixture.session = nullptr; // the engine owns it now
   }
+  /// start() with every step held at `gate` until gate.release().
+  void startGated(serving::EngineOptions options) {
+    ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1),
+                           kSlots, kMaxSeqLen),
+              NHC_OK)
+        << lastError();
+    nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
+    engine = std::make_unique<Engine>(fixture.session, nullptr, options);
+    fixture.session = nullptr;
+  }
+  // Whatever failed, a held step goes on, so the engine can stop.
+  void TearDown() override { gate.release(); }
 
   std::shared_ptr<RequestStream> submit(GenerationRequest request) {
     std::shared_ptr<RequestStream> stream;
@@ -551,6 +582,7 @@ protected:
   }
 
   SessionFixture fixture;
+  StepGate gate;
   std::unique_ptr<Engine> engine;
 };
 
@@ -1019,42 +1051,14 @@ TEST_F(EngineTest, InvalidRequestsAreRefusedWithTheLimit) {
 
 /// Holds the engine's steps (a session progress callback waits) until
 /// opened: the slots stay taken while a test looks.
-struct StepGate {
-  std::mutex mutex;
-  std::condition_variable opened;
-  bool open = false;
-  static void wait(void *self, size_t, size_t) {
-    auto *gate = static_cast<StepGate *>(self);
-    std::unique_lock<std::mutex> lock(gate->mutex);
-    gate->opened.wait(lock, [&] { return gate->open; });
-  }
-  void release() {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      open = true;
-    }
-    opened.notify_all();
-  }
-};
 
 // A response's choices are queued together: all or none, so a refused
 // batch leaves nothing behind, and one larger than the slots and the queue
 // together is a bad request, never a "retry later".
 TEST_F(EngineTest, BatchesQueueWholeOrNotAtAll) {
-  StepGate gate;
-  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
-                         kMaxSeqLen),
-            NHC_OK)
-      << lastError();
-  nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
   serving::EngineOptions options;
   options.maxQueue = 1;
-  engine = std::make_unique<Engine>(fixture.session, nullptr, options);
-  fixture.session = nullptr;
-  struct Release { // whatever fails below, the engine can stop
-    StepGate &gate;
-    ~Release() { gate.release(); }
-  } release{gate};
+  startGated(options);
   auto batch = [](size_t count) {
     std::vector<GenerationRequest> requests;
     for (size_t i = 0; i < count; ++i)
@@ -1178,20 +1182,9 @@ TEST_F(EngineTest, ChoicesWithOnePromptShareItsPrefill) {
 // client left): the others prefill the prompt themselves and still get
 // what they get alone.
 TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
-  StepGate gate;
-  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
-                         kMaxSeqLen),
-            NHC_OK)
-      << lastError();
-  nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
   serving::EngineOptions chunked;
   chunked.stepTokenBudget = 3; // raised to 5: the prompt takes two steps
-  engine = std::make_unique<Engine>(fixture.session, nullptr, chunked);
-  fixture.session = nullptr;
-  struct Release {
-    StepGate &gate;
-    ~Release() { gate.release(); }
-  } release{gate};
+  startGated(chunked);
   const std::vector<int32_t> prompt = {2, 9, 4, 4, 13, 0, 7, 1, 3};
   GenerationRequest sampled = greedy(prompt, 3);
   sampled.sampling.temperature = 1.3f;
