@@ -569,12 +569,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   if (batch.empty())
     return;
-  // The requests waiting for a prompt this step finishes: they take its
-  // state and its last row after the step.
+  // The prompts this step finishes that others share (`hands`), and the
+  // requests waiting for each: they take its state and its last row after
+  // the step; ones admitted later prefill it themselves.
+  std::vector<char> hands(members.size(), 0);
   std::vector<std::vector<Active *>> followers(members.size());
   for (size_t i = 0; i < members.size(); ++i) {
     Active &a = *members[i];
-    if (a.leads && a.share->open && !a.decoding() && a.picksThisStep())
+    hands[i] = a.leads && a.share->open && !a.decoding() && a.picksThisStep();
+    if (hands[i])
       for (auto &f : active)
         if (f->share == a.share && f->waitsForShare())
           followers[i].push_back(f.get());
@@ -638,10 +641,12 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<int32_t> forkedId;        // the leader's greedy id
   std::vector<std::vector<float>> leaderRows(members.size());
   for (size_t i = 0; i < members.size(); ++i) {
-    if (followers[i].empty())
+    if (!hands[i])
       continue;
     Active &leader = *members[i];
     leader.share->open = false;
+    if (followers[i].empty())
+      continue;
     const bool finite =
         greedyIds ? firstNanOfGreedyId(ids[i]) < 0
                   : firstNan(logits.data() + pickRow(i) * vocab_, vocab_) < 0;

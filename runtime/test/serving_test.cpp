@@ -547,6 +547,42 @@ struct StepGate {
   }
 };
 
+/// Lets the session's steps start one permit at a time (a step starts at
+/// its first entry's progress report), so a test can look between steps.
+struct StepPermits {
+  std::mutex mutex;
+  std::condition_variable changed;
+  uint64_t permits = 0;
+  bool waiting = false, open = false;
+  static void report(void *self, size_t completed, size_t) {
+    auto *gate = static_cast<StepPermits *>(self);
+    if (completed != 1)
+      return;
+    std::unique_lock<std::mutex> lock(gate->mutex);
+    gate->waiting = true;
+    gate->changed.notify_all();
+    gate->changed.wait(lock, [&] { return gate->open || gate->permits > 0; });
+    if (!gate->open)
+      --gate->permits;
+    gate->waiting = false;
+  }
+  /// Lets `steps` steps run and returns once the next one waits.
+  void run(uint64_t steps) {
+    std::unique_lock<std::mutex> lock(mutex);
+    permits += steps;
+    changed.notify_all();
+    changed.wait_for(lock, std::chrono::seconds(10),
+                     [&] { return permits == 0 && waiting; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      open = true;
+    }
+    changed.notify_all();
+  }
+};
+
 class EngineTest : public ::testing::Test {
 protected:
   void start(serving::EngineOptions options, int32_t nanToken = -1,
@@ -1204,6 +1240,45 @@ TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
   EXPECT_EQ(second.tokens, drain(submit(sampled)).tokens);
   EXPECT_EQ(third.tokens, drain(submit(greedy(prompt, 3))).tokens);
   EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
+}
+
+// A choice admitted after the first one's prompt is done prefills the
+// prompt at once, not after the first one ends (it waited until 2026-12-06:
+// the share stayed open when no other choice held a slot at the hand-over).
+// Three slots: A, B and the first choice L start; F waits for A's slot.
+TEST_F(EngineTest, ChoicesAdmittedAfterThePromptPrefillItAtOnce) {
+  StepPermits permits;
+  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
+                         kMaxSeqLen),
+            NHC_OK)
+      << lastError();
+  nhc_session_set_progress(fixture.session, &StepPermits::report, &permits);
+  engine = std::make_unique<Engine>(fixture.session, nullptr,
+                                    serving::EngineOptions{});
+  fixture.session = nullptr;
+  struct Release {
+    StepPermits &permits;
+    ~Release() { permits.release(); }
+  } release{permits};
+  const std::vector<int32_t> prompt = {5, 6};
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string error;
+  ASSERT_EQ(engine->submitAll({greedy({1}, 2), greedy({2}, 11),
+                               greedy(prompt, 11), greedy(prompt, 11)},
+                              streams, error),
+            SubmitStatus::Ok)
+      << error;
+  permits.run(0); // the first step waits
+  permits.run(1); // A, B and L prefill; L's prompt is done
+  permits.run(1); // A's second token ends it; F takes its slot
+  EXPECT_EQ(engine->metrics().promptTokens, 4u);
+  permits.run(1); // F prefills the prompt
+  EXPECT_EQ(engine->metrics().promptTokens, 6u);
+  EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
+  permits.release();
+  const GenerationEvent first = drain(streams[2]);
+  EXPECT_EQ(drain(streams[3]).tokens, first.tokens);
+  EXPECT_EQ(first.tokens, drain(submit(greedy(prompt, 11))).tokens);
 }
 
 TEST_F(EngineTest, CancelFreesTheSlotAndAFullQueueRefuses) {
