@@ -276,7 +276,10 @@ int run(nhc::run::Options options) {
   uint64_t count = 0;
   for (uint64_t begin = 0; begin < promptLen; begin += count) {
     const uint64_t rest = promptLen - begin;
-    count = chunk == 1 ? 1 : nhc::serving::promptChunkTokens(rest, begin, chunk);
+    // A loaded state's tokens are history too.
+    count = chunk == 1 ? 1
+                       : nhc::serving::promptChunkTokens(rest, savedTokens + begin,
+                                                         chunk);
     if (count == 0)
       count = std::min(rest, chunk + 1);
     nhc_request_t request{slot, options.promptIds.data() + begin, count};
