@@ -635,11 +635,16 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // own pick adjusts the row in place, and before it may finish and free
   // its slot); one whose row holds NaN does not (they would fail alike;
   // they prefill it themselves and fail on their own).
-  std::vector<Active *> forked;
-  std::vector<size_t> forkedFrom; // the leader's member index
-  std::vector<const float *> forkedRow; // the leader's raw row, or null
-  std::vector<int32_t> forkedId;        // the leader's greedy id
-  std::vector<std::vector<float>> leaderRows(members.size());
+  struct Fork {
+    Active *request;
+    size_t leader; ///< its member index
+    int32_t token = 0;
+    std::optional<PickLogprobs> logprobs;
+    int64_t nanAt = -1;
+    std::string error;
+  };
+  std::vector<Fork> forks;
+  std::vector<std::vector<float>> leaderRows(members.size()); // raw, kept
   for (size_t i = 0; i < members.size(); ++i) {
     if (!hands[i])
       continue;
@@ -656,14 +661,9 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       const float *row = logits.data() + pickRow(i) * vocab_;
       leaderRows[i].assign(row, row + vocab_);
     }
-    for (Active *f : followers[i]) {
-      if (!forkInto(*f, leader))
-        continue;
-      forked.push_back(f);
-      forkedFrom.push_back(i);
-      forkedRow.push_back(greedyIds ? nullptr : leaderRows[i].data());
-      forkedId.push_back(greedyIds ? ids[i] : 0);
-    }
+    for (Active *f : followers[i])
+      if (forkInto(*f, leader))
+        forks.push_back({f, i});
   }
   // Each picking row's token (a prompt chunk that is not its last picks
   // none): the session's greedy id, or its own sampler's pick from the
@@ -686,12 +686,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   std::vector<std::string> sampleError(members.size());
   promptLogprobsOfStep(members, batch, rowOf, logits, nanAt);
-  std::vector<int64_t> forkedNan(forked.size(), -1);
-  for (size_t k = 0; k < forked.size(); ++k) {
+  for (Fork &f : forks) {
     // Complete now; a prompt row holding NaN fails them as it fails it.
-    forked[k]->promptEntries = members[forkedFrom[k]]->promptEntries;
-    if (forked[k]->request.promptLogprobs)
-      forkedNan[k] = nanAt[forkedFrom[k]];
+    f.request->promptEntries = members[f.leader]->promptEntries;
+    if (f.request->request.promptLogprobs)
+      f.nanAt = nanAt[f.leader];
   }
   std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
@@ -701,24 +700,22 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     pick(*members[i], logits.data() + pickRow(i) * vocab_, token[i],
          logprobs[i], nanAt[i], sampleError[i]);
   });
-  // The forked requests' first tokens, from copies of their leaders' rows.
-  std::vector<int32_t> forkedToken(forked.size(), 0);
-  std::vector<std::optional<PickLogprobs>> forkedLogprobs(forked.size());
-  std::vector<std::string> forkedError(forked.size());
-  forEachInParallel(forked.size(), [&](size_t k) {
-    if (forked[k]->request.maxTokens == 0 || forkedNan[k] >= 0)
+  // The forked requests' first tokens: the leader's greedy id, or picks
+  // from copies of its row.
+  forEachInParallel(forks.size(), [&](size_t k) {
+    Fork &f = forks[k];
+    if (f.request->request.maxTokens == 0 || f.nanAt >= 0)
       return;
-    if (!forkedRow[k]) { // greedy from the leader's id
-      forkedToken[k] = forkedId[k];
+    if (greedyIds) {
+      f.token = ids[f.leader];
       return;
     }
-    std::vector<float> row(forkedRow[k], forkedRow[k] + vocab_);
-    pick(*forked[k], row.data(), forkedToken[k], forkedLogprobs[k],
-         forkedNan[k], forkedError[k]);
+    std::vector<float> row = leaderRows[f.leader];
+    pick(*f.request, row.data(), f.token, f.logprobs, f.nanAt, f.error);
   });
   uint64_t prompted = 0, shared = 0;
-  for (Active *f : forked)
-    shared += f->request.prompt.size();
+  for (const Fork &f : forks)
+    shared += f.request->request.prompt.size();
   for (size_t i = 0; i < members.size(); ++i) {
     Active &a = *members[i];
     if (!a.decoding()) {
@@ -733,13 +730,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       continue; // more prompt to go: these logits are not needed
     deliverPick(a, token[i], std::move(logprobs[i]), sampleError[i]);
   }
-  for (size_t k = 0; k < forked.size(); ++k) {
-    if (forkedNan[k] >= 0) {
-      finish(*forked[k], FinishReason::Error, nanLogitsMessage(forkedNan[k]));
-      continue;
-    }
-    deliverPick(*forked[k], forkedToken[k], std::move(forkedLogprobs[k]),
-                     forkedError[k]);
+  for (Fork &f : forks) {
+    if (f.nanAt >= 0)
+      finish(*f.request, FinishReason::Error, nanLogitsMessage(f.nanAt));
+    else
+      deliverPick(*f.request, f.token, std::move(f.logprobs), f.error);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   ++metrics_.steps;

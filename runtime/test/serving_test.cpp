@@ -595,13 +595,16 @@ protected:
     engine = std::make_unique<Engine>(fixture.session, nullptr, options);
     fixture.session = nullptr; // the engine owns it now
   }
-  /// start() with every step held at `gate` until gate.release().
-  void startGated(serving::EngineOptions options) {
+  /// start() with every step held at `gate` until gate.release(), or with
+  /// another progress callback holding them.
+  void startGated(serving::EngineOptions options,
+                  nhc_progress_fn_t hold = &StepGate::wait,
+                  void *holder = nullptr) {
     ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1),
                            kSlots, kMaxSeqLen),
               NHC_OK)
         << lastError();
-    nhc_session_set_progress(fixture.session, &StepGate::wait, &gate);
+    nhc_session_set_progress(fixture.session, hold, holder ? holder : &gate);
     engine = std::make_unique<Engine>(fixture.session, nullptr, options);
     fixture.session = nullptr;
   }
@@ -1248,14 +1251,7 @@ TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
 // Three slots: A, B and the first choice L start; F waits for A's slot.
 TEST_F(EngineTest, ChoicesAdmittedAfterThePromptPrefillItAtOnce) {
   StepPermits permits;
-  ASSERT_EQ(fixture.open(toyModelManifest(), toyModelWeights(-1, -1), kSlots,
-                         kMaxSeqLen),
-            NHC_OK)
-      << lastError();
-  nhc_session_set_progress(fixture.session, &StepPermits::report, &permits);
-  engine = std::make_unique<Engine>(fixture.session, nullptr,
-                                    serving::EngineOptions{});
-  fixture.session = nullptr;
+  startGated({}, &StepPermits::report, &permits);
   struct Release {
     StepPermits &permits;
     ~Release() { permits.release(); }
