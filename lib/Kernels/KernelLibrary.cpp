@@ -77,7 +77,8 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeExpertMatmulE4m3Tiled,
       ::nhc::format::kernel::kMoeCombine,
       ::nhc::format::kernel::kMoeFp8Rows,
-      ::nhc::format::kernel::kArgmaxRows};
+      ::nhc::format::kernel::kArgmaxRows,
+      ::nhc::format::kernel::kSampleRows};
   return names;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "plan.h"
+#include "sampling.h"
 #include "nhc/runtime/artifact_reader.h"
 #include "nhc/runtime/session.h"
 #include "nhc/runtime/state_pool.h"
@@ -138,16 +139,20 @@ public:
   /// Whether moeExperts() takes `inputAbsmax` (the routed experts'
   /// calibration statistics).
   virtual bool calibratesExperts() const { return false; }
-  /// out[r] = the greedy id of logits row r < rows of the step that ran
-  /// (greedyId), `hostLogits` the rows the step wrote to caller
-  /// memory (null where logitsOnDevice() and the caller wants none). Waits
-  /// for the device.
-  virtual void argmaxRows(uint64_t rows, uint64_t vocab,
-                          const float *hostLogits, int32_t *out) {
+  /// out[r] = the token of logits row r < rows of the step that ran: its
+  /// greedy id (greedyId), or with `sampling` (rows rules) the one
+  /// sampling[r] picks (sampleLogits); `hostLogits` the rows the step
+  /// wrote to caller memory (null where logitsOnDevice() and the caller
+  /// wants none). Waits for the device.
+  virtual void pickTokens(uint64_t rows, uint64_t vocab,
+                          const float *hostLogits,
+                          const nhc_sampling_t *sampling, int32_t *out) {
     for (uint64_t r = 0; r < rows; ++r)
-      out[r] = greedyId(hostLogits + r * vocab, vocab);
+      out[r] = sampling ? sampleLogits(hostLogits + r * vocab, vocab,
+                                       sampling[r])
+                        : greedyId(hostLogits + r * vocab, vocab);
   }
-  /// Whether the step's logits stay readable by argmaxRows() without being
+  /// Whether the step's logits stay readable by pickTokens() without being
   /// copied out (setLogitsOutput may then be given null).
   virtual bool logitsOnDevice() const { return false; }
   /// Waits until everything issued so far has finished.

@@ -113,7 +113,8 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
     finishEntryTiming(io, total);
   }
   if (io.greedyIds)
-    backend_.argmaxRows(io.requests, io.vocab, io.logits, io.greedyIds);
+    backend_.pickTokens(io.requests, io.vocab, io.logits, io.sampling,
+                        io.greedyIds);
 }
 
 bool Executor::runRecorded(const StepIo &io, size_t total) {

@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "executor.h"
 #include "manifest.h"
+#include "sampling.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
@@ -287,6 +288,19 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: greedy_ids holds ", options.num_greedy_ids,
                 " ids; the batch has ", count, " requests"));
+  NHC_CHECK(!options.sampling || options.greedy_ids, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: sampling needs greedy_ids (where the sampled "
+            "ids go)");
+  NHC_CHECK(!options.sampling || options.num_sampling >= count,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: sampling holds ", options.num_sampling,
+                " rules; the batch has ", count, " requests"));
+  for (size_t r = 0; options.sampling && r < count; ++r) {
+    std::string problem = samplingProblem(options.sampling[r]);
+    NHC_CHECK(problem.empty(), NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: request ", r, " (slot ",
+                  requests[r].slot, "): sampling: ", problem));
+  }
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -400,6 +414,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
   io.greedyIds = options.greedy_ids;
+  io.sampling = options.sampling;
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;

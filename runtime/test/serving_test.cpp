@@ -157,10 +157,8 @@ TEST(SamplerTest, SortsOnlyWhatItWalksYetPicksAsSortingEverything) {
       std::vector<float> logits(vocab);
       for (float &v : logits)
         v = std::round(normal(gen) * 64) / 64; // ties
-      if (vocab > 7) {
-        logits[3] = NAN;
+      if (vocab > 7)
         logits[5] = -INFINITY;
-      }
       for (auto [temperature, topK, topP] :
            std::vector<std::tuple<float, uint64_t, float>>{
                {1.0f, 0, 1.0f}, {4.0f, 0, 1.0f}, {0.7f, 0, 0.9f},
@@ -179,6 +177,11 @@ TEST(SamplerTest, SortsOnlyWhatItWalksYetPicksAsSortingEverything) {
               << "vocab " << vocab << " spread " << spread << " T "
               << temperature << " top_k " << topK << " top_p " << topP
               << " draw " << draw;
+        if (vocab > 7) { // a NaN has no token: -1 - the first NaN's index
+          std::vector<float> nan = logits;
+          nan[vocab - 1] = nan[3] = NAN;
+          EXPECT_EQ(sampler.sample(nan.data(), nan.size()), -1 - 3);
+        }
       }
     }
   }
@@ -193,7 +196,6 @@ TEST(SamplerTest, InfiniteLogitsShareTheDrawEqually) {
   const std::vector<int32_t> infinite = {17, 40, 41, 900};
   for (int32_t id : infinite)
     logits[id] = INFINITY;
-  logits[3] = NAN;
   logits[5] = -INFINITY;
   for (auto [topK, topP, expected] :
        std::vector<std::tuple<uint64_t, float, std::set<int32_t>>>{

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -503,6 +504,126 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
   refused("no logits, no ids", 1, nullptr, 0, "argument 'logits' must not be NULL");
   for (int r = 0; r < 2; ++r) // nothing ran: both still at their start
     EXPECT_EQ(nhc_session_release_slot(model.session, slots[r]), NHC_OK);
+}
+
+/// Sampled ids (nhc_step_options_t.sampling): a decode step that returns
+/// logits and ids gives, for each rule, the token the host's rule picks
+/// from those logits (nhc_sample_logits; a draw within rounding of a
+/// boundary may take a neighbour: the draw moved by 1e-6 must then pick
+/// it); a fork stepped with ids only (on cuda only the ids leave the
+/// device, nhc_sample_rows picking them there) picks the same. Then what
+/// is refused before anything runs.
+TEST_P(Golden, SampledIdsAreTheRulesPicks) {
+  Model model(GetParam());
+  const long long launchesBefore = fakeKernelLaunches("nhc_sample_rows_kernel");
+  const size_t V = model.vocab;
+  std::vector<int32_t> prompt = model.ids(0);
+  uint32_t source;
+  Model::check(nhc_session_claim(model.session, &source), "claim");
+  std::vector<float> logits(2 * V);
+  nhc_request_t prefill{source, prompt.data(), prompt.size()};
+  Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "prefill");
+  auto rule = [](float t, uint32_t k, float p, float minP, double u) {
+    nhc_sampling_t r{};
+    r.temperature = t;
+    r.top_k = k;
+    r.top_p = p;
+    r.min_p = minP;
+    r.uniform = u;
+    return r;
+  };
+  const nhc_sampling_t rules[] = {
+      rule(0.8f, 0, 0.9f, 0.0f, 0.31), rule(1.5f, 20, 1.0f, 0.02f, 0.77),
+      rule(0.0f, 0, 1.0f, 0.0f, 0.5), rule(3.0f, 0, 1.0f, 0.0f, 0.05),
+      rule(1.0f, 5, 0.6f, 0.1f, 0.999)};
+  int32_t token = model.argmax(logits.data(), V);
+  for (const nhc_sampling_t &r : rules) {
+    uint32_t twin;
+    Model::check(nhc_session_fork_request(model.session, source, &twin),
+                 "fork");
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    int32_t id = -7, twinId = -7;
+    options.greedy_ids = &id;
+    options.num_greedy_ids = 1;
+    options.sampling = &r;
+    options.num_sampling = 1;
+    nhc_request_t step{source, &token, 1};
+    Model::check(nhc_session_step_ex(model.session, &step, 1, &options,
+                                     logits.data(), V),
+                 "sampled step with logits");
+    int32_t want = -9;
+    ASSERT_EQ(nhc_sample_logits(logits.data(), V, &r, &want), NHC_OK);
+    if (id != want) {
+      bool rounding = false;
+      for (double nudge : {-1e-6, 1e-6}) {
+        nhc_sampling_t moved = r;
+        moved.uniform = std::min(std::max(r.uniform + nudge, 0.0), 0.999999);
+        int32_t other = -9;
+        ASSERT_EQ(nhc_sample_logits(logits.data(), V, &moved, &other), NHC_OK);
+        rounding |= other == id;
+      }
+      EXPECT_TRUE(rounding) << "picked " << id << ", the rule " << want;
+    }
+    options.greedy_ids = &twinId;
+    nhc_request_t twinStep{twin, &token, 1};
+    Model::check(nhc_session_step_ex(model.session, &twinStep, 1, &options,
+                                     nullptr, 0),
+                 "sampled step, ids only");
+    EXPECT_EQ(twinId, id) << "the ids-only step picked another token";
+    Model::check(nhc_session_release_slot(model.session, twin), "release");
+    ASSERT_GE(id, 0);
+    token = id;
+  }
+  if (launchesBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_sample_rows_kernel") - launchesBefore,
+              2 * 5)
+        << "the ids were not picked on the device";
+
+  uint32_t other;
+  Model::check(nhc_session_claim(model.session, &other), "claim");
+  int32_t tokens[2] = {5, 6}, ids[2] = {-7, -7};
+  nhc_request_t requests[2] = {{source, &tokens[0], 1}, {other, &tokens[1], 1}};
+  nhc_sampling_t two[2] = {rules[0], rules[1]};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  options.sampling = two;
+  options.num_sampling = 2;
+  auto refused = [&](const char *what, const char *message) {
+    uint64_t before = 0, after = 0;
+    Model::check(nhc_session_slot_length(model.session, source, &before), "length");
+    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                  nullptr, 0),
+              NHC_INVALID_ARGUMENT) << what;
+    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+        << what << ": " << nhc_last_error();
+    Model::check(nhc_session_slot_length(model.session, source, &after), "length");
+    EXPECT_EQ(after, before) << what << ": the step ran";
+  };
+  two[1].top_p = 0.0f;
+  refused("top_p 0", "request 1 (slot");
+  refused("top_p 0", "top_p must be in (0, 1], got 0");
+  two[1] = rules[1];
+  two[0].uniform = 1.0;
+  refused("a draw of 1", "uniform (the draw) must be in [0, 1), got 1");
+  two[0] = rules[0];
+  two[0].temperature = std::numeric_limits<float>::quiet_NaN();
+  refused("NaN temperature", "temperature must be a finite number >= 0");
+  two[0] = rules[0];
+  options.num_sampling = 1;
+  refused("too few rules", "sampling holds 1 rules; the batch has 2");
+  options.num_sampling = 2;
+  options.greedy_ids = nullptr;
+  std::vector<float> room(2 * V);
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                room.data(), room.size()),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("sampling needs greedy_ids"),
+            std::string::npos) << nhc_last_error();
 }
 
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session

@@ -192,10 +192,10 @@ std::string unsupported(gpu::GPUFuncOp kernel) {
     // It becomes a plain stack buffer: only loads and stores keep their
     // types when its memory space goes.
     for (Operation *user : buffer.getUsers())
-      if (!isa<memref::LoadOp, memref::StoreOp>(user))
+      if (!isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(user))
         return "a workgroup buffer is used by '" +
                user->getName().getStringRef().str() +
-               "' (only loads and stores are emulated)";
+               "' (only loads, stores and atomics are emulated)";
   }
   if (!kernel.getBody().hasOneBlock())
     return "its body has more than one block";
@@ -453,8 +453,10 @@ struct NHCEmulateGPUKernelsPass
     llvm::DenseSet<Value> emulationArrays;
     Value epoch;
     /// Tags: epoch << kTagBits | (thread + 1); kManyReaders as the thread
-    /// part when several threads read an element in one epoch.
-    static constexpr int64_t kTagBits = 20, kManyReaders = (1 << 20) - 1;
+    /// part when several threads read an element in one epoch,
+    /// kAtomicWriter when threads updated it atomically.
+    static constexpr int64_t kTagBits = 20, kManyReaders = (1 << 20) - 1,
+                             kAtomicWriter = kManyReaders - 1;
     IRMapping map; // kernel arguments and workgroup buffers
     /// Per-thread arrays of values that cross a barrier.
     DenseMap<Value, Value> kept;
@@ -772,11 +774,11 @@ struct NHCEmulateGPUKernelsPass
         fillAllOnes(b, buffer);
       if (!epoch)
         return;
-      // A thread's tag part must stay below kManyReaders (CUDA's blocks
+      // A thread's tag part must stay below kAtomicWriter (CUDA's blocks
       // have at most 1024 threads).
       Value fits = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::ult, threads,
-          arith::ConstantIndexOp::create(b, loc, kManyReaders));
+          arith::ConstantIndexOp::create(b, loc, kAtomicWriter - 1));
       cf::AssertOp::create(b, loc, fits,
                            "GPU kernel '" + kernelName +
                                "': too many threads per block to check races");
@@ -1010,6 +1012,27 @@ struct NHCEmulateGPUKernelsPass
             readers, offset);
         return;
       }
+      if (isa<memref::AtomicRMWOp>(access)) {
+        // Atomics of several threads on one element do not race with each
+        // other (they are tagged as the atomic writer); a plain access of
+        // another thread in the same epoch does.
+        Value atomicTag = arith::OrIOp::create(b, loc, shifted, i64(kAtomicWriter));
+        Value byAtomic = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                               written, atomicTag);
+        Value plainWrite = arith::AndIOp::create(
+            b, loc, writtenByOther,
+            arith::XOrIOp::create(b, loc, byAtomic,
+                                  arith::ConstantIntOp::create(b, loc, 1, 1)));
+        Value conflict = arith::OrIOp::create(b, loc, plainWrite, readByOther);
+        Value ok = arith::XOrIOp::create(
+            b, loc, conflict, arith::ConstantIntOp::create(b, loc, 1, 1));
+        cf::AssertOp::create(b, loc, ok,
+                             where + "update a workgroup element atomically "
+                                     "that another thread read or wrote with "
+                                     "no gpu.barrier between");
+        memref::StoreOp::create(b, loc, atomicTag, writers, offset);
+        return;
+      }
       Value conflict = arith::OrIOp::create(b, loc, writtenByOther, readByOther);
       Value ok = arith::XOrIOp::create(
           b, loc, conflict, arith::ConstantIntOp::create(b, loc, 1, 1));
@@ -1099,6 +1122,9 @@ struct NHCEmulateGPUKernelsPass
         } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
           checkBounds(op, store.getMemRef(), store.getIndices(), nullptr);
           checkAccess(op, store.getMemRef(), store.getIndices(), linear);
+        } else if (auto atomic = dyn_cast<memref::AtomicRMWOp>(op)) {
+          checkBounds(op, atomic.getMemref(), atomic.getIndices(), nullptr);
+          checkAccess(op, atomic.getMemref(), atomic.getIndices(), linear);
         }
       });
       // The ids and sizes, wherever the copies read them.

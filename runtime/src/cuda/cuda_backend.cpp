@@ -242,7 +242,7 @@ public:
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
-                                   &moeRoutes_, &greedyIds_, &argmaxPartials_,
+                                   &moeRoutes_, &greedyIds_, &argmaxPartials_, &sampleRules_,
                                    &groupArrivals_})
         buffer->reset();
       module_.reset();
@@ -584,6 +584,9 @@ public:
       grow(buffers_[i], bytes[i], cat("buffer '", plan_.buffers[i].name, "'"));
     grow(logits_, *logits * 4, "logits");
     grow(greedyIds_, shape.logitsRows * 4, "the greedy ids");
+    if (sampleRows_)
+      grow(sampleRules_, shape.logitsRows * lib::kSampleParams * 8,
+           "the sampling rules");
     if (argmaxRows_)
       grow(argmaxPartials_,
            shape.logitsRows * lib::argmaxSlices(vocab_) * 2 * 4,
@@ -1094,23 +1097,48 @@ public:
   /// session gives rows of its own) and the ids picked on the host.
   bool logitsOnDevice() const override { return argmaxRows_ != nullptr; }
 
-  /// The rows' greedy ids by nhc_argmax_rows on the device's logits, only
-  /// the ids copied out (or, without the kernel, greedyId on the host).
-  void argmaxRows(uint64_t rows, uint64_t vocab, const float *hostLogits,
-                  int32_t *out) override {
+  /// The rows' tokens on the device's logits, only the ids copied out:
+  /// greedy ids by nhc_argmax_rows, sampled ones by nhc_sample_rows (the
+  /// rules copied in). Without the kernel the ids are picked on the host
+  /// (greedyId, sampleLogits): from the caller's rows, or rows of its own
+  /// copied out for sampling.
+  void pickTokens(uint64_t rows, uint64_t vocab, const float *hostLogits,
+                  const nhc_sampling_t *sampling, int32_t *out) override {
     if (!argmaxRows_)
-      return Backend::argmaxRows(rows, vocab, hostLogits, out);
+      return Backend::pickTokens(rows, vocab, hostLogits, sampling, out);
     ContextScope scope = enter();
+    if (sampling && !sampleRows_) {
+      synchronize(); // the caller's rows, if it asked for them
+      if (!hostLogits) {
+        sampledRows_.resize(rows * vocab);
+        copyOut(sampledRows_.data(), logits_.address(),
+                rows * vocab * sizeof(float), "the logits to sample");
+        synchronizeStream("copying the logits to sample");
+        hostLogits = sampledRows_.data();
+      }
+      return Backend::pickTokens(rows, vocab, hostLogits, sampling, out);
+    }
     args_ = {memref(logits_.address(), rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
-    const uint64_t slices = lib::argmaxSlices(vocab);
-    args_.push_back(memref(argmaxPartials_.address(), rows * slices * 2));
-    args_.push_back(index(slices));
-    hostViews_.assign(args_.size(), nullptr);
-    run(*argmaxRows_, lib::kArgmaxRows);
+    if (sampling) {
+      rulesHost_.resize(rows * lib::kSampleParams);
+      for (uint64_t r = 0; r < rows; ++r)
+        sampleRuleParams(sampling[r], &rulesHost_[r * lib::kSampleParams]);
+      copyIn(sampleRules_.address(), rulesHost_.data(),
+             rulesHost_.size() * sizeof(double), "the sampling rules");
+      args_.push_back(memref(sampleRules_.address(), rulesHost_.size()));
+      hostViews_.assign(args_.size(), nullptr);
+      run(*sampleRows_, lib::kSampleRows);
+    } else {
+      const uint64_t slices = lib::argmaxSlices(vocab);
+      args_.push_back(memref(argmaxPartials_.address(), rows * slices * 2));
+      args_.push_back(index(slices));
+      hostViews_.assign(args_.size(), nullptr);
+      run(*argmaxRows_, lib::kArgmaxRows);
+    }
     copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
-            "the greedy ids");
-    synchronizeStream("copying the greedy ids");
+            "the token ids");
+    synchronizeStream("copying the token ids");
   }
 
   bool replayRecorded(uint64_t key) override {
@@ -2109,6 +2137,10 @@ private:
     argmaxRows_ = require(lib::kArgmaxRows, /*optional=*/true);
     if (argmaxRows_ && argmaxRows_->params.size() != lib::kArgmaxRowsArgs)
       argmaxRows_ = nullptr;
+    // Older artifacts lack it: sampled ids are then picked on the host.
+    sampleRows_ = require(lib::kSampleRows, /*optional=*/true);
+    if (sampleRows_ && sampleRows_->params.size() != lib::kSampleRowsArgs)
+      sampleRows_ = nullptr;
     // Older artifacts lack them: bf16 gemms after a norm keep their
     // rounding pass.
     rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
@@ -2371,7 +2403,8 @@ private:
                     *moeMatmulE4m3Tiled_ = nullptr,
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
-                    *argmaxRows_ = nullptr, *rmsNormBf16_ = nullptr,
+                    *argmaxRows_ = nullptr, *sampleRows_ = nullptr,
+                    *rmsNormBf16_ = nullptr,
                     *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr,
                     *ssdConvScan_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
@@ -2424,9 +2457,15 @@ private:
   std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
   DeviceBuffer logits_, requestTable_, tokenIds_;
   DeviceBuffer narrowRows_; // a bf16 or e4m3 gemm's activations, packed
-  DeviceBuffer greedyIds_{api_}; // argmaxRows' ids, [logits rows] int32
-  /// argmaxRows' candidates, [logits rows][argmaxSlices(vocab)][2] f32
+  DeviceBuffer greedyIds_{api_}; // pickTokens' ids, [logits rows] int32
+  /// nhc_argmax_rows' candidates, [logits rows][argmaxSlices(vocab)][2] f32
   DeviceBuffer argmaxPartials_{api_};
+  /// pickTokens' sampling rules, [logits rows][kSampleParams] f64, and
+  /// their host staging; rows copied out to sample where the artifact
+  /// lacks nhc_sample_rows.
+  DeviceBuffer sampleRules_{api_};
+  std::vector<double> rulesHost_;
+  std::vector<float> sampledRows_;
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;

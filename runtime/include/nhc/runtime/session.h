@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/sampling.h"
 #include "nhc/runtime/state_pool.h"
 #include "nhc/runtime/status.h"
 #include "nhc/runtime/weights.h"
@@ -122,6 +123,18 @@ typedef struct nhc_step_options_t {
    * a step is never recorded into, or replayed from, a CUDA graph. */
   double *entry_seconds;
   size_t num_entry_seconds;
+  /* Sampled ids (with greedy_ids). When not NULL, an array of
+   * num_sampling >= count rules: element r of greedy_ids is then the token
+   * sampling[r] picks from request r's logits (nhc/runtime/sampling.h,
+   * nhc_sample_logits' rule and codes: -1 minus the first NaN's index for
+   * logits holding NaN), greedy where that rule is. On the cuda backend the
+   * kernel library's nhc_sample_rows picks them on the device and only the
+   * ids leave it; it may differ from nhc_sample_logits on the same logits
+   * only where the draw lands within rounding of a boundary between two
+   * candidates (its sums are in another order). An invalid rule is
+   * NHC_INVALID_ARGUMENT naming the request, before anything runs. */
+  const nhc_sampling_t *sampling;
+  size_t num_sampling;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries

@@ -1,12 +1,12 @@
 //===- nhc/serving/sampler.h - Token sampling from logits ----*- C++ -*-===//
 //
-// Picks the next token from one row of logits: greedy, or temperature with
-// min-p (Nguyen et al. 2024), top-k and top-p (nucleus, Holtzman et al.
-// 2019) truncation, in that order (vLLM's sampler: min-p, then top-k and
-// top-p over what is left). Penalties and biases come before, in
-// nhc/serving/logits_processor.h. Each sampler owns
-// its random stream, so a request's tokens depend only on its own seed, not
-// on what else shares the batch.
+// Picks the next token from one row of logits by the runtime's rule
+// (nhc/runtime/sampling.h: greedy, or temperature with min-p, top-k and
+// top-p truncation). Penalties and biases come before, in
+// nhc/serving/logits_processor.h. Each sampler owns its random stream (one
+// draw per sampled token), so a request's tokens depend only on its own
+// seed, not on what else shares the batch, nor on whether the host or the
+// device picks them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_SERVING_SAMPLER_H
@@ -17,6 +17,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "nhc/runtime/sampling.h"
 
 namespace nhc::serving {
 
@@ -49,16 +51,20 @@ public:
   /// 0 <= minP <= 1 (checked by the callers that read them from users:
   /// nhc-run, the OpenAI API).
   explicit Sampler(const SamplingParams &params);
-  /// Picks a token id from one row of `vocab` f32 logits: the candidates in
-  /// order of logit (ties by lower id), softmax of logit / temperature in
-  /// double, min-p (those below min_p times the top's weight dropped),
-  /// top-k, the shortest prefix reaching top_p, one uniform draw
-  /// walked down that order. Sorts only the prefix its walks reach, so its
-  /// cost is about one pass over the row (an exp each) unless a hot
-  /// temperature spreads the mass. NaN logits are
-  /// never picked; a row of only NaN has no token (greedy gives vocab - 1,
-  /// sampling 0): callers refuse rows holding NaN first (firstNan).
+  /// Picks a token id from one row of `vocab` f32 logits by the runtime's
+  /// rule (nhc_sample_logits, nhc/runtime/sampling.h) with the next draw
+  /// of this sampler's stream: greedy, or the candidates in order of logit
+  /// (ties by lower id), softmax of logit / temperature in double, min-p,
+  /// top-k, the shortest prefix reaching top_p, the draw walked down that
+  /// order. NaN logits: greedy never picks them (a row of only NaN gives
+  /// vocab - 1); sampling gives -1 - the first NaN's index. Callers refuse
+  /// rows holding NaN first (firstNan).
   int32_t sample(const float *logits, size_t vocab);
+  /// The rule sample() would apply to the next row, its draw taken from
+  /// the stream as sample() takes it (none when greedy): for a step that
+  /// samples on the device (nhc_step_options_t.sampling), after which the
+  /// stream is where sample() would have left it.
+  nhc_sampling_t nextRule();
   /// Whether sample() is argmax (temperature 0 or top_k 1): the session's
   /// greedy ids (nhc_step_options_t.greedy_ids, the same rule) then stand
   /// in for the logits, and an id below 0 there is a row holding NaN.
@@ -67,8 +73,6 @@ public:
 private:
   SamplingParams params_;
   Xoshiro256 rng_;
-  std::vector<std::pair<float, int32_t>> candidates_;
-  std::vector<double> weights_;
 };
 
 /// Index of the largest logit (the first on ties; NaN never wins).

@@ -86,6 +86,24 @@ inline constexpr unsigned kArgmaxRowsArgs = 6;
 inline constexpr unsigned long long argmaxSlices(unsigned long long vocab) {
   return vocab <= 8192 ? 1 : (vocab + 8191) / 8192;
 }
+// Sampled decoding (nhc_step_options_t.sampling): each logits row's token
+// by its rule (nhc/runtime/sampling.h), so that only token ids leave the
+// device. Arguments: logits [R, V] f32, out [R] i32, R, V, and the rules,
+// kSampleParams f64 per row in SampleParam order, passed as their bits in
+// an i64 buffer (sample.mlir).
+inline constexpr const char kSampleRows[] = "nhc_sample_rows";
+inline constexpr unsigned kSampleRowsArgs = 5;
+/// One row's rule as nhc_sample_rows reads it: f64s (their bits) at these
+/// offsets.
+/// Greedy rows have temperature 0; a min_p of 0 is a log of -inf.
+enum SampleParam : unsigned {
+  kSampleTemperature = 0,
+  kSampleTopK = 1,     ///< 0 = all
+  kSampleTopP = 2,     ///< (0, 1]
+  kSampleLogMinP = 3,  ///< ln(min_p), in double as the host computes it
+  kSampleUniform = 4,  ///< the row's draw in [0, 1)
+  kSampleParams = 5,
+};
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
