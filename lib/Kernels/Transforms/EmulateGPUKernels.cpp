@@ -1030,7 +1030,13 @@ struct NHCEmulateGPUKernelsPass
                              where + "update a workgroup element atomically "
                                      "that another thread read or wrote with "
                                      "no gpu.barrier between");
-        memref::StoreOp::create(b, loc, atomicTag, writers, offset);
+        // A plain write of this thread's in the epoch stays recorded, so
+        // that the other threads' atomics after it conflict with it.
+        Value mine = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           written, me);
+        memref::StoreOp::create(
+            b, loc, arith::SelectOp::create(b, loc, mine, me, atomicTag),
+            writers, offset);
         return;
       }
       Value conflict = arith::OrIOp::create(b, loc, writtenByOther, readByOther);

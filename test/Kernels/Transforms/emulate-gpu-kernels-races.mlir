@@ -34,6 +34,63 @@
 // A branch holding a barrier that only some threads take:
 // RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e divergent_branch_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=BRANCH
 // BRANCH: GPU kernel 'divergent_branch_main_kernel': a loop or branch holding a sync point has bounds or a condition that differ between the threads of a block
+// Atomics: 32 threads adding into one element at once race with no one
+// (the sum is 32 after the barrier, in both orders); a thread's plain store
+// to an element others update atomically with no barrier between does.
+// RUN: mlir-runner %t.ll.mlir -e atomic_main -entry-point-result=void
+// RUN: mlir-runner %t.rev.ll.mlir -e atomic_main -entry-point-result=void
+// RUN: not --crash stdbuf -o0 mlir-runner %t.ll.mlir -e atomic_racy_main -entry-point-result=void 2>&1 | FileCheck %s --check-prefix=ATOMIC
+// ATOMIC: GPU kernel 'atomic_racy_main_kernel': threads of a block update a workgroup element atomically that another thread read or wrote with no gpu.barrier between
+
+func.func @atomic(%x: memref<?xi32>, %plain: i1) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%count : memref<1xi32, #gpu.address_space<workgroup>>) {
+    %zero = arith.constant 0 : index
+    %k0 = arith.constant 0 : i32
+    %k1 = arith.constant 1 : i32
+    %lead = arith.cmpi eq, %tx, %zero : index
+    scf.if %lead {
+      memref.store %k0, %count[%zero] : memref<1xi32, #gpu.address_space<workgroup>>
+    }
+    // The racy variant leaves out this barrier.
+    scf.if %plain {
+    } else {
+      gpu.barrier
+    }
+    %old = memref.atomic_rmw addi %k1, %count[%zero] : (i32, memref<1xi32, #gpu.address_space<workgroup>>) -> i32
+    gpu.barrier
+    %sum = memref.load %count[%zero] : memref<1xi32, #gpu.address_space<workgroup>>
+    memref.store %sum, %x[%tx] : memref<?xi32>
+    gpu.terminator
+  }
+  return
+}
+
+func.func @atomic_main() {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %false = arith.constant false
+  %x = memref.alloc(%c32) : memref<?xi32>
+  call @atomic(%x, %false) : (memref<?xi32>, i1) -> ()
+  %sum = memref.load %x[%c0] : memref<?xi32>
+  %k32 = arith.constant 32 : i32
+  %all = arith.cmpi eq, %sum, %k32 : i32
+  cf.assert %all, "32 atomic adds of 1 did not sum to 32"
+  memref.dealloc %x : memref<?xi32>
+  return
+}
+
+func.func @atomic_racy_main() {
+  %c32 = arith.constant 32 : index
+  %true = arith.constant true
+  %x = memref.alloc(%c32) : memref<?xi32>
+  call @atomic(%x, %true) : (memref<?xi32>, i1) -> ()
+  memref.dealloc %x : memref<?xi32>
+  return
+}
 
 func.func @racy(%x: memref<?xf32>) {
   %c1 = arith.constant 1 : index

@@ -250,7 +250,7 @@ module attributes {gpu.container_module} {
 // A workgroup buffer becomes a stack buffer: only loads and stores of it.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    // expected-error @below {{cannot emulate GPU kernel 'view_shared_kernel': a workgroup buffer is used by 'memref.subview' (only loads and stores are emulated)}}
+    // expected-error @below {{cannot emulate GPU kernel 'view_shared_kernel': a workgroup buffer is used by 'memref.subview' (only loads, stores and atomics are emulated)}}
     gpu.func @view_shared_kernel(%x: memref<?xf32>)
         workgroup(%tile: memref<32xf32, #gpu.address_space<workgroup>>) kernel {
       %c0 = arith.constant 0 : index
