@@ -178,10 +178,10 @@ struct Engine::Active {
   bool needsEveryRow() const {
     return request.promptLogprobs && !decoding();
   }
-  /// Whether its pick needs the row of logits, not the session's argmax.
+  /// Whether its pick needs the row of logits, not the session's pick
+  /// (its argmax, or its sampler's rule applied by the session).
   bool needsLogits() const {
-    return !sampler.greedy() || processor.active() || banningStops() ||
-           request.logprobs >= 0;
+    return processor.active() || banningStops() || request.logprobs >= 0;
   }
 };
 
@@ -597,31 +597,50 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   auto pickRow = [&](size_t i) {
     return allRows ? rowOf[i] + batch[i].num_tokens - 1 : i;
   };
-  // When every request that picks a token this step picks greedily from
-  // the model's own logits (no penalties, biases or logprobs), the
-  // session's argmax ids stand in for the logits (on the cuda backend only
-  // the ids leave the device); a prompt chunk that is not its last picks
-  // nothing.
-  auto greedyPick = [](const Active *a) { return !a->needsLogits(); };
-  const bool greedyIds =
-      !allRows &&
-      std::all_of(members.begin(), members.end(),
-                  [&](const Active *a) {
-                    return !a->picksThisStep() || greedyPick(a);
-                  }) &&
-      std::all_of(followers.begin(), followers.end(), [&](const auto &fs) {
-        return std::all_of(fs.begin(), fs.end(), greedyPick);
-      });
-  std::vector<float> logits(greedyIds ? 0 : rows * vocab_);
-  std::vector<int32_t> ids(greedyIds ? batch.size() : 0);
+  // When every request that picks a token this step picks from the
+  // model's own logits (no penalties, biases or logprobs), the session
+  // picks the tokens, greedy or by each sampler's rule and draw
+  // (nhc_step_options_t.sampling; on the cuda backend only the ids leave
+  // the device); a prompt chunk that is not its last picks nothing. The
+  // requests forking a prompt this step pick from copies of its row unless
+  // they and it are greedy (their first token is then its id).
+  bool sessionPicks = !allRows;
+  for (size_t i = 0; i < members.size() && sessionPicks; ++i) {
+    const Active &a = *members[i];
+    sessionPicks = !a.picksThisStep() || !a.needsLogits();
+    if (!followers[i].empty())
+      sessionPicks = sessionPicks && a.sampler.greedy() &&
+                     std::all_of(followers[i].begin(), followers[i].end(),
+                                 [](const Active *f) {
+                                   return !f->needsLogits() &&
+                                          f->sampler.greedy();
+                                 });
+  }
+  std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
+  std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
+  // The rules, where any request samples: its draw taken now, as sample()
+  // would take it after the step.
+  std::vector<nhc_sampling_t> rules;
+  if (sessionPicks &&
+      std::any_of(members.begin(), members.end(), [](const Active *a) {
+        return a->picksThisStep() && a->request.maxTokens > 0 &&
+               !a->sampler.greedy();
+      })) {
+    rules.resize(members.size()); // zero: greedy
+    for (size_t i = 0; i < members.size(); ++i)
+      if (members[i]->picksThisStep() && members[i]->request.maxTokens > 0)
+        rules[i] = members[i]->sampler.nextRule();
+  }
   nhc_step_options_t stepOptions{};
   stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
-  stepOptions.greedy_ids = greedyIds ? ids.data() : nullptr;
+  stepOptions.greedy_ids = sessionPicks ? ids.data() : nullptr;
   stepOptions.num_greedy_ids = ids.size();
+  stepOptions.sampling = rules.empty() ? nullptr : rules.data();
+  stepOptions.num_sampling = rules.size();
   Clock::time_point start = Clock::now();
   nhc_status_t status =
       nhc_session_step_ex(session_, batch.data(), batch.size(), &stepOptions,
-                          greedyIds ? nullptr : logits.data(), logits.size());
+                          sessionPicks ? nullptr : logits.data(), logits.size());
   double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   if (status != NHC_OK) {
@@ -653,11 +672,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     if (followers[i].empty())
       continue;
     const bool finite =
-        greedyIds ? firstNanOfGreedyId(ids[i]) < 0
+        sessionPicks ? firstNanOfGreedyId(ids[i]) < 0
                   : firstNan(logits.data() + pickRow(i) * vocab_, vocab_) < 0;
     if (!finite)
       continue;
-    if (!greedyIds) {
+    if (!sessionPicks) {
       const float *row = logits.data() + pickRow(i) * vocab_;
       leaderRows[i].assign(row, row + vocab_);
     }
@@ -666,9 +685,9 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
         forks.push_back({f, i});
   }
   // Each picking row's token (a prompt chunk that is not its last picks
-  // none): the session's greedy id, or its own sampler's pick from the
-  // row, rows on several threads when many sample; then the tokens go out
-  // in order.
+  // none): the session's pick, or its own sampler's pick from the row,
+  // rows on several threads when many sample; then the tokens go out in
+  // order.
   std::vector<char> picks(members.size(), 0);
   std::vector<int64_t> nanAt(members.size(), -1);
   std::vector<int32_t> token(members.size(), 0);
@@ -677,7 +696,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     picks[i] = members[i]->picksThisStep();
     if (!picks[i] || members[i]->request.maxTokens == 0)
       continue; // nothing to pick (maxTokens 0: the prompt's logprobs only)
-    if (greedyIds) {
+    if (sessionPicks) {
       nanAt[i] = firstNanOfGreedyId(ids[i]);
       token[i] = ids[i];
     } else {
@@ -706,7 +725,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     Fork &f = forks[k];
     if (f.request->request.maxTokens == 0 || f.nanAt >= 0)
       return;
-    if (greedyIds) {
+    if (sessionPicks) {
       f.token = ids[f.leader];
       return;
     }

@@ -38,11 +38,13 @@ std::string samplingProblem(const nhc_sampling_t &s) {
   if (!(s.temperature >= 0.0f) || std::isinf(s.temperature))
     return cat("temperature must be a finite number >= 0, got ",
                s.temperature);
+  if (samplingIsGreedy(s))
+    return {}; // the other fields are unused
   if (!(s.top_p > 0.0f && s.top_p <= 1.0f))
     return cat("top_p must be in (0, 1], got ", s.top_p);
   if (!(s.min_p >= 0.0f && s.min_p <= 1.0f))
     return cat("min_p must be in [0, 1], got ", s.min_p);
-  if (!samplingIsGreedy(s) && !(s.uniform >= 0.0 && s.uniform < 1.0))
+  if (!(s.uniform >= 0.0 && s.uniform < 1.0))
     return cat("uniform (the draw) must be in [0, 1), got ", s.uniform);
   return {};
 }

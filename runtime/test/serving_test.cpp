@@ -1247,6 +1247,47 @@ TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
   EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
 }
 
+// A sampled request's tokens are its sampler's picks whoever picks them:
+// the session (nhc_step_options_t.sampling: no logits leave it) or the
+// engine from the logits (here forced by asking for logprobs), alone and
+// sharing steps with greedy and other sampled requests.
+TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
+  start({});
+  const std::vector<int32_t> prompt = {2, 9, 4};
+  std::vector<GenerationRequest> rules;
+  for (auto [t, k, p, minP] : std::vector<std::tuple<float, uint64_t, float, float>>{
+           {1.3f, 0, 1.0f, 0.0f}, {0.7f, 0, 0.9f, 0.0f}, {2.0f, 5, 1.0f, 0.05f},
+           {1.0f, 0, 0.5f, 0.1f}}) {
+    GenerationRequest r = greedy(prompt, 8);
+    r.sampling.temperature = t;
+    r.sampling.topK = k;
+    r.sampling.topP = p;
+    r.sampling.minP = minP;
+    r.sampling.seed = 7 + rules.size();
+    rules.push_back(r);
+  }
+  for (const GenerationRequest &r : rules) {
+    GenerationRequest withLogprobs = r;
+    withLogprobs.logprobs = 0;
+    const GenerationEvent bySession = drain(submit(r));
+    const GenerationEvent byEngine = drain(submit(withLogprobs));
+    ASSERT_EQ(bySession.error, "");
+    EXPECT_EQ(bySession.tokens.size(), 8u);
+    EXPECT_EQ(bySession.tokens, byEngine.tokens)
+        << "T " << r.sampling.temperature << " top_p " << r.sampling.topP;
+  }
+  // All four at once, with a greedy one: each as alone.
+  std::vector<GenerationRequest> together = rules;
+  together.push_back(greedy(prompt, 8));
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string error;
+  ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
+      << error;
+  for (size_t i = 0; i < together.size(); ++i)
+    EXPECT_EQ(drain(streams[i]).tokens, drain(submit(together[i])).tokens)
+        << "request " << i;
+}
+
 // A choice admitted after the first one's prompt is done prefills the
 // prompt at once, not after the first one ends (it waited until 2026-12-06:
 // the share stayed open when no other choice held a slot at the hand-over).

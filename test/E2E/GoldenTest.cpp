@@ -537,7 +537,8 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
   const nhc_sampling_t rules[] = {
       rule(0.8f, 0, 0.9f, 0.0f, 0.31), rule(1.5f, 20, 1.0f, 0.02f, 0.77),
       rule(0.0f, 0, 1.0f, 0.0f, 0.5), rule(3.0f, 0, 1.0f, 0.0f, 0.05),
-      rule(1.0f, 5, 0.6f, 0.1f, 0.999)};
+      rule(1.0f, 5, 0.6f, 0.1f, 0.999),
+      rule(0.0f, 0, 0.0f, 0.0f, 0.0)}; // zeroed: greedy
   int32_t token = model.argmax(logits.data(), V);
   for (const nhc_sampling_t &r : rules) {
     uint32_t twin;
@@ -579,7 +580,7 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
   }
   if (launchesBefore >= 0)
     EXPECT_GE(fakeKernelLaunches("nhc_sample_rows_kernel") - launchesBefore,
-              2 * 5)
+              2 * 6)
         << "the ids were not picked on the device";
 
   uint32_t other;

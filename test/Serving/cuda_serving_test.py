@@ -184,6 +184,32 @@ class CudaServingTest(unittest.TestCase):
             if body["temperature"] == 0:
                 self.assertEqual(replies[0][1], replies[0][0])
 
+    def test_sampled_tokens_are_picked_on_the_device_as_on_the_host(self):
+        """Seeded sampled requests (temperature, top_p, top_k, min_p), alone
+        and four at once: on cuda their tokens are picked on the device
+        (nhc_sample_rows; no logits leave it) and are the host's."""
+        bodies = [{"temperature": 0.8, "top_p": 0.9, "seed": 3},
+                  {"temperature": 1.5, "top_k": 5, "seed": 4},
+                  {"temperature": 1.0, "min_p": 0.1, "seed": 5},
+                  {"temperature": 2.0, "seed": 6}]
+        requests = [{"model": "tiny", "prompt": PROMPTS[i % len(PROMPTS)],
+                     "max_tokens": 10, "return_token_ids": True, **body}
+                    for i, body in enumerate(bodies)]
+        alone = {}
+        for server in (self.host, self.cuda):
+            alone[server] = []
+            for request in requests:
+                status, reply = post(server, "/v1/completions", request)
+                self.assertEqual(status, 200, (request, reply))
+                alone[server].append(reply["choices"][0]["token_ids"])
+        self.assertEqual(alone[self.cuda], alone[self.host])
+        with concurrent.futures.ThreadPoolExecutor(len(requests)) as pool:
+            replies = list(pool.map(
+                lambda r: post(self.cuda, "/v1/completions", r), requests))
+        for (status, reply), want in zip(replies, alone[self.host]):
+            self.assertEqual(status, 200, reply)
+            self.assertEqual(reply["choices"][0]["token_ids"], want)
+
     def test_a_bad_request_leaves_the_server_serving(self):
         status, reply = post(self.cuda, "/v1/completions", {
             "model": "tiny", "prompt": "x", "max_tokens": -1})

@@ -32,8 +32,10 @@ typedef struct nhc_sampling_t {
 } nhc_sampling_t;
 
 /* Checks `sampling`'s fields (NHC_INVALID_ARGUMENT naming the field and
- * value: a temperature below 0 or NaN, top_p outside (0, 1], min_p outside
- * [0, 1], a draw outside [0, 1)). */
+ * value): a temperature below 0, infinite or NaN; for a sampled rule, top_p
+ * outside (0, 1], min_p outside [0, 1], a draw outside [0, 1). A greedy
+ * rule (temperature 0 or top_k 1; a zeroed struct is one) uses no other
+ * field. */
 NHC_API nhc_status_t nhc_sampling_check(const nhc_sampling_t *sampling);
 
 /* *out_token = the token `sampling` picks from `vocab` >= 1 f32 logits:
