@@ -350,28 +350,30 @@ int run(nhc::run::Options options) {
                          "greedily\n");
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
-  // Greedy decoding without a logits dump or penalties takes each step's
-  // argmax from the session (nhc_step_options_t.greedy_ids: on the cuda
-  // backend only the id leaves the device) instead of copying out the row.
-  const bool greedyIds =
-      sampler.greedy() && !processor.active() && !generatedDump.isOpen();
-  int32_t greedyId = 0;
+  // Decoding without a logits dump or penalties takes each step's token
+  // from the session (nhc_step_options_t.greedy_ids, with the sampler's
+  // rule and next draw in .sampling: on the cuda backend only the id
+  // leaves the device) instead of copying out the row; the sampler's
+  // stream gives the same draws in the same order either way.
+  const bool sessionPicks = !processor.active() && !generatedDump.isOpen();
+  int32_t picked = 0;
+  nhc_sampling_t rule{};
   start = Clock::now();
   for (uint64_t i = 0; i < options.maxNewTokens; ++i) {
     if (generatedDump.isOpen() &&
         !generatedDump.appendRows(row.data(), 1, error))
       return fail(error);
-    const bool fromRow = i == 0 || !greedyIds;
+    const bool fromRow = i == 0 || !sessionPicks;
     const int64_t nanAt =
         fromRow ? nhc::serving::firstNan(row.data(), vocab)
-                : nhc::serving::firstNanOfGreedyId(greedyId);
+                : nhc::serving::firstNanOfGreedyId(picked);
     if (nanAt >= 0)
       return fail("error: after " +
                   std::to_string(savedTokens + promptLen + i) + " tokens, " +
                   nhc::serving::nanLogitsMessage(nanAt));
     if (fromRow)
       processor.apply(row.data(), vocab); // after the dump: it holds the model's
-    int32_t token = fromRow ? sampler.sample(row.data(), vocab) : greedyId;
+    int32_t token = fromRow ? sampler.sample(row.data(), vocab) : picked;
     processor.accept(token);
     generated.push_back(token);
     if (text && text->onToken(token))
@@ -381,13 +383,18 @@ int run(nhc::run::Options options) {
     nhc_request_t next{slot, &token, 1};
     nhc_step_options_t stepOptions{};
     stepOptions.logits_mode = NHC_LOGITS_LAST;
-    if (greedyIds) {
-      stepOptions.greedy_ids = &greedyId;
+    if (sessionPicks) {
+      stepOptions.greedy_ids = &picked;
       stepOptions.num_greedy_ids = 1;
+      if (!sampler.greedy()) {
+        rule = sampler.nextRule();
+        stepOptions.sampling = &rule;
+        stepOptions.num_sampling = 1;
+      }
     }
     if (nhc_session_step_ex(h.session, &next, 1, &stepOptions,
-                            greedyIds ? nullptr : row.data(),
-                            greedyIds ? 0 : row.size()) != NHC_OK)
+                            sessionPicks ? nullptr : row.data(),
+                            sessionPicks ? 0 : row.size()) != NHC_OK)
       return failStatus();
   }
   double decodeSeconds = seconds(start);
