@@ -258,6 +258,13 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2-no-conv-scan.json"
+  # The same decode with each token sampled on the device (temperature 0.8,
+  # top_p 0.95: nhc_sample_rows, only the ids copied out), as a sampling
+  # server decodes: what the sampling kernel costs over the greedy ids.
+  part bench-nano-9b-v2-sampled 140 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output sampled \
+    --json "$out/bench-nano-9b-v2-sampled.json"
   # Where its steps go: each schedule entry timed with CUDA events (decode
   # profiled on steps without graph replay; docs/benchmarks.md).
   part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \

@@ -93,7 +93,9 @@ struct Options {
   uint64_t decodeSteps = 8;
   bool smoke = false;
   bool profile = false; // --profile: time per schedule entry
-  bool decodeIds = false; // --decode-output ids: greedy ids, no logits
+  /// --decode-output: logits copied out, greedy ids, or ids sampled by the
+  /// session (temperature 0.8, top_p 0.95), no logits.
+  std::string decodeOutput = "logits";
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
 };
@@ -105,7 +107,7 @@ const char *kUsage =
     "                 [--context 1024,8192] [--decode-steps 8]\n"
     "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
     "                 [--json FILE] [--smoke] [--profile]\n"
-    "                 [--decode-output logits|ids]\n"
+    "                 [--decode-output logits|ids|sampled]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start (and to the first token), prefill throughput and\n"
@@ -127,7 +129,9 @@ const char *kUsage =
     "replay (CUDA events; the timed steps replay).\n"
     "--decode-output ids has each decode step return greedy token ids\n"
     "instead of its [B, vocab] logits (nhc_step_options_t.greedy_ids: on\n"
-    "cuda only the ids leave the device); default logits.\n"
+    "cuda only the ids leave the device); sampled, ids each request's rule\n"
+    "picks (temperature 0.8, top_p 0.95, a seeded draw per token:\n"
+    "nhc_step_options_t.sampling, on cuda nhc_sample_rows); default logits.\n"
     "--smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
@@ -172,10 +176,11 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       else if (arg == "--profile")
         o.profile = true;
       else if (arg == "--decode-output") {
-        std::string output = value();
-        if (output != "logits" && output != "ids")
-          throw std::invalid_argument("--decode-output must be logits or ids");
-        o.decodeIds = output == "ids";
+        o.decodeOutput = value();
+        if (o.decodeOutput != "logits" && o.decodeOutput != "ids" &&
+            o.decodeOutput != "sampled")
+          throw std::invalid_argument(
+              "--decode-output must be logits, ids or sampled");
       }
       else if (arg == "--gemm-precision") {
         if (!nhc::tools::parseGemmPrecision(value(), o.precision))
@@ -624,7 +629,7 @@ int run(const Options &o) {
   const char *memoryName = cuda ? "device memory" : "DRAM";
   const char *memoryKey =
       cuda ? "device.memory_bytes_per_s" : "dram_read_bytes_per_s";
-  report["decode_output"] = o.decodeIds ? "ids" : "logits";
+  report["decode_output"] = o.decodeOutput;
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)},
@@ -754,6 +759,11 @@ int run(const Options &o) {
       std::vector<int32_t> tokens(batch);
       std::vector<nhc_request_t> requests(batch);
       std::vector<int32_t> greedy(batch);
+      const bool idsOnly = o.decodeOutput != "logits";
+      nhc_sampling_t sampled{};
+      sampled.temperature = 0.8f;
+      sampled.top_p = 0.95f;
+      std::vector<nhc_sampling_t> rules(batch, sampled);
       auto restore = [&] {
         for (uint32_t &slot : slots)
           check(nhc_session_restore_request(session, blob.data(), blob.size(),
@@ -769,15 +779,21 @@ int run(const Options &o) {
           }
           nhc_step_options_t output{};
           output.logits_mode = NHC_LOGITS_LAST;
-          if (o.decodeIds) {
+          if (idsOnly) {
             output.greedy_ids = greedy.data();
             output.num_greedy_ids = batch;
+          }
+          if (o.decodeOutput == "sampled") {
+            for (nhc_sampling_t &rule : rules)
+              rule.uniform = double(rng()) * 0x1.0p-32; // [0, 1)
+            output.sampling = rules.data();
+            output.num_sampling = batch;
           }
           if (profiled)
             profile->arm(output);
           check(nhc_session_step_ex(session, requests.data(), batch, &output,
-                                    o.decodeIds ? nullptr : logits.data(),
-                                    o.decodeIds ? 0 : logits.size()),
+                                    idsOnly ? nullptr : logits.data(),
+                                    idsOnly ? 0 : logits.size()),
                 "decode");
           if (profiled)
             profile->stepEnded();
