@@ -15,10 +15,11 @@
 // id): min-p's floor (its smallest kept key, every id), then top-k's k-th,
 // then top-p's; the draw's candidate is the token. This form finds each
 // key by halving the key range (32 passes over the row per search); the
-// GPU form by a 256-bin histogram per byte of the key (4 passes). Masses
-// are sums in f64 of f32 weights, in another order than the host sampler's
-// (nhc_sample_logits: double weights summed in order), so a draw within
-// rounding of a boundary may pick a neighbour.
+// GPU form by a 256-bin histogram per byte of the key (4 passes). Weights
+// are f32 exps (of the host's f64 arguments) summed in f64 in another
+// order than the host sampler's (nhc_sample_logits: double exps summed in
+// order), so a draw within rounding (about 1e-7 of the mass) of a boundary
+// may pick a neighbour.
 
 // out[r] = the token rule r picks from logits[r * V .. r * V + V): greedy
 // (temperature 0 or top_k 1) the first of the largest; sampled by the rule;
@@ -395,15 +396,22 @@ func.func private @nhc_sample_in_prefix(%key: i32, %id: index, %bKey: i32,
   return %in : i1
 }
 
-// A logit's weight, exp((logit - top) / T) in f32 (the softmax's
-// numerator), as f64; with a top of +inf, 1 for +inf logits and 0 else.
+// A logit's weight, exp((logit - top) / T) (the softmax's numerator): the
+// argument in f64 as the host computes it (in f32 a difference of logits
+// past FLT_MAX overflowed to -inf: weight 0), its exp in f32 (f64 exps
+// would cost more than the rest of a pass), as f64; with a top of +inf, 1
+// for +inf logits and 0 else.
 func.func private @nhc_sample_weight(%l: f32, %top: f32, %T: f32) -> f64 {
   %inf = arith.constant 0x7F800000 : f32
   %one = arith.constant 1.0 : f32
   %zero = arith.constant 0.0 : f32
   %topInf = arith.cmpf oeq, %top, %inf : f32
-  %d = arith.subf %l, %top : f32
-  %s = arith.divf %d, %T : f32
+  %l64 = arith.extf %l : f32 to f64
+  %top64 = arith.extf %top : f32 to f64
+  %T64 = arith.extf %T : f32 to f64
+  %d = arith.subf %l64, %top64 : f64
+  %s64 = arith.divf %d, %T64 : f64
+  %s = arith.truncf %s64 : f64 to f32
   %e = math.exp %s : f32
   %isInf = arith.cmpf oeq, %l, %inf : f32
   %share = arith.select %isInf, %one, %zero : f32

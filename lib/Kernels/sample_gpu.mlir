@@ -13,7 +13,9 @@
 // boundary) from a pass over the row in contiguous stretches per thread
 // with a block-wide prefix count. A sampled row costs 4 passes per
 // truncation (top-k, top-p; their measure alone when a rule has neither)
-// and 4 for the draw, after the argmax's one; not measured on a GPU.
+// and 4 for the draw, after the argmax's one; not measured on a GPU. Ids
+// and the id-ordered pass's counts (f32) need V < 2^24 (the cuda backend
+// samples larger vocabularies on the host).
 func.func private @nhc_sample_rows_gpu(%logits: memref<?xf32>,
                                        %out: memref<?xi32>, %R: index,
                                        %V: index, %params: memref<?xi64>)

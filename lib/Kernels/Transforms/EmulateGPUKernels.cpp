@@ -1015,7 +1015,8 @@ struct NHCEmulateGPUKernelsPass
       if (isa<memref::AtomicRMWOp>(access)) {
         // Atomics of several threads on one element do not race with each
         // other (they are tagged as the atomic writer); a plain access of
-        // another thread in the same epoch does.
+        // another thread in the same epoch does (and, conservatively, a
+        // thread's own plain access after its atomic).
         Value atomicTag = arith::OrIOp::create(b, loc, shifted, i64(kAtomicWriter));
         Value byAtomic = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                                written, atomicTag);

@@ -1107,7 +1107,8 @@ public:
     if (!argmaxRows_)
       return Backend::pickTokens(rows, vocab, hostLogits, sampling, out);
     ContextScope scope = enter();
-    if (sampling && !sampleRows_) {
+    // nhc_sample_rows counts a row's candidates in f32 (exact below 2^24).
+    if (sampling && (!sampleRows_ || vocab >= (uint64_t(1) << 24))) {
       synchronize(); // the caller's rows, if it asked for them
       if (!hostLogits) {
         sampledRows_.resize(rows * vocab);

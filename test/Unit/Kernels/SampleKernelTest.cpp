@@ -26,6 +26,7 @@
 #include "KernelTestUtils.h"
 #include "nhc/format/library_kernels.h"
 #include "nhc/runtime/sampling.h"
+#include "sampling.h" // runtime/src: sampleRuleParams
 
 using namespace nhc_test;
 namespace lib = nhc::format::kernel;
@@ -39,18 +40,11 @@ int32_t reference(const std::vector<float> &row, const nhc_sampling_t &rule) {
   return token;
 }
 
-/// The rule as the kernel reads it (the runtime's sampleRuleParams, written
-/// out: the bits of kSampleParams doubles).
+/// The rule as the kernel reads it: the runtime's encoding (the cuda
+/// backend's), as the bits of kSampleParams doubles.
 void appendRule(std::vector<int64_t> &params, const nhc_sampling_t &rule) {
   double values[lib::kSampleParams];
-  const bool greedy = !(rule.temperature > 0.0f) || rule.top_k == 1;
-  values[lib::kSampleTemperature] = greedy ? 0.0 : double(rule.temperature);
-  values[lib::kSampleTopK] = double(rule.top_k);
-  values[lib::kSampleTopP] = double(rule.top_p);
-  values[lib::kSampleLogMinP] =
-      rule.min_p > 0.0f ? std::log(double(rule.min_p))
-                        : -std::numeric_limits<double>::infinity();
-  values[lib::kSampleUniform] = rule.uniform;
+  nhc::runtime::sampleRuleParams(rule, values);
   for (double v : values) {
     int64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
@@ -221,6 +215,22 @@ TEST(KernelSample, InfinityNaNAndEdges) {
   std::vector<float> nanRow(V, 1.0f);
   nanRow[1025] = nan;
   EXPECT_EQ(reference(nanRow, rule(1.0f, 0, 1.0f, 0.0f, 0.5)), -1 - 1025);
+}
+
+// Logits whose difference passes FLT_MAX, at a temperature that makes it
+// count: the weights' arguments are the host's f64 ones (in f32 the
+// difference overflowed to -inf, weight 0, and the draw always took the
+// top).
+TEST(KernelSample, HugeLogitDifferences) {
+  std::vector<Case> cases;
+  for (double u : {0.5, 0.95, 0.9999})
+    for (float t : {3e38f, 1e38f})
+      cases.push_back({{3e38f, -3e38f}, rule(t, 0, 1.0f, 0.0f, u),
+                       describe(rule(t, 0, 1.0f, 0.0f, u))});
+  EXPECT_EQ(runCases(cases), 0);
+  // u 0.95 at T 3e38: weights 1 and e^-2, so id 1.
+  EXPECT_EQ(reference(cases[2].row, cases[2].rule), 1)
+      << "the host's rule itself";
 }
 
 // A Nemotron-H vocabulary: 131072 logits, one row per common rule.

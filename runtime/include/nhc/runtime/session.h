@@ -131,7 +131,8 @@ typedef struct nhc_step_options_t {
    * kernel library's nhc_sample_rows picks them on the device and only the
    * ids leave it; it may differ from nhc_sample_logits on the same logits
    * only where the draw lands within rounding of a boundary between two
-   * candidates (its sums are in another order). An invalid rule is
+   * candidates (its weights are f32 exps, summed in another order). An
+   * invalid rule is
    * NHC_INVALID_ARGUMENT naming the request, before anything runs. */
   const nhc_sampling_t *sampling;
   size_t num_sampling;
