@@ -66,6 +66,63 @@ TEST(SamplerTest, GreedyIsArgmaxAndNaNNeverWins) {
   EXPECT_TRUE(serving::Sampler(hot).greedy());
 }
 
+// The runtime's rule as a C API: bad rules refused naming field and value,
+// NULL pointers and an empty row refused; a zeroed rule is greedy.
+TEST(SamplingApiTest, RefusesBadRulesByField) {
+  const float row[4] = {0.5f, 2.0f, 2.0f, -1.0f};
+  nhc_sampling_t zeroed{};
+  int32_t token = -7;
+  EXPECT_EQ(nhc_sampling_check(&zeroed), NHC_OK);
+  ASSERT_EQ(nhc_sample_logits(row, 4, &zeroed, &token), NHC_OK);
+  EXPECT_EQ(token, 1); // the first of the largest
+  nhc_sampling_t hot{};
+  hot.temperature = 0.7f;
+  hot.top_p = 1.0f;
+  hot.uniform = 0.25;
+  EXPECT_EQ(nhc_sampling_check(&hot), NHC_OK);
+  for (auto [field, value, message] :
+       std::vector<std::tuple<std::string, double, std::string>>{
+           {"temperature", -1.0, "temperature must be a finite number >= 0, got -1"},
+           {"temperature", NAN, "temperature must be a finite number >= 0"},
+           {"temperature", INFINITY, "temperature must be a finite number >= 0"},
+           {"top_p", 0.0, "top_p must be in (0, 1], got 0"},
+           {"top_p", 1.5, "top_p must be in (0, 1], got 1.5"},
+           {"top_p", NAN, "top_p must be in (0, 1]"},
+           {"min_p", -0.1, "min_p must be in [0, 1]"},
+           {"min_p", 2.0, "min_p must be in [0, 1], got 2"},
+           {"uniform", 1.0, "uniform (the draw) must be in [0, 1), got 1"},
+           {"uniform", -0.5, "uniform (the draw) must be in [0, 1)"},
+           {"uniform", NAN, "uniform (the draw) must be in [0, 1)"}}) {
+    nhc_sampling_t bad = hot;
+    if (field == "temperature")
+      bad.temperature = float(value);
+    else if (field == "top_p")
+      bad.top_p = float(value);
+    else if (field == "min_p")
+      bad.min_p = float(value);
+    else
+      bad.uniform = value;
+    EXPECT_EQ(nhc_sampling_check(&bad), NHC_INVALID_ARGUMENT) << field;
+    EXPECT_THAT(nhc_last_error(), HasSubstr(message)) << field << " " << value;
+    token = -7;
+    EXPECT_EQ(nhc_sample_logits(row, 4, &bad, &token), NHC_INVALID_ARGUMENT);
+    EXPECT_THAT(nhc_last_error(), HasSubstr("nhc_sample_logits: " + message));
+    EXPECT_EQ(token, -7) << "written on failure";
+  }
+  // A greedy rule uses no other field: top_k 1 with a bad top_p is fine.
+  nhc_sampling_t topK1 = hot;
+  topK1.top_k = 1;
+  topK1.top_p = 0.0f;
+  EXPECT_EQ(nhc_sample_logits(row, 4, &topK1, &token), NHC_OK);
+  EXPECT_EQ(token, 1);
+  EXPECT_EQ(nhc_sample_logits(nullptr, 4, &hot, &token), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_sample_logits(row, 4, nullptr, &token), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_sample_logits(row, 4, &hot, nullptr), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_sample_logits(row, 0, &hot, &token), NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(nhc_last_error(), HasSubstr("vocab is 0"));
+  EXPECT_EQ(nhc_sampling_check(nullptr), NHC_INVALID_ARGUMENT);
+}
+
 TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {
   // Probabilities ~ 0.64, 0.24, 0.09, 0.03: top_p 0.5 keeps only the first,
   // top_p 0.8 the first two.
