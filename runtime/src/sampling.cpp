@@ -14,17 +14,6 @@
 namespace nhc::runtime {
 namespace {
 
-int32_t firstLargest(const float *logits, size_t vocab) {
-  size_t best = 0;
-  for (size_t i = 0; i < vocab; ++i) {
-    if (std::isnan(logits[i]))
-      return -1 - static_cast<int32_t>(i);
-    if (logits[i] > logits[best])
-      best = i;
-  }
-  return static_cast<int32_t>(best);
-}
-
 /// The calling thread's scratch: candidates (logit, id) and the weights of
 /// the sorted prefix walked so far.
 struct Scratch {
@@ -52,7 +41,7 @@ std::string samplingProblem(const nhc_sampling_t &s) {
 int32_t sampleLogits(const float *logits, size_t vocab,
                      const nhc_sampling_t &params) {
   if (samplingIsGreedy(params))
-    return firstLargest(logits, vocab);
+    return greedyId(logits, vocab);
   thread_local Scratch scratch;
   auto &candidates = scratch.candidates;
   auto &weights = scratch.weights;

@@ -19,6 +19,22 @@ namespace nhc::runtime {
 /// field and value), or empty.
 std::string samplingProblem(const nhc_sampling_t &sampling);
 
+/// The greedy id of `n` >= 1 logits: the index of the largest, the first
+/// of equal ones (the serving sampler's argmax, nhc/serving/sampler.h); or,
+/// when the values hold NaN (weights or inputs holding NaN: no token to
+/// pick), -1 - the index of the first NaN. The kernel library's
+/// nhc_argmax_rows computes the same.
+inline int32_t greedyId(const float *values, uint64_t n) {
+  uint64_t best = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (values[i] != values[i])
+      return -1 - static_cast<int32_t>(i);
+    if (values[i] > values[best])
+      best = i;
+  }
+  return static_cast<int32_t>(best);
+}
+
 /// Whether `sampling` picks the argmax (temperature 0 or top_k 1).
 inline bool samplingIsGreedy(const nhc_sampling_t &sampling) {
   return !(sampling.temperature > 0.0f) || sampling.top_k == 1;
