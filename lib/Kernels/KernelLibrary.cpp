@@ -78,7 +78,8 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeCombine,
       ::nhc::format::kernel::kMoeFp8Rows,
       ::nhc::format::kernel::kArgmaxRows,
-      ::nhc::format::kernel::kSampleRows};
+      ::nhc::format::kernel::kSampleRows,
+      ::nhc::format::kernel::kLogprobRows};
   return names;
 }
 

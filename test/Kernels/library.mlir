@@ -107,9 +107,10 @@
 // EMBED-DAG: func.func @nhc_moe_fp8_rows(
 // EMBED-DAG: func.func @nhc_argmax_rows(
 // EMBED-DAG: func.func @nhc_sample_rows(
+// EMBED-DAG: func.func @nhc_logprob_rows(
 // EMBED-DAG: func.func @nhc_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_ssd_conv_scan(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 38
+// COUNT: 39

@@ -64,6 +64,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_moe_fp8_rows", {m, m, m, m, m, i, i, i, i, i, i, i}},
       {"nhc_argmax_rows", {m, m, i, i, m, i}},
       {"nhc_sample_rows", {m, m, i, i, m}},
+      {"nhc_logprob_rows", {m, m, m, i, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);

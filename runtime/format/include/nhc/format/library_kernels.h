@@ -104,6 +104,15 @@ enum SampleParam : unsigned {
   kSampleUniform = 4,  ///< the row's draw in [0, 1)
   kSampleParams = 5,
 };
+// Log probabilities (nhc_step_options_t.logprobs): each logits row's
+// log_softmax at its picked id and its most likely ids
+// (nhc/runtime/logprobs.h), so that only they and the ids leave the
+// device. Arguments: logits [R, V] f32, the picked ids [R] i32, out
+// [R, 1 + N] entries of kLogprobEntryWords i32 each (the id, the logprob's
+// f32 bits: nhc_token_logprob_t's layout), R, V and N (logprob.mlir).
+inline constexpr const char kLogprobRows[] = "nhc_logprob_rows";
+inline constexpr unsigned kLogprobRowsArgs = 6;
+inline constexpr unsigned kLogprobEntryWords = 2;
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
