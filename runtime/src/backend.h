@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "logprobs.h"
 #include "plan.h"
 #include "sampling.h"
 #include "thread_pool.h"
@@ -38,6 +39,15 @@ struct StepShape {
   /// The most logits rows a head of the step writes (prepare() only):
   /// R for head_last, T for head_all.
   uint64_t logitsRows = 0;
+};
+
+/// How a step's tokens are picked (nhc_step_options_t's greedy_ids with
+/// sampling and logprobs): greedy where `sampling` is null, else each row
+/// by its rule; with `logprobs`, each row's 1 + topLogprobs entries.
+struct TokenPicks {
+  const nhc_sampling_t *sampling = nullptr;
+  nhc_token_logprob_t *logprobs = nullptr;
+  uint32_t topLogprobs = 0;
 };
 
 /// Host-writable staging for a step's inputs: the request table [R, 4]
@@ -125,23 +135,31 @@ public:
   /// calibration statistics).
   virtual bool calibratesExperts() const { return false; }
   /// out[r] = the token of logits row r < rows of the step that ran: its
-  /// greedy id (greedyId), or with `sampling` (rows rules) the one
-  /// sampling[r] picks (sampleLogits); `hostLogits` the rows the step
-  /// wrote to caller memory (null where logitsOnDevice() and the caller
-  /// wants none). Waits for the device.
+  /// greedy id (greedyId), or with picks.sampling (rows rules) the one
+  /// sampling[r] picks (sampleLogits); with picks.logprobs also each row's
+  /// 1 + picks.topLogprobs entries (tokenLogprobs at out[r]).
+  /// `hostLogits` the rows the step wrote to caller memory (null where
+  /// logitsOnDevice() and the caller wants none). Waits for the device.
   virtual void pickTokens(uint64_t rows, uint64_t vocab,
-                          const float *hostLogits,
-                          const nhc_sampling_t *sampling, int32_t *out) {
-    if (!sampling) {
+                          const float *hostLogits, const TokenPicks &picks,
+                          int32_t *out) {
+    // A sampled row, or a row's logprobs, cost about a pass of exps (ms at
+    // 131072 logits): rows on the host's threads, 4 at least each.
+    if (!picks.sampling && !picks.logprobs) {
       for (uint64_t r = 0; r < rows; ++r)
         out[r] = greedyId(hostLogits + r * vocab, vocab);
       return;
     }
-    // A sampled row costs about a pass of exps (ms at 131072 logits):
-    // rows on the host's threads, 4 at least each.
+    const uint64_t entries = 1 + uint64_t(picks.topLogprobs);
     parallelFor(rows, 4, [&](size_t first, size_t end) {
-      for (size_t r = first; r < end; ++r)
-        out[r] = sampleLogits(hostLogits + r * vocab, vocab, sampling[r]);
+      for (size_t r = first; r < end; ++r) {
+        const float *row = hostLogits + r * vocab;
+        out[r] = picks.sampling ? sampleLogits(row, vocab, picks.sampling[r])
+                                : greedyId(row, vocab);
+        if (picks.logprobs)
+          tokenLogprobs(row, vocab, out[r], picks.topLogprobs,
+                        picks.logprobs + r * entries);
+      }
     });
   }
   /// Whether the step's logits stay readable by pickTokens() without being

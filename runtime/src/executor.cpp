@@ -113,7 +113,7 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
     finishEntryTiming(io, total);
   }
   if (io.greedyIds)
-    backend_.pickTokens(io.requests, io.vocab, io.logits, io.sampling,
+    backend_.pickTokens(io.requests, io.vocab, io.logits, io.picks,
                         io.greedyIds);
 }
 

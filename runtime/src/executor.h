@@ -40,8 +40,8 @@ struct StepIo {
   /// Greedy decoding (head_last): each request's argmax of its `vocab`
   /// logits, after the step.
   int32_t *greedyIds = nullptr;
-  /// ... or, where not null, each request's token by its rule.
-  const nhc_sampling_t *sampling = nullptr;
+  /// How the ids are picked and what comes with them (TokenPicks).
+  TokenPicks picks;
   uint64_t vocab = 0;
   ProgressFn progress = nullptr;
   void *progressUser = nullptr;

@@ -301,6 +301,22 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
               cat("nhc_session_step: request ", r, " (slot ",
                   requests[r].slot, "): sampling: ", problem));
   }
+  NHC_CHECK(!options.logprobs || options.greedy_ids, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logprobs needs greedy_ids (the picked ids "
+            "they are of)");
+  NHC_CHECK(!options.logprobs ||
+                options.top_logprobs <= NHC_MAX_TOP_LOGPROBS,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: top_logprobs is ", options.top_logprobs,
+                "; at most ", NHC_MAX_TOP_LOGPROBS, " alternatives"));
+  NHC_CHECK(!options.logprobs ||
+                options.num_logprobs / (1 + uint64_t(options.top_logprobs)) >=
+                    count,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: logprobs holds ", options.num_logprobs,
+                " entries; the batch's ", count, " requests need ",
+                count * (1 + uint64_t(options.top_logprobs)), " (1 + ",
+                options.top_logprobs, " each)"));
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -414,7 +430,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
   io.greedyIds = options.greedy_ids;
-  io.sampling = options.sampling;
+  io.picks = {options.sampling, options.logprobs, options.top_logprobs};
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;

@@ -627,6 +627,131 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
             std::string::npos) << nhc_last_error();
 }
 
+/// Logprobs (nhc_step_options_t.logprobs): a step of two requests, one
+/// sampled and one greedy, that returns logits, ids and logprobs gives
+/// nhc_logprobs_logits' entries of those logits at those ids (ids equal,
+/// logprobs within 2e-6: the device sums in another order); forks stepped
+/// with ids and logprobs only (on cuda only they leave the device,
+/// nhc_logprob_rows computing them there) get the same. Then what is
+/// refused before anything runs.
+TEST_P(Golden, LogprobsAreTheRulesEntries) {
+  Model model(GetParam());
+  const long long launchesBefore =
+      fakeKernelLaunches("nhc_logprob_rows_kernel");
+  const size_t V = model.vocab;
+  std::vector<int32_t> prompt = model.ids(0);
+  uint32_t slots[2];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(2 * V);
+  nhc_request_t prefill{slots[0], prompt.data(), prompt.size()};
+  Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "prefill");
+  nhc_session_release_slot(model.session, slots[1]);
+  Model::check(nhc_session_fork_request(model.session, slots[0], &slots[1]),
+               "fork");
+  nhc_sampling_t rules[2] = {};
+  rules[0].temperature = 1.2f;
+  rules[0].top_p = 0.9f;
+  rules[0].uniform = 0.37;
+  int32_t tokens[2] = {model.argmax(logits.data(), V), 3};
+  for (uint32_t top : {0u, 4u, uint32_t(NHC_MAX_TOP_LOGPROBS)}) {
+    uint32_t twins[2];
+    for (int r = 0; r < 2; ++r)
+      Model::check(nhc_session_fork_request(model.session, slots[r],
+                                            &twins[r]),
+                   "fork");
+    const size_t n = 2 * (1 + top);
+    std::vector<nhc_token_logprob_t> entries(n), twinEntries(n);
+    int32_t ids[2] = {-7, -7}, twinIds[2] = {-7, -7};
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    options.greedy_ids = ids;
+    options.num_greedy_ids = 2;
+    options.sampling = rules;
+    options.num_sampling = 2;
+    options.logprobs = entries.data();
+    options.num_logprobs = n;
+    options.top_logprobs = top;
+    nhc_request_t step[2] = {{slots[0], &tokens[0], 1},
+                             {slots[1], &tokens[1], 1}};
+    Model::check(nhc_session_step_ex(model.session, step, 2, &options,
+                                     logits.data(), logits.size()),
+                 "step with logits and logprobs");
+    options.greedy_ids = twinIds;
+    options.logprobs = twinEntries.data();
+    nhc_request_t twinStep[2] = {{twins[0], &tokens[0], 1},
+                                 {twins[1], &tokens[1], 1}};
+    Model::check(nhc_session_step_ex(model.session, twinStep, 2, &options,
+                                     nullptr, 0),
+                 "step with ids and logprobs only");
+    std::vector<nhc_token_logprob_t> want(1 + top);
+    for (int r = 0; r < 2; ++r) {
+      ASSERT_EQ(nhc_logprobs_logits(logits.data() + r * V, V, ids[r], top,
+                                    want.data()),
+                NHC_OK) << nhc_last_error();
+      EXPECT_EQ(twinIds[r], ids[r]) << "request " << r << ", top " << top;
+      for (uint32_t e = 0; e <= top; ++e)
+        for (const auto *got : {&entries[r * (1 + top) + e],
+                                &twinEntries[r * (1 + top) + e]}) {
+          EXPECT_EQ(got->id, want[e].id)
+              << "request " << r << ", top " << top << ", entry " << e;
+          EXPECT_NEAR(got->logprob, want[e].logprob,
+                      2e-6 * std::max(1.0f, std::fabs(want[e].logprob)))
+              << "request " << r << ", top " << top << ", entry " << e;
+        }
+      EXPECT_LE(entries[r * (1 + top)].logprob, 0.0f);
+      ASSERT_GE(ids[r], 0);
+      tokens[r] = ids[r];
+    }
+    for (uint32_t twin : twins)
+      Model::check(nhc_session_release_slot(model.session, twin), "release");
+  }
+  if (launchesBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_logprob_rows_kernel") - launchesBefore,
+              2 * 3)
+        << "the logprobs were not computed on the device";
+
+  int32_t ids[2] = {-7, -7};
+  nhc_token_logprob_t entries[2 * (2 + NHC_MAX_TOP_LOGPROBS)];
+  nhc_request_t requests[2] = {{slots[0], &tokens[0], 1},
+                               {slots[1], &tokens[1], 1}};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  options.logprobs = entries;
+  options.top_logprobs = 3;
+  options.num_logprobs = 7; // 2 * (1 + 3) = 8 needed
+  auto refused = [&](const char *what, const char *message) {
+    uint64_t before = 0, after = 0;
+    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
+                 "length");
+    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                  nullptr, 0),
+              NHC_INVALID_ARGUMENT) << what;
+    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+        << what << ": " << nhc_last_error();
+    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
+                 "length");
+    EXPECT_EQ(after, before) << what << ": the step ran";
+  };
+  refused("too few entries",
+          "logprobs holds 7 entries; the batch's 2 requests need 8");
+  options.num_logprobs = 2 * (2 + NHC_MAX_TOP_LOGPROBS);
+  options.top_logprobs = NHC_MAX_TOP_LOGPROBS + 1;
+  refused("too many alternatives", "top_logprobs is 21; at most 20");
+  options.top_logprobs = 1;
+  options.greedy_ids = nullptr;
+  std::vector<float> room(2 * V);
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                room.data(), room.size()),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("logprobs needs greedy_ids"),
+            std::string::npos) << nhc_last_error();
+}
+
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session
 /// generates them in host memory (a seed gives the same finite logits every
 /// time, another seed others); where the backend under test is cuda, its

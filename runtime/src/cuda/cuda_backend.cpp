@@ -242,7 +242,8 @@ public:
       buffers_.clear();
       for (DeviceBuffer *buffer : {&logits_, &requestTable_, &tokenIds_,
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
-                                   &moeRoutes_, &greedyIds_, &argmaxPartials_, &sampleRules_,
+                                   &moeRoutes_, &greedyIds_, &argmaxPartials_,
+                                   &sampleRules_, &logprobEntries_,
                                    &groupArrivals_})
         buffer->reset();
       module_.reset();
@@ -587,6 +588,11 @@ public:
     if (sampleRows_)
       grow(sampleRules_, shape.logitsRows * lib::kSampleParams * 8,
            "the sampling rules");
+    if (logprobRows_)
+      grow(logprobEntries_,
+           shape.logitsRows * (1 + NHC_MAX_TOP_LOGPROBS) *
+               sizeof(nhc_token_logprob_t),
+           "the logprobs");
     if (argmaxRows_)
       grow(argmaxPartials_,
            shape.logitsRows * lib::argmaxSlices(vocab_) * 2 * 4,
@@ -1097,28 +1103,33 @@ public:
   /// session gives rows of its own) and the ids picked on the host.
   bool logitsOnDevice() const override { return argmaxRows_ != nullptr; }
 
-  /// The rows' tokens on the device's logits, only the ids copied out:
-  /// greedy ids by nhc_argmax_rows, sampled ones by nhc_sample_rows (the
-  /// rules copied in). Without the kernel the ids are picked on the host
-  /// (greedyId, sampleLogits): from the caller's rows, or rows of its own
-  /// copied out for sampling.
+  /// The rows' tokens on the device's logits, only the ids (and logprobs)
+  /// copied out: greedy ids by nhc_argmax_rows, sampled ones by
+  /// nhc_sample_rows (the rules copied in), then their logprobs by
+  /// nhc_logprob_rows. Without the kernels the ids and logprobs come from
+  /// the host (greedyId, sampleLogits, tokenLogprobs): from the caller's
+  /// rows, or rows of its own copied out.
   void pickTokens(uint64_t rows, uint64_t vocab, const float *hostLogits,
-                  const nhc_sampling_t *sampling, int32_t *out) override {
+                  const TokenPicks &picks, int32_t *out) override {
     if (!argmaxRows_)
-      return Backend::pickTokens(rows, vocab, hostLogits, sampling, out);
+      return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
     ContextScope scope = enter();
-    // nhc_sample_rows counts a row's candidates in f32 (exact below 2^24).
-    if (sampling && (!sampleRows_ || vocab >= (uint64_t(1) << 24))) {
+    // nhc_sample_rows and nhc_logprob_rows keep ids and counts in f32
+    // (exact below 2^24).
+    const bool wide = vocab >= (uint64_t(1) << 24);
+    if ((picks.sampling && (!sampleRows_ || wide)) ||
+        (picks.logprobs && (!logprobRows_ || wide))) {
       synchronize(); // the caller's rows, if it asked for them
       if (!hostLogits) {
         sampledRows_.resize(rows * vocab);
         copyOut(sampledRows_.data(), logits_.address(),
-                rows * vocab * sizeof(float), "the logits to sample");
-        synchronizeStream("copying the logits to sample");
+                rows * vocab * sizeof(float), "the logits to pick from");
+        synchronizeStream("copying the logits to pick from");
         hostLogits = sampledRows_.data();
       }
-      return Backend::pickTokens(rows, vocab, hostLogits, sampling, out);
+      return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
     }
+    const nhc_sampling_t *sampling = picks.sampling;
     args_ = {memref(logits_.address(), rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
     if (sampling) {
@@ -1136,6 +1147,21 @@ public:
       args_.push_back(index(slices));
       hostViews_.assign(args_.size(), nullptr);
       run(*argmaxRows_, lib::kArgmaxRows);
+    }
+    if (picks.logprobs) {
+      static_assert(sizeof(nhc_token_logprob_t) ==
+                        lib::kLogprobEntryWords * sizeof(int32_t),
+                    "nhc_logprob_rows writes nhc_token_logprob_t entries");
+      const uint64_t entries = rows * (1 + uint64_t(picks.topLogprobs));
+      args_ = {memref(logits_.address(), rows * vocab),
+               memref(greedyIds_.address(), rows),
+               memref(logprobEntries_.address(),
+                      entries * lib::kLogprobEntryWords),
+               index(rows), index(vocab), index(picks.topLogprobs)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*logprobRows_, lib::kLogprobRows);
+      copyOut(picks.logprobs, logprobEntries_.address(),
+              entries * sizeof(nhc_token_logprob_t), "the logprobs");
     }
     copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
             "the token ids");
@@ -2142,6 +2168,10 @@ private:
     sampleRows_ = require(lib::kSampleRows, /*optional=*/true);
     if (sampleRows_ && sampleRows_->params.size() != lib::kSampleRowsArgs)
       sampleRows_ = nullptr;
+    // Older artifacts lack it: logprobs are then computed on the host.
+    logprobRows_ = require(lib::kLogprobRows, /*optional=*/true);
+    if (logprobRows_ && logprobRows_->params.size() != lib::kLogprobRowsArgs)
+      logprobRows_ = nullptr;
     // Older artifacts lack them: bf16 gemms after a norm keep their
     // rounding pass.
     rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
@@ -2405,7 +2435,7 @@ private:
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
                     *argmaxRows_ = nullptr, *sampleRows_ = nullptr,
-                    *rmsNormBf16_ = nullptr,
+                    *logprobRows_ = nullptr, *rmsNormBf16_ = nullptr,
                     *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr,
                     *ssdConvScan_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
@@ -2465,6 +2495,9 @@ private:
   /// their host staging; rows copied out to sample where the artifact
   /// lacks nhc_sample_rows.
   DeviceBuffer sampleRules_{api_};
+  /// pickTokens' logprobs, [logits rows][1 + NHC_MAX_TOP_LOGPROBS]
+  /// nhc_token_logprob_t (nhc_logprob_rows' entries).
+  DeviceBuffer logprobEntries_{api_};
   std::vector<double> rulesHost_;
   std::vector<float> sampledRows_;
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/logprobs.h"
 #include "nhc/runtime/sampling.h"
 #include "nhc/runtime/state_pool.h"
 #include "nhc/runtime/status.h"
@@ -136,6 +137,21 @@ typedef struct nhc_step_options_t {
    * NHC_INVALID_ARGUMENT naming the request, before anything runs. */
   const nhc_sampling_t *sampling;
   size_t num_sampling;
+  /* Log probabilities of the picked tokens (with greedy_ids; OpenAI's
+   * logprobs, nhc/runtime/logprobs.h). When not NULL, an array of
+   * num_logprobs >= count * (1 + top_logprobs) entries: after the step,
+   * the 1 + top_logprobs from element r * (1 + top_logprobs) on are
+   * nhc_logprobs_logits' entries for request r's logits and its id in
+   * greedy_ids (the picked token's, then the top_logprobs most likely).
+   * On the cuda backend the kernel library's nhc_logprob_rows computes
+   * them on the device and only they and the ids leave it; its sums run in
+   * another order than the host's, so a logprob may differ from
+   * nhc_logprobs_logits' in its last bits. top_logprobs above
+   * NHC_MAX_TOP_LOGPROBS, or too few entries, is NHC_INVALID_ARGUMENT
+   * before anything runs. */
+  nhc_token_logprob_t *logprobs;
+  size_t num_logprobs;
+  uint32_t top_logprobs;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
