@@ -179,10 +179,9 @@ struct Engine::Active {
     return request.promptLogprobs && !decoding();
   }
   /// Whether its pick needs the row of logits, not the session's pick
-  /// (its argmax, or its sampler's rule applied by the session).
-  bool needsLogits() const {
-    return processor.active() || banningStops() || request.logprobs >= 0;
-  }
+  /// (its argmax, or its sampler's rule applied by the session, with the
+  /// row's logprobs where asked).
+  bool needsLogits() const { return processor.active() || banningStops(); }
 };
 
 Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
@@ -598,12 +597,14 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     return allRows ? rowOf[i] + batch[i].num_tokens - 1 : i;
   };
   // When every request that picks a token this step picks from the
-  // model's own logits (no penalties, biases or logprobs), the session
+  // model's own logits (no penalties, biases or banned stops), the session
   // picks the tokens, greedy or by each sampler's rule and draw
-  // (nhc_step_options_t.sampling; on the cuda backend only the ids leave
-  // the device); a prompt chunk that is not its last picks nothing. The
-  // requests forking a prompt this step pick from copies of its row unless
-  // they and it are greedy (their first token is then its id).
+  // (nhc_step_options_t.sampling), with the logprobs asked for
+  // (nhc_step_options_t.logprobs; on the cuda backend only ids and
+  // logprobs leave the device); a prompt chunk that is not its last picks
+  // nothing. The requests forking a prompt this step pick from copies of
+  // its row unless they and it are greedy (their first token is then its
+  // id, their logprobs its row's).
   bool sessionPicks = !allRows;
   for (size_t i = 0; i < members.size() && sessionPicks; ++i) {
     const Active &a = *members[i];
@@ -618,6 +619,19 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
+  // The session's logprobs: as many alternatives a row as the most any
+  // picking request (or one forking it) asks for.
+  int64_t topLogprobs = -1;
+  for (size_t i = 0; sessionPicks && i < members.size(); ++i) {
+    if (!members[i]->picksThisStep())
+      continue;
+    topLogprobs = std::max(topLogprobs, members[i]->request.logprobs);
+    for (const Active *f : followers[i])
+      topLogprobs = std::max(topLogprobs, f->request.logprobs);
+  }
+  const size_t entriesPerRow = size_t(1 + std::max<int64_t>(topLogprobs, 0));
+  std::vector<nhc_token_logprob_t> entries(
+      topLogprobs >= 0 ? batch.size() * entriesPerRow : 0);
   // The rules, where any request samples: its draw taken now, as sample()
   // would take it after the step.
   std::vector<nhc_sampling_t> rules;
@@ -637,6 +651,9 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   stepOptions.num_greedy_ids = ids.size();
   stepOptions.sampling = rules.empty() ? nullptr : rules.data();
   stepOptions.num_sampling = rules.size();
+  stepOptions.logprobs = entries.empty() ? nullptr : entries.data();
+  stepOptions.num_logprobs = entries.size();
+  stepOptions.top_logprobs = uint32_t(entriesPerRow - 1);
   Clock::time_point start = Clock::now();
   nhc_status_t status =
       nhc_session_step_ex(session_, batch.data(), batch.size(), &stepOptions,
@@ -692,6 +709,16 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<int64_t> nanAt(members.size(), -1);
   std::vector<int32_t> token(members.size(), 0);
   std::vector<size_t> fromLogits;
+  std::vector<std::optional<PickLogprobs>> logprobs(members.size());
+  // A request's logprobs from the session's entries of member i's row
+  // (none for a row holding NaN: the request fails).
+  auto sessionLogprobs = [&](const Active &a,
+                             size_t i) -> std::optional<PickLogprobs> {
+    if (a.request.logprobs < 0 || firstNanOfGreedyId(ids[i]) >= 0)
+      return std::nullopt;
+    return pickLogprobsOfEntries(entries.data() + i * entriesPerRow,
+                                 size_t(a.request.logprobs));
+  };
   for (size_t i = 0; i < members.size(); ++i) {
     picks[i] = members[i]->picksThisStep();
     if (!picks[i] || members[i]->request.maxTokens == 0)
@@ -699,6 +726,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     if (sessionPicks) {
       nanAt[i] = firstNanOfGreedyId(ids[i]);
       token[i] = ids[i];
+      logprobs[i] = sessionLogprobs(*members[i], i);
     } else {
       fromLogits.push_back(i);
     }
@@ -711,7 +739,6 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     if (f.request->request.promptLogprobs)
       f.nanAt = nanAt[f.leader];
   }
-  std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   forEachInParallel(fromLogits.size(), [&](size_t j) {
     const size_t i = fromLogits[j];
     if (nanAt[i] >= 0) // a prompt logprobs row: the request fails
@@ -727,6 +754,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       return;
     if (sessionPicks) {
       f.token = ids[f.leader];
+      f.logprobs = sessionLogprobs(*f.request, f.leader);
       return;
     }
     std::vector<float> row = leaderRows[f.leader];

@@ -123,6 +123,41 @@ TEST(SamplingApiTest, RefusesBadRulesByField) {
   EXPECT_EQ(nhc_sampling_check(nullptr), NHC_INVALID_ARGUMENT);
 }
 
+// The logprobs rule as a C API: a known distribution's values and order
+// (equal logits by lower id), its limits, NaN rows, and what it refuses.
+TEST(LogprobsApiTest, EntriesOfAKnownRowAndRefusals) {
+  // Probabilities 1/2, 1/4, 1/4 (logits ln 2, 0, 0) and 0 (-inf).
+  const float row[4] = {0.0f, std::log(2.0f), -INFINITY, 0.0f};
+  nhc_token_logprob_t e[6];
+  ASSERT_EQ(nhc_logprobs_logits(row, 4, 3, 5, e), NHC_OK) << nhc_last_error();
+  EXPECT_EQ(e[0].id, 3);
+  EXPECT_NEAR(e[0].logprob, std::log(0.25), 1e-6);
+  const int32_t order[5] = {1, 0, 3, 2, -1};
+  const double values[5] = {std::log(0.5), std::log(0.25), std::log(0.25),
+                            -INFINITY, -INFINITY};
+  for (int k = 0; k < 5; ++k) {
+    EXPECT_EQ(e[1 + k].id, order[k]) << "alternative " << k;
+    if (std::isinf(values[k]))
+      EXPECT_EQ(e[1 + k].logprob, -INFINITY) << "alternative " << k;
+    else
+      EXPECT_NEAR(e[1 + k].logprob, values[k], 1e-6) << "alternative " << k;
+  }
+  ASSERT_EQ(nhc_logprobs_logits(row, 4, 9, 0, e), NHC_OK);
+  EXPECT_EQ(e[0].logprob, -INFINITY) << "an id outside the vocabulary";
+  const float withNan[3] = {1.0f, NAN, 0.0f};
+  ASSERT_EQ(nhc_logprobs_logits(withNan, 3, 0, 1, e), NHC_OK);
+  EXPECT_TRUE(std::isnan(e[0].logprob));
+  EXPECT_EQ(e[1].id, -1);
+  EXPECT_TRUE(std::isnan(e[1].logprob));
+  EXPECT_EQ(nhc_logprobs_logits(row, 4, 0, NHC_MAX_TOP_LOGPROBS + 1, e),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(nhc_last_error(), HasSubstr("top_n is 21; at most 20"));
+  EXPECT_EQ(nhc_logprobs_logits(row, 0, 0, 1, e), NHC_INVALID_ARGUMENT);
+  EXPECT_THAT(nhc_last_error(), HasSubstr("vocab is 0"));
+  EXPECT_EQ(nhc_logprobs_logits(nullptr, 4, 0, 1, e), NHC_INVALID_ARGUMENT);
+  EXPECT_EQ(nhc_logprobs_logits(row, 4, 0, 1, nullptr), NHC_INVALID_ARGUMENT);
+}
+
 TEST(SamplerTest, TopPKeepsTheSmallestNucleus) {
   // Probabilities ~ 0.64, 0.24, 0.09, 0.03: top_p 0.5 keeps only the first,
   // top_p 0.8 the first two.
@@ -1304,10 +1339,17 @@ TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
   EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
 }
 
+/// `r` picked by the engine from the logits: a logit bias of 0 changes no
+/// logit but needs the row.
+GenerationRequest pickedFromLogits(GenerationRequest r) {
+  r.adjustments.logitBias.push_back({0, 0.0f});
+  return r;
+}
+
 // A sampled request's tokens are its sampler's picks whoever picks them:
 // the session (nhc_step_options_t.sampling: no logits leave it) or the
-// engine from the logits (here forced by asking for logprobs), alone and
-// sharing steps with greedy and other sampled requests.
+// engine from the logits (pickedFromLogits), alone and sharing steps with
+// greedy and other sampled requests.
 TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
   start({});
   const std::vector<int32_t> prompt = {2, 9, 4};
@@ -1324,10 +1366,8 @@ TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
     rules.push_back(r);
   }
   for (const GenerationRequest &r : rules) {
-    GenerationRequest withLogprobs = r;
-    withLogprobs.logprobs = 0;
     const GenerationEvent bySession = drain(submit(r));
-    const GenerationEvent byEngine = drain(submit(withLogprobs));
+    const GenerationEvent byEngine = drain(submit(pickedFromLogits(r)));
     ASSERT_EQ(bySession.error, "");
     EXPECT_EQ(bySession.tokens.size(), 8u);
     EXPECT_EQ(bySession.tokens, byEngine.tokens)
@@ -1343,6 +1383,68 @@ TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
   for (size_t i = 0; i < together.size(); ++i)
     EXPECT_EQ(drain(streams[i]).tokens, drain(submit(together[i])).tokens)
         << "request " << i;
+}
+
+// A request's logprobs are the same whoever computes them: the session
+// (nhc_step_options_t.logprobs: no logits leave it) or the engine from the
+// logits (pickedFromLogits); greedy and sampled, alone and sharing steps
+// with requests asking for other counts of alternatives or none, and
+// choices of one prompt (they fork its state and take its row's).
+TEST_F(EngineTest, LogprobsAreTheSameWhoeverComputesThem) {
+  start({});
+  const std::vector<int32_t> prompt = {2, 9, 4};
+  std::vector<GenerationRequest> requests;
+  for (int64_t alternatives : {0, 3, 20, -1}) {
+    GenerationRequest r = greedy(prompt, 6);
+    r.logprobs = alternatives;
+    requests.push_back(r);
+    r.sampling.temperature = 0.9f;
+    r.sampling.seed = 40 + requests.size();
+    requests.push_back(r);
+  }
+  std::vector<GenerationEvent> alone;
+  for (const GenerationRequest &r : requests) {
+    alone.push_back(drain(submit(r)));
+    const GenerationEvent byEngine = drain(submit(pickedFromLogits(r)));
+    ASSERT_EQ(alone.back().error, "");
+    EXPECT_EQ(alone.back().tokens, byEngine.tokens);
+    EXPECT_EQ(flatLogprobs(alone.back().logprobs),
+              flatLogprobs(byEngine.logprobs))
+        << "logprobs " << r.logprobs << ", T " << r.sampling.temperature;
+    EXPECT_EQ(alone.back().logprobs.size(),
+              r.logprobs >= 0 ? alone.back().tokens.size() : 0u);
+    for (const serving::PickLogprobs &p : alone.back().logprobs)
+      EXPECT_EQ(p.top.size(), std::min<size_t>(r.logprobs, kToyVocab));
+  }
+  // Three at a time (the slots), then greedy choices of one prompt.
+  for (size_t first = 0; first < requests.size(); first += kSlots) {
+    std::vector<GenerationRequest> together(
+        requests.begin() + first,
+        requests.begin() + std::min(requests.size(), first + kSlots));
+    std::vector<std::shared_ptr<RequestStream>> streams;
+    std::string error;
+    ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
+        << error;
+    for (size_t i = 0; i < together.size(); ++i) {
+      const GenerationEvent got = drain(streams[i]);
+      EXPECT_EQ(got.tokens, alone[first + i].tokens) << "request " << first + i;
+      EXPECT_EQ(flatLogprobs(got.logprobs),
+                flatLogprobs(alone[first + i].logprobs))
+          << "request " << first + i;
+    }
+  }
+  std::vector<GenerationRequest> choices = {requests[0], requests[2],
+                                            requests[4]};
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string error;
+  ASSERT_EQ(engine->submitAll(choices, streams, error), SubmitStatus::Ok)
+      << error;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const GenerationEvent got = drain(streams[i]);
+    EXPECT_EQ(got.tokens, alone[2 * i].tokens) << "choice " << i;
+    EXPECT_EQ(flatLogprobs(got.logprobs), flatLogprobs(alone[2 * i].logprobs))
+        << "choice " << i;
+  }
 }
 
 // A choice admitted after the first one's prompt is done prefills the

@@ -93,8 +93,9 @@ struct Options {
   uint64_t decodeSteps = 8;
   bool smoke = false;
   bool profile = false; // --profile: time per schedule entry
-  /// --decode-output: logits copied out, greedy ids, or ids sampled by the
-  /// session (temperature 0.8, top_p 0.95), no logits.
+  /// --decode-output: logits copied out, greedy ids, ids sampled by the
+  /// session (temperature 0.8, top_p 0.95), no logits, or those with
+  /// their logprobs (20 alternatives).
   std::string decodeOutput = "logits";
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
@@ -107,7 +108,7 @@ const char *kUsage =
     "                 [--context 1024,8192] [--decode-steps 8]\n"
     "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
     "                 [--json FILE] [--smoke] [--profile]\n"
-    "                 [--decode-output logits|ids|sampled]\n"
+    "                 [--decode-output logits|ids|sampled|logprobs]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start (and to the first token), prefill throughput and\n"
@@ -131,7 +132,9 @@ const char *kUsage =
     "instead of its [B, vocab] logits (nhc_step_options_t.greedy_ids: on\n"
     "cuda only the ids leave the device); sampled, ids each request's rule\n"
     "picks (temperature 0.8, top_p 0.95, a seeded draw per token:\n"
-    "nhc_step_options_t.sampling, on cuda nhc_sample_rows); default logits.\n"
+    "nhc_step_options_t.sampling, on cuda nhc_sample_rows); logprobs, those\n"
+    "ids with their logprobs and 20 alternatives each\n"
+    "(nhc_step_options_t.logprobs, on cuda nhc_logprob_rows); default logits.\n"
     "--smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
@@ -178,9 +181,9 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       else if (arg == "--decode-output") {
         o.decodeOutput = value();
         if (o.decodeOutput != "logits" && o.decodeOutput != "ids" &&
-            o.decodeOutput != "sampled")
+            o.decodeOutput != "sampled" && o.decodeOutput != "logprobs")
           throw std::invalid_argument(
-              "--decode-output must be logits, ids or sampled");
+              "--decode-output must be logits, ids, sampled or logprobs");
       }
       else if (arg == "--gemm-precision") {
         if (!nhc::tools::parseGemmPrecision(value(), o.precision))
@@ -764,6 +767,9 @@ int run(const Options &o) {
       sampled.temperature = 0.8f;
       sampled.top_p = 0.95f;
       std::vector<nhc_sampling_t> rules(batch, sampled);
+      const bool withLogprobs = o.decodeOutput == "logprobs";
+      std::vector<nhc_token_logprob_t> entries(
+          withLogprobs ? batch * (1 + NHC_MAX_TOP_LOGPROBS) : 0);
       auto restore = [&] {
         for (uint32_t &slot : slots)
           check(nhc_session_restore_request(session, blob.data(), blob.size(),
@@ -783,11 +789,16 @@ int run(const Options &o) {
             output.greedy_ids = greedy.data();
             output.num_greedy_ids = batch;
           }
-          if (o.decodeOutput == "sampled") {
+          if (o.decodeOutput == "sampled" || withLogprobs) {
             for (nhc_sampling_t &rule : rules)
               rule.uniform = double(rng()) * 0x1.0p-32; // [0, 1)
             output.sampling = rules.data();
             output.num_sampling = batch;
+          }
+          if (withLogprobs) {
+            output.logprobs = entries.data();
+            output.num_logprobs = entries.size();
+            output.top_logprobs = NHC_MAX_TOP_LOGPROBS;
           }
           if (profiled)
             profile->arm(output);

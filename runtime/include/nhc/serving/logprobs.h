@@ -14,11 +14,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "nhc/runtime/logprobs.h"
+
 namespace nhc::serving {
 
 /// Alternatives a request may ask for per token (OpenAI's top_logprobs and
 /// vLLM's max_logprobs: 20).
-inline constexpr int64_t kMaxTopLogprobs = 20;
+inline constexpr int64_t kMaxTopLogprobs = NHC_MAX_TOP_LOGPROBS;
 
 struct TokenLogprob {
   int32_t id = 0;
@@ -31,14 +33,18 @@ struct PickLogprobs {
   std::vector<TokenLogprob> top; ///< most likely first, ties by lower id
 };
 
-/// log_softmax of `vocab` f32 logits (no NaN: callers refuse such rows
-/// first, sampler.h firstNan), summed in double: `picked`'s entry (-inf for
-/// an id outside [0, vocab)) and the `topN` (at most vocab) most likely
-/// ids. A row of only -inf gives -inf everywhere; +inf logits share the
-/// mass (log(1 / their count)), the rest -inf: the softmax's limits. One
-/// pass over the row for the sum and one for the top ids.
+/// The runtime's logprobs (nhc_logprobs_logits) of `vocab` >= 1 f32
+/// logits (no NaN: callers refuse such rows first, sampler.h firstNan):
+/// `picked`'s entry (-inf for an id outside [0, vocab)) and the `topN`
+/// (at most kMaxTopLogprobs; fewer when vocab is smaller) most likely ids.
 PickLogprobs pickLogprobs(const float *logits, size_t vocab, int32_t picked,
                           size_t topN);
+
+/// The same from a row's 1 + n >= 1 + topN entries in nhc_logprobs_logits'
+/// layout (a session's nhc_step_options_t.logprobs): the first topN
+/// alternatives that name a token.
+PickLogprobs pickLogprobsOfEntries(const nhc_token_logprob_t *entries,
+                                   size_t topN);
 
 } // namespace nhc::serving
 
