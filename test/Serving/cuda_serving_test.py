@@ -135,10 +135,15 @@ class CudaServingTest(unittest.TestCase):
             sum(len(h[0]) for h in host))
 
     def test_logprobs_and_echo_are_the_hosts(self):
-        """Logprobs (rows copied out, not greedy ids) and echo's prompt
-        logprobs (every position's logits, NHC_LOGITS_ALL) on the cuda
-        backend: the host's tokens, and its numbers to 1e-3."""
+        """Logprobs (computed on the device with the ids, nhc_logprob_rows:
+        greedy, sampled, and n greedy choices taking the first one's
+        row's) and echo's prompt logprobs (every position's logits,
+        NHC_LOGITS_ALL) on the cuda backend: the host's tokens and
+        alternatives, and its numbers to 1e-3."""
         for body in ({"logprobs": 3, "max_tokens": 6},
+                     {"logprobs": 5, "max_tokens": 6, "temperature": 0.9,
+                      "seed": 7},
+                     {"logprobs": 2, "max_tokens": 4, "n": 2},
                      {"logprobs": 2, "echo": True, "max_tokens": 2},
                      {"logprobs": 1, "echo": True, "max_tokens": 0},
                      {"frequency_penalty": 1.5, "max_tokens": 8}):
@@ -148,20 +153,29 @@ class CudaServingTest(unittest.TestCase):
             for server in (self.host, self.cuda):
                 status, reply = post(server, "/v1/completions", request)
                 self.assertEqual(status, 200, (body, reply))
-                replies.append(reply["choices"][0])
-            host, cuda = replies
-            self.assertEqual(cuda["text"], host["text"], body)
-            if "logprobs" not in body:
-                continue
-            h, c = host["logprobs"], cuda["logprobs"]
-            self.assertEqual(c["tokens"], h["tokens"], body)
-            self.assertEqual(len(c["token_logprobs"]),
-                             len(h["token_logprobs"]), body)
-            for x, y in zip(c["token_logprobs"], h["token_logprobs"]):
-                if y is None:
-                    self.assertIsNone(x, body)
-                else:
-                    self.assertAlmostEqual(x, y, delta=1e-3, msg=body)
+                replies.append(reply["choices"])
+            self.assertEqual(len(replies[1]), len(replies[0]), body)
+            for host, cuda in zip(*replies):
+                self.assertEqual(cuda["text"], host["text"], body)
+                if "logprobs" not in body:
+                    continue
+                h, c = host["logprobs"], cuda["logprobs"]
+                self.assertEqual(c["tokens"], h["tokens"], body)
+                self.assertEqual(len(c["token_logprobs"]),
+                                 len(h["token_logprobs"]), body)
+                for x, y in zip(c["token_logprobs"], h["token_logprobs"]):
+                    if y is None:
+                        self.assertIsNone(x, body)
+                    else:
+                        self.assertAlmostEqual(x, y, delta=1e-3, msg=body)
+                for xs, ys in zip(c["top_logprobs"], h["top_logprobs"]):
+                    if ys is None:
+                        self.assertIsNone(xs, body)
+                        continue
+                    self.assertEqual(set(xs), set(ys), body)
+                    for token in ys:
+                        self.assertAlmostEqual(xs[token], ys[token],
+                                               delta=1e-3, msg=body)
 
     def test_n_choices_fork_the_prompt_on_the_device(self):
         """n choices of one prompt: the first prefills it, the others
