@@ -14,7 +14,7 @@
 // logprob) as two i32 (nhc_token_logprob_t): entry 0 the picked token's
 // (picked[r]; -inf for an id outside [0, V)), then the N most likely in
 // rank order, {-1, -inf} past the vocabulary. A row holding NaN gives NaN
-// logprobs (ids: picked[r], then -1).
+// logprobs (ids: picked[r], -1 - its first NaN's index, then -1).
 func.func @nhc_logprob_rows(%logits: memref<?xf32>, %picked: memref<?xi32>,
                             %out: memref<?xi32>, %R: index, %V: index,
                             %N: index) {
@@ -40,8 +40,8 @@ func.func @nhc_logprob_rows(%logits: memref<?xf32>, %picked: memref<?xi32>,
     }
     %nan = arith.cmpf uno, %best#0, %best#0 : f32
     scf.if %nan {
-      func.call @nhc_logprob_nan_row(%picked, %out, %r, %base, %N)
-          : (memref<?xi32>, memref<?xi32>, index, index, index) -> ()
+      func.call @nhc_logprob_nan_row(%picked, %out, %r, %base, %N, %best#1)
+          : (memref<?xi32>, memref<?xi32>, index, index, index, index) -> ()
     } else {
       %sum = scf.for %j = %c0 to %V step %c1 iter_args(%s = %zero) -> (f64) {
         %at = arith.addi %row, %j : index
@@ -196,19 +196,24 @@ func.func private @nhc_logprob_write_picked(%logits: memref<?xf32>,
   return
 }
 
-// A row holding NaN: entry 0 (picked[r], NaN), the rest (-1, NaN).
+// A row holding NaN, the first at `firstNan`: entry 0 (picked[r], NaN),
+// entry 1 (-1 - firstNan, NaN: nhc_argmax_id's code), the rest (-1, NaN).
 func.func private @nhc_logprob_nan_row(%picked: memref<?xi32>,
-    %out: memref<?xi32>, %r: index, %base: index, %N: index) {
+    %out: memref<?xi32>, %r: index, %base: index, %N: index,
+    %firstNan: index) {
   %c1 = arith.constant 1 : index
   %none = arith.constant -1 : i32
   %nan = arith.constant 0x7FC00000 : f32
   %p = memref.load %picked[%r] : memref<?xi32>
   func.call @nhc_logprob_store(%out, %base, %p, %nan)
       : (memref<?xi32>, index, i32, f32) -> ()
+  %code = func.call @nhc_argmax_id(%nan, %firstNan) : (f32, index) -> i32
   %end = arith.addi %N, %c1 : index
   scf.for %e = %c1 to %end step %c1 {
     %at = arith.addi %base, %e : index
-    func.call @nhc_logprob_store(%out, %at, %none, %nan)
+    %first = arith.cmpi eq, %e, %c1 : index
+    %id = arith.select %first, %code, %none : i32
+    func.call @nhc_logprob_store(%out, %at, %id, %nan)
         : (memref<?xi32>, index, i32, f32) -> ()
   }
   return

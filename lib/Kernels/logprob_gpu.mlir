@@ -62,8 +62,10 @@ func.func private @nhc_logprob_rows_gpu(%logits: memref<?xf32>,
     %nan = arith.cmpf uno, %best#0, %best#0 : f32
     scf.if %nan {
       scf.if %lead {
-        func.call @nhc_logprob_nan_row(%picked, %out, %r, %base, %N)
-            : (memref<?xi32>, memref<?xi32>, index, index, index) -> ()
+        func.call @nhc_logprob_nan_row(%picked, %out, %r, %base, %N,
+            %best#1)
+            : (memref<?xi32>, memref<?xi32>, index, index, index, index)
+            -> ()
       }
     } else {
       %mySum = scf.for %j = %tx to %V step %step iter_args(%s = %zero)

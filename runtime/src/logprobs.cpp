@@ -14,15 +14,17 @@ void tokenLogprobs(const float *logits, size_t vocab, int32_t picked,
                    uint32_t topN, nhc_token_logprob_t *out) {
   constexpr float kNinf = -std::numeric_limits<float>::infinity();
   float top = kNinf;
-  bool nan = false;
+  size_t firstNan = vocab;
   for (size_t i = 0; i < vocab; ++i) {
-    nan = nan || std::isnan(logits[i]);
+    if (std::isnan(logits[i]) && firstNan == vocab)
+      firstNan = i;
     top = std::max(top, logits[i]); // NaN never wins
   }
-  if (nan) {
+  if (firstNan < vocab) { // no distribution; the NaN's index as greedyId's
     out[0] = {picked, std::numeric_limits<float>::quiet_NaN()};
     for (uint32_t e = 1; e <= topN; ++e)
-      out[e] = {-1, std::numeric_limits<float>::quiet_NaN()};
+      out[e] = {e == 1 ? -1 - int32_t(firstNan) : -1,
+                std::numeric_limits<float>::quiet_NaN()};
     return;
   }
   // log_softmax(l) = l - top - log(sum exp(l - top)); a row of only -inf

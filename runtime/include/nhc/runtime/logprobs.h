@@ -39,7 +39,9 @@ typedef struct nhc_token_logprob_t {
  * double (rounded to f32 at the end). Limits of the softmax: a row of
  * only -inf gives -inf everywhere; +inf logits share the mass
  * (log(1 / their count)) and the rest get -inf. A row holding NaN has no
- * distribution: every logprob is NaN (ids: `picked`, then -1). Costs two
+ * distribution: every logprob is NaN, out[0]'s id is `picked`, out[1]'s
+ * -1 minus the index of the first NaN (greedy ids' code), the rest -1.
+ * A row's argmax is out[1]'s id (the first of the largest). Costs two
  * passes over the row, a third for top_n > 0. Errors:
  * NHC_INVALID_ARGUMENT for NULL pointers, vocab 0 or top_n above
  * NHC_MAX_TOP_LOGPROBS. */
