@@ -43,11 +43,13 @@ struct StepShape {
 
 /// How a step's tokens are picked (nhc_step_options_t's greedy_ids with
 /// sampling and logprobs): greedy where `sampling` is null, else each row
-/// by its rule; with `logprobs`, each row's 1 + topLogprobs entries.
+/// by its rule; with `logprobs`, each row's 1 + topLogprobs entries, of
+/// logprobIds[r] or (null) the row's pick.
 struct TokenPicks {
   const nhc_sampling_t *sampling = nullptr;
   nhc_token_logprob_t *logprobs = nullptr;
   uint32_t topLogprobs = 0;
+  const int32_t *logprobIds = nullptr;
 };
 
 /// Host-writable staging for a step's inputs: the request table [R, 4]
@@ -134,12 +136,13 @@ public:
   /// Whether moeExperts() takes `inputAbsmax` (the routed experts'
   /// calibration statistics).
   virtual bool calibratesExperts() const { return false; }
-  /// out[r] = the token of logits row r < rows of the step that ran: its
-  /// greedy id (greedyId), or with picks.sampling (rows rules) the one
-  /// sampling[r] picks (sampleLogits); with picks.logprobs also each row's
-  /// 1 + picks.topLogprobs entries (tokenLogprobs at out[r]).
-  /// `hostLogits` the rows the step wrote to caller memory (null where
-  /// logitsOnDevice() and the caller wants none). Waits for the device.
+  /// Where `out` is not null, out[r] = the token of logits row r < rows
+  /// of the step that ran: its greedy id (greedyId), or with
+  /// picks.sampling (rows rules) the one sampling[r] picks (sampleLogits);
+  /// with picks.logprobs each row's 1 + picks.topLogprobs entries
+  /// (tokenLogprobs of picks.logprobIds[r], else of out[r]). `hostLogits`
+  /// the rows the step wrote to caller memory (null where logitsOnDevice()
+  /// and the caller wants none). Waits for the device.
   virtual void pickTokens(uint64_t rows, uint64_t vocab,
                           const float *hostLogits, const TokenPicks &picks,
                           int32_t *out) {
@@ -154,11 +157,14 @@ public:
     parallelFor(rows, 4, [&](size_t first, size_t end) {
       for (size_t r = first; r < end; ++r) {
         const float *row = hostLogits + r * vocab;
-        out[r] = picks.sampling ? sampleLogits(row, vocab, picks.sampling[r])
-                                : greedyId(row, vocab);
+        if (out)
+          out[r] = picks.sampling
+                       ? sampleLogits(row, vocab, picks.sampling[r])
+                       : greedyId(row, vocab);
         if (picks.logprobs)
-          tokenLogprobs(row, vocab, out[r], picks.topLogprobs,
-                        picks.logprobs + r * entries);
+          tokenLogprobs(row, vocab,
+                        picks.logprobIds ? picks.logprobIds[r] : out[r],
+                        picks.topLogprobs, picks.logprobs + r * entries);
       }
     });
   }

@@ -112,9 +112,10 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
     runHead(head, io, total);
     finishEntryTiming(io, total);
   }
-  if (io.greedyIds)
-    backend_.pickTokens(io.requests, io.vocab, io.logits, io.picks,
-                        io.greedyIds);
+  if (io.greedyIds || io.picks.logprobs)
+    backend_.pickTokens(head == ScheduleKind::HeadAll ? io.tokens
+                                                      : io.requests,
+                        io.vocab, io.logits, io.picks, io.greedyIds);
 }
 
 bool Executor::runRecorded(const StepIo &io, size_t total) {

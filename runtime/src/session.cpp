@@ -270,9 +270,10 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
             "nhc_session_step: the batch is empty (count is 0)");
   NHC_CHECK_ARG(requests, "nhc_session_step");
-  NHC_CHECK(logits || options.greedy_ids, NHC_INVALID_ARGUMENT,
+  NHC_CHECK(logits || options.greedy_ids || options.logprobs,
+            NHC_INVALID_ARGUMENT,
             "nhc_session_step: argument 'logits' must not be NULL (it may "
-            "be with greedy_ids)");
+            "be with greedy_ids or logprobs)");
   NHC_CHECK(mode <= NHC_LOGITS_LAST_N, NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: unknown logits mode ", mode,
                 " (NHC_LOGITS_LAST is 0, NHC_LOGITS_ALL is 1, "
@@ -301,22 +302,22 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
               cat("nhc_session_step: request ", r, " (slot ",
                   requests[r].slot, "): sampling: ", problem));
   }
-  NHC_CHECK(!options.logprobs || options.greedy_ids, NHC_INVALID_ARGUMENT,
-            "nhc_session_step: logprobs needs greedy_ids (the picked ids "
-            "they are of)");
+  NHC_CHECK(!options.logprobs || mode != NHC_LOGITS_LAST_N,
+            NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logprobs take NHC_LOGITS_LAST or "
+            "NHC_LOGITS_ALL, not NHC_LOGITS_LAST_N");
+  NHC_CHECK(!options.logprobs || options.greedy_ids || options.logprob_ids,
+            NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logprobs needs greedy_ids or logprob_ids (the "
+            "ids they are of)");
+  NHC_CHECK(!options.logprob_ids || options.logprobs, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logprob_ids without logprobs (where their "
+            "entries go)");
   NHC_CHECK(!options.logprobs ||
                 options.top_logprobs <= NHC_MAX_TOP_LOGPROBS,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: top_logprobs is ", options.top_logprobs,
                 "; at most ", NHC_MAX_TOP_LOGPROBS, " alternatives"));
-  NHC_CHECK(!options.logprobs ||
-                options.num_logprobs / (1 + uint64_t(options.top_logprobs)) >=
-                    count,
-            NHC_INVALID_ARGUMENT,
-            cat("nhc_session_step: logprobs holds ", options.num_logprobs,
-                " entries; the batch's ", count, " requests need ",
-                count * (1 + uint64_t(options.top_logprobs)), " (1 + ",
-                options.top_logprobs, " each)"));
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -370,6 +371,19 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             cat("nhc_session_step: logits buffer holds ", capacity,
                 " floats; this step needs ", *needed, " (", rows, " rows of ",
                 session.vocab, ", mode ", modeName(mode), ")"));
+  NHC_CHECK(!options.logprobs ||
+                options.num_logprobs / (1 + uint64_t(options.top_logprobs)) >=
+                    rows,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: logprobs holds ", options.num_logprobs,
+                " entries; the step's ", rows, " logits rows need ",
+                rows * (1 + uint64_t(options.top_logprobs)), " (1 + ",
+                options.top_logprobs, " each, mode ", modeName(mode), ")"));
+  NHC_CHECK(!options.logprob_ids || options.num_logprob_ids >= rows,
+            NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: logprob_ids holds ",
+                options.num_logprob_ids, " ids; the step has ", rows,
+                " logits rows (mode ", modeName(mode), ")"));
   std::vector<TapCopy> taps;
   for (size_t i = 0; i < options.num_taps; ++i) {
     const nhc_tap_t &tap = options.taps[i];
@@ -399,11 +413,11 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
-  // Greedy ids without logits: a backend that reads them on the host gets
+  // Ids or logprobs without logits: a backend that reads them on the host gets
   // rows of the session's own (grown, never shrunk: no allocation per step).
   if (!logits && !session.backend->logitsOnDevice()) {
-    if (session.greedyRows.size() < count * session.vocab)
-      session.greedyRows.resize(count * session.vocab); // bad_alloc: nothing changed
+    if (session.greedyRows.size() < *needed)
+      session.greedyRows.resize(*needed); // bad_alloc: nothing changed
     logits = session.greedyRows.data();
   }
   StepInputs inputs = executor.inputs();
@@ -430,7 +444,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
   io.greedyIds = options.greedy_ids;
-  io.picks = {options.sampling, options.logprobs, options.top_logprobs};
+  io.picks = {options.sampling, options.logprobs, options.top_logprobs,
+              options.logprob_ids};
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;

@@ -627,6 +627,15 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
             std::string::npos) << nhc_last_error();
 }
 
+/// A logprob from a session against nhc_logprobs_logits': within 2e-6
+/// relative (the device sums in another order), or the same infinity.
+void expectLogprobNear(float got, float want, const std::string &where) {
+  if (std::isinf(want))
+    EXPECT_EQ(got, want) << where;
+  else
+    EXPECT_NEAR(got, want, 2e-6 * std::max(1.0f, std::fabs(want))) << where;
+}
+
 /// Logprobs (nhc_step_options_t.logprobs): a step of two requests, one
 /// sampled and one greedy, that returns logits, ids and logprobs gives
 /// nhc_logprobs_logits' entries of those logits at those ids (ids equal,
@@ -697,9 +706,10 @@ TEST_P(Golden, LogprobsAreTheRulesEntries) {
                                 &twinEntries[r * (1 + top) + e]}) {
           EXPECT_EQ(got->id, want[e].id)
               << "request " << r << ", top " << top << ", entry " << e;
-          EXPECT_NEAR(got->logprob, want[e].logprob,
-                      2e-6 * std::max(1.0f, std::fabs(want[e].logprob)))
-              << "request " << r << ", top " << top << ", entry " << e;
+          expectLogprobNear(got->logprob, want[e].logprob,
+                            "request " + std::to_string(r) + ", top " +
+                                std::to_string(top) + ", entry " +
+                                std::to_string(e));
         }
       EXPECT_LE(entries[r * (1 + top)].logprob, 0.0f);
       ASSERT_GE(ids[r], 0);
@@ -738,7 +748,7 @@ TEST_P(Golden, LogprobsAreTheRulesEntries) {
     EXPECT_EQ(after, before) << what << ": the step ran";
   };
   refused("too few entries",
-          "logprobs holds 7 entries; the batch's 2 requests need 8");
+          "logprobs holds 7 entries; the step's 2 logits rows need 8");
   options.num_logprobs = 2 * (2 + NHC_MAX_TOP_LOGPROBS);
   options.top_logprobs = NHC_MAX_TOP_LOGPROBS + 1;
   refused("too many alternatives", "top_logprobs is 21; at most 20");
@@ -748,8 +758,99 @@ TEST_P(Golden, LogprobsAreTheRulesEntries) {
   EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
                                 room.data(), room.size()),
             NHC_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(nhc_last_error()).find("logprobs needs greedy_ids"),
+  EXPECT_NE(std::string(nhc_last_error())
+                .find("logprobs needs greedy_ids or logprob_ids"),
             std::string::npos) << nhc_last_error();
+}
+
+/// A prompt's logprobs (NHC_LOGITS_ALL with logprobs and logprob_ids, the
+/// next prompt token of each row; the last row's id outside the
+/// vocabulary): the prefill that returns every row's logits gives
+/// nhc_logprobs_logits' entries of them, and a second request prefilling
+/// the same prompt without logits (on cuda only the entries leave the
+/// device) gets the same; its last row's first alternative is the argmax.
+/// Then what is refused before anything runs.
+TEST_P(Golden, PromptLogprobsAreTheRulesEntries) {
+  Model model(GetParam());
+  const long long launchesBefore =
+      fakeKernelLaunches("nhc_logprob_rows_kernel");
+  const size_t V = model.vocab;
+  const std::vector<int32_t> prompt = model.ids(0);
+  const size_t T = prompt.size();
+  const uint32_t top = 3;
+  std::vector<int32_t> next(T, -1);
+  for (size_t t = 0; t + 1 < T; ++t)
+    next[t] = prompt[t + 1];
+  uint32_t slots[2];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(T * V);
+  std::vector<nhc_token_logprob_t> entries(T * (1 + top)),
+      again(T * (1 + top));
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_ALL;
+  options.logprobs = entries.data();
+  options.num_logprobs = entries.size();
+  options.top_logprobs = top;
+  options.logprob_ids = next.data();
+  options.num_logprob_ids = next.size();
+  nhc_request_t prefill{slots[0], prompt.data(), T};
+  Model::check(nhc_session_step_ex(model.session, &prefill, 1, &options,
+                                   logits.data(), logits.size()),
+               "prefill with logits and logprobs");
+  options.logprobs = again.data();
+  nhc_request_t twin{slots[1], prompt.data(), T};
+  Model::check(nhc_session_step_ex(model.session, &twin, 1, &options, nullptr,
+                                   0),
+               "prefill with logprobs only");
+  std::vector<nhc_token_logprob_t> want(1 + top);
+  for (size_t t = 0; t < T; ++t) {
+    ASSERT_EQ(nhc_logprobs_logits(logits.data() + t * V, V, next[t], top,
+                                  want.data()),
+              NHC_OK) << nhc_last_error();
+    for (uint32_t e = 0; e <= top; ++e)
+      for (const auto *got : {&entries[t * (1 + top) + e],
+                              &again[t * (1 + top) + e]}) {
+        EXPECT_EQ(got->id, want[e].id) << "row " << t << ", entry " << e;
+        expectLogprobNear(got->logprob, want[e].logprob,
+                          "row " + std::to_string(t) + ", entry " +
+                              std::to_string(e));
+      }
+  }
+  EXPECT_EQ(entries[(T - 1) * (1 + top)].logprob,
+            -std::numeric_limits<float>::infinity())
+      << "the last row's id (-1) is outside the vocabulary";
+  EXPECT_EQ(again[(T - 1) * (1 + top) + 1].id,
+            model.argmax(logits.data() + (T - 1) * V, V));
+  if (launchesBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_logprob_rows_kernel") - launchesBefore,
+              2)
+        << "the logprobs were not computed on the device";
+
+  int32_t token = 1;
+  nhc_request_t decode{slots[0], &token, 1};
+  auto refused = [&](const char *what, const char *message) {
+    uint64_t before = 0, after = 0;
+    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
+                 "length");
+    EXPECT_EQ(nhc_session_step_ex(model.session, &decode, 1, &options,
+                                  logits.data(), logits.size()),
+              NHC_INVALID_ARGUMENT) << what;
+    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+        << what << ": " << nhc_last_error();
+    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
+                 "length");
+    EXPECT_EQ(after, before) << what << ": the step ran";
+  };
+  options.num_logprob_ids = 0;
+  refused("too few ids", "logprob_ids holds 0 ids; the step has 1 logits rows");
+  options.num_logprob_ids = next.size();
+  options.logits_mode = NHC_LOGITS_LAST_N;
+  options.last_n = 1;
+  refused("last-n logits", "logprobs take NHC_LOGITS_LAST or NHC_LOGITS_ALL");
+  options.logits_mode = NHC_LOGITS_ALL;
+  options.logprobs = nullptr;
+  refused("ids without entries", "logprob_ids without logprobs");
 }
 
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session
@@ -2658,6 +2759,74 @@ TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
   }
   std::remove(old.artifact.c_str());
   EXPECT_EQ(launched, 0) << "an artifact without the kernel launched it";
+}
+
+/// An artifact from before nhc_logprob_rows: the cuda backend copies the
+/// rows out and computes logprobs on the host, the numbers the kernel gives
+/// on the current artifact: a decode step's with greedy ids and a prompt's
+/// every row, neither with logits.
+TEST(GoldenOnCuda, LogprobsWithoutTheLogprobKernelComeFromTheHost) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  GoldenCase current = fp32Case("dense");
+  GoldenCase old = current;
+  old.artifact = withoutLaunchTableFunctions(
+      "dense.nhc", "dense-without-logprobs.nhc", {"nhc_logprob_rows"});
+  if (::testing::Test::HasFailure())
+    return;
+  const uint32_t top = 4;
+  // A prompt's rows, then one decode step's, as entries.
+  auto entriesOf = [&](const GoldenCase &c, long long &launched) {
+    Model model(c);
+    const long long before = fakeKernelLaunches("nhc_logprob_rows_kernel");
+    const std::vector<int32_t> prompt = model.ids(0);
+    const size_t T = prompt.size();
+    std::vector<int32_t> next(T, -1);
+    for (size_t t = 0; t + 1 < T; ++t)
+      next[t] = prompt[t + 1];
+    std::vector<nhc_token_logprob_t> entries((T + 1) * (1 + top));
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_ALL;
+    options.logprobs = entries.data();
+    options.num_logprobs = T * (1 + top);
+    options.top_logprobs = top;
+    options.logprob_ids = next.data();
+    options.num_logprob_ids = T;
+    nhc_request_t prefill{slot, prompt.data(), T};
+    Model::check(nhc_session_step_ex(model.session, &prefill, 1, &options,
+                                     nullptr, 0),
+                 "prefill with logprobs only");
+    int32_t token = entries[(T - 1) * (1 + top) + 1].id, id = -7;
+    nhc_step_options_t decode{};
+    decode.logits_mode = NHC_LOGITS_LAST;
+    decode.greedy_ids = &id;
+    decode.num_greedy_ids = 1;
+    decode.logprobs = entries.data() + T * (1 + top);
+    decode.num_logprobs = 1 + top;
+    decode.top_logprobs = top;
+    nhc_request_t step{slot, &token, 1};
+    Model::check(nhc_session_step_ex(model.session, &step, 1, &decode,
+                                     nullptr, 0),
+                 "decode with ids and logprobs");
+    launched = fakeKernelLaunches("nhc_logprob_rows_kernel") - before;
+    return entries;
+  };
+  long long launchedOld = -1, launchedCurrent = -1;
+  const std::vector<nhc_token_logprob_t> fromHost = entriesOf(old, launchedOld);
+  const std::vector<nhc_token_logprob_t> fromKernel =
+      entriesOf(current, launchedCurrent);
+  std::remove(old.artifact.c_str());
+  EXPECT_EQ(launchedOld, 0) << "an artifact without the kernel launched it";
+  EXPECT_EQ(launchedCurrent, 2);
+  ASSERT_EQ(fromHost.size(), fromKernel.size());
+  for (size_t i = 0; i < fromHost.size(); ++i) {
+    EXPECT_EQ(fromHost[i].id, fromKernel[i].id) << "entry " << i;
+    expectLogprobNear(fromHost[i].logprob, fromKernel[i].logprob,
+                      "entry " + std::to_string(i));
+  }
 }
 
 /// The cuda backend's buffers are zeroed when allocated, as the host

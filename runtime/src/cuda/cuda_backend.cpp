@@ -244,6 +244,7 @@ public:
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
                                    &moeRoutes_, &greedyIds_, &argmaxPartials_,
                                    &sampleRules_, &logprobEntries_,
+                                   &logprobIds_,
                                    &groupArrivals_})
         buffer->reset();
       module_.reset();
@@ -588,11 +589,14 @@ public:
     if (sampleRows_)
       grow(sampleRules_, shape.logitsRows * lib::kSampleParams * 8,
            "the sampling rules");
-    if (logprobRows_)
+    if (logprobRows_) {
       grow(logprobEntries_,
            shape.logitsRows * (1 + NHC_MAX_TOP_LOGPROBS) *
                sizeof(nhc_token_logprob_t),
            "the logprobs");
+      grow(logprobIds_, shape.logitsRows * sizeof(int32_t),
+           "the logprobs' ids");
+    }
     if (argmaxRows_)
       grow(argmaxPartials_,
            shape.logitsRows * lib::argmaxSlices(vocab_) * 2 * 4,
@@ -1132,7 +1136,9 @@ public:
     const nhc_sampling_t *sampling = picks.sampling;
     args_ = {memref(logits_.address(), rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
-    if (sampling) {
+    if (!out) {
+      // Logprobs of the caller's ids only (a prompt's).
+    } else if (sampling) {
       rulesHost_.resize(rows * lib::kSampleParams);
       for (uint64_t r = 0; r < rows; ++r)
         sampleRuleParams(sampling[r], &rulesHost_[r * lib::kSampleParams]);
@@ -1153,8 +1159,13 @@ public:
                         lib::kLogprobEntryWords * sizeof(int32_t),
                     "nhc_logprob_rows writes nhc_token_logprob_t entries");
       const uint64_t entries = rows * (1 + uint64_t(picks.topLogprobs));
+      if (picks.logprobIds)
+        copyIn(logprobIds_.address(), picks.logprobIds,
+               rows * sizeof(int32_t), "the logprobs' ids");
       args_ = {memref(logits_.address(), rows * vocab),
-               memref(greedyIds_.address(), rows),
+               memref(picks.logprobIds ? logprobIds_.address()
+                                       : greedyIds_.address(),
+                      rows),
                memref(logprobEntries_.address(),
                       entries * lib::kLogprobEntryWords),
                index(rows), index(vocab), index(picks.topLogprobs)};
@@ -1163,9 +1174,10 @@ public:
       copyOut(picks.logprobs, logprobEntries_.address(),
               entries * sizeof(nhc_token_logprob_t), "the logprobs");
     }
-    copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
-            "the token ids");
-    synchronizeStream("copying the token ids");
+    if (out)
+      copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
+              "the token ids");
+    synchronizeStream("copying the token ids and logprobs");
   }
 
   bool replayRecorded(uint64_t key) override {
@@ -2498,6 +2510,7 @@ private:
   /// pickTokens' logprobs, [logits rows][1 + NHC_MAX_TOP_LOGPROBS]
   /// nhc_token_logprob_t (nhc_logprob_rows' entries).
   DeviceBuffer logprobEntries_{api_};
+  DeviceBuffer logprobIds_{api_}; ///< their ids, [logits rows] int32
   std::vector<double> rulesHost_;
   std::vector<float> sampledRows_;
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the

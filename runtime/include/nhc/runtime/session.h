@@ -137,21 +137,28 @@ typedef struct nhc_step_options_t {
    * NHC_INVALID_ARGUMENT naming the request, before anything runs. */
   const nhc_sampling_t *sampling;
   size_t num_sampling;
-  /* Log probabilities of the picked tokens (with greedy_ids; OpenAI's
-   * logprobs, nhc/runtime/logprobs.h). When not NULL, an array of
-   * num_logprobs >= count * (1 + top_logprobs) entries: after the step,
-   * the 1 + top_logprobs from element r * (1 + top_logprobs) on are
-   * nhc_logprobs_logits' entries for request r's logits and its id in
-   * greedy_ids (the picked token's, then the top_logprobs most likely).
-   * On the cuda backend the kernel library's nhc_logprob_rows computes
-   * them on the device and only they and the ids leave it; its sums run in
+  /* Log probabilities (OpenAI's logprobs, nhc/runtime/logprobs.h) of each
+   * logits row of the step (NHC_LOGITS_LAST: a row per request;
+   * NHC_LOGITS_ALL: a row per token, in flat request order). When not
+   * NULL, an array of num_logprobs >= rows * (1 + top_logprobs) entries:
+   * after the step, the 1 + top_logprobs from element i * (1 +
+   * top_logprobs) on are nhc_logprobs_logits' entries for row i's logits
+   * and id: logprob_ids[i], or without logprob_ids (NHC_LOGITS_LAST with
+   * greedy_ids) request i's picked id. `logits` may then be NULL: on the
+   * cuda backend the kernel library's nhc_logprob_rows computes them on
+   * the device and only they (and the ids) leave it; its sums run in
    * another order than the host's, so a logprob may differ from
-   * nhc_logprobs_logits' in its last bits. top_logprobs above
-   * NHC_MAX_TOP_LOGPROBS, or too few entries, is NHC_INVALID_ARGUMENT
-   * before anything runs. */
+   * nhc_logprobs_logits' in its last bits. A prompt's logprobs are an
+   * NHC_LOGITS_ALL step with logprob_ids[t] = the prompt's token after
+   * token t. NHC_LOGITS_LAST_N, top_logprobs above NHC_MAX_TOP_LOGPROBS,
+   * too few entries or ids, neither greedy_ids nor logprob_ids, or
+   * logprob_ids without logprobs is NHC_INVALID_ARGUMENT before anything
+   * runs. */
   nhc_token_logprob_t *logprobs;
   size_t num_logprobs;
   uint32_t top_logprobs;
+  const int32_t *logprob_ids; /* NULL, or num_logprob_ids >= rows ids */
+  size_t num_logprob_ids;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
