@@ -497,11 +497,12 @@ uint64_t promptChunkTokens(uint64_t remaining, uint64_t prefilled,
   return 0;
 }
 
-void Engine::promptLogprobsOfStep(const std::vector<Active *> &members,
-                                  const std::vector<nhc_request_t> &batch,
-                                  const std::vector<size_t> &rowOf,
-                                  const std::vector<float> &logits,
-                                  std::vector<int64_t> &nanAt) {
+void Engine::promptLogprobsOfStep(
+    const std::vector<Active *> &members,
+    const std::vector<nhc_request_t> &batch, const std::vector<size_t> &rowOf,
+    const std::vector<float> &logits,
+    const std::vector<nhc_token_logprob_t> &entries, size_t entriesPerRow,
+    std::vector<int64_t> &nanAt) {
   // Position q's row (q in this chunk, q + 1 in the prompt) is the
   // distribution of prompt token q + 1: entry q. Jobs run on several
   // threads; a row holding NaN fails its request as a pick's would.
@@ -525,8 +526,17 @@ void Engine::promptLogprobsOfStep(const std::vector<Active *> &members,
   forEachInParallel(jobs.size(), [&](size_t j) {
     Active &a = *members[jobs[j].member];
     const uint64_t q = jobs[j].position;
-    const float *row =
-        logits.data() + (rowOf[jobs[j].member] + (q - a.prefilled)) * vocab_;
+    const size_t rowIndex = rowOf[jobs[j].member] + (q - a.prefilled);
+    if (logits.empty()) { // the session's entries (at least 1 alternative)
+      const nhc_token_logprob_t *e = entries.data() + rowIndex * entriesPerRow;
+      if (std::isnan(e[0].logprob))
+        jobNan[j] = firstNanOfGreedyId(e[1].id);
+      else
+        a.promptEntries[q] =
+            pickLogprobsOfEntries(e, size_t(a.request.logprobs));
+      return;
+    }
+    const float *row = logits.data() + rowIndex * vocab_;
     jobNan[j] = firstNan(row, vocab_);
     if (jobNan[j] < 0)
       a.promptEntries[q] = pickLogprobs(row, vocab_, a.request.prompt[q + 1],
@@ -549,7 +559,8 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       budget = budget ? budget - 1 : 0;
     }
   // Then chunks of prompts, oldest first, while the budget lasts; fewer
-  // while a prompt's logprobs are prefilled (every token's logits copied).
+  // while a prompt's logprobs are prefilled (every token's logits held,
+  // and copied out unless the session computes the logprobs).
   // A prompt another request prefills for it waits.
   if (std::any_of(active.begin(), active.end(),
                   [](const auto &a) { return a->needsEveryRow(); }))
@@ -602,13 +613,17 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // (nhc_step_options_t.sampling), with the logprobs asked for
   // (nhc_step_options_t.logprobs; on the cuda backend only ids and
   // logprobs leave the device); a prompt chunk that is not its last picks
-  // nothing. The requests forking a prompt this step pick from copies of
-  // its row unless they and it are greedy (their first token is then its
-  // id, their logprobs its row's).
-  bool sessionPicks = !allRows;
+  // nothing. A step with a prompt's logprobs (every row) takes them from
+  // the session too (logprob_ids: each row's next prompt token) where its
+  // picks are greedy: each pick row's argmax is its first alternative. The
+  // requests forking a prompt this step pick from copies of its row unless
+  // they and it are greedy (their first token is then its id, their
+  // logprobs its row's).
+  bool sessionPicks = true;
   for (size_t i = 0; i < members.size() && sessionPicks; ++i) {
     const Active &a = *members[i];
-    sessionPicks = !a.picksThisStep() || !a.needsLogits();
+    sessionPicks = !a.picksThisStep() || a.request.maxTokens == 0 ||
+                   (!a.needsLogits() && (!allRows || a.sampler.greedy()));
     if (!followers[i].empty())
       sessionPicks = sessionPicks && a.sampler.greedy() &&
                      std::all_of(followers[i].begin(), followers[i].end(),
@@ -620,10 +635,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
   // The session's logprobs: as many alternatives a row as the most any
-  // picking request (or one forking it) asks for.
-  int64_t topLogprobs = -1;
+  // request of the step (or one forking it) asks for; with every row, at
+  // least 1 (the argmax, or a NaN's index).
+  int64_t topLogprobs = allRows ? 1 : -1;
   for (size_t i = 0; sessionPicks && i < members.size(); ++i) {
-    if (!members[i]->picksThisStep())
+    if (!members[i]->picksThisStep() && !members[i]->needsEveryRow())
       continue;
     topLogprobs = std::max(topLogprobs, members[i]->request.logprobs);
     for (const Active *f : followers[i])
@@ -631,7 +647,18 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   const size_t entriesPerRow = size_t(1 + std::max<int64_t>(topLogprobs, 0));
   std::vector<nhc_token_logprob_t> entries(
-      topLogprobs >= 0 ? batch.size() * entriesPerRow : 0);
+      sessionPicks && topLogprobs >= 0 ? rows * entriesPerRow : 0);
+  // A prompt's rows: the logprobs of its next token (-1: a pick's row,
+  // whose token is its first alternative, or a row nobody reads).
+  std::vector<int32_t> rowIds(sessionPicks && allRows ? rows : 0, -1);
+  for (size_t i = 0; i < members.size() && !rowIds.empty(); ++i) {
+    const Active &a = *members[i];
+    if (!a.needsEveryRow())
+      continue;
+    for (uint64_t k = 0; k < batch[i].num_tokens; ++k)
+      if (a.prefilled + k + 1 < a.request.prompt.size())
+        rowIds[rowOf[i] + k] = a.request.prompt[a.prefilled + k + 1];
+  }
   // The rules, where any request samples: its draw taken now, as sample()
   // would take it after the step.
   std::vector<nhc_sampling_t> rules;
@@ -647,13 +674,15 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   }
   nhc_step_options_t stepOptions{};
   stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
-  stepOptions.greedy_ids = sessionPicks ? ids.data() : nullptr;
-  stepOptions.num_greedy_ids = ids.size();
+  stepOptions.greedy_ids = sessionPicks && !allRows ? ids.data() : nullptr;
+  stepOptions.num_greedy_ids = stepOptions.greedy_ids ? ids.size() : 0;
   stepOptions.sampling = rules.empty() ? nullptr : rules.data();
   stepOptions.num_sampling = rules.size();
   stepOptions.logprobs = entries.empty() ? nullptr : entries.data();
   stepOptions.num_logprobs = entries.size();
   stepOptions.top_logprobs = uint32_t(entriesPerRow - 1);
+  stepOptions.logprob_ids = rowIds.empty() ? nullptr : rowIds.data();
+  stepOptions.num_logprob_ids = rowIds.size();
   Clock::time_point start = Clock::now();
   nhc_status_t status =
       nhc_session_step_ex(session_, batch.data(), batch.size(), &stepOptions,
@@ -667,6 +696,10 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       finish(*a, FinishReason::Error, message);
     return;
   }
+  // Every row's entries: each pick's token is its row's argmax, the
+  // first alternative (-1 - the first NaN's index for a row holding NaN).
+  for (size_t i = 0; i < members.size() && !rowIds.empty(); ++i)
+    ids[i] = entries[pickRow(i) * entriesPerRow + 1].id;
   // A prompt finished this step hands its state and row over (before its
   // own pick adjusts the row in place, and before it may finish and free
   // its slot); one whose row holds NaN does not (they would fail alike;
@@ -710,14 +743,19 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<int32_t> token(members.size(), 0);
   std::vector<size_t> fromLogits;
   std::vector<std::optional<PickLogprobs>> logprobs(members.size());
-  // A request's logprobs from the session's entries of member i's row
-  // (none for a row holding NaN: the request fails).
+  // A request's logprobs from the session's entries of member i's pick
+  // row (none for a row holding NaN: the request fails). With every row
+  // its entry 0 is for no token: the pick is its first alternative.
   auto sessionLogprobs = [&](const Active &a,
                              size_t i) -> std::optional<PickLogprobs> {
     if (a.request.logprobs < 0 || firstNanOfGreedyId(ids[i]) >= 0)
       return std::nullopt;
-    return pickLogprobsOfEntries(entries.data() + i * entriesPerRow,
-                                 size_t(a.request.logprobs));
+    const nhc_token_logprob_t *row =
+        entries.data() + pickRow(i) * entriesPerRow;
+    PickLogprobs out = pickLogprobsOfEntries(row, size_t(a.request.logprobs));
+    if (!rowIds.empty())
+      out.picked = {row[1].id, row[1].logprob};
+    return out;
   };
   for (size_t i = 0; i < members.size(); ++i) {
     picks[i] = members[i]->picksThisStep();
@@ -732,7 +770,8 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     }
   }
   std::vector<std::string> sampleError(members.size());
-  promptLogprobsOfStep(members, batch, rowOf, logits, nanAt);
+  promptLogprobsOfStep(members, batch, rowOf, logits, entries, entriesPerRow,
+                       nanAt);
   for (Fork &f : forks) {
     // Complete now; a prompt row holding NaN fails them as it fails it.
     f.request->promptEntries = members[f.leader]->promptEntries;
@@ -788,6 +827,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   metrics_.stepSeconds += seconds;
   metrics_.promptTokens += prompted;
   metrics_.promptTokensShared += shared;
+  metrics_.logitsRowsCopied += sessionPicks ? 0 : rows;
 }
 
 bool Engine::forkInto(Active &follower, const Active &leader) {

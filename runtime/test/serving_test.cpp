@@ -145,10 +145,11 @@ TEST(LogprobsApiTest, EntriesOfAKnownRowAndRefusals) {
   ASSERT_EQ(nhc_logprobs_logits(row, 4, 9, 0, e), NHC_OK);
   EXPECT_EQ(e[0].logprob, -INFINITY) << "an id outside the vocabulary";
   const float withNan[3] = {1.0f, NAN, 0.0f};
-  ASSERT_EQ(nhc_logprobs_logits(withNan, 3, 0, 1, e), NHC_OK);
+  ASSERT_EQ(nhc_logprobs_logits(withNan, 3, 0, 2, e), NHC_OK);
   EXPECT_TRUE(std::isnan(e[0].logprob));
-  EXPECT_EQ(e[1].id, -1);
+  EXPECT_EQ(e[1].id, -1 - 1) << "-1 minus the first NaN's index";
   EXPECT_TRUE(std::isnan(e[1].logprob));
+  EXPECT_EQ(e[2].id, -1);
   EXPECT_EQ(nhc_logprobs_logits(row, 4, 0, NHC_MAX_TOP_LOGPROBS + 1, e),
             NHC_INVALID_ARGUMENT);
   EXPECT_THAT(nhc_last_error(), HasSubstr("top_n is 21; at most 20"));
@@ -726,6 +727,19 @@ GenerationRequest greedy(std::vector<int32_t> prompt, uint64_t maxTokens) {
   return request;
 }
 
+/// Logprob entries as comparable numbers: (id, logprob) of the pick, then
+/// of each alternative.
+std::vector<std::pair<int32_t, double>>
+flatLogprobs(const std::vector<serving::PickLogprobs> &entries) {
+  std::vector<std::pair<int32_t, double>> out;
+  for (const serving::PickLogprobs &e : entries) {
+    out.emplace_back(e.picked.id, e.picked.logprob);
+    for (const serving::TokenLogprob &t : e.top)
+      out.emplace_back(t.id, t.logprob);
+  }
+  return out;
+}
+
 // A prompt chunk is never one token after others and never leaves one
 // behind (transformers' one-token step with history skips the dt clamp its
 // prefill applies); with kPromptChunkSlack + 1 tokens left it never waits.
@@ -974,7 +988,19 @@ TEST_F(EngineTest, PromptLogprobsComeFromEveryPosition) {
   }
   GenerationRequest only = echo;
   only.maxTokens = 0;
+  const uint64_t copied = engine->metrics().logitsRowsCopied;
   const GenerationEvent alone = drain(submit(only));
+  EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+      << "a greedy prompt's logprobs copied logits out of the session";
+  // The same from rows copied out (a logit bias of 0 needs the row).
+  GenerationRequest biased = echo;
+  biased.adjustments.logitBias.push_back({0, 0.0f});
+  const GenerationEvent fromRows = drain(submit(biased));
+  EXPECT_GT(engine->metrics().logitsRowsCopied, copied);
+  EXPECT_EQ(fromRows.tokens, got.tokens);
+  EXPECT_EQ(flatLogprobs(fromRows.promptLogprobs),
+            flatLogprobs(got.promptLogprobs));
+  EXPECT_EQ(flatLogprobs(fromRows.logprobs), flatLogprobs(got.logprobs));
   EXPECT_EQ(alone.finish, FinishReason::Length);
   EXPECT_TRUE(alone.tokens.empty());
   EXPECT_EQ(alone.completionTokens, 0u);
@@ -1234,19 +1260,6 @@ TEST_F(EngineTest, BatchesQueueWholeOrNotAtAll) {
               drain(submit(greedy({int32_t(i % 5), 1}, 3))).tokens);
 }
 
-/// Logprob entries as comparable numbers: (id, logprob) of the pick, then
-/// of each alternative.
-std::vector<std::pair<int32_t, double>>
-flatLogprobs(const std::vector<serving::PickLogprobs> &entries) {
-  std::vector<std::pair<int32_t, double>> out;
-  for (const serving::PickLogprobs &e : entries) {
-    out.emplace_back(e.picked.id, e.picked.logprob);
-    for (const serving::TokenLogprob &t : e.top)
-      out.emplace_back(t.id, t.logprob);
-  }
-  return out;
-}
-
 // Choices of one batch with the same prompt (a request's n) share its
 // prefill: the first prefills it over several steps while the others wait,
 // then they fork its state and pick their first tokens from its last row.
@@ -1404,8 +1417,13 @@ TEST_F(EngineTest, LogprobsAreTheSameWhoeverComputesThem) {
   }
   std::vector<GenerationEvent> alone;
   for (const GenerationRequest &r : requests) {
+    const uint64_t copied = engine->metrics().logitsRowsCopied;
     alone.push_back(drain(submit(r)));
+    EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+        << "logits copied out for logprobs " << r.logprobs;
     const GenerationEvent byEngine = drain(submit(pickedFromLogits(r)));
+    EXPECT_GT(engine->metrics().logitsRowsCopied, copied)
+        << "a logit bias did not make the engine pick from the row";
     ASSERT_EQ(alone.back().error, "");
     EXPECT_EQ(alone.back().tokens, byEngine.tokens);
     EXPECT_EQ(flatLogprobs(alone.back().logprobs),

@@ -137,23 +137,36 @@ class CudaServingTest(unittest.TestCase):
     def test_logprobs_and_echo_are_the_hosts(self):
         """Logprobs (computed on the device with the ids, nhc_logprob_rows:
         greedy, sampled, and n greedy choices taking the first one's
-        row's) and echo's prompt logprobs (every position's logits,
-        NHC_LOGITS_ALL) on the cuda backend: the host's tokens and
-        alternatives, and its numbers to 1e-3."""
+        row's) and echo's prompt logprobs (every position's, NHC_LOGITS_ALL
+        with each row's next prompt token) on the cuda backend: the host's
+        tokens and alternatives, and its numbers to 1e-3; no logits leave
+        the model but for the penalty's rows."""
         for body in ({"logprobs": 3, "max_tokens": 6},
                      {"logprobs": 5, "max_tokens": 6, "temperature": 0.9,
                       "seed": 7},
                      {"logprobs": 2, "max_tokens": 4, "n": 2},
                      {"logprobs": 2, "echo": True, "max_tokens": 2},
+                     {"logprobs": 2, "echo": True, "max_tokens": 3,
+                      "temperature": 0.9, "seed": 3},
                      {"logprobs": 1, "echo": True, "max_tokens": 0},
                      {"frequency_penalty": 1.5, "max_tokens": 8}):
             request = {"model": "tiny", "prompt": PROMPTS[9],
                        "temperature": 0, **body}
             replies = []
             for server in (self.host, self.cuda):
+                copied = server.metric("nhc_logits_rows_copied_total")
                 status, reply = post(server, "/v1/completions", request)
                 self.assertEqual(status, 200, (body, reply))
                 replies.append(reply["choices"])
+                # Only a penalty, or a sampled pick in a step holding a
+                # prompt's logprobs, needs the rows out (a greedy one's
+                # prompt logprobs come from the model too).
+                rowsOut = server.metric("nhc_logits_rows_copied_total") - copied
+                sampledEcho = "echo" in body and body.get("temperature")
+                if "frequency_penalty" in body or sampledEcho:
+                    self.assertGreater(rowsOut, 0, body)
+                else:
+                    self.assertEqual(rowsOut, 0, body)
             self.assertEqual(len(replies[1]), len(replies[0]), body)
             for host, cuda in zip(*replies):
                 self.assertEqual(cuda["text"], host["text"], body)

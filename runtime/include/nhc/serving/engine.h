@@ -141,8 +141,10 @@ struct EngineOptions {
 inline constexpr uint64_t kPromptChunkSlack = 2;
 
 /// Prompt tokens a step holds at most while a request's prompt logprobs
-/// are prefilled: such a step copies the logits of every token
-/// (NHC_LOGITS_ALL), 64 MiB at Nemotron-H's 131072-token vocabulary.
+/// are prefilled: such a step holds the logits of every token
+/// (NHC_LOGITS_ALL), 64 MiB at Nemotron-H's 131072-token vocabulary, in
+/// the session (its logprobs computed there, nhc_step_options_t.logprobs)
+/// or copied out where a pick needs its row.
 inline constexpr uint64_t kPromptLogprobsStepTokens = 128;
 
 /// How many of a prompt's `remaining` tokens (`prefilled` already in its
@@ -162,6 +164,10 @@ struct EngineMetrics {
   /// batch with the same prompt (n choices).
   uint64_t promptTokensShared = 0;
   uint64_t generatedTokens = 0;
+  /// Rows of logits copied out of the session for the engine to pick from
+  /// (penalties, biases, pending min_tokens, prompt logprobs); other steps
+  /// take their ids and logprobs from the session.
+  uint64_t logitsRowsCopied = 0;
   uint64_t steps = 0;
   double stepSeconds = 0.0; ///< sum over steps
   uint64_t queueDepth = 0;  ///< waiting for a slot
@@ -233,11 +239,14 @@ private:
   void loop();
   void runStep(std::vector<std::unique_ptr<Active>> &active);
   /// The prompt logprobs of this step's chunks (NHC_LOGITS_ALL rows from
-  /// rowOf[i]); a NaN row sets nanAt[i].
+  /// rowOf[i]): from `logits`, or where it is empty from the session's
+  /// `entries` (entriesPerRow a row); a NaN row sets nanAt[i].
   void promptLogprobsOfStep(const std::vector<Active *> &members,
                             const std::vector<nhc_request_t> &batch,
                             const std::vector<size_t> &rowOf,
                             const std::vector<float> &logits,
+                            const std::vector<nhc_token_logprob_t> &entries,
+                            size_t entriesPerRow,
                             std::vector<int64_t> &nanAt);
   void admit(std::vector<std::unique_ptr<Active>> &active);
   /// Moves `follower` into a fork of `leader`'s slot (its prompt done);
