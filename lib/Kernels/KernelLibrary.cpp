@@ -79,7 +79,8 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kMoeFp8Rows,
       ::nhc::format::kernel::kArgmaxRows,
       ::nhc::format::kernel::kSampleRows,
-      ::nhc::format::kernel::kLogprobRows};
+      ::nhc::format::kernel::kLogprobRows,
+      ::nhc::format::kernel::kEditLogits};
   return names;
 }
 

@@ -108,9 +108,10 @@
 // EMBED-DAG: func.func @nhc_argmax_rows(
 // EMBED-DAG: func.func @nhc_sample_rows(
 // EMBED-DAG: func.func @nhc_logprob_rows(
+// EMBED-DAG: func.func @nhc_edit_logits(
 // EMBED-DAG: func.func @nhc_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_ssd_conv_scan(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 39
+// COUNT: 40

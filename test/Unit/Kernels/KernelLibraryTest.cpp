@@ -65,6 +65,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_argmax_rows", {m, m, i, i, m, i}},
       {"nhc_sample_rows", {m, m, i, i, m}},
       {"nhc_logprob_rows", {m, m, m, i, i, i}},
+      {"nhc_edit_logits", {m, m, i, i}},
   };
   mlir::MLIRContext ctx;
   mlir::OwningOpRef<mlir::ModuleOp> lib = mlir::nhc::parseKernelLibrary(ctx);

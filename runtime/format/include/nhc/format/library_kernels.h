@@ -113,6 +113,14 @@ enum SampleParam : unsigned {
 inline constexpr const char kLogprobRows[] = "nhc_logprob_rows";
 inline constexpr unsigned kLogprobRowsArgs = 6;
 inline constexpr unsigned kLogprobEntryWords = 2;
+// Logit edits (nhc_step_options_t.logit_edits): each edit applied to its
+// token of its row in place (nhc/runtime/logit_edits.h), so that requests
+// with biases or penalties pick on the device. Arguments: logits [R, V]
+// f32, the edits, E of kLogitEditWords i32 each (nhc_logit_edit_t's
+// layout, floats as their bits), E and V (edit_logits.mlir).
+inline constexpr const char kEditLogits[] = "nhc_edit_logits";
+inline constexpr unsigned kEditLogitsArgs = 4;
+inline constexpr unsigned kLogitEditWords = 7;
 // Synthetic weights (nhc_weights_synthetic) generated on the device: a
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
