@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "logit_edits.h"
 #include "logprobs.h"
 #include "plan.h"
 #include "sampling.h"
@@ -42,14 +43,17 @@ struct StepShape {
 };
 
 /// How a step's tokens are picked (nhc_step_options_t's greedy_ids with
-/// sampling and logprobs): greedy where `sampling` is null, else each row
-/// by its rule; with `logprobs`, each row's 1 + topLogprobs entries, of
+/// sampling, logprobs and logit edits): greedy where `sampling` is null,
+/// else each row by its rule, from the rows with `edits` applied; with
+/// `logprobs`, each unedited row's 1 + topLogprobs entries, of
 /// logprobIds[r] or (null) the row's pick.
 struct TokenPicks {
   const nhc_sampling_t *sampling = nullptr;
   nhc_token_logprob_t *logprobs = nullptr;
   uint32_t topLogprobs = 0;
   const int32_t *logprobIds = nullptr;
+  const nhc_logit_edit_t *edits = nullptr; ///< valid (the session checked)
+  size_t numEdits = 0;
 };
 
 /// Host-writable staging for a step's inputs: the request table [R, 4]
@@ -148,19 +152,41 @@ public:
                           int32_t *out) {
     // A sampled row, or a row's logprobs, cost about a pass of exps (ms at
     // 131072 logits): rows on the host's threads, 4 at least each.
-    if (!picks.sampling && !picks.logprobs) {
+    if (!picks.sampling && !picks.logprobs && !picks.numEdits) {
       for (uint64_t r = 0; r < rows; ++r)
         out[r] = greedyId(hostLogits + r * vocab, vocab);
       return;
     }
     const uint64_t entries = 1 + uint64_t(picks.topLogprobs);
+    // Each row's edits: edits [editStart[r], editStart[r + 1]) of `byRow`.
+    std::vector<size_t> editStart(picks.numEdits ? rows + 1 : 0, 0), byRow;
+    if (picks.numEdits) {
+      for (size_t e = 0; e < picks.numEdits; ++e)
+        ++editStart[picks.edits[e].row + 1];
+      for (uint64_t r = 0; r < rows; ++r)
+        editStart[r + 1] += editStart[r];
+      byRow.resize(picks.numEdits);
+      std::vector<size_t> next(editStart.begin(), editStart.end() - 1);
+      for (size_t e = 0; e < picks.numEdits; ++e)
+        byRow[next[picks.edits[e].row]++] = e;
+    }
     parallelFor(rows, 4, [&](size_t first, size_t end) {
+      thread_local std::vector<float> edited;
       for (size_t r = first; r < end; ++r) {
         const float *row = hostLogits + r * vocab;
+        const float *pickFrom = row;
+        if (!editStart.empty() && editStart[r] < editStart[r + 1]) {
+          edited.assign(row, row + vocab);
+          for (size_t k = editStart[r]; k < editStart[r + 1]; ++k) {
+            const nhc_logit_edit_t &edit = picks.edits[byRow[k]];
+            edited[edit.id] = applyLogitEdit(edited[edit.id], edit);
+          }
+          pickFrom = edited.data();
+        }
         if (out)
           out[r] = picks.sampling
-                       ? sampleLogits(row, vocab, picks.sampling[r])
-                       : greedyId(row, vocab);
+                       ? sampleLogits(pickFrom, vocab, picks.sampling[r])
+                       : greedyId(pickFrom, vocab);
         if (picks.logprobs)
           tokenLogprobs(row, vocab,
                         picks.logprobIds ? picks.logprobIds[r] : out[r],

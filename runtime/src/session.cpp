@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "executor.h"
 #include "manifest.h"
+#include "logit_edits.h"
 #include "sampling.h"
 #include "nhc/runtime/artifact.h"
 #include "nhc/runtime/checked_math.h"
@@ -263,6 +264,36 @@ const TapPoint &findTap(const nhc_session_t &session, const nhc_tap_t &tap,
                   "; recompile it with this nhc"));
 }
 
+/// Refuses edits of a row outside the batch, an id outside the
+/// vocabulary, a (row, id) edited twice or a value outside its range,
+/// naming the edit.
+void checkLogitEdits(const nhc_logit_edit_t *edits, size_t n, size_t count,
+                     uint64_t vocab) {
+  std::vector<std::pair<uint64_t, size_t>> keys; // (row * vocab + id, edit)
+  keys.reserve(edits ? n : 0);
+  for (size_t e = 0; edits && e < n; ++e) {
+    const nhc_logit_edit_t &edit = edits[e];
+    NHC_CHECK(edit.row < count, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: logit edit ", e, ": row ", edit.row,
+                  " is outside the batch of ", count, " requests"));
+    NHC_CHECK(edit.id >= 0 && uint64_t(edit.id) < vocab, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: logit edit ", e, ": id ", edit.id,
+                  " is outside the vocabulary [0, ", vocab, ")"));
+    std::string problem = logitEditProblem(edit);
+    NHC_CHECK(problem.empty(), NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: logit edit ", e, " (row ", edit.row,
+                  ", id ", edit.id, "): ", problem));
+    keys.push_back({uint64_t(edit.row) * vocab + uint64_t(edit.id), e});
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t k = 1; k < keys.size(); ++k)
+    NHC_CHECK(keys[k].first != keys[k - 1].first, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: logit edits ", keys[k - 1].second,
+                  " and ", keys[k].second, " both edit row ",
+                  edits[keys[k].second].row, ", id ",
+                  edits[keys[k].second].id, " (one edit a token)"));
+}
+
 void step(nhc_session_t &session, const nhc_request_t *requests,
           size_t count, const nhc_step_options_t &options, float *logits,
           size_t capacity) {
@@ -318,6 +349,11 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: top_logprobs is ", options.top_logprobs,
                 "; at most ", NHC_MAX_TOP_LOGPROBS, " alternatives"));
+  NHC_CHECK(!options.logit_edits || options.greedy_ids, NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logit_edits needs greedy_ids (the ids picked "
+            "from the edited rows)");
+  checkLogitEdits(options.logit_edits, options.num_logit_edits, count,
+                  session.vocab);
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -444,8 +480,11 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
   io.greedyIds = options.greedy_ids;
-  io.picks = {options.sampling, options.logprobs, options.top_logprobs,
-              options.logprob_ids};
+  io.picks = {options.sampling,        options.logprobs,
+              options.top_logprobs,    options.logprob_ids,
+              options.logit_edits,     options.logit_edits
+                                           ? options.num_logit_edits
+                                           : 0};
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;

@@ -763,6 +763,167 @@ TEST_P(Golden, LogprobsAreTheRulesEntries) {
             std::string::npos) << nhc_last_error();
 }
 
+/// Logit edits (nhc_step_options_t.logit_edits): a step of a greedy and a
+/// sampled request, each with edits (a bias, a ban of its argmax,
+/// penalties), picks what the host's rules pick from the returned logits
+/// with the edits applied (nhc_logit_edit_apply; a draw within rounding of
+/// a boundary may take its neighbour), while the logits and logprobs stay
+/// the model's; twins stepped with ids only (on cuda nothing but ids and
+/// logprobs leaves the device, nhc_edit_logits launched) pick the same.
+/// Then what is refused before anything runs.
+TEST_P(Golden, EditedIdsAreTheRulesPicks) {
+  Model model(GetParam());
+  const long long launchesBefore = fakeKernelLaunches("nhc_edit_logits_kernel");
+  const size_t V = model.vocab;
+  std::vector<int32_t> prompt = model.ids(0);
+  uint32_t slots[2];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  std::vector<float> logits(2 * V);
+  nhc_request_t prefill{slots[0], prompt.data(), prompt.size()};
+  Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                logits.data(), V),
+               "prefill");
+  nhc_session_release_slot(model.session, slots[1]);
+  Model::check(nhc_session_fork_request(model.session, slots[0], &slots[1]),
+               "fork");
+  nhc_sampling_t rules[2] = {};
+  rules[1].temperature = 1.3f;
+  rules[1].top_p = 0.95f;
+  int32_t tokens[2] = {model.argmax(logits.data(), V), 2};
+  for (int step = 0; step < 3; ++step) {
+    rules[1].uniform = 0.2 + 0.3 * step;
+    // Edits of this step's rows: request 0 forced to a token by a bias,
+    // request 1 with a token banned and a few penalized.
+    uint32_t twins[2];
+    for (int r = 0; r < 2; ++r)
+      Model::check(nhc_session_fork_request(model.session, slots[r],
+                                            &twins[r]),
+                   "fork");
+    int32_t ids[2] = {-7, -7}, twinIds[2] = {-7, -7};
+    const int32_t forced = int32_t((7 + 5 * step) % V);
+    std::vector<nhc_logit_edit_t> edits = {
+        {0, forced, 80.0f, 0, 1.0f, 0.0f, 0.0f},
+        {0, int32_t((forced + 1) % V), 0.0f, 0, 1.3f, 1.8f, 0.4f},
+        {1, 2, -2.0f, 1, 1.0f, 0.0f, 0.0f},
+        {1, 1, 0.5f, 0, 0.7f, 0.0f, -0.3f},
+        {1, 3, 0.0f, 0, 1.0f, 0.9f, 0.0f}};
+    std::vector<nhc_token_logprob_t> entries(2 * 3), twinEntries(2 * 3);
+    nhc_step_options_t options{};
+    options.logits_mode = NHC_LOGITS_LAST;
+    options.greedy_ids = ids;
+    options.num_greedy_ids = 2;
+    options.sampling = rules;
+    options.num_sampling = 2;
+    options.logprobs = entries.data();
+    options.num_logprobs = entries.size();
+    options.top_logprobs = 2;
+    options.logit_edits = edits.data();
+    options.num_logit_edits = edits.size();
+    nhc_request_t batch[2] = {{slots[0], &tokens[0], 1},
+                              {slots[1], &tokens[1], 1}};
+    Model::check(nhc_session_step_ex(model.session, batch, 2, &options,
+                                     logits.data(), logits.size()),
+                 "edited step with logits");
+    options.greedy_ids = twinIds;
+    options.logprobs = twinEntries.data();
+    nhc_request_t twinBatch[2] = {{twins[0], &tokens[0], 1},
+                                  {twins[1], &tokens[1], 1}};
+    Model::check(nhc_session_step_ex(model.session, twinBatch, 2, &options,
+                                     nullptr, 0),
+                 "edited step, ids only");
+    std::vector<float> edited = logits;
+    for (const nhc_logit_edit_t &e : edits)
+      ASSERT_EQ(nhc_logit_edit_apply(&e, &edited[e.row * V + e.id]), NHC_OK);
+    EXPECT_EQ(ids[0], forced) << "step " << step << ": the bias's token";
+    EXPECT_EQ(ids[0], model.argmax(edited.data(), V));
+    EXPECT_NE(ids[1], 2) << "step " << step << ": a banned token";
+    int32_t want = -9;
+    ASSERT_EQ(nhc_sample_logits(edited.data() + V, V, &rules[1], &want),
+              NHC_OK);
+    if (ids[1] != want) {
+      bool rounding = false;
+      for (double nudge : {-1e-6, 1e-6}) {
+        nhc_sampling_t moved = rules[1];
+        moved.uniform += nudge;
+        int32_t other = -9;
+        ASSERT_EQ(nhc_sample_logits(edited.data() + V, V, &moved, &other),
+                  NHC_OK);
+        rounding |= other == ids[1];
+      }
+      EXPECT_TRUE(rounding) << "picked " << ids[1] << ", the rule " << want;
+    }
+    for (int r = 0; r < 2; ++r) {
+      EXPECT_EQ(twinIds[r], ids[r]) << "request " << r << ", step " << step;
+      std::vector<nhc_token_logprob_t> raw(3);
+      ASSERT_EQ(nhc_logprobs_logits(logits.data() + r * V, V, ids[r], 2,
+                                    raw.data()),
+                NHC_OK);
+      for (int e = 0; e < 3; ++e) {
+        EXPECT_EQ(entries[r * 3 + e].id, raw[e].id) << "unedited row's";
+        expectLogprobNear(entries[r * 3 + e].logprob, raw[e].logprob,
+                          "request " + std::to_string(r) + ", entry " +
+                              std::to_string(e) + " (the unedited row's)");
+        EXPECT_EQ(twinEntries[r * 3 + e].id, raw[e].id);
+      }
+      tokens[r] = ids[r];
+    }
+    for (uint32_t twin : twins)
+      Model::check(nhc_session_release_slot(model.session, twin), "release");
+  }
+  if (launchesBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_edit_logits_kernel") - launchesBefore, 6)
+        << "the rows were not edited on the device";
+
+  int32_t ids[2] = {-7, -7};
+  nhc_request_t requests[2] = {{slots[0], &tokens[0], 1},
+                               {slots[1], &tokens[1], 1}};
+  std::vector<nhc_logit_edit_t> edits = {{0, 1, 1.0f, 0, 1.0f, 0.0f, 0.0f},
+                                         {1, 1, 1.0f, 0, 1.0f, 0.0f, 0.0f}};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_LAST;
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  options.logit_edits = edits.data();
+  options.num_logit_edits = edits.size();
+  auto refused = [&](const char *what, const char *message) {
+    uint64_t before = 0, after = 0;
+    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
+                 "length");
+    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                  nullptr, 0),
+              NHC_INVALID_ARGUMENT) << what;
+    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+        << what << ": " << nhc_last_error();
+    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
+                 "length");
+    EXPECT_EQ(after, before) << what << ": the step ran";
+  };
+  edits[1].row = 2;
+  refused("a row past the batch",
+          "logit edit 1: row 2 is outside the batch of 2 requests");
+  edits[1].row = 1;
+  edits[1].id = int32_t(V);
+  refused("an id past the vocabulary", "is outside the vocabulary");
+  edits[1].id = -1;
+  refused("a negative id", "logit edit 1: id -1 is outside the vocabulary");
+  edits[1] = edits[0];
+  refused("one token twice", "logit edits 0 and 1 both edit row 0, id 1");
+  edits[1] = {1, 1, 1.0f, 0, 0.0f, 0.0f, 0.0f};
+  refused("repetition 0", "repetition must be a finite number > 0, got 0");
+  edits[1].repetition = 1.0f;
+  edits[1].frequency = std::numeric_limits<float>::infinity();
+  refused("an infinite frequency", "frequency must be finite");
+  edits[1].frequency = 0.0f;
+  options.greedy_ids = nullptr;
+  std::vector<float> room(2 * V);
+  EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
+                                room.data(), room.size()),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("logit_edits needs greedy_ids"),
+            std::string::npos) << nhc_last_error();
+}
+
 /// A prompt's logprobs (NHC_LOGITS_ALL with logprobs and logprob_ids, the
 /// next prompt token of each row; the last row's id outside the
 /// vocabulary): the prefill that returns every row's logits gives

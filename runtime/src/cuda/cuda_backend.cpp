@@ -244,7 +244,8 @@ public:
                                    &narrowRows_, &moeX_, &moeH_, &moeY_,
                                    &moeRoutes_, &greedyIds_, &argmaxPartials_,
                                    &sampleRules_, &logprobEntries_,
-                                   &logprobIds_,
+                                   &logprobIds_, &editedLogits_,
+                                   &logitEdits_,
                                    &groupArrivals_})
         buffer->reset();
       module_.reset();
@@ -1122,7 +1123,8 @@ public:
     // (exact below 2^24).
     const bool wide = vocab >= (uint64_t(1) << 24);
     if ((picks.sampling && (!sampleRows_ || wide)) ||
-        (picks.logprobs && (!logprobRows_ || wide))) {
+        (picks.logprobs && (!logprobRows_ || wide)) ||
+        (picks.numEdits && !editLogits_)) {
       synchronize(); // the caller's rows, if it asked for them
       if (!hostLogits) {
         sampledRows_.resize(rows * vocab);
@@ -1134,7 +1136,32 @@ public:
       return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
     }
     const nhc_sampling_t *sampling = picks.sampling;
-    args_ = {memref(logits_.address(), rows * vocab),
+    // Edits change a copy: the logits (and logprobs) stay the model's.
+    uint64_t pickFrom = logits_.address();
+    if (picks.numEdits) {
+      static_assert(sizeof(nhc_logit_edit_t) ==
+                        lib::kLogitEditWords * sizeof(int32_t),
+                    "nhc_edit_logits reads nhc_logit_edit_t's layout");
+      const uint64_t rowBytes = rows * vocab * sizeof(float);
+      editedLogits_.reserve(rowBytes, "the edited logits");
+      logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
+                          "the logit edits");
+      checkCuda(api_,
+                api_.cuMemcpyDtoDAsync(editedLogits_.address(),
+                                       logits_.address(), rowBytes,
+                                       stream_->get()),
+                NHC_INTERNAL, "cuda backend: copying the logits to edit");
+      copyIn(logitEdits_.address(), picks.edits,
+             picks.numEdits * sizeof(nhc_logit_edit_t), "the logit edits");
+      args_ = {memref(editedLogits_.address(), rows * vocab),
+               memref(logitEdits_.address(),
+                      picks.numEdits * lib::kLogitEditWords),
+               index(picks.numEdits), index(vocab)};
+      hostViews_.assign(args_.size(), nullptr);
+      run(*editLogits_, lib::kEditLogits);
+      pickFrom = editedLogits_.address();
+    }
+    args_ = {memref(pickFrom, rows * vocab),
              memref(greedyIds_.address(), rows), index(rows), index(vocab)};
     if (!out) {
       // Logprobs of the caller's ids only (a prompt's).
@@ -2184,6 +2211,10 @@ private:
     logprobRows_ = require(lib::kLogprobRows, /*optional=*/true);
     if (logprobRows_ && logprobRows_->params.size() != lib::kLogprobRowsArgs)
       logprobRows_ = nullptr;
+    // Older artifacts lack it: edited rows are then picked on the host.
+    editLogits_ = require(lib::kEditLogits, /*optional=*/true);
+    if (editLogits_ && editLogits_->params.size() != lib::kEditLogitsArgs)
+      editLogits_ = nullptr;
     // Older artifacts lack them: bf16 gemms after a norm keep their
     // rounding pass.
     rmsNormBf16_ = require(lib::kRmsNormBf16, /*optional=*/true);
@@ -2447,7 +2478,8 @@ private:
                     *moeMatmulF32_ = nullptr, *moeMatmulE4m3_ = nullptr,
                     *moeCombine_ = nullptr, *moeFp8Rows_ = nullptr,
                     *argmaxRows_ = nullptr, *sampleRows_ = nullptr,
-                    *logprobRows_ = nullptr, *rmsNormBf16_ = nullptr,
+                    *logprobRows_ = nullptr, *editLogits_ = nullptr,
+                    *rmsNormBf16_ = nullptr,
                     *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr,
                     *ssdConvScan_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
@@ -2511,6 +2543,9 @@ private:
   /// nhc_token_logprob_t (nhc_logprob_rows' entries).
   DeviceBuffer logprobEntries_{api_};
   DeviceBuffer logprobIds_{api_}; ///< their ids, [logits rows] int32
+  /// pickTokens' edited copy of the logits and the edits (grown the first
+  /// time a step has edits; graphs never name them).
+  DeviceBuffer editedLogits_{api_}, logitEdits_{api_};
   std::vector<double> rulesHost_;
   std::vector<float> sampledRows_;
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the

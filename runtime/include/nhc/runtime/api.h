@@ -12,6 +12,7 @@
 #include "nhc/runtime/artifact_reader.h"
 #include "nhc/runtime/dtype.h"
 #include "nhc/runtime/manifest.h"
+#include "nhc/runtime/logit_edits.h"
 #include "nhc/runtime/logprobs.h"
 #include "nhc/runtime/sampling.h"
 #include "nhc/runtime/session.h"

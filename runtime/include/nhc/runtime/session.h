@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "nhc/runtime/artifact_reader.h"
+#include "nhc/runtime/logit_edits.h"
 #include "nhc/runtime/logprobs.h"
 #include "nhc/runtime/sampling.h"
 #include "nhc/runtime/state_pool.h"
@@ -159,6 +160,18 @@ typedef struct nhc_step_options_t {
   uint32_t top_logprobs;
   const int32_t *logprob_ids; /* NULL, or num_logprob_ids >= rows ids */
   size_t num_logprob_ids;
+  /* Logit edits (with greedy_ids): what requests change in their rows
+   * before their tokens are picked (nhc/runtime/logit_edits.h: biases,
+   * banned ids, repetition, frequency and presence penalties). When not
+   * NULL, num_logit_edits edits, each of a row < count and an id in
+   * [0, vocab), no (row, id) twice: greedy_ids (greedy or by `sampling`)
+   * are picked from the edited rows, while `logits` and `logprobs` stay
+   * the model's (OpenAI's logprobs are of the unedited row). On the cuda
+   * backend the kernel library's nhc_edit_logits edits a copy of the rows
+   * on the device. An invalid edit is NHC_INVALID_ARGUMENT naming it
+   * before anything runs. */
+  const nhc_logit_edit_t *logit_edits;
+  size_t num_logit_edits;
 } nhc_step_options_t;
 
 /* Called after each schedule entry of a step with the number of entries
