@@ -178,10 +178,16 @@ struct Engine::Active {
   bool needsEveryRow() const {
     return request.promptLogprobs && !decoding();
   }
-  /// Whether its pick needs the row of logits, not the session's pick
-  /// (its argmax, or its sampler's rule applied by the session, with the
-  /// row's logprobs where asked).
-  bool needsLogits() const { return processor.active() || banningStops(); }
+  /// Whether its pick is from its row edited (biases, penalties, banned
+  /// stops): the session's pick with its logit edits, in a step of one row
+  /// per request.
+  bool editsRow() const { return processor.active() || banningStops(); }
+  /// Its row's logit edits (row `row` of the step).
+  void appendEdits(uint32_t row, size_t vocab,
+                   std::vector<nhc_logit_edit_t> &out) const {
+    processor.edits(row, vocab,
+                    banningStops() ? allStopIds : std::vector<int32_t>{}, out);
+  }
 };
 
 Engine::Engine(nhc_session_t *session, const text::Tokenizer *tokenizer,
@@ -607,30 +613,30 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   auto pickRow = [&](size_t i) {
     return allRows ? rowOf[i] + batch[i].num_tokens - 1 : i;
   };
-  // When every request that picks a token this step picks from the
-  // model's own logits (no penalties, biases or banned stops), the session
-  // picks the tokens, greedy or by each sampler's rule and draw
-  // (nhc_step_options_t.sampling), with the logprobs asked for
-  // (nhc_step_options_t.logprobs; on the cuda backend only ids and
-  // logprobs leave the device); a prompt chunk that is not its last picks
-  // nothing. A step with a prompt's logprobs (every row) takes them from
-  // the session too (logprob_ids: each row's next prompt token) where its
-  // picks are greedy: each pick row's argmax is its first alternative. The
-  // requests forking a prompt this step pick from copies of its row unless
-  // they and it are greedy (their first token is then its id, their
-  // logprobs its row's).
-  bool sessionPicks = true;
+  // The session picks the tokens, greedy or by each sampler's rule and
+  // draw (nhc_step_options_t.sampling), from rows with each request's
+  // biases, penalties and banned stops applied (logit_edits), with the
+  // logprobs asked for (nhc_step_options_t.logprobs); on the cuda backend
+  // only ids and logprobs leave the device. A prompt chunk that is not its
+  // last picks nothing. A step with a prompt's logprobs (every row) takes
+  // them from the session too (logprob_ids: each row's next prompt token)
+  // where its picks are greedy and unedited: each pick row's argmax is its
+  // first alternative; else it copies its rows out. The requests forking a
+  // prompt this step pick from copies of its row unless they and it are
+  // greedy and unedited (their first token is then its id, their logprobs
+  // its row's).
+  auto plain = [](const Active *a) {
+    return a->sampler.greedy() && !a->editsRow();
+  };
+  bool sessionPicks = !options_.picksFromRows;
   for (size_t i = 0; i < members.size() && sessionPicks; ++i) {
     const Active &a = *members[i];
     sessionPicks = !a.picksThisStep() || a.request.maxTokens == 0 ||
-                   (!a.needsLogits() && (!allRows || a.sampler.greedy()));
+                   !allRows || plain(&a);
     if (!followers[i].empty())
-      sessionPicks = sessionPicks && a.sampler.greedy() &&
+      sessionPicks = sessionPicks && plain(&a) &&
                      std::all_of(followers[i].begin(), followers[i].end(),
-                                 [](const Active *f) {
-                                   return !f->needsLogits() &&
-                                          f->sampler.greedy();
-                                 });
+                                 plain);
   }
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
@@ -672,8 +678,16 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       if (members[i]->picksThisStep() && members[i]->request.maxTokens > 0)
         rules[i] = members[i]->sampler.nextRule();
   }
+  // The edits of the rows that pick (one row per request here).
+  std::vector<nhc_logit_edit_t> edits;
+  for (size_t i = 0; sessionPicks && !allRows && i < members.size(); ++i)
+    if (members[i]->picksThisStep() && members[i]->request.maxTokens > 0 &&
+        members[i]->editsRow())
+      members[i]->appendEdits(uint32_t(i), vocab_, edits);
   nhc_step_options_t stepOptions{};
   stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
+  stepOptions.logit_edits = edits.empty() ? nullptr : edits.data();
+  stepOptions.num_logit_edits = edits.size();
   stepOptions.greedy_ids = sessionPicks && !allRows ? ids.data() : nullptr;
   stepOptions.num_greedy_ids = stepOptions.greedy_ids ? ids.size() : 0;
   stepOptions.sampling = rules.empty() ? nullptr : rules.data();

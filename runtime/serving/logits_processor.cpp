@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <stdexcept>
+#include <string>
 
 namespace nhc::serving {
 
@@ -29,38 +32,53 @@ void LogitsProcessor::accept(int32_t token) {
     ++generated_[token];
 }
 
-void LogitsProcessor::apply(float *logits, size_t vocab,
-                            const std::vector<int32_t> &banned) const {
+void LogitsProcessor::edits(uint32_t row, size_t vocab,
+                            const std::vector<int32_t> &banned,
+                            std::vector<nhc_logit_edit_t> &out) const {
   auto inVocab = [&](int32_t id) { return id >= 0 && size_t(id) < vocab; };
+  std::map<int32_t, nhc_logit_edit_t> byId;
+  auto at = [&](int32_t id) -> nhc_logit_edit_t & {
+    auto [it, added] = byId.try_emplace(id);
+    if (added)
+      it->second = {row, id, 0.0f, 0, 1.0f, 0.0f, 0.0f};
+    return it->second;
+  };
   for (const auto &[id, bias] : adjustments_.logitBias)
     if (inVocab(id))
-      logits[id] += bias;
+      at(id).bias += bias;
   for (int32_t id : banned)
     if (inVocab(id))
-      logits[id] = -std::numeric_limits<float>::infinity();
+      at(id).banned = 1;
   const float repetition = adjustments_.repetitionPenalty;
-  auto penalize = [&](int32_t id) {
-    float &l = logits[id];
-    l = l > 0.0f ? l / repetition : l * repetition;
-  };
   if (repetition != 1.0f) {
     // Each id of the prompt or the output once.
     for (int32_t id : promptIds_)
       if (inVocab(id))
-        penalize(id);
+        at(id).repetition = repetition;
     for (const auto &[id, count] : generated_)
-      if (inVocab(id) &&
-          !std::binary_search(promptIds_.begin(), promptIds_.end(), id))
-        penalize(id);
+      if (inVocab(id))
+        at(id).repetition = repetition;
   }
   const float frequency = adjustments_.frequencyPenalty;
   const float presence = adjustments_.presencePenalty;
   if (frequency != 0.0f || presence != 0.0f)
     for (const auto &[id, count] : generated_)
       if (inVocab(id)) {
-        logits[id] -= frequency * float(count); // as vLLM: two steps
-        logits[id] -= presence;
+        at(id).frequency = frequency * float(count); // as vLLM: two steps
+        at(id).presence = presence;
       }
+  for (const auto &[id, edit] : byId)
+    out.push_back(edit);
+}
+
+void LogitsProcessor::apply(float *logits, size_t vocab,
+                            const std::vector<int32_t> &banned) const {
+  std::vector<nhc_logit_edit_t> changes;
+  edits(0, vocab, banned, changes);
+  for (const nhc_logit_edit_t &edit : changes)
+    if (nhc_logit_edit_apply(&edit, &logits[edit.id]) != NHC_OK)
+      throw std::runtime_error(std::string("logit edit: ") +
+                               nhc_last_error());
 }
 
 } // namespace nhc::serving

@@ -714,8 +714,34 @@ protected:
         << error;
     return stream;
   }
+  /// A second engine on the same model whose every pick is from rows
+  /// copied out (EngineOptions::picksFromRows): the engine's own sampler,
+  /// logits processor and logprobs, to compare the session's with.
+  Engine &rowsEngine() {
+    if (!fromRows) {
+      EXPECT_EQ(rowsFixture.open(toyModelManifest(), toyModelWeights(-1, -1),
+                                 kSlots, kMaxSeqLen),
+                NHC_OK)
+          << lastError();
+      serving::EngineOptions options;
+      options.picksFromRows = true;
+      fromRows = std::make_unique<Engine>(rowsFixture.session, nullptr,
+                                          options);
+      rowsFixture.session = nullptr;
+    }
+    return *fromRows;
+  }
+  std::shared_ptr<RequestStream> submitToRows(GenerationRequest request) {
+    std::shared_ptr<RequestStream> stream;
+    std::string error;
+    EXPECT_EQ(rowsEngine().submit(std::move(request), stream, error),
+              SubmitStatus::Ok)
+        << error;
+    return stream;
+  }
 
-  SessionFixture fixture;
+  SessionFixture fixture, rowsFixture;
+  std::unique_ptr<Engine> fromRows;
   StepGate gate;
   std::unique_ptr<Engine> engine;
 };
@@ -992,15 +1018,16 @@ TEST_F(EngineTest, PromptLogprobsComeFromEveryPosition) {
   const GenerationEvent alone = drain(submit(only));
   EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
       << "a greedy prompt's logprobs copied logits out of the session";
-  // The same from rows copied out (a logit bias of 0 needs the row).
+  // The same from rows copied out (an edited pick, a logit bias of 0,
+  // beside a prompt's logprobs needs its rows).
   GenerationRequest biased = echo;
   biased.adjustments.logitBias.push_back({0, 0.0f});
-  const GenerationEvent fromRows = drain(submit(biased));
+  const GenerationEvent biasedEcho = drain(submit(biased));
   EXPECT_GT(engine->metrics().logitsRowsCopied, copied);
-  EXPECT_EQ(fromRows.tokens, got.tokens);
-  EXPECT_EQ(flatLogprobs(fromRows.promptLogprobs),
+  EXPECT_EQ(biasedEcho.tokens, got.tokens);
+  EXPECT_EQ(flatLogprobs(biasedEcho.promptLogprobs),
             flatLogprobs(got.promptLogprobs));
-  EXPECT_EQ(flatLogprobs(fromRows.logprobs), flatLogprobs(got.logprobs));
+  EXPECT_EQ(flatLogprobs(biasedEcho.logprobs), flatLogprobs(got.logprobs));
   EXPECT_EQ(alone.finish, FinishReason::Length);
   EXPECT_TRUE(alone.tokens.empty());
   EXPECT_EQ(alone.completionTokens, 0u);
@@ -1049,6 +1076,71 @@ TEST_F(EngineTest, BiasesAndPenaltiesSteerGreedyDecoding) {
   }
   // The unpenalized chain differs (else the test shows nothing).
   EXPECT_NE(drain(submit(greedy({3, 3, 4}, 8))).tokens, got.tokens);
+}
+
+// Biases, penalties and min_tokens' banned stops are logit edits the
+// session applies before it picks (nhc_step_options_t.logit_edits: no
+// logits leave it): the same tokens and logprobs (of the unedited rows) as
+// the engine's logits processor on rows copied out, greedy and sampled,
+// alone and sharing steps.
+TEST_F(EngineTest, EditedPicksAreTheSameWhoeverPicksThem) {
+  start({});
+  const std::vector<int32_t> prompt = {3, 3, 4, 9};
+  std::vector<GenerationRequest> requests;
+  auto add = [&](auto edit) {
+    GenerationRequest r = greedy(prompt, 8);
+    r.logprobs = 3;
+    edit(r);
+    requests.push_back(r);
+    r.sampling.temperature = 1.1f;
+    r.sampling.seed = 60 + requests.size();
+    requests.push_back(r);
+  };
+  add([](GenerationRequest &r) { r.adjustments.logitBias = {{11, 3.0f}, {2, -100.0f}}; });
+  add([](GenerationRequest &r) { r.adjustments.repetitionPenalty = 1.7f; });
+  add([](GenerationRequest &r) {
+    r.adjustments.frequencyPenalty = 0.9f;
+    r.adjustments.presencePenalty = -0.4f;
+  });
+  add([](GenerationRequest &r) {
+    r.adjustments.repetitionPenalty = 0.8f;
+    r.adjustments.frequencyPenalty = -1.5f;
+    r.adjustments.logitBias = {{5, 2.5f}};
+  });
+  const GenerationEvent free = drain(submit(greedy(prompt, 8)));
+  add([&](GenerationRequest &r) { // min_tokens: its stop ids banned
+    r.stopTokenIds = {free.tokens[0], free.tokens[1]};
+    r.minTokens = 5;
+  });
+  std::vector<GenerationEvent> alone;
+  for (const GenerationRequest &r : requests) {
+    const uint64_t copied = engine->metrics().logitsRowsCopied;
+    alone.push_back(drain(submit(r)));
+    EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+        << "an edited pick copied logits out";
+    const GenerationEvent byRows = drain(submitToRows(r));
+    ASSERT_EQ(alone.back().error, "");
+    EXPECT_EQ(alone.back().tokens, byRows.tokens) << "request "
+                                                  << alone.size() - 1;
+    EXPECT_EQ(flatLogprobs(alone.back().logprobs),
+              flatLogprobs(byRows.logprobs))
+        << "request " << alone.size() - 1;
+  }
+  // The edits did something: the first ones differ from the unedited.
+  EXPECT_NE(alone[0].tokens, free.tokens);
+  // Three at a time (the slots): each as alone.
+  for (size_t first = 0; first < requests.size(); first += kSlots) {
+    std::vector<GenerationRequest> together(
+        requests.begin() + first,
+        requests.begin() + std::min(requests.size(), first + kSlots));
+    std::vector<std::shared_ptr<RequestStream>> streams;
+    std::string error;
+    ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
+        << error;
+    for (size_t i = 0; i < together.size(); ++i)
+      EXPECT_EQ(drain(streams[i]).tokens, alone[first + i].tokens)
+          << "request " << first + i;
+  }
 }
 
 // min_tokens bans the stop ids (the server's and the request's) until that
@@ -1352,16 +1444,9 @@ TEST_F(EngineTest, ChoicesPrefillThemselvesWhenTheFirstEnds) {
   EXPECT_EQ(engine->metrics().promptTokensShared, 0u);
 }
 
-/// `r` picked by the engine from the logits: a logit bias of 0 changes no
-/// logit but needs the row.
-GenerationRequest pickedFromLogits(GenerationRequest r) {
-  r.adjustments.logitBias.push_back({0, 0.0f});
-  return r;
-}
-
 // A sampled request's tokens are its sampler's picks whoever picks them:
 // the session (nhc_step_options_t.sampling: no logits leave it) or the
-// engine from the logits (pickedFromLogits), alone and sharing steps with
+// engine from the logits (rowsEngine), alone and sharing steps with
 // greedy and other sampled requests.
 TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
   start({});
@@ -1380,7 +1465,7 @@ TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
   }
   for (const GenerationRequest &r : rules) {
     const GenerationEvent bySession = drain(submit(r));
-    const GenerationEvent byEngine = drain(submit(pickedFromLogits(r)));
+    const GenerationEvent byEngine = drain(submitToRows(r));
     ASSERT_EQ(bySession.error, "");
     EXPECT_EQ(bySession.tokens.size(), 8u);
     EXPECT_EQ(bySession.tokens, byEngine.tokens)
@@ -1400,9 +1485,9 @@ TEST_F(EngineTest, SampledTokensAreTheSameWhoeverPicksThem) {
 
 // A request's logprobs are the same whoever computes them: the session
 // (nhc_step_options_t.logprobs: no logits leave it) or the engine from the
-// logits (pickedFromLogits); greedy and sampled, alone and sharing steps
-// with requests asking for other counts of alternatives or none, and
-// choices of one prompt (they fork its state and take its row's).
+// logits (rowsEngine); greedy and sampled, alone and sharing steps with
+// requests asking for other counts of alternatives or none, and choices
+// of one prompt (they fork its state and take its row's).
 TEST_F(EngineTest, LogprobsAreTheSameWhoeverComputesThem) {
   start({});
   const std::vector<int32_t> prompt = {2, 9, 4};
@@ -1421,9 +1506,10 @@ TEST_F(EngineTest, LogprobsAreTheSameWhoeverComputesThem) {
     alone.push_back(drain(submit(r)));
     EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
         << "logits copied out for logprobs " << r.logprobs;
-    const GenerationEvent byEngine = drain(submit(pickedFromLogits(r)));
-    EXPECT_GT(engine->metrics().logitsRowsCopied, copied)
-        << "a logit bias did not make the engine pick from the row";
+    const uint64_t rowsCopied = rowsEngine().metrics().logitsRowsCopied;
+    const GenerationEvent byEngine = drain(submitToRows(r));
+    EXPECT_GT(rowsEngine().metrics().logitsRowsCopied, rowsCopied)
+        << "picksFromRows did not copy the rows out";
     ASSERT_EQ(alone.back().error, "");
     EXPECT_EQ(alone.back().tokens, byEngine.tokens);
     EXPECT_EQ(flatLogprobs(alone.back().logprobs),

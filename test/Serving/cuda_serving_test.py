@@ -139,8 +139,10 @@ class CudaServingTest(unittest.TestCase):
         greedy, sampled, and n greedy choices taking the first one's
         row's) and echo's prompt logprobs (every position's, NHC_LOGITS_ALL
         with each row's next prompt token) on the cuda backend: the host's
-        tokens and alternatives, and its numbers to 1e-3; no logits leave
-        the model but for the penalty's rows."""
+        tokens and alternatives, and its numbers to 1e-3; penalties,
+        biases and min_tokens as logit edits on the device
+        (nhc_edit_logits); no logits leave the model but for a sampled
+        pick beside a prompt's logprobs."""
         for body in ({"logprobs": 3, "max_tokens": 6},
                      {"logprobs": 5, "max_tokens": 6, "temperature": 0.9,
                       "seed": 7},
@@ -149,7 +151,11 @@ class CudaServingTest(unittest.TestCase):
                      {"logprobs": 2, "echo": True, "max_tokens": 3,
                       "temperature": 0.9, "seed": 3},
                      {"logprobs": 1, "echo": True, "max_tokens": 0},
-                     {"frequency_penalty": 1.5, "max_tokens": 8}):
+                     {"frequency_penalty": 1.5, "max_tokens": 8},
+                     {"logprobs": 2, "max_tokens": 8, "presence_penalty": 1.0,
+                      "repetition_penalty": 1.3, "logit_bias": {"7": 4.0}},
+                     {"max_tokens": 8, "temperature": 0.9, "seed": 5,
+                      "frequency_penalty": 0.7, "min_tokens": 4}):
             request = {"model": "tiny", "prompt": PROMPTS[9],
                        "temperature": 0, **body}
             replies = []
@@ -158,12 +164,13 @@ class CudaServingTest(unittest.TestCase):
                 status, reply = post(server, "/v1/completions", request)
                 self.assertEqual(status, 200, (body, reply))
                 replies.append(reply["choices"])
-                # Only a penalty, or a sampled pick in a step holding a
-                # prompt's logprobs, needs the rows out (a greedy one's
-                # prompt logprobs come from the model too).
+                # Only a sampled pick in a step holding a prompt's
+                # logprobs needs the rows out: penalties and biases are
+                # logit edits the model applies, a greedy request's prompt
+                # logprobs come from the model too.
                 rowsOut = server.metric("nhc_logits_rows_copied_total") - copied
                 sampledEcho = "echo" in body and body.get("temperature")
-                if "frequency_penalty" in body or sampledEcho:
+                if sampledEcho:
                     self.assertGreater(rowsOut, 0, body)
                 else:
                     self.assertEqual(rowsOut, 0, body)

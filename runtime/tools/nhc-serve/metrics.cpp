@@ -61,8 +61,9 @@ std::string HttpMetrics::render(const serving::EngineMetrics &e) const {
   out << "nhc_prompt_tokens_shared_total " << e.promptTokensShared << '\n';
   metric("nhc_logits_rows_copied_total", "counter",
          "Rows of logits copied out of the model for the server to pick "
-         "from (penalties, biases, pending min_tokens, prompt logprobs); "
-         "other steps take their token ids and logprobs from the model.");
+         "from (a sampled or penalized pick beside a prompt's logprobs, or "
+         "of choices sharing a prompt); other steps take their token ids "
+         "and logprobs from the model.");
   out << "nhc_logits_rows_copied_total " << e.logitsRowsCopied << '\n';
   metric("nhc_generation_tokens_total", "counter", "Tokens generated.");
   out << "nhc_generation_tokens_total " << e.generatedTokens << '\n';

@@ -134,6 +134,11 @@ struct EngineOptions {
   /// plus 2 (kPromptChunkSlack), so a prefilling prompt always gets a chunk.
   uint64_t stepTokenBudget = 512;
   uint64_t maxQueue = 256;        ///< waiting requests beyond the slots
+  /// Every pick from rows copied out of the session (the engine's own
+  /// sampler and logits processor), never the session's: the path steps
+  /// take when a sampled pick shares a step with a prompt's logprobs, for
+  /// comparisons (tests) and debugging.
+  bool picksFromRows = false;
 };
 
 /// Step tokens beyond one per slot that a prompt chunk may need: with at
@@ -165,8 +170,9 @@ struct EngineMetrics {
   uint64_t promptTokensShared = 0;
   uint64_t generatedTokens = 0;
   /// Rows of logits copied out of the session for the engine to pick from
-  /// (penalties, biases, pending min_tokens, prompt logprobs); other steps
-  /// take their ids and logprobs from the session.
+  /// (a sampled or edited pick beside a prompt's logprobs, a sampled or
+  /// edited prompt shared by choices, EngineOptions::picksFromRows); other
+  /// steps take their ids and logprobs from the session.
   uint64_t logitsRowsCopied = 0;
   uint64_t steps = 0;
   double stepSeconds = 0.0; ///< sum over steps

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "nhc/runtime/logit_edits.h"
+
 namespace nhc::serving {
 
 struct LogitAdjustments {
@@ -44,9 +46,16 @@ public:
   bool active() const { return active_; }
   /// Adjusts one row of `vocab` logits in place; `banned` ids (in
   /// [0, vocab)) become -inf. Ids outside [0, vocab) in the history or the
-  /// biases are the caller's fault and are skipped.
+  /// biases are the caller's fault and are skipped. The edits() applied
+  /// (nhc_logit_edit_apply), so the session's picks from those edits are
+  /// this row's.
   void apply(float *logits, size_t vocab,
              const std::vector<int32_t> &banned = {}) const;
+  /// The same adjustments as the runtime's logit edits of logits row `row`
+  /// (nhc/runtime/logit_edits.h: one per token changed, in id order),
+  /// appended to `out`.
+  void edits(uint32_t row, size_t vocab, const std::vector<int32_t> &banned,
+             std::vector<nhc_logit_edit_t> &out) const;
   /// Records a generated id.
   void accept(int32_t token);
 
