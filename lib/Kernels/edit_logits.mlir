@@ -7,8 +7,8 @@
 // order among them. GPU body: its parallel loop mapped to blocks.
 
 // logits[edit.row * V + edit.id] = the edit applied (the order of
-// nhc_logit_edit_t: += bias, banned -> -inf, the repetition penalty, -=
-// frequency, -= presence). `edits` holds E edits of kLogitEditWords i32
+// nhc_logit_edit_t: += bias, banned -> -inf but NaN stays NaN, the
+// repetition penalty, -= frequency, -= presence). `edits` holds E edits of kLogitEditWords i32
 // each, nhc_logit_edit_t's layout (floats as their bits).
 func.func @nhc_edit_logits(%logits: memref<?xf32>, %edits: memref<?xi32>,
                            %E: index, %V: index) {
@@ -49,8 +49,11 @@ func.func @nhc_edit_logits(%logits: memref<?xf32>, %edits: memref<?xi32>,
     %pres = arith.bitcast %presBits : i32 to f32
     %l = memref.load %logits[%at] : memref<?xf32>
     %biased = arith.addf %l, %bias : f32
+    // A ban keeps NaN (a row holding NaN has no token, edited or not).
     %isBanned = arith.cmpi ne, %banned, %k0 : i32
-    %l1 = arith.select %isBanned, %ninf, %biased : f32
+    %isNumber = arith.cmpf ord, %biased, %biased : f32
+    %bans = arith.andi %isBanned, %isNumber : i1
+    %l1 = arith.select %bans, %ninf, %biased : f32
     %positive = arith.cmpf ogt, %l1, %zero : f32
     %divided = arith.divf %l1, %rep : f32
     %multiplied = arith.mulf %l1, %rep : f32

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -19,6 +19,17 @@ bool LogitAdjustments::any() const {
 LogitsProcessor::LogitsProcessor(LogitAdjustments adjustments,
                                  const std::vector<int32_t> &prompt)
     : adjustments_(std::move(adjustments)), active_(adjustments_.any()) {
+  // The biases by id (a JSON object's keys are distinct; repeated ids
+  // here add up).
+  for (const auto &[id, bias] : adjustments_.logitBias) {
+    auto at = std::lower_bound(
+        biases_.begin(), biases_.end(), id,
+        [](const std::pair<int32_t, float> &b, int32_t x) { return b.first < x; });
+    if (at != biases_.end() && at->first == id)
+      at->second += bias;
+    else
+      biases_.insert(at, {id, bias});
+  }
   if (adjustments_.repetitionPenalty != 1.0f) {
     promptIds_ = prompt;
     std::sort(promptIds_.begin(), promptIds_.end());
@@ -36,39 +47,52 @@ void LogitsProcessor::edits(uint32_t row, size_t vocab,
                             const std::vector<int32_t> &banned,
                             std::vector<nhc_logit_edit_t> &out) const {
   auto inVocab = [&](int32_t id) { return id >= 0 && size_t(id) < vocab; };
-  std::map<int32_t, nhc_logit_edit_t> byId;
-  auto at = [&](int32_t id) -> nhc_logit_edit_t & {
-    auto [it, added] = byId.try_emplace(id);
-    if (added)
-      it->second = {row, id, 0.0f, 0, 1.0f, 0.0f, 0.0f};
-    return it->second;
-  };
-  for (const auto &[id, bias] : adjustments_.logitBias)
-    if (inVocab(id))
-      at(id).bias += bias;
-  for (int32_t id : banned)
-    if (inVocab(id))
-      at(id).banned = 1;
   const float repetition = adjustments_.repetitionPenalty;
-  if (repetition != 1.0f) {
-    // Each id of the prompt or the output once.
-    for (int32_t id : promptIds_)
-      if (inVocab(id))
-        at(id).repetition = repetition;
-    for (const auto &[id, count] : generated_)
-      if (inVocab(id))
-        at(id).repetition = repetition;
-  }
   const float frequency = adjustments_.frequencyPenalty;
   const float presence = adjustments_.presencePenalty;
-  if (frequency != 0.0f || presence != 0.0f)
-    for (const auto &[id, count] : generated_)
-      if (inVocab(id)) {
-        at(id).frequency = frequency * float(count); // as vLLM: two steps
-        at(id).presence = presence;
-      }
-  for (const auto &[id, edit] : byId)
-    out.push_back(edit);
+  // The ids this row's edits name, in order: the biased, banned and
+  // generated ones (few), merged with the prompt's (sorted already).
+  thread_local std::vector<int32_t> named, all, bannedSorted;
+  named.clear();
+  for (const auto &[id, bias] : biases_)
+    named.push_back(id);
+  named.insert(named.end(), banned.begin(), banned.end());
+  for (const auto &[id, count] : generated_)
+    named.push_back(id);
+  std::sort(named.begin(), named.end());
+  all.clear();
+  std::set_union(named.begin(), named.end(), promptIds_.begin(),
+                 promptIds_.end(), std::back_inserter(all));
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  bannedSorted.assign(banned.begin(), banned.end());
+  std::sort(bannedSorted.begin(), bannedSorted.end());
+  for (int32_t id : all) {
+    if (!inVocab(id))
+      continue;
+    nhc_logit_edit_t edit{row, id, 0.0f, 0, 1.0f, 0.0f, 0.0f};
+    auto bias = std::lower_bound(
+        biases_.begin(), biases_.end(), id,
+        [](const std::pair<int32_t, float> &b, int32_t x) { return b.first < x; });
+    if (bias != biases_.end() && bias->first == id)
+      edit.bias = bias->second;
+    edit.banned =
+        std::binary_search(bannedSorted.begin(), bannedSorted.end(), id);
+    auto generated = generated_.find(id);
+    const bool repeated =
+        generated != generated_.end() ||
+        std::binary_search(promptIds_.begin(), promptIds_.end(), id);
+    if (repetition != 1.0f && repeated) // each id of the prompt or output once
+      edit.repetition = repetition;
+    if ((frequency != 0.0f || presence != 0.0f) &&
+        generated != generated_.end()) {
+      edit.frequency = frequency * float(generated->second); // vLLM: two steps
+      edit.presence = presence;
+    }
+    if (edit.bias != 0.0f || edit.banned || edit.repetition != 1.0f ||
+        edit.frequency != 0.0f || edit.presence != 0.0f ||
+        (bias != biases_.end() && bias->first == id))
+      out.push_back(edit);
+  }
 }
 
 void LogitsProcessor::apply(float *logits, size_t vocab,

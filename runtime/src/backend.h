@@ -194,6 +194,13 @@ public:
       }
     });
   }
+  /// Makes room for pickTokens(`rows`, ..., `picks`) before the step runs,
+  /// so that it allocates nothing once the step changed state (throws
+  /// NHC_OUT_OF_MEMORY naming what, changing nothing).
+  virtual void preparePicks(uint64_t rows, const TokenPicks &picks) {
+    (void)rows;
+    (void)picks;
+  }
   /// Whether the step's logits stay readable by pickTokens() without being
   /// copied out (setLogitsOutput may then be given null).
   virtual bool logitsOnDevice() const { return false; }

@@ -18,7 +18,7 @@ namespace nhc::runtime {
 /// `l` with `edit` applied (nhc_logit_edit_t's order).
 inline float applyLogitEdit(float l, const nhc_logit_edit_t &edit) {
   l += edit.bias;
-  if (edit.banned)
+  if (edit.banned && !std::isnan(l)) // a row holding NaN has no token
     l = -std::numeric_limits<float>::infinity();
   if (edit.repetition != 1.0f)
     l = l > 0.0f ? l / edit.repetition : l * edit.repetition;

@@ -50,6 +50,7 @@ struct nhc_session_t {
   std::vector<std::string> weightNames; // the manifest's, in its order
   std::vector<std::string> notes;       // the backend's, after binding
   std::vector<float> greedyRows; // greedy ids' logits where the caller gave none
+  std::vector<uint64_t> editSeen; // checkLogitEdits' bits, clear between steps
 };
 
 namespace nhc::runtime {
@@ -266,12 +267,29 @@ const TapPoint &findTap(const nhc_session_t &session, const nhc_tap_t &tap,
 
 /// Refuses edits of a row outside the batch, an id outside the
 /// vocabulary, a (row, id) edited twice or a value outside its range,
-/// naming the edit.
+/// naming the edit. `seen`: a bit per (row, id) of the batch, all clear,
+/// and clear again on return (one pass over the edits, any count).
 void checkLogitEdits(const nhc_logit_edit_t *edits, size_t n, size_t count,
-                     uint64_t vocab) {
-  std::vector<std::pair<uint64_t, size_t>> keys; // (row * vocab + id, edit)
-  keys.reserve(edits ? n : 0);
-  for (size_t e = 0; edits && e < n; ++e) {
+                     uint64_t vocab, std::vector<uint64_t> &seen) {
+  if (!edits)
+    return;
+  const uint64_t bits = uint64_t(count) * vocab;
+  if (seen.size() < (bits + 63) / 64)
+    seen.resize((bits + 63) / 64); // bad_alloc: nothing changed
+  size_t marked = 0; // edits whose bit is set
+  struct Clear {
+    const nhc_logit_edit_t *edits;
+    const size_t &marked;
+    uint64_t vocab;
+    std::vector<uint64_t> &seen;
+    ~Clear() {
+      for (size_t e = 0; e < marked; ++e) {
+        const uint64_t bit = uint64_t(edits[e].row) * vocab + edits[e].id;
+        seen[bit / 64] &= ~(uint64_t(1) << (bit % 64));
+      }
+    }
+  } clear{edits, marked, vocab, seen};
+  for (size_t e = 0; e < n; ++e) {
     const nhc_logit_edit_t &edit = edits[e];
     NHC_CHECK(edit.row < count, NHC_INVALID_ARGUMENT,
               cat("nhc_session_step: logit edit ", e, ": row ", edit.row,
@@ -283,15 +301,20 @@ void checkLogitEdits(const nhc_logit_edit_t *edits, size_t n, size_t count,
     NHC_CHECK(problem.empty(), NHC_INVALID_ARGUMENT,
               cat("nhc_session_step: logit edit ", e, " (row ", edit.row,
                   ", id ", edit.id, "): ", problem));
-    keys.push_back({uint64_t(edit.row) * vocab + uint64_t(edit.id), e});
+    const uint64_t bit = uint64_t(edit.row) * vocab + uint64_t(edit.id);
+    const uint64_t mask = uint64_t(1) << (bit % 64);
+    if (seen[bit / 64] & mask) {
+      size_t first = 0;
+      while (edits[first].row != edit.row || edits[first].id != edit.id)
+        ++first;
+      throw Error(NHC_INVALID_ARGUMENT,
+                  cat("nhc_session_step: logit edits ", first, " and ", e,
+                      " both edit row ", edit.row, ", id ", edit.id,
+                      " (one edit a token)"));
+    }
+    seen[bit / 64] |= mask;
+    marked = e + 1;
   }
-  std::sort(keys.begin(), keys.end());
-  for (size_t k = 1; k < keys.size(); ++k)
-    NHC_CHECK(keys[k].first != keys[k - 1].first, NHC_INVALID_ARGUMENT,
-              cat("nhc_session_step: logit edits ", keys[k - 1].second,
-                  " and ", keys[k].second, " both edit row ",
-                  edits[keys[k].second].row, ", id ",
-                  edits[keys[k].second].id, " (one edit a token)"));
 }
 
 void step(nhc_session_t &session, const nhc_request_t *requests,
@@ -353,7 +376,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             "nhc_session_step: logit_edits needs greedy_ids (the ids picked "
             "from the edited rows)");
   checkLogitEdits(options.logit_edits, options.num_logit_edits, count,
-                  session.vocab);
+                  session.vocab, session.editSeen);
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -446,16 +469,31 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   }
   // Fallible: nothing changed yet.
   executor.prepare(tokens, count, mode == NHC_LOGITS_ALL ? tokens : count);
+  const TokenPicks picks{options.sampling,     options.logprobs,
+                         options.top_logprobs, options.logprob_ids,
+                         options.logit_edits,
+                         options.logit_edits ? options.num_logit_edits : 0};
+  session.backend->preparePicks(rows, picks);
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
   // Ids or logprobs without logits: a backend that reads them on the host gets
-  // rows of the session's own (grown, never shrunk: no allocation per step).
+  // rows of the session's own (grown to a decode step's and kept: no
+  // allocation per step; a larger NHC_LOGITS_ALL step's freed after it).
   if (!logits && !session.backend->logitsOnDevice()) {
     if (session.greedyRows.size() < *needed)
       session.greedyRows.resize(*needed); // bad_alloc: nothing changed
     logits = session.greedyRows.data();
   }
+  struct ReleaseLargeRows {
+    std::vector<float> &rows;
+    uint64_t keep;
+    ~ReleaseLargeRows() {
+      if (rows.size() > keep)
+        std::vector<float>().swap(rows);
+    }
+  } releaseLargeRows{session.greedyRows,
+                     uint64_t(maxSlots(*session.pool)) * session.vocab};
   StepInputs inputs = executor.inputs();
   int64_t *table = inputs.requestTable;
   int32_t *ids = inputs.tokenIds;
@@ -480,11 +518,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.gemmInputAbsmax = options.gemm_input_absmax;
   io.expertInputAbsmax = options.expert_input_absmax;
   io.greedyIds = options.greedy_ids;
-  io.picks = {options.sampling,        options.logprobs,
-              options.top_logprobs,    options.logprob_ids,
-              options.logit_edits,     options.logit_edits
-                                           ? options.num_logit_edits
-                                           : 0};
+  io.picks = picks;
   io.vocab = session.vocab;
   io.progress = session.progress;
   io.progressUser = session.progressUser;

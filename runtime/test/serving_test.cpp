@@ -1087,11 +1087,16 @@ TEST_F(EngineTest, EditedPicksAreTheSameWhoeverPicksThem) {
   start({});
   const std::vector<int32_t> prompt = {3, 3, 4, 9};
   std::vector<GenerationRequest> requests;
+  // Each its own prompt (requests with one prompt share its prefill and
+  // pick their first token from its copied row).
   auto add = [&](auto edit) {
-    GenerationRequest r = greedy(prompt, 8);
+    std::vector<int32_t> own = prompt;
+    own.push_back(int32_t(requests.size() % kToyVocab));
+    GenerationRequest r = greedy(own, 8);
     r.logprobs = 3;
     edit(r);
     requests.push_back(r);
+    r.prompt.back() = int32_t(requests.size() % kToyVocab);
     r.sampling.temperature = 1.1f;
     r.sampling.seed = 60 + requests.size();
     requests.push_back(r);
@@ -1126,9 +1131,12 @@ TEST_F(EngineTest, EditedPicksAreTheSameWhoeverPicksThem) {
               flatLogprobs(byRows.logprobs))
         << "request " << alone.size() - 1;
   }
-  // The edits did something: the first ones differ from the unedited.
-  EXPECT_NE(alone[0].tokens, free.tokens);
-  // Three at a time (the slots): each as alone.
+  // The edits did something: the biased request's tokens are not its
+  // prompt's unedited ones.
+  EXPECT_NE(alone[0].tokens,
+            drain(submit(greedy(requests[0].prompt, 8))).tokens);
+  // Three at a time (the slots): each as alone, no rows copied.
+  const uint64_t copied = engine->metrics().logitsRowsCopied;
   for (size_t first = 0; first < requests.size(); first += kSlots) {
     std::vector<GenerationRequest> together(
         requests.begin() + first,
@@ -1137,10 +1145,15 @@ TEST_F(EngineTest, EditedPicksAreTheSameWhoeverPicksThem) {
     std::string error;
     ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
         << error;
-    for (size_t i = 0; i < together.size(); ++i)
-      EXPECT_EQ(drain(streams[i]).tokens, alone[first + i].tokens)
+    for (size_t i = 0; i < together.size(); ++i) {
+      const GenerationEvent got = drain(streams[i]);
+      EXPECT_EQ(got.tokens, alone[first + i].tokens) << "request " << first + i;
+      EXPECT_EQ(flatLogprobs(got.logprobs),
+                flatLogprobs(alone[first + i].logprobs))
           << "request " << first + i;
+    }
   }
+  EXPECT_EQ(engine->metrics().logitsRowsCopied, copied);
 }
 
 // min_tokens bans the stop ids (the server's and the request's) until that
@@ -1219,8 +1232,15 @@ TEST_F(EngineTest, OneNanLogitFailsEveryRequestThatPicks) {
   GenerationRequest sampled = greedy({4, 1, 7}, 3);
   sampled.sampling.temperature = 0.8f;
   sampled.sampling.seed = 3;
+  // Its NaN id banned (min_tokens' stop id) and penalized: a ban keeps NaN,
+  // so the edited row fails as the model's does.
+  GenerationRequest banned = greedy({4, 1, 7}, 3);
+  banned.stopTokenIds = {5};
+  banned.minTokens = 2;
+  banned.adjustments.repetitionPenalty = 1.2f;
+  banned.logprobs = 2;
   for (const GenerationRequest &request :
-       {greedy({2, 3, 1, 6, 0, 4, 4, 1}, 3), sampled}) {
+       {greedy({2, 3, 1, 6, 0, 4, 4, 1}, 3), sampled, banned}) {
     GenerationEvent failed = drain(submit(request));
     EXPECT_EQ(failed.finish, FinishReason::Error);
     EXPECT_THAT(failed.error,

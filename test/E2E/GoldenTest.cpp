@@ -2990,6 +2990,63 @@ TEST(GoldenOnCuda, LogprobsWithoutTheLogprobKernelComeFromTheHost) {
   }
 }
 
+/// An artifact from before nhc_edit_logits: the cuda backend copies the
+/// rows out and picks from edited copies on the host, the ids the kernel
+/// gives on the current artifact.
+TEST(GoldenOnCuda, EditsWithoutTheEditKernelArePickedOnTheHost) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts launches per kernel";
+  GoldenCase current = fp32Case("dense");
+  GoldenCase old = current;
+  old.artifact = withoutLaunchTableFunctions(
+      "dense.nhc", "dense-without-edits.nhc", {"nhc_edit_logits"});
+  if (::testing::Test::HasFailure())
+    return;
+  // Four greedy steps, each banning the token the last one picked.
+  auto picks = [&](const GoldenCase &c, long long &launched) {
+    Model model(c);
+    const long long before = fakeKernelLaunches("nhc_edit_logits_kernel");
+    const std::vector<int32_t> prompt = model.ids(0);
+    uint32_t slot;
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+    std::vector<float> logits(model.vocab);
+    nhc_request_t prefill{slot, prompt.data(), prompt.size()};
+    Model::check(nhc_session_step(model.session, &prefill, 1, NHC_LOGITS_LAST,
+                                  logits.data(), logits.size()),
+                 "prefill");
+    std::vector<int32_t> ids = {model.argmax(logits.data(), model.vocab)};
+    for (int step = 0; step < 4; ++step) {
+      nhc_logit_edit_t edits[2] = {
+          {0, ids.back(), 0.0f, 1, 1.0f, 0.0f, 0.0f},
+          {0, int32_t((ids.back() + 3) % model.vocab), 1.5f, 0, 1.2f, 0.3f,
+           0.1f}};
+      int32_t id = -7;
+      nhc_step_options_t options{};
+      options.logits_mode = NHC_LOGITS_LAST;
+      options.greedy_ids = &id;
+      options.num_greedy_ids = 1;
+      options.logit_edits = edits;
+      options.num_logit_edits = 2;
+      nhc_request_t decode{slot, &ids.back(), 1};
+      Model::check(nhc_session_step_ex(model.session, &decode, 1, &options,
+                                       nullptr, 0),
+                   "edited step");
+      EXPECT_NE(id, ids.back()) << "a banned token picked";
+      ids.push_back(id);
+    }
+    launched = fakeKernelLaunches("nhc_edit_logits_kernel") - before;
+    return ids;
+  };
+  long long launchedOld = -1, launchedCurrent = -1;
+  const std::vector<int32_t> fromHost = picks(old, launchedOld);
+  const std::vector<int32_t> fromKernel = picks(current, launchedCurrent);
+  std::remove(old.artifact.c_str());
+  EXPECT_EQ(launchedOld, 0) << "an artifact without the kernel launched it";
+  EXPECT_EQ(launchedCurrent, 4);
+  EXPECT_EQ(fromHost, fromKernel);
+}
+
 /// The cuda backend's buffers are zeroed when allocated, as the host
 /// backend's scratch is: a plan whose head reads a buffer no entry writes
 /// (a hand-edited manifest) gives the host's logits, zero, not what device

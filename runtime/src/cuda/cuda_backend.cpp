@@ -1104,6 +1104,17 @@ public:
     synchronizeStream("finishing the step");
   }
 
+  /// The edited copy of the rows and the edits' buffer (grown, never
+  /// shrunk; graphs never name them).
+  void preparePicks(uint64_t rows, const TokenPicks &picks) override {
+    if (!picks.numEdits || !editLogits_ || !argmaxRows_)
+      return;
+    ContextScope scope = enter();
+    editedLogits_.reserve(rows * vocab_ * sizeof(float), "the edited logits");
+    logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
+                        "the logit edits");
+  }
+
   /// An artifact without nhc_argmax_rows has the logits copied out (the
   /// session gives rows of its own) and the ids picked on the host.
   bool logitsOnDevice() const override { return argmaxRows_ != nullptr; }
@@ -1143,9 +1154,6 @@ public:
                         lib::kLogitEditWords * sizeof(int32_t),
                     "nhc_edit_logits reads nhc_logit_edit_t's layout");
       const uint64_t rowBytes = rows * vocab * sizeof(float);
-      editedLogits_.reserve(rowBytes, "the edited logits");
-      logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
-                          "the logit edits");
       checkCuda(api_,
                 api_.cuMemcpyDtoDAsync(editedLogits_.address(),
                                        logits_.address(), rowBytes,
@@ -2543,8 +2551,8 @@ private:
   /// nhc_token_logprob_t (nhc_logprob_rows' entries).
   DeviceBuffer logprobEntries_{api_};
   DeviceBuffer logprobIds_{api_}; ///< their ids, [logits rows] int32
-  /// pickTokens' edited copy of the logits and the edits (grown the first
-  /// time a step has edits; graphs never name them).
+  /// pickTokens' edited copy of the logits and the edits (grown by
+  /// preparePicks before a step with edits; graphs never name them).
   DeviceBuffer editedLogits_{api_}, logitEdits_{api_};
   std::vector<double> rulesHost_;
   std::vector<float> sampledRows_;

@@ -350,14 +350,16 @@ int run(nhc::run::Options options) {
                          "greedily\n");
   std::vector<int32_t> generated;
   std::vector<float> row(last, last + vocab);
-  // Decoding without a logits dump or penalties takes each step's token
-  // from the session (nhc_step_options_t.greedy_ids, with the sampler's
-  // rule and next draw in .sampling: on the cuda backend only the id
-  // leaves the device) instead of copying out the row; the sampler's
-  // stream gives the same draws in the same order either way.
-  const bool sessionPicks = !processor.active() && !generatedDump.isOpen();
+  // Decoding without a logits dump takes each step's token from the
+  // session (nhc_step_options_t.greedy_ids, with the sampler's rule and
+  // next draw in .sampling and the penalties as .logit_edits: on the cuda
+  // backend only the id leaves the device) instead of copying out the row;
+  // the sampler's stream gives the same draws in the same order, and the
+  // processor's edits are what apply() does to a row, either way.
+  const bool sessionPicks = !generatedDump.isOpen();
   int32_t picked = 0;
   nhc_sampling_t rule{};
+  std::vector<nhc_logit_edit_t> edits;
   start = Clock::now();
   for (uint64_t i = 0; i < options.maxNewTokens; ++i) {
     if (generatedDump.isOpen() &&
@@ -391,6 +393,10 @@ int run(nhc::run::Options options) {
         stepOptions.sampling = &rule;
         stepOptions.num_sampling = 1;
       }
+      edits.clear();
+      processor.edits(0, vocab, {}, edits);
+      stepOptions.logit_edits = edits.empty() ? nullptr : edits.data();
+      stepOptions.num_logit_edits = edits.size();
     }
     if (nhc_session_step_ex(h.session, &next, 1, &stepOptions,
                             sessionPicks ? nullptr : row.data(),

@@ -3,11 +3,12 @@
 // nhc_edit_logits against the runtime's rule, nhc_logit_edit_apply
 // (nhc/runtime/logit_edits.h): random edits of random rows (biases, bans,
 // repetition penalties above and below 1 on positive, negative, zero and
-// infinite logits, frequency and presence penalties), every logit an edit
-// does not name untouched, bit for bit.
+// infinite logits, frequency and presence penalties; a ban keeps NaN),
+// every logit an edit does not name untouched, bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -67,6 +68,9 @@ TEST(KernelEditLogits, EachEditIsTheRulesAndNothingElseChanges) {
     edit(0, id);
   edit(1, 3); // +inf
   edit(1, 4); // -inf
+  logits[V + 5] = std::numeric_limits<float>::quiet_NaN();
+  edits.push_back({1, 5, 1.0f, 1, 1.0f, 0.0f, 0.0f}); // a ban keeps NaN
+  used.insert({1, 5});
   for (int k = 0; k < 700; ++k)
     edit(uint32_t(gen() % R), int32_t(gen() % V));
   std::vector<float> want = logits;
@@ -82,6 +86,7 @@ TEST(KernelEditLogits, EachEditIsTheRulesAndNothingElseChanges) {
     EXPECT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
         << "row " << i / V << ", id " << i % V << ": " << got[i]
         << ", the rule " << want[i];
+  EXPECT_TRUE(std::isnan(want[V + 5])) << "a banned NaN stays NaN";
 }
 
 TEST(KernelEditLogits, TheRuleRefusesValuesOutsideTheirRanges) {

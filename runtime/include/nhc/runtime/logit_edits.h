@@ -24,7 +24,9 @@ extern "C" {
 
 /* One token's changes, applied to its logit l in this order:
  *   l += bias;                                  (logit_bias; 0: none)
- *   if (banned) l = -inf;                       (min_tokens' stop ids)
+ *   if (banned) l = -inf;    (min_tokens' stop ids; NaN stays NaN, so an
+ *                             edited row holds NaN where the model's does
+ *                             and has no token either: -1 - its first NaN)
  *   l = l > 0 ? l / repetition : l * repetition; (unless repetition is 1)
  *   l -= frequency;                   (the frequency penalty times count)
  *   l -= presence;                    (the presence penalty, count > 0)

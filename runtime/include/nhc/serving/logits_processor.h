@@ -62,6 +62,7 @@ public:
 private:
   LogitAdjustments adjustments_;
   bool active_;
+  std::vector<std::pair<int32_t, float>> biases_; ///< by id, distinct
   std::vector<int32_t> promptIds_; ///< sorted, unique; only with a repetition penalty
   std::unordered_map<int32_t, uint32_t> generated_; ///< id -> count
 };
