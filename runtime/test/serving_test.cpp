@@ -678,6 +678,19 @@ struct StepPermits {
   }
 };
 
+/// Logprob entries as comparable numbers: (id, logprob) of the pick, then
+/// of each alternative.
+std::vector<std::pair<int32_t, double>>
+flatLogprobs(const std::vector<serving::PickLogprobs> &entries) {
+  std::vector<std::pair<int32_t, double>> out;
+  for (const serving::PickLogprobs &e : entries) {
+    out.emplace_back(e.picked.id, e.picked.logprob);
+    for (const serving::TokenLogprob &t : e.top)
+      out.emplace_back(t.id, t.logprob);
+  }
+  return out;
+}
+
 class EngineTest : public ::testing::Test {
 protected:
   void start(serving::EngineOptions options, int32_t nanToken = -1,
@@ -740,6 +753,29 @@ protected:
     return stream;
   }
 
+  /// `requests` submitted as many at a time as there are slots: each
+  /// gets the tokens and logprobs it got alone (`alone`).
+  void expectSlotsAtATimeAsAlone(const std::vector<GenerationRequest> &requests,
+                                 const std::vector<GenerationEvent> &alone) {
+    for (size_t first = 0; first < requests.size(); first += kSlots) {
+      std::vector<GenerationRequest> together(
+          requests.begin() + first,
+          requests.begin() + std::min(requests.size(), first + kSlots));
+      std::vector<std::shared_ptr<RequestStream>> streams;
+      std::string error;
+      ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
+          << error;
+      for (size_t i = 0; i < together.size(); ++i) {
+        const GenerationEvent got = drain(streams[i]);
+        EXPECT_EQ(got.tokens, alone[first + i].tokens)
+            << "request " << first + i;
+        EXPECT_EQ(flatLogprobs(got.logprobs),
+                  flatLogprobs(alone[first + i].logprobs))
+            << "request " << first + i;
+      }
+    }
+  }
+
   SessionFixture fixture, rowsFixture;
   std::unique_ptr<Engine> fromRows;
   StepGate gate;
@@ -751,19 +787,6 @@ GenerationRequest greedy(std::vector<int32_t> prompt, uint64_t maxTokens) {
   request.prompt = std::move(prompt);
   request.maxTokens = maxTokens;
   return request;
-}
-
-/// Logprob entries as comparable numbers: (id, logprob) of the pick, then
-/// of each alternative.
-std::vector<std::pair<int32_t, double>>
-flatLogprobs(const std::vector<serving::PickLogprobs> &entries) {
-  std::vector<std::pair<int32_t, double>> out;
-  for (const serving::PickLogprobs &e : entries) {
-    out.emplace_back(e.picked.id, e.picked.logprob);
-    for (const serving::TokenLogprob &t : e.top)
-      out.emplace_back(t.id, t.logprob);
-  }
-  return out;
 }
 
 // A prompt chunk is never one token after others and never leaves one
@@ -1137,22 +1160,7 @@ TEST_F(EngineTest, EditedPicksAreTheSameWhoeverPicksThem) {
             drain(submit(greedy(requests[0].prompt, 8))).tokens);
   // Three at a time (the slots): each as alone, no rows copied.
   const uint64_t copied = engine->metrics().logitsRowsCopied;
-  for (size_t first = 0; first < requests.size(); first += kSlots) {
-    std::vector<GenerationRequest> together(
-        requests.begin() + first,
-        requests.begin() + std::min(requests.size(), first + kSlots));
-    std::vector<std::shared_ptr<RequestStream>> streams;
-    std::string error;
-    ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
-        << error;
-    for (size_t i = 0; i < together.size(); ++i) {
-      const GenerationEvent got = drain(streams[i]);
-      EXPECT_EQ(got.tokens, alone[first + i].tokens) << "request " << first + i;
-      EXPECT_EQ(flatLogprobs(got.logprobs),
-                flatLogprobs(alone[first + i].logprobs))
-          << "request " << first + i;
-    }
-  }
+  expectSlotsAtATimeAsAlone(requests, alone);
   EXPECT_EQ(engine->metrics().logitsRowsCopied, copied);
 }
 
@@ -1541,22 +1549,7 @@ TEST_F(EngineTest, LogprobsAreTheSameWhoeverComputesThem) {
       EXPECT_EQ(p.top.size(), std::min<size_t>(r.logprobs, kToyVocab));
   }
   // Three at a time (the slots), then greedy choices of one prompt.
-  for (size_t first = 0; first < requests.size(); first += kSlots) {
-    std::vector<GenerationRequest> together(
-        requests.begin() + first,
-        requests.begin() + std::min(requests.size(), first + kSlots));
-    std::vector<std::shared_ptr<RequestStream>> streams;
-    std::string error;
-    ASSERT_EQ(engine->submitAll(together, streams, error), SubmitStatus::Ok)
-        << error;
-    for (size_t i = 0; i < together.size(); ++i) {
-      const GenerationEvent got = drain(streams[i]);
-      EXPECT_EQ(got.tokens, alone[first + i].tokens) << "request " << first + i;
-      EXPECT_EQ(flatLogprobs(got.logprobs),
-                flatLogprobs(alone[first + i].logprobs))
-          << "request " << first + i;
-    }
-  }
+  expectSlotsAtATimeAsAlone(requests, alone);
   std::vector<GenerationRequest> choices = {requests[0], requests[2],
                                             requests[4]};
   std::vector<std::shared_ptr<RequestStream>> streams;

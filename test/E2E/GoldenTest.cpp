@@ -506,6 +506,24 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
     EXPECT_EQ(nhc_session_release_slot(model.session, slots[r]), NHC_OK);
 }
 
+/// A step `options` makes invalid: NHC_INVALID_ARGUMENT with `message` in
+/// the error, and slot `watched` as it was (nothing ran).
+void expectStepRefused(nhc_session_t *session, uint32_t watched,
+                       const nhc_request_t *requests, size_t count,
+                       const nhc_step_options_t &options, float *logits,
+                       size_t capacity, const char *what,
+                       const char *message) {
+  uint64_t before = 0, after = 0;
+  Model::check(nhc_session_slot_length(session, watched, &before), "length");
+  EXPECT_EQ(nhc_session_step_ex(session, requests, count, &options, logits,
+                                capacity),
+            NHC_INVALID_ARGUMENT) << what;
+  EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
+      << what << ": " << nhc_last_error();
+  Model::check(nhc_session_slot_length(session, watched, &after), "length");
+  EXPECT_EQ(after, before) << what << ": the step ran";
+}
+
 /// Sampled ids (nhc_step_options_t.sampling): a decode step that returns
 /// logits and ids gives, for each rule, the token the host's rule picks
 /// from those logits (nhc_sample_logits; a draw within rounding of a
@@ -595,15 +613,8 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
   options.sampling = two;
   options.num_sampling = 2;
   auto refused = [&](const char *what, const char *message) {
-    uint64_t before = 0, after = 0;
-    Model::check(nhc_session_slot_length(model.session, source, &before), "length");
-    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
-                                  nullptr, 0),
-              NHC_INVALID_ARGUMENT) << what;
-    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
-        << what << ": " << nhc_last_error();
-    Model::check(nhc_session_slot_length(model.session, source, &after), "length");
-    EXPECT_EQ(after, before) << what << ": the step ran";
+    expectStepRefused(model.session, source, requests, 2, options, nullptr,
+                      0, what, message);
   };
   two[1].top_p = 0.0f;
   refused("top_p 0", "request 1 (slot");
@@ -735,17 +746,8 @@ TEST_P(Golden, LogprobsAreTheRulesEntries) {
   options.top_logprobs = 3;
   options.num_logprobs = 7; // 2 * (1 + 3) = 8 needed
   auto refused = [&](const char *what, const char *message) {
-    uint64_t before = 0, after = 0;
-    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
-                 "length");
-    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
-                                  nullptr, 0),
-              NHC_INVALID_ARGUMENT) << what;
-    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
-        << what << ": " << nhc_last_error();
-    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
-                 "length");
-    EXPECT_EQ(after, before) << what << ": the step ran";
+    expectStepRefused(model.session, slots[0], requests, 2, options,
+                      nullptr, 0, what, message);
   };
   refused("too few entries",
           "logprobs holds 7 entries; the step's 2 logits rows need 8");
@@ -887,17 +889,8 @@ TEST_P(Golden, EditedIdsAreTheRulesPicks) {
   options.logit_edits = edits.data();
   options.num_logit_edits = edits.size();
   auto refused = [&](const char *what, const char *message) {
-    uint64_t before = 0, after = 0;
-    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
-                 "length");
-    EXPECT_EQ(nhc_session_step_ex(model.session, requests, 2, &options,
-                                  nullptr, 0),
-              NHC_INVALID_ARGUMENT) << what;
-    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
-        << what << ": " << nhc_last_error();
-    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
-                 "length");
-    EXPECT_EQ(after, before) << what << ": the step ran";
+    expectStepRefused(model.session, slots[0], requests, 2, options,
+                      nullptr, 0, what, message);
   };
   edits[1].row = 2;
   refused("a row past the batch",
@@ -991,17 +984,8 @@ TEST_P(Golden, PromptLogprobsAreTheRulesEntries) {
   int32_t token = 1;
   nhc_request_t decode{slots[0], &token, 1};
   auto refused = [&](const char *what, const char *message) {
-    uint64_t before = 0, after = 0;
-    Model::check(nhc_session_slot_length(model.session, slots[0], &before),
-                 "length");
-    EXPECT_EQ(nhc_session_step_ex(model.session, &decode, 1, &options,
-                                  logits.data(), logits.size()),
-              NHC_INVALID_ARGUMENT) << what;
-    EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
-        << what << ": " << nhc_last_error();
-    Model::check(nhc_session_slot_length(model.session, slots[0], &after),
-                 "length");
-    EXPECT_EQ(after, before) << what << ": the step ran";
+    expectStepRefused(model.session, slots[0], &decode, 1, options,
+                      logits.data(), logits.size(), what, message);
   };
   options.num_logprob_ids = 0;
   refused("too few ids", "logprob_ids holds 0 ids; the step has 1 logits rows");
