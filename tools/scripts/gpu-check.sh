@@ -309,6 +309,14 @@ else
   part bench-8b-scaled-fp8 150 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled-fp8.nhc" \
     --random-weights --backend cuda --prefill 512,2048 --decode-batch 1,64 \
     --context 1024 --decode-steps 16 --json "$out/bench-8b-scaled-fp8.json"
+  # Last, while the budget lasts: the sampled decode with each token's
+  # logprobs and 20 alternatives computed on the device (nhc_logprob_rows
+  # after nhc_sample_rows), what an OpenAI client asking for top_logprobs
+  # costs over bench-nano-9b-v2-sampled.
+  part bench-nano-9b-v2-logprobs 120 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 512 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output logprobs \
+    --json "$out/bench-nano-9b-v2-logprobs.json"
 fi
 for log in "$out"/bench-*.log "$out"/profile-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
