@@ -182,11 +182,15 @@ struct Engine::Active {
   /// stops): the session's pick with its logit edits, in a step of one row
   /// per request.
   bool editsRow() const { return processor.active() || banningStops(); }
+  /// The ids its pick bans now (min_tokens' stop ids), or none.
+  const std::vector<int32_t> &bannedNow() const {
+    static const std::vector<int32_t> none;
+    return banningStops() ? allStopIds : none;
+  }
   /// Its row's logit edits (row `row` of the step).
   void appendEdits(uint32_t row, size_t vocab,
                    std::vector<nhc_logit_edit_t> &out) const {
-    processor.edits(row, vocab,
-                    banningStops() ? allStopIds : std::vector<int32_t>{}, out);
+    processor.edits(row, vocab, bannedNow(), out);
   }
 };
 
@@ -876,14 +880,12 @@ void Engine::pick(Active &a, float *row, int32_t &token,
       return;
     // Logprobs are the model's (before the adjustments): the raw row,
     // kept aside when the adjustments change it in place.
-    const bool adjusts = a.processor.active() || a.banningStops();
+    const bool adjusts = a.editsRow();
     const bool keepRaw = a.request.logprobs >= 0 && adjusts;
     if (keepRaw)
       a.rawRow.assign(row, row + vocab_);
     if (adjusts)
-      a.processor.apply(row, vocab_, a.banningStops()
-                                         ? a.allStopIds
-                                         : std::vector<int32_t>{});
+      a.processor.apply(row, vocab_, a.bannedNow());
     token = a.sampler.sample(row, vocab_);
     if (a.request.logprobs >= 0)
       logprobs = pickLogprobs(keepRaw ? a.rawRow.data() : row, vocab_, token,

@@ -22,9 +22,7 @@ LogitsProcessor::LogitsProcessor(LogitAdjustments adjustments,
   // The biases by id (a JSON object's keys are distinct; repeated ids
   // here add up).
   for (const auto &[id, bias] : adjustments_.logitBias) {
-    auto at = std::lower_bound(
-        biases_.begin(), biases_.end(), id,
-        [](const std::pair<int32_t, float> &b, int32_t x) { return b.first < x; });
+    auto at = biasAt(id);
     if (at != biases_.end() && at->first == id)
       at->second += bias;
     else
@@ -36,6 +34,22 @@ LogitsProcessor::LogitsProcessor(LogitAdjustments adjustments,
     promptIds_.erase(std::unique(promptIds_.begin(), promptIds_.end()),
                      promptIds_.end());
   }
+}
+
+namespace {
+bool idBefore(const std::pair<int32_t, float> &bias, int32_t id) {
+  return bias.first < id;
+}
+} // namespace
+
+std::vector<std::pair<int32_t, float>>::iterator
+LogitsProcessor::biasAt(int32_t id) {
+  return std::lower_bound(biases_.begin(), biases_.end(), id, idBefore);
+}
+
+std::vector<std::pair<int32_t, float>>::const_iterator
+LogitsProcessor::biasAt(int32_t id) const {
+  return std::lower_bound(biases_.begin(), biases_.end(), id, idBefore);
 }
 
 void LogitsProcessor::accept(int32_t token) {
@@ -70,10 +84,9 @@ void LogitsProcessor::edits(uint32_t row, size_t vocab,
     if (!inVocab(id))
       continue;
     nhc_logit_edit_t edit{row, id, 0.0f, 0, 1.0f, 0.0f, 0.0f};
-    auto bias = std::lower_bound(
-        biases_.begin(), biases_.end(), id,
-        [](const std::pair<int32_t, float> &b, int32_t x) { return b.first < x; });
-    if (bias != biases_.end() && bias->first == id)
+    auto bias = biasAt(id);
+    const bool biased = bias != biases_.end() && bias->first == id;
+    if (biased)
       edit.bias = bias->second;
     edit.banned =
         std::binary_search(bannedSorted.begin(), bannedSorted.end(), id);
@@ -88,9 +101,9 @@ void LogitsProcessor::edits(uint32_t row, size_t vocab,
       edit.frequency = frequency * float(generated->second); // vLLM: two steps
       edit.presence = presence;
     }
-    if (edit.bias != 0.0f || edit.banned || edit.repetition != 1.0f ||
-        edit.frequency != 0.0f || edit.presence != 0.0f ||
-        (bias != biases_.end() && bias->first == id))
+    // A listed bias of 0 still adds (as apply() always did).
+    if (biased || edit.banned || edit.repetition != 1.0f ||
+        edit.frequency != 0.0f || edit.presence != 0.0f)
       out.push_back(edit);
   }
 }

@@ -60,6 +60,11 @@ public:
   void accept(int32_t token);
 
 private:
+  /// Where id's bias is or would go in biases_ (sorted by id).
+  std::vector<std::pair<int32_t, float>>::iterator biasAt(int32_t id);
+  std::vector<std::pair<int32_t, float>>::const_iterator
+  biasAt(int32_t id) const;
+
   LogitAdjustments adjustments_;
   bool active_;
   std::vector<std::pair<int32_t, float>> biases_; ///< by id, distinct
