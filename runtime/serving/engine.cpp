@@ -623,30 +623,25 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // logprobs asked for (nhc_step_options_t.logprobs); on the cuda backend
   // only ids and logprobs leave the device. A prompt chunk that is not its
   // last picks nothing. A step with a prompt's logprobs (every row) takes
-  // them from the session too (logprob_ids: each row's next prompt token)
-  // where its picks are greedy and unedited: each pick row's argmax is its
-  // first alternative; else it copies its rows out. The requests forking a
-  // prompt this step pick from copies of its row unless they and it are
-  // greedy and unedited (their first token is then its id, their logprobs
-  // its row's).
+  // them from the session too (logprob_ids: each row's next prompt token,
+  // NHC_LOGPROB_ID_PICKED at a pick's row). The requests forking a prompt
+  // this step pick from copies of its row unless they and it are greedy
+  // and unedited (their first token is then its id, their logprobs its
+  // row's).
   auto plain = [](const Active *a) {
     return a->sampler.greedy() && !a->editsRow();
   };
   bool sessionPicks = !options_.picksFromRows;
-  for (size_t i = 0; i < members.size() && sessionPicks; ++i) {
-    const Active &a = *members[i];
-    sessionPicks = !a.picksThisStep() || a.request.maxTokens == 0 ||
-                   !allRows || plain(&a);
+  for (size_t i = 0; i < members.size() && sessionPicks; ++i)
     if (!followers[i].empty())
-      sessionPicks = sessionPicks && plain(&a) &&
+      sessionPicks = plain(members[i]) &&
                      std::all_of(followers[i].begin(), followers[i].end(),
                                  plain);
-  }
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
   // The session's logprobs: as many alternatives a row as the most any
   // request of the step (or one forking it) asks for; with every row, at
-  // least 1 (the argmax, or a NaN's index).
+  // least 1 (a prompt row's NaN index: promptLogprobsOfStep).
   int64_t topLogprobs = allRows ? 1 : -1;
   for (size_t i = 0; sessionPicks && i < members.size(); ++i) {
     if (!members[i]->picksThisStep() && !members[i]->needsEveryRow())
@@ -658,11 +653,13 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   const size_t entriesPerRow = size_t(1 + std::max<int64_t>(topLogprobs, 0));
   std::vector<nhc_token_logprob_t> entries(
       sessionPicks && topLogprobs >= 0 ? rows * entriesPerRow : 0);
-  // A prompt's rows: the logprobs of its next token (-1: a pick's row,
-  // whose token is its first alternative, or a row nobody reads).
+  // A prompt's rows: the logprobs of its next token; a pick's row: its
+  // pick's (-1: a row nobody reads).
   std::vector<int32_t> rowIds(sessionPicks && allRows ? rows : 0, -1);
   for (size_t i = 0; i < members.size() && !rowIds.empty(); ++i) {
     const Active &a = *members[i];
+    if (a.picksThisStep())
+      rowIds[pickRow(i)] = NHC_LOGPROB_ID_PICKED;
     if (!a.needsEveryRow())
       continue;
     for (uint64_t k = 0; k < batch[i].num_tokens; ++k)
@@ -682,9 +679,9 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       if (members[i]->picksThisStep() && members[i]->request.maxTokens > 0)
         rules[i] = members[i]->sampler.nextRule();
   }
-  // The edits of the rows that pick (one row per request here).
+  // The edits of the rows that pick (request i's edits are of its row).
   std::vector<nhc_logit_edit_t> edits;
-  for (size_t i = 0; sessionPicks && !allRows && i < members.size(); ++i)
+  for (size_t i = 0; sessionPicks && i < members.size(); ++i)
     if (members[i]->picksThisStep() && members[i]->request.maxTokens > 0 &&
         members[i]->editsRow())
       members[i]->appendEdits(uint32_t(i), vocab_, edits);
@@ -692,7 +689,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   stepOptions.logits_mode = allRows ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
   stepOptions.logit_edits = edits.empty() ? nullptr : edits.data();
   stepOptions.num_logit_edits = edits.size();
-  stepOptions.greedy_ids = sessionPicks && !allRows ? ids.data() : nullptr;
+  stepOptions.greedy_ids = sessionPicks ? ids.data() : nullptr;
   stepOptions.num_greedy_ids = stepOptions.greedy_ids ? ids.size() : 0;
   stepOptions.sampling = rules.empty() ? nullptr : rules.data();
   stepOptions.num_sampling = rules.size();
@@ -714,10 +711,6 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       finish(*a, FinishReason::Error, message);
     return;
   }
-  // Every row's entries: each pick's token is its row's argmax, the
-  // first alternative (-1 - the first NaN's index for a row holding NaN).
-  for (size_t i = 0; i < members.size() && !rowIds.empty(); ++i)
-    ids[i] = entries[pickRow(i) * entriesPerRow + 1].id;
   // A prompt finished this step hands its state and row over (before its
   // own pick adjusts the row in place, and before it may finish and free
   // its slot); one whose row holds NaN does not (they would fail alike;
@@ -762,18 +755,13 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   std::vector<size_t> fromLogits;
   std::vector<std::optional<PickLogprobs>> logprobs(members.size());
   // A request's logprobs from the session's entries of member i's pick
-  // row (none for a row holding NaN: the request fails). With every row
-  // its entry 0 is for no token: the pick is its first alternative.
+  // row (none for a row holding NaN: the request fails).
   auto sessionLogprobs = [&](const Active &a,
                              size_t i) -> std::optional<PickLogprobs> {
     if (a.request.logprobs < 0 || firstNanOfGreedyId(ids[i]) >= 0)
       return std::nullopt;
-    const nhc_token_logprob_t *row =
-        entries.data() + pickRow(i) * entriesPerRow;
-    PickLogprobs out = pickLogprobsOfEntries(row, size_t(a.request.logprobs));
-    if (!rowIds.empty())
-      out.picked = {row[1].id, row[1].logprob};
-    return out;
+    return pickLogprobsOfEntries(entries.data() + pickRow(i) * entriesPerRow,
+                                 size_t(a.request.logprobs));
   };
   for (size_t i = 0; i < members.size(); ++i) {
     picks[i] = members[i]->picksThisStep();

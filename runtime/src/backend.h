@@ -12,6 +12,7 @@
 #ifndef NHC_RUNTIME_SRC_BACKEND_H
 #define NHC_RUNTIME_SRC_BACKEND_H
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -43,10 +44,11 @@ struct StepShape {
 };
 
 /// How a step's tokens are picked (nhc_step_options_t's greedy_ids with
-/// sampling, logprobs and logit edits): greedy where `sampling` is null,
-/// else each row by its rule, from the rows with `edits` applied; with
-/// `logprobs`, each unedited row's 1 + topLogprobs entries, of
-/// logprobIds[r] or (null) the row's pick.
+/// sampling, logprobs and logit edits): pick p from logits row
+/// pickRow(p), greedy where `sampling` is null, else by sampling[p], from
+/// the row with pick p's `edits` (edit.row == p) applied; with `logprobs`,
+/// every unedited logits row's 1 + topLogprobs entries, of logprobIds[r]
+/// (NHC_LOGPROB_ID_PICKED: row r's pick) or (null) the row's pick.
 struct TokenPicks {
   const nhc_sampling_t *sampling = nullptr;
   nhc_token_logprob_t *logprobs = nullptr;
@@ -54,6 +56,21 @@ struct TokenPicks {
   const int32_t *logprobIds = nullptr;
   const nhc_logit_edit_t *edits = nullptr; ///< valid (the session checked)
   size_t numEdits = 0;
+  /// Null: a pick per logits row (NHC_LOGITS_LAST). Else numPicks rows,
+  /// strictly increasing (NHC_LOGITS_ALL: each request's last token's).
+  const uint64_t *pickRows = nullptr;
+  uint64_t numPicks = 0;
+
+  uint64_t picks(uint64_t rows) const { return pickRows ? numPicks : rows; }
+  uint64_t pickRow(uint64_t p) const { return pickRows ? pickRows[p] : p; }
+  /// The pick whose row is `row`, or -1.
+  int64_t pickOfRow(uint64_t row, uint64_t rows) const {
+    if (!pickRows)
+      return row < rows ? int64_t(row) : -1;
+    const uint64_t *end = pickRows + numPicks;
+    const uint64_t *at = std::lower_bound(pickRows, end, row);
+    return at != end && *at == row ? at - pickRows : -1;
+  }
 };
 
 /// Host-writable staging for a step's inputs: the request table [R, 4]
@@ -140,59 +157,68 @@ public:
   /// Whether moeExperts() takes `inputAbsmax` (the routed experts'
   /// calibration statistics).
   virtual bool calibratesExperts() const { return false; }
-  /// Where `out` is not null, out[r] = the token of logits row r < rows
-  /// of the step that ran: its greedy id (greedyId), or with
-  /// picks.sampling (rows rules) the one sampling[r] picks (sampleLogits);
-  /// with picks.logprobs each row's 1 + picks.topLogprobs entries
-  /// (tokenLogprobs of picks.logprobIds[r], else of out[r]). `hostLogits`
-  /// the rows the step wrote to caller memory (null where logitsOnDevice()
+  /// Where `out` is not null, out[p] = the token of pick p <
+  /// picks.picks(rows) from the step's logits (`rows` rows): its row's
+  /// greedy id (greedyId), or with picks.sampling the one sampling[p]
+  /// picks (sampleLogits), edits applied; with picks.logprobs each row's
+  /// 1 + picks.topLogprobs entries (tokenLogprobs of picks.logprobIds[r],
+  /// its pick for NHC_LOGPROB_ID_PICKED or without ids). `hostLogits` the
+  /// rows the step wrote to caller memory (null where logitsOnDevice()
   /// and the caller wants none). Waits for the device.
   virtual void pickTokens(uint64_t rows, uint64_t vocab,
                           const float *hostLogits, const TokenPicks &picks,
                           int32_t *out) {
+    const uint64_t numPicks = picks.picks(rows);
     // A sampled row, or a row's logprobs, cost about a pass of exps (ms at
     // 131072 logits): rows on the host's threads, 4 at least each.
     if (!picks.sampling && !picks.logprobs && !picks.numEdits) {
-      for (uint64_t r = 0; r < rows; ++r)
-        out[r] = greedyId(hostLogits + r * vocab, vocab);
+      for (uint64_t p = 0; p < numPicks; ++p)
+        out[p] = greedyId(hostLogits + picks.pickRow(p) * vocab, vocab);
       return;
     }
     const uint64_t entries = 1 + uint64_t(picks.topLogprobs);
-    // Each row's edits: edits [editStart[r], editStart[r + 1]) of `byRow`.
-    std::vector<size_t> editStart(picks.numEdits ? rows + 1 : 0, 0), byRow;
+    // Each pick's edits: edits [editStart[p], editStart[p + 1]) of `byPick`.
+    std::vector<size_t> editStart(picks.numEdits ? numPicks + 1 : 0, 0),
+        byPick;
     if (picks.numEdits) {
       for (size_t e = 0; e < picks.numEdits; ++e)
         ++editStart[picks.edits[e].row + 1];
-      for (uint64_t r = 0; r < rows; ++r)
-        editStart[r + 1] += editStart[r];
-      byRow.resize(picks.numEdits);
+      for (uint64_t p = 0; p < numPicks; ++p)
+        editStart[p + 1] += editStart[p];
+      byPick.resize(picks.numEdits);
       std::vector<size_t> next(editStart.begin(), editStart.end() - 1);
       for (size_t e = 0; e < picks.numEdits; ++e)
-        byRow[next[picks.edits[e].row]++] = e;
+        byPick[next[picks.edits[e].row]++] = e;
     }
-    parallelFor(rows, 4, [&](size_t first, size_t end) {
-      thread_local std::vector<float> edited;
-      for (size_t r = first; r < end; ++r) {
-        const float *row = hostLogits + r * vocab;
-        const float *pickFrom = row;
-        if (!editStart.empty() && editStart[r] < editStart[r + 1]) {
-          edited.assign(row, row + vocab);
-          for (size_t k = editStart[r]; k < editStart[r + 1]; ++k) {
-            const nhc_logit_edit_t &edit = picks.edits[byRow[k]];
-            edited[edit.id] = applyLogitEdit(edited[edit.id], edit);
+    if (out)
+      parallelFor(numPicks, 4, [&](size_t first, size_t end) {
+        thread_local std::vector<float> edited;
+        for (size_t p = first; p < end; ++p) {
+          const float *pickFrom = hostLogits + picks.pickRow(p) * vocab;
+          if (!editStart.empty() && editStart[p] < editStart[p + 1]) {
+            edited.assign(pickFrom, pickFrom + vocab);
+            for (size_t k = editStart[p]; k < editStart[p + 1]; ++k) {
+              const nhc_logit_edit_t &edit = picks.edits[byPick[k]];
+              edited[edit.id] = applyLogitEdit(edited[edit.id], edit);
+            }
+            pickFrom = edited.data();
           }
-          pickFrom = edited.data();
-        }
-        if (out)
-          out[r] = picks.sampling
-                       ? sampleLogits(pickFrom, vocab, picks.sampling[r])
+          out[p] = picks.sampling
+                       ? sampleLogits(pickFrom, vocab, picks.sampling[p])
                        : greedyId(pickFrom, vocab);
-        if (picks.logprobs)
-          tokenLogprobs(row, vocab,
-                        picks.logprobIds ? picks.logprobIds[r] : out[r],
-                        picks.topLogprobs, picks.logprobs + r * entries);
-      }
-    });
+        }
+      });
+    if (picks.logprobs)
+      parallelFor(rows, 4, [&](size_t first, size_t end) {
+        for (size_t r = first; r < end; ++r) {
+          int32_t id = picks.logprobIds ? picks.logprobIds[r]
+                                        : NHC_LOGPROB_ID_PICKED;
+          if (id == NHC_LOGPROB_ID_PICKED)
+            id = out[picks.pickOfRow(r, rows)]; // the session checked
+          tokenLogprobs(hostLogits + r * vocab, vocab, id, picks.topLogprobs,
+                        picks.logprobs + r * entries);
+        }
+      });
   }
   /// Makes room for pickTokens(`rows`, ..., `picks`) before the step runs,
   /// so that it allocates nothing once the step changed state (throws

@@ -51,6 +51,7 @@ struct nhc_session_t {
   std::vector<std::string> notes;       // the backend's, after binding
   std::vector<float> greedyRows; // greedy ids' logits where the caller gave none
   std::vector<uint64_t> editSeen; // checkLogitEdits' bits, clear between steps
+  std::vector<uint64_t> pickRows; // an NHC_LOGITS_ALL step's (TokenPicks)
 };
 
 namespace nhc::runtime {
@@ -335,10 +336,10 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(mode != NHC_LOGITS_LAST_N || options.last_n >= 1,
             NHC_INVALID_ARGUMENT,
             "nhc_session_step: NHC_LOGITS_LAST_N needs last_n >= 1");
-  NHC_CHECK(!options.greedy_ids || mode == NHC_LOGITS_LAST,
+  NHC_CHECK(!options.greedy_ids || mode != NHC_LOGITS_LAST_N,
             NHC_INVALID_ARGUMENT,
-            cat("nhc_session_step: greedy_ids takes NHC_LOGITS_LAST, not ",
-                modeName(mode)));
+            "nhc_session_step: greedy_ids take NHC_LOGITS_LAST or "
+            "NHC_LOGITS_ALL, not NHC_LOGITS_LAST_N");
   NHC_CHECK(!options.greedy_ids || options.num_greedy_ids >= count,
             NHC_INVALID_ARGUMENT,
             cat("nhc_session_step: greedy_ids holds ", options.num_greedy_ids,
@@ -367,6 +368,12 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(!options.logprob_ids || options.logprobs, NHC_INVALID_ARGUMENT,
             "nhc_session_step: logprob_ids without logprobs (where their "
             "entries go)");
+  NHC_CHECK(!options.logprobs || options.logprob_ids ||
+                mode == NHC_LOGITS_LAST,
+            NHC_INVALID_ARGUMENT,
+            "nhc_session_step: logprobs of NHC_LOGITS_ALL rows need "
+            "logprob_ids (a row per token; NHC_LOGPROB_ID_PICKED at a "
+            "request's last row for its pick)");
   NHC_CHECK(!options.logprobs ||
                 options.top_logprobs <= NHC_MAX_TOP_LOGPROBS,
             NHC_INVALID_ARGUMENT,
@@ -408,6 +415,9 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
                 maxSlots(*session.pool),
                 " (a slot takes one request per step)"));
   ++session.stepStamp;
+  // An NHC_LOGITS_ALL step's picks: each request's last token's row.
+  const bool pickRows = options.greedy_ids && mode == NHC_LOGITS_ALL;
+  session.pickRows.resize(pickRows ? count : 0); // bad_alloc: nothing changed
   uint64_t tokens = 0, lastRows = 0;
   for (size_t r = 0; r < count; ++r) {
     validateRequest(session, requests[r], r);
@@ -417,6 +427,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
     NHC_CHECK(sum.has_value(), NHC_INVALID_ARGUMENT,
               "nhc_session_step: the batch's token count overflows 64 bits");
     tokens = *sum;
+    if (pickRows)
+      session.pickRows[r] = tokens - 1; // num_tokens >= 1 (validated)
     lastRows += std::min<uint64_t>(options.last_n, requests[r].num_tokens);
   }
   uint64_t rows = mode == NHC_LOGITS_LAST  ? count
@@ -443,6 +455,23 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
             cat("nhc_session_step: logprob_ids holds ",
                 options.num_logprob_ids, " ids; the step has ", rows,
                 " logits rows (mode ", modeName(mode), ")"));
+  TokenPicks picks{options.sampling,     options.logprobs,
+                   options.top_logprobs, options.logprob_ids,
+                   options.logit_edits,
+                   options.logit_edits ? options.num_logit_edits : 0};
+  if (pickRows) {
+    picks.pickRows = session.pickRows.data();
+    picks.numPicks = count;
+  }
+  for (uint64_t i = 0; options.logprob_ids && i < rows; ++i)
+    NHC_CHECK(options.logprob_ids[i] != NHC_LOGPROB_ID_PICKED ||
+                  (options.greedy_ids && picks.pickOfRow(i, rows) >= 0),
+              NHC_INVALID_ARGUMENT,
+              cat("nhc_session_step: logprob_ids[", i,
+                  "] is NHC_LOGPROB_ID_PICKED but row ", i,
+                  options.greedy_ids
+                      ? " is no request's last row (the rows picked from)"
+                      : " is picked from only with greedy_ids"));
   std::vector<TapCopy> taps;
   for (size_t i = 0; i < options.num_taps; ++i) {
     const nhc_tap_t &tap = options.taps[i];
@@ -469,10 +498,6 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   }
   // Fallible: nothing changed yet.
   executor.prepare(tokens, count, mode == NHC_LOGITS_ALL ? tokens : count);
-  const TokenPicks picks{options.sampling,     options.logprobs,
-                         options.top_logprobs, options.logprob_ids,
-                         options.logit_edits,
-                         options.logit_edits ? options.num_logit_edits : 0};
   session.backend->preparePicks(rows, picks);
   std::vector<float> headRows;
   if (mode == NHC_LOGITS_LAST_N)

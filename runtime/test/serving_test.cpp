@@ -1041,16 +1041,39 @@ TEST_F(EngineTest, PromptLogprobsComeFromEveryPosition) {
   const GenerationEvent alone = drain(submit(only));
   EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
       << "a greedy prompt's logprobs copied logits out of the session";
-  // The same from rows copied out (an edited pick, a logit bias of 0,
-  // beside a prompt's logprobs needs its rows).
+  // The same with an edited pick (a logit bias of 0) beside a prompt's
+  // logprobs: the session edits its row and picks there too.
   GenerationRequest biased = echo;
   biased.adjustments.logitBias.push_back({0, 0.0f});
   const GenerationEvent biasedEcho = drain(submit(biased));
-  EXPECT_GT(engine->metrics().logitsRowsCopied, copied);
+  EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+      << "an edited pick beside a prompt's logprobs copied logits out";
   EXPECT_EQ(biasedEcho.tokens, got.tokens);
   EXPECT_EQ(flatLogprobs(biasedEcho.promptLogprobs),
             flatLogprobs(got.promptLogprobs));
   EXPECT_EQ(flatLogprobs(biasedEcho.logprobs), flatLogprobs(got.logprobs));
+  // A sampled pick too: the tokens (the same draws) and logprobs of the
+  // request without echo, the prompt's logprobs of the greedy one.
+  GenerationRequest sampled = echo;
+  sampled.maxTokens = 3;
+  sampled.sampling.temperature = 0.9f;
+  sampled.sampling.seed = 11;
+  const GenerationEvent sampledEcho = drain(submit(sampled));
+  EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+      << "a sampled pick beside a prompt's logprobs copied logits out";
+  sampled.promptLogprobs = false;
+  const GenerationEvent sampledAlone = drain(submit(sampled));
+  EXPECT_EQ(sampledEcho.tokens, sampledAlone.tokens);
+  const auto echoed = flatLogprobs(sampledEcho.logprobs);
+  const auto plainLogprobs = flatLogprobs(sampledAlone.logprobs);
+  ASSERT_EQ(echoed.size(), plainLogprobs.size());
+  for (size_t k = 0; k < echoed.size(); ++k) {
+    EXPECT_EQ(echoed[k].first, plainLogprobs[k].first) << "entry " << k;
+    EXPECT_NEAR(echoed[k].second, plainLogprobs[k].second, 1e-5)
+        << "entry " << k;
+  }
+  EXPECT_EQ(flatLogprobs(sampledEcho.promptLogprobs),
+            flatLogprobs(got.promptLogprobs));
   EXPECT_EQ(alone.finish, FinishReason::Length);
   EXPECT_TRUE(alone.tokens.empty());
   EXPECT_EQ(alone.completionTokens, 0u);

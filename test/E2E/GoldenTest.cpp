@@ -490,11 +490,11 @@ TEST_P(Golden, GreedyIdsAreTheArgmaxAndContinueAsGenerate) {
     EXPECT_NE(std::string(nhc_last_error()).find(message), std::string::npos)
         << what << ": " << nhc_last_error();
   };
-  options.logits_mode = NHC_LOGITS_ALL;
-  refused("ALL", 1, logits.data(), logits.size(), "greedy_ids takes NHC_LOGITS_LAST, not ALL");
   options.logits_mode = NHC_LOGITS_LAST_N;
   options.last_n = 1;
-  refused("LAST_N", 1, logits.data(), logits.size(), "greedy_ids takes NHC_LOGITS_LAST, not LAST_N");
+  refused("LAST_N", 1, logits.data(), logits.size(),
+          "greedy_ids take NHC_LOGITS_LAST or NHC_LOGITS_ALL, not "
+          "NHC_LOGITS_LAST_N");
   options.logits_mode = NHC_LOGITS_LAST;
   options.num_greedy_ids = 1;
   refused("too few ids", 2, nullptr, 0, "greedy_ids holds 1 ids; the batch has 2");
@@ -522,6 +522,28 @@ void expectStepRefused(nhc_session_t *session, uint32_t watched,
       << what << ": " << nhc_last_error();
   Model::check(nhc_session_slot_length(session, watched, &after), "length");
   EXPECT_EQ(after, before) << what << ": the step ran";
+}
+
+/// `got` is the token `rule` picks from `row` (nhc_sample_logits), or
+/// one a draw within rounding of a boundary picks: the draw moved by 1e-6
+/// must then pick it (the device sums its weights in another order).
+void expectRulesPick(const float *row, size_t vocab,
+                     const nhc_sampling_t &rule, int32_t got,
+                     const std::string &where) {
+  int32_t want = -9;
+  ASSERT_EQ(nhc_sample_logits(row, vocab, &rule, &want), NHC_OK) << where;
+  if (got == want)
+    return;
+  bool rounding = false;
+  for (double nudge : {-1e-6, 1e-6}) {
+    nhc_sampling_t moved = rule;
+    moved.uniform = std::min(std::max(rule.uniform + nudge, 0.0), 0.999999);
+    int32_t other = -9;
+    ASSERT_EQ(nhc_sample_logits(row, vocab, &moved, &other), NHC_OK) << where;
+    rounding |= other == got;
+  }
+  EXPECT_TRUE(rounding) << where << ": picked " << got << ", the rule "
+                        << want;
 }
 
 /// Sampled ids (nhc_step_options_t.sampling): a decode step that returns
@@ -573,19 +595,7 @@ TEST_P(Golden, SampledIdsAreTheRulesPicks) {
     Model::check(nhc_session_step_ex(model.session, &step, 1, &options,
                                      logits.data(), V),
                  "sampled step with logits");
-    int32_t want = -9;
-    ASSERT_EQ(nhc_sample_logits(logits.data(), V, &r, &want), NHC_OK);
-    if (id != want) {
-      bool rounding = false;
-      for (double nudge : {-1e-6, 1e-6}) {
-        nhc_sampling_t moved = r;
-        moved.uniform = std::min(std::max(r.uniform + nudge, 0.0), 0.999999);
-        int32_t other = -9;
-        ASSERT_EQ(nhc_sample_logits(logits.data(), V, &moved, &other), NHC_OK);
-        rounding |= other == id;
-      }
-      EXPECT_TRUE(rounding) << "picked " << id << ", the rule " << want;
-    }
+    expectRulesPick(logits.data(), V, r, id, "sampled step");
     options.greedy_ids = &twinId;
     nhc_request_t twinStep{twin, &token, 1};
     Model::check(nhc_session_step_ex(model.session, &twinStep, 1, &options,
@@ -840,21 +850,8 @@ TEST_P(Golden, EditedIdsAreTheRulesPicks) {
     EXPECT_EQ(ids[0], forced) << "step " << step << ": the bias's token";
     EXPECT_EQ(ids[0], model.argmax(edited.data(), V));
     EXPECT_NE(ids[1], 2) << "step " << step << ": a banned token";
-    int32_t want = -9;
-    ASSERT_EQ(nhc_sample_logits(edited.data() + V, V, &rules[1], &want),
-              NHC_OK);
-    if (ids[1] != want) {
-      bool rounding = false;
-      for (double nudge : {-1e-6, 1e-6}) {
-        nhc_sampling_t moved = rules[1];
-        moved.uniform += nudge;
-        int32_t other = -9;
-        ASSERT_EQ(nhc_sample_logits(edited.data() + V, V, &moved, &other),
-                  NHC_OK);
-        rounding |= other == ids[1];
-      }
-      EXPECT_TRUE(rounding) << "picked " << ids[1] << ", the rule " << want;
-    }
+    expectRulesPick(edited.data() + V, V, rules[1], ids[1],
+                    "step " + std::to_string(step));
     for (int r = 0; r < 2; ++r) {
       EXPECT_EQ(twinIds[r], ids[r]) << "request " << r << ", step " << step;
       std::vector<nhc_token_logprob_t> raw(3);
@@ -996,6 +993,123 @@ TEST_P(Golden, PromptLogprobsAreTheRulesEntries) {
   options.logits_mode = NHC_LOGITS_ALL;
   options.logprobs = nullptr;
   refused("ids without entries", "logprob_ids without logprobs");
+}
+
+/// A prompt step's picks (NHC_LOGITS_ALL with greedy_ids, sampling, logit
+/// edits and logprobs, NHC_LOGPROB_ID_PICKED at each prompt's last row):
+/// each request's id is what the host's rules pick from its last row of
+/// the returned logits with its edits applied; the pick rows' entries are
+/// of those ids, the other rows' of the next prompt token; twins
+/// prefilling the same prompts without logits (on cuda only ids and
+/// entries leave the device) get the same. Then what is refused before
+/// anything runs.
+TEST_P(Golden, PromptStepPicksAreTheRulesPicks) {
+  Model model(GetParam());
+  const long long launchesBefore = fakeKernelLaunches("nhc_sample_rows_kernel");
+  const size_t V = model.vocab;
+  const std::vector<int32_t> first = model.ids(0);
+  const std::vector<int32_t> second(first.begin(),
+                                    first.begin() + (first.size() + 1) / 2);
+  const size_t T = first.size() + second.size();
+  const size_t lastRow[2] = {first.size() - 1, T - 1};
+  const uint32_t top = 2;
+  std::vector<int32_t> next;
+  for (const std::vector<int32_t> *prompt : {&first, &second})
+    for (size_t t = 0; t < prompt->size(); ++t)
+      next.push_back(t + 1 < prompt->size() ? (*prompt)[t + 1]
+                                            : NHC_LOGPROB_ID_PICKED);
+  uint32_t slots[4];
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  nhc_sampling_t rules[2] = {};
+  rules[1].temperature = 1.1f;
+  rules[1].top_p = 0.9f;
+  rules[1].uniform = 0.61;
+  const int32_t forced = int32_t(5 % V);
+  std::vector<nhc_logit_edit_t> edits = {
+      {0, forced, 80.0f, 0, 1.0f, 0.0f, 0.0f},
+      {1, int32_t(2 % V), 0.0f, 1, 1.0f, 0.0f, 0.0f},
+      {1, int32_t(1 % V), 0.5f, 0, 0.7f, 0.0f, -0.3f}};
+  std::vector<float> logits(T * V);
+  std::vector<nhc_token_logprob_t> entries(T * (1 + top)),
+      again(T * (1 + top));
+  int32_t ids[2] = {-7, -7}, twinIds[2] = {-7, -7};
+  nhc_step_options_t options{};
+  options.logits_mode = NHC_LOGITS_ALL;
+  options.greedy_ids = ids;
+  options.num_greedy_ids = 2;
+  options.sampling = rules;
+  options.num_sampling = 2;
+  options.logit_edits = edits.data();
+  options.num_logit_edits = edits.size();
+  options.logprobs = entries.data();
+  options.num_logprobs = entries.size();
+  options.top_logprobs = top;
+  options.logprob_ids = next.data();
+  options.num_logprob_ids = next.size();
+  nhc_request_t batch[2] = {{slots[0], first.data(), first.size()},
+                            {slots[1], second.data(), second.size()}};
+  Model::check(nhc_session_step_ex(model.session, batch, 2, &options,
+                                   logits.data(), logits.size()),
+               "prompt step with logits");
+  options.greedy_ids = twinIds;
+  options.logprobs = again.data();
+  nhc_request_t twins[2] = {{slots[2], first.data(), first.size()},
+                            {slots[3], second.data(), second.size()}};
+  Model::check(nhc_session_step_ex(model.session, twins, 2, &options, nullptr,
+                                   0),
+               "prompt step, ids and logprobs only");
+  std::vector<float> edited;
+  for (size_t r : lastRow)
+    edited.insert(edited.end(), logits.begin() + r * V,
+                  logits.begin() + (r + 1) * V);
+  for (const nhc_logit_edit_t &e : edits)
+    ASSERT_EQ(nhc_logit_edit_apply(&e, &edited[e.row * V + e.id]), NHC_OK);
+  EXPECT_EQ(ids[0], forced) << "the bias's token";
+  EXPECT_NE(ids[1], int32_t(2 % V)) << "a banned token";
+  for (int r = 0; r < 2; ++r) {
+    expectRulesPick(edited.data() + r * V, V, rules[r], ids[r],
+                    "request " + std::to_string(r));
+    EXPECT_EQ(twinIds[r], ids[r]) << "request " << r;
+  }
+  std::vector<nhc_token_logprob_t> want(1 + top);
+  for (size_t t = 0; t < T; ++t) {
+    const int32_t id = t == lastRow[0] ? ids[0] : t == lastRow[1] ? ids[1]
+                                                                  : next[t];
+    ASSERT_EQ(nhc_logprobs_logits(logits.data() + t * V, V, id, top,
+                                  want.data()),
+              NHC_OK) << nhc_last_error();
+    for (uint32_t e = 0; e <= top; ++e)
+      for (const auto *got : {&entries[t * (1 + top) + e],
+                              &again[t * (1 + top) + e]}) {
+        EXPECT_EQ(got->id, want[e].id) << "row " << t << ", entry " << e;
+        expectLogprobNear(got->logprob, want[e].logprob,
+                          "row " + std::to_string(t) + ", entry " +
+                              std::to_string(e));
+      }
+  }
+  if (launchesBefore >= 0)
+    EXPECT_GE(fakeKernelLaunches("nhc_sample_rows_kernel") - launchesBefore, 2)
+        << "the ids were not picked on the device";
+
+  auto refused = [&](const char *what, const char *message) {
+    expectStepRefused(model.session, slots[0], batch, 2, options, nullptr, 0,
+                      what, message);
+  };
+  next[0] = NHC_LOGPROB_ID_PICKED;
+  refused("a picked id's logprob at a prompt row",
+          "logprob_ids[0] is NHC_LOGPROB_ID_PICKED but row 0 is no "
+          "request's last row");
+  next[0] = first[1];
+  options.greedy_ids = nullptr;
+  options.sampling = nullptr;
+  options.logit_edits = nullptr;
+  refused("a picked id's logprob without picks",
+          "is picked from only with greedy_ids");
+  options.greedy_ids = ids;
+  options.logprob_ids = nullptr;
+  refused("every row's logprobs without ids",
+          "logprobs of NHC_LOGITS_ALL rows need logprob_ids");
 }
 
 /// Synthetic weights (nhc_weights_synthetic) stored as BF16: a host session

@@ -1104,15 +1104,17 @@ public:
     synchronizeStream("finishing the step");
   }
 
-  /// The edited copy of the rows and the edits' buffer (grown, never
-  /// shrunk; graphs never name them).
+  /// The picks' copy of their rows (gathered, edited) and the edits'
+  /// buffer (grown, never shrunk; graphs never name them).
   void preparePicks(uint64_t rows, const TokenPicks &picks) override {
-    if (!picks.numEdits || !editLogits_ || !argmaxRows_)
+    if (!(picks.numEdits || picks.pickRows) || !argmaxRows_)
       return;
     ContextScope scope = enter();
-    editedLogits_.reserve(rows * vocab_ * sizeof(float), "the edited logits");
-    logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
-                        "the logit edits");
+    editedLogits_.reserve(picks.picks(rows) * vocab_ * sizeof(float),
+                          "the rows picked from");
+    if (picks.numEdits && editLogits_)
+      logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
+                          "the logit edits");
   }
 
   /// An artifact without nhc_argmax_rows has the logits copied out (the
@@ -1147,36 +1149,47 @@ public:
       return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
     }
     const nhc_sampling_t *sampling = picks.sampling;
-    // Edits change a copy: the logits (and logprobs) stay the model's.
+    const uint64_t numPicks = picks.picks(rows);
+    const uint64_t rowBytes = vocab * sizeof(float);
+    // Edits change a copy: the logits (and logprobs) stay the model's. An
+    // NHC_LOGITS_ALL step's picks copy their rows together first.
     uint64_t pickFrom = logits_.address();
-    if (picks.numEdits) {
+    if (out && (picks.numEdits || picks.pickRows)) {
+      for (uint64_t p = 0, run = 1; p < numPicks; p += run, run = 1) {
+        while (p + run < numPicks && // rows following each other: one copy
+               picks.pickRow(p + run) == picks.pickRow(p) + run)
+          ++run;
+        checkCuda(api_,
+                  api_.cuMemcpyDtoDAsync(
+                      editedLogits_.address() + p * rowBytes,
+                      logits_.address() + picks.pickRow(p) * rowBytes,
+                      run * rowBytes, stream_->get()),
+                  NHC_INTERNAL, "cuda backend: copying the rows to pick from");
+      }
+      pickFrom = editedLogits_.address();
+    }
+    if (out && picks.numEdits) {
       static_assert(sizeof(nhc_logit_edit_t) ==
                         lib::kLogitEditWords * sizeof(int32_t),
                     "nhc_edit_logits reads nhc_logit_edit_t's layout");
-      const uint64_t rowBytes = rows * vocab * sizeof(float);
-      checkCuda(api_,
-                api_.cuMemcpyDtoDAsync(editedLogits_.address(),
-                                       logits_.address(), rowBytes,
-                                       stream_->get()),
-                NHC_INTERNAL, "cuda backend: copying the logits to edit");
       copyIn(logitEdits_.address(), picks.edits,
              picks.numEdits * sizeof(nhc_logit_edit_t), "the logit edits");
-      args_ = {memref(editedLogits_.address(), rows * vocab),
+      args_ = {memref(editedLogits_.address(), numPicks * vocab),
                memref(logitEdits_.address(),
                       picks.numEdits * lib::kLogitEditWords),
                index(picks.numEdits), index(vocab)};
       hostViews_.assign(args_.size(), nullptr);
       run(*editLogits_, lib::kEditLogits);
-      pickFrom = editedLogits_.address();
     }
-    args_ = {memref(pickFrom, rows * vocab),
-             memref(greedyIds_.address(), rows), index(rows), index(vocab)};
+    args_ = {memref(pickFrom, numPicks * vocab),
+             memref(greedyIds_.address(), numPicks), index(numPicks),
+             index(vocab)};
     if (!out) {
       // Logprobs of the caller's ids only (a prompt's).
     } else if (sampling) {
-      rulesHost_.resize(rows * lib::kSampleParams);
-      for (uint64_t r = 0; r < rows; ++r)
-        sampleRuleParams(sampling[r], &rulesHost_[r * lib::kSampleParams]);
+      rulesHost_.resize(numPicks * lib::kSampleParams);
+      for (uint64_t p = 0; p < numPicks; ++p)
+        sampleRuleParams(sampling[p], &rulesHost_[p * lib::kSampleParams]);
       copyIn(sampleRules_.address(), rulesHost_.data(),
              rulesHost_.size() * sizeof(double), "the sampling rules");
       args_.push_back(memref(sampleRules_.address(), rulesHost_.size()));
@@ -1184,7 +1197,7 @@ public:
       run(*sampleRows_, lib::kSampleRows);
     } else {
       const uint64_t slices = lib::argmaxSlices(vocab);
-      args_.push_back(memref(argmaxPartials_.address(), rows * slices * 2));
+      args_.push_back(memref(argmaxPartials_.address(), numPicks * slices * 2));
       args_.push_back(index(slices));
       hostViews_.assign(args_.size(), nullptr);
       run(*argmaxRows_, lib::kArgmaxRows);
@@ -1194,9 +1207,22 @@ public:
                         lib::kLogprobEntryWords * sizeof(int32_t),
                     "nhc_logprob_rows writes nhc_token_logprob_t entries");
       const uint64_t entries = rows * (1 + uint64_t(picks.topLogprobs));
-      if (picks.logprobIds)
+      if (picks.logprobIds) {
         copyIn(logprobIds_.address(), picks.logprobIds,
                rows * sizeof(int32_t), "the logprobs' ids");
+        // A pick's row: the id picked there (the session checked it is one).
+        for (uint64_t r = 0; r < rows; ++r)
+          if (picks.logprobIds[r] == NHC_LOGPROB_ID_PICKED)
+            checkCuda(api_,
+                      api_.cuMemcpyDtoDAsync(
+                          logprobIds_.address() + r * sizeof(int32_t),
+                          greedyIds_.address() +
+                              uint64_t(picks.pickOfRow(r, rows)) *
+                                  sizeof(int32_t),
+                          sizeof(int32_t), stream_->get()),
+                      NHC_INTERNAL,
+                      "cuda backend: copying a picked id to its logprobs");
+      }
       args_ = {memref(logits_.address(), rows * vocab),
                memref(picks.logprobIds ? logprobIds_.address()
                                        : greedyIds_.address(),
@@ -1210,7 +1236,7 @@ public:
               entries * sizeof(nhc_token_logprob_t), "the logprobs");
     }
     if (out)
-      copyOut(out, greedyIds_.address(), rows * sizeof(int32_t),
+      copyOut(out, greedyIds_.address(), numPicks * sizeof(int32_t),
               "the token ids");
     synchronizeStream("copying the token ids and logprobs");
   }

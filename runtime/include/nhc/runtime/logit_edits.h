@@ -32,7 +32,7 @@ extern "C" {
  *   l -= presence;                    (the presence penalty, count > 0)
  * bias, frequency and presence finite; repetition finite and > 0. */
 typedef struct nhc_logit_edit_t {
-  uint32_t row;     /* the logits row: the request's index in the step */
+  uint32_t row;     /* the request's index in the step (its pick row) */
   int32_t id;       /* the token, in [0, vocab) */
   float bias;
   uint32_t banned;  /* nonzero: -inf */

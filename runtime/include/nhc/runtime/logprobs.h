@@ -24,6 +24,12 @@ extern "C" {
  * max_logprobs). */
 #define NHC_MAX_TOP_LOGPROBS 20
 
+/* In nhc_step_options_t.logprob_ids: "the id picked from this row" (a
+ * request's pick row in a step with greedy_ids), where the caller cannot
+ * know the id before the step (a sampled pick). Not a token: any other id
+ * outside [0, vocab) gets -inf. */
+#define NHC_LOGPROB_ID_PICKED INT32_MIN
+
 /* One token's entry: its id and natural-log probability. */
 typedef struct nhc_token_logprob_t {
   int32_t id;

@@ -102,12 +102,15 @@ typedef struct nhc_step_options_t {
    * rows). num_expert_input_absmax must equal the count. */
   float *expert_input_absmax;
   size_t num_expert_input_absmax;
-  /* Greedy decoding (NHC_LOGITS_LAST only). When not NULL, an array of
-   * num_greedy_ids >= count int32: after the step, element r is the token
-   * id of request r's largest logit (the first of equal ones: the serving
-   * sampler's argmax, nhc/serving/sampler.h), or, if its logits hold NaN
-   * (weights or inputs holding NaN: no token to pick), -1 minus the index
-   * of the first NaN. `logits` may then be NULL with
+  /* Greedy decoding (NHC_LOGITS_LAST or NHC_LOGITS_ALL). When not NULL,
+   * an array of num_greedy_ids >= count int32: after the step, element r
+   * is the token id of the largest logit in request r's pick row, the
+   * logits after its last token (LAST: row r; ALL: its last token's row,
+   * so a prompt's logprobs and its first pick take one step); the first
+   * of equal ones (the serving sampler's argmax, nhc/serving/sampler.h),
+   * or, if the row holds NaN (weights or inputs holding NaN: no token to
+   * pick), -1 minus the index of the first NaN. `logits` may then be NULL
+   * with
    * capacity 0: the logits are not copied out, and on the cuda backend
    * only the ids leave the device (nhc_argmax_rows runs there). */
   int32_t *greedy_ids;
@@ -144,17 +147,21 @@ typedef struct nhc_step_options_t {
    * NULL, an array of num_logprobs >= rows * (1 + top_logprobs) entries:
    * after the step, the 1 + top_logprobs from element i * (1 +
    * top_logprobs) on are nhc_logprobs_logits' entries for row i's logits
-   * and id: logprob_ids[i], or without logprob_ids (NHC_LOGITS_LAST with
-   * greedy_ids) request i's picked id. `logits` may then be NULL: on the
+   * and id: logprob_ids[i] (NHC_LOGPROB_ID_PICKED: the id picked from row
+   * i, a pick row of a step with greedy_ids), or without logprob_ids
+   * (NHC_LOGITS_LAST with greedy_ids) request i's picked id. `logits` may
+   * then be NULL: on the
    * cuda backend the kernel library's nhc_logprob_rows computes them on
    * the device and only they (and the ids) leave it; its sums run in
    * another order than the host's, so a logprob may differ from
    * nhc_logprobs_logits' in its last bits. A prompt's logprobs are an
    * NHC_LOGITS_ALL step with logprob_ids[t] = the prompt's token after
-   * token t. NHC_LOGITS_LAST_N, top_logprobs above NHC_MAX_TOP_LOGPROBS,
-   * too few entries or ids, neither greedy_ids nor logprob_ids, or
-   * logprob_ids without logprobs is NHC_INVALID_ARGUMENT before anything
-   * runs. */
+   * token t (NHC_LOGPROB_ID_PICKED at its last token's row, with
+   * greedy_ids, for its first pick's). NHC_LOGITS_LAST_N, top_logprobs
+   * above NHC_MAX_TOP_LOGPROBS, too few entries or ids, neither greedy_ids
+   * nor logprob_ids, NHC_LOGITS_ALL without logprob_ids, logprob_ids
+   * without logprobs, or NHC_LOGPROB_ID_PICKED at a row that is no pick
+   * row is NHC_INVALID_ARGUMENT before anything runs. */
   nhc_token_logprob_t *logprobs;
   size_t num_logprobs;
   uint32_t top_logprobs;
@@ -163,9 +170,10 @@ typedef struct nhc_step_options_t {
   /* Logit edits (with greedy_ids): what requests change in their rows
    * before their tokens are picked (nhc/runtime/logit_edits.h: biases,
    * banned ids, repetition, frequency and presence penalties). When not
-   * NULL, num_logit_edits edits, each of a row < count and an id in
-   * [0, vocab), no (row, id) twice: greedy_ids (greedy or by `sampling`)
-   * are picked from the edited rows, while `logits` and `logprobs` stay
+   * NULL, num_logit_edits edits, each of a request r < count (its pick
+   * row, as greedy_ids') and an id in [0, vocab), no (row, id) twice:
+   * greedy_ids (greedy or by `sampling`) are picked from the edited rows,
+   * while `logits` and `logprobs` stay
    * the model's (OpenAI's logprobs are of the unedited row). On the cuda
    * backend the kernel library's nhc_edit_logits edits a copy of the rows
    * on the device. An invalid edit is NHC_INVALID_ARGUMENT naming it

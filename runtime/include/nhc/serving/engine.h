@@ -136,7 +136,7 @@ struct EngineOptions {
   uint64_t maxQueue = 256;        ///< waiting requests beyond the slots
   /// Every pick from rows copied out of the session (the engine's own
   /// sampler and logits processor), never the session's: the path steps
-  /// take when a sampled pick shares a step with a prompt's logprobs, for
+  /// take when a sampled or edited prompt is shared by choices, for
   /// comparisons (tests) and debugging.
   bool picksFromRows = false;
 };
@@ -148,8 +148,9 @@ inline constexpr uint64_t kPromptChunkSlack = 2;
 /// Prompt tokens a step holds at most while a request's prompt logprobs
 /// are prefilled: such a step holds the logits of every token
 /// (NHC_LOGITS_ALL), 64 MiB at Nemotron-H's 131072-token vocabulary, in
-/// the session (its logprobs computed there, nhc_step_options_t.logprobs)
-/// or copied out where a pick needs its row.
+/// the session (its logprobs and picks computed there,
+/// nhc_step_options_t.logprobs and greedy_ids) or copied out where choices
+/// share a sampled or edited prompt.
 inline constexpr uint64_t kPromptLogprobsStepTokens = 128;
 
 /// How many of a prompt's `remaining` tokens (`prefilled` already in its
@@ -170,9 +171,9 @@ struct EngineMetrics {
   uint64_t promptTokensShared = 0;
   uint64_t generatedTokens = 0;
   /// Rows of logits copied out of the session for the engine to pick from
-  /// (a sampled or edited pick beside a prompt's logprobs, a sampled or
-  /// edited prompt shared by choices, EngineOptions::picksFromRows); other
-  /// steps take their ids and logprobs from the session.
+  /// (a sampled or edited prompt shared by choices,
+  /// EngineOptions::picksFromRows); other steps take their ids and
+  /// logprobs from the session.
   uint64_t logitsRowsCopied = 0;
   uint64_t steps = 0;
   double stepSeconds = 0.0; ///< sum over steps
