@@ -82,6 +82,17 @@ struct StepInputs {
 };
 
 class Backend {
+  /// pickTokens' host scratch (prepareHostPicks): pick p's edits are
+  /// edits[byPick[k]] for k in [editStart[p], editStart[p + 1]), edited
+  /// in row editedRow[p] of `edited`.
+  struct HostPickScratch {
+    const nhc_logit_edit_t *edits = nullptr; ///< what it was sized for
+    size_t numEdits = 0;
+    uint64_t numPicks = 0;
+    std::vector<size_t> editStart, byPick, editedRow;
+    std::vector<float> edited;
+  } hostPicks_;
+
 public:
   virtual ~Backend() = default;
 
@@ -163,63 +174,18 @@ public:
   /// picks (sampleLogits), edits applied; with picks.logprobs each row's
   /// 1 + picks.topLogprobs entries (tokenLogprobs of picks.logprobIds[r],
   /// its pick for NHC_LOGPROB_ID_PICKED or without ids). `hostLogits` the
-  /// rows the step wrote to caller memory (null where logitsOnDevice()
-  /// and the caller wants none). Waits for the device.
+  /// rows the step wrote to caller memory (null where picksOnDevice()
+  /// and the caller wants none). Waits for the device. This base form
+  /// picks on the host's threads from `hostLogits`, with the scratch
+  /// prepareHostPicks sized.
   virtual void pickTokens(uint64_t rows, uint64_t vocab,
                           const float *hostLogits, const TokenPicks &picks,
-                          int32_t *out) {
-    const uint64_t numPicks = picks.picks(rows);
-    // A sampled row, or a row's logprobs, cost about a pass of exps (ms at
-    // 131072 logits): rows on the host's threads, 4 at least each.
-    if (!picks.sampling && !picks.logprobs && !picks.numEdits) {
-      for (uint64_t p = 0; p < numPicks; ++p)
-        out[p] = greedyId(hostLogits + picks.pickRow(p) * vocab, vocab);
-      return;
-    }
-    const uint64_t entries = 1 + uint64_t(picks.topLogprobs);
-    // Each pick's edits: edits [editStart[p], editStart[p + 1]) of `byPick`.
-    std::vector<size_t> editStart(picks.numEdits ? numPicks + 1 : 0, 0),
-        byPick;
-    if (picks.numEdits) {
-      for (size_t e = 0; e < picks.numEdits; ++e)
-        ++editStart[picks.edits[e].row + 1];
-      for (uint64_t p = 0; p < numPicks; ++p)
-        editStart[p + 1] += editStart[p];
-      byPick.resize(picks.numEdits);
-      std::vector<size_t> next(editStart.begin(), editStart.end() - 1);
-      for (size_t e = 0; e < picks.numEdits; ++e)
-        byPick[next[picks.edits[e].row]++] = e;
-    }
-    if (out)
-      parallelFor(numPicks, 4, [&](size_t first, size_t end) {
-        thread_local std::vector<float> edited;
-        for (size_t p = first; p < end; ++p) {
-          const float *pickFrom = hostLogits + picks.pickRow(p) * vocab;
-          if (!editStart.empty() && editStart[p] < editStart[p + 1]) {
-            edited.assign(pickFrom, pickFrom + vocab);
-            for (size_t k = editStart[p]; k < editStart[p + 1]; ++k) {
-              const nhc_logit_edit_t &edit = picks.edits[byPick[k]];
-              edited[edit.id] = applyLogitEdit(edited[edit.id], edit);
-            }
-            pickFrom = edited.data();
-          }
-          out[p] = picks.sampling
-                       ? sampleLogits(pickFrom, vocab, picks.sampling[p])
-                       : greedyId(pickFrom, vocab);
-        }
-      });
-    if (picks.logprobs)
-      parallelFor(rows, 4, [&](size_t first, size_t end) {
-        for (size_t r = first; r < end; ++r) {
-          int32_t id = picks.logprobIds ? picks.logprobIds[r]
-                                        : NHC_LOGPROB_ID_PICKED;
-          if (id == NHC_LOGPROB_ID_PICKED)
-            id = out[picks.pickOfRow(r, rows)]; // the session checked
-          tokenLogprobs(hostLogits + r * vocab, vocab, id, picks.topLogprobs,
-                        picks.logprobs + r * entries);
-        }
-      });
-  }
+                          int32_t *out);
+  /// Sizes pickTokens' host scratch for `picks` (each pick's edits, a row
+  /// for each edited pick) before the step runs, so that the host's picks
+  /// allocate nothing once the step changed state (std::bad_alloc:
+  /// nothing changed). The scratch is kept for later steps.
+  void prepareHostPicks(uint64_t rows, uint64_t vocab, const TokenPicks &picks);
   /// Makes room for pickTokens(`rows`, ..., `picks`) before the step runs,
   /// so that it allocates nothing once the step changed state (throws
   /// NHC_OUT_OF_MEMORY naming what, changing nothing).
@@ -227,9 +193,15 @@ public:
     (void)rows;
     (void)picks;
   }
-  /// Whether the step's logits stay readable by pickTokens() without being
-  /// copied out (setLogitsOutput may then be given null).
-  virtual bool logitsOnDevice() const { return false; }
+  /// Whether pickTokens() makes `picks` from the step's logits where they
+  /// are, without rows copied out (setLogitsOutput may then be given
+  /// null); if not, the session gives rows of its own, allocated before
+  /// the step.
+  virtual bool picksOnDevice(uint64_t vocab, const TokenPicks &picks) const {
+    (void)vocab;
+    (void)picks;
+    return false;
+  }
   /// Waits until everything issued so far has finished.
   virtual void synchronize() = 0;
 

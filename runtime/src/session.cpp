@@ -274,7 +274,11 @@ void checkLogitEdits(const nhc_logit_edit_t *edits, size_t n, size_t count,
                      uint64_t vocab, std::vector<uint64_t> &seen) {
   if (!edits)
     return;
-  const uint64_t bits = uint64_t(count) * vocab;
+  std::optional<uint64_t> product = checkedMul(uint64_t(count), vocab);
+  NHC_CHECK(product.has_value(), NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: ", count, " rows of ", vocab,
+                " logits overflow 64 bits"));
+  const uint64_t bits = *product;
   if (seen.size() < (bits + 63) / 64)
     seen.resize((bits + 63) / 64); // bad_alloc: nothing changed
   size_t marked = 0; // edits whose bit is set
@@ -325,6 +329,13 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(count >= 1, NHC_INVALID_ARGUMENT,
             "nhc_session_step: the batch is empty (count is 0)");
   NHC_CHECK_ARG(requests, "nhc_session_step");
+  // A slot takes one request per step, so a longer batch is certainly
+  // wrong; refusing it first also bounds how far `requests` and the
+  // per-request options are read and what count * vocab can be.
+  NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
+            cat("nhc_session_step: count ", count, " exceeds max_slots ",
+                maxSlots(*session.pool),
+                " (a slot takes one request per step)"));
   NHC_CHECK(logits || options.greedy_ids || options.logprobs,
             NHC_INVALID_ARGUMENT,
             "nhc_session_step: argument 'logits' must not be NULL (it may "
@@ -382,8 +393,6 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   NHC_CHECK(!options.logit_edits || options.greedy_ids, NHC_INVALID_ARGUMENT,
             "nhc_session_step: logit_edits needs greedy_ids (the ids picked "
             "from the edited rows)");
-  checkLogitEdits(options.logit_edits, options.num_logit_edits, count,
-                  session.vocab, session.editSeen);
   NHC_CHECK(options.num_taps == 0 || options.taps, NHC_INVALID_ARGUMENT,
             "nhc_session_step: taps is NULL but num_taps is not 0");
   NHC_CHECK(!options.gemm_input_absmax ||
@@ -408,12 +417,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
                 session.backend->name(),
                 " backend gathers no routed-expert calibration statistics; "
                 "calibrate on the host backend"));
-  // A slot takes one request per step, so a longer batch is certainly
-  // wrong; refusing it first also bounds how far `requests` is read.
-  NHC_CHECK(count <= maxSlots(*session.pool), NHC_INVALID_ARGUMENT,
-            cat("nhc_session_step: count ", count, " exceeds max_slots ",
-                maxSlots(*session.pool),
-                " (a slot takes one request per step)"));
+  checkLogitEdits(options.logit_edits, options.num_logit_edits, count,
+                  session.vocab, session.editSeen);
   ++session.stepStamp;
   // An NHC_LOGITS_ALL step's picks: each request's last token's row.
   const bool pickRows = options.greedy_ids && mode == NHC_LOGITS_ALL;
@@ -505,7 +510,12 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   // Ids or logprobs without logits: a backend that reads them on the host gets
   // rows of the session's own (grown to a decode step's and kept: no
   // allocation per step; a larger NHC_LOGITS_ALL step's freed after it).
-  if (!logits && !session.backend->logitsOnDevice()) {
+  const bool picksOnHost =
+      (options.greedy_ids || options.logprobs) &&
+      !session.backend->picksOnDevice(session.vocab, picks);
+  if (picksOnHost)
+    session.backend->prepareHostPicks(rows, session.vocab, picks);
+  if (!logits && picksOnHost) {
     if (session.greedyRows.size() < *needed)
       session.greedyRows.resize(*needed); // bad_alloc: nothing changed
     logits = session.greedyRows.data();

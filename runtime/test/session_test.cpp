@@ -400,6 +400,34 @@ TEST_F(SessionValidationTest, CountBeyondMaxSlotsIsRejectedUnread) {
                  NHC_LOGITS_LAST, 64 * kToyVocab, SIZE_MAX);
 }
 
+// A count past max_slots with per-request options (one rule, one id, one
+// edit, whatever count says): refused by the count before any of them is
+// read or sized by it (count * vocab once wrapped, and once sized a bitmap
+// of that many bits).
+TEST_F(SessionValidationTest, CountBeyondMaxSlotsIsRejectedBeforeItsOptions) {
+  nhc_request_t request{a, good, 1};
+  int32_t id = -7;
+  nhc_sampling_t rule{};
+  nhc_logit_edit_t edit{4096, 0, 0.0f, 0, 1.0f, 0.0f, 0.0f};
+  for (size_t count : {size_t(kSlots) + 1, size_t(1) << 21, SIZE_MAX / 64,
+                       SIZE_MAX / kToyVocab + 1, SIZE_MAX}) {
+    nhc_step_options_t options{};
+    options.greedy_ids = &id;
+    options.num_greedy_ids = count;
+    options.sampling = &rule;
+    options.num_sampling = count;
+    options.logit_edits = &edit;
+    options.num_logit_edits = 1;
+    EXPECT_EQ(nhc_session_step_ex(session, &request, count, &options, nullptr,
+                                  0),
+              NHC_INVALID_ARGUMENT)
+        << count;
+    EXPECT_THAT(lastError(), HasSubstr("exceeds max_slots 3")) << count;
+    EXPECT_EQ(id, -7);
+    EXPECT_EQ(snapshot(), before) << "state changed after a rejected step";
+  }
+}
+
 TEST_F(SessionValidationTest, NullArgumentsBeforeAnyRequestIsRead) {
   std::vector<float> logits(kToyVocab, -7.0f);
   nhc_request_t request{a, good, 1};

@@ -1117,9 +1117,15 @@ public:
                           "the logit edits");
   }
 
-  /// An artifact without nhc_argmax_rows has the logits copied out (the
-  /// session gives rows of its own) and the ids picked on the host.
-  bool logitsOnDevice() const override { return argmaxRows_ != nullptr; }
+  /// An artifact without one of the pick kernels `picks` needs (or a
+  /// vocabulary past their f32 ids and counts) has the logits copied out
+  /// (the session gives rows of its own) and the ids picked on the host.
+  bool picksOnDevice(uint64_t vocab, const TokenPicks &picks) const override {
+    const bool wide = vocab >= (uint64_t(1) << 24);
+    return argmaxRows_ && !(picks.sampling && (!sampleRows_ || wide)) &&
+           !(picks.logprobs && (!logprobRows_ || wide)) &&
+           !(picks.numEdits && !editLogits_);
+  }
 
   /// The rows' tokens on the device's logits, only the ids (and logprobs)
   /// copied out: greedy ids by nhc_argmax_rows, sampled ones by
@@ -1129,25 +1135,14 @@ public:
   /// rows, or rows of its own copied out.
   void pickTokens(uint64_t rows, uint64_t vocab, const float *hostLogits,
                   const TokenPicks &picks, int32_t *out) override {
-    if (!argmaxRows_)
-      return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
-    ContextScope scope = enter();
-    // nhc_sample_rows and nhc_logprob_rows keep ids and counts in f32
-    // (exact below 2^24).
-    const bool wide = vocab >= (uint64_t(1) << 24);
-    if ((picks.sampling && (!sampleRows_ || wide)) ||
-        (picks.logprobs && (!logprobRows_ || wide)) ||
-        (picks.numEdits && !editLogits_)) {
-      synchronize(); // the caller's rows, if it asked for them
-      if (!hostLogits) {
-        sampledRows_.resize(rows * vocab);
-        copyOut(sampledRows_.data(), logits_.address(),
-                rows * vocab * sizeof(float), "the logits to pick from");
-        synchronizeStream("copying the logits to pick from");
-        hostLogits = sampledRows_.data();
-      }
+    if (!picksOnDevice(vocab, picks)) {
+      // The session gave rows (its own where the caller gave none), copied
+      // out as the head finished.
+      NHC_CHECK(hostLogits, NHC_INTERNAL,
+                "cuda backend: picks on the host without the rows");
       return Backend::pickTokens(rows, vocab, hostLogits, picks, out);
     }
+    ContextScope scope = enter();
     const nhc_sampling_t *sampling = picks.sampling;
     const uint64_t numPicks = picks.picks(rows);
     const uint64_t rowBytes = vocab * sizeof(float);
@@ -2581,7 +2576,6 @@ private:
   /// preparePicks before a step with edits; graphs never name them).
   DeviceBuffer editedLogits_{api_}, logitEdits_{api_};
   std::vector<double> rulesHost_;
-  std::vector<float> sampledRows_;
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;
