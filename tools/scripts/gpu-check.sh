@@ -21,11 +21,11 @@
 # cuda against nhc-serve on the host (16 concurrent clients), then nhc-bench
 # (random weights generated on the device) on the real Nemotron Nano 9B v2
 # config (decode B = 1, 64 at 1k, prefill 2k and 8k, the issue's target
-# shape; then the decode again without programmatic dependent launch,
-# NHC_CUDA_PDL=0; then with
-# cuBLASLt's first heuristic choice for every gemm, NHC_CUDA_GEMM_TUNE_ROWS=0,
-# not the fastest candidate timed on the device; then its time per operation,
-# --profile, with an 8k prefill), the scaled 8B config (decode
+# shape; then its time per operation, --profile, with an 8k prefill; then
+# the decode again without programmatic dependent launch, NHC_CUDA_PDL=0;
+# with cuBLASLt's first heuristic choice for every gemm,
+# NHC_CUDA_GEMM_TUNE_ROWS=0, not the fastest candidate timed on the device;
+# and the other variants below), the scaled 8B config (decode
 # B = 1, 8, 32, 64 at contexts 1k and 8k, prefill 512, 2k, 8k; then decode
 # B = 1, 64 without programmatic dependent launch), the
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, its time per operation, then
@@ -224,6 +224,13 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 2048,8192 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
     --json "$out/bench-nano-9b-v2.json"
+  # Where its steps go: each schedule entry timed with CUDA events (decode
+  # profiled on steps without graph replay; docs/benchmarks.md). Before the
+  # variants below: what the next kernels to work on are comes from here.
+  part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 8192 \
+    --decode-batch 1,64 --context 1024 --decode-steps 8 --decode-output ids \
+    --profile --json "$out/profile-nano-9b-v2.json"
   # The same decode with every kernel launched after the one before it has
   # finished (NHC_CUDA_PDL=0), not with programmatic dependent launch:
   # what overlapping the kernels' launches gains (docs/runtime.md).
@@ -265,12 +272,6 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output sampled \
     --json "$out/bench-nano-9b-v2-sampled.json"
-  # Where its steps go: each schedule entry timed with CUDA events (decode
-  # profiled on steps without graph replay; docs/benchmarks.md).
-  part profile-nano-9b-v2 150 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2.nhc" \
-    --random-weights --storage bf16 --backend cuda --prefill 8192 \
-    --decode-batch 1,64 --context 1024 --decode-steps 8 --decode-output ids \
-    --profile --json "$out/profile-nano-9b-v2.json"
   # Decode at 8k contexts and prefill at 8k on the scaled 8B config.
   part bench-8b-scaled 300 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled.nhc" \
     --random-weights --storage bf16 --backend cuda --prefill 512,2048,8192 \
