@@ -29,6 +29,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -657,6 +658,28 @@ void expectLogprobNear(float got, float want, const std::string &where) {
     EXPECT_NEAR(got, want, 2e-6 * std::max(1.0f, std::fabs(want))) << where;
 }
 
+/// Row t's 1 + `top` entries in each of `got` are nhc_logprobs_logits' of
+/// `logits` row t at ids[t], for every row of `ids`.
+void expectEntriesOfRows(
+    const float *logits, size_t vocab, const std::vector<int32_t> &ids,
+    uint32_t top,
+    std::initializer_list<const std::vector<nhc_token_logprob_t> *> got) {
+  std::vector<nhc_token_logprob_t> want(1 + top);
+  for (size_t t = 0; t < ids.size(); ++t) {
+    ASSERT_EQ(nhc_logprobs_logits(logits + t * vocab, vocab, ids[t], top,
+                                  want.data()),
+              NHC_OK) << nhc_last_error();
+    for (const std::vector<nhc_token_logprob_t> *entries : got)
+      for (uint32_t e = 0; e <= top; ++e) {
+        const nhc_token_logprob_t &entry = (*entries)[t * (1 + top) + e];
+        const std::string where =
+            "row " + std::to_string(t) + ", entry " + std::to_string(e);
+        EXPECT_EQ(entry.id, want[e].id) << where;
+        expectLogprobNear(entry.logprob, want[e].logprob, where);
+      }
+  }
+}
+
 /// Logprobs (nhc_step_options_t.logprobs): a step of two requests, one
 /// sampled and one greedy, that returns logits, ids and logprobs gives
 /// nhc_logprobs_logits' entries of those logits at those ids (ids equal,
@@ -954,20 +977,7 @@ TEST_P(Golden, PromptLogprobsAreTheRulesEntries) {
   Model::check(nhc_session_step_ex(model.session, &twin, 1, &options, nullptr,
                                    0),
                "prefill with logprobs only");
-  std::vector<nhc_token_logprob_t> want(1 + top);
-  for (size_t t = 0; t < T; ++t) {
-    ASSERT_EQ(nhc_logprobs_logits(logits.data() + t * V, V, next[t], top,
-                                  want.data()),
-              NHC_OK) << nhc_last_error();
-    for (uint32_t e = 0; e <= top; ++e)
-      for (const auto *got : {&entries[t * (1 + top) + e],
-                              &again[t * (1 + top) + e]}) {
-        EXPECT_EQ(got->id, want[e].id) << "row " << t << ", entry " << e;
-        expectLogprobNear(got->logprob, want[e].logprob,
-                          "row " + std::to_string(t) + ", entry " +
-                              std::to_string(e));
-      }
-  }
+  expectEntriesOfRows(logits.data(), V, next, top, {&entries, &again});
   EXPECT_EQ(entries[(T - 1) * (1 + top)].logprob,
             -std::numeric_limits<float>::infinity())
       << "the last row's id (-1) is outside the vocabulary";
@@ -1072,22 +1082,10 @@ TEST_P(Golden, PromptStepPicksAreTheRulesPicks) {
                     "request " + std::to_string(r));
     EXPECT_EQ(twinIds[r], ids[r]) << "request " << r;
   }
-  std::vector<nhc_token_logprob_t> want(1 + top);
-  for (size_t t = 0; t < T; ++t) {
-    const int32_t id = t == lastRow[0] ? ids[0] : t == lastRow[1] ? ids[1]
-                                                                  : next[t];
-    ASSERT_EQ(nhc_logprobs_logits(logits.data() + t * V, V, id, top,
-                                  want.data()),
-              NHC_OK) << nhc_last_error();
-    for (uint32_t e = 0; e <= top; ++e)
-      for (const auto *got : {&entries[t * (1 + top) + e],
-                              &again[t * (1 + top) + e]}) {
-        EXPECT_EQ(got->id, want[e].id) << "row " << t << ", entry " << e;
-        expectLogprobNear(got->logprob, want[e].logprob,
-                          "row " + std::to_string(t) + ", entry " +
-                              std::to_string(e));
-      }
-  }
+  std::vector<int32_t> rowIds = next; // each pick row's id: its pick
+  rowIds[lastRow[0]] = ids[0];
+  rowIds[lastRow[1]] = ids[1];
+  expectEntriesOfRows(logits.data(), V, rowIds, top, {&entries, &again});
   if (launchesBefore >= 0)
     EXPECT_GE(fakeKernelLaunches("nhc_sample_rows_kernel") - launchesBefore, 2)
         << "the ids were not picked on the device";
