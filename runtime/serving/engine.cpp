@@ -574,7 +574,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   // A prompt another request prefills for it waits.
   if (std::any_of(active.begin(), active.end(),
                   [](const auto &a) { return a->needsEveryRow(); }))
-    budget = std::min(budget, kPromptLogprobsStepTokens);
+    budget = std::min(budget, promptLogprobsStepTokens(vocab_));
   for (auto &a : active) {
     if (a->decoding() || a->waitsForShare() || budget == 0)
       continue;
@@ -742,8 +742,11 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       leaderRows[i].assign(row, row + vocab_);
     }
     for (Active *f : followers[i])
-      if (forkInto(*f, leader))
-        forks.push_back({f, i});
+      if (forkInto(*f, leader)) {
+        forks.emplace_back();
+        forks.back().request = f;
+        forks.back().leader = i;
+      }
   }
   // Each picking row's token (a prompt chunk that is not its last picks
   // none): the session's pick, or its own sampler's pick from the row,

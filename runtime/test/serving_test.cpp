@@ -789,6 +789,22 @@ GenerationRequest greedy(std::vector<int32_t> prompt, uint64_t maxTokens) {
   return request;
 }
 
+// A step holding a prompt's logprobs holds at most 256 MiB of logits rows,
+// and never so few tokens that a prompt chunk waits.
+TEST(PromptChunk, PromptLogprobsStepsHoldAtMostTheirBytesOfRows) {
+  using serving::promptLogprobsStepTokens;
+  EXPECT_EQ(promptLogprobsStepTokens(131072), 512u); // Nemotron-H
+  EXPECT_EQ(promptLogprobsStepTokens(256000), 262u);
+  EXPECT_EQ(promptLogprobsStepTokens(64), uint64_t(1) << 20);
+  EXPECT_EQ(promptLogprobsStepTokens(uint64_t(1) << 30),
+            serving::kPromptChunkSlack + 1);
+  EXPECT_EQ(promptLogprobsStepTokens(0), serving::kPromptLogprobsStepBytes / 4);
+  for (uint64_t vocab : {1u, 1000u, 131072u, 1u << 24})
+    EXPECT_LE(promptLogprobsStepTokens(vocab) * vocab * 4,
+              serving::kPromptLogprobsStepBytes)
+        << vocab;
+}
+
 // A prompt chunk is never one token after others and never leaves one
 // behind (transformers' one-token step with history skips the dt clamp its
 // prefill applies); with kPromptChunkSlack + 1 tokens left it never waits.

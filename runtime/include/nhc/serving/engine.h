@@ -145,13 +145,22 @@ struct EngineOptions {
 /// least 3 tokens left for it, promptChunkTokens never waits.
 inline constexpr uint64_t kPromptChunkSlack = 2;
 
-/// Prompt tokens a step holds at most while a request's prompt logprobs
+/// Bytes of logits a step holds at most while a request's prompt logprobs
 /// are prefilled: such a step holds the logits of every token
-/// (NHC_LOGITS_ALL), 64 MiB at Nemotron-H's 131072-token vocabulary, in
-/// the session (its logprobs and picks computed there,
-/// nhc_step_options_t.logprobs and greedy_ids) or copied out where choices
+/// (NHC_LOGITS_ALL, a row of `vocab` f32 each) in the session (its
+/// logprobs and picks computed there, nhc_step_options_t.logprobs and
+/// greedy_ids; on a GPU in device memory) or copied out where choices
 /// share a sampled or edited prompt.
-inline constexpr uint64_t kPromptLogprobsStepTokens = 128;
+inline constexpr uint64_t kPromptLogprobsStepBytes = uint64_t(256) << 20;
+
+/// Prompt tokens such a step holds at most: kPromptLogprobsStepBytes of
+/// rows (512 tokens at Nemotron-H's 131072-token vocabulary), at least
+/// kPromptChunkSlack + 1. Before 2026-12-07 it was 128, while a sampled
+/// or edited pick beside a prompt's logprobs copied the rows out.
+inline uint64_t promptLogprobsStepTokens(uint64_t vocab) {
+  const uint64_t rows = kPromptLogprobsStepBytes / (vocab ? vocab * 4 : 4);
+  return rows > kPromptChunkSlack ? rows : kPromptChunkSlack + 1;
+}
 
 /// How many of a prompt's `remaining` tokens (`prefilled` already in its
 /// slot) a step with `budget` tokens left takes, 0 to wait for a larger
