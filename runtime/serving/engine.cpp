@@ -179,15 +179,14 @@ struct Engine::Active {
     return request.promptLogprobs && !decoding();
   }
   /// Whether its pick is from its row edited (biases, penalties, banned
-  /// stops): the session's pick with its logit edits, in a step of one row
-  /// per request.
+  /// stops): the session's pick with its logit edits.
   bool editsRow() const { return processor.active() || banningStops(); }
   /// The ids its pick bans now (min_tokens' stop ids), or none.
   const std::vector<int32_t> &bannedNow() const {
     static const std::vector<int32_t> none;
     return banningStops() ? allStopIds : none;
   }
-  /// Its row's logit edits (row `row` of the step).
+  /// Its pick row's logit edits (`row`: its index in the step).
   void appendEdits(uint32_t row, size_t vocab,
                    std::vector<nhc_logit_edit_t> &out) const {
     processor.edits(row, vocab, bannedNow(), out);
@@ -569,12 +568,17 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       budget = budget ? budget - 1 : 0;
     }
   // Then chunks of prompts, oldest first, while the budget lasts; fewer
-  // while a prompt's logprobs are prefilled (every token's logits held,
-  // and copied out unless the session computes the logprobs).
-  // A prompt another request prefills for it waits.
+  // while a prompt's logprobs are prefilled (every token's logits held):
+  // with the decodes' rows, promptLogprobsStepTokens rows (never so few
+  // that a prompt chunk waits). A prompt another request prefills for it
+  // waits.
   if (std::any_of(active.begin(), active.end(),
-                  [](const auto &a) { return a->needsEveryRow(); }))
-    budget = std::min(budget, promptLogprobsStepTokens(vocab_));
+                  [](const auto &a) { return a->needsEveryRow(); })) {
+    const uint64_t cap = promptLogprobsStepTokens(vocab_);
+    budget = std::min(budget, std::max(cap > batch.size() ? cap - batch.size()
+                                                          : 0,
+                                       kPromptChunkSlack + 1));
+  }
   for (auto &a : active) {
     if (a->decoding() || a->waitsForShare() || budget == 0)
       continue;

@@ -1107,7 +1107,7 @@ public:
   /// The picks' copy of their rows (gathered, edited) and the edits'
   /// buffer (grown, never shrunk; graphs never name them).
   void preparePicks(uint64_t rows, const TokenPicks &picks) override {
-    if (!(picks.numEdits || picks.pickRows) || !argmaxRows_)
+    if (!(picks.numEdits || picks.pickRows) || !picksOnDevice(vocab_, picks))
       return;
     ContextScope scope = enter();
     editedLogits_.reserve(picks.picks(rows) * vocab_ * sizeof(float),
@@ -1131,8 +1131,8 @@ public:
   /// copied out: greedy ids by nhc_argmax_rows, sampled ones by
   /// nhc_sample_rows (the rules copied in), then their logprobs by
   /// nhc_logprob_rows. Without the kernels the ids and logprobs come from
-  /// the host (greedyId, sampleLogits, tokenLogprobs): from the caller's
-  /// rows, or rows of its own copied out.
+  /// the host (greedyId, sampleLogits, tokenLogprobs) on the rows copied
+  /// out: the caller's, or the session's (picksOnDevice).
   void pickTokens(uint64_t rows, uint64_t vocab, const float *hostLogits,
                   const TokenPicks &picks, int32_t *out) override {
     if (!picksOnDevice(vocab, picks)) {
@@ -2564,18 +2564,18 @@ private:
   DeviceBuffer greedyIds_{api_}; // pickTokens' ids, [logits rows] int32
   /// nhc_argmax_rows' candidates, [logits rows][argmaxSlices(vocab)][2] f32
   DeviceBuffer argmaxPartials_{api_};
-  /// pickTokens' sampling rules, [logits rows][kSampleParams] f64, and
-  /// their host staging; rows copied out to sample where the artifact
-  /// lacks nhc_sample_rows.
+  /// pickTokens' sampling rules, [logits rows][kSampleParams] f64
+  /// (staged in rulesHost_).
   DeviceBuffer sampleRules_{api_};
   /// pickTokens' logprobs, [logits rows][1 + NHC_MAX_TOP_LOGPROBS]
   /// nhc_token_logprob_t (nhc_logprob_rows' entries).
   DeviceBuffer logprobEntries_{api_};
   DeviceBuffer logprobIds_{api_}; ///< their ids, [logits rows] int32
-  /// pickTokens' edited copy of the logits and the edits (grown by
-  /// preparePicks before a step with edits; graphs never name them).
+  /// pickTokens' copy of the pick rows (gathered for an NHC_LOGITS_ALL
+  /// step, edited) and the edits (grown by preparePicks before the step;
+  /// graphs never name them).
   DeviceBuffer editedLogits_{api_}, logitEdits_{api_};
-  std::vector<double> rulesHost_;
+  std::vector<double> rulesHost_; // sampleRules_' host staging
   // Routed experts (moeTopK_ > 0): the widest call's sizes, its rows on the
   // device, the routes on the host.
   uint64_t moeHidden_ = 0, moeIntermediate_ = 0, moeTopK_ = 0, moeExperts_ = 0;

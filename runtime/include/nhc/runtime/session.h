@@ -311,10 +311,11 @@ NHC_API nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
  * writes logits (see nhc_logits_mode_t) to `logits`, which holds
  * `logits_capacity_floats` floats. The whole batch is validated first, in
  * this order, before anything is read past what was already checked:
- *   - NHC_INVALID_ARGUMENT: count is 0; `requests` or `logits` is NULL;
- *     `mode` is not NHC_LOGITS_LAST or NHC_LOGITS_ALL (any other integer a
- *     C caller passes is rejected, not undefined); count > max_slots (a slot
- *     takes one request per step, so `requests` is never read further);
+ *   - NHC_INVALID_ARGUMENT: count is 0; `requests` is NULL; count >
+ *     max_slots (a slot takes one request per step, so `requests` and the
+ *     options' per-request arrays are never read further); `logits` is
+ *     NULL; `mode` is not NHC_LOGITS_LAST or NHC_LOGITS_ALL (any other
+ *     integer a C caller passes is rejected, not undefined);
  *   - then per request, in order: NHC_INVALID_ARGUMENT for a slot >=
  *     max_slots or named twice, NHC_FAILED_PRECONDITION for an unclaimed
  *     slot, NHC_INVALID_ARGUMENT for num_tokens == 0 or tokens == NULL,

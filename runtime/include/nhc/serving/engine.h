@@ -153,9 +153,10 @@ inline constexpr uint64_t kPromptChunkSlack = 2;
 /// share a sampled or edited prompt.
 inline constexpr uint64_t kPromptLogprobsStepBytes = uint64_t(256) << 20;
 
-/// Prompt tokens such a step holds at most: kPromptLogprobsStepBytes of
-/// rows (512 tokens at Nemotron-H's 131072-token vocabulary), at least
-/// kPromptChunkSlack + 1. Before 2026-12-07 it was 128, while a sampled
+/// Rows such a step holds at most, its decodes' included:
+/// kPromptLogprobsStepBytes of rows (512 at Nemotron-H's 131072-token
+/// vocabulary), at least kPromptChunkSlack + 1 (with more decodes than
+/// that, they and a prompt chunk of kPromptChunkSlack + 1 tokens). Before 2026-12-07 it was 128, while a sampled
 /// or edited pick beside a prompt's logprobs copied the rows out.
 inline uint64_t promptLogprobsStepTokens(uint64_t vocab) {
   const uint64_t rows = kPromptLogprobsStepBytes / (vocab ? vocab * 4 : 4);
