@@ -97,6 +97,11 @@ struct Options {
   /// session (temperature 0.8, top_p 0.95), no logits, or those with
   /// their logprobs (20 alternatives).
   std::string decodeOutput = "logits";
+  /// --prefill-output: the prompt's last logits copied out, or every
+  /// row's logprob of the next prompt token and its top alternative with
+  /// the greedy first token (an echo request: lm-evaluation-harness's
+  /// loglikelihood), no logits.
+  std::string prefillOutput = "logits";
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
   std::string backend = "host";
 };
@@ -109,6 +114,7 @@ const char *kUsage =
     "                 [--gemm-precision f32|bf16] [--backend host|cuda]\n"
     "                 [--json FILE] [--smoke] [--profile]\n"
     "                 [--decode-output logits|ids|sampled|logprobs]\n"
+    "                 [--prefill-output logits|logprobs]\n"
     "       nhc-bench MODEL.nhc --write-weights FILE [--storage S] [--seed S]\n"
     "\n"
     "Measures cold start (and to the first token), prefill throughput and\n"
@@ -135,6 +141,10 @@ const char *kUsage =
     "nhc_step_options_t.sampling, on cuda nhc_sample_rows); logprobs, those\n"
     "ids with their logprobs and 20 alternatives each\n"
     "(nhc_step_options_t.logprobs, on cuda nhc_logprob_rows); default logits.\n"
+    "--prefill-output logprobs has each prefill return, instead of its last\n"
+    "logits, every row's logprob of the next prompt token and its top\n"
+    "alternative (NHC_LOGITS_ALL with logprob_ids) and its greedy first\n"
+    "token: an echo request's prompt logprobs, on cuda computed there.\n"
     "--smoke runs\n"
     "tiny sizes (CI: checks the output, not the speed). --write-weights\n"
     "writes those random weights to FILE (for nhc-run, nhc-serve and\n"
@@ -184,6 +194,12 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
             o.decodeOutput != "sampled" && o.decodeOutput != "logprobs")
           throw std::invalid_argument(
               "--decode-output must be logits, ids, sampled or logprobs");
+      }
+      else if (arg == "--prefill-output") {
+        o.prefillOutput = value();
+        if (o.prefillOutput != "logits" && o.prefillOutput != "logprobs")
+          throw std::invalid_argument(
+              "--prefill-output must be logits or logprobs");
       }
       else if (arg == "--gemm-precision") {
         if (!nhc::tools::parseGemmPrecision(value(), o.precision))
@@ -633,6 +649,7 @@ int run(const Options &o) {
   const char *memoryKey =
       cuda ? "device.memory_bytes_per_s" : "dram_read_bytes_per_s";
   report["decode_output"] = o.decodeOutput;
+  report["prefill_output"] = o.prefillOutput;
   report["gemm_precision"] = {
       {"requested", nhc_gemm_precision_name(o.precision)},
       {"in_effect", nhc_gemm_precision_name(info.gemm_precision)},
@@ -696,17 +713,38 @@ int run(const Options &o) {
     // primitives) and untimed for throughput; the second is timed, and its
     // step is the prompt's time to first token (TTFT, warm).
     std::vector<int32_t> ids = randomIds(length, cost.vocab, rng);
+    // With logprobs: row t's of prompt token t + 1, the last row's of the
+    // greedy first token.
+    const bool everyRow = o.prefillOutput == "logprobs";
+    std::vector<int32_t> nextIds;
+    std::vector<nhc_token_logprob_t> entries;
+    if (everyRow) {
+      nextIds.assign(ids.begin() + 1, ids.end());
+      nextIds.push_back(NHC_LOGPROB_ID_PICKED);
+      entries.resize(2 * length);
+    }
+    int32_t firstToken = -1;
     auto prefill = [&] {
       uint32_t slot;
       check(nhc_session_claim(session, &slot), "claim");
       nhc_request_t request{slot, ids.data(), length};
       nhc_step_options_t options{};
-      options.logits_mode = NHC_LOGITS_LAST;
+      options.logits_mode = everyRow ? NHC_LOGITS_ALL : NHC_LOGITS_LAST;
+      if (everyRow) {
+        options.greedy_ids = &firstToken;
+        options.num_greedy_ids = 1;
+        options.logprobs = entries.data();
+        options.num_logprobs = entries.size();
+        options.top_logprobs = 1;
+        options.logprob_ids = nextIds.data();
+        options.num_logprob_ids = nextIds.size();
+      }
       if (profile) // prefill steps are never replayed: time the timed one
         profile->arm(options);
       Clock::time_point start = Clock::now();
-      check(nhc_session_step_ex(session, &request, 1, &options, logits.data(),
-                                logits.size()),
+      check(nhc_session_step_ex(session, &request, 1, &options,
+                                everyRow ? nullptr : logits.data(),
+                                everyRow ? 0 : logits.size()),
             "prefill");
       double s = seconds(start);
       if (profile)
@@ -720,7 +758,9 @@ int run(const Options &o) {
     if (profile)
       profile->reset();
     const double s = prefill();
-    double flops = 2.0 * length * cost.matmulParams + 2.0 * cost.headParams +
+    // The head runs over every row with logprobs.
+    double flops = 2.0 * length * cost.matmulParams +
+                   2.0 * (everyRow ? length : 1) * cost.headParams +
                    2.0 * double(length) * double(length) * cost.qWidth;
     double fraction = flops / s / gemmPeak;
     std::printf("prefill  %-22s %12.1f %9.1f%%  %s %.1f GFLOP/s; TTFT %.1f ms\n",
