@@ -635,12 +635,18 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   auto plain = [](const Active *a) {
     return a->sampler.greedy() && !a->editsRow();
   };
+  // A request that picks nothing (max_tokens 0) takes the greedy rule: its
+  // session pick is its row's argmax too.
+  auto argmaxPick = [&](const Active *a) {
+    return plain(a) || a->request.maxTokens == 0;
+  };
   bool sessionPicks = !options_.picksFromRows;
   for (size_t i = 0; i < members.size() && sessionPicks; ++i)
-    if (!followers[i].empty())
-      sessionPicks = plain(members[i]) &&
+    if (std::any_of(followers[i].begin(), followers[i].end(),
+                    [](const Active *f) { return f->request.maxTokens > 0; }))
+      sessionPicks = argmaxPick(members[i]) &&
                      std::all_of(followers[i].begin(), followers[i].end(),
-                                 plain);
+                                 argmaxPick);
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
   // The session's logprobs: as many alternatives a row as the most any

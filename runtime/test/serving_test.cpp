@@ -1090,6 +1090,26 @@ TEST_F(EngineTest, PromptLogprobsComeFromEveryPosition) {
   }
   EXPECT_EQ(flatLogprobs(sampledEcho.promptLogprobs),
             flatLogprobs(got.promptLogprobs));
+  // Sampled choices of one prompt that pick nothing (max_tokens 0) need no
+  // copy of its row either.
+  GenerationRequest idle = sampled;
+  idle.maxTokens = 0;
+  idle.promptLogprobs = true;
+  std::vector<GenerationRequest> choices = {idle, idle};
+  choices[1].sampling.seed = 12;
+  std::vector<std::shared_ptr<RequestStream>> streams;
+  std::string submitError;
+  ASSERT_EQ(engine->submitAll(choices, streams, submitError),
+            SubmitStatus::Ok)
+      << submitError;
+  for (const auto &stream : streams) {
+    const GenerationEvent choice = drain(stream);
+    EXPECT_TRUE(choice.tokens.empty());
+    EXPECT_EQ(flatLogprobs(choice.promptLogprobs),
+              flatLogprobs(got.promptLogprobs));
+  }
+  EXPECT_EQ(engine->metrics().logitsRowsCopied, copied)
+      << "choices picking nothing copied their prompt's rows out";
   EXPECT_EQ(alone.finish, FinishReason::Length);
   EXPECT_TRUE(alone.tokens.empty());
   EXPECT_EQ(alone.completionTokens, 0u);

@@ -93,20 +93,24 @@ std::string printable(const std::string &text) {
   return nhc::escapeControls(text);
 }
 
-/// One line per request on stderr.
+/// One line per request on stderr (ttft=none: no token was generated,
+/// as for echo with max_tokens 0; `ttft` is then negative).
 void logRequest(const std::string &id, const char *rawRoute, int status,
                 const GenerationEvent *last, double ttft, double total,
                 const std::string &rawNote) {
   const std::string route = printable(rawRoute);
   const std::string note = printable(rawNote);
+  char ttftText[32] = "none";
+  if (ttft >= 0.0)
+    std::snprintf(ttftText, sizeof ttftText, "%.3fs", ttft);
   if (last)
     std::fprintf(stderr,
                  "nhc-serve: %s %s %d prompt=%llu completion=%llu "
-                 "finish=%s ttft=%.3fs total=%.3fs%s%s\n",
+                 "finish=%s ttft=%s total=%.3fs%s%s\n",
                  id.c_str(), route.c_str(), status,
                  static_cast<unsigned long long>(last->promptTokens),
                  static_cast<unsigned long long>(last->completionTokens),
-                 serving::finishReasonName(last->finish), ttft, total,
+                 serving::finishReasonName(last->finish), ttftText, total,
                  note.empty() ? "" : " ", note.c_str());
   else
     std::fprintf(stderr, "nhc-serve: %s %s %d %s\n", id.c_str(),
