@@ -1104,10 +1104,14 @@ public:
     synchronizeStream("finishing the step");
   }
 
-  /// The picks' copy of their rows (gathered, edited) and the edits'
-  /// buffer (grown, never shrunk; graphs never name them).
+  /// The picks' copy of their rows (gathered, edited), the edits' buffer
+  /// (grown, never shrunk; graphs never name them) and the rules' staging.
   void preparePicks(uint64_t rows, const TokenPicks &picks) override {
-    if (!(picks.numEdits || picks.pickRows) || !picksOnDevice(vocab_, picks))
+    if (!picksOnDevice(vocab_, picks))
+      return;
+    if (picks.sampling) // the rules' staging: no allocation in pickTokens
+      rulesHost_.reserve(picks.picks(rows) * lib::kSampleParams);
+    if (!(picks.numEdits || picks.pickRows))
       return;
     ContextScope scope = enter();
     editedLogits_.reserve(picks.picks(rows) * vocab_ * sizeof(float),
