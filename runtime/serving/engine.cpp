@@ -640,13 +640,18 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   auto argmaxPick = [&](const Active *a) {
     return plain(a) || a->request.maxTokens == 0;
   };
-  bool sessionPicks = !options_.picksFromRows;
-  for (size_t i = 0; i < members.size() && sessionPicks; ++i)
-    if (std::any_of(followers[i].begin(), followers[i].end(),
-                    [](const Active *f) { return f->request.maxTokens > 0; }))
-      sessionPicks = argmaxPick(members[i]) &&
-                     std::all_of(followers[i].begin(), followers[i].end(),
-                                 argmaxPick);
+  // A choice forking a prompt takes the prompt's pick where both are the
+  // row's argmax; else it picks from a copy of the prompt's row, the one
+  // row the step copies out for it (nhc_session_last_logits_row).
+  auto takesLeadersPick = [&](const Active *f, const Active *leader) {
+    return argmaxPick(f) && argmaxPick(leader);
+  };
+  std::vector<char> needsRow(members.size(), 0);
+  for (size_t i = 0; i < members.size(); ++i)
+    for (const Active *f : followers[i])
+      needsRow[i] |=
+          f->request.maxTokens > 0 && !takesLeadersPick(f, members[i]);
+  const bool sessionPicks = !options_.picksFromRows;
   std::vector<float> logits(sessionPicks ? 0 : rows * vocab_);
   std::vector<int32_t> ids(sessionPicks ? batch.size() : 0);
   // The session's logprobs: as many alternatives a row as the most any
@@ -721,10 +726,10 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
       finish(*a, FinishReason::Error, message);
     return;
   }
-  // A prompt finished this step hands its state and row over (before its
-  // own pick adjusts the row in place, and before it may finish and free
-  // its slot); one whose row holds NaN does not (they would fail alike;
-  // they prefill it themselves and fail on their own).
+  // A prompt finished this step hands its state and row over (before it
+  // may finish and free its slot); one whose row holds NaN does not (they
+  // would fail alike; they prefill it themselves and fail on their own),
+  // nor one whose row the session cannot give (they prefill it too).
   struct Fork {
     Active *request;
     size_t leader; ///< its member index
@@ -735,6 +740,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   };
   std::vector<Fork> forks;
   std::vector<std::vector<float>> leaderRows(members.size()); // raw, kept
+  uint64_t rowsCopied = sessionPicks ? 0 : rows;
   for (size_t i = 0; i < members.size(); ++i) {
     if (!hands[i])
       continue;
@@ -750,6 +756,13 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     if (!sessionPicks) {
       const float *row = logits.data() + pickRow(i) * vocab_;
       leaderRows[i].assign(row, row + vocab_);
+    } else if (needsRow[i]) {
+      leaderRows[i].resize(vocab_);
+      if (nhc_session_last_logits_row(session_, pickRow(i),
+                                      leaderRows[i].data(),
+                                      leaderRows[i].size()) != NHC_OK)
+        continue;
+      ++rowsCopied;
     }
     for (Active *f : followers[i])
       if (forkInto(*f, leader)) {
@@ -810,7 +823,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
     Fork &f = forks[k];
     if (f.request->request.maxTokens == 0 || f.nanAt >= 0)
       return;
-    if (sessionPicks) {
+    if (sessionPicks && takesLeadersPick(f.request, members[f.leader])) {
       f.token = ids[f.leader];
       f.logprobs = sessionLogprobs(*f.request, f.leader);
       return;
@@ -846,7 +859,7 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   metrics_.stepSeconds += seconds;
   metrics_.promptTokens += prompted;
   metrics_.promptTokensShared += shared;
-  metrics_.logitsRowsCopied += sessionPicks ? 0 : rows;
+  metrics_.logitsRowsCopied += rowsCopied;
 }
 
 bool Engine::forkInto(Active &follower, const Active &leader) {

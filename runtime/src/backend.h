@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "error.h"
 #include "logit_edits.h"
 #include "logprobs.h"
 #include "plan.h"
@@ -201,6 +202,14 @@ public:
     (void)vocab;
     (void)picks;
     return false;
+  }
+  /// Copies row `row` of the last step's logits, which picksOnDevice()
+  /// left where they were, to `out` (`vocab` floats); waits for it.
+  virtual void copyLogitsRow(uint64_t row, uint64_t vocab, float *out) {
+    (void)row;
+    (void)vocab;
+    (void)out;
+    throw Error(NHC_INTERNAL, "this backend keeps no logits rows");
   }
   /// Waits until everything issued so far has finished.
   virtual void synchronize() = 0;

@@ -52,6 +52,10 @@ struct nhc_session_t {
   std::vector<float> greedyRows; // greedy ids' logits where the caller gave none
   std::vector<uint64_t> editSeen; // checkLogitEdits' bits, clear between steps
   std::vector<uint64_t> pickRows; // an NHC_LOGITS_ALL step's (TokenPicks)
+  // The last step's logits rows nhc_session_last_logits_row reads: none, in
+  // greedyRows, or the backend's (on the device).
+  enum class KeptRows { None, Session, Backend } kept = KeptRows::None;
+  uint64_t keptRows = 0;
 };
 
 namespace nhc::runtime {
@@ -501,7 +505,12 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
                   options.num_entry_seconds, " values; this step has ", total,
                   " schedule entries"));
   }
-  // Fallible: nothing changed yet.
+  // Fallible: nothing changed yet but the last step's kept rows, which
+  // this step overwrites.
+  session.kept = nhc_session_t::KeptRows::None;
+  const uint64_t keepRows = uint64_t(maxSlots(*session.pool)) * session.vocab;
+  if (session.greedyRows.size() > keepRows) // a large ALL step's, kept till now
+    std::vector<float>().swap(session.greedyRows);
   executor.prepare(tokens, count, mode == NHC_LOGITS_ALL ? tokens : count);
   session.backend->preparePicks(rows, picks);
   std::vector<float> headRows;
@@ -509,26 +518,22 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
     headRows.resize(count * session.vocab); // std::bad_alloc: still nothing
   // Ids or logprobs without logits: a backend that reads them on the host gets
   // rows of the session's own (grown to a decode step's and kept: no
-  // allocation per step; a larger NHC_LOGITS_ALL step's freed after it).
+  // allocation per step; a larger NHC_LOGITS_ALL step's freed at the next
+  // step, nhc_session_last_logits_row reading them till then).
   const bool picksOnHost =
       (options.greedy_ids || options.logprobs) &&
       !session.backend->picksOnDevice(session.vocab, picks);
   if (picksOnHost)
     session.backend->prepareHostPicks(rows, session.vocab, picks);
+  const nhc_session_t::KeptRows keep =
+      logits || mode == NHC_LOGITS_LAST_N ? nhc_session_t::KeptRows::None
+      : picksOnHost                       ? nhc_session_t::KeptRows::Session
+                                          : nhc_session_t::KeptRows::Backend;
   if (!logits && picksOnHost) {
     if (session.greedyRows.size() < *needed)
       session.greedyRows.resize(*needed); // bad_alloc: nothing changed
     logits = session.greedyRows.data();
   }
-  struct ReleaseLargeRows {
-    std::vector<float> &rows;
-    uint64_t keep;
-    ~ReleaseLargeRows() {
-      if (rows.size() > keep)
-        std::vector<float>().swap(rows);
-    }
-  } releaseLargeRows{session.greedyRows,
-                     uint64_t(maxSlots(*session.pool)) * session.vocab};
   StepInputs inputs = executor.inputs();
   int64_t *table = inputs.requestTable;
   int32_t *ids = inputs.tokenIds;
@@ -568,6 +573,8 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   }
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);
+  session.kept = keep;
+  session.keptRows = rows;
 }
 
 } // namespace
@@ -646,6 +653,31 @@ nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
     NHC_CHECK_ARG(session, "nhc_session_slot_length");
     NHC_CHECK_ARG(out_length, "nhc_session_slot_length");
     *out_length = slotLength(*session->pool, slot);
+  });
+}
+
+nhc_status_t nhc_session_last_logits_row(nhc_session_t *session,
+                                         uint64_t row, float *out,
+                                         size_t capacity_floats) {
+  return guard("nhc_session_last_logits_row", [&] {
+    NHC_CHECK_ARG(session, "nhc_session_last_logits_row");
+    NHC_CHECK_ARG(out, "nhc_session_last_logits_row");
+    NHC_CHECK(capacity_floats >= session->vocab, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_last_logits_row: out holds ", capacity_floats,
+                  " floats; a row has ", session->vocab));
+    NHC_CHECK(session->kept != nhc_session_t::KeptRows::None,
+              NHC_FAILED_PRECONDITION,
+              "nhc_session_last_logits_row: the session keeps no logits rows "
+              "(no step ran, the last step wrote its logits to the caller's "
+              "buffer or was NHC_LOGITS_LAST_N, or a step since failed)");
+    NHC_CHECK(row < session->keptRows, NHC_INVALID_ARGUMENT,
+              cat("nhc_session_last_logits_row: row ", row,
+                  " is past the last step's ", session->keptRows, " rows"));
+    if (session->kept == nhc_session_t::KeptRows::Session)
+      std::copy_n(session->greedyRows.data() + row * session->vocab,
+                  session->vocab, out);
+    else
+      session->backend->copyLogitsRow(row, session->vocab, out);
   });
 }
 

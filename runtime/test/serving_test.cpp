@@ -1462,13 +1462,20 @@ TEST_F(EngineTest, ChoicesWithOnePromptShareItsPrefill) {
   GenerationRequest echo = plain;
   echo.logprobs = 1;
   echo.promptLogprobs = true;
+  GenerationRequest sampledEcho = echo;
+  sampledEcho.sampling = sampled.sampling;
+  // The rows each batch copies out of the session: one, the prompt's pick
+  // row (nhc_session_last_logits_row), where a choice cannot take the
+  // first one's pick; a step holding prompt logprobs too.
   const std::vector<std::vector<GenerationRequest>> batches = {
       {plain, sampled, penalized}, // the first greedy, the others need rows
       {plain, plain, plain},       // all greedy: the leader's id
       {sampled, plain, sampled},   // the same seed twice: the same tokens
       {echo, echo},                // prompt logprobs copied
       {plain, sampled, penalized, plain}, // the fourth waits for a slot
+      {sampledEcho, sampledEcho},  // one row, not the step's every row
   };
+  const std::vector<uint64_t> rowsCopied = {1, 0, 1, 0, 1, 1};
   for (size_t b = 0; b < batches.size(); ++b) {
     const std::vector<GenerationRequest> &choices = batches[b];
     std::vector<GenerationEvent> alone;
@@ -1499,6 +1506,8 @@ TEST_F(EngineTest, ChoicesWithOnePromptShareItsPrefill) {
         << "batch " << b;
     EXPECT_EQ(after.promptTokens - before.promptTokens,
               (choices.size() - forks) * prompt.size())
+        << "batch " << b;
+    EXPECT_EQ(after.logitsRowsCopied - before.logitsRowsCopied, rowsCopied[b])
         << "batch " << b;
   }
 }

@@ -1086,10 +1086,38 @@ TEST_P(Golden, PromptStepPicksAreTheRulesPicks) {
   rowIds[lastRow[0]] = ids[0];
   rowIds[lastRow[1]] = ids[1];
   expectEntriesOfRows(logits.data(), V, rowIds, top, {&entries, &again});
+  // The twins' step kept its rows (no logits asked for): any one of them
+  // copied out after it is the row the first step returned.
+  std::vector<float> kept(V);
+  for (size_t t : {size_t(0), lastRow[0], lastRow[1]}) {
+    ASSERT_EQ(nhc_session_last_logits_row(model.session, t, kept.data(),
+                                          kept.size()),
+              NHC_OK) << nhc_last_error();
+    for (size_t i = 0; i < V; ++i)
+      ASSERT_EQ(kept[i], logits[t * V + i]) << "row " << t << ", logit " << i;
+  }
+  EXPECT_EQ(nhc_session_last_logits_row(model.session, T, kept.data(),
+                                        kept.size()),
+            NHC_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(nhc_last_error()).find("is past the last step's"),
+            std::string::npos) << nhc_last_error();
+  EXPECT_EQ(nhc_session_last_logits_row(model.session, 0, kept.data(), V - 1),
+            NHC_INVALID_ARGUMENT);
   if (launchesBefore >= 0)
     EXPECT_GE(fakeKernelLaunches("nhc_sample_rows_kernel") - launchesBefore, 2)
         << "the ids were not picked on the device";
 
+  // A step that wrote the caller's logits keeps none.
+  for (uint32_t slot : slots)
+    Model::check(nhc_session_release_slot(model.session, slot), "release");
+  for (uint32_t &slot : slots)
+    Model::check(nhc_session_claim(model.session, &slot), "claim");
+  Model::check(nhc_session_step_ex(model.session, batch, 2, &options,
+                                   logits.data(), logits.size()),
+               "prompt step with logits again");
+  EXPECT_EQ(nhc_session_last_logits_row(model.session, 0, kept.data(),
+                                        kept.size()),
+            NHC_FAILED_PRECONDITION);
   auto refused = [&](const char *what, const char *message) {
     expectStepRefused(model.session, slots[0], batch, 2, options, nullptr, 0,
                       what, message);

@@ -141,8 +141,8 @@ class CudaServingTest(unittest.TestCase):
         with each row's next prompt token) on the cuda backend: the host's
         tokens and alternatives, and its numbers to 1e-3; penalties,
         biases and min_tokens as logit edits on the device
-        (nhc_edit_logits); no logits leave the model but for a sampled
-        pick beside a prompt's logprobs."""
+        (nhc_edit_logits), sampled picks beside a prompt's logprobs too: no
+        logits leave the model."""
         for body in ({"logprobs": 3, "max_tokens": 6},
                      {"logprobs": 5, "max_tokens": 6, "temperature": 0.9,
                       "seed": 7},
@@ -195,7 +195,9 @@ class CudaServingTest(unittest.TestCase):
     def test_n_choices_fork_the_prompt_on_the_device(self):
         """n choices of one prompt: the first prefills it, the others
         fork its state (a device-to-device copy on cuda) and pick from its
-        last row: the host's choices, greedy ids and seeded samples."""
+        last row: the host's choices, greedy ids and seeded samples. Greedy
+        choices take the first one's id; sampled ones copy its one row out
+        (nhc_session_last_logits_row: from the device on cuda)."""
         for body in ({"temperature": 0, "n": 3},
                      {"temperature": 1.0, "seed": 11, "n": 3}):
             request = {"model": "tiny", "prompt": PROMPTS[4],
@@ -203,11 +205,15 @@ class CudaServingTest(unittest.TestCase):
             replies = []
             for server in (self.host, self.cuda):
                 shared = server.metric("nhc_prompt_tokens_shared_total")
+                copied = server.metric("nhc_logits_rows_copied_total")
                 status, reply = post(server, "/v1/completions", request)
                 self.assertEqual(status, 200, (body, reply))
                 self.assertEqual(
                     server.metric("nhc_prompt_tokens_shared_total") - shared,
                     2 * reply["usage"]["prompt_tokens"], body)
+                self.assertEqual(
+                    server.metric("nhc_logits_rows_copied_total") - copied,
+                    0 if body["temperature"] == 0 else 1, body)
                 replies.append([c["token_ids"] for c in reply["choices"]])
             self.assertEqual(replies[1], replies[0], body)
             if body["temperature"] == 0:

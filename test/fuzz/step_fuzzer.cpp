@@ -7,7 +7,8 @@
 // kernel-free model (an embedding and a head gemm; token 39's embedding row
 // NaN, so rows holding NaN occur). A refused step names why and leaves every
 // slot as it was; a step that runs advances each request's slot by its
-// tokens, and its greedy ids are the rows' argmax (or the NaN code).
+// tokens, its greedy ids are the rows' argmax (or the NaN code), and its
+// rows stay readable (nhc_session_last_logits_row) where it wrote none.
 //
 //===----------------------------------------------------------------------===//
 
@@ -302,6 +303,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t r = 0; r < count && !ids.empty(); ++r)
     if (ids[r] >= int32_t(kVocab) || ids[r] < -int32_t(kVocab))
       fail("a picked id is neither a token nor a NaN's code");
+  // The step's rows stay in the session where it wrote no logits.
+  std::vector<float> kept(kVocab);
+  const uint64_t asked = in.u8() % (rows + 2);
+  const bool keeps =
+      logits.empty() && options.logits_mode != NHC_LOGITS_LAST_N;
+  const nhc_status_t got =
+      nhc_session_last_logits_row(s, asked, kept.data(), kept.size());
+  if ((got == NHC_OK) != (keeps && asked < rows))
+    fail("a kept row read where none is, or refused where one is");
+  nhc::fuzz::requireMessage(got != NHC_OK, nhc_last_error());
   // Each logprobs row: entry 0 of its id (the given one, or the row's
   // pick), its alternatives tokens (or -1, or a NaN's code); none above 0.
   const uint64_t perRow = 1 + uint64_t(options.top_logprobs);

@@ -1121,6 +1121,13 @@ public:
                           "the logit edits");
   }
 
+  void copyLogitsRow(uint64_t row, uint64_t vocab, float *out) override {
+    ContextScope scope = enter();
+    copyOut(out, logits_.address() + row * vocab * sizeof(float),
+            vocab * sizeof(float), "a logits row");
+    synchronizeStream("copying a logits row");
+  }
+
   /// An artifact without one of the pick kernels `picks` needs (or a
   /// vocabulary past their f32 ids and counts) has the logits copied out
   /// (the session gives rows of its own) and the ids picked on the host.

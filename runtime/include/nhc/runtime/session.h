@@ -347,6 +347,21 @@ NHC_API nhc_status_t nhc_session_step_ex(nhc_session_t *session,
                                          float *logits,
                                          size_t logits_capacity_floats);
 
+/* Copies row `row` of the last step's logits (its mode's rows: a request's
+ * with NHC_LOGITS_LAST, a token's with NHC_LOGITS_ALL; `vocab` f32) into
+ * `out`, for a step that asked for ids or logprobs and no logits (logits
+ * NULL): those rows stay in the session (on the cuda backend in device
+ * memory, one row copied out now) until the next step, so a caller that
+ * needs one row after all (choices sharing a sampled prompt pick from its
+ * row) copies only that one. Errors: NHC_INVALID_ARGUMENT for NULL
+ * pointers, a capacity below vocab or a row past the step's;
+ * NHC_FAILED_PRECONDITION when the session keeps no rows (no step ran, the
+ * last wrote its logits to the caller's buffer or was NHC_LOGITS_LAST_N,
+ * or a step since was refused after its validation). */
+NHC_API nhc_status_t nhc_session_last_logits_row(nhc_session_t *session,
+                                                 uint64_t row, float *out,
+                                                 size_t capacity_floats);
+
 NHC_API nhc_status_t nhc_session_set_progress(nhc_session_t *session,
                                               nhc_progress_fn_t fn,
                                               void *user);
