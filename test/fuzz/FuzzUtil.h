@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace nhc::fuzz {
 
@@ -48,6 +50,20 @@ inline std::string writeScratch(const std::string &name, const void *data,
       std::fclose(f) != 0)
     std::abort();
   return path;
+}
+
+/// A safetensors file: `header` (its JSON text) padded to 8 bytes with
+/// spaces after its little-endian u64 length, then `size` bytes of data.
+inline std::vector<uint8_t> safetensorsFile(std::string header,
+                                            const void *data, size_t size) {
+  header.resize((header.size() + 7) / 8 * 8, ' ');
+  std::vector<uint8_t> file(8);
+  const uint64_t n = header.size();
+  std::memcpy(file.data(), &n, 8);
+  file.insert(file.end(), header.begin(), header.end());
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  file.insert(file.end(), bytes, bytes + size);
+  return file;
 }
 
 /// Aborts (a finding) when an API failed without saying why.

@@ -47,14 +47,7 @@ std::vector<uint8_t> checkpointFor(const nhc_manifest_t *manifest) {
                          {"shape", shape},
                          {"data_offsets", {begin, begin + bytes}}};
   }
-  std::string text = header.dump();
-  text.resize((text.size() + 7) / 8 * 8, ' ');
-  std::vector<uint8_t> file(8);
-  uint64_t n = text.size();
-  std::memcpy(file.data(), &n, 8);
-  file.insert(file.end(), text.begin(), text.end());
-  file.insert(file.end(), data.begin(), data.end());
-  return file;
+  return nhc::fuzz::safetensorsFile(header.dump(), data.data(), data.size());
 }
 
 void run(nhc_session_t *session, const uint8_t *data, size_t size) {

@@ -100,15 +100,8 @@ std::vector<uint8_t> checkpoint() {
              {"data_offsets", {0, bytes}}}},
       {"w", {{"dtype", "F32"}, {"shape", {kVocab, kHidden}},
              {"data_offsets", {bytes, 2 * bytes}}}}};
-  std::string text = header.dump();
-  text.resize((text.size() + 7) / 8 * 8, ' ');
-  std::vector<uint8_t> file(8);
-  uint64_t n = text.size();
-  std::memcpy(file.data(), &n, 8);
-  file.insert(file.end(), text.begin(), text.end());
-  const auto *raw = reinterpret_cast<const uint8_t *>(values.data());
-  file.insert(file.end(), raw, raw + values.size() * sizeof(float));
-  return file;
+  return nhc::fuzz::safetensorsFile(header.dump(), values.data(),
+                                    values.size() * sizeof(float));
 }
 
 /// The fixed model's session, released at exit (before the leak check).
