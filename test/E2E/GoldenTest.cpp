@@ -1864,6 +1864,11 @@ bool onCudaDriverDouble() {
   return driver && std::string(driver) == NHC_FAKE_CUDA_DRIVER_PATH;
 }
 
+/// Why a test counting kernel launches skips outside the cuda-emulated. run.
+constexpr const char *kNeedsLaunchCounts =
+    "needs the cuda backend on the CUDA driver double (the cuda-emulated. "
+    "run), which counts launches per kernel";
+
 /// Launches of GPU kernel `kernel` (a PTX entry: nhc_<op>_kernel) the CUDA
 /// driver double has issued, or -1
 /// where the double is not loaded (a real GPU, another backend, no session
@@ -1975,8 +1980,7 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
 /// the launch dropped); the logits stay the reference's either way.
 TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   // Each op's two kernels, 3xTF32 first (the order of their launches in
   // lib/Kernels/ssd_scan_gpu.mlir and attention_gpu.mlir).
   const std::pair<const char *, const char *> variants[] = {
@@ -2154,6 +2158,14 @@ std::string withoutLaunchTableFunctions(const std::string &file,
   return copy;
 }
 
+/// The dense golden case on a copy of its artifact without the launch-table
+/// function `kernel` (an artifact from before it), saved as `name`.
+GoldenCase denseWithout(const std::string &kernel, const std::string &name) {
+  GoldenCase old = fp32Case("dense");
+  old.artifact = withoutLaunchTableFunctions("dense.nhc", name, {kernel});
+  return old;
+}
+
 /// Prefills prompt 0 into a slot of `model` and feeds up to three tokens of
 /// its reference continuation, a token a step, checking the prefill's and
 /// every step's last logits against the reference (`label` names the run
@@ -2195,8 +2207,7 @@ void prefillThenDecode(Model &model, const std::string &label,
 /// reference's either way; a value that is not a count is refused.
 TEST(GoldenOnCuda, DecodeGemmsOnBf16WeightsRunAsOneGemvLaunch) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   const GoldenCase bf16{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2};
   struct Launches {
     long long prefillGemv = 0, decodeGemv = 0, decodeRound = 0,
@@ -2356,8 +2367,7 @@ TEST(GoldenOnCuda, DecodeGemmsRunTheFastestCuBlasLtAlgorithm) {
 /// keep the epilogue pass. The logits stay the reference's either way.
 TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   struct Launches {
     long long epilogue, fused;
   };
@@ -2385,8 +2395,7 @@ TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
 /// logits too; f32 weights round nothing.
 TEST(GoldenOnCuda, NormsRoundTheirRowsForTheNextBf16Gemm) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   const char *const fused[] = {"nhc_rms_norm_bf16", "nhc_add_rms_norm_bf16",
                                "nhc_gated_rms_norm_bf16"};
   struct Launches {
@@ -2434,8 +2443,7 @@ TEST(GoldenOnCuda, NormsRoundTheirRowsForTheNextBf16Gemm) {
 /// without the kernel every fused launch is a conv and a scan again.
 TEST(GoldenOnCuda, DecodeStepsRunTheConvAndScanAsOneLaunch) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   struct Launches {
     long long conv = 0, scan = 0, fused = 0;
   };
@@ -3023,11 +3031,8 @@ TEST(GoldenOnCuda, DynamicSharedMemoryCoversStepsOfManyRequests) {
 /// caller gave none) and picks the ids on the host, the same ids.
 TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
-  GoldenCase old = fp32Case("dense");
-  old.artifact = withoutLaunchTableFunctions(
-      "dense.nhc", "dense-without-argmax.nhc", {"nhc_argmax_rows"});
+    GTEST_SKIP() << kNeedsLaunchCounts;
+  GoldenCase old = denseWithout("nhc_argmax_rows", "dense-without-argmax.nhc");
   if (::testing::Test::HasFailure())
     return;
   std::vector<std::vector<int64_t>> generated;
@@ -3052,12 +3057,10 @@ TEST(GoldenOnCuda, GreedyIdsWithoutTheArgmaxKernelArePickedOnTheHost) {
 /// every row, neither with logits.
 TEST(GoldenOnCuda, LogprobsWithoutTheLogprobKernelComeFromTheHost) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   GoldenCase current = fp32Case("dense");
-  GoldenCase old = current;
-  old.artifact = withoutLaunchTableFunctions(
-      "dense.nhc", "dense-without-logprobs.nhc", {"nhc_logprob_rows"});
+  GoldenCase old =
+      denseWithout("nhc_logprob_rows", "dense-without-logprobs.nhc");
   if (::testing::Test::HasFailure())
     return;
   const uint32_t top = 4;
@@ -3119,12 +3122,9 @@ TEST(GoldenOnCuda, LogprobsWithoutTheLogprobKernelComeFromTheHost) {
 /// gives on the current artifact.
 TEST(GoldenOnCuda, EditsWithoutTheEditKernelArePickedOnTheHost) {
   if (!onCudaDriverDouble())
-    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
-                    "cuda-emulated. run), which counts launches per kernel";
+    GTEST_SKIP() << kNeedsLaunchCounts;
   GoldenCase current = fp32Case("dense");
-  GoldenCase old = current;
-  old.artifact = withoutLaunchTableFunctions(
-      "dense.nhc", "dense-without-edits.nhc", {"nhc_edit_logits"});
+  GoldenCase old = denseWithout("nhc_edit_logits", "dense-without-edits.nhc");
   if (::testing::Test::HasFailure())
     return;
   // Four greedy steps, each banning the token the last one picked.
