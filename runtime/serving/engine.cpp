@@ -575,9 +575,8 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   if (std::any_of(active.begin(), active.end(),
                   [](const auto &a) { return a->needsEveryRow(); })) {
     const uint64_t cap = promptLogprobsStepTokens(vocab_);
-    budget = std::min(budget, std::max(cap > batch.size() ? cap - batch.size()
-                                                          : 0,
-                                       kPromptChunkSlack + 1));
+    const uint64_t least = batch.size() + kPromptChunkSlack + 1;
+    budget = std::min(budget, std::max(cap, least) - batch.size());
   }
   for (auto &a : active) {
     if (a->decoding() || a->waitsForShare() || budget == 0)

@@ -1116,7 +1116,7 @@ public:
     ContextScope scope = enter();
     editedLogits_.reserve(picks.picks(rows) * vocab_ * sizeof(float),
                           "the rows picked from");
-    if (picks.numEdits && editLogits_)
+    if (picks.numEdits) // picksOnDevice: nhc_edit_logits is there
       logitEdits_.reserve(picks.numEdits * sizeof(nhc_logit_edit_t),
                           "the logit edits");
   }
