@@ -77,6 +77,7 @@ def NemotronExec_StateOp : NemotronExec_Op<"state", [Symbol]> {
     ```mlir
     nemotron_exec.state @"layers.0.conv_state" conv_state layer 0 : tensor<320x3xf32>
     nemotron_exec.state @"layers.3.k_cache" k_cache layer 3 : tensor<?x2x32xf32>
+    nemotron_exec.state @"layers.5.v_cache" v_cache layer 5 : tensor<?x2x32xbf16>
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
@@ -155,6 +156,8 @@ def NemotronExec_StateRefOp : NemotronExec_RefOp<"state_ref", "state tensor"> {
   let description = [{
     The state tensor of every request of the step, one request's tensor
     after another (the kernel finds a request's through the request table).
+    Its element type is the state's, or `i16` for a `bf16` state: kernels
+    take bf16 as its bits.
   }];
 }
 def NemotronExec_BufferRefOp : NemotronExec_RefOp<"buffer_ref", "buffer">;

@@ -56,6 +56,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   ModelToExecPipelineOptions pipeline;
   for (const std::string &target : targetNames(options))
     pipeline.targets.push_back(target);
+  pipeline.kvCacheDtype = options.kvCacheDtype;
   buildModelToExecPipeline(pm, pipeline);
   if (failed(pm.run(*model)))
     return failure();

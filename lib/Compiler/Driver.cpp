@@ -65,6 +65,7 @@ bool checkOutputPath(const std::string &output,
 constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
+    "                   [--kv-cache-dtype=f32|bf16]\n"
     "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx|launch-table]\n"
     "       nhc compile --help\n"
     "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
@@ -158,6 +159,13 @@ int runCompile(int argc, char **argv) {
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
       cl::value_desc("target"), cl::cat(nhcOptions));
+  static cl::opt<std::string> kvCacheDtype(
+      "kv-cache-dtype",
+      cl::desc("Element type of the attention layers' KV cache: f32 "
+               "(default) or bf16 (half the bytes per cached position; K "
+               "and V rounded to bf16 as they are appended, as a bf16 "
+               "model's cache is in transformers)"),
+      cl::value_desc("f32|bf16"), cl::init("f32"), cl::cat(nhcOptions));
   static cl::opt<bool> verbose(
       "verbose", cl::desc("Also print what the config holds but nhc ignores "
                           "(e.g. FP8 KV-cache settings)"),
@@ -188,6 +196,12 @@ int runCompile(int argc, char **argv) {
     llvm::errs() << "nhc: error: " << error << "\n";
     return 2;
   }
+  if (kvCacheDtype != "f32" && kvCacheDtype != "bf16") {
+    llvm::errs() << "nhc: error: --kv-cache-dtype must be f32 or bf16, got '"
+                 << kvCacheDtype << "'\n";
+    return 2;
+  }
+  options.kvCacheDtype = kvCacheDtype;
   // LLVM and MLIR options can change the kernel code, and the key does not
   // hold them: a compile given any of them compiles everything.
   if (!noCache && !otherOptionsGiven(nhcOptions))

@@ -1,6 +1,7 @@
 //===- KernelLibrary.cpp - the embedded kernel library ----------*- C++ -*-===//
 
 #include "nhc/Kernels/KernelLibrary.h"
+#include "nhc/Kernels/Passes.h"
 
 #include "nhc/format/library_kernels.h"
 #include "nhc/format/manifest_schema.h"
@@ -53,6 +54,9 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       "nhc_conv1d_act",     "nhc_ssd_scan",     "nhc_ssd_chunk_scan",
       "nhc_gated_rms_norm", "nhc_attention",    "nhc_gather_last",
       "nhc_moe_route",      "nhc_quantize_fp8",
+      // nhc_attention with its KV cache in bf16 (attention.mlir's
+      // nhc.bf16_state_form).
+      "nhc_attention_bf16_kv",
       // Called by the runtime's gemm library op, not by plans.
       ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
       ::nhc::format::kernel::kGemvE4m3,
@@ -121,6 +125,10 @@ OwningOpRef<ModuleOp> mlir::nhc::parseKernelLibrary(MLIRContext &context) {
   }
   if (failed(verify(*library)))
     return nullptr;
+  // Kernels derived from the sources' (the bf16 KV cache attention) are
+  // kernels of the contract like the rest.
+  if (failed(addBf16StateKernels(*library)) || failed(verify(*library)))
+    return nullptr;
 
   llvm::StringSet<> expected;
   for (StringRef name : kernelNames())
@@ -139,7 +147,7 @@ OwningOpRef<ModuleOp> mlir::nhc::parseKernelLibrary(MLIRContext &context) {
   // Kernels in the contract's order, then the private helpers.
   Block *body = library->getBody();
   for (StringRef name : llvm::reverse(kernelNames()))
-    symbols.lookup(name)->moveBefore(body, body->begin());
+    library->lookupSymbol(name)->moveBefore(body, body->begin());
   return library;
 }
 
@@ -199,11 +207,12 @@ FailureOr<KernelSignature> mlir::nhc::getKernelSignature(func::FuncOp fn) {
                << i << " must be memref<?xf32>, memref<?xi8>, memref<?xi16>, "
                << "memref<?xi32> or memref<?xi64>, got " << type;
       param.kind = schema::value::kParamMemRef;
-      param.elementType = elt.isF32()         ? "f32"
-                          : elt.isInteger(8)  ? "i8"
-                          : elt.isInteger(16) ? "i16"
-                          : elt.isInteger(32) ? "i32"
-                                              : "i64";
+      namespace value = schema::value;
+      param.elementType = elt.isF32()         ? value::kElemF32
+                          : elt.isInteger(8)  ? value::kElemI8
+                          : elt.isInteger(16) ? value::kElemI16
+                          : elt.isInteger(32) ? value::kElemI32
+                                              : value::kElemI64;
       param.abiSlots = 5; // allocated, aligned, offset, size, stride
     } else if (type.isIndex()) {
       param.kind = schema::value::kParamIndex;

@@ -31,14 +31,19 @@
 // session's nhc_gemm_precision_t) its prefill products' passes, and `T`
 // (the step's tokens) tells it a step of one token per request (T == R)
 // has no prefill to launch; this form needs none of them.
+// nhc_attention_bf16_kv (nhc-add-bf16-state-kernels) is this kernel, GPU
+// form included, with both caches as bf16 bits (memref<?xi16>): appends
+// round K and V to bf16, reads widen them; half the cache's bytes.
 func.func @nhc_attention(%qkv: memref<?xf32>, %qkv_stride: index,
                          %q_offset: index, %k_offset: index, %v_offset: index,
-                         %k_cache: memref<?xf32>, %v_cache: memref<?xf32>,
+                         %k_cache: memref<?xf32> {nhc.bf16_state},
+                         %v_cache: memref<?xf32> {nhc.bf16_state},
                          %out: memref<?xf32>, %partials: memref<?xf32>,
                          %req: memref<?xi64>, %R: index,
                          %Hq: index, %Hkv: index, %D: index, %max_seq: index,
                          %splits: index, %scale: f32,
-                         %gemm_precision: index, %T: index) {
+                         %gemm_precision: index, %T: index)
+    attributes {nhc.bf16_state_form = "nhc_attention_bf16_kv"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %zero = arith.constant 0.0 : f32

@@ -12,6 +12,7 @@ void mlir::nhc::buildModelToExecPipeline(
   nemotron::buildLowerToKernelsPipeline(pm);
   ConvertNemotronToExecPassOptions convert;
   convert.targets.assign(options.targets.begin(), options.targets.end());
+  convert.kvCacheDtype = options.kvCacheDtype;
   pm.addPass(createConvertNemotronToExecPass(convert));
   pm.addPass(nemotron_exec::createNemotronExecPlanBuffersPass());
 }

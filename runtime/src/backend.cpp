@@ -68,13 +68,20 @@ std::vector<TensorPool> kernelStateTensors(nhc_state_pool_t &pool,
         continue;
       for (size_t i = 0; i < entry.kernel.args.size(); ++i) {
         const KernelArg &arg = entry.kernel.args[i];
-        if (arg.kind != ArgKind::State || tensors[arg.ref].name)
-          continue;
+        if (arg.kind != ArgKind::State)
+          continue; // every use checked: two kernels may disagree
         TensorPool tensor = tensorPool(pool, arg.ref);
-        NHC_CHECK(tensor.dtype == NHC_DTYPE_F32, NHC_UNSUPPORTED,
+        const KernelSpec &kernel = plan.kernels[entry.kernel.kernel];
+        const nhc_dtype_t want = kernel.stateDtypes[i];
+        NHC_CHECK(tensor.dtype == want, NHC_UNSUPPORTED,
                   cat(entry.where, ".args[", i, "]: state tensor '",
                       *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),
-                      "; kernels need F32 state (manifest 'state')"));
+                      "; kernel '", kernel.name, "' parameter ", i,
+                      " takes ",
+                      want == NHC_DTYPE_INVALID
+                          ? std::string("no state tensor")
+                          : cat(nhc_dtype_name(want), " state"),
+                      " (manifest 'state', 'kernels')"));
         tensors[arg.ref] = tensor;
       }
     }

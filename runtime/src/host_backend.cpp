@@ -71,7 +71,7 @@ HostBackend::HostBackend(const BackendContext &context)
         {library_->packedKernel(kernel.name), library_->slicedKernel(kernel.name)});
   size_t states = context.manifest->state.size();
   stateBases_.assign(states, nullptr);
-  stateBytes_.assign(states, 0);
+  stateElems_.assign(states, 0);
 }
 
 std::unique_ptr<StateMemory>
@@ -88,7 +88,7 @@ void HostBackend::bindState(nhc_state_pool_t &pool) {
     stateBases_[i] = tensors[i].memory->hostAddress(tensors[i].offset);
     NHC_CHECK(stateBases_[i] != nullptr, NHC_INTERNAL,
               cat(origin_, ": the host backend's state is not host memory"));
-    stateBytes_[i] = tensors[i].totalBytes;
+    stateElems_[i] = tensors[i].totalBytes / nhc_dtype_size(tensors[i].dtype);
   }
 }
 
@@ -205,7 +205,7 @@ void HostBackend::launch(const KernelCall &call, const StepShape &shape,
       memref(weights_.data(arg.ref), weights_.elems(arg.ref));
       break;
     case ArgKind::State:
-      memref(stateBases_[arg.ref], stateBytes_[arg.ref] / sizeof(float));
+      memref(stateBases_[arg.ref], stateElems_[arg.ref]);
       break;
     case ArgKind::Requests:
       memref(scratch_.requestTable(), 4 * R);

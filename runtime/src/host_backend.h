@@ -87,7 +87,7 @@ private:
   GemvKernels gemv_;                      // decode gemms on narrow weights
   std::vector<uint8_t *> stateBases_; // by manifest state index: slot 0;
                                       // null until a schedule names it
-  std::vector<uint64_t> stateBytes_;  // all slots of it
+  std::vector<uint64_t> stateElems_;  // all slots of it, in its dtype
   F32Weights weights_;
   Scratch scratch_;
   MoeWorkspace moeWorkspace_;

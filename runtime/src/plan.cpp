@@ -202,6 +202,46 @@ ParamKind parseParamKind(const Json &value, const std::string &where) {
                                       "' is not 'memref', 'index' or 'f32'"));
 }
 
+/// KernelSpec::stateDtypes from `param_elements` (optional).
+std::vector<nhc_dtype_t> parseStateDtypes(const Json &entry,
+                                          const std::vector<ParamKind> &params,
+                                          const std::string &at) {
+  std::vector<nhc_dtype_t> dtypes;
+  for (ParamKind kind : params)
+    dtypes.push_back(kind == ParamKind::Memref ? NHC_DTYPE_F32
+                                               : NHC_DTYPE_INVALID);
+  const Json *elements =
+      optionalArray(entry, schema::key::kParamElements, at);
+  if (!elements)
+    return dtypes;
+  NHC_CHECK(elements->size() == params.size(), NHC_INVALID_FORMAT,
+            cat(at, ".param_elements: ", elements->size(),
+                " entries for ", params.size(), " params"));
+  namespace value = schema::value;
+  for (size_t p = 0; p < params.size(); ++p) {
+    std::string pat = cat(at, ".param_elements[", p, "]");
+    const Json &element = (*elements)[p];
+    if (params[p] != ParamKind::Memref) {
+      NHC_CHECK(element.is_null(), NHC_INVALID_FORMAT,
+                pat + ": a scalar parameter has no element type (null)");
+      continue;
+    }
+    std::string name = asString(element, pat);
+    if (name == value::kElemF32)
+      dtypes[p] = NHC_DTYPE_F32;
+    else if (name == value::kElemI16) // bf16 bits
+      dtypes[p] = NHC_DTYPE_BF16;
+    else if (name == value::kElemI8 || name == value::kElemI32 ||
+             name == value::kElemI64)
+      dtypes[p] = NHC_DTYPE_INVALID; // no state tensor has them
+    else
+      throw Error(NHC_INVALID_FORMAT,
+                  cat(pat, ": ", boundedDump(element),
+                      " is not f32, i8, i16, i32 or i64"));
+  }
+  return dtypes;
+}
+
 void parseKernels(const Json &root, const std::string &where,
                   PlanContext &ctx) {
   const Json *kernels = optionalArray(root, schema::key::kKernels, where);
@@ -222,6 +262,7 @@ void parseKernels(const Json &root, const std::string &where,
     for (size_t p = 0; p < params.size(); ++p)
       spec.params.push_back(
           parseParamKind(params[p], cat(at, ".params[", p, "]")));
+    spec.stateDtypes = parseStateDtypes(entry, spec.params, at);
     auto [it, inserted] = ctx.kernels.emplace(spec.name, i);
     NHC_CHECK(inserted, NHC_INVALID_FORMAT,
               cat(at, ".name: kernel '", spec.name,

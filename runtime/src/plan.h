@@ -40,6 +40,11 @@ enum class ParamKind { Memref, Index, F32 };
 struct KernelSpec {
   std::string name; // "nhc_rms_norm"; the symbol is name + "_packed"
   std::vector<ParamKind> params;
+  /// Per parameter, the dtype a state tensor passed to it must have: F32
+  /// for an f32 memref, BF16 for an i16 one (bf16 bits), NHC_DTYPE_INVALID
+  /// for other elements and scalars. Manifests without `param_elements`:
+  /// F32 for every memref.
+  std::vector<nhc_dtype_t> stateDtypes;
 };
 
 /// Step-dependent sizes a kernel argument can name, and the session's gemm

@@ -61,7 +61,8 @@
 
 // RUN: cat %nhc_src_root/lib/Kernels/request.mlir %nhc_src_root/lib/Kernels/attention.mlir %nhc_src_root/lib/Kernels/attention_prefill.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=ATTN
 // ATTN-LABEL: func.func @nhc_attention(
-// ATTN-SAME:    %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xi64>, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index)
+// ATTN-SAME:    %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: memref<?xf32> {nhc.bf16_state}, %{{[a-z0-9_]+}}: memref<?xf32> {nhc.bf16_state}, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xf32>, %{{[a-z0-9_]+}}: memref<?xi64>, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index)
+// ATTN-SAME:    attributes {nhc.bf16_state_form = "nhc_attention_bf16_kv"}
 // Append, then attend: two top-level parallel loops.
 // ATTN:         scf.parallel
 // ATTN:         scf.parallel
@@ -113,5 +114,6 @@
 // EMBED-DAG: func.func @nhc_add_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_gated_rms_norm_bf16(
 // EMBED-DAG: func.func @nhc_ssd_conv_scan(
+// EMBED-DAG: func.func @nhc_attention_bf16_kv(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 40
+// COUNT: 41

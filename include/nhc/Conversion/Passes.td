@@ -31,11 +31,16 @@ def ConvertNemotronToExecPass
     - `@head_last` and `@head_all` compute the logits of the last token of
       each request and of every token.
 
-    The `targets` option is recorded as `nemotron_exec.targets`.
+    The `targets` option is recorded as `nemotron_exec.targets`. With
+    `kv-cache-dtype=bf16` the attention layers' K and V caches are `bf16`
+    states and their attentions call `nhc_attention_bf16_kv` (the same
+    computation, K and V rounded to bf16 as they are appended).
   }];
   let options = [
     ListOption<"targets", "targets", "std::string",
-               "Targets of the artifact (cpu, cuda:sm_90, ...)">
+               "Targets of the artifact (cpu, cuda:sm_90, ...)">,
+    Option<"kvCacheDtype", "kv-cache-dtype", "std::string", /*default=*/"\"f32\"",
+           "Element type of the attention layers' KV cache: f32 or bf16">
   ];
   let dependentDialects = [
     "::mlir::nemotron_exec::NemotronExecDialect",

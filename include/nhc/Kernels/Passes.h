@@ -28,6 +28,11 @@ namespace mlir::nhc {
 /// nhc-insert-grid-dependency-control accepts.
 bool chipHasGridDependencyControl(StringRef chip);
 
+/// What nhc-add-bf16-state-kernels does, for the library parser: adds the
+/// bf16 state form of every kernel marked `nhc.bf16_state_form`. Reports
+/// through diagnostics and fails on a use it cannot narrow.
+LogicalResult addBf16StateKernels(ModuleOp module);
+
 } // namespace mlir::nhc
 
 #endif // NHC_KERNELS_PASSES_H

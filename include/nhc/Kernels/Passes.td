@@ -305,6 +305,52 @@ def NHCAddSlicedKernelsPass
   ];
 }
 
+def NHCAddBf16StateKernelsPass
+    : Pass<"nhc-add-bf16-state-kernels", "::mlir::ModuleOp"> {
+  let summary = "Add a kernel's form that keeps marked state arguments as "
+                "bf16 (first, when the library is parsed)";
+  let description = [{
+    A kernel with `nhc.bf16_state_form = "<name>"` gets a public clone
+    `@<name>` in which every argument marked `nhc.bf16_state` (a
+    `memref<?xf32>`) is a `memref<?xi16>` of bf16 bits: a load of it widens
+    the bits to f32 (exactly), a store rounds the f32 to the nearest bf16
+    (ties to even, NaN stays a quiet NaN, as torch's `.to(torch.bfloat16)`);
+    `vector.load`/`vector.store` do the same per lane with their
+    `alignment` halved (an f32 access proven 16-byte aligned by its base
+    pointer and an element offset divisible by 4 is 8-byte aligned at half
+    the element size). The indices are elements, so index arithmetic is
+    unchanged. A helper called with such an argument is cloned the same way
+    (`@<helper>_bf16_<i>...`, the narrowed argument positions), and the
+    kernel's GPU form (`nhc.gpu_variant_of`) gets a clone that is the new
+    kernel's GPU form. `memref.prefetch` and
+    `memref.extract_aligned_pointer_as_index` take the new argument as is;
+    any other use of it is an error naming the op. The markers are removed.
+    Used for the attention's KV cache (`nhc_attention_bf16_kv`,
+    docs/kernels.md): half the bytes per cached position, where the
+    computation stays f32.
+
+    ```mlir
+    func.func @k(%c: memref<?xf32> {nhc.bf16_state}, %i: index)
+        attributes {nhc.bf16_state_form = "k_bf16"} {
+      %x = memref.load %c[%i] : memref<?xf32>
+      ...
+    }
+    // gains
+    func.func @k_bf16(%c: memref<?xi16>, %i: index) {
+      %b = memref.load %c[%i] : memref<?xi16>
+      %x = arith.bitcast (arith.shli (arith.extui %b : i16 to i32), 16) : i32 to f32
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def NHCHoistStaticAllocasPass
     : Pass<"nhc-hoist-static-allocas", "::mlir::func::FuncOp"> {
   let summary = "Move host code's stack buffers to the function's entry "

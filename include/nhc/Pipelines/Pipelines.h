@@ -116,6 +116,11 @@ struct ModelToExecPipelineOptions
   ListOption<std::string> targets{
       *this, "targets",
       llvm::cl::desc("Targets of the artifact (default: cpu)")};
+  Option<std::string> kvCacheDtype{
+      *this, "kv-cache-dtype",
+      llvm::cl::desc("Element type of the attention layers' KV cache: f32 "
+                     "or bf16"),
+      llvm::cl::init("f32")};
 };
 
 /// What `nhc compile` runs on an imported model: the model-level passes

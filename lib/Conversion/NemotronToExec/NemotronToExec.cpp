@@ -65,10 +65,12 @@ struct ScheduleCursor {
 
 class ExecLowering {
 public:
-  ExecLowering(ModuleOp module, func::FuncOp forward, ModuleOp library)
+  /// `kvCacheBf16`: the attention layers' caches as bf16 states.
+  ExecLowering(ModuleOp module, func::FuncOp forward, ModuleOp library,
+               bool kvCacheBf16)
       : module(module), forward(forward), library(library),
         ctx(module.getContext()), moduleBuilder(ctx),
-        loc(forward.getLoc()) {
+        loc(forward.getLoc()), kvCacheBf16(kvCacheBf16) {
     moduleBuilder.setInsertionPointToEnd(module.getBody());
   }
 
@@ -177,11 +179,14 @@ private:
     });
   }
 
+  /// A kernel reads a bf16 state as its bits (memref<?xi16>).
   Value stateRef(ScheduleCursor &s, StateOp state) {
     auto ref = FlatSymbolRefAttr::get(state.getSymNameAttr());
+    Type element = cast<RankedTensorType>(state.getType()).getElementType();
+    if (element.isBF16())
+      element = IntegerType::get(ctx, 16);
     return cached(s, ref, [&](OpBuilder &b) {
-      return StateRefOp::create(b, loc, memref(b.getF32Type()), ref)
-          .getResult();
+      return StateRefOp::create(b, loc, memref(element), ref).getResult();
     });
   }
 
@@ -378,7 +383,8 @@ private:
     return name;
   }
 
-  StateOp state(StateKind kind, int64_t layer, ArrayRef<int64_t> shape) {
+  StateOp state(StateKind kind, int64_t layer, ArrayRef<int64_t> shape,
+                Type element = nullptr) {
     std::pair<int64_t, int> key{layer, static_cast<int>(kind)};
     auto it = states.find(key);
     if (it != states.end())
@@ -387,7 +393,7 @@ private:
                        stringifyStateKind(kind).str();
     auto op = StateOp::create(
         moduleBuilder, loc, name, kind, layer,
-        RankedTensorType::get(shape, Float32Type::get(ctx)));
+        RankedTensorType::get(shape, element ? element : Float32Type::get(ctx)));
     states[key] = op;
     return op;
   }
@@ -704,13 +710,16 @@ private:
     SmallVector<int64_t> cache = {ShapedType::kDynamic,
                                   int64_t(op.getNumKvHeads()),
                                   int64_t(op.getHeadDim())};
-    StateOp kCache = state(StateKind::k_cache, op.getLayer(), cache);
-    StateOp vCache = state(StateKind::v_cache, op.getLayer(), cache);
+    Type element = kvCacheBf16 ? Type(BFloat16Type::get(ctx))
+                               : Type(Float32Type::get(ctx));
+    StateOp kCache = state(StateKind::k_cache, op.getLayer(), cache, element);
+    StateOp vCache = state(StateKind::v_cache, op.getLayer(), cache, element);
     // Per split of a decode request and query head: o (head_dim), m and l.
     BufferOp partials = newBuffer(
         kAttentionSplits * int64_t(op.getNumHeads()) * (op.getHeadDim() + 2),
         Float32Type::get(ctx), Rows::request);
-    return call(op, s, "nhc_attention",
+    return call(op, s,
+                kvCacheBf16 ? "nhc_attention_bf16_kv" : "nhc_attention",
                 {bufferRef(s, q.buffer), index(s, q.rowStride),
                  index(s, q.column), index(s, k.column), index(s, v.column),
                  stateRef(s, kCache), stateRef(s, vCache),
@@ -904,6 +913,7 @@ private:
   Value residual, lastNormalized;
   Operation *lastNormalizedEntry = nullptr;
   int64_t layerCount = 0;
+  bool kvCacheBf16 = false;
 };
 
 struct ConvertNemotronToExecPass
@@ -921,7 +931,13 @@ struct ConvertNemotronToExecPass
     OwningOpRef<ModuleOp> library = mlir::nhc::parseKernelLibrary(getContext());
     if (!library)
       return signalPassFailure();
-    if (failed(ExecLowering(module, forward, *library).run()))
+    if (kvCacheDtype != "f32" && kvCacheDtype != "bf16") {
+      module.emitError() << "kv-cache-dtype must be f32 or bf16, got '"
+                         << kvCacheDtype << "'";
+      return signalPassFailure();
+    }
+    if (failed(ExecLowering(module, forward, *library, kvCacheDtype == "bf16")
+                   .run()))
       return signalPassFailure();
     SmallVector<Attribute> names;
     for (const std::string &target :

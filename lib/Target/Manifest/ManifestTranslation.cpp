@@ -60,12 +60,6 @@ const char *dimName(Dim dim) {
   llvm_unreachable("every Dim has a spelling");
 }
 
-const char *kernelParamKind(Type type) {
-  return isa<MemRefType>(type) ? schema::value::kParamMemRef
-         : type.isIndex()      ? schema::value::kParamIndex
-                               : schema::value::kParamF32;
-}
-
 json layerPlan(StringRef pattern) {
   json layers = json::array();
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -151,11 +145,19 @@ public:
     json kernels = json::array();
     for (const std::string &name : calledKernels) {
       auto kernel = module.lookupSymbol<func::FuncOp>(name);
-      json params = json::array();
-      for (Type type : kernel.getArgumentTypes())
-        params.push_back(kernelParamKind(type));
-      kernels.push_back(
-          {{schema::key::kName, name}, {schema::key::kParams, params}});
+      FailureOr<mlir::nhc::KernelSignature> signature =
+          mlir::nhc::getKernelSignature(kernel);
+      if (failed(signature))
+        return failure();
+      json params = json::array(), elements = json::array();
+      for (const mlir::nhc::KernelParam &param : signature->params) {
+        params.push_back(param.kind);
+        elements.push_back(param.elementType.empty() ? json(nullptr)
+                                                     : json(param.elementType));
+      }
+      kernels.push_back({{schema::key::kName, name},
+                         {schema::key::kParams, params},
+                         {schema::key::kParamElements, elements}});
     }
 
     namespace key = schema::key;

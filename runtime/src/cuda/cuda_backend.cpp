@@ -214,7 +214,7 @@ public:
       for (size_t i = 0; i < plan_.buffers.size(); ++i)
         buffers_.emplace_back(api_);
       stateAddress_.assign(context.manifest->state.size(), 0);
-      stateBytes_.assign(context.manifest->state.size(), 0);
+      stateElems_.assign(context.manifest->state.size(), 0);
     } catch (...) {
       releaseDevice(); // what the constructor made, with the context current
       throw;
@@ -272,7 +272,7 @@ public:
       stateAddress_[i] = tensors[i].memory->deviceAddress(tensors[i].offset);
       NHC_CHECK(stateAddress_[i] != 0, NHC_INTERNAL,
                 cat(origin_, ": the cuda backend's state is not on the device"));
-      stateBytes_[i] = tensors[i].totalBytes;
+      stateElems_[i] = tensors[i].totalBytes / nhc_dtype_size(tensors[i].dtype);
     }
   }
 
@@ -719,7 +719,7 @@ public:
         view = host_.data(arg.ref);
         break;
       case ArgKind::State:
-        a = memref(stateAddress_[arg.ref], stateBytes_[arg.ref] / sizeof(float));
+        a = memref(stateAddress_[arg.ref], stateElems_[arg.ref]);
         break;
       case ArgKind::Requests:
         a = memref(requestTable_.address(), 4 * R);
@@ -2569,7 +2569,8 @@ private:
   std::vector<nhc_dtype_t> weightDtype_;
   uint64_t generatedWeights_ = 0, generatedBytes_ = 0; // synthetic, on the device
   std::vector<DeviceBuffer> buffers_; // by plan buffer
-  std::vector<uint64_t> stateAddress_, stateBytes_; // by manifest state
+  // By manifest state: slot 0's address, all slots' elements (its dtype).
+  std::vector<uint64_t> stateAddress_, stateElems_;
   DeviceBuffer logits_, requestTable_, tokenIds_;
   DeviceBuffer narrowRows_; // a bf16 or e4m3 gemm's activations, packed
   DeviceBuffer greedyIds_{api_}; // pickTokens' ids, [logits rows] int32

@@ -402,6 +402,106 @@ TEST(KernelAttention, DecodeGroupsOfPublishedShapes) {
   }
 }
 
+/// nhc_attention_bf16_kv on `c` with caches of bf16 bits `kBits`, `vBits`
+/// (c's caches unused).
+std::vector<float> runAttnBf16KV(AttnCase &c, std::vector<uint16_t> &kBits,
+                                 std::vector<uint16_t> &vBits) {
+  std::vector<int64_t> req = requestTable(c.reqs);
+  std::vector<float> out(c.tokens() * c.Hq * c.D,
+                         std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> partials(c.reqs.size() * c.splits * c.Hq * (c.D + 2),
+                              -7.f);
+  ArgPack a;
+  a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
+      .buf(kBits).buf(vBits).buf(out).scratch(partials).buf(req)
+      .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
+      .idx(c.splits).f32(c.scale).idx(c.gemmPrecision).idx(c.tokens());
+  if (c.gemmPrecision == kGemmPrecisionBf16)
+    runKernel("nhc_attention_bf16_kv", a, kOneTf32MmaTolerance,
+              ArgPack::Scale::Buffer);
+  else
+    runKernel("nhc_attention_bf16_kv", a);
+  return out;
+}
+
+std::vector<uint16_t> bf16Bits(const std::vector<float> &values) {
+  std::vector<uint16_t> bits;
+  for (float x : values)
+    bits.push_back(nearestBf16(x));
+  return bits;
+}
+
+/// The bf16 KV cache kernel is the f32 one on K and V rounded to bf16: its
+/// appended bits are the nearest bf16 of the new K and V, and its outputs
+/// are the f32 kernel's when that kernel's K and V columns and caches hold
+/// the same bf16 values.
+void expectBf16KVIsTheF32KernelOnRoundedKV(AttnCase c) {
+  std::vector<uint16_t> kBits = bf16Bits(c.kCache), vBits = bf16Bits(c.vCache);
+  AttnCase rounded = c;
+  for (float &x : rounded.kCache)
+    x = fromBits(uint32_t(nearestBf16(x)) << 16);
+  for (float &x : rounded.vCache)
+    x = fromBits(uint32_t(nearestBf16(x)) << 16);
+  const int64_t width = c.Hkv * c.D;
+  for (int64_t t = 0; t < c.tokens(); ++t)
+    for (int64_t j = 0; j < width; ++j)
+      for (int64_t col : {c.kOff + j, c.vOff + j}) {
+        float &x = rounded.qkv[t * c.stride + col];
+        x = fromBits(uint32_t(nearestBf16(x)) << 16);
+      }
+  std::vector<float> want = runAttn(rounded);
+  std::vector<float> got = runAttnBf16KV(c, kBits, vBits);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(bitsOf(got[i]), bitsOf(want[i])) << "out[" << i << "]";
+  EXPECT_EQ(kBits, bf16Bits(rounded.kCache));
+  EXPECT_EQ(vBits, bf16Bits(rounded.vCache));
+}
+
+TEST(KernelAttention, Bf16KVCacheIsTheF32KernelOnRoundedKV) {
+  // Prefills (host prefill path from 8 tokens, GPU tiles of 64), decodes
+  // (split over the KV length past 64 positions) and a GQA group; D = 8
+  // stages 16-byte (8-byte in bf16) chunks on the GPU, D = 6 elements.
+  for (int64_t d : {8, 6}) {
+    SCOPED_TRACE("D = " + std::to_string(d));
+    expectBf16KVIsTheF32KernelOnRoundedKV(
+        shapedCase({{1, 199, 0}, {70, 0, 1}, {5, 126, 2}, {9, 3, 3}}, 71,
+                   /*hq=*/6, /*hkv=*/2, d, /*maxSeq=*/256));
+  }
+  AttnCase c = makeAttnCase({{3, 0, 2}, {1, 7, 0}, {2, 2, 1}}, 72);
+  c.gemmPrecision = kGemmPrecisionBf16;
+  expectBf16KVIsTheF32KernelOnRoundedKV(c);
+}
+
+TEST(KernelAttention, Bf16KVCacheRoundsToNearestEven) {
+  // One prompt whose first K row holds ties (to even: down for 1 + 2^-8, up
+  // for 1 + 3 2^-8), a NaN whose payload is only in the low half (must stay
+  // NaN, not become infinity), infinities, -0, the largest float (rounds
+  // to infinity) and a subnormal.
+  AttnCase c = shapedCase({{2, 0, 1}}, 73, /*hq=*/2, /*hkv=*/1, /*d=*/8,
+                          /*maxSeq=*/4);
+  const float specials[8] = {fromBits(0x3f808000), fromBits(0x3f818000),
+                             fromBits(0x7f800001), INFINITY,
+                             -INFINITY,            -0.f,
+                             fromBits(0x7f7fffff), fromBits(0x00008001)};
+  for (int64_t j = 0; j < 8; ++j)
+    c.qkv[c.kOff + j] = specials[j];
+  std::vector<uint16_t> kBits(c.kCache.size(), 0x1234),
+      vBits(c.vCache.size(), 0x1234);
+  runAttnBf16KV(c, kBits, vBits);
+  const int64_t slot = c.maxSeq * c.Hkv * c.D;
+  const uint16_t want[8] = {0x3f80, 0x3f82, 0x7fc0, 0x7f80,
+                            0xff80, 0x8000, 0x7f80, 0x0001};
+  for (int64_t j = 0; j < 8; ++j)
+    EXPECT_EQ(kBits[slot + j], want[j]) << "k[" << j << "]";
+  // The second token's rows, and nothing past the prompt.
+  for (int64_t j = 0; j < 8; ++j) {
+    EXPECT_EQ(kBits[slot + 8 + j], nearestBf16(c.qkv[c.stride + c.kOff + j]));
+    EXPECT_EQ(vBits[slot + 8 + j], nearestBf16(c.qkv[c.stride + c.vOff + j]));
+    EXPECT_EQ(kBits[slot + 16 + j], 0x1234);
+  }
+}
+
 TEST(KernelAttention, BatchedEqualsAlone) {
   std::vector<Request> reqs = {{3, 0, 2}, {1, 7, 0}, {2, 2, 1}};
   AttnCase c = makeAttnCase(reqs, 55);

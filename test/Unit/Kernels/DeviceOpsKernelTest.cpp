@@ -24,38 +24,6 @@ using namespace nhc_test;
 
 namespace {
 
-float fromBits(uint32_t bits) {
-  float x;
-  std::memcpy(&x, &bits, sizeof x);
-  return x;
-}
-uint32_t bitsOf(float x) {
-  uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  return bits;
-}
-
-/// The bf16 nearest to `x` (ties to the even one), chosen by comparing the
-/// two candidates' distances in double; NaN quiet, infinities kept.
-uint16_t nearestBf16(float x) {
-  uint32_t bits = bitsOf(x);
-  if (std::isnan(x))
-    return static_cast<uint16_t>((bits >> 16) | 0x40);
-  if (std::isinf(x))
-    return static_cast<uint16_t>(bits >> 16);
-  uint32_t down = bits & 0xffff0000u, up = down + 0x10000u;
-  double dDown = std::fabs(double(fromBits(down)) - x);
-  // Past the largest bf16 the next step up is 2^128 (IEEE overflow:
-  // rounds to infinity from the midpoint on).
-  double upValue = std::isinf(fromBits(up)) && !std::isinf(x)
-                       ? std::copysign(std::ldexp(1.0, 128), x)
-                       : double(fromBits(up));
-  double dUp = std::fabs(upValue - x);
-  if (dDown < dUp || (dDown == dUp && ((down >> 16) & 1) == 0))
-    return static_cast<uint16_t>(down >> 16);
-  return static_cast<uint16_t>(up >> 16);
-}
-
 TEST(KernelDeviceOps, RoundBf16IsNearestEven) {
   std::mt19937 rng(7);
   std::vector<float> values = {0.0f, -0.0f, 1.0f, 1.00390625f /* tie, even */,

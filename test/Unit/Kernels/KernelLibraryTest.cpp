@@ -36,6 +36,8 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_gather_last", {m, m, m, i, i}},
       {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
       {"nhc_quantize_fp8", {m, i, i, m, m, i, i}},
+      {"nhc_attention_bf16_kv",
+       {m, i, i, i, i, m, m, m, m, m, i, i, i, i, i, i, f, i, i}},
       {"nhc_gemv_bf16", {m, m, m, i, i, i, i, i, i, i}},
       {"nhc_gemv_f16", {m, m, m, i, i, i, i, i, i, i}},
       {"nhc_gemv_e4m3", {m, m, m, i, i, i, i, i, i, i}},
@@ -95,6 +97,12 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       EXPECT_EQ(sig.params[5].elementType, "i8");
     if (sig.name == "nhc_embedding_bf16")
       EXPECT_EQ(sig.params[0].elementType, "i16");
+    if (sig.name == "nhc_attention_bf16_kv") { // the caches' bf16 bits
+      EXPECT_EQ(sig.params[5].elementType, "i16");
+      EXPECT_EQ(sig.params[6].elementType, "i16");
+    }
+    if (sig.name == "nhc_attention")
+      EXPECT_EQ(sig.params[5].elementType, "f32");
     if (sig.name == "nhc_rms_norm_bf16" ||
         sig.name == "nhc_add_rms_norm_bf16" ||
         sig.name == "nhc_gated_rms_norm_bf16") // the norms' bf16 rows

@@ -379,6 +379,37 @@ double nhc_test::e4m3Value(uint8_t c) {
   return sign * std::ldexp(1.0 + mant / 8.0, e - 7);
 }
 
+uint32_t nhc_test::bitsOf(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits;
+}
+
+float nhc_test::fromBits(uint32_t bits) {
+  float x;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+uint16_t nhc_test::nearestBf16(float x) {
+  uint32_t bits = bitsOf(x);
+  if (std::isnan(x))
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  if (std::isinf(x))
+    return static_cast<uint16_t>(bits >> 16);
+  uint32_t down = bits & 0xffff0000u, up = down + 0x10000u;
+  double dDown = std::fabs(double(fromBits(down)) - x);
+  // Past the largest bf16 the next step up is 2^128 (IEEE overflow:
+  // rounds to infinity from the midpoint on).
+  double upValue = std::isinf(fromBits(up)) && !std::isinf(x)
+                       ? std::copysign(std::ldexp(1.0, 128), x)
+                       : double(fromBits(up));
+  double dUp = std::fabs(upValue - x);
+  if (dDown < dUp || (dDown == dUp && ((down >> 16) & 1) == 0))
+    return static_cast<uint16_t>(down >> 16);
+  return static_cast<uint16_t>(up >> 16);
+}
+
 uint8_t nhc_test::nearestE4m3Code(float x) {
   double v = std::min(std::max(double(x), -448.0), 448.0);
   int best = -1;

@@ -139,6 +139,14 @@ double e4m3Value(uint8_t c);
 /// code), chosen by distance over every finite code.
 uint8_t nearestE4m3Code(float x);
 
+/// A float's IEEE bits and back.
+uint32_t bitsOf(float x);
+float fromBits(uint32_t bits);
+
+/// The bf16 nearest to `x` (ties to the even one), chosen by comparing the
+/// two candidates' distances in double; NaN quiet, infinities kept.
+uint16_t nearestBf16(float x);
+
 /// The first element of a buffer of `elementBytes` elements at `base` that
 /// lies on a 16-byte boundary (`aligned`) or one element past one: where a
 /// test places an operand so that a GPU form's 16-byte loads take it, or its

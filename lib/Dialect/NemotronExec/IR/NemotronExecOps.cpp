@@ -203,9 +203,13 @@ LogicalResult StateRefOp::verifySymbolUses(SymbolTableCollection &tables) {
   if (failed(state))
     return failure();
   Type element = cast<RankedTensorType>(state->getType()).getElementType();
-  if (cast<MemRefType>(getType()).getElementType() != element)
-    return emitOpError() << "element type " << cast<MemRefType>(getType()).getElementType()
-                         << " differs from the state's " << element;
+  Type got = cast<MemRefType>(getType()).getElementType();
+  // Kernels take bf16 as its bits (the kernel library's convention).
+  bool bf16Bits = element.isBF16() && got.isInteger(16);
+  if (got != element && !bf16Bits)
+    return emitOpError() << "element type " << got
+                         << " differs from the state's " << element
+                         << (element.isBF16() ? " (or i16, its bits)" : "");
   return success();
 }
 

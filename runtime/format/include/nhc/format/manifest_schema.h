@@ -62,6 +62,9 @@ inline constexpr const char kLayer[] = "layer";
 inline constexpr const char kPer[] = "per";
 inline constexpr const char kElems[] = "elems";
 inline constexpr const char kParams[] = "params";
+// kernels[i]: per parameter, a memref's element type (value::kElem*), null
+// for scalars; absent in manifests before 2026-12-07 (every state f32).
+inline constexpr const char kParamElements[] = "param_elements";
 inline constexpr const char kBuffer[] = "buffer";
 inline constexpr const char kOffset[] = "offset";
 inline constexpr const char kLd[] = "ld";
@@ -137,6 +140,13 @@ inline constexpr const char kF32NaN[] = "nan";
 inline constexpr const char kParamMemRef[] = "memref";
 inline constexpr const char kParamIndex[] = "index";
 inline constexpr const char kParamF32[] = "f32";
+// A memref parameter's element type (key::kParamElements). i16 holds bf16
+// bits, i8 a narrow weight's bytes.
+inline constexpr const char kElemF32[] = "f32";
+inline constexpr const char kElemI8[] = "i8";
+inline constexpr const char kElemI16[] = "i16";
+inline constexpr const char kElemI32[] = "i32";
+inline constexpr const char kElemI64[] = "i64";
 inline constexpr const char kLogits[] = "logits";
 inline constexpr const char kLibraryGemm[] = "gemm";
 inline constexpr const char kLibraryEmbedding[] = "embedding";
