@@ -142,7 +142,7 @@ class NemotronExec_RefOp<string mnemonic, string what>
         DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "The memory of a " # what;
   let arguments = (ins FlatSymbolRefAttr:$name);
-  let results = (outs AnyTypeOf<[MemRefRankOf<[F32, I32], [1]>]>:$result);
+  let results = (outs AnyTypeOf<[MemRefRankOf<[F32, I32, I16], [1]>]>:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 

@@ -269,13 +269,68 @@ TEST(SessionCreateTest, NonF32StateIsRejected) {
   EXPECT_EQ(f.open(m, toyModelWeights()), NHC_UNSUPPORTED);
   EXPECT_THAT(lastError(),
               HasSubstr("schedules.body[3].args[1]: state tensor "
-                        "'layers.1.k_cache' is BF16; kernels need F32 "
-                        "state"));
+                        "'layers.1.k_cache' is BF16; kernel "
+                        "'nhc_test_kv_mean' parameter 1 takes F32 state"));
   // State no kernel reads may have any float dtype.
   m = toyModelManifest();
   m["state"][3]["dtype"] = "F16"; // layers.1.v_cache
   SessionFixture g;
   EXPECT_EQ(g.open(m, toyModelWeights()), NHC_OK) << lastError();
+}
+
+/// The toy model's nhc_test_kv_mean (kernels[5]; its K cache is
+/// parameter 1) with `elements` as its param_elements.
+Json withKvMeanElements(Json m, Json elements) {
+  EXPECT_EQ(m["kernels"][5]["name"], "nhc_test_kv_mean");
+  m["kernels"][5]["param_elements"] = std::move(elements);
+  return m;
+}
+
+TEST(SessionCreateTest, StateDtypesFollowTheKernelsParamElements) {
+  const Json bits = {"f32", "i16", "i64", "f32", nullptr, nullptr, nullptr};
+  // An i16 memref takes a BF16 state (bf16 bits: --kv-cache-dtype=bf16).
+  Json m = withKvMeanElements(toyModelManifest(), bits);
+  m["state"][2]["dtype"] = "BF16";
+  SessionFixture f;
+  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_OK) << lastError();
+  // ... and no F32 one.
+  SessionFixture g;
+  EXPECT_EQ(g.open(withKvMeanElements(toyModelManifest(), bits),
+                   toyModelWeights()),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(),
+              HasSubstr("state tensor 'layers.1.k_cache' is F32; kernel "
+                        "'nhc_test_kv_mean' parameter 1 takes BF16 state"));
+  // An integer memref takes no state.
+  Json ints = bits;
+  ints[1] = "i32";
+  SessionFixture h;
+  EXPECT_EQ(h.open(withKvMeanElements(toyModelManifest(), ints),
+                   toyModelWeights()),
+            NHC_UNSUPPORTED);
+  EXPECT_THAT(lastError(), HasSubstr("parameter 1 takes no state tensor"));
+}
+
+TEST(SessionCreateTest, MalformedParamElementsAreRefusedByName) {
+  const std::pair<Json, const char *> cases[] = {
+      {Json{"f32", "f32"}, "kernels[5].param_elements: 2 entries for 7 params"},
+      {Json{"f32", "f32", "i64", "f32", "i32", nullptr, nullptr},
+       "kernels[5].param_elements[4]: a scalar parameter has no element type"},
+      {Json{"f32", "bf16", "i64", "f32", nullptr, nullptr, nullptr},
+       "kernels[5].param_elements[1]: \"bf16\" is not f32, i8, i16, i32 or "
+       "i64"},
+      {Json{"f32", 16, "i64", "f32", nullptr, nullptr, nullptr},
+       "kernels[5].param_elements[1]"},
+      {Json("f32"), "kernels[5]: param_elements: expected an array"},
+  };
+  for (const auto &[elements, message] : cases) {
+    SCOPED_TRACE(elements.dump());
+    SessionFixture f;
+    EXPECT_EQ(f.open(withKvMeanElements(toyModelManifest(), elements),
+                     toyModelWeights()),
+              NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(), HasSubstr(message));
+  }
 }
 
 TEST(SessionCreateTest, WeightsAreBoundWithoutModifyingTheHandle) {

@@ -1696,6 +1696,19 @@ INSTANTIATE_TEST_SUITE_P(
                                  "bf16.", 3e-2, NHC_GEMM_PRECISION_BF16}),
     caseName);
 
+// The KV cache in bf16 (nhc compile --kv-cache-dtype=bf16): K and V
+// rounded to bf16 as appended, so judged by the bf16 rule; the bf16
+// checkpoint's reference is transformers' bf16 run, whose cache is bf16.
+INSTANTIATE_TEST_SUITE_P(
+    Bf16KVCache, Golden,
+    ::testing::Values(GoldenCase{"dense", "dense-bf16kv.nhc", "model", "",
+                                 3e-2},
+                      GoldenCase{"moe", "moe-bf16kv.nhc", "model", "", 3e-2},
+                      GoldenCase{"dense", "dense-bf16-bf16kv.nhc",
+                                 "model-bf16", "bf16.", 3e-2,
+                                 NHC_GEMM_PRECISION_BF16}),
+    caseName);
+
 // Checkpoint forms transformers 5.23 loads and runs (docs/config.md).
 INSTANTIATE_TEST_SUITE_P(
     CheckpointForms, Golden,
@@ -2482,6 +2495,94 @@ TEST(GoldenOnCuda, DecodeStepsRunTheConvAndScanAsOneLaunch) {
   std::remove(old.artifact.c_str());
   EXPECT_EQ(without.fused, 0);
   EXPECT_EQ(without.conv, off.conv);
+}
+
+/// A prefilled prompt's state pool: its sizes, each tensor's description
+/// and (host memory only) bytes.
+struct PoolSnapshot {
+  nhc_state_pool_info_t info{};
+  std::vector<nhc_state_tensor_info_t> tensors;
+  std::vector<std::string> names;
+  std::vector<std::vector<uint8_t>> data; // empty where on the device
+};
+
+PoolSnapshot prefilledPool(const GoldenCase &c, int prompt) {
+  PoolSnapshot snapshot;
+  Model model(c);
+  nhc_state_pool_t *pool = nhc_session_state_pool(model.session);
+  Model::check(nhc_state_pool_get_info(pool, &snapshot.info), "info");
+  const std::vector<int32_t> ids = model.ids(prompt);
+  uint32_t slot = 0;
+  Model::check(nhc_session_claim(model.session, &slot), "claim");
+  nhc_request_t request{slot, ids.data(), ids.size()};
+  std::vector<float> logits(model.vocab);
+  Model::check(nhc_session_step(model.session, &request, 1, NHC_LOGITS_LAST,
+                                logits.data(), logits.size()),
+               "prefill");
+  for (uint32_t i = 0; i < nhc_state_pool_tensor_count(pool); ++i) {
+    nhc_state_tensor_info_t t;
+    Model::check(nhc_state_pool_tensor_info(pool, i, &t), "tensor");
+    snapshot.names.push_back(t.name);
+    snapshot.tensors.push_back(t);
+    void *data = nullptr;
+    const uint8_t *bytes = nullptr;
+    if (nhc_state_pool_tensor_data(pool, slot, i, &data) == NHC_OK)
+      bytes = static_cast<const uint8_t *>(data);
+    snapshot.data.emplace_back();
+    if (bytes) // a sequence tensor: the prompt's rows
+      snapshot.data.back().assign(
+          bytes, bytes + (t.per_token ? ids.size() * t.token_stride : t.bytes));
+  }
+  Model::check(nhc_session_release_slot(model.session, slot), "release");
+  return snapshot;
+}
+
+/// --kv-cache-dtype=bf16: the caches are BF16 state of half the bytes
+/// (every other state tensor as in the f32 artifact), and a prompt's cached
+/// K and V are the f32 artifact's rounded to the nearest bf16 (where the
+/// pool is host memory; the GPU form's rounding is the kernel test's).
+TEST(GoldenBf16KVCache, CachesAreBf16AtHalfTheBytes) {
+  PoolSnapshot f32 =
+      prefilledPool(GoldenCase{"dense", "dense.nhc", "model", "", 1e-3}, 1);
+  PoolSnapshot bf16 = prefilledPool(
+      GoldenCase{"dense", "dense-bf16kv.nhc", "model", "", 3e-2}, 1);
+  EXPECT_EQ(bf16.info.fixed_bytes_per_slot, f32.info.fixed_bytes_per_slot);
+  ASSERT_GT(f32.info.sequence_bytes_per_slot, 0u);
+  EXPECT_EQ(2 * bf16.info.sequence_bytes_per_slot,
+            f32.info.sequence_bytes_per_slot);
+  ASSERT_EQ(f32.tensors.size(), bf16.tensors.size());
+  uint32_t firstAttention = UINT32_MAX;
+  for (const nhc_state_tensor_info_t &t : f32.tensors)
+    if (t.per_token)
+      firstAttention = std::min(firstAttention, t.layer);
+  int caches = 0;
+  for (size_t i = 0; i < f32.tensors.size(); ++i) {
+    const nhc_state_tensor_info_t &t32 = f32.tensors[i], &t16 = bf16.tensors[i];
+    ASSERT_EQ(f32.names[i], bf16.names[i]);
+    EXPECT_EQ(t32.dtype, NHC_DTYPE_F32) << f32.names[i];
+    if (!t32.per_token) {
+      EXPECT_EQ(t16.dtype, NHC_DTYPE_F32) << bf16.names[i];
+      // Layers after the attention read its rounded outputs.
+      if (t32.layer < firstAttention)
+        EXPECT_EQ(f32.data[i], bf16.data[i]) << bf16.names[i];
+      continue;
+    }
+    ++caches;
+    EXPECT_EQ(t16.dtype, NHC_DTYPE_BF16) << bf16.names[i];
+    EXPECT_EQ(2 * t16.token_stride, t32.token_stride) << bf16.names[i];
+    ASSERT_EQ(2 * bf16.data[i].size(), f32.data[i].size());
+    for (size_t e = 0; e < bf16.data[i].size() / 2; ++e) {
+      uint32_t bits;
+      uint16_t got;
+      std::memcpy(&bits, &f32.data[i][4 * e], sizeof bits);
+      std::memcpy(&got, &bf16.data[i][2 * e], sizeof got);
+      // Nearest even (the values are finite); the same products computed
+      // the K and V in both.
+      const uint32_t rounded = (bits + 0x7fff + ((bits >> 16) & 1)) >> 16;
+      EXPECT_EQ(got, rounded) << bf16.names[i] << "[" << e << "]";
+    }
+  }
+  EXPECT_EQ(caches, 2); // the one attention layer's K and V
 }
 
 /// Runs `ids` as the session's only request in one step with `options`
