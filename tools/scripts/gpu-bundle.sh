@@ -37,6 +37,9 @@ for config in "$root/tools/bench/nemotron-h-8b-scaled.json" \
   name="$(basename "$config" .json)"
   "$build/bin/nhc" compile "$config" --target=cuda:"$chips" -o "$stage/bench/$name.nhc"
 done
+# Its KV cache in bf16 (gpu-check's bench-8b-scaled-bf16kv).
+"$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:"$chips" \
+  --kv-cache-dtype=bf16 -o "$stage/bench/nemotron-h-8b-scaled-bf16kv.nhc"
 # Its FP8 variant (modelopt, NVIDIA's exclude list).
 python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
   "$stage/bench/nemotron-h-8b-scaled-fp8.json"

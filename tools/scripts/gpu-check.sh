@@ -152,6 +152,9 @@ else
   mkdir -p "$bench_dir"
   "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-h-8b-scaled.nhc" || { note "FAIL: compiling the bench artifact"; exit 1; }
+  "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:$chip \
+    --kv-cache-dtype=bf16 -o "$bench_dir/nemotron-h-8b-scaled-bf16kv.nhc" ||
+    { note "FAIL: compiling the bf16 KV cache bench artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-nano-9b-v2.nhc" || { note "FAIL: compiling the Nano 9B v2 artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-3-nano-30b-a3b-nvfp4.json" --target=cuda:$chip \
@@ -284,6 +287,12 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 \
     --json "$out/bench-8b-scaled-no-pdl.json"
+  # Its 8k decode with the KV cache in bf16 (--kv-cache-dtype=bf16): half
+  # the cache's bytes, compared with bench-8b-scaled's 8192 rows.
+  part bench-8b-scaled-bf16kv 120 "$bin/nhc-bench" "$bench_dir/nemotron-h-8b-scaled-bf16kv.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 8192 \
+    --decode-batch 1,64 --context 8192 --decode-steps 16 \
+    --json "$out/bench-8b-scaled-bf16kv.json"
   # The MoE model of the issue (128 routed experts, top-6; about 63 GB of
   # BF16 weights generated on the device): decode with the experts on the
   # device (recorded graphs; a prefill's bf16 experts as tensor-core tiles,

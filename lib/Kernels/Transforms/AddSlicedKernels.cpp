@@ -105,7 +105,12 @@ void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
   Value slices = entry.addArgument(index, loc);
   Value phase = entry.addArgument(index, loc);
   SmallVector<Type> inputs(entry.getArgumentTypes());
+  // The kernel's argument attributes, none for the new arguments.
+  SmallVector<DictionaryAttr> argAttrs;
+  clone.getAllArgAttrs(argAttrs);
   clone.setFunctionType(builder.getFunctionType(inputs, {builder.getI1Type()}));
+  argAttrs.resize(inputs.size(), builder.getDictionaryAttr({}));
+  clone.setAllArgAttrs(argAttrs);
   symbols.insert(clone);
 
   // Phase i runs the slice of loop i; the loops' order is kept by the

@@ -56,6 +56,22 @@ func.func @load_outside(%x: memref<?xf32>, %s: memref<?xf32>, %n: index) {
 
 // -----
 
+// Argument attributes stay on the kernel's arguments; the new ones have none.
+// CHECK-LABEL: func.func @with_arg_attrs_sliced(
+// CHECK-SAME:    %{{[^:]*}}: memref<?xf32> {test.kept}, %{{[^:]*}}: index, %{{[^:]*}}: index, %{{[^:]*}}: index, %{{[^:]*}}: index) -> i1
+func.func @with_arg_attrs(%x: memref<?xf32> {test.kept}, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %one, %x[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 // Two loops (attention appends K/V, then reads it) become two phases: the
 // runtime finishes every slice of phase 0 before phase 1 starts.
 // CHECK-LABEL: func.func @two_loops_sliced(

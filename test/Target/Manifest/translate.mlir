@@ -26,10 +26,16 @@
 // CHECK-NEXT:   },
 // CHECK-NEXT:   "source": "config.json"
 // CHECK: "format": "nhc-manifest",
-// Each called kernel with its parameter kinds, by name.
+// Each called kernel with its parameter kinds and memrefs' element types,
+// by name.
 // CHECK: "kernels": [
 // CHECK-NEXT:   {
 // CHECK-NEXT:     "name": "nhc_add",
+// CHECK-NEXT:     "param_elements": [
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       null
+// CHECK-NEXT:     ],
 // CHECK-NEXT:     "params": [
 // CHECK-NEXT:       "memref",
 // CHECK-NEXT:       "memref",
@@ -38,7 +44,18 @@
 // CHECK-NEXT:   },
 // CHECK-NEXT:   {
 // CHECK-NEXT:     "name": "nhc_attention",
-// CHECK-NEXT:     "params": [
+// CHECK-NEXT:     "param_elements": [
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       null,
+// CHECK-NEXT:       null,
+// CHECK-NEXT:       null,
+// CHECK-NEXT:       null,
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "f32",
+// CHECK-NEXT:       "i64",
+// CHECK:          "params": [
 // CHECK-NEXT:       "memref",
 // CHECK-NEXT:       "index",
 // CHECK-NEXT:       "index",
