@@ -287,13 +287,8 @@ Json withKvMeanElements(Json m, Json elements) {
 }
 
 TEST(SessionCreateTest, StateDtypesFollowTheKernelsParamElements) {
+  // An i16 memref (bf16 bits) takes no F32 state ...
   const Json bits = {"f32", "i16", "i64", "f32", nullptr, nullptr, nullptr};
-  // An i16 memref takes a BF16 state (bf16 bits: --kv-cache-dtype=bf16).
-  Json m = withKvMeanElements(toyModelManifest(), bits);
-  m["state"][2]["dtype"] = "BF16";
-  SessionFixture f;
-  EXPECT_EQ(f.open(m, toyModelWeights()), NHC_OK) << lastError();
-  // ... and no F32 one.
   SessionFixture g;
   EXPECT_EQ(g.open(withKvMeanElements(toyModelManifest(), bits),
                    toyModelWeights()),
@@ -301,7 +296,7 @@ TEST(SessionCreateTest, StateDtypesFollowTheKernelsParamElements) {
   EXPECT_THAT(lastError(),
               HasSubstr("state tensor 'layers.1.k_cache' is F32; kernel "
                         "'nhc_test_kv_mean' parameter 1 takes BF16 state"));
-  // An integer memref takes no state.
+  // ... and an integer memref no state at all.
   Json ints = bits;
   ints[1] = "i32";
   SessionFixture h;
@@ -309,6 +304,38 @@ TEST(SessionCreateTest, StateDtypesFollowTheKernelsParamElements) {
                    toyModelWeights()),
             NHC_UNSUPPORTED);
   EXPECT_THAT(lastError(), HasSubstr("parameter 1 takes no state tensor"));
+}
+
+/// A kernel sees a state tensor as a memref of its elements, whatever their
+/// size: all slots' rows, not their bytes / 4 (nhc_test_probe reports the
+/// size it got). The BF16 state goes to an i16 parameter (bf16 bits).
+TEST(SessionCreateTest, StateMemrefsCountTheirDtypesElements) {
+  for (const char *dtype : {"F32", "BF16"}) {
+    SCOPED_TRACE(dtype);
+    const bool bf16 = std::string(dtype) == "BF16";
+    Json m = baseManifest(8, 4);
+    m["state"] = {stateTensor("layers.0.k_cache", 0, dtype,
+                              {"max_seq_len", 1, 3})};
+    m["kernels"] = kernelTable({"nhc_test_probe"});
+    m["kernels"][0]["param_elements"] = {bf16 ? "i16" : "f32", nullptr,
+                                         nullptr, "f32"};
+    m["schedules"]["head_all"] = Json::array({kernelCall(
+        "nhc_test_probe", {stateArg("layers.0.k_cache"), dimArg("tokens"),
+                           f32Arg(1.0f), logitsArg()})});
+    SessionFixture f;
+    ASSERT_EQ(f.open(m, SafetensorsBuilder(), 6, 16), NHC_OK) << lastError();
+    uint32_t slot;
+    ASSERT_EQ(nhc_session_claim(f.session, &slot), NHC_OK);
+    int32_t tokens[1] = {1};
+    nhc_request_t request{slot, tokens, 1};
+    std::vector<float> out(8);
+    ASSERT_EQ(nhc_session_step(f.session, &request, 1, NHC_LOGITS_ALL,
+                               out.data(), out.size()),
+              NHC_OK)
+        << lastError();
+    EXPECT_EQ(out[2], 6 * 16 * 3); // size: 6 slots of 16 rows of 3
+    EXPECT_EQ(out[3], 1);          // stride
+  }
 }
 
 TEST(SessionCreateTest, MalformedParamElementsAreRefusedByName) {

@@ -323,8 +323,11 @@ def NHCAddBf16StateKernelsPass
     (`@<helper>_bf16_<i>...`, the narrowed argument positions), and the
     kernel's GPU form (`nhc.gpu_variant_of`) gets a clone that is the new
     kernel's GPU form. `memref.prefetch` and
-    `memref.extract_aligned_pointer_as_index` take the new argument as is;
-    any other use of it is an error naming the op. The markers are removed.
+    `memref.extract_aligned_pointer_as_index` take the new argument as is
+    (so byte arithmetic on the address is the kernel's to keep valid for
+    2-byte elements: the attention's 16-byte alignment test is stricter than
+    its 8-byte bf16 loads need); any other use of it is an error naming the
+    op. The markers are removed.
     Used for the attention's KV cache (`nhc_attention_bf16_kv`,
     docs/kernels.md): half the bytes per cached position, where the
     computation stays f32.
