@@ -202,18 +202,19 @@ ParamKind parseParamKind(const Json &value, const std::string &where) {
                                       "' is not 'memref', 'index' or 'f32'"));
 }
 
-/// KernelSpec::stateDtypes from `param_elements` (optional).
-std::vector<nhc_dtype_t> parseStateDtypes(const Json &entry,
-                                          const std::vector<ParamKind> &params,
-                                          const std::string &at) {
-  std::vector<nhc_dtype_t> dtypes;
+/// KernelSpec::elements and stateDtypes from `param_elements` (optional).
+void parseParamElements(const Json &entry, KernelSpec &spec,
+                        const std::string &at) {
+  const std::vector<ParamKind> &params = spec.params;
+  std::vector<nhc_dtype_t> &dtypes = spec.stateDtypes;
   for (ParamKind kind : params)
     dtypes.push_back(kind == ParamKind::Memref ? NHC_DTYPE_F32
                                                : NHC_DTYPE_INVALID);
   const Json *elements =
       optionalArray(entry, schema::key::kParamElements, at);
   if (!elements)
-    return dtypes;
+    return;
+  spec.elements.assign(params.size(), "");
   NHC_CHECK(elements->size() == params.size(), NHC_INVALID_FORMAT,
             cat(at, ".param_elements: ", elements->size(),
                 " entries for ", params.size(), " params"));
@@ -227,6 +228,7 @@ std::vector<nhc_dtype_t> parseStateDtypes(const Json &entry,
       continue;
     }
     std::string name = asString(element, pat);
+    spec.elements[p] = name;
     if (name == value::kElemF32)
       dtypes[p] = NHC_DTYPE_F32;
     else if (name == value::kElemI16) // bf16 bits
@@ -239,7 +241,6 @@ std::vector<nhc_dtype_t> parseStateDtypes(const Json &entry,
                   cat(pat, ": ", boundedDump(element),
                       " is not f32, i8, i16, i32 or i64"));
   }
-  return dtypes;
 }
 
 void parseKernels(const Json &root, const std::string &where,
@@ -262,7 +263,7 @@ void parseKernels(const Json &root, const std::string &where,
     for (size_t p = 0; p < params.size(); ++p)
       spec.params.push_back(
           parseParamKind(params[p], cat(at, ".params[", p, "]")));
-    spec.stateDtypes = parseStateDtypes(entry, spec.params, at);
+    parseParamElements(entry, spec, at);
     auto [it, inserted] = ctx.kernels.emplace(spec.name, i);
     NHC_CHECK(inserted, NHC_INVALID_FORMAT,
               cat(at, ".name: kernel '", spec.name,
@@ -401,6 +402,22 @@ KernelArg parseKernelArg(const PlanContext &ctx, const Json &arg,
   return out;
 }
 
+/// The element type a memref argument other than a state holds, as
+/// `param_elements` spells it: a buffer's dtype, f32 weights (kernels read
+/// them widened) and logits, the i64 request table, i32 token ids.
+const char *argElements(const PlanContext &ctx, const KernelArg &arg) {
+  switch (arg.kind) {
+  case ArgKind::Buffer:
+    return elemTypeName(ctx.bufferSpec(arg.ref).dtype);
+  case ArgKind::Requests:
+    return schema::value::kElemI64;
+  case ArgKind::TokenIds:
+    return schema::value::kElemI32;
+  default: // Weight, Logits
+    return schema::value::kElemF32;
+  }
+}
+
 ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
                                ScheduleKind schedule,
                                const std::string &where) {
@@ -429,6 +446,15 @@ ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
               cat(at, ": kernel '", name, "' parameter ", i, " is ",
                   paramKindName(want), ", but the argument ", boundedDump(args[i]),
                   " is ", paramKindName(paramKindOf(arg.kind))));
+    // A state's dtype is checked against its pool (kernelStateTensors).
+    if (!spec.elements.empty() && want == ParamKind::Memref &&
+        arg.kind != ArgKind::State) {
+      const char *got = argElements(ctx, arg);
+      NHC_CHECK(spec.elements[i] == got, NHC_INVALID_FORMAT,
+                cat(at, ": kernel '", name, "' parameter ", i, " takes ",
+                    spec.elements[i], " elements, but the argument ",
+                    boundedDump(args[i]), " has ", got));
+    }
     out.kernel.args.push_back(arg);
   }
   return out;

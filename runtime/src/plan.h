@@ -40,6 +40,9 @@ enum class ParamKind { Memref, Index, F32 };
 struct KernelSpec {
   std::string name; // "nhc_rms_norm"; the symbol is name + "_packed"
   std::vector<ParamKind> params;
+  /// `param_elements` as written ("f32", "i8", "i16", "i32", "i64"; empty
+  /// for a scalar), or empty where the manifest has none.
+  std::vector<std::string> elements;
   /// Per parameter, the dtype a state tensor passed to it must have: F32
   /// for an f32 memref, BF16 for an i16 one (bf16 bits), NHC_DTYPE_INVALID
   /// for other elements and scalars. Manifests without `param_elements`:

@@ -149,6 +149,51 @@ Reader checkEnvelope(const uint8_t *blob, size_t size) {
   return r;
 }
 
+/// A saved dtype's name, or its number where it names none.
+std::string savedDtypeName(uint32_t dtype) {
+  const char *name = nhc_dtype_name(static_cast<nhc_dtype_t>(dtype));
+  return std::string(name) == "INVALID" ? cat("dtype ", dtype) : name;
+}
+
+/// Where a blob of another model id parts from `layout`, as its tensor
+/// headers say (`r` just past the model id): the first tensor of another
+/// name or dtype, or another tensor count; empty where the headers agree
+/// (another config of the same state layout) or cannot be read.
+std::string layoutDifference(Reader r, uint32_t count,
+                             const std::vector<SlotTensor> &layout) {
+  try {
+    r.u64("the sequence length");
+    for (size_t i = 0; i < count && i < layout.size(); ++i) {
+      const SlotTensor &t = layout[i];
+      uint32_t nameBytes = r.u32("a tensor header");
+      if (nameBytes > kMaxStateNameBytes)
+        return "";
+      const uint8_t *name = r.take(nameBytes, "a tensor name");
+      std::string saved(reinterpret_cast<const char *>(name), nameBytes);
+      if (saved != *t.name)
+        return cat(": its tensor ", i, " is ", quoteForMessage(saved, '\''),
+                   ", this model's '", *t.name, "'");
+      uint32_t dtype = r.u32("a tensor header");
+      if (dtype != static_cast<uint32_t>(t.dtype))
+        return cat(": state tensor '", *t.name, "' is ",
+                   savedDtypeName(dtype), " there, ",
+                   nhc_dtype_name(t.dtype), " here",
+                   t.tokenStride ? " (an artifact compiled with another "
+                                   "--kv-cache-dtype?)"
+                                 : "");
+      uint32_t rank = r.u32("a tensor header");
+      for (uint32_t d = 0; d < rank; ++d)
+        r.u64("a tensor shape");
+      r.take(r.u64("a tensor size"), "tensor data");
+    }
+    if (count != layout.size())
+      return cat(": it has ", count, " state tensors, this model ",
+                 layout.size());
+  } catch (const Error &) {
+  }
+  return "";
+}
+
 /// Validates `blob` against `pool` completely; returns the slot length and
 /// where each tensor's bytes start. Throws naming the first problem.
 uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout,
@@ -160,7 +205,8 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
   uint64_t expected = stateModelId(pool);
   NHC_CHECK(model == expected, NHC_MISMATCH,
             cat("state blob: saved from another model (model id ",
-                hex64(model), "; this session's is ", hex64(expected), ")"));
+                hex64(model), "; this session's is ", hex64(expected), ")",
+                layoutDifference(r, count, layout)));
   uint64_t seqLen = r.u64("the sequence length");
   NHC_CHECK(seqLen <= maxSeqLen(pool), NHC_OUT_OF_RANGE,
             cat("state blob: holds ", seqLen,
@@ -188,9 +234,9 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
     uint32_t rank = r.u32("a tensor header");
     NHC_CHECK(dtype == static_cast<uint32_t>(t.dtype) && rank == t.shape.size(),
               NHC_MISMATCH,
-              cat("state blob: ", what, " does not match (dtype ", dtype,
-                  ", rank ", rank, "; expected ",
-                  static_cast<uint32_t>(t.dtype), ", ", t.shape.size(), ")"));
+              cat("state blob: ", what, " does not match (",
+                  savedDtypeName(dtype), ", rank ", rank, "; expected ",
+                  nhc_dtype_name(t.dtype), ", ", t.shape.size(), ")"));
     std::vector<uint64_t> shape(rank);
     for (uint64_t &dim : shape)
       dim = r.u64("a tensor shape");

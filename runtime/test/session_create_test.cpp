@@ -349,6 +349,13 @@ TEST(SessionCreateTest, MalformedParamElementsAreRefusedByName) {
       {Json{"f32", 16, "i64", "f32", nullptr, nullptr, nullptr},
        "kernels[5].param_elements[1]"},
       {Json("f32"), "kernels[5]: param_elements: expected an array"},
+      // Buffers, the request table and weights against the element types.
+      {Json{"i32", "f32", "i64", "f32", nullptr, nullptr, nullptr},
+       "schedules.body[3].args[0]: kernel 'nhc_test_kv_mean' parameter 0 "
+       "takes i32 elements, but the argument {\"buffer\":\"mix\"} has f32"},
+      {Json{"f32", "f32", "i32", "f32", nullptr, nullptr, nullptr},
+       "parameter 2 takes i32 elements, but the argument "
+       "{\"requests\":true} has i64"},
   };
   for (const auto &[elements, message] : cases) {
     SCOPED_TRACE(elements.dump());

@@ -19,6 +19,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::EndsWith;
 
 constexpr uint64_t kMaxSeqLen = 16;
 
@@ -291,7 +292,16 @@ TEST_F(StateBlobTest, BlobOfAnotherModelIsAMismatch) {
   others[1]["state"][3]["name"] = "layers.1.value_cache"; // layers.1.v_cache
   others[2]["state"][2]["dtype"] = "F16";                 // layers.1.k_cache
   std::swap(others[3]["state"][2], others[3]["state"][3]);
-  for (const Json &other : others) {
+  // Each message says where the layouts part (the blob's tensor headers);
+  // another shape alone is only another model.
+  const char *where[4] = {
+      ")", ": its tensor 3 is 'layers.1.v_cache', this model's "
+           "'layers.1.value_cache'",
+      ": state tensor 'layers.1.k_cache' is BF16 there, F16 here (an artifact "
+      "compiled with another --kv-cache-dtype?)",
+      ": its tensor 2 is 'layers.1.k_cache', this model's 'layers.1.v_cache'"};
+  for (size_t i = 0; i < others.size(); ++i) {
+    const Json &other = others[i];
     nhc_manifest_t *otherManifest = parseManifestOrDie(other);
     nhc_state_pool_t *otherPool = nullptr;
     ASSERT_EQ(nhc_state_pool_create(otherManifest, 1, kMaxSeqLen, &otherPool),
@@ -301,6 +311,7 @@ TEST_F(StateBlobTest, BlobOfAnotherModelIsAMismatch) {
         nhc_state_pool_restore_slot(otherPool, blob.data(), blob.size(), &slot),
         NHC_MISMATCH);
     EXPECT_THAT(lastError(), HasSubstr("state blob: saved from another model"));
+    EXPECT_THAT(lastError(), EndsWith(where[i]));
     nhc_state_pool_info_t info;
     nhc_state_pool_get_info(otherPool, &info);
     EXPECT_EQ(info.free_slots, 1u);
@@ -367,7 +378,16 @@ TEST_F(StateBlobTest, TensorRecordsAreCheckedByName) {
       nhc_state_pool_restore_slot(pool, retyped.data(), retyped.size(), &slot),
       NHC_MISMATCH);
   EXPECT_THAT(lastError(),
-              HasSubstr("state tensor 'layers.0.conv_state' does not match"));
+              HasSubstr("state tensor 'layers.0.conv_state' does not match "
+                        "(I32, rank 2; expected F32, 2)"));
+  retyped = blob;
+  retyped[dtypeAt] = 200; // no dtype: named by its number
+  reseal(retyped);
+  EXPECT_EQ(
+      nhc_state_pool_restore_slot(pool, retyped.data(), retyped.size(), &slot),
+      NHC_MISMATCH);
+  EXPECT_THAT(lastError(), HasSubstr("does not match (dtype 200, rank 2; "
+                                     "expected F32, 2)"));
   std::vector<uint8_t> reshaped = blob;
   reshaped[dtypeAt + 8] = 81; // shape [81, 3]
   reseal(reshaped);

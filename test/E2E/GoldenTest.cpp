@@ -2504,6 +2504,7 @@ struct PoolSnapshot {
   std::vector<nhc_state_tensor_info_t> tensors;
   std::vector<std::string> names;
   std::vector<std::vector<uint8_t>> data; // empty where on the device
+  std::vector<uint8_t> blob;              // the request's state blob
 };
 
 PoolSnapshot prefilledPool(const GoldenCase &c, int prompt) {
@@ -2533,8 +2534,32 @@ PoolSnapshot prefilledPool(const GoldenCase &c, int prompt) {
       snapshot.data.back().assign(
           bytes, bytes + (t.per_token ? ids.size() * t.token_stride : t.bytes));
   }
+  size_t blobBytes = 0;
+  Model::check(nhc_state_pool_save_slot(pool, slot, nullptr, 0, &blobBytes),
+               "blob size");
+  snapshot.blob.resize(blobBytes);
+  Model::check(nhc_state_pool_save_slot(pool, slot, snapshot.blob.data(),
+                                        blobBytes, &blobBytes),
+               "save");
   Model::check(nhc_session_release_slot(model.session, slot), "release");
   return snapshot;
+}
+
+/// Restoring `blob` into a session of `c` fails as another model's state,
+/// naming `why`; the pool keeps every slot free.
+void expectBlobRefused(const GoldenCase &c, const std::vector<uint8_t> &blob,
+                       const std::string &why) {
+  Model model(c);
+  nhc_state_pool_t *pool = nhc_session_state_pool(model.session);
+  nhc_state_pool_info_t before, after;
+  Model::check(nhc_state_pool_get_info(pool, &before), "info");
+  uint32_t slot = 0;
+  EXPECT_EQ(nhc_state_pool_restore_slot(pool, blob.data(), blob.size(), &slot),
+            NHC_MISMATCH);
+  EXPECT_NE(std::string(nhc_last_error()).find(why), std::string::npos)
+      << nhc_last_error();
+  Model::check(nhc_state_pool_get_info(pool, &after), "info");
+  EXPECT_EQ(after.free_slots, before.free_slots);
 }
 
 /// --kv-cache-dtype=bf16: the caches are BF16 state of half the bytes
@@ -2583,6 +2608,16 @@ TEST(GoldenBf16KVCache, CachesAreBf16AtHalfTheBytes) {
     }
   }
   EXPECT_EQ(caches, 2); // the one attention layer's K and V
+
+  // A request saved with one cache dtype is refused by the other, naming
+  // the cache.
+  expectBlobRefused(GoldenCase{"dense", "dense-bf16kv.nhc", "model", "", 3e-2},
+                    f32.blob,
+                    "state tensor 'layers.3.k_cache' is F32 there, BF16 here "
+                    "(an artifact compiled with another --kv-cache-dtype?)");
+  expectBlobRefused(GoldenCase{"dense", "dense.nhc", "model", "", 1e-3},
+                    bf16.blob,
+                    "state tensor 'layers.3.k_cache' is BF16 there, F32 here");
 }
 
 /// Runs `ids` as the session's only request in one step with `options`

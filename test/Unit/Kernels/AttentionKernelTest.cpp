@@ -35,7 +35,11 @@ AttnCase makeAttnCase(std::vector<Request> reqs, unsigned seed) {
   return c;
 }
 
-std::vector<float> runAttn(AttnCase &c) {
+/// Runs `kernel` (nhc_attention, or nhc_attention_bf16_kv with caches of
+/// bf16 bits) on `c` with caches `k` and `v`; returns the output.
+template <typename Cache>
+std::vector<float> runAttnKernel(AttnCase &c, const char *kernel,
+                                 std::vector<Cache> &k, std::vector<Cache> &v) {
   std::vector<int64_t> req = requestTable(c.reqs);
   // NaN: every element must be written, none read before (a GPU form that
   // scaled a stale value by 0 would keep the NaN).
@@ -46,15 +50,18 @@ std::vector<float> runAttn(AttnCase &c) {
                               -7.f);
   ArgPack a;
   a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
-      .buf(c.kCache).buf(c.vCache).buf(out).scratch(partials).buf(req)
+      .buf(k).buf(v).buf(out).scratch(partials).buf(req)
       .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
       .idx(c.splits).f32(c.scale).idx(c.gemmPrecision).idx(c.tokens());
   if (c.gemmPrecision == kGemmPrecisionBf16)
-    runKernel("nhc_attention", a, kOneTf32MmaTolerance,
-              ArgPack::Scale::Buffer);
+    runKernel(kernel, a, kOneTf32MmaTolerance, ArgPack::Scale::Buffer);
   else
-    runKernel("nhc_attention", a);
+    runKernel(kernel, a);
   return out;
+}
+
+std::vector<float> runAttn(AttnCase &c) {
+  return runAttnKernel(c, "nhc_attention", c.kCache, c.vCache);
 }
 
 /// Appends K/V to the caches (as floats) and returns the attention output.
@@ -402,28 +409,6 @@ TEST(KernelAttention, DecodeGroupsOfPublishedShapes) {
   }
 }
 
-/// nhc_attention_bf16_kv on `c` with caches of bf16 bits `kBits`, `vBits`
-/// (c's caches unused).
-std::vector<float> runAttnBf16KV(AttnCase &c, std::vector<uint16_t> &kBits,
-                                 std::vector<uint16_t> &vBits) {
-  std::vector<int64_t> req = requestTable(c.reqs);
-  std::vector<float> out(c.tokens() * c.Hq * c.D,
-                         std::numeric_limits<float>::quiet_NaN());
-  std::vector<float> partials(c.reqs.size() * c.splits * c.Hq * (c.D + 2),
-                              -7.f);
-  ArgPack a;
-  a.buf(c.qkv).idx(c.stride).idx(c.qOff).idx(c.kOff).idx(c.vOff)
-      .buf(kBits).buf(vBits).buf(out).scratch(partials).buf(req)
-      .idx(c.reqs.size()).idx(c.Hq).idx(c.Hkv).idx(c.D).idx(c.maxSeq)
-      .idx(c.splits).f32(c.scale).idx(c.gemmPrecision).idx(c.tokens());
-  if (c.gemmPrecision == kGemmPrecisionBf16)
-    runKernel("nhc_attention_bf16_kv", a, kOneTf32MmaTolerance,
-              ArgPack::Scale::Buffer);
-  else
-    runKernel("nhc_attention_bf16_kv", a);
-  return out;
-}
-
 std::vector<uint16_t> bf16Bits(const std::vector<float> &values) {
   std::vector<uint16_t> bits;
   for (float x : values)
@@ -450,7 +435,8 @@ void expectBf16KVIsTheF32KernelOnRoundedKV(AttnCase c) {
         x = fromBits(uint32_t(nearestBf16(x)) << 16);
       }
   std::vector<float> want = runAttn(rounded);
-  std::vector<float> got = runAttnBf16KV(c, kBits, vBits);
+  std::vector<float> got =
+      runAttnKernel(c, "nhc_attention_bf16_kv", kBits, vBits);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i)
     ASSERT_EQ(bitsOf(got[i]), bitsOf(want[i])) << "out[" << i << "]";
@@ -488,7 +474,7 @@ TEST(KernelAttention, Bf16KVCacheRoundsToNearestEven) {
     c.qkv[c.kOff + j] = specials[j];
   std::vector<uint16_t> kBits(c.kCache.size(), 0x1234),
       vBits(c.vCache.size(), 0x1234);
-  runAttnBf16KV(c, kBits, vBits);
+  runAttnKernel(c, "nhc_attention_bf16_kv", kBits, vBits);
   const int64_t slot = c.maxSeq * c.Hkv * c.D;
   const uint16_t want[8] = {0x3f80, 0x3f82, 0x7fc0, 0x7f80,
                             0xff80, 0x8000, 0x7f80, 0x0001};
