@@ -431,6 +431,9 @@ GemmMix gemmMix(const ModelCost &cost, const nhc::bench::DeviceLimits &device) {
 /// of one token's rows of its sequence tensors (KV caches).
 struct StateSizes {
   double fixedBytes = 0, bytesPerToken = 0;
+  /// The KV caches' dtype (F32, or BF16 from nhc compile
+  /// --kv-cache-dtype=bf16); "none" without attention layers.
+  std::string kvCacheDtype = "none";
 
   /// Bytes one request moves per decode step at `context` tokens (the
   /// decode row of docs/benchmarks.md, as a decode step's roofline counts
@@ -449,6 +452,8 @@ StateSizes stateSizes(nhc_session_t *session) {
     check(nhc_state_pool_tensor_info(pool, i, &tensor), "state tensor info");
     (tensor.per_token ? sizes.bytesPerToken : sizes.fixedBytes) +=
         tensor.per_token ? double(tensor.token_stride) : double(tensor.bytes);
+    if (tensor.per_token)
+      sizes.kvCacheDtype = nhc_dtype_name(tensor.dtype);
   }
   return sizes;
 }
@@ -686,7 +691,8 @@ int run(const Options &o) {
                      {"routed_expert_bytes", cost.expertBytes},
                      {"routed_expert_share", cost.expertShare},
                      {"state_fixed_bytes_per_request", state.fixedBytes},
-                     {"state_bytes_per_token", state.bytesPerToken}};
+                     {"state_bytes_per_token", state.bytesPerToken},
+                     {"kv_cache_dtype", state.kvCacheDtype}};
   report["cold_start_s"] = coldStartS;
 
   std::mt19937 rng(static_cast<uint32_t>(o.seed));
