@@ -149,10 +149,12 @@ Reader checkEnvelope(const uint8_t *blob, size_t size) {
   return r;
 }
 
-/// A saved dtype's name, or its number where it names none.
+/// A saved dtype's name, or its number where it names none (cast to the
+/// enum only inside its range).
 std::string savedDtypeName(uint32_t dtype) {
-  const char *name = nhc_dtype_name(static_cast<nhc_dtype_t>(dtype));
-  return std::string(name) == "INVALID" ? cat("dtype ", dtype) : name;
+  if (dtype == NHC_DTYPE_INVALID || dtype > NHC_DTYPE_F64)
+    return cat("dtype ", dtype);
+  return nhc_dtype_name(static_cast<nhc_dtype_t>(dtype));
 }
 
 /// Where a blob of another model id parts from `layout`, as its tensor
@@ -174,13 +176,20 @@ std::string layoutDifference(Reader r, uint32_t count,
         return cat(": its tensor ", i, " is ", quoteForMessage(saved, '\''),
                    ", this model's '", *t.name, "'");
       uint32_t dtype = r.u32("a tensor header");
-      if (dtype != static_cast<uint32_t>(t.dtype))
+      if (dtype != static_cast<uint32_t>(t.dtype)) {
+        // The two dtypes nhc compile --kv-cache-dtype writes.
+        auto cacheDtype = [](uint32_t d) {
+          return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
+        };
+        bool otherCacheDtype = t.tokenStride && cacheDtype(dtype) &&
+                               cacheDtype(static_cast<uint32_t>(t.dtype));
         return cat(": state tensor '", *t.name, "' is ",
                    savedDtypeName(dtype), " there, ",
                    nhc_dtype_name(t.dtype), " here",
-                   t.tokenStride ? " (an artifact compiled with another "
-                                   "--kv-cache-dtype?)"
-                                 : "");
+                   otherCacheDtype ? " (an artifact compiled with another "
+                                     "--kv-cache-dtype?)"
+                                   : "");
+      }
       uint32_t rank = r.u32("a tensor header");
       for (uint32_t d = 0; d < rank; ++d)
         r.u64("a tensor shape");

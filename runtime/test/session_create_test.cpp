@@ -365,6 +365,29 @@ TEST(SessionCreateTest, MalformedParamElementsAreRefusedByName) {
               NHC_INVALID_FORMAT);
     EXPECT_THAT(lastError(), HasSubstr(message));
   }
+  // The embedding's token ids (i32) and weight (f32, as kernels read it).
+  const std::pair<Json, const char *> embedding[] = {
+      {Json{"f32", "f32", "f32", nullptr, nullptr},
+       "schedules.body[0].args[0]: kernel 'nhc_embedding' parameter 0 takes "
+       "f32 elements, but the argument {\"token_ids\":true} has i32"},
+      {Json{"i32", "i8", "f32", nullptr, nullptr},
+       "kernel 'nhc_embedding' parameter 1 takes i8 elements, but the "
+       "argument {\"weight\":"},
+  };
+  for (const auto &[elements, message] : embedding) {
+    SCOPED_TRACE(elements.dump());
+    Json m = toyModelManifest();
+    ASSERT_EQ(m["kernels"][0]["name"], "nhc_embedding");
+    m["kernels"][0]["param_elements"] = elements;
+    SessionFixture f;
+    EXPECT_EQ(f.open(m, toyModelWeights()), NHC_INVALID_FORMAT);
+    EXPECT_THAT(lastError(), HasSubstr(message));
+  }
+  // And a consistent list is accepted.
+  Json m = toyModelManifest();
+  m["kernels"][0]["param_elements"] = {"i32", "f32", "f32", nullptr, nullptr};
+  SessionFixture ok;
+  EXPECT_EQ(ok.open(m, toyModelWeights()), NHC_OK) << lastError();
 }
 
 TEST(SessionCreateTest, WeightsAreBoundWithoutModifyingTheHandle) {

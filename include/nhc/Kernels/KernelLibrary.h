@@ -55,7 +55,8 @@ struct KernelParam {
   /// "memref", "index" or "f32": the manifest's spelling of the kind
   /// (nhc/format/manifest_schema.h, value::kParam*).
   std::string kind;
-  /// "f32", "i32" or "i64" for a memref, empty otherwise.
+  /// "f32", "i8", "i16", "i32" or "i64" for a memref
+  /// (nhc/format/manifest_schema.h, value::kElem*), empty otherwise.
   std::string elementType;
   /// LLVM-level parameters (= `void **args` slots): 5 for a memref, else 1.
   unsigned abiSlots = 1;

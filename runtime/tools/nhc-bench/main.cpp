@@ -432,7 +432,8 @@ GemmMix gemmMix(const ModelCost &cost, const nhc::bench::DeviceLimits &device) {
 struct StateSizes {
   double fixedBytes = 0, bytesPerToken = 0;
   /// The KV caches' dtype (F32, or BF16 from nhc compile
-  /// --kv-cache-dtype=bf16); "none" without attention layers.
+  /// --kv-cache-dtype=bf16); "none" without attention layers, "mixed" for
+  /// caches of several dtypes.
   std::string kvCacheDtype = "none";
 
   /// Bytes one request moves per decode step at `context` tokens (the
@@ -452,8 +453,12 @@ StateSizes stateSizes(nhc_session_t *session) {
     check(nhc_state_pool_tensor_info(pool, i, &tensor), "state tensor info");
     (tensor.per_token ? sizes.bytesPerToken : sizes.fixedBytes) +=
         tensor.per_token ? double(tensor.token_stride) : double(tensor.bytes);
-    if (tensor.per_token)
-      sizes.kvCacheDtype = nhc_dtype_name(tensor.dtype);
+    if (tensor.per_token) {
+      std::string dtype = nhc_dtype_name(tensor.dtype);
+      sizes.kvCacheDtype =
+          sizes.kvCacheDtype == "none" || sizes.kvCacheDtype == dtype ? dtype
+                                                                     : "mixed";
+    }
   }
   return sizes;
 }

@@ -73,8 +73,10 @@ for key in ("state_fixed_bytes_per_request", "state_bytes_per_token"):
     if not report["model"][key] >= 0:
         sys.exit(f"model.{key}: {report['model'][key]} is negative")
 model = report["model"]
-if model["kv_cache_dtype"] not in ("F32", "BF16", "none"):
-    sys.exit(f"model.kv_cache_dtype: {model['kv_cache_dtype']!r} is not F32, BF16 or none")
+if model["kv_cache_dtype"] not in ("F32", "BF16", "F16", "mixed", "none"):
+    sys.exit(f"model.kv_cache_dtype: {model['kv_cache_dtype']!r} is not F32, BF16, F16, mixed or none")
+if (model["kv_cache_dtype"] == "none") != (model["state_bytes_per_token"] == 0):
+    sys.exit(f"model.kv_cache_dtype {model['kv_cache_dtype']!r} with {model['state_bytes_per_token']} cache bytes per token")
 if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:
     sys.exit(f"model.routed_expert_bytes {model['routed_expert_bytes']} outside [0, weight bytes)")
 if not 0 < model["routed_expert_share"] <= 1:
