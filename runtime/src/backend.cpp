@@ -72,7 +72,7 @@ std::vector<TensorPool> kernelStateTensors(nhc_state_pool_t &pool,
           continue; // every use checked: two kernels may disagree
         TensorPool tensor = tensorPool(pool, arg.ref);
         const KernelSpec &kernel = plan.kernels[entry.kernel.kernel];
-        const nhc_dtype_t want = kernel.stateDtypes[i];
+        const nhc_dtype_t want = kernel.stateDtype(i);
         NHC_CHECK(tensor.dtype == want, NHC_UNSUPPORTED,
                   cat(entry.where, ".args[", i, "]: state tensor '",
                       *tensor.name, "' is ", nhc_dtype_name(tensor.dtype),

@@ -34,6 +34,16 @@ const char *scheduleName(ScheduleKind kind) {
   return "?";
 }
 
+nhc_dtype_t KernelSpec::stateDtype(size_t i) const {
+  if (params[i] != ParamKind::Memref)
+    return NHC_DTYPE_INVALID;
+  if (elements.empty() || elements[i] == schema::value::kElemF32)
+    return NHC_DTYPE_F32;
+  if (elements[i] == schema::value::kElemI16) // bf16 bits
+    return NHC_DTYPE_BF16;
+  return NHC_DTYPE_INVALID; // i8, i32, i64: no state tensor has them
+}
+
 const char *elemTypeName(ElemType type) {
   switch (type) {
   case ElemType::F32:
@@ -202,14 +212,10 @@ ParamKind parseParamKind(const Json &value, const std::string &where) {
                                       "' is not 'memref', 'index' or 'f32'"));
 }
 
-/// KernelSpec::elements and stateDtypes from `param_elements` (optional).
+/// KernelSpec::elements from `param_elements` (optional).
 void parseParamElements(const Json &entry, KernelSpec &spec,
                         const std::string &at) {
   const std::vector<ParamKind> &params = spec.params;
-  std::vector<nhc_dtype_t> &dtypes = spec.stateDtypes;
-  for (ParamKind kind : params)
-    dtypes.push_back(kind == ParamKind::Memref ? NHC_DTYPE_F32
-                                               : NHC_DTYPE_INVALID);
   const Json *elements =
       optionalArray(entry, schema::key::kParamElements, at);
   if (!elements)
@@ -228,18 +234,13 @@ void parseParamElements(const Json &entry, KernelSpec &spec,
       continue;
     }
     std::string name = asString(element, pat);
+    NHC_CHECK(name == value::kElemF32 || name == value::kElemI8 ||
+                  name == value::kElemI16 || name == value::kElemI32 ||
+                  name == value::kElemI64,
+              NHC_INVALID_FORMAT,
+              cat(pat, ": ", boundedDump(element),
+                  " is not f32, i8, i16, i32 or i64"));
     spec.elements[p] = name;
-    if (name == value::kElemF32)
-      dtypes[p] = NHC_DTYPE_F32;
-    else if (name == value::kElemI16) // bf16 bits
-      dtypes[p] = NHC_DTYPE_BF16;
-    else if (name == value::kElemI8 || name == value::kElemI32 ||
-             name == value::kElemI64)
-      dtypes[p] = NHC_DTYPE_INVALID; // no state tensor has them
-    else
-      throw Error(NHC_INVALID_FORMAT,
-                  cat(pat, ": ", boundedDump(element),
-                      " is not f32, i8, i16, i32 or i64"));
   }
 }
 

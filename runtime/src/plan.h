@@ -43,11 +43,12 @@ struct KernelSpec {
   /// `param_elements` as written ("f32", "i8", "i16", "i32", "i64"; empty
   /// for a scalar), or empty where the manifest has none.
   std::vector<std::string> elements;
-  /// Per parameter, the dtype a state tensor passed to it must have: F32
-  /// for an f32 memref, BF16 for an i16 one (bf16 bits), NHC_DTYPE_INVALID
-  /// for other elements and scalars. Manifests without `param_elements`:
-  /// F32 for every memref.
-  std::vector<nhc_dtype_t> stateDtypes;
+
+  /// The dtype a state tensor passed to parameter `i` must have: F32 for an
+  /// f32 memref, BF16 for an i16 one (bf16 bits), NHC_DTYPE_INVALID for
+  /// other elements and scalars. Without `param_elements`: F32 for every
+  /// memref.
+  nhc_dtype_t stateDtype(size_t i) const;
 };
 
 /// Step-dependent sizes a kernel argument can name, and the session's gemm
