@@ -702,9 +702,10 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
                     (kvAlgo.empty() ? std::string()
                                     : "; kv_cache_quant_algo " +
                                           quoteForMessage(kvAlgo, '\'') +
-                                          " is ignored (the KV cache stays "
-                                          "in the model dtype, and k_scale/"
-                                          "v_scale tensors are not read)"));
+                                          " is ignored (the KV cache is f32, "
+                                          "or bf16 with --kv-cache-dtype=bf16,"
+                                          " and k_scale/v_scale tensors are "
+                                          "not read)"));
     return std::nullopt;
   }
   Quantization quant;
@@ -761,7 +762,8 @@ std::optional<Quantization> parseQuantization(ConfigReader &reader,
   if (!quant.kvCacheAlgo.empty())
     notes.push_back(reader.source.path + ": note: kv_cache_quant_algo " +
                     quoteForMessage(quant.kvCacheAlgo, '\'') +
-                    " is ignored: the KV cache stays in the model dtype");
+                    " is ignored: the KV cache is f32, or bf16 with "
+                    "--kv-cache-dtype=bf16");
   return quant;
 }
 
