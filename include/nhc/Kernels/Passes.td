@@ -314,7 +314,9 @@ def NHCAddBf16StateKernelsPass
     `@<name>` in which every argument marked `nhc.bf16_state` (a
     `memref<?xf32>`) is a `memref<?xi16>` of bf16 bits: a load of it widens
     the bits to f32 (exactly), a store rounds the f32 to the nearest bf16
-    (ties to even, NaN stays a quiet NaN, as torch's `.to(torch.bfloat16)`);
+    by calling the module's `@nhc_bf16_bits : (f32) -> i32`
+    (lib/Kernels/device_ops.mlir: ties to even, NaN stays a quiet NaN, as
+    torch's `.to(torch.bfloat16)`; a store without it is an error);
     `vector.load`/`vector.store` do the same per lane with their
     `alignment` halved (an f32 access proven 16-byte aligned by its base
     pointer and an element offset divisible by 4 is 8-byte aligned at half

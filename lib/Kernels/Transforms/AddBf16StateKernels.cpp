@@ -29,6 +29,8 @@ namespace {
 constexpr StringLiteral kFormAttr = "nhc.bf16_state_form";
 constexpr StringLiteral kArgAttr = "nhc.bf16_state";
 constexpr StringLiteral kGpuVariantOf = "nhc.gpu_variant_of";
+/// Rounds f32 to bf16 bits (lib/Kernels/device_ops.mlir).
+constexpr StringLiteral kRoundingHelper = "nhc_bf16_bits";
 
 /// `type` (f32 or a vector of f32) with i<width> elements.
 Type withIntElements(Type type, unsigned width) {
@@ -57,26 +59,23 @@ Value widen(OpBuilder &b, Location loc, Value bits, Type f32Type) {
   return arith::BitcastOp::create(b, loc, f32Type, high);
 }
 
-/// The bf16 nearest to `value` (ties to even) as i16 bits; NaN stays NaN
-/// (quiet), infinities stay: device_ops.mlir's nhc_bf16_bits, per lane.
-Value narrow(OpBuilder &b, Location loc, Value value) {
-  Type f32Type = value.getType();
-  Type i32Type = withIntElements(f32Type, 32);
-  Value bits = arith::BitcastOp::create(b, loc, i32Type, value);
-  Value c16 = constantLike(b, loc, i32Type, 16);
-  Value high = arith::ShRUIOp::create(b, loc, bits, c16);
-  Value lsb =
-      arith::AndIOp::create(b, loc, high, constantLike(b, loc, i32Type, 1));
-  Value bias = arith::AddIOp::create(
-      b, loc, constantLike(b, loc, i32Type, 0x7fff), lsb);
-  Value rounded = arith::ShRUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, bits, bias), c16);
-  Value quiet =
-      arith::OrIOp::create(b, loc, high, constantLike(b, loc, i32Type, 0x40));
-  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
-                                      value, value);
-  Value pick = arith::SelectOp::create(b, loc, isNan, quiet, rounded);
-  return arith::TruncIOp::create(b, loc, withIntElements(f32Type, 16), pick);
+/// The bf16 nearest to `value` (f32 or a 1-D vector of f32) as i16 bits,
+/// by `bitsFn` (device_ops.mlir's @nhc_bf16_bits: the library's one
+/// rounding rule), lane by lane for a vector.
+Value narrow(OpBuilder &b, Location loc, Value value, func::FuncOp bitsFn) {
+  Type i16Type = b.getI16Type();
+  auto narrowScalar = [&](Value scalar) -> Value {
+    Value bits = func::CallOp::create(b, loc, bitsFn, scalar).getResult(0);
+    return arith::TruncIOp::create(b, loc, i16Type, bits);
+  };
+  auto vector = dyn_cast<VectorType>(value.getType());
+  if (!vector)
+    return narrowScalar(value);
+  SmallVector<Value> lanes;
+  for (int64_t i = 0; i < vector.getNumElements(); ++i)
+    lanes.push_back(
+        narrowScalar(vector::ExtractOp::create(b, loc, value, i)));
+  return vector::FromElementsOp::create(b, loc, vector.clone(i16Type), lanes);
 }
 
 /// An f32 access's alignment in bytes as the bf16 access's: half.
@@ -152,7 +151,10 @@ private:
         user->erase();
       } else if (isa<memref::StoreOp, vector::StoreOp>(user) &&
                  operandNumber == 1) {
-        user->setOperand(0, narrow(b, loc, user->getOperand(0)));
+        FailureOr<func::FuncOp> bitsFn = roundingHelper(user);
+        if (failed(bitsFn))
+          return failure();
+        user->setOperand(0, narrow(b, loc, user->getOperand(0), *bitsFn));
         halveAlignment(user);
       } else if (isa<memref::PrefetchOp,
                      memref::ExtractAlignedPointerAsIndexOp>(user)) {
@@ -167,6 +169,19 @@ private:
       }
     }
     return success();
+  }
+
+  /// @nhc_bf16_bits, (f32) -> i32, for a store of bf16 state by `store`.
+  FailureOr<func::FuncOp> roundingHelper(Operation *store) {
+    auto fn = symbols.lookup<func::FuncOp>(kRoundingHelper);
+    auto f32 = Float32Type::get(store->getContext());
+    auto i32 = IntegerType::get(store->getContext(), 32);
+    if (!fn || fn.getFunctionType() != FunctionType::get(store->getContext(),
+                                                         {f32}, {i32}))
+      return store->emitError("storing bf16 state needs @")
+             << kRoundingHelper
+             << " : (f32) -> i32 in the module (lib/Kernels/device_ops.mlir)";
+    return fn;
   }
 
   /// Points `call` at its callee's clone for the operands now narrowed.

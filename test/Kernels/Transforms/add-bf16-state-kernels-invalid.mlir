@@ -45,3 +45,15 @@ func.func @k(%c: memref<?xf32> {nhc.bf16_state}, %box: memref<1xmemref<?xf32>>)
   memref.store %c, %box[%c0] : memref<1xmemref<?xf32>>
   return
 }
+
+// -----
+
+// A store of bf16 state rounds by the library's helper; without it (or with
+// another signature) the pass refuses the store.
+func.func private @nhc_bf16_bits(%v: f64) -> i32
+func.func @k(%c: memref<?xf32> {nhc.bf16_state}, %i: index, %v: f32)
+    attributes {nhc.bf16_state_form = "k_bf16"} {
+  // expected-error @+1 {{storing bf16 state needs @nhc_bf16_bits : (f32) -> i32 in the module (lib/Kernels/device_ops.mlir)}}
+  memref.store %v, %c[%i] : memref<?xf32>
+  return
+}

@@ -1,7 +1,7 @@
 // RUN: nhc-opt %s -split-input-file -nhc-add-bf16-state-kernels | FileCheck %s
 
 // The marked argument becomes bf16 bits: a load widens them (the bits are
-// the f32's high half), a store rounds to nearest even with NaN kept quiet;
+// the f32's high half), a store rounds by the library's @nhc_bf16_bits;
 // the unmarked argument and the index arithmetic are untouched. The
 // original loses its markers.
 // CHECK-LABEL: func.func @copy(
@@ -17,17 +17,10 @@
 // CHECK:         %[[SUM:.*]] = arith.addf %[[F]], %[[F]] : f32
 // CHECK:         memref.store %[[SUM]], %[[X]][%[[I]]] : memref<?xf32>
 // CHECK:         %[[V:.*]] = memref.load %[[X]][%[[I]]] : memref<?xf32>
-// CHECK:         %[[VB:.*]] = arith.bitcast %[[V]] : f32 to i32
-// CHECK:         %[[HI:.*]] = arith.shrui %[[VB]], %[[C16:.*]] : i32
-// CHECK:         %[[LSB:.*]] = arith.andi %[[HI]], %{{.*}} : i32
-// CHECK:         %[[BIAS:.*]] = arith.addi %{{.*}}, %[[LSB]] : i32
-// CHECK:         %[[BIASED:.*]] = arith.addi %[[VB]], %[[BIAS]] : i32
-// CHECK:         %[[ROUNDED:.*]] = arith.shrui %[[BIASED]], %[[C16]] : i32
-// CHECK:         %[[QUIET:.*]] = arith.ori %[[HI]], %{{.*}} : i32
-// CHECK:         %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : f32
-// CHECK:         %[[PICK:.*]] = arith.select %[[NAN]], %[[QUIET]], %[[ROUNDED]] : i32
-// CHECK:         %[[NARROW:.*]] = arith.trunci %[[PICK]] : i32 to i16
+// CHECK:         %[[ROUNDED:.*]] = call @nhc_bf16_bits(%[[V]]) : (f32) -> i32
+// CHECK:         %[[NARROW:.*]] = arith.trunci %[[ROUNDED]] : i32 to i16
 // CHECK:         memref.store %[[NARROW]], %[[C]][%[[I]]] : memref<?xi16>
+func.func private @nhc_bf16_bits(%v: f32) -> i32
 func.func @copy(%c: memref<?xf32> {nhc.bf16_state}, %x: memref<?xf32>,
                 %i: index) attributes {nhc.bf16_state_form = "copy_bf16"} {
   %f = memref.load %c[%i] : memref<?xf32>
@@ -52,7 +45,11 @@ func.func @copy(%c: memref<?xf32> {nhc.bf16_state}, %x: memref<?xf32>,
 // CHECK:         memref.prefetch %[[C]][%[[I]]], read, locality<3>, data : memref<?xi16>
 // CHECK:         memref.extract_aligned_pointer_as_index %[[D]] : memref<?xi16> -> index
 // CHECK:         %[[V:.*]] = call @load_chunk_bf16_0(%[[C]], %[[I]]) : (memref<?xi16>, index) -> vector<4xf32>
-// CHECK:         %[[R:.*]] = arith.trunci %{{.*}} : vector<4xi32> to vector<4xi16>
+// CHECK:         %[[L0:.*]] = vector.extract %[[V]][0] : f32 from vector<4xf32>
+// CHECK:         %[[B0:.*]] = call @nhc_bf16_bits(%[[L0]]) : (f32) -> i32
+// CHECK:         %[[N0:.*]] = arith.trunci %[[B0]] : i32 to i16
+// CHECK-COUNT-3: call @nhc_bf16_bits(
+// CHECK:         %[[R:.*]] = vector.from_elements %[[N0]], %{{.*}}, %{{.*}}, %{{.*}} : vector<4xi16>
 // CHECK:         vector.store %[[R]], %[[D]][%[[I]]] {alignment = 8 : i64} : memref<?xi16>, vector<4xi16>
 // CHECK-LABEL: func.func private @load_chunk_bf16_0(
 // CHECK-SAME:    %[[B:[^:]*]]: memref<?xi16>, %[[J:[^:]*]]: index) -> vector<4xf32>
@@ -67,6 +64,7 @@ func.func @copy(%c: memref<?xf32> {nhc.bf16_state}, %x: memref<?xf32>,
 // CHECK:         call @load_chunk_bf16_0(
 // CHECK-LABEL: func.func @other(
 // CHECK:         call @load_chunk(
+func.func private @nhc_bf16_bits(%v: f32) -> i32
 func.func @kernel(%c: memref<?xf32> {nhc.bf16_state},
                   %d: memref<?xf32> {nhc.bf16_state}, %i: index)
     attributes {nhc.bf16_state_form = "kernel_bf16"} {
@@ -98,6 +96,7 @@ func.func @other(%b: memref<?xf32>, %j: index) -> vector<4xf32> {
 // CHECK:         call @both_bf16_0_1(%{{.*}}, %{{.*}}) : (memref<?xi16>, memref<?xi16>) -> ()
 // CHECK-LABEL: func.func private @both_bf16_0_1(
 // CHECK-SAME:    memref<?xi16>, %{{.*}}: memref<?xi16>)
+func.func private @nhc_bf16_bits(%v: f32) -> i32
 func.func @pair(%a: memref<?xf32> {nhc.bf16_state},
                 %b: memref<?xf32> {nhc.bf16_state})
     attributes {nhc.bf16_state_form = "pair_bf16"} {
