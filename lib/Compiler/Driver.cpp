@@ -159,13 +159,11 @@ int runCompile(int argc, char **argv) {
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
       cl::value_desc("target"), cl::cat(nhcOptions));
-  static cl::opt<std::string> kvCacheDtype(
+  static cl::opt<KvCacheDtype> kvCacheDtype(
       "kv-cache-dtype",
-      cl::desc("Element type of the attention layers' KV cache: f32 "
-               "(default) or bf16 (half the bytes per cached position; K "
-               "and V rounded to bf16 as they are appended, as a bf16 "
-               "model's cache is in transformers)"),
-      cl::value_desc("f32|bf16"), cl::init("f32"), cl::cat(nhcOptions));
+      cl::desc("Element type of the attention layers' KV cache"),
+      mlir::nhc::kvCacheDtypeValues(), cl::init(KvCacheDtype::F32),
+      cl::cat(nhcOptions));
   static cl::opt<bool> verbose(
       "verbose", cl::desc("Also print what the config holds but nhc ignores "
                           "(e.g. FP8 KV-cache settings)"),
@@ -194,11 +192,6 @@ int runCompile(int argc, char **argv) {
   std::string error;
   if (!parseTargets(targets, options, error)) {
     llvm::errs() << "nhc: error: " << error << "\n";
-    return 2;
-  }
-  if (kvCacheDtype != "f32" && kvCacheDtype != "bf16") {
-    llvm::errs() << "nhc: error: --kv-cache-dtype must be f32 or bf16, got '"
-                 << kvCacheDtype << "'\n";
     return 2;
   }
   options.kvCacheDtype = kvCacheDtype;

@@ -6,6 +6,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
 #include "nhc/Compiler/CompileCache.h"
+#include "nhc/Conversion/KvCacheDtype.h"
 #include "nhc/Config/ModelConfig.h"
 
 #include <string>
@@ -28,9 +29,9 @@ struct CompileOptions {
   EmitKind emit = EmitKind::Artifact;
   /// CUDA chips to build PTX (and cubin, when ptxas is found) for.
   std::vector<std::string> cudaChips;
-  /// The attention layers' KV cache element type: "f32" or "bf16"
-  /// (`--kv-cache-dtype`; docs/cli.md).
-  std::string kvCacheDtype = "f32";
+  /// The attention layers' KV cache element type (`--kv-cache-dtype`;
+  /// docs/cli.md).
+  KvCacheDtype kvCacheDtype = KvCacheDtype::F32;
   /// Where the kernel library's code is kept between compiles; none (the
   /// default here) compiles it every time. `nhc compile` uses
   /// CompileCache::fromEnvironment() unless given --no-cache.

@@ -39,8 +39,10 @@ def ConvertNemotronToExecPass
   let options = [
     ListOption<"targets", "targets", "std::string",
                "Targets of the artifact (cpu, cuda:sm_90, ...)">,
-    Option<"kvCacheDtype", "kv-cache-dtype", "std::string", /*default=*/"\"f32\"",
-           "Element type of the attention layers' KV cache: f32 or bf16">
+    Option<"kvCacheDtype", "kv-cache-dtype", "::mlir::nhc::KvCacheDtype",
+           /*default=*/"::mlir::nhc::KvCacheDtype::F32",
+           "Element type of the attention layers' KV cache",
+           "::mlir::nhc::kvCacheDtypeValues()">
   ];
   let dependentDialects = [
     "::mlir::nemotron_exec::NemotronExecDialect",

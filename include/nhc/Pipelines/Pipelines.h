@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "nhc/Conversion/KvCacheDtype.h"
 
 #include <string>
 
@@ -116,11 +117,10 @@ struct ModelToExecPipelineOptions
   ListOption<std::string> targets{
       *this, "targets",
       llvm::cl::desc("Targets of the artifact (default: cpu)")};
-  Option<std::string> kvCacheDtype{
+  Option<KvCacheDtype> kvCacheDtype{
       *this, "kv-cache-dtype",
-      llvm::cl::desc("Element type of the attention layers' KV cache: f32 "
-                     "or bf16"),
-      llvm::cl::init("f32")};
+      llvm::cl::desc("Element type of the attention layers' KV cache"),
+      kvCacheDtypeValues(), llvm::cl::init(KvCacheDtype::F32)};
 };
 
 /// What `nhc compile` runs on an imported model: the model-level passes

@@ -931,12 +931,8 @@ struct ConvertNemotronToExecPass
     OwningOpRef<ModuleOp> library = mlir::nhc::parseKernelLibrary(getContext());
     if (!library)
       return signalPassFailure();
-    if (kvCacheDtype != "f32" && kvCacheDtype != "bf16") {
-      module.emitError() << "kv-cache-dtype must be f32 or bf16, got '"
-                         << kvCacheDtype << "'";
-      return signalPassFailure();
-    }
-    if (failed(ExecLowering(module, forward, *library, kvCacheDtype == "bf16")
+    if (failed(ExecLowering(module, forward, *library,
+                            kvCacheDtype == mlir::nhc::KvCacheDtype::BF16)
                    .run()))
       return signalPassFailure();
     SmallVector<Attribute> names;
