@@ -157,49 +157,69 @@ std::string savedDtypeName(uint32_t dtype) {
   return nhc_dtype_name(static_cast<nhc_dtype_t>(dtype));
 }
 
-/// Where a blob of another model id parts from `layout`, as its tensor
-/// headers say (`r` just past the model id): the first tensor of another
-/// name or dtype, or another tensor count; empty where the headers agree
-/// (another config of the same state layout) or cannot be read.
-std::string layoutDifference(Reader r, uint32_t count,
-                             const std::vector<SlotTensor> &layout) {
-  try {
-    r.u64("the sequence length");
-    for (size_t i = 0; i < count && i < layout.size(); ++i) {
-      const SlotTensor &t = layout[i];
-      uint32_t nameBytes = r.u32("a tensor header");
-      if (nameBytes > kMaxStateNameBytes)
-        return "";
-      const uint8_t *name = r.take(nameBytes, "a tensor name");
-      std::string saved(reinterpret_cast<const char *>(name), nameBytes);
-      if (saved != *t.name)
-        return cat(": its tensor ", i, " is ", quoteForMessage(saved, '\''),
-                   ", this model's '", *t.name, "'");
-      uint32_t dtype = r.u32("a tensor header");
-      if (dtype != static_cast<uint32_t>(t.dtype)) {
-        // The two dtypes nhc compile --kv-cache-dtype writes.
-        auto cacheDtype = [](uint32_t d) {
-          return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
-        };
-        bool otherCacheDtype = t.tokenStride && cacheDtype(dtype) &&
-                               cacheDtype(static_cast<uint32_t>(t.dtype));
-        return cat(": state tensor '", *t.name, "' is ",
-                   savedDtypeName(dtype), " there, ",
-                   nhc_dtype_name(t.dtype), " here",
-                   otherCacheDtype ? " (an artifact compiled with another "
-                                     "--kv-cache-dtype?)"
-                                   : "");
-      }
-      uint32_t rank = r.u32("a tensor header");
-      for (uint32_t d = 0; d < rank; ++d)
-        r.u64("a tensor shape");
-      r.take(r.u64("a tensor size"), "tensor data");
-    }
-    if (count != layout.size())
-      return cat(": it has ", count, " state tensors, this model ",
-                 layout.size());
-  } catch (const Error &) {
+/// One tensor as a blob's header says; its payload unchecked.
+struct SavedTensor {
+  std::string name;
+  uint32_t dtype = 0;
+  std::vector<uint64_t> shape;
+  uint64_t bytes = 0;
+  const uint8_t *payload = nullptr;
+};
+
+/// Reads `count` tensor headers and their payloads' spans from `r` into
+/// `saved`, as many as read; throws at the first that does not.
+void readTensors(Reader &r, uint32_t count, std::vector<SavedTensor> &saved) {
+  for (uint32_t i = 0; i < count; ++i) {
+    SavedTensor t;
+    uint32_t nameBytes = r.u32("a tensor header");
+    NHC_CHECK(nameBytes <= kMaxStateNameBytes, NHC_INVALID_FORMAT,
+              cat("state blob: tensor ", i, "'s name has ", nameBytes,
+                  " bytes, more than the limit ", kMaxStateNameBytes,
+                  " (nhc::kMaxStateNameBytes)"));
+    const uint8_t *name = r.take(nameBytes, "a tensor name");
+    t.name.assign(reinterpret_cast<const char *>(name), nameBytes);
+    t.dtype = r.u32("a tensor header");
+    uint32_t rank = r.u32("a tensor header");
+    // Grown as read: each dimension is bounds-checked, the rank is not.
+    for (uint32_t d = 0; d < rank; ++d)
+      t.shape.push_back(r.u64("a tensor shape"));
+    t.bytes = r.u64("a tensor size");
+    t.payload = r.take(t.bytes, "tensor data");
+    saved.push_back(std::move(t));
   }
+}
+
+/// Where a blob of another model id parts from `layout`, as its tensor
+/// headers say: the first tensor of another name or dtype, or (all `count`
+/// headers read) another tensor count; empty where they agree (another
+/// config of the same state layout) as far as they were read.
+std::string layoutDifference(const std::vector<SavedTensor> &saved,
+                             uint32_t count,
+                             const std::vector<SlotTensor> &layout) {
+  for (size_t i = 0; i < saved.size() && i < layout.size(); ++i) {
+    const SlotTensor &t = layout[i];
+    if (saved[i].name != *t.name)
+      return cat(": its tensor ", i, " is ",
+                 quoteForMessage(saved[i].name, '\''), ", this model's '",
+                 *t.name, "'");
+    uint32_t dtype = saved[i].dtype;
+    if (dtype != static_cast<uint32_t>(t.dtype)) {
+      // The two dtypes nhc compile --kv-cache-dtype writes.
+      auto cacheDtype = [](uint32_t d) {
+        return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
+      };
+      bool otherCacheDtype = t.tokenStride && cacheDtype(dtype) &&
+                             cacheDtype(static_cast<uint32_t>(t.dtype));
+      return cat(": state tensor '", *t.name, "' is ", savedDtypeName(dtype),
+                 " there, ", nhc_dtype_name(t.dtype), " here",
+                 otherCacheDtype ? " (an artifact compiled with another "
+                                   "--kv-cache-dtype?)"
+                                 : "");
+    }
+  }
+  if (saved.size() == count && count != layout.size())
+    return cat(": it has ", count, " state tensors, this model ",
+               layout.size());
   return "";
 }
 
@@ -211,12 +231,21 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
   Reader r = checkEnvelope(blob, size);
   uint32_t count = r.u32("the tensor count");
   uint64_t model = r.u64("the model id");
+  uint64_t seqLen = r.u64("the sequence length");
+  // One walk over the headers; a blob that does not read to its end is
+  // refused below, after what its readable part says about its model.
+  std::vector<SavedTensor> saved;
+  std::optional<Error> unreadable;
+  try {
+    readTensors(r, count, saved);
+  } catch (const Error &error) {
+    unreadable = error;
+  }
   uint64_t expected = stateModelId(pool);
   NHC_CHECK(model == expected, NHC_MISMATCH,
             cat("state blob: saved from another model (model id ",
                 hex64(model), "; this session's is ", hex64(expected), ")",
-                layoutDifference(r, count, layout)));
-  uint64_t seqLen = r.u64("the sequence length");
+                layoutDifference(saved, count, layout)));
   NHC_CHECK(seqLen <= maxSeqLen(pool), NHC_OUT_OF_RANGE,
             cat("state blob: holds ", seqLen,
                 " tokens, more than this pool's max_seq_len ",
@@ -224,49 +253,40 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
   NHC_CHECK(count == layout.size(), NHC_MISMATCH,
             cat("state blob: has ", count, " state tensors; the model has ",
                 layout.size()));
+  if (unreadable)
+    throw *unreadable;
   payloads.clear();
   for (size_t i = 0; i < layout.size(); ++i) {
     const SlotTensor &t = layout[i];
-    uint32_t nameBytes = r.u32("a tensor header");
-    NHC_CHECK(nameBytes <= kMaxStateNameBytes, NHC_INVALID_FORMAT,
-              cat("state blob: tensor ", i, "'s name has ", nameBytes,
-                  " bytes, more than the limit ", kMaxStateNameBytes,
-                  " (nhc::kMaxStateNameBytes)"));
-    const uint8_t *name = r.take(nameBytes, "a tensor name");
-    std::string saved(reinterpret_cast<const char *>(name), nameBytes);
-    NHC_CHECK(saved == *t.name, NHC_MISMATCH,
+    const SavedTensor &s = saved[i];
+    NHC_CHECK(s.name == *t.name, NHC_MISMATCH,
               cat("state blob: tensor ", i, " is ",
-                  quoteForMessage(saved, '\''), "; this model's is '",
+                  quoteForMessage(s.name, '\''), "; this model's is '",
                   *t.name, "'"));
     std::string what = cat("state tensor '", *t.name, "'");
-    uint32_t dtype = r.u32("a tensor header");
-    uint32_t rank = r.u32("a tensor header");
-    NHC_CHECK(dtype == static_cast<uint32_t>(t.dtype) && rank == t.shape.size(),
+    NHC_CHECK(s.dtype == static_cast<uint32_t>(t.dtype) &&
+                  s.shape.size() == t.shape.size(),
               NHC_MISMATCH,
               cat("state blob: ", what, " does not match (",
-                  savedDtypeName(dtype), ", rank ", rank, "; expected ",
-                  nhc_dtype_name(t.dtype), ", ", t.shape.size(), ")"));
-    std::vector<uint64_t> shape(rank);
-    for (uint64_t &dim : shape)
-      dim = r.u64("a tensor shape");
-    NHC_CHECK(shape == savedShape(t, seqLen), NHC_MISMATCH,
-              cat("state blob: ", what, " has shape ", shapeToString(shape),
+                  savedDtypeName(s.dtype), ", rank ", s.shape.size(),
+                  "; expected ", nhc_dtype_name(t.dtype), ", ",
+                  t.shape.size(), ")"));
+    NHC_CHECK(s.shape == savedShape(t, seqLen), NHC_MISMATCH,
+              cat("state blob: ", what, " has shape ", shapeToString(s.shape),
                   ", expected ", shapeToString(savedShape(t, seqLen))));
-    uint64_t bytes = r.u64("a tensor size");
-    NHC_CHECK(bytes == t.heldBytes(seqLen), NHC_MISMATCH,
-              cat("state blob: ", what, " has ", bytes, " bytes, expected ",
+    NHC_CHECK(s.bytes == t.heldBytes(seqLen), NHC_MISMATCH,
+              cat("state blob: ", what, " has ", s.bytes, " bytes, expected ",
                   t.heldBytes(seqLen)));
-    const uint8_t *payload = r.take(bytes, "tensor data");
     // A state a model's step wrote from finite inputs and weights is finite;
     // a NaN or infinity would end as NaN logits steps later, far from here.
-    const nhc_dtype_t type = static_cast<nhc_dtype_t>(dtype);
+    const nhc_dtype_t type = static_cast<nhc_dtype_t>(s.dtype);
     if (std::optional<uint64_t> at =
-            firstNonFinite(payload, type, bytes / nhc_dtype_size(type)))
+            firstNonFinite(s.payload, type, s.bytes / nhc_dtype_size(type)))
       throw Error(NHC_INVALID_FORMAT,
                   cat("state blob: ", what, " holds ",
-                      floatElement(payload, type, *at), " at element ", *at,
+                      floatElement(s.payload, type, *at), " at element ", *at,
                       "; a request's state must be finite"));
-    payloads.push_back(payload);
+    payloads.push_back(s.payload);
   }
   NHC_CHECK(r.remaining() == 0, NHC_INVALID_FORMAT,
             cat("state blob: ", r.remaining(),
