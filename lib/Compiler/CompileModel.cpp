@@ -57,6 +57,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
   for (const std::string &target : targetNames(options))
     pipeline.targets.push_back(target);
   pipeline.kvCacheDtype = options.kvCacheDtype;
+  pipeline.ssmStateDtype = options.ssmStateDtype;
   buildModelToExecPipeline(pm, pipeline);
   if (failed(pm.run(*model)))
     return failure();

@@ -65,7 +65,7 @@ bool checkOutputPath(const std::string &output,
 constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
-    "                   [--kv-cache-dtype=f32|bf16]\n"
+    "                   [--kv-cache-dtype=f32|bf16] [--ssm-state-dtype=f32|bf16]\n"
     "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx|launch-table]\n"
     "       nhc compile --help\n"
     "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
@@ -159,10 +159,15 @@ int runCompile(int argc, char **argv) {
   static cl::list<std::string> targets(
       "target", cl::desc("cpu (always built) or cuda:sm_80,sm_90"),
       cl::value_desc("target"), cl::cat(nhcOptions));
-  static cl::opt<KvCacheDtype> kvCacheDtype(
+  static cl::opt<StateDtype> kvCacheDtype(
       "kv-cache-dtype",
       cl::desc("Element type of the attention layers' KV cache"),
-      mlir::nhc::kvCacheDtypeValues(), cl::init(KvCacheDtype::F32),
+      mlir::nhc::kvCacheDtypeValues(), cl::init(StateDtype::F32),
+      cl::cat(nhcOptions));
+  static cl::opt<StateDtype> ssmStateDtype(
+      "ssm-state-dtype",
+      cl::desc("Element type of the Mamba layers' SSM state"),
+      mlir::nhc::ssmStateDtypeValues(), cl::init(StateDtype::F32),
       cl::cat(nhcOptions));
   static cl::opt<bool> verbose(
       "verbose", cl::desc("Also print what the config holds but nhc ignores "
@@ -195,6 +200,7 @@ int runCompile(int argc, char **argv) {
     return 2;
   }
   options.kvCacheDtype = kvCacheDtype;
+  options.ssmStateDtype = ssmStateDtype;
   // LLVM and MLIR options can change the kernel code, and the key does not
   // hold them: a compile given any of them compiles everything.
   if (!noCache && !otherOptionsGiven(nhcOptions))

@@ -54,9 +54,10 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       "nhc_conv1d_act",     "nhc_ssd_scan",     "nhc_ssd_chunk_scan",
       "nhc_gated_rms_norm", "nhc_attention",    "nhc_gather_last",
       "nhc_moe_route",      "nhc_quantize_fp8",
-      // nhc_attention with its KV cache in bf16 (attention.mlir's
-      // nhc.bf16_state_form).
-      "nhc_attention_bf16_kv",
+      // nhc_attention with its KV cache in bf16 and the scans with their SSM
+      // state in bf16 (nhc.bf16_state_form).
+      "nhc_attention_bf16_kv", "nhc_ssd_scan_bf16_state",
+      "nhc_ssd_chunk_scan_bf16_state",
       // Called by the runtime's gemm library op, not by plans.
       ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
       ::nhc::format::kernel::kGemvE4m3,
@@ -67,6 +68,7 @@ ArrayRef<StringRef> mlir::nhc::kernelNames() {
       ::nhc::format::kernel::kAddRmsNormBf16,
       ::nhc::format::kernel::kGatedRmsNormBf16,
       ::nhc::format::kernel::kSsdConvScan,
+      ::nhc::format::kernel::kSsdConvScanBf16State,
       ::nhc::format::kernel::kEmbeddingF32,
       ::nhc::format::kernel::kEmbeddingBf16,
       ::nhc::format::kernel::kGatherRows,

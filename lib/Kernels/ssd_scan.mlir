@@ -14,7 +14,10 @@
 // request needs no chunked scan.
 // nhc_ssd_chunk_scan runs the prefill requests, nhc_ssd_scan the decode
 // requests; each skips the other's. Both parallelize over (request, h) and
-// keep the tokens of a request in order.
+// keep the tokens of a request in order. Each has a form that keeps the
+// state as bf16 (`_bf16_state`, derived by nhc-add-bf16-state-kernels:
+// `nhc compile --ssm-state-dtype=bf16`): the same f32 arithmetic, the
+// state widened as loaded and rounded to bf16 as stored.
 
 // Decode: one recurrence step per token (@nhc_ssd_recurrent_head). An
 // iteration owns a (request, head): dt and exp(dt A) once per token (once
@@ -25,10 +28,10 @@
 func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                         %proj_stride: index, %dt_offset: index,
                         %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
-                        %d: memref<?xf32>, %ssm_state: memref<?xf32>,
+                        %d: memref<?xf32>, %ssm_state: memref<?xf32> {nhc.bf16_state},
                         %y: memref<?xf32>, %req: memref<?xi64>, %R: index,
                         %H: index, %P: index, %N: index, %G: index,
-                        %dt_min: f32, %dt_max: f32) {
+                        %dt_min: f32, %dt_max: f32) attributes {nhc.bf16_state_form = "nhc_ssd_scan_bf16_state"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %true = arith.constant true
@@ -45,9 +48,13 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
   return
 }
 
-// Head h of a request's tokens [first, first + count) in slot `slot`,
-// one recurrence step per token: dt and exp(dt A) once per token, then the
-// head's P state rows (@nhc_ssd_update_row), y = C . h + D x.
+// Head h of a request's tokens [first, first + count) in slot `slot`
+// (@nhc_ssd_head_tokens). A request of several tokens whose head state has
+// at most kWorkingStateElems elements runs on an f32 working copy of it,
+// loaded from the pool before its first token and stored after its last:
+// the same arithmetic, and a state kept as bf16 (the `_bf16_state` forms)
+// is rounded once per step, as the GPU form's on-chip state is, rather
+// than at every token (slower and less exact). Larger heads run in place.
 func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -62,6 +69,60 @@ func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
                                           %clamp: i1,
                                           %first: index, %count: index,
                                           %slot: index, %h: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  // kWorkingStateElems: 64 KiB of stack, every published head (Nemotron-H
+  // 47B/56B's 64 x 256 the largest).
+  %cap = arith.constant 16384 : index
+  %HP = arith.muli %H, %P : index
+  %hp0 = arith.muli %h, %P : index
+  %row0 = func.call @nhc_ssd_state_row(%slot, %hp0, %HP, %N)
+      : (index, index, index, index) -> index
+  %PN = arith.muli %P, %N : index
+  %several = arith.cmpi ugt, %count, %c1 : index
+  %fits = arith.cmpi ule, %PN, %cap : index
+  %working = arith.andi %several, %fits : i1
+  scf.if %working {
+    %copy = memref.alloca() {alignment = 64} : memref<16384xf32>
+    %copyDyn = memref.cast %copy : memref<16384xf32> to memref<?xf32>
+    scf.for %i = %c0 to %PN step %c1 {
+      %at = arith.addi %row0, %i : index
+      %v = memref.load %ssm_state[%at] : memref<?xf32>
+      memref.store %v, %copy[%i] : memref<16384xf32>
+    }
+    func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %copyDyn, %c0, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
+        : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
+    scf.for %i = %c0 to %PN step %c1 {
+      %at = arith.addi %row0, %i : index
+      %v = memref.load %copy[%i] : memref<16384xf32>
+      memref.store %v, %ssm_state[%at] : memref<?xf32>
+    }
+  } else {
+    func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %row0, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
+        : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
+  }
+  return
+}
+
+// The recurrence over head h's tokens [first, first + count) on a state
+// whose P rows of N start at `row0` of `state` (the pool's, or a working
+// copy): dt and exp(dt A) once per token, then the head's P state rows
+// (@nhc_ssd_update_row), y = C . h + D x.
+func.func private @nhc_ssd_head_tokens(%xbc: memref<?xf32>,
+                                       %proj: memref<?xf32>,
+                                       %proj_stride: index,
+                                       %dt_offset: index,
+                                       %dt_bias: memref<?xf32>,
+                                       %a_log: memref<?xf32>,
+                                       %d: memref<?xf32>,
+                                       %state: memref<?xf32>,
+                                       %row0: index,
+                                       %y: memref<?xf32>, %H: index,
+                                       %P: index, %N: index, %G: index,
+                                       %dt_min: f32, %dt_max: f32,
+                                       %clamp: i1,
+                                       %first: index, %count: index,
+                                       %h: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %HP = arith.muli %H, %P : index
@@ -89,11 +150,11 @@ func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
     %yrow = arith.muli %tok, %HP : index
     scf.for %p = %c0 to %P step %c1 {
       %hp = arith.addi %hp0, %p : index
-      %sbase = func.call @nhc_ssd_state_row(%slot, %hp, %HP, %N)
-          : (index, index, index, index) -> index
+      %pN = arith.muli %p, %N : index
+      %sbase = arith.addi %row0, %pN : index
       %xi = arith.addi %xrow, %hp : index
       %x = memref.load %xbc[%xi] : memref<?xf32>
-      %acc = func.call @nhc_ssd_update_row(%ssm_state, %sbase, %xbc, %bbase,
+      %acc = func.call @nhc_ssd_update_row(%state, %sbase, %xbc, %bbase,
                                            %cbase, %N, %dA, %dt, %x)
           : (memref<?xf32>, index, memref<?xf32>, index, index, index, f32, f32, f32) -> f32
       %dx = arith.mulf %x, %Dh : f32
@@ -175,12 +236,12 @@ func.func private @nhc_ssd_update_row(%state: memref<?xf32>, %sbase: index,
 func.func @nhc_ssd_chunk_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
                               %proj_stride: index, %dt_offset: index,
                               %dt_bias: memref<?xf32>, %a_log: memref<?xf32>,
-                              %d: memref<?xf32>, %ssm_state: memref<?xf32>,
+                              %d: memref<?xf32>, %ssm_state: memref<?xf32> {nhc.bf16_state},
                               %y: memref<?xf32>, %req: memref<?xi64>,
                               %R: index, %H: index, %P: index, %N: index,
                               %G: index, %chunk: index, %dt_min: f32,
                               %dt_max: f32, %gemm_precision: index,
-                              %T: index) {
+                              %T: index) attributes {nhc.bf16_state_form = "nhc_ssd_chunk_scan_bf16_state"} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   scf.parallel (%r, %h) = (%c0, %c0) to (%R, %H) step (%c1, %c1) {

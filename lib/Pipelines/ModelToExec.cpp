@@ -13,6 +13,7 @@ void mlir::nhc::buildModelToExecPipeline(
   ConvertNemotronToExecPassOptions convert;
   convert.targets.assign(options.targets.begin(), options.targets.end());
   convert.kvCacheDtype = options.kvCacheDtype;
+  convert.ssmStateDtype = options.ssmStateDtype;
   pm.addPass(createConvertNemotronToExecPass(convert));
   pm.addPass(nemotron_exec::createNemotronExecPlanBuffersPass());
 }

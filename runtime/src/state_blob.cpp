@@ -204,17 +204,27 @@ std::string layoutDifference(const std::vector<SavedTensor> &saved,
                  *t.name, "'");
     uint32_t dtype = saved[i].dtype;
     if (dtype != static_cast<uint32_t>(t.dtype)) {
-      // The two dtypes nhc compile --kv-cache-dtype writes.
-      auto cacheDtype = [](uint32_t d) {
+      // The two dtypes nhc compile's --kv-cache-dtype (sequence tensors)
+      // and --ssm-state-dtype (`layers.L.ssm_state`, docs/artifact-format.md)
+      // choose between.
+      auto stateDtype = [](uint32_t d) {
         return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
       };
-      bool otherCacheDtype = t.tokenStride && cacheDtype(dtype) &&
-                             cacheDtype(static_cast<uint32_t>(t.dtype));
+      const char *option = nullptr;
+      if (stateDtype(dtype) && stateDtype(static_cast<uint32_t>(t.dtype))) {
+        const std::string ssm = ".ssm_state";
+        if (t.tokenStride)
+          option = "--kv-cache-dtype";
+        else if (t.name->size() > ssm.size() &&
+                 t.name->compare(t.name->size() - ssm.size(), ssm.size(),
+                                 ssm) == 0)
+          option = "--ssm-state-dtype";
+      }
       return cat(": state tensor '", *t.name, "' is ", savedDtypeName(dtype),
                  " there, ", nhc_dtype_name(t.dtype), " here",
-                 otherCacheDtype ? " (an artifact compiled with another "
-                                   "--kv-cache-dtype?)"
-                                 : "");
+                 option ? cat(" (an artifact compiled with another ", option,
+                              "?)")
+                        : std::string());
     }
   }
   if (saved.size() == count && count != layout.size())

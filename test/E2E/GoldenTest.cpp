@@ -1709,6 +1709,21 @@ INSTANTIATE_TEST_SUITE_P(
                                  NHC_GEMM_PRECISION_BF16}),
     caseName);
 
+// The SSM state in bf16 (nhc compile --ssm-state-dtype=bf16): the state
+// rounded to bf16 as stored, after every decode step and prompt, so judged
+// by the bf16 rule (transformers keeps it f32).
+INSTANTIATE_TEST_SUITE_P(
+    Bf16SsmState, Golden,
+    ::testing::Values(GoldenCase{"dense", "dense-bf16ssm.nhc", "model", "",
+                                 3e-2},
+                      GoldenCase{"chunked", "chunked-bf16ssm.nhc", "model", "",
+                                 3e-2},
+                      GoldenCase{"moe", "moe-bf16ssm.nhc", "model", "", 3e-2},
+                      GoldenCase{"dense", "dense-bf16-bf16ssm.nhc",
+                                 "model-bf16", "bf16.", 3e-2,
+                                 NHC_GEMM_PRECISION_BF16}),
+    caseName);
+
 // Checkpoint forms transformers 5.23 loads and runs (docs/config.md).
 INSTANTIATE_TEST_SUITE_P(
     CheckpointForms, Golden,
@@ -1899,6 +1914,20 @@ long long fakeKernelLaunches(const char *kernel) {
   return value;
 }
 
+/// Launches of GPU kernel `kernel` ("<op>_kernel<n>") in any of its
+/// state forms: the f32 state's, the bf16 SSM state's (`<op>_bf16_state`)
+/// and the bf16 KV cache's (`<op>_bf16_kv`); -1 where the double counts
+/// none of them.
+long long stateFormLaunches(const std::string &op, const std::string &kernel) {
+  long long sum = -1;
+  for (const char *form : {"", "_bf16_state", "_bf16_kv"}) {
+    long long n = fakeKernelLaunches((op + form + kernel).c_str());
+    if (n >= 0)
+      sum = std::max(sum, 0LL) + n;
+  }
+  return sum;
+}
+
 /// A step of one token per request is a decode step however fresh its
 /// requests are: a one-token prompt (position 0) beside a continuing
 /// request takes the decode scan from its zeroed state and gets the
@@ -1922,15 +1951,19 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   Model::check(nhc_session_claim(model.session, &started), "claim");
   std::vector<float> logits(2 * V);
   // Each op's prefill kernels (3xTF32, one mma) and a kernel it launches in
-  // every step (the decode scan, the K/V append).
-  const char *prefillKernels[] = {
-      "nhc_ssd_chunk_scan_kernel", "nhc_ssd_chunk_scan_kernel_1",
-      "nhc_attention_kernel_2", "nhc_attention_kernel_3"};
-  const char *everyStep[] = {"nhc_ssd_scan_kernel", "nhc_attention_kernel"};
+  // every step (the decode scan, the K/V append), in any state form.
+  const std::pair<const char *, const char *> prefillKernels[] = {
+      {"nhc_ssd_chunk_scan", "_kernel"}, {"nhc_ssd_chunk_scan", "_kernel_1"},
+      {"nhc_attention", "_kernel_2"}, {"nhc_attention", "_kernel_3"}};
+  const std::pair<const char *, const char *> everyStep[] = {
+      {"nhc_ssd_scan", "_kernel"}, {"nhc_attention", "_kernel"}};
+  auto launchesOf = [](const std::pair<const char *, const char *> &kernel) {
+    return stateFormLaunches(kernel.first, kernel.second);
+  };
   auto launches = [&](size_t op) {
-    return std::make_pair(fakeKernelLaunches(prefillKernels[2 * op]) +
-                              fakeKernelLaunches(prefillKernels[2 * op + 1]),
-                          fakeKernelLaunches(everyStep[op]));
+    return std::make_pair(launchesOf(prefillKernels[2 * op]) +
+                              launchesOf(prefillKernels[2 * op + 1]),
+                          launchesOf(everyStep[op]));
   };
   const std::pair<long long, long long> start[] = {launches(0), launches(1)};
   nhc_request_t prefill{continuing, first.data(), first.size()};
@@ -1942,15 +1975,16 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   for (size_t op = 0; op < 2; ++op)
     if (start[op].second >= 0 && launches(op).second > start[op].second)
       EXPECT_GT(launches(op).first, start[op].first)
-          << everyStep[op] << "'s op launched no prefill kernel in a prefill";
+          << everyStep[op].first
+          << "'s op launched no prefill kernel in a prefill";
   std::vector<long long> before;
-  for (const char *kernel : prefillKernels)
-    before.push_back(fakeKernelLaunches(kernel));
+  for (const auto &kernel : prefillKernels)
+    before.push_back(launchesOf(kernel));
   // A decode step's scan: the decode scan, or (its conv folded in) the
   // conv and scan kernel.
   auto decodeScans = [] {
-    return fakeKernelLaunches("nhc_ssd_scan_kernel") +
-           std::max(fakeKernelLaunches("nhc_ssd_conv_scan_kernel"), 0LL);
+    return stateFormLaunches("nhc_ssd_scan", "_kernel") +
+           std::max(stateFormLaunches("nhc_ssd_conv_scan", "_kernel"), 0LL);
   };
   const long long decodeScansBefore = decodeScans();
   int32_t token[2];
@@ -1975,8 +2009,9 @@ TEST_P(Golden, OneTokenStepsAreDecodeStepsEvenForFreshPrompts) {
   }
   for (size_t k = 0; k < std::size(prefillKernels); ++k)
     if (before[k] >= 0)
-      EXPECT_EQ(fakeKernelLaunches(prefillKernels[k]), before[k])
-          << prefillKernels[k] << " launched in a one-token step";
+      EXPECT_EQ(launchesOf(prefillKernels[k]), before[k])
+          << prefillKernels[k].first << prefillKernels[k].second
+          << " launched in a one-token step";
   // The prefill launched the decode scan too (its blocks found no work):
   // a model with Mamba layers on the double.
   if (decodeScansBefore > 0)
@@ -2497,6 +2532,32 @@ TEST(GoldenOnCuda, DecodeStepsRunTheConvAndScanAsOneLaunch) {
   EXPECT_EQ(without.conv, off.conv);
 }
 
+/// With the SSM state in bf16 a decode step runs the conv and scan as
+/// nhc_ssd_conv_scan_bf16_state (the scans' bf16 state forms pair with it);
+/// prefills launch the pair.
+TEST(GoldenOnCuda, Bf16SsmStateDecodeStepsRunItsConvScan) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << kNeedsLaunchCounts;
+  auto launches = [](const char *kernel) {
+    return std::max(fakeKernelLaunches(kernel), 0LL);
+  };
+  const char *kConv = "nhc_conv1d_act_kernel",
+             *kScan = "nhc_ssd_scan_bf16_state_kernel",
+             *kFused = "nhc_ssd_conv_scan_bf16_state_kernel",
+             *kF32Fused = "nhc_ssd_conv_scan_kernel";
+  const long long conv = launches(kConv), scan = launches(kScan),
+                  fused = launches(kFused), f32Fused = launches(kF32Fused);
+  Model model(GoldenCase{"dense", "dense-bf16ssm.nhc", "model", "", 3e-2});
+  model.expectPrefillMatches(0);
+  const std::vector<std::vector<int64_t>> generated =
+      greedyContinuations(model, {model.ids(0)});
+  EXPECT_EQ(generated[0], model.tensor<int64_t>("prompt.0.generated_ids"));
+  EXPECT_GT(launches(kFused) - fused, 0) << "decode steps launch it";
+  EXPECT_EQ(launches(kConv) - conv, launches(kScan) - scan)
+      << "prefills launch the pair";
+  EXPECT_EQ(launches(kF32Fused), f32Fused) << "not the f32 state's kernel";
+}
+
 /// A prefilled prompt's state pool: its sizes, each tensor's description
 /// and (host memory only) bytes.
 struct PoolSnapshot {
@@ -2507,12 +2568,16 @@ struct PoolSnapshot {
   std::vector<uint8_t> blob;              // the request's state blob
 };
 
-PoolSnapshot prefilledPool(const GoldenCase &c, int prompt) {
+/// The pool after golden prompt `prompt` (its first `tokens` tokens) as
+/// one request's prefill.
+PoolSnapshot prefilledPool(const GoldenCase &c, int prompt,
+                           size_t tokens = SIZE_MAX) {
   PoolSnapshot snapshot;
   Model model(c);
   nhc_state_pool_t *pool = nhc_session_state_pool(model.session);
   Model::check(nhc_state_pool_get_info(pool, &snapshot.info), "info");
-  const std::vector<int32_t> ids = model.ids(prompt);
+  std::vector<int32_t> ids = model.ids(prompt);
+  ids.resize(std::min(ids.size(), tokens));
   uint32_t slot = 0;
   Model::check(nhc_session_claim(model.session, &slot), "claim");
   nhc_request_t request{slot, ids.data(), ids.size()};
@@ -2618,6 +2683,88 @@ TEST(GoldenBf16KVCache, CachesAreBf16AtHalfTheBytes) {
   expectBlobRefused(GoldenCase{"dense", "dense.nhc", "model", "", 1e-3},
                     bf16.blob,
                     "state tensor 'layers.3.k_cache' is BF16 there, F32 here");
+}
+
+/// The f32 value of bf16 bits.
+float bf16Value(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float value;
+  std::memcpy(&value, &wide, sizeof value);
+  return value;
+}
+
+/// --ssm-state-dtype=bf16: the Mamba layers' SSM states are BF16 at half
+/// the bytes (conv states and KV caches as in the f32 artifact). After a
+/// one-token prompt each is the f32 artifact's rounded to the nearest bf16
+/// (the scan's outputs use the f32 values, so later layers see the same
+/// inputs); after a longer prompt every token read the rounded state, so
+/// the states are near the f32 artifact's, not equal. Compared where the
+/// pool is host memory.
+TEST(GoldenBf16SsmState, StatesAreBf16AtHalfTheBytes) {
+  const GoldenCase f32Case{"dense", "dense.nhc", "model", "", 1e-3};
+  const GoldenCase bf16Case{"dense", "dense-bf16ssm.nhc", "model", "", 3e-2};
+  for (size_t tokens : {size_t(1), size_t(SIZE_MAX)}) {
+    SCOPED_TRACE(tokens == 1 ? "one-token prompt" : "whole prompt");
+    PoolSnapshot f32 = prefilledPool(f32Case, 1, tokens);
+    PoolSnapshot bf16 = prefilledPool(bf16Case, 1, tokens);
+    EXPECT_EQ(bf16.info.sequence_bytes_per_slot,
+              f32.info.sequence_bytes_per_slot);
+    ASSERT_EQ(f32.tensors.size(), bf16.tensors.size());
+    uint64_t ssmBytes = 0;
+    int states = 0;
+    for (size_t i = 0; i < f32.tensors.size(); ++i) {
+      const nhc_state_tensor_info_t &t32 = f32.tensors[i],
+                                    &t16 = bf16.tensors[i];
+      const std::string &name = f32.names[i];
+      ASSERT_EQ(name, bf16.names[i]);
+      EXPECT_EQ(t32.dtype, NHC_DTYPE_F32) << name;
+      if (name.find(".ssm_state") == std::string::npos) {
+        EXPECT_EQ(t16.dtype, NHC_DTYPE_F32) << name;
+        EXPECT_EQ(t16.bytes, t32.bytes) << name;
+        continue;
+      }
+      ++states;
+      ssmBytes += t32.bytes;
+      EXPECT_EQ(t16.dtype, NHC_DTYPE_BF16) << name;
+      EXPECT_EQ(2 * t16.bytes, t32.bytes) << name;
+      ASSERT_EQ(2 * bf16.data[i].size(), f32.data[i].size()) << name;
+      const size_t n = bf16.data[i].size() / 2;
+      float largest = 0, worst = 0;
+      for (size_t e = 0; e < n; ++e) {
+        uint32_t bits;
+        uint16_t got;
+        std::memcpy(&bits, &f32.data[i][4 * e], sizeof bits);
+        std::memcpy(&got, &bf16.data[i][2 * e], sizeof got);
+        float want;
+        std::memcpy(&want, &bits, sizeof want);
+        if (tokens == 1) {
+          const uint32_t rounded = (bits + 0x7fff + ((bits >> 16) & 1)) >> 16;
+          EXPECT_EQ(got, rounded) << name << "[" << e << "]";
+        }
+        largest = std::max(largest, std::fabs(want));
+        worst = std::max(worst, std::fabs(bf16Value(got) - want));
+      }
+      if (n) {
+        EXPECT_GT(largest, 0.0f) << name;
+        // bf16 keeps 8 significant bits: a few roundings' worth per step.
+        EXPECT_LE(worst, 3e-2f * largest) << name;
+      }
+    }
+    EXPECT_EQ(states, 3) << "the dense case's three Mamba layers";
+    EXPECT_EQ(2 * (f32.info.fixed_bytes_per_slot - bf16.info.fixed_bytes_per_slot),
+              ssmBytes);
+    if (tokens != 1)
+      continue;
+    // A request saved with one SSM state dtype is refused by the other,
+    // naming the state.
+    expectBlobRefused(bf16Case, f32.blob,
+                      "state tensor 'layers.0.ssm_state' is F32 there, BF16 "
+                      "here (an artifact compiled with another "
+                      "--ssm-state-dtype?)");
+    expectBlobRefused(f32Case, bf16.blob,
+                      "state tensor 'layers.0.ssm_state' is BF16 there, F32 "
+                      "here");
+  }
 }
 
 /// Runs `ids` as the session's only request in one step with `options`

@@ -40,6 +40,9 @@ done
 # Its KV cache in bf16 (gpu-check's bench-8b-scaled-bf16kv).
 "$build/bin/nhc" compile "$root/tools/bench/nemotron-h-8b-scaled.json" --target=cuda:"$chips" \
   --kv-cache-dtype=bf16 -o "$stage/bench/nemotron-h-8b-scaled-bf16kv.nhc"
+# Nano 9B v2's SSM state in bf16 (gpu-check's bench-nano-9b-v2-bf16ssm).
+"$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:"$chips" \
+  --ssm-state-dtype=bf16 -o "$stage/bench/nemotron-nano-9b-v2-bf16ssm.nhc"
 # Its FP8 variant (modelopt, NVIDIA's exclude list).
 python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
   "$stage/bench/nemotron-h-8b-scaled-fp8.json"

@@ -157,6 +157,9 @@ else
     { note "FAIL: compiling the bf16 KV cache bench artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-nano-9b-v2.nhc" || { note "FAIL: compiling the Nano 9B v2 artifact"; exit 1; }
+  "$build/bin/nhc" compile "$root/test/configs/nemotron-nano-9b-v2.json" --target=cuda:$chip \
+    --ssm-state-dtype=bf16 -o "$bench_dir/nemotron-nano-9b-v2-bf16ssm.nhc" ||
+    { note "FAIL: compiling the bf16 SSM state bench artifact"; exit 1; }
   "$build/bin/nhc" compile "$root/test/configs/nemotron-3-nano-30b-a3b-nvfp4.json" --target=cuda:$chip \
     -o "$bench_dir/nemotron-3-nano-30b-a3b-nvfp4.nhc" || { note "FAIL: compiling the Nemotron-3 Nano 30B artifact"; exit 1; }
   python3 "$root/tools/bench/fp8-variant.py" "$root/tools/bench/nemotron-h-8b-scaled.json" \
@@ -293,6 +296,13 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 8192 \
     --decode-batch 1,64 --context 8192 --decode-steps 16 \
     --json "$out/bench-8b-scaled-bf16kv.json"
+  # Nano 9B v2 with its SSM state in bf16 (--ssm-state-dtype=bf16): at
+  # B = 64 the state (141 MB per request in f32) is most of a decode step's
+  # bytes; compared with bench-nano-9b-v2's rows.
+  part bench-nano-9b-v2-bf16ssm 120 "$bin/nhc-bench" "$bench_dir/nemotron-nano-9b-v2-bf16ssm.nhc" \
+    --random-weights --storage bf16 --backend cuda --prefill 2048 \
+    --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output ids \
+    --json "$out/bench-nano-9b-v2-bf16ssm.json"
   # The MoE model of the issue (128 routed experts, top-6; about 63 GB of
   # BF16 weights generated on the device): decode with the experts on the
   # device (recorded graphs; a prefill's bf16 experts as tensor-core tiles,

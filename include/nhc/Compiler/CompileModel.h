@@ -6,7 +6,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
 #include "nhc/Compiler/CompileCache.h"
-#include "nhc/Conversion/KvCacheDtype.h"
+#include "nhc/Conversion/StateDtype.h"
 #include "nhc/Config/ModelConfig.h"
 
 #include <string>
@@ -31,7 +31,10 @@ struct CompileOptions {
   std::vector<std::string> cudaChips;
   /// The attention layers' KV cache element type (`--kv-cache-dtype`;
   /// docs/cli.md).
-  KvCacheDtype kvCacheDtype = KvCacheDtype::F32;
+  StateDtype kvCacheDtype = StateDtype::F32;
+  /// The Mamba layers' SSM state element type (`--ssm-state-dtype`;
+  /// docs/cli.md).
+  StateDtype ssmStateDtype = StateDtype::F32;
   /// Where the kernel library's code is kept between compiles; none (the
   /// default here) compiles it every time. `nhc compile` uses
   /// CompileCache::fromEnvironment() unless given --no-cache.

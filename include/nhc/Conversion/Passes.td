@@ -34,15 +34,22 @@ def ConvertNemotronToExecPass
     The `targets` option is recorded as `nemotron_exec.targets`. With
     `kv-cache-dtype=bf16` the attention layers' K and V caches are `bf16`
     states and their attentions call `nhc_attention_bf16_kv` (the same
-    computation, K and V rounded to bf16 as they are appended).
+    computation, K and V rounded to bf16 as they are appended). With
+    `ssm-state-dtype=bf16` the Mamba layers' SSM states are `bf16` and their
+    scans call `nhc_ssd_chunk_scan_bf16_state` and `nhc_ssd_scan_bf16_state`
+    (the same f32 recurrence, the state rounded to bf16 as it is stored).
   }];
   let options = [
     ListOption<"targets", "targets", "std::string",
                "Targets of the artifact (cpu, cuda:sm_90, ...)">,
-    Option<"kvCacheDtype", "kv-cache-dtype", "::mlir::nhc::KvCacheDtype",
-           /*default=*/"::mlir::nhc::KvCacheDtype::F32",
+    Option<"kvCacheDtype", "kv-cache-dtype", "::mlir::nhc::StateDtype",
+           /*default=*/"::mlir::nhc::StateDtype::F32",
            "Element type of the attention layers' KV cache",
-           "::mlir::nhc::kvCacheDtypeValues()">
+           "::mlir::nhc::kvCacheDtypeValues()">,
+    Option<"ssmStateDtype", "ssm-state-dtype", "::mlir::nhc::StateDtype",
+           /*default=*/"::mlir::nhc::StateDtype::F32",
+           "Element type of the Mamba layers' SSM state",
+           "::mlir::nhc::ssmStateDtypeValues()">
   ];
   let dependentDialects = [
     "::mlir::nemotron_exec::NemotronExecDialect",

@@ -6,7 +6,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
-#include "nhc/Conversion/KvCacheDtype.h"
+#include "nhc/Conversion/StateDtype.h"
 
 #include <string>
 
@@ -117,10 +117,14 @@ struct ModelToExecPipelineOptions
   ListOption<std::string> targets{
       *this, "targets",
       llvm::cl::desc("Targets of the artifact (default: cpu)")};
-  Option<KvCacheDtype> kvCacheDtype{
+  Option<StateDtype> kvCacheDtype{
       *this, "kv-cache-dtype",
       llvm::cl::desc("Element type of the attention layers' KV cache"),
-      kvCacheDtypeValues(), llvm::cl::init(KvCacheDtype::F32)};
+      kvCacheDtypeValues(), llvm::cl::init(StateDtype::F32)};
+  Option<StateDtype> ssmStateDtype{
+      *this, "ssm-state-dtype",
+      llvm::cl::desc("Element type of the Mamba layers' SSM state"),
+      ssmStateDtypeValues(), llvm::cl::init(StateDtype::F32)};
 };
 
 /// What `nhc compile` runs on an imported model: the model-level passes

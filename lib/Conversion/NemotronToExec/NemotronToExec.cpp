@@ -65,12 +65,14 @@ struct ScheduleCursor {
 
 class ExecLowering {
 public:
-  /// `kvCacheBf16`: the attention layers' caches as bf16 states.
+  /// `kvCacheBf16`: the attention layers' caches as bf16 states;
+  /// `ssmStateBf16`: the Mamba layers' SSM states as bf16.
   ExecLowering(ModuleOp module, func::FuncOp forward, ModuleOp library,
-               bool kvCacheBf16)
+               bool kvCacheBf16, bool ssmStateBf16)
       : module(module), forward(forward), library(library),
         ctx(module.getContext()), moduleBuilder(ctx),
-        loc(forward.getLoc()), kvCacheBf16(kvCacheBf16) {
+        loc(forward.getLoc()), kvCacheBf16(kvCacheBf16),
+        ssmStateBf16(ssmStateBf16) {
     moduleBuilder.setInsertionPointToEnd(module.getBody());
   }
 
@@ -647,9 +649,12 @@ private:
       return failure();
     View dt = views.at(op.getDt());
     View y = define(op.getResult());
+    Type ssmElement = ssmStateBf16 ? Type(BFloat16Type::get(ctx))
+                                   : Type(Float32Type::get(ctx));
     StateOp ssm = state(StateKind::ssm_state, op.getLayer(),
                         {int64_t(op.getNumHeads()), int64_t(op.getHeadDim()),
-                         int64_t(op.getStateSize())});
+                         int64_t(op.getStateSize())},
+                        ssmElement);
     // Prefill requests take the chunked scan, decode requests the one-step
     // recurrence; each kernel skips the other's requests.
     SmallVector<Value> common = {
@@ -669,9 +674,15 @@ private:
     }
     chunked.push_back(dim(s, Dim::gemm_precision));
     chunked.push_back(dim(s, Dim::tokens));
-    if (failed(call(op, s, "nhc_ssd_chunk_scan", chunked)))
+    // The scans' bf16 state forms: ssd_scan.mlir's nhc.bf16_state_form.
+    if (failed(call(op, s,
+                    ssmStateBf16 ? "nhc_ssd_chunk_scan_bf16_state"
+                                 : "nhc_ssd_chunk_scan",
+                    chunked)))
       return failure();
-    return call(op, s, "nhc_ssd_scan", common);
+    return call(op, s,
+                ssmStateBf16 ? "nhc_ssd_scan_bf16_state" : "nhc_ssd_scan",
+                common);
   }
 
   LogicalResult emitGatedNorm(GatedRMSNormOp op) {
@@ -914,6 +925,7 @@ private:
   Operation *lastNormalizedEntry = nullptr;
   int64_t layerCount = 0;
   bool kvCacheBf16 = false;
+  bool ssmStateBf16 = false;
 };
 
 struct ConvertNemotronToExecPass
@@ -932,7 +944,8 @@ struct ConvertNemotronToExecPass
     if (!library)
       return signalPassFailure();
     if (failed(ExecLowering(module, forward, *library,
-                            kvCacheDtype == mlir::nhc::KvCacheDtype::BF16)
+                            kvCacheDtype == mlir::nhc::StateDtype::BF16,
+                            ssmStateDtype == mlir::nhc::StateDtype::BF16)
                    .run()))
       return signalPassFailure();
     SmallVector<Attribute> names;

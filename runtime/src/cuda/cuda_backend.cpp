@@ -674,7 +674,7 @@ public:
         return;
       }
       if (auto pair = convOfScan_.find(&call); pair != convOfScan_.end()) {
-        launchConvScan(*pair->second, call, shape, logitsRows);
+        launchConvScan(pair->second, call, shape, logitsRows);
         return;
       }
     }
@@ -1578,6 +1578,13 @@ private:
       }
   }
 
+  /// A decode scan's partner in one nhc_ssd_conv_scan launch.
+  struct ConvScan {
+    const KernelCall *conv;    // the plan's conv1d the scan reads
+    const FunctionDef *kernel; // the fused kernel for the scan's state dtype
+    const char *name;
+  };
+
   /// Pairs each plan nhc_conv1d_act with the nhc_ssd_scan that reads its
   /// output (the schedule's conv, chunked scan, decode scan: nothing else
   /// between them), so that a decode step runs both as one
@@ -1586,13 +1593,23 @@ private:
   /// requests keeps the pair (the chunked scan reads the conv's output).
   /// Not for a state wider than the kernel stages (N >
   /// kSsdConvScanMaxStateSize), nor where NHC_CUDA_CONV_SCAN=0 or the
-  /// artifact lacks the kernel.
+  /// artifact lacks the kernel. Scans of a bf16 SSM state pair with
+  /// kSsdConvScanBf16State.
   void findConvScans() {
     convOfScan_.clear();
     convInConvScan_.clear();
     convScanGroups_ = 0;
-    if (!ssdConvScan_ || !enabledByEnvironment("NHC_CUDA_CONV_SCAN"))
+    if (!enabledByEnvironment("NHC_CUDA_CONV_SCAN"))
       return;
+    struct Form {
+      const char *chunked, *scan;
+      ConvScan fused;
+    };
+    const Form forms[] = {
+        {"nhc_ssd_chunk_scan", "nhc_ssd_scan",
+         {nullptr, ssdConvScan_, lib::kSsdConvScan}},
+        {"nhc_ssd_chunk_scan_bf16_state", "nhc_ssd_scan_bf16_state",
+         {nullptr, ssdConvScanBf16State_, lib::kSsdConvScanBf16State}}};
     auto named = [&](const ScheduleEntry &entry, const char *name) {
       return entry.kind == EntryKind::Kernel &&
              plan_.kernels[entry.kernel.kernel].name == name;
@@ -1606,9 +1623,12 @@ private:
         const ScheduleEntry &conv = (*entries)[i];
         const ScheduleEntry &chunked = (*entries)[i + 1];
         const ScheduleEntry &scan = (*entries)[i + 2];
-        if (!named(conv, "nhc_conv1d_act") ||
-            !named(chunked, "nhc_ssd_chunk_scan") ||
-            !named(scan, "nhc_ssd_scan") ||
+        const Form *form = nullptr;
+        for (const Form &f : forms)
+          if (f.fused.kernel && named(chunked, f.chunked) &&
+              named(scan, f.scan))
+            form = &f;
+        if (!form || !named(conv, "nhc_conv1d_act") ||
             conv.kernel.args.size() != kConvArgs ||
             scan.kernel.args.size() != kScanArgs)
           continue;
@@ -1630,21 +1650,23 @@ private:
             G.index < 1 ||
             C.index != H.index * P.index + 2 * G.index * N.index)
           continue;
-        convOfScan_[&scan.kernel] = &conv.kernel;
+        ConvScan pair = form->fused;
+        pair.conv = &conv.kernel;
+        convOfScan_[&scan.kernel] = pair;
         convInConvScan_.insert(&conv.kernel);
         convScanGroups_ = std::max<uint64_t>(convScanGroups_, G.index);
       }
   }
 
-  /// A decode step's `conv` and `scan` as one nhc_ssd_conv_scan: the
-  /// conv's arguments, the scan's from `proj` on less its request table
-  /// and count, then the arrival counts.
-  void launchConvScan(const KernelCall &conv, const KernelCall &scan,
+  /// A decode step's `scan` and its conv as one nhc_ssd_conv_scan (or its
+  /// bf16 state form, `pair.kernel`): the conv's arguments, the scan's from
+  /// `proj` on less its request table and count, then the arrival counts.
+  void launchConvScan(const ConvScan &pair, const KernelCall &scan,
                       const StepShape &shape, uint64_t logitsRows) {
     bindArgs(scan, shape, logitsRows);
     std::vector<CallArg> scanArgs = args_;
     std::vector<const float *> scanViews = hostViews_;
-    bindArgs(conv, shape, logitsRows);
+    bindArgs(*pair.conv, shape, logitsRows);
     for (size_t i = 1; i < scanArgs.size(); ++i) {
       if (i == 9 || i == 10) // the request table and count: the conv's
         continue;
@@ -1654,7 +1676,7 @@ private:
     args_.push_back(
         memref(groupArrivals_.address(), shape.requests * convScanGroups_));
     hostViews_.push_back(nullptr);
-    run(*ssdConvScan_, lib::kSsdConvScan);
+    run(*pair.kernel, pair.name);
   }
 
   /// A plan RMS norm whose output the next entry, a bf16 gemm, reads
@@ -2262,6 +2284,8 @@ private:
     gatedRmsNormBf16_ = require(lib::kGatedRmsNormBf16, /*optional=*/true);
     // Older artifacts lack it: decode steps launch the conv and the scan.
     ssdConvScan_ = require(lib::kSsdConvScan, /*optional=*/true);
+    ssdConvScanBf16State_ =
+        require(lib::kSsdConvScanBf16State, /*optional=*/true);
     embeddingF32_ = require(lib::kEmbeddingF32);
     embeddingBf16_ = require(lib::kEmbeddingBf16);
     if (moeTopK_) {
@@ -2521,7 +2545,7 @@ private:
                     *logprobRows_ = nullptr, *editLogits_ = nullptr,
                     *rmsNormBf16_ = nullptr,
                     *addRmsNormBf16_ = nullptr, *gatedRmsNormBf16_ = nullptr,
-                    *ssdConvScan_ = nullptr;
+                    *ssdConvScan_ = nullptr, *ssdConvScanBf16State_ = nullptr;
   std::unique_ptr<BlasLtGemm> gemm_;
   std::vector<float> calibrationRows_; // foldRowsAbsMax's host copy
   F32Weights host_; // scalars for launches; the checkpoint's matrices
@@ -2562,7 +2586,7 @@ private:
   // Decode steps' conv1d and SSD scan pairs run as one nhc_ssd_conv_scan
   // (findConvScans): the scan call's conv call, the conv calls so paired,
   // the most groups of a pair (its arrival counts: groups per request).
-  std::unordered_map<const KernelCall *, const KernelCall *> convOfScan_;
+  std::unordered_map<const KernelCall *, ConvScan> convOfScan_;
   std::set<const KernelCall *> convInConvScan_;
   uint64_t convScanGroups_ = 0;
   DeviceBuffer groupArrivals_{api_}; // [R][groups] int32, zero between steps

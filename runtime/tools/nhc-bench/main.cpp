@@ -435,6 +435,10 @@ struct StateSizes {
   /// --kv-cache-dtype=bf16); "none" without attention layers, "mixed" for
   /// caches of several dtypes.
   std::string kvCacheDtype = "none";
+  /// The Mamba layers' SSM states' dtype (`layers.L.ssm_state`,
+  /// docs/artifact-format.md: F32, or BF16 from nhc compile
+  /// --ssm-state-dtype=bf16); "none" without Mamba layers.
+  std::string ssmStateDtype = "none";
 
   /// Bytes one request moves per decode step at `context` tokens (the
   /// decode row of docs/benchmarks.md, as a decode step's roofline counts
@@ -453,12 +457,17 @@ StateSizes stateSizes(nhc_session_t *session) {
     check(nhc_state_pool_tensor_info(pool, i, &tensor), "state tensor info");
     (tensor.per_token ? sizes.bytesPerToken : sizes.fixedBytes) +=
         tensor.per_token ? double(tensor.token_stride) : double(tensor.bytes);
-    if (tensor.per_token) {
-      std::string dtype = nhc_dtype_name(tensor.dtype);
-      sizes.kvCacheDtype =
-          sizes.kvCacheDtype == "none" || sizes.kvCacheDtype == dtype ? dtype
-                                                                     : "mixed";
-    }
+    // The dtype of one kind of tensor over every layer: "mixed" where
+    // they differ.
+    auto fold = [](std::string &kind, const std::string &dtype) {
+      kind = kind == "none" || kind == dtype ? dtype : "mixed";
+    };
+    const std::string name = tensor.name, ssm = ".ssm_state";
+    if (tensor.per_token)
+      fold(sizes.kvCacheDtype, nhc_dtype_name(tensor.dtype));
+    else if (name.size() > ssm.size() &&
+             name.compare(name.size() - ssm.size(), ssm.size(), ssm) == 0)
+      fold(sizes.ssmStateDtype, nhc_dtype_name(tensor.dtype));
   }
   return sizes;
 }
@@ -697,7 +706,8 @@ int run(const Options &o) {
                      {"routed_expert_share", cost.expertShare},
                      {"state_fixed_bytes_per_request", state.fixedBytes},
                      {"state_bytes_per_token", state.bytesPerToken},
-                     {"kv_cache_dtype", state.kvCacheDtype}};
+                     {"kv_cache_dtype", state.kvCacheDtype},
+                     {"ssm_state_dtype", state.ssmStateDtype}};
   report["cold_start_s"] = coldStartS;
 
   std::mt19937 rng(static_cast<uint32_t>(o.seed));

@@ -277,6 +277,7 @@ ArgPack ArgPack::withCopiedBuffers(
       }
       copy.buffer(data, size_t(desc.size), desc.elementBytes, desc.isFloat);
       copy.descs.back().scratch = desc.scratch;
+      copy.descs.back().bf16 = desc.bf16;
     }
   }
   return copy;
@@ -292,7 +293,19 @@ void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
     std::string where = what + ", buffer argument " + std::to_string(b);
     if (got.scratch)
       continue;
-    if (!got.isFloat) {
+    // bf16 bits as the floats they are, with one bf16 spacing allowed.
+    std::vector<float> gotWide, refWide;
+    if (got.bf16) {
+      for (int64_t e = 0; e < got.size; ++e) {
+        gotWide.push_back(
+            fromBits(uint32_t(static_cast<const uint16_t *>(got.aligned)[e])
+                     << 16));
+        refWide.push_back(
+            fromBits(uint32_t(static_cast<const uint16_t *>(ref.aligned)[e])
+                     << 16));
+      }
+    }
+    if (!got.isFloat && !got.bf16) {
       const auto *g = static_cast<const unsigned char *>(got.aligned);
       const auto *r = static_cast<const unsigned char *>(ref.aligned);
       for (int64_t e = 0; e < got.size; ++e)
@@ -303,9 +316,12 @@ void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
         }
       continue;
     }
-    ASSERT_EQ(got.elementBytes, sizeof(float)) << where;
-    const auto *g = static_cast<const float *>(got.aligned);
-    const auto *r = static_cast<const float *>(ref.aligned);
+    if (!got.bf16)
+      ASSERT_EQ(got.elementBytes, sizeof(float)) << where;
+    const auto *g =
+        got.bf16 ? gotWide.data() : static_cast<const float *>(got.aligned);
+    const auto *r =
+        got.bf16 ? refWide.data() : static_cast<const float *>(ref.aligned);
     double largest = 1.0;
     if (scale == Scale::Buffer)
       for (int64_t e = 0; e < got.size; ++e)
@@ -317,6 +333,8 @@ void ArgPack::expectBuffersMatch(const ArgPack &want, double tol,
           tol * (scale == Scale::Buffer
                      ? largest
                      : std::max(1.0, std::fabs(double(r[e]))));
+      if (got.bf16) // bf16 keeps 8 significant bits: spacing |r| 2^-7 at most
+        allowed = std::max(allowed, std::fabs(double(r[e])) * 0x1p-7);
       bool same = std::isnan(r[e]) ? std::isnan(g[e])
                   : std::isinf(r[e])
                       ? g[e] == r[e]

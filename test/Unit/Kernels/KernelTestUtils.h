@@ -30,6 +30,15 @@ public:
     return buffer(v.data() + first, v.size() - first, sizeof(T),
                   std::is_floating_point_v<T>);
   }
+  /// A buffer of bf16 bits (a state a kernel keeps as bf16) from `first`
+  /// on: the GPU body's and the host kernel's are compared as floats, and
+  /// may also differ by one bf16 spacing (a sum in another order that
+  /// crosses a rounding boundary moves the stored value by one).
+  ArgPack &bf16(std::vector<uint16_t> &v, size_t first = 0) {
+    buf(v, first);
+    descs.back().bf16 = true;
+    return *this;
+  }
   /// A scratch buffer: the kernel may leave anything there, so the GPU
   /// body's and the host kernel's contents are not compared.
   ArgPack &scratch(std::vector<float> &v) {
@@ -75,6 +84,7 @@ private:
     size_t elementBytes;
     bool isFloat;
     bool scratch = false;
+    bool bf16 = false; // bf16 bits, compared as floats
   };
   ArgPack &buffer(void *data, size_t size, size_t elementBytes, bool isFloat);
   std::deque<Desc> descs;

@@ -172,6 +172,9 @@ struct SSDCase {
   /// xbc and the state each placed one float past a 16-byte boundary (the
   /// GPU forms' 16-byte loads then give way to their one-element loops).
   bool misalignedXbc = false, misalignedState = false;
+  /// The scans' bf16 state forms (`_bf16_state`): `state` is passed as the
+  /// bf16 nearest each value and read back widened.
+  bool bf16State = false;
   std::vector<Request> reqs;
   std::vector<float> xbc, proj, dtBias, aLog, d, state;
 
@@ -221,10 +224,24 @@ std::vector<float> runSSD(SSDCase &c) {
   size_t xbcFirst, stateFirst;
   std::vector<float> xbc = placed(c.xbc, c.misalignedXbc, xbcFirst);
   std::vector<float> state = placed(c.state, c.misalignedState, stateFirst);
+  // The bf16 form's state, placed alike (16-byte aligned or one element
+  // past).
+  std::vector<uint16_t> bits(c.state.size() + 8);
+  if (c.bf16State) {
+    stateFirst = firstAt16(bits.data(), sizeof(uint16_t), !c.misalignedState);
+    for (size_t i = 0; i < c.state.size(); ++i)
+      bits[stateFirst + i] = nearestBf16(c.state[i]);
+  }
+  const std::string suffix = c.bf16State ? "_bf16_state" : "";
   for (bool chunked : {true, false}) {
     ArgPack a;
     a.buf(xbc, xbcFirst).buf(c.proj).idx(c.projStride).idx(c.dtOffset)
-        .buf(c.dtBias).buf(c.aLog).buf(c.d).buf(state, stateFirst).buf(y)
+        .buf(c.dtBias).buf(c.aLog).buf(c.d);
+    if (c.bf16State)
+      a.bf16(bits, stateFirst);
+    else
+      a.buf(state, stateFirst);
+    a.buf(y)
         .buf(req)
         .idx(c.reqs.size()).idx(c.H).idx(c.P).idx(c.N).idx(c.G);
     if (chunked)
@@ -235,15 +252,17 @@ std::vector<float> runSSD(SSDCase &c) {
     // The prefill scan's GPU form runs the chunked SSD form in chunks of
     // at most 64 tokens, its host form the recurrence token by token: the
     // same sums, rounded differently (within the reference's 1e-4).
+    const std::string name =
+        (chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan") + suffix;
     if (chunked && c.gemmPrecision == kGemmPrecisionBf16)
-      runKernel("nhc_ssd_chunk_scan", a, kOneTf32MmaTolerance,
-                ArgPack::Scale::Buffer);
+      runKernel(name, a, kOneTf32MmaTolerance, ArgPack::Scale::Buffer);
     else
-      runKernel(chunked ? "nhc_ssd_chunk_scan" : "nhc_ssd_scan", a,
-                chunked ? 1e-4 : 1e-5);
+      runKernel(name, a, chunked ? 1e-4 : 1e-5);
   }
-  std::copy(state.begin() + stateFirst,
-            state.begin() + stateFirst + c.state.size(), c.state.begin());
+  for (size_t i = 0; i < c.state.size(); ++i)
+    c.state[i] = c.bf16State
+                     ? fromBits(uint32_t(bits[stateFirst + i]) << 16)
+                     : state[stateFirst + i];
   return y;
 }
 
@@ -442,6 +461,56 @@ TEST(KernelMamba, SSDOneTf32MmaInBf16Sessions) {
     EXPECT_EQ(yBf16, yF32) << "the host kernel";
     EXPECT_EQ(bf16.state, f32.state) << "the host kernel";
   }
+}
+
+/// The SSM state in bf16 (`_bf16_state` forms, `nhc compile
+/// --ssm-state-dtype=bf16`): a step of the bf16 forms is the f32 forms' on
+/// the same (bf16) state, bit for bit, its new state the f32 forms' rounded
+/// to the nearest bf16 once (a prefill's head runs on an f32 working copy
+/// on the host, on chip on the GPU). Decodes, prefills and chunked
+/// continuations; aligned rows (16-byte loads of the GPU form, 8-byte in
+/// bf16) and misaligned or odd ones; published head shapes.
+TEST(KernelMamba, SSDBf16StateIsTheF32StepRounded) {
+  struct Shape {
+    SSDCase head;
+    bool misaligned;
+  };
+  const std::vector<Request> decodes = {{1, 9, 0}, {1, 4, 3}, {1, 1, 1}},
+                             mixed = {{70, 0, 0}, {1, 9, 2}, {37, 12, 1},
+                                      {5, 3, 3}};
+  for (const Shape &shape :
+       {Shape{SSDCase(), false}, Shape{headShape(4, 7, 5, 2, 3), true},
+        Shape{headShape(4, 40, 48, 2, 32), false},
+        Shape{headShape(2, 80, 128, 1, 64), false},
+        Shape{headShape(2, 80, 128, 1, 64), true}})
+    for (const std::vector<Request> *reqs : {&decodes, &mixed}) {
+      SSDCase f32 = makeSSDCase(*reqs, 61, shape.head);
+      f32.misalignedState = shape.misaligned;
+      for (float &x : f32.state)
+        x = fromBits(uint32_t(nearestBf16(x)) << 16);
+      SSDCase bf16 = f32;
+      bf16.bf16State = true;
+      SCOPED_TRACE("P = " + std::to_string(f32.P) + ", N = " +
+                   std::to_string(f32.N) +
+                   (shape.misaligned ? ", misaligned" : "") +
+                   (reqs == &decodes ? ", decodes" : ", prefills"));
+      std::vector<float> yF32 = runSSD(f32), yBf16 = runSSD(bf16);
+      ASSERT_EQ(yBf16.size(), yF32.size());
+      for (size_t i = 0; i < yF32.size(); ++i)
+        ASSERT_EQ(bitsOf(yBf16[i]), bitsOf(yF32[i])) << "y[" << i << "]";
+      for (size_t i = 0; i < f32.state.size(); ++i)
+        ASSERT_EQ(bitsOf(bf16.state[i]),
+                  uint32_t(nearestBf16(f32.state[i])) << 16)
+            << "state[" << i << "]";
+    }
+}
+
+// A head of more than the host form's working copy holds (P N > 16384
+// elements) runs its prefill in the pool's state: the same recurrence.
+TEST(KernelMamba, SSDPrefillOfAHeadPastTheWorkingCopy) {
+  SSDCase c = makeSSDCase({{9, 0, 0}, {4, 3, 1}, {1, 5, 2}}, 63,
+                          headShape(2, 130, 128, 1, 64));
+  expectSSDMatchesReference(c, 1e-4);
 }
 
 /// `whole`'s one request (fresh, slot 1) run one token per step instead:

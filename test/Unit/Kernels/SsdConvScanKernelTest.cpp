@@ -22,6 +22,8 @@ namespace {
 struct ConvScanCase {
   int64_t H = 4, P = 16, N = 8, G = 2, K = 4, slots = 5;
   bool hasBias = true, misalignedState = false;
+  /// The `_bf16_state` forms: the SSM state passed as bf16 bits.
+  bool bf16State = false;
   int act = Silu;
   int64_t zCols = 7; // in_proj's columns before x|B|C (the gate z's)
   float dtMin = 1e-3f, dtMax = INFINITY;
@@ -71,17 +73,30 @@ StepResult runStep(ConvScanCase &c, bool fused, StepResult state) {
   std::vector<float> noBias;
   size_t first;
   std::vector<float> ssm(state.ssmState.size() + 4);
-  first = firstAt16(ssm.data(), sizeof(float), !c.misalignedState);
-  std::copy(state.ssmState.begin(), state.ssmState.end(), ssm.begin() + first);
+  std::vector<uint16_t> bits(state.ssmState.size() + 8);
+  if (c.bf16State) {
+    first = firstAt16(bits.data(), sizeof(uint16_t), !c.misalignedState);
+    for (size_t i = 0; i < state.ssmState.size(); ++i)
+      bits[first + i] = nearestBf16(state.ssmState[i]);
+  } else {
+    first = firstAt16(ssm.data(), sizeof(float), !c.misalignedState);
+    std::copy(state.ssmState.begin(), state.ssmState.end(),
+              ssm.begin() + first);
+  }
+  auto ssmArg = [&](ArgPack &a) -> ArgPack & {
+    return c.bf16State ? a.bf16(bits, first) : a.buf(ssm, first);
+  };
+  const std::string suffix = c.bf16State ? "_bf16_state" : "";
   const int64_t dtOffset = c.zCols + c.C();
   if (fused) {
     std::vector<int32_t> arrivals(c.R() * c.G, 0);
     ArgPack a;
     convArgs(a, c, r.out, noBias, state.convState, req);
     a.buf(c.proj).idx(c.stride()).idx(dtOffset).buf(c.dtBias).buf(c.aLog)
-        .buf(c.d).buf(ssm, first).buf(r.y).idx(c.H).idx(c.P).idx(c.N)
+        .buf(c.d);
+    ssmArg(a).buf(r.y).idx(c.H).idx(c.P).idx(c.N)
         .idx(c.G).f32(c.dtMin).f32(c.dtMax).buf(arrivals);
-    runKernel("nhc_ssd_conv_scan", a, 1e-5);
+    runKernel("nhc_ssd_conv_scan" + suffix, a, 1e-5);
     for (int32_t n : arrivals)
       EXPECT_EQ(n, 0) << "an arrival count left set";
   } else {
@@ -90,14 +105,17 @@ StepResult runStep(ConvScanCase &c, bool fused, StepResult state) {
     runKernel("nhc_conv1d_act", conv);
     ArgPack scan;
     scan.buf(r.out).buf(c.proj).idx(c.stride()).idx(dtOffset)
-        .buf(c.dtBias).buf(c.aLog).buf(c.d).buf(ssm, first).buf(r.y)
+        .buf(c.dtBias).buf(c.aLog).buf(c.d);
+    ssmArg(scan).buf(r.y)
         .buf(req).idx(c.R()).idx(c.H).idx(c.P).idx(c.N).idx(c.G)
         .f32(c.dtMin).f32(c.dtMax);
-    runKernel("nhc_ssd_scan", scan, 1e-5);
+    runKernel("nhc_ssd_scan" + suffix, scan, 1e-5);
   }
   r.convState = state.convState;
-  r.ssmState.assign(ssm.begin() + first,
-                    ssm.begin() + first + state.ssmState.size());
+  r.ssmState.resize(state.ssmState.size());
+  for (size_t i = 0; i < r.ssmState.size(); ++i)
+    r.ssmState[i] = c.bf16State ? fromBits(uint32_t(bits[first + i]) << 16)
+                                : ssm[first + i];
   return r;
 }
 
@@ -182,6 +200,24 @@ TEST(KernelSsdConvScan, MisalignedStateAndOddSizes) {
   expectFusedIsThePair(c, 31);
   c.misalignedState = false;
   expectFusedIsThePair(c, 32);
+}
+
+TEST(KernelSsdConvScan, Bf16StateIsThePairWithBf16State) {
+  // nhc_ssd_conv_scan_bf16_state against nhc_conv1d_act then
+  // nhc_ssd_scan_bf16_state: a published head shape (8-byte bf16 chunks of
+  // aligned rows) and odd, misaligned rows.
+  ConvScanCase c;
+  c.bf16State = true;
+  c.H = 8;
+  c.P = 80;
+  c.N = 128;
+  c.reqs = {{1, 9, 1}, {1, 0, 2}};
+  expectFusedIsThePair(c, 51);
+  c.H = 4;
+  c.P = 19;
+  c.N = 7;
+  c.misalignedState = true;
+  expectFusedIsThePair(c, 52);
 }
 
 TEST(KernelSsdConvScan, WidestStateItStages) {

@@ -75,6 +75,8 @@ for key in ("state_fixed_bytes_per_request", "state_bytes_per_token"):
 model = report["model"]
 if model["kv_cache_dtype"] not in ("F32", "BF16", "F16", "mixed", "none"):
     sys.exit(f"model.kv_cache_dtype: {model['kv_cache_dtype']!r} is not F32, BF16, F16, mixed or none")
+if model["ssm_state_dtype"] not in ("F32", "BF16", "mixed", "none"):
+    sys.exit(f"model.ssm_state_dtype: {model['ssm_state_dtype']!r} is not F32, BF16, mixed or none")
 if (model["kv_cache_dtype"] == "none") != (model["state_bytes_per_token"] == 0):
     sys.exit(f"model.kv_cache_dtype {model['kv_cache_dtype']!r} with {model['state_bytes_per_token']} cache bytes per token")
 if not 0 <= model["routed_expert_bytes"] < model["weight_bytes_as_read"]:

@@ -43,6 +43,11 @@ inline constexpr const char kGatedRmsNormBf16[] = "nhc_gated_rms_norm_bf16";
 // form stages the group's B and C in workgroup memory, so N is at most
 // kSsdConvScanMaxStateSize.
 inline constexpr const char kSsdConvScan[] = "nhc_ssd_conv_scan";
+// The same with the SSM state in bf16 (its nhc.bf16_state_form), in place of
+// the plan's nhc_ssd_chunk_scan_bf16_state / nhc_ssd_scan_bf16_state pair
+// (`nhc compile --ssm-state-dtype=bf16`).
+inline constexpr const char kSsdConvScanBf16State[] =
+    "nhc_ssd_conv_scan_bf16_state";
 inline constexpr long kSsdConvScanMaxStateSize = 512;
 inline constexpr const char kEmbeddingF32[] = "nhc_embedding_f32";
 inline constexpr const char kEmbeddingBf16[] = "nhc_embedding_bf16";
