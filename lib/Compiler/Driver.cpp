@@ -14,6 +14,7 @@
 #include "nhc/InitAll.h"
 #include "nhc/format/chip_name.h"
 #include "nhc/runtime/escape.h"
+#include "nhc/runtime/checkpoint_files.h"
 #include "nhc/runtime/same_path.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -48,7 +49,7 @@ bool checkOutputPath(const std::string &output,
   if (output == "-")
     return true;
   for (const std::string &input : inputs) {
-    if (::nhc::namesSameFile(output, input)) {
+    if (::nhc::writesInput(output, input)) {
       error = "-o: '" + ::nhc::escapeControls(output) +
               "' is an input of this run ('" + ::nhc::escapeControls(input) +
               "'); refusing to overwrite it";

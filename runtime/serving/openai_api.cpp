@@ -501,6 +501,11 @@ ChatPrompt OpenAiApi::renderChat(const json &body) const {
 }
 
 ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
+  // No JSON text holds a NUL byte (inside a string it must be escaped), and
+  // nlohmann's parser would stop at one and take what came before.
+  if (size_t nul = text.find('\0'); nul != std::string::npos)
+    invalid("", "the body is not valid JSON: a NUL byte at byte " +
+                    std::to_string(nul));
   std::optional<JsonNumberOverflow> overflow;
   size_t tooDeep = scanJsonText(text.data(), text.size(),
                                 [&](const JsonNumberOverflow &number) {

@@ -714,6 +714,10 @@ class ServingTest(unittest.TestCase):
              "larger than"),
             (b"[" * 100000, 400, "levels deep"),
             (b"{\"prompt\": \"\xff\xfe\"}", 400, "not valid JSON"),
+            # A NUL after the object (nlohmann stops at it) or in a string.
+            (b"{\"model\": \"tiny\", \"prompt\": \"a\", \"max_tokens\": 2}\x00",
+             400, "a NUL byte at byte 49"),
+            (b"{\"prompt\": \"a\x00b\"}", 400, "a NUL byte at byte 13"),
             (b"{\"prompt\": \"hi\", \"temperature\": 1e400}", 400,
              "a number beyond double range ('1e400' at byte 32)"),
             # An empty stop string would match at once (vLLM refuses it).

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include "../nhc-run/output_file.h"
@@ -28,6 +29,9 @@ namespace nhc::tools {
 struct OutputFile {
   std::string option;
   std::string path;
+  /// Whether its directory must be there now (false for files of a
+  /// directory the tool creates itself, e.g. nhc quantize's OUT_DIR).
+  bool directoryExists = true;
 };
 
 namespace detail {
@@ -66,7 +70,8 @@ inline void addCheckpointFiles(const std::string &weightsPath,
 }
 
 /// Adds the files Tokenizer::load(path) reads: tokenizer.json (or the file
-/// named) and tokenizer_config.json next to it, there or not.
+/// named), tokenizer_config.json and chat_template.jinja next to it, there
+/// or not.
 inline void addTokenizerFiles(const std::string &path,
                               std::set<std::string> &inputs) {
   if (path.empty())
@@ -79,6 +84,7 @@ inline void addTokenizerFiles(const std::string &path,
     dir = checkpointDirectory(path);
   }
   inputs.insert(dir + "/tokenizer_config.json");
+  inputs.insert(dir + "/chat_template.jinja");
 }
 
 /// Adds every file that holds a tensor of `weights` (the shards, wherever
@@ -94,7 +100,10 @@ inline void addTensorFiles(const nhc_weights_t *weights,
 }
 
 /// False with `error` naming the option and the files when an output is an
-/// input or is also written by an earlier output (empty paths are skipped).
+/// input or is also written by an earlier output, or (`directoryExists`)
+/// its directory is not a writable directory now: a run that could not
+/// write its output at the end is refused before it starts (empty paths
+/// are skipped).
 inline bool checkOutputs(const std::vector<OutputFile> &outputs,
                          const std::set<std::string> &inputs,
                          std::string &error) {
@@ -102,8 +111,9 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
     const OutputFile &out = outputs[i];
     if (out.path.empty())
       continue;
+
     for (const std::string &input : inputs)
-      if (!input.empty() && namesSameFile(out.path, input)) {
+      if (!input.empty() && writesInput(out.path, input)) {
         // An input's name may come from an untrusted index: escaped.
         error = out.option + ": '" + nhc::escapeControls(out.path) +
                 "' is an input of this run ('" + nhc::escapeControls(input) +
@@ -122,6 +132,19 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
                      : " ('" + nhc::escapeControls(outputs[j].path) + "')");
         return false;
       }
+  }
+  // Then where each goes (after the collisions, whose messages say more).
+  for (const OutputFile &out : outputs) {
+    if (out.path.empty() || !out.directoryExists || run::isStream(out.path))
+      continue;
+    const std::string dir = parentDirectoryOf(out.path);
+    if (!detail::isDirectory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
+      error = out.option + ": cannot write '" + nhc::escapeControls(out.path) +
+              "': '" + nhc::escapeControls(dir) +
+              (detail::isDirectory(dir) ? "' is not a writable directory"
+                                        : "' is not a directory");
+      return false;
+    }
   }
   return true;
 }

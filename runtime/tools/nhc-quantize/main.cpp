@@ -134,6 +134,15 @@ std::vector<Prompt> readPrompts(const std::string &path,
     if (line.find_first_not_of(" \t\r") == std::string::npos)
       continue;
     nlohmann::json ids = nlohmann::json::parse(line, nullptr, false);
+    // Text may start with '[' ("[Verse 1] ..."), but a line of nothing but
+    // brackets, numbers and commas that is no valid array ("[1,2", "[1e400]")
+    // is a broken id list, never a prompt.
+    if (!ids.is_array() &&
+        line.find_first_not_of(" \t\r") == line.find('[') &&
+        line.find_first_not_of("[]0123456789,.+-eE \t\r") ==
+            std::string::npos)
+      throw std::runtime_error(where + ": not a valid JSON array of token "
+                                       "ids (and no text either)");
     if (ids.is_array()) { // else text, even when it starts with '['
       Prompt prompt;
       bool ok = ids.is_array() && !ids.empty();
@@ -281,9 +290,13 @@ void checkOutputs(const Options &o, const fs::path &out,
       written.insert((out / entry.path().filename()).string());
     }
   std::vector<nhc::tools::OutputFile> outputs = {{"-o", out.string()}};
-  for (const std::string &path : written)
-    outputs.push_back({"-o", path});
-  outputs.push_back({"--report", o.report});
+  for (const std::string &path : written) // OUT_DIR is made later
+    outputs.push_back({"-o", path, /*directoryExists=*/false});
+  // A report may go into OUT_DIR, which is there by the time it is written.
+  outputs.push_back({"--report", o.report,
+                     o.report.empty() ||
+                         nhc::parentDirectoryOf(o.report) !=
+                             nhc::lexicallyAbsolute(out.string())});
   std::string error;
   if (!nhc::tools::checkOutputs(outputs, inputs, error))
     throw std::runtime_error(error);

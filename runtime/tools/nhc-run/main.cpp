@@ -179,27 +179,33 @@ int run(nhc::run::Options options) {
                   std::to_string(savedTokens) + " tokens, more than any "
                   "session can (nhc::kMaxSequenceLength)");
   }
+  // The positions the run may take (the last new token is never fed
+  // back), and what asks for them.
+  const uint64_t fedBack =
+      options.maxNewTokens > 0 ? options.maxNewTokens - 1 : 0;
+  const uint64_t needed = savedTokens + promptLen + fedBack;
+  const std::string why =
+      "the run needs " + std::to_string(needed) + " positions (" +
+      (savedTokens ? std::to_string(savedTokens) + " from --load-state, "
+                   : std::string()) +
+      std::to_string(promptLen) + " prompt tokens and " +
+      std::to_string(fedBack) + " from --max-new-tokens " +
+      std::to_string(options.maxNewTokens) + ")";
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0) {
-    // The last new token is never fed back.
-    uint64_t fedBack = options.maxNewTokens > 0 ? options.maxNewTokens - 1 : 0;
-    maxSeqLen = savedTokens + promptLen + fedBack;
-    // The user gave no --max-seq-len: say what asks for the positions.
+    maxSeqLen = needed;
     nhc_model_info_t model{};
     if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
         NHC_OK)
       return failStatus();
     if (maxSeqLen > model.max_position_embeddings)
-      return fail(
-          "error: the run needs " + std::to_string(maxSeqLen) +
-          " positions (" +
-          (savedTokens ? std::to_string(savedTokens) + " from --load-state, "
-                       : std::string()) +
-          std::to_string(promptLen) + " prompt tokens and " +
-          std::to_string(fedBack) + " from --max-new-tokens " +
-          std::to_string(options.maxNewTokens) +
-          "), more than the model's max_position_embeddings " +
-          std::to_string(model.max_position_embeddings));
+      return fail("error: " + why +
+                  ", more than the model's max_position_embeddings " +
+                  std::to_string(model.max_position_embeddings));
+  } else if (needed > maxSeqLen) {
+    // Refused before the run, not by the step that would pass it.
+    return fail("error: " + why + ", more than --max-seq-len " +
+                std::to_string(maxSeqLen));
   }
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = 1;

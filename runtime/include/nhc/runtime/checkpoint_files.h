@@ -3,8 +3,8 @@
 // The files of a Hugging Face checkpoint directory that nhc's tools read
 // (weights, shard index, configs, tokenizer, generation defaults) or compile
 // from. No tool writes over one: nhc compile's -o and the runtime tools'
-// outputs are checked against this set (nhc/runtime/same_path.h says when
-// two paths name one file). Header-only and POSIX-only, shared by the
+// outputs are checked against this set (writesInput below;
+// nhc/runtime/same_path.h says when two paths name one file). Header-only and POSIX-only, shared by the
 // compiler driver and the runtime tools.
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "nhc/runtime/same_path.h"
+
 namespace nhc {
 
 /// The checkpoint's own files by name, there or not: a file written under
@@ -23,7 +25,7 @@ inline constexpr const char *kCheckpointFileNames[] = {
     "model.safetensors",      "model.safetensors.index.json",
     "config.json",            "hf_quant_config.json",
     "generation_config.json", "tokenizer.json",
-    "tokenizer_config.json"};
+    "tokenizer_config.json",  "chat_template.jinja"};
 
 /// Whether `name` (a file name, no directory) ends in ".safetensors": a
 /// weights file or shard of the directory's checkpoint.
@@ -33,13 +35,41 @@ inline bool isSafetensorsName(const std::string &name) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+/// The entry checkpointFiles() gives for every "*.safetensors" of `dir`,
+/// there or not (a new one would be a shard to other loaders that read a
+/// directory's every weights file): "DIR/*.safetensors", which writesInput
+/// matches by pattern.
+inline std::string anySafetensorsIn(const std::string &dir) {
+  return dir + "/*.safetensors";
+}
+
+/// Whether writing `output` writes input `input`: the same file
+/// (namesSameFile), or `input` is a directory's anySafetensorsIn() entry
+/// and `output` a "*.safetensors" name in that directory.
+inline bool writesInput(const std::string &output, const std::string &input) {
+  static const std::string pattern = "/*.safetensors";
+  if (input.size() > pattern.size() &&
+      input.compare(input.size() - pattern.size(), pattern.size(), pattern) ==
+          0) {
+    const std::string dir = input.substr(0, input.size() - pattern.size());
+    if (isSafetensorsName(fileNameOf(output)) &&
+        (lexicallyAbsolute(parentDirectoryOf(output)) ==
+             lexicallyAbsolute(dir) ||
+         sameExistingFile(parentDirectoryOf(output), dir)))
+      return true;
+  }
+  return namesSameFile(output, input);
+}
+
 /// The paths of checkpoint directory `dir`'s files: kCheckpointFileNames
-/// (there or not) and every "*.safetensors" in it (the shards an index
-/// names sit beside it; the runtime refuses one elsewhere).
+/// and anySafetensorsIn(dir) (there or not), and every "*.safetensors" in
+/// it (the shards an index names sit beside it; the runtime refuses one
+/// elsewhere).
 inline std::vector<std::string> checkpointFiles(const std::string &dir) {
   std::vector<std::string> files;
   for (const char *name : kCheckpointFileNames)
     files.push_back(dir + "/" + name);
+  files.push_back(anySafetensorsIn(dir));
   if (DIR *listing = ::opendir(dir.c_str())) {
     while (const dirent *entry = ::readdir(listing))
       if (isSafetensorsName(entry->d_name))

@@ -37,6 +37,9 @@ public:
   bool find(std::string_view subject, size_t from, size_t *begin,
             size_t *end) const;
 
+  /// What the pattern is, for messages ("<file>: pre_tokenizer ...").
+  const std::string &where() const { return where_; }
+
   /// True when the whole of `s` matches (anchored at both ends).
   bool fullMatch(std::string_view s) const;
 

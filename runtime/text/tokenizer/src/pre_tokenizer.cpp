@@ -3,6 +3,11 @@
 #include "byte_level.h"
 #include "utf8.h"
 
+#include "nhc/text/text_error.h"
+
+#include <chrono>
+#include <string>
+
 namespace nhc::text::detail {
 
 const char *const kGpt2Pattern =
@@ -10,6 +15,16 @@ const char *const kGpt2Pattern =
     "\\s+(?!\\S)|\\s+";
 
 namespace {
+
+// The time one pass of a pattern over a text may take: 2 s plus 50 us per
+// byte (20 KB/s; published pre-tokenizers run at megabytes per second).
+// PCRE2's match limit bounds each match's backtracking but not the inner
+// loops of its quantifiers, so a pattern such as `a*a*a*b|a` runs in time
+// polynomial of any degree in a run of `a`; past this budget the encode
+// is a TextError, not a hang.
+std::chrono::steady_clock::duration passBudget(size_t bytes) {
+  return std::chrono::seconds(2) + std::chrono::microseconds(50) * bytes;
+}
 
 // All matches of `re` in `s` as (begin, end, matched) runs covering s, the
 // way tokenizers' Pattern::find_matches for an Oniguruma regex reports them.
@@ -21,7 +36,16 @@ void forEachRun(const Regex &re, std::string_view s, F &&emit) {
   size_t prev = 0, from = 0, b = 0, e = 0;
   bool haveLast = false;
   size_t lastEnd = 0;
+  const auto deadline = std::chrono::steady_clock::now() + passBudget(s.size());
   while (from <= s.size() && re.find(s, from, &b, &e)) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw TextError(re.where() + ": the pattern took more than " +
+                      std::to_string(std::chrono::duration_cast<
+                                         std::chrono::milliseconds>(
+                                         passBudget(s.size()))
+                                         .count()) +
+                      " ms over " + std::to_string(s.size()) +
+                      " bytes of text (it backtracks super-linearly)");
     if (b == e && haveLast && lastEnd == e) {
       if (e >= s.size()) break;
       size_t k = e;
