@@ -127,12 +127,30 @@ TEST_F(NhcRunTest, UsageErrorsExitWith2) {
       {{"m.nhc", "--weights", "w", "--seed"}, "option '--seed' needs a value"},
       {{"a.nhc", "b.nhc", "--weights", "w"},
        "expected one MODEL.nhc, got 2 positional arguments"},
+      // One value per option, not the last silently (--stop repeats).
+      {{"m.nhc", "--weights", "w", "--max-new-tokens", "3",
+        "--max-new-tokens=4"},
+       "--max-new-tokens is given twice ('3' and '4')"},
+      {{"m.nhc", "--weights", "w", "--weights", "v"},
+       "--weights is given twice ('w' and 'v')"},
   };
   for (const Case &c : cases) {
     RunResult result = run(c.args);
     EXPECT_EQ(result.exitCode, 2) << c.message;
     EXPECT_THAT(result.err, HasSubstr(c.message));
   }
+}
+
+TEST_F(NhcRunTest, StopRepeats) {
+  writeToyModel();
+  // Two --stop strings are two stops, not a usage error; --stop needs text
+  // mode, so the refusal names that instead of a repeat.
+  RunResult r = run({model(), "--weights", weights(), "--stop", "a", "--stop",
+                     "b"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_THAT(r.err, HasSubstr("--stop, --system, --chat-template-kwargs and "
+                               "--tokenizer need --prompt or --chat"));
+  EXPECT_THAT(r.err, Not(HasSubstr("given twice")));
 }
 
 TEST_F(NhcRunTest, HelpExitsWith0) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,17 @@ inline bool parseUInt(const std::string &text, uint64_t &out) {
   return true;
 }
 
-enum class OptionKind { Unknown, Flag, Valued };
+/// Valued options take one value: given twice is an error (as nhc
+/// quantize's), not the last silently; Repeatable ones collect every value
+/// (nhc-run's --stop).
+enum class OptionKind { Unknown, Flag, Valued, Repeatable };
 
 /// Walks argv[1..]: -h/--help sets `help` and stops; other arguments not
 /// starting with "--" are positional; `kindOf(name)` tells unknown options
 /// (an error), flags (no value) and valued options (the next argument or
 /// "=value"); `onOption(name, value, error)` returns false for a bad value
-/// (setting `error`, or leaving it for "invalid value ..."). The one
+/// (setting `error`, or leaving it for "invalid value ..."); a Valued
+/// option given twice is an error naming both values. The one
 /// positional is `model`; `--weights` must have been given (`weights`, the
 /// option's destination, non-empty).
 inline bool walkCommandLine(
@@ -62,6 +67,7 @@ inline bool walkCommandLine(
                              std::string &)> &onOption,
     std::string &error) {
   std::vector<std::string> positional;
+  std::map<std::string, std::string> given; // Valued options seen, by name
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -84,12 +90,20 @@ inline bool walkCommandLine(
       error = "unknown option '" + name + "'";
       return false;
     }
-    if (!inlineValue && kind == OptionKind::Valued) {
+    if (!inlineValue && kind != OptionKind::Flag) {
       if (i + 1 >= argc) {
         error = "option '" + name + "' needs a value";
         return false;
       }
       value = argv[++i];
+    }
+    if (kind == OptionKind::Valued) {
+      auto [earlier, first] = given.emplace(name, value);
+      if (!first) {
+        error = name + " is given twice ('" + earlier->second + "' and '" +
+                value + "')";
+        return false;
+      }
     }
     if (!onOption(name, value, error)) {
       if (error.empty())

@@ -138,6 +138,8 @@ bool parseOptions(int argc, char **argv, Options &options,
   auto kindOf = [](const std::string &name) {
     if (name == "--verbose")
       return tools::OptionKind::Flag;
+    if (name == "--stop")
+      return tools::OptionKind::Repeatable;
     for (const char *known : kValued)
       if (name == known)
         return tools::OptionKind::Valued;
