@@ -49,12 +49,14 @@ func.func @nhc_ssd_scan(%xbc: memref<?xf32>, %proj: memref<?xf32>,
 }
 
 // Head h of a request's tokens [first, first + count) in slot `slot`
-// (@nhc_ssd_head_tokens). A request of several tokens whose head state has
-// at most kWorkingStateElems elements runs on an f32 working copy of it,
-// loaded from the pool before its first token and stored after its last:
+// (@nhc_ssd_head_tokens). A request of several tokens runs on an f32
+// working copy of the head's state, as many whole rows at a time as a
+// 64 KiB stack buffer holds (every published head at once), each block
+// loaded from the pool before the first token and stored after the last:
 // the same arithmetic, and a state kept as bf16 (the `_bf16_state` forms)
 // is rounded once per step, as the GPU form's on-chip state is, rather
-// than at every token (slower and less exact). Larger heads run in place.
+// than at every token (slower and less exact). A one-token step, or a row
+// longer than the buffer (N > 16384), runs in the pool's state.
 func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
                                           %proj: memref<?xf32>,
                                           %proj_stride: index,
@@ -71,43 +73,49 @@ func.func private @nhc_ssd_recurrent_head(%xbc: memref<?xf32>,
                                           %slot: index, %h: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  // kWorkingStateElems: 64 KiB of stack, every published head (Nemotron-H
-  // 47B/56B's 64 x 256 the largest).
-  %cap = arith.constant 16384 : index
+  %copy = memref.alloca() {alignment = 64} : memref<16384xf32>
+  %copyDyn = memref.cast %copy : memref<16384xf32> to memref<?xf32>
+  %cap = memref.dim %copyDyn, %c0 : memref<?xf32>
   %HP = arith.muli %H, %P : index
   %hp0 = arith.muli %h, %P : index
   %row0 = func.call @nhc_ssd_state_row(%slot, %hp0, %HP, %N)
       : (index, index, index, index) -> index
-  %PN = arith.muli %P, %N : index
+  %rowsPerBlock = arith.divui %cap, %N : index
   %several = arith.cmpi ugt, %count, %c1 : index
-  %fits = arith.cmpi ule, %PN, %cap : index
+  %fits = arith.cmpi ugt, %rowsPerBlock, %c0 : index
   %working = arith.andi %several, %fits : i1
   scf.if %working {
-    %copy = memref.alloca() {alignment = 64} : memref<16384xf32>
-    %copyDyn = memref.cast %copy : memref<16384xf32> to memref<?xf32>
-    scf.for %i = %c0 to %PN step %c1 {
-      %at = arith.addi %row0, %i : index
-      %v = memref.load %ssm_state[%at] : memref<?xf32>
-      memref.store %v, %copy[%i] : memref<16384xf32>
-    }
-    func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %copyDyn, %c0, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
-        : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
-    scf.for %i = %c0 to %PN step %c1 {
-      %at = arith.addi %row0, %i : index
-      %v = memref.load %copy[%i] : memref<16384xf32>
-      memref.store %v, %ssm_state[%at] : memref<?xf32>
+    scf.for %p0 = %c0 to %P step %rowsPerBlock {
+      %p0Rows = arith.addi %p0, %rowsPerBlock : index
+      %p1 = arith.minui %p0Rows, %P : index
+      %rows = arith.subi %p1, %p0 : index
+      %elems = arith.muli %rows, %N : index
+      %p0N = arith.muli %p0, %N : index
+      %base = arith.addi %row0, %p0N : index
+      scf.for %i = %c0 to %elems step %c1 {
+        %at = arith.addi %base, %i : index
+        %v = memref.load %ssm_state[%at] : memref<?xf32>
+        memref.store %v, %copyDyn[%i] : memref<?xf32>
+      }
+      func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %copyDyn, %c0, %p0, %p1, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
+          : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
+      scf.for %i = %c0 to %elems step %c1 {
+        %at = arith.addi %base, %i : index
+        %v = memref.load %copyDyn[%i] : memref<?xf32>
+        memref.store %v, %ssm_state[%at] : memref<?xf32>
+      }
     }
   } else {
-    func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %row0, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
-        : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
+    func.call @nhc_ssd_head_tokens(%xbc, %proj, %proj_stride, %dt_offset, %dt_bias, %a_log, %d, %ssm_state, %row0, %c0, %P, %y, %H, %P, %N, %G, %dt_min, %dt_max, %clamp, %first, %count, %h)
+        : (memref<?xf32>, memref<?xf32>, index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, memref<?xf32>, index, index, index, index, f32, f32, i1, index, index, index) -> ()
   }
   return
 }
 
-// The recurrence over head h's tokens [first, first + count) on a state
-// whose P rows of N start at `row0` of `state` (the pool's, or a working
-// copy): dt and exp(dt A) once per token, then the head's P state rows
-// (@nhc_ssd_update_row), y = C . h + D x.
+// The recurrence over head h's tokens [first, first + count) for its state
+// rows [pBegin, pEnd), row p at `row0` + (p - pBegin) N of `state` (the
+// pool's, or a working copy): dt and exp(dt A) once per token, then the
+// rows (@nhc_ssd_update_row), y = C . h + D x.
 func.func private @nhc_ssd_head_tokens(%xbc: memref<?xf32>,
                                        %proj: memref<?xf32>,
                                        %proj_stride: index,
@@ -116,7 +124,8 @@ func.func private @nhc_ssd_head_tokens(%xbc: memref<?xf32>,
                                        %a_log: memref<?xf32>,
                                        %d: memref<?xf32>,
                                        %state: memref<?xf32>,
-                                       %row0: index,
+                                       %row0: index, %pBegin: index,
+                                       %pEnd: index,
                                        %y: memref<?xf32>, %H: index,
                                        %P: index, %N: index, %G: index,
                                        %dt_min: f32, %dt_max: f32,
@@ -148,9 +157,10 @@ func.func private @nhc_ssd_head_tokens(%xbc: memref<?xf32>,
     %bbase = arith.addi %xrow, %bcol : index
     %cbase = arith.addi %xrow, %ccol : index
     %yrow = arith.muli %tok, %HP : index
-    scf.for %p = %c0 to %P step %c1 {
+    scf.for %p = %pBegin to %pEnd step %c1 {
       %hp = arith.addi %hp0, %p : index
-      %pN = arith.muli %p, %N : index
+      %pRel = arith.subi %p, %pBegin : index
+      %pN = arith.muli %pRel, %N : index
       %sbase = arith.addi %row0, %pN : index
       %xi = arith.addi %xrow, %hp : index
       %x = memref.load %xbc[%xi] : memref<?xf32>

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -168,8 +169,9 @@ struct SavedTensor {
 
 /// Reads `count` tensor headers and their payloads' spans from `r` into
 /// `saved`, as many as read; throws at the first that does not.
-void readTensors(Reader &r, uint32_t count, std::vector<SavedTensor> &saved) {
-  for (uint32_t i = 0; i < count; ++i) {
+void readTensors(Reader &r, uint64_t count, std::vector<SavedTensor> &saved) {
+  saved.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
     SavedTensor t;
     uint32_t nameBytes = r.u32("a tensor header");
     NHC_CHECK(nameBytes <= kMaxStateNameBytes, NHC_INVALID_FORMAT,
@@ -190,9 +192,10 @@ void readTensors(Reader &r, uint32_t count, std::vector<SavedTensor> &saved) {
 }
 
 /// Where a blob of another model id parts from `layout`, as its tensor
-/// headers say: the first tensor of another name or dtype, or (all `count`
-/// headers read) another tensor count; empty where they agree (another
-/// config of the same state layout) as far as they were read.
+/// headers say (`saved`: its first min(count, layout.size()) or as many as
+/// read): the first tensor of another name or dtype, else another tensor
+/// count; empty where they agree (another config of the same state
+/// layout) as far as they were read.
 std::string layoutDifference(const std::vector<SavedTensor> &saved,
                              uint32_t count,
                              const std::vector<SlotTensor> &layout) {
@@ -227,7 +230,8 @@ std::string layoutDifference(const std::vector<SavedTensor> &saved,
                         : std::string());
     }
   }
-  if (saved.size() == count && count != layout.size())
+  if (saved.size() == std::min<size_t>(count, layout.size()) &&
+      count != layout.size())
     return cat(": it has ", count, " state tensors, this model ",
                layout.size());
   return "";
@@ -242,12 +246,14 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
   uint32_t count = r.u32("the tensor count");
   uint64_t model = r.u64("the model id");
   uint64_t seqLen = r.u64("the sequence length");
-  // One walk over the headers; a blob that does not read to its end is
-  // refused below, after what its readable part says about its model.
+  // One walk over the headers, of at most the pool's tensor count (a
+  // larger count is refused below; it sizes nothing); a blob that does not
+  // read to its end is refused below, after what its readable part says
+  // about its model.
   std::vector<SavedTensor> saved;
   std::optional<Error> unreadable;
   try {
-    readTensors(r, count, saved);
+    readTensors(r, std::min<uint64_t>(count, layout.size()), saved);
   } catch (const Error &error) {
     unreadable = error;
   }

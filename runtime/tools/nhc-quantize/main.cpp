@@ -133,14 +133,19 @@ std::vector<Prompt> readPrompts(const std::string &path,
     std::string where = path + ":" + std::to_string(number);
     if (line.find_first_not_of(" \t\r") == std::string::npos)
       continue;
+    // nlohmann's parser stops at a NUL ("[1, 2]\0junk" would read as
+    // [1, 2]); no prompt line holds one.
+    if (line.find('\0') != std::string::npos)
+      throw std::runtime_error(where + ": holds a NUL byte");
     nlohmann::json ids = nlohmann::json::parse(line, nullptr, false);
-    // Text may start with '[' ("[Verse 1] ..."), but a line of nothing but
-    // brackets, numbers and commas that is no valid array ("[1,2", "[1e400]")
-    // is a broken id list, never a prompt.
+    // Text may start with '[' ("[Verse 1] ...", "[...]"), but a line of
+    // nothing but brackets, numbers and commas, with a digit, that is no
+    // valid array ("[1,2", "[1e400]") is a broken id list, never a prompt.
     if (!ids.is_array() &&
         line.find_first_not_of(" \t\r") == line.find('[') &&
         line.find_first_not_of("[]0123456789,.+-eE \t\r") ==
-            std::string::npos)
+            std::string::npos &&
+        line.find_first_of("0123456789") != std::string::npos)
       throw std::runtime_error(where + ": not a valid JSON array of token "
                                        "ids (and no text either)");
     if (ids.is_array()) { // else text, even when it starts with '['
@@ -289,7 +294,9 @@ void checkOutputs(const Options &o, const fs::path &out,
       inputs.insert(entry.path().string());
       written.insert((out / entry.path().filename()).string());
     }
-  std::vector<nhc::tools::OutputFile> outputs = {{"-o", out.string()}};
+  // OUT_DIR and any missing parents are made by the run.
+  std::vector<nhc::tools::OutputFile> outputs = {
+      {"-o", out.string(), /*directoryExists=*/false}};
   for (const std::string &path : written) // OUT_DIR is made later
     outputs.push_back({"-o", path, /*directoryExists=*/false});
   // A report may go into OUT_DIR, which is there by the time it is written.

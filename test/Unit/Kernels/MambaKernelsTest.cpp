@@ -482,7 +482,10 @@ TEST(KernelMamba, SSDBf16StateIsTheF32StepRounded) {
        {Shape{SSDCase(), false}, Shape{headShape(4, 7, 5, 2, 3), true},
         Shape{headShape(4, 40, 48, 2, 32), false},
         Shape{headShape(2, 80, 128, 1, 64), false},
-        Shape{headShape(2, 80, 128, 1, 64), true}})
+        Shape{headShape(2, 80, 128, 1, 64), true},
+        // More rows than the host form's working copy holds at once (136 x
+        // 128 > 16384 elements): two blocks of rows, each rounded once.
+        Shape{headShape(2, 136, 128, 1, 64), false}})
     for (const std::vector<Request> *reqs : {&decodes, &mixed}) {
       SSDCase f32 = makeSSDCase(*reqs, 61, shape.head);
       f32.misalignedState = shape.misaligned;
@@ -506,7 +509,7 @@ TEST(KernelMamba, SSDBf16StateIsTheF32StepRounded) {
 }
 
 // A head of more than the host form's working copy holds (P N > 16384
-// elements) runs its prefill in the pool's state: the same recurrence.
+// elements) runs its prefill in blocks of rows: the same recurrence.
 TEST(KernelMamba, SSDPrefillOfAHeadPastTheWorkingCopy) {
   SSDCase c = makeSSDCase({{9, 0, 0}, {4, 3, 1}, {1, 5, 2}}, 63,
                           headShape(2, 130, 128, 1, 64));

@@ -16,16 +16,6 @@ const char *const kGpt2Pattern =
 
 namespace {
 
-// The time one pass of a pattern over a text may take: 2 s plus 50 us per
-// byte (20 KB/s; published pre-tokenizers run at megabytes per second).
-// PCRE2's match limit bounds each match's backtracking but not the inner
-// loops of its quantifiers, so a pattern such as `a*a*a*b|a` runs in time
-// polynomial of any degree in a run of `a`; past this budget the encode
-// is a TextError, not a hang.
-std::chrono::steady_clock::duration passBudget(size_t bytes) {
-  return std::chrono::seconds(2) + std::chrono::microseconds(50) * bytes;
-}
-
 // All matches of `re` in `s` as (begin, end, matched) runs covering s, the
 // way tokenizers' Pattern::find_matches for an Oniguruma regex reports them.
 template <typename F>
@@ -36,16 +26,8 @@ void forEachRun(const Regex &re, std::string_view s, F &&emit) {
   size_t prev = 0, from = 0, b = 0, e = 0;
   bool haveLast = false;
   size_t lastEnd = 0;
-  const auto deadline = std::chrono::steady_clock::now() + passBudget(s.size());
   while (from <= s.size() && re.find(s, from, &b, &e)) {
-    if (std::chrono::steady_clock::now() > deadline)
-      throw TextError(re.where() + ": the pattern took more than " +
-                      std::to_string(std::chrono::duration_cast<
-                                         std::chrono::milliseconds>(
-                                         passBudget(s.size()))
-                                         .count()) +
-                      " ms over " + std::to_string(s.size()) +
-                      " bytes of text (it backtracks super-linearly)");
+    RegexBudget::check(re);
     if (b == e && haveLast && lastEnd == e) {
       if (e >= s.size()) break;
       size_t k = e;
@@ -62,7 +44,40 @@ void forEachRun(const Regex &re, std::string_view s, F &&emit) {
   if (prev != s.size()) emit(prev, s.size(), false);
 }
 
+// The thread's budget (RegexBudget): its deadline, and what it was for.
+struct Budget {
+  bool active = false;
+  std::chrono::steady_clock::time_point deadline;
+  std::chrono::milliseconds allowed{0};
+  size_t bytes = 0;
+};
+thread_local Budget budget;
+
 } // namespace
+
+RegexBudget::RegexBudget(size_t textBytes) : outermost_(!budget.active) {
+  if (!outermost_)
+    return;
+  budget.active = true;
+  budget.bytes = textBytes;
+  budget.allowed = std::chrono::milliseconds(2000) +
+                   std::chrono::milliseconds(textBytes / 20);
+  budget.deadline = std::chrono::steady_clock::now() + budget.allowed;
+}
+
+RegexBudget::~RegexBudget() {
+  if (outermost_)
+    budget.active = false;
+}
+
+void RegexBudget::check(const Regex &re) {
+  if (budget.active && std::chrono::steady_clock::now() > budget.deadline)
+    throw TextError(re.where() + ": the pre-tokenizer took more than " +
+                    std::to_string(budget.allowed.count()) + " ms over " +
+                    std::to_string(budget.bytes) +
+                    " bytes of text (a pattern that backtracks "
+                    "super-linearly?)");
+}
 
 void PreTokenizer::applySplit(const SplitStep &step, std::string_view s,
                               std::vector<std::string_view> &out) {
@@ -146,6 +161,7 @@ void PreTokenizer::applySplit(const SplitStep &step, std::string_view s,
 
 void PreTokenizer::run(std::string_view text,
                        std::vector<std::string> &words) const {
+  RegexBudget scope(text.size()); // the caller's, when it holds one
   std::vector<std::string_view> cur{text}, next;
   for (const SplitStep &step : splits) {
     next.clear();

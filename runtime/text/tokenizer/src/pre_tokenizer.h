@@ -15,6 +15,29 @@
 
 namespace nhc::text::detail {
 
+/// The time every regex pass of one encode may take together: 2 s plus 50
+/// us per byte of the text (20 KB/s; published pre-tokenizers run at
+/// megabytes per second). PCRE2's match limit bounds each match's
+/// backtracking but not the inner loops of its quantifiers, so a pattern
+/// such as `a*a*a*b|a` runs in time polynomial of any degree in a run of
+/// `a`; past this budget the encode is a TextError, not a hang. Checked
+/// between matches: a pass may overrun it by one match (which PCRE2's limit
+/// ends). Held for its lifetime by the outermost scope on the thread
+/// (Tokenizer::encode for the whole text; nested scopes add nothing).
+class RegexBudget {
+public:
+  explicit RegexBudget(size_t textBytes);
+  ~RegexBudget();
+  RegexBudget(const RegexBudget &) = delete;
+  RegexBudget &operator=(const RegexBudget &) = delete;
+
+  /// Throws TextError naming `re` when the thread's budget is spent.
+  static void check(const Regex &re);
+
+private:
+  bool outermost_;
+};
+
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 
 struct SplitStep {

@@ -53,6 +53,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view input,
   }
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 4);
+  // One time budget for every regex pass over the text's pieces.
+  detail::RegexBudget budget(text.size());
   std::vector<Segment> segs;
   im.added.split(text, segs);
   std::vector<std::string> words;

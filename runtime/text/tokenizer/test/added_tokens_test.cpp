@@ -174,3 +174,33 @@ TEST(AddedTokens, MatchingCostIsBounded) {
         << e.what();
   }
 }
+
+// The pre-tokenizer's time budget is the whole encode's, not each piece's:
+// 20 runs of 450 `a` between added tokens, each a quartic pass of
+// `a*a*a*a*b|a` of about 0.6 s (13 s in all when every piece had its own
+// budget), end in one TextError after about 2.45 s (2 s + 50 us per byte
+// of the 9 KB text).
+TEST(AddedTokens, PreTokenizerTimeBudgetIsTheWholeEncodes) {
+  TempDir dir;
+  std::string added = R"([
+    {"id": 300, "content": "<s>", "special": true, "normalized": false}])";
+  std::string pre = R"({"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "a*a*a*a*b|a"},
+     "behavior": "Isolated", "invert": false},
+    {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]})";
+  dir.write("tokenizer.json",
+            test::makeTokenizerJson(byteVocab(), "[]", added, "", pre));
+  Tokenizer tok = Tokenizer::load(dir.path());
+  std::string text;
+  for (int i = 0; i < 20; ++i)
+    text += std::string(450, 'a') + "<s>";
+  try {
+    tok.encode(text);
+    FAIL() << "no TextError";
+  } catch (const TextError &e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "the pre-tokenizer took more than 2453 ms over 9060 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+}

@@ -69,16 +69,17 @@ TEST(PreTokenizer, BadRegexIsATextError) {
 TEST(PreTokenizer, SuperLinearPatternEndsInATextErrorNotAHang) {
   // `a*a*a*a*b|a` backtracks in time quartic in a run of `a` (PCRE2's match
   // limit counts its backtracking, not the quantifiers' inner loops):
-  // 1800 bytes took over 100 s unbounded. The pass's time budget (2 s + 50
-  // us per byte) ends it as a TextError naming the pattern's source.
+  // 1800 bytes took over 100 s unbounded. The encode's time budget (2 s +
+  // 50 us per byte) ends it as a TextError naming the pattern's source.
   const std::string text(1800, 'a');
   try {
     split("a*a*a*a*b|a", SplitBehavior::Isolated, text, false,
           /*literal=*/false);
     FAIL() << "no TextError";
   } catch (const nhc::text::TextError &e) {
-    EXPECT_NE(std::string(e.what()).find("test: the pattern took more than "
-                                         "2090 ms over 1800 bytes of text"),
+    EXPECT_NE(std::string(e.what()).find("test: the pre-tokenizer took "
+                                         "more than 2090 ms over 1800 bytes "
+                                         "of text"),
               std::string::npos)
         << e.what();
   }
