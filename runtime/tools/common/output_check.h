@@ -137,7 +137,12 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
   for (const OutputFile &out : outputs) {
     if (out.path.empty() || !out.directoryExists || run::isStream(out.path))
       continue;
-    const std::string dir = parentDirectoryOf(out.path);
+    // The parent as the kernel resolves it when the file is opened
+    // ("missing/../out" is refused there too), not lexically normalized.
+    const size_t slash = out.path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : out.path.substr(0, slash);
     if (!detail::isDirectory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
       error = out.option + ": cannot write '" + nhc::escapeControls(out.path) +
               "': '" + nhc::escapeControls(dir) +
