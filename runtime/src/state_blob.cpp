@@ -31,6 +31,7 @@
 #include "nhc/runtime/escape.h"
 #include "nhc/runtime/limits.h"
 #include "nhc/runtime/session.h"
+#include "nhc/runtime/state_names.h"
 #include "nhc/runtime/state_pool.h"
 #include "state_pool_internal.h"
 
@@ -193,42 +194,52 @@ void readTensors(Reader &r, uint64_t count, std::vector<SavedTensor> &saved) {
 
 /// Where a blob of another model id parts from `layout`, as its tensor
 /// headers say (`saved`: its first min(count, layout.size()) or as many as
-/// read): the first tensor of another name or dtype, else another tensor
-/// count; empty where they agree (another config of the same state
-/// layout) as far as they were read.
+/// read): the first tensor of another name, or the first of another dtype
+/// with the compile options that tell every such tensor apart, else
+/// another tensor count; empty where they agree (another config of the
+/// same state layout) as far as they were read.
 std::string layoutDifference(const std::vector<SavedTensor> &saved,
                              uint32_t count,
                              const std::vector<SlotTensor> &layout) {
+  // The two dtypes nhc compile's --kv-cache-dtype (sequence tensors) and
+  // --ssm-state-dtype (`layers.L.ssm_state`) choose between, and the
+  // option that chose a tensor's.
+  auto optionOf = [](const SlotTensor &t, uint32_t savedDtype) -> const char * {
+    auto stateDtype = [](uint32_t d) {
+      return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
+    };
+    if (!stateDtype(savedDtype) || !stateDtype(static_cast<uint32_t>(t.dtype)))
+      return nullptr;
+    return t.tokenStride ? "--kv-cache-dtype"
+           : isSsmStateName(*t.name) ? "--ssm-state-dtype"
+                                     : nullptr;
+  };
+  std::string first;          // the first tensor of another dtype
+  std::vector<std::string> options; // every option that tells them apart
   for (size_t i = 0; i < saved.size() && i < layout.size(); ++i) {
     const SlotTensor &t = layout[i];
-    if (saved[i].name != *t.name)
+    if (saved[i].name != *t.name) {
+      if (!first.empty())
+        break; // the dtypes already tell
       return cat(": its tensor ", i, " is ",
                  quoteForMessage(saved[i].name, '\''), ", this model's '",
                  *t.name, "'");
-    uint32_t dtype = saved[i].dtype;
-    if (dtype != static_cast<uint32_t>(t.dtype)) {
-      // The two dtypes nhc compile's --kv-cache-dtype (sequence tensors)
-      // and --ssm-state-dtype (`layers.L.ssm_state`, docs/artifact-format.md)
-      // choose between.
-      auto stateDtype = [](uint32_t d) {
-        return d == NHC_DTYPE_F32 || d == NHC_DTYPE_BF16;
-      };
-      const char *option = nullptr;
-      if (stateDtype(dtype) && stateDtype(static_cast<uint32_t>(t.dtype))) {
-        const std::string ssm = ".ssm_state";
-        if (t.tokenStride)
-          option = "--kv-cache-dtype";
-        else if (t.name->size() > ssm.size() &&
-                 t.name->compare(t.name->size() - ssm.size(), ssm.size(),
-                                 ssm) == 0)
-          option = "--ssm-state-dtype";
-      }
-      return cat(": state tensor '", *t.name, "' is ", savedDtypeName(dtype),
-                 " there, ", nhc_dtype_name(t.dtype), " here",
-                 option ? cat(" (an artifact compiled with another ", option,
-                              "?)")
-                        : std::string());
     }
+    uint32_t dtype = saved[i].dtype;
+    if (dtype == static_cast<uint32_t>(t.dtype))
+      continue;
+    if (first.empty())
+      first = cat(": state tensor '", *t.name, "' is ", savedDtypeName(dtype),
+                  " there, ", nhc_dtype_name(t.dtype), " here");
+    if (const char *option = optionOf(t, dtype))
+      if (std::find(options.begin(), options.end(), option) == options.end())
+        options.push_back(option);
+  }
+  if (!first.empty()) {
+    if (options.empty())
+      return first;
+    return first + " (an artifact compiled with another " + options[0] +
+           (options.size() > 1 ? " and " + options[1] : std::string()) + "?)";
   }
   if (saved.size() == std::min<size_t>(count, layout.size()) &&
       count != layout.size())

@@ -288,20 +288,31 @@ TEST_F(StateBlobTest, BlobOfAnotherModelIsAMismatch) {
   std::vector<uint8_t> blob = save(filledSlot(5, 3));
   // Another shape, another name, another dtype, another order: each is
   // another model.
-  std::vector<Json> others(4, tinyManifest());
+  std::vector<Json> others(6, tinyManifest());
   others[0]["state"][1]["shape"][2] = 16;                 // layers.0.ssm_state
   others[1]["state"][3]["name"] = "layers.1.value_cache"; // layers.1.v_cache
   others[2]["state"][2]["dtype"] = "F16";                 // layers.1.k_cache
   std::swap(others[3]["state"][2], others[3]["state"][3]);
+  // Another --ssm-state-dtype; and that and another --kv-cache-dtype.
+  for (size_t i : {4, 5})
+    for (size_t ssm : {1, 5}) // layers.0 and layers.3
+      others[i]["state"][ssm]["dtype"] = "BF16";
+  others[5]["state"][2]["dtype"] = "F32";
+  others[5]["state"][3]["dtype"] = "F32";
   // Each message says where the layouts part (the blob's tensor headers);
   // another shape alone is only another model.
   // (F16 is no dtype --kv-cache-dtype writes: no hint.)
-  const char *where[4] = {
+  const char *where[6] = {
       nullptr,
       ": its tensor 3 is 'layers.1.v_cache', this model's "
       "'layers.1.value_cache'",
       ": state tensor 'layers.1.k_cache' is BF16 there, F16 here",
-      ": its tensor 2 is 'layers.1.k_cache', this model's 'layers.1.v_cache'"};
+      ": its tensor 2 is 'layers.1.k_cache', this model's 'layers.1.v_cache'",
+      ": state tensor 'layers.0.ssm_state' is F32 there, BF16 here (an "
+      "artifact compiled with another --ssm-state-dtype?)",
+      ": state tensor 'layers.0.ssm_state' is F32 there, BF16 here (an "
+      "artifact compiled with another --ssm-state-dtype and "
+      "--kv-cache-dtype?)"};
   for (size_t i = 0; i < others.size(); ++i) {
     const Json &other = others[i];
     nhc_manifest_t *otherManifest = parseManifestOrDie(other);

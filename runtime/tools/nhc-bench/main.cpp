@@ -52,6 +52,7 @@
 #include "machine_limits.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/state_names.h"
 #include "random_weights.h"
 #include "step_profile.h"
 
@@ -462,11 +463,9 @@ StateSizes stateSizes(nhc_session_t *session) {
     auto fold = [](std::string &kind, const std::string &dtype) {
       kind = kind == "none" || kind == dtype ? dtype : "mixed";
     };
-    const std::string name = tensor.name, ssm = ".ssm_state";
     if (tensor.per_token)
       fold(sizes.kvCacheDtype, nhc_dtype_name(tensor.dtype));
-    else if (name.size() > ssm.size() &&
-             name.compare(name.size() - ssm.size(), ssm.size(), ssm) == 0)
+    else if (nhc::isSsmStateName(tensor.name))
       fold(sizes.ssmStateDtype, nhc_dtype_name(tensor.dtype));
   }
   return sizes;
