@@ -41,16 +41,21 @@ inline bool isDirectory(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/// The directory part of `path` as given (as open() resolves it, not
+/// lexically normalized): "." without a slash.
+inline std::string directoryPart(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
 } // namespace detail
 
 /// The directory of a checkpoint path: the path when it is a directory,
 /// else the directory of the file or index it names (where config.json,
 /// the tokenizer and generation_config.json live).
 inline std::string checkpointDirectory(const std::string &weightsPath) {
-  if (detail::isDirectory(weightsPath))
-    return weightsPath;
-  size_t slash = weightsPath.find_last_of('/');
-  return slash == std::string::npos ? "." : slash == 0 ? "/" : weightsPath.substr(0, slash);
+  return detail::isDirectory(weightsPath) ? weightsPath
+                                          : detail::directoryPart(weightsPath);
 }
 
 /// Adds what a checkpoint path stands for: the path itself and the
@@ -111,7 +116,6 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
     const OutputFile &out = outputs[i];
     if (out.path.empty())
       continue;
-
     for (const std::string &input : inputs)
       if (!input.empty() && writesInput(out.path, input)) {
         // An input's name may come from an untrusted index: escaped.
@@ -137,12 +141,8 @@ inline bool checkOutputs(const std::vector<OutputFile> &outputs,
   for (const OutputFile &out : outputs) {
     if (out.path.empty() || !out.directoryExists || run::isStream(out.path))
       continue;
-    // The parent as the kernel resolves it when the file is opened
-    // ("missing/../out" is refused there too), not lexically normalized.
-    const size_t slash = out.path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "."
-                            : slash == 0               ? "/"
-                                                       : out.path.substr(0, slash);
+    // "missing/../out" is refused, as opening it would be.
+    const std::string dir = detail::directoryPart(out.path);
     if (!detail::isDirectory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
       error = out.option + ": cannot write '" + nhc::escapeControls(out.path) +
               "': '" + nhc::escapeControls(dir) +

@@ -4,8 +4,8 @@
 // (weights, shard index, configs, tokenizer, generation defaults) or compile
 // from. No tool writes over one: nhc compile's -o and the runtime tools'
 // outputs are checked against this set (writesInput below;
-// nhc/runtime/same_path.h says when two paths name one file). Header-only and POSIX-only, shared by the
-// compiler driver and the runtime tools.
+// nhc/runtime/same_path.h says when two paths name one file). Header-only
+// and POSIX-only, shared by the compiler driver and the runtime tools.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_RUNTIME_CHECKPOINT_FILES_H
@@ -35,41 +35,32 @@ inline bool isSafetensorsName(const std::string &name) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-/// The entry checkpointFiles() gives for every "*.safetensors" of `dir`,
-/// there or not (a new one would be a shard to other loaders that read a
-/// directory's every weights file): "DIR/*.safetensors", which writesInput
-/// matches by pattern.
-inline std::string anySafetensorsIn(const std::string &dir) {
-  return dir + "/*.safetensors";
-}
+/// The name of the entry checkpointFiles() gives for every "*.safetensors"
+/// of a directory, there or not (a new one would be a shard to other
+/// loaders that read a directory's every weights file): "DIR/*.safetensors",
+/// which writesInput matches by pattern.
+inline constexpr const char kAnySafetensors[] = "*.safetensors";
 
 /// Whether writing `output` writes input `input`: the same file
-/// (namesSameFile), or `input` is a directory's anySafetensorsIn() entry
-/// and `output` a "*.safetensors" name in that directory.
+/// (namesSameFile), or `input` is a directory's kAnySafetensors entry and
+/// `output` a "*.safetensors" name in that directory.
 inline bool writesInput(const std::string &output, const std::string &input) {
-  static const std::string pattern = "/*.safetensors";
-  if (input.size() > pattern.size() &&
-      input.compare(input.size() - pattern.size(), pattern.size(), pattern) ==
-          0) {
-    const std::string dir = input.substr(0, input.size() - pattern.size());
-    if (isSafetensorsName(fileNameOf(output)) &&
-        (lexicallyAbsolute(parentDirectoryOf(output)) ==
-             lexicallyAbsolute(dir) ||
-         sameExistingFile(parentDirectoryOf(output), dir)))
-      return true;
-  }
+  if (fileNameOf(input) == kAnySafetensors &&
+      isSafetensorsName(fileNameOf(output)) &&
+      namesSameFile(parentDirectoryOf(output), parentDirectoryOf(input)))
+    return true;
   return namesSameFile(output, input);
 }
 
 /// The paths of checkpoint directory `dir`'s files: kCheckpointFileNames
-/// and anySafetensorsIn(dir) (there or not), and every "*.safetensors" in
+/// and the kAnySafetensors entry (there or not), and every "*.safetensors" in
 /// it (the shards an index names sit beside it; the runtime refuses one
 /// elsewhere).
 inline std::vector<std::string> checkpointFiles(const std::string &dir) {
   std::vector<std::string> files;
   for (const char *name : kCheckpointFileNames)
     files.push_back(dir + "/" + name);
-  files.push_back(anySafetensorsIn(dir));
+  files.push_back(dir + "/" + kAnySafetensors);
   if (DIR *listing = ::opendir(dir.c_str())) {
     while (const dirent *entry = ::readdir(listing))
       if (isSafetensorsName(entry->d_name))
