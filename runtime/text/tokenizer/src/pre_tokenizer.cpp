@@ -6,6 +6,7 @@
 #include "nhc/text/text_error.h"
 
 #include <chrono>
+#include <ctime>
 #include <string>
 
 namespace nhc::text::detail {
@@ -44,14 +45,25 @@ void forEachRun(const Regex &re, std::string_view s, F &&emit) {
   if (prev != s.size()) emit(prev, s.size(), false);
 }
 
-// The thread's budget (RegexBudget): its deadline, and what it was for.
+// The thread's budget (RegexBudget): the CPU time it may spend, and what it
+// was for. `wallCheck` is when the budget could first be spent: a thread's
+// CPU time grows no faster than the wall clock, so until then the cheap
+// steady clock answers and the thread's CPU clock (a system call) is read
+// only after it.
 struct Budget {
   bool active = false;
-  std::chrono::steady_clock::time_point deadline;
-  std::chrono::milliseconds allowed{0};
+  std::chrono::nanoseconds allowed{0};
+  std::chrono::nanoseconds cpuStart{0};
+  std::chrono::steady_clock::time_point wallCheck;
   size_t bytes = 0;
 };
 thread_local Budget budget;
+
+std::chrono::nanoseconds threadCpuTime() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 } // namespace
 
@@ -62,7 +74,8 @@ RegexBudget::RegexBudget(size_t textBytes) : outermost_(!budget.active) {
   budget.bytes = textBytes;
   budget.allowed = std::chrono::milliseconds(2000) +
                    std::chrono::milliseconds(textBytes / 20);
-  budget.deadline = std::chrono::steady_clock::now() + budget.allowed;
+  budget.cpuStart = threadCpuTime();
+  budget.wallCheck = std::chrono::steady_clock::now() + budget.allowed;
 }
 
 RegexBudget::~RegexBudget() {
@@ -71,12 +84,23 @@ RegexBudget::~RegexBudget() {
 }
 
 void RegexBudget::check(const Regex &re) {
-  if (budget.active && std::chrono::steady_clock::now() > budget.deadline)
-    throw TextError(re.where() + ": the pre-tokenizer took more than " +
-                    std::to_string(budget.allowed.count()) + " ms over " +
-                    std::to_string(budget.bytes) +
-                    " bytes of text (a pattern that backtracks "
-                    "super-linearly?)");
+  if (!budget.active)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (now <= budget.wallCheck)
+    return;
+  std::chrono::nanoseconds used = threadCpuTime() - budget.cpuStart;
+  if (used <= budget.allowed) { // the thread waited: not its time
+    budget.wallCheck = now + (budget.allowed - used);
+    return;
+  }
+  throw TextError(
+      re.where() + ": the pre-tokenizer took more than " +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(budget.allowed)
+              .count()) +
+      " ms of CPU time over " + std::to_string(budget.bytes) +
+      " bytes of text (a pattern that backtracks super-linearly?)");
 }
 
 void PreTokenizer::applySplit(const SplitStep &step, std::string_view s,

@@ -15,15 +15,18 @@
 
 namespace nhc::text::detail {
 
-/// The time every regex pass of one encode may take together: 2 s plus 50
-/// us per byte of the text (20 KB/s; published pre-tokenizers run at
+/// The CPU time every regex pass of one encode may take together: 2 s plus
+/// 50 us per byte of the text (20 KB/s; published pre-tokenizers run at
 /// megabytes per second). PCRE2's match limit bounds each match's
 /// backtracking but not the inner loops of its quantifiers, so a pattern
 /// such as `a*a*a*b|a` runs in time polynomial of any degree in a run of
-/// `a`; past this budget the encode is a TextError, not a hang. Checked
-/// between matches: a pass may overrun it by one match (which PCRE2's limit
-/// ends). Held for its lifetime by the outermost scope on the thread
-/// (Tokenizer::encode for the whole text; nested scopes add nothing).
+/// `a`; past this budget the encode is a TextError, not a hang. The
+/// encoding thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so a thread that
+/// waits (a suspended process, a busy machine's other work) keeps its
+/// budget. Checked between matches: a pass may overrun it by one match
+/// (which PCRE2's limit ends). Held for its lifetime by the outermost scope
+/// on the thread (Tokenizer::encode for the whole text; nested scopes add
+/// nothing).
 class RegexBudget {
 public:
   explicit RegexBudget(size_t textBytes);

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 using namespace nhc::text::detail;
 
 namespace {
@@ -78,11 +81,22 @@ TEST(PreTokenizer, SuperLinearPatternEndsInATextErrorNotAHang) {
     FAIL() << "no TextError";
   } catch (const nhc::text::TextError &e) {
     EXPECT_NE(std::string(e.what()).find("test: the pre-tokenizer took "
-                                         "more than 2090 ms over 1800 bytes "
-                                         "of text"),
+                                         "more than 2090 ms of CPU time over "
+                                         "1800 bytes of text"),
               std::string::npos)
         << e.what();
   }
   // A linear pattern over the same text is far inside the budget.
   EXPECT_EQ(split("a", SplitBehavior::Removed, text, false, false).size(), 0u);
+}
+
+TEST(PreTokenizer, TimeBudgetCountsTheThreadsCpuTimeNotWaiting) {
+  // A budget of 2 s for an empty text; the thread then waits 2.2 s (as a
+  // suspended or descheduled process would) before its passes run: waiting
+  // spends none of it, so the split still runs (a wall-clock budget failed
+  // here).
+  RegexBudget scope(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  EXPECT_EQ(split("b", SplitBehavior::Removed, "abcb", false, false),
+            (V{"a", "c"}));
 }
