@@ -24,6 +24,7 @@
   X("CU_STREAM_CAPTURE_MODE_THREAD_LOCAL", CU_STREAM_CAPTURE_MODE_THREAD_LOCAL, kCaptureModeThreadLocal) \
   X("CU_STREAM_NON_BLOCKING", CU_STREAM_NON_BLOCKING, kStreamNonBlocking) \
   X("CU_EVENT_DEFAULT", CU_EVENT_DEFAULT, kEventDefault) \
+  X("CU_EVENT_DISABLE_TIMING", CU_EVENT_DISABLE_TIMING, kEventDisableTiming) \
   X("CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION", CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION, kLaunchAttributeProgrammaticStreamSerialization) \
   X("sizeof(CUlaunchAttribute)", sizeof(CUlaunchAttribute), sizeof(LaunchAttribute)) \
   X("offsetof(CUlaunchAttribute, value)", offsetof(CUlaunchAttribute, value), offsetof(LaunchAttribute, value)) \

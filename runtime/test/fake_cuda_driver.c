@@ -42,6 +42,15 @@
  *                          the chip's: 227 KiB on sm_90, 163 KiB on sm_80)
  *   NHC_FAKE_CUDA_SHARED_DEFAULT  shared bytes a block may use without
  *                          opting in (default 48 KiB, as on every chip)
+ *   NHC_FAKE_CUDA_PINNED   "fail": cuMemHostAlloc returns
+ *                          CUDA_ERROR_OUT_OF_MEMORY
+ * Pinned host memory (cuMemHostAlloc): a copy from it to the device is only
+ * queued, with the event records issued after it, and runs when the host
+ * waits (cuStreamSynchronize, cuEventSynchronize of a later record, a
+ * synchronous copy, a free) or issues other work to the stream, as a GPU
+ * copies while the host goes on: a host that rewrites a pinned buffer
+ * before waiting for its copy uploads the new bytes here too (counted:
+ * nhc_fake_cuda_pinned_copies; live buffers: nhc_fake_cuda_pinned_live).
  *===----------------------------------------------------------------------===*/
 #include <dlfcn.h>
 #include <stdint.h>
@@ -100,6 +109,11 @@ static void freeGraph(struct Graph *g);
  * runs at once (a device would refuse it; nothing here depends on that). */
 static int captureInvalidated;
 static long graphLaunches;
+/* Runs the queued copies from pinned memory (and the event records after
+ * them): before any other work of the stream, and whenever the host waits. */
+static void settle(void);
+static size_t pendingCount; /* the queue's length */
+static CUresult queueEvent(CUevent event);
 
 static int envInt(const char *name, int fallback) {
   const char *v = getenv(name);
@@ -479,6 +493,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
 CUresult cuMemFree_v2(CUdeviceptr address) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   long i = findAllocation((uintptr_t)address);
   if (i < 0)
     return INVALID_VALUE;
@@ -506,6 +521,7 @@ static struct Node *addNode(enum NodeKind kind) {
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
   if (!inside((uintptr_t)dst, bytes))
@@ -516,6 +532,7 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
   if (!inside((uintptr_t)src, bytes))
@@ -525,6 +542,7 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
 }
 static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
                      size_t bytes) {
+  settle();
   if ((kind != NODE_DTOH && !inside(dst, bytes)) ||
       (kind != NODE_HTOD && !inside(src, bytes)))
     return INVALID_VALUE;
@@ -544,11 +562,15 @@ static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
   memcpy((void *)dst, (const void *)src, bytes);
   return SUCCESS;
 }
+static int fromPinned(uintptr_t src, size_t bytes);
+static CUresult queuePinnedCopy(uintptr_t dst, uintptr_t src, size_t bytes);
 CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
                               CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
   (void)s;
+  if (!capturing && fromPinned((uintptr_t)src, bytes))
+    return queuePinnedCopy((uintptr_t)dst, (uintptr_t)src, bytes);
   return copy(NODE_HTOD, (uintptr_t)dst, (uintptr_t)src, bytes);
 }
 CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
@@ -570,6 +592,7 @@ CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t bytes,
   if (!current())
     return INVALID_CONTEXT;
   (void)s;
+  settle();
   if (!inside((uintptr_t)dst, bytes))
     return INVALID_VALUE;
   if (capturing) {
@@ -595,11 +618,13 @@ CUresult cuStreamCreate(CUstream *s, unsigned flags) {
 CUresult cuStreamDestroy_v2(CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   return (void *)s == (void *)&stream ? SUCCESS : INVALID_VALUE;
 }
 CUresult cuStreamSynchronize(CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
   return (void *)s == (void *)&stream || !s ? SUCCESS : INVALID_VALUE;
@@ -613,6 +638,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
   if (!current())
     return INVALID_CONTEXT;
   (void)s; (void)extra;
+  settle();
   /* CUDA's limits: grid y, z <= 65535; block z <= 64, 1024 threads. */
   if (!gx || !gy || !gz || !bx || !by || !bz || gy > 65535 || gz > 65535 ||
       bz > 64 || (uint64_t)bx * by * bz > 1024)
@@ -677,6 +703,7 @@ CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction f,
                           void **params, void **extra) {
   if (!config || (config->numAttrs && !config->attrs))
     return INVALID_VALUE;
+  settle();
   int programmatic = 0;
   for (unsigned i = 0; i < config->numAttrs; ++i) {
     if (config->attrs[i].id != PROGRAMMATIC_STREAM_SERIALIZATION)
@@ -758,6 +785,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
 int nhc_fake_cuda_enqueue(CUstream s, void (*fn)(const void *), const void *arg,
                           size_t bytes) {
   (void)s;
+  settle();
   if (!capturing) {
     fn(arg);
     return SUCCESS;
@@ -788,7 +816,8 @@ static int isEvent(CUevent e) { return e && e->magic == EVENT_MAGIC; }
 CUresult cuEventCreate(CUevent *event, unsigned flags) {
   if (!current())
     return INVALID_CONTEXT;
-  if (!event || flags != 0) /* CU_EVENT_DEFAULT only: the runtime's use */
+  /* CU_EVENT_DEFAULT and CU_EVENT_DISABLE_TIMING: the runtime's uses */
+  if (!event || (flags != 0 && flags != 2))
     return INVALID_VALUE;
   CUevent e = (CUevent)calloc(1, sizeof(*e));
   if (!e)
@@ -812,8 +841,127 @@ CUresult cuEventRecord(CUevent event, CUstream s) {
   if (s && (void *)s != (void *)&stream)
     return INVALID_VALUE;
   event->reached = 0;
+  if (pendingCount && !capturing)
+    return queueEvent(event);
   return (CUresult)nhc_fake_cuda_enqueue(s, reach, &event, sizeof(event));
 }
+/* Pinned host memory and the queue of work behind copies from it. */
+struct Pinned {
+  uintptr_t base;
+  size_t size;
+};
+static struct Pinned *pinnedBuffers;
+static size_t pinnedCount, pinnedCapacity;
+static long pinnedCopies;
+struct Pending {
+  uintptr_t dst, src; /* a copy of `bytes`, or (event) a record */
+  size_t bytes;
+  CUevent event;
+};
+static struct Pending *pending;
+static size_t pendingCapacity;
+
+static int fromPinned(uintptr_t src, size_t bytes) {
+  for (size_t i = 0; i < pinnedCount; ++i) {
+    const struct Pinned *p = &pinnedBuffers[i];
+    if (src >= p->base && src - p->base <= p->size &&
+        bytes <= p->size - (src - p->base))
+      return 1;
+  }
+  return 0;
+}
+static CUresult queue(struct Pending item) {
+  if (pendingCount == pendingCapacity) {
+    size_t grown = pendingCapacity ? 2 * pendingCapacity : 64;
+    struct Pending *more =
+        (struct Pending *)realloc(pending, grown * sizeof(struct Pending));
+    if (!more)
+      return OUT_OF_MEMORY;
+    pending = more;
+    pendingCapacity = grown;
+  }
+  pending[pendingCount++] = item;
+  return SUCCESS;
+}
+static CUresult queuePinnedCopy(uintptr_t dst, uintptr_t src, size_t bytes) {
+  if (!inside(dst, bytes))
+    return INVALID_VALUE;
+  struct Pending item = {dst, src, bytes, NULL};
+  return queue(item);
+}
+static CUresult queueEvent(CUevent event) {
+  struct Pending item = {0, 0, 0, event};
+  return queue(item);
+}
+/* Runs the first `count` queued items. */
+static void runPending(size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (pending[i].event) {
+      reach(&pending[i].event);
+    } else {
+      memcpy((void *)pending[i].dst, (const void *)pending[i].src,
+             pending[i].bytes);
+      ++pinnedCopies;
+    }
+  }
+  memmove(pending, pending + count, (pendingCount - count) * sizeof(*pending));
+  pendingCount -= count;
+}
+static void settle(void) { runPending(pendingCount); }
+
+CUresult cuEventSynchronize(CUevent event) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!isEvent(event))
+    return INVALID_HANDLE;
+  if (capturing)
+    return CAPTURE_UNSUPPORTED;
+  size_t through = 0; /* the queue up to the event's last record */
+  for (size_t i = 0; i < pendingCount; ++i)
+    if (pending[i].event == event)
+      through = i + 1;
+  runPending(through);
+  return SUCCESS;
+}
+CUresult cuMemHostAlloc(void **pp, size_t bytes, unsigned flags) {
+  if (!current())
+    return INVALID_CONTEXT;
+  if (!pp || (flags & ~7u)) /* PORTABLE, DEVICEMAP, WRITECOMBINED */
+    return INVALID_VALUE;
+  const char *mode = getenv("NHC_FAKE_CUDA_PINNED");
+  if (mode && strcmp(mode, "fail") == 0)
+    return OUT_OF_MEMORY;
+  if (pinnedCount == pinnedCapacity) {
+    size_t grown = pinnedCapacity ? 2 * pinnedCapacity : 16;
+    struct Pinned *more =
+        (struct Pinned *)realloc(pinnedBuffers, grown * sizeof(struct Pinned));
+    if (!more)
+      return OUT_OF_MEMORY;
+    pinnedBuffers = more;
+    pinnedCapacity = grown;
+  }
+  void *p = aligned_alloc(4096, bytes ? (bytes + 4095) / 4096 * 4096 : 4096);
+  if (!p)
+    return OUT_OF_MEMORY;
+  pinnedBuffers[pinnedCount].base = (uintptr_t)p;
+  pinnedBuffers[pinnedCount].size = bytes;
+  ++pinnedCount;
+  *pp = p;
+  return SUCCESS;
+}
+CUresult cuMemFreeHost(void *p) {
+  if (!current())
+    return INVALID_CONTEXT;
+  settle();
+  for (size_t i = 0; i < pinnedCount; ++i)
+    if (pinnedBuffers[i].base == (uintptr_t)p) {
+      pinnedBuffers[i] = pinnedBuffers[--pinnedCount];
+      free(p);
+      return SUCCESS;
+    }
+  return INVALID_VALUE;
+}
+
 CUresult cuEventElapsedTime(float *milliseconds, CUevent start, CUevent end) {
   if (!current())
     return INVALID_CONTEXT;
@@ -830,6 +978,7 @@ CUresult cuEventElapsedTime(float *milliseconds, CUevent start, CUevent end) {
 CUresult cuEventDestroy_v2(CUevent event) {
   if (!current())
     return INVALID_CONTEXT;
+  settle(); /* a queued record may name it */
   if (!isEvent(event))
     return INVALID_HANDLE;
   event->magic = 0;
@@ -848,6 +997,7 @@ static void freeGraph(struct Graph *g) {
 CUresult cuStreamBeginCapture_v2(CUstream s, int mode) {
   if (!current())
     return INVALID_CONTEXT;
+  settle();
   (void)s; (void)mode;
   if (capturing)
     return CAPTURE_UNSUPPORTED;
@@ -909,6 +1059,7 @@ CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
   (void)s;
   if (capturing)
     return CAPTURE_UNSUPPORTED;
+  settle();
   for (size_t i = 0; i < g->count; ++i) {
     const struct Node *n = &g->nodes[i];
     CUresult result = SUCCESS;
@@ -965,6 +1116,8 @@ long nhc_fake_cuda_launches(void) { return launches; }
 long nhc_fake_cuda_programmatic_launches(void) { return programmaticLaunches; }
 /* For tests: events created and not yet destroyed. */
 long nhc_fake_cuda_live_events(void) { return liveEvents; }
+long nhc_fake_cuda_pinned_live(void) { return (long)pinnedCount; }
+long nhc_fake_cuda_pinned_copies(void) { return pinnedCopies; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }
 uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
 /* For tests: launches of the emulated kernel `name` issued so far (graph

@@ -3564,6 +3564,50 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   }
 }
 
+long long fakeDriverCounter(const char *name) {
+  return Model::doubleCounter("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH,
+                              std::string("nhc_fake_cuda_") + name,
+                              /*wide=*/false);
+}
+
+/// Weights go to the device through pinned staging buffers
+/// (runtime/src/cuda/weight_upload.h), which the driver double copies from
+/// only when the host waits: with buffers of 4 KiB every matrix spans many
+/// of them, each reused many times, and the logits are the reference's
+/// for f32, bf16 and widened (e4m3 to bf16, NHC_CUDA_E4M3=0) weights; the
+/// buffers are freed once bound. A driver that cannot pin memory gets
+/// pageable copies, the same logits and a note.
+TEST(GoldenOnCuda, WeightsUploadThroughPinnedStagingBuffers) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which counts copies from pinned "
+                    "memory";
+  ScopedEnv small("NHC_CUDA_STAGING_BYTES", "4096");
+  ScopedEnv widen("NHC_CUDA_E4M3", "0");
+  for (const GoldenCase &golden :
+       {fp32Case("dense"),
+        GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2},
+        fp32Case("fp8")}) {
+    SCOPED_TRACE(golden.artifact);
+    const long long before = std::max(fakeDriverCounter("pinned_copies"), 0ll);
+    Model model(golden);
+    EXPECT_GT(fakeDriverCounter("pinned_copies") - before, 50);
+    EXPECT_EQ(fakeDriverCounter("pinned_live"), 0);
+    model.expectPrefillMatches(0);
+  }
+  ScopedEnv refuse("NHC_FAKE_CUDA_PINNED", "fail");
+  const long long before = fakeDriverCounter("pinned_copies");
+  Model model(fp32Case("dense"));
+  EXPECT_EQ(fakeDriverCounter("pinned_copies"), before);
+  bool noted = false;
+  for (size_t i = 0; i < nhc_session_note_count(model.session); ++i)
+    noted |= std::string(nhc_session_note_at(model.session, i))
+                 .find("weights uploaded from pageable memory") !=
+             std::string::npos;
+  EXPECT_TRUE(noted);
+  model.expectPrefillMatches(0);
+}
+
 /// FP8 routed experts on the cuda backend stay e4m3 from sm_89 on: the
 /// device path multiplies them with nhc_moe_expert_matmul_e4m3 (a byte per
 /// weight), steps that wait for the host (NHC_CUDA_MOE_ON_DEVICE=0, the

@@ -31,7 +31,9 @@
 # Nemotron-3 Nano 30B-A3B MoE config (as the 9B, its time per operation, then
 # its decode with the routed experts bucketed on the host,
 # NHC_CUDA_MOE_ON_DEVICE=0), and the 8B
-# config's modelopt FP8 variant (decode B = 1, 64 at 1k, prefill 512, 2k). Results
+# config's modelopt FP8 variant (decode B = 1, 64 at 1k, prefill 512, 2k), and
+# last the cold start from a written Nano 9B v2 checkpoint, its weights
+# uploaded through pinned staging buffers and from pageable memory. Results
 # go to $NHC_GPU_CHECK_OUT (default
 # ./gpu-check-out): summary.txt, the logs, bench JSON. Exit 0 if every part
 # passed.
@@ -337,8 +339,24 @@ else
     --random-weights --storage bf16 --backend cuda --prefill 512 \
     --decode-batch 1,64 --context 1024 --decode-steps 16 --decode-output logprobs \
     --json "$out/bench-nano-9b-v2-logprobs.json"
+  # Cold start from a checkpoint file (every other part generates its
+  # weights on the device): Nano 9B v2's 17.8 GB written once (then in the
+  # page cache), loaded through pinned staging buffers, then with
+  # NHC_CUDA_STAGING_BYTES=0 (the driver's own staging of pageable memory,
+  # the upload before 2026-12-07): the JSON's cold_start_s of each.
+  part upload-nano-9b-v2 200 bash -c "
+    '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' --storage bf16 \
+        --write-weights '$out/nano-9b-v2.safetensors' &&
+    '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' --weights '$out/nano-9b-v2.safetensors' \
+        --backend cuda --prefill 16 --decode-batch 1 --context 64 --decode-steps 2 \
+        --json '$out/bench-nano-9b-v2-upload-pinned.json' &&
+    NHC_CUDA_STAGING_BYTES=0 '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' \
+        --weights '$out/nano-9b-v2.safetensors' \
+        --backend cuda --prefill 16 --decode-batch 1 --context 64 --decode-steps 2 \
+        --json '$out/bench-nano-9b-v2-upload-pageable.json'
+    status=\$?; rm -f '$out/nano-9b-v2.safetensors'; exit \$status"
 fi
-for log in "$out"/bench-*.log "$out"/profile-*.log; do
+for log in "$out"/bench-*.log "$out"/profile-*.log "$out"/upload-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"
 done
 

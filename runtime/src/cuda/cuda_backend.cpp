@@ -23,6 +23,7 @@
 #include "cuda/device_memory.h"
 #include "cuda/driver_api.h"
 #include "cuda/launch_table.h"
+#include "cuda/weight_upload.h"
 #include "error.h"
 #include "fp8.h"
 #include "manifest.h"
@@ -136,6 +137,11 @@ namespace lib = ::nhc::format::kernel;
 
 /// cuBLASLt's workspace: what its heuristics ask for on Hopper at most.
 constexpr uint64_t kBlasWorkspaceBytes = 32ull << 20;
+/// Each of the weight upload's three pinned staging buffers
+/// (weight_upload.h): at PCIe 5's ~50 GB/s a buffer's copy takes about
+/// 1.3 ms, long beside the event wait between buffers.
+constexpr uint64_t kStagingBytes = 64ull << 20;
+constexpr uint64_t kMinStagingBytes = 4096;
 
 /// Whether the environment leaves a feature on (`name`=0 turns it off, e.g.
 /// to compare): NHC_CUDA_GRAPHS (decode steps recorded as CUDA graphs).
@@ -199,6 +205,14 @@ public:
           "NHC_CUDA_GEMM_TUNE_ROWS", kTuneMaxRows,
           "a row count (0 takes cuBLASLt's first choice for every gemm)");
       e4m3Products_ = enabledByEnvironment("NHC_CUDA_E4M3");
+      stagingBytes_ = countFromEnvironment(
+          "NHC_CUDA_STAGING_BYTES", kStagingBytes,
+          "a byte count (0 uploads weights from pageable memory)");
+      NHC_CHECK(stagingBytes_ == 0 || stagingBytes_ >= kMinStagingBytes,
+                NHC_INVALID_ARGUMENT,
+                cat("NHC_CUDA_STAGING_BYTES=", stagingBytes_,
+                    " is below the least staging buffer, ", kMinStagingBytes,
+                    " bytes (0 uploads weights from pageable memory)"));
       stream_ = std::make_unique<Stream>(api_);
       for (const auto *entries : {&plan_.body, &plan_.headLast, &plan_.headAll})
         for (const ScheduleEntry &entry : *entries)
@@ -291,7 +305,7 @@ public:
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
     std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
     planSiblingGemms(tensors, onDevice, slots);
-    std::vector<uint8_t> chunk; // a part of a matrix widened for the device
+    WeightUpload upload(api_, stream_->get(), stagingBytes_);
     for (size_t i = 0; i < tensors.size(); ++i) {
       if (i < synthetic.size() && synthetic[i]) {
         generateOnDevice(*synthetic[i], onDevice[i], i, tensors[i].desc.name,
@@ -311,27 +325,22 @@ public:
                                    tensors[i].desc.name, "'");
       const uint64_t address =
           placeWeight(i, elems * size, tensors[i].desc.name, dtype, slots);
-      if (!widen && elems)
-        checkCuda(api_,
-                  api_.cuMemcpyHtoDAsync(address, data, elems * size,
-                                         stream_->get()),
-                  NHC_INTERNAL, what);
-      // Widened in parts of 16 Mi elements, each uploaded before the next
-      // overwrites the host buffer.
-      constexpr uint64_t kPart = 16ull << 20;
-      for (uint64_t first = 0; widen && first < elems; first += kPart) {
-        uint64_t count = std::min(kPart, elems - first);
-        chunk.resize(count * size);
-        widenMatrix(host_.matrix(i), first, count, dtype, chunk.data());
-        checkCuda(api_,
-                  api_.cuMemcpyHtoDAsync(address + first * size,
-                                         chunk.data(), count * size,
-                                         stream_->get()),
-                  NHC_INTERNAL, what);
-        synchronizeStream("uploading the weights");
+      if (!widen) {
+        upload.copy(address, data, elems * size, what);
+        continue;
       }
+      const WeightMatrix &stored = host_.matrix(i);
+      upload.produce(address, elems, size,
+                     [&stored, dtype](uint64_t first, uint64_t count,
+                                      uint8_t *out) {
+                       widenMatrix(stored, first, count, dtype, out);
+                     },
+                     what);
     }
-    synchronizeStream("uploading the weights");
+    upload.finish("cuda backend: uploading the weights");
+    if (!upload.pinned() && stagingBytes_)
+      notes_.push_back("cuda backend: weights uploaded from pageable memory "
+                       "(the driver could not pin staging buffers)");
     findDeviceExperts();
     findDeferredActivations();
     fuseSiblingGemms();
@@ -2634,6 +2643,7 @@ private:
   uint64_t gemvMaxRows_ = 0;  // decode gemms as nhc_gemv_bf16 up to it
   uint64_t tuneMaxRows_ = 0;  // decode gemms' cuBLASLt algorithms timed up to it
   bool e4m3Products_ = true;  // NHC_CUDA_E4M3=0: FP8 weights widened to bf16
+  uint64_t stagingBytes_ = kStagingBytes; // NHC_CUDA_STAGING_BYTES
   bool programmatic_ = false; // launchesProgrammatically(), until refused
   bool recordAgain_ = false;  // a recording ended by a refused one
   bool timedStep_ = false;    // beginEntryTiming ran for this step

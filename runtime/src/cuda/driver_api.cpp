@@ -67,6 +67,9 @@ std::shared_ptr<DriverApi> open(const std::string &path) {
       // CUDA 12.8 on, which older drivers lack): the same arguments.
       {"cuEventElapsedTime", reinterpret_cast<void **>(&api->cuEventElapsedTime)},
       {"cuEventDestroy_v2", reinterpret_cast<void **>(&api->cuEventDestroy)},
+      {"cuEventSynchronize", reinterpret_cast<void **>(&api->cuEventSynchronize)},
+      {"cuMemHostAlloc", reinterpret_cast<void **>(&api->cuMemHostAlloc)},
+      {"cuMemFreeHost", reinterpret_cast<void **>(&api->cuMemFreeHost)},
   }, path, "no CUDA driver");
   // Optional entry points: null where this driver lacks them.
   api->cuLaunchKernelEx = reinterpret_cast<decltype(api->cuLaunchKernelEx)>(

@@ -62,6 +62,8 @@ constexpr int kCaptureModeThreadLocal = 1;
 constexpr unsigned kStreamNonBlocking = 1;
 /// CU_EVENT_DEFAULT: an event that records its time.
 constexpr unsigned kEventDefault = 0;
+/// CU_EVENT_DISABLE_TIMING: an event only waited for (lighter to record).
+constexpr unsigned kEventDisableTiming = 0x2;
 /// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the launch may
 /// start before the kernel ahead of it on the stream completes; the kernel
 /// itself waits for it (griddepcontrol.wait) before reading its results.
@@ -155,6 +157,11 @@ struct DriverApi {
   CUresult (*cuEventElapsedTime)(float *milliseconds, CUevent start,
                                  CUevent end) = nullptr;
   CUresult (*cuEventDestroy)(CUevent event) = nullptr;
+  // Weight uploads through pinned staging buffers (weight_upload.h).
+  CUresult (*cuEventSynchronize)(CUevent event) = nullptr;
+  CUresult (*cuMemHostAlloc)(void **pointer, size_t bytes,
+                             unsigned flags) = nullptr;
+  CUresult (*cuMemFreeHost)(void *pointer) = nullptr;
 
   /// "CUDA_ERROR_OUT_OF_MEMORY (2)", or "CUDA error 2" if the driver does
   /// not name it.
