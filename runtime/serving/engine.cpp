@@ -719,7 +719,9 @@ void Engine::runStep(std::vector<std::unique_ptr<Active>> &active) {
   double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   if (status != NHC_OK) {
-    // Nothing changed (the step validates first); these requests fail.
+    // A bad batch changes nothing (the step validates first); a step that
+    // failed later lost its requests' state (their slots are refused until
+    // released). Either way these requests fail and free their slots.
     std::string message = std::string("step failed: ") + nhc_last_error();
     for (Active *a : members)
       finish(*a, FinishReason::Error, message);

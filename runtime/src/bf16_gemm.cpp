@@ -144,8 +144,10 @@ void bf16GemmNT(uint64_t m, uint64_t n, uint64_t k, const uint16_t *a,
                                  {DNNL_ARG_SCRATCHPAD, sm}});
     stream.wait();
   } catch (const dnnl::error &e) {
-    throw Error(NHC_INTERNAL, cat("bf16 gemm [", m, " x ", k, "] . [", n,
-                                  " x ", k, "]^T: oneDNN: ", e.what()));
+    throw Error(e.status == dnnl_out_of_memory ? NHC_OUT_OF_MEMORY
+                                               : NHC_INTERNAL,
+                cat("bf16 gemm [", m, " x ", k, "] . [", n, " x ", k,
+                    "]^T: oneDNN: ", e.what()));
   }
 }
 

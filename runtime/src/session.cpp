@@ -2,14 +2,18 @@
 //
 // A step validates the whole batch before it changes anything, so a bad
 // request never leaves a slot half-advanced: after validation the only
-// fallible work is growing scratch, which also happens before any kernel
-// runs. Once kernels run, nothing can fail.
+// fallible work the runtime does itself is growing scratch, which also
+// happens before any kernel runs. Once kernels run, a library they call
+// may still fail (oneDNN or cuBLASLt allocating, a device error); the
+// requests' state may then be partly written, so their slots are marked
+// lost: refused by later steps, saves and forks until released.
 //
 //===----------------------------------------------------------------------===//
 
 #include <algorithm>
 #include <climits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -169,6 +173,7 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
   uint64_t length;
   try {
     length = slotLength(pool, slot);
+    checkSlotUsable(pool, slot);
   } catch (const Error &e) {
     throw Error(e.status(), cat(at, e.what()));
   }
@@ -192,6 +197,22 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
               cat(at, "slot ", slot, ": token ", i, " has id ", id,
                   ", outside the vocabulary [0, ", session.vocab, ")"));
   }
+}
+
+/// A step whose kernels began failed with `error`: marks the batch's slots
+/// lost (their state may be partly written) and returns the error's
+/// message naming them.
+std::string lostInStep(nhc_session_t &session, const nhc_request_t *requests,
+                       size_t count, const std::string &error) {
+  std::string slots;
+  for (size_t r = 0; r < count; ++r) {
+    markSlotLost(*session.pool, requests[r].slot, error);
+    slots += cat(r ? ", " : "", requests[r].slot);
+  }
+  return cat(error, "; the step failed after its kernels began, so the "
+                    "state of its slots (",
+             slots,
+             ") is lost: release them and start their requests again");
 }
 
 /// NHC_LOGITS_LAST_N: the body once, then head_last once per position j
@@ -563,13 +584,20 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.progress = session.progress;
   io.progressUser = session.progressUser;
   io.entrySeconds = options.entry_seconds;
-  if (mode != NHC_LOGITS_LAST_N) {
-    executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
-                                         : ScheduleKind::HeadAll,
-                 io);
-  } else {
-    lastNLogits(session, requests, count, options.last_n, io, headRows,
-                logits);
+  try {
+    if (mode != NHC_LOGITS_LAST_N) {
+      executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
+                                           : ScheduleKind::HeadAll,
+                   io);
+    } else {
+      lastNLogits(session, requests, count, options.last_n, io, headRows,
+                  logits);
+    }
+  } catch (const Error &e) {
+    throw Error(e.status(), lostInStep(session, requests, count, e.what()));
+  } catch (const std::bad_alloc &) {
+    throw Error(NHC_OUT_OF_MEMORY,
+                lostInStep(session, requests, count, "out of memory"));
   }
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);

@@ -323,14 +323,17 @@ uint64_t checkBlob(nhc_state_pool_t &pool, const std::vector<SlotTensor> &layout
 
 uint32_t restoreSlot(nhc_state_pool_t &pool, const uint8_t *blob,
                      size_t size) {
-  // The blob is checked against the claimed slot's layout before anything
-  // is copied; on any problem the slot goes back to the free list, so a bad
-  // blob changes no observable state.
+  // The blob is checked whole before a slot is claimed (a bad blob is
+  // NHC_INVALID_FORMAT or NHC_MISMATCH even when the pool is full, never
+  // NHC_RESOURCE_EXHAUSTED, which a caller may retry); a slot that fails
+  // later goes back to the free list, so a bad blob changes no observable
+  // state.
+  std::vector<const uint8_t *> payloads;
+  const uint64_t seqLen =
+      checkBlob(pool, stateLayout(pool), blob, size, payloads);
   uint32_t slot = claimSlot(pool);
   try {
     std::vector<SlotTensor> layout = slotTensors(pool, slot);
-    std::vector<const uint8_t *> payloads;
-    uint64_t seqLen = checkBlob(pool, layout, blob, size, payloads);
     for (size_t i = 0; i < layout.size(); ++i)
       layout[i].memory->write(layout[i].offset, layout[i].heldBytes(seqLen),
                               payloads[i]);

@@ -45,6 +45,9 @@ struct TensorLayout {
 struct Slot {
   bool claimed = false;
   uint64_t seqLen = 0;
+  /// Why its state is unusable (a step failed after its kernels began, so
+  /// they may have written part of it); empty while it is usable.
+  std::string lost;
 };
 
 } // namespace
@@ -237,6 +240,15 @@ const Slot &claimedSlot(const nhc_state_pool_t &pool, uint32_t slot) {
   return pool.slots[slot];
 }
 
+/// A claimed slot whose state is whole (not lost in a failed step).
+const Slot &usableSlot(const nhc_state_pool_t &pool, uint32_t slot) {
+  const Slot &s = claimedSlot(pool, slot);
+  NHC_CHECK(s.lost.empty(), NHC_FAILED_PRECONDITION,
+            cat("state pool: slot ", slot, " lost its state in a failed step (",
+                s.lost, "); release it and start its request again"));
+  return s;
+}
+
 const TensorLayout &tensorAt(const nhc_state_pool_t &pool, size_t index,
                              const char *function) {
   NHC_CHECK(index < pool.tensors.size(), NHC_INVALID_ARGUMENT,
@@ -295,11 +307,23 @@ uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot) {
   return claimedSlot(pool, slot).seqLen;
 }
 
+void checkSlotUsable(const nhc_state_pool_t &pool, uint32_t slot) {
+  usableSlot(pool, slot);
+}
+
+void markSlotLost(nhc_state_pool_t &pool, uint32_t slot,
+                  const std::string &why) {
+  if (slot < pool.maxSlots && pool.slots[slot].claimed &&
+      pool.slots[slot].lost.empty())
+    pool.slots[slot].lost = why.empty() ? "no reason given" : why;
+}
+
 uint32_t maxSlots(const nhc_state_pool_t &pool) { return pool.maxSlots; }
 uint64_t maxSeqLen(const nhc_state_pool_t &pool) { return pool.maxSeqLen; }
 
-std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
-  claimedSlot(pool, slot);
+namespace {
+
+std::vector<SlotTensor> tensorsAt(nhc_state_pool_t &pool, uint32_t slot) {
   std::vector<SlotTensor> out;
   out.reserve(pool.tensors.size());
   for (const TensorLayout &t : pool.tensors)
@@ -308,8 +332,19 @@ std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
   return out;
 }
 
+} // namespace
+
+std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot) {
+  usableSlot(pool, slot);
+  return tensorsAt(pool, slot);
+}
+
+std::vector<SlotTensor> stateLayout(nhc_state_pool_t &pool) {
+  return tensorsAt(pool, 0);
+}
+
 uint32_t forkSlot(nhc_state_pool_t &pool, uint32_t source) {
-  const uint64_t seqLen = slotLength(pool, source); // a claimed slot
+  const uint64_t seqLen = usableSlot(pool, source).seqLen;
   const uint32_t slot = claimSlot(pool);
   try {
     const std::vector<SlotTensor> from = slotTensors(pool, source);

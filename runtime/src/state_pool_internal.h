@@ -102,8 +102,11 @@ struct SlotTensor {
     return tokenStride ? tokenStride * seqLen : bytes;
   }
 };
-/// In manifest order; throws for unknown or unclaimed slots.
+/// In manifest order; throws for unknown, unclaimed or lost slots.
 std::vector<SlotTensor> slotTensors(nhc_state_pool_t &pool, uint32_t slot);
+/// The state tensors' names, dtypes, shapes and sizes (offsets: slot 0's),
+/// whatever is claimed: what a blob is checked against before a slot is.
+std::vector<SlotTensor> stateLayout(nhc_state_pool_t &pool);
 /// Names the model a pool's state belongs to: FNV-1a 64 of the manifest's
 /// config hash and the name, dtype and shape of every state tensor (the
 /// sequence dimension excluded, so a blob fits any max_seq_len that holds
@@ -119,6 +122,14 @@ void advanceSlot(nhc_state_pool_t &pool, uint32_t slot, uint64_t tokens);
 uint32_t forkSlot(nhc_state_pool_t &pool, uint32_t source);
 /// Length of a claimed slot; throws for unknown or unclaimed slots.
 uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot);
+/// Throws NHC_FAILED_PRECONDITION for a claimed slot whose state was lost
+/// (markSlotLost), as for unknown or unclaimed slots.
+void checkSlotUsable(const nhc_state_pool_t &pool, uint32_t slot);
+/// Marks claimed slot `slot`'s state unusable (`why`: the failed step's
+/// error): steps, saves and forks of it are refused until it is released.
+/// Unknown or unclaimed slots are left alone.
+void markSlotLost(nhc_state_pool_t &pool, uint32_t slot,
+                  const std::string &why);
 uint32_t maxSlots(const nhc_state_pool_t &pool);
 uint64_t maxSeqLen(const nhc_state_pool_t &pool);
 

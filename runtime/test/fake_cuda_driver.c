@@ -42,6 +42,9 @@
  *                          the chip's: 227 KiB on sm_90, 163 KiB on sm_80)
  *   NHC_FAKE_CUDA_SHARED_DEFAULT  shared bytes a block may use without
  *                          opting in (default 48 KiB, as on every chip)
+ *   NHC_FAKE_CUDA_FAIL_LAUNCH  an emulated kernel's entry name: its
+ *                          launches fail with CUDA_ERROR_LAUNCH_FAILED (a
+ *                          step failing after its first kernels ran)
  *   NHC_FAKE_CUDA_PINNED   "fail": cuMemHostAlloc returns
  *                          CUDA_ERROR_OUT_OF_MEMORY
  * Pinned host memory (cuMemHostAlloc): a copy from it to the device is only
@@ -81,6 +84,7 @@ enum {
   INVALID_HANDLE = 400,
   NOT_READY = 600,
   NOT_FOUND = 500,
+  LAUNCH_FAILED = 719,
   NOT_SUPPORTED = 801,
   CAPTURE_UNSUPPORTED = 900,
   CAPTURE_INVALIDATED = 901
@@ -650,6 +654,9 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
     return live;
   if (shared > (unsigned)k->maxDynamicShared)
     return INVALID_VALUE;
+  const char *failing = getenv("NHC_FAKE_CUDA_FAIL_LAUNCH");
+  if (failing && strcmp(failing, k->name) == 0)
+    return LAUNCH_FAILED;
   ++k->launched;
   if (capturing) { /* the parameters' values, one 8-byte slot each */
     struct Node *n = addNode(NODE_LAUNCH);
@@ -776,6 +783,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   case CAPTURE_UNSUPPORTED: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return SUCCESS;
   case CAPTURE_INVALIDATED: *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"; return SUCCESS;
   case NOT_SUPPORTED: *name = "CUDA_ERROR_NOT_SUPPORTED"; return SUCCESS;
+  case LAUNCH_FAILED: *name = "CUDA_ERROR_LAUNCH_FAILED"; return SUCCESS;
   default: *name = NULL; return INVALID_VALUE;
   }
 }

@@ -486,6 +486,17 @@ TEST_F(StateBlobTest, MoreTokensThanMaxSeqLenOrNoFreeSlot) {
             NHC_RESOURCE_EXHAUSTED);
   EXPECT_EQ(nhc_state_pool_restore_slot(pool, nullptr, 4, &slot),
             NHC_INVALID_ARGUMENT);
+  // A bad blob is refused as such in a full pool too: checked whole before
+  // a slot is claimed, so a caller retrying on NHC_RESOURCE_EXHAUSTED never
+  // retries a corrupt blob.
+  std::vector<uint8_t> junk(blob.size(), 0x5a);
+  EXPECT_EQ(nhc_state_pool_restore_slot(pool, junk.data(), junk.size(), &slot),
+            NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("state blob"));
+  std::vector<uint8_t> shortBlob(blob.begin(), blob.end() - 1);
+  EXPECT_NE(nhc_state_pool_restore_slot(pool, shortBlob.data(),
+                                        shortBlob.size(), &slot),
+            NHC_RESOURCE_EXHAUSTED);
 }
 
 } // namespace

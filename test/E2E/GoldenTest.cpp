@@ -3564,12 +3564,6 @@ TEST(GoldenFp8OnCuda, E4m3ProductsFromSm89WidenedWithANoteBelow) {
   }
 }
 
-long long fakeDriverCounter(const char *name) {
-  return Model::doubleCounter("NHC_CUDA_DRIVER", NHC_FAKE_CUDA_DRIVER_PATH,
-                              std::string("nhc_fake_cuda_") + name,
-                              /*wide=*/false);
-}
-
 /// Weights go to the device through pinned staging buffers
 /// (runtime/src/cuda/weight_upload.h), which the driver double copies from
 /// only when the host waits: with buffers of 4 KiB every matrix spans many
@@ -3589,16 +3583,16 @@ TEST(GoldenOnCuda, WeightsUploadThroughPinnedStagingBuffers) {
         GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2},
         fp32Case("fp8")}) {
     SCOPED_TRACE(golden.artifact);
-    const long long before = std::max(fakeDriverCounter("pinned_copies"), 0ll);
+    const long long before = std::max(Model::fakeCudaCounter("pinned_copies"), 0ll);
     Model model(golden);
-    EXPECT_GT(fakeDriverCounter("pinned_copies") - before, 50);
-    EXPECT_EQ(fakeDriverCounter("pinned_live"), 0);
+    EXPECT_GT(Model::fakeCudaCounter("pinned_copies") - before, 50);
+    EXPECT_EQ(Model::fakeCudaCounter("pinned_live"), 0);
     model.expectPrefillMatches(0);
   }
   ScopedEnv refuse("NHC_FAKE_CUDA_PINNED", "fail");
-  const long long before = fakeDriverCounter("pinned_copies");
+  const long long before = Model::fakeCudaCounter("pinned_copies");
   Model model(fp32Case("dense"));
-  EXPECT_EQ(fakeDriverCounter("pinned_copies"), before);
+  EXPECT_EQ(Model::fakeCudaCounter("pinned_copies"), before);
   bool noted = false;
   for (size_t i = 0; i < nhc_session_note_count(model.session); ++i)
     noted |= std::string(nhc_session_note_at(model.session, i))
@@ -3606,6 +3600,77 @@ TEST(GoldenOnCuda, WeightsUploadThroughPinnedStagingBuffers) {
              std::string::npos;
   EXPECT_TRUE(noted);
   model.expectPrefillMatches(0);
+}
+
+/// A step that fails after its first kernels ran (here a launch the driver
+/// double fails, NHC_FAKE_CUDA_FAIL_LAUNCH; on the host a gemm library
+/// running out of memory) may have written part of its requests' state:
+/// the error names their slots as lost, and later steps, saves and forks
+/// of them are refused (NHC_FAILED_PRECONDITION) until they are released,
+/// never run on a half-updated state. A slot outside the failed batch goes
+/// on to the reference's logits, and a released slot is whole again.
+TEST(GoldenOnCuda, AStepFailingMidwayLosesItsSlotsStateVisibly) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which fails a named kernel's "
+                    "launches";
+  Model model(fp32Case("dense"));
+  const std::vector<int32_t> ids = model.ids(0);
+  ASSERT_GE(ids.size(), 4u);
+  const size_t half = ids.size() / 2;
+  uint32_t a, b, c;
+  for (uint32_t *slot : {&a, &b, &c})
+    ASSERT_EQ(nhc_session_claim(model.session, slot), NHC_OK);
+  std::vector<float> logits(ids.size() * model.vocab);
+  // c takes the prompt's first half before the failure.
+  nhc_request_t first{c, ids.data(), half};
+  ASSERT_EQ(nhc_session_step(model.session, &first, 1, NHC_LOGITS_ALL,
+                             logits.data(), logits.size()),
+            NHC_OK) << nhc_last_error();
+  {
+    // The dense case's attention layer is its fourth: the Mamba layers
+    // before it have written their state when its prefill launch fails.
+    ScopedEnv fail("NHC_FAKE_CUDA_FAIL_LAUNCH", "nhc_attention_kernel_2");
+    nhc_request_t batch[2] = {{a, ids.data(), half}, {b, ids.data(), half}};
+    EXPECT_NE(nhc_session_step(model.session, batch, 2, NHC_LOGITS_ALL,
+                               logits.data(), logits.size()),
+              NHC_OK);
+    const std::string error = nhc_last_error();
+    EXPECT_NE(error.find("CUDA_ERROR_LAUNCH_FAILED"), std::string::npos)
+        << error;
+    EXPECT_NE(error.find("the state of its slots (" + std::to_string(a) +
+                         ", " + std::to_string(b) + ") is lost"),
+              std::string::npos) << error;
+  }
+  uint64_t length = 1;
+  ASSERT_EQ(nhc_session_slot_length(model.session, a, &length), NHC_OK);
+  EXPECT_EQ(length, 0u) << "a failed step advances nothing";
+  nhc_request_t again{a, ids.data(), half};
+  EXPECT_EQ(nhc_session_step(model.session, &again, 1, NHC_LOGITS_ALL,
+                             logits.data(), logits.size()),
+            NHC_FAILED_PRECONDITION);
+  EXPECT_NE(std::string(nhc_last_error()).find(
+                "slot " + std::to_string(a) + " lost its state in a failed step"),
+            std::string::npos) << nhc_last_error();
+  std::vector<uint8_t> blob(1 << 20);
+  size_t blobSize = 0;
+  EXPECT_EQ(nhc_session_save_request(model.session, b, blob.data(),
+                                     blob.size(), &blobSize),
+            NHC_FAILED_PRECONDITION);
+  uint32_t forked;
+  EXPECT_EQ(nhc_session_fork_request(model.session, b, &forked),
+            NHC_FAILED_PRECONDITION);
+  // c finishes its prompt: the reference's logits for the second half.
+  nhc_request_t rest{c, ids.data() + half, ids.size() - half};
+  ASSERT_EQ(nhc_session_step(model.session, &rest, 1, NHC_LOGITS_ALL,
+                             logits.data(), logits.size()),
+            NHC_OK) << nhc_last_error();
+  const std::vector<float> ref = model.tensor<float>("prompt.0.prefill_logits");
+  model.expectClose(logits.data(), ref.data() + half * model.vocab,
+                    ids.size() - half, "the slot outside the failed step");
+  for (uint32_t slot : {a, b, c})
+    ASSERT_EQ(nhc_session_release_slot(model.session, slot), NHC_OK);
+  model.expectPrefillMatches(0); // claims a released slot: whole again
 }
 
 /// FP8 routed experts on the cuda backend stay e4m3 from sm_89 on: the

@@ -237,7 +237,8 @@ bool parseOptions(int argc, char **argv, Options &o, std::string &error) {
       } else if (arg == "--decode-steps") {
         std::vector<uint64_t> steps;
         if (!parseList(value(), steps) || steps.size() != 1)
-          throw std::invalid_argument("--decode-steps needs one number");
+          throw std::invalid_argument("--decode-steps needs one number in "
+                                      "[1, 2^24]");
         o.decodeSteps = steps[0];
       } else if (arg.rfind("--", 0) == 0) {
         throw std::invalid_argument("unknown option '" + arg + "'");

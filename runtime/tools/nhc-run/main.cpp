@@ -378,7 +378,11 @@ int run(nhc::run::Options options) {
     if (nanAt >= 0)
       return fail("error: after " +
                   std::to_string(savedTokens + promptLen + i) + " tokens, " +
-                  nhc::serving::nanLogitsMessage(nanAt));
+                  nhc::serving::nanLogitsMessage(nanAt) +
+                  (options.loadState.empty()
+                       ? ""
+                       : " (or the state loaded from '" + options.loadState +
+                             "' holds values no model step produces)"));
     if (fromRow)
       processor.apply(row.data(), vocab); // after the dump: it holds the model's
     int32_t token = fromRow ? sampler.sample(row.data(), vocab) : picked;

@@ -324,9 +324,14 @@ NHC_API nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
  *   - NHC_INVALID_ARGUMENT when logits_capacity_floats is below rows *
  *     vocab (rows: count for LAST, the batch's tokens for ALL);
  *   - NHC_OUT_OF_MEMORY when the step's scratch cannot be allocated.
- * On any error nothing changes: no slot's state or length is touched and
- * `logits` is not written. On success each slot's length grows by its
- * num_tokens. */
+ * On any of these errors nothing changes: no slot's state or length is
+ * touched and `logits` is not written. A step can still fail after its
+ * kernels began (a gemm library running out of memory: NHC_OUT_OF_MEMORY;
+ * a device error: NHC_INTERNAL), when part of its requests' state may be
+ * written: no length changes, the error names the batch's slots as lost,
+ * and later steps, saves and forks of those slots fail with
+ * NHC_FAILED_PRECONDITION until they are released (other slots are
+ * untouched). On success each slot's length grows by its num_tokens. */
 NHC_API nhc_status_t nhc_session_step(nhc_session_t *session,
                                       const nhc_request_t *requests,
                                       size_t count, nhc_logits_mode_t mode,
