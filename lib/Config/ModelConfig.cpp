@@ -903,25 +903,30 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
       reader.getFloat({"mamba_dt_init_floor", "time_step_floor"}, c.timeStepFloor);
   c.timeStepLimit[0] = 0.0;
   c.timeStepLimit[1] = std::numeric_limits<double>::infinity();
+  // transformers 5.23 never reads time_step_limit, so any value (a list of
+  // any length, inverted bounds, null) loads there and changes nothing: a
+  // value other than [0, inf] is a note, never an error. The model keeps a
+  // proper [min, max] for the record, else the default.
   std::string limitKey = reader.pick({"mamba_dt_limit", "time_step_limit"});
-  if (limitKey.empty())
-    reader.refuseNull({"mamba_dt_limit", "time_step_limit"});
-  else {
+  if (!limitKey.empty()) {
     const nlohmann::json &limit = *reader.find(limitKey);
-    if (!limit.is_array() || limit.size() != 2 || !limit[0].is_number() ||
-        !limit[1].is_number())
-      reader.fail(limitKey, "must be a list of two numbers [min, max], got " +
-                                preview(limit));
-    c.timeStepLimit[0] = limit[0].get<double>();
-    c.timeStepLimit[1] = limit[1].get<double>();
-    if (c.timeStepLimit[0] != 0.0 ||
-        c.timeStepLimit[1] != std::numeric_limits<double>::infinity())
-      c.notes.push_back(
-          reader.source.path + ": note: " + limitKey + " [" +
-          formatFloat(c.timeStepLimit[0]) + ", " +
-          formatFloat(c.timeStepLimit[1]) +
-          "] is ignored: as transformers 5.23, dt is clamped to "
-          "[time_step_min, inf) in prefill steps (docs/config.md)");
+    const bool pair = limit.is_array() && limit.size() == 2 &&
+                      limit[0].is_number() && limit[1].is_number();
+    const double lo = pair ? limit[0].get<double>() : 0.0;
+    const double hi =
+        pair ? limit[1].get<double>() : std::numeric_limits<double>::infinity();
+    if (lo >= 0 && std::isfinite(lo) && hi >= lo && hi > 0) {
+      c.timeStepLimit[0] = lo;
+      c.timeStepLimit[1] = hi;
+    }
+    if (!pair || lo != 0.0 || hi != std::numeric_limits<double>::infinity())
+      c.notes.push_back(reader.source.path + ": note: " + limitKey + " " +
+                        (pair ? "[" + formatFloat(lo) + ", " +
+                                    formatFloat(hi) + "]"
+                              : preview(limit)) +
+                        " is ignored: as transformers 5.23, dt is clamped to "
+                        "[time_step_min, inf) in prefill steps "
+                        "(docs/config.md)");
   }
   c.ssmCacheDtype = parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype);
 
@@ -960,8 +965,10 @@ void validate(ConfigReader &reader, ModelConfig &c) {
     readActivation(reader, "mamba_hidden_act", c.mambaHiddenAct);
   reader.requireSize("vocab_size", c.vocabSize, kMaxVocab);
   reader.requireSize("hidden_size", c.hiddenSize, kMaxHidden);
-  if (!(c.layerNormEpsilon > 0) || !std::isfinite(c.layerNormEpsilon))
-    reader.fail("layer_norm_epsilon", "must be a finite positive number, got " +
+  // 0 runs in transformers (rsqrt(variance + 0)); a negative epsilon makes
+  // rows of small variance NaN, an infinite one zeroes every norm.
+  if (!(c.layerNormEpsilon >= 0) || !std::isfinite(c.layerNormEpsilon))
+    reader.fail("layer_norm_epsilon", "must be a finite number >= 0, got " +
                                           formatFloat(c.layerNormEpsilon));
   reader.requireSize("max_position_embeddings", c.maxPositionEmbeddings, kMaxSequenceLength);
 
@@ -1006,18 +1013,13 @@ void validate(ConfigReader &reader, ModelConfig &c) {
     if (!(c.timeStepMin >= 0) || !std::isfinite(c.timeStepMin))
       reader.fail(minKey, "must be a finite number >= 0, got " +
                               formatFloat(c.timeStepMin));
-    std::string limitKey =
-        reader.keyFor({"mamba_dt_limit", "time_step_limit"}, "time_step_limit");
-    double lo = c.timeStepLimit[0], hi = c.timeStepLimit[1];
-    if (!(lo >= 0) || !std::isfinite(lo) || std::isnan(hi) || !(hi >= lo) ||
-        !(hi > 0))
-      reader.fail(limitKey, "must be [min, max] with 0 <= min <= max, min "
-                            "finite and max > 0 (max may be Infinity)");
   }
   if (c.numLayers(LayerKind::MoE) > 0) {
-    if (!(c.routedScalingFactor > 0) || !std::isfinite(c.routedScalingFactor))
+    // transformers multiplies the routed experts' sum by it: 0 and negative
+    // factors run there too.
+    if (!std::isfinite(c.routedScalingFactor))
       reader.fail("routed_scaling_factor",
-                  "must be a finite positive number, got " +
+                  "must be a finite number, got " +
                       formatFloat(c.routedScalingFactor));
     reader.requireSize(reader.keyFor({"num_local_experts", "n_routed_experts"}, "n_routed_experts"),
                        c.nRoutedExperts, kMaxExperts);

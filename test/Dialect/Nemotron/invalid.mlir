@@ -68,8 +68,8 @@ func.func @norm_weight(%x: tensor<?x64xbf16>) {
 
 func.func @norm_epsilon(%x: tensor<?x64xbf16>) {
   %w = nemotron.param "n" : tensor<64xbf16>
-  // expected-error @+1 {{epsilon must be positive, got 0}}
-  %0 = nemotron.rms_norm %x, %w {epsilon = 0.0 : f64} : tensor<?x64xbf16>, tensor<64xbf16>
+  // expected-error @+1 {{epsilon must be finite and >= 0, got -1}}
+  %0 = nemotron.rms_norm %x, %w {epsilon = -1.0 : f64} : tensor<?x64xbf16>, tensor<64xbf16>
   return
 }
 
@@ -435,7 +435,7 @@ func.func @moe_nan_scaling(%x: tensor<?x64xbf16>) {
   %ed = nemotron.linear_param "e.{e}.down" : !nemotron.linear<8x64x48xbf16>
   %su = nemotron.linear_param "su" : !nemotron.linear<96x64xbf16>
   %sd = nemotron.linear_param "sd" : !nemotron.linear<64x96xbf16>
-  // expected-error @+1 {{routed_scaling_factor must be positive, got nan}}
+  // expected-error @+1 {{routed_scaling_factor must be finite, got nan}}
   %0 = nemotron.moe %x[router %rw, router_bias %rb, experts_up %eu, experts_down %ed, shared_up %su, shared_down %sd] {layer = 0 : i64, num_experts = 8 : i64, top_k = 2 : i64, n_group = 1 : i64, topk_group = 1 : i64, norm_topk_prob = true, routed_scaling_factor = 0x7FF8000000000000 : f64, activation = #nemotron.activation<relu2>} : (tensor<?x64xbf16>, tensor<8x64xbf16>, tensor<8xf32>, !nemotron.linear<8x48x64xbf16>, !nemotron.linear<8x64x48xbf16>, !nemotron.linear<96x64xbf16>, !nemotron.linear<64x96xbf16>) -> tensor<?x64xbf16>
   return
 }

@@ -64,6 +64,14 @@ LogicalResult expectPositive(Operation *op, StringRef name, double value) {
     return op->emitOpError() << name << " must be finite, got " << value;
   return success();
 }
+
+/// A norm's epsilon: transformers takes 0 too (`rsqrt(variance + 0)`).
+LogicalResult expectEpsilon(Operation *op, double value) {
+  if (!(value >= 0.0) || !std::isfinite(value))
+    return op->emitOpError() << "epsilon must be finite and >= 0, got "
+                             << value;
+  return success();
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -171,7 +179,7 @@ static LogicalResult verifyNorm(Operation *op, Value input, Value weight,
     return failure();
   if (failed(expectShape(op, "weight", weight, {*hidden}, "the hidden size")))
     return failure();
-  return expectPositive(op, "epsilon", epsilon);
+  return expectEpsilon(op, epsilon);
 }
 
 LogicalResult RMSNormOp::verify() {
@@ -228,7 +236,7 @@ LogicalResult Mamba2Op::verify() {
   if (!(dtMin >= 0.0) || !(dtMin <= dtMax))
     return emitOpError() << "requires 0 <= dt_min <= dt_max, got [" << dtMin
                          << ", " << dtMax << "]";
-  return expectPositive(*this, "epsilon", getEpsilon().convertToDouble());
+  return expectEpsilon(*this, getEpsilon().convertToDouble());
 }
 
 LogicalResult AttentionOp::verify() {
@@ -324,8 +332,13 @@ LogicalResult MoEOp::verify() {
       failed(expectShape(*this, "router_bias", getRouterBias(), {experts},
                          "[num_experts]")))
     return failure();
-  return expectPositive(*this, "routed_scaling_factor",
-                        getRoutedScalingFactor().convertToDouble());
+  // Any finite factor (transformers multiplies by it: 0 drops the routed
+  // experts' sum, a negative one negates it).
+  double scaling = getRoutedScalingFactor().convertToDouble();
+  if (!std::isfinite(scaling))
+    return emitOpError() << "routed_scaling_factor must be finite, got "
+                         << scaling;
+  return success();
 }
 
 LogicalResult LMHeadOp::verify() {
