@@ -904,11 +904,13 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.timeStepLimit[0] = 0.0;
   c.timeStepLimit[1] = std::numeric_limits<double>::infinity();
   // transformers 5.23 never reads time_step_limit, so any value (a list of
-  // any length, inverted bounds, null) loads there and changes nothing: a
+  // any length, inverted bounds) loads there and changes nothing: a
   // value other than [0, inf] is a note, never an error. The model keeps a
   // proper [min, max] for the record, else the default.
   std::string limitKey = reader.pick({"mamba_dt_limit", "time_step_limit"});
-  if (!limitKey.empty()) {
+  if (limitKey.empty())
+    reader.refuseNull({"mamba_dt_limit", "time_step_limit"});
+  else {
     const nlohmann::json &limit = *reader.find(limitKey);
     const bool pair = limit.is_array() && limit.size() == 2 &&
                       limit[0].is_number() && limit[1].is_number();

@@ -213,6 +213,10 @@ public:
   }
   /// Waits until everything issued so far has finished.
   virtual void synchronize() = 0;
+  /// After a failed step: why the device can run nothing more (a sticky
+  /// fault of its context), or empty where it still can (the host; a GPU
+  /// whose error was the failed call's own).
+  virtual std::string deviceFailure() { return {}; }
 
   //===--------------------------------------------------------------------===//
   // Recorded steps (CUDA graphs): a device backend may record what a decode

@@ -130,7 +130,10 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
   StepIo padded = io;
   padded.tokens = padded.requests = key;
   padded.progress = nullptr; // reported once the step ran
-  if (!backend_.replayRecorded(key)) {
+  launched_ = true; // a replay runs the whole step
+  const bool replayed = backend_.replayRecorded(key);
+  launched_ = replayed;
+  if (!replayed) {
     if (!backend_.beginRecording(key)) {
       if (key == io.requests)
         return false; // runs as any step
@@ -151,15 +154,22 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
 bool Executor::recordStep(const StepIo &recording, uint64_t key,
                           size_t total) {
   try {
+    recording_ = true;
     runDecodeEntries(recording, total);
+    recording_ = false;
   } catch (const NotRecordable &) {
+    recording_ = false;
     backend_.endRecording(key); // discarded; `key` runs directly from now
     return false;
   } catch (...) {
+    recording_ = false;
     backend_.abortRecording(); // nothing of the step is kept or ran
     throw;
   }
-  return backend_.endRecording(key) && backend_.replayRecorded(key);
+  if (!backend_.endRecording(key))
+    return false;
+  launched_ = true;
+  return backend_.replayRecorded(key);
 }
 
 void Executor::runDecodeEntries(const StepIo &io, size_t total) {
@@ -205,6 +215,8 @@ void Executor::runEntries(const std::vector<ScheduleEntry> &entries,
       schedule == ScheduleKind::HeadLast ? io.requests : io.tokens;
   for (size_t e = 0; e < entries.size(); ++e) {
     const ScheduleEntry &entry = entries[e];
+    if (!recording_)
+      launched_ = true;
     switch (entry.kind) {
     case EntryKind::Kernel:
       backend_.launch(entry.kernel, shape, logitsRows);

@@ -65,7 +65,13 @@ public:
   /// Request table and token ids to fill before run().
   StepInputs inputs() { return backend_.stepInputs(); }
 
-  /// Runs body, then head_last or head_all. Does not fail.
+  /// Starts a step: launched() is false until work of it is issued.
+  void beginStep() { launched_ = false; }
+  /// Whether the step since beginStep() issued work that runs (not only
+  /// a recording): if it then failed, its requests' state may be written.
+  bool launched() const { return launched_; }
+  /// Runs body, then head_last or head_all. Fails only where a library or
+  /// the device does (after a failure, launched() says whether anything ran).
   void run(ScheduleKind head, const StepIo &io);
   /// The two halves of run(), for steps that run a head more than once
   /// (last-N logits: head_last over shifted request tables).
@@ -114,6 +120,8 @@ private:
   /// The rows the prepared step may run as (runRecorded): its decode
   /// bucket when that was prepared, else its request count.
   uint64_t preparedBucket_ = 0;
+  bool launched_ = false;  ///< beginStep(), launched()
+  bool recording_ = false; ///< entries are being recorded, not run
 };
 
 } // namespace nhc::runtime

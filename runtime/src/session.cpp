@@ -204,6 +204,15 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
 /// message naming them.
 std::string lostInStep(nhc_session_t &session, const nhc_request_t *requests,
                        size_t count, const std::string &error) {
+  // A device fault is sticky: every request's state on it is out of reach.
+  const std::string device = session.backend->deviceFailure();
+  if (!device.empty()) {
+    for (uint32_t slot = 0; slot < maxSlots(*session.pool); ++slot)
+      markSlotLost(*session.pool, slot, error);
+    return cat(error, "; the device failed (", device,
+               "), which loses every request of this session: release the "
+               "session and create another");
+  }
   std::string slots;
   for (size_t r = 0; r < count; ++r) {
     markSlotLost(*session.pool, requests[r].slot, error);
@@ -584,6 +593,7 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
   io.progress = session.progress;
   io.progressUser = session.progressUser;
   io.entrySeconds = options.entry_seconds;
+  executor.beginStep();
   try {
     if (mode != NHC_LOGITS_LAST_N) {
       executor.run(mode == NHC_LOGITS_LAST ? ScheduleKind::HeadLast
@@ -594,10 +604,18 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
                   logits);
     }
   } catch (const Error &e) {
+    if (!executor.launched())
+      throw; // nothing ran (a recording failed): nothing changed
     throw Error(e.status(), lostInStep(session, requests, count, e.what()));
   } catch (const std::bad_alloc &) {
+    if (!executor.launched())
+      throw;
     throw Error(NHC_OUT_OF_MEMORY,
                 lostInStep(session, requests, count, "out of memory"));
+  } catch (const std::exception &e) {
+    if (!executor.launched())
+      throw;
+    throw Error(NHC_INTERNAL, lostInStep(session, requests, count, e.what()));
   }
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);

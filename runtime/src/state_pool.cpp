@@ -295,7 +295,7 @@ void releaseSlot(nhc_state_pool_t &pool, uint32_t slot) {
 }
 
 void advanceSlot(nhc_state_pool_t &pool, uint32_t slot, uint64_t tokens) {
-  const Slot &s = claimedSlot(pool, slot);
+  const Slot &s = usableSlot(pool, slot);
   NHC_CHECK(tokens <= pool.maxSeqLen - s.seqLen, NHC_OUT_OF_RANGE,
             cat("state pool: cannot advance slot ", slot, " by ", tokens,
                 " tokens: its length is ", s.seqLen, " and max_seq_len is ",
@@ -505,7 +505,7 @@ nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool, uint32_t slot,
   return guard("nhc_state_pool_tensor_data", [&] {
     NHC_CHECK_ARG(pool, "nhc_state_pool_tensor_data");
     NHC_CHECK_ARG(out_data, "nhc_state_pool_tensor_data");
-    claimedSlot(*pool, slot);
+    usableSlot(*pool, slot);
     const TensorLayout &t =
         tensorAt(*pool, index, "nhc_state_pool_tensor_data");
     uint8_t *data = pool->memory->hostAddress(slotOffset(t, slot));

@@ -42,9 +42,14 @@
  *                          the chip's: 227 KiB on sm_90, 163 KiB on sm_80)
  *   NHC_FAKE_CUDA_SHARED_DEFAULT  shared bytes a block may use without
  *                          opting in (default 48 KiB, as on every chip)
- *   NHC_FAKE_CUDA_FAIL_LAUNCH  an emulated kernel's entry name: its
- *                          launches fail with CUDA_ERROR_LAUNCH_FAILED (a
- *                          step failing after its first kernels ran)
+ *   NHC_FAKE_CUDA_FAIL_LAUNCH  an emulated kernel's entry name: its direct
+ *                          launches (not graph replays) fail with
+ *                          CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, an error of
+ *                          that launch only (a step failing after its first
+ *                          kernels ran); with NHC_FAKE_CUDA_FAIL_LAUNCH_STICKY=1
+ *                          with CUDA_ERROR_LAUNCH_FAILED, sticky as a device
+ *                          fault is: every later stream call returns it until
+ *                          the primary context is released by all
  *   NHC_FAKE_CUDA_PINNED   "fail": cuMemHostAlloc returns
  *                          CUDA_ERROR_OUT_OF_MEMORY
  * Pinned host memory (cuMemHostAlloc): a copy from it to the device is only
@@ -84,6 +89,7 @@ enum {
   INVALID_HANDLE = 400,
   NOT_READY = 600,
   NOT_FOUND = 500,
+  LAUNCH_OUT_OF_RESOURCES = 701,
   LAUNCH_FAILED = 719,
   NOT_SUPPORTED = 801,
   CAPTURE_UNSUPPORTED = 900,
@@ -192,13 +198,21 @@ CUresult cuDeviceGetName(char *name, int length, int device) {
 static int context;
 static _Thread_local CUcontext stack[16];
 static _Thread_local int depth;
+/* A sticky error (NHC_FAKE_CUDA_FAIL_LAUNCH_STICKY): every later call that
+ * uses the context's stream returns it, until the primary context's last
+ * holder releases it (a device's next retain makes a fresh context). */
+static CUresult stickyError;
+static long contextHolders;
 CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, int device) {
   (void)device;
   *ctx = (CUcontext)&context;
+  ++contextHolders;
   return SUCCESS;
 }
 CUresult cuDevicePrimaryCtxRelease_v2(int device) {
   (void)device;
+  if (contextHolders > 0 && --contextHolders == 0)
+    stickyError = SUCCESS;
   return SUCCESS;
 }
 CUresult cuCtxSetCurrent(CUcontext ctx) {
@@ -525,6 +539,8 @@ static struct Node *addNode(enum NodeKind kind) {
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
@@ -536,6 +552,8 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
@@ -546,6 +564,8 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
 }
 static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
                      size_t bytes) {
+  if (stickyError)
+    return stickyError;
   settle();
   if ((kind != NODE_DTOH && !inside(dst, bytes)) ||
       (kind != NODE_HTOD && !inside(src, bytes)))
@@ -572,6 +592,8 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
                               CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   (void)s;
   if (!capturing && fromPinned((uintptr_t)src, bytes))
     return queuePinnedCopy((uintptr_t)dst, (uintptr_t)src, bytes);
@@ -595,6 +617,8 @@ CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t bytes,
                          CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   (void)s;
   settle();
   if (!inside((uintptr_t)dst, bytes))
@@ -628,6 +652,8 @@ CUresult cuStreamDestroy_v2(CUstream s) {
 CUresult cuStreamSynchronize(CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
@@ -641,6 +667,8 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
                         CUstream s, void **params, void **extra) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   (void)s; (void)extra;
   settle();
   /* CUDA's limits: grid y, z <= 65535; block z <= 64, 1024 threads. */
@@ -655,8 +683,11 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
   if (shared > (unsigned)k->maxDynamicShared)
     return INVALID_VALUE;
   const char *failing = getenv("NHC_FAKE_CUDA_FAIL_LAUNCH");
-  if (failing && strcmp(failing, k->name) == 0)
-    return LAUNCH_FAILED;
+  if (failing && strcmp(failing, k->name) == 0) {
+    if (envInt("NHC_FAKE_CUDA_FAIL_LAUNCH_STICKY", 0))
+      return stickyError = LAUNCH_FAILED;
+    return LAUNCH_OUT_OF_RESOURCES;
+  }
   ++k->launched;
   if (capturing) { /* the parameters' values, one 8-byte slot each */
     struct Node *n = addNode(NODE_LAUNCH);
@@ -784,6 +815,7 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
   case CAPTURE_INVALIDATED: *name = "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"; return SUCCESS;
   case NOT_SUPPORTED: *name = "CUDA_ERROR_NOT_SUPPORTED"; return SUCCESS;
   case LAUNCH_FAILED: *name = "CUDA_ERROR_LAUNCH_FAILED"; return SUCCESS;
+  case LAUNCH_OUT_OF_RESOURCES: *name = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; return SUCCESS;
   default: *name = NULL; return INVALID_VALUE;
   }
 }
@@ -793,6 +825,8 @@ CUresult cuGetErrorName(CUresult result, const char **name) {
 int nhc_fake_cuda_enqueue(CUstream s, void (*fn)(const void *), const void *arg,
                           size_t bytes) {
   (void)s;
+  if (stickyError)
+    return stickyError;
   settle();
   if (!capturing) {
     fn(arg);
@@ -903,6 +937,8 @@ static CUresult queueEvent(CUevent event) {
 }
 /* Runs the first `count` queued items. */
 static void runPending(size_t count) {
+  if (!count)
+    return;
   for (size_t i = 0; i < count; ++i) {
     if (pending[i].event) {
       reach(&pending[i].event);
@@ -920,6 +956,8 @@ static void settle(void) { runPending(pendingCount); }
 CUresult cuEventSynchronize(CUevent event) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   if (!isEvent(event))
     return INVALID_HANDLE;
   if (capturing)
@@ -1063,6 +1101,8 @@ CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec, CUgraph graph,
 CUresult cuGraphLaunch(CUgraphExec exec, CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
+  if (stickyError)
+    return stickyError;
   const struct Graph *g = (const struct Graph *)exec;
   (void)s;
   if (capturing)

@@ -83,7 +83,7 @@ TEST(WeightUpload, PinnedBuffersCarryEveryByteInOrder) {
   std::vector<std::vector<uint8_t>> tensors;
   std::vector<CUdeviceptr> addresses;
   {
-    WeightUpload upload(*device.api, device.stream, 4096);
+    WeightUpload upload(*device.api, device.stream, 4096, 1ull << 30);
     ASSERT_TRUE(upload.pinned());
     EXPECT_EQ(fakeCounter("nhc_fake_cuda_pinned_live"), 3);
     for (size_t i = 0; i < sizes.size(); ++i) {
@@ -159,7 +159,8 @@ TEST(WeightUpload, WithoutPinnedMemoryTheBytesGoFromPageableMemory) {
     SCOPED_TRACE(refuse ? "the driver refuses to pin" : "no staging asked");
     ScopedEnv pinning("NHC_FAKE_CUDA_PINNED", refuse ? "fail" : "");
     const long copiesBefore = fakeCounter("nhc_fake_cuda_pinned_copies");
-    WeightUpload upload(*device.api, device.stream, refuse ? 4096 : 0);
+    WeightUpload upload(*device.api, device.stream, refuse ? 4096 : 0,
+                        1ull << 30);
     EXPECT_FALSE(upload.pinned());
     EXPECT_EQ(fakeCounter("nhc_fake_cuda_pinned_live"), 0);
     const std::vector<uint8_t> bytes = pattern(50000, 3);

@@ -1672,6 +1672,11 @@ GoldenCase fp32Case(const char *name) {
   return GoldenCase{name, std::string(name) + ".nhc", "model", "", 1e-3};
 }
 
+/// The dense case's BF16 checkpoint, judged by the bf16 rule.
+GoldenCase denseBf16Case() {
+  return GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2};
+}
+
 std::string caseName(const ::testing::TestParamInfo<GoldenCase> &info) {
   std::string name = info.param.artifact;
   name = name.substr(0, name.find('.'));
@@ -2048,7 +2053,7 @@ TEST(GoldenOnCuda, OnChipProductsTakeTheSessionsGemmPrecision) {
   };
   const auto f32 = prefill(fp32Case("dense"));
   const auto bf16 = prefill(
-      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+      denseBf16Case());
   for (size_t v = 0; v < std::size(variants); ++v) {
     SCOPED_TRACE(variants[v].first);
     EXPECT_GT(f32[v].first, 0) << "f32 weights: 3xTF32";
@@ -2127,7 +2132,7 @@ TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
   EXPECT_EQ(f32.products, f32.planGemms - f32.siblings)
       << "one product per plan gemm but attention's k and v projections";
   const Counts bf16 = prefill(
-      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+      denseBf16Case());
   EXPECT_EQ(bf16.products, bf16.planGemms - bf16.siblings);
 }
 
@@ -2428,7 +2433,7 @@ TEST(GoldenOnCuda, TheMlpActivationRunsInTheNextGemmsBf16Rounding) {
                     fakeKernelLaunches("nhc_round_bf16_act_kernel") - before.fused};
   };
   const Launches bf16 = prefill(
-      GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+      denseBf16Case());
   EXPECT_EQ(bf16.epilogue, 0) << "BF16 weights: no separate activation pass";
   EXPECT_GT(bf16.fused, 0) << "BF16 weights: the activation in the rounding";
   const Launches f32 = prefill(fp32Case("dense"));
@@ -2787,7 +2792,7 @@ TEST(GoldenOnCuda, CalibrationSeesActivatedInputs) {
   if (backendUnderTest() != "cuda")
     GTEST_SKIP() << "needs the cuda backend (the cuda-emulated. run, or "
                     "NHC_GOLDEN_BACKEND=cuda on a GPU)";
-  Model model(GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2});
+  Model model(denseBf16Case());
   const std::vector<int32_t> ids = model.ids(0);
   auto calibrate = [&](nhc_session_t *session) {
     std::vector<float> absmax(nhc_session_gemm_count(session), 0.0f);
@@ -3150,7 +3155,7 @@ TEST(GoldenOnCuda, DynamicSharedMemoryIsOptedInOrAClearError) {
     const char *kernel;
   } sessions[] = {
       {fp32Case("dense"), NHC_DTYPE_F32, "nhc_ssd_chunk_scan_kernel"},
-      {GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2},
+      {denseBf16Case(),
        NHC_DTYPE_BF16, "nhc_ssd_chunk_scan_kernel_1"}};
   for (const auto &session : sessions) {
     SCOPED_TRACE(session.kernel);
@@ -3580,7 +3585,7 @@ TEST(GoldenOnCuda, WeightsUploadThroughPinnedStagingBuffers) {
   ScopedEnv widen("NHC_CUDA_E4M3", "0");
   for (const GoldenCase &golden :
        {fp32Case("dense"),
-        GoldenCase{"dense", "dense-bf16.nhc", "model-bf16", "bf16.", 3e-2},
+        denseBf16Case(),
         fp32Case("fp8")}) {
     SCOPED_TRACE(golden.artifact);
     const long long before = std::max(Model::fakeCudaCounter("pinned_copies"), 0ll);
@@ -3603,12 +3608,13 @@ TEST(GoldenOnCuda, WeightsUploadThroughPinnedStagingBuffers) {
 }
 
 /// A step that fails after its first kernels ran (here a launch the driver
-/// double fails, NHC_FAKE_CUDA_FAIL_LAUNCH; on the host a gemm library
-/// running out of memory) may have written part of its requests' state:
-/// the error names their slots as lost, and later steps, saves and forks
-/// of them are refused (NHC_FAILED_PRECONDITION) until they are released,
-/// never run on a half-updated state. A slot outside the failed batch goes
-/// on to the reference's logits, and a released slot is whole again.
+/// double refuses, NHC_FAKE_CUDA_FAIL_LAUNCH, an error of that launch only;
+/// on the host a gemm library running out of memory) may have written part
+/// of its requests' state: the error names their slots as lost, and later
+/// steps, saves and forks of them are refused (NHC_FAILED_PRECONDITION)
+/// until they are released, never run on a half-updated state. A slot
+/// outside the failed batch goes on to the reference's logits, and a
+/// released slot is whole again.
 TEST(GoldenOnCuda, AStepFailingMidwayLosesItsSlotsStateVisibly) {
   if (!onCudaDriverDouble())
     GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
@@ -3636,8 +3642,8 @@ TEST(GoldenOnCuda, AStepFailingMidwayLosesItsSlotsStateVisibly) {
                                logits.data(), logits.size()),
               NHC_OK);
     const std::string error = nhc_last_error();
-    EXPECT_NE(error.find("CUDA_ERROR_LAUNCH_FAILED"), std::string::npos)
-        << error;
+    EXPECT_NE(error.find("CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"),
+              std::string::npos) << error;
     EXPECT_NE(error.find("the state of its slots (" + std::to_string(a) +
                          ", " + std::to_string(b) + ") is lost"),
               std::string::npos) << error;
@@ -3671,6 +3677,96 @@ TEST(GoldenOnCuda, AStepFailingMidwayLosesItsSlotsStateVisibly) {
   for (uint32_t slot : {a, b, c})
     ASSERT_EQ(nhc_session_release_slot(model.session, slot), NHC_OK);
   model.expectPrefillMatches(0); // claims a released slot: whole again
+}
+
+/// A decode step whose recording fails (a launch refused while the step's
+/// graph is captured) ran nothing: its error loses no slot, and the next
+/// step goes on. A sticky device fault (NHC_FAKE_CUDA_FAIL_LAUNCH_STICKY:
+/// every later call of the context fails, as after an illegal address)
+/// loses every request of the session, the error says to create another,
+/// and a new session (a fresh context) runs again.
+TEST(GoldenOnCuda, ARecordingThatFailsLosesNothingAndADeviceFaultLosesAll) {
+  if (!onCudaDriverDouble())
+    GTEST_SKIP() << "needs the cuda backend on the CUDA driver double (the "
+                    "cuda-emulated. run), which fails a named kernel's "
+                    "launches";
+  {
+    // Plain launches: a refused programmatic launch would end the recording
+    // as a driver without the attribute does (the step then runs directly).
+    ScopedEnv plain("NHC_CUDA_PDL", "0");
+    Model model(fp32Case("dense"));
+    const std::vector<int32_t> ids = model.ids(0);
+    uint32_t a, c, d, e;
+    for (uint32_t *slot : {&a, &c, &d, &e})
+      ASSERT_EQ(nhc_session_claim(model.session, slot), NHC_OK);
+    std::vector<float> logits(3 * ids.size() * model.vocab);
+    nhc_request_t prompts[3] = {{a, ids.data(), ids.size()},
+                                {c, ids.data(), ids.size()},
+                                {d, ids.data(), ids.size()}};
+    ASSERT_EQ(nhc_session_step(model.session, prompts, 2, NHC_LOGITS_LAST,
+                               logits.data(), logits.size()),
+              NHC_OK) << nhc_last_error();
+    // Decode steps of a until one replays a recording (a bucket's first
+    // step runs directly, its next is recorded).
+    nhc_request_t decode{a, ids.data(), 1};
+    const long long replays = Model::fakeCudaCounter("graph_launches");
+    uint64_t steps = 0;
+    while (Model::fakeCudaCounter("graph_launches") == replays && steps < 6) {
+      ASSERT_EQ(nhc_session_step(model.session, &decode, 1, NHC_LOGITS_LAST,
+                                 logits.data(), logits.size()),
+                NHC_OK) << nhc_last_error();
+      ++steps;
+    }
+    ASSERT_GT(Model::fakeCudaCounter("graph_launches"), replays);
+    // A step of more tokens than any before grows the buffers, which
+    // invalidates every recording: a's next decode step is recorded again.
+    prompts[0].slot = e;
+    ASSERT_EQ(nhc_session_step(model.session, prompts, 3, NHC_LOGITS_LAST,
+                               logits.data(), logits.size()),
+              NHC_OK) << nhc_last_error();
+    {
+      ScopedEnv fail("NHC_FAKE_CUDA_FAIL_LAUNCH", "nhc_ssd_conv_scan_kernel");
+      EXPECT_NE(nhc_session_step(model.session, &decode, 1, NHC_LOGITS_LAST,
+                                 logits.data(), logits.size()),
+                NHC_OK);
+      EXPECT_EQ(std::string(nhc_last_error()).find("is lost"),
+                std::string::npos) << nhc_last_error();
+    }
+    EXPECT_EQ(nhc_session_step(model.session, &decode, 1, NHC_LOGITS_LAST,
+                               logits.data(), logits.size()),
+              NHC_OK) << nhc_last_error();
+    uint64_t length = 0;
+    ASSERT_EQ(nhc_session_slot_length(model.session, a, &length), NHC_OK);
+    EXPECT_EQ(length, ids.size() + steps + 1)
+        << "the failed step advanced nothing";
+    for (uint32_t slot : {d, e})
+      ASSERT_EQ(nhc_session_release_slot(model.session, slot), NHC_OK);
+    {
+      ScopedEnv fail("NHC_FAKE_CUDA_FAIL_LAUNCH", "nhc_attention_kernel_2");
+      ScopedEnv sticky("NHC_FAKE_CUDA_FAIL_LAUNCH_STICKY", "1");
+      uint32_t b;
+      ASSERT_EQ(nhc_session_claim(model.session, &b), NHC_OK);
+      nhc_request_t prompt{b, ids.data(), ids.size()};
+      EXPECT_NE(nhc_session_step(model.session, &prompt, 1, NHC_LOGITS_LAST,
+                                 logits.data(), logits.size()),
+                NHC_OK);
+      const std::string error = nhc_last_error();
+      EXPECT_NE(error.find("CUDA_ERROR_LAUNCH_FAILED"), std::string::npos)
+          << error;
+      EXPECT_NE(error.find("the device failed"), std::string::npos) << error;
+      EXPECT_NE(error.find("create another"), std::string::npos) << error;
+    }
+    // c was not in the failed step, but its state was on the device.
+    std::vector<uint8_t> blob(1 << 20);
+    size_t blobSize = 0;
+    EXPECT_EQ(nhc_session_save_request(model.session, c, blob.data(),
+                                       blob.size(), &blobSize),
+              NHC_FAILED_PRECONDITION);
+    EXPECT_NE(std::string(nhc_last_error()).find("lost its state"),
+              std::string::npos) << nhc_last_error();
+  }
+  Model fresh(fp32Case("dense")); // the context's last holder let it go
+  fresh.expectPrefillMatches(0);
 }
 
 /// FP8 routed experts on the cuda backend stay e4m3 from sm_89 on: the

@@ -344,17 +344,20 @@ else
   # page cache), loaded through pinned staging buffers, then with
   # NHC_CUDA_STAGING_BYTES=0 (the driver's own staging of pageable memory,
   # the upload before 2026-12-07): the JSON's cold_start_s of each.
+  # Outside $out and removed after the part, also when its limit kills it.
+  checkpoint="${TMPDIR:-/tmp}/nhc-gpu-check-nano-9b-v2.$$.safetensors"
   part upload-nano-9b-v2 200 bash -c "
     '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' --storage bf16 \
-        --write-weights '$out/nano-9b-v2.safetensors' &&
-    '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' --weights '$out/nano-9b-v2.safetensors' \
+        --write-weights '$checkpoint' &&
+    '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' --weights '$checkpoint' \
         --backend cuda --prefill 16 --decode-batch 1 --context 64 --decode-steps 2 \
         --json '$out/bench-nano-9b-v2-upload-pinned.json' &&
     NHC_CUDA_STAGING_BYTES=0 '$bin/nhc-bench' '$bench_dir/nemotron-nano-9b-v2.nhc' \
-        --weights '$out/nano-9b-v2.safetensors' \
+        --weights '$checkpoint' \
         --backend cuda --prefill 16 --decode-batch 1 --context 64 --decode-steps 2 \
         --json '$out/bench-nano-9b-v2-upload-pageable.json'
-    status=\$?; rm -f '$out/nano-9b-v2.safetensors'; exit \$status"
+    "
+  rm -f "$checkpoint"
 fi
 for log in "$out"/bench-*.log "$out"/profile-*.log "$out"/upload-*.log; do
   [[ -f "$log" ]] && sed "s/^/    /" "$log" | tee -a "$summary"

@@ -305,28 +305,43 @@ public:
     std::vector<nhc_dtype_t> onDevice = deviceDtypes(tensors);
     std::vector<StackSlot> slots = planExpertStacks(tensors, onDevice);
     planSiblingGemms(tensors, onDevice, slots);
-    WeightUpload upload(api_, stream_->get(), stagingBytes_);
+    // What goes up of weight i: its bytes (the host's f32 copy, or the
+    // matrix as stored) and the dtype the device holds them in.
+    struct Upload {
+      const void *data;
+      nhc_dtype_t dtype;
+      bool widen;
+    };
+    auto uploadOf = [&](size_t i) {
+      if (const void *data = host_.data(i))
+        return Upload{data, NHC_DTYPE_F32, false};
+      return Upload{host_.matrix(i).data, onDevice[i],
+                    onDevice[i] != host_.matrix(i).dtype};
+    };
+    auto generated = [&](size_t i) {
+      return i < synthetic.size() && synthetic[i];
+    };
+    uint64_t uploadBytes = 0;
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (!generated(i))
+        uploadBytes += WeightUpload::footprint(
+            host_.elems(i) * nhc_dtype_size(uploadOf(i).dtype));
+    WeightUpload upload(api_, stream_->get(), stagingBytes_, uploadBytes);
     for (size_t i = 0; i < tensors.size(); ++i) {
-      if (i < synthetic.size() && synthetic[i]) {
+      if (generated(i)) {
         generateOnDevice(*synthetic[i], onDevice[i], i, tensors[i].desc.name,
                          slots);
         continue;
       }
-      const void *data = host_.data(i);
-      nhc_dtype_t dtype = NHC_DTYPE_F32;
-      bool widen = false;
-      if (!data) {
-        data = host_.matrix(i).data;
-        dtype = onDevice[i];
-        widen = dtype != host_.matrix(i).dtype;
-      }
+      const Upload up = uploadOf(i);
+      const nhc_dtype_t dtype = up.dtype;
       const uint64_t elems = host_.elems(i), size = nhc_dtype_size(dtype);
       const std::string what = cat("cuda backend: uploading '",
                                    tensors[i].desc.name, "'");
       const uint64_t address =
           placeWeight(i, elems * size, tensors[i].desc.name, dtype, slots);
-      if (!widen) {
-        upload.copy(address, data, elems * size, what);
+      if (!up.widen) {
+        upload.copy(address, up.data, elems * size, what);
         continue;
       }
       const WeightMatrix &stored = host_.matrix(i);
@@ -338,7 +353,7 @@ public:
                      what);
     }
     upload.finish("cuda backend: uploading the weights");
-    if (!upload.pinned() && stagingBytes_)
+    if (!upload.pinned() && stagingBytes_ && uploadBytes)
       notes_.push_back("cuda backend: weights uploaded from pageable memory "
                        "(the driver could not pin staging buffers)");
     findDeviceExperts();
@@ -1103,6 +1118,18 @@ public:
       }
     }
     return true;
+  }
+
+  std::string deviceFailure() override {
+    // A fault of a kernel (an illegal address, a trap) or of the device is
+    // sticky: every later call of the context returns it.
+    try {
+      ContextScope scope = enter();
+      const CUresult result = api_.cuStreamSynchronize(stream_->get());
+      return result == kCudaSuccess ? std::string() : api_.describe(result);
+    } catch (const Error &e) {
+      return e.what();
+    }
   }
 
   void synchronize() override {

@@ -22,11 +22,23 @@ constexpr uint64_t kPageableBytes = 16ull << 20;
 
 } // namespace
 
+uint64_t WeightUpload::footprint(uint64_t bytes) {
+  return (bytes + kPieceAlignment - 1) / kPieceAlignment * kPieceAlignment;
+}
+
 WeightUpload::WeightUpload(const DriverApi &api, CUstream stream,
-                           uint64_t bufferBytes, unsigned buffers)
+                           uint64_t bufferBytes, uint64_t totalBytes,
+                           unsigned buffers)
     : api_(api), stream_(stream), bufferBytes_(bufferBytes) {
-  if (bufferBytes_ && buffers) {
+  // No more than the upload needs: a session of weights generated on the
+  // device pins a few KiB, not 192 MiB.
+  if (bufferBytes_ > totalBytes) {
+    bufferBytes_ = std::max<uint64_t>(totalBytes, 4096);
+    buffers = 1;
+  }
+  if (bufferBytes_ && buffers && totalBytes) {
     pinned_ = true;
+    buffers_.reserve(buffers); // push_back cannot throw past an allocation
     for (unsigned i = 0; i < buffers && pinned_; ++i) {
       Buffer buffer;
       void *data = nullptr;
@@ -92,7 +104,7 @@ void WeightUpload::produce(CUdeviceptr dst, uint64_t elems, uint64_t elemBytes,
     uint8_t *base;
     uint64_t offset;
     if (pinned_) {
-      offset = (used_ + kPieceAlignment - 1) / kPieceAlignment * kPieceAlignment;
+      offset = footprint(used_);
       if (offset + elemBytes > bufferBytes_) {
         advance(what);
         offset = 0;

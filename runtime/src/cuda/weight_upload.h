@@ -22,9 +22,10 @@
 
 namespace nhc::runtime::cuda {
 
-/// Uploads on `stream` through `buffers` pinned buffers of `bufferBytes`
-/// each (cuMemHostAlloc), or, where the driver cannot pin them (or
-/// `bufferBytes` is 0), through one pageable buffer, a copy at a time.
+/// Uploads on `stream` through up to `buffers` pinned buffers of up to
+/// `bufferBytes` each (cuMemHostAlloc), or, where the driver cannot pin
+/// them (or `bufferBytes` is 0), through one pageable buffer, a copy at a
+/// time.
 /// Copies are asynchronous: the destination holds its bytes once finish()
 /// (or the destructor) returns. Not thread-safe; the caller's context must
 /// be current for every call.
@@ -35,8 +36,10 @@ public:
   using Produce = std::function<void(uint64_t first, uint64_t count,
                                      uint8_t *out)>;
 
+  /// `totalBytes`: the sum of footprint() of every copy the caller will
+  /// make; buffers are no larger than it needs (none for 0 bytes).
   WeightUpload(const DriverApi &api, CUstream stream, uint64_t bufferBytes,
-               unsigned buffers = 3);
+               uint64_t totalBytes, unsigned buffers = 3);
   ~WeightUpload();
   WeightUpload(const WeightUpload &) = delete;
   WeightUpload &operator=(const WeightUpload &) = delete;
@@ -51,6 +54,10 @@ public:
                const Produce &produce, const std::string &what);
   /// Waits for every copy. Throws NHC_INTERNAL naming `what` on an error.
   void finish(const std::string &what);
+
+  /// The bytes a copy of `bytes` takes in a staging buffer (each starts on
+  /// a 256-byte boundary: DMA engines move aligned blocks fastest).
+  static uint64_t footprint(uint64_t bytes);
 
   /// Whether the copies go through pinned buffers.
   bool pinned() const { return pinned_; }

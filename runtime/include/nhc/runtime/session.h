@@ -331,7 +331,9 @@ NHC_API nhc_status_t nhc_session_slot_length(const nhc_session_t *session,
  * written: no length changes, the error names the batch's slots as lost,
  * and later steps, saves and forks of those slots fail with
  * NHC_FAILED_PRECONDITION until they are released (other slots are
- * untouched). On success each slot's length grows by its num_tokens. */
+ * untouched; after a sticky device fault every slot of the session is lost
+ * and the error says to create another session). On success each slot's
+ * length grows by its num_tokens. */
 NHC_API nhc_status_t nhc_session_step(nhc_session_t *session,
                                       const nhc_request_t *requests,
                                       size_t count, nhc_logits_mode_t mode,

@@ -93,7 +93,8 @@ NHC_API nhc_status_t nhc_state_pool_release_slot(nhc_state_pool_t *pool,
 
 /* Adds n_tokens to a claimed slot's sequence length. Fails with
  * NHC_OUT_OF_RANGE, changing nothing, if the result would exceed
- * max_seq_len. */
+ * max_seq_len; NHC_FAILED_PRECONDITION for a slot whose state a failed
+ * session step lost. */
 NHC_API nhc_status_t nhc_state_pool_advance_slot(nhc_state_pool_t *pool,
                                                  uint32_t slot,
                                                  uint64_t n_tokens);
@@ -119,7 +120,8 @@ NHC_API nhc_status_t nhc_state_pool_find_tensor(const nhc_state_pool_t *pool,
 
 /* Claimed `slot`'s copy of tensor `index` (info.bytes bytes, 64-byte
  * aligned for a pool from nhc_state_pool_create). NHC_INVALID_ARGUMENT for
- * an unknown slot or index, NHC_FAILED_PRECONDITION for an unclaimed slot,
+ * an unknown slot or index, NHC_FAILED_PRECONDITION for an unclaimed slot
+ * or one whose state a failed session step lost (session.h),
  * NHC_UNSUPPORTED when the pool's memory is not host memory (a GPU
  * backend's session; nhc_state_pool_save_slot copies any pool's state). */
 NHC_API nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool,
@@ -137,7 +139,8 @@ NHC_API nhc_status_t nhc_state_pool_tensor_data(nhc_state_pool_t *pool,
  * the blob's size; with out == NULL nothing else happens (ask for the size
  * first), else the blob is copied to `out` (NHC_INVALID_ARGUMENT if
  * `capacity` is smaller). NHC_INVALID_ARGUMENT / NHC_FAILED_PRECONDITION for
- * an unknown / unclaimed slot.
+ * an unknown / unclaimed slot, NHC_FAILED_PRECONDITION for one whose state
+ * a failed session step lost (session.h).
  *
  * nhc_state_pool_restore_slot: claims a free slot and fills it from `blob`
  * (`size` bytes); *out_slot receives the slot. The blob is checked
@@ -163,7 +166,8 @@ NHC_API nhc_status_t nhc_state_pool_restore_slot(nhc_state_pool_t *pool,
  * prompt) without reading them again. The copy stays in the pool's memory
  * (a GPU backend's: a device-to-device copy). *out_slot receives the new
  * slot. NHC_INVALID_ARGUMENT / NHC_FAILED_PRECONDITION for an unknown /
- * unclaimed `slot`, NHC_RESOURCE_EXHAUSTED when no slot is free; on any
+ * unclaimed `slot` or one whose state a failed session step lost,
+ * NHC_RESOURCE_EXHAUSTED when no slot is free; on any
  * error no slot is claimed and nothing changes. */
 NHC_API nhc_status_t nhc_state_pool_fork_slot(nhc_state_pool_t *pool,
                                               uint32_t slot,
