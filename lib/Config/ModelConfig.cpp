@@ -969,9 +969,13 @@ void validate(ConfigReader &reader, ModelConfig &c) {
   reader.requireSize("hidden_size", c.hiddenSize, kMaxHidden);
   // 0 runs in transformers (rsqrt(variance + 0)); a negative epsilon makes
   // rows of small variance NaN, an infinite one zeroes every norm.
-  if (!(c.layerNormEpsilon >= 0) || !std::isfinite(c.layerNormEpsilon))
-    reader.fail("layer_norm_epsilon", "must be a finite number >= 0, got " +
-                                          formatFloat(c.layerNormEpsilon));
+  // The kernels compute in f32: a value past f32's range would be infinite
+  // there (and an epsilon silently clamped or a scaling zeroing the logits).
+  constexpr double kMaxF32 = 3.4028234663852886e38;
+  if (!(c.layerNormEpsilon >= 0) || !(c.layerNormEpsilon <= kMaxF32))
+    reader.fail("layer_norm_epsilon",
+                "must be a finite number >= 0 within f32's range, got " +
+                    formatFloat(c.layerNormEpsilon));
   reader.requireSize("max_position_embeddings", c.maxPositionEmbeddings, kMaxSequenceLength);
 
   auto divides = [&](const std::string &smallKey, int64_t small, const char *bigKey,
@@ -1019,9 +1023,9 @@ void validate(ConfigReader &reader, ModelConfig &c) {
   if (c.numLayers(LayerKind::MoE) > 0) {
     // transformers multiplies the routed experts' sum by it: 0 and negative
     // factors run there too.
-    if (!std::isfinite(c.routedScalingFactor))
+    if (!(std::fabs(c.routedScalingFactor) <= kMaxF32))
       reader.fail("routed_scaling_factor",
-                  "must be a finite number, got " +
+                  "must be a finite number within f32's range, got " +
                       formatFloat(c.routedScalingFactor));
     reader.requireSize(reader.keyFor({"num_local_experts", "n_routed_experts"}, "n_routed_experts"),
                        c.nRoutedExperts, kMaxExperts);

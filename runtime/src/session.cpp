@@ -204,24 +204,33 @@ void validateRequest(nhc_session_t &session, const nhc_request_t &request,
 /// message naming them.
 std::string lostInStep(nhc_session_t &session, const nhc_request_t *requests,
                        size_t count, const std::string &error) {
-  // A device fault is sticky: every request's state on it is out of reach.
-  const std::string device = session.backend->deviceFailure();
-  if (!device.empty()) {
-    for (uint32_t slot = 0; slot < maxSlots(*session.pool); ++slot)
-      markSlotLost(*session.pool, slot, error);
-    return cat(error, "; the device failed (", device,
-               "), which loses every request of this session: release the "
-               "session and create another");
-  }
   std::string slots;
   for (size_t r = 0; r < count; ++r) {
     markSlotLost(*session.pool, requests[r].slot, error);
     slots += cat(r ? ", " : "", requests[r].slot);
   }
-  return cat(error, "; the step failed after its kernels began, so the "
-                    "state of its slots (",
-             slots,
-             ") is lost: release them and start their requests again");
+  return count == 1
+             ? cat(error, "; the step failed after its kernels began, so the "
+                          "state of its slot ",
+                   slots, " is lost: release it and start its request again")
+             : cat(error, "; the step failed after its kernels began, so the "
+                          "state of its slots (",
+                   slots,
+                   ") is lost: release them and start their requests again");
+}
+
+/// A step failed with `error`: after a sticky device fault (whenever it
+/// showed), every request of the session is out of reach; the message
+/// says so, or "" where the device still runs.
+std::string deviceFailedInStep(nhc_session_t &session,
+                               const std::string &error) {
+  const std::string device = session.backend->deviceFailure();
+  if (device.empty())
+    return {};
+  markDeviceFailed(*session.pool, device);
+  return cat(error, "; the device failed (", device,
+             "), which loses every request of this session: release the "
+             "session and create another");
 }
 
 /// NHC_LOGITS_LAST_N: the body once, then head_last once per position j
@@ -603,19 +612,18 @@ void step(nhc_session_t &session, const nhc_request_t *requests,
       lastNLogits(session, requests, count, options.last_n, io, headRows,
                   logits);
     }
-  } catch (const Error &e) {
+  } catch (const std::exception &e) {
+    const nhc_status_t status =
+        dynamic_cast<const Error *>(&e) ? static_cast<const Error &>(e).status()
+        : dynamic_cast<const std::bad_alloc *>(&e) ? NHC_OUT_OF_MEMORY
+                                                    : NHC_INTERNAL;
+    const std::string what = e.what();
+    std::string message = deviceFailedInStep(session, what);
+    if (!message.empty())
+      throw Error(status, message);
     if (!executor.launched())
       throw; // nothing ran (a recording failed): nothing changed
-    throw Error(e.status(), lostInStep(session, requests, count, e.what()));
-  } catch (const std::bad_alloc &) {
-    if (!executor.launched())
-      throw;
-    throw Error(NHC_OUT_OF_MEMORY,
-                lostInStep(session, requests, count, "out of memory"));
-  } catch (const std::exception &e) {
-    if (!executor.launched())
-      throw;
-    throw Error(NHC_INTERNAL, lostInStep(session, requests, count, e.what()));
+    throw Error(status, lostInStep(session, requests, count, what));
   }
   for (size_t r = 0; r < count; ++r)
     advanceSlot(*session.pool, requests[r].slot, requests[r].num_tokens);

@@ -71,6 +71,9 @@ struct nhc_state_pool_t {
   std::unique_ptr<nhc::runtime::StateMemory> memory; // the tensors' bytes
   std::vector<nhc::runtime::Slot> slots;
   uint32_t freeSlots = 0;
+  /// Why the device holding the pool can run nothing more (a sticky fault:
+  /// markDeviceFailed); empty while it can.
+  std::string deviceFailed;
   std::string configHash; // the manifest's, for state blobs
 };
 
@@ -240,9 +243,18 @@ const Slot &claimedSlot(const nhc_state_pool_t &pool, uint32_t slot) {
   return pool.slots[slot];
 }
 
+/// Refuses any use of a pool whose device failed.
+void checkDevice(const nhc_state_pool_t &pool) {
+  NHC_CHECK(pool.deviceFailed.empty(), NHC_FAILED_PRECONDITION,
+            cat("state pool: the device holding this session's state failed (",
+                pool.deviceFailed,
+                "): release the session and create another"));
+}
+
 /// A claimed slot whose state is whole (not lost in a failed step).
 const Slot &usableSlot(const nhc_state_pool_t &pool, uint32_t slot) {
   const Slot &s = claimedSlot(pool, slot);
+  checkDevice(pool);
   NHC_CHECK(s.lost.empty(), NHC_FAILED_PRECONDITION,
             cat("state pool: slot ", slot, " lost its state in a failed step (",
                 s.lost, "); release it and start its request again"));
@@ -265,6 +277,7 @@ uint64_t slotOffset(const TensorLayout &t, uint32_t slot) {
 } // namespace
 
 uint32_t claimSlot(nhc_state_pool_t &pool) {
+  checkDevice(pool);
   auto it = std::find_if(pool.slots.begin(), pool.slots.end(),
                          [](const Slot &s) { return !s.claimed; });
   NHC_CHECK(it != pool.slots.end(), NHC_RESOURCE_EXHAUSTED,
@@ -309,6 +322,11 @@ uint64_t slotLength(const nhc_state_pool_t &pool, uint32_t slot) {
 
 void checkSlotUsable(const nhc_state_pool_t &pool, uint32_t slot) {
   usableSlot(pool, slot);
+}
+
+void markDeviceFailed(nhc_state_pool_t &pool, const std::string &why) {
+  if (pool.deviceFailed.empty())
+    pool.deviceFailed = why.empty() ? "no reason given" : why;
 }
 
 void markSlotLost(nhc_state_pool_t &pool, uint32_t slot,

@@ -130,6 +130,10 @@ void checkSlotUsable(const nhc_state_pool_t &pool, uint32_t slot);
 /// Unknown or unclaimed slots are left alone.
 void markSlotLost(nhc_state_pool_t &pool, uint32_t slot,
                   const std::string &why);
+/// The device holding the pool's memory failed (`why`): every later claim
+/// and every use of a slot's state is NHC_FAILED_PRECONDITION saying to
+/// create another session (releasing slots still works).
+void markDeviceFailed(nhc_state_pool_t &pool, const std::string &why);
 uint32_t maxSlots(const nhc_state_pool_t &pool);
 uint64_t maxSeqLen(const nhc_state_pool_t &pool);
 

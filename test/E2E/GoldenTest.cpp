@@ -3756,14 +3756,21 @@ TEST(GoldenOnCuda, ARecordingThatFailsLosesNothingAndADeviceFaultLosesAll) {
       EXPECT_NE(error.find("the device failed"), std::string::npos) << error;
       EXPECT_NE(error.find("create another"), std::string::npos) << error;
     }
-    // c was not in the failed step, but its state was on the device.
+    // c was not in the failed step, but its state was on the device; no
+    // slot can be claimed there either.
     std::vector<uint8_t> blob(1 << 20);
     size_t blobSize = 0;
     EXPECT_EQ(nhc_session_save_request(model.session, c, blob.data(),
                                        blob.size(), &blobSize),
               NHC_FAILED_PRECONDITION);
-    EXPECT_NE(std::string(nhc_last_error()).find("lost its state"),
+    EXPECT_NE(std::string(nhc_last_error()).find("create another"),
               std::string::npos) << nhc_last_error();
+    uint32_t another;
+    EXPECT_EQ(nhc_session_claim(model.session, &another),
+              NHC_FAILED_PRECONDITION);
+    EXPECT_NE(std::string(nhc_last_error()).find("create another"),
+              std::string::npos) << nhc_last_error();
+    EXPECT_EQ(nhc_session_release_slot(model.session, c), NHC_OK);
   }
   Model fresh(fp32Case("dense")); // the context's last holder let it go
   fresh.expectPrefillMatches(0);
