@@ -467,15 +467,34 @@ static long findAllocation(uintptr_t address) {
       return (long)i;
   return -1;
 }
-/* Whether [address, address + bytes) lies inside one live allocation. */
-static int inside(uintptr_t address, size_t bytes) {
-  for (size_t i = 0; i < allocationCount; ++i) {
-    const struct Allocation *a = &allocations[i];
+/* Whether [address, address + bytes) lies inside one of `count` ranges. */
+static int insideOneOf(const struct Allocation *list, size_t count,
+                       uintptr_t address, size_t bytes) {
+  for (size_t i = 0; i < count; ++i) {
+    const struct Allocation *a = &list[i];
     if (address >= a->base && address - a->base <= a->size &&
         bytes <= a->size - (address - a->base))
       return 1;
   }
   return 0;
+}
+/* Whether [address, address + bytes) lies inside one live allocation. */
+static int inside(uintptr_t address, size_t bytes) {
+  return insideOneOf(allocations, allocationCount, address, bytes);
+}
+/* Room for one more range in *list (OUT_OF_MEMORY where there is none). */
+static CUresult reserveOne(struct Allocation **list, size_t count,
+                           size_t *capacity) {
+  if (count < *capacity)
+    return SUCCESS;
+  size_t grown = *capacity ? 2 * *capacity : 64;
+  struct Allocation *more =
+      (struct Allocation *)realloc(*list, grown * sizeof(struct Allocation));
+  if (!more)
+    return OUT_OF_MEMORY;
+  *list = more;
+  *capacity = grown;
+  return SUCCESS;
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
@@ -484,15 +503,8 @@ CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
   const char *limit = getenv("NHC_FAKE_CUDA_MEMORY");
   if (limit && *limit && liveBytes + bytes > strtoull(limit, NULL, 10))
     return OUT_OF_MEMORY;
-  if (allocationCount == allocationCapacity) {
-    size_t grown = allocationCapacity ? 2 * allocationCapacity : 64;
-    struct Allocation *more = (struct Allocation *)realloc(
-        allocations, grown * sizeof(struct Allocation));
-    if (!more)
-      return OUT_OF_MEMORY;
-    allocations = more;
-    allocationCapacity = grown;
-  }
+  if (reserveOne(&allocations, allocationCount, &allocationCapacity) != SUCCESS)
+    return OUT_OF_MEMORY;
   /* cuMemAlloc's alignment: 256 bytes. */
   void *p = aligned_alloc(256, bytes ? (bytes + 255) / 256 * 256 : 256);
   if (!p)
@@ -888,11 +900,7 @@ CUresult cuEventRecord(CUevent event, CUstream s) {
   return (CUresult)nhc_fake_cuda_enqueue(s, reach, &event, sizeof(event));
 }
 /* Pinned host memory and the queue of work behind copies from it. */
-struct Pinned {
-  uintptr_t base;
-  size_t size;
-};
-static struct Pinned *pinnedBuffers;
+static struct Allocation *pinnedBuffers;
 static size_t pinnedCount, pinnedCapacity;
 static long pinnedCopies;
 struct Pending {
@@ -904,13 +912,7 @@ static struct Pending *pending;
 static size_t pendingCapacity;
 
 static int fromPinned(uintptr_t src, size_t bytes) {
-  for (size_t i = 0; i < pinnedCount; ++i) {
-    const struct Pinned *p = &pinnedBuffers[i];
-    if (src >= p->base && src - p->base <= p->size &&
-        bytes <= p->size - (src - p->base))
-      return 1;
-  }
-  return 0;
+  return insideOneOf(pinnedBuffers, pinnedCount, src, bytes);
 }
 static CUresult queue(struct Pending item) {
   if (pendingCount == pendingCapacity) {
@@ -977,15 +979,8 @@ CUresult cuMemHostAlloc(void **pp, size_t bytes, unsigned flags) {
   const char *mode = getenv("NHC_FAKE_CUDA_PINNED");
   if (mode && strcmp(mode, "fail") == 0)
     return OUT_OF_MEMORY;
-  if (pinnedCount == pinnedCapacity) {
-    size_t grown = pinnedCapacity ? 2 * pinnedCapacity : 16;
-    struct Pinned *more =
-        (struct Pinned *)realloc(pinnedBuffers, grown * sizeof(struct Pinned));
-    if (!more)
-      return OUT_OF_MEMORY;
-    pinnedBuffers = more;
-    pinnedCapacity = grown;
-  }
+  if (reserveOne(&pinnedBuffers, pinnedCount, &pinnedCapacity) != SUCCESS)
+    return OUT_OF_MEMORY;
   void *p = aligned_alloc(4096, bytes ? (bytes + 4095) / 4096 * 4096 : 4096);
   if (!p)
     return OUT_OF_MEMORY;
