@@ -49,44 +49,15 @@ ArrayRef<KernelSource> mlir::nhc::kernelSources() {
 }
 
 ArrayRef<StringRef> mlir::nhc::kernelNames() {
-  static const StringRef names[] = {
-      "nhc_rms_norm",       "nhc_add_rms_norm", "nhc_add",
-      "nhc_conv1d_act",     "nhc_ssd_scan",     "nhc_ssd_chunk_scan",
-      "nhc_gated_rms_norm", "nhc_attention",    "nhc_gather_last",
-      "nhc_moe_route",      "nhc_quantize_fp8",
-      // nhc_attention with its KV cache in bf16 and the scans with their SSM
-      // state in bf16 (nhc.bf16_state_form).
-      "nhc_attention_bf16_kv", "nhc_ssd_scan_bf16_state",
-      "nhc_ssd_chunk_scan_bf16_state",
-      // Called by the runtime's gemm library op, not by plans.
-      ::nhc::format::kernel::kGemvBf16, ::nhc::format::kernel::kGemvF16,
-      ::nhc::format::kernel::kGemvE4m3,
-      ::nhc::format::kernel::kGemmEpilogue, ::nhc::format::kernel::kRoundBf16,
-      ::nhc::format::kernel::kRoundBf16Act,
-      ::nhc::format::kernel::kPackE4m3,
-      ::nhc::format::kernel::kRmsNormBf16,
-      ::nhc::format::kernel::kAddRmsNormBf16,
-      ::nhc::format::kernel::kGatedRmsNormBf16,
-      ::nhc::format::kernel::kSsdConvScan,
-      ::nhc::format::kernel::kSsdConvScanBf16State,
-      ::nhc::format::kernel::kEmbeddingF32,
-      ::nhc::format::kernel::kEmbeddingBf16,
-      ::nhc::format::kernel::kGatherRows,
-      ::nhc::format::kernel::kScatterAddRows,
-      ::nhc::format::kernel::kFillNormalF32,
-      ::nhc::format::kernel::kFillNormalBf16,
-      ::nhc::format::kernel::kMoeBucket,
-      ::nhc::format::kernel::kMoeExpertMatmulBf16,
-      ::nhc::format::kernel::kMoeExpertMatmulBf16Tiled,
-      ::nhc::format::kernel::kMoeExpertMatmulF32,
-      ::nhc::format::kernel::kMoeExpertMatmulE4m3,
-      ::nhc::format::kernel::kMoeExpertMatmulE4m3Tiled,
-      ::nhc::format::kernel::kMoeCombine,
-      ::nhc::format::kernel::kMoeFp8Rows,
-      ::nhc::format::kernel::kArgmaxRows,
-      ::nhc::format::kernel::kSampleRows,
-      ::nhc::format::kernel::kLogprobRows,
-      ::nhc::format::kernel::kEditLogits};
+  // Those plans call, then those only the runtime calls.
+  static const std::vector<StringRef> names = [] {
+    std::vector<StringRef> all;
+    for (const char *name : ::nhc::format::kernel::kPlanKernels)
+      all.push_back(name);
+    for (const char *name : ::nhc::format::kernel::kRuntimeKernels)
+      all.push_back(name);
+    return all;
+  }();
   return names;
 }
 

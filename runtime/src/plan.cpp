@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "error.h"
+#include "kernel_extents.h"
 #include "manifest.h"
 #include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
@@ -458,6 +459,7 @@ ScheduleEntry parseKernelEntry(const PlanContext &ctx, const Json &entry,
     }
     out.kernel.args.push_back(arg);
   }
+  checkKernelContract(ctx, spec, out.kernel, schedule, where);
   return out;
 }
 

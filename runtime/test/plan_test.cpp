@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "kernel_extents.h"
+#include "nhc/format/library_kernels.h"
 #include "nhc/runtime/api.h"
 #include "plan.h"
 #include "session_helpers.h"
@@ -92,14 +94,14 @@ TEST(ScheduleTest, UnknownKernel) {
 TEST(ScheduleTest, ArityMismatch) {
   Json m = toyModelManifest();
   m["schedules"]["head_last"][1]["args"].erase(5);
-  expectInvalid(m, {"schedules.head_last[1].args: kernel 'nhc_rms_norm' "
+  expectInvalid(m, {"schedules.head_last[1].args: kernel 'nhc_test_rms_norm' "
                     "takes 6 arguments, found 5"});
 }
 
 TEST(ScheduleTest, KindMismatch) {
   Json m = toyModelManifest();
   m["schedules"]["head_all"][0]["args"][5] = indexArg(1);
-  expectInvalid(m, {"schedules.head_all[0].args[5]: kernel 'nhc_rms_norm' "
+  expectInvalid(m, {"schedules.head_all[0].args[5]: kernel 'nhc_test_rms_norm' "
                     "parameter 5 is f32, but the argument {\"index\":1} is "
                     "index"});
   m = toyModelManifest();
@@ -330,6 +332,22 @@ TEST(ScheduleTest, MoeExpertsErrors) {
                 {"input and output are the same buffer 'x'"});
   expectInvalid(with("down", "experts.down_proj"),
                 {"unknown weight 'experts.down_proj'"});
+}
+
+// Every kernel the compiler's plans may call has a contract the runtime
+// checks its calls against (a new plan kernel without one would run
+// unchecked); and a plan may not call the runtime's own kernels, whose
+// arguments no manifest sizes.
+TEST(KernelContractTable, EveryPlanKernelHasOneAndRuntimeKernelsAreRefused) {
+  for (const char *name : format::kernel::kPlanKernels)
+    EXPECT_TRUE(runtime::hasKernelContract(name)) << name;
+  for (const char *name : format::kernel::kRuntimeKernels) {
+    EXPECT_FALSE(runtime::hasKernelContract(name)) << name;
+    Json m = toyModelManifest();
+    m["kernels"].push_back({{"name", name}, {"params", {"index"}}});
+    m["schedules"]["body"].push_back(kernelCall(name, {indexArg(1)}));
+    expectInvalid(m, {std::string("kernel '") + name + "' is the runtime's own"});
+  }
 }
 
 } // namespace

@@ -87,7 +87,7 @@ Bytes buildExecutableArtifact(const Json &manifest, bool withKernels) {
 Json kernelSpec(const std::string &name) {
   static const std::map<std::string, std::vector<std::string>> params = {
       {"nhc_embedding", {"memref", "memref", "memref", "index", "index"}},
-      {"nhc_rms_norm",
+      {"nhc_test_rms_norm",
        {"memref", "memref", "memref", "index", "index", "f32"}},
       {"nhc_add", {"memref", "memref", "index"}},
       {"nhc_gather_last", {"memref", "memref", "memref", "index", "index"}},
@@ -305,7 +305,7 @@ Json toyModelManifest() {
                   bufferSpec("last", "request", H),
                   bufferSpec("normed_last", "request", H)};
   m["kernels"] =
-      kernelTable({"nhc_embedding", "nhc_rms_norm", "nhc_add",
+      kernelTable({"nhc_embedding", "nhc_test_rms_norm", "nhc_add",
                    "nhc_gather_last", "nhc_test_decay", "nhc_test_kv_mean"});
   auto gemm = [&](const char *a, const char *w, const char *c, uint64_t n,
                   bool accumulate, const char *m = "tokens") {
@@ -335,14 +335,14 @@ Json toyModelManifest() {
       kernelCall("nhc_gather_last",
                  {bufferArg("hidden"), requestsArg(), bufferArg("last"),
                   dimArg("requests"), indexArg(H)}),
-      kernelCall("nhc_rms_norm",
+      kernelCall("nhc_test_rms_norm",
                  {bufferArg("last"), weightArg(kNorm),
                   bufferArg("normed_last"), dimArg("requests"), indexArg(H),
                   f32Arg(kEps)}),
       gemm("normed_last", kLmHead, "logits", V, false, "requests"),
   };
   m["schedules"]["head_all"] = {
-      kernelCall("nhc_rms_norm",
+      kernelCall("nhc_test_rms_norm",
                  {bufferArg("hidden"), weightArg(kNorm), bufferArg("normed"),
                   dimArg("tokens"), indexArg(H), f32Arg(kEps)}),
       gemm("normed", kLmHead, "logits", V, false),

@@ -38,8 +38,8 @@ EXPORT void nhc_embedding_packed(void **args) {
       out[t * H + j] = table[(int64_t)ids[t] * H + j];
 }
 
-/* nhc_rms_norm(x, w: [H], out, T, H, eps) */
-EXPORT void nhc_rms_norm_packed(void **args) {
+/* nhc_test_rms_norm(x, w: [H], out, T, H, eps): a plan norm without the library kernel's quantize parameters */
+EXPORT void nhc_test_rms_norm_packed(void **args) {
   const float *x = f32_memref(args, 0);
   const float *w = f32_memref(args, 5);
   float *out = f32_memref(args, 10);

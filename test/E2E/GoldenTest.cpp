@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ArtifactEdit.h"
 #include "nhc/format/container.h"
 #include "nhc/format/host_isa.h"
 #include "nhc/runtime/api.h"
@@ -923,7 +924,8 @@ TEST_P(Golden, EditedIdsAreTheRulesPicks) {
   edits[1] = edits[0];
   refused("one token twice", "logit edits 0 and 1 both edit row 0, id 1");
   edits[1] = {1, 1, 1.0f, 0, 0.0f, 0.0f, 0.0f};
-  refused("repetition 0", "repetition must be a finite number > 0, got 0");
+  refused("repetition 0", "repetition must be a positive number in float32's "
+                          "normal range, got 0");
   edits[1].repetition = 1.0f;
   edits[1].frequency = std::numeric_limits<float>::infinity();
   refused("an infinite frequency", "frequency must be finite");
@@ -2144,40 +2146,12 @@ TEST(GoldenOnCuda, AttentionProjectionsRunAsOneProduct) {
 std::string withEditedJsonSection(
     const std::string &file, const std::string &name, uint32_t kind,
     const std::function<void(nlohmann::json &)> &edit) {
-  const std::string from = artifactPath(file);
-  std::ifstream in(from, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)),
-                          std::istreambuf_iterator<char>());
-  const auto *data = reinterpret_cast<const uint8_t *>(bytes.data());
-  nhc_artifact_header_t header{};
-  std::vector<nhc::format::SectionRecord> sections;
-  nhc::format::ContainerError error = nhc::format::readHeader(
-      data, bytes.size(), bytes.size(), from, header);
-  if (!error.failed())
-    error = nhc::format::readSections(data, bytes.size(), header, from,
-                                      sections);
-  EXPECT_FALSE(error.failed()) << error.message;
-  nhc::format::ContainerWriter writer;
-  bool edited = false;
-  for (const nhc::format::SectionRecord &section : sections) {
-    std::string content = bytes.substr(section.offset, section.size);
-    if (section.kind == kind) {
-      nlohmann::json json = nlohmann::json::parse(content);
-      edit(json);
-      content = json.dump();
-      edited = true;
-    }
-    if (section.kind == NHC_SECTION_MANIFEST_JSON)
-      writer.setManifest(content);
-    else
-      writer.addSection(section.kind, section.name, content);
-  }
-  EXPECT_TRUE(edited) << from << " has no section of kind " << kind;
   // TempDir() ends in '/'; the pid keeps concurrent runs apart.
   const std::string to =
       ::testing::TempDir() + std::to_string(getpid()) + "-" + name;
-  error = writer.writeFile(to);
-  EXPECT_FALSE(error.failed()) << error.message;
+  const std::string error =
+      nhc::test::writeEditedJsonSection(artifactPath(file), to, kind, edit);
+  EXPECT_TRUE(error.empty()) << error;
   return to;
 }
 

@@ -1,15 +1,43 @@
 //===- nhc/format/library_kernels.h - Kernels library ops call -*- C++ -*-===//
 //
-// Kernels of the kernel library that the runtime's library operations call
-// directly rather than through the execution plan. The compiler's kernel
-// list and the runtime name them from here; their arguments are documented
-// at their definitions in lib/Kernels.
+// The kernels of the kernel library by name: those execution plans call,
+// and those the runtime's library operations call directly rather than
+// through the plan. The compiler's kernel list and the runtime name them
+// from here; their arguments are documented at their definitions in
+// lib/Kernels.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NHC_FORMAT_LIBRARY_KERNELS_H
 #define NHC_FORMAT_LIBRARY_KERNELS_H
 
 namespace nhc::format::kernel {
+
+// Kernels execution plans call (docs/execution-model.md, "Kernels"). The
+// runtime checks every call of one against its contract
+// (runtime/src/kernel_extents.cpp): what it indexes, by which arguments.
+inline constexpr const char kRmsNorm[] = "nhc_rms_norm";
+inline constexpr const char kAddRmsNorm[] = "nhc_add_rms_norm";
+inline constexpr const char kAdd[] = "nhc_add";
+inline constexpr const char kConv1dAct[] = "nhc_conv1d_act";
+inline constexpr const char kSsdScan[] = "nhc_ssd_scan";
+inline constexpr const char kSsdChunkScan[] = "nhc_ssd_chunk_scan";
+inline constexpr const char kGatedRmsNorm[] = "nhc_gated_rms_norm";
+inline constexpr const char kAttention[] = "nhc_attention";
+inline constexpr const char kGatherLast[] = "nhc_gather_last";
+inline constexpr const char kMoeRoute[] = "nhc_moe_route";
+inline constexpr const char kQuantizeFp8[] = "nhc_quantize_fp8";
+// nhc_attention with its KV cache in bf16 and the scans with their SSM
+// state in bf16 (nhc.bf16_state_form).
+inline constexpr const char kAttentionBf16Kv[] = "nhc_attention_bf16_kv";
+inline constexpr const char kSsdScanBf16State[] = "nhc_ssd_scan_bf16_state";
+inline constexpr const char kSsdChunkScanBf16State[] =
+    "nhc_ssd_chunk_scan_bf16_state";
+inline constexpr const char *const kPlanKernels[] = {
+    kRmsNorm,         kAddRmsNorm,   kAdd,
+    kConv1dAct,       kSsdScan,      kSsdChunkScan,
+    kGatedRmsNorm,    kAttention,    kGatherLast,
+    kMoeRoute,        kQuantizeFp8,  kAttentionBf16Kv,
+    kSsdScanBf16State, kSsdChunkScanBf16State};
 
 // The host's decode GEMV microkernels (gemv.mlir): A (memref f32), W's bytes
 // (memref i8), C (memref f32), then m, n, k, lda, ldc and accumulate
@@ -130,6 +158,41 @@ inline constexpr unsigned kLogitEditWords = 7;
 // matrix's Normal-rule values in f32 (optionally rounded to bf16) or as bf16.
 inline constexpr const char kFillNormalF32[] = "nhc_fill_normal_f32";
 inline constexpr const char kFillNormalBf16[] = "nhc_fill_normal_bf16";
+
+// Every kernel above that plans do not call: the runtime's own, which a
+// plan that names one is refused (their arguments are the runtime's to
+// size, never a manifest's).
+inline constexpr const char *const kRuntimeKernels[] = {
+    kGemvBf16,
+    kGemvF16,
+    kGemvE4m3,
+    kGemmEpilogue,
+    kRoundBf16,
+    kRoundBf16Act,
+    kPackE4m3,
+    kRmsNormBf16,
+    kAddRmsNormBf16,
+    kGatedRmsNormBf16,
+    kSsdConvScan,
+    kSsdConvScanBf16State,
+    kEmbeddingF32,
+    kEmbeddingBf16,
+    kGatherRows,
+    kScatterAddRows,
+    kFillNormalF32,
+    kFillNormalBf16,
+    kMoeBucket,
+    kMoeExpertMatmulBf16,
+    kMoeExpertMatmulBf16Tiled,
+    kMoeExpertMatmulF32,
+    kMoeExpertMatmulE4m3,
+    kMoeExpertMatmulE4m3Tiled,
+    kMoeCombine,
+    kMoeFp8Rows,
+    kArgmaxRows,
+    kSampleRows,
+    kLogprobRows,
+    kEditLogits};
 
 } // namespace nhc::format::kernel
 
