@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -267,10 +268,11 @@ SubmitStatus Engine::validate(const GenerationRequest &request,
   if (!(s.minP >= 0.0f && s.minP <= 1.0f))
     return refuse("min_p", "min_p must be in [0, 1]");
   const LogitAdjustments &adjust = request.adjustments;
-  if (!(adjust.repetitionPenalty > 0.0f) ||
+  if (!(adjust.repetitionPenalty >= std::numeric_limits<float>::min()) ||
       !std::isfinite(adjust.repetitionPenalty))
     return refuse("repetition_penalty",
-                  "repetition_penalty must be a finite number > 0");
+                  "repetition_penalty must be a positive number in "
+                  "float32's normal range");
   if (!(std::fabs(adjust.frequencyPenalty) <= 2.0f))
     return refuse("frequency_penalty", "frequency_penalty must be in [-2, 2]");
   if (!(std::fabs(adjust.presencePenalty) <= 2.0f))

@@ -170,14 +170,17 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
   }
   // transformers applies it whether or not it samples (a logits processor,
   // not a warper), as vLLM takes it from this file.
+  // float32's normal range (nhc/runtime/logit_edits.h).
   if (auto r = number("repetition_penalty", 0.0,
                       double(std::numeric_limits<float>::max()), true);
-      r && static_cast<float>(*r) > 0.0f)
+      r && *r >= double(std::numeric_limits<float>::min()))
     defaults.repetitionPenalty = static_cast<float>(*r);
   else if (r)
     throw ServingError("'" + generationPath +
-                       "' key 'repetition_penalty': expected a number > 0, "
-                       "got " + shownValue(generation["repetition_penalty"]));
+                       "' key 'repetition_penalty': expected a positive "
+                       "number in float32's normal range, 1.17549435e-38 to "
+                       "3.40282347e+38, got " +
+                       shownValue(generation["repetition_penalty"]));
   return defaults;
 }
 

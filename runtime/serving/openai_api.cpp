@@ -385,11 +385,15 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
     adjust.logitBias.assign(biases.begin(), biases.end());
   }
   if (const json *penalty = field(body, "repetition_penalty")) {
+    // Within float32's normal range, as nhc-run's --repetition-penalty: a
+    // subnormal penalty divides a positive logit to +inf.
     if (!penalty->is_number() ||
-        !(static_cast<float>(penalty->get<double>()) > 0.0f) ||
+        !(penalty->get<double>() >= std::numeric_limits<float>::min()) ||
         penalty->get<double>() > std::numeric_limits<float>::max())
       invalid("repetition_penalty",
-              "must be a number > 0 (1 = none), got " + penalty->dump());
+              "must be a positive number in float32's normal range, "
+              "1.17549435e-38 to 3.40282347e+38 (1 = none), got " +
+                  penalty->dump());
     adjust.repetitionPenalty = static_cast<float>(penalty->get<double>());
   }
   adjust.frequencyPenalty =
@@ -648,8 +652,16 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
   std::optional<int64_t> maxTokens =
       integer(body, "max_tokens", fewest, INT64_MAX);
   if (auto completion =
-          integer(body, "max_completion_tokens", fewest, INT64_MAX))
+          integer(body, "max_completion_tokens", fewest, INT64_MAX)) {
+    // max_completion_tokens is OpenAI's newer name for max_tokens; two
+    // different limits would leave one silently unused.
+    if (maxTokens && *maxTokens != *completion)
+      invalid("max_completion_tokens",
+              "is " + std::to_string(*completion) + ", but max_tokens is " +
+                  std::to_string(*maxTokens) +
+                  ": give one of them, or both equal");
     maxTokens = completion;
+  }
   for (size_t i = 0; i < request.prompts.size(); ++i) {
     PromptInput &input = request.prompts[i];
     const uint64_t room = maxSeqLen_ - input.ids.size() + 1;
@@ -757,8 +769,17 @@ ApiRequest OpenAiApi::parse(Endpoint endpoint, const std::string &text) const {
     // As OpenAI and vLLM: the options of a stream need one.
     if (!request.stream)
       invalid("stream_options", "is only allowed with \"stream\": true");
-    request.includeUsage =
-        boolean(*options, "include_usage").value_or(false);
+    // Named with their object, as a client's schema path.
+    auto option = [&](const char *key) {
+      const json *value = field(*options, key);
+      if (value && !value->is_boolean())
+        invalid(std::string("stream_options.") + key,
+                "must be true or false, got " + typeName(*value));
+      return value && value->get<bool>();
+    };
+    request.includeUsage = option("include_usage");
+    request.continuousUsage =
+        request.includeUsage && option("continuous_usage_stats");
   }
 
   g.logprobs = parseLogprobs(endpoint, body);

@@ -4,13 +4,19 @@
 
 #include "error.h"
 
+#include <cmath>
+#include <limits>
+
 namespace nhc::runtime {
 
 std::string logitEditProblem(const nhc_logit_edit_t &e) {
   if (!std::isfinite(e.bias))
     return cat("bias must be finite, got ", e.bias);
-  if (!(e.repetition > 0.0f) || !std::isfinite(e.repetition))
-    return cat("repetition must be a finite number > 0, got ", e.repetition);
+  // A subnormal penalty divides any positive logit to +inf.
+  if (!(e.repetition >= std::numeric_limits<float>::min()) ||
+      !std::isfinite(e.repetition))
+    return cat("repetition must be a positive number in float32's normal "
+               "range, got ", e.repetition);
   if (!std::isfinite(e.frequency))
     return cat("frequency must be finite, got ", e.frequency);
   if (!std::isfinite(e.presence))

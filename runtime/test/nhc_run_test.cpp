@@ -122,6 +122,16 @@ TEST_F(NhcRunTest, UsageErrorsExitWith2) {
        "invalid value '-1' for --temperature"},
       {{"m.nhc", "--weights", "w", "--temperature", "nan"},
        "invalid value 'nan' for --temperature"},
+      // Float options say their range; a subnormal value is refused
+      // (strtof's ERANGE): a penalty of 1e-45 would divide logits to +inf.
+      {{"m.nhc", "--weights", "w", "--temperature", "1e-45"},
+       "invalid value '1e-45' for --temperature: expected 0 (greedy) or a "
+       "positive number in float32's normal range"},
+      {{"m.nhc", "--weights", "w", "--repetition-penalty", "1e-45"},
+       "for --repetition-penalty: expected a positive number in float32's "
+       "normal range, 1.17549e-38 to 3.40282e+38 (1 = none)"},
+      {{"m.nhc", "--weights", "w", "--top-p", "1.5"},
+       "invalid value '1.5' for --top-p: expected a number in (0, 1]"},
       {{"m.nhc", "--weights", "w", "--max-seq-len", "0"},
        "invalid value '0' for --max-seq-len"},
       {{"m.nhc", "--weights", "w", "--seed"}, "option '--seed' needs a value"},

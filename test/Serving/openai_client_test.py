@@ -645,7 +645,16 @@ class ServingTest(unittest.TestCase):
                 ("/v1/completions", {"frequency_penalty": 2.5},
                  "frequency_penalty", "[-2.0, 2.0]"),
                 ("/v1/completions", {"repetition_penalty": 0},
-                 "repetition_penalty", "must be a number > 0"),
+                 "repetition_penalty", "float32's normal range"),
+                # Subnormal: it would divide a positive logit to +inf.
+                ("/v1/completions", {"repetition_penalty": 1e-45},
+                 "repetition_penalty", "float32's normal range"),
+                ("/v1/completions", {"max_tokens": 2,
+                                     "max_completion_tokens": 5},
+                 "max_completion_tokens", "but max_tokens is 2"),
+                ("/v1/completions", {"stream": True, "stream_options":
+                                     {"include_usage": 1}},
+                 "stream_options.include_usage", "true or false"),
                 ("/v1/completions", {"min_p": 1.5}, "min_p", "[0.0, 1.0]"),
                 # Objects keep their keys' order, found by a linear search:
                 # their size is bounded, so is the parse.
@@ -662,6 +671,28 @@ class ServingTest(unittest.TestCase):
             error = json.loads(reply)["error"]
             self.assertEqual(error["param"], param, (body, reply))
             self.assertIn(needle, error["message"], (body, reply))
+
+    def test_continuous_usage_stats(self):
+        """stream_options.continuous_usage_stats (vLLM's) puts the usage so
+        far in every chunk; the last usage chunk keeps the total."""
+        alone = self.complete(PROMPTS[3], max_tokens=8)
+        seen = []
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=PROMPTS[3], max_tokens=8, temperature=0,
+                stream=True, stream_options={"include_usage": True,
+                                             "continuous_usage_stats": True}):
+            self.assertIsNotNone(chunk.usage, chunk)
+            seen.append(chunk.usage.completion_tokens)
+            self.assertEqual(chunk.usage.prompt_tokens,
+                             alone[2].prompt_tokens)
+        self.assertEqual(seen, sorted(seen))
+        self.assertEqual(seen[-1], alone[2].completion_tokens)
+        self.assertGreater(len(seen), 2)
+        # Without include_usage it asks for nothing.
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=PROMPTS[3], max_tokens=4, temperature=0,
+                stream=True, stream_options={"continuous_usage_stats": True}):
+            self.assertIsNone(chunk.usage, chunk)
 
     def test_16_concurrent_clients_match_alone(self):
         alone = {p: self.complete(p, max_tokens=16) for p in PROMPTS}

@@ -310,8 +310,7 @@ int run(nhc::run::Options options) {
       return failStatus();
   }
   if (hiddenDump.isOpen() &&
-      (!hiddenDump.appendRows(hiddenStates.data(), blocks * promptLen, error) ||
-       !hiddenDump.finish(options.promptIds, {}, error)))
+      !hiddenDump.appendRows(hiddenStates.data(), blocks * promptLen, error))
     return fail(error);
   double prefillSeconds = seconds(start);
   if (!options.saveState.empty()) {
@@ -418,6 +417,11 @@ int run(nhc::run::Options options) {
 
   if (generatedDump.isOpen() &&
       !generatedDump.finish(options.promptIds, generated, error))
+    return fail(error);
+  // The hidden states are the prompt's, described like the logits dumps:
+  // with the ids generated after them.
+  if (hiddenDump.isOpen() &&
+      !hiddenDump.finish(options.promptIds, generated, error))
     return fail(error);
   if (promptDump.isOpen() &&
       !promptDump.finish(options.promptIds, generated, error))

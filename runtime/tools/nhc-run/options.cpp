@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <map>
 
 namespace nhc::run {
 namespace {
@@ -85,7 +86,8 @@ const char *usageText() {
          "  --min-p P                  sample among tokens at least P times as\n"
          "                             likely as the most likely (default: 0)\n"
          "  --repetition-penalty R     divide (multiply, if negative) the logits\n"
-         "                             of prompt and generated ids by R > 0\n"
+         "                             of prompt and generated ids by R, a\n"
+         "                             positive float32 normal number\n"
          "                             (default: 1 = none; greedy decoding too)\n"
          "  --frequency-penalty F      subtract F x count from each generated\n"
          "                             id's logit, F in [-2, 2] (default: 0)\n"
@@ -146,8 +148,8 @@ bool parseOptions(int argc, char **argv, Options &options,
         return tools::OptionKind::Valued;
     return tools::OptionKind::Unknown;
   };
-  auto onOption = [&](const std::string &name, const std::string &value,
-                      std::string &error) {
+  auto parseOption = [&](const std::string &name, const std::string &value,
+                         std::string &error) {
     bool ok = true;
     if (name == "--verbose")
       options.verbose = true;
@@ -214,6 +216,28 @@ bool parseOptions(int argc, char **argv, Options &options,
     else if (name == "--prefill-chunk")
       ok = parseUInt(value, options.prefillChunk) && options.prefillChunk > 0;
     return ok;
+  };
+  // What a float option takes, for its error. parseFloat refuses what
+  // float32 cannot hold: subnormal values (strtof's ERANGE) and overflow.
+  static const std::map<std::string, const char *> kFloatRules = {
+      {"--temperature", "0 (greedy) or a positive number in float32's "
+                        "normal range, 1.17549e-38 to 3.40282e+38"},
+      {"--top-p", "a number in (0, 1]"},
+      {"--min-p", "a number in [0, 1]"},
+      {"--repetition-penalty", "a positive number in float32's normal "
+                               "range, 1.17549e-38 to 3.40282e+38 (1 = "
+                               "none)"},
+      {"--frequency-penalty", "a number in [-2, 2]"},
+      {"--presence-penalty", "a number in [-2, 2]"}};
+  auto onOption = [&](const std::string &name, const std::string &value,
+                      std::string &error) {
+    if (parseOption(name, value, error))
+      return true;
+    auto floatRule = kFloatRules.find(name);
+    if (floatRule != kFloatRules.end() && error.empty())
+      error = "invalid value '" + value + "' for " + name + ": expected " +
+              floatRule->second;
+    return false;
   };
   if (!tools::walkCommandLine(argc, argv, options.help, options.model,
                               options.weights, kindOf, onOption, error))

@@ -216,6 +216,7 @@ struct StreamState {
   int64_t created = 0;
   Clock::time_point start;
   double ttft = -1.0;
+  uint64_t generated = 0; ///< ids generated so far, every choice's
   bool finished = false;
 
   GenerationEvent summary() const {
@@ -1085,6 +1086,16 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         // unless the client asked for ids: then every batch of ids is sent.
         choice.pendingIds.insert(choice.pendingIds.end(), event.tokens.begin(),
                                  event.tokens.end());
+        state->generated += event.tokens.size();
+        // stream_options.continuous_usage_stats: the usage so far in each
+        // chunk of text (vLLM's form; the last chunk keeps the total).
+        auto withUsage = [&](nlohmann::ordered_json chunk) {
+          if (state->request.continuousUsage)
+            chunk["usage"] = api_.usageChunk(state->request, state->id,
+                                             state->created,
+                                             state->generated)["usage"];
+          return chunk;
+        };
         choice.pendingLogprobs.insert(choice.pendingLogprobs.end(),
                                       event.logprobs.begin(),
                                       event.logprobs.end());
@@ -1096,11 +1107,10 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         const bool choiceFailed = event.done && serving::failed(event);
         if (!choiceFailed &&
             (!event.text.empty() || choice.first || idsToSend)) {
-          out += sse(api_.chunk(state->request, state->id, state->created,
-                                which, event.text, choice.pendingIds,
-                                choice.pendingLogprobs, choice.promptLogprobs,
-                                choice.textOffset, FinishReason::None,
-                                choice.first));
+          out += sse(withUsage(api_.chunk(
+              state->request, state->id, state->created, which, event.text,
+              choice.pendingIds, choice.pendingLogprobs, choice.promptLogprobs,
+              choice.textOffset, FinishReason::None, choice.first)));
           choice.pendingIds.clear();
           choice.pendingLogprobs.clear();
         }
@@ -1121,10 +1131,10 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
             out += sse(failureError(event).body());
             state->finished = true;
           } else {
-            out += sse(api_.chunk(state->request, state->id, state->created,
-                                  which, "", choice.pendingIds,
-                                  choice.pendingLogprobs, {},
-                                  choice.textOffset, event.finish, false));
+            out += sse(withUsage(api_.chunk(
+                state->request, state->id, state->created, which, "",
+                choice.pendingIds, choice.pendingLogprobs, {},
+                choice.textOffset, event.finish, false)));
             state->finished = state->reader.allDone();
             if (state->finished && state->request.includeUsage) {
               uint64_t generated = 0;

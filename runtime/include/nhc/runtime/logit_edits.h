@@ -30,7 +30,9 @@ extern "C" {
  *   l = l > 0 ? l / repetition : l * repetition; (unless repetition is 1)
  *   l -= frequency;                   (the frequency penalty times count)
  *   l -= presence;                    (the presence penalty, count > 0)
- * bias, frequency and presence finite; repetition finite and > 0. */
+ * bias, frequency and presence finite; repetition positive, normal and
+ * finite (FLT_MIN .. FLT_MAX: a subnormal one divides a positive logit to
+ * +inf), which nhc-run, nhc-serve and generation_config.json also ask. */
 typedef struct nhc_logit_edit_t {
   uint32_t row;     /* the request's index in the step (its pick row) */
   int32_t id;       /* the token, in [0, vocab) */

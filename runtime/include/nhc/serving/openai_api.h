@@ -84,6 +84,9 @@ struct ApiRequest {
   }
   bool stream = false;
   bool includeUsage = false; ///< stream_options.include_usage
+  /// stream_options.continuous_usage_stats (vLLM's), with include_usage:
+  /// every chunk also carries the usage so far.
+  bool continuousUsage = false;
   /// vLLM's return_token_ids: the prompt's ids in the response and each
   /// choice's (or chunk's) generated ids.
   bool returnTokenIds = false;
