@@ -406,11 +406,14 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
 
 /// Usage: each prompt's tokens once (not n times, as vLLM), every choice's
 /// generated tokens.
-json usage(const ApiRequest &request, uint64_t completionTokens) {
-  const uint64_t promptTokens = request.promptTokens();
+json usageOf(uint64_t promptTokens, uint64_t completionTokens) {
   return {{"prompt_tokens", promptTokens},
           {"completion_tokens", completionTokens},
           {"total_tokens", promptTokens + completionTokens}};
+}
+
+json usage(const ApiRequest &request, uint64_t completionTokens) {
+  return usageOf(request.promptTokens(), completionTokens);
 }
 
 json finishValue(FinishReason finish) {
@@ -1008,6 +1011,11 @@ json OpenAiApi::chunk(const ApiRequest &request, const std::string &id,
   }
   out["choices"] = json::array({choice});
   return out;
+}
+
+json OpenAiApi::choiceUsage(const ApiRequest &request, size_t index,
+                            uint64_t completionTokens) const {
+  return usageOf(request.promptOf(index).ids.size(), completionTokens);
 }
 
 json OpenAiApi::usageChunk(const ApiRequest &request, const std::string &id,

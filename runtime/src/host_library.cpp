@@ -1,6 +1,7 @@
 //===- host_library.cpp - Load the artifact's host kernel library ---------===//
 
 #include "host_library.h"
+#include "nhc/format/library_kernels.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -227,7 +228,8 @@ void runOnHostThreads(const HostKernel &kernel, void **args,
 SlicedKernelFn HostLibrary::slicedKernel(const std::string &kernel) const {
   if (!slicedAbi_)
     return nullptr;
-  std::string symbol = kernel + "_sliced_packed";
+  std::string symbol =
+      kernel + ::nhc::format::kernel::kSlicedSuffix + "_packed";
   void *address = ::dlsym(handle_, symbol.c_str());
   SlicedKernelFn fn = nullptr;
   static_assert(sizeof(fn) == sizeof(address), "function pointer size");

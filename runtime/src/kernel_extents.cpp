@@ -86,7 +86,7 @@ public:
                   "manifest's param_elements say '", gotElements, "'"));
   }
 
-  /// Index argument `p`, a literal in [min, kMaxKernelIndex].
+  /// Index argument `p`, a literal in [min, kMaxBufferElems].
   uint64_t size(size_t p, const char *name, uint64_t min = 1) {
     const KernelArg &arg = call_.args[p];
     NHC_CHECK(arg.kind == ArgKind::Index, NHC_INVALID_FORMAT,
@@ -200,21 +200,21 @@ public:
   }
 
   uint64_t product(std::initializer_list<uint64_t> factors, const char *what) {
-    uint64_t out = 1;
-    for (uint64_t f : factors) {
-      std::optional<uint64_t> next = checkedMul(out, f);
-      NHC_CHECK(next.has_value(), NHC_INVALID_FORMAT,
-                cat(where_, ": kernel '", spec_.name, "': the extent of ",
-                    what, " overflows 64 bits"));
-      out = *next;
-    }
-    return out;
+    return fold(factors, 1, checkedMul, what);
   }
 
   uint64_t sum(std::initializer_list<uint64_t> terms, const char *what) {
-    uint64_t out = 0;
-    for (uint64_t t : terms) {
-      std::optional<uint64_t> next = checkedAdd(out, t);
+    return fold(terms, 0, checkedAdd, what);
+  }
+
+private:
+  /// `values` combined by `op` from `init`; an overflow is an error.
+  uint64_t fold(std::initializer_list<uint64_t> values, uint64_t init,
+                std::optional<uint64_t> (*op)(uint64_t, uint64_t),
+                const char *what) {
+    uint64_t out = init;
+    for (uint64_t v : values) {
+      std::optional<uint64_t> next = op(out, v);
       NHC_CHECK(next.has_value(), NHC_INVALID_FORMAT,
                 cat(where_, ": kernel '", spec_.name, "': the extent of ",
                     what, " overflows 64 bits"));
@@ -223,7 +223,6 @@ public:
     return out;
   }
 
-private:
   std::string at(size_t p) const { return cat(where_, ".args[", p, "]"); }
 
   std::string argName(size_t p) const {
@@ -255,21 +254,21 @@ private:
       return Capacity{true, buffer.per, buffer.elems};
     }
     case ArgKind::Weight: {
+      // Bounded when the weights were parsed; an overflow holds nothing.
       std::optional<uint64_t> elems =
           checkedProductOf(ctx_.manifest.weights[arg.ref].shape);
-      return Capacity{false, Per::Token, elems.value_or(UINT64_MAX)};
+      return Capacity{false, Per::Token, elems.value_or(0)};
     }
     case ArgKind::Logits:
       return Capacity{true,
                       schedule_ == ScheduleKind::HeadAll ? Per::Token
                                                          : Per::Request,
                       ctx_.manifest.model.vocab_size};
-    case ArgKind::TokenIds:
-      return Capacity{true, Per::Token, 1};
+    case ArgKind::TokenIds: // the embedding's input: no kernel writes it
     case ArgKind::Requests:
       throw Error(NHC_INVALID_FORMAT,
-                  cat(at(p), ": kernel '", spec_.name, "' reads ", what,
-                      " here, not the request table"));
+                  cat(at(p), ": kernel '", spec_.name, "' indexes ", what,
+                      " here, not ", argName(p)));
     default:
       return std::nullopt;
     }
@@ -424,10 +423,10 @@ void attention(Contract &c) { // attention.mlir, attention_gpu.mlir
 void gatherLast(Contract &c) { // gather.mlir
   c.signature("mmmii");
   c.requestTable(1);
-  Count R = c.count(3, "R");
+  c.dim(3, DimKind::Requests, "requests"); // the table's rows
   uint64_t H = c.size(4, "H");
   c.rows(0, "x", kStepTokens, H);
-  c.rows(2, "out", R, H);
+  c.rows(2, "out", Count{Per::Request, 1}, H);
 }
 
 void quantizeFp8(Contract &c) { // fp8.mlir
@@ -495,6 +494,14 @@ bool hasKernelContract(const std::string &name) {
 void checkKernelContract(const PlanContext &ctx, const KernelSpec &spec,
                          const KernelCall &call, ScheduleKind schedule,
                          const std::string &where) {
+  const std::string sliced = kernel::kSlicedSuffix;
+  NHC_CHECK(spec.name.size() < sliced.size() ||
+                spec.name.compare(spec.name.size() - sliced.size(),
+                                  sliced.size(), sliced) != 0,
+            NHC_INVALID_FORMAT,
+            cat(where, ": kernel '", spec.name, "' names a sliced entry ",
+                "point, which the runtime calls itself; plans call the "
+                "kernel"));
   for (const char *runtimeKernel : kernel::kRuntimeKernels)
     NHC_CHECK(spec.name != runtimeKernel, NHC_INVALID_FORMAT,
               cat(where, ": kernel '", spec.name,

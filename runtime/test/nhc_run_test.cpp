@@ -130,6 +130,9 @@ TEST_F(NhcRunTest, UsageErrorsExitWith2) {
       {{"m.nhc", "--weights", "w", "--repetition-penalty", "1e-45"},
        "for --repetition-penalty: expected a positive number in float32's "
        "normal range, 1.17549e-38 to 3.40282e+38 (1 = none)"},
+      // A subnormal strtof holds exactly, without ERANGE.
+      {{"m.nhc", "--weights", "w", "--repetition-penalty", "0x1p-140"},
+       "invalid value '0x1p-140' for --repetition-penalty"},
       {{"m.nhc", "--weights", "w", "--top-p", "1.5"},
        "invalid value '1.5' for --top-p: expected a number in (0, 1]"},
       {{"m.nhc", "--weights", "w", "--max-seq-len", "0"},

@@ -192,6 +192,20 @@ TEST(KernelContract, SizeArgumentsBeyondTheirMemoryAreRefused) {
         << edit.kernel << ": " << loaded.error;
     EXPECT_NE(loaded.error.find(edit.kernel), std::string::npos) << loaded.error;
   }
+  // gather_last walks the request table: R can only be the step's requests
+  // (the step's tokens would read past the table).
+  int gathered = 0;
+  Loaded gather = loadEdited("dense.nhc", [&](Json &m) {
+    forEachKernelCall(m, [&](Json &entry) {
+      if (entry["kernel"] == "nhc_gather_last" && !gathered++)
+        entry["args"][3] = {{"dim", "tokens"}};
+    });
+  });
+  ASSERT_EQ(gathered, 1);
+  EXPECT_EQ(gather.status, NHC_INVALID_FORMAT);
+  EXPECT_NE(gather.error.find("takes {\"dim\": \"requests\"} here"),
+            std::string::npos)
+      << gather.error;
   // The step's tokens as a number: rows the runtime never sized.
   int edited = 0;
   Loaded loaded = loadEdited("dense.nhc", [&](Json &m) {
@@ -236,6 +250,32 @@ TEST(KernelContract, ADeclarationOtherThanTheLibrarysIsRefused) {
   EXPECT_EQ(loaded.status, NHC_INVALID_FORMAT);
   EXPECT_NE(loaded.error.find("takes elements 'ff--fffffl----------'"),
             std::string::npos)
+      << loaded.error;
+  // The token ids are the embedding's input, never a kernel's memref
+  // (a kernel writing them would steer the next embedding's reads).
+  loaded = loadEdited("moe.nhc", [](Json &m) {
+    forEachKernelCall(m, [](Json &entry) {
+      if (entry["kernel"] == "nhc_moe_route")
+        entry["args"][2] = {{"token_ids", true}};
+    });
+  });
+  EXPECT_EQ(loaded.status, NHC_INVALID_FORMAT);
+  EXPECT_NE(loaded.error.find("indexes idx here, not the token ids"),
+            std::string::npos)
+      << loaded.error;
+  // A kernel's sliced entry point, which takes slice arguments the plan
+  // cannot pass.
+  loaded = loadEdited("dense.nhc", [](Json &m) {
+    for (Json &kernel : m["kernels"])
+      if (kernel["name"] == "nhc_rms_norm")
+        kernel["name"] = "nhc_rms_norm_sliced";
+    forEachKernelCall(m, [](Json &entry) {
+      if (entry["kernel"] == "nhc_rms_norm")
+        entry["kernel"] = "nhc_rms_norm_sliced";
+    });
+  });
+  EXPECT_EQ(loaded.status, NHC_INVALID_FORMAT);
+  EXPECT_NE(loaded.error.find("names a sliced entry point"), std::string::npos)
       << loaded.error;
   // A state tensor where the kernel takes the request table.
   loaded = loadEdited("dense.nhc", [](Json &m) {

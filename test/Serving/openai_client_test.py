@@ -688,6 +688,17 @@ class ServingTest(unittest.TestCase):
         self.assertEqual(seen, sorted(seen))
         self.assertEqual(seen[-1], alone[2].completion_tokens)
         self.assertGreater(len(seen), 2)
+        # With n = 2 each chunk counts its own choice's tokens (vLLM's).
+        counts = {0: [], 1: []}
+        for chunk in self.client.completions.create(
+                model="tiny", prompt=PROMPTS[3], max_tokens=5, temperature=0,
+                n=2, stream=True, stream_options={
+                    "include_usage": True, "continuous_usage_stats": True}):
+            for choice in chunk.choices:
+                counts[choice.index].append(chunk.usage.completion_tokens)
+        for index, seen in counts.items():
+            self.assertEqual(seen, sorted(seen), index)
+            self.assertEqual(seen[-1], 5, index)
         # Without include_usage it asks for nothing.
         for chunk in self.client.completions.create(
                 model="tiny", prompt=PROMPTS[3], max_tokens=4, temperature=0,

@@ -1,6 +1,7 @@
 //===- AddSlicedKernels.cpp - per-thread slices of kernel loops -----------===//
 
 #include "nhc/Kernels/Passes.h"
+#include "nhc/format/library_kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -93,7 +94,7 @@ void addSlicedClone(func::FuncOp kernel, SymbolTable &symbols) {
   OpBuilder builder(kernel->getContext());
   builder.setInsertionPointAfter(kernel);
   auto clone = cast<func::FuncOp>(builder.clone(*kernel));
-  clone.setSymName((kernel.getSymName() + "_sliced").str());
+  clone.setSymName((kernel.getSymName() + ::nhc::format::kernel::kSlicedSuffix).str());
   // The loops as sliceableLoops found them in the kernel (the clone's
   // signature changes below).
   SmallVector<scf::ParallelOp> loops = sliceableLoops(clone);
@@ -146,7 +147,7 @@ struct NHCAddSlicedKernelsPass
     SmallVector<func::FuncOp> kernels;
     for (auto kernel : module.getOps<func::FuncOp>())
       if (!sliceableLoops(kernel).empty() &&
-          !symbols.lookup((kernel.getSymName() + "_sliced").str()))
+          !symbols.lookup((kernel.getSymName() + ::nhc::format::kernel::kSlicedSuffix).str()))
         kernels.push_back(kernel);
     for (func::FuncOp kernel : kernels)
       addSlicedClone(kernel, symbols);

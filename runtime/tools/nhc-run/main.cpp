@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -354,6 +355,25 @@ int run(nhc::run::Options options) {
                          "effect only with --temperature above 0; decoding "
                          "greedily\n");
   std::vector<int32_t> generated;
+  // The prompt's dumps (its logits, its hidden states) are complete here:
+  // written below with every generated id, or, when decoding fails (a NaN
+  // pick: when they are wanted most), on the way out with those so far.
+  bool promptDumpsWritten = false;
+  auto writePromptDumps = [&](std::string &error) {
+    promptDumpsWritten = true;
+    return (!hiddenDump.isOpen() ||
+            hiddenDump.finish(options.promptIds, generated, error)) &&
+           (!promptDump.isOpen() ||
+            promptDump.finish(options.promptIds, generated, error));
+  };
+  struct OnExit {
+    std::function<void()> run;
+    ~OnExit() { run(); }
+  } writeOnFailure{[&] {
+    std::string ignored;
+    if (!promptDumpsWritten)
+      writePromptDumps(ignored);
+  }};
   std::vector<float> row(last, last + vocab);
   // Decoding without a logits dump takes each step's token from the
   // session (nhc_step_options_t.greedy_ids, with the sampler's rule and
@@ -418,13 +438,7 @@ int run(nhc::run::Options options) {
   if (generatedDump.isOpen() &&
       !generatedDump.finish(options.promptIds, generated, error))
     return fail(error);
-  // The hidden states are the prompt's, described like the logits dumps:
-  // with the ids generated after them.
-  if (hiddenDump.isOpen() &&
-      !hiddenDump.finish(options.promptIds, generated, error))
-    return fail(error);
-  if (promptDump.isOpen() &&
-      !promptDump.finish(options.promptIds, generated, error))
+  if (!writePromptDumps(error))
     return fail(error);
 
   if (text) {

@@ -26,7 +26,11 @@ bool parseFloat(const std::string &text, float &out) {
   char *end = nullptr;
   errno = 0;
   float value = std::strtof(text.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(value))
+  // float32's normal values or 0: strtof need not set ERANGE for a
+  // subnormal it holds exactly (0x1p-140), and a subnormal penalty or
+  // temperature divides logits to infinity.
+  if (errno != 0 || *end != '\0' || !std::isfinite(value) ||
+      (value != 0.0f && std::fabs(value) < std::numeric_limits<float>::min()))
     return false;
   out = value;
   return true;

@@ -201,6 +201,7 @@ struct ChoiceState {
   std::vector<serving::PickLogprobs> pendingLogprobs; ///< theirs, if asked
   std::vector<serving::PickLogprobs> promptLogprobs;  ///< echo's, until sent
   uint64_t textOffset = 0; ///< completions' logprobs.text_offset so far
+  uint64_t generated = 0;  ///< ids generated so far
   GenerationEvent last;
 };
 
@@ -216,7 +217,6 @@ struct StreamState {
   int64_t created = 0;
   Clock::time_point start;
   double ttft = -1.0;
-  uint64_t generated = 0; ///< ids generated so far, every choice's
   bool finished = false;
 
   GenerationEvent summary() const {
@@ -1086,14 +1086,14 @@ void Server::generate(Endpoint endpoint, const httplib::Request &req,
         // unless the client asked for ids: then every batch of ids is sent.
         choice.pendingIds.insert(choice.pendingIds.end(), event.tokens.begin(),
                                  event.tokens.end());
-        state->generated += event.tokens.size();
-        // stream_options.continuous_usage_stats: the usage so far in each
-        // chunk of text (vLLM's form; the last chunk keeps the total).
+        choice.generated += event.tokens.size();
+        // stream_options.continuous_usage_stats: each chunk carries its
+        // choice's usage so far (vLLM's form; the usage chunk keeps the
+        // request's total).
         auto withUsage = [&](nlohmann::ordered_json chunk) {
           if (state->request.continuousUsage)
-            chunk["usage"] = api_.usageChunk(state->request, state->id,
-                                             state->created,
-                                             state->generated)["usage"];
+            chunk["usage"] =
+                api_.choiceUsage(state->request, which, choice.generated);
           return chunk;
         };
         choice.pendingLogprobs.insert(choice.pendingLogprobs.end(),

@@ -85,7 +85,7 @@ struct ApiRequest {
   bool stream = false;
   bool includeUsage = false; ///< stream_options.include_usage
   /// stream_options.continuous_usage_stats (vLLM's), with include_usage:
-  /// every chunk also carries the usage so far.
+  /// every chunk also carries its choice's usage so far (choiceUsage).
   bool continuousUsage = false;
   /// vLLM's return_token_ids: the prompt's ids in the response and each
   /// choice's (or chunk's) generated ids.
@@ -134,6 +134,11 @@ public:
                        const std::vector<PickLogprobs> &promptLogprobs,
                        uint64_t &textOffset, FinishReason finish,
                        bool first) const;
+  /// stream_options.continuous_usage_stats' usage of one chunk, as vLLM
+  /// writes it: choice `index`'s prompt tokens and the `completionTokens`
+  /// it has generated so far.
+  nlohmann::ordered_json choiceUsage(const ApiRequest &request, size_t index,
+                                     uint64_t completionTokens) const;
   /// The usage-only chunk of stream_options.include_usage:
   /// `completionTokens` over every choice.
   nlohmann::ordered_json usageChunk(const ApiRequest &request, const std::string &id,

@@ -32,6 +32,10 @@ inline constexpr const char kAttentionBf16Kv[] = "nhc_attention_bf16_kv";
 inline constexpr const char kSsdScanBf16State[] = "nhc_ssd_scan_bf16_state";
 inline constexpr const char kSsdChunkScanBf16State[] =
     "nhc_ssd_chunk_scan_bf16_state";
+// The suffix of the host library's sliced twin of a kernel (`X_sliced`,
+// entry `X_sliced_packed`: nhc-add-sliced-kernels), which the runtime calls
+// itself with its slice arguments; never a plan's kernel.
+inline constexpr const char kSlicedSuffix[] = "_sliced";
 inline constexpr const char *const kPlanKernels[] = {
     kRmsNorm,         kAddRmsNorm,   kAdd,
     kConv1dAct,       kSsdScan,      kSsdChunkScan,
