@@ -3641,10 +3641,16 @@ TEST(GoldenOnCuda, AStepFailingMidwayLosesItsSlotsStateVisibly) {
   EXPECT_EQ(nhc_session_fork_request(model.session, b, &forked),
             NHC_FAILED_PRECONDITION);
   // c finishes its prompt: the reference's logits for the second half.
+  // Its kernels launch programmatically as before: the refused launch
+  // failed plainly too, so the failure was not the attribute's.
+  const long long programmaticBefore =
+      Model::fakeCudaCounter("programmatic_launches");
   nhc_request_t rest{c, ids.data() + half, ids.size() - half};
   ASSERT_EQ(nhc_session_step(model.session, &rest, 1, NHC_LOGITS_ALL,
                              logits.data(), logits.size()),
             NHC_OK) << nhc_last_error();
+  EXPECT_GT(Model::fakeCudaCounter("programmatic_launches"),
+            programmaticBefore);
   const std::vector<float> ref = model.tensor<float>("prompt.0.prefill_logits");
   model.expectClose(logits.data(), ref.data() + half * model.vocab,
                     ids.size() - half, "the slot outside the failed step");

@@ -2151,10 +2151,13 @@ private:
   /// time overlapping kernels), else as cuLaunchKernel does. A driver that
   /// refuses the attribute (e.g. under MPS or in a capture) is not asked
   /// again: the launch is made plainly, or, while recording, the step runs
-  /// unrecorded and its bucket is recorded again at its next step.
+  /// unrecorded and its bucket is recorded again at its next step. A launch
+  /// refused plainly too failed for itself, not for the attribute, so
+  /// later launches still ask.
   CUresult launchOnStream(const ResolvedLaunch &launch, void **params) {
     CUfunction function = functions_.at(launch.entry);
-    if (programmatic_ && !timedStep_) {
+    const bool askedProgrammatically = programmatic_ && !timedStep_;
+    if (askedProgrammatically) {
       if (launchProgrammatically(launch, function, params) == kCudaSuccess)
         return kCudaSuccess;
       programmatic_ = false;
@@ -2163,11 +2166,13 @@ private:
         refuseRecording();
       }
     }
-    return api_.cuLaunchKernel(function, launch.grid[0], launch.grid[1],
-                               launch.grid[2], launch.block[0],
-                               launch.block[1], launch.block[2],
-                               launch.sharedBytes, stream_->get(), params,
-                               nullptr);
+    const CUresult plain = api_.cuLaunchKernel(
+        function, launch.grid[0], launch.grid[1], launch.grid[2],
+        launch.block[0], launch.block[1], launch.block[2], launch.sharedBytes,
+        stream_->get(), params, nullptr);
+    if (askedProgrammatically && plain != kCudaSuccess)
+      programmatic_ = true;
+    return plain;
   }
 
   CUresult launchProgrammatically(const ResolvedLaunch &launch,
