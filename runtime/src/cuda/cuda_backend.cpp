@@ -38,6 +38,10 @@
 namespace nhc::runtime::cuda {
 namespace {
 
+/// The most requests a step may hold: kernels with a block row per request
+/// put R in a grid's second dimension.
+constexpr uint64_t kMaxRequestsPerStep = kGridMax[1];
+
 /// n of a section named "sm_<n>", or -1 ("sm_90a", arch-specific code, is
 /// not loaded by number).
 int chipNumber(const char *name) {
@@ -591,6 +595,13 @@ public:
     std::optional<uint64_t> narrow = checkedMul(T, narrowRowBytes_);
     NHC_CHECK(logits && *logits <= UINT64_MAX / 4 && narrow, NHC_INVALID_ARGUMENT,
               cat("session: a step of ", T, " tokens overflows 64 bits"));
+    // Kernels that take a block row per request launch R rows of blocks,
+    // and a grid's second dimension holds at most 65535: refused here,
+    // before anything runs, rather than at that kernel's launch.
+    NHC_CHECK(R <= kMaxRequestsPerStep, NHC_INVALID_ARGUMENT,
+              cat("session: a step of ", R, " requests exceeds the cuda "
+                  "backend's ", kMaxRequestsPerStep,
+                  " (a launch grid's second dimension); split it"));
     // Growth only; a failure leaves the larger buffers of earlier steps. A
     // buffer that moves invalidates every recorded step.
     // Counted at once: a later reserve may throw after this one moved.

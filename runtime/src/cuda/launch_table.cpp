@@ -495,8 +495,6 @@ std::vector<ResolvedLaunch> resolveLaunches(const FunctionDef &fn,
     ResolvedLaunch launch;
     launch.def = &def;
     launch.entry = entry->second;
-    static constexpr int64_t kGridMax[3] = {2147483647, 65535, 65535};
-    static constexpr int64_t kBlockMax[3] = {1024, 1024, 64};
     bool empty = false;
     int64_t threads = 1;
     auto size = [&](const Operand &operand, const char *what) {

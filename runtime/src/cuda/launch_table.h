@@ -27,6 +27,11 @@ namespace nhc::runtime::cuda {
 using ::nhc::format::ChipName; // nhc/format/chip_name.h: the one parser
 using ::nhc::format::parseChipName;
 
+/// A launch's largest grid and block per dimension (CUDA's limits, the
+/// same on every chip nhc targets); evaluation refuses more.
+inline constexpr int64_t kGridMax[3] = {2147483647, 65535, 65535};
+inline constexpr int64_t kBlockMax[3] = {1024, 1024, 64};
+
 enum class ParamKind { Memref, Index, I64, I32, I1, F32 };
 
 /// An operand: the call's argument `index`, the function's value `index`,
