@@ -9,12 +9,14 @@
 
 #include "kernel_extents.h"
 
+#include <iterator>
 #include <map>
 #include <optional>
 
 #include "error.h"
 #include "manifest.h"
 #include "nhc/format/library_kernels.h"
+#include "nhc/format/manifest_schema.h"
 #include "nhc/runtime/checked_math.h"
 #include "nhc/runtime/limits.h"
 
@@ -341,6 +343,10 @@ void conv1dAct(Contract &c) { // conv1d.mlir
   uint64_t stride = c.size(1, "src_stride", 0);
   uint64_t offset = c.size(2, "src_offset", 0);
   uint64_t C = c.size(11, "C"), K = c.size(12, "K");
+  // An activation code past the dialect's list would pick one silently.
+  c.atMost(c.size(7, "act", 0), "act",
+           std::size(format::manifest::value::kActivations) - 1,
+           "the last activation code");
   c.requestTable(9);
   c.dim(10, DimKind::Requests, "requests");
   c.dim(13, DimKind::Tokens, "tokens");

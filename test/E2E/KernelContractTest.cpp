@@ -154,6 +154,7 @@ TEST(KernelContract, SizeArgumentsBeyondTheirMemoryAreRefused) {
       {"nhc_add_rms_norm", 5, 2, 0, "reaches"},
       {"nhc_conv1d_act", 11, 2, 0, "reaches"},
       {"nhc_conv1d_act", 12, 2, 0, "elements of w per call"},
+      {"nhc_conv1d_act", 7, 0, 16, "act 16 exceeds the last activation code"},
       {"nhc_ssd_scan", 12, 2, 0, "reaches"},
       {"nhc_ssd_chunk_scan", 13, 2, 0, "reaches"},
       {"nhc_ssd_chunk_scan", 14, 0, 0, "G 0 is outside"},
