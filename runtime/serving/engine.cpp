@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <functional>
 #include <iterator>
 #include <optional>
@@ -268,8 +267,7 @@ SubmitStatus Engine::validate(const GenerationRequest &request,
   if (!(s.minP >= 0.0f && s.minP <= 1.0f))
     return refuse("min_p", "min_p must be in [0, 1]");
   const LogitAdjustments &adjust = request.adjustments;
-  if (!(adjust.repetitionPenalty >= std::numeric_limits<float>::min()) ||
-      !std::isfinite(adjust.repetitionPenalty))
+  if (!isRepetitionPenalty(adjust.repetitionPenalty))
     return refuse("repetition_penalty",
                   "repetition_penalty must be a positive number in "
                   "float32's normal range");

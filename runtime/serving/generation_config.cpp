@@ -1,6 +1,7 @@
 //===- generation_config.cpp - A checkpoint's generation defaults ---------===//
 
 #include "nhc/serving/generation_config.h"
+#include "nhc/serving/logits_processor.h"
 
 #include <cmath>
 #include <fstream>
@@ -170,10 +171,9 @@ GenerationDefaults readGenerationDefaults(const std::string &dir,
   }
   // transformers applies it whether or not it samples (a logits processor,
   // not a warper), as vLLM takes it from this file.
-  // float32's normal range (nhc/runtime/logit_edits.h).
   if (auto r = number("repetition_penalty", 0.0,
                       double(std::numeric_limits<float>::max()), true);
-      r && *r >= double(std::numeric_limits<float>::min()))
+      r && isRepetitionPenalty(*r))
     defaults.repetitionPenalty = static_cast<float>(*r);
   else if (r)
     throw ServingError("'" + generationPath +

@@ -11,6 +11,11 @@
 
 namespace nhc::serving {
 
+bool isRepetitionPenalty(double penalty) {
+  return penalty >= double(std::numeric_limits<float>::min()) &&
+         penalty <= double(std::numeric_limits<float>::max());
+}
+
 bool LogitAdjustments::any() const {
   return !logitBias.empty() || repetitionPenalty != 1.0f ||
          frequencyPenalty != 0.0f || presencePenalty != 0.0f;

@@ -385,11 +385,7 @@ void parseAdjustments(const json &body, const GenerationDefaults &defaults,
     adjust.logitBias.assign(biases.begin(), biases.end());
   }
   if (const json *penalty = field(body, "repetition_penalty")) {
-    // Within float32's normal range, as nhc-run's --repetition-penalty: a
-    // subnormal penalty divides a positive logit to +inf.
-    if (!penalty->is_number() ||
-        !(penalty->get<double>() >= std::numeric_limits<float>::min()) ||
-        penalty->get<double>() > std::numeric_limits<float>::max())
+    if (!penalty->is_number() || !isRepetitionPenalty(penalty->get<double>()))
       invalid("repetition_penalty",
               "must be a positive number in float32's normal range, "
               "1.17549435e-38 to 3.40282347e+38 (1 = none), got " +

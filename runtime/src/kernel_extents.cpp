@@ -76,11 +76,15 @@ public:
                     "must give its param_elements ('", elements, "')"));
       return;
     }
+    namespace value = ::nhc::format::manifest::value;
     std::string gotElements;
     for (const std::string &e : spec_.elements)
-      gotElements += e.empty() ? '-' : e == "f32" ? 'f' : e == "i16" ? 'h'
-                                 : e == "i32"     ? 'i' : e == "i64" ? 'l'
-                                                                      : '?';
+      gotElements += e.empty()               ? '-'
+                     : e == value::kElemF32 ? 'f'
+                     : e == value::kElemI16 ? 'h'
+                     : e == value::kElemI32 ? 'i'
+                     : e == value::kElemI64 ? 'l'
+                                            : '?';
     NHC_CHECK(gotElements == elements, NHC_INVALID_FORMAT,
               cat(where_, ": kernel '", spec_.name,
                   "' of nhc's kernel library takes elements '", elements,
@@ -152,7 +156,7 @@ public:
     NHC_CHECK(cap.has_value(), NHC_INVALID_FORMAT,
               cat(at(p), ": kernel '", spec_.name, "' reads ", what,
                   " as a buffer, weight or the logits, not a state tensor"));
-    require(p, what, elems, cap->elems);
+    require(p, what, elems, *cap);
   }
 
   /// Memref `p` holds `rows` rows `stride` elements apart, the kernel
@@ -176,7 +180,7 @@ public:
     uint64_t reach = product({step, rows.times}, what);
     uint64_t last = sum({product({rows.times - 1, step}, what), offset, width},
                         what);
-    require(p, what, std::max(reach, last), cap->elems);
+    require(p, what, std::max(reach, last), *cap);
   }
 
   /// Memref `p` is a state tensor of `elems` elements per slot: the
@@ -285,18 +289,15 @@ private:
     return ctx_.manifest.state[arg.ref];
   }
 
-  void require(size_t p, const char *what, uint64_t need, uint64_t have) {
-    NHC_CHECK(need <= have, NHC_INVALID_FORMAT,
+  void require(size_t p, const char *what, uint64_t need,
+               const Capacity &have) {
+    const char *unit = !have.scales              ? "call"
+                       : have.per == Per::Token ? "token"
+                                                : "request";
+    NHC_CHECK(need <= have.elems, NHC_INVALID_FORMAT,
               cat(at(p), ": kernel '", spec_.name, "' reaches ", need,
-                  " elements of ", what, " per ",
-                  capacityUnit(p), ", but ", argName(p), " holds ", have));
-  }
-
-  const char *capacityUnit(size_t p) const {
-    std::optional<Capacity> cap = capacity(p, "");
-    if (!cap || !cap->scales)
-      return "call";
-    return cap->per == Per::Token ? "token" : "request";
+                  " elements of ", what, " per ", unit, ", but ",
+                  argName(p), " holds ", have.elems));
   }
 
   const PlanContext &ctx_;

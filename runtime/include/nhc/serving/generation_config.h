@@ -38,7 +38,7 @@ struct GenerationDefaults {
 /// ServingError naming the file and key for malformed JSON, ids that are
 /// not integers in [0, 2^31), sampling defaults out of range (temperature
 /// not finite or < 0, top_p outside (0, 1], top_k outside [0, 2^31), min_p
-/// outside [0, 1], repetition_penalty not > 0 as an f32), or a file over
+/// outside [0, 1], repetition_penalty not isRepetitionPenalty), or a file over
 /// 16 MiB.
 GenerationDefaults readGenerationDefaults(
     const std::string &dir, std::optional<int32_t> tokenizerEos = std::nullopt);

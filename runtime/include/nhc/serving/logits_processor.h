@@ -29,12 +29,18 @@ namespace nhc::serving {
 struct LogitAdjustments {
   /// (token id, bias added to its logit); ids in [0, vocab), biases finite.
   std::vector<std::pair<int32_t, float>> logitBias;
-  float repetitionPenalty = 1.0f; ///< > 0; 1 = none
+  float repetitionPenalty = 1.0f; ///< isRepetitionPenalty; 1 = none
   float frequencyPenalty = 0.0f;  ///< [-2, 2]; 0 = none
   float presencePenalty = 0.0f;   ///< [-2, 2]; 0 = none
   /// Whether any of them changes a logit.
   bool any() const;
 };
+
+/// Whether `penalty` is a repetition penalty: a positive float32 normal
+/// number (FLT_MIN .. FLT_MAX: a subnormal one divides a positive logit to
+/// +inf), the rule of nhc_logit_edit_t.repetition. The one check of
+/// requests, generation_config.json and the engine.
+bool isRepetitionPenalty(double penalty);
 
 /// One request's adjustments and the history they need: the prompt's ids
 /// (for the repetition penalty) and how often each id was generated.
