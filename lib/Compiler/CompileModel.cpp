@@ -58,6 +58,7 @@ FailureOr<std::string> compileModel(MLIRContext &context,
     pipeline.targets.push_back(target);
   pipeline.kvCacheDtype = options.kvCacheDtype;
   pipeline.ssmStateDtype = options.ssmStateDtype;
+  pipeline.activationDtype = options.activationDtype;
   buildModelToExecPipeline(pm, pipeline);
   if (failed(pm.run(*model)))
     return failure();

@@ -67,6 +67,7 @@ constexpr const char *kUsage =
     "usage: nhc compile CONFIG.json|CHECKPOINT_DIR -o MODEL.nhc "
     "[--target=cpu|cuda:sm_80,sm_90 ...]\n"
     "                   [--kv-cache-dtype=f32|bf16] [--ssm-state-dtype=f32|bf16]\n"
+    "                   [--activation-dtype=f32|model]\n"
     "                   [--emit=artifact|nemotron|kernels|exec|manifest|llvm|ptx|launch-table]\n"
     "       nhc compile --help\n"
     "       nhc quantize --fp8 CHECKPOINT_DIR --calibration FILE -o OUT_DIR "
@@ -170,6 +171,12 @@ int runCompile(int argc, char **argv) {
       cl::desc("Element type of the Mamba layers' SSM state"),
       mlir::nhc::ssmStateDtypeValues(), cl::init(StateDtype::F32),
       cl::cat(nhcOptions));
+  static cl::opt<ActivationDtype> activationDtype(
+      "activation-dtype",
+      cl::desc("What a bf16/f16 model's activations are rounded to between "
+               "kernels"),
+      mlir::nhc::activationDtypeValues(), cl::init(ActivationDtype::F32),
+      cl::cat(nhcOptions));
   static cl::opt<bool> verbose(
       "verbose", cl::desc("Also print what the config holds but nhc ignores "
                           "(e.g. FP8 KV-cache settings)"),
@@ -202,6 +209,7 @@ int runCompile(int argc, char **argv) {
   }
   options.kvCacheDtype = kvCacheDtype;
   options.ssmStateDtype = ssmStateDtype;
+  options.activationDtype = activationDtype;
   // LLVM and MLIR options can change the kernel code, and the key does not
   // hold them: a compile given any of them compiles everything.
   if (!noCache && !otherOptionsGiven(nhcOptions))

@@ -14,6 +14,7 @@ void mlir::nhc::buildModelToExecPipeline(
   convert.targets.assign(options.targets.begin(), options.targets.end());
   convert.kvCacheDtype = options.kvCacheDtype;
   convert.ssmStateDtype = options.ssmStateDtype;
+  convert.activationDtype = options.activationDtype;
   pm.addPass(createConvertNemotronToExecPass(convert));
   pm.addPass(nemotron_exec::createNemotronExecPlanBuffersPass());
 }

@@ -447,6 +447,21 @@ void quantizeFp8(Contract &c) { // fp8.mlir
   c.rows(4, "out", T, K);
 }
 
+void roundActivations(Contract &c) { // round.mlir
+  c.signature("miiiiii");
+  uint64_t stride = c.size(1, "x_stride", 0);
+  uint64_t offset = c.size(2, "x_offset", 0);
+  Count T = c.count(3, "T");
+  uint64_t K = c.size(4, "K");
+  // Codes past their lists would pick an activation or a dtype silently.
+  c.atMost(c.size(5, "act", 0), "act",
+           std::size(format::manifest::value::kActivations) - 1,
+           "the last activation code");
+  c.atMost(c.size(6, "dtype", 0), "dtype", kernel::kRoundToLast,
+           "the last rounding dtype code");
+  c.rows(0, "x", T, K, stride, offset);
+}
+
 void moeRoute(Contract &c) { // moe_route.mlir
   c.signature("mmmmiiiiiif");
   Count T = c.count(4, "T");
@@ -488,6 +503,7 @@ const std::map<std::string, ContractEntry> &contracts() {
       {kernel::kGatherLast, {gatherLast, "flf--"}},
       {kernel::kQuantizeFp8, {quantizeFp8, "f--ff--"}},
       {kernel::kMoeRoute, {moeRoute, "ffif-------"}},
+      {kernel::kRoundActivations, {roundActivations, "f------"}},
   };
   return table;
 }

@@ -47,6 +47,8 @@ struct GoldenCase {
   std::string prefix;     // reference tensor prefix ("" or "bf16.")
   double relTol;
   nhc_gemm_precision_t precision = NHC_GEMM_PRECISION_F32;
+  // Compiled with --activation-dtype=model: every activation a bf16 value.
+  bool bf16Activations = false;
 };
 
 void PrintTo(const GoldenCase &c, std::ostream *os) { *os << c.artifact; }
@@ -1641,6 +1643,8 @@ TEST_P(Golden, TapsAreConsistentAndFree) {
                                 without.data(), without.size()),
                "plain");
   EXPECT_EQ(withTaps, without);
+  // A rounded residual is the sum within half a bf16 ulp.
+  const double sumTol = GetParam().bf16Activations ? 0x1p-8 : 1e-5;
   for (size_t k = 0; k < L; ++k) {
     const std::vector<float> &before = outs[2 * k];
     const std::vector<float> &mixer = outs[2 * k + 1], &after = outs[2 * k + 2];
@@ -1649,8 +1653,16 @@ TEST_P(Golden, TapsAreConsistentAndFree) {
       scale = std::max(scale, std::fabs(double(after[i])));
       worst = std::max(worst, std::fabs(double(after[i]) - before[i] - mixer[i]));
     }
-    EXPECT_LE(worst, 1e-5 * scale) << "layer " << k;
+    EXPECT_LE(worst, sumTol * scale) << "layer " << k;
   }
+  if (GetParam().bf16Activations)
+    for (size_t t = 0; t < outs.size(); ++t)
+      for (float v : outs[t]) {
+        uint32_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        ASSERT_EQ(bits & 0xffffu, 0u) << "tap " << t << " holds " << v
+                                      << ", not a bf16 value";
+      }
   // Bad taps are refused before anything runs.
   uint64_t before = 0, after = 0;
   nhc_session_slot_length(model.session, slots[0], &before);
@@ -1729,6 +1741,16 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"dense", "dense-bf16-bf16ssm.nhc",
                                  "model-bf16", "bf16.", 3e-2,
                                  NHC_GEMM_PRECISION_BF16}),
+    caseName);
+
+// Activations rounded to bf16 where transformers keeps them in bf16 (nhc
+// compile --activation-dtype=model), judged by the bf16 rule against
+// transformers' bf16 run.
+INSTANTIATE_TEST_SUITE_P(
+    Bf16Activations, Golden,
+    ::testing::Values(GoldenCase{"dense", "dense-bf16-act.nhc", "model-bf16",
+                                 "bf16.", 3e-2, NHC_GEMM_PRECISION_F32,
+                                 true}),
     caseName);
 
 // Checkpoint forms transformers 5.23 loads and runs (docs/config.md).

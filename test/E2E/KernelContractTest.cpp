@@ -27,9 +27,10 @@ using Json = nlohmann::json;
 
 // Cases covering every library kernel a plan calls: Mamba, attention, MLP
 // (dense), MoE routing (moe), FP8 quantization (fp8), the bf16 KV cache and
-// SSM state kernels.
-const char *const kArtifacts[] = {"dense.nhc", "moe.nhc", "fp8.nhc",
-                                  "dense-bf16kv.nhc", "moe-bf16ssm.nhc"};
+// SSM state kernels, the rounding of activations (dense-bf16-act).
+const char *const kArtifacts[] = {"dense.nhc",        "moe.nhc",
+                                  "fp8.nhc",          "dense-bf16kv.nhc",
+                                  "moe-bf16ssm.nhc",  "dense-bf16-act.nhc"};
 
 std::string artifactPath(const std::string &name) {
   return std::string(NHC_E2E_ARTIFACT_DIR) + "/" + name;
@@ -170,10 +171,19 @@ TEST(KernelContract, SizeArgumentsBeyondTheirMemoryAreRefused) {
       {"nhc_moe_route", 7, 0, 0, "n_group 0 is outside"},
       {"nhc_moe_route", 6, 100, 0, "exceeds the experts of topk_group groups"},
       {"nhc_moe_route", 5, 2, 0, "reaches"},
+      {"nhc_round_activations", 4, 2, 0, "reaches"},
+      {"nhc_round_activations", 2, 1000, 0, "reaches"},
+      {"nhc_round_activations", 5, 0, 16,
+       "act 16 exceeds the last activation code"},
+      {"nhc_round_activations", 6, 0, 2,
+       "dtype 2 exceeds the last rounding dtype code"},
   };
   for (const SizeEdit &edit : edits) {
-    const char *artifact =
-        std::string(edit.kernel) == "nhc_moe_route" ? "moe.nhc" : "dense.nhc";
+    const std::string kernel = edit.kernel;
+    const char *artifact = kernel == "nhc_moe_route" ? "moe.nhc"
+                           : kernel == "nhc_round_activations"
+                               ? "dense-bf16-act.nhc"
+                               : "dense.nhc";
     int edited = 0;
     Loaded loaded = loadEdited(artifact, [&](Json &m) {
       forEachKernelCall(m, [&](Json &entry) {

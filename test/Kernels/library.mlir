@@ -6,6 +6,19 @@
 // ELEM-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index)
 // ELEM:         scf.parallel
 
+// round.mlir calls device_ops.mlir's bf16 rounding and activations (which
+// call conv1d.mlir's and fp8.mlir's helpers).
+// RUN: cat %nhc_src_root/lib/Kernels/round.mlir %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=ROUND
+// ROUND-LABEL: func.func @nhc_round_activations(
+// ROUND-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// ROUND:         call @nhc_round_to_dtype
+// ROUND:         call @nhc_maybe_activate
+// ROUND:         call @nhc_round_to_dtype
+// ROUND-LABEL: func.func private @nhc_round_to_dtype(
+// ROUND:         call @nhc_round_to_f16
+// ROUND:         call @nhc_round_to_bf16
+// ROUND-LABEL: func.func private @nhc_round_to_f16(
+
 // The kernels around a device's GEMM library: bf16 bits are i16, e4m3 bits i8.
 // RUN: cat %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=DEVICE
 // DEVICE-LABEL: func.func @nhc_gemm_epilogue(
@@ -120,5 +133,6 @@
 // EMBED-DAG: func.func @nhc_ssd_scan_bf16_state(
 // EMBED-DAG: func.func @nhc_ssd_chunk_scan_bf16_state(
 // EMBED-DAG: func.func @nhc_ssd_conv_scan_bf16_state(
+// EMBED-DAG: func.func @nhc_round_activations(
 // RUN: nhc-kernels --emit=mlir | grep -c "^  func.func @" | FileCheck %s --check-prefix=COUNT
-// COUNT: 44
+// COUNT: 45

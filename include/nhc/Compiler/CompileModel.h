@@ -6,6 +6,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
 #include "nhc/Compiler/CompileCache.h"
+#include "nhc/Conversion/ActivationDtype.h"
 #include "nhc/Conversion/StateDtype.h"
 #include "nhc/Config/ModelConfig.h"
 
@@ -35,6 +36,9 @@ struct CompileOptions {
   /// The Mamba layers' SSM state element type (`--ssm-state-dtype`;
   /// docs/cli.md).
   StateDtype ssmStateDtype = StateDtype::F32;
+  /// What a bf16/f16 model's activations are rounded to
+  /// (`--activation-dtype`; docs/cli.md).
+  ActivationDtype activationDtype = ActivationDtype::F32;
   /// Where the kernel library's code is kept between compiles; none (the
   /// default here) compiles it every time. `nhc compile` uses
   /// CompileCache::fromEnvironment() unless given --no-cache.

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "nhc/Conversion/ActivationDtype.h"
 #include "nhc/Conversion/StateDtype.h"
 #include "nhc/Dialect/NemotronExec/IR/NemotronExec.h"
 

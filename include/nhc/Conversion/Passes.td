@@ -38,6 +38,15 @@ def ConvertNemotronToExecPass
     `ssm-state-dtype=bf16` the Mamba layers' SSM states are `bf16` and their
     scans call `nhc_ssd_chunk_scan_bf16_state` and `nhc_ssd_scan_bf16_state`
     (the same f32 recurrence, the state rounded to bf16 as it is stored).
+    With `activation-dtype=model` a bf16 or f16 model's activations are
+    rounded to that dtype where transformers stores them in it: after each
+    op whose result has the model's element type, a call of
+    `nhc_round_activations` rounds its rows in place. A linear's epilogue
+    activation and the conv's activation move into that call (round,
+    activate, round), as transformers activates the stored value. The
+    scan's output is not rounded (transformers keeps it in f32 until the
+    gated norm) and an `add_rms_norm` becomes `nhc_add`, rounding,
+    `nhc_rms_norm`, rounding (the norm reads the rounded sum).
   }];
   let options = [
     ListOption<"targets", "targets", "std::string",
@@ -49,7 +58,12 @@ def ConvertNemotronToExecPass
     Option<"ssmStateDtype", "ssm-state-dtype", "::mlir::nhc::StateDtype",
            /*default=*/"::mlir::nhc::StateDtype::F32",
            "Element type of the Mamba layers' SSM state",
-           "::mlir::nhc::ssmStateDtypeValues()">
+           "::mlir::nhc::ssmStateDtypeValues()">,
+    Option<"activationDtype", "activation-dtype",
+           "::mlir::nhc::ActivationDtype",
+           /*default=*/"::mlir::nhc::ActivationDtype::F32",
+           "What a bf16/f16 model's activations are rounded to",
+           "::mlir::nhc::activationDtypeValues()">
   ];
   let dependentDialects = [
     "::mlir::nemotron_exec::NemotronExecDialect",

@@ -6,6 +6,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "nhc/Conversion/ActivationDtype.h"
 #include "nhc/Conversion/StateDtype.h"
 
 #include <string>
@@ -125,6 +126,10 @@ struct ModelToExecPipelineOptions
       *this, "ssm-state-dtype",
       llvm::cl::desc("Element type of the Mamba layers' SSM state"),
       ssmStateDtypeValues(), llvm::cl::init(StateDtype::F32)};
+  Option<ActivationDtype> activationDtype{
+      *this, "activation-dtype",
+      llvm::cl::desc("What a bf16/f16 model's activations are rounded to"),
+      activationDtypeValues(), llvm::cl::init(ActivationDtype::F32)};
 };
 
 /// What `nhc compile` runs on an imported model: the model-level passes

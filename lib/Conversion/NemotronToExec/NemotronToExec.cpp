@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "nhc/Dialect/Nemotron/IR/NemotronOps.h"
 #include "nhc/Kernels/KernelLibrary.h"
+#include "nhc/format/library_kernels.h"
 #include "nhc/format/manifest_schema.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -66,13 +67,14 @@ struct ScheduleCursor {
 class ExecLowering {
 public:
   /// `kvCacheBf16`: the attention layers' caches as bf16 states;
-  /// `ssmStateBf16`: the Mamba layers' SSM states as bf16.
+  /// `ssmStateBf16`: the Mamba layers' SSM states as bf16;
+  /// `roundActivations`: bf16/f16 results rounded to their type.
   ExecLowering(ModuleOp module, func::FuncOp forward, ModuleOp library,
-               bool kvCacheBf16, bool ssmStateBf16)
+               bool kvCacheBf16, bool ssmStateBf16, bool roundActivations)
       : module(module), forward(forward), library(library),
         ctx(module.getContext()), moduleBuilder(ctx),
         loc(forward.getLoc()), kvCacheBf16(kvCacheBf16),
-        ssmStateBf16(ssmStateBf16) {
+        ssmStateBf16(ssmStateBf16), roundActivations(roundActivations) {
     moduleBuilder.setInsertionPointToEnd(module.getBody());
   }
 
@@ -84,7 +86,7 @@ public:
     planAttentionGroups(block);
     for (Operation &op : block) {
       size_t before = entryCount;
-      if (failed(emit(&op)))
+      if (failed(emit(&op)) || failed(roundResults(&op)))
         return failure();
       recordTaps(&op, before);
     }
@@ -497,6 +499,69 @@ private:
         });
   }
 
+  /// The nhc_round_activations code of `value`'s element type, if it is
+  /// one transformers would store (bf16, f16) and activations are rounded.
+  std::optional<int64_t> roundingCode(Value value) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!roundActivations || !type)
+      return std::nullopt;
+    if (type.getElementType().isBF16())
+      return ::nhc::format::kernel::kRoundToBf16;
+    if (type.getElementType().isF16())
+      return ::nhc::format::kernel::kRoundToF16;
+    return std::nullopt;
+  }
+
+  /// Rounds `value`'s rows in place when roundingCode() says so, then
+  /// applies `act` and rounds again: the activation its producer left to
+  /// this rounding (producerActivation()).
+  LogicalResult round(Operation *op, Value value,
+                      Activation act = Activation::linear) {
+    std::optional<int64_t> code = roundingCode(value);
+    if (!code)
+      return success();
+    ScheduleCursor &s = *body;
+    View view = storageOf(views.at(value));
+    return call(op, s, ::nhc::format::kernel::kRoundActivations,
+                {bufferRef(s, view.buffer), index(s, view.rowStride),
+                 index(s, view.column), dim(s, Dim::tokens),
+                 index(s, widthOf(value)),
+                 index(s, static_cast<int64_t>(act)), index(s, *code)});
+  }
+
+  /// The activation a linear's epilogue or the conv applies to its result.
+  /// transformers applies it to the result stored in the model's dtype, so
+  /// when that result is rounded, the producing kernel leaves it out and
+  /// round() applies it between two roundings.
+  std::optional<Activation> producerActivation(Operation *op) {
+    if (auto linear = dyn_cast<LinearOp>(op))
+      if (ActivationAttr epilogue = linear.getEpilogueAttr())
+        return epilogue.getValue();
+    if (auto conv = dyn_cast<Conv1dActOp>(op))
+      return conv.getActivation();
+    return std::nullopt;
+  }
+
+  /// Whether `op`'s kernel leaves its activation to round().
+  bool activatesAfterRounding(Operation *op) {
+    return producerActivation(op) && roundingCode(op->getResult(0));
+  }
+
+  /// `--activation-dtype=model`: after `op`, its results in the model's
+  /// dtype are rounded to it, except weights, a split's (views of a
+  /// rounded value), the scan's (transformers keeps it in f32 up to the
+  /// gated norm) and an add_rms_norm's (emitAddRMSNorm rounds the sum
+  /// before the norm reads it).
+  LogicalResult roundResults(Operation *op) {
+    if (isa<ParamOp, LinearParamOp, SplitOp, SSDScanOp, AddRMSNormOp>(op))
+      return success();
+    for (Value result : op->getResults())
+      if (failed(round(op, result,
+                       producerActivation(op).value_or(Activation::linear))))
+        return failure();
+    return success();
+  }
+
   /// The arguments that make a norm kernel quantize its output (or not;
   /// `standIn` is any weight the kernel may read in place of a scale).
   FailureOr<SmallVector<Value>> quantizeArgs(Operation *op, Value scale,
@@ -540,11 +605,36 @@ private:
         quantizeArgs(op, op.getQuantScale(), *weight);
     if (failed(quantize))
       return failure();
+    Value width = index(s, widthOf(op.getResidual()));
+    // transformers rounds the residual sum before its norm reads it: the
+    // add, its rounding, the norm (quantizing as the fused one would), its
+    // rounding.
+    if (roundingCode(op.getSum())) {
+      if (failed(callInPlace(op, s, "nhc_add",
+                             {bufferRef(s, residual->buffer),
+                              bufferRef(s, update->buffer),
+                              dim(s, Dim::tokens, widthOf(op.getResidual()))},
+                             op.getSum(), op.getResidual())) ||
+          failed(round(op, op.getSum())))
+        return failure();
+      View sum = views.at(op.getSum());
+      View out = define(op.getNormalized());
+      SmallVector<Value> args = {bufferRef(s, sum.buffer),
+                                 weightRef(s, *weight),
+                                 bufferRef(s, out.buffer),
+                                 dim(s, Dim::tokens),
+                                 width,
+                                 f32(s, op.getEpsilon())};
+      args.append(*quantize);
+      if (failed(call(op, s, "nhc_rms_norm", args)))
+        return failure();
+      return round(op, op.getNormalized());
+    }
     View out = define(op.getNormalized());
     SmallVector<Value> args = {
         bufferRef(s, residual->buffer), bufferRef(s, update->buffer),
         weightRef(s, *weight),          bufferRef(s, out.buffer),
-        dim(s, Dim::tokens),            index(s, widthOf(op.getResidual())),
+        dim(s, Dim::tokens),            width,
         f32(s, op.getEpsilon())};
     args.append(*quantize);
     return callInPlace(op, s, "nhc_add_rms_norm", args, op.getSum(),
@@ -592,7 +682,9 @@ private:
     GemmOp entry = gemm(s, Dim::tokens, input, *weight,
                         bufferRef(s, out.buffer), out.column, out.rowStride,
                         type.getOutFeatures(), type.getInFeatures(),
-                        op.getEpilogueAttr(), bias);
+                        activatesAfterRounding(op) ? ActivationAttr()
+                                                   : op.getEpilogueAttr(),
+                        bias);
     if (type.isFP8()) {
       if (!isQuantizedActivation(op.getInput()))
         return op.emitOpError() << "FP8 linear '" << module
@@ -633,7 +725,9 @@ private:
                  index(s, src.column), bufferRef(s, out.buffer),
                  weightRef(s, *weight), weightRef(s, *bias),
                  index(s, op.getBias() ? 1 : 0),
-                 index(s, static_cast<int64_t>(op.getActivation())),
+                 index(s, static_cast<int64_t>(
+                              activatesAfterRounding(op) ? Activation::linear
+                                                         : op.getActivation())),
                  stateRef(s, conv), requestTable(s), dim(s, Dim::requests),
                  index(s, channels), index(s, kernelSize),
                  dim(s, Dim::tokens)});
@@ -926,6 +1020,7 @@ private:
   int64_t layerCount = 0;
   bool kvCacheBf16 = false;
   bool ssmStateBf16 = false;
+  bool roundActivations = false;
 };
 
 struct ConvertNemotronToExecPass
@@ -945,7 +1040,9 @@ struct ConvertNemotronToExecPass
       return signalPassFailure();
     if (failed(ExecLowering(module, forward, *library,
                             kvCacheDtype == mlir::nhc::StateDtype::BF16,
-                            ssmStateDtype == mlir::nhc::StateDtype::BF16)
+                            ssmStateDtype == mlir::nhc::StateDtype::BF16,
+                            activationDtype ==
+                                mlir::nhc::ActivationDtype::Model)
                    .run()))
       return signalPassFailure();
     SmallVector<Attribute> names;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <numeric>
 
@@ -36,6 +37,7 @@ TEST(KernelLibrary, SignaturesMatchTheContract) {
       {"nhc_gather_last", {m, m, m, i, i}},
       {"nhc_moe_route", {m, m, m, m, i, i, i, i, i, i, f}},
       {"nhc_quantize_fp8", {m, i, i, m, m, i, i}},
+      {"nhc_round_activations", {m, i, i, i, i, i, i}},
       {"nhc_attention_bf16_kv",
        {m, i, i, i, i, m, m, m, m, m, i, i, i, i, i, i, f, i, i}},
       {"nhc_ssd_scan_bf16_state",
@@ -350,6 +352,98 @@ TEST(KernelLibrary, Add) {
   a.buf(r).buf(u).idx(n);
   runKernel("nhc_add", a);
   EXPECT_EQ(r, want);
+}
+
+/// The f16 nearest to `x` (ties to the even code) as an f32, chosen among
+/// every finite f16 value decoded from its bits: independent of the
+/// kernel's bit arithmetic. Past the largest finite value's half ulp
+/// (65520) it is an infinity, as torch's .to(torch.float16).
+float nearestF16(float x) {
+  static const std::vector<std::pair<double, uint16_t>> grid = [] {
+    std::vector<std::pair<double, uint16_t>> g;
+    for (uint32_t code = 0; code < 0x7c00; ++code) { // +0 .. 65504
+      uint32_t exponent = code >> 10, fraction = code & 0x3ff;
+      double v = exponent == 0
+                     ? std::ldexp(double(fraction), -24)
+                     : std::ldexp(double(fraction | 0x400), int(exponent) - 25);
+      g.push_back({v, uint16_t(code)});
+    }
+    return g;
+  }();
+  double a = std::fabs(double(x));
+  if (std::isnan(x))
+    return x;
+  if (a >= 65520.0)
+    return std::copysign(INFINITY, x);
+  auto hi = std::lower_bound(grid.begin(), grid.end(),
+                             std::make_pair(a, uint16_t(0)));
+  auto pick = hi;
+  if (hi == grid.end() || (hi != grid.begin() && hi->first != a)) {
+    auto lo = std::prev(hi);
+    double dl = a - lo->first, dh = hi == grid.end() ? INFINITY : hi->first - a;
+    pick = dl < dh || (dl == dh && (lo->second & 1) == 0) ? lo : hi;
+  }
+  return std::copysign(float(pick->first), x);
+}
+
+float bf16Value(uint16_t bits) { return fromBits(uint32_t(bits) << 16); }
+
+// x = round(act(round(x))) in place over strided rows, to bf16 (dtype 0) or
+// f16 (dtype 1), against independent nearest-value choices; the padding
+// between rows stays.
+TEST(KernelLibrary, RoundActivationsInPlace) {
+  std::mt19937 rng(21);
+  std::vector<float> values = {
+      0.0f, -0.0f, 1.0f, 1.00390625f /* bf16 tie, even */,
+      1.01171875f /* bf16 tie, odd */, 1.00048828125f /* f16 tie, even */,
+      1.00146484375f /* f16 tie, odd */, 65504.0f, 65519.99f, 65520.0f,
+      -70000.0f, 6.1035156e-05f /* f16 min normal */,
+      6.0975552e-05f /* f16 top subnormal */, 2.9802322e-08f /* f16 tie 0 */,
+      8.940697e-08f /* f16 subnormal tie, odd */, 3.0e38f, INFINITY,
+      -INFINITY, NAN, fromBits(0x00000001), fromBits(0x807fffff)};
+  while (values.size() < 280)
+    values.push_back(std::ldexp(randomFloats(rng, 1, -1, 1)[0],
+                                int(rng() % 60) - 30));
+  const int64_t K = 7, stride = 9, offset = 2,
+                T = int64_t(values.size()) / K;
+  const int64_t linear = 10, relu2 = 0; // nhc_conv_activate codes
+  struct Case {
+    int64_t dtype, act;
+    std::function<float(float)> round;
+    const char *what;
+  };
+  std::vector<Case> cases = {
+      {0, linear, [](float v) { return bf16Value(nearestBf16(v)); }, "bf16"},
+      {1, linear, nearestF16, "f16"},
+      {0, relu2, [](float v) { return bf16Value(nearestBf16(v)); },
+       "bf16 relu2"}};
+  for (const Case &c : cases) {
+    std::vector<float> x(offset + T * stride, 5.0f);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < K; ++j)
+        x[offset + t * stride + j] = values[t * K + j];
+    ArgPack a;
+    a.buf(x).idx(stride).idx(offset).idx(T).idx(K).idx(c.act).idx(c.dtype);
+    runKernel("nhc_round_activations", a);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < K; ++j) {
+        float v = values[t * K + j], stored = c.round(v);
+        float want = stored;
+        if (c.act == relu2) {
+          float r = stored > 0 || std::isnan(stored) ? stored : 0.0f;
+          want = c.round(r * r);
+        }
+        float got = x[offset + t * stride + j];
+        if (std::isnan(want))
+          EXPECT_TRUE(std::isnan(got)) << c.what << " x = " << v;
+        else
+          EXPECT_EQ(bitsOf(got), bitsOf(want))
+              << c.what << " x = " << v << " got " << got << " want " << want;
+      }
+    for (int64_t i = 0; i < int64_t(x.size()); ++i)
+      if (i < offset || (i - offset) % stride >= K)
+        EXPECT_EQ(x[i], 5.0f) << c.what << ": padding " << i << " written";
+  }
 }
 
 TEST(KernelLibrary, GatedRmsNorm) {

@@ -26,6 +26,12 @@ inline constexpr const char kAttention[] = "nhc_attention";
 inline constexpr const char kGatherLast[] = "nhc_gather_last";
 inline constexpr const char kMoeRoute[] = "nhc_moe_route";
 inline constexpr const char kQuantizeFp8[] = "nhc_quantize_fp8";
+// Rounds activations in place to the model's dtype (`nhc compile
+// --activation-dtype=model`); its `dtype` argument is one of kRoundTo*.
+inline constexpr const char kRoundActivations[] = "nhc_round_activations";
+inline constexpr long long kRoundToBf16 = 0;
+inline constexpr long long kRoundToF16 = 1;
+inline constexpr long long kRoundToLast = kRoundToF16;
 // nhc_attention with its KV cache in bf16 and the scans with their SSM
 // state in bf16 (nhc.bf16_state_form).
 inline constexpr const char kAttentionBf16Kv[] = "nhc_attention_bf16_kv";
@@ -41,7 +47,7 @@ inline constexpr const char *const kPlanKernels[] = {
     kConv1dAct,       kSsdScan,      kSsdChunkScan,
     kGatedRmsNorm,    kAttention,    kGatherLast,
     kMoeRoute,        kQuantizeFp8,  kAttentionBf16Kv,
-    kSsdScanBf16State, kSsdChunkScanBf16State};
+    kSsdScanBf16State, kSsdChunkScanBf16State, kRoundActivations};
 
 // The host's decode GEMV microkernels (gemv.mlir): A (memref f32), W's bytes
 // (memref i8), C (memref f32), then m, n, k, lda, ldc and accumulate
