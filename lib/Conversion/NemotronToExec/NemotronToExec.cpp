@@ -520,13 +520,18 @@ private:
     std::optional<int64_t> code = roundingCode(value);
     if (!code)
       return success();
+    return roundColumns(op, storageOf(views.at(value)), widthOf(value), *code,
+                        act);
+  }
+
+  /// Rounds `width` columns of `view`'s rows (nhc_round_activations).
+  LogicalResult roundColumns(Operation *op, View view, int64_t width,
+                             int64_t code, Activation act) {
     ScheduleCursor &s = *body;
-    View view = storageOf(views.at(value));
     return call(op, s, ::nhc::format::kernel::kRoundActivations,
                 {bufferRef(s, view.buffer), index(s, view.rowStride),
-                 index(s, view.column), dim(s, Dim::tokens),
-                 index(s, widthOf(value)),
-                 index(s, static_cast<int64_t>(act)), index(s, *code)});
+                 index(s, view.column), dim(s, Dim::tokens), index(s, width),
+                 index(s, static_cast<int64_t>(act)), index(s, code)});
   }
 
   /// The activation a linear's epilogue or the conv applies to its result.
@@ -550,10 +555,13 @@ private:
   /// `--activation-dtype=model`: after `op`, its results in the model's
   /// dtype are rounded to it, except weights, a split's (views of a
   /// rounded value), the scan's (transformers keeps it in f32 up to the
-  /// gated norm) and an add_rms_norm's (emitAddRMSNorm rounds the sum
-  /// before the norm reads it).
+  /// gated norm), an add_rms_norm's (emitAddRMSNorm rounds the sum before
+  /// the norm reads it) and q, k and v (emitAttention rounds their packed
+  /// rows at once, which also keeps their gemms adjacent).
   LogicalResult roundResults(Operation *op) {
     if (isa<ParamOp, LinearParamOp, SplitOp, SSDScanOp, AddRMSNormOp>(op))
+      return success();
+    if (isa<LinearOp>(op) && attentionGroup.count(op->getResult(0)))
       return success();
     for (Value result : op->getResults())
       if (failed(round(op, result,
@@ -811,6 +819,11 @@ private:
         q.rowStride != k.rowStride || q.rowStride != v.rowStride)
       return op.emitOpError()
              << "q, k and v must be outputs of linears sharing one buffer";
+    // q|k|v fill their packed rows (planAttentionGroups).
+    if (std::optional<int64_t> code = roundingCode(op.getQ()))
+      if (failed(roundColumns(op, {q.buffer, 0, q.rowStride}, q.rowStride,
+                              *code, Activation::linear)))
+        return failure();
     View out = define(op.getResult());
     SmallVector<int64_t> cache = {ShapedType::kDynamic,
                                   int64_t(op.getNumKvHeads()),
