@@ -16,10 +16,38 @@ func.func @nhc_round_activations(%x: memref<?xf32>, %stride: index,
                                  %act: index, %dtype: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %linear = arith.constant 10 : index // nhc_conv_activate's `linear`
   %true = arith.constant true
   %count = arith.muli %T, %K : index
   %toF16 = arith.cmpi eq, %dtype, %c1 : index
-  scf.parallel (%i) = (%c0) to (%count) step (%c1) {
+  // Whole rows (stride K, nearly every call) index x[offset + i] without a
+  // division per element, those without an activation in a loop of their
+  // own; each call runs one of the three loops, the others none.
+  %wholeRows = arith.cmpi eq, %stride, %K : index
+  %plain = arith.cmpi eq, %act, %linear : index
+  %plainCount = arith.select %plain, %count, %c0 : index
+  %activatedCount = arith.subi %count, %plainCount : index
+  %fastCount = arith.select %wholeRows, %plainCount, %c0 : index
+  %wholeCount = arith.select %wholeRows, %activatedCount, %c0 : index
+  %rest = arith.subi %count, %fastCount : index
+  %otherCount = arith.subi %rest, %wholeCount : index
+  scf.parallel (%i) = (%c0) to (%fastCount) step (%c1) {
+    %at = arith.addi %offset, %i : index
+    %v = memref.load %x[%at] : memref<?xf32>
+    %r = func.call @nhc_round_to_dtype(%v, %toF16) : (f32, i1) -> f32
+    memref.store %r, %x[%at] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%wholeCount) step (%c1) {
+    %at = arith.addi %offset, %i : index
+    %v = memref.load %x[%at] : memref<?xf32>
+    %stored = func.call @nhc_round_to_dtype(%v, %toF16) : (f32, i1) -> f32
+    %a = func.call @nhc_maybe_activate(%stored, %true, %act) : (f32, i1, index) -> f32
+    %r = func.call @nhc_round_to_dtype(%a, %toF16) : (f32, i1) -> f32
+    memref.store %r, %x[%at] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%otherCount) step (%c1) {
     %t = arith.divui %i, %K : index
     %j = arith.remui %i, %K : index
     %row = arith.muli %t, %stride : index
@@ -35,15 +63,12 @@ func.func @nhc_round_activations(%x: memref<?xf32>, %stride: index,
   return
 }
 
-// v rounded to the nearest f16 if `toF16`, else to the nearest bf16.
+// v rounded to the nearest f16 if `toF16`, else to the nearest bf16: both
+// computed and one selected, so loops over it stay branch-free.
 func.func private @nhc_round_to_dtype(%v: f32, %toF16: i1) -> f32 {
-  %r = scf.if %toF16 -> f32 {
-    %h = func.call @nhc_round_to_f16(%v) : (f32) -> f32
-    scf.yield %h : f32
-  } else {
-    %b = func.call @nhc_round_to_bf16(%v) : (f32) -> f32
-    scf.yield %b : f32
-  }
+  %h = func.call @nhc_round_to_f16(%v) : (f32) -> f32
+  %b = func.call @nhc_round_to_bf16(%v) : (f32) -> f32
+  %r = arith.select %toF16, %h, %b : f32
   return %r : f32
 }
 

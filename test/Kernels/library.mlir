@@ -11,12 +11,18 @@
 // RUN: cat %nhc_src_root/lib/Kernels/round.mlir %nhc_src_root/lib/Kernels/device_ops.mlir %nhc_src_root/lib/Kernels/conv1d.mlir %nhc_src_root/lib/Kernels/fp8.mlir | nhc-opt | nhc-opt | FileCheck %s --check-prefix=ROUND
 // ROUND-LABEL: func.func @nhc_round_activations(
 // ROUND-SAME:    %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// ROUND:         scf.parallel
+// ROUND:         call @nhc_round_to_dtype
+// ROUND:         scf.parallel
+// ROUND:         call @nhc_maybe_activate
+// ROUND:         scf.parallel
 // ROUND:         call @nhc_round_to_dtype
 // ROUND:         call @nhc_maybe_activate
 // ROUND:         call @nhc_round_to_dtype
 // ROUND-LABEL: func.func private @nhc_round_to_dtype(
 // ROUND:         call @nhc_round_to_f16
 // ROUND:         call @nhc_round_to_bf16
+// ROUND:         arith.select
 // ROUND-LABEL: func.func private @nhc_round_to_f16(
 
 // The kernels around a device's GEMM library: bf16 bits are i16, e4m3 bits i8.

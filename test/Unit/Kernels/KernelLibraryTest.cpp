@@ -404,21 +404,25 @@ TEST(KernelLibrary, RoundActivationsInPlace) {
   while (values.size() < 280)
     values.push_back(std::ldexp(randomFloats(rng, 1, -1, 1)[0],
                                 int(rng() % 60) - 30));
-  const int64_t K = 7, stride = 9, offset = 2,
-                T = int64_t(values.size()) / K;
+  const int64_t K = 7, offset = 2, T = int64_t(values.size()) / K;
   const int64_t linear = 10, relu2 = 0; // nhc_conv_activate codes
+  auto bf16 = [](float v) { return bf16Value(nearestBf16(v)); };
   struct Case {
-    int64_t dtype, act;
+    int64_t dtype, act, stride;
     std::function<float(float)> round;
     const char *what;
   };
-  std::vector<Case> cases = {
-      {0, linear, [](float v) { return bf16Value(nearestBf16(v)); }, "bf16"},
-      {1, linear, nearestF16, "f16"},
-      {0, relu2, [](float v) { return bf16Value(nearestBf16(v)); },
-       "bf16 relu2"}};
+  // Whole rows (stride K) without an activation take the kernel's loop
+  // without division; the rest its general one.
+  std::vector<Case> cases = {{0, linear, 9, bf16, "bf16"},
+                             {1, linear, 9, nearestF16, "f16"},
+                             {0, relu2, 9, bf16, "bf16 relu2"},
+                             {0, linear, K, bf16, "bf16 whole rows"},
+                             {1, linear, K, nearestF16, "f16 whole rows"},
+                             {1, relu2, K, nearestF16, "f16 relu2 whole rows"}};
   for (const Case &c : cases) {
-    std::vector<float> x(offset + T * stride, 5.0f);
+    const int64_t stride = c.stride;
+    std::vector<float> x(offset + T * stride + 3, 5.0f); // 3 past the rows
     for (int64_t t = 0; t < T; ++t)
       for (int64_t j = 0; j < K; ++j)
         x[offset + t * stride + j] = values[t * K + j];
@@ -441,7 +445,8 @@ TEST(KernelLibrary, RoundActivationsInPlace) {
               << c.what << " x = " << v << " got " << got << " want " << want;
       }
     for (int64_t i = 0; i < int64_t(x.size()); ++i)
-      if (i < offset || (i - offset) % stride >= K)
+      if (i < offset || (i - offset) % stride >= K ||
+          i >= offset + T * stride)
         EXPECT_EQ(x[i], 5.0f) << c.what << ": padding " << i << " written";
   }
 }
