@@ -17,7 +17,6 @@ func.func @nhc_round_activations(%x: memref<?xf32>, %stride: index,
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %linear = arith.constant 10 : index // nhc_conv_activate's `linear`
-  %true = arith.constant true
   %count = arith.muli %T, %K : index
   %toF16 = arith.cmpi eq, %dtype, %c1 : index
   // Whole rows (stride K, nearly every call) index x[offset + i] without a
@@ -41,9 +40,7 @@ func.func @nhc_round_activations(%x: memref<?xf32>, %stride: index,
   scf.parallel (%i) = (%c0) to (%wholeCount) step (%c1) {
     %at = arith.addi %offset, %i : index
     %v = memref.load %x[%at] : memref<?xf32>
-    %stored = func.call @nhc_round_to_dtype(%v, %toF16) : (f32, i1) -> f32
-    %a = func.call @nhc_maybe_activate(%stored, %true, %act) : (f32, i1, index) -> f32
-    %r = func.call @nhc_round_to_dtype(%a, %toF16) : (f32, i1) -> f32
+    %r = func.call @nhc_round_activate_round(%v, %act, %toF16) : (f32, index, i1) -> f32
     memref.store %r, %x[%at] : memref<?xf32>
     scf.reduce
   }
@@ -54,13 +51,21 @@ func.func @nhc_round_activations(%x: memref<?xf32>, %stride: index,
     %rowOffset = arith.addi %row, %offset : index
     %at = arith.addi %rowOffset, %j : index
     %v = memref.load %x[%at] : memref<?xf32>
-    %stored = func.call @nhc_round_to_dtype(%v, %toF16) : (f32, i1) -> f32
-    %a = func.call @nhc_maybe_activate(%stored, %true, %act) : (f32, i1, index) -> f32
-    %r = func.call @nhc_round_to_dtype(%a, %toF16) : (f32, i1) -> f32
+    %r = func.call @nhc_round_activate_round(%v, %act, %toF16) : (f32, index, i1) -> f32
     memref.store %r, %x[%at] : memref<?xf32>
     scf.reduce
   }
   return
+}
+
+// round(act(round(v))): v stored in the dtype, activated, stored again.
+func.func private @nhc_round_activate_round(%v: f32, %act: index,
+                                            %toF16: i1) -> f32 {
+  %true = arith.constant true
+  %stored = func.call @nhc_round_to_dtype(%v, %toF16) : (f32, i1) -> f32
+  %a = func.call @nhc_maybe_activate(%stored, %true, %act) : (f32, i1, index) -> f32
+  %r = func.call @nhc_round_to_dtype(%a, %toF16) : (f32, i1) -> f32
+  return %r : f32
 }
 
 // v rounded to the nearest f16 if `toF16`, else to the nearest bf16: both

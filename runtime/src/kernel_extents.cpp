@@ -144,6 +144,14 @@ public:
                   " is not a multiple of ", aName, " ", a));
   }
 
+  /// Index argument `p` is an activation code (nhc_conv_activate's): one
+  /// past the dialect's list would pick an activation silently.
+  void activationCode(size_t p) {
+    atMost(size(p, "act", 0), "act",
+           std::size(format::manifest::value::kActivations) - 1,
+           "the last activation code");
+  }
+
   void atMost(uint64_t a, const char *aName, uint64_t b, const char *bName) {
     NHC_CHECK(a <= b, NHC_INVALID_FORMAT,
               cat(where_, ": kernel '", spec_.name, "': ", aName, " ", a,
@@ -344,10 +352,7 @@ void conv1dAct(Contract &c) { // conv1d.mlir
   uint64_t stride = c.size(1, "src_stride", 0);
   uint64_t offset = c.size(2, "src_offset", 0);
   uint64_t C = c.size(11, "C"), K = c.size(12, "K");
-  // An activation code past the dialect's list would pick one silently.
-  c.atMost(c.size(7, "act", 0), "act",
-           std::size(format::manifest::value::kActivations) - 1,
-           "the last activation code");
+  c.activationCode(7);
   c.requestTable(9);
   c.dim(10, DimKind::Requests, "requests");
   c.dim(13, DimKind::Tokens, "tokens");
@@ -453,10 +458,8 @@ void roundActivations(Contract &c) { // round.mlir
   uint64_t offset = c.size(2, "x_offset", 0);
   Count T = c.count(3, "T");
   uint64_t K = c.size(4, "K");
-  // Codes past their lists would pick an activation or a dtype silently.
-  c.atMost(c.size(5, "act", 0), "act",
-           std::size(format::manifest::value::kActivations) - 1,
-           "the last activation code");
+  c.activationCode(5);
+  // A code past the list would round to bf16 silently.
   c.atMost(c.size(6, "dtype", 0), "dtype", kernel::kRoundToLast,
            "the last rounding dtype code");
   c.rows(0, "x", T, K, stride, offset);

@@ -14,8 +14,10 @@
 // ROUND:         scf.parallel
 // ROUND:         call @nhc_round_to_dtype
 // ROUND:         scf.parallel
-// ROUND:         call @nhc_maybe_activate
+// ROUND:         call @nhc_round_activate_round
 // ROUND:         scf.parallel
+// ROUND:         call @nhc_round_activate_round
+// ROUND-LABEL: func.func private @nhc_round_activate_round(
 // ROUND:         call @nhc_round_to_dtype
 // ROUND:         call @nhc_maybe_activate
 // ROUND:         call @nhc_round_to_dtype

@@ -468,11 +468,7 @@ private:
           FailureOr<View> rhs = contiguous(op, op.getRhs(), "rhs");
           if (failed(lhs) || failed(rhs))
             return failure();
-          return callInPlace(op, s, "nhc_add",
-                             {bufferRef(s, lhs->buffer),
-                              bufferRef(s, rhs->buffer),
-                              dim(s, Dim::tokens, widthOf(op.getLhs()))},
-                             op.getResult(), op.getLhs());
+          return callAdd(op, op.getLhs(), *lhs, *rhs, op.getResult());
         })
         .Case([&](LinearOp op) { return emitLinear(op); })
         .Case([&](QuantizeFP8Op op) { return emitQuantize(op); })
@@ -583,8 +579,32 @@ private:
     return SmallVector<Value>{weightRef(s, *name), index(s, 1)};
   }
 
-  LogicalResult emitRMSNorm(RMSNormOp op) {
+  /// nhc_add: `lhs` += `rhs` in place; `sum` then names lhs's storage.
+  LogicalResult callAdd(Operation *op, Value lhs, View lhsView, View rhsView,
+                        Value sum) {
     ScheduleCursor &s = *body;
+    return callInPlace(op, s, "nhc_add",
+                       {bufferRef(s, lhsView.buffer),
+                        bufferRef(s, rhsView.buffer),
+                        dim(s, Dim::tokens, widthOf(lhs))},
+                       sum, lhs);
+  }
+
+  /// nhc_rms_norm of `input`'s rows into a new buffer for `normalized`.
+  LogicalResult callRMSNorm(Operation *op, Value input, View inputView,
+                            StringRef weight, Value normalized,
+                            APFloat epsilon, ArrayRef<Value> quantize) {
+    ScheduleCursor &s = *body;
+    View out = define(normalized);
+    SmallVector<Value> args = {
+        bufferRef(s, inputView.buffer), weightRef(s, weight),
+        bufferRef(s, out.buffer),       dim(s, Dim::tokens),
+        index(s, widthOf(input)),       f32(s, epsilon)};
+    args.append(quantize.begin(), quantize.end());
+    return call(op, s, "nhc_rms_norm", args);
+  }
+
+  LogicalResult emitRMSNorm(RMSNormOp op) {
     FailureOr<View> input = contiguous(op, op.getInput(), "input");
     FailureOr<std::string> weight = weightName(op, op.getWeight());
     if (failed(input) || failed(weight))
@@ -593,13 +613,8 @@ private:
         quantizeArgs(op, op.getQuantScale(), *weight);
     if (failed(quantize))
       return failure();
-    View out = define(op.getResult());
-    SmallVector<Value> args = {
-        bufferRef(s, input->buffer), weightRef(s, *weight),
-        bufferRef(s, out.buffer),    dim(s, Dim::tokens),
-        index(s, widthOf(op.getInput())), f32(s, op.getEpsilon())};
-    args.append(*quantize);
-    return call(op, s, "nhc_rms_norm", args);
+    return callRMSNorm(op, op.getInput(), *input, *weight, op.getResult(),
+                       op.getEpsilon(), *quantize);
   }
 
   LogicalResult emitAddRMSNorm(AddRMSNormOp op) {
@@ -613,28 +628,15 @@ private:
         quantizeArgs(op, op.getQuantScale(), *weight);
     if (failed(quantize))
       return failure();
-    Value width = index(s, widthOf(op.getResidual()));
     // transformers rounds the residual sum before its norm reads it: the
     // add, its rounding, the norm (quantizing as the fused one would), its
     // rounding.
     if (roundingCode(op.getSum())) {
-      if (failed(callInPlace(op, s, "nhc_add",
-                             {bufferRef(s, residual->buffer),
-                              bufferRef(s, update->buffer),
-                              dim(s, Dim::tokens, widthOf(op.getResidual()))},
-                             op.getSum(), op.getResidual())) ||
-          failed(round(op, op.getSum())))
-        return failure();
-      View sum = views.at(op.getSum());
-      View out = define(op.getNormalized());
-      SmallVector<Value> args = {bufferRef(s, sum.buffer),
-                                 weightRef(s, *weight),
-                                 bufferRef(s, out.buffer),
-                                 dim(s, Dim::tokens),
-                                 width,
-                                 f32(s, op.getEpsilon())};
-      args.append(*quantize);
-      if (failed(call(op, s, "nhc_rms_norm", args)))
+      if (failed(callAdd(op, op.getResidual(), *residual, *update,
+                         op.getSum())) ||
+          failed(round(op, op.getSum())) ||
+          failed(callRMSNorm(op, op.getSum(), views.at(op.getSum()), *weight,
+                             op.getNormalized(), op.getEpsilon(), *quantize)))
         return failure();
       return round(op, op.getNormalized());
     }
@@ -642,7 +644,7 @@ private:
     SmallVector<Value> args = {
         bufferRef(s, residual->buffer), bufferRef(s, update->buffer),
         weightRef(s, *weight),          bufferRef(s, out.buffer),
-        dim(s, Dim::tokens),            width,
+        dim(s, Dim::tokens),            index(s, widthOf(op.getResidual())),
         f32(s, op.getEpsilon())};
     args.append(*quantize);
     return callInPlace(op, s, "nhc_add_rms_norm", args, op.getSum(),
