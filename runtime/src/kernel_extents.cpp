@@ -463,6 +463,9 @@ void roundActivations(Contract &c) { // round.mlir
   c.atMost(c.size(6, "dtype", 0), "dtype", kernel::kRoundToLast,
            "the last rounding dtype code");
   c.rows(0, "x", T, K, stride, offset);
+  // Rows are rounded in place: overlapping ones would be rounded (and
+  // activated) twice, by racing threads on a GPU.
+  c.atMost(K, "K", stride, "x_stride");
 }
 
 void moeRoute(Contract &c) { // moe_route.mlir

@@ -177,6 +177,7 @@ TEST(KernelContract, SizeArgumentsBeyondTheirMemoryAreRefused) {
        "act 16 exceeds the last activation code"},
       {"nhc_round_activations", 6, 0, 2,
        "dtype 2 exceeds the last rounding dtype code"},
+      {"nhc_round_activations", 1, 0, 1, "exceeds x_stride 1"},
   };
   for (const SizeEdit &edit : edits) {
     const std::string kernel = edit.kernel;
