@@ -204,11 +204,10 @@ StatePoolPtr createStatePool(const nhc_manifest_t &manifest,
   NHC_CHECK(maxSeqLen <= kMaxSequenceLength, NHC_INVALID_ARGUMENT,
             cat("state pool: max_seq_len ", maxSeqLen, " exceeds the limit ",
                 kMaxSequenceLength, " (nhc::kMaxSequenceLength)"));
-  NHC_CHECK(
-      maxSeqLen <= manifest.model.max_position_embeddings, NHC_INVALID_ARGUMENT,
-      cat("state pool: max_seq_len ", maxSeqLen,
-          " exceeds the model's max_position_embeddings ",
-          manifest.model.max_position_embeddings, " (", manifest.origin, ")"));
+  // max_position_embeddings is not a limit here: Nemotron-H has no
+  // position encoding, so a longer sequence computes what transformers
+  // computes (it does not check the length either). The tools refuse
+  // one by default and run it when asked (nhc-run, nhc-serve --max-seq-len).
 
   auto pool = std::make_unique<nhc_state_pool_t>();
   pool->maxSlots = maxSlots;

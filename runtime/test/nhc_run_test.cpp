@@ -188,20 +188,27 @@ TEST_F(NhcRunTest, RuntimeErrorsExitWith1) {
   EXPECT_THAT(r.err, HasSubstr("the run needs 18 positions (3 prompt tokens "
                                "and 15 from --max-new-tokens 16), more than "
                                "--max-seq-len 2"));
-  r = run({model(), "--weights", weights(), "--max-seq-len", "65"});
-  EXPECT_EQ(r.exitCode, 1);
-  EXPECT_THAT(r.err, HasSubstr("max_position_embeddings 64"));
-  // Without --max-seq-len the message names what the user did give.
+  // Without --max-seq-len the message names what the user did give, and
+  // how to run past the model's trained length.
   r = run({model(), "--weights", weights(), "--prompt-ids", "1,2,3",
            "--max-new-tokens", "63"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_THAT(r.err, HasSubstr("the run needs 65 positions (3 prompt tokens "
                                "and 62 from --max-new-tokens 63), more than "
-                               "the model's max_position_embeddings 64"));
+                               "the model's max_position_embeddings 64; "
+                               "Nemotron-H has no position encoding, so a "
+                               "larger --max-seq-len runs it"));
   EXPECT_THAT(r.err, Not(HasSubstr("max_seq_len")));
   r = run({model(), "--weights", weights(), "--prompt-ids", "1,2,3",
            "--max-new-tokens", "62"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  // Asked for, it runs, with a warning.
+  r = run({model(), "--weights", weights(), "--prompt-ids", "1,2,3",
+           "--max-new-tokens", "63", "--max-seq-len", "65"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("nhc-run: warning: --max-seq-len 65 is past "
+                               "the model's max_position_embeddings 64"));
   r = run({model(), "--weights", weights(), "--dump-logits",
            dir.file("no/such/dir/x.f32")});
   EXPECT_EQ(r.exitCode, 1);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "nhc/runtime/api.h"
+#include "nhc/runtime/limits.h"
 #include "session_helpers.h"
 #include "state_pool_internal.h"
 #include "test_helpers.h"
@@ -381,12 +382,16 @@ TEST(StatePoolCreateTest, RejectsBadLimits) {
   EXPECT_THAT(lastError(), HasSubstr("max_slots must be at least 1"));
   EXPECT_EQ(nhc_state_pool_create(manifest, 1, 0, &pool), NHC_INVALID_ARGUMENT);
   EXPECT_THAT(lastError(), HasSubstr("max_seq_len must be at least 1"));
-  EXPECT_EQ(nhc_state_pool_create(manifest, 1, 4097, &pool),
+  EXPECT_EQ(nhc_state_pool_create(manifest, 1, kMaxSequenceLength + 1, &pool),
             NHC_INVALID_ARGUMENT);
-  EXPECT_THAT(lastError(), AllOf(HasSubstr("max_seq_len 4097"),
-                                 HasSubstr("max_position_embeddings 4096")));
+  EXPECT_THAT(lastError(), HasSubstr("exceeds the limit 16777216"));
   EXPECT_EQ(pool, nullptr);
-  ASSERT_EQ(nhc_state_pool_create(manifest, 1, 4096, &pool), NHC_OK);
+  // Past the model's max_position_embeddings (4096) is a pool like any
+  // other: the model has no position encoding.
+  ASSERT_EQ(nhc_state_pool_create(manifest, 1, 4097, &pool), NHC_OK);
+  nhc_state_pool_info_t info{};
+  ASSERT_EQ(nhc_state_pool_get_info(pool, &info), NHC_OK);
+  EXPECT_EQ(info.max_seq_len, 4097u);
   nhc_state_pool_release(pool);
   nhc_manifest_release(manifest);
 }

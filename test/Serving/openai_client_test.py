@@ -14,7 +14,6 @@ penalties, min_p, stop_token_ids, min_tokens, include_stop_str_in_output,
 several prompts and n choices.
 """
 import argparse
-import atexit
 import concurrent.futures
 import functools
 import json
@@ -140,22 +139,6 @@ def reference_completion_ids(prompt):
 
 
 @functools.lru_cache(maxsize=None)
-def long_context_artifact():
-    """The tiny model compiled with a long context, for requests that run
-    for seconds (NoPE attention: max_position_embeddings is only a limit,
-    the weights are the same); compiled once per run."""
-    with open(os.path.join(ARGS.weights, "config.json")) as f:
-        config = json.load(f)
-    config["max_position_embeddings"] = 65536
-    tmp = tempfile.mkdtemp(prefix="nhc-serve-test-")
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    with open(os.path.join(tmp, "config.json"), "w") as f:
-        json.dump(config, f)
-    artifact = os.path.join(tmp, "long.nhc")
-    subprocess.run([ARGS.nhc, "compile", tmp, "-o", artifact], check=True)
-    return artifact
-
-
 def hold_the_slot(server):
     """A client and a streamed request that runs for seconds on `server`,
     its first chunk read: the request holds a slot."""
@@ -1083,7 +1066,7 @@ class SlotTest(unittest.TestCase):
 
     def test_disconnect_frees_slot_and_full_server_is_503(self):
         # A request that runs for seconds.
-        artifact = long_context_artifact()
+        artifact = ARGS.artifact  # --max-seq-len past max_position_embeddings
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
                     "1", "--max-queue", "0", "--max-seq-len", "60000") as s:
             client, stream, chunks = hold_the_slot(s)
@@ -1287,7 +1270,7 @@ class QueueTest(unittest.TestCase):
     before it ever gets a slot, streamed or not."""
 
     def test_queued_client_that_leaves_frees_its_place(self):
-        artifact = long_context_artifact()
+        artifact = ARGS.artifact  # --max-seq-len past max_position_embeddings
         for stream in (True, False):
             with self.subTest(stream=stream), \
                     Server(ARGS.serve, artifact, ARGS.weights, "--max-slots",
@@ -1309,7 +1292,7 @@ class NonStreamingDisconnectTest(unittest.TestCase):
     within moments, not after max_tokens."""
 
     def test_running_request_whose_client_leaves_is_cancelled(self):
-        artifact = long_context_artifact()
+        artifact = ARGS.artifact  # --max-seq-len past max_position_embeddings
         with Server(ARGS.serve, artifact, ARGS.weights, "--max-slots", "1",
                     "--max-seq-len", "60000") as s:
             sock = send_completion(s, stream=False, max_tokens=50000)
@@ -1342,7 +1325,7 @@ class ShutdownTest(unittest.TestCase):
     [DONE], not cut off mid-transfer."""
 
     def test_running_stream_ends_with_error_event_and_done(self):
-        artifact = long_context_artifact()
+        artifact = ARGS.artifact  # --max-seq-len past max_position_embeddings
         s = Server(ARGS.serve, artifact, ARGS.weights, "--max-slots", "1",
                    "--max-seq-len", "60000")
         sock = send_completion(s, stream=True, max_tokens=50000)
@@ -1366,6 +1349,35 @@ class ShutdownTest(unittest.TestCase):
         self.assertIn(b"the server is shutting down", text)
         self.assertTrue(text.endswith(b"data: [DONE]\n\n\r\n0\r\n\r\n"),
                         text[-200:])
+
+
+class PastTrainedLengthTest(unittest.TestCase):
+    """--max-seq-len past the model's max_position_embeddings (256) runs
+    prompts past it, with a warning at startup: the model has no position
+    encoding. Greedy ids equal nhc-run's, which runs past it the same way."""
+
+    def test_prompt_past_max_position_embeddings(self):
+        ids = [(7 * i + 3) % 380 + 3 for i in range(300)]
+        out = nhc_run("--prompt-ids", ",".join(map(str, ids)),
+                      "--max-new-tokens", "4", "--max-seq-len", "303")
+        expected = [int(t) for t in
+                    out.split("generated:")[1].split("\n")[0].split()]
+        self.assertEqual(len(expected), 4)
+        with Server(ARGS.serve, ARGS.artifact, ARGS.weights, "--max-seq-len",
+                    "400") as s:
+            client = openai.OpenAI(base_url=s.base_url, api_key="x",
+                                   max_retries=0, timeout=60)
+            r = client.completions.create(
+                model="tiny", prompt=ids, max_tokens=4, temperature=0,
+                extra_body={"return_token_ids": True, "ignore_eos": True})
+            self.assertEqual(r.choices[0].token_ids, expected)
+            with self.assertRaises(openai.BadRequestError):
+                client.completions.create(model="tiny", prompt=ids * 2,
+                                          max_tokens=1)
+            wait_for(lambda: any(
+                "nhc-serve: warning: --max-seq-len 400 is past the model's "
+                "max_position_embeddings 256" in line for line in s.log), 5,
+                "the warning in the log")
 
 
 class Ipv6Test(unittest.TestCase):

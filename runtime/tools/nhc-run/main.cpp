@@ -23,6 +23,7 @@
 
 #include "../common/output_check.h"
 #include "../common/session_notes.h"
+#include "../common/trained_length.h"
 #include "../common/weight_notes.h"
 #include "logits_dump.h"
 #include "nhc/runtime/api.h"
@@ -192,21 +193,25 @@ int run(nhc::run::Options options) {
       std::to_string(promptLen) + " prompt tokens and " +
       std::to_string(fedBack) + " from --max-new-tokens " +
       std::to_string(options.maxNewTokens) + ")";
+  nhc_model_info_t model{};
+  if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
+      NHC_OK)
+    return failStatus();
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0) {
     maxSeqLen = needed;
-    nhc_model_info_t model{};
-    if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
-        NHC_OK)
-      return failStatus();
     if (maxSeqLen > model.max_position_embeddings)
       return fail("error: " + why +
                   ", more than the model's max_position_embeddings " +
-                  std::to_string(model.max_position_embeddings));
+                  std::to_string(model.max_position_embeddings) +
+                  nhc::run::pastTrainedLengthHint());
   } else if (needed > maxSeqLen) {
     // Refused before the run, not by the step that would pass it.
     return fail("error: " + why + ", more than --max-seq-len " +
                 std::to_string(maxSeqLen));
+  } else {
+    nhc::run::warnPastTrainedLength("nhc-run", maxSeqLen,
+                                    model.max_position_embeddings);
   }
   nhc_session_options_t sessionOptions{};
   sessionOptions.max_slots = 1;
@@ -242,8 +247,6 @@ int run(nhc::run::Options options) {
 
   // --dump-hidden-states: taps for transformers' output_hidden_states, one
   // [prompt, hidden] block per entry, filled chunk by chunk.
-  nhc_model_info_t model{};
-  nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model);
   const uint64_t hidden = info.hidden_size;
   const uint64_t blocks = uint64_t(model.num_layers) + 1;
   nhc::run::LogitsDump hiddenDump;

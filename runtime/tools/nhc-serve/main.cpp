@@ -23,6 +23,7 @@
 #include "nhc/text/text_error.h"
 #include "nhc/text/tokenizer.h"
 #include "../common/session_notes.h"
+#include "../common/trained_length.h"
 #include "../common/weight_notes.h"
 #include "options.h"
 #include "server.h"
@@ -135,6 +136,9 @@ int run(const nhc::serve::Options &options) {
     maxSeqLen = model.max_position_embeddings
                     ? std::min<uint64_t>(model.max_position_embeddings, 8192)
                     : 8192;
+  else
+    nhc::run::warnPastTrainedLength("nhc-serve", maxSeqLen,
+                                    model.max_position_embeddings);
   // An EOS id the model cannot produce never ends a request: dropped, so
   // that requests do not each get it refused as a stop id.
   std::vector<int32_t> producible;

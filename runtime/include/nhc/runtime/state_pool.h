@@ -63,8 +63,9 @@ typedef struct nhc_state_tensor_info_t {
 
 /* Sizes the pool from the manifest's "state" table and allocates it. Fails
  * with NHC_INVALID_ARGUMENT for max_slots == 0 or above nhc::kMaxSlots
- * (65536), max_seq_len == 0, above nhc::kMaxSequenceLength (2^24) or above
- * the model's max_position_embeddings, or a size that overflows 64 bits;
+ * (65536), max_seq_len == 0 or above nhc::kMaxSequenceLength (2^24), or a
+ * size that overflows 64 bits (max_seq_len may exceed the model's
+ * max_position_embeddings: Nemotron-H has no position encoding);
  * with NHC_OUT_OF_MEMORY when the memory cannot be allocated. Both limits
  * are checked before anything is allocated. The manifest need not outlive
  * the pool. */
