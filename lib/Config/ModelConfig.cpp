@@ -594,8 +594,11 @@ std::vector<LayerKind> parseBlockTypes(ConfigReader &reader, const char *key) {
   return layers;
 }
 
+/// A dtype key's value. float64 reads as float32 with a note: transformers
+/// runs such a model in float64, nhc's kernels compute in f32 (the logits
+/// agree within f32's rounding) and bind F64 tensors rounded to F32.
 DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
-                 DType fallback) {
+                 DType fallback, std::vector<std::string> &notes) {
   std::string key = reader.pick(keys);
   // The default as transformers spells a dtype (torch's name).
   reader.noteDefault(keys, fallback == DType::BF16  ? "bfloat16"
@@ -613,8 +616,15 @@ DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
     return DType::F16;
   if (name == "float32" || name == "float")
     return DType::F32;
+  if (name == "float64" || name == "double") {
+    notes.push_back(reader.source.path + ": note: " + key + " " + name +
+                    " computes in float32 (transformers would run float64; "
+                    "F64 tensors bind rounded to F32)");
+    return DType::F32;
+  }
   reader.fail(key, "has unsupported dtype " + quoteForMessage(name) +
-                       " (supported: bfloat16, float16, float32)");
+                       " (supported: bfloat16, float16, float32, float64 "
+                       "computed as float32)");
 }
 
 //===----------------------------------------------------------------------===//
@@ -867,7 +877,7 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
   c.tieWordEmbeddings = reader.getBool({"tie_word_embeddings"}, c.tieWordEmbeddings);
   c.maxPositionEmbeddings =
       reader.getInt({"max_position_embeddings"}, c.maxPositionEmbeddings);
-  c.dtype = parseDType(reader, {"dtype", "torch_dtype"}, c.dtype);
+  c.dtype = parseDType(reader, {"dtype", "torch_dtype"}, c.dtype, c.notes);
   c.layerNormEpsilon = reader.getFloat({"layer_norm_epsilon"}, c.layerNormEpsilon);
   c.residualInFp32 = reader.getBool({"residual_in_fp32"}, c.residualInFp32);
 
@@ -930,7 +940,8 @@ void readConfig(ConfigReader &reader, ModelConfig &config) {
                         "[time_step_min, inf) in prefill steps "
                         "(docs/config.md)");
   }
-  c.ssmCacheDtype = parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype);
+  c.ssmCacheDtype =
+      parseDType(reader, {"mamba_ssm_cache_dtype"}, c.ssmCacheDtype, c.notes);
 
   c.nRoutedExperts =
       reader.getInt({"num_local_experts", "n_routed_experts"}, c.nRoutedExperts);

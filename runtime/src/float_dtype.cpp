@@ -1,13 +1,29 @@
-//===- float_dtype.cpp - Reading F32, BF16 and F16 elements ----------------===//
+//===- float_dtype.cpp - Reading F32, BF16, F16 (and F64) elements ---------===//
 
 #include "float_dtype.h"
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "weights_f32.h"
 
 namespace nhc::runtime {
+
+float narrowToF32(double value) {
+  // A cast of a value past f32's range is undefined in C++: the rounding
+  // to infinity is spelled out. 0x1.ffffffp127, halfway between FLT_MAX
+  // and 2^128, rounds (to even) to infinity; below it, to FLT_MAX.
+  constexpr double kMax = 0x1.fffffep127, kHalfway = 0x1.ffffffp127;
+  const double magnitude = std::fabs(value);
+  if (magnitude > kMax) {
+    const float rounded = magnitude >= kHalfway
+                              ? std::numeric_limits<float>::infinity()
+                              : static_cast<float>(kMax);
+    return std::signbit(value) ? -rounded : rounded;
+  }
+  return static_cast<float>(value); // NaN included
+}
 
 float floatElement(const uint8_t *data, nhc_dtype_t dtype, uint64_t i) {
   if (dtype == NHC_DTYPE_F32) {

@@ -16,6 +16,10 @@ inline bool isConvertibleFloat(nhc_dtype_t dtype) {
          dtype == NHC_DTYPE_F16;
 }
 
+/// `value` rounded to the nearest f32 (ties to even), as torch casts
+/// float64 to float32: past f32's range it is infinite, NaN stays NaN.
+float narrowToF32(double value);
+
 /// Element i of F32, BF16 or F16 data (possibly unaligned) as f32.
 float floatElement(const uint8_t *data, nhc_dtype_t dtype, uint64_t i);
 

@@ -65,6 +65,10 @@ struct nhc_weights_t {
   // from synthetic[i] into memory[i] when its data is first wanted.
   std::vector<nhc::runtime::SyntheticTensor> synthetic;
   mutable std::vector<nhc::runtime::AlignedBuffer> memory;
+  // F64 tensors of a checkpoint, read as F32 when it is opened
+  // (narrowF64Tensors): their data, and their names.
+  std::vector<nhc::runtime::AlignedBuffer> narrowed;
+  std::unordered_map<std::string, bool> narrowedNames;
   // Held by every call that reads or generates a synthetic tensor's data.
   std::unique_ptr<std::recursive_mutex> generating =
       std::make_unique<std::recursive_mutex>();
@@ -197,6 +201,35 @@ void indexTensors(nhc_weights_t &weights) {
     weights.byName[weights.sorted[i].tensor->name] = i;
 }
 
+/// F64 tensors (numpy's float, as conversion scripts write A_log, D or
+/// dt_bias) become F32 tensors rounded to nearest, once, as transformers
+/// casts them into the model's parameters: every reader then sees F32.
+void narrowF64Tensors(nhc_weights_t &weights) {
+  for (auto &file : weights.files)
+    for (SafetensorsTensor &tensor : file->tensors) {
+      if (tensor.dtype != NHC_DTYPE_F64)
+        continue;
+      const uint64_t count = tensor.byteSize / sizeof(double);
+      AlignedBuffer data = tryAllocateAligned(count * sizeof(float));
+      NHC_CHECK(data || count == 0, NHC_OUT_OF_MEMORY,
+                cat("weights: cannot allocate ", count * sizeof(float),
+                    " bytes to read F64 tensor '", tensor.name, "' of ",
+                    file->path(), " as F32"));
+      auto *out = reinterpret_cast<float *>(data.get());
+      for (uint64_t i = 0; i < count; ++i) {
+        double value;
+        std::memcpy(&value, tensor.data + i * sizeof(double), sizeof(value));
+        out[i] = narrowToF32(value);
+      }
+      tensor.dtype = NHC_DTYPE_F32;
+      tensor.byteSize = count * sizeof(float);
+      if (count > 0) // an empty tensor keeps its (non-null) place in the file
+        tensor.data = data.get();
+      weights.narrowedNames[tensor.name] = true;
+      weights.narrowed.push_back(std::move(data));
+    }
+}
+
 std::unique_ptr<nhc_weights_t> openWeights(const std::string &path) {
   auto weights = std::make_unique<nhc_weights_t>();
   weights->source = path;
@@ -219,6 +252,7 @@ std::unique_ptr<nhc_weights_t> openWeights(const std::string &path) {
     weights->files.push_back(openSafetensors(path));
   }
   indexTensors(*weights);
+  narrowF64Tensors(*weights);
   return weights;
 }
 
@@ -285,7 +319,7 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
   if (!canFeed(tensor.dtype, spec.dtype)) {
     const char *why = " (stored exactly so)";
     if (isConvertibleFloat(spec.dtype))
-      why = " (any of F32, BF16, F16 binds and is converted)";
+      why = " (any of F32, BF16, F16, F64 binds and is converted)";
     else if (spec.dtype == NHC_DTYPE_F8_E4M3)
       why = tensor.dtype == NHC_DTYPE_F8_E5M2
                 ? " (FP8 weights must be e4m3; e5m2 is not supported)"
@@ -615,6 +649,20 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                      cat(count, " checkpoint tensor(s) of '", weights.source,
                          "' are not used by the artifact and were ignored: ",
                          unused, count > 16 ? ", ..." : "")});
+  std::string narrowed;
+  size_t narrowedCount = 0;
+  for (const BoundRef &ref : bound)
+    if (weights.narrowedNames.count(ref.ref.tensor->name) &&
+        narrowedCount++ < 16)
+      narrowed += cat(narrowedCount > 1 ? ", " : "", "'",
+                      ref.ref.tensor->name, "'");
+  if (narrowedCount > 0)
+    notes.push_back({NHC_NOTE_INFO,
+                     cat(narrowedCount, " tensor(s) stored as F64 in '",
+                         weights.source,
+                         "' are read rounded to F32, as transformers casts "
+                         "them: ",
+                         narrowed, narrowedCount > 16 ? ", ..." : "")});
   return notes;
 }
 

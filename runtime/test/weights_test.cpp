@@ -131,6 +131,18 @@ size_t tinyWeightIndex(const std::string &name) {
   return 0;
 }
 
+std::vector<std::string> notesOf(const nhc_weights_t *weights,
+                                 nhc_note_kind_t wanted) {
+  std::vector<std::string> notes;
+  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
+    nhc_note_kind_t kind;
+    const char *text = nhc_weights_note_at(weights, i, &kind);
+    if (kind == wanted)
+      notes.push_back(text);
+  }
+  return notes;
+}
+
 // Storage dtype is a detail: a weight the computation reads as BF16 binds a
 // tensor stored F16 or F32 (converted when a session is created).
 TEST_F(WeightsTest, FloatWeightsBindFromAnyFloatStorage) {
@@ -154,8 +166,63 @@ TEST_F(WeightsTest, NonFloatStorageIsAMismatch) {
   EXPECT_THAT(lastError(),
               HasSubstr("weights: tensor 'lm_head.weight' has dtype I16 in " +
                         file() +
-                        ", but the artifact reads BF16 (any of F32, BF16, F16 "
-                        "binds and is converted)"));
+                        ", but the artifact reads BF16 (any of F32, BF16, F16, "
+                        "F64 binds and is converted)"));
+}
+
+// F64 storage (numpy's float, as conversion scripts write A_log or D) is
+// read as F32 rounded to nearest when the checkpoint is opened, as
+// transformers casts it into the model's parameters: every reader sees F32.
+TEST_F(WeightsTest, F64TensorsAreReadRoundedToF32) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double fltMax = std::numeric_limits<float>::max();
+  // (stored, read): nearest, ties to even, the overflow edge, NaN, -0.
+  const std::vector<std::pair<double, float>> cases = {
+      {0.1, 0x1.99999ap-4f},
+      {1.0 + 0x1p-24, 1.0f},                  // tie: the even neighbour
+      {1.0 + 3 * 0x1p-24, 1.0f + 0x1p-22f},   // tie: the even neighbour
+      {fltMax + 0x1p102, 0x1.fffffep127f},    // below halfway: FLT_MAX
+      {fltMax + 0x1p103, INFINITY},           // halfway: to even, infinity
+      {-1e300, -INFINITY},
+      {1e-50, 0.0f},
+      {-0.0, -0.0f},
+      {nan, NAN},
+  };
+  Bytes data(256 * 64 * sizeof(double));
+  for (size_t i = 0; i < 256 * 64; ++i) {
+    double value = i < cases.size() ? cases[i].first : 0.5 + double(i);
+    std::memcpy(data.data() + i * sizeof(double), &value, sizeof(value));
+  }
+  SafetensorsBuilder builder = tinyWith("lm_head.weight", "", {});
+  builder.add("lm_head.weight", "F64", {256, 64}, data);
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
+                                 &info),
+            NHC_OK);
+  EXPECT_EQ(info.desc.dtype, NHC_DTYPE_F32);
+  ASSERT_EQ(info.byte_size, 256u * 64 * sizeof(float));
+  std::vector<float> read(256 * 64);
+  std::memcpy(read.data(), info.data, info.byte_size);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const float want = cases[i].second;
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(read[i])) << i;
+      continue;
+    }
+    EXPECT_EQ(read[i], want) << i;
+    EXPECT_EQ(std::signbit(read[i]), std::signbit(want)) << i;
+  }
+  EXPECT_EQ(read[1000], 1000.5f);
+  nhc_tensor_info_t found;
+  ASSERT_EQ(nhc_weights_find(weights, "lm_head.weight", &found), NHC_OK);
+  EXPECT_EQ(found.desc.dtype, NHC_DTYPE_F32);
+  EXPECT_EQ(found.data, info.data);
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_INFO),
+              Contains(HasSubstr("1 tensor(s) stored as F64 in '" + file() +
+                                 "' are read rounded to F32, as transformers "
+                                 "casts them: 'lm_head.weight'")));
 }
 
 TEST_F(WeightsTest, FP8WeightsMustBeStoredAsFP8) {
@@ -315,18 +382,6 @@ Json tiedManifest() {
   m["weights"][tinyWeightIndex("lm_head.weight")]["alternatives"] =
       Json::array({Json::object({{"name", "backbone.embeddings.weight"}})});
   return m;
-}
-
-std::vector<std::string> notesOf(const nhc_weights_t *weights,
-                                 nhc_note_kind_t wanted) {
-  std::vector<std::string> notes;
-  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
-    nhc_note_kind_t kind;
-    const char *text = nhc_weights_note_at(weights, i, &kind);
-    if (kind == wanted)
-      notes.push_back(text);
-  }
-  return notes;
 }
 
 TEST_F(WeightsTest, TiedWeightFallsBackToItsAlternative) {

@@ -7,6 +7,8 @@
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
   edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
+  edit-safetensors.py IN OUT --widen-f64 PREFIX        (every F32 tensor whose
+      name starts with PREFIX stored as F64, the same values)
   edit-safetensors.py IN OUT --unstack-experts PREFIX  (every stacked
       PREFIX...mixer.experts.{up,down}_proj[.weight] [E, out, in] split into
       ...experts.<e>.{up,down}_proj.weight [out, in], the per-expert layout)
@@ -35,6 +37,17 @@ def main():
         if renamed.keys() == tensors.keys() or len(renamed) != len(tensors):
             sys.exit(f"--rename-prefix {name!r}: nothing renamed, or a clash")
         tensors, name, op = renamed, None, None
+    elif op == "--widen-f64":
+        widened = 0
+        for key, (dtype, shape, raw) in list(tensors.items()):
+            if key.startswith(name) and dtype == "F32":
+                values = struct.unpack(f"<{len(raw) // 4}f", raw)
+                tensors[key] = ("F64", shape,
+                                struct.pack(f"<{len(values)}d", *values))
+                widened += 1
+        if not widened:
+            sys.exit(f"--widen-f64 {name!r}: no F32 tensor")
+        name, op = None, None
     elif op == "--unstack-experts":
         stacked = re.compile(re.escape(name) +
                              r"(.*\.mixer\.experts)\.(up_proj|down_proj)(\.weight)?$")

@@ -54,7 +54,10 @@ typedef struct nhc_tensor_info_t {
 
 /* Opens `path`: a .safetensors file, a model.safetensors.index.json file, or
  * a directory holding model.safetensors or model.safetensors.index.json. The
- * caller owns *out_weights: nhc_weights_release(). */
+ * caller owns *out_weights: nhc_weights_release(). F64 tensors are read as
+ * F32 here (rounded to nearest, ties to even; infinite past f32's range), as
+ * transformers casts them: every call below reports them as F32 in memory
+ * the handle owns (NHC_OUT_OF_MEMORY when it cannot be allocated). */
 NHC_API nhc_status_t nhc_weights_open(const char *path,
                                       nhc_weights_t **out_weights);
 
