@@ -131,6 +131,17 @@ size_t tinyWeightIndex(const std::string &name) {
   return 0;
 }
 
+/// The tensor bound for the tiny manifest's lm_head.weight (a failure, and
+/// an empty info, if there is none).
+nhc_tensor_info_t boundLmHead(const nhc_weights_t *weights) {
+  nhc_tensor_info_t info{};
+  EXPECT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
+                                 &info),
+            NHC_OK)
+      << lastError();
+  return info;
+}
+
 std::vector<std::string> notesOf(const nhc_weights_t *weights,
                                  nhc_note_kind_t wanted) {
   std::vector<std::string> notes;
@@ -152,10 +163,7 @@ TEST_F(WeightsTest, FloatWeightsBindFromAnyFloatStorage) {
     openSingle(tinyWith("lm_head.weight", dtype, {256, 64}));
     ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK)
         << dtype << ": " << lastError();
-    nhc_tensor_info_t info;
-    ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
-                                   &info),
-              NHC_OK);
+    nhc_tensor_info_t info = boundLmHead(weights);
     EXPECT_STREQ(nhc_dtype_name(info.desc.dtype), dtype);
   }
 }
@@ -197,10 +205,7 @@ TEST_F(WeightsTest, F64TensorsAreReadRoundedToF32) {
   builder.add("lm_head.weight", "F64", {256, 64}, data);
   openSingle(builder);
   ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-  nhc_tensor_info_t info;
-  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
-                                 &info),
-            NHC_OK);
+  nhc_tensor_info_t info = boundLmHead(weights);
   EXPECT_EQ(info.desc.dtype, NHC_DTYPE_F32);
   ASSERT_EQ(info.byte_size, 256u * 64 * sizeof(float));
   std::vector<float> read(256 * 64);
@@ -390,10 +395,7 @@ TEST_F(WeightsTest, TiedWeightFallsBackToItsAlternative) {
   SafetensorsBuilder builder = tinyWith("lm_head.weight", "", {});
   openSingle(builder);
   ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-  nhc_tensor_info_t info;
-  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
-                                 &info),
-            NHC_OK);
+  nhc_tensor_info_t info = boundLmHead(weights);
   EXPECT_STREQ(info.desc.name, "backbone.embeddings.weight");
   EXPECT_EQ(info.data,
             [&] {
@@ -411,10 +413,7 @@ TEST_F(WeightsTest, OwnTensorWinsOverTieAndWarnsWhenTheyDiffer) {
   manifest = parseManifestOrDie(tiedManifest());
   openSingle(tinyCheckpoint()); // lm_head and embeddings hold other bytes
   ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-  nhc_tensor_info_t info;
-  ASSERT_EQ(nhc_weights_bound_at(weights, tinyWeightIndex("lm_head.weight"),
-                                 &info),
-            NHC_OK);
+  nhc_tensor_info_t info = boundLmHead(weights);
   EXPECT_STREQ(info.desc.name, "lm_head.weight");
   std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
   ASSERT_EQ(warnings.size(), 1u);
