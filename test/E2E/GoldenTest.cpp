@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <chrono>
 #include <cmath>
@@ -1383,6 +1384,79 @@ TEST_P(Golden, AnotherThreadContinuesTheRequest) {
   });
   other.join();
   Model::check(nhc_session_release_slot(model.session, slot), "release");
+}
+
+bool onCudaDriverDouble();
+
+/// Two sessions of one artifact and one weights handle step at the same
+/// time, each on its own thread (docs/runtime.md, "Threads": different
+/// sessions may run concurrently; the host backend's parallel loops share
+/// the process's one pool): every request gets the reference logits,
+/// prefill and decode, as alone.
+TEST_P(Golden, TwoSessionsStepAtOnce) {
+  if (onCudaDriverDouble())
+    GTEST_SKIP() << "the CUDA driver double is not thread-safe; the host "
+                    "runs and a GPU run (NHC_GOLDEN_BACKEND=cuda) check this";
+  Model model(GetParam());
+  nhc_session_options_t options{};
+  options.max_slots = 4;
+  options.max_seq_len = 64;
+  options.gemm_precision = model.golden.precision;
+  const std::string backend = backendUnderTest();
+  options.backend = backend.c_str();
+  nhc_session_t *second = nullptr;
+  Model::check(nhc_session_create_ex(model.artifact, model.weights, &options,
+                                     &second),
+               "create the second session");
+  const int prompts = model.prompts();
+  constexpr int kSteps = 3, kRounds = 3;
+  struct Prompt {
+    std::vector<int32_t> ids;
+    std::vector<int64_t> next;
+    std::vector<float> prefill, decode;
+  };
+  std::vector<Prompt> refs;
+  for (int p = 0; p < prompts; ++p) {
+    const std::string name = "prompt." + std::to_string(p);
+    refs.push_back({model.ids(p), model.tensor<int64_t>(name + ".generated_ids"),
+                    model.tensor<float>(name + ".prefill_logits"),
+                    model.tensor<float>(name + ".decode_logits")});
+  }
+  std::atomic<int> ready{0};
+  auto run = [&](nhc_session_t *session, int first) {
+    ready.fetch_add(1);
+    while (ready.load() < 2) {
+    }
+    for (int round = 0; round < kRounds; ++round) {
+      const Prompt &ref = refs[(first + round) % prompts];
+      const std::string what = "session " + std::to_string(first) +
+                               ", round " + std::to_string(round);
+      uint32_t slot;
+      Model::check(nhc_session_claim(session, &slot), "claim");
+      std::vector<float> logits(ref.ids.size() * model.vocab);
+      nhc_request_t request{slot, ref.ids.data(), ref.ids.size()};
+      Model::check(nhc_session_step(session, &request, 1, NHC_LOGITS_ALL,
+                                    logits.data(), logits.size()),
+                   "prefill");
+      model.expectClose(logits.data(), ref.prefill.data(), ref.ids.size(),
+                        what + ", prefill");
+      for (int step = 1; step <= kSteps && size_t(step) < ref.next.size();
+           ++step) {
+        int32_t token = static_cast<int32_t>(ref.next[step - 1]);
+        nhc_request_t next{slot, &token, 1};
+        Model::check(nhc_session_step(session, &next, 1, NHC_LOGITS_LAST,
+                                      logits.data(), model.vocab),
+                     "decode");
+        model.expectClose(logits.data(), &ref.decode[step * model.vocab], 1,
+                          what + ", decode step " + std::to_string(step));
+      }
+      Model::check(nhc_session_release_slot(session, slot), "release");
+    }
+  };
+  std::thread other(run, second, 1);
+  run(model.session, 0);
+  other.join();
+  nhc_session_release(second);
 }
 
 /// Prefill and decode of different requests mixed in ragged steps give the
