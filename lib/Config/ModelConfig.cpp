@@ -618,8 +618,12 @@ DType parseDType(ConfigReader &reader, std::initializer_list<const char *> keys,
     return DType::F32;
   if (name == "float64" || name == "double") {
     notes.push_back(reader.source.path + ": note: " + key + " " + name +
-                    " computes in float32 (transformers would run float64; "
-                    "F64 tensors bind rounded to F32)");
+                    " read as float32" +
+                    (key == "mamba_ssm_cache_dtype"
+                         ? std::string(" (transformers never reads it)")
+                         : std::string(": nhc computes in float32 "
+                                       "(transformers would run float64; F64 "
+                                       "tensors bind rounded to F32)")));
     return DType::F32;
   }
   reader.fail(key, "has unsupported dtype " + quoteForMessage(name) +

@@ -649,13 +649,17 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                      cat(count, " checkpoint tensor(s) of '", weights.source,
                          "' are not used by the artifact and were ignored: ",
                          unused, count > 16 ? ", ..." : "")});
+  // Each F64 tensor once, however many weights bind it (a tied head, the
+  // slices of stacked experts).
   std::string narrowed;
   size_t narrowedCount = 0;
-  for (const BoundRef &ref : bound)
-    if (weights.narrowedNames.count(ref.ref.tensor->name) &&
+  std::unordered_map<std::string, bool> named;
+  for (const BoundRef &ref : bound) {
+    const std::string &name = ref.ref.tensor->name;
+    if (weights.narrowedNames.count(name) && named.emplace(name, true).second &&
         narrowedCount++ < 16)
-      narrowed += cat(narrowedCount > 1 ? ", " : "", "'",
-                      ref.ref.tensor->name, "'");
+      narrowed += cat(narrowedCount > 1 ? ", " : "", "'", name, "'");
+  }
   if (narrowedCount > 0)
     notes.push_back({NHC_NOTE_INFO,
                      cat(narrowedCount, " tensor(s) stored as F64 in '",

@@ -193,6 +193,7 @@ TEST_F(WeightsTest, F64TensorsAreReadRoundedToF32) {
       {fltMax + 0x1p103, INFINITY},           // halfway: to even, infinity
       {-1e300, -INFINITY},
       {1e-50, 0.0f},
+      {0x1.8p-140, 0x1.8p-140f},              // a subnormal, exact
       {-0.0, -0.0f},
       {nan, NAN},
   };

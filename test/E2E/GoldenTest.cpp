@@ -1409,6 +1409,7 @@ TEST_P(Golden, TwoSessionsStepAtOnce) {
                                      &second),
                "create the second session");
   const int prompts = model.prompts();
+  ASSERT_GE(prompts, 1);
   constexpr int kSteps = 3, kRounds = 3;
   struct Prompt {
     std::vector<int32_t> ids;

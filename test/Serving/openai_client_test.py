@@ -1,6 +1,6 @@
 """nhc-serve against the `openai` Python client, on the bundled tiny model.
 
-    python openai_client_test.py --nhc BIN/nhc --serve BIN/nhc-serve \
+    python openai_client_test.py --serve BIN/nhc-serve \
         --run BIN/nhc-run --artifact dense.nhc --weights test/golden/dense/model
 
 What it checks (issue 13): completions and chat completions, streaming and
@@ -1398,7 +1398,7 @@ class Ipv6Test(unittest.TestCase):
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
-    for flag in ("--nhc", "--serve", "--run", "--artifact", "--weights"):
+    for flag in ("--serve", "--run", "--artifact", "--weights"):
         parser.add_argument(flag, required=True)
     ARGS, rest = parser.parse_known_args()
     unittest.main(argv=[sys.argv[0], "-v", *rest])

@@ -3,7 +3,8 @@
  * nhc_weights_open() memory-maps a checkpoint (one .safetensors file, a
  * directory with model.safetensors, or a sharded directory with
  * model.safetensors.index.json) and validates every header. Tensor data is
- * never copied: pointers point into the read-only mappings.
+ * not copied: pointers point into the read-only mappings, except for F64
+ * tensors, read once into F32 memory the handle owns (nhc_weights_open).
  *
  * The files must therefore not be truncated or rewritten in place while the
  * handle (or a session using it) exists: a mapping shows the file as it is
@@ -18,8 +19,8 @@
  * manifest's alternatives (a tied lm_head reads the embeddings; expert e may
  * be slice e of a stacked [E, ...] tensor), with exactly the shape. The
  * manifest's dtype is the one the computation reads: a float one (F32, BF16,
- * F16) binds a tensor stored in any of those three (converted when a session
- * is created); FP8 must be stored as FP8. FP8 scales must be positive,
+ * F16) binds a tensor stored in any of those three or F64 (converted when a
+ * session is created; F64 to F32 when the checkpoint is opened); FP8 must be stored as FP8. FP8 scales must be positive,
  * normal and at most sqrt(FLT_MAX) / 448; float vectors (rank 0 or 1: norms,
  * biases, A_log, D, dt_bias, router bias) and weights the manifest marks
  * "finite" (the MoE router's gate) must be finite (NHC_INVALID_FORMAT naming
