@@ -66,9 +66,8 @@ struct nhc_weights_t {
   std::vector<nhc::runtime::SyntheticTensor> synthetic;
   mutable std::vector<nhc::runtime::AlignedBuffer> memory;
   // F64 tensors of a checkpoint, read as F32 when it is opened
-  // (narrowF64Tensors): their data, and their names.
-  std::vector<nhc::runtime::AlignedBuffer> narrowed;
-  std::unordered_map<std::string, bool> narrowedNames;
+  // (narrowF64Tensors): their F32 data by name.
+  std::unordered_map<std::string, nhc::runtime::AlignedBuffer> narrowed;
   // Held by every call that reads or generates a synthetic tensor's data.
   std::unique_ptr<std::recursive_mutex> generating =
       std::make_unique<std::recursive_mutex>();
@@ -225,8 +224,7 @@ void narrowF64Tensors(nhc_weights_t &weights) {
       tensor.byteSize = count * sizeof(float);
       if (count > 0) // an empty tensor keeps its (non-null) place in the file
         tensor.data = data.get();
-      weights.narrowedNames[tensor.name] = true;
-      weights.narrowed.push_back(std::move(data));
+      weights.narrowed[tensor.name] = std::move(data);
     }
 }
 
@@ -649,14 +647,13 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
                      cat(count, " checkpoint tensor(s) of '", weights.source,
                          "' are not used by the artifact and were ignored: ",
                          unused, count > 16 ? ", ..." : "")});
-  // Each F64 tensor once, however many weights bind it (a tied head, the
-  // slices of stacked experts).
+  // The bound tensors stored as F64, each once however many weights bind
+  // it (a tied head, the slices of stacked experts), as `unused` lists.
   std::string narrowed;
   size_t narrowedCount = 0;
-  std::unordered_map<std::string, bool> named;
-  for (const BoundRef &ref : bound) {
-    const std::string &name = ref.ref.tensor->name;
-    if (weights.narrowedNames.count(name) && named.emplace(name, true).second &&
+  for (const TensorRef &ref : weights.sorted) {
+    const std::string &name = ref.tensor->name;
+    if (used.count(name) && weights.narrowed.count(name) &&
         narrowedCount++ < 16)
       narrowed += cat(narrowedCount > 1 ? ", " : "", "'", name, "'");
   }

@@ -118,14 +118,7 @@ public:
                            &weights),
           "open weights");
     check(nhc_weights_bind(weights, nhc_artifact_manifest(artifact)), "bind");
-    nhc_session_options_t options{};
-    options.max_slots = maxSlots;
-    options.max_seq_len = 64;
-    options.gemm_precision = c.precision;
-    std::string backend = backendUnderTest();
-    options.backend = backend.c_str();
-    check(nhc_session_create_ex(artifact, weights, &options, &session),
-          "create session");
+    session = openSession(maxSlots);
     std::string referencePath =
         goldenPath(std::string(c.name) + "/reference.safetensors");
     check(nhc_weights_open(referencePath.c_str(), &reference), "open reference");
@@ -137,6 +130,21 @@ public:
     if (info.gemm_precision == NHC_GEMM_PRECISION_BF16)
       golden.relTol = std::max(golden.relTol, 3e-2);
   }
+  /// Another session of the case's artifact and weights, as the
+  /// constructor's (null after a failure it records).
+  nhc_session_t *openSession(uint32_t maxSlots) const {
+    nhc_session_options_t options{};
+    options.max_slots = maxSlots;
+    options.max_seq_len = 64;
+    options.gemm_precision = golden.precision;
+    std::string backend = backendUnderTest();
+    options.backend = backend.c_str();
+    nhc_session_t *created = nullptr;
+    check(nhc_session_create_ex(artifact, weights, &options, &created),
+          "create session");
+    return created;
+  }
+
   ~Model() {
     nhc_session_release(session);
     nhc_weights_release(reference);
@@ -1398,16 +1406,8 @@ TEST_P(Golden, TwoSessionsStepAtOnce) {
     GTEST_SKIP() << "the CUDA driver double is not thread-safe; the host "
                     "runs and a GPU run (NHC_GOLDEN_BACKEND=cuda) check this";
   Model model(GetParam());
-  nhc_session_options_t options{};
-  options.max_slots = 4;
-  options.max_seq_len = 64;
-  options.gemm_precision = model.golden.precision;
-  const std::string backend = backendUnderTest();
-  options.backend = backend.c_str();
-  nhc_session_t *second = nullptr;
-  Model::check(nhc_session_create_ex(model.artifact, model.weights, &options,
-                                     &second),
-               "create the second session");
+  nhc_session_t *second = model.openSession(4);
+  ASSERT_NE(second, nullptr);
   const int prompts = model.prompts();
   ASSERT_GE(prompts, 1);
   constexpr int kSteps = 3, kRounds = 3;

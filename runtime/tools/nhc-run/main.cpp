@@ -143,13 +143,13 @@ int run(nhc::run::Options options) {
   std::string outputError;
   if (!checkOutputs(options, h.weights, outputError))
     return fail(outputError);
+  nhc_model_info_t model{};
+  if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
+      NHC_OK)
+    return failStatus();
   if (text) {
     // A tokenizer that is not this model's can give ids past its
     // vocabulary: say so by the tokenizer, not as a bad request.
-    nhc_model_info_t model{};
-    if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
-        NHC_OK)
-      return failStatus();
     const std::vector<int32_t> &ids = text->promptIds();
     for (size_t i = 0; i < ids.size(); ++i)
       if (ids[i] < 0 || uint64_t(ids[i]) >= model.vocab_size)
@@ -193,10 +193,6 @@ int run(nhc::run::Options options) {
       std::to_string(promptLen) + " prompt tokens and " +
       std::to_string(fedBack) + " from --max-new-tokens " +
       std::to_string(options.maxNewTokens) + ")";
-  nhc_model_info_t model{};
-  if (nhc_manifest_model_info(nhc_artifact_manifest(h.artifact), &model) !=
-      NHC_OK)
-    return failStatus();
   uint64_t maxSeqLen = options.maxSeqLen;
   if (maxSeqLen == 0) {
     maxSeqLen = needed;
