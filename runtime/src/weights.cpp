@@ -268,30 +268,105 @@ bool canFeed(nhc_dtype_t stored, nhc_dtype_t wanted) {
 
 /// The prefix of the model's body in NemotronHForCausalLM checkpoints, and
 /// the one transformers 5 renames it to on load (conversion_mapping.py,
-/// "nemotron_h": WeightRenaming("backbone.", "model.")): a checkpoint saved
-/// from that in-memory state dict spells it so, and transformers loads both.
+/// "nemotron_h": WeightRenaming("backbone.", "model.")), which is also the
+/// class's base_model_prefix.
 constexpr const char *kBodyPrefix = "backbone.";
 constexpr const char *kInMemoryBodyPrefix = "model.";
 
-/// `name` as a transformers 5 state dict spells it: "model." for a leading
-/// "backbone."; empty for a name without that prefix.
-std::string inMemoryName(const std::string &name) {
-  const std::string prefix = kBodyPrefix;
-  if (name.compare(0, prefix.size(), prefix) != 0)
-    return std::string();
-  return kInMemoryBodyPrefix + name.substr(prefix.size());
+/// The other checkpoint names transformers 5.23 loads into the parameter an
+/// artifact name denotes (core_model_loading.rename_source_key): after the
+/// rename above it adds the base model prefix to a key that names a
+/// parameter only with it, and drops it from a key that names one only
+/// without it. So a body weight "backbone.R" is also read from "model.R"
+/// (a state dict saved from transformers 5's in-memory model) and from "R"
+/// (one saved from the bare NemotronHModel, or by a tool that drops the
+/// prefix); a head weight "lm_head.weight" also from "model.lm_head.weight"
+/// and "backbone.lm_head.weight".
+std::vector<std::string> otherSpellings(const std::string &name) {
+  const std::string body = kBodyPrefix;
+  if (name.compare(0, body.size(), body) == 0) {
+    std::string rest = name.substr(body.size());
+    return {kInMemoryBodyPrefix + rest, rest};
+  }
+  return {kInMemoryBodyPrefix + name, body + name};
 }
 
-/// The checkpoint tensor an artifact name binds to: the name itself, else
-/// its in-memory spelling (inMemoryName).
-const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
-  auto it = weights.byName.find(name);
-  if (it == weights.byName.end()) {
-    std::string renamed = inMemoryName(name);
-    if (!renamed.empty())
-      it = weights.byName.find(renamed);
+/// a < b for decimal digit strings (any length, leading zeros allowed).
+bool numberLess(const std::string &a, const std::string &b) {
+  size_t za = std::min(a.find_first_not_of('0'), a.size());
+  size_t zb = std::min(b.find_first_not_of('0'), b.size());
+  if (a.size() - za != b.size() - zb)
+    return a.size() - za < b.size() - zb;
+  return a.compare(za, std::string::npos, b, zb, std::string::npos) < 0;
+}
+
+/// One '.'-separated part of a name as transformers 5.23's dot_natural_key
+/// sorts it: an all-digit part as (0, number), before any other, which
+/// is (1, text less its trailing digits[, those digits as a number]).
+struct NaturalPart {
+  bool digits;
+  std::string text, number;
+  bool operator<(const NaturalPart &other) const {
+    if (digits != other.digits)
+      return digits;
+    if (digits)
+      return numberLess(number, other.number);
+    if (text != other.text)
+      return text < other.text;
+    if (number.empty() || other.number.empty())
+      return number.empty() && !other.number.empty();
+    return numberLess(number, other.number);
   }
-  return it == weights.byName.end() ? nullptr : &weights.sorted[it->second];
+};
+
+std::vector<NaturalPart> naturalParts(const std::string &name) {
+  std::vector<NaturalPart> parts;
+  size_t begin = 0;
+  while (true) {
+    size_t end = std::min(name.find('.', begin), name.size());
+    std::string part = name.substr(begin, end - begin);
+    size_t textEnd = part.find_last_not_of("0123456789") + 1; // npos + 1 = 0
+    if (!part.empty() && textEnd == 0)
+      parts.push_back({true, "", part});
+    else
+      parts.push_back({false, part.substr(0, textEnd), part.substr(textEnd)});
+    if (end == name.size())
+      return parts;
+    begin = end + 1;
+  }
+}
+
+/// The checkpoint tensor an artifact name binds to: of the name and its
+/// other spellings (otherSpellings), the one present that sorts first by
+/// dot_natural_key, which is the one transformers 5.23 loads (it walks a
+/// checkpoint's keys in that order and keeps the first of several renamed
+/// to one parameter: checked for every pair of spellings of a body weight,
+/// where "layers.0..." precedes "model.layers.0..." but "model.norm_f..."
+/// precedes "norm_f...", and of the head).
+const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
+  const TensorRef *found = nullptr;
+  std::vector<NaturalPart> foundKey;
+  std::vector<std::string> spellings = otherSpellings(name);
+  spellings.insert(spellings.begin(), name);
+  for (const std::string &spelling : spellings) {
+    auto it = weights.byName.find(spelling);
+    if (it == weights.byName.end())
+      continue;
+    std::vector<NaturalPart> key = naturalParts(spelling);
+    if (!found || key < foundKey) {
+      found = &weights.sorted[it->second];
+      foundKey = std::move(key);
+    }
+  }
+  return found;
+}
+
+/// "'a', 'b'": names quoted, comma-separated.
+std::string quotedList(const std::vector<std::string> &names) {
+  std::string list;
+  for (const std::string &name : names)
+    list += cat(list.empty() ? "" : ", ", "'", name, "'");
+  return list;
 }
 
 BoundRef wholeTensor(const TensorRef &ref) {
@@ -424,13 +499,11 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
     bound = BoundRef{*ref, sliceBytes * alt.index, sliceBytes, spec.shape};
     return NHC_OK;
   }
-  std::string renamed = inMemoryName(spec.name);
   message = cat("weights: tensor '", spec.name, "' (",
                 describe(spec.dtype, spec.shape),
                 ") required by the artifact is missing from checkpoint '",
-                weights.source, "'",
-                renamed.empty() ? std::string()
-                                : cat(" (also as '", renamed, "')"),
+                weights.source, "' (also as ",
+                quotedList(otherSpellings(spec.name)), ")",
                 tried.empty() ? std::string()
                               : cat(", and so are its alternatives ", tried),
                 " (from ", origin, ")");
@@ -569,22 +642,28 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
     used[ref.ref.tensor->name] = true;
   for (const TensorSpec &spec : manifest.weights) {
     const TensorRef *own = lookup(weights, spec.name);
-    // Both spellings of the body prefix: lookup binds the "backbone." one,
-    // which transformers 5.23 loads too (checked with two shards either way).
-    const std::string renamed = inMemoryName(spec.name);
-    if (auto it = weights.byName.find(renamed);
-        own && !renamed.empty() && own->tensor->name == spec.name &&
-        it != weights.byName.end() &&
-        !sameValues(wholeTensor(*own), wholeTensor(weights.sorted[it->second])))
-      notes.push_back({NHC_NOTE_WARNING,
-                       cat("checkpoint '", weights.source, "' holds both '",
-                           spec.name, "' and '", it->first,
-                           "' with different values; using '", spec.name,
-                           "' (as transformers does)")});
+    // Several spellings of one weight (otherSpellings): lookup binds the
+    // one transformers 5.23 loads; each other one present must agree.
+    std::vector<std::string> spellings = otherSpellings(spec.name);
+    spellings.push_back(spec.name);
+    if (own)
+      for (const std::string &spelling : spellings) {
+        auto it = weights.byName.find(spelling);
+        if (it == weights.byName.end() || it->first == own->tensor->name ||
+            sameValues(wholeTensor(*own),
+                       wholeTensor(weights.sorted[it->second])))
+          continue;
+        notes.push_back({NHC_NOTE_WARNING,
+                         cat("checkpoint '", weights.source, "' holds both '",
+                             own->tensor->name, "' and '", it->first,
+                             "' with different values; using '",
+                             own->tensor->name, "' (as transformers does)")});
+      }
     // The spelling bound (checkTensor: its own name, else the first
     // alternative present); every other spelling present is compared with it.
     // Each spelling quoted, a stacked one with its expert: 'name' [e].
-    std::string chosenName = own ? cat("'", spec.name, "'") : std::string();
+    std::string chosenName =
+        own ? cat("'", own->tensor->name, "'") : std::string();
     std::optional<BoundRef> chosen;
     if (own)
       chosen = wholeTensor(*own);

@@ -545,36 +545,75 @@ TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
   }
 }
 
-// A tensor under both body prefixes ("backbone." and transformers 5's
-// in-memory "model."): the "backbone." one binds, as transformers 5.23
-// loads it, with a warning naming both when their values differ and none
-// when they agree.
-TEST_F(WeightsTest, BothBodyPrefixesBindBackboneAndWarnWhenTheyDiffer) {
-  const std::string name = "backbone.layers.0.mixer.in_proj.weight";
-  const std::string inMemory = "model.layers.0.mixer.in_proj.weight";
-  for (bool differ : {false, true}) {
-    SCOPED_TRACE(differ ? "different values" : "the same values");
-    SafetensorsBuilder builder = tinyCheckpoint();
-    Bytes copy = builder.data(name);
-    if (differ)
-      copy[3] ^= 0x40;
-    builder.add(inMemory, "BF16", {148, 64}, copy);
-    openSingle(builder);
-    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-    nhc_tensor_info_t info;
-    ASSERT_EQ(nhc_weights_bound_at(weights, 1, &info), NHC_OK);
-    EXPECT_STREQ(info.desc.name, name.c_str());
-    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
-    if (!differ) {
-      EXPECT_TRUE(warnings.empty());
-      continue;
+// Every spelling transformers 5.23 loads a weight from: a body weight's
+// "backbone.", its in-memory "model." and none (a state dict of the bare
+// NemotronHModel); the head's own name, "model." and "backbone." before it.
+// Each binds alone; of two present, the one that sorts first by
+// transformers' dot_natural_key binds (the one transformers loads: checked
+// with transformers 5.23 for every pair, on the golden dense model), with a
+// warning naming both when their values differ and none when they agree.
+TEST_F(WeightsTest, EverySpellingTransformersLoadsBindsFirstInItsKeyOrder) {
+  struct Case {
+    size_t weight; // index in the tiny manifest (and checkpoint)
+    std::vector<std::string> present;
+    std::string bound;
+  };
+  const std::string inProj = "layers.0.mixer.in_proj.weight";
+  const std::vector<Case> cases = {
+      {1, {"model." + inProj}, "model." + inProj},
+      {1, {inProj}, inProj},
+      {1, {"backbone." + inProj, "model." + inProj}, "backbone." + inProj},
+      {1, {"backbone." + inProj, inProj}, "backbone." + inProj},
+      {1, {"model." + inProj, inProj}, inProj}, // "layers" < "model"
+      {4, {"model.norm_f.weight", "norm_f.weight"}, "model.norm_f.weight"},
+      {0, {"model.embeddings.weight", "embeddings.weight"}, "embeddings.weight"},
+      {5, {"model.lm_head.weight"}, "model.lm_head.weight"},
+      {5, {"backbone.lm_head.weight"}, "backbone.lm_head.weight"},
+      {5, {"lm_head.weight", "model.lm_head.weight"}, "lm_head.weight"},
+      {5, {"lm_head.weight", "backbone.lm_head.weight"}, "backbone.lm_head.weight"},
+  };
+  const SafetensorsBuilder original = tinyCheckpoint();
+  const Json spec = tinyManifest()["weights"];
+  for (const Case &c : cases)
+    for (bool differ : {false, true}) {
+      if (differ && c.present.size() < 2)
+        continue;
+      SCOPED_TRACE(c.present.back() + (differ ? ", different values" : ""));
+      const std::string name = spec[c.weight]["name"].get<std::string>();
+      SafetensorsBuilder builder;
+      for (const Json &w : spec) {
+        const std::string own = w["name"].get<std::string>();
+        const std::string dtype = w["dtype"].get<std::string>();
+        const auto shape = w["shape"].get<std::vector<uint64_t>>();
+        if (own != name) {
+          builder.add(own, dtype, shape, original.data(own));
+          continue;
+        }
+        for (size_t i = 0; i < c.present.size(); ++i) {
+          Bytes data = original.data(name);
+          if (differ && i > 0)
+            data[0] ^= 0x01; // a mantissa bit: other, still finite, values
+          builder.add(c.present[i], dtype, shape, data);
+        }
+      }
+      openSingle(builder);
+      ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+      nhc_tensor_info_t info;
+      ASSERT_EQ(nhc_weights_bound_at(weights, c.weight, &info), NHC_OK);
+      EXPECT_EQ(info.desc.name, c.bound);
+      std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+      if (!differ) {
+        EXPECT_TRUE(warnings.empty()) << warnings.front();
+        continue;
+      }
+      const std::string &other =
+          c.present[0] == c.bound ? c.present[1] : c.present[0];
+      ASSERT_EQ(warnings.size(), 1u);
+      EXPECT_THAT(warnings[0],
+                  HasSubstr("holds both '" + c.bound + "' and '" + other +
+                            "' with different values; using '" + c.bound +
+                            "' (as transformers does)"));
     }
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_THAT(warnings[0], HasSubstr("holds both '" + name + "' and '" +
-                                       inMemory +
-                                       "' with different values; using '" +
-                                       name + "' (as transformers does)"));
-  }
 }
 
 // The manifest's config.read (what the compiler read) against the
@@ -694,8 +733,10 @@ TEST_F(WeightsTest, MissingWeightListsTheAlternativesTried) {
   EXPECT_THAT(lastError(),
               HasSubstr("tensor 'x.experts.0.up_proj.weight' (F32 [4, 8]) "
                         "required by the artifact is missing from checkpoint '" +
-                        file() + "', and so are its alternatives "
-                        "'x.experts.up_proj' [0]"));
+                        file() +
+                        "' (also as 'model.x.experts.0.up_proj.weight', "
+                        "'backbone.x.experts.0.up_proj.weight'), and so are "
+                        "its alternatives 'x.experts.up_proj' [0]"));
 }
 
 TEST_F(WeightsTest, ReportsFirstProblemAndCountsTheRest) {
