@@ -62,6 +62,13 @@ struct TokenPicks {
   const uint64_t *pickRows = nullptr;
   uint64_t numPicks = 0;
 
+  /// The step already picked the ids on the device, at the end of its
+  /// recording (Backend::launchIds): pickTokens only copies them out.
+  bool idsLaunched = false;
+
+  /// Only ids (greedy or sampled by the rules) leave the step: no edit,
+  /// logprob or row list.
+  bool idsOnly() const { return !logprobs && !numEdits && !pickRows; }
   uint64_t picks(uint64_t rows) const { return pickRows ? numPicks : rows; }
   uint64_t pickRow(uint64_t p) const { return pickRows ? pickRows[p] : p; }
   /// The pick whose row is `row`, or -1.
@@ -211,8 +218,13 @@ public:
     (void)out;
     throw Error(NHC_INTERNAL, "this backend keeps no logits rows");
   }
-  /// Waits until everything issued so far has finished.
+  /// Waits until everything issued so far has finished, the head's logits
+  /// in the caller's memory (setLogitsOutput) included.
   virtual void synchronize() = 0;
+  /// Issues the head's logits to the caller's memory without waiting: a
+  /// step whose picks follow on the device (picksOnDevice), which wait once
+  /// for their ids, ends with this instead of synchronize().
+  virtual void issueLogitsCopy() {}
   /// After a failed step: why the device can run nothing more (a sticky
   /// fault of its context), or empty where it still can (the host; a GPU
   /// whose error was the failed call's own).
@@ -225,6 +237,32 @@ public:
   // The executor commits the inputs and sets the logits output first.
   //===--------------------------------------------------------------------===//
 
+  /// The recording key's bits for a decode step that ends with its picks
+  /// (launchIds): the greedy ids' argmax, or the rules' sampled ids; the
+  /// other bits are the bucket's rows.
+  static constexpr uint64_t kGreedyIdsKey = uint64_t(1) << 63;
+  static constexpr uint64_t kSampledIdsKey = uint64_t(1) << 62;
+  static constexpr uint64_t kIdsKeys = kGreedyIdsKey | kSampledIdsKey;
+  /// Copies in the sampling rules of a step whose recording ends with
+  /// sampled ids, before it runs: `sampling[r]` for its `requests` rows, a
+  /// greedy rule for the padding rows up to `rows`.
+  virtual void stageSampledIds(uint64_t requests, uint64_t rows,
+                               const nhc_sampling_t *sampling) {
+    (void)requests;
+    (void)rows;
+    (void)sampling;
+    throw Error(NHC_INTERNAL, "this backend samples no ids on a device");
+  }
+  /// Launches the picks of the first `rows` logits rows, greedy or by the
+  /// staged rules (`sampled`), into the buffer pickTokens copies the ids
+  /// from (recordable: a decode step's recording ends with it when only
+  /// ids leave the device).
+  virtual void launchIds(uint64_t rows, uint64_t vocab, bool sampled) {
+    (void)rows;
+    (void)vocab;
+    (void)sampled;
+    throw Error(NHC_INTERNAL, "this backend picks no ids on a device");
+  }
   /// Replays the step recorded under `key` if that recording is still
   /// valid (no buffer it names moved since); false otherwise.
   virtual bool replayRecorded(uint64_t key) { (void)key; return false; }

@@ -107,7 +107,8 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
   bool decode = head == ScheduleKind::HeadLast && io.tokens == io.requests &&
                 (!io.taps || io.taps->empty()) && !io.gemmInputAbsmax &&
                 !io.expertInputAbsmax && !io.entrySeconds;
-  if (!(decode && runRecorded(io, total))) {
+  TokenPicks picks = io.picks;
+  if (!(decode && runRecorded(io, total, picks.idsLaunched))) {
     runBody(io, total);
     runHead(head, io, total);
     finishEntryTiming(io, total);
@@ -115,14 +116,23 @@ void Executor::run(ScheduleKind head, const StepIo &io) {
   if (io.greedyIds || io.picks.logprobs)
     backend_.pickTokens(head == ScheduleKind::HeadAll ? io.tokens
                                                       : io.requests,
-                        io.vocab, io.logits, io.picks, io.greedyIds);
+                        io.vocab, io.logits, picks, io.greedyIds);
 }
 
-bool Executor::runRecorded(const StepIo &io, size_t total) {
+bool Executor::runRecorded(const StepIo &io, size_t total,
+                           bool &idsLaunched) {
+  // Where only ids leave the device, their picks (the argmax, or sampling
+  // by the rules staged before the step) end the step's recording: a
+  // replay then launches nothing else.
+  uint64_t idsBit = 0;
+  if (io.greedyIds && io.picks.idsOnly() &&
+      backend_.picksOnDevice(io.vocab, io.picks))
+    idsBit = io.picks.sampling ? Backend::kSampledIdsKey
+                               : Backend::kGreedyIdsKey;
   // A decode step's shape: its bucket (the rows past its requests padding)
   // where it was prepared and may be recorded.
   uint64_t key = preparedBucket_ > io.requests ? preparedBucket_ : io.requests;
-  if (key != io.requests && !backend_.mayRecord(key))
+  if (key != io.requests && !backend_.mayRecord(key | idsBit))
     key = io.requests;
   backend_.padDecodeInputs(io.requests, key);
   backend_.commitInputs({key, key});
@@ -130,21 +140,25 @@ bool Executor::runRecorded(const StepIo &io, size_t total) {
   StepIo padded = io;
   padded.tokens = padded.requests = key;
   padded.progress = nullptr; // reported once the step ran
+  if (idsBit == Backend::kSampledIdsKey)
+    backend_.stageSampledIds(io.requests, key, io.picks.sampling);
   launched_ = true; // a replay runs the whole step
-  const bool replayed = backend_.replayRecorded(key);
+  const uint64_t recording = key | idsBit;
+  const bool replayed = backend_.replayRecorded(recording);
   launched_ = replayed;
   if (!replayed) {
-    if (!backend_.beginRecording(key)) {
+    if (!backend_.beginRecording(recording)) {
       if (key == io.requests)
         return false; // runs as any step
       // A bucket's first step (the warm-up) or one that cannot be recorded:
       // padded as its recording will be, launch by launch.
-      runDecodeEntries(padded, total);
-    } else if (!recordStep(padded, key, total)) {
+      runDecodeEntries(padded, total, idsBit);
+    } else if (!recordStep(padded, recording, total)) {
       return false;
     }
   }
-  backend_.synchronize();
+  idsLaunched = idsBit != 0;
+  endHead(io);
   if (io.progress)
     for (size_t done = 1; done <= total; ++done)
       io.progress(io.progressUser, done, total);
@@ -155,7 +169,7 @@ bool Executor::recordStep(const StepIo &recording, uint64_t key,
                           size_t total) {
   try {
     recording_ = true;
-    runDecodeEntries(recording, total);
+    runDecodeEntries(recording, total, key & Backend::kIdsKeys);
     recording_ = false;
   } catch (const NotRecordable &) {
     recording_ = false;
@@ -172,10 +186,14 @@ bool Executor::recordStep(const StepIo &recording, uint64_t key,
   return backend_.replayRecorded(key);
 }
 
-void Executor::runDecodeEntries(const StepIo &io, size_t total) {
+void Executor::runDecodeEntries(const StepIo &io, size_t total,
+                                uint64_t idsBit) {
   size_t done = 0;
   runEntries(plan_.body, ScheduleKind::Body, io, done, total);
   runEntries(plan_.headLast, ScheduleKind::HeadLast, io, done, total);
+  if (idsBit)
+    backend_.launchIds(io.requests, io.vocab,
+                       idsBit == Backend::kSampledIdsKey);
 }
 
 void Executor::runBody(const StepIo &io, size_t total) {
@@ -191,7 +209,16 @@ void Executor::runHead(ScheduleKind head, const StepIo &io, size_t total) {
   backend_.commitInputs({io.tokens, io.requests});
   backend_.setLogitsOutput(io.logits, last ? io.requests : io.tokens);
   runEntries(last ? plan_.headLast : plan_.headAll, head, io, done_, total);
-  backend_.synchronize();
+  endHead(io);
+}
+
+void Executor::endHead(const StepIo &io) {
+  // Entry timing reads the step's events right after the head.
+  if ((io.greedyIds || io.picks.logprobs) && !io.entrySeconds &&
+      backend_.picksOnDevice(io.vocab, io.picks))
+    backend_.issueLogitsCopy(); // pickTokens waits, once, for its ids
+  else
+    backend_.synchronize();
 }
 
 void Executor::finishEntryTiming(const StepIo &io, size_t total) {

@@ -99,13 +99,18 @@ private:
   void copyTaps(size_t entry, const StepIo &io);
   /// A decode step (one token per request, last logits, no taps or
   /// calibration) through the backend's recorded steps; false if the
-  /// backend does not record it (then nothing ran).
-  bool runRecorded(const StepIo &io, size_t total);
+  /// backend does not record it (then nothing ran). `idsLaunched`: the
+  /// step picked its ids (Backend::launchIds).
+  bool runRecorded(const StepIo &io, size_t total, bool &idsLaunched);
+  /// The head's end: the logits to the caller and a wait for the device,
+  /// which picks made on the device (pickTokens) leave to their own wait.
+  void endHead(const StepIo &io);
   /// Records `recording` under `key` and replays it; false (nothing ran)
   /// when a call cannot be recorded.
   bool recordStep(const StepIo &recording, uint64_t key, size_t total);
-  /// A decode step's entries: the body, then the last-logits head.
-  void runDecodeEntries(const StepIo &io, size_t total);
+  /// A decode step's entries: the body, the last-logits head, then with
+  /// `idsBit` (Backend::kIdsKeys) the picks of its rows (launchIds).
+  void runDecodeEntries(const StepIo &io, size_t total, uint64_t idsBit);
   void runEntries(const std::vector<ScheduleEntry> &entries,
                   ScheduleKind schedule, const StepIo &io, size_t &done,
                   size_t total);

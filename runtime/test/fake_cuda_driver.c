@@ -460,6 +460,12 @@ struct Allocation {
 static struct Allocation *allocations;
 static size_t allocationCount, allocationCapacity;
 static uint64_t liveBytes;
+/* For tests (what a step may not do, or moves): allocations made (device and
+ * pinned), calls that made the host wait for the stream (synchronizations,
+ * synchronous copies), and bytes copied host to device and device to host
+ * by calls issued outside a capture (a graph holds device copies only). */
+static long allocationCalls, hostWaits;
+static uint64_t hostToDeviceBytes, deviceToHostBytes;
 
 static long findAllocation(uintptr_t address) {
   for (size_t i = 0; i < allocationCount; ++i)
@@ -516,6 +522,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
   allocations[allocationCount].base = (uintptr_t)p;
   allocations[allocationCount].size = bytes;
   ++allocationCount;
+  ++allocationCalls;
   liveBytes += bytes;
   *address = (CUdeviceptr)(uintptr_t)p;
   return SUCCESS;
@@ -559,6 +566,8 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   if (!inside((uintptr_t)dst, bytes))
     return INVALID_VALUE;
   memcpy((void *)(uintptr_t)dst, src, bytes);
+  ++hostWaits;
+  hostToDeviceBytes += bytes;
   return SUCCESS;
 }
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
@@ -572,6 +581,8 @@ CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   if (!inside((uintptr_t)src, bytes))
     return INVALID_VALUE;
   memcpy(dst, (const void *)(uintptr_t)src, bytes);
+  ++hostWaits;
+  deviceToHostBytes += bytes;
   return SUCCESS;
 }
 static CUresult copy(enum NodeKind kind, uintptr_t dst, uintptr_t src,
@@ -607,16 +618,23 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
   if (stickyError)
     return stickyError;
   (void)s;
-  if (!capturing && fromPinned((uintptr_t)src, bytes))
-    return queuePinnedCopy((uintptr_t)dst, (uintptr_t)src, bytes);
-  return copy(NODE_HTOD, (uintptr_t)dst, (uintptr_t)src, bytes);
+  CUresult result =
+      !capturing && fromPinned((uintptr_t)src, bytes)
+          ? queuePinnedCopy((uintptr_t)dst, (uintptr_t)src, bytes)
+          : copy(NODE_HTOD, (uintptr_t)dst, (uintptr_t)src, bytes);
+  if (result == SUCCESS)
+    hostToDeviceBytes += bytes;
+  return result;
 }
 CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
                               CUstream s) {
   if (!current())
     return INVALID_CONTEXT;
   (void)s;
-  return copy(NODE_DTOH, (uintptr_t)dst, (uintptr_t)src, bytes);
+  CUresult result = copy(NODE_DTOH, (uintptr_t)dst, (uintptr_t)src, bytes);
+  if (result == SUCCESS)
+    deviceToHostBytes += bytes;
+  return result;
 }
 CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes,
                               CUstream s) {
@@ -669,7 +687,10 @@ CUresult cuStreamSynchronize(CUstream s) {
   settle();
   if (capturing)
     return CAPTURE_UNSUPPORTED;
-  return (void *)s == (void *)&stream || !s ? SUCCESS : INVALID_VALUE;
+  if ((void *)s != (void *)&stream && s)
+    return INVALID_VALUE;
+  ++hostWaits;
+  return SUCCESS;
 }
 static CUresult runKernel(const struct Kernel *k, unsigned gx, unsigned gy,
                           unsigned gz, unsigned bx, unsigned by, unsigned bz,
@@ -969,6 +990,7 @@ CUresult cuEventSynchronize(CUevent event) {
     if (pending[i].event == event)
       through = i + 1;
   runPending(through);
+  ++hostWaits;
   return SUCCESS;
 }
 CUresult cuMemHostAlloc(void **pp, size_t bytes, unsigned flags) {
@@ -987,6 +1009,7 @@ CUresult cuMemHostAlloc(void **pp, size_t bytes, unsigned flags) {
   pinnedBuffers[pinnedCount].base = (uintptr_t)p;
   pinnedBuffers[pinnedCount].size = bytes;
   ++pinnedCount;
+  ++allocationCalls;
   *pp = p;
   return SUCCESS;
 }
@@ -1163,6 +1186,10 @@ long nhc_fake_cuda_pinned_live(void) { return (long)pinnedCount; }
 long nhc_fake_cuda_pinned_copies(void) { return pinnedCopies; }
 long nhc_fake_cuda_graph_launches(void) { return graphLaunches; }
 uint64_t nhc_fake_cuda_live_bytes(void) { return liveBytes; }
+long nhc_fake_cuda_allocations(void) { return allocationCalls; }
+long nhc_fake_cuda_host_waits(void) { return hostWaits; }
+uint64_t nhc_fake_cuda_host_to_device_bytes(void) { return hostToDeviceBytes; }
+uint64_t nhc_fake_cuda_device_to_host_bytes(void) { return deviceToHostBytes; }
 /* For tests: launches of the emulated kernel `name` issued so far (graph
  * replays not included; 0 for one never looked up). */
 long nhc_fake_cuda_kernel_launches(const char *name) {

@@ -1144,11 +1144,16 @@ public:
   }
 
   void synchronize() override {
+    issueLogitsCopy();
+    ContextScope scope = enter();
+    synchronizeStream("finishing the step");
+  }
+
+  void issueLogitsCopy() override {
     ContextScope scope = enter();
     if (hostLogits_ && logitsRows_)
       copyOut(hostLogits_, logits_.address(),
               logitsRows_ * vocab_ * sizeof(float), "the logits");
-    synchronizeStream("finishing the step");
   }
 
   /// The picks' copy of their rows (gathered, edited), the edits' buffer
@@ -1234,26 +1239,19 @@ public:
       hostViews_.assign(args_.size(), nullptr);
       run(*editLogits_, lib::kEditLogits);
     }
-    args_ = {memref(pickFrom, numPicks * vocab),
-             memref(greedyIds_.address(), numPicks), index(numPicks),
-             index(vocab)};
     if (!out) {
       // Logprobs of the caller's ids only (a prompt's).
+    } else if (picks.idsLaunched) {
+      // Picked at the end of the step's recording.
     } else if (sampling) {
       rulesHost_.resize(numPicks * lib::kSampleParams);
       for (uint64_t p = 0; p < numPicks; ++p)
         sampleRuleParams(sampling[p], &rulesHost_[p * lib::kSampleParams]);
       copyIn(sampleRules_.address(), rulesHost_.data(),
              rulesHost_.size() * sizeof(double), "the sampling rules");
-      args_.push_back(memref(sampleRules_.address(), rulesHost_.size()));
-      hostViews_.assign(args_.size(), nullptr);
-      run(*sampleRows_, lib::kSampleRows);
+      launchSampling(pickFrom, numPicks, vocab);
     } else {
-      const uint64_t slices = lib::argmaxSlices(vocab);
-      args_.push_back(memref(argmaxPartials_.address(), numPicks * slices * 2));
-      args_.push_back(index(slices));
-      hostViews_.assign(args_.size(), nullptr);
-      run(*argmaxRows_, lib::kArgmaxRows);
+      launchArgmax(pickFrom, numPicks, vocab);
     }
     if (picks.logprobs) {
       static_assert(sizeof(nhc_token_logprob_t) ==
@@ -1294,6 +1292,31 @@ public:
     synchronizeStream("copying the token ids and logprobs");
   }
 
+  void stageSampledIds(uint64_t requests, uint64_t rows,
+                       const nhc_sampling_t *sampling) override {
+    ContextScope scope = enter();
+    rulesHost_.assign(rows * lib::kSampleParams, 0.0);
+    for (uint64_t p = 0; p < rows; ++p) {
+      double *rule = &rulesHost_[p * lib::kSampleParams];
+      if (p < requests) {
+        sampleRuleParams(sampling[p], rule);
+      } else { // a padding row: greedy (temperature 0), its id dropped
+        rule[lib::kSampleTopP] = 1.0;
+        rule[lib::kSampleLogMinP] = -std::numeric_limits<double>::infinity();
+      }
+    }
+    copyIn(sampleRules_.address(), rulesHost_.data(),
+           rulesHost_.size() * sizeof(double), "the sampling rules");
+  }
+
+  void launchIds(uint64_t rows, uint64_t vocab, bool sampled) override {
+    ContextScope scope = enter();
+    if (sampled)
+      launchSampling(logits_.address(), rows, vocab);
+    else
+      launchArgmax(logits_.address(), rows, vocab);
+  }
+
   bool replayRecorded(uint64_t key) override {
     ContextScope scope = enter();
     auto found = recorded_.find(key);
@@ -1306,8 +1329,8 @@ public:
     }
     checkCuda(api_, api_.cuGraphLaunch(found->second.exec, stream_->get()),
               NHC_INTERNAL,
-              cat(origin_, ": replaying the recorded decode step of ", key,
-                  " requests"));
+              cat(origin_, ": replaying the recorded decode step of ",
+                  key & ~kIdsKeys, " requests"));
     return true;
   }
 
@@ -2111,6 +2134,28 @@ private:
   void synchronizeStream(const char *what) {
     checkCuda(api_, api_.cuStreamSynchronize(stream_->get()), NHC_INTERNAL,
               cat("cuda backend: ", what));
+  }
+
+  /// nhc_argmax_rows of `rows` rows of `vocab` logits at `from` into
+  /// greedyIds_.
+  void launchArgmax(uint64_t from, uint64_t rows, uint64_t vocab) {
+    const uint64_t slices = lib::argmaxSlices(vocab);
+    args_ = {memref(from, rows * vocab), memref(greedyIds_.address(), rows),
+             index(rows), index(vocab),
+             memref(argmaxPartials_.address(), rows * slices * 2),
+             index(slices)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*argmaxRows_, lib::kArgmaxRows);
+  }
+
+  /// nhc_sample_rows of `rows` rows of `vocab` logits at `from` into
+  /// greedyIds_, by the rules in sampleRules_.
+  void launchSampling(uint64_t from, uint64_t rows, uint64_t vocab) {
+    args_ = {memref(from, rows * vocab), memref(greedyIds_.address(), rows),
+             index(rows), index(vocab),
+             memref(sampleRules_.address(), rows * lib::kSampleParams)};
+    hostViews_.assign(args_.size(), nullptr);
+    run(*sampleRows_, lib::kSampleRows);
   }
 
   /// Launches `fn` with args_ (hostViews_: host copies of memrefs a `load`
