@@ -221,9 +221,11 @@ public:
   /// Waits until everything issued so far has finished, the head's logits
   /// in the caller's memory (setLogitsOutput) included.
   virtual void synchronize() = 0;
-  /// Issues the head's logits to the caller's memory without waiting: a
-  /// step whose picks follow on the device (picksOnDevice), which wait once
-  /// for their ids, ends with this instead of synchronize().
+  /// Issues the head's logits to the caller's memory without waiting for
+  /// the stream: a step whose picks follow on the device (picksOnDevice),
+  /// which wait for their ids, ends with this instead of synchronize(). (A
+  /// GPU's copy to pageable memory returns once done: a step that returns
+  /// logits as well as ids still waits there; one of ids only waits once.)
   virtual void issueLogitsCopy() {}
   /// After a failed step: why the device can run nothing more (a sticky
   /// fault of its context), or empty where it still can (the host; a GPU

@@ -140,7 +140,9 @@ bool Executor::runRecorded(const StepIo &io, size_t total,
   StepIo padded = io;
   padded.tokens = padded.requests = key;
   padded.progress = nullptr; // reported once the step ran
-  if (idsBit == Backend::kSampledIdsKey)
+  // The rules go in before the graph that reads them; not for a step that
+  // cannot run recorded (it samples after its head, as any step).
+  if (idsBit == Backend::kSampledIdsKey && backend_.mayRecord(key | idsBit))
     backend_.stageSampledIds(io.requests, key, io.picks.sampling);
   launched_ = true; // a replay runs the whole step
   const uint64_t recording = key | idsBit;

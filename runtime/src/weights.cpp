@@ -274,21 +274,26 @@ constexpr const char *kBodyPrefix = "backbone.";
 constexpr const char *kInMemoryBodyPrefix = "model.";
 
 /// The other checkpoint names transformers 5.23 loads into the parameter an
-/// artifact name denotes (core_model_loading.rename_source_key): after the
-/// rename above it adds the base model prefix to a key that names a
-/// parameter only with it, and drops it from a key that names one only
-/// without it. So a body weight "backbone.R" is also read from "model.R"
-/// (a state dict saved from transformers 5's in-memory model) and from "R"
-/// (one saved from the bare NemotronHModel, or by a tool that drops the
-/// prefix); a head weight "lm_head.weight" also from "model.lm_head.weight"
-/// and "backbone.lm_head.weight".
+/// artifact name denotes (core_model_loading.rename_source_key): it renames
+/// the first "backbone." to "model.", then adds the base model prefix to a
+/// key that names a parameter only with it, or drops it from one that
+/// names a parameter only without it. So a body weight "backbone.R" is also
+/// read from "model.R" (a state dict saved from transformers 5's in-memory
+/// model), "R" (one of the bare NemotronHModel, or from a tool that drops
+/// the prefix) and "model.model.R", "backbone.model.R", "model.backbone.R"
+/// (a module holding the model as `model`, as training wrappers do); a head
+/// weight "lm_head.weight" also from "model.lm_head.weight" (that wrapper's)
+/// and "backbone.lm_head.weight". Checked with transformers 5.23, as is
+/// that it loads no other ("backbone.backbone.R" is refused).
 std::vector<std::string> otherSpellings(const std::string &name) {
-  const std::string body = kBodyPrefix;
+  const std::string body = kBodyPrefix, model = kInMemoryBodyPrefix;
   if (name.compare(0, body.size(), body) == 0) {
     std::string rest = name.substr(body.size());
-    return {kInMemoryBodyPrefix + rest, rest};
+    return {model + rest,         rest,
+            model + model + rest, body + model + rest,
+            model + body + rest};
   }
-  return {kInMemoryBodyPrefix + name, body + name};
+  return {model + name, body + name};
 }
 
 /// a < b for decimal digit strings (any length, leading zeros allowed).
@@ -336,29 +341,34 @@ std::vector<NaturalPart> naturalParts(const std::string &name) {
   }
 }
 
-/// The checkpoint tensor an artifact name binds to: of the name and its
-/// other spellings (otherSpellings), the one present that sorts first by
-/// dot_natural_key, which is the one transformers 5.23 loads (it walks a
-/// checkpoint's keys in that order and keeps the first of several renamed
-/// to one parameter: checked for every pair of spellings of a body weight,
-/// where "layers.0..." precedes "model.layers.0..." but "model.norm_f..."
-/// precedes "norm_f...", and of the head).
-const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
-  const TensorRef *found = nullptr;
-  std::vector<NaturalPart> foundKey;
+/// The tensors present under `name` and its other spellings
+/// (otherSpellings), in dot_natural_key order: the first is the one
+/// transformers 5.23 loads (it walks a checkpoint's keys in that order and
+/// keeps the first of several renamed to one parameter: checked for pairs
+/// of spellings of a body weight, where "layers.0..." precedes
+/// "model.layers.0..." but "model.norm_f..." precedes "norm_f...", and of
+/// the head).
+std::vector<const TensorRef *> presentSpellings(const nhc_weights_t &weights,
+                                                const std::string &name) {
   std::vector<std::string> spellings = otherSpellings(name);
   spellings.insert(spellings.begin(), name);
-  for (const std::string &spelling : spellings) {
-    auto it = weights.byName.find(spelling);
-    if (it == weights.byName.end())
-      continue;
-    std::vector<NaturalPart> key = naturalParts(spelling);
-    if (!found || key < foundKey) {
-      found = &weights.sorted[it->second];
-      foundKey = std::move(key);
-    }
-  }
-  return found;
+  std::vector<std::pair<std::vector<NaturalPart>, const TensorRef *>> found;
+  for (const std::string &spelling : spellings)
+    if (auto it = weights.byName.find(spelling); it != weights.byName.end())
+      found.emplace_back(naturalParts(spelling), &weights.sorted[it->second]);
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::vector<const TensorRef *> refs;
+  for (const auto &entry : found)
+    refs.push_back(entry.second);
+  return refs;
+}
+
+/// The checkpoint tensor an artifact name binds to: the first of
+/// presentSpellings, or null.
+const TensorRef *lookup(const nhc_weights_t &weights, const std::string &name) {
+  std::vector<const TensorRef *> present = presentSpellings(weights, name);
+  return present.empty() ? nullptr : present.front();
 }
 
 /// "'a', 'b'": names quoted, comma-separated.
@@ -641,65 +651,55 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
   for (const BoundRef &ref : bound)
     used[ref.ref.tensor->name] = true;
   for (const TensorSpec &spec : manifest.weights) {
-    const TensorRef *own = lookup(weights, spec.name);
-    // Several spellings of one weight (otherSpellings): lookup binds the
-    // one transformers 5.23 loads; each other one present must agree.
-    std::vector<std::string> spellings = otherSpellings(spec.name);
-    spellings.push_back(spec.name);
-    if (own)
-      for (const std::string &spelling : spellings) {
-        auto it = weights.byName.find(spelling);
-        if (it == weights.byName.end() || it->first == own->tensor->name ||
-            sameValues(wholeTensor(*own),
-                       wholeTensor(weights.sorted[it->second])))
-          continue;
-        notes.push_back({NHC_NOTE_WARNING,
-                         cat("checkpoint '", weights.source, "' holds both '",
-                             own->tensor->name, "' and '", it->first,
-                             "' with different values; using '",
-                             own->tensor->name, "' (as transformers does)")});
-      }
-    // The spelling bound (checkTensor: its own name, else the first
-    // alternative present); every other spelling present is compared with it.
-    // Each spelling quoted, a stacked one with its expert: 'name' [e].
-    std::string chosenName =
-        own ? cat("'", own->tensor->name, "'") : std::string();
+    // Every tensor the entry may bind: its own name's spellings, then each
+    // alternative's (presentSpellings order). The first is bound
+    // (checkTensor); every other one present is compared with it. Each
+    // quoted, a stacked one with its expert: 'name' [e].
     std::optional<BoundRef> chosen;
-    if (own)
-      chosen = wholeTensor(*own);
-    for (const TensorAlternative &alt : spec.alternatives) {
-      const TensorRef *other = lookup(weights, alt.name);
-      if (!other)
-        continue;
-      BoundRef otherView = wholeTensor(*other);
-      if (alt.slice) {
-        std::vector<uint64_t> stacked = {alt.count};
+    std::string chosenName;
+    bool chosenOwn = false; // the entry's own name bound: transformers' pick
+    auto compare = [&](const TensorRef *ref, const TensorAlternative *alt) {
+      BoundRef view = wholeTensor(*ref);
+      if (alt && alt->slice) {
+        std::vector<uint64_t> stacked = {alt->count};
         stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
-        if (other->tensor->shape != stacked)
-          continue;
-        uint64_t sliceBytes = other->tensor->byteSize / alt.count;
-        otherView = BoundRef{*other, sliceBytes * alt.index, sliceBytes,
-                             spec.shape};
+        if (ref->tensor->shape != stacked)
+          return;
+        uint64_t sliceBytes = ref->tensor->byteSize / alt->count;
+        view = BoundRef{*ref, sliceBytes * alt->index, sliceBytes, spec.shape};
       }
-      const std::string otherName =
-          cat("'", alt.name, "'",
-              alt.slice ? cat(" [", alt.index, "]") : std::string());
+      const bool slice = alt && alt->slice;
+      const std::string name =
+          cat("'", ref->tensor->name, "'",
+              slice ? cat(" [", alt->index, "]") : std::string());
       if (!chosen) {
-        chosenName = otherName;
-        chosen = otherView;
-        continue;
+        chosen = view;
+        chosenName = name;
+        chosenOwn = !alt;
+        return;
       }
-      for (const TensorRef *ref : {static_cast<const TensorRef *>(&chosen->ref), other}) // synthetic: now
-        if (size_t k = syntheticIndex(weights, *ref->tensor); k != SIZE_MAX)
+      for (const TensorRef *r : {static_cast<const TensorRef *>(&chosen->ref), ref}) // synthetic: now
+        if (size_t k = syntheticIndex(weights, *r->tensor); k != SIZE_MAX)
           generate(weights, k);
-      if (!sameValues(*chosen, otherView))
+      if (!sameValues(*chosen, view))
         notes.push_back(
             {NHC_NOTE_WARNING,
              cat("checkpoint '", weights.source, "' holds both ", chosenName,
-                 " and ", otherName, " with different values; using ",
-                 chosenName,
-                 own && !alt.slice ? " (as transformers does)"
-                                   : std::string())});
+                 " and ", name, " with different values; using ", chosenName,
+                 chosenOwn && !slice ? " (as transformers does)"
+                                     : std::string())});
+    };
+    for (const TensorRef *ref : presentSpellings(weights, spec.name))
+      compare(ref, nullptr);
+    // A whole-tensor alternative is an entry of its own, whose spellings
+    // that entry compares: here only the one bound.
+    for (const TensorAlternative &alt : spec.alternatives) {
+      std::vector<const TensorRef *> present =
+          presentSpellings(weights, alt.name);
+      if (!alt.slice && present.size() > 1)
+        present.resize(1);
+      for (const TensorRef *ref : present)
+        compare(ref, &alt);
     }
   }
   std::string unused;

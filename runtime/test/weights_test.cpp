@@ -545,13 +545,50 @@ TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
   }
 }
 
+// A stacked tensor present under two spellings of one alternative
+// (otherSpellings): the one transformers loads binds ("model.x..." sorts
+// before "x..."), with a warning naming both (and the expert) where they
+// differ, and none where they agree.
+TEST_F(WeightsTest, TwoSpellingsOfAStackedTensorThatDifferWarn) {
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(stackedExpertsManifest());
+  for (bool differ : {false, true}) {
+    SCOPED_TRACE(differ ? "differ" : "agree");
+    SafetensorsBuilder builder = tinyCheckpoint();
+    builder.add("x.experts.up_proj", "F32", {3, 4, 8});
+    Bytes other = builder.data("x.experts.up_proj");
+    if (differ)
+      other[128 + 9] ^= 0x40; // expert 1
+    builder.add("model.x.experts.up_proj", "F32", {3, 4, 8}, other);
+    openSingle(builder);
+    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+    nhc_tensor_info_t info;
+    ASSERT_EQ(nhc_weights_bound_at(
+                  weights, nhc_manifest_weight_count(manifest) - 2, &info),
+              NHC_OK);
+    EXPECT_STREQ(info.desc.name, "model.x.experts.up_proj");
+    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+    if (!differ) {
+      EXPECT_TRUE(warnings.empty());
+      continue;
+    }
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_THAT(warnings[0],
+                HasSubstr("holds both 'model.x.experts.up_proj' [1] and "
+                          "'x.experts.up_proj' [1] with different values; "
+                          "using 'model.x.experts.up_proj' [1]"));
+  }
+}
+
 // Every spelling transformers 5.23 loads a weight from: a body weight's
-// "backbone.", its in-memory "model." and none (a state dict of the bare
-// NemotronHModel); the head's own name, "model." and "backbone." before it.
-// Each binds alone; of two present, the one that sorts first by
-// transformers' dot_natural_key binds (the one transformers loads: checked
-// with transformers 5.23 for every pair, on the golden dense model), with a
-// warning naming both when their values differ and none when they agree.
+// "backbone.", its in-memory "model.", none (a state dict of the bare
+// NemotronHModel), and "model.model.", "backbone.model.", "model.backbone."
+// (a wrapper holding the model as `model`); the head's own name, "model."
+// and "backbone." before it. Each binds alone; of two present, the one that
+// sorts first by transformers' dot_natural_key binds (the one transformers
+// loads: checked with transformers 5.23 for these pairs, on the golden
+// dense model), with a warning naming both when their values differ and
+// none when they agree. A spelling transformers does not load is missing.
 TEST_F(WeightsTest, EverySpellingTransformersLoadsBindsFirstInItsKeyOrder) {
   struct Case {
     size_t weight; // index in the tiny manifest (and checkpoint)
@@ -565,6 +602,11 @@ TEST_F(WeightsTest, EverySpellingTransformersLoadsBindsFirstInItsKeyOrder) {
       {1, {"backbone." + inProj, "model." + inProj}, "backbone." + inProj},
       {1, {"backbone." + inProj, inProj}, "backbone." + inProj},
       {1, {"model." + inProj, inProj}, inProj}, // "layers" < "model"
+      {1, {"model.backbone." + inProj}, "model.backbone." + inProj},
+      {1, {"model.model." + inProj, "model." + inProj}, "model." + inProj},
+      {1, {"backbone.model." + inProj, "model." + inProj},
+       "backbone.model." + inProj},
+      {1, {"model.backbone." + inProj, inProj}, inProj},
       {4, {"model.norm_f.weight", "norm_f.weight"}, "model.norm_f.weight"},
       {0, {"model.embeddings.weight", "embeddings.weight"}, "embeddings.weight"},
       {5, {"model.lm_head.weight"}, "model.lm_head.weight"},
@@ -614,6 +656,16 @@ TEST_F(WeightsTest, EverySpellingTransformersLoadsBindsFirstInItsKeyOrder) {
                             "' with different values; using '" + c.bound +
                             "' (as transformers does)"));
     }
+  SafetensorsBuilder unloadable;
+  for (const Json &w : spec) {
+    const std::string own = w["name"].get<std::string>();
+    unloadable.add(own == "backbone." + inProj ? "backbone." + own : own,
+                   w["dtype"].get<std::string>(),
+                   w["shape"].get<std::vector<uint64_t>>(), original.data(own));
+  }
+  openSingle(unloadable);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("tensor 'backbone." + inProj + "'"));
 }
 
 // The manifest's config.read (what the compiler read) against the

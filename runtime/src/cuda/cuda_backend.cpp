@@ -1161,8 +1161,9 @@ public:
   void preparePicks(uint64_t rows, const TokenPicks &picks) override {
     if (!picksOnDevice(vocab_, picks))
       return;
-    if (picks.sampling) // the rules' staging: no allocation in pickTokens
-      rulesHost_.reserve(picks.picks(rows) * lib::kSampleParams);
+    if (picks.sampling) // the rules' staging, for the step's bucket too
+      rulesHost_.reserve(std::max(picks.picks(rows), decodeBucket(rows)) *
+                         lib::kSampleParams);
     if (!(picks.numEdits || picks.pickRows))
       return;
     ContextScope scope = enter();
