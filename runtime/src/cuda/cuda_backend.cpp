@@ -1245,11 +1245,7 @@ public:
     } else if (picks.idsLaunched) {
       // Picked at the end of the step's recording.
     } else if (sampling) {
-      rulesHost_.resize(numPicks * lib::kSampleParams);
-      for (uint64_t p = 0; p < numPicks; ++p)
-        sampleRuleParams(sampling[p], &rulesHost_[p * lib::kSampleParams]);
-      copyIn(sampleRules_.address(), rulesHost_.data(),
-             rulesHost_.size() * sizeof(double), "the sampling rules");
+      copySamplingRules(numPicks, numPicks, sampling);
       launchSampling(pickFrom, numPicks, vocab);
     } else {
       launchArgmax(pickFrom, numPicks, vocab);
@@ -1296,18 +1292,7 @@ public:
   void stageSampledIds(uint64_t requests, uint64_t rows,
                        const nhc_sampling_t *sampling) override {
     ContextScope scope = enter();
-    rulesHost_.assign(rows * lib::kSampleParams, 0.0);
-    for (uint64_t p = 0; p < rows; ++p) {
-      double *rule = &rulesHost_[p * lib::kSampleParams];
-      if (p < requests) {
-        sampleRuleParams(sampling[p], rule);
-      } else { // a padding row: greedy (temperature 0), its id dropped
-        rule[lib::kSampleTopP] = 1.0;
-        rule[lib::kSampleLogMinP] = -std::numeric_limits<double>::infinity();
-      }
-    }
-    copyIn(sampleRules_.address(), rulesHost_.data(),
-           rulesHost_.size() * sizeof(double), "the sampling rules");
+    copySamplingRules(requests, rows, sampling);
   }
 
   void launchIds(uint64_t rows, uint64_t vocab, bool sampled) override {
@@ -2147,6 +2132,25 @@ private:
              index(slices)};
     hostViews_.assign(args_.size(), nullptr);
     run(*argmaxRows_, lib::kArgmaxRows);
+  }
+
+  /// Copies `sampling[r]`'s rule into sampleRules_ for the first `requests`
+  /// rows and a greedy one for the rest up to `rows` (padding rows, whose
+  /// ids are dropped), staged in rulesHost_.
+  void copySamplingRules(uint64_t requests, uint64_t rows,
+                         const nhc_sampling_t *sampling) {
+    rulesHost_.assign(rows * lib::kSampleParams, 0.0);
+    for (uint64_t p = 0; p < rows; ++p) {
+      double *rule = &rulesHost_[p * lib::kSampleParams];
+      if (p < requests) {
+        sampleRuleParams(sampling[p], rule);
+      } else { // a padding row: greedy (temperature 0), its id dropped
+        rule[lib::kSampleTopP] = 1.0;
+        rule[lib::kSampleLogMinP] = -std::numeric_limits<double>::infinity();
+      }
+    }
+    copyIn(sampleRules_.address(), rulesHost_.data(),
+           rulesHost_.size() * sizeof(double), "the sampling rules");
   }
 
   /// nhc_sample_rows of `rows` rows of `vocab` logits at `from` into
