@@ -356,8 +356,9 @@ std::vector<const TensorRef *> presentSpellings(const nhc_weights_t &weights,
   for (const std::string &spelling : spellings)
     if (auto it = weights.byName.find(spelling); it != weights.byName.end())
       found.emplace_back(naturalParts(spelling), &weights.sorted[it->second]);
-  std::stable_sort(found.begin(), found.end(),
-                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  // Spellings differ in their prefix parts, so no two keys are equal.
+  std::sort(found.begin(), found.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   std::vector<const TensorRef *> refs;
   for (const auto &entry : found)
     refs.push_back(entry.second);
@@ -381,6 +382,24 @@ std::string quotedList(const std::vector<std::string> &names) {
 
 BoundRef wholeTensor(const TensorRef &ref) {
   return BoundRef{ref, 0, ref.tensor->byteSize, ref.tensor->shape};
+}
+
+/// [alt.count, shape...]: the stacked tensor slice alternative `alt` of an
+/// entry of `shape` reads.
+std::vector<uint64_t> stackedShape(const TensorAlternative &alt,
+                                   const std::vector<uint64_t> &shape) {
+  std::vector<uint64_t> stacked = {alt.count};
+  stacked.insert(stacked.end(), shape.begin(), shape.end());
+  return stacked;
+}
+
+/// Slice alt.index of the stacked tensor `ref`, whose shape is
+/// stackedShape(alt, shape). Its byte size was proven to be product(shape)
+/// * dtype size when its header was read, so this cannot overflow.
+BoundRef stackedSlice(const TensorRef &ref, const TensorAlternative &alt,
+                      const std::vector<uint64_t> &shape) {
+  uint64_t sliceBytes = ref.tensor->byteSize / alt.count;
+  return BoundRef{ref, sliceBytes * alt.index, sliceBytes, shape};
 }
 
 /// `value` with the digits that tell it from its neighbours ("%.9g").
@@ -498,15 +517,11 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
         bound = wholeTensor(*ref);
       return status;
     }
-    std::vector<uint64_t> stacked = {alt.count};
-    stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
-    nhc_status_t status = checkStorage(*ref, spec, stacked, origin, message);
+    nhc_status_t status = checkStorage(
+        *ref, spec, stackedShape(alt, spec.shape), origin, message);
     if (status != NHC_OK)
       return status;
-    // The stacked tensor's byte size was proven to be product(shape) *
-    // dtype size when its header was read, so these cannot overflow.
-    uint64_t sliceBytes = ref->tensor->byteSize / alt.count;
-    bound = BoundRef{*ref, sliceBytes * alt.index, sliceBytes, spec.shape};
+    bound = stackedSlice(*ref, alt, spec.shape);
     return NHC_OK;
   }
   message = cat("weights: tensor '", spec.name, "' (",
@@ -659,16 +674,11 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
     std::string chosenName;
     bool chosenOwn = false; // the entry's own name bound: transformers' pick
     auto compare = [&](const TensorRef *ref, const TensorAlternative *alt) {
-      BoundRef view = wholeTensor(*ref);
-      if (alt && alt->slice) {
-        std::vector<uint64_t> stacked = {alt->count};
-        stacked.insert(stacked.end(), spec.shape.begin(), spec.shape.end());
-        if (ref->tensor->shape != stacked)
-          return;
-        uint64_t sliceBytes = ref->tensor->byteSize / alt->count;
-        view = BoundRef{*ref, sliceBytes * alt->index, sliceBytes, spec.shape};
-      }
       const bool slice = alt && alt->slice;
+      if (slice && ref->tensor->shape != stackedShape(*alt, spec.shape))
+        return;
+      const BoundRef view =
+          slice ? stackedSlice(*ref, *alt, spec.shape) : wholeTensor(*ref);
       const std::string name =
           cat("'", ref->tensor->name, "'",
               slice ? cat(" [", alt->index, "]") : std::string());
