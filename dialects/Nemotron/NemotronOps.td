@@ -162,8 +162,9 @@ def Nemotron_Mamba2Op : Nemotron_Op<"mamba2", [Pure,
        `I / n_groups`, times `norm_weight`, with `epsilon`;
     5. `out_proj(y)`.
 
-    Conv and SSM state (`[conv_dim, conv_kernel - 1]` and
-    `[num_heads, head_dim, state_size]` in f32) persist per request.
+    Conv and SSM state (`[conv_dim, conv_kernel - 1]`, none for a
+    `conv_kernel` of 1, and `[num_heads, head_dim, state_size]` in f32)
+    persist per request.
   }];
   let arguments = (ins
     Nemotron_Activations:$input,

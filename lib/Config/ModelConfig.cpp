@@ -1018,12 +1018,9 @@ void validate(ConfigReader &reader, ModelConfig &c) {
     reader.requireSize(groupsKey, c.nGroups, kMaxGroups);
     std::string convKey =
         reader.keyFor({"mamba_d_conv", "conv_kernel"}, "conv_kernel");
+    // conv_kernel 1 runs (a per-channel scale, as in transformers): its
+    // layers keep no conv state.
     reader.requireSize(convKey, c.convKernel, kMaxConvKernel);
-    // The conv state holds the last conv_kernel - 1 inputs: a width of 1
-    // would make it empty, an artifact the runtime refuses.
-    if (c.convKernel < 2)
-      reader.fail(convKey, "must be at least 2, got " +
-                               std::to_string(c.convKernel));
     reader.requireSize(reader.keyFor({"mamba_chunk_size", "chunk_size"}, "chunk_size"), c.chunkSize, kMaxChunkSize);
     divides(groupsKey.c_str(), c.nGroups, "mamba_num_heads", c.mambaNumHeads);
     // time_step_max and time_step_floor only shape transformers' dt_bias

@@ -360,7 +360,12 @@ void conv1dAct(Contract &c) { // conv1d.mlir
   c.rows(3, "out", kStepTokens, C);
   c.fixed(4, "w", c.product({C, K}, "w"));
   c.fixed(5, "b", C);
-  c.slot(8, "conv_state", c.product({C, K - 1}, "conv_state"));
+  // The state holds the last K - 1 inputs; a conv of one tap keeps none and
+  // takes any buffer or weight there, as an absent bias does.
+  if (K > 1)
+    c.slot(8, "conv_state", c.product({C, K - 1}, "conv_state"));
+  else
+    c.fixed(8, "conv_state (none: one tap)", 0);
 }
 
 /// nhc_ssd_scan and nhc_ssd_chunk_scan (ssd_scan.mlir) share parameters

@@ -1965,7 +1965,8 @@ INSTANTIATE_TEST_SUITE_P(
 // Checkpoint forms transformers 5.23 loads and runs (docs/config.md).
 INSTANTIATE_TEST_SUITE_P(
     CheckpointForms, Golden,
-    ::testing::Values(fp32Case("conv_nobias"), fp32Case("proj_bias"),
+    ::testing::Values(fp32Case("conv_nobias"), fp32Case("conv_k1"),
+                      fp32Case("conv_k2"), fp32Case("proj_bias"),
                       fp32Case("act_relu"), fp32Case("act_silu"),
                       fp32Case("act_gelu"), fp32Case("act_gelu_tanh"),
                       fp32Case("act_mish"), fp32Case("act_hardswish"),

@@ -139,6 +139,48 @@ TEST(KernelContract, AStateTensorOfAnotherSizeIsRefused) {
   }
 }
 
+// A conv of one tap keeps no state: the compiler passes its weight where the
+// state goes, which only a kernel of one tap may take; every wider conv
+// indexes a state tensor of K - 1 inputs per channel.
+TEST(KernelContract, OnlyAConvOfOneTapTakesNoState) {
+  int convs = 0;
+  Loaded loaded = loadEdited("conv_k1.nhc", [&](Json &m) {
+    EXPECT_FALSE(kernelReads(m, "state", "layers.0.conv_state"));
+    forEachKernelCall(m, [&](Json &entry) {
+      if (entry["kernel"] != "nhc_conv1d_act")
+        return;
+      ++convs;
+      EXPECT_EQ(entry["args"][12], Json({{"index", 1}}));
+      EXPECT_EQ(entry["args"][8], entry["args"][4]); // the weight
+    });
+  });
+  EXPECT_EQ(loaded.status, NHC_OK) << loaded.error;
+  EXPECT_EQ(convs, 2); // M-*M-: two Mamba layers
+  // A state tensor there would be a pool's slot the kernel never indexes.
+  loaded = loadEdited("conv_k1.nhc", [](Json &m) {
+    forEachKernelCall(m, [](Json &entry) {
+      if (entry["kernel"] == "nhc_conv1d_act")
+        entry["args"][8] = Json({{"state", "layers.0.ssm_state"}});
+    });
+  });
+  EXPECT_EQ(loaded.status, NHC_INVALID_FORMAT);
+  EXPECT_NE(loaded.error.find("reads conv_state (none: one tap) as a buffer, "
+                              "weight or the logits, not a state tensor"),
+            std::string::npos)
+      << loaded.error;
+  // The other way: a weight where a conv of four taps keeps its state.
+  loaded = loadEdited("dense.nhc", [](Json &m) {
+    forEachKernelCall(m, [](Json &entry) {
+      if (entry["kernel"] == "nhc_conv1d_act")
+        entry["args"][8] = entry["args"][4];
+    });
+  });
+  EXPECT_EQ(loaded.status, NHC_INVALID_FORMAT);
+  EXPECT_NE(loaded.error.find("takes conv_state as a state tensor"),
+            std::string::npos)
+      << loaded.error;
+}
+
 struct SizeEdit {
   const char *kernel;
   size_t param;

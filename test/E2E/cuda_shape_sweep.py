@@ -65,7 +65,7 @@ def draw_config(rng):
     c["mamba_head_dim"] = rng.choice([4, 8, 12, 16, 24, 32, 48, 64, 80, 100])
     c["n_groups"] = rng.choice(divisors(c["mamba_num_heads"]))
     c["ssm_state_size"] = rng.choice([1, 2, 8, 16, 24, 32, 64, 128, 130])
-    c["conv_kernel"] = rng.choice([2, 3, 4, 5])
+    c["conv_kernel"] = rng.choice([1, 2, 3, 4, 5])
     c["chunk_size"] = rng.choice([1, 8, 16, 33, 64, 128, 256])
     c["num_attention_heads"] = rng.choice([1, 2, 4, 6])
     c["num_key_value_heads"] = rng.choice(divisors(c["num_attention_heads"]))

@@ -1371,6 +1371,29 @@ def x_conv_nobias(out):
         rewrite=rewrite)
 
 
+def conv_kernel_case(out, name, kernel):
+    def rewrite(t, _base, extra):
+        shapes = {tuple(v.shape) for k, v in t.items() if k.endswith("conv1d.weight")}
+        if not shapes or any(shape[1:] != (1, kernel) for shape in shapes):
+            die(f"{name}: save_pretrained wrote conv1d.weight shapes {sorted(shapes)}, not [C, 1, {kernel}]")
+        return t
+    return build_extra_case(
+        out, name, small_dense_config(conv_kernel=kernel),
+        f"conv_kernel {kernel} (every published config has 4). Pattern M-*M-, fp32. HF's depthwise causal conv "
+        f"has {kernel} tap(s): prefill pads the sequence with {kernel - 1} zero(s) on the left, and its cache keeps "
+        f"the last {kernel} inputs (the new one included), so a decode step reads the {kernel - 1} before it"
+        + (": none, the conv is a per-channel scale plus bias (nhc keeps no conv state)." if kernel == 1 else "."),
+        rewrite=rewrite)
+
+
+def x_conv_k1(out):
+    return conv_kernel_case(out, "conv_k1", 1)
+
+
+def x_conv_k2(out):
+    return conv_kernel_case(out, "conv_k2", 2)
+
+
 def x_proj_bias(out):
     def after(base, model, extra):
         check_same_weights(base, model)
@@ -1861,6 +1884,8 @@ def x_dt_clamp(out):
 
 EXTRA_CASES = {
     "conv_nobias": x_conv_nobias,
+    "conv_k1": x_conv_k1,
+    "conv_k2": x_conv_k2,
     "proj_bias": x_proj_bias,
     "act_relu": x_act_relu,
     "act_silu": x_act_silu,

@@ -4,7 +4,7 @@
         [--work DIR] [--no-cuda] [--dtype bfloat16|float16]
         [--compile-flag=--activation-dtype=model ...]
 
-The golden cases (make_golden.py) fix 27 configs; this draws many more from
+The golden cases (make_golden.py) fix 29 configs; this draws many more from
 the space test/E2E/cuda_shape_sweep.py draws (layer kinds, head and state
 shapes, chunk sizes, activations, biases, experts, groups, latent experts),
 in float32, with make_golden.py's weights (reinit_model), and for each one

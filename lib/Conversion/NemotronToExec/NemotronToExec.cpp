@@ -728,8 +728,14 @@ private:
     int64_t channels = widthOf(op.getInput());
     int64_t kernelSize =
         cast<RankedTensorType>(op.getWeight().getType()).getDimSize(2);
-    StateOp conv = state(StateKind::conv_state, op.getLayer(),
-                         {channels, kernelSize - 1});
+    // The conv state holds the last kernelSize - 1 inputs. A kernel of one
+    // tap keeps none: its layer has no conv state, and the kernel, which
+    // then reads and writes no state element, takes the weight there.
+    Value convState =
+        kernelSize > 1
+            ? stateRef(s, state(StateKind::conv_state, op.getLayer(),
+                                {channels, kernelSize - 1}))
+            : weightRef(s, *weight);
     return call(op, s, "nhc_conv1d_act",
                 {bufferRef(s, src.buffer), index(s, src.rowStride),
                  index(s, src.column), bufferRef(s, out.buffer),
@@ -738,7 +744,7 @@ private:
                  index(s, static_cast<int64_t>(
                               activatesAfterRounding(op) ? Activation::linear
                                                          : op.getActivation())),
-                 stateRef(s, conv), requestTable(s), dim(s, Dim::requests),
+                 convState, requestTable(s), dim(s, Dim::requests),
                  index(s, channels), index(s, kernelSize),
                  dim(s, Dim::tokens)});
   }

@@ -400,15 +400,15 @@ func.func @norm_bf16_quantize_scale(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %s: 
 
 // -----
 
-// The conv state holds conv_kernel - 1 inputs: a width of 1 leaves it empty.
-func.func @mamba_conv_kernel_one(%x: tensor<?x64xbf16>) {
+// A conv of no taps (one tap runs: a per-channel scale, no conv state).
+func.func @mamba_conv_kernel_zero(%x: tensor<?x64xbf16>) {
   %in = nemotron.linear_param "in_proj" : !nemotron.linear<328x64xbf16>
-  %cw = nemotron.param "cw" : tensor<192x1x1xbf16>
+  %cw = nemotron.param "cw" : tensor<192x1x0xbf16>
   %h = nemotron.param "h" : tensor<8xbf16>
   %gn = nemotron.param "gn" : tensor<128xbf16>
   %out = nemotron.linear_param "out_proj" : !nemotron.linear<64x128xbf16>
-  // expected-error @+1 {{conv_kernel must be at least 2, got 1}}
-  %0 = nemotron.mamba2 %x[in_proj %in, conv_weight %cw, dt_bias %h, a_log %h, d %h, norm_weight %gn, out_proj %out] {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, conv_kernel = 1 : i64, chunk_size = 8 : i64, epsilon = 1.0e-5 : f64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x64xbf16>, !nemotron.linear<328x64xbf16>, tensor<192x1x1xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<128xbf16>, !nemotron.linear<64x128xbf16>) -> tensor<?x64xbf16>
+  // expected-error @+1 {{attribute 'conv_kernel' failed to satisfy constraint: 64-bit signless integer attribute whose minimum value is 1}}
+  %0 = nemotron.mamba2 %x[in_proj %in, conv_weight %cw, dt_bias %h, a_log %h, d %h, norm_weight %gn, out_proj %out] {layer = 0 : i64, num_heads = 8 : i64, head_dim = 16 : i64, state_size = 16 : i64, n_groups = 2 : i64, conv_kernel = 0 : i64, chunk_size = 8 : i64, epsilon = 1.0e-5 : f64, dt_min = 0.0 : f64, dt_max = 1.0 : f64} : (tensor<?x64xbf16>, !nemotron.linear<328x64xbf16>, tensor<192x1x0xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<8xbf16>, tensor<128xbf16>, !nemotron.linear<64x128xbf16>) -> tensor<?x64xbf16>
   return
 }
 

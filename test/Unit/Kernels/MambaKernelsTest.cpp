@@ -136,11 +136,12 @@ TEST(KernelMamba, Conv1dDecodeSteps) {
 // The host form's blocks of 64 channels (C = 64 one full block, 150 two and
 // a part) and the GPU form's of 256 (300: two, the second partly empty); the
 // paths: tokens whose taps reach into the state (the GPU form's first-token
-// thread, which also writes the state), the K = 4 rows, any other K; prompts
+// thread, which also writes the state), the K = 4 rows, any other K (K = 1:
+// no state, an empty buffer in its place, which the kernel must not touch); prompts
 // shorter than, as long as and longer than K - 1, decodes, and a chunked
 // continuation.
 TEST(KernelMamba, Conv1dChannelBlocksAndKernelSizes) {
-  for (int64_t K : {2, 3, 4, 5}) {
+  for (int64_t K : {1, 2, 3, 4, 5}) {
     for (int64_t C : {5, 64, 150, 300}) {
       ConvCase shape;
       shape.K = K;

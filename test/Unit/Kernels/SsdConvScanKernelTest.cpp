@@ -178,7 +178,7 @@ TEST(KernelSsdConvScan, GroupsFromOneToEveryHead) {
 }
 
 TEST(KernelSsdConvScan, OtherKernelWidthsActivationsAndNoBias) {
-  for (int64_t K : {2, 3, 4}) {
+  for (int64_t K : {1, 2, 3, 4}) {
     SCOPED_TRACE("K = " + std::to_string(K));
     ConvScanCase c;
     c.K = K;

@@ -207,11 +207,6 @@ LogicalResult Mamba2Op::verify() {
     return emitOpError() << "num_heads (" << heads
                          << ") must be divisible by n_groups (" << groups
                          << ")";
-  // The conv state keeps the last conv_kernel - 1 inputs: a width of 1
-  // leaves it empty, which no artifact may hold.
-  if (getConvKernel() < 2)
-    return emitOpError() << "conv_kernel must be at least 2, got "
-                         << getConvKernel();
   int64_t inner = getIntermediateSize(), convDim = getConvDim();
   int64_t projection = inner + convDim + heads;
   if (failed(expectShape(*this, "in_proj", getInProj(), {projection, *hidden},
