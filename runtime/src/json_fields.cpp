@@ -28,18 +28,20 @@ namespace {
   throw Error(NHC_INVALID_FORMAT, cat(where, ": ", what));
 }
 
-/// nlohmann's DOM builder, refusing a key repeated within one object:
-/// nlohmann alone keeps the last one, Rust's safetensors refuses such a
-/// header, and a repeated key is ambiguous in anything nhc reads. (A parse
+/// nlohmann's DOM builder, refusing a key repeated within one object unless
+/// told to keep the last (RepeatedKeys): nlohmann alone keeps the last one,
+/// Rust's safetensors refuses such a header. (A parse
 /// callback could see keys too, but nlohmann 3.11's callback parser walks
 /// the parent container at every object's end: quadratic in its size.)
-class RepeatedKeyRefusingDomParser
+class RepeatedKeyCheckingDomParser
     : public nlohmann::detail::json_sax_dom_parser<Json> {
   using Base = nlohmann::detail::json_sax_dom_parser<Json>;
 
 public:
-  RepeatedKeyRefusingDomParser(Json &root, const std::string &where)
-      : Base(root, /*allow_exceptions_=*/true), where(where) {}
+  RepeatedKeyCheckingDomParser(Json &root, const std::string &where,
+                               RepeatedKeys repeated)
+      : Base(root, /*allow_exceptions_=*/true), where(where),
+        refuse(repeated == RepeatedKeys::Refuse) {}
 
   bool start_object(std::size_t elements) {
     openObjects.emplace_back();
@@ -50,7 +52,8 @@ public:
     return Base::end_object();
   }
   bool key(Json::string_t &name) {
-    if (!openObjects.back().insert(name).second)
+    // nlohmann's builder assigns a repeated key's value over the earlier one.
+    if (refuse && !openObjects.back().insert(name).second)
       invalid(where, cat("key ", boundedDump(Json(name)),
                          " appears twice in one object"));
     return Base::key(name);
@@ -58,12 +61,14 @@ public:
 
 private:
   const std::string &where;
+  const bool refuse;
   std::vector<std::unordered_set<std::string>> openObjects;
 };
 
 } // namespace
 
-Json parseJson(const char *data, size_t size, const std::string &where) {
+Json parseJson(const char *data, size_t size, const std::string &where,
+               RepeatedKeys repeated) {
   // Checked before any tree exists, so no walk recurses deeper.
   size_t tooDeep = scanJsonText(data, size, [&](const JsonNumberOverflow &n) {
     invalid(where, cat("number '", std::string(data + n.offset,
@@ -74,7 +79,7 @@ Json parseJson(const char *data, size_t size, const std::string &where) {
     invalid(where, cat("JSON nesting deeper than ", kMaxJsonDepth,
                        " levels at byte ", tooDeep));
   Json root;
-  RepeatedKeyRefusingDomParser builder(root, where);
+  RepeatedKeyCheckingDomParser builder(root, where, repeated);
   try {
     Json::sax_parse(data, data + size, &builder);
     return root;

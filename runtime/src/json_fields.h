@@ -28,9 +28,17 @@ std::string boundedDump(const Json &value);
 /// boundedDump(value) followed by its type, e.g. `"x" (string)`.
 std::string previewJson(const Json &value);
 
+/// What parseJson does with a key repeated within one object.
+enum class RepeatedKeys {
+  Refuse,  // an error: ambiguous in anything nhc reads (safetensors headers,
+           // manifests, configs)
+  LastWins // Python's json.load: for files only Python reads (an index)
+};
+
 /// Parses `size` bytes of JSON text: nesting is limited to kMaxJsonDepth and
 /// numbers beyond double range are errors; every failure names `where`.
-Json parseJson(const char *data, size_t size, const std::string &where);
+Json parseJson(const char *data, size_t size, const std::string &where,
+               RepeatedKeys repeated = RepeatedKeys::Refuse);
 
 /// Throws unless `value` is an object.
 void requireObject(const Json &value, const std::string &where);

@@ -20,6 +20,34 @@ struct Extent {
   const std::string *name;
 };
 
+/// Dtypes the format defines (safetensors 0.8's Dtype, and the FNUZ FP8
+/// kinds its torch loader names) that nhc computes with in none of its
+/// kernels, with their bits per element: a checkpoint may carry tensors of
+/// them that no artifact binds, as transformers loads it then.
+struct OtherDtype {
+  const char *name;
+  unsigned bits;
+};
+constexpr OtherDtype kOtherDtypes[] = {
+    {"F4", 4},           {"F6_E2M3", 6},     {"F6_E3M2", 6}, {"C64", 64},
+    {"F8_E4M3FNUZ", 8}, {"F8_E5M2FNUZ", 8},
+};
+
+/// The tensor's dtype; for one of kOtherDtypes, also its name and bits.
+nhc_dtype_t parseDtype(const Json &value, const std::string &at,
+                       std::string &otherName, unsigned &bits) {
+  if (value.is_string())
+    for (const OtherDtype &other : kOtherDtypes)
+      if (value.get<std::string>() == other.name) {
+        otherName = other.name;
+        bits = other.bits;
+        return NHC_DTYPE_INVALID;
+      }
+  nhc_dtype_t dtype = asDtype(value, at);
+  bits = 8 * static_cast<unsigned>(nhc_dtype_size(dtype));
+  return dtype;
+}
+
 /// Validates one header entry against the data region of `dataSize` bytes.
 SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
                               const uint8_t *dataRegion, uint64_t dataSize,
@@ -28,7 +56,9 @@ SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
   requireObject(entry, at);
   SafetensorsTensor tensor;
   tensor.name = name;
-  tensor.dtype = asDtype(requireField(entry, "dtype", at), at + ": dtype");
+  unsigned bits = 0;
+  tensor.dtype = parseDtype(requireField(entry, "dtype", at), at + ": dtype",
+                            tensor.storedDtype, bits);
   tensor.shape = asShape(requireField(entry, "shape", at), at + ": shape");
 
   const Json &offsets = requireField(entry, "data_offsets", at);
@@ -42,15 +72,21 @@ SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
             cat(at, ": data_offsets [", begin, ", ", end,
                 "] extend past the data region (", dataSize, " bytes)"));
 
-  std::optional<uint64_t> expected =
-      checkedByteSize(tensor.shape, nhc_dtype_size(tensor.dtype));
-  NHC_CHECK(expected.has_value(), NHC_INVALID_FORMAT,
+  // Bits, then bytes: the format refuses a tensor of sub-byte elements
+  // that ends inside a byte.
+  std::optional<uint64_t> expectedBits = checkedByteSize(tensor.shape, bits);
+  NHC_CHECK(expectedBits.has_value(), NHC_INVALID_FORMAT,
             cat(at, ": shape ", shapeToString(tensor.shape),
                 " overflows 64-bit byte size"));
-  NHC_CHECK(*expected == end - begin, NHC_INVALID_FORMAT,
+  NHC_CHECK(*expectedBits % 8 == 0, NHC_INVALID_FORMAT,
+            cat(at, ": ", storedDtypeName(tensor), " ",
+                shapeToString(tensor.shape), " is ", *expectedBits,
+                " bits, not whole bytes"));
+  const uint64_t expected = *expectedBits / 8;
+  NHC_CHECK(expected == end - begin, NHC_INVALID_FORMAT,
             cat(at, ": data_offsets [", begin, ", ", end, "] cover ",
-                end - begin, " bytes, but ", nhc_dtype_name(tensor.dtype), " ",
-                shapeToString(tensor.shape), " needs ", *expected));
+                end - begin, " bytes, but ", storedDtypeName(tensor), " ",
+                shapeToString(tensor.shape), " needs ", expected));
 
   tensor.data = dataRegion + begin;
   tensor.byteSize = end - begin;
@@ -59,6 +95,11 @@ SafetensorsTensor parseTensor(const std::string &name, const Json &entry,
 }
 
 } // namespace
+
+const char *storedDtypeName(const SafetensorsTensor &tensor) {
+  return tensor.storedDtype.empty() ? nhc_dtype_name(tensor.dtype)
+                                    : tensor.storedDtype.c_str();
+}
 
 std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path) {
   std::string where = cat("safetensors '", path, "'");

@@ -21,7 +21,10 @@ namespace nhc::runtime {
 
 struct SafetensorsTensor {
   std::string name;
+  /// NHC_DTYPE_INVALID for a dtype the format defines but nhc does not read
+  /// (storedDtype); such a tensor is listed, and refused only if bound.
   nhc_dtype_t dtype = NHC_DTYPE_INVALID;
+  std::string storedDtype; // the header's dtype where `dtype` is INVALID
   std::vector<uint64_t> shape;
   const uint8_t *data = nullptr; // into the mapping
   uint64_t byteSize = 0;
@@ -37,6 +40,9 @@ struct SafetensorsFile {
 
 /// Maps and validates `path`. Throws Error naming the file and the tensor.
 std::unique_ptr<SafetensorsFile> openSafetensors(const std::string &path);
+
+/// The dtype as the file spells it: nhc_dtype_name, or storedDtype.
+const char *storedDtypeName(const SafetensorsTensor &tensor);
 
 } // namespace nhc::runtime
 

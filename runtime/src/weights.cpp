@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,9 @@ struct nhc_weights_t {
   bool isBound = false;
   std::vector<BoundRef> bound;  // manifest order
   std::vector<BindNote> notes; // of the last successful bind
+  // Warnings from opening (an index that disagrees with its shards), given
+  // again with every bind's notes.
+  std::vector<std::string> openWarnings;
   // nhc_weights_synthetic: files[0] has no file; tensor i of it is generated
   // from synthetic[i] into memory[i] when its data is first wanted.
   std::vector<nhc::runtime::SyntheticTensor> synthetic;
@@ -116,6 +120,12 @@ void checkShardName(const std::string &shard, const std::string &where) {
                 "' must be a relative path inside the checkpoint directory"));
 }
 
+/// Opens the shards a model.safetensors.index.json names. As transformers
+/// 5.23 (utils/hub.py get_checkpoint_shard_files), the index only lists the
+/// shard files (sorted(set(weight_map.values()))); every tensor of each is
+/// read, in that order. An entry whose shard lacks its tensor (a stale
+/// index) is a warning; a key repeated in weight_map is read as Python's
+/// json reads it, the last value winning.
 void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
   std::string where = cat("safetensors index '", indexPath, "'");
   // Read, not mapped, and parsed at once; an index is a table of names
@@ -125,7 +135,7 @@ void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
                       kMaxSafetensorsHeaderBytes,
                       "nhc::kMaxSafetensorsHeaderBytes");
   Json index = parseJson(reinterpret_cast<const char *>(file->data()),
-                         file->size(), where);
+                         file->size(), where, RepeatedKeys::LastWins);
   file.reset();
   withJsonErrors(where, [&] {
     const Json &weightMap = requireField(index, "weight_map", where);
@@ -133,46 +143,59 @@ void openIndex(nhc_weights_t &weights, const std::string &indexPath) {
     requireAtMost(weightMap.size(), kMaxWeights, "nhc::kMaxWeights",
                   where + ": weight_map: the number of tensors");
 
-    // Open each shard once, in name order (weight_map iterates sorted).
-    std::string dir = parentDir(indexPath);
-    std::unordered_map<std::string, const SafetensorsFile *> shards;
-    std::vector<const SafetensorsFile *> shardOf; // per weight_map entry
-    uint64_t openedTensors = 0;
+    std::map<std::string, const SafetensorsFile *> shards; // name order
     for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
       requireName(it.key(), where + ": weight_map: tensor name");
-      std::string at = cat(where, ": weight_map['", it.key(), "']");
       // A NUL would cut the path that reaches open().
-      std::string shard = asName(it.value(), at);
-      auto known = shards.find(shard);
-      if (known == shards.end()) {
-        checkShardName(shard, where);
-        weights.files.push_back(openSafetensors(joinPath(dir, shard)));
-        known = shards.emplace(shard, weights.files.back().get()).first;
-        // Bounded as the shards come in, not after all of them are read.
-        openedTensors += weights.files.back()->tensors.size();
-        NHC_CHECK(openedTensors <= kMaxWeights, NHC_INVALID_FORMAT,
-                  cat(where, ": the shards read so far hold ", openedTensors,
-                      " tensors, more than the limit ", kMaxWeights,
-                      " (nhc::kMaxWeights)"));
-      }
-      shardOf.push_back(known->second);
+      shards.emplace(
+          asName(it.value(), cat(where, ": weight_map['", it.key(), "']")),
+          nullptr);
     }
-    // Every mapping must be backed by the shard it names.
-    size_t entry = 0;
+    std::string dir = parentDir(indexPath);
+    uint64_t openedTensors = 0;
+    for (auto &[name, shard] : shards) {
+      checkShardName(name, where);
+      weights.files.push_back(openSafetensors(joinPath(dir, name)));
+      shard = weights.files.back().get();
+      // Bounded as the shards come in, not after all of them are read.
+      openedTensors += shard->tensors.size();
+      NHC_CHECK(openedTensors <= kMaxWeights, NHC_INVALID_FORMAT,
+                cat(where, ": the shards read so far hold ", openedTensors,
+                    " tensors, more than the limit ", kMaxWeights,
+                    " (nhc::kMaxWeights)"));
+    }
+    size_t astray = 0;
+    std::string first;
     for (auto it = weightMap.begin(); it != weightMap.end(); ++it) {
-      const SafetensorsFile *shard = shardOf[entry++];
+      const SafetensorsFile *shard = shards.at(it.value().get<std::string>());
       // Shard tensors are sorted by name (openSafetensors).
-      bool found = std::binary_search(
-          shard->tensors.begin(), shard->tensors.end(), it.key(),
-          [](const auto &a, const auto &b) { return nameOf(a) < nameOf(b); });
-      NHC_CHECK(found, NHC_NOT_FOUND,
-                cat(where, ": weight_map puts tensor '", it.key(), "' in '",
-                    shard->file->path(), "', but that file has no such tensor"));
+      if (std::binary_search(
+              shard->tensors.begin(), shard->tensors.end(), it.key(),
+              [](const auto &a, const auto &b) { return nameOf(a) < nameOf(b); }))
+        continue;
+      if (astray++ == 0)
+        first = cat("'", it.key(), "' in '", shard->file->path(), "'");
     }
+    if (astray > 0)
+      weights.openWarnings.push_back(cat(
+          where, ": weight_map places ", astray,
+          " tensor(s) in shards that do not hold them (first: ", first,
+          "); as transformers does, nhc reads the index only for its list "
+          "of shards and takes every tensor they hold"));
   });
 }
 
-/// Builds the name index; a tensor in two files is ambiguous, so an error.
+/// Whether two tensors hold the same dtype, shape and bytes.
+bool sameStorage(const SafetensorsTensor &a, const SafetensorsTensor &b) {
+  return a.dtype == b.dtype && a.storedDtype == b.storedDtype &&
+         a.shape == b.shape && a.byteSize == b.byteSize &&
+         (a.byteSize == 0 || std::memcmp(a.data, b.data, a.byteSize) == 0);
+}
+
+/// Builds the name index. A tensor in two shards binds from the later one
+/// in name order, as transformers 5.23 merges the shards' state dicts
+/// (modeling_utils._load_pretrained_model: dict.update per shard); a
+/// warning says so where the two differ.
 void indexTensors(nhc_weights_t &weights) {
   uint64_t total = 0;
   for (const auto &file : weights.files)
@@ -185,10 +208,17 @@ void indexTensors(nhc_weights_t &weights) {
     for (const SafetensorsTensor &tensor : file->tensors) {
       auto [it, inserted] =
           weights.byName.emplace(tensor.name, weights.sorted.size());
-      NHC_CHECK(inserted, NHC_INVALID_FORMAT,
-                cat("weights: tensor '", tensor.name, "' appears in both '",
-                    weights.sorted[it->second].file->path(), "' and '",
-                    file->path(), "'"));
+      if (!inserted) {
+        TensorRef &earlier = weights.sorted[it->second];
+        if (!sameStorage(*earlier.tensor, tensor))
+          weights.openWarnings.push_back(
+              cat("checkpoint '", weights.source, "' holds tensor '",
+                  tensor.name, "' in both '", earlier.file->path(), "' and '",
+                  file->path(), "' with different contents; using '",
+                  file->path(), "' (the later shard, as transformers does)"));
+        earlier = TensorRef{file.get(), &tensor};
+        continue;
+      }
       weights.sorted.push_back(TensorRef{file.get(), &tensor});
     }
   }
@@ -427,8 +457,10 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
                 ? " (FP8 weights must be e4m3; e5m2 is not supported)"
                 : " (an FP8 linear's weight is stored as e4m3, with its "
                   "weight_scale and input_scale)";
+    if (tensor.dtype == NHC_DTYPE_INVALID)
+      why = " (nhc reads no tensor of that dtype)";
     message = cat("weights: tensor '", tensor.name, "'", as, " has dtype ",
-                  nhc_dtype_name(tensor.dtype), " in ", file,
+                  storedDtypeName(tensor), " in ", file,
                   ", but the artifact reads ", nhc_dtype_name(spec.dtype), why,
                   " (from ", origin, ")");
     return NHC_MISMATCH;
@@ -491,11 +523,44 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
   return NHC_OK;
 }
 
+/// Whether transformers 5.23 stacks the tensors of this name's kind into
+/// one parameter instead of loading each (conversion_mapping.py,
+/// "nemotron_h": MergeModulelist over "mixer.experts.*.up_proj.weight" and
+/// "mixer.experts.*.down_proj.weight"): a routed expert's matrix.
+bool mergedByTransformers(const std::string &name) {
+  const std::string experts = ".mixer.experts.";
+  size_t at = name.find(experts);
+  if (at == std::string::npos)
+    return false;
+  size_t digits = at + experts.size();
+  size_t end = name.find_first_not_of("0123456789", digits);
+  if (end == digits || end == std::string::npos)
+    return false;
+  std::string rest = name.substr(end);
+  return rest == ".up_proj.weight" || rest == ".down_proj.weight";
+}
+
 /// Checks one manifest entry: its own name first, then its alternatives in
 /// order. Returns NHC_OK or the problem in `message`.
 nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
                          const std::string &origin, BoundRef &bound,
                          std::string &message) {
+  // transformers renames every spelling of a routed expert's matrix to one
+  // name and stacks them all, so two spellings make one expert too many,
+  // which it refuses: no first spelling wins there.
+  if (mergedByTransformers(spec.name)) {
+    std::vector<const TensorRef *> present = presentSpellings(weights, spec.name);
+    if (present.size() > 1) {
+      message = cat("weights: checkpoint '", weights.source,
+                    "' holds the expert weight '", spec.name, "' as both '",
+                    present[0]->tensor->name, "' and '",
+                    present[1]->tensor->name,
+                    "': transformers 5.23 stacks every spelling of a layer's "
+                    "expert matrices into one tensor and refuses the extra "
+                    "ones; keep one spelling (from ", origin, ")");
+      return NHC_INVALID_FORMAT;
+    }
+  }
   if (const TensorRef *ref = lookup(weights, spec.name)) {
     nhc_status_t status =
         checkStorage(*ref, spec, spec.shape, origin, message);
@@ -760,7 +825,11 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
 void bindWeights(nhc_weights_t &weights, const nhc_manifest_t &manifest) {
   auto lock = lockGeneration(weights);
   std::vector<BoundRef> bound = resolveBinding(weights, manifest);
-  std::vector<BindNote> notes = bindNotes(weights, manifest, bound);
+  std::vector<BindNote> notes;
+  for (const std::string &warning : weights.openWarnings)
+    notes.push_back({NHC_NOTE_WARNING, warning});
+  for (BindNote &note : bindNotes(weights, manifest, bound))
+    notes.push_back(std::move(note));
   weights.bound = std::move(bound);
   weights.notes = std::move(notes);
   weights.isBound = true;

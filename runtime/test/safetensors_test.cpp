@@ -138,6 +138,37 @@ TEST_F(SafetensorsTest, UnknownDtype) {
                                  HasSubstr("unsupported dtype 'Q4_K'")));
 }
 
+// Dtypes the format defines that nhc computes with nowhere: listed (as
+// NHC_DTYPE_INVALID) at their size in bits, as safetensors 0.8 opens them,
+// so a checkpoint carrying such a tensor the model does not use loads.
+TEST_F(SafetensorsTest, DtypesNhcDoesNotReadAreListedAtTheirSize) {
+  Json kinds = {
+      {"f4", {{"dtype", "F4"}, {"shape", {2, 3}}, {"data_offsets", {0, 3}}}},
+      {"f6", {{"dtype", "F6_E2M3"}, {"shape", {4}}, {"data_offsets", {3, 6}}}},
+      {"c64", {{"dtype", "C64"}, {"shape", {2}}, {"data_offsets", {6, 22}}}},
+      {"fnuz",
+       {{"dtype", "F8_E4M3FNUZ"}, {"shape", {2}}, {"data_offsets", {22, 24}}}}};
+  writeBytes(path(), rawSafetensors(kinds.dump(), 24));
+  nhc_weights_t *weights = nullptr;
+  ASSERT_EQ(nhc_weights_open(path().c_str(), &weights), NHC_OK) << lastError();
+  ASSERT_EQ(nhc_weights_tensor_count(weights), 4u);
+  const std::pair<const char *, uint64_t> sizes[] = {
+      {"f4", 3}, {"f6", 3}, {"c64", 16}, {"fnuz", 2}};
+  for (const auto &[name, bytes] : sizes) {
+    nhc_tensor_info_t info;
+    ASSERT_EQ(nhc_weights_find(weights, name, &info), NHC_OK) << name;
+    EXPECT_EQ(info.desc.dtype, NHC_DTYPE_INVALID) << name;
+    EXPECT_EQ(info.byte_size, bytes) << name;
+  }
+  nhc_weights_release(weights);
+  // Sizes are checked as for any dtype; sub-byte elements fill whole bytes.
+  EXPECT_EQ(open(rawSafetensors(header(0, 24, "C64"), 24)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("C64 [2, 3] needs 48"));
+  Json odd = {{"t", {{"dtype", "F4"}, {"shape", {3}}, {"data_offsets", {0, 2}}}}};
+  EXPECT_EQ(open(rawSafetensors(odd.dump(), 2)), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("F4 [3] is 12 bits, not whole bytes"));
+}
+
 TEST_F(SafetensorsTest, OverlappingTensors) {
   Json header = {
       {"a", {{"dtype", "U8"}, {"shape", {8}}, {"data_offsets", {0, 8}}}},

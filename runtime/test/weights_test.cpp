@@ -443,6 +443,25 @@ TEST_F(WeightsTest, UnusedTensorsAreANote) {
   EXPECT_THAT(info[0], HasSubstr("'backbone.layers.1.mixer.k_scale'"));
 }
 
+// A tensor of a dtype nhc reads nowhere (safetensors' F4, C64, ...) loads
+// while the artifact does not bind it, as transformers loads it; bound, it
+// is refused naming its dtype.
+TEST_F(WeightsTest, ADtypeNhcDoesNotReadBindsNowhere) {
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("extra.c", "C64", {2}, Bytes(16, 0));
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_INFO),
+              Contains(HasSubstr("'extra.c'")));
+  SafetensorsBuilder bound = tinyWith("backbone.norm_f.weight", "", {});
+  bound.add("backbone.norm_f.weight", "F6_E3M2", {64}, Bytes(48, 0));
+  openSingle(bound);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("'backbone.norm_f.weight' has dtype F6_E3M2"),
+                    HasSubstr("nhc reads no tensor of that dtype")));
+}
+
 /// Experts 0..2 of [3, 4, 8] weights, each bindable from a stacked tensor
 /// under each of `stacked` (alternatives in that order).
 Json stackedExpertsManifest(
@@ -578,6 +597,41 @@ TEST_F(WeightsTest, TwoSpellingsOfAStackedTensorThatDifferWarn) {
                           "'x.experts.up_proj' [1] with different values; "
                           "using 'model.x.experts.up_proj' [1]"));
   }
+}
+
+// transformers 5.23 renames every spelling of a routed expert's matrix to
+// one name and stacks them (MergeModulelist): experts spelled differently
+// from each other load, one expert spelled twice is one expert too many,
+// which it refuses whatever the values; so does nhc, naming both.
+TEST_F(WeightsTest, AnExpertMatrixUnderTwoSpellingsIsRefusedAsInTransformers) {
+  Json m = tinyManifest();
+  for (int e = 0; e < 2; ++e)
+    m["weights"].push_back(
+        {{"name", "backbone.layers.2.mixer.experts." + std::to_string(e) +
+                      ".down_proj.weight"},
+         {"dtype", "F32"},
+         {"shape", {4, 8}},
+         {"alternatives",
+          Json::array({Json::object({{"name", "backbone.layers.2.mixer.experts.down_proj"},
+                                     {"index", e},
+                                     {"count", 2}})})}});
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(m);
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("backbone.layers.2.mixer.experts.0.down_proj.weight", "F32", {4, 8})
+      .add("model.layers.2.mixer.experts.1.down_proj.weight", "F32", {4, 8});
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  builder.add("model.layers.2.mixer.experts.0.down_proj.weight", "F32", {4, 8},
+              builder.data("backbone.layers.2.mixer.experts.0.down_proj.weight"));
+  openSingle(builder);
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(),
+              AllOf(HasSubstr("expert weight "
+                              "'backbone.layers.2.mixer.experts.0.down_proj.weight' as both "
+                              "'backbone.layers.2.mixer.experts.0.down_proj.weight' and "
+                              "'model.layers.2.mixer.experts.0.down_proj.weight'"),
+                    HasSubstr("keep one spelling")));
 }
 
 // Every spelling transformers 5.23 loads a weight from: a body weight's
@@ -908,23 +962,83 @@ TEST_F(ShardedWeightsTest, MissingShardFile) {
               AllOf(HasSubstr(dir.file(kSecond)), HasSubstr("cannot open")));
 }
 
-TEST_F(ShardedWeightsTest, IndexPointsAtWrongShard) {
+// transformers 5.23 reads an index only for its shard files and takes
+// every tensor they hold: entries that name the wrong shard, or a tensor no
+// shard holds (a stale index), load there, with a warning here.
+TEST_F(ShardedWeightsTest, AStaleIndexEntryIsAWarningAsInTransformers) {
   Json idx = index();
   idx["weight_map"]["lm_head.weight"] = kFirst;
+  idx["weight_map"]["backbone.layers.9.mixer.gone.weight"] = kSecond;
   writeIndex(idx);
-  EXPECT_EQ(open(dir.path()), NHC_NOT_FOUND);
-  EXPECT_THAT(lastError(),
-              AllOf(HasSubstr("'lm_head.weight'"), HasSubstr(kFirst),
-                    HasSubstr("has no such tensor")));
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  EXPECT_EQ(nhc_weights_tensor_count(weights), 6u);
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_find(weights, "lm_head.weight", &info), NHC_OK);
+  EXPECT_EQ(std::string(info.file), dir.file(kSecond));
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_WARNING),
+              Contains(AllOf(HasSubstr("weight_map places 2 tensor(s) in "
+                                       "shards that do not hold them"),
+                             HasSubstr("(first: "
+                                       "'backbone.layers.9.mixer.gone.weight' in '" +
+                                       dir.file(kSecond) + "')"))));
+  // A tensor the artifact needs is still needed.
+  Json missing = index();
+  missing["weight_map"].erase("lm_head.weight");
+  writeIndex(missing);
+  second = SafetensorsBuilder();
+  second.add("backbone.layers.1.mixer.q_proj.weight", "BF16", {64, 64})
+      .add("backbone.norm_f.weight", "F32", {64});
+  second.write(dir.file(kSecond));
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_NOT_FOUND);
+  EXPECT_THAT(lastError(), HasSubstr("'lm_head.weight'"));
 }
 
-TEST_F(ShardedWeightsTest, TensorInTwoShards) {
-  second.add("backbone.embeddings.weight", "F32", {256, 64});
+// A key twice in weight_map reads as Python's json reads it (the last one).
+TEST_F(ShardedWeightsTest, AKeyRepeatedInTheIndexIsReadAsPythonReadsIt) {
+  std::string text = index().dump();
+  const std::string repeat = std::string("\"weight_map\":{\"backbone.norm_f.weight\":\"") +
+                             kFirst + "\",";
+  size_t at = text.find("\"weight_map\":{");
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, std::string("\"weight_map\":{").size(), repeat);
+  writeText(dir.file("model.safetensors.index.json"), text);
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+}
+
+// Shards merge as transformers merges their state dicts: the later file in
+// name order wins a tensor both hold, with a warning where they differ.
+TEST_F(ShardedWeightsTest, ATensorInTwoShardsBindsFromTheLaterAsInTransformers) {
+  Bytes other(256 * 64 * 4, 0x3c);
+  second.add("backbone.embeddings.weight", "F32", {256, 64}, other);
   second.write(dir.file(kSecond));
   writeIndex(index());
-  EXPECT_EQ(open(dir.path()), NHC_INVALID_FORMAT);
-  EXPECT_THAT(lastError(), AllOf(HasSubstr("'backbone.embeddings.weight'"),
-                                 HasSubstr("appears in both")));
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  EXPECT_EQ(nhc_weights_tensor_count(weights), 6u);
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.embeddings.weight", &info),
+            NHC_OK);
+  EXPECT_EQ(std::string(info.file), dir.file(kSecond));
+  EXPECT_EQ(std::memcmp(info.data, other.data(), other.size()), 0);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_WARNING),
+              Contains(AllOf(HasSubstr("'backbone.embeddings.weight' in both"),
+                             HasSubstr("different contents; using '" +
+                                       dir.file(kSecond) + "'"))));
+  // The same bytes twice: nothing to warn of.
+  second = SafetensorsBuilder();
+  second.add("backbone.layers.1.mixer.q_proj.weight", "BF16", {64, 64})
+      .add("backbone.norm_f.weight", "F32", {64})
+      .add("lm_head.weight", "BF16", {256, 64})
+      .add("backbone.embeddings.weight", "F32", {256, 64},
+           first.data("backbone.embeddings.weight"));
+  second.write(dir.file(kSecond));
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
 }
 
 TEST_F(ShardedWeightsTest, ShardOutsideDirectoryIsRejected) {

@@ -246,6 +246,31 @@ std::string perExpertName(const std::string &stacked,
          base.substr(dot) + ".weight";
 }
 
+/// The checkpoint tensor bound for expert `expert` of the layer and
+/// projection of manifest weight `sibling` (".experts.<e>." in its name),
+/// or "" where the manifest has no such weight.
+std::string boundExpertTensor(const nhc_weights_t *weights,
+                              const nhc_manifest_t *manifest,
+                              const std::string &sibling, uint64_t expert) {
+  const std::string marker = ".experts.";
+  size_t at = sibling.rfind(marker);
+  size_t end = at == std::string::npos
+                   ? std::string::npos
+                   : sibling.find('.', at + marker.size());
+  if (end == std::string::npos)
+    return {};
+  const std::string wanted = sibling.substr(0, at + marker.size()) +
+                             std::to_string(expert) + sibling.substr(end);
+  for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
+    nhc_tensor_desc_t desc{};
+    nhc_tensor_info_t info{};
+    nhc_manifest_weight_at(manifest, i, &desc);
+    if (wanted == desc.name && nhc_weights_bound_at(weights, i, &info) == NHC_OK)
+      return info.desc.name;
+  }
+  return {};
+}
+
 } // namespace
 
 std::string firstNonFiniteWeight(const nhc_weights_t *weights,
@@ -272,7 +297,8 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
   struct Slice {
     QuantizedModule module;
     nhc_tensor_info_t part;
-    std::string name; // the per-expert tensor written
+    std::string name;         // the per-expert tensor written
+    std::string manifestName; // the weight it binds
   };
   std::map<std::string, std::vector<Slice>> slicesOf;
   std::vector<float> buffer;
@@ -312,7 +338,7 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
     if (stacked.empty())
       byTensor[tensor] = module;
     else
-      slicesOf[stacked].push_back({module, info, tensor});
+      slicesOf[stacked].push_back({module, info, tensor, desc.name});
   }
 
   // The output: every checkpoint tensor, a quantized weight as e4m3 followed
@@ -364,14 +390,15 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
         std::set<std::string> read;
         for (const Slice &slice : s->second)
           read.insert(slice.name);
+        // An expert not read from the stacked tensor, as it is spelled in
+        // the checkpoint (its prefix may differ from the stacked one's).
         std::string other;
         for (uint64_t e = 0; other.empty() && !shape.empty() && e < shape[0];
-             ++e) {
-          std::string name = perExpertName(
-              info.desc.name, ".experts." + std::to_string(e) + ".x");
-          if (!read.count(name))
-            other = name;
-        }
+             ++e)
+          if (!read.count(perExpertName(
+                  info.desc.name, ".experts." + std::to_string(e) + ".x")))
+            other = boundExpertTensor(weights, manifest,
+                                      s->second.front().manifestName, e);
         throw std::runtime_error(
             "'" + std::string(info.desc.name) + "' stacks " +
             std::to_string(shape.empty() ? 0 : shape[0]) +
@@ -392,6 +419,14 @@ writeFp8Checkpoint(const nhc_weights_t *weights, const nhc_manifest_t *manifest,
       for (const Slice &slice : s->second)
         quantized(slice.name, expertShape, slice.part, slice.module);
     } else {
+      // nhc_weights_open lists a tensor of a dtype nhc reads none of (F4,
+      // F6_*, C64, the FNUZ FP8 kinds) without naming the dtype.
+      if (info.desc.dtype == NHC_DTYPE_INVALID)
+        throw std::runtime_error(
+            "tensor '" + std::string(info.desc.name) +
+            "' is stored in a dtype nhc does not read (such as F4, C64 or "
+            "F8_E4M3FNUZ), so it cannot be copied into the quantized "
+            "checkpoint; remove it (the model does not use it)");
       items.push_back({info.desc.name, info.desc.dtype, shape, &info});
     }
   }

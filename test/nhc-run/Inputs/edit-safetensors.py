@@ -7,6 +7,8 @@
   edit-safetensors.py IN OUT --retype NAME DTYPE       (same element size)
   edit-safetensors.py IN OUT --repeat NAME COUNT       (shape [COUNT], data repeated)
   edit-safetensors.py IN OUT --rename-prefix OLD NEW   (every name starting with OLD)
+  edit-safetensors.py IN OUT --add-zeros NAME DTYPE N  (a new tensor [N] of zero
+      bytes, DTYPE any safetensors dtype: F4 and F6_* pack N to whole bytes)
   edit-safetensors.py IN OUT --widen-f64 PREFIX        (every F32 tensor whose
       name starts with PREFIX stored as F64, the same values)
   edit-safetensors.py IN OUT --unstack-experts PREFIX  (every stacked
@@ -64,6 +66,9 @@ def main():
         if len(split) == len(tensors):
             sys.exit(f"--unstack-experts {name!r}: no stacked experts")
         tensors, name, op = split, None, None
+    elif op == "--add-zeros":
+        if name in tensors:
+            sys.exit(f"--add-zeros {name!r}: already in {src}")
     elif name not in tensors:
         sys.exit(f"no tensor {name!r} in {src}")
     else:
@@ -89,6 +94,9 @@ def main():
         tensors[new] = (dtype, shape[1:], raw[index * width:(index + 1) * width])
     elif op == "--retype":
         tensors[name] = (args[0], shape, raw)
+    elif op == "--add-zeros":
+        bits = {"F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "C64": 64}.get(args[0], 8)
+        tensors[name] = (args[0], [int(args[1])], bytes(int(args[1]) * bits // 8))
     elif op == "--repeat":
         count = int(args[0])
         tensors[name] = (dtype, [count], raw * count)

@@ -2,7 +2,9 @@
  *
  * nhc_weights_open() memory-maps a checkpoint (one .safetensors file, a
  * directory with model.safetensors, or a sharded directory with
- * model.safetensors.index.json) and validates every header. Tensor data is
+ * model.safetensors.index.json, read as transformers reads it: for its list
+ * of shards, every tensor of each read, a later shard's winning a name two
+ * hold; see docs/runtime.md) and validates every header. Tensor data is
  * not copied: pointers point into the read-only mappings, except for F64
  * tensors, read once into F32 memory the handle owns (nhc_weights_open).
  *
@@ -87,7 +89,9 @@ NHC_API nhc_status_t nhc_weights_synthetic(const nhc_manifest_t *manifest,
 /* Unmaps all files. NULL is allowed. */
 NHC_API void nhc_weights_release(nhc_weights_t *weights);
 
-/* All checkpoint tensors, sorted by name. */
+/* All checkpoint tensors, sorted by name. A tensor of a dtype safetensors
+ * defines but nhc reads nowhere (F4, F6_E2M3, F6_E3M2, C64, F8_E4M3FNUZ,
+ * F8_E5M2FNUZ) has desc.dtype NHC_DTYPE_INVALID; binding refuses it. */
 NHC_API size_t nhc_weights_tensor_count(const nhc_weights_t *weights);
 NHC_API nhc_status_t nhc_weights_tensor_at(const nhc_weights_t *weights,
                                            size_t index,
@@ -107,7 +111,8 @@ NHC_API nhc_status_t nhc_weights_bind(nhc_weights_t *weights,
                                       const nhc_manifest_t *manifest);
 
 /* Notes of the last successful nhc_weights_bind(): warnings (a checkpoint
- * lm_head.weight that differs from the embeddings the config ties it to) and
+ * lm_head.weight that differs from the embeddings the config ties it to; an
+ * index that disagrees with its shards, a tensor two shards hold apart) and
  * information (checkpoint tensors the artifact ignores). */
 typedef enum nhc_note_kind_t {
   NHC_NOTE_WARNING = 0,
