@@ -15,24 +15,17 @@
       PREFIX...mixer.experts.{up,down}_proj[.weight] [E, out, in] split into
       ...experts.<e>.{up,down}_proj.weight [out, in], the per-expert layout)
 """
-import json
 import re
 import struct
 import sys
+
+import safetensors_file
 
 
 def main():
     src, dst, op, name = sys.argv[1:5]
     args = sys.argv[5:]
-    with open(src, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    meta = header.pop("__metadata__", None)
-    tensors = {}
-    for key, info in header.items():
-        begin, end = info["data_offsets"]
-        tensors[key] = (info["dtype"], info["shape"], data[begin:end])
+    meta, tensors = safetensors_file.read(src)
     if op == "--rename-prefix":
         renamed = {(args[0] + key[len(name):] if key.startswith(name) else key):
                    value for key, value in tensors.items()}
@@ -102,16 +95,7 @@ def main():
         tensors[name] = (dtype, [count], raw * count)
     else:
         sys.exit(f"unknown operation {op}")
-    out_header = {} if meta is None else {"__metadata__": meta}
-    blob = b""
-    for key, (dt, sh, raw) in tensors.items():
-        out_header[key] = {"dtype": dt, "shape": sh,
-                           "data_offsets": [len(blob), len(blob) + len(raw)]}
-        blob += raw
-    encoded = json.dumps(out_header).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    with open(dst, "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)) + encoded + blob)
+    safetensors_file.write(dst, tensors, meta)
 
 
 if __name__ == "__main__":

@@ -11,32 +11,11 @@ NAME's key twice in weight_map, first with the other shard (Python's json
 keeps the last). Each option may be given more than once.
 """
 import json
-import struct
 import sys
 
+import safetensors_file
+
 SHARDS = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
-
-
-def read(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    header.pop("__metadata__", None)
-    return {k: (v["dtype"], v["shape"], data[v["data_offsets"][0]:v["data_offsets"][1]])
-            for k, v in header.items()}
-
-
-def write(path, tensors):
-    header, blob = {}, b""
-    for key, (dtype, shape, raw) in tensors.items():
-        header[key] = {"dtype": dtype, "shape": shape,
-                       "data_offsets": [len(blob), len(blob) + len(raw)]}
-        blob += raw
-    encoded = json.dumps(header).encode()
-    encoded += b" " * (-len(encoded) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(encoded)) + encoded + blob)
 
 
 def main():
@@ -45,14 +24,14 @@ def main():
     rest = sys.argv[3:]
     for i in range(0, len(rest), 2):
         opts[rest[i]].append(rest[i + 1])
-    tensors = read(src)
+    _, tensors = safetensors_file.read(src)
     parts = [{}, {}]
     where = {}
     for i, name in enumerate(sorted(tensors)):
         parts[i % 2][name] = tensors[name]
         where[name] = i % 2
     for i, shard in enumerate(SHARDS):
-        write(f"{out}/{shard}", parts[i])
+        safetensors_file.write(f"{out}/{shard}", parts[i])
     entries = []
     for name in sorted(where):
         shard = where[name]
