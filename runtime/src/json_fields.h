@@ -30,9 +30,9 @@ std::string previewJson(const Json &value);
 
 /// What parseJson does with a key repeated within one object.
 enum class RepeatedKeys {
-  Refuse,  // an error: ambiguous in anything nhc reads (safetensors headers,
-           // manifests, configs)
-  LastWins // Python's json.load: for files only Python reads (an index)
+  Refuse,  // an error: ambiguous where nhc binds by key (safetensors
+           // headers, manifests, launch tables)
+  LastWins // Python's json.load, as transformers reads a shard index
 };
 
 /// Parses `size` bytes of JSON text: nesting is limited to kMaxJsonDepth and

@@ -70,8 +70,11 @@ struct nhc_weights_t {
   std::vector<nhc::runtime::SyntheticTensor> synthetic;
   mutable std::vector<nhc::runtime::AlignedBuffer> memory;
   // F64 tensors of a checkpoint, read as F32 when it is opened
-  // (narrowF64Tensors): their F32 data by name.
-  std::unordered_map<std::string, nhc::runtime::AlignedBuffer> narrowed;
+  // (narrowF64Tensors): their F32 data by tensor (a name two shards hold
+  // is two tensors).
+  std::unordered_map<const nhc::runtime::SafetensorsTensor *,
+                     nhc::runtime::AlignedBuffer>
+      narrowed;
   // Held by every call that reads or generates a synthetic tensor's data.
   std::unique_ptr<std::recursive_mutex> generating =
       std::make_unique<std::recursive_mutex>();
@@ -254,7 +257,7 @@ void narrowF64Tensors(nhc_weights_t &weights) {
       tensor.byteSize = count * sizeof(float);
       if (count > 0) // an empty tensor keeps its (non-null) place in the file
         tensor.data = data.get();
-      weights.narrowed[tensor.name] = std::move(data);
+      weights.narrowed[&tensor] = std::move(data);
     }
 }
 
@@ -279,8 +282,10 @@ std::unique_ptr<nhc_weights_t> openWeights(const std::string &path) {
   } else {
     weights->files.push_back(openSafetensors(path));
   }
-  indexTensors(*weights);
+  // Narrowed first, so that an F64 and an F32 copy of one tensor in two
+  // shards compare as the F32 values both load as.
   narrowF64Tensors(*weights);
+  indexTensors(*weights);
   return weights;
 }
 
@@ -527,17 +532,73 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
 /// one parameter instead of loading each (conversion_mapping.py,
 /// "nemotron_h": MergeModulelist over "mixer.experts.*.up_proj.weight" and
 /// "mixer.experts.*.down_proj.weight"): a routed expert's matrix.
-bool mergedByTransformers(const std::string &name) {
+/// For such a name, its expert number's place: [begin, end) of the digits.
+std::optional<std::pair<size_t, size_t>> expertDigits(const std::string &name) {
   const std::string experts = ".mixer.experts.";
   size_t at = name.find(experts);
   if (at == std::string::npos)
-    return false;
+    return std::nullopt;
   size_t digits = at + experts.size();
   size_t end = name.find_first_not_of("0123456789", digits);
   if (end == digits || end == std::string::npos)
-    return false;
+    return std::nullopt;
   std::string rest = name.substr(end);
-  return rest == ".up_proj.weight" || rest == ".down_proj.weight";
+  if (rest != ".up_proj.weight" && rest != ".down_proj.weight")
+    return std::nullopt;
+  return std::make_pair(digits, end);
+}
+
+bool mergedByTransformers(const std::string &name) {
+  return expertDigits(name).has_value();
+}
+
+/// The body weight ("backbone.R") a checkpoint name spells: the inverse of
+/// otherSpellings for body weights.
+std::string bodyName(const std::string &name) {
+  for (const char *prefix : {"backbone.model.", "model.backbone.",
+                             "model.model.", "backbone.", "model."})
+    if (name.rfind(prefix, 0) == 0)
+      return kBodyPrefix + name.substr(std::strlen(prefix));
+  return kBodyPrefix + name;
+}
+
+/// transformers stacks every expert tensor of a layer it finds, so a
+/// checkpoint with more experts than the config refuses to load there (a
+/// [E + 1, ...] stack); here the extra ones would go unread, the config
+/// silently cutting the experts short. Refused, naming the first.
+void checkNoExpertBeyondTheConfig(const nhc_weights_t &weights,
+                                  const nhc_manifest_t &manifest) {
+  // "backbone.layers.L.mixer.experts.*.up_proj.weight" -> experts bound.
+  std::unordered_map<std::string, uint64_t> experts;
+  auto wildcard = [](const std::string &name,
+                     const std::pair<size_t, size_t> &digits) {
+    return name.substr(0, digits.first) + "*" + name.substr(digits.second);
+  };
+  for (const TensorSpec &spec : manifest.weights)
+    if (auto digits = expertDigits(spec.name))
+      ++experts[wildcard(spec.name, *digits)];
+  if (experts.empty())
+    return;
+  for (const TensorRef &ref : weights.sorted) {
+    const std::string name = bodyName(ref.tensor->name);
+    auto digits = expertDigits(name);
+    if (!digits)
+      continue;
+    auto layer = experts.find(wildcard(name, *digits));
+    const std::string number =
+        name.substr(digits->first, digits->second - digits->first);
+    if (layer == experts.end() ||
+        numberLess(number, std::to_string(layer->second)))
+      continue;
+    throw Error(NHC_MISMATCH,
+                cat("weights: checkpoint '", weights.source, "' holds '",
+                    ref.tensor->name, "', expert ", number, " of a layer the "
+                    "artifact gives ", layer->second,
+                    " routed experts (n_routed_experts): the config and the "
+                    "checkpoint disagree (transformers 5.23 refuses it too: "
+                    "its stack of the layer's experts comes out longer than "
+                    "the config's)"));
+  }
 }
 
 /// Checks one manifest entry: its own name first, then its alternatives in
@@ -635,6 +696,7 @@ std::vector<BoundRef> resolveBinding(const nhc_weights_t &weights,
   for (const auto &file : weights.files)
     if (file->file)
       file->file->checkUnchanged();
+  checkNoExpertBeyondTheConfig(weights, manifest);
   std::vector<BoundRef> bound(manifest.weights.size());
   nhc_status_t firstStatus = NHC_OK;
   std::string firstMessage;
@@ -807,7 +869,7 @@ std::vector<BindNote> bindNotes(const nhc_weights_t &weights,
   size_t narrowedCount = 0;
   for (const TensorRef &ref : weights.sorted) {
     const std::string &name = ref.tensor->name;
-    if (used.count(name) && weights.narrowed.count(name) &&
+    if (used.count(name) && weights.narrowed.count(ref.tensor) &&
         narrowedCount++ < 16)
       narrowed += cat(narrowedCount > 1 ? ", " : "", "'", name, "'");
   }

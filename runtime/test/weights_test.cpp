@@ -634,6 +634,38 @@ TEST_F(WeightsTest, AnExpertMatrixUnderTwoSpellingsIsRefusedAsInTransformers) {
                     HasSubstr("keep one spelling")));
 }
 
+// A checkpoint with an expert past the config's count (in any spelling)
+// would have the config cut the experts short, silently: transformers 5.23
+// refuses it (its stack of the layer's experts is too long), and so does
+// nhc. Experts of a layer the artifact has no MoE at are only unused.
+TEST_F(WeightsTest, AnExpertBeyondTheConfigsCountIsRefused) {
+  Json m = tinyManifest();
+  for (int e = 0; e < 2; ++e)
+    m["weights"].push_back(
+        {{"name", "backbone.layers.2.mixer.experts." + std::to_string(e) +
+                      ".up_proj.weight"},
+         {"dtype", "F32"},
+         {"shape", {4, 8}}});
+  nhc_manifest_release(manifest);
+  manifest = parseManifestOrDie(m);
+  SafetensorsBuilder builder = tinyCheckpoint();
+  builder.add("backbone.layers.2.mixer.experts.0.up_proj.weight", "F32", {4, 8})
+      .add("backbone.layers.2.mixer.experts.1.up_proj.weight", "F32", {4, 8})
+      .add("backbone.layers.3.mixer.experts.7.up_proj.weight", "F32", {4, 8});
+  openSingle(builder);
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  for (const char *extra : {"model.layers.2.mixer.experts.2.up_proj.weight",
+                            "layers.2.mixer.experts.0010.up_proj.weight"}) {
+    SCOPED_TRACE(extra);
+    SafetensorsBuilder more = builder;
+    more.add(extra, "F32", {4, 8});
+    openSingle(more);
+    EXPECT_EQ(nhc_weights_bind(weights, manifest), NHC_MISMATCH);
+    EXPECT_THAT(lastError(), AllOf(HasSubstr(std::string("holds '") + extra),
+                                   HasSubstr("gives 2 routed experts")));
+  }
+}
+
 // Every spelling transformers 5.23 loads a weight from: a body weight's
 // "backbone.", its in-memory "model.", none (a state dict of the bare
 // NemotronHModel), and "model.model.", "backbone.model.", "model.backbone."
@@ -1039,6 +1071,36 @@ TEST_F(ShardedWeightsTest, ATensorInTwoShardsBindsFromTheLaterAsInTransformers) 
   ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
   ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
   EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+}
+
+// An F64 copy in the earlier shard and an F32 one of the same values in the
+// later: the F32 binds, both load as the same F32 values (no warning), and
+// no note says the bound tensor was stored as F64.
+TEST_F(ShardedWeightsTest, AnF64CopyInAnEarlierShardLoadsAsItsF32Values) {
+  std::vector<float> values = {0.5f, -1.25f, 3.0f, 0.1f};
+  Bytes f32(values.size() * 4), f64(values.size() * 8);
+  for (size_t i = 0; i < values.size(); ++i) {
+    double wide = values[i];
+    std::memcpy(f32.data() + 4 * i, &values[i], 4);
+    std::memcpy(f64.data() + 8 * i, &wide, 8);
+  }
+  first = SafetensorsBuilder();
+  first.add("backbone.embeddings.weight", "F32", {256, 64})
+      .add("backbone.layers.0.mixer.in_proj.weight", "BF16", {148, 64})
+      .add("backbone.layers.0.mixer.A_log", "F64", {4}, f64);
+  first.write(dir.file(kFirst));
+  second.add("backbone.layers.0.mixer.A_log", "F32", {4}, f32);
+  second.write(dir.file(kSecond));
+  writeIndex(index());
+  ASSERT_EQ(open(dir.path()), NHC_OK) << lastError();
+  ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+  EXPECT_TRUE(notesOf(weights, NHC_NOTE_WARNING).empty());
+  EXPECT_THAT(notesOf(weights, NHC_NOTE_INFO),
+              Not(Contains(HasSubstr("stored as F64"))));
+  nhc_tensor_info_t info;
+  ASSERT_EQ(nhc_weights_find(weights, "backbone.layers.0.mixer.A_log", &info),
+            NHC_OK);
+  EXPECT_EQ(std::string(info.file), dir.file(kSecond));
 }
 
 TEST_F(ShardedWeightsTest, ShardOutsideDirectoryIsRejected) {
