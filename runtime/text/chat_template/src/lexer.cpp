@@ -9,17 +9,12 @@
 namespace nhc::text::tpl {
 namespace {
 
-// Length of a Python line boundary at s[k] (0 if none).
+// Length of a line break at s[k] (0 if none): jinja2's newline_re,
+// \r\n, \r or \n (since jinja2 3.0; Python's splitlines() set, with \v, \f,
+// U+2028 and the rest, was 2.x's).
 std::size_t line_break_len(const std::string &s, std::size_t k) {
-  unsigned char c = s[k];
-  if (c == '\r') return (k + 1 < s.size() && s[k + 1] == '\n') ? 2 : 1;
-  if (c == '\n' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d || c == 0x1e)
-    return 1;
-  if (c == 0xc2 && k + 1 < s.size() && (unsigned char)s[k + 1] == 0x85) return 2;
-  if (c == 0xe2 && k + 2 < s.size() && (unsigned char)s[k + 1] == 0x80 &&
-      ((unsigned char)s[k + 2] == 0xa8 || (unsigned char)s[k + 2] == 0xa9))
-    return 3;
-  return 0;
+  if (s[k] == '\r') return (k + 1 < s.size() && s[k + 1] == '\n') ? 2 : 1;
+  return s[k] == '\n' ? 1 : 0;
 }
 
 // Python `\s` (unicode) at s[k]: returns its byte length or 0.

@@ -106,6 +106,11 @@ TEST(ChatTemplate, WhitespaceControl) {
   EXPECT_EQ(render("{# c #}\nx {{ 1 }} {# c2 #}\ny\n"), "x 1 y");
   EXPECT_EQ(render("{% raw %}{{ x }}{% endraw %}"), "{{ x }}");
   EXPECT_EQ(render("x\r\ny\n"), "x\ny");
+  // Only \r\n, \r and \n break lines (jinja2 3's newline_re): \v, \f, the
+  // file separators, NEL and U+2028/9 are text, kept at the end too.
+  EXPECT_EQ(render("A\u2028B{{ 'x\u2029y' }}\fC\v\x1c\u0085\r"),
+            "A\u2028Bx\u2029y\fC\v\x1c\u0085");
+  EXPECT_EQ(render("{{ 'a\u2028' }}\u2028"), "a\u2028\u2028");
 }
 
 TEST(ChatTemplate, LoopsAndScoping) {
