@@ -59,6 +59,39 @@ TEST(PreTokenizer, OnigEscapesAreTranslated) {
   EXPECT_FALSE(r.fullMatch("\xE2\x80\x8B")); // ZERO WIDTH SPACE is not
 }
 
+// What Oniguruma (tokenizers' regex engine) and PCRE2 read differently, each
+// example one where tokenizers 0.23 and the untranslated pattern disagreed
+// (found by a differential hunt, 2026-12-08).
+TEST(PreTokenizer, OnigClassesAndSyntaxKeepTheirMeaning) {
+  auto full = [](const char *onig, const std::string &text) {
+    return Regex(translateOnigPattern(onig, "t"), false, "t").fullMatch(text);
+  };
+  EXPECT_TRUE(full("\\w", "\u00B3"));   // superscript three: Oniguruma's \w
+  EXPECT_FALSE(full("\\w", "\u200D"));  // ZWJ: Rust regex's \w, not Oniguruma's
+  EXPECT_FALSE(full("\\w", "\u09F4"));  // a No outside Latin-1
+  EXPECT_TRUE(full("\\W", "\u200D"));
+  EXPECT_TRUE(full("a\\B\u0300", "a\u0300")); // a mark is a word character
+  EXPECT_TRUE(full("[[:alpha:]]", "\u216B")); // Alphabetic, not just L
+  EXPECT_FALSE(full("[[:alpha:]]", "\u0300"));
+  EXPECT_TRUE(full("[[:punct:]]", "\u20B9")); // symbols too
+  EXPECT_TRUE(full("[[:punct:]]", "$"));
+  EXPECT_FALSE(full("[[:word:]]", "\u2469"));
+  EXPECT_TRUE(full("[[:^alpha:]]", "1"));
+  EXPECT_TRUE(full("\\p{Han}", "\u4E00"));
+  EXPECT_FALSE(full("\\p{Han}", "\u3002")); // Script, not Script_Extensions
+  EXPECT_TRUE(full("\\P{Han}", "\u3002"));
+  EXPECT_TRUE(full("\\p{L}", "a"));
+  EXPECT_TRUE(full("(?m).", "\n"));             // Ruby's m is dot-all
+  EXPECT_TRUE(full("(?i:(?m:.)A)", "\na"));
+  EXPECT_TRUE(full("x{,3}", "xx"));              // {,n} is {0,n}
+  EXPECT_FALSE(full("x{,3}", "x{,3}"));
+  EXPECT_TRUE(full("[\\b]", "\b"));             // backspace in a class
+  for (const char *refused : {"[a-z&&[^aeiou]]", "(?s).", "(?is).",
+                              "[[:^word:]]", "[[:nonsense:]]"})
+    EXPECT_THROW(translateOnigPattern(refused, "t"), nhc::text::TextError)
+        << refused;
+}
+
 TEST(PreTokenizer, BadRegexIsATextError) {
   try {
     Regex r("(unclosed", false, "f.json: pre_tokenizer.pattern.Regex");
