@@ -139,6 +139,10 @@ void parsePreStep(const json &j, const std::string &where, PreTokenizer &pre,
     requireObject(p, o.key("pattern"));
     JsonAt po{p, o.key("pattern")};
     SplitStep step;
+    // tokenizers reads an enum of one key ("expected map with a single key").
+    if (p.size() != 1)
+      po.fail("", "expected one key, \"Regex\" or \"String\", found " +
+                      std::to_string(p.size()));
     if (po.has("Regex")) {
       std::string onig = po.str("Regex");
       std::string pcre = translateOnigPattern(onig, po.key("Regex"));

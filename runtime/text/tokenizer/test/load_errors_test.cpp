@@ -188,6 +188,11 @@ TEST(LoadErrors, WrongJsonTypesAreTextErrorsNamingTheKey) {
               {"pre_tokenizer.pattern", "expected an object"});
   expectError(with(R"({"type": "Split", "pattern": {"Regex": 5}, "behavior": "Isolated"})"),
               {"pre_tokenizer.pattern.Regex", "expected a string"});
+  // Which of two would tokenizers read? Neither: it refuses the file.
+  expectError(with(R"({"type": "Split", "pattern": {"String": "l", "Regex": "o"}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern", "expected one key", "found 2"});
+  expectError(with(R"({"type": "Split", "pattern": {}, "behavior": "Isolated"})"),
+              {"pre_tokenizer.pattern", "expected one key", "found 0"});
   expectError(with(R"({"type": "Split", "pattern": {"String": "a"}, "behavior": 1})"),
               {"pre_tokenizer.behavior", "expected a string"});
   expectError(with(R"({"type": "Split", "pattern": {"String": "a"}, "behavior": "Isolated", "invert": 1})"),
