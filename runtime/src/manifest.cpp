@@ -114,8 +114,10 @@ std::vector<TensorAlternative> parseAlternatives(const Json &list,
 /// The optional `config.fnv1a64`: 16 lowercase hex digits.
 std::string parseConfigHash(const Json &root, const std::string &where) {
   auto config = root.find(schema::key::kConfig);
-  if (config == root.end() || !config->is_object() ||
-      !config->contains(schema::key::kConfigHash))
+  NHC_CHECK(config == root.end() || config->is_object(), NHC_INVALID_FORMAT,
+            cat(where, ": config: expected an object, found ",
+                previewJson(*config)));
+  if (config == root.end() || !config->contains(schema::key::kConfigHash))
     return {};
   std::string at = where + ": config.fnv1a64";
   std::string hash = asString((*config)[schema::key::kConfigHash], at);

@@ -127,6 +127,10 @@ TEST(ManifestTest, ConfigReadIsAnObject) {
   EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
   EXPECT_THAT(lastError(), AllOf(HasSubstr("manifest 'm.json'"),
                                  HasSubstr("config.read: expected an object")));
+  // So is config itself (artifact-format.md): 1 there was read as absent.
+  manifest["config"] = 1;
+  EXPECT_EQ(parseManifestStatus(manifest), NHC_INVALID_FORMAT);
+  EXPECT_THAT(lastError(), HasSubstr("config: expected an object, found 1"));
 }
 
 // Binding compares each entry with the checkpoint's config: the entries
