@@ -417,6 +417,7 @@ Value method(const Value &obj, const std::string &name) {
       if (name == "get") {
         a.check(n, 2, {});
         if (a.args.empty()) type_error("get expected at least 1 argument");
+        require_hashable(a.args[0]); // Python hashes the key first
         const Value *v = d.find(a.args[0]);
         if (v) return *v;
         return a.args.size() > 1 ? a.args[1] : Value::none();

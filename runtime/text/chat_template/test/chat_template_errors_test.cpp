@@ -148,6 +148,7 @@ TEST(ChatTemplateErrors, GeneratorsAndUnhashableValuesFailAsInPython) {
   EXPECT_EQ(render_error("{{ [[1],[1]]|unique|list }}"), "tpl:1:20: unhashable type: 'list'");
   EXPECT_EQ(render_error("{{ {} in {} }}"), "tpl:1:4: unhashable type: 'dict'");
   EXPECT_EQ(render_error("{{ {(1, [2]): 3} }}"), "tpl:1:4: unhashable type: 'list'");
+  EXPECT_EQ(render_error("{{ {'k': 1}.get([1]) }}"), "tpl:1:16: unhashable type: 'list'");
   // Ordering an undefined value fails with its own message, as jinja2's.
   EXPECT_EQ(render_error("{{ [{'a': 1}, {'b': 2}]|sort(attribute='a') }}"),
             "tpl:1:24: 'dict object' has no attribute 'a'");
