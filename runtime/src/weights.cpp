@@ -528,11 +528,11 @@ nhc_status_t checkStorage(const TensorRef &ref, const TensorSpec &spec,
   return NHC_OK;
 }
 
-/// Whether transformers 5.23 stacks the tensors of this name's kind into
-/// one parameter instead of loading each (conversion_mapping.py,
-/// "nemotron_h": MergeModulelist over "mixer.experts.*.up_proj.weight" and
-/// "mixer.experts.*.down_proj.weight"): a routed expert's matrix.
-/// For such a name, its expert number's place: [begin, end) of the digits.
+/// For a name whose tensors transformers 5.23 stacks into one parameter
+/// instead of loading each (conversion_mapping.py, "nemotron_h":
+/// MergeModulelist over "mixer.experts.*.up_proj.weight" and
+/// "mixer.experts.*.down_proj.weight": a routed expert's matrix), the place
+/// of its expert number, [begin, end) of the digits; nullopt for any other.
 std::optional<std::pair<size_t, size_t>> expertDigits(const std::string &name) {
   const std::string experts = ".mixer.experts.";
   size_t at = name.find(experts);
@@ -546,10 +546,6 @@ std::optional<std::pair<size_t, size_t>> expertDigits(const std::string &name) {
   if (rest != ".up_proj.weight" && rest != ".down_proj.weight")
     return std::nullopt;
   return std::make_pair(digits, end);
-}
-
-bool mergedByTransformers(const std::string &name) {
-  return expertDigits(name).has_value();
 }
 
 /// The body weight ("backbone.R") a checkpoint name spells: the inverse of
@@ -609,20 +605,18 @@ nhc_status_t checkTensor(const nhc_weights_t &weights, const TensorSpec &spec,
   // transformers renames every spelling of a routed expert's matrix to one
   // name and stacks them all, so two spellings make one expert too many,
   // which it refuses: no first spelling wins there.
-  if (mergedByTransformers(spec.name)) {
-    std::vector<const TensorRef *> present = presentSpellings(weights, spec.name);
-    if (present.size() > 1) {
-      message = cat("weights: checkpoint '", weights.source,
-                    "' holds the expert weight '", spec.name, "' as both '",
-                    present[0]->tensor->name, "' and '",
-                    present[1]->tensor->name,
-                    "': transformers 5.23 stacks every spelling of a layer's "
-                    "expert matrices into one tensor and refuses the extra "
-                    "ones; keep one spelling (from ", origin, ")");
-      return NHC_INVALID_FORMAT;
-    }
+  std::vector<const TensorRef *> present = presentSpellings(weights, spec.name);
+  if (present.size() > 1 && expertDigits(spec.name)) {
+    message = cat("weights: checkpoint '", weights.source,
+                  "' holds the expert weight '", spec.name, "' as both '",
+                  present[0]->tensor->name, "' and '", present[1]->tensor->name,
+                  "': transformers 5.23 stacks every spelling of a layer's "
+                  "expert matrices into one tensor and refuses the extra ones; "
+                  "keep one spelling (from ", origin, ")");
+    return NHC_INVALID_FORMAT;
   }
-  if (const TensorRef *ref = lookup(weights, spec.name)) {
+  if (!present.empty()) {
+    const TensorRef *ref = present.front(); // lookup's pick
     nhc_status_t status =
         checkStorage(*ref, spec, spec.shape, origin, message);
     if (status == NHC_OK)

@@ -21,6 +21,18 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+std::vector<std::string> notesOf(const nhc_weights_t *weights,
+                                 nhc_note_kind_t wanted) {
+  std::vector<std::string> notes;
+  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
+    nhc_note_kind_t kind;
+    const char *text = nhc_weights_note_at(weights, i, &kind);
+    if (kind == wanted)
+      notes.push_back(text);
+  }
+  return notes;
+}
+
 class WeightsTest : public ::testing::Test {
 protected:
   void SetUp() override { manifest = parseManifestOrDie(tinyManifest()); }
@@ -40,6 +52,37 @@ protected:
   void openSingle(const SafetensorsBuilder &builder) {
     builder.write(file());
     ASSERT_EQ(open(file()), NHC_OK) << lastError();
+  }
+
+  /// With the stacked "x.experts.up_proj" [3, 4, 8] and a copy of it as
+  /// `copy` (expert 1 changed, or not), expert 1 binds from `bound`; where
+  /// the copies differ the one warning says `warning`, else there is none.
+  void expectOneOfTwoStackedCopiesBinds(const std::string &copy,
+                                        const std::string &bound,
+                                        const std::string &warning) {
+    for (bool differ : {false, true}) {
+      SCOPED_TRACE(differ ? "differ" : "agree");
+      SafetensorsBuilder builder = tinyCheckpoint();
+      builder.add("x.experts.up_proj", "F32", {3, 4, 8});
+      Bytes other = builder.data("x.experts.up_proj");
+      if (differ)
+        other[128 + 9] ^= 0x40; // expert 1
+      builder.add(copy, "F32", {3, 4, 8}, other);
+      openSingle(builder);
+      ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
+      nhc_tensor_info_t info;
+      ASSERT_EQ(nhc_weights_bound_at(
+                    weights, nhc_manifest_weight_count(manifest) - 2, &info),
+                NHC_OK);
+      EXPECT_EQ(std::string(info.desc.name), bound);
+      std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
+      if (!differ) {
+        EXPECT_TRUE(warnings.empty());
+        continue;
+      }
+      ASSERT_EQ(warnings.size(), 1u);
+      EXPECT_THAT(warnings[0], HasSubstr(warning));
+    }
   }
 
   std::string file() const { return dir.file("model.safetensors"); }
@@ -140,18 +183,6 @@ nhc_tensor_info_t boundLmHead(const nhc_weights_t *weights) {
             NHC_OK)
       << lastError();
   return info;
-}
-
-std::vector<std::string> notesOf(const nhc_weights_t *weights,
-                                 nhc_note_kind_t wanted) {
-  std::vector<std::string> notes;
-  for (size_t i = 0; i < nhc_weights_note_count(weights); ++i) {
-    nhc_note_kind_t kind;
-    const char *text = nhc_weights_note_at(weights, i, &kind);
-    if (kind == wanted)
-      notes.push_back(text);
-  }
-  return notes;
 }
 
 // Storage dtype is a detail: a weight the computation reads as BF16 binds a
@@ -539,29 +570,11 @@ TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
   nhc_manifest_release(manifest);
   manifest = parseManifestOrDie(
       stackedExpertsManifest({"x.experts.up_proj", "x.experts.up_proj.weight"}));
-  for (bool differ : {false, true}) {
-    SCOPED_TRACE(differ ? "differ" : "agree");
-    SafetensorsBuilder builder = tinyCheckpoint();
-    builder.add("x.experts.up_proj", "F32", {3, 4, 8});
-    Bytes other = builder.data("x.experts.up_proj");
-    if (differ)
-      other[128 + 9] ^= 0x40; // expert 1
-    builder.add("x.experts.up_proj.weight", "F32", {3, 4, 8}, other);
-    nhc_weights_release(weights);
-    weights = nullptr;
-    openSingle(builder);
-    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
-    if (!differ) {
-      EXPECT_TRUE(warnings.empty());
-      continue;
-    }
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_THAT(warnings[0],
-                HasSubstr("holds both 'x.experts.up_proj' [1] and "
-                          "'x.experts.up_proj.weight' [1] with different "
-                          "values; using 'x.experts.up_proj' [1]"));
-  }
+  expectOneOfTwoStackedCopiesBinds("x.experts.up_proj.weight",
+                                   "x.experts.up_proj",
+                                   "holds both 'x.experts.up_proj' [1] and "
+                                   "'x.experts.up_proj.weight' [1] with different "
+                                   "values; using 'x.experts.up_proj' [1]");
 }
 
 // A stacked tensor present under two spellings of one alternative
@@ -571,32 +584,11 @@ TEST_F(WeightsTest, TwoStackedSpellingsThatDifferWarn) {
 TEST_F(WeightsTest, TwoSpellingsOfAStackedTensorThatDifferWarn) {
   nhc_manifest_release(manifest);
   manifest = parseManifestOrDie(stackedExpertsManifest());
-  for (bool differ : {false, true}) {
-    SCOPED_TRACE(differ ? "differ" : "agree");
-    SafetensorsBuilder builder = tinyCheckpoint();
-    builder.add("x.experts.up_proj", "F32", {3, 4, 8});
-    Bytes other = builder.data("x.experts.up_proj");
-    if (differ)
-      other[128 + 9] ^= 0x40; // expert 1
-    builder.add("model.x.experts.up_proj", "F32", {3, 4, 8}, other);
-    openSingle(builder);
-    ASSERT_EQ(nhc_weights_bind(weights, manifest), NHC_OK) << lastError();
-    nhc_tensor_info_t info;
-    ASSERT_EQ(nhc_weights_bound_at(
-                  weights, nhc_manifest_weight_count(manifest) - 2, &info),
-              NHC_OK);
-    EXPECT_STREQ(info.desc.name, "model.x.experts.up_proj");
-    std::vector<std::string> warnings = notesOf(weights, NHC_NOTE_WARNING);
-    if (!differ) {
-      EXPECT_TRUE(warnings.empty());
-      continue;
-    }
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_THAT(warnings[0],
-                HasSubstr("holds both 'model.x.experts.up_proj' [1] and "
-                          "'x.experts.up_proj' [1] with different values; "
-                          "using 'model.x.experts.up_proj' [1]"));
-  }
+  expectOneOfTwoStackedCopiesBinds("model.x.experts.up_proj",
+                                   "model.x.experts.up_proj",
+                                   "holds both 'model.x.experts.up_proj' [1] and "
+                                   "'x.experts.up_proj' [1] with different values; "
+                                   "using 'model.x.experts.up_proj' [1]");
 }
 
 // transformers 5.23 renames every spelling of a routed expert's matrix to

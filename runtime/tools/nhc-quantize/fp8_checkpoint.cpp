@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -224,6 +226,20 @@ std::string stackedTensorOf(const nhc_weights_t *weights,
 
 namespace {
 
+/// [begin, end) of the expert number in "...experts.<e>.rest" (the last
+/// ".experts."), or nullopt.
+std::optional<std::pair<size_t, size_t>>
+expertNumberSpan(const std::string &name) {
+  const std::string marker = ".experts.";
+  size_t at = name.rfind(marker);
+  if (at == std::string::npos)
+    return std::nullopt;
+  size_t end = name.find('.', at + marker.size());
+  if (end == std::string::npos)
+    return std::nullopt;
+  return std::make_pair(at + marker.size(), end);
+}
+
 /// Expert `<e>`'s tensor of a stacked one, spelled as the stacked tensor is
 /// (its prefix: "model." or "backbone."): "P.experts.up_proj[.weight]" and
 /// manifest weight "backbone.layers.1.mixer.experts.3.up_proj.weight" give
@@ -231,18 +247,14 @@ namespace {
 /// of that form.
 std::string perExpertName(const std::string &stacked,
                           const std::string &manifestName) {
-  const std::string marker = ".experts.";
-  size_t at = manifestName.rfind(marker);
-  size_t end = at == std::string::npos
-                   ? std::string::npos
-                   : manifestName.find('.', at + marker.size());
+  auto number = expertNumberSpan(manifestName);
   std::string base = moduleOf(stacked);
   size_t dot = base.rfind('.');
-  if (end == std::string::npos || dot == std::string::npos ||
+  if (!number || dot == std::string::npos ||
       !endsWith(base.substr(0, dot), ".experts"))
     return manifestName;
   return base.substr(0, dot) + "." +
-         manifestName.substr(at + marker.size(), end - at - marker.size()) +
+         manifestName.substr(number->first, number->second - number->first) +
          base.substr(dot) + ".weight";
 }
 
@@ -252,15 +264,12 @@ std::string perExpertName(const std::string &stacked,
 std::string boundExpertTensor(const nhc_weights_t *weights,
                               const nhc_manifest_t *manifest,
                               const std::string &sibling, uint64_t expert) {
-  const std::string marker = ".experts.";
-  size_t at = sibling.rfind(marker);
-  size_t end = at == std::string::npos
-                   ? std::string::npos
-                   : sibling.find('.', at + marker.size());
-  if (end == std::string::npos)
+  auto number = expertNumberSpan(sibling);
+  if (!number)
     return {};
-  const std::string wanted = sibling.substr(0, at + marker.size()) +
-                             std::to_string(expert) + sibling.substr(end);
+  const std::string wanted = sibling.substr(0, number->first) +
+                             std::to_string(expert) +
+                             sibling.substr(number->second);
   for (size_t i = 0; i < nhc_manifest_weight_count(manifest); ++i) {
     nhc_tensor_desc_t desc{};
     nhc_tensor_info_t info{};
